@@ -32,6 +32,9 @@ class ServiceModel {
   // `model` is a service-2.json-like object: {metadata, operations, shapes}.
   // `name` is the botocore folder name ("sqs"); empty = metadata.endpointPrefix.
   explicit ServiceModel(boost::json::object model, std::string name = {});
+  // Operations and shapes point into the held model: neither copied nor moved.
+  ServiceModel(const ServiceModel&) = delete;
+  ServiceModel& operator=(const ServiceModel&) = delete;
 
   const std::string& name() const { return name_; }
   const boost::json::object& metadata() const { return metadata_; }
@@ -42,12 +45,17 @@ class ServiceModel {
   std::string_view json_version() const;   // metadata.jsonVersion ("1.0")
   std::string_view xml_namespace() const;  // metadata.xmlNamespace
   std::string_view api_version() const;
-  bool query_compatible() const;           // metadata.awsQueryCompatible present
+  bool query_compatible() const;  // metadata.awsQueryCompatible present
 
   const OperationModel* operation(std::string_view name) const;
   const std::vector<OperationModel>& operations() const { return operations_; }
   // The shape definition, or nullptr.
   const boost::json::object* shape(std::string_view name) const;
+  // The operation's input / output shape definition, or nullptr when none.
+  const boost::json::object* input_shape(const OperationModel& op) const;
+  const boost::json::object* output_shape(const OperationModel& op) const;
+  // The whole model object ({metadata, operations, shapes}).
+  const boost::json::object& model() const { return model_; }
 
  private:
   std::string name_;
@@ -56,6 +64,7 @@ class ServiceModel {
   Protocol protocol_ = Protocol::kRestXml;
   std::vector<OperationModel> operations_;
   std::unordered_map<std::string, size_t> op_index_;
+  const boost::json::object* shapes_ = nullptr;
 };
 
 }  // namespace nimbus::protocol

@@ -5,5 +5,6 @@ function(nimbus_test name)
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES ENVIRONMENT
-    "NIMBUS_SOURCE_DIR=${PROJECT_SOURCE_DIR};NIMBUS_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared")
+    "NIMBUS_SOURCE_DIR=${PROJECT_SOURCE_DIR};NIMBUS_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared"
+    LABELS unit)
 endfunction()

@@ -1,0 +1,52 @@
+# The two quick-start commands are `make run` and `make test`; both install
+# what is missing first (scripts/setup.sh).
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc)
+DATA_DIR   ?= .nimbus/data
+ARGS       ?=
+
+.PHONY: setup build run test test-unit test-asan fuzz-build fuzz bench format clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/nimbus serve --data-dir $(DATA_DIR) $(ARGS)
+
+# The whole suite: unit, conformance, crash and the real-client suites.
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j 2
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -L unit
+
+# Everything again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: setup
+	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNIMBUS_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-asan --output-on-failure -j 2
+
+fuzz-build: setup
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DNIMBUS_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+
+# Each fuzzer briefly from its seed corpus (FUZZ_SECONDS each).
+FUZZ_SECONDS ?= 30
+fuzz: fuzz-build
+	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+bench: build
+	bench/run.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,131 @@
+// `nimbus`: the command line. `serve` runs the server; the rest is the AWS
+// CLI or an SDK pointed at it.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "common/version.h"
+#include "protocol/engine.h"
+#include "server/app.h"
+
+namespace {
+
+using nimbus::server::AuthMode;
+using nimbus::server::Durability;
+using nimbus::server::ServeOptions;
+
+void add_serve_options(CLI::App& cmd, ServeOptions& o) {
+  cmd.add_option("--port", o.port, "TCP port to listen on; 0 picks a free one")
+      ->capture_default_str();
+  cmd.add_option("--bind", o.bind, "address to listen on")->capture_default_str();
+  cmd.add_option("--data-dir", o.data_dir, "where nimbus keeps its state")->capture_default_str();
+  cmd.add_option("--durability", o.durability,
+                 "sync: a write is on disk before it is acknowledged; async: no fsync wait")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Durability>{{"sync", Durability::kSync},
+                                            {"async", Durability::kAsync}}))
+      ->default_str("sync");
+  cmd.add_option("--region", o.region, "region reported to clients")->capture_default_str();
+  cmd.add_option("--account-id", o.account_id, "the 12-digit account id")
+      ->check([](const std::string& v) {
+        if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos) {
+          return std::string("an account id is 12 digits, for example 000000000000");
+        }
+        return std::string();
+      })
+      ->capture_default_str();
+  cmd.add_option("--access-key", o.access_key, "access key id clients sign with")
+      ->capture_default_str();
+  cmd.add_option("--secret-key", o.secret_key, "secret access key clients sign with")
+      ->default_str("test");
+  cmd.add_option("--auth", o.auth, "strict: verify SigV4 on every request; off: accept any")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, AuthMode>{{"strict", AuthMode::kStrict}, {"off", AuthMode::kOff}}))
+      ->default_str("strict");
+  cmd.add_option("--threads", o.threads, "event loops; 0 = one per core")->capture_default_str();
+  cmd.add_option("--workers", o.workers, "threads for blocking work; 0 = four per core")
+      ->capture_default_str();
+  cmd.add_option("--max-body-bytes", o.max_body_bytes, "largest request body accepted")
+      ->capture_default_str();
+  cmd.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+}
+
+int serve(const ServeOptions& options) {
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+
+  // Every thread the server starts inherits this mask, so SIGTERM/SIGINT are
+  // taken only by sigwait below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  nimbus::server::App app(options);
+  auto port = app.start();
+  if (!port) {
+    std::cerr << "nimbus: " << port.error().message << "\n";
+    return 1;
+  }
+  std::printf("nimbus %s listening on http://%s:%u (data in %s)\n", nimbus::kVersion,
+              options.bind.c_str(), static_cast<unsigned>(*port), options.data_dir.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  app.shutdown();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("nimbus"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  CLI::App cli{"nimbus: AWS serverless building blocks in one program.\n"
+               "Start the server with `nimbus serve`, then point the AWS CLI or an SDK at it:\n"
+               "  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test "
+               "AWS_SECRET_ACCESS_KEY=test aws sts get-caller-identity",
+               "nimbus"};
+  cli.require_subcommand(1);
+
+  ServeOptions options;
+  auto* serve_cmd = cli.add_subcommand("serve", "run the server (all services, one port)");
+  add_serve_options(*serve_cmd, options);
+
+  auto* version_cmd = cli.add_subcommand("version", "print the version and the AWS model version");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      std::cerr << "nimbus: " << e.what() << "\n"
+                << "Run `nimbus --help` for the commands, or `nimbus serve --help` for the "
+                   "server's options.\n";
+      return e.get_exit_code();
+    }
+    return cli.exit(e);
+  }
+
+  if (*version_cmd) {
+    std::printf("nimbus %s\nAWS service models: botocore %s (", nimbus::kVersion,
+                std::string(nimbus::protocol::ModelRegistry::botocore_version()).c_str());
+    auto names = nimbus::protocol::ModelRegistry::embedded_services();
+    for (size_t i = 0; i < names.size(); ++i) {
+      std::printf("%s%s", i ? " " : "", names[i].c_str());
+    }
+    std::printf(")\n");
+    return 0;
+  }
+  return serve(options);
+}

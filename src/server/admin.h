@@ -1,0 +1,24 @@
+// nimbus's own endpoints under /_nimbus/: health and Prometheus metrics.
+// Runs on the event loop; every answer is computed from in-memory state.
+#pragma once
+
+#include <chrono>
+#include <functional>
+
+#include "common/metrics.h"
+#include "http/message.h"
+
+namespace nimbus::server {
+
+struct AdminInfo {
+  std::chrono::steady_clock::time_point started;
+  std::vector<std::string> services;
+  std::string data_dir;
+  std::string durability;
+};
+
+bool is_admin_path(std::string_view path);
+http::Response handle_admin(const http::Request& request, const AdminInfo& info,
+                            const Metrics& metrics);
+
+}  // namespace nimbus::server

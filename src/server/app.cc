@@ -1,0 +1,142 @@
+#include "server/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "auth/sigv4.h"
+#include "common/metrics.h"
+#include "common/worker_pool.h"
+#include "http/server.h"
+#include "protocol/engine.h"
+#include "server/admin.h"
+#include "server/router.h"
+#include "services/registry.h"
+#include "storage/storage.h"
+
+namespace nimbus::server {
+
+namespace {
+
+// The credentials given on the command line: one key pair, one account.
+class StaticCredentials final : public auth::CredentialProvider {
+ public:
+  explicit StaticCredentials(auth::Credentials c) : c_(std::move(c)) {}
+  const auth::Credentials* find(std::string_view akid) const override {
+    return akid == c_.access_key_id ? &c_ : nullptr;
+  }
+
+ private:
+  auth::Credentials c_;
+};
+
+bool is_loopback(const std::string& bind) {
+  return bind == "localhost" || bind == "::1" || bind.starts_with("127.");
+}
+
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+}  // namespace
+
+struct App::Impl {
+  ServeOptions options;
+  SystemClock clock;
+  Metrics metrics;
+  services::Settings settings;
+  std::unique_ptr<storage::Storage> storage;
+  std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<services::Environment> env;
+  std::unique_ptr<services::Registry> services;
+  std::unique_ptr<protocol::ModelRegistry> models;
+  std::unique_ptr<StaticCredentials> credentials;
+  std::unique_ptr<Router> router;
+  AdminInfo admin;
+  std::unique_ptr<http::Server> edge;
+};
+
+App::App(ServeOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+App::~App() { shutdown(); }
+
+Result<uint16_t> App::start() {
+  auto& s = *impl_;
+  const auto& o = s.options;
+  s.admin.started = std::chrono::steady_clock::now();
+
+  if (o.auth == AuthMode::kStrict && !is_loopback(o.bind) && o.access_key == "test" &&
+      o.secret_key == "test") {
+    spdlog::warn(
+        "nimbus is bound to {} with the development credentials test/test: anyone who can reach "
+        "this address can use it. Pass --access-key and --secret-key.",
+        o.bind);
+  }
+  if (o.auth == AuthMode::kOff) {
+    spdlog::warn("--auth off: requests are not authenticated");
+  }
+
+  auto opened = storage::Storage::open(
+      {o.data_dir,
+       o.durability == Durability::kSync ? storage::Durability::kSync : storage::Durability::kAsync});
+  if (!opened) return opened.take_error();
+  s.storage = std::move(opened).value();
+
+  s.workers = std::make_unique<WorkerPool>(o.workers ? o.workers : 4 * cores());
+  s.settings.region = o.region;
+  s.settings.account_id = o.account_id;
+  s.env = std::make_unique<services::Environment>(
+      services::Environment{s.settings, s.clock, s.storage.get(), *s.workers});
+  s.services = std::make_unique<services::Registry>(*s.env);
+  s.models = std::make_unique<protocol::ModelRegistry>(s.services->model_names());
+  s.credentials = std::make_unique<StaticCredentials>(
+      auth::Credentials{o.access_key, o.secret_key, o.account_id});
+  s.router = std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials,
+                                      s.metrics);
+  s.admin.services = s.services->model_names();
+  s.admin.data_dir = o.data_dir;
+  s.admin.durability = o.durability == Durability::kSync ? "sync" : "async";
+
+  http::ServerOptions edge_options;
+  edge_options.bind = o.bind;
+  edge_options.port = o.port;
+  edge_options.threads = o.threads;
+  edge_options.max_header_bytes = o.max_header_bytes;
+  edge_options.max_body_bytes = o.max_body_bytes;
+  edge_options.idle_timeout = o.idle_timeout;
+  edge_options.request_timeout = o.request_timeout;
+  s.edge = std::make_unique<http::Server>(
+      edge_options, [this](http::Request request, http::Reply reply) {
+        auto& s = *impl_;
+        if (is_admin_path(request.path())) {
+          reply(handle_admin(request, s.admin, s.metrics));
+          return;
+        }
+        s.router->handle(std::move(request), std::move(reply));
+      });
+  return s.edge->start();
+}
+
+void App::shutdown() {
+  auto& s = *impl_;
+  if (s.edge) {
+    s.edge->stop_accepting();
+    if (!s.edge->drain(s.options.drain_timeout)) {
+      spdlog::warn("shutdown: requests still in flight after {} ms; closing them",
+                   s.options.drain_timeout.count());
+    }
+    s.edge->stop();
+    s.edge.reset();
+  }
+  s.router.reset();
+  s.services.reset();
+  s.workers.reset();  // finishes queued blocking work
+  if (s.storage) {
+    if (auto st = s.storage->close(); !st) {
+      spdlog::error("shutdown: storage did not close cleanly: {}", st.error().message);
+    }
+    s.storage.reset();
+  }
+}
+
+}  // namespace nimbus::server

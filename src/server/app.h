@@ -1,0 +1,31 @@
+// One running nimbus: storage, services, the protocol engine and the HTTP
+// edge, wired together. Owns every long-lived object; start() and shutdown()
+// are called from the main thread only.
+#pragma once
+
+#include <memory>
+
+#include "common/result.h"
+#include "server/options.h"
+
+namespace nimbus::server {
+
+class App {
+ public:
+  explicit App(ServeOptions options);
+  ~App();
+
+  // Opens storage, builds the services and starts listening. On success the
+  // bound port is returned (useful with --port 0).
+  Result<uint16_t> start();
+  // SIGTERM path: stop accepting, drain in-flight requests, stop the loops,
+  // finish queued blocking work and flush storage.
+  void shutdown();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nimbus::server

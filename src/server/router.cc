@@ -1,0 +1,122 @@
+#include "server/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "common/request_id.h"
+
+namespace nimbus::server {
+
+Router::Router(const ServeOptions& options, const Clock& clock,
+               const protocol::ModelRegistry& models, const services::Registry& services,
+               const auth::CredentialProvider& credentials, Metrics& metrics)
+    : options_(options),
+      clock_(clock),
+      models_(models),
+      services_(services),
+      credentials_(credentials),
+      metrics_(metrics),
+      auth_failures_(metrics.counter("nimbus_auth_failures_total", {},
+                                     "AWS API requests rejected by SigV4 verification")) {}
+
+http::Response Router::error_response(const http::Request& request,
+                                      std::string_view scope_service, const Error& error,
+                                      std::string_view request_id) const {
+  // The request failed before it became a Call; ask the engine which
+  // protocol it speaks so the client can read the error.
+  auto parsed = protocol::parse_request(request, models_, scope_service);
+  if (parsed.call) {
+    return protocol::serialize_error(parsed.call->protocol, parsed.call->service,
+                                     parsed.call->query_mode, error, request_id);
+  }
+  const auto& f = *parsed.failure;
+  return protocol::serialize_error(f.protocol, f.service, f.query_mode, error, request_id);
+}
+
+void Router::handle(http::Request request, Reply reply) const {
+  const auto started = std::chrono::steady_clock::now();
+  std::string request_id = new_request_id();
+
+  std::string region = options_.region;
+  std::string account = options_.account_id;
+  std::string access_key;
+  std::string scope_service;
+  if (auto scope = auth::peek_scope(request)) {
+    scope_service = scope->service;
+    if (!scope->region.empty()) region = scope->region;
+  }
+  if (options_.auth == AuthMode::kStrict) {
+    auto verified = auth::verify(request, credentials_, clock_.now());
+    if (!verified) {
+      auth_failures_.add();
+      spdlog::debug("{} {} rejected: {} {}", request.method, request.target,
+                    verified.error().code, verified.error().message);
+      reply(error_response(request, scope_service, verified.error(), request_id));
+      return;
+    }
+    access_key = verified->credentials->access_key_id;
+    if (!verified->credentials->account_id.empty()) account = verified->credentials->account_id;
+  }
+
+  auto parsed = protocol::parse_request(request, models_, scope_service);
+  if (!parsed.call) {
+    const auto& f = *parsed.failure;
+    reply(protocol::serialize_error(f.protocol, f.service, f.query_mode, f.error, request_id));
+    return;
+  }
+  auto call = std::make_shared<protocol::Call>(std::move(*parsed.call));
+
+  services::Service* service = services_.find(call->service_name);
+  const services::Handler* handler = service ? service->find(call->operation_name) : nullptr;
+  if (!handler) {
+    reply(protocol::serialize_error(
+        call->protocol, call->service, call->query_mode,
+        Error::make("NotImplemented",
+                    "The operation " + call->operation_name + " of service " +
+                        call->service_name + " is not implemented by nimbus.",
+                    501),
+        request_id));
+    return;
+  }
+
+  services::CallContext ctx;
+  ctx.request_id = request_id;
+  ctx.service = call->service_name;
+  ctx.operation = call->operation_name;
+  ctx.region = std::move(region);
+  ctx.account_id = std::move(account);
+  ctx.access_key_id = std::move(access_key);
+  std::string_view host = request.header("host");
+  ctx.endpoint_url = "http://" + std::string(host.empty() ? options_.bind : host);
+  ctx.path = std::string(request.path());
+
+  Histogram& latency =
+      metrics_.histogram("nimbus_request_duration_seconds",
+                         {{"service", call->service_name}, {"operation", call->operation_name}},
+                         "AWS API request latency, parse to reply");
+  Counter& errors = metrics_.counter(
+      "nimbus_request_errors_total",
+      {{"service", call->service_name}, {"operation", call->operation_name}},
+      "AWS API requests answered with an error");
+
+  boost::json::object input = std::move(call->input);
+  (*handler)(ctx, std::move(input),
+             [call, request_id, reply = std::move(reply), started, &latency,
+              &errors](services::Output output) {
+               http::Response response;
+               if (output) {
+                 response = protocol::serialize_output(*call, *output, request_id);
+               } else {
+                 errors.add();
+                 response = protocol::serialize_error(call->protocol, call->service,
+                                                      call->query_mode, output.error(), request_id);
+               }
+               latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                             started)
+                                   .count());
+               reply(std::move(response));
+             });
+}
+
+}  // namespace nimbus::server

@@ -1,0 +1,41 @@
+// The AWS API pipeline for one request: SigV4 -> protocol engine -> service
+// handler -> serialized reply. Runs on the connection's event loop and never
+// blocks; the handler's answer may arrive on any thread.
+#pragma once
+
+#include <memory>
+
+#include "auth/sigv4.h"
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "http/message.h"
+#include "protocol/engine.h"
+#include "server/options.h"
+#include "services/registry.h"
+
+namespace nimbus::server {
+
+using Reply = std::function<void(http::Response)>;
+
+class Router {
+ public:
+  Router(const ServeOptions& options, const Clock& clock, const protocol::ModelRegistry& models,
+         const services::Registry& services, const auth::CredentialProvider& credentials,
+         Metrics& metrics);
+
+  void handle(http::Request request, Reply reply) const;
+
+ private:
+  http::Response error_response(const http::Request& request, std::string_view scope_service,
+                                const Error& error, std::string_view request_id) const;
+
+  const ServeOptions& options_;
+  const Clock& clock_;
+  const protocol::ModelRegistry& models_;
+  const services::Registry& services_;
+  const auth::CredentialProvider& credentials_;
+  Metrics& metrics_;
+  Counter& auth_failures_;
+};
+
+}  // namespace nimbus::server

@@ -1,0 +1,23 @@
+#include "services/sts/sts_service.h"
+
+namespace nimbus::services::sts {
+
+namespace json = boost::json;
+
+StsService::StsService(Environment& env) : Service("sts"), env_(env) {
+  // The caller is the principal of the verified credentials: nimbus has one
+  // account, so every key belongs to the configured account's root user
+  // unless settings name another ARN.
+  on_sync("GetCallerIdentity", [this](const CallContext& ctx, const json::object&) -> Output {
+    const std::string& account = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
+    json::object out;
+    out["UserId"] =
+        env_.settings.caller_user_id.empty() ? account : env_.settings.caller_user_id;
+    out["Account"] = account;
+    out["Arn"] = env_.settings.caller_arn.empty() ? "arn:aws:iam::" + account + ":root"
+                                                  : env_.settings.caller_arn;
+    return out;
+  });
+}
+
+}  // namespace nimbus::services::sts

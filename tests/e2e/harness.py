@@ -1,0 +1,177 @@
+"""Starts a real build/nimbus on an ephemeral port with a temporary data dir.
+
+Every end-to-end test module uses this: one server per module (setUpModule /
+tearDownModule, or a ServerTestCase subclass), real clients pointed at it.
+Runs under any python3 with only the standard library; boto3 is imported by
+the tests that need it.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ACCESS_KEY = "test"
+SECRET_KEY = "test"
+REGION = "us-east-1"
+ACCOUNT = "000000000000"
+
+
+def nimbus_binary():
+    return os.environ.get("NIMBUS_BIN", os.path.join(ROOT, "build", "nimbus"))
+
+
+class Server:
+    """One nimbus process. start() blocks until it answers /_nimbus/health."""
+
+    def __init__(self, *extra_args, data_dir=None):
+        self.extra_args = list(extra_args)
+        self.owns_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="nimbus-test-")
+        self.proc = None
+        self.port = None
+        self.log_path = os.path.join(self.data_dir, "..", os.path.basename(self.data_dir) + ".log")
+        self.log = None
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self, timeout=10.0):
+        self.log = open(self.log_path, "ab")
+        cmd = [nimbus_binary(), "serve", "--port", "0", "--data-dir", self.data_dir,
+               "--log-level", os.environ.get("NIMBUS_LOG_LEVEL", "warn")] + self.extra_args
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.time() + timeout
+        line = self.proc.stdout.readline().decode()
+        m = re.search(r"listening on http://[^:]+:(\d+)", line)
+        if not m:
+            self.proc.kill()
+            raise RuntimeError("nimbus did not start: %r (log: %s)" % (line, self.read_log()))
+        self.port = int(m.group(1))
+        while time.time() < deadline:
+            try:
+                self.health()
+                return self
+            except OSError:
+                time.sleep(0.01)
+        raise RuntimeError("nimbus did not answer /_nimbus/health")
+
+    def health(self):
+        with urllib.request.urlopen(self.endpoint + "/_nimbus/health", timeout=2) as r:
+            return json.loads(r.read())
+
+    def metrics(self):
+        with urllib.request.urlopen(self.endpoint + "/_nimbus/metrics", timeout=2) as r:
+            return r.read().decode()
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=15.0):
+        """Stops the server; returns its exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+            raise AssertionError("nimbus did not stop within %ss of signal %s" % (timeout, sig))
+        finally:
+            self.proc.stdout.close()
+            self.proc = None
+            if self.log:
+                self.log.close()
+        return code
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def cleanup(self):
+        if self.proc is not None:
+            self.stop()
+        if self.owns_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            try:
+                os.unlink(self.log_path)
+            except OSError:
+                pass
+
+    def client_env(self):
+        """Environment for a CLI or SDK subprocess that should reach this server."""
+        env = dict(os.environ)
+        env.update({
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_PAGER": "",
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        })
+        env.pop("AWS_PROFILE", None)
+        env.pop("AWS_SESSION_TOKEN", None)
+        return env
+
+    def boto3_client(self, service, **kwargs):
+        import boto3
+        from botocore.config import Config
+        params = dict(endpoint_url=self.endpoint, region_name=REGION,
+                      aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                      config=Config(retries={"max_attempts": 1}))
+        params.update(kwargs)
+        return boto3.client(service, **params)
+
+    def aws_cli(self, *args, check=True):
+        """Runs the AWS CLI against this server; returns (exit code, stdout, stderr)."""
+        aws = shutil.which("aws")
+        if aws is None:
+            raise unittest.SkipTest("the AWS CLI is not installed")
+        cmd = [aws, "--endpoint-url", self.endpoint, "--output", "json"] + list(args)
+        p = subprocess.run(cmd, env=self.client_env(), capture_output=True, timeout=60)
+        out, err = p.stdout.decode(), p.stderr.decode()
+        if check and p.returncode != 0:
+            raise AssertionError("aws %s failed (%d): %s" % (" ".join(args), p.returncode, err))
+        return p.returncode, out, err
+
+
+class ServerTestCase(unittest.TestCase):
+    """One server for the whole class, started before its first test."""
+
+    server_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(*cls.server_args).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+
+def require_boto3():
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        raise unittest.SkipTest("boto3 is not installed for %s" % sys.executable)
+
+
+def boto3_version():
+    import boto3
+    return boto3.__version__

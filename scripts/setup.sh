@@ -12,7 +12,7 @@ packages=(
   libyaml-cpp-dev libpugixml-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-botocore python3-boto3
-  nodejs npm
+  nodejs npm wrk
 )
 command -v aws >/dev/null 2>&1 || packages+=(awscli)
 

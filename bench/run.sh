@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every benchmark against BUILD_DIR's nimbus. Results go to stdout; copy
+# them with the date and machine into docs/benchmarks.md.
+set -euo pipefail
+build=${1:-build}
+cd "$(dirname "$0")/.."
+export NIMBUS_BIN="$PWD/$build/nimbus"
+python3 bench/startup_bench.py
+python3 bench/sts_bench.py

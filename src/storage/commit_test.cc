@@ -1,0 +1,151 @@
+// Storage::open and the committer: async and blocking commits, group commit,
+// async durability, open errors, close.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "storage/storage.h"
+#include "storage/test_dir.h"
+
+namespace nimbus::storage {
+namespace {
+
+std::unique_ptr<Storage> open_at(const std::string& dir, Durability d = Durability::kSync) {
+  auto s = Storage::open(Options{dir, d});
+  EXPECT_TRUE(s.is_ok()) << (s ? "" : s.error().message);
+  return s ? std::move(*s) : nullptr;
+}
+
+WriteBatch one(std::string_view key, std::string_view value) {
+  WriteBatch b;
+  b.put("t", key, value);
+  return b;
+}
+
+TEST(Commit, CallbackRunsAfterTheWriteIsVisible) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  bool visible = false;
+  st->commit(one("k", "v"), [&](Status s) {
+    EXPECT_TRUE(s.is_ok());
+    auto got = st->records("t").get("k");
+    std::lock_guard<std::mutex> lock(mu);
+    visible = got && got->has_value();
+    done = true;
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  EXPECT_TRUE(visible);
+}
+
+TEST(Commit, QueueOrderIsCommitOrder) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  for (int i = 0; i < 50; ++i) st->commit(one("k", std::to_string(i)), nullptr);
+  ASSERT_TRUE(st->commit_sync(WriteBatch()));  // an empty batch is a barrier
+  EXPECT_EQ(**st->records("t").get("k"), "49");
+}
+
+TEST(Commit, ConcurrentWritersShareFsyncs) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string key = std::to_string(t) + "/" + std::to_string(i);
+        if (!st->commit_sync(one(key, "v"))) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  Stats s = st->stats();
+  EXPECT_EQ(s.commits, uint64_t{kThreads * kPerThread});
+  EXPECT_EQ(s.syncs, s.groups);
+  // With 16 writers blocked on each fsync, a round carries many batches.
+  // Expect well under one fsync per two commits (typically ~1 per 10+).
+  EXPECT_LT(s.syncs * 2, s.commits) << "groups=" << s.groups << " commits=" << s.commits;
+  EXPECT_EQ(st->records("t").scan("", 10000)->size(), size_t{kThreads * kPerThread});
+}
+
+TEST(Commit, AsyncModeDoesNotFsyncAndPersists) {
+  testing::TempDir dir;
+  {
+    auto st = open_at(dir.path(), Durability::kAsync);
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(st->commit_sync(one(std::to_string(i), "v")));
+    Stats s = st->stats();
+    EXPECT_EQ(s.commits, 200u);
+    EXPECT_EQ(s.syncs, 0u);
+    EXPECT_GE(s.groups, 1u);
+  }
+  auto st = open_at(dir.path(), Durability::kAsync);
+  EXPECT_EQ(st->records("t").scan("", 1000)->size(), 200u);
+}
+
+TEST(Commit, CommitAfterCloseFails) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  ASSERT_TRUE(st->close());
+  ASSERT_TRUE(st->close());  // idempotent
+  Status s = st->commit_sync(one("k", "v"));
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.error().message.find("closed"), std::string::npos);
+  EXPECT_FALSE(st->records("t").get("k").is_ok());
+}
+
+TEST(Open, SecondOpenOfTheSameDirectoryIsRefused) {
+  testing::TempDir dir;
+  auto first = open_at(dir.path());
+  auto second = Storage::open(Options{dir.path(), Durability::kSync});
+  ASSERT_FALSE(second.is_ok());
+  const std::string& msg = second.error().message;
+  EXPECT_NE(msg.find("data directory " + dir.path() + " is in use by another nimbus"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("pid " + std::to_string(getpid())), std::string::npos) << msg;
+  // Released on close: the directory can be opened again.
+  ASSERT_TRUE(first->close());
+  EXPECT_TRUE(Storage::open(Options{dir.path(), Durability::kSync}).is_ok());
+}
+
+TEST(Open, DirectoryThatCannotBeCreated) {
+  testing::TempDir dir;
+  std::string file = dir.path() + "/a-file";
+  std::ofstream(file) << "x";
+  auto st = Storage::open(Options{file + "/data", Durability::kSync});
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.error().message.find("cannot create data directory " + file + "/data"),
+            std::string::npos)
+      << st.error().message;
+}
+
+TEST(Open, ReadOnlyDirectory) {
+  if (geteuid() == 0) GTEST_SKIP() << "root writes anywhere";
+  testing::TempDir dir;
+  std::string ro = dir.path() + "/ro";
+  ASSERT_EQ(::mkdir(ro.c_str(), 0555), 0);
+  auto st = Storage::open(Options{ro, Durability::kSync});
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.error().message.find("is not writable"), std::string::npos) << st.error().message;
+}
+
+TEST(Open, EmptyDataDir) {
+  EXPECT_FALSE(Storage::open(Options{}).is_ok());
+}
+
+}  // namespace
+}  // namespace nimbus::storage

@@ -1,0 +1,75 @@
+#include "storage/committer.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <utility>
+
+namespace nimbus::storage {
+
+Committer::Committer(rocksdb::DB* db, bool sync) : db_(db), sync_(sync) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Committer::~Committer() {
+  stop();
+}
+
+void Committer::submit(WriteBatch batch, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(batch), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(Error::internal("storage is closed"));
+}
+
+void Committer::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Committer::run() {
+  std::vector<Pending> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      group.swap(queue_);
+    }
+    Status status = apply(group);
+    commits_.fetch_add(group.size(), std::memory_order_relaxed);
+    for (Pending& p : group) {
+      if (p.done) p.done(status);
+    }
+    group.clear();
+  }
+}
+
+Status Committer::apply(const std::vector<Pending>& group) {
+  rocksdb::WriteBatch wb;
+  for (const Pending& p : group) {
+    for (const WriteBatch::Op& op : p.batch.ops()) {
+      rocksdb::Status s =
+          op.kind == WriteBatch::Kind::kPut ? wb.Put(op.key, op.value) : wb.Delete(op.key);
+      if (!s.ok()) return Error::internal("storage: " + s.ToString());
+    }
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  rocksdb::Status s = db_->Write(wo, &wb);
+  groups_.fetch_add(1, std::memory_order_relaxed);
+  if (sync_) syncs_.fetch_add(1, std::memory_order_relaxed);
+  if (!s.ok()) return Error::internal("storage: write failed: " + s.ToString());
+  return Status::ok();
+}
+
+}  // namespace nimbus::storage

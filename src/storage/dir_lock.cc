@@ -1,0 +1,57 @@
+#include "storage/dir_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace nimbus::storage {
+
+namespace {
+
+std::string read_pid(int fd) {
+  char buf[32] = {};
+  ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+  if (n <= 0) return "?";
+  std::string pid(buf, static_cast<size_t>(n));
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+  return pid.empty() ? "?" : pid;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DirLock>> DirLock::acquire(const std::string& dir) {
+  std::string path = dir + "/nimbus.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Error::internal("cannot open lock file " + path + ": " + std::strerror(errno));
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    std::string pid = read_pid(fd);
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Error::internal("data directory " + dir + " is in use by another nimbus (pid " + pid +
+                             "); stop it or choose another --data-dir");
+    }
+    return Error::internal("cannot lock " + path + ": " + std::strerror(err));
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    int err = errno;
+    ::close(fd);
+    return Error::internal("cannot write " + path + ": " + std::strerror(err));
+  }
+  return std::unique_ptr<DirLock>(new DirLock(fd));
+}
+
+DirLock::~DirLock() {
+  // Closing the descriptor releases the flock; the file stays (removing it
+  // would race with a process that has just opened it).
+  ::close(fd_);
+}
+
+}  // namespace nimbus::storage

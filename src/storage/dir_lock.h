@@ -1,0 +1,28 @@
+// DirLock: an exclusive flock(2) on <data_dir>/nimbus.lock holding the owner's
+// pid, so that two nimbus processes (or two Storage objects in one process)
+// never open the same data directory. The kernel drops the lock when the
+// process dies, so a kill -9 never leaves a stale lock behind.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+
+namespace nimbus::storage {
+
+class DirLock {
+ public:
+  // Fails with a message naming the directory and, when it can be read, the
+  // pid of the process that holds it.
+  static Result<std::unique_ptr<DirLock>> acquire(const std::string& dir);
+  ~DirLock();
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace nimbus::storage

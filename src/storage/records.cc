@@ -1,0 +1,38 @@
+#include "storage/records.h"
+
+#include <cassert>
+
+#include "storage/keys.h"
+#include "storage/storage.h"
+
+namespace nimbus::storage {
+
+Records::Records(Storage* storage, std::string ns)
+    : storage_(storage), ns_(std::move(ns)), prefix_(keys::ns_prefix(ns_)) {
+  assert(storage_ != nullptr);
+}
+
+Result<std::optional<std::string>> Records::get(std::string_view key) const {
+  std::string k = prefix_;
+  k.append(key);
+  return storage_->get_raw(k);
+}
+
+Result<std::vector<Entry>> Records::scan(std::string_view prefix, size_t limit,
+                                         std::string_view start_after) const {
+  return storage_->scan_raw(prefix_, prefix, limit, start_after);
+}
+
+Status Records::put(std::string_view key, std::string_view value) {
+  WriteBatch b;
+  b.put(ns_, key, value);
+  return storage_->commit_sync(std::move(b));
+}
+
+Status Records::del(std::string_view key) {
+  WriteBatch b;
+  b.del(ns_, key);
+  return storage_->commit_sync(std::move(b));
+}
+
+}  // namespace nimbus::storage

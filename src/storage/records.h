@@ -1,0 +1,62 @@
+// Records: the key-value view of one namespace ("sqs.messages", "lambda").
+//
+// Ownership: a Records is a small value (a namespace name and a pointer to its
+// Storage); copy it freely. It must not outlive the Storage it came from.
+//
+// Threads: every method may be called from any thread concurrently.
+//   - get/scan read committed state and do not wait for the committer; they
+//     are cheap enough for an event loop (memtable or block cache, at worst a
+//     page read).
+//   - put/del are blocking conveniences (one-op batch through commit_sync):
+//     worker pool only. On an event loop, build a WriteBatch and use
+//     Storage::commit with a callback instead.
+//
+// Visibility: a write is visible to get/scan as soon as its commit
+// has been acknowledged (and never before it is applied).
+//
+// Failure: reads fail only on an I/O or corruption error from RocksDB
+// (Error::internal); a missing key is std::nullopt, not an error.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nimbus::storage {
+
+class Storage;
+
+struct Entry {
+  std::string key;  // the user key, without the namespace
+  std::string value;
+};
+
+class Records {
+ public:
+  Records(Storage* storage, std::string ns);
+
+  const std::string& ns() const { return ns_; }
+
+  Result<std::optional<std::string>> get(std::string_view key) const;
+
+  // Up to `limit` entries whose key starts with `prefix`, in ascending byte
+  // order of the key. For paging, pass the last key of the previous page as
+  // `start_after`; entries with keys <= start_after are skipped.
+  Result<std::vector<Entry>> scan(std::string_view prefix, size_t limit,
+                                  std::string_view start_after = {}) const;
+
+  // Blocking (worker pool only): one-op batch, durable per the server setting.
+  Status put(std::string_view key, std::string_view value);
+  Status del(std::string_view key);
+
+ private:
+  Storage* storage_;
+  std::string ns_;
+  std::string prefix_;  // ns '\0'
+};
+
+}  // namespace nimbus::storage

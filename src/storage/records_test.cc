@@ -1,0 +1,127 @@
+// Records and WriteBatch: the key-value contract services rely on.
+#include <gtest/gtest.h>
+
+#include "storage/storage.h"
+#include "storage/test_dir.h"
+
+namespace nimbus::storage {
+namespace {
+
+std::unique_ptr<Storage> open_at(const std::string& dir) {
+  auto s = Storage::open(Options{dir, Durability::kSync});
+  EXPECT_TRUE(s.is_ok()) << (s ? "" : s.error().message);
+  return s ? std::move(*s) : nullptr;
+}
+
+std::vector<std::string> keys_of(const std::vector<Entry>& entries) {
+  std::vector<std::string> out;
+  for (const Entry& e : entries) out.push_back(e.key);
+  return out;
+}
+
+TEST(Records, PutGetDelete) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  Records r = st->records("things");
+  ASSERT_TRUE(r.put("a", "1"));
+  auto got = r.get("a");
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, "1");
+
+  auto missing = r.get("b");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+
+  ASSERT_TRUE(r.del("a"));
+  EXPECT_FALSE(r.get("a")->has_value());
+  ASSERT_TRUE(r.del("never-there"));  // deleting a missing key is fine
+}
+
+TEST(Records, BinaryKeysAndValues) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  Records r = st->records("bin");
+  std::string key("k\0\xff", 3), value("v\0\x01\x02", 4);
+  ASSERT_TRUE(r.put(key, value));
+  EXPECT_EQ(**r.get(key), value);
+}
+
+TEST(Records, NamespacesAreIsolated) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  // "a" must not see "ab"'s keys even though "ab" starts with "a".
+  ASSERT_TRUE(st->records("a").put("x", "from a"));
+  ASSERT_TRUE(st->records("ab").put("x", "from ab"));
+  ASSERT_TRUE(st->records("ab").put("", "empty key"));
+  EXPECT_EQ(**st->records("a").get("x"), "from a");
+  EXPECT_EQ(**st->records("ab").get("x"), "from ab");
+  auto all_a = st->records("a").scan("", 100);
+  ASSERT_TRUE(all_a);
+  EXPECT_EQ(keys_of(*all_a), std::vector<std::string>{"x"});
+  EXPECT_EQ(keys_of(*st->records("ab").scan("", 100)), (std::vector<std::string>{"", "x"}));
+}
+
+TEST(Records, ScanPrefixOrderLimitAndPaging) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  Records r = st->records("q");
+  WriteBatch b;
+  for (const char* k : {"m/3", "m/1", "n/1", "m/2", "l/9", "m/10"}) b.put("q", k, k);
+  ASSERT_TRUE(st->commit_sync(std::move(b)));
+
+  auto all = r.scan("m/", 100);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(keys_of(*all), (std::vector<std::string>{"m/1", "m/10", "m/2", "m/3"}));
+  EXPECT_EQ((*all)[1].value, "m/10");
+
+  auto first = r.scan("m/", 2);
+  EXPECT_EQ(keys_of(*first), (std::vector<std::string>{"m/1", "m/10"}));
+  auto second = r.scan("m/", 2, first->back().key);
+  EXPECT_EQ(keys_of(*second), (std::vector<std::string>{"m/2", "m/3"}));
+  auto third = r.scan("m/", 2, second->back().key);
+  EXPECT_TRUE(third->empty());
+
+  // start_after before the prefix starts at the prefix; past it yields nothing.
+  EXPECT_EQ(r.scan("m/", 1, "a")->front().key, "m/1");
+  EXPECT_TRUE(r.scan("m/", 10, "z")->empty());
+  EXPECT_TRUE(r.scan("m/", 0)->empty());
+  EXPECT_EQ(r.scan("", 100)->size(), 6u);
+}
+
+TEST(Records, BatchIsAtomicAcrossNamespacesAndOrdered) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  ASSERT_TRUE(st->records("queue").put("old", "x"));
+  WriteBatch b;
+  b.put("queue", "msg1", "hello");
+  b.put("queue.index", "msg1", "");
+  b.del("queue", "old");
+  b.put("queue", "tmp", "1");
+  b.del("queue", "tmp");  // later ops in a batch win
+  EXPECT_EQ(b.size(), 5u);
+  ASSERT_TRUE(st->commit_sync(std::move(b)));
+  EXPECT_EQ(**st->records("queue").get("msg1"), "hello");
+  EXPECT_TRUE(st->records("queue.index").get("msg1")->has_value());
+  EXPECT_FALSE(st->records("queue").get("old")->has_value());
+  EXPECT_FALSE(st->records("queue").get("tmp")->has_value());
+}
+
+TEST(Records, SurviveReopen) {
+  testing::TempDir dir;
+  {
+    auto st = open_at(dir.path());
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(st->records("p").put("k" + std::to_string(i), std::to_string(i)));
+    }
+    ASSERT_TRUE(st->records("p").del("k5"));
+    ASSERT_TRUE(st->close());
+  }
+  auto st = open_at(dir.path());
+  EXPECT_EQ(**st->records("p").get("k42"), "42");
+  EXPECT_FALSE(st->records("p").get("k5")->has_value());
+  EXPECT_EQ(st->records("p").scan("k", 1000)->size(), 99u);
+}
+
+}  // namespace
+}  // namespace nimbus::storage

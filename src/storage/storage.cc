@@ -1,0 +1,165 @@
+#include "storage/storage.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <system_error>
+#include <utility>
+
+#include "storage/committer.h"
+#include "storage/dir_lock.h"
+#include "storage/keys.h"
+
+namespace nimbus::storage {
+
+struct Storage::Impl {
+  std::unique_ptr<DirLock> lock;
+  std::unique_ptr<rocksdb::DB> db;
+  std::unique_ptr<Committer> committer;
+  std::atomic<bool> closed{false};
+};
+
+namespace {
+
+Error rocks_error(const std::string& what, const rocksdb::Status& s) {
+  return Error::internal("storage: " + what + ": " + s.ToString());
+}
+
+Status make_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error::internal("cannot create data directory " + dir + ": " + ec.message());
+  // create_directories succeeds on an existing read-only directory; find out now
+  // rather than on the first write.
+  std::string probe = dir + "/.nimbus-write-probe";
+  FILE* f = std::fopen(probe.c_str(), "w");
+  if (f == nullptr) {
+    return Error::internal("data directory " + dir + " is not writable: " + std::strerror(errno));
+  }
+  std::fclose(f);
+  std::remove(probe.c_str());
+  return Status::ok();
+}
+
+rocksdb::Options db_options() {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  // Two cores shared with the server's event loops: keep background work small.
+  o.IncreaseParallelism(2);
+  o.max_background_jobs = 2;
+  o.keep_log_file_num = 3;
+  o.max_total_wal_size = 256 << 20;
+  o.write_buffer_size = 32 << 20;
+  // Our committer is the only writer, so RocksDB's own write grouping has
+  // nothing to merge; pipelining would only add handoffs.
+  o.enable_pipelined_write = false;
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Storage>> Storage::open(Options options) {
+  if (options.data_dir.empty()) return Error::internal("storage: no data directory given");
+  NIMBUS_TRY(make_dir(options.data_dir));
+  auto lock = DirLock::acquire(options.data_dir);
+  if (!lock) return lock.take_error();
+
+  bool sync = options.durability == Durability::kSync;
+  auto blobs = BlobStore::open(options.data_dir + "/blobs", sync);
+  if (!blobs) return blobs.take_error();
+
+  rocksdb::DB* raw = nullptr;
+  std::string db_path = options.data_dir + "/db";
+  rocksdb::Status s = rocksdb::DB::Open(db_options(), db_path, &raw);
+  if (!s.ok()) return rocks_error("cannot open " + db_path, s);
+
+  auto impl = std::make_unique<Impl>();
+  impl->lock = std::move(*lock);
+  impl->db.reset(raw);
+  impl->committer = std::make_unique<Committer>(raw, sync);
+  return std::unique_ptr<Storage>(
+      new Storage(std::move(options), std::move(impl), std::move(*blobs)));
+}
+
+Storage::Storage(Options options, std::unique_ptr<Impl> impl, std::unique_ptr<BlobStore> blobs)
+    : options_(std::move(options)), impl_(std::move(impl)), blobs_(std::move(blobs)) {}
+
+Storage::~Storage() {
+  (void)close();
+}
+
+Status Storage::close() {
+  if (impl_->closed.exchange(true)) return Status::ok();
+  impl_->committer->stop();
+  Status result;
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  rocksdb::Status s = impl_->db->Flush(fo);
+  if (!s.ok()) result = rocks_error("flush on close", s);
+  s = impl_->db->Close();
+  if (!s.ok() && result.is_ok()) result = rocks_error("close", s);
+  impl_->db.reset();
+  impl_->lock.reset();
+  return result;
+}
+
+Records Storage::records(std::string_view ns) {
+  return Records(this, std::string(ns));
+}
+
+void Storage::commit(WriteBatch batch, Done done) {
+  impl_->committer->submit(std::move(batch), std::move(done));
+}
+
+Status Storage::commit_sync(WriteBatch batch) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  commit(std::move(batch), [&promise](Status s) { promise.set_value(std::move(s)); });
+  return future.get();
+}
+
+Stats Storage::stats() const {
+  const Committer& c = *impl_->committer;
+  return Stats{c.commits(), c.groups(), c.syncs()};
+}
+
+Result<std::optional<std::string>> Storage::get_raw(const std::string& key) const {
+  if (impl_->closed) return Error::internal("storage is closed");
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return rocks_error("get", s);
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<std::vector<Entry>> Storage::scan_raw(const std::string& ns_prefix, std::string_view prefix,
+                                             size_t limit, std::string_view start_after) const {
+  if (impl_->closed) return Error::internal("storage is closed");
+  std::vector<Entry> out;
+  if (limit == 0) return out;
+  std::string full_prefix = ns_prefix + std::string(prefix);
+  std::string start = full_prefix;
+  bool skip_equal = false;
+  if (!start_after.empty() && start_after >= prefix) {
+    start = ns_prefix + std::string(start_after);
+    skip_equal = true;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (!k.starts_with(full_prefix)) break;
+    if (skip_equal && k == rocksdb::Slice(start)) continue;
+    k.remove_prefix(ns_prefix.size());
+    out.push_back(Entry{k.ToString(), it->value().ToString()});
+    if (out.size() >= limit) break;
+  }
+  if (!it->status().ok()) return rocks_error("scan", it->status());
+  return out;
+}
+
+}  // namespace nimbus::storage

@@ -1,8 +1,8 @@
 // `nimbus`: the command line. `serve` runs the server; the rest is the AWS
 // CLI or an SDK pointed at it.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -25,9 +25,8 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--data-dir", o.data_dir, "where nimbus keeps its state")->capture_default_str();
   cmd.add_option("--durability", o.durability,
                  "sync: a write is on disk before it is acknowledged; async: no fsync wait")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, Durability>{{"sync", Durability::kSync},
-                                            {"async", Durability::kAsync}}))
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Durability>{
+          {"sync", Durability::kSync}, {"async", Durability::kAsync}}))
       ->default_str("sync");
   cmd.add_option("--region", o.region, "region reported to clients")->capture_default_str();
   cmd.add_option("--account-id", o.account_id, "the 12-digit account id")
@@ -92,11 +91,12 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("nimbus"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
-  CLI::App cli{"nimbus: AWS serverless building blocks in one program.\n"
-               "Start the server with `nimbus serve`, then point the AWS CLI or an SDK at it:\n"
-               "  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test "
-               "AWS_SECRET_ACCESS_KEY=test aws sts get-caller-identity",
-               "nimbus"};
+  CLI::App cli{
+      "nimbus: AWS serverless building blocks in one program.\n"
+      "Start the server with `nimbus serve`, then point the AWS CLI or an SDK at it:\n"
+      "  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test "
+      "AWS_SECRET_ACCESS_KEY=test aws sts get-caller-identity",
+      "nimbus"};
   cli.require_subcommand(1);
 
   ServeOptions options;

@@ -12,7 +12,9 @@ void Histogram::observe(double seconds) {
   sum_ns_.fetch_add(static_cast<uint64_t>(seconds * 1e9), std::memory_order_relaxed);
 }
 
-double Histogram::sum() const { return static_cast<double>(sum_ns_.load()) / 1e9; }
+double Histogram::sum() const {
+  return static_cast<double>(sum_ns_.load()) / 1e9;
+}
 
 Metrics::Family& Metrics::family(const std::string& name, const char* type,
                                  const std::string& help) {
@@ -22,8 +24,7 @@ Metrics::Family& Metrics::family(const std::string& name, const char* type,
   return f;
 }
 
-Counter& Metrics::counter(const std::string& name, const Labels& labels,
-                          const std::string& help) {
+Counter& Metrics::counter(const std::string& name, const Labels& labels, const std::string& help) {
   std::lock_guard lock(mu_);
   auto& slot = family(name, "counter", help).counters[labels];
   if (!slot) slot = std::make_unique<Counter>();

@@ -6,7 +6,9 @@
 
 namespace nimbus::server {
 
-bool is_admin_path(std::string_view path) { return path.starts_with("/_nimbus/"); }
+bool is_admin_path(std::string_view path) {
+  return path.starts_with("/_nimbus/");
+}
 
 namespace {
 

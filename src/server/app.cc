@@ -6,6 +6,7 @@
 
 #include "auth/sigv4.h"
 #include "common/metrics.h"
+#include "common/scheduler.h"
 #include "common/worker_pool.h"
 #include "http/server.h"
 #include "protocol/engine.h"
@@ -34,7 +35,9 @@ bool is_loopback(const std::string& bind) {
   return bind == "localhost" || bind == "::1" || bind.starts_with("127.");
 }
 
-unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+unsigned cores() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 }  // namespace
 
@@ -45,6 +48,7 @@ struct App::Impl {
   services::Settings settings;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<services::Environment> env;
   std::unique_ptr<services::Registry> services;
   std::unique_ptr<protocol::ModelRegistry> models;
@@ -58,7 +62,9 @@ App::App(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
 }
 
-App::~App() { shutdown(); }
+App::~App() {
+  shutdown();
+}
 
 Result<uint16_t> App::start() {
   auto& s = *impl_;
@@ -76,23 +82,24 @@ Result<uint16_t> App::start() {
     spdlog::warn("--auth off: requests are not authenticated");
   }
 
-  auto opened = storage::Storage::open(
-      {o.data_dir,
-       o.durability == Durability::kSync ? storage::Durability::kSync : storage::Durability::kAsync});
+  auto opened = storage::Storage::open({o.data_dir, o.durability == Durability::kSync
+                                                        ? storage::Durability::kSync
+                                                        : storage::Durability::kAsync});
   if (!opened) return opened.take_error();
   s.storage = std::move(opened).value();
 
   s.workers = std::make_unique<WorkerPool>(o.workers ? o.workers : 4 * cores());
   s.settings.region = o.region;
   s.settings.account_id = o.account_id;
-  s.env = std::make_unique<services::Environment>(
-      services::Environment{s.settings, s.clock, s.storage.get(), *s.workers});
+  s.scheduler = std::make_unique<Scheduler>();
+  s.env = std::make_unique<services::Environment>(services::Environment{
+      s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics});
   s.services = std::make_unique<services::Registry>(*s.env);
   s.models = std::make_unique<protocol::ModelRegistry>(s.services->model_names());
   s.credentials = std::make_unique<StaticCredentials>(
       auth::Credentials{o.access_key, o.secret_key, o.account_id});
-  s.router = std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials,
-                                      s.metrics);
+  s.router =
+      std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials, s.metrics);
   s.admin.services = s.services->model_names();
   s.admin.data_dir = o.data_dir;
   s.admin.durability = o.durability == Durability::kSync ? "sync" : "async";
@@ -105,15 +112,15 @@ Result<uint16_t> App::start() {
   edge_options.max_body_bytes = o.max_body_bytes;
   edge_options.idle_timeout = o.idle_timeout;
   edge_options.request_timeout = o.request_timeout;
-  s.edge = std::make_unique<http::Server>(
-      edge_options, [this](http::Request request, http::Reply reply) {
-        auto& s = *impl_;
-        if (is_admin_path(request.path())) {
-          reply(handle_admin(request, s.admin, s.metrics));
-          return;
-        }
-        s.router->handle(std::move(request), std::move(reply));
-      });
+  s.edge = std::make_unique<http::Server>(edge_options,
+                                          [this](http::Request request, http::Reply reply) {
+                                            auto& s = *impl_;
+                                            if (is_admin_path(request.path())) {
+                                              reply(handle_admin(request, s.admin, s.metrics));
+                                              return;
+                                            }
+                                            s.router->handle(std::move(request), std::move(reply));
+                                          });
   return s.edge->start();
 }
 
@@ -129,6 +136,7 @@ void App::shutdown() {
     s.edge.reset();
   }
   s.router.reset();
+  s.scheduler.reset();  // no timer fires into a service being destroyed
   s.services.reset();
   s.workers.reset();  // finishes queued blocking work
   if (s.storage) {

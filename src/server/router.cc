@@ -20,9 +20,8 @@ Router::Router(const ServeOptions& options, const Clock& clock,
       auth_failures_(metrics.counter("nimbus_auth_failures_total", {},
                                      "AWS API requests rejected by SigV4 verification")) {}
 
-http::Response Router::error_response(const http::Request& request,
-                                      std::string_view scope_service, const Error& error,
-                                      std::string_view request_id) const {
+http::Response Router::error_response(const http::Request& request, std::string_view scope_service,
+                                      const Error& error, std::string_view request_id) const {
   // The request failed before it became a Call; ask the engine which
   // protocol it speaks so the client can read the error.
   auto parsed = protocol::parse_request(request, models_, scope_service);
@@ -50,8 +49,8 @@ void Router::handle(http::Request request, Reply reply) const {
     auto verified = auth::verify(request, credentials_, clock_.now());
     if (!verified) {
       auth_failures_.add();
-      spdlog::debug("{} {} rejected: {} {}", request.method, request.target,
-                    verified.error().code, verified.error().message);
+      spdlog::debug("{} {} rejected: {} {}", request.method, request.target, verified.error().code,
+                    verified.error().message);
       reply(error_response(request, scope_service, verified.error(), request_id));
       return;
     }
@@ -73,8 +72,8 @@ void Router::handle(http::Request request, Reply reply) const {
     reply(protocol::serialize_error(
         call->protocol, call->service, call->query_mode,
         Error::make("NotImplemented",
-                    "The operation " + call->operation_name + " of service " +
-                        call->service_name + " is not implemented by nimbus.",
+                    "The operation " + call->operation_name + " of service " + call->service_name +
+                        " is not implemented by nimbus.",
                     501),
         request_id));
     return;
@@ -95,28 +94,28 @@ void Router::handle(http::Request request, Reply reply) const {
       metrics_.histogram("nimbus_request_duration_seconds",
                          {{"service", call->service_name}, {"operation", call->operation_name}},
                          "AWS API request latency, parse to reply");
-  Counter& errors = metrics_.counter(
-      "nimbus_request_errors_total",
-      {{"service", call->service_name}, {"operation", call->operation_name}},
-      "AWS API requests answered with an error");
+  Counter& errors =
+      metrics_.counter("nimbus_request_errors_total",
+                       {{"service", call->service_name}, {"operation", call->operation_name}},
+                       "AWS API requests answered with an error");
 
   boost::json::object input = std::move(call->input);
-  (*handler)(ctx, std::move(input),
-             [call, request_id, reply = std::move(reply), started, &latency,
-              &errors](services::Output output) {
-               http::Response response;
-               if (output) {
-                 response = protocol::serialize_output(*call, *output, request_id);
-               } else {
-                 errors.add();
-                 response = protocol::serialize_error(call->protocol, call->service,
-                                                      call->query_mode, output.error(), request_id);
-               }
-               latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                             started)
-                                   .count());
-               reply(std::move(response));
-             });
+  (*handler)(
+      ctx, std::move(input),
+      [call, request_id, reply = std::move(reply), started, &latency,
+       &errors](services::Output output) {
+        http::Response response;
+        if (output) {
+          response = protocol::serialize_output(*call, *output, request_id);
+        } else {
+          errors.add();
+          response = protocol::serialize_error(call->protocol, call->service, call->query_mode,
+                                               output.error(), request_id);
+        }
+        latency.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        reply(std::move(response));
+      });
 }
 
 }  // namespace nimbus::server

@@ -24,7 +24,9 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "common/result.h"
+#include "common/scheduler.h"
 #include "common/worker_pool.h"
 
 namespace nimbus::storage {
@@ -35,13 +37,13 @@ namespace nimbus::services {
 
 struct CallContext {
   std::string request_id;
-  std::string service;         // model name, e.g. "sts"
-  std::string operation;       // e.g. "GetCallerIdentity"
-  std::string region;          // from the SigV4 scope, else the server's
-  std::string account_id;      // the caller's account
-  std::string access_key_id;   // verified principal; empty when auth is off
-  std::string endpoint_url;    // "http://host:port" as the client addressed nimbus
-  std::string path;            // raw request path (SQS accepts the queue URL path)
+  std::string service;        // model name, e.g. "sts"
+  std::string operation;      // e.g. "GetCallerIdentity"
+  std::string region;         // from the SigV4 scope, else the server's
+  std::string account_id;     // the caller's account
+  std::string access_key_id;  // verified principal; empty when auth is off
+  std::string endpoint_url;   // "http://host:port" as the client addressed nimbus
+  std::string path;           // raw request path (SQS accepts the queue URL path)
 };
 
 using Output = Result<boost::json::object>;
@@ -62,6 +64,8 @@ struct Environment {
   const Clock& clock;
   storage::Storage* storage;
   WorkerPool& workers;
+  Scheduler& scheduler;
+  Metrics& metrics;
 };
 
 class Service {
@@ -82,10 +86,8 @@ class Service {
   // A handler that answers inline from a pure function of its input.
   template <typename F>
   void on_sync(std::string operation, F f) {
-    on(std::move(operation),
-       [f = std::move(f)](const CallContext& ctx, boost::json::object in, Respond respond) {
-         respond(f(ctx, in));
-       });
+    on(std::move(operation), [f = std::move(f)](const CallContext& ctx, boost::json::object in,
+                                                Respond respond) { respond(f(ctx, in)); });
   }
 
  private:

@@ -11,8 +11,7 @@ StsService::StsService(Environment& env) : Service("sts"), env_(env) {
   on_sync("GetCallerIdentity", [this](const CallContext& ctx, const json::object&) -> Output {
     const std::string& account = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
     json::object out;
-    out["UserId"] =
-        env_.settings.caller_user_id.empty() ? account : env_.settings.caller_user_id;
+    out["UserId"] = env_.settings.caller_user_id.empty() ? account : env_.settings.caller_user_id;
     out["Account"] = account;
     out["Arn"] = env_.settings.caller_arn.empty() ? "arn:aws:iam::" + account + ":root"
                                                   : env_.settings.caller_arn;

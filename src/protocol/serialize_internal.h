@@ -1,0 +1,81 @@
+// The output side of the protocol engine, shared by serialize_output.cc and
+// serialize_error.cc: how a shape is seen through the member that references
+// it, value formatting (base64, timestamps, numbers), and the XML and JSON
+// writers that turn a handler's value (see services/service.h for the value
+// conventions) into wire form. Internal to src/protocol/; pure functions.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "http/message.h"
+#include "protocol/model.h"
+
+namespace nimbus::protocol::ser {
+
+// A shape seen through the member that references it. As in botocore, the
+// member's serialization traits (locationName, flattened, xmlNamespace,
+// timestampFormat, location, ...) override those of the target shape.
+struct Ref {
+  const boost::json::object* shape = nullptr;   // target shape; never null when valid()
+  const boost::json::object* member = nullptr;  // referencing member; may be null
+
+  bool valid() const { return shape != nullptr; }
+  std::string_view type() const;
+  const boost::json::value* trait(std::string_view key) const;
+  std::string_view str(std::string_view key) const;  // string trait or empty
+  bool flag(std::string_view key) const;             // boolean trait, default false
+  // locationName when set, else `fallback`.
+  std::string_view name_or(std::string_view fallback) const;
+};
+
+// Resolves a member reference object ({"shape": "X", ...traits}).
+Ref resolve(const ServiceModel& model, const boost::json::object& member_ref);
+// Resolves a shape by name with no member traits (an operation's output).
+Ref resolve_shape(const ServiceModel& model, std::string_view shape_name);
+// The list member / map key / map value reference of a collection shape.
+Ref child(const ServiceModel& model, const Ref& collection, std::string_view key);
+
+// Formatting helpers.
+std::string base64_encode(std::string_view bytes);
+// `seconds` since the epoch; format is "iso8601", "rfc822" or "unixTimestamp".
+std::string format_timestamp(double seconds, std::string_view format);
+// A handler's timestamp value (number, or a numeric string) as epoch seconds.
+double timestamp_seconds(const boost::json::value& v);
+// Shortest round-trip text of a double; NaN/Infinity/-Infinity as AWS spells them.
+std::string format_double(double d);
+// Scalar value as text (header values, XML text); false for non-scalars.
+bool scalar_text(const Ref& ref, const boost::json::value& v, std::string_view default_ts_format,
+                 std::string& out);
+
+void xml_escape(std::string& out, std::string_view s, bool attribute);
+
+// Writes `<tag ...>value</tag>` (lists, maps, structures recursively).
+void write_xml_value(std::string& out, const ServiceModel& model, const Ref& ref,
+                     std::string_view tag, const boost::json::value& v);
+// Writes the body members of a structure (skipping members bound to headers,
+// the status code or xml attributes) as children of an already opened element.
+void write_xml_members(std::string& out, const ServiceModel& model, const Ref& structure,
+                       const boost::json::object& v);
+// The attributes of a structure's element: xmlNamespace declaration and
+// xmlAttribute members. Starts with a space when not empty.
+std::string xml_struct_attributes(const ServiceModel& model, const Ref& structure,
+                                  const boost::json::object* v);
+
+// The wire JSON form of a value (blobs base64, timestamps per format, ...).
+// With `body_only`, a structure's members bound elsewhere (header, headers,
+// statusCode) are left out.
+boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
+                                const boost::json::value& v, bool body_only = false);
+
+// Where a member goes in a REST response; empty for the body.
+std::string_view location_of(const Ref& member);
+
+// The modeled error shape named `code` (a shape with "exception": true), or null.
+const boost::json::object* error_shape(const ServiceModel* model, std::string_view code);
+
+// Request id headers every response carries (plus S3's pair for restXml).
+void add_request_id(http::Response& r, std::string_view request_id, bool s3_style);
+
+}  // namespace nimbus::protocol::ser

@@ -1,0 +1,77 @@
+// Values to their wire JSON form, shared by awsJson and restJson responses:
+// member names from locationName (botocore's jsonName), blobs base64,
+// timestamps as epoch-second numbers unless timestampFormat says otherwise,
+// non-finite floats as the strings "NaN", "Infinity", "-Infinity".
+#include <cmath>
+
+#include "protocol/serialize_internal.h"
+
+namespace nimbus::protocol::ser {
+namespace {
+
+std::string_view sv(const boost::json::string& s) {
+  return {s.data(), s.size()};
+}
+
+boost::json::value epoch_number(double seconds) {
+  double whole = std::floor(seconds);
+  if (whole == seconds && std::fabs(seconds) < 9e15) return static_cast<int64_t>(whole);
+  // Millisecond precision, as AWS sends it.
+  return std::round(seconds * 1000.0) / 1000.0;
+}
+
+boost::json::value timestamp_json(const Ref& ref, const boost::json::value& v) {
+  double seconds = timestamp_seconds(v);
+  auto fmt = ref.str("timestampFormat");
+  if (fmt.empty() || fmt == "unixTimestamp") return epoch_number(seconds);
+  return boost::json::value(format_timestamp(seconds, fmt));
+}
+
+}  // namespace
+
+boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
+                                const boost::json::value& v, bool body_only) {
+  if (v.is_null() || !ref.valid()) return v;
+  std::string_view type = ref.type();
+  if (type == "structure") {
+    if (ref.flag("document") || !v.is_object()) return v;
+    boost::json::object out;
+    const auto* members = ref.shape->if_contains("members");
+    if (members == nullptr || !members->is_object()) return out;
+    const auto& in = v.get_object();
+    for (const auto& [name, mref] : members->get_object()) {
+      if (!mref.is_object()) continue;
+      const auto* value = in.if_contains(name);
+      if (value == nullptr || value->is_null()) continue;
+      Ref m = resolve(model, mref.get_object());
+      if (body_only && !location_of(m).empty()) continue;
+      out[m.name_or(name)] = to_wire_json(model, m, *value);
+    }
+    return out;
+  }
+  if (type == "list") {
+    if (!v.is_array()) return v;
+    Ref item = child(model, ref, "member");
+    boost::json::array out;
+    out.reserve(v.get_array().size());
+    for (const auto& e : v.get_array()) out.push_back(to_wire_json(model, item, e));
+    return out;
+  }
+  if (type == "map") {
+    if (!v.is_object()) return v;
+    Ref val = child(model, ref, "value");
+    boost::json::object out;
+    for (const auto& [k, e] : v.get_object()) {
+      if (!e.is_null()) out[k] = to_wire_json(model, val, e);
+    }
+    return out;
+  }
+  if (type == "blob" && v.is_string()) return boost::json::value(base64_encode(sv(v.get_string())));
+  if (type == "timestamp") return timestamp_json(ref, v);
+  if ((type == "float" || type == "double") && v.is_double() && !std::isfinite(v.get_double())) {
+    return boost::json::value(format_double(v.get_double()));
+  }
+  return v;
+}
+
+}  // namespace nimbus::protocol::ser

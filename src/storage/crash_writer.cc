@@ -51,8 +51,10 @@ int run_writer(const std::string& dir, int threads, Durability durability) {
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&st, t] {
+      // The pid keeps keys of successive crash rounds apart.
+      std::string base = "p" + std::to_string(getpid()) + "-t" + std::to_string(t) + "-";
       for (long seq = 0;; ++seq) {
-        std::string key = "t" + std::to_string(t) + "-" + std::to_string(seq);
+        std::string key = base + std::to_string(seq);
         WriteBatch b;
         b.put(kNamespace, key, value_for(key));
         nimbus::Status s = st.commit_sync(std::move(b));

@@ -1,0 +1,238 @@
+// parse_request(): which protocol, service and operation a request speaks,
+// then the protocol's parser and validation. Detection order follows what
+// SDKs send: RPCv2 CBOR (smithy-protocol header or /service/*/operation/*),
+// awsJson (X-Amz-Target), awsQuery (Action= in the form body or query), REST
+// (Lambda by its dated path, other REST services by the SigV4 scope, else S3).
+#include <array>
+
+#include "protocol/engine.h"
+#include "protocol/input.h"
+#include "protocol/input_values.h"
+#include "protocol/registry_impl.h"
+
+namespace nimbus::protocol {
+namespace json = boost::json;
+
+namespace {
+
+// JSON target prefixes newer SDKs use for services whose (older) embedded
+// model is awsQuery: the one place to add such an alias.
+struct JsonAlias {
+  std::string_view target_prefix;
+  std::string_view service;
+};
+constexpr std::array<JsonAlias, 3> kJsonAliases = {{
+    {"AmazonSQS", "sqs"},
+    {"GraniteServiceVersion20100801", "cloudwatch"},
+    {"AWSSecurityTokenServiceV20110615", "sts"},
+}};
+
+bool is_dated_segment(std::string_view s) {  // "2015-03-31"
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
+ParseResult fail(Protocol p, const ServiceModel* service, Error e, bool query_mode = false) {
+  ParseResult r;
+  r.failure = ParseFailure{p, service, query_mode, std::move(e)};
+  return r;
+}
+
+ParseResult finish(Protocol p, const ServiceModel& service, const OperationModel& op,
+                   Result<json::object> input, bool query_mode) {
+  if (!input) return fail(p, &service, input.take_error(), query_mode);
+  if (auto s = input::validate(service, op, *input, p); !s) {
+    return fail(p, &service, s.take_error(), query_mode);
+  }
+  Call call;
+  call.protocol = p;
+  call.service = &service;
+  call.operation = &op;
+  call.service_name = service.name();
+  call.operation_name = op.name;
+  call.query_mode = query_mode;
+  call.input = std::move(*input);
+  ParseResult r;
+  r.call = std::move(call);
+  return r;
+}
+
+}  // namespace
+
+// Friend of ModelRegistry: looks services up by what the wire carries.
+struct Detector {
+  const ModelRegistry::Impl& impl;
+
+  const ServiceModel* by_name(std::string_view name) const {
+    const auto* e = impl.find(name);
+    return e == nullptr ? nullptr : impl.load(*e);
+  }
+
+  const ServiceModel* by_target_prefix(std::string_view prefix) const {
+    for (const auto& e : impl.entries) {
+      if (e->embedded->target_prefix == prefix) return impl.load(*e);
+    }
+    for (const auto& a : kJsonAliases) {
+      if (a.target_prefix == prefix) return by_name(a.service);
+    }
+    return nullptr;
+  }
+
+  // A service of the given protocol family whose signing name (or endpoint
+  // prefix) is `scope`.
+  const ServiceModel* by_scope(std::string_view scope, bool rest) const {
+    if (scope.empty()) return nullptr;
+    for (const auto& e : impl.entries) {
+      std::string_view proto = e->embedded->protocol;
+      bool is_rest = proto == "rest-json" || proto == "rest-xml";
+      if (is_rest != rest) continue;
+      std::string_view signing = e->embedded->signing_name;
+      if (signing.empty()) signing = e->embedded->endpoint_prefix;
+      if (signing == scope || e->embedded->endpoint_prefix == scope) return impl.load(*e);
+    }
+    return nullptr;
+  }
+
+  const ServiceModel* query_by_version(std::string_view version) const {
+    if (version.empty()) return nullptr;
+    const ServiceModel* found = nullptr;
+    for (const auto& e : impl.entries) {
+      std::string_view proto = e->embedded->protocol;
+      if ((proto == "query" || proto == "ec2") && e->embedded->api_version == version) {
+        if (found != nullptr) return nullptr;  // ambiguous: the scope must say
+        found = impl.load(*e);
+      }
+    }
+    return found;
+  }
+
+  static const ModelRegistry::Impl& impl_of(const ModelRegistry& r) { return *r.impl_; }
+
+  ParseResult cbor(const http::Request& request, std::string_view scope) const {
+    const ServiceModel* service = nullptr;
+    auto path = request.path();
+    if (path.starts_with("/service/")) {
+      auto rest = path.substr(9);
+      service = by_target_prefix(rest.substr(0, rest.find('/')));
+    }
+    if (service == nullptr) service = by_scope(scope, false);
+    return fail(Protocol::kRpcV2Cbor, service,
+                Error::make("NotImplemented",
+                            "The smithy-rpc-v2-cbor protocol is not supported yet; configure the "
+                            "client to use the service's JSON or query protocol",
+                            501));
+  }
+
+  ParseResult json_target(const http::Request& request, std::string_view scope) const {
+    auto target = request.header("x-amz-target");
+    bool query_mode = http::iequals(request.header("x-amzn-query-mode"), "true");
+    auto dot = target.rfind('.');
+    auto prefix = target.substr(0, dot == std::string_view::npos ? 0 : dot);
+    auto op_name = dot == std::string_view::npos ? target : target.substr(dot + 1);
+    const ServiceModel* service = by_target_prefix(prefix);
+    auto content_type = request.header("content-type");
+    Protocol p = content_type.find("1.0") != std::string_view::npos       ? Protocol::kJson10
+                 : content_type.find("1.1") != std::string_view::npos     ? Protocol::kJson11
+                 : service != nullptr && service->json_version() == "1.1" ? Protocol::kJson11
+                                                                          : Protocol::kJson10;
+    if (service == nullptr) {
+      return fail(
+          p, nullptr,
+          Error::make("UnknownOperationException", "Unknown operation " + std::string(target), 400),
+          query_mode);
+    }
+    const auto* op = service->operation(op_name);
+    if (op == nullptr) {
+      return fail(
+          p, service,
+          Error::make("UnknownOperationException", "Unknown operation " + std::string(target), 400),
+          query_mode);
+    }
+    return finish(p, *service, *op, input::parse_json(*service, *op, request.body), query_mode);
+  }
+
+  ParseResult query(const http::Request& request, const input::FormParams& params,
+                    std::string_view scope) const {
+    std::string_view action, version;
+    for (const auto& [k, v] : params) {
+      if (k == "Action" && action.empty()) action = v;
+      if (k == "Version" && version.empty()) version = v;
+    }
+    const ServiceModel* service = by_scope(scope, false);
+    if (service == nullptr) service = query_by_version(version);
+    if (service == nullptr) {
+      return fail(
+          Protocol::kQuery, nullptr,
+          Error::make("InvalidAction",
+                      "The action " + std::string(action) + " is not valid for this web service.",
+                      400));
+    }
+    Protocol p = service->protocol() == Protocol::kEc2 ? Protocol::kEc2 : Protocol::kQuery;
+    const auto* op = service->operation(action);
+    if (op == nullptr) {
+      return fail(
+          p, service,
+          Error::make("InvalidAction",
+                      "The action " + std::string(action) + " is not valid for this web service.",
+                      400));
+    }
+    return finish(p, *service, *op, input::parse_query(*service, *op, params), false);
+  }
+
+  ParseResult rest(const http::Request& request, std::string_view scope) const {
+    const ServiceModel* service = by_scope(scope, true);
+    if (service == nullptr) {
+      auto path = request.path();
+      auto first = path.substr(path.starts_with('/') ? 1 : 0);
+      if (is_dated_segment(first.substr(0, first.find('/')))) service = by_name("lambda");
+    }
+    if (service == nullptr) service = by_name("s3");
+    if (service == nullptr) {
+      return fail(Protocol::kRestXml, nullptr,
+                  Error::make("UnknownOperationException", "Unknown operation", 404));
+    }
+    Protocol p = service->protocol();
+    const auto* op = input::match_rest(*service, request);
+    if (op == nullptr) {
+      return fail(
+          p, service,
+          Error::make("UnknownOperationException",
+                      "Unknown operation " + request.method + " " + std::string(request.path()),
+                      404));
+    }
+    return finish(p, *service, *op, input::parse_rest(*service, *op, request), false);
+  }
+};
+
+ParseResult parse_request(const http::Request& request, const ModelRegistry& models,
+                          std::string_view scope_service) {
+  Detector d{Detector::impl_of(models)};
+  auto path = request.path();
+  if (http::iequals(request.header("smithy-protocol"), "rpc-v2-cbor") ||
+      (path.starts_with("/service/") && path.find("/operation/") != std::string_view::npos)) {
+    return d.cbor(request, scope_service);
+  }
+  if (request.has_header("x-amz-target")) return d.json_target(request, scope_service);
+
+  // awsQuery: Action in a form body, else in the query string.
+  auto content_type = request.header("content-type");
+  input::FormParams params;
+  if (request.method == "POST" &&
+      content_type.find("application/x-www-form-urlencoded") != std::string_view::npos) {
+    params = input::parse_form(request.body);
+  }
+  auto query = input::parse_form(request.query());
+  bool has_action = false;
+  for (const auto& [k, v] : params) has_action = has_action || k == "Action";
+  if (!has_action) {
+    for (const auto& [k, v] : query) has_action = has_action || k == "Action";
+    if (has_action) params.insert(params.end(), query.begin(), query.end());
+  }
+  if (has_action) return d.query(request, params, scope_service);
+  return d.rest(request, scope_service);
+}
+
+}  // namespace nimbus::protocol

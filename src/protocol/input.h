@@ -1,0 +1,54 @@
+// The input side of the protocol engine: per-protocol parsers from the wire
+// into one JSON value of the operation's input shape, REST routing, and
+// validation with AWS's messages. Internal to src/protocol; the public entry
+// point is parse_request() in engine.h. Pure functions, safe from any thread.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "http/message.h"
+#include "protocol/model.h"
+
+namespace nimbus::protocol::input {
+
+using FormParams = std::vector<std::pair<std::string, std::string>>;
+
+// awsQuery / ec2: decoded form parameters (Action and Version included; they
+// are ignored) -> input value.
+Result<boost::json::object> parse_query(const ServiceModel& model, const OperationModel& op,
+                                        const FormParams& params);
+
+// awsJson 1.0 / 1.1 body -> input value (an empty body is an empty input).
+Result<boost::json::object> parse_json(const ServiceModel& model, const OperationModel& op,
+                                       std::string_view body);
+
+// The REST operation whose method and requestUri match the request, or
+// nullptr. Several operations may share a route (S3 PutObject / UploadPart):
+// the one whose required header and query members are present wins.
+const OperationModel* match_rest(const ServiceModel& model, const http::Request& request);
+
+// restJson / restXml: URI labels, query string, headers, payload -> input.
+Result<boost::json::object> parse_rest(const ServiceModel& model, const OperationModel& op,
+                                       const http::Request& request);
+
+// restXml body element -> value of `shape` (structure members, flattened or
+// wrapped lists and maps, attributes).
+Result<boost::json::value> parse_xml_body(const ServiceModel& model,
+                                          const boost::json::object& shape, std::string_view body);
+
+// Checks `input` against the operation's input shape: required members,
+// types, min/max lengths and values, enums. The error's code is the model's
+// validation error (ValidationError for query services, ValidationException
+// otherwise) and its message AWS's ("1 validation error detected: ...").
+Status validate(const ServiceModel& model, const OperationModel& op,
+                const boost::json::object& input, Protocol wire);
+
+// AWS's lower camel case of a member name, as validation messages show it.
+std::string lower_camel(std::string_view name);
+
+}  // namespace nimbus::protocol::input

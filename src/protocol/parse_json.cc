@@ -1,0 +1,26 @@
+// awsJson 1.0 / 1.1 input: the body is the input structure in JSON.
+#include "protocol/input.h"
+#include "protocol/input_values.h"
+
+namespace nimbus::protocol::input {
+namespace json = boost::json;
+
+Result<json::object> parse_json(const ServiceModel& model, const OperationModel& op,
+                                std::string_view body) {
+  auto first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return json::object();
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 128;
+  opts.allow_invalid_utf8 = false;
+  auto value = json::parse(body, ec, {}, opts);
+  if (ec) return serialization_error("Request body is not valid JSON: " + ec.message());
+  if (!value.is_object()) return serialization_error("Request body must be a JSON object");
+  const auto* shape = model.input_shape(op);
+  if (shape == nullptr) return json::object();
+  auto v = json_to_value(model, *shape, value, "");
+  if (!v) return v.take_error();
+  return std::move(v->get_object());
+}
+
+}  // namespace nimbus::protocol::input

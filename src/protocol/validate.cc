@@ -1,0 +1,222 @@
+// Validation of an input value against its shape, with AWS's messages:
+// "2 validation errors detected: Value null at 'queueName' failed to satisfy
+// constraint: Member must not be null; Value '0' at 'maxResults' ...".
+#include <cmath>
+
+#include "protocol/input.h"
+#include "protocol/input_values.h"
+
+namespace nimbus::protocol::input {
+namespace json = boost::json;
+namespace {
+
+constexpr std::size_t kMaxErrors = 100;
+constexpr int kMaxDepth = 64;
+
+std::string render(const json::value& v) {
+  std::string out;
+  switch (v.kind()) {
+    case json::kind::string:
+      out.assign(v.get_string().data(), v.get_string().size());
+      break;
+    case json::kind::array: {
+      out = "[";
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ", ";
+        first = false;
+        out += render(item);
+        if (out.size() > 256) break;
+      }
+      out += "]";
+      break;
+    }
+    case json::kind::null:
+      out = "null";
+      break;
+    default:
+      out = json::serialize(v);
+  }
+  if (out.size() > 256) out = out.substr(0, 256) + "...";
+  return out;
+}
+
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+class Validator {
+ public:
+  explicit Validator(const ServiceModel& model) : model_(model) {}
+
+  void check(const json::object& shape, const json::value& v, const std::string& path, int depth) {
+    if (errors_.size() >= kMaxErrors || depth > kMaxDepth) return;
+    auto type = type_of(shape);
+    if (type == "structure") {
+      if (!v.is_object()) return fail(v, path, "Member must be a structure");
+      return check_structure(shape, v.get_object(), path, depth);
+    }
+    if (type == "list") {
+      if (!v.is_array()) return fail(v, path, "Member must be a list");
+      check_size(shape, v, v.get_array().size(), path);
+      const auto* member_ref = object_at(shape, "member");
+      const auto* member = member_ref ? target(model_, *member_ref) : nullptr;
+      if (member == nullptr) return;
+      std::size_t i = 0;
+      for (const auto& item : v.get_array()) {
+        ++i;
+        if (item.is_null()) continue;
+        check(*member, item, path + "." + std::to_string(i) + ".member", depth + 1);
+      }
+      return;
+    }
+    if (type == "map") {
+      if (!v.is_object()) return fail(v, path, "Member must be a map");
+      check_size(shape, v, v.get_object().size(), path);
+      const auto* key_ref = object_at(shape, "key");
+      const auto* value_ref = object_at(shape, "value");
+      const auto* key_shape = key_ref ? target(model_, *key_ref) : nullptr;
+      const auto* value_shape = value_ref ? target(model_, *value_ref) : nullptr;
+      for (const auto& [k, item] : v.get_object()) {
+        if (key_shape != nullptr) check(*key_shape, json::value(k), path + ".key", depth + 1);
+        if (value_shape != nullptr && !item.is_null()) {
+          check(*value_shape, item, path + "." + std::string(k), depth + 1);
+        }
+      }
+      return;
+    }
+    if (type == "string") {
+      if (!v.is_string()) return fail(v, path, "Member must be a string");
+      std::string_view s(v.get_string().data(), v.get_string().size());
+      check_size(shape, v, utf8_length(s), path);
+      if (const auto* e = shape.if_contains("enum"); e != nullptr && e->is_array()) {
+        bool ok = false;
+        std::string set;
+        for (const auto& item : e->get_array()) {
+          if (!item.is_string()) continue;
+          ok = ok || item.get_string() == s;
+          set += (set.empty() ? "" : ", ") + std::string(item.get_string());
+        }
+        if (!ok) fail(v, path, "Member must satisfy enum value set: [" + set + "]");
+      }
+      return;
+    }
+    if (type == "blob") {
+      if (!v.is_string()) return fail(v, path, "Member must be a blob");
+      return check_size(shape, v, v.get_string().size(), path);
+    }
+    if (type == "boolean") {
+      if (!v.is_bool()) fail(v, path, "Member must be a boolean");
+      return;
+    }
+    if (type == "timestamp") {
+      if (!v.is_number()) fail(v, path, "Member must be a timestamp");
+      return;
+    }
+    if (type == "integer" || type == "long" || type == "short" || type == "byte" ||
+        type == "float" || type == "double" || type == "bigInteger" || type == "bigDecimal") {
+      if (!v.is_number()) return fail(v, path, "Member must be a number");
+      double d = v.to_number<double>();
+      if (const auto* mn = shape.if_contains("min");
+          mn && mn->is_number() && d < mn->to_number<double>()) {
+        fail(v, path, "Member must have value greater than or equal to " + json::serialize(*mn));
+      }
+      if (const auto* mx = shape.if_contains("max");
+          mx && mx->is_number() && d > mx->to_number<double>()) {
+        fail(v, path, "Member must have value less than or equal to " + json::serialize(*mx));
+      }
+    }
+  }
+
+  void check_structure(const json::object& shape, const json::object& obj, const std::string& path,
+                       int depth) {
+    const auto* members = object_at(shape, "members");
+    if (members == nullptr) return;
+    if (const auto* req = shape.if_contains("required"); req != nullptr && req->is_array()) {
+      for (const auto& r : req->get_array()) {
+        if (!r.is_string()) continue;
+        const auto* field = obj.if_contains(r.get_string());
+        if (field == nullptr || field->is_null()) {
+          fail(json::value(nullptr), join(path, r.get_string()), "Member must not be null");
+        }
+      }
+    }
+    for (const auto& [name, field] : obj) {
+      const auto* ref = object_at(*members, name);
+      if (ref == nullptr || field.is_null()) continue;
+      if (const auto* member = target(model_, *ref))
+        check(*member, field, join(path, name), depth + 1);
+    }
+  }
+
+  std::vector<std::string> errors_;
+
+ private:
+  static std::string join(const std::string& path, std::string_view name) {
+    return path.empty() ? lower_camel(name) : path + "." + lower_camel(name);
+  }
+
+  void check_size(const json::object& shape, const json::value& v, std::size_t n,
+                  const std::string& path) {
+    const auto* mn = shape.if_contains("min");
+    const auto* mx = shape.if_contains("max");
+    if (mn != nullptr && mn->is_number() && static_cast<double>(n) < mn->to_number<double>()) {
+      fail(v, path, "Member must have length greater than or equal to " + json::serialize(*mn));
+    }
+    if (mx != nullptr && mx->is_number() && static_cast<double>(n) > mx->to_number<double>()) {
+      fail(v, path, "Member must have length less than or equal to " + json::serialize(*mx));
+    }
+  }
+
+  void fail(const json::value& v, const std::string& path, const std::string& constraint) {
+    if (errors_.size() >= kMaxErrors) return;
+    std::string value = v.is_null() ? "null" : "'" + render(v) + "'";
+    errors_.push_back("Value " + value + " at '" + path +
+                      "' failed to satisfy constraint: " + constraint);
+  }
+
+  const ServiceModel& model_;
+};
+
+std::string validation_code(const ServiceModel& model) {
+  for (const char* name : {"ValidationException", "ValidationError"}) {
+    if (const auto* s = model.shape(name); s != nullptr && bool_of(*s, "exception")) {
+      if (const auto* err = object_at(*s, "error");
+          err != nullptr && !str_of(*err, "code").empty()) {
+        return std::string(str_of(*err, "code"));
+      }
+      return name;
+    }
+  }
+  auto p = model.protocol();
+  return p == Protocol::kQuery || p == Protocol::kEc2 ? "ValidationError" : "ValidationException";
+}
+
+}  // namespace
+
+std::string lower_camel(std::string_view name) {
+  std::string out(name);
+  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z')
+    out[0] = static_cast<char>(out[0] - 'A' + 'a');
+  return out;
+}
+
+Status validate(const ServiceModel& model, const OperationModel& op, const json::object& input,
+                Protocol /*wire*/) {
+  const auto* shape = model.input_shape(op);
+  if (shape == nullptr) return Status::ok();
+  Validator v(model);
+  v.check_structure(*shape, input, "", 0);
+  if (v.errors_.empty()) return Status::ok();
+  std::string message = std::to_string(v.errors_.size()) + " validation error" +
+                        (v.errors_.size() == 1 ? "" : "s") + " detected: ";
+  for (std::size_t i = 0; i < v.errors_.size(); ++i) {
+    if (i > 0) message += "; ";
+    message += v.errors_[i];
+  }
+  return Error::make(validation_code(model), std::move(message), 400);
+}
+
+}  // namespace nimbus::protocol::input

@@ -6,6 +6,8 @@
 // must be safe to call from any event loop.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +22,9 @@ struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
   std::string account_id;
+  // Only used by the signing helpers: sent as X-Amz-Security-Token when set.
+  // verify() accepts any session token for a known access key.
+  std::string session_token;
 };
 
 class CredentialProvider {
@@ -32,7 +37,7 @@ class CredentialProvider {
 // The credential scope a request claims: AKID/20150830/us-east-1/service/aws4_request.
 struct Scope {
   std::string access_key_id;
-  std::string date;     // yyyymmdd
+  std::string date;  // yyyymmdd
   std::string region;
   std::string service;  // signing name: "sts", "sqs", "s3", "lambda"
 };
@@ -43,7 +48,8 @@ std::optional<Scope> peek_scope(const http::Request& request);
 
 struct Verified {
   const Credentials* credentials = nullptr;
-  Scope scope;
+  Scope scope;                // SigV2 requests report service "s3" and an empty region and date
+  std::string session_token;  // X-Amz-Security-Token, when sent
 };
 
 // Verifies the request's signature. On success, a body sent as aws-chunked
@@ -60,7 +66,37 @@ Result<Verified> verify(http::Request& request, const CredentialProvider& creden
 
 // Signs `request` in place with an Authorization header (and x-amz-date,
 // x-amz-content-sha256 for s3). For tests, benchmarks and the CLI.
+// Every header present is signed except user-agent, expect and
+// x-amzn-trace-id; the request must already carry its host header. An
+// x-amz-content-sha256 already set (UNSIGNED-PAYLOAD, a streaming mode) is
+// signed as given instead of the body's hash.
 void sign(http::Request& request, const Credentials& credentials, std::string_view region,
           std::string_view service, Clock::time_point now);
+
+// Like sign(), but sends the body as aws-chunked
+// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) in chunks of `chunk_size` bytes, each
+// chunk signed: the body is replaced by its encoded form.
+void sign_streaming(http::Request& request, const Credentials& credentials, std::string_view region,
+                    std::string_view service, Clock::time_point now, size_t chunk_size = 64 * 1024);
+
+// Presigns `request` in place: appends X-Amz-Algorithm, X-Amz-Credential,
+// X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders (host only) and
+// X-Amz-Signature to its target. S3 presigned URLs sign UNSIGNED-PAYLOAD,
+// other services the body's hash.
+void presign(http::Request& request, const Credentials& credentials, std::string_view region,
+             std::string_view service, Clock::time_point now, std::chrono::seconds expires);
+
+// S3 SigV2 query auth as boto3 does it (signature_version "s3"): appends
+// AWSAccessKeyId, Expires and Signature to the target.
+void presign_v2(http::Request& request, const Credentials& credentials,
+                Clock::time_point expires_at);
+
+// verify() names errors as the query (and S3) protocols do. JSON protocols
+// (awsJson, restJson) name three of them differently; the protocol engine
+// maps with this: SignatureDoesNotMatch -> InvalidSignatureException,
+// InvalidClientTokenId -> UnrecognizedClientException, IncompleteSignature ->
+// IncompleteSignatureException, MissingAuthenticationToken ->
+// MissingAuthenticationTokenException. Other codes come back unchanged.
+std::string_view json_error_code(std::string_view code);
 
 }  // namespace nimbus::auth

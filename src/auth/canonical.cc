@@ -1,0 +1,276 @@
+#include "auth/canonical.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "auth/crypto.h"
+
+namespace nimbus::auth::detail {
+namespace {
+
+bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date.
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+bool digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+std::optional<Clock::time_point> make_time(int y, int mo, int d, int h, int mi, int s) {
+  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+    return std::nullopt;
+  int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
+                 h * 3600 + mi * 60 + s;
+  return Clock::time_point(
+      std::chrono::duration_cast<Clock::time_point::duration>(std::chrono::seconds(secs)));
+}
+
+}  // namespace
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string uri_encode(std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() + s.size() / 2);
+  for (unsigned char c : s) {
+    if (unreserved(c) || (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string percent_decode(std::string_view s, bool plus_as_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_as_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+std::string normalize_path(std::string_view path) {
+  if (path.empty()) return "/";
+  std::vector<std::string_view> segments;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view seg = path.substr(start, end - start);
+    if (seg == "..") {
+      if (!segments.empty()) segments.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      segments.push_back(seg);
+    }
+    start = end + 1;
+  }
+  std::string out = "/";
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (i) out.push_back('/');
+    out.append(segments[i]);
+  }
+  if (!segments.empty() && path.back() == '/') out.push_back('/');
+  return out;
+}
+
+std::string canonical_uri(std::string_view raw_path, bool s3) {
+  if (raw_path.empty()) return "/";
+  if (s3) return uri_encode(percent_decode(raw_path), true);
+  return uri_encode(normalize_path(raw_path), true);
+}
+
+std::string canonical_query(std::string_view raw_query, bool drop_signature, bool plus_as_space) {
+  std::vector<std::pair<std::string, std::string>> params;
+  size_t start = 0;
+  while (start < raw_query.size()) {
+    size_t end = raw_query.find('&', start);
+    if (end == std::string_view::npos) end = raw_query.size();
+    std::string_view part = raw_query.substr(start, end - start);
+    start = end + 1;
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    std::string_view key = part.substr(0, eq);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
+    std::string k = percent_decode(key, plus_as_space);
+    if (drop_signature && k == "X-Amz-Signature") continue;
+    params.emplace_back(uri_encode(k, false),
+                        uri_encode(percent_decode(value, plus_as_space), false));
+  }
+  std::sort(params.begin(), params.end());
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (!out.empty()) out.push_back('&');
+    out.append(k);
+    out.push_back('=');
+    out.append(v);
+  }
+  return out;
+}
+
+std::vector<std::string_view> split_signed_headers(std::string_view signed_headers) {
+  std::vector<std::string_view> names;
+  size_t start = 0;
+  while (start <= signed_headers.size()) {
+    size_t end = signed_headers.find(';', start);
+    if (end == std::string_view::npos) end = signed_headers.size();
+    names.push_back(signed_headers.substr(start, end - start));
+    start = end + 1;
+  }
+  return names;
+}
+
+std::string canonical_headers(const http::Headers& headers,
+                              const std::vector<std::string_view>& signed_names) {
+  std::string out;
+  for (std::string_view name : signed_names) {
+    out.append(name);
+    out.push_back(':');
+    bool first = true;
+    for (const auto& [k, v] : headers) {
+      if (!http::iequals(k, name)) continue;
+      if (!first) out.push_back(',');
+      first = false;
+      bool in_space = false;
+      for (char c : trim(v)) {
+        if (is_space(c)) {
+          in_space = true;
+          continue;
+        }
+        if (in_space) out.push_back(' ');
+        in_space = false;
+        out.push_back(c);
+      }
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+std::string canonical_request(std::string_view method, std::string_view canonical_uri,
+                              std::string_view canonical_query, std::string_view canonical_headers,
+                              std::string_view signed_headers, std::string_view payload_hash) {
+  std::string out;
+  out.reserve(method.size() + canonical_uri.size() + canonical_query.size() +
+              canonical_headers.size() + signed_headers.size() + payload_hash.size() + 8);
+  out.append(method).append("\n");
+  out.append(canonical_uri).append("\n");
+  out.append(canonical_query).append("\n");
+  out.append(canonical_headers).append("\n");
+  out.append(signed_headers).append("\n");
+  out.append(payload_hash);
+  return out;
+}
+
+std::string scope_string(std::string_view date, std::string_view region, std::string_view service) {
+  std::string out;
+  out.append(date).append("/").append(region).append("/").append(service).append("/aws4_request");
+  return out;
+}
+
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request) {
+  std::string out(kAlgorithm);
+  out.append("\n").append(amz_date).append("\n").append(scope).append("\n");
+  out.append(crypto::sha256_hex(canonical_request));
+  return out;
+}
+
+std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                        std::string_view service) {
+  std::string k = "AWS4";
+  k.append(secret);
+  k = crypto::hmac_sha256(k, date);
+  k = crypto::hmac_sha256(k, region);
+  k = crypto::hmac_sha256(k, service);
+  return crypto::hmac_sha256(k, "aws4_request");
+}
+
+std::string signature(std::string_view key, std::string_view string_to_sign) {
+  return crypto::hex(crypto::hmac_sha256(key, string_to_sign));
+}
+
+std::optional<Clock::time_point> parse_amz_date(std::string_view s) {
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
+  int y, mo, d, h, mi, sec;
+  if (!digits(s, 0, 4, y) || !digits(s, 4, 2, mo) || !digits(s, 6, 2, d) || !digits(s, 9, 2, h) ||
+      !digits(s, 11, 2, mi) || !digits(s, 13, 2, sec))
+    return std::nullopt;
+  return make_time(y, mo, d, h, mi, sec);
+}
+
+std::string format_amz_date(Clock::time_point t) {
+  int64_t secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t rem = secs - days * 86400;
+  std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  char buf[32];
+  snprintf(buf, sizeof buf, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(ymd.year()),
+           static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+           static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
+           static_cast<int>(rem % 60));
+  return buf;
+}
+
+std::optional<Clock::time_point> parse_http_date(std::string_view s) {
+  // "Sun, 30 Aug 2015 12:36:00 GMT"
+  s = trim(s);
+  if (s.size() != 29 || s[3] != ',' || s.substr(26) != "GMT") return std::nullopt;
+  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  size_t m = kMonths.find(s.substr(8, 3));
+  if (m == std::string_view::npos || m % 3 != 0) return std::nullopt;
+  int d, y, h, mi, sec;
+  if (!digits(s, 5, 2, d) || !digits(s, 12, 4, y) || !digits(s, 17, 2, h) ||
+      !digits(s, 20, 2, mi) || !digits(s, 23, 2, sec) || s[19] != ':' || s[22] != ':')
+    return std::nullopt;
+  return make_time(y, static_cast<int>(m / 3) + 1, d, h, mi, sec);
+}
+
+}  // namespace nimbus::auth::detail

@@ -1,0 +1,393 @@
+// SigV4 verification: Authorization header and presigned query, the clock
+// window, and the payload (hash, unsigned, aws-chunked). SigV2 is in sigv2.cc.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <vector>
+
+#include "auth/canonical.h"
+#include "auth/chunked.h"
+#include "auth/crypto.h"
+#include "auth/errors.h"
+#include "auth/internal.h"
+#include "auth/sigv4.h"
+
+namespace nimbus::auth {
+using namespace detail;
+
+namespace {
+
+constexpr auto kSkew = std::chrono::minutes(15);
+constexpr int64_t kMaxExpires = 604800;
+constexpr std::string_view kUnsigned = "UNSIGNED-PAYLOAD";
+constexpr std::string_view kStreamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+constexpr std::string_view kStreamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+constexpr std::string_view kStreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+
+// What a request claims about its own signature.
+struct Claim {
+  Scope scope;
+  std::string amz_date;  // the timestamp as signed
+  Clock::time_point time;
+  std::string signed_headers;
+  std::string signature;
+  bool presigned = false;
+  bool s3() const { return scope.service == "s3"; }
+};
+
+// "AKID/20150830/us-east-1/service/aws4_request"
+std::optional<Scope> parse_credential(std::string_view s) {
+  std::string_view parts[5];
+  for (int i = 4; i > 0; --i) {
+    size_t slash = s.rfind('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    parts[i] = s.substr(slash + 1);
+    s = s.substr(0, slash);
+  }
+  parts[0] = s;
+  if (parts[0].empty() || parts[1].size() != 8 || parts[2].empty() || parts[3].empty() ||
+      parts[4] != "aws4_request") {
+    return std::nullopt;
+  }
+  return Scope{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
+               std::string(parts[3])};
+}
+
+struct AuthFields {
+  std::string_view credential, signed_headers, signature;
+};
+
+// "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=..."
+AuthFields parse_auth_header(std::string_view value) {
+  AuthFields f;
+  value.remove_prefix(std::min(value.size(), kAlgorithm.size()));
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view part = trim(value.substr(0, comma));
+    value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = trim(part.substr(0, eq)), v = trim(part.substr(eq + 1));
+    if (key == "Credential") f.credential = v;
+    if (key == "SignedHeaders") f.signed_headers = v;
+    if (key == "Signature") f.signature = v;
+  }
+  return f;
+}
+
+bool signs_host(std::string_view signed_headers) {
+  for (std::string_view name : split_signed_headers(signed_headers)) {
+    if (name == "host" || name == ":authority") return true;
+  }
+  return false;
+}
+
+// Tries the canonical forms a well-behaved client may have signed: the
+// documented one first; the rest only cost time when that one fails.
+bool signature_matches(const http::Request& request, const Claim& claim, std::string_view key,
+                       const std::vector<std::string>& payload_hashes) {
+  std::vector<std::string> uris{canonical_uri(request.path(), claim.s3())};
+  if (claim.s3() && request.path() != uris[0] && !request.path().empty()) {
+    uris.emplace_back(request.path());
+  }
+  std::string_view query = request.query();
+  std::vector<std::string> queries{canonical_query(query, claim.presigned)};
+  if (query.find('+') != std::string_view::npos) {
+    queries.push_back(canonical_query(query, claim.presigned, true));
+  }
+  std::string headers =
+      canonical_headers(request.headers, split_signed_headers(claim.signed_headers));
+  std::string scope = scope_string(claim.scope.date, claim.scope.region, claim.scope.service);
+  for (const auto& uri : uris) {
+    for (const auto& q : queries) {
+      for (const auto& hash : payload_hashes) {
+        std::string creq =
+            canonical_request(request.method, uri, q, headers, claim.signed_headers, hash);
+        if (crypto::equal(signature(key, string_to_sign(claim.amz_date, scope, creq)),
+                          claim.signature)) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+void set_header(http::Request& request, std::string name, std::string value) {
+  for (auto& [k, v] : request.headers) {
+    if (k == name) {
+      v = std::move(value);
+      return;
+    }
+  }
+  request.headers.emplace_back(std::move(name), std::move(value));
+}
+
+void erase_header(http::Request& request, std::string_view name) {
+  std::erase_if(request.headers, [&](const auto& kv) { return kv.first == name; });
+}
+
+Status replace_chunked_body(http::Request& request, DecodedBody decoded) {
+  std::string_view declared = request.header("x-amz-decoded-content-length");
+  if (!declared.empty()) {
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), n);
+    if (ec != std::errc() || end != declared.data() + declared.size() ||
+        n != decoded.payload.size()) {
+      return errors::incomplete_body(
+          "You did not provide the number of bytes specified by the "
+          "x-amz-decoded-content-length HTTP header.");
+    }
+  }
+  erase_header(request, "x-amz-decoded-content-length");
+  std::string encodings;
+  for (std::string_view rest = request.header("content-encoding"); !rest.empty();) {
+    size_t comma = rest.find(',');
+    std::string_view token = trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (token.empty() || http::iequals(token, "aws-chunked")) continue;
+    if (!encodings.empty()) encodings.append(",");
+    encodings.append(token);
+  }
+  erase_header(request, "content-encoding");
+  if (!encodings.empty()) request.headers.emplace_back("content-encoding", std::move(encodings));
+  if (request.has_header("content-length")) {
+    set_header(request, "content-length", std::to_string(decoded.payload.size()));
+  }
+  for (auto& [k, v] : decoded.trailers) set_header(request, k, std::move(v));
+  request.body = std::move(decoded.payload);
+  return Status::ok();
+}
+
+// After the signature: the body against what x-amz-content-sha256 declared.
+Status check_payload(http::Request& request, std::string_view declared, const Claim& claim,
+                     std::string_view key) {
+  if (declared.empty() || declared == kUnsigned) return Status::ok();
+  if (crypto::is_sha256_hex(declared)) {
+    if (http::to_lower(declared) != crypto::sha256_hex(request.body)) {
+      return errors::content_sha256_mismatch();
+    }
+    return Status::ok();
+  }
+  if (declared == kStreamingSigned || declared == kStreamingSignedTrailer) {
+    ChunkSigning signing{std::string(key), claim.amz_date,
+                         scope_string(claim.scope.date, claim.scope.region, claim.scope.service),
+                         claim.signature};
+    auto decoded = decode_aws_chunked(request.body, &signing);
+    if (!decoded) return decoded.take_error();
+    return replace_chunked_body(request, std::move(decoded).value());
+  }
+  if (declared == kStreamingUnsignedTrailer) {
+    auto decoded = decode_aws_chunked(request.body, nullptr);
+    if (!decoded) return decoded.take_error();
+    return replace_chunked_body(request, std::move(decoded).value());
+  }
+  return errors::invalid_content_sha256();
+}
+
+Result<Verified> verify_claim(http::Request& request, const CredentialProvider& provider,
+                              Clock::time_point now, const Claim& claim,
+                              std::string_view declared_payload, int64_t expires) {
+  bool s3 = claim.s3();
+  if (!signs_host(claim.signed_headers)) {
+    return errors::incomplete(
+        s3, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  if (claim.scope.date != std::string_view(claim.amz_date).substr(0, 8)) {
+    Error e = errors::mismatch(s3);
+    e.message =
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+        "from HTTP: '" +
+        claim.scope.date + "' != '" + claim.amz_date.substr(0, 8) + "', from '" + claim.amz_date +
+        "'.";
+    return e;
+  }
+  const Credentials* credentials = provider.find(claim.scope.access_key_id);
+  if (!credentials) return errors::unknown_key(s3);
+  if (claim.presigned) {
+    if (claim.time > now + kSkew) return errors::presign_not_yet_valid(s3, claim.time, now);
+    if (expires > 0 && now > claim.time + std::chrono::seconds(expires)) {
+      return errors::presign_expired(s3);
+    }
+    if (expires == 0 && now > claim.time + kSkew) return errors::presign_expired(s3);
+  } else if (claim.time > now + kSkew || claim.time < now - kSkew) {
+    return errors::skewed(s3, claim.time, now);
+  }
+
+  std::string key = signing_key(credentials->secret_access_key, claim.scope.date,
+                                claim.scope.region, claim.scope.service);
+  std::vector<std::string> hashes;
+  if (!declared_payload.empty()) {
+    hashes.emplace_back(declared_payload);
+  } else if (claim.presigned) {
+    // S3 presigned URLs sign UNSIGNED-PAYLOAD; other services the body.
+    hashes.emplace_back(s3 ? kUnsigned : crypto::sha256_hex(request.body));
+    hashes.emplace_back(s3 ? crypto::sha256_hex(request.body) : std::string(kUnsigned));
+  } else {
+    hashes.push_back(crypto::sha256_hex(request.body));
+  }
+  if (!signature_matches(request, claim, key, hashes)) return errors::mismatch(s3);
+  NIMBUS_TRY(check_payload(request, declared_payload, claim, key));
+
+  Verified verified{credentials, claim.scope, {}};
+  if (auto token = request.header("x-amz-security-token"); !token.empty()) {
+    verified.session_token = std::string(token);
+  } else if (auto q = query_param(request.query(), "X-Amz-Security-Token")) {
+    verified.session_token = std::move(*q);
+  }
+  return verified;
+}
+
+Result<Verified> verify_header(http::Request& request, const CredentialProvider& provider,
+                               Clock::time_point now) {
+  std::string_view auth = request.header("authorization");
+  AuthFields fields = parse_auth_header(auth);
+  auto scope = parse_credential(fields.credential);
+  bool s3 = scope && scope->service == "s3";
+  for (auto [value, name] : {std::pair{fields.credential, "Credential"},
+                             std::pair{fields.signed_headers, "SignedHeaders"},
+                             std::pair{fields.signature, "Signature"}}) {
+    if (value.empty()) {
+      return errors::incomplete(s3, std::string("Authorization header requires '") + name +
+                                        "' parameter. Authorization=" + std::string(auth));
+    }
+  }
+  if (!scope) {
+    return errors::incomplete(false,
+                              "Credential should be scoped to a valid region, service and "
+                              "terminator 'aws4_request'. Credential=" +
+                                  std::string(fields.credential));
+  }
+  Claim claim{*scope, {}, {}, std::string(fields.signed_headers), std::string(fields.signature)};
+  if (auto amz = request.header("x-amz-date"); !amz.empty()) {
+    auto t = parse_amz_date(amz);
+    if (!t) return errors::incomplete(s3, "X-Amz-Date must be in the ISO8601 Long Format.");
+    claim.amz_date = std::string(amz);
+    claim.time = *t;
+  } else if (auto t = parse_http_date(request.header("date"))) {
+    claim.amz_date = format_amz_date(*t);
+    claim.time = *t;
+  } else {
+    return errors::incomplete(
+        s3, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+  }
+  return verify_claim(request, provider, now, claim, request.header("x-amz-content-sha256"), 0);
+}
+
+Result<Verified> verify_presigned(http::Request& request, const CredentialProvider& provider,
+                                  Clock::time_point now) {
+  std::string_view query = request.query();
+  auto algorithm = query_param(query, "X-Amz-Algorithm");
+  auto credential = query_param(query, "X-Amz-Credential");
+  auto amz_date = query_param(query, "X-Amz-Date");
+  auto signed_headers = query_param(query, "X-Amz-SignedHeaders");
+  auto sig = query_param(query, "X-Amz-Signature");
+  auto expires = query_param(query, "X-Amz-Expires");
+  auto scope = credential ? parse_credential(*credential) : std::nullopt;
+  bool s3 = scope && scope->service == "s3";
+  if (!algorithm || !credential || !amz_date || !signed_headers || !sig || (s3 && !expires)) {
+    return errors::query_parameters(
+        s3,
+        "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+        "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
+        "X-Amz-Expires parameters.");
+  }
+  if (*algorithm != kAlgorithm) {
+    return errors::query_parameters(s3, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+  }
+  if (!scope) {
+    return errors::query_parameters(s3,
+                                    "Error parsing the X-Amz-Credential parameter; the "
+                                    "Credential is mal-formed; expecting "
+                                    "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
+  }
+  auto time = parse_amz_date(*amz_date);
+  if (!time) {
+    return errors::query_parameters(s3,
+                                    "X-Amz-Date must be in the ISO8601 Long Format "
+                                    "\"yyyyMMdd'T'HHmmss'Z'\"");
+  }
+  int64_t seconds = 0;
+  if (expires) {
+    auto [end, ec] = std::from_chars(expires->data(), expires->data() + expires->size(), seconds);
+    if (ec != std::errc() || end != expires->data() + expires->size()) {
+      return errors::query_parameters(s3, "X-Amz-Expires should be a number");
+    }
+    if (seconds < 1) return errors::query_parameters(s3, "X-Amz-Expires must be non-negative");
+    if (seconds > kMaxExpires) {
+      return errors::query_parameters(
+          s3, "X-Amz-Expires must be less than a week (in seconds) that is 604800 seconds");
+    }
+  }
+  Claim claim{*scope, *amz_date, *time, *signed_headers, *sig, true};
+  std::string declared(request.header("x-amz-content-sha256"));
+  if (declared.empty()) declared = query_param(query, "X-Amz-Content-Sha256").value_or("");
+  return verify_claim(request, provider, now, claim, declared, seconds);
+}
+
+}  // namespace
+
+namespace detail {
+
+std::optional<std::string> query_param(std::string_view raw_query, std::string_view name) {
+  while (!raw_query.empty()) {
+    size_t amp = raw_query.find('&');
+    std::string_view part = raw_query.substr(0, amp);
+    raw_query = amp == std::string_view::npos ? std::string_view{} : raw_query.substr(amp + 1);
+    size_t eq = part.find('=');
+    if (percent_decode(part.substr(0, eq)) != name) continue;
+    return eq == std::string_view::npos ? std::string() : percent_decode(part.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && http::iequals(s.substr(0, prefix.size()), prefix);
+}
+
+}  // namespace detail
+
+std::optional<Scope> peek_scope(const http::Request& request) {
+  std::string_view auth = request.header("authorization");
+  if (starts_with_ci(auth, kAlgorithm)) return parse_credential(parse_auth_header(auth).credential);
+  if (auth.substr(0, 4) == "AWS ") {
+    std::string_view rest = auth.substr(4);
+    return Scope{std::string(trim(rest.substr(0, rest.find(':')))), "", "", "s3"};
+  }
+  if (!auth.empty()) return std::nullopt;
+  std::string_view query = request.query();
+  if (auto credential = query_param(query, "X-Amz-Credential")) {
+    return parse_credential(*credential);
+  }
+  if (auto akid = query_param(query, "AWSAccessKeyId")) return Scope{*akid, "", "", "s3"};
+  return std::nullopt;
+}
+
+Result<Verified> verify(http::Request& request, const CredentialProvider& credentials,
+                        Clock::time_point now) {
+  std::string_view auth = request.header("authorization");
+  if (!auth.empty()) {
+    if (starts_with_ci(auth, kAlgorithm)) return verify_header(request, credentials, now);
+    if (auth.substr(0, 4) == "AWS ") return verify_v2_header(request, credentials, now);
+    return errors::incomplete(false, "Unsupported Authorization Type");
+  }
+  std::string_view query = request.query();
+  if (query_param(query, "X-Amz-Algorithm") || query_param(query, "X-Amz-Credential") ||
+      query_param(query, "X-Amz-Signature")) {
+    return verify_presigned(request, credentials, now);
+  }
+  if (query_param(query, "AWSAccessKeyId") || query_param(query, "Signature")) {
+    return verify_v2_query(request, credentials, now);
+  }
+  return errors::missing_authentication();
+}
+
+std::string_view json_error_code(std::string_view code) {
+  if (code == "SignatureDoesNotMatch") return "InvalidSignatureException";
+  if (code == "InvalidClientTokenId") return "UnrecognizedClientException";
+  if (code == "IncompleteSignature") return "IncompleteSignatureException";
+  if (code == "MissingAuthenticationToken") return "MissingAuthenticationTokenException";
+  return code;
+}
+
+}  // namespace nimbus::auth

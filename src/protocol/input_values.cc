@@ -345,7 +345,7 @@ Result<json::value> json_to_value(const ServiceModel& model, const json::object&
                                   const json::value& v, std::string_view where, int depth) {
   if (depth > 64)
     return serialization_error("Input nested too deeply at '" + std::string(where) + "'");
-  auto type = type_of(shape);
+  auto type = bool_of(shape, "document") ? std::string_view("document") : type_of(shape);
   auto mismatch = [&](std::string_view expected) -> Error {
     return serialization_error("Unexpected value type at '" + std::string(where) + "': expected " +
                                std::string(expected));

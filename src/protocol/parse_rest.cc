@@ -244,7 +244,9 @@ Result<json::object> parse_rest(const ServiceModel& model, const OperationModel&
   auto query = parse_form(request.query());
   bool xml = model.protocol() == Protocol::kRestXml;
 
-  std::vector<std::string> bound_query;  // keys taken by named query members
+  // A query-parameter map (httpQueryParams) gets the parameters no named
+  // query member binds.
+  std::vector<std::string> bound_query;
   for (const auto& [name, ref_v] : *members) {
     if (ref_v.is_object() && str_of(ref_v.get_object(), "location") == "querystring") {
       auto wire = str_of(ref_v.get_object(), "locationName");

@@ -32,7 +32,18 @@ std::optional<json::value> load(const std::string& path) {
 
 // Cases known to fail, with the reason (also in src/protocol/README.md).
 const std::map<std::string, std::string>& known_failures() {
-  static const std::map<std::string, std::string> k = {};
+  static const std::string kBoundQueryInMap =
+      "client-side case: the params repeat every named query parameter in the httpQueryParams map; "
+      "a server gives the map only unbound parameters (as RestJsonQueryParamsStringListMap "
+      "expects)";
+  static const std::map<std::string, std::string> k = {
+      {"RestJsonAllQueryStringTypes", kBoundQueryInMap},
+      {"RestJsonQueryStringEscaping", kBoundQueryInMap},
+      {"RestJsonSupportsNaNFloatQueryValues", kBoundQueryInMap},
+      {"RestJsonSupportsInfinityFloatQueryValues", kBoundQueryInMap},
+      {"RestJsonSupportsNegativeInfinityFloatQueryValues", kBoundQueryInMap},
+      {"RestJsonZeroAndFalseQueryValues", kBoundQueryInMap},
+  };
   return k;
 }
 
@@ -55,6 +66,7 @@ std::optional<double> special_float(const json::value& v) {
 bool same(const ServiceModel& m, const json::object* shape, const json::value& expected,
           const json::value& actual, const std::string& path, std::string& why) {
   auto type = shape ? input::type_of(*shape) : std::string_view();
+  if (shape != nullptr && input::bool_of(*shape, "document")) type = "document";
   auto differ = [&] {
     why = path + ": expected " + json::serialize(expected) + ", got " + json::serialize(actual);
     return false;
@@ -74,14 +86,20 @@ bool same(const ServiceModel& m, const json::object* shape, const json::value& e
       }
       const auto* got = a.if_contains(k);
       if (got == nullptr) {
-        if (v.is_null()) continue;
+        // Absent and empty are the same input to a handler.
+        if (v.is_null() || (v.is_array() && v.get_array().empty()) ||
+            (v.is_object() && v.get_object().empty())) {
+          continue;
+        }
         why = path + "." + std::string(k) + ": missing";
         return false;
       }
       if (!same(m, sub, v, *got, path + "." + std::string(k), why)) return false;
     }
     for (const auto& [k, v] : a) {
-      if (!e.contains(k)) {
+      bool empty =
+          (v.is_object() && v.get_object().empty()) || (v.is_array() && v.get_array().empty());
+      if (!e.contains(k) && !empty) {
         why = path + "." + std::string(k) + ": unexpected " + json::serialize(v);
         return false;
       }

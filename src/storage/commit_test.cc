@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -106,6 +107,18 @@ TEST(Commit, CommitAfterCloseFails) {
   EXPECT_NE(s.error().message.find("closed"), std::string::npos);
   EXPECT_FALSE(st->records("t").get("k").is_ok());
 }
+
+#ifdef NDEBUG  // debug builds assert instead
+TEST(Commit, CommitSyncFromACallbackFailsInsteadOfDeadlocking) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  std::promise<Status> inner;
+  st->commit(one("a", "1"), [&](Status) { inner.set_value(st->commit_sync(one("b", "2"))); });
+  Status s = inner.get_future().get();
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.error().message.find("deadlock"), std::string::npos);
+}
+#endif
 
 TEST(Open, SecondOpenOfTheSameDirectoryIsRefused) {
   testing::TempDir dir;

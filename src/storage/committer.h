@@ -38,6 +38,9 @@ class Committer {
   void submit(WriteBatch batch, Done done);
   // Applies everything already queued, then joins the thread. Idempotent.
   void stop();
+  // True when called from a commit callback: blocking on a commit there would
+  // wait for this very thread.
+  bool on_committer_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
   uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
   uint64_t groups() const { return groups_.load(std::memory_order_relaxed); }

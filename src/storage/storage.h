@@ -71,7 +71,8 @@ class Storage {
   // durable per the durability setting (or failed). `done` must be quick and
   // must not block: post real work to an event loop or the worker pool.
   void commit(WriteBatch batch, Done done);
-  // Blocking form: worker pool only.
+  // Blocking form: worker pool only. Called from a `done` callback it would
+  // deadlock; it asserts in debug builds and fails in release builds.
   Status commit_sync(WriteBatch batch);
 
   Stats stats() const;

@@ -22,12 +22,16 @@ int main(int argc, char** argv) {
   int threads = argc > 2 ? std::atoi(argv[2]) : 1;
   double seconds = argc > 3 ? std::atof(argv[3]) : 3.0;
   bool async = argc > 4 && std::string(argv[4]) == "async";
+  auto t0 = std::chrono::steady_clock::now();
   auto opened = Storage::open(Options{argv[1], async ? Durability::kAsync : Durability::kSync});
   if (!opened) {
     std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
     return 2;
   }
   Storage& st = **opened;
+  std::printf(
+      "open_ms=%.1f\n",
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   std::atomic<bool> stop{false};
   std::atomic<long> failures{0};
   std::vector<std::thread> workers;

@@ -1,0 +1,72 @@
+// One client connection, pinned to one Loop: reads a request, hands it to
+// the Handler, writes the response, and only then parses the next one (so
+// pipelined requests are answered one at a time, in order).
+//
+// Everything here runs on the loop's thread; the only entry from elsewhere
+// is a Reply, which is posted to the loop and holds the connection weakly.
+#pragma once
+
+#include <array>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http/loop.h"
+#include "http/request_parser.h"
+
+namespace nimbus::http {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Loop& loop, Socket socket, size_t slot);
+
+  void start();
+  // Closes the socket and leaves the loop's registry. Idempotent. Callers
+  // must hold a reference (the registry's goes away here).
+  void close();
+  // When the loop's sweep closes this connection (idle or request timeout).
+  Clock::time_point deadline() const { return deadline_; }
+  // Drain: close now if between requests, else after the current response.
+  void on_drain();
+  // The Handler's answer to request number `seq`; late or repeated answers
+  // are dropped.
+  void deliver(uint64_t seq, Response response);
+
+  size_t slot() const { return slot_; }
+  void set_slot(size_t slot) { slot_ = slot; }
+
+ private:
+  enum class State { kReading, kContinue, kHandling, kWriting, kLinger, kClosed };
+
+  void read_more();  // parse what is buffered, then read if needed
+  void on_read(const boost::system::error_code& ec, size_t n);
+  void write_continue();
+  void dispatch();
+  Reply make_reply();
+  void write_response(Response response, bool keep_alive);
+  void on_written(const boost::system::error_code& ec);
+  void fail(int status);  // edge error response, then close
+  void linger();          // half-close and discard input until the peer closes
+  void new_request();
+
+  Loop& loop_;
+  Socket socket_;
+  size_t slot_;
+  State state_ = State::kReading;
+  Clock::time_point deadline_;
+  boost::beast::flat_buffer in_;
+  std::optional<RequestParser> parser_;
+  bool request_started_ = false;  // bytes of the current request have arrived
+  bool in_flight_ = false;        // counted in LoopCounters::in_flight
+  bool keep_alive_ = true;
+  bool close_after_write_ = false;
+  int version_ = 11;
+  bool head_ = false;
+  uint64_t seq_ = 0;
+  std::string remote_;
+  std::string out_head_;  // reused: keeps its capacity between responses
+  std::string out_body_;
+};
+
+}  // namespace nimbus::http

@@ -1,0 +1,235 @@
+// parse_request() against the embedded models: protocol and service
+// detection, the parsers on real AWS shapes, and AWS's validation messages.
+#include <gtest/gtest.h>
+
+#include "protocol/engine.h"
+#include "protocol/model.h"
+
+namespace nimbus::protocol {
+namespace {
+namespace json = boost::json;
+
+http::Request make(std::string method, std::string target, http::Headers headers = {},
+                   std::string body = {}) {
+  http::Request r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  r.headers = std::move(headers);
+  r.body = std::move(body);
+  return r;
+}
+
+http::Request form(std::string body) {
+  return make("POST", "/", {{"content-type", "application/x-www-form-urlencoded"}},
+              std::move(body));
+}
+
+http::Request json_call(std::string target, std::string body, std::string ct) {
+  return make("POST", "/", {{"x-amz-target", std::move(target)}, {"content-type", std::move(ct)}},
+              std::move(body));
+}
+
+const ModelRegistry& models() {
+  static const ModelRegistry r;
+  return r;
+}
+
+TEST(Registry, EmbedsTheBotocoreModels) {
+  EXPECT_EQ(ModelRegistry::botocore_version(), "1.29.27");
+  auto names = ModelRegistry::embedded_services();
+  EXPECT_NE(std::find(names.begin(), names.end(), "sqs"), names.end());
+  const auto* sqs = models().by_name("sqs");
+  ASSERT_NE(sqs, nullptr);
+  EXPECT_EQ(sqs->protocol(), Protocol::kQuery);
+  EXPECT_EQ(sqs->api_version(), "2012-11-05");
+  EXPECT_NE(sqs->operation("SendMessage"), nullptr);
+  EXPECT_EQ(models().by_name("sqs"), sqs);  // parsed once
+  EXPECT_EQ(models().by_name("nope"), nullptr);
+  EXPECT_EQ(models().by_name("cloudwatch")->signing_name(), "monitoring");
+  ModelRegistry only_sts({"sts"});
+  EXPECT_EQ(only_sts.by_name("sqs"), nullptr);
+  EXPECT_NE(only_sts.by_name("sts"), nullptr);
+}
+
+TEST(Detect, QueryByScopeAndByVersion) {
+  auto r = parse_request(form("Action=GetCallerIdentity&Version=2011-06-15"), models(), "");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->service_name, "sts");
+  EXPECT_EQ(r.call->operation_name, "GetCallerIdentity");
+  EXPECT_EQ(r.call->protocol, Protocol::kQuery);
+
+  r = parse_request(make("GET", "/?Action=ListQueues&Version=2012-11-05"), models(), "sqs");
+  ASSERT_TRUE(r.call);
+  EXPECT_EQ(r.call->service_name, "sqs");
+
+  r = parse_request(form("Action=ListMetrics&Version=2010-08-01"), models(), "monitoring");
+  ASSERT_TRUE(r.call);
+  EXPECT_EQ(r.call->service_name, "cloudwatch");
+}
+
+TEST(Detect, QueryParsesFlattenedMapsAndLists) {
+  auto r = parse_request(
+      form("Action=CreateQueue&Version=2012-11-05&QueueName=q1&Attribute.1.Name=VisibilityTimeout"
+           "&Attribute.1.Value=40&Attribute.2.Name=DelaySeconds&Attribute.2.Value=5&Tag.1.Key=env"
+           "&Tag.1.Value=dev+test"),
+      models(), "sqs");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(json::serialize(r.call->input),
+            R"({"QueueName":"q1","Attributes":{"VisibilityTimeout":"40","DelaySeconds":"5"},)"
+            R"("tags":{"env":"dev test"}})");
+
+  r = parse_request(form("Action=SendMessageBatch&Version=2012-11-05&QueueUrl=u"
+                         "&SendMessageBatchRequestEntry.1.Id=a"
+                         "&SendMessageBatchRequestEntry.1.MessageBody=hi"
+                         "&SendMessageBatchRequestEntry.1.DelaySeconds=3"),
+                    models(), "sqs");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(json::serialize(r.call->input["Entries"]),
+            R"([{"Id":"a","MessageBody":"hi","DelaySeconds":3}])");
+}
+
+TEST(Detect, SqsOverJson10UsesMemberNames) {
+  auto r = parse_request(
+      json_call("AmazonSQS.CreateQueue",
+                R"({"QueueName":"q","Attributes":{"VisibilityTimeout":"40"},"tags":{"a":"b"}})",
+                "application/x-amz-json-1.0"),
+      models(), "sqs");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->protocol, Protocol::kJson10);
+  EXPECT_EQ(r.call->service_name, "sqs");
+  EXPECT_EQ(r.call->input["Attributes"].at("VisibilityTimeout"), "40");
+  EXPECT_EQ(r.call->input["tags"].at("a"), "b");
+  EXPECT_FALSE(r.call->query_mode);
+
+  auto req = json_call("AmazonSQS.ListQueues", "{}", "application/x-amz-json-1.0");
+  req.headers.emplace_back("x-amzn-query-mode", "true");
+  r = parse_request(req, models(), "");
+  ASSERT_TRUE(r.call);
+  EXPECT_TRUE(r.call->query_mode);
+}
+
+TEST(Detect, JsonServicesByTargetPrefix) {
+  auto r = parse_request(json_call("Logs_20140328.CreateLogGroup", R"({"logGroupName":"g"})",
+                                   "application/x-amz-json-1.1"),
+                         models(), "");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->service_name, "logs");
+  EXPECT_EQ(r.call->protocol, Protocol::kJson11);
+
+  r = parse_request(json_call("Kinesis_20131202.PutRecord",
+                              R"({"StreamName":"s","Data":"aGVsbG8=","PartitionKey":"p"})",
+                              "application/x-amz-json-1.1"),
+                    models(), "");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->input["Data"], "hello");  // blobs arrive as raw bytes
+}
+
+TEST(Detect, UnknownOperations) {
+  auto r = parse_request(form("Action=Frobnicate&Version=2012-11-05"), models(), "sqs");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->protocol, Protocol::kQuery);
+  EXPECT_EQ(r.failure->error.code, "InvalidAction");
+  EXPECT_EQ(r.failure->error.message, "The action Frobnicate is not valid for this web service.");
+
+  r = parse_request(json_call("DynamoDB_20120810.Frobnicate", "{}", "application/x-amz-json-1.0"),
+                    models(), "");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->protocol, Protocol::kJson10);
+  EXPECT_EQ(r.failure->error.code, "UnknownOperationException");
+  EXPECT_NE(r.failure->service, nullptr);
+
+  r = parse_request(make("PATCH", "/2015-03-31/functions/f/nothing"), models(), "");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->protocol, Protocol::kRestJson);
+  EXPECT_EQ(r.failure->error.http_status, 404);
+}
+
+TEST(Detect, RpcV2CborIsRecognisedButNotSupported) {
+  auto r = parse_request(
+      make("POST", "/service/GraniteServiceVersion20100801/operation/ListMetrics",
+           {{"smithy-protocol", "rpc-v2-cbor"}, {"content-type", "application/cbor"}}),
+      models(), "monitoring");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->protocol, Protocol::kRpcV2Cbor);
+  ASSERT_NE(r.failure->service, nullptr);
+  EXPECT_EQ(r.failure->service->name(), "cloudwatch");
+}
+
+TEST(Detect, RestRoutes) {
+  auto r = parse_request(make("GET", "/2015-03-31/functions/my-fn?Qualifier=v1"), models(), "");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->service_name, "lambda");
+  EXPECT_EQ(r.call->operation_name, "GetFunction");
+  EXPECT_EQ(json::serialize(r.call->input), R"({"FunctionName":"my-fn","Qualifier":"v1"})");
+
+  r = parse_request(make("PUT", "/bucket/dir/a%20b.txt", {{"x-amz-meta-Color", "red"}}, "data"),
+                    models(), "s3");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->operation_name, "PutObject");
+  EXPECT_EQ(r.call->input["Key"], "dir/a b.txt");
+  EXPECT_EQ(r.call->input["Body"], "data");
+  EXPECT_EQ(r.call->input["Metadata"].at("color"), "red");
+
+  r = parse_request(make("PUT", "/bucket/k?partNumber=2&uploadId=u1", {}, "x"), models(), "");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->operation_name, "UploadPart");
+  EXPECT_EQ(r.call->input["PartNumber"], 2);
+
+  r = parse_request(make("PUT", "/bucket/k", {{"x-amz-copy-source", "/b/o"}}), models(), "s3");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->operation_name, "CopyObject");
+
+  r = parse_request(make("GET", "/bucket?list-type=2&prefix=a"), models(), "s3");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->operation_name, "ListObjectsV2");
+
+  r = parse_request(make("GET", "/"), models(), "s3");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->operation_name, "ListBuckets");
+
+  r = parse_request(make("POST", "/bucket?delete", {},
+                         "<Delete><Object><Key>a</Key></Object><Object><Key>b</Key></Object>"
+                         "<Quiet>true</Quiet></Delete>"),
+                    models(), "s3");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(json::serialize(r.call->input["Delete"]),
+            R"({"Objects":[{"Key":"a"},{"Key":"b"}],"Quiet":true})");
+}
+
+TEST(Validate, AwsMessages) {
+  auto r = parse_request(form("Action=CreateQueue&Version=2012-11-05"), models(), "sqs");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->error.code, "ValidationError");
+  EXPECT_EQ(r.failure->error.message,
+            "1 validation error detected: Value null at 'queueName' failed to satisfy "
+            "constraint: Member must not be null");
+
+  r = parse_request(json_call("DynamoDB_20120810.DescribeTable", R"({"TableName":"ab"})",
+                              "application/x-amz-json-1.0"),
+                    models(), "");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->error.code, "ValidationException");
+  EXPECT_EQ(r.failure->error.message,
+            "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 3");
+
+  r = parse_request(json_call("DynamoDB_20120810.Scan", R"({"Limit":0,"Select":"EVERYTHING"})",
+                              "application/x-amz-json-1.0"),
+                    models(), "");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->error.message,
+            "3 validation errors detected: Value null at 'tableName' failed to satisfy "
+            "constraint: Member must not be null; Value '0' at 'limit' failed to satisfy "
+            "constraint: Member must have value greater than or equal to 1; Value 'EVERYTHING' "
+            "at 'select' failed to satisfy constraint: Member must satisfy enum value set: "
+            "[ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, SPECIFIC_ATTRIBUTES, COUNT]");
+
+  r = parse_request(
+      json_call("Kinesis_20131202.ListStreams", R"({"Limit":"x"})", "application/x-amz-json-1.1"),
+      models(), "");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->error.code, "SerializationException");
+}
+
+}  // namespace
+}  // namespace nimbus::protocol

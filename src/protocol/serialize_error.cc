@@ -128,7 +128,10 @@ http::Response serialize_error(Protocol protocol, const ServiceModel* service, b
                                                                     : "application/x-amz-json-1.0");
       // Query-compatible services also name the legacy code, so clients that
       // knew the service over awsQuery keep seeing the codes they knew.
-      if (query_mode || (service != nullptr && service->query_compatible())) {
+      // A query-native model spoken over awsJson (SQS and CloudWatch in
+      // botocore 1.29 models) is query-compatible by definition.
+      if (query_mode || (service != nullptr && (service->query_compatible() ||
+                                                service->protocol() == Protocol::kQuery))) {
         resp.set_header("x-amzn-query-error", r.wire_code + (r.sender ? ";Sender" : ";Receiver"));
       }
       break;

@@ -69,7 +69,8 @@ std::string xml_struct_attributes(const ServiceModel& model, const Ref& structur
 boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
                                 const boost::json::value& v, bool body_only = false);
 
-// Where a member goes in a REST response; empty for the body.
+// Where a member goes in a REST response (header, headers, statusCode);
+// empty for the body.
 std::string_view location_of(const Ref& member);
 
 // The modeled error shape named `code` (a shape with "exception": true), or null.

@@ -1,5 +1,5 @@
 // Values to their wire JSON form, shared by awsJson and restJson responses:
-// member names from locationName (botocore's jsonName), blobs base64,
+// member names from locationName (botocore's jsonName) in JSON-native models, blobs base64,
 // timestamps as epoch-second numbers unless timestampFormat says otherwise,
 // non-finite floats as the strings "NaN", "Infinity", "-Infinity".
 #include <cmath>
@@ -27,6 +27,15 @@ boost::json::value timestamp_json(const Ref& ref, const boost::json::value& v) {
   return boost::json::value(format_timestamp(seconds, fmt));
 }
 
+// A query-native model (SQS, CloudWatch in botocore 1.29) spoken over
+// awsJson: its locationNames are XML element names, while awsJson uses member
+// names.
+bool uses_json_names(const ServiceModel& model) {
+  auto p = model.protocol();
+  return p == Protocol::kJson10 || p == Protocol::kJson11 || p == Protocol::kRestJson ||
+         p == Protocol::kRpcV2Cbor;
+}
+
 }  // namespace
 
 boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
@@ -45,7 +54,8 @@ boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
       if (value == nullptr || value->is_null()) continue;
       Ref m = resolve(model, mref.get_object());
       if (body_only && !location_of(m).empty()) continue;
-      out[m.name_or(name)] = to_wire_json(model, m, *value);
+      std::string_view key = uses_json_names(model) ? m.name_or(name) : std::string_view(name);
+      out[key] = to_wire_json(model, m, *value);
     }
     return out;
   }

@@ -214,10 +214,14 @@ void xml_escape(std::string& out, std::string_view s, bool attribute) {
 }
 
 std::string_view location_of(const Ref& member) {
-  // Only the member itself binds a location, never the target shape.
+  // Only the member itself binds a location, never the target shape. In a
+  // response only these three mean anything; a "uri" or "querystring" member
+  // of a shape shared with the input is an ordinary body member.
   if (member.member == nullptr) return {};
   const auto* v = member.member->if_contains("location");
-  return v != nullptr && v->is_string() ? sv(v->get_string()) : std::string_view{};
+  if (v == nullptr || !v->is_string()) return {};
+  std::string_view loc = sv(v->get_string());
+  return loc == "header" || loc == "headers" || loc == "statusCode" ? loc : std::string_view{};
 }
 
 const boost::json::object* error_shape(const ServiceModel* model, std::string_view code) {

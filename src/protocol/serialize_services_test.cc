@@ -1,0 +1,160 @@
+// The output side against the real embedded AWS models: the wire details
+// clients rely on beyond botocore's generic protocol cases (legacy query
+// codes, query-compatible JSON, Lambda and S3 error shapes, S3 roots, HEAD).
+#include <gtest/gtest.h>
+
+#include "protocol/engine.h"
+#include "protocol/model.h"
+
+namespace nimbus::protocol {
+namespace {
+
+const ModelRegistry& models() {
+  static const ModelRegistry registry({"sqs", "sts", "lambda", "s3"});
+  return registry;
+}
+
+Call call_for(std::string_view service, std::string_view operation, Protocol protocol) {
+  Call c;
+  c.service = models().by_name(service);
+  c.operation = c.service->operation(operation);
+  c.protocol = protocol;
+  c.service_name = service;
+  c.operation_name = operation;
+  return c;
+}
+
+TEST(SerializeOutput, StsGetCallerIdentityQuery) {
+  auto c = call_for("sts", "GetCallerIdentity", Protocol::kQuery);
+  boost::json::object out{{"Account", "000000000000"},
+                          {"Arn", "arn:aws:iam::000000000000:root"},
+                          {"UserId", "AKIA<&>"}};
+  auto r = serialize_output(c, out, "rid-1");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("x-amzn-RequestId"), "rid-1");
+  EXPECT_EQ(r.header("Content-Type"), "text/xml");
+  EXPECT_NE(r.body.find("<GetCallerIdentityResponse "
+                        "xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                        "<GetCallerIdentityResult>"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<UserId>AKIA&lt;&amp;&gt;</UserId>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<ResponseMetadata><RequestId>rid-1</RequestId></ResponseMetadata>"),
+            std::string::npos);
+}
+
+TEST(SerializeOutput, SqsReceiveMessageQueryFlattensAndJsonUsesMemberNames) {
+  boost::json::object msg{{"MessageId", "m1"},
+                          {"Body", "hi"},
+                          {"Attributes", boost::json::object{{"SentTimestamp", "1"}}}};
+  boost::json::object out{{"Messages", boost::json::array{msg}}};
+  auto q = serialize_output(call_for("sqs", "ReceiveMessage", Protocol::kQuery), out, "r");
+  EXPECT_NE(q.body.find("<ReceiveMessageResult><Message><MessageId>m1</MessageId>"),
+            std::string::npos)
+      << q.body;
+  EXPECT_NE(q.body.find("<Attribute><Name>SentTimestamp</Name><Value>1</Value></Attribute>"),
+            std::string::npos)
+      << q.body;
+  auto j = serialize_output(call_for("sqs", "ReceiveMessage", Protocol::kJson10), out, "r");
+  EXPECT_EQ(j.header("Content-Type"), "application/x-amz-json-1.0");
+  auto body = boost::json::parse(j.body).as_object();
+  ASSERT_TRUE(body.contains("Messages")) << j.body;
+  EXPECT_EQ(body["Messages"].as_array()[0].as_object()["Attributes"].as_object()["SentTimestamp"],
+            "1");
+}
+
+TEST(SerializeError, SqsLegacyCodeOverQueryAndJson) {
+  const auto* sqs = models().by_name("sqs");
+  auto e = Error::make("QueueDoesNotExist", "The specified queue does not exist.");
+  auto q = serialize_error(Protocol::kQuery, sqs, false, e, "r");
+  EXPECT_EQ(q.status, 400);
+  EXPECT_NE(q.body.find("<Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue"
+                        "</Code><Message>The specified queue does not exist.</Message></Error>"
+                        "<RequestId>r</RequestId></ErrorResponse>"),
+            std::string::npos)
+      << q.body;
+  auto j = serialize_error(Protocol::kJson10, sqs, true, e, "r");
+  EXPECT_EQ(j.status, 400);
+  EXPECT_EQ(j.header("x-amzn-query-error"), "AWS.SimpleQueueService.NonExistentQueue;Sender");
+  auto body = boost::json::parse(j.body).as_object();
+  EXPECT_EQ(body["__type"], "QueueDoesNotExist");
+  EXPECT_EQ(body["message"], "The specified queue does not exist.");
+}
+
+TEST(SerializeError, UnmodeledCodesUseFaultAndExplicitStatus) {
+  auto r = serialize_error(Protocol::kJson11, nullptr, false, Error::internal("boom"), "r");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_TRUE(r.header("x-amzn-query-error").empty());
+  auto s = serialize_error(Protocol::kQuery, models().by_name("sts"), false,
+                           Error::make("SignatureDoesNotMatch", "bad", 403), "r");
+  EXPECT_EQ(s.status, 403);
+  EXPECT_NE(s.body.find("<Code>SignatureDoesNotMatch</Code>"), std::string::npos);
+}
+
+TEST(SerializeError, LambdaRestJson) {
+  auto r = serialize_error(Protocol::kRestJson, models().by_name("lambda"), false,
+                           Error::make("ResourceNotFoundException", "Function not found: f"), "r");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.header("x-amzn-ErrorType"), "ResourceNotFoundException");
+  EXPECT_EQ(r.header("x-amzn-RequestId"), "r");
+  auto body = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(body["Type"], "User");
+  EXPECT_EQ(body["Message"], "Function not found: f");
+}
+
+TEST(SerializeError, S3ErrorDocument) {
+  auto r = serialize_error(Protocol::kRestXml, models().by_name("s3"), false,
+                           Error::make("NoSuchKey", "The specified key does not exist.", 404), "r");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.header("x-amz-request-id"), "r");
+  EXPECT_FALSE(r.header("x-amz-id-2").empty());
+  EXPECT_NE(r.body.find("<Error><Code>NoSuchKey</Code><Message>The specified key does not "
+                        "exist.</Message><RequestId>r</RequestId>"),
+            std::string::npos)
+      << r.body;
+}
+
+TEST(SerializeOutput, S3RootsHeadersAndHead) {
+  boost::json::object buckets{
+      {"Buckets", boost::json::array{boost::json::object{{"Name", "b"}, {"CreationDate", 0}}}},
+      {"Owner", boost::json::object{{"ID", "o"}}}};
+  auto r = serialize_output(call_for("s3", "ListBuckets", Protocol::kRestXml), buckets, "r");
+  EXPECT_NE(r.body.find("<ListAllMyBucketsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                        "<Buckets><Bucket><Name>b</Name><CreationDate>1970-01-01T00:00:00Z"
+                        "</CreationDate></Bucket></Buckets>"),
+            std::string::npos)
+      << r.body;
+
+  boost::json::object head{{"ContentLength", 5},
+                           {"ETag", "\"abc\""},
+                           {"LastModified", 1398796238},
+                           {"Metadata", boost::json::object{{"k", "v"}}}};
+  auto h = serialize_output(call_for("s3", "HeadObject", Protocol::kRestXml), head, "r");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_TRUE(h.body.empty());
+  EXPECT_EQ(h.header("Content-Length"), "5");
+  EXPECT_EQ(h.header("Last-Modified"), "Tue, 29 Apr 2014 18:30:38 GMT");
+  EXPECT_EQ(h.header("x-amz-meta-k"), "v");
+
+  boost::json::object object{{"Body", std::string("\0bytes", 6)}, {"ContentType", "text/x"}};
+  auto g = serialize_output(call_for("s3", "GetObject", Protocol::kRestXml), object, "r");
+  EXPECT_EQ(g.body, std::string("\0bytes", 6));
+  EXPECT_EQ(g.header("Content-Type"), "text/x");
+
+  boost::json::object location{{"LocationConstraint", "eu-west-1"}};
+  auto l = serialize_output(call_for("s3", "GetBucketLocation", Protocol::kRestXml), location, "r");
+  EXPECT_NE(l.body.find(">eu-west-1</LocationConstraint>"), std::string::npos) << l.body;
+}
+
+TEST(SerializeOutput, LambdaStatusAndEmptyBody) {
+  auto d = serialize_output(call_for("lambda", "DeleteFunction", Protocol::kRestJson), {}, "r");
+  EXPECT_EQ(d.status, 204);
+  EXPECT_TRUE(d.body.empty());
+  boost::json::object inv{{"StatusCode", 200}, {"Payload", "{\"ok\":true}"}};
+  auto i = serialize_output(call_for("lambda", "Invoke", Protocol::kRestJson), inv, "r");
+  EXPECT_EQ(i.status, 200);
+  EXPECT_EQ(i.body, "{\"ok\":true}");
+}
+
+}  // namespace
+}  // namespace nimbus::protocol

@@ -88,7 +88,8 @@ json::value parse_rest_body(const ServiceModel& model, const Ref& out, const htt
 
 Parsed parse_response(Protocol protocol, const ServiceModel& model, const OperationModel& op,
                       const http::Response& r) {
-  bool xml = protocol == Protocol::kQuery || protocol == Protocol::kRestXml;
+  bool xml =
+      protocol == Protocol::kQuery || protocol == Protocol::kEc2 || protocol == Protocol::kRestXml;
   bool rest = protocol == Protocol::kRestJson || protocol == Protocol::kRestXml;
   if (r.status >= 301) return xml ? client::xml_error(r) : client::json_error(r, rest);
   Parsed p;
@@ -108,6 +109,13 @@ Parsed parse_response(Protocol protocol, const ServiceModel& model, const Operat
     auto children = client::by_name(doc.document_element());
     if (auto it = children.find(wrapper); it != children.end()) {
       p.value = client::xml_structure(model, out, it->second.front());
+    }
+    return p;
+  }
+  if (protocol == Protocol::kEc2) {  // no wrapper: members under the root
+    pugi::xml_document doc;
+    if (client::load_xml(doc, r.body)) {
+      p.value = client::xml_structure(model, out, doc.document_element());
     }
     return p;
   }
@@ -225,6 +233,9 @@ Outcome run_case(const json::object& suite, const json::object& c) {
   call.operation = &op;
   call.operation_name = op.name;
   const auto& result = c.at("result").get_object();
+  if (json::serialize(result).find("SDK_UNKNOWN_MEMBER") != std::string::npos) {
+    return {Outcome::kSkip, "client-side handling of a union member unknown to the client"};
+  }
   http::Response r = serialize_output(call, result, "req-1");
   if (r.header("x-amzn-RequestId") != "req-1") return {Outcome::kFail, "no x-amzn-RequestId"};
   Parsed p = parse_response(call.protocol, *model, op, r);
@@ -260,6 +271,10 @@ const std::map<std::string, std::string, std::less<>>& known_failures() {
       {"HttpPrefixHeadersResponse",
        "an empty header prefix captures every response header, and ours always carry "
        "Content-Type and x-amzn-RequestId (as AWS's do)"},
+      {"Supports header maps #0", "as HttpPrefixHeadersResponse (legacy rest-json)"},
+      {"REST XML Event Stream #0", "event streams are not serialized yet"},
+      {"REST XML Event Stream #1", "event streams are not serialized yet"},
+      {"REST XML Event Stream #2", "event streams are not serialized yet"},
   };
   return kKnown;
 }
@@ -270,17 +285,21 @@ TEST_P(OutputConformance, BotocoreCases) {
   const char* shared = std::getenv("NIMBUS_SHARED_DIR");
   std::string dir =
       shared != nullptr ? std::string(shared) + "/conformance/botocore-protocols" : "";
-  std::string file = dir + "/output/" + GetParam() + ".json";
+  std::string file = dir + "/" + GetParam() + ".json";
   if (shared == nullptr || !std::ifstream(file)) GTEST_SKIP() << "no " << file;
-  auto ignored = ignored_cases(dir, GetParam());
+  std::string protocol = GetParam().substr(GetParam().rfind('/') + 1);
+  auto ignored = ignored_cases(dir, protocol);
   int passed = 0, failed = 0, skipped = 0, unexpected = 0;
   std::ostringstream failures;
   json::value suites = json::parse(read_file(file));
   for (const auto& suite_v : suites.as_array()) {
     const auto& suite = suite_v.as_object();
+    int index = 0;
     for (const auto& case_v : suite.at("cases").as_array()) {
       const auto& c = case_v.as_object();
-      std::string id = str_or(c, "id");
+      std::string id = str_or(c, "id");  // legacy cases have none
+      if (id.empty()) id = str_or(suite, "description") + " #" + std::to_string(index);
+      ++index;
       if (ignored.count(id) != 0) {
         ++skipped;
         continue;
@@ -300,19 +319,23 @@ TEST_P(OutputConformance, BotocoreCases) {
       if (o.kind == Outcome::kSkip) failures << "  skip " << id << ": " << o.why << "\n";
     }
   }
-  std::cout << GetParam() << ".json: " << passed << " passed, " << failed << " failed, " << skipped
-            << " skipped\n"
+  std::cout << GetParam().substr(GetParam().find("output/") + 7) << ".json"
+            << (GetParam().starts_with("legacy") ? " (legacy)" : "") << ": " << passed
+            << " passed, " << failed << " failed, " << skipped << " skipped\n"
             << failures.str();
   EXPECT_EQ(unexpected, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Botocore, OutputConformance,
-                         ::testing::Values("query", "json", "json_1_0", "json_1_0-query-compatible",
-                                           "rest-json", "rest-xml"),
+                         ::testing::Values("output/query", "output/json", "output/json_1_0",
+                                           "output/json_1_0-query-compatible", "output/rest-json",
+                                           "output/rest-xml", "output/ec2", "legacy/output/query",
+                                           "legacy/output/json", "legacy/output/rest-json",
+                                           "legacy/output/rest-xml", "legacy/output/ec2"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& ch : n) {
-                             if (ch == '-') ch = '_';
+                             if (ch == '-' || ch == '/') ch = '_';
                            }
                            return n;
                          });

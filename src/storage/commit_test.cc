@@ -83,6 +83,23 @@ TEST(Commit, ConcurrentWritersShareFsyncs) {
   EXPECT_EQ(st->records("t").scan("", 10000)->size(), size_t{kThreads * kPerThread});
 }
 
+TEST(Commit, LargeBatchesAreSplitAcrossRounds) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  std::string big(6 << 20, 'x');  // four of these exceed one round's 16 MB cap
+  std::vector<std::future<Status>> results;
+  std::vector<std::promise<Status>> promises(4);
+  for (int i = 0; i < 4; ++i) {
+    results.push_back(promises[i].get_future());
+    st->commit(one("big" + std::to_string(i), big),
+               [&promises, i](Status s) { promises[i].set_value(std::move(s)); });
+  }
+  for (auto& r : results) ASSERT_TRUE(r.get());
+  EXPECT_GE(st->stats().groups, 2u);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(st->records("t").get("big" + std::to_string(i))->value(), big);
+}
+
 TEST(Commit, AsyncModeDoesNotFsyncAndPersists) {
   testing::TempDir dir;
   {

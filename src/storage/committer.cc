@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <iterator>
 #include <utility>
 
 namespace nimbus::storage {
@@ -43,7 +44,7 @@ void Committer::run() {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      group.swap(queue_);
+      take_group(group);
     }
     Status status = apply(group);
     commits_.fetch_add(group.size(), std::memory_order_relaxed);
@@ -52,6 +53,24 @@ void Committer::run() {
     }
     group.clear();
   }
+}
+
+void Committer::take_group(std::vector<Pending>& group) {
+  // Everything queued, unless that is more than kMaxGroupBytes: one huge
+  // round would delay every caller in it (always at least one batch).
+  size_t bytes = 0;
+  size_t n = 0;
+  while (n < queue_.size() && (n == 0 || bytes + queue_[n].batch.bytes() <= kMaxGroupBytes)) {
+    bytes += queue_[n].batch.bytes();
+    ++n;
+  }
+  if (n == queue_.size()) {
+    group.swap(queue_);
+    return;
+  }
+  group.assign(std::make_move_iterator(queue_.begin()),
+               std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 Status Committer::apply(const std::vector<Pending>& group) {

@@ -7,12 +7,11 @@
 
 #include <boost/json.hpp>
 #include <charconv>
-#include <cmath>
-#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "http/message.h"
+#include "protocol/input_values.h"
 #include "protocol/model.h"
 #include "protocol/serialize_internal.h"
 
@@ -30,75 +29,15 @@ inline std::string_view sv(const boost::json::string& s) {
   return {s.data(), s.size()};
 }
 
+// Wire-text decoding is shared with the input side (input_values.h).
 inline std::string base64_decode(std::string_view in) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  int bits = 0, acc = 0;
-  for (char c : in) {
-    int v = val(c);
-    if (v < 0) continue;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
+  return input::base64_decode(in).value_or(std::string());
 }
 
-inline int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-// Epoch seconds from a number, ISO 8601 (with offset / fraction) or HTTP date.
 inline boost::json::value parse_timestamp(std::string_view s) {
-  double num = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), num);
-  if (ec == std::errc() && p == s.data() + s.size()) return num;
-  int Y = 0, M = 0, D = 0, h = 0, mi = 0, sec = 0, consumed = 0;
-  std::string str(s);
-  double frac = 0;
-  int64_t offset = 0;
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &mi, &sec, &consumed) ==
-      6) {
-    std::string_view rest = s.substr(consumed);
-    if (!rest.empty() && rest[0] == '.') {
-      size_t n = 1;
-      while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n]))) ++n;
-      frac = std::stod("0" + std::string(rest.substr(0, n)));
-      rest = rest.substr(n);
-    }
-    if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
-      int oh = 0, om = 0;
-      std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om);
-      offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-    }
-  } else {
-    char mon[4] = {};
-    if (std::sscanf(str.c_str(), "%*3s, %2d %3s %4d %2d:%2d:%2d", &D, mon, &Y, &h, &mi, &sec) !=
-        6) {
-      return boost::json::value(str);  // left as text: the comparison will say so
-    }
-    static const char* kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    const char* at = std::strstr(kMonths, mon);
-    M = at == nullptr ? 1 : static_cast<int>((at - kMonths) / 3) + 1;
-  }
-  int64_t secs = days_from_civil(Y, M, D) * 86400 + h * 3600 + mi * 60 + sec - offset;
-  if (frac == 0) return secs;
-  return static_cast<double>(secs) + frac;
+  auto seconds = input::parse_timestamp(s);
+  if (!seconds) return boost::json::string(s);  // left as text: the comparison will say so
+  return input::epoch_value(*seconds);
 }
 
 // Scalars from text (XML text or header values).

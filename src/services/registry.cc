@@ -1,11 +1,13 @@
 #include "services/registry.h"
 
+#include "services/sqs/sqs_service.h"
 #include "services/sts/sts_service.h"
 
 namespace nimbus::services {
 
 Registry::Registry(Environment& env) {
   services_.push_back(std::make_unique<sts::StsService>(env));
+  services_.push_back(std::make_unique<sqs::SqsService>(env));
 }
 
 Service* Registry::find(std::string_view model_name) const {

@@ -1,0 +1,263 @@
+#include "services/sqs/codec.h"
+
+#include <array>
+
+namespace nimbus::services::sqs::codec {
+
+namespace {
+constexpr uint8_t kMessageVersion = 1;
+constexpr uint8_t kHandleMagic[3] = {'n', 'b', '1'};
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}  // namespace
+
+void Writer::u32(uint32_t v) {
+  for (int i = 3; i >= 0; --i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void Writer::u64(uint64_t v) {
+  for (int i = 7; i >= 0; --i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void Writer::str(std::string_view s) {
+  u32(static_cast<uint32_t>(s.size()));
+  out_.append(s);
+}
+
+bool Reader::need(size_t n) {
+  if (!ok_ || in_.size() < n) ok_ = false;
+  return ok_;
+}
+
+uint8_t Reader::u8() {
+  if (!need(1)) return 0;
+  uint8_t v = static_cast<uint8_t>(in_[0]);
+  in_.remove_prefix(1);
+  return v;
+}
+
+uint32_t Reader::u32() {
+  if (!need(4)) return 0;
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(in_[i]);
+  in_.remove_prefix(4);
+  return v;
+}
+
+uint64_t Reader::u64() {
+  if (!need(8)) return 0;
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in_[i]);
+  in_.remove_prefix(8);
+  return v;
+}
+
+std::string Reader::str() {
+  uint32_t n = u32();
+  if (!need(n)) return {};
+  std::string s(in_.substr(0, n));
+  in_.remove_prefix(n);
+  return s;
+}
+
+std::string hex16(uint64_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) s[i] = kHex[v & 0xf];
+  return s;
+}
+
+std::optional<uint64_t> parse_hex16(std::string_view s) {
+  if (s.size() != 16) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return std::nullopt;
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  return v;
+}
+
+std::string message_key(uint64_t gen, uint64_t seq) {
+  return "M" + hex16(gen) + hex16(seq);
+}
+std::string state_key(uint64_t gen, uint64_t seq) {
+  return "S" + hex16(gen) + hex16(seq);
+}
+std::string dedup_key(uint64_t gen, std::string_view key) {
+  return "D" + hex16(gen) + std::string(key);
+}
+std::string queue_key(std::string_view account, std::string_view name) {
+  return "Q" + std::string(account) + "/" + std::string(name);
+}
+
+std::string encode_message(const MessageData& m, int64_t visible_at_ms) {
+  Writer w;
+  w.u8(kMessageVersion);
+  w.str(m.id);
+  w.str(m.body);
+  w.u32(static_cast<uint32_t>(m.attributes.size()));
+  for (const auto& a : m.attributes) {
+    w.str(a.name);
+    w.str(a.type);
+    w.str(a.value);
+    w.u8(a.binary ? 1 : 0);
+  }
+  w.str(m.trace_header);
+  w.str(m.md5_body);
+  w.str(m.md5_attributes);
+  w.str(m.md5_system);
+  w.str(m.sender_id);
+  w.str(m.group_id);
+  w.str(m.dedup_id);
+  w.str(m.dlq_source);
+  w.i64(m.sent_ms);
+  w.u64(m.seq);
+  w.i64(visible_at_ms);
+  return w.take();
+}
+
+bool decode_message(std::string_view in, MessageData& m, int64_t& visible_at_ms) {
+  Reader r(in);
+  if (r.u8() != kMessageVersion) return false;
+  m.id = r.str();
+  m.body = r.str();
+  uint32_t n = r.u32();
+  if (!r.ok() || n > 1000) return false;
+  m.attributes.resize(n);
+  for (auto& a : m.attributes) {
+    a.name = r.str();
+    a.type = r.str();
+    a.value = r.str();
+    a.binary = r.u8() != 0;
+  }
+  m.trace_header = r.str();
+  m.md5_body = r.str();
+  m.md5_attributes = r.str();
+  m.md5_system = r.str();
+  m.sender_id = r.str();
+  m.group_id = r.str();
+  m.dedup_id = r.str();
+  m.dlq_source = r.str();
+  m.sent_ms = r.i64();
+  m.seq = r.u64();
+  visible_at_ms = r.i64();
+  return r.ok();
+}
+
+std::string encode_state(const ReceiveState& s) {
+  Writer w;
+  w.u32(s.receive_count);
+  w.i64(s.first_receive_ms);
+  w.i64(s.visible_at_ms);
+  w.u64(s.nonce);
+  return w.take();
+}
+
+bool decode_state(std::string_view in, ReceiveState& s) {
+  Reader r(in);
+  s.receive_count = r.u32();
+  s.first_receive_ms = r.i64();
+  s.visible_at_ms = r.i64();
+  s.nonce = r.u64();
+  return r.ok();
+}
+
+std::string encode_dedup(const DedupEntry& d) {
+  Writer w;
+  w.str(d.message_id);
+  w.u64(d.seq);
+  w.i64(d.expires_ms);
+  return w.take();
+}
+
+bool decode_dedup(std::string_view in, DedupEntry& d) {
+  Reader r(in);
+  d.message_id = r.str();
+  d.seq = r.u64();
+  d.expires_ms = r.i64();
+  return r.ok();
+}
+
+std::string encode_handle(const Handle& h) {
+  Writer w;
+  for (uint8_t c : kHandleMagic) w.u8(c);
+  w.u64(h.queue_id);
+  w.u64(h.seq);
+  w.u64(h.nonce);
+  return base64(w.take());
+}
+
+std::optional<Handle> decode_handle(std::string_view s) {
+  auto raw = unbase64(s);
+  if (!raw || raw->size() != 27) return std::nullopt;
+  Reader r(*raw);
+  for (uint8_t c : kHandleMagic) {
+    if (r.u8() != c) return std::nullopt;
+  }
+  Handle h;
+  h.queue_id = r.u64();
+  h.seq = r.u64();
+  h.nonce = r.u64();
+  if (!r.ok()) return std::nullopt;
+  return h;
+}
+
+std::string base64(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += kB64[v & 63];
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> unbase64(std::string_view in) {
+  static const std::array<int8_t, 256> table = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    for (int i = 0; i < 64; ++i) t[static_cast<uint8_t>(kB64[i])] = static_cast<int8_t>(i);
+    return t;
+  }();
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(in.size() / 4 * 3);
+  for (size_t i = 0; i < in.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int j = 0; j < 4; ++j) {
+      char c = in[i + j];
+      if (c == '=' && i + 4 == in.size() && j >= 2) {
+        v[j] = 0;
+        ++pad;
+        continue;
+      }
+      if (pad > 0) return std::nullopt;
+      v[j] = table[static_cast<uint8_t>(c)];
+      if (v[j] < 0) return std::nullopt;
+    }
+    uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
+    out += static_cast<char>(n >> 16);
+    if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
+    if (pad < 1) out += static_cast<char>(n & 0xff);
+  }
+  return out;
+}
+
+}  // namespace nimbus::services::sqs::codec

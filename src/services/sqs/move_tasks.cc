@@ -1,0 +1,168 @@
+// Queues: message move tasks (StartMessageMoveTask and friends): redrive a
+// dead-letter queue's messages back to their sources, or to one destination,
+// at a bounded rate, on the scheduler thread.
+#include <boost/json.hpp>
+
+#include "services/sqs/codec.h"
+#include "services/sqs/digest.h"
+#include "services/sqs/errors.h"
+#include "services/sqs/queues.h"
+#include "storage/storage.h"
+
+namespace nimbus::services::sqs {
+
+namespace json = boost::json;
+
+namespace {
+constexpr int kTickMs = 100;
+constexpr int kDefaultPerSecond = 500;
+}  // namespace
+
+Result<std::string> Queues::start_move_task(const std::string& source_arn,
+                                            const std::string& destination_arn,
+                                            int max_per_second) {
+  auto source = find_by_arn(source_arn);
+  if (!source) {
+    return errors::resource_not_found(
+        "The resource that you specified for the SourceArn "
+        "parameter doesn't exist.");
+  }
+  if (dead_letter_sources(source).empty()) {
+    return errors::invalid_parameter("Source queue must be configured as a Dead Letter Queue.");
+  }
+  if (!destination_arn.empty()) {
+    auto dest = find_by_arn(destination_arn);
+    if (!dest) {
+      return errors::resource_not_found(
+          "The resource that you specified for the "
+          "DestinationArn parameter doesn't exist.");
+    }
+    if (dest->fifo != source->fifo) {
+      return errors::invalid_parameter(
+          "The source and destination queues must be of the same type.");
+    }
+  }
+  if (max_per_second != 0 && (max_per_second < 1 || max_per_second > 500)) {
+    return errors::invalid_value(std::to_string(max_per_second), "MaxNumberOfMessagesPerSecond",
+                                 "Must be between 1 and 500.");
+  }
+  auto task = std::make_shared<MoveTask>();
+  {
+    std::lock_guard lock(source->mu);
+    task->to_move = static_cast<int64_t>(source->size());
+  }
+  json::object h;
+  h["taskId"] = random_uuid();
+  h["sourceArn"] = source_arn;
+  task->handle = codec::base64(json::serialize(h));
+  task->status = "RUNNING";
+  task->source_arn = source_arn;
+  task->destination_arn = destination_arn;
+  task->max_per_second = max_per_second;
+  task->started_ms = now_ms();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& t : tasks_) {
+      if (t->source_arn == source_arn && t->status == "RUNNING") {
+        return errors::invalid_parameter(
+            "There is already a task running. Only one active task is allowed for a source "
+            "queue arn at a given time.");
+      }
+    }
+    tasks_.push_back(task);
+  }
+  env_.scheduler.after(std::chrono::milliseconds(0), [this, task] { run_move_task(task); });
+  return task->handle;
+}
+
+Result<int64_t> Queues::cancel_move_task(const std::string& handle) {
+  std::lock_guard lock(mu_);
+  for (auto& t : tasks_) {
+    if (t->handle != handle) continue;
+    if (t->status != "RUNNING") {
+      return errors::invalid_parameter("Only tasks with RUNNING status can be cancelled.");
+    }
+    t->status = "CANCELLED";
+    return t->moved;
+  }
+  return errors::resource_not_found("Task does not exist.");
+}
+
+Result<std::vector<MoveTask>> Queues::list_move_tasks(const std::string& source_arn,
+                                                      int max) const {
+  if (max < 1 || max > 10) {
+    return errors::invalid_value(std::to_string(max), "MaxResults", "Must be between 1 and 10.");
+  }
+  if (!find_by_arn(source_arn)) {
+    return errors::resource_not_found(
+        "The resource that you specified for the SourceArn "
+        "parameter doesn't exist.");
+  }
+  std::lock_guard lock(mu_);
+  std::vector<MoveTask> out;
+  for (auto it = tasks_.rbegin(); it != tasks_.rend() && out.size() < static_cast<size_t>(max);
+       ++it) {
+    if ((*it)->source_arn == source_arn) out.push_back(**it);
+  }
+  return out;
+}
+
+void Queues::run_move_task(std::shared_ptr<MoveTask> task) {
+  if (closing_) return;
+  {
+    std::lock_guard lock(mu_);
+    if (task->status != "RUNNING") return;
+  }
+  auto source = find_by_arn(task->source_arn);
+  if (!source) {
+    std::lock_guard lock(mu_);
+    task->status = "FAILED";
+    task->failure = "AWS.SimpleQueueService.NonExistentQueue";
+    return;
+  }
+  int per_second = task->max_per_second > 0 ? task->max_per_second : kDefaultPerSecond;
+  size_t budget = static_cast<size_t>(std::max(1, per_second * kTickMs / 1000));
+  storage::WriteBatch batch;
+  std::vector<Moved> moved;
+  bool done = false;
+  {
+    std::lock_guard lock(source->mu);
+    int64_t now = now_ms();
+    source->promote(now);
+    auto picked = source->pick(budget);
+    for (uint64_t seq : picked) {
+      Message* m = source->find(seq);
+      const std::string& dest_arn =
+          task->destination_arn.empty() ? m->data->dlq_source : task->destination_arn;
+      QueuePtr dest = dest_arn.empty() ? nullptr : find_by_arn(dest_arn);
+      if (!dest) continue;  // no known source: the message stays in the DLQ
+      auto copy = std::make_shared<MessageData>(*m->data);
+      copy->dlq_source.clear();
+      copy->seq = next_seq();
+      uint64_t gen = dest->gen;
+      batch.put(codec::kNamespace, codec::message_key(gen, copy->seq),
+                codec::encode_message(*copy, now));
+      drop(*source, seq, batch);
+      moved.push_back({dest, gen, std::move(copy)});
+    }
+    done = moved.empty() || task->moved + static_cast<int64_t>(moved.size()) >= task->to_move;
+  }
+  {
+    std::lock_guard lock(mu_);
+    task->moved += static_cast<int64_t>(moved.size());
+    if (done && task->status == "RUNNING") task->status = "COMPLETED";
+  }
+  auto next = [this, task, done] {
+    if (!done) {
+      env_.scheduler.after(std::chrono::milliseconds(kTickMs),
+                           [this, task] { run_move_task(task); });
+    }
+  };
+  if (batch.empty()) return next();
+  commit(std::move(batch), [this, moved = std::move(moved), next](Status s) mutable {
+    if (s) deliver_moved(std::move(moved));
+    next();
+  });
+}
+
+}  // namespace nimbus::services::sqs

@@ -1,0 +1,151 @@
+// Queues: the SQS engine, and the in-process interface other services use
+// (SNS delivering to a queue, Lambda destinations and event source mappings
+// polling one): find a queue, send, receive, delete, change visibility. The
+// SQS API handlers (sqs_service.cc) are a thin JSON layer over this class.
+//
+// Durability: every mutation is one WriteBatch committed with
+// Storage::commit; completion callbacks run after the batch is durable. A
+// sent message becomes receivable only once its batch is durable. State
+// (queues, messages, receive counts, visibility deadlines as wall-clock
+// times, FIFO deduplication entries) is rebuilt from storage by the
+// constructor.
+//
+// Threads: every method is thread-safe and never blocks (safe on an event
+// loop), except the constructor (start-up recovery reads storage). Callbacks
+// run on the storage committer thread, the scheduler thread or inline; they
+// must be quick. Lock order: a queue lock may be held while taking the
+// registry lock, never the other way round; a queue lock is never held while
+// taking another queue's (messages moving between queues are inserted into
+// the destination from the commit callback, after the source lock is gone).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "services/service.h"
+#include "services/sqs/queue.h"
+#include "services/sqs/types.h"
+
+namespace nimbus::storage {
+class WriteBatch;
+}
+
+namespace nimbus::services::sqs {
+
+using QueuePtr = std::shared_ptr<Queue>;
+
+struct MoveTask {
+  std::string handle;
+  std::string status;  // RUNNING, COMPLETED, CANCELLING, CANCELLED, FAILED
+  std::string source_arn;
+  std::string destination_arn;  // empty: each message's original source
+  int max_per_second = 0;       // 0: as fast as possible
+  int64_t moved = 0;
+  int64_t to_move = 0;
+  int64_t started_ms = 0;
+  std::string failure;
+};
+
+class Queues {
+ public:
+  explicit Queues(Environment& env);
+  ~Queues();
+  Queues(const Queues&) = delete;
+  Queues& operator=(const Queues&) = delete;
+
+  // ---- lookup ----
+  QueuePtr find(std::string_view account, std::string_view name) const;
+  QueuePtr find_by_arn(std::string_view arn) const;
+  std::vector<QueuePtr> list(std::string_view account) const;  // sorted by name
+  std::string arn_of(std::string_view account, std::string_view name) const;
+
+  // ---- queues ----
+  using StatusDone = std::function<void(Status)>;
+  void create(std::string account, std::string name, std::map<std::string, std::string> attributes,
+              std::map<std::string, std::string> tags, std::function<void(Result<QueuePtr>)> done);
+  void remove(const QueuePtr& q, StatusDone done);
+  // Attribute name -> value for `names` ("All" expands); InvalidAttributeName on unknown names.
+  Result<std::map<std::string, std::string>> attributes(const QueuePtr& q,
+                                                        const std::vector<std::string>& names);
+  void set_attributes(const QueuePtr& q, std::map<std::string, std::string> attributes,
+                      StatusDone done);
+  void tag(const QueuePtr& q, std::map<std::string, std::string> tags, StatusDone done);
+  void untag(const QueuePtr& q, std::vector<std::string> keys, StatusDone done);
+  void purge(const QueuePtr& q, StatusDone done);
+  std::vector<QueuePtr> dead_letter_sources(const QueuePtr& dlq) const;
+
+  // ---- messages ----
+  // One result per request, in order; each entry is validated on its own
+  // (batch partial failures). All valid entries commit as one batch.
+  void send(const QueuePtr& q, std::vector<SendRequest> requests,
+            std::function<void(std::vector<Result<SendResult>>)> done);
+  // Answers when messages are available or the wait time ends.
+  void receive(const QueuePtr& q, ReceiveRequest request,
+               std::function<void(Result<std::vector<Received>>)> done);
+  void delete_messages(const QueuePtr& q, std::vector<std::string> handles,
+                       std::function<void(std::vector<Status>)> done);
+  void change_visibility(const QueuePtr& q, std::vector<std::pair<std::string, int>> changes,
+                         std::function<void(std::vector<Status>)> done);
+
+  // ---- message move tasks (DLQ redrive) ----
+  Result<std::string> start_move_task(const std::string& source_arn,
+                                      const std::string& destination_arn, int max_per_second);
+  Result<int64_t> cancel_move_task(const std::string& handle);
+  Result<std::vector<MoveTask>> list_move_tasks(const std::string& source_arn, int max) const;
+
+ private:
+  friend class Recovery;
+  // A message leaving one queue for another (redrive, move task): inserted
+  // into `dest` once the batch that moves it is durable.
+  struct Moved {
+    QueuePtr dest;
+    uint64_t gen;
+    std::shared_ptr<const MessageData> data;
+  };
+
+  int64_t now_ms() const { return env_.clock.now_millis(); }
+  uint64_t next_seq();
+  uint64_t next_gen();
+  void commit(storage::WriteBatch batch, std::function<void(Status)> done);
+  void persist_queue(const Queue& q, storage::WriteBatch& batch) const;  // q.mu held
+  Status check_redrive(const Queue& q, const QueueConfig& config) const;
+
+  // Receive machinery (messages.cc). `q.mu` held by the caller.
+  std::vector<Received> take(Queue& q, const ReceiveRequest& r, storage::WriteBatch& batch,
+                             std::vector<Moved>& moved);
+  void drop(Queue& q, uint64_t seq, storage::WriteBatch& batch);
+  void serve_waiters(const QueuePtr& q);   // takes q.mu
+  void arm_wake_timer(const QueuePtr& q);  // q.mu held
+  void deliver_moved(std::vector<Moved> moved);
+  void finish_receive(const QueuePtr& q, storage::WriteBatch batch, std::vector<Moved> moved,
+                      std::vector<Received> out,
+                      std::function<void(Result<std::vector<Received>>)> done);
+  void expire_dedup(Queue& q, int64_t now, storage::WriteBatch& batch);
+  void run_move_task(std::shared_ptr<MoveTask> task);
+
+  Environment& env_;
+  std::atomic<uint64_t> last_seq_{0};
+  std::atomic<uint64_t> last_gen_{0};
+  std::atomic<uint64_t> next_waiter_{1};
+  std::atomic<bool> closing_{false};
+
+  mutable std::mutex mu_;
+  std::map<std::string, QueuePtr> by_name_;       // "account/name"; guarded by mu_
+  std::map<std::string, QueuePtr> by_arn_;        // guarded by mu_
+  std::map<uint64_t, QueuePtr> by_id_;            // guarded by mu_
+  std::vector<std::shared_ptr<MoveTask>> tasks_;  // guarded by mu_
+
+  Counter& sent_;
+  Counter& received_;
+  Counter& deleted_;
+  Counter& redriven_;
+};
+
+}  // namespace nimbus::services::sqs

@@ -1,0 +1,1 @@
+#include "services/sqs/test_support.h"

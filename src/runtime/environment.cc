@@ -1,0 +1,289 @@
+// Process lifecycle of an environment: spawn, exit, kill and clean-up.
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+#include <random>
+
+#include "runtime/environment_impl.h"
+#include "runtime/sys.h"
+
+namespace nimbus::runtime {
+namespace {
+
+std::string random_hex(size_t n) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string s;
+  while (s.size() < n) s += fmt::format("{:016x}", rng());
+  return s.substr(0, n);
+}
+
+}  // namespace
+
+std::shared_ptr<Environment> Environment::create(Host& host,
+                                                 std::shared_ptr<const FunctionSpec> spec) {
+  return std::make_shared<EnvImpl>(host, std::move(spec));
+}
+
+EnvImpl::EnvImpl(Host& host, std::shared_ptr<const FunctionSpec> spec)
+    : host_(host),
+      spec_(std::move(spec)),
+      id_(random_hex(32)),
+      api_(host.loop(), *this),
+      timer_(host.loop()) {
+  log_stream_ =
+      fmt::format("{:%Y/%m/%d}/[{}]{}", fmt::gmtime(std::time(nullptr)), spec_->version, id_);
+  dir_ = host.env_root() + "/" + id_;
+}
+
+EnvImpl::~EnvImpl() = default;
+
+void EnvImpl::start(ReadyDone done) {
+  boost::asio::post(host_.loop(), [self = shared_from_this(), done = std::move(done)]() mutable {
+    switch (self->state()) {
+      case State::kNew:
+        self->ready_waiters_.push_back(std::move(done));
+        self->begin_start();
+        break;
+      case State::kStarting:
+        self->ready_waiters_.push_back(std::move(done));
+        break;
+      case State::kReady:
+      case State::kBusy:
+        done(InvokeResult::make(InvokeStatus::kOk));
+        break;
+      case State::kDead:
+        done(InvokeResult::make(InvokeStatus::kInternal, "environment is dead"));
+        break;
+    }
+  });
+}
+
+void EnvImpl::invoke(InvokeRequest request, InvokeDone done) {
+  boost::asio::post(host_.loop(), [self = shared_from_this(), request = std::move(request),
+                                   done = std::move(done)]() mutable {
+    State s = self->state();
+    if (s == State::kDead || self->current_ || self->kill_requested_)
+      return done(InvokeResult::make(InvokeStatus::kInternal, s == State::kDead
+                                                                  ? "environment is dead"
+                                                                  : "environment is busy"));
+    self->current_ = Current{std::move(request), std::move(done)};
+    if (s == State::kNew) self->begin_start();
+    if (s == State::kReady && self->pending_next_) self->dispatch();
+  });
+}
+
+void EnvImpl::kill() {
+  boost::asio::post(host_.loop(), [self = shared_from_this()] { self->do_kill(); });
+}
+
+void EnvImpl::begin_start() {
+  set_state(State::kStarting);
+  self_ = shared_from_this();
+  counted_live_ = true;
+  host_.live_environments().fetch_add(1);
+  spawn_started_ = SteadyClock::now();
+  arm_timer(spawn_started_ + host_.options().init_timeout);
+  auto port = api_.listen();
+  if (!port) return on_spawned(port.take_error());
+  spawning_ = true;
+  host_.workers().post([self = shared_from_this(), p = *port] {
+    auto spawned = self->prepare_and_spawn(p);
+    boost::asio::post(self->host_.loop(), [self, spawned = std::move(spawned)]() mutable {
+      self->on_spawned(std::move(spawned));
+    });
+  });
+}
+
+Result<Spawned> EnvImpl::prepare_and_spawn(uint16_t port) {
+  const Isolation& iso = host_.isolation();
+  bool private_root = iso.mount_ns;
+  std::string task_root = private_root ? "/var/task" : spec_->code_dir;
+  std::string runtime_root = private_root ? "/var/runtime" : host_.runtime_dir();
+  auto launch = host_.launch_for(*spec_, task_root, runtime_root);
+  if (!launch) return launch.take_error();
+  if (::mkdir(dir_.c_str(), 0700) != 0)
+    return Error::internal("runtime: mkdir " + dir_ + ": " + sys::errno_text(errno));
+  std::string root = dir_ + "/root";
+  ::mkdir(root.c_str(), 0755);
+  if (!private_root) ::mkdir((dir_ + "/tmp").c_str(), 01777);
+  NIMBUS_TRY(cgroup_.create(iso, "env-" + id_, uint64_t{spec_->memory_mb} << 20));
+  SpawnPlan p = plan(*launch, port);
+  if (private_root)
+    p.mounts = private_root_ops(root, spec_->code_dir, host_.runtime_dir(), spec_->ephemeral_mb,
+                                launch->extra_ro);
+  if (!cgroup_.active()) p.memory_rlimit = uint64_t{spec_->memory_mb} << 20;
+  auto spawned = spawn(p, iso, cgroup_.procs_fd(), cgroup_.pids_procs_fd());
+  cgroup_.close_join_fds();
+  return spawned;
+}
+
+SpawnPlan EnvImpl::plan(const Launch& launch, uint16_t port) const {
+  const FunctionSpec& f = *spec_;
+  bool private_root = host_.isolation().mount_ns;
+  std::string task_root = private_root ? "/var/task" : f.code_dir;
+  std::string runtime_root = private_root ? "/var/runtime" : host_.runtime_dir();
+  SpawnPlan p;
+  p.argv = launch.argv;
+  p.cwd = task_root;
+  p.hostname = "nimbus-" + id_.substr(0, 12);
+  // The function's own variables first; the reserved ones below win.
+  std::map<std::string, std::string> env(f.environment.begin(), f.environment.end());
+  auto set = [&env](const std::string& k, const std::string& v) { env[k] = v; };
+  std::string path = "/usr/local/bin:/usr/bin:/bin:/opt/bin";
+  for (const auto& extra : launch.extra_ro) path = extra + "/bin:" + path;
+  set("PATH", path);
+  set("LD_LIBRARY_PATH", "/lib64:/usr/lib64:" + runtime_root + ":" + runtime_root +
+                             "/lib:" + task_root + ":" + task_root + "/lib:/opt/lib");
+  set("LANG", "en_US.UTF-8");
+  set("TZ", ":UTC");
+  set("LAMBDA_TASK_ROOT", task_root);
+  set("LAMBDA_RUNTIME_DIR", runtime_root);
+  set("_HANDLER", f.handler);
+  set("AWS_LAMBDA_FUNCTION_NAME", f.name);
+  set("AWS_LAMBDA_FUNCTION_VERSION", f.version);
+  set("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(f.memory_mb));
+  set("AWS_LAMBDA_LOG_GROUP_NAME", f.log_group());
+  set("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_);
+  set("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + std::to_string(port));
+  set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+  set("AWS_REGION", f.region);
+  set("AWS_DEFAULT_REGION", f.region);
+  if (!launch.execution_env.empty()) set("AWS_EXECUTION_ENV", launch.execution_env);
+  set("AWS_ACCESS_KEY_ID", f.access_key_id);
+  set("AWS_SECRET_ACCESS_KEY", f.secret_access_key);
+  if (!f.session_token.empty()) set("AWS_SESSION_TOKEN", f.session_token);
+  if (!f.endpoint_url.empty()) set("AWS_ENDPOINT_URL", f.endpoint_url);
+  if (!private_root) set("TMPDIR", dir_ + "/tmp");
+  for (const auto& kv : launch.env) {
+    auto eq = kv.find('=');
+    set(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  for (auto& [k, v] : env) p.env.push_back(k + "=" + v);
+  return p;
+}
+
+void EnvImpl::on_spawned(Result<Spawned> spawned) {
+  spawning_ = false;
+  if (!spawned) {
+    Error e = spawned.take_error();
+    bool user_fault = e.code.rfind("Runtime.", 0) == 0 || e.code == "InvalidRuntimeException";
+    boost::json::object doc{{"errorMessage", e.message}, {"errorType", e.code}};
+    fail_init(user_fault ? InvokeStatus::kInitError : InvokeStatus::kInternal,
+              boost::json::serialize(doc), e.code);
+    return teardown();
+  }
+  pid_ = spawned->pid;
+  logs_ = std::make_unique<LogCapture>(host_.loop(), spawned->output_fd, host_.options().log_sink,
+                                       spec_->log_group(), log_stream_);
+  logs_->start();
+  exit_watch_.emplace(host_.loop(), spawned->pidfd);
+  exit_watch_->async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      [self = shared_from_this()](boost::system::error_code) { self->on_exit(); });
+  if (kill_requested_) do_kill();
+}
+
+void EnvImpl::on_exit() {
+  if (exited_) return;
+  int status = 0;
+  if (exit_watch_ && !sys::reap(exit_watch_->native_handle(), &status)) {
+    // Spurious wake-up: keep watching.
+    exit_watch_->async_wait(
+        boost::asio::posix::stream_descriptor::wait_read,
+        [self = shared_from_this()](boost::system::error_code) { self->on_exit(); });
+    return;
+  }
+  exited_ = true;
+  exit_status_ = status;
+  pid_ = -1;
+  if (logs_) logs_->drain_now();
+  bool oom = cgroup_.oom_kills() > 0 || (!cgroup_.active() && WIFSIGNALED(status) &&
+                                         WTERMSIG(status) == SIGKILL && !killed_by_us_);
+  State s = state();
+  if (s == State::kStarting && !killed_by_us_) {
+    std::string type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+    boost::json::object doc{
+        {"errorMessage", "RequestId: " + (current_ ? current_->request.request_id : std::string()) +
+                             " Error: " + exit_message()},
+        {"errorType", type}};
+    if (logs_) logs_->platform(exit_message() + " " + type);
+    fail_init(InvokeStatus::kInitError, boost::json::serialize(doc), type);
+  } else if (current_ && current_->dispatched) {
+    std::string type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+    boost::json::object doc{{"errorMessage", "RequestId: " + current_->request.request_id +
+                                                 " Error: " + exit_message()},
+                            {"errorType", type}};
+    if (logs_)
+      logs_->platform("RequestId: " + current_->request.request_id + " Error: " + exit_message() +
+                      "\n" + type);
+    complete(oom ? InvokeStatus::kOutOfMemory : InvokeStatus::kExitError,
+             boost::json::serialize(doc), type, true);
+  }
+  teardown();
+}
+
+void EnvImpl::do_kill() {
+  kill_requested_ = true;
+  State s = state();
+  if (s == State::kNew) {
+    set_state(State::kDead);
+    return;
+  }
+  if (exited_ || spawning_) return;  // on_spawned / on_exit finish the job
+  int pid = pid_;
+  if (pid > 0) {
+    killed_by_us_ = true;
+    ::kill(pid, SIGKILL);   // PID 1 of its namespace: takes every descendant with it
+    ::kill(-pid, SIGKILL);  // its process group, when there is no PID namespace
+    cgroup_.kill_all();     // anything that left the group
+  } else {
+    teardown();
+  }
+}
+
+void EnvImpl::teardown() {
+  if (torn_down_) return;
+  torn_down_ = true;
+  set_state(State::kDead);
+  timer_.cancel();
+  api_.close();
+  if (current_)
+    complete(InvokeStatus::kExitError,
+             R"({"errorMessage":"environment killed","errorType":"Runtime.ExitError"})",
+             "Runtime.ExitError", false);
+  fail_init(InvokeStatus::kInternal, R"({"errorMessage":"environment killed"})", "");
+  pending_next_ = nullptr;
+  if (logs_) logs_->close();
+  boost::system::error_code ec;
+  if (exit_watch_) exit_watch_->close(ec);
+  exit_watch_.reset();
+  finish_cleanup(0);
+}
+
+// Members of a killed group can take a moment to leave it; retry for ~2 s.
+void EnvImpl::finish_cleanup(int attempt) {
+  if (!cgroup_.destroy() && attempt < 200) {
+    if (attempt == 0) cgroup_.kill_all();
+    timer_.expires_after(std::chrono::milliseconds(10));
+    timer_.async_wait([self = shared_from_this(), attempt](boost::system::error_code) {
+      self->finish_cleanup(attempt + 1);
+    });
+    return;
+  }
+  host_.workers().post([self = shared_from_this()] {
+    sys::remove_tree(self->dir_);
+    boost::asio::post(self->host_.loop(), [self] {
+      if (self->counted_live_) self->host_.live_environments().fetch_sub(1);
+      self->counted_live_ = false;
+      self->logs_.reset();
+      self->self_.reset();
+    });
+  });
+}
+
+}  // namespace nimbus::runtime

@@ -1,0 +1,139 @@
+#include "runtime/host.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/bootstraps.h"
+
+namespace nimbus::runtime {
+namespace fs = std::filesystem;
+namespace {
+
+// The real path of an interpreter: an explicit one, /usr/bin/<name>, else
+// the first on PATH (pyenv-style shims resolve through `sys.executable`
+// only when run; a symlink chain is all we follow here).
+std::string find_interpreter(const std::string& given, const std::string& name) {
+  std::vector<std::string> candidates;
+  if (!given.empty()) candidates.push_back(given);
+  candidates.push_back("/usr/bin/" + name);
+  if (const char* path = std::getenv("PATH")) {
+    std::string p = path;
+    for (size_t start = 0; start <= p.size();) {
+      size_t end = p.find(':', start);
+      if (end == std::string::npos) end = p.size();
+      if (end > start) candidates.push_back(p.substr(start, end - start) + "/" + name);
+      start = end + 1;
+    }
+  }
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    fs::path real = fs::canonical(c, ec);
+    if (!ec && ::access(real.c_str(), X_OK) == 0) return real.string();
+  }
+  return {};
+}
+
+// An interpreter outside /usr needs its installation prefix in the sandbox.
+void add_prefix(const std::string& exe, std::vector<std::string>& extra) {
+  if (exe.rfind("/usr/", 0) == 0) return;
+  extra.push_back(fs::path(exe).parent_path().parent_path().string());
+}
+
+bool starts_with(const std::string& s, const char* p) {
+  return s.rfind(p, 0) == 0;
+}
+
+}  // namespace
+
+Host::Host(HostOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<Host>> Host::create(HostOptions options) {
+  if (options.state_dir.empty()) return Error::validation("runtime: state_dir is required");
+  std::unique_ptr<Host> host(new Host(std::move(options)));
+  std::error_code ec;
+  fs::create_directories(host->env_root(), ec);
+  if (ec)
+    return Error::internal("runtime: cannot create " + host->env_root() + ": " + ec.message());
+  NIMBUS_TRY(host->install_bootstraps());
+  host->isolation_ = probe_isolation(host->options_.isolation);
+  host->python_ = find_interpreter(host->options_.python, "python3");
+  host->node_ = find_interpreter(host->options_.node, "node");
+  host->workers_ = std::make_unique<WorkerPool>(std::max(1u, host->options_.spawn_threads));
+  host->loop_thread_ = std::thread([h = host.get()] { h->loop_.run(); });
+  return host;
+}
+
+Host::~Host() {
+  work_.reset();
+  loop_.stop();
+  if (loop_thread_.joinable()) loop_thread_.join();
+  workers_.reset();
+  release_isolation(isolation_);
+}
+
+std::string Host::describe_isolation() const {
+  std::string s = isolation_.describe();
+  s += "; python: " + (python_.empty() ? std::string("not found") : python_);
+  s += "; node: " + (node_.empty() ? std::string("not found") : node_);
+  return s;
+}
+
+Status Host::install_bootstraps() {
+  for (auto [rel, text] : {std::pair{"python/bootstrap.py", kPythonBootstrap},
+                           std::pair{"node/bootstrap.mjs", kNodeBootstrap}}) {
+    fs::path path = fs::path(runtime_dir()) / rel;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    fs::path tmp = path.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << text;
+      if (!out) return Error::internal("runtime: cannot write " + tmp.string());
+    }
+    fs::rename(tmp, path, ec);
+    if (ec) return Error::internal("runtime: cannot install " + path.string());
+  }
+  return Status::ok();
+}
+
+Result<Launch> Host::launch_for(const FunctionSpec& spec, const std::string& task_root,
+                                const std::string& runtime_root) const {
+  Launch l;
+  const std::string& rt = spec.runtime;
+  if (starts_with(rt, "python3")) {
+    if (python_.empty())
+      return Error::make("InvalidRuntimeException", "python3 is not installed on this host", 502);
+    l.argv = {python_, runtime_root + "/python/bootstrap.py"};
+    add_prefix(python_, l.extra_ro);
+    l.env = {"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "PYTHONPATH=" + task_root};
+    l.execution_env = "AWS_Lambda_" + rt;
+  } else if (starts_with(rt, "nodejs")) {
+    if (node_.empty())
+      return Error::make("InvalidRuntimeException", "node is not installed on this host", 502);
+    l.argv = {node_, runtime_root + "/node/bootstrap.mjs"};
+    add_prefix(node_, l.extra_ro);
+    l.env = {"NODE_PATH=/opt/nodejs/node_modules:" + runtime_root + "/node_modules:" + task_root};
+    l.execution_env = "AWS_Lambda_" + rt;
+  } else if (starts_with(rt, "provided")) {
+    std::string host_bootstrap = spec.code_dir + "/bootstrap";
+    struct stat st {};
+    if (::stat(host_bootstrap.c_str(), &st) != 0)
+      return Error::make("Runtime.InvalidEntrypoint",
+                         "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
+                         502);
+    if (!(st.st_mode & S_IXUSR))
+      return Error::make("Runtime.InvalidEntrypoint",
+                         "bootstrap is not executable: permission denied", 502);
+    l.argv = {task_root + "/bootstrap"};
+  } else {
+    return Error::make("InvalidRuntimeException",
+                       "The runtime parameter of " + rt + " is not supported", 502);
+  }
+  return l;
+}
+
+}  // namespace nimbus::runtime

@@ -1,0 +1,90 @@
+// The shared machinery every execution environment uses: the runtime event
+// loop (one thread for all environments' Runtime API endpoints, log pipes,
+// exit watches and timers), a small worker pool for process spawn and
+// directory clean-up, the probed Isolation, and the installed bootstraps.
+//
+// Create one per server, at start-up (create() blocks: it probes the
+// kernel). Callbacks of Environment and Pool run on loop(). The Host must
+// outlive every Environment and Pool built on it.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "common/worker_pool.h"
+#include "runtime/isolation.h"
+#include "runtime/types.h"
+
+namespace nimbus::runtime {
+
+class LogSink;
+
+struct HostOptions {
+  std::string state_dir;  // scratch space: bootstraps and one directory per environment
+  IsolationWant isolation;
+  unsigned spawn_threads = 2;
+  // Longest init phase (bootstrap start → first /next); Lambda's is 10 s.
+  std::chrono::milliseconds init_timeout{10'000};
+  LogSink* log_sink = nullptr;  // may be null; must outlive the Host
+  std::string python;           // interpreter paths; empty = /usr/bin, then PATH
+  std::string node;
+};
+
+// How to start one runtime: the command and what the sandbox must expose.
+struct Launch {
+  std::vector<std::string> argv;      // paths as seen inside the sandbox
+  std::vector<std::string> extra_ro;  // host dirs to bind at the same path
+  std::vector<std::string> env;       // runtime-specific NAME=value
+  std::string execution_env;          // AWS_EXECUTION_ENV, empty for provided.*
+};
+
+class Host {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Host>> create(HostOptions options);
+  ~Host();  // stops the loop; environments must be gone (Pool::shutdown)
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  const HostOptions& options() const { return options_; }
+  const Isolation& isolation() const { return isolation_; }
+  // One line for the server's start-up log: which isolation applies here.
+  std::string describe_isolation() const;
+
+  boost::asio::io_context& loop() { return loop_; }
+  bool on_loop() const { return std::this_thread::get_id() == loop_thread_.get_id(); }
+  WorkerPool& workers() { return *workers_; }
+
+  // Host paths of the installed bootstraps (bind-mounted at /var/runtime).
+  std::string runtime_dir() const { return options_.state_dir + "/runtime"; }
+  std::string env_root() const { return options_.state_dir + "/env"; }
+  // Resolves a runtime identifier; errors are InvalidRuntimeException /
+  // Runtime.InvalidEntrypoint as Lambda names them. `task_root` and
+  // `runtime_root` are the paths the process will see.
+  Result<Launch> launch_for(const FunctionSpec& spec, const std::string& task_root,
+                            const std::string& runtime_root) const;
+
+  // Environments alive (started, not yet cleaned up): for leak checks.
+  std::atomic<int>& live_environments() { return live_; }
+
+ private:
+  explicit Host(HostOptions options);
+  Status install_bootstraps();
+
+  HostOptions options_;
+  Isolation isolation_;
+  std::string python_, node_;  // resolved real paths, "" when absent
+  boost::asio::io_context loop_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      loop_.get_executor()};
+  std::thread loop_thread_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::atomic<int> live_{0};
+};
+
+}  // namespace nimbus::runtime

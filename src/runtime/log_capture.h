@@ -1,0 +1,64 @@
+// An environment's stdout+stderr, read line by line from the runtime loop
+// and handed to a LogSink, plus the 4 KB tail that Invoke's LogType=Tail
+// returns. Memory is bounded whatever the function writes: a line is cut at
+// kMaxLine bytes (CloudWatch's event limit) and the tail keeps 4 KB.
+//
+// Threading: loop thread only.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace nimbus::runtime {
+
+// Where log lines go (the CloudWatch Logs store, later). Called on the
+// runtime loop: must not block; copy what it keeps.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  virtual void write(const std::string& log_group, const std::string& log_stream,
+                     std::chrono::system_clock::time_point time, std::string_view line) = 0;
+};
+
+class LogCapture {
+ public:
+  static constexpr size_t kMaxLine = 256 * 1024;
+  static constexpr size_t kTail = 4096;
+
+  // Takes ownership of `fd` (non-blocking). `sink` may be null; it must
+  // outlive this object.
+  LogCapture(boost::asio::io_context& loop, int fd, LogSink* sink, std::string group,
+             std::string stream);
+  ~LogCapture();
+
+  void start();
+  // Reads whatever the pipe holds right now (up to `budget` bytes), so
+  // output written before a /response is in the log before END.
+  void drain_now(size_t budget = 1u << 20);
+  // A line written by nimbus itself (START, END, REPORT, timeouts).
+  void platform(std::string_view line);
+  std::string tail() const;
+  void reset_tail() { tail_.clear(); }
+  void close();
+  uint64_t bytes_read() const { return bytes_; }
+
+ private:
+  void read_more();
+  void consume(const char* data, size_t n);
+  void emit(std::string_view line);
+
+  boost::asio::posix::stream_descriptor fd_;
+  LogSink* sink_;
+  std::string group_, stream_;
+  std::string partial_;
+  std::string tail_;
+  std::shared_ptr<char[]> buf_;
+  uint64_t bytes_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace nimbus::runtime

@@ -1,0 +1,94 @@
+// Warm environments per function version: LIFO reuse (the most recently
+// used environment is the warmest), idle reclaim, pre-warming for
+// provisioned concurrency, and counters the Lambda service uses for its
+// concurrency limits (it decides; the pool only counts and reports).
+//
+// Threading: every method may be called from any thread and never blocks
+// (except shutdown()); callbacks run on the Host's loop and must not block.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/environment.h"
+#include "runtime/types.h"
+
+namespace nimbus::runtime {
+
+class Host;
+
+struct PoolOptions {
+  std::chrono::milliseconds idle_timeout{5 * 60'000};  // reclaim after this long unused
+  std::chrono::milliseconds reclaim_interval{10'000};
+  size_t max_idle_per_function = 64;
+};
+
+// Hooks for metrics and concurrency accounting. Called on the Host's loop.
+class PoolObserver {
+ public:
+  virtual ~PoolObserver() = default;
+  virtual void on_invoke_start(const FunctionSpec&, bool cold) {}
+  virtual void on_invoke_end(const FunctionSpec&, const InvokeResult&) {}
+  virtual void on_environment_created(const FunctionSpec&) {}
+  virtual void on_environment_ended(const FunctionSpec&) {}
+};
+
+struct PoolStats {
+  size_t idle = 0;
+  size_t busy = 0;
+  uint64_t cold_starts = 0;
+  uint64_t warm_starts = 0;
+};
+
+class Pool {
+ public:
+  Pool(Host& host, PoolOptions options = {}, PoolObserver* observer = nullptr);
+  ~Pool();  // shutdown()
+
+  // Runs one invocation on a warm environment of this spec's pool_key(), or
+  // a new one. `done` gets exactly one result.
+  void invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest request,
+              std::function<void(InvokeResult)> done);
+  // Starts `count` environments and keeps them idle (provisioned concurrency).
+  void prewarm(std::shared_ptr<const FunctionSpec> spec, size_t count,
+               std::function<void(size_t ready)> done);
+  // Kills the idle environments of one function version (code or
+  // configuration changed, function deleted). Busy ones end after their run.
+  void retire(const std::string& pool_key);
+  void reclaim_idle_now();
+
+  // Concurrency counters, readable from any thread.
+  size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  PoolStats stats(const std::string& pool_key) const;  // blocks briefly on the loop
+
+  // Kills every environment and waits until all are cleaned up. Call from
+  // off the loop (for example at server shutdown).
+  void shutdown();
+
+ private:
+  struct Entry {
+    std::shared_ptr<Environment> env;
+    std::chrono::steady_clock::time_point idle_since;
+  };
+  struct Function {
+    std::vector<Entry> idle;  // back() is the most recently used
+    size_t busy = 0;
+    uint64_t cold = 0, warm = 0;
+  };
+  struct Shared;  // loop-owned state, shared with pending callbacks
+
+  void schedule_reclaim();
+
+  Host& host_;
+  PoolOptions options_;
+  PoolObserver* observer_;
+  std::shared_ptr<Shared> shared_;
+  std::atomic<size_t> in_flight_{0};
+};
+
+}  // namespace nimbus::runtime

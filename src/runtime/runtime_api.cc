@@ -1,0 +1,154 @@
+#include "runtime/runtime_api.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string_view>
+
+namespace nimbus::runtime {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct RuntimeApi::State {
+  ApiHandler* handler;  // null once closed
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::weak_ptr<tcp::socket>> sockets;  // to close on close()
+};
+
+namespace {
+
+constexpr std::string_view kPrefix = "/2018-06-01/runtime/";
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<RuntimeApi::State> state, std::shared_ptr<tcp::socket> socket)
+      : state_(std::move(state)), socket_(std::move(socket)) {}
+
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(RuntimeApi::kMaxBody);
+    http::async_read(*socket_, buffer_, *parser_,
+                     [self = shared_from_this()](boost::beast::error_code ec, size_t) {
+                       if (ec) return self->close();
+                       self->dispatch(self->parser_->release());
+                     });
+  }
+
+ private:
+  void close() {
+    boost::system::error_code ignored;
+    socket_->close(ignored);
+  }
+
+  void dispatch(http::request<http::string_body> req) {
+    keep_alive_ = req.keep_alive();
+    ApiHandler* h = state_->handler;
+    if (!h) return close();
+    std::weak_ptr<Session> weak = weak_from_this();
+    ApiReply reply = [weak](ApiResponse r) {
+      if (auto self = weak.lock()) self->write(std::move(r));
+    };
+    std::string_view target = req.target();
+    if (target.substr(0, kPrefix.size()) != kPrefix)
+      return reply(ApiResponse::error(404, "NotFound", "unknown path"));
+    target.remove_prefix(kPrefix.size());
+    bool get = req.method() == http::verb::get, post = req.method() == http::verb::post;
+    if (target == "invocation/next" && get) return h->on_next(std::move(reply));
+    if (target == "init/error" && post)
+      return h->on_init_error(std::string(req["Lambda-Runtime-Function-Error-Type"]),
+                              std::move(req.body()), std::move(reply));
+    constexpr std::string_view kInv = "invocation/";
+    if (post && target.substr(0, kInv.size()) == kInv) {
+      std::string_view rest = target.substr(kInv.size());
+      auto slash = rest.rfind('/');
+      if (slash != std::string_view::npos) {
+        std::string id(rest.substr(0, slash));
+        std::string_view what = rest.substr(slash + 1);
+        if (what == "response") return h->on_response(id, std::move(req.body()), std::move(reply));
+        if (what == "error")
+          return h->on_error(id, std::string(req["Lambda-Runtime-Function-Error-Type"]),
+                             std::move(req.body()), std::move(reply));
+      }
+    }
+    reply(ApiResponse::error(404, "NotFound", "unknown path"));
+  }
+
+  void write(ApiResponse r) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), 11);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    if (res->find(http::field::content_type) == res->end())
+      res->set(http::field::content_type, "application/json");
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    http::async_write(*socket_, *res,
+                      [self = shared_from_this(), res](boost::beast::error_code ec, size_t) {
+                        if (ec || !self->keep_alive_ || !self->state_->handler)
+                          return self->close();
+                        self->read();
+                      });
+  }
+
+  std::shared_ptr<RuntimeApi::State> state_;
+  std::shared_ptr<tcp::socket> socket_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool keep_alive_ = true;
+};
+
+void accept(std::shared_ptr<RuntimeApi::State> state) {
+  if (!state->handler || !state->acceptor) return;
+  state->acceptor->async_accept([state](boost::system::error_code ec, tcp::socket s) {
+    if (ec || !state->handler) return;
+    s.set_option(tcp::no_delay(true), ec);
+    auto socket = std::make_shared<tcp::socket>(std::move(s));
+    std::erase_if(state->sockets, [](auto& w) { return w.expired(); });
+    state->sockets.push_back(socket);
+    std::make_shared<Session>(state, socket)->read();
+    accept(state);
+  });
+}
+
+}  // namespace
+
+ApiResponse ApiResponse::error(int status, const std::string& type, const std::string& message) {
+  boost::json::object o{{"errorMessage", message}, {"errorType", type}};
+  return {status, {}, boost::json::serialize(o)};
+}
+
+RuntimeApi::RuntimeApi(asio::io_context& loop, ApiHandler& handler)
+    : state_(std::make_shared<State>(State{&handler, tcp::acceptor(loop), {}})) {}
+
+RuntimeApi::~RuntimeApi() {
+  close();
+}
+
+Result<uint16_t> RuntimeApi::listen() {
+  boost::system::error_code ec;
+  tcp::endpoint ep(asio::ip::make_address_v4("127.0.0.1"), 0);
+  state_->acceptor->open(ep.protocol(), ec);
+  if (!ec) state_->acceptor->bind(ep, ec);
+  if (!ec) state_->acceptor->listen(64, ec);
+  if (ec) return Error::internal("runtime api listen: " + ec.message());
+  port_ = state_->acceptor->local_endpoint().port();
+  accept(state_);
+  return port_;
+}
+
+void RuntimeApi::close() {
+  if (!state_->handler) return;
+  state_->handler = nullptr;
+  boost::system::error_code ec;
+  state_->acceptor->close(ec);
+  for (auto& w : state_->sockets)
+    if (auto s = w.lock()) s->close(ec);
+  state_->sockets.clear();
+}
+
+}  // namespace nimbus::runtime

@@ -1,0 +1,59 @@
+// Starting one sandboxed process. The parent prepares a SpawnPlan (all
+// allocation happens here); spawn() clones the child into the namespaces
+// the Isolation allows, and the child only replays the plan with raw system
+// calls (mounts, pivot_root, rlimits, cgroup join, seccomp) before execve.
+//
+// Blocking (clone + waiting for execve): call it from a worker thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "runtime/isolation.h"
+
+namespace nimbus::runtime {
+
+// One step of building the private root, replayed in the child in order.
+struct MountOp {
+  enum Kind { kMkdir, kTouch, kSymlink, kMount, kPivotRoot } kind;
+  std::string source;  // kMount source, kSymlink target
+  std::string target;
+  std::string fstype;
+  std::string data;
+  unsigned long flags = 0;
+};
+
+struct SpawnPlan {
+  std::vector<std::string> argv;  // argv[0] is an absolute path inside the sandbox
+  std::vector<std::string> env;   // NAME=value
+  std::string cwd;                // inside the sandbox
+  std::vector<MountOp> mounts;    // empty without a mount namespace
+  std::string hostname;           // set in a UTS namespace
+  uint64_t memory_rlimit = 0;     // RLIMIT_DATA when no cgroup applies; 0 = none
+  int open_files = 1024;          // RLIMIT_NOFILE, as Lambda
+};
+
+// Builds the private root filesystem: read-only /usr, /etc and lib dirs,
+// `code_dir` read-only at /var/task, `runtime_dir` at /var/runtime, a tmpfs
+// /tmp of `tmp_mb`, a minimal /dev, a fresh /proc, and `extra_ro` host paths
+// (interpreters outside /usr) at their own paths. `root` is an empty host
+// directory the child mounts a tmpfs on (invisible outside the namespace).
+std::vector<MountOp> private_root_ops(const std::string& root, const std::string& code_dir,
+                                      const std::string& runtime_dir, uint32_t tmp_mb,
+                                      const std::vector<std::string>& extra_ro);
+
+struct Spawned {
+  pid_t pid = -1;
+  int pidfd = -1;      // readable when the process exits; owned by the caller
+  int output_fd = -1;  // read end of the child's stdout+stderr; owned, non-blocking
+};
+
+// Clones and execs. On failure nothing is left behind (the child, if any,
+// is reaped) and the error says which step failed.
+Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_procs_fd,
+                      int pids_procs_fd);
+
+}  // namespace nimbus::runtime

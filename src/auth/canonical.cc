@@ -46,7 +46,8 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
 }
 
 std::optional<Clock::time_point> make_time(int y, int mo, int d, int h, int mi, int s) {
-  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+  if (y < 1970 || y > 2200 ||  // the nanosecond clock ends in 2262
+      mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
     return std::nullopt;
   int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
                  h * 3600 + mi * 60 + s;

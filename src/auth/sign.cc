@@ -89,8 +89,10 @@ void sign(http::Request& request, const Credentials& credentials, std::string_vi
   sign_prepared(request, credentials, region, service, amz_date, hash);
 }
 
-void sign_streaming(http::Request& request, const Credentials& credentials, std::string_view region,
-                    std::string_view service, Clock::time_point now, size_t chunk_size) {
+void sign_streaming(http::Request& request, const Credentials& credentials,
+                    std::string_view region_in, std::string_view service_in, Clock::time_point now,
+                    size_t chunk_size) {
+  const std::string region(region_in), service(service_in);
   std::string amz_date = format_amz_date(now);
   prepare(request, credentials, amz_date);
   constexpr std::string_view kStreaming = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";

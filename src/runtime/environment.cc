@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -178,6 +179,7 @@ void EnvImpl::on_spawned(Result<Spawned> spawned) {
     return teardown();
   }
   pid_ = spawned->pid;
+  status_fd_ = spawned->status_fd;
   logs_ = std::make_unique<LogCapture>(host_.loop(), spawned->output_fd, host_.options().log_sink,
                                        spec_->log_group(), log_stream_);
   logs_->start();
@@ -185,7 +187,8 @@ void EnvImpl::on_spawned(Result<Spawned> spawned) {
   exit_watch_->async_wait(
       boost::asio::posix::stream_descriptor::wait_read,
       [self = shared_from_this()](boost::system::error_code) { self->on_exit(); });
-  if (kill_requested_) do_kill();
+  if (kill_requested_) return do_kill();
+  next_arrived();
 }
 
 void EnvImpl::on_exit() {
@@ -199,6 +202,10 @@ void EnvImpl::on_exit() {
     return;
   }
   exited_ = true;
+  int runtime_status = 0;
+  if (status_fd_ >= 0 && ::read(status_fd_, &runtime_status, sizeof runtime_status) ==
+                             static_cast<ssize_t>(sizeof runtime_status))
+    status = runtime_status;  // init reported how the runtime itself ended
   exit_status_ = status;
   pid_ = -1;
   if (logs_) logs_->drain_now();
@@ -262,6 +269,8 @@ void EnvImpl::teardown() {
   boost::system::error_code ec;
   if (exit_watch_) exit_watch_->close(ec);
   exit_watch_.reset();
+  if (status_fd_ >= 0) ::close(status_fd_);
+  status_fd_ = -1;
   finish_cleanup(0);
 }
 

@@ -66,6 +66,7 @@ class EnvImpl final : public Environment,
   State state() const { return state_.load(std::memory_order_relaxed); }
 
   // environment_invoke.cc
+  void next_arrived();  // a /next is pending: finish init, dispatch if work waits
   void dispatch();
   void on_timer();
   // Ends the current invocation (if any) with `status`; `fatal` ends the
@@ -99,6 +100,7 @@ class EnvImpl final : public Environment,
   bool counted_live_ = false;
   bool torn_down_ = false;
   int exit_status_ = 0;
+  int status_fd_ = -1;  // the runtime's wait status from our init (PID namespace)
   bool exited_ = false;
   std::shared_ptr<EnvImpl> self_;  // keeps us alive while a process exists
 };

@@ -83,6 +83,13 @@ void EnvImpl::arm_timer(SteadyClock::time_point at) {
 }
 
 void EnvImpl::on_next(ApiReply reply) {
+  pending_next_ = std::move(reply);
+  // A fast runtime can ask before on_spawned() has run; it picks this up.
+  if (!spawning_) next_arrived();
+}
+
+void EnvImpl::next_arrived() {
+  if (!pending_next_) return;
   if (state() == State::kStarting) {
     init_duration_ =
         std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - spawn_started_);
@@ -92,7 +99,6 @@ void EnvImpl::on_next(ApiReply reply) {
     ready_waiters_.clear();
     for (auto& w : waiters) w(InvokeResult::make(InvokeStatus::kOk));
   }
-  pending_next_ = std::move(reply);
   if (current_ && !current_->dispatched && state() == State::kReady) dispatch();
 }
 

@@ -49,10 +49,10 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     ApiHandler* h = state_->handler;
     if (!h) return close();
-    std::weak_ptr<Session> weak = weak_from_this();
-    ApiReply reply = [weak](ApiResponse r) {
-      if (auto self = weak.lock()) self->write(std::move(r));
-    };
+    // The reply owns the session: a long-polled /next has no I/O pending
+    // and would otherwise be dropped. Whoever holds it (the environment)
+    // releases it on close.
+    ApiReply reply = [self = shared_from_this()](ApiResponse r) { self->write(std::move(r)); };
     std::string_view target = req.target();
     if (target.substr(0, kPrefix.size()) != kPrefix)
       return reply(ApiResponse::error(404, "NotFound", "unknown path"));

@@ -37,12 +37,24 @@ void bind_ro(std::vector<MountOp>& ops, const std::string& src, const std::strin
 }
 
 // The step that failed, reported through the exec pipe.
-enum Stage : int { kDup, kCgroup, kMountStep, kHostname, kRlimit, kChdir, kCaps, kSeccomp, kExec };
+enum Stage : int {
+  kDup,
+  kCgroup,
+  kMountStep,
+  kHostname,
+  kRlimit,
+  kChdir,
+  kCaps,
+  kSeccomp,
+  kInit,
+  kExec
+};
 const char* stage_name(int s) {
-  static const char* names[] = {
-      "redirecting output",    "joining the cgroup", "building the root",
-      "setting the hostname",  "setting rlimits",    "entering the directory",
-      "dropping capabilities", "installing seccomp", "execve"};
+  static const char* names[] = {"redirecting output",    "joining the cgroup",
+                                "building the root",     "setting the hostname",
+                                "setting rlimits",       "entering the directory",
+                                "dropping capabilities", "installing seccomp",
+                                "forking the runtime",   "execve"};
   return s >= 0 && s <= kExec ? names[s] : "?";
 }
 
@@ -83,6 +95,28 @@ int replay(const MountOp& op) {
   return EINVAL;
 }
 
+[[noreturn]] void init_loop(pid_t runtime, int out_w, int err_w, int status_w) {
+  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd <= 2; ++fd) ::dup2(null_fd, fd);
+  // Keep only the status pipe: every other descriptor (our own pipes, and
+  // those of environments spawned concurrently from other threads) must
+  // not stay open for the life of the namespace.
+  (void)out_w;
+  (void)err_w;
+  if (status_w > 3) syscall(SYS_close_range, 3u, static_cast<unsigned>(status_w - 1), 0u);
+  syscall(SYS_close_range, static_cast<unsigned>(status_w + 1), ~0u, 0u);
+  for (;;) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid == runtime) {
+      ssize_t n = ::write(status_w, &status, sizeof status);
+      (void)n;
+      _exit(0);
+    }
+    if (pid < 0 && errno == ECHILD) _exit(0);
+  }
+}
+
 void drop_capabilities() {
   for (int cap = 0; cap <= 63; ++cap) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -92,7 +126,8 @@ void drop_capabilities() {
 
 [[noreturn]] void child(const SpawnPlan& plan, const Isolation& iso,
                         const std::vector<sock_filter>& filter, char* const* argv,
-                        char* const* envp, int out_w, int err_w, int procs_fd, int pids_fd) {
+                        char* const* envp, int out_w, int err_w, int status_w, int procs_fd,
+                        int pids_fd) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(out_w, 1) < 0 || ::dup2(out_w, 2) < 0)
@@ -120,6 +155,17 @@ void drop_capabilities() {
   drop_capabilities();
   if (iso.seccomp)
     if (int e = install_seccomp(filter)) fail(err_w, kSeccomp, e);
+  if (iso.pid_ns) {
+    // We are PID 1 of the namespace, which ignores default-action signals
+    // (a runtime's own abort() would not work). Run the runtime as PID 2
+    // and stay a minimal init: reap, then report its status and exit,
+    // which takes the whole namespace down.
+    pid_t runtime = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
+    if (runtime < 0) fail(err_w, kInit, errno);
+    if (runtime > 0) init_loop(runtime, out_w, err_w, status_w);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  }
+  ::close(status_w);
   ::execve(argv[0], argv, envp);
   fail(err_w, kExec, errno);
 }
@@ -190,9 +236,9 @@ Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_pr
   std::vector<sock_filter> filter =
       iso.seccomp ? seccomp_deny_filter() : std::vector<sock_filter>{};
 
-  int out[2], err[2];
+  int out[2], err[2], st[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return Error::internal("pipe: " + sys::errno_text(errno));
-  if (::pipe2(err, O_CLOEXEC) != 0) {
+  if (::pipe2(err, O_CLOEXEC) != 0 || ::pipe2(st, O_CLOEXEC | O_NONBLOCK) != 0) {
     ::close(out[0]);
     ::close(out[1]);
     return Error::internal("pipe: " + sys::errno_text(errno));
@@ -200,14 +246,16 @@ Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_pr
   int pidfd = -1;
   pid_t pid = sys::clone_with_pidfd(static_cast<uint64_t>(iso.clone_flags()), &pidfd);
   if (pid == 0)
-    child(plan, iso, filter, argv.data(), envp.data(), out[1], err[1], cgroup_procs_fd,
+    child(plan, iso, filter, argv.data(), envp.data(), out[1], err[1], st[1], cgroup_procs_fd,
           pids_procs_fd);
   int clone_errno = errno;
   ::close(out[1]);
   ::close(err[1]);
+  ::close(st[1]);
   if (pid < 0) {
     ::close(out[0]);
     ::close(err[0]);
+    ::close(st[0]);
     return Error::internal("clone3: " + sys::errno_text(clone_errno));
   }
   int msg[2];
@@ -220,6 +268,7 @@ Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_pr
     waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED);
     ::close(pidfd);
     ::close(out[0]);
+    ::close(st[0]);
     std::string text = std::string("sandbox setup failed while ") + stage_name(msg[0]) + ": " +
                        sys::errno_text(msg[1]);
     // A missing or non-executable entry point is the function's fault.
@@ -227,7 +276,7 @@ Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_pr
     return Error::internal(text);
   }
   ::fcntl(out[0], F_SETFL, ::fcntl(out[0], F_GETFL) | O_NONBLOCK);
-  return Spawned{pid, pidfd, out[0]};
+  return Spawned{pid, pidfd, out[0], st[0]};
 }
 
 }  // namespace nimbus::runtime

@@ -49,6 +49,9 @@ struct Spawned {
   pid_t pid = -1;
   int pidfd = -1;      // readable when the process exits; owned by the caller
   int output_fd = -1;  // read end of the child's stdout+stderr; owned, non-blocking
+  // With a PID namespace the child is a minimal init and the runtime its
+  // child; the runtime's wait status arrives here (an int) before init exits.
+  int status_fd = -1;
 };
 
 // Clones and execs. On failure nothing is left behind (the child, if any,

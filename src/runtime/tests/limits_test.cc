@@ -1,1 +1,150 @@
+// Limits and failures: timeout, memory, crashes, runaway output, escaping
+// children, and what the sandbox forbids.
 #include <gtest/gtest.h>
+
+#include "runtime/tests/test_env.h"
+
+namespace nimbus::runtime::testing {
+namespace {
+
+TEST(Limits, TimeoutKillsTheEnvironment) {
+  auto f = echo_spec();
+  f->timeout = std::chrono::milliseconds(300);
+  auto env = Environment::create(host(), f);
+  ASSERT_EQ(invoke(*env, R"("warm")").status, InvokeStatus::kOk);
+  InvokeResult r = invoke(*env, R"("sleep:5000")");
+  ASSERT_EQ(r.status, InvokeStatus::kTimeout) << r.payload;
+  EXPECT_NE(r.payload.find("Task timed out after 0.30 seconds"), std::string::npos) << r.payload;
+  EXPECT_NE(r.log_tail.find("Task timed out after"), std::string::npos) << r.log_tail;
+  EXPECT_TRUE(wait_quiet());
+  EXPECT_TRUE(env->dead());
+  EXPECT_EQ(invoke(*env, "1").status, InvokeStatus::kInternal);  // the pool makes a new one
+}
+
+TEST(Limits, MemoryLimitIsOutOfMemory) {
+  if (!host().isolation().cgroup_version) GTEST_SKIP() << "no memory cgroup here";
+  auto f = echo_spec();
+  f->memory_mb = 128;
+  auto env = Environment::create(host(), f);
+  InvokeResult r = invoke(*env, R"("alloc:400")");
+  ASSERT_EQ(r.status, InvokeStatus::kOutOfMemory) << r.payload << r.log_tail;
+  EXPECT_EQ(r.error_type, "Runtime.OutOfMemory");
+  EXPECT_NE(r.payload.find("Runtime exited with error: signal: killed"), std::string::npos);
+  EXPECT_GE(r.max_memory_used_mb, 120u);
+  EXPECT_TRUE(wait_quiet());
+}
+
+TEST(Limits, CrashDuringInvokeIsExitError) {
+  auto env = Environment::create(host(), echo_spec());
+  InvokeResult r = invoke(*env, R"("crash")");
+  ASSERT_EQ(r.status, InvokeStatus::kExitError) << r.payload;
+  EXPECT_EQ(r.error_type, "Runtime.ExitError");
+  EXPECT_NE(r.payload.find("signal: aborted"), std::string::npos) << r.payload;
+  EXPECT_TRUE(wait_quiet());
+}
+
+TEST(Limits, CrashDuringInitIsInitError) {
+  auto code = make_code({{"app.py", "import sys\nprint('dying')\nsys.exit(3)\n"}});
+  auto env = Environment::create(host(), spec("python3.12", "app.handler", code));
+  InvokeResult r = invoke(*env, "{}");
+  ASSERT_EQ(r.status, InvokeStatus::kInitError) << r.payload;
+  // The module's sys.exit during import surfaces as the runtime's own exit.
+  EXPECT_TRUE(r.error_type == "Runtime.ExitError" || r.error_type == "Runtime.Unknown")
+      << r.error_type << " " << r.payload;
+  EXPECT_TRUE(wait_quiet());
+}
+
+TEST(Limits, ShellCrashBeforeNextIsExitError) {
+  auto code = make_code({{"bootstrap+x", "#!/bin/sh\necho boom >&2\nexit 2\n"}});
+  auto env = Environment::create(host(), spec("provided.al2023", "x", code));
+  InvokeResult r = invoke(*env, "{}");
+  ASSERT_EQ(r.status, InvokeStatus::kInitError);
+  EXPECT_EQ(r.error_type, "Runtime.ExitError");
+  EXPECT_NE(r.payload.find("exit status 2"), std::string::npos) << r.payload;
+  EXPECT_NE(r.log_tail.find("boom"), std::string::npos) << r.log_tail;
+}
+
+TEST(Limits, BootstrapThatNeverCallsNextTimesOut) {
+  auto code = make_code({{"bootstrap+x", "#!/bin/sh\nexec sleep 600\n"}});
+  auto env = Environment::create(host(), spec("provided.al2023", "x", code));
+  auto start = std::chrono::steady_clock::now();
+  InvokeResult r = invoke(*env, "{}");
+  EXPECT_EQ(r.status, InvokeStatus::kTimeout) << r.payload;
+  EXPECT_EQ(r.error_type, "Sandbox.Timedout");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(6));
+  EXPECT_TRUE(wait_quiet());
+}
+
+TEST(Limits, ChildrenThatOutliveTheRuntimeAreKilled) {
+  auto code = make_code({{"bootstrap+x", R"(#!/bin/sh
+(sleep 600 &) ; setsid sleep 600 & nohup sleep 600 > /dev/null 2>&1 &
+exit 1
+)"}});
+  auto env = Environment::create(host(), spec("provided.al2023", "x", code));
+  EXPECT_EQ(invoke(*env, "{}").status, InvokeStatus::kInitError);
+  EXPECT_TRUE(wait_quiet());
+  EXPECT_EQ(child_processes(), 0);
+}
+
+TEST(Limits, RunawayOutputStaysBounded) {
+  // ~200 MB of output, including one enormous line.
+  auto code = make_code({{"app.py", R"(
+import sys
+def handler(e, c):
+    chunk = "x" * (1 << 20)
+    for i in range(100):
+        sys.stdout.write(chunk + "\n")
+    sys.stdout.write("y" * (100 << 20) + "\n")
+    sys.stdout.flush()
+    return "done"
+)"}});
+  auto f = spec("python3.12", "app.handler", code);
+  f->timeout = std::chrono::milliseconds(20000);
+  f->memory_mb = 1024;
+  auto env = Environment::create(host(), f);
+  sink().clear();
+  InvokeResult r = invoke(*env, "{}");
+  ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload;
+  EXPECT_LE(r.log_tail.size(), 4096u);
+  EXPECT_NE(r.log_tail.find("REPORT RequestId"), std::string::npos);
+  for (const auto& line : sink().lines()) EXPECT_LE(line.size(), LogCapture::kMaxLine);
+  env->kill();
+  EXPECT_TRUE(wait_quiet());
+}
+
+TEST(Sandbox, CodeIsReadOnlyTmpIsPrivateMountIsDenied) {
+  if (!host().isolation().mount_ns) GTEST_SKIP() << "no mount namespace here";
+  auto code = make_code({{"app.py", R"(
+import os, ctypes
+def handler(e, c):
+    out = {}
+    try:
+        open("/var/task/new.txt", "w"); out["task"] = "writable"
+    except OSError as x:
+        out["task"] = x.strerror
+    open("/tmp/scratch", "w").write("ok"); out["tmp"] = open("/tmp/scratch").read()
+    libc = ctypes.CDLL(None, use_errno=True)
+    rc = libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)
+    out["mount"] = os.strerror(ctypes.get_errno()) if rc else "allowed"
+    out["pid"] = os.getpid()
+    out["tmpfs"] = os.statvfs("/tmp").f_blocks * os.statvfs("/tmp").f_frsize
+    return out
+)"}});
+  auto f = spec("python3.12", "app.handler", code);
+  f->ephemeral_mb = 600;
+  auto env = Environment::create(host(), f);
+  InvokeResult r = invoke(*env, "{}");
+  ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
+  EXPECT_NE(r.payload.find(R"("task": "Read-only file system")"), std::string::npos) << r.payload;
+  EXPECT_NE(r.payload.find(R"("tmp": "ok")"), std::string::npos);
+  EXPECT_NE(r.payload.find(R"("mount": "Operation not permitted")"), std::string::npos);
+  if (host().isolation().pid_ns) {
+    EXPECT_NE(r.payload.find(R"("pid": 2)"), std::string::npos);  // PID 1 is our init
+  }
+  EXPECT_NE(r.payload.find(R"("tmpfs": 629145600)"), std::string::npos) << r.payload;
+  env->kill();
+  EXPECT_TRUE(wait_quiet());
+}
+
+}  // namespace
+}  // namespace nimbus::runtime::testing

@@ -56,9 +56,10 @@ void cold(const char* label, std::shared_ptr<FunctionSpec> f, double bare_ms, in
     env->kill();
     wait_quiet();
   }
-  std::printf("cold %-16s first response %7.2f ms  init %7.2f ms  bare interpreter %7.2f ms  "
-              "nimbus share %6.2f ms\n",
-              label, median(total), median(init), bare_ms, median(total) - bare_ms);
+  std::printf(
+      "cold %-16s first response %7.2f ms  init %7.2f ms  bare interpreter %7.2f ms  "
+      "nimbus share %6.2f ms\n",
+      label, median(total), median(init), bare_ms, median(total) - bare_ms);
 }
 
 }  // namespace
@@ -88,9 +89,10 @@ int main(int argc, char** argv) {
   }
   double secs = std::chrono::duration<double>(Clock::now() - all).count();
   std::sort(lat.begin(), lat.end());
-  std::printf("warm provided (C++) invoke, sequential, %d runs: p50 %.1f us  p99 %.1f us  "
-              "%.0f invokes/s\n",
-              warm_n, lat[lat.size() / 2], lat[lat.size() * 99 / 100], warm_n / secs);
+  std::printf(
+      "warm provided (C++) invoke, sequential, %d runs: p50 %.1f us  p99 %.1f us  "
+      "%.0f invokes/s\n",
+      warm_n, lat[lat.size() / 2], lat[lat.size() * 99 / 100], warm_n / secs);
   env->kill();
   wait_quiet();
   return 0;

@@ -64,7 +64,8 @@ std::string scratch_dir() {
 }
 
 Host& host() {
-  static Host* h = [] {
+  // Destroyed at exit, which removes the parent cgroups it created.
+  static std::unique_ptr<Host> h = [] {
     HostOptions o;
     o.state_dir = scratch_dir() + "/state";
     o.init_timeout = std::chrono::milliseconds(3000);
@@ -75,7 +76,7 @@ Host& host() {
       std::abort();
     }
     fprintf(stderr, "isolation: %s\n", (*r)->describe_isolation().c_str());
-    return r->release();  // lives for the whole test process
+    return std::move(*r);
   }();
   return *h;
 }

@@ -58,6 +58,7 @@ void Loop::adopt(Socket socket) {
   LoopCounters::inc(counters_.connections_open);
   LoopCounters::inc(counters_.connections_total);
   c->start();
+  if (draining_) c->on_drain();  // accepted just before stop_accepting()
 }
 
 void Loop::remove(Connection& c) {

@@ -235,14 +235,15 @@ TEST_F(ServerTest, OversizeBodyIs413ForLengthAndChunked) {
 }
 
 TEST_F(ServerTest, GarbageIs400AndOtherConnectionsAreUnaffected) {
+  static constexpr char kTlsHello[] =
+      "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n";
   start();
   TestClient good(port_);
   ASSERT_TRUE(good.send(get("/hello")));
   ASSERT_TRUE(good.read_response());
 
   TestClient bad(port_);
-  ASSERT_TRUE(
-      bad.send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n", 30)));
+  ASSERT_TRUE(bad.send(std::string_view(kTlsHello, sizeof(kTlsHello) - 1)));
   auto r = bad.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);

@@ -96,8 +96,11 @@ Result<uint16_t> App::start() {
       s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics});
   s.services = std::make_unique<services::Registry>(*s.env);
   s.models = std::make_unique<protocol::ModelRegistry>(s.services->model_names());
-  s.credentials = std::make_unique<StaticCredentials>(
-      auth::Credentials{o.access_key, o.secret_key, o.account_id});
+  auth::Credentials credentials;
+  credentials.access_key_id = o.access_key;
+  credentials.secret_access_key = o.secret_key;
+  credentials.account_id = o.account_id;
+  s.credentials = std::make_unique<StaticCredentials>(std::move(credentials));
   s.router =
       std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials, s.metrics);
   s.admin.services = s.services->model_names();

@@ -25,12 +25,18 @@ http::Response Router::error_response(const http::Request& request, std::string_
   // The request failed before it became a Call; ask the engine which
   // protocol it speaks so the client can read the error.
   auto parsed = protocol::parse_request(request, models_, scope_service);
-  if (parsed.call) {
-    return protocol::serialize_error(parsed.call->protocol, parsed.call->service,
-                                     parsed.call->query_mode, error, request_id);
+  protocol::Protocol wire = parsed.call ? parsed.call->protocol : parsed.failure->protocol;
+  const protocol::ServiceModel* service =
+      parsed.call ? parsed.call->service : parsed.failure->service;
+  bool query_mode = parsed.call ? parsed.call->query_mode : parsed.failure->query_mode;
+  // The JSON protocols name SigV4 failures differently from query and S3
+  // (InvalidSignatureException, UnrecognizedClientException).
+  Error named = error;
+  if (wire == protocol::Protocol::kJson10 || wire == protocol::Protocol::kJson11 ||
+      wire == protocol::Protocol::kRestJson) {
+    named.code = std::string(auth::json_error_code(error.code));
   }
-  const auto& f = *parsed.failure;
-  return protocol::serialize_error(f.protocol, f.service, f.query_mode, error, request_id);
+  return protocol::serialize_error(wire, service, query_mode, named, request_id);
 }
 
 void Router::handle(http::Request request, Reply reply) const {

@@ -1,7 +1,7 @@
 """Requests/s and p50/p99 latency of a SigV4-signed STS GetCallerIdentity over
 keep-alive connections: nimbus against moto_server, one run, ratio printed.
 
-Usage: python3 bench/sts_bench.py [--seconds 10] [--connections 32]
+Usage: python3 bench/sts_bench.py [--seconds 10] [--connections 4 32]
 """
 
 import argparse
@@ -23,36 +23,40 @@ def measure(endpoint, seconds, connections):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--connections", type=int, nargs="+", default=[4, 32],
+                    help="one run per value: few connections show latency, many throughput")
     args = ap.parse_args()
 
-    print("sts GetCallerIdentity, signed, keep-alive, wrk 1 thread %d connections, %ds, %s, %s"
-          % (args.connections, args.seconds, machine(), datetime.date.today()))
+    print("sts GetCallerIdentity, signed, keep-alive, wrk 1 thread, %ds per run, %s, %s"
+          % (args.seconds, machine(), datetime.date.today()))
+    results = {}
     nimbus = Server().start()
     try:
-        n = measure(nimbus.endpoint, args.seconds, args.connections)
+        for c in args.connections:
+            results[("nimbus", c)] = measure(nimbus.endpoint, args.seconds, c)
     finally:
         nimbus.cleanup()
     moto = Moto().start()
-    m = None
     if moto is None:
         print("moto_server is not installed: nimbus only")
     else:
         try:
-            m = measure(moto.endpoint, args.seconds, args.connections)
+            for c in args.connections:
+                results[("moto", c)] = measure(moto.endpoint, args.seconds, c)
         finally:
             moto.stop()
 
-    print("%-8s %12s %10s %10s %8s" % ("server", "requests/s", "p50 ms", "p99 ms", "errors"))
-    for name, r in (("nimbus", n), ("moto", m)):
-        if r:
-            print("%-8s %12.0f %10.3f %10.3f %8d" % (name, r["rps"], r["p50_ms"], r["p99_ms"],
-                                                    r["errors"]))
-    for name, r in (("nimbus", n), ("moto", m)):
-        if r and (r["errors"] or r["unexpected"]):
-            print("%s answered errors: %s" % (name, r["unexpected"]))
-    if m:
-        print("ratio nimbus/moto throughput: %.1fx" % (n["rps"] / m["rps"]))
+    print("%-8s %6s %12s %10s %10s %8s" % ("server", "conns", "requests/s", "p50 ms", "p99 ms",
+                                           "errors"))
+    for (name, c), r in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0] != "nimbus")):
+        print("%-8s %6d %12.0f %10.3f %10.3f %8d" % (name, c, r["rps"], r["p50_ms"], r["p99_ms"],
+                                                     r["errors"]))
+        if r["unexpected"]:
+            print("  %s answered: %s" % (name, r["unexpected"]))
+    for c in args.connections:
+        if ("moto", c) in results:
+            print("ratio nimbus/moto throughput at %d connections: %.1fx"
+                  % (c, results[("nimbus", c)]["rps"] / results[("moto", c)]["rps"]))
     return 0
 
 

@@ -131,6 +131,7 @@ void App::shutdown() {
   auto& s = *impl_;
   if (s.edge) {
     s.edge->stop_accepting();
+    for (const auto& service : s.services->all()) service->begin_shutdown();
     if (!s.edge->drain(s.options.drain_timeout)) {
       spdlog::warn("shutdown: requests still in flight after {} ms; closing them",
                    s.options.drain_timeout.count());

@@ -81,6 +81,12 @@ class Service {
   const Handler* find(std::string_view operation) const;
   std::vector<std::string> operations() const;
 
+  // Called once, on the main thread, when the server stops accepting
+  // connections (SIGTERM). A service answers every call it is holding (long
+  // polls answer empty, as on timeout) so that draining does not wait for
+  // them. Calls that arrive later are still served until the loops stop.
+  virtual void begin_shutdown() {}
+
  protected:
   void on(std::string operation, Handler handler);
   // A handler that answers inline from a pure function of its input.

@@ -7,3 +7,4 @@ cd "$(dirname "$0")/.."
 export NIMBUS_BIN="$PWD/$build/nimbus"
 python3 bench/startup_bench.py
 python3 bench/sts_bench.py
+python3 bench/sqs_bench.py

@@ -269,7 +269,8 @@ void Queues::receive(const QueuePtr& q, ReceiveRequest r,
     w.done = std::move(done);
     w.deadline_ms = now_ms() + int64_t{wait} * 1000;
     uint64_t id = w.id;
-    w.timer = env_.scheduler.after(std::chrono::seconds(wait), [this, q, id] {
+    w.timer = env_.scheduler.after(std::chrono::seconds(wait), [this, q, id, alive = alive_] {
+      if (!*alive) return;
       std::unique_lock lock(q->mu);
       auto it = std::find_if(q->waiters.begin(), q->waiters.end(),
                              [&](const Waiter& x) { return x.id == id; });
@@ -331,15 +332,16 @@ void Queues::arm_wake_timer(const QueuePtr& q) {
   int64_t delay = std::max<int64_t>(next - now_ms(), 1);
   q->wake_at_ms = next;
   std::weak_ptr<Queue> weak = q;
-  q->wake_timer = env_.scheduler.after(std::chrono::milliseconds(delay), [this, weak] {
-    auto q = weak.lock();
-    if (!q || closing_) return;
-    {
-      std::lock_guard lock(q->mu);
-      q->wake_timer = 0;
-    }
-    serve_waiters(q);
-  });
+  q->wake_timer =
+      env_.scheduler.after(std::chrono::milliseconds(delay), [this, weak, alive = alive_] {
+        auto q = weak.lock();
+        if (!q || !*alive || closing_) return;
+        {
+          std::lock_guard lock(q->mu);
+          q->wake_timer = 0;
+        }
+        serve_waiters(q);
+      });
 }
 
 void Queues::delete_messages(const QueuePtr& q, std::vector<std::string> handles,

@@ -71,7 +71,9 @@ Result<std::string> Queues::start_move_task(const std::string& source_arn,
     }
     tasks_.push_back(task);
   }
-  env_.scheduler.after(std::chrono::milliseconds(0), [this, task] { run_move_task(task); });
+  env_.scheduler.after(std::chrono::milliseconds(0), [this, task, alive = alive_] {
+    if (*alive) run_move_task(task);
+  });
   return task->handle;
 }
 
@@ -152,10 +154,11 @@ void Queues::run_move_task(std::shared_ptr<MoveTask> task) {
     task->moved += static_cast<int64_t>(moved.size());
     if (done && task->status == "RUNNING") task->status = "COMPLETED";
   }
-  auto next = [this, task, done] {
-    if (!done) {
-      env_.scheduler.after(std::chrono::milliseconds(kTickMs),
-                           [this, task] { run_move_task(task); });
+  auto next = [this, task, done, alive = alive_] {
+    if (!done && *alive) {
+      env_.scheduler.after(std::chrono::milliseconds(kTickMs), [this, task, alive] {
+        if (*alive) run_move_task(task);
+      });
     }
   };
   if (batch.empty()) return next();

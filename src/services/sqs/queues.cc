@@ -20,7 +20,12 @@ std::string key_of(std::string_view account, std::string_view name) {
 }  // namespace
 
 Queues::~Queues() {
+  // The server destroys the Scheduler and the HTTP edge before its services,
+  // so nothing here may touch the scheduler or answer a pending long poll
+  // (its connection is gone): waiters are dropped and timers already pending
+  // see `alive_` cleared.
   closing_ = true;
+  *alive_ = false;
   std::vector<QueuePtr> all;
   {
     std::lock_guard lock(mu_);
@@ -30,15 +35,12 @@ Queues::~Queues() {
     }
   }
   for (auto& q : all) {
-    std::list<Waiter> waiters;
-    {
-      std::lock_guard lock(q->mu);
-      waiters.swap(q->waiters);
-      for (auto& w : waiters) env_.scheduler.cancel(w.timer);
-      if (q->wake_timer != 0) env_.scheduler.cancel(q->wake_timer);
-    }
-    for (auto& w : waiters) w.done(std::vector<Received>{});
+    std::lock_guard lock(q->mu);
+    q->waiters.clear();
   }
+  // Commit callbacks capture `this`: let those already queued finish first
+  // (an empty batch is a barrier; it fails at once if storage is closed).
+  if (env_.storage != nullptr) (void)env_.storage->commit_sync(storage::WriteBatch());
 }
 
 QueuePtr Queues::find(std::string_view account, std::string_view name) const {

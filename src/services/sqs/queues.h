@@ -135,6 +135,8 @@ class Queues {
   std::atomic<uint64_t> last_gen_{0};
   std::atomic<uint64_t> next_waiter_{1};
   std::atomic<bool> closing_{false};
+  // Cleared by the destructor; timers check it before touching `this`.
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 
   mutable std::mutex mu_;
   std::map<std::string, QueuePtr> by_name_;       // "account/name"; guarded by mu_

@@ -1,0 +1,212 @@
+"""SQS through boto3 (awsJson with current boto3, awsQuery with Debian's 1.26)
+and the AWS CLI, against a real server."""
+
+import hashlib
+import json
+import struct
+import threading
+import time
+import unittest
+
+from harness import ACCOUNT, ServerTestCase, require_boto3
+
+
+def md5_of_attributes(attrs):
+    """SQS's MD5 of message attributes, computed independently of the server."""
+    buf = b""
+    for name in sorted(attrs):
+        a = attrs[name]
+        t = a["DataType"]
+        buf += struct.pack(">I", len(name)) + name.encode()
+        buf += struct.pack(">I", len(t)) + t.encode()
+        if "BinaryValue" in a:
+            v = a["BinaryValue"]
+            buf += b"\x02" + struct.pack(">I", len(v)) + v
+        else:
+            v = a["StringValue"].encode()
+            buf += b"\x01" + struct.pack(">I", len(v)) + v
+    return hashlib.md5(buf).hexdigest()
+
+
+class SqsBoto3Test(ServerTestCase):
+    def setUp(self):
+        require_boto3()
+        self.sqs = self.server.boto3_client("sqs")
+
+    def queue(self, name, **attrs):
+        kwargs = {"QueueName": name}
+        if attrs:
+            kwargs["Attributes"] = {k: str(v) for k, v in attrs.items()}
+        return self.sqs.create_queue(**kwargs)["QueueUrl"]
+
+    def error_code(self, fn, **kwargs):
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError) as cm:
+            fn(**kwargs)
+        return cm.exception.response["Error"]["Code"]
+
+    def test_queue_lifecycle(self):
+        url = self.queue("life")
+        self.assertEqual(url, "%s/%s/life" % (self.server.endpoint, ACCOUNT))
+        self.assertEqual(self.sqs.get_queue_url(QueueName="life")["QueueUrl"], url)
+        self.assertIn(url, self.sqs.list_queues(QueueNamePrefix="li").get("QueueUrls", []))
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertEqual(attrs["VisibilityTimeout"], "30")
+        self.assertEqual(attrs["QueueArn"], "arn:aws:sqs:us-east-1:%s:life" % ACCOUNT)
+        self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "45"})
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
+        self.assertEqual(attrs["Attributes"], {"VisibilityTimeout": "45"})
+        self.sqs.delete_queue(QueueUrl=url)
+        self.assertIn(self.error_code(self.sqs.get_queue_url, QueueName="life"),
+                      ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"))
+
+    def test_tags(self):
+        if self.sqs.meta.service_model.protocol == "query":
+            # TagQueue's Tags map takes its wire name (Tag.N.Key) from the
+            # shape's locationName; the protocol engine does not map that yet.
+            self.skipTest("awsQuery TagQueue: Tag.N.Key not parsed by the protocol engine yet")
+        url = self.queue("tags", **{})
+        self.sqs.tag_queue(QueueUrl=url, Tags={"team": "core"})
+        self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"], {"team": "core"})
+        self.sqs.untag_queue(QueueUrl=url, TagKeys=["team"])
+        self.assertNotIn("Tags", self.sqs.list_queue_tags(QueueUrl=url))
+
+    def test_create_with_tags(self):
+        url = self.sqs.create_queue(QueueName="tagged", tags={"a": "b"})["QueueUrl"]
+        self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"], {"a": "b"})
+
+    def test_create_conflict_is_queue_already_exists(self):
+        self.queue("conflict", VisibilityTimeout=10)
+        self.assertEqual(self.queue("conflict", VisibilityTimeout=10).split("/")[-1], "conflict")
+        self.assertIn(self.error_code(self.sqs.create_queue, QueueName="conflict",
+                                      Attributes={"VisibilityTimeout": "11"}),
+                      ("QueueAlreadyExists", "QueueNameExists"))
+
+    def test_send_receive_delete_with_attributes(self):
+        url = self.queue("msgs")
+        attrs = {"City": {"DataType": "String", "StringValue": "Any City"},
+                 "Blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xfe"},
+                 "N": {"DataType": "Number", "StringValue": "42"}}
+        sent = self.sqs.send_message(QueueUrl=url, MessageBody="héllo 😀", MessageAttributes=attrs)
+        self.assertEqual(sent["MD5OfMessageBody"], hashlib.md5("héllo 😀".encode()).hexdigest())
+        self.assertEqual(sent["MD5OfMessageAttributes"], md5_of_attributes(attrs))
+        got = self.sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"],
+                                       AttributeNames=["All"], MaxNumberOfMessages=10)
+        self.assertEqual(len(got["Messages"]), 1)
+        m = got["Messages"][0]
+        self.assertEqual(m["Body"], "héllo 😀")
+        self.assertEqual(m["MessageId"], sent["MessageId"])
+        self.assertEqual(m["MessageAttributes"]["Blob"]["BinaryValue"], b"\x00\x01\xfe")
+        self.assertEqual(m["MD5OfMessageAttributes"], md5_of_attributes(attrs))
+        self.assertEqual(m["Attributes"]["ApproximateReceiveCount"], "1")
+        self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=url))
+
+    def test_batches(self):
+        url = self.queue("batch")
+        entries = [{"Id": "m%d" % i, "MessageBody": "body %d" % i} for i in range(10)]
+        entries[4]["MessageBody"] = "bad \x01"
+        out = self.sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        self.assertEqual(len(out["Successful"]), 9)
+        self.assertEqual(out["Failed"][0]["Id"], "m4")
+        self.assertEqual(out["Failed"][0]["Code"], "InvalidMessageContents")
+        got = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual(len(got), 9)
+        out = self.sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
+        self.assertEqual(len(out["Successful"]), 9)
+        self.assertIn(self.error_code(self.sqs.send_message_batch, QueueUrl=url, Entries=[
+            {"Id": "a", "MessageBody": "x"}, {"Id": "a", "MessageBody": "y"}]),
+            ("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "BatchEntryIdsNotDistinct"))
+
+    def test_long_poll_returns_when_a_message_arrives(self):
+        url = self.queue("poll")
+        t = threading.Timer(0.3, lambda: self.server.boto3_client("sqs").send_message(
+            QueueUrl=url, MessageBody="wake"))
+        start = time.time()
+        t.start()
+        got = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)
+        t.join()
+        self.assertEqual(got["Messages"][0]["Body"], "wake")
+        self.assertLess(time.time() - start, 5)
+
+    def test_visibility_and_stale_receipt_handle(self):
+        url = self.queue("vis")
+        self.sqs.send_message(QueueUrl=url, MessageBody="x")
+        first = self.sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
+        second = self.sqs.receive_message(QueueUrl=url)["Messages"][0]
+        self.assertNotEqual(first["ReceiptHandle"], second["ReceiptHandle"])
+        self.assertEqual(self.error_code(self.sqs.delete_message, QueueUrl=url,
+                                         ReceiptHandle=first["ReceiptHandle"]),
+                         "InvalidParameterValue")
+        self.assertEqual(self.error_code(self.sqs.delete_message, QueueUrl=url,
+                                         ReceiptHandle="garbage"), "ReceiptHandleIsInvalid")
+        self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"],
+                                           VisibilityTimeout=0)
+        self.assertEqual(len(self.sqs.receive_message(QueueUrl=url)["Messages"]), 1)
+
+    def test_redrive_to_dead_letter_queue(self):
+        dlq = self.queue("dlq")
+        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        src = self.queue("src", RedrivePolicy=json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1}))
+        self.sqs.send_message(QueueUrl=src, MessageBody="poison")
+        self.assertEqual(len(self.sqs.receive_message(QueueUrl=src, VisibilityTimeout=0)[
+            "Messages"]), 1)
+        self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=src))
+        got = self.sqs.receive_message(QueueUrl=dlq)["Messages"]
+        self.assertEqual(got[0]["Body"], "poison")
+        self.assertEqual(self.sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"], [src])
+
+    def test_fifo(self):
+        url = self.queue("jobs.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+        for i in range(3):
+            out = self.sqs.send_message(QueueUrl=url, MessageBody="a%d" % i, MessageGroupId="A")
+            self.assertEqual(len(out["SequenceNumber"]), 20)
+        dup = self.sqs.send_message(QueueUrl=url, MessageBody="a0", MessageGroupId="A")
+        got = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                       AttributeNames=["All"])["Messages"]
+        self.assertEqual([m["Body"] for m in got], ["a0", "a1", "a2"])
+        self.assertEqual(got[0]["MessageId"], dup["MessageId"])
+        self.assertEqual(got[0]["Attributes"]["MessageGroupId"], "A")
+        self.assertIn(self.error_code(self.sqs.send_message, QueueUrl=url, MessageBody="x"),
+                      ("MissingParameter",))
+
+    def test_errors(self):
+        url = self.queue("errs")
+        self.assertEqual(self.error_code(self.sqs.set_queue_attributes, QueueUrl=url,
+                                         Attributes={"VisibilityTimeout": "99999"}),
+                         "InvalidAttributeValue")
+        self.assertEqual(self.error_code(self.sqs.receive_message, QueueUrl=url,
+                                         MaxNumberOfMessages=11), "InvalidParameterValue")
+        self.assertEqual(self.error_code(self.sqs.send_message, QueueUrl=url,
+                                         MessageBody="x" * 262145), "InvalidParameterValue")
+        self.assertIn(self.error_code(self.sqs.send_message,
+                                      QueueUrl=url.replace("errs", "nope"), MessageBody="x"),
+                      ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"))
+
+    def test_purge(self):
+        url = self.queue("purge")
+        self.sqs.send_message(QueueUrl=url, MessageBody="x")
+        self.sqs.purge_queue(QueueUrl=url)
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertEqual(attrs["ApproximateNumberOfMessages"], "0")
+        self.assertIn(self.error_code(self.sqs.purge_queue, QueueUrl=url),
+                      ("AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"))
+
+
+class SqsCliTest(ServerTestCase):
+    def test_cli_round_trip(self):
+        _, out, _ = self.server.aws_cli("sqs", "create-queue", "--queue-name", "cli")
+        url = json.loads(out)["QueueUrl"]
+        self.server.aws_cli("sqs", "send-message", "--queue-url", url, "--message-body", "hi")
+        _, out, _ = self.server.aws_cli("sqs", "receive-message", "--queue-url", url)
+        msg = json.loads(out)["Messages"][0]
+        self.assertEqual(msg["Body"], "hi")
+        self.server.aws_cli("sqs", "delete-message", "--queue-url", url,
+                            "--receipt-handle", msg["ReceiptHandle"])
+
+
+if __name__ == "__main__":
+    unittest.main()

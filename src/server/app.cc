@@ -119,12 +119,37 @@ Result<uint16_t> App::start() {
                                           [this](http::Request request, http::Reply reply) {
                                             auto& s = *impl_;
                                             if (is_admin_path(request.path())) {
+                                              publish_stats();
                                               reply(handle_admin(request, s.admin, s.metrics));
                                               return;
                                             }
                                             s.router->handle(std::move(request), std::move(reply));
                                           });
   return s.edge->start();
+}
+
+// Copies the edge's and storage's own counters into the registry, so one
+// scrape of /_nimbus/metrics shows them beside the request metrics.
+void App::publish_stats() {
+  auto& s = *impl_;
+  auto& m = s.metrics;
+  auto set = [&](const char* name, const char* help, uint64_t v) {
+    m.gauge(name, {}, help).set(static_cast<int64_t>(v));
+  };
+  if (s.edge) {
+    auto e = s.edge->stats();
+    set("nimbus_http_connections_open", "open client connections", e.connections_open);
+    set("nimbus_http_connections_accepted", "connections accepted since start",
+        e.connections_total);
+    set("nimbus_http_requests", "requests handled since start", e.requests);
+    set("nimbus_http_bad_requests", "requests the edge rejected as malformed", e.bad_requests);
+    set("nimbus_http_in_flight", "requests not yet answered", e.in_flight);
+  }
+  if (s.storage) {
+    auto st = s.storage->stats();
+    set("nimbus_storage_commits", "write batches acknowledged since start", st.commits);
+    set("nimbus_storage_fsyncs", "WAL fsyncs since start (group commit shares them)", st.syncs);
+  }
 }
 
 void App::shutdown() {

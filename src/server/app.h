@@ -25,6 +25,8 @@ class App {
   struct Impl;
 
  private:
+  void publish_stats();
+
   std::unique_ptr<Impl> impl_;
 };
 

@@ -42,7 +42,9 @@ class AdminTest(ServerTestCase):
         raw_request(self.server.port, b"GET /_nimbus/health HTTP/1.1\r\nHost: x\r\n"
                     b"Connection: close\r\n\r\n")
         text = self.server.metrics()
-        self.assertIn("# TYPE", text)
+        self.assertIn("# TYPE nimbus_http_requests gauge", text)
+        self.assertRegex(text, r"\nnimbus_http_requests [1-9]")
+        self.assertIn("nimbus_storage_commits", text)
 
     def test_unknown_admin_path_is_404(self):
         with self.assertRaises(urllib.error.HTTPError) as cm:

@@ -53,6 +53,29 @@ class StsBoto3Test(ServerTestCase):
             self.assertEqual(sts.get_caller_identity()["Account"], ACCOUNT)
 
 
+class StsJsonFormTest(ServerTestCase):
+    """awsJson 1.0 with X-Amz-Target, the form newer SDK generations may send."""
+
+    def test_json_get_caller_identity(self):
+        require_boto3()
+        import urllib.request
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        req = AWSRequest(method="POST", url=self.server.endpoint + "/", data=b"{}", headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "AWSSecurityTokenServiceV20110615.GetCallerIdentity"})
+        SigV4Auth(Credentials("test", "test"), "sts", "us-east-1").add_auth(req)
+        p = req.prepare()
+        r = urllib.request.urlopen(urllib.request.Request(
+            p.url, data=p.body, headers=dict(p.headers), method="POST"))
+        self.assertEqual(r.status, 200)
+        body = json.loads(r.read())
+        self.assertEqual(body["Account"], ACCOUNT)
+        self.assertEqual(body["Arn"], "arn:aws:iam::%s:root" % ACCOUNT)
+        self.assertTrue(r.headers["x-amzn-RequestId"])
+
+
 class StsCliTest(ServerTestCase):
     def test_cli_get_caller_identity(self):
         _, out, _ = self.server.aws_cli("sts", "get-caller-identity")

@@ -8,3 +8,4 @@ export NIMBUS_BIN="$PWD/$build/nimbus"
 python3 bench/startup_bench.py
 python3 bench/sts_bench.py
 python3 bench/sqs_bench.py
+python3 bench/sqs_bench.py --raw

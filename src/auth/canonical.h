@@ -4,6 +4,8 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include "common/encoding.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,7 +25,7 @@ inline constexpr std::string_view kEmptySha256 =
 std::string uri_encode(std::string_view s, bool keep_slash);
 // Decodes %XX escapes (malformed escapes stay as they are); '+' becomes a
 // space only when plus_as_space.
-std::string percent_decode(std::string_view s, bool plus_as_space = false);
+using ::nimbus::percent_decode;
 
 // Removes "." and ".." segments and empty segments ("//"), keeping a leading
 // and a trailing slash. "" becomes "/".

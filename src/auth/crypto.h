@@ -14,7 +14,6 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 std::string hmac_sha1(std::string_view key, std::string_view data);
 
 std::string hex(std::string_view bytes);
-std::string base64(std::string_view bytes);
 
 // Constant-time for equal lengths; differing lengths return false at once
 // (lengths are public: every signature of one kind has the same length).

@@ -9,6 +9,7 @@
 #include "auth/crypto.h"
 #include "auth/internal.h"
 #include "auth/sigv4.h"
+#include "common/encoding.h"
 
 namespace nimbus::auth {
 using namespace detail;
@@ -146,7 +147,7 @@ void presign_v2(http::Request& request, const Credentials& credentials,
   append_query(request, "Expires", expires);
   std::string sts = v2_string_to_sign(request, expires, v2_resource(request));
   append_query(request, "Signature",
-               crypto::base64(crypto::hmac_sha1(credentials.secret_access_key, sts)));
+               base64_encode(crypto::hmac_sha1(credentials.secret_access_key, sts)));
 }
 
 }  // namespace nimbus::auth

@@ -14,6 +14,7 @@
 #include "auth/crypto.h"
 #include "auth/errors.h"
 #include "auth/internal.h"
+#include "common/encoding.h"
 
 namespace nimbus::auth::detail {
 namespace {
@@ -126,7 +127,7 @@ bool matches(const http::Request& request, std::string_view secret, std::string_
   }
   for (const auto& res : resources) {
     std::string sts = v2_string_to_sign(request, date, res);
-    if (crypto::equal(crypto::base64(crypto::hmac_sha1(secret, sts)), given)) return true;
+    if (crypto::equal(base64_encode(crypto::hmac_sha1(secret, sts)), given)) return true;
   }
   return false;
 }

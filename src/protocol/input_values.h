@@ -3,6 +3,8 @@
 // Internal to src/protocol; pure functions, safe from any thread.
 #pragma once
 
+#include "common/encoding.h"
+
 #include <boost/json.hpp>
 #include <optional>
 #include <string>
@@ -24,8 +26,8 @@ std::string_view type_of(const boost::json::object& shape);
 // The object o[key] or nullptr.
 const boost::json::object* object_at(const boost::json::object& o, std::string_view key);
 
-std::optional<std::string> base64_decode(std::string_view in);
-std::string percent_decode(std::string_view in, bool plus_as_space);
+using ::nimbus::base64_decode;
+using ::nimbus::percent_decode;
 // "a=1&b=x%20y" -> {{"a","1"},{"b","x y"}} (form rules: '+' is a space).
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view in);
 

@@ -5,6 +5,8 @@
 // conventions) into wire form. Internal to src/protocol/; pure functions.
 #pragma once
 
+#include "common/encoding.h"
+
 #include <boost/json.hpp>
 #include <string>
 #include <string_view>
@@ -38,7 +40,7 @@ Ref resolve_shape(const ServiceModel& model, std::string_view shape_name);
 Ref child(const ServiceModel& model, const Ref& collection, std::string_view key);
 
 // Formatting helpers.
-std::string base64_encode(std::string_view bytes);
+using ::nimbus::base64_encode;
 // `seconds` since the epoch; format is "iso8601", "rfc822" or "unixTimestamp".
 std::string format_timestamp(double seconds, std::string_view format);
 // A handler's timestamp value (number, or a numeric string) as epoch seconds.

@@ -1,0 +1,23 @@
+// Text encodings every layer needs: base64 (blobs on the wire, SigV2
+// signatures, MD5 digests) and percent-encoding (query strings, forms, SigV4
+// canonical requests). Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace nimbus {
+
+// Standard alphabet with '=' padding.
+std::string base64_encode(std::string_view bytes);
+// Accepts the standard and URL-safe alphabets, optional padding, and line
+// breaks or spaces between groups (as clients send them). nullopt on any
+// other character, data after padding, or a truncated final group.
+std::optional<std::string> base64_decode(std::string_view text);
+
+// Decodes %XX escapes; a '%' not followed by two hex digits stays as is.
+// With plus_as_space, '+' becomes ' ' (application/x-www-form-urlencoded).
+std::string percent_decode(std::string_view text, bool plus_as_space = false);
+
+}  // namespace nimbus

@@ -155,7 +155,7 @@ class SqsBoto3Test(ServerTestCase):
         self.assertEqual(len(self.sqs.receive_message(QueueUrl=src, VisibilityTimeout=0)[
             "Messages"]), 1)
         self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=src))
-        got = self.sqs.receive_message(QueueUrl=dlq)["Messages"]
+        got = self.sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=5)["Messages"]
         self.assertEqual(got[0]["Body"], "poison")
         self.assertEqual(self.sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"], [src])
 

@@ -1,5 +1,7 @@
 // Queues: message operations — send, receive (with long polling and redrive
 // to the dead-letter queue), delete, change visibility.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "services/sqs/digest.h"
@@ -239,15 +241,19 @@ void Queues::deliver_moved(std::vector<Moved> moved) {
   for (auto& q : woken) serve_waiters(q);
 }
 
-void Queues::finish_receive(const QueuePtr& q, storage::WriteBatch batch, std::vector<Moved> moved,
-                            std::vector<Received> out,
-                            std::function<void(Result<std::vector<Received>>)> done) {
-  commit(std::move(batch), [this, moved = std::move(moved), out = std::move(out),
-                            done = std::move(done)](Status s) mutable {
-    if (!s) return done(s.take_error());
-    received_.add(out.size());
+// A receive answers as soon as its state change is queued for commit, not
+// once it is durable: the in-memory state is what hides the message, and a
+// crash that loses the receive only makes the message visible again early
+// (at-least-once delivery). Moves to a dead-letter queue still land only
+// once durable (deliver_moved runs from the commit callback).
+void Queues::persist_receive(storage::WriteBatch batch, std::vector<Moved> moved) {
+  if (batch.empty()) return;
+  commit(std::move(batch), [this, moved = std::move(moved)](Status s) mutable {
+    if (!s) {
+      spdlog::error("sqs: persisting a receive failed: {}", s.error().message);
+      return;
+    }
     if (!moved.empty()) deliver_moved(std::move(moved));
-    done(std::move(out));
   });
 }
 
@@ -261,6 +267,7 @@ void Queues::receive(const QueuePtr& q, ReceiveRequest r,
     return done(errors::queue_does_not_exist());
   }
   auto out = take(*q, r, batch, moved);
+  persist_receive(std::move(batch), std::move(moved));
   int wait = r.wait_seconds >= 0 ? r.wait_seconds : q->config.wait_seconds;
   if (out.empty() && wait > 0 && !closing_) {
     Waiter w;
@@ -280,48 +287,40 @@ void Queues::receive(const QueuePtr& q, ReceiveRequest r,
       storage::WriteBatch batch;
       std::vector<Moved> moved;
       auto out = take(*q, w.request, batch, moved);
-      if (batch.empty()) {
-        lock.unlock();
-        return w.done(std::move(out));
-      }
-      finish_receive(q, std::move(batch), std::move(moved), std::move(out), std::move(w.done));
+      persist_receive(std::move(batch), std::move(moved));
+      lock.unlock();
+      received_.add(out.size());
+      w.done(std::move(out));
     });
     q->waiters.push_back(std::move(w));
     arm_wake_timer(q);
-    if (!batch.empty()) {
-      commit(std::move(batch), [this, moved = std::move(moved)](Status s) mutable {
-        if (s) deliver_moved(std::move(moved));
-      });
-    }
     return;
   }
-  if (batch.empty()) {
-    lock.unlock();
-    return done(std::move(out));
-  }
-  finish_receive(q, std::move(batch), std::move(moved), std::move(out), std::move(done));
+  lock.unlock();
+  received_.add(out.size());
+  done(std::move(out));
 }
 
 void Queues::serve_waiters(const QueuePtr& q) {
+  std::vector<std::pair<Waiter, std::vector<Received>>> served;
   std::unique_lock lock(q->mu);
   while (!q->waiters.empty() && !q->deleted) {
     storage::WriteBatch batch;
     std::vector<Moved> moved;
     auto out = take(*q, q->waiters.front().request, batch, moved);
-    if (out.empty()) {
-      if (!batch.empty()) {
-        commit(std::move(batch), [this, moved = std::move(moved)](Status s) mutable {
-          if (s) deliver_moved(std::move(moved));
-        });
-      }
-      break;
-    }
+    persist_receive(std::move(batch), std::move(moved));
+    if (out.empty()) break;
     Waiter w = std::move(q->waiters.front());
     q->waiters.pop_front();
     env_.scheduler.cancel(w.timer);
-    finish_receive(q, std::move(batch), std::move(moved), std::move(out), std::move(w.done));
+    served.emplace_back(std::move(w), std::move(out));
   }
   if (!q->waiters.empty()) arm_wake_timer(q);
+  lock.unlock();
+  for (auto& [w, out] : served) {
+    received_.add(out.size());
+    w.done(std::move(out));
+  }
 }
 
 void Queues::arm_wake_timer(const QueuePtr& q) {

@@ -243,7 +243,18 @@ Result<std::map<std::string, std::string>> Queues::attributes(
   std::map<std::string, std::string> out;
   std::lock_guard lock(q->mu);
   if (q->deleted) return errors::queue_does_not_exist();
-  q->promote(now_ms());
+  int64_t now = now_ms();
+  q->promote(now);
+  // Retention: drop expired messages at the head so the counters tell the
+  // truth (standard queues keep visible messages in send order).
+  storage::WriteBatch expired;
+  int64_t retention_ms = int64_t{q->config.retention_seconds} * 1000;
+  for (uint64_t seq = q->oldest_visible(); seq != 0; seq = q->oldest_visible()) {
+    Message* m = q->find(seq);
+    if (m->data->sent_ms + retention_ms > now) break;
+    drop(*q, seq, expired);
+  }
+  if (!expired.empty()) commit(std::move(expired), [](Status) {});
   std::map<std::string, std::string> every = q->config.attrs;
   every["ApproximateNumberOfMessages"] = std::to_string(q->count_visible());
   every["ApproximateNumberOfMessagesNotVisible"] = std::to_string(q->count_inflight());

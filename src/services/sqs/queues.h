@@ -5,7 +5,9 @@
 //
 // Durability: every mutation is one WriteBatch committed with
 // Storage::commit; completion callbacks run after the batch is durable. A
-// sent message becomes receivable only once its batch is durable. State
+// sent message becomes receivable only once its batch is durable. Receives
+// are the exception: they answer once their state change is queued (see
+// persist_receive in messages.cc). State
 // (queues, messages, receive counts, visibility deadlines as wall-clock
 // times, FIFO deduplication entries) is rebuilt from storage by the
 // constructor.
@@ -124,9 +126,7 @@ class Queues {
   void serve_waiters(const QueuePtr& q);   // takes q.mu
   void arm_wake_timer(const QueuePtr& q);  // q.mu held
   void deliver_moved(std::vector<Moved> moved);
-  void finish_receive(const QueuePtr& q, storage::WriteBatch batch, std::vector<Moved> moved,
-                      std::vector<Received> out,
-                      std::function<void(Result<std::vector<Received>>)> done);
+  void persist_receive(storage::WriteBatch batch, std::vector<Moved> moved);
   void expire_dedup(Queue& q, int64_t now, storage::WriteBatch& batch);
   void run_move_task(std::shared_ptr<MoveTask> task);
 

@@ -1,5 +1,8 @@
 // SQS unit tests: queues, attributes, messages, visibility, errors, MD5s,
 // redrive, restart recovery. FIFO semantics are in sqs_fifo_test.cc.
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "services/sqs/digest.h"
@@ -451,7 +454,8 @@ TEST_F(SqsTest, RedriveToDeadLetterQueue) {
     clock.advance(seconds(1));
   }
   EXPECT_TRUE(receive(src).empty());  // the third receive moves it instead
-  auto got = receive(dlq, 1, {{"AttributeNames", json::array{"All"}}});
+  // The move lands in the DLQ once durable; a short long poll waits for it.
+  auto got = receive(dlq, 1, {{"AttributeNames", json::array{"All"}}, {"WaitTimeSeconds", 5}});
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(s(got[0].as_object()["MessageId"]), s(sent["MessageId"]));
   EXPECT_EQ(s(got[0].as_object()["Attributes"].as_object()["DeadLetterQueueSourceArn"]),
@@ -553,6 +557,89 @@ TEST_F(SqsTest, RestartRecoversQueuesMessagesAndInflightState) {
     }
   }
   EXPECT_EQ(bodies, (std::set<std::string>{"m0", "m2", "m3", "m4"}));
+}
+
+}  // namespace
+}  // namespace nimbus::services::sqs::testing
+
+namespace nimbus::services::sqs::testing {
+namespace {
+
+TEST_F(SqsTest, RetentionCountsSettleWithoutAReceive) {
+  std::string url = create("q", {{"MessageRetentionPeriod", "60"}});
+  send(url, "old");
+  clock.advance(std::chrono::seconds(61));
+  EXPECT_EQ(attr(url, "ApproximateNumberOfMessages"), "0");
+}
+
+// The in-process interface other services use (SNS -> SQS, Lambda
+// destinations and pollers): no JSON, no HTTP.
+TEST_F(SqsTest, InProcessInterface) {
+  std::string url = create("target");
+  Queues& queues = svc->queues();
+  auto q = queues.find("000000000000", "target");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(queues.find_by_arn("arn:aws:sqs:us-east-1:000000000000:target"), q);
+  SendRequest r;
+  r.body = "from sns";
+  r.attributes.push_back({"k", "String", "v", false});
+  std::promise<std::vector<Result<SendResult>>> sent;
+  queues.send(q, {r}, [&](std::vector<Result<SendResult>> out) { sent.set_value(std::move(out)); });
+  auto results = sent.get_future().get();
+  ASSERT_TRUE(results[0].is_ok());
+  std::promise<Result<std::vector<Received>>> got;
+  ReceiveRequest rr;
+  rr.max_messages = 10;
+  queues.receive(q, rr, [&](Result<std::vector<Received>> out) { got.set_value(std::move(out)); });
+  auto received = got.get_future().get();
+  ASSERT_TRUE(received.is_ok());
+  ASSERT_EQ(received->size(), 1u);
+  EXPECT_EQ((*received)[0].data->body, "from sns");
+  EXPECT_EQ((*received)[0].data->md5_attributes, results[0]->md5_attributes);
+  std::promise<std::vector<Status>> deleted;
+  queues.delete_messages(q, {(*received)[0].receipt_handle},
+                         [&](std::vector<Status> s) { deleted.set_value(std::move(s)); });
+  EXPECT_TRUE(deleted.get_future().get()[0].is_ok());
+  EXPECT_EQ(attr(url, "ApproximateNumberOfMessagesNotVisible"), "0");
+}
+
+// Engine + storage throughput without HTTP or the protocol engine: several
+// threads doing send(10) -> receive(10) -> delete(10) through the handlers,
+// sync durability. Prints messages/s; run with --gtest_also_run_disabled_tests.
+TEST_F(SqsTest, DISABLED_ThroughputInProcess) {
+  std::string url = create("bench");
+  const int kThreads =
+      std::getenv("SQS_BENCH_THREADS") ? std::atoi(std::getenv("SQS_BENCH_THREADS")) : 16;
+  const auto kFor = std::chrono::seconds(5);
+  std::atomic<int64_t> moved{0};
+  auto deadline = std::chrono::steady_clock::now() + kFor;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      json::array entries;
+      for (int i = 0; i < 10; ++i) {
+        entries.push_back({{"Id", std::to_string(i)}, {"MessageBody", std::string(256, 'x')}});
+      }
+      while (std::chrono::steady_clock::now() < deadline) {
+        (void)try_call("SendMessageBatch", {{"QueueUrl", url}, {"Entries", entries}});
+        auto out = try_call("ReceiveMessage", {{"QueueUrl", url}, {"MaxNumberOfMessages", 10}});
+        if (!out || !out->contains("Messages")) continue;
+        json::array del;
+        int i = 0;
+        for (auto& m : (*out)["Messages"].as_array()) {
+          del.push_back(
+              {{"Id", std::to_string(i++)}, {"ReceiptHandle", m.as_object()["ReceiptHandle"]}});
+        }
+        (void)try_call("DeleteMessageBatch", {{"QueueUrl", url}, {"Entries", del}});
+        moved += i;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  double secs = std::chrono::duration<double>(kFor).count();
+  std::printf("in-process send->receive->delete: %.0f messages/s (%d threads, sync)\n",
+              static_cast<double>(moved.load()) / secs, kThreads);
+  EXPECT_GT(moved.load(), 0);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Queues: message operations — send, receive (with long polling and redrive
-// to the dead-letter queue), delete, change visibility.
+// Queues: message operations — send and receive (with long polling and
+// redrive to the dead-letter queue). Delete and visibility are in acks.cc.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -341,118 +341,6 @@ void Queues::arm_wake_timer(const QueuePtr& q) {
         }
         serve_waiters(q);
       });
-}
-
-void Queues::delete_messages(const QueuePtr& q, std::vector<std::string> handles,
-                             std::function<void(std::vector<Status>)> done) {
-  std::vector<Status> results(handles.size());
-  storage::WriteBatch batch;
-  std::unique_lock lock(q->mu);
-  if (q->deleted) {
-    lock.unlock();
-    for (auto& r : results) r = errors::queue_does_not_exist();
-    return done(std::move(results));
-  }
-  size_t n = 0;
-  for (size_t i = 0; i < handles.size(); ++i) {
-    auto h = codec::decode_handle(handles[i]);
-    if (!h) {
-      results[i] = errors::receipt_handle_invalid(handles[i]);
-      continue;
-    }
-    if (h->queue_id != q->id) {
-      results[i] = errors::receipt_handle_other_queue(handles[i]);
-      continue;
-    }
-    Message* m = q->find(h->seq);
-    if (m == nullptr) continue;  // already deleted: SQS answers success
-    if (m->nonce != h->nonce) {
-      results[i] = errors::receipt_handle_expired(handles[i]);
-      continue;
-    }
-    drop(*q, h->seq, batch);
-    ++n;
-  }
-  if (batch.empty()) {
-    lock.unlock();
-    return done(std::move(results));
-  }
-  bool wake = q->fifo && !q->waiters.empty();
-  commit(std::move(batch), [this, q, n, wake, results = std::move(results),
-                            done = std::move(done)](Status s) mutable {
-    if (!s) {
-      for (auto& r : results) {
-        if (r) r = s;
-      }
-      return done(std::move(results));
-    }
-    deleted_.add(n);
-    if (wake) serve_waiters(q);
-    done(std::move(results));
-  });
-}
-
-void Queues::change_visibility(const QueuePtr& q, std::vector<std::pair<std::string, int>> changes,
-                               std::function<void(std::vector<Status>)> done) {
-  std::vector<Status> results(changes.size());
-  storage::WriteBatch batch;
-  std::unique_lock lock(q->mu);
-  if (q->deleted) {
-    lock.unlock();
-    for (auto& r : results) r = errors::queue_does_not_exist();
-    return done(std::move(results));
-  }
-  int64_t now = now_ms();
-  q->promote(now);
-  bool visible = false;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    const auto& [handle, vt] = changes[i];
-    auto h = codec::decode_handle(handle);
-    if (!h) {
-      results[i] = errors::receipt_handle_invalid(handle);
-      continue;
-    }
-    if (h->queue_id != q->id) {
-      results[i] = errors::receipt_handle_other_queue(handle);
-      continue;
-    }
-    if (vt < 0 || vt > 43200) {
-      results[i] = errors::invalid_value(
-          std::to_string(vt), "VisibilityTimeout",
-          "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]");
-      continue;
-    }
-    Message* m = q->find(h->seq);
-    if (m != nullptr && m->nonce != h->nonce) {
-      results[i] = errors::receipt_handle_expired(handle);
-      continue;
-    }
-    if (m == nullptr || m->state != MessageState::kInflight) {
-      results[i] = errors::message_not_inflight(handle);
-      continue;
-    }
-    q->set_inflight(h->seq, now + int64_t{vt} * 1000);
-    visible = visible || vt == 0;
-    codec::ReceiveState st{m->receive_count, m->first_receive_ms, m->visible_at_ms, m->nonce};
-    batch.put(codec::kNamespace, codec::state_key(q->gen, h->seq), codec::encode_state(st));
-  }
-  if (visible) q->promote(now);
-  if (batch.empty()) {
-    lock.unlock();
-    return done(std::move(results));
-  }
-  bool wake = !q->waiters.empty();
-  commit(std::move(batch),
-         [this, q, wake, results = std::move(results), done = std::move(done)](Status s) mutable {
-           if (!s) {
-             for (auto& r : results) {
-               if (r) r = s;
-             }
-             return done(std::move(results));
-           }
-           if (wake) serve_waiters(q);
-           done(std::move(results));
-         });
 }
 
 }  // namespace nimbus::services::sqs

@@ -56,8 +56,10 @@ void Scheduler::run() {
       continue;
     }
     auto next = by_deadline_.begin();
-    if (std::chrono::steady_clock::now() < next->first) {
-      cv_.wait_until(lock, next->first);
+    // A copy: while waiting the lock is released and cancel() may free the node.
+    const Deadline deadline = next->first;
+    if (std::chrono::steady_clock::now() < deadline) {
+      cv_.wait_until(lock, deadline);
       continue;
     }
     TimerId id = next->second;

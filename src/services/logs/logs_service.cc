@@ -1,0 +1,163 @@
+// CloudWatch Logs: the service, its LogWriter, and the handlers for log
+// groups and retention. Streams are in stream_handlers.cc, events in
+// event_handlers.cc and filter_handler.cc.
+#include "services/logs/logs_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "services/logs/input.h"
+
+namespace nimbus::services::logs {
+
+namespace json = boost::json;
+
+namespace {
+
+// Queued bytes beyond which the writer drops lines rather than grow without
+// bound (a function writing faster than the disk takes it).
+constexpr size_t kMaxPendingBytes = 64 << 20;
+
+class StoreWriter final : public LogWriter {
+ public:
+  StoreWriter(LogStore& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
+
+  void put(const std::string& group, const std::string& stream,
+           std::vector<LogEvent> events) override {
+    if (events.empty()) return;
+    if (store_.pending_bytes() > kMaxPendingBytes) {
+      if (dropped_.fetch_add(events.size()) == 0) {
+        spdlog::warn("logs: writer falling behind; dropping lines for {}", group);
+      }
+      return;
+    }
+    for (auto& e : events) {
+      if (e.message.empty()) e.message = " ";  // CloudWatch rejects empty messages
+      e.timestamp_ms = std::max<int64_t>(0, e.timestamp_ms);
+    }
+    // Lines arrive in write order; a clock step backwards must not reorder them.
+    for (size_t i = 1; i < events.size(); ++i) {
+      events[i].timestamp_ms = std::max(events[i].timestamp_ms, events[i - 1].timestamp_ms);
+    }
+    store_.append(group, stream, std::move(events), true, [](Status st) {
+      if (!st) spdlog::error("logs: writer: {}", st.error().message);
+    });
+  }
+
+ private:
+  LogStore& store_;
+  [[maybe_unused]] Metrics& metrics_;
+  std::atomic<uint64_t> dropped_{0};
+};
+
+const int kRetentionDays[] = {1,   3,   5,   7,   14,   30,   60,   90,   120,  150,  180,
+                              365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653};
+
+LogStore::Done answer_empty(Respond respond) {
+  return [respond = std::move(respond)](Status st) {
+    if (!st) return respond(st.take_error());
+    respond(json::object{});
+  };
+}
+
+}  // namespace
+
+LogsService::LogsService(Environment& env)
+    : Service("logs"), env_(env), store_(std::make_unique<LogStore>(env)) {
+  if (auto st = store_->recover(); !st) {
+    spdlog::error("logs: recovery failed: {}", st.error().message);
+  }
+  writer_ = std::make_unique<StoreWriter>(*store_, env.metrics);
+  add_group_handlers();
+  add_stream_handlers();
+  add_event_handlers();
+  add_filter_handler();
+}
+
+LogsService::~LogsService() = default;
+
+LogWriter& LogsService::writer() {
+  return *writer_;
+}
+
+void LogsService::add_group_handlers() {
+  on("CreateLogGroup", [this](const CallContext&, json::object in, Respond respond) {
+    auto name = input::group_name(in);
+    if (!name) return respond(name.take_error());
+    store_->create_group(*name, answer_empty(std::move(respond)));
+  });
+
+  on("DeleteLogGroup", [this](const CallContext&, json::object in, Respond respond) {
+    auto name = input::group_name(in);
+    if (!name) return respond(name.take_error());
+    store_->delete_group(*name, answer_empty(std::move(respond)));
+  });
+
+  on("PutRetentionPolicy", [this](const CallContext&, json::object in, Respond respond) {
+    auto name = input::group_name(in);
+    if (!name) return respond(name.take_error());
+    auto days = input::integer(in, "retentionInDays").value_or(0);
+    if (std::find(std::begin(kRetentionDays), std::end(kRetentionDays), days) ==
+        std::end(kRetentionDays)) {
+      return respond(errors::invalid(
+          "1 validation error detected: Value '" + std::to_string(days) +
+          "' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value "
+          "set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, "
+          "2192, 2557, 2922, 3288, 3653]"));
+    }
+    store_->set_retention(*name, static_cast<int>(days), answer_empty(std::move(respond)));
+  });
+
+  on("DeleteRetentionPolicy", [this](const CallContext&, json::object in, Respond respond) {
+    auto name = input::group_name(in);
+    if (!name) return respond(name.take_error());
+    store_->set_retention(*name, std::nullopt, answer_empty(std::move(respond)));
+  });
+
+  on_sync("DescribeLogGroups", [this](const CallContext& ctx, const json::object& in) -> Output {
+    std::string prefix = input::str(in, "logGroupNamePrefix");
+    std::string pattern = input::str(in, "logGroupNamePattern");
+    if (!prefix.empty() && !pattern.empty()) {
+      return errors::invalid("LogGroupNamePrefix and LogGroupNamePattern are mutually exclusive.");
+    }
+    std::string lower_pattern = pattern;
+    std::transform(lower_pattern.begin(), lower_pattern.end(), lower_pattern.begin(), ::tolower);
+    size_t limit = static_cast<size_t>(input::integer(in, "limit").value_or(50));
+    std::string after = input::str(in, "nextToken");
+    if (!after.empty()) {
+      if (after.rfind("g/", 0) != 0) return errors::invalid("The specified nextToken is invalid.");
+      after = after.substr(2);
+    }
+    json::array groups;
+    std::string last;
+    bool more = false;
+    for (const auto& g : store_->list_groups()) {
+      if (g.name.compare(0, prefix.size(), prefix) != 0) continue;
+      if (!lower_pattern.empty()) {
+        std::string lower = g.name;
+        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+        if (lower.find(lower_pattern) == std::string::npos) continue;
+      }
+      if (!after.empty() && g.name <= after) continue;
+      if (groups.size() == limit) {
+        more = true;
+        break;
+      }
+      json::object o{{"logGroupName", g.name},
+                     {"creationTime", g.created_ms},
+                     {"metricFilterCount", 0},
+                     {"arn", input::group_arn(ctx, env_, g.name) + ":*"},
+                     {"storedBytes", g.stored_bytes}};
+      if (g.retention_days) o["retentionInDays"] = *g.retention_days;
+      groups.push_back(std::move(o));
+      last = g.name;
+    }
+    json::object out{{"logGroups", std::move(groups)}};
+    if (more) out["nextToken"] = "g/" + last;
+    return out;
+  });
+}
+
+}  // namespace nimbus::services::logs

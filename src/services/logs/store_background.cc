@@ -1,0 +1,209 @@
+// LogStore: start-up recovery, reads, and the background work (deleting the
+// events of deleted streams, retention sweeps).
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "services/logs/codec.h"
+#include "services/logs/store.h"
+#include "storage/storage.h"
+
+namespace nimbus::services::logs {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr auto kSweepEvery = std::chrono::minutes(10);
+constexpr size_t kDeleteChunk = 1000;
+
+int64_t num(const json::object& o, const char* key, int64_t fallback) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return fallback;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  return fallback;
+}
+
+}  // namespace
+
+// Background tasks (timers, worker-pool jobs) hold this, not the store: the
+// destructor closes it and waits until no task is inside.
+struct LogStore::Lifetime {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = true;
+  int running = 0;
+
+  bool enter() {
+    std::lock_guard lock(mu);
+    if (!open) return false;
+    ++running;
+    return true;
+  }
+  void leave() {
+    std::lock_guard lock(mu);
+    --running;
+    cv.notify_all();
+  }
+  void close() {
+    std::unique_lock lock(mu);
+    open = false;
+    cv.wait(lock, [&] { return running == 0; });
+  }
+};
+
+LogStore::LogStore(Environment& env) : env_(env), life_(std::make_shared<Lifetime>()) {}
+
+LogStore::~LogStore() {
+  {
+    std::unique_lock lock(mu_);
+    if (!in_flight_ && !pending_.empty()) flush_locked();
+    idle_.wait(lock, [&] { return !in_flight_; });
+  }
+  life_->close();
+}
+
+Status LogStore::recover() {
+  auto* st = env_.storage;
+  if (st == nullptr) return Status::ok();
+  auto meta = st->records(codec::kMeta).get("next_id");
+  if (!meta) return meta.status();
+  std::lock_guard lock(mu_);
+  if (*meta) {
+    uint64_t n = 1;
+    const auto& s = **meta;
+    std::from_chars(s.data(), s.data() + s.size(), n);
+    next_id_ = n;
+  }
+  std::map<uint64_t, GroupInfo*> by_id;
+  auto groups = st->records(codec::kGroups).scan("", SIZE_MAX);
+  if (!groups) return groups.status();
+  for (auto& e : *groups) {
+    auto v = json::parse(e.value).as_object();
+    GroupInfo g;
+    g.id = static_cast<uint64_t>(num(v, "id", 0));
+    g.name = e.key;
+    g.created_ms = num(v, "created", 0);
+    if (v.contains("retention")) g.retention_days = static_cast<int>(num(v, "retention", 0));
+    auto& slot = groups_[g.name];
+    slot = std::move(g);
+    by_id[slot.id] = &slot;
+  }
+  auto streams = st->records(codec::kStreams).scan("", SIZE_MAX);
+  if (!streams) return streams.status();
+  for (auto& e : *streams) {
+    if (e.key.size() < 8) continue;
+    auto g = by_id.find(codec::read_be64(e.key, 0));
+    if (g == by_id.end()) continue;
+    auto v = json::parse(e.value).as_object();
+    StreamInfo s;
+    s.id = static_cast<uint64_t>(num(v, "id", 0));
+    s.name = e.key.substr(8);
+    s.created_ms = num(v, "created", 0);
+    s.first_event_ms = num(v, "first", -1);
+    s.last_event_ms = num(v, "last", -1);
+    s.last_ingestion_ms = num(v, "ingest", -1);
+    s.stored_bytes = num(v, "bytes", 0);
+    s.next_seq = static_cast<uint64_t>(num(v, "seq", 1));
+    g->second->streams[s.name] = std::move(s);
+  }
+  auto purges = st->records(codec::kPurge).scan("", SIZE_MAX);
+  if (!purges) return purges.status();
+  for (auto& e : *purges) {
+    if (e.key.size() == 8) purge_in_background(codec::read_be64(e.key, 0));
+  }
+  schedule_sweep();
+  return Status::ok();
+}
+
+Result<std::vector<StoredEvent>> LogStore::read(uint64_t sid, int64_t after_ts, uint64_t after_seq,
+                                                int64_t end_ms, size_t limit) const {
+  std::vector<StoredEvent> out;
+  if (env_.storage == nullptr) return out;
+  std::string prefix = codec::be64(sid);
+  std::string after = after_ts < 0 ? std::string() : codec::event_key(sid, after_ts, after_seq);
+  auto rows = env_.storage->records(codec::kEvents).scan(prefix, limit, after);
+  if (!rows) return rows.take_error();
+  for (auto& r : *rows) {
+    if (r.key.size() != 24 || r.value.size() < 8) continue;
+    StoredEvent e;
+    e.timestamp_ms = static_cast<int64_t>(codec::read_be64(r.key, 8));
+    if (e.timestamp_ms >= end_ms) break;
+    e.seq = codec::read_be64(r.key, 16);
+    e.ingestion_ms = static_cast<int64_t>(codec::read_be64(r.value, 0));
+    e.message = r.value.substr(8);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void LogStore::purge_in_background(uint64_t sid) {
+  if (!life_->enter()) return;
+  env_.workers.post([this, sid] {
+    purge(sid);
+    life_->leave();
+  });
+}
+
+// Deletes every event of stream `sid`, then its purge marker.
+void LogStore::purge(uint64_t sid) {
+  auto* st = env_.storage;
+  std::string prefix = codec::be64(sid);
+  while (true) {
+    auto rows = st->records(codec::kEvents).scan(prefix, kDeleteChunk);
+    if (!rows) return;
+    storage::WriteBatch batch;
+    for (auto& r : *rows) batch.del(codec::kEvents, r.key);
+    if (rows->size() < kDeleteChunk) batch.del(codec::kPurge, prefix);
+    if (!st->commit_sync(std::move(batch))) return;
+    if (rows->size() < kDeleteChunk) return;
+  }
+}
+
+void LogStore::schedule_sweep() {
+  std::weak_ptr<Lifetime> weak = life_;
+  env_.scheduler.after(std::chrono::duration_cast<std::chrono::milliseconds>(kSweepEvery),
+                       [this, weak] {
+                         auto life = weak.lock();
+                         if (!life || !life->enter()) return;
+                         env_.workers.post([this, life] {
+                           sweep_retention();
+                           schedule_sweep();
+                           life->leave();
+                         });
+                       });
+}
+
+void LogStore::sweep_retention() {
+  auto* st = env_.storage;
+  if (st == nullptr) return;
+  for (const auto& summary : list_groups()) {
+    if (!summary.retention_days) continue;
+    auto g = group(summary.name);
+    if (!g) continue;
+    int64_t cutoff = retention_cutoff(*g);
+    for (const auto& [_, s] : g->streams) {
+      if (s.first_event_ms < 0 || s.first_event_ms >= cutoff) continue;
+      std::string prefix = codec::be64(s.id);
+      while (true) {
+        auto rows = st->records(codec::kEvents).scan(prefix, kDeleteChunk);
+        if (!rows || rows->empty()) break;
+        storage::WriteBatch batch;
+        bool reached = false;
+        for (auto& r : *rows) {
+          if (static_cast<int64_t>(codec::read_be64(r.key, 8)) >= cutoff) {
+            reached = true;
+            break;
+          }
+          batch.del(codec::kEvents, r.key);
+        }
+        if (!batch.empty() && !st->commit_sync(std::move(batch))) break;
+        if (reached || rows->size() < kDeleteChunk) break;
+      }
+    }
+  }
+}
+
+}  // namespace nimbus::services::logs

@@ -431,6 +431,21 @@ TEST_F(SqsTest, LongPollReturnsWhenAMessageArrives) {
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 
+TEST_F(SqsTest, LongPollWakesWhenAnInFlightMessageTurnsVisible) {
+  std::string url = create("q");
+  send(url, "again");
+  ASSERT_EQ(receive(url, 1, {{"VisibilityTimeout", 1}}).size(), 1u);
+  std::thread ticker([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    clock.advance(seconds(1));
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto got = receive(url, 1, {{"WaitTimeSeconds", 10}});
+  ticker.join();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
 TEST_F(SqsTest, LongPollTimesOutEmpty) {
   std::string url = create("q", {{"ReceiveMessageWaitTimeSeconds", "1"}});
   auto start = std::chrono::steady_clock::now();

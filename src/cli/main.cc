@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/commands.h"
 #include "common/version.h"
 #include "protocol/engine.h"
 #include "server/app.h"
@@ -104,6 +105,8 @@ int main(int argc, char** argv) {
   add_serve_options(*serve_cmd, options);
 
   auto* version_cmd = cli.add_subcommand("version", "print the version and the AWS model version");
+  auto [logs_cmd, run_logs] = nimbus::cli::add_logs_command(cli);
+  auto [invoke_cmd, run_invoke] = nimbus::cli::add_invoke_command(cli);
 
   try {
     cli.parse(argc, argv);
@@ -127,5 +130,7 @@ int main(int argc, char** argv) {
     std::printf(")\n");
     return 0;
   }
+  if (*logs_cmd) return run_logs();
+  if (*invoke_cmd) return run_invoke();
   return serve(options);
 }

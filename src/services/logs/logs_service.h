@@ -21,6 +21,7 @@ class LogsService final : public Service {
   // service; put() never blocks.
   LogWriter& writer();
   LogStore& store() { return *store_; }
+  void begin_shutdown() override { store_->stop_timers(); }
 
  private:
   void add_group_handlers();

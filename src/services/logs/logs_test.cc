@@ -85,6 +85,25 @@ TEST_F(LogsTest, StreamsCreateDescribeDelete) {
                   .empty());
 }
 
+TEST_F(LogsTest, DeletingAGroupRemovesItsEventsFromDisk) {
+  make_stream("g", "a");
+  make_stream("g", "b");
+  put("g", "a", {{kNow, "x"}, {kNow, "y"}});
+  put("g", "b", {{kNow, "z"}});
+  make_stream("keep", "s");
+  put("keep", "s", {{kNow, "kept"}});
+  call("DeleteLogGroup", {{"logGroupName", "g"}});
+  auto events = storage->records("logs.events");
+  for (int i = 0; i < 500 && events.scan("", 10)->size() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(events.scan("", 10)->size(), 1u);
+  EXPECT_TRUE(storage->records("logs.purge").scan("", 10)->empty());
+  reopen();
+  EXPECT_EQ(messages(call("FilterLogEvents", {{"logGroupName", "keep"}})),
+            std::vector<std::string>{"kept"});
+}
+
 TEST_F(LogsTest, RetentionIsEnforced) {
   make_stream("g", "s");
   EXPECT_EQ(error_code("PutRetentionPolicy", {{"logGroupName", "g"}, {"retentionInDays", 2}}),

@@ -111,6 +111,10 @@ class LogStore {
   // Deletes events past their group's retention. Blocking: worker pool.
   void sweep_retention();
 
+  // No more timers from here on (the server is draining; the Scheduler is
+  // destroyed before the services).
+  void stop_timers();
+
   // Bytes queued and not yet committed; the LogWriter drops beyond a bound.
   size_t pending_bytes() const;
 

@@ -34,6 +34,7 @@ struct LogStore::Lifetime {
   std::mutex mu;
   std::condition_variable cv;
   bool open = true;
+  bool timers = true;  // false once the server drains: the Scheduler may be gone
   int running = 0;
 
   bool enter() {
@@ -162,8 +163,17 @@ void LogStore::purge(uint64_t sid) {
   }
 }
 
+void LogStore::stop_timers() {
+  std::lock_guard lock(life_->mu);
+  life_->timers = false;
+}
+
 void LogStore::schedule_sweep() {
   std::weak_ptr<Lifetime> weak = life_;
+  // Under the lifetime lock, so stop_timers() cannot let the Scheduler go
+  // between the check and the call.
+  std::lock_guard lock(life_->mu);
+  if (!life_->open || !life_->timers) return;
   env_.scheduler.after(std::chrono::duration_cast<std::chrono::milliseconds>(kSweepEvery),
                        [this, weak] {
                          auto life = weak.lock();

@@ -179,7 +179,9 @@ struct Detector {
                       "The action " + std::string(action) + " is not valid for this web service.",
                       400));
     }
-    return finish(p, *service, *op, input::parse_query(*service, *op, params), false);
+    auto input = input::parse_query(*service, *op, params);
+    if (input) input::apply_request_defaults(*service, *op, request, *input);
+    return finish(p, *service, *op, std::move(input), false);
   }
 
   ParseResult rest(const http::Request& request, std::string_view scope) const {

@@ -45,6 +45,11 @@ Result<boost::json::value> parse_xml_body(const ServiceModel& model,
 // types, min/max lengths and values, enums. The error's code is the model's
 // validation error (ValidationError for query services, ValidationException
 // otherwise) and its message AWS's ("1 validation error detected: ...").
+// Fills input members a service takes from the request itself (the SQS
+// queue-URL path); see request_defaults.cc.
+void apply_request_defaults(const ServiceModel& service, const OperationModel& op,
+                            const http::Request& request, boost::json::object& input);
+
 Status validate(const ServiceModel& model, const OperationModel& op,
                 const boost::json::object& input, Protocol wire);
 

@@ -45,7 +45,10 @@ class QueryReader {
         const auto& ref = ref_v.get_object();
         const auto* member_shape = target(model_, ref);
         if (member_shape == nullptr) continue;
+        // botocore names a member by its reference's locationName, else the
+        // target shape's own (SQS TagMap: flattened, locationName "Tag").
         auto wire = str_of(ref, "locationName");
+        if (wire.empty()) wire = str_of(*member_shape, "locationName");
         std::string sub = std::string(wire.empty() ? std::string_view(name) : wire);
         if (!key.empty()) sub = key + "." + sub;
         auto v = read(*member_shape, ref, sub, depth + 1);

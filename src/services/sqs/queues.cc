@@ -43,6 +43,25 @@ Queues::~Queues() {
   if (env_.storage != nullptr) (void)env_.storage->commit_sync(storage::WriteBatch());
 }
 
+void Queues::release_waiters() {
+  std::vector<QueuePtr> all;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [_, q] : by_id_) all.push_back(q);
+  }
+  for (auto& q : all) {
+    std::list<Waiter> waiting;
+    {
+      std::lock_guard lock(q->mu);
+      waiting.swap(q->waiters);
+    }
+    for (auto& w : waiting) {
+      if (w.timer != 0) env_.scheduler.cancel(w.timer);
+      w.done(std::vector<Received>{});
+    }
+  }
+}
+
 QueuePtr Queues::find(std::string_view account, std::string_view name) const {
   std::lock_guard lock(mu_);
   auto it = by_name_.find(key_of(account, name));

@@ -89,6 +89,10 @@ class Queues {
   void send(const QueuePtr& q, std::vector<SendRequest> requests,
             std::function<void(std::vector<Result<SendResult>>)> done);
   // Answers when messages are available or the wait time ends.
+  // Answers every waiting long poll now with no messages, as its timeout
+  // would (server shutdown: draining must not wait up to 20 s for them).
+  void release_waiters();
+
   void receive(const QueuePtr& q, ReceiveRequest request,
                std::function<void(Result<std::vector<Received>>)> done);
   void delete_messages(const QueuePtr& q, std::vector<std::string> handles,

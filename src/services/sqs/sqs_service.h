@@ -18,6 +18,8 @@ class SqsService final : public Service {
   // The in-process interface (SNS → SQS, Lambda destinations and pollers).
   Queues& queues() { return *queues_; }
 
+  void begin_shutdown() override { queues_->release_waiters(); }
+
  private:
   void add_queue_handlers();
   void add_message_handlers();

@@ -431,6 +431,19 @@ TEST_F(SqsTest, LongPollReturnsWhenAMessageArrives) {
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 
+TEST_F(SqsTest, ShutdownAnswersWaitingLongPollsAtOnce) {
+  std::string url = create("q");
+  auto start = std::chrono::steady_clock::now();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    svc->begin_shutdown();
+  });
+  auto got = receive(url, 1, {{"WaitTimeSeconds", 20}});
+  stopper.join();
+  EXPECT_TRUE(got.empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
 TEST_F(SqsTest, LongPollWakesWhenAnInFlightMessageTurnsVisible) {
   std::string url = create("q");
   send(url, "again");

@@ -30,6 +30,10 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
           {"sync", Durability::kSync}, {"async", Durability::kAsync}}))
       ->default_str("sync");
   cmd.add_option("--region", o.region, "region reported to clients")->capture_default_str();
+  cmd.add_option("--lambda-concurrency", o.lambda_concurrency,
+                 "account concurrency limit for functions");
+  cmd.add_option("--lambda-retry-delays", o.lambda_retry_delays,
+                 "async invoke retry delays in ms, comma-separated (default 60000,120000)");
   cmd.add_option("--account-id", o.account_id, "the 12-digit account id")
       ->check([](const std::string& v) {
         if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos) {

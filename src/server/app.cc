@@ -91,6 +91,9 @@ Result<uint16_t> App::start() {
   s.workers = std::make_unique<WorkerPool>(o.workers ? o.workers : 4 * cores());
   s.settings.region = o.region;
   s.settings.account_id = o.account_id;
+  s.settings.data_dir = o.data_dir;
+  s.settings.lambda_concurrency = o.lambda_concurrency;
+  s.settings.lambda_retry_delays = o.lambda_retry_delays;
   s.scheduler = std::make_unique<Scheduler>();
   s.env = std::make_unique<services::Environment>(services::Environment{
       s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics});

@@ -28,6 +28,8 @@ struct ServeOptions {
   std::chrono::milliseconds request_timeout{300'000};
   std::chrono::milliseconds drain_timeout{10'000};
   std::string log_level = "info";
+  int64_t lambda_concurrency = 1000;  // account concurrency limit for functions
+  std::string lambda_retry_delays;    // async retry delays in ms ("60000,120000")
 };
 
 }  // namespace nimbus::server

@@ -1,5 +1,7 @@
 #include "services/registry.h"
 
+#include "services/lambda/lambda_service.h"
+#include "services/logs/logs_service.h"
 #include "services/sqs/sqs_service.h"
 #include "services/sts/sts_service.h"
 
@@ -8,6 +10,16 @@ namespace nimbus::services {
 Registry::Registry(Environment& env) {
   services_.push_back(std::make_unique<sts::StsService>(env));
   services_.push_back(std::make_unique<sqs::SqsService>(env));
+  // Lambda writes function logs through CloudWatch Logs' LogWriter and
+  // delivers to SQS in-process. Logs is built first but listed after Lambda:
+  // the list is destroyed front to back, and Lambda's environments may still
+  // log while it shuts them down.
+  auto logs_service = std::make_unique<logs::LogsService>(env);
+  auto* sqs_service = static_cast<sqs::SqsService*>(find("sqs"));
+  services_.push_back(std::make_unique<lambda::LambdaService>(
+      env, &logs_service->writer(), sqs_service ? &sqs_service->queues() : nullptr,
+      lambda::LambdaOptions::from(env.settings)));
+  services_.push_back(std::move(logs_service));
 }
 
 Service* Registry::find(std::string_view model_name) const {

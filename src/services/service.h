@@ -56,6 +56,9 @@ struct Settings {
   std::string account_id = "000000000000";
   std::string caller_arn;  // ARN of the configured credentials' principal
   std::string caller_user_id;
+  std::string data_dir;               // the server's data directory (services keep files under it)
+  int64_t lambda_concurrency = 1000;  // account concurrency limit for functions
+  std::string lambda_retry_delays;    // async retry delays in ms, "60000,120000"; empty = AWS's
 };
 
 // Everything a service is given at construction. Outlives every service.

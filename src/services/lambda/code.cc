@@ -1,0 +1,171 @@
+#include "services/lambda/code.h"
+
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "common/encoding.h"
+#include "common/request_id.h"
+
+namespace nimbus::services::lambda {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kMaxUnzipped = 250LL * 1024 * 1024;
+
+Error bad_zip() {
+  return Error::make("InvalidParameterValueException",
+                     "Could not unzip uploaded file. Please check your file, then try to upload "
+                     "again.");
+}
+
+std::string to_hex(std::string_view raw) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+// A zip entry name must stay inside the target directory.
+bool safe_name(std::string_view name) {
+  if (name.empty() || name.front() == '/') return false;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t slash = name.find('/', start);
+    auto part = name.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    if (part == "..") return false;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
+Status unzip_into(zip_t* za, const std::string& dir) {
+  zip_int64_t n = zip_get_num_entries(za, 0);
+  int64_t total = 0;
+  std::vector<std::pair<std::string, mode_t>> dirs;
+  for (zip_int64_t i = 0; i < n; ++i) {
+    zip_stat_t st;
+    if (zip_stat_index(za, static_cast<zip_uint64_t>(i), 0, &st) != 0) return bad_zip();
+    std::string name = st.name;
+    if (!safe_name(name)) return bad_zip();
+    zip_uint8_t opsys = 0;
+    zip_uint32_t attr = 0;
+    zip_file_get_external_attributes(za, static_cast<zip_uint64_t>(i), 0, &opsys, &attr);
+    mode_t mode = opsys == ZIP_OPSYS_UNIX ? static_cast<mode_t>((attr >> 16) & 07777) : 0;
+    std::string path = dir + "/" + name;
+    if (name.back() == '/') {
+      std::error_code ec;
+      fs::create_directories(path, ec);
+      if (ec) return Error::internal("mkdir " + path + ": " + ec.message());
+      dirs.emplace_back(path, 0555);
+      continue;
+    }
+    if (S_ISLNK(mode)) continue;  // symlinks could point outside; Lambda keeps them, we skip
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    total += static_cast<int64_t>(st.size);
+    if (total > kMaxUnzipped) {
+      return Error::make("InvalidParameterValueException",
+                         "Unzipped size must be smaller than 262144000 bytes");
+    }
+    std::unique_ptr<zip_file_t, decltype(&zip_fclose)> zf(
+        zip_fopen_index(za, static_cast<zip_uint64_t>(i), 0), &zip_fclose);
+    if (!zf) return bad_zip();
+    bool exec = (mode & 0111) != 0;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return Error::internal("create " + path);
+    char buf[64 * 1024];
+    zip_int64_t got = 0;
+    zip_uint64_t written = 0;
+    while ((got = zip_fread(zf.get(), buf, sizeof buf)) > 0) {
+      for (zip_int64_t off = 0; off < got;) {
+        ssize_t w = ::write(fd, buf + off, static_cast<size_t>(got - off));
+        if (w <= 0) {
+          ::close(fd);
+          return Error::internal("write " + path);
+        }
+        off += w;
+      }
+      written += static_cast<zip_uint64_t>(got);
+    }
+    ::fchmod(fd, exec ? 0555 : 0444);
+    ::close(fd);
+    if (got < 0 || written != st.size) return bad_zip();
+  }
+  // Every directory read-only, deepest first.
+  std::vector<std::string> all;
+  for (auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_directory()) all.push_back(e.path().string());
+  }
+  for (auto it = all.rbegin(); it != all.rend(); ++it) ::chmod(it->c_str(), 0555);
+  return Status::ok();
+}
+
+}  // namespace
+
+std::string sha256_raw(std::string_view bytes) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), md);
+  return std::string(reinterpret_cast<const char*>(md), sizeof md);
+}
+
+Result<CodeInfo> install_code(const std::string& root, std::string_view zip) {
+  CodeInfo info;
+  std::string raw = sha256_raw(zip);
+  info.sha256_b64 = base64_encode(raw);
+  info.size = static_cast<int64_t>(zip.size());
+  info.dir = root + "/" + to_hex(raw);
+
+  zip_error_t err;
+  zip_error_init(&err);
+  zip_source_t* src = zip_source_buffer_create(zip.data(), zip.size(), 0, &err);
+  if (src == nullptr) return bad_zip();
+  zip_t* za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+  zip_error_fini(&err);
+  if (za == nullptr) {
+    zip_source_free(src);
+    return bad_zip();
+  }
+  std::unique_ptr<zip_t, decltype(&zip_discard)> archive(za, &zip_discard);
+  if (fs::exists(info.dir)) return info;
+
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  std::string tmp = root + "/.tmp-" + new_request_id();
+  fs::create_directories(tmp, ec);
+  if (ec) return Error::internal("mkdir " + tmp + ": " + ec.message());
+  Status st = unzip_into(za, tmp);
+  if (st) {
+    ::chmod(tmp.c_str(), 0555);
+    if (::rename(tmp.c_str(), info.dir.c_str()) == 0 || fs::exists(info.dir)) {
+      if (fs::exists(tmp))
+        st = Error::internal("");  // lost the race: remove ours below
+      else
+        return info;
+    } else {
+      st = Error::internal("rename " + tmp);
+    }
+  }
+  // Make the temporary tree writable again so it can be removed.
+  for (auto& e : fs::recursive_directory_iterator(tmp, ec)) {
+    if (e.is_directory()) ::chmod(e.path().c_str(), 0755);
+  }
+  ::chmod(tmp.c_str(), 0755);
+  fs::remove_all(tmp, ec);
+  if (fs::exists(info.dir)) return info;
+  return st.take_error();
+}
+
+}  // namespace nimbus::services::lambda

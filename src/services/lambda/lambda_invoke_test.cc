@@ -1,0 +1,182 @@
+// Lambda Invoke unit tests: sync, errors, log tail, dry run, payload limits,
+// alias weights, throttling, async retries and destinations, recovery of
+// queued events.
+#include <thread>
+
+#include "common/encoding.h"
+#include "services/lambda/test_support.h"
+#include "services/sqs/queues.h"
+
+namespace nimbus::services::lambda::testing {
+namespace {
+
+const char* kEcho =
+    "def handler(event, context):\n"
+    "    print('hello from', context.function_name)\n"
+    "    if isinstance(event, dict) and event.get('fail'):\n"
+    "        raise ValueError('asked to fail')\n"
+    "    return event\n";
+
+bool wait_for(const std::function<bool()>& pred, int ms = 15000) {
+  for (int i = 0; i < ms / 20; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
+
+TEST_F(LambdaTest, InvokeSyncErrorTailDryRun) {
+  create("f", python_zip(kEcho));
+  auto ok = call("Invoke", {{"FunctionName", "f"}, {"Payload", "{\"a\": 1}"}, {"LogType", "Tail"}});
+  EXPECT_EQ(ok["StatusCode"].as_int64(), 200);
+  EXPECT_EQ(s(ok["Payload"]), "{\"a\": 1}");
+  EXPECT_EQ(s(ok["ExecutedVersion"]), "$LATEST");
+  EXPECT_FALSE(ok.contains("FunctionError"));
+  auto log = base64_decode(s(ok["LogResult"]));
+  ASSERT_TRUE(log.has_value());
+  EXPECT_NE(log->find("hello from f"), std::string::npos) << *log;
+  EXPECT_NE(log->find("REPORT RequestId:"), std::string::npos) << *log;
+
+  auto err = call("Invoke", {{"FunctionName", "f"}, {"Payload", "{\"fail\": true}"}});
+  EXPECT_EQ(err["StatusCode"].as_int64(), 200);
+  EXPECT_EQ(s(err["FunctionError"]), "Unhandled");
+  auto doc = json::parse(s(err["Payload"])).as_object();
+  EXPECT_EQ(s(doc["errorType"]), "ValueError");
+  EXPECT_EQ(s(doc["errorMessage"]), "asked to fail");
+  EXPECT_TRUE(doc.contains("stackTrace"));
+
+  auto dry = call("Invoke", {{"FunctionName", "f"}, {"InvocationType", "DryRun"}});
+  EXPECT_EQ(dry["StatusCode"].as_int64(), 204);
+  EXPECT_EQ(error_code("Invoke", {{"FunctionName", "nope"}}), "ResourceNotFoundException");
+  EXPECT_EQ(error_code("Invoke", {{"FunctionName", "f"}, {"Payload", "{not json"}}),
+            "InvalidRequestContentException");
+  EXPECT_EQ(error_code("Invoke", {{"FunctionName", "f"},
+                                  {"Payload", "\"" + std::string(6 * 1024 * 1024, 'x') + "\""}}),
+            "RequestTooLargeException");
+  EXPECT_EQ(error_code("Invoke", {{"FunctionName", "f"},
+                                  {"InvocationType", "Event"},
+                                  {"Payload", "\"" + std::string(300 * 1024, 'x') + "\""}}),
+            "RequestTooLargeException");
+  EXPECT_GE(metrics.counter("nimbus_lambda_invocations", {{"function", "f"}}).value(), 2u);
+  EXPECT_GE(metrics.counter("nimbus_lambda_errors", {{"function", "f"}}).value(), 1u);
+}
+
+TEST_F(LambdaTest, NonJsonResponsePassesThroughAndTimeout) {
+  create("raw",
+         python_zip("import time\ndef handler(e, c):\n    if e == 'sleep':\n        time.sleep(5)\n"
+                    "    return 'plain'\n"),
+         "python3.11", "app.handler", {{"Timeout", 1}});
+  auto r = call("Invoke", {{"FunctionName", "raw"}, {"Payload", "\"x\""}});
+  EXPECT_EQ(s(r["Payload"]), "\"plain\"");
+  auto t = call("Invoke", {{"FunctionName", "raw"}, {"Payload", "\"sleep\""}});
+  EXPECT_EQ(s(t["FunctionError"]), "Unhandled");
+  EXPECT_NE(s(t["Payload"]).find("Task timed out after 1.00 seconds"), std::string::npos)
+      << s(t["Payload"]);
+}
+
+TEST_F(LambdaTest, AliasWeightsSplitTraffic) {
+  create("f", python_zip("def handler(e, c):\n    return 'one'\n"));
+  call("PublishVersion", {{"FunctionName", "f"}});
+  call("UpdateFunctionCode",
+       {{"FunctionName", "f"}, {"ZipFile", python_zip("def handler(e, c):\n    return 'two'\n")}});
+  call("PublishVersion", {{"FunctionName", "f"}});
+  call("CreateAlias",
+       {{"FunctionName", "f"},
+        {"Name", "ab"},
+        {"FunctionVersion", "1"},
+        {"RoutingConfig", json::object{{"AdditionalVersionWeights", json::object{{"2", 0.5}}}}}});
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 30; ++i) {
+    auto r = call("Invoke", {{"FunctionName", "f:ab"}});
+    seen[s(r["ExecutedVersion"]) + "=" + s(r["Payload"])]++;
+  }
+  EXPECT_GT(seen["1=\"one\""], 0);
+  EXPECT_GT(seen["2=\"two\""], 0);
+  EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST_F(LambdaTest, ReservedZeroThrottles) {
+  create("f", python_zip(kEcho));
+  call("PutFunctionConcurrency", {{"FunctionName", "f"}, {"ReservedConcurrentExecutions", 0}});
+  auto r = try_call("Invoke", {{"FunctionName", "f"}});
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.error().code, "TooManyRequestsException");
+  EXPECT_NE(r.error().message.find("ReservedFunctionConcurrentInvocationLimitExceeded"),
+            std::string::npos);
+  EXPECT_EQ(metrics.counter("nimbus_lambda_throttles", {{"function", "f"}}).value(), 1u);
+}
+
+TEST_F(LambdaTest, AccountLimitThrottles) {
+  LambdaOptions o;
+  o.account_concurrency = 1;
+  reopen_with(o);
+  create("slow", python_zip("import time\ndef handler(e, c):\n    time.sleep(1)\n    return 1\n"));
+  std::promise<Output> first;
+  (*svc->find("Invoke"))(ctx("Invoke"), {{"FunctionName", "slow"}},
+                         [&first](Output o) { first.set_value(std::move(o)); });
+  ASSERT_TRUE(wait_for([&] { return svc->unreserved_in_flight() == 1; }));
+  auto second = try_call("Invoke", {{"FunctionName", "slow"}});
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_NE(second.error().message.find("ConcurrentInvocationLimitExceeded"), std::string::npos);
+  EXPECT_TRUE(first.get_future().get().is_ok());
+}
+
+TEST_F(LambdaTest, AsyncRetriesThenOnFailureToSqs) {
+  std::promise<Result<sqs::QueuePtr>> made;
+  sqs_svc->queues().create("000000000000", "failures", {}, {},
+                           [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
+  auto q = made.get_future().get();
+  ASSERT_TRUE(q.is_ok());
+  std::string qarn = "arn:aws:sqs:us-east-1:000000000000:failures";
+  create("f", python_zip(kEcho));
+  call("PutFunctionEventInvokeConfig",
+       {{"FunctionName", "f"},
+        {"MaximumRetryAttempts", 1},
+        {"DestinationConfig", json::object{{"OnFailure", json::object{{"Destination", qarn}}}}}});
+  auto r =
+      call("Invoke",
+           {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{\"fail\": true}"}});
+  EXPECT_EQ(r["StatusCode"].as_int64(), 202);
+  auto& invocations = metrics.counter("nimbus_lambda_invocations", {{"function", "f"}});
+  ASSERT_TRUE(wait_for([&] { return invocations.value() == 2; }));
+  std::vector<sqs::Received> got;
+  ASSERT_TRUE(wait_for([&] {
+    std::promise<Result<std::vector<sqs::Received>>> p;
+    sqs::ReceiveRequest req;
+    req.max_messages = 1;
+    sqs_svc->queues().receive(*q, req, [&p](auto r) { p.set_value(std::move(r)); });
+    auto res = p.get_future().get();
+    if (res && !res->empty()) got = *res;
+    return !got.empty();
+  }));
+  auto record = json::parse(got[0].data->body).as_object();
+  auto& rc = record["requestContext"].as_object();
+  EXPECT_EQ(s(rc["condition"]), "RetriesExhausted");
+  EXPECT_EQ(rc["approximateInvokeCount"].as_int64(), 2);
+  EXPECT_EQ(s(record["responseContext"].as_object()["functionError"]), "Unhandled");
+  EXPECT_EQ(record["requestPayload"].as_object()["fail"].as_bool(), true);
+}
+
+TEST_F(LambdaTest, AsyncDroppedWithoutTarget) {
+  create("f", python_zip(kEcho));
+  call("PutFunctionEventInvokeConfig", {{"FunctionName", "f"}, {"MaximumRetryAttempts", 0}});
+  call("Invoke",
+       {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{\"fail\": 1}"}});
+  auto& dropped = metrics.counter("nimbus_lambda_async_events_dropped", {{"function", "f"}});
+  EXPECT_TRUE(wait_for([&] { return dropped.value() == 1; }));
+}
+
+TEST_F(LambdaTest, QueuedEventsSurviveRestart) {
+  create("f", python_zip(kEcho));
+  call("PutFunctionConcurrency", {{"FunctionName", "f"}, {"ReservedConcurrentExecutions", 0}});
+  for (int i = 0; i < 3; ++i) {
+    call("Invoke", {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{}"}});
+  }
+  reopen();
+  call("DeleteFunctionConcurrency", {{"FunctionName", "f"}});
+  auto& invocations = metrics.counter("nimbus_lambda_invocations", {{"function", "f"}});
+  EXPECT_TRUE(wait_for([&] { return invocations.value() == 3; }, 20000)) << invocations.value();
+}
+
+}  // namespace
+}  // namespace nimbus::services::lambda::testing

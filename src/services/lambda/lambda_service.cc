@@ -1,0 +1,208 @@
+#include "services/lambda/lambda_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "services/lambda/async_queue.h"
+#include "services/lambda/util.h"
+#include "storage/storage.h"
+
+namespace nimbus::services::lambda {
+
+namespace {
+
+constexpr const char* kFunctionsNs = "lambda.functions";
+
+std::string data_root(const Environment& env) {
+  if (!env.settings.data_dir.empty()) return env.settings.data_dir + "/lambda";
+  return (std::filesystem::temp_directory_path() / "nimbus-lambda").string();
+}
+
+}  // namespace
+
+LambdaOptions LambdaOptions::from(const Settings& settings) {
+  LambdaOptions o;
+  o.account_concurrency = settings.lambda_concurrency;
+  if (!settings.lambda_retry_delays.empty()) {
+    o.retry_delays_ms.clear();
+    std::string text = settings.lambda_retry_delays;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t comma = text.find(',', start);
+      std::string part = text.substr(start, comma == std::string::npos ? comma : comma - start);
+      if (!part.empty()) o.retry_delays_ms.push_back(std::stoll(part));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return o;
+}
+
+LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queues* queues,
+                             LambdaOptions options)
+    : Service("lambda"),
+      env_(env),
+      logs_(logs),
+      queues_(queues),
+      options_(std::move(options)),
+      code_root_(data_root(env) + "/code"),
+      bridge_(logs) {
+  host_ = options_.host;
+  if (host_ == nullptr) {
+    runtime::HostOptions ho;
+    ho.state_dir = data_root(env) + "/runtime";
+    ho.log_sink = &bridge_;
+    auto created = runtime::Host::create(ho);
+    if (!created) {
+      spdlog::error("lambda: no execution environments: {}", created.error().message);
+    } else {
+      own_host_ = std::move(created).value();
+      host_ = own_host_.get();
+      spdlog::info("lambda isolation: {}", host_->describe_isolation());
+    }
+  }
+  if (host_ != nullptr) pool_ = std::make_unique<runtime::Pool>(*host_, options_.pool);
+  add_function_handlers();
+  add_version_handlers();
+  add_settings_handlers();
+  add_invoke_handlers();
+  recover();
+  async_ = std::make_unique<AsyncQueue>(*this);
+}
+
+LambdaService::~LambdaService() {
+  alive_->store(false);
+  async_.reset();
+  if (pool_) pool_->shutdown();
+  pool_.reset();
+  own_host_.reset();
+}
+
+void LambdaService::begin_shutdown() {
+  if (async_) async_->stop();
+}
+
+std::string LambdaService::arn(const std::string& name) const {
+  return function_arn(env_.settings.region, env_.settings.account_id, name);
+}
+
+std::string LambdaService::endpoint_url() const {
+  std::lock_guard l(mu_);
+  return endpoint_url_;
+}
+
+void LambdaService::recover() {
+  if (env_.storage == nullptr) return;
+  auto records = env_.storage->records(kFunctionsNs);
+  std::string after;
+  std::lock_guard l(mu_);
+  while (true) {
+    auto page = records.scan("", 256, after);
+    if (!page) {
+      spdlog::error("lambda: reading functions: {}", page.error().message);
+      return;
+    }
+    for (auto& e : *page) {
+      boost::system::error_code ec;
+      auto v = json::parse(e.value, ec);
+      if (ec || !v.is_object()) continue;
+      auto f = std::make_shared<Function>(from_document(v.as_object()));
+      rebuild_spec(*f, f->latest);
+      for (auto& [n, ver] : f->versions) rebuild_spec(*f, ver);
+      functions_[f->name] = f;
+      stats_locked(f->name);
+    }
+    if (page->size() < 256) break;
+    after = page->back().key;
+  }
+  if (!functions_.empty()) spdlog::info("lambda: recovered {} functions", functions_.size());
+}
+
+std::shared_ptr<Function> LambdaService::find_locked(const std::string& name) const {
+  auto it = functions_.find(name);
+  return it == functions_.end() ? nullptr : it->second;
+}
+
+void LambdaService::rebuild_spec(const Function& f, Version& v) const {
+  auto spec = std::make_shared<runtime::FunctionSpec>();
+  const auto& c = v.config;
+  spec->name = f.name;
+  spec->version = str(c, "Version").empty() ? "$LATEST" : str(c, "Version");
+  spec->revision = str(c, "RevisionId");
+  spec->arn = arn(f.name);
+  spec->runtime = str(c, "Runtime");
+  spec->handler = str(c, "Handler");
+  spec->code_dir = v.code_dir;
+  spec->memory_mb = static_cast<uint32_t>(integer(c, "MemorySize").value_or(128));
+  spec->timeout = std::chrono::seconds(integer(c, "Timeout").value_or(3));
+  if (const auto* e = c.if_contains("EphemeralStorage"); e && e->is_object()) {
+    spec->ephemeral_mb = static_cast<uint32_t>(integer(e->as_object(), "Size").value_or(512));
+  }
+  if (const auto* e = c.if_contains("Environment"); e && e->is_object()) {
+    if (const auto* vars = e->as_object().if_contains("Variables"); vars && vars->is_object()) {
+      for (const auto& [k, val] : vars->as_object()) {
+        if (val.is_string()) spec->environment[std::string(k)] = val.as_string();
+      }
+    }
+  }
+  spec->region = env_.settings.region;
+  spec->account = env_.settings.account_id;
+  spec->access_key_id = "test";  // execution-role credentials come with IAM
+  spec->secret_access_key = "test";
+  spec->endpoint_url = endpoint_url_;
+  v.spec = std::move(spec);
+}
+
+std::shared_ptr<FunctionStats> LambdaService::stats_locked(const std::string& name) {
+  auto& s = stats_[name];
+  if (s) return s;
+  s = std::make_shared<FunctionStats>();
+  Labels l = {{"function", name}};
+  auto& m = env_.metrics;
+  s->invocations = &m.counter("nimbus_lambda_invocations", l, "function invocations");
+  s->errors = &m.counter("nimbus_lambda_errors", l, "invocations that ended in a function error");
+  s->throttles = &m.counter("nimbus_lambda_throttles", l, "invocations refused by concurrency");
+  s->dead_letter_errors =
+      &m.counter("nimbus_lambda_dead_letter_errors", l, "failed deliveries to a DLQ/destination");
+  s->async_dropped =
+      &m.counter("nimbus_lambda_async_events_dropped", l, "async events dropped after failing");
+  s->duration = &m.histogram("nimbus_lambda_duration_seconds", l, "function run time");
+  s->concurrent = &m.gauge("nimbus_lambda_concurrent_executions", l, "invocations in flight");
+  return s;
+}
+
+void LambdaService::persist_locked(const Function& f, Respond respond, json::object out) {
+  if (env_.storage == nullptr) {
+    respond(std::move(out));
+    return;
+  }
+  storage::WriteBatch batch;
+  batch.put(kFunctionsNs, f.name, json::serialize(to_document(f)));
+  env_.storage->commit(std::move(batch),
+                       [respond = std::move(respond), out = std::move(out)](Status st) mutable {
+                         if (!st) return respond(st.take_error());
+                         respond(std::move(out));
+                       });
+}
+
+void LambdaService::erase_locked(const std::string& name, Respond respond) {
+  if (env_.storage == nullptr) {
+    respond(json::object{});
+    return;
+  }
+  storage::WriteBatch batch;
+  batch.del(kFunctionsNs, name);
+  env_.storage->commit(std::move(batch), [respond = std::move(respond)](Status st) {
+    if (!st) return respond(st.take_error());
+    respond(json::object{});
+  });
+}
+
+int64_t LambdaService::reserved_sum_locked() const {
+  int64_t sum = 0;
+  for (const auto& [n, f] : functions_) sum += f->reserved.value_or(0);
+  return sum;
+}
+
+}  // namespace nimbus::services::lambda

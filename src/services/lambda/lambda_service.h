@@ -1,0 +1,131 @@
+// AWS Lambda (model lambda/2015-03-31, restJson1): the control API, Invoke
+// (sync, async, dry run), concurrency limits, the durable async queue with
+// retries and destinations, per-function metrics. Functions run in the
+// execution environments of src/runtime (Host + Pool), which this service
+// owns. See README.md for what is implemented and how it differs from AWS.
+//
+// Threads: handlers run on the edge's event loops and never block: code is
+// unpacked on env.workers, state changes commit asynchronously and answer from
+// the commit callback, invocations answer from the runtime loop. The function
+// table is guarded by mu_; concurrency counters are atomics.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/host.h"
+#include "runtime/pool.h"
+#include "services/lambda/function.h"
+#include "services/lambda/log_bridge.h"
+#include "services/service.h"
+
+namespace nimbus::services::sqs {
+class Queues;
+}
+
+namespace nimbus::services::lambda {
+
+class AsyncQueue;
+
+// Per-function counters and metric handles (shared by every version).
+struct FunctionStats {
+  std::atomic<int64_t> in_flight{0};
+  Counter* invocations = nullptr;
+  Counter* errors = nullptr;
+  Counter* throttles = nullptr;
+  Counter* dead_letter_errors = nullptr;
+  Counter* async_dropped = nullptr;
+  Histogram* duration = nullptr;
+  Gauge* concurrent = nullptr;
+};
+
+// One invocation target after the qualifier (and alias weights) resolved.
+struct Target {
+  std::shared_ptr<const runtime::FunctionSpec> spec;
+  std::string executed_version;  // "$LATEST" or "N"
+  std::string invoked_arn;       // as the caller qualified it
+  std::string qualifier;         // as given ("" = $LATEST)
+  std::shared_ptr<FunctionStats> stats;
+  std::optional<int64_t> reserved;
+  int64_t unreserved_cap = 0;  // account limit minus every function's reservation
+  json::object event_config;   // the qualifier's FunctionEventInvokeConfig, or {}
+  json::object dead_letter;    // DeadLetterConfig of the executed version
+};
+
+struct LambdaOptions {
+  int64_t account_concurrency = 1000;
+  std::vector<int64_t> retry_delays_ms = {60'000, 120'000};  // after the 1st and 2nd failure
+  runtime::Host* host = nullptr;  // tests share one Host; null = create our own
+  runtime::PoolOptions pool;
+
+  static LambdaOptions from(const Settings& settings);
+};
+
+class LambdaService final : public Service {
+ public:
+  // `logs` and `queues` may be null (lines dropped; SQS destinations refused).
+  LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queues* queues,
+                LambdaOptions options = {});
+  ~LambdaService() override;
+
+  void begin_shutdown() override;
+
+  // Resolves NAME + qualifier; ResourceNotFoundException when missing.
+  Result<Target> resolve(const std::string& name, const std::string& qualifier);
+  // Runs one invocation within the concurrency limits: TooManyRequestsException
+  // (with the reason in the message) when throttled. `done` runs on the runtime loop.
+  void run(Target target, runtime::InvokeRequest request,
+           std::function<void(Result<runtime::InvokeResult>)> done);
+  sqs::Queues* queues() const { return queues_; }
+  Environment& env() { return env_; }
+  const LambdaOptions& options() const { return options_; }
+  std::string endpoint_url() const;
+  int64_t unreserved_in_flight() const { return unreserved_in_flight_.load(); }
+
+ private:
+  friend class Handlers;
+  // Handlers by area (functions.cc, versions.cc, settings.cc, invoke.cc).
+  void add_function_handlers();
+  void add_version_handlers();
+  void add_settings_handlers();
+  void add_invoke_handlers();
+  void recover();
+
+  // mu_ held for all of these.
+  Result<Target> resolve_locked(Function& f, const std::string& qualifier);
+  std::shared_ptr<Function> find_locked(const std::string& name) const;
+  void rebuild_spec(const Function& f, Version& v) const;
+  std::shared_ptr<FunctionStats> stats_locked(const std::string& name);
+  // Commits the function's document (or its deletion) and answers `respond`
+  // with `out` once durable. Called with mu_ held (keeps commit order).
+  void persist_locked(const Function& f, Respond respond, json::object out);
+  void erase_locked(const std::string& name, Respond respond);
+  int64_t reserved_sum_locked() const;
+  std::string arn(const std::string& name) const;
+
+  Environment& env_;
+  logs::LogWriter* logs_;
+  sqs::Queues* queues_;
+  LambdaOptions options_;
+  std::string code_root_;
+  LogBridge bridge_;
+  std::unique_ptr<runtime::Host> own_host_;
+  runtime::Host* host_ = nullptr;
+  std::unique_ptr<runtime::Pool> pool_;
+  std::unique_ptr<AsyncQueue> async_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Function>> functions_;   // guarded by mu_
+  std::map<std::string, std::shared_ptr<FunctionStats>> stats_;  // guarded by mu_
+  std::map<std::string, size_t> provisioned_ready_;              // guarded by mu_
+  std::string endpoint_url_;                                     // guarded by mu_
+  std::atomic<int64_t> unreserved_in_flight_{0};
+  std::atomic<int64_t> account_in_flight_{0};
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+};
+
+}  // namespace nimbus::services::lambda

@@ -1,0 +1,88 @@
+#include "services/lambda/util.h"
+
+#include <charconv>
+#include <ctime>
+#include <vector>
+
+#include "common/request_id.h"
+
+namespace nimbus::services::lambda {
+
+std::string str(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+bool has(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && !v->is_null();
+}
+
+std::optional<int64_t> integer(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  if (v->is_string()) {
+    int64_t n = 0;
+    auto s = v->as_string();
+    auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return n;
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> boolean(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (v->is_bool()) return v->as_bool();
+  if (v->is_string()) return v->as_string() == "true";
+  return std::nullopt;
+}
+
+FunctionRef parse_function_name(std::string_view text) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    size_t colon = text.find(':', start);
+    parts.push_back(text.substr(start, colon == std::string_view::npos ? colon : colon - start));
+    if (colon == std::string_view::npos) break;
+    start = colon + 1;
+  }
+  FunctionRef ref;
+  if (parts.size() >= 7 && parts[0] == "arn") {  // arn:aws:lambda:R:A:function:N[:Q]
+    ref.name = parts[6];
+    if (parts.size() >= 8) ref.qualifier = parts[7];
+  } else if (parts.size() >= 3 && parts[1] == "function") {  // A:function:N[:Q]
+    ref.name = parts[2];
+    if (parts.size() >= 4) ref.qualifier = parts[3];
+  } else {
+    ref.name = parts[0];
+    if (parts.size() >= 2) ref.qualifier = parts[1];
+  }
+  return ref;
+}
+
+std::string function_arn(std::string_view region, std::string_view account, std::string_view name) {
+  std::string arn = "arn:aws:lambda:";
+  arn.append(region).append(":").append(account).append(":function:").append(name);
+  return arn;
+}
+
+std::string lambda_time(int64_t epoch_ms) {
+  time_t secs = static_cast<time_t>(epoch_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(epoch_ms % 1000));
+  return buf;
+}
+
+std::string new_revision_id() {
+  return new_request_id();
+}
+
+}  // namespace nimbus::services::lambda

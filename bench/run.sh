@@ -9,3 +9,4 @@ python3 bench/startup_bench.py
 python3 bench/sts_bench.py
 python3 bench/sqs_bench.py
 python3 bench/sqs_bench.py --raw
+python3 bench/lambda_bench.py

@@ -117,6 +117,26 @@ void LambdaService::recover() {
     after = page->back().key;
   }
   if (!functions_.empty()) spdlog::info("lambda: recovered {} functions", functions_.size());
+  for (auto& [name, f] : functions_) {
+    for (const auto& [q, c] : f->provisioned) {
+      prewarm_locked(*f, q, integer(c, "RequestedProvisionedConcurrentExecutions").value_or(0));
+    }
+  }
+}
+
+void LambdaService::prewarm_locked(Function& f, const std::string& qualifier, int64_t n) {
+  std::string key = f.name + ":" + qualifier;
+  provisioned_ready_[key] = 0;
+  auto target = resolve_locked(f, qualifier);
+  if (!pool_ || !target || n <= 0) return;
+  std::weak_ptr<std::atomic<bool>> alive = alive_;
+  // The pool calls back on the runtime loop, never inline, so mu_ is free then.
+  pool_->prewarm(target->spec, static_cast<size_t>(n), [this, alive, key](size_t ready) {
+    auto a = alive.lock();
+    if (!a || !*a) return;
+    std::lock_guard l(mu_);
+    provisioned_ready_[key] = ready;
+  });
 }
 
 std::shared_ptr<Function> LambdaService::find_locked(const std::string& name) const {

@@ -100,6 +100,8 @@ class LambdaService final : public Service {
   std::shared_ptr<Function> find_locked(const std::string& name) const;
   void rebuild_spec(const Function& f, Version& v) const;
   std::shared_ptr<FunctionStats> stats_locked(const std::string& name);
+  // Starts `n` environments for a qualifier's provisioned concurrency.
+  void prewarm_locked(Function& f, const std::string& qualifier, int64_t n);
   // Commits the function's document (or its deletion) and answers `respond`
   // with `out` once durable. Called with mu_ held (keeps commit order).
   void persist_locked(const Function& f, Respond respond, json::object out);

@@ -92,18 +92,7 @@ void LambdaService::add_settings_handlers() {
        c["RequestedProvisionedConcurrentExecutions"] = n;
        c["LastModified"] = lambda_time(env_.clock.now_millis());
        f->provisioned[q] = c;
-       std::string key = name + ":" + q;
-       provisioned_ready_[key] = 0;
-       auto target = resolve_locked(*f, q);
-       if (pool_ && target) {
-         std::weak_ptr<std::atomic<bool>> alive = alive_;
-         pool_->prewarm(target->spec, static_cast<size_t>(n), [this, alive, key](size_t ready) {
-           auto a = alive.lock();
-           if (!a || !*a) return;
-           std::lock_guard l(mu_);
-           provisioned_ready_[key] = ready;
-         });
-       }
+       prewarm_locked(*f, q, n);
        json::object out = c;
        out["AvailableProvisionedConcurrentExecutions"] = 0;
        out["AllocatedProvisionedConcurrentExecutions"] = 0;

@@ -1,0 +1,674 @@
+// SQS load generator: N threads, each on one keep-alive HTTP/1.1 connection,
+// speaking awsJson 1.0 with every request SigV4-signed (test/test,
+// us-east-1, sqs). A C++ client so that the client side costs little CPU
+// next to the server on a 2-core machine (boto3 clients saturate it first).
+//
+// Modes:
+//   e2e   SendMessageBatch(batch) -> ReceiveMessage(max batch) ->
+//         DeleteMessageBatch(receipt handles), in a loop per thread.
+//         messages_per_s counts deleted messages per second.
+//   send  SendMessage of one message per request, one signed request per
+//         thread replayed over its connection (raw ingest).
+//
+// At the end it prints one JSON line: counts, rates, p50/p99 per operation,
+// and a correctness check: the queue's ApproximateNumberOfMessages +
+// ApproximateNumberOfMessagesNotVisible (+ Delayed) must settle to
+// sent - deleted.
+//
+// The HTTP client is minimal: responses must carry Content-Length (nimbus's
+// edge and moto_server's werkzeug both do) or be chunked; a response with
+// `Connection: close` closes the socket and the next request reconnects.
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/json.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "auth/sigv4.h"
+#include "common/clock.h"
+#include "http/message.h"
+
+namespace {
+
+namespace json = boost::json;
+using Steady = std::chrono::steady_clock;
+
+struct Options {
+  std::string host = "127.0.0.1";
+  std::string port = "4566";
+  std::string queue_url;
+  std::string queue_name;
+  std::string mode = "e2e";
+  int threads = 4;
+  double seconds = 10;
+  double warmup = 1;
+  int batch = 10;
+  int wait_seconds = 0;
+  size_t body_size = 256;
+  double settle_seconds = 10;
+  bool delete_queue = false;
+};
+
+[[noreturn]] void usage(const char* error) {
+  if (error) std::fprintf(stderr, "sqs_loadgen: %s\n", error);
+  std::fprintf(stderr,
+               "usage: sqs_loadgen --endpoint http://HOST:PORT [--queue-url URL | --queue-name "
+               "NAME]\n"
+               "       [--mode e2e|send] [--threads N] [--seconds S] [--warmup S] [--batch 1-10]\n"
+               "       [--wait-seconds 0-20] [--body-size BYTES] [--settle-seconds S] "
+               "[--delete-queue]\n");
+  std::exit(2);
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  o.queue_name = "loadgen-" + std::to_string(::getpid());
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(("missing value for " + std::string(a)).c_str());
+      return argv[++i];
+    };
+    if (a == "--endpoint") {
+      std::string e = value();
+      if (e.rfind("http://", 0) != 0) usage("--endpoint must start with http://");
+      e = e.substr(7);
+      if (auto slash = e.find('/'); slash != std::string::npos) e.resize(slash);
+      auto colon = e.rfind(':');
+      if (colon == std::string::npos) {
+        o.host = e;
+        o.port = "80";
+      } else {
+        o.host = e.substr(0, colon);
+        o.port = e.substr(colon + 1);
+      }
+    } else if (a == "--queue-url") {
+      o.queue_url = value();
+    } else if (a == "--queue-name") {
+      o.queue_name = value();
+    } else if (a == "--mode") {
+      o.mode = value();
+      if (o.mode != "e2e" && o.mode != "send") usage("--mode is e2e or send");
+    } else if (a == "--threads") {
+      o.threads = std::atoi(value().c_str());
+    } else if (a == "--seconds") {
+      o.seconds = std::atof(value().c_str());
+    } else if (a == "--warmup") {
+      o.warmup = std::atof(value().c_str());
+    } else if (a == "--batch") {
+      o.batch = std::atoi(value().c_str());
+    } else if (a == "--wait-seconds") {
+      o.wait_seconds = std::atoi(value().c_str());
+    } else if (a == "--body-size") {
+      o.body_size = static_cast<size_t>(std::atol(value().c_str()));
+    } else if (a == "--settle-seconds") {
+      o.settle_seconds = std::atof(value().c_str());
+    } else if (a == "--delete-queue") {
+      o.delete_queue = true;
+    } else if (a == "--help" || a == "-h") {
+      usage(nullptr);
+    } else {
+      usage(("unknown argument " + std::string(a)).c_str());
+    }
+  }
+  if (o.threads < 1) usage("--threads must be >= 1");
+  if (o.batch < 1 || o.batch > 10) usage("--batch must be 1-10");
+  if (o.wait_seconds < 0 || o.wait_seconds > 20) usage("--wait-seconds must be 0-20");
+  if (o.seconds <= 0) usage("--seconds must be > 0");
+  if (o.body_size < 1) usage("--body-size must be >= 1");
+  return o;
+}
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+// One keep-alive connection. Not thread-safe: one per thread.
+class Connection {
+ public:
+  Connection(std::string host, std::string port) : host_(std::move(host)), port_(std::move(port)) {}
+  ~Connection() { close(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Sends `wire` (a whole request) and reads one response. A request on a
+  // connection the peer closed while idle is retried once on a new one.
+  HttpResponse round_trip(std::string_view wire) {
+    bool fresh = fd_ < 0;
+    if (fresh) connect();
+    try {
+      return exchange(wire);
+    } catch (const std::runtime_error&) {
+      close();
+      if (fresh) throw;
+    }
+    connect();
+    return exchange(wire);
+  }
+
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    buf_.clear();
+    pos_ = 0;
+  }
+
+ private:
+  void connect() {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (int rc = ::getaddrinfo(host_.c_str(), port_.c_str(), &hints, &res); rc != 0)
+      throw std::runtime_error(std::string("getaddrinfo: ") + ::gai_strerror(rc));
+    int fd = -1;
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+      fd = ::socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+      if (fd < 0) continue;
+      if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+      ::close(fd);
+      fd = -1;
+    }
+    ::freeaddrinfo(res);
+    if (fd < 0) throw std::runtime_error("connect failed: " + std::string(std::strerror(errno)));
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fd_ = fd;
+    ++connects_;
+  }
+
+  HttpResponse exchange(std::string_view wire) {
+    for (size_t off = 0; off < wire.size();) {
+      ssize_t n = ::send(fd_, wire.data() + off, wire.size() - off, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw std::runtime_error("send: " + std::string(std::strerror(errno)));
+      off += static_cast<size_t>(n);
+    }
+    buf_.erase(0, pos_);
+    pos_ = 0;
+    HttpResponse r;
+    std::string head = read_head();
+    // Status line: HTTP/1.1 200 OK
+    auto sp = head.find(' ');
+    if (sp == std::string::npos || head.compare(0, 5, "HTTP/") != 0)
+      throw std::logic_error("bad status line: " + head.substr(0, 80));
+    r.status = std::atoi(head.c_str() + sp + 1);
+    bool http10 = head.compare(0, 8, "HTTP/1.0") == 0;
+    std::optional<size_t> length;
+    bool chunked = false;
+    bool close_after = http10;
+    size_t line = head.find("\r\n");
+    while (line != std::string::npos && line + 2 < head.size()) {
+      size_t start = line + 2;
+      size_t end = head.find("\r\n", start);
+      if (end == std::string::npos) end = head.size();
+      std::string_view h(head.data() + start, end - start);
+      auto colon = h.find(':');
+      if (colon != std::string_view::npos) {
+        std::string_view name = h.substr(0, colon);
+        std::string_view v = h.substr(colon + 1);
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+        if (nimbus::http::iequals(name, "content-length")) {
+          length = std::strtoull(std::string(v).c_str(), nullptr, 10);
+        } else if (nimbus::http::iequals(name, "transfer-encoding")) {
+          chunked = nimbus::http::to_lower(v).find("chunked") != std::string::npos;
+        } else if (nimbus::http::iequals(name, "connection")) {
+          std::string lv = nimbus::http::to_lower(v);
+          if (lv.find("close") != std::string::npos) close_after = true;
+          if (lv.find("keep-alive") != std::string::npos) close_after = false;
+        }
+      }
+      line = end;
+    }
+    if (chunked) {
+      for (;;) {
+        std::string size_line = read_line();
+        size_t n = std::strtoull(size_line.c_str(), nullptr, 16);
+        if (n == 0) {
+          while (!read_line().empty()) {
+          }
+          break;
+        }
+        r.body += read_exact(n);
+        read_line();
+      }
+    } else if (length) {
+      r.body = read_exact(*length);
+    } else {
+      // No length: the body runs to the close (HTTP/1.0 servers).
+      r.body = read_to_close();
+      close_after = true;
+    }
+    if (close_after) close();
+    return r;
+  }
+
+  // Appends what the socket has; false at end of stream. Never moves data
+  // (offsets into buf_ stay valid); exchange() compacts between responses.
+  bool fill() {
+    char tmp[16384];
+    for (;;) {
+      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw std::runtime_error("recv: " + std::string(std::strerror(errno)));
+      if (n == 0) return false;
+      buf_.append(tmp, static_cast<size_t>(n));
+      return true;
+    }
+  }
+
+  std::string read_head() {
+    size_t scan = pos_;
+    for (;;) {
+      size_t end = buf_.find("\r\n\r\n", scan);
+      if (end != std::string::npos) {
+        std::string head = buf_.substr(pos_, end - pos_);
+        pos_ = end + 4;
+        return head;
+      }
+      scan = std::max(pos_, buf_.size() >= 3 ? buf_.size() - 3 : 0);
+      if (!fill()) throw std::runtime_error("connection closed before a response");
+    }
+  }
+
+  std::string read_line() {
+    for (;;) {
+      size_t end = buf_.find("\r\n", pos_);
+      if (end != std::string::npos) {
+        std::string l = buf_.substr(pos_, end - pos_);
+        pos_ = end + 2;
+        return l;
+      }
+      if (!fill()) throw std::runtime_error("connection closed in a chunked body");
+    }
+  }
+
+  std::string read_exact(size_t n) {
+    while (buf_.size() - pos_ < n)
+      if (!fill()) throw std::runtime_error("connection closed in a body");
+    std::string out = buf_.substr(pos_, n);
+    pos_ += n;
+    return out;
+  }
+
+  std::string read_to_close() {
+    while (fill()) {
+    }
+    std::string out = buf_.substr(pos_);
+    pos_ = buf_.size();
+    return out;
+  }
+
+  std::string host_, port_;
+  int fd_ = -1;
+  std::string buf_;
+  size_t pos_ = 0;
+  uint64_t connects_ = 0;
+};
+
+// Builds the wire form of a signed awsJson 1.0 POST.
+class Signer {
+ public:
+  explicit Signer(const Options& o)
+      : host_header_(o.host + ":" + o.port), creds_{"test", "test", "000000000000", ""} {}
+
+  std::string request(std::string_view target, std::string body) const {
+    nimbus::http::Request req;
+    req.method = "POST";
+    req.target = "/";
+    req.headers = {{"host", host_header_},
+                   {"content-type", "application/x-amz-json-1.0"},
+                   {"x-amz-target", "AmazonSQS." + std::string(target)}};
+    req.body = std::move(body);
+    nimbus::auth::sign(req, creds_, "us-east-1", "sqs", std::chrono::system_clock::now());
+    std::string wire;
+    wire.reserve(req.body.size() + 512);
+    wire += "POST / HTTP/1.1\r\n";
+    for (const auto& [name, value] : req.headers) {
+      wire += name;
+      wire += ": ";
+      wire += value;
+      wire += "\r\n";
+    }
+    wire += "content-length: " + std::to_string(req.body.size()) + "\r\n\r\n";
+    wire += req.body;
+    return wire;
+  }
+
+ private:
+  std::string host_header_;
+  nimbus::auth::Credentials creds_;
+};
+
+// An error worth reporting; the first few bodies go to stderr.
+struct ErrorLog {
+  std::mutex mu;
+  int printed = 0;
+  void report(std::string_view op, const std::string& what) {
+    std::lock_guard lock(mu);
+    if (printed++ < 5)
+      std::fprintf(stderr, "sqs_loadgen: %.*s: %s\n", static_cast<int>(op.size()), op.data(),
+                   what.substr(0, 400).c_str());
+  }
+};
+
+enum Op { kSend, kReceive, kDelete, kSendOne, kOpCount };
+constexpr const char* kOpNames[kOpCount] = {"SendMessageBatch", "ReceiveMessage",
+                                            "DeleteMessageBatch", "SendMessage"};
+
+struct ThreadStats {
+  // Totals over the whole run, warm-up included (for the correctness check).
+  uint64_t sent = 0, received = 0, deleted = 0, errors = 0;
+  // Counted inside the measured window only.
+  uint64_t window_sent = 0, window_received = 0, window_deleted = 0, window_requests = 0;
+  std::vector<uint32_t> latency_us[kOpCount];
+};
+
+struct Shared {
+  std::atomic<bool> measuring{false};
+  std::atomic<bool> stop{false};
+};
+
+json::value parse_ok(const HttpResponse& r, std::string_view op, ErrorLog& log) {
+  if (r.status != 200) {
+    log.report(op, "HTTP " + std::to_string(r.status) + ": " + r.body);
+    return nullptr;
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  if (ec || !v.is_object()) {
+    log.report(op, "unparsable body: " + r.body);
+    return nullptr;
+  }
+  return v;
+}
+
+size_t array_size(const json::value& v, std::string_view key) {
+  const json::value* a = v.as_object().if_contains(key);
+  return a && a->is_array() ? a->as_array().size() : 0;
+}
+
+// One timed call: the latency is recorded when inside the measured window.
+HttpResponse timed(Connection& c, const std::string& wire, Op op, ThreadStats& st, const Shared& sh,
+                   bool& in_window) {
+  in_window = sh.measuring.load(std::memory_order_relaxed);
+  auto t0 = Steady::now();
+  HttpResponse r = c.round_trip(wire);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(Steady::now() - t0).count();
+  if (in_window) {
+    st.latency_us[op].push_back(static_cast<uint32_t>(us));
+    ++st.window_requests;
+  }
+  return r;
+}
+
+void e2e_thread(const Options& o, const std::string& queue_url, int index, ThreadStats& st,
+                const Shared& sh, ErrorLog& log) {
+  Signer signer(o);
+  Connection conn(o.host, o.port);
+  std::string body(o.body_size, 'x');
+  json::object send_req;
+  send_req["QueueUrl"] = queue_url;
+  json::object recv_req;
+  recv_req["QueueUrl"] = queue_url;
+  recv_req["MaxNumberOfMessages"] = o.batch;
+  recv_req["WaitTimeSeconds"] = o.wait_seconds;
+  const std::string recv_body = json::serialize(recv_req);
+  uint64_t seq = 0;
+  while (!sh.stop.load(std::memory_order_relaxed)) {
+    try {
+      bool win = false;
+      json::array entries;
+      for (int i = 0; i < o.batch; ++i) {
+        // A distinct body per message keeps any content-based shortcut honest.
+        std::string b = body;
+        std::string tag = std::to_string(index) + "-" + std::to_string(seq++);
+        b.replace(0, std::min(tag.size(), b.size()), tag.substr(0, b.size()));
+        entries.push_back(json::object{{"Id", std::to_string(i)}, {"MessageBody", std::move(b)}});
+      }
+      send_req["Entries"] = std::move(entries);
+      json::value sv =
+          parse_ok(timed(conn, signer.request("SendMessageBatch", json::serialize(send_req)), kSend,
+                         st, sh, win),
+                   "SendMessageBatch", log);
+      if (sv.is_null()) {
+        ++st.errors;
+        continue;
+      }
+      size_t ok = array_size(sv, "Successful");
+      if (array_size(sv, "Failed") > 0) ++st.errors;
+      st.sent += ok;
+      if (win) st.window_sent += ok;
+
+      json::value rv =
+          parse_ok(timed(conn, signer.request("ReceiveMessage", recv_body), kReceive, st, sh, win),
+                   "ReceiveMessage", log);
+      if (rv.is_null()) {
+        ++st.errors;
+        continue;
+      }
+      json::array del_entries;
+      if (const json::value* msgs = rv.as_object().if_contains("Messages");
+          msgs && msgs->is_array()) {
+        int id = 0;
+        for (const json::value& m : msgs->as_array()) {
+          const json::value* h = m.as_object().if_contains("ReceiptHandle");
+          if (!h || !h->is_string()) continue;
+          del_entries.push_back(
+              json::object{{"Id", std::to_string(id++)}, {"ReceiptHandle", h->as_string()}});
+        }
+      }
+      st.received += del_entries.size();
+      if (win) st.window_received += del_entries.size();
+      if (del_entries.empty()) continue;
+
+      json::object del_req{{"QueueUrl", queue_url}, {"Entries", std::move(del_entries)}};
+      json::value dv =
+          parse_ok(timed(conn, signer.request("DeleteMessageBatch", json::serialize(del_req)),
+                         kDelete, st, sh, win),
+                   "DeleteMessageBatch", log);
+      if (dv.is_null()) {
+        ++st.errors;
+        continue;
+      }
+      size_t deleted = array_size(dv, "Successful");
+      if (array_size(dv, "Failed") > 0) {
+        ++st.errors;
+        log.report("DeleteMessageBatch", "partial failure: " + json::serialize(dv));
+      }
+      st.deleted += deleted;
+      if (win) st.window_deleted += deleted;
+    } catch (const std::exception& e) {
+      ++st.errors;
+      log.report("connection", e.what());
+      conn.close();
+    }
+  }
+}
+
+void send_thread(const Options& o, const std::string& queue_url, ThreadStats& st, const Shared& sh,
+                 ErrorLog& log) {
+  Signer signer(o);
+  Connection conn(o.host, o.port);
+  json::object req{{"QueueUrl", queue_url}, {"MessageBody", std::string(o.body_size, 'x')}};
+  // One signed request replayed: a SigV4 signature stays valid for 15 minutes.
+  const std::string wire = signer.request("SendMessage", json::serialize(req));
+  while (!sh.stop.load(std::memory_order_relaxed)) {
+    try {
+      bool win = false;
+      HttpResponse r = timed(conn, wire, kSendOne, st, sh, win);
+      if (r.status != 200) {
+        ++st.errors;
+        log.report("SendMessage", "HTTP " + std::to_string(r.status) + ": " + r.body);
+        continue;
+      }
+      ++st.sent;
+      if (win) ++st.window_sent;
+    } catch (const std::exception& e) {
+      ++st.errors;
+      log.report("connection", e.what());
+      conn.close();
+    }
+  }
+}
+
+// A control-plane call on a short-lived connection; throws on failure.
+json::value call(const Options& o, std::string_view target, const json::object& body) {
+  Signer signer(o);
+  Connection conn(o.host, o.port);
+  HttpResponse r = conn.round_trip(signer.request(target, json::serialize(body)));
+  if (r.status != 200)
+    throw std::runtime_error(std::string(target) + ": HTTP " + std::to_string(r.status) + ": " +
+                             r.body);
+  return json::parse(r.body);
+}
+
+uint64_t attr_count(const json::value& attrs, std::string_view name) {
+  const json::value* a = attrs.as_object().if_contains("Attributes");
+  if (!a || !a->is_object()) return 0;
+  const json::value* v = a->as_object().if_contains(name);
+  if (!v) return 0;
+  if (v->is_string()) return std::strtoull(std::string(v->as_string()).c_str(), nullptr, 10);
+  if (v->is_int64()) return static_cast<uint64_t>(v->as_int64());
+  return 0;
+}
+
+double percentile_ms(std::vector<uint32_t>& v, double p) {
+  if (v.empty()) return 0;
+  size_t k = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k] / 1000.0;
+}
+
+double round3(double x) {
+  return static_cast<double>(static_cast<int64_t>(x * 1000 + 0.5)) / 1000;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse_args(argc, argv);
+  try {
+    std::string queue_url = o.queue_url;
+    if (queue_url.empty())
+      queue_url = std::string(
+          call(o, "CreateQueue", {{"QueueName", o.queue_name}}).at("QueueUrl").as_string());
+
+    Shared sh;
+    ErrorLog log;
+    std::vector<ThreadStats> stats(static_cast<size_t>(o.threads));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < o.threads; ++i) {
+      threads.emplace_back([&, i] {
+        ThreadStats& st = stats[static_cast<size_t>(i)];
+        if (o.mode == "send")
+          send_thread(o, queue_url, st, sh, log);
+        else
+          e2e_thread(o, queue_url, i, st, sh, log);
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup));
+    sh.measuring = true;
+    auto t0 = Steady::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+    sh.measuring = false;
+    double elapsed = std::chrono::duration<double>(Steady::now() - t0).count();
+    sh.stop = true;
+    for (auto& t : threads) t.join();
+
+    ThreadStats total;
+    for (auto& st : stats) {
+      total.sent += st.sent;
+      total.received += st.received;
+      total.deleted += st.deleted;
+      total.errors += st.errors;
+      total.window_sent += st.window_sent;
+      total.window_received += st.window_received;
+      total.window_deleted += st.window_deleted;
+      total.window_requests += st.window_requests;
+      for (int op = 0; op < kOpCount; ++op)
+        total.latency_us[op].insert(total.latency_us[op].end(), st.latency_us[op].begin(),
+                                    st.latency_us[op].end());
+    }
+
+    // Correctness: what is left in the queue must settle to sent - deleted.
+    const uint64_t expected = total.sent - total.deleted;
+    uint64_t visible = 0, not_visible = 0, delayed = 0;
+    bool settled = false;
+    auto settle_deadline = Steady::now() + std::chrono::duration<double>(o.settle_seconds);
+    json::object attr_req{{"QueueUrl", queue_url},
+                          {"AttributeNames", json::array{"ApproximateNumberOfMessages",
+                                                         "ApproximateNumberOfMessagesNotVisible",
+                                                         "ApproximateNumberOfMessagesDelayed"}}};
+    for (;;) {
+      json::value a = call(o, "GetQueueAttributes", attr_req);
+      visible = attr_count(a, "ApproximateNumberOfMessages");
+      not_visible = attr_count(a, "ApproximateNumberOfMessagesNotVisible");
+      delayed = attr_count(a, "ApproximateNumberOfMessagesDelayed");
+      settled = visible + not_visible + delayed == expected;
+      if (settled || Steady::now() >= settle_deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (o.delete_queue) call(o, "DeleteQueue", {{"QueueUrl", queue_url}});
+
+    json::object out;
+    out["mode"] = o.mode;
+    out["threads"] = o.threads;
+    out["seconds"] = round3(elapsed);
+    if (o.mode == "e2e") {
+      out["batch"] = o.batch;
+      out["wait_seconds"] = o.wait_seconds;
+      out["messages_per_s"] = round3(static_cast<double>(total.window_deleted) / elapsed);
+      out["sent_per_s"] = round3(static_cast<double>(total.window_sent) / elapsed);
+      out["received_per_s"] = round3(static_cast<double>(total.window_received) / elapsed);
+    } else {
+      out["requests_per_s"] = round3(static_cast<double>(total.window_sent) / elapsed);
+    }
+    out["requests_per_s_all_ops"] = round3(static_cast<double>(total.window_requests) / elapsed);
+    out["sent"] = total.sent;
+    out["received"] = total.received;
+    out["deleted"] = total.deleted;
+    out["errors"] = total.errors;
+    json::object ops;
+    for (int op = 0; op < kOpCount; ++op) {
+      auto& v = total.latency_us[op];
+      if (v.empty()) continue;
+      size_t n = v.size();
+      double p50 = percentile_ms(v, 0.50);
+      double p99 = percentile_ms(v, 0.99);
+      ops[kOpNames[op]] =
+          json::object{{"count", n}, {"p50_ms", round3(p50)}, {"p99_ms", round3(p99)}};
+    }
+    out["ops"] = std::move(ops);
+    out["queue"] = json::object{{"expected", expected},
+                                {"visible", visible},
+                                {"not_visible", not_visible},
+                                {"delayed", delayed},
+                                {"settled", settled}};
+    std::printf("%s\n", json::serialize(out).c_str());
+    return settled ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sqs_loadgen: %s\n", e.what());
+    return 2;
+  }
+}

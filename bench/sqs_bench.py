@@ -1,19 +1,37 @@
-"""SQS send -> receive -> delete in batches of 10 with several clients
-(boto3, the same script against each server; client processes so the GIL
-does not cap the clients): nimbus against moto_server, one run, ratio
+"""SQS throughput: nimbus against moto_server, side by side in one run, ratio
 printed.
 
-Usage: python3 bench/sqs_bench.py [--seconds 10] [--procs 4] [--threads 4]
+Default mode: bench/sqs_loadgen (C++, built next to nimbus) drives both
+servers with the same arguments: signed awsJson 1.0 over keep-alive
+connections, so the client costs little CPU next to the server on the 2-core
+machine.
+  - end to end: SendMessageBatch(10) -> ReceiveMessage(10) ->
+    DeleteMessageBatch, one run per thread count (the curve), best reported;
+  - raw ingest: one signed SendMessage replayed per thread, requests/s and
+    p50/p99.
+Each loadgen run checks that the queue's Approximate* counters settle to
+sent - deleted.
+
+--boto3 keeps the older mode: boto3 clients in several processes (--raw:
+plain awsJson over http.client, nimbus with --auth off).
+
+Usage: python3 bench/sqs_bench.py [--seconds 10] [--threads 4 8 16 32]
+       [--ingest-threads 4 16] [--no-moto]
+       python3 bench/sqs_bench.py --boto3 [--raw] [--procs 4] [--per-proc-threads 4]
 """
 
 import argparse
+import json
+import os
+import resource
+import subprocess
 import multiprocessing
 import datetime
 import sys
 import threading
 import time
 
-from common import Moto, Server, machine
+from common import ROOT, Moto, Server, machine
 
 
 def client(endpoint, pool):
@@ -117,22 +135,166 @@ def run(endpoint, seconds, procs, threads, raw=False):
     return {"mps": sum(r[0] for r in results) / elapsed, "errors": sum(r[1] for r in results)}
 
 
+def loadgen_binary():
+    if os.environ.get("SQS_LOADGEN"):
+        return os.environ["SQS_LOADGEN"]
+    nimbus = os.environ.get("NIMBUS_BIN", os.path.join(ROOT, "build", "nimbus"))
+    return os.path.join(os.path.dirname(nimbus), "bench", "sqs_loadgen")
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loadgen(endpoint, server_pid, mode, threads, seconds, batch, wait, name):
+    """One sqs_loadgen run on a fresh queue; its JSON summary plus the CPU
+    the server and the client used, in cores."""
+    cmd = [loadgen_binary(), "--endpoint", endpoint, "--mode", mode, "--threads", str(threads),
+           "--seconds", str(seconds), "--batch", str(batch), "--wait-seconds", str(wait),
+           "--queue-name", name, "--delete-queue"]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    s0 = cpu_seconds(server_pid)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    s1 = cpu_seconds(server_pid)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.stderr:
+        sys.stderr.write(proc.stderr)
+    if not proc.stdout.strip():
+        raise RuntimeError("sqs_loadgen failed (%d): %s" % (proc.returncode, proc.stderr))
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    wall = r["seconds"] + 1.0  # the loadgen's default 1 s warm-up runs too
+    r["server_cores"] = (s1 - s0) / wall
+    r["client_cores"] = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / wall
+    return r
+
+
+def measure(name, endpoint, pid, args):
+    out = {"e2e": {}, "send": {}}
+    for t in args.threads:
+        out["e2e"][t] = loadgen(endpoint, pid, "e2e", t, args.seconds, args.batch,
+                                args.wait_seconds, "bench-e2e-%d" % t)
+        print("  %s e2e %d threads: %.0f msg/s" % (name, t, out["e2e"][t]["messages_per_s"]),
+              flush=True)
+    for t in args.ingest_threads:
+        out["send"][t] = loadgen(endpoint, pid, "send", t, args.seconds, 1, 0,
+                                 "bench-send-%d" % t)
+        print("  %s send %d threads: %.0f req/s" % (name, t, out["send"][t]["requests_per_s"]),
+              flush=True)
+    return out
+
+
+def fmt_ops(r, op):
+    o = r["ops"].get(op)
+    return "%7.2f %7.2f" % (o["p50_ms"], o["p99_ms"]) if o else "%7s %7s" % ("-", "-")
+
+
+def report(results, args):
+    names = [n for n in ("nimbus", "moto") if n in results]
+    print()
+    print("end to end, send(%d) -> receive(%d) -> delete, messages/s (deleted per second)"
+          % (args.batch, args.batch))
+    print("%-7s %-7s %10s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s %8s"
+          % ("server", "threads", "msg/s", "send50", "send99", "recv50", "recv99", "del50",
+             "del99", "srv cpu", "cli cpu", "settled", "errs", "ratio"))
+    for t in args.threads:
+        for n in names:
+            r = results[n]["e2e"][t]
+            ratio = ""
+            if n == "nimbus" and "moto" in results and results["moto"]["e2e"][t]["messages_per_s"]:
+                ratio = "%.0fx" % (r["messages_per_s"] / results["moto"]["e2e"][t]["messages_per_s"])
+            print("%-7s %-7d %10.0f %s %s %s %7.2f %7.2f %7s %6d %8s"
+                  % (n, t, r["messages_per_s"], fmt_ops(r, "SendMessageBatch"),
+                     fmt_ops(r, "ReceiveMessage"), fmt_ops(r, "DeleteMessageBatch"),
+                     r["server_cores"], r["client_cores"], r["queue"]["settled"], r["errors"],
+                     ratio))
+    best = {}
+    for n in names:
+        t = max(args.threads, key=lambda t: results[n]["e2e"][t]["messages_per_s"])
+        best[n] = (t, results[n]["e2e"][t]["messages_per_s"])
+        print("best %s: %.0f msg/s at %d threads" % (n, best[n][1], t))
+    if "moto" in best and best["moto"][1] > 0:
+        print("ratio nimbus/moto, best against best: %.0fx" % (best["nimbus"][1] / best["moto"][1]))
+    print("target: >= 20,000 msg/s end to end (nimbus best %.0f: %s)"
+          % (best["nimbus"][1], "met" if best["nimbus"][1] >= 20000 else "NOT met"))
+    print()
+    print("raw ingest, one signed SendMessage replayed per connection")
+    print("%-7s %-7s %10s %7s %7s %7s %7s %7s %6s %8s"
+          % ("server", "threads", "req/s", "p50 ms", "p99 ms", "srv cpu", "cli cpu", "settled",
+             "errs", "ratio"))
+    for t in args.ingest_threads:
+        for n in names:
+            r = results[n]["send"][t]
+            ratio = ""
+            if n == "nimbus" and "moto" in results and results["moto"]["send"][t]["requests_per_s"]:
+                ratio = "%.0fx" % (r["requests_per_s"] / results["moto"]["send"][t]["requests_per_s"])
+            print("%-7s %-7d %10.0f %s %7.2f %7.2f %7s %6d %8s"
+                  % (n, t, r["requests_per_s"], fmt_ops(r, "SendMessage"), r["server_cores"],
+                     r["client_cores"], r["queue"]["settled"], r["errors"], ratio))
+
+
+def main_loadgen(args):
+    if not os.path.exists(loadgen_binary()):
+        print("no sqs_loadgen at %s: build it (ninja sqs_loadgen) or set SQS_LOADGEN"
+              % loadgen_binary())
+        return 1
+    print("sqs via sqs_loadgen (C++, signed awsJson 1.0, keep-alive), durability sync, "
+          "%ds per run after 1 s warm-up, %s, %s, load average %s"
+          % (args.seconds, machine(), datetime.date.today(),
+             " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
+    results = {}
+    nimbus = Server("--durability", "sync").start()
+    try:
+        results["nimbus"] = measure("nimbus", nimbus.endpoint, nimbus.proc.pid, args)
+    finally:
+        nimbus.cleanup()
+    if not args.no_moto:
+        moto = Moto().start()
+        if moto is None:
+            print("moto_server is not installed: nimbus only")
+        else:
+            try:
+                results["moto"] = measure("moto", moto.endpoint, moto.proc.pid, args)
+            finally:
+                moto.stop()
+    report(results, args)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--threads", type=int, nargs="+", default=[4, 8, 16, 32],
+                    help="loadgen: end-to-end runs, one per thread count")
+    ap.add_argument("--ingest-threads", type=int, nargs="+", default=[4, 16],
+                    help="loadgen: raw SendMessage runs, one per thread count")
+    ap.add_argument("--batch", type=int, default=10)
+    ap.add_argument("--wait-seconds", type=int, default=0)
+    ap.add_argument("--no-moto", action="store_true")
+    ap.add_argument("--json", help="loadgen: also write every result to this file")
+    ap.add_argument("--boto3", action="store_true",
+                    help="the older mode: boto3 (or --raw http.client) client processes")
     ap.add_argument("--procs", type=int, default=4)
-    ap.add_argument("--threads", type=int, default=0, help="per process; default 4 (boto3) or 16 (raw)")
+    ap.add_argument("--per-proc-threads", type=int, default=0,
+                    help="--boto3: threads per process; default 4 (boto3) or 16 (raw)")
     ap.add_argument("--raw", action="store_true",
-                    help="plain awsJson over http.client instead of boto3 (nimbus --auth off)")
+                    help="--boto3: plain awsJson over http.client instead of boto3 "
+                         "(nimbus --auth off)")
     args = ap.parse_args()
-    if args.threads == 0:
-        args.threads = 16 if args.raw else 4
+    if not args.boto3:
+        return main_loadgen(args)
+    threads = args.per_proc_threads or (16 if args.raw else 4)
     print("sqs send->receive->delete, batches of 10, %s, %d processes x %d threads, %ds, %s, %s"
-          % ("raw awsJson" if args.raw else "boto3", args.procs, args.threads, args.seconds,
+          % ("raw awsJson" if args.raw else "boto3", args.procs, threads, args.seconds,
              machine(), datetime.date.today()))
     nimbus = Server(*(["--auth", "off"] if args.raw else [])).start()
     try:
-        n = run(nimbus.endpoint, args.seconds, args.procs, args.threads, args.raw)
+        n = run(nimbus.endpoint, args.seconds, args.procs, threads, args.raw)
     finally:
         nimbus.cleanup()
     moto = Moto().start()
@@ -141,7 +303,7 @@ def main():
         print("moto_server is not installed: nimbus only")
     else:
         try:
-            m = run(moto.endpoint, args.seconds, args.procs, args.threads, args.raw)
+            m = run(moto.endpoint, args.seconds, args.procs, threads, args.raw)
         finally:
             moto.stop()
     print("%-8s %12s %8s" % ("server", "messages/s", "errors"))

@@ -197,7 +197,19 @@ void AsyncQueue::finish(std::shared_ptr<Event> ev, const Target* target,
   } else if (!success) {
     std::string dlq = str(target->dead_letter, "TargetArn");
     if (!dlq.empty()) {
-      deliver(dlq, ev->payload, target->stats);
+      // Lambda's dead-letter message: the event, with what went wrong as attributes.
+      std::string message = "Function failed";
+      if (result != nullptr) {
+        boost::system::error_code ec;
+        auto doc = json::parse(result->payload, ec);
+        if (!ec && doc.is_object()) message = str(doc.as_object(), "errorMessage");
+      } else {
+        message = "Event age exceeded";
+      }
+      deliver(dlq, ev->payload, target->stats,
+              {{"RequestID", "String", ev->request_id},
+               {"ErrorCode", "Number", "200"},
+               {"ErrorMessage", "String", message.empty() ? "Function failed" : message}});
     } else {
       target->stats->async_dropped->add();
     }
@@ -206,7 +218,8 @@ void AsyncQueue::finish(std::shared_ptr<Event> ev, const Target* target,
 }
 
 void AsyncQueue::deliver(const std::string& arn, std::string body,
-                         std::shared_ptr<FunctionStats> stats) {
+                         std::shared_ptr<FunctionStats> stats,
+                         std::vector<sqs::MessageAttribute> attributes) {
   if (arn.starts_with("arn:aws:sqs:")) {
     auto* queues = s_.queues();
     auto q = queues ? queues->find_by_arn(arn) : nullptr;
@@ -216,6 +229,7 @@ void AsyncQueue::deliver(const std::string& arn, std::string body,
     }
     sqs::SendRequest req;
     req.body = std::move(body);
+    req.attributes = std::move(attributes);
     queues->send(q, {std::move(req)}, [stats](std::vector<Result<sqs::SendResult>> r) {
       if (r.empty() || !r[0]) stats->dead_letter_errors->add();
     });

@@ -19,10 +19,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "runtime/types.h"
 #include "services/lambda/lambda_service.h"
+#include "services/sqs/types.h"
 
 namespace nimbus::services::lambda {
 
@@ -47,7 +49,8 @@ class AsyncQueue {
   void on_result(std::shared_ptr<Event> ev, Target target, Result<runtime::InvokeResult> r);
   void finish(std::shared_ptr<Event> ev, const Target* target, const std::string& condition,
               const runtime::InvokeResult* result);
-  void deliver(const std::string& arn, std::string body, std::shared_ptr<FunctionStats> stats);
+  void deliver(const std::string& arn, std::string body, std::shared_ptr<FunctionStats> stats,
+               std::vector<sqs::MessageAttribute> attributes = {});
   void persist(const Event& ev);
   void remove(const Event& ev);
 

@@ -157,6 +157,35 @@ TEST_F(LambdaTest, AsyncRetriesThenOnFailureToSqs) {
   EXPECT_EQ(record["requestPayload"].as_object()["fail"].as_bool(), true);
 }
 
+TEST_F(LambdaTest, AsyncFailureGoesToDeadLetterQueue) {
+  std::promise<Result<sqs::QueuePtr>> made;
+  sqs_svc->queues().create("000000000000", "dlq", {}, {},
+                           [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
+  auto q = made.get_future().get();
+  ASSERT_TRUE(q.is_ok());
+  create("f", python_zip(kEcho), "python3.11", "app.handler",
+         {{"DeadLetterConfig",
+           json::object{{"TargetArn", "arn:aws:sqs:us-east-1:000000000000:dlq"}}}});
+  call("PutFunctionEventInvokeConfig", {{"FunctionName", "f"}, {"MaximumRetryAttempts", 0}});
+  call("Invoke",
+       {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{\"fail\": 2}"}});
+  std::vector<sqs::Received> got;
+  ASSERT_TRUE(wait_for([&] {
+    std::promise<Result<std::vector<sqs::Received>>> p;
+    sqs::ReceiveRequest req;
+    sqs_svc->queues().receive(*q, req, [&p](auto r) { p.set_value(std::move(r)); });
+    auto res = p.get_future().get();
+    if (res && !res->empty()) got = *res;
+    return !got.empty();
+  }));
+  EXPECT_EQ(got[0].data->body, "{\"fail\": 2}");
+  std::map<std::string, std::string> attrs;
+  for (const auto& a : got[0].data->attributes) attrs[a.name] = a.value;
+  EXPECT_EQ(attrs["ErrorCode"], "200");
+  EXPECT_EQ(attrs["ErrorMessage"], "asked to fail");
+  EXPECT_FALSE(attrs["RequestID"].empty());
+}
+
 TEST_F(LambdaTest, AsyncDroppedWithoutTarget) {
   create("f", python_zip(kEcho));
   call("PutFunctionEventInvokeConfig", {{"FunctionName", "f"}, {"MaximumRetryAttempts", 0}});

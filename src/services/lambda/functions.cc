@@ -1,6 +1,7 @@
 // CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
 // UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction.
 #include <algorithm>
+#include <cctype>
 
 #include "services/lambda/code.h"
 #include "services/lambda/config.h"
@@ -61,12 +62,27 @@ Status check_code_input(const json::object& in) {
   return Status::ok();
 }
 
+// Lambda's FunctionName rule: 1-64 of [a-zA-Z0-9-_] once the ARN parts are gone.
+Status check_name(const std::string& name, const std::string& given) {
+  bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+  if (ok) return Status::ok();
+  return Error::make(
+      "ValidationException",
+      "1 validation error detected: Value '" + given +
+          "' at 'functionName' failed to satisfy constraint: Member must satisfy regular "
+          "expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?("
+          "\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+}
+
 }  // namespace
 
 void LambdaService::add_function_handlers() {
   on("CreateFunction", [this](const CallContext& ctx, json::object in, Respond respond) {
     Handlers::note_endpoint(*this, ctx);
     std::string name = parse_function_name(str(in, "FunctionName")).name;
+    if (auto st = check_name(name, str(in, "FunctionName")); !st) return respond(st.take_error());
     const auto* code = in.if_contains("Code");
     json::object code_in = code && code->is_object() ? code->as_object() : json::object{};
     if (auto st = check_code_input(code_in); !st) return respond(st.take_error());

@@ -67,6 +67,12 @@ TEST_F(LambdaTest, Validation) {
                                           {"Timeout", 901},
                                           {"Code", json::object{{"ZipFile", zip}}}}),
             "ValidationException");
+  EXPECT_EQ(error_code("CreateFunction", {{"FunctionName", "bad name/x"},
+                                          {"Runtime", "python3.11"},
+                                          {"Role", "r"},
+                                          {"Handler", "x"},
+                                          {"Code", json::object{{"ZipFile", zip}}}}),
+            "ValidationException");
   create("f", zip);
   EXPECT_EQ(error_code("CreateFunction", {{"FunctionName", "f"},
                                           {"Runtime", "python3.11"},

@@ -54,7 +54,6 @@ bool safe_name(std::string_view name) {
 Status unzip_into(zip_t* za, const std::string& dir) {
   zip_int64_t n = zip_get_num_entries(za, 0);
   int64_t total = 0;
-  std::vector<std::pair<std::string, mode_t>> dirs;
   for (zip_int64_t i = 0; i < n; ++i) {
     zip_stat_t st;
     if (zip_stat_index(za, static_cast<zip_uint64_t>(i), 0, &st) != 0) return bad_zip();
@@ -69,7 +68,6 @@ Status unzip_into(zip_t* za, const std::string& dir) {
       std::error_code ec;
       fs::create_directories(path, ec);
       if (ec) return Error::internal("mkdir " + path + ": " + ec.message());
-      dirs.emplace_back(path, 0555);
       continue;
     }
     if (S_ISLNK(mode)) continue;  // symlinks could point outside; Lambda keeps them, we skip
@@ -104,12 +102,6 @@ Status unzip_into(zip_t* za, const std::string& dir) {
     ::close(fd);
     if (got < 0 || written != st.size) return bad_zip();
   }
-  // Every directory read-only, deepest first.
-  std::vector<std::string> all;
-  for (auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_directory()) all.push_back(e.path().string());
-  }
-  for (auto it = all.rbegin(); it != all.rend(); ++it) ::chmod(it->c_str(), 0555);
   return Status::ok();
 }
 
@@ -148,7 +140,7 @@ Result<CodeInfo> install_code(const std::string& root, std::string_view zip) {
   if (ec) return Error::internal("mkdir " + tmp + ": " + ec.message());
   Status st = unzip_into(za, tmp);
   if (st) {
-    ::chmod(tmp.c_str(), 0555);
+    ::chmod(tmp.c_str(), 0755);
     if (::rename(tmp.c_str(), info.dir.c_str()) == 0 || fs::exists(info.dir)) {
       if (fs::exists(tmp))
         st = Error::internal("");  // lost the race: remove ours below

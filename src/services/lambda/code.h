@@ -1,6 +1,8 @@
 // Function code: a deployment package (zip) unpacked once per content hash
-// under <root>/<sha256 hex>/, files and directories read-only, Unix modes
-// from the zip kept (so a provided runtime's `bootstrap` stays executable).
+// under <root>/<sha256 hex>/, files read-only (0444, or 0555 when the zip
+// marks them executable, so a provided runtime's `bootstrap` stays
+// executable). Directories stay 0755 so the data directory can be removed;
+// the sandbox mounts the code read-only at /var/task.
 //
 // Threads: install() does file I/O and blocks: worker pool only. Two calls
 // for the same content may race; each unpacks into its own temporary

@@ -186,6 +186,39 @@ TEST_F(LambdaTest, AsyncFailureGoesToDeadLetterQueue) {
   EXPECT_FALSE(attrs["RequestID"].empty());
 }
 
+TEST_F(LambdaTest, ThrottledEventExpiresToOnFailure) {
+  std::promise<Result<sqs::QueuePtr>> made;
+  sqs_svc->queues().create("000000000000", "expired", {}, {},
+                           [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
+  auto q = made.get_future().get();
+  ASSERT_TRUE(q.is_ok());
+  create("f", python_zip(kEcho));
+  call("PutFunctionConcurrency", {{"FunctionName", "f"}, {"ReservedConcurrentExecutions", 0}});
+  call("PutFunctionEventInvokeConfig",
+       {{"FunctionName", "f"},
+        {"MaximumEventAgeInSeconds", 60},
+        {"DestinationConfig",
+         json::object{
+             {"OnFailure",
+              json::object{{"Destination", "arn:aws:sqs:us-east-1:000000000000:expired"}}}}}});
+  call("Invoke", {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{\"e\": 1}"}});
+  auto& throttles = metrics.counter("nimbus_lambda_throttles", {{"function", "f"}});
+  ASSERT_TRUE(wait_for([&] { return throttles.value() >= 1; }));
+  clock.advance(std::chrono::seconds(61));  // the next retry (1 s back-off) finds it too old
+  std::vector<sqs::Received> got;
+  ASSERT_TRUE(wait_for([&] {
+    std::promise<Result<std::vector<sqs::Received>>> p;
+    sqs_svc->queues().receive(*q, sqs::ReceiveRequest{},
+                              [&p](auto r) { p.set_value(std::move(r)); });
+    auto res = p.get_future().get();
+    if (res && !res->empty()) got = *res;
+    return !got.empty();
+  }));
+  auto record = json::parse(got[0].data->body).as_object();
+  EXPECT_EQ(s(record["requestContext"].as_object()["condition"]), "EventAgeExceeded");
+  EXPECT_FALSE(record.contains("responsePayload"));
+}
+
 TEST_F(LambdaTest, AsyncDroppedWithoutTarget) {
   create("f", python_zip(kEcho));
   call("PutFunctionEventInvokeConfig", {{"FunctionName", "f"}, {"MaximumRetryAttempts", 0}});

@@ -286,7 +286,7 @@ def main():
                     help="--boto3: plain awsJson over http.client instead of boto3 "
                          "(nimbus --auth off)")
     args = ap.parse_args()
-    if not args.boto3:
+    if not args.boto3 and not args.raw:  # --raw alone is the older mode too (bench/run.sh)
         return main_loadgen(args)
     threads = args.per_proc_threads or (16 if args.raw else 4)
     print("sqs send->receive->delete, batches of 10, %s, %d processes x %d threads, %ds, %s, %s"

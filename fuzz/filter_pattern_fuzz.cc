@@ -6,7 +6,8 @@
 #include <string_view>
 
 // fuzz/CMakeLists.txt links the lower libraries only, not nimbus_services;
-// the parser has no dependencies, so its one source file is compiled in here.
+// the parser needs only Boost.JSON, so its two source files are compiled in here.
+#include "services/logs/filter_json.cc"     // NOLINT(bugprone-suspicious-include)
 #include "services/logs/filter_pattern.cc"  // NOLINT(bugprone-suspicious-include)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

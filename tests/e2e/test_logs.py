@@ -86,6 +86,13 @@ class LogsBoto3Test(ServerTestCase):
         hits = self.logs.filter_log_events(logGroupName="/e2e/events",
                                            filterPattern='"RequestId: 1" -END')
         self.assertEqual([e["message"] for e in hits["events"]], ["START RequestId: 1"])
+        self.logs.put_log_events(
+            logGroupName="/e2e/events", logStreamName="s",
+            logEvents=[{"timestamp": t + 3, "message": json.dumps({"level": "error", "ms": 250})},
+                       {"timestamp": t + 4, "message": json.dumps({"level": "info", "ms": 5})}])
+        hits = self.logs.filter_log_events(logGroupName="/e2e/events",
+                                           filterPattern='{ $.level = "error" && $.ms > 100 }')
+        self.assertEqual([json.loads(e["message"])["ms"] for e in hits["events"]], [250])
 
     def test_put_validation(self):
         self.make("/e2e/invalid")

@@ -39,7 +39,12 @@ std::optional<FilterPattern> FilterPattern::parse(std::string_view text) {
     while (i < text.size() && is_space(text[i])) ++i;
     if (i >= text.size()) break;
     char c = text[i];
-    if (c == '{' || c == '[') return std::nullopt;  // JSON / space-delimited: not supported
+    if (c == '{') {
+      p.json_ = JsonFilter::parse(text);
+      if (!p.json_) return std::nullopt;
+      return p;
+    }
+    if (c == '[') return std::nullopt;  // space-delimited: not supported
     std::vector<std::string>* into = &p.required_;
     if (c == '-' || c == '?') {
       into = c == '-' ? &p.excluded_ : &p.any_;
@@ -54,6 +59,7 @@ std::optional<FilterPattern> FilterPattern::parse(std::string_view text) {
 }
 
 bool FilterPattern::matches(std::string_view message) const {
+  if (json_) return json_->matches(message);
   for (const auto& t : required_) {
     if (message.find(t) == std::string_view::npos) return false;
   }

@@ -8,15 +8,20 @@
 //   ?ERROR ?WARN          contains at least one of the ?-terms
 //   (empty) or ""         matches every event
 //
-// JSON ({ $.field = value }) and space-delimited ([a, b]) patterns are not
-// supported: parse() reports them as invalid, which FilterLogEvents answers
-// with InvalidParameterException. Pure functions, thread-safe.
+//   { $.level = "error" } a JSON pattern (filter_json.h)
+//
+// Space-delimited patterns ([a, b]) are not supported: parse() reports them
+// as invalid, which FilterLogEvents answers with InvalidParameterException.
+// Pure functions, thread-safe.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "services/logs/filter_json.h"
 
 namespace nimbus::services::logs {
 
@@ -26,9 +31,12 @@ class FilterPattern {
   static std::optional<FilterPattern> parse(std::string_view text);
 
   bool matches(std::string_view message) const;
-  bool matches_all() const { return required_.empty() && excluded_.empty() && any_.empty(); }
+  bool matches_all() const {
+    return !json_ && required_.empty() && excluded_.empty() && any_.empty();
+  }
 
  private:
+  std::shared_ptr<const JsonFilter> json_;
   std::vector<std::string> required_;  // every one must occur
   std::vector<std::string> excluded_;  // none may occur
   std::vector<std::string> any_;       // at least one must occur (when non-empty)

@@ -31,8 +31,28 @@ TEST(FilterPattern, PhrasesExclusionsAndAlternatives) {
   EXPECT_TRUE(match("\"\"", "x"));
 }
 
+TEST(FilterPattern, Json) {
+  const char* msg = R"({"level":"error","latency":120,"ok":false,"path":"/api/users",)"
+                    R"("user":{"id":"u1","tags":["a","b"]},"gone":null})";
+  EXPECT_TRUE(match("{ $.level = \"error\" }", msg));
+  EXPECT_TRUE(match("{$.level=error}", msg));
+  EXPECT_FALSE(match("{ $.level = \"warn\" }", msg));
+  EXPECT_TRUE(match("{ $.level != \"warn\" }", msg));
+  EXPECT_TRUE(match("{ $.latency > 100 && $.path = \"/api/*\" }", msg));
+  EXPECT_FALSE(match("{ $.latency >= 121 }", msg));
+  EXPECT_TRUE(match("{ $.latency = 120 }", msg));
+  EXPECT_TRUE(match("{ ($.latency < 10) || $.user.tags[1] = \"b\" }", msg));
+  EXPECT_TRUE(match("{ $.ok IS FALSE && $.gone IS NULL && $.nope NOT EXISTS }", msg));
+  EXPECT_FALSE(match("{ $.user.id = \"u2\" }", msg));
+  EXPECT_FALSE(match("{ $.level = \"error\" }", "not json at all"));
+  EXPECT_FALSE(match("{ $.missing = 1 }", msg));
+}
+
 TEST(FilterPattern, Unsupported) {
-  EXPECT_FALSE(FilterPattern::parse("{ $.level = \"error\" }"));
+  EXPECT_FALSE(FilterPattern::parse("{ $.level = }"));
+  EXPECT_FALSE(FilterPattern::parse("{ $.level > \"x\" }"));
+  EXPECT_FALSE(FilterPattern::parse("{ $.a = 1 "));
+  EXPECT_FALSE(FilterPattern::parse("{ level = 1 }"));
   EXPECT_FALSE(FilterPattern::parse("[ip, user]"));
   EXPECT_FALSE(FilterPattern::parse("\"unterminated"));
   EXPECT_FALSE(FilterPattern::parse("a\"b"));

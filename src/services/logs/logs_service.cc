@@ -22,17 +22,24 @@ constexpr size_t kMaxPendingBytes = 64 << 20;
 
 class StoreWriter final : public LogWriter {
  public:
-  StoreWriter(LogStore& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
+  StoreWriter(LogStore& store, Metrics& metrics)
+      : store_(store),
+        written_(metrics.counter("nimbus_logs_writer_events", {},
+                                 "log events other services wrote through the LogWriter")),
+        dropped_(metrics.counter("nimbus_logs_writer_dropped_events", {},
+                                 "log events dropped because more than 64 MB were queued")) {}
 
   void put(const std::string& group, const std::string& stream,
            std::vector<LogEvent> events) override {
     if (events.empty()) return;
     if (store_.pending_bytes() > kMaxPendingBytes) {
-      if (dropped_.fetch_add(events.size()) == 0) {
+      if (dropped_.value() == 0) {
         spdlog::warn("logs: writer falling behind; dropping lines for {}", group);
       }
+      dropped_.add(events.size());
       return;
     }
+    written_.add(events.size());
     for (auto& e : events) {
       if (e.message.empty()) e.message = " ";  // CloudWatch rejects empty messages
       e.timestamp_ms = std::max<int64_t>(0, e.timestamp_ms);
@@ -48,8 +55,8 @@ class StoreWriter final : public LogWriter {
 
  private:
   LogStore& store_;
-  [[maybe_unused]] Metrics& metrics_;
-  std::atomic<uint64_t> dropped_{0};
+  Counter& written_;
+  Counter& dropped_;
 };
 
 const int kRetentionDays[] = {1,   3,   5,   7,   14,   30,   60,   90,   120,  150,  180,

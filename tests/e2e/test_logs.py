@@ -94,6 +94,44 @@ class LogsBoto3Test(ServerTestCase):
                                            filterPattern='{ $.level = "error" && $.ms > 100 }')
         self.assertEqual([json.loads(e["message"])["ms"] for e in hits["events"]], [250])
 
+    def test_tail_follow_protocol(self):
+        """The calls `aws logs tail --follow` (CLI v2) makes: FilterLogEvents with
+        interleaved and startTime, paginated, then re-polled from the newest
+        timestamp seen, de-duplicating by eventId."""
+        self.make("/aws/lambda/followed")
+        t = now_ms()
+        self.logs.put_log_events(logGroupName="/aws/lambda/followed", logStreamName="s",
+                                 logEvents=[{"timestamp": t, "message": "one"},
+                                            {"timestamp": t, "message": "two"}])
+        kwargs = {"logGroupName": "/aws/lambda/followed", "interleaved": True,
+                  "startTime": t - 600000}
+        seen, printed = {}, []
+
+        def poll():
+            while True:
+                page = self.logs.filter_log_events(**kwargs)
+                for e in page["events"]:
+                    if e["eventId"] not in seen.setdefault(e["timestamp"], set()):
+                        seen[e["timestamp"]].add(e["eventId"])
+                        printed.append(e["message"])
+                if "nextToken" in page:
+                    kwargs["nextToken"] = page["nextToken"]
+                    continue
+                kwargs.pop("nextToken", None)
+                if seen:
+                    kwargs["startTime"] = max(seen)
+                return
+
+        poll()
+        self.assertEqual(printed, ["one", "two"])
+        poll()
+        self.assertEqual(printed, ["one", "two"])
+        self.logs.put_log_events(logGroupName="/aws/lambda/followed", logStreamName="s",
+                                 logEvents=[{"timestamp": t, "message": "three"},
+                                            {"timestamp": t + 5, "message": "four"}])
+        poll()
+        self.assertEqual(printed, ["one", "two", "three", "four"])
+
     def test_put_validation(self):
         self.make("/e2e/invalid")
         from botocore.exceptions import ClientError

@@ -49,13 +49,7 @@ std::size_t utf8_length(std::string_view s) {
 
 class Validator {
  public:
-  explicit Validator(const ServiceModel& model)
-      : model_(model),
-        // Query-protocol services (SQS, SNS, STS, CloudWatch) check values
-        // themselves and answer with their own codes (SQS: InvalidAttributeName),
-        // and their models' enums are narrower than what they accept
-        // (ReceiveMessage AttributeNames takes message attributes too).
-        check_enums_(model.protocol() != Protocol::kQuery && model.protocol() != Protocol::kEc2) {}
+  explicit Validator(const ServiceModel& model) : model_(model) {}
 
   void check(const json::object& shape, const json::value& v, const std::string& path, int depth) {
     if (errors_.size() >= kMaxErrors || depth > kMaxDepth) return;
@@ -97,17 +91,11 @@ class Validator {
       if (!v.is_string()) return fail(v, path, "Member must be a string");
       std::string_view s(v.get_string().data(), v.get_string().size());
       check_size(shape, v, utf8_length(s), path);
-      if (const auto* e = shape.if_contains("enum");
-          check_enums_ && e != nullptr && e->is_array()) {
-        bool ok = false;
-        std::string set;
-        for (const auto& item : e->get_array()) {
-          if (!item.is_string()) continue;
-          ok = ok || item.get_string() == s;
-          set += (set.empty() ? "" : ", ") + std::string(item.get_string());
-        }
-        if (!ok) fail(v, path, "Member must satisfy enum value set: [" + set + "]");
-      }
+      // Enums are not enforced: the embedded models (botocore 1.29.27) predate
+      // values AWS accepts today (Lambda runtimes python3.12, nodejs20.x,
+      // provided.al2023), and query services accept values outside their
+      // models' enums (SQS ReceiveMessage AttributeNames). Services check the
+      // values they act on and answer with AWS's own codes.
       return;
     }
     if (type == "blob") {
@@ -185,7 +173,6 @@ class Validator {
   }
 
   const ServiceModel& model_;
-  bool check_enums_;
 };
 
 std::string validation_code(const ServiceModel& model) {

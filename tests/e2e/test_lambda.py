@@ -70,10 +70,10 @@ def wait_until(pred, timeout=20.0):
     return pred()
 
 
-# Runtimes are named as Debian's botocore 1.29.27 model lists them: the protocol
-# engine validates the Runtime enum against that model, which predates
-# python3.10+, nodejs20.x and provided.al2023 (all of which the runtime layer
-# runs: python3.* and nodejs* use the host's interpreters).
+# Most cases use runtimes every boto3 generation knows; test_current_runtimes
+# covers those newer than Debian's botocore 1.29.27 model (python3.12,
+# nodejs20.x/22.x, provided.al2023): the engine does not enforce the model's
+# stale enums, and python3.* / nodejs* run on the host's interpreters.
 
 
 class LambdaTestBase(ServerTestCase):
@@ -215,6 +215,26 @@ class LambdaInvokeTest(LambdaTestBase):
         self.create("native", code, runtime="provided.al2", handler="none")
         r = self.invoke("native", {"x": [1, 2]})
         self.assertEqual(json.loads(r["Body"]), {"x": [1, 2]})
+
+    def test_current_runtimes(self):
+        self.create("py312", runtime="python3.12")
+        self.assertEqual(json.loads(self.invoke("py312", {"v": 12})["Body"])["echo"], {"v": 12})
+        for rt in ("nodejs20.x", "nodejs22.x"):
+            name = rt.replace(".", "-")
+            self.create(name, make_zip({"index.js": (ECHO_NODE, 0o644)}), runtime=rt,
+                        handler="index.handler")
+            self.assertEqual(json.loads(self.invoke(name, {"n": 1})["Body"])["echo"], {"n": 1})
+        self.assertEqual(self.lam.get_function_configuration(FunctionName="py312")["Runtime"],
+                         "python3.12")
+        with self.assertRaises(self.lam.exceptions.InvalidParameterValueException):
+            self.create("cobol", runtime="cobol85")
+        binary = echo_binary()
+        if binary is None:
+            self.skipTest("runtime_echo_function not built")
+        with open(binary, "rb") as f:
+            code = make_zip({"bootstrap": (f.read(), 0o755)})
+        self.create("al2023", code, runtime="provided.al2023", handler="none")
+        self.assertEqual(json.loads(self.invoke("al2023", {"y": 1})["Body"]), {"y": 1})
 
     def test_errors_timeout_non_json(self):
         self.create("err", Timeout=1)

@@ -73,9 +73,13 @@ LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queue
 
 LambdaService::~LambdaService() {
   alive_->store(false);
-  async_.reset();
+  // In-flight invocations complete into the async queue: stop it taking new
+  // work, let the pool finish (or kill) what runs, and only then destroy the
+  // queue (ASan found the other order).
+  if (async_) async_->stop();
   if (pool_) pool_->shutdown();
   pool_.reset();
+  async_.reset();
   own_host_.reset();
 }
 

@@ -11,9 +11,15 @@ packages=(
   librocksdb-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev libpugixml-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-botocore python3-boto3
-  nodejs npm wrk
+  python3-botocore python3-boto3 wrk zip
 )
+# Tools that may come from elsewhere on a developer's machine (a pyenv
+# python3, a NodeSource node with its own npm, a pip-installed AWS CLI):
+# install Debian's only when the command is missing, since Debian's npm
+# conflicts with other Node.js builds.
+command -v python3 >/dev/null 2>&1 || packages+=(python3)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 command -v aws >/dev/null 2>&1 || packages+=(awscli)
 
 sudo=""

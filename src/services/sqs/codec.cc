@@ -1,5 +1,7 @@
 #include "services/sqs/codec.h"
 
+#include "common/encoding.h"
+
 #include <array>
 
 namespace nimbus::services::sqs::codec {
@@ -7,7 +9,6 @@ namespace nimbus::services::sqs::codec {
 namespace {
 constexpr uint8_t kMessageVersion = 1;
 constexpr uint8_t kHandleMagic[3] = {'n', 'b', '1'};
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 }  // namespace
 
 void Writer::u32(uint32_t v) {
@@ -184,11 +185,11 @@ std::string encode_handle(const Handle& h) {
   w.u64(h.queue_id);
   w.u64(h.seq);
   w.u64(h.nonce);
-  return base64(w.take());
+  return base64_encode(w.take());
 }
 
 std::optional<Handle> decode_handle(std::string_view s) {
-  auto raw = unbase64(s);
+  auto raw = base64_decode(s);
   if (!raw || raw->size() != 27) return std::nullopt;
   Reader r(*raw);
   for (uint8_t c : kHandleMagic) {
@@ -200,64 +201,6 @@ std::optional<Handle> decode_handle(std::string_view s) {
   h.nonce = r.u64();
   if (!r.ok()) return std::nullopt;
   return h;
-}
-
-std::string base64(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += kB64[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-std::optional<std::string> unbase64(std::string_view in) {
-  static const std::array<int8_t, 256> table = [] {
-    std::array<int8_t, 256> t{};
-    t.fill(-1);
-    for (int i = 0; i < 64; ++i) t[static_cast<uint8_t>(kB64[i])] = static_cast<int8_t>(i);
-    return t;
-  }();
-  if (in.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(in.size() / 4 * 3);
-  for (size_t i = 0; i < in.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      char c = in[i + j];
-      if (c == '=' && i + 4 == in.size() && j >= 2) {
-        v[j] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad > 0) return std::nullopt;
-      v[j] = table[static_cast<uint8_t>(c)];
-      if (v[j] < 0) return std::nullopt;
-    }
-    uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-    out += static_cast<char>(n >> 16);
-    if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
-    if (pad < 1) out += static_cast<char>(n & 0xff);
-  }
-  return out;
 }
 
 }  // namespace nimbus::services::sqs::codec

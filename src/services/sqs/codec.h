@@ -87,7 +87,4 @@ struct Handle {
 std::string encode_handle(const Handle& h);
 std::optional<Handle> decode_handle(std::string_view s);
 
-std::string base64(std::string_view bytes);
-std::optional<std::string> unbase64(std::string_view text);
-
 }  // namespace nimbus::services::sqs::codec

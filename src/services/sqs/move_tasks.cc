@@ -3,6 +3,7 @@
 // at a bounded rate, on the scheduler thread.
 #include <boost/json.hpp>
 
+#include "common/encoding.h"
 #include "services/sqs/codec.h"
 #include "services/sqs/digest.h"
 #include "services/sqs/errors.h"
@@ -54,7 +55,7 @@ Result<std::string> Queues::start_move_task(const std::string& source_arn,
   json::object h;
   h["taskId"] = random_uuid();
   h["sourceArn"] = source_arn;
-  task->handle = codec::base64(json::serialize(h));
+  task->handle = base64_encode(json::serialize(h));
   task->status = "RUNNING";
   task->source_arn = source_arn;
   task->destination_arn = destination_arn;

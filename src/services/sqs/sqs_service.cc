@@ -1,6 +1,7 @@
 // SQS handlers for queue-level operations. Message operations are in
 // message_handlers.cc.
 #include "services/sqs/sqs_service.h"
+#include "common/encoding.h"
 
 #include "services/sqs/codec.h"
 #include "services/sqs/handler_util.h"
@@ -61,7 +62,7 @@ void SqsService::add_queue_handlers() {
     std::string prefix = str(in, "QueueNamePrefix");
     std::string after;
     if (std::string token = str(in, "NextToken"); !token.empty()) {
-      auto decoded = codec::unbase64(token);
+      auto decoded = base64_decode(token);
       if (!decoded) return errors::invalid_parameter("Invalid NextToken value.");
       after = *decoded;
     }
@@ -81,7 +82,7 @@ void SqsService::add_queue_handlers() {
     }
     json::object out;
     if (!urls.empty()) out["QueueUrls"] = std::move(urls);
-    if (more && max) out["NextToken"] = codec::base64(last);
+    if (more && max) out["NextToken"] = base64_encode(last);
     return out;
   });
 
@@ -154,7 +155,7 @@ void SqsService::add_queue_handlers() {
             }
             std::string after;
             if (std::string token = str(in, "NextToken"); !token.empty()) {
-              auto decoded = codec::unbase64(token);
+              auto decoded = base64_decode(token);
               if (!decoded) return errors::invalid_parameter("Invalid NextToken value.");
               after = *decoded;
             }
@@ -173,7 +174,7 @@ void SqsService::add_queue_handlers() {
             }
             json::object out;
             out["queueUrls"] = std::move(urls);
-            if (more && max) out["NextToken"] = codec::base64(last);
+            if (more && max) out["NextToken"] = base64_encode(last);
             return out;
           });
 

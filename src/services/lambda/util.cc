@@ -8,39 +8,6 @@
 
 namespace nimbus::services::lambda {
 
-std::string str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-bool has(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && !v->is_null();
-}
-
-std::optional<int64_t> integer(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
-  if (v->is_string()) {
-    int64_t n = 0;
-    auto s = v->as_string();
-    auto r = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return n;
-  }
-  return std::nullopt;
-}
-
-std::optional<bool> boolean(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return std::nullopt;
-  if (v->is_bool()) return v->as_bool();
-  if (v->is_string()) return v->as_string() == "true";
-  return std::nullopt;
-}
-
 FunctionRef parse_function_name(std::string_view text) {
   std::vector<std::string_view> parts;
   size_t start = 0;

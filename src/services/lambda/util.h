@@ -9,15 +9,16 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "services/json_fields.h"
 
 namespace nimbus::services::lambda {
 
 namespace json = boost::json;
 
-std::string str(const json::object& o, std::string_view key);
-bool has(const json::object& o, std::string_view key);
-std::optional<int64_t> integer(const json::object& o, std::string_view key);
-std::optional<bool> boolean(const json::object& o, std::string_view key);
+using services::boolean;
+using services::has;
+using services::integer;
+using services::str;
 
 // FunctionName as the API accepts it: NAME, NAME:QUALIFIER, ACCOUNT:function:NAME[:Q],
 // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:Q].

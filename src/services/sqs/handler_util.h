@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "services/json_fields.h"
 #include "services/service.h"
 #include "services/sqs/errors.h"
 #include "services/sqs/queues.h"
@@ -17,50 +18,11 @@ namespace nimbus::services::sqs::util {
 
 namespace json = boost::json;
 
-inline std::string str(const json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-inline bool has(const json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && !v->is_null();
-}
-
-inline std::optional<int64_t> integer(const json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
-  if (v->is_string()) {
-    int64_t n = 0;
-    auto s = v->as_string();
-    auto r = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return n;
-  }
-  return std::nullopt;
-}
-
-inline std::map<std::string, std::string> string_map(const json::object& o, const char* key) {
-  std::map<std::string, std::string> out;
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || !v->is_object()) return out;
-  for (const auto& [k, val] : v->as_object()) {
-    out[std::string(k)] = val.is_string() ? std::string(val.as_string()) : json::serialize(val);
-  }
-  return out;
-}
-
-inline std::vector<std::string> string_list(const json::object& o, const char* key) {
-  std::vector<std::string> out;
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || !v->is_array()) return out;
-  for (const auto& e : v->as_array()) {
-    if (e.is_string()) out.emplace_back(e.as_string());
-  }
-  return out;
-}
+using services::has;
+using services::integer;
+using services::str;
+using services::string_list;
+using services::string_map;
 
 inline std::string account_of(const CallContext& ctx, const Environment& env) {
   return ctx.account_id.empty() ? env.settings.account_id : ctx.account_id;

@@ -1,0 +1,78 @@
+// Reading members of a handler's input object. The engine has validated
+// types against the model, so these only smooth over what a model allows
+// either way (numbers sent as strings by awsQuery, absent vs null).
+#pragma once
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nimbus::services {
+
+// The string at `key`, or "" when absent or not a string.
+inline std::string str(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// Present and not null.
+inline bool has(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && !v->is_null();
+}
+
+// An integer member, also from a double or a decimal string.
+inline std::optional<int64_t> integer(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  if (v->is_string()) {
+    int64_t n = 0;
+    auto s = v->as_string();
+    auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return n;
+  }
+  return std::nullopt;
+}
+
+// A boolean member, also from "true"/"false".
+inline std::optional<bool> boolean(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (v->is_bool()) return v->as_bool();
+  if (v->is_string()) return v->as_string() == "true";
+  return std::nullopt;
+}
+
+// A map member; non-string values as their JSON text.
+inline std::map<std::string, std::string> string_map(const boost::json::object& o,
+                                                     std::string_view key) {
+  std::map<std::string, std::string> out;
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || !v->is_object()) return out;
+  for (const auto& [k, val] : v->as_object()) {
+    out[std::string(k)] =
+        val.is_string() ? std::string(val.as_string()) : boost::json::serialize(val);
+  }
+  return out;
+}
+
+// The string elements of a list member.
+inline std::vector<std::string> string_list(const boost::json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& e : v->as_array()) {
+    if (e.is_string()) out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+}  // namespace nimbus::services

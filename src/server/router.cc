@@ -39,6 +39,20 @@ http::Response Router::error_response(const http::Request& request, std::string_
   return protocol::serialize_error(wire, service, query_mode, named, request_id);
 }
 
+Router::OperationMetrics& Router::metrics_for(const protocol::Call& call) const {
+  {
+    std::shared_lock lock(ops_mu_);
+    if (auto it = ops_.find(call.operation); it != ops_.end()) return it->second;
+  }
+  Labels labels{{"service", call.service_name}, {"operation", call.operation_name}};
+  OperationMetrics m{&metrics_.histogram("nimbus_request_duration_seconds", labels,
+                                         "AWS API request latency, parse to reply"),
+                     &metrics_.counter("nimbus_request_errors_total", labels,
+                                       "AWS API requests answered with an error")};
+  std::unique_lock lock(ops_mu_);
+  return ops_.try_emplace(call.operation, m).first->second;
+}
+
 void Router::handle(http::Request request, Reply reply) const {
   const auto started = std::chrono::steady_clock::now();
   std::string request_id = new_request_id();
@@ -96,14 +110,9 @@ void Router::handle(http::Request request, Reply reply) const {
   ctx.endpoint_url = "http://" + std::string(host.empty() ? options_.bind : host);
   ctx.path = std::string(request.path());
 
-  Histogram& latency =
-      metrics_.histogram("nimbus_request_duration_seconds",
-                         {{"service", call->service_name}, {"operation", call->operation_name}},
-                         "AWS API request latency, parse to reply");
-  Counter& errors =
-      metrics_.counter("nimbus_request_errors_total",
-                       {{"service", call->service_name}, {"operation", call->operation_name}},
-                       "AWS API requests answered with an error");
+  OperationMetrics& op_metrics = metrics_for(*call);
+  Histogram& latency = *op_metrics.latency;
+  Counter& errors = *op_metrics.errors;
 
   boost::json::object input = std::move(call->input);
   (*handler)(

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <shared_mutex>
+#include <unordered_map>
 
 #include "auth/sigv4.h"
 #include "common/clock.h"
@@ -29,6 +31,15 @@ class Router {
   http::Response error_response(const http::Request& request, std::string_view scope_service,
                                 const Error& error, std::string_view request_id) const;
 
+  // The latency histogram and error counter of one operation, looked up in
+  // the registry once and then found by the operation's model pointer (a
+  // registry lookup builds labels and takes its global lock).
+  struct OperationMetrics {
+    Histogram* latency;
+    Counter* errors;
+  };
+  OperationMetrics& metrics_for(const protocol::Call& call) const;
+
   const ServeOptions& options_;
   const Clock& clock_;
   const protocol::ModelRegistry& models_;
@@ -36,6 +47,9 @@ class Router {
   const auth::CredentialProvider& credentials_;
   Metrics& metrics_;
   Counter& auth_failures_;
+  mutable std::shared_mutex ops_mu_;
+  mutable std::unordered_map<const protocol::OperationModel*, OperationMetrics>
+      ops_;  // guarded by ops_mu_; entries are never removed
 };
 
 }  // namespace nimbus::server

@@ -2,6 +2,7 @@
 (edge -> SigV4 -> protocol engine -> service -> serializer)."""
 
 import json
+import re
 import shutil
 import subprocess
 import unittest
@@ -46,6 +47,18 @@ class StsBoto3Test(ServerTestCase):
         with self.assertRaises(ClientError) as cm:
             sts.get_session_token()
         self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 501)
+
+    def test_per_operation_metrics(self):
+        sts = self.server.boto3_client("sts")
+        before = self._count()
+        for _ in range(3):
+            sts.get_caller_identity()
+        self.assertEqual(self._count(), before + 3)
+
+    def _count(self):
+        m = re.search(r'^nimbus_request_duration_seconds_count\{service="sts",'
+                      r'operation="GetCallerIdentity"\} (\d+)$', self.server.metrics(), re.M)
+        return int(m.group(1)) if m else 0
 
     def test_many_calls_on_one_keep_alive_connection(self):
         sts = self.server.boto3_client("sts")

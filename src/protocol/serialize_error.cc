@@ -6,7 +6,9 @@
 // error.code (SQS: "AWS.SimpleQueueService.NonExistentQueue"); the other
 // protocols use the shape name. Shapes are written the way botocore reads them
 // (botocore/parsers.py: QueryParser, BaseJSONParser, RestJSONParser,
-// RestXMLParser error parsing).
+// RestXMLParser error parsing). An Error's fields (common/error.h) follow
+// code and message: JSON body members, elements inside <Error>, or headers
+// where a REST shape binds the member to one.
 #include "protocol/serialize_internal.h"
 
 namespace nimbus::protocol {
@@ -74,8 +76,21 @@ void xml_element(std::string& out, std::string_view tag, std::string_view text) 
   out += '>';
 }
 
+// The fields as elements; with `headers`, header-bound ones go to headers.
+void write_fields_xml(std::string& out, http::Response& resp,
+                      const std::vector<ser::ErrorField>& fields, bool headers) {
+  for (const auto& f : fields) {
+    if (headers && !f.header.empty()) {
+      resp.set_header(f.header, f.text);
+    } else {
+      xml_element(out, f.xml_tag, f.text);
+    }
+  }
+}
+
 std::string error_response_xml(const ServiceModel* service, const Resolved& r, const Error& error,
-                               std::string_view request_id) {
+                               const std::vector<ser::ErrorField>& fields, http::Response& resp,
+                               bool rest, std::string_view request_id) {
   std::string body = "<ErrorResponse";
   if (service != nullptr && !service->xml_namespace().empty()) {
     body += " xmlns=\"";
@@ -86,6 +101,7 @@ std::string error_response_xml(const ServiceModel* service, const Resolved& r, c
   xml_element(body, "Type", r.sender ? "Sender" : "Receiver");
   xml_element(body, "Code", r.wire_code);
   xml_element(body, "Message", error.message);
+  write_fields_xml(body, resp, fields, rest);
   body += "</Error>";
   xml_element(body, "RequestId", request_id);
   body += "</ErrorResponse>";
@@ -101,17 +117,19 @@ bool is_s3(const ServiceModel* service) {
 http::Response serialize_error(Protocol protocol, const ServiceModel* service, bool query_mode,
                                const Error& error, std::string_view request_id) {
   Resolved r = resolve_error(service, error);
+  auto fields = ser::error_fields(service, r.shape, error);
   http::Response resp;
   resp.status = r.status;
   switch (protocol) {
     case Protocol::kQuery:
-      resp.body = error_response_xml(service, r, error, request_id);
+      resp.body = error_response_xml(service, r, error, fields, resp, false, request_id);
       resp.set_header("Content-Type", "text/xml");
       break;
     case Protocol::kEc2:
       resp.body = "<Response><Errors><Error>";
       xml_element(resp.body, "Code", r.wire_code);
       xml_element(resp.body, "Message", error.message);
+      write_fields_xml(resp.body, resp, fields, false);
       resp.body += "</Error></Errors>";
       xml_element(resp.body, "RequestID", request_id);
       resp.body += "</Response>";
@@ -123,6 +141,7 @@ http::Response serialize_error(Protocol protocol, const ServiceModel* service, b
       boost::json::object body;
       body["__type"] = error.code;
       body[message_key(service, r)] = error.message;
+      for (const auto& f : fields) body[f.json_key] = f.json;
       resp.body = boost::json::serialize(body);
       resp.set_header("Content-Type", protocol == Protocol::kJson11 ? "application/x-amz-json-1.1"
                                                                     : "application/x-amz-json-1.0");
@@ -146,6 +165,13 @@ http::Response serialize_error(Protocol protocol, const ServiceModel* service, b
           body["Type"] = r.sender ? "User" : "Service";
         }
       }
+      for (const auto& f : fields) {
+        if (!f.header.empty()) {
+          resp.set_header(f.header, f.text);
+        } else {
+          body[f.json_key] = f.json;
+        }
+      }
       resp.body = boost::json::serialize(body);
       resp.set_header("Content-Type", "application/json");
       resp.set_header("x-amzn-ErrorType", error.code);
@@ -156,11 +182,12 @@ http::Response serialize_error(Protocol protocol, const ServiceModel* service, b
         resp.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>";
         xml_element(resp.body, "Code", r.wire_code);
         xml_element(resp.body, "Message", error.message);
+        write_fields_xml(resp.body, resp, fields, true);
         xml_element(resp.body, "RequestId", request_id);
         xml_element(resp.body, "HostId", ser::base64_encode(request_id));
         resp.body += "</Error>";
       } else {
-        resp.body = error_response_xml(service, r, error, request_id);
+        resp.body = error_response_xml(service, r, error, fields, resp, true, request_id);
       }
       resp.set_header("Content-Type", "application/xml");
       break;

@@ -10,7 +10,9 @@
 #include <boost/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/error.h"
 #include "http/message.h"
 #include "protocol/model.h"
 
@@ -71,12 +73,29 @@ std::string xml_struct_attributes(const ServiceModel& model, const Ref& structur
 boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
                                 const boost::json::value& v, bool body_only = false);
 
+// Whether locationName names JSON members: true for JSON-native models; a
+// query-native model (SQS, CloudWatch in botocore 1.29) spoken over awsJson
+// has XML element names there, and awsJson uses member names.
+bool uses_json_names(const ServiceModel& model);
+
 // Where a member goes in a REST response (header, headers, statusCode);
 // empty for the body.
 std::string_view location_of(const Ref& member);
 
 // The modeled error shape named `code` (a shape with "exception": true), or null.
 const boost::json::object* error_shape(const ServiceModel* model, std::string_view code);
+
+// One of an Error's fields (common/error.h) placed the way its error shape
+// says. A field the shape lacks is a string body member / element.
+struct ErrorField {
+  std::string json_key;     // member name in a JSON body
+  std::string xml_tag;      // element name in an XML body
+  std::string header;       // header it is bound to (REST protocols); empty: the body
+  boost::json::value json;  // JSON wire value, typed by the member's shape
+  std::string text;         // XML element / header text
+};
+std::vector<ErrorField> error_fields(const ServiceModel* model, const boost::json::object* shape,
+                                     const Error& error);
 
 // Request id headers every response carries (plus S3's pair for restXml).
 void add_request_id(http::Response& r, std::string_view request_id, bool s3_style);

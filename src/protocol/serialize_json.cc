@@ -27,16 +27,13 @@ boost::json::value timestamp_json(const Ref& ref, const boost::json::value& v) {
   return boost::json::value(format_timestamp(seconds, fmt));
 }
 
-// A query-native model (SQS, CloudWatch in botocore 1.29) spoken over
-// awsJson: its locationNames are XML element names, while awsJson uses member
-// names.
+}  // namespace
+
 bool uses_json_names(const ServiceModel& model) {
   auto p = model.protocol();
   return p == Protocol::kJson10 || p == Protocol::kJson11 || p == Protocol::kRestJson ||
          p == Protocol::kRpcV2Cbor;
 }
-
-}  // namespace
 
 boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
                                 const boost::json::value& v, bool body_only) {

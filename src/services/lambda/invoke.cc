@@ -22,9 +22,8 @@ double uniform01() {
 }
 
 Error throttled(const char* reason) {
-  // The model's TooManyRequestsException carries Reason as a member; the
-  // engine writes only code and message, so the reason goes in the message.
-  return Error::make("TooManyRequestsException", std::string("Rate Exceeded. Reason: ") + reason);
+  // Reason is a member of the model's TooManyRequestsException, as AWS sends it.
+  return Error::make("TooManyRequestsException", "Rate Exceeded.").with("Reason", reason);
 }
 
 }  // namespace

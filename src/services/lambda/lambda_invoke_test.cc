@@ -101,8 +101,8 @@ TEST_F(LambdaTest, ReservedZeroThrottles) {
   auto r = try_call("Invoke", {{"FunctionName", "f"}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.error().code, "TooManyRequestsException");
-  EXPECT_NE(r.error().message.find("ReservedFunctionConcurrentInvocationLimitExceeded"),
-            std::string::npos);
+  ASSERT_NE(r.error().field("Reason"), nullptr);
+  EXPECT_EQ(*r.error().field("Reason"), "ReservedFunctionConcurrentInvocationLimitExceeded");
   EXPECT_EQ(metrics.counter("nimbus_lambda_throttles", {{"function", "f"}}).value(), 1u);
 }
 
@@ -117,7 +117,8 @@ TEST_F(LambdaTest, AccountLimitThrottles) {
   ASSERT_TRUE(wait_for([&] { return svc->unreserved_in_flight() == 1; }));
   auto second = try_call("Invoke", {{"FunctionName", "slow"}});
   ASSERT_FALSE(second.is_ok());
-  EXPECT_NE(second.error().message.find("ConcurrentInvocationLimitExceeded"), std::string::npos);
+  ASSERT_NE(second.error().field("Reason"), nullptr);
+  EXPECT_EQ(*second.error().field("Reason"), "ConcurrentInvocationLimitExceeded");
   EXPECT_TRUE(first.get_future().get().is_ok());
 }
 

@@ -68,10 +68,13 @@ void EnvImpl::invoke(InvokeRequest request, InvokeDone done) {
   boost::asio::post(host_.loop(), [self = shared_from_this(), request = std::move(request),
                                    done = std::move(done)]() mutable {
     State s = self->state();
-    if (s == State::kDead || self->current_ || self->kill_requested_)
-      return done(InvokeResult::make(InvokeStatus::kInternal, s == State::kDead
-                                                                  ? "environment is dead"
-                                                                  : "environment is busy"));
+    if (s == State::kDead || self->current_ || self->kill_requested_) {
+      bool dead = s == State::kDead;
+      InvokeResult r = InvokeResult::make(InvokeStatus::kInternal,
+                                          dead ? "environment is dead" : "environment is busy");
+      if (dead && !self->kill_requested_) r.undelivered = std::move(request);
+      return done(std::move(r));
+    }
     self->current_ = Current{std::move(request), std::move(done)};
     if (s == State::kNew) self->begin_start();
     if (s == State::kReady && self->pending_next_) self->dispatch();
@@ -259,6 +262,19 @@ void EnvImpl::teardown() {
   set_state(State::kDead);
   timer_.cancel();
   api_.close();
+  if (current_ && !current_->dispatched && !kill_requested_ && init_duration_.count() != 0) {
+    // A warm runtime ended between invocations, before taking this one.
+    Current c = std::move(*current_);
+    current_.reset();
+    InvokeResult r = InvokeResult::make(
+        InvokeStatus::kExitError,
+        boost::json::serialize(boost::json::object{{"errorMessage", exit_message()},
+                                                   {"errorType", "Runtime.ExitError"}}));
+    r.error_type = "Runtime.ExitError";
+    r.function_error = "Unhandled";
+    r.undelivered = std::move(c.request);
+    c.done(std::move(r));
+  }
   if (current_)
     complete(InvokeStatus::kExitError,
              R"({"errorMessage":"environment killed","errorType":"Runtime.ExitError"})",

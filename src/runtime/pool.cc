@@ -78,6 +78,13 @@ void Pool::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest reques
           --fn.busy;
           in_flight_.fetch_sub(1, std::memory_order_relaxed);
           if (observer_) observer_->on_invoke_end(*spec, r);
+          if (r.undelivered && !shared->closed) {
+            // A warm environment died before its runtime took the request:
+            // not the function's failure, so it runs on another one.
+            env->kill();
+            if (observer_) observer_->on_environment_ended(*spec);
+            return invoke(spec, std::move(*r.undelivered), std::move(done));
+          }
           bool reusable = !env->dead() && (r.status == InvokeStatus::kOk ||
                                            r.status == InvokeStatus::kFunctionError);
           if (reusable && !shared->closed && fn.idle.size() < options_.max_idle_per_function) {

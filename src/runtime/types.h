@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -71,6 +72,10 @@ struct InvokeResult {
   std::chrono::microseconds init_duration{0};  // non-zero on a cold start
   uint32_t max_memory_used_mb = 0;
   bool cold_start = false;
+  // The request back when its environment ended before the runtime took it
+  // (a warm runtime that exits after its last answer, as aws-lambda-ric does
+  // after an uncaught exception): the pool runs it on another environment.
+  std::optional<InvokeRequest> undelivered;
 
   static InvokeResult make(InvokeStatus status, std::string payload = {}) {
     InvokeResult r;

@@ -89,5 +89,32 @@ TEST(Pool, PrewarmKeepsEnvironmentsReady) {
   EXPECT_TRUE(wait_quiet());
 }
 
+TEST(Pool, RequestForAWarmRuntimeThatExitsRunsOnAFreshOne) {
+  // Like aws-lambda-ric after an uncaught exception: it posts the error, then
+  // exits. The next request, handed to it meanwhile, never reached it.
+  auto code = make_code({{"bootstrap+x", R"(#!/bin/sh
+API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+HEADERS=$(mktemp)
+curl -sS -D "$HEADERS" -o /dev/null "$API/invocation/next"
+ID=$(grep -i Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '\r' | cut -d' ' -f2)
+curl -sS -X POST "$API/invocation/$ID/error" -d '{"errorType":"Boom","errorMessage":"x"}'
+sleep 0.3
+exit 129
+)"}});
+  Pool pool(host());
+  auto f = spec("provided.al2023", "x", code);
+  for (int i = 0; i < 3; ++i) {
+    InvokeResult r = invoke(pool, f, "{}");
+    ASSERT_EQ(r.status, InvokeStatus::kFunctionError) << i << " " << r.payload << r.log_tail;
+    EXPECT_EQ(r.error_type, "Boom");
+    EXPECT_TRUE(r.cold_start) << i;  // each ran on a fresh environment
+  }
+  PoolStats s = pool.stats(f->pool_key());
+  EXPECT_EQ(s.cold_starts, 3u);
+  EXPECT_EQ(s.warm_starts, 2u);  // the two handed to a dying one first
+  pool.shutdown();
+  EXPECT_TRUE(wait_quiet());
+}
+
 }  // namespace
 }  // namespace nimbus::runtime::testing

@@ -28,10 +28,6 @@ Error invalid(std::string_view reason) {
                      "Event pattern is not valid. Reason: " + std::string(reason), 400);
 }
 
-bool is_number(const json::value& v) {
-  return v.is_int64() || v.is_uint64() || v.is_double();
-}
-
 const std::string_view kOperators[] = {"prefix", "suffix", "anything-but",       "numeric",
                                        "exists", "cidr",   "equals-ignore-case", "wildcard"};
 

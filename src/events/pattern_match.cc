@@ -33,10 +33,6 @@ bool ends_with(std::string_view s, std::string_view p, bool ic) {
   return s.size() >= p.size() && (ic ? iequals(s.substr(s.size() - p.size()), p) : s.ends_with(p));
 }
 
-bool is_number(const json::value& v) {
-  return v.is_int64() || v.is_uint64() || v.is_double();
-}
-
 bool in_range(const Matcher& m, std::int64_t x) {
   if (m.has_lo && (m.lo_open ? x <= m.lo : x < m.lo)) return false;
   if (m.has_hi && (m.hi_open ? x >= m.hi : x > m.hi)) return false;

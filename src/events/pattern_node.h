@@ -78,6 +78,9 @@ struct EventPattern::Node {
 };
 
 // Helpers shared by parsing and matching.
+inline bool is_number(const boost::json::value& v) {
+  return v.is_int64() || v.is_uint64() || v.is_double();
+}
 std::optional<std::int64_t> scaled_number(double value);  // nullopt outside ±5e9
 // An IPv4 or IPv6 literal as 4 or 16 bytes; 0 when `text` is not one.
 int parse_ip(std::string_view text, std::array<std::uint8_t, 16>& out);

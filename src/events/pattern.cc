@@ -28,8 +28,52 @@ Error invalid(std::string_view reason) {
                      "Event pattern is not valid. Reason: " + std::string(reason), 400);
 }
 
-const std::string_view kOperators[] = {"prefix", "suffix", "anything-but",       "numeric",
-                                       "exists", "cidr",   "equals-ignore-case", "wildcard"};
+// Names EventBridge reserves inside `$or` (operators, and some it keeps for
+// later ones).
+const std::string_view kReservedInOr[] = {"exactly",
+                                          "equals-ignore-case",
+                                          "prefix",
+                                          "suffix",
+                                          "anything-but",
+                                          "exists",
+                                          "wildcard",
+                                          "numeric",
+                                          "cidr",
+                                          "=",
+                                          "<",
+                                          "<=",
+                                          ">",
+                                          ">=",
+                                          "regex",
+                                          "not-wildcard",
+                                          "not-equals-ignore-case",
+                                          "date-after",
+                                          "date-on-or-after",
+                                          "date-before",
+                                          "date-on-or-before",
+                                          "in-date-range",
+                                          "ip-address-in-range",
+                                          "ip-address-not-in-range"};
+
+// EventBridge calls a string an IP address when it has an address's shape
+// (four dotted numbers, or hex digits and colons) and only then parses it.
+bool looks_like_ip(std::string_view s) {
+  if (s.find(':') != std::string_view::npos)
+    return s.find_first_not_of("0123456789abcdefABCDEF:") == std::string_view::npos;
+  int dots = 0;
+  bool digit = false;
+  for (char c : s) {
+    if (c == '.') {
+      if (!digit) return false;
+      ++dots, digit = false;
+    } else if (c >= '0' && c <= '9') {
+      digit = true;
+    } else {
+      return false;
+    }
+  }
+  return dots == 3 && digit;
+}
 
 class Compiler {
  public:
@@ -41,7 +85,7 @@ class Compiler {
         continue;
       }
       if (inside_or) {
-        for (auto op : kOperators)
+        for (auto op : kReservedInOr)
           if (key == op)
             return invalid(std::string(key) +
                            " is Ruler reserved fieldName which cannot be used "
@@ -260,7 +304,8 @@ class Compiler {
     if (negative && bits > 0) return invalid("Malformed CIDR, mask bits must not be negative");
     std::string_view ip = text.substr(0, slash);
     m.ip_len = parse_ip(ip, m.ip_lo);
-    if (m.ip_len == 0) return invalid("Nonstandard IP address: " + std::string(ip));
+    if (!looks_like_ip(ip)) return invalid("Nonstandard IP address: " + std::string(ip));
+    if (m.ip_len == 0) return invalid("Invalid IP address: " + std::string(ip));
     if (m.ip_len == 4 && bits > 31) return invalid("IPv4 mask bits must be < 32");
     if (m.ip_len == 16 && bits > 127) return invalid("IPv6 mask bits must be < 128");
     // EventBridge's range runs from the address as written to the top of

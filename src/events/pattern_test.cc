@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json/parse.hpp>
+#include <thread>
+#include <vector>
 
 namespace nimbus::events {
 namespace {
@@ -162,6 +165,8 @@ const Case kCases[] = {
   {R"({"d":{"$or":[{"c":[{"numeric":[">",0]}]},{"t":{"u":["v"]}}]}})", R"({"d":{"t":{"u":"v"}}})", true},
   {R"({"d":{"$or":[{"c":[{"numeric":[">",0]}]},{"t":{"u":["v"]}}]}})", R"({"d":{"c":-1}})", false},
   {R"({"$or":[{"a":["1"]},{"$or":[{"b":["2"]},{"c":["3"]}]}]})", R"({"c":"3"})", true},
+  // Operator names are ordinary field names outside $or.
+  {R"({"prefix":["2"]})", R"({"prefix":"2"})", true},
   // Events that are not objects match only patterns satisfied by absence.
   {R"({"a":["1"]})", R"("a")", false},
   {R"({"a":[{"exists":false}]})", R"([1,2])", true},
@@ -213,6 +218,8 @@ const BadCase kBad[] = {
   {R"({"a":[{"cidr":"10.0.0.0/x"}]})", "Malformed CIDR, mask bits must be an integer"},
   {R"({"a":[{"cidr":"10.0.0.0/-1"}]})", "Malformed CIDR, mask bits must not be negative"},
   {R"({"a":[{"cidr":"10.0.0/8"}]})", "Nonstandard IP address: 10.0.0"},
+  {R"({"a":[{"cidr":"999.0.0.0/8"}]})", "Invalid IP address: 999.0.0.0"},
+  {R"({"a":[{"cidr":"host.example/8"}]})", "Nonstandard IP address: host.example"},
   {R"({"a":[{"cidr":"10.0.0.0/32"}]})", "IPv4 mask bits must be < 32"},
   {R"({"a":[{"cidr":"::/128"}]})", "IPv6 mask bits must be < 128"},
   {R"({"a":[{"anything-but":true}]})", "Value of anything-but must be an array or single string/number value."},
@@ -229,6 +236,7 @@ const BadCase kBad[] = {
   {R"({"$or":[{"a":["1"]}]})", "There must have at least 2 Objects in $or relationship."},
   {R"({"$or":[{"a":["1"]},"b"]})", "Only JSON object is allowed in array of $or relationship."},
   {R"({"$or":[{"a":["1"]},{"prefix":["2"]}]})", "prefix is Ruler reserved fieldName which cannot be used inside $or."},
+  {R"({"$or":[{"a":["1"]},{"b":{"<=":["2"]}}]})", "<= is Ruler reserved fieldName which cannot be used inside $or."},
 };
 // clang-format on
 
@@ -275,6 +283,24 @@ TEST(EventPattern, DeepEventArraysDoNotRecurseWithoutBound) {
   boost::json::object o;
   o["a"] = std::move(v);
   EXPECT_FALSE(p->matches(o));  // past the array depth limit, not a crash
+}
+
+TEST(EventPattern, MatchesFromManyThreadsAtOnce) {
+  auto p = EventPattern::parse(R"({"n":[{"numeric":[">=",0,"<",50]}],"s":[{"wildcard":"a*z"}]})");
+  ASSERT_TRUE(p);
+  std::atomic<int> hits{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        boost::json::object e;
+        e["n"] = i;
+        e["s"] = "abcz";
+        if (p->matches(e)) ++hits;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(hits.load(), 4 * 50);
 }
 
 TEST(EventPattern, CopiesShareTheCompiledPattern) {

@@ -1,7 +1,6 @@
 // EventPattern::matches: walks the compiled pattern and the event together.
 // No allocation; recursion is bounded by the pattern's depth (parse() limits
 // it) and by kMaxArrayDepth for arrays nested in arrays.
-#include <cctype>
 #include <cstring>
 
 #include "events/pattern.h"
@@ -16,12 +15,48 @@ using Node = EventPattern::Node;
 
 constexpr int kMaxArrayDepth = 32;
 
+// Lower case for ASCII and for the two-byte UTF-8 letters whose two cases
+// have the same length (Latin-1, Latin Extended-A, Greek, Cyrillic), so a
+// case-insensitive comparison can go byte-length for byte-length.
+char32_t fold(char32_t c) {
+  if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 32 : c;
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) ||
+      (c >= 0x410 && c <= 0x42F))
+    return c + 32;
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  if (c == 0x178) return 0xFF;
+  if (c == 0x386) return 0x3AC;  // Greek with tonos
+  if (c >= 0x388 && c <= 0x38A) return c + 37;
+  if (c == 0x38C) return 0x3CC;
+  if (c == 0x38E || c == 0x38F) return c + 63;
+  bool even_upper =
+      (c >= 0x100 && c <= 0x137 && c != 0x130 && c != 0x131) || (c >= 0x14A && c <= 0x177);
+  bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+  if ((even_upper && c % 2 == 0) || (odd_upper && c % 2 == 1)) return c + 1;
+  return c;
+}
+
+// The character at s[i]: a two-byte UTF-8 sequence decoded, else the byte
+// (bytes >= 0x80 moved past the code points so they equal only themselves).
+char32_t unit_at(std::string_view s, std::size_t i, std::size_t& len) {
+  auto b = static_cast<unsigned char>(s[i]);
+  if ((b & 0xE0) == 0xC0 && i + 1 < s.size()) {
+    auto c = static_cast<unsigned char>(s[i + 1]);
+    if ((c & 0xC0) == 0x80) {
+      len = 2;
+      return static_cast<char32_t>((b & 0x1F) << 6 | (c & 0x3F));
+    }
+  }
+  len = 1;
+  return b < 0x80 ? b : 0x110000 + b;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+  for (std::size_t i = 0, la = 0, lb = 0; i < a.size(); i += la) {
+    char32_t ca = unit_at(a, i, la), cb = unit_at(b, i, lb);
+    if (la != lb || fold(ca) != fold(cb)) return false;
+  }
   return true;
 }
 

@@ -113,6 +113,21 @@ std::string sha256_raw(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(md), sizeof md);
 }
 
+namespace {
+
+// Unpacked files are read-only (0444/0555 and directories 0755); make every
+// directory writable again so the tree can be removed.
+void remove_tree(const std::string& dir) {
+  std::error_code ec;
+  for (auto& e : fs::recursive_directory_iterator(dir, ec)) {
+    if (e.is_directory()) ::chmod(e.path().c_str(), 0755);
+  }
+  ::chmod(dir.c_str(), 0755);
+  fs::remove_all(dir, ec);
+}
+
+}  // namespace
+
 Result<CodeInfo> install_code(const std::string& root, std::string_view zip) {
   CodeInfo info;
   std::string raw = sha256_raw(zip);
@@ -150,14 +165,66 @@ Result<CodeInfo> install_code(const std::string& root, std::string_view zip) {
       st = Error::internal("rename " + tmp);
     }
   }
-  // Make the temporary tree writable again so it can be removed.
-  for (auto& e : fs::recursive_directory_iterator(tmp, ec)) {
-    if (e.is_directory()) ::chmod(e.path().c_str(), 0755);
-  }
-  ::chmod(tmp.c_str(), 0755);
-  fs::remove_all(tmp, ec);
+  remove_tree(tmp);
   if (fs::exists(info.dir)) return info;
   return st.take_error();
+}
+
+CodeStore::Pin& CodeStore::Pin::operator=(Pin&& o) noexcept {
+  if (this != &o) {
+    release();
+    store_ = std::move(o.store_);
+    dir_ = std::move(o.dir_);
+  }
+  return *this;
+}
+
+void CodeStore::Pin::release() {
+  if (!store_) return;
+  {
+    std::lock_guard l(store_->mu_);
+    auto it = store_->pins_.find(dir_);
+    if (it != store_->pins_.end() && --it->second == 0) store_->pins_.erase(it);
+    store_->touched_[dir_] = ++store_->epoch_;
+  }
+  store_.reset();
+}
+
+Result<CodeStore::Installed> CodeStore::install(std::string_view zip) {
+  // Held across the unpack so collect() cannot remove the directory between
+  // install_code finding it and the pin being taken.
+  std::lock_guard l(mu_);
+  auto info = install_code(root_, zip);
+  if (!info) return info.take_error();
+  ++pins_[info->dir];
+  touched_[info->dir] = ++epoch_;
+  std::string dir = info->dir;
+  return Installed{std::move(*info), Pin(shared_from_this(), std::move(dir))};
+}
+
+uint64_t CodeStore::epoch() const {
+  std::lock_guard l(mu_);
+  return epoch_;
+}
+
+size_t CodeStore::collect(const std::set<std::string>& referenced, uint64_t since) {
+  std::lock_guard l(mu_);
+  size_t removed = 0;
+  std::error_code ec;
+  std::vector<std::string> doomed;
+  for (const auto& e : fs::directory_iterator(root_, ec)) {
+    std::string dir = e.path().string();
+    if (!e.is_directory() || referenced.count(dir) || pins_.count(dir)) continue;
+    auto t = touched_.find(dir);
+    if (t != touched_.end() && t->second > since) continue;
+    doomed.push_back(std::move(dir));
+  }
+  for (const auto& dir : doomed) {
+    remove_tree(dir);
+    touched_.erase(dir);
+    ++removed;
+  }
+  return removed;
 }
 
 }  // namespace nimbus::services::lambda

@@ -99,9 +99,9 @@ void LambdaService::add_function_handlers() {
     std::string zip(code_in.at("ZipFile").as_string());
     env_.workers.post([this, name, zip = std::move(zip), config = std::move(config),
                        in = std::move(in), respond = std::move(respond)]() mutable {
-      auto installed = install_code(code_root_, zip);
+      auto installed = code_->install(zip);
       if (!installed) return respond(installed.take_error());
-      set_code(config, *installed);
+      set_code(config, installed->info);
       config["LastModified"] = lambda_time(env_.clock.now_millis());
       config["RevisionId"] = new_revision_id();
       config["State"] = "Active";
@@ -111,7 +111,7 @@ void LambdaService::add_function_handlers() {
       auto f = std::make_shared<Function>();
       f->name = name;
       f->latest.config = config;
-      f->latest.code_dir = installed->dir;
+      f->latest.code_dir = installed->info.dir;
       if (const auto* t = in.if_contains("Tags"); t && t->is_object()) f->tags = t->as_object();
       rebuild_spec(*f, f->latest);
       json::object out = as_pending(config, true);
@@ -182,7 +182,7 @@ void LambdaService::add_function_handlers() {
     std::string zip(in.at("ZipFile").as_string());
     env_.workers.post([this, name, zip = std::move(zip), in = std::move(in),
                        respond = std::move(respond)]() mutable {
-      auto installed = install_code(code_root_, zip);
+      auto installed = code_->install(zip);
       if (!installed) return respond(installed.take_error());
       std::lock_guard l(mu_);
       auto f = find_locked(name);
@@ -192,15 +192,15 @@ void LambdaService::add_function_handlers() {
       }
       if (boolean(in, "DryRun").value_or(false)) {
         json::object c = f->latest.config;
-        set_code(c, *installed);
+        set_code(c, installed->info);
         return respond(std::move(c));
       }
       auto old_key = f->latest.spec ? f->latest.spec->pool_key() : std::string();
       auto& c = f->latest.config;
-      set_code(c, *installed);
+      set_code(c, installed->info);
       c["LastModified"] = lambda_time(env_.clock.now_millis());
       c["RevisionId"] = new_revision_id();
-      f->latest.code_dir = installed->dir;
+      f->latest.code_dir = installed->info.dir;
       rebuild_spec(*f, f->latest);
       if (pool_ && !old_key.empty()) pool_->retire(old_key);
       json::object out = as_pending(c, false);
@@ -208,6 +208,7 @@ void LambdaService::add_function_handlers() {
         out = as_pending(Handlers::publish_locked(*this, *f, ""), false);
       }
       persist_locked(*f, std::move(respond), std::move(out));
+      collect_code_later(options_.code_gc_delay_ms);
     });
   });
 
@@ -257,6 +258,7 @@ void LambdaService::add_function_handlers() {
       }
       if (pool_ && it->second.spec) pool_->retire(it->second.spec->pool_key());
       f->versions.erase(it);
+      collect_code_later(options_.code_gc_delay_ms);
       return persist_locked(*f, std::move(respond), json::object{});
     }
     if (pool_) {
@@ -266,6 +268,7 @@ void LambdaService::add_function_handlers() {
       }
     }
     functions_.erase(ref.name);
+    collect_code_later(options_.code_gc_delay_ms);
     erase_locked(ref.name, std::move(respond));
   });
 }

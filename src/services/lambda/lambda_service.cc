@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <set>
 
 #include "services/lambda/async_queue.h"
+#include "services/lambda/code.h"
 #include "services/lambda/util.h"
 #include "storage/storage.h"
 
@@ -46,7 +48,7 @@ LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queue
       logs_(logs),
       queues_(queues),
       options_(std::move(options)),
-      code_root_(data_root(env) + "/code"),
+      code_(std::make_shared<CodeStore>(data_root(env) + "/code")),
       bridge_(logs) {
   host_ = options_.host;
   if (host_ == nullptr) {
@@ -69,6 +71,7 @@ LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queue
   add_invoke_handlers();
   recover();
   async_ = std::make_unique<AsyncQueue>(*this);
+  collect_code_later(0);  // leftovers of functions deleted before a restart
 }
 
 LambdaService::~LambdaService() {
@@ -220,6 +223,29 @@ void LambdaService::erase_locked(const std::string& name, Respond respond) {
   env_.storage->commit(std::move(batch), [respond = std::move(respond)](Status st) {
     if (!st) return respond(st.take_error());
     respond(json::object{});
+  });
+}
+
+void LambdaService::collect_code_later(int64_t delay_ms) {
+  // The references are read on the scheduler thread (timers never fire into
+  // a destroyed service: the scheduler stops first); the removal runs on a
+  // worker and touches only the CodeStore it shares.
+  env_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, alive = alive_] {
+    if (!alive->load()) return;
+    uint64_t since = code_->epoch();
+    std::set<std::string> referenced;
+    {
+      std::lock_guard l(mu_);
+      for (const auto& [name, f] : functions_) {
+        referenced.insert(f->latest.code_dir);
+        for (const auto& [n, v] : f->versions) referenced.insert(v.code_dir);
+      }
+    }
+    env_.workers.post([code = code_, referenced = std::move(referenced), since] {
+      if (size_t n = code->collect(referenced, since); n > 0) {
+        spdlog::info("lambda: removed {} unreferenced code directories", n);
+      }
+    });
   });
 }
 

@@ -30,6 +30,7 @@ class Queues;
 namespace nimbus::services::lambda {
 
 class AsyncQueue;
+class CodeStore;
 
 // Per-function counters and metric handles (shared by every version).
 struct FunctionStats {
@@ -59,6 +60,10 @@ struct Target {
 struct LambdaOptions {
   int64_t account_concurrency = 1000;
   std::vector<int64_t> retry_delays_ms = {60'000, 120'000};  // after the 1st and 2nd failure
+  // Unpacked code no version references is removed this long after a delete
+  // or code update: past Lambda's 15-minute maximum timeout, so environments
+  // still running the old code finish first. At start-up it is removed at once.
+  int64_t code_gc_delay_ms = 16 * 60'000;
   runtime::Host* host = nullptr;  // tests share one Host; null = create our own
   runtime::PoolOptions pool;
 
@@ -107,13 +112,15 @@ class LambdaService final : public Service {
   void persist_locked(const Function& f, Respond respond, json::object out);
   void erase_locked(const std::string& name, Respond respond);
   int64_t reserved_sum_locked() const;
+  // Removes unreferenced code directories after `delay_ms` (on env.workers).
+  void collect_code_later(int64_t delay_ms);
   std::string arn(const std::string& name) const;
 
   Environment& env_;
   logs::LogWriter* logs_;
   sqs::Queues* queues_;
   LambdaOptions options_;
-  std::string code_root_;
+  std::shared_ptr<CodeStore> code_;
   LogBridge bridge_;
   std::unique_ptr<runtime::Host> own_host_;
   runtime::Host* host_ = nullptr;

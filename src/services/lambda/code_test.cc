@@ -1,0 +1,116 @@
+// Unpacked code is shared by content and removed once nothing references it.
+#include <filesystem>
+#include <thread>
+
+#include "services/lambda/code.h"
+#include "services/lambda/test_support.h"
+
+namespace nimbus::services::lambda::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kOne = "def handler(e, c):\n  return 1\n";
+const char* kTwo = "def handler(e, c):\n  return 2\n";
+
+// The code directories currently under the service's code root.
+std::set<std::string> code_dirs(const std::string& data_dir) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(data_dir + "/lambda/code", ec)) {
+    out.insert(e.path().filename().string());
+  }
+  return out;
+}
+
+// Collection runs on a timer and a worker: wait until the set settles at `n`.
+bool wait_for_count(const std::string& data_dir, size_t n) {
+  for (int i = 0; i < 200; ++i) {
+    if (code_dirs(data_dir).size() == n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(CodeStore, PinsAndRecentReleasesSurviveCollection) {
+  storage::testing::TempDir dir;
+  auto store = std::make_shared<CodeStore>(dir.path() + "/code");
+  uint64_t before = store->epoch();
+  auto a = store->install(python_zip(kOne));
+  ASSERT_TRUE(a.is_ok()) << a.error().message;
+  std::string path = a->info.dir;
+  fs::create_directories(dir.path() + "/code/.tmp-left-by-a-crash");
+
+  // Pinned: kept even with no references and an old epoch.
+  EXPECT_EQ(store->collect({}, before), 1u);  // only the temporary directory goes
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(dir.path() + "/code/.tmp-left-by-a-crash"));
+
+  // Released after the snapshot's epoch: kept (the version may have been
+  // registered after the caller read its references).
+  uint64_t snapshot = store->epoch();
+  a->pin = CodeStore::Pin();
+  EXPECT_EQ(store->collect({}, snapshot), 0u);
+  EXPECT_TRUE(fs::exists(path));
+
+  // Referenced: kept. Unreferenced with a fresh epoch: removed.
+  EXPECT_EQ(store->collect({path}, store->epoch()), 0u);
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_EQ(store->collect({}, store->epoch()), 1u);
+  EXPECT_FALSE(fs::exists(path));
+}
+
+class CodeCollection : public LambdaTest {
+ protected:
+  void SetUp() override {
+    LambdaOptions o;
+    o.code_gc_delay_ms = 0;
+    open(o);
+  }
+};
+
+TEST_F(CodeCollection, DeleteRemovesCodeNoFunctionUses) {
+  create("a", python_zip(kOne));
+  create("b", python_zip(kOne));  // same content: one directory
+  create("c", python_zip(kTwo));
+  ASSERT_EQ(code_dirs(settings.data_dir).size(), 2u);
+
+  call("DeleteFunction", {{"FunctionName", "a"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(code_dirs(settings.data_dir).size(), 2u) << "b still uses the code";
+
+  call("DeleteFunction", {{"FunctionName", "b"}});
+  EXPECT_TRUE(wait_for_count(settings.data_dir, 1));
+  auto r = call("Invoke", {{"FunctionName", "c"}, {"Payload", "{}"}});
+  EXPECT_EQ(s(r["Payload"]), "2");
+}
+
+TEST_F(CodeCollection, PublishedVersionsKeepTheirCode) {
+  create("f", python_zip(kOne));
+  call("PublishVersion", {{"FunctionName", "f"}});
+  call("UpdateFunctionCode", {{"FunctionName", "f"}, {"ZipFile", python_zip(kTwo)}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(code_dirs(settings.data_dir).size(), 2u) << "version 1 runs the old code";
+  auto v1 = call("Invoke", {{"FunctionName", "f"}, {"Qualifier", "1"}, {"Payload", "{}"}});
+  EXPECT_EQ(s(v1["Payload"]), "1");
+
+  call("DeleteFunction", {{"FunctionName", "f"}, {"Qualifier", "1"}});
+  EXPECT_TRUE(wait_for_count(settings.data_dir, 1));
+  auto latest = call("Invoke", {{"FunctionName", "f"}, {"Payload", "{}"}});
+  EXPECT_EQ(s(latest["Payload"]), "2");
+}
+
+TEST_F(CodeCollection, RestartRemovesCodeOfFunctionsDeletedBefore) {
+  create("a", python_zip(kOne));
+  LambdaOptions slow;
+  slow.code_gc_delay_ms = 3'600'000;
+  reopen_with(slow);
+  call("DeleteFunction", {{"FunctionName", "a"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(code_dirs(settings.data_dir).size(), 1u) << "collection waits for the delay";
+  reopen_with(slow);  // start-up collects at once
+  EXPECT_TRUE(wait_for_count(settings.data_dir, 0));
+}
+
+}  // namespace
+}  // namespace nimbus::services::lambda::testing

@@ -280,8 +280,7 @@ class Compiler {
     if (a.size() > 4) return invalid("Too many terms in numeric range expression");
     NIMBUS_TRY(scaled(a[3], m.hi));
     m.has_hi = true, m.hi_open = top == "<";
-    if (m.hi < m.lo || (m.hi == m.lo && (m.lo_open || m.hi_open)))
-      return invalid("Bottom must be less than top");
+    if (m.hi <= m.lo) return invalid("Bottom must be less than top");
     return Status::ok();
   }
 

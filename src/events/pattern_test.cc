@@ -221,6 +221,7 @@ const BadCase kBad[] = {
   {R"({"a":[{"numeric":[">",5,"<",6,7]}]})", "Too many terms in numeric range expression"},
   {R"({"a":[{"numeric":[">",6e9]}]})", "Value must be between -5.0E9 and 5.0E9, inclusive"},
   {R"({"a":[{"numeric":[">",6,"<",5]}]})", "Bottom must be less than top"},
+  {R"({"a":[{"numeric":[">=",5,"<=",5]}]})", "Bottom must be less than top"},
   {R"({"a":[{"cidr":5}]})", "prefix match pattern must be a string"},
   {R"({"a":[{"cidr":"10.0.0.0"}]})", "Malformed CIDR, one '/' required"},
   {R"({"a":[{"cidr":"10.0.0.0/x"}]})", "Malformed CIDR, mask bits must be an integer"},

@@ -43,7 +43,7 @@ struct InvokeRequest {
   // Absolute deadline; zero means now + spec.timeout when the invocation
   // reaches the runtime.
   std::chrono::system_clock::time_point deadline{};
-  std::string client_context;    // base64 JSON, passed through
+  std::string client_context;    // JSON (the Invoke API's base64 decoded)
   std::string cognito_identity;  // JSON, passed through
   std::string trace_id;          // X-Amzn-Trace-Id value
   std::string invoked_arn;       // the ARN the caller used (qualified); empty = spec.arn

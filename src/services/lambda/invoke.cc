@@ -141,6 +141,18 @@ void LambdaService::add_invoke_handlers() {
                                  "into json: " +
                                      ec.message()));
     }
+    // Base64 JSON on the wire; the Runtime API hands the function the JSON,
+    // re-serialized on one line since it travels in a header.
+    std::string client_context;
+    if (has(in, "ClientContext")) {
+      auto text = base64_decode(str(in, "ClientContext"));
+      json::value doc = text ? json::parse(*text, ec) : json::value();
+      if (!text || ec || !doc.is_object()) {
+        return respond(Error::make("InvalidRequestContentException",
+                                   "Client context must be a valid Base64-encoded JSON object."));
+      }
+      client_context = json::serialize(doc);
+    }
     auto target = resolve(ref.name, qualifier);
     if (!target) return respond(target.take_error());
     if (type == "DryRun") return respond(json::object{{"StatusCode", 204}});
@@ -155,7 +167,7 @@ void LambdaService::add_invoke_handlers() {
     runtime::InvokeRequest req;
     req.request_id = ctx.request_id;
     req.payload = std::move(payload);
-    req.client_context = str(in, "ClientContext");
+    req.client_context = std::move(client_context);
     bool tail = str(in, "LogType") == "Tail";
     std::string executed = target->executed_version;
     run(std::move(*target), std::move(req),

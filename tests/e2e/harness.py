@@ -165,6 +165,17 @@ class ServerTestCase(unittest.TestCase):
         cls.server.cleanup()
 
 
+def wait_until(pred, timeout=20.0):
+    """pred()'s first truthy value within `timeout` seconds, else its last."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.1)
+    return pred()
+
+
 def require_boto3():
     try:
         import boto3  # noqa: F401

@@ -2,18 +2,21 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
+  CancelMessageMoveTaskCommand,
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
+  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { account, startServer } from './harness.mjs';
+import { account, region, startServer } from './harness.mjs';
 
 let server;
 let sqs;
@@ -93,4 +96,77 @@ test('FIFO order within a group', async () => {
   }
   const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
   assert.deepEqual(out.Messages.map((m) => m.Body), ['a', 'b', 'c']);
+});
+
+// Dead-letter queue redrive and MessageSystemAttributeNames: API nimbus adds
+// to its 2022 SQS model by an overlay (src/protocol/overlays/sqs.json).
+const arn = (name) => `arn:aws:sqs:${region}:${account}:${name}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(fn, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v || Date.now() > deadline) return v;
+    await sleep(50);
+  }
+}
+
+async function count(QueueUrl) {
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({
+    QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'],
+  }));
+  return Number(Attributes.ApproximateNumberOfMessages);
+}
+
+test('redrive a dead-letter queue back to its source', async () => {
+  const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: 'js-mv-dlq' }))).QueueUrl;
+  const src = (await sqs.send(new CreateQueueCommand({
+    QueueName: 'js-mv',
+    Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn('js-mv-dlq'), maxReceiveCount: 1 }) },
+  }))).QueueUrl;
+  for (const body of ['a', 'b', 'c']) await sqs.send(new SendMessageCommand({ QueueUrl: src, MessageBody: body }));
+  for (;;) {
+    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: src, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+    if (!r.Messages?.length) break;
+  }
+  assert.equal(await waitFor(async () => (await count(dlq)) === 3), true);
+
+  // Not a dead-letter queue; a missing queue; an unknown task.
+  await assert.rejects(sqs.send(new StartMessageMoveTaskCommand({ SourceArn: arn('js-mv') })), (err) => {
+    assert.equal(err.name, 'InvalidParameterValue');
+    assert.equal(err.$metadata.httpStatusCode, 400);
+    return true;
+  });
+  await assert.rejects(sqs.send(new StartMessageMoveTaskCommand({ SourceArn: arn('js-none') })), (err) => {
+    assert.equal(err.name, 'ResourceNotFoundException');
+    return true;
+  });
+  await assert.rejects(sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: 'bm9wZQ==' })), (err) => {
+    assert.equal(err.name, 'ResourceNotFoundException');
+    return true;
+  });
+
+  const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: arn('js-mv-dlq') }));
+  assert.ok(TaskHandle);
+  const done = await waitFor(async () => {
+    const { Results } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: arn('js-mv-dlq') }));
+    return Results[0].Status === 'COMPLETED' ? Results[0] : null;
+  });
+  assert.equal(done.ApproximateNumberOfMessagesMoved, 3);
+  assert.equal(done.ApproximateNumberOfMessagesToMove, 3);
+  assert.equal(done.TaskHandle, undefined);
+  assert.equal(await count(src), 3);
+  assert.equal(await count(dlq), 0);
+  await assert.rejects(sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle })), (err) => {
+    assert.equal(err.name, 'InvalidParameterValue');
+    return true;
+  });
+
+  // The moved messages carry their system attributes, selected by the newer member.
+  const got = await sqs.send(new ReceiveMessageCommand({
+    QueueUrl: src, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+  }));
+  assert.equal(got.Messages.length, 3);
+  for (const m of got.Messages) assert.deepEqual(Object.keys(m.Attributes), ['ApproximateReceiveCount']);
 });

@@ -123,8 +123,11 @@ void Queues::run_move_task(std::shared_ptr<MoveTask> task) {
     task->failure = "AWS.SimpleQueueService.NonExistentQueue";
     return;
   }
+  // `budget` messages every `tick_ms`: whole messages per tick at any rate
+  // (1/s is one message a second, 15/s two every 133 ms).
   int per_second = task->max_per_second > 0 ? task->max_per_second : kDefaultPerSecond;
-  size_t budget = static_cast<size_t>(std::max(1, per_second * kTickMs / 1000));
+  int budget = (per_second * kTickMs + 999) / 1000;
+  int tick_ms = 1000 * budget / per_second;
   storage::WriteBatch batch;
   std::vector<Moved> moved;
   bool done = false;
@@ -132,7 +135,7 @@ void Queues::run_move_task(std::shared_ptr<MoveTask> task) {
     std::lock_guard lock(source->mu);
     int64_t now = now_ms();
     source->promote(now);
-    auto picked = source->pick(budget);
+    auto picked = source->pick(static_cast<size_t>(budget));
     for (uint64_t seq : picked) {
       Message* m = source->find(seq);
       const std::string& dest_arn =
@@ -150,22 +153,25 @@ void Queues::run_move_task(std::shared_ptr<MoveTask> task) {
     }
     done = moved.empty() || task->moved + static_cast<int64_t>(moved.size()) >= task->to_move;
   }
-  {
-    std::lock_guard lock(mu_);
-    task->moved += static_cast<int64_t>(moved.size());
-    if (done && task->status == "RUNNING") task->status = "COMPLETED";
-  }
-  auto next = [this, task, done, alive = alive_] {
+  // The count and COMPLETED show only once the moved messages are durable
+  // and receivable in their destinations.
+  auto next = [this, task, done, tick_ms, n = static_cast<int64_t>(moved.size()),
+               alive = alive_](bool durable) {
+    {
+      std::lock_guard lock(mu_);
+      if (durable) task->moved += n;
+      if (done && task->status == "RUNNING") task->status = "COMPLETED";
+    }
     if (!done && *alive) {
-      env_.scheduler.after(std::chrono::milliseconds(kTickMs), [this, task, alive] {
+      env_.scheduler.after(std::chrono::milliseconds(tick_ms), [this, task, alive] {
         if (*alive) run_move_task(task);
       });
     }
   };
-  if (batch.empty()) return next();
+  if (batch.empty()) return next(true);
   commit(std::move(batch), [this, moved = std::move(moved), next](Status s) mutable {
     if (s) deliver_moved(std::move(moved));
-    next();
+    next(s.is_ok());
   });
 }
 

@@ -8,11 +8,10 @@ import io
 import json
 import os
 import re
-import time
 import unittest
 import zipfile
 
-from harness import ACCOUNT, ServerTestCase, nimbus_binary, require_boto3
+from harness import ACCOUNT, ServerTestCase, nimbus_binary, require_boto3, wait_until
 
 ROLE = "arn:aws:iam::%s:role/lambda-role" % ACCOUNT
 
@@ -58,16 +57,6 @@ def py_zip(src=ECHO_PY):
 def echo_binary():
     path = os.path.join(os.path.dirname(nimbus_binary()), "src", "runtime", "runtime_echo_function")
     return path if os.path.exists(path) else None
-
-
-def wait_until(pred, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    return pred()
 
 
 # Most cases use runtimes every boto3 generation knows; test_current_runtimes
@@ -287,7 +276,11 @@ class LambdaInvokeTest(LambdaTestBase):
         with self.assertRaises(self.lam.exceptions.TooManyRequestsException) as e:
             self.lam.invoke(FunctionName="off", Payload=b"{}")
         self.assertEqual(e.exception.response["ResponseMetadata"]["HTTPStatusCode"], 429)
-        self.assertIn("ReservedFunctionConcurrentInvocationLimitExceeded", str(e.exception))
+        # botocore puts the modelled error members at the top of the response.
+        self.assertEqual(e.exception.response["Reason"],
+                         "ReservedFunctionConcurrentInvocationLimitExceeded")
+        self.assertEqual(e.exception.response["Type"], "User")
+        self.assertEqual(e.exception.response["Error"]["Message"], "Rate Exceeded.")
         self.lam.delete_function_concurrency(FunctionName="off")
         self.invoke("off", {})
         m = self.server.metrics()  # (the client's one retry may count a second throttle)

@@ -117,6 +117,9 @@ test('async, dry run, alias, throttling', async () => {
   await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'js-more', Payload: '{}' })), (err) => {
     assert.equal(err.name, 'TooManyRequestsException');
     assert.equal(err.$metadata.httpStatusCode, 429);
+    assert.equal(err.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
+    assert.equal(err.Type, 'User');
+    assert.equal(err.message, 'Rate Exceeded.');
     return true;
   });
 });

@@ -5,5 +5,5 @@
 
 namespace nimbus::runtime {
 extern const char kPythonBootstrap[];  // bootstraps/python/bootstrap.py
-extern const char kNodeBootstrap[];    // bootstraps/node/bootstrap.mjs
+extern const char kNodeBootstrap[];    // bootstraps/node/bootstrap.cjs
 }  // namespace nimbus::runtime

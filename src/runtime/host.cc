@@ -84,7 +84,7 @@ std::string Host::describe_isolation() const {
 
 Status Host::install_bootstraps() {
   for (auto [rel, text] : {std::pair{"python/bootstrap.py", kPythonBootstrap},
-                           std::pair{"node/bootstrap.mjs", kNodeBootstrap}}) {
+                           std::pair{"node/bootstrap.cjs", kNodeBootstrap}}) {
     fs::path path = fs::path(runtime_dir()) / rel;
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
@@ -114,7 +114,7 @@ Result<Launch> Host::launch_for(const FunctionSpec& spec, const std::string& tas
   } else if (starts_with(rt, "nodejs")) {
     if (node_.empty())
       return Error::make("InvalidRuntimeException", "node is not installed on this host", 502);
-    l.argv = {node_, runtime_root + "/node/bootstrap.mjs"};
+    l.argv = {node_, runtime_root + "/node/bootstrap.cjs"};
     add_prefix(node_, l.extra_ro);
     l.env = {"NODE_PATH=/opt/nodejs/node_modules:" + runtime_root + "/node_modules:" + task_root};
     l.execution_env = "AWS_Lambda_" + rt;

@@ -1,0 +1,324 @@
+// nimbus's Node.js runtime: the Lambda Runtime API loop for nodejs18.x,
+// 20.x and 22.x. Loads _HANDLER ("path/file.function") from LAMBDA_TASK_ROOT
+// as an ES module or CommonJS (.mjs, .cjs, .js), supports async handlers and
+// callback handlers (event, context, callback), and reports errors as
+// {errorMessage, errorType, stackTrace}. Built-in modules only.
+//
+// Start-up is most of a cold start: this file is CommonJS, so a CommonJS
+// handler never starts the ES module loader (import() is used only for
+// .mjs files and packages of "type": "module"), and the Runtime API client
+// is a small HTTP/1.1 client on one net.Socket rather than node:http.
+"use strict";
+const net = require("node:net");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const BASE = "/2018-06-01/runtime";
+
+// ---- Runtime API client ----------------------------------------------------------
+// One keep-alive connection, one request at a time.
+class Api {
+  constructor(address) {
+    const colon = address.lastIndexOf(":");
+    this.hostHeader = address;
+    this.host = address.slice(0, colon).replace(/^\[|\]$/g, "");
+    this.port = Number(address.slice(colon + 1));
+    this.socket = null;
+    this.chunks = [];
+    this.buffered = 0;
+    this.head = null; // the parsed status line and headers of the response in progress
+    this.waiter = null; // {resolve, reject} of the request in flight
+  }
+
+  request(method, urlPath, body = "", headers = "") {
+    const payload = typeof body === "string" ? Buffer.from(body) : body;
+    const head =
+      `${method} ${BASE}${urlPath} HTTP/1.1\r\nHost: ${this.hostHeader}\r\n` +
+      `Content-Length: ${payload.length}\r\n${headers}\r\n`;
+    const data = Buffer.concat([Buffer.from(head, "latin1"), payload]);
+    const reused = this.socket !== null;
+    return this.exchange(data).catch((err) => {
+      // A kept-alive connection the server has since closed is retried once.
+      if (!reused) throw err;
+      return this.exchange(data);
+    });
+  }
+
+  exchange(data) {
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      if (!this.socket) this.connect();
+      this.socket.write(data);
+    });
+  }
+
+  connect() {
+    const socket = net.connect(this.port, this.host);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk) => {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      this.parse();
+    });
+    const fail = (err) => {
+      if (this.socket !== socket) return; // a connection we already let go
+      this.reset();
+      const w = this.waiter;
+      this.waiter = null;
+      if (w) w.reject(err || new Error("runtime API closed the connection"));
+    };
+    socket.on("error", fail);
+    socket.on("close", () => fail(null));
+    this.socket = socket;
+  }
+
+  reset() {
+    if (this.socket) this.socket.destroy();
+    this.socket = null;
+    this.chunks = [];
+    this.buffered = 0;
+    this.head = null;
+  }
+
+  // Completes the request in flight once its whole response has arrived.
+  parse() {
+    if (!this.waiter) return;
+    if (!this.head && !this.parseHead()) return;
+    const { status, headers, bodyStart, length } = this.head;
+    if (length >= 0 && this.buffered < bodyStart + length) return;
+    const buf = this.take();
+    let body;
+    let consumed;
+    if (length >= 0) {
+      body = buf.subarray(bodyStart, bodyStart + length);
+      consumed = bodyStart + length;
+    } else {
+      [body, consumed] = unchunk(buf, bodyStart);
+      if (!body) return;
+    }
+    const rest = buf.subarray(consumed);
+    this.chunks = rest.length ? [rest] : [];
+    this.buffered = rest.length;
+    this.head = null;
+    if ((headers.connection || "").toLowerCase() === "close") this.reset();
+    const w = this.waiter;
+    this.waiter = null;
+    w.resolve({ status, headers, body });
+  }
+
+  parseHead() {
+    const buf = this.take();
+    const end = buf.indexOf("\r\n\r\n");
+    if (end < 0) return false;
+    const lines = buf.toString("latin1", 0, end).split("\r\n");
+    const headers = {};
+    for (let i = 1; i < lines.length; i++) {
+      const colon = lines[i].indexOf(":");
+      if (colon > 0) headers[lines[i].slice(0, colon).trim().toLowerCase()] = lines[i].slice(colon + 1).trim();
+    }
+    const chunked = (headers["transfer-encoding"] || "").toLowerCase() === "chunked";
+    this.head = {
+      status: Number(lines[0].split(" ")[1]),
+      headers,
+      bodyStart: end + 4,
+      length: chunked ? -1 : Number(headers["content-length"] || 0),
+    };
+    return true;
+  }
+
+  // Everything received so far, as one buffer.
+  take() {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0];
+  }
+}
+
+// A chunked body starting at `at`: [body, end offset], or [null] if incomplete.
+function unchunk(buf, at) {
+  const parts = [];
+  for (;;) {
+    const eol = buf.indexOf("\r\n", at);
+    if (eol < 0) return [null];
+    const size = parseInt(buf.toString("latin1", at, eol), 16);
+    if (size === 0) {
+      const end = buf.indexOf("\r\n\r\n", eol);
+      return end < 0 ? [null] : [Buffer.concat(parts), end + 4];
+    }
+    if (buf.length < eol + 2 + size + 2) return [null];
+    parts.push(buf.subarray(eol + 2, eol + 2 + size));
+    at = eol + 4 + size;
+  }
+}
+
+const api = new Api(process.env.AWS_LAMBDA_RUNTIME_API);
+
+function errorDoc(err, fallbackType = "Error") {
+  if (!(err instanceof Error)) {
+    return { errorType: "string", errorMessage: String(err), trace: [] };
+  }
+  return {
+    errorType: err.name || fallbackType,
+    errorMessage: err.message,
+    trace: (err.stack || "").split("\n"),
+    stackTrace: (err.stack || "").split("\n").slice(1).map((l) => l.trim()),
+  };
+}
+
+function postJson(urlPath, doc, errorType) {
+  let headers = "Content-Type: application/json\r\n";
+  if (errorType) headers += `Lambda-Runtime-Function-Error-Type: ${errorType}\r\n`;
+  return api.request("POST", urlPath, JSON.stringify(doc), headers);
+}
+
+// ---- Handler ---------------------------------------------------------------------
+
+class InitError extends Error {
+  constructor(type, message) {
+    super(message);
+    this.name = type;
+  }
+}
+
+// Whether `file` (.js) belongs to a package of "type": "module".
+function isModulePackage(file) {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).type === "module";
+    } catch (e) {
+      if (e.code !== "ENOENT" && e.code !== "ENOTDIR") return false;
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+function loadModule(file) {
+  const esm = file.endsWith(".mjs") || (file.endsWith(".js") && isModulePackage(file));
+  if (!esm) return require(file);
+  const { pathToFileURL } = require("node:url");
+  return import(pathToFileURL(file).href);
+}
+
+async function loadHandler() {
+  const spec = process.env._HANDLER || "";
+  const dot = spec.lastIndexOf(".");
+  if (dot <= 0) throw new InitError("Runtime.MalformedHandlerName", `Bad handler ${spec}`);
+  const modPath = spec.slice(0, dot);
+  const fnPath = spec.slice(dot + 1);
+  const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  let file = null;
+  for (const ext of [".js", ".mjs", ".cjs"]) {
+    if (fs.existsSync(path.join(root, modPath + ext))) {
+      file = path.join(root, modPath + ext);
+      break;
+    }
+  }
+  if (!file) {
+    throw new InitError("Runtime.ImportModuleError", `Error: Cannot find module '${modPath}'`);
+  }
+  let mod;
+  try {
+    mod = await loadModule(file);
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new InitError("Runtime.UserCodeSyntaxError", String(e));
+    throw e;
+  }
+  let fn = mod;
+  for (const part of fnPath.split(".")) fn = fn?.[part] ?? fn?.default?.[part];
+  if (typeof fn !== "function") {
+    throw new InitError("Runtime.HandlerNotFound", `${modPath}.${fnPath} is undefined or not exported`);
+  }
+  return fn;
+}
+
+// The context's fixed part, read once.
+const env = process.env;
+const fixed = {
+  functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+  functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+  memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+  logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+  logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+};
+
+// A JSON header value, also accepted as base64 (Invoke's ClientContext).
+function headerJson(v) {
+  if (!v) return undefined;
+  return JSON.parse(/^\s*[{[]/.test(v) ? v : Buffer.from(v, "base64").toString("utf8"));
+}
+
+function makeContext(h, requestId) {
+  const deadline = Number(h["lambda-runtime-deadline-ms"] || 0);
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    awsRequestId: requestId,
+    functionName: fixed.functionName,
+    functionVersion: fixed.functionVersion,
+    memoryLimitInMB: fixed.memoryLimitInMB,
+    invokedFunctionArn: h["lambda-runtime-invoked-function-arn"],
+    logGroupName: fixed.logGroupName,
+    logStreamName: fixed.logStreamName,
+    clientContext: headerJson(h["lambda-runtime-client-context"]),
+    identity: headerJson(h["lambda-runtime-cognito-identity"]),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: undefined,
+    succeed: undefined,
+    fail: undefined,
+  };
+}
+
+// Runs the handler as callback-style or async, settling once.
+function run(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err, value) => {
+      if (settled) return;
+      settled = true;
+      err ? reject(err) : resolve(value);
+    };
+    context.done = settle;
+    context.succeed = (v) => settle(null, v);
+    context.fail = (e) => settle(e ?? new Error("handled"));
+    try {
+      const out = handler(event, context, settle);
+      if (out && typeof out.then === "function") out.then((v) => settle(null, v), (e) => settle(e));
+      else if (handler.length < 3) settle(null, out);
+    } catch (e) {
+      settle(e);
+    }
+  });
+}
+
+async function main() {
+  let handler;
+  try {
+    handler = await loadHandler();
+  } catch (e) {
+    const doc = errorDoc(e, "Runtime.Unknown");
+    console.error(`${new Date().toISOString()}\tundefined\tERROR\t${doc.errorType}: ${doc.errorMessage}`);
+    await postJson("/init/error", doc, doc.errorType);
+    process.exit(1);
+  }
+  for (;;) {
+    const { headers, body } = await api.request("GET", "/invocation/next");
+    const requestId = headers["lambda-runtime-aws-request-id"];
+    const trace = headers["lambda-runtime-trace-id"];
+    if (trace) env._X_AMZN_TRACE_ID = trace;
+    else delete env._X_AMZN_TRACE_ID;
+    let result;
+    try {
+      const context = makeContext(headers, requestId);
+      const event = body.length ? JSON.parse(body.toString("utf8")) : undefined;
+      result = await run(handler, event, context);
+    } catch (e) {
+      const doc = errorDoc(e);
+      console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`);
+      await postJson(`/invocation/${requestId}/error`, doc, doc.errorType);
+      continue;
+    }
+    const out = result === undefined ? "null" : JSON.stringify(result);
+    await api.request("POST", `/invocation/${requestId}/response`, out,
+      "Content-Type: application/json\r\n");
+  }
+}
+
+main();

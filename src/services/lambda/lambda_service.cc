@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "events/mappings.h"
 #include "services/lambda/async_queue.h"
 #include "services/lambda/code.h"
 #include "services/lambda/util.h"
@@ -69,13 +70,16 @@ LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queue
   add_version_handlers();
   add_settings_handlers();
   add_invoke_handlers();
+  add_event_source_handlers();
   recover();
   async_ = std::make_unique<AsyncQueue>(*this);
+  start_event_sources();
   collect_code_later(0);  // leftovers of functions deleted before a restart
 }
 
 LambdaService::~LambdaService() {
   alive_->store(false);
+  esm_.reset();  // pollers detach: SQS may already be gone (services/registry.cc)
   // In-flight invocations complete into the async queue: stop it taking new
   // work, let the pool finish (or kill) what runs, and only then destroy the
   // queue (ASan found the other order).
@@ -88,6 +92,7 @@ LambdaService::~LambdaService() {
 
 void LambdaService::begin_shutdown() {
   if (async_) async_->stop();
+  if (esm_) esm_->shutdown();
 }
 
 std::string LambdaService::arn(const std::string& name) const {

@@ -26,6 +26,9 @@
 namespace nimbus::services::sqs {
 class Queues;
 }
+namespace nimbus::events {
+class Mappings;
+}
 
 namespace nimbus::services::lambda {
 
@@ -98,6 +101,8 @@ class LambdaService final : public Service {
   void add_version_handlers();
   void add_settings_handlers();
   void add_invoke_handlers();
+  void add_event_source_handlers();  // event_sources.cc
+  void start_event_sources();
   void recover();
 
   // mu_ held for all of these.
@@ -126,6 +131,7 @@ class LambdaService final : public Service {
   runtime::Host* host_ = nullptr;
   std::unique_ptr<runtime::Pool> pool_;
   std::unique_ptr<AsyncQueue> async_;
+  std::unique_ptr<events::Mappings> esm_;  // SQS event source mappings and their pollers
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Function>> functions_;   // guarded by mu_

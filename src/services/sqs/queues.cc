@@ -62,6 +62,22 @@ void Queues::release_waiters() {
   }
 }
 
+void Queues::release_waiters(const QueuePtr& q, uint64_t owner) {
+  std::list<Waiter> released;
+  {
+    std::lock_guard lock(q->mu);
+    for (auto it = q->waiters.begin(); it != q->waiters.end();) {
+      auto next = std::next(it);
+      if (it->request.owner == owner) released.splice(released.end(), q->waiters, it);
+      it = next;
+    }
+  }
+  for (auto& w : released) {
+    if (w.timer != 0) env_.scheduler.cancel(w.timer);
+    w.done(std::vector<Received>{});
+  }
+}
+
 QueuePtr Queues::find(std::string_view account, std::string_view name) const {
   std::lock_guard lock(mu_);
   auto it = by_name_.find(key_of(account, name));

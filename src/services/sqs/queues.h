@@ -92,6 +92,9 @@ class Queues {
   // Answers every waiting long poll now with no messages, as its timeout
   // would (server shutdown: draining must not wait up to 20 s for them).
   void release_waiters();
+  // Answers `owner`'s waiting long polls on `q` now, with no messages (an
+  // event source mapping being disabled, deleted or stopped).
+  void release_waiters(const QueuePtr& q, uint64_t owner);
 
   void receive(const QueuePtr& q, ReceiveRequest request,
                std::function<void(Result<std::vector<Received>>)> done);

@@ -60,6 +60,7 @@ struct ReceiveRequest {
   int visibility_timeout = -1;  // -1: the queue's VisibilityTimeout
   int wait_seconds = -1;        // -1: the queue's ReceiveMessageWaitTimeSeconds
   std::string attempt_id;       // FIFO ReceiveRequestAttemptId
+  uint64_t owner = 0;           // non-zero: release_waiters(q, owner) may end its wait early
 };
 
 struct Received {

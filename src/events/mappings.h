@@ -1,0 +1,86 @@
+// Event source mappings: their stored documents and the pollers of the
+// enabled ones. Lambda's API handlers (services/lambda/event_sources.cc)
+// validate and shape the API; this class keeps the state: each mapping is
+// one record in storage namespace "lambda.esm" (key UUID, value the JSON
+// document below), committed before the API answers, read back at start-up
+// where the enabled mappings resume polling.
+//
+// Document members (the API's names): UUID, EventSourceArn, FunctionArn,
+// BatchSize, MaximumBatchingWindowInSeconds, FunctionResponseTypes,
+// FilterCriteria, ScalingConfig, LastModified (epoch seconds), State
+// ("Enabled" or "Disabled"), StateTransitionReason.
+//
+// Threads: every method is thread-safe and never blocks except the
+// constructor (reads storage). `done` callbacks run on the storage committer
+// thread (or inline without storage).
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "events/sqs_poller.h"
+
+namespace nimbus::storage {
+class Storage;
+}
+
+namespace nimbus::events {
+
+// The SQS poller settings a mapping document asks for.
+Result<SqsPollerConfig> poller_config(const boost::json::object& doc, const std::string& region);
+
+class Mappings {
+ public:
+  struct Deps {
+    storage::Storage* storage;      // null: memory only
+    services::sqs::Queues* queues;  // null: mappings are stored but never poll
+    Scheduler& scheduler;
+    const Clock& clock;
+    Metrics& metrics;
+    std::string region;
+    // Makes the invoker for a FunctionArn (resolved at each invocation).
+    std::function<Invoke(const std::string& function_arn)> invoker;
+  };
+
+  explicit Mappings(Deps deps);
+  ~Mappings();
+  Mappings(const Mappings&) = delete;
+  Mappings& operator=(const Mappings&) = delete;
+
+  std::optional<boost::json::object> get(const std::string& uuid) const;
+  std::vector<boost::json::object> list() const;  // sorted by UUID
+  // Stores the document (keyed by its UUID) and starts, reconfigures or
+  // stops its pollers to match its State once it is durable.
+  void put(boost::json::object doc, std::function<void(Status)> done);
+  void remove(const std::string& uuid, std::function<void(Status)> done);
+  // LastProcessingResult of a mapping's pollers ("No records processed").
+  std::string last_result(const std::string& uuid) const;
+  int pollers(const std::string& uuid) const;
+
+  // Server draining: stop every poller (long polls answered at once) and
+  // stop touching the queues (in-flight batches reappear after their
+  // visibility timeout).
+  void shutdown();
+
+ private:
+  struct Entry {
+    boost::json::object doc;
+    std::shared_ptr<SqsPoller> poller;
+  };
+  void apply_locked(Entry& e);  // mu_ held
+  PollerCounters counters(const std::string& uuid);
+
+  Deps deps_;
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> entries_;  // guarded by mu_
+  bool down_ = false;                     // guarded by mu_
+};
+
+}  // namespace nimbus::events

@@ -1,0 +1,261 @@
+// Event source mappings (CreateEventSourceMapping and the other four): the
+// API's validation and shapes. The mappings' state and pollers live in
+// events::Mappings (src/events/mappings.h). Only SQS sources exist in nimbus;
+// Kinesis and DynamoDB stream ARNs are answered as AWS answers for a stream
+// that does not exist.
+#include <chrono>
+
+#include "events/mappings.h"
+#include "events/pattern.h"
+#include "services/lambda/handlers.h"
+#include "services/lambda/util.h"
+#include "services/sqs/queues.h"
+
+namespace nimbus::services::lambda {
+
+namespace {
+
+constexpr int64_t kDefaultBatch = 10;
+constexpr int64_t kDefaultListItems = 100;
+
+Error mapping_not_found() {
+  return Error::make("ResourceNotFoundException", "The resource you requested does not exist.");
+}
+
+// Answers `out` once the change it reports is durable.
+std::function<void(Status)> answer(Respond respond, json::object out) {
+  return [respond = std::move(respond), out = std::move(out)](Status st) {
+    if (!st) return respond(st.take_error());
+    respond(out);
+  };
+}
+
+// What the API answers: the stored document plus the live members.
+json::object shaped(const json::object& doc, const std::string& state, std::string last_result) {
+  json::object out = doc;
+  out["State"] = state;
+  out["LastProcessingResult"] = std::move(last_result);
+  if (!out.contains("StateTransitionReason")) out["StateTransitionReason"] = "USER_INITIATED";
+  return out;
+}
+
+// Checks the members a create or update sets and copies them into `doc`.
+Status apply_members(const json::object& in, json::object& doc) {
+  if (has(in, "BatchSize")) doc["BatchSize"] = *integer(in, "BatchSize");
+  if (has(in, "MaximumBatchingWindowInSeconds")) {
+    doc["MaximumBatchingWindowInSeconds"] = *integer(in, "MaximumBatchingWindowInSeconds");
+  }
+  if (const auto* t = in.if_contains("FunctionResponseTypes"); t && t->is_array()) {
+    for (const auto& v : t->as_array()) {
+      if (!v.is_string() || v.as_string() != "ReportBatchItemFailures") {
+        return invalid("Unsupported FunctionResponseType: " +
+                       (v.is_string() ? std::string(v.as_string()) : json::serialize(v)));
+      }
+    }
+    doc["FunctionResponseTypes"] = *t;
+  }
+  if (const auto* f = in.if_contains("FilterCriteria"); f && f->is_object()) {
+    const auto* list = f->as_object().if_contains("Filters");
+    if (list == nullptr || !list->is_array() || list->as_array().empty()) {
+      doc.erase("FilterCriteria");  // {} or an empty list removes the filters
+    } else {
+      for (const auto& filter : list->as_array()) {
+        std::string text = filter.is_object() ? str(filter.as_object(), "Pattern") : "";
+        if (!events::EventPattern::parse(text))
+          return invalid("Invalid filter pattern definition.");
+      }
+      doc["FilterCriteria"] = *f;
+    }
+  }
+  if (const auto* s = in.if_contains("ScalingConfig"); s && s->is_object()) {
+    if (auto n = integer(s->as_object(), "MaximumConcurrency")) {
+      if (*n < 2 || *n > 1000) {
+        return invalid("MaximumConcurrency must be between 2 and 1000 inclusive.");
+      }
+      doc["ScalingConfig"] = *s;
+    } else {
+      doc.erase("ScalingConfig");
+    }
+  }
+  return Status::ok();
+}
+
+// The function a mapping invokes, resolved at each batch (it may have been
+// deleted or updated since).
+events::Invoke invoker(LambdaService& s, const std::string& function_arn) {
+  auto ref = parse_function_name(function_arn);
+  return [&s, ref](std::string payload, std::function<void(events::InvokeOutcome)> done) {
+    using Kind = events::InvokeOutcome::Kind;
+    auto target = s.resolve(ref.name, ref.qualifier);
+    if (!target) return done({Kind::kUnavailable, "Function not found"});
+    runtime::InvokeRequest req;
+    req.request_id = new_revision_id();
+    req.payload = std::move(payload);
+    s.run(std::move(*target), std::move(req),
+          [done = std::move(done)](Result<runtime::InvokeResult> r) {
+            if (!r) {
+              bool throttled = r.error().code == "TooManyRequestsException";
+              return done({throttled ? Kind::kThrottled : Kind::kUnavailable, r.error().message});
+            }
+            if (r->status == runtime::InvokeStatus::kOk) {
+              return done({Kind::kOk, std::move(r->payload)});
+            }
+            done({Kind::kFunctionError, std::move(r->payload)});
+          });
+  };
+}
+
+}  // namespace
+
+void LambdaService::start_event_sources() {
+  events::Mappings::Deps d{env_.storage,
+                           queues_,
+                           env_.scheduler,
+                           env_.clock,
+                           env_.metrics,
+                           env_.settings.region,
+                           [this](const std::string& arn) { return invoker(*this, arn); }};
+  esm_ = std::make_unique<events::Mappings>(std::move(d));
+}
+
+void LambdaService::add_event_source_handlers() {
+  // The checks shared by create and update, on the merged document: the
+  // function exists, the queue exists and fits the batch settings, and no
+  // other mapping joins the same queue and function.
+  auto check = [this](json::object& doc, const std::string& function_name) -> Status {
+    auto ref = parse_function_name(function_name);
+    auto target = resolve(ref.name, ref.qualifier);
+    if (!target) return target.take_error();
+    std::string fn_arn = arn(ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
+    doc["FunctionArn"] = fn_arn;
+    std::string source = str(doc, "EventSourceArn");
+    auto q = queues_ ? queues_->find_by_arn(source) : nullptr;
+    if (!q) {
+      return invalid(
+          "Error occurred while ReceiveMessage. SQS Error Code: "
+          "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue "
+          "does not exist for this wsdl version.");
+    }
+    int64_t batch = integer(doc, "BatchSize").value_or(kDefaultBatch);
+    int64_t window = integer(doc, "MaximumBatchingWindowInSeconds").value_or(0);
+    if (q->fifo) {
+      if (batch > 10) return invalid("Maximum batch size must be between 1 and 10 inclusive");
+      if (window > 0) return invalid("Batching window is not supported for FIFO queues");
+    } else if (batch > 10 && window < 1) {
+      return invalid(
+          "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+          "greater than 10");
+    }
+    auto attrs = queues_->attributes(q, {"VisibilityTimeout"});
+    int64_t visibility = attrs ? std::stoll((*attrs)["VisibilityTimeout"]) : 30;
+    auto timeout = std::chrono::duration_cast<std::chrono::seconds>(target->spec->timeout).count();
+    if (visibility < timeout) {
+      return invalid("Queue visibility timeout: " + std::to_string(visibility) +
+                     " seconds is less than Function timeout: " + std::to_string(timeout) +
+                     " seconds");
+    }
+    for (const auto& other : esm_->list()) {
+      if (str(other, "EventSourceArn") == source && str(other, "FunctionArn") == fn_arn &&
+          str(other, "UUID") != str(doc, "UUID")) {
+        return conflict("An event source mapping with SQS arn (\" " + source +
+                        " \") and function (\" " + ref.name +
+                        " \") already exists. Please update or delete the existing mapping "
+                        "with UUID " +
+                        str(other, "UUID"));
+      }
+    }
+    return Status::ok();
+  };
+
+  on("CreateEventSourceMapping",
+     [this, check](const CallContext&, json::object in, Respond respond) {
+       std::string source = str(in, "EventSourceArn");
+       if (source.starts_with("arn:aws:kinesis:") || source.starts_with("arn:aws:dynamodb:")) {
+         return respond(invalid("Stream not found: " + source));  // nimbus has no streams yet
+       }
+       if (!source.starts_with("arn:aws:sqs:")) {
+         return respond(invalid("Unrecognized event source, must be kafka or activemq."));
+       }
+       if (has(in, "StartingPosition")) {
+         return respond(invalid("StartingPosition is not valid for SQS event sources."));
+       }
+       json::object doc;
+       doc["UUID"] = new_revision_id();
+       doc["EventSourceArn"] = source;
+       doc["BatchSize"] = kDefaultBatch;
+       doc["MaximumBatchingWindowInSeconds"] = 0;
+       if (auto st = apply_members(in, doc); !st) return respond(st.take_error());
+       if (auto st = check(doc, str(in, "FunctionName")); !st) return respond(st.take_error());
+       doc["LastModified"] = static_cast<double>(env_.clock.now_millis()) / 1000.0;
+       doc["State"] = boolean(in, "Enabled").value_or(true) ? "Enabled" : "Disabled";
+       doc["StateTransitionReason"] = "USER_INITIATED";
+       json::object out = shaped(doc, "Creating", "No records processed");
+       esm_->put(std::move(doc), answer(std::move(respond), std::move(out)));
+     });
+
+  on("GetEventSourceMapping", [this](const CallContext&, json::object in, Respond respond) {
+    std::string uuid = str(in, "UUID");
+    auto doc = esm_->get(uuid);
+    if (!doc) return respond(mapping_not_found());
+    respond(shaped(*doc, str(*doc, "State"), esm_->last_result(uuid)));
+  });
+
+  on("ListEventSourceMappings", [this](const CallContext&, json::object in, Respond respond) {
+    std::string source = str(in, "EventSourceArn");
+    std::string fn = str(in, "FunctionName");
+    auto ref = parse_function_name(fn);
+    std::string marker = str(in, "Marker");
+    int64_t max = integer(in, "MaxItems").value_or(kDefaultListItems);
+    if (max <= 0) max = kDefaultListItems;
+    json::array items;
+    std::string next;
+    for (const auto& doc : esm_->list()) {
+      std::string uuid = str(doc, "UUID");
+      if (!marker.empty() && uuid <= marker) continue;
+      if (!source.empty() && str(doc, "EventSourceArn") != source) continue;
+      if (!fn.empty()) {
+        auto mapped = parse_function_name(str(doc, "FunctionArn"));
+        if (mapped.name != ref.name) continue;
+        if (!ref.qualifier.empty() && mapped.qualifier != ref.qualifier) continue;
+      }
+      if (static_cast<int64_t>(items.size()) == max) {
+        next = items.back().as_object().at("UUID").as_string().c_str();
+        break;
+      }
+      items.push_back(shaped(doc, str(doc, "State"), esm_->last_result(uuid)));
+    }
+    json::object out{{"EventSourceMappings", std::move(items)}};
+    if (!next.empty()) out["NextMarker"] = next;
+    respond(std::move(out));
+  });
+
+  on("UpdateEventSourceMapping",
+     [this, check](const CallContext&, json::object in, Respond respond) {
+       std::string uuid = str(in, "UUID");
+       auto existing = esm_->get(uuid);
+       if (!existing) return respond(mapping_not_found());
+       json::object doc = *existing;
+       if (auto st = apply_members(in, doc); !st) return respond(st.take_error());
+       std::string fn = has(in, "FunctionName") ? str(in, "FunctionName") : str(doc, "FunctionArn");
+       if (auto st = check(doc, fn); !st) return respond(st.take_error());
+       std::string was = str(doc, "State");
+       std::string transition = "Updating";
+       if (auto enabled = boolean(in, "Enabled")) {
+         doc["State"] = *enabled ? "Enabled" : "Disabled";
+         if (was != str(doc, "State")) transition = *enabled ? "Enabling" : "Disabling";
+       }
+       doc["LastModified"] = static_cast<double>(env_.clock.now_millis()) / 1000.0;
+       json::object out = shaped(doc, transition, esm_->last_result(uuid));
+       esm_->put(std::move(doc), answer(std::move(respond), std::move(out)));
+     });
+
+  on("DeleteEventSourceMapping", [this](const CallContext&, json::object in, Respond respond) {
+    std::string uuid = str(in, "UUID");
+    auto doc = esm_->get(uuid);
+    if (!doc) return respond(mapping_not_found());
+    json::object out = shaped(*doc, "Deleting", esm_->last_result(uuid));
+    esm_->remove(uuid, answer(std::move(respond), std::move(out)));
+  });
+}
+
+}  // namespace nimbus::services::lambda

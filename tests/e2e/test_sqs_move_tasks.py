@@ -122,13 +122,14 @@ class MoveTaskScenarios(QueueHelpers):
         moved = self.cancel(handle)
         self.assertGreaterEqual(moved, 1)
         self.assertLessEqual(moved, 2)
-        time.sleep(1.2)
-        self.assertEqual(self.count(other), moved)
-        self.assertEqual(self.count(dlq), 5 - moved)
-        self.assertEqual(self.count(src), 0)
+        time.sleep(1.2)  # nothing moves after the cancel but a batch already committing
         t = self.list_tasks(source)[0]
         self.assertEqual(t["Status"], "CANCELLED")
-        self.assertEqual(int(t["ApproximateNumberOfMessagesMoved"]), moved)
+        final = int(t["ApproximateNumberOfMessagesMoved"])
+        self.assertIn(final - moved, (0, 1))
+        self.assertEqual(self.count(other), final)
+        self.assertEqual(self.count(dlq), 5 - final)
+        self.assertEqual(self.count(src), 0)
         # A finished task cannot be cancelled; a new one may start.
         self.assertEqual(self.error_of(self.cancel, handle), ("InvalidParameterValue", 400))
         self.start(source, DestinationArn=arn(self.prefix + "slow-other"))

@@ -65,20 +65,26 @@ void EnvImpl::start(ReadyDone done) {
 }
 
 void EnvImpl::invoke(InvokeRequest request, InvokeDone done) {
+  // The Pool calls from the loop already: no second hand-off for a warm invoke.
+  if (host_.on_loop()) return begin_invoke(std::move(request), std::move(done));
   boost::asio::post(host_.loop(), [self = shared_from_this(), request = std::move(request),
                                    done = std::move(done)]() mutable {
-    State s = self->state();
-    if (s == State::kDead || self->current_ || self->kill_requested_) {
-      bool dead = s == State::kDead;
-      InvokeResult r = InvokeResult::make(InvokeStatus::kInternal,
-                                          dead ? "environment is dead" : "environment is busy");
-      if (dead && !self->kill_requested_) r.undelivered = std::move(request);
-      return done(std::move(r));
-    }
-    self->current_ = Current{std::move(request), std::move(done)};
-    if (s == State::kNew) self->begin_start();
-    if (s == State::kReady && self->pending_next_) self->dispatch();
+    self->begin_invoke(std::move(request), std::move(done));
   });
+}
+
+void EnvImpl::begin_invoke(InvokeRequest request, InvokeDone done) {
+  State s = state();
+  if (s == State::kDead || current_ || kill_requested_) {
+    bool dead = s == State::kDead;
+    InvokeResult r = InvokeResult::make(InvokeStatus::kInternal,
+                                        dead ? "environment is dead" : "environment is busy");
+    if (dead && !kill_requested_) r.undelivered = std::move(request);
+    return done(std::move(r));
+  }
+  current_ = Current{std::move(request), std::move(done)};
+  if (s == State::kNew) begin_start();
+  if (s == State::kReady && pending_next_) dispatch();
 }
 
 void EnvImpl::kill() {
@@ -261,6 +267,7 @@ void EnvImpl::teardown() {
   torn_down_ = true;
   set_state(State::kDead);
   timer_.cancel();
+  timer_at_ = {};
   api_.close();
   if (current_ && !current_->dispatched && !kill_requested_ && init_duration_.count() != 0) {
     // A warm runtime ended between invocations, before taking this one.

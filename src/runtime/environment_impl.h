@@ -51,9 +51,11 @@ class EnvImpl final : public Environment,
     InvokeDone done;
     bool dispatched = false;
     SteadyClock::time_point started{};
+    SteadyClock::time_point deadline{};
   };
 
   // environment.cc: process lifecycle
+  void begin_invoke(InvokeRequest request, InvokeDone done);
   void begin_start();
   Result<Spawned> prepare_and_spawn(uint16_t port);  // on a worker thread
   SpawnPlan plan(const Launch& launch, uint16_t port) const;
@@ -88,6 +90,7 @@ class EnvImpl final : public Environment,
   std::unique_ptr<LogCapture> logs_;
   std::optional<boost::asio::posix::stream_descriptor> exit_watch_;  // owns the pidfd
   boost::asio::steady_timer timer_;
+  SteadyClock::time_point timer_at_{};  // when timer_ fires; zero when not armed
   ApiReply pending_next_;
   std::optional<Current> current_;
   std::vector<ReadyDone> ready_waiters_;

@@ -76,6 +76,7 @@ uint32_t EnvImpl::max_memory_mb() const {
 }
 
 void EnvImpl::arm_timer(SteadyClock::time_point at) {
+  timer_at_ = at;
   timer_.expires_at(at);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->on_timer();
@@ -95,6 +96,7 @@ void EnvImpl::next_arrived() {
         std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - spawn_started_);
     set_state(State::kReady);
     timer_.cancel();
+    timer_at_ = {};
     auto waiters = std::move(ready_waiters_);
     ready_waiters_.clear();
     for (auto& w : waiters) w(InvokeResult::make(InvokeStatus::kOk));
@@ -111,7 +113,11 @@ void EnvImpl::dispatch() {
   if (c.request.deadline.time_since_epoch().count() != 0 && c.request.deadline < deadline)
     deadline = c.request.deadline;
   c.started = SteadyClock::now();
-  arm_timer(c.started + (deadline - now));
+  c.deadline = c.started + std::chrono::duration_cast<SteadyClock::duration>(deadline - now);
+  // The deadline timer is armed lazily: one still armed for an earlier
+  // invocation (same timeout, so earlier) stays, and on_timer() moves it on
+  // to this one's deadline. A warm invoke then neither arms nor cancels one.
+  if (timer_at_ == SteadyClock::time_point{} || timer_at_ > c.deadline) arm_timer(c.deadline);
   logs_->platform(
       fmt::format("START RequestId: {} Version: {}", c.request.request_id, spec_->version));
   ApiResponse r{200, {}, c.request.payload};
@@ -155,6 +161,7 @@ void EnvImpl::on_init_error(std::string type, std::string body, ApiReply reply) 
 }
 
 void EnvImpl::on_timer() {
+  timer_at_ = {};
   State s = state();
   if (s == State::kStarting) {
     auto secs = std::chrono::duration<double>(host_.options().init_timeout).count();
@@ -171,6 +178,7 @@ void EnvImpl::on_timer() {
     return do_kill();
   }
   if (s != State::kBusy || !current_) return;
+  if (SteadyClock::now() < current_->deadline) return arm_timer(current_->deadline);
   auto secs = std::chrono::duration<double>(SteadyClock::now() - current_->started).count();
   const std::string& id = current_->request.request_id;
   logs_->drain_now();
@@ -194,7 +202,10 @@ void EnvImpl::fail_init(InvokeStatus status, std::string payload, std::string er
   r.cold_start = true;
   r.init_duration =
       std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - spawn_started_);
-  if (logs_) r.log_tail = logs_->tail();
+  if (logs_) {
+    logs_->flush();
+    r.log_tail = logs_->tail();
+  }
   auto waiters = std::move(ready_waiters_);
   ready_waiters_.clear();
   for (auto& w : waiters) w(r);
@@ -210,10 +221,7 @@ void EnvImpl::complete(InvokeStatus status, std::string payload, std::string err
   if (!current_) return;
   Current c = std::move(*current_);
   current_.reset();
-  if (!fatal && state() == State::kBusy) {
-    set_state(State::kReady);
-    timer_.cancel();
-  }
+  if (!fatal && state() == State::kBusy) set_state(State::kReady);
   InvokeResult r;
   r.status = status;
   r.payload = std::move(payload);
@@ -246,6 +254,7 @@ void EnvImpl::complete(InvokeStatus status, std::string payload, std::string err
     if (status == InvokeStatus::kOutOfMemory)
       report += "\tStatus: error\tError Type: Runtime.OutOfMemory";
     logs_->platform(report);
+    logs_->flush();
     r.log_tail = logs_->tail();
     logs_->reset_tail();
   }

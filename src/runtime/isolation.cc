@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -195,6 +196,8 @@ Status Cgroup::create(const Isolation& iso, const std::string& name, uint64_t li
     sys::write_file(dir + "/memory.swappiness", "0");
   }
   if (!ok) return Error::internal("cgroup: cannot set the memory limit in " + dir);
+  peak_fd_ = ::open((dir + (version_ == 2 ? "/memory.peak" : "/memory.max_usage_in_bytes")).c_str(),
+                    O_RDONLY | O_CLOEXEC);
   procs_fd_ = ::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
   if (procs_fd_ < 0) return Error::internal("cgroup: cannot open " + dir + "/cgroup.procs");
   if (!iso.pids_cgroup_parent.empty()) {
@@ -215,10 +218,12 @@ void Cgroup::close_join_fds() {
 }
 
 uint64_t Cgroup::peak_bytes() const {
-  if (mem_dir_.empty()) return 0;
-  std::string v =
-      sys::read_file(mem_dir_ + (version_ == 2 ? "/memory.peak" : "/memory.max_usage_in_bytes"));
-  return v.empty() ? 0 : std::stoull(v);
+  if (peak_fd_ < 0) return 0;
+  char buf[32];
+  ssize_t n = ::pread(peak_fd_, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  return std::strtoull(buf, nullptr, 10);
 }
 
 uint64_t Cgroup::oom_kills() const {
@@ -241,6 +246,8 @@ void Cgroup::kill_all() const {
 }
 
 bool Cgroup::destroy() {
+  if (peak_fd_ >= 0) ::close(peak_fd_);
+  peak_fd_ = -1;
   bool done = true;
   if (!mem_dir_.empty()) {
     if (::rmdir(mem_dir_.c_str()) == 0 || errno == ENOENT)

@@ -72,6 +72,10 @@ class Cgroup {
   std::string pids_dir_;
   int procs_fd_ = -1;
   int pids_procs_fd_ = -1;
+  // The high-water-mark file, opened once: REPORT reads it after every
+  // invocation, and a pread() is one syscall where open/read/close is three
+  // plus a path walk through the cgroup filesystem.
+  int peak_fd_ = -1;
 };
 
 }  // namespace nimbus::runtime

@@ -35,6 +35,13 @@ void LogCapture::close() {
     partial_.clear();
     emit(rest);
   }
+  flush();
+}
+
+void LogCapture::flush() {
+  if (pending_.empty()) return;
+  if (sink_) sink_->write(group_, stream_, std::move(pending_));
+  pending_.clear();
 }
 
 void LogCapture::read_more() {
@@ -47,6 +54,7 @@ void LogCapture::read_more() {
                           return;
                         }
                         consume(buf.get(), n);
+                        flush();
                         read_more();
                       });
 }
@@ -95,7 +103,7 @@ void LogCapture::platform(std::string_view line) {
 }
 
 void LogCapture::emit(std::string_view line) {
-  if (sink_) sink_->write(group_, stream_, std::chrono::system_clock::now(), line);
+  if (sink_) pending_.push_back({std::chrono::system_clock::now(), std::string(line)});
   if (line.size() >= kTail) {
     tail_.assign(line.substr(line.size() - kTail));
   } else {

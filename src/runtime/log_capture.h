@@ -1,7 +1,11 @@
 // An environment's stdout+stderr, read line by line from the runtime loop
 // and handed to a LogSink, plus the 4 KB tail that Invoke's LogType=Tail
-// returns. Memory is bounded whatever the function writes: a line is cut at
-// kMaxLine bytes (CloudWatch's event limit) and the tail keeps 4 KB.
+// returns. Lines are collected and handed over together: at once when the
+// function's output arrives by itself, otherwise at flush() (the end of an
+// invocation or of init). A quiet invocation's START therefore reaches the
+// sink with its END and REPORT, in one write and one store batch, instead of
+// three; every line keeps the time it was written. Memory is bounded whatever the function writes:
+// a line is cut at kMaxLine bytes (CloudWatch's event limit) and the tail keeps 4 KB.
 //
 // Threading: loop thread only.
 #pragma once
@@ -12,16 +16,24 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nimbus::runtime {
 
-// Where log lines go (the CloudWatch Logs store, later). Called on the
-// runtime loop: must not block; copy what it keeps.
+// One log line and when it was written.
+struct LogLine {
+  std::chrono::system_clock::time_point time;
+  std::string text;
+};
+
+// Where log lines go (the CloudWatch Logs store). Called on the runtime
+// loop with the lines of one stream in order, usually one call per
+// invocation (START … END, REPORT); must not block.
 class LogSink {
  public:
   virtual ~LogSink() = default;
   virtual void write(const std::string& log_group, const std::string& log_stream,
-                     std::chrono::system_clock::time_point time, std::string_view line) = 0;
+                     std::vector<LogLine> lines) = 0;
 };
 
 class LogCapture {
@@ -41,6 +53,8 @@ class LogCapture {
   void drain_now(size_t budget = 1u << 20);
   // A line written by nimbus itself (START, END, REPORT, timeouts).
   void platform(std::string_view line);
+  // Hands the collected lines to the sink.
+  void flush();
   std::string tail() const;
   void reset_tail() { tail_.clear(); }
   void close();
@@ -56,6 +70,7 @@ class LogCapture {
   std::string group_, stream_;
   std::string partial_;
   std::string tail_;
+  std::vector<LogLine> pending_;
   std::shared_ptr<char[]> buf_;
   uint64_t bytes_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -25,5 +25,36 @@ TEST(Environment, NativeEchoColdThenWarm) {
   EXPECT_TRUE(wait_quiet());
 }
 
+TEST(Environment, LogLinesKeepTheirOrderAndArriveBeforeTheResult) {
+  // A runtime that writes one line while handling each event.
+  auto code = make_code({{"bootstrap+x", R"(#!/bin/sh
+API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+HEADERS=$(mktemp)
+while true; do
+  BODY=$(curl -sS -D "$HEADERS" "$API/invocation/next")
+  ID=$(grep -i Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '\r' | cut -d' ' -f2)
+  echo "handling $BODY"
+  curl -sS -o /dev/null -X POST "$API/invocation/$ID/response" -d "$BODY"
+done
+)"}});
+  auto env = Environment::create(host(), spec("provided.al2023", "x", code));
+  sink().clear();
+  for (const char* payload : {R"("one")", R"("two")"}) {
+    InvokeResult r = invoke(*env, payload);
+    ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
+    // Everything of this invocation is in the sink when its result arrives.
+    auto lines = sink().lines();
+    ASSERT_GE(lines.size(), 4u) << sink().joined();
+    size_t n = lines.size();
+    EXPECT_EQ(lines[n - 4].rfind("START RequestId: ", 0), 0u) << sink().joined();
+    EXPECT_EQ(lines[n - 3], std::string("handling ") + payload) << sink().joined();
+    EXPECT_EQ(lines[n - 2].rfind("END RequestId: ", 0), 0u) << sink().joined();
+    EXPECT_EQ(lines[n - 1].rfind("REPORT RequestId: ", 0), 0u) << sink().joined();
+    EXPECT_NE(lines[n - 1].find("Max Memory Used: "), std::string::npos);
+  }
+  env->kill();
+  EXPECT_TRUE(wait_quiet());
+}
+
 }  // namespace
 }  // namespace nimbus::runtime::testing

@@ -2,6 +2,8 @@
 // children, and what the sandbox forbids.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "runtime/tests/test_env.h"
 
 namespace nimbus::runtime::testing {
@@ -19,6 +21,23 @@ TEST(Limits, TimeoutKillsTheEnvironment) {
   EXPECT_TRUE(wait_quiet());
   EXPECT_TRUE(env->dead());
   EXPECT_EQ(invoke(*env, "1").status, InvokeStatus::kInternal);  // the pool makes a new one
+}
+
+TEST(Limits, EachInvocationGetsItsOwnTimeout) {
+  auto f = echo_spec();
+  f->timeout = std::chrono::milliseconds(1000);
+  auto env = Environment::create(host(), f);
+  ASSERT_EQ(invoke(*env, R"("warm")").status, InvokeStatus::kOk);
+  // 0.5 s + 0.7 s is past the first invocation's deadline, not this one's.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  InvokeResult fits = invoke(*env, R"("sleep:700")");
+  ASSERT_EQ(fits.status, InvokeStatus::kOk) << fits.payload;
+  EXPECT_GE(fits.duration, std::chrono::milliseconds(700));
+  InvokeResult late = invoke(*env, R"("sleep:5000")");
+  ASSERT_EQ(late.status, InvokeStatus::kTimeout) << late.payload;
+  EXPECT_GE(late.duration, std::chrono::milliseconds(1000));
+  EXPECT_NE(late.payload.find("Task timed out after 1."), std::string::npos) << late.payload;
+  EXPECT_TRUE(wait_quiet());
 }
 
 TEST(Limits, MemoryLimitIsOutOfMemory) {

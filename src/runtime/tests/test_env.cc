@@ -23,11 +23,12 @@ std::shared_ptr<MemorySink::State> MemorySink::make_state() {
   return std::make_shared<State>();
 }
 
-void MemorySink::write(const std::string&, const std::string&,
-                       std::chrono::system_clock::time_point, std::string_view line) {
+void MemorySink::write(const std::string&, const std::string&, std::vector<LogLine> lines) {
   std::lock_guard l(s_->mu);
-  s_->bytes += line.size();
-  if (s_->lines.size() < 10000) s_->lines.emplace_back(line);
+  for (auto& line : lines) {
+    s_->bytes += line.text.size();
+    if (s_->lines.size() < 10000) s_->lines.push_back(std::move(line.text));
+  }
 }
 std::vector<std::string> MemorySink::lines() const {
   std::lock_guard l(s_->mu);

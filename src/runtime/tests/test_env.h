@@ -20,7 +20,7 @@ namespace nimbus::runtime::testing {
 class MemorySink final : public LogSink {
  public:
   void write(const std::string& group, const std::string& stream,
-             std::chrono::system_clock::time_point, std::string_view line) override;
+             std::vector<LogLine> lines) override;
   std::vector<std::string> lines() const;
   std::string joined() const;
   uint64_t bytes() const;

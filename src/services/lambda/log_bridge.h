@@ -6,7 +6,7 @@
 
 #include <chrono>
 #include <string>
-#include <string_view>
+#include <vector>
 
 #include "runtime/log_capture.h"
 #include "services/logs/log_writer.h"
@@ -17,10 +17,15 @@ class LogBridge final : public runtime::LogSink {
  public:
   explicit LogBridge(logs::LogWriter* writer) : writer_(writer) {}
   void write(const std::string& group, const std::string& stream,
-             std::chrono::system_clock::time_point time, std::string_view line) override {
+             std::vector<runtime::LogLine> lines) override {
     if (writer_ == nullptr) return;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
-    writer_->put(group, stream, {logs::LogEvent{ms.count(), std::string(line)}});
+    std::vector<logs::LogEvent> events;
+    events.reserve(lines.size());
+    for (auto& l : lines) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(l.time.time_since_epoch());
+      events.push_back(logs::LogEvent{ms.count(), std::move(l.text)});
+    }
+    writer_->put(group, stream, std::move(events));
   }
 
  private:

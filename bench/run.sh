@@ -10,3 +10,4 @@ python3 bench/sts_bench.py
 python3 bench/sqs_bench.py
 python3 bench/sqs_bench.py --raw
 python3 bench/lambda_bench.py
+python3 bench/esm_bench.py

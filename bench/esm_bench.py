@@ -1,0 +1,132 @@
+"""SQS → Lambda event source mapping latency: how long after a message is
+sent to an empty queue does the mapped function start running.
+
+Method: a native C++ function (bench/esm_bench_function.cc, built beside the
+nimbus binary as bench/esm_bench_function) is mapped to a standard queue
+with BatchSize 1. For each of N messages the client takes the wall-clock time
+t0 (µs), sends the message (boto3 SendMessage, body = t0) and takes t1 when
+SendMessage has answered; then it waits until the queue is empty again
+before the next one, so every message lands on an idle, long-polling
+mapping. The function logs the wall-clock time it started (tf) to its
+CloudWatch Logs; afterwards the log is read back. Same machine, same clock.
+  send→run   = tf - t0: SendMessage (signing, HTTP, the durable commit) plus
+               the hop to the function
+  answer→run = tf - t1: the hop alone, as the client sees it (negative when
+               the function started before the client had read the answer)
+
+Usage: python3 bench/esm_bench.py [--messages 200]
+"""
+
+import argparse
+import datetime
+import io
+import json
+import os
+import sys
+import time
+import zipfile
+
+from common import Server, machine
+
+
+def make_zip(path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z, open(path, "rb") as f:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = (0o100000 | 0o755) << 16
+        z.writestr(info, f.read())
+    return buf.getvalue()
+
+
+def now_us():
+    return time.time_ns() // 1000
+
+
+def percentile(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
+
+
+def function_starts(logs):
+    """{t0: tf} from the function's log lines."""
+    out = {}
+    kwargs = {"logGroupName": "/aws/lambda/esm-bench"}
+    while True:
+        page = logs.filter_log_events(**kwargs)
+        for e in page["events"]:
+            msg = e["message"].strip()
+            if not msg.startswith("ESMBENCH "):
+                continue
+            _, tf, event = msg.split(" ", 2)
+            for r in json.loads(event)["Records"]:
+                out[int(r["body"])] = int(tf)
+        if not page.get("nextToken"):
+            return out
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=200)
+    args = ap.parse_args()
+    binary = os.path.join(os.path.dirname(os.environ.get("NIMBUS_BIN", "build/nimbus")),
+                          "bench", "esm_bench_function")
+    if not os.path.exists(binary):
+        print("%s not built (ninja esm_bench_function)" % binary)
+        return 1
+    print("SQS event source mapping, queue -> function start, %d messages one at a time, "
+          "BatchSize 1, native function, %s, %s" % (args.messages, machine(),
+                                                   datetime.date.today()))
+    server = Server().start()
+    try:
+        lam = server.boto3_client("lambda")
+        sqs = server.boto3_client("sqs")
+        logs = server.boto3_client("logs")
+        lam.create_function(FunctionName="esm-bench", Runtime="provided.al2", Handler="none",
+                            Role="arn:aws:iam::000000000000:role/bench", Timeout=10,
+                            Code={"ZipFile": make_zip(binary)})
+        url = sqs.create_queue(QueueName="esm-bench")["QueueUrl"]
+        lam.create_event_source_mapping(FunctionName="esm-bench", BatchSize=1,
+                                        EventSourceArn="arn:aws:sqs:us-east-1:000000000000:"
+                                                       "esm-bench")
+
+        def drained():
+            a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            return a["ApproximateNumberOfMessages"] == "0" and \
+                a["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+        sent = {}
+        for i in range(args.messages + 5):  # the first five warm the environment
+            while not drained():
+                time.sleep(0.002)
+            time.sleep(0.005)  # the pollers are back in their long polls
+            t0 = now_us()
+            sqs.send_message(QueueUrl=url, MessageBody=str(t0))
+            t1 = now_us()
+            if i >= 5:
+                sent[t0] = t1
+        deadline = time.time() + 30
+        starts = {}
+        while time.time() < deadline:
+            starts = function_starts(logs)
+            if all(t0 in starts for t0 in sent):
+                break
+            time.sleep(0.5)
+    finally:
+        server.cleanup()
+    missing = [t0 for t0 in sent if t0 not in starts]
+    full = [(starts[t0] - t0) / 1000.0 for t0 in sent if t0 in starts]
+    hop = [(starts[t0] - t1) / 1000.0 for t0, t1 in sent.items() if t0 in starts]
+    send = [(t1 - t0) / 1000.0 for t0, t1 in sent.items()]
+    print("%-34s %8s %8s %8s" % ("", "p50 ms", "p99 ms", "max ms"))
+    for label, v in (("send->run (SendMessage + hop)", full),
+                     ("answer->run (hop after the answer)", hop),
+                     ("SendMessage round trip (boto3)", send)):
+        if v:
+            print("%-34s %8.3f %8.3f %8.3f" % (label, percentile(v, 50), percentile(v, 99), max(v)))
+    print("messages measured: %d, never seen by the function: %d" % (len(full), len(missing)))
+    return 0 if not missing else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

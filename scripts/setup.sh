@@ -12,6 +12,7 @@ packages=(
   libyaml-cpp-dev libpugixml-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-botocore python3-boto3 wrk zip
+  make autoconf automake libtool
 )
 # Tools that may come from elsewhere on a developer's machine (a pyenv
 # python3, a NodeSource node with its own npm, a pip-installed AWS CLI):
@@ -42,4 +43,16 @@ if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/n
   echo "setup: npm ci in tests/js"
   (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
   touch tests/js/node_modules
+fi
+
+# aws-lambda-ric for tests/ric, pinned by its package-lock.json. npm ci builds
+# its native client (bundled curl and aws-lambda-cpp: make, autoconf,
+# automake, libtool above) against the host node's headers, never downloaded.
+if [ ! -f tests/ric/node_modules/aws-lambda-ric/dist/rapid-client.node ] ||
+  [ tests/ric/package-lock.json -nt tests/ric/node_modules ]; then
+  echo "setup: npm ci in tests/ric (builds aws-lambda-ric's native client, a few minutes)"
+  nodedir=$(dirname "$(dirname "$(command -v node)")")
+  (cd tests/ric && npm_config_nodedir="$nodedir" MAKEFLAGS="-j$(nproc)" \
+    npm ci --no-audit --no-fund --loglevel=error)
+  touch tests/ric/node_modules
 fi

@@ -175,6 +175,30 @@ class EsmApiTest(EsmBase):
             self.lam.delete_event_source_mapping(UUID="00000000-0000-0000-0000-000000000000")
         self.assertEqual(self.lam.list_event_source_mappings()["EventSourceMappings"], before)
 
+    def test_scaling_config(self):
+        try:
+            self.lam.meta.service_model.shape_for("ScalingConfig")
+        except Exception:
+            self.skipTest("this botocore's Lambda model has no ScalingConfig")
+        self.function("scaled")
+        self.queue("scaled-q")
+        c = self.lam.create_event_source_mapping(EventSourceArn=queue_arn("scaled-q"),
+                                                 FunctionName="scaled",
+                                                 ScalingConfig={"MaximumConcurrency": 2})
+        self.assertEqual(c["ScalingConfig"], {"MaximumConcurrency": 2})
+        u = self.lam.update_event_source_mapping(UUID=c["UUID"],
+                                                 ScalingConfig={"MaximumConcurrency": 50})
+        self.assertEqual(u["ScalingConfig"], {"MaximumConcurrency": 50})
+        self.assertEqual(self.lam.get_event_source_mapping(UUID=c["UUID"])["ScalingConfig"],
+                         {"MaximumConcurrency": 50})
+        from botocore.exceptions import ClientError, ParamValidationError
+        with self.assertRaises((ClientError, ParamValidationError)):
+            self.lam.update_event_source_mapping(UUID=c["UUID"],
+                                                 ScalingConfig={"MaximumConcurrency": 1})
+        self.assertEqual(self.lam.get_event_source_mapping(UUID=c["UUID"])["ScalingConfig"],
+                         {"MaximumConcurrency": 50})
+        self.lam.delete_event_source_mapping(UUID=c["UUID"])
+
     def test_cli(self):
         self.function("clifn")
         self.queue("cli-q")

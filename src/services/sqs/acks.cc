@@ -6,6 +6,25 @@
 
 namespace nimbus::services::sqs {
 
+namespace {
+
+// A receipt handle decoded and checked to belong to `q`, with SQS's errors.
+Result<codec::Handle> decode_for(const Queue& q, const std::string& handle) {
+  auto h = codec::decode_handle(handle);
+  if (!h) return errors::receipt_handle_invalid(handle);
+  if (h->queue_id != q.id) return errors::receipt_handle_other_queue(handle);
+  return *h;
+}
+
+// After a failed commit, every entry that had succeeded fails with it.
+void fail_succeeded(std::vector<Status>& results, const Status& commit) {
+  for (auto& r : results) {
+    if (r) r = commit;
+  }
+}
+
+}  // namespace
+
 void Queues::delete_messages(const QueuePtr& q, std::vector<std::string> handles,
                              std::function<void(std::vector<Status>)> done) {
   std::vector<Status> results(handles.size());
@@ -18,13 +37,9 @@ void Queues::delete_messages(const QueuePtr& q, std::vector<std::string> handles
   }
   size_t n = 0;
   for (size_t i = 0; i < handles.size(); ++i) {
-    auto h = codec::decode_handle(handles[i]);
+    auto h = decode_for(*q, handles[i]);
     if (!h) {
-      results[i] = errors::receipt_handle_invalid(handles[i]);
-      continue;
-    }
-    if (h->queue_id != q->id) {
-      results[i] = errors::receipt_handle_other_queue(handles[i]);
+      results[i] = h.take_error();
       continue;
     }
     Message* m = q->find(h->seq);
@@ -44,9 +59,7 @@ void Queues::delete_messages(const QueuePtr& q, std::vector<std::string> handles
   commit(std::move(batch), [this, q, n, wake, results = std::move(results),
                             done = std::move(done)](Status s) mutable {
     if (!s) {
-      for (auto& r : results) {
-        if (r) r = s;
-      }
+      fail_succeeded(results, s);
       return done(std::move(results));
     }
     deleted_.add(n);
@@ -70,13 +83,9 @@ void Queues::change_visibility(const QueuePtr& q, std::vector<std::pair<std::str
   bool visible = false;
   for (size_t i = 0; i < changes.size(); ++i) {
     const auto& [handle, vt] = changes[i];
-    auto h = codec::decode_handle(handle);
+    auto h = decode_for(*q, handle);
     if (!h) {
-      results[i] = errors::receipt_handle_invalid(handle);
-      continue;
-    }
-    if (h->queue_id != q->id) {
-      results[i] = errors::receipt_handle_other_queue(handle);
+      results[i] = h.take_error();
       continue;
     }
     if (vt < 0 || vt > 43200) {
@@ -108,9 +117,7 @@ void Queues::change_visibility(const QueuePtr& q, std::vector<std::pair<std::str
   commit(std::move(batch),
          [this, q, wake, results = std::move(results), done = std::move(done)](Status s) mutable {
            if (!s) {
-             for (auto& r : results) {
-               if (r) r = s;
-             }
+             fail_succeeded(results, s);
              return done(std::move(results));
            }
            if (wake) serve_waiters(q);

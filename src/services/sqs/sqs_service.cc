@@ -21,6 +21,43 @@ std::function<void(Status)> empty_on_ok(Respond respond) {
   };
 }
 
+// ListQueues and ListDeadLetterSourceQueues page alike: MaxResults 1-1000;
+// NextToken is the base64 of the last name returned, and only given when
+// the caller set MaxResults (as SQS). `queues` is sorted by name.
+Output page_urls(const CallContext& ctx, const json::object& in,
+                 const std::vector<QueuePtr>& queues, std::string_view prefix, const char* urls_key,
+                 bool omit_empty) {
+  auto max = integer(in, "MaxResults");
+  if (max && (*max < 1 || *max > 1000)) {
+    return errors::invalid_value(std::to_string(*max), "MaxResults",
+                                 "MaxResults must be an integer between 1 and 1000.");
+  }
+  std::string after;
+  if (std::string token = str(in, "NextToken"); !token.empty()) {
+    auto decoded = base64_decode(token);
+    if (!decoded) return errors::invalid_parameter("Invalid NextToken value.");
+    after = *decoded;
+  }
+  json::array urls;
+  std::string last;
+  bool more = false;
+  size_t limit = max ? static_cast<size_t>(*max) : 1000;
+  for (const auto& q : queues) {
+    if (q->name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!after.empty() && q->name <= after) continue;
+    if (urls.size() == limit) {
+      more = true;
+      break;
+    }
+    urls.emplace_back(util::queue_url(ctx, *q));
+    last = q->name;
+  }
+  json::object out;
+  if (!urls.empty() || !omit_empty) out[urls_key] = std::move(urls);
+  if (more && max) out["NextToken"] = base64_encode(last);
+  return out;
+}
+
 }  // namespace
 
 SqsService::SqsService(Environment& env)
@@ -54,36 +91,8 @@ void SqsService::add_queue_handlers() {
   });
 
   on_sync("ListQueues", [this](const CallContext& ctx, const json::object& in) -> Output {
-    auto max = integer(in, "MaxResults");
-    if (max && (*max < 1 || *max > 1000)) {
-      return errors::invalid_value(std::to_string(*max), "MaxResults",
-                                   "MaxResults must be an integer between 1 and 1000.");
-    }
-    std::string prefix = str(in, "QueueNamePrefix");
-    std::string after;
-    if (std::string token = str(in, "NextToken"); !token.empty()) {
-      auto decoded = base64_decode(token);
-      if (!decoded) return errors::invalid_parameter("Invalid NextToken value.");
-      after = *decoded;
-    }
-    json::array urls;
-    std::string last;
-    bool more = false;
-    size_t limit = max ? static_cast<size_t>(*max) : 1000;
-    for (const auto& q : queues_->list(util::account_of(ctx, env_))) {
-      if (q->name.compare(0, prefix.size(), prefix) != 0) continue;
-      if (!after.empty() && q->name <= after) continue;
-      if (urls.size() == limit) {
-        more = true;
-        break;
-      }
-      urls.emplace_back(util::queue_url(ctx, *q));
-      last = q->name;
-    }
-    json::object out;
-    if (!urls.empty()) out["QueueUrls"] = std::move(urls);
-    if (more && max) out["NextToken"] = base64_encode(last);
-    return out;
+    return page_urls(ctx, in, queues_->list(util::account_of(ctx, env_)),
+                     str(in, "QueueNamePrefix"), "QueueUrls", true);
   });
 
   on("DeleteQueue", [this](const CallContext& ctx, json::object in, Respond respond) {
@@ -148,34 +157,7 @@ void SqsService::add_queue_handlers() {
           [this](const CallContext& ctx, const json::object& in) -> Output {
             auto q = util::resolve(*queues_, ctx, env_, in);
             if (!q) return q.take_error();
-            auto max = integer(in, "MaxResults");
-            if (max && (*max < 1 || *max > 1000)) {
-              return errors::invalid_value(std::to_string(*max), "MaxResults",
-                                           "MaxResults must be an integer between 1 and 1000.");
-            }
-            std::string after;
-            if (std::string token = str(in, "NextToken"); !token.empty()) {
-              auto decoded = base64_decode(token);
-              if (!decoded) return errors::invalid_parameter("Invalid NextToken value.");
-              after = *decoded;
-            }
-            json::array urls;
-            std::string last;
-            bool more = false;
-            size_t limit = max ? static_cast<size_t>(*max) : 1000;
-            for (const auto& s : queues_->dead_letter_sources(*q)) {
-              if (!after.empty() && s->name <= after) continue;
-              if (urls.size() == limit) {
-                more = true;
-                break;
-              }
-              urls.emplace_back(util::queue_url(ctx, *s));
-              last = s->name;
-            }
-            json::object out;
-            out["queueUrls"] = std::move(urls);
-            if (more && max) out["NextToken"] = base64_encode(last);
-            return out;
+            return page_urls(ctx, in, queues_->dead_letter_sources(*q), "", "queueUrls", false);
           });
 
   on_sync("StartMessageMoveTask", [this](const CallContext&, const json::object& in) -> Output {

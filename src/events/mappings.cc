@@ -98,16 +98,18 @@ void Mappings::apply_locked(Entry& e) {
                   config.error().message);
     enabled = false;
   }
-  if (!enabled) {
-    if (e.poller) e.poller->stop();
+  std::string function = str(e.doc, "FunctionArn");
+  if (e.poller && (!enabled || e.poller_function != function)) {
+    e.poller->stop();  // disabled, or now pointing at another function
     e.poller.reset();
-    return;
   }
+  if (!enabled) return;
   if (e.poller) return e.poller->reconfigure(std::move(*config));
   std::string uuid = config->uuid;
-  SqsPoller::Deps d{*deps_.queues, deps_.scheduler, deps_.clock,
-                    deps_.invoker(str(e.doc, "FunctionArn")), counters(uuid)};
+  SqsPoller::Deps d{*deps_.queues, deps_.scheduler, deps_.clock, deps_.invoker(function),
+                    counters(uuid)};
   e.poller = SqsPoller::start(std::move(d), std::move(*config));
+  e.poller_function = function;
 }
 
 std::optional<json::object> Mappings::get(const std::string& uuid) const {

@@ -73,6 +73,7 @@ class Mappings {
   struct Entry {
     boost::json::object doc;
     std::shared_ptr<SqsPoller> poller;
+    std::string poller_function;  // the FunctionArn the poller invokes
   };
   void apply_locked(Entry& e);  // mu_ held
   PollerCounters counters(const std::string& uuid);

@@ -342,6 +342,21 @@ class EsmDeliveryTest(EsmBase):
         self.assertEqual(self.bodies("toggle"), ["waiting"])
         self.assertEqual(self.counts(url), (1, 0))
 
+    def test_update_moves_the_mapping_to_another_function(self):
+        self.function("first")
+        self.function("second")
+        url = self.queue("moved-q")
+        uuid = self.lam.create_event_source_mapping(EventSourceArn=queue_arn("moved-q"),
+                                                    FunctionName="first")["UUID"]
+        self.sqs.send_message(QueueUrl=url, MessageBody="one")
+        self.assertTrue(wait_until(lambda: self.bodies("first") == ["one"], timeout=30))
+        u = self.lam.update_event_source_mapping(UUID=uuid, FunctionName="second")
+        self.assertEqual(u["FunctionArn"],
+                         "arn:aws:lambda:%s:%s:function:second" % (REGION, ACCOUNT))
+        self.sqs.send_message(QueueUrl=url, MessageBody="two")
+        self.assertTrue(wait_until(lambda: self.bodies("second") == ["two"], timeout=30))
+        self.assertEqual(self.bodies("first"), ["one"])
+
 
 class EsmRestartTest(unittest.TestCase):
     def setUp(self):

@@ -134,6 +134,25 @@ TEST_F(SqsPollerTest, DeliversABatchAndDeletesItOnSuccess) {
   EXPECT_EQ(poller->last_result(), "OK");
 }
 
+TEST_F(SqsPollerTest, ABatchingWindowGathersMessagesUntilItEnds) {
+  std::string arn = make_queue("window");
+  for (auto b : {"a", "b", "c"}) send(b);
+  auto c = config("u9", arn);
+  c.batch_size = 20;
+  c.window_seconds = 2;
+  c.max_concurrency = 1;  // one poller: every message joins its batch
+  start(c);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(fn.count(), 0u);  // 3 of 20, and the window is still open
+  send("d");
+  clock.advance(std::chrono::seconds(3));
+  ASSERT_TRUE(fn.wait_for(1));
+  std::lock_guard l(fn.mu);
+  auto got = bodies(fn.events[0]);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"a", "b", "c", "d"}));
+}
+
 TEST_F(SqsPollerTest, FunctionErrorKeepsTheBatchUntilItsVisibilityTimeout) {
   std::string arn = make_queue("fail", {{"VisibilityTimeout", "5"}});
   fn.script = [](const json::object& ev) {

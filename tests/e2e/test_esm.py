@@ -357,6 +357,22 @@ class EsmDeliveryTest(EsmBase):
         self.assertTrue(wait_until(lambda: self.bodies("second") == ["two"], timeout=30))
         self.assertEqual(self.bodies("first"), ["one"])
 
+    def test_deleting_the_function_keeps_the_mapping(self):
+        self.function("gone")
+        url = self.queue("gone-q")
+        uuid = self.lam.create_event_source_mapping(EventSourceArn=queue_arn("gone-q"),
+                                                    FunctionName="gone")["UUID"]
+        self.lam.delete_function(FunctionName="gone")
+        g = self.lam.get_event_source_mapping(UUID=uuid)
+        self.assertEqual(g["FunctionArn"],
+                         "arn:aws:lambda:%s:%s:function:gone" % (REGION, ACCOUNT))
+        self.sqs.send_message(QueueUrl=url, MessageBody="nobody home")
+        self.assertTrue(wait_until(
+            lambda: self.lam.get_event_source_mapping(UUID=uuid)["LastProcessingResult"] ==
+            "PROBLEM: Function not found"))
+        self.assertEqual(self.counts(url), (0, 1))  # kept, visible again after its timeout
+        self.lam.delete_event_source_mapping(UUID=uuid)
+
 
 class EsmRestartTest(unittest.TestCase):
     def setUp(self):

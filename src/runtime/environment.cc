@@ -121,12 +121,14 @@ Result<Spawned> EnvImpl::prepare_and_spawn(uint16_t port) {
   std::string root = dir_ + "/root";
   ::mkdir(root.c_str(), 0755);
   if (!private_root) ::mkdir((dir_ + "/tmp").c_str(), 01777);
-  NIMBUS_TRY(cgroup_.create(iso, "env-" + id_, uint64_t{spec_->memory_mb} << 20));
   SpawnPlan p = plan(*launch, port);
   if (private_root)
     p.mounts = private_root_ops(root, spec_->code_dir, host_.runtime_dir(), spec_->ephemeral_mb,
                                 launch->extra_ro);
-  if (!cgroup_.active()) p.memory_rlimit = uint64_t{spec_->memory_mb} << 20;
+  uint64_t limit = uint64_t{spec_->memory_mb} << 20;
+  if (auto spawned = host_.spawn_in_spare(p, limit, cgroup_)) return std::move(*spawned);
+  NIMBUS_TRY(cgroup_.create(iso, "env-" + id_, limit));
+  if (!cgroup_.active()) p.memory_rlimit = limit;
   auto spawned = spawn(p, iso, cgroup_.procs_fd(), cgroup_.pids_procs_fd());
   cgroup_.close_join_fds();
   return spawned;

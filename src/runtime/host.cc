@@ -63,6 +63,11 @@ Result<std::unique_ptr<Host>> Host::create(HostOptions options) {
   host->python_ = find_interpreter(host->options_.python, "python3");
   host->node_ = find_interpreter(host->options_.node, "node");
   host->workers_ = std::make_unique<WorkerPool>(std::max(1u, host->options_.spawn_threads));
+  if (host->isolation_.cgroup_version && host->options_.spare_sandboxes) {
+    host->spares_ =
+        std::make_unique<SpareSandboxes>(host->isolation_, host->options_.spare_sandboxes);
+    host->workers_->post([h = host.get()] { h->spares_->refill(); });
+  }
   host->loop_thread_ = std::thread([h = host.get()] { h->loop_.run(); });
   return host;
 }
@@ -72,6 +77,7 @@ Host::~Host() {
   loop_.stop();
   if (loop_thread_.joinable()) loop_thread_.join();
   workers_.reset();
+  spares_.reset();
   release_isolation(isolation_);
 }
 
@@ -80,6 +86,14 @@ std::string Host::describe_isolation() const {
   s += "; python: " + (python_.empty() ? std::string("not found") : python_);
   s += "; node: " + (node_.empty() ? std::string("not found") : node_);
   return s;
+}
+
+std::optional<Result<Spawned>> Host::spawn_in_spare(const SpawnPlan& plan, uint64_t limit_bytes,
+                                                    Cgroup& cgroup) {
+  if (!spares_) return std::nullopt;
+  auto spawned = spares_->take(plan, limit_bytes, cgroup);
+  workers_->post([this] { spares_->refill(); });
+  return spawned;
 }
 
 Status Host::install_bootstraps() {

@@ -19,6 +19,7 @@
 #include "common/result.h"
 #include "common/worker_pool.h"
 #include "runtime/isolation.h"
+#include "runtime/spawn.h"
 #include "runtime/types.h"
 
 namespace nimbus::runtime {
@@ -34,6 +35,9 @@ struct HostOptions {
   LogSink* log_sink = nullptr;  // may be null; must outlive the Host
   std::string python;           // interpreter paths; empty = /usr/bin, then PATH
   std::string node;
+  // Sandboxes kept started and in their cgroup ahead of need (spawn.h):
+  // a cold start skips the cgroup join. 0 turns them off.
+  unsigned spare_sandboxes = 2;
 };
 
 // How to start one runtime: the command and what the sandbox must expose.
@@ -69,6 +73,13 @@ class Host {
   Result<Launch> launch_for(const FunctionSpec& spec, const std::string& task_root,
                             const std::string& runtime_root) const;
 
+  // Starts `plan` in a spare sandbox (moving its cgroup into `cgroup`) and
+  // starts a replacement in the background; nullopt if none is ready.
+  // Blocking: call it on a worker thread.
+  std::optional<Result<Spawned>> spawn_in_spare(const SpawnPlan& plan, uint64_t limit_bytes,
+                                                Cgroup& cgroup);
+  size_t spare_sandboxes() const { return spares_ ? spares_->alive() : 0; }
+
   // Environments alive (started, not yet cleaned up): for leak checks.
   std::atomic<int>& live_environments() { return live_; }
 
@@ -84,6 +95,7 @@ class Host {
       loop_.get_executor()};
   std::thread loop_thread_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<SpareSandboxes> spares_;
   std::atomic<int> live_{0};
 };
 

@@ -185,17 +185,11 @@ Status Cgroup::create(const Isolation& iso, const std::string& name, uint64_t li
     return Error::internal("cgroup mkdir " + dir + ": " + sys::errno_text(errno));
   version_ = iso.cgroup_version;
   mem_dir_ = dir;
-  std::string limit = std::to_string(limit_bytes);
-  bool ok;
-  if (version_ == 2) {
-    ok = sys::write_file(dir + "/memory.max", limit);
+  if (version_ == 2)
     sys::write_file(dir + "/memory.swap.max", "0");
-  } else {
-    ok = sys::write_file(dir + "/memory.limit_in_bytes", limit);
-    sys::write_file(dir + "/memory.memsw.limit_in_bytes", limit);  // absent without swap accounting
+  else
     sys::write_file(dir + "/memory.swappiness", "0");
-  }
-  if (!ok) return Error::internal("cgroup: cannot set the memory limit in " + dir);
+  if (limit_bytes) NIMBUS_TRY(set_limit(limit_bytes));
   peak_fd_ = ::open((dir + (version_ == 2 ? "/memory.peak" : "/memory.max_usage_in_bytes")).c_str(),
                     O_RDONLY | O_CLOEXEC);
   procs_fd_ = ::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
@@ -209,6 +203,33 @@ Status Cgroup::create(const Isolation& iso, const std::string& name, uint64_t li
     }
   }
   return Status::ok();
+}
+
+Status Cgroup::set_limit(uint64_t limit_bytes) {
+  if (mem_dir_.empty()) return Status::ok();
+  std::string limit = std::to_string(limit_bytes);
+  bool ok;
+  if (version_ == 2) {
+    ok = sys::write_file(mem_dir_ + "/memory.max", limit);
+  } else {
+    // memsw (absent without swap accounting) may not go below the limit.
+    ok = sys::write_file(mem_dir_ + "/memory.limit_in_bytes", limit);
+    sys::write_file(mem_dir_ + "/memory.memsw.limit_in_bytes", limit);
+  }
+  if (!ok) return Error::internal("cgroup: cannot set the memory limit in " + mem_dir_);
+  return Status::ok();
+}
+
+Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
+  if (this != &other) {
+    std::swap(version_, other.version_);
+    std::swap(mem_dir_, other.mem_dir_);
+    std::swap(pids_dir_, other.pids_dir_);
+    std::swap(procs_fd_, other.procs_fd_);
+    std::swap(pids_procs_fd_, other.pids_procs_fd_);
+    std::swap(peak_fd_, other.peak_fd_);
+  }
+  return *this;
 }
 
 void Cgroup::close_join_fds() {

@@ -50,10 +50,14 @@ class Cgroup {
   ~Cgroup();
   Cgroup(const Cgroup&) = delete;
   Cgroup& operator=(const Cgroup&) = delete;
+  // Swaps: the group moved from is destroyed with whatever this one held.
+  Cgroup& operator=(Cgroup&& other) noexcept;
 
   // Creates <parent>/<name> with the memory limit; swap is limited too where
   // the kernel accounts it, so the limit cannot be escaped by swapping.
+  // A zero limit leaves the group unlimited until set_limit().
   [[nodiscard]] Status create(const Isolation& iso, const std::string& name, uint64_t limit_bytes);
+  [[nodiscard]] Status set_limit(uint64_t limit_bytes);
   bool active() const { return !mem_dir_.empty(); }
   // File descriptors the child writes "0" to, to join before exec; -1 if none.
   int procs_fd() const { return procs_fd_; }

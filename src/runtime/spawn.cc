@@ -4,16 +4,21 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstddef>
+#include <cstring>
 #include <filesystem>
 
 #include "runtime/seccomp.h"
@@ -65,27 +70,100 @@ const char* stage_name(int s) {
   _exit(127);
 }
 
-int replay(const MountOp& op) {
+// The plan as the child reads it: plain pointers into one memory block,
+// laid out by the parent (the child of a multi-threaded process must not
+// allocate). A spare reads it from memory shared with the parent.
+struct FlatMount {
+  MountOp::Kind kind;
+  const char* source;  // null when empty
+  const char* target;
+  const char* fstype;
+  const char* data;
+  unsigned long flags;
+};
+
+struct FlatPlan {
+  char** argv;
+  char** envp;
+  const FlatMount* mounts;
+  size_t mount_count;
+  const char* cwd;
+  const char* hostname;  // null when not set
+  uint64_t memory_rlimit;
+  int open_files;
+};
+
+constexpr size_t kPlanBytes = 256 * 1024;
+
+// Bump allocation in [base, base + cap); null once full.
+class Arena {
+ public:
+  Arena(char* base, size_t cap) : base_(base), cap_(cap) {}
+  void* alloc(size_t n, size_t align = alignof(std::max_align_t)) {
+    size_t at = (used_ + align - 1) / align * align;
+    if (!base_ || at + n > cap_) return base_ = nullptr;
+    used_ = at + n;
+    return base_ + at;
+  }
+  const char* str(const std::string& s, bool null_if_empty = false) {
+    if (null_if_empty && s.empty()) return nullptr;
+    char* p = static_cast<char*>(alloc(s.size() + 1, 1));
+    if (p) std::memcpy(p, s.c_str(), s.size() + 1);
+    return p;
+  }
+  char** strings(const std::vector<std::string>& v) {
+    auto* out = static_cast<char**>(alloc((v.size() + 1) * sizeof(char*)));
+    if (!out) return nullptr;
+    for (size_t i = 0; i < v.size(); ++i) out[i] = const_cast<char*>(str(v[i]));
+    out[v.size()] = nullptr;
+    return out;
+  }
+  bool ok() const { return base_ != nullptr; }
+
+ private:
+  char* base_;
+  size_t cap_;
+  size_t used_ = 0;
+};
+
+// Lays `plan` out in [block, block + kPlanBytes); null if it does not fit.
+const FlatPlan* flatten(const SpawnPlan& plan, char* block) {
+  Arena a(block, kPlanBytes);
+  auto* fp = static_cast<FlatPlan*>(a.alloc(sizeof(FlatPlan)));
+  auto* mounts = static_cast<FlatMount*>(a.alloc(sizeof(FlatMount) * (plan.mounts.size() + 1)));
+  if (!fp || !mounts) return nullptr;
+  for (size_t i = 0; i < plan.mounts.size(); ++i) {
+    const MountOp& op = plan.mounts[i];
+    mounts[i] = FlatMount{op.kind,
+                          a.str(op.source, true),
+                          a.str(op.target),
+                          a.str(op.fstype, true),
+                          a.str(op.data, true),
+                          op.flags};
+  }
+  *fp = FlatPlan{a.strings(plan.argv), a.strings(plan.env), mounts,
+                 plan.mounts.size(),   a.str(plan.cwd),     a.str(plan.hostname, true),
+                 plan.memory_rlimit,   plan.open_files};
+  return a.ok() ? fp : nullptr;
+}
+
+int replay(const FlatMount& op) {
   switch (op.kind) {
     case MountOp::kMkdir:
-      return ::mkdir(op.target.c_str(), 0755) == 0 || errno == EEXIST ? 0 : errno;
+      return ::mkdir(op.target, 0755) == 0 || errno == EEXIST ? 0 : errno;
     case MountOp::kTouch: {
-      int fd = ::open(op.target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+      int fd = ::open(op.target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
       if (fd < 0) return errno;
       ::close(fd);
       return 0;
     }
     case MountOp::kSymlink:
-      return ::symlink(op.source.c_str(), op.target.c_str()) == 0 ? 0 : errno;
+      return ::symlink(op.source, op.target) == 0 ? 0 : errno;
     case MountOp::kMount:
-      return ::mount(op.source.empty() ? nullptr : op.source.c_str(), op.target.c_str(),
-                     op.fstype.empty() ? nullptr : op.fstype.c_str(), op.flags,
-                     op.data.empty() ? nullptr : op.data.c_str()) == 0
-                 ? 0
-                 : errno;
+      return ::mount(op.source, op.target, op.fstype, op.flags, op.data) == 0 ? 0 : errno;
     case MountOp::kPivotRoot: {
       // source = new root, target = where the old root goes (inside it).
-      if (syscall(SYS_pivot_root, op.source.c_str(), op.target.c_str()) != 0) return errno;
+      if (syscall(SYS_pivot_root, op.source, op.target) != 0) return errno;
       if (::chdir("/") != 0) return errno;
       if (::umount2("/.old", MNT_DETACH) != 0) return errno;
       ::rmdir("/.old");
@@ -93,6 +171,19 @@ int replay(const MountOp& op) {
     }
   }
   return EINVAL;
+}
+
+// Closes every descriptor from 3 up except those in `keep` (no allocation).
+void close_all_except(int* keep, size_t n) {
+  std::sort(keep, keep + n);
+  unsigned from = 3;
+  for (size_t i = 0; i < n; ++i) {
+    if (keep[i] < static_cast<int>(from)) continue;
+    if (static_cast<unsigned>(keep[i]) > from)
+      syscall(SYS_close_range, from, static_cast<unsigned>(keep[i] - 1), 0u);
+    from = static_cast<unsigned>(keep[i]) + 1;
+  }
+  syscall(SYS_close_range, from, ~0u, 0u);
 }
 
 [[noreturn]] void init_loop(pid_t runtime, int out_w, int err_w, int status_w) {
@@ -124,21 +215,20 @@ void drop_capabilities() {
   syscall(SYS_capset, &hdr, data);
 }
 
-[[noreturn]] void child(const SpawnPlan& plan, const Isolation& iso,
-                        const std::vector<sock_filter>& filter, char* const* argv,
-                        char* const* envp, int out_w, int err_w, int status_w, int procs_fd,
-                        int pids_fd) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  int null_fd = ::open("/dev/null", O_RDONLY);
-  if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(out_w, 1) < 0 || ::dup2(out_w, 2) < 0)
-    fail(err_w, kDup, errno);
-  ::setsid();  // own process group: killable as one even without a PID namespace
-  if (procs_fd >= 0 && ::write(procs_fd, "0", 1) != 1) fail(err_w, kCgroup, errno);
-  if (pids_fd >= 0 && ::write(pids_fd, "0", 1) != 1) fail(err_w, kCgroup, errno);
-  for (const MountOp& op : plan.mounts)
-    if (int e = replay(op)) fail(err_w, kMountStep, e);
-  if (iso.uts_ns && !plan.hostname.empty() &&
-      ::sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
+// Descriptors of one sandbox's child.
+struct ChildFds {
+  int out_w, err_w, status_w;
+  int go_r;  // a spare waits here for its plan; -1 when the plan is known
+  int procs_fd, pids_fd;
+};
+
+// Runs the plan: the private root, limits, seccomp, the PID-1 init, execve.
+[[noreturn]] void run_plan(const FlatPlan& plan, const Isolation& iso,
+                           const std::vector<sock_filter>& filter, const ChildFds& f) {
+  int err_w = f.err_w;
+  for (size_t i = 0; i < plan.mount_count; ++i)
+    if (int e = replay(plan.mounts[i])) fail(err_w, kMountStep, e);
+  if (iso.uts_ns && plan.hostname && ::sethostname(plan.hostname, std::strlen(plan.hostname)) != 0)
     fail(err_w, kHostname, errno);
   rlimit nofile{static_cast<rlim_t>(plan.open_files), static_cast<rlim_t>(plan.open_files)};
   rlimit core{0, 0};
@@ -148,7 +238,7 @@ void drop_capabilities() {
     rlimit data{plan.memory_rlimit, plan.memory_rlimit};
     if (::setrlimit(RLIMIT_DATA, &data) != 0) fail(err_w, kRlimit, errno);
   }
-  if (::chdir(plan.cwd.c_str()) != 0) fail(err_w, kChdir, errno);
+  if (::chdir(plan.cwd) != 0) fail(err_w, kChdir, errno);
   // Everything inherited beyond stdio (other subsystems' sockets and files)
   // closes at execve; err_w stays open until then to report failures.
   syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
@@ -162,12 +252,79 @@ void drop_capabilities() {
     // which takes the whole namespace down.
     pid_t runtime = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
     if (runtime < 0) fail(err_w, kInit, errno);
-    if (runtime > 0) init_loop(runtime, out_w, err_w, status_w);
+    if (runtime > 0) init_loop(runtime, f.out_w, err_w, f.status_w);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   }
-  ::close(status_w);
-  ::execve(argv[0], argv, envp);
+  ::close(f.status_w);
+  ::execve(plan.argv[0], plan.argv, plan.envp);
   fail(err_w, kExec, errno);
+}
+
+// The first part, the same for a spare and for a sandbox started on demand:
+// stdio, session, cgroups. A spare then waits for its plan in `plan_block`.
+[[noreturn]] void child(const FlatPlan* plan, const char* plan_block, const Isolation& iso,
+                        const std::vector<sock_filter>& filter, ChildFds f) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  int null_fd = ::open("/dev/null", O_RDONLY);
+  if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(f.out_w, 1) < 0 || ::dup2(f.out_w, 2) < 0)
+    fail(f.err_w, kDup, errno);
+  ::setsid();  // own process group: killable as one even without a PID namespace
+  if (f.go_r >= 0) {
+    // A spare holds nothing of the server's while it waits (a copy of a
+    // client socket would keep that connection open).
+    int keep[] = {f.err_w, f.status_w, f.go_r, f.procs_fd, f.pids_fd};
+    close_all_except(keep, 5);
+  }
+  if (f.procs_fd >= 0 && ::write(f.procs_fd, "0", 1) != 1) fail(f.err_w, kCgroup, errno);
+  if (f.pids_fd >= 0 && ::write(f.pids_fd, "0", 1) != 1) fail(f.err_w, kCgroup, errno);
+  if (f.go_r >= 0) {
+    if (f.procs_fd >= 0) ::close(f.procs_fd);
+    if (f.pids_fd >= 0) ::close(f.pids_fd);
+    char go = 0;
+    ssize_t n;
+    do n = ::recv(f.go_r, &go, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(0);  // dropped unused
+    ::close(f.go_r);
+    plan = reinterpret_cast<const FlatPlan*>(plan_block);
+  }
+  run_plan(*plan, iso, filter, f);
+}
+
+struct Pipes {
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, st[2] = {-1, -1};
+  bool open() {
+    return ::pipe2(out, O_CLOEXEC) == 0 && ::pipe2(err, O_CLOEXEC) == 0 &&
+           ::pipe2(st, O_CLOEXEC | O_NONBLOCK) == 0;
+  }
+  void close_all() {
+    for (int* p : {out, err, st})
+      for (int i : {0, 1})
+        if (p[i] >= 0) ::close(p[i]);
+  }
+};
+
+// Waits for execve (the error pipe closes) or the step that failed.
+Result<Spawned> await_exec(pid_t pid, int pidfd, int out_r, int err_r, int st_r) {
+  int msg[2];
+  ssize_t n;
+  do n = ::read(err_r, msg, sizeof msg);
+  while (n < 0 && errno == EINTR);
+  ::close(err_r);
+  if (n == static_cast<ssize_t>(sizeof msg)) {
+    siginfo_t info{};
+    waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED);
+    ::close(pidfd);
+    ::close(out_r);
+    ::close(st_r);
+    std::string text = std::string("sandbox setup failed while ") + stage_name(msg[0]) + ": " +
+                       sys::errno_text(msg[1]);
+    // A missing or non-executable entry point is the function's fault.
+    if (msg[0] == kExec) return Error::make("Runtime.InvalidEntrypoint", text, 502);
+    return Error::internal(text);
+  }
+  ::fcntl(out_r, F_SETFL, ::fcntl(out_r, F_GETFL) | O_NONBLOCK);
+  return Spawned{pid, pidfd, out_r, st_r};
 }
 
 }  // namespace
@@ -228,55 +385,138 @@ std::vector<MountOp> private_root_ops(const std::string& root, const std::string
 
 Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_procs_fd,
                       int pids_procs_fd) {
-  std::vector<char*> argv, envp;
-  for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : plan.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
+  std::vector<char> block(kPlanBytes);
+  const FlatPlan* fp = flatten(plan, block.data());
+  if (!fp) return Error::internal("sandbox plan too large");
   std::vector<sock_filter> filter =
       iso.seccomp ? seccomp_deny_filter() : std::vector<sock_filter>{};
-
-  int out[2], err[2], st[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return Error::internal("pipe: " + sys::errno_text(errno));
-  if (::pipe2(err, O_CLOEXEC) != 0 || ::pipe2(st, O_CLOEXEC | O_NONBLOCK) != 0) {
-    ::close(out[0]);
-    ::close(out[1]);
-    return Error::internal("pipe: " + sys::errno_text(errno));
+  Pipes p;
+  if (!p.open()) {
+    int e = errno;
+    p.close_all();
+    return Error::internal("pipe: " + sys::errno_text(e));
   }
   int pidfd = -1;
   pid_t pid = sys::clone_with_pidfd(static_cast<uint64_t>(iso.clone_flags()), &pidfd);
   if (pid == 0)
-    child(plan, iso, filter, argv.data(), envp.data(), out[1], err[1], st[1], cgroup_procs_fd,
-          pids_procs_fd);
+    child(fp, nullptr, iso, filter,
+          ChildFds{p.out[1], p.err[1], p.st[1], -1, cgroup_procs_fd, pids_procs_fd});
   int clone_errno = errno;
-  ::close(out[1]);
-  ::close(err[1]);
-  ::close(st[1]);
+  ::close(p.out[1]);
+  ::close(p.err[1]);
+  ::close(p.st[1]);
   if (pid < 0) {
-    ::close(out[0]);
-    ::close(err[0]);
-    ::close(st[0]);
+    ::close(p.out[0]);
+    ::close(p.err[0]);
+    ::close(p.st[0]);
     return Error::internal("clone3: " + sys::errno_text(clone_errno));
   }
-  int msg[2];
-  ssize_t n;
-  do n = ::read(err[0], msg, sizeof msg);
-  while (n < 0 && errno == EINTR);
-  ::close(err[0]);
-  if (n == static_cast<ssize_t>(sizeof msg)) {
-    siginfo_t info{};
-    waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED);
-    ::close(pidfd);
-    ::close(out[0]);
-    ::close(st[0]);
-    std::string text = std::string("sandbox setup failed while ") + stage_name(msg[0]) + ": " +
-                       sys::errno_text(msg[1]);
-    // A missing or non-executable entry point is the function's fault.
-    if (msg[0] == kExec) return Error::make("Runtime.InvalidEntrypoint", text, 502);
-    return Error::internal(text);
+  return await_exec(pid, pidfd, p.out[0], p.err[0], p.st[0]);
+}
+
+// ---- SpareSandboxes -----------------------------------------------------------
+
+struct SpareSandboxes::Spare {
+  pid_t pid = -1;
+  int pidfd = -1, out_r = -1, err_r = -1, st_r = -1, go_w = -1;
+  char* block = nullptr;  // shared with the child: the plan goes here
+  Cgroup cgroup;
+
+  ~Spare() {
+    for (int fd : {go_w, out_r, err_r, st_r})
+      if (fd >= 0) ::close(fd);
+    if (pidfd >= 0) {
+      ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+      siginfo_t info{};
+      waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED);
+      ::close(pidfd);
+    }
+    if (block) ::munmap(block, kPlanBytes);
+    for (int i = 0; i < 200 && !cgroup.destroy(); ++i) ::usleep(5000);
   }
-  ::fcntl(out[0], F_SETFL, ::fcntl(out[0], F_GETFL) | O_NONBLOCK);
-  return Spawned{pid, pidfd, out[0], st[0]};
+};
+
+SpareSandboxes::SpareSandboxes(const Isolation& iso, size_t count)
+    : iso_(iso),
+      count_(iso.cgroup_version ? count : 0),
+      filter_(iso.seccomp ? seccomp_deny_filter() : std::vector<sock_filter>{}) {}
+
+SpareSandboxes::~SpareSandboxes() {
+  std::lock_guard lock(mu_);
+  ready_.clear();
+}
+
+size_t SpareSandboxes::alive() const {
+  std::lock_guard lock(mu_);
+  return ready_.size() + starting_;
+}
+
+void SpareSandboxes::refill() {
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (ready_.size() + starting_ >= count_) return;
+      ++starting_;
+    }
+    std::unique_ptr<Spare> s = start();
+    std::lock_guard lock(mu_);
+    --starting_;
+    if (!s) return;  // not now; take() falls back to spawn()
+    ready_.push_back(std::move(s));
+  }
+}
+
+std::unique_ptr<SpareSandboxes::Spare> SpareSandboxes::start() {
+  auto s = std::make_unique<Spare>();
+  void* block =
+      ::mmap(nullptr, kPlanBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (block == MAP_FAILED) return nullptr;
+  s->block = static_cast<char*>(block);
+  if (!s->cgroup.create(iso_,
+                        "spare-" + std::to_string(++serial_) + "-" + std::to_string(::getpid()), 0))
+    return nullptr;
+  Pipes p;
+  int go[2] = {-1, -1};
+  if (!p.open() || ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, go) != 0) {
+    p.close_all();
+    return nullptr;
+  }
+  pid_t pid = sys::clone_with_pidfd(static_cast<uint64_t>(iso_.clone_flags()), &s->pidfd);
+  if (pid == 0)
+    child(nullptr, s->block, iso_, filter_,
+          ChildFds{p.out[1], p.err[1], p.st[1], go[1], s->cgroup.procs_fd(),
+                   s->cgroup.pids_procs_fd()});
+  ::close(p.out[1]);
+  ::close(p.err[1]);
+  ::close(p.st[1]);
+  ::close(go[1]);
+  s->cgroup.close_join_fds();
+  s->out_r = p.out[0];
+  s->err_r = p.err[0];
+  s->st_r = p.st[0];
+  s->go_w = go[0];
+  if (pid < 0) return nullptr;
+  s->pid = pid;
+  return s;
+}
+
+std::optional<Result<Spawned>> SpareSandboxes::take(const SpawnPlan& plan, uint64_t limit_bytes,
+                                                    Cgroup& cgroup) {
+  std::unique_ptr<Spare> s;
+  {
+    std::lock_guard lock(mu_);
+    if (ready_.empty()) return std::nullopt;
+    s = std::move(ready_.back());
+    ready_.pop_back();
+  }
+  if (!flatten(plan, s->block) || !s->cgroup.set_limit(limit_bytes)) return std::nullopt;
+  char go = 1;
+  // The spare died (it is then dropped) or is told to go.
+  if (::send(s->go_w, &go, 1, MSG_NOSIGNAL) != 1) return std::nullopt;
+  cgroup = std::move(s->cgroup);
+  auto spawned = await_exec(s->pid, s->pidfd, s->out_r, s->err_r, s->st_r);
+  s->pidfd = s->out_r = s->err_r = s->st_r = -1;  // owned by the result now
+  return spawned;
 }
 
 }  // namespace nimbus::runtime

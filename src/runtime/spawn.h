@@ -6,8 +6,13 @@
 // Blocking (clone + waiting for execve): call it from a worker thread.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,5 +63,38 @@ struct Spawned {
 // is reaped) and the error says which step failed.
 Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_procs_fd,
                       int pids_procs_fd);
+
+// Sandboxes started ahead of need. Joining a cgroup v1 waits for an RCU
+// grace period in the kernel (5-20 ms on the project's VM, most of a
+// sandbox's set-up), so a spare is cloned into its namespaces and moved into
+// a cgroup of its own in the background; take() hands it the plan and sets
+// the memory limit. Only with cgroups (without them nothing is slow to
+// prepare). A spare holds no descriptor of the server's while it waits.
+// Thread-safe; refill() blocks (call it on a worker thread).
+class SpareSandboxes {
+ public:
+  SpareSandboxes(const Isolation& iso, size_t count);
+  ~SpareSandboxes();  // kills and reaps the spares, removes their cgroups
+
+  // Starts spares until `count` are ready or starting.
+  void refill();
+  // Runs `plan` in a ready spare: its cgroup, limited to `limit_bytes`,
+  // moves into `cgroup`. nullopt when none is ready (use spawn()).
+  std::optional<Result<Spawned>> take(const SpawnPlan& plan, uint64_t limit_bytes, Cgroup& cgroup);
+  // Spare processes alive or being started (each with its cgroups).
+  size_t alive() const;
+
+ private:
+  struct Spare;
+  std::unique_ptr<Spare> start();
+
+  const Isolation& iso_;
+  const size_t count_;
+  const std::vector<sock_filter> filter_;
+  std::atomic<uint64_t> serial_{0};  // names the spares' cgroups
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<Spare>> ready_;
+  size_t starting_ = 0;
+};
 
 }  // namespace nimbus::runtime

@@ -170,7 +170,8 @@ int child_processes() {
     std::istringstream(line.substr(rp + 2)) >> state >> ppid;
     if (ppid == me) ++count;
   }
-  return count;
+  // The host's spare sandboxes (spawn.h) are ours by design, not leaks.
+  return count - static_cast<int>(host().spare_sandboxes());
 }
 
 int mount_count() {
@@ -196,7 +197,10 @@ static int subdirs(const std::string& dir) {
 }
 
 int cgroup_children() {
-  return subdirs(host().isolation().cgroup_parent) + subdirs(host().isolation().pids_cgroup_parent);
+  const Isolation& iso = host().isolation();
+  int per_spare = iso.pids_cgroup_parent.empty() ? 1 : 2;
+  return subdirs(iso.cgroup_parent) + subdirs(iso.pids_cgroup_parent) -
+         per_spare * static_cast<int>(host().spare_sandboxes());
 }
 int env_dirs() {
   return subdirs(host().env_root());

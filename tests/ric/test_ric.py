@@ -12,14 +12,13 @@ import json
 import os
 import re
 import sys
-import time
 import unittest
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 
-from harness import ACCOUNT, ServerTestCase, require_boto3  # noqa: E402
+from harness import ACCOUNT, ServerTestCase, require_boto3, wait_until  # noqa: E402
 
 CONTEXT_ERROR = "Client context must be a valid Base64-encoded JSON object."
 
@@ -52,16 +51,6 @@ def function_zip():
         for name in RIC_FILES:
             add_tree(z, os.path.join(RIC, name), "node_modules/aws-lambda-ric/")
     return buf.getvalue()
-
-
-def wait_until(pred, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    return pred()
 
 
 class RicTest(ServerTestCase):

@@ -10,4 +10,5 @@ python3 bench/sts_bench.py
 python3 bench/sqs_bench.py
 python3 bench/sqs_bench.py --raw
 python3 bench/lambda_bench.py
+python3 bench/coldstart_bench.py
 python3 bench/esm_bench.py

@@ -86,6 +86,7 @@ class Host {
  private:
   explicit Host(HostOptions options);
   Status install_bootstraps();
+  void compile_python();  // blocking: on a worker
 
   HostOptions options_;
   Isolation isolation_;

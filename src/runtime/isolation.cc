@@ -220,6 +220,11 @@ Status Cgroup::set_limit(uint64_t limit_bytes) {
   return Status::ok();
 }
 
+void Cgroup::reset_peak() {
+  if (version_ == 1 && !mem_dir_.empty())
+    sys::write_file(mem_dir_ + "/memory.max_usage_in_bytes", "0");
+}
+
 Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
   if (this != &other) {
     std::swap(version_, other.version_);

@@ -58,6 +58,10 @@ class Cgroup {
   // A zero limit leaves the group unlimited until set_limit().
   [[nodiscard]] Status create(const Isolation& iso, const std::string& name, uint64_t limit_bytes);
   [[nodiscard]] Status set_limit(uint64_t limit_bytes);
+  // Forgets the high-water mark so far (cgroup v1; v2's memory.peak cannot
+  // be reset on this kernel generation): a spare sandbox's own set-up must
+  // not count as the function's Max Memory Used.
+  void reset_peak();
   bool active() const { return !mem_dir_.empty(); }
   // File descriptors the child writes "0" to, to join before exec; -1 if none.
   int procs_fd() const { return procs_fd_; }

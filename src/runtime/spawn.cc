@@ -510,6 +510,7 @@ std::optional<Result<Spawned>> SpareSandboxes::take(const SpawnPlan& plan, uint6
     ready_.pop_back();
   }
   if (!flatten(plan, s->block) || !s->cgroup.set_limit(limit_bytes)) return std::nullopt;
+  s->cgroup.reset_peak();
   char go = 1;
   // The spare died (it is then dropped) or is told to go.
   if (::send(s->go_w, &go, 1, MSG_NOSIGNAL) != 1) return std::nullopt;

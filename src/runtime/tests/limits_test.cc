@@ -2,6 +2,7 @@
 // children, and what the sandbox forbids.
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <thread>
 
 #include "runtime/tests/test_env.h"
@@ -16,7 +17,10 @@ TEST(Limits, TimeoutKillsTheEnvironment) {
   ASSERT_EQ(invoke(*env, R"("warm")").status, InvokeStatus::kOk);
   InvokeResult r = invoke(*env, R"("sleep:5000")");
   ASSERT_EQ(r.status, InvokeStatus::kTimeout) << r.payload;
-  EXPECT_NE(r.payload.find("Task timed out after 0.30 seconds"), std::string::npos) << r.payload;
+  // Never under the timeout; a little over it on a loaded machine.
+  EXPECT_TRUE(
+      std::regex_search(r.payload, std::regex(R"(Task timed out after 0\.[3-7][0-9] seconds)")))
+      << r.payload;
   EXPECT_NE(r.log_tail.find("Task timed out after"), std::string::npos) << r.log_tail;
   EXPECT_TRUE(wait_quiet());
   EXPECT_TRUE(env->dead());

@@ -1,6 +1,7 @@
 // Lambda Invoke unit tests: sync, errors, log tail, dry run, payload limits,
 // alias weights, throttling, async retries and destinations, recovery of
 // queued events.
+#include <regex>
 #include <thread>
 
 #include "common/encoding.h"
@@ -70,7 +71,10 @@ TEST_F(LambdaTest, NonJsonResponsePassesThroughAndTimeout) {
   EXPECT_EQ(s(r["Payload"]), "\"plain\"");
   auto t = call("Invoke", {{"FunctionName", "raw"}, {"Payload", "\"sleep\""}});
   EXPECT_EQ(s(t["FunctionError"]), "Unhandled");
-  EXPECT_NE(s(t["Payload"]).find("Task timed out after 1.00 seconds"), std::string::npos)
+  // The time the sandbox ran: never under the timeout, a little over it on a
+  // loaded machine (Lambda reports 1.01 and such too).
+  EXPECT_TRUE(std::regex_search(s(t["Payload"]),
+                                std::regex(R"(Task timed out after 1\.[0-4][0-9] seconds)")))
       << s(t["Payload"]);
 }
 

@@ -271,7 +271,62 @@ def _load_handler():
     return handler
 
 
+class _EndpointShim:
+    """botocore older than 1.31 ignores AWS_ENDPOINT_URL; newer SDKs, and the
+    ones Lambda's runtimes ship, honour it. The host's python3 may carry such a
+    botocore (Debian 12 has 1.29), so when a function imports it, its clients
+    default to the endpoint nimbus set (service-specific AWS_ENDPOINT_URL_<ID>
+    first, as the SDKs do) and the function's own calls reach nimbus. Nothing
+    is imported unless the function imports botocore."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "botocore.session":
+            return None
+        sys.meta_path.remove(self)
+        from importlib.machinery import PathFinder
+        spec = PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            _default_endpoint(module.Session)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _default_endpoint(session_class):
+    import botocore
+    try:
+        version = tuple(int(p) for p in botocore.__version__.split(".")[:2])
+    except ValueError:
+        return
+    if version >= (1, 31):
+        return
+    create = session_class.create_client
+
+    def create_client(self, service_name, *args, **kwargs):
+        given = args[4] if len(args) > 4 else kwargs.get("endpoint_url")
+        if given is None and os.environ.get(
+                "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
+            service = service_name.upper().replace("-", "_").replace(" ", "_")
+            url = (os.environ.get("AWS_ENDPOINT_URL_" + service)
+                   or os.environ.get("AWS_ENDPOINT_URL"))
+            if url:
+                if len(args) > 4:
+                    args = args[:4] + (url,) + args[5:]
+                else:
+                    kwargs["endpoint_url"] = url
+        return create(self, service_name, *args, **kwargs)
+
+    session_class.create_client = create_client
+
+
 def main():
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        sys.meta_path.insert(0, _EndpointShim())
     task_root = os.environ.get("LAMBDA_TASK_ROOT", ".")
     if task_root not in sys.path:
         sys.path.insert(0, task_root)

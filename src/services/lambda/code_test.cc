@@ -105,6 +105,10 @@ TEST_F(CodeCollection, RestartRemovesCodeOfFunctionsDeletedBefore) {
   LambdaOptions slow;
   slow.code_gc_delay_ms = 3'600'000;
   reopen_with(slow);
+  // Let the start-up collection (a timer of 0 ms, then a worker) pass first:
+  // had it read the references after the delete, it would rightly remove
+  // the code at once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   call("DeleteFunction", {{"FunctionName", "a"}});
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(code_dirs(settings.data_dir).size(), 1u) << "collection waits for the delay";

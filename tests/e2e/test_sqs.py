@@ -184,6 +184,19 @@ class SqsBoto3Test(ServerTestCase):
                                       QueueUrl=url.replace("errs", "nope"), MessageBody="x"),
                       ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"))
 
+    def test_one_mebibyte_messages(self):
+        # MaximumMessageSize goes up to 1 MiB (SQS since 2025); 256 KiB stays the default.
+        url = self.queue("big", MaximumMessageSize=1048576)
+        body = "é" * (1048576 // 2)  # 1 MiB of UTF-8
+        self.sqs.send_message(QueueUrl=url, MessageBody=body)
+        got = self.sqs.receive_message(QueueUrl=url).get("Messages", [])
+        self.assertEqual([m["Body"] for m in got], [body])
+        self.assertEqual(self.error_code(self.sqs.send_message, QueueUrl=url,
+                                         MessageBody=body + "x"), "InvalidParameterValue")
+        self.assertEqual(self.error_code(self.sqs.set_queue_attributes, QueueUrl=url,
+                                         Attributes={"MaximumMessageSize": "1048577"}),
+                         "InvalidAttributeValue")
+
     def test_purge(self):
         url = self.queue("purge")
         self.sqs.send_message(QueueUrl=url, MessageBody="x")

@@ -19,7 +19,7 @@ struct IntRange {
 };
 constexpr IntRange kIntAttributes[] = {
     {"DelaySeconds", 0, 900},
-    {"MaximumMessageSize", 1024, 262144},
+    {"MaximumMessageSize", 1024, 1048576},  // 1 MiB since 2025; default 256 KiB
     {"MessageRetentionPeriod", 60, 1209600},
     {"ReceiveMessageWaitTimeSeconds", 0, 20},
     {"VisibilityTimeout", 0, 43200},

@@ -15,7 +15,7 @@ using util::str;
 
 namespace {
 
-constexpr size_t kMaxBatchBytes = 262144;
+constexpr size_t kMaxBatchBytes = 1048576;  // 1 MiB, as a single message may be
 
 std::vector<MessageAttribute> read_attributes(const json::object& in, const char* key) {
   std::vector<MessageAttribute> out;
@@ -201,10 +201,10 @@ void SqsService::add_message_handlers() {
       total += validate::message_size(requests.back());
     }
     if (total > kMaxBatchBytes) {
-      return respond(Error::make("BatchRequestTooLong",
-                                 "Batch requests cannot be longer than 262144 bytes. You have "
-                                 "sent " +
-                                     std::to_string(total) + " bytes."));
+      return respond(Error::make("BatchRequestTooLong", "Batch requests cannot be longer than " +
+                                                            std::to_string(kMaxBatchBytes) +
+                                                            " bytes. You have sent " +
+                                                            std::to_string(total) + " bytes."));
     }
     queues_->send(*q, std::move(requests),
                   [respond, ids = std::move(ids)](std::vector<Result<SendResult>> r) {

@@ -97,7 +97,7 @@ TEST_F(SqsTest, AttributeValidation) {
       {"VisibilityTimeout", "abc", "InvalidAttributeValue"},
       {"DelaySeconds", "901", "InvalidAttributeValue"},
       {"MaximumMessageSize", "1023", "InvalidAttributeValue"},
-      {"MaximumMessageSize", "262145", "InvalidAttributeValue"},
+      {"MaximumMessageSize", "1048577", "InvalidAttributeValue"},
       {"MessageRetentionPeriod", "59", "InvalidAttributeValue"},
       {"MessageRetentionPeriod", "1209601", "InvalidAttributeValue"},
       {"ReceiveMessageWaitTimeSeconds", "21", "InvalidAttributeValue"},
@@ -298,6 +298,24 @@ TEST_F(SqsTest, RetentionExpiresMessages) {
   EXPECT_EQ(s(got[0].as_object()["Body"]), "new");
 }
 
+TEST_F(SqsTest, OneMebibyteMessages) {
+  // SQS's limit since 2025: MaximumMessageSize up to 1 MiB (default 256 KiB).
+  std::string url = create("big", {{"MaximumMessageSize", "1048576"}});
+  EXPECT_EQ(
+      error_code("SendMessage", {{"QueueUrl", url}, {"MessageBody", std::string(1048576, 'x')}}),
+      "(ok)");
+  EXPECT_EQ(
+      error_code("SendMessage", {{"QueueUrl", url}, {"MessageBody", std::string(1048577, 'x')}}),
+      "InvalidParameterValue");
+  auto got = receive(url);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(got[0].as_object()["Body"]).size(), 1048576u);
+  std::string small = create("default");
+  EXPECT_EQ(
+      error_code("SendMessage", {{"QueueUrl", small}, {"MessageBody", std::string(262145, 'x')}}),
+      "InvalidParameterValue");
+}
+
 TEST_F(SqsTest, BodyAndSizeValidation) {
   std::string url = create("q", {{"MaximumMessageSize", "1024"}});
   auto out = try_call("SendMessage", {{"QueueUrl", url}, {"MessageBody", std::string("a\x01", 2)}});
@@ -387,7 +405,7 @@ TEST_F(SqsTest, BatchesAndPartialFailures) {
                         {"Entries", json::array{{{"Id", "a b"}, {"MessageBody", "x"}}}}}),
             "InvalidBatchEntryId");
   json::array big;
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 6; ++i) {  // each within 256 KiB, together over 1 MiB
     big.push_back({{"Id", "b" + std::to_string(i)}, {"MessageBody", std::string(200000, 'x')}});
   }
   EXPECT_EQ(error_code("SendMessageBatch", {{"QueueUrl", url}, {"Entries", big}}),

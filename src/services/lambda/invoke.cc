@@ -13,7 +13,7 @@ namespace nimbus::services::lambda {
 namespace {
 
 constexpr size_t kSyncLimit = 6 * 1024 * 1024;
-constexpr size_t kAsyncLimit = 256 * 1024;
+constexpr size_t kAsyncLimit = 1024 * 1024;  // 256 KB until Lambda raised it to 1 MB (2025)
 constexpr size_t kResponseLimit = 6 * 1024 * 1024;
 
 double uniform01() {

@@ -54,9 +54,14 @@ TEST_F(LambdaTest, InvokeSyncErrorTailDryRun) {
   EXPECT_EQ(error_code("Invoke", {{"FunctionName", "f"},
                                   {"Payload", "\"" + std::string(6 * 1024 * 1024, 'x') + "\""}}),
             "RequestTooLargeException");
+  // Async payloads: up to 1 MB (Lambda's limit since 2025, was 256 KB).
+  auto big_event = call("Invoke", {{"FunctionName", "f"},
+                                   {"InvocationType", "Event"},
+                                   {"Payload", "\"" + std::string(1000 * 1024, 'x') + "\""}});
+  EXPECT_EQ(big_event["StatusCode"].as_int64(), 202);
   EXPECT_EQ(error_code("Invoke", {{"FunctionName", "f"},
                                   {"InvocationType", "Event"},
-                                  {"Payload", "\"" + std::string(300 * 1024, 'x') + "\""}}),
+                                  {"Payload", "\"" + std::string(1024 * 1024, 'x') + "\""}}),
             "RequestTooLargeException");
   EXPECT_GE(metrics.counter("nimbus_lambda_invocations", {{"function", "f"}}).value(), 2u);
   EXPECT_GE(metrics.counter("nimbus_lambda_errors", {{"function", "f"}}).value(), 1u);

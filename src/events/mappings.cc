@@ -49,26 +49,15 @@ Result<SqsPollerConfig> poller_config(const json::object& doc, const std::string
 
 Mappings::Mappings(Deps deps) : deps_(std::move(deps)) {
   if (deps_.storage == nullptr) return;
-  auto records = deps_.storage->records(kNs);
-  std::string after;
   std::lock_guard l(mu_);
-  while (true) {
-    auto page = records.scan("", 256, after);
-    if (!page) {
-      spdlog::error("lambda: reading event source mappings: {}", page.error().message);
-      break;
-    }
-    for (auto& r : *page) {
-      boost::system::error_code ec;
-      auto v = json::parse(r.value, ec);
-      if (ec || !v.is_object()) continue;
-      auto& e = entries_[r.key];
-      e.doc = std::move(v.as_object());
-      apply_locked(e);
-    }
-    if (page->size() < 256) break;
-    after = page->back().key;
-  }
+  auto read = deps_.storage->records(kNs).each("", [&](storage::Entry& r) {
+    auto doc = services::parse_object(r.value);
+    if (!doc) return;
+    auto& e = entries_[r.key];
+    e.doc = std::move(*doc);
+    apply_locked(e);
+  });
+  if (!read) spdlog::error("lambda: reading event source mappings: {}", read.error().message);
   if (!entries_.empty()) spdlog::info("lambda: {} event source mappings", entries_.size());
 }
 

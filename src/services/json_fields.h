@@ -15,6 +15,14 @@
 namespace nimbus::services {
 
 // The string at `key`, or "" when absent or not a string.
+// A stored JSON document: the object, or nullopt when the text is not one.
+inline std::optional<boost::json::object> parse_object(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
 inline std::string str(const boost::json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();

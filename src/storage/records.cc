@@ -23,6 +23,18 @@ Result<std::vector<Entry>> Records::scan(std::string_view prefix, size_t limit,
   return storage_->scan_raw(prefix_, prefix, limit, start_after);
 }
 
+Status Records::each(std::string_view prefix, const std::function<void(Entry&)>& visit,
+                     size_t page) const {
+  std::string after;
+  for (;;) {
+    auto entries = scan(prefix, page, after);
+    if (!entries) return entries.status();
+    for (auto& e : *entries) visit(e);
+    if (entries->size() < page) return Status::ok();
+    after = entries->back().key;
+  }
+}
+
 Status Records::put(std::string_view key, std::string_view value) {
   WriteBatch b;
   b.put(ns_, key, value);

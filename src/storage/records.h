@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,10 @@ class Records {
   // `start_after`; entries with keys <= start_after are skipped.
   Result<std::vector<Entry>> scan(std::string_view prefix, size_t limit,
                                   std::string_view start_after = {}) const;
+  // Every entry whose key starts with `prefix`, in key order, read `page`
+  // entries at a time (start-up recovery). Stops at the first read error.
+  Status each(std::string_view prefix, const std::function<void(Entry&)>& visit,
+              size_t page = 4096) const;
 
   // Blocking (worker pool only): one-op batch, durable per the server setting.
   Status put(std::string_view key, std::string_view value);

@@ -89,6 +89,27 @@ TEST(Records, ScanPrefixOrderLimitAndPaging) {
   EXPECT_EQ(r.scan("", 100)->size(), 6u);
 }
 
+TEST(Records, EachVisitsEveryEntryAcrossPages) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  Records r = st->records("e");
+  WriteBatch b;
+  for (int i = 0; i < 10; ++i) b.put("e", "k" + std::to_string(i), std::to_string(i));
+  b.put("e", "other", "x");
+  ASSERT_TRUE(st->commit_sync(std::move(b)));
+  for (size_t page : {1u, 3u, 5u, 10u, 100u}) {  // exact multiples and remainders
+    std::vector<std::string> keys;
+    ASSERT_TRUE(r.each(
+        "k", [&](Entry& e) { keys.push_back(e.key); }, page));
+    ASSERT_EQ(keys.size(), 10u) << "page " << page;
+    EXPECT_EQ(keys.front(), "k0");
+    EXPECT_EQ(keys.back(), "k9");
+  }
+  size_t all = 0;
+  ASSERT_TRUE(r.each("", [&](Entry&) { ++all; }));
+  EXPECT_EQ(all, 11u);
+}
+
 TEST(Records, BatchIsAtomicAcrossNamespacesAndOrdered) {
   testing::TempDir dir;
   auto st = open_at(dir.path());

@@ -52,32 +52,23 @@ struct AsyncQueue::Event {
 AsyncQueue::AsyncQueue(LambdaService& service) : s_(service) {
   seq_ = static_cast<uint64_t>(s_.env().clock.now_millis()) * 1000;
   if (s_.env().storage == nullptr) return;
-  auto records = s_.env().storage->records(kNs);
-  std::string after;
   size_t recovered = 0;
-  while (true) {
-    auto page = records.scan("", 256, after);
-    if (!page) break;
-    for (auto& e : *page) {
-      boost::system::error_code ec;
-      auto v = json::parse(e.value, ec);
-      if (ec || !v.is_object()) continue;
-      const auto& o = v.as_object();
-      auto ev = std::make_shared<Event>();
-      ev->key = e.key;
-      ev->name = str(o, "name");
-      ev->qualifier = str(o, "qualifier");
-      ev->payload = str(o, "payload");
-      ev->request_id = str(o, "request_id");
-      ev->attempts = integer(o, "attempts").value_or(0);
-      ev->first_ms = integer(o, "first_ms").value_or(0);
-      ++pending_;
-      ++recovered;
-      schedule(ev, 100);
-    }
-    if (page->size() < 256) break;
-    after = page->back().key;
-  }
+  auto read = s_.env().storage->records(kNs).each("", [&](storage::Entry& e) {
+    auto o = parse_object(e.value);
+    if (!o) return;
+    auto ev = std::make_shared<Event>();
+    ev->key = e.key;
+    ev->name = str(*o, "name");
+    ev->qualifier = str(*o, "qualifier");
+    ev->payload = str(*o, "payload");
+    ev->request_id = str(*o, "request_id");
+    ev->attempts = integer(*o, "attempts").value_or(0);
+    ev->first_ms = integer(*o, "first_ms").value_or(0);
+    ++pending_;
+    ++recovered;
+    schedule(ev, 100);
+  });
+  if (!read) spdlog::error("lambda: reading queued async events: {}", read.error().message);
   if (recovered > 0) spdlog::info("lambda: {} queued async invocations recovered", recovered);
 }
 

@@ -106,27 +106,19 @@ std::string LambdaService::endpoint_url() const {
 
 void LambdaService::recover() {
   if (env_.storage == nullptr) return;
-  auto records = env_.storage->records(kFunctionsNs);
-  std::string after;
   std::lock_guard l(mu_);
-  while (true) {
-    auto page = records.scan("", 256, after);
-    if (!page) {
-      spdlog::error("lambda: reading functions: {}", page.error().message);
-      return;
-    }
-    for (auto& e : *page) {
-      boost::system::error_code ec;
-      auto v = json::parse(e.value, ec);
-      if (ec || !v.is_object()) continue;
-      auto f = std::make_shared<Function>(from_document(v.as_object()));
-      rebuild_spec(*f, f->latest);
-      for (auto& [n, ver] : f->versions) rebuild_spec(*f, ver);
-      functions_[f->name] = f;
-      stats_locked(f->name);
-    }
-    if (page->size() < 256) break;
-    after = page->back().key;
+  auto read = env_.storage->records(kFunctionsNs).each("", [&](storage::Entry& e) {
+    auto doc = parse_object(e.value);
+    if (!doc) return;
+    auto f = std::make_shared<Function>(from_document(*doc));
+    rebuild_spec(*f, f->latest);
+    for (auto& [n, ver] : f->versions) rebuild_spec(*f, ver);
+    functions_[f->name] = f;
+    stats_locked(f->name);
+  });
+  if (!read) {
+    spdlog::error("lambda: reading functions: {}", read.error().message);
+    return;
   }
   if (!functions_.empty()) spdlog::info("lambda: recovered {} functions", functions_.size());
   for (auto& [name, f] : functions_) {

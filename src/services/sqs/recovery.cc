@@ -7,6 +7,7 @@
 
 #include <unordered_map>
 
+#include "services/json_fields.h"
 #include "services/sqs/queues.h"
 #include "storage/storage.h"
 
@@ -14,34 +15,13 @@ namespace nimbus::services::sqs {
 
 namespace json = boost::json;
 
+using services::str;
+
 namespace {
 
-constexpr size_t kPage = 4096;
-
-// Visits every record whose key starts with `prefix`, page by page.
-template <typename F>
-Status scan_all(storage::Records& records, std::string_view prefix, F f) {
-  std::string after;
-  for (;;) {
-    auto page = records.scan(prefix, kPage, after);
-    if (!page) return page.status();
-    for (auto& e : *page) f(e);
-    if (page->size() < kPage) return Status::ok();
-    after = page->back().key;
-  }
-}
-
-std::string str(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
+// Stored documents are ours: a missing number is 0.
 int64_t num(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  return 0;
+  return services::integer(o, k).value_or(0);
 }
 
 }  // namespace
@@ -65,7 +45,7 @@ Queues::Queues(Environment& env)
   }
 
   std::unordered_map<uint64_t, QueuePtr> by_gen;
-  Status s = scan_all(records, "Q", [&](const storage::Entry& e) {
+  Status s = records.each("Q", [&](storage::Entry& e) {
     boost::system::error_code ec;
     json::value v = json::parse(e.value, ec);
     if (ec || !v.is_object()) {
@@ -116,7 +96,7 @@ Queues::Queues(Environment& env)
 
   std::unordered_map<uint64_t, std::pair<uint64_t, codec::ReceiveState>>
       states;  // seq -> (gen, state)
-  s = scan_all(records, "S", [&](const storage::Entry& e) {
+  s = records.each("S", [&](storage::Entry& e) {
     uint64_t gen = 0, seq = 0;
     codec::ReceiveState st;
     if (!split(e.key, gen, seq) || by_gen.count(gen) == 0 || !codec::decode_state(e.value, st)) {
@@ -130,7 +110,7 @@ Queues::Queues(Environment& env)
   int64_t now = now_ms();
   uint64_t max_seq = 0;
   size_t messages = 0;
-  s = scan_all(records, "M", [&](const storage::Entry& e) {
+  s = records.each("M", [&](storage::Entry& e) {
     uint64_t gen = 0, seq = 0;
     auto data = std::make_shared<MessageData>();
     int64_t visible_at = 0;
@@ -157,7 +137,7 @@ Queues::Queues(Environment& env)
   }
   last_seq_ = max_seq;
 
-  s = scan_all(records, "D", [&](const storage::Entry& e) {
+  s = records.each("D", [&](storage::Entry& e) {
     uint64_t gen = 0;
     codec::DedupEntry d;
     auto g = e.key.size() >= 17 ? codec::parse_hex16(std::string_view(e.key).substr(1, 16))

@@ -8,7 +8,7 @@ import threading
 import time
 import unittest
 
-from harness import ACCOUNT, ServerTestCase, require_boto3
+from harness import ACCOUNT, ServerTestCase, require_boto3, wait_until
 
 
 def md5_of_attributes(attrs):
@@ -259,6 +259,11 @@ class SqsWireQuirksTest(ServerTestCase):
         self.sqs.send_message(QueueUrl=src, MessageBody="back")
         self.sqs.receive_message(QueueUrl=src, VisibilityTimeout=0)
         self.sqs.receive_message(QueueUrl=src)  # moves it to the DLQ
+        # The move lands once its batch is durable: wait for it, as a user
+        # looking at the DLQ would, before redriving it back.
+        self.assertTrue(wait_until(lambda: self.sqs.get_queue_attributes(
+            QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+            ["Attributes"]["ApproximateNumberOfMessages"] == "1", timeout=5))
         try:
             self.sqs.start_message_move_task(SourceArn=arn)
         except ClientError as e:

@@ -117,10 +117,12 @@ namespace {
 
 // Unpacked files are read-only (0444/0555 and directories 0755); make every
 // directory writable again so the tree can be removed.
+// Never throws: a tree that changes or vanishes meanwhile is left as it is.
 void remove_tree(const std::string& dir) {
   std::error_code ec;
-  for (auto& e : fs::recursive_directory_iterator(dir, ec)) {
-    if (e.is_directory()) ::chmod(e.path().c_str(), 0755);
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) ::chmod(it->path().c_str(), 0755);
   }
   ::chmod(dir.c_str(), 0755);
   fs::remove_all(dir, ec);
@@ -212,9 +214,10 @@ size_t CodeStore::collect(const std::set<std::string>& referenced, uint64_t sinc
   size_t removed = 0;
   std::error_code ec;
   std::vector<std::string> doomed;
-  for (const auto& e : fs::directory_iterator(root_, ec)) {
-    std::string dir = e.path().string();
-    if (!e.is_directory() || referenced.count(dir) || pins_.count(dir)) continue;
+  for (fs::directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    std::string dir = it->path().string();
+    if (!it->is_directory(type_ec) || referenced.count(dir) || pins_.count(dir)) continue;
     auto t = touched_.find(dir);
     if (t != touched_.end() && t->second > since) continue;
     doomed.push_back(std::move(dir));

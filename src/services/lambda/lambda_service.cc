@@ -78,6 +78,10 @@ LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queue
 }
 
 LambdaService::~LambdaService() {
+  {
+    std::lock_guard l(life_->mu);  // waits for a running collect_code_later timer
+    life_->alive = false;
+  }
   alive_->store(false);
   esm_.reset();  // pollers detach: SQS may already be gone (services/registry.cc)
   // In-flight invocations complete into the async queue: stop it taking new
@@ -224,11 +228,12 @@ void LambdaService::erase_locked(const std::string& name, Respond respond) {
 }
 
 void LambdaService::collect_code_later(int64_t delay_ms) {
-  // The references are read on the scheduler thread (timers never fire into
-  // a destroyed service: the scheduler stops first); the removal runs on a
-  // worker and touches only the CodeStore it shares.
-  env_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, alive = alive_] {
-    if (!alive->load()) return;
+  // The references are read on the scheduler thread, under life_ (the
+  // destructor waits for it); the removal runs on a worker and touches only
+  // the CodeStore it shares.
+  env_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, life = life_] {
+    std::lock_guard g(life->mu);
+    if (!life->alive) return;
     uint64_t since = code_->epoch();
     std::set<std::string> referenced;
     {

@@ -141,6 +141,14 @@ class LambdaService final : public Service {
   std::atomic<int64_t> unreserved_in_flight_{0};
   std::atomic<int64_t> account_in_flight_{0};
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+  // Timer callbacks that read the service hold `mu` and check `alive`; the
+  // destructor clears it under `mu` first, so none runs into a dying service
+  // (the scheduler may outlive us: tests keep one for several services).
+  struct Lifetime {
+    std::mutex mu;
+    bool alive = true;
+  };
+  std::shared_ptr<Lifetime> life_ = std::make_shared<Lifetime>();
 };
 
 }  // namespace nimbus::services::lambda

@@ -26,6 +26,12 @@ Queues::~Queues() {
   // see `alive_` cleared.
   closing_ = true;
   *alive_ = false;
+  {
+    // Commit callbacks touch this object: let the ones in flight finish
+    // (the storage outlives its services and keeps committing meanwhile).
+    std::unique_lock l(commits_mu_);
+    commits_cv_.wait(l, [this] { return commits_in_flight_ == 0; });
+  }
   std::vector<QueuePtr> all;
   {
     std::lock_guard lock(mu_);
@@ -122,7 +128,15 @@ uint64_t Queues::next_gen() {
 }
 
 void Queues::commit(storage::WriteBatch batch, std::function<void(Status)> done) {
-  env_.storage->commit(std::move(batch), std::move(done));
+  {
+    std::lock_guard l(commits_mu_);
+    ++commits_in_flight_;
+  }
+  env_.storage->commit(std::move(batch), [this, done = std::move(done)](Status s) {
+    done(std::move(s));
+    std::lock_guard l(commits_mu_);  // the destructor waits for this
+    if (--commits_in_flight_ == 0) commits_cv_.notify_all();
+  });
 }
 
 void Queues::persist_queue(const Queue& q, storage::WriteBatch& batch) const {

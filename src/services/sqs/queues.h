@@ -22,6 +22,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -150,6 +151,10 @@ class Queues {
   std::map<std::string, QueuePtr> by_arn_;        // guarded by mu_
   std::map<uint64_t, QueuePtr> by_id_;            // guarded by mu_
   std::vector<std::shared_ptr<MoveTask>> tasks_;  // guarded by mu_
+
+  std::mutex commits_mu_;
+  std::condition_variable commits_cv_;
+  size_t commits_in_flight_ = 0;  // guarded by commits_mu_
 
   Counter& sent_;
   Counter& received_;

@@ -50,7 +50,12 @@ struct FakeFunction {
 class SqsPollerTest : public services::sqs::testing::SqsTest {
  protected:
   void TearDown() override {
-    if (poller) poller->stop();
+    // As Mappings::shutdown does: an invocation still running must not
+    // delete from the queues this fixture is about to destroy.
+    if (poller) {
+      poller->stop();
+      poller->detach();
+    }
     poller.reset();
     SqsTest::TearDown();
   }

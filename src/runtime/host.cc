@@ -5,9 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "runtime/bootstraps.h"
 
@@ -76,6 +78,12 @@ Result<std::unique_ptr<Host>> Host::create(HostOptions options) {
 }
 
 Host::~Host() {
+  // Killed environments finish on the loop and the workers (reap, cgroup and
+  // directory removal, then they drop their self-reference). Stopping the
+  // loop under them would abandon that half-way: give them up to 3 s.
+  for (int i = 0; i < 300 && live_.load() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   work_.reset();
   loop_.stop();
   if (loop_thread_.joinable()) loop_thread_.join();

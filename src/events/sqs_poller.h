@@ -119,7 +119,6 @@ class SqsPoller : public std::enable_shared_from_this<SqsPoller> {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> detached_{false};
   std::atomic<int> lanes_{0};
-  int min_lanes_ = 1;
   mutable std::mutex mu_;
   std::shared_ptr<const SqsPollerConfig> config_;     // guarded by mu_
   std::string last_result_ = "No records processed";  // guarded by mu_

@@ -7,13 +7,6 @@
 namespace nimbus::runtime::testing {
 namespace {
 
-InvokeResult run_once(std::shared_ptr<FunctionSpec> f, const std::string& payload) {
-  auto env = Environment::create(host(), f);
-  InvokeResult r = invoke(*env, payload);
-  env->kill();
-  return r;
-}
-
 TEST(Python, EchoWithContext) {
   auto code = make_code({{"app.py", R"(
 import os
@@ -24,7 +17,7 @@ def handler(event, context):
             "left": context.get_remaining_time_in_millis() > 0, "cwd": os.getcwd()}
 )"}});
   auto f = spec("python3.12", "app.handler", code);
-  InvokeResult r = run_once(f, R"({"a":1})");
+  InvokeResult r = invoke_once(f, R"({"a":1})");
   ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
   EXPECT_NE(r.payload.find(R"("event": {"a": 1})"), std::string::npos) << r.payload;
   EXPECT_NE(r.payload.find(R"("fn": ")" + f->name), std::string::npos);
@@ -36,7 +29,7 @@ def handler(event, context):
 
 TEST(Python, HandlerExceptionIsFunctionError) {
   auto code = make_code({{"app.py", "def handler(e, c):\n    raise ValueError('bad input')\n"}});
-  InvokeResult r = run_once(spec("python3.12", "app.handler", code), "{}");
+  InvokeResult r = invoke_once(spec("python3.12", "app.handler", code), "{}");
   ASSERT_EQ(r.status, InvokeStatus::kFunctionError) << r.payload;
   EXPECT_EQ(r.function_error, "Unhandled");
   EXPECT_EQ(r.error_type, "ValueError");
@@ -46,7 +39,7 @@ TEST(Python, HandlerExceptionIsFunctionError) {
 
 TEST(Python, MissingModuleIsInitError) {
   auto code = make_code({{"other.py", "x = 1\n"}});
-  InvokeResult r = run_once(spec("python3.12", "app.handler", code), "{}");
+  InvokeResult r = invoke_once(spec("python3.12", "app.handler", code), "{}");
   EXPECT_EQ(r.status, InvokeStatus::kInitError) << r.payload;
   EXPECT_EQ(r.error_type, "Runtime.ImportModuleError") << r.payload;
 }
@@ -58,7 +51,7 @@ exports.handler = async (event, context) => ({
   left: context.getRemainingTimeInMillis() > 0, arn: context.invokedFunctionArn });
 )"}});
   auto f = spec("nodejs20.x", "index.handler", code);
-  InvokeResult r = run_once(f, R"({"b":2})");
+  InvokeResult r = invoke_once(f, R"({"b":2})");
   ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
   EXPECT_NE(r.payload.find(R"("event":{"b":2})"), std::string::npos) << r.payload;
   EXPECT_NE(r.payload.find(R"("left":true)"), std::string::npos);
@@ -70,13 +63,13 @@ TEST(Node, EsModuleAndCallbackHandlers) {
       {{"esm.mjs", "export const handler = async (e) => ({esm: e});\n"},
        {"cb.js", "exports.handler = (e, ctx, cb) => setTimeout(() => cb(null, {cb: e}), 5);\n"},
        {"fail.js", "exports.handler = async () => { throw new TypeError('nope'); };\n"}});
-  InvokeResult esm = run_once(spec("nodejs22.x", "esm.handler", code), "1");
+  InvokeResult esm = invoke_once(spec("nodejs22.x", "esm.handler", code), "1");
   ASSERT_EQ(esm.status, InvokeStatus::kOk) << esm.payload << esm.log_tail;
   EXPECT_EQ(esm.payload, R"({"esm":1})");
-  InvokeResult cb = run_once(spec("nodejs18.x", "cb.handler", code), "2");
+  InvokeResult cb = invoke_once(spec("nodejs18.x", "cb.handler", code), "2");
   ASSERT_EQ(cb.status, InvokeStatus::kOk) << cb.payload;
   EXPECT_EQ(cb.payload, R"({"cb":2})");
-  InvokeResult fail = run_once(spec("nodejs20.x", "fail.handler", code), "3");
+  InvokeResult fail = invoke_once(spec("nodejs20.x", "fail.handler", code), "3");
   ASSERT_EQ(fail.status, InvokeStatus::kFunctionError);
   EXPECT_EQ(fail.error_type, "TypeError");
   EXPECT_NE(fail.payload.find(R"("errorMessage":"nope")"), std::string::npos) << fail.payload;
@@ -99,7 +92,7 @@ done
 )"}});
   auto f = spec("provided.al2023", "unused", code);
   f->environment = {{"MY_SETTING", "42"}};
-  InvokeResult r = run_once(f, "{}");
+  InvokeResult r = invoke_once(f, "{}");
   ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
   for (const char* var : {"AWS_LAMBDA_FUNCTION_NAME=",
                           "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
@@ -126,14 +119,15 @@ done
 }
 
 TEST(Provided, MissingOrNonExecutableBootstrap) {
-  InvokeResult missing = run_once(spec("provided.al2", "x", make_code({{"readme", "hi"}})), "{}");
+  InvokeResult missing =
+      invoke_once(spec("provided.al2", "x", make_code({{"readme", "hi"}})), "{}");
   EXPECT_EQ(missing.status, InvokeStatus::kInitError);
   EXPECT_EQ(missing.error_type, "Runtime.InvalidEntrypoint");
   InvokeResult noexec =
-      run_once(spec("provided.al2", "x", make_code({{"bootstrap", "#!/bin/sh\n"}})), "{}");
+      invoke_once(spec("provided.al2", "x", make_code({{"bootstrap", "#!/bin/sh\n"}})), "{}");
   EXPECT_EQ(noexec.status, InvokeStatus::kInitError);
   EXPECT_EQ(noexec.error_type, "Runtime.InvalidEntrypoint");
-  InvokeResult unknown = run_once(spec("cobol85", "x", make_code({})), "{}");
+  InvokeResult unknown = invoke_once(spec("cobol85", "x", make_code({})), "{}");
   EXPECT_EQ(unknown.status, InvokeStatus::kInitError);
   EXPECT_EQ(unknown.error_type, "InvalidRuntimeException");
 }

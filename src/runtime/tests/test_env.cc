@@ -135,9 +135,20 @@ InvokeRequest request(const std::string& payload) {
 }
 
 InvokeResult invoke(Environment& env, const std::string& payload) {
+  return invoke(env, request(payload));
+}
+
+InvokeResult invoke(Environment& env, InvokeRequest request) {
   std::promise<InvokeResult> p;
-  env.invoke(request(payload), [&p](InvokeResult r) { p.set_value(std::move(r)); });
+  env.invoke(std::move(request), [&p](InvokeResult r) { p.set_value(std::move(r)); });
   return p.get_future().get();
+}
+
+InvokeResult invoke_once(std::shared_ptr<FunctionSpec> f, const std::string& payload) {
+  auto env = Environment::create(host(), std::move(f));
+  InvokeResult r = invoke(*env, payload);
+  env->kill();
+  return r;
 }
 
 InvokeResult invoke(Pool& pool, std::shared_ptr<const FunctionSpec> f, const std::string& payload) {

@@ -47,6 +47,9 @@ std::string echo_function_path();
 
 InvokeRequest request(const std::string& payload);
 InvokeResult invoke(Environment& env, const std::string& payload);
+InvokeResult invoke(Environment& env, InvokeRequest request);
+// A fresh environment for one invocation, killed afterwards.
+InvokeResult invoke_once(std::shared_ptr<FunctionSpec> f, const std::string& payload);
 InvokeResult invoke(Pool& pool, std::shared_ptr<const FunctionSpec> f, const std::string& payload);
 
 // Waits until every environment is cleaned up (true) or `limit` passes.

@@ -188,6 +188,20 @@ class LambdaInvokeTest(LambdaTestBase):
                            timeout=10)
         self.assertTrue(found, "function log lines in CloudWatch Logs")
 
+    def test_client_context_reaches_python_handler(self):
+        # Invoke's ClientContext is base64 JSON on the wire; the handler sees
+        # context.client_context.custom as Lambda's Python runtime gives it.
+        source = ("def handler(event, context):\n"
+                  "    cc = context.client_context\n"
+                  "    return {'custom': cc and cc.custom, 'env': cc and cc.env,\n"
+                  "            'id': context.identity.cognito_identity_id}\n")
+        self.create("ctx", make_zip({"app.py": (source, 0o644)}))
+        cc = base64.b64encode(json.dumps({"custom": {"k": "v"}, "env": {"e": "1"}}).encode())
+        r = self.invoke("ctx", {}, ClientContext=cc.decode())
+        self.assertEqual(json.loads(r["Body"]), {"custom": {"k": "v"}, "env": {"e": "1"}, "id": None})
+        self.assertEqual(json.loads(self.invoke("ctx", {})["Body"]),
+                         {"custom": None, "env": None, "id": None})
+
     def test_function_sdk_calls_reach_nimbus(self):
         # A handler that builds its client with no endpoint, as code written
         # for AWS does: AWS_ENDPOINT_URL brings the call back to nimbus, even

@@ -5,28 +5,13 @@
 // marshalling errors Lambda reports.
 #include <gtest/gtest.h>
 
-#include <future>
-
 #include "runtime/tests/test_env.h"
 
 namespace nimbus::runtime::testing {
 namespace {
 
-InvokeResult run(Environment& env, InvokeRequest req) {
-  std::promise<InvokeResult> p;
-  env.invoke(std::move(req), [&p](InvokeResult r) { p.set_value(std::move(r)); });
-  return p.get_future().get();
-}
-
-InvokeResult run_once(std::shared_ptr<FunctionSpec> f, const std::string& payload) {
-  auto env = Environment::create(host(), f);
-  InvokeResult r = invoke(*env, payload);
-  env->kill();
-  return r;
-}
-
-// {"custom":{"k":"v"}} as Invoke's ClientContext carries it (base64).
-constexpr const char* kClientContext = "eyJjdXN0b20iOnsiayI6InYifX0=";
+// Invoke's ClientContext as the Lambda service hands it on: decoded JSON.
+constexpr const char* kClientContext = R"({"custom":{"k":"v"}})";
 constexpr const char* kIdentity = R"({"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool"})";
 constexpr const char* kTrace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
 
@@ -52,14 +37,14 @@ def handler(event, context):
     count += 1
     if isinstance(event, str):
         return {"len": len(event), "first": event[0], "last": event[-1], "count": count}
-    return {"cc": context.client_context, "who": context.identity,
+    cc, who = context.client_context, context.identity
+    return {"cc": cc and cc.custom, "who": [who.cognito_identity_id, who.cognito_identity_pool_id],
             "trace": os.environ.get("_X_AMZN_TRACE_ID"), "count": count, "event": event}
 )"}});
   auto env = Environment::create(host(), spec("python3.12", "app.handler", code));
-  InvokeResult r = run(*env, detailed(R"({"k": "\u00e9\u20ac"})"));
+  InvokeResult r = invoke(*env, detailed(R"({"k": "\u00e9\u20ac"})"));
   ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
-  EXPECT_EQ(r.payload, R"({"cc": {"custom": {"k": "v"}}, "who": {"cognitoIdentityId": "id-1", )"
-                       R"("cognitoIdentityPoolId": "pool"}, "trace": ")" +
+  EXPECT_EQ(r.payload, R"({"cc": {"k": "v"}, "who": ["id-1", "pool"], "trace": ")" +
                            std::string(kTrace) +
                            R"(", "count": 1, "event": {"k": "\u00e9\u20ac"}})");
   // 3 MB each way through the bootstrap's HTTP client, several times.
@@ -82,7 +67,7 @@ TEST(PythonBootstrap, InitAndMarshalErrors) {
   auto code = make_code({{"app.py", "def handler(e, c):\n    return {1, 2}\n"},
                          {"broken.py", "def handler(e, c)\n    return 1\n"},
                          {"raises.py", "raise KeyError('boom')\n"}});
-  InvokeResult marshal = run_once(spec("python3.12", "app.handler", code), "{}");
+  InvokeResult marshal = invoke_once(spec("python3.12", "app.handler", code), "{}");
   ASSERT_EQ(marshal.status, InvokeStatus::kFunctionError) << marshal.payload;
   EXPECT_EQ(marshal.error_type, "Runtime.MarshalError");
   EXPECT_NE(marshal.payload.find("Unable to marshal response: Object of type set is not JSON "
@@ -90,17 +75,17 @@ TEST(PythonBootstrap, InitAndMarshalErrors) {
             std::string::npos)
       << marshal.payload;
 
-  InvokeResult missing = run_once(spec("python3.12", "app.nope", code), "{}");
+  InvokeResult missing = invoke_once(spec("python3.12", "app.nope", code), "{}");
   EXPECT_EQ(missing.status, InvokeStatus::kInitError);
   EXPECT_EQ(missing.error_type, "Runtime.HandlerNotFound") << missing.payload;
   EXPECT_NE(missing.payload.find("Handler 'nope' missing on module 'app'"), std::string::npos)
       << missing.payload;
 
-  InvokeResult syntax = run_once(spec("python3.12", "broken.handler", code), "{}");
+  InvokeResult syntax = invoke_once(spec("python3.12", "broken.handler", code), "{}");
   EXPECT_EQ(syntax.status, InvokeStatus::kInitError);
   EXPECT_EQ(syntax.error_type, "Runtime.UserCodeSyntaxError") << syntax.payload;
 
-  InvokeResult raises = run_once(spec("python3.12", "raises.handler", code), "{}");
+  InvokeResult raises = invoke_once(spec("python3.12", "raises.handler", code), "{}");
   EXPECT_EQ(raises.status, InvokeStatus::kInitError);
   EXPECT_NE(raises.payload.find(R"("errorType": "KeyError")"), std::string::npos) << raises.payload;
   EXPECT_NE(raises.payload.find("stackTrace"), std::string::npos);
@@ -118,7 +103,7 @@ exports.handler = async (event, context) => {
 };
 )"}});
   auto env = Environment::create(host(), spec("nodejs20.x", "index.handler", code));
-  InvokeResult r = run(*env, detailed(R"({"k":"\u00e9\u20ac"})"));
+  InvokeResult r = invoke(*env, detailed(R"({"k":"\u00e9\u20ac"})"));
   ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
   EXPECT_EQ(r.payload, R"({"cc":{"custom":{"k":"v"}},"who":{"cognitoIdentityId":"id-1",)"
                        R"("cognitoIdentityPoolId":"pool"},"trace":")" +
@@ -150,24 +135,24 @@ TEST(NodeBootstrap, ModuleKindsCallbacksAndErrors) {
                          {"succeed.js", "exports.handler = (e, ctx) => ctx.succeed({ok: e});\n"},
                          {"str.js", "exports.handler = async () => { throw 'plain'; };\n"},
                          {"load.js", "throw new RangeError('at load');\n"}});
-  InvokeResult cjs = run_once(spec("nodejs20.x", "cjs.handler", code), "1");
+  InvokeResult cjs = invoke_once(spec("nodejs20.x", "cjs.handler", code), "1");
   ASSERT_EQ(cjs.status, InvokeStatus::kOk) << cjs.payload << cjs.log_tail;
   EXPECT_EQ(cjs.payload, R"({"cjs":1})");
-  InvokeResult esm = run_once(spec("nodejs20.x", "esm/index.handler", code), "2");
+  InvokeResult esm = invoke_once(spec("nodejs20.x", "esm/index.handler", code), "2");
   ASSERT_EQ(esm.status, InvokeStatus::kOk) << esm.payload << esm.log_tail;
   EXPECT_EQ(esm.payload, R"({"esm":2})");
-  InvokeResult ok = run_once(spec("nodejs20.x", "succeed.handler", code), "3");
+  InvokeResult ok = invoke_once(spec("nodejs20.x", "succeed.handler", code), "3");
   ASSERT_EQ(ok.status, InvokeStatus::kOk) << ok.payload << ok.log_tail;
   EXPECT_EQ(ok.payload, R"({"ok":3})");
-  InvokeResult str = run_once(spec("nodejs20.x", "str.handler", code), "4");
+  InvokeResult str = invoke_once(spec("nodejs20.x", "str.handler", code), "4");
   ASSERT_EQ(str.status, InvokeStatus::kFunctionError) << str.payload;
   EXPECT_EQ(str.error_type, "string");
   EXPECT_NE(str.payload.find(R"("errorMessage":"plain")"), std::string::npos) << str.payload;
-  InvokeResult load = run_once(spec("nodejs20.x", "load.handler", code), "5");
+  InvokeResult load = invoke_once(spec("nodejs20.x", "load.handler", code), "5");
   EXPECT_EQ(load.status, InvokeStatus::kInitError);
   EXPECT_EQ(load.error_type, "RangeError") << load.payload;
   EXPECT_NE(load.payload.find("at load"), std::string::npos) << load.payload;
-  InvokeResult missing = run_once(spec("nodejs20.x", "cjs.nothing", code), "6");
+  InvokeResult missing = invoke_once(spec("nodejs20.x", "cjs.nothing", code), "6");
   EXPECT_EQ(missing.status, InvokeStatus::kInitError);
   EXPECT_EQ(missing.error_type, "Runtime.HandlerNotFound") << missing.payload;
 }

@@ -240,10 +240,9 @@ const fixed = {
   logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
 };
 
-// A JSON header value, also accepted as base64 (Invoke's ClientContext).
+// A JSON header value (the service decodes Invoke's base64 ClientContext).
 function headerJson(v) {
-  if (!v) return undefined;
-  return JSON.parse(/^\s*[{[]/.test(v) ? v : Buffer.from(v, "base64").toString("utf8"));
+  return v ? JSON.parse(v) : undefined;
 }
 
 function makeContext(h, requestId) {

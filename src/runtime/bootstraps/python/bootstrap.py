@@ -208,17 +208,21 @@ def _error_doc(exc, error_type=None):
 # ---- Context ---------------------------------------------------------------------
 
 def _header_json(value):
-    """A JSON header value, also accepted as base64 (Invoke's ClientContext)."""
-    if not value:
-        return None
-    data = value.encode("latin-1")
-    if data[:1] not in (b"{", b"["):
-        import binascii
-        try:
-            data = binascii.a2b_base64(data)
-        except binascii.Error:
-            pass
-    return _loads(data)
+    """A JSON header value (the service decodes Invoke's base64 ClientContext)."""
+    return _loads(value.encode("latin-1")) if value else None
+
+
+class _ClientContext:
+    def __init__(self, doc):
+        self.client = doc.get("client")
+        self.custom = doc.get("custom")
+        self.env = doc.get("env")
+
+
+class _CognitoIdentity:
+    def __init__(self, doc):
+        self.cognito_identity_id = doc.get("cognitoIdentityId")
+        self.cognito_identity_pool_id = doc.get("cognitoIdentityPoolId")
 
 
 class Context:
@@ -232,8 +236,11 @@ class Context:
     def __init__(self, request_id, deadline_ms, arn, client_context, identity):
         self.aws_request_id = request_id
         self.invoked_function_arn = arn
-        self.client_context = _header_json(client_context)
-        self.identity = _header_json(identity)
+        cc = _header_json(client_context)
+        # Objects, as Lambda's Python runtime gives them: context.client_context.custom,
+        # context.identity.cognito_identity_id (None when the caller sent none).
+        self.client_context = _ClientContext(cc) if isinstance(cc, dict) else None
+        self.identity = _CognitoIdentity(_header_json(identity) or {})
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self):

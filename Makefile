@@ -1,15 +1,19 @@
 # The two quick-start commands are `make run` and `make test`; both install
-# what is missing first (scripts/setup.sh).
+# what is missing first (scripts/setup.sh; the test targets add --test for the
+# client suites' npm packages, which `make run` does not need).
 BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 DATA_DIR   ?= .nimbus/data
 ARGS       ?=
 
-.PHONY: setup build run test test-unit test-asan fuzz-build fuzz bench format clean
+.PHONY: setup setup-test build run test test-unit test-asan fuzz-build fuzz bench format clean
 
 setup:
 	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --test
 
 build: setup
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
@@ -19,14 +23,14 @@ run: build
 	$(BUILD)/nimbus serve --data-dir $(DATA_DIR) $(ARGS)
 
 # The whole suite: unit, conformance, crash and the real-client suites.
-test: build
+test: build setup-test
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -L unit
 
 # Everything again under AddressSanitizer + UndefinedBehaviorSanitizer.
-test-asan: setup
+test-asan: setup-test
 	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNIMBUS_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what nimbus needs to build and test, from Debian's packages and,
-# for the JavaScript SDK tests, npm. Idempotent: installs only what is
-# missing, so a second run is quick. Uses sudo when not root.
+# Installs what nimbus needs to build (Debian's packages) and, with --test,
+# what the client suites need too (the pinned JavaScript SDK and the official
+# Node runtime interface client, from npm). Idempotent: installs only what
+# is missing, so a second run is quick. Uses sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+[ "${1:-}" = "--test" ] || exit 0
 
 # The JavaScript SDK v3, pinned by tests/js/package-lock.json.
 if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then

@@ -26,12 +26,6 @@ Queues::~Queues() {
   // see `alive_` cleared.
   closing_ = true;
   *alive_ = false;
-  {
-    // Commit callbacks touch this object: let the ones in flight finish
-    // (the storage outlives its services and keeps committing meanwhile).
-    std::unique_lock l(commits_mu_);
-    commits_cv_.wait(l, [this] { return commits_in_flight_ == 0; });
-  }
   std::vector<QueuePtr> all;
   {
     std::lock_guard lock(mu_);
@@ -44,9 +38,11 @@ Queues::~Queues() {
     std::lock_guard lock(q->mu);
     q->waiters.clear();
   }
-  // Commit callbacks capture `this`: let those already queued finish first
-  // (an empty batch is a barrier; it fails at once if storage is closed).
-  if (env_.storage != nullptr) (void)env_.storage->commit_sync(storage::WriteBatch());
+  // Commit callbacks capture `this`: let every one in flight finish (the
+  // storage outlives its services). Callers must have stopped starting new
+  // ones (Lambda's pollers detach at begin_shutdown).
+  std::unique_lock l(commits_mu_);
+  commits_cv_.wait(l, [this] { return commits_in_flight_ == 0; });
 }
 
 void Queues::release_waiters() {

@@ -187,19 +187,20 @@ void CodeStore::Pin::release() {
     std::lock_guard l(store_->mu_);
     auto it = store_->pins_.find(dir_);
     if (it != store_->pins_.end() && --it->second == 0) store_->pins_.erase(it);
-    store_->touched_[dir_] = ++store_->epoch_;
+    store_->touch_locked(dir_);
   }
   store_.reset();
 }
 
 Result<CodeStore::Installed> CodeStore::install(std::string_view zip) {
-  // Held across the unpack so collect() cannot remove the directory between
-  // install_code finding it and the pin being taken.
-  std::lock_guard l(mu_);
+  std::lock_guard files(files_mu_);
   auto info = install_code(root_, zip);
   if (!info) return info.take_error();
-  ++pins_[info->dir];
-  touched_[info->dir] = ++epoch_;
+  {
+    std::lock_guard l(mu_);
+    ++pins_[info->dir];
+    touch_locked(info->dir);
+  }
   std::string dir = info->dir;
   return Installed{std::move(*info), Pin(shared_from_this(), std::move(dir))};
 }
@@ -209,25 +210,27 @@ uint64_t CodeStore::epoch() const {
   return epoch_;
 }
 
-size_t CodeStore::collect(const std::set<std::string>& referenced, uint64_t since) {
+void CodeStore::released(const std::string& dir) {
   std::lock_guard l(mu_);
-  size_t removed = 0;
-  std::error_code ec;
+  touch_locked(dir);
+}
+
+size_t CodeStore::collect(const std::set<std::string>& referenced, uint64_t since) {
+  std::lock_guard files(files_mu_);
   std::vector<std::string> doomed;
+  std::error_code ec;
   for (fs::directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
     std::string dir = it->path().string();
-    if (!it->is_directory(type_ec) || referenced.count(dir) || pins_.count(dir)) continue;
+    if (!it->is_directory(type_ec) || referenced.count(dir)) continue;
+    std::lock_guard l(mu_);
     auto t = touched_.find(dir);
-    if (t != touched_.end() && t->second > since) continue;
+    if (pins_.count(dir) || (t != touched_.end() && t->second > since)) continue;
+    touched_.erase(dir);
     doomed.push_back(std::move(dir));
   }
-  for (const auto& dir : doomed) {
-    remove_tree(dir);
-    touched_.erase(dir);
-    ++removed;
-  }
-  return removed;
+  for (const auto& dir : doomed) remove_tree(dir);
+  return doomed.size();
 }
 
 }  // namespace nimbus::services::lambda

@@ -75,7 +75,11 @@ class CodeStore : public std::enable_shared_from_this<CodeStore> {
   // store must be owned by a shared_ptr.
   Result<Installed> install(std::string_view zip);
 
+  // Cheap, never blocks on file work (event loops and timers may call them).
   uint64_t epoch() const;
+  // A version stopped using `dir` (code update, delete): collections whose
+  // epoch was taken earlier keep it, so it lives its own full delay.
+  void released(const std::string& dir);
 
   // Blocking (worker pool). Removes every directory under the root (code and
   // leftover temporaries) that is not in `referenced`, not pinned and not
@@ -86,11 +90,16 @@ class CodeStore : public std::enable_shared_from_this<CodeStore> {
   const std::string& root() const { return root_; }
 
  private:
+  void touch_locked(const std::string& dir) { touched_[dir] = ++epoch_; }
+
   const std::string root_;
-  mutable std::mutex mu_;
+  // Held across an unpack and its pin, and across a collection's removals,
+  // so a collection never removes what an install just found.
+  std::mutex files_mu_;
+  mutable std::mutex mu_;                    // the bookkeeping below; held briefly
   uint64_t epoch_ = 0;                       // guarded by mu_
   std::map<std::string, int> pins_;          // dir -> count; guarded by mu_
-  std::map<std::string, uint64_t> touched_;  // dir -> epoch of its last pin/release; guarded by mu_
+  std::map<std::string, uint64_t> touched_;  // dir -> epoch of last pin/release; guarded by mu_
 };
 
 }  // namespace nimbus::services::lambda

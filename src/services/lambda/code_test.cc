@@ -24,8 +24,8 @@ std::set<std::string> code_dirs(const std::string& data_dir) {
 }
 
 // Collection runs on a timer and a worker: wait until the set settles at `n`.
-bool wait_for_count(const std::string& data_dir, size_t n) {
-  for (int i = 0; i < 200; ++i) {
+bool wait_for_count(const std::string& data_dir, size_t n, int tries = 200) {
+  for (int i = 0; i < tries; ++i) {
     if (code_dirs(data_dir).size() == n) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -98,6 +98,30 @@ TEST_F(CodeCollection, PublishedVersionsKeepTheirCode) {
   EXPECT_TRUE(wait_for_count(settings.data_dir, 1));
   auto latest = call("Invoke", {{"FunctionName", "f"}, {"Payload", "{}"}});
   EXPECT_EQ(s(latest["Payload"]), "2");
+}
+
+class CodeCollectionDelay : public LambdaTest {
+ protected:
+  void SetUp() override {
+    LambdaOptions o;
+    o.code_gc_delay_ms = 2'000;
+    open(o);
+  }
+};
+
+TEST_F(CodeCollectionDelay, EachReleaseWaitsOutItsOwnDelay) {
+  // A collection scheduled by an earlier delete must not take code a later
+  // update released a moment before it fires: an environment may still run it.
+  create("a", python_zip(kOne));
+  create("b", python_zip(kTwo));
+  call("DeleteFunction", {{"FunctionName", "a"}});  // collection 1 at +2 s
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'000));
+  call("UpdateFunctionCode",  // releases kTwo's directory; collection 2 at +3 s
+       {{"FunctionName", "b"}, {"ZipFile", python_zip("def handler(e, c):\n  return 3\n")}});
+  ASSERT_EQ(code_dirs(settings.data_dir).size(), 3u);
+  // Collection 1 removes a's code only; kTwo's waits for collection 2.
+  ASSERT_TRUE(wait_for_count(settings.data_dir, 2, 400));
+  EXPECT_TRUE(wait_for_count(settings.data_dir, 1, 400));
 }
 
 TEST_F(CodeCollection, RestartRemovesCodeOfFunctionsDeletedBefore) {

@@ -200,6 +200,7 @@ void LambdaService::add_function_handlers() {
       set_code(c, installed->info);
       c["LastModified"] = lambda_time(env_.clock.now_millis());
       c["RevisionId"] = new_revision_id();
+      code_->released(f->latest.code_dir);
       f->latest.code_dir = installed->info.dir;
       rebuild_spec(*f, f->latest);
       if (pool_ && !old_key.empty()) pool_->retire(old_key);
@@ -257,6 +258,7 @@ void LambdaService::add_function_handlers() {
         }
       }
       if (pool_ && it->second.spec) pool_->retire(it->second.spec->pool_key());
+      code_->released(it->second.code_dir);
       f->versions.erase(it);
       collect_code_later(options_.code_gc_delay_ms);
       return persist_locked(*f, std::move(respond), json::object{});
@@ -267,6 +269,8 @@ void LambdaService::add_function_handlers() {
         if (v.spec) pool_->retire(v.spec->pool_key());
       }
     }
+    code_->released(f->latest.code_dir);
+    for (const auto& [n, v] : f->versions) code_->released(v.code_dir);
     functions_.erase(ref.name);
     collect_code_later(options_.code_gc_delay_ms);
     erase_locked(ref.name, std::move(respond));

@@ -228,13 +228,14 @@ void LambdaService::erase_locked(const std::string& name, Respond respond) {
 }
 
 void LambdaService::collect_code_later(int64_t delay_ms) {
-  // The references are read on the scheduler thread, under life_ (the
-  // destructor waits for it); the removal runs on a worker and touches only
-  // the CodeStore it shares.
-  env_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, life = life_] {
+  // Directories released after this call (CodeStore::released) are kept by
+  // this collection: each release waits out its own delay. The references
+  // are read on the scheduler thread, under life_ (the destructor waits for
+  // it); the removal runs on a worker and touches only the CodeStore.
+  uint64_t since = code_->epoch();
+  env_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, life = life_, since] {
     std::lock_guard g(life->mu);
     if (!life->alive) return;
-    uint64_t since = code_->epoch();
     std::set<std::string> referenced;
     {
       std::lock_guard l(mu_);

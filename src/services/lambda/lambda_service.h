@@ -117,7 +117,9 @@ class LambdaService final : public Service {
   void persist_locked(const Function& f, Respond respond, json::object out);
   void erase_locked(const std::string& name, Respond respond);
   int64_t reserved_sum_locked() const;
-  // Removes unreferenced code directories after `delay_ms` (on env.workers).
+  // Removes, after `delay_ms` (on env.workers), code directories nothing
+  // references that were released before this call (call it after
+  // CodeStore::released).
   void collect_code_later(int64_t delay_ms);
   std::string arn(const std::string& name) const;
 

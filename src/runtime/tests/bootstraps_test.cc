@@ -11,7 +11,7 @@ namespace nimbus::runtime::testing {
 namespace {
 
 // Invoke's ClientContext as the Lambda service hands it on: decoded JSON.
-constexpr const char* kClientContext = R"({"custom":{"k":"v"}})";
+constexpr const char* kClientContext = "{\"custom\":{\"k\":\"v\xc3\xa9\"}}";  // "vé" in UTF-8
 constexpr const char* kIdentity = R"({"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool"})";
 constexpr const char* kTrace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
 
@@ -44,7 +44,7 @@ def handler(event, context):
   auto env = Environment::create(host(), spec("python3.12", "app.handler", code));
   InvokeResult r = invoke(*env, detailed(R"({"k": "\u00e9\u20ac"})"));
   ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
-  EXPECT_EQ(r.payload, R"({"cc": {"k": "v"}, "who": ["id-1", "pool"], "trace": ")" +
+  EXPECT_EQ(r.payload, R"({"cc": {"k": "v\u00e9"}, "who": ["id-1", "pool"], "trace": ")" +
                            std::string(kTrace) +
                            R"(", "count": 1, "event": {"k": "\u00e9\u20ac"}})");
   // 3 MB each way through the bootstrap's HTTP client, several times.
@@ -105,10 +105,11 @@ exports.handler = async (event, context) => {
   auto env = Environment::create(host(), spec("nodejs20.x", "index.handler", code));
   InvokeResult r = invoke(*env, detailed(R"({"k":"\u00e9\u20ac"})"));
   ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
-  EXPECT_EQ(r.payload, R"({"cc":{"custom":{"k":"v"}},"who":{"cognitoIdentityId":"id-1",)"
-                       R"("cognitoIdentityPoolId":"pool"},"trace":")" +
-                           std::string(kTrace) +
-                           "\",\"count\":1,\"event\":{\"k\":\"\xc3\xa9\xe2\x82\xac\"}}");
+  EXPECT_EQ(r.payload,
+            "{\"cc\":{\"custom\":{\"k\":\"v\xc3\xa9\"}},"
+            R"("who":{"cognitoIdentityId":"id-1",)"
+            R"("cognitoIdentityPoolId":"pool"},"trace":")" +
+                std::string(kTrace) + "\",\"count\":1,\"event\":{\"k\":\"\xc3\xa9\xe2\x82\xac\"}}");
   for (int i = 2; i <= 4; ++i) {
     InvokeResult big = invoke(*env, big_payload(3 << 20));
     ASSERT_EQ(big.status, InvokeStatus::kOk) << big.payload.substr(0, 200) << big.log_tail;
@@ -155,6 +156,21 @@ TEST(NodeBootstrap, ModuleKindsCallbacksAndErrors) {
   InvokeResult missing = invoke_once(spec("nodejs20.x", "cjs.nothing", code), "6");
   EXPECT_EQ(missing.status, InvokeStatus::kInitError);
   EXPECT_EQ(missing.error_type, "Runtime.HandlerNotFound") << missing.payload;
+}
+
+TEST(NodeBootstrap, AResultThatCannotBeSerializedIsAMarshalErrorAndTheEnvironmentLives) {
+  auto code = make_code({{"index.js",
+                          "exports.handler = async (e) => { if (e === 'cycle') "
+                          "{ const o = {}; o.o = o; return o; } return {ok: e}; };\n"}});
+  auto env = Environment::create(host(), spec("nodejs20.x", "index.handler", code));
+  InvokeResult bad = invoke(*env, R"("cycle")");
+  ASSERT_EQ(bad.status, InvokeStatus::kFunctionError) << bad.payload << bad.log_tail;
+  EXPECT_EQ(bad.error_type, "Runtime.MarshalError") << bad.payload;
+  InvokeResult good = invoke(*env, R"("again")");
+  ASSERT_EQ(good.status, InvokeStatus::kOk) << good.payload << good.log_tail;
+  EXPECT_EQ(good.payload, R"({"ok":"again"})");
+  EXPECT_FALSE(good.cold_start);
+  env->kill();
 }
 
 }  // namespace

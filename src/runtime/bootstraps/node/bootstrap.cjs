@@ -241,8 +241,9 @@ const fixed = {
 };
 
 // A JSON header value (the service decodes Invoke's base64 ClientContext).
+// Heads are read as latin1: the value's bytes are UTF-8.
 function headerJson(v) {
-  return v ? JSON.parse(v) : undefined;
+  return v ? JSON.parse(Buffer.from(v, "latin1").toString("utf8")) : undefined;
 }
 
 function makeContext(h, requestId) {
@@ -314,7 +315,15 @@ async function main() {
       await postJson(`/invocation/${requestId}/error`, doc, doc.errorType);
       continue;
     }
-    const out = result === undefined ? "null" : JSON.stringify(result);
+    let out;
+    try {
+      out = result === undefined ? "null" : JSON.stringify(result);
+    } catch (e) {
+      // As Lambda's Node runtime: the environment lives on.
+      const doc = { errorType: "Runtime.MarshalError", errorMessage: `Unable to stringify response body: ${e.message}`, trace: [] };
+      await postJson(`/invocation/${requestId}/error`, doc, doc.errorType);
+      continue;
+    }
     await api.request("POST", `/invocation/${requestId}/response`, out,
       "Content-Type: application/json\r\n");
   }

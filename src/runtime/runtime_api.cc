@@ -1,6 +1,5 @@
 #include "runtime/runtime_api.h"
 
-#include <algorithm>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -11,6 +10,8 @@
 #include <boost/json/value.hpp>
 #include <optional>
 #include <string_view>
+
+#include "http/response_writer.h"
 
 namespace nimbus::runtime {
 
@@ -82,35 +83,18 @@ class Session : public std::enable_shared_from_this<Session> {
     reply(ApiResponse::error(404, "NotFound", "unknown path"));
   }
 
-  // The head is written by hand into one string: a /next answer is a few
-  // fixed headers, and Beast's serializer cost more than the rest of the
-  // write on the hot path. Head and body go out in one gathered send.
+  // The edge's head writer (status line, our headers with CR/LF made
+  // harmless, Content-Length, Connection) into one string; head and body go
+  // out in one gathered send.
   void write(ApiResponse r) {
+    nimbus::http::Response resp{r.status, std::move(r.headers), std::move(r.body)};
+    if (resp.header("Content-Type").empty())
+      resp.headers.emplace_back("Content-Type", "application/json");
+    nimbus::http::ResponseFraming framing;
+    framing.keep_alive = keep_alive_;
     out_head_.clear();
-    out_head_ += "HTTP/1.1 ";
-    out_head_ += std::to_string(r.status);
-    out_head_ += ' ';
-    out_head_ += http::obsolete_reason(static_cast<http::status>(r.status));
-    out_head_ += "\r\n";
-    bool typed = false;
-    for (auto& [k, v] : r.headers) {
-      typed = typed || boost::beast::iequals(k, "Content-Type");
-      out_head_ += k;
-      out_head_ += ": ";
-      // A value never ends the header: CR/LF (JSON whitespace in a client
-      // context) become spaces.
-      size_t at = out_head_.size();
-      out_head_ += v;
-      std::replace_if(
-          out_head_.begin() + static_cast<std::ptrdiff_t>(at), out_head_.end(),
-          [](char c) { return c == '\r' || c == '\n'; }, ' ');
-      out_head_ += "\r\n";
-    }
-    if (!typed) out_head_ += "Content-Type: application/json\r\n";
-    out_head_ += "Content-Length: ";
-    out_head_ += std::to_string(r.body.size());
-    out_head_ += keep_alive_ ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
-    out_body_ = std::move(r.body);
+    nimbus::http::write_response_head(resp, framing, out_head_);
+    out_body_ = std::move(resp.body);
     std::array<asio::const_buffer, 2> bufs{asio::buffer(out_head_), asio::buffer(out_body_)};
     asio::async_write(*socket_, bufs,
                       [self = shared_from_this()](boost::system::error_code ec, size_t) {

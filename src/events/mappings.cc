@@ -123,12 +123,6 @@ std::string Mappings::last_result(const std::string& uuid) const {
   return it->second.poller->last_result();
 }
 
-int Mappings::pollers(const std::string& uuid) const {
-  std::lock_guard l(mu_);
-  auto it = entries_.find(uuid);
-  return it == entries_.end() || !it->second.poller ? 0 : it->second.poller->pollers();
-}
-
 void Mappings::put(json::object doc, std::function<void(Status)> done) {
   std::string uuid = str(doc, "UUID");
   auto apply = [this, uuid, doc](Status st) {

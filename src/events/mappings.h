@@ -62,7 +62,6 @@ class Mappings {
   void remove(const std::string& uuid, std::function<void(Status)> done);
   // LastProcessingResult of a mapping's pollers ("No records processed").
   std::string last_result(const std::string& uuid) const;
-  int pollers(const std::string& uuid) const;
 
   // Server draining: stop every poller (long polls answered at once) and
   // stop touching the queues (in-flight batches reappear after their

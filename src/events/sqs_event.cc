@@ -8,11 +8,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string padded_sequence(uint64_t seq) {
-  std::string s = std::to_string(seq);
-  return std::string(s.size() < 20 ? 20 - s.size() : 0, '0') + s;
-}
-
 json::object message_attribute(const services::sqs::MessageAttribute& a) {
   json::object o;
   if (a.binary) {
@@ -39,7 +34,7 @@ json::object sqs_record(const services::sqs::Received& m, std::string_view queue
   attrs["ApproximateFirstReceiveTimestamp"] = std::to_string(m.first_receive_ms);
   if (!d.trace_header.empty()) attrs["AWSTraceHeader"] = d.trace_header;
   if (!d.group_id.empty()) {
-    attrs["SequenceNumber"] = padded_sequence(d.seq);
+    attrs["SequenceNumber"] = services::sqs::sequence_number(d.seq);
     attrs["MessageGroupId"] = d.group_id;
     attrs["MessageDeduplicationId"] = d.dedup_id;
   }

@@ -1,7 +1,6 @@
 #include "events/sqs_poller.h"
 
 #include <algorithm>
-#include <map>
 #include <set>
 
 #include "events/sqs_event.h"
@@ -10,7 +9,6 @@
 namespace nimbus::events {
 
 namespace json = boost::json;
-using services::sqs::QueuePtr;
 using services::sqs::Received;
 
 namespace {
@@ -49,7 +47,10 @@ std::shared_ptr<SqsPoller> SqsPoller::start(Deps deps, SqsPollerConfig config) {
   int n = start_lanes(config);
   auto p = std::make_shared<SqsPoller>(std::move(deps), std::move(config), next_owner++);
   p->lanes_ = n;
-  for (int i = 0; i < n; ++i) p->poll(std::make_shared<Lane>());
+  // Through the scheduler: start() runs under Mappings' lock, on the storage
+  // committer or at start-up, and a backlog would make the first receives
+  // filter, batch and invoke right there.
+  for (int i = 0; i < n; ++i) p->poll_later(std::make_shared<Lane>(), 0);
   return p;
 }
 
@@ -91,7 +92,7 @@ void SqsPoller::poll_later(std::shared_ptr<Lane> lane, int64_t delay_ms) {
 }
 
 void SqsPoller::poll(std::shared_ptr<Lane> lane) {
-  if (stopped_) return;
+  if (stopped_) return on_received(std::move(lane), 0, {});  // hands back a partial batch
   if (depth >= kMaxDepth) return poll_later(std::move(lane), 0);
   auto c = config();
   auto q = deps_.queues.find_by_arn(c->queue_arn);

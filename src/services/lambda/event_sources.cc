@@ -3,8 +3,10 @@
 // events::Mappings (src/events/mappings.h). Only SQS sources exist in nimbus;
 // Kinesis and DynamoDB stream ARNs are answered as AWS answers for a stream
 // that does not exist.
+#include <charconv>
 #include <chrono>
 
+#include "common/request_id.h"
 #include "events/mappings.h"
 #include "events/pattern.h"
 #include "services/lambda/handlers.h"
@@ -89,7 +91,7 @@ events::Invoke invoker(LambdaService& s, const std::string& function_arn) {
     auto target = s.resolve(ref.name, ref.qualifier);
     if (!target) return done({Kind::kUnavailable, "Function not found"});
     runtime::InvokeRequest req;
-    req.request_id = new_revision_id();
+    req.request_id = new_request_id();
     req.payload = std::move(payload);
     s.run(std::move(*target), std::move(req),
           [done = std::move(done)](Result<runtime::InvokeResult> r) {
@@ -126,7 +128,7 @@ void LambdaService::add_event_source_handlers() {
     auto ref = parse_function_name(function_name);
     auto target = resolve(ref.name, ref.qualifier);
     if (!target) return target.take_error();
-    std::string fn_arn = arn(ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
+    const std::string fn_arn = target->invoked_arn;
     doc["FunctionArn"] = fn_arn;
     std::string source = str(doc, "EventSourceArn");
     auto q = queues_ ? queues_->find_by_arn(source) : nullptr;
@@ -147,7 +149,11 @@ void LambdaService::add_event_source_handlers() {
           "greater than 10");
     }
     auto attrs = queues_->attributes(q, {"VisibilityTimeout"});
-    int64_t visibility = attrs ? std::stoll((*attrs)["VisibilityTimeout"]) : 30;
+    int64_t visibility = 30;
+    if (attrs) {
+      const std::string& v = (*attrs)["VisibilityTimeout"];
+      std::from_chars(v.data(), v.data() + v.size(), visibility);
+    }
     auto timeout = std::chrono::duration_cast<std::chrono::seconds>(target->spec->timeout).count();
     if (visibility < timeout) {
       return invalid("Queue visibility timeout: " + std::to_string(visibility) +
@@ -180,7 +186,7 @@ void LambdaService::add_event_source_handlers() {
          return respond(invalid("StartingPosition is not valid for SQS event sources."));
        }
        json::object doc;
-       doc["UUID"] = new_revision_id();
+       doc["UUID"] = new_request_id();
        doc["EventSourceArn"] = source;
        doc["BatchSize"] = kDefaultBatch;
        doc["MaximumBatchingWindowInSeconds"] = 0;

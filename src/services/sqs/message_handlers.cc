@@ -127,10 +127,7 @@ json::object message_json(const Received& r, const std::set<std::string>& system
     if (wants(system_names, "MessageDeduplicationId")) {
       attrs["MessageDeduplicationId"] = d.dedup_id;
     }
-    if (wants(system_names, "SequenceNumber")) {
-      std::string s = std::to_string(d.seq);
-      attrs["SequenceNumber"] = std::string(s.size() < 20 ? 20 - s.size() : 0, '0') + s;
-    }
+    if (wants(system_names, "SequenceNumber")) attrs["SequenceNumber"] = sequence_number(d.seq);
   }
   if (!d.dlq_source.empty() && wants(system_names, "DeadLetterQueueSourceArn")) {
     attrs["DeadLetterQueueSourceArn"] = d.dlq_source;

@@ -16,11 +16,6 @@ namespace {
 
 constexpr int64_t kDedupWindowMs = 5 * 60 * 1000;
 
-std::string sequence_number(uint64_t seq) {
-  std::string s = std::to_string(seq);
-  return std::string(s.size() < 20 ? 20 - s.size() : 0, '0') + s;
-}
-
 Status check_send(const Queue& q, const SendRequest& r) {
   const QueueConfig& c = q.config;
   if (r.body.empty()) return errors::missing_parameter("MessageBody");

@@ -1,6 +1,7 @@
 // Queues: message move tasks (StartMessageMoveTask and friends): redrive a
 // dead-letter queue's messages back to their sources, or to one destination,
 // at a bounded rate, on the scheduler thread.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "common/encoding.h"
@@ -16,7 +17,7 @@ namespace json = boost::json;
 
 namespace {
 constexpr int kTickMs = 100;
-constexpr int kDefaultPerSecond = 500;
+constexpr int kMaxPerSecond = 500;  // also the rate when none is given
 }  // namespace
 
 Result<std::string> Queues::start_move_task(const std::string& source_arn,
@@ -43,7 +44,7 @@ Result<std::string> Queues::start_move_task(const std::string& source_arn,
           "The source and destination queues must be of the same type.");
     }
   }
-  if (max_per_second != 0 && (max_per_second < 1 || max_per_second > 500)) {
+  if (max_per_second != 0 && (max_per_second < 1 || max_per_second > kMaxPerSecond)) {
     return errors::invalid_value(std::to_string(max_per_second), "MaxNumberOfMessagesPerSecond",
                                  "Must be between 1 and 500.");
   }
@@ -125,7 +126,7 @@ void Queues::run_move_task(std::shared_ptr<MoveTask> task) {
   }
   // `budget` messages every `tick_ms`: whole messages per tick at any rate
   // (1/s is one message a second, 15/s two every 133 ms).
-  int per_second = task->max_per_second > 0 ? task->max_per_second : kDefaultPerSecond;
+  int per_second = task->max_per_second > 0 ? task->max_per_second : kMaxPerSecond;
   int budget = (per_second * kTickMs + 999) / 1000;
   int tick_ms = 1000 * budget / per_second;
   storage::WriteBatch batch;
@@ -135,13 +136,28 @@ void Queues::run_move_task(std::shared_ptr<MoveTask> task) {
     std::lock_guard lock(source->mu);
     int64_t now = now_ms();
     source->promote(now);
-    auto picked = source->pick(static_cast<size_t>(budget));
+    // Messages with no known source stay in the DLQ: look past them, or
+    // they would fill every tick's budget and end the task early.
+    auto dest_of = [&](const Message& m) {
+      const std::string& arn =
+          task->destination_arn.empty() ? m.data->dlq_source : task->destination_arn;
+      return arn.empty() ? nullptr : find_by_arn(arn);
+    };
+    size_t want = static_cast<size_t>(budget);
+    std::vector<uint64_t> picked;
+    for (;;) {
+      picked = source->pick(want);
+      size_t stuck =
+          static_cast<size_t>(std::count_if(picked.begin(), picked.end(), [&](uint64_t seq) {
+            return !dest_of(*source->find(seq));
+          }));
+      if (picked.size() < want || picked.size() - stuck >= static_cast<size_t>(budget)) break;
+      want = static_cast<size_t>(budget) + stuck;
+    }
     for (uint64_t seq : picked) {
       Message* m = source->find(seq);
-      const std::string& dest_arn =
-          task->destination_arn.empty() ? m->data->dlq_source : task->destination_arn;
-      QueuePtr dest = dest_arn.empty() ? nullptr : find_by_arn(dest_arn);
-      if (!dest) continue;  // no known source: the message stays in the DLQ
+      QueuePtr dest = dest_of(*m);
+      if (!dest) continue;
       auto copy = std::make_shared<MessageData>(*m->data);
       copy->dlq_source.clear();
       copy->seq = next_seq();

@@ -57,14 +57,19 @@ void Queues::release_waiters() {
       std::lock_guard lock(q->mu);
       waiting.swap(q->waiters);
     }
-    for (auto& w : waiting) {
-      if (w.timer != 0) env_.scheduler.cancel(w.timer);
-      w.done(std::vector<Received>{});
-    }
+    answer_empty(waiting);
+  }
+}
+
+void Queues::answer_empty(std::list<Waiter>& waiting) {
+  for (auto& w : waiting) {
+    if (w.timer != 0) env_.scheduler.cancel(w.timer);
+    w.done(std::vector<Received>{});
   }
 }
 
 void Queues::release_waiters(const QueuePtr& q, uint64_t owner) {
+  if (owner == 0) return;  // 0 is every HTTP client's long poll, not a poller's
   std::list<Waiter> released;
   {
     std::lock_guard lock(q->mu);
@@ -74,10 +79,7 @@ void Queues::release_waiters(const QueuePtr& q, uint64_t owner) {
       it = next;
     }
   }
-  for (auto& w : released) {
-    if (w.timer != 0) env_.scheduler.cancel(w.timer);
-    w.done(std::vector<Received>{});
-  }
+  answer_empty(released);
 }
 
 QueuePtr Queues::find(std::string_view account, std::string_view name) const {

@@ -131,8 +131,9 @@ class Queues {
   std::vector<Received> take(Queue& q, const ReceiveRequest& r, storage::WriteBatch& batch,
                              std::vector<Moved>& moved);
   void drop(Queue& q, uint64_t seq, storage::WriteBatch& batch);
-  void serve_waiters(const QueuePtr& q);   // takes q.mu
-  void arm_wake_timer(const QueuePtr& q);  // q.mu held
+  void serve_waiters(const QueuePtr& q);          // takes q.mu
+  void answer_empty(std::list<Waiter>& waiting);  // as their timeouts would; no lock held
+  void arm_wake_timer(const QueuePtr& q);         // q.mu held
   void deliver_moved(std::vector<Moved> moved);
   void persist_receive(storage::WriteBatch batch, std::vector<Moved> moved);
   void expire_dedup(Queue& q, int64_t now, storage::WriteBatch& batch);

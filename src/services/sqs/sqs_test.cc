@@ -539,6 +539,34 @@ TEST_F(SqsTest, RedriveToDeadLetterQueue) {
       "InvalidParameterValue");
 }
 
+TEST_F(SqsTest, MoveTaskLooksPastMessagesWithNoSource) {
+  std::string dlq = create("dlq");
+  std::string src =
+      create("src", {{"VisibilityTimeout", "1"},
+                     {"RedrivePolicy",
+                      "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:dlq\","
+                      "\"maxReceiveCount\":\"1\"}"}});
+  send(dlq, "sent to the DLQ directly");  // oldest, and no source to go back to
+  send(src, "poison");
+  ASSERT_EQ(receive(src).size(), 1u);
+  clock.advance(seconds(1));
+  EXPECT_TRUE(receive(src).empty());  // moves it to the DLQ
+  for (int i = 0; i < 100 && attr(dlq, "ApproximateNumberOfMessages") != "2"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // One message a tick: the stuck one must not use up the budget and end the task.
+  call("StartMessageMoveTask", {{"SourceArn", "arn:aws:sqs:us-east-1:000000000000:dlq"},
+                                {"MaxNumberOfMessagesPerSecond", 1}});
+  for (int i = 0; i < 150 && attr(src, "ApproximateNumberOfMessages") != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(attr(src, "ApproximateNumberOfMessages"), "1");
+  EXPECT_EQ(attr(dlq, "ApproximateNumberOfMessages"), "1");
+  auto got = receive(src);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(got[0].as_object()["Body"]), "poison");
+}
+
 TEST_F(SqsTest, PurgeAndTags) {
   std::string url = create("q");
   for (int i = 0; i < 3; ++i) send(url, "x");

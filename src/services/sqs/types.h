@@ -19,6 +19,12 @@ struct MessageAttribute {
   bool binary = false;
 };
 
+// A FIFO message's SequenceNumber as SQS shows it: 20 digits, zero-padded.
+inline std::string sequence_number(uint64_t seq) {
+  std::string s = std::to_string(seq);
+  return std::string(s.size() < 20 ? 20 - s.size() : 0, '0') + s;
+}
+
 // What a message was sent with. Immutable once the send committed, shared by
 // the queue and every receive result.
 struct MessageData {

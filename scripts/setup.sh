@@ -12,7 +12,7 @@ packages=(
   librocksdb-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev libpugixml-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3-botocore python3-boto3 wrk zip
+  python3-botocore python3-boto3 wrk zip ccache
   make autoconf automake libtool
 )
 # Tools that may come from elsewhere on a developer's machine (a pyenv

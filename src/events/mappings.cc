@@ -2,14 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include "services/json_fields.h"
+#include "common/json_fields.h"
 #include "storage/storage.h"
 
 namespace nimbus::events {
 
 namespace json = boost::json;
-using services::integer;
-using services::str;
+using nimbus::integer;
+using nimbus::str;
 
 namespace {
 
@@ -51,7 +51,7 @@ Mappings::Mappings(Deps deps) : deps_(std::move(deps)) {
   if (deps_.storage == nullptr) return;
   std::lock_guard l(mu_);
   auto read = deps_.storage->records(kNs).each("", [&](storage::Entry& r) {
-    auto doc = services::parse_object(r.value);
+    auto doc = parse_object(r.value);
     if (!doc) return;
     auto& e = entries_[r.key];
     e.doc = std::move(*doc);

@@ -9,16 +9,16 @@
 #include <string_view>
 
 #include "common/error.h"
-#include "services/json_fields.h"
+#include "common/json_fields.h"
 
 namespace nimbus::services::lambda {
 
 namespace json = boost::json;
 
-using services::boolean;
-using services::has;
-using services::integer;
-using services::str;
+using nimbus::boolean;
+using nimbus::has;
+using nimbus::integer;
+using nimbus::str;
 
 // FunctionName as the API accepts it: NAME, NAME:QUALIFIER, ACCOUNT:function:NAME[:Q],
 // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:Q].

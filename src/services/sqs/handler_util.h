@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "services/json_fields.h"
+#include "common/json_fields.h"
 #include "services/service.h"
 #include "services/sqs/errors.h"
 #include "services/sqs/queues.h"
@@ -18,11 +18,11 @@ namespace nimbus::services::sqs::util {
 
 namespace json = boost::json;
 
-using services::has;
-using services::integer;
-using services::str;
-using services::string_list;
-using services::string_map;
+using nimbus::has;
+using nimbus::integer;
+using nimbus::str;
+using nimbus::string_list;
+using nimbus::string_map;
 
 inline std::string account_of(const CallContext& ctx, const Environment& env) {
   return ctx.account_id.empty() ? env.settings.account_id : ctx.account_id;

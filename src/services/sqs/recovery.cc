@@ -7,7 +7,7 @@
 
 #include <unordered_map>
 
-#include "services/json_fields.h"
+#include "common/json_fields.h"
 #include "services/sqs/queues.h"
 #include "storage/storage.h"
 
@@ -15,13 +15,13 @@ namespace nimbus::services::sqs {
 
 namespace json = boost::json;
 
-using services::str;
+using nimbus::str;
 
 namespace {
 
 // Stored documents are ours: a missing number is 0.
 int64_t num(const json::object& o, const char* k) {
-  return services::integer(o, k).value_or(0);
+  return nimbus::integer(o, k).value_or(0);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// Reading members of a handler's input object. The engine has validated
-// types against the model, so these only smooth over what a model allows
-// either way (numbers sent as strings by awsQuery, absent vs null).
+// Reading members of JSON objects: a handler's input (the engine has
+// validated types against the model, so these only smooth over what a model
+// allows either way: numbers sent as strings by awsQuery, absent vs null) and
+// stored documents.
 #pragma once
 
 #include <boost/json.hpp>
@@ -12,9 +13,8 @@
 #include <string_view>
 #include <vector>
 
-namespace nimbus::services {
+namespace nimbus {
 
-// The string at `key`, or "" when absent or not a string.
 // A stored JSON document: the object, or nullopt when the text is not one.
 inline std::optional<boost::json::object> parse_object(std::string_view text) {
   boost::system::error_code ec;
@@ -23,6 +23,7 @@ inline std::optional<boost::json::object> parse_object(std::string_view text) {
   return std::move(v.as_object());
 }
 
+// The string at `key`, or "" when absent or not a string.
 inline std::string str(const boost::json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
@@ -83,4 +84,4 @@ inline std::vector<std::string> string_list(const boost::json::object& o, std::s
   return out;
 }
 
-}  // namespace nimbus::services
+}  // namespace nimbus

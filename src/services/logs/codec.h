@@ -1,9 +1,18 @@
-// Byte layouts of the logs store's keys and values (see store.h). Internal.
+// Layouts of the logs store's keys and values (schema in store.h), built with
+// storage's key codec. Internal.
+//
+// Timestamps are u64 components: the model's minimum is 0, so the unsigned
+// order is the time order, and the bytes are those of data directories written
+// before the codec existed. Stream names are a tail component (the rest of the
+// key, unescaped) for the same reason: nothing follows them in the key.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "storage/key_codec.h"
 
 namespace nimbus::services::logs::codec {
 
@@ -13,45 +22,63 @@ inline constexpr char kStreams[] = "logs.streams";
 inline constexpr char kEvents[] = "logs.events";
 inline constexpr char kPurge[] = "logs.purge";
 
-inline void append_be64(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (i * 8)) & 0xff));
+// logs.events prefix of one stream's events; also the logs.purge key.
+inline std::string stream_id_key(uint64_t sid) {
+  return storage::encode_key(sid);
 }
 
-inline uint64_t read_be64(std::string_view in, size_t at) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + i]);
-  return v;
+inline std::optional<uint64_t> decode_stream_id_key(std::string_view key) {
+  uint64_t sid = 0;
+  if (!storage::decode_key(key, sid)) return std::nullopt;
+  return sid;
 }
 
-inline std::string be64(uint64_t v) {
-  std::string out;
-  append_be64(out, v);
-  return out;
-}
-
-// Timestamps are >= 0 (the model's minimum), so the plain unsigned order is
-// the time order.
 inline std::string event_key(uint64_t sid, int64_t ts, uint64_t seq) {
-  std::string k;
-  k.reserve(24);
-  append_be64(k, sid);
-  append_be64(k, static_cast<uint64_t>(ts));
-  append_be64(k, seq);
-  return k;
+  return storage::encode_key(sid, static_cast<uint64_t>(ts), seq);
+}
+
+struct EventKey {
+  uint64_t sid = 0;
+  int64_t timestamp_ms = 0;
+  uint64_t seq = 0;
+};
+
+inline std::optional<EventKey> decode_event_key(std::string_view key) {
+  uint64_t sid = 0, ts = 0, seq = 0;
+  if (!storage::decode_key(key, sid, ts, seq)) return std::nullopt;
+  return EventKey{sid, static_cast<int64_t>(ts), seq};
 }
 
 inline std::string event_value(int64_t ingestion_ms, std::string_view message) {
-  std::string v;
-  v.reserve(8 + message.size());
-  append_be64(v, static_cast<uint64_t>(ingestion_ms));
-  v.append(message);
-  return v;
+  return storage::KeyBuilder().u64(static_cast<uint64_t>(ingestion_ms)).tail(message).bytes();
+}
+
+struct EventValue {
+  int64_t ingestion_ms = 0;
+  std::string_view message;  // borrows from the value read
+};
+
+inline std::optional<EventValue> decode_event_value(std::string_view value) {
+  storage::KeyReader r(value);
+  auto ingestion = r.u64();
+  if (!ingestion) return std::nullopt;
+  return EventValue{static_cast<int64_t>(*ingestion), r.tail()};
 }
 
 inline std::string stream_key(uint64_t gid, std::string_view name) {
-  std::string k = be64(gid);
-  k.append(name);
-  return k;
+  return storage::KeyBuilder().u64(gid).tail(name).bytes();
+}
+
+struct StreamKey {
+  uint64_t gid = 0;
+  std::string_view name;  // borrows from the key read
+};
+
+inline std::optional<StreamKey> decode_stream_key(std::string_view key) {
+  storage::KeyReader r(key);
+  auto gid = r.u64();
+  if (!gid) return std::nullopt;
+  return StreamKey{*gid, r.tail()};
 }
 
 }  // namespace nimbus::services::logs::codec

@@ -37,7 +37,7 @@ void LogStore::put_stream_locked(const GroupInfo& g, const StreamInfo& s) {
 
 void LogStore::forget_stream_locked(const GroupInfo& g, const StreamInfo& s) {
   pending_.del(codec::kStreams, codec::stream_key(g.id, s.name));
-  pending_.put(codec::kPurge, codec::be64(s.id), "");
+  pending_.put(codec::kPurge, codec::stream_id_key(s.id), "");
   pending_purges_.push_back(s.id);
   dirty_.erase({g.name, s.name});
 }

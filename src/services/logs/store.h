@@ -1,14 +1,14 @@
 // LogStore: the durable log store behind the CloudWatch Logs API and the
 // in-process LogWriter.
 //
-// Schema (storage namespaces):
+// Schema (storage namespaces; keys are storage/key_codec.h tuples, see codec.h):
 //   logs.meta     "next_id" -> decimal; ids of groups and streams are never reused
 //   logs.groups   group name -> JSON {id, created, retention}
-//   logs.streams  be64(group id) stream name -> JSON {id, created, first, last,
-//                 ingest, bytes, seq}
-//   logs.events   be64(stream id) be64(timestamp) be64(sequence) ->
-//                 be64(ingestion time) message
-//   logs.purge    be64(stream id) -> "" while a deleted stream's events are
+//   logs.streams  (u64 group id, tail stream name) -> JSON {id, created, first,
+//                 last, ingest, bytes, seq}
+//   logs.events   (u64 stream id, u64 timestamp, u64 sequence) ->
+//                 (u64 ingestion time, tail message)
+//   logs.purge    (u64 stream id) -> "" while a deleted stream's events are
 //                 being removed (resumed at start-up)
 // Events of a stream are ordered by (timestamp, sequence): a prefix scan reads
 // them in time order, and a seek on the timestamp starts a read anywhere.

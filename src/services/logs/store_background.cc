@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "common/json_fields.h"
 #include "services/logs/codec.h"
 #include "services/logs/store.h"
 #include "storage/storage.h"
@@ -82,12 +83,13 @@ Status LogStore::recover() {
   auto groups = st->records(codec::kGroups).scan("", SIZE_MAX);
   if (!groups) return groups.status();
   for (auto& e : *groups) {
-    auto v = json::parse(e.value).as_object();
+    auto v = parse_object(e.value);
+    if (!v) return Error::internal("logs: stored log group " + e.key + " is not a JSON object");
     GroupInfo g;
-    g.id = static_cast<uint64_t>(num(v, "id", 0));
+    g.id = static_cast<uint64_t>(num(*v, "id", 0));
     g.name = e.key;
-    g.created_ms = num(v, "created", 0);
-    if (v.contains("retention")) g.retention_days = static_cast<int>(num(v, "retention", 0));
+    g.created_ms = num(*v, "created", 0);
+    if (v->contains("retention")) g.retention_days = static_cast<int>(num(*v, "retention", 0));
     auto& slot = groups_[g.name];
     slot = std::move(g);
     by_id[slot.id] = &slot;
@@ -95,25 +97,30 @@ Status LogStore::recover() {
   auto streams = st->records(codec::kStreams).scan("", SIZE_MAX);
   if (!streams) return streams.status();
   for (auto& e : *streams) {
-    if (e.key.size() < 8) continue;
-    auto g = by_id.find(codec::read_be64(e.key, 0));
+    auto key = codec::decode_stream_key(e.key);
+    if (!key) continue;
+    auto g = by_id.find(key->gid);
     if (g == by_id.end()) continue;
-    auto v = json::parse(e.value).as_object();
+    auto v = parse_object(e.value);
+    if (!v) {
+      return Error::internal("logs: stored log stream " + std::string(key->name) +
+                             " is not a JSON object");
+    }
     StreamInfo s;
-    s.id = static_cast<uint64_t>(num(v, "id", 0));
-    s.name = e.key.substr(8);
-    s.created_ms = num(v, "created", 0);
-    s.first_event_ms = num(v, "first", -1);
-    s.last_event_ms = num(v, "last", -1);
-    s.last_ingestion_ms = num(v, "ingest", -1);
-    s.stored_bytes = num(v, "bytes", 0);
-    s.next_seq = static_cast<uint64_t>(num(v, "seq", 1));
+    s.id = static_cast<uint64_t>(num(*v, "id", 0));
+    s.name = std::string(key->name);
+    s.created_ms = num(*v, "created", 0);
+    s.first_event_ms = num(*v, "first", -1);
+    s.last_event_ms = num(*v, "last", -1);
+    s.last_ingestion_ms = num(*v, "ingest", -1);
+    s.stored_bytes = num(*v, "bytes", 0);
+    s.next_seq = static_cast<uint64_t>(num(*v, "seq", 1));
     g->second->streams[s.name] = std::move(s);
   }
   auto purges = st->records(codec::kPurge).scan("", SIZE_MAX);
   if (!purges) return purges.status();
   for (auto& e : *purges) {
-    if (e.key.size() == 8) purge_in_background(codec::read_be64(e.key, 0));
+    if (auto sid = codec::decode_stream_id_key(e.key)) purge_in_background(*sid);
   }
   schedule_sweep();
   return Status::ok();
@@ -123,18 +130,20 @@ Result<std::vector<StoredEvent>> LogStore::read(uint64_t sid, int64_t after_ts, 
                                                 int64_t end_ms, size_t limit) const {
   std::vector<StoredEvent> out;
   if (env_.storage == nullptr) return out;
-  std::string prefix = codec::be64(sid);
+  std::string prefix = codec::stream_id_key(sid);
   std::string after = after_ts < 0 ? std::string() : codec::event_key(sid, after_ts, after_seq);
   auto rows = env_.storage->records(codec::kEvents).scan(prefix, limit, after);
   if (!rows) return rows.take_error();
   for (auto& r : *rows) {
-    if (r.key.size() != 24 || r.value.size() < 8) continue;
+    auto key = codec::decode_event_key(r.key);
+    auto value = codec::decode_event_value(r.value);
+    if (!key || !value) continue;
     StoredEvent e;
-    e.timestamp_ms = static_cast<int64_t>(codec::read_be64(r.key, 8));
+    e.timestamp_ms = key->timestamp_ms;
     if (e.timestamp_ms >= end_ms) break;
-    e.seq = codec::read_be64(r.key, 16);
-    e.ingestion_ms = static_cast<int64_t>(codec::read_be64(r.value, 0));
-    e.message = r.value.substr(8);
+    e.seq = key->seq;
+    e.ingestion_ms = value->ingestion_ms;
+    e.message = std::string(value->message);
     out.push_back(std::move(e));
   }
   return out;
@@ -151,7 +160,7 @@ void LogStore::purge_in_background(uint64_t sid) {
 // Deletes every event of stream `sid`, then its purge marker.
 void LogStore::purge(uint64_t sid) {
   auto* st = env_.storage;
-  std::string prefix = codec::be64(sid);
+  std::string prefix = codec::stream_id_key(sid);
   while (true) {
     auto rows = st->records(codec::kEvents).scan(prefix, kDeleteChunk);
     if (!rows) return;
@@ -196,14 +205,15 @@ void LogStore::sweep_retention() {
     int64_t cutoff = retention_cutoff(*g);
     for (const auto& [_, s] : g->streams) {
       if (s.first_event_ms < 0 || s.first_event_ms >= cutoff) continue;
-      std::string prefix = codec::be64(s.id);
+      std::string prefix = codec::stream_id_key(s.id);
       while (true) {
         auto rows = st->records(codec::kEvents).scan(prefix, kDeleteChunk);
         if (!rows || rows->empty()) break;
         storage::WriteBatch batch;
         bool reached = false;
         for (auto& r : *rows) {
-          if (static_cast<int64_t>(codec::read_be64(r.key, 8)) >= cutoff) {
+          auto key = codec::decode_event_key(r.key);
+          if (key && key->timestamp_ms >= cutoff) {
             reached = true;
             break;
           }

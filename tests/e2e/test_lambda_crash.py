@@ -1,10 +1,13 @@
-"""Queued async invocations survive kill -9: events accepted (202) while the
-function is switched off run after a restart on the same data directory."""
+"""Lambda state survives kill -9: events accepted (202) while the function is
+switched off run after a restart on the same data directory; code is durable
+once CreateFunction / UpdateFunctionCode answer, and the unpacked tree is a
+cache rebuilt from the stored zip."""
 
-import io
 import json
+import os
+import shutil
+import stat
 import unittest
-import zipfile
 
 from harness import ACCOUNT, Server, require_boto3
 from test_lambda import ROLE, py_zip, wait_until
@@ -43,6 +46,61 @@ class LambdaKill9Test(unittest.TestCase):
             self.assertTrue(wait_until(receive, timeout=40), seen)
         finally:
             server.cleanup()
+
+
+    def test_code_survives_kill9_and_a_lost_cache(self):
+        require_boto3()
+        server = Server("--durability", "sync").start()
+        try:
+            lam = server.boto3_client("lambda")
+            lam.create_function(FunctionName="code1", Runtime="python3.9", Role=ROLE,
+                                Handler="app.handler",
+                                Code={"ZipFile": py_zip("def handler(e, c):\n    return 1\n")})
+            lam.create_function(FunctionName="code2", Runtime="python3.9", Role=ROLE,
+                                Handler="app.handler",
+                                Code={"ZipFile": py_zip("def handler(e, c):\n    return 2\n")})
+            lam.update_function_code(FunctionName="code2", Publish=True,
+                                     ZipFile=py_zip("def handler(e, c):\n    return 3\n"))
+            server.kill9()  # right after the answers: nothing invoked yet
+
+            server.start()
+            lam = server.boto3_client("lambda")
+            self.assertEqual(invoke(lam, "code1"), 1)
+            self.assertEqual(invoke(lam, "code2"), 3)
+            server.stop()
+
+            # The unpacked trees are a node-local cache: without them every
+            # function runs again, its code unpacked from the stored zip.
+            cache = os.path.join(server.data_dir, "lambda", "code")
+            self.assertTrue(os.path.isdir(cache))
+            remove_tree(cache)
+            server.start()
+            lam = server.boto3_client("lambda")
+            self.assertEqual(invoke(lam, "code1"), 1)
+            self.assertEqual(invoke(lam, "code2", "1"), 3)
+            self.assertEqual(len(os.listdir(cache)), 2)
+        finally:
+            server.cleanup()
+
+
+def invoke(lam, name, qualifier=None):
+    args = {"FunctionName": name, "Payload": b"{}"}
+    if qualifier:
+        args["Qualifier"] = qualifier
+    r = lam.invoke(**args)
+    body = r["Payload"].read()
+    if "FunctionError" in r:
+        raise AssertionError("%s failed: %s" % (name, body))
+    return json.loads(body)
+
+
+def remove_tree(path):
+    """Unpacked code is read-only: make its directories writable first."""
+    for root, dirs, _ in os.walk(path):
+        for d in dirs:
+            os.chmod(os.path.join(root, d), stat.S_IRWXU)
+    os.chmod(path, stat.S_IRWXU)
+    shutil.rmtree(path)
 
 
 if __name__ == "__main__":

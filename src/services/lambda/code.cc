@@ -6,20 +6,27 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <memory>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "common/encoding.h"
+#include "common/json_fields.h"
 #include "common/request_id.h"
+#include "storage/storage.h"
 
 namespace nimbus::services::lambda {
 
 namespace fs = std::filesystem;
+namespace json = boost::json;
 
 namespace {
 
 constexpr int64_t kMaxUnzipped = 250LL * 1024 * 1024;
+constexpr const char* kCodeNs = "lambda.code";
 
 Error bad_zip() {
   return Error::make("InvalidParameterValueException",
@@ -134,8 +141,9 @@ Result<CodeInfo> install_code(const std::string& root, std::string_view zip) {
   CodeInfo info;
   std::string raw = sha256_raw(zip);
   info.sha256_b64 = base64_encode(raw);
+  info.sha256_hex = to_hex(raw);
   info.size = static_cast<int64_t>(zip.size());
-  info.dir = root + "/" + to_hex(raw);
+  std::string dir = root + "/" + info.sha256_hex;
 
   zip_error_t err;
   zip_error_init(&err);
@@ -148,7 +156,7 @@ Result<CodeInfo> install_code(const std::string& root, std::string_view zip) {
     return bad_zip();
   }
   std::unique_ptr<zip_t, decltype(&zip_discard)> archive(za, &zip_discard);
-  if (fs::exists(info.dir)) return info;
+  if (fs::exists(dir)) return info;
 
   std::error_code ec;
   fs::create_directories(root, ec);
@@ -158,7 +166,7 @@ Result<CodeInfo> install_code(const std::string& root, std::string_view zip) {
   Status st = unzip_into(za, tmp);
   if (st) {
     ::chmod(tmp.c_str(), 0755);
-    if (::rename(tmp.c_str(), info.dir.c_str()) == 0 || fs::exists(info.dir)) {
+    if (::rename(tmp.c_str(), dir.c_str()) == 0 || fs::exists(dir)) {
       if (fs::exists(tmp))
         st = Error::internal("");  // lost the race: remove ours below
       else
@@ -168,7 +176,7 @@ Result<CodeInfo> install_code(const std::string& root, std::string_view zip) {
     }
   }
   remove_tree(tmp);
-  if (fs::exists(info.dir)) return info;
+  if (fs::exists(dir)) return info;
   return st.take_error();
 }
 
@@ -176,7 +184,7 @@ CodeStore::Pin& CodeStore::Pin::operator=(Pin&& o) noexcept {
   if (this != &o) {
     release();
     store_ = std::move(o.store_);
-    dir_ = std::move(o.dir_);
+    sha_ = std::move(o.sha_);
   }
   return *this;
 }
@@ -185,24 +193,118 @@ void CodeStore::Pin::release() {
   if (!store_) return;
   {
     std::lock_guard l(store_->mu_);
-    auto it = store_->pins_.find(dir_);
+    auto it = store_->pins_.find(sha_);
     if (it != store_->pins_.end() && --it->second == 0) store_->pins_.erase(it);
-    store_->touch_locked(dir_);
+    store_->touch_locked(sha_);
   }
   store_.reset();
+}
+
+Status CodeStore::recover() {
+  if (storage_ == nullptr) return Status::ok();
+  std::map<std::string, std::string> found;
+  size_t missing = 0;
+  NIMBUS_TRY(storage_->records(kCodeNs).each("", [&](storage::Entry& e) {
+    auto doc = parse_object(e.value);
+    std::string blob = doc ? str(*doc, "blob") : "";
+    // A record written just before a crash may name a blob that was never
+    // finished: keep the record (collection removes it) but not the blob.
+    if (blob.empty() || !storage_->blobs().size(blob)) {
+      blob.clear();
+      ++missing;
+    }
+    found[e.key] = std::move(blob);
+  }));
+  if (missing > 0) spdlog::info("lambda: {} code records without a blob", missing);
+  std::lock_guard l(mu_);
+  blobs_ = std::move(found);
+  return Status::ok();
+}
+
+Status CodeStore::store_blob(const std::string& sha, std::string_view zip) {
+  auto writer = storage_->blobs().create();
+  if (!writer) return writer.take_error();
+  json::object doc{{"blob", writer->id()}, {"size", zip.size()}};
+  storage::WriteBatch batch;
+  batch.put(kCodeNs, sha, json::serialize(doc));
+  NIMBUS_TRY(storage_->commit_sync(std::move(batch)));
+  {
+    std::lock_guard l(mu_);
+    blobs_[sha] = "";  // recorded; the blob follows
+  }
+  NIMBUS_TRY(writer->append(zip));
+  auto done = writer->commit();
+  if (!done) return done.take_error();
+  std::lock_guard l(mu_);
+  blobs_[sha] = done->id;
+  return Status::ok();
 }
 
 Result<CodeStore::Installed> CodeStore::install(std::string_view zip) {
   std::lock_guard files(files_mu_);
   auto info = install_code(root_, zip);
   if (!info) return info.take_error();
+  const std::string& sha = info->sha256_hex;
+  if (storage_ != nullptr) {
+    bool stored = false;
+    {
+      std::lock_guard l(mu_);
+      auto it = blobs_.find(sha);
+      stored = it != blobs_.end() && !it->second.empty();
+    }
+    if (!stored) NIMBUS_TRY(store_blob(sha, zip));
+  }
   {
     std::lock_guard l(mu_);
-    ++pins_[info->dir];
-    touch_locked(info->dir);
+    ++pins_[sha];
+    touch_locked(sha);
+    cached_.insert(sha);
   }
-  std::string dir = info->dir;
-  return Installed{std::move(*info), Pin(shared_from_this(), std::move(dir))};
+  std::string pinned = sha;
+  return Installed{std::move(*info), Pin(shared_from_this(), std::move(pinned))};
+}
+
+bool CodeStore::cached(const std::string& sha) const {
+  std::lock_guard l(mu_);
+  return cached_.contains(sha);
+}
+
+void CodeStore::forget(const std::string& sha) {
+  std::lock_guard l(mu_);
+  cached_.erase(sha);
+}
+
+Status CodeStore::ensure(const std::string& sha) {
+  if (cached(sha)) return Status::ok();
+  std::lock_guard files(files_mu_);
+  std::string blob;
+  {
+    std::lock_guard l(mu_);
+    if (cached_.contains(sha)) return Status::ok();
+    if (auto it = blobs_.find(sha); it != blobs_.end()) blob = it->second;
+  }
+  if (!fs::exists(dir_of(sha))) {
+    if (blob.empty() || storage_ == nullptr) {
+      return Error::make("NoSuchCode", "code " + sha + " has neither an unpacked tree nor a blob");
+    }
+    auto zip = storage_->blobs().read(blob);
+    if (!zip) return zip.take_error();
+    auto info = install_code(root_, *zip);
+    if (!info) return info.take_error();
+    if (info->sha256_hex != sha) {
+      return Error::internal("code blob " + blob + " does not hash to " + sha);
+    }
+    spdlog::info("lambda: unpacked code {} again from its blob", sha);
+  }
+  std::lock_guard l(mu_);
+  cached_.insert(sha);
+  return Status::ok();
+}
+
+std::string CodeStore::blob_of(const std::string& sha) const {
+  std::lock_guard l(mu_);
+  auto it = blobs_.find(sha);
+  return it == blobs_.end() ? std::string() : it->second;
 }
 
 uint64_t CodeStore::epoch() const {
@@ -210,27 +312,63 @@ uint64_t CodeStore::epoch() const {
   return epoch_;
 }
 
-void CodeStore::released(const std::string& dir) {
+void CodeStore::released(const std::string& sha) {
   std::lock_guard l(mu_);
-  touch_locked(dir);
+  touch_locked(sha);
+}
+
+bool CodeStore::collectable_locked(const std::string& sha, uint64_t since) const {
+  auto t = touched_.find(sha);
+  return !pins_.contains(sha) && (t == touched_.end() || t->second <= since);
+}
+
+void CodeStore::remove_blob(const std::string& sha, const std::string& blob) {
+  // Blob first: a crash before the record goes leaves a record naming a
+  // missing blob, which the next collection removes again.
+  if (!blob.empty()) {
+    if (auto st = storage_->blobs().remove(blob); !st) {
+      spdlog::warn("lambda: removing code blob {}: {}", blob, st.error().message);
+      return;
+    }
+  }
+  storage::WriteBatch batch;
+  batch.del(kCodeNs, sha);
+  if (auto st = storage_->commit_sync(std::move(batch)); !st) {
+    spdlog::warn("lambda: removing code record {}: {}", sha, st.error().message);
+    return;
+  }
+  std::lock_guard l(mu_);
+  blobs_.erase(sha);
 }
 
 size_t CodeStore::collect(const std::set<std::string>& referenced, uint64_t since) {
   std::lock_guard files(files_mu_);
-  std::vector<std::string> doomed;
+  std::set<std::string> removed;
+  std::vector<std::string> dirs;
+  std::vector<std::pair<std::string, std::string>> blobs;  // sha, blob id
   std::error_code ec;
   for (fs::directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
-    std::string dir = it->path().string();
-    if (!it->is_directory(type_ec) || referenced.count(dir)) continue;
+    std::string name = it->path().filename().string();
+    if (!it->is_directory(type_ec) || referenced.contains(name)) continue;
     std::lock_guard l(mu_);
-    auto t = touched_.find(dir);
-    if (pins_.count(dir) || (t != touched_.end() && t->second > since)) continue;
-    touched_.erase(dir);
-    doomed.push_back(std::move(dir));
+    if (!name.starts_with(".tmp-") && !collectable_locked(name, since)) continue;
+    cached_.erase(name);
+    dirs.push_back(it->path().string());
+    removed.insert(name);
   }
-  for (const auto& dir : doomed) remove_tree(dir);
-  return doomed.size();
+  {
+    std::lock_guard l(mu_);
+    for (const auto& [sha, blob] : blobs_) {
+      if (referenced.contains(sha) || !collectable_locked(sha, since)) continue;
+      blobs.emplace_back(sha, blob);
+      removed.insert(sha);
+    }
+    for (const auto& sha : removed) touched_.erase(sha);
+  }
+  for (const auto& dir : dirs) remove_tree(dir);
+  for (const auto& [sha, blob] : blobs) remove_blob(sha, blob);
+  return removed.size();
 }
 
 }  // namespace nimbus::services::lambda

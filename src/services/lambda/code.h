@@ -1,23 +1,37 @@
-// Function code: a deployment package (zip) unpacked once per content hash
-// under <root>/<sha256 hex>/, files read-only (0444, or 0555 when the zip
-// marks them executable, so a provided runtime's `bootstrap` stays
-// executable). Directories stay 0755 so the data directory can be removed;
-// the sandbox mounts the code read-only at /var/task.
+// Function code. The deployment package (zip) is a durable blob in storage's
+// BlobStore, named by a record in namespace "lambda.code" (key: SHA-256 hex
+// of the zip, value {"blob": id, "size": bytes}); a function version names
+// its code by that hash. The unpacked tree under <cache root>/<sha256 hex>/
+// is a node-local cache: it is rebuilt from the blob when it is missing (a
+// new data directory, a cleared cache, a node that never had it), so only
+// the blob and the records need to be durable.
 //
-// Threads: install() does file I/O and blocks: worker pool only. Two calls
-// for the same content may race; each unpacks into its own temporary
-// directory and the first rename wins.
+// Durability: install() returns once the blob and its record are durable
+// per the storage's setting (fsynced under `sync`), so a function document
+// committed afterwards never names code that a crash could lose. The record
+// is committed before the blob is written: a crash in between leaves a
+// record no version names, which collection removes (a missing blob is not
+// an error to remove), never a blob nothing names.
 //
-// CodeStore adds garbage collection: a directory lives while a function
-// version references it or an install still pins it (between unpacking and
-// the service registering the version); collect() removes the rest. The
-// service snapshots its references with epoch() taken first: a directory
-// pinned or released after that epoch is kept, so an install that finishes
-// between the snapshot and the collection is never removed.
+// Unpacked files are read-only (0444, or 0555 when the zip marks them
+// executable, so a provided runtime's `bootstrap` stays executable).
+// Directories stay 0755 so the cache can be removed; the sandbox mounts the
+// code read-only at /var/task. A tree is unpacked into a temporary directory
+// and renamed into place, so a directory that exists is complete.
+//
+// Threads: install(), ensure(), recover() and collect() do file I/O and
+// block: worker pool (or start-up) only. cached(), epoch() and released()
+// are cheap and never block on file work (event loops and timers call them).
+//
+// Garbage collection: code lives while a function version names it or an
+// install still pins it (between unpacking and the service registering the
+// version); collect() removes the rest, blob, record and cache alike. The
+// service snapshots its references with epoch() taken first: code pinned or
+// released after that epoch is kept, so an install that finishes between the
+// snapshot and the collection is never removed.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,14 +42,19 @@
 
 #include "common/result.h"
 
+namespace nimbus::storage {
+class Storage;
+}
+
 namespace nimbus::services::lambda {
 
 struct CodeInfo {
-  std::string dir;         // <root>/<hex>
+  std::string sha256_hex;  // names the code: cache directory and blob record key
   std::string sha256_b64;  // CodeSha256 as Lambda reports it
   int64_t size = 0;        // CodeSize: the zip's size in bytes
 };
 
+// Unpacks `zip` into <root>/<sha256 hex>/ unless that directory exists.
 // InvalidParameterValueException "Could not unzip uploaded file..." on a
 // malformed zip; InvalidParameterValueException on an unzipped size beyond
 // Lambda's 250 MB.
@@ -45,17 +64,19 @@ std::string sha256_raw(std::string_view bytes);
 
 class CodeStore : public std::enable_shared_from_this<CodeStore> {
  public:
-  explicit CodeStore(std::string root) : root_(std::move(root)) {}
+  // `storage` may be null (no blobs: the cache is all there is).
+  CodeStore(std::string cache_root, storage::Storage* storage)
+      : root_(std::move(cache_root)), storage_(storage) {}
   CodeStore(const CodeStore&) = delete;
   CodeStore& operator=(const CodeStore&) = delete;
 
-  // Keeps one directory from collection until destroyed (release it once the
-  // version that uses the directory is registered).
+  // Keeps one code from collection until destroyed (release it once the
+  // version that uses it is registered).
   class Pin {
    public:
     Pin() = default;
-    Pin(std::shared_ptr<CodeStore> store, std::string dir)
-        : store_(std::move(store)), dir_(std::move(dir)) {}
+    Pin(std::shared_ptr<CodeStore> store, std::string sha)
+        : store_(std::move(store)), sha_(std::move(sha)) {}
     Pin(Pin&&) noexcept = default;
     Pin& operator=(Pin&& o) noexcept;
     ~Pin() { release(); }
@@ -63,7 +84,7 @@ class CodeStore : public std::enable_shared_from_this<CodeStore> {
    private:
     void release();
     std::shared_ptr<CodeStore> store_;
-    std::string dir_;
+    std::string sha_;
   };
 
   struct Installed {
@@ -71,35 +92,61 @@ class CodeStore : public std::enable_shared_from_this<CodeStore> {
     Pin pin;
   };
 
-  // Blocking (worker pool). install_code() plus a pin on the directory. The
-  // store must be owned by a shared_ptr.
+  // Start-up: reads the code records. A record whose blob is missing (a
+  // crash between the two) is left for collection.
+  Status recover();
+
+  // Blocking (worker pool). Unpacks the zip into the cache (validating it),
+  // stores it as a durable blob unless that content is stored already, and
+  // pins it. The store must be owned by a shared_ptr.
   Result<Installed> install(std::string_view zip);
 
-  // Cheap, never blocks on file work (event loops and timers may call them).
-  uint64_t epoch() const;
-  // A version stopped using `dir` (code update, delete): collections whose
-  // epoch was taken earlier keep it, so it lives its own full delay.
-  void released(const std::string& dir);
+  // Blocking (worker pool). The unpacked tree of `sha` exists afterwards:
+  // found, or rebuilt from its blob. NoSuchCode when neither exists.
+  Status ensure(const std::string& sha);
+  // Cheap: `sha` was installed or ensured by this process and not collected,
+  // so its directory is there (unless someone removed it behind our back;
+  // forget() makes the next ensure() look again).
+  bool cached(const std::string& sha) const;
+  void forget(const std::string& sha);
 
-  // Blocking (worker pool). Removes every directory under the root (code and
-  // leftover temporaries) that is not in `referenced`, not pinned and not
-  // pinned or released since `since` (an epoch() taken before `referenced`
-  // was built). Returns how many directories were removed.
+  std::string dir_of(const std::string& sha) const { return root_ + "/" + sha; }
+
+  uint64_t epoch() const;
+  // A version stopped using `sha` (code update, delete): collections whose
+  // epoch was taken earlier keep it, so it lives its own full delay.
+  void released(const std::string& sha);
+
+  // Blocking (worker pool). Removes every code (blob, record, cache
+  // directory) and leftover temporary directory that is not in `referenced`,
+  // not pinned and not pinned or released since `since` (an epoch() taken
+  // before `referenced` was built). Returns how many codes were removed.
   size_t collect(const std::set<std::string>& referenced, uint64_t since);
 
   const std::string& root() const { return root_; }
+  // Tests: the blob id stored for `sha`, or "".
+  std::string blob_of(const std::string& sha) const;
 
  private:
-  void touch_locked(const std::string& dir) { touched_[dir] = ++epoch_; }
+  // mu_ held.
+  void touch_locked(const std::string& sha) { touched_[sha] = ++epoch_; }
+  bool collectable_locked(const std::string& sha, uint64_t since) const;
+  // files_mu_ held. Stores `zip` as the blob of `sha`, record first.
+  Status store_blob(const std::string& sha, std::string_view zip);
+  void remove_blob(const std::string& sha, const std::string& blob);
 
   const std::string root_;
-  // Held across an unpack and its pin, and across a collection's removals,
-  // so a collection never removes what an install just found.
+  storage::Storage* const storage_;
+  // Held across an unpack, a blob write and its pin, and across a
+  // collection's removals, so a collection never removes what an install
+  // just found.
   std::mutex files_mu_;
-  mutable std::mutex mu_;                    // the bookkeeping below; held briefly
-  uint64_t epoch_ = 0;                       // guarded by mu_
-  std::map<std::string, int> pins_;          // dir -> count; guarded by mu_
-  std::map<std::string, uint64_t> touched_;  // dir -> epoch of last pin/release; guarded by mu_
+  mutable std::mutex mu_;                     // the bookkeeping below; held briefly
+  uint64_t epoch_ = 0;                        // guarded by mu_
+  std::map<std::string, int> pins_;           // sha -> count; guarded by mu_
+  std::map<std::string, uint64_t> touched_;   // sha -> epoch of last pin/release; guarded by mu_
+  std::map<std::string, std::string> blobs_;  // sha -> blob id (recorded); guarded by mu_
+  std::set<std::string> cached_;              // shas known unpacked; guarded by mu_
 };
 
 }  // namespace nimbus::services::lambda

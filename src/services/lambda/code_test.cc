@@ -4,6 +4,7 @@
 
 #include "services/lambda/code.h"
 #include "services/lambda/test_support.h"
+#include "storage/storage.h"
 
 namespace nimbus::services::lambda::testing {
 namespace {
@@ -32,32 +33,105 @@ bool wait_for_count(const std::string& data_dir, size_t n, int tries = 200) {
   return false;
 }
 
-TEST(CodeStore, PinsAndRecentReleasesSurviveCollection) {
+// A Storage and a CodeStore on it in a temporary directory.
+struct StoreFixture {
+  StoreFixture() { open(); }
+  ~StoreFixture() {
+    code.reset();
+    if (storage) (void)storage->close();
+  }
+  void open() {
+    auto s = storage::Storage::open(storage::Options{dir.path(), storage::Durability::kSync});
+    EXPECT_TRUE(s.is_ok()) << s.error().message;
+    storage = std::move(*s);
+    code = std::make_shared<CodeStore>(dir.path() + "/code", storage.get());
+    EXPECT_TRUE(code->recover());
+  }
+  void reopen() {
+    code.reset();
+    ASSERT_TRUE(storage->close());
+    storage.reset();
+    open();
+  }
+  std::optional<std::string> record(const std::string& sha) {
+    auto r = storage->records("lambda.code").get(sha);
+    return r ? *r : std::nullopt;
+  }
   storage::testing::TempDir dir;
-  auto store = std::make_shared<CodeStore>(dir.path() + "/code");
-  uint64_t before = store->epoch();
-  auto a = store->install(python_zip(kOne));
+  std::unique_ptr<storage::Storage> storage;
+  std::shared_ptr<CodeStore> code;
+};
+
+TEST(CodeStore, PinsAndRecentReleasesSurviveCollection) {
+  StoreFixture t;
+  auto& store = *t.code;
+  uint64_t before = store.epoch();
+  auto a = store.install(python_zip(kOne));
   ASSERT_TRUE(a.is_ok()) << a.error().message;
-  std::string path = a->info.dir;
-  fs::create_directories(dir.path() + "/code/.tmp-left-by-a-crash");
+  std::string sha = a->info.sha256_hex;
+  std::string path = store.dir_of(sha);
+  std::string blob = store.blob_of(sha);
+  ASSERT_FALSE(blob.empty());
+  EXPECT_TRUE(t.storage->blobs().size(blob).is_ok());
+  EXPECT_TRUE(t.record(sha).has_value());
+  fs::create_directories(t.dir.path() + "/code/.tmp-left-by-a-crash");
 
   // Pinned: kept even with no references and an old epoch.
-  EXPECT_EQ(store->collect({}, before), 1u);  // only the temporary directory goes
+  EXPECT_EQ(store.collect({}, before), 1u);  // only the temporary directory goes
   EXPECT_TRUE(fs::exists(path));
-  EXPECT_FALSE(fs::exists(dir.path() + "/code/.tmp-left-by-a-crash"));
+  EXPECT_FALSE(fs::exists(t.dir.path() + "/code/.tmp-left-by-a-crash"));
 
   // Released after the snapshot's epoch: kept (the version may have been
   // registered after the caller read its references).
-  uint64_t snapshot = store->epoch();
+  uint64_t snapshot = store.epoch();
   a->pin = CodeStore::Pin();
-  EXPECT_EQ(store->collect({}, snapshot), 0u);
+  EXPECT_EQ(store.collect({}, snapshot), 0u);
   EXPECT_TRUE(fs::exists(path));
 
-  // Referenced: kept. Unreferenced with a fresh epoch: removed.
-  EXPECT_EQ(store->collect({path}, store->epoch()), 0u);
+  // Referenced: kept. Unreferenced with a fresh epoch: cache, blob and record removed.
+  EXPECT_EQ(store.collect({sha}, store.epoch()), 0u);
   EXPECT_TRUE(fs::exists(path));
-  EXPECT_EQ(store->collect({}, store->epoch()), 1u);
+  EXPECT_EQ(store.collect({}, store.epoch()), 1u);
   EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(t.storage->blobs().size(blob).is_ok());
+  EXPECT_FALSE(t.record(sha).has_value());
+}
+
+TEST(CodeStore, TheCacheIsRebuiltFromTheBlob) {
+  StoreFixture t;
+  auto a = t.code->install(python_zip(kOne));
+  ASSERT_TRUE(a.is_ok()) << a.error().message;
+  std::string sha = a->info.sha256_hex;
+  a->pin = CodeStore::Pin();
+  t.reopen();
+  fs::permissions(t.code->dir_of(sha), fs::perms::owner_all);
+  fs::remove_all(t.code->dir_of(sha));
+  EXPECT_FALSE(t.code->cached(sha));
+  ASSERT_TRUE(t.code->ensure(sha));
+  EXPECT_TRUE(t.code->cached(sha));
+  EXPECT_TRUE(fs::exists(t.code->dir_of(sha) + "/app.py"));
+  auto missing = t.code->ensure(std::string(64, '0'));
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_EQ(missing.error().code, "NoSuchCode");
+  // The same content again reuses the stored blob.
+  std::string blob = t.code->blob_of(sha);
+  auto again = t.code->install(python_zip(kOne));
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(t.code->blob_of(sha), blob);
+}
+
+TEST(CodeStore, ARecordWhoseBlobNeverLandedIsCollected) {
+  // What a crash between the record's commit and the blob's leaves behind.
+  StoreFixture t;
+  std::string sha(64, 'a');
+  storage::WriteBatch batch;
+  batch.put("lambda.code", sha, R"({"blob":"0123456789abcdef0123456789abcdef","size":3})");
+  ASSERT_TRUE(t.storage->commit_sync(std::move(batch)));
+  t.reopen();
+  EXPECT_EQ(t.code->blob_of(sha), "");
+  EXPECT_FALSE(t.code->ensure(sha).is_ok());
+  EXPECT_EQ(t.code->collect({}, t.code->epoch()), 1u);
+  EXPECT_FALSE(t.record(sha).has_value());
 }
 
 class CodeCollection : public LambdaTest {
@@ -98,6 +172,22 @@ TEST_F(CodeCollection, PublishedVersionsKeepTheirCode) {
   EXPECT_TRUE(wait_for_count(settings.data_dir, 1));
   auto latest = call("Invoke", {{"FunctionName", "f"}, {"Payload", "{}"}});
   EXPECT_EQ(s(latest["Payload"]), "2");
+}
+
+TEST_F(CodeCollection, DeletedCacheIsRebuiltFromTheBlob) {
+  create("f", python_zip(kOne));
+  call("PublishVersion", {{"FunctionName", "f"}});
+  reopen();
+  // A node that lost its cache (or never had it): every tree comes back
+  // from the function's blob at its first invocation.
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(settings.data_dir + "/lambda/code", ec)) {
+    if (e.is_directory()) fs::permissions(e.path(), fs::perms::owner_all, ec);
+  }
+  fs::remove_all(settings.data_dir + "/lambda/code");
+  auto r = call("Invoke", {{"FunctionName", "f"}, {"Qualifier", "1"}, {"Payload", "{}"}});
+  EXPECT_EQ(s(r["Payload"]), "1");
+  EXPECT_EQ(code_dirs(settings.data_dir).size(), 1u);
 }
 
 class CodeCollectionDelay : public LambdaTest {

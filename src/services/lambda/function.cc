@@ -9,7 +9,7 @@ namespace {
 json::object version_doc(const Version& v) {
   json::object o;
   o["config"] = v.config;
-  o["code_dir"] = v.code_dir;
+  o["code"] = v.code;
   o["source_revision"] = v.source_revision;
   return o;
 }
@@ -19,7 +19,14 @@ Version version_from(const json::value* v) {
   if (v == nullptr || !v->is_object()) return out;
   const auto& o = v->as_object();
   if (const auto* c = o.if_contains("config"); c && c->is_object()) out.config = c->as_object();
-  if (const auto* d = o.if_contains("code_dir"); d && d->is_string()) out.code_dir = d->as_string();
+  if (const auto* c = o.if_contains("code"); c && c->is_string()) {
+    out.code = c->as_string();
+  } else if (const auto* d = o.if_contains("code_dir"); d && d->is_string()) {
+    // Documents written before code was a blob name the unpacked directory,
+    // <root>/<sha256 hex>: the hash is its last component.
+    std::string_view dir = d->as_string();
+    out.code = std::string(dir.substr(dir.rfind('/') + 1));
+  }
   if (const auto* r = o.if_contains("source_revision"); r && r->is_string()) {
     out.source_revision = r->as_string();
   }

@@ -2,8 +2,7 @@
 // published versions, aliases, concurrency and async settings, resource
 // policy and tags, plus the runtime::FunctionSpec each version runs as.
 // Stored as one JSON document per function (namespace "lambda.functions",
-// key = function name); see store.cc. Plain data: the owner (FunctionStore)
-// guards it with its mutex.
+// key = function name). Plain data: the engine guards it with its mutex.
 #pragma once
 
 #include <boost/json.hpp>
@@ -20,8 +19,8 @@ namespace nimbus::services::lambda {
 namespace json = boost::json;
 
 struct Version {
-  json::object config;                                // FunctionConfiguration as the API answers it
-  std::string code_dir;                               // unpacked code on the host (read-only)
+  json::object config;  // FunctionConfiguration as the API answers it
+  std::string code;     // SHA-256 hex of the zip: names its blob and cache directory (code.h)
   std::shared_ptr<const runtime::FunctionSpec> spec;  // rebuilt on every change
   std::string source_revision;  // published versions: the $LATEST RevisionId they came from
 };

@@ -111,7 +111,7 @@ void LambdaService::add_function_handlers() {
       auto f = std::make_shared<Function>();
       f->name = name;
       f->latest.config = config;
-      f->latest.code_dir = installed->info.dir;
+      f->latest.code = installed->info.sha256_hex;
       if (const auto* t = in.if_contains("Tags"); t && t->is_object()) f->tags = t->as_object();
       rebuild_spec(*f, f->latest);
       json::object out = as_pending(config, true);
@@ -193,6 +193,7 @@ void LambdaService::add_function_handlers() {
       if (boolean(in, "DryRun").value_or(false)) {
         json::object c = f->latest.config;
         set_code(c, installed->info);
+        collect_code_later(options_.code_gc_delay_ms);  // the code no version took
         return respond(std::move(c));
       }
       auto old_key = f->latest.spec ? f->latest.spec->pool_key() : std::string();
@@ -200,8 +201,8 @@ void LambdaService::add_function_handlers() {
       set_code(c, installed->info);
       c["LastModified"] = lambda_time(env_.clock.now_millis());
       c["RevisionId"] = new_revision_id();
-      code_->released(f->latest.code_dir);
-      f->latest.code_dir = installed->info.dir;
+      code_->released(f->latest.code);
+      f->latest.code = installed->info.sha256_hex;
       rebuild_spec(*f, f->latest);
       if (pool_ && !old_key.empty()) pool_->retire(old_key);
       json::object out = as_pending(c, false);
@@ -258,7 +259,7 @@ void LambdaService::add_function_handlers() {
         }
       }
       if (pool_ && it->second.spec) pool_->retire(it->second.spec->pool_key());
-      code_->released(it->second.code_dir);
+      code_->released(it->second.code);
       f->versions.erase(it);
       collect_code_later(options_.code_gc_delay_ms);
       return persist_locked(*f, std::move(respond), json::object{});
@@ -269,8 +270,8 @@ void LambdaService::add_function_handlers() {
         if (v.spec) pool_->retire(v.spec->pool_key());
       }
     }
-    code_->released(f->latest.code_dir);
-    for (const auto& [n, v] : f->versions) code_->released(v.code_dir);
+    code_->released(f->latest.code);
+    for (const auto& [n, v] : f->versions) code_->released(v.code);
     functions_.erase(ref.name);
     collect_code_later(options_.code_gc_delay_ms);
     erase_locked(ref.name, std::move(respond));

@@ -5,6 +5,7 @@
 
 #include "common/encoding.h"
 #include "services/lambda/async_queue.h"
+#include "services/lambda/code.h"
 #include "services/lambda/handlers.h"
 #include "services/lambda/util.h"
 
@@ -61,6 +62,7 @@ Result<Target> LambdaService::resolve_locked(Function& f, const std::string& qua
     v = &it->second;
   }
   t.spec = v->spec;
+  t.code = v->code;
   t.executed_version = version;
   t.stats = stats_locked(f.name);
   t.reserved = f.reserved;
@@ -98,23 +100,56 @@ void LambdaService::run(Target target, runtime::InvokeRequest request,
     }
     stats->in_flight.fetch_add(1);
   }
-  if (!pool_) {
+  auto release = [this, stats, reserved] {
     stats->in_flight.fetch_sub(1);
     if (!reserved) unreserved_in_flight_.fetch_sub(1);
+  };
+  if (!pool_) {
+    release();
     return done(Error::make("ServiceException", "Execution environments are unavailable", 500));
   }
+  if (request.invoked_arn.empty()) request.invoked_arn = target.invoked_arn;
+  if (code_->cached(target.code))
+    return start(std::move(target), std::move(request), std::move(done));
+  // First use of this code since start-up (or since an environment failed
+  // to start): make sure its unpacked tree exists, rebuilding it from the
+  // blob on a worker, before the runtime mounts it.
+  post_work([this, life = life_, code = code_, target = std::move(target),
+             request = std::move(request), done = std::move(done), release]() mutable {
+    Status st = code->ensure(target.code);
+    std::lock_guard g(life->mu);
+    if (!life->alive) return;  // stopping: the caller's queue and loops are going too
+    if (!st) {
+      release();
+      return done(Error::make("ServiceException",
+                              "The function's code is unavailable: " + st.error().message, 500));
+    }
+    start(std::move(target), std::move(request), std::move(done));
+  });
+}
+
+void LambdaService::start(Target target, runtime::InvokeRequest request,
+                          std::function<void(Result<runtime::InvokeResult>)> done) {
+  auto stats = target.stats;
+  bool reserved = target.reserved.has_value();
   stats->invocations->add();
   stats->concurrent->set(stats->in_flight.load());
-  if (request.invoked_arn.empty()) request.invoked_arn = target.invoked_arn;
   std::weak_ptr<std::atomic<bool>> alive = alive_;
   pool_->invoke(target.spec, std::move(request),
-                [this, alive, stats, reserved, done = std::move(done)](runtime::InvokeResult r) {
+                [this, alive, stats, reserved, code = code_, sha = std::move(target.code),
+                 done = std::move(done)](runtime::InvokeResult r) {
                   stats->in_flight.fetch_sub(1);
                   stats->concurrent->set(stats->in_flight.load());
                   if (auto a = alive.lock(); a && *a && !reserved)
                     unreserved_in_flight_.fetch_sub(1);
                   stats->duration->observe(std::chrono::duration<double>(r.duration).count());
                   if (r.status != runtime::InvokeStatus::kOk) stats->errors->add();
+                  // An environment that could not start may have met a
+                  // removed cache directory: look again on the next call.
+                  if (r.status == runtime::InvokeStatus::kInternal ||
+                      r.status == runtime::InvokeStatus::kInitError) {
+                    code->forget(sha);
+                  }
                   done(std::move(r));
                 });
 }

@@ -49,7 +49,7 @@ LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queue
       logs_(logs),
       queues_(queues),
       options_(std::move(options)),
-      code_(std::make_shared<CodeStore>(data_root(env) + "/code")),
+      code_(std::make_shared<CodeStore>(data_root(env) + "/code", env.storage)),
       bridge_(logs) {
   host_ = options_.host;
   if (host_ == nullptr) {
@@ -79,8 +79,9 @@ LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queue
 
 LambdaService::~LambdaService() {
   {
-    std::lock_guard l(life_->mu);  // waits for a running collect_code_later timer
+    std::unique_lock l(life_->mu);  // waits for a running collect_code_later timer
     life_->alive = false;
+    life_->idle.wait(l, [&] { return life_->tasks == 0; });
   }
   alive_->store(false);
   esm_.reset();  // pollers detach: SQS may already be gone (services/registry.cc)
@@ -92,6 +93,20 @@ LambdaService::~LambdaService() {
   pool_.reset();
   async_.reset();
   own_host_.reset();
+}
+
+void LambdaService::post_work(std::function<void()> work) {
+  std::lock_guard l(life_->mu);
+  post_work_locked(std::move(work));
+}
+
+void LambdaService::post_work_locked(std::function<void()> work) {
+  ++life_->tasks;
+  env_.workers.post([life = life_, work = std::move(work)] {
+    work();
+    std::lock_guard l(life->mu);
+    if (--life->tasks == 0) life->idle.notify_all();
+  });
 }
 
 void LambdaService::begin_shutdown() {
@@ -110,6 +125,10 @@ std::string LambdaService::endpoint_url() const {
 
 void LambdaService::recover() {
   if (env_.storage == nullptr) return;
+  if (auto st = code_->recover(); !st) {
+    spdlog::error("lambda: reading code records: {}", st.error().message);
+    return;
+  }
   std::lock_guard l(mu_);
   auto read = env_.storage->records(kFunctionsNs).each("", [&](storage::Entry& e) {
     auto doc = parse_object(e.value);
@@ -137,13 +156,22 @@ void LambdaService::prewarm_locked(Function& f, const std::string& qualifier, in
   provisioned_ready_[key] = 0;
   auto target = resolve_locked(f, qualifier);
   if (!pool_ || !target || n <= 0) return;
-  std::weak_ptr<std::atomic<bool>> alive = alive_;
-  // The pool calls back on the runtime loop, never inline, so mu_ is free then.
-  pool_->prewarm(target->spec, static_cast<size_t>(n), [this, alive, key](size_t ready) {
-    auto a = alive.lock();
-    if (!a || !*a) return;
-    std::lock_guard l(mu_);
-    provisioned_ready_[key] = ready;
+  // On a worker: the code may have to be unpacked from its blob first.
+  post_work([this, life = life_, code = code_, spec = target->spec, sha = target->code, key, n] {
+    if (auto st = code->ensure(sha); !st) {
+      spdlog::error("lambda: provisioned concurrency for {}: {}", key, st.error().message);
+      return;
+    }
+    std::lock_guard g(life->mu);
+    if (!life->alive) return;
+    std::weak_ptr<std::atomic<bool>> alive = alive_;
+    // The pool calls back on the runtime loop, never inline, so mu_ is free then.
+    pool_->prewarm(spec, static_cast<size_t>(n), [this, alive, key](size_t ready) {
+      auto a = alive.lock();
+      if (!a || !*a) return;
+      std::lock_guard l(mu_);
+      provisioned_ready_[key] = ready;
+    });
   });
 }
 
@@ -161,7 +189,7 @@ void LambdaService::rebuild_spec(const Function& f, Version& v) const {
   spec->arn = arn(f.name);
   spec->runtime = str(c, "Runtime");
   spec->handler = str(c, "Handler");
-  spec->code_dir = v.code_dir;
+  spec->code_dir = code_->dir_of(v.code);
   spec->memory_mb = static_cast<uint32_t>(integer(c, "MemorySize").value_or(128));
   spec->timeout = std::chrono::seconds(integer(c, "Timeout").value_or(3));
   if (const auto* e = c.if_contains("EphemeralStorage"); e && e->is_object()) {
@@ -228,10 +256,10 @@ void LambdaService::erase_locked(const std::string& name, Respond respond) {
 }
 
 void LambdaService::collect_code_later(int64_t delay_ms) {
-  // Directories released after this call (CodeStore::released) are kept by
+  // Code released after this call (CodeStore::released) is kept by
   // this collection: each release waits out its own delay. The references
   // are read on the scheduler thread, under life_ (the destructor waits for
-  // it); the removal runs on a worker and touches only the CodeStore.
+  // it); the removal runs on a worker, counted so the destructor waits.
   uint64_t since = code_->epoch();
   env_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, life = life_, since] {
     std::lock_guard g(life->mu);
@@ -240,13 +268,13 @@ void LambdaService::collect_code_later(int64_t delay_ms) {
     {
       std::lock_guard l(mu_);
       for (const auto& [name, f] : functions_) {
-        referenced.insert(f->latest.code_dir);
-        for (const auto& [n, v] : f->versions) referenced.insert(v.code_dir);
+        referenced.insert(f->latest.code);
+        for (const auto& [n, v] : f->versions) referenced.insert(v.code);
       }
     }
-    env_.workers.post([code = code_, referenced = std::move(referenced), since] {
+    post_work_locked([code = code_, referenced = std::move(referenced), since] {
       if (size_t n = code->collect(referenced, since); n > 0) {
-        spdlog::info("lambda: removed {} unreferenced code directories", n);
+        spdlog::info("lambda: removed {} unreferenced codes", n);
       }
     });
   });

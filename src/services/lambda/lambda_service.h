@@ -11,6 +11,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,6 +52,7 @@ struct FunctionStats {
 // One invocation target after the qualifier (and alias weights) resolved.
 struct Target {
   std::shared_ptr<const runtime::FunctionSpec> spec;
+  std::string code;              // the version's code (CodeStore's SHA-256 hex)
   std::string executed_version;  // "$LATEST" or "N"
   std::string invoked_arn;       // as the caller qualified it
   std::string qualifier;         // as given ("" = $LATEST)
@@ -104,6 +107,9 @@ class LambdaService final : public Service {
   void add_event_source_handlers();  // event_sources.cc
   void start_event_sources();
   void recover();
+  // run() once the invocation is admitted and its code is unpacked.
+  void start(Target target, runtime::InvokeRequest request,
+             std::function<void(Result<runtime::InvokeResult>)> done);
 
   // mu_ held for all of these.
   Result<Target> resolve_locked(Function& f, const std::string& qualifier);
@@ -146,10 +152,17 @@ class LambdaService final : public Service {
   // Timer callbacks that read the service hold `mu` and check `alive`; the
   // destructor clears it under `mu` first, so none runs into a dying service
   // (the scheduler may outlive us: tests keep one for several services).
+  // Worker tasks (code unpacking and collection touch storage) are counted
+  // in `tasks`; the destructor waits for them (post_work()).
   struct Lifetime {
     std::mutex mu;
+    std::condition_variable idle;
     bool alive = true;
+    int tasks = 0;
   };
+  // Runs `work` on env.workers, counted in life_->tasks.
+  void post_work(std::function<void()> work);
+  void post_work_locked(std::function<void()> work);  // life_->mu held
   std::shared_ptr<Lifetime> life_ = std::make_shared<Lifetime>();
 };
 

@@ -61,7 +61,7 @@ json::object Handlers::publish_locked(LambdaService& s, Function& f,
   v.config["FunctionArn"] = s.arn(f.name) + ":" + std::to_string(n);
   v.config["RevisionId"] = new_revision_id();
   if (!description.empty()) v.config["Description"] = description;
-  v.code_dir = f.latest.code_dir;
+  v.code = f.latest.code;
   s.rebuild_spec(f, v);
   v.source_revision = str(f.latest.config, "RevisionId");
   json::object out = v.config;

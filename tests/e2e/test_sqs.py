@@ -179,14 +179,17 @@ class SqsBoto3Test(ServerTestCase):
         self.assertEqual(self.error_code(self.sqs.receive_message, QueueUrl=url,
                                          MaxNumberOfMessages=11), "InvalidParameterValue")
         self.assertEqual(self.error_code(self.sqs.send_message, QueueUrl=url,
-                                         MessageBody="x" * 262145), "InvalidParameterValue")
+                                         MessageBody="x" * 1048577), "InvalidParameterValue")
         self.assertIn(self.error_code(self.sqs.send_message,
                                       QueueUrl=url.replace("errs", "nope"), MessageBody="x"),
                       ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"))
 
     def test_one_mebibyte_messages(self):
-        # MaximumMessageSize goes up to 1 MiB (SQS since 2025); 256 KiB stays the default.
-        url = self.queue("big", MaximumMessageSize=1048576)
+        # MaximumMessageSize is 1 MiB, its maximum and its default (SQS since 2025).
+        url = self.queue("big")
+        self.assertEqual(self.sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["MaximumMessageSize"])["Attributes"],
+            {"MaximumMessageSize": "1048576"})
         body = "é" * (1048576 // 2)  # 1 MiB of UTF-8
         self.sqs.send_message(QueueUrl=url, MessageBody=body)
         got = self.sqs.receive_message(QueueUrl=url).get("Messages", [])

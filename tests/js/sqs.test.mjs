@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
+  AddPermissionCommand,
   CancelMessageMoveTaskCommand,
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -11,10 +12,12 @@ import {
   GetQueueUrlCommand,
   ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
+  RemovePermissionCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
   StartMessageMoveTaskCommand,
+  TagQueueCommand,
 } from '@aws-sdk/client-sqs';
 import { account, region, startServer } from './harness.mjs';
 
@@ -169,4 +172,39 @@ test('redrive a dead-letter queue back to its source', async () => {
   }));
   assert.equal(got.Messages.length, 3);
   for (const m of got.Messages) assert.deepEqual(Object.keys(m.Attributes), ['ApproximateReceiveCount']);
+});
+
+test('AddPermission and RemovePermission edit the Policy; tags are validated', async () => {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'js-perm' }));
+  const arn = `arn:aws:sqs:${region}:${account}:js-perm`;
+  await sqs.send(new AddPermissionCommand({
+    QueueUrl, Label: 'js', AWSAccountIds: ['111122223333'], Actions: ['SendMessage'],
+  }));
+  const policy = async () => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy'] })))
+    .Attributes?.Policy;
+  assert.deepEqual(JSON.parse(await policy()), {
+    Version: '2012-10-17',
+    Id: `${arn}/SQSDefaultPolicy`,
+    Statement: [{
+      Sid: 'js', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: 'SQS:SendMessage', Resource: arn,
+    }],
+  });
+  await assert.rejects(sqs.send(new AddPermissionCommand({
+    QueueUrl, Label: 'js', AWSAccountIds: ['111122223333'], Actions: ['ReceiveMessage'],
+  })), (err) => {
+    assert.equal(err.name, 'InvalidParameterValue');
+    assert.equal(err.message, 'Value js for parameter Label is invalid. Reason: Already exists.');
+    return true;
+  });
+  await sqs.send(new RemovePermissionCommand({ QueueUrl, Label: 'js' }));
+  assert.equal(await policy(), undefined);
+  await assert.rejects(sqs.send(new RemovePermissionCommand({ QueueUrl, Label: 'js' })), (err) => {
+    assert.equal(err.name, 'InvalidParameterValue');
+    return true;
+  });
+  await assert.rejects(sqs.send(new TagQueueCommand({ QueueUrl, Tags: { 'aws:reserved': 'v' } })), (err) => {
+    assert.equal(err.name, 'InvalidParameterValue');
+    return true;
+  });
 });

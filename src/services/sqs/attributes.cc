@@ -19,7 +19,7 @@ struct IntRange {
 };
 constexpr IntRange kIntAttributes[] = {
     {"DelaySeconds", 0, 900},
-    {"MaximumMessageSize", 1024, 1048576},  // 1 MiB since 2025; default 256 KiB
+    {"MaximumMessageSize", 1024, 1048576},  // 1 MiB, also the default, since 2025
     {"MessageRetentionPeriod", 60, 1209600},
     {"ReceiveMessageWaitTimeSeconds", 0, 20},
     {"VisibilityTimeout", 0, 43200},
@@ -152,7 +152,7 @@ QueueConfig default_config(bool fifo) {
   QueueConfig c;
   c.fifo = fifo;
   c.attrs = {{"DelaySeconds", "0"},
-             {"MaximumMessageSize", "262144"},
+             {"MaximumMessageSize", "1048576"},
              {"MessageRetentionPeriod", "345600"},
              {"ReceiveMessageWaitTimeSeconds", "0"},
              {"VisibilityTimeout", "30"},
@@ -258,7 +258,7 @@ void derive(QueueConfig& c) {
     return n;
   };
   c.delay_seconds = num("DelaySeconds", 0);
-  c.max_message_size = num("MaximumMessageSize", 262144);
+  c.max_message_size = num("MaximumMessageSize", 1048576);
   c.retention_seconds = num("MessageRetentionPeriod", 345600);
   c.wait_seconds = num("ReceiveMessageWaitTimeSeconds", 0);
   c.visibility_timeout = num("VisibilityTimeout", 30);

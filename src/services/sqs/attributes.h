@@ -19,7 +19,7 @@ struct QueueConfig {
 
   // Derived from attrs by derive().
   int delay_seconds = 0;
-  int max_message_size = 262144;
+  int max_message_size = 1048576;
   int retention_seconds = 345600;
   int wait_seconds = 0;
   int visibility_timeout = 30;

@@ -14,9 +14,17 @@ namespace nimbus::services::sqs {
 namespace json = boost::json;
 
 namespace {
+
+constexpr size_t kMaxTags = 50;
+
 std::string key_of(std::string_view account, std::string_view name) {
   return std::string(account) + "/" + std::string(name);
 }
+
+Error too_many_tags(std::string_view queue) {
+  return errors::invalid_parameter("Too many tags added for queue " + std::string(queue) + ".");
+}
+
 }  // namespace
 
 Queues::~Queues() {
@@ -198,9 +206,8 @@ void Queues::create(std::string account, std::string name,
   if (auto s = validate::queue_name(name, fifo); !s) return done(s.take_error());
   QueueConfig config = default_config(fifo);
   if (auto s = apply_attributes(config, attributes, true); !s) return done(s.take_error());
-  if (tags.size() > 50) {
-    return done(errors::invalid_parameter("Too many tags added for queue " + name + "."));
-  }
+  if (auto s = validate::tags(tags); !s) return done(s.take_error());
+  if (tags.size() > kMaxTags) return done(too_many_tags(name));
   std::string arn = arn_of(account, name);
   uint64_t id = next_gen();
   auto q = std::make_shared<Queue>(account, name, arn, id, fifo);
@@ -338,6 +345,8 @@ void Queues::set_attributes(const QueuePtr& q, std::map<std::string, std::string
 }
 
 void Queues::tag(const QueuePtr& q, std::map<std::string, std::string> tags, StatusDone done) {
+  if (tags.empty()) return done(errors::missing_parameter("Tags"));
+  if (auto s = validate::tags(tags); !s) return done(s);
   std::unique_lock lock(q->mu);
   if (q->deleted) {
     lock.unlock();
@@ -345,9 +354,9 @@ void Queues::tag(const QueuePtr& q, std::map<std::string, std::string> tags, Sta
   }
   auto next = q->tags;
   for (auto& [k, v] : tags) next[k] = v;
-  if (next.size() > 50) {
+  if (next.size() > kMaxTags) {
     lock.unlock();
-    return done(errors::invalid_parameter("Too many tags added for queue " + q->name + "."));
+    return done(too_many_tags(q->name));
   }
   q->tags = std::move(next);
   storage::WriteBatch batch;
@@ -356,12 +365,58 @@ void Queues::tag(const QueuePtr& q, std::map<std::string, std::string> tags, Sta
 }
 
 void Queues::untag(const QueuePtr& q, std::vector<std::string> keys, StatusDone done) {
+  if (auto s = validate::tag_keys(keys); !s) return done(s);
   std::unique_lock lock(q->mu);
   if (q->deleted) {
     lock.unlock();
     return done(errors::queue_does_not_exist());
   }
   for (const auto& k : keys) q->tags.erase(k);
+  storage::WriteBatch batch;
+  persist_queue(*q, batch);
+  commit(std::move(batch), std::move(done));
+}
+
+void Queues::add_permission(const QueuePtr& q, policy::Grant grant, StatusDone done) {
+  std::unique_lock lock(q->mu);
+  if (q->deleted) {
+    lock.unlock();
+    return done(errors::queue_does_not_exist());
+  }
+  auto& attrs = q->config.attrs;
+  auto it = attrs.find("Policy");
+  std::string current = it == attrs.end() ? std::string() : it->second;
+  auto next = policy::add(current, q->arn, grant);
+  if (!next || *next == current) {
+    lock.unlock();
+    return done(next ? Status::ok() : Status(next.take_error()));
+  }
+  attrs["Policy"] = std::move(*next);
+  q->modified_s = now_ms() / 1000;
+  storage::WriteBatch batch;
+  persist_queue(*q, batch);
+  commit(std::move(batch), std::move(done));
+}
+
+void Queues::remove_permission(const QueuePtr& q, std::string label, StatusDone done) {
+  std::unique_lock lock(q->mu);
+  if (q->deleted) {
+    lock.unlock();
+    return done(errors::queue_does_not_exist());
+  }
+  auto& attrs = q->config.attrs;
+  auto it = attrs.find("Policy");
+  auto next = policy::remove(it == attrs.end() ? std::string() : it->second, label);
+  if (!next) {
+    lock.unlock();
+    return done(next.take_error());
+  }
+  if (next->empty()) {
+    attrs.erase("Policy");
+  } else {
+    attrs["Policy"] = std::move(*next);
+  }
+  q->modified_s = now_ms() / 1000;
   storage::WriteBatch batch;
   persist_queue(*q, batch);
   commit(std::move(batch), std::move(done));

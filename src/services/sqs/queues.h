@@ -33,6 +33,7 @@
 
 #include "common/result.h"
 #include "services/service.h"
+#include "services/sqs/policy.h"
 #include "services/sqs/queue.h"
 #include "services/sqs/types.h"
 
@@ -81,6 +82,9 @@ class Queues {
                       StatusDone done);
   void tag(const QueuePtr& q, std::map<std::string, std::string> tags, StatusDone done);
   void untag(const QueuePtr& q, std::vector<std::string> keys, StatusDone done);
+  // AddPermission / RemovePermission: edit the statements of the queue's Policy.
+  void add_permission(const QueuePtr& q, policy::Grant grant, StatusDone done);
+  void remove_permission(const QueuePtr& q, std::string label, StatusDone done);
   void purge(const QueuePtr& q, StatusDone done);
   std::vector<QueuePtr> dead_letter_sources(const QueuePtr& dlq) const;
 

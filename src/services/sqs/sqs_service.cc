@@ -201,16 +201,18 @@ void SqsService::add_queue_handlers() {
     return out;
   });
 
-  // Permissions are accepted and recorded nowhere: nimbus has one account.
-  on_sync("AddPermission", [this](const CallContext& ctx, const json::object& in) -> Output {
+  on("AddPermission", [this](const CallContext& ctx, json::object in, Respond respond) {
     auto q = util::resolve(*queues_, ctx, env_, in);
-    if (!q) return q.take_error();
-    return json::object{};
+    if (!q) return respond(q.take_error());
+    policy::Grant grant{str(in, "Label"), util::string_list(in, "AWSAccountIds"),
+                        util::string_list(in, "Actions")};
+    queues_->add_permission(*q, std::move(grant), empty_on_ok(std::move(respond)));
   });
-  on_sync("RemovePermission", [this](const CallContext& ctx, const json::object& in) -> Output {
+
+  on("RemovePermission", [this](const CallContext& ctx, json::object in, Respond respond) {
     auto q = util::resolve(*queues_, ctx, env_, in);
-    if (!q) return q.take_error();
-    return json::object{};
+    if (!q) return respond(q.take_error());
+    queues_->remove_permission(*q, str(in, "Label"), empty_on_ok(std::move(respond)));
   });
 }
 

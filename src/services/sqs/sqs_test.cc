@@ -72,7 +72,7 @@ TEST_F(SqsTest, DefaultAttributes) {
                 {{"QueueUrl", url}, {"AttributeNames", json::array{"All"}}})["Attributes"]
                .as_object();
   EXPECT_EQ(s(a["VisibilityTimeout"]), "30");
-  EXPECT_EQ(s(a["MaximumMessageSize"]), "262144");
+  EXPECT_EQ(s(a["MaximumMessageSize"]), "1048576");  // AWS's default since 2025
   EXPECT_EQ(s(a["MessageRetentionPeriod"]), "345600");
   EXPECT_EQ(s(a["DelaySeconds"]), "0");
   EXPECT_EQ(s(a["ReceiveMessageWaitTimeSeconds"]), "0");
@@ -299,8 +299,8 @@ TEST_F(SqsTest, RetentionExpiresMessages) {
 }
 
 TEST_F(SqsTest, OneMebibyteMessages) {
-  // SQS's limit since 2025: MaximumMessageSize up to 1 MiB (default 256 KiB).
-  std::string url = create("big", {{"MaximumMessageSize", "1048576"}});
+  // SQS's limit and default since 2025: MaximumMessageSize 1 MiB.
+  std::string url = create("big");
   EXPECT_EQ(
       error_code("SendMessage", {{"QueueUrl", url}, {"MessageBody", std::string(1048576, 'x')}}),
       "(ok)");
@@ -310,7 +310,7 @@ TEST_F(SqsTest, OneMebibyteMessages) {
   auto got = receive(url);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(s(got[0].as_object()["Body"]).size(), 1048576u);
-  std::string small = create("default");
+  std::string small = create("small", {{"MaximumMessageSize", "262144"}});
   EXPECT_EQ(
       error_code("SendMessage", {{"QueueUrl", small}, {"MessageBody", std::string(262145, 'x')}}),
       "InvalidParameterValue");

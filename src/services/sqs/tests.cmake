@@ -3,4 +3,5 @@ target_link_libraries(nimbus_services PRIVATE OpenSSL::Crypto)
 nimbus_test(sqs_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/sqs_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/sqs_fifo_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/sqs_policy_test.cc
   LIBS nimbus_services)

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "services/sqs/errors.h"
 
@@ -120,7 +121,81 @@ Status one_attribute(const MessageAttribute& a, bool system) {
   return Status::ok();
 }
 
+// Non-ASCII code points outside \p{L}, \p{N} and \p{Z}: the blocks of
+// controls, marks, punctuation, symbols, emoji and private use. A table of
+// blocks rather than the full Unicode database: precise for the characters
+// people put in tags, approximate at the edges.
+bool tag_symbol(uint32_t c) {
+  struct Range {
+    uint32_t lo, hi;
+  };
+  static constexpr Range kRanges[] = {
+      {0x80, 0x9F},     {0xA1, 0xA9},     {0xAB, 0xB1},       {0xB4, 0xB4},       {0xB6, 0xB8},
+      {0xBB, 0xBB},     {0xBF, 0xBF},     {0xD7, 0xD7},       {0xF7, 0xF7},       {0x300, 0x36F},
+      {0x200B, 0x2027}, {0x202A, 0x202E}, {0x2030, 0x205E},   {0x2060, 0x206F},   {0x20A0, 0x20FF},
+      {0x2190, 0x2BFF}, {0x3001, 0x3004}, {0x3008, 0x3020},   {0x3030, 0x3030},   {0x303D, 0x303F},
+      {0xD800, 0xF8FF}, {0xFE00, 0xFE6F}, {0xFF00, 0xFF0F},   {0xFF1A, 0xFF20},   {0xFF3B, 0xFF40},
+      {0xFF5B, 0xFF65}, {0xFFF0, 0xFFFF}, {0x1F000, 0x1FAFF}, {0xE0000, 0x10FFFF}};
+  for (const auto& r : kRanges) {
+    if (c >= r.lo && c <= r.hi) return true;
+  }
+  return false;
+}
+
+bool tag_char(uint32_t c) {
+  if (c < 0x80) {
+    return std::isalnum(static_cast<int>(c)) || c == ' ' ||
+           std::string_view("_.:/=+-@").find(static_cast<char>(c)) != std::string_view::npos;
+  }
+  return c != 0xFFFFFFFF && !tag_symbol(c);
+}
+
+// The number of characters of `s`, or nullopt when one is not allowed in a tag.
+std::optional<size_t> tag_length(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++n) {
+    if (!tag_char(next_code_point(s, i))) return std::nullopt;
+  }
+  return n;
+}
+
+Status tag_text(std::string_view text, bool key) {
+  auto n = tag_length(text);
+  if (!n) {
+    return errors::invalid_parameter(
+        "Tag keys and values can only contain Unicode letters, digits, white space, and the "
+        "following characters: _ . : / = + - @");
+  }
+  if (key && (*n < 1 || *n > 128)) {
+    return errors::invalid_parameter("Tag keys must be between 1 and 128 characters in length.");
+  }
+  if (!key && *n > 256) {
+    return errors::invalid_parameter("Tag values must be between 0 and 256 characters in length.");
+  }
+  if (starts_with_ci(text, "aws:")) {
+    return errors::invalid_parameter(
+        "Tag keys and values must not start with the reserved prefix aws:.");
+  }
+  return Status::ok();
+}
+
 }  // namespace
+
+Status tags(const std::map<std::string, std::string>& tags) {
+  for (const auto& [k, v] : tags) {
+    NIMBUS_TRY(tag_text(k, true));
+    NIMBUS_TRY(tag_text(v, false));
+  }
+  return Status::ok();
+}
+
+Status tag_keys(const std::vector<std::string>& keys) {
+  if (keys.empty()) {
+    return errors::invalid_parameter("Tag keys must be between 1 and 128 characters in length.");
+  }
+  for (const auto& k : keys) NIMBUS_TRY(tag_text(k, true));
+  return Status::ok();
+}
 
 Status body(std::string_view s) {
   for (size_t i = 0; i < s.size();) {

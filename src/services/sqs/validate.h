@@ -2,6 +2,7 @@
 // characters, message attributes, sizes, batch entry ids, queue names.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,13 @@ size_t message_size(const SendRequest& r);
 // 1-80 of [A-Za-z0-9_-] (ends with .fifo for FIFO queues).
 Status queue_name(std::string_view name, bool fifo);
 bool batch_entry_id(std::string_view id);
+// Queue tags (TagQueue, CreateQueue): keys of 1-128 and values of 0-256
+// characters, Unicode letters, digits, spaces and _ . : / = + - @, no key or
+// value starting with the reserved "aws:". The count is the caller's (it
+// depends on the tags the queue already has).
+Status tags(const std::map<std::string, std::string>& tags);
+// UntagQueue's keys: at least one, each a valid tag key.
+Status tag_keys(const std::vector<std::string>& keys);
 // MessageGroupId / MessageDeduplicationId: 1-128 of alphanumerics and punctuation.
 bool fifo_token(std::string_view s);
 

@@ -125,13 +125,14 @@ int main(int argc, char** argv) {
   }
 
   if (*version_cmd) {
-    std::printf("nimbus %s\nAWS service models: botocore %s (", nimbus::kVersion,
-                std::string(nimbus::protocol::ModelRegistry::botocore_version()).c_str());
-    auto names = nimbus::protocol::ModelRegistry::embedded_services();
-    for (size_t i = 0; i < names.size(); ++i) {
-      std::printf("%s%s", i ? " " : "", names[i].c_str());
-    }
-    std::printf(")\n");
+    using nimbus::protocol::ModelRegistry;
+    std::printf("nimbus %s\nAWS service models: botocore %s, from %s\n", nimbus::kVersion,
+                std::string(ModelRegistry::botocore_version()).c_str(),
+                std::string(ModelRegistry::models_from()).c_str());
+    auto names = ModelRegistry::embedded_services();
+    std::printf("services:");
+    for (const auto& name : names) std::printf(" %s", name.c_str());
+    std::printf("\n");
     return 0;
   }
   if (*logs_cmd) return run_logs();

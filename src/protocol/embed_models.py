@@ -3,14 +3,26 @@
 
 Usage: embed_models.py [--overlays <dir>] <botocore data dir> <output .cc> <service>...
 
-For each service the newest api-version folder is taken, the overlay
-<dir>/<service>.json (if any) is merged in (see overlays/README.md),
-documentation and other doc-only keys are stripped (they are most of the bytes
-and nimbus never shows them), and the compact JSON is written as a char array. The few metadata
-fields protocol detection needs are emitted separately, so detecting a request's
-service never forces a model to be parsed. The botocore version is read from
-botocore/__init__.py next to the data folder.
+For each service the newest api-version folder is taken (service-2.json, or
+service-2.json.gz as botocore ships it since 1.32), botocore's own
+service-2.sdk-extras.json merged in as botocore does, then the overlay
+<dir>/<service>.json (if any) (see README.md, Overlays). Documentation and
+other doc-only keys are stripped (they are most of the bytes and nimbus never
+shows them), and the compact JSON is written as a char array. The few metadata
+fields protocol detection needs are emitted separately, so detecting a
+request's service never forces a model to be parsed. The botocore version is
+read from botocore/__init__.py next to the data folder.
+
+A query-compatible model (SQS's awsJson model with awsQueryCompatible,
+CloudWatch's listing query among its protocols) is embedded in its awsQuery
+form: metadata.protocol becomes "query" (the list stays in
+metadata.protocols), because the engine names members the query way for such
+a model and serves awsJson requests to it by its target prefix, the way it
+serves a query model. Its query traits come from the model or from the
+overlay's `query` section; a query-compatible model with neither fails the
+build.
 """
+import gzip
 import json
 import os
 import re
@@ -31,13 +43,52 @@ def strip(value):
     return value
 
 
+def model_file(folder):
+    """service-2.json or service-2.json.gz in an api-version folder, or None."""
+    for name in ("service-2.json", "service-2.json.gz"):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 def newest_model(data_dir, service):
     folder = os.path.join(data_dir, service)
-    versions = sorted(v for v in os.listdir(folder)
-                      if os.path.isfile(os.path.join(folder, v, "service-2.json")))
+    versions = sorted(v for v in os.listdir(folder) if model_file(os.path.join(folder, v)))
     if not versions:
-        sys.exit(f"embed_models: no service-2.json under {folder}")
-    return os.path.join(folder, versions[-1], "service-2.json")
+        sys.exit(f"embed_models: no service-2.json(.gz) under {folder}")
+    return model_file(os.path.join(folder, versions[-1]))
+
+
+def read_json(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def deep_merge(base, extra):
+    """botocore.utils.deep_merge: extra's values win, objects merge."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            deep_merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def query_form(model, service, overlay):
+    """Turns a query-compatible non-query model into its awsQuery form."""
+    meta = model.setdefault("metadata", {})
+    protocols = meta.get("protocols", [meta.get("protocol")])
+    if meta.get("protocol") == "query":
+        return
+    if "query" in protocols:
+        meta["protocol"] = "query"
+    elif "awsQueryCompatible" in meta:
+        if "query" not in overlay:
+            sys.exit(f"embed_models: {service}: the model is awsQueryCompatible but has no "
+                     f"query traits; add them to overlays/{service}.json's query section")
+        meta["protocol"] = "query"
+        meta["protocols"] = protocols + ["query"]
 
 
 def botocore_version(data_dir):
@@ -64,18 +115,25 @@ def c_chunks(text, width=4000):
 
 
 def load_model(data_dir, overlays, service):
-    with open(newest_model(data_dir, service), encoding="utf-8") as f:
-        model = json.load(f)
+    path = newest_model(data_dir, service)
+    model = read_json(path)
+    extras = os.path.join(os.path.dirname(path), "service-2.sdk-extras.json")
+    if os.path.isfile(extras):
+        deep_merge(model, read_json(extras).get("merge", {}))
     path = os.path.join(overlays, f"{service}.json") if overlays else ""
+    overlay = {}
     if path and os.path.isfile(path):
-        with open(path, encoding="utf-8") as f:
-            overlay = json.load(f)
+        overlay = read_json(path)
         try:
             notes = apply_overlay(model, overlay)
         except ValueError as e:
             sys.exit(f"embed_models: {path}: {e}")
+        if notes:
+            print(f"embed_models: {path}: {len(notes)} entries not used (the model has them; "
+                  "they can go once no supported botocore lacks them):")
         for note in notes:
-            print(f"embed_models: {path}: {note}")
+            print(f"  {note}")
+    query_form(model, service, overlay)
     return strip(model)
 
 
@@ -107,6 +165,7 @@ def main():
         "}  // namespace",
         "",
         f"const char* const kBotocoreVersion = {c_string(botocore_version(data_dir))};",
+        f"const char* const kModelsFrom = {c_string(os.path.abspath(data_dir))};",
         "const Model kModels[] = {",
         *entries,
         "};",

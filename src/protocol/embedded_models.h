@@ -22,7 +22,8 @@ struct Model {
 };
 
 extern const char* const kBotocoreVersion;
-extern const Model kModels[];  // sorted by name
+extern const char* const kModelsFrom;  // the botocore data folder embedded from
+extern const Model kModels[];          // sorted by name
 extern const std::size_t kModelCount;
 
 }  // namespace nimbus::protocol::embedded

@@ -33,8 +33,10 @@ class ModelRegistry {
   ~ModelRegistry();
 
   const ServiceModel* by_name(std::string_view name) const;  // "sqs"
-  // The botocore version the embedded models come from ("1.29.27").
+  // The botocore version the embedded models come from ("1.43.11") and its
+  // data folder on the build machine.
   static std::string_view botocore_version();
+  static std::string_view models_from();
   static std::vector<std::string> embedded_services();
 
   struct Impl;

@@ -49,6 +49,10 @@ std::string_view ModelRegistry::botocore_version() {
   return embedded::kBotocoreVersion;
 }
 
+std::string_view ModelRegistry::models_from() {
+  return embedded::kModelsFrom;
+}
+
 std::vector<std::string> ModelRegistry::embedded_services() {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < embedded::kModelCount; ++i)

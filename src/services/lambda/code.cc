@@ -285,7 +285,8 @@ Status CodeStore::ensure(const std::string& sha) {
   }
   if (!fs::exists(dir_of(sha))) {
     if (blob.empty() || storage_ == nullptr) {
-      return Error::make("NoSuchCode", "code " + sha + " has neither an unpacked tree nor a blob");
+      return Error::make("ServiceException",
+                         "code " + sha + " has neither an unpacked tree nor a blob", 500);
     }
     auto zip = storage_->blobs().read(blob);
     if (!zip) return zip.take_error();

@@ -48,6 +48,11 @@ void Committer::run() {
     }
     Status status = apply(group);
     commits_.fetch_add(group.size(), std::memory_order_relaxed);
+    for (const Pending& p : group) {
+      size_t n = p.batch.partitions().size();
+      if (n == 0) unpartitioned_.fetch_add(1, std::memory_order_relaxed);
+      if (n > 1) cross_partition_.fetch_add(1, std::memory_order_relaxed);
+    }
     for (Pending& p : group) {
       if (p.done) p.done(status);
     }
@@ -77,8 +82,18 @@ Status Committer::apply(const std::vector<Pending>& group) {
   rocksdb::WriteBatch wb;
   for (const Pending& p : group) {
     for (const WriteBatch::Op& op : p.batch.ops()) {
-      rocksdb::Status s =
-          op.kind == WriteBatch::Kind::kPut ? wb.Put(op.key, op.value) : wb.Delete(op.key);
+      rocksdb::Status s;
+      switch (op.kind) {
+        case WriteBatch::Kind::kPut:
+          s = wb.Put(op.key, op.value);
+          break;
+        case WriteBatch::Kind::kDelete:
+          s = wb.Delete(op.key);
+          break;
+        case WriteBatch::Kind::kDeleteRange:
+          s = wb.DeleteRange(op.key, op.value);
+          break;
+      }
       if (!s.ok()) return Error::internal("storage: " + s.ToString());
     }
   }

@@ -45,6 +45,8 @@ class Committer {
   uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
   uint64_t groups() const { return groups_.load(std::memory_order_relaxed); }
   uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
+  uint64_t cross_partition() const { return cross_partition_.load(std::memory_order_relaxed); }
+  uint64_t unpartitioned() const { return unpartitioned_.load(std::memory_order_relaxed); }
 
  private:
   struct Pending {
@@ -68,6 +70,8 @@ class Committer {
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> groups_{0};
   std::atomic<uint64_t> syncs_{0};
+  std::atomic<uint64_t> cross_partition_{0};
+  std::atomic<uint64_t> unpartitioned_{0};
 };
 
 }  // namespace nimbus::storage

@@ -50,6 +50,19 @@ KeyBuilder& KeyBuilder::tail(std::string_view s) {
   return *this;
 }
 
+std::string prefix_successor(std::string_view prefix) {
+  std::string out(prefix);
+  while (!out.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(out.back());
+    if (last != 0xff) {
+      ++last;
+      return out;
+    }
+    out.pop_back();
+  }
+  return out;
+}
+
 std::optional<uint64_t> KeyReader::u64() {
   if (in_.size() < 8) return std::nullopt;
   uint64_t v = 0;

@@ -69,6 +69,11 @@ class KeyReader {
   std::string_view in_;
 };
 
+// The smallest byte string greater than every string that starts with
+// `prefix`: the exclusive end of a prefix range (WriteBatch::del_range).
+// Empty when there is none (`prefix` is empty or all 0xFF bytes).
+std::string prefix_successor(std::string_view prefix);
+
 namespace key_codec_detail {
 inline void put(KeyBuilder& b, uint64_t v) {
   b.u64(v);

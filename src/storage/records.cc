@@ -23,6 +23,10 @@ Result<std::vector<Entry>> Records::scan(std::string_view prefix, size_t limit,
   return storage_->scan_raw(prefix_, prefix, limit, start_after);
 }
 
+Result<std::optional<Entry>> Records::last(std::string_view prefix) const {
+  return storage_->last_raw(prefix_, prefix);
+}
+
 Status Records::each(std::string_view prefix, const std::function<void(Entry&)>& visit,
                      size_t page) const {
   std::string after;

@@ -49,6 +49,9 @@ class Records {
   // `start_after`; entries with keys <= start_after are skipped.
   Result<std::vector<Entry>> scan(std::string_view prefix, size_t limit,
                                   std::string_view start_after = {}) const;
+  // The entry with the greatest key that starts with `prefix` (nullopt when
+  // none does): the newest record of an ordered log, a high-water mark.
+  Result<std::optional<Entry>> last(std::string_view prefix) const;
   // Every entry whose key starts with `prefix`, in key order, read `page`
   // entries at a time (start-up recovery). Stops at the first read error.
   Status each(std::string_view prefix, const std::function<void(Entry&)>& visit,

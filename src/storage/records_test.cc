@@ -144,5 +144,46 @@ TEST(Records, SurviveReopen) {
   EXPECT_EQ(st->records("p").scan("k", 1000)->size(), 99u);
 }
 
+TEST(Records, LastAndDeleteRange) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  WriteBatch b;
+  for (std::string k : {"a1", "a2", "a3", "b1"}) b.put("r", k, k);
+  b.put("s", "a9", "other namespace");
+  ASSERT_TRUE(st->commit_sync(std::move(b)));
+  Records r = st->records("r");
+  EXPECT_EQ((*r.last("a"))->key, "a3");
+  EXPECT_EQ((*r.last(""))->key, "b1");
+  EXPECT_FALSE(r.last("c")->has_value());
+  EXPECT_FALSE(st->records("empty").last("")->has_value());
+
+  WriteBatch d;
+  d.del_range("r", "a1", "a3");  // end is exclusive
+  ASSERT_TRUE(st->commit_sync(std::move(d)));
+  EXPECT_EQ(keys_of(*r.scan("", 10)), (std::vector<std::string>{"a3", "b1"}));
+  EXPECT_EQ(**st->records("s").get("a9"), "other namespace");
+}
+
+TEST(WriteBatchPartitions, CrossPartitionAndUnnamedBatchesAreCounted) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  WriteBatch one("queue/a");
+  one.put("q", "a", "1");
+  one.add_partition("queue/a");  // a repeat is one partition
+  EXPECT_EQ(one.partitions().size(), 1u);
+  WriteBatch two("queue/a");
+  two.put("q", "b", "1");
+  two.add_partition("queue/dlq");
+  WriteBatch none;
+  none.put("q", "c", "1");
+  ASSERT_TRUE(st->commit_sync(std::move(one)));
+  ASSERT_TRUE(st->commit_sync(std::move(two)));
+  ASSERT_TRUE(st->commit_sync(std::move(none)));
+  Stats s = st->stats();
+  EXPECT_EQ(s.commits, 3u);
+  EXPECT_EQ(s.cross_partition, 1u);
+  EXPECT_EQ(s.unpartitioned, 1u);
+}
+
 }  // namespace
 }  // namespace nimbus::storage

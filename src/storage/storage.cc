@@ -14,6 +14,7 @@
 
 #include "storage/committer.h"
 #include "storage/dir_lock.h"
+#include "storage/key_codec.h"
 #include "storage/keys.h"
 
 namespace nimbus::storage {
@@ -135,7 +136,7 @@ Status Storage::commit_sync(WriteBatch batch) {
 
 Stats Storage::stats() const {
   const Committer& c = *impl_->committer;
-  return Stats{c.commits(), c.groups(), c.syncs()};
+  return Stats{c.commits(), c.groups(), c.syncs(), c.cross_partition(), c.unpartitioned()};
 }
 
 Result<std::optional<std::string>> Storage::get_raw(const std::string& key) const {
@@ -145,6 +146,26 @@ Result<std::optional<std::string>> Storage::get_raw(const std::string& key) cons
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return rocks_error("get", s);
   return std::optional<std::string>(std::move(value));
+}
+
+Result<std::optional<Entry>> Storage::last_raw(const std::string& ns_prefix,
+                                               std::string_view prefix) const {
+  if (impl_->closed) return Error::internal("storage is closed");
+  std::string full_prefix = ns_prefix + std::string(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  // The first key after every key with the prefix, then one step back.
+  std::string end = prefix_successor(full_prefix);
+  if (end.empty()) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(end);
+    if (it->Valid() && it->key() == rocksdb::Slice(end)) it->Prev();
+  }
+  if (!it->status().ok()) return rocks_error("last", it->status());
+  if (!it->Valid() || !it->key().starts_with(full_prefix)) return std::optional<Entry>();
+  rocksdb::Slice k = it->key();
+  k.remove_prefix(ns_prefix.size());
+  return std::optional<Entry>(Entry{k.ToString(), it->value().ToString()});
 }
 
 Result<std::vector<Entry>> Storage::scan_raw(const std::string& ns_prefix, std::string_view prefix,

@@ -49,9 +49,11 @@ struct Options {
 
 // Counters since open, for tests and /_nimbus/metrics.
 struct Stats {
-  uint64_t commits = 0;  // batches acknowledged (ok or failed)
-  uint64_t groups = 0;   // RocksDB writes issued by the committer
-  uint64_t syncs = 0;    // of those, written with a WAL fsync (sync mode)
+  uint64_t commits = 0;          // batches acknowledged (ok or failed)
+  uint64_t groups = 0;           // RocksDB writes issued by the committer
+  uint64_t syncs = 0;            // of those, written with a WAL fsync (sync mode)
+  uint64_t cross_partition = 0;  // committed batches naming more than one partition
+  uint64_t unpartitioned = 0;    // committed batches naming none
 };
 
 class Storage {
@@ -87,6 +89,8 @@ class Storage {
   Storage(Options options, std::unique_ptr<Impl> impl, std::unique_ptr<BlobStore> blobs);
 
   Result<std::optional<std::string>> get_raw(const std::string& key) const;
+  Result<std::optional<Entry>> last_raw(const std::string& ns_prefix,
+                                        std::string_view prefix) const;
   Result<std::vector<Entry>> scan_raw(const std::string& ns_prefix, std::string_view prefix,
                                       size_t limit, std::string_view start_after) const;
 

@@ -6,6 +6,14 @@
 // store). That is what lets a replicated log replace the one-machine backend
 // later: a batch is a command that can be shipped and replayed as is.
 //
+// Partitions: a batch names the partition(s) its writes belong to (a queue,
+// a stream shard, a table item key: see docs/storage.md), either at
+// construction or with add_partition(). One machine applies every batch in
+// one total order whatever it names; the names are what a partitioned backend
+// routes by, and Storage::stats() counts batches naming several partitions
+// (cross-partition, which a partitioned log cannot make atomic for free) and
+// none (not yet routed). Naming is optional so existing code keeps working.
+//
 // Namespaces are short names fixed in code ("sqs", "lambda.functions"); they
 // must be non-empty and must not contain '\0'. Keys and values are any bytes.
 #pragma once
@@ -19,15 +27,25 @@ namespace nimbus::storage {
 
 class WriteBatch {
  public:
-  enum class Kind { kPut, kDelete };
+  enum class Kind { kPut, kDelete, kDeleteRange };
   struct Op {
     Kind kind;
-    std::string key;  // encoded: namespace '\0' user key (see keys.h)
-    std::string value;
+    std::string key;    // encoded: namespace '\0' user key (see keys.h)
+    std::string value;  // kDeleteRange: the encoded end key (exclusive)
   };
+
+  WriteBatch() = default;
+  explicit WriteBatch(std::string_view partition) { add_partition(partition); }
 
   void put(std::string_view ns, std::string_view key, std::string_view value);
   void del(std::string_view ns, std::string_view key);
+  // Deletes every key of `ns` in [begin, end) (RocksDB DeleteRange: one
+  // tombstone, whatever the number of keys). `end` <= `begin` deletes nothing.
+  void del_range(std::string_view ns, std::string_view begin, std::string_view end);
+
+  // Names a partition this batch writes to (duplicates are ignored).
+  void add_partition(std::string_view partition);
+  const std::vector<std::string>& partitions() const { return partitions_; }
 
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
@@ -37,6 +55,7 @@ class WriteBatch {
 
  private:
   std::vector<Op> ops_;
+  std::vector<std::string> partitions_;
   size_t bytes_ = 0;
 };
 

@@ -1,0 +1,568 @@
+#include "storage/log.h"
+
+#include <algorithm>
+#include <future>
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "storage/key_codec.h"
+
+namespace nimbus::storage {
+
+namespace {
+
+// Meta document of a partition (value in <ns>.partitions): the floor below
+// which no sequence is live (raised by trims, and to next_seq by remove(), so
+// sequences are never reused), its creation time, and whether it was removed.
+struct Meta {
+  uint64_t floor = 1;  // sequences start at 1: 0 means "before the first record"
+  int64_t created_ms = 0;
+  bool removed = false;
+};
+
+std::string encode_meta(const Meta& m) {
+  return KeyBuilder().u64(m.floor).i64(m.created_ms).u64(m.removed ? 1 : 0).bytes();
+}
+
+std::optional<Meta> decode_meta(std::string_view v) {
+  Meta m;
+  uint64_t removed = 0;
+  if (!decode_key(v, m.floor, m.created_ms, removed)) return std::nullopt;
+  m.removed = removed != 0;
+  return m;
+}
+
+// A record's value: arrival time, byte offset in the partition, payload.
+struct Stored {
+  int64_t arrival_ms = 0;
+  uint64_t offset = 0;
+  std::string_view data;
+};
+
+std::optional<Stored> decode_value(std::string_view v) {
+  KeyReader r(v);
+  auto ts = r.i64();
+  auto off = r.u64();
+  if (!ts || !off) return std::nullopt;
+  return Stored{*ts, *off, r.tail()};
+}
+
+std::optional<uint64_t> seq_of(std::string_view key, size_t prefix_size) {
+  if (key.size() != prefix_size + 8) return std::nullopt;
+  KeyReader r(key.substr(prefix_size));
+  return r.u64();
+}
+
+}  // namespace
+
+struct Log::Impl : std::enable_shared_from_this<Log::Impl> {
+  struct Partition {
+    std::string prefix;  // encode_key(name): the scan prefix of its records
+    Meta meta;
+    uint64_t first_seq = 0;
+    uint64_t first_offset = 0;
+    uint64_t next_seq = 0;  // assigned to the next append
+    uint64_t next_offset = 0;
+    int64_t last_arrival_ms = 0;
+    uint64_t applied_seq = 0;  // every seq below is readable
+    uint64_t applied_offset = 0;
+    bool exists = false;  // false before the first append and after remove()
+    std::mutex order;     // held from sequence assignment to commit()
+  };
+  struct Waiter {
+    std::string partition;
+    uint64_t after_seq;
+    Wake wake;
+    Scheduler::TimerId timer = 0;
+  };
+
+  Impl(Storage& s, std::string ns, const Clock& c, Scheduler& sch)
+      : storage(s),
+        ns(std::move(ns)),
+        meta_ns(this->ns + ".partitions"),
+        records(s.records(this->ns)),
+        metas(s.records(meta_ns)),
+        clock(c),
+        scheduler(sch) {}
+
+  Storage& storage;
+  const std::string ns;
+  const std::string meta_ns;
+  Records records;
+  Records metas;
+  const Clock& clock;
+  Scheduler& scheduler;
+
+  mutable std::mutex mu;
+  std::map<std::string, std::shared_ptr<Partition>, std::less<>> parts;  // guarded by mu
+  std::map<WaitId, Waiter> waiters;                                      // guarded by mu
+  WaitId next_wait = 1;                                                  // guarded by mu
+  bool closed = false;                                                   // guarded by mu
+
+  Status load();
+  std::shared_ptr<Partition> find(std::string_view name) const;  // requires mu
+  std::shared_ptr<Partition> get_or_add(std::string_view name);  // requires mu
+  Result<std::optional<Stored>> stored_at(const Partition& p, uint64_t seq) const;
+  // First seq in [lo, hi) whose record satisfies `reached` (monotone), or hi.
+  Result<uint64_t> search(const Partition& p, uint64_t lo, uint64_t hi,
+                          const std::function<bool(const Stored&)>& reached) const;
+  void applied(const std::string& name, uint64_t next_seq, uint64_t next_offset);
+  // The batch that trims `p` below before_seq (nullopt: nothing to trim).
+  // Requires mu; updates the in-memory bounds at once.
+  Result<std::optional<WriteBatch>> trim_batch(const std::string& name, Partition& p,
+                                               uint64_t before_seq);
+};
+
+Status Log::Impl::load() {
+  std::vector<std::pair<std::string, Meta>> found;
+  Status bad;
+  NIMBUS_TRY(metas.each("", [&](Entry& e) {
+    std::string name;
+    auto m = decode_meta(e.value);
+    if (!decode_key(e.key, name) || !m) {
+      if (bad) bad = Error::internal("log " + ns + ": malformed partition record");
+      return;
+    }
+    found.emplace_back(std::move(name), *m);
+  }));
+  NIMBUS_TRY(bad);
+  std::lock_guard lock(mu);
+  for (auto& [name, m] : found) {
+    auto p = get_or_add(name);
+    p->meta = m;
+    p->exists = !m.removed;
+    p->first_seq = p->next_seq = p->applied_seq = m.floor;
+    auto last = records.last(p->prefix);
+    if (!last) return last.take_error();
+    if (!*last) continue;
+    auto seq = seq_of((*last)->key, p->prefix.size());
+    auto value = decode_value((*last)->value);
+    if (!seq || !value) return Error::internal("log " + ns + ": malformed record in " + name);
+    p->next_seq = p->applied_seq = std::max(m.floor, *seq + 1);
+    p->next_offset = p->applied_offset = value->offset + value->data.size();
+    p->last_arrival_ms = value->arrival_ms;
+    auto first = records.scan(p->prefix, 1);
+    if (!first) return first.take_error();
+    auto first_seq = seq_of(first->front().key, p->prefix.size());
+    auto first_value = decode_value(first->front().value);
+    if (!first_seq || !first_value) {
+      return Error::internal("log " + ns + ": malformed record in " + name);
+    }
+    p->first_seq = *first_seq;
+    p->first_offset = first_value->offset;
+  }
+  return Status::ok();
+}
+
+std::shared_ptr<Log::Impl::Partition> Log::Impl::find(std::string_view name) const {
+  auto it = parts.find(name);
+  if (it == parts.end() || !it->second->exists) return nullptr;
+  return it->second;
+}
+
+std::shared_ptr<Log::Impl::Partition> Log::Impl::get_or_add(std::string_view name) {
+  auto it = parts.find(name);
+  if (it != parts.end()) return it->second;
+  auto p = std::make_shared<Partition>();
+  p->prefix = encode_key(name);
+  parts.emplace(std::string(name), p);
+  return p;
+}
+
+Result<std::optional<Stored>> Log::Impl::stored_at(const Partition& p, uint64_t seq) const {
+  auto v = records.get(KeyBuilder().tail(p.prefix).u64(seq).bytes());
+  if (!v) return v.take_error();
+  if (!*v) return std::optional<Stored>();
+  auto s = decode_value(**v);
+  if (!s) return Error::internal("log " + ns + ": malformed record");
+  // The view borrows from the string read: the callers only look at the
+  // fixed-size fields.
+  s->data = {};
+  return s;
+}
+
+Result<uint64_t> Log::Impl::search(const Partition& p, uint64_t lo, uint64_t hi,
+                                   const std::function<bool(const Stored&)>& reached) const {
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    auto s = stored_at(p, mid);
+    if (!s) return s.take_error();
+    // Trimmed under us: everything below the new first record is gone.
+    if (!*s || reached(**s)) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
+}
+
+void Log::Impl::applied(const std::string& name, uint64_t next_seq, uint64_t next_offset) {
+  std::vector<Wake> ready;
+  {
+    std::lock_guard lock(mu);
+    auto it = parts.find(name);
+    if (it == parts.end()) return;
+    Partition& p = *it->second;
+    if (next_seq <= p.applied_seq) return;
+    p.applied_seq = next_seq;
+    p.applied_offset = next_offset;
+    for (auto w = waiters.begin(); w != waiters.end();) {
+      if (w->second.partition == name && w->second.after_seq + 1 < next_seq) {
+        if (w->second.timer != 0) scheduler.cancel(w->second.timer);
+        ready.push_back(std::move(w->second.wake));
+        w = waiters.erase(w);
+      } else {
+        ++w;
+      }
+    }
+  }
+  for (auto& wake : ready) wake(WaitOutcome::kReady);
+}
+
+Result<std::optional<WriteBatch>> Log::Impl::trim_batch(const std::string& name, Partition& p,
+                                                        uint64_t before_seq) {
+  // Only what is applied can be trimmed: the offsets of records in flight are
+  // not readable yet.
+  before_seq = std::min(before_seq, p.applied_seq);
+  if (before_seq <= p.first_seq) return std::optional<WriteBatch>();
+  uint64_t offset = p.applied_offset;
+  if (before_seq < p.applied_seq) {
+    auto s = stored_at(p, before_seq);
+    if (!s) return s.take_error();
+    if (*s) offset = (*s)->offset;
+  }
+  WriteBatch batch(ns + "/" + name);
+  batch.del_range(ns, KeyBuilder().tail(p.prefix).u64(p.first_seq).bytes(),
+                  KeyBuilder().tail(p.prefix).u64(before_seq).bytes());
+  p.meta.floor = before_seq;
+  batch.put(meta_ns, p.prefix, encode_meta(p.meta));
+  p.first_seq = before_seq;
+  p.first_offset = offset;
+  return std::optional<WriteBatch>(std::move(batch));
+}
+
+Log::Log(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<Log>> Log::open(Storage& storage, std::string ns, const Clock& clock,
+                                       Scheduler& scheduler) {
+  auto impl = std::make_unique<Impl>(storage, std::move(ns), clock, scheduler);
+  NIMBUS_TRY(impl->load());
+  return std::unique_ptr<Log>(new Log(std::move(impl)));
+}
+
+Log::~Log() {
+  std::vector<Wake> closing;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->closed = true;
+    for (auto& [id, w] : impl_->waiters) {
+      if (w.timer != 0) impl_->scheduler.cancel(w.timer);
+      closing.push_back(std::move(w.wake));
+    }
+    impl_->waiters.clear();
+  }
+  for (auto& wake : closing) wake(WaitOutcome::kClosed);
+}
+
+void Log::append(std::string_view partition, std::vector<std::string> records, AppendDone done,
+                 WriteBatch with) {
+  if (records.empty()) {
+    done(Error::internal("log " + impl_->ns + ": append of no records"));
+    return;
+  }
+  Impl& impl = *impl_;
+  std::shared_ptr<Impl::Partition> p;
+  {
+    std::lock_guard lock(impl.mu);
+    p = impl.get_or_add(partition);
+  }
+  // `order` keeps sequence order and commit order the same for this
+  // partition without holding `mu` across commit(), whose callback may run
+  // inline (storage closed) and takes `mu`.
+  std::lock_guard order(p->order);
+  WriteBatch batch = std::move(with);
+  batch.add_partition(impl.ns + "/" + std::string(partition));
+  Appended result;
+  uint64_t offset = 0;
+  {
+    std::lock_guard lock(impl.mu);
+    if (!p->exists) {
+      // New, or back after remove(): sequences continue above the floor.
+      p->exists = true;
+      p->meta.removed = false;
+      p->meta.created_ms = impl.clock.now_millis();
+      p->first_seq = p->applied_seq = p->next_seq = std::max(p->next_seq, p->meta.floor);
+      p->first_offset = p->applied_offset = p->next_offset;
+      batch.put(impl.meta_ns, p->prefix, encode_meta(p->meta));
+    }
+    p->last_arrival_ms = std::max(p->last_arrival_ms, impl.clock.now_millis());
+    result = Appended{p->next_seq, records.size(), p->last_arrival_ms};
+    offset = p->next_offset;
+    p->next_seq += records.size();
+    for (const auto& r : records) p->next_offset += r.size();
+  }
+  std::string key = p->prefix;
+  const size_t key_size = key.size();
+  uint64_t seq = result.first_seq;
+  for (const auto& r : records) {
+    key.resize(key_size);
+    std::string k = KeyBuilder().tail(key).u64(seq++).bytes();
+    batch.put(impl.ns, k, KeyBuilder().i64(result.arrival_ms).u64(offset).tail(r).bytes());
+    offset += r.size();
+  }
+  std::weak_ptr<Impl> weak = impl_;
+  std::string name(partition);
+  impl.storage.commit(std::move(batch), [weak, name = std::move(name), result, offset,
+                                         done = std::move(done)](Status s) {
+    if (s) {
+      if (auto impl = weak.lock()) impl->applied(name, result.first_seq + result.count, offset);
+      done(result);
+    } else {
+      done(s.take_error());
+    }
+  });
+}
+
+Result<Appended> Log::append_sync(std::string_view partition, std::vector<std::string> records,
+                                  WriteBatch with) {
+  std::promise<Result<Appended>> promise;
+  auto future = promise.get_future();
+  append(
+      partition, std::move(records),
+      [&promise](Result<Appended> r) { promise.set_value(std::move(r)); }, std::move(with));
+  return future.get();
+}
+
+Result<std::vector<LogRecord>> Log::read(std::string_view partition, uint64_t from_seq,
+                                         ReadLimits limits) const {
+  std::vector<LogRecord> out;
+  std::string prefix;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto p = impl_->find(partition);
+    if (!p) return out;
+    prefix = p->prefix;
+    from_seq = std::max(from_seq, p->first_seq);
+  }
+  size_t bytes = 0;
+  std::string after =
+      from_seq == 0 ? std::string() : KeyBuilder().tail(prefix).u64(from_seq - 1).bytes();
+  while (out.size() < limits.max_records) {
+    size_t page = std::min<size_t>(limits.max_records - out.size(), 256);
+    auto rows = impl_->records.scan(prefix, page, after);
+    if (!rows) return rows.take_error();
+    for (auto& row : *rows) {
+      auto seq = seq_of(row.key, prefix.size());
+      auto v = decode_value(row.value);
+      if (!seq || !v) return Error::internal("log " + impl_->ns + ": malformed record");
+      if (!out.empty() && bytes + v->data.size() > limits.max_bytes) return out;
+      bytes += v->data.size();
+      out.push_back(LogRecord{*seq, v->arrival_ms, std::string(v->data)});
+    }
+    if (rows->size() < page) break;
+    after = rows->back().key;
+  }
+  return out;
+}
+
+Result<std::optional<uint64_t>> Log::seq_at_time(std::string_view partition, int64_t ms) const {
+  std::shared_ptr<Impl::Partition> p;
+  uint64_t lo = 0, hi = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    p = impl_->find(partition);
+    if (!p) return std::optional<uint64_t>();
+    lo = p->first_seq;
+    hi = p->applied_seq;
+  }
+  auto seq = impl_->search(*p, lo, hi, [ms](const Stored& s) { return s.arrival_ms >= ms; });
+  if (!seq) return seq.take_error();
+  return std::optional<uint64_t>(*seq);
+}
+
+Log::WaitId Log::wait(std::string_view partition, uint64_t after_seq, Clock::time_point deadline,
+                      Wake wake) {
+  Impl& impl = *impl_;
+  WaitId id = 0;
+  {
+    std::lock_guard lock(impl.mu);
+    if (impl.closed) {
+      id = 0;
+    } else {
+      auto p = impl.find(partition);
+      if (p && after_seq + 1 < p->applied_seq) {
+        id = impl.next_wait++;
+      } else {
+        id = impl.next_wait++;
+        Impl::Waiter w{std::string(partition), after_seq, std::move(wake), 0};
+        std::weak_ptr<Impl> weak = impl_;
+        // Far deadlines (time_point::max() for "no deadline") take no timer.
+        auto now = impl.clock.now();
+        auto delay = deadline - now > std::chrono::hours(24 * 365)
+                         ? std::chrono::milliseconds::max()
+                         : std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+        if (delay != std::chrono::milliseconds::max()) {
+          w.timer = impl.scheduler.after(std::max(delay, std::chrono::milliseconds(0)), [weak, id] {
+            auto impl = weak.lock();
+            if (!impl) return;
+            Wake fire;
+            {
+              std::lock_guard lock(impl->mu);
+              auto it = impl->waiters.find(id);
+              if (it == impl->waiters.end()) return;
+              fire = std::move(it->second.wake);
+              impl->waiters.erase(it);
+            }
+            fire(WaitOutcome::kDeadline);
+          });
+        }
+        impl.waiters.emplace(id, std::move(w));
+        return id;
+      }
+    }
+  }
+  wake(id == 0 ? WaitOutcome::kClosed : WaitOutcome::kReady);
+  return id;
+}
+
+bool Log::cancel_wait(WaitId id) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->waiters.find(id);
+  if (it == impl_->waiters.end()) return false;
+  if (it->second.timer != 0) impl_->scheduler.cancel(it->second.timer);
+  impl_->waiters.erase(it);
+  return true;
+}
+
+void Log::trim(std::string_view partition, uint64_t before_seq, Done done) {
+  std::shared_ptr<Impl::Partition> p;
+  {
+    std::lock_guard lock(impl_->mu);
+    p = impl_->find(partition);
+  }
+  if (!p) {
+    done(Status::ok());
+    return;
+  }
+  // `order`, not `mu`, across commit(): its callback may run inline.
+  std::lock_guard order(p->order);
+  Result<std::optional<WriteBatch>> batch = std::optional<WriteBatch>();
+  {
+    std::lock_guard lock(impl_->mu);
+    if (p->exists) batch = impl_->trim_batch(std::string(partition), *p, before_seq);
+  }
+  if (!batch) {
+    done(batch.take_error());
+  } else if (!*batch) {
+    done(Status::ok());
+  } else {
+    impl_->storage.commit(std::move(**batch), std::move(done));
+  }
+}
+
+void Log::trim_older_than(std::string_view partition, int64_t cutoff_ms, Done done) {
+  std::shared_ptr<Impl::Partition> p;
+  uint64_t lo = 0, hi = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    p = impl_->find(partition);
+    if (p) {
+      lo = p->first_seq;
+      hi = p->applied_seq;
+    }
+  }
+  if (!p) {
+    done(Status::ok());
+    return;
+  }
+  auto seq =
+      impl_->search(*p, lo, hi, [cutoff_ms](const Stored& s) { return s.arrival_ms >= cutoff_ms; });
+  if (!seq) {
+    done(seq.take_error());
+    return;
+  }
+  trim(partition, *seq, std::move(done));
+}
+
+void Log::trim_to_bytes(std::string_view partition, uint64_t max_bytes, Done done) {
+  std::shared_ptr<Impl::Partition> p;
+  uint64_t lo = 0, hi = 0, end_offset = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    p = impl_->find(partition);
+    if (p) {
+      lo = p->first_seq;
+      hi = p->applied_seq;
+      end_offset = p->applied_offset;
+    }
+  }
+  if (!p || end_offset - p->first_offset <= max_bytes) {
+    done(Status::ok());
+    return;
+  }
+  uint64_t keep_from = end_offset - max_bytes;
+  auto seq =
+      impl_->search(*p, lo, hi, [keep_from](const Stored& s) { return s.offset >= keep_from; });
+  if (!seq) {
+    done(seq.take_error());
+    return;
+  }
+  trim(partition, *seq, std::move(done));
+}
+
+std::optional<PartitionInfo> Log::info(std::string_view partition) const {
+  std::lock_guard lock(impl_->mu);
+  auto p = impl_->find(partition);
+  if (!p) return std::nullopt;
+  return PartitionInfo{std::string(partition), p->first_seq, p->next_seq,
+                       p->applied_offset - p->first_offset, p->meta.created_ms};
+}
+
+std::vector<std::string> Log::partitions() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::string> out;
+  for (const auto& [name, p] : impl_->parts) {
+    if (p->exists) out.push_back(name);
+  }
+  return out;
+}
+
+void Log::remove(std::string_view partition, Done done) {
+  std::shared_ptr<Impl::Partition> p;
+  {
+    std::lock_guard lock(impl_->mu);
+    p = impl_->find(partition);
+  }
+  if (!p) {
+    done(Status::ok());
+    return;
+  }
+  std::lock_guard order(p->order);
+  WriteBatch batch(impl_->ns + "/" + std::string(partition));
+  std::vector<Wake> closing;
+  {
+    std::lock_guard lock(impl_->mu);
+    p->exists = false;
+    p->meta.removed = true;
+    p->meta.floor = p->next_seq;
+    batch.del_range(impl_->ns, p->prefix, prefix_successor(p->prefix));
+    batch.put(impl_->meta_ns, p->prefix, encode_meta(p->meta));
+    p->next_offset = 0;
+    p->last_arrival_ms = 0;
+    for (auto w = impl_->waiters.begin(); w != impl_->waiters.end();) {
+      if (w->second.partition == partition) {
+        if (w->second.timer != 0) impl_->scheduler.cancel(w->second.timer);
+        closing.push_back(std::move(w->second.wake));
+        w = impl_->waiters.erase(w);
+      } else {
+        ++w;
+      }
+    }
+  }
+  for (auto& wake : closing) wake(WaitOutcome::kClosed);
+  impl_->storage.commit(std::move(batch), std::move(done));
+}
+
+}  // namespace nimbus::storage

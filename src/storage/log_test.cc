@@ -1,0 +1,236 @@
+// Log: sequences, reads, waits, trims and partitions, across restarts.
+#include "storage/log.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "storage/test_dir.h"
+
+namespace nimbus::storage {
+namespace {
+
+using namespace std::chrono_literals;
+
+class LogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+  void TearDown() override { close(); }
+
+  void open() {
+    auto s = Storage::open(Options{dir_.path(), Durability::kSync});
+    ASSERT_TRUE(s) << s.error().message;
+    storage_ = std::move(*s);
+    auto l = Log::open(*storage_, "test.log", clock_, scheduler_);
+    ASSERT_TRUE(l) << l.error().message;
+    log_ = std::move(*l);
+  }
+  void close() {
+    log_.reset();
+    storage_.reset();
+  }
+  void reopen() {
+    close();
+    open();
+  }
+
+  Appended append(std::string_view p, std::vector<std::string> records) {
+    auto r = log_->append_sync(p, std::move(records));
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? *r : Appended{};
+  }
+  std::vector<uint64_t> seqs(std::string_view p, uint64_t from = 0, ReadLimits limits = {}) {
+    auto r = log_->read(p, from, limits);
+    EXPECT_TRUE(r);
+    std::vector<uint64_t> out;
+    for (const auto& rec : *r) out.push_back(rec.seq);
+    return out;
+  }
+  Status trim(auto fn) {
+    std::promise<Status> done;
+    fn([&](Status s) { done.set_value(std::move(s)); });
+    return done.get_future().get();
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{Clock::time_point(1'700'000'000'000ms)};
+  Scheduler scheduler_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<Log> log_;
+};
+
+TEST_F(LogTest, AppendAssignsIncreasingSequencesAndArrivalTimes) {
+  Appended a = append("shard-1", {"a", "bb"});
+  EXPECT_EQ(a.first_seq, 1u);
+  EXPECT_EQ(a.count, 2u);
+  EXPECT_EQ(a.arrival_ms, clock_.now_millis());
+  clock_.advance(5ms);
+  Appended b = append("shard-1", {"ccc"});
+  EXPECT_EQ(b.first_seq, 3u);
+  EXPECT_EQ(append("shard-2", {"x"}).first_seq, 1u);  // per partition
+
+  auto r = log_->read("shard-1", 0);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].data, "a");
+  EXPECT_EQ((*r)[2].data, "ccc");
+  EXPECT_EQ((*r)[2].arrival_ms, a.arrival_ms + 5);
+  EXPECT_EQ(seqs("shard-1", 2), (std::vector<uint64_t>{2, 3}));
+  EXPECT_TRUE(seqs("missing").empty());
+
+  auto info = log_->info("shard-1");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->first_seq, 1u);
+  EXPECT_EQ(info->next_seq, 4u);
+  EXPECT_EQ(info->bytes, 6u);
+}
+
+TEST_F(LogTest, ReadStopsAtRecordAndByteLimits) {
+  std::vector<std::string> recs;
+  for (int i = 0; i < 600; ++i) recs.push_back(std::string(10, 'x'));
+  append("p", recs);
+  EXPECT_EQ(seqs("p", 0, ReadLimits{5, 1 << 20}).size(), 5u);
+  EXPECT_EQ(seqs("p", 0, ReadLimits{1000, 95}).size(), 9u);
+  EXPECT_EQ(seqs("p", 0, ReadLimits{1000, 1}).size(), 1u);          // always at least one
+  EXPECT_EQ(seqs("p", 0, ReadLimits{1000, 1 << 20}).size(), 600u);  // across pages
+  EXPECT_EQ(seqs("p", 599).size(), 2u);
+}
+
+TEST_F(LogTest, ArrivalTimeNeverGoesBackAndSeqAtTime) {
+  append("p", {"1"});  // t0
+  clock_.advance(100ms);
+  append("p", {"2", "3"});  // t0+100
+  clock_.set(clock_.now() - 1s);
+  Appended late = append("p", {"4"});  // the clock stepped back: stays t0+100
+  int64_t t0 = late.arrival_ms - 100;
+  clock_.advance(2s);
+  append("p", {"5"});  // t0+1100
+
+  auto r = log_->read("p", 0);
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)[3].arrival_ms, t0 + 100);
+  EXPECT_EQ(*log_->seq_at_time("p", t0).value(), 1u);
+  EXPECT_EQ(*log_->seq_at_time("p", t0 + 1).value(), 2u);
+  EXPECT_EQ(*log_->seq_at_time("p", t0 + 100).value(), 2u);
+  EXPECT_EQ(*log_->seq_at_time("p", t0 + 101).value(), 5u);
+  EXPECT_EQ(*log_->seq_at_time("p", t0 + 5000).value(), 6u);  // next_seq: nothing yet
+  EXPECT_FALSE(log_->seq_at_time("nope", 0).value().has_value());
+}
+
+TEST_F(LogTest, SequencesSurviveRestart) {
+  append("p", {"a", "b", "c"});
+  append("q", {"z"});
+  reopen();
+  EXPECT_EQ(seqs("p"), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(append("p", {"d"}).first_seq, 4u);
+  EXPECT_EQ(log_->info("p")->bytes, 4u);
+  EXPECT_EQ(log_->partitions(), (std::vector<std::string>{"p", "q"}));
+}
+
+TEST_F(LogTest, TrimBySequenceAgeAndSize) {
+  for (int i = 0; i < 10; ++i) {
+    append("p", {std::string(10, 'a' + i)});
+    clock_.advance(1s);
+  }
+  int64_t start = clock_.now_millis() - 10'000;
+  ASSERT_TRUE(trim([&](auto done) { log_->trim("p", 3, done); }));
+  EXPECT_EQ(seqs("p").front(), 3u);
+  EXPECT_EQ(log_->info("p")->bytes, 80u);
+  // Arrived before start + 5 s: seqs 1..5.
+  ASSERT_TRUE(trim([&](auto done) { log_->trim_older_than("p", start + 5000, done); }));
+  EXPECT_EQ(seqs("p").front(), 6u);
+  ASSERT_TRUE(trim([&](auto done) { log_->trim_to_bytes("p", 25, done); }));
+  EXPECT_EQ(seqs("p"), (std::vector<uint64_t>{9, 10}));
+  EXPECT_EQ(log_->info("p")->bytes, 20u);
+  // Reading below the trim point starts at the first record.
+  EXPECT_EQ(seqs("p", 1).front(), 9u);
+
+  // Trimming everything keeps the partition and its sequence, also after a restart.
+  ASSERT_TRUE(trim([&](auto done) { log_->trim("p", 100, done); }));
+  EXPECT_TRUE(seqs("p").empty());
+  reopen();
+  auto info = log_->info("p");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->first_seq, 11u);
+  EXPECT_EQ(info->bytes, 0u);
+  EXPECT_EQ(append("p", {"next"}).first_seq, 11u);
+}
+
+TEST_F(LogTest, RemovedPartitionIsGoneButSequencesAreNotReused) {
+  append("p", {"a", "b"});
+  append("q", {"z"});
+  ASSERT_TRUE(trim([&](auto done) { log_->remove("p", done); }));
+  EXPECT_FALSE(log_->info("p"));
+  EXPECT_EQ(log_->partitions(), (std::vector<std::string>{"q"}));
+  reopen();
+  EXPECT_EQ(log_->partitions(), (std::vector<std::string>{"q"}));
+  EXPECT_TRUE(seqs("p").empty());
+  EXPECT_EQ(append("p", {"c"}).first_seq, 3u);
+  EXPECT_EQ(seqs("p"), (std::vector<uint64_t>{3}));
+  EXPECT_EQ(seqs("q"), (std::vector<uint64_t>{1}));
+}
+
+TEST_F(LogTest, AppendCommitsTheCallersBatchAtomically) {
+  WriteBatch with;
+  with.put("test.items", "k", "v");
+  with.add_partition("table/k");
+  auto before = storage_->stats();
+  ASSERT_TRUE(log_->append_sync("p", {"change"}, std::move(with)));
+  EXPECT_EQ(**storage_->records("test.items").get("k"), "v");
+  EXPECT_EQ(storage_->stats().cross_partition, before.cross_partition + 1);
+}
+
+TEST_F(LogTest, WaitWakesOnAppendOrDeadline) {
+  append("p", {"a"});
+  // A record after 0 exists: ready at once.
+  std::promise<Log::WaitOutcome> now;
+  log_->wait("p", 0, clock_.now() + 1h, [&](Log::WaitOutcome o) { now.set_value(o); });
+  EXPECT_EQ(now.get_future().get(), Log::WaitOutcome::kReady);
+
+  std::promise<Log::WaitOutcome> later;
+  log_->wait("p", 1, clock_.now() + 1h, [&](Log::WaitOutcome o) { later.set_value(o); });
+  auto f = later.get_future();
+  EXPECT_EQ(f.wait_for(0ms), std::future_status::timeout);
+  append("p", {"b"});
+  EXPECT_EQ(f.get(), Log::WaitOutcome::kReady);
+
+  // A missing partition waits for its first append.
+  std::promise<Log::WaitOutcome> fresh;
+  log_->wait("new", 0, Clock::time_point::max(), [&](Log::WaitOutcome o) { fresh.set_value(o); });
+  append("new", {"x"});
+  EXPECT_EQ(fresh.get_future().get(), Log::WaitOutcome::kReady);
+
+  std::promise<Log::WaitOutcome> expires;
+  log_->wait("p", 2, clock_.now() + 20ms, [&](Log::WaitOutcome o) { expires.set_value(o); });
+  EXPECT_EQ(expires.get_future().get(), Log::WaitOutcome::kDeadline);
+
+  std::promise<Log::WaitOutcome> closed;
+  log_->wait("p", 2, clock_.now() + 1h, [&](Log::WaitOutcome o) { closed.set_value(o); });
+  log_.reset();
+  EXPECT_EQ(closed.get_future().get(), Log::WaitOutcome::kClosed);
+}
+
+TEST_F(LogTest, CancelledWaitDoesNotWake) {
+  bool woke = false;
+  auto id = log_->wait("p", 0, clock_.now() + 1h, [&](Log::WaitOutcome) { woke = true; });
+  EXPECT_TRUE(log_->cancel_wait(id));
+  EXPECT_FALSE(log_->cancel_wait(id));
+  append("p", {"a"});
+  EXPECT_FALSE(woke);
+}
+
+TEST_F(LogTest, ConcurrentAppendersGetDenseDistinctSequences) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) ASSERT_TRUE(log_->append_sync("p", {"r", "s"}));
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto all = seqs("p", 0, ReadLimits{1000, 1 << 20});
+  ASSERT_EQ(all.size(), 400u);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 1);
+}
+
+}  // namespace
+}  // namespace nimbus::storage

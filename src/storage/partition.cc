@@ -1,0 +1,96 @@
+#include "storage/partition.h"
+
+#include <atomic>
+#include <utility>
+
+namespace nimbus::storage {
+
+struct PartitionExecutor::State : std::enable_shared_from_this<State> {
+  explicit State(Post p) : post(std::move(p)) {}
+
+  Post post;
+  mutable std::mutex mu;
+  // A key is present while an operation on it runs; its deque holds the
+  // operations waiting behind it.
+  std::map<std::string, std::deque<Op>, std::less<>> keys;  // guarded by mu
+  bool closed = false;                                      // guarded by mu
+
+  void start(const std::string& key, Op op);
+  void finished(const std::string& key);
+};
+
+struct PartitionExecutor::Turn::Token {
+  std::shared_ptr<State> state;
+  std::string key;
+  std::atomic<bool> released{false};
+
+  void release() {
+    if (!released.exchange(true)) state->finished(key);
+  }
+  ~Token() { release(); }
+};
+
+const std::string& PartitionExecutor::Turn::key() const {
+  return token_->key;
+}
+
+void PartitionExecutor::Turn::release() {
+  if (token_) token_->release();
+}
+
+void PartitionExecutor::State::start(const std::string& key, Op op) {
+  auto token = std::make_shared<Turn::Token>();
+  token->state = shared_from_this();
+  token->key = key;
+  post([op = std::move(op), turn = Turn(std::move(token))]() mutable {
+    // Moved out so the Turn is not held by this task after `op` returns.
+    Op run = std::move(op);
+    run(std::move(turn));
+  });
+}
+
+void PartitionExecutor::State::finished(const std::string& key) {
+  Op next;
+  {
+    std::lock_guard lock(mu);
+    auto it = keys.find(key);
+    if (it == keys.end()) return;
+    if (it->second.empty() || closed) {
+      keys.erase(it);
+      return;
+    }
+    next = std::move(it->second.front());
+    it->second.pop_front();
+  }
+  start(key, std::move(next));
+}
+
+PartitionExecutor::PartitionExecutor(Post post)
+    : state_(std::make_shared<State>(std::move(post))) {}
+
+PartitionExecutor::~PartitionExecutor() {
+  std::lock_guard lock(state_->mu);
+  state_->closed = true;
+  for (auto& [key, waiting] : state_->keys) waiting.clear();
+}
+
+void PartitionExecutor::submit(std::string_view key, Op op) {
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->closed) return;
+    auto it = state_->keys.find(key);
+    if (it != state_->keys.end()) {
+      it->second.push_back(std::move(op));
+      return;
+    }
+    state_->keys.emplace(std::string(key), std::deque<Op>());
+  }
+  state_->start(std::string(key), std::move(op));
+}
+
+size_t PartitionExecutor::busy_keys() const {
+  std::lock_guard lock(state_->mu);
+  return state_->keys.size();
+}
+
+}  // namespace nimbus::storage

@@ -350,7 +350,7 @@ Result<std::vector<LogRecord>> Log::read(std::string_view partition, uint64_t fr
   std::string after =
       from_seq == 0 ? std::string() : KeyBuilder().tail(prefix).u64(from_seq - 1).bytes();
   while (out.size() < limits.max_records) {
-    size_t page = std::min<size_t>(limits.max_records - out.size(), 256);
+    size_t page = std::min<size_t>(limits.max_records - out.size(), 1024);
     auto rows = impl_->records.scan(prefix, page, after);
     if (!rows) return rows.take_error();
     for (auto& row : *rows) {
@@ -359,7 +359,9 @@ Result<std::vector<LogRecord>> Log::read(std::string_view partition, uint64_t fr
       if (!seq || !v) return Error::internal("log " + impl_->ns + ": malformed record");
       if (!out.empty() && bytes + v->data.size() > limits.max_bytes) return out;
       bytes += v->data.size();
-      out.push_back(LogRecord{*seq, v->arrival_ms, std::string(v->data)});
+      int64_t arrival = v->arrival_ms;
+      row.value.erase(0, row.value.size() - v->data.size());  // in place: no second copy
+      out.push_back(LogRecord{*seq, arrival, std::move(row.value)});
     }
     if (rows->size() < page) break;
     after = rows->back().key;

@@ -129,8 +129,8 @@ def load_model(data_dir, overlays, service):
         except ValueError as e:
             sys.exit(f"embed_models: {path}: {e}")
         if notes:
-            print(f"embed_models: {path}: {len(notes)} entries not used (the model has them; "
-                  "they can go once no supported botocore lacks them):")
+            print(f"embed_models: {path}: not used, the model has them (an entry can go once "
+                  "no supported botocore lacks it):")
         for note in notes:
             print(f"  {note}")
     query_form(model, service, overlay)

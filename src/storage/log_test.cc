@@ -202,6 +202,7 @@ TEST_F(LogTest, WaitWakesOnAppendOrDeadline) {
 
   std::promise<Log::WaitOutcome> expires;
   log_->wait("p", 2, clock_.now() + 20ms, [&](Log::WaitOutcome o) { expires.set_value(o); });
+  clock_.advance(20ms);  // fires the deadline on a clock that drives the Scheduler
   EXPECT_EQ(expires.get_future().get(), Log::WaitOutcome::kDeadline);
 
   std::promise<Log::WaitOutcome> closed;

@@ -490,7 +490,7 @@ void Log::trim_older_than(std::string_view partition, int64_t cutoff_ms, Done do
 
 void Log::trim_to_bytes(std::string_view partition, uint64_t max_bytes, Done done) {
   std::shared_ptr<Impl::Partition> p;
-  uint64_t lo = 0, hi = 0, end_offset = 0;
+  uint64_t lo = 0, hi = 0, end_offset = 0, first_offset = 0;
   {
     std::lock_guard lock(impl_->mu);
     p = impl_->find(partition);
@@ -498,9 +498,10 @@ void Log::trim_to_bytes(std::string_view partition, uint64_t max_bytes, Done don
       lo = p->first_seq;
       hi = p->applied_seq;
       end_offset = p->applied_offset;
+      first_offset = p->first_offset;
     }
   }
-  if (!p || end_offset - p->first_offset <= max_bytes) {
+  if (!p || end_offset - first_offset <= max_bytes) {
     done(Status::ok());
     return;
   }

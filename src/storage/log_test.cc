@@ -211,6 +211,19 @@ TEST_F(LogTest, WaitWakesOnAppendOrDeadline) {
   EXPECT_EQ(closed.get_future().get(), Log::WaitOutcome::kClosed);
 }
 
+TEST_F(LogTest, RemoveFinishesWaitsOnThePartition) {
+  append("p", {"a"});
+  append("q", {"a"});
+  std::promise<Log::WaitOutcome> on_p;
+  bool on_q = false;
+  log_->wait("p", 1, clock_.now() + 1h, [&](Log::WaitOutcome o) { on_p.set_value(o); });
+  auto q_wait = log_->wait("q", 1, clock_.now() + 1h, [&](Log::WaitOutcome) { on_q = true; });
+  ASSERT_TRUE(trim([&](auto done) { log_->remove("p", done); }));
+  EXPECT_EQ(on_p.get_future().get(), Log::WaitOutcome::kClosed);
+  EXPECT_FALSE(on_q);
+  EXPECT_TRUE(log_->cancel_wait(q_wait));
+}
+
 TEST_F(LogTest, CancelledWaitDoesNotWake) {
   bool woke = false;
   auto id = log_->wait("p", 0, clock_.now() + 1h, [&](Log::WaitOutcome) { woke = true; });

@@ -1,8 +1,9 @@
 #include "services/sqs/codec.h"
 
-#include "common/encoding.h"
-
 #include <array>
+
+#include "common/encoding.h"
+#include "storage/key_codec.h"
 
 namespace nimbus::services::sqs::codec {
 
@@ -60,12 +61,7 @@ std::string Reader::str() {
   return s;
 }
 
-std::string hex16(uint64_t v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) s[i] = kHex[v & 0xf];
-  return s;
-}
+namespace {
 
 std::optional<uint64_t> parse_hex16(std::string_view s) {
   if (s.size() != 16) return std::nullopt;
@@ -78,17 +74,57 @@ std::optional<uint64_t> parse_hex16(std::string_view s) {
   return v;
 }
 
+std::string seq_key(std::string_view kind, uint64_t gen, uint64_t seq) {
+  return std::string(kind) + storage::encode_key(gen, seq);
+}
+
+}  // namespace
+
 std::string message_key(uint64_t gen, uint64_t seq) {
-  return "M" + hex16(gen) + hex16(seq);
+  return seq_key(kMessagePrefix, gen, seq);
 }
 std::string state_key(uint64_t gen, uint64_t seq) {
-  return "S" + hex16(gen) + hex16(seq);
+  return seq_key(kStatePrefix, gen, seq);
 }
 std::string dedup_key(uint64_t gen, std::string_view key) {
-  return "D" + hex16(gen) + std::string(key);
+  storage::KeyBuilder b;
+  b.u64(gen).tail(key);
+  return std::string(kDedupPrefix) + std::move(b).bytes();
 }
 std::string queue_key(std::string_view account, std::string_view name) {
-  return "Q" + std::string(account) + "/" + std::string(name);
+  return std::string(kQueuePrefix) + storage::encode_key(account, name);
+}
+
+bool decode_seq_key(std::string_view key, uint64_t& gen, uint64_t& seq) {
+  return !key.empty() && storage::decode_key(key.substr(1), gen, seq);
+}
+
+bool decode_dedup_key(std::string_view key, uint64_t& gen, std::string& dedup) {
+  if (key.empty()) return false;
+  storage::KeyReader r(key.substr(1));
+  auto g = r.u64();
+  if (!g) return false;
+  gen = *g;
+  dedup = std::string(r.tail());
+  return true;
+}
+
+std::optional<std::string> rekey_legacy(std::string_view key) {
+  if (key.empty()) return std::nullopt;
+  std::string_view rest = key.substr(1);
+  if (key[0] == 'Q') {
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    return queue_key(rest.substr(0, slash), rest.substr(slash + 1));
+  }
+  auto gen = rest.size() >= 16 ? parse_hex16(rest.substr(0, 16)) : std::nullopt;
+  if (!gen) return std::nullopt;
+  if (key[0] == 'D') return dedup_key(*gen, rest.substr(16));
+  auto seq = rest.size() == 32 ? parse_hex16(rest.substr(16)) : std::nullopt;
+  if (!seq) return std::nullopt;
+  if (key[0] == 'M') return message_key(*gen, *seq);
+  if (key[0] == 'S') return state_key(*gen, *seq);
+  return std::nullopt;
 }
 
 std::string encode_message(const MessageData& m, int64_t visible_at_ms) {

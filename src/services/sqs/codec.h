@@ -1,12 +1,15 @@
 // Byte encodings of the SQS records kept in storage (namespace "sqs") and of
-// receipt handles. Keys:
-//   N                       last queue incarnation number (u64)
-//   Q <account> '/' <name>  queue record
-//   M <gen:16 hex> <seq:16 hex>   message (immutable after the send)
-//   S <gen:16 hex> <seq:16 hex>   receive state (count, first receive, visible at, nonce)
-//   D <gen:16 hex> <dedup key>    FIFO deduplication entry (message id, seq, expiry)
+// receipt handles. Keys are a one-byte kind and components encoded with
+// storage/key_codec.h (so they sort by queue generation, then sequence):
+//   N                           last queue incarnation number (u64)
+//   q str(account) str(name)    queue record (JSON)
+//   m u64(gen) u64(seq)         message (immutable after the send)
+//   s u64(gen) u64(seq)         receive state (count, first receive, visible at, nonce)
+//   d u64(gen) tail(dedup key)  FIFO deduplication entry (message id, seq, expiry)
 // `gen` changes when a queue is purged or deleted, which orphans the old
-// generation's records in O(1); start-up deletes orphans.
+// generation's records in O(1); start-up deletes orphans. Data directories
+// from before key_codec used Q/M/S/D with 16 hex digits per number; start-up
+// rewrites those keys once (rekey_legacy).
 #pragma once
 
 #include <cstdint>
@@ -49,13 +52,23 @@ class Reader {
   bool ok_ = true;
 };
 
-std::string hex16(uint64_t v);
-std::optional<uint64_t> parse_hex16(std::string_view s);
+// The first byte of each kind of key (the scan prefix of that kind).
+inline constexpr std::string_view kQueuePrefix = "q";
+inline constexpr std::string_view kMessagePrefix = "m";
+inline constexpr std::string_view kStatePrefix = "s";
+inline constexpr std::string_view kDedupPrefix = "d";
+// The prefixes of the hex layout, rewritten at start-up.
+inline constexpr std::string_view kLegacyPrefixes[] = {"Q", "M", "S", "D"};
 
-std::string message_key(uint64_t gen, uint64_t seq);  // M...
-std::string state_key(uint64_t gen, uint64_t seq);    // S...
+std::string message_key(uint64_t gen, uint64_t seq);
+std::string state_key(uint64_t gen, uint64_t seq);
 std::string dedup_key(uint64_t gen, std::string_view key);
 std::string queue_key(std::string_view account, std::string_view name);
+// The generation and sequence number of a message or receive-state key.
+bool decode_seq_key(std::string_view key, uint64_t& gen, uint64_t& seq);
+bool decode_dedup_key(std::string_view key, uint64_t& gen, std::string& dedup);
+// The key a record of the hex layout moves to; nullopt when `key` is not one.
+std::optional<std::string> rekey_legacy(std::string_view key);
 
 std::string encode_message(const MessageData& m, int64_t visible_at_ms);
 // Returns false on a corrupt record.

@@ -27,6 +27,16 @@ Error too_many_tags(std::string_view queue) {
 
 }  // namespace
 
+Queues::Queues(Environment& env)
+    : env_(env),
+      sent_(env.metrics.counter("nimbus_sqs_messages_sent_total", {}, "SQS messages sent")),
+      received_(
+          env.metrics.counter("nimbus_sqs_messages_received_total", {}, "SQS messages received")),
+      deleted_(
+          env.metrics.counter("nimbus_sqs_messages_deleted_total", {}, "SQS messages deleted")),
+      redriven_(env.metrics.counter("nimbus_sqs_messages_redriven_total", {},
+                                    "SQS messages moved to a dead-letter queue")) {}
+
 Queues::~Queues() {
   // The server destroys the Scheduler and the HTTP edge before its services,
   // so nothing here may touch the scheduler or answer a pending long poll

@@ -9,11 +9,10 @@
 // are the exception: they answer once their state change is queued (see
 // persist_receive in messages.cc). State
 // (queues, messages, receive counts, visibility deadlines as wall-clock
-// times, FIFO deduplication entries) is rebuilt from storage by the
-// constructor.
+// times, FIFO deduplication entries) is rebuilt from storage by recover().
 //
 // Threads: every method is thread-safe and never blocks (safe on an event
-// loop), except the constructor (start-up recovery reads storage). Callbacks
+// loop), except recover() (start-up reads storage). Callbacks
 // run on the storage committer thread, the scheduler thread or inline; they
 // must be quick. Lock order: a queue lock may be held while taking the
 // registry lock, never the other way round; a queue lock is never held while
@@ -61,6 +60,10 @@ class Queues {
  public:
   explicit Queues(Environment& env);
   ~Queues();
+  // Rebuilds every queue from storage (recovery.cc); once, before any other
+  // call. Blocks. An error means storage could not be read: the queues must
+  // not be served.
+  Status recover();
   Queues(const Queues&) = delete;
   Queues& operator=(const Queues&) = delete;
 

@@ -1,9 +1,9 @@
-// Queues' constructor: rebuilds every queue, message, receive state and
+// Queues::recover: rebuilds every queue, message, receive state and
 // deduplication entry from storage, and deletes the records that belong to
 // no live queue generation (deleted or purged queues). Runs once at
-// start-up, before the server accepts requests, so it may block.
+// start-up, before the server accepts requests, so it may block. A failed
+// scan or write fails start-up rather than serving part of the queues.
 #include <spdlog/spdlog.h>
-#include <boost/json.hpp>
 
 #include <unordered_map>
 
@@ -24,150 +24,203 @@ int64_t num(const json::object& o, const char* k) {
   return nimbus::integer(o, k).value_or(0);
 }
 
+std::map<std::string, std::string> string_members(const json::object& o, const char* key) {
+  std::map<std::string, std::string> out;
+  if (const auto* m = o.if_contains(key); m && m->is_object()) {
+    for (const auto& [k, v] : m->as_object()) {
+      if (v.is_string()) out[std::string(k)] = std::string(v.as_string());
+    }
+  }
+  return out;
+}
+
+Status scan_failed(const Error& e) {
+  return Error::make("InternalFailure", "sqs: reading stored queues failed: " + e.message, 500);
+}
+
 }  // namespace
 
-Queues::Queues(Environment& env)
-    : env_(env),
-      sent_(env.metrics.counter("nimbus_sqs_messages_sent_total", {}, "SQS messages sent")),
-      received_(
-          env.metrics.counter("nimbus_sqs_messages_received_total", {}, "SQS messages received")),
-      deleted_(
-          env.metrics.counter("nimbus_sqs_messages_deleted_total", {}, "SQS messages deleted")),
-      redriven_(env.metrics.counter("nimbus_sqs_messages_redriven_total", {},
-                                    "SQS messages moved to a dead-letter queue")) {
-  if (env_.storage == nullptr) return;
-  auto records = env_.storage->records(codec::kNamespace);
-  storage::WriteBatch garbage;
-  uint64_t max_gen = 0;
-  if (auto n = records.get("N"); n && n->has_value()) {
-    codec::Reader r(**n);
-    max_gen = r.u64();
+// What one recovery pass has read so far; the steps below fill it in order.
+class Recovery {
+ public:
+  Recovery(Queues& queues, storage::Records records)
+      : queues_(queues), records_(std::move(records)) {}
+
+  Status run();
+
+ private:
+  Status migrate_legacy_keys();
+  Status read_queues();
+  Status read_states();
+  Status read_messages();
+  Status read_dedup();
+  Status delete_garbage();
+  QueuePtr queue_from(const json::object& o);
+  Queue* queue_of_gen(uint64_t gen) {
+    auto it = by_gen_.find(gen);
+    return it == by_gen_.end() ? nullptr : it->second.get();
   }
 
-  std::unordered_map<uint64_t, QueuePtr> by_gen;
-  Status s = records.each("Q", [&](storage::Entry& e) {
-    boost::system::error_code ec;
-    json::value v = json::parse(e.value, ec);
-    if (ec || !v.is_object()) {
+  Queues& queues_;
+  storage::Records records_;
+  storage::WriteBatch garbage_;
+  std::unordered_map<uint64_t, QueuePtr> by_gen_;
+  // Receive states by message seq (with their generation), until their message is read.
+  std::unordered_map<uint64_t, std::pair<uint64_t, codec::ReceiveState>> states_;
+  uint64_t max_gen_ = 0;
+  uint64_t max_seq_ = 0;
+  size_t messages_ = 0;
+  int64_t now_ = 0;
+};
+
+Status Queues::recover() {
+  if (env_.storage == nullptr) return Status::ok();
+  return Recovery(*this, env_.storage->records(codec::kNamespace)).run();
+}
+
+Status Recovery::run() {
+  now_ = queues_.now_ms();
+  NIMBUS_TRY(migrate_legacy_keys());
+  if (auto n = records_.get("N"); !n) {
+    return scan_failed(n.error());
+  } else if (n->has_value()) {
+    codec::Reader r(**n);
+    max_gen_ = r.u64();
+  }
+  NIMBUS_TRY(read_queues());
+  NIMBUS_TRY(read_states());
+  NIMBUS_TRY(read_messages());
+  NIMBUS_TRY(read_dedup());
+  queues_.last_gen_ = max_gen_;
+  queues_.last_seq_ = max_seq_;
+  NIMBUS_TRY(delete_garbage());
+  if (!by_gen_.empty()) {
+    spdlog::info("sqs: recovered {} queues, {} messages", by_gen_.size(), messages_);
+  }
+  return Status::ok();
+}
+
+// Data directories written before storage/key_codec.h used Q/M/S/D keys with
+// hex numbers: move every such record to its key_codec key, once.
+Status Recovery::migrate_legacy_keys() {
+  storage::WriteBatch batch;
+  size_t n = 0;
+  for (std::string_view prefix : codec::kLegacyPrefixes) {
+    Status s = records_.each(prefix, [&](storage::Entry& e) {
+      if (auto key = codec::rekey_legacy(e.key)) batch.put(codec::kNamespace, *key, e.value);
+      batch.del(codec::kNamespace, e.key);
+      ++n;
+    });
+    if (!s) return scan_failed(s.error());
+  }
+  if (batch.empty()) return Status::ok();
+  if (auto c = queues_.env_.storage->commit_sync(std::move(batch)); !c) return c;
+  spdlog::info("sqs: moved {} records to the key_codec layout", n);
+  return Status::ok();
+}
+
+QueuePtr Recovery::queue_from(const json::object& o) {
+  bool fifo = nimbus::boolean(o, "fifo").value_or(false);
+  auto id = static_cast<uint64_t>(num(o, "id"));
+  std::string account = str(o, "account");
+  std::string name = str(o, "name");
+  auto q = std::make_shared<Queue>(account, name, queues_.arn_of(account, name), id, fifo);
+  q->gen = static_cast<uint64_t>(num(o, "gen"));
+  q->created_s = num(o, "created");
+  q->modified_s = num(o, "modified");
+  q->config = default_config(fifo);
+  if (const auto* a = o.if_contains("attrs"); a && a->is_object()) {
+    q->config.attrs = string_members(o, "attrs");
+    derive(q->config);
+  }
+  q->tags = string_members(o, "tags");
+  return q;
+}
+
+Status Recovery::read_queues() {
+  Status s = records_.each(codec::kQueuePrefix, [&](storage::Entry& e) {
+    auto o = parse_object(e.value);
+    if (!o) {
       spdlog::warn("sqs: skipping corrupt queue record {}", e.key);
       return;
     }
-    const auto& o = v.as_object();
-    bool fifo =
-        o.if_contains("fifo") != nullptr && o.at("fifo").is_bool() && o.at("fifo").as_bool();
-    auto id = static_cast<uint64_t>(num(o, "id"));
-    std::string account = str(o, "account");
-    std::string name = str(o, "name");
-    auto q = std::make_shared<Queue>(account, name, arn_of(account, name), id, fifo);
-    q->gen = static_cast<uint64_t>(num(o, "gen"));
-    q->created_s = num(o, "created");
-    q->modified_s = num(o, "modified");
-    q->config = default_config(fifo);
-    if (const auto* a = o.if_contains("attrs"); a && a->is_object()) {
-      q->config.attrs.clear();
-      for (const auto& [k, val] : a->as_object()) {
-        if (val.is_string()) q->config.attrs[std::string(k)] = std::string(val.as_string());
-      }
-      derive(q->config);
-    }
-    if (const auto* t = o.if_contains("tags"); t && t->is_object()) {
-      for (const auto& [k, val] : t->as_object()) {
-        if (val.is_string()) q->tags[std::string(k)] = std::string(val.as_string());
-      }
-    }
-    max_gen = std::max({max_gen, id, q->gen.load()});
-    by_gen[q->gen] = q;
-    by_name_[account + "/" + name] = q;
-    by_arn_[q->arn] = q;
-    by_id_[id] = q;
+    QueuePtr q = queue_from(*o);
+    max_gen_ = std::max({max_gen_, q->id, q->gen.load()});
+    by_gen_[q->gen] = q;
+    queues_.by_name_[q->account + "/" + q->name] = q;
+    queues_.by_arn_[q->arn] = q;
+    queues_.by_id_[q->id] = q;
   });
-  if (!s) spdlog::error("sqs: recovery scan failed: {}", s.error().message);
-  last_gen_ = max_gen;
+  return s ? s : scan_failed(s.error());
+}
 
-  auto split = [](const std::string& key, uint64_t& gen, uint64_t& seq) {
-    if (key.size() < 33) return false;
-    auto g = codec::parse_hex16(std::string_view(key).substr(1, 16));
-    auto q = codec::parse_hex16(std::string_view(key).substr(17, 16));
-    if (!g || !q) return false;
-    gen = *g;
-    seq = *q;
-    return true;
-  };
-
-  std::unordered_map<uint64_t, std::pair<uint64_t, codec::ReceiveState>>
-      states;  // seq -> (gen, state)
-  s = records.each("S", [&](storage::Entry& e) {
+Status Recovery::read_states() {
+  Status s = records_.each(codec::kStatePrefix, [&](storage::Entry& e) {
     uint64_t gen = 0, seq = 0;
     codec::ReceiveState st;
-    if (!split(e.key, gen, seq) || by_gen.count(gen) == 0 || !codec::decode_state(e.value, st)) {
-      garbage.del(codec::kNamespace, e.key);
+    if (!codec::decode_seq_key(e.key, gen, seq) || queue_of_gen(gen) == nullptr ||
+        !codec::decode_state(e.value, st)) {
+      garbage_.del(codec::kNamespace, e.key);
       return;
     }
-    states[seq] = {gen, st};
+    states_[seq] = {gen, st};
   });
-  if (!s) spdlog::error("sqs: recovery scan failed: {}", s.error().message);
+  return s ? s : scan_failed(s.error());
+}
 
-  int64_t now = now_ms();
-  uint64_t max_seq = 0;
-  size_t messages = 0;
-  s = records.each("M", [&](storage::Entry& e) {
+Status Recovery::read_messages() {
+  Status s = records_.each(codec::kMessagePrefix, [&](storage::Entry& e) {
     uint64_t gen = 0, seq = 0;
     auto data = std::make_shared<MessageData>();
     int64_t visible_at = 0;
-    auto q = split(e.key, gen, seq) ? by_gen.find(gen) : by_gen.end();
-    if (q == by_gen.end() || !codec::decode_message(e.value, *data, visible_at)) {
-      garbage.del(codec::kNamespace, e.key);
+    Queue* q = codec::decode_seq_key(e.key, gen, seq) ? queue_of_gen(gen) : nullptr;
+    if (q == nullptr || !codec::decode_message(e.value, *data, visible_at)) {
+      garbage_.del(codec::kNamespace, e.key);
       return;
     }
-    max_seq = std::max(max_seq, seq);
-    ++messages;
-    auto st = states.find(seq);
-    if (st == states.end()) {
-      q->second->insert(std::move(data), visible_at, 0, 0, 0, now);
-    } else {
-      const codec::ReceiveState& rs = st->second.second;
-      q->second->insert(std::move(data), rs.visible_at_ms, rs.receive_count, rs.first_receive_ms,
-                        rs.nonce, now);
-      states.erase(st);
+    max_seq_ = std::max(max_seq_, seq);
+    ++messages_;
+    auto st = states_.find(seq);
+    if (st == states_.end()) {
+      q->insert(std::move(data), visible_at, 0, 0, 0, now_);
+      return;
     }
+    const codec::ReceiveState& rs = st->second.second;
+    q->insert(std::move(data), rs.visible_at_ms, rs.receive_count, rs.first_receive_ms, rs.nonce,
+              now_);
+    states_.erase(st);
   });
-  if (!s) spdlog::error("sqs: recovery scan failed: {}", s.error().message);
-  for (const auto& [seq, st] : states) {  // receive states whose message is gone
-    garbage.del(codec::kNamespace, codec::state_key(st.first, seq));
+  if (!s) return scan_failed(s.error());
+  for (const auto& [seq, st] : states_) {  // receive states whose message is gone
+    garbage_.del(codec::kNamespace, codec::state_key(st.first, seq));
   }
-  last_seq_ = max_seq;
+  return Status::ok();
+}
 
-  s = records.each("D", [&](storage::Entry& e) {
+Status Recovery::read_dedup() {
+  Status s = records_.each(codec::kDedupPrefix, [&](storage::Entry& e) {
     uint64_t gen = 0;
+    std::string key;
     codec::DedupEntry d;
-    auto g = e.key.size() >= 17 ? codec::parse_hex16(std::string_view(e.key).substr(1, 16))
-                                : std::nullopt;
-    if (g) gen = *g;
-    auto q = g ? by_gen.find(gen) : by_gen.end();
-    if (q == by_gen.end() || !codec::decode_dedup(e.value, d) || d.expires_ms <= now) {
-      garbage.del(codec::kNamespace, e.key);
+    Queue* q = codec::decode_dedup_key(e.key, gen, key) ? queue_of_gen(gen) : nullptr;
+    if (q == nullptr || !codec::decode_dedup(e.value, d) || d.expires_ms <= now_) {
+      garbage_.del(codec::kNamespace, e.key);
       return;
     }
-    std::string key = e.key.substr(17);
-    q->second->dedup[key] = d;
-    q->second->dedup_expiry.emplace_back(d.expires_ms, key);
+    q->dedup[key] = d;
+    q->dedup_expiry.emplace_back(d.expires_ms, key);
   });
-  if (!s) spdlog::error("sqs: recovery scan failed: {}", s.error().message);
-  for (auto& [_, q] : by_gen) {
-    std::sort(q->dedup_expiry.begin(), q->dedup_expiry.end());
-  }
+  if (!s) return scan_failed(s.error());
+  for (auto& [_, q] : by_gen_) std::sort(q->dedup_expiry.begin(), q->dedup_expiry.end());
+  return Status::ok();
+}
 
-  if (!garbage.empty()) {
-    size_t n = garbage.size();
-    if (auto c = env_.storage->commit_sync(std::move(garbage)); !c) {
-      spdlog::error("sqs: deleting orphaned records failed: {}", c.error().message);
-    } else {
-      spdlog::info("sqs: deleted {} orphaned records", n);
-    }
-  }
-  if (!by_gen.empty()) {
-    spdlog::info("sqs: recovered {} queues, {} messages", by_gen.size(), messages);
-  }
+Status Recovery::delete_garbage() {
+  if (garbage_.empty()) return Status::ok();
+  size_t n = garbage_.size();
+  NIMBUS_TRY(queues_.env_.storage->commit_sync(std::move(garbage_)));
+  spdlog::info("sqs: deleted {} orphaned records", n);
+  return Status::ok();
 }
 
 }  // namespace nimbus::services::sqs

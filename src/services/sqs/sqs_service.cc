@@ -1,6 +1,8 @@
 // SQS handlers for queue-level operations. Message operations are in
 // message_handlers.cc.
 #include "services/sqs/sqs_service.h"
+#include <spdlog/spdlog.h>
+
 #include "common/encoding.h"
 
 #include "services/sqs/codec.h"
@@ -62,6 +64,7 @@ Output page_urls(const CallContext& ctx, const json::object& in,
 
 SqsService::SqsService(Environment& env)
     : Service("sqs"), env_(env), queues_(std::make_unique<Queues>(env)) {
+  if (auto s = queues_->recover(); !s) spdlog::error("{}", s.error().message);
   add_queue_handlers();
   add_message_handlers();
 }

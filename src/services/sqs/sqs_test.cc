@@ -598,47 +598,6 @@ TEST_F(SqsTest, QueueFromRequestPath) {
   EXPECT_EQ(attr(url, "ApproximateNumberOfMessages"), "1");
 }
 
-TEST_F(SqsTest, RestartRecoversQueuesMessagesAndInflightState) {
-  std::string url = create("q", {{"VisibilityTimeout", "100"}});
-  std::string other = create("gone");
-  call("TagQueue", {{"QueueUrl", url}, {"Tags", {{"k", "v"}}}});
-  for (int i = 0; i < 5; ++i) send(url, "m" + std::to_string(i));
-  send(other, "orphan");
-  call("DeleteQueue", {{"QueueUrl", other}});
-  auto got = receive(url, 2);
-  ASSERT_EQ(got.size(), 2u);
-  std::string handle = s(got[0].as_object()["ReceiptHandle"]);
-  std::string deleted = s(got[1].as_object()["ReceiptHandle"]);
-  call("DeleteMessage", {{"QueueUrl", url}, {"ReceiptHandle", deleted}});
-
-  reopen();
-
-  EXPECT_EQ(attr(url, "VisibilityTimeout"), "100");
-  EXPECT_EQ(attr(url, "ApproximateNumberOfMessages"), "3");
-  EXPECT_EQ(attr(url, "ApproximateNumberOfMessagesNotVisible"), "1");
-  EXPECT_EQ(error_code("GetQueueUrl", {{"QueueName", "gone"}}), "QueueDoesNotExist");
-  EXPECT_EQ(s(call("ListQueueTags", {{"QueueUrl", url}})["Tags"].as_object()["k"]), "v");
-  // The receipt handle from before the restart still works.
-  call("ChangeMessageVisibility",
-       {{"QueueUrl", url}, {"ReceiptHandle", handle}, {"VisibilityTimeout", 0}});
-  auto all = receive(url, 10, {{"AttributeNames", json::array{"ApproximateReceiveCount"}}});
-  ASSERT_EQ(all.size(), 4u);
-  std::set<std::string> bodies;
-  for (auto& m : all) {
-    bodies.insert(s(m.as_object()["Body"]));
-    if (s(m.as_object()["Body"]) == "m0") {
-      EXPECT_EQ(s(m.as_object()["Attributes"].as_object()["ApproximateReceiveCount"]), "2");
-    }
-  }
-  EXPECT_EQ(bodies, (std::set<std::string>{"m0", "m2", "m3", "m4"}));
-}
-
-}  // namespace
-}  // namespace nimbus::services::sqs::testing
-
-namespace nimbus::services::sqs::testing {
-namespace {
-
 TEST_F(SqsTest, RetentionCountsSettleWithoutAReceive) {
   std::string url = create("q", {{"MessageRetentionPeriod", "60"}});
   send(url, "old");

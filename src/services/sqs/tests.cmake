@@ -4,4 +4,5 @@ nimbus_test(sqs_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/sqs_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/sqs_fifo_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/sqs_policy_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/sqs_recovery_test.cc
   LIBS nimbus_services)

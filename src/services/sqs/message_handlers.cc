@@ -3,15 +3,15 @@
 #include <set>
 
 #include "services/sqs/digest.h"
-#include "services/sqs/handler_util.h"
+#include "services/sqs/input.h"
 #include "services/sqs/sqs_service.h"
 #include "services/sqs/validate.h"
 
 namespace nimbus::services::sqs {
 
 namespace json = boost::json;
-using util::integer;
-using util::str;
+using input::integer;
+using input::str;
 
 namespace {
 
@@ -27,7 +27,7 @@ std::vector<MessageAttribute> read_attributes(const json::object& in, const char
     MessageAttribute a;
     a.name = std::string(name);
     a.type = str(o, "DataType");
-    a.binary = util::has(o, "BinaryValue") && !util::has(o, "StringValue");
+    a.binary = input::has(o, "BinaryValue") && !input::has(o, "StringValue");
     a.value = a.binary ? str(o, "BinaryValue") : str(o, "StringValue");
     out.push_back(std::move(a));
   }
@@ -102,60 +102,63 @@ bool wants(const std::set<std::string>& names, const char* name) {
   return names.count("All") > 0 || names.count(name) > 0;
 }
 
-json::object message_json(const Received& r, const std::set<std::string>& system_names,
-                          const std::vector<std::string>& attribute_names) {
+json::object system_attributes(const Received& r, const std::set<std::string>& names) {
   const MessageData& d = *r.data;
-  json::object m;
-  m["MessageId"] = d.id;
-  m["ReceiptHandle"] = r.receipt_handle;
-  m["MD5OfBody"] = d.md5_body;
-  m["Body"] = d.body;
   json::object attrs;
-  if (wants(system_names, "SenderId")) attrs["SenderId"] = d.sender_id;
-  if (wants(system_names, "SentTimestamp")) attrs["SentTimestamp"] = std::to_string(d.sent_ms);
-  if (wants(system_names, "ApproximateReceiveCount")) {
+  if (wants(names, "SenderId")) attrs["SenderId"] = d.sender_id;
+  if (wants(names, "SentTimestamp")) attrs["SentTimestamp"] = std::to_string(d.sent_ms);
+  if (wants(names, "ApproximateReceiveCount")) {
     attrs["ApproximateReceiveCount"] = std::to_string(r.receive_count);
   }
-  if (wants(system_names, "ApproximateFirstReceiveTimestamp")) {
+  if (wants(names, "ApproximateFirstReceiveTimestamp")) {
     attrs["ApproximateFirstReceiveTimestamp"] = std::to_string(r.first_receive_ms);
   }
-  if (!d.trace_header.empty() && wants(system_names, "AWSTraceHeader")) {
+  if (!d.trace_header.empty() && wants(names, "AWSTraceHeader")) {
     attrs["AWSTraceHeader"] = d.trace_header;
   }
   if (!d.group_id.empty()) {
-    if (wants(system_names, "MessageGroupId")) attrs["MessageGroupId"] = d.group_id;
-    if (wants(system_names, "MessageDeduplicationId")) {
-      attrs["MessageDeduplicationId"] = d.dedup_id;
-    }
-    if (wants(system_names, "SequenceNumber")) attrs["SequenceNumber"] = sequence_number(d.seq);
+    if (wants(names, "MessageGroupId")) attrs["MessageGroupId"] = d.group_id;
+    if (wants(names, "MessageDeduplicationId")) attrs["MessageDeduplicationId"] = d.dedup_id;
+    if (wants(names, "SequenceNumber")) attrs["SequenceNumber"] = sequence_number(d.seq);
   }
-  if (!d.dlq_source.empty() && wants(system_names, "DeadLetterQueueSourceArn")) {
+  if (!d.dlq_source.empty() && wants(names, "DeadLetterQueueSourceArn")) {
     attrs["DeadLetterQueueSourceArn"] = d.dlq_source;
   }
-  if (!attrs.empty()) m["Attributes"] = std::move(attrs);
+  return attrs;
+}
 
-  std::vector<MessageAttribute> chosen;
-  for (const auto& a : d.attributes) {
-    bool take = false;
-    for (const auto& n : attribute_names) {
-      if (n == "All" || n == ".*" || n == a.name ||
-          (n.size() > 2 && n.compare(n.size() - 2, 2, ".*") == 0 &&
-           a.name.compare(0, n.size() - 1, n, 0, n.size() - 1) == 0)) {
-        take = true;
-        break;
-      }
+// MessageAttributeNames: "All", ".*", a name, or "prefix.*".
+bool selected(const std::string& name, const std::vector<std::string>& patterns) {
+  for (const auto& n : patterns) {
+    if (n == "All" || n == ".*" || n == name) return true;
+    if (n.size() > 2 && n.compare(n.size() - 2, 2, ".*") == 0 &&
+        name.compare(0, n.size() - 1, n, 0, n.size() - 1) == 0) {
+      return true;
     }
-    if (take) chosen.push_back(a);
+  }
+  return false;
+}
+
+json::object message_json(const Received& r, const std::set<std::string>& system_names,
+                          const std::vector<std::string>& attribute_names) {
+  const MessageData& d = *r.data;
+  json::object m{{"MessageId", d.id},
+                 {"ReceiptHandle", r.receipt_handle},
+                 {"MD5OfBody", d.md5_body},
+                 {"Body", d.body}};
+  if (auto attrs = system_attributes(r, system_names); !attrs.empty()) {
+    m["Attributes"] = std::move(attrs);
+  }
+  std::vector<MessageAttribute> chosen;
+  json::object values;
+  for (const auto& a : d.attributes) {
+    if (!selected(a.name, attribute_names)) continue;
+    chosen.push_back(a);
+    values[a.name] =
+        json::object{{"DataType", a.type}, {a.binary ? "BinaryValue" : "StringValue", a.value}};
   }
   if (!chosen.empty()) {
-    json::object ma;
-    for (const auto& a : chosen) {
-      json::object v;
-      v["DataType"] = a.type;
-      v[a.binary ? "BinaryValue" : "StringValue"] = a.value;
-      ma[a.name] = std::move(v);
-    }
-    m["MessageAttributes"] = std::move(ma);
+    m["MessageAttributes"] = std::move(values);
     m["MD5OfMessageAttributes"] =
         chosen.size() == d.attributes.size() ? d.md5_attributes : md5_of_attributes(chosen);
   }
@@ -168,183 +171,173 @@ Status check_range(const std::optional<int64_t>& v, int64_t lo, int64_t hi, cons
   return Status::ok();
 }
 
+// ReceiveMessage's parameters, with SQS's range checks.
+Result<ReceiveRequest> read_receive(const json::object& in) {
+  auto max = integer(in, "MaxNumberOfMessages");
+  auto wait = integer(in, "WaitTimeSeconds");
+  auto vt = integer(in, "VisibilityTimeout");
+  NIMBUS_TRY(
+      check_range(max, 1, 10, "MaxNumberOfMessages", "Must be between 1 and 10, if provided."));
+  NIMBUS_TRY(check_range(wait, 0, 20, "WaitTimeSeconds", "Must be >= 0 and <= 20, if provided."));
+  NIMBUS_TRY(
+      check_range(vt, 0, 43200, "VisibilityTimeout", "Must be >= 0 and <= 43200, if provided."));
+  ReceiveRequest r;
+  r.max_messages = max ? static_cast<int>(*max) : 1;
+  r.wait_seconds = wait ? static_cast<int>(*wait) : -1;
+  r.visibility_timeout = vt ? static_cast<int>(*vt) : -1;
+  r.attempt_id = str(in, "ReceiveRequestAttemptId");
+  return r;
+}
+
+// The answer of a batch whose entries succeed or fail alone.
+json::object batch_result(const std::vector<std::string>& ids, const std::vector<Status>& results) {
+  json::array ok, failed;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i]) {
+      ok.push_back(json::object{{"Id", ids[i]}});
+    } else {
+      failed.push_back(failure(ids[i], results[i].error()));
+    }
+  }
+  return {{"Successful", std::move(ok)}, {"Failed", std::move(failed)}};
+}
+
+// A visibility timeout as the engine takes it (it checks the range: an
+// out-of-range value fails that entry alone, with SQS's message).
+int visibility(int64_t v) {
+  return static_cast<int>(std::clamp<int64_t>(v, -1, 1000000));
+}
+
 }  // namespace
 
-void SqsService::add_message_handlers() {
-  on("SendMessage", [this](const CallContext& ctx, json::object in, Respond respond) {
-    auto q = util::resolve(*queues_, ctx, env_, in);
-    if (!q) return respond(q.take_error());
-    if (!util::has(in, "MessageBody")) return respond(errors::missing_parameter("MessageBody"));
-    std::vector<SendRequest> one;
-    one.push_back(read_send(ctx, in));
-    queues_->send(*q, std::move(one), [respond](std::vector<Result<SendResult>> r) {
-      if (!r[0]) return respond(r[0].take_error());
-      respond(send_result(*r[0]));
-    });
+void SqsService::send_message(const CallContext& ctx, json::object in, Respond respond) {
+  auto q = resolve(ctx, in);
+  if (!q) return respond(q.take_error());
+  if (!input::has(in, "MessageBody")) return respond(errors::missing_parameter("MessageBody"));
+  std::vector<SendRequest> one;
+  one.push_back(read_send(ctx, in));
+  queues_->send(*q, std::move(one), [respond](std::vector<Result<SendResult>> r) {
+    if (!r[0]) return respond(r[0].take_error());
+    respond(send_result(*r[0]));
   });
+}
 
-  on("SendMessageBatch", [this](const CallContext& ctx, json::object in, Respond respond) {
-    auto q = util::resolve(*queues_, ctx, env_, in);
-    if (!q) return respond(q.take_error());
-    const auto& entries = entries_of(in);
-    if (auto s = check_batch(entries, "SendMessageBatchRequestEntry"); !s) return respond(s);
-    std::vector<SendRequest> requests;
-    std::vector<std::string> ids;
-    size_t total = 0;
-    for (const auto& e : entries) {
-      const auto& o = e.as_object();
-      ids.push_back(str(o, "Id"));
-      requests.push_back(read_send(ctx, o));
-      total += validate::message_size(requests.back());
-    }
-    if (total > kMaxBatchBytes) {
-      return respond(Error::make("BatchRequestTooLong", "Batch requests cannot be longer than " +
-                                                            std::to_string(kMaxBatchBytes) +
-                                                            " bytes. You have sent " +
-                                                            std::to_string(total) + " bytes."));
-    }
-    queues_->send(*q, std::move(requests),
-                  [respond, ids = std::move(ids)](std::vector<Result<SendResult>> r) {
-                    json::array ok, failed;
-                    for (size_t i = 0; i < r.size(); ++i) {
-                      if (r[i]) {
-                        json::object o = send_result(*r[i]);
-                        o["Id"] = ids[i];
-                        ok.push_back(std::move(o));
-                      } else {
-                        failed.push_back(failure(ids[i], r[i].error()));
-                      }
-                    }
-                    json::object out;
-                    out["Successful"] = std::move(ok);
-                    out["Failed"] = std::move(failed);
-                    respond(std::move(out));
-                  });
-  });
-
-  on("ReceiveMessage", [this](const CallContext& ctx, json::object in, Respond respond) {
-    auto q = util::resolve(*queues_, ctx, env_, in);
-    if (!q) return respond(q.take_error());
-    auto max = integer(in, "MaxNumberOfMessages");
-    auto wait = integer(in, "WaitTimeSeconds");
-    auto vt = integer(in, "VisibilityTimeout");
-    if (auto s = check_range(max, 1, 10, "MaxNumberOfMessages",
-                             "Must be between 1 and 10, if provided.");
-        !s) {
-      return respond(s);
-    }
-    if (auto s =
-            check_range(wait, 0, 20, "WaitTimeSeconds", "Must be >= 0 and <= 20, if provided.");
-        !s) {
-      return respond(s);
-    }
-    if (auto s = check_range(vt, 0, 43200, "VisibilityTimeout",
-                             "Must be >= 0 and <= 43200, if provided.");
-        !s) {
-      return respond(s);
-    }
-    ReceiveRequest r;
-    r.max_messages = max ? static_cast<int>(*max) : 1;
-    r.wait_seconds = wait ? static_cast<int>(*wait) : -1;
-    r.visibility_timeout = vt ? static_cast<int>(*vt) : -1;
-    r.attempt_id = str(in, "ReceiveRequestAttemptId");
-    std::set<std::string> system_names;
-    for (auto& n : util::string_list(in, "AttributeNames")) system_names.insert(n);
-    for (auto& n : util::string_list(in, "MessageSystemAttributeNames")) system_names.insert(n);
-    auto attribute_names = util::string_list(in, "MessageAttributeNames");
-    queues_->receive(
-        *q, r,
-        [respond, system_names = std::move(system_names),
-         attribute_names = std::move(attribute_names)](Result<std::vector<Received>> got) {
-          if (!got) return respond(got.take_error());
-          json::object out;
-          if (!got->empty()) {
-            json::array messages;
-            for (const auto& m : *got) {
-              messages.push_back(message_json(m, system_names, attribute_names));
-            }
-            out["Messages"] = std::move(messages);
+void SqsService::send_message_batch(const CallContext& ctx, json::object in, Respond respond) {
+  auto q = resolve(ctx, in);
+  if (!q) return respond(q.take_error());
+  const auto& entries = entries_of(in);
+  if (auto s = check_batch(entries, "SendMessageBatchRequestEntry"); !s) return respond(s);
+  std::vector<SendRequest> requests;
+  std::vector<std::string> ids;
+  size_t total = 0;
+  for (const auto& e : entries) {
+    const auto& o = e.as_object();
+    ids.push_back(str(o, "Id"));
+    requests.push_back(read_send(ctx, o));
+    total += validate::message_size(requests.back());
+  }
+  if (total > kMaxBatchBytes) {
+    return respond(Error::make("BatchRequestTooLong", "Batch requests cannot be longer than " +
+                                                          std::to_string(kMaxBatchBytes) +
+                                                          " bytes. You have sent " +
+                                                          std::to_string(total) + " bytes."));
+  }
+  queues_->send(
+      *q, std::move(requests), [respond, ids = std::move(ids)](std::vector<Result<SendResult>> r) {
+        json::array ok, failed;
+        for (size_t i = 0; i < r.size(); ++i) {
+          if (!r[i]) {
+            failed.push_back(failure(ids[i], r[i].error()));
+            continue;
           }
-          respond(std::move(out));
-        });
-  });
+          json::object o = send_result(*r[i]);
+          o["Id"] = ids[i];
+          ok.push_back(std::move(o));
+        }
+        respond(json::object{{"Successful", std::move(ok)}, {"Failed", std::move(failed)}});
+      });
+}
 
-  on("DeleteMessage", [this](const CallContext& ctx, json::object in, Respond respond) {
-    auto q = util::resolve(*queues_, ctx, env_, in);
-    if (!q) return respond(q.take_error());
-    queues_->delete_messages(*q, {str(in, "ReceiptHandle")}, [respond](std::vector<Status> r) {
-      if (!r[0]) return respond(r[0].take_error());
-      respond(json::object{});
-    });
-  });
+void SqsService::receive_message(const CallContext& ctx, json::object in, Respond respond) {
+  auto q = resolve(ctx, in);
+  if (!q) return respond(q.take_error());
+  auto r = read_receive(in);
+  if (!r) return respond(r.take_error());
+  std::set<std::string> system_names;
+  for (auto& n : input::string_list(in, "AttributeNames")) system_names.insert(n);
+  for (auto& n : input::string_list(in, "MessageSystemAttributeNames")) system_names.insert(n);
+  queues_->receive(*q, *r,
+                   [respond, system_names = std::move(system_names),
+                    attribute_names = input::string_list(in, "MessageAttributeNames")](
+                       Result<std::vector<Received>> got) {
+                     if (!got) return respond(got.take_error());
+                     json::object out;
+                     if (got->empty()) return respond(std::move(out));
+                     json::array messages;
+                     for (const auto& m : *got) {
+                       messages.push_back(message_json(m, system_names, attribute_names));
+                     }
+                     out["Messages"] = std::move(messages);
+                     respond(std::move(out));
+                   });
+}
 
-  on("DeleteMessageBatch", [this](const CallContext& ctx, json::object in, Respond respond) {
-    auto q = util::resolve(*queues_, ctx, env_, in);
-    if (!q) return respond(q.take_error());
-    const auto& entries = entries_of(in);
-    if (auto s = check_batch(entries, "DeleteMessageBatchRequestEntry"); !s) return respond(s);
-    std::vector<std::string> ids, handles;
-    for (const auto& e : entries) {
-      ids.push_back(str(e.as_object(), "Id"));
-      handles.push_back(str(e.as_object(), "ReceiptHandle"));
-    }
-    queues_->delete_messages(
-        *q, std::move(handles), [respond, ids = std::move(ids)](std::vector<Status> r) {
-          json::array ok, failed;
-          for (size_t i = 0; i < r.size(); ++i) {
-            if (r[i]) {
-              ok.push_back(json::object{{"Id", ids[i]}});
-            } else {
-              failed.push_back(failure(ids[i], r[i].error()));
-            }
-          }
-          respond(json::object{{"Successful", std::move(ok)}, {"Failed", std::move(failed)}});
-        });
+void SqsService::delete_message(const CallContext& ctx, json::object in, Respond respond) {
+  auto q = resolve(ctx, in);
+  if (!q) return respond(q.take_error());
+  queues_->delete_messages(*q, {str(in, "ReceiptHandle")}, [respond](std::vector<Status> r) {
+    if (!r[0]) return respond(r[0].take_error());
+    respond(json::object{});
   });
+}
 
-  on("ChangeMessageVisibility", [this](const CallContext& ctx, json::object in, Respond respond) {
-    auto q = util::resolve(*queues_, ctx, env_, in);
-    if (!q) return respond(q.take_error());
-    auto vt = integer(in, "VisibilityTimeout");
-    if (!vt) return respond(errors::missing_parameter("VisibilityTimeout"));
-    int v = static_cast<int>(std::clamp<int64_t>(*vt, -1, 1000000));
-    queues_->change_visibility(*q, {{str(in, "ReceiptHandle"), v}},
-                               [respond](std::vector<Status> r) {
-                                 if (!r[0]) return respond(r[0].take_error());
-                                 respond(json::object{});
-                               });
-  });
+void SqsService::delete_message_batch(const CallContext& ctx, json::object in, Respond respond) {
+  auto q = resolve(ctx, in);
+  if (!q) return respond(q.take_error());
+  const auto& entries = entries_of(in);
+  if (auto s = check_batch(entries, "DeleteMessageBatchRequestEntry"); !s) return respond(s);
+  std::vector<std::string> ids, handles;
+  for (const auto& e : entries) {
+    ids.push_back(str(e.as_object(), "Id"));
+    handles.push_back(str(e.as_object(), "ReceiptHandle"));
+  }
+  queues_->delete_messages(
+      *q, std::move(handles),
+      [respond, ids = std::move(ids)](std::vector<Status> r) { respond(batch_result(ids, r)); });
+}
 
-  on("ChangeMessageVisibilityBatch",
-     [this](const CallContext& ctx, json::object in, Respond respond) {
-       auto q = util::resolve(*queues_, ctx, env_, in);
-       if (!q) return respond(q.take_error());
-       const auto& entries = entries_of(in);
-       if (auto s = check_batch(entries, "ChangeMessageVisibilityBatchRequestEntry"); !s) {
-         return respond(s);
-       }
-       std::vector<std::string> ids;
-       std::vector<std::pair<std::string, int>> changes;
-       for (const auto& e : entries) {
-         const auto& o = e.as_object();
-         ids.push_back(str(o, "Id"));
-         auto vt = integer(o, "VisibilityTimeout");
-         changes.emplace_back(str(o, "ReceiptHandle"),
-                              vt ? static_cast<int>(std::clamp<int64_t>(*vt, -1, 1000000)) : 0);
-       }
-       queues_->change_visibility(
-           *q, std::move(changes), [respond, ids = std::move(ids)](std::vector<Status> r) {
-             json::array ok, failed;
-             for (size_t i = 0; i < r.size(); ++i) {
-               if (r[i]) {
-                 ok.push_back(json::object{{"Id", ids[i]}});
-               } else {
-                 failed.push_back(failure(ids[i], r[i].error()));
-               }
-             }
-             respond(json::object{{"Successful", std::move(ok)}, {"Failed", std::move(failed)}});
-           });
-     });
+void SqsService::change_message_visibility(const CallContext& ctx, json::object in,
+                                           Respond respond) {
+  auto q = resolve(ctx, in);
+  if (!q) return respond(q.take_error());
+  auto vt = integer(in, "VisibilityTimeout");
+  if (!vt) return respond(errors::missing_parameter("VisibilityTimeout"));
+  queues_->change_visibility(*q, {{str(in, "ReceiptHandle"), visibility(*vt)}},
+                             [respond](std::vector<Status> r) {
+                               if (!r[0]) return respond(r[0].take_error());
+                               respond(json::object{});
+                             });
+}
+
+void SqsService::change_message_visibility_batch(const CallContext& ctx, json::object in,
+                                                 Respond respond) {
+  auto q = resolve(ctx, in);
+  if (!q) return respond(q.take_error());
+  const auto& entries = entries_of(in);
+  if (auto s = check_batch(entries, "ChangeMessageVisibilityBatchRequestEntry"); !s) {
+    return respond(s);
+  }
+  std::vector<std::string> ids;
+  std::vector<std::pair<std::string, int>> changes;
+  for (const auto& e : entries) {
+    const auto& o = e.as_object();
+    ids.push_back(str(o, "Id"));
+    changes.emplace_back(str(o, "ReceiptHandle"),
+                         visibility(integer(o, "VisibilityTimeout").value_or(0)));
+  }
+  queues_->change_visibility(
+      *q, std::move(changes),
+      [respond, ids = std::move(ids)](std::vector<Status> r) { respond(batch_result(ids, r)); });
 }
 
 }  // namespace nimbus::services::sqs

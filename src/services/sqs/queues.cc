@@ -354,6 +354,11 @@ void Queues::set_attributes(const QueuePtr& q, std::map<std::string, std::string
   commit(std::move(batch), std::move(done));
 }
 
+std::map<std::string, std::string> Queues::tags(const QueuePtr& q) const {
+  std::lock_guard lock(q->mu);
+  return q->tags;
+}
+
 void Queues::tag(const QueuePtr& q, std::map<std::string, std::string> tags, StatusDone done) {
   if (tags.empty()) return done(errors::missing_parameter("Tags"));
   if (auto s = validate::tags(tags); !s) return done(s);

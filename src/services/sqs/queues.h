@@ -83,6 +83,7 @@ class Queues {
                                                         const std::vector<std::string>& names);
   void set_attributes(const QueuePtr& q, std::map<std::string, std::string> attributes,
                       StatusDone done);
+  std::map<std::string, std::string> tags(const QueuePtr& q) const;
   void tag(const QueuePtr& q, std::map<std::string, std::string> tags, StatusDone done);
   void untag(const QueuePtr& q, std::vector<std::string> keys, StatusDone done);
   // AddPermission / RemovePermission: edit the statements of the queue's Policy.

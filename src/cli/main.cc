@@ -30,10 +30,32 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
           {"sync", Durability::kSync}, {"async", Durability::kAsync}}))
       ->default_str("sync");
   cmd.add_option("--region", o.region, "region reported to clients")->capture_default_str();
-  cmd.add_option("--lambda-concurrency", o.lambda_concurrency,
-                 "account concurrency limit for functions");
-  cmd.add_option("--lambda-retry-delays", o.lambda_retry_delays,
-                 "async invoke retry delays in ms, comma-separated (default 60000,120000)");
+  // A service's own options: --<service>-<name> lands in
+  // service_options["<service>.<name>"], read by that service.
+  auto service_option = [&cmd, &o](const std::string& service, const std::string& name,
+                                   const std::string& help, CLI::Validator check) {
+    std::string key = service + "." + name;
+    cmd.add_option_function<std::string>(
+           "--" + service + "-" + name,
+           [&o, key](const std::string& v) { o.service_options[key] = v; }, help)
+        ->check(check);
+  };
+  service_option("lambda", "concurrency", "account concurrency limit for functions",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       bool ok = !v.empty() && v.size() < 10 &&
+                                 v.find_first_not_of("0123456789") == v.npos && std::stol(v) > 0;
+                       return ok ? std::string() : std::string("a positive integer");
+                     },
+                     "N"));
+  service_option("lambda", "retry-delays",
+                 "async invoke retry delays in ms, comma-separated (default 60000,120000)",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       bool ok = !v.empty() && v.find_first_not_of("0123456789,") == v.npos;
+                       return ok ? std::string() : std::string("comma-separated milliseconds");
+                     },
+                     "MS,MS,..."));
   cmd.add_option("--account-id", o.account_id, "the 12-digit account id")
       ->check([](const std::string& v) {
         if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos) {

@@ -92,8 +92,7 @@ Result<uint16_t> App::start() {
   s.settings.region = o.region;
   s.settings.account_id = o.account_id;
   s.settings.data_dir = o.data_dir;
-  s.settings.lambda_concurrency = o.lambda_concurrency;
-  s.settings.lambda_retry_delays = o.lambda_retry_delays;
+  s.settings.service_options = o.service_options;
   s.scheduler = std::make_unique<Scheduler>();
   s.env = std::make_unique<services::Environment>(services::Environment{
       s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics});

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace nimbus::server {
@@ -28,8 +29,8 @@ struct ServeOptions {
   std::chrono::milliseconds request_timeout{300'000};
   std::chrono::milliseconds drain_timeout{10'000};
   std::string log_level = "info";
-  int64_t lambda_concurrency = 1000;  // account concurrency limit for functions
-  std::string lambda_retry_delays;    // async retry delays in ms ("60000,120000")
+  // Per-service options, "<service>.<name>" -> value (services::Settings).
+  std::map<std::string, std::string> service_options;
 };
 
 }  // namespace nimbus::server

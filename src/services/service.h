@@ -17,6 +17,7 @@
 
 #include <boost/json.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,9 +57,12 @@ struct Settings {
   std::string account_id = "000000000000";
   std::string caller_arn;  // ARN of the configured credentials' principal
   std::string caller_user_id;
-  std::string data_dir;               // the server's data directory (services keep files under it)
-  int64_t lambda_concurrency = 1000;  // account concurrency limit for functions
-  std::string lambda_retry_delays;    // async retry delays in ms, "60000,120000"; empty = AWS's
+  std::string data_dir;  // the server's data directory (services keep files under it)
+  // Options of one service, keyed "<service>.<name>" (`nimbus serve
+  // --<service>-<name> VALUE`, see cli/main.cc); each service reads and
+  // checks its own (for example LambdaOptions::from), the server only
+  // carries them.
+  std::map<std::string, std::string> service_options;
 };
 
 // Everything a service is given at construction. Outlives every service.

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "events/mappings.h"
@@ -26,18 +28,27 @@ std::string data_root(const Environment& env) {
 
 LambdaOptions LambdaOptions::from(const Settings& settings) {
   LambdaOptions o;
-  o.account_concurrency = settings.lambda_concurrency;
-  if (!settings.lambda_retry_delays.empty()) {
-    o.retry_delays_ms.clear();
-    std::string text = settings.lambda_retry_delays;
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t comma = text.find(',', start);
-      std::string part = text.substr(start, comma == std::string::npos ? comma : comma - start);
-      if (!part.empty()) o.retry_delays_ms.push_back(std::stoll(part));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
+  const auto& opts = settings.service_options;
+  // The CLI checked the forms (cli/main.cc); what does not parse keeps the default.
+  auto number = [](std::string_view text) -> std::optional<int64_t> {
+    int64_t n = 0;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
+    return n;
+  };
+  if (auto it = opts.find("lambda.concurrency"); it != opts.end()) {
+    o.account_concurrency = number(it->second).value_or(o.account_concurrency);
+  }
+  if (auto it = opts.find("lambda.retry-delays"); it != opts.end()) {
+    std::vector<int64_t> delays;
+    std::string_view text = it->second;
+    while (!text.empty()) {
+      size_t comma = text.find(',');
+      if (auto n = number(text.substr(0, comma))) delays.push_back(*n);
+      if (comma == std::string_view::npos) break;
+      text.remove_prefix(comma + 1);
     }
+    if (!delays.empty()) o.retry_delays_ms = std::move(delays);
   }
   return o;
 }

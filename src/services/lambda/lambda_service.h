@@ -63,10 +63,13 @@ struct Target {
   json::object dead_letter;    // DeadLetterConfig of the executed version
 };
 
+// Lambda's options. `nimbus serve --lambda-concurrency N --lambda-retry-delays
+// MS,MS` reach it as Settings::service_options "lambda.concurrency" and
+// "lambda.retry-delays" (from()); the rest are for tests.
 struct LambdaOptions {
-  int64_t account_concurrency = 1000;
+  int64_t account_concurrency = 1000;                        // the account's concurrency limit
   std::vector<int64_t> retry_delays_ms = {60'000, 120'000};  // after the 1st and 2nd failure
-  // Unpacked code no version references is removed this long after a delete
+  // Code no version references is removed this long after a delete
   // or code update: past Lambda's 15-minute maximum timeout, so environments
   // still running the old code finish first. At start-up it is removed at once.
   int64_t code_gc_delay_ms = 16 * 60'000;

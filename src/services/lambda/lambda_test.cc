@@ -211,5 +211,14 @@ TEST_F(LambdaTest, RestartRecoversFunctions) {
   EXPECT_EQ(s(r["Payload"]), "{\"k\": 1}");
 }
 
+TEST(LambdaOptions, ReadFromTheServiceOptions) {
+  Settings settings;
+  EXPECT_EQ(LambdaOptions::from(settings).account_concurrency, 1000);
+  settings.service_options = {{"lambda.concurrency", "7"}, {"lambda.retry-delays", "5,10"}};
+  auto o = LambdaOptions::from(settings);
+  EXPECT_EQ(o.account_concurrency, 7);
+  EXPECT_EQ(o.retry_delays_ms, (std::vector<int64_t>{5, 10}));
+}
+
 }  // namespace
 }  // namespace nimbus::services::lambda::testing

@@ -1,5 +1,7 @@
 #include "services/registry.h"
 
+#include <spdlog/spdlog.h>
+
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
 #include "services/sqs/sqs_service.h"
@@ -16,9 +18,14 @@ Registry::Registry(Environment& env) {
   // log while it shuts them down.
   auto logs_service = std::make_unique<logs::LogsService>(env);
   auto* sqs_service = static_cast<sqs::SqsService*>(find("sqs"));
-  services_.push_back(std::make_unique<lambda::LambdaService>(
+  auto lambda_service = std::make_unique<lambda::LambdaService>(
       env, &logs_service->writer(), sqs_service ? &sqs_service->queues() : nullptr,
-      lambda::LambdaOptions::from(env.settings)));
+      lambda::LambdaOptions::from(env.settings));
+  // Until the registry starts every service: recovery is Lambda's start().
+  if (auto st = lambda_service->start(); !st) {
+    spdlog::error("lambda: could not read back its state: {}", st.error().message);
+  }
+  services_.push_back(std::move(lambda_service));
   services_.push_back(std::move(logs_service));
 }
 

@@ -9,7 +9,7 @@
 #include "common/request_id.h"
 #include "events/mappings.h"
 #include "events/pattern.h"
-#include "services/lambda/handlers.h"
+#include "services/lambda/lambda_service.h"
 #include "services/lambda/util.h"
 #include "services/sqs/queues.h"
 

@@ -4,7 +4,8 @@
 #include <charconv>
 
 #include "services/lambda/config.h"
-#include "services/lambda/handlers.h"
+#include "services/lambda/errors.h"
+#include "services/lambda/lambda_service.h"
 #include "services/lambda/util.h"
 
 namespace nimbus::services::lambda {
@@ -33,235 +34,251 @@ Status check_destinations(const json::object& in, const sqs::Queues* queues) {
   return Status::ok();
 }
 
+// FunctionName's qualifier unless Qualifier is given; "$LATEST" when neither.
+std::string event_qualifier(const json::object& in, const FunctionRef& ref) {
+  std::string q = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
+  return q.empty() ? "$LATEST" : q;
+}
+
+Error no_event_invoke_config(const std::string& arn) {
+  return resource_not_found("The function " + arn + " doesn't have an EventInvokeConfig");
+}
+
 }  // namespace
 
-void LambdaService::add_settings_handlers() {
-  on("PutFunctionConcurrency", [this](const CallContext&, json::object in, Respond respond) {
-    std::string name = parse_function_name(str(in, "FunctionName")).name;
-    int64_t n = integer(in, "ReservedConcurrentExecutions").value_or(0);
-    std::lock_guard l(mu_);
-    auto f = find_locked(name);
-    if (!f) return respond(not_found(arn(name)));
-    int64_t limit = options_.account_concurrency;
-    int64_t min_unreserved = std::min<int64_t>(100, limit / 10);
-    int64_t others = reserved_sum_locked() - f->reserved.value_or(0);
-    if (limit - others - n < min_unreserved) {
-      return respond(
-          invalid("Specified ReservedConcurrentExecutions for function decreases account's "
-                  "UnreservedConcurrentExecution below its minimum value of [" +
-                  std::to_string(min_unreserved) + "]."));
-    }
-    f->reserved = n;
-    persist_locked(*f, std::move(respond), json::object{{"ReservedConcurrentExecutions", n}});
-  });
+void LambdaService::put_function_concurrency(const CallContext&, json::object in, Respond respond) {
+  std::string name = parse_function_name(str(in, "FunctionName")).name;
+  int64_t n = integer(in, "ReservedConcurrentExecutions").value_or(0);
+  engine_.change(
+      name,
+      [&](Function& f) -> Output {
+        int64_t limit = engine_.options().account_concurrency;
+        int64_t min_unreserved = std::min<int64_t>(100, limit / 10);
+        int64_t others = engine_.reserved_sum_locked() - f.reserved.value_or(0);
+        if (limit - others - n < min_unreserved) {
+          return invalid(
+              "Specified ReservedConcurrentExecutions for function decreases account's "
+              "UnreservedConcurrentExecution below its minimum value of [" +
+              std::to_string(min_unreserved) + "].");
+        }
+        f.reserved = n;
+        return json::object{{"ReservedConcurrentExecutions", n}};
+      },
+      std::move(respond));
+}
 
-  on("GetFunctionConcurrency", [this](const CallContext&, json::object in, Respond respond) {
-    std::string name = parse_function_name(str(in, "FunctionName")).name;
-    std::lock_guard l(mu_);
-    auto f = find_locked(name);
-    if (!f) return respond(not_found(arn(name)));
+void LambdaService::get_function_concurrency(const CallContext&, json::object in, Respond respond) {
+  std::string name = parse_function_name(str(in, "FunctionName")).name;
+  respond(engine_.read(name, [](const Function& f) -> Output {
     json::object out;
-    if (f->reserved) out["ReservedConcurrentExecutions"] = *f->reserved;
-    respond(std::move(out));
-  });
+    if (f.reserved) out["ReservedConcurrentExecutions"] = *f.reserved;
+    return out;
+  }));
+}
 
-  on("DeleteFunctionConcurrency", [this](const CallContext&, json::object in, Respond respond) {
-    std::string name = parse_function_name(str(in, "FunctionName")).name;
-    std::lock_guard l(mu_);
-    auto f = find_locked(name);
-    if (!f) return respond(not_found(arn(name)));
-    f->reserved.reset();
-    persist_locked(*f, std::move(respond), json::object{});
-  });
+void LambdaService::delete_function_concurrency(const CallContext&, json::object in,
+                                                Respond respond) {
+  std::string name = parse_function_name(str(in, "FunctionName")).name;
+  engine_.change(
+      name,
+      [](Function& f) -> Output {
+        f.reserved.reset();
+        return json::object{};
+      },
+      std::move(respond));
+}
 
-  on("PutProvisionedConcurrencyConfig",
-     [this](const CallContext&, json::object in, Respond respond) {
-       std::string name = parse_function_name(str(in, "FunctionName")).name;
-       std::string q = str(in, "Qualifier");
-       int64_t n = integer(in, "ProvisionedConcurrentExecutions").value_or(1);
-       std::lock_guard l(mu_);
-       auto f = find_locked(name);
-       if (!f) return respond(not_found(arn(name)));
-       if (q == "$LATEST") {
-         return respond(
-             invalid("Provisioned Concurrency Configs cannot be applied to unpublished "
-                     "function versions."));
-       }
-       if (auto st = check_qualifier(*f, q, arn(name)); !st) return respond(st.take_error());
-       json::object c;
-       c["RequestedProvisionedConcurrentExecutions"] = n;
-       c["LastModified"] = lambda_time(env_.clock.now_millis());
-       f->provisioned[q] = c;
-       prewarm_locked(*f, q, n);
-       json::object out = c;
-       out["AvailableProvisionedConcurrentExecutions"] = 0;
-       out["AllocatedProvisionedConcurrentExecutions"] = 0;
-       out["Status"] = "IN_PROGRESS";
-       persist_locked(*f, std::move(respond), std::move(out));
-     });
+void LambdaService::put_provisioned_concurrency_config(const CallContext&, json::object in,
+                                                       Respond respond) {
+  std::string name = parse_function_name(str(in, "FunctionName")).name;
+  std::string q = str(in, "Qualifier");
+  int64_t n = integer(in, "ProvisionedConcurrentExecutions").value_or(1);
+  engine_.change(
+      name,
+      [&](Function& f) -> Output {
+        if (q == "$LATEST") {
+          return invalid(
+              "Provisioned Concurrency Configs cannot be applied to unpublished function "
+              "versions.");
+        }
+        NIMBUS_TRY(check_qualifier(f, q, engine_.arn(name)));
+        json::object c;
+        c["RequestedProvisionedConcurrentExecutions"] = n;
+        c["LastModified"] = lambda_time(env_.clock.now_millis());
+        f.provisioned[q] = c;
+        engine_.prewarm_locked(f, q, n);
+        c["AvailableProvisionedConcurrentExecutions"] = 0;
+        c["AllocatedProvisionedConcurrentExecutions"] = 0;
+        c["Status"] = "IN_PROGRESS";
+        return c;
+      },
+      std::move(respond));
+}
 
-  on("GetProvisionedConcurrencyConfig",
-     [this](const CallContext&, json::object in, Respond respond) {
-       std::string name = parse_function_name(str(in, "FunctionName")).name;
-       std::string q = str(in, "Qualifier");
-       std::lock_guard l(mu_);
-       auto f = find_locked(name);
-       if (!f) return respond(not_found(arn(name)));
-       auto it = f->provisioned.find(q);
-       if (it == f->provisioned.end()) {
-         return respond(Error::make("ProvisionedConcurrencyConfigNotFoundException",
-                                    "No Provisioned Concurrency Config found for this function"));
-       }
-       json::object out = it->second;
-       int64_t requested = integer(out, "RequestedProvisionedConcurrentExecutions").value_or(0);
-       auto ready = static_cast<int64_t>(provisioned_ready_[name + ":" + q]);
-       out["AvailableProvisionedConcurrentExecutions"] = ready;
-       out["AllocatedProvisionedConcurrentExecutions"] = ready;
-       out["Status"] = ready >= requested ? "READY" : "IN_PROGRESS";
-       respond(std::move(out));
-     });
-
-  on("DeleteProvisionedConcurrencyConfig",
-     [this](const CallContext&, json::object in, Respond respond) {
-       std::string name = parse_function_name(str(in, "FunctionName")).name;
-       std::lock_guard l(mu_);
-       auto f = find_locked(name);
-       if (!f) return respond(not_found(arn(name)));
-       f->provisioned.erase(str(in, "Qualifier"));
-       provisioned_ready_.erase(name + ":" + str(in, "Qualifier"));
-       persist_locked(*f, std::move(respond), json::object{});
-     });
-
-  auto put_eic = [this](json::object in, Respond respond, bool merge) {
-    auto ref = parse_function_name(str(in, "FunctionName"));
-    std::string q = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
-    if (q.empty()) q = "$LATEST";
-    if (auto st = check_destinations(in, queues_); !st) return respond(st.take_error());
-    std::lock_guard l(mu_);
-    auto f = find_locked(ref.name);
-    if (!f) return respond(not_found(arn(ref.name)));
-    if (auto st = check_qualifier(*f, q, arn(ref.name)); !st) return respond(st.take_error());
-    json::object c = merge && f->event_config.contains(q) ? f->event_config[q] : json::object{};
-    for (const char* key :
-         {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"}) {
-      if (has(in, key)) c[key] = in.at(key);
+void LambdaService::get_provisioned_concurrency_config(const CallContext&, json::object in,
+                                                       Respond respond) {
+  std::string name = parse_function_name(str(in, "FunctionName")).name;
+  std::string q = str(in, "Qualifier");
+  respond(engine_.read(name, [&](const Function& f) -> Output {
+    auto it = f.provisioned.find(q);
+    if (it == f.provisioned.end()) {
+      return Error::make(code::kProvisionedConfigNotFound,
+                         "No Provisioned Concurrency Config found for this function");
     }
-    c["FunctionArn"] = arn(ref.name) + ":" + q;
-    c["LastModified"] = env_.clock.now_seconds();
-    f->event_config[q] = c;
-    persist_locked(*f, std::move(respond), c);
-  };
-  on("PutFunctionEventInvokeConfig", [put_eic](const CallContext&, json::object in, Respond r) {
-    put_eic(std::move(in), std::move(r), false);
-  });
-  on("UpdateFunctionEventInvokeConfig", [put_eic](const CallContext&, json::object in, Respond r) {
-    put_eic(std::move(in), std::move(r), true);
-  });
-  on("GetFunctionEventInvokeConfig", [this](const CallContext&, json::object in, Respond respond) {
-    auto ref = parse_function_name(str(in, "FunctionName"));
-    std::string q = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
-    if (q.empty()) q = "$LATEST";
-    std::lock_guard l(mu_);
-    auto f = find_locked(ref.name);
-    if (!f) return respond(not_found(arn(ref.name)));
-    auto it = f->event_config.find(q);
-    if (it == f->event_config.end()) {
-      return respond(Error::make(
-          "ResourceNotFoundException",
-          "The function " + arn(ref.name) + ":" + q + " doesn't have an EventInvokeConfig"));
-    }
-    respond(it->second);
-  });
-  on("DeleteFunctionEventInvokeConfig",
-     [this](const CallContext&, json::object in, Respond respond) {
-       auto ref = parse_function_name(str(in, "FunctionName"));
-       std::string q = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
-       if (q.empty()) q = "$LATEST";
-       std::lock_guard l(mu_);
-       auto f = find_locked(ref.name);
-       if (!f) return respond(not_found(arn(ref.name)));
-       if (f->event_config.erase(q) == 0) {
-         return respond(Error::make(
-             "ResourceNotFoundException",
-             "The function " + arn(ref.name) + ":" + q + " doesn't have an EventInvokeConfig"));
-       }
-       persist_locked(*f, std::move(respond), json::object{});
-     });
+    json::object out = it->second;
+    int64_t requested = integer(out, "RequestedProvisionedConcurrentExecutions").value_or(0);
+    auto ready = static_cast<int64_t>(engine_.provisioned_ready_locked(name, q));
+    out["AvailableProvisionedConcurrentExecutions"] = ready;
+    out["AllocatedProvisionedConcurrentExecutions"] = ready;
+    out["Status"] = ready >= requested ? "READY" : "IN_PROGRESS";
+    return out;
+  }));
+}
 
-  on("AddPermission", [this](const CallContext&, json::object in, Respond respond) {
-    auto ref = parse_function_name(str(in, "FunctionName"));
-    std::lock_guard l(mu_);
-    auto f = find_locked(ref.name);
-    if (!f) return respond(not_found(arn(ref.name)));
-    std::string sid = str(in, "StatementId");
-    for (const auto& s : f->policy) {
-      if (s.is_object() && str(s.as_object(), "Sid") == sid) {
-        return respond(conflict("The statement id (" + sid +
-                                ") provided already exists. Please provide a new statement id, "
-                                "or remove the existing statement."));
-      }
-    }
-    std::string principal = str(in, "Principal");
-    json::object st;
-    st["Sid"] = sid;
-    st["Effect"] = "Allow";
-    if (principal.find('.') != std::string::npos) {
-      st["Principal"] = json::object{{"Service", principal}};
-    } else {
-      st["Principal"] = json::object{
-          {"AWS", principal == "*" ? principal : "arn:aws:iam::" + principal + ":root"}};
-    }
-    st["Action"] = str(in, "Action");
-    std::string q = has(in, "Qualifier") ? ":" + str(in, "Qualifier") : "";
-    st["Resource"] = arn(ref.name) + q;
-    json::object cond;
-    if (has(in, "SourceArn")) {
-      cond["ArnLike"] = json::object{{"AWS:SourceArn", str(in, "SourceArn")}};
-    }
-    if (has(in, "SourceAccount")) {
-      cond["StringEquals"] = json::object{{"AWS:SourceAccount", str(in, "SourceAccount")}};
-    }
-    if (!cond.empty()) st["Condition"] = std::move(cond);
-    f->policy.push_back(st);
-    persist_locked(*f, std::move(respond), json::object{{"Statement", json::serialize(st)}});
-  });
+void LambdaService::delete_provisioned_concurrency_config(const CallContext&, json::object in,
+                                                          Respond respond) {
+  std::string name = parse_function_name(str(in, "FunctionName")).name;
+  std::string q = str(in, "Qualifier");
+  engine_.change(
+      name,
+      [&](Function& f) -> Output {
+        f.provisioned.erase(q);
+        engine_.unprovision_locked(name, q);
+        return json::object{};
+      },
+      std::move(respond));
+}
 
-  on("RemovePermission", [this](const CallContext&, json::object in, Respond respond) {
-    auto ref = parse_function_name(str(in, "FunctionName"));
-    std::lock_guard l(mu_);
-    auto f = find_locked(ref.name);
-    if (!f) return respond(not_found(arn(ref.name)));
-    std::string sid = str(in, "StatementId");
-    auto it = std::find_if(f->policy.begin(), f->policy.end(), [&](const json::value& s) {
-      return s.is_object() && str(s.as_object(), "Sid") == sid;
-    });
-    if (it == f->policy.end()) {
-      return respond(Error::make("ResourceNotFoundException",
-                                 "Statement " + sid + " is not found in resource policy."));
-    }
-    f->policy.erase(it);
-    persist_locked(*f, std::move(respond), json::object{});
-  });
+void LambdaService::put_event_invoke_config(json::object in, Respond respond, bool merge) {
+  auto ref = parse_function_name(str(in, "FunctionName"));
+  std::string q = event_qualifier(in, ref);
+  if (auto st = check_destinations(in, queues_); !st) return respond(st.take_error());
+  engine_.change(
+      ref.name,
+      [&](Function& f) -> Output {
+        NIMBUS_TRY(check_qualifier(f, q, engine_.arn(ref.name)));
+        json::object c = merge && f.event_config.contains(q) ? f.event_config[q] : json::object{};
+        for (const char* key :
+             {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"}) {
+          if (has(in, key)) c[key] = in.at(key);
+        }
+        c["FunctionArn"] = engine_.arn(ref.name) + ":" + q;
+        c["LastModified"] = env_.clock.now_seconds();
+        f.event_config[q] = c;
+        return c;
+      },
+      std::move(respond));
+}
 
-  on("GetPolicy", [this](const CallContext&, json::object in, Respond respond) {
-    auto ref = parse_function_name(str(in, "FunctionName"));
-    std::lock_guard l(mu_);
-    auto f = find_locked(ref.name);
-    if (!f) return respond(not_found(arn(ref.name)));
-    if (f->policy.empty()) {
-      return respond(
-          Error::make("ResourceNotFoundException", "The resource you requested does not exist."));
-    }
-    json::object policy{{"Version", "2012-10-17"}, {"Id", "default"}, {"Statement", f->policy}};
-    respond(json::object{{"Policy", json::serialize(policy)},
-                         {"RevisionId", str(f->latest.config, "RevisionId")}});
-  });
+void LambdaService::put_function_event_invoke_config(const CallContext&, json::object in,
+                                                     Respond respond) {
+  put_event_invoke_config(std::move(in), std::move(respond), false);
+}
 
-  on("GetAccountSettings", [this](const CallContext&, json::object, Respond respond) {
-    std::lock_guard l(mu_);
-    int64_t limit = options_.account_concurrency;
+void LambdaService::update_function_event_invoke_config(const CallContext&, json::object in,
+                                                        Respond respond) {
+  put_event_invoke_config(std::move(in), std::move(respond), true);
+}
+
+void LambdaService::get_function_event_invoke_config(const CallContext&, json::object in,
+                                                     Respond respond) {
+  auto ref = parse_function_name(str(in, "FunctionName"));
+  std::string q = event_qualifier(in, ref);
+  respond(engine_.read(ref.name, [&](const Function& f) -> Output {
+    auto it = f.event_config.find(q);
+    if (it == f.event_config.end()) return no_event_invoke_config(engine_.arn(ref.name) + ":" + q);
+    return it->second;
+  }));
+}
+
+void LambdaService::delete_function_event_invoke_config(const CallContext&, json::object in,
+                                                        Respond respond) {
+  auto ref = parse_function_name(str(in, "FunctionName"));
+  std::string q = event_qualifier(in, ref);
+  engine_.change(
+      ref.name,
+      [&](Function& f) -> Output {
+        if (f.event_config.erase(q) == 0) {
+          return no_event_invoke_config(engine_.arn(ref.name) + ":" + q);
+        }
+        return json::object{};
+      },
+      std::move(respond));
+}
+
+void LambdaService::add_permission(const CallContext&, json::object in, Respond respond) {
+  auto ref = parse_function_name(str(in, "FunctionName"));
+  engine_.change(
+      ref.name,
+      [&](Function& f) -> Output {
+        std::string sid = str(in, "StatementId");
+        for (const auto& s : f.policy) {
+          if (s.is_object() && str(s.as_object(), "Sid") == sid) {
+            return conflict("The statement id (" + sid +
+                            ") provided already exists. Please provide a new statement id, or "
+                            "remove the existing statement.");
+          }
+        }
+        std::string principal = str(in, "Principal");
+        json::object st;
+        st["Sid"] = sid;
+        st["Effect"] = "Allow";
+        if (principal.find('.') != std::string::npos) {
+          st["Principal"] = json::object{{"Service", principal}};
+        } else {
+          st["Principal"] = json::object{
+              {"AWS", principal == "*" ? principal : "arn:aws:iam::" + principal + ":root"}};
+        }
+        st["Action"] = str(in, "Action");
+        std::string q = has(in, "Qualifier") ? ":" + str(in, "Qualifier") : "";
+        st["Resource"] = engine_.arn(ref.name) + q;
+        json::object cond;
+        if (has(in, "SourceArn")) {
+          cond["ArnLike"] = json::object{{"AWS:SourceArn", str(in, "SourceArn")}};
+        }
+        if (has(in, "SourceAccount")) {
+          cond["StringEquals"] = json::object{{"AWS:SourceAccount", str(in, "SourceAccount")}};
+        }
+        if (!cond.empty()) st["Condition"] = std::move(cond);
+        f.policy.push_back(st);
+        return json::object{{"Statement", json::serialize(st)}};
+      },
+      std::move(respond));
+}
+
+void LambdaService::remove_permission(const CallContext&, json::object in, Respond respond) {
+  auto ref = parse_function_name(str(in, "FunctionName"));
+  std::string sid = str(in, "StatementId");
+  engine_.change(
+      ref.name,
+      [&](Function& f) -> Output {
+        auto it = std::find_if(f.policy.begin(), f.policy.end(), [&](const json::value& s) {
+          return s.is_object() && str(s.as_object(), "Sid") == sid;
+        });
+        if (it == f.policy.end()) {
+          return resource_not_found("Statement " + sid + " is not found in resource policy.");
+        }
+        f.policy.erase(it);
+        return json::object{};
+      },
+      std::move(respond));
+}
+
+void LambdaService::get_policy(const CallContext&, json::object in, Respond respond) {
+  auto ref = parse_function_name(str(in, "FunctionName"));
+  respond(engine_.read(ref.name, [](const Function& f) -> Output {
+    if (f.policy.empty()) return resource_not_found("The resource you requested does not exist.");
+    json::object policy{{"Version", "2012-10-17"}, {"Id", "default"}, {"Statement", f.policy}};
+    return json::object{{"Policy", json::serialize(policy)},
+                        {"RevisionId", str(f.latest.config, "RevisionId")}};
+  }));
+}
+
+void LambdaService::get_account_settings(const CallContext&, json::object, Respond respond) {
+  respond(engine_.read_all([this](const FunctionTable& functions) -> Output {
+    int64_t limit = engine_.options().account_concurrency;
     int64_t code = 0;
-    for (const auto& [n, f] : functions_) {
+    for (const auto& [n, f] : functions) {
       code += integer(f->latest.config, "CodeSize").value_or(0);
       for (const auto& [k, v] : f->versions) code += integer(v.config, "CodeSize").value_or(0);
     }
@@ -271,11 +288,11 @@ void LambdaService::add_settings_handlers() {
                      {"CodeSizeUnzipped", 262144000},
                      {"CodeSizeZipped", 52428800},
                      {"ConcurrentExecutions", limit},
-                     {"UnreservedConcurrentExecutions", limit - reserved_sum_locked()}};
+                     {"UnreservedConcurrentExecutions", limit - engine_.reserved_sum_locked()}};
     out["AccountUsage"] = json::object{{"TotalCodeSize", code},
-                                       {"FunctionCount", static_cast<int64_t>(functions_.size())}};
-    respond(std::move(out));
-  });
+                                       {"FunctionCount", static_cast<int64_t>(functions.size())}};
+    return out;
+  }));
 }
 
 }  // namespace nimbus::services::lambda

@@ -59,6 +59,8 @@ class LambdaTest : public ::testing::Test {
     }
     last_options = options;
     svc = std::make_unique<LambdaService>(*env, nullptr, &sqs_svc->queues(), options);
+    auto started = svc->start();
+    ASSERT_TRUE(started.is_ok()) << started.error().message;
   }
   void reopen() { reopen_with(last_options); }
   void reopen_with(LambdaOptions options) {

@@ -48,6 +48,26 @@ std::string lambda_time(int64_t epoch_ms) {
   return buf;
 }
 
+Status check_revision(const json::object& in, const json::object& config) {
+  if (has(in, "RevisionId") && str(in, "RevisionId") != str(config, "RevisionId")) {
+    return stale_revision();
+  }
+  return Status::ok();
+}
+
+json::object as_pending(json::object c, bool create) {
+  if (create) {
+    c["State"] = "Pending";
+    c["StateReason"] = "The function is being created.";
+    c["StateReasonCode"] = "Creating";
+  } else {
+    c["LastUpdateStatus"] = "InProgress";
+    c["LastUpdateStatusReason"] = "The function is being created.";
+    c["LastUpdateStatusReasonCode"] = "Creating";
+  }
+  return c;
+}
+
 std::string new_revision_id() {
   return new_request_id();
 }

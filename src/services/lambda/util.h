@@ -1,5 +1,5 @@
-// Small helpers shared by the Lambda handlers: input values, ARNs, times,
-// errors. Internal to lambda/.
+// Small helpers shared by the Lambda handlers and engine: input values,
+// ARNs, times, revisions. Internal to lambda/. Errors are in errors.h.
 #pragma once
 
 #include <boost/json.hpp>
@@ -8,8 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "common/error.h"
 #include "common/json_fields.h"
+#include "common/result.h"
+#include "services/lambda/errors.h"
 
 namespace nimbus::services::lambda {
 
@@ -33,14 +34,11 @@ std::string function_arn(std::string_view region, std::string_view account, std:
 std::string lambda_time(int64_t epoch_ms);
 std::string new_revision_id();
 
-inline Error not_found(std::string_view arn) {
-  return Error::make("ResourceNotFoundException", "Function not found: " + std::string(arn));
-}
-inline Error invalid(std::string message) {
-  return Error::make("InvalidParameterValueException", std::move(message));
-}
-inline Error conflict(std::string message) {
-  return Error::make("ResourceConflictException", std::move(message));
-}
+// PreconditionFailedException when the input's RevisionId is given and stale.
+Status check_revision(const json::object& in, const json::object& config);
+// What the caller sees right after a create/update: AWS answers Pending /
+// InProgress and the waiters poll until Active / Successful, which the
+// stored state already is (the code is unpacked before we answer).
+json::object as_pending(json::object config, bool create);
 
 }  // namespace nimbus::services::lambda

@@ -1,0 +1,196 @@
+// Lambda's engine: the state behind the API and how it is kept. The function
+// table (configuration, versions, aliases, concurrency, async settings,
+// policy, tags) and its persistence, function code (CodeStore), the
+// execution environments (runtime Host + Pool), concurrency accounting and
+// running one invocation. The handlers (lambda_service.h and the *.cc files
+// by area) only read inputs, call the engine and shape answers.
+//
+// Locking: one mutex guards the table. Handlers reach a function through
+// read() / change(), which take the lock, find the function (or answer
+// ResourceNotFoundException) and call back with the lock held; inside such a
+// callback only the *_locked methods may be called. Concurrency counters are
+// atomics.
+//
+// Threads: nothing here blocks an event loop: code is unpacked and collected
+// on env.workers, changes commit asynchronously and answer from the commit
+// callback, invocations answer from the runtime loop. start() blocks (reads
+// storage) and is called once before the first request.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/host.h"
+#include "runtime/pool.h"
+#include "services/lambda/function.h"
+#include "services/lambda/log_bridge.h"
+#include "services/service.h"
+
+namespace nimbus::services::lambda {
+
+class CodeStore;
+
+// Lambda's options. `nimbus serve --lambda-concurrency N --lambda-retry-delays
+// MS,MS` reach it as Settings::service_options "lambda.concurrency" and
+// "lambda.retry-delays" (from()); the rest are for tests.
+struct LambdaOptions {
+  int64_t account_concurrency = 1000;                        // the account's concurrency limit
+  std::vector<int64_t> retry_delays_ms = {60'000, 120'000};  // after the 1st and 2nd failure
+  // Code no version references is removed this long after a delete
+  // or code update: past Lambda's 15-minute maximum timeout, so environments
+  // still running the old code finish first. At start-up it is removed at once.
+  int64_t code_gc_delay_ms = 16 * 60'000;
+  runtime::Host* host = nullptr;  // tests share one Host; null = create our own
+  runtime::PoolOptions pool;
+
+  static LambdaOptions from(const Settings& settings);
+};
+
+// Per-function counters and metric handles (shared by every version).
+struct FunctionStats {
+  std::atomic<int64_t> in_flight{0};
+  Counter* invocations = nullptr;
+  Counter* errors = nullptr;
+  Counter* throttles = nullptr;
+  Counter* dead_letter_errors = nullptr;
+  Counter* async_dropped = nullptr;
+  Histogram* duration = nullptr;
+  Gauge* concurrent = nullptr;
+};
+
+// One invocation target after the qualifier (and alias weights) resolved.
+struct Target {
+  std::shared_ptr<const runtime::FunctionSpec> spec;
+  std::string code;              // the version's code (CodeStore's SHA-256 hex)
+  std::string executed_version;  // "$LATEST" or "N"
+  std::string invoked_arn;       // as the caller qualified it
+  std::string qualifier;         // as given ("" = $LATEST)
+  std::shared_ptr<FunctionStats> stats;
+  std::optional<int64_t> reserved;
+  int64_t unreserved_cap = 0;  // account limit minus every function's reservation
+  json::object event_config;   // the qualifier's FunctionEventInvokeConfig, or {}
+  json::object dead_letter;    // DeadLetterConfig of the executed version
+};
+
+using FunctionTable = std::map<std::string, std::shared_ptr<Function>>;
+
+class Engine {
+ public:
+  // `logs` may be null (function output is dropped).
+  Engine(Environment& env, logs::LogWriter* logs, LambdaOptions options);
+  ~Engine();  // shutdown()
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Reads the code records and the functions, pre-warms provisioned
+  // concurrency and schedules the start-up code collection. An error (a
+  // storage read that failed) means the state is incomplete: do not serve.
+  Status start();
+  // Waits for the engine's worker tasks and timers, then ends every
+  // environment. Idempotent.
+  void shutdown();
+
+  Environment& env() { return env_; }
+  const LambdaOptions& options() const { return options_; }
+  std::string arn(const std::string& name) const;
+  std::string endpoint_url() const;
+  // Remembers how clients address nimbus (AWS_ENDPOINT_URL for functions).
+  void note_endpoint(const std::string& url);
+  int64_t unreserved_in_flight() const { return unreserved_in_flight_.load(); }
+
+  // --- Functions (the lock is held while `fn` runs) ---
+  // `fn` sees the function NAME; ResourceNotFoundException when missing.
+  Output read(const std::string& name, const std::function<Output(const Function&)>& fn) const;
+  // `fn` changes the function; its output is answered once the function's
+  // document is durable. When `fn` fails nothing is stored, so it must fail
+  // before it changes anything.
+  void change(const std::string& name, const std::function<Output(Function&)>& fn, Respond respond);
+  // Every function, in name order.
+  Output read_all(const std::function<Output(const FunctionTable&)>& fn) const;
+
+  // CreateFunction once the input is checked: unpacks and stores `zip`
+  // (on a worker), then registers the function built from `config`.
+  void create(const std::string& name, json::object config, std::string zip, json::object tags,
+              bool publish, Respond respond);
+  // UpdateFunctionCode: as create, then swaps $LATEST's code (RevisionId,
+  // DryRun and Publish from `in`).
+  void update_code(const std::string& name, std::string zip, json::object in, Respond respond);
+  // DeleteFunction: the whole function, or one published version.
+  void remove(const std::string& name, const std::string& qualifier, Respond respond);
+
+  // --- Inside read() / change() only ---
+  // Publishes $LATEST as the next version (or returns the newest version
+  // when nothing changed since it); answers its configuration.
+  json::object publish_locked(Function& f, const std::string& description);
+  // $LATEST's configuration changed: rebuild its spec, retire its environments.
+  void reconfigured_locked(Function& f);
+  void prewarm_locked(Function& f, const std::string& qualifier, int64_t n);
+  void unprovision_locked(const std::string& name, const std::string& qualifier);
+  size_t provisioned_ready_locked(const std::string& name, const std::string& qualifier) const;
+  int64_t reserved_sum_locked() const;
+
+  // --- Invocations (for Invoke, the async queue and event source mappings) ---
+  // Resolves NAME + qualifier; ResourceNotFoundException when missing.
+  Result<Target> resolve(const std::string& name, const std::string& qualifier);
+  // Runs one invocation within the concurrency limits: TooManyRequestsException
+  // (with the reason in the message) when throttled. `done` runs on the runtime
+  // loop (or a worker when the code had to be unpacked first).
+  void run(Target target, runtime::InvokeRequest request,
+           std::function<void(Result<runtime::InvokeResult>)> done);
+
+ private:
+  Result<Target> resolve_locked(Function& f, const std::string& qualifier);
+  std::shared_ptr<Function> find_locked(const std::string& name) const;
+  void rebuild_spec(const Function& f, Version& v) const;
+  std::shared_ptr<FunctionStats> stats_locked(const std::string& name);
+  // Commits the function's document (or its deletion) and answers `respond`
+  // with `out` once durable. Called with mu_ held (keeps commit order).
+  void persist_locked(const Function& f, Respond respond, json::object out);
+  void erase_locked(const std::string& name, Respond respond);
+  // run() once the invocation is admitted and its code is unpacked.
+  void start_invoke(Target target, runtime::InvokeRequest request,
+                    std::function<void(Result<runtime::InvokeResult>)> done);
+  // Removes, after `delay_ms` (on env.workers), code nothing references
+  // that was released before this call (call it after CodeStore::released).
+  void collect_code_later(int64_t delay_ms);
+  // Runs `work` on env.workers, counted so shutdown() waits for it.
+  void post_work(std::function<void()> work);
+  void post_work_locked(std::function<void()> work);  // life_->mu held
+
+  Environment& env_;
+  LambdaOptions options_;
+  std::shared_ptr<CodeStore> code_;
+  LogBridge bridge_;
+  std::unique_ptr<runtime::Host> own_host_;
+  runtime::Host* host_ = nullptr;
+  std::unique_ptr<runtime::Pool> pool_;
+
+  mutable std::mutex mu_;
+  FunctionTable functions_;                                      // guarded by mu_
+  std::map<std::string, std::shared_ptr<FunctionStats>> stats_;  // guarded by mu_
+  std::map<std::string, size_t> provisioned_ready_;              // guarded by mu_
+  std::string endpoint_url_;                                     // guarded by mu_
+  std::atomic<int64_t> unreserved_in_flight_{0};
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+  // Timer callbacks and worker tasks that use the engine hold `mu` and check
+  // `alive`; shutdown() clears it under `mu` and waits until no worker task
+  // is left (`tasks`), so none runs into a dying engine (the scheduler and
+  // workers outlive us: tests keep them for several services).
+  struct Lifetime {
+    std::mutex mu;
+    std::condition_variable idle;
+    bool alive = true;
+    int tasks = 0;
+  };
+  std::shared_ptr<Lifetime> life_ = std::make_shared<Lifetime>();
+};
+
+}  // namespace nimbus::services::lambda

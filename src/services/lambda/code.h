@@ -102,7 +102,7 @@ class CodeStore : public std::enable_shared_from_this<CodeStore> {
   Result<Installed> install(std::string_view zip);
 
   // Blocking (worker pool). The unpacked tree of `sha` exists afterwards:
-  // found, or rebuilt from its blob. NoSuchCode when neither exists.
+  // found, or rebuilt from its blob. ServiceException (500) when neither exists.
   Status ensure(const std::string& sha);
   // Cheap: `sha` was installed or ensured by this process and not collected,
   // so its directory is there (unless someone removed it behind our back;

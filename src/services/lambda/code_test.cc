@@ -112,7 +112,7 @@ TEST(CodeStore, TheCacheIsRebuiltFromTheBlob) {
   EXPECT_TRUE(fs::exists(t.code->dir_of(sha) + "/app.py"));
   auto missing = t.code->ensure(std::string(64, '0'));
   ASSERT_FALSE(missing.is_ok());
-  EXPECT_EQ(missing.error().code, "NoSuchCode");
+  EXPECT_EQ(missing.error().code, "ServiceException");
   // The same content again reuses the stored blob.
   std::string blob = t.code->blob_of(sha);
   auto again = t.code->install(python_zip(kOne));

@@ -2,19 +2,28 @@
 
 namespace nimbus {
 
-Scheduler::Scheduler() : thread_([this] { run(); }) {}
+Scheduler::Scheduler(const Clock& clock) : clock_(clock) {
+  // Every member is built before the clock can call next_deadline(), and
+  // driven_ is set before the thread reads it.
+  driven_ = clock_.attach(this);
+  thread_ = std::thread([this] { run(); });
+}
 
 Scheduler::~Scheduler() {
+  // First leave the clock: a SimulatedClock in the middle of advance() is
+  // waited for, and does not call a Scheduler whose thread is gone.
+  if (driven_) clock_.detach(this);
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
+  idle_.notify_all();
   thread_.join();
 }
 
 Scheduler::TimerId Scheduler::after(std::chrono::milliseconds delay, std::function<void()> fn) {
-  auto deadline = std::chrono::steady_clock::now() + delay;
+  const Deadline deadline = clock_.monotonic() + delay;
   TimerId id;
   bool earliest;
   {
@@ -26,6 +35,10 @@ Scheduler::TimerId Scheduler::after(std::chrono::milliseconds delay, std::functi
   }
   if (earliest) cv_.notify_one();
   return id;
+}
+
+TimerHandle Scheduler::timer(std::chrono::milliseconds delay, std::function<void()> fn) {
+  return TimerHandle(*this, after(delay, std::move(fn)));
 }
 
 bool Scheduler::cancel(TimerId id) {
@@ -43,33 +56,66 @@ bool Scheduler::cancel(TimerId id) {
   return true;
 }
 
+bool Scheduler::cancel_and_wait(TimerId id) {
+  if (cancel(id)) return true;
+  std::unique_lock lock(mu_);
+  if (std::this_thread::get_id() == runner_) return false;  // from a callback: cannot wait
+  idle_.wait(lock, [&] { return running_ != id; });
+  return false;
+}
+
 size_t Scheduler::pending() const {
   std::lock_guard lock(mu_);
   return fns_.size();
 }
 
+std::optional<std::chrono::nanoseconds> Scheduler::next_deadline() const {
+  std::lock_guard lock(mu_);
+  if (by_deadline_.empty()) return std::nullopt;
+  return by_deadline_.begin()->first;
+}
+
+void Scheduler::run_due() {
+  std::unique_lock lock(mu_);
+  cv_.notify_one();
+  idle_.wait(lock, [&] { return stopping_ || (running_ == 0 && !due_locked()); });
+}
+
+bool Scheduler::due_locked() const {
+  return !by_deadline_.empty() && by_deadline_.begin()->first <= clock_.monotonic();
+}
+
 void Scheduler::run() {
   std::unique_lock lock(mu_);
+  runner_ = std::this_thread::get_id();
   while (!stopping_) {
-    if (by_deadline_.empty()) {
-      cv_.wait(lock);
+    if (!due_locked()) {
+      idle_.notify_all();  // run_due() waits for this
+      if (by_deadline_.empty() || driven_) {
+        // Simulated time: woken by run_due() or by a timer due at once.
+        cv_.wait(lock);
+      } else {
+        // A copy: while waiting the lock is released and cancel() may free the node.
+        const Deadline deadline = by_deadline_.begin()->first;
+        cv_.wait_until(
+            lock, std::chrono::steady_clock::time_point(
+                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline)));
+      }
       continue;
     }
     auto next = by_deadline_.begin();
-    // A copy: while waiting the lock is released and cancel() may free the node.
-    const Deadline deadline = next->first;
-    if (std::chrono::steady_clock::now() < deadline) {
-      cv_.wait_until(lock, deadline);
-      continue;
-    }
     TimerId id = next->second;
     by_deadline_.erase(next);
     auto it = fns_.find(id);
     auto fn = std::move(it->second.second);
     fns_.erase(it);
+    running_ = id;
     lock.unlock();
     fn();
+    fn = nullptr;  // what the callback captured goes before waiters are told
     lock.lock();
+    running_ = 0;
+    idle_.notify_all();
   }
 }
 

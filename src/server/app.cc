@@ -93,7 +93,7 @@ Result<uint16_t> App::start() {
   s.settings.account_id = o.account_id;
   s.settings.data_dir = o.data_dir;
   s.settings.service_options = o.service_options;
-  s.scheduler = std::make_unique<Scheduler>();
+  s.scheduler = std::make_unique<Scheduler>(s.clock);
   s.env = std::make_unique<services::Environment>(services::Environment{
       s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics});
   s.services = std::make_unique<services::Registry>(*s.env);

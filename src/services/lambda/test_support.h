@@ -124,7 +124,10 @@ class LambdaTest : public ::testing::Test {
   Settings settings;
   ManualClock clock{std::chrono::system_clock::now()};
   WorkerPool workers{4};
-  Scheduler scheduler;
+  // Timers still run on real time here; the clock above moves only when a
+  // test says so.
+  SystemClock timer_clock;
+  Scheduler scheduler{timer_clock};
   Metrics metrics;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<Environment> env;

@@ -109,7 +109,7 @@ class LogsTest : public ::testing::Test {
   Settings settings;
   ManualClock clock;
   WorkerPool workers{2};
-  Scheduler scheduler;
+  Scheduler scheduler{clock};  // timers fire when a test advances the clock
   Metrics metrics;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<Environment> env;

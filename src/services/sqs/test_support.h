@@ -113,7 +113,10 @@ class SqsTest : public ::testing::Test {
   Settings settings;
   ManualClock clock;
   WorkerPool workers{2};
-  Scheduler scheduler;
+  // Timers still run on real time here; the clock above moves only when a
+  // test says so.
+  SystemClock timer_clock;
+  Scheduler scheduler{timer_clock};
   Metrics metrics;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<Environment> env;

@@ -1,0 +1,47 @@
+#include "common/clock.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace nimbus {
+
+bool SimulatedClock::attach(TimerQueue* q) const {
+  std::lock_guard lock(mu_);
+  queues_.push_back(q);
+  return true;
+}
+
+void SimulatedClock::detach(TimerQueue* q) const {
+  std::lock_guard lock(mu_);
+  std::erase(queues_, q);
+}
+
+void SimulatedClock::step_to(int64_t mono_ns) {
+  const int64_t delta = mono_ns - mono_.load();
+  if (delta <= 0) return;
+  wall_ +=
+      std::chrono::duration_cast<time_point::duration>(std::chrono::nanoseconds(delta)).count();
+  mono_ = mono_ns;
+}
+
+void SimulatedClock::advance(std::chrono::nanoseconds d) {
+  assert(d.count() >= 0);
+  std::lock_guard lock(mu_);
+  const int64_t target = mono_.load() + std::max<int64_t>(d.count(), 0);
+  while (true) {
+    // The earliest deadline of any queue that falls within this advance.
+    std::optional<int64_t> next;
+    for (auto* q : queues_) {
+      auto deadline = q->next_deadline();
+      if (deadline && deadline->count() <= target && (!next || deadline->count() < *next)) {
+        next = deadline->count();
+      }
+    }
+    if (!next) break;
+    step_to(*next);
+    for (auto* q : queues_) q->run_due();
+  }
+  step_to(target);
+}
+
+}  // namespace nimbus

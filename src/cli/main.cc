@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/thread_role.h"
 #include "common/version.h"
 #include "protocol/engine.h"
 #include "server/app.h"
@@ -115,6 +116,7 @@ int serve(const ServeOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  nimbus::set_thread_role(nimbus::ThreadRole::kMain);
   spdlog::set_default_logger(spdlog::stderr_color_mt("nimbus"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 

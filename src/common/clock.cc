@@ -3,16 +3,18 @@
 #include <algorithm>
 #include <cassert>
 
+#include "common/thread_role.h"
+
 namespace nimbus {
 
 bool SimulatedClock::attach(TimerQueue* q) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   queues_.push_back(q);
   return true;
 }
 
 void SimulatedClock::detach(TimerQueue* q) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::erase(queues_, q);
 }
 
@@ -26,7 +28,13 @@ void SimulatedClock::step_to(int64_t mono_ns) {
 
 void SimulatedClock::advance(std::chrono::nanoseconds d) {
   assert(d.count() >= 0);
-  std::lock_guard lock(mu_);
+#ifndef NDEBUG
+  // From a timer callback it would wait for that callback to return.
+  if (thread_role() == ThreadRole::kScheduler) {
+    detail::thread_role_violation("SimulatedClock::advance");
+  }
+#endif
+  MutexLock lock(mu_);
   const int64_t target = mono_.load() + std::max<int64_t>(d.count(), 0);
   while (true) {
     // The earliest deadline of any queue that falls within this advance.

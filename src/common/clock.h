@@ -16,9 +16,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace nimbus {
 
@@ -99,8 +100,8 @@ class SimulatedClock final : public Clock {
   std::atomic<time_point::duration::rep> wall_;
   std::atomic<int64_t> mono_{0};
   // Held for a whole advance(): queues cannot come or go while it steps.
-  mutable std::mutex mu_;
-  mutable std::vector<TimerQueue*> queues_;
+  mutable Mutex mu_;
+  mutable std::vector<TimerQueue*> queues_ GUARDED_BY(mu_);
 };
 
 // The name tests used before the clock drove timers.

@@ -7,7 +7,7 @@
 // - Enter when the work is submitted and carry the Holder in the callback:
 //     auto h = gate_.hold();
 //     if (!h) return;                    // closed: the owner is stopping
-//     workers.post([this, h = std::move(h)] { ... });
+//     workers.post([this, h] { ... });  // copies enter again
 //   close() then waits for the callback itself; use this when the callback
 //   is sure to run soon (a commit, a posted job).
 // - Enter when the callback runs, through a shared_ptr<Gate> the callback
@@ -24,29 +24,29 @@
 #include <cassert>
 #include <condition_variable>
 #include <cstddef>
-#include <mutex>
+#include <utility>
+
+#include "common/mutex.h"
 
 namespace nimbus {
 
 class Gate {
  public:
+  // Inside the gate while it lives (empty: the gate was closed). Copying
+  // enters again, so a holder can ride in a std::function; moving does not.
   class Holder {
    public:
     Holder() = default;
+    Holder(const Holder& o) : gate_(o.gate_) {
+      if (gate_ != nullptr) gate_->enter_again();
+    }
     Holder(Holder&& o) noexcept : gate_(o.gate_) { o.gate_ = nullptr; }
-    Holder& operator=(Holder&& o) noexcept {
-      if (this != &o) {
-        reset();
-        gate_ = o.gate_;
-        o.gate_ = nullptr;
-      }
+    Holder& operator=(Holder o) noexcept {
+      std::swap(gate_, o.gate_);
       return *this;
     }
-    Holder(const Holder&) = delete;
-    Holder& operator=(const Holder&) = delete;
     ~Holder() { reset(); }
 
-    // False when the gate was closed and nothing was entered.
     explicit operator bool() const { return gate_ != nullptr; }
     // Leaves early.
     void reset() {
@@ -63,17 +63,17 @@ class Gate {
   Gate() = default;
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
-  ~Gate() { assert(inside_ == 0); }
+  ~Gate() { assert(inside() == 0); }
 
   // Enters unless closed; each true is matched by one leave().
   bool try_enter() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (closed_) return false;
     ++inside_;
     return true;
   }
   void leave() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     assert(inside_ > 0);
     if (--inside_ == 0 && closed_) left_.notify_all();
   }
@@ -82,24 +82,31 @@ class Gate {
 
   // Refuses new entries, then waits until everyone inside left. Idempotent.
   void close() {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     closed_ = true;
-    left_.wait(lock, [&] { return inside_ == 0; });
+    while (inside_ != 0) lock.wait(left_);
   }
   bool closed() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return closed_;
   }
   size_t inside() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return inside_;
   }
 
  private:
-  mutable std::mutex mu_;
+  // A copy of a Holder: the gate cannot finish closing while the original
+  // is inside, so this enters even when closed.
+  void enter_again() {
+    MutexLock lock(mu_);
+    ++inside_;
+  }
+
+  mutable Mutex mu_;
   std::condition_variable left_;
-  size_t inside_ = 0;    // guarded by mu_
-  bool closed_ = false;  // guarded by mu_
+  size_t inside_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace nimbus

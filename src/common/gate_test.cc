@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <memory>
 
@@ -43,6 +44,29 @@ TEST(Gate, CloseWaitsForEveryoneInside) {
   h.reset();
   closer.get();
   EXPECT_TRUE(closed.load());
+}
+
+TEST(Gate, CopiedHolderEntersAgainSoItCanRideInAFunction) {
+  Gate g;
+  std::function<void()> job;
+  {
+    auto h = g.hold();
+    job = [h] {};  // std::function needs a copyable callable
+    EXPECT_EQ(g.inside(), 2u);
+  }
+  EXPECT_EQ(g.inside(), 1u);  // the job still holds the gate
+  std::atomic<bool> closed{false};
+  auto closer = std::async(std::launch::async, [&] {
+    g.close();
+    closed = true;
+  });
+  while (!g.closed()) std::this_thread::yield();
+  auto copy = job;  // a copy made while closing still counts
+  job = nullptr;
+  EXPECT_FALSE(closed.load());
+  copy = nullptr;
+  closer.get();
+  EXPECT_EQ(g.inside(), 0u);
 }
 
 TEST(Gate, RawEnterLeave) {

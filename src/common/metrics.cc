@@ -25,14 +25,14 @@ Metrics::Family& Metrics::family(const std::string& name, const char* type,
 }
 
 Counter& Metrics::counter(const std::string& name, const Labels& labels, const std::string& help) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& slot = family(name, "counter", help).counters[labels];
   if (!slot) slot = std::make_unique<Counter>();
   return *slot;
 }
 
 Gauge& Metrics::gauge(const std::string& name, const Labels& labels, const std::string& help) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& slot = family(name, "gauge", help).gauges[labels];
   if (!slot) slot = std::make_unique<Gauge>();
   return *slot;
@@ -40,7 +40,7 @@ Gauge& Metrics::gauge(const std::string& name, const Labels& labels, const std::
 
 Histogram& Metrics::histogram(const std::string& name, const Labels& labels,
                               const std::string& help) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& slot = family(name, "histogram", help).histograms[labels];
   if (!slot) slot = std::make_unique<Histogram>();
   return *slot;
@@ -78,7 +78,7 @@ std::string render_labels(const Labels& labels, const std::string& extra = {}) {
 }  // namespace
 
 std::string Metrics::prometheus() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string out;
   for (const auto& [name, f] : families_) {
     if (!f.help.empty()) out += fmt::format("# HELP {} {}\n", name, f.help);

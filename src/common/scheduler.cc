@@ -1,5 +1,7 @@
 #include "common/scheduler.h"
 
+#include "common/thread_role.h"
+
 namespace nimbus {
 
 Scheduler::Scheduler(const Clock& clock) : clock_(clock) {
@@ -14,7 +16,7 @@ Scheduler::~Scheduler() {
   // waited for, and does not call a Scheduler whose thread is gone.
   if (driven_) clock_.detach(this);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -27,7 +29,7 @@ Scheduler::TimerId Scheduler::after(std::chrono::milliseconds delay, std::functi
   TimerId id;
   bool earliest;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     id = next_id_++;
     earliest = by_deadline_.empty() || deadline < by_deadline_.begin()->first;
     by_deadline_.emplace(deadline, id);
@@ -42,7 +44,7 @@ TimerHandle Scheduler::timer(std::chrono::milliseconds delay, std::function<void
 }
 
 bool Scheduler::cancel(TimerId id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = fns_.find(id);
   if (it == fns_.end()) return false;
   auto range = by_deadline_.equal_range(it->second.first);
@@ -58,27 +60,27 @@ bool Scheduler::cancel(TimerId id) {
 
 bool Scheduler::cancel_and_wait(TimerId id) {
   if (cancel(id)) return true;
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (std::this_thread::get_id() == runner_) return false;  // from a callback: cannot wait
-  idle_.wait(lock, [&] { return running_ != id; });
+  while (running_ == id) lock.wait(idle_);
   return false;
 }
 
 size_t Scheduler::pending() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return fns_.size();
 }
 
 std::optional<std::chrono::nanoseconds> Scheduler::next_deadline() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (by_deadline_.empty()) return std::nullopt;
   return by_deadline_.begin()->first;
 }
 
 void Scheduler::run_due() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   cv_.notify_one();
-  idle_.wait(lock, [&] { return stopping_ || (running_ == 0 && !due_locked()); });
+  while (!stopping_ && (running_ != 0 || due_locked())) lock.wait(idle_);
 }
 
 bool Scheduler::due_locked() const {
@@ -86,20 +88,21 @@ bool Scheduler::due_locked() const {
 }
 
 void Scheduler::run() {
-  std::unique_lock lock(mu_);
+  set_thread_role(ThreadRole::kScheduler);
+  MutexLock lock(mu_);
   runner_ = std::this_thread::get_id();
   while (!stopping_) {
     if (!due_locked()) {
       idle_.notify_all();  // run_due() waits for this
       if (by_deadline_.empty() || driven_) {
         // Simulated time: woken by run_due() or by a timer due at once.
-        cv_.wait(lock);
+        lock.wait(cv_);
       } else {
         // A copy: while waiting the lock is released and cancel() may free the node.
         const Deadline deadline = by_deadline_.begin()->first;
-        cv_.wait_until(
-            lock, std::chrono::steady_clock::time_point(
-                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline)));
+        lock.wait_until(
+            cv_, std::chrono::steady_clock::time_point(
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline)));
       }
       continue;
     }

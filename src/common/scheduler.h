@@ -28,10 +28,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace nimbus {
 
@@ -65,20 +66,20 @@ class Scheduler final : private TimerQueue {
 
   std::optional<std::chrono::nanoseconds> next_deadline() const override;
   void run_due() override;
-  bool due_locked() const;
+  bool due_locked() const REQUIRES(mu_);
   void run();
 
   const Clock& clock_;
   bool driven_ = false;  // the clock runs the timers (SimulatedClock)
-  mutable std::mutex mu_;
-  std::condition_variable cv_;                    // wakes the timer thread
-  std::condition_variable idle_;                  // a callback returned / nothing due
-  std::multimap<Deadline, TimerId> by_deadline_;  // guarded by mu_
-  std::map<TimerId, std::pair<Deadline, std::function<void()>>> fns_;  // guarded by mu_
-  TimerId next_id_ = 1;                                                // guarded by mu_
-  TimerId running_ = 0;                                                // guarded by mu_
-  std::thread::id runner_;                                             // guarded by mu_
-  bool stopping_ = false;                                              // guarded by mu_
+  mutable Mutex mu_;
+  std::condition_variable cv_;    // wakes the timer thread
+  std::condition_variable idle_;  // a callback returned / nothing due
+  std::multimap<Deadline, TimerId> by_deadline_ GUARDED_BY(mu_);
+  std::map<TimerId, std::pair<Deadline, std::function<void()>>> fns_ GUARDED_BY(mu_);
+  TimerId next_id_ GUARDED_BY(mu_) = 1;
+  TimerId running_ GUARDED_BY(mu_) = 0;
+  std::thread::id runner_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

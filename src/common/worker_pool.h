@@ -7,15 +7,19 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
+#include "common/thread_role.h"
 
 namespace nimbus {
 
 class WorkerPool {
  public:
-  explicit WorkerPool(unsigned threads);
+  // `role` is what the threads are (thread_role.h): kWorker, or the
+  // runtime's kRuntimeSpawn.
+  explicit WorkerPool(unsigned threads, ThreadRole role = ThreadRole::kWorker);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -24,12 +28,12 @@ class WorkerPool {
   size_t queued() const;
 
  private:
-  void run();
+  void run(ThreadRole role);
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  std::deque<std::function<void()>> tasks_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -9,6 +9,7 @@
 #include <future>
 #include <thread>
 
+#include "common/thread_role.h"
 #include "http/loop.h"
 
 namespace nimbus::http {
@@ -121,6 +122,7 @@ Result<uint16_t> Server::start() {
     s.threads.emplace_back([loop = s.loops[i], i] {
       std::string name = "nimbus-http-" + std::to_string(i);
       pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+      set_thread_role(ThreadRole::kEventLoop);
       loop->run();
     });
   }

@@ -6,6 +6,8 @@
 #include <iterator>
 #include <utility>
 
+#include "common/thread_role.h"
+
 namespace nimbus::storage {
 
 Committer::Committer(rocksdb::DB* db, bool sync) : db_(db), sync_(sync) {
@@ -18,7 +20,7 @@ Committer::~Committer() {
 
 void Committer::submit(WriteBatch batch, Done done) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!stopping_) {
       queue_.push_back(Pending{std::move(batch), std::move(done)});
       cv_.notify_one();
@@ -30,7 +32,7 @@ void Committer::submit(WriteBatch batch, Done done) {
 
 void Committer::stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     cv_.notify_one();
   }
@@ -38,11 +40,12 @@ void Committer::stop() {
 }
 
 void Committer::run() {
+  set_thread_role(ThreadRole::kCommitter);
   std::vector<Pending> group;
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) lock.wait(cv_);
       if (queue_.empty()) return;  // stopping and drained
       take_group(group);
     }

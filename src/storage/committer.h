@@ -12,10 +12,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/result.h"
 #include "storage/write_batch.h"
 
@@ -55,16 +55,16 @@ class Committer {
   };
   static constexpr size_t kMaxGroupBytes = 16 << 20;
   void run();
-  void take_group(std::vector<Pending>& group);  // requires mu_
+  void take_group(std::vector<Pending>& group) REQUIRES(mu_);
   Status apply(const std::vector<Pending>& group);
 
   rocksdb::DB* db_;
   const bool sync_;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::vector<Pending> queue_;  // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
+  std::vector<Pending> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 
   std::atomic<uint64_t> commits_{0};

@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "common/thread_role.h"
 #include "storage/keys.h"
 #include "storage/storage.h"
 
@@ -40,12 +41,14 @@ Status Records::each(std::string_view prefix, const std::function<void(Entry&)>&
 }
 
 Status Records::put(std::string_view key, std::string_view value) {
+  assert_may_block("Records::put");
   WriteBatch b;
   b.put(ns_, key, value);
   return storage_->commit_sync(std::move(b));
 }
 
 Status Records::del(std::string_view key) {
+  assert_may_block("Records::del");
   WriteBatch b;
   b.del(ns_, key);
   return storage_->commit_sync(std::move(b));

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/thread_role.h"
 #include "storage/committer.h"
 #include "storage/dir_lock.h"
 #include "storage/key_codec.h"
@@ -124,6 +125,7 @@ void Storage::commit(WriteBatch batch, Done done) {
 }
 
 Status Storage::commit_sync(WriteBatch batch) {
+  assert_may_block("Storage::commit_sync");
   if (impl_->committer->on_committer_thread()) {
     assert(false && "commit_sync from a commit callback deadlocks");
     return Error::internal("storage: commit_sync called from a commit callback (would deadlock)");

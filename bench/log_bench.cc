@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     nimbus::SystemClock clock;
-    nimbus::Scheduler scheduler;
+    nimbus::Scheduler scheduler(clock);
     auto log = Log::open(**st, "bench.log", clock, scheduler);
     if (!log) return 2;
     std::vector<std::string> batch(c.batch, payload);

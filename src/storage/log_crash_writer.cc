@@ -49,7 +49,7 @@ int run_writer(const std::string& dir, int threads, Durability durability) {
     return 2;
   }
   nimbus::SystemClock clock;
-  nimbus::Scheduler scheduler;
+  nimbus::Scheduler scheduler(clock);
   auto log = Log::open(**opened, kNamespace, clock, scheduler);
   if (!log) {
     std::fprintf(stderr, "log open: %s\n", log.error().message.c_str());
@@ -88,7 +88,7 @@ int run_verify(const std::string& dir) {
     return 2;
   }
   nimbus::SystemClock clock;
-  nimbus::Scheduler scheduler;
+  nimbus::Scheduler scheduler(clock);
   auto log = Log::open(**opened, kNamespace, clock, scheduler);
   if (!log) {
     std::fprintf(stderr, "log open: %s\n", log.error().message.c_str());

@@ -54,7 +54,9 @@ class LogTest : public ::testing::Test {
 
   testing::TempDir dir_;
   ManualClock clock_{Clock::time_point(1'700'000'000'000ms)};
-  Scheduler scheduler_;
+  // Timers run on real time here, as before the Scheduler took a clock.
+  SystemClock timer_clock_;
+  Scheduler scheduler_{timer_clock_};
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Log> log_;
 };

@@ -83,7 +83,9 @@ class TimersTest : public ::testing::Test {
 
   testing::TempDir dir_;
   ManualClock clock_{Clock::time_point(1'700'000'000'000ms)};
-  Scheduler scheduler_;
+  // Timers run on real time here, as before the Scheduler took a clock.
+  SystemClock timer_clock_;
+  Scheduler scheduler_{timer_clock_};
   WorkerPool pool_{2};
   Inbox inbox_;
   std::unique_ptr<Storage> storage_;

@@ -125,7 +125,8 @@ class ModelChecks : public ::testing::Test {
   services::Settings settings;
   ManualClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
   WorkerPool workers{1};
-  Scheduler scheduler;
+  SystemClock timer_clock;  // timers on real time; the clock above moves when told
+  Scheduler scheduler{timer_clock};
   Metrics metrics;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<services::Environment> env;

@@ -80,7 +80,7 @@ PollerCounters Mappings::counters(const std::string& uuid) {
 }
 
 void Mappings::apply_locked(Entry& e) {
-  bool enabled = str(e.doc, "State") == "Enabled" && !down_ && deps_.queues != nullptr;
+  bool enabled = str(e.doc, "State") == "Enabled" && !down_ && deps_.targets != nullptr;
   auto config = poller_config(e.doc, deps_.region);
   if (!config) {
     spdlog::error("lambda: event source mapping {}: {}", str(e.doc, "UUID"),
@@ -95,7 +95,7 @@ void Mappings::apply_locked(Entry& e) {
   if (!enabled) return;
   if (e.poller) return e.poller->reconfigure(std::move(*config));
   std::string uuid = config->uuid;
-  SqsPoller::Deps d{*deps_.queues, deps_.scheduler, deps_.clock, deps_.invoker(function),
+  SqsPoller::Deps d{*deps_.targets, deps_.scheduler, deps_.clock, deps_.invoker(function),
                     counters(uuid)};
   e.poller = SqsPoller::start(std::move(d), std::move(*config));
   e.poller_function = function;

@@ -39,8 +39,8 @@ Result<SqsPollerConfig> poller_config(const boost::json::object& doc, const std:
 class Mappings {
  public:
   struct Deps {
-    storage::Storage* storage;      // null: memory only
-    services::sqs::Queues* queues;  // null: mappings are stored but never poll
+    storage::Storage* storage;  // null: memory only
+    const Targets* targets;     // queue sources; null: mappings are stored but never poll
     Scheduler& scheduler;
     const Clock& clock;
     Metrics& metrics;

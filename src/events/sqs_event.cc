@@ -8,7 +8,7 @@ namespace json = boost::json;
 
 namespace {
 
-json::object message_attribute(const services::sqs::MessageAttribute& a) {
+json::object message_attribute(const Attribute& a) {
   json::object o;
   if (a.binary) {
     o["binaryValue"] = base64_encode(a.value);
@@ -24,9 +24,9 @@ json::object message_attribute(const services::sqs::MessageAttribute& a) {
 
 }  // namespace
 
-json::object sqs_record(const services::sqs::Received& m, std::string_view queue_arn,
+json::object sqs_record(const QueueMessage& m, std::string_view queue_arn,
                         std::string_view region) {
-  const auto& d = *m.data;
+  const auto& d = m;
   json::object attrs;
   attrs["ApproximateReceiveCount"] = std::to_string(m.receive_count);
   attrs["SentTimestamp"] = std::to_string(d.sent_ms);
@@ -34,7 +34,7 @@ json::object sqs_record(const services::sqs::Received& m, std::string_view queue
   attrs["ApproximateFirstReceiveTimestamp"] = std::to_string(m.first_receive_ms);
   if (!d.trace_header.empty()) attrs["AWSTraceHeader"] = d.trace_header;
   if (!d.group_id.empty()) {
-    attrs["SequenceNumber"] = services::sqs::sequence_number(d.seq);
+    attrs["SequenceNumber"] = d.sequence_number;
     attrs["MessageGroupId"] = d.group_id;
     attrs["MessageDeduplicationId"] = d.dedup_id;
   }

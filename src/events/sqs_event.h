@@ -14,12 +14,12 @@
 #include <string_view>
 #include <vector>
 
-#include "services/sqs/types.h"
+#include "events/source.h"
 
 namespace nimbus::events {
 
 // One Records[] element for a received message.
-boost::json::object sqs_record(const services::sqs::Received& m, std::string_view queue_arn,
+boost::json::object sqs_record(const QueueMessage& m, std::string_view queue_arn,
                                std::string_view region);
 
 // What a filter pattern sees for a record: the record itself, with `body`

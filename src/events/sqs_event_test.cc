@@ -2,28 +2,26 @@
 
 #include <gtest/gtest.h>
 
+#include "events/mappings.h"
 #include "events/pattern.h"
 
 namespace nimbus::events {
 namespace {
 
 namespace json = boost::json;
-using services::sqs::MessageAttribute;
-using services::sqs::MessageData;
-using services::sqs::Received;
 
-Received message(std::string body, std::string group = {}) {
-  auto d = std::make_shared<MessageData>();
-  d->id = "059f36b4-87a3-44ab-83d2-661975830a7d";
-  d->body = std::move(body);
-  d->md5_body = "e4e68fb7bd0e697a0ae8f1bb342846b3";
-  d->sender_id = "AIDAIENQZJOLO23YVJ4VO";
-  d->sent_ms = 1545082649183;
-  d->seq = 42;
-  d->group_id = std::move(group);
-  if (!d->group_id.empty()) d->dedup_id = "dedup-1";
-  Received r;
-  r.data = d;
+QueueMessage message(std::string body, std::string group = {}) {
+  QueueMessage r;
+  r.id = "059f36b4-87a3-44ab-83d2-661975830a7d";
+  r.body = std::move(body);
+  r.md5_body = "e4e68fb7bd0e697a0ae8f1bb342846b3";
+  r.sender_id = "AIDAIENQZJOLO23YVJ4VO";
+  r.sent_ms = 1545082649183;
+  r.group_id = std::move(group);
+  if (!r.group_id.empty()) {
+    r.dedup_id = "dedup-1";
+    r.sequence_number = "00000000000000000042";
+  }
   r.receipt_handle = "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a";
   r.receive_count = 2;
   r.first_receive_ms = 1545082649185;
@@ -32,11 +30,9 @@ Received message(std::string body, std::string group = {}) {
 
 TEST(SqsEvent, RecordHasLambdasFields) {
   auto m = message("{\"foo\": 2}");
-  auto d = std::make_shared<MessageData>(*m.data);
-  d->attributes = {MessageAttribute{"bin", "Binary", std::string("\x01\x02", 2), true},
-                   MessageAttribute{"req-id", "String", "24479a02", false}};
-  d->md5_attributes = "d25a6aea97eb8f585bfa92d314504a92";
-  m.data = d;
+  m.attributes = {Attribute{"bin", "Binary", std::string("\x01\x02", 2), true},
+                  Attribute{"req-id", "String", "24479a02", false}};
+  m.md5_attributes = "d25a6aea97eb8f585bfa92d314504a92";
   auto r = sqs_record(m, "arn:aws:sqs:us-east-2:123456789012:my-queue", "us-east-2");
   EXPECT_EQ(r.at("messageId"), "059f36b4-87a3-44ab-83d2-661975830a7d");
   EXPECT_EQ(r.at("receiptHandle"), "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a");
@@ -105,6 +101,25 @@ TEST(SqsEvent, BatchResponses) {
   EXPECT_EQ(failed_items(R"({"batchItemFailures":[{"itemIdentifier":null}]})", ids), std::nullopt);
   EXPECT_EQ(failed_items(R"({"batchItemFailures":[{"id":"a"}]})", ids), std::nullopt);
   EXPECT_EQ(failed_items(R"({"batchItemFailures":[{"itemIdentifier":"zz"}]})", ids), std::nullopt);
+}
+
+TEST(MappingConfig, ReadsTheStoredDocument) {
+  auto doc = boost::json::parse(R"({"UUID":"u","EventSourceArn":"arn:aws:sqs:us-east-1:1:q",
+    "BatchSize":100,"MaximumBatchingWindowInSeconds":3,
+    "FunctionResponseTypes":["ReportBatchItemFailures"],
+    "ScalingConfig":{"MaximumConcurrency":2},
+    "FilterCriteria":{"Filters":[{"Pattern":"{\"body\":{\"k\":[\"v\"]}}"}]}})")
+                 .as_object();
+  auto c = poller_config(doc, "eu-west-1");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->batch_size, 100);
+  EXPECT_EQ(c->window_seconds, 3);
+  EXPECT_TRUE(c->report_failures);
+  EXPECT_EQ(c->max_concurrency, 2);
+  EXPECT_EQ(c->region, "eu-west-1");
+  ASSERT_EQ(c->filters.size(), 1u);
+  doc["FilterCriteria"] = boost::json::parse(R"({"Filters":[{"Pattern":"{bad"}]})");
+  EXPECT_FALSE(poller_config(doc, "eu-west-1"));
 }
 
 }  // namespace

@@ -4,12 +4,10 @@
 #include <set>
 
 #include "events/sqs_event.h"
-#include "services/sqs/queues.h"
 
 namespace nimbus::events {
 
 namespace json = boost::json;
-using services::sqs::Received;
 
 namespace {
 
@@ -33,7 +31,7 @@ int start_lanes(const SqsPollerConfig& c) {
 }  // namespace
 
 struct SqsPoller::Lane {
-  std::vector<Received> batch;
+  std::vector<QueueMessage> batch;
   int64_t batch_start_ms = 0;
   int throttles = 0;
 };
@@ -74,11 +72,15 @@ void SqsPoller::set_result(std::string text) {
   last_result_ = std::move(text);
 }
 
+template <typename F>
+bool SqsPoller::with_source(F&& f) const {
+  return deps_.targets.with_source(config()->queue_arn, std::forward<F>(f));
+}
+
 void SqsPoller::stop() {
   if (stopped_.exchange(true) || detached_) return;
-  if (auto q = deps_.queues.find_by_arn(config()->queue_arn)) {
-    deps_.queues.release_waiters(q, owner_);
-  }
+  std::string arn = config()->queue_arn;
+  with_source([&](QueueSource& s) { s.release_waiters(arn, owner_); });
 }
 
 void SqsPoller::detach() {
@@ -95,13 +97,8 @@ void SqsPoller::poll(std::shared_ptr<Lane> lane) {
   if (stopped_) return on_received(std::move(lane), 0, {});  // hands back a partial batch
   if (depth >= kMaxDepth) return poll_later(std::move(lane), 0);
   auto c = config();
-  auto q = deps_.queues.find_by_arn(c->queue_arn);
-  if (!q) {
-    set_result("PROBLEM: Queue does not exist");
-    return poll_later(std::move(lane), kMissingQueueRetryMs);
-  }
   int64_t now = deps_.clock.now_millis();
-  services::sqs::ReceiveRequest r;
+  QueueReceive r;
   r.owner = owner_;
   r.max_messages = std::min<int>(kMaxReceive, c->batch_size - static_cast<int>(lane->batch.size()));
   r.wait_seconds = c->wait_seconds;
@@ -112,17 +109,24 @@ void SqsPoller::poll(std::shared_ptr<Lane> lane) {
   }
   int asked = r.max_messages;
   ++depth;
-  deps_.queues.receive(q, r, [self = shared_from_this(), lane, asked](auto result) {
-    std::vector<Received> got;
-    if (result) got = std::move(*result);
-    self->on_received(lane, asked, std::move(got));
+  bool bound = with_source([&](QueueSource& s) {
+    s.receive(c->queue_arn, r, [self = shared_from_this(), lane, asked](auto result) {
+      if (!result) return self->on_missing(lane);
+      self->on_received(lane, asked, std::move(*result));
+    });
+    // stop() may have run between our check and the waiter being registered.
+    if (stopped_ && !detached_) s.release_waiters(c->queue_arn, owner_);
   });
   --depth;
-  // stop() may have run between our check and the waiter being registered.
-  if (stopped_ && !detached_) deps_.queues.release_waiters(q, owner_);
+  if (!bound) on_missing(std::move(lane));
 }
 
-void SqsPoller::on_received(std::shared_ptr<Lane> lane, int asked, std::vector<Received> got) {
+void SqsPoller::on_missing(std::shared_ptr<Lane> lane) {
+  set_result("PROBLEM: Queue does not exist");
+  poll_later(std::move(lane), kMissingQueueRetryMs);
+}
+
+void SqsPoller::on_received(std::shared_ptr<Lane> lane, int asked, std::vector<QueueMessage> got) {
   if (detached_) return;
   auto c = config();
   if (stopped_) {
@@ -132,8 +136,10 @@ void SqsPoller::on_received(std::shared_ptr<Lane> lane, int asked, std::vector<R
       for (auto& m : *list) back.emplace_back(m.receipt_handle, 0);
     }
     lane->batch.clear();
-    if (auto q = deps_.queues.find_by_arn(c->queue_arn); q && !back.empty()) {
-      deps_.queues.change_visibility(q, std::move(back), [](std::vector<Status>) {});
+    if (!back.empty()) {
+      with_source([&](QueueSource& s) {
+        s.change_visibility(c->queue_arn, std::move(back), [](Status) {});
+      });
     }
     return;
   }
@@ -182,7 +188,7 @@ void SqsPoller::on_received(std::shared_ptr<Lane> lane, int asked, std::vector<R
 
 void SqsPoller::invoke(std::shared_ptr<Lane> lane) {
   auto c = config();
-  std::vector<Received> batch = std::move(lane->batch);
+  std::vector<QueueMessage> batch = std::move(lane->batch);
   lane->batch.clear();
   json::array records;
   records.reserve(batch.size());
@@ -196,7 +202,7 @@ void SqsPoller::invoke(std::shared_ptr<Lane> lane) {
   });
 }
 
-void SqsPoller::on_invoked(std::shared_ptr<Lane> lane, std::vector<Received> batch,
+void SqsPoller::on_invoked(std::shared_ptr<Lane> lane, std::vector<QueueMessage> batch,
                            InvokeOutcome outcome) {
   if (detached_) return;
   using Kind = InvokeOutcome::Kind;
@@ -209,15 +215,15 @@ void SqsPoller::on_invoked(std::shared_ptr<Lane> lane, std::vector<Received> bat
     std::optional<std::set<std::string>> bad = std::set<std::string>{};
     if (c->report_failures) {
       std::set<std::string> ids;
-      for (const auto& m : batch) ids.insert(m.data->id);
+      for (const auto& m : batch) ids.insert(m.id);
       bad = failed_items(outcome.payload, ids);
     }
     if (bad) {
       std::set<std::string> held_groups;  // FIFO: a failure holds the rest of its group
       failed = 0;
       for (const auto& m : batch) {
-        const auto& group = m.data->group_id;
-        bool keep = bad->contains(m.data->id) || (!group.empty() && held_groups.contains(group));
+        const auto& group = m.group_id;
+        bool keep = bad->contains(m.id) || (!group.empty() && held_groups.contains(group));
         if (keep) {
           ++failed;
           if (!group.empty()) held_groups.insert(group);
@@ -244,9 +250,8 @@ void SqsPoller::on_invoked(std::shared_ptr<Lane> lane, std::vector<Received> bat
 }
 
 void SqsPoller::remove(std::vector<std::string> handles) {
-  auto q = deps_.queues.find_by_arn(config()->queue_arn);
-  if (!q) return;
-  deps_.queues.delete_messages(q, std::move(handles), [](std::vector<Status>) {});
+  std::string arn = config()->queue_arn;
+  with_source([&](QueueSource& s) { s.remove(arn, std::move(handles), [](Status) {}); });
 }
 
 }  // namespace nimbus::events

@@ -1,6 +1,6 @@
 // The pollers of one SQS event source mapping: long-poll the queue
-// in-process (sqs::Queues, never HTTP), gather a batch, drop and delete what
-// no filter matches, invoke the function with the SQS event, then delete what
+// in-process (the QueueSource bound for the queue's ARN, never HTTP), gather a batch, drop and
+// delete what no filter matches, invoke the function with the SQS event, then delete what
 // succeeded. What Lambda does for SQS sources, simplified where AWS leaves it
 // unspecified (see README.md, "SQS poller"):
 //
@@ -35,11 +35,8 @@
 #include "common/metrics.h"
 #include "common/scheduler.h"
 #include "events/pattern.h"
-#include "services/sqs/types.h"
-
-namespace nimbus::services::sqs {
-class Queues;
-}
+#include "events/source.h"
+#include "events/target.h"
 
 namespace nimbus::events {
 
@@ -74,7 +71,7 @@ struct PollerCounters {
 class SqsPoller : public std::enable_shared_from_this<SqsPoller> {
  public:
   struct Deps {
-    services::sqs::Queues& queues;
+    const Targets& targets;  // the queue's QueueSource, looked up at each call
     Scheduler& scheduler;
     const Clock& clock;
     Invoke invoke;
@@ -91,8 +88,8 @@ class SqsPoller : public std::enable_shared_from_this<SqsPoller> {
   // received and not yet invoked are made visible again; batches in flight
   // still delete what succeeded. Idempotent.
   void stop();
-  // Server shutdown: from now on nothing touches Queues (it may be destroyed
-  // first); in-flight batches become visible when their timeout ends.
+  // Server shutdown: from now on nothing touches the queue source (it may
+  // be destroyed first); in-flight batches become visible when their timeout ends.
   void detach();
 
   int pollers() const { return lanes_.load(); }
@@ -107,11 +104,15 @@ class SqsPoller : public std::enable_shared_from_this<SqsPoller> {
   std::shared_ptr<const SqsPollerConfig> config() const;
   void poll(std::shared_ptr<Lane> lane);
   void poll_later(std::shared_ptr<Lane> lane, int64_t delay_ms);
-  void on_received(std::shared_ptr<Lane> lane, int asked, std::vector<services::sqs::Received> got);
+  void on_received(std::shared_ptr<Lane> lane, int asked, std::vector<QueueMessage> got);
+  void on_missing(std::shared_ptr<Lane> lane);  // no such queue (or no source bound)
   void invoke(std::shared_ptr<Lane> lane);
-  void on_invoked(std::shared_ptr<Lane> lane, std::vector<services::sqs::Received> batch,
+  void on_invoked(std::shared_ptr<Lane> lane, std::vector<QueueMessage> batch,
                   InvokeOutcome outcome);
   void remove(std::vector<std::string> handles);
+  // Runs f(QueueSource&) for the queue; false when no source is bound.
+  template <typename F>
+  bool with_source(F&& f) const;
   void set_result(std::string text);
 
   Deps deps_;

@@ -49,6 +49,7 @@ struct App::Impl {
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<Scheduler> scheduler;
+  events::Targets targets;
   std::unique_ptr<services::Environment> env;
   std::unique_ptr<services::Registry> services;
   std::unique_ptr<protocol::ModelRegistry> models;
@@ -95,7 +96,7 @@ Result<uint16_t> App::start() {
   s.settings.service_options = o.service_options;
   s.scheduler = std::make_unique<Scheduler>(s.clock);
   s.env = std::make_unique<services::Environment>(services::Environment{
-      s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics});
+      s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics, s.targets});
   s.services = std::make_unique<services::Registry>(*s.env);
   s.models = std::make_unique<protocol::ModelRegistry>(s.services->model_names());
   auth::Credentials credentials;

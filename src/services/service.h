@@ -29,6 +29,7 @@
 #include "common/result.h"
 #include "common/scheduler.h"
 #include "common/worker_pool.h"
+#include "events/target.h"
 
 namespace nimbus::storage {
 class Storage;
@@ -73,6 +74,9 @@ struct Environment {
   WorkerPool& workers;
   Scheduler& scheduler;
   Metrics& metrics;
+  // Where events go and where pollers read (events/target.h): each service
+  // binds its targets and sources here when built; producers look up by ARN.
+  events::Targets& targets;
 };
 
 class Service {

@@ -3,7 +3,6 @@
 #include <string>
 
 #include "services/lambda/util.h"
-#include "services/sqs/queues.h"
 
 namespace nimbus::services::lambda {
 
@@ -22,24 +21,37 @@ Error range_error(int64_t value, const char* member, const char* constraint) {
 
 }  // namespace
 
-Status check_target(const std::string& arn, const sqs::Queues* queues) {
-  if (arn.starts_with("arn:aws:sqs:")) {
-    if (queues == nullptr) return invalid("SQS targets are not available on this server");
-    if (!queues->find_by_arn(arn)) {
-      return invalid("The destination ARN " + arn + " is invalid: the queue does not exist.");
-    }
-    return Status::ok();
-  }
-  if (arn.starts_with("arn:aws:lambda:")) return Status::ok();
-  if (arn.starts_with("arn:aws:sns:") || arn.starts_with("arn:aws:events:")) {
+Status check_target(const std::string& arn, const events::Targets& targets) {
+  // The services Lambda sends destination records and dead-letter messages to.
+  std::string kind = events::target_kind(arn);
+  bool lambda_kind = kind == "sqs" || kind == "sns" || kind == "lambda" || kind == "events";
+  if (!lambda_kind) return invalid("The destination ARN " + arn + " is invalid.");
+  if (!targets.has(kind)) {
     return invalid("The destination ARN " + arn +
-                   " is not yet supported by nimbus: use an SQS queue or a Lambda function.");
+                   " is not supported by this nimbus server: it "
+                   "has no " +
+                   kind + " service.");
   }
-  return invalid("The destination ARN " + arn + " is invalid.");
+  if (auto st = targets.check(arn); !st) {
+    return invalid("The destination ARN " + arn + " is invalid: " + st.error().message);
+  }
+  return Status::ok();
+}
+
+Status check_destinations(const json::object& in, const events::Targets& targets) {
+  const auto* d = in.if_contains("DestinationConfig");
+  if (d == nullptr || !d->is_object()) return Status::ok();
+  for (const char* key : {"OnSuccess", "OnFailure"}) {
+    const auto* t = d->as_object().if_contains(key);
+    if (t == nullptr || !t->is_object()) continue;
+    std::string dest = str(t->as_object(), "Destination");
+    if (!dest.empty()) NIMBUS_TRY(check_target(dest, targets));
+  }
+  return Status::ok();
 }
 
 Status apply_config(json::object& config, const json::object& in, bool create,
-                    const sqs::Queues* queues) {
+                    const events::Targets& targets) {
   std::string runtime = has(in, "Runtime") ? str(in, "Runtime") : str(config, "Runtime");
   if (create && (runtime.empty() || (!runtime.starts_with("provided") && !has(in, "Handler")))) {
     return invalid(
@@ -110,7 +122,7 @@ Status apply_config(json::object& config, const json::object& in, bool create,
       if (!target.starts_with("arn:aws:sqs:") && !target.starts_with("arn:aws:sns:")) {
         return invalid("The provided target arn " + target + " is invalid");
       }
-      NIMBUS_TRY(check_target(target, queues));
+      NIMBUS_TRY(check_target(target, targets));
       config["DeadLetterConfig"] = json::object{{"TargetArn", target}};
     }
   }

@@ -5,10 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/result.h"
-
-namespace nimbus::services::sqs {
-class Queues;
-}
+#include "events/target.h"
 
 namespace nimbus::services::lambda {
 
@@ -18,11 +15,14 @@ namespace json = boost::json;
 // EphemeralStorage, DeadLetterConfig, TracingConfig from `in` into `config`.
 // `create`: Runtime and Handler are required (Handler not for provided.*).
 Status apply_config(json::object& config, const json::object& in, bool create,
-                    const sqs::Queues* queues);
+                    const events::Targets& targets);
 
-// A destination or dead-letter target: SQS queues (must exist when the SQS
-// service runs in-process) and Lambda functions are supported; SNS and
-// EventBridge answer InvalidParameterValueException "not yet supported".
-Status check_target(const std::string& arn, const sqs::Queues* queues);
+// A destination or dead-letter target, looked up in `targets`: any kind this
+// program delivers to (SQS queues and Lambda functions, SNS topics and
+// EventBridge buses once they exist), and the resource must exist. Lambda's
+// InvalidParameterValueException otherwise.
+Status check_target(const std::string& arn, const events::Targets& targets);
+// The OnSuccess / OnFailure destinations of a DestinationConfig in `in`.
+Status check_destinations(const json::object& in, const events::Targets& targets);
 
 }  // namespace nimbus::services::lambda

@@ -3,7 +3,6 @@
 // events::Mappings (src/events/mappings.h). Only SQS sources exist in nimbus;
 // Kinesis and DynamoDB stream ARNs are answered as AWS answers for a stream
 // that does not exist.
-#include <charconv>
 #include <chrono>
 
 #include "common/request_id.h"
@@ -11,7 +10,6 @@
 #include "events/pattern.h"
 #include "services/lambda/lambda_service.h"
 #include "services/lambda/util.h"
-#include "services/sqs/queues.h"
 
 namespace nimbus::services::lambda {
 
@@ -111,7 +109,7 @@ events::Invoke invoker(LambdaService& s, const std::string& function_arn) {
 
 void LambdaService::start_event_sources() {
   events::Mappings::Deps d{env_.storage,
-                           queues_,
+                           &env_.targets,
                            env_.scheduler,
                            env_.clock,
                            env_.metrics,
@@ -131,7 +129,8 @@ void LambdaService::add_event_source_handlers() {
     const std::string fn_arn = target->invoked_arn;
     doc["FunctionArn"] = fn_arn;
     std::string source = str(doc, "EventSourceArn");
-    auto q = queues_ ? queues_->find_by_arn(source) : nullptr;
+    std::optional<events::QueueInfo> q;
+    env_.targets.with_source(source, [&](events::QueueSource& s) { q = s.describe(source); });
     if (!q) {
       return invalid(
           "Error occurred while ReceiveMessage. SQS Error Code: "
@@ -148,12 +147,7 @@ void LambdaService::add_event_source_handlers() {
           "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
           "greater than 10");
     }
-    auto attrs = queues_->attributes(q, {"VisibilityTimeout"});
-    int64_t visibility = 30;
-    if (attrs) {
-      const std::string& v = (*attrs)["VisibilityTimeout"];
-      std::from_chars(v.data(), v.data() + v.size(), visibility);
-    }
+    int64_t visibility = q->visibility_timeout_s;
     auto timeout = std::chrono::duration_cast<std::chrono::seconds>(target->spec->timeout).count();
     if (visibility < timeout) {
       return invalid("Queue visibility timeout: " + std::to_string(visibility) +

@@ -22,18 +22,6 @@ Status check_qualifier(const Function& f, const std::string& q, const std::strin
   return not_found(arn + ":" + q);
 }
 
-Status check_destinations(const json::object& in, const sqs::Queues* queues) {
-  const auto* d = in.if_contains("DestinationConfig");
-  if (d == nullptr || !d->is_object()) return Status::ok();
-  for (const char* key : {"OnSuccess", "OnFailure"}) {
-    const auto* t = d->as_object().if_contains(key);
-    if (t == nullptr || !t->is_object()) continue;
-    std::string dest = str(t->as_object(), "Destination");
-    if (!dest.empty()) NIMBUS_TRY(check_target(dest, queues));
-  }
-  return Status::ok();
-}
-
 // FunctionName's qualifier unless Qualifier is given; "$LATEST" when neither.
 std::string event_qualifier(const json::object& in, const FunctionRef& ref) {
   std::string q = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
@@ -152,7 +140,7 @@ void LambdaService::delete_provisioned_concurrency_config(const CallContext&, js
 void LambdaService::put_event_invoke_config(json::object in, Respond respond, bool merge) {
   auto ref = parse_function_name(str(in, "FunctionName"));
   std::string q = event_qualifier(in, ref);
-  if (auto st = check_destinations(in, queues_); !st) return respond(st.take_error());
+  if (auto st = check_destinations(in, env_.targets); !st) return respond(st.take_error());
   engine_.change(
       ref.name,
       [&](Function& f) -> Output {

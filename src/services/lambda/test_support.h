@@ -51,7 +51,7 @@ class LambdaTest : public ::testing::Test {
     storage = std::move(*s);
     settings.data_dir = dir.path();
     env = std::make_unique<Environment>(
-        Environment{settings, clock, storage.get(), workers, scheduler, metrics});
+        Environment{settings, clock, storage.get(), workers, scheduler, metrics, targets});
     sqs_svc = std::make_unique<sqs::SqsService>(*env);
     options.host = &shared_host();
     if (options.retry_delays_ms.size() == 2 && options.retry_delays_ms[0] == 60'000) {
@@ -129,6 +129,7 @@ class LambdaTest : public ::testing::Test {
   SystemClock timer_clock;
   Scheduler scheduler{timer_clock};
   Metrics metrics;
+  events::Targets targets;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<Environment> env;
   std::unique_ptr<sqs::SqsService> sqs_svc;

@@ -37,7 +37,7 @@ class LogsTest : public ::testing::Test {
     ASSERT_TRUE(s.is_ok()) << s.error().message;
     storage = std::move(*s);
     env = std::make_unique<Environment>(
-        Environment{settings, clock, storage.get(), workers, scheduler, metrics});
+        Environment{settings, clock, storage.get(), workers, scheduler, metrics, targets});
     svc = std::make_unique<LogsService>(*env);
   }
 
@@ -111,6 +111,7 @@ class LogsTest : public ::testing::Test {
   WorkerPool workers{2};
   Scheduler scheduler{clock};  // timers fire when a test advances the clock
   Metrics metrics;
+  events::Targets targets;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<Environment> env;
   std::unique_ptr<LogsService> svc;

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "services/sqs/input.h"
+#include "services/sqs/target.h"
 
 namespace nimbus::services::sqs {
 
@@ -63,7 +64,10 @@ void SqsService::serve_operations() {
 }
 
 SqsService::SqsService(Environment& env)
-    : Service("sqs"), env_(env), queues_(std::make_unique<Queues>(env)) {
+    : Service("sqs"),
+      env_(env),
+      queues_(std::make_unique<Queues>(env)),
+      bound_(bind_events(*queues_, env.targets)) {
   if (auto s = queues_->recover(); !s) spdlog::error("{}", s.error().message);
   serve_operations();
 }

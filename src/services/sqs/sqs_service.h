@@ -60,6 +60,7 @@ class SqsService final : public Service {
 
   Environment& env_;
   std::unique_ptr<Queues> queues_;
+  std::unique_ptr<events::Binding> bound_;  // queues as targets and sources (target.h)
 };
 
 }  // namespace nimbus::services::sqs

@@ -33,7 +33,7 @@ class SqsTest : public ::testing::Test {
     ASSERT_TRUE(s.is_ok()) << s.error().message;
     storage = std::move(*s);
     env = std::make_unique<Environment>(
-        Environment{settings, clock, storage.get(), workers, scheduler, metrics});
+        Environment{settings, clock, storage.get(), workers, scheduler, metrics, targets});
     svc = std::make_unique<SqsService>(*env);
   }
 
@@ -118,6 +118,7 @@ class SqsTest : public ::testing::Test {
   SystemClock timer_clock;
   Scheduler scheduler{timer_clock};
   Metrics metrics;
+  events::Targets targets;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<Environment> env;
   std::unique_ptr<SqsService> svc;

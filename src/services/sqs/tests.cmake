@@ -5,4 +5,5 @@ nimbus_test(sqs_test
           ${CMAKE_CURRENT_LIST_DIR}/sqs_fifo_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/sqs_policy_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/sqs_recovery_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/queue_source_test.cc
   LIBS nimbus_services)

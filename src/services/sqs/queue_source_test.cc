@@ -1,8 +1,7 @@
-// The SQS poller against the real SQS engine (Queues over a temporary
-// Storage, ManualClock) and a scripted invoker standing in for Lambda.
+// The SQS event source mapping's pollers (events/sqs_poller.h) on SQS's
+// QueueSource (queue_source.cc): the real engine over a temporary Storage,
+// ManualClock, and a scripted invoker standing in for Lambda.
 #include "events/sqs_poller.h"
-
-#include "events/mappings.h"
 
 #include <condition_variable>
 #include <deque>
@@ -98,7 +97,7 @@ class SqsPollerTest : public services::sqs::testing::SqsTest {
   void start(SqsPollerConfig c) {
     c.region = "us-east-1";
     c.wait_seconds = 1;
-    SqsPoller::Deps d{svc->queues(), scheduler, clock, fn.invoker(),
+    SqsPoller::Deps d{targets, scheduler, clock, fn.invoker(),
                       PollerCounters{&batches, &records, &failures, &filtered}};
     poller = SqsPoller::start(std::move(d), std::move(c));
   }
@@ -278,31 +277,6 @@ TEST_F(SqsPollerTest, AFullReceiveAddsAPollerUpToTheCap) {
   EXPECT_EQ(poller->pollers(), 6);
   // Empty long polls retire the extra poller again.
   EXPECT_TRUE(eventually([&] { return poller->pollers() == 5; }));
-}
-
-}  // namespace
-}  // namespace nimbus::events
-
-namespace nimbus::events {
-namespace {
-
-TEST(MappingConfig, ReadsTheStoredDocument) {
-  auto doc = boost::json::parse(R"({"UUID":"u","EventSourceArn":"arn:aws:sqs:us-east-1:1:q",
-    "BatchSize":100,"MaximumBatchingWindowInSeconds":3,
-    "FunctionResponseTypes":["ReportBatchItemFailures"],
-    "ScalingConfig":{"MaximumConcurrency":2},
-    "FilterCriteria":{"Filters":[{"Pattern":"{\"body\":{\"k\":[\"v\"]}}"}]}})")
-                 .as_object();
-  auto c = poller_config(doc, "eu-west-1");
-  ASSERT_TRUE(c);
-  EXPECT_EQ(c->batch_size, 100);
-  EXPECT_EQ(c->window_seconds, 3);
-  EXPECT_TRUE(c->report_failures);
-  EXPECT_EQ(c->max_concurrency, 2);
-  EXPECT_EQ(c->region, "eu-west-1");
-  ASSERT_EQ(c->filters.size(), 1u);
-  doc["FilterCriteria"] = boost::json::parse(R"({"Filters":[{"Pattern":"{bad"}]})");
-  EXPECT_FALSE(poller_config(doc, "eu-west-1"));
 }
 
 }  // namespace

@@ -112,8 +112,8 @@ class ModelChecks : public ::testing::Test {
     ASSERT_TRUE(s.is_ok()) << s.error().message;
     storage = std::move(*s);
     settings.data_dir = dir.path();
-    env = std::make_unique<services::Environment>(
-        services::Environment{settings, clock, storage.get(), workers, scheduler, metrics});
+    env = std::make_unique<services::Environment>(services::Environment{
+        settings, clock, storage.get(), workers, scheduler, metrics, targets});
     registry = std::make_unique<services::Registry>(*env);
   }
   void TearDown() override {
@@ -128,6 +128,7 @@ class ModelChecks : public ::testing::Test {
   SystemClock timer_clock;  // timers on real time; the clock above moves when told
   Scheduler scheduler{timer_clock};
   Metrics metrics;
+  events::Targets targets;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<services::Environment> env;
   std::unique_ptr<services::Registry> registry;

@@ -136,7 +136,8 @@ class AsyncInvokeTest : public ::testing::Test {
 
   storage::testing::TempDir dir;
   ManualClock clock{std::chrono::system_clock::now()};
-  Scheduler scheduler;
+  SystemClock timer_clock;  // retry delays are real milliseconds; ages move on `clock`
+  Scheduler scheduler{timer_clock};
   Metrics metrics;
   Targets targets;
   Recorder sqs;

@@ -104,6 +104,7 @@ AsyncInvoke::AsyncInvoke(Deps deps, Options options)
 
 AsyncInvoke::~AsyncInvoke() {
   stop();
+  gate_->close();  // waits for a callback that is using `this` right now
 }
 
 void AsyncInvoke::stop() {
@@ -134,20 +135,23 @@ void AsyncInvoke::enqueue(std::string name, std::string qualifier, std::string p
   storage::WriteBatch batch;
   batch.put(options_.ns, ev->key, ev->encode());
   auto stopped = stopped_;
-  deps_.storage->commit(std::move(batch), [this, stopped, ev, done = std::move(done)](Status st) {
-    if (!st) {
-      --pending_;
-      return done(st);
-    }
-    done(Status::ok());
-    if (!*stopped) dispatch(ev);
-  });
+  deps_.storage->commit(std::move(batch),
+                        [this, stopped, gate = gate_, ev, done = std::move(done)](Status st) {
+                          auto in = gate->hold();
+                          if (!st) {
+                            if (in) --pending_;
+                            return done(st);
+                          }
+                          done(Status::ok());
+                          if (in && !*stopped) dispatch(ev);
+                        });
 }
 
 void AsyncInvoke::schedule(std::shared_ptr<Event> ev, int64_t delay_ms) {
   auto stopped = stopped_;
-  deps_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, stopped, ev] {
-    if (!*stopped) dispatch(ev);
+  deps_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, stopped, gate = gate_, ev] {
+    auto in = gate->hold();
+    if (in && !*stopped) dispatch(ev);
   });
 }
 
@@ -165,9 +169,11 @@ void AsyncInvoke::dispatch(std::shared_ptr<Event> ev) {
   }
   auto run = fn->run;
   auto stopped = stopped_;
-  run(ev->request_id, ev->payload, [this, stopped, ev, fn = std::move(*fn)](RunOutcome r) {
-    if (!*stopped) on_run(ev, fn, std::move(r));
-  });
+  run(ev->request_id, ev->payload,
+      [this, stopped, gate = gate_, ev, fn = std::move(*fn)](RunOutcome r) {
+        auto in = gate->hold();
+        if (in && !*stopped) on_run(ev, fn, std::move(r));
+      });
 }
 
 void AsyncInvoke::on_run(std::shared_ptr<Event> ev, const ResolvedFunction& fn, RunOutcome r) {
@@ -240,10 +246,12 @@ void AsyncInvoke::finish(std::shared_ptr<Event> ev, const ResolvedFunction& fn,
     return;
   }
   // The event leaves storage in the batch that records where it goes next.
-  deps_.storage->commit(std::move(batch), [this, stopped = stopped_, item](Status st) {
-    if (!st) spdlog::error("events: finishing an async invocation: {}", st.error().message);
-    if (st && item && !*stopped) outbox_.start(item);
-  });
+  deps_.storage->commit(
+      std::move(batch), [this, stopped = stopped_, gate = gate_, item](Status st) {
+        auto in = gate->hold();
+        if (!st) spdlog::error("events: finishing an async invocation: {}", st.error().message);
+        if (in && st && item && !*stopped) outbox_.start(item);
+      });
 }
 
 void AsyncInvoke::persist(const Event& ev) {

@@ -34,6 +34,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/gate.h"
 #include "common/metrics.h"
 #include "common/result.h"
 #include "common/scheduler.h"
@@ -121,6 +122,8 @@ class AsyncInvoke {
   std::atomic<uint64_t> seq_{0};
   std::atomic<int64_t> pending_{0};
   std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
+  // Callbacks enter it before touching `this`; the destructor closes it.
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 
 }  // namespace nimbus::events

@@ -70,6 +70,7 @@ Outbox::Outbox(Deps deps, std::string ns, RetryPolicy policy, Failed failed)
 
 Outbox::~Outbox() {
   stopped_->store(true);
+  gate_->close();  // waits for a callback that is using `this` right now
 }
 
 void Outbox::stop() {
@@ -110,30 +111,34 @@ size_t Outbox::recover(int64_t delay_ms) {
 
 void Outbox::later(std::shared_ptr<Item> item, int64_t delay_ms) {
   auto stopped = stopped_;
-  deps_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, stopped, item] {
-    if (!*stopped) attempt(item);
+  deps_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, stopped, gate = gate_, item] {
+    auto in = gate->hold();
+    if (in && !*stopped) attempt(item);
   });
 }
 
 void Outbox::attempt(std::shared_ptr<Item> item) {
   if (*stopped_) return;
   auto stopped = stopped_;
-  deps_.targets.deliver(item->target, item->delivery, [this, stopped, item](Outcome o) {
-    if (*stopped) return;
-    // A kind nothing has bound yet (start-up) or any more (shutdown) may be
-    // bound later: retry it like an unavailable target.
-    bool unbound = !o && o.failure() == Failure::kNotFound && o.error().code == "UnsupportedTarget";
-    bool young = deps_.clock.now_millis() - item->first_ms < policy_.max_age_ms;
-    if (!o && (o.retryable() || unbound) && young) {
-      return later(item, policy_.backoff_ms(++item->failures));
-    }
-    if (!o) {
-      spdlog::warn("events: delivery to {} failed: {}: {}", item->target, o.error().code,
-                   o.error().message);
-      if (failed_) failed_(item->target, item->delivery, o);
-    }
-    done(item);
-  });
+  deps_.targets.deliver(
+      item->target, item->delivery, [this, stopped, gate = gate_, item](Outcome o) {
+        auto in = gate->hold();
+        if (!in || *stopped) return;
+        // A kind nothing has bound yet (start-up) or any more (shutdown) may be
+        // bound later: retry it like an unavailable target.
+        bool unbound =
+            !o && o.failure() == Failure::kNotFound && o.error().code == "UnsupportedTarget";
+        bool young = deps_.clock.now_millis() - item->first_ms < policy_.max_age_ms;
+        if (!o && (o.retryable() || unbound) && young) {
+          return later(item, policy_.backoff_ms(++item->failures));
+        }
+        if (!o) {
+          spdlog::warn("events: delivery to {} failed: {}: {}", item->target, o.error().code,
+                       o.error().message);
+          if (failed_) failed_(item->target, item->delivery, o);
+        }
+        done(item);
+      });
 }
 
 void Outbox::done(std::shared_ptr<Item> item) {

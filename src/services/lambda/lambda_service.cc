@@ -41,8 +41,10 @@ const std::pair<const char*, LambdaService::Op> LambdaService::kOperations[] = {
 LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queues* queues,
                              LambdaOptions options)
     : Service("lambda"), env_(env), queues_(queues), engine_(env, logs, std::move(options)) {
-  for (const auto& [name, op] : kOperations) {
-    on(name, [this, op](const CallContext& ctx, json::object in, Respond respond) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+  for (const auto& entry : kOperations) {
+    auto op = entry.second;
+    on(entry.first, [this, op](const CallContext& ctx, json::object in, Respond respond) {
       (this->*op)(ctx, std::move(in), std::move(respond));
     });
   }

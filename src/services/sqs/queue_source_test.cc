@@ -167,8 +167,9 @@ TEST_F(SqsPollerTest, FunctionErrorKeepsTheBatchUntilItsVisibilityTimeout) {
   start(config("u2", arn));
   ASSERT_TRUE(fn.wait_for(1));
   EXPECT_TRUE(eventually([&] { return counts() == std::pair{0, 1}; }));
-  EXPECT_EQ(failures.value(), 1u);
-  EXPECT_EQ(poller->last_result(), "PROBLEM: Function call failed");
+  // The poller counts the failure after the invocation answered: wait for it.
+  EXPECT_TRUE(eventually([&] { return failures.value() == 1u; }));
+  EXPECT_TRUE(eventually([&] { return poller->last_result() == "PROBLEM: Function call failed"; }));
   clock.advance(std::chrono::seconds(6));  // the visibility timeout ends
   ASSERT_TRUE(fn.wait_for(2));
   EXPECT_TRUE(eventually([&] { return counts() == std::pair{0, 0}; }));

@@ -11,6 +11,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "common/time_format.h"
 
 namespace nimbus::cli {
 
@@ -47,17 +48,6 @@ int64_t parse_since(const std::string& s) {
     default:
       return -1;
   }
-}
-
-std::string iso(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
 }
 
 int run_logs(const LogsOptions& o) {
@@ -104,7 +94,7 @@ int run_logs(const LogsOptions& o) {
         std::string id(e.at("eventId").as_string());
         if (ts == start && seen_at_start.count(id)) continue;
         std::string msg(e.at("message").as_string());
-        std::printf("%s %s %s\n", iso(ts).c_str(),
+        std::printf("%s %s %s\n", utc_millis(ts).c_str(),
                     std::string(e.at("logStreamName").as_string()).c_str(), msg.c_str());
         if (ts > newest) {
           newest = ts;

@@ -1,4 +1,5 @@
 #include "events/async_invoke.h"
+#include "common/time_format.h"
 
 #include <spdlog/spdlog.h>
 
@@ -13,18 +14,6 @@ namespace nimbus::events {
 namespace json = boost::json;
 
 namespace {
-
-// A destination record's timestamp: 2024-01-02T03:04:05.678Z.
-std::string iso_time(int64_t ms) {
-  std::time_t s = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
 
 // A payload inside a destination record: JSON when it parses, else a string.
 json::value embed(const std::string& text) {
@@ -203,7 +192,7 @@ void AsyncInvoke::finish(std::shared_ptr<Event> ev, const ResolvedFunction& fn,
     // Lambda's invocation record.
     json::object record;
     record["version"] = "1.0";
-    record["timestamp"] = iso_time(deps_.clock.now_millis());
+    record["timestamp"] = utc_millis(deps_.clock.now_millis());
     record["requestContext"] = json::object{{"requestId", ev->request_id},
                                             {"functionArn", function_arn},
                                             {"condition", condition},

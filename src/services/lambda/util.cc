@@ -1,4 +1,5 @@
 #include "services/lambda/util.h"
+#include "common/time_format.h"
 
 #include <charconv>
 #include <ctime>
@@ -38,14 +39,7 @@ std::string function_arn(std::string_view region, std::string_view account, std:
 }
 
 std::string lambda_time(int64_t epoch_ms) {
-  time_t secs = static_cast<time_t>(epoch_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(epoch_ms % 1000));
-  return buf;
+  return utc_millis(epoch_ms, "+0000");
 }
 
 Status check_revision(const json::object& in, const json::object& config) {

@@ -393,6 +393,22 @@ void Queues::untag(const QueuePtr& q, std::vector<std::string> keys, StatusDone 
 }
 
 void Queues::add_permission(const QueuePtr& q, policy::Grant grant, StatusDone done) {
+  edit_policy(
+      q, [&](const std::string& current) { return policy::add(current, q->arn, grant); },
+      std::move(done));
+}
+
+void Queues::remove_permission(const QueuePtr& q, std::string label, StatusDone done) {
+  edit_policy(
+      q, [&](const std::string& current) { return policy::remove(current, label); },
+      std::move(done));
+}
+
+// The Policy attribute through `edit` (current text -> next, "" = none); an
+// edit that changes nothing commits nothing.
+void Queues::edit_policy(const QueuePtr& q,
+                         const std::function<Result<std::string>(const std::string&)>& edit,
+                         StatusDone done) {
   std::unique_lock lock(q->mu);
   if (q->deleted) {
     lock.unlock();
@@ -401,30 +417,10 @@ void Queues::add_permission(const QueuePtr& q, policy::Grant grant, StatusDone d
   auto& attrs = q->config.attrs;
   auto it = attrs.find("Policy");
   std::string current = it == attrs.end() ? std::string() : it->second;
-  auto next = policy::add(current, q->arn, grant);
+  auto next = edit(current);
   if (!next || *next == current) {
     lock.unlock();
     return done(next ? Status::ok() : Status(next.take_error()));
-  }
-  attrs["Policy"] = std::move(*next);
-  q->modified_s = now_ms() / 1000;
-  storage::WriteBatch batch;
-  persist_queue(*q, batch);
-  commit(std::move(batch), std::move(done));
-}
-
-void Queues::remove_permission(const QueuePtr& q, std::string label, StatusDone done) {
-  std::unique_lock lock(q->mu);
-  if (q->deleted) {
-    lock.unlock();
-    return done(errors::queue_does_not_exist());
-  }
-  auto& attrs = q->config.attrs;
-  auto it = attrs.find("Policy");
-  auto next = policy::remove(it == attrs.end() ? std::string() : it->second, label);
-  if (!next) {
-    lock.unlock();
-    return done(next.take_error());
   }
   if (next->empty()) {
     attrs.erase("Policy");

@@ -132,6 +132,9 @@ class Queues {
   uint64_t next_seq();
   uint64_t next_gen();
   void commit(storage::WriteBatch batch, std::function<void(Status)> done);
+  void edit_policy(const QueuePtr& q,
+                   const std::function<Result<std::string>(const std::string&)>& edit,
+                   StatusDone done);
   void persist_queue(const Queue& q, storage::WriteBatch& batch) const;  // q.mu held
   Status check_redrive(const Queue& q, const QueueConfig& config) const;
 

@@ -109,7 +109,8 @@ class LambdaControlTest(LambdaTestBase):
                  self.lam.get_paginator("list_functions").paginate(
                      PaginationConfig={"PageSize": 1}).build_full_result()["Functions"]]
         self.assertIn("ctl", names)
-        self.lam.delete_function(FunctionName="ctl")
+        d = self.lam.delete_function(FunctionName="ctl")
+        self.assertEqual(d["ResponseMetadata"]["HTTPStatusCode"], 204)
         with self.assertRaises(self.lam.exceptions.ResourceNotFoundException) as e:
             self.lam.get_function(FunctionName="ctl")
         self.assertIn("Function not found: arn:aws:lambda", str(e.exception))

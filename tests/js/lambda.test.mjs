@@ -93,7 +93,8 @@ test('create, wait until active, invoke, list, delete', async () => {
   assert.equal(decode(e.Payload).errorMessage, 'js failure');
   const list = await lambda.send(new ListFunctionsCommand({}));
   assert.ok(list.Functions.some((f) => f.FunctionName === 'js-fn'));
-  await lambda.send(new DeleteFunctionCommand({ FunctionName: 'js-fn' }));
+  const del = await lambda.send(new DeleteFunctionCommand({ FunctionName: 'js-fn' }));
+  assert.equal(del.$metadata.httpStatusCode, 204);
   await assert.rejects(lambda.send(new GetFunctionCommand({ FunctionName: 'js-fn' })), (err) => {
     assert.equal(err.name, 'ResourceNotFoundException');
     return true;

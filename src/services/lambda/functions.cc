@@ -178,7 +178,13 @@ void LambdaService::update_function_configuration(const CallContext& ctx, json::
 void LambdaService::delete_function(const CallContext&, json::object in, Respond respond) {
   auto ref = parse_function_name(str(in, "FunctionName"));
   std::string qualifier = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
-  engine_.remove(ref.name, qualifier, std::move(respond));
+  // 204 No Content, as Lambda answers: older models say so with the
+  // operation's responseCode, newer ones bind the output's StatusCode member
+  // to the HTTP status (and say 200 otherwise).
+  engine_.remove(ref.name, qualifier, [respond = std::move(respond)](Output out) {
+    if (out) out->insert_or_assign("StatusCode", 204);
+    respond(std::move(out));
+  });
 }
 
 }  // namespace nimbus::services::lambda

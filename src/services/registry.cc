@@ -12,15 +12,12 @@ namespace nimbus::services {
 Registry::Registry(Environment& env) {
   services_.push_back(std::make_unique<sts::StsService>(env));
   services_.push_back(std::make_unique<sqs::SqsService>(env));
-  // Lambda writes function logs through CloudWatch Logs' LogWriter and
-  // delivers to SQS in-process. Logs is built first but listed after Lambda:
-  // the list is destroyed front to back, and Lambda's environments may still
-  // log while it shuts them down.
+  // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h).
+  // Logs is built first but listed after Lambda: the list is destroyed front
+  // to back, and Lambda's environments may still log while it shuts them down.
   auto logs_service = std::make_unique<logs::LogsService>(env);
-  auto* sqs_service = static_cast<sqs::SqsService*>(find("sqs"));
   auto lambda_service = std::make_unique<lambda::LambdaService>(
-      env, &logs_service->writer(), sqs_service ? &sqs_service->queues() : nullptr,
-      lambda::LambdaOptions::from(env.settings));
+      env, &logs_service->writer(), lambda::LambdaOptions::from(env.settings));
   // Until the registry starts every service: recovery is Lambda's start().
   if (auto st = lambda_service->start(); !st) {
     spdlog::error("lambda: could not read back its state: {}", st.error().message);

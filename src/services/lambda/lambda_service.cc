@@ -38,9 +38,8 @@ const std::pair<const char*, LambdaService::Op> LambdaService::kOperations[] = {
     {"Invoke", &LambdaService::invoke},
 };
 
-LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queues* queues,
-                             LambdaOptions options)
-    : Service("lambda"), env_(env), queues_(queues), engine_(env, logs, std::move(options)) {
+LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, LambdaOptions options)
+    : Service("lambda"), env_(env), engine_(env, logs, std::move(options)) {
   // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
   for (const auto& entry : kOperations) {
     auto op = entry.second;

@@ -17,9 +17,6 @@
 #include "services/lambda/engine.h"
 #include "services/service.h"
 
-namespace nimbus::services::sqs {
-class Queues;
-}
 namespace nimbus::events {
 class Mappings;
 }
@@ -30,10 +27,9 @@ class AsyncQueue;
 
 class LambdaService final : public Service {
  public:
-  // `logs` and `queues` may be null (lines dropped; SQS destinations refused).
-  // Nothing stored is read before start().
-  LambdaService(Environment& env, logs::LogWriter* logs, sqs::Queues* queues,
-                LambdaOptions options = {});
+  // `logs` may be null (function log lines are dropped then). Nothing stored
+  // is read before start().
+  LambdaService(Environment& env, logs::LogWriter* logs, LambdaOptions options = {});
   ~LambdaService() override;
 
   // Recovers functions and code, then queued async events and event source
@@ -49,7 +45,6 @@ class LambdaService final : public Service {
            std::function<void(Result<runtime::InvokeResult>)> done) {
     engine_.run(std::move(target), std::move(request), std::move(done));
   }
-  sqs::Queues* queues() const { return queues_; }
   Environment& env() { return env_; }
   const LambdaOptions& options() const { return engine_.options(); }
   std::string endpoint_url() const { return engine_.endpoint_url(); }
@@ -102,7 +97,6 @@ class LambdaService final : public Service {
   void start_event_sources();
 
   Environment& env_;
-  sqs::Queues* queues_;
   Engine engine_;
   std::unique_ptr<AsyncQueue> async_;
   std::unique_ptr<events::Mappings> esm_;  // SQS event source mappings and their pollers

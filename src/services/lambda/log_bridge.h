@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "runtime/log_capture.h"
-#include "services/logs/log_writer.h"
+#include "services/logs/api.h"
 
 namespace nimbus::services::lambda {
 

@@ -58,7 +58,7 @@ class LambdaTest : public ::testing::Test {
       options.retry_delays_ms = {50, 50};
     }
     last_options = options;
-    svc = std::make_unique<LambdaService>(*env, nullptr, &sqs_svc->queues(), options);
+    svc = std::make_unique<LambdaService>(*env, nullptr, options);
     auto started = svc->start();
     ASSERT_TRUE(started.is_ok()) << started.error().message;
   }

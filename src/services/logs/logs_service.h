@@ -1,12 +1,12 @@
 // Amazon CloudWatch Logs (model logs/2014-03-28, awsJson 1.1). The handlers
 // turn input values into calls on LogStore (store.h); other services write
-// through writer() (log_writer.h). See README.md for what is implemented and
+// through writer() (api.h). See README.md for what is implemented and
 // how it differs from AWS.
 #pragma once
 
 #include <memory>
 
-#include "services/logs/log_writer.h"
+#include "services/logs/api.h"
 #include "services/logs/store.h"
 #include "services/service.h"
 

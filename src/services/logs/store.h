@@ -37,7 +37,7 @@
 #include <string>
 #include <vector>
 
-#include "services/logs/log_writer.h"
+#include "services/logs/api.h"
 #include "services/service.h"
 #include "storage/write_batch.h"
 

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Fails when a non-test file under src/ includes what its folder may not.
+
+The rules (src/services/README.md, "What a service may include"):
+  common/        includes only common/.
+  storage/       includes only common/ and storage/.
+  events/        includes only common/, storage/ and events/: never a service.
+  services/<x>/  includes common/, storage/, services/service.h, its own folder,
+                 the public headers of events/ (EVENTS_PUBLIC), runtime/ when
+                 <x> is in RUNTIME_USERS, and another service only through
+                 services/<y>/api.h.
+  services/ itself (service.h, the registry) may include any service: the
+                 registry is where services are wired.
+Test files (*_test.cc, *_bench.cc, test_*.h, testing/ and tests/ folders) are
+not checked: a test may reach into what it tests.
+
+Usage: check_includes.py SRC_DIR   (exit 1 and one line per violation)
+"""
+import pathlib
+import re
+import sys
+
+# The headers of events/ that services use; the rest of events/ is its own.
+EVENTS_PUBLIC = {
+    "events/target.h",        # Target, Targets, Arn: deliver to an ARN
+    "events/delivery.h",      # Delivery, Outcome, RetryPolicy
+    "events/source.h",        # QueueSource: what event source mappings read
+    "events/binding.h",       # the Binding a bind() returns
+    "events/async_invoke.h",  # the async-invoke queue a function owner runs
+    "events/mappings.h",      # event source mappings a function owner runs
+    "events/pattern.h",       # event patterns (Lambda's FilterCriteria)
+}
+# Services that run functions.
+RUNTIME_USERS = {"lambda"}
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
+
+
+def is_test(path: pathlib.Path) -> bool:
+    name = path.name
+    return (name.endswith(("_test.cc", "_bench.cc")) or name.startswith("test_")
+            or "testing" in path.parts or "tests" in path.parts)
+
+
+def allowed(rel: pathlib.PurePosixPath, inc: str) -> bool:
+    top = rel.parts[0]
+    if "/" not in inc:  # a header next to the file
+        return True
+    area = inc.split("/")[0]
+    if top == "common":
+        return area == "common"
+    if top == "storage":
+        return area in ("common", "storage")
+    if top == "events":
+        return area in ("common", "storage", "events")
+    if top != "services":
+        return True
+    if len(rel.parts) == 2:  # services/service.h, registry.{h,cc}
+        return True
+    own = rel.parts[1]
+    if area in ("common", "storage") or inc == "services/service.h":
+        return True
+    if area == "events":
+        return inc in EVENTS_PUBLIC
+    if area == "runtime":
+        return own in RUNTIME_USERS
+    parts = inc.split("/")
+    if area == "services" and len(parts) == 3:
+        return parts[1] == own or parts[2] == "api.h"
+    return False
+
+
+def main() -> int:
+    src = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "src")
+    bad = []
+    for path in sorted(src.rglob("*")):
+        if path.suffix not in (".h", ".cc") or is_test(path.relative_to(src)):
+            continue
+        rel = pathlib.PurePosixPath(path.relative_to(src).as_posix())
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for m in INCLUDE.finditer(text):
+            if not allowed(rel, m.group(1)):
+                line = text.count("\n", 0, m.start()) + 1
+                bad.append(f"src/{rel}:{line}: may not include \"{m.group(1)}\"")
+    for b in bad:
+        print(b)
+    if bad:
+        print(f"{len(bad)} forbidden include(s); the rules: scripts/check_includes.py, "
+              "src/services/README.md")
+        return 1
+    print("includes follow the rules")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

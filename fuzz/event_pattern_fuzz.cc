@@ -8,10 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-// fuzz/CMakeLists.txt links the lower libraries only; nimbus_events also links
-// the services, so the matcher's two sources are compiled in here.
-#include "events/pattern.cc"        // NOLINT(bugprone-suspicious-include)
-#include "events/pattern_match.cc"  // NOLINT(bugprone-suspicious-include)
+#include "events/pattern.h"
 
 namespace {
 

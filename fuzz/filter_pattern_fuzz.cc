@@ -5,10 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-// fuzz/CMakeLists.txt links the lower libraries only, not nimbus_services;
-// the parser needs only Boost.JSON, so its two source files are compiled in here.
-#include "services/logs/filter_json.cc"     // NOLINT(bugprone-suspicious-include)
-#include "services/logs/filter_pattern.cc"  // NOLINT(bugprone-suspicious-include)
+#include "services/logs/filter_pattern.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

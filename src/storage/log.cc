@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <future>
 #include <map>
-#include <mutex>
 #include <utility>
 
+#include "common/mutex.h"
 #include "storage/key_codec.h"
 
 namespace nimbus::storage {
@@ -68,7 +68,7 @@ struct Log::Impl : std::enable_shared_from_this<Log::Impl> {
     uint64_t applied_seq = 0;  // every seq below is readable
     uint64_t applied_offset = 0;
     bool exists = false;  // false before the first append and after remove()
-    std::mutex order;     // held from sequence assignment to commit()
+    Mutex order;          // held from sequence assignment to commit()
   };
   struct Waiter {
     std::string partition;
@@ -94,15 +94,27 @@ struct Log::Impl : std::enable_shared_from_this<Log::Impl> {
   const Clock& clock;
   Scheduler& scheduler;
 
-  mutable std::mutex mu;
-  std::map<std::string, std::shared_ptr<Partition>, std::less<>> parts;  // guarded by mu
-  std::map<WaitId, Waiter> waiters;                                      // guarded by mu
-  WaitId next_wait = 1;                                                  // guarded by mu
-  bool closed = false;                                                   // guarded by mu
+  // Guards the members below and every Partition's fields but `order`
+  // (which the annotations cannot name through the shared_ptr).
+  mutable Mutex mu;
+  std::map<std::string, std::shared_ptr<Partition>, std::less<>> parts GUARDED_BY(mu);
+  std::map<WaitId, Waiter> waiters GUARDED_BY(mu);
+  WaitId next_wait GUARDED_BY(mu) = 1;
+  bool closed GUARDED_BY(mu) = false;
+
+  // A live partition and its readable range, read under `mu` in one go.
+  struct Bounds {
+    std::shared_ptr<Partition> p;
+    uint64_t first_seq = 0;
+    uint64_t applied_seq = 0;  // every seq below is readable
+    uint64_t first_offset = 0;
+    uint64_t applied_offset = 0;
+  };
 
   Status load();
-  std::shared_ptr<Partition> find(std::string_view name) const;  // requires mu
-  std::shared_ptr<Partition> get_or_add(std::string_view name);  // requires mu
+  std::shared_ptr<Partition> find(std::string_view name) const REQUIRES(mu);
+  std::optional<Bounds> bounds(std::string_view name) const EXCLUDES(mu);
+  std::shared_ptr<Partition> get_or_add(std::string_view name) REQUIRES(mu);
   Result<std::optional<Stored>> stored_at(const Partition& p, uint64_t seq) const;
   // First seq in [lo, hi) whose record satisfies `reached` (monotone), or hi.
   Result<uint64_t> search(const Partition& p, uint64_t lo, uint64_t hi,
@@ -111,7 +123,7 @@ struct Log::Impl : std::enable_shared_from_this<Log::Impl> {
   // The batch that trims `p` below before_seq (nullopt: nothing to trim).
   // Requires mu; updates the in-memory bounds at once.
   Result<std::optional<WriteBatch>> trim_batch(const std::string& name, Partition& p,
-                                               uint64_t before_seq);
+                                               uint64_t before_seq) REQUIRES(mu);
 };
 
 Status Log::Impl::load() {
@@ -127,7 +139,7 @@ Status Log::Impl::load() {
     found.emplace_back(std::move(name), *m);
   }));
   NIMBUS_TRY(bad);
-  std::lock_guard lock(mu);
+  MutexLock lock(mu);
   for (auto& [name, m] : found) {
     auto p = get_or_add(name);
     p->meta = m;
@@ -159,6 +171,13 @@ std::shared_ptr<Log::Impl::Partition> Log::Impl::find(std::string_view name) con
   auto it = parts.find(name);
   if (it == parts.end() || !it->second->exists) return nullptr;
   return it->second;
+}
+
+std::optional<Log::Impl::Bounds> Log::Impl::bounds(std::string_view name) const {
+  MutexLock lock(mu);
+  auto p = find(name);
+  if (!p) return std::nullopt;
+  return Bounds{p, p->first_seq, p->applied_seq, p->first_offset, p->applied_offset};
 }
 
 std::shared_ptr<Log::Impl::Partition> Log::Impl::get_or_add(std::string_view name) {
@@ -201,7 +220,7 @@ Result<uint64_t> Log::Impl::search(const Partition& p, uint64_t lo, uint64_t hi,
 void Log::Impl::applied(const std::string& name, uint64_t next_seq, uint64_t next_offset) {
   std::vector<Wake> ready;
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     auto it = parts.find(name);
     if (it == parts.end()) return;
     Partition& p = *it->second;
@@ -255,7 +274,7 @@ Result<std::unique_ptr<Log>> Log::open(Storage& storage, std::string ns, const C
 Log::~Log() {
   std::vector<Wake> closing;
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     impl_->closed = true;
     for (auto& [id, w] : impl_->waiters) {
       if (w.timer != 0) impl_->scheduler.cancel(w.timer);
@@ -275,19 +294,19 @@ void Log::append(std::string_view partition, std::vector<std::string> records, A
   Impl& impl = *impl_;
   std::shared_ptr<Impl::Partition> p;
   {
-    std::lock_guard lock(impl.mu);
+    MutexLock lock(impl.mu);
     p = impl.get_or_add(partition);
   }
   // `order` keeps sequence order and commit order the same for this
   // partition without holding `mu` across commit(), whose callback may run
   // inline (storage closed) and takes `mu`.
-  std::lock_guard order(p->order);
+  MutexLock order(p->order);
   WriteBatch batch = std::move(with);
   batch.add_partition(impl.ns + "/" + std::string(partition));
   Appended result;
   uint64_t offset = 0;
   {
-    std::lock_guard lock(impl.mu);
+    MutexLock lock(impl.mu);
     if (!p->exists) {
       // New, or back after remove(): sequences continue above the floor.
       p->exists = true;
@@ -338,14 +357,10 @@ Result<Appended> Log::append_sync(std::string_view partition, std::vector<std::s
 Result<std::vector<LogRecord>> Log::read(std::string_view partition, uint64_t from_seq,
                                          ReadLimits limits) const {
   std::vector<LogRecord> out;
-  std::string prefix;
-  {
-    std::lock_guard lock(impl_->mu);
-    auto p = impl_->find(partition);
-    if (!p) return out;
-    prefix = p->prefix;
-    from_seq = std::max(from_seq, p->first_seq);
-  }
+  auto b = impl_->bounds(partition);
+  if (!b) return out;
+  const std::string& prefix = b->p->prefix;  // fixed at creation
+  from_seq = std::max(from_seq, b->first_seq);
   size_t bytes = 0;
   std::string after =
       from_seq == 0 ? std::string() : KeyBuilder().tail(prefix).u64(from_seq - 1).bytes();
@@ -370,16 +385,10 @@ Result<std::vector<LogRecord>> Log::read(std::string_view partition, uint64_t fr
 }
 
 Result<std::optional<uint64_t>> Log::seq_at_time(std::string_view partition, int64_t ms) const {
-  std::shared_ptr<Impl::Partition> p;
-  uint64_t lo = 0, hi = 0;
-  {
-    std::lock_guard lock(impl_->mu);
-    p = impl_->find(partition);
-    if (!p) return std::optional<uint64_t>();
-    lo = p->first_seq;
-    hi = p->applied_seq;
-  }
-  auto seq = impl_->search(*p, lo, hi, [ms](const Stored& s) { return s.arrival_ms >= ms; });
+  auto b = impl_->bounds(partition);
+  if (!b) return std::optional<uint64_t>();
+  auto seq = impl_->search(*b->p, b->first_seq, b->applied_seq,
+                           [ms](const Stored& s) { return s.arrival_ms >= ms; });
   if (!seq) return seq.take_error();
   return std::optional<uint64_t>(*seq);
 }
@@ -389,7 +398,7 @@ Log::WaitId Log::wait(std::string_view partition, uint64_t after_seq, Clock::tim
   Impl& impl = *impl_;
   WaitId id = 0;
   {
-    std::lock_guard lock(impl.mu);
+    MutexLock lock(impl.mu);
     if (impl.closed) {
       id = 0;
     } else {
@@ -411,7 +420,7 @@ Log::WaitId Log::wait(std::string_view partition, uint64_t after_seq, Clock::tim
             if (!impl) return;
             Wake fire;
             {
-              std::lock_guard lock(impl->mu);
+              MutexLock lock(impl->mu);
               auto it = impl->waiters.find(id);
               if (it == impl->waiters.end()) return;
               fire = std::move(it->second.wake);
@@ -430,7 +439,7 @@ Log::WaitId Log::wait(std::string_view partition, uint64_t after_seq, Clock::tim
 }
 
 bool Log::cancel_wait(WaitId id) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   auto it = impl_->waiters.find(id);
   if (it == impl_->waiters.end()) return false;
   if (it->second.timer != 0) impl_->scheduler.cancel(it->second.timer);
@@ -439,20 +448,17 @@ bool Log::cancel_wait(WaitId id) {
 }
 
 void Log::trim(std::string_view partition, uint64_t before_seq, Done done) {
-  std::shared_ptr<Impl::Partition> p;
-  {
-    std::lock_guard lock(impl_->mu);
-    p = impl_->find(partition);
-  }
-  if (!p) {
+  auto b = impl_->bounds(partition);
+  if (!b) {
     done(Status::ok());
     return;
   }
+  auto& p = b->p;
   // `order`, not `mu`, across commit(): its callback may run inline.
-  std::lock_guard order(p->order);
+  MutexLock order(p->order);
   Result<std::optional<WriteBatch>> batch = std::optional<WriteBatch>();
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     if (p->exists) batch = impl_->trim_batch(std::string(partition), *p, before_seq);
   }
   if (!batch) {
@@ -465,22 +471,13 @@ void Log::trim(std::string_view partition, uint64_t before_seq, Done done) {
 }
 
 void Log::trim_older_than(std::string_view partition, int64_t cutoff_ms, Done done) {
-  std::shared_ptr<Impl::Partition> p;
-  uint64_t lo = 0, hi = 0;
-  {
-    std::lock_guard lock(impl_->mu);
-    p = impl_->find(partition);
-    if (p) {
-      lo = p->first_seq;
-      hi = p->applied_seq;
-    }
-  }
-  if (!p) {
+  auto b = impl_->bounds(partition);
+  if (!b) {
     done(Status::ok());
     return;
   }
-  auto seq =
-      impl_->search(*p, lo, hi, [cutoff_ms](const Stored& s) { return s.arrival_ms >= cutoff_ms; });
+  auto seq = impl_->search(*b->p, b->first_seq, b->applied_seq,
+                           [cutoff_ms](const Stored& s) { return s.arrival_ms >= cutoff_ms; });
   if (!seq) {
     done(seq.take_error());
     return;
@@ -489,25 +486,14 @@ void Log::trim_older_than(std::string_view partition, int64_t cutoff_ms, Done do
 }
 
 void Log::trim_to_bytes(std::string_view partition, uint64_t max_bytes, Done done) {
-  std::shared_ptr<Impl::Partition> p;
-  uint64_t lo = 0, hi = 0, end_offset = 0, first_offset = 0;
-  {
-    std::lock_guard lock(impl_->mu);
-    p = impl_->find(partition);
-    if (p) {
-      lo = p->first_seq;
-      hi = p->applied_seq;
-      end_offset = p->applied_offset;
-      first_offset = p->first_offset;
-    }
-  }
-  if (!p || end_offset - first_offset <= max_bytes) {
+  auto b = impl_->bounds(partition);
+  if (!b || b->applied_offset - b->first_offset <= max_bytes) {
     done(Status::ok());
     return;
   }
-  uint64_t keep_from = end_offset - max_bytes;
-  auto seq =
-      impl_->search(*p, lo, hi, [keep_from](const Stored& s) { return s.offset >= keep_from; });
+  uint64_t keep_from = b->applied_offset - max_bytes;
+  auto seq = impl_->search(*b->p, b->first_seq, b->applied_seq,
+                           [keep_from](const Stored& s) { return s.offset >= keep_from; });
   if (!seq) {
     done(seq.take_error());
     return;
@@ -516,7 +502,7 @@ void Log::trim_to_bytes(std::string_view partition, uint64_t max_bytes, Done don
 }
 
 std::optional<PartitionInfo> Log::info(std::string_view partition) const {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   auto p = impl_->find(partition);
   if (!p) return std::nullopt;
   return PartitionInfo{std::string(partition), p->first_seq, p->next_seq,
@@ -524,7 +510,7 @@ std::optional<PartitionInfo> Log::info(std::string_view partition) const {
 }
 
 std::vector<std::string> Log::partitions() const {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   std::vector<std::string> out;
   for (const auto& [name, p] : impl_->parts) {
     if (p->exists) out.push_back(name);
@@ -533,20 +519,17 @@ std::vector<std::string> Log::partitions() const {
 }
 
 void Log::remove(std::string_view partition, Done done) {
-  std::shared_ptr<Impl::Partition> p;
-  {
-    std::lock_guard lock(impl_->mu);
-    p = impl_->find(partition);
-  }
-  if (!p) {
+  auto b = impl_->bounds(partition);
+  if (!b) {
     done(Status::ok());
     return;
   }
-  std::lock_guard order(p->order);
+  auto& p = b->p;
+  MutexLock order(p->order);
   WriteBatch batch(impl_->ns + "/" + std::string(partition));
   std::vector<Wake> closing;
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     p->exists = false;
     p->meta.removed = true;
     p->meta.floor = p->next_seq;

@@ -3,20 +3,22 @@
 #include <atomic>
 #include <utility>
 
+#include "common/mutex.h"
+
 namespace nimbus::storage {
 
 struct PartitionExecutor::State : std::enable_shared_from_this<State> {
   explicit State(Post p) : post(std::move(p)) {}
 
   Post post;
-  mutable std::mutex mu;
+  mutable Mutex mu;
   // A key is present while an operation on it runs; its deque holds the
   // operations waiting behind it.
-  std::map<std::string, std::deque<Op>, std::less<>> keys;  // guarded by mu
-  bool closed = false;                                      // guarded by mu
+  std::map<std::string, std::deque<Op>, std::less<>> keys GUARDED_BY(mu);
+  bool closed GUARDED_BY(mu) = false;
 
-  void start(const std::string& key, Op op);
-  void finished(const std::string& key);
+  void start(const std::string& key, Op op) EXCLUDES(mu);
+  void finished(const std::string& key) EXCLUDES(mu);
 };
 
 struct PartitionExecutor::Turn::Token {
@@ -52,7 +54,7 @@ void PartitionExecutor::State::start(const std::string& key, Op op) {
 void PartitionExecutor::State::finished(const std::string& key) {
   Op next;
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     auto it = keys.find(key);
     if (it == keys.end()) return;
     if (it->second.empty() || closed) {
@@ -69,14 +71,14 @@ PartitionExecutor::PartitionExecutor(Post post)
     : state_(std::make_shared<State>(std::move(post))) {}
 
 PartitionExecutor::~PartitionExecutor() {
-  std::lock_guard lock(state_->mu);
+  MutexLock lock(state_->mu);
   state_->closed = true;
   for (auto& [key, waiting] : state_->keys) waiting.clear();
 }
 
 void PartitionExecutor::submit(std::string_view key, Op op) {
   {
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(state_->mu);
     if (state_->closed) return;
     auto it = state_->keys.find(key);
     if (it != state_->keys.end()) {
@@ -89,7 +91,7 @@ void PartitionExecutor::submit(std::string_view key, Op op) {
 }
 
 size_t PartitionExecutor::busy_keys() const {
-  std::lock_guard lock(state_->mu);
+  MutexLock lock(state_->mu);
   return state_->keys.size();
 }
 

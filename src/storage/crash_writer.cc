@@ -7,21 +7,15 @@
 //   storage_crash_writer verify DIR < keys
 //     Opens DIR after the crash and checks every key read from stdin is there
 //     with its value. Exit status 0 when all are, 1 otherwise.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include "storage/storage.h"
+#include "storage/crash_harness.h"
 
 namespace {
 
-using nimbus::storage::Durability;
-using nimbus::storage::Options;
 using nimbus::storage::Storage;
 using nimbus::storage::WriteBatch;
 
@@ -31,52 +25,24 @@ std::string value_for(const std::string& key) {
   return "value-of-" + key + std::string(64, '.');
 }
 
-bool write_all(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n <= 0) return false;
-    off += static_cast<size_t>(n);
+void write_keys(Storage& st, int t) {
+  // The pid keeps keys of successive crash rounds apart.
+  std::string base = "p" + std::to_string(getpid()) + "-t" + std::to_string(t) + "-";
+  for (long seq = 0;; ++seq) {
+    std::string key = base + std::to_string(seq);
+    WriteBatch b;
+    b.put(kNamespace, key, value_for(key));
+    nimbus::Status s = st.commit_sync(std::move(b));
+    if (!s) {
+      std::fprintf(stderr, "commit %s: %s\n", key.c_str(), s.error().message.c_str());
+      std::_Exit(3);
+    }
+    nimbus::storage::crash::print_ack(key + "\n");
   }
-  return true;
 }
 
-int run_writer(const std::string& dir, int threads, Durability durability) {
-  auto opened = Storage::open(Options{dir, durability});
-  if (!opened) {
-    std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
-    return 2;
-  }
-  Storage& st = **opened;
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&st, t] {
-      // The pid keeps keys of successive crash rounds apart.
-      std::string base = "p" + std::to_string(getpid()) + "-t" + std::to_string(t) + "-";
-      for (long seq = 0;; ++seq) {
-        std::string key = base + std::to_string(seq);
-        WriteBatch b;
-        b.put(kNamespace, key, value_for(key));
-        nimbus::Status s = st.commit_sync(std::move(b));
-        if (!s) {
-          std::fprintf(stderr, "commit %s: %s\n", key.c_str(), s.error().message.c_str());
-          std::_Exit(3);
-        }
-        if (!write_all(STDOUT_FILENO, key + "\n")) std::_Exit(4);
-      }
-    });
-  }
-  for (auto& w : workers) w.join();  // never returns: killed by the test
-  return 0;
-}
-
-int run_verify(const std::string& dir) {
-  auto opened = Storage::open(Options{dir, Durability::kSync});
-  if (!opened) {
-    std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
-    return 2;
-  }
-  auto records = (*opened)->records(kNamespace);
+int verify_keys(Storage& st) {
+  auto records = st.records(kNamespace);
   long checked = 0, missing = 0;
   std::string key;
   while (std::getline(std::cin, key)) {
@@ -96,17 +62,5 @@ int run_verify(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string mode = argc > 2 ? argv[1] : "";
-  if (mode == "write") {
-    int threads = argc > 3 ? std::atoi(argv[3]) : 8;
-    bool async = argc > 4 && std::string(argv[4]) == "async";
-    return run_writer(argv[2], threads > 0 ? threads : 8,
-                      async ? Durability::kAsync : Durability::kSync);
-  }
-  if (mode == "verify") return run_verify(argv[2]);
-  std::fprintf(stderr,
-               "usage: %s write DIR [THREADS] [sync|async]\n"
-               "       %s verify DIR < acknowledged-keys\n",
-               argv[0], argv[0]);
-  return 64;
+  return nimbus::storage::crash::main(argc, argv, {write_keys, verify_keys});
 }

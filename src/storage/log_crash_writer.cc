@@ -9,20 +9,19 @@
 //     Reopens DIR and checks every acknowledged record is at its sequence
 //     with its payload, and every partition's sequences strictly increase.
 //     Exit status 0 when all hold, 1 otherwise.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/scheduler.h"
+#include "storage/crash_harness.h"
 #include "storage/log.h"
 
 namespace {
@@ -32,74 +31,47 @@ using namespace nimbus::storage;
 constexpr const char* kNamespace = "crash.log";
 constexpr int kPartitions = 4;
 
-bool write_all(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n <= 0) return false;
-    off += static_cast<size_t>(n);
+nimbus::SystemClock clock_;
+nimbus::Scheduler scheduler_(clock_);
+
+std::unique_ptr<Log> open_log(Storage& storage) {
+  auto opened = Log::open(storage, kNamespace, clock_, scheduler_);
+  if (!opened) {
+    std::fprintf(stderr, "log open: %s\n", opened.error().message.c_str());
+    std::_Exit(2);
   }
-  return true;
+  return std::move(*opened);
 }
 
-int run_writer(const std::string& dir, int threads, Durability durability) {
-  auto opened = Storage::open(Options{dir, durability});
-  if (!opened) {
-    std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
-    return 2;
+void append_batches(Storage& storage, int t) {
+  // One log for every writer thread; never freed: the writers run until killed.
+  static Log& log = *open_log(storage).release();
+  std::mt19937 rng(static_cast<unsigned>(getpid() * 31 + t));
+  for (long n = 0;; ++n) {
+    std::string partition = "shard-" + std::to_string(rng() % kPartitions);
+    // The pid keeps tags of successive crash rounds apart.
+    std::string tag = std::to_string(getpid()) + "-" + std::to_string(t) + "-" + std::to_string(n);
+    std::vector<std::string> records(1 + rng() % 20);
+    for (size_t i = 0; i < records.size(); ++i) records[i] = tag + "-" + std::to_string(i);
+    auto r = log.append_sync(partition, records);
+    if (!r) {
+      std::fprintf(stderr, "append: %s\n", r.error().message.c_str());
+      std::_Exit(3);
+    }
+    crash::print_ack(partition + " " + std::to_string(r->first_seq) + " " +
+                     std::to_string(r->count) + " " + tag + "\n");
   }
-  nimbus::SystemClock clock;
-  nimbus::Scheduler scheduler(clock);
-  auto log = Log::open(**opened, kNamespace, clock, scheduler);
-  if (!log) {
-    std::fprintf(stderr, "log open: %s\n", log.error().message.c_str());
-    return 2;
-  }
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&log, t] {
-      std::mt19937 rng(static_cast<unsigned>(getpid() * 31 + t));
-      for (long n = 0;; ++n) {
-        std::string partition = "shard-" + std::to_string(rng() % kPartitions);
-        // The pid keeps tags of successive crash rounds apart.
-        std::string tag =
-            std::to_string(getpid()) + "-" + std::to_string(t) + "-" + std::to_string(n);
-        std::vector<std::string> records(1 + rng() % 20);
-        for (size_t i = 0; i < records.size(); ++i) records[i] = tag + "-" + std::to_string(i);
-        auto r = (*log)->append_sync(partition, records);
-        if (!r) {
-          std::fprintf(stderr, "append: %s\n", r.error().message.c_str());
-          std::_Exit(3);
-        }
-        std::string line = partition + " " + std::to_string(r->first_seq) + " " +
-                           std::to_string(r->count) + " " + tag + "\n";
-        if (!write_all(STDOUT_FILENO, line)) std::_Exit(4);
-      }
-    });
-  }
-  for (auto& w : workers) w.join();  // never returns: killed by the test
-  return 0;
 }
 
-int run_verify(const std::string& dir) {
-  auto opened = Storage::open(Options{dir, Durability::kSync});
-  if (!opened) {
-    std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
-    return 2;
-  }
-  nimbus::SystemClock clock;
-  nimbus::Scheduler scheduler(clock);
-  auto log = Log::open(**opened, kNamespace, clock, scheduler);
-  if (!log) {
-    std::fprintf(stderr, "log open: %s\n", log.error().message.c_str());
-    return 2;
-  }
+int verify_batches(Storage& storage) {
+  auto opened = open_log(storage);
+  Log& log = *opened;
   long bad = 0, records = 0;
   std::map<std::string, std::map<uint64_t, std::string>> stored;
-  for (const auto& p : (*log)->partitions()) {
+  for (const auto& p : log.partitions()) {
     uint64_t from = 0, last = 0;
     for (;;) {
-      auto page = (*log)->read(p, from, ReadLimits{10000, 64 << 20});
+      auto page = log.read(p, from, ReadLimits{10000, 64 << 20});
       if (!page) {
         std::fprintf(stderr, "read %s: %s\n", p.c_str(), page.error().message.c_str());
         return 2;
@@ -141,17 +113,5 @@ int run_verify(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string mode = argc > 2 ? argv[1] : "";
-  if (mode == "write") {
-    int threads = argc > 3 ? std::atoi(argv[3]) : 8;
-    bool async = argc > 4 && std::string(argv[4]) == "async";
-    return run_writer(argv[2], threads > 0 ? threads : 8,
-                      async ? Durability::kAsync : Durability::kSync);
-  }
-  if (mode == "verify") return run_verify(argv[2]);
-  std::fprintf(stderr,
-               "usage: %s write DIR [THREADS] [sync|async]\n"
-               "       %s verify DIR < acknowledged-lines\n",
-               argv[0], argv[0]);
-  return 64;
+  return crash::main(argc, argv, {append_batches, verify_batches});
 }

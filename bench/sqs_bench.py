@@ -191,6 +191,14 @@ def fmt_ops(r, op):
     return "%7.2f %7.2f" % (o["p50_ms"], o["p99_ms"]) if o else "%7s %7s" % ("-", "-")
 
 
+def ratio_to_moto(results, name, kind, threads, field):
+    """'120x' on nimbus's row when moto ran the same case, else ''."""
+    moto = results.get("moto", {}).get(kind, {}).get(threads, {}).get(field)
+    if name != "nimbus" or not moto:
+        return ""
+    return "%.0fx" % (results[name][kind][threads][field] / moto)
+
+
 def report(results, args):
     names = [n for n in ("nimbus", "moto") if n in results]
     print()
@@ -202,9 +210,7 @@ def report(results, args):
     for t in args.threads:
         for n in names:
             r = results[n]["e2e"][t]
-            ratio = ""
-            if n == "nimbus" and "moto" in results and results["moto"]["e2e"][t]["messages_per_s"]:
-                ratio = "%.0fx" % (r["messages_per_s"] / results["moto"]["e2e"][t]["messages_per_s"])
+            ratio = ratio_to_moto(results, n, "e2e", t, "messages_per_s")
             print("%-7s %-7d %10.0f %s %s %s %7.2f %7.2f %7s %6d %8s"
                   % (n, t, r["messages_per_s"], fmt_ops(r, "SendMessageBatch"),
                      fmt_ops(r, "ReceiveMessage"), fmt_ops(r, "DeleteMessageBatch"),
@@ -227,9 +233,7 @@ def report(results, args):
     for t in args.ingest_threads:
         for n in names:
             r = results[n]["send"][t]
-            ratio = ""
-            if n == "nimbus" and "moto" in results and results["moto"]["send"][t]["requests_per_s"]:
-                ratio = "%.0fx" % (r["requests_per_s"] / results["moto"]["send"][t]["requests_per_s"])
+            ratio = ratio_to_moto(results, n, "send", t, "requests_per_s")
             print("%-7s %-7d %10.0f %s %7.2f %7.2f %7s %6d %8s"
                   % (n, t, r["requests_per_s"], fmt_ops(r, "SendMessage"), r["server_cores"],
                      r["client_cores"], r["queue"]["settled"], r["errors"], ratio))

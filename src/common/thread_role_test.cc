@@ -68,6 +68,15 @@ TEST(ThreadRoleDeathTest, BlockingOnAnEventLoopAborts) {
       },
       "Storage::commit_sync called on the event loop thread");
 }
+
+TEST(ThreadRoleDeathTest, JoiningAWorkerPoolOnTheRuntimeLoopAborts) {
+  EXPECT_DEATH(
+      {
+        WorkerPool pool(1);
+        set_thread_role(ThreadRole::kRuntimeLoop);
+      },
+      "WorkerPool::~WorkerPool called on the runtime loop thread");
+}
 #endif
 
 TEST(Mutex, LockAndWait) {

@@ -9,6 +9,7 @@ WorkerPool::WorkerPool(unsigned threads, ThreadRole role) {
 }
 
 WorkerPool::~WorkerPool() {
+  assert_may_block("WorkerPool::~WorkerPool");  // finishes queued tasks and joins
   {
     MutexLock lock(mu_);
     stopping_ = true;

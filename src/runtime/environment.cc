@@ -192,7 +192,7 @@ void EnvImpl::on_spawned(Result<Spawned> spawned) {
   pid_ = spawned->pid;
   status_fd_ = spawned->status_fd;
   logs_ = std::make_unique<LogCapture>(host_.loop(), spawned->output_fd, host_.options().log_sink,
-                                       spec_->log_group(), log_stream_);
+                                       host_.clock(), spec_->log_group(), log_stream_);
   logs_->start();
   exit_watch_.emplace(host_.loop(), spawned->pidfd);
   exit_watch_->async_wait(

@@ -108,7 +108,9 @@ void EnvImpl::dispatch() {
   Current& c = *current_;
   c.dispatched = true;
   set_state(State::kBusy);
-  auto now = std::chrono::system_clock::now();
+  // Lambda-Runtime-Deadline-Ms is in the server's clock; the kill timer runs
+  // on the loop's steady clock, since the child process runs in real time.
+  auto now = host_.clock().now();
   auto deadline = now + spec_->timeout;
   if (c.request.deadline.time_since_epoch().count() != 0 && c.request.deadline < deadline)
     deadline = c.request.deadline;
@@ -182,9 +184,9 @@ void EnvImpl::on_timer() {
   auto secs = std::chrono::duration<double>(SteadyClock::now() - current_->started).count();
   const std::string& id = current_->request.request_id;
   logs_->drain_now();
-  logs_->platform(fmt::format(
-      "{:%Y-%m-%dT%H:%M:%S}Z {} Task timed out after {:.2f} seconds",
-      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()), id, secs));
+  logs_->platform(fmt::format("{:%Y-%m-%dT%H:%M:%S}Z {} Task timed out after {:.2f} seconds",
+                              std::chrono::floor<std::chrono::milliseconds>(host_.clock().now()),
+                              id, secs));
   std::string msg =
       fmt::format("RequestId: {} Error: Task timed out after {:.2f} seconds", id, secs);
   complete(InvokeStatus::kTimeout,

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/thread_role.h"
 #include "runtime/bootstraps.h"
 
 namespace nimbus::runtime {
@@ -66,14 +67,18 @@ Result<std::unique_ptr<Host>> Host::create(HostOptions options) {
   host->isolation_ = probe_isolation(host->options_.isolation);
   host->python_ = find_interpreter(host->options_.python, "python3");
   host->node_ = find_interpreter(host->options_.node, "node");
-  host->workers_ = std::make_unique<WorkerPool>(std::max(1u, host->options_.spawn_threads));
+  host->workers_ = std::make_unique<WorkerPool>(std::max(1u, host->options_.spawn_threads),
+                                                ThreadRole::kRuntimeSpawn);
   if (!host->python_.empty()) host->workers_->post([h = host.get()] { h->compile_python(); });
   if (host->isolation_.cgroup_version && host->options_.spare_sandboxes) {
     host->spares_ =
         std::make_unique<SpareSandboxes>(host->isolation_, host->options_.spare_sandboxes);
     host->workers_->post([h = host.get()] { h->spares_->refill(); });
   }
-  host->loop_thread_ = std::thread([h = host.get()] { h->loop_.run(); });
+  host->loop_thread_ = std::thread([h = host.get()] {
+    set_thread_role(ThreadRole::kRuntimeLoop);
+    h->loop_.run();
+  });
   return host;
 }
 
@@ -101,6 +106,7 @@ std::string Host::describe_isolation() const {
 
 std::optional<Result<Spawned>> Host::spawn_in_spare(const SpawnPlan& plan, uint64_t limit_bytes,
                                                     Cgroup& cgroup) {
+  assert_may_block("Host::spawn_in_spare");
   if (!spares_) return std::nullopt;
   auto spawned = spares_->take(plan, limit_bytes, cgroup);
   workers_->post([this] { spares_->refill(); });

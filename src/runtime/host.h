@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "common/worker_pool.h"
 #include "runtime/isolation.h"
@@ -33,7 +34,11 @@ struct HostOptions {
   // Longest init phase (bootstrap start → first /next); Lambda's is 10 s.
   std::chrono::milliseconds init_timeout{10'000};
   LogSink* log_sink = nullptr;  // may be null; must outlive the Host
-  std::string python;           // interpreter paths; empty = /usr/bin, then PATH
+  // Time for log-line timestamps, Lambda-Runtime-Deadline-Ms and idle ages:
+  // the server's clock, so the Logs service's retention and the lines agree.
+  // Null: the machine's. Must outlive the Host.
+  const Clock* clock = nullptr;
+  std::string python;  // interpreter paths; empty = /usr/bin, then PATH
   std::string node;
   // Sandboxes kept started and in their cgroup ahead of need (spawn.h):
   // a cold start skips the cgroup join. 0 turns them off.
@@ -63,6 +68,7 @@ class Host {
   boost::asio::io_context& loop() { return loop_; }
   bool on_loop() const { return std::this_thread::get_id() == loop_thread_.get_id(); }
   WorkerPool& workers() { return *workers_; }
+  const Clock& clock() const { return options_.clock ? *options_.clock : system_clock_; }
 
   // Host paths of the installed bootstraps (bind-mounted at /var/runtime).
   std::string runtime_dir() const { return options_.state_dir + "/runtime"; }
@@ -89,6 +95,7 @@ class Host {
   void compile_python();  // blocking: on a worker
 
   HostOptions options_;
+  SystemClock system_clock_;
   Isolation isolation_;
   std::string python_, node_;  // resolved real paths, "" when absent
   boost::asio::io_context loop_{1};

@@ -10,16 +10,17 @@ namespace {
 constexpr size_t kBuf = 64 * 1024;
 }
 
-LogCapture::LogCapture(boost::asio::io_context& loop, int fd, LogSink* sink, std::string group,
-                       std::string stream)
+LogCapture::LogCapture(boost::asio::io_context& loop, int fd, LogSink* sink, const Clock& clock,
+                       std::string group, std::string stream)
     : fd_(loop, fd),
       sink_(sink),
+      clock_(clock),
       group_(std::move(group)),
       stream_(std::move(stream)),
       buf_(new char[kBuf]) {}
 
 LogCapture::~LogCapture() {
-  *alive_ = false;
+  gate_->close();
   close();
 }
 
@@ -47,8 +48,9 @@ void LogCapture::flush() {
 void LogCapture::read_more() {
   if (!fd_.is_open()) return;
   fd_.async_read_some(boost::asio::buffer(buf_.get(), kBuf),
-                      [this, alive = alive_, buf = buf_](boost::system::error_code ec, size_t n) {
-                        if (!*alive) return;
+                      [this, gate = gate_, buf = buf_](boost::system::error_code ec, size_t n) {
+                        auto in = gate->hold();
+                        if (!in) return;
                         if (ec) {
                           if (ec != boost::asio::error::operation_aborted) close();
                           return;
@@ -103,7 +105,7 @@ void LogCapture::platform(std::string_view line) {
 }
 
 void LogCapture::emit(std::string_view line) {
-  if (sink_) pending_.push_back({std::chrono::system_clock::now(), std::string(line)});
+  if (sink_) pending_.push_back({clock_.now(), std::string(line)});
   if (line.size() >= kTail) {
     tail_.assign(line.substr(line.size() - kTail));
   } else {

@@ -7,7 +7,10 @@
 // three; every line keeps the time it was written. Memory is bounded whatever the function writes:
 // a line is cut at kMaxLine bytes (CloudWatch's event limit) and the tail keeps 4 KB.
 //
-// Threading: loop thread only.
+// Each line is stamped with the Clock's now() when it is read.
+//
+// Threading: loop thread only. A read still queued on the loop when the
+// capture is destroyed finds its gate closed and does nothing.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -17,6 +20,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/clock.h"
+#include "common/gate.h"
 
 namespace nimbus::runtime {
 
@@ -43,8 +49,8 @@ class LogCapture {
 
   // Takes ownership of `fd` (non-blocking). `sink` may be null; it must
   // outlive this object.
-  LogCapture(boost::asio::io_context& loop, int fd, LogSink* sink, std::string group,
-             std::string stream);
+  LogCapture(boost::asio::io_context& loop, int fd, LogSink* sink, const Clock& clock,
+             std::string group, std::string stream);
   ~LogCapture();
 
   void start();
@@ -67,13 +73,15 @@ class LogCapture {
 
   boost::asio::posix::stream_descriptor fd_;
   LogSink* sink_;
+  const Clock& clock_;
   std::string group_, stream_;
   std::string partial_;
   std::string tail_;
   std::vector<LogLine> pending_;
   std::shared_ptr<char[]> buf_;
   uint64_t bytes_ = 0;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Read handlers enter it; the destructor closes it.
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 
 }  // namespace nimbus::runtime

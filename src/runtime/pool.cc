@@ -6,12 +6,12 @@
 #include <set>
 #include <thread>
 
+#include "common/thread_role.h"
 #include "runtime/host.h"
 
 namespace nimbus::runtime {
 
 namespace asio = boost::asio;
-using SteadyClock = std::chrono::steady_clock;
 
 struct Pool::Shared {
   explicit Shared(asio::io_context& loop) : timer(loop) {}
@@ -88,7 +88,7 @@ void Pool::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest reques
           bool reusable = !env->dead() && (r.status == InvokeStatus::kOk ||
                                            r.status == InvokeStatus::kFunctionError);
           if (reusable && !shared->closed && fn.idle.size() < options_.max_idle_per_function) {
-            fn.idle.push_back({env, SteadyClock::now()});
+            fn.idle.push_back({env, host_.clock().monotonic()});
           } else {
             env->kill();
             if (observer_) observer_->on_environment_ended(*spec);
@@ -109,7 +109,7 @@ void Pool::prewarm(std::shared_ptr<const FunctionSpec> spec, size_t count,
       if (observer_) observer_->on_environment_created(*spec);
       env->start([this, shared, spec, env, remaining, ready, done](InvokeResult r) {
         if (r.status == InvokeStatus::kOk && !shared->closed) {
-          shared->functions[spec->pool_key()].idle.push_back({env, SteadyClock::now()});
+          shared->functions[spec->pool_key()].idle.push_back({env, host_.clock().monotonic()});
           ++*ready;
         } else {
           env->kill();
@@ -135,7 +135,9 @@ void Pool::retire(const std::string& pool_key) {
 
 void Pool::reclaim_idle_now() {
   asio::post(host_.loop(), [this, shared = shared_] {
-    auto cutoff = SteadyClock::now() - options_.idle_timeout;
+    // Ages on the host's clock (a simulated one in tests); the reclaim tick
+    // itself is a loop timer in real time.
+    auto cutoff = host_.clock().monotonic() - options_.idle_timeout;
     for (auto& [key, f] : shared->functions) {
       // Oldest first: idle is ordered by last use.
       size_t n = 0;
@@ -152,6 +154,7 @@ void Pool::reclaim_idle_now() {
 }
 
 PoolStats Pool::stats(const std::string& pool_key) const {
+  assert_may_block("runtime::Pool::stats");  // waits for the runtime loop
   std::promise<PoolStats> p;
   asio::post(host_.loop(), [&p, shared = shared_, &pool_key] {
     PoolStats s;
@@ -168,6 +171,7 @@ PoolStats Pool::stats(const std::string& pool_key) const {
 }
 
 void Pool::shutdown() {
+  assert_may_block("runtime::Pool::shutdown");
   std::promise<void> p;
   asio::post(host_.loop(), [&p, shared = shared_] {
     if (!shared->closed) {

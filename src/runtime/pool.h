@@ -73,7 +73,7 @@ class Pool {
  private:
   struct Entry {
     std::shared_ptr<Environment> env;
-    std::chrono::steady_clock::time_point idle_since;
+    std::chrono::nanoseconds idle_since;  // host clock's monotonic()
   };
   struct Function {
     std::vector<Entry> idle;  // back() is the most recently used

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/thread_role.h"
 #include "runtime/seccomp.h"
 #include "runtime/sys.h"
 
@@ -385,6 +386,7 @@ std::vector<MountOp> private_root_ops(const std::string& root, const std::string
 
 Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_procs_fd,
                       int pids_procs_fd) {
+  assert_may_block("runtime::spawn");  // clone, exec and waits: the spawn pool
   std::vector<char> block(kPlanBytes);
   const FlatPlan* fp = flatten(plan, block.data());
   if (!fp) return Error::internal("sandbox plan too large");

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/thread_role.h"
+
 namespace nimbus::storage {
 
 namespace {
@@ -158,6 +160,7 @@ Result<std::string> BlobStore::path_of(std::string_view id) const {
 }
 
 Result<BlobWriter> BlobStore::create() {
+  assert_may_block("BlobStore::create");  // files and fsync: worker pool only
   auto id = new_id();
   if (!id) return id.take_error();
   std::string tmp = root_ + "/tmp/" + *id;

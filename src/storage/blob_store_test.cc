@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/thread_role.h"
 #include "storage/storage.h"
 #include "storage/test_dir.h"
 
@@ -115,6 +116,19 @@ TEST(Blobs, SurviveReopenAndCrashTemporariesAreSwept) {
   EXPECT_EQ(*st->blobs().read(id), "kept");
   EXPECT_EQ(st->blobs().temp_files(), 0u);
 }
+
+#ifndef NDEBUG
+TEST(BlobsDeathTest, WritingOnAnEventLoopAborts) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  EXPECT_DEATH(
+      {
+        set_thread_role(ThreadRole::kEventLoop);
+        (void)st->blobs().write("x");
+      },
+      "BlobStore::create called on the event loop thread");
+}
+#endif
 
 }  // namespace
 }  // namespace nimbus::storage

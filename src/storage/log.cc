@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/mutex.h"
+#include "common/thread_role.h"
 #include "storage/key_codec.h"
 
 namespace nimbus::storage {
@@ -346,6 +347,7 @@ void Log::append(std::string_view partition, std::vector<std::string> records, A
 
 Result<Appended> Log::append_sync(std::string_view partition, std::vector<std::string> records,
                                   WriteBatch with) {
+  assert_may_block("Log::append_sync");
   std::promise<Result<Appended>> promise;
   auto future = promise.get_future();
   append(

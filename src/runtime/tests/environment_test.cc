@@ -1,6 +1,11 @@
 // Environments running the native sample and shell-script bootstraps.
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
+#include <future>
+
+#include "common/thread_role.h"
+#include "runtime/spawn.h"
 #include "runtime/tests/test_env.h"
 
 namespace nimbus::runtime::testing {
@@ -21,6 +26,40 @@ TEST(Environment, NativeEchoColdThenWarm) {
   EXPECT_EQ(warm.payload, R"("again")");
   EXPECT_FALSE(warm.cold_start);
   EXPECT_EQ(warm.log_tail.find("Init Duration"), std::string::npos);
+  env->kill();
+  EXPECT_TRUE(wait_quiet());
+}
+
+TEST(Host, TheLoopAndTheSpawnPoolSayWhatTheyAre) {
+  std::promise<ThreadRole> loop, spawner;
+  boost::asio::post(host().loop(), [&] { loop.set_value(thread_role()); });
+  host().workers().post([&] { spawner.set_value(thread_role()); });
+  EXPECT_EQ(loop.get_future().get(), ThreadRole::kRuntimeLoop);
+  EXPECT_EQ(spawner.get_future().get(), ThreadRole::kRuntimeSpawn);
+}
+
+#ifndef NDEBUG
+TEST(HostDeathTest, SpawningOnTheRuntimeLoopAborts) {
+  EXPECT_DEATH(
+      {
+        set_thread_role(ThreadRole::kRuntimeLoop);
+        (void)spawn(SpawnPlan{}, Isolation{}, -1, -1);
+      },
+      "runtime::spawn called on the runtime loop thread");
+}
+#endif
+
+TEST(Environment, LogLinesAreStampedWithTheHostClock) {
+  auto env = Environment::create(host(), echo_spec());
+  auto at = std::chrono::system_clock::time_point(std::chrono::seconds(2000000000));
+  test_clock().set(at);
+  sink().clear();
+  InvokeResult r = invoke(*env, R"("x")");
+  test_clock().set(std::chrono::system_clock::now());
+  ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload;
+  auto entries = sink().entries();
+  ASSERT_FALSE(entries.empty());
+  for (const auto& e : entries) EXPECT_EQ(e.time, at) << e.text;
   env->kill();
   EXPECT_TRUE(wait_quiet());
 }

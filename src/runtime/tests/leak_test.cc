@@ -45,6 +45,7 @@ TEST(Leaks, PoolShutdownLeavesNothing) {
     Pool pool(host());
     auto f = echo_spec();
     for (int i = 0; i < 5; ++i) pool.invoke(f, request(R"("sleep:100")"), [](InvokeResult) {});
+    // Real time: lets the real child processes start before the shutdown.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }  // destructor shuts down with invocations in flight
   ASSERT_TRUE(wait_quiet());

@@ -33,6 +33,7 @@ TEST(Limits, EachInvocationGetsItsOwnTimeout) {
   auto env = Environment::create(host(), f);
   ASSERT_EQ(invoke(*env, R"("warm")").status, InvokeStatus::kOk);
   // 0.5 s + 0.7 s is past the first invocation's deadline, not this one's.
+  // Real time: the deadline kills a real process, so it is a real timer.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   InvokeResult fits = invoke(*env, R"("sleep:700")");
   ASSERT_EQ(fits.status, InvokeStatus::kOk) << fits.payload;

@@ -17,6 +17,7 @@ namespace fs = std::filesystem;
 struct MemorySink::State {
   mutable std::mutex mu;
   std::vector<std::string> lines;
+  std::vector<LogLine> entries;
   uint64_t bytes = 0;
 };
 std::shared_ptr<MemorySink::State> MemorySink::make_state() {
@@ -27,12 +28,19 @@ void MemorySink::write(const std::string&, const std::string&, std::vector<LogLi
   std::lock_guard l(s_->mu);
   for (auto& line : lines) {
     s_->bytes += line.text.size();
-    if (s_->lines.size() < 10000) s_->lines.push_back(std::move(line.text));
+    if (s_->lines.size() < 10000) {
+      s_->lines.push_back(line.text);
+      s_->entries.push_back(std::move(line));
+    }
   }
 }
 std::vector<std::string> MemorySink::lines() const {
   std::lock_guard l(s_->mu);
   return s_->lines;
+}
+std::vector<LogLine> MemorySink::entries() const {
+  std::lock_guard l(s_->mu);
+  return s_->entries;
 }
 std::string MemorySink::joined() const {
   std::string out;
@@ -46,6 +54,7 @@ uint64_t MemorySink::bytes() const {
 void MemorySink::clear() {
   std::lock_guard l(s_->mu);
   s_->lines.clear();
+  s_->entries.clear();
   s_->bytes = 0;
 }
 
@@ -64,6 +73,11 @@ std::string scratch_dir() {
   return dir;
 }
 
+SimulatedClock& test_clock() {
+  static SimulatedClock* c = new SimulatedClock(std::chrono::system_clock::now());
+  return *c;
+}
+
 Host& host() {
   // Destroyed at exit, which removes the parent cgroups it created.
   static std::unique_ptr<Host> h = [] {
@@ -71,6 +85,7 @@ Host& host() {
     o.state_dir = scratch_dir() + "/state";
     o.init_timeout = std::chrono::milliseconds(3000);
     o.log_sink = &sink();
+    o.clock = &test_clock();
     auto r = Host::create(o);
     if (!r) {
       fprintf(stderr, "Host::create: %s\n", r.error().message.c_str());

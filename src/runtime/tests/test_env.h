@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "runtime/environment.h"
 #include "runtime/host.h"
 #include "runtime/log_capture.h"
@@ -22,6 +23,7 @@ class MemorySink final : public LogSink {
   void write(const std::string& group, const std::string& stream,
              std::vector<LogLine> lines) override;
   std::vector<std::string> lines() const;
+  std::vector<LogLine> entries() const;  // lines with their times
   std::string joined() const;
   uint64_t bytes() const;
   void clear();
@@ -33,7 +35,10 @@ class MemorySink final : public LogSink {
 };
 
 MemorySink& sink();
-Host& host();  // created on first use; init timeout 3 s
+// The hosts' clock: simulated, starting at the real time (the functions'
+// SDKs compare Lambda-Runtime-Deadline-Ms with their own clock).
+SimulatedClock& test_clock();
+Host& host();  // created on first use; init timeout 3 s; runs on test_clock()
 std::string scratch_dir();
 
 // Writes files (path → content) into a fresh directory; "+x" suffix on the

@@ -73,6 +73,7 @@ Engine::Engine(Environment& env, logs::LogWriter* logs, LambdaOptions options)
     runtime::HostOptions ho;
     ho.state_dir = data_root(env) + "/runtime";
     ho.log_sink = &bridge_;
+    ho.clock = &env.clock;
     auto created = runtime::Host::create(ho);
     if (!created) {
       spdlog::error("lambda: no execution environments: {}", created.error().message);
@@ -124,12 +125,7 @@ Status Engine::start() {
 }
 
 void Engine::shutdown() {
-  {
-    std::unique_lock l(life_->mu);  // waits for a running collect_code_later timer
-    life_->alive = false;
-    life_->idle.wait(l, [&] { return life_->tasks == 0; });
-  }
-  alive_->store(false);
+  gate_->close();  // waits for a running collect_code_later timer and worker tasks
   if (pool_) pool_->shutdown();
 }
 
@@ -311,17 +307,9 @@ size_t Engine::provisioned_ready_locked(const std::string& name,
 }
 
 void Engine::post_work(std::function<void()> work) {
-  std::lock_guard l(life_->mu);
-  post_work_locked(std::move(work));
-}
-
-void Engine::post_work_locked(std::function<void()> work) {
-  ++life_->tasks;
-  env_.workers.post([life = life_, work = std::move(work)] {
-    work();
-    std::lock_guard l(life->mu);
-    if (--life->tasks == 0) life->idle.notify_all();
-  });
+  auto in = gate_->hold();
+  if (!in) return;
+  env_.workers.post([in, work = std::move(work)] { work(); });
 }
 
 std::string Engine::arn(const std::string& name) const {
@@ -339,18 +327,15 @@ void Engine::prewarm_locked(Function& f, const std::string& qualifier, int64_t n
   auto target = resolve_locked(f, qualifier);
   if (!pool_ || !target || n <= 0) return;
   // On a worker: the code may have to be unpacked from its blob first.
-  post_work([this, life = life_, code = code_, spec = target->spec, sha = target->code, key, n] {
+  post_work([this, code = code_, spec = target->spec, sha = target->code, key, n] {
     if (auto st = code->ensure(sha); !st) {
       spdlog::error("lambda: provisioned concurrency for {}: {}", key, st.error().message);
       return;
     }
-    std::lock_guard g(life->mu);
-    if (!life->alive) return;
-    std::weak_ptr<std::atomic<bool>> alive = alive_;
     // The pool calls back on the runtime loop, never inline, so mu_ is free then.
-    pool_->prewarm(spec, static_cast<size_t>(n), [this, alive, key](size_t ready) {
-      auto a = alive.lock();
-      if (!a || !*a) return;
+    pool_->prewarm(spec, static_cast<size_t>(n), [this, gate = gate_, key](size_t ready) {
+      auto in = gate->hold();
+      if (!in) return;
       std::lock_guard l(mu_);
       provisioned_ready_[key] = ready;
     });
@@ -440,12 +425,12 @@ void Engine::erase_locked(const std::string& name, Respond respond) {
 void Engine::collect_code_later(int64_t delay_ms) {
   // Code released after this call (CodeStore::released) is kept by
   // this collection: each release waits out its own delay. The references
-  // are read on the scheduler thread, under life_ (the destructor waits for
-  // it); the removal runs on a worker, counted so the destructor waits.
+  // are read on the scheduler thread, inside gate_ (shutdown() waits for
+  // it); the removal runs on a worker, inside gate_ too.
   uint64_t since = code_->epoch();
-  env_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, life = life_, since] {
-    std::lock_guard g(life->mu);
-    if (!life->alive) return;
+  env_.scheduler.after(std::chrono::milliseconds(delay_ms), [this, gate = gate_, since] {
+    auto in = gate->hold();
+    if (!in) return;
     std::set<std::string> referenced;
     {
       std::lock_guard l(mu_);
@@ -454,7 +439,7 @@ void Engine::collect_code_later(int64_t delay_ms) {
         for (const auto& [n, v] : f->versions) referenced.insert(v.code);
       }
     }
-    post_work_locked([code = code_, referenced = std::move(referenced), since] {
+    post_work([code = code_, referenced = std::move(referenced), since] {
       if (size_t n = code->collect(referenced, since); n > 0) {
         spdlog::info("lambda: removed {} unreferenced codes", n);
       }
@@ -553,11 +538,10 @@ void Engine::run(Target target, runtime::InvokeRequest request,
   // First use of this code since start-up (or since an environment failed
   // to start): make sure its unpacked tree exists, rebuilding it from the
   // blob on a worker, before the runtime mounts it.
-  post_work([this, life = life_, code = code_, target = std::move(target),
-             request = std::move(request), done = std::move(done), release]() mutable {
+  // Inside gate_ while it runs: shutdown() waits for it before the pool goes.
+  post_work([this, code = code_, target = std::move(target), request = std::move(request),
+             done = std::move(done), release]() mutable {
     Status st = code->ensure(target.code);
-    std::lock_guard g(life->mu);
-    if (!life->alive) return;  // stopping: the caller's queue and loops are going too
     if (!st) {
       release();
       return done(service_error("The function's code is unavailable: " + st.error().message));
@@ -572,14 +556,13 @@ void Engine::start_invoke(Target target, runtime::InvokeRequest request,
   bool reserved = target.reserved.has_value();
   stats->invocations->add();
   stats->concurrent->set(stats->in_flight.load());
-  std::weak_ptr<std::atomic<bool>> alive = alive_;
   pool_->invoke(target.spec, std::move(request),
-                [this, alive, stats, reserved, code = code_, sha = std::move(target.code),
+                [this, gate = gate_, stats, reserved, code = code_, sha = std::move(target.code),
                  done = std::move(done)](runtime::InvokeResult r) {
                   stats->in_flight.fetch_sub(1);
                   stats->concurrent->set(stats->in_flight.load());
-                  if (auto a = alive.lock(); a && *a && !reserved)
-                    unreserved_in_flight_.fetch_sub(1);
+                  // The pool ends before the engine: `this` is alive here.
+                  if (!reserved && !gate->closed()) unreserved_in_flight_.fetch_sub(1);
                   stats->duration->observe(std::chrono::duration<double>(r.duration).count());
                   if (r.status != runtime::InvokeStatus::kOk) stats->errors->add();
                   // An environment that could not start may have met a

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "common/gate.h"
 #include "runtime/host.h"
 #include "runtime/pool.h"
 #include "services/lambda/function.h"
@@ -161,9 +162,9 @@ class Engine {
   // Removes, after `delay_ms` (on env.workers), code nothing references
   // that was released before this call (call it after CodeStore::released).
   void collect_code_later(int64_t delay_ms);
-  // Runs `work` on env.workers, counted so shutdown() waits for it.
+  // Runs `work` on env.workers inside gate_, so shutdown() waits for it;
+  // dropped once shutdown() began.
   void post_work(std::function<void()> work);
-  void post_work_locked(std::function<void()> work);  // life_->mu held
 
   Environment& env_;
   LambdaOptions options_;
@@ -179,18 +180,12 @@ class Engine {
   std::map<std::string, size_t> provisioned_ready_;              // guarded by mu_
   std::string endpoint_url_;                                     // guarded by mu_
   std::atomic<int64_t> unreserved_in_flight_{0};
-  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
-  // Timer callbacks and worker tasks that use the engine hold `mu` and check
-  // `alive`; shutdown() clears it under `mu` and waits until no worker task
-  // is left (`tasks`), so none runs into a dying engine (the scheduler and
-  // workers outlive us: tests keep them for several services).
-  struct Lifetime {
-    std::mutex mu;
-    std::condition_variable idle;
-    bool alive = true;
-    int tasks = 0;
-  };
-  std::shared_ptr<Lifetime> life_ = std::make_shared<Lifetime>();
+  // Worker tasks and timer callbacks that use the engine enter it (timers
+  // when they fire: the scheduler and workers outlive us, and tests keep
+  // them for several services); shutdown() closes it, waiting for work
+  // inside, so none runs into a dying engine. Pool callbacks (on the runtime
+  // loop) check it too: after shutdown() they leave the counters alone.
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 
 }  // namespace nimbus::services::lambda

@@ -37,6 +37,8 @@
 #include <string>
 #include <vector>
 
+#include "common/gate.h"
+#include "common/mutex.h"
 #include "services/logs/api.h"
 #include "services/service.h"
 #include "storage/write_batch.h"
@@ -119,7 +121,6 @@ class LogStore {
   size_t pending_bytes() const;
 
  private:
-  struct Lifetime;
   void queue_locked(Done done);  // flush when no commit is in flight
   void flush_locked();
   void put_group_locked(const GroupInfo& g);
@@ -131,7 +132,13 @@ class LogStore {
   void schedule_sweep();
 
   Environment& env_;
-  std::shared_ptr<Lifetime> life_;
+  // Background work (worker-pool purges and sweeps, the sweep timer) enters
+  // it; the destructor closes it, waiting for work inside, and a timer that
+  // fires later finds it closed (docs/threading.md).
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+  // Set by stop_timers(): the Scheduler may be gone, so no timer is armed.
+  Mutex timers_mu_;
+  bool timers_stopped_ GUARDED_BY(timers_mu_) = false;
 
   mutable std::mutex mu_;
   std::condition_variable idle_;

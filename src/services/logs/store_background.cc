@@ -29,34 +29,7 @@ int64_t num(const json::object& o, const char* key, int64_t fallback) {
 
 }  // namespace
 
-// Background tasks (timers, worker-pool jobs) hold this, not the store: the
-// destructor closes it and waits until no task is inside.
-struct LogStore::Lifetime {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool open = true;
-  bool timers = true;  // false once the server drains: the Scheduler may be gone
-  int running = 0;
-
-  bool enter() {
-    std::lock_guard lock(mu);
-    if (!open) return false;
-    ++running;
-    return true;
-  }
-  void leave() {
-    std::lock_guard lock(mu);
-    --running;
-    cv.notify_all();
-  }
-  void close() {
-    std::unique_lock lock(mu);
-    open = false;
-    cv.wait(lock, [&] { return running == 0; });
-  }
-};
-
-LogStore::LogStore(Environment& env) : env_(env), life_(std::make_shared<Lifetime>()) {}
+LogStore::LogStore(Environment& env) : env_(env) {}
 
 LogStore::~LogStore() {
   {
@@ -64,7 +37,7 @@ LogStore::~LogStore() {
     if (!in_flight_ && !pending_.empty()) flush_locked();
     idle_.wait(lock, [&] { return !in_flight_; });
   }
-  life_->close();
+  gate_->close();
 }
 
 Status LogStore::recover() {
@@ -150,11 +123,9 @@ Result<std::vector<StoredEvent>> LogStore::read(uint64_t sid, int64_t after_ts, 
 }
 
 void LogStore::purge_in_background(uint64_t sid) {
-  if (!life_->enter()) return;
-  env_.workers.post([this, sid] {
-    purge(sid);
-    life_->leave();
-  });
+  auto in = gate_->hold();
+  if (!in) return;
+  env_.workers.post([this, sid, in] { purge(sid); });
 }
 
 // Deletes every event of stream `sid`, then its purge marker.
@@ -173,24 +144,23 @@ void LogStore::purge(uint64_t sid) {
 }
 
 void LogStore::stop_timers() {
-  std::lock_guard lock(life_->mu);
-  life_->timers = false;
+  MutexLock lock(timers_mu_);
+  timers_stopped_ = true;
 }
 
 void LogStore::schedule_sweep() {
-  std::weak_ptr<Lifetime> weak = life_;
-  // Under the lifetime lock, so stop_timers() cannot let the Scheduler go
-  // between the check and the call.
-  std::lock_guard lock(life_->mu);
-  if (!life_->open || !life_->timers) return;
+  // Under timers_mu_, so stop_timers() cannot let the Scheduler go between
+  // the check and the call. The timer enters the gate when it fires: the
+  // store may be gone by then (it cannot be cancelled once the Scheduler is).
+  MutexLock lock(timers_mu_);
+  if (timers_stopped_ || gate_->closed()) return;
   env_.scheduler.after(std::chrono::duration_cast<std::chrono::milliseconds>(kSweepEvery),
-                       [this, weak] {
-                         auto life = weak.lock();
-                         if (!life || !life->enter()) return;
-                         env_.workers.post([this, life] {
+                       [this, gate = gate_] {
+                         auto in = gate->hold();
+                         if (!in) return;
+                         env_.workers.post([this, in] {
                            sweep_retention();
                            schedule_sweep();
-                           life->leave();
                          });
                        });
 }

@@ -271,8 +271,9 @@ void Queues::receive(const QueuePtr& q, ReceiveRequest r,
     w.done = std::move(done);
     w.deadline_ms = now_ms() + int64_t{wait} * 1000;
     uint64_t id = w.id;
-    w.timer = env_.scheduler.after(std::chrono::seconds(wait), [this, q, id, alive = alive_] {
-      if (!*alive) return;
+    w.timer = env_.scheduler.after(std::chrono::seconds(wait), [this, q, id, gate = gate_] {
+      auto in = gate->hold();
+      if (!in) return;
       std::unique_lock lock(q->mu);
       auto it = std::find_if(q->waiters.begin(), q->waiters.end(),
                              [&](const Waiter& x) { return x.id == id; });
@@ -327,9 +328,10 @@ void Queues::arm_wake_timer(const QueuePtr& q) {
   q->wake_at_ms = next;
   std::weak_ptr<Queue> weak = q;
   q->wake_timer =
-      env_.scheduler.after(std::chrono::milliseconds(delay), [this, weak, alive = alive_] {
+      env_.scheduler.after(std::chrono::milliseconds(delay), [this, weak, gate = gate_] {
+        auto in = gate->hold();
         auto q = weak.lock();
-        if (!q || !*alive || closing_) return;
+        if (!in || !q || closing_) return;
         {
           std::lock_guard lock(q->mu);
           q->wake_timer = 0;

@@ -73,8 +73,8 @@ Result<std::string> Queues::start_move_task(const std::string& source_arn,
     }
     tasks_.push_back(task);
   }
-  env_.scheduler.after(std::chrono::milliseconds(0), [this, task, alive = alive_] {
-    if (*alive) run_move_task(task);
+  env_.scheduler.after(std::chrono::milliseconds(0), [this, task, gate = gate_] {
+    if (auto in = gate->hold()) run_move_task(task);
   });
   return task->handle;
 }
@@ -172,15 +172,15 @@ void Queues::run_move_task(std::shared_ptr<MoveTask> task) {
   // The count and COMPLETED show only once the moved messages are durable
   // and receivable in their destinations.
   auto next = [this, task, done, tick_ms, n = static_cast<int64_t>(moved.size()),
-               alive = alive_](bool durable) {
+               gate = gate_](bool durable) {
     {
       std::lock_guard lock(mu_);
       if (durable) task->moved += n;
       if (done && task->status == "RUNNING") task->status = "COMPLETED";
     }
-    if (!done && *alive) {
-      env_.scheduler.after(std::chrono::milliseconds(tick_ms), [this, task, alive] {
-        if (*alive) run_move_task(task);
+    if (!done && !gate->closed()) {
+      env_.scheduler.after(std::chrono::milliseconds(tick_ms), [this, task, gate] {
+        if (auto in = gate->hold()) run_move_task(task);
       });
     }
   };

@@ -41,9 +41,9 @@ Queues::~Queues() {
   // The server destroys the Scheduler and the HTTP edge before its services,
   // so nothing here may touch the scheduler or answer a pending long poll
   // (its connection is gone): waiters are dropped and timers already pending
-  // see `alive_` cleared.
+  // find the gate closed.
   closing_ = true;
-  *alive_ = false;
+  gate_->close();
   std::vector<QueuePtr> all;
   {
     std::lock_guard lock(mu_);

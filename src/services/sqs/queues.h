@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/gate.h"
 #include "common/result.h"
 #include "services/service.h"
 #include "services/sqs/policy.h"
@@ -155,8 +156,10 @@ class Queues {
   std::atomic<uint64_t> last_gen_{0};
   std::atomic<uint64_t> next_waiter_{1};
   std::atomic<bool> closing_{false};
-  // Cleared by the destructor; timers check it before touching `this`.
-  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+  // Timer callbacks enter it before touching `this`; the destructor closes
+  // it, waiting for one that is running, and later ones find it closed
+  // (they cannot be cancelled: the Scheduler may be gone by then).
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 
   mutable std::mutex mu_;
   std::map<std::string, QueuePtr> by_name_;       // "account/name"; guarded by mu_

@@ -3,12 +3,23 @@
 // event age, and the on-success / on-failure destinations and dead-letter
 // target of events/delivery.h's RetryPolicy.
 //
-// Durability: an event is committed to storage (namespace `Options::ns`, key
-// NAME '/' seq) before enqueue() reports success, and leaves storage in the
-// same batch that queues what comes after it (a destination record or a
-// dead-letter message in the Outbox), so an accepted event survives kill -9
-// and is dispatched again at start-up; at most the attempt that was running
-// is repeated (at-least-once).
+// Storage (README.md, "Durability"):
+//  - accepted events are appended to a storage::Log, one partition per
+//    function name (Options::log_ns); enqueue() reports success once the
+//    append is durable. A partition is trimmed up to its oldest event still
+//    being attempted for the first time.
+//  - an event that must wait (a retry after a function error, a backoff
+//    after a throttle) moves to a storage::Timers timer of kind "retry"
+//    (Options::timers_ns), id PARTITION/SEQ, payload the event with its
+//    counts; it leaves the log once the timer is durable.
+//  - a finished event's destination record or dead-letter message becomes a
+//    timer of kind "deliver" due at once, retried with backoff while the
+//    target is throttled, unavailable or not bound yet (six hours at most);
+//    the event leaves its log record or retry timer once that is durable.
+// So an accepted event is always in the log or a timer, and kill -9 at any
+// point loses nothing: at start-up the log is read again and the timers
+// fire. At most the attempt or delivery that was running is repeated
+// (at-least-once, as on AWS).
 //
 // Per event, each attempt resolves the function again (Functions::resolve;
 // it may have been updated or deleted), then:
@@ -22,28 +33,36 @@
 // else it is dropped (counted). A function that no longer resolves drops its
 // events.
 //
-// Threads: enqueue() never blocks. Work runs on the storage committer,
-// scheduler and the Functions' callback threads, all of it quick.
+// Time: ages and record timestamps come from Deps::clock, due times of the
+// timers from the Scheduler's clock, which wakes them. The server has one
+// clock for both; tests use one SimulatedClock (or age events on a second).
+//
+// Threads: enqueue() never blocks. Work runs on the storage committer, the
+// scheduler, the worker pool (timer handlers) and the Functions' callback
+// threads, all of it quick. start() reads storage: start-up only.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "common/clock.h"
 #include "common/gate.h"
 #include "common/metrics.h"
+#include "common/mutex.h"
 #include "common/result.h"
 #include "common/scheduler.h"
-#include "events/outbox.h"
+#include "common/worker_pool.h"
+#include "events/delivery.h"
+#include "events/stored_delivery.h"
 #include "events/target.h"
-
-namespace nimbus::storage {
-class Storage;
-}
+#include "storage/log.h"
+#include "storage/timers.h"
 
 namespace nimbus::events {
 
@@ -77,12 +96,21 @@ class Functions {
 class AsyncInvoke {
  public:
   struct Options {
-    std::string ns = "lambda.async";  // storage namespace of queued events
-    std::string outbox_ns = "lambda.async.out";
-    int64_t recover_delay_ms = 100;  // first dispatch of recovered events
+    std::string log_ns = "lambda.async.log";        // accepted events
+    std::string timers_ns = "lambda.async.timers";  // retries and deliveries
+    // Records of data dirs written before the log: moved to timers by start().
+    std::string legacy_ns = "lambda.async";
+    std::string legacy_outbox_ns = "lambda.async.out";
+    int64_t recover_delay_ms = 100;  // first dispatch of events read from the log
+    // How destination records and dead-letter messages are retried when the
+    // target is throttled, unavailable or not bound yet.
+    int64_t delivery_backoff_initial_ms = 1'000;
+    int64_t delivery_backoff_max_ms = 300'000;
+    int64_t delivery_max_age_ms = 6 * 3600 * 1000;
   };
   struct Deps {
-    storage::Storage* storage;  // null: memory only
+    storage::Storage& storage;
+    WorkerPool& workers;  // runs timer handlers
     Scheduler& scheduler;
     const Clock& clock;
     Metrics& metrics;
@@ -90,39 +118,65 @@ class AsyncInvoke {
     Functions& functions;
   };
 
-  // Reads the stored events and deliveries and schedules them.
   AsyncInvoke(Deps deps, Options options);
   ~AsyncInvoke();
   AsyncInvoke(const AsyncInvoke&) = delete;
   AsyncInvoke& operator=(const AsyncInvoke&) = delete;
 
+  // Opens the log and timers, moves legacy records, and dispatches what is
+  // stored. Blocking (start-up). An error means stored events cannot be read.
+  Status start();
+
   // Queues an invocation of NAME (+ qualifier) with `payload`; `done` once
-  // it is durable (then it is dispatched).
+  // it is durable (then it is dispatched). Fails (unavailable) before start().
   void enqueue(std::string name, std::string qualifier, std::string payload, std::string request_id,
                std::function<void(Status)> done);
-  // Stops dispatching (server draining); stored events stay for the next start.
+  // Stops dispatching and delivering (server draining); what is stored stays
+  // for the next start.
   void stop();
-  int64_t pending() const { return pending_.load(); }  // events not yet finished
+  // Events being attempted now (not those waiting in a retry timer).
+  int64_t pending() const { return pending_.load(); }
+  // Timers stored: events waiting for a retry and deliveries not yet made.
+  size_t waiting() const;
 
   struct Event;
 
  private:
+  Status migrate_legacy();
+  Status recover_log();
   void dispatch(std::shared_ptr<Event> ev);
-  void schedule(std::shared_ptr<Event> ev, int64_t delay_ms);
   void on_run(std::shared_ptr<Event> ev, const ResolvedFunction& fn, RunOutcome r);
   void finish(std::shared_ptr<Event> ev, const ResolvedFunction& fn, const std::string& condition,
               const RunOutcome* result);
-  void persist(const Event& ev);
-  void commit(storage::WriteBatch batch);
+  // Moves the event to a retry timer due in `delay_ms`.
+  void park(std::shared_ptr<Event> ev, int64_t delay_ms);
+  // The event is stored elsewhere now (or done): drops its log record or
+  // acknowledges its timer.
+  void leave(const Event& ev);
+  void release_log(const std::string& partition, uint64_t seq);
+  void on_retry_timer(storage::DueTimer t, storage::Timers::Ack ack);
+  void on_deliver_timer(storage::DueTimer t, storage::Timers::Ack ack);
+  void delivery_failed(const StoredDelivery& d);
   Counter& counter(const char* name, const std::string& function, const char* help);
+
+  // Per log partition: the events read or appended and not yet moved on.
+  struct Partition {
+    std::set<uint64_t> open;
+    uint64_t last_seen = 0;  // highest sequence taken into `open`
+    uint64_t trimmed_to = 0;
+  };
 
   Deps deps_;
   Options options_;
-  Outbox outbox_;
-  std::atomic<uint64_t> seq_{0};
+  std::unique_ptr<storage::Log> log_;
+  std::unique_ptr<storage::Timers> timers_;
   std::atomic<int64_t> pending_{0};
-  std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
-  // Callbacks enter it before touching `this`; the destructor closes it.
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopped_{false};
+  mutable Mutex mu_;
+  std::map<std::string, Partition> partitions_ GUARDED_BY(mu_);
+  // Callbacks (commits, timers, function runs, deliveries) enter it before
+  // touching `this`; the destructor closes it (docs/threading.md).
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 

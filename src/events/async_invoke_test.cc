@@ -1,7 +1,9 @@
 // The async-invoke queue with a scripted function and recording targets:
 // retries, backoff, maximum event age, destinations, dead-letter targets, a
-// destination that does not exist, and recovery after a restart. Event ages
-// move on a ManualClock; retry delays are set to a few milliseconds.
+// destination that does not exist, restarts (the log, retry timers, pending
+// deliveries, records of older builds) and stopping with callbacks in
+// flight. Time is a SimulatedClock that drives the scheduler, the timers and
+// the events' ages, so the retry delays are Lambda's real ones.
 #include "events/async_invoke.h"
 
 #include <gtest/gtest.h>
@@ -22,16 +24,17 @@ namespace nimbus::events {
 namespace {
 
 namespace json = boost::json;
+using namespace std::chrono_literals;
 using Kind = RunOutcome::Kind;
 const std::string kFn = "arn:aws:lambda:us-east-1:000000000000:function:f";
 const std::string kOk = "arn:aws:sqs:us-east-1:000000000000:ok";
 const std::string kFail = "arn:aws:sqs:us-east-1:000000000000:fail";
 const std::string kDlq = "arn:aws:sqs:us-east-1:000000000000:dlq";
+const std::string kTopic = "arn:aws:sns:us-east-1:000000000000:topic";
 
 // A queue-like target that records what it accepts.
 struct Recorder final : Target {
-  std::mutex mu;
-  std::condition_variable cv;
+  mutable std::mutex mu;
   std::vector<std::pair<std::string, Delivery>> got;  // guarded by mu
   std::set<std::string> known = {kOk, kFail, kDlq};
 
@@ -45,27 +48,27 @@ struct Recorder final : Target {
       std::lock_guard l(mu);
       got.emplace_back(arn, std::move(d));
     }
-    cv.notify_all();
     done(Outcome::ok("m"));
   }
-  // Waits (bounded) until `n` deliveries arrived; returns them.
-  std::vector<std::pair<std::string, Delivery>> wait(size_t n) {
-    std::unique_lock l(mu);
-    cv.wait_for(l, std::chrono::seconds(10), [&] { return got.size() >= n; });
+  std::vector<std::pair<std::string, Delivery>> all() const {
+    std::lock_guard l(mu);
     return got;
   }
+  size_t count() const { return all().size(); }
 };
 
-// A function whose attempts answer from a script, in order (then kOk).
+// A function whose attempts answer from a script, in order (then kOk). With
+// `hold`, attempts do not answer until release() (an invocation in flight).
 struct Script final : Functions {
   std::mutex mu;
-  std::deque<RunOutcome> outcomes;  // guarded by mu
-  int runs = 0;                     // guarded by mu
+  std::deque<RunOutcome> outcomes;          // guarded by mu
+  int runs = 0;                             // guarded by mu
+  bool hold = false;                        // guarded by mu
+  std::vector<std::function<void()>> held;  // guarded by mu
   RetryPolicy policy;
   bool exists = true;
 
-  std::optional<ResolvedFunction> resolve(const std::string& name,
-                                          const std::string& qualifier) override {
+  std::optional<ResolvedFunction> resolve(const std::string&, const std::string&) override {
     if (!exists) return std::nullopt;
     ResolvedFunction fn;
     fn.function_arn = kFn;
@@ -80,6 +83,10 @@ struct Script final : Functions {
           o = outcomes.front();
           outcomes.pop_front();
         }
+        if (hold) {
+          held.push_back([done, o] { done(o); });
+          return;
+        }
       }
       done(o);
     };
@@ -89,16 +96,19 @@ struct Script final : Functions {
     std::lock_guard l(mu);
     return runs;
   }
+  void release() {
+    std::vector<std::function<void()>> now;
+    {
+      std::lock_guard l(mu);
+      now.swap(held);
+    }
+    for (auto& f : now) f();
+  }
 };
 
 class AsyncInvokeTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fn.policy.retry_delays_ms = {5, 5};
-    fn.policy.backoff_initial_ms = 5;
-    fn.policy.backoff_max_ms = 20;
-    open();
-  }
+  void SetUp() override { open(); }
   void TearDown() override {
     queue.reset();
     if (storage) (void)storage->close();
@@ -110,7 +120,9 @@ class AsyncInvokeTest : public ::testing::Test {
     AsyncInvoke::Options options;
     options.recover_delay_ms = 0;
     queue = std::make_unique<AsyncInvoke>(
-        AsyncInvoke::Deps{storage.get(), scheduler, clock, metrics, targets, fn}, options);
+        AsyncInvoke::Deps{*storage, workers, scheduler, clock, metrics, targets, fn}, options);
+    auto st = queue->start();
+    ASSERT_TRUE(st) << st.error().message;
   }
   void reopen() {
     queue.reset();
@@ -123,21 +135,33 @@ class AsyncInvokeTest : public ::testing::Test {
     queue->enqueue("f", "", std::move(payload), "req-1", [&](Status st) { p.set_value(st); });
     ASSERT_TRUE(p.get_future().get());
   }
-  bool eventually(const std::function<bool()>& f) {
-    for (int i = 0; i < 1000 && !f(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Moves the clock by `step` until `done` holds (at most `steps` times).
+  // Between steps the committer and the workers finish what the last step
+  // started: a short real wait for other threads, while time itself moves
+  // only on the clock.
+  bool drive(const std::function<bool()>& done, std::chrono::milliseconds step = 10ms,
+             int steps = 1000) {
+    for (int i = 0; i < steps; ++i) {
+      if (done()) return true;
+      clock.advance(step);
+      std::this_thread::sleep_for(1ms);
     }
-    return f();
+    return done();
   }
   int64_t metric(const char* name) {
     return static_cast<int64_t>(metrics.counter(name, {{"function", "f"}}).value());
   }
+  size_t stored(const std::string& ns) {
+    size_t n = 0;
+    EXPECT_TRUE(storage->records(ns).each("", [&](storage::Entry&) { ++n; }));
+    return n;
+  }
   static json::object record(const Delivery& d) { return *parse_object(d.body); }
 
   storage::testing::TempDir dir;
-  ManualClock clock{std::chrono::system_clock::now()};
-  SystemClock timer_clock;  // retry delays are real milliseconds; ages move on `clock`
-  Scheduler scheduler{timer_clock};
+  SimulatedClock clock{std::chrono::system_clock::now()};
+  WorkerPool workers{2};
+  Scheduler scheduler{clock};
   Metrics metrics;
   Targets targets;
   Recorder sqs;
@@ -150,8 +174,8 @@ class AsyncInvokeTest : public ::testing::Test {
 TEST_F(AsyncInvokeTest, SuccessGoesToTheOnSuccessDestination) {
   fn.policy.on_success = kOk;
   invoke();
-  auto got = sqs.wait(1);
-  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }));
+  auto got = sqs.all();
   EXPECT_EQ(got[0].first, kOk);
   auto r = record(got[0].second);
   EXPECT_EQ(r.at("version"), "1.0");
@@ -163,19 +187,28 @@ TEST_F(AsyncInvokeTest, SuccessGoesToTheOnSuccessDestination) {
   EXPECT_EQ(r.at("requestPayload").at("n"), 1);
   EXPECT_EQ(r.at("responseContext").at("statusCode"), 200);
   EXPECT_EQ(r.at("responsePayload").at("echo").at("n"), 1);
-  EXPECT_TRUE(eventually([&] { return queue->pending() == 0; }));
+  // Nothing stays behind: the log is trimmed, the delivery's timer removed.
+  EXPECT_TRUE(drive([&] {
+    return queue->pending() == 0 && queue->waiting() == 0 && stored("lambda.async.log") == 0;
+  }));
 }
 
-TEST_F(AsyncInvokeTest, FunctionErrorsAreRetriedThenGoToOnFailure) {
+TEST_F(AsyncInvokeTest, FunctionErrorsAreRetriedAfterOneThenTwoMinutesThenGoToOnFailure) {
   fn.policy.on_failure = kFail;
+  fn.policy.retry_delays_ms = {60'000, 120'000};
   fn.outcomes = {{Kind::kFunctionError, R"({"errorMessage":"boom"})"},
                  {Kind::kFunctionError, R"({"errorMessage":"boom"})"},
                  {Kind::kFunctionError, R"({"errorMessage":"boom"})"}};
   invoke();
-  auto got = sqs.wait(1);
-  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(drive([&] { return fn.run_count() == 1 && queue->waiting() == 1; }));
+  clock.advance(59s);
+  EXPECT_EQ(fn.run_count(), 1);  // not before the first delay
+  ASSERT_TRUE(drive([&] { return fn.run_count() == 2; }, 1s, 300));
+  clock.advance(110s);
+  EXPECT_EQ(fn.run_count(), 2);  // the second delay is longer
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }, 1s, 300));
   EXPECT_EQ(fn.run_count(), 3);  // the first attempt and MaximumRetryAttempts = 2
-  auto r = record(got[0].second);
+  auto r = record(sqs.all()[0].second);
   EXPECT_EQ(r.at("requestContext").at("condition"), "RetriesExhausted");
   EXPECT_EQ(r.at("requestContext").at("approximateInvokeCount"), 3);
   EXPECT_EQ(r.at("responseContext").at("functionError"), "Unhandled");
@@ -187,7 +220,7 @@ TEST_F(AsyncInvokeTest, ZeroRetriesFailsAfterOneAttempt) {
   fn.policy.on_failure = kFail;
   fn.outcomes = {{Kind::kFunctionError, "{}"}};
   invoke();
-  ASSERT_EQ(sqs.wait(1).size(), 1u);
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }));
   EXPECT_EQ(fn.run_count(), 1);
 }
 
@@ -196,24 +229,23 @@ TEST_F(AsyncInvokeTest, ThrottlesBackOffWithoutUsingRetries) {
   fn.policy.on_success = kOk;
   fn.outcomes = {{Kind::kThrottled, ""}, {Kind::kThrottled, ""}, {Kind::kThrottled, ""}};
   invoke();
-  auto got = sqs.wait(1);
-  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(drive([&] { return fn.run_count() == 1; }));
+  clock.advance(900ms);  // the first backoff is one second
+  EXPECT_EQ(fn.run_count(), 1);
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }, 100ms));
   EXPECT_EQ(fn.run_count(), 4);
-  EXPECT_EQ(record(got[0].second).at("requestContext").at("condition"), "Success");
+  EXPECT_EQ(record(sqs.all()[0].second).at("requestContext").at("condition"), "Success");
 }
 
 TEST_F(AsyncInvokeTest, AnEventOlderThanItsMaximumAgeIsNotRun) {
   fn.policy.max_age_ms = 60'000;
+  fn.policy.backoff_initial_ms = 120'000;  // the next attempt comes after the maximum age
   fn.policy.on_failure = kFail;
   fn.outcomes = {{Kind::kThrottled, ""}};
-  fn.policy.backoff_initial_ms = 200;  // the clock moves while the event waits
   invoke();
-  ASSERT_TRUE(eventually([&] { return fn.run_count() == 1; }));
-  clock.advance(std::chrono::seconds(61));
-  auto got = sqs.wait(1);
-  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }, 1s, 300));
   EXPECT_EQ(fn.run_count(), 1);
-  auto r = record(got[0].second);
+  auto r = record(sqs.all()[0].second);
   EXPECT_EQ(r.at("requestContext").at("condition"), "EventAgeExceeded");
   EXPECT_FALSE(r.contains("responseContext"));
 }
@@ -223,8 +255,8 @@ TEST_F(AsyncInvokeTest, WithoutOnFailureTheEventGoesToTheDeadLetterTarget) {
   fn.policy.dead_letter = kDlq;
   fn.outcomes = {{Kind::kFunctionError, R"({"errorMessage":"bad input"})"}};
   invoke(R"({"raw":true})");
-  auto got = sqs.wait(1);
-  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }));
+  auto got = sqs.all();
   EXPECT_EQ(got[0].first, kDlq);
   EXPECT_EQ(got[0].second.body, R"({"raw":true})");
   std::map<std::string, std::string> attrs;
@@ -238,65 +270,129 @@ TEST_F(AsyncInvokeTest, AFailureWithNowhereToGoIsDroppedAndCounted) {
   fn.policy.max_retries = 0;
   fn.outcomes = {{Kind::kFunctionError, "{}"}};
   invoke();
-  EXPECT_TRUE(eventually([&] { return metric("nimbus_lambda_async_events_dropped") == 1; }));
-  EXPECT_TRUE(eventually([&] { return queue->pending() == 0; }));
+  EXPECT_TRUE(drive([&] { return metric("nimbus_lambda_async_events_dropped") == 1; }));
+  EXPECT_TRUE(drive([&] { return queue->pending() == 0 && stored("lambda.async.log") == 0; }));
 }
 
 TEST_F(AsyncInvokeTest, ADestinationThatDoesNotExistIsCountedNotRetried) {
   fn.policy.on_success = "arn:aws:sqs:us-east-1:000000000000:gone";
   invoke();
-  EXPECT_TRUE(eventually([&] { return metric("nimbus_lambda_dead_letter_errors") == 1; }));
-  EXPECT_TRUE(sqs.wait(0).empty());
+  EXPECT_TRUE(drive([&] { return metric("nimbus_lambda_dead_letter_errors") == 1; }));
+  EXPECT_TRUE(drive([&] { return queue->waiting() == 0; }));
+  EXPECT_EQ(sqs.count(), 0u);
 }
 
 TEST_F(AsyncInvokeTest, ADestinationKindBoundLaterStillGetsTheRecord) {
   // Start-up order: the destination's service binds after the event finished.
-  fn.policy.on_success = "arn:aws:sns:us-east-1:000000000000:topic";
+  fn.policy.on_success = kTopic;
   Recorder sns;
-  sns.known = {fn.policy.on_success};
+  sns.known = {kTopic};
   invoke();
-  ASSERT_TRUE(eventually([&] { return fn.run_count() == 1; }));
+  ASSERT_TRUE(drive([&] { return fn.run_count() == 1 && queue->waiting() == 1; }));
   auto late = targets.bind("sns", sns);
-  EXPECT_EQ(sns.wait(1).size(), 1u);
+  EXPECT_TRUE(drive([&] { return sns.count() == 1; }, 100ms));
   EXPECT_EQ(metric("nimbus_lambda_dead_letter_errors"), 0);
 }
 
 TEST_F(AsyncInvokeTest, AQueuedEventSurvivesARestart) {
   fn.policy.on_success = kOk;
-  fn.exists = true;
   queue->stop();  // accepted, never dispatched: as if killed right after the 202
   invoke();
   EXPECT_EQ(fn.run_count(), 0);
+  EXPECT_EQ(stored("lambda.async.log"), 1u);
   reopen();
-  auto got = sqs.wait(1);
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(record(got[0].second).at("requestPayload").at("n"), 1);
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }));
+  EXPECT_EQ(record(sqs.all()[0].second).at("requestPayload").at("n"), 1);
+  ASSERT_TRUE(drive([&] { return queue->waiting() == 0 && stored("lambda.async.log") == 0; }));
   reopen();  // finished events are gone from storage
+  drive([] { return false; }, 10ms, 20);
   EXPECT_EQ(fn.run_count(), 1);
-  EXPECT_EQ(queue->pending(), 0);
+  EXPECT_EQ(sqs.count(), 1u);
+}
+
+TEST_F(AsyncInvokeTest, ARetryWaitingInATimerSurvivesARestart) {
+  fn.policy.on_success = kOk;
+  fn.policy.retry_delays_ms = {60'000};
+  fn.outcomes = {{Kind::kFunctionError, "{}"}};
+  invoke();
+  ASSERT_TRUE(drive([&] { return fn.run_count() == 1 && queue->waiting() == 1; }));
+  EXPECT_TRUE(drive([&] { return stored("lambda.async.log") == 0; }));  // moved to the timer
+  reopen();
+  clock.advance(30s);
+  EXPECT_EQ(fn.run_count(), 1);
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }, 1s, 100));
+  EXPECT_EQ(fn.run_count(), 2);
+  EXPECT_EQ(record(sqs.all()[0].second).at("requestContext").at("approximateInvokeCount"), 2);
 }
 
 TEST_F(AsyncInvokeTest, AnUndeliveredDestinationRecordSurvivesARestart) {
-  fn.policy.on_success = "arn:aws:sns:us-east-1:000000000000:topic";  // not bound yet
+  fn.policy.on_success = kTopic;  // not bound yet
   invoke();
-  ASSERT_TRUE(eventually([&] { return fn.run_count() == 1; }));
-  reopen();  // the record waits in the outbox, not the function's queue
+  ASSERT_TRUE(drive([&] { return fn.run_count() == 1 && queue->waiting() == 1; }));
+  reopen();  // the record waits in its timer, not in the function's queue
   Recorder sns;
-  sns.known = {fn.policy.on_success};
+  sns.known = {kTopic};
   auto late = targets.bind("sns", sns);
-  auto got = sns.wait(1);
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(record(got[0].second).at("requestContext").at("condition"), "Success");
+  ASSERT_TRUE(drive([&] { return sns.count() == 1; }, 100ms));
+  EXPECT_EQ(record(sns.all()[0].second).at("requestContext").at("condition"), "Success");
   EXPECT_EQ(fn.run_count(), 1);  // the function did not run again
+}
+
+TEST_F(AsyncInvokeTest, RecordsOfAnOlderBuildAreMovedToTimersAndRun) {
+  fn.policy.on_success = kOk;
+  queue.reset();
+  // What the records-based queue and outbox left: one queued event, one
+  // destination record not yet delivered.
+  storage::WriteBatch batch;
+  batch.put("lambda.async", "f/00000000000000000001",
+            R"({"name":"f","qualifier":"","payload":"{\"old\":1}","request_id":"req-old",)"
+            R"("attempts":0,"first_ms":)" +
+                std::to_string(clock.now_millis()) + "}");
+  batch.put("lambda.async.out", "00000000000000000002",
+            R"({"target":")" + kDlq +
+                R"(","body":"left over","attributes":[],"group_id":"",)"
+                R"("dedup_id":"","source_arn":")" +
+                kFn + R"(","id":"req-older","first_ms":)" + std::to_string(clock.now_millis()) +
+                "}");
+  ASSERT_TRUE(storage->commit_sync(std::move(batch)));
+  reopen();
+  EXPECT_EQ(stored("lambda.async"), 0u);
+  EXPECT_EQ(stored("lambda.async.out"), 0u);
+  ASSERT_TRUE(drive([&] { return sqs.count() == 2; }));
+  std::map<std::string, std::string> by_target;
+  for (const auto& [arn, d] : sqs.all()) by_target[arn] = d.body;
+  EXPECT_EQ(by_target[kDlq], "left over");
+  EXPECT_EQ(parse_object(by_target[kOk])->at("requestPayload").at("old"), 1);
+  EXPECT_EQ(fn.run_count(), 1);
 }
 
 TEST_F(AsyncInvokeTest, EventsOfAFunctionThatNoLongerExistsAreDropped) {
   fn.exists = false;
   fn.policy.on_failure = kFail;
   invoke();
-  EXPECT_TRUE(eventually([&] { return queue->pending() == 0; }));
+  EXPECT_TRUE(drive([&] { return queue->pending() == 0 && stored("lambda.async.log") == 0; }));
   EXPECT_EQ(fn.run_count(), 0);
-  EXPECT_TRUE(sqs.wait(0).empty());
+  EXPECT_EQ(sqs.count(), 0u);
+}
+
+TEST_F(AsyncInvokeTest, StoppingWithAnInvocationInFlightLosesNothing) {
+  fn.policy.on_success = kOk;
+  {
+    std::lock_guard l(fn.mu);
+    fn.hold = true;
+  }
+  invoke();
+  ASSERT_TRUE(drive([&] { return fn.run_count() == 1; }));
+  queue.reset();  // the function has not answered yet
+  fn.release();   // its answer finds the queue gone (and touches nothing)
+  {
+    std::lock_guard l(fn.mu);
+    fn.hold = false;
+  }
+  EXPECT_EQ(sqs.count(), 0u);
+  reopen();  // the event is still in the log: it runs again
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }));
+  EXPECT_EQ(fn.run_count(), 2);
 }
 
 }  // namespace

@@ -5,6 +5,11 @@ acknowledged write is there. One harness for every writer:
   storage_crash_writer  records: every acknowledged key is present;
   log_crash_writer      the log: every acknowledged record is at its sequence
                         with its payload, and sequences strictly increase.
+  async_invoke_crash_writer
+                        the async-invoke queue (events/): every accepted
+                        invocation, whether queued, running, waiting for a
+                        retry or for its destination at the kill, reaches its
+                        destination after a restart.
 
 Usage: crash_test.py PATH/TO/WRITER [THREADS]
 (ctest passes the binary; NIMBUS_CRASH_WRITER works too.)

@@ -64,10 +64,12 @@ class AsyncQueue::Functions final : public events::Functions {
 AsyncQueue::AsyncQueue(LambdaService& service)
     : s_(service), functions_(std::make_unique<Functions>(service)) {
   auto& env = s_.env();
-  queue_ = std::make_unique<events::AsyncInvoke>(
-      events::AsyncInvoke::Deps{env.storage, env.scheduler, env.clock, env.metrics, env.targets,
-                                *functions_},
-      events::AsyncInvoke::Options{});
+  if (env.storage != nullptr) {
+    queue_ = std::make_unique<events::AsyncInvoke>(
+        events::AsyncInvoke::Deps{*env.storage, env.workers, env.scheduler, env.clock, env.metrics,
+                                  env.targets, *functions_},
+        events::AsyncInvoke::Options{});
+  }
   target_ = make_target(s_, [this](std::string name, std::string qualifier, events::Delivery d,
                                    events::DeliverDone done) {
     std::string id = d.id.empty() ? new_request_id() : d.id;
@@ -77,17 +79,24 @@ AsyncQueue::AsyncQueue(LambdaService& service)
                       done(events::Outcome::failed(events::Failure::kUnavailable, st.take_error()));
                     });
   });
-  bound_ = env.targets.bind("lambda", *target_);
+}
+
+Status AsyncQueue::start() {
+  if (!queue_) return Error::internal("lambda: the async invocation queue needs storage");
+  NIMBUS_TRY(queue_->start());
+  bound_ = s_.env().targets.bind("lambda", *target_);
+  return Status::ok();
 }
 
 AsyncQueue::~AsyncQueue() {
   bound_.reset();
-  queue_->stop();
+  if (queue_) queue_->stop();
 }
 
 void AsyncQueue::enqueue(const Target&, std::string name, std::string qualifier,
                          std::string payload, std::string request_id,
                          std::function<void(Status)> done) {
+  if (!queue_) return done(Error::internal("lambda: the async invocation queue needs storage"));
   queue_->enqueue(std::move(name), std::move(qualifier), std::move(payload), std::move(request_id),
                   std::move(done));
 }

@@ -27,16 +27,21 @@ namespace nimbus::services::lambda {
 
 class AsyncQueue {
  public:
-  explicit AsyncQueue(LambdaService& service);  // recovers and schedules stored events
+  explicit AsyncQueue(LambdaService& service);
   ~AsyncQueue();
+  // Recovers and schedules stored events, then binds the "lambda" target.
+  // Blocking: start-up.
+  Status start();
   AsyncQueue(const AsyncQueue&) = delete;
   AsyncQueue& operator=(const AsyncQueue&) = delete;
 
   void enqueue(const Target& target, std::string name, std::string qualifier, std::string payload,
                std::string request_id, std::function<void(Status)> done);
   // Stops dispatching (server draining); stored events stay for the next start.
-  void stop() { queue_->stop(); }
-  int64_t pending() const { return queue_->pending(); }
+  void stop() {
+    if (queue_) queue_->stop();
+  }
+  int64_t pending() const { return queue_ ? queue_->pending() : 0; }
 
  private:
   class Functions;

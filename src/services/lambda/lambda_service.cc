@@ -53,6 +53,7 @@ LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, LambdaOpti
 Status LambdaService::start() {
   NIMBUS_TRY(engine_.start());
   async_ = std::make_unique<AsyncQueue>(*this);
+  NIMBUS_TRY(async_->start());
   start_event_sources();
   return Status::ok();
 }

@@ -19,6 +19,7 @@ using testing::get;
 using testing::TestClient;
 
 // Counters are updated on the loops just after the client sees the bytes.
+// Real time: the loops and sockets are real (the server takes no Clock).
 bool eventually(const std::function<bool()>& cond) {
   for (int i = 0; i < 500; ++i) {
     if (cond()) return true;
@@ -72,6 +73,7 @@ class ServerTest : public ::testing::Test {
     if (path == "/slow") {
       int ms = std::atoi(std::string(req.query().substr(3)).c_str());  // "ms=N"
       helpers_.spawn([reply = std::move(reply), ms] {
+        // Real time: a late reply to a real socket, racing its real timeouts.
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
         Response r;
         r.body = "slow";
@@ -333,6 +335,7 @@ TEST_F(ServerTest, ReplyAfterTheServerIsGoneIsSafe) {
     ASSERT_TRUE(port.is_ok());
     TestClient c(*port);
     ASSERT_TRUE(c.send(get("/")));
+    // Real time: waits for the real loop to read the request off the socket.
     for (int i = 0; i < 200 && !have(); ++i) std::this_thread::sleep_for(5ms);
     ASSERT_TRUE(have());
   }

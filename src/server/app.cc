@@ -98,6 +98,7 @@ Result<uint16_t> App::start() {
   s.env = std::make_unique<services::Environment>(services::Environment{
       s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics, s.targets});
   s.services = std::make_unique<services::Registry>(*s.env);
+  if (auto st = s.services->start(); !st) return st.take_error();
   s.models = std::make_unique<protocol::ModelRegistry>(s.services->model_names());
   auth::Credentials credentials;
   credentials.access_key_id = o.access_key;

@@ -15,8 +15,9 @@ class App {
   explicit App(ServeOptions options);
   ~App();
 
-  // Opens storage, builds the services and starts listening. On success the
-  // bound port is returned (useful with --port 0).
+  // Opens storage, builds and starts the services (each reads back its
+  // stored state) and starts listening. On success the bound port is
+  // returned (useful with --port 0); a service that cannot start fails it.
   Result<uint16_t> start();
   // SIGTERM path: stop accepting, drain in-flight requests, stop the loops,
   // finish queued blocking work and flush storage.

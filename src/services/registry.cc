@@ -10,20 +10,28 @@
 namespace nimbus::services {
 
 Registry::Registry(Environment& env) {
-  services_.push_back(std::make_unique<sts::StsService>(env));
-  services_.push_back(std::make_unique<sqs::SqsService>(env));
-  // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h).
-  // Logs is built first but listed after Lambda: the list is destroyed front
-  // to back, and Lambda's environments may still log while it shuts them down.
-  auto logs_service = std::make_unique<logs::LogsService>(env);
-  auto lambda_service = std::make_unique<lambda::LambdaService>(
-      env, &logs_service->writer(), lambda::LambdaOptions::from(env.settings));
-  // Until the registry starts every service: recovery is Lambda's start().
-  if (auto st = lambda_service->start(); !st) {
-    spdlog::error("lambda: could not read back its state: {}", st.error().message);
+  add(std::make_unique<sts::StsService>(env));
+  add(std::make_unique<sqs::SqsService>(env));
+  auto& logs = add(std::make_unique<logs::LogsService>(env));
+  // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h);
+  // it is destroyed first, while its environments may still log.
+  add(std::make_unique<lambda::LambdaService>(env, &logs.writer(),
+                                              lambda::LambdaOptions::from(env.settings)));
+  for (auto& s : services_) s->bind(env.targets);
+}
+
+Registry::~Registry() {
+  while (!services_.empty()) services_.pop_back();
+}
+
+Status Registry::start() {
+  for (auto& s : services_) {
+    if (auto st = s->start(); !st) {
+      return Error::internal("could not start " + s->model_name() + ": " + st.error().message);
+    }
+    spdlog::debug("{}: started", s->model_name());
   }
-  services_.push_back(std::move(lambda_service));
-  services_.push_back(std::move(logs_service));
+  return Status::ok();
 }
 
 Service* Registry::find(std::string_view model_name) const {

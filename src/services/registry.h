@@ -1,5 +1,11 @@
 // The one list of services nimbus serves. Adding a service is a folder under
-// src/services/ plus one line in registry.cc.
+// src/services/ plus one line in registry.cc (services/README.md).
+//
+// Life cycle, all on the main thread: the constructor builds every service
+// (nothing stored is read yet) and then binds each one's targets and sources
+// (Service::bind), so no service depends on the order they are built in;
+// start() starts them in list order; the destructor destroys them in reverse
+// order, so a service is destroyed before those it was built after.
 #pragma once
 
 #include <memory>
@@ -13,6 +19,13 @@ namespace nimbus::services {
 class Registry {
  public:
   explicit Registry(Environment& env);
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  // Starts every service in list order and stops at the first that fails:
+  // the server must not serve part of its state ("could not start sqs: ...").
+  [[nodiscard]] Status start();
 
   // nullptr when nimbus does not serve that model.
   Service* find(std::string_view model_name) const;
@@ -21,6 +34,13 @@ class Registry {
   std::vector<std::string> model_names() const;
 
  private:
+  template <typename S>
+  S& add(std::unique_ptr<S> service) {
+    S& s = *service;
+    services_.push_back(std::move(service));
+    return s;
+  }
+
   std::vector<std::unique_ptr<Service>> services_;
 };
 

@@ -3,19 +3,26 @@
 namespace nimbus::services {
 
 const Handler* Service::find(std::string_view operation) const {
-  auto it = handlers_.find(std::string(operation));
-  return it == handlers_.end() ? nullptr : &it->second;
+  auto it = operations_.find(std::string(operation));
+  return it == operations_.end() ? nullptr : &it->second.handler;
+}
+
+std::optional<Resources> Service::resources(std::string_view operation, const CallContext& ctx,
+                                            const boost::json::object& input) const {
+  auto it = operations_.find(std::string(operation));
+  if (it == operations_.end()) return std::nullopt;
+  return it->second.resources(ctx, input);
 }
 
 std::vector<std::string> Service::operations() const {
   std::vector<std::string> out;
-  out.reserve(handlers_.size());
-  for (const auto& [name, _] : handlers_) out.push_back(name);
+  out.reserve(operations_.size());
+  for (const auto& entry : operations_) out.push_back(entry.first);
   return out;
 }
 
-void Service::on(std::string operation, Handler handler) {
-  handlers_[std::move(operation)] = std::move(handler);
+void Service::add(std::string operation, Handler handler, ResourcesOf resources) {
+  operations_[std::move(operation)] = Entry{std::move(handler), resources};
 }
 
 void run_blocking(WorkerPool& pool, Respond respond, std::function<Output()> work) {

@@ -19,9 +19,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "common/clock.h"
@@ -79,6 +82,34 @@ struct Environment {
   events::Targets& targets;
 };
 
+// The ARNs one call touches, as the AWS service authorization reference
+// lists the operation's resource types (SQS SendMessage: the queue; Lambda
+// Invoke: the function, with its qualifier); empty when it lists none (the
+// action is authorized on "*"). IAM evaluates a request against these.
+using Resources = std::vector<std::string>;
+using ResourcesOf = Resources (*)(const CallContext&, const boost::json::object& input);
+inline Resources no_resources(const CallContext&, const boost::json::object&) {
+  return {};
+}
+
+// One row of a service's operation table: the operation's name in the model,
+// the member function that serves it, and the ARNs a call touches. A handler
+// either keeps `respond` (asynchronous work: storage commits, long polls,
+// invocations) or answers inline with what it returns.
+template <typename S>
+struct Operation {
+  using Async = void (S::*)(const CallContext&, boost::json::object, Respond);
+  using Inline = Output (S::*)(const CallContext&, const boost::json::object&);
+  using InlineConst = Output (S::*)(const CallContext&, const boost::json::object&) const;
+
+  const char* name;
+  std::variant<Async, Inline, InlineConst> handler;
+  ResourcesOf resources;
+};
+
+// A service: its operation table, and the life cycle the registry drives
+// (services/registry.h): construct every service, bind() each, start() each
+// in the registry's order; begin_shutdown() when the server drains; destroy.
 class Service {
  public:
   explicit Service(std::string model_name) : model_name_(std::move(model_name)) {}
@@ -90,8 +121,22 @@ class Service {
   const std::string& model_name() const { return model_name_; }
   // nullptr when the operation is in the model but not implemented here.
   const Handler* find(std::string_view operation) const;
+  // The ARNs a call of `operation` with `input` touches; nullopt when the
+  // operation is not implemented here.
+  std::optional<Resources> resources(std::string_view operation, const CallContext& ctx,
+                                     const boost::json::object& input) const;
   std::vector<std::string> operations() const;
 
+  // Binds this service's delivery targets and event sources in `targets`
+  // (events/target.h). Called once, after every service is built and before
+  // any starts, so no service depends on the order they are built in. The
+  // service keeps the Bindings and drops them first when destroyed.
+  virtual void bind(events::Targets& targets) {}
+  // Reads back stored state and starts background work. Called once, on the
+  // main thread, after bind() and before the server accepts requests; it may
+  // block. An error stops start-up (`nimbus serve` exits with its message)
+  // rather than serving part of the state.
+  [[nodiscard]] virtual Status start() { return Status::ok(); }
   // Called once, on the main thread, when the server stops accepting
   // connections (SIGTERM). A service answers every call it is holding (long
   // polls answer empty, as on timeout) so that draining does not wait for
@@ -99,17 +144,37 @@ class Service {
   virtual void begin_shutdown() {}
 
  protected:
-  void on(std::string operation, Handler handler);
-  // A handler that answers inline from a pure function of its input.
-  template <typename F>
-  void on_sync(std::string operation, F f) {
-    on(std::move(operation), [f = std::move(f)](const CallContext& ctx, boost::json::object in,
-                                                Respond respond) { respond(f(ctx, in)); });
+  // Serves every row of `table` with `self`'s member functions.
+  template <typename S, size_t N>
+  void serve(S& self, const Operation<S> (&table)[N]) {
+    for (const Operation<S>& op : table) add(op.name, bind_handler(self, op.handler), op.resources);
   }
 
  private:
+  struct Entry {
+    Handler handler;
+    ResourcesOf resources;
+  };
+  void add(std::string operation, Handler handler, ResourcesOf resources);
+  template <typename S>
+  static Handler bind_handler(S& self, const decltype(Operation<S>::handler)& h) {
+    return std::visit(
+        [&self](auto member) -> Handler {
+          if constexpr (std::is_same_v<decltype(member), typename Operation<S>::Async>) {
+            return [&self, member](const CallContext& ctx, boost::json::object in, Respond r) {
+              (self.*member)(ctx, std::move(in), std::move(r));
+            };
+          } else {
+            return [&self, member](const CallContext& ctx, boost::json::object in, Respond r) {
+              r((self.*member)(ctx, in));
+            };
+          }
+        },
+        h);
+  }
+
   std::string model_name_;
-  std::unordered_map<std::string, Handler> handlers_;
+  std::unordered_map<std::string, Entry> operations_;
 };
 
 // Runs `work` on the worker pool and answers with what it returns.

@@ -70,27 +70,25 @@ AsyncQueue::AsyncQueue(LambdaService& service)
                                   env.targets, *functions_},
         events::AsyncInvoke::Options{});
   }
-  target_ = make_target(s_, [this](std::string name, std::string qualifier, events::Delivery d,
-                                   events::DeliverDone done) {
-    std::string id = d.id.empty() ? new_request_id() : d.id;
-    queue_->enqueue(std::move(name), std::move(qualifier), std::move(d.body), id,
-                    [id, done = std::move(done)](Status st) {
-                      if (st) return done(events::Outcome::ok(id));
-                      done(events::Outcome::failed(events::Failure::kUnavailable, st.take_error()));
-                    });
-  });
 }
 
 Status AsyncQueue::start() {
   if (!queue_) return Error::internal("lambda: the async invocation queue needs storage");
-  NIMBUS_TRY(queue_->start());
-  bound_ = s_.env().targets.bind("lambda", *target_);
-  return Status::ok();
+  return queue_->start();
 }
 
 AsyncQueue::~AsyncQueue() {
-  bound_.reset();
   if (queue_) queue_->stop();
+}
+
+void AsyncQueue::deliver(std::string name, std::string qualifier, events::Delivery d,
+                         events::DeliverDone done) {
+  std::string id = d.id.empty() ? new_request_id() : d.id;
+  queue_->enqueue(std::move(name), std::move(qualifier), std::move(d.body), id,
+                  [id, done = std::move(done)](Status st) {
+                    if (st) return done(events::Outcome::ok(id));
+                    done(events::Outcome::failed(events::Failure::kUnavailable, st.take_error()));
+                  });
 }
 
 void AsyncQueue::enqueue(const Target&, std::string name, std::string qualifier,

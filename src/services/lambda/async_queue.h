@@ -7,10 +7,10 @@
 // version's DeadLetterConfig into an events::RetryPolicy, with the retry
 // delays of LambdaOptions (Lambda's ~1 then ~2 minutes).
 //
-// It also makes functions, versions and aliases delivery targets
-// (target.cc, bound under "lambda" in Environment::targets): a delivery to a
-// function ARN queues an asynchronous invocation here, so destinations, SNS
-// subscriptions and rules reach Lambda without knowing it.
+// Deliveries to functions, versions and aliases (the "lambda" target of
+// target.cc, which LambdaService binds) queue asynchronous invocations here,
+// so destinations, SNS subscriptions and rules reach Lambda without knowing
+// it.
 //
 // Threads: enqueue() never blocks; see events/async_invoke.h.
 #pragma once
@@ -29,7 +29,7 @@ class AsyncQueue {
  public:
   explicit AsyncQueue(LambdaService& service);
   ~AsyncQueue();
-  // Recovers and schedules stored events, then binds the "lambda" target.
+  // Recovers and schedules stored events.
   // Blocking: start-up.
   Status start();
   AsyncQueue(const AsyncQueue&) = delete;
@@ -37,6 +37,10 @@ class AsyncQueue {
 
   void enqueue(const Target& target, std::string name, std::string qualifier, std::string payload,
                std::string request_id, std::function<void(Status)> done);
+  // Queues a delivery to the function `name` (resolved by the caller) as an
+  // asynchronous invocation with the delivery's body as its event.
+  void deliver(std::string name, std::string qualifier, events::Delivery d,
+               events::DeliverDone done);
   // Stops dispatching (server draining); stored events stay for the next start.
   void stop() {
     if (queue_) queue_->stop();
@@ -48,8 +52,6 @@ class AsyncQueue {
   LambdaService& s_;
   std::unique_ptr<Functions> functions_;
   std::unique_ptr<events::AsyncInvoke> queue_;
-  std::unique_ptr<events::Target> target_;
-  std::unique_ptr<events::Binding> bound_;  // unbound first: no delivery reaches a dying queue
 };
 
 // The "lambda" delivery target over `queue` (target.cc).

@@ -118,144 +118,144 @@ void LambdaService::start_event_sources() {
   esm_ = std::make_unique<events::Mappings>(std::move(d));
 }
 
-void LambdaService::add_event_source_handlers() {
-  // The checks shared by create and update, on the merged document: the
-  // function exists, the queue exists and fits the batch settings, and no
-  // other mapping joins the same queue and function.
-  auto check = [this](json::object& doc, const std::string& function_name) -> Status {
-    auto ref = parse_function_name(function_name);
-    auto target = resolve(ref.name, ref.qualifier);
-    if (!target) return target.take_error();
-    const std::string fn_arn = target->invoked_arn;
-    doc["FunctionArn"] = fn_arn;
-    std::string source = str(doc, "EventSourceArn");
-    std::optional<events::QueueInfo> q;
-    env_.targets.with_source(source, [&](events::QueueSource& s) { q = s.describe(source); });
-    if (!q) {
-      return invalid(
-          "Error occurred while ReceiveMessage. SQS Error Code: "
-          "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue "
-          "does not exist for this wsdl version.");
+// The checks shared by create and update, on the merged document: the
+// function exists, the queue exists and fits the batch settings, and no other
+// mapping joins the same queue and function.
+Status LambdaService::check_mapping(json::object& doc, const std::string& function_name) {
+  auto ref = parse_function_name(function_name);
+  auto target = resolve(ref.name, ref.qualifier);
+  if (!target) return target.take_error();
+  const std::string fn_arn = target->invoked_arn;
+  doc["FunctionArn"] = fn_arn;
+  std::string source = str(doc, "EventSourceArn");
+  std::optional<events::QueueInfo> q;
+  env_.targets.with_source(source, [&](events::QueueSource& s) { q = s.describe(source); });
+  if (!q) {
+    return invalid(
+        "Error occurred while ReceiveMessage. SQS Error Code: "
+        "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue "
+        "does not exist for this wsdl version.");
+  }
+  int64_t batch = integer(doc, "BatchSize").value_or(kDefaultBatch);
+  int64_t window = integer(doc, "MaximumBatchingWindowInSeconds").value_or(0);
+  if (q->fifo) {
+    if (batch > 10) return invalid("Maximum batch size must be between 1 and 10 inclusive");
+    if (window > 0) return invalid("Batching window is not supported for FIFO queues");
+  } else if (batch > 10 && window < 1) {
+    return invalid(
+        "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+        "greater than 10");
+  }
+  int64_t visibility = q->visibility_timeout_s;
+  auto timeout = std::chrono::duration_cast<std::chrono::seconds>(target->spec->timeout).count();
+  if (visibility < timeout) {
+    return invalid("Queue visibility timeout: " + std::to_string(visibility) +
+                   " seconds is less than Function timeout: " + std::to_string(timeout) +
+                   " seconds");
+  }
+  for (const auto& other : esm_->list()) {
+    if (str(other, "EventSourceArn") == source && str(other, "FunctionArn") == fn_arn &&
+        str(other, "UUID") != str(doc, "UUID")) {
+      return conflict("An event source mapping with SQS arn (\" " + source +
+                      " \") and function (\" " + ref.name +
+                      " \") already exists. Please update or delete the existing mapping "
+                      "with UUID " +
+                      str(other, "UUID"));
     }
-    int64_t batch = integer(doc, "BatchSize").value_or(kDefaultBatch);
-    int64_t window = integer(doc, "MaximumBatchingWindowInSeconds").value_or(0);
-    if (q->fifo) {
-      if (batch > 10) return invalid("Maximum batch size must be between 1 and 10 inclusive");
-      if (window > 0) return invalid("Batching window is not supported for FIFO queues");
-    } else if (batch > 10 && window < 1) {
-      return invalid(
-          "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
-          "greater than 10");
+  }
+  return Status::ok();
+}
+
+void LambdaService::create_event_source_mapping(const CallContext&, json::object in,
+                                                Respond respond) {
+  std::string source = str(in, "EventSourceArn");
+  if (source.starts_with("arn:aws:kinesis:") || source.starts_with("arn:aws:dynamodb:")) {
+    return respond(invalid("Stream not found: " + source));  // nimbus has no streams yet
+  }
+  if (!source.starts_with("arn:aws:sqs:")) {
+    return respond(invalid("Unrecognized event source, must be kafka or activemq."));
+  }
+  if (has(in, "StartingPosition")) {
+    return respond(invalid("StartingPosition is not valid for SQS event sources."));
+  }
+  json::object doc;
+  doc["UUID"] = new_request_id();
+  doc["EventSourceArn"] = source;
+  doc["BatchSize"] = kDefaultBatch;
+  doc["MaximumBatchingWindowInSeconds"] = 0;
+  if (auto st = apply_members(in, doc); !st) return respond(st.take_error());
+  if (auto st = check_mapping(doc, str(in, "FunctionName")); !st) return respond(st.take_error());
+  doc["LastModified"] = static_cast<double>(env_.clock.now_millis()) / 1000.0;
+  doc["State"] = boolean(in, "Enabled").value_or(true) ? "Enabled" : "Disabled";
+  doc["StateTransitionReason"] = "USER_INITIATED";
+  json::object out = shaped(doc, "Creating", "No records processed");
+  esm_->put(std::move(doc), answer(std::move(respond), std::move(out)));
+}
+
+void LambdaService::get_event_source_mapping(const CallContext&, json::object in, Respond respond) {
+  std::string uuid = str(in, "UUID");
+  auto doc = esm_->get(uuid);
+  if (!doc) return respond(mapping_not_found());
+  respond(shaped(*doc, str(*doc, "State"), esm_->last_result(uuid)));
+}
+
+void LambdaService::list_event_source_mappings(const CallContext&, json::object in,
+                                               Respond respond) {
+  std::string source = str(in, "EventSourceArn");
+  std::string fn = str(in, "FunctionName");
+  auto ref = parse_function_name(fn);
+  std::string marker = str(in, "Marker");
+  int64_t max = integer(in, "MaxItems").value_or(kDefaultListItems);
+  if (max <= 0) max = kDefaultListItems;
+  json::array items;
+  std::string next;
+  for (const auto& doc : esm_->list()) {
+    std::string uuid = str(doc, "UUID");
+    if (!marker.empty() && uuid <= marker) continue;
+    if (!source.empty() && str(doc, "EventSourceArn") != source) continue;
+    if (!fn.empty()) {
+      auto mapped = parse_function_name(str(doc, "FunctionArn"));
+      if (mapped.name != ref.name) continue;
+      if (!ref.qualifier.empty() && mapped.qualifier != ref.qualifier) continue;
     }
-    int64_t visibility = q->visibility_timeout_s;
-    auto timeout = std::chrono::duration_cast<std::chrono::seconds>(target->spec->timeout).count();
-    if (visibility < timeout) {
-      return invalid("Queue visibility timeout: " + std::to_string(visibility) +
-                     " seconds is less than Function timeout: " + std::to_string(timeout) +
-                     " seconds");
+    if (static_cast<int64_t>(items.size()) == max) {
+      next = items.back().as_object().at("UUID").as_string().c_str();
+      break;
     }
-    for (const auto& other : esm_->list()) {
-      if (str(other, "EventSourceArn") == source && str(other, "FunctionArn") == fn_arn &&
-          str(other, "UUID") != str(doc, "UUID")) {
-        return conflict("An event source mapping with SQS arn (\" " + source +
-                        " \") and function (\" " + ref.name +
-                        " \") already exists. Please update or delete the existing mapping "
-                        "with UUID " +
-                        str(other, "UUID"));
-      }
-    }
-    return Status::ok();
-  };
+    items.push_back(shaped(doc, str(doc, "State"), esm_->last_result(uuid)));
+  }
+  json::object out{{"EventSourceMappings", std::move(items)}};
+  if (!next.empty()) out["NextMarker"] = next;
+  respond(std::move(out));
+}
 
-  on("CreateEventSourceMapping",
-     [this, check](const CallContext&, json::object in, Respond respond) {
-       std::string source = str(in, "EventSourceArn");
-       if (source.starts_with("arn:aws:kinesis:") || source.starts_with("arn:aws:dynamodb:")) {
-         return respond(invalid("Stream not found: " + source));  // nimbus has no streams yet
-       }
-       if (!source.starts_with("arn:aws:sqs:")) {
-         return respond(invalid("Unrecognized event source, must be kafka or activemq."));
-       }
-       if (has(in, "StartingPosition")) {
-         return respond(invalid("StartingPosition is not valid for SQS event sources."));
-       }
-       json::object doc;
-       doc["UUID"] = new_request_id();
-       doc["EventSourceArn"] = source;
-       doc["BatchSize"] = kDefaultBatch;
-       doc["MaximumBatchingWindowInSeconds"] = 0;
-       if (auto st = apply_members(in, doc); !st) return respond(st.take_error());
-       if (auto st = check(doc, str(in, "FunctionName")); !st) return respond(st.take_error());
-       doc["LastModified"] = static_cast<double>(env_.clock.now_millis()) / 1000.0;
-       doc["State"] = boolean(in, "Enabled").value_or(true) ? "Enabled" : "Disabled";
-       doc["StateTransitionReason"] = "USER_INITIATED";
-       json::object out = shaped(doc, "Creating", "No records processed");
-       esm_->put(std::move(doc), answer(std::move(respond), std::move(out)));
-     });
+void LambdaService::update_event_source_mapping(const CallContext&, json::object in,
+                                                Respond respond) {
+  std::string uuid = str(in, "UUID");
+  auto existing = esm_->get(uuid);
+  if (!existing) return respond(mapping_not_found());
+  json::object doc = *existing;
+  if (auto st = apply_members(in, doc); !st) return respond(st.take_error());
+  std::string fn = has(in, "FunctionName") ? str(in, "FunctionName") : str(doc, "FunctionArn");
+  if (auto st = check_mapping(doc, fn); !st) return respond(st.take_error());
+  std::string was = str(doc, "State");
+  std::string transition = "Updating";
+  if (auto enabled = boolean(in, "Enabled")) {
+    doc["State"] = *enabled ? "Enabled" : "Disabled";
+    if (was != str(doc, "State")) transition = *enabled ? "Enabling" : "Disabling";
+  }
+  doc["LastModified"] = static_cast<double>(env_.clock.now_millis()) / 1000.0;
+  json::object out = shaped(doc, transition, esm_->last_result(uuid));
+  esm_->put(std::move(doc), answer(std::move(respond), std::move(out)));
+}
 
-  on("GetEventSourceMapping", [this](const CallContext&, json::object in, Respond respond) {
-    std::string uuid = str(in, "UUID");
-    auto doc = esm_->get(uuid);
-    if (!doc) return respond(mapping_not_found());
-    respond(shaped(*doc, str(*doc, "State"), esm_->last_result(uuid)));
-  });
-
-  on("ListEventSourceMappings", [this](const CallContext&, json::object in, Respond respond) {
-    std::string source = str(in, "EventSourceArn");
-    std::string fn = str(in, "FunctionName");
-    auto ref = parse_function_name(fn);
-    std::string marker = str(in, "Marker");
-    int64_t max = integer(in, "MaxItems").value_or(kDefaultListItems);
-    if (max <= 0) max = kDefaultListItems;
-    json::array items;
-    std::string next;
-    for (const auto& doc : esm_->list()) {
-      std::string uuid = str(doc, "UUID");
-      if (!marker.empty() && uuid <= marker) continue;
-      if (!source.empty() && str(doc, "EventSourceArn") != source) continue;
-      if (!fn.empty()) {
-        auto mapped = parse_function_name(str(doc, "FunctionArn"));
-        if (mapped.name != ref.name) continue;
-        if (!ref.qualifier.empty() && mapped.qualifier != ref.qualifier) continue;
-      }
-      if (static_cast<int64_t>(items.size()) == max) {
-        next = items.back().as_object().at("UUID").as_string().c_str();
-        break;
-      }
-      items.push_back(shaped(doc, str(doc, "State"), esm_->last_result(uuid)));
-    }
-    json::object out{{"EventSourceMappings", std::move(items)}};
-    if (!next.empty()) out["NextMarker"] = next;
-    respond(std::move(out));
-  });
-
-  on("UpdateEventSourceMapping",
-     [this, check](const CallContext&, json::object in, Respond respond) {
-       std::string uuid = str(in, "UUID");
-       auto existing = esm_->get(uuid);
-       if (!existing) return respond(mapping_not_found());
-       json::object doc = *existing;
-       if (auto st = apply_members(in, doc); !st) return respond(st.take_error());
-       std::string fn = has(in, "FunctionName") ? str(in, "FunctionName") : str(doc, "FunctionArn");
-       if (auto st = check(doc, fn); !st) return respond(st.take_error());
-       std::string was = str(doc, "State");
-       std::string transition = "Updating";
-       if (auto enabled = boolean(in, "Enabled")) {
-         doc["State"] = *enabled ? "Enabled" : "Disabled";
-         if (was != str(doc, "State")) transition = *enabled ? "Enabling" : "Disabling";
-       }
-       doc["LastModified"] = static_cast<double>(env_.clock.now_millis()) / 1000.0;
-       json::object out = shaped(doc, transition, esm_->last_result(uuid));
-       esm_->put(std::move(doc), answer(std::move(respond), std::move(out)));
-     });
-
-  on("DeleteEventSourceMapping", [this](const CallContext&, json::object in, Respond respond) {
-    std::string uuid = str(in, "UUID");
-    auto doc = esm_->get(uuid);
-    if (!doc) return respond(mapping_not_found());
-    json::object out = shaped(*doc, "Deleting", esm_->last_result(uuid));
-    esm_->remove(uuid, answer(std::move(respond), std::move(out)));
-  });
+void LambdaService::delete_event_source_mapping(const CallContext&, json::object in,
+                                                Respond respond) {
+  std::string uuid = str(in, "UUID");
+  auto doc = esm_->get(uuid);
+  if (!doc) return respond(mapping_not_found());
+  json::object out = shaped(*doc, "Deleting", esm_->last_result(uuid));
+  esm_->remove(uuid, answer(std::move(respond), std::move(out)));
 }
 
 }  // namespace nimbus::services::lambda

@@ -2,64 +2,125 @@
 
 #include "events/mappings.h"
 #include "services/lambda/async_queue.h"
+#include "services/lambda/util.h"
 
 namespace nimbus::services::lambda {
 
-// Each operation's handler, by the model's name.
-const std::pair<const char*, LambdaService::Op> LambdaService::kOperations[] = {
-    {"CreateFunction", &LambdaService::create_function},
-    {"GetFunction", &LambdaService::get_function},
-    {"GetFunctionConfiguration", &LambdaService::get_function_configuration},
-    {"ListFunctions", &LambdaService::list_functions},
-    {"UpdateFunctionCode", &LambdaService::update_function_code},
-    {"UpdateFunctionConfiguration", &LambdaService::update_function_configuration},
-    {"DeleteFunction", &LambdaService::delete_function},
-    {"PublishVersion", &LambdaService::publish_version},
-    {"ListVersionsByFunction", &LambdaService::list_versions_by_function},
-    {"CreateAlias", &LambdaService::create_alias},
-    {"UpdateAlias", &LambdaService::update_alias},
-    {"GetAlias", &LambdaService::get_alias},
-    {"ListAliases", &LambdaService::list_aliases},
-    {"DeleteAlias", &LambdaService::delete_alias},
-    {"PutFunctionConcurrency", &LambdaService::put_function_concurrency},
-    {"GetFunctionConcurrency", &LambdaService::get_function_concurrency},
-    {"DeleteFunctionConcurrency", &LambdaService::delete_function_concurrency},
-    {"PutProvisionedConcurrencyConfig", &LambdaService::put_provisioned_concurrency_config},
-    {"GetProvisionedConcurrencyConfig", &LambdaService::get_provisioned_concurrency_config},
-    {"DeleteProvisionedConcurrencyConfig", &LambdaService::delete_provisioned_concurrency_config},
-    {"PutFunctionEventInvokeConfig", &LambdaService::put_function_event_invoke_config},
-    {"UpdateFunctionEventInvokeConfig", &LambdaService::update_function_event_invoke_config},
-    {"GetFunctionEventInvokeConfig", &LambdaService::get_function_event_invoke_config},
-    {"DeleteFunctionEventInvokeConfig", &LambdaService::delete_function_event_invoke_config},
-    {"AddPermission", &LambdaService::add_permission},
-    {"RemovePermission", &LambdaService::remove_permission},
-    {"GetPolicy", &LambdaService::get_policy},
-    {"GetAccountSettings", &LambdaService::get_account_settings},
-    {"Invoke", &LambdaService::invoke},
+namespace {
+
+// The ARNs each operation touches, as the service authorization reference
+// lists them: the function (arn:aws:lambda:REGION:ACCOUNT:function:NAME),
+// qualified by the version or alias the call names, or the event source
+// mapping. The account is the one in FunctionName when it is an ARN.
+std::string arn_of(const CallContext& ctx, const json::object& in, bool qualified) {
+  std::string text = str(in, "FunctionName");
+  auto ref = parse_function_name(text);
+  std::string account = ctx.account_id;
+  if (auto colon = text.find(":function:"); colon != std::string::npos) {
+    auto start = text.rfind(':', colon == 0 ? 0 : colon - 1);
+    account = text.substr(start == std::string::npos ? 0 : start + 1,
+                          colon - (start == std::string::npos ? 0 : start + 1));
+  }
+  std::string arn = function_arn(ctx.region, account, ref.name);
+  std::string qualifier = str(in, "Qualifier");
+  if (qualifier.empty()) qualifier = ref.qualifier;
+  if (qualified && !qualifier.empty()) arn += ":" + qualifier;
+  return arn;
+}
+Resources function(const CallContext& ctx, const json::object& in) {
+  return {arn_of(ctx, in, false)};
+}
+Resources qualified(const CallContext& ctx, const json::object& in) {
+  return {arn_of(ctx, in, true)};
+}
+Resources mapping(const CallContext& ctx, const json::object& in) {
+  return {"arn:aws:lambda:" + ctx.region + ":" + ctx.account_id +
+          ":event-source-mapping:" + str(in, "UUID")};
+}
+
+}  // namespace
+
+const Operation<LambdaService> LambdaService::kOperations[] = {
+    // functions.cc
+    {"CreateFunction", &LambdaService::create_function, function},
+    {"GetFunction", &LambdaService::get_function, qualified},
+    {"GetFunctionConfiguration", &LambdaService::get_function_configuration, qualified},
+    {"ListFunctions", &LambdaService::list_functions, no_resources},
+    {"UpdateFunctionCode", &LambdaService::update_function_code, function},
+    {"UpdateFunctionConfiguration", &LambdaService::update_function_configuration, function},
+    {"DeleteFunction", &LambdaService::delete_function, qualified},
+    // versions.cc
+    {"PublishVersion", &LambdaService::publish_version, function},
+    {"ListVersionsByFunction", &LambdaService::list_versions_by_function, function},
+    {"CreateAlias", &LambdaService::create_alias, function},
+    {"UpdateAlias", &LambdaService::update_alias, function},
+    {"GetAlias", &LambdaService::get_alias, function},
+    {"ListAliases", &LambdaService::list_aliases, function},
+    {"DeleteAlias", &LambdaService::delete_alias, function},
+    // settings.cc
+    {"PutFunctionConcurrency", &LambdaService::put_function_concurrency, function},
+    {"GetFunctionConcurrency", &LambdaService::get_function_concurrency, function},
+    {"DeleteFunctionConcurrency", &LambdaService::delete_function_concurrency, function},
+    {"PutProvisionedConcurrencyConfig", &LambdaService::put_provisioned_concurrency_config,
+     qualified},
+    {"GetProvisionedConcurrencyConfig", &LambdaService::get_provisioned_concurrency_config,
+     qualified},
+    {"DeleteProvisionedConcurrencyConfig", &LambdaService::delete_provisioned_concurrency_config,
+     qualified},
+    {"PutFunctionEventInvokeConfig", &LambdaService::put_function_event_invoke_config, qualified},
+    {"UpdateFunctionEventInvokeConfig", &LambdaService::update_function_event_invoke_config,
+     qualified},
+    {"GetFunctionEventInvokeConfig", &LambdaService::get_function_event_invoke_config, qualified},
+    {"DeleteFunctionEventInvokeConfig", &LambdaService::delete_function_event_invoke_config,
+     qualified},
+    {"AddPermission", &LambdaService::add_permission, qualified},
+    {"RemovePermission", &LambdaService::remove_permission, qualified},
+    {"GetPolicy", &LambdaService::get_policy, qualified},
+    {"GetAccountSettings", &LambdaService::get_account_settings, no_resources},
+    // invoke.cc
+    {"Invoke", &LambdaService::invoke, qualified},
+    // event_sources.cc (the service authorization reference lists no
+    // resource for creating and listing mappings: lambda:FunctionArn is a
+    // condition key there)
+    {"CreateEventSourceMapping", &LambdaService::create_event_source_mapping, no_resources},
+    {"GetEventSourceMapping", &LambdaService::get_event_source_mapping, mapping},
+    {"ListEventSourceMappings", &LambdaService::list_event_source_mappings, no_resources},
+    {"UpdateEventSourceMapping", &LambdaService::update_event_source_mapping, mapping},
+    {"DeleteEventSourceMapping", &LambdaService::delete_event_source_mapping, mapping},
 };
 
 LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, LambdaOptions options)
-    : Service("lambda"), env_(env), engine_(env, logs, std::move(options)) {
-  // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
-  for (const auto& entry : kOperations) {
-    auto op = entry.second;
-    on(entry.first, [this, op](const CallContext& ctx, json::object in, Respond respond) {
-      (this->*op)(ctx, std::move(in), std::move(respond));
-    });
-  }
-  add_event_source_handlers();
+    : Service("lambda"),
+      env_(env),
+      engine_(env, logs, std::move(options)),
+      target_(make_target(*this, [this](std::string name, std::string qualifier, events::Delivery d,
+                                        events::DeliverDone done) {
+        AsyncQueue* queue = accepting_.load();
+        if (queue == nullptr) {  // before start(): the outbox retries
+          return done(events::Outcome::failed(events::Failure::kUnavailable,
+                                              Error::internal("lambda has not started")));
+        }
+        queue->deliver(std::move(name), std::move(qualifier), std::move(d), std::move(done));
+      })) {
+  serve(*this, kOperations);
+}
+
+void LambdaService::bind(events::Targets& targets) {
+  bound_ = targets.bind("lambda", *target_);
 }
 
 Status LambdaService::start() {
   NIMBUS_TRY(engine_.start());
   async_ = std::make_unique<AsyncQueue>(*this);
   NIMBUS_TRY(async_->start());
+  accepting_ = async_.get();
   start_event_sources();
   return Status::ok();
 }
 
 LambdaService::~LambdaService() {
-  esm_.reset();  // pollers detach: SQS may already be gone (services/registry.cc)
+  bound_.reset();  // no delivery reaches the async queue from here on
+  esm_.reset();    // pollers detach from the queues they read
   // In-flight invocations complete into the async queue: stop it taking new
   // work, let the engine finish (or kill) what runs, and only then destroy
   // the queue (ASan found the other order).

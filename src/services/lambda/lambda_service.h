@@ -11,6 +11,7 @@
 // engine.h for where the work goes).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -32,9 +33,12 @@ class LambdaService final : public Service {
   LambdaService(Environment& env, logs::LogWriter* logs, LambdaOptions options = {});
   ~LambdaService() override;
 
+  // Binds functions, versions and aliases as the "lambda" delivery target
+  // (target.cc): a delivery queues an asynchronous invocation.
+  void bind(events::Targets& targets) override;
   // Recovers functions and code, then queued async events and event source
   // mappings; an error means the stored state could not be read.
-  Status start();
+  Status start() override;
   void begin_shutdown() override;
 
   // The surface the async queue and event source mappings use.
@@ -51,8 +55,7 @@ class LambdaService final : public Service {
   int64_t unreserved_in_flight() const { return engine_.unreserved_in_flight(); }
 
  private:
-  using Op = void (LambdaService::*)(const CallContext&, json::object, Respond);
-  static const std::pair<const char*, Op> kOperations[];
+  static const Operation<LambdaService> kOperations[];  // lambda_service.cc
 
   // functions.cc
   void create_function(const CallContext& ctx, json::object in, Respond respond);
@@ -93,13 +96,21 @@ class LambdaService final : public Service {
   // invoke.cc
   void invoke(const CallContext& ctx, json::object in, Respond respond);
   // event_sources.cc
-  void add_event_source_handlers();
+  void create_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
+  void get_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
+  void list_event_source_mappings(const CallContext& ctx, json::object in, Respond respond);
+  void update_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
+  void delete_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
+  Status check_mapping(json::object& doc, const std::string& function_name);
   void start_event_sources();
 
   Environment& env_;
   Engine engine_;
   std::unique_ptr<AsyncQueue> async_;
-  std::unique_ptr<events::Mappings> esm_;  // SQS event source mappings and their pollers
+  std::atomic<AsyncQueue*> accepting_{nullptr};  // async_ once started: where target_ delivers
+  std::unique_ptr<events::Mappings> esm_;        // SQS event source mappings and their pollers
+  std::unique_ptr<events::Target> target_;       // functions as delivery targets (target.cc)
+  std::unique_ptr<events::Binding> bound_;       // target_ in Environment::targets; dropped first
 };
 
 }  // namespace nimbus::services::lambda

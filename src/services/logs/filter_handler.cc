@@ -64,113 +64,111 @@ std::string event_id(int64_t ts, uint64_t sid, uint64_t seq) {
 
 }  // namespace
 
-void LogsService::add_filter_handler() {
-  on_sync("FilterLogEvents", [this](const CallContext&, const json::object& in) -> Output {
-    auto name = input::group_name(in);
-    if (!name) return name.take_error();
-    auto g = store_->group(*name);
-    if (!g) return errors::group_not_found();
-    auto pattern = FilterPattern::parse(input::str(in, "filterPattern"));
-    if (!pattern) return errors::invalid("Invalid filter pattern");
-    std::string prefix = input::str(in, "logStreamNamePrefix");
-    std::set<std::string> names;
-    if (const auto* v = in.if_contains("logStreamNames"); v && v->is_array()) {
-      for (const auto& n : v->as_array()) {
-        if (n.is_string()) names.emplace(n.as_string());
-      }
+Output LogsService::filter_log_events(const CallContext&, const json::object& in) const {
+  auto name = input::group_name(in);
+  if (!name) return name.take_error();
+  auto g = store_->group(*name);
+  if (!g) return errors::group_not_found();
+  auto pattern = FilterPattern::parse(input::str(in, "filterPattern"));
+  if (!pattern) return errors::invalid("Invalid filter pattern");
+  std::string prefix = input::str(in, "logStreamNamePrefix");
+  std::set<std::string> names;
+  if (const auto* v = in.if_contains("logStreamNames"); v && v->is_array()) {
+    for (const auto& n : v->as_array()) {
+      if (n.is_string()) names.emplace(n.as_string());
     }
-    if (!names.empty() && !prefix.empty()) {
-      return errors::invalid("You cannot specify both logStreamNames and logStreamNamePrefix.");
-    }
-    int64_t start =
-        std::max(input::integer(in, "startTime").value_or(0), store_->retention_cutoff(*g));
-    int64_t end = input::integer(in, "endTime").value_or(std::numeric_limits<int64_t>::max() - 1);
-    size_t limit = static_cast<size_t>(input::integer(in, "limit").value_or(10000));
-    std::optional<Resume> resume;
-    if (std::string t = input::str(in, "nextToken"); !t.empty()) {
-      resume = parse_token(t);
-      if (!resume) return errors::invalid("The specified nextToken is invalid.");
-    }
+  }
+  if (!names.empty() && !prefix.empty()) {
+    return errors::invalid("You cannot specify both logStreamNames and logStreamNamePrefix.");
+  }
+  int64_t start =
+      std::max(input::integer(in, "startTime").value_or(0), store_->retention_cutoff(*g));
+  int64_t end = input::integer(in, "endTime").value_or(std::numeric_limits<int64_t>::max() - 1);
+  size_t limit = static_cast<size_t>(input::integer(in, "limit").value_or(10000));
+  std::optional<Resume> resume;
+  if (std::string t = input::str(in, "nextToken"); !t.empty()) {
+    resume = parse_token(t);
+    if (!resume) return errors::invalid("The specified nextToken is invalid.");
+  }
 
-    std::vector<Cursor> cursors;
-    json::array searched;
-    for (const auto& [n, s] : g->streams) {
-      if (!names.empty() && !names.count(n)) continue;
-      if (n.compare(0, prefix.size(), prefix) != 0) continue;
-      searched.push_back(json::object{{"logStreamName", n}, {"searchedCompletely", true}});
-      if (s.first_event_ms < 0 || s.last_event_ms < start || s.first_event_ms >= end) continue;
-      Cursor c{&s, {}, 0, start > 0 ? start - 1 : 0, start > 0 ? kMaxSeq : 0};
-      if (resume) {
-        // Strictly after (ts, sid, seq) in the merged order.
-        int64_t ts = resume->ts;
-        uint64_t seq = s.id < resume->sid ? kMaxSeq : s.id == resume->sid ? resume->seq : 0;
-        if (s.id > resume->sid) {
-          ts = ts > 0 ? ts - 1 : 0;
-          seq = resume->ts > 0 ? kMaxSeq : 0;
-        }
-        if (std::make_pair(ts, seq) > std::make_pair(c.after_ts, c.after_seq)) {
-          c.after_ts = ts;
-          c.after_seq = seq;
-        }
+  std::vector<Cursor> cursors;
+  json::array searched;
+  for (const auto& [n, s] : g->streams) {
+    if (!names.empty() && !names.count(n)) continue;
+    if (n.compare(0, prefix.size(), prefix) != 0) continue;
+    searched.push_back(json::object{{"logStreamName", n}, {"searchedCompletely", true}});
+    if (s.first_event_ms < 0 || s.last_event_ms < start || s.first_event_ms >= end) continue;
+    Cursor c{&s, {}, 0, start > 0 ? start - 1 : 0, start > 0 ? kMaxSeq : 0};
+    if (resume) {
+      // Strictly after (ts, sid, seq) in the merged order.
+      int64_t ts = resume->ts;
+      uint64_t seq = s.id < resume->sid ? kMaxSeq : s.id == resume->sid ? resume->seq : 0;
+      if (s.id > resume->sid) {
+        ts = ts > 0 ? ts - 1 : 0;
+        seq = resume->ts > 0 ? kMaxSeq : 0;
       }
-      cursors.push_back(std::move(c));
+      if (std::make_pair(ts, seq) > std::make_pair(c.after_ts, c.after_seq)) {
+        c.after_ts = ts;
+        c.after_seq = seq;
+      }
     }
+    cursors.push_back(std::move(c));
+  }
 
-    auto refill = [&](Cursor& c) -> Status {
-      if (c.at < c.buf.size() || c.exhausted) return Status::ok();
-      auto r = store_->read(c.stream->id, c.after_ts, c.after_seq, end, kReadAhead);
-      if (!r) return r.status();
-      c.buf = std::move(*r);
-      c.at = 0;
-      if (c.buf.size() < kReadAhead) c.exhausted = true;
-      if (!c.buf.empty()) {
-        c.after_ts = c.buf.back().timestamp_ms;
-        c.after_seq = c.buf.back().seq;
-      }
-      return Status::ok();
-    };
-    using Key = std::tuple<int64_t, uint64_t, uint64_t, size_t>;  // ts, sid, seq, cursor
-    std::priority_queue<Key, std::vector<Key>, std::greater<Key>> heap;
-    for (size_t i = 0; i < cursors.size(); ++i) {
-      NIMBUS_TRY(refill(cursors[i]));
-      if (!cursors[i].buf.empty()) {
-        const auto& e = cursors[i].buf[0];
-        heap.emplace(e.timestamp_ms, cursors[i].stream->id, e.seq, i);
-      }
+  auto refill = [&](Cursor& c) -> Status {
+    if (c.at < c.buf.size() || c.exhausted) return Status::ok();
+    auto r = store_->read(c.stream->id, c.after_ts, c.after_seq, end, kReadAhead);
+    if (!r) return r.status();
+    c.buf = std::move(*r);
+    c.at = 0;
+    if (c.buf.size() < kReadAhead) c.exhausted = true;
+    if (!c.buf.empty()) {
+      c.after_ts = c.buf.back().timestamp_ms;
+      c.after_seq = c.buf.back().seq;
     }
+    return Status::ok();
+  };
+  using Key = std::tuple<int64_t, uint64_t, uint64_t, size_t>;  // ts, sid, seq, cursor
+  std::priority_queue<Key, std::vector<Key>, std::greater<Key>> heap;
+  for (size_t i = 0; i < cursors.size(); ++i) {
+    NIMBUS_TRY(refill(cursors[i]));
+    if (!cursors[i].buf.empty()) {
+      const auto& e = cursors[i].buf[0];
+      heap.emplace(e.timestamp_ms, cursors[i].stream->id, e.seq, i);
+    }
+  }
 
-    json::array events;
-    size_t bytes = 0, scanned = 0;
-    std::optional<Resume> last;
-    while (!heap.empty()) {
-      if (events.size() >= limit || bytes >= kMaxResponseBytes || scanned >= kScanBudget) break;
-      auto [ts, sid, seq, i] = heap.top();
-      heap.pop();
-      Cursor& c = cursors[i];
-      StoredEvent e = std::move(c.buf[c.at++]);
-      ++scanned;
-      last = Resume{ts, sid, seq};
-      if (pattern->matches(e.message)) {
-        bytes += e.message.size() + 100;
-        events.push_back(json::object{{"logStreamName", c.stream->name},
-                                      {"timestamp", e.timestamp_ms},
-                                      {"message", std::move(e.message)},
-                                      {"ingestionTime", e.ingestion_ms},
-                                      {"eventId", event_id(ts, sid, seq)}});
-      }
-      NIMBUS_TRY(refill(c));
-      if (c.at < c.buf.size()) {
-        const auto& n = c.buf[c.at];
-        heap.emplace(n.timestamp_ms, sid, n.seq, i);
-      }
+  json::array events;
+  size_t bytes = 0, scanned = 0;
+  std::optional<Resume> last;
+  while (!heap.empty()) {
+    if (events.size() >= limit || bytes >= kMaxResponseBytes || scanned >= kScanBudget) break;
+    auto [ts, sid, seq, i] = heap.top();
+    heap.pop();
+    Cursor& c = cursors[i];
+    StoredEvent e = std::move(c.buf[c.at++]);
+    ++scanned;
+    last = Resume{ts, sid, seq};
+    if (pattern->matches(e.message)) {
+      bytes += e.message.size() + 100;
+      events.push_back(json::object{{"logStreamName", c.stream->name},
+                                    {"timestamp", e.timestamp_ms},
+                                    {"message", std::move(e.message)},
+                                    {"ingestionTime", e.ingestion_ms},
+                                    {"eventId", event_id(ts, sid, seq)}});
     }
-    json::object out{{"events", std::move(events)}, {"searchedLogStreams", std::move(searched)}};
-    if (!heap.empty() && last) {
-      out["nextToken"] = "n/" + std::to_string(last->ts) + "/" + std::to_string(last->sid) + "/" +
-                         std::to_string(last->seq);
+    NIMBUS_TRY(refill(c));
+    if (c.at < c.buf.size()) {
+      const auto& n = c.buf[c.at];
+      heap.emplace(n.timestamp_ms, sid, n.seq, i);
     }
-    return out;
-  });
+  }
+  json::object out{{"events", std::move(events)}, {"searchedLogStreams", std::move(searched)}};
+  if (!heap.empty() && last) {
+    out["nextToken"] = "n/" + std::to_string(last->ts) + "/" + std::to_string(last->sid) + "/" +
+                       std::to_string(last->seq);
+  }
+  return out;
 }
 
 }  // namespace nimbus::services::logs

@@ -69,18 +69,51 @@ LogStore::Done answer_empty(Respond respond) {
   };
 }
 
+// The ARNs each operation touches, as the service authorization reference
+// lists them: the log group (arn:aws:logs:REGION:ACCOUNT:log-group:NAME) or
+// the log stream (...:log-group:NAME:log-stream:STREAM).
+std::string group_arn(const CallContext& ctx, const json::object& in) {
+  std::string name = input::str(in, "logGroupName");
+  if (name.empty()) name = input::str(in, "logGroupIdentifier");
+  return "arn:aws:logs:" + ctx.region + ":" + ctx.account_id + ":log-group:" + name;
+}
+Resources by_group(const CallContext& ctx, const json::object& in) {
+  return {group_arn(ctx, in)};
+}
+Resources by_stream(const CallContext& ctx, const json::object& in) {
+  return {group_arn(ctx, in) + ":log-stream:" + input::str(in, "logStreamName")};
+}
+Resources all_groups(const CallContext& ctx, const json::object&) {
+  return {"arn:aws:logs:" + ctx.region + ":" + ctx.account_id + ":log-group:*"};
+}
+
 }  // namespace
+
+const Operation<LogsService> LogsService::kOperations[] = {
+    // logs_service.cc
+    {"CreateLogGroup", &LogsService::create_log_group, by_group},
+    {"DeleteLogGroup", &LogsService::delete_log_group, by_group},
+    {"PutRetentionPolicy", &LogsService::put_retention_policy, by_group},
+    {"DeleteRetentionPolicy", &LogsService::delete_retention_policy, by_group},
+    {"DescribeLogGroups", &LogsService::describe_log_groups, all_groups},
+    // stream_handlers.cc
+    {"CreateLogStream", &LogsService::create_log_stream, by_group},
+    {"DeleteLogStream", &LogsService::delete_log_stream, by_stream},
+    {"DescribeLogStreams", &LogsService::describe_log_streams, by_group},
+    // event_handlers.cc, filter_handler.cc
+    {"PutLogEvents", &LogsService::put_log_events, by_stream},
+    {"GetLogEvents", &LogsService::get_log_events, by_stream},
+    {"FilterLogEvents", &LogsService::filter_log_events, by_group},
+};
 
 LogsService::LogsService(Environment& env)
     : Service("logs"), env_(env), store_(std::make_unique<LogStore>(env)) {
-  if (auto st = store_->recover(); !st) {
-    spdlog::error("logs: recovery failed: {}", st.error().message);
-  }
   writer_ = std::make_unique<StoreWriter>(*store_, env.metrics);
-  add_group_handlers();
-  add_stream_handlers();
-  add_event_handlers();
-  add_filter_handler();
+  serve(*this, kOperations);
+}
+
+Status LogsService::start() {
+  return store_->recover();
 }
 
 LogsService::~LogsService() = default;
@@ -89,82 +122,80 @@ LogWriter& LogsService::writer() {
   return *writer_;
 }
 
-void LogsService::add_group_handlers() {
-  on("CreateLogGroup", [this](const CallContext&, json::object in, Respond respond) {
-    auto name = input::group_name(in);
-    if (!name) return respond(name.take_error());
-    store_->create_group(*name, answer_empty(std::move(respond)));
-  });
+void LogsService::create_log_group(const CallContext&, json::object in, Respond respond) {
+  auto name = input::group_name(in);
+  if (!name) return respond(name.take_error());
+  store_->create_group(*name, answer_empty(std::move(respond)));
+}
 
-  on("DeleteLogGroup", [this](const CallContext&, json::object in, Respond respond) {
-    auto name = input::group_name(in);
-    if (!name) return respond(name.take_error());
-    store_->delete_group(*name, answer_empty(std::move(respond)));
-  });
+void LogsService::delete_log_group(const CallContext&, json::object in, Respond respond) {
+  auto name = input::group_name(in);
+  if (!name) return respond(name.take_error());
+  store_->delete_group(*name, answer_empty(std::move(respond)));
+}
 
-  on("PutRetentionPolicy", [this](const CallContext&, json::object in, Respond respond) {
-    auto name = input::group_name(in);
-    if (!name) return respond(name.take_error());
-    auto days = input::integer(in, "retentionInDays").value_or(0);
-    if (std::find(std::begin(kRetentionDays), std::end(kRetentionDays), days) ==
-        std::end(kRetentionDays)) {
-      return respond(errors::invalid(
-          "1 validation error detected: Value '" + std::to_string(days) +
-          "' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value "
-          "set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, "
-          "2192, 2557, 2922, 3288, 3653]"));
-    }
-    store_->set_retention(*name, static_cast<int>(days), answer_empty(std::move(respond)));
-  });
+void LogsService::put_retention_policy(const CallContext&, json::object in, Respond respond) {
+  auto name = input::group_name(in);
+  if (!name) return respond(name.take_error());
+  auto days = input::integer(in, "retentionInDays").value_or(0);
+  if (std::find(std::begin(kRetentionDays), std::end(kRetentionDays), days) ==
+      std::end(kRetentionDays)) {
+    return respond(errors::invalid(
+        "1 validation error detected: Value '" + std::to_string(days) +
+        "' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value "
+        "set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, "
+        "2192, 2557, 2922, 3288, 3653]"));
+  }
+  store_->set_retention(*name, static_cast<int>(days), answer_empty(std::move(respond)));
+}
 
-  on("DeleteRetentionPolicy", [this](const CallContext&, json::object in, Respond respond) {
-    auto name = input::group_name(in);
-    if (!name) return respond(name.take_error());
-    store_->set_retention(*name, std::nullopt, answer_empty(std::move(respond)));
-  });
+void LogsService::delete_retention_policy(const CallContext&, json::object in, Respond respond) {
+  auto name = input::group_name(in);
+  if (!name) return respond(name.take_error());
+  store_->set_retention(*name, std::nullopt, answer_empty(std::move(respond)));
+}
 
-  on_sync("DescribeLogGroups", [this](const CallContext& ctx, const json::object& in) -> Output {
-    std::string prefix = input::str(in, "logGroupNamePrefix");
-    std::string pattern = input::str(in, "logGroupNamePattern");
-    if (!prefix.empty() && !pattern.empty()) {
-      return errors::invalid("LogGroupNamePrefix and LogGroupNamePattern are mutually exclusive.");
+Output LogsService::describe_log_groups(const CallContext& ctx, const json::object& in) const {
+  std::string prefix = input::str(in, "logGroupNamePrefix");
+  std::string pattern = input::str(in, "logGroupNamePattern");
+  if (!prefix.empty() && !pattern.empty()) {
+    return errors::invalid("LogGroupNamePrefix and LogGroupNamePattern are mutually exclusive.");
+  }
+  std::string lower_pattern = pattern;
+  std::transform(lower_pattern.begin(), lower_pattern.end(), lower_pattern.begin(), ::tolower);
+  size_t limit = static_cast<size_t>(input::integer(in, "limit").value_or(50));
+  std::string after = input::str(in, "nextToken");
+  if (!after.empty()) {
+    if (after.rfind("g/", 0) != 0) return errors::invalid("The specified nextToken is invalid.");
+    after = after.substr(2);
+  }
+  json::array groups;
+  std::string last;
+  bool more = false;
+  for (const auto& g : store_->list_groups()) {
+    if (g.name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!lower_pattern.empty()) {
+      std::string lower = g.name;
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower.find(lower_pattern) == std::string::npos) continue;
     }
-    std::string lower_pattern = pattern;
-    std::transform(lower_pattern.begin(), lower_pattern.end(), lower_pattern.begin(), ::tolower);
-    size_t limit = static_cast<size_t>(input::integer(in, "limit").value_or(50));
-    std::string after = input::str(in, "nextToken");
-    if (!after.empty()) {
-      if (after.rfind("g/", 0) != 0) return errors::invalid("The specified nextToken is invalid.");
-      after = after.substr(2);
+    if (!after.empty() && g.name <= after) continue;
+    if (groups.size() == limit) {
+      more = true;
+      break;
     }
-    json::array groups;
-    std::string last;
-    bool more = false;
-    for (const auto& g : store_->list_groups()) {
-      if (g.name.compare(0, prefix.size(), prefix) != 0) continue;
-      if (!lower_pattern.empty()) {
-        std::string lower = g.name;
-        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-        if (lower.find(lower_pattern) == std::string::npos) continue;
-      }
-      if (!after.empty() && g.name <= after) continue;
-      if (groups.size() == limit) {
-        more = true;
-        break;
-      }
-      json::object o{{"logGroupName", g.name},
-                     {"creationTime", g.created_ms},
-                     {"metricFilterCount", 0},
-                     {"arn", input::group_arn(ctx, env_, g.name) + ":*"},
-                     {"storedBytes", g.stored_bytes}};
-      if (g.retention_days) o["retentionInDays"] = *g.retention_days;
-      groups.push_back(std::move(o));
-      last = g.name;
-    }
-    json::object out{{"logGroups", std::move(groups)}};
-    if (more) out["nextToken"] = "g/" + last;
-    return out;
-  });
+    json::object o{{"logGroupName", g.name},
+                   {"creationTime", g.created_ms},
+                   {"metricFilterCount", 0},
+                   {"arn", input::group_arn(ctx, env_, g.name) + ":*"},
+                   {"storedBytes", g.stored_bytes}};
+    if (g.retention_days) o["retentionInDays"] = *g.retention_days;
+    groups.push_back(std::move(o));
+    last = g.name;
+  }
+  json::object out{{"logGroups", std::move(groups)}};
+  if (more) out["nextToken"] = "g/" + last;
+  return out;
 }
 
 }  // namespace nimbus::services::logs

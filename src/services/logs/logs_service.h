@@ -21,13 +21,28 @@ class LogsService final : public Service {
   // service; put() never blocks.
   LogWriter& writer();
   LogStore& store() { return *store_; }
+  // Reads back every group, stream and event index (LogStore::recover).
+  Status start() override;
   void begin_shutdown() override { store_->stop_timers(); }
 
  private:
-  void add_group_handlers();
-  void add_stream_handlers();
-  void add_event_handlers();
-  void add_filter_handler();
+  using object = boost::json::object;
+  static const Operation<LogsService> kOperations[];
+
+  // logs_service.cc
+  void create_log_group(const CallContext& ctx, object in, Respond respond);
+  void delete_log_group(const CallContext& ctx, object in, Respond respond);
+  void put_retention_policy(const CallContext& ctx, object in, Respond respond);
+  void delete_retention_policy(const CallContext& ctx, object in, Respond respond);
+  Output describe_log_groups(const CallContext& ctx, const object& in) const;
+  // stream_handlers.cc
+  void create_log_stream(const CallContext& ctx, object in, Respond respond);
+  void delete_log_stream(const CallContext& ctx, object in, Respond respond);
+  Output describe_log_streams(const CallContext& ctx, const object& in) const;
+  // event_handlers.cc, filter_handler.cc
+  void put_log_events(const CallContext& ctx, object in, Respond respond);
+  Output get_log_events(const CallContext& ctx, const object& in) const;
+  Output filter_log_events(const CallContext& ctx, const object& in) const;
 
   Environment& env_;
   std::unique_ptr<LogStore> store_;

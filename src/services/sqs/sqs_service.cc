@@ -1,75 +1,96 @@
 // The SQS operation table: each operation of the model, the named handler
 // that serves it (queue_handlers.cc, message_handlers.cc,
-// move_task_handlers.cc) and, in the comment, the resource it touches as the
-// service authorization reference lists it.
+// move_task_handlers.cc) and the queue it touches.
 #include "services/sqs/sqs_service.h"
 
-#include <spdlog/spdlog.h>
-
-#include <functional>
-#include <type_traits>
-
+#include "common/encoding.h"
 #include "services/sqs/input.h"
 #include "services/sqs/target.h"
 
 namespace nimbus::services::sqs {
 
+namespace json = boost::json;
+
 namespace {
 
-// A handler as the registry calls it: asynchronous members keep `respond`,
-// inline ones answer with what they return. (Goes when services/service.h
-// has operation tables.)
-template <typename S, typename F>
-Handler bind(S* self, F member) {
-  if constexpr (std::is_invocable_v<F, S&, const CallContext&, boost::json::object, Respond>) {
-    return [self, member](const CallContext& ctx, boost::json::object in, Respond respond) {
-      std::invoke(member, *self, ctx, std::move(in), std::move(respond));
-    };
-  } else {
-    return [self, member](const CallContext& ctx, boost::json::object in, Respond respond) {
-      respond(std::invoke(member, *self, ctx, in));
-    };
-  }
+// The ARNs each operation touches: the queue (arn:aws:sqs:REGION:ACCOUNT:NAME)
+// as the service authorization reference lists it, in the request's region.
+std::string queue_arn(const CallContext& ctx, const std::string& account, const std::string& name) {
+  return "arn:aws:sqs:" + ctx.region + ":" + (account.empty() ? ctx.account_id : account) + ":" +
+         name;
+}
+
+// The queue QueueUrl (or the request's path) names.
+Resources by_url(const CallContext& ctx, const json::object& in) {
+  auto p = input::queue_path(ctx, in);
+  if (!p) return {};
+  return {queue_arn(ctx, p->account, p->name)};
+}
+
+// The queue CreateQueue makes or GetQueueUrl looks up.
+Resources by_name(const CallContext& ctx, const json::object& in) {
+  return {queue_arn(ctx, input::str(in, "QueueOwnerAWSAccountId"), input::str(in, "QueueName"))};
+}
+
+// The source queue of a message move task.
+Resources by_source_arn(const CallContext&, const json::object& in) {
+  return {input::str(in, "SourceArn")};
+}
+
+// CancelMessageMoveTask's handle carries its source queue (move_tasks.cc).
+Resources by_task_handle(const CallContext&, const json::object& in) {
+  auto text = base64_decode(input::str(in, "TaskHandle"));
+  auto handle = text ? parse_object(*text) : std::nullopt;
+  if (!handle) return {};
+  return {input::str(*handle, "sourceArn")};
 }
 
 }  // namespace
 
-void SqsService::serve_operations() {
-  on("CreateQueue", bind(this, &SqsService::create_queue));                 // queue: QueueName
-  on("GetQueueUrl", bind(this, &SqsService::get_queue_url));                // queue: QueueName
-  on("ListQueues", bind(this, &SqsService::list_queues));                   // no resource
-  on("DeleteQueue", bind(this, &SqsService::delete_queue));                 // queue: QueueUrl
-  on("GetQueueAttributes", bind(this, &SqsService::get_queue_attributes));  // queue: QueueUrl
-  on("SetQueueAttributes", bind(this, &SqsService::set_queue_attributes));  // queue: QueueUrl
-  on("PurgeQueue", bind(this, &SqsService::purge_queue));                   // queue: QueueUrl
-  on("ListDeadLetterSourceQueues",
-     bind(this, &SqsService::list_dead_letter_source_queues));              // queue: QueueUrl
-  on("TagQueue", bind(this, &SqsService::tag_queue));                       // queue: QueueUrl
-  on("UntagQueue", bind(this, &SqsService::untag_queue));                   // queue: QueueUrl
-  on("ListQueueTags", bind(this, &SqsService::list_queue_tags));            // queue: QueueUrl
-  on("AddPermission", bind(this, &SqsService::add_permission));             // queue: QueueUrl
-  on("RemovePermission", bind(this, &SqsService::remove_permission));       // queue: QueueUrl
-  on("SendMessage", bind(this, &SqsService::send_message));                 // queue: QueueUrl
-  on("SendMessageBatch", bind(this, &SqsService::send_message_batch));      // queue: QueueUrl
-  on("ReceiveMessage", bind(this, &SqsService::receive_message));           // queue: QueueUrl
-  on("DeleteMessage", bind(this, &SqsService::delete_message));             // queue: QueueUrl
-  on("DeleteMessageBatch", bind(this, &SqsService::delete_message_batch));  // queue: QueueUrl
-  on("ChangeMessageVisibility",
-     bind(this, &SqsService::change_message_visibility));  // queue: QueueUrl
-  on("ChangeMessageVisibilityBatch",
-     bind(this, &SqsService::change_message_visibility_batch));                  // queue: QueueUrl
-  on("StartMessageMoveTask", bind(this, &SqsService::start_message_move_task));  // queue: SourceArn
-  on("CancelMessageMoveTask", bind(this, &SqsService::cancel_message_move_task));  // no resource
-  on("ListMessageMoveTasks", bind(this, &SqsService::list_message_move_tasks));  // queue: SourceArn
-}
+const Operation<SqsService> SqsService::kOperations[] = {
+    // queue_handlers.cc
+    {"CreateQueue", &SqsService::create_queue, by_name},
+    {"GetQueueUrl", &SqsService::get_queue_url, by_name},
+    {"ListQueues", &SqsService::list_queues, no_resources},
+    {"DeleteQueue", &SqsService::delete_queue, by_url},
+    {"GetQueueAttributes", &SqsService::get_queue_attributes, by_url},
+    {"SetQueueAttributes", &SqsService::set_queue_attributes, by_url},
+    {"PurgeQueue", &SqsService::purge_queue, by_url},
+    {"ListDeadLetterSourceQueues", &SqsService::list_dead_letter_source_queues, by_url},
+    {"TagQueue", &SqsService::tag_queue, by_url},
+    {"UntagQueue", &SqsService::untag_queue, by_url},
+    {"ListQueueTags", &SqsService::list_queue_tags, by_url},
+    {"AddPermission", &SqsService::add_permission, by_url},
+    {"RemovePermission", &SqsService::remove_permission, by_url},
+    // message_handlers.cc
+    {"SendMessage", &SqsService::send_message, by_url},
+    {"SendMessageBatch", &SqsService::send_message_batch, by_url},
+    {"ReceiveMessage", &SqsService::receive_message, by_url},
+    {"DeleteMessage", &SqsService::delete_message, by_url},
+    {"DeleteMessageBatch", &SqsService::delete_message_batch, by_url},
+    {"ChangeMessageVisibility", &SqsService::change_message_visibility, by_url},
+    {"ChangeMessageVisibilityBatch", &SqsService::change_message_visibility_batch, by_url},
+    // move_task_handlers.cc
+    {"StartMessageMoveTask", &SqsService::start_message_move_task, by_source_arn},
+    {"CancelMessageMoveTask", &SqsService::cancel_message_move_task, by_task_handle},
+    {"ListMessageMoveTasks", &SqsService::list_message_move_tasks, by_source_arn},
+};
 
 SqsService::SqsService(Environment& env)
-    : Service("sqs"),
-      env_(env),
-      queues_(std::make_unique<Queues>(env)),
-      bound_(bind_events(*queues_, env.targets)) {
-  if (auto s = queues_->recover(); !s) spdlog::error("{}", s.error().message);
-  serve_operations();
+    : Service("sqs"), env_(env), queues_(std::make_unique<Queues>(env)) {
+  serve(*this, kOperations);
+}
+
+SqsService::~SqsService() {
+  bound_.reset();  // no delivery or poll reaches the queues from here on
+}
+
+void SqsService::bind(events::Targets& targets) {
+  bound_ = bind_events(*queues_, targets);
+}
+
+Status SqsService::start() {
+  return queues_->recover();
 }
 
 Result<QueuePtr> SqsService::resolve(const CallContext& ctx, const boost::json::object& in) const {

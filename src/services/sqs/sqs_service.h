@@ -15,7 +15,11 @@ namespace nimbus::services::sqs {
 class SqsService final : public Service {
  public:
   explicit SqsService(Environment& env);
+  ~SqsService() override;
 
+  void bind(events::Targets& targets) override;
+  // Reads back every queue and message (Queues::recover).
+  Status start() override;
   void begin_shutdown() override { queues_->release_waiters(); }
 
   // The in-process interface (SNS → SQS, Lambda destinations and pollers).
@@ -23,8 +27,7 @@ class SqsService final : public Service {
 
  private:
   using object = boost::json::object;
-  // Registers every row of the operation table (sqs_service.cc).
-  void serve_operations();
+  static const Operation<SqsService> kOperations[];  // sqs_service.cc
 
   // queue_handlers.cc
   void create_queue(const CallContext& ctx, object in, Respond respond);

@@ -10,6 +10,10 @@ class StsService final : public Service {
   explicit StsService(Environment& env);
 
  private:
+  static const Operation<StsService> kOperations[];
+
+  Output get_caller_identity(const CallContext& ctx, const boost::json::object& in) const;
+
   Environment& env_;
 };
 

@@ -3,7 +3,7 @@
 #include <thread>
 
 #include "services/lambda/code.h"
-#include "services/lambda/test_support.h"
+#include "services/lambda/test_helpers.h"
 #include "storage/storage.h"
 
 namespace nimbus::services::lambda::testing {
@@ -139,7 +139,8 @@ class CodeCollection : public LambdaTest {
   void SetUp() override {
     LambdaOptions o;
     o.code_gc_delay_ms = 0;
-    open(o);
+    set_options(o);
+    LambdaTest::SetUp();
   }
 };
 
@@ -195,7 +196,8 @@ class CodeCollectionDelay : public LambdaTest {
   void SetUp() override {
     LambdaOptions o;
     o.code_gc_delay_ms = 2'000;
-    open(o);
+    set_options(o);
+    LambdaTest::SetUp();
   }
 };
 

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "common/encoding.h"
-#include "services/lambda/test_support.h"
+#include "services/lambda/test_helpers.h"
 #include "services/sqs/queues.h"
 
 namespace nimbus::services::lambda::testing {
@@ -17,14 +17,6 @@ const char* kEcho =
     "    if isinstance(event, dict) and event.get('fail'):\n"
     "        raise ValueError('asked to fail')\n"
     "    return event\n";
-
-bool wait_for(const std::function<bool()>& pred, int ms = 15000) {
-  for (int i = 0; i < ms / 20; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
 
 TEST_F(LambdaTest, InvokeSyncErrorTailDryRun) {
   create("f", python_zip(kEcho));
@@ -123,7 +115,7 @@ TEST_F(LambdaTest, AccountLimitThrottles) {
   std::promise<Output> first;
   (*svc->find("Invoke"))(ctx("Invoke"), {{"FunctionName", "slow"}},
                          [&first](Output o) { first.set_value(std::move(o)); });
-  ASSERT_TRUE(wait_for([&] { return svc->unreserved_in_flight() == 1; }));
+  ASSERT_TRUE(eventually([&] { return svc->unreserved_in_flight() == 1; }));
   auto second = try_call("Invoke", {{"FunctionName", "slow"}});
   ASSERT_FALSE(second.is_ok());
   ASSERT_NE(second.error().field("Reason"), nullptr);
@@ -133,8 +125,8 @@ TEST_F(LambdaTest, AccountLimitThrottles) {
 
 TEST_F(LambdaTest, AsyncRetriesThenOnFailureToSqs) {
   std::promise<Result<sqs::QueuePtr>> made;
-  sqs_svc->queues().create("000000000000", "failures", {}, {},
-                           [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
+  sqs().queues().create("000000000000", "failures", {}, {},
+                        [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
   auto q = made.get_future().get();
   ASSERT_TRUE(q.is_ok());
   std::string qarn = "arn:aws:sqs:us-east-1:000000000000:failures";
@@ -148,13 +140,13 @@ TEST_F(LambdaTest, AsyncRetriesThenOnFailureToSqs) {
            {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{\"fail\": true}"}});
   EXPECT_EQ(r["StatusCode"].as_int64(), 202);
   auto& invocations = metrics.counter("nimbus_lambda_invocations", {{"function", "f"}});
-  ASSERT_TRUE(wait_for([&] { return invocations.value() == 2; }));
+  ASSERT_TRUE(eventually([&] { return invocations.value() == 2; }));
   std::vector<sqs::Received> got;
-  ASSERT_TRUE(wait_for([&] {
+  ASSERT_TRUE(eventually([&] {
     std::promise<Result<std::vector<sqs::Received>>> p;
     sqs::ReceiveRequest req;
     req.max_messages = 1;
-    sqs_svc->queues().receive(*q, req, [&p](auto r) { p.set_value(std::move(r)); });
+    sqs().queues().receive(*q, req, [&p](auto r) { p.set_value(std::move(r)); });
     auto res = p.get_future().get();
     if (res && !res->empty()) got = *res;
     return !got.empty();
@@ -169,8 +161,8 @@ TEST_F(LambdaTest, AsyncRetriesThenOnFailureToSqs) {
 
 TEST_F(LambdaTest, AsyncFailureGoesToDeadLetterQueue) {
   std::promise<Result<sqs::QueuePtr>> made;
-  sqs_svc->queues().create("000000000000", "dlq", {}, {},
-                           [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
+  sqs().queues().create("000000000000", "dlq", {}, {},
+                        [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
   auto q = made.get_future().get();
   ASSERT_TRUE(q.is_ok());
   create("f", python_zip(kEcho), "python3.11", "app.handler",
@@ -180,10 +172,10 @@ TEST_F(LambdaTest, AsyncFailureGoesToDeadLetterQueue) {
   call("Invoke",
        {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{\"fail\": 2}"}});
   std::vector<sqs::Received> got;
-  ASSERT_TRUE(wait_for([&] {
+  ASSERT_TRUE(eventually([&] {
     std::promise<Result<std::vector<sqs::Received>>> p;
     sqs::ReceiveRequest req;
-    sqs_svc->queues().receive(*q, req, [&p](auto r) { p.set_value(std::move(r)); });
+    sqs().queues().receive(*q, req, [&p](auto r) { p.set_value(std::move(r)); });
     auto res = p.get_future().get();
     if (res && !res->empty()) got = *res;
     return !got.empty();
@@ -198,8 +190,8 @@ TEST_F(LambdaTest, AsyncFailureGoesToDeadLetterQueue) {
 
 TEST_F(LambdaTest, ThrottledEventExpiresToOnFailure) {
   std::promise<Result<sqs::QueuePtr>> made;
-  sqs_svc->queues().create("000000000000", "expired", {}, {},
-                           [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
+  sqs().queues().create("000000000000", "expired", {}, {},
+                        [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
   auto q = made.get_future().get();
   ASSERT_TRUE(q.is_ok());
   create("f", python_zip(kEcho));
@@ -213,13 +205,12 @@ TEST_F(LambdaTest, ThrottledEventExpiresToOnFailure) {
               json::object{{"Destination", "arn:aws:sqs:us-east-1:000000000000:expired"}}}}}});
   call("Invoke", {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{\"e\": 1}"}});
   auto& throttles = metrics.counter("nimbus_lambda_throttles", {{"function", "f"}});
-  ASSERT_TRUE(wait_for([&] { return throttles.value() >= 1; }));
+  ASSERT_TRUE(eventually([&] { return throttles.value() >= 1; }));
   clock.advance(std::chrono::seconds(61));  // the next retry (1 s back-off) finds it too old
   std::vector<sqs::Received> got;
-  ASSERT_TRUE(wait_for([&] {
+  ASSERT_TRUE(eventually([&] {
     std::promise<Result<std::vector<sqs::Received>>> p;
-    sqs_svc->queues().receive(*q, sqs::ReceiveRequest{},
-                              [&p](auto r) { p.set_value(std::move(r)); });
+    sqs().queues().receive(*q, sqs::ReceiveRequest{}, [&p](auto r) { p.set_value(std::move(r)); });
     auto res = p.get_future().get();
     if (res && !res->empty()) got = *res;
     return !got.empty();
@@ -235,7 +226,7 @@ TEST_F(LambdaTest, AsyncDroppedWithoutTarget) {
   call("Invoke",
        {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{\"fail\": 1}"}});
   auto& dropped = metrics.counter("nimbus_lambda_async_events_dropped", {{"function", "f"}});
-  EXPECT_TRUE(wait_for([&] { return dropped.value() == 1; }));
+  EXPECT_TRUE(eventually([&] { return dropped.value() == 1; }));
 }
 
 TEST_F(LambdaTest, QueuedEventsSurviveRestart) {
@@ -247,7 +238,8 @@ TEST_F(LambdaTest, QueuedEventsSurviveRestart) {
   reopen();
   call("DeleteFunctionConcurrency", {{"FunctionName", "f"}});
   auto& invocations = metrics.counter("nimbus_lambda_invocations", {{"function", "f"}});
-  EXPECT_TRUE(wait_for([&] { return invocations.value() == 3; }, 20000)) << invocations.value();
+  EXPECT_TRUE(eventually([&] { return invocations.value() == 3; }, std::chrono::seconds(20)))
+      << invocations.value();
 }
 
 }  // namespace

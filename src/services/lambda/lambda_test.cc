@@ -1,7 +1,7 @@
 // Lambda control API unit tests: create/get/list/update/delete, validation,
 // versions, aliases, concurrency settings, event invoke config, policy,
 // restart recovery.
-#include "services/lambda/test_support.h"
+#include "services/lambda/test_helpers.h"
 
 namespace nimbus::services::lambda::testing {
 namespace {
@@ -36,6 +36,25 @@ TEST_F(LambdaTest, CreateGetListDelete) {
   EXPECT_EQ(missing.error().code, "ResourceNotFoundException");
   EXPECT_EQ(missing.error().message,
             "Function not found: arn:aws:lambda:us-east-1:000000000000:function:fn");
+}
+
+// The ARNs each operation names for IAM (Service::resources): the function,
+// with the qualifier the call names where the action acts on one version or
+// alias, or the event source mapping.
+TEST_F(LambdaTest, OperationsNameTheFunctionTheyTouch) {
+  const std::string fn = "arn:aws:lambda:us-east-1:000000000000:function:f";
+  auto of = [&](const std::string& op, json::object in) {
+    return svc->resources(op, ctx(op), in).value_or(Resources{"(not served)"});
+  };
+  EXPECT_EQ(of("Invoke", {{"FunctionName", "f"}}), Resources{fn});
+  EXPECT_EQ(of("Invoke", {{"FunctionName", "f"}, {"Qualifier", "prod"}}), Resources{fn + ":prod"});
+  EXPECT_EQ(of("Invoke", {{"FunctionName", "f:3"}}), Resources{fn + ":3"});
+  EXPECT_EQ(of("Invoke", {{"FunctionName", "arn:aws:lambda:us-east-1:111122223333:function:g:1"}}),
+            Resources{"arn:aws:lambda:us-east-1:111122223333:function:g:1"});
+  EXPECT_EQ(of("UpdateFunctionCode", {{"FunctionName", "f"}}), Resources{fn});
+  EXPECT_EQ(of("GetEventSourceMapping", {{"UUID", "u-1"}}),
+            Resources{"arn:aws:lambda:us-east-1:000000000000:event-source-mapping:u-1"});
+  EXPECT_TRUE(of("ListFunctions", {}).empty());
 }
 
 TEST_F(LambdaTest, Validation) {

@@ -1,4 +1,4 @@
-#include "services/lambda/test_support.h"
+#include "services/lambda/test_helpers.h"
 
 #include <zip.h>
 

@@ -32,9 +32,9 @@ runtime::Host& shared_host();
 class LambdaTest : public services::testing::ServiceTest<LambdaService> {
  protected:
   LambdaTest()
-      : ServiceTest({build<sqs::SqsService>(),
-                     [this](Environment& env) { return make_lambda(env); }},
-                    services::testing::FixtureOptions{storage::Durability::kAsync, 4, true}) {
+      : ServiceTest(
+            {build<sqs::SqsService>(), [this](Environment& env) { return make_lambda(env); }},
+            services::testing::FixtureOptions{storage::Durability::kAsync, 4, true}) {
     clock.set(std::chrono::system_clock::now());
   }
 
@@ -47,6 +47,8 @@ class LambdaTest : public services::testing::ServiceTest<LambdaService> {
     }
   }
 
+  // The options of the next open() (SetUp, reopen).
+  void set_options(LambdaOptions o) { options_ = std::move(o); }
   // A restart with other options.
   void reopen_with(LambdaOptions o) {
     options_ = std::move(o);

@@ -1,6 +1,6 @@
 // Logs unit tests: PutLogEvents validation, GetLogEvents tokens,
 // FilterLogEvents merging, patterns and pages.
-#include "services/logs/test_support.h"
+#include "services/logs/test_helpers.h"
 
 namespace nimbus::services::logs::testing {
 namespace {

@@ -1,5 +1,5 @@
 // Logs unit tests: groups, streams, retention, restart, the LogWriter.
-#include "services/logs/test_support.h"
+#include "services/logs/test_helpers.h"
 
 namespace nimbus::services::logs::testing {
 namespace {
@@ -26,6 +26,19 @@ TEST_F(LogsTest, GroupsCreateDescribeDelete) {
   EXPECT_EQ(
       call("DescribeLogGroups", {{"logGroupNamePattern", "LAMBDA"}})["logGroups"].as_array().size(),
       1u);
+}
+
+// The ARNs each operation names for IAM (Service::resources): the group, or
+// the stream for the calls on one stream.
+TEST_F(LogsTest, OperationsNameTheGroupOrStreamTheyTouch) {
+  const std::string group = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f";
+  json::object in{{"logGroupName", "/aws/lambda/f"}, {"logStreamName", "s"}};
+  EXPECT_EQ(svc->resources("CreateLogGroup", ctx("CreateLogGroup"), in), Resources{group});
+  EXPECT_EQ(svc->resources("FilterLogEvents", ctx("FilterLogEvents"), in), Resources{group});
+  EXPECT_EQ(svc->resources("PutLogEvents", ctx("PutLogEvents"), in),
+            Resources{group + ":log-stream:s"});
+  EXPECT_EQ(svc->resources("DescribeLogGroups", ctx("DescribeLogGroups"), {}),
+            Resources{"arn:aws:logs:us-east-1:000000000000:log-group:*"});
 }
 
 TEST_F(LogsTest, DescribeLogGroupsPages) {
@@ -94,10 +107,7 @@ TEST_F(LogsTest, DeletingAGroupRemovesItsEventsFromDisk) {
   put("keep", "s", {{kNow, "kept"}});
   call("DeleteLogGroup", {{"logGroupName", "g"}});
   auto events = storage->records("logs.events");
-  for (int i = 0; i < 500 && events.scan("", 10)->size() > 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  EXPECT_EQ(events.scan("", 10)->size(), 1u);
+  EXPECT_TRUE(eventually([&] { return events.scan("", 10)->size() == 1; }));
   EXPECT_TRUE(storage->records("logs.purge").scan("", 10)->empty());
   reopen();
   EXPECT_EQ(messages(call("FilterLogEvents", {{"logGroupName", "keep"}})),
@@ -167,7 +177,7 @@ TEST_F(LogsTest, WriterCreatesAndKeepsOrderAcrossThreads) {
     });
   }
   for (auto& th : threads) th.join();
-  settle();
+  for (int t = 0; t < kThreads; ++t) settle("/aws/lambda/w", "env" + std::to_string(t), kLines);
   for (int t = 0; t < kThreads; ++t) {
     auto out = call("GetLogEvents", {{"logGroupName", "/aws/lambda/w"},
                                      {"logStreamName", "env" + std::to_string(t)},
@@ -182,7 +192,7 @@ TEST_F(LogsTest, WriterCreatesAndKeepsOrderAcrossThreads) {
 
 TEST_F(LogsTest, WriterNeverReordersOnClockSteps) {
   svc->writer().put("g", "s", {{kNow, "a"}, {kNow - 1000, "b"}, {kNow, ""}});
-  settle();
+  settle("g", "s", 3);
   auto out = call("GetLogEvents", {{"logGroupName", "g"}, {"logStreamName", "s"}});
   EXPECT_EQ(messages(out), (std::vector<std::string>{"a", "b", " "}));
 }

@@ -40,9 +40,15 @@ class LogsTest : public services::testing::ServiceTest<LogsService> {
     return v;
   }
 
-  // Waits until what the writer queued is committed and visible.
-  void settle() {
-    EXPECT_TRUE(eventually([&] { return svc->store().pending_bytes() == 0; }));
+  // Waits until `n` events the writer queued for group/stream are committed
+  // and visible.
+  void settle(const std::string& g, const std::string& s, size_t n) {
+    EXPECT_TRUE(eventually([&] {
+      auto out = try_call("GetLogEvents",
+                          {{"logGroupName", g}, {"logStreamName", s}, {"startFromHead", true}});
+      return out && out->at("events").as_array().size() == n;
+    })) << g
+        << "/" << s;
   }
 };
 

@@ -7,7 +7,7 @@
 #include <deque>
 
 #include "services/sqs/queues.h"
-#include "services/sqs/test_support.h"
+#include "services/sqs/test_helpers.h"
 
 namespace nimbus::events {
 namespace {
@@ -81,13 +81,6 @@ class SqsPollerTest : public services::sqs::testing::SqsTest {
     return {std::stoi(std::string(a.at("ApproximateNumberOfMessages").as_string())),
             std::stoi(std::string(a.at("ApproximateNumberOfMessagesNotVisible").as_string()))};
   }
-  bool eventually(const std::function<bool()>& f) {
-    for (int i = 0; i < 500; ++i) {
-      if (f()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return f();
-  }
   static SqsPollerConfig config(const std::string& uuid, const std::string& arn) {
     SqsPollerConfig c;
     c.uuid = uuid;
@@ -146,7 +139,7 @@ TEST_F(SqsPollerTest, ABatchingWindowGathersMessagesUntilItEnds) {
   c.window_seconds = 2;
   c.max_concurrency = 1;  // one poller: every message joins its batch
   start(c);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(eventually([&] { return counts() == std::pair{0, 3}; }));  // received
   EXPECT_EQ(fn.count(), 0u);  // 3 of 20, and the window is still open
   send("d");
   clock.advance(std::chrono::seconds(3));
@@ -264,7 +257,8 @@ TEST_F(SqsPollerTest, ThrottleBacksOffAndDeletesNothing) {
   EXPECT_EQ(poller->pollers(), 2);
   ASSERT_TRUE(fn.wait_for(1));
   EXPECT_TRUE(eventually([&] { return counts() == std::pair{0, 1}; }));
-  EXPECT_EQ(poller->last_result(), "PROBLEM: Function throttled");
+  // Set once the invocation answered, which may be after the count moved.
+  EXPECT_TRUE(eventually([&] { return poller->last_result() == "PROBLEM: Function throttled"; }));
 }
 
 TEST_F(SqsPollerTest, AFullReceiveAddsAPollerUpToTheCap) {
@@ -276,8 +270,8 @@ TEST_F(SqsPollerTest, AFullReceiveAddsAPollerUpToTheCap) {
   ASSERT_TRUE(fn.wait_for(3));
   EXPECT_TRUE(eventually([&] { return counts() == std::pair{0, 0}; }));
   EXPECT_EQ(poller->pollers(), 6);
-  // Empty long polls retire the extra poller again.
-  EXPECT_TRUE(eventually([&] { return poller->pollers() == 5; }));
+  // Empty long polls (1 s) retire the extra poller again.
+  EXPECT_TRUE(advance_until([&] { return poller->pollers() == 5; }, std::chrono::seconds(1), 10));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // SQS FIFO queues: order within a group, in-flight group locking,
 // deduplication, sequence numbers, parameter rules, restart.
-#include "services/sqs/test_support.h"
+#include "services/sqs/test_helpers.h"
 
 namespace nimbus::services::sqs::testing {
 namespace {

@@ -2,7 +2,7 @@
 // Policy, tag validation, and per-entry checks of SendMessageBatch.
 #include <boost/json.hpp>
 
-#include "services/sqs/test_support.h"
+#include "services/sqs/test_helpers.h"
 
 namespace nimbus::services::sqs::testing {
 namespace {

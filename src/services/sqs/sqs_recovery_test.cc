@@ -5,7 +5,7 @@
 #include <set>
 
 #include "services/sqs/codec.h"
-#include "services/sqs/test_support.h"
+#include "services/sqs/test_helpers.h"
 
 namespace nimbus::services::sqs::testing {
 namespace {
@@ -52,7 +52,8 @@ std::string hex16(uint64_t v) {
 }
 
 TEST_F(SqsTest, RecoveryMovesTheHexKeyLayoutToKeyCodec) {
-  svc.reset();
+  services.clear();  // stop SQS; the records below are written as an older build left them
+  svc = nullptr;
   // A queue with one received message and one FIFO-less dedup-free message,
   // as a build before key_codec stored them.
   storage::WriteBatch old;

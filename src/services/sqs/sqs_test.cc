@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "services/sqs/digest.h"
-#include "services/sqs/test_support.h"
+#include "services/sqs/test_helpers.h"
 
 namespace nimbus::services::sqs::testing {
 namespace {
@@ -434,54 +434,59 @@ TEST_F(SqsTest, BatchesAndPartialFailures) {
   EXPECT_EQ(attr(url, "ApproximateNumberOfMessages"), "4");
 }
 
+// The messages of a ReceiveMessage started with call_async, once it answers.
+json::array answered(std::future<Output>& pending) {
+  if (pending.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    ADD_FAILURE() << "the long poll did not answer";
+    return {};
+  }
+  auto out = pending.get();
+  if (!out) {
+    ADD_FAILURE() << out.error().code << ": " << out.error().message;
+    return {};
+  }
+  return out->contains("Messages") ? out->at("Messages").as_array() : json::array{};
+}
+
+bool waiting(std::future<Output>& pending) {
+  return pending.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout;
+}
+
 TEST_F(SqsTest, LongPollReturnsWhenAMessageArrives) {
   std::string url = create("q");
-  auto start = std::chrono::steady_clock::now();
-  std::thread producer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    send(url, "late");
-  });
-  auto got = receive(url, 1, {{"WaitTimeSeconds", 10}});
-  producer.join();
-  auto took = std::chrono::steady_clock::now() - start;
+  auto pending = call_async("ReceiveMessage", {{"QueueUrl", url}, {"WaitTimeSeconds", 10}});
+  EXPECT_TRUE(waiting(pending));
+  send(url, "late");
+  auto got = answered(pending);  // no time passed: the send woke it
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(s(got[0].as_object()["Body"]), "late");
-  EXPECT_LT(took, std::chrono::seconds(5));
 }
 
 TEST_F(SqsTest, ShutdownAnswersWaitingLongPollsAtOnce) {
   std::string url = create("q");
-  auto start = std::chrono::steady_clock::now();
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    svc->begin_shutdown();
-  });
-  auto got = receive(url, 1, {{"WaitTimeSeconds", 20}});
-  stopper.join();
-  EXPECT_TRUE(got.empty());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  auto pending = call_async("ReceiveMessage", {{"QueueUrl", url}, {"WaitTimeSeconds", 20}});
+  EXPECT_TRUE(waiting(pending));
+  svc->begin_shutdown();
+  EXPECT_TRUE(answered(pending).empty());
 }
 
 TEST_F(SqsTest, LongPollWakesWhenAnInFlightMessageTurnsVisible) {
   std::string url = create("q");
   send(url, "again");
   ASSERT_EQ(receive(url, 1, {{"VisibilityTimeout", 1}}).size(), 1u);
-  std::thread ticker([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    clock.advance(seconds(1));
-  });
-  auto start = std::chrono::steady_clock::now();
-  auto got = receive(url, 1, {{"WaitTimeSeconds", 10}});
-  ticker.join();
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  auto pending = call_async("ReceiveMessage", {{"QueueUrl", url}, {"WaitTimeSeconds", 10}});
+  EXPECT_TRUE(waiting(pending));
+  clock.advance(seconds(1));
+  EXPECT_EQ(answered(pending).size(), 1u);
 }
 
 TEST_F(SqsTest, LongPollTimesOutEmpty) {
   std::string url = create("q", {{"ReceiveMessageWaitTimeSeconds", "1"}});
-  auto start = std::chrono::steady_clock::now();
-  EXPECT_TRUE(receive(url).empty());  // the queue's default wait applies
-  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  auto pending = call_async("ReceiveMessage", {{"QueueUrl", url}});  // the queue's default wait
+  clock.advance(std::chrono::milliseconds(900));
+  EXPECT_TRUE(waiting(pending));
+  clock.advance(std::chrono::milliseconds(100));
+  EXPECT_TRUE(answered(pending).empty());
 }
 
 TEST_F(SqsTest, RedriveToDeadLetterQueue) {
@@ -525,10 +530,8 @@ TEST_F(SqsTest, RedriveToDeadLetterQueue) {
   auto task =
       call("StartMessageMoveTask", {{"SourceArn", "arn:aws:sqs:us-east-1:000000000000:dlq"}});
   EXPECT_FALSE(s(task["TaskHandle"]).empty());
-  for (int i = 0; i < 100 && attr(src, "ApproximateNumberOfMessages") != "1"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(attr(src, "ApproximateNumberOfMessages"), "1");
+  EXPECT_TRUE(advance_until([&] { return attr(src, "ApproximateNumberOfMessages") == "1"; },
+                            std::chrono::milliseconds(100)));
   EXPECT_EQ(attr(dlq, "ApproximateNumberOfMessages"), "0");
   auto tasks =
       call("ListMessageMoveTasks", {{"SourceArn", "arn:aws:sqs:us-east-1:000000000000:dlq"}});
@@ -551,16 +554,12 @@ TEST_F(SqsTest, MoveTaskLooksPastMessagesWithNoSource) {
   ASSERT_EQ(receive(src).size(), 1u);
   clock.advance(seconds(1));
   EXPECT_TRUE(receive(src).empty());  // moves it to the DLQ
-  for (int i = 0; i < 100 && attr(dlq, "ApproximateNumberOfMessages") != "2"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  EXPECT_TRUE(eventually([&] { return attr(dlq, "ApproximateNumberOfMessages") == "2"; }));
   // One message a tick: the stuck one must not use up the budget and end the task.
   call("StartMessageMoveTask", {{"SourceArn", "arn:aws:sqs:us-east-1:000000000000:dlq"},
                                 {"MaxNumberOfMessagesPerSecond", 1}});
-  for (int i = 0; i < 150 && attr(src, "ApproximateNumberOfMessages") != "1"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(attr(src, "ApproximateNumberOfMessages"), "1");
+  EXPECT_TRUE(advance_until([&] { return attr(src, "ApproximateNumberOfMessages") == "1"; },
+                            seconds(1), 10));
   EXPECT_EQ(attr(dlq, "ApproximateNumberOfMessages"), "1");
   auto got = receive(src);
   ASSERT_EQ(got.size(), 1u);
@@ -596,6 +595,33 @@ TEST_F(SqsTest, QueueFromRequestPath) {
   (*h)(c, {{"MessageBody", "via path"}}, [&](Output o) { p.set_value(std::move(o)); });
   EXPECT_TRUE(p.get_future().get().is_ok());
   EXPECT_EQ(attr(url, "ApproximateNumberOfMessages"), "1");
+}
+
+// The queue ARN each operation names for IAM (Service::resources), from
+// QueueUrl, the request path, QueueName or a move task's source.
+TEST_F(SqsTest, OperationsNameTheQueueTheyTouch) {
+  const std::string arn = "arn:aws:sqs:us-east-1:000000000000:q";
+  auto of = [&](const std::string& op, json::object in, std::string path = "/") {
+    auto c = ctx(op);
+    c.path = std::move(path);
+    auto r = svc->resources(op, c, in);
+    EXPECT_TRUE(r.has_value()) << op;
+    return r.value_or(Resources{});
+  };
+  EXPECT_EQ(of("SendMessage", {{"QueueUrl", "http://localhost:4566/000000000000/q"}}),
+            Resources{arn});
+  EXPECT_EQ(of("ReceiveMessage", {}, "/000000000000/q"), Resources{arn});
+  EXPECT_EQ(of("CreateQueue", {{"QueueName", "q"}}), Resources{arn});
+  EXPECT_EQ(of("GetQueueUrl", {{"QueueName", "q"}, {"QueueOwnerAWSAccountId", "111122223333"}}),
+            Resources{"arn:aws:sqs:us-east-1:111122223333:q"});
+  EXPECT_EQ(of("StartMessageMoveTask", {{"SourceArn", arn}}), Resources{arn});
+  EXPECT_TRUE(of("ListQueues", {}).empty());
+
+  create("q");  // the dead-letter queue of src, so a move task may start from it
+  create("src", {{"RedrivePolicy",
+                  "{\"deadLetterTargetArn\":\"" + arn + "\",\"maxReceiveCount\":\"2\"}"}});
+  auto task = call("StartMessageMoveTask", {{"SourceArn", arn}});
+  EXPECT_EQ(of("CancelMessageMoveTask", {{"TaskHandle", task["TaskHandle"]}}), Resources{arn});
 }
 
 TEST_F(SqsTest, RetentionCountsSettleWithoutAReceive) {

@@ -150,6 +150,26 @@ TEST_F(ModelChecks, EveryRegisteredOperationIsInTheModel) {
   }
 }
 
+// Every operation names its resources for IAM, even from an input that
+// lacks the members it reads them from (validation answers the client).
+TEST_F(ModelChecks, EveryOperationNamesItsResources) {
+  for (const auto& service : registry->all()) {
+    for (const auto& op : service->operations()) {
+      services::CallContext ctx;
+      ctx.service = service->model_name();
+      ctx.operation = op;
+      ctx.region = "us-east-1";
+      ctx.account_id = "000000000000";
+      auto resources = service->resources(op, ctx, {});
+      ASSERT_TRUE(resources.has_value()) << service->model_name() << " " << op;
+      for (const auto& arn : *resources) {
+        EXPECT_TRUE(arn.empty() || arn.starts_with("arn:aws:"))
+            << service->model_name() << " " << op << ": " << arn;
+      }
+    }
+  }
+}
+
 TEST_F(ModelChecks, EveryErrorCodeIsInTheModelOrCommon) {
   const char* source = std::getenv("NIMBUS_SOURCE_DIR");
   ASSERT_NE(source, nullptr) << "run through ctest (NIMBUS_SOURCE_DIR)";

@@ -1,6 +1,6 @@
 // The SQS event source mapping's pollers (events/sqs_poller.h) on SQS's
-// QueueSource (queue_source.cc): the real engine over a temporary Storage,
-// ManualClock, and a scripted invoker standing in for Lambda.
+// QueueSource (queue_source.cc): the real engine on the shared fixture
+// (simulated clock driving the pollers' timers), and a scripted invoker for Lambda.
 #include "events/sqs_poller.h"
 
 #include <condition_variable>

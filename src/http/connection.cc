@@ -1,5 +1,7 @@
 #include "http/connection.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -13,13 +15,45 @@ using boost::system::error_code;
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
+// A streamed request body is read in larger pieces: fewer hops to its reader.
+constexpr size_t kBodyReadChunk = 64 * 1024;
 // How long a closing connection keeps reading (and discarding) so the peer
 // sees our error response instead of a reset.
 constexpr std::chrono::milliseconds kLinger{1000};
 
 ParseLimits limits_of(const ServerOptions& o) {
-  return {o.max_header_bytes, o.max_body_bytes};
+  return {o.max_header_bytes, o.max_body_bytes, o.stream_bodies_over};
 }
+
+Error body_gone(std::string_view why) {
+  return Error::make("RequestBodyUnavailable",
+                     "The request body cannot be read: " + std::string(why), 400);
+}
+
+// A streamed request body as its destination sees it. It holds the
+// connection weakly (a body outliving its connection answers an error) and
+// its loop strongly, like a Reply; every read is posted to the loop.
+class RequestBody final : public BodySource {
+ public:
+  RequestBody(std::shared_ptr<Loop> loop, std::weak_ptr<Connection> conn, uint64_t seq,
+              std::optional<uint64_t> size)
+      : loop_(std::move(loop)), conn_(std::move(conn)), seq_(seq), size_(size) {}
+
+  std::optional<uint64_t> size() const override { return size_; }
+
+  void read(BodyCallback next) override {
+    asio::post(loop_->context(), [conn = conn_, seq = seq_, next = std::move(next)]() mutable {
+      if (auto c = conn.lock()) return c->read_body(seq, std::move(next));
+      next(body_gone("the connection is closed"));
+    });
+  }
+
+ private:
+  std::shared_ptr<Loop> loop_;
+  std::weak_ptr<Connection> conn_;
+  uint64_t seq_;
+  std::optional<uint64_t> size_;
+};
 
 }  // namespace
 
@@ -37,6 +71,11 @@ void Connection::start() {
 
 void Connection::new_request() {
   parser_.emplace(limits_of(loop_.options()));
+  body_waiter_ = nullptr;
+  body_done_ = false;
+  continue_sent_ = false;
+  held_response_.reset();
+  out_stream_.reset();
   request_started_ = in_.size() > 0;
   deadline_ = Clock::now() +
               (request_started_ ? loop_.options().request_timeout : loop_.options().idle_timeout);
@@ -53,7 +92,12 @@ void Connection::read_more() {
       case ParseEvent::kNeedMore:
         break;
       case ParseEvent::kHeaderDone:
+        if (parser_->streaming()) {
+          dispatch();  // the 100 Continue waits for the body's first read
+          return;
+        }
         if (parser_->expects_continue() && parser_->version() == 11) {
+          state_ = State::kContinue;
           write_continue();
           return;
         }
@@ -68,12 +112,20 @@ void Connection::read_more() {
     break;
   }
   state_ = State::kReading;
+  start_read();
+}
+
+void Connection::start_read() {
+  if (reading_) return;
+  reading_ = true;
+  size_t n = body_waiter_ ? kBodyReadChunk : kReadChunk;
   socket_.async_read_some(
-      in_.prepare(kReadChunk),
-      [self = shared_from_this()](const error_code& ec, size_t n) { self->on_read(ec, n); });
+      in_.prepare(n),
+      [self = shared_from_this()](const error_code& ec, size_t m) { self->on_read(ec, m); });
 }
 
 void Connection::on_read(const error_code& ec, size_t n) {
+  reading_ = false;
   if (state_ == State::kClosed) return;
   if (ec) {
     // EOF or reset: nobody is left to answer, even mid-request.
@@ -83,11 +135,11 @@ void Connection::on_read(const error_code& ec, size_t n) {
   in_.commit(n);
   if (state_ == State::kLinger) {
     in_.consume(in_.size());
-    socket_.async_read_some(
-        in_.prepare(kReadChunk),
-        [self = shared_from_this()](const error_code& e, size_t m) { self->on_read(e, m); });
+    start_read();
     return;
   }
+  if (body_waiter_) return pump_body();
+  if (state_ != State::kReading) return;  // bytes of a pipelined request wait in in_
   if (!request_started_) {
     request_started_ = true;
     deadline_ = Clock::now() + loop_.options().request_timeout;
@@ -97,13 +149,64 @@ void Connection::on_read(const error_code& ec, size_t n) {
 
 void Connection::write_continue() {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-  state_ = State::kContinue;
+  continue_sent_ = true;
+  writing_continue_ = true;
   asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
                     [self = shared_from_this()](const error_code& ec, size_t) {
+                      self->writing_continue_ = false;
                       if (self->state_ == State::kClosed) return;
                       if (ec) return self->close();
+                      if (self->held_response_) {
+                        Response r = std::move(*self->held_response_);
+                        self->held_response_.reset();
+                        return self->write_response(std::move(r), /*keep_alive=*/false);
+                      }
+                      if (self->state_ == State::kHandling) {
+                        if (self->body_waiter_ && !self->reading_) self->pump_body();
+                        return;
+                      }
                       self->read_more();
                     });
+}
+
+void Connection::read_body(uint64_t seq, BodyCallback next) {
+  if (state_ != State::kHandling || seq != seq_ || !parser_->streaming()) {
+    return next(body_gone("the response was already sent or the connection closed"));
+  }
+  if (body_waiter_) return next(body_gone("a read is already pending"));
+  if (body_done_) return next(std::string());
+  body_waiter_ = std::move(next);
+  deadline_ = Clock::now() + loop_.options().request_timeout;  // waiting on the client again
+  if (!continue_sent_ && parser_->expects_continue() && parser_->version() == 11) {
+    return write_continue();
+  }
+  if (!writing_continue_ && !reading_) pump_body();
+}
+
+void Connection::pump_body() {
+  auto data = in_.data();
+  size_t used = 0;
+  ParseEvent ev =
+      parser_->feed(std::string_view(static_cast<const char*>(data.data()), data.size()), used);
+  in_.consume(used);
+  std::string piece = parser_->take_chunk();
+  if (ev == ParseEvent::kError) {
+    return end_body(Error::make("IncompleteBody", "The request body is malformed.", 400));
+  }
+  if (ev == ParseEvent::kDone) body_done_ = true;
+  if (!piece.empty() || body_done_) return end_body(std::move(piece));
+  start_read();
+}
+
+void Connection::end_body(BodyChunk last) {
+  BodyCallback next = std::move(body_waiter_);
+  body_waiter_ = nullptr;
+  deadline_ = Clock::time_point::max();  // the reader's pace is not ours to bound
+  next(std::move(last));
+}
+
+void Connection::abandon_body() {
+  if (body_waiter_) end_body(body_gone("the response was sent before the body was read"));
 }
 
 void Connection::dispatch() {
@@ -120,6 +223,12 @@ void Connection::dispatch() {
   Request req = parser_->take_request();
   req.remote = remote_;
   uint64_t seq = seq_;
+  if (parser_->streaming()) {
+    std::optional<uint64_t> size;
+    if (auto n = parser_->content_length()) size = *n;
+    req.stream =
+        std::make_shared<RequestBody>(loop_.shared_from_this(), weak_from_this(), seq, size);
+  }
   try {
     loop_.handler()(std::move(req), make_reply());
   } catch (...) {
@@ -144,27 +253,92 @@ Reply Connection::make_reply() {
 }
 
 void Connection::deliver(uint64_t seq, Response response) {
-  if (state_ != State::kHandling || seq != seq_) return;
+  if (state_ != State::kHandling || seq != seq_ || held_response_) return;
   bool keep_alive = keep_alive_ && !loop_.draining();
+  if (parser_->streaming() && !body_done_) {
+    // The rest of the body is never read: the connection cannot carry
+    // another request.
+    keep_alive = false;
+    abandon_body();
+    if (state_ != State::kHandling) return;  // the reader answered or closed meanwhile
+  }
+  if (writing_continue_) {
+    held_response_ = std::move(response);
+    return;
+  }
   write_response(std::move(response), keep_alive);
 }
 
 void Connection::write_response(Response response, bool keep_alive) {
+  if (response.stream && !response.stream->size()) {
+    response = Response{};
+    response.status = 500;
+    response.body = "streamed response without a size\n";
+  }
   close_after_write_ = !keep_alive;
   out_head_.clear();
   bool with_body =
       write_response_head(response, ResponseFraming{head_, version_, keep_alive}, out_head_);
-  if (with_body) {
+  out_body_.clear();
+  out_stream_.reset();
+  if (with_body && response.stream) {
+    out_stream_ = std::move(response.stream);
+    out_left_ = *out_stream_->size();
+  } else if (with_body) {
     out_body_ = std::move(response.body);
-  } else {
-    out_body_.clear();
   }
   state_ = State::kWriting;
   deadline_ = Clock::now() + loop_.options().request_timeout;
+  if (out_stream_) {
+    asio::async_write(socket_, asio::buffer(out_head_),
+                      [self = shared_from_this()](const error_code& ec, size_t) {
+                        if (self->state_ == State::kClosed) return;
+                        if (ec) return self->on_written(ec);
+                        self->write_piece();
+                      });
+    return;
+  }
   std::array<asio::const_buffer, 2> bufs{asio::buffer(out_head_), asio::buffer(out_body_)};
   asio::async_write(socket_, bufs, [self = shared_from_this()](const error_code& ec, size_t) {
     self->on_written(ec);
   });
+}
+
+void Connection::write_piece() {
+  if (out_left_ == 0) {
+    out_stream_.reset();
+    return on_written({});
+  }
+  deadline_ = Clock::now() + loop_.options().request_timeout;
+  out_stream_->read([loop = loop_.shared_from_this(), conn = weak_from_this(),
+                     seq = seq_](BodyChunk piece) mutable {
+    if (Loop::current() == loop.get()) {
+      if (auto c = conn.lock()) c->on_response_piece(seq, std::move(piece));
+      return;
+    }
+    asio::post(loop->context(), [conn = std::move(conn), seq, p = std::move(piece)]() mutable {
+      if (auto c = conn.lock()) c->on_response_piece(seq, std::move(p));
+    });
+  });
+}
+
+void Connection::on_response_piece(uint64_t seq, BodyChunk piece) {
+  if (state_ != State::kWriting || seq != seq_ || !out_stream_) return;
+  if (!piece || piece->empty() || piece->size() > out_left_) {
+    // The Content-Length is already promised: all we can do is close.
+    spdlog::warn("http: streamed response ended early: {}",
+                 piece ? "wrong size" : piece.error().message);
+    return close();
+  }
+  out_left_ -= piece->size();
+  out_body_ = std::move(*piece);
+  deadline_ = Clock::now() + loop_.options().request_timeout;
+  asio::async_write(socket_, asio::buffer(out_body_),
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      if (self->state_ == State::kClosed) return;
+                      if (ec) return self->on_written(ec);
+                      self->write_piece();
+                    });
 }
 
 void Connection::on_written(const error_code& ec) {
@@ -175,6 +349,7 @@ void Connection::on_written(const error_code& ec) {
   }
   if (ec) return close();
   out_body_ = std::string();  // do not hold a large body between requests
+  out_stream_.reset();
   if (close_after_write_) return linger();
   new_request();
   read_more();
@@ -204,10 +379,8 @@ void Connection::linger() {
   error_code ec;
   socket_.shutdown(asio::socket_base::shutdown_send, ec);
   if (ec) return close();
-  in_.consume(in_.size());
-  socket_.async_read_some(
-      in_.prepare(kReadChunk),
-      [self = shared_from_this()](const error_code& e, size_t n) { self->on_read(e, n); });
+  if (!reading_) in_.consume(in_.size());
+  start_read();
 }
 
 void Connection::on_drain() {
@@ -229,6 +402,8 @@ void Connection::close() {
   error_code ec;
   socket_.close(ec);
   loop_.remove(*this);
+  out_stream_.reset();
+  if (body_waiter_) end_body(body_gone("the connection closed"));
 }
 
 }  // namespace nimbus::http

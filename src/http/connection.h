@@ -32,6 +32,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The Handler's answer to request number `seq`; late or repeated answers
   // are dropped.
   void deliver(uint64_t seq, Response response);
+  // The request body of request `seq`, when streamed: the next piece to
+  // `next` (see RequestBody in connection.cc).
+  void read_body(uint64_t seq, BodyCallback next);
+  // The next piece of the streamed response of request `seq`.
+  void on_response_piece(uint64_t seq, BodyChunk piece);
 
   size_t slot() const { return slot_; }
   void set_slot(size_t slot) { slot_ = slot; }
@@ -39,10 +44,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   enum class State { kReading, kContinue, kHandling, kWriting, kLinger, kClosed };
 
-  void read_more();  // parse what is buffered, then read if needed
+  void read_more();   // parse what is buffered, then read if needed
+  void start_read();  // one socket read at a time; its bytes go where state says
   void on_read(const boost::system::error_code& ec, size_t n);
   void write_continue();
   void dispatch();
+  void pump_body();               // streaming: parse buffered bytes into a piece, else read more
+  void end_body(BodyChunk last);  // hands the waiting reader its piece
+  void abandon_body();            // the response goes out before the body was read
+  void write_piece();             // streaming response: ask the source for more
   Reply make_reply();
   void write_response(Response response, bool keep_alive);
   void on_written(const boost::system::error_code& ec);
@@ -67,6 +77,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote_;
   std::string out_head_;  // reused: keeps its capacity between responses
   std::string out_body_;
+  bool reading_ = false;  // a socket read is in flight
+  // Streamed request body (parser_->streaming()).
+  BodyCallback body_waiter_;  // the reader waiting for its next piece
+  bool body_done_ = false;    // the parser reached the body's end
+  bool continue_sent_ = false;
+  bool writing_continue_ = false;
+  std::optional<Response> held_response_;  // delivered while the 100 was being written
+  // Streamed response body.
+  std::shared_ptr<BodySource> out_stream_;
+  uint64_t out_left_ = 0;  // bytes the Content-Length still promises
 };
 
 }  // namespace nimbus::http

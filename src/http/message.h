@@ -3,10 +3,13 @@
 // Header names are stored lower-cased, in arrival order; repeats are kept.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "http/body.h"
 
 namespace nimbus::http {
 
@@ -16,7 +19,10 @@ struct Request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // raw request-target as sent: "/path?query" (still percent-encoded)
   Headers headers;     // names lower-case
-  std::string body;    // whole body (de-chunked by the edge)
+  std::string body;    // whole body (de-chunked by the edge), unless streamed
+  // Set instead of `body` when the edge streams it (ServerOptions::
+  // stream_bodies_over): the destination reads it in pieces (body.h).
+  std::shared_ptr<BodySource> stream;
   std::string remote;  // peer address, for logs
 
   // First value of header `name` (give it lower-case); empty when absent.
@@ -31,6 +37,9 @@ struct Response {
   int status = 200;
   Headers headers;  // names as they should be written
   std::string body;
+  // When set, sent instead of `body` (a file, a range of one): its size()
+  // must be known and becomes the Content-Length.
+  std::shared_ptr<BodySource> stream;
 
   void set_header(std::string name, std::string value);
   std::string_view header(std::string_view name) const;  // case-insensitive

@@ -24,10 +24,10 @@ int status_for(const beast::error_code& ec) {
 
 }  // namespace
 
-RequestParser::RequestParser(const ParseLimits& limits) {
+RequestParser::RequestParser(const ParseLimits& limits) : limits_(limits) {
   header_limit(static_cast<std::uint32_t>(
       std::min<size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  body_limit(static_cast<std::uint64_t>(limits.max_body_bytes));
+  body_limit(boost::none);  // enforced in on_header_impl / append_body: streams have none
   req_.headers.reserve(16);
 }
 
@@ -99,23 +99,50 @@ void RequestParser::on_field_impl(bhttp::field name, beast::string_view name_str
   req_.headers.emplace_back(std::move(lower), std::string(v));
 }
 
+void RequestParser::on_header_impl(beast::error_code& ec) {
+  auto length = content_length();
+  bool has_body = chunked() || (length && *length > 0);
+  if (!has_body) return;
+  if (limits_.stream_bodies_over != SIZE_MAX &&
+      (expect_continue_ || chunked() || *length > limits_.stream_bodies_over)) {
+    streaming_ = true;
+    return;
+  }
+  if (length && *length > limits_.max_body_bytes) {
+    error_status_ = 413;
+    ec = bhttp::error::body_limit;
+  }
+}
+
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                                       beast::error_code& ec) {
-  if (content_length) {
+  if (content_length && !streaming_) {
     req_.body.reserve(
         static_cast<size_t>(std::min<std::uint64_t>(*content_length, kMaxBodyReserve)));
   }
 }
 
-size_t RequestParser::on_body_impl(beast::string_view body, beast::error_code& ec) {
+size_t RequestParser::append_body(beast::string_view body, beast::error_code& ec) {
+  if (streaming_) {
+    chunk_.append(body.data(), body.size());
+    return body.size();
+  }
+  if (body.size() > limits_.max_body_bytes - req_.body.size()) {
+    error_status_ = 413;
+    ec = bhttp::error::body_limit;
+    return 0;
+  }
   req_.body.append(body.data(), body.size());
   return body.size();
 }
 
+size_t RequestParser::on_body_impl(beast::string_view body, beast::error_code& ec) {
+  return append_body(body, ec);
+}
+
 size_t RequestParser::on_chunk_body_impl(std::uint64_t, beast::string_view body,
                                          beast::error_code& ec) {
-  req_.body.append(body.data(), body.size());
-  return body.size();
+  return append_body(body, ec);
 }
 
 }  // namespace nimbus::http

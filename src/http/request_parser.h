@@ -10,21 +10,29 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "http/message.h"
 
 namespace nimbus::http {
 
 struct ParseLimits {
-  size_t max_header_bytes = 16 * 1024;  // request line + fields
-  size_t max_body_bytes = 16 * 1024 * 1024;
+  size_t max_header_bytes = 16 * 1024;       // request line + fields
+  size_t max_body_bytes = 16 * 1024 * 1024;  // of a buffered body
+  // Bodies declared larger than this, chunked bodies and bodies behind
+  // `Expect: 100-continue` are streamed (no limit here); SIZE_MAX buffers
+  // every body.
+  size_t stream_bodies_over = SIZE_MAX;
 };
 
 enum class ParseEvent {
   kNeedMore,    // every byte given was consumed; give more
-  kHeaderDone,  // header complete, body pending (answer Expect: 100-continue now)
-  kDone,        // one whole request; take_request()
+  kHeaderDone,  // header complete, body pending (answer Expect: 100-continue now,
+                // or, when streaming(), hand the request on and pull the body)
+  kDone,        // one whole request (streaming: the body's end); take_request()
   kError,       // malformed or over a limit; see error_status()
 };
 
@@ -45,6 +53,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   int version() const { return version_; }  // 10 or 11
   bool expects_continue() const { return expect_continue_; }
   bool is_head() const { return is_head_; }
+  // Valid once the header is done: the body is handed out in pieces
+  // (take_chunk) instead of collected into the request.
+  bool streaming() const { return streaming_; }
+  // Streaming: the body bytes parsed since the last call (de-chunked).
+  std::string take_chunk() { return std::exchange(chunk_, std::string()); }
 
   Request take_request() { return std::move(req_); }
   const Request& request() const { return req_; }
@@ -56,7 +69,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   void on_response_impl(int, boost::beast::string_view, int, boost::beast::error_code& ec) override;
   void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string,
                      boost::beast::string_view value, boost::beast::error_code& ec) override;
-  void on_header_impl(boost::beast::error_code& ec) override {}
+  void on_header_impl(boost::beast::error_code& ec) override;
   void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                          boost::beast::error_code& ec) override;
   size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code& ec) override;
@@ -66,7 +79,12 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
                             boost::beast::error_code& ec) override;
   void on_finish_impl(boost::beast::error_code& ec) override {}
 
+  size_t append_body(boost::beast::string_view body, boost::beast::error_code& ec);
+
+  ParseLimits limits_;
   Request req_;
+  std::string chunk_;  // streaming: body bytes not yet taken
+  bool streaming_ = false;
   int version_ = 11;
   int error_status_ = 0;
   bool expect_continue_ = false;

@@ -112,9 +112,10 @@ bool write_response_head(const Response& response, const ResponseFraming& framin
     out.append(http_date());
     out.append("\r\n");
   }
+  uint64_t body_size = response.stream ? response.stream->size().value_or(0) : response.body.size();
   if (!have_length && status != 204 && status != 304) {
     out.append("Content-Length: ");
-    append_number(out, response.body.size());
+    append_number(out, body_size);
     out.append("\r\n");
   }
   if (!framing.keep_alive) {
@@ -123,7 +124,7 @@ bool write_response_head(const Response& response, const ResponseFraming& framin
     out.append("Connection: keep-alive\r\n");
   }
   out.append("\r\n");
-  return send_body && !response.body.empty();
+  return send_body && body_size > 0;
 }
 
 }  // namespace nimbus::http

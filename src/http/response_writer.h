@@ -20,7 +20,8 @@ struct ResponseFraming {
 // blank line to `out`. Returns true when the body must follow.
 //
 // Framing belongs to the edge: a handler's Transfer-Encoding and Connection
-// are dropped and Content-Length is computed from the body, except for HEAD
+// are dropped and Content-Length is computed from the body (or the
+// stream's size), except for HEAD
 // (and 304), where a handler's Content-Length describes the entity it did
 // not send. A handler may set Server and Date to override ours. CR/LF in
 // values become spaces and headers with invalid names are dropped, so a

@@ -26,7 +26,13 @@ struct ServerOptions {
   uint16_t port = 4566;                      // 0 = ephemeral; start() returns the one bound
   unsigned threads = 0;                      // event loops; 0 = one per core
   size_t max_header_bytes = 16 * 1024;       // request line + fields, else 431
-  size_t max_body_bytes = 16 * 1024 * 1024;  // de-chunked body, else 413
+  size_t max_body_bytes = 16 * 1024 * 1024;  // de-chunked buffered body, else 413
+  // Request bodies declared larger than this, chunked bodies and bodies
+  // behind `Expect: 100-continue` are not buffered: the Handler gets the
+  // request at once with `Request::stream` to pull the body from (its 100
+  // Continue is sent on the first read), and no size limit applies at the
+  // edge. SIZE_MAX (the default) buffers every body.
+  size_t stream_bodies_over = SIZE_MAX;
   // Waiting for the first byte of a request on an open connection.
   std::chrono::milliseconds idle_timeout{60'000};
   // Reading one request once it has started, and writing one response. The

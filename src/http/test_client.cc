@@ -21,7 +21,7 @@ std::string_view RawResponse::header(std::string_view lower_name) const {
 
 namespace {
 
-void set_timeout(int fd, std::chrono::milliseconds t) {
+void set_socket_timeout(int fd, std::chrono::milliseconds t) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(t.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((t.count() % 1000) * 1000);
@@ -45,7 +45,7 @@ TestClient::TestClient(uint16_t port, std::chrono::milliseconds timeout) {
   }
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  set_timeout(fd_, timeout);
+  set_socket_timeout(fd_, timeout);
 }
 
 TestClient::~TestClient() {
@@ -64,6 +64,10 @@ bool TestClient::send(std::string_view bytes) {
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return true;
+}
+
+void TestClient::set_timeout(std::chrono::milliseconds timeout) {
+  set_socket_timeout(fd_, timeout);
 }
 
 void TestClient::shutdown_write() {
@@ -111,7 +115,7 @@ std::optional<RawResponse> TestClient::read_response(bool head) {
 }
 
 bool TestClient::closed_by_peer(std::chrono::milliseconds wait) {
-  set_timeout(fd_, wait);
+  set_socket_timeout(fd_, wait);
   char tmp[4096];
   for (;;) {
     ssize_t n = ::recv(fd_, tmp, sizeof(tmp), 0);

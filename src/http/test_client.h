@@ -36,6 +36,7 @@ class TestClient {
   // arrive meanwhile are discarded.
   bool closed_by_peer(std::chrono::milliseconds wait);
   void shutdown_write();
+  void set_timeout(std::chrono::milliseconds timeout);  // for the reads that follow
   void close();
 
  private:

@@ -87,7 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // harmless, Content-Length, Connection) into one string; head and body go
   // out in one gathered send.
   void write(ApiResponse r) {
-    nimbus::http::Response resp{r.status, std::move(r.headers), std::move(r.body)};
+    nimbus::http::Response resp{r.status, std::move(r.headers), std::move(r.body), nullptr};
     if (resp.header("Content-Type").empty())
       resp.headers.emplace_back("Content-Type", "application/json");
     nimbus::http::ResponseFraming framing;

@@ -1,6 +1,9 @@
 #include "auth/chunked.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "auth/canonical.h"
 #include "auth/crypto.h"
@@ -11,9 +14,12 @@ namespace {
 
 constexpr std::string_view kChunkSignature = "chunk-signature=";
 constexpr size_t kMaxTrailers = 64;
+// A size line is "hex;chunk-signature=<64 hex>"; a trailer line is one
+// header. Neither is legitimately anywhere near this.
+constexpr size_t kMaxLine = 4096;
 
-bool parse_hex_size(std::string_view s, size_t& out) {
-  if (s.empty() || s.size() > 15) return false;  // 15 hex digits never overflow size_t
+bool parse_hex_size(std::string_view s, uint64_t& out) {
+  if (s.empty() || s.size() > 15) return false;  // 15 hex digits never overflow
   out = 0;
   for (char c : s) {
     int v;
@@ -26,18 +32,8 @@ bool parse_hex_size(std::string_view s, size_t& out) {
     } else {
       return false;
     }
-    out = out * 16 + static_cast<size_t>(v);
+    out = out * 16 + static_cast<uint64_t>(v);
   }
-  return true;
-}
-
-// Takes one line ending in "\r\n" (or a bare "\n") from `rest`.
-bool take_line(std::string_view& rest, std::string_view& line) {
-  size_t nl = rest.find('\n');
-  if (nl == std::string_view::npos) return false;
-  line = rest.substr(0, nl);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  rest.remove_prefix(nl + 1);
   return true;
 }
 
@@ -51,43 +47,194 @@ std::string string_to_sign(std::string_view kind, const ChunkSigning& s, std::st
   return out;
 }
 
-Status parse_trailers(std::string_view rest, const ChunkSigning* signing, std::string_view previous,
-                      DecodedBody& out) {
-  std::string trailer_sig;
-  std::string_view line;
-  while (!rest.empty()) {
-    if (!take_line(rest, line)) line = std::exchange(rest, std::string_view{});
-    if (line.empty()) break;
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      return errors::incomplete_body("Malformed trailing header in aws-chunked body.");
-    }
-    std::string name = http::to_lower(trim(line.substr(0, colon)));
-    std::string value(trim(line.substr(colon + 1)));
-    if (name == "x-amz-trailer-signature") {
-      trailer_sig = std::move(value);
-      continue;
-    }
-    if (out.trailers.size() >= kMaxTrailers) {
-      return errors::incomplete_body("Too many trailing headers in aws-chunked body.");
-    }
-    out.trailers.emplace_back(std::move(name), std::move(value));
+}  // namespace
+
+struct ChunkedDecoder::Hash {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  Hash() { reset(); }
+  ~Hash() { EVP_MD_CTX_free(ctx); }
+  void reset() { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
+  void update(std::string_view d) { EVP_DigestUpdate(ctx, d.data(), d.size()); }
+  std::string hex_and_reset() {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx, out, &len);
+    reset();
+    return crypto::hex(std::string_view(reinterpret_cast<const char*>(out), len));
   }
-  if (!rest.empty()) return errors::incomplete_body("Unexpected data after aws-chunked body.");
-  if (signing && !out.trailers.empty()) {
-    if (!crypto::equal(trailer_sig, trailer_signature(*signing, previous, out.trailers))) {
-      return errors::chunk_signature_mismatch();
+};
+
+ChunkedDecoder::ChunkedDecoder(std::optional<ChunkSigning> signing) : signing_(std::move(signing)) {
+  if (signing_) {
+    hash_ = std::make_unique<Hash>();
+    previous_ = signing_->seed;
+  }
+}
+
+ChunkedDecoder::~ChunkedDecoder() = default;
+ChunkedDecoder::ChunkedDecoder(ChunkedDecoder&&) noexcept = default;
+
+Status ChunkedDecoder::fail(Error e) {
+  state_ = State::kFailed;
+  line_.clear();
+  return e;
+}
+
+Status ChunkedDecoder::feed(std::string_view in, std::string& out) {
+  while (!in.empty()) {
+    switch (state_) {
+      case State::kFailed:
+        return errors::incomplete_body("The aws-chunked body was already refused.");
+      case State::kDone:
+        return fail(errors::incomplete_body("Unexpected data after aws-chunked body."));
+      case State::kSize:
+      case State::kTrailers: {
+        size_t nl = in.find('\n');
+        std::string_view part = in.substr(0, nl);
+        if (line_.size() + part.size() > kMaxLine) {
+          return fail(errors::incomplete_body("A line of the aws-chunked body is too long."));
+        }
+        line_.append(part);
+        if (nl == std::string_view::npos) return Status::ok();
+        in.remove_prefix(nl + 1);
+        std::string line = std::exchange(line_, std::string());
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        NIMBUS_TRY(state_ == State::kSize ? on_size_line(line) : on_trailer_line(line));
+        break;
+      }
+      case State::kData: {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(left_, in.size()));
+        std::string_view data = in.substr(0, n);
+        if (hash_) hash_->update(data);
+        out.append(data);
+        left_ -= n;
+        in.remove_prefix(n);
+        if (left_ == 0) state_ = State::kDataEnd;
+        break;
+      }
+      case State::kDataEnd: {
+        static constexpr std::string_view kCrlf = "\r\n";
+        if (in[0] != kCrlf[crlf_seen_]) {
+          return fail(
+              errors::incomplete_body("A chunk of the aws-chunked body is not followed by CRLF."));
+        }
+        in.remove_prefix(1);
+        if (++crlf_seen_ == 2) {
+          crlf_seen_ = 0;
+          NIMBUS_TRY(end_chunk());
+        }
+        break;
+      }
     }
   }
   return Status::ok();
 }
 
-}  // namespace
+Status ChunkedDecoder::on_size_line(std::string_view header) {
+  size_t semi = header.find(';');
+  uint64_t size = 0;
+  if (!parse_hex_size(trim(header.substr(0, semi)), size)) {
+    return fail(errors::incomplete_body("Invalid chunk size in aws-chunked body."));
+  }
+  chunk_signature_.clear();
+  if (semi != std::string_view::npos) {
+    std::string_view ext = trim(header.substr(semi + 1));
+    if (ext.substr(0, kChunkSignature.size()) == kChunkSignature) {
+      chunk_signature_ = ext.substr(kChunkSignature.size());
+    }
+  }
+  left_ = size;
+  if (size > 0) {
+    state_ = State::kData;
+    return Status::ok();
+  }
+  last_chunk_ = true;  // the final chunk has no data and no CRLF of its own
+  return end_chunk();
+}
+
+Status ChunkedDecoder::end_chunk() {
+  if (signing_) {
+    std::string expected = chunk_signature_of_hash(*signing_, previous_, hash_->hex_and_reset());
+    if (!crypto::equal(chunk_signature_, expected)) {
+      return fail(errors::chunk_signature_mismatch());
+    }
+    previous_ = std::move(expected);
+  }
+  state_ = last_chunk_ ? State::kTrailers : State::kSize;
+  return Status::ok();
+}
+
+Status ChunkedDecoder::on_trailer_line(std::string_view line) {
+  if (line.empty()) return end_trailers();
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return fail(errors::incomplete_body("Malformed trailing header in aws-chunked body."));
+  }
+  std::string name = http::to_lower(trim(line.substr(0, colon)));
+  std::string value(trim(line.substr(colon + 1)));
+  if (name == "x-amz-trailer-signature") {
+    trailer_signature_ = std::move(value);
+    return Status::ok();
+  }
+  if (trailers_.size() >= kMaxTrailers) {
+    return fail(errors::incomplete_body("Too many trailing headers in aws-chunked body."));
+  }
+  trailers_.emplace_back(std::move(name), std::move(value));
+  return Status::ok();
+}
+
+Status ChunkedDecoder::end_trailers() {
+  state_ = State::kDone;
+  if (signing_ && !trailers_.empty() &&
+      !crypto::equal(trailer_signature_, trailer_signature(*signing_, previous_, trailers_))) {
+    return fail(errors::chunk_signature_mismatch());
+  }
+  return Status::ok();
+}
+
+Status ChunkedDecoder::finish() {
+  switch (state_) {
+    case State::kDone:
+      return Status::ok();
+    case State::kTrailers:
+      // The blank line after the trailers may be missing, and so may the
+      // newline of the last one.
+      if (!line_.empty()) {
+        std::string line = std::exchange(line_, std::string());
+        if (line.back() == '\r') line.pop_back();
+        NIMBUS_TRY(on_trailer_line(line));
+      }
+      return state_ == State::kDone ? Status::ok() : end_trailers();
+    case State::kFailed:
+      return errors::incomplete_body("The aws-chunked body was already refused.");
+    case State::kSize:
+      return fail(errors::incomplete_body("The aws-chunked body ended inside a chunk header."));
+    case State::kData:
+      return fail(errors::incomplete_body("The aws-chunked body is shorter than its chunk sizes."));
+    case State::kDataEnd:
+      break;
+  }
+  return fail(errors::incomplete_body("A chunk of the aws-chunked body is not followed by CRLF."));
+}
+
+Result<DecodedBody> decode_aws_chunked(std::string_view body, const ChunkSigning* signing) {
+  ChunkedDecoder decoder(signing ? std::optional<ChunkSigning>(*signing) : std::nullopt);
+  DecodedBody out;
+  NIMBUS_TRY(decoder.feed(body, out.payload));
+  NIMBUS_TRY(decoder.finish());
+  out.trailers = decoder.trailers();
+  return out;
+}
+
+std::string chunk_signature_of_hash(const ChunkSigning& signing, std::string_view previous,
+                                    std::string_view data_sha256_hex) {
+  return signature(signing.key, string_to_sign("AWS4-HMAC-SHA256-PAYLOAD", signing, previous,
+                                               kEmptySha256, data_sha256_hex));
+}
 
 std::string chunk_signature(const ChunkSigning& signing, std::string_view previous,
                             std::string_view data) {
-  return signature(signing.key, string_to_sign("AWS4-HMAC-SHA256-PAYLOAD", signing, previous,
-                                               kEmptySha256, crypto::sha256_hex(data)));
+  return chunk_signature_of_hash(signing, previous, crypto::sha256_hex(data));
 }
 
 std::string trailer_signature(const ChunkSigning& signing, std::string_view previous,
@@ -96,48 +243,6 @@ std::string trailer_signature(const ChunkSigning& signing, std::string_view prev
   for (const auto& [k, v] : trailers) block.append(k).append(":").append(v).append("\n");
   return signature(signing.key, string_to_sign("AWS4-HMAC-SHA256-TRAILER", signing, previous, {},
                                                crypto::sha256_hex(block)));
-}
-
-Result<DecodedBody> decode_aws_chunked(std::string_view body, const ChunkSigning* signing) {
-  DecodedBody out;
-  std::string previous = signing ? signing->seed : std::string();
-  std::string_view rest = body;
-  for (;;) {
-    std::string_view header;
-    if (!take_line(rest, header)) {
-      return errors::incomplete_body("The aws-chunked body ended inside a chunk header.");
-    }
-    size_t semi = header.find(';');
-    size_t size = 0;
-    if (!parse_hex_size(trim(header.substr(0, semi)), size)) {
-      return errors::incomplete_body("Invalid chunk size in aws-chunked body.");
-    }
-    std::string_view sig;
-    if (semi != std::string_view::npos) {
-      std::string_view ext = trim(header.substr(semi + 1));
-      if (ext.substr(0, kChunkSignature.size()) == kChunkSignature) {
-        sig = ext.substr(kChunkSignature.size());
-      }
-    }
-    if (size > rest.size()) {
-      return errors::incomplete_body("The aws-chunked body is shorter than its chunk sizes.");
-    }
-    std::string_view data = rest.substr(0, size);
-    rest.remove_prefix(size);
-    if (signing) {
-      std::string expected = chunk_signature(*signing, previous, data);
-      if (!crypto::equal(sig, expected)) return errors::chunk_signature_mismatch();
-      previous = std::move(expected);
-    }
-    if (size == 0) break;
-    if (rest.substr(0, 2) != "\r\n") {
-      return errors::incomplete_body("A chunk of the aws-chunked body is not followed by CRLF.");
-    }
-    rest.remove_prefix(2);
-    out.payload.append(data);
-  }
-  NIMBUS_TRY(parse_trailers(rest, signing, previous, out));
-  return out;
 }
 
 std::string encode_aws_chunked(std::string_view payload, size_t chunk_size,

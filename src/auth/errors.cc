@@ -99,6 +99,11 @@ Error incomplete_body(std::string message) {
   return bad_request("IncompleteBody", std::move(message));
 }
 
+Error bad_digest(std::string_view algorithm) {
+  return bad_request("BadDigest", "The " + std::string(algorithm) +
+                                      " you specified did not match the calculated checksum.");
+}
+
 Error chunk_signature_mismatch() {
   return forbidden("SignatureDoesNotMatch",
                    "The request signature we calculated does not match the signature you "

@@ -24,5 +24,8 @@ Error content_sha256_mismatch();
 Error invalid_content_sha256();
 Error incomplete_body(std::string message);
 Error chunk_signature_mismatch();
+// An x-amz-checksum-* value that does not match the body; `algorithm` as
+// S3 names it ("CRC32").
+Error bad_digest(std::string_view algorithm);
 
 }  // namespace nimbus::auth::errors

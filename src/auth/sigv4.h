@@ -53,16 +53,29 @@ struct Verified {
 };
 
 // Verifies the request's signature. On success, a body sent as aws-chunked
-// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD, with every chunk signature checked, or
-// STREAMING-UNSIGNED-PAYLOAD-TRAILER) has been replaced by the decoded
-// payload and the content-encoding/x-amz-decoded-content-length headers
-// adjusted. Errors carry AWS's codes and a 403 status:
-// IncompleteSignature, MissingAuthenticationToken (missing auth),
+// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER], with every chunk signature
+// checked, or STREAMING-UNSIGNED-PAYLOAD-TRAILER) has been replaced by the
+// decoded payload, its trailers became headers and the content-encoding/
+// content-length/x-amz-decoded-content-length headers describe the payload;
+// an x-amz-checksum-* value (header or trailer) has been checked (BadDigest).
+//
+// A streamed body (request.stream, see verifies_streaming) is not read here:
+// it is replaced by a stream of the decoded payload that checks the payload
+// hash, chunk signatures, decoded length and checksum as it is read, and
+// fails the read that finds a mismatch (at the latest, the one reaching the
+// end of the body) with the same errors. Its trailers stay in the stream
+// (auth/payload.h); content-length is the decoded length when declared. Errors carry AWS's codes
+// and a 403 status: IncompleteSignature, MissingAuthenticationToken (missing auth),
 // InvalidClientTokenId (unknown key; S3: InvalidAccessKeyId),
 // SignatureDoesNotMatch, RequestExpired / RequestTimeTooSkewed (15 min skew),
 // XAmzContentSHA256Mismatch (payload hash).
 Result<Verified> verify(http::Request& request, const CredentialProvider& credentials,
                         Clock::time_point now);
+
+// True when verify() can check `request` before its body is read: SigV4
+// with an x-amz-content-sha256 header, or an S3 presigned SigV4 URL
+// (UNSIGNED-PAYLOAD). Other requests need their whole body first.
+bool verifies_streaming(const http::Request& request);
 
 // Signs `request` in place with an Authorization header (and x-amz-date,
 // x-amz-content-sha256 for s3). For tests, benchmarks and the CLI.

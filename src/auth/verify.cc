@@ -10,6 +10,7 @@
 #include "auth/crypto.h"
 #include "auth/errors.h"
 #include "auth/internal.h"
+#include "auth/payload.h"
 #include "auth/sigv4.h"
 
 namespace nimbus::auth {
@@ -127,18 +128,45 @@ void erase_header(http::Request& request, std::string_view name) {
   std::erase_if(request.headers, [&](const auto& kv) { return kv.first == name; });
 }
 
-Status replace_chunked_body(http::Request& request, DecodedBody decoded) {
-  std::string_view declared = request.header("x-amz-decoded-content-length");
-  if (!declared.empty()) {
-    size_t n = 0;
-    auto [end, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), n);
-    if (ec != std::errc() || end != declared.data() + declared.size() ||
-        n != decoded.payload.size()) {
-      return errors::incomplete_body(
-          "You did not provide the number of bytes specified by the "
-          "x-amz-decoded-content-length HTTP header.");
+// What x-amz-content-sha256 and the checksum headers promise about the body.
+Result<PayloadExpectation> expectation(const http::Request& request, std::string_view declared,
+                                       const Claim& claim, std::string_view key) {
+  PayloadExpectation e;
+  if (crypto::is_sha256_hex(declared)) {
+    e.sha256_hex = std::string(declared);
+  } else if (declared == kStreamingSigned || declared == kStreamingSignedTrailer) {
+    e.chunked = true;
+    e.signing = ChunkSigning{
+        std::string(key), claim.amz_date,
+        scope_string(claim.scope.date, claim.scope.region, claim.scope.service), claim.signature};
+  } else if (declared == kStreamingUnsignedTrailer) {
+    e.chunked = true;
+  } else if (!declared.empty() && declared != kUnsigned) {
+    return errors::invalid_content_sha256();
+  }
+  if (std::string_view n = request.header("x-amz-decoded-content-length");
+      e.chunked && !n.empty()) {
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
+    if (ec != std::errc() || end != n.data() + n.size()) {
+      return errors::incomplete_body("x-amz-decoded-content-length is not a number.");
+    }
+    e.decoded_length = v;
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (auto a = checksum_from_header(name)) {
+      e.checksum = a;
+      e.checksum_header = value;
+      break;
     }
   }
+  if (!e.checksum && e.chunked)
+    e.checksum = checksum_from_header(trim(request.header("x-amz-trailer")));
+  return e;
+}
+
+// An aws-chunked body is decoded: its headers then describe the payload.
+void describe_decoded(http::Request& request, std::optional<uint64_t> decoded_size) {
   erase_header(request, "x-amz-decoded-content-length");
   std::string encodings;
   for (std::string_view rest = request.header("content-encoding"); !rest.empty();) {
@@ -152,37 +180,41 @@ Status replace_chunked_body(http::Request& request, DecodedBody decoded) {
   erase_header(request, "content-encoding");
   if (!encodings.empty()) request.headers.emplace_back("content-encoding", std::move(encodings));
   if (request.has_header("content-length")) {
-    set_header(request, "content-length", std::to_string(decoded.payload.size()));
+    if (decoded_size) {
+      set_header(request, "content-length", std::to_string(*decoded_size));
+    } else {
+      erase_header(request, "content-length");
+    }
   }
-  for (auto& [k, v] : decoded.trailers) set_header(request, k, std::move(v));
-  request.body = std::move(decoded.payload);
-  return Status::ok();
 }
 
-// After the signature: the body against what x-amz-content-sha256 declared.
+// After the signature: the body against what its headers declared. A
+// streamed body is wrapped so that it is checked as it is read; a buffered
+// one is checked (and decoded) here.
 Status check_payload(http::Request& request, std::string_view declared, const Claim& claim,
                      std::string_view key) {
-  if (declared.empty() || declared == kUnsigned) return Status::ok();
-  if (crypto::is_sha256_hex(declared)) {
-    if (http::to_lower(declared) != crypto::sha256_hex(request.body)) {
-      return errors::content_sha256_mismatch();
-    }
+  auto expect = expectation(request, declared, claim, key);
+  if (!expect) return expect.take_error();
+  bool chunked = expect->chunked;
+  if (request.stream) {
+    auto stream = std::make_shared<PayloadStream>(std::move(request.stream), std::move(*expect));
+    request.stream = stream;
+    if (chunked) describe_decoded(request, stream->size());
     return Status::ok();
   }
-  if (declared == kStreamingSigned || declared == kStreamingSignedTrailer) {
-    ChunkSigning signing{std::string(key), claim.amz_date,
-                         scope_string(claim.scope.date, claim.scope.region, claim.scope.service),
-                         claim.signature};
-    auto decoded = decode_aws_chunked(request.body, &signing);
-    if (!decoded) return decoded.take_error();
-    return replace_chunked_body(request, std::move(decoded).value());
+  if (!expect->sha256_hex && !chunked && !expect->checksum) return Status::ok();
+  auto stream = std::make_shared<PayloadStream>(
+      http::memory_body(std::move(request.body), SIZE_MAX), std::move(*expect));
+  Result<std::string> whole = Error{};
+  // A memory body calls back from inside read(): this is synchronous.
+  http::read_all(stream, SIZE_MAX, [&whole](Result<std::string> r) { whole = std::move(r); });
+  if (!whole) return whole.take_error();
+  request.body = std::move(whole).value();
+  if (chunked) {
+    describe_decoded(request, request.body.size());
+    for (const auto& [k, v] : stream->trailers()) set_header(request, k, v);
   }
-  if (declared == kStreamingUnsignedTrailer) {
-    auto decoded = decode_aws_chunked(request.body, nullptr);
-    if (!decoded) return decoded.take_error();
-    return replace_chunked_body(request, std::move(decoded).value());
-  }
-  return errors::invalid_content_sha256();
+  return Status::ok();
 }
 
 Result<Verified> verify_claim(http::Request& request, const CredentialProvider& provider,
@@ -217,6 +249,9 @@ Result<Verified> verify_claim(http::Request& request, const CredentialProvider& 
   std::string key = signing_key(credentials->secret_access_key, claim.scope.date,
                                 claim.scope.region, claim.scope.service);
   std::vector<std::string> hashes;
+  if (request.stream && declared_payload.empty() && !(claim.presigned && s3)) {
+    return errors::invalid_content_sha256();  // the body is not here to hash
+  }
   if (!declared_payload.empty()) {
     hashes.emplace_back(declared_payload);
   } else if (claim.presigned) {
@@ -361,6 +396,15 @@ std::optional<Scope> peek_scope(const http::Request& request) {
   }
   if (auto akid = query_param(query, "AWSAccessKeyId")) return Scope{*akid, "", "", "s3"};
   return std::nullopt;
+}
+
+bool verifies_streaming(const http::Request& request) {
+  if (starts_with_ci(request.header("authorization"), kAlgorithm)) {
+    return request.has_header("x-amz-content-sha256");
+  }
+  if (!request.header("authorization").empty()) return false;
+  auto scope = peek_scope(request);
+  return scope && scope->service == "s3" && query_param(request.query(), "X-Amz-Signature");
 }
 
 Result<Verified> verify(http::Request& request, const CredentialProvider& credentials,

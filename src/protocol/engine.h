@@ -78,6 +78,12 @@ struct ParseResult {
 ParseResult parse_request(const http::Request& request, const ModelRegistry& models,
                           std::string_view scope_service);
 
+// True when the operation's input payload is a streaming blob (S3
+// PutObject, UploadPart): the router may hand the body to the service as a
+// stream (services::CallContext::payload) instead of parsing it into the
+// input, where the payload member is then absent.
+bool streams_input(const ServiceModel& service, const OperationModel& op);
+
 // Serializes a handler's output in the call's protocol (query -> XML with
 // ResponseMetadata/RequestId, json -> body, rest -> status/headers/body by
 // the output shape's locations). Sets x-amzn-RequestId (and x-amz-request-id

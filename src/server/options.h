@@ -24,7 +24,10 @@ struct ServeOptions {
   unsigned threads = 0;  // event loops; 0 = one per core
   unsigned workers = 0;  // blocking-work pool; 0 = 4 per core
   size_t max_header_bytes = 16 * 1024;
-  size_t max_body_bytes = 64 * 1024 * 1024;
+  size_t max_body_bytes = 64 * 1024 * 1024;  // of a body read whole
+  // Request bodies over this (and chunked ones, and those behind Expect:
+  // 100-continue) are streamed by the edge (http::ServerOptions).
+  size_t stream_bodies_over = 1024 * 1024;
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds request_timeout{300'000};
   std::chrono::milliseconds drain_timeout{10'000};

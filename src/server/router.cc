@@ -53,7 +53,43 @@ Router::OperationMetrics& Router::metrics_for(const protocol::Call& call) const 
   return ops_.try_emplace(call.operation, m).first->second;
 }
 
+bool Router::streams_to_service(const http::Request& request) const {
+  // Signatures over the body's hash are checked on the whole body for now.
+  if (options_.auth == AuthMode::kStrict &&
+      request.header("x-amz-content-sha256") != "UNSIGNED-PAYLOAD") {
+    return false;
+  }
+  auto scope = auth::peek_scope(request);
+  auto parsed = protocol::parse_request(request, models_, scope ? scope->service : "");
+  if (!parsed.call) return false;  // the error is written once the body is read
+  const auto& call = *parsed.call;
+  services::Service* service = services_.find(call.service_name);
+  return service != nullptr && service->find(call.operation_name) != nullptr &&
+         protocol::streams_input(*call.service, *call.operation);
+}
+
+void Router::read_whole_body(http::Request request, Reply reply) const {
+  auto body = std::move(request.stream);
+  http::read_all(std::move(body), options_.max_body_bytes,
+                 [this, request = std::move(request),
+                  reply = std::move(reply)](Result<std::string> whole) mutable {
+                   if (!whole) {
+                     // As the edge answers a buffered body over the limit.
+                     http::Response r;
+                     r.status = whole.error().http_status == 413 ? 413 : 400;
+                     r.set_header("Content-Type", "text/plain");
+                     r.body = whole.error().message + "\n";
+                     return reply(std::move(r));
+                   }
+                   request.body = std::move(whole).value();
+                   handle(std::move(request), std::move(reply));
+                 });
+}
+
 void Router::handle(http::Request request, Reply reply) const {
+  if (request.stream && !streams_to_service(request)) {
+    return read_whole_body(std::move(request), std::move(reply));
+  }
   const auto started = std::chrono::steady_clock::now();
   std::string request_id = new_request_id();
 
@@ -109,6 +145,8 @@ void Router::handle(http::Request request, Reply reply) const {
   std::string_view host = request.header("host");
   ctx.endpoint_url = "http://" + std::string(host.empty() ? options_.bind : host);
   ctx.path = std::string(request.path());
+  ctx.payload->request = std::move(request.stream);
+  auto payload = ctx.payload;
 
   OperationMetrics& op_metrics = metrics_for(*call);
   Histogram& latency = *op_metrics.latency;
@@ -117,11 +155,15 @@ void Router::handle(http::Request request, Reply reply) const {
   boost::json::object input = std::move(call->input);
   (*handler)(
       ctx, std::move(input),
-      [call, request_id, reply = std::move(reply), started, &latency,
-       &errors](services::Output output) {
+      [call, request_id, reply = std::move(reply), started, &latency, &errors,
+       payload = std::move(payload)](services::Output output) {
         http::Response response;
         if (output) {
           response = protocol::serialize_output(*call, *output, request_id);
+          if (payload->response) {
+            response.body.clear();
+            response.stream = std::move(payload->response);
+          }
         } else {
           errors.add();
           response = protocol::serialize_error(call->protocol, call->service, call->query_mode,

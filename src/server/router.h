@@ -25,9 +25,15 @@ class Router {
          const services::Registry& services, const auth::CredentialProvider& credentials,
          Metrics& metrics);
 
+  // A streamed request body (http::Request::stream) goes to the service as
+  // a stream when the operation's payload is modelled streaming and the
+  // signature can be checked as it arrives; otherwise it is read whole
+  // first (up to max_body_bytes, else 413) and parsed as usual.
   void handle(http::Request request, Reply reply) const;
 
  private:
+  bool streams_to_service(const http::Request& request) const;
+  void read_whole_body(http::Request request, Reply reply) const;
   http::Response error_response(const http::Request& request, std::string_view scope_service,
                                 const Error& error, std::string_view request_id) const;
 

@@ -33,12 +33,28 @@
 #include "common/scheduler.h"
 #include "common/worker_pool.h"
 #include "events/target.h"
+#include "http/body.h"
 
 namespace nimbus::storage {
 class Storage;
 }
 
 namespace nimbus::services {
+
+// The payload of an operation whose model marks it streaming (S3 PutObject's
+// and GetObject's Body), carried beside the input and output values so that
+// it never has to sit whole in memory.
+struct Payload {
+  // The request body as the edge streams it (bodies over 1 MiB, chunked, or
+  // behind Expect: 100-continue; its 100 Continue goes out on the first
+  // read), already checked against the request's signature as it is read;
+  // null when the body arrived whole, which is then the input's payload member.
+  std::shared_ptr<http::BodySource> request;
+  // Set by a handler before it calls respond(output) to send this stream (a
+  // file, a range of one: http/file_body.h) as the response payload; the
+  // output still gives the status and the header members.
+  std::shared_ptr<http::BodySource> response;
+};
 
 struct CallContext {
   std::string request_id;
@@ -49,6 +65,7 @@ struct CallContext {
   std::string access_key_id;  // verified principal; empty when auth is off
   std::string endpoint_url;   // "http://host:port" as the client addressed nimbus
   std::string path;           // raw request path (SQS accepts the queue URL path)
+  std::shared_ptr<Payload> payload = std::make_shared<Payload>();  // streaming payloads
 };
 
 using Output = Result<boost::json::object>;

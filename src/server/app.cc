@@ -12,6 +12,7 @@
 #include "protocol/engine.h"
 #include "server/admin.h"
 #include "server/router.h"
+#include "server/user_routes.h"
 #include "services/registry.h"
 #include "storage/storage.h"
 
@@ -55,6 +56,9 @@ struct App::Impl {
   std::unique_ptr<protocol::ModelRegistry> models;
   std::unique_ptr<StaticCredentials> credentials;
   std::unique_ptr<Router> router;
+  // User APIs (API Gateway, function URLs, S3 websites): their services
+  // add a handler here when they are wired in; none is yet.
+  std::unique_ptr<UserRoutes> user_routes;
   AdminInfo admin;
   std::unique_ptr<http::Server> edge;
 };
@@ -107,6 +111,7 @@ Result<uint16_t> App::start() {
   s.credentials = std::make_unique<StaticCredentials>(std::move(credentials));
   s.router =
       std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials, s.metrics);
+  s.user_routes = std::make_unique<UserRoutes>(o.region);
   s.admin.services = s.services->model_names();
   s.admin.data_dir = o.data_dir;
   s.admin.durability = o.durability == Durability::kSync ? "sync" : "async";
@@ -117,6 +122,7 @@ Result<uint16_t> App::start() {
   edge_options.threads = o.threads;
   edge_options.max_header_bytes = o.max_header_bytes;
   edge_options.max_body_bytes = o.max_body_bytes;
+  edge_options.stream_bodies_over = o.stream_bodies_over;
   edge_options.idle_timeout = o.idle_timeout;
   edge_options.request_timeout = o.request_timeout;
   s.edge = std::make_unique<http::Server>(edge_options,
@@ -127,6 +133,7 @@ Result<uint16_t> App::start() {
                                               reply(handle_admin(request, s.admin, s.metrics));
                                               return;
                                             }
+                                            if (s.user_routes->dispatch(request, reply)) return;
                                             s.router->handle(std::move(request), std::move(reply));
                                           });
   return s.edge->start();
@@ -169,6 +176,7 @@ void App::shutdown() {
     s.edge.reset();
   }
   s.router.reset();
+  s.user_routes.reset();
   s.scheduler.reset();  // no timer fires into a service being destroyed
   s.services.reset();
   s.workers.reset();  // finishes queued blocking work

@@ -1,0 +1,67 @@
+// Routes for the APIs users build on nimbus, which bypass the AWS protocol
+// engine: API Gateway invoke URLs, Lambda function URLs and S3 website
+// endpoints. Each kind of user API has one handler, registered by the
+// service that owns it; the handler finds the API by its id and answers in
+// plain HTTP (no SigV4, no AWS error shapes).
+//
+// What addresses a user API (host names any case, any port):
+//   {apiId}.execute-api.localhost, {apiId}.execute-api.{region}.localhost,
+//   and the path /_aws/execute-api/{apiId}/...      -> kExecuteApi
+//   {urlId}.lambda-url.{region}.localhost           -> kFunctionUrl
+//   {bucket}.s3-website.localhost, {bucket}.s3-website-{region}.localhost,
+//   {bucket}.s3-website.{region}.localhost          -> kS3Website
+// None of these can be an AWS API request: SDKs address localhost, an IP
+// or {bucket}.s3[.{region}].localhost, and "_aws" is not a valid bucket
+// name, so no path-style S3 request starts with /_aws/.
+//
+// Thread-safety: add() during start-up, before the edge listens; match()
+// and dispatch() are then called from every event loop at once.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "http/server.h"
+
+namespace nimbus::server {
+
+enum class UserApi { kExecuteApi, kFunctionUrl, kS3Website };
+
+struct UserRequest {
+  UserApi api = UserApi::kExecuteApi;
+  std::string id;      // apiId, urlId or bucket
+  std::string region;  // from the host name, else the server's region
+  // The raw path as the API sees it on its own host: for
+  // /_aws/execute-api/{apiId}/prod/pets it is /prod/pets (the stage, when
+  // the API has stages in its paths, is for its handler to read).
+  std::string path;
+  http::Request request;  // everything else: method, query, headers, body or stream
+};
+
+// Runs on the connection's event loop and must not block (as http::Handler);
+// a large body arrives as request.stream.
+using UserHandler = std::function<void(UserRequest, http::Reply)>;
+
+class UserRoutes {
+ public:
+  explicit UserRoutes(std::string default_region) : region_(std::move(default_region)) {}
+
+  // The one handler of a kind of user API; a second add() replaces it.
+  void add(UserApi api, UserHandler handler);
+
+  // Which user API `request` addresses, if any (with or without a handler).
+  std::optional<UserRequest> match(const http::Request& request) const;
+
+  // Hands `request` to its user API's handler and returns true; or returns
+  // false, leaving both untouched, when it addresses no user API. A user
+  // API without a handler is answered 404.
+  bool dispatch(http::Request& request, http::Reply& reply) const;
+
+ private:
+  std::string region_;
+  std::array<UserHandler, 3> handlers_;
+};
+
+}  // namespace nimbus::server

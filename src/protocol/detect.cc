@@ -8,32 +8,13 @@
 #include "protocol/engine.h"
 #include "protocol/input.h"
 #include "protocol/input_values.h"
+#include "protocol/quirks.h"
 #include "protocol/registry_impl.h"
 
 namespace nimbus::protocol {
 namespace json = boost::json;
 
 namespace {
-
-// JSON target prefixes newer SDKs use for services whose (older) embedded
-// model is awsQuery: the one place to add such an alias.
-struct JsonAlias {
-  std::string_view target_prefix;
-  std::string_view service;
-};
-constexpr std::array<JsonAlias, 3> kJsonAliases = {{
-    {"AmazonSQS", "sqs"},
-    {"GraniteServiceVersion20100801", "cloudwatch"},
-    {"AWSSecurityTokenServiceV20110615", "sts"},
-}};
-
-bool is_dated_segment(std::string_view s) {  // "2015-03-31"
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  return true;
-}
 
 ParseResult fail(Protocol p, const ServiceModel* service, Error e, bool query_mode = false) {
   ParseResult r;
@@ -75,10 +56,8 @@ struct Detector {
     for (const auto& e : impl.entries) {
       if (e->embedded->target_prefix == prefix) return impl.load(*e);
     }
-    for (const auto& a : kJsonAliases) {
-      if (a.target_prefix == prefix) return by_name(a.service);
-    }
-    return nullptr;
+    std::string_view alias = service_for_json_alias(prefix);
+    return alias.empty() ? nullptr : by_name(alias);
   }
 
   // A service of the given protocol family whose signing name (or endpoint
@@ -186,12 +165,7 @@ struct Detector {
 
   ParseResult rest(const http::Request& request, std::string_view scope) const {
     const ServiceModel* service = by_scope(scope, true);
-    if (service == nullptr) {
-      auto path = request.path();
-      auto first = path.substr(path.starts_with('/') ? 1 : 0);
-      if (is_dated_segment(first.substr(0, first.find('/')))) service = by_name("lambda");
-    }
-    if (service == nullptr) service = by_name("s3");
+    if (service == nullptr) service = by_name(service_for_unscoped_rest(request.path()));
     if (service == nullptr) {
       return fail(Protocol::kRestXml, nullptr,
                   Error::make("UnknownOperationException", "Unknown operation", 404));

@@ -8,6 +8,7 @@
 
 #include "protocol/input.h"
 #include "protocol/model.h"
+#include "protocol/quirks.h"
 
 namespace nimbus::protocol::input {
 
@@ -27,7 +28,7 @@ bool is_queue_path(std::string_view path) {  // "/123456789012/name"
 
 void apply_request_defaults(const ServiceModel& service, const OperationModel& op,
                             const http::Request& request, json::object& input) {
-  if (service.name() != "sqs" || input.contains("QueueUrl")) return;
+  if (!quirks_of(service.name()).queue_url_path || input.contains("QueueUrl")) return;
   const auto* shape = service.input_shape(op);
   const auto* members = shape ? shape->if_contains("members") : nullptr;
   if (members == nullptr || !members->is_object() || !members->get_object().contains("QueueUrl"))

@@ -9,6 +9,7 @@
 // RestXMLParser error parsing). An Error's fields (common/error.h) follow
 // code and message: JSON body members, elements inside <Error>, or headers
 // where a REST shape binds the member to one.
+#include "protocol/quirks.h"
 #include "protocol/serialize_internal.h"
 
 namespace nimbus::protocol {
@@ -108,8 +109,11 @@ std::string error_response_xml(const ServiceModel* service, const Resolved& r, c
   return body;
 }
 
+// An unknown REST-XML service is answered as S3, whose requests are the
+// ones that reach here unclaimed.
 bool is_s3(const ServiceModel* service) {
-  return service == nullptr || service->endpoint_prefix() == "s3" || service->name() == "s3";
+  return service == nullptr || quirks_of(service->name()).s3_xml ||
+         quirks_of(service->endpoint_prefix()).s3_xml;
 }
 
 }  // namespace

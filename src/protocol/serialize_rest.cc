@@ -4,41 +4,15 @@
 // unbound members form a JSON object or an XML document.
 #include <array>
 
+#include "protocol/quirks.h"
 #include "protocol/serialize_rest.h"
 
 namespace nimbus::protocol::ser {
 namespace {
 
-constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
-
-struct S3Root {
-  std::string_view operation;
-  std::string_view root;
-};
-// Root element names S3 documents for its XML responses where they differ
-// from OperationName + "Result". The botocore S3 model leaves them out.
-constexpr std::array<S3Root, 17> kS3Roots{{
-    {"ListBuckets", "ListAllMyBucketsResult"},
-    {"ListObjects", "ListBucketResult"},
-    {"ListObjectsV2", "ListBucketResult"},
-    {"ListObjectVersions", "ListVersionsResult"},
-    {"CreateMultipartUpload", "InitiateMultipartUploadResult"},
-    {"DeleteObjects", "DeleteResult"},
-    {"GetBucketAcl", "AccessControlPolicy"},
-    {"GetObjectAcl", "AccessControlPolicy"},
-    {"GetBucketTagging", "Tagging"},
-    {"GetObjectTagging", "Tagging"},
-    {"GetBucketVersioning", "VersioningConfiguration"},
-    {"GetBucketCors", "CORSConfiguration"},
-    {"GetBucketLocation", "LocationConstraint"},
-    {"GetBucketNotificationConfiguration", "NotificationConfiguration"},
-    {"GetBucketLifecycleConfiguration", "LifecycleConfiguration"},
-    {"GetBucketWebsite", "WebsiteConfiguration"},
-    {"GetBucketLogging", "BucketLoggingStatus"},
-}};
-
-bool is_s3(const ServiceModel& model) {
-  return model.endpoint_prefix() == "s3" || model.name() == "s3";
+const ServiceQuirks& quirks(const ServiceModel& model) {
+  const ServiceQuirks& q = quirks_of(model.name());
+  return q.s3_xml ? q : quirks_of(model.endpoint_prefix());
 }
 
 const boost::json::object* members_of(const Ref& structure) {
@@ -124,7 +98,7 @@ std::string xml_document(const ServiceModel& model, const OperationModel& op, co
   std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<" + root;
   if (out.trait("xmlNamespace") == nullptr) {
     std::string_view ns = model.xml_namespace();
-    if (ns.empty() && is_s3(model)) ns = kS3Namespace;
+    if (ns.empty() && quirks(model).s3_xml) ns = s3_xml_namespace();
     if (!ns.empty()) {
       body += " xmlns=\"";
       xml_escape(body, ns, true);
@@ -135,7 +109,7 @@ std::string xml_document(const ServiceModel& model, const OperationModel& op, co
   body += '>';
   // S3's GetBucketLocation answers with the region as the root's text.
   const auto* only = output.if_contains(root);
-  if (is_s3(model) && op.name == "GetBucketLocation") {
+  if (!quirks(model).text_root_operation.empty() && quirks(model).text_root_operation == op.name) {
     if (only != nullptr && only->is_string()) {
       const auto& s = only->get_string();
       xml_escape(body, {s.data(), s.size()}, false);
@@ -151,8 +125,8 @@ std::string xml_document(const ServiceModel& model, const OperationModel& op, co
 
 std::string rest_xml_root(const ServiceModel& model, const OperationModel& op, const Ref& out) {
   if (auto name = out.str("locationName"); !name.empty()) return std::string(name);
-  if (is_s3(model)) {
-    for (const auto& e : kS3Roots) {
+  if (const ServiceQuirks& q = quirks(model); q.s3_xml) {
+    for (const auto& e : q.xml_roots) {
       if (e.operation == op.name) return std::string(e.root);
     }
     return op.name + "Result";

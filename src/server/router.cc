@@ -54,11 +54,8 @@ Router::OperationMetrics& Router::metrics_for(const protocol::Call& call) const 
 }
 
 bool Router::streams_to_service(const http::Request& request) const {
-  // Signatures over the body's hash are checked on the whole body for now.
-  if (options_.auth == AuthMode::kStrict &&
-      request.header("x-amz-content-sha256") != "UNSIGNED-PAYLOAD") {
-    return false;
-  }
+  // auth::verify() then wraps the stream to check the body as it is read.
+  if (options_.auth == AuthMode::kStrict && !auth::verifies_streaming(request)) return false;
   auto scope = auth::peek_scope(request);
   auto parsed = protocol::parse_request(request, models_, scope ? scope->service : "");
   if (!parsed.call) return false;  // the error is written once the body is read

@@ -53,65 +53,91 @@ Router::OperationMetrics& Router::metrics_for(const protocol::Call& call) const 
   return ops_.try_emplace(call.operation, m).first->second;
 }
 
-bool Router::streams_to_service(const http::Request& request) const {
-  // auth::verify() then wraps the stream to check the body as it is read.
-  if (options_.auth == AuthMode::kStrict && !auth::verifies_streaming(request)) return false;
-  auto scope = auth::peek_scope(request);
-  auto parsed = protocol::parse_request(request, models_, scope ? scope->service : "");
-  if (!parsed.call) return false;  // the error is written once the body is read
-  const auto& call = *parsed.call;
-  services::Service* service = services_.find(call.service_name);
-  return service != nullptr && service->find(call.operation_name) != nullptr &&
-         protocol::streams_input(*call.service, *call.operation);
-}
-
-void Router::read_whole_body(http::Request request, Reply reply) const {
+void Router::read_whole_body(http::Request request, Reply reply,
+                             std::function<void(http::Request, Reply)> then) const {
   auto body = std::move(request.stream);
   http::read_all(std::move(body), options_.max_body_bytes,
-                 [this, request = std::move(request),
-                  reply = std::move(reply)](Result<std::string> whole) mutable {
-                   if (!whole) {
+                 [this, request = std::move(request), reply = std::move(reply),
+                  then = std::move(then)](Result<std::string> whole) mutable {
+                   if (whole) {
+                     request.body = std::move(whole).value();
+                     return then(std::move(request), std::move(reply));
+                   }
+                   if (whole.error().http_status == 413) {
                      // As the edge answers a buffered body over the limit.
                      http::Response r;
-                     r.status = whole.error().http_status == 413 ? 413 : 400;
+                     r.status = 413;
                      r.set_header("Content-Type", "text/plain");
                      r.body = whole.error().message + "\n";
                      return reply(std::move(r));
                    }
-                   request.body = std::move(whole).value();
-                   handle(std::move(request), std::move(reply));
+                   // A chunk signature, hash or checksum the body broke.
+                   auto scope = auth::peek_scope(request);
+                   reply(error_response(request, scope ? scope->service : "", whole.error(),
+                                        new_request_id()));
                  });
 }
 
 void Router::handle(http::Request request, Reply reply) const {
-  if (request.stream && !streams_to_service(request)) {
-    return read_whole_body(std::move(request), std::move(reply));
+  if (request.stream && options_.auth == AuthMode::kStrict && !auth::verifies_streaming(request)) {
+    // The signature covers the body's hash: it needs the whole body.
+    return read_whole_body(std::move(request), std::move(reply), [this](http::Request r, Reply re) {
+      handle(std::move(r), std::move(re));
+    });
   }
-  const auto started = std::chrono::steady_clock::now();
-  std::string request_id = new_request_id();
-
-  std::string region = options_.region;
-  std::string account = options_.account_id;
-  std::string access_key;
-  std::string scope_service;
+  Caller caller;
+  caller.started = std::chrono::steady_clock::now();
+  caller.request_id = new_request_id();
+  caller.region = options_.region;
+  caller.account = options_.account_id;
   if (auto scope = auth::peek_scope(request)) {
-    scope_service = scope->service;
-    if (!scope->region.empty()) region = scope->region;
+    caller.scope_service = scope->service;
+    if (!scope->region.empty()) caller.region = scope->region;
   }
   if (options_.auth == AuthMode::kStrict) {
+    // A streamed body is checked as it is read (auth wraps the stream), so
+    // a bad signature is answered here, before anything of the body (or a
+    // 100 Continue) was asked for.
     auto verified = auth::verify(request, credentials_, clock_.now());
     if (!verified) {
       auth_failures_.add();
       spdlog::debug("{} {} rejected: {} {}", request.method, request.target, verified.error().code,
                     verified.error().message);
-      reply(error_response(request, scope_service, verified.error(), request_id));
+      reply(error_response(request, caller.scope_service, verified.error(), caller.request_id));
       return;
     }
-    access_key = verified->credentials->access_key_id;
-    if (!verified->credentials->account_id.empty()) account = verified->credentials->account_id;
+    caller.access_key = verified->credentials->access_key_id;
+    if (!verified->credentials->account_id.empty()) {
+      caller.account = verified->credentials->account_id;
+    }
   }
+  route(std::move(request), std::move(reply), std::move(caller));
+}
 
-  auto parsed = protocol::parse_request(request, models_, scope_service);
+void Router::route(http::Request request, Reply reply, Caller caller) const {
+  const std::string& request_id = caller.request_id;
+  auto parsed = protocol::parse_request(request, models_, caller.scope_service);
+  if (request.stream) {
+    // Parsed from the head alone. The body goes to the service as a stream
+    // when the operation takes one; an answer the head decides (unknown
+    // operation, not implemented) goes out without reading the body;
+    // anything else needs the whole body.
+    bool head_decides = false;
+    if (parsed.call) {
+      services::Service* service = services_.find(parsed.call->service_name);
+      const auto* h = service ? service->find(parsed.call->operation_name) : nullptr;
+      head_decides =
+          h == nullptr || protocol::streams_input(*parsed.call->service, *parsed.call->operation);
+    } else {
+      head_decides = parsed.failure->error.code == "UnknownOperationException";
+    }
+    if (!head_decides) {
+      return read_whole_body(std::move(request), std::move(reply),
+                             [this, caller = std::move(caller)](http::Request r, Reply re) mutable {
+                               route(std::move(r), std::move(re), std::move(caller));
+                             });
+    }
+  }
   if (!parsed.call) {
     const auto& f = *parsed.failure;
     reply(protocol::serialize_error(f.protocol, f.service, f.query_mode, f.error, request_id));
@@ -136,9 +162,9 @@ void Router::handle(http::Request request, Reply reply) const {
   ctx.request_id = request_id;
   ctx.service = call->service_name;
   ctx.operation = call->operation_name;
-  ctx.region = std::move(region);
-  ctx.account_id = std::move(account);
-  ctx.access_key_id = std::move(access_key);
+  ctx.region = std::move(caller.region);
+  ctx.account_id = std::move(caller.account);
+  ctx.access_key_id = std::move(caller.access_key);
   std::string_view host = request.header("host");
   ctx.endpoint_url = "http://" + std::string(host.empty() ? options_.bind : host);
   ctx.path = std::string(request.path());
@@ -152,7 +178,7 @@ void Router::handle(http::Request request, Reply reply) const {
   boost::json::object input = std::move(call->input);
   (*handler)(
       ctx, std::move(input),
-      [call, request_id, reply = std::move(reply), started, &latency, &errors,
+      [call, request_id, reply = std::move(reply), started = caller.started, &latency, &errors,
        payload = std::move(payload)](services::Output output) {
         http::Response response;
         if (output) {

@@ -3,6 +3,8 @@
 // blocks; the handler's answer may arrive on any thread.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <unordered_map>
@@ -27,13 +29,25 @@ class Router {
 
   // A streamed request body (http::Request::stream) goes to the service as
   // a stream when the operation's payload is modelled streaming and the
-  // signature can be checked as it arrives; otherwise it is read whole
-  // first (up to max_body_bytes, else 413) and parsed as usual.
+  // signature can be checked from the head; an answer the head decides
+  // (bad signature, unknown operation) goes out without reading the body,
+  // so no 100 Continue is sent; otherwise the body is read whole first (up
+  // to max_body_bytes, else 413) and parsed as usual.
   void handle(http::Request request, Reply reply) const;
 
  private:
-  bool streams_to_service(const http::Request& request) const;
-  void read_whole_body(http::Request request, Reply reply) const;
+  // Who called, once authenticated.
+  struct Caller {
+    std::chrono::steady_clock::time_point started;
+    std::string request_id;
+    std::string region;
+    std::string account;
+    std::string access_key;
+    std::string scope_service;
+  };
+  void route(http::Request request, Reply reply, Caller caller) const;
+  void read_whole_body(http::Request request, Reply reply,
+                       std::function<void(http::Request, Reply)> then) const;
   http::Response error_response(const http::Request& request, std::string_view scope_service,
                                 const Error& error, std::string_view request_id) const;
 

@@ -96,7 +96,7 @@ LambdaService::LambdaService(Environment& env, logs::LogWriter* logs, LambdaOpti
       target_(make_target(*this, [this](std::string name, std::string qualifier, events::Delivery d,
                                         events::DeliverDone done) {
         AsyncQueue* queue = accepting_.load();
-        if (queue == nullptr) {  // before start(): the outbox retries
+        if (queue == nullptr) {  // before start(): the sender's retry policy retries
           return done(events::Outcome::failed(events::Failure::kUnavailable,
                                               Error::internal("lambda has not started")));
         }

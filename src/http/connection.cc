@@ -55,6 +55,20 @@ class RequestBody final : public BodySource {
   std::optional<uint64_t> size_;
 };
 
+// Runs `f(connection)` on the connection's loop: inline when the caller is
+// already on it, posted otherwise; not at all once the connection is gone.
+// Replies and response pieces may come from any thread.
+template <class F>
+void on_loop(const std::shared_ptr<Loop>& loop, std::weak_ptr<Connection> conn, F f) {
+  if (Loop::current() == loop.get()) {
+    if (auto c = conn.lock()) f(*c);
+    return;
+  }
+  asio::post(loop->context(), [conn = std::move(conn), f = std::move(f)]() mutable {
+    if (auto c = conn.lock()) f(*c);
+  });
+}
+
 }  // namespace
 
 Connection::Connection(Loop& loop, Socket socket, size_t slot)
@@ -242,12 +256,8 @@ void Connection::dispatch() {
 Reply Connection::make_reply() {
   return [loop = loop_.shared_from_this(), conn = weak_from_this(),
           seq = seq_](Response response) mutable {
-    if (Loop::current() == loop.get()) {
-      if (auto c = conn.lock()) c->deliver(seq, std::move(response));
-      return;
-    }
-    asio::post(loop->context(), [conn = std::move(conn), seq, r = std::move(response)]() mutable {
-      if (auto c = conn.lock()) c->deliver(seq, std::move(r));
+    on_loop(loop, std::move(conn), [seq, r = std::move(response)](Connection& c) mutable {
+      c.deliver(seq, std::move(r));
     });
   };
 }
@@ -312,12 +322,8 @@ void Connection::write_piece() {
   deadline_ = Clock::now() + loop_.options().request_timeout;
   out_stream_->read([loop = loop_.shared_from_this(), conn = weak_from_this(),
                      seq = seq_](BodyChunk piece) mutable {
-    if (Loop::current() == loop.get()) {
-      if (auto c = conn.lock()) c->on_response_piece(seq, std::move(piece));
-      return;
-    }
-    asio::post(loop->context(), [conn = std::move(conn), seq, p = std::move(piece)]() mutable {
-      if (auto c = conn.lock()) c->on_response_piece(seq, std::move(p));
+    on_loop(loop, std::move(conn), [seq, p = std::move(piece)](Connection& c) mutable {
+      c.on_response_piece(seq, std::move(p));
     });
   });
 }

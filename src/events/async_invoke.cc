@@ -280,18 +280,18 @@ void AsyncInvoke::on_run(std::shared_ptr<Event> ev, const ResolvedFunction& fn, 
 
 void AsyncInvoke::park(std::shared_ptr<Event> ev, int64_t delay_ms) {
   timers_->schedule(kRetry, ev->id, after_ms(deps_.scheduler.clock(), delay_ms), ev->encode(),
-                    [this, gate = gate_, ev](Status st) {
-                      auto in = gate->hold();
-                      if (!in) return;
-                      --pending_;
-                      if (st) return leave(*ev);
-                      // Still where it was: a timer hands it out again; a log
-                      // record waits for the next start (storage refuses
-                      // writes until then).
-                      spdlog::error("events: parking async invocation {}: {}", ev->id,
-                                    st.error().message);
-                      if (ev->ack) ev->ack(std::move(st));
-                    });
+                    left_once_stored(ev, "parking"));
+}
+
+storage::Timers::Done AsyncInvoke::left_once_stored(std::shared_ptr<Event> ev, const char* doing) {
+  return [this, gate = gate_, ev = std::move(ev), doing](Status st) {
+    auto in = gate->hold();
+    if (!in) return;
+    --pending_;
+    if (st) return leave(*ev);
+    spdlog::error("events: {} async invocation {}: {}", doing, ev->id, st.error().message);
+    if (ev->ack) ev->ack(std::move(st));
+  };
 }
 
 void AsyncInvoke::leave(const Event& ev) {
@@ -368,15 +368,7 @@ void AsyncInvoke::finish(std::shared_ptr<Event> ev, const ResolvedFunction& fn,
   out->first_ms = deps_.clock.now_millis();
   // The event leaves its log record or timer once the delivery is durable.
   timers_->schedule(kDeliver, ev->id, deps_.scheduler.clock().now(), out->encode(),
-                    [this, gate = gate_, ev](Status st) {
-                      auto in = gate->hold();
-                      if (!in) return;
-                      --pending_;
-                      if (st) return leave(*ev);
-                      spdlog::error("events: finishing async invocation {}: {}", ev->id,
-                                    st.error().message);
-                      if (ev->ack) ev->ack(std::move(st));
-                    });
+                    left_once_stored(ev, "finishing"));
 }
 
 void AsyncInvoke::on_retry_timer(storage::DueTimer t, storage::Timers::Ack ack) {

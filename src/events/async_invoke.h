@@ -153,6 +153,11 @@ class AsyncInvoke {
   // The event is stored elsewhere now (or done): drops its log record or
   // acknowledges its timer.
   void leave(const Event& ev);
+  // The callback of the timer write that moves `ev` on: leave() once it is
+  // durable; else log (`doing` names the step) and fail the event's ack. The
+  // event stays where it was: a timer hands it out again; a log record waits
+  // for the next start (storage refuses writes until then).
+  storage::Timers::Done left_once_stored(std::shared_ptr<Event> ev, const char* doing);
   void release_log(const std::string& partition, uint64_t seq);
   void on_retry_timer(storage::DueTimer t, storage::Timers::Ack ack);
   void on_deliver_timer(storage::DueTimer t, storage::Timers::Ack ack);

@@ -41,10 +41,12 @@ test-asan: setup-test
 	  ctest --test-dir build-asan --output-on-failure -j 2 \
 	  $(if $(filter all,$(ASAN_E2E)),,-E '$(ASAN_E2E)')
 
+# The fuzzers and the nimbus binary under clang (its -Wthread-safety checks
+# every library); the tests are built by the two builds above.
 fuzz-build: setup
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DNIMBUS_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS)
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_all
 
 # Each fuzzer briefly from its seed corpus (FUZZ_SECONDS each).
 FUZZ_SECONDS ?= 30

@@ -5,7 +5,8 @@ The rules (src/services/README.md, "What a service may include"):
   common/        includes only common/.
   storage/       includes only common/ and storage/.
   events/        includes only common/, storage/ and events/: never a service.
-  services/<x>/  includes common/, storage/, services/service.h, its own folder,
+  services/<x>/  includes common/, storage/, services/service.h, its own folder
+                 (subfolders such as services/dynamodb/model/ included),
                  the public headers of events/ (EVENTS_PUBLIC), runtime/ when
                  <x> is in RUNTIME_USERS, and another service only through
                  services/<y>/api.h.
@@ -65,8 +66,8 @@ def allowed(rel: pathlib.PurePosixPath, inc: str) -> bool:
     if area == "runtime":
         return own in RUNTIME_USERS
     parts = inc.split("/")
-    if area == "services" and len(parts) == 3:
-        return parts[1] == own or parts[2] == "api.h"
+    if area == "services" and len(parts) >= 3:  # its own folder (and subfolders), else api.h
+        return parts[1] == own or (len(parts) == 3 and parts[2] == "api.h")
     return False
 
 

@@ -58,6 +58,80 @@ class Moto:
             self.proc.wait(10)
 
 
+CACHE = os.path.join(os.path.expanduser("~"), ".cache", "nimbus-bench")
+
+
+class NpmPeer:
+    """A peer server from npm (dynalite, kinesalite, kinesis-local), installed
+    at a pinned version into ~/.cache/nimbus-bench/<package> on first use and
+    started on an ephemeral port. `args(port, data_dir)` gives its command
+    line after the script, `env(port)` its environment."""
+
+    def __init__(self, package, version, args=None, env=None, ready_path="/"):
+        self.package, self.version = package, version
+        self.port = free_port()
+        self._args, self._env, self.ready_path = args, env, ready_path
+        self.proc = None
+        self.data_dir = None
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def install(self):
+        home = os.path.join(CACHE, self.package)
+        script = os.path.join(home, "node_modules", ".bin", self.package)
+        if not os.path.exists(script):
+            os.makedirs(home, exist_ok=True)
+            subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
+                            "--prefix", home, "%s@%s" % (self.package, self.version)],
+                           check=True, timeout=600)
+        return script
+
+    def start(self):
+        """The started peer, or None when npm or node is missing."""
+        if shutil.which("node") is None or shutil.which("npm") is None:
+            return None
+        script = self.install()
+        self.data_dir = tempfile.mkdtemp(prefix="nimbus-bench-%s-" % self.package)
+        env = dict(os.environ, **(self._env(self.port) if self._env else {}))
+        args = self._args(self.port, self.data_dir) if self._args else []
+        # From the package's folder: kinesis-local reads its server.json there.
+        package_dir = os.path.join(CACHE, self.package, "node_modules", self.package)
+        self.proc = subprocess.Popen(["node", script] + args, env=env, cwd=package_dir,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("%s exited at start" % self.package)
+                time.sleep(0.1)
+        raise RuntimeError("%s did not start" % self.package)
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def client(service, endpoint, max_pool_connections=10):
+    """A boto3 client for `service` at `endpoint` with test credentials."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=Config(max_pool_connections=max_pool_connections,
+                                      retries={"max_attempts": 0}))
+
+
 def signed_request(endpoint, service, body, headers=None, region="us-east-1"):
     """(method, path, headers, body) of a SigV4-signed POST to `endpoint`."""
     from botocore.auth import SigV4Auth
@@ -88,13 +162,43 @@ def wrk_script(method, path, headers, body):
     return f.name
 
 
+def wrk_script_many(endpoint, requests):
+    """A wrk script that sends `requests` [(method, path, headers, body)] to
+    `endpoint` in turn on each connection: many keys, each request signed once
+    up front. (The requests are formatted when the script loads, before wrk
+    knows its host, so the Host header is set here.)"""
+    host = endpoint.split("://", 1)[1].rstrip("/")
+    def lua(s):
+        if isinstance(s, bytes):
+            s = s.decode()
+        return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    lines = ["local requests = {}"]
+    for method, path, headers, body in requests:
+        hs = ", ".join("[%s] = %s" % (lua(k), lua(v)) for k, v in
+                       list(headers.items()) + [("Host", host)]
+                       if k.lower() != "content-length")
+        lines.append("requests[#requests + 1] = wrk.format(%s, %s, {%s}, %s)"
+                     % (lua(method), lua(path), hs, lua(body)))
+    lines.append("local i = 0\n"
+                 "function request()\n  i = i % #requests + 1\n  return requests[i]\nend")
+    lines.append("function response(status, headers, body)\n"
+                 "  if status ~= 200 then print('unexpected status ' .. status .. ' ' .. body) "
+                 "wrk.thread:stop() end\nend")
+    f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    f.write("\n".join(lines) + "\n")
+    f.close()
+    return f.name
+
+
 def _to_ms(v, unit):
     return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(endpoint, script, seconds=10, connections=32, threads=1):
-    """Returns {rps, p50_ms, p99_ms, requests, errors} from one wrk run."""
+def run_wrk(endpoint, script, seconds=10, connections=32, threads=1, timeout=2):
+    """Returns {rps, p50_ms, p99_ms, requests, errors} from one wrk run;
+    requests slower than `timeout` seconds count as wrk socket timeouts."""
     out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds,
+                          "--timeout", "%ds" % timeout,
                           "--latency", "-s", script, endpoint + "/"],
                          capture_output=True, text=True, timeout=seconds + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))

@@ -1,0 +1,233 @@
+"""DynamoDB PutItem, GetItem and Query (10 items per page): requests/s and
+p50/p99 over SigV4-signed keep-alive requests (wrk), nimbus against
+moto_server and dynalite (npm, LevelDB on disk) in one run, ratios printed.
+Then the conditional-update contention test (N clients incrementing one
+counter with a compare-and-set condition: updates/s and lost updates) on each
+server, and with --scale the GetItem/Query p50 curve as nimbus's table grows.
+
+Each wrk run cycles through 1,000 pre-signed requests on different keys
+(PutItem writes new keys, GetItem and Query read keys that exist), so the
+figures include the key lookup, not one hot key.
+
+Usage: python3 bench/dynamodb_bench.py [--seconds 10] [--connections 16]
+           [--servers nimbus moto dynalite] [--scale 10000 100000 1000000] [--quick]
+"""
+
+import argparse
+import datetime
+import json
+import sys
+import threading
+import time
+
+from common import (Moto, NpmPeer, Server, client, machine, run_wrk, signed_request,
+                    wrk_script_many)
+
+TABLE = "bench"
+PAYLOAD = "x" * 100
+KEYS = 1000  # distinct keys each wrk run cycles through
+QUERY_PKS = 100  # partition keys with 10 items each, for Query
+
+
+def dynalite():
+    return NpmPeer("dynalite", "4.0.0",
+                   args=lambda port, data: ["--port", str(port), "--path", data,
+                                            "--createTableMs", "0", "--deleteTableMs", "0",
+                                            "--updateTableMs", "0"])
+
+
+def request(endpoint, op, body):
+    headers = {"Content-Type": "application/x-amz-json-1.0",
+               "X-Amz-Target": "DynamoDB_20120810." + op}
+    return signed_request(endpoint, "dynamodb", json.dumps(body).encode(), headers)
+
+
+def put_body(i):
+    return {"TableName": TABLE,
+            "Item": {"pk": {"S": "w%d" % i}, "sk": {"N": "1"}, "data": {"S": PAYLOAD}}}
+
+
+def get_body(i):
+    return {"TableName": TABLE, "Key": {"pk": {"S": "q%d" % (i % QUERY_PKS)},
+                                         "sk": {"N": str(i % 10)}}}
+
+
+def query_body(i):
+    return {"TableName": TABLE, "KeyConditionExpression": "pk = :p", "Limit": 10,
+            "ExpressionAttributeValues": {":p": {"S": "q%d" % (i % QUERY_PKS)}}}
+
+
+OPERATIONS = [("PutItem", put_body), ("GetItem", get_body), ("Query", query_body)]
+
+
+def create_table(ddb):
+    ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "N"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "sk", "KeyType": "RANGE"}])
+    deadline = time.time() + 30
+    while ddb.describe_table(TableName=TABLE)["Table"]["TableStatus"] != "ACTIVE":
+        if time.time() > deadline:
+            raise RuntimeError("table did not become ACTIVE")
+        time.sleep(0.05)
+
+
+def load(ddb, items, threads=4):
+    """Writes `items` (a list of item dicts) with BatchWriteItem from several
+    threads, retrying UnprocessedItems."""
+    def worker(chunk):
+        for start in range(0, len(chunk), 25):
+            pending = [{"PutRequest": {"Item": it}} for it in chunk[start:start + 25]]
+            while pending:
+                out = ddb.batch_write_item(RequestItems={TABLE: pending})
+                pending = out.get("UnprocessedItems", {}).get(TABLE, [])
+    size = (len(items) + threads - 1) // threads
+    ts = [threading.Thread(target=worker, args=(items[i:i + size],))
+          for i in range(0, len(items), size)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
+def query_items():
+    return [{"pk": {"S": "q%d" % p}, "sk": {"N": str(s)}, "data": {"S": PAYLOAD}}
+            for p in range(QUERY_PKS) for s in range(10)]
+
+
+def measure(endpoint, op, make_body, seconds, connections):
+    script = wrk_script_many(endpoint, [request(endpoint, op, make_body(i)) for i in range(KEYS)])
+    run_wrk(endpoint, script, seconds=1, connections=connections)  # warm-up
+    return run_wrk(endpoint, script, seconds=seconds, connections=connections)
+
+
+def contention(endpoint, clients, seconds):
+    """`clients` threads increment one counter by compare-and-set: read it
+    (ConsistentRead), then SET c = v+1 on condition c = v, retrying on
+    ConditionalCheckFailedException. Lost updates = successes - final value."""
+    key = {"pk": {"S": "counter"}, "sk": {"N": "0"}}
+    setup = client("dynamodb", endpoint)
+    setup.put_item(TableName=TABLE, Item=dict(key, c={"N": "0"}))
+    done = [0] * clients
+    conflicts = [0] * clients
+    errors = [0] * clients
+    stop = time.time() + seconds
+
+    def worker(n):
+        ddb = client("dynamodb", endpoint)
+        while time.time() < stop:
+            try:
+                v = ddb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"]["c"]["N"]
+                ddb.update_item(TableName=TABLE, Key=key, UpdateExpression="SET c = :n",
+                                ConditionExpression="c = :v",
+                                ExpressionAttributeValues={":v": {"N": v},
+                                                           ":n": {"N": str(int(v) + 1)}})
+                done[n] += 1
+            except ddb.exceptions.ConditionalCheckFailedException:
+                conflicts[n] += 1
+            except Exception:  # noqa: BLE001 - counted, the run goes on
+                errors[n] += 1
+
+    ts = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    start = time.time()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.time() - start
+    final = int(setup.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"]["c"]["N"])
+    return {"updates_per_s": sum(done) / elapsed, "updates": sum(done),
+            "conflicts": sum(conflicts), "errors": sum(errors), "final": final,
+            "lost": sum(done) - final}
+
+
+def run_server(name, endpoint, args):
+    ddb = client("dynamodb", endpoint, max_pool_connections=16)
+    create_table(ddb)
+    load(ddb, query_items())
+    out = {}
+    for op, body in OPERATIONS:
+        out[op] = measure(endpoint, op, body, args.seconds, args.connections)
+        print("  %-8s %-8s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d%s"
+              % (name, op, out[op]["rps"], out[op]["p50_ms"], out[op]["p99_ms"],
+                 out[op]["errors"], "  " + out[op]["unexpected"] if out[op]["unexpected"] else ""),
+              flush=True)
+    out["contention"] = contention(endpoint, args.clients, args.seconds)
+    c = out["contention"]
+    print("  %-8s CAS x%d  %10.0f updates/s  conflicts %d  errors %d  lost %d"
+          % (name, args.clients, c["updates_per_s"], c["conflicts"], c["errors"], c["lost"]),
+          flush=True)
+    return out
+
+
+def scale_curve(sizes, seconds, connections):
+    """GetItem and Query p50 on nimbus as the table grows to each size."""
+    print("scale: nimbus GetItem / Query p50 as the table grows (%d connections)" % connections)
+    server = Server("--durability", "sync").start()
+    try:
+        ddb = client("dynamodb", server.endpoint, max_pool_connections=16)
+        create_table(ddb)
+        load(ddb, query_items())
+        loaded = len(query_items())
+        for size in sizes:
+            filler = [{"pk": {"S": "f%d" % (i // 10)}, "sk": {"N": str(i % 10)},
+                       "data": {"S": PAYLOAD}} for i in range(loaded, size)]
+            t = time.time()
+            load(ddb, filler)
+            loaded = max(loaded, size)
+            rows = [size, time.time() - t]
+            for op, body in OPERATIONS[1:]:
+                r = measure(server.endpoint, op, body, seconds, connections)
+                rows += [r["p50_ms"], r["p99_ms"], r["rps"]]
+            print("  %8d items (loaded in %5.1f s): GetItem p50 %.3f p99 %.3f ms (%.0f/s), "
+                  "Query p50 %.3f p99 %.3f ms (%.0f/s)" % tuple(rows), flush=True)
+    finally:
+        server.cleanup()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--clients", type=int, default=16, help="contention test threads")
+    ap.add_argument("--servers", nargs="*", default=["nimbus", "moto", "dynalite"])
+    ap.add_argument("--scale", type=int, nargs="*", default=[],
+                    help="table sizes for the GetItem/Query curve (nimbus only)")
+    ap.add_argument("--quick", action="store_true", help="2 s runs: check the bench works")
+    args = ap.parse_args()
+    if args.quick:
+        args.seconds = 2
+
+    print("dynamodb, signed keep-alive (wrk 1 thread, %d connections), %ds per run, nimbus "
+          "--durability sync, %s, %s" % (args.connections, args.seconds, machine(),
+                                        datetime.date.today()), flush=True)
+    results = {}
+    servers = {"nimbus": lambda: Server("--durability", "sync"), "moto": Moto,
+               "dynalite": dynalite}
+    for name in args.servers:
+        server = servers[name]().start()
+        if server is None:
+            print("  %s: not available (moto_server or node/npm missing)" % name)
+            continue
+        try:
+            results[name] = run_server(name, server.endpoint, args)
+        finally:
+            server.cleanup() if name == "nimbus" else server.stop()
+
+    for name in results:
+        if name == "nimbus" or "nimbus" not in results:
+            continue
+        ratios = ["%s %.1fx" % (op, results["nimbus"][op]["rps"] / results[name][op]["rps"])
+                  for op, _ in OPERATIONS]
+        c = results[name]["contention"]["updates_per_s"]
+        ratios.append("CAS %.1fx" % (results["nimbus"]["contention"]["updates_per_s"] / c
+                                     if c else float("inf")))
+        print("ratio nimbus/%s throughput: %s" % (name, ", ".join(ratios)))
+    if args.scale:
+        scale_curve(args.scale, args.seconds, args.connections)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

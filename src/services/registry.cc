@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "services/dynamodb/dynamodb_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
 #include "services/sqs/sqs_service.h"
@@ -12,6 +13,7 @@ namespace nimbus::services {
 Registry::Registry(Environment& env) {
   add(std::make_unique<sts::StsService>(env));
   add(std::make_unique<sqs::SqsService>(env));
+  add(std::make_unique<dynamodb::DynamoDbService>(env));
   auto& logs = add(std::make_unique<logs::LogsService>(env));
   // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h);
   // it is destroyed first, while its environments may still log.

@@ -1,0 +1,66 @@
+// Amazon DynamoDB: the service and its operation table.
+#include "services/dynamodb/dynamodb_service.h"
+
+#include "common/json_fields.h"
+
+namespace nimbus::services::dynamodb {
+
+namespace json = boost::json;
+
+namespace {
+
+// The ARNs each operation touches, as the service authorization reference
+// lists them: the table (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME), the
+// resource a tag call names, or none.
+Resources by_table(const CallContext& ctx, const json::object& in) {
+  return {"arn:aws:dynamodb:" + ctx.region + ":" + ctx.account_id + ":table/" + table_name_of(in)};
+}
+Resources by_resource_arn(const CallContext&, const json::object& in) {
+  return {str(in, "ResourceArn")};
+}
+
+}  // namespace
+
+const Operation<DynamoDbService> DynamoDbService::kOperations[] = {
+    // table_handlers.cc
+    {"CreateTable", &DynamoDbService::create_table, by_table},
+    {"DescribeTable", &DynamoDbService::describe_table, by_table},
+    {"UpdateTable", &DynamoDbService::update_table, by_table},
+    {"DeleteTable", &DynamoDbService::delete_table, by_table},
+    {"ListTables", &DynamoDbService::list_tables, no_resources},
+    // settings_handlers.cc
+    {"TagResource", &DynamoDbService::tag_resource, by_resource_arn},
+    {"UntagResource", &DynamoDbService::untag_resource, by_resource_arn},
+    {"ListTagsOfResource", &DynamoDbService::list_tags_of_resource, by_resource_arn},
+    {"UpdateTimeToLive", &DynamoDbService::update_time_to_live, by_table},
+    {"DescribeTimeToLive", &DynamoDbService::describe_time_to_live, by_table},
+    {"DescribeContinuousBackups", &DynamoDbService::describe_continuous_backups, by_table},
+    {"DescribeLimits", &DynamoDbService::describe_limits, no_resources},
+    {"DescribeEndpoints", &DynamoDbService::describe_endpoints, no_resources},
+};
+
+DynamoDbService::DynamoDbService(Environment& env)
+    : Service("dynamodb"), env_(env), tables_(std::make_unique<Tables>(env)) {
+  serve(*this, kOperations);
+}
+
+DynamoDbService::~DynamoDbService() = default;
+
+Status DynamoDbService::start() {
+  return tables_->recover();
+}
+
+std::string DynamoDbService::region(const CallContext& ctx) const {
+  return ctx.region.empty() ? env_.settings.region : ctx.region;
+}
+
+std::string DynamoDbService::account(const CallContext& ctx) const {
+  return ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
+}
+
+json::object DynamoDbService::description(const CallContext& ctx, const TableDef& t,
+                                          const std::string& status) const {
+  return describe(t, tables_->stats(t), status, region(ctx), account(ctx));
+}
+
+}  // namespace nimbus::services::dynamodb

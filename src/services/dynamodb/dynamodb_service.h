@@ -1,0 +1,53 @@
+// Amazon DynamoDB (model dynamodb/2012-08-10, awsJson 1.0). The handlers
+// turn input values into calls on Tables (tables.h: the catalog) and Items
+// (items.h: the items in storage). See README.md for what is implemented
+// and how it differs from AWS.
+#pragma once
+
+#include <memory>
+
+#include "services/dynamodb/tables.h"
+#include "services/service.h"
+
+namespace nimbus::services::dynamodb {
+
+class DynamoDbService final : public Service {
+ public:
+  explicit DynamoDbService(Environment& env);
+  ~DynamoDbService() override;
+
+  // Reads every table back (Tables::recover).
+  Status start() override;
+
+  Tables& tables() { return *tables_; }
+
+ private:
+  using object = boost::json::object;
+  static const Operation<DynamoDbService> kOperations[];
+
+  // table_handlers.cc
+  void create_table(const CallContext& ctx, object in, Respond respond);
+  Output describe_table(const CallContext& ctx, const object& in) const;
+  void update_table(const CallContext& ctx, object in, Respond respond);
+  void delete_table(const CallContext& ctx, object in, Respond respond);
+  Output list_tables(const CallContext& ctx, const object& in) const;
+  // settings_handlers.cc
+  void tag_resource(const CallContext& ctx, object in, Respond respond);
+  void untag_resource(const CallContext& ctx, object in, Respond respond);
+  Output list_tags_of_resource(const CallContext& ctx, const object& in) const;
+  void update_time_to_live(const CallContext& ctx, object in, Respond respond);
+  Output describe_time_to_live(const CallContext& ctx, const object& in) const;
+  Output describe_continuous_backups(const CallContext& ctx, const object& in) const;
+  Output describe_limits(const CallContext& ctx, const object& in) const;
+  Output describe_endpoints(const CallContext& ctx, const object& in) const;
+
+  // The caller's region and account (the server's when the call has none).
+  std::string region(const CallContext& ctx) const;
+  std::string account(const CallContext& ctx) const;
+  object description(const CallContext& ctx, const TableDef& t, const std::string& status) const;
+
+  Environment& env_;
+  std::unique_ptr<Tables> tables_;
+};
+
+}  // namespace nimbus::services::dynamodb

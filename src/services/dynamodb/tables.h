@@ -1,0 +1,86 @@
+// Tables: the catalog of tables (definitions in memory, durable in
+// storage) and each table's item count and size.
+//
+// Schema (storage namespaces; keys on storage/key_codec.h):
+//   dynamodb.tables  table name -> the stored definition (table_def.h)
+//   dynamodb.meta    "next_num" -> decimal: table numbers are never reused, so
+//                    items a racing write leaves under a deleted table's
+//                    number are never seen by a later table of that name
+//   dynamodb.stats   (u64 table number) -> "ITEMS BYTES"
+// A table's items and index entries live under its number (items.h); a
+// DeleteTable batch removes the definition, the stats and those ranges at
+// once.
+//
+// Definitions are immutable snapshots (shared_ptr<const TableDef>): a change
+// builds a new one, so an operation keeps the definition it validated with.
+//
+// Threads: every method may be called from any thread. One mutex guards the
+// map and the stats; commits are queued while it is held, so the order of the
+// storage commits is the order of the changes (the last stats value stored
+// is the newest). Done callbacks run on the storage committer thread and
+// must be quick.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/mutex.h"
+#include "services/dynamodb/table_def.h"
+#include "services/service.h"
+#include "storage/write_batch.h"
+
+namespace nimbus::services::dynamodb {
+
+using TablePtr = std::shared_ptr<const TableDef>;
+
+namespace ns {
+inline constexpr char kTables[] = "dynamodb.tables";
+inline constexpr char kMeta[] = "dynamodb.meta";
+inline constexpr char kStats[] = "dynamodb.stats";
+}  // namespace ns
+
+class Tables {
+ public:
+  using Done = std::function<void(Result<TablePtr>)>;
+
+  explicit Tables(Environment& env) : env_(env) {}
+
+  // Reads every table back. Called once, from the service's start().
+  Status recover();
+
+  TablePtr find(const std::string& name) const;
+  TableStats stats(const TableDef& t) const;
+  // Up to `limit` names greater than `after`, in order; `more` tells whether
+  // others follow.
+  std::vector<std::string> names(const std::string& after, size_t limit, bool& more) const;
+
+  // Creates `def` (its number, id and creation time are given here); `done`
+  // gets the new definition once it is durable.
+  void create(TableDef def, Done done);
+  // Applies `change` to a copy of the table's definition; an error from it
+  // changes nothing. `done` gets the new definition once durable.
+  void update(const std::string& name, const std::function<Status(TableDef&)>& change, Done done);
+  // Deletes the table, its stats and every key under its number in
+  // `namespaces` (its items and index entries); `done` gets the definition
+  // it had.
+  void remove(const std::string& name, const std::vector<std::string>& namespaces, Done done);
+
+  // Commits an item batch of table `t`, adding the deltas to its stats in
+  // the same batch (the stats of a table deleted meanwhile are dropped).
+  void commit_items(const TableDef& t, storage::WriteBatch batch, int64_t items_delta,
+                    int64_t bytes_delta, std::function<void(Status)> done);
+
+ private:
+  void commit_locked(storage::WriteBatch batch, std::function<void(Status)> done) REQUIRES(mu_);
+
+  Environment& env_;
+  mutable Mutex mu_;
+  std::map<std::string, TablePtr> tables_ GUARDED_BY(mu_);
+  std::map<uint64_t, TableStats> stats_ GUARDED_BY(mu_);
+  uint64_t next_num_ GUARDED_BY(mu_) = 1;
+};
+
+}  // namespace nimbus::services::dynamodb

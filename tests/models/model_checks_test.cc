@@ -55,6 +55,7 @@ const std::set<std::string>& common_errors() {
                                               "NotAuthorized",
                                               "OptInRequired",
                                               "RequestExpired",
+                                              "SerializationException",
                                               "ServiceUnavailable",
                                               "ThrottlingException",
                                               "ValidationError",

@@ -57,6 +57,10 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                        return ok ? std::string() : std::string("comma-separated milliseconds");
                      },
                      "MS,MS,..."));
+  service_option("kinesis", "shard-limits",
+                 "on: per-shard write limits of 1 MiB/s and 1000 records/s, as AWS (default); "
+                 "off: no limit",
+                 CLI::IsMember({"on", "off"}));
   cmd.add_option("--account-id", o.account_id, "the 12-digit account id")
       ->check([](const std::string& v) {
         if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos) {

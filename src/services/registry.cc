@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "services/dynamodb/dynamodb_service.h"
+#include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
 #include "services/sqs/sqs_service.h"
@@ -14,6 +15,7 @@ Registry::Registry(Environment& env) {
   add(std::make_unique<sts::StsService>(env));
   add(std::make_unique<sqs::SqsService>(env));
   add(std::make_unique<dynamodb::DynamoDbService>(env));
+  add(std::make_unique<kinesis::KinesisService>(env));
   auto& logs = add(std::make_unique<logs::LogsService>(env));
   // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h);
   // it is destroyed first, while its environments may still log.

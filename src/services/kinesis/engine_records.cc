@@ -1,0 +1,243 @@
+// The Kinesis engine: putting records, shard iterators, reading records.
+#include <atomic>
+#include <cmath>
+#include <ctime>
+
+#include "common/mutex.h"
+#include "services/kinesis/engine.h"
+#include "services/kinesis/errors.h"
+#include "services/kinesis/sequence.h"
+#include "storage/key_codec.h"
+
+namespace nimbus::services::kinesis {
+
+namespace {
+
+constexpr int64_t kIteratorLifetimeMs = 300'000;
+constexpr uint64_t kShardBytesPerSecond = 1 << 20;
+constexpr uint64_t kShardRecordsPerSecond = 1000;
+constexpr size_t kMaxReadBytes = 10 << 20;
+
+// "Thu Jan 22 01:22:02 UTC 2015", as the expiry message shows times.
+std::string amz_utc(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S UTC %Y", &tm);
+  return buf;
+}
+
+struct PutState {
+  Mutex mu;
+  std::vector<PutResult> results GUARDED_BY(mu);
+  size_t pending GUARDED_BY(mu) = 0;
+  std::function<void(Result<std::vector<PutResult>>)> done;
+};
+
+void finish_append(const std::shared_ptr<PutState>& state, const std::vector<size_t>& which,
+                   uint64_t stream_id, uint32_t shard, Result<storage::Appended> r) {
+  std::vector<PutResult> out;
+  {
+    MutexLock lock(state->mu);
+    for (size_t k = 0; k < which.size(); ++k) {
+      auto& res = state->results[which[k]];
+      if (r) {
+        res.sequence = format_sequence({stream_id, shard, r->first_seq + k});
+      } else {
+        res.error = Error::make("InternalFailure", "Internal service failure.", 500);
+      }
+    }
+    if (--state->pending != 0) return;
+    out = std::move(state->results);
+  }
+  state->done(std::move(out));
+}
+
+}  // namespace
+
+void Engine::put(const std::string& name, std::vector<PutEntry> entries,
+                 std::function<void(Result<std::vector<PutResult>>)> done) {
+  auto state = std::make_shared<PutState>();
+  state->done = std::move(done);
+  std::map<uint32_t, std::vector<size_t>> by_shard;
+  MutexLock lock(mu_);
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) {
+    auto err = errors::stream_not_found(name, account());
+    lock.unlock();
+    return state->done(std::move(err));
+  }
+  Stream& s = *it->second;
+  int64_t second = now_ms() / 1000;
+  std::vector<PutResult> results(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    const Shard* shard =
+        s.route(e.explicit_hash ? *e.explicit_hash : hash_of_partition_key(e.partition_key));
+    if (shard == nullptr) {
+      results[i].error = Error::make("InternalFailure", "Internal service failure.", 500);
+      continue;
+    }
+    results[i].shard = shard->index;
+    if (options_.shard_limits) {
+      ShardBudget& b = s.budgets[shard->index];
+      if (b.second != second) b = ShardBudget{second, 0, 0};
+      uint64_t size = e.data.size() + e.partition_key.size();
+      if (b.records + 1 > kShardRecordsPerSecond || b.bytes + size > kShardBytesPerSecond) {
+        results[i].error = errors::throughput_exceeded(shard_id(shard->index), s.name, account());
+        continue;
+      }
+      b.records += 1;
+      b.bytes += size;
+    }
+    by_shard[shard->index].push_back(i);
+  }
+  {
+    MutexLock state_lock(state->mu);
+    state->results = std::move(results);
+    state->pending = by_shard.size() + 1;  // + this call, released below
+  }
+  // Appended under the lock: a shard being closed (engine_shards.cc) sees
+  // every record routed to it before it reads its ending sequence.
+  for (auto& [shard, which] : by_shard) {
+    std::vector<std::string> records;
+    records.reserve(which.size());
+    for (size_t i : which) {
+      records.push_back(
+          storage::KeyBuilder().str(entries[i].partition_key).tail(entries[i].data).bytes());
+    }
+    log_->append(s.partition(shard), std::move(records),
+                 [state, which = std::move(which), id = s.id, shard = shard](auto r) {
+                   finish_append(state, which, id, shard, std::move(r));
+                 });
+  }
+  lock.unlock();
+  finish_append(state, {}, 0, 0, storage::Appended{});
+}
+
+Result<std::string> Engine::iterator(const std::string& name, const std::string& shard_text,
+                                     IteratorType type, const std::string& sequence,
+                                     double timestamp_s) {
+  std::string partition;
+  uint64_t stream_id = 0;
+  uint32_t index = 0;
+  {
+    MutexLock lock(mu_);
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return errors::stream_not_found(name, account());
+    auto idx = parse_shard_id(shard_text);
+    if (!idx || *idx >= it->second->shards.size()) {
+      return errors::shard_not_found(shard_text, name, account());
+    }
+    index = *idx;
+    stream_id = it->second->id;
+    partition = it->second->partition(index);
+  }
+  std::string sid = shard_id(index);
+  ShardPosition p{stream_id, index, 0, now_ms()};
+  switch (type) {
+    case IteratorType::kTrimHorizon:
+      break;
+    case IteratorType::kLatest: {
+      auto info = log_->info(partition);
+      p.next_seq = info ? info->next_seq : 1;
+      break;
+    }
+    case IteratorType::kAtSequence:
+    case IteratorType::kAfterSequence: {
+      auto seq = parse_sequence(sequence);
+      if (!seq) {
+        return errors::invalid("StartingSequenceNumber " + sequence +
+                               " used in GetShardIterator on shard " + sid + " in stream " + name +
+                               " under account " + account() + " is invalid.");
+      }
+      if (seq->shard != index) {
+        return errors::invalid("Invalid StartingSequenceNumber. It encodes " +
+                               shard_id(seq->shard) +
+                               ", while it was used in a call to a shard with " + sid);
+      }
+      if (seq->stream_id != stream_id) {
+        return errors::invalid("StartingSequenceNumber " + sequence +
+                               " used in GetShardIterator on shard " + sid + " in stream " + name +
+                               " under account " + account() +
+                               " is invalid because it did not come from this stream.");
+      }
+      p.next_seq = seq->seq + (type == IteratorType::kAfterSequence ? 1 : 0);
+      break;
+    }
+    case IteratorType::kAtTimestamp: {
+      auto ms = static_cast<int64_t>(std::floor(timestamp_s * 1000.0));
+      auto at = log_->seq_at_time(partition, ms);
+      if (!at) return at.take_error();
+      p.next_seq = at->value_or(1);
+      break;
+    }
+  }
+  return iterators_->encode(p);
+}
+
+Result<ReadResult> Engine::read(const std::string& token, size_t limit) {
+  auto p = iterators_->decode(token);
+  if (!p) return errors::invalid_iterator();
+  int64_t now = now_ms();
+  if (now - p->issued_ms > kIteratorLifetimeMs) {
+    return errors::expired_iterator(
+        "Iterator expired. The iterator was created at time " + amz_utc(p->issued_ms) +
+        " while right now it is " + amz_utc(now) +
+        " which is further in the future than the tolerated delay of 300000 milliseconds.");
+  }
+  std::string partition;
+  std::optional<Shard> shard;
+  std::vector<Shard> children;
+  int retention_hours = 24;
+  {
+    MutexLock lock(mu_);
+    auto it = by_id_.find(p->stream_id);
+    if (it == by_id_.end()) {
+      auto gone = deleted_.find(p->stream_id);
+      return errors::shard_not_found(
+          shard_id(p->shard), gone == deleted_.end() ? "(deleted)" : gone->second, account());
+    }
+    const Stream& s = *it->second;
+    if (p->shard >= s.shards.size()) return errors::invalid_iterator();
+    shard = s.shards[p->shard];
+    partition = s.partition(p->shard);
+    retention_hours = s.retention_hours;
+    for (const auto& c : s.shards) {
+      if (c.parent == p->shard || c.adjacent_parent == p->shard) children.push_back(c);
+    }
+  }
+  uint64_t from = std::max<uint64_t>(p->next_seq, 1);
+  // Records past the retention period are gone even before the trim runs.
+  auto horizon = log_->seq_at_time(partition, now - int64_t{retention_hours} * 3'600'000);
+  if (!horizon) return horizon.take_error();
+  if (*horizon) from = std::max(from, **horizon);
+  storage::ReadLimits limits{limit, kMaxReadBytes};
+  auto got = log_->read(partition, from, limits);
+  if (!got) return got.take_error();
+  auto info = log_->info(partition);
+  uint64_t tip = info ? info->next_seq : 1;
+  if (info) from = std::max(from, info->first_seq);
+  ReadResult out;
+  uint64_t next = from;
+  int64_t last_arrival = now;
+  for (auto& r : *got) {
+    storage::KeyReader reader(r.data);
+    auto key = reader.str();
+    if (!key) continue;
+    out.records.push_back(ReadRecord{format_sequence({p->stream_id, p->shard, r.seq}), r.arrival_ms,
+                                     std::move(*key), std::string(reader.tail())});
+    next = r.seq + 1;
+    last_arrival = r.arrival_ms;
+  }
+  out.millis_behind = next < tip ? std::max<int64_t>(0, now - last_arrival) : 0;
+  if (!shard->open() && next > shard->ending_seq) {
+    out.children = std::move(children);
+    return out;
+  }
+  out.next_iterator = iterators_->encode({p->stream_id, p->shard, next, now});
+  return out;
+}
+
+}  // namespace nimbus::services::kinesis

@@ -1,0 +1,72 @@
+// Kinesis Data Streams: the service and its operation table. Handlers are in
+// stream_handlers.cc, tag_handlers.cc, shard_handlers.cc, record_handlers.cc.
+#include "services/kinesis/kinesis_service.h"
+
+#include "services/kinesis/input.h"
+
+namespace nimbus::services::kinesis {
+
+namespace json = boost::json;
+
+namespace {
+
+// The ARNs each operation touches, as the service authorization reference
+// lists them: the stream (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME).
+std::string arn_of(const CallContext& ctx, const std::string& name) {
+  return "arn:aws:kinesis:" + ctx.region + ":" + ctx.account_id + ":stream/" + name;
+}
+Resources by_stream(const CallContext& ctx, const json::object& in) {
+  if (std::string arn = str(in, "StreamARN"); !arn.empty()) return {arn};
+  return {arn_of(ctx, str(in, "StreamName"))};
+}
+Resources by_resource(const CallContext& ctx, const json::object& in) {
+  return {str(in, "ResourceARN")};
+}
+// GetRecords names its stream inside the iterator; the ARN when given.
+Resources by_optional_stream(const CallContext& ctx, const json::object& in) {
+  if (std::string arn = str(in, "StreamARN"); !arn.empty()) return {arn};
+  return {arn_of(ctx, "*")};
+}
+Resources all_streams(const CallContext& ctx, const json::object&) {
+  return {arn_of(ctx, "*")};
+}
+
+}  // namespace
+
+const Operation<KinesisService> KinesisService::kOperations[] = {
+    // stream_handlers.cc
+    {"CreateStream", &KinesisService::create_stream, by_stream},
+    {"DeleteStream", &KinesisService::delete_stream, by_stream},
+    {"DescribeStream", &KinesisService::describe_stream, by_stream},
+    {"DescribeStreamSummary", &KinesisService::describe_stream_summary, by_stream},
+    {"ListStreams", &KinesisService::list_streams, all_streams},
+    // tag_handlers.cc
+    {"AddTagsToStream", &KinesisService::add_tags_to_stream, by_stream},
+    {"RemoveTagsFromStream", &KinesisService::remove_tags_from_stream, by_stream},
+    {"ListTagsForStream", &KinesisService::list_tags_for_stream, by_stream},
+    {"TagResource", &KinesisService::tag_resource, by_resource},
+    {"UntagResource", &KinesisService::untag_resource, by_resource},
+    {"ListTagsForResource", &KinesisService::list_tags_for_resource, by_resource},
+    // shard_handlers.cc
+    {"ListShards", &KinesisService::list_shards, by_stream},
+    // record_handlers.cc
+    {"PutRecord", &KinesisService::put_record, by_stream},
+    {"PutRecords", &KinesisService::put_records, by_stream},
+    {"GetShardIterator", &KinesisService::get_shard_iterator, by_stream},
+    {"GetRecords", &KinesisService::get_records, by_optional_stream},
+};
+
+KinesisService::KinesisService(Environment& env)
+    : Service("kinesis"),
+      env_(env),
+      engine_(std::make_unique<Engine>(env, KinesisOptions::from(env.settings))) {
+  serve(*this, kOperations);
+}
+
+KinesisService::~KinesisService() = default;
+
+Status KinesisService::start() {
+  return engine_->start();
+}
+
+}  // namespace nimbus::services::kinesis

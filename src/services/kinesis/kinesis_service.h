@@ -1,0 +1,53 @@
+// Amazon Kinesis Data Streams (model kinesis/2013-12-02, awsJson 1.1). The
+// handlers turn input values into calls on the Engine (engine.h). See
+// README.md for what is implemented and how it differs from AWS.
+#pragma once
+
+#include <memory>
+
+#include "services/kinesis/engine.h"
+#include "services/service.h"
+
+namespace nimbus::services::kinesis {
+
+class KinesisService final : public Service {
+ public:
+  explicit KinesisService(Environment& env);
+  ~KinesisService() override;
+
+  Status start() override;
+  Engine& engine() { return *engine_; }
+
+ private:
+  using object = boost::json::object;
+  static const Operation<KinesisService> kOperations[];
+
+  // stream_handlers.cc
+  void create_stream(const CallContext& ctx, object in, Respond respond);
+  void delete_stream(const CallContext& ctx, object in, Respond respond);
+  Output describe_stream(const CallContext& ctx, const object& in) const;
+  Output describe_stream_summary(const CallContext& ctx, const object& in) const;
+  Output list_streams(const CallContext& ctx, const object& in) const;
+  // tag_handlers.cc
+  void add_tags_to_stream(const CallContext& ctx, object in, Respond respond);
+  void remove_tags_from_stream(const CallContext& ctx, object in, Respond respond);
+  Output list_tags_for_stream(const CallContext& ctx, const object& in) const;
+  void tag_resource(const CallContext& ctx, object in, Respond respond);
+  void untag_resource(const CallContext& ctx, object in, Respond respond);
+  Output list_tags_for_resource(const CallContext& ctx, const object& in) const;
+  // shard_handlers.cc
+  Output list_shards(const CallContext& ctx, const object& in) const;
+  // record_handlers.cc
+  void put_record(const CallContext& ctx, object in, Respond respond);
+  void put_records(const CallContext& ctx, object in, Respond respond);
+  Output get_shard_iterator(const CallContext& ctx, const object& in);
+  Output get_records(const CallContext& ctx, const object& in);
+
+  void add_tags(const std::string& name, std::map<std::string, std::string> tags, Respond respond);
+  void remove_tags(const std::string& name, std::vector<std::string> keys, Respond respond);
+
+  Environment& env_;
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace nimbus::services::kinesis

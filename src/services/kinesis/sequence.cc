@@ -1,0 +1,45 @@
+#include "services/kinesis/sequence.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace nimbus::services::kinesis {
+
+namespace {
+
+constexpr size_t kShardDigits = 10;
+constexpr size_t kSeqDigits = 20;
+constexpr size_t kStreamDigits = 24;
+constexpr size_t kLength = 2 + kShardDigits + kSeqDigits + kStreamDigits;
+
+template <typename T>
+std::optional<T> digits(std::string_view text) {
+  T v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::string format_sequence(const SequenceNumber& s) {
+  char buf[kLength + 1];
+  std::snprintf(buf, sizeof buf, "49%010u%020llu%024llu", s.shard,
+                static_cast<unsigned long long>(s.seq),
+                static_cast<unsigned long long>(s.stream_id));
+  return std::string(buf, kLength);
+}
+
+std::optional<SequenceNumber> parse_sequence(std::string_view text) {
+  if (text.size() != kLength || text.substr(0, 2) != "49") return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  auto shard = digits<uint32_t>(text.substr(2, kShardDigits));
+  auto seq = digits<uint64_t>(text.substr(2 + kShardDigits, kSeqDigits));
+  auto stream = digits<uint64_t>(text.substr(2 + kShardDigits + kSeqDigits));
+  if (!shard || !seq || !stream) return std::nullopt;
+  return SequenceNumber{*stream, *shard, *seq};
+}
+
+}  // namespace nimbus::services::kinesis

@@ -1,0 +1,165 @@
+// parse_request(): one request's expression parameters, legacy or not.
+#include <array>
+
+#include "services/dynamodb/model/errors.h"
+#include "services/dynamodb/model/expression.h"
+#include "services/dynamodb/model/legacy.h"
+#include "services/dynamodb/model/parser.h"
+
+namespace nimbus::dynamodb {
+namespace {
+
+constexpr std::array<std::string_view, 5> kExpressionParameters = {
+    "ProjectionExpression", "FilterExpression", "KeyConditionExpression", "ConditionExpression",
+    "UpdateExpression"};
+constexpr std::array<std::string_view, 7> kLegacyParameters = {
+    "AttributesToGet", "QueryFilter",      "ScanFilter",         "KeyConditions",
+    "Expected",        "AttributeUpdates", "ConditionalOperator"};
+
+bool present(const json::object& input, std::string_view member) {
+  const auto* v = input.if_contains(member);
+  return v != nullptr && !v->is_null();
+}
+
+std::string_view text_of(const json::object& input, std::string_view member) {
+  const auto* v = input.if_contains(member);
+  if (v == nullptr || !v->is_string()) return {};
+  return {v->get_string().data(), v->get_string().size()};
+}
+
+const json::object* object_of(const json::object& input, std::string_view member) {
+  const auto* v = input.if_contains(member);
+  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
+}
+
+template <size_t N>
+std::string listed(const json::object& input, const std::array<std::string_view, N>& members) {
+  std::string out;
+  for (auto m : members) {
+    if (!present(input, m)) continue;
+    if (!out.empty()) out += ", ";
+    out += std::string(m);
+  }
+  return out;
+}
+
+Status check_combination(const json::object& input) {
+  std::string expressions = listed(input, kExpressionParameters);
+  std::string legacy = listed(input, kLegacyParameters);
+  if (!expressions.empty() && !legacy.empty()) {
+    return validation_error(
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {" +
+        legacy + "} Expression parameters: {" + expressions + "}");
+  }
+  if (expressions.empty()) {
+    if (present(input, "ExpressionAttributeNames")) {
+      return validation_error(
+          "ExpressionAttributeNames can only be specified when using expressions");
+    }
+    if (present(input, "ExpressionAttributeValues")) {
+      return validation_error(
+          "ExpressionAttributeValues can only be specified when using expressions");
+    }
+  }
+  return Status::ok();
+}
+
+Result<RequestExpressions> parse_legacy(const json::object& input, const KeySchema* query_schema) {
+  RequestExpressions out;
+  std::string_view conditional_operator = text_of(input, "ConditionalOperator");
+  if (const auto* expected = object_of(input, "Expected")) {
+    auto c = condition_from_legacy(*expected, conditional_operator, "Expected");
+    if (!c) return c.take_error();
+    out.condition = std::move(*c);
+  }
+  for (std::string_view filter : {"QueryFilter", "ScanFilter"}) {
+    if (const auto* conditions = object_of(input, filter)) {
+      auto c = condition_from_legacy(*conditions, conditional_operator, filter);
+      if (!c) return c.take_error();
+      out.filter = std::move(*c);
+    }
+  }
+  if (const auto* names = input.if_contains("AttributesToGet"); names && names->is_array()) {
+    auto p = projection_from_attributes_to_get(names->get_array());
+    if (!p) return p.take_error();
+    out.projection = std::move(*p);
+  }
+  if (const auto* updates = object_of(input, "AttributeUpdates")) {
+    auto u = update_from_attribute_updates(*updates);
+    if (!u) return u.take_error();
+    out.update = std::move(*u);
+  }
+  if (const auto* keys = object_of(input, "KeyConditions"); keys && query_schema) {
+    auto k = key_condition_from_legacy(*keys, *query_schema);
+    if (!k) return k.take_error();
+    out.key_condition = std::move(*k);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Condition> parse_condition(std::string_view text, std::string_view kind,
+                                  Placeholders& placeholders) {
+  auto tree = Parser(text, kind, placeholders).condition();
+  if (!tree) return tree.take_error();
+  return Condition(std::move(*tree));
+}
+
+Result<Projection> parse_projection(std::string_view text, Placeholders& placeholders) {
+  auto paths = Parser(text, "ProjectionExpression", placeholders).projection();
+  if (!paths) return paths.take_error();
+  return Projection(std::move(*paths));
+}
+
+Result<Update> parse_update(std::string_view text, Placeholders& placeholders) {
+  auto actions = Parser(text, "UpdateExpression", placeholders).update();
+  if (!actions) return actions.take_error();
+  return Update(std::move(*actions));
+}
+
+Result<RequestExpressions> parse_request(const json::object& input, const KeySchema* query_schema) {
+  NIMBUS_TRY(check_combination(input));
+  RequestExpressions out;
+  if (!listed(input, kLegacyParameters).empty()) {
+    auto legacy = parse_legacy(input, query_schema);
+    if (!legacy) return legacy;
+    out = std::move(*legacy);
+  } else {
+    auto placeholders = Placeholders::make(object_of(input, "ExpressionAttributeNames"),
+                                           object_of(input, "ExpressionAttributeValues"));
+    if (!placeholders) return placeholders.take_error();
+    if (present(input, "KeyConditionExpression") && query_schema) {
+      auto k = parse_key_condition(text_of(input, "KeyConditionExpression"), *query_schema,
+                                   *placeholders);
+      if (!k) return k.take_error();
+      out.key_condition = std::move(*k);
+    }
+    for (std::string_view kind : {"ConditionExpression", "FilterExpression"}) {
+      if (!present(input, kind)) continue;
+      auto c = parse_condition(text_of(input, kind), kind, *placeholders);
+      if (!c) return c.take_error();
+      (kind == "FilterExpression" ? out.filter : out.condition) = std::move(*c);
+    }
+    if (present(input, "ProjectionExpression")) {
+      auto p = parse_projection(text_of(input, "ProjectionExpression"), *placeholders);
+      if (!p) return p.take_error();
+      out.projection = std::move(*p);
+    }
+    if (present(input, "UpdateExpression")) {
+      auto u = parse_update(text_of(input, "UpdateExpression"), *placeholders);
+      if (!u) return u.take_error();
+      out.update = std::move(*u);
+    }
+    NIMBUS_TRY(placeholders->check_all_used());
+  }
+  if (query_schema && !out.key_condition) {
+    return validation_error(
+        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
+        "request.");
+  }
+  return out;
+}
+
+}  // namespace nimbus::dynamodb

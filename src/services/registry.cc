@@ -6,6 +6,7 @@
 #include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
+#include "services/sns/sns_service.h"
 #include "services/sqs/sqs_service.h"
 #include "services/sts/sts_service.h"
 
@@ -21,6 +22,7 @@ Registry::Registry(Environment& env) {
   // it is destroyed first, while its environments may still log.
   add(std::make_unique<lambda::LambdaService>(env, &logs.writer(),
                                               lambda::LambdaOptions::from(env.settings)));
+  add(std::make_unique<sns::SnsService>(env));
   for (auto& s : services_) s->bind(env.targets);
 }
 

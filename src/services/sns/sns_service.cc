@@ -1,0 +1,52 @@
+// The SNS operation table: each operation of the model that nimbus serves,
+// the named handler (topic_handlers.cc, ...) and the ARNs it touches.
+#include "services/sns/sns_service.h"
+
+#include "common/json_fields.h"
+
+namespace nimbus::services::sns {
+
+namespace json = boost::json;
+
+namespace {
+
+// The resource each operation names, as the service authorization reference
+// lists it: the topic (arn:aws:sns:REGION:ACCOUNT:NAME).
+Resources by_topic_arn(const CallContext&, const json::object& in) {
+  return {str(in, "TopicArn")};
+}
+Resources by_resource_arn(const CallContext&, const json::object& in) {
+  return {str(in, "ResourceArn")};
+}
+Resources by_name(const CallContext& ctx, const json::object& in) {
+  return {"arn:aws:sns:" + ctx.region + ":" + ctx.account_id + ":" + str(in, "Name")};
+}
+
+}  // namespace
+
+const Operation<SnsService> SnsService::kOperations[] = {
+    // topic_handlers.cc
+    {"CreateTopic", &SnsService::create_topic, by_name},
+    {"DeleteTopic", &SnsService::delete_topic, by_topic_arn},
+    {"ListTopics", &SnsService::list_topics, no_resources},
+    {"GetTopicAttributes", &SnsService::get_topic_attributes, by_topic_arn},
+    {"SetTopicAttributes", &SnsService::set_topic_attributes, by_topic_arn},
+    {"TagResource", &SnsService::tag_resource, by_resource_arn},
+    {"UntagResource", &SnsService::untag_resource, by_resource_arn},
+    {"ListTagsForResource", &SnsService::list_tags_for_resource, by_resource_arn},
+    {"PutDataProtectionPolicy", &SnsService::put_data_protection_policy, by_resource_arn},
+    {"GetDataProtectionPolicy", &SnsService::get_data_protection_policy, by_resource_arn},
+};
+
+SnsService::SnsService(Environment& env)
+    : Service("sns"), env_(env), topics_(std::make_unique<Topics>(env)) {
+  serve(*this, kOperations);
+}
+
+SnsService::~SnsService() = default;
+
+Status SnsService::start() {
+  return topics_->recover();
+}
+
+}  // namespace nimbus::services::sns

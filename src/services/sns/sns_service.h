@@ -1,0 +1,45 @@
+// Amazon SNS (model sns/2010-03-31, awsQuery on the wire). The operation
+// table and its handlers turn input values into calls on Topics (topics.h),
+// the engine, and results back into output values. See README.md for what
+// is implemented and how it differs from AWS.
+#pragma once
+
+#include <boost/json.hpp>
+#include <memory>
+
+#include "services/service.h"
+#include "services/sns/topics.h"
+
+namespace nimbus::services::sns {
+
+class SnsService final : public Service {
+ public:
+  explicit SnsService(Environment& env);
+  ~SnsService() override;
+
+  // Reads back every topic and subscription.
+  Status start() override;
+
+  Topics& topics() { return *topics_; }
+
+ private:
+  using object = boost::json::object;
+  static const Operation<SnsService> kOperations[];  // sns_service.cc
+
+  // topic_handlers.cc
+  void create_topic(const CallContext& ctx, object in, Respond respond);
+  void delete_topic(const CallContext& ctx, object in, Respond respond);
+  Output list_topics(const CallContext& ctx, const object& in) const;
+  Output get_topic_attributes(const CallContext& ctx, const object& in) const;
+  void set_topic_attributes(const CallContext& ctx, object in, Respond respond);
+  void tag_resource(const CallContext& ctx, object in, Respond respond);
+  void untag_resource(const CallContext& ctx, object in, Respond respond);
+  Output list_tags_for_resource(const CallContext& ctx, const object& in) const;
+  void put_data_protection_policy(const CallContext& ctx, object in, Respond respond);
+  Output get_data_protection_policy(const CallContext& ctx, const object& in) const;
+
+  Environment& env_;
+  std::unique_ptr<Topics> topics_;
+};
+
+}  // namespace nimbus::services::sns

@@ -92,6 +92,84 @@ class SnsTopicsTest(ServerTestCase):
         self.assertIn("Topic does not exist", err)
 
 
+class SnsSubscriptionsTest(ServerTestCase):
+    def setUp(self):
+        require_boto3()
+        self.sns = self.server.boto3_client("sns")
+        self.sqs = self.server.boto3_client("sqs")
+
+    def queue_arn(self, name):
+        url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        return self.sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def test_subscribe_sqs_with_attributes(self):
+        topic = self.sns.create_topic(Name="e2e-subs")["TopicArn"]
+        queue = self.queue_arn("e2e-subs-q")
+        arn = self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue, Attributes={
+            "RawMessageDelivery": "true",
+            "FilterPolicy": json.dumps({"kind": ["a", "b"]})})["SubscriptionArn"]
+        self.assertTrue(arn.startswith(topic + ":"))
+        attrs = self.sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+        self.assertEqual(attrs["PendingConfirmation"], "false")
+        self.assertEqual(attrs["RawMessageDelivery"], "true")
+        self.assertEqual(attrs["FilterPolicyScope"], "MessageAttributes")
+        self.sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RawMessageDelivery",
+                                             AttributeValue="false")
+        with self.assertRaises(self.sns.exceptions.InvalidParameterException) as cm:
+            self.sns.set_subscription_attributes(
+                SubscriptionArn=arn, AttributeName="FilterPolicy",
+                AttributeValue=json.dumps({"kind": [{"contains": "x"}]}))
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Invalid parameter: FilterPolicy: Unrecognized match type contains")
+        listed = self.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        self.assertEqual([(s["SubscriptionArn"], s["Protocol"], s["Endpoint"]) for s in listed],
+                         [(arn, "sqs", queue)])
+        self.sns.unsubscribe(SubscriptionArn=arn)
+        with self.assertRaises(self.sns.exceptions.NotFoundException):
+            self.sns.get_subscription_attributes(SubscriptionArn=arn)
+        attrs = self.sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+        self.assertEqual(attrs["SubscriptionsDeleted"], "1")
+
+    def test_http_subscription_is_pending(self):
+        topic = self.sns.create_topic(Name="e2e-pending")["TopicArn"]
+        out = self.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="someone@example.com")
+        self.assertEqual(out["SubscriptionArn"], "pending confirmation")
+        out = self.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="someone@example.com",
+                                 ReturnSubscriptionArn=True)
+        self.assertTrue(out["SubscriptionArn"].startswith(topic + ":"))
+        with self.assertRaises(self.sns.exceptions.InvalidParameterException):
+            self.sns.confirm_subscription(TopicArn=topic, Token="not-a-token")
+        listed = self.sns.list_subscriptions()["Subscriptions"]
+        mine = [s for s in listed if s["TopicArn"] == topic]
+        self.assertEqual([s["SubscriptionArn"] for s in mine], ["PendingConfirmation"])
+        self.assertEqual(
+            self.sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsPending"], "1")
+
+    def test_bad_protocol_and_paging(self):
+        topic = self.sns.create_topic(Name="e2e-sub-pages")["TopicArn"]
+        with self.assertRaises(self.sns.exceptions.InvalidParameterException) as cm:
+            self.sns.subscribe(TopicArn=topic, Protocol="pigeon", Endpoint="x")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Invalid parameter: Amazon SNS does not support this protocol string: pigeon")
+        for i in range(105):
+            self.sns.subscribe(TopicArn=topic, Protocol="sqs",
+                               Endpoint="arn:aws:sqs:%s:000000000000:q%d" % (REGION, i))
+        pages = list(self.sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic))
+        self.assertEqual(len(pages), 2)
+        self.assertEqual(sum(len(p["Subscriptions"]) for p in pages), 105)
+
+    def test_cli(self):
+        _, out, _ = self.server.aws_cli("sns", "create-topic", "--name", "e2e-sub-cli")
+        topic = json.loads(out)["TopicArn"]
+        _, out, _ = self.server.aws_cli("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs",
+                                        "--notification-endpoint",
+                                        "arn:aws:sqs:%s:000000000000:cli" % REGION)
+        arn = json.loads(out)["SubscriptionArn"]
+        _, out, _ = self.server.aws_cli("sns", "list-subscriptions-by-topic", "--topic-arn", topic)
+        self.assertEqual([s["SubscriptionArn"] for s in json.loads(out)["Subscriptions"]], [arn])
+
+
 class SnsRestartTest(unittest.TestCase):
     def test_topics_survive_restart(self):
         require_boto3()

@@ -18,6 +18,12 @@ Resources by_topic_arn(const CallContext&, const json::object& in) {
 Resources by_resource_arn(const CallContext&, const json::object& in) {
   return {str(in, "ResourceArn")};
 }
+// A subscription's ARN is its topic's ARN and an id: the topic.
+Resources by_subscription_arn(const CallContext&, const json::object& in) {
+  std::string arn = str(in, "SubscriptionArn");
+  auto colon = arn.rfind(':');
+  return {colon == std::string::npos ? arn : arn.substr(0, colon)};
+}
 Resources by_name(const CallContext& ctx, const json::object& in) {
   return {"arn:aws:sns:" + ctx.region + ":" + ctx.account_id + ":" + str(in, "Name")};
 }
@@ -36,6 +42,14 @@ const Operation<SnsService> SnsService::kOperations[] = {
     {"ListTagsForResource", &SnsService::list_tags_for_resource, by_resource_arn},
     {"PutDataProtectionPolicy", &SnsService::put_data_protection_policy, by_resource_arn},
     {"GetDataProtectionPolicy", &SnsService::get_data_protection_policy, by_resource_arn},
+    // subscription_handlers.cc
+    {"Subscribe", &SnsService::subscribe, by_topic_arn},
+    {"ConfirmSubscription", &SnsService::confirm_subscription, by_topic_arn},
+    {"Unsubscribe", &SnsService::unsubscribe, by_subscription_arn},
+    {"GetSubscriptionAttributes", &SnsService::get_subscription_attributes, by_subscription_arn},
+    {"SetSubscriptionAttributes", &SnsService::set_subscription_attributes, by_subscription_arn},
+    {"ListSubscriptions", &SnsService::list_subscriptions, no_resources},
+    {"ListSubscriptionsByTopic", &SnsService::list_subscriptions_by_topic, by_topic_arn},
 };
 
 SnsService::SnsService(Environment& env)

@@ -37,6 +37,14 @@ class SnsService final : public Service {
   Output list_tags_for_resource(const CallContext& ctx, const object& in) const;
   void put_data_protection_policy(const CallContext& ctx, object in, Respond respond);
   Output get_data_protection_policy(const CallContext& ctx, const object& in) const;
+  // subscription_handlers.cc
+  void subscribe(const CallContext& ctx, object in, Respond respond);
+  void confirm_subscription(const CallContext& ctx, object in, Respond respond);
+  void unsubscribe(const CallContext& ctx, object in, Respond respond);
+  Output get_subscription_attributes(const CallContext& ctx, const object& in) const;
+  void set_subscription_attributes(const CallContext& ctx, object in, Respond respond);
+  Output list_subscriptions(const CallContext& ctx, const object& in) const;
+  Output list_subscriptions_by_topic(const CallContext& ctx, const object& in) const;
 
   Environment& env_;
   std::unique_ptr<Topics> topics_;

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nimbus::dynamodb {
@@ -62,6 +63,16 @@ struct ConditionNode {
   std::vector<Operand> operands;
   std::vector<ConditionNode> children;
 };
+
+// `left AND right` / `left OR right`.
+inline ConditionNode join_conditions(ConditionNode::Kind kind, ConditionNode left,
+                                     ConditionNode right) {
+  ConditionNode n;
+  n.kind = kind;
+  n.children.push_back(std::move(left));
+  n.children.push_back(std::move(right));
+  return n;
+}
 
 struct UpdateAction {
   enum class Kind { kSet, kRemove, kAdd, kDelete };

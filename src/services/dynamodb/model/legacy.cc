@@ -40,14 +40,6 @@ ConditionNode negate(ConditionNode inner) {
   return n;
 }
 
-ConditionNode join(ConditionNode::Kind kind, ConditionNode a, ConditionNode b) {
-  ConditionNode n;
-  n.kind = kind;
-  n.children.push_back(std::move(a));
-  n.children.push_back(std::move(b));
-  return n;
-}
-
 ConditionNode compare(std::string_view name, Comparator op, json::value v) {
   auto n = node(ConditionNode::Kind::kCompare, {path_operand(name), value_operand(std::move(v))});
   n.op = op;
@@ -107,9 +99,9 @@ Result<ConditionNode> comparison(std::string_view name, std::string_view op,
     auto n = node(ConditionNode::Kind::kContains, {path_operand(name), value_operand(values[0])});
     if (op == "CONTAINS") return n;
     // NOT_CONTAINS holds for a present attribute without the value.
-    return join(ConditionNode::Kind::kAnd,
-                node(ConditionNode::Kind::kAttributeExists, {path_operand(name)}),
-                negate(std::move(n)));
+    return join_conditions(ConditionNode::Kind::kAnd,
+                           node(ConditionNode::Kind::kAttributeExists, {path_operand(name)}),
+                           negate(std::move(n)));
   }
   if (op == "BEGINS_WITH") {
     NIMBUS_TRY(count(1));
@@ -218,7 +210,7 @@ Result<std::optional<Condition>> condition_from_legacy(const json::object& condi
     auto n = parameter == "Expected" ? expected_entry(name, entry.get_object())
                                      : filter_entry(name, entry.get_object(), parameter);
     if (!n) return n.take_error();
-    root = root ? join(kind, std::move(*root), std::move(*n)) : std::move(*n);
+    root = root ? join_conditions(kind, std::move(*root), std::move(*n)) : std::move(*n);
   }
   if (!root) return std::optional<Condition>();
   return std::optional<Condition>(Condition(std::move(*root)));
@@ -252,7 +244,8 @@ Result<KeyCondition> key_condition_from_legacy(const json::object& key_condition
     if (!values) return values.take_error();
     auto n = comparison(name, text, std::move(*values));
     if (!n) return n.take_error();
-    root = root ? join(ConditionNode::Kind::kAnd, std::move(*root), std::move(*n)) : std::move(*n);
+    root = root ? join_conditions(ConditionNode::Kind::kAnd, std::move(*root), std::move(*n))
+                : std::move(*n);
   }
   if (!root) {
     return validation_error("Query condition missed key schema element: " + schema.partition.name);

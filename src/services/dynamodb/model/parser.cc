@@ -19,14 +19,6 @@ bool is_condition_function(std::string_view name) {
          name == "begins_with" || name == "contains";
 }
 
-ConditionNode binary(ConditionNode::Kind kind, ConditionNode left, ConditionNode right) {
-  ConditionNode n;
-  n.kind = kind;
-  n.children.push_back(std::move(left));
-  n.children.push_back(std::move(right));
-  return n;
-}
-
 // "{N:5}", as DynamoDB quotes an operand in messages.
 std::string quote_value(const json::value& v) {
   auto t = type_of(v);
@@ -114,7 +106,7 @@ bool Parser::or_expr(ConditionNode& out) {
     advance();
     ConditionNode right;
     if (!and_expr(right)) return false;
-    out = binary(ConditionNode::Kind::kOr, std::move(out), std::move(right));
+    out = join_conditions(ConditionNode::Kind::kOr, std::move(out), std::move(right));
   }
   return true;
 }
@@ -125,7 +117,7 @@ bool Parser::and_expr(ConditionNode& out) {
     advance();
     ConditionNode right;
     if (!not_expr(right)) return false;
-    out = binary(ConditionNode::Kind::kAnd, std::move(out), std::move(right));
+    out = join_conditions(ConditionNode::Kind::kAnd, std::move(out), std::move(right));
   }
   return true;
 }

@@ -76,29 +76,50 @@ Result<json::value> evaluate(const Operand& o, const json::object& item) {
   return wrong_type();
 }
 
-// Writes `v` at `path`; the parent must exist (a map for a member, a list
-// for an index; an index past the end appends).
+// Levels of M and L in `v`, itself counted (a scalar is 1).
+int depth_of(const json::value& v) {
+  auto t = type_of(v);
+  int inner = 0;
+  if (t == Type::kM) {
+    for (const auto& [k, e] : payload(v).as_object()) inner = std::max(inner, depth_of(e));
+  } else if (t == Type::kL) {
+    for (const auto& e : payload(v).as_array()) inner = std::max(inner, depth_of(e));
+  }
+  return 1 + inner;
+}
+
+// The list (for an index) or map (for a member) holding the last step of a
+// nested `path`: invalid for update when a step before it is missing or the
+// holder has the other type.
+Result<json::value*> holder(json::object& item, const Path& path) {
+  json::value* parent = resolve_path(item, path, path.size() - 1);
+  Type expected = path.back().is_index() ? Type::kL : Type::kM;
+  if (parent == nullptr || type_of(*parent) != expected) return invalid_path();
+  return &payload(*parent);
+}
+
+// Writes `v` at `path` (an index past the end of a list appends).
 Status set_at(json::object& item, const Path& path, json::value v) {
+  if (path.size() > 1 && depth_of(v) + static_cast<int>(path.size()) - 1 > kMaxNestingDepth) {
+    return invalid_parameter("Nesting Levels have exceeded supported limits");
+  }
   if (path.size() == 1) {
     item[path[0].name] = std::move(v);
     return Status::ok();
   }
-  json::value* parent = resolve_path(item, path, path.size() - 1);
-  if (parent == nullptr) return invalid_path();
+  auto h = holder(item, path);
+  if (!h) return h.take_error();
   const PathStep& last = path.back();
-  auto t = type_of(*parent);
-  if (last.is_index()) {
-    if (t != Type::kL) return invalid_path();
-    auto& list = payload(*parent).as_array();
-    if (static_cast<size_t>(last.index) < list.size()) {
-      list[static_cast<size_t>(last.index)] = std::move(v);
-    } else {
-      list.push_back(std::move(v));
-    }
+  if (!last.is_index()) {
+    (*h)->as_object()[last.name] = std::move(v);
     return Status::ok();
   }
-  if (t != Type::kM) return invalid_path();
-  payload(*parent).as_object()[last.name] = std::move(v);
+  auto& list = (*h)->as_array();
+  if (static_cast<size_t>(last.index) < list.size()) {
+    list[static_cast<size_t>(last.index)] = std::move(v);
+  } else {
+    list.push_back(std::move(v));
+  }
   return Status::ok();
 }
 
@@ -107,20 +128,17 @@ Status remove_at(json::object& item, const Path& path) {
     item.erase(path[0].name);
     return Status::ok();
   }
-  json::value* parent = resolve_path(item, path, path.size() - 1);
-  if (parent == nullptr) return invalid_path();
+  auto h = holder(item, path);
+  if (!h) return h.take_error();
   const PathStep& last = path.back();
-  auto t = type_of(*parent);
-  if (last.is_index()) {
-    if (t != Type::kL) return invalid_path();
-    auto& list = payload(*parent).as_array();
-    if (static_cast<size_t>(last.index) < list.size()) {
-      list.erase(list.begin() + static_cast<std::ptrdiff_t>(last.index));
-    }
+  if (!last.is_index()) {
+    (*h)->as_object().erase(last.name);
     return Status::ok();
   }
-  if (t != Type::kM) return invalid_path();
-  payload(*parent).as_object().erase(last.name);
+  auto& list = (*h)->as_array();
+  if (static_cast<size_t>(last.index) < list.size()) {
+    list.erase(list.begin() + static_cast<std::ptrdiff_t>(last.index));
+  }
   return Status::ok();
 }
 

@@ -187,6 +187,21 @@ TEST(Update, ParseErrors) {
             "{UpdateExpression}");
 }
 
+TEST(Update, NestingLimitHoldsAfterTheUpdate) {
+  json::value deep = json::object{{"S", "x"}};
+  for (int i = 1; i < kMaxNestingDepth; ++i) deep = json::object{{"L", json::array{deep}}};
+  json::object values{{":d", deep}};
+  Placeholders placeholders = *Placeholders::make(nullptr, &values);
+  auto top = parse_update("SET a = :d", placeholders);
+  ASSERT_TRUE(top);
+  EXPECT_TRUE(top->apply(json::object()));
+  auto nested = parse_update("SET m.x = :d", placeholders);
+  ASSERT_TRUE(nested);
+  EXPECT_EQ(nested->apply(object(kItem)).error().message,
+            "One or more parameter values were invalid: Nesting Levels have exceeded supported "
+            "limits");
+}
+
 TEST(Update, KeysAndUpdatedPaths) {
   json::object values = object(kValues);
   Placeholders placeholders = *Placeholders::make(nullptr, &values);

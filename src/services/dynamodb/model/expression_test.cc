@@ -295,8 +295,7 @@ TEST(KeyCondition, Errors) {
                              R"(, "ExpressionAttributeValues": )" + std::string(values) + "}",
                          &kSchema);
   };
-  EXPECT_EQ(error("pk = :p OR sk = :n"),
-            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: OR");
+  EXPECT_EQ(error("pk = :p OR sk = :n"), "Invalid operator used in KeyConditionExpression: OR");
   EXPECT_EQ(error("sk = :n AND extra = :p", R"({":p": {"S": "x"}, ":n": {"N": "1"}})"),
             "Query condition missed key schema element: pk");
   EXPECT_EQ(error("pk = :p AND extra = :n"), "Query condition missed key schema element: sk");
@@ -307,10 +306,10 @@ TEST(KeyCondition, Errors) {
             "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
             "operator or function: begins_with, operand type: N");
   EXPECT_EQ(error("pk = :p AND pk = :p", R"({":p": {"S": "x"}})"),
-            "KeyConditionExpressions must only contain one condition per key");
+            "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one "
+            "condition per key");
   EXPECT_EQ(error("pk < :p", R"({":p": {"S": "x"}})"), "Query key condition not supported");
-  EXPECT_EQ(error("pk = :p AND sk <> :n"),
-            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: <>");
+  EXPECT_EQ(error("pk = :p AND sk <> :n"), "Invalid operator used in KeyConditionExpression: <>");
   EXPECT_EQ(request_error(R"({"TableName": "t"})", &kSchema),
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
             "request.");

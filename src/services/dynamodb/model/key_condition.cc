@@ -46,8 +46,9 @@ Status flatten(const ConditionNode& n, std::vector<const ConditionNode*>& out) {
                  n.kind == ConditionNode::Kind::kBeginsWith ||
                  (n.kind == ConditionNode::Kind::kCompare && n.op != Comparator::kNe);
   if (!allowed) {
-    return invalid("Invalid operator used in KeyConditionExpression: " +
-                   std::string(operator_name(n)));
+    // DynamoDB words this one without the "Invalid KeyConditionExpression:" prefix.
+    return validation_error("Invalid operator used in KeyConditionExpression: " +
+                            std::string(operator_name(n)));
   }
   out.push_back(&n);
   return Status::ok();
@@ -94,7 +95,7 @@ Result<KeyCondition> key_condition_from_tree(const ConditionNode& root, const Ke
     const std::string& name = ops[0].path[0].name;
     if (name == schema.partition.name) {
       if (have_partition) {
-        return validation_error("KeyConditionExpressions must only contain one condition per key");
+        return invalid("KeyConditionExpressions must only contain one condition per key");
       }
       if (atom->kind != ConditionNode::Kind::kCompare || atom->op != Comparator::kEq) {
         return validation_error("Query key condition not supported");
@@ -104,7 +105,7 @@ Result<KeyCondition> key_condition_from_tree(const ConditionNode& root, const Ke
       out.partition_value = ops[1].value;
     } else if (schema.sort && name == schema.sort->name) {
       if (out.sort) {
-        return validation_error("KeyConditionExpressions must only contain one condition per key");
+        return invalid("KeyConditionExpressions must only contain one condition per key");
       }
       SortKeyCondition sort;
       sort.op = sort_op(*atom);

@@ -315,6 +315,26 @@ TEST(KeyCondition, Errors) {
             "request.");
 }
 
+TEST(KeyCondition, QueryFiltersMayNotReadTheKey) {
+  EXPECT_EQ(
+      request_error(
+          R"({"KeyConditionExpression": "pk = :p", "FilterExpression": "a = :p OR size(sk) > :n",
+      "ExpressionAttributeValues": {":p": {"S": "x"}, ":n": {"N": "1"}}})",
+          &kSchema),
+      "Filter Expression can only contain non-primary key attributes: Primary key "
+      "attribute: sk");
+  EXPECT_EQ(
+      request_error(
+          R"({"KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]}},
+      "QueryFilter": {"pk": {"ComparisonOperator": "NOT_NULL"}}})",
+          &kSchema),
+      "QueryFilter can only contain non-primary key attributes: Primary key attribute: pk");
+  EXPECT_EQ(request_error(R"({"KeyConditionExpression": "pk = :p", "FilterExpression": "a = :p",
+      "ExpressionAttributeValues": {":p": {"S": "x"}}})",
+                          &kSchema),
+            "ok");
+}
+
 TEST(Request, ParameterCombinations) {
   EXPECT_EQ(request_error(R"({"ProjectionExpression": "a", "AttributesToGet": ["a"]})"),
             "Can not use both expression and non-expression parameters in the same request: "

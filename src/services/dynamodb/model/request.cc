@@ -98,6 +98,35 @@ Result<RequestExpressions> parse_legacy(const json::object& input, const KeySche
   return out;
 }
 
+// The first key attribute a Query's filter reads, if any.
+const std::string* key_attribute_in(const ConditionNode& n, const KeySchema& schema) {
+  for (const auto& child : n.children) {
+    if (const auto* k = key_attribute_in(child, schema)) return k;
+  }
+  std::vector<const Operand*> pending;
+  for (const auto& o : n.operands) pending.push_back(&o);
+  while (!pending.empty()) {
+    const Operand* o = pending.back();
+    pending.pop_back();
+    for (const auto& a : o->args) pending.push_back(&a);
+    if (o->path.empty()) continue;
+    if (o->path[0].name == schema.partition.name) return &schema.partition.name;
+    if (schema.sort && o->path[0].name == schema.sort->name) return &schema.sort->name;
+  }
+  return nullptr;
+}
+
+// Query filters may not read the key (the key condition does that).
+Status check_query_filter(const json::object& input, const RequestExpressions& r,
+                          const KeySchema& schema) {
+  if (!r.filter) return Status::ok();
+  const std::string* key = key_attribute_in(r.filter->root(), schema);
+  if (key == nullptr) return Status::ok();
+  std::string parameter = present(input, "QueryFilter") ? "QueryFilter" : "Filter Expression";
+  return validation_error(
+      parameter + " can only contain non-primary key attributes: Primary key attribute: " + *key);
+}
+
 }  // namespace
 
 Result<Condition> parse_condition(std::string_view text, std::string_view kind,
@@ -159,6 +188,7 @@ Result<RequestExpressions> parse_request(const json::object& input, const KeySch
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
         "request.");
   }
+  if (query_schema) NIMBUS_TRY(check_query_filter(input, out, *query_schema));
   return out;
 }
 

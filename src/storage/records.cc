@@ -24,6 +24,11 @@ Result<std::vector<Entry>> Records::scan(std::string_view prefix, size_t limit,
   return storage_->scan_raw(prefix_, prefix, limit, start_after);
 }
 
+Result<std::vector<Entry>> Records::scan_reverse(std::string_view prefix, size_t limit,
+                                                 std::string_view start_before) const {
+  return storage_->scan_reverse_raw(prefix_, prefix, limit, start_before);
+}
+
 Result<std::optional<Entry>> Records::last(std::string_view prefix) const {
   return storage_->last_raw(prefix_, prefix);
 }

@@ -49,6 +49,11 @@ class Records {
   // `start_after`; entries with keys <= start_after are skipped.
   Result<std::vector<Entry>> scan(std::string_view prefix, size_t limit,
                                   std::string_view start_after = {}) const;
+  // The same in descending key order (DynamoDB's ScanIndexForward=false):
+  // entries whose key starts with `prefix` and, when `start_before` is not
+  // empty, is < start_before.
+  Result<std::vector<Entry>> scan_reverse(std::string_view prefix, size_t limit,
+                                          std::string_view start_before = {}) const;
   // The entry with the greatest key that starts with `prefix` (nullopt when
   // none does): the newest record of an ordered log, a high-water mark.
   Result<std::optional<Entry>> last(std::string_view prefix) const;

@@ -89,6 +89,26 @@ TEST(Records, ScanPrefixOrderLimitAndPaging) {
   EXPECT_EQ(r.scan("", 100)->size(), 6u);
 }
 
+TEST(Records, ScanReverse) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  Records r = st->records("q");
+  WriteBatch b;
+  for (const char* k : {"m/3", "m/1", "n/1", "m/2", "l/9", "m/10"}) b.put("q", k, k);
+  b.put("r", "m/9", "other namespace");
+  ASSERT_TRUE(st->commit_sync(std::move(b)));
+
+  EXPECT_EQ(keys_of(*r.scan_reverse("m/", 100)),
+            (std::vector<std::string>{"m/3", "m/2", "m/10", "m/1"}));
+  auto first = r.scan_reverse("m/", 3);
+  EXPECT_EQ(keys_of(*first), (std::vector<std::string>{"m/3", "m/2", "m/10"}));
+  EXPECT_EQ(keys_of(*r.scan_reverse("m/", 3, first->back().key)), std::vector<std::string>{"m/1"});
+  // start_before past the prefix reads it all; before it, nothing.
+  EXPECT_EQ(r.scan_reverse("m/", 1, "z")->front().key, "m/3");
+  EXPECT_TRUE(r.scan_reverse("m/", 10, "a")->empty());
+  EXPECT_EQ(r.scan_reverse("", 100)->front().key, "n/1");
+}
+
 TEST(Records, EachVisitsEveryEntryAcrossPages) {
   testing::TempDir dir;
   auto st = open_at(dir.path());

@@ -195,4 +195,36 @@ Result<std::vector<Entry>> Storage::scan_raw(const std::string& ns_prefix, std::
   return out;
 }
 
+Result<std::vector<Entry>> Storage::scan_reverse_raw(const std::string& ns_prefix,
+                                                     std::string_view prefix, size_t limit,
+                                                     std::string_view start_before) const {
+  if (impl_->closed) return Error::internal("storage is closed");
+  std::vector<Entry> out;
+  if (limit == 0) return out;
+  std::string full_prefix = ns_prefix + std::string(prefix);
+  // Start below the prefix's range, or below `start_before` when that is
+  // lower (below the range itself: nothing).
+  std::string end = prefix_successor(full_prefix);
+  if (!start_before.empty()) {
+    std::string before = ns_prefix + std::string(start_before);
+    if (end.empty() || before < end) end = std::move(before);
+  }
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  if (end.empty()) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(end);
+    if (it->Valid() && it->key() == rocksdb::Slice(end)) it->Prev();
+  }
+  for (; it->Valid(); it->Prev()) {
+    rocksdb::Slice k = it->key();
+    if (!k.starts_with(full_prefix)) break;
+    k.remove_prefix(ns_prefix.size());
+    out.push_back(Entry{k.ToString(), it->value().ToString()});
+    if (out.size() >= limit) break;
+  }
+  if (!it->status().ok()) return rocks_error("scan", it->status());
+  return out;
+}
+
 }  // namespace nimbus::storage

@@ -16,8 +16,9 @@ bool parse_whole(std::string_view text, T& out) {
   return r.ec == std::errc() && r.ptr == end;
 }
 
-// The text as a value of the member's type; the text itself when it does not
-// parse as one (the member's type then shows the service's mistake on the wire).
+// The text as a value of the member's type (a structure, map or list from
+// its JSON text); the text itself when it does not parse as one (the member's type then shows the
+// service's mistake on the wire).
 boost::json::value typed(const Ref& m, const std::string& text) {
   std::string_view type = m.type();
   if (type == "integer" || type == "long" || type == "short" || type == "byte") {
@@ -28,6 +29,14 @@ boost::json::value typed(const Ref& m, const std::string& text) {
     if (parse_whole(text, d)) return d;
   } else if (type == "boolean" && (text == "true" || text == "false")) {
     return text == "true";
+  } else if (type == "structure" || type == "map" || type == "list") {
+    // JSON text of the value (DynamoDB's Item, CancellationReasons); blob
+    // members inside hold raw bytes, not always UTF-8.
+    boost::json::parse_options opts;
+    opts.allow_invalid_utf8 = true;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec, {}, opts);
+    if (!ec) return v;
   }
   return boost::json::value(text);
 }

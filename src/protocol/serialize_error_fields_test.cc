@@ -12,7 +12,7 @@ namespace {
 namespace json = boost::json;
 
 const ModelRegistry& models() {
-  static const ModelRegistry registry({"sqs", "lambda", "s3"});
+  static const ModelRegistry registry({"sqs", "lambda", "s3", "dynamodb"});
   return registry;
 }
 
@@ -93,6 +93,21 @@ TEST(ErrorFields, TypedByTheMemberShape) {
   auto j = serialize_error(Protocol::kJson11, &model, false, e, "rid");
   EXPECT_EQ(json::parse(j.body).at("Wait"), "5");
   EXPECT_EQ(j.header("x-wait"), "");
+}
+
+TEST(ErrorFields, StructuredMembersFromJsonText) {
+  // DynamoDB's ConditionalCheckFailedException carries the item (blobs raw
+  // inside, base64 on the wire); TransactionCanceledException a list.
+  auto e = Error::make("ConditionalCheckFailedException", "The conditional request failed")
+               .with("Item", R"({"pk":{"S":"a"},"bin":{"B":"\u0001\u00ff"}})");
+  auto r = serialize_error(Protocol::kJson10, models().by_name("dynamodb"), false, e, "rid");
+  auto body = json::parse(r.body).as_object();
+  EXPECT_EQ(json::serialize(body.at("Item")), R"({"pk":{"S":"a"},"bin":{"B":"AcO/"}})");
+  auto t = Error::make("TransactionCanceledException", "cancelled")
+               .with("CancellationReasons", R"([{"Code":"None"},{"Code":"ConditionalCheckFailed",
+                     "Message":"The conditional request failed"}])");
+  r = serialize_error(Protocol::kJson10, models().by_name("dynamodb"), false, t, "rid");
+  EXPECT_EQ(json::parse(r.body).at("CancellationReasons").as_array().size(), 2u);
 }
 
 }  // namespace

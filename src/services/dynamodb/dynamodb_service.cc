@@ -19,6 +19,17 @@ Resources by_resource_arn(const CallContext&, const json::object& in) {
   return {str(in, "ResourceArn")};
 }
 
+// BatchGetItem / BatchWriteItem: every table of RequestItems.
+Resources by_request_tables(const CallContext& ctx, const json::object& in) {
+  Resources out;
+  const auto* items = in.if_contains("RequestItems");
+  if (items == nullptr || !items->is_object()) return out;
+  for (const auto& [name, value] : items->as_object()) {
+    out.push_back(by_table(ctx, json::object{{"TableName", name}}).front());
+  }
+  return out;
+}
+
 }  // namespace
 
 const Operation<DynamoDbService> DynamoDbService::kOperations[] = {
@@ -37,10 +48,24 @@ const Operation<DynamoDbService> DynamoDbService::kOperations[] = {
     {"DescribeContinuousBackups", &DynamoDbService::describe_continuous_backups, by_table},
     {"DescribeLimits", &DynamoDbService::describe_limits, no_resources},
     {"DescribeEndpoints", &DynamoDbService::describe_endpoints, no_resources},
+    // item_handlers.cc
+    {"PutItem", &DynamoDbService::put_item, by_table},
+    {"GetItem", &DynamoDbService::get_item, by_table},
+    {"DeleteItem", &DynamoDbService::delete_item, by_table},
+    {"UpdateItem", &DynamoDbService::update_item, by_table},
+    // query_handlers.cc
+    {"Query", &DynamoDbService::query_handler, by_table},
+    {"Scan", &DynamoDbService::scan_handler, by_table},
+    // batch_handlers.cc
+    {"BatchGetItem", &DynamoDbService::batch_get_handler, by_request_tables},
+    {"BatchWriteItem", &DynamoDbService::batch_write_item, by_request_tables},
 };
 
 DynamoDbService::DynamoDbService(Environment& env)
-    : Service("dynamodb"), env_(env), tables_(std::make_unique<Tables>(env)) {
+    : Service("dynamodb"),
+      env_(env),
+      tables_(std::make_unique<Tables>(env)),
+      items_(std::make_unique<Items>(env, *tables_)) {
   serve(*this, kOperations);
 }
 

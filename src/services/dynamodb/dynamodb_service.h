@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "services/dynamodb/items.h"
 #include "services/dynamodb/tables.h"
 #include "services/service.h"
 
@@ -40,6 +41,28 @@ class DynamoDbService final : public Service {
   Output describe_continuous_backups(const CallContext& ctx, const object& in) const;
   Output describe_limits(const CallContext& ctx, const object& in) const;
   Output describe_endpoints(const CallContext& ctx, const object& in) const;
+  // item_handlers.cc
+  void put_item(const CallContext& ctx, object in, Respond respond);
+  Output get_item(const CallContext& ctx, const object& in) const;
+  void delete_item(const CallContext& ctx, object in, Respond respond);
+  void update_item(const CallContext& ctx, object in, Respond respond);
+  // query_handlers.cc
+  void query_handler(const CallContext& ctx, object in, Respond respond);
+  void scan_handler(const CallContext& ctx, object in, Respond respond);
+  Output query(const object& in) const;  // blocking: worker pool
+  Output scan(const object& in) const;
+  // batch_handlers.cc
+  void batch_get_handler(const CallContext& ctx, object in, Respond respond);
+  Output batch_get_item(const object& in) const;  // blocking: worker pool
+  void batch_write_item(const CallContext& ctx, object in, Respond respond);
+
+  // The table an item operation names (ResourceNotFoundException if none).
+  Result<TablePtr> item_table(const object& in) const;
+  // ConditionalCheckFailedException, with the item when the call asks for it
+  // (ReturnValuesOnConditionCheckFailure ALL_OLD).
+  static Error condition_failed(const object& in, const std::optional<object>& current);
+  // The item's index key attributes have their indexes' types.
+  static Status check_index_keys(const TableDef& t, const object& item);
 
   // The caller's region and account (the server's when the call has none).
   std::string region(const CallContext& ctx) const;
@@ -48,6 +71,7 @@ class DynamoDbService final : public Service {
 
   Environment& env_;
   std::unique_ptr<Tables> tables_;
+  std::unique_ptr<Items> items_;
 };
 
 }  // namespace nimbus::services::dynamodb

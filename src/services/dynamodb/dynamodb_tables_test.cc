@@ -238,8 +238,8 @@ TEST_F(DynamoDbTest, TagsAndTimeToLive) {
             R"({"TimeToLiveStatus":"ENABLED","AttributeName":"expires"})");
   expect_error("DescribeContinuousBackups", {{"TableName", "nope"}}, "TableNotFoundException");
   EXPECT_EQ(
-      s(call("DescribeContinuousBackups", {{"TableName", "tbl1"}})["ContinuousBackupsDescription"].at(
-          "ContinuousBackupsStatus")),
+      s(call("DescribeContinuousBackups", {{"TableName", "tbl1"}})["ContinuousBackupsDescription"]
+            .at("ContinuousBackupsStatus")),
       "ENABLED");
   EXPECT_EQ(call("DescribeLimits", {})["TableMaxReadCapacityUnits"].as_int64(), 40000);
   EXPECT_EQ(s(call("DescribeEndpoints", {})["Endpoints"].at(0).at("Address")), "localhost:4566");

@@ -1,0 +1,181 @@
+// Items: writes, reads, conditions, updates, return values, stats, restart,
+// and concurrent conditional updates on one item.
+#include <future>
+
+#include "services/dynamodb/test_helpers.h"
+
+namespace nimbus::services::dynamodb::testing {
+namespace {
+
+json::object S(const std::string& v) {
+  return {{"S", v}};
+}
+json::object N(const std::string& v) {
+  return {{"N", v}};
+}
+
+class DynamoDbItemsTest : public DynamoDbTest {
+ protected:
+  void SetUp() override {
+    DynamoDbTest::SetUp();
+    create_table("items", "pk");
+  }
+  json::object get(const std::string& pk, const std::string& table = "items") {
+    return call("GetItem", {{"TableName", table}, {"Key", json::object{{"pk", S(pk)}}}});
+  }
+};
+
+TEST_F(DynamoDbItemsTest, PutGetEveryTypeAndCanonicalNumbers) {
+  json::object item{{"pk", S("a")},
+                    {"n", N("001.500")},
+                    {"b", json::object{{"B", std::string("\x01\xff\x00z", 4)}}},
+                    {"ss", json::object{{"SS", json::array{"x", "y"}}}},
+                    {"ns", json::object{{"NS", json::array{"1", "2.0"}}}},
+                    {"m", json::object{{"M", json::object{{"inner", S("")}}}}},
+                    {"l", json::object{{"L", json::array{N("1"), json::object{{"NULL", true}}}}}},
+                    {"t", json::object{{"BOOL", true}}}};
+  EXPECT_EQ(s(call("PutItem", {{"TableName", "items"}, {"Item", item}})), "{}");
+  auto got = get("a")["Item"].as_object();
+  EXPECT_EQ(s(got["n"]), R"({"N":"1.5"})");
+  EXPECT_EQ(got["b"].at("B").as_string(), std::string("\x01\xff\x00z", 4));
+  EXPECT_EQ(s(got["m"]), R"({"M":{"inner":{"S":""}}})");
+  EXPECT_EQ(s(get("missing")), "{}");
+}
+
+TEST_F(DynamoDbItemsTest, KeyValidation) {
+  EXPECT_EQ(
+      error_message("PutItem", {{"TableName", "items"}, {"Item", json::object{{"x", S("a")}}}},
+                    "ValidationException"),
+      "One or more parameter values were invalid: Missing the key pk in the item");
+  EXPECT_EQ(
+      error_message("PutItem", {{"TableName", "items"}, {"Item", json::object{{"pk", N("1")}}}},
+                    "ValidationException"),
+      "One or more parameter values were invalid: Type mismatch for key pk expected: S "
+      "actual: N");
+  EXPECT_EQ(
+      error_message("GetItem",
+                    {{"TableName", "items"}, {"Key", json::object{{"pk", S("a")}, {"x", S("b")}}}},
+                    "ValidationException"),
+      "The provided key element does not match the schema");
+  EXPECT_EQ(
+      error_message("PutItem", {{"TableName", "nope"}, {"Item", json::object{{"pk", S("a")}}}},
+                    "ResourceNotFoundException"),
+      "Requested resource not found");
+  std::string big(400 * 1024, 'x');
+  EXPECT_EQ(
+      error_message("PutItem",
+                    {{"TableName", "items"}, {"Item", json::object{{"pk", S("a")}, {"v", S(big)}}}},
+                    "ValidationException"),
+      "Item size has exceeded the maximum allowed size");
+  EXPECT_EQ(s(get("a")), "{}");
+}
+
+TEST_F(DynamoDbItemsTest, ConditionalWritesAndReturnValues) {
+  json::object put{{"TableName", "items"},
+                   {"Item", json::object{{"pk", S("a")}, {"v", N("1")}}},
+                   {"ConditionExpression", "attribute_not_exists(pk)"}};
+  call("PutItem", put);
+  put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD";
+  auto out = try_call("PutItem", put);
+  ASSERT_FALSE(out.is_ok());
+  EXPECT_EQ(out.error().code, "ConditionalCheckFailedException");
+  EXPECT_EQ(out.error().message, "The conditional request failed");
+  ASSERT_NE(out.error().field("Item"), nullptr);
+  EXPECT_EQ(*out.error().field("Item"), R"({"pk":{"S":"a"},"v":{"N":"1"}})");
+
+  auto old = call("PutItem", {{"TableName", "items"},
+                              {"Item", json::object{{"pk", S("a")}, {"v", N("2")}}},
+                              {"ReturnValues", "ALL_OLD"}});
+  EXPECT_EQ(s(old["Attributes"]), R"({"pk":{"S":"a"},"v":{"N":"1"}})");
+  EXPECT_EQ(error_message("PutItem",
+                          {{"TableName", "items"},
+                           {"Item", json::object{{"pk", S("a")}}},
+                           {"ReturnValues", "ALL_NEW"}},
+                          "ValidationException"),
+            "ReturnValues can only be ALL_OLD or NONE");
+
+  expect_error("DeleteItem",
+               {{"TableName", "items"},
+                {"Key", json::object{{"pk", S("a")}}},
+                {"ConditionExpression", "v = :one"},
+                {"ExpressionAttributeValues", json::object{{":one", N("1")}}}},
+               "ConditionalCheckFailedException");
+  auto deleted = call(
+      "DeleteItem",
+      {{"TableName", "items"}, {"Key", json::object{{"pk", S("a")}}}, {"ReturnValues", "ALL_OLD"}});
+  EXPECT_EQ(s(deleted["Attributes"].at("v")), R"({"N":"2"})");
+  EXPECT_EQ(s(get("a")), "{}");
+}
+
+TEST_F(DynamoDbItemsTest, UpdateItem) {
+  auto out =
+      call("UpdateItem",
+           {{"TableName", "items"},
+            {"Key", json::object{{"pk", S("c")}}},
+            {"UpdateExpression", "SET #n = :a ADD tally :x"},
+            {"ExpressionAttributeNames", json::object{{"#n", "name"}}},
+            {"ExpressionAttributeValues", json::object{{":a", S("first")}, {":x", N("0.1")}}},
+            {"ReturnValues", "ALL_NEW"}});
+  EXPECT_EQ(s(out["Attributes"]), R"({"pk":{"S":"c"},"name":{"S":"first"},"tally":{"N":"0.1"}})");
+  out = call("UpdateItem", {{"TableName", "items"},
+                            {"Key", json::object{{"pk", S("c")}}},
+                            {"UpdateExpression", "ADD tally :x REMOVE #n"},
+                            {"ExpressionAttributeNames", json::object{{"#n", "name"}}},
+                            {"ExpressionAttributeValues", json::object{{":x", N("0.2")}}},
+                            {"ReturnValues", "UPDATED_NEW"}});
+  EXPECT_EQ(s(out["Attributes"]), R"({"tally":{"N":"0.3"}})");
+  EXPECT_EQ(s(get("c")["Item"]), R"({"pk":{"S":"c"},"tally":{"N":"0.3"}})");
+  EXPECT_EQ(error_message("UpdateItem",
+                          {{"TableName", "items"},
+                           {"Key", json::object{{"pk", S("c")}}},
+                           {"UpdateExpression", "SET pk = :v"},
+                           {"ExpressionAttributeValues", json::object{{":v", S("d")}}}},
+                          "ValidationException"),
+            "One or more parameter values were invalid: Cannot update attribute pk. This "
+            "attribute is part of the key");
+  expect_error("UpdateItem",
+               {{"TableName", "items"},
+                {"Key", json::object{{"pk", S("c")}}},
+                {"UpdateExpression", "SET v = :v"},
+                {"ConditionExpression", "attribute_not_exists(pk)"},
+                {"ExpressionAttributeValues", json::object{{":v", S("d")}}}},
+               "ConditionalCheckFailedException");
+}
+
+TEST_F(DynamoDbItemsTest, StatsAndItemsSurviveRestart) {
+  for (int i = 0; i < 5; ++i) {
+    call("PutItem", {{"TableName", "items"},
+                     {"Item", json::object{{"pk", S("k" + std::to_string(i))}, {"v", S("abc")}}}});
+  }
+  call("DeleteItem", {{"TableName", "items"}, {"Key", json::object{{"pk", S("k0")}}}});
+  auto table = call("DescribeTable", {{"TableName", "items"}})["Table"].as_object();
+  EXPECT_EQ(table["ItemCount"].as_int64(), 4);
+  EXPECT_EQ(table["TableSizeBytes"].as_int64(), 4 * (2 + 2 + 1 + 3));
+  reopen();
+  table = call("DescribeTable", {{"TableName", "items"}})["Table"].as_object();
+  EXPECT_EQ(table["ItemCount"].as_int64(), 4);
+  EXPECT_EQ(s(get("k3")["Item"].at("v")), R"({"S":"abc"})");
+  // A table of the same name after a delete starts empty.
+  call("DeleteTable", {{"TableName", "items"}});
+  create_table("items", "pk");
+  EXPECT_EQ(s(get("k3")), "{}");
+}
+
+TEST_F(DynamoDbItemsTest, ConcurrentConditionalIncrementsLoseNothing) {
+  call("PutItem",
+       {{"TableName", "items"}, {"Item", json::object{{"pk", S("ctr")}, {"n", N("0")}}}});
+  std::vector<std::future<Output>> calls;
+  for (int i = 0; i < 64; ++i) {
+    calls.push_back(
+        call_async("UpdateItem", {{"TableName", "items"},
+                                  {"Key", json::object{{"pk", S("ctr")}}},
+                                  {"UpdateExpression", "SET n = n + :one"},
+                                  {"ConditionExpression", "attribute_exists(n)"},
+                                  {"ExpressionAttributeValues", json::object{{":one", N("1")}}}}));
+  }
+  for (auto& f : calls) EXPECT_TRUE(f.get().is_ok());
+  EXPECT_EQ(s(get("ctr")["Item"].at("n")), R"({"N":"64"})");
+}
+
+}  // namespace
+}  // namespace nimbus::services::dynamodb::testing

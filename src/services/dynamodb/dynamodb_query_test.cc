@@ -1,0 +1,157 @@
+// Query, Scan and the batch calls.
+#include <set>
+
+#include "services/dynamodb/test_helpers.h"
+
+namespace nimbus::services::dynamodb::testing {
+namespace {
+
+json::object S(const std::string& v) {
+  return {{"S", v}};
+}
+json::object N(const std::string& v) {
+  return {{"N", v}};
+}
+
+class DynamoDbQueryTest : public DynamoDbTest {
+ protected:
+  void SetUp() override {
+    DynamoDbTest::SetUp();
+    create_table("events", "pk", "sk");
+    for (int p = 0; p < 3; ++p) {
+      for (int i = 0; i < 10; ++i) {
+        call("PutItem", {{"TableName", "events"},
+                         {"Item", json::object{{"pk", S("p" + std::to_string(p))},
+                                               {"sk", N(std::to_string(i * 5 - 20))},
+                                               {"odd", json::object{{"BOOL", i % 2 == 1}}}}}});
+      }
+    }
+  }
+  json::object query(const std::string& cond, json::object values, json::object extra = {}) {
+    json::object in{{"TableName", "events"},
+                    {"KeyConditionExpression", cond},
+                    {"ExpressionAttributeValues", std::move(values)}};
+    for (auto& [k, v] : extra) in[k] = v;
+    return call("Query", std::move(in));
+  }
+  static std::vector<std::string> sks(const json::object& out) {
+    std::vector<std::string> r;
+    for (const auto& i : out.at("Items").as_array()) r.push_back(s(i.at("sk").at("N")));
+    return r;
+  }
+};
+
+TEST_F(DynamoDbQueryTest, SortKeyConditionsInNumericOrder) {
+  auto out = query("pk = :p", {{":p", S("p1")}});
+  EXPECT_EQ(sks(out), (std::vector<std::string>{"-20", "-15", "-10", "-5", "0", "5", "10", "15",
+                                                "20", "25"}));
+  EXPECT_EQ(out["Count"].as_int64(), 10);
+  EXPECT_EQ(sks(query("pk = :p AND sk BETWEEN :a AND :b",
+                      {{":p", S("p1")}, {":a", N("-5")}, {":b", N("10")}})),
+            (std::vector<std::string>{"-5", "0", "5", "10"}));
+  EXPECT_EQ(sks(query("pk = :p AND sk < :a", {{":p", S("p1")}, {":a", N("-10")}})),
+            (std::vector<std::string>{"-20", "-15"}));
+  EXPECT_EQ(sks(query("pk = :p AND sk >= :a", {{":p", S("p1")}, {":a", N("20")}})),
+            (std::vector<std::string>{"20", "25"}));
+  EXPECT_EQ(sks(query("pk = :p AND sk = :a", {{":p", S("p1")}, {":a", N("5.0")}})),
+            (std::vector<std::string>{"5"}));
+  EXPECT_EQ(sks(query("pk = :p AND sk <= :a", {{":p", S("p1")}, {":a", N("-10")}},
+                      {{"ScanIndexForward", false}})),
+            (std::vector<std::string>{"-10", "-15", "-20"}));
+  EXPECT_EQ(sks(query("pk = :p AND sk > :a", {{":p", S("p1")}, {":a", N("15")}},
+                      {{"ScanIndexForward", false}})),
+            (std::vector<std::string>{"25", "20"}));
+  EXPECT_EQ(query("pk = :p", {{":p", S("nope")}})["Count"].as_int64(), 0);
+}
+
+TEST_F(DynamoDbQueryTest, LimitBeforeFilterAndPaging) {
+  auto out = query("pk = :p", {{":p", S("p2")}, {":t", json::object{{"BOOL", true}}}},
+                   {{"FilterExpression", "odd = :t"}, {"Limit", 4}});
+  EXPECT_EQ(out["ScannedCount"].as_int64(), 4);
+  EXPECT_EQ(out["Count"].as_int64(), 2);
+  EXPECT_EQ(s(out["LastEvaluatedKey"]), R"({"pk":{"S":"p2"},"sk":{"N":"-5"}})");
+  std::vector<std::string> all;
+  json::object start;
+  for (int page = 0; page < 10; ++page) {
+    json::object extra{{"Limit", 3}, {"ScanIndexForward", false}};
+    if (!start.empty()) extra["ExclusiveStartKey"] = start;
+    auto p = query("pk = :p", {{":p", S("p2")}}, extra);
+    for (auto& sk : sks(p)) all.push_back(sk);
+    if (!p.contains("LastEvaluatedKey")) break;
+    start = p["LastEvaluatedKey"].as_object();
+  }
+  EXPECT_EQ(
+      all, (std::vector<std::string>{"25", "20", "15", "10", "5", "0", "-5", "-10", "-15", "-20"}));
+  auto count = query("pk = :p", {{":p", S("p2")}}, {{"Select", "COUNT"}});
+  EXPECT_FALSE(count.contains("Items"));
+  EXPECT_EQ(count["Count"].as_int64(), 10);
+  auto projected =
+      query("pk = :p", {{":p", S("p2")}}, {{"ProjectionExpression", "sk"}, {"Limit", 1}});
+  EXPECT_EQ(s(projected["Items"]), R"([{"sk":{"N":"-20"}}])");
+}
+
+TEST_F(DynamoDbQueryTest, ScanWholeTableAndSegments) {
+  auto all = call("Scan", {{"TableName", "events"}});
+  EXPECT_EQ(all["Count"].as_int64(), 30);
+  std::set<std::string> seen;
+  for (int seg = 0; seg < 4; ++seg) {
+    json::object start;
+    for (;;) {
+      json::object in{
+          {"TableName", "events"}, {"Segment", seg}, {"TotalSegments", 4}, {"Limit", 4}};
+      if (!start.empty()) in["ExclusiveStartKey"] = start;
+      auto page = call("Scan", in);
+      for (const auto& i : page["Items"].as_array()) {
+        EXPECT_TRUE(seen.insert(s(i.at("pk")) + s(i.at("sk"))).second);
+      }
+      if (!page.contains("LastEvaluatedKey")) break;
+      start = page["LastEvaluatedKey"].as_object();
+    }
+  }
+  EXPECT_EQ(seen.size(), 30u);
+  EXPECT_EQ(error_message("Scan", {{"TableName", "events"}, {"Segment", 4}, {"TotalSegments", 4}},
+                          "ValidationException"),
+            "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+            "Segment: 4 is out of bounds of TotalSegments: 4");
+  auto filtered = call("Scan", {{"TableName", "events"},
+                                {"FilterExpression", "sk > :z"},
+                                {"ExpressionAttributeValues", json::object{{":z", N("0")}}}});
+  EXPECT_EQ(filtered["Count"].as_int64(), 15);
+  EXPECT_EQ(filtered["ScannedCount"].as_int64(), 30);
+}
+
+TEST_F(DynamoDbQueryTest, BatchWriteAndGet) {
+  json::array writes;
+  for (int i = 0; i < 20; ++i) {
+    writes.push_back(json::object{
+        {"PutRequest",
+         json::object{{"Item", json::object{{"pk", S("b")}, {"sk", N(std::to_string(i))}}}}}});
+  }
+  writes.push_back(json::object{
+      {"DeleteRequest", json::object{{"Key", json::object{{"pk", S("p0")}, {"sk", N("0")}}}}}});
+  auto out = call("BatchWriteItem", {{"RequestItems", json::object{{"events", writes}}}});
+  EXPECT_EQ(s(out["UnprocessedItems"]), "{}");
+  EXPECT_EQ(query("pk = :p", {{":p", S("b")}})["Count"].as_int64(), 20);
+
+  json::array keys{json::object{{"pk", S("b")}, {"sk", N("3")}},
+                   json::object{{"pk", S("p0")}, {"sk", N("0")}},
+                   json::object{{"pk", S("p0")}, {"sk", N("5")}}};
+  auto got = call("BatchGetItem",
+                  {{"RequestItems", json::object{{"events", json::object{{"Keys", keys}}}}}});
+  EXPECT_EQ(got["Responses"].at("events").as_array().size(), 2u);
+  EXPECT_EQ(s(got["UnprocessedKeys"]), "{}");
+
+  auto dup = keys;
+  dup.push_back(keys[0]);
+  EXPECT_EQ(error_message("BatchGetItem",
+                          {{"RequestItems", json::object{{"events", json::object{{"Keys", dup}}}}}},
+                          "ValidationException"),
+            "Provided list of item keys contains duplicates");
+  writes.insert(writes.end(), 5, writes[0]);
+  EXPECT_EQ(error_message("BatchWriteItem", {{"RequestItems", json::object{{"events", writes}}}},
+                          "ValidationException"),
+            "Provided list of item keys contains duplicates");
+}
+
+}  // namespace
+}  // namespace nimbus::services::dynamodb::testing

@@ -1,0 +1,198 @@
+// PutItem, GetItem, DeleteItem, UpdateItem: one item, read and changed
+// under its turn (items.h), with conditions, projections, updates and
+// ReturnValues.
+#include "common/json_fields.h"
+#include "services/dynamodb/dynamodb_service.h"
+#include "services/dynamodb/errors.h"
+#include "services/dynamodb/item_keys.h"
+#include "services/dynamodb/model/expression.h"
+
+namespace nimbus::services::dynamodb {
+
+namespace json = boost::json;
+namespace model = nimbus::dynamodb;
+
+namespace {
+
+// A member holding an item or a key, normalized (numbers canonical).
+Result<json::object> attribute_map(const json::object& in, std::string_view member) {
+  const auto* v = in.if_contains(member);
+  if (v == nullptr || !v->is_object()) {
+    return errors::constraint(
+        "null",
+        std::string(1, static_cast<char>(std::tolower(member[0]))) + std::string(member.substr(1)),
+        "Member must not be null");
+  }
+  json::object out = v->as_object();
+  if (auto st = model::normalize_item(out); !st) return st.take_error();
+  return out;
+}
+
+Status check_return_values(const std::string& rv, bool update) {
+  if (rv.empty() || rv == "NONE" || rv == "ALL_OLD") return Status::ok();
+  if (update && (rv == "UPDATED_OLD" || rv == "ALL_NEW" || rv == "UPDATED_NEW")) {
+    return Status::ok();
+  }
+  if (!update && (rv == "UPDATED_OLD" || rv == "ALL_NEW" || rv == "UPDATED_NEW")) {
+    return errors::validation("ReturnValues can only be ALL_OLD or NONE");
+  }
+  return errors::constraint("'" + rv + "'", "returnValues",
+                            "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, "
+                            "NONE, UPDATED_NEW]");
+}
+
+}  // namespace
+
+Result<TablePtr> DynamoDbService::item_table(const json::object& in) const {
+  auto t = tables_->find(table_name_of(in));
+  if (!t) return errors::table_not_found();
+  return t;
+}
+
+Error DynamoDbService::condition_failed(const json::object& in,
+                                        const std::optional<json::object>& current) {
+  Error e = errors::conditional_check_failed();
+  if (current && str(in, "ReturnValuesOnConditionCheckFailure") == "ALL_OLD") {
+    return std::move(e).with("Item", json::serialize(*current));
+  }
+  return e;
+}
+
+Status DynamoDbService::check_index_keys(const TableDef& t, const json::object& item) {
+  for (const auto* list : {&t.gsis, &t.lsis}) {
+    for (const auto& index : *list) {
+      for (const auto& name : index.key.names()) {
+        const auto* v = item.if_contains(name);
+        if (v == nullptr) continue;
+        std::string expected =
+            name == index.key.hash.name ? index.key.hash.type : index.key.range->type;
+        auto actual = model::type_of(*v);
+        std::string actual_name = actual ? std::string(model::type_name(*actual)) : "NULL";
+        if (actual_name != expected) {
+          return errors::invalid_parameter("Type mismatch for Index Key " + name +
+                                           " Expected: " + expected + " Actual: " + actual_name +
+                                           " IndexName: " + index.name);
+        }
+        if ((expected == "S" || expected == "B") &&
+            v->as_object().begin()->value().as_string().empty()) {
+          return errors::invalid_parameter(
+              "One or more parameter values are not valid. A value specified for a secondary "
+              "index key is not supported. The AttributeValue for a key attribute cannot contain "
+              "an empty " +
+              std::string(expected == "S" ? "string" : "binary") +
+              " value. IndexName: " + index.name + ", IndexKey: " + name);
+        }
+      }
+    }
+  }
+  return Status::ok();
+}
+
+void DynamoDbService::put_item(const CallContext&, object in, Respond respond) {
+  auto t = item_table(in);
+  if (!t) return respond(t.take_error());
+  auto item = attribute_map(in, "Item");
+  if (!item) return respond(item.take_error());
+  if (auto st = check_key((*t)->key, *item, KeyFrom::kItem); !st) return respond(st.take_error());
+  if (auto st = model::check_item_size(*item); !st) return respond(st.take_error());
+  if (auto st = check_index_keys(**t, *item); !st) return respond(st.take_error());
+  std::string rv = str(in, "ReturnValues");
+  if (auto st = check_return_values(rv, false); !st) return respond(st.take_error());
+  auto expr = model::parse_request(in);
+  if (!expr) return respond(expr.take_error());
+  std::string key = item_key(**t, *item);
+  auto decide = [in = std::move(in), item = std::move(*item), expr = std::move(*expr),
+                 rv](const std::optional<json::object>& current) -> Result<Decision> {
+    if (expr.condition && !expr.condition->matches(current ? *current : json::object{})) {
+      return condition_failed(in, current);
+    }
+    Decision d{Decision::Kind::kPut, item, {}};
+    if (rv == "ALL_OLD" && current) d.answer["Attributes"] = *current;
+    return d;
+  };
+  items_->write(*t, std::move(key), std::move(decide), std::move(respond));
+}
+
+Output DynamoDbService::get_item(const CallContext&, const object& in) const {
+  auto t = item_table(in);
+  if (!t) return t.take_error();
+  auto key = attribute_map(in, "Key");
+  if (!key) return key.take_error();
+  if (auto st = check_key((*t)->key, *key, KeyFrom::kKey); !st) return st.take_error();
+  auto expr = model::parse_request(in);
+  if (!expr) return expr.take_error();
+  auto item = items_->get(item_key(**t, *key));
+  if (!item) return item.take_error();
+  json::object out;
+  if (*item) out["Item"] = expr->projection ? expr->projection->apply(**item) : std::move(**item);
+  return out;
+}
+
+void DynamoDbService::delete_item(const CallContext&, object in, Respond respond) {
+  auto t = item_table(in);
+  if (!t) return respond(t.take_error());
+  auto key = attribute_map(in, "Key");
+  if (!key) return respond(key.take_error());
+  if (auto st = check_key((*t)->key, *key, KeyFrom::kKey); !st) return respond(st.take_error());
+  std::string rv = str(in, "ReturnValues");
+  if (auto st = check_return_values(rv, false); !st) return respond(st.take_error());
+  auto expr = model::parse_request(in);
+  if (!expr) return respond(expr.take_error());
+  std::string storage_key = item_key(**t, *key);
+  auto decide = [in = std::move(in), expr = std::move(*expr),
+                 rv](const std::optional<json::object>& current) -> Result<Decision> {
+    if (expr.condition && !expr.condition->matches(current ? *current : json::object{})) {
+      return condition_failed(in, current);
+    }
+    Decision d{current ? Decision::Kind::kDelete : Decision::Kind::kNone, {}, {}};
+    if (rv == "ALL_OLD" && current) d.answer["Attributes"] = *current;
+    return d;
+  };
+  items_->write(*t, std::move(storage_key), std::move(decide), std::move(respond));
+}
+
+void DynamoDbService::update_item(const CallContext&, object in, Respond respond) {
+  auto t = item_table(in);
+  if (!t) return respond(t.take_error());
+  auto key = attribute_map(in, "Key");
+  if (!key) return respond(key.take_error());
+  if (auto st = check_key((*t)->key, *key, KeyFrom::kKey); !st) return respond(st.take_error());
+  std::string rv = str(in, "ReturnValues");
+  if (auto st = check_return_values(rv, true); !st) return respond(st.take_error());
+  auto expr = model::parse_request(in);
+  if (!expr) return respond(expr.take_error());
+  if (expr->update) {
+    if (auto st = expr->update->check_keys((*t)->key.names()); !st) {
+      return respond(st.take_error());
+    }
+  }
+  std::string storage_key = item_key(**t, *key);
+  auto decide = [in = std::move(in), key = std::move(*key), expr = std::move(*expr), rv,
+                 table = *t](const std::optional<json::object>& current) -> Result<Decision> {
+    if (expr.condition && !expr.condition->matches(current ? *current : json::object{})) {
+      return condition_failed(in, current);
+    }
+    json::object next = current ? *current : key;
+    if (expr.update) {
+      auto applied = expr.update->apply(next);
+      if (!applied) return applied.take_error();
+      next = std::move(*applied);
+    }
+    if (model::item_size(next) > model::kMaxItemSize) {
+      return errors::validation("Item size to update has exceeded the maximum allowed size");
+    }
+    if (auto st = check_index_keys(*table, next); !st) return st.take_error();
+    Decision d{Decision::Kind::kPut, next, {}};
+    if (rv == "ALL_OLD" && current) d.answer["Attributes"] = *current;
+    if (rv == "ALL_NEW") d.answer["Attributes"] = next;
+    if ((rv == "UPDATED_OLD" || rv == "UPDATED_NEW") && expr.update) {
+      json::object part = expr.update->updated_paths().apply(
+          rv == "UPDATED_NEW" ? next : (current ? *current : json::object{}));
+      if (!part.empty()) d.answer["Attributes"] = std::move(part);
+    }
+    return d;
+  };
+  items_->write(*t, std::move(storage_key), std::move(decide), std::move(respond));
+}
+
+}  // namespace nimbus::services::dynamodb

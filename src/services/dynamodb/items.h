@@ -1,0 +1,67 @@
+// Items: the items of every table, in storage (item_keys.h has the layout),
+// and the one way to change one: a linearizable read-decide-write per item.
+//
+// A write runs on the worker pool under the item's turn of a
+// PartitionExecutor (storage/partition.h): it reads the item as stored,
+// hands it to the caller's decision (conditions, updates, return values),
+// commits what the decision says (with the table's stats, Tables::
+// commit_items) and releases the turn once the commit is durable. Two
+// writes to one item therefore never interleave between read and commit;
+// writes to different items run concurrently.
+//
+// Threads: get()/scan() may be called from any thread (event loops
+// included: a read is a memtable or block-cache lookup); write() never
+// blocks its caller. Respond is called from the committer thread or the
+// pool.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "services/dynamodb/tables.h"
+#include "services/service.h"
+#include "storage/partition.h"
+#include "storage/records.h"
+
+namespace nimbus::services::dynamodb {
+
+// What a write does with the item it read.
+struct Decision {
+  enum class Kind { kNone, kPut, kDelete };
+  Kind kind = Kind::kNone;
+  boost::json::object item;    // kPut: the new item
+  boost::json::object answer;  // the operation's output
+};
+using Decide = std::function<Result<Decision>(const std::optional<boost::json::object>& current)>;
+
+class Items {
+ public:
+  Items(Environment& env, Tables& tables);
+
+  // The item stored at `key` (item_keys.h), nullopt when there is none.
+  Result<std::optional<boost::json::object>> get(const std::string& key) const;
+  // Up to `limit` stored items under `prefix` after `start_after` (before
+  // it, backward), in key order.
+  Result<std::vector<storage::Entry>> scan(const std::string& prefix, size_t limit,
+                                           const std::string& start_after, bool forward) const;
+
+  // Runs `decide` on the item at `key` of table `t` under the item's turn
+  // and answers `respond` with the decision's answer once it is durable (or
+  // with the decision's error, changing nothing).
+  void write(TablePtr t, std::string key, Decide decide, Respond respond);
+
+  // An item's stored form and back (binary values are raw bytes).
+  static std::string encode(const boost::json::object& item);
+  static Result<boost::json::object> decode(std::string_view stored);
+
+ private:
+  Environment& env_;
+  Tables& tables_;
+  storage::Records records_;
+  storage::PartitionExecutor executor_;
+};
+
+}  // namespace nimbus::services::dynamodb

@@ -1,0 +1,215 @@
+// Query and Scan: key-range reads of one page (range_read.h), then the
+// filter, the projection and Select; run on the worker pool (a page is up
+// to 1 MB of items).
+#include "common/json_fields.h"
+#include "services/dynamodb/dynamodb_service.h"
+#include "services/dynamodb/errors.h"
+#include "services/dynamodb/item_keys.h"
+#include "services/dynamodb/model/expression.h"
+#include "services/dynamodb/range_read.h"
+
+namespace nimbus::services::dynamodb {
+
+namespace json = boost::json;
+namespace model = nimbus::dynamodb;
+
+namespace {
+
+model::Type model_type(const std::string& t) {
+  return t == "N" ? model::Type::kN : t == "B" ? model::Type::kB : model::Type::kS;
+}
+
+model::KeySchema model_schema(const KeySchema& k) {
+  model::KeySchema out{{k.hash.name, model_type(k.hash.type)}, std::nullopt};
+  if (k.range) out.sort = model::KeyAttribute{k.range->name, model_type(k.range->type)};
+  return out;
+}
+
+// Select, checked against the projection the request gives.
+Result<std::string> select_of(const json::object& in, bool has_projection) {
+  std::string select = str(in, "Select");
+  if (select.empty()) return std::string(has_projection ? "SPECIFIC_ATTRIBUTES" : "ALL_ATTRIBUTES");
+  if (select != "ALL_ATTRIBUTES" && select != "ALL_PROJECTED_ATTRIBUTES" && select != "COUNT" &&
+      select != "SPECIFIC_ATTRIBUTES") {
+    return errors::constraint("'" + select + "'", "select",
+                              "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, "
+                              "ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
+  }
+  if (select == "ALL_PROJECTED_ATTRIBUTES" && !has(in, "IndexName")) {
+    return errors::validation(
+        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  }
+  if (select == "SPECIFIC_ATTRIBUTES" && !has_projection) {
+    return errors::validation(
+        "SPECIFIC_ATTRIBUTES must be used with either AttributesToGet or "
+        "ProjectionExpression");
+  }
+  if (select != "SPECIFIC_ATTRIBUTES" && has_projection) {
+    return errors::validation(
+        select == "COUNT" ? "Cannot specify the AttributesToGet when choosing to get only "
+                            "the Count"
+                          : "Cannot specify the AttributesToGet when choosing to get " + select);
+  }
+  return select;
+}
+
+// ExclusiveStartKey as a storage key of table `t` ("" when absent).
+Result<std::string> start_key(const json::object& in, const TableDef& t) {
+  const auto* v = in.if_contains("ExclusiveStartKey");
+  if (v == nullptr || !v->is_object()) return std::string();
+  json::object key = v->as_object();
+  if (auto st = model::normalize_item(key); !st) return st.take_error();
+  if (!check_key(t.key, key, KeyFrom::kKey)) {
+    return errors::validation(
+        "The provided starting key is invalid: The provided key element does not match the "
+        "schema");
+  }
+  return item_key(t, key);
+}
+
+// The answer for the items read: filter, projection, Select, counts and
+// LastEvaluatedKey.
+json::object answer(const TableDef& t, Page page, const model::RequestExpressions& expr,
+                    const std::string& select) {
+  json::array out;
+  int64_t count = 0;
+  for (auto& item : page.items) {
+    if (expr.filter && !expr.filter->matches(item)) continue;
+    ++count;
+    if (select == "COUNT") continue;
+    out.push_back(expr.projection ? expr.projection->apply(item) : std::move(item));
+  }
+  json::object result{{"Count", count}, {"ScannedCount", static_cast<int64_t>(page.items.size())}};
+  if (select != "COUNT") result["Items"] = std::move(out);
+  if (page.last) result["LastEvaluatedKey"] = key_attributes(t.key, *page.last);
+  return result;
+}
+
+size_t limit_of(const json::object& in) {
+  auto limit = integer(in, "Limit");
+  return limit && *limit > 0 ? static_cast<size_t>(*limit) : SIZE_MAX;
+}
+
+}  // namespace
+
+Output DynamoDbService::query(const json::object& in) const {
+  auto t = item_table(in);
+  if (!t) return t.take_error();
+  if (has(in, "IndexName")) {
+    std::string index = str(in, "IndexName");
+    if (!(*t)->find_index(index)) {
+      return errors::validation("The table does not have the specified index: " + index);
+    }
+    return errors::validation("Querying a secondary index is not supported by nimbus yet: " +
+                              index);
+  }
+  auto schema = model_schema((*t)->key);
+  auto expr = model::parse_request(in, &schema);
+  if (!expr) return expr.take_error();
+  auto select = select_of(in, expr->projection.has_value());
+  if (!select) return select.take_error();
+  auto start = start_key(in, **t);
+  if (!start) return start.take_error();
+
+  const auto& kc = *expr->key_condition;
+  KeyRange range;
+  range.prefix = collection_prefix(**t, kc.partition_value);
+  range.forward = boolean(in, "ScanIndexForward").value_or(true);
+  range.exclusive_start = *start;
+  if (kc.sort) {
+    using Op = model::SortKeyCondition::Op;
+    const auto& s = *kc.sort;
+    std::string bound = sort_key_in(range.prefix, s.value);
+    switch (s.op) {
+      case Op::kEq:
+        range.low = range.high = bound;
+        break;
+      case Op::kLt:
+      case Op::kLe:
+        range.high = bound;
+        range.high_inclusive = s.op == Op::kLe;
+        break;
+      case Op::kGt:
+      case Op::kGe:
+        range.low = bound;
+        range.low_inclusive = s.op == Op::kGe;
+        break;
+      case Op::kBetween:
+        range.low = bound;
+        range.high = sort_key_in(range.prefix, s.upper);
+        break;
+      case Op::kBeginsWith:
+        range.prefix = sort_key_in(range.prefix, s.value, true);
+        break;
+    }
+  }
+  auto page = read_range(*items_, range, limit_of(in));
+  if (!page) return page.take_error();
+  return answer(**t, std::move(*page), *expr, *select);
+}
+
+Output DynamoDbService::scan(const json::object& in) const {
+  auto t = item_table(in);
+  if (!t) return t.take_error();
+  if (has(in, "IndexName")) {
+    std::string index = str(in, "IndexName");
+    if (!(*t)->find_index(index)) {
+      return errors::validation("The table does not have the specified index: " + index);
+    }
+    return errors::validation("Scanning a secondary index is not supported by nimbus yet: " +
+                              index);
+  }
+  auto segment = integer(in, "Segment");
+  auto total = integer(in, "TotalSegments");
+  if (segment && !total) {
+    return errors::validation(
+        "The TotalSegments parameter is required but was not present in "
+        "the request when parameter Segment is present");
+  }
+  if (total && !segment) {
+    return errors::validation(
+        "The Segment parameter is required but was not present in the "
+        "request when parameter TotalSegments is present");
+  }
+  if (segment && *segment >= *total) {
+    return errors::validation(
+        "The Segment parameter is zero-based and must be less than "
+        "parameter TotalSegments: Segment: " +
+        std::to_string(*segment) + " is out of bounds of TotalSegments: " + std::to_string(*total));
+  }
+  auto expr = model::parse_request(in);
+  if (!expr) return expr.take_error();
+  auto select = select_of(in, expr->projection.has_value());
+  if (!select) return select.take_error();
+  auto start = start_key(in, **t);
+  if (!start) return start.take_error();
+
+  KeyRange range;
+  range.prefix = table_prefix(**t);
+  range.exclusive_start = *start;
+  if (segment) {
+    auto s = static_cast<uint64_t>(*segment), n = static_cast<uint64_t>(*total);
+    // Item keys of a bucket are longer than its bucket_key: exclusive bounds.
+    range.low = bucket_key(**t, segment_bucket(s, n));
+    range.low_inclusive = false;
+    if (s + 1 < n) {
+      range.high = bucket_key(**t, segment_bucket(s + 1, n));
+      range.high_inclusive = false;
+    }
+  }
+  auto page = read_range(*items_, range, limit_of(in));
+  if (!page) return page.take_error();
+  return answer(**t, std::move(*page), *expr, *select);
+}
+
+void DynamoDbService::query_handler(const CallContext&, object in, Respond respond) {
+  run_blocking(env_.workers, std::move(respond),
+               [this, in = std::move(in)]() -> Output { return query(in); });
+}
+
+void DynamoDbService::scan_handler(const CallContext&, object in, Respond respond) {
+  run_blocking(env_.workers, std::move(respond),
+               [this, in = std::move(in)]() -> Output { return scan(in); });
+}
+
+}  // namespace nimbus::services::dynamodb

@@ -1,0 +1,61 @@
+#include "services/dynamodb/range_read.h"
+
+#include <algorithm>
+
+#include "services/dynamodb/model/value.h"
+
+namespace nimbus::services::dynamodb {
+
+namespace {
+
+constexpr size_t kChunk = 128;  // entries read from storage at a time
+
+// A key encoded with key_codec's str() ends with its terminator 0x00 0x01;
+// with 0x00 0x00 instead it sorts just below every key that starts with the
+// same string, so it serves as an exclusive start for an inclusive bound.
+std::string just_below(std::string key) {
+  if (!key.empty()) key.back() = '\0';
+  return key;
+}
+
+}  // namespace
+
+Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit) {
+  std::string cursor = range.exclusive_start;
+  if (cursor.empty()) {
+    if (range.forward && !range.low.empty()) {
+      cursor = range.low_inclusive ? just_below(range.low) : range.low;
+    } else if (!range.forward && !range.high.empty()) {
+      cursor = range.high_inclusive ? range.high + std::string(1, '\0') : range.high;
+    }
+  }
+  Page page;
+  size_t bytes = 0;
+  for (;;) {
+    size_t want = std::min(kChunk, limit - page.items.size());
+    auto chunk = items.scan(range.prefix, want, cursor, range.forward);
+    if (!chunk) return chunk.take_error();
+    for (auto& e : *chunk) {
+      if (range.forward && !range.high.empty() &&
+          (e.key > range.high || (!range.high_inclusive && e.key == range.high))) {
+        return page;
+      }
+      if (!range.forward && !range.low.empty() &&
+          (e.key < range.low || (!range.low_inclusive && e.key == range.low))) {
+        return page;
+      }
+      auto item = Items::decode(e.value);
+      if (!item) return item.take_error();
+      bytes += nimbus::dynamodb::item_size(*item);
+      page.items.push_back(std::move(*item));
+      if (page.items.size() == limit || bytes >= kMaxPageBytes) {
+        page.last = page.items.back();
+        return page;
+      }
+    }
+    if (chunk->size() < want) return page;
+    cursor = chunk->back().key;
+  }
+}
+
+}  // namespace nimbus::services::dynamodb

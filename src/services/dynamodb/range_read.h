@@ -1,0 +1,41 @@
+// One page of a Query or Scan: a key range of dynamodb.items read in key
+// order (forward or backward), at most `limit` items evaluated and at most
+// 1 MB of them, as DynamoDB pages.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "services/dynamodb/items.h"
+
+namespace nimbus::services::dynamodb {
+
+struct KeyRange {
+  std::string prefix;  // every key read starts with it
+  // Bounds inside the prefix (storage keys; empty: none).
+  std::string low;
+  bool low_inclusive = true;
+  std::string high;
+  bool high_inclusive = true;
+  bool forward = true;
+  std::string exclusive_start;  // ExclusiveStartKey as a storage key, or empty
+};
+
+struct Page {
+  std::vector<boost::json::object> items;  // read, in order (before any filter)
+  // The last item read when the page stopped early (Limit or 1 MB): its key
+  // is LastEvaluatedKey.
+  std::optional<boost::json::object> last;
+};
+
+// DynamoDB's page size limit: the items read, by item size.
+constexpr size_t kMaxPageBytes = 1024 * 1024;
+
+Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit);
+
+}  // namespace nimbus::services::dynamodb

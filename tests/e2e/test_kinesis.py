@@ -128,6 +128,48 @@ class KinesisBoto3Test(ServerTestCase):
             self.k.get_records(ShardIterator=base64.b64encode(bytes(raw)).decode())
         self.assertEqual(cm.exception.response["Error"]["Message"], "Invalid ShardIterator.")
 
+    def test_resharding_and_child_shards(self):
+        self.make("e2e-reshard")
+        self.k.put_record(StreamName="e2e-reshard", PartitionKey="a", Data=b"parent")
+        self.k.split_shard(StreamName="e2e-reshard", ShardToSplit="shardId-000000000000",
+                           NewStartingHashKey=str(2 ** 127))
+        after = self.k.put_record(StreamName="e2e-reshard", PartitionKey="a", Data=b"child")
+        self.assertEqual(after["ShardId"], "shardId-000000000001")
+        it = self.k.get_shard_iterator(StreamName="e2e-reshard", ShardId="shardId-000000000000",
+                                       ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        out = self.k.get_records(ShardIterator=it)
+        self.assertEqual([r["Data"] for r in out["Records"]], [b"parent"])
+        self.assertIsNone(out.get("NextShardIterator"))
+        if "ChildShards" in out:  # old botocore models predate ChildShards
+            self.assertEqual([c["ShardId"] for c in out["ChildShards"]],
+                             ["shardId-000000000001", "shardId-000000000002"])
+        self.k.merge_shards(StreamName="e2e-reshard", ShardToMerge="shardId-000000000001",
+                            AdjacentShardToMerge="shardId-000000000002")
+        out = self.k.update_shard_count(StreamName="e2e-reshard", TargetShardCount=2,
+                                        ScalingType="UNIFORM_SCALING")
+        self.assertEqual((out["CurrentShardCount"], out["TargetShardCount"]), (1, 2))
+        summary = self.k.describe_stream_summary(
+            StreamName="e2e-reshard")["StreamDescriptionSummary"]
+        self.assertEqual(summary["OpenShardCount"], 2)
+
+    def test_retention_and_encryption(self):
+        self.make("e2e-settings")
+        self.k.increase_stream_retention_period(StreamName="e2e-settings",
+                                                RetentionPeriodHours=168)
+        with self.assertRaises(self.k.exceptions.InvalidArgumentException) as cm:
+            self.k.decrease_stream_retention_period(StreamName="e2e-settings",
+                                                    RetentionPeriodHours=200)
+        self.assertIn("Use IncreaseRetentionPeriod API.", cm.exception.response["Error"]["Message"])
+        self.k.start_stream_encryption(StreamName="e2e-settings", EncryptionType="KMS",
+                                       KeyId="alias/aws/kinesis")
+        d = self.k.describe_stream(StreamName="e2e-settings")["StreamDescription"]
+        self.assertEqual((d["RetentionPeriodHours"], d["EncryptionType"], d["KeyId"]),
+                         (168, "KMS", "alias/aws/kinesis"))
+        self.k.stop_stream_encryption(StreamName="e2e-settings", EncryptionType="KMS",
+                                      KeyId="alias/aws/kinesis")
+        self.assertEqual(self.k.describe_stream(
+            StreamName="e2e-settings")["StreamDescription"]["EncryptionType"], "NONE")
+
     def test_cli_put_record(self):
         self.make("e2e-cli")
         # CLI v2 needs raw-in-base64-out to send --data as given; v1 always does.

@@ -48,7 +48,42 @@ KinesisOptions KinesisOptions::from(const Settings& settings) {
 
 Engine::Engine(Environment& env, KinesisOptions options) : env_(env), options_(options) {}
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  stop_timers();
+}
+
+void Engine::stop_timers() {
+  MutexLock lock(trim_->mu);
+  trim_->engine = nullptr;
+}
+
+// Called with the engine alive: from start(), or by the timer under trim_->mu.
+void Engine::schedule_trim() {
+  env_.scheduler.after(std::chrono::minutes(1), [trim = trim_] {
+    MutexLock lock(trim->mu);
+    if (trim->engine == nullptr) return;
+    trim->engine->trim_expired();
+    trim->engine->schedule_trim();
+  });
+}
+
+void Engine::trim_expired() {
+  std::vector<std::pair<std::string, int64_t>> cuts;
+  {
+    MutexLock lock(mu_);
+    int64_t now = now_ms();
+    for (const auto& [name, s] : by_name_) {
+      for (const auto& sh : s->shards) {
+        cuts.emplace_back(s->partition(sh.index), now - int64_t{s->retention_hours} * 3'600'000);
+      }
+    }
+  }
+  for (const auto& [partition, cutoff] : cuts) {
+    log_->trim_older_than(partition, cutoff, [](Status st) {
+      if (!st) spdlog::warn("kinesis: trimming: {}", st.error().message);
+    });
+  }
+}
 
 Status Engine::start() {
   auto log = storage::Log::open(*env_.storage, kRecords, env_.clock, env_.scheduler);
@@ -66,6 +101,12 @@ Status Engine::start() {
     *key = std::move(fresh);
   }
   iterators_ = std::make_unique<IteratorCodec>(**key);
+
+  {
+    MutexLock timer_lock(trim_->mu);
+    trim_->engine = this;
+  }
+  schedule_trim();
 
   MutexLock lock(mu_);
   auto next = meta.get("next-id");

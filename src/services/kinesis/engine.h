@@ -13,6 +13,9 @@
 // "kinesis/<name>"); its records are appended per shard partition, each
 // append one commit. A put is answered once its append is durable.
 //
+// Retention: reads skip records older than the stream's retention period, and
+// a timer every minute (injectable clock) trims them from the Log.
+//
 // Threads: every method may be called from any thread and none blocks (reads
 // go straight to RocksDB). A metadata change is made in memory and its commit
 // queued under one mutex, so stored documents follow the memory order; Done
@@ -80,6 +83,8 @@ class Engine {
 
   // Opens the Log, reads the iterator key and every stream back.
   Status start();
+  // Ends the retention timer (the server drains); also done by the destructor.
+  void stop_timers();
 
   const std::string& account() const { return env_.settings.account_id; }
   int64_t now_ms() const { return env_.clock.now_millis(); }
@@ -100,12 +105,17 @@ class Engine {
                                const std::string& sequence, double timestamp_s);
   Result<ReadResult> read(const std::string& token, size_t limit);
 
+  // Removes the records past each stream's retention period from the Log
+  // (reads already skip them). Runs every minute from start().
+  void trim_expired();
+
   // The Log sequence a shard would give its next record (1 when empty).
   uint64_t next_seq(const Stream& s, uint32_t shard) const;
   storage::Log& log() { return *log_; }
 
  private:
   void persist_locked(const Stream& s, Done done) REQUIRES(mu_);
+  void schedule_trim();
 
   Environment& env_;
   KinesisOptions options_;
@@ -116,6 +126,14 @@ class Engine {
   std::map<uint64_t, std::shared_ptr<Stream>> by_id_ GUARDED_BY(mu_);
   std::map<uint64_t, std::string> deleted_ GUARDED_BY(mu_);  // id -> name, for messages
   uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  // What the trim timer reaches the engine through: null once the engine
+  // stops (begin_shutdown or destruction), when the Scheduler may already be
+  // gone, so nothing cancels timers; a firing timer finds null and ends.
+  struct TrimTimer {
+    Mutex mu;
+    Engine* engine GUARDED_BY(mu) = nullptr;
+  };
+  std::shared_ptr<TrimTimer> trim_ = std::make_shared<TrimTimer>();
 };
 
 }  // namespace nimbus::services::kinesis

@@ -47,8 +47,17 @@ const Operation<KinesisService> KinesisService::kOperations[] = {
     {"TagResource", &KinesisService::tag_resource, by_resource},
     {"UntagResource", &KinesisService::untag_resource, by_resource},
     {"ListTagsForResource", &KinesisService::list_tags_for_resource, by_resource},
-    // shard_handlers.cc
+    // settings_handlers.cc
+    {"IncreaseStreamRetentionPeriod", &KinesisService::increase_retention, by_stream},
+    {"DecreaseStreamRetentionPeriod", &KinesisService::decrease_retention, by_stream},
+    {"StartStreamEncryption", &KinesisService::start_encryption, by_stream},
+    {"StopStreamEncryption", &KinesisService::stop_encryption, by_stream},
+    {"UpdateStreamMode", &KinesisService::update_stream_mode, by_stream},
+    // shard_handlers.cc, reshard_handlers.cc
     {"ListShards", &KinesisService::list_shards, by_stream},
+    {"SplitShard", &KinesisService::split_shard, by_stream},
+    {"MergeShards", &KinesisService::merge_shards, by_stream},
+    {"UpdateShardCount", &KinesisService::update_shard_count, by_stream},
     // record_handlers.cc
     {"PutRecord", &KinesisService::put_record, by_stream},
     {"PutRecords", &KinesisService::put_records, by_stream},

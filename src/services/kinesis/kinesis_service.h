@@ -16,6 +16,7 @@ class KinesisService final : public Service {
   ~KinesisService() override;
 
   Status start() override;
+  void begin_shutdown() override { engine_->stop_timers(); }
   Engine& engine() { return *engine_; }
 
  private:
@@ -35,8 +36,17 @@ class KinesisService final : public Service {
   void tag_resource(const CallContext& ctx, object in, Respond respond);
   void untag_resource(const CallContext& ctx, object in, Respond respond);
   Output list_tags_for_resource(const CallContext& ctx, const object& in) const;
-  // shard_handlers.cc
+  // settings_handlers.cc
+  void increase_retention(const CallContext& ctx, object in, Respond respond);
+  void decrease_retention(const CallContext& ctx, object in, Respond respond);
+  void start_encryption(const CallContext& ctx, object in, Respond respond);
+  void stop_encryption(const CallContext& ctx, object in, Respond respond);
+  void update_stream_mode(const CallContext& ctx, object in, Respond respond);
+  // shard_handlers.cc, reshard_handlers.cc
   Output list_shards(const CallContext& ctx, const object& in) const;
+  void split_shard(const CallContext& ctx, object in, Respond respond);
+  void merge_shards(const CallContext& ctx, object in, Respond respond);
+  void update_shard_count(const CallContext& ctx, object in, Respond respond);
   // record_handlers.cc
   void put_record(const CallContext& ctx, object in, Respond respond);
   void put_records(const CallContext& ctx, object in, Respond respond);
@@ -45,6 +55,9 @@ class KinesisService final : public Service {
 
   void add_tags(const std::string& name, std::map<std::string, std::string> tags, Respond respond);
   void remove_tags(const std::string& name, std::vector<std::string> keys, Respond respond);
+  void change_retention(const object& in, bool increase, Respond respond);
+  // The Log sequence of each shard's last record (0 when it has none).
+  std::function<uint64_t(uint32_t)> last_seq_of(const Stream& s) const;
 
   Environment& env_;
   std::unique_ptr<Engine> engine_;

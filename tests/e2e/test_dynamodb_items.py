@@ -126,6 +126,28 @@ class DynamoDbItemsTest(ServerTestCase):
         self.assertNotIn("Item", self.client.get_item(TableName="e2e-cond",
                                                       Key={"pk": {"S": "a"}}))
 
+    def test_transactions(self):
+        make_table(self.resource, "e2e-tx", range_key=False)
+        self.client.put_item(TableName="e2e-tx", Item={"pk": {"S": "a"}, "n": {"N": "5"}})
+
+        def debit(amount):
+            return [{"Update": {"TableName": "e2e-tx", "Key": {"pk": {"S": "a"}},
+                                "UpdateExpression": "SET n = n - :x",
+                                "ConditionExpression": "n >= :x",
+                                "ExpressionAttributeValues": {":x": {"N": str(amount)}}}},
+                    {"Put": {"TableName": "e2e-tx", "Item": {"pk": {"S": "log%d" % amount}}}}]
+        self.client.transact_write_items(TransactItems=debit(3), ClientRequestToken="t-1")
+        self.client.transact_write_items(TransactItems=debit(3), ClientRequestToken="t-1")
+        with self.assertRaises(self.client.exceptions.TransactionCanceledException) as cm:
+            self.client.transact_write_items(TransactItems=debit(4))
+        reasons = cm.exception.response["CancellationReasons"]
+        self.assertEqual([r["Code"] for r in reasons], ["ConditionalCheckFailed", "None"])
+        got = self.client.transact_get_items(TransactItems=[
+            {"Get": {"TableName": "e2e-tx", "Key": {"pk": {"S": k}}}} for k in ("a", "log3", "log4")])
+        self.assertEqual(got["Responses"][0]["Item"]["n"], {"N": "2"})
+        self.assertIn("Item", got["Responses"][1])
+        self.assertNotIn("Item", got["Responses"][2])
+
     def test_cli(self):
         make_table(self.resource, "e2e-cli-items", range_key=False)
         self.server.aws_cli("dynamodb", "put-item", "--table-name", "e2e-cli-items", "--item",

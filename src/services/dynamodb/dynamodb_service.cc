@@ -30,6 +30,20 @@ Resources by_request_tables(const CallContext& ctx, const json::object& in) {
   return out;
 }
 
+// TransactWriteItems / TransactGetItems: the table of every action.
+Resources by_transact_tables(const CallContext& ctx, const json::object& in) {
+  Resources out;
+  const auto* items = in.if_contains("TransactItems");
+  if (items == nullptr || !items->is_array()) return out;
+  for (const auto& entry : items->as_array()) {
+    if (!entry.is_object()) continue;
+    for (const auto& [kind, body] : entry.as_object()) {
+      if (body.is_object()) out.push_back(by_table(ctx, body.as_object()).front());
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const Operation<DynamoDbService> DynamoDbService::kOperations[] = {
@@ -59,6 +73,9 @@ const Operation<DynamoDbService> DynamoDbService::kOperations[] = {
     // batch_handlers.cc
     {"BatchGetItem", &DynamoDbService::batch_get_handler, by_request_tables},
     {"BatchWriteItem", &DynamoDbService::batch_write_item, by_request_tables},
+    // transact_handlers.cc
+    {"TransactWriteItems", &DynamoDbService::transact_write_items, by_transact_tables},
+    {"TransactGetItems", &DynamoDbService::transact_get_items, by_transact_tables},
 };
 
 DynamoDbService::DynamoDbService(Environment& env)

@@ -4,9 +4,13 @@
 // and how it differs from AWS.
 #pragma once
 
+#include <map>
 #include <memory>
 
+#include "common/mutex.h"
+
 #include "services/dynamodb/items.h"
+#include "services/dynamodb/model/expression.h"
 #include "services/dynamodb/tables.h"
 #include "services/service.h"
 
@@ -55,6 +59,19 @@ class DynamoDbService final : public Service {
   void batch_get_handler(const CallContext& ctx, object in, Respond respond);
   Output batch_get_item(const object& in) const;  // blocking: worker pool
   void batch_write_item(const CallContext& ctx, object in, Respond respond);
+  // transact_handlers.cc
+  void transact_write_items(const CallContext& ctx, object in, Respond respond);
+  void transact_get_items(const CallContext& ctx, object in, Respond respond);
+  struct TransactAction {
+    int kind = 0;  // transact_handlers.cc's Kind
+    TablePtr table;
+    std::string key;
+    object key_attrs;
+    object item;
+    std::shared_ptr<const nimbus::dynamodb::RequestExpressions> expr;
+    bool return_old_on_failure = false;
+  };
+  Result<std::vector<TransactAction>> parse_transact_writes(const boost::json::array& list) const;
 
   // The table an item operation names (ResourceNotFoundException if none).
   Result<TablePtr> item_table(const object& in) const;
@@ -72,6 +89,13 @@ class DynamoDbService final : public Service {
   Environment& env_;
   std::unique_ptr<Tables> tables_;
   std::unique_ptr<Items> items_;
+  // ClientRequestTokens of the last 10 minutes' TransactWriteItems.
+  struct Token {
+    std::string fingerprint;
+    int64_t at_ms = 0;
+  };
+  Mutex tokens_mu_;
+  std::map<std::string, Token> tokens_ GUARDED_BY(tokens_mu_);
 };
 
 }  // namespace nimbus::services::dynamodb

@@ -1,5 +1,7 @@
 #include "services/dynamodb/items.h"
 
+#include <algorithm>
+
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/value.h"
 #include "storage/storage.h"
@@ -47,34 +49,77 @@ Result<std::vector<storage::Entry>> Items::scan(const std::string& prefix, size_
 
 void Items::write(TablePtr t, std::string key, Decide decide, Respond respond) {
   std::string partition = key;
-  executor_.submit(
-      partition, [this, t = std::move(t), key = std::move(key), decide = std::move(decide),
-                  respond = std::move(respond)](storage::PartitionExecutor::Turn turn) {
-        auto current = get(key);
-        if (!current) return respond(current.take_error());
-        auto decision = decide(*current);
-        if (!decision) return respond(decision.take_error());
-        if (decision->kind == Decision::Kind::kNone) return respond(std::move(decision->answer));
-        int64_t old_size = *current ? static_cast<int64_t>(model::item_size(**current)) : 0;
-        int64_t items = *current ? -1 : 0;
-        storage::WriteBatch batch("dynamodb/" + t->name + "/" + key);
-        int64_t new_size = 0;
-        if (decision->kind == Decision::Kind::kPut) {
-          batch.put(ns::kItems, key, encode(decision->item));
-          new_size = static_cast<int64_t>(model::item_size(decision->item));
-          items += 1;
-        } else {
-          if (!*current) return respond(std::move(decision->answer));
-          batch.del(ns::kItems, key);
-        }
-        tables_.commit_items(*t, std::move(batch), items, new_size - old_size,
-                             [turn, answer = std::move(decision->answer),
-                              respond = std::move(respond)](Status st) mutable {
-                               turn.release();
-                               if (!st) return respond(st.take_error());
-                               respond(std::move(answer));
-                             });
+  executor_.submit(partition,
+                   [this, t = std::move(t), key = std::move(key), decide = std::move(decide),
+                    respond = std::move(respond)](storage::PartitionExecutor::Turn turn) {
+                     auto current = get(key);
+                     if (!current) return respond(current.take_error());
+                     auto decision = decide(*current);
+                     if (!decision) return respond(decision.take_error());
+                     if (decision->kind == Decision::Kind::kNone ||
+                         (decision->kind == Decision::Kind::kDelete && !*current)) {
+                       return respond(std::move(decision->answer));
+                     }
+                     Change change{t, key, std::move(*current), std::nullopt};
+                     if (decision->kind == Decision::Kind::kPut)
+                       change.after = std::move(decision->item);
+                     commit({change}, [turn, answer = std::move(decision->answer),
+                                       respond = std::move(respond)](Status st) mutable {
+                       turn.release();
+                       if (!st) return respond(st.take_error());
+                       respond(std::move(answer));
+                     });
+                   });
+}
+
+void Items::commit(const std::vector<Change>& changes, std::function<void(Status)> done) {
+  std::vector<Tables::StatsDelta> deltas;
+  storage::WriteBatch batch;
+  for (const auto& c : changes) {
+    batch.add_partition("dynamodb/" + c.table->name + "/" + c.key);
+    Tables::StatsDelta d{c.table->num, 0, 0};
+    if (c.before) {
+      d.items -= 1;
+      d.bytes -= static_cast<int64_t>(model::item_size(*c.before));
+    }
+    if (c.after) {
+      batch.put(ns::kItems, c.key, encode(*c.after));
+      d.items += 1;
+      d.bytes += static_cast<int64_t>(model::item_size(*c.after));
+    } else {
+      batch.del(ns::kItems, c.key);
+    }
+    auto same = std::find_if(deltas.begin(), deltas.end(),
+                             [&](const Tables::StatsDelta& x) { return x.num == d.num; });
+    if (same == deltas.end()) {
+      deltas.push_back(d);
+    } else {
+      same->items += d.items;
+      same->bytes += d.bytes;
+    }
+  }
+  tables_.commit_items(deltas, std::move(batch), std::move(done));
+}
+
+void Items::with_turns(std::vector<std::string> keys, std::function<void(Turns)> work) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  auto turns = std::make_shared<std::vector<storage::PartitionExecutor::Turn>>();
+  // Takes keys[i] once keys[0..i) are held, then the next; the last runs work.
+  struct Step {
+    Items* self;
+    std::vector<std::string> keys;
+    std::function<void(Turns)> work;
+    void take(size_t i, Turns held) {
+      if (i == keys.size()) return work(std::move(held));
+      auto next = std::make_shared<Step>(*this);
+      self->executor_.submit(keys[i], [next, i, held](storage::PartitionExecutor::Turn t) mutable {
+        held->push_back(std::move(t));
+        next->take(i + 1, std::move(held));
       });
+    }
+  };
+  Step{this, std::move(keys), std::move(work)}.take(0, std::move(turns));
 }
 
 }  // namespace nimbus::services::dynamodb

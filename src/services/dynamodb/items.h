@@ -53,6 +53,24 @@ class Items {
   // with the decision's error, changing nothing).
   void write(TablePtr t, std::string key, Decide decide, Respond respond);
 
+  // The turns of several items at once (transactions): `work` runs on the
+  // pool once it holds every key's turn. Keys are taken in sorted order, so
+  // two calls never wait on each other in a cycle; the turns are released
+  // when the last copy of the Turns is gone.
+  using Turns = std::shared_ptr<std::vector<storage::PartitionExecutor::Turn>>;
+  void with_turns(std::vector<std::string> keys, std::function<void(Turns)> work);
+
+  // One item's change in a multi-item commit.
+  struct Change {
+    TablePtr table;
+    std::string key;
+    std::optional<boost::json::object> before;  // as read under the turn
+    std::optional<boost::json::object> after;   // nullopt: delete
+  };
+  // Commits every change in one batch (all or nothing) with the tables'
+  // stats; `done` once durable.
+  void commit(const std::vector<Change>& changes, std::function<void(Status)> done);
+
   // An item's stored form and back (binary values are raw bytes).
   static std::string encode(const boost::json::object& item);
   static Result<boost::json::object> decode(std::string_view stored);

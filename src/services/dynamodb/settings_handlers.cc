@@ -30,13 +30,13 @@ void DynamoDbService::tag_resource(const CallContext&, object in, Respond respon
   auto tags = parse_tags(in.if_contains("Tags"));
   if (!tags) return respond(tags.take_error());
   auto change = [&tags](TableDef& t) -> Status {
-    for (auto& [k, v] : *tags) {
-      auto same =
-          std::find_if(t.tags.begin(), t.tags.end(), [&](const auto& p) { return p.first == k; });
+    for (const auto& tag : *tags) {
+      auto same = std::find_if(t.tags.begin(), t.tags.end(),
+                               [&](const auto& p) { return p.first == tag.first; });
       if (same != t.tags.end()) {
-        same->second = v;
+        same->second = tag.second;
       } else {
-        t.tags.emplace_back(k, v);
+        t.tags.push_back(tag);
       }
     }
     if (t.tags.size() > 50) {

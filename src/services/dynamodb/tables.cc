@@ -180,14 +180,15 @@ void Tables::remove(const std::string& name, const std::vector<std::string>& nam
   });
 }
 
-void Tables::commit_items(const TableDef& t, storage::WriteBatch batch, int64_t items_delta,
-                          int64_t bytes_delta, std::function<void(Status)> done) {
+void Tables::commit_items(const std::vector<StatsDelta>& deltas, storage::WriteBatch batch,
+                          std::function<void(Status)> done) {
   MutexLock lock(mu_);
-  auto it = stats_.find(t.num);
-  if (it != stats_.end() && (items_delta != 0 || bytes_delta != 0)) {
-    it->second.item_count = std::max<int64_t>(0, it->second.item_count + items_delta);
-    it->second.size_bytes = std::max<int64_t>(0, it->second.size_bytes + bytes_delta);
-    batch.put(ns::kStats, stats_key(t.num), stats_value(it->second));
+  for (const auto& d : deltas) {
+    auto it = stats_.find(d.num);
+    if (it == stats_.end() || (d.items == 0 && d.bytes == 0)) continue;
+    it->second.item_count = std::max<int64_t>(0, it->second.item_count + d.items);
+    it->second.size_bytes = std::max<int64_t>(0, it->second.size_bytes + d.bytes);
+    batch.put(ns::kStats, stats_key(d.num), stats_value(it->second));
   }
   commit_locked(std::move(batch), std::move(done));
 }

@@ -68,10 +68,15 @@ class Tables {
   // it had.
   void remove(const std::string& name, const std::vector<std::string>& namespaces, Done done);
 
-  // Commits an item batch of table `t`, adding the deltas to its stats in
-  // the same batch (the stats of a table deleted meanwhile are dropped).
-  void commit_items(const TableDef& t, storage::WriteBatch batch, int64_t items_delta,
-                    int64_t bytes_delta, std::function<void(Status)> done);
+  // Commits an item batch, adding each delta to its table's stats in the
+  // same batch (the stats of a table deleted meanwhile are dropped).
+  struct StatsDelta {
+    uint64_t num = 0;  // the table's number
+    int64_t items = 0;
+    int64_t bytes = 0;
+  };
+  void commit_items(const std::vector<StatsDelta>& deltas, storage::WriteBatch batch,
+                    std::function<void(Status)> done);
 
  private:
   void commit_locked(storage::WriteBatch batch, std::function<void(Status)> done) REQUIRES(mu_);

@@ -1,0 +1,253 @@
+// TransactWriteItems and TransactGetItems: every item's turn held at once
+// (Items::with_turns, taken in key order), conditions checked on what is
+// stored, and every change committed in one batch, so a transaction is
+// atomic (also across kill -9) and serializable against every other write
+// of its items. ClientRequestToken makes a write idempotent for 10 minutes.
+#include <algorithm>
+#include <set>
+
+#include "common/json_fields.h"
+#include "services/dynamodb/dynamodb_service.h"
+#include "services/dynamodb/errors.h"
+#include "services/dynamodb/item_keys.h"
+#include "services/dynamodb/model/expression.h"
+
+namespace nimbus::services::dynamodb {
+
+namespace json = boost::json;
+namespace model = nimbus::dynamodb;
+
+namespace {
+
+constexpr int64_t kTokenLifetimeMs = 10 * 60 * 1000;
+
+// TransactAction::kind.
+enum class Kind { kCheck, kPut, kDelete, kUpdate };
+
+const char* kind_member(Kind k) {
+  switch (k) {
+    case Kind::kCheck:
+      return "ConditionCheck";
+    case Kind::kPut:
+      return "Put";
+    case Kind::kDelete:
+      return "Delete";
+    case Kind::kUpdate:
+      return "Update";
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::vector<DynamoDbService::TransactAction>> DynamoDbService::parse_transact_writes(
+    const json::array& list) const {
+  std::vector<TransactAction> out;
+  std::set<std::string> seen;
+  for (const auto& entry : list) {
+    if (!entry.is_object()) return errors::validation("Invalid TransactItems");
+    const auto& e = entry.as_object();
+    std::vector<Kind> kinds;
+    for (auto k : {Kind::kCheck, Kind::kPut, Kind::kDelete, Kind::kUpdate}) {
+      if (has(e, kind_member(k))) kinds.push_back(k);
+    }
+    if (kinds.size() != 1) {
+      return errors::validation(
+          "TransactItems can only contain one of Check, Put, Update or Delete");
+    }
+    TransactAction a;
+    a.kind = static_cast<int>(kinds[0]);
+    const auto* body_value = e.if_contains(kind_member(kinds[0]));
+    if (!body_value->is_object()) return errors::validation("Invalid TransactItems");
+    const auto& body = body_value->as_object();
+    auto t = item_table(body);
+    if (!t) return t.take_error();
+    a.table = *t;
+    bool put = kinds[0] == Kind::kPut;
+    const auto* attrs = body.if_contains(put ? "Item" : "Key");
+    if (attrs == nullptr || !attrs->is_object()) {
+      return errors::constraint("null", put ? "item" : "key", "Member must not be null");
+    }
+    json::object map = attrs->as_object();
+    if (auto st = model::normalize_item(map); !st) return st.take_error();
+    if (auto st = check_key(a.table->key, map, put ? KeyFrom::kItem : KeyFrom::kKey); !st) {
+      return st.take_error();
+    }
+    if (put) {
+      if (auto st = model::check_item_size(map); !st) return st.take_error();
+      if (auto st = check_index_keys(*a.table, map); !st) return st.take_error();
+    }
+    if (kinds[0] == Kind::kCheck && !has(body, "ConditionExpression")) {
+      return errors::constraint("null", "transactItems.1.member.conditionCheck.conditionExpression",
+                                "Member must not be null");
+    }
+    auto expr = model::parse_request(body);
+    if (!expr) return expr.take_error();
+    if (expr->update) {
+      if (auto st = expr->update->check_keys(a.table->key.names()); !st) return st.take_error();
+    }
+    a.expr = std::make_shared<model::RequestExpressions>(std::move(*expr));
+    a.key = item_key(*a.table, map);
+    if (!seen.insert(a.key).second) {
+      return errors::validation(
+          "Transaction request cannot include multiple operations on one "
+          "item");
+    }
+    a.key_attrs = key_attributes(a.table->key, map);
+    if (put) a.item = std::move(map);
+    a.return_old_on_failure = str(body, "ReturnValuesOnConditionCheckFailure") == "ALL_OLD";
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+void DynamoDbService::transact_write_items(const CallContext&, object in, Respond respond) {
+  const auto* list = in.if_contains("TransactItems");
+  if (list == nullptr || !list->is_array()) {
+    return respond(errors::constraint("null", "transactItems", "Member must not be null"));
+  }
+  auto actions = parse_transact_writes(list->as_array());
+  if (!actions) return respond(actions.take_error());
+
+  // ClientRequestToken: the same request again within 10 minutes answers
+  // as the first did without writing again.
+  std::string token = str(in, "ClientRequestToken");
+  std::string fingerprint = json::serialize(*list);
+  if (!token.empty()) {
+    int64_t now = env_.clock.now_millis();
+    MutexLock lock(tokens_mu_);
+    std::erase_if(tokens_,
+                  [now](const auto& e) { return now - e.second.at_ms > kTokenLifetimeMs; });
+    auto it = tokens_.find(token);
+    if (it != tokens_.end()) {
+      if (it->second.fingerprint != fingerprint) {
+        return respond(Error::make("IdempotentParameterMismatchException",
+                                   "The request uses the same client token as a previous, but "
+                                   "non-identical request."));
+      }
+      return respond(json::object{});
+    }
+  }
+
+  std::vector<std::string> keys;
+  for (const auto& a : *actions) keys.push_back(a.key);
+  auto shared = std::make_shared<std::vector<TransactAction>>(std::move(*actions));
+  items_->with_turns(std::move(keys), [this, shared, token, fingerprint,
+                                       respond = std::move(respond)](Items::Turns turns) {
+    std::vector<Items::Change> changes;
+    json::array reasons;
+    bool failed = false;
+    for (auto& a : *shared) {
+      auto current = items_->get(a.key);
+      if (!current) return respond(current.take_error());
+      const auto& expr = *a.expr;
+      json::object stored = *current ? **current : json::object{};
+      if (expr.condition && !expr.condition->matches(stored)) {
+        failed = true;
+        json::object reason{{"Code", "ConditionalCheckFailed"},
+                            {"Message", "The conditional request failed"}};
+        if (a.return_old_on_failure && *current) reason["Item"] = **current;
+        reasons.push_back(std::move(reason));
+        continue;
+      }
+      reasons.push_back(json::object{{"Code", "None"}});
+      auto kind = static_cast<Kind>(a.kind);
+      if (kind == Kind::kCheck) continue;
+      Items::Change c{a.table, a.key, std::move(*current), std::nullopt};
+      if (kind == Kind::kPut) c.after = a.item;
+      if (kind == Kind::kUpdate) {
+        json::object next = c.before ? *c.before : a.key_attrs;
+        if (expr.update) {
+          auto applied = expr.update->apply(next);
+          if (!applied) return respond(applied.take_error());
+          next = std::move(*applied);
+        }
+        if (model::item_size(next) > model::kMaxItemSize) {
+          return respond(
+              errors::validation("Item size to update has exceeded the maximum allowed size"));
+        }
+        c.after = std::move(next);
+      }
+      if (kind == Kind::kDelete && !c.before) continue;
+      changes.push_back(std::move(c));
+    }
+    if (failed) {
+      std::string codes;
+      for (const auto& r : reasons) {
+        codes += (codes.empty() ? "" : ", ") + std::string(r.at("Code").as_string());
+      }
+      return respond(Error::make("TransactionCanceledException",
+                                 "Transaction cancelled, please refer cancellation reasons for "
+                                 "specific reasons [" +
+                                     codes + "]")
+                         .with("CancellationReasons", json::serialize(reasons)));
+    }
+    auto remember = [this, token, fingerprint] {
+      if (token.empty()) return;
+      MutexLock lock(tokens_mu_);
+      tokens_[token] = Token{fingerprint, env_.clock.now_millis()};
+    };
+    if (changes.empty()) {
+      remember();
+      return respond(json::object{});
+    }
+    items_->commit(changes, [turns, remember, respond](Status st) {
+      turns->clear();
+      if (!st) return respond(st.take_error());
+      remember();
+      respond(json::object{});
+    });
+  });
+}
+
+void DynamoDbService::transact_get_items(const CallContext&, object in, Respond respond) {
+  const auto* list = in.if_contains("TransactItems");
+  if (list == nullptr || !list->is_array()) {
+    return respond(errors::constraint("null", "transactItems", "Member must not be null"));
+  }
+  struct Get {
+    std::string key;
+    std::optional<model::Projection> projection;
+  };
+  auto gets = std::make_shared<std::vector<Get>>();
+  std::vector<std::string> keys;
+  for (const auto& entry : list->as_array()) {
+    const auto* get = entry.is_object() ? entry.as_object().if_contains("Get") : nullptr;
+    if (get == nullptr || !get->is_object())
+      return respond(errors::validation("Invalid TransactItems"));
+    const auto& body = get->as_object();
+    auto t = item_table(body);
+    if (!t) return respond(t.take_error());
+    const auto* key_value = body.if_contains("Key");
+    if (key_value == nullptr || !key_value->is_object()) {
+      return respond(errors::constraint("null", "key", "Member must not be null"));
+    }
+    json::object key = key_value->as_object();
+    if (auto st = model::normalize_item(key); !st) return respond(st.take_error());
+    if (auto st = check_key((*t)->key, key, KeyFrom::kKey); !st) return respond(st.take_error());
+    auto expr = model::parse_request(body);
+    if (!expr) return respond(expr.take_error());
+    gets->push_back(Get{item_key(**t, key), std::move(expr->projection)});
+    keys.push_back(gets->back().key);
+  }
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    return respond(
+        errors::validation("Transaction request cannot include multiple operations on "
+                           "one item"));
+  }
+  items_->with_turns(std::move(keys), [this, gets, respond = std::move(respond)](Items::Turns) {
+    json::array responses;
+    for (auto& g : *gets) {
+      auto item = items_->get(g.key);
+      if (!item) return respond(item.take_error());
+      json::object r;
+      if (*item) r["Item"] = g.projection ? g.projection->apply(**item) : std::move(**item);
+      responses.push_back(std::move(r));
+    }
+    respond(json::object{{"Responses", std::move(responses)}});
+  });
+}
+
+}  // namespace nimbus::services::dynamodb

@@ -4,7 +4,22 @@ and the AWS CLI against a real server."""
 import json
 import unittest
 
-from harness import REGION, Server, ServerTestCase, require_boto3
+from harness import REGION, Server, ServerTestCase, require_boto3, wait_until
+
+
+def receive_all(sqs, url, count, attribute_names=("All",)):
+    """Receives (and deletes) until `count` messages came, or 20 s passed."""
+    got = []
+
+    def more():
+        out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                  MessageAttributeNames=list(attribute_names))
+        for m in out.get("Messages", []):
+            got.append(m)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return len(got) >= count
+    wait_until(more, timeout=20)
+    return got
 
 
 class SnsTopicsTest(ServerTestCase):
@@ -170,6 +185,107 @@ class SnsSubscriptionsTest(ServerTestCase):
         self.assertEqual([s["SubscriptionArn"] for s in json.loads(out)["Subscriptions"]], [arn])
 
 
+class SnsPublishTest(ServerTestCase):
+    def setUp(self):
+        require_boto3()
+        self.sns = self.server.boto3_client("sns")
+        self.sqs = self.server.boto3_client("sqs")
+
+    def queue(self, name, **attributes):
+        url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, arn
+
+    def test_publish_reaches_sqs_in_the_envelope(self):
+        url, arn = self.queue("e2e-pub")
+        topic = self.sns.create_topic(Name="e2e-pub")["TopicArn"]
+        sub = self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+        out = self.sns.publish(TopicArn=topic, Message="hello", Subject="hi", MessageAttributes={
+            "color": {"DataType": "String", "StringValue": "red"},
+            "size": {"DataType": "Number", "StringValue": "3"},
+            "raw": {"DataType": "Binary", "BinaryValue": b"\x00\xff"}})
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual(len(got), 1)
+        body = json.loads(got[0]["Body"])
+        self.assertEqual(body["Type"], "Notification")
+        self.assertEqual(body["MessageId"], out["MessageId"])
+        self.assertEqual(body["TopicArn"], topic)
+        self.assertEqual(body["Subject"], "hi")
+        self.assertEqual(body["Message"], "hello")
+        self.assertTrue(body["UnsubscribeURL"].endswith("SubscriptionArn=" + sub))
+        self.assertRegex(body["Timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(body["MessageAttributes"], {
+            "color": {"Type": "String", "Value": "red"},
+            "raw": {"Type": "Binary", "Value": "AP8="},
+            "size": {"Type": "Number", "Value": "3"}})
+
+    def test_raw_delivery_filter_and_batch(self):
+        url, arn = self.queue("e2e-raw")
+        topic = self.sns.create_topic(Name="e2e-raw")["TopicArn"]
+        self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={
+            "RawMessageDelivery": "true",
+            "FilterPolicy": json.dumps({"kind": [{"prefix": "ord"}]})})
+        out = self.sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+            {"Id": "a", "Message": "order 1", "MessageAttributes": {
+                "kind": {"DataType": "String", "StringValue": "order"}}},
+            {"Id": "b", "Message": "skipped", "MessageAttributes": {
+                "kind": {"DataType": "String", "StringValue": "refund"}}},
+            {"Id": "c", "Message": ""}])
+        self.assertEqual(sorted(e["Id"] for e in out["Successful"]), ["a", "b"])
+        self.assertEqual(out["Failed"], [{"Id": "c", "Code": "InvalidParameter",
+                                          "Message": "Invalid parameter: Empty message",
+                                          "SenderFault": True}])
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual([m["Body"] for m in got], ["order 1"])
+        self.assertEqual(got[0]["MessageAttributes"]["kind"],
+                         {"DataType": "String", "StringValue": "order"})
+        with self.assertRaises(self.sns.exceptions.TooManyEntriesInBatchRequestException):
+            self.sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+                {"Id": "e%d" % i, "Message": "m"} for i in range(11)])
+
+    def test_fifo_topic_to_fifo_queue(self):
+        url, arn = self.queue("e2e-order.fifo", FifoQueue="true")
+        topic = self.sns.create_topic(Name="e2e-order.fifo", Attributes={
+            "FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+        self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                           Attributes={"RawMessageDelivery": "true"})
+        ids = [self.sns.publish(TopicArn=topic, Message="m%d" % i, MessageGroupId="g")["MessageId"]
+               for i in range(5)]
+        again = self.sns.publish(TopicArn=topic, Message="m0", MessageGroupId="g")
+        self.assertEqual(again["MessageId"], ids[0])
+        got = receive_all(self.sqs, url, 5, attribute_names=())
+        self.assertEqual([m["Body"] for m in got], ["m%d" % i for i in range(5)])
+        with self.assertRaises(self.sns.exceptions.InvalidParameterException) as cm:
+            self.sns.publish(TopicArn=topic, Message="no group")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+
+    def test_errors(self):
+        topic = self.sns.create_topic(Name="e2e-pub-errors")["TopicArn"]
+        with self.assertRaises(self.sns.exceptions.InvalidParameterException) as cm:
+            self.sns.publish(TopicArn=topic, Message="x" * 262145)
+        self.assertEqual(cm.exception.response["Error"]["Message"], "Invalid parameter: Message too long")
+        with self.assertRaises(self.sns.exceptions.NotFoundException):
+            self.sns.publish(TopicArn=topic + "-missing", Message="m")
+        with self.assertRaises(self.sns.exceptions.InvalidParameterException) as cm:
+            self.sns.publish(TopicArn=topic, Message="{}", MessageStructure="json")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Invalid parameter: Message Structure - No default entry in JSON message body")
+
+    def test_cli_publish(self):
+        url, arn = self.queue("e2e-cli-pub")
+        _, out, _ = self.server.aws_cli("sns", "create-topic", "--name", "e2e-cli-pub")
+        topic = json.loads(out)["TopicArn"]
+        self.server.aws_cli("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs",
+                            "--notification-endpoint", arn)
+        _, out, _ = self.server.aws_cli("sns", "publish", "--topic-arn", topic, "--message", "from cli")
+        message_id = json.loads(out)["MessageId"]
+        got = receive_all(self.sqs, url, 1)
+        body = json.loads(got[0]["Body"])
+        self.assertEqual((body["MessageId"], body["Message"]), (message_id, "from cli"))
+
+
 class SnsRestartTest(unittest.TestCase):
     def test_topics_survive_restart(self):
         require_boto3()
@@ -181,6 +297,30 @@ class SnsRestartTest(unittest.TestCase):
             server.start()
             sns = server.boto3_client("sns")
             self.assertEqual(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["DisplayName"], "K")
+        finally:
+            server.cleanup()
+
+    def test_accepted_publishes_are_delivered_after_kill9(self):
+        """Every Publish answered before kill -9 reaches the queue afterwards."""
+        require_boto3()
+        server = Server().start()
+        try:
+            sns, sqs = server.boto3_client("sns"), server.boto3_client("sqs")
+            url = sqs.create_queue(QueueName="crash")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                "Attributes"]["QueueArn"]
+            topic = sns.create_topic(Name="crash")["TopicArn"]
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                          Attributes={"RawMessageDelivery": "true"})
+            sent = set()
+            for i in range(200):
+                sns.publish(TopicArn=topic, Message="m%d" % i)
+                sent.add("m%d" % i)
+            server.kill9()
+            server.start()
+            sqs = server.boto3_client("sqs")
+            got = {m["Body"] for m in receive_all(sqs, url, len(sent), attribute_names=())}
+            self.assertEqual(got, sent)
         finally:
             server.cleanup()
 

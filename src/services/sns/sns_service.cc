@@ -18,6 +18,11 @@ Resources by_topic_arn(const CallContext&, const json::object& in) {
 Resources by_resource_arn(const CallContext&, const json::object& in) {
   return {str(in, "ResourceArn")};
 }
+// Publish names the topic (or endpoint) it publishes to.
+Resources by_publish_target(const CallContext&, const json::object& in) {
+  std::string arn = str(in, "TopicArn");
+  return {arn.empty() ? str(in, "TargetArn") : arn};
+}
 // A subscription's ARN is its topic's ARN and an id: the topic.
 Resources by_subscription_arn(const CallContext&, const json::object& in) {
   std::string arn = str(in, "SubscriptionArn");
@@ -50,17 +55,26 @@ const Operation<SnsService> SnsService::kOperations[] = {
     {"SetSubscriptionAttributes", &SnsService::set_subscription_attributes, by_subscription_arn},
     {"ListSubscriptions", &SnsService::list_subscriptions, no_resources},
     {"ListSubscriptionsByTopic", &SnsService::list_subscriptions_by_topic, by_topic_arn},
+    // publish_handlers.cc
+    {"Publish", &SnsService::publish, by_publish_target},
+    {"PublishBatch", &SnsService::publish_batch, by_topic_arn},
 };
 
 SnsService::SnsService(Environment& env)
-    : Service("sns"), env_(env), topics_(std::make_unique<Topics>(env)) {
+    : Service("sns"),
+      env_(env),
+      topics_(std::make_unique<Topics>(env)),
+      deliveries_(std::make_unique<Deliveries>(env, *topics_)) {
   serve(*this, kOperations);
 }
 
-SnsService::~SnsService() = default;
+SnsService::~SnsService() {
+  deliveries_.reset();  // no delivery runs once the topics go
+}
 
 Status SnsService::start() {
-  return topics_->recover();
+  if (auto st = topics_->recover(); !st) return st;
+  return deliveries_->start();
 }
 
 }  // namespace nimbus::services::sns

@@ -8,6 +8,9 @@
 #include <memory>
 
 #include "services/service.h"
+#include "services/sns/deliveries.h"
+#include "services/sns/fifo_window.h"
+#include "services/sns/message.h"
 #include "services/sns/topics.h"
 
 namespace nimbus::services::sns {
@@ -17,10 +20,11 @@ class SnsService final : public Service {
   explicit SnsService(Environment& env);
   ~SnsService() override;
 
-  // Reads back every topic and subscription.
+  // Reads back every topic and subscription, then resumes the deliveries.
   Status start() override;
 
   Topics& topics() { return *topics_; }
+  Deliveries& deliveries() { return *deliveries_; }
 
  private:
   using object = boost::json::object;
@@ -45,9 +49,21 @@ class SnsService final : public Service {
   void set_subscription_attributes(const CallContext& ctx, object in, Respond respond);
   Output list_subscriptions(const CallContext& ctx, const object& in) const;
   Output list_subscriptions_by_topic(const CallContext& ctx, const object& in) const;
+  // publish_handlers.cc
+  void publish(const CallContext& ctx, object in, Respond respond);
+  void publish_batch(const CallContext& ctx, object in, Respond respond);
+  // The topic TopicArn (or TargetArn) names.
+  Result<TopicPtr> publish_topic(const object& in) const;
+  // Accepts a checked message of `topic`: its id, FIFO sequence and
+  // deduplication, and a durably queued delivery per matching subscription;
+  // `done` once they are stored.
+  void accept(const CallContext& ctx, const Topic& topic, Message m,
+              std::function<void(Result<Message>)> done);
 
   Environment& env_;
   std::unique_ptr<Topics> topics_;
+  FifoWindow fifo_;
+  std::unique_ptr<Deliveries> deliveries_;  // destroyed first: it reads topics_
 };
 
 }  // namespace nimbus::services::sns

@@ -1,0 +1,196 @@
+#include "services/sns/deliveries.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/encoding.h"
+#include "common/json_fields.h"
+#include "events/target.h"
+
+namespace nimbus::services::sns {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kKind = "d";
+// A dead-letter queue that keeps failing is given up after this long.
+constexpr int64_t kDeadLetterMaxAgeMs = 14LL * 24 * 3600 * 1000;
+constexpr int64_t kDeadLetterRetryMs = 20'000;
+
+}  // namespace
+
+struct Deliveries::Pending {
+  std::string sub;
+  std::string target;  // the endpoint, or the dead-letter queue once `to_dlq`
+  events::Delivery d;
+  int64_t first_ms = 0;
+  int64_t failures = 0;
+  bool to_dlq = false;
+
+  std::string encode() const {
+    json::array attrs;
+    for (const auto& a : d.attributes) {
+      attrs.push_back(json::object{{"n", a.name},
+                                   {"t", a.type},
+                                   {"v", a.binary ? base64_encode(a.value) : a.value},
+                                   {"b", a.binary}});
+    }
+    return json::serialize(json::object{{"sub", sub},
+                                        {"target", target},
+                                        {"body", d.body},
+                                        {"attrs", std::move(attrs)},
+                                        {"group", d.group_id},
+                                        {"dedup", d.dedup_id},
+                                        {"src", d.source_arn},
+                                        {"id", d.id},
+                                        {"first", first_ms},
+                                        {"failures", failures},
+                                        {"dlq", to_dlq}});
+  }
+  static std::optional<Pending> decode(std::string_view text) {
+    auto o = parse_object(text);
+    if (!o) return std::nullopt;
+    Pending p;
+    p.sub = str(*o, "sub");
+    p.target = str(*o, "target");
+    p.d.body = str(*o, "body");
+    if (const auto* attrs = o->if_contains("attrs"); attrs != nullptr && attrs->is_array()) {
+      for (const auto& v : attrs->as_array()) {
+        if (!v.is_object()) continue;
+        const auto& a = v.as_object();
+        bool binary = boolean(a, "b").value_or(false);
+        std::string value = str(a, "v");
+        if (binary) value = base64_decode(value).value_or("");
+        p.d.attributes.push_back({str(a, "n"), str(a, "t"), std::move(value), binary});
+      }
+    }
+    p.d.group_id = str(*o, "group");
+    p.d.dedup_id = str(*o, "dedup");
+    p.d.source_arn = str(*o, "src");
+    p.d.id = str(*o, "id");
+    p.first_ms = integer(*o, "first").value_or(0);
+    p.failures = integer(*o, "failures").value_or(0);
+    p.to_dlq = boolean(*o, "dlq").value_or(false);
+    return p;
+  }
+};
+
+namespace {
+
+// The deadLetterTargetArn of the subscription's RedrivePolicy, or "".
+std::string dead_letter_queue(const Subscription& s) {
+  auto it = s.attributes.find("RedrivePolicy");
+  if (it == s.attributes.end()) return {};
+  auto o = parse_object(it->second);
+  return o ? str(*o, "deadLetterTargetArn") : std::string();
+}
+
+}  // namespace
+
+std::optional<int64_t> Deliveries::retry_delay_ms(int64_t failures) {
+  if (failures <= 3) return 0;      // immediate retries
+  if (failures <= 5) return 1'000;  // pre-backoff
+  if (failures <= 15) return std::min<int64_t>(20'000, 1'000LL << (failures - 6));  // backoff
+  if (failures < 100'015) return 20'000;                                            // post-backoff
+  return std::nullopt;
+}
+
+Deliveries::Deliveries(Environment& env, Topics& topics)
+    : env_(env),
+      topics_(topics),
+      delivered_(env.metrics.counter("nimbus_sns_deliveries", {{"outcome", "delivered"}},
+                                     "SNS deliveries by outcome")),
+      retried_(env.metrics.counter("nimbus_sns_deliveries", {{"outcome", "retried"}},
+                                   "SNS deliveries by outcome")),
+      dead_lettered_(env.metrics.counter("nimbus_sns_deliveries", {{"outcome", "dead_lettered"}},
+                                         "SNS deliveries by outcome")),
+      dropped_(env.metrics.counter("nimbus_sns_deliveries", {{"outcome", "dropped"}},
+                                   "SNS deliveries by outcome")) {}
+
+Deliveries::~Deliveries() {
+  gate_->close();
+  timers_.reset();
+}
+
+Status Deliveries::start() {
+  storage::Timers::Options o;
+  o.ns = "sns.deliveries";
+  // Handed out inline, in (due, id) order, on the scheduler's thread: the
+  // handler does not block (Targets::deliver never does), and FIFO order
+  // holds.
+  timers_ = std::make_unique<storage::Timers>(
+      *env_.storage, env_.scheduler.clock(), env_.scheduler, [](std::function<void()> f) { f(); },
+      o);
+  timers_->on(kKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) on_timer(std::move(t), std::move(ack));
+  });
+  return timers_->start();
+}
+
+void Deliveries::queue(const Subscription& s, const std::string& key, events::Delivery d,
+                       std::function<void(Status)> done) {
+  Pending p{s.arn, s.endpoint, std::move(d), env_.clock.now_millis(), 0, false};
+  auto slash = s.arn.rfind(':');
+  timers_->schedule(kKind, key + "/" + s.arn.substr(slash + 1), env_.scheduler.clock().now(),
+                    p.encode(), std::move(done));
+}
+
+void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
+  auto p = Pending::decode(t.payload);
+  if (!p) {
+    spdlog::error("sns: dropping an unreadable delivery {}", t.id);
+    dropped_.add();
+    return ack(Status::ok());
+  }
+  auto sub = topics_.find_subscription(p->sub);
+  if (!sub) {  // unsubscribed (or its topic deleted): SNS drops what is left
+    dropped_.add();
+    return ack(Status::ok());
+  }
+  std::string target = p->target;
+  events::Delivery d = p->d;
+  env_.targets.deliver(
+      target, std::move(d),
+      [this, held = gate_->hold(), p = std::move(*p), sub, id = t.id, ack = std::move(ack)](
+          events::Outcome o) mutable { finish(std::move(p), *sub, id, std::move(ack), o); });
+}
+
+void Deliveries::finish(Pending p, const Subscription& sub, const std::string& id,
+                        storage::Timers::Ack ack, const events::Outcome& o) {
+  if (o) {
+    (p.to_dlq ? dead_lettered_ : delivered_).add();
+    return ack(Status::ok());
+  }
+  // A kind nothing has bound (yet, or any more, around a restart) may be
+  // there later: retried, not dropped.
+  bool retryable = o.retryable() || (o.failure() == events::Failure::kNotFound &&
+                                     !env_.targets.has(events::target_kind(p.target)));
+  auto now = env_.clock.now_millis();
+  auto reschedule = [&](int64_t delay_ms) {
+    retried_.add();
+    timers_->schedule(kKind, id, env_.scheduler.clock().now() + std::chrono::milliseconds(delay_ms),
+                      p.encode(), std::move(ack));
+  };
+  ++p.failures;
+  if (p.to_dlq) {
+    if (retryable && now - p.first_ms < kDeadLetterMaxAgeMs) return reschedule(kDeadLetterRetryMs);
+    spdlog::warn("sns: dead-letter queue {} refused a message of {}: {}", p.target, p.sub,
+                 o.error().message);
+    dropped_.add();
+    return ack(Status::ok());
+  }
+  auto delay = retryable ? retry_delay_ms(p.failures) : std::nullopt;
+  if (delay) return reschedule(*delay);
+  std::string dlq = dead_letter_queue(sub);
+  if (dlq.empty()) {
+    dropped_.add();
+    return ack(Status::ok());
+  }
+  p.to_dlq = true;
+  p.target = dlq;
+  p.failures = 0;
+  p.first_ms = now;
+  reschedule(0);
+}
+
+}  // namespace nimbus::services::sns

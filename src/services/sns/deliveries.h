@@ -1,0 +1,64 @@
+// Deliveries: every message accepted by Publish, for every subscription it
+// matches, durably queued before Publish answers and retried until the
+// endpoint takes it, as SNS does for AWS-managed endpoints (SQS, Lambda):
+// 3 immediate retries, 2 after 1 s, 10 backing off from 1 s to 20 s, then
+// every 20 s, 100,015 attempts in all (about 23 days); then, or at once for
+// an endpoint that will never take it (a deleted queue or function, a
+// message it refuses), to the subscription's RedrivePolicy dead-letter queue
+// if it has one, else dropped (counted).
+//
+// Storage: one storage::Timers timer per (message, subscription), namespace
+// `sns.deliveries`, kind `d`, id `<sequence or message id>/<subscription
+// id>`, payload the delivery ready to send (JSON). Timers are handed out in
+// (due, id) order on the scheduler's thread, so a FIFO topic's messages
+// reach a subscription in sequence order; the handler only calls
+// events::Targets::deliver, which never blocks.
+//
+// Threads: queue() from any thread; its `done` runs on the storage
+// committer. The destructor stops hand-outs and waits for running ones.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "common/gate.h"
+#include "common/result.h"
+#include "events/delivery.h"
+#include "services/service.h"
+#include "services/sns/topics.h"
+#include "storage/timers.h"
+
+namespace nimbus::services::sns {
+
+class Deliveries {
+ public:
+  Deliveries(Environment& env, Topics& topics);
+  ~Deliveries();
+
+  Status start();
+  // Stores `d` for subscription `s`; `done` once it is durable.
+  void queue(const Subscription& s, const std::string& key, events::Delivery d,
+             std::function<void(Status)> done);
+  size_t pending() const { return timers_ ? timers_->size() : 0; }
+
+  // Delay before attempt n+1 after n failures; nullopt when exhausted.
+  static std::optional<int64_t> retry_delay_ms(int64_t failures);
+
+ private:
+  struct Pending;  // a stored delivery (deliveries.cc)
+  void on_timer(storage::DueTimer t, storage::Timers::Ack ack);
+  // After an attempt: acknowledge, retry later, or move to the dead letters.
+  void finish(Pending p, const Subscription& sub, const std::string& id, storage::Timers::Ack ack,
+              const events::Outcome& o);
+
+  Environment& env_;
+  Topics& topics_;
+  Counter& delivered_;
+  Counter& retried_;
+  Counter& dead_lettered_;
+  Counter& dropped_;
+  std::unique_ptr<storage::Timers> timers_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+};
+
+}  // namespace nimbus::services::sns

@@ -1,0 +1,59 @@
+// A published message: read and checked from a Publish (or PublishBatch
+// entry) input with SNS's rules and messages, and rendered for each kind of
+// endpoint: the Notification JSON envelope (SQS, HTTP), the raw message
+// with its attributes (RawMessageDelivery), the `aws:sns` event (Lambda).
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "events/delivery.h"
+#include "services/sns/types.h"
+
+namespace nimbus::services::sns {
+
+// 256 KiB: the message and every attribute's name, type and value.
+constexpr size_t kMaxMessageBytes = 262144;
+
+struct Message {
+  std::string id;
+  std::string topic_arn;
+  std::string subject;  // "" = none
+  std::string body;     // the default message
+  // MessageStructure=json: the message per protocol ("default" is `body`).
+  std::map<std::string, std::string> per_protocol;
+  std::vector<events::Attribute> attributes;  // in name order
+  std::string group_id;                       // FIFO topics
+  std::string dedup_id;                       // FIFO: given or content-based
+  std::string sequence;                       // FIFO: 20 digits
+  int64_t timestamp_ms = 0;
+  size_t bytes = 0;  // what counts against the 256 KiB limit
+
+  // The text a subscription of `protocol` receives.
+  const std::string& text_for(const std::string& protocol) const;
+};
+
+// Reads Message, Subject, MessageStructure, MessageAttributes,
+// MessageGroupId and MessageDeduplicationId from `in` for `topic`. Errors
+// are InvalidParameter / ParameterValueInvalid with SNS's messages. The id,
+// timestamp and sequence are left for the caller.
+Result<Message> read_message(const boost::json::object& in, const Topic& topic);
+
+// Where the envelope's UnsubscribeURL points: the server as the publisher
+// addressed it.
+struct Rendering {
+  std::string endpoint_url;  // "http://host:port"
+};
+
+// The Notification envelope (SQS and HTTP bodies), formatted as SNS does.
+std::string envelope(const Message& m, const Subscription& s, const Rendering& r);
+// The Lambda event: {"Records":[{"EventSource":"aws:sns",...,"Sns":{...}}]}.
+std::string lambda_event(const Message& m, const Subscription& s, const Rendering& r);
+// What `s` receives: the body and, for raw SQS delivery, the attributes.
+events::Delivery delivery_for(const Message& m, const Subscription& s, const Rendering& r);
+
+}  // namespace nimbus::services::sns

@@ -1,0 +1,382 @@
+// Publish and PublishBatch into SQS (the real engine) and a Lambda target
+// double: envelopes, raw delivery, filters, FIFO, validation, retries on the
+// simulated clock, dead letters and a restart.
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "common/mutex.h"
+#include "services/sns/test_helpers.h"
+#include "services/sqs/sqs_service.h"
+
+namespace nimbus::services::sns {
+namespace {
+
+namespace json = boost::json;
+
+// A Lambda target that fails the first `fail` deliveries (throttled), then
+// keeps what it is given.
+class FakeFunctions final : public events::Target {
+ public:
+  Status check(const std::string&) const override { return Status::ok(); }
+  void deliver(const std::string& arn, events::Delivery d, events::DeliverDone done) override {
+    MutexLock lock(mu);
+    ++attempts;
+    if (fail > 0) {
+      --fail;
+      return done(events::Outcome::failed(events::Failure::kThrottled, Error::make("T", "busy")));
+    }
+    bodies.push_back(d.body);
+    done(events::Outcome::ok());
+  }
+  Mutex mu;
+  int fail GUARDED_BY(mu) = 0;
+  int attempts GUARDED_BY(mu) = 0;
+  std::vector<std::string> bodies GUARDED_BY(mu);
+};
+
+class SnsPublishTest : public testing::SnsTest {
+ protected:
+  SnsPublishTest() : SnsTest({build<sqs::SqsService>(), build<SnsService>()}) {}
+
+  void open() override {
+    SnsTest::open();
+    lambda_binding = targets.bind("lambda", functions);
+  }
+  void close() override {
+    lambda_binding.reset();
+    SnsTest::close();
+  }
+
+  std::string queue(const std::string& name, json::object attributes = {}) {
+    json::object in{{"QueueName", name}};
+    if (!attributes.empty()) in["Attributes"] = std::move(attributes);
+    auto out = try_call(service("sqs"), ctx("CreateQueue"), std::move(in));
+    EXPECT_TRUE(out.is_ok());
+    return out ? s((*out)["QueueUrl"]) : "";
+  }
+  static std::string arn_of(const std::string& url) {
+    return "arn:aws:sqs:us-east-1:000000000000:" + url.substr(url.rfind('/') + 1);
+  }
+  // Receives (and deletes) up to `n` messages, moving time until they come.
+  json::array receive(const std::string& url, size_t n = 1) {
+    json::array got;
+    advance_until(
+        [&] {
+          auto out = try_call(service("sqs"), ctx("ReceiveMessage"),
+                              {{"QueueUrl", url},
+                               {"MaxNumberOfMessages", 10},
+                               {"MessageAttributeNames", json::array{"All"}}});
+          if (out && out->contains("Messages")) {
+            for (auto& m : (*out)["Messages"].as_array()) {
+              got.push_back(m);
+              (void)try_call(service("sqs"), ctx("DeleteMessage"),
+                             {{"QueueUrl", url}, {"ReceiptHandle", m.at("ReceiptHandle")}});
+            }
+          }
+          return got.size() >= n;
+        },
+        std::chrono::milliseconds(10), 200);
+    return got;
+  }
+  std::vector<std::string> lambda_bodies() {
+    MutexLock lock(functions.mu);
+    return functions.bodies;
+  }
+
+  FakeFunctions functions;
+  std::unique_ptr<events::Binding> lambda_binding;
+};
+
+TEST_F(SnsPublishTest, SqsGetsTheNotificationEnvelope) {
+  std::string url = queue("q");
+  std::string topic = create_topic("t");
+  std::string sub = subscribe(topic, "sqs", arn_of(url));
+  auto out = call("Publish", {{"TopicArn", topic},
+                              {"Message", "hello \"world\""},
+                              {"Subject", "greeting"},
+                              {"MessageAttributes",
+                               {{"color", {{"DataType", "String"}, {"StringValue", "red"}}},
+                                {"n", {{"DataType", "Number"}, {"StringValue", "5"}}}}}});
+  std::string id = s(out["MessageId"]);
+  auto got = receive(url);
+  ASSERT_EQ(got.size(), 1u);
+  std::string body = s(got[0].at("Body"));
+  auto env = json::parse(body).as_object();
+  EXPECT_EQ(s(env["Type"]), "Notification");
+  EXPECT_EQ(s(env["MessageId"]), id);
+  EXPECT_EQ(s(env["TopicArn"]), topic);
+  EXPECT_EQ(s(env["Subject"]), "greeting");
+  EXPECT_EQ(s(env["Message"]), "hello \"world\"");
+  EXPECT_EQ(s(env["UnsubscribeURL"]),
+            "http://localhost:4566/?Action=Unsubscribe&SubscriptionArn=" + sub);
+  EXPECT_EQ(s(env["Timestamp"]).size(), 24u);
+  EXPECT_EQ(json::serialize(env["MessageAttributes"]),
+            R"({"color":{"Type":"String","Value":"red"},"n":{"Type":"Number","Value":"5"}})");
+  // SNS's layout: two-space indent, " : " between names and values.
+  EXPECT_EQ(body.rfind("{\n  \"Type\" : \"Notification\",\n  \"MessageId\" : ", 0), 0u);
+}
+
+TEST_F(SnsPublishTest, RawDeliveryCarriesAttributes) {
+  std::string url = queue("raw");
+  std::string topic = create_topic("t");
+  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
+  call("Publish",
+       {{"TopicArn", topic},
+        {"Message", "plain"},
+        {"MessageAttributes",
+         {{"list", {{"DataType", "String.Array"}, {"StringValue", R"(["a","b"])"}}},
+          {"bin", {{"DataType", "Binary"}, {"BinaryValue", std::string("\x00\x01", 2)}}}}}});
+  auto got = receive(url);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(got[0].at("Body")), "plain");
+  auto attrs = got[0].at("MessageAttributes").as_object();
+  EXPECT_EQ(s(attrs["list"].at("DataType")), "String.Array");
+  EXPECT_EQ(s(attrs["list"].at("StringValue")), R"(["a","b"])");
+  EXPECT_EQ(s(attrs["bin"].at("BinaryValue")), std::string("\x00\x01", 2));
+}
+
+TEST_F(SnsPublishTest, FilterPoliciesAndMessageStructure) {
+  std::string red = queue("red");
+  std::string body = queue("body");
+  std::string topic = create_topic("t");
+  subscribe(topic, "sqs", arn_of(red), {{"FilterPolicy", R"({"color":["red"]})"}});
+  subscribe(topic, "sqs", arn_of(body),
+            {{"FilterPolicyScope", "MessageBody"},
+             {"FilterPolicy", R"({"total":[{"numeric":[">",10]}]})"},
+             {"RawMessageDelivery", "true"}});
+  call("Publish",
+       {{"TopicArn", topic},
+        {"Message", R"({"total":5})"},
+        {"MessageAttributes", {{"color", {{"DataType", "String"}, {"StringValue", "blue"}}}}}});
+  call("Publish",
+       {{"TopicArn", topic},
+        {"Message", R"({"total":50})"},
+        {"MessageAttributes", {{"color", {{"DataType", "String"}, {"StringValue", "red"}}}}}});
+  auto reds = receive(red);
+  ASSERT_EQ(reds.size(), 1u);
+  EXPECT_EQ(s(json::parse(s(reds[0].at("Body"))).at("Message")), R"({"total":50})");
+  auto bodies = receive(body);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(s(bodies[0].at("Body")), R"({"total":50})");
+  // MessageStructure json: the sqs key for SQS, "default" for the others.
+  call("Publish",
+       {{"TopicArn", topic},
+        {"MessageStructure", "json"},
+        {"Message", R"({"default":"d","sqs":"{\"total\":99}"})"},
+        {"MessageAttributes", {{"color", {{"DataType", "String"}, {"StringValue", "red"}}}}}});
+  reds = receive(red);
+  ASSERT_EQ(reds.size(), 1u);
+  EXPECT_EQ(s(json::parse(s(reds[0].at("Body"))).at("Message")), R"({"total":99})");
+}
+
+TEST_F(SnsPublishTest, BadMessagesChangeNothing) {
+  std::string url = queue("q");
+  std::string topic = create_topic("t");
+  subscribe(topic, "sqs", arn_of(url));
+  EXPECT_EQ(error_message("Publish", {{"TopicArn", topic}, {"Message", ""}}),
+            "Invalid parameter: Empty message");
+  EXPECT_EQ(error_message("Publish", {{"TopicArn", topic}, {"Message", std::string(262145, 'x')}}),
+            "Invalid parameter: Message too long");
+  EXPECT_EQ(
+      error_message("Publish",
+                    {{"TopicArn", topic},
+                     {"Message", std::string(262100, 'x')},
+                     {"MessageAttributes",
+                      {{"a", {{"DataType", "String"}, {"StringValue", std::string(100, 'y')}}}}}}),
+      "Invalid parameter: Message too long");
+  EXPECT_EQ(error_message(
+                "Publish",
+                {{"TopicArn", topic}, {"MessageStructure", "json"}, {"Message", R"({"sqs":"x"})"}}),
+            "Invalid parameter: Message Structure - No default entry in JSON message body");
+  EXPECT_EQ(error_message("Publish",
+                          {{"TopicArn", topic}, {"MessageStructure", "json"}, {"Message", "nope"}}),
+            "Invalid parameter: Message Structure - JSON message body failed to parse");
+  EXPECT_EQ(error_message("Publish", {{"TopicArn", topic},
+                                      {"Message", "m"},
+                                      {"MessageAttributes",
+                                       {{"a", {{"DataType", "Number"}, {"StringValue", "x1"}}}}}}),
+            "Invalid parameter: Could not cast message attribute 'a' value to number.");
+  EXPECT_EQ(error_message("Publish", {{"TopicArn", topic},
+                                      {"Message", "m"},
+                                      {"MessageAttributes",
+                                       {{"a", {{"DataType", "Blob"}, {"StringValue", "x"}}}}}}),
+            "Invalid parameter: The message attribute 'a' has an invalid message attribute type, "
+            "the set of supported type prefixes is Binary, Number, and String.");
+  EXPECT_EQ(
+      error_message("Publish",
+                    {{"TopicArn", topic}, {"Message", "m"}, {"Subject", std::string(101, 's')}}),
+      "Invalid parameter: Subject");
+  EXPECT_EQ(error_message("Publish", {{"Message", "m"}}),
+            "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter");
+  EXPECT_EQ(error_message("Publish", {{"TopicArn", topic + "x"}, {"Message", "m"}}),
+            "Topic does not exist");
+  EXPECT_EQ(error_message("Publish",
+                          {{"TopicArn", topic}, {"Message", "m"}, {"MessageDeduplicationId", "d"}}),
+            "Invalid parameter: MessageDeduplicationId Reason: The request includes "
+            "MessageDeduplicationId parameter that is not valid for this topic type");
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(svc->deliveries().pending(), 0u);
+  auto out = try_call(service("sqs"), ctx("ReceiveMessage"), {{"QueueUrl", url}});
+  ASSERT_TRUE(out.is_ok());
+  EXPECT_FALSE(out->contains("Messages"));
+}
+
+TEST_F(SnsPublishTest, FifoTopicsKeepOrderAndDeduplicate) {
+  std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
+  std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
+  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
+  EXPECT_EQ(error_message("Publish",
+                          {{"TopicArn", topic}, {"Message", "m"}, {"MessageDeduplicationId", "d"}}),
+            "Invalid parameter: The MessageGroupId parameter is required for FIFO topics");
+  EXPECT_EQ(
+      error_message("Publish", {{"TopicArn", topic}, {"Message", "m"}, {"MessageGroupId", "g"}}),
+      "Invalid parameter: The topic should either have ContentBasedDeduplication enabled "
+      "or MessageDeduplicationId provided explicitly");
+  std::string first;
+  std::string last_seq;
+  for (int i = 0; i < 5; ++i) {
+    auto out = call("Publish", {{"TopicArn", topic},
+                                {"Message", "m" + std::to_string(i)},
+                                {"MessageGroupId", "g"},
+                                {"MessageDeduplicationId", "d" + std::to_string(i)}});
+    if (i == 0) first = s(out["MessageId"]);
+    EXPECT_GT(s(out["SequenceNumber"]), last_seq);
+    EXPECT_EQ(s(out["SequenceNumber"]).size(), 20u);
+    last_seq = s(out["SequenceNumber"]);
+  }
+  // The same deduplication id within 5 minutes: accepted, answered with the
+  // first message's id, not delivered again.
+  auto dup = call("Publish", {{"TopicArn", topic},
+                              {"Message", "again"},
+                              {"MessageGroupId", "g"},
+                              {"MessageDeduplicationId", "d0"}});
+  EXPECT_EQ(s(dup["MessageId"]), first);
+  std::vector<std::string> order;
+  for (int round = 0; round < 5 && order.size() < 5; ++round) {
+    for (auto& m : receive(url, 1)) order.push_back(s(m.at("Body")));
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}));
+  clock.advance(std::chrono::minutes(6));
+  auto later = call("Publish", {{"TopicArn", topic},
+                                {"Message", "later"},
+                                {"MessageGroupId", "g"},
+                                {"MessageDeduplicationId", "d0"}});
+  EXPECT_NE(s(later["MessageId"]), first);
+}
+
+TEST_F(SnsPublishTest, LambdaGetsTheSnsEvent) {
+  std::string topic = create_topic("t");
+  std::string fn = "arn:aws:lambda:us-east-1:000000000000:function:f";
+  std::string sub = subscribe(topic, "lambda", fn);
+  auto out = call("Publish",
+                  {{"TopicArn", topic},
+                   {"Message", "hi"},
+                   {"MessageAttributes", {{"k", {{"DataType", "String"}, {"StringValue", "v"}}}}}});
+  ASSERT_TRUE(
+      advance_until([&] { return !lambda_bodies().empty(); }, std::chrono::milliseconds(10)));
+  auto event = json::parse(lambda_bodies()[0]).as_object();
+  auto record = event["Records"].as_array()[0].as_object();
+  EXPECT_EQ(s(record["EventSource"]), "aws:sns");
+  EXPECT_EQ(s(record["EventVersion"]), "1.0");
+  EXPECT_EQ(s(record["EventSubscriptionArn"]), sub);
+  auto sns = record["Sns"].as_object();
+  EXPECT_EQ(s(sns["Type"]), "Notification");
+  EXPECT_EQ(s(sns["MessageId"]), s(out["MessageId"]));
+  EXPECT_EQ(s(sns["Message"]), "hi");
+  EXPECT_TRUE(sns["Subject"].is_null());
+  EXPECT_EQ(json::serialize(sns["MessageAttributes"]), R"({"k":{"Type":"String","Value":"v"}})");
+}
+
+TEST_F(SnsPublishTest, RetriesFollowTheAwsScheduleOnTheClock) {
+  {
+    MutexLock lock(functions.mu);
+    functions.fail = 6;  // 3 immediate, 2 after 1 s, the next after 1 s of backoff
+  }
+  std::string topic = create_topic("t");
+  subscribe(topic, "lambda", "arn:aws:lambda:us-east-1:000000000000:function:f");
+  call("Publish", {{"TopicArn", topic}, {"Message", "retry me"}});
+  clock.advance(std::chrono::milliseconds(1));
+  EXPECT_TRUE(eventually([&] {
+    MutexLock lock(functions.mu);
+    return functions.attempts == 4;
+  }));
+  EXPECT_TRUE(lambda_bodies().empty());
+  ASSERT_TRUE(
+      advance_until([&] { return !lambda_bodies().empty(); }, std::chrono::milliseconds(100), 100));
+  MutexLock lock(functions.mu);
+  EXPECT_EQ(functions.attempts, 7);
+  EXPECT_EQ(Deliveries::retry_delay_ms(3), 0);
+  EXPECT_EQ(Deliveries::retry_delay_ms(4), 1000);
+  EXPECT_EQ(Deliveries::retry_delay_ms(10), 16000);
+  EXPECT_EQ(Deliveries::retry_delay_ms(20), 20000);
+  EXPECT_FALSE(Deliveries::retry_delay_ms(100015).has_value());
+}
+
+TEST_F(SnsPublishTest, UndeliverableMessagesGoToTheDeadLetterQueue) {
+  std::string dlq = queue("dlq");
+  std::string topic = create_topic("t");
+  subscribe(topic, "sqs", "arn:aws:sqs:us-east-1:000000000000:missing",
+            {{"RedrivePolicy", R"({"deadLetterTargetArn":")" + arn_of(dlq) + R"("})"}});
+  call("Publish", {{"TopicArn", topic}, {"Message", "lost"}});
+  auto got = receive(dlq);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(json::parse(s(got[0].at("Body"))).at("Message")), "lost");
+}
+
+TEST_F(SnsPublishTest, QueuedDeliveriesSurviveARestart) {
+  {
+    MutexLock lock(functions.mu);
+    functions.fail = 1000;  // the function is down
+  }
+  std::string topic = create_topic("t");
+  subscribe(topic, "lambda", "arn:aws:lambda:us-east-1:000000000000:function:f");
+  call("Publish", {{"TopicArn", topic}, {"Message", "kept"}});
+  clock.advance(std::chrono::milliseconds(1));
+  EXPECT_EQ(svc->deliveries().pending(), 1u);
+  reopen();
+  {
+    MutexLock lock(functions.mu);
+    functions.fail = 0;
+  }
+  EXPECT_EQ(svc->deliveries().pending(), 1u);
+  ASSERT_TRUE(advance_until([&] { return !lambda_bodies().empty(); }, std::chrono::seconds(1), 60));
+  EXPECT_NE(lambda_bodies()[0].find("kept"), std::string::npos);
+  EXPECT_TRUE(eventually([&] { return svc->deliveries().pending() == 0; }));
+}
+
+TEST_F(SnsPublishTest, PublishBatch) {
+  std::string url = queue("q");
+  std::string topic = create_topic("t");
+  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
+  json::array entries;
+  entries.push_back(json::object{{"Id", "a"}, {"Message", "one"}});
+  entries.push_back(json::object{{"Id", "b"}, {"Message", ""}});
+  entries.push_back(json::object{{"Id", "c"}, {"Message", "three"}});
+  auto out = call("PublishBatch", {{"TopicArn", topic}, {"PublishBatchRequestEntries", entries}});
+  ASSERT_EQ(out["Successful"].as_array().size(), 2u);
+  ASSERT_EQ(out["Failed"].as_array().size(), 1u);
+  auto failed = out["Failed"].as_array()[0].as_object();
+  EXPECT_EQ(s(failed["Id"]), "b");
+  EXPECT_EQ(s(failed["Code"]), "InvalidParameter");
+  EXPECT_EQ(s(failed["Message"]), "Invalid parameter: Empty message");
+  EXPECT_TRUE(failed["SenderFault"].as_bool());
+  EXPECT_EQ(receive(url, 2).size(), 2u);
+  json::array dup{json::object{{"Id", "x"}, {"Message", "1"}},
+                  json::object{{"Id", "x"}, {"Message", "2"}}};
+  expect_error("PublishBatch", {{"TopicArn", topic}, {"PublishBatchRequestEntries", dup}},
+               "BatchEntryIdsNotDistinctException");
+  json::array many;
+  for (int i = 0; i < 11; ++i)
+    many.push_back(json::object{{"Id", "i" + std::to_string(i)}, {"Message", "m"}});
+  expect_error("PublishBatch", {{"TopicArn", topic}, {"PublishBatchRequestEntries", many}},
+               "TooManyEntriesInBatchRequestException");
+  expect_error("PublishBatch", {{"TopicArn", topic}, {"PublishBatchRequestEntries", json::array{}}},
+               "EmptyBatchRequestException");
+  json::array bad_id{json::object{{"Id", "no spaces"}, {"Message", "1"}}};
+  expect_error("PublishBatch", {{"TopicArn", topic}, {"PublishBatchRequestEntries", bad_id}},
+               "InvalidBatchEntryIdException");
+}
+
+}  // namespace
+}  // namespace nimbus::services::sns

@@ -7,18 +7,20 @@ import unittest
 from harness import REGION, Server, ServerTestCase, require_boto3, wait_until
 
 
-def receive_all(sqs, url, count, attribute_names=("All",)):
-    """Receives (and deletes) until `count` messages came, or 20 s passed."""
+def receive_all(sqs, url, count, attribute_names=("All",), timeout=60):
+    """Receives (and deletes) until `count` messages came, or `timeout` passed."""
     got = []
 
     def more():
         out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
                                   MessageAttributeNames=list(attribute_names))
-        for m in out.get("Messages", []):
-            got.append(m)
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        messages = out.get("Messages", [])
+        got.extend(messages)
+        if messages:
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
         return len(got) >= count
-    wait_until(more, timeout=20)
+    wait_until(more, timeout=timeout)
     return got
 
 

@@ -1,0 +1,162 @@
+"""SNS fan-out: Publish -> 10 SQS subscriptions, nimbus against moto_server,
+side by side in one run, ratios printed.
+
+Per server: one topic, 10 queues each subscribed with RawMessageDelivery;
+  - throughput: `threads` boto3 clients publish for `seconds`; publishes/s,
+    and deliveries/s from the first publish until every queue holds all
+    of them (ApproximateNumberOfMessages);
+  - latency: `samples` sequential publishes, each timed until a long poll
+    on one queue returns it: publish -> visible p50/p99.
+nimbus runs with --durability sync (every Publish answers once its 10
+deliveries are on disk).
+
+Usage: python3 bench/sns_bench.py [--seconds 10] [--threads 8] [--samples 200]
+       [--no-moto] [--quick]   (--quick: 2 s, 2 threads, 20 samples: a smoke run)
+"""
+
+import argparse
+import datetime
+import os
+import sys
+import threading
+import time
+
+from common import Moto, Server, client, machine
+
+QUEUES = 10
+
+
+def setup(endpoint, tag):
+    sns, sqs = client("sns", endpoint), client("sqs", endpoint)
+    topic = sns.create_topic(Name="bench-%s" % tag)["TopicArn"]
+    urls = []
+    for i in range(QUEUES):
+        url = sqs.create_queue(QueueName="bench-%s-%d" % (tag, i))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                      Attributes={"RawMessageDelivery": "true"})
+        urls.append(url)
+    return topic, urls
+
+
+def queued(sqs, urls):
+    total = 0
+    for url in urls:
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        total += int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+    return total
+
+
+def throughput(endpoint, args):
+    topic, urls = setup(endpoint, "tp")
+    counts = [0] * args.threads
+    errors = [0] * args.threads
+    start = time.time()
+    deadline = start + args.seconds
+
+    def worker(n):
+        sns = client("sns", endpoint, 2)
+        while time.time() < deadline:
+            try:
+                sns.publish(TopicArn=topic, Message="x" * 256)
+                counts[n] += 1
+            except Exception:  # noqa: BLE001 - counted, the run goes on
+                errors[n] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    published_in = time.time() - start
+    published = sum(counts)
+    sqs = client("sqs", endpoint)
+    want = published * QUEUES
+    have = 0
+    settle = time.time() + 120
+    while time.time() < settle:
+        have = queued(sqs, urls)
+        if have >= want:
+            break
+        time.sleep(0.05)
+    delivered_in = time.time() - start
+    return {"publishes_s": published / published_in, "deliveries_s": have / delivered_in,
+            "published": published, "delivered": have, "errors": sum(errors)}
+
+
+def latency(endpoint, args):
+    topic, urls = setup(endpoint, "lat")
+    sns, sqs = client("sns", endpoint), client("sqs", endpoint)
+    samples = []
+    for i in range(args.samples):
+        body = "m%d" % i
+        t0 = time.time()
+        sns.publish(TopicArn=topic, Message=body)
+        while True:
+            got = sqs.receive_message(QueueUrl=urls[0], WaitTimeSeconds=5).get("Messages", [])
+            if any(m["Body"] == body for m in got):
+                samples.append((time.time() - t0) * 1000)
+                break
+            if time.time() - t0 > 30:
+                break
+        for m in got:
+            sqs.delete_message(QueueUrl=urls[0], ReceiptHandle=m["ReceiptHandle"])
+    samples.sort()
+    if not samples:
+        return {"p50_ms": float("nan"), "p99_ms": float("nan")}
+    pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]  # noqa: E731
+    return {"p50_ms": pick(0.50), "p99_ms": pick(0.99)}
+
+
+def measure(name, endpoint, args):
+    r = throughput(endpoint, args)
+    r.update(latency(endpoint, args))
+    print("%-7s publishes/s %8.1f  deliveries/s %9.1f  publish->visible p50 %7.2f ms  p99 %7.2f ms"
+          "  (%d published, %d delivered, %d errors)"
+          % (name, r["publishes_s"], r["deliveries_s"], r["p50_ms"], r["p99_ms"],
+             r["published"], r["delivered"], r["errors"]), flush=True)
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--no-moto", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="a smoke run: 2 s, 2 threads, 20 samples")
+    args = ap.parse_args()
+    if args.quick:
+        args.seconds, args.threads, args.samples = 2, 2, 20
+    print("sns Publish -> %d SQS subscriptions (raw), boto3, %d threads x %ds, %d latency samples, "
+          "%s, %s, load average %s"
+          % (QUEUES, args.threads, args.seconds, args.samples, machine(), datetime.date.today(),
+             " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
+    results = {}
+    nimbus = Server("--durability", "sync").start()
+    try:
+        results["nimbus"] = measure("nimbus", nimbus.endpoint, args)
+    finally:
+        nimbus.cleanup()
+    if not args.no_moto:
+        moto = Moto().start()
+        if moto is None:
+            print("moto_server is not installed: nimbus only")
+        else:
+            try:
+                results["moto"] = measure("moto", moto.endpoint, args)
+            finally:
+                moto.stop()
+    if "moto" in results:
+        n, m = results["nimbus"], results["moto"]
+        ratio = lambda a, b: a / b if b else float("inf")  # noqa: E731
+        print("ratio nimbus/moto: publishes/s %.1fx, deliveries/s %.1fx, p50 %.2fx faster "
+              "(targets: >= 30x; p50 < 2 ms)"
+              % (ratio(n["publishes_s"], m["publishes_s"]), ratio(n["deliveries_s"], m["deliveries_s"]),
+                 ratio(m["p50_ms"], n["p50_ms"])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -66,6 +66,8 @@ struct ReadRecord {
 
 struct ReadResult {
   std::vector<ReadRecord> records;
+  uint64_t next_seq = 0;                     // the Log sequence to read next
+  bool ended = false;                        // the end of a closed shard
   std::optional<std::string> next_iterator;  // none at the end of a closed shard
   int64_t millis_behind = 0;
   std::vector<Shard> children;  // at the end of a closed shard
@@ -104,6 +106,10 @@ class Engine {
   Result<std::string> iterator(const std::string& name, const std::string& shard, IteratorType type,
                                const std::string& sequence, double timestamp_s);
   Result<ReadResult> read(const std::string& token, size_t limit);
+  // The same from a position: records with Log sequence >= next_seq (0: the
+  // oldest kept), without an iterator (api.h's reader).
+  Result<ReadResult> read_from(uint64_t stream_id, uint32_t shard, uint64_t next_seq, size_t limit,
+                               size_t max_bytes = 10 << 20);
 
   // Removes the records past each stream's retention period from the Log
   // (reads already skip them). Runs every minute from start().

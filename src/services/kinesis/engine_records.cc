@@ -187,6 +187,19 @@ Result<ReadResult> Engine::read(const std::string& token, size_t limit) {
         " while right now it is " + amz_utc(now) +
         " which is further in the future than the tolerated delay of 300000 milliseconds.");
   }
+  auto out = read_from(p->stream_id, p->shard, p->next_seq, limit);
+  if (!out) return out.take_error();
+  if (!out->ended) {
+    out->next_iterator = iterators_->encode({p->stream_id, p->shard, out->next_seq, now});
+  }
+  return out;
+}
+
+Result<ReadResult> Engine::read_from(uint64_t stream_id, uint32_t shard_index, uint64_t next_seq,
+                                     size_t limit, size_t max_bytes) {
+  int64_t now = now_ms();
+  const ShardPosition position{stream_id, shard_index, next_seq, now};
+  const ShardPosition* p = &position;
   std::string partition;
   std::optional<Shard> shard;
   std::vector<Shard> children;
@@ -213,7 +226,7 @@ Result<ReadResult> Engine::read(const std::string& token, size_t limit) {
   auto horizon = log_->seq_at_time(partition, now - int64_t{retention_hours} * 3'600'000);
   if (!horizon) return horizon.take_error();
   if (*horizon) from = std::max(from, **horizon);
-  storage::ReadLimits limits{limit, kMaxReadBytes};
+  storage::ReadLimits limits{limit, std::min(max_bytes, kMaxReadBytes)};
   auto got = log_->read(partition, from, limits);
   if (!got) return got.take_error();
   auto info = log_->info(partition);
@@ -232,11 +245,11 @@ Result<ReadResult> Engine::read(const std::string& token, size_t limit) {
     last_arrival = r.arrival_ms;
   }
   out.millis_behind = next < tip ? std::max<int64_t>(0, now - last_arrival) : 0;
+  out.next_seq = next;
   if (!shard->open() && next > shard->ending_seq) {
+    out.ended = true;
     out.children = std::move(children);
-    return out;
   }
-  out.next_iterator = iterators_->encode({p->stream_id, p->shard, next, now});
   return out;
 }
 

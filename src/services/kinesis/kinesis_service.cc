@@ -68,7 +68,8 @@ const Operation<KinesisService> KinesisService::kOperations[] = {
 KinesisService::KinesisService(Environment& env)
     : Service("kinesis"),
       env_(env),
-      engine_(std::make_unique<Engine>(env, KinesisOptions::from(env.settings))) {
+      engine_(std::make_unique<Engine>(env, KinesisOptions::from(env.settings))),
+      reader_(make_reader(*engine_)) {
   serve(*this, kOperations);
 }
 

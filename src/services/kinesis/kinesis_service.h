@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "services/kinesis/api.h"
 #include "services/kinesis/engine.h"
 #include "services/service.h"
 
@@ -18,6 +19,8 @@ class KinesisService final : public Service {
   Status start() override;
   void begin_shutdown() override { engine_->stop_timers(); }
   Engine& engine() { return *engine_; }
+  // The in-process reader (api.h): what event source mappings will poll.
+  ShardReader& reader() { return *reader_; }
 
  private:
   using object = boost::json::object;
@@ -61,6 +64,9 @@ class KinesisService final : public Service {
 
   Environment& env_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<ShardReader> reader_;
 };
+
+std::unique_ptr<ShardReader> make_reader(Engine& engine);  // reader.cc
 
 }  // namespace nimbus::services::kinesis

@@ -179,3 +179,34 @@ TEST_F(DynamoDbItemsTest, ConcurrentConditionalIncrementsLoseNothing) {
 
 }  // namespace
 }  // namespace nimbus::services::dynamodb::testing
+
+namespace nimbus::services::dynamodb::testing {
+namespace {
+
+TEST_F(DynamoDbTest, TimeToLiveDeletesExpiredItemsInTheBackground) {
+  create_table("sessions", "pk");
+  call("UpdateTimeToLive",
+       {{"TableName", "sessions"},
+        {"TimeToLiveSpecification", json::object{{"Enabled", true}, {"AttributeName", "exp"}}}});
+  int64_t now = clock.now_millis() / 1000;
+  auto put = [&](const std::string& pk, json::object exp) {
+    call("PutItem",
+         {{"TableName", "sessions"}, {"Item", json::object{{"pk", {{"S", pk}}}, {"exp", exp}}}});
+  };
+  put("old", {{"N", std::to_string(now - 10)}});
+  put("later", {{"N", std::to_string(now + 100)}});
+  put("text", {{"S", std::to_string(now - 10)}});                        // not a number: kept
+  put("ancient", {{"N", std::to_string(now - 6LL * 365 * 24 * 3600)}});  // > 5 years: kept
+  auto count = [&] { return call("Scan", {{"TableName", "sessions"}})["Count"].as_int64(); };
+  EXPECT_EQ(count(), 4);
+  EXPECT_TRUE(advance_until([&] { return count() == 3; }, std::chrono::seconds(10)));
+  auto left =
+      call("GetItem", {{"TableName", "sessions"}, {"Key", json::object{{"pk", {{"S", "old"}}}}}});
+  EXPECT_FALSE(left.contains("Item"));
+  EXPECT_TRUE(advance_until([&] { return count() == 2; }, std::chrono::seconds(30)));
+  EXPECT_EQ(call("DescribeTable", {{"TableName", "sessions"}})["Table"].at("ItemCount").as_int64(),
+            2);
+}
+
+}  // namespace
+}  // namespace nimbus::services::dynamodb::testing

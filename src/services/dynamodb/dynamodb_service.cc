@@ -86,10 +86,25 @@ DynamoDbService::DynamoDbService(Environment& env)
   serve(*this, kOperations);
 }
 
-DynamoDbService::~DynamoDbService() = default;
+DynamoDbService::~DynamoDbService() {
+  {
+    MutexLock lock(ttl_mu_);
+    ttl_stopped_ = true;
+  }
+  ttl_gate_->close();
+  // Writes in flight finish first: their answers use the tokens and tables.
+  items_.reset();
+}
 
 Status DynamoDbService::start() {
-  return tables_->recover();
+  if (auto st = tables_->recover(); !st) return st;
+  schedule_ttl_sweep();
+  return Status::ok();
+}
+
+void DynamoDbService::begin_shutdown() {
+  MutexLock lock(ttl_mu_);
+  ttl_stopped_ = true;
 }
 
 std::string DynamoDbService::region(const CallContext& ctx) const {

@@ -4,9 +4,11 @@
 // and how it differs from AWS.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 
+#include "common/gate.h"
 #include "common/mutex.h"
 
 #include "services/dynamodb/items.h"
@@ -21,8 +23,14 @@ class DynamoDbService final : public Service {
   explicit DynamoDbService(Environment& env);
   ~DynamoDbService() override;
 
-  // Reads every table back (Tables::recover).
+  // Reads every table back (Tables::recover) and starts the TTL sweeps.
   Status start() override;
+  void begin_shutdown() override;
+
+  // TTL (ttl_sweep.cc): one pass over the tables with TTL enabled; the
+  // number of expired items whose deletion it started. Blocking.
+  size_t sweep_ttl();
+  static constexpr std::chrono::milliseconds kTtlSweepEvery{30'000};
 
   Tables& tables() { return *tables_; }
 
@@ -89,6 +97,11 @@ class DynamoDbService final : public Service {
   Environment& env_;
   std::unique_ptr<Tables> tables_;
   std::unique_ptr<Items> items_;
+  void schedule_ttl_sweep();
+  // The sweep timer enters it when it fires (the Scheduler may outlive us).
+  std::shared_ptr<Gate> ttl_gate_ = std::make_shared<Gate>();
+  Mutex ttl_mu_;
+  bool ttl_stopped_ GUARDED_BY(ttl_mu_) = false;
   // ClientRequestTokens of the last 10 minutes' TransactWriteItems.
   struct Token {
     std::string fingerprint;

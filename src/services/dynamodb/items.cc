@@ -17,6 +17,10 @@ Items::Items(Environment& env, Tables& tables)
       records_(env.storage->records(ns::kItems)),
       executor_([&env](std::function<void()> task) { env.workers.post(std::move(task)); }) {}
 
+Items::~Items() {
+  gate_.close();
+}
+
 std::string Items::encode(const json::object& item) {
   return json::serialize(item);
 }
@@ -48,9 +52,11 @@ Result<std::vector<storage::Entry>> Items::scan(const std::string& prefix, size_
 }
 
 void Items::write(TablePtr t, std::string key, Decide decide, Respond respond) {
+  auto in = gate_.hold();
+  if (!in) return respond(Error::make("InternalServerError", "the server is stopping", 500));
   std::string partition = key;
   executor_.submit(partition,
-                   [this, t = std::move(t), key = std::move(key), decide = std::move(decide),
+                   [this, in, t = std::move(t), key = std::move(key), decide = std::move(decide),
                     respond = std::move(respond)](storage::PartitionExecutor::Turn turn) {
                      auto current = get(key);
                      if (!current) return respond(current.take_error());
@@ -63,7 +69,7 @@ void Items::write(TablePtr t, std::string key, Decide decide, Respond respond) {
                      Change change{t, key, std::move(*current), std::nullopt};
                      if (decision->kind == Decision::Kind::kPut)
                        change.after = std::move(decision->item);
-                     commit({change}, [turn, answer = std::move(decision->answer),
+                     commit({change}, [turn, in, answer = std::move(decision->answer),
                                        respond = std::move(respond)](Status st) mutable {
                        turn.release();
                        if (!st) return respond(st.take_error());
@@ -101,10 +107,12 @@ void Items::commit(const std::vector<Change>& changes, std::function<void(Status
   tables_.commit_items(deltas, std::move(batch), std::move(done));
 }
 
-void Items::with_turns(std::vector<std::string> keys, std::function<void(Turns)> work) {
+bool Items::with_turns(std::vector<std::string> keys, std::function<void(Turns)> work) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  auto turns = std::make_shared<std::vector<storage::PartitionExecutor::Turn>>();
+  auto turns = std::make_shared<TurnSet>();
+  turns->in = gate_.hold();
+  if (!turns->in) return false;
   // Takes keys[i] once keys[0..i) are held, then the next; the last runs work.
   struct Step {
     Items* self;
@@ -114,12 +122,13 @@ void Items::with_turns(std::vector<std::string> keys, std::function<void(Turns)>
       if (i == keys.size()) return work(std::move(held));
       auto next = std::make_shared<Step>(*this);
       self->executor_.submit(keys[i], [next, i, held](storage::PartitionExecutor::Turn t) mutable {
-        held->push_back(std::move(t));
+        held->turns.push_back(std::move(t));
         next->take(i + 1, std::move(held));
       });
     }
   };
   Step{this, std::move(keys), std::move(work)}.take(0, std::move(turns));
+  return true;
 }
 
 }  // namespace nimbus::services::dynamodb

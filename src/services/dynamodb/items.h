@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/gate.h"
 #include "services/dynamodb/tables.h"
 #include "services/service.h"
 #include "storage/partition.h"
@@ -40,6 +41,8 @@ using Decide = std::function<Result<Decision>(const std::optional<boost::json::o
 class Items {
  public:
   Items(Environment& env, Tables& tables);
+  // Waits for the writes in flight (their commits and answers).
+  ~Items();
 
   // The item stored at `key` (item_keys.h), nullopt when there is none.
   Result<std::optional<boost::json::object>> get(const std::string& key) const;
@@ -57,8 +60,13 @@ class Items {
   // pool once it holds every key's turn. Keys are taken in sorted order, so
   // two calls never wait on each other in a cycle; the turns are released
   // when the last copy of the Turns is gone.
-  using Turns = std::shared_ptr<std::vector<storage::PartitionExecutor::Turn>>;
-  void with_turns(std::vector<std::string> keys, std::function<void(Turns)> work);
+  struct TurnSet {
+    std::vector<storage::PartitionExecutor::Turn> turns;
+    Gate::Holder in;  // keeps Items (and the service) from going meanwhile
+  };
+  using Turns = std::shared_ptr<TurnSet>;
+  // False (and `work` never runs) when Items is stopping.
+  [[nodiscard]] bool with_turns(std::vector<std::string> keys, std::function<void(Turns)> work);
 
   // One item's change in a multi-item commit.
   struct Change {
@@ -80,6 +88,9 @@ class Items {
   Tables& tables_;
   storage::Records records_;
   storage::PartitionExecutor executor_;
+  // Every write and turn set is inside from submit to answer; the
+  // destructor closes it.
+  Gate gate_;
 };
 
 }  // namespace nimbus::services::dynamodb

@@ -132,72 +132,75 @@ void DynamoDbService::transact_write_items(const CallContext&, object in, Respon
   std::vector<std::string> keys;
   for (const auto& a : *actions) keys.push_back(a.key);
   auto shared = std::make_shared<std::vector<TransactAction>>(std::move(*actions));
-  items_->with_turns(std::move(keys), [this, shared, token, fingerprint,
-                                       respond = std::move(respond)](Items::Turns turns) {
-    std::vector<Items::Change> changes;
-    json::array reasons;
-    bool failed = false;
-    for (auto& a : *shared) {
-      auto current = items_->get(a.key);
-      if (!current) return respond(current.take_error());
-      const auto& expr = *a.expr;
-      json::object stored = *current ? **current : json::object{};
-      if (expr.condition && !expr.condition->matches(stored)) {
-        failed = true;
-        json::object reason{{"Code", "ConditionalCheckFailed"},
-                            {"Message", "The conditional request failed"}};
-        if (a.return_old_on_failure && *current) reason["Item"] = **current;
-        reasons.push_back(std::move(reason));
-        continue;
-      }
-      reasons.push_back(json::object{{"Code", "None"}});
-      auto kind = static_cast<Kind>(a.kind);
-      if (kind == Kind::kCheck) continue;
-      Items::Change c{a.table, a.key, std::move(*current), std::nullopt};
-      if (kind == Kind::kPut) c.after = a.item;
-      if (kind == Kind::kUpdate) {
-        json::object next = c.before ? *c.before : a.key_attrs;
-        if (expr.update) {
-          auto applied = expr.update->apply(next);
-          if (!applied) return respond(applied.take_error());
-          next = std::move(*applied);
+  auto answer = std::make_shared<Respond>(std::move(respond));
+  bool started = items_->with_turns(
+      std::move(keys), [this, shared, token, fingerprint, answer](Items::Turns turns) {
+        const Respond& respond = *answer;
+        std::vector<Items::Change> changes;
+        json::array reasons;
+        bool failed = false;
+        for (auto& a : *shared) {
+          auto current = items_->get(a.key);
+          if (!current) return respond(current.take_error());
+          const auto& expr = *a.expr;
+          json::object stored = *current ? **current : json::object{};
+          if (expr.condition && !expr.condition->matches(stored)) {
+            failed = true;
+            json::object reason{{"Code", "ConditionalCheckFailed"},
+                                {"Message", "The conditional request failed"}};
+            if (a.return_old_on_failure && *current) reason["Item"] = **current;
+            reasons.push_back(std::move(reason));
+            continue;
+          }
+          reasons.push_back(json::object{{"Code", "None"}});
+          auto kind = static_cast<Kind>(a.kind);
+          if (kind == Kind::kCheck) continue;
+          Items::Change c{a.table, a.key, std::move(*current), std::nullopt};
+          if (kind == Kind::kPut) c.after = a.item;
+          if (kind == Kind::kUpdate) {
+            json::object next = c.before ? *c.before : a.key_attrs;
+            if (expr.update) {
+              auto applied = expr.update->apply(next);
+              if (!applied) return respond(applied.take_error());
+              next = std::move(*applied);
+            }
+            if (model::item_size(next) > model::kMaxItemSize) {
+              return respond(
+                  errors::validation("Item size to update has exceeded the maximum allowed size"));
+            }
+            c.after = std::move(next);
+          }
+          if (kind == Kind::kDelete && !c.before) continue;
+          changes.push_back(std::move(c));
         }
-        if (model::item_size(next) > model::kMaxItemSize) {
-          return respond(
-              errors::validation("Item size to update has exceeded the maximum allowed size"));
+        if (failed) {
+          std::string codes;
+          for (const auto& r : reasons) {
+            codes += (codes.empty() ? "" : ", ") + std::string(r.at("Code").as_string());
+          }
+          return respond(Error::make("TransactionCanceledException",
+                                     "Transaction cancelled, please refer cancellation reasons for "
+                                     "specific reasons [" +
+                                         codes + "]")
+                             .with("CancellationReasons", json::serialize(reasons)));
         }
-        c.after = std::move(next);
-      }
-      if (kind == Kind::kDelete && !c.before) continue;
-      changes.push_back(std::move(c));
-    }
-    if (failed) {
-      std::string codes;
-      for (const auto& r : reasons) {
-        codes += (codes.empty() ? "" : ", ") + std::string(r.at("Code").as_string());
-      }
-      return respond(Error::make("TransactionCanceledException",
-                                 "Transaction cancelled, please refer cancellation reasons for "
-                                 "specific reasons [" +
-                                     codes + "]")
-                         .with("CancellationReasons", json::serialize(reasons)));
-    }
-    auto remember = [this, token, fingerprint] {
-      if (token.empty()) return;
-      MutexLock lock(tokens_mu_);
-      tokens_[token] = Token{fingerprint, env_.clock.now_millis()};
-    };
-    if (changes.empty()) {
-      remember();
-      return respond(json::object{});
-    }
-    items_->commit(changes, [turns, remember, respond](Status st) {
-      turns->clear();
-      if (!st) return respond(st.take_error());
-      remember();
-      respond(json::object{});
-    });
-  });
+        auto remember = [this, token, fingerprint] {
+          if (token.empty()) return;
+          MutexLock lock(tokens_mu_);
+          tokens_[token] = Token{fingerprint, env_.clock.now_millis()};
+        };
+        if (changes.empty()) {
+          remember();
+          return respond(json::object{});
+        }
+        items_->commit(changes, [turns, remember, answer](Status st) {
+          turns->turns.clear();
+          if (!st) return (*answer)(st.take_error());
+          remember();
+          (*answer)(json::object{});
+        });
+      });
+  if (!started) (*answer)(Error::make("InternalServerError", "the server is stopping", 500));
 }
 
 void DynamoDbService::transact_get_items(const CallContext&, object in, Respond respond) {
@@ -237,7 +240,9 @@ void DynamoDbService::transact_get_items(const CallContext&, object in, Respond 
         errors::validation("Transaction request cannot include multiple operations on "
                            "one item"));
   }
-  items_->with_turns(std::move(keys), [this, gets, respond = std::move(respond)](Items::Turns) {
+  auto answer = std::make_shared<Respond>(std::move(respond));
+  bool started = items_->with_turns(std::move(keys), [this, gets, answer](Items::Turns) {
+    const Respond& respond = *answer;
     json::array responses;
     for (auto& g : *gets) {
       auto item = items_->get(g.key);
@@ -248,6 +253,7 @@ void DynamoDbService::transact_get_items(const CallContext&, object in, Respond 
     }
     respond(json::object{{"Responses", std::move(responses)}});
   });
+  if (!started) (*answer)(Error::make("InternalServerError", "the server is stopping", 500));
 }
 
 }  // namespace nimbus::services::dynamodb

@@ -44,6 +44,26 @@ Resources by_transact_tables(const CallContext& ctx, const json::object& in) {
   return out;
 }
 
+// ExecuteStatement / BatchExecuteStatement: the table each statement names
+// (a statement that does not parse names none).
+Resources by_statement(const CallContext& ctx, const json::object& in) {
+  const auto* p = in.if_contains("Parameters");
+  auto s = nimbus::dynamodb::parse_partiql(
+      str(in, "Statement"), p != nullptr && p->is_array() ? p->as_array() : json::array{});
+  if (!s) return {};
+  return by_table(ctx, json::object{{"TableName", s->table}});
+}
+Resources by_statements(const CallContext& ctx, const json::object& in) {
+  Resources out;
+  const auto* list = in.if_contains("Statements");
+  if (list == nullptr || !list->is_array()) return out;
+  for (const auto& member : list->as_array()) {
+    if (!member.is_object()) continue;
+    for (auto& r : by_statement(ctx, member.as_object())) out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 const Operation<DynamoDbService> DynamoDbService::kOperations[] = {
@@ -76,6 +96,9 @@ const Operation<DynamoDbService> DynamoDbService::kOperations[] = {
     // transact_handlers.cc
     {"TransactWriteItems", &DynamoDbService::transact_write_items, by_transact_tables},
     {"TransactGetItems", &DynamoDbService::transact_get_items, by_transact_tables},
+    // partiql_handlers.cc
+    {"ExecuteStatement", &DynamoDbService::execute_statement, by_statement},
+    {"BatchExecuteStatement", &DynamoDbService::batch_execute_statement, by_statements},
 };
 
 DynamoDbService::DynamoDbService(Environment& env)

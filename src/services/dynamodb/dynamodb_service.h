@@ -13,6 +13,7 @@
 
 #include "services/dynamodb/items.h"
 #include "services/dynamodb/model/expression.h"
+#include "services/dynamodb/model/partiql.h"
 #include "services/dynamodb/tables.h"
 #include "services/service.h"
 
@@ -80,6 +81,15 @@ class DynamoDbService final : public Service {
     bool return_old_on_failure = false;
   };
   Result<std::vector<TransactAction>> parse_transact_writes(const boost::json::array& list) const;
+
+  // partiql_handlers.cc
+  void execute_statement(const CallContext& ctx, object in, Respond respond);
+  void batch_execute_statement(const CallContext& ctx, object in, Respond respond);
+  Result<TablePtr> statement_table(const nimbus::dynamodb::PartiqlStatement& s) const;
+  Output partiql_select(const TablePtr& t, const nimbus::dynamodb::PartiqlStatement& s,
+                        const object& in) const;  // blocking: worker pool
+  Output partiql_get(const TablePtr& t, const nimbus::dynamodb::PartiqlStatement& s) const;
+  void partiql_write(TablePtr t, nimbus::dynamodb::PartiqlStatement s, object in, Respond respond);
 
   // The table an item operation names (ResourceNotFoundException if none).
   Result<TablePtr> item_table(const object& in) const;

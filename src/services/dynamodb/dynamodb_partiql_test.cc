@@ -1,0 +1,167 @@
+// ExecuteStatement and BatchExecuteStatement.
+#include "services/dynamodb/test_helpers.h"
+
+namespace nimbus::services::dynamodb::testing {
+namespace {
+
+class DynamoDbPartiqlTest : public DynamoDbTest {
+ protected:
+  void SetUp() override {
+    DynamoDbTest::SetUp();
+    create_table("songs", "pk", "sk");
+    for (int p = 0; p < 2; ++p) {
+      for (int i = 0; i < 5; ++i) {
+        run("INSERT INTO \"songs\" VALUE {'pk': 'p" + std::to_string(p) +
+            "', 'sk': " + std::to_string(i) + ", 'plays': " + std::to_string(i * 10) + "}");
+      }
+    }
+  }
+  json::object run(const std::string& statement, json::array parameters = {},
+                   json::object extra = {}) {
+    json::object in{{"Statement", statement}};
+    if (!parameters.empty()) in["Parameters"] = std::move(parameters);
+    for (auto& [k, v] : extra) in[k] = v;
+    return call("ExecuteStatement", std::move(in));
+  }
+  std::string fails(const std::string& statement, const std::string& code,
+                    json::array parameters = {}, const std::string& next_token = "") {
+    json::object in{{"Statement", statement}};
+    if (!next_token.empty()) in["NextToken"] = next_token;
+    if (!parameters.empty()) in["Parameters"] = std::move(parameters);
+    return error_message("ExecuteStatement", std::move(in), code);
+  }
+  static std::vector<std::string> sks(const json::object& out) {
+    std::vector<std::string> r;
+    for (const auto& i : out.at("Items").as_array()) {
+      r.push_back(std::string(i.at("sk").at("N").as_string()));
+    }
+    return r;
+  }
+  json::object get(const std::string& pk, int sk) {
+    return call("GetItem",
+                {{"TableName", "songs"},
+                 {"Key", json::object{{"pk", json::object{{"S", pk}}},
+                                      {"sk", json::object{{"N", std::to_string(sk)}}}}}});
+  }
+};
+
+TEST_F(DynamoDbPartiqlTest, SelectQueriesAPartitionInSortOrderWithFilters) {
+  EXPECT_EQ(sks(run(R"(SELECT * FROM "songs" WHERE pk = 'p1')")),
+            (std::vector<std::string>{"0", "1", "2", "3", "4"}));
+  EXPECT_EQ(sks(run(R"(SELECT * FROM "songs" WHERE pk = ? AND sk > 1 AND plays <> 30
+                      ORDER BY sk DESC)",
+                    json::array{json::object{{"S", "p0"}}})),
+            (std::vector<std::string>{"4", "2"}));
+  auto projected = run(R"(SELECT plays FROM "songs" WHERE pk = 'p0' AND sk = 2)");
+  EXPECT_EQ(json::serialize(projected.at("Items")), R"([{"plays":{"N":"20"}}])");
+}
+
+TEST_F(DynamoDbPartiqlTest, SelectWithoutThePartitionKeyScansAndPages) {
+  EXPECT_EQ(run(R"(SELECT * FROM "songs" WHERE plays >= 30)").at("Items").as_array().size(), 4u);
+  // Limit pages before the filter, NextToken goes on where the page stopped.
+  size_t seen = 0;
+  std::string token;
+  int pages = 0;
+  do {
+    json::object extra{{"Limit", 3}};
+    if (!token.empty()) extra["NextToken"] = token;
+    auto out = run(R"(SELECT * FROM "songs")", {}, extra);
+    seen += out.at("Items").as_array().size();
+    token = out.contains("NextToken") ? std::string(out.at("NextToken").as_string()) : "";
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(seen, 10u);
+  EXPECT_EQ(pages, 4);
+  EXPECT_EQ(fails(R"(SELECT * FROM "songs")", "ValidationException", {}, "bad"),
+            "Invalid NextToken");
+}
+
+TEST_F(DynamoDbPartiqlTest, InsertRefusesAnExistingKey) {
+  EXPECT_EQ(fails(R"(INSERT INTO "songs" VALUE {'pk': 'p0', 'sk': 1})", "DuplicateItemException"),
+            "Duplicate primary key exists in table");
+  EXPECT_EQ(get("p0", 1).at("Item").at("plays").at("N").as_string(), "10");
+  EXPECT_EQ(fails(R"(INSERT INTO "songs" VALUE {'pk': 'p9'})", "ValidationException"),
+            "One or more parameter values were invalid: Missing the key sk in the item");
+  EXPECT_EQ(fails(R"(INSERT INTO "nope" VALUE {'pk': 'p9'})", "ResourceNotFoundException"),
+            "Requested resource not found");
+}
+
+TEST_F(DynamoDbPartiqlTest, UpdateIsConditionalOnTheWholeWhere) {
+  auto out = run(R"(UPDATE "songs" SET plays = plays + 1 SET tags = <<'new'>> REMOVE gone
+                    WHERE pk = 'p0' AND sk = 1 AND plays = 10 RETURNING MODIFIED NEW *)");
+  EXPECT_EQ(json::serialize(out.at("Items")), R"([{"plays":{"N":"11"},"tags":{"SS":["new"]}}])");
+  EXPECT_EQ(fails(R"(UPDATE "songs" SET plays = 0 WHERE pk = 'p0' AND sk = 1 AND plays = 10)",
+                  "ConditionalCheckFailedException"),
+            "The conditional request failed");
+  EXPECT_EQ(fails(R"(UPDATE "songs" SET plays = 0 WHERE pk = 'p0' AND sk = 99)",
+                  "ConditionalCheckFailedException"),
+            "The conditional request failed");
+  EXPECT_FALSE(get("p0", 99).contains("Item"));
+  EXPECT_EQ(fails(R"(UPDATE "songs" SET plays = 0 WHERE pk = 'p0')", "ValidationException"),
+            "Where clause does not contain a mandatory equality on all key attributes");
+  EXPECT_EQ(fails(R"(UPDATE "songs" SET sk = 5 WHERE pk = 'p0' AND sk = 1)", "ValidationException"),
+            "One or more parameter values were invalid: Cannot update attribute sk. This "
+            "attribute is part of the key");
+  EXPECT_EQ(get("p0", 1).at("Item").at("plays").at("N").as_string(), "11");
+}
+
+TEST_F(DynamoDbPartiqlTest, DeleteAndDurability) {
+  auto out = run(R"(DELETE FROM "songs" WHERE pk = 'p1' AND sk = 4 RETURNING ALL OLD *)");
+  EXPECT_EQ(out.at("Items").as_array().size(), 1u);
+  EXPECT_TRUE(
+      run(R"(DELETE FROM "songs" WHERE pk = 'p1' AND sk = 4)").at("Items").as_array().empty());
+  EXPECT_EQ(fails(R"(DELETE FROM "songs" WHERE pk = 'p1' AND sk = 3 AND plays > 100)",
+                  "ConditionalCheckFailedException"),
+            "The conditional request failed");
+  reopen();
+  EXPECT_FALSE(get("p1", 4).contains("Item"));
+  EXPECT_TRUE(get("p1", 3).contains("Item"));
+  EXPECT_EQ(sks(run(R"(SELECT * FROM "songs" WHERE pk = 'p1')")),
+            (std::vector<std::string>{"0", "1", "2", "3"}));
+}
+
+TEST_F(DynamoDbPartiqlTest, ParseErrorsChangeNothing) {
+  EXPECT_EQ(fails(R"(UPDATE "songs" SET plays = ? WHERE pk = 'p0' AND sk = ?)",
+                  "ValidationException", json::array{json::object{{"N", "1"}}}),
+            "Number of parameters in request and statement don't match.");
+  EXPECT_EQ(fails(R"(DELETE FROM "songs" WHERE pk = 'p0' AND)", "ValidationException"),
+            "Statement wasn't well formed, can't be processed: Missing right-hand side expression "
+            "of infix operator");
+  EXPECT_EQ(get("p0", 0).at("Item").at("plays").at("N").as_string(), "0");
+}
+
+TEST_F(DynamoDbPartiqlTest, BatchAnswersEachStatement) {
+  json::array statements{
+      json::object{{"Statement", R"(SELECT * FROM "songs" WHERE pk = 'p0' AND sk = 2)"}},
+      json::object{{"Statement", R"(SELECT * FROM "songs" WHERE pk = 'p0')"}},
+      json::object{{"Statement", R"(INSERT INTO "songs" VALUE {'pk': 'p0', 'sk': 2})"}},
+      json::object{{"Statement", R"(UPDATE "songs" SET plays = ? WHERE pk = 'p0' AND sk = 3)"},
+                   {"Parameters", json::array{json::object{{"N", "7"}}}}},
+      json::object{{"Statement", "SLECT * FROM \"songs\""}},
+      json::object{{"Statement", R"(SELECT * FROM "missing" WHERE pk = 'p0' AND sk = 2)"}}};
+  auto out = call("BatchExecuteStatement", {{"Statements", statements}});
+  const auto& r = out.at("Responses").as_array();
+  ASSERT_EQ(r.size(), 6u);
+  EXPECT_EQ(r[0].at("Item").at("plays").at("N").as_string(), "20");
+  EXPECT_EQ(r[0].at("TableName").as_string(), "songs");
+  EXPECT_EQ(r[1].at("Error").at("Code").as_string(), "ValidationError");
+  EXPECT_EQ(r[1].at("Error").at("Message").as_string(),
+            "Select statements within BatchExecuteStatement must specify the primary key in the "
+            "where clause.");
+  EXPECT_EQ(r[2].at("Error").at("Code").as_string(), "DuplicateItem");
+  EXPECT_FALSE(r[3].as_object().contains("Error"));
+  EXPECT_EQ(r[4].at("Error").at("Message").as_string(),
+            "Statement wasn't well formed, can't be processed: Expected data manipulation");
+  EXPECT_EQ(r[5].at("Error").at("Code").as_string(), "ResourceNotFound");
+  EXPECT_EQ(get("p0", 3).at("Item").at("plays").at("N").as_string(), "7");
+
+  json::array too_many;
+  for (int i = 0; i < 26; ++i) too_many.push_back(statements[0]);
+  EXPECT_NE(
+      error_message("BatchExecuteStatement", {{"Statements", too_many}}, "ValidationException")
+          .find("Member must have length less than or equal to 25"),
+      std::string::npos);
+}
+
+}  // namespace
+}  // namespace nimbus::services::dynamodb::testing

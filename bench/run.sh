@@ -12,6 +12,9 @@ python3 bench/sqs_bench.py --raw
 python3 bench/lambda_bench.py
 python3 bench/coldstart_bench.py
 python3 bench/esm_bench.py
+python3 bench/dynamodb_bench.py
+python3 bench/kinesis_bench.py
+python3 bench/sns_bench.py
 logdir=$(mktemp -d -p "${TMPDIR:-/tmp}" nimbus-log-bench-XXXXXX)
 "$PWD/$build/bench/log_bench" "$logdir" 5 sync
 rm -rf "$logdir"

@@ -144,6 +144,35 @@ def signed_request(endpoint, service, body, headers=None, region="us-east-1"):
     return "POST", "/", dict(prepared.headers), body
 
 
+def _write_wrk_script(lines):
+    """Writes a wrk Lua script of `lines` plus a response check that stops the
+    thread on the first non-200 answer; returns its path."""
+    lines = lines + ["function response(status, headers, body)\n"
+                     "  if status ~= 200 then print('unexpected status ' .. status .. ' ' .. body) "
+                     "wrk.thread:stop() end\nend"]
+    f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    f.write("\n".join(lines) + "\n")
+    f.close()
+    return f.name
+
+
+def run_servers(servers, names, run):
+    """Starts each server of `names` in turn (`servers[name]()` is a
+    nimbus Server, a Moto or an NpmPeer), calls run(name, endpoint) and stops
+    it; returns {name: result} for the servers that could start."""
+    results = {}
+    for name in names:
+        server = servers[name]().start()
+        if server is None:
+            print("  %s: not available (moto_server or node/npm missing)" % name)
+            continue
+        try:
+            results[name] = run(name, server.endpoint)
+        finally:
+            server.cleanup() if isinstance(server, Server) else server.stop()
+    return results
+
+
 def wrk_script(method, path, headers, body):
     def lua(s):
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -153,13 +182,7 @@ def wrk_script(method, path, headers, body):
         if k.lower() in ("host", "content-length"):
             continue
         lines.append("wrk.headers[%s] = %s" % (lua(k), lua(v)))
-    lines.append("function response(status, headers, body)\n"
-                 "  if status ~= 200 then print('unexpected status ' .. status .. ' ' .. body) "
-                 "wrk.thread:stop() end\nend")
-    f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    f.write("\n".join(lines) + "\n")
-    f.close()
-    return f.name
+    return _write_wrk_script(lines)
 
 
 def wrk_script_many(endpoint, requests):
@@ -181,13 +204,7 @@ def wrk_script_many(endpoint, requests):
                      % (lua(method), lua(path), hs, lua(body)))
     lines.append("local i = 0\n"
                  "function request()\n  i = i % #requests + 1\n  return requests[i]\nend")
-    lines.append("function response(status, headers, body)\n"
-                 "  if status ~= 200 then print('unexpected status ' .. status .. ' ' .. body) "
-                 "wrk.thread:stop() end\nend")
-    f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    f.write("\n".join(lines) + "\n")
-    f.close()
-    return f.name
+    return _write_wrk_script(lines)
 
 
 def _to_ms(v, unit):

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 
-from common import (Moto, NpmPeer, Server, client, machine, run_wrk, signed_request,
+from common import (Moto, NpmPeer, Server, client, run_servers, machine, run_wrk, signed_request,
                     wrk_script_many)
 
 TABLE = "bench"
@@ -202,18 +202,10 @@ def main():
     print("dynamodb, signed keep-alive (wrk 1 thread, %d connections), %ds per run, nimbus "
           "--durability sync, %s, %s" % (args.connections, args.seconds, machine(),
                                         datetime.date.today()), flush=True)
-    results = {}
     servers = {"nimbus": lambda: Server("--durability", "sync"), "moto": Moto,
                "dynalite": dynalite}
-    for name in args.servers:
-        server = servers[name]().start()
-        if server is None:
-            print("  %s: not available (moto_server or node/npm missing)" % name)
-            continue
-        try:
-            results[name] = run_server(name, server.endpoint, args)
-        finally:
-            server.cleanup() if name == "nimbus" else server.stop()
+    results = run_servers(servers, args.servers,
+                          lambda name, endpoint: run_server(name, endpoint, args))
 
     for name in results:
         if name == "nimbus" or "nimbus" not in results:

@@ -18,8 +18,8 @@ import sys
 import threading
 import time
 
-from common import NpmPeer, Server, client, free_port, machine, run_wrk, signed_request, \
-    wrk_script_many
+from common import (NpmPeer, Server, client, free_port, machine, run_servers, run_wrk,
+                    signed_request, wrk_script_many)
 
 STREAM = "bench"
 RECORDS_PER_CALL = 500
@@ -132,16 +132,8 @@ def main():
     servers = {"nimbus": lambda: Server("--durability", "sync", "--kinesis-shard-limits", "off"),
                "kinesalite": kinesalite,
                "kinesis-local": kinesis_local}
-    results = {}
-    for name in args.servers:
-        server = servers[name]().start()
-        if server is None:
-            print("  %s: not available (node/npm missing)" % name)
-            continue
-        try:
-            results[name] = run_server(name, server.endpoint, args)
-        finally:
-            server.cleanup() if name == "nimbus" else server.stop()
+    results = run_servers(servers, args.servers,
+                          lambda name, endpoint: run_server(name, endpoint, args))
     for name in results:
         if name != "nimbus" and "nimbus" in results:
             r, n = results[name], results["nimbus"]

@@ -110,4 +110,10 @@ uint64_t bucket_of_key(std::string_view storage_key) {
   return r.u64().value_or(0);
 }
 
+model::KeySchema model_schema(const KeySchema& key) {
+  model::KeySchema out{{key.hash.name, model_type(key.hash.type)}, std::nullopt};
+  if (key.range) out.sort = model::KeyAttribute{key.range->name, model_type(key.range->type)};
+  return out;
+}
+
 }  // namespace nimbus::services::dynamodb

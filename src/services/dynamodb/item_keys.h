@@ -18,6 +18,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "services/dynamodb/model/expression.h"
 #include "services/dynamodb/table_def.h"
 
 namespace nimbus::services::dynamodb {
@@ -34,6 +35,9 @@ enum class KeyFrom { kItem, kKey };
 // Checks the key attributes of `attrs` (normalized values) against the
 // schema `key` with AWS's messages.
 Status check_key(const KeySchema& key, const boost::json::object& attrs, KeyFrom from);
+
+// The table's key schema as the expression engine takes it.
+nimbus::dynamodb::KeySchema model_schema(const KeySchema& key);
 
 // The storage key of the item `attrs` names in table `t` (check_key first).
 std::string item_key(const TableDef& t, const boost::json::object& attrs);

@@ -24,16 +24,6 @@ namespace {
 
 constexpr size_t kMaxBatchStatements = 25;
 
-model::Type model_type(const std::string& t) {
-  return t == "N" ? model::Type::kN : t == "B" ? model::Type::kB : model::Type::kS;
-}
-
-model::KeySchema model_schema(const KeySchema& k) {
-  model::KeySchema out{{k.hash.name, model_type(k.hash.type)}, std::nullopt};
-  if (k.range) out.sort = model::KeyAttribute{k.range->name, model_type(k.range->type)};
-  return out;
-}
-
 Error duplicate_item() {
   return Error::make("DuplicateItemException", "Duplicate primary key exists in table");
 }
@@ -44,33 +34,6 @@ Result<Statement> parse(const json::object& in) {
     parameters = p->as_array();
   }
   return model::parse_partiql(str(in, "Statement"), parameters);
-}
-
-// The range a Query plan reads (the whole collection, narrowed by the sort
-// key condition).
-KeyRange query_range(const TableDef& t, const model::KeyCondition& kc, bool forward) {
-  KeyRange range;
-  range.prefix = collection_prefix(t, kc.partition_value);
-  range.forward = forward;
-  if (!kc.sort) return range;
-  using Op = model::SortKeyCondition::Op;
-  const auto& s = *kc.sort;
-  std::string bound = sort_key_in(range.prefix, s.value);
-  if (s.op == Op::kEq) {
-    range.low = range.high = bound;
-  } else if (s.op == Op::kLt || s.op == Op::kLe) {
-    range.high = bound;
-    range.high_inclusive = s.op == Op::kLe;
-  } else if (s.op == Op::kGt || s.op == Op::kGe) {
-    range.low = bound;
-    range.low_inclusive = s.op == Op::kGe;
-  } else if (s.op == Op::kBetween) {
-    range.low = bound;
-    range.high = sort_key_in(range.prefix, s.upper);
-  } else {
-    range.prefix = sort_key_in(range.prefix, s.value, true);
-  }
-  return range;
 }
 
 // NextToken: the last key read, as base64 JSON; back to a storage key.
@@ -140,7 +103,7 @@ Output DynamoDbService::partiql_select(const TablePtr& t, const Statement& s,
   if (!start) return start.take_error();
   KeyRange range;
   if (plan) {
-    range = query_range(*t, *plan, !s.descending);
+    range = key_condition_range(*t, *plan, !s.descending);
   } else {
     range.prefix = table_prefix(*t);
   }

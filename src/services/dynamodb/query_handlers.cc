@@ -15,16 +15,6 @@ namespace model = nimbus::dynamodb;
 
 namespace {
 
-model::Type model_type(const std::string& t) {
-  return t == "N" ? model::Type::kN : t == "B" ? model::Type::kB : model::Type::kS;
-}
-
-model::KeySchema model_schema(const KeySchema& k) {
-  model::KeySchema out{{k.hash.name, model_type(k.hash.type)}, std::nullopt};
-  if (k.range) out.sort = model::KeyAttribute{k.range->name, model_type(k.range->type)};
-  return out;
-}
-
 // Select, checked against the projection the request gives.
 Result<std::string> select_of(const json::object& in, bool has_projection) {
   std::string select = str(in, "Select");
@@ -112,37 +102,8 @@ Output DynamoDbService::query(const json::object& in) const {
   if (!start) return start.take_error();
 
   const auto& kc = *expr->key_condition;
-  KeyRange range;
-  range.prefix = collection_prefix(**t, kc.partition_value);
-  range.forward = boolean(in, "ScanIndexForward").value_or(true);
+  KeyRange range = key_condition_range(**t, kc, boolean(in, "ScanIndexForward").value_or(true));
   range.exclusive_start = *start;
-  if (kc.sort) {
-    using Op = model::SortKeyCondition::Op;
-    const auto& s = *kc.sort;
-    std::string bound = sort_key_in(range.prefix, s.value);
-    switch (s.op) {
-      case Op::kEq:
-        range.low = range.high = bound;
-        break;
-      case Op::kLt:
-      case Op::kLe:
-        range.high = bound;
-        range.high_inclusive = s.op == Op::kLe;
-        break;
-      case Op::kGt:
-      case Op::kGe:
-        range.low = bound;
-        range.low_inclusive = s.op == Op::kGe;
-        break;
-      case Op::kBetween:
-        range.low = bound;
-        range.high = sort_key_in(range.prefix, s.upper);
-        break;
-      case Op::kBeginsWith:
-        range.prefix = sort_key_in(range.prefix, s.value, true);
-        break;
-    }
-  }
   auto page = read_range(*items_, range, limit_of(in));
   if (!page) return page.take_error();
   return answer(**t, std::move(*page), *expr, *select);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/value.h"
 
 namespace nimbus::services::dynamodb {
@@ -56,6 +57,32 @@ Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit)
     if (chunk->size() < want) return page;
     cursor = chunk->back().key;
   }
+}
+
+KeyRange key_condition_range(const TableDef& t, const nimbus::dynamodb::KeyCondition& kc,
+                             bool forward) {
+  KeyRange range;
+  range.prefix = collection_prefix(t, kc.partition_value);
+  range.forward = forward;
+  if (!kc.sort) return range;
+  using Op = nimbus::dynamodb::SortKeyCondition::Op;
+  const auto& s = *kc.sort;
+  std::string bound = sort_key_in(range.prefix, s.value);
+  if (s.op == Op::kEq) {
+    range.low = range.high = bound;
+  } else if (s.op == Op::kLt || s.op == Op::kLe) {
+    range.high = bound;
+    range.high_inclusive = s.op == Op::kLe;
+  } else if (s.op == Op::kGt || s.op == Op::kGe) {
+    range.low = bound;
+    range.low_inclusive = s.op == Op::kGe;
+  } else if (s.op == Op::kBetween) {
+    range.low = bound;
+    range.high = sort_key_in(range.prefix, s.upper);
+  } else {
+    range.prefix = sort_key_in(range.prefix, s.value, true);
+  }
+  return range;
 }
 
 }  // namespace nimbus::services::dynamodb

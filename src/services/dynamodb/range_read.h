@@ -12,6 +12,8 @@
 
 #include "common/result.h"
 #include "services/dynamodb/items.h"
+#include "services/dynamodb/model/expression.h"
+#include "services/dynamodb/table_def.h"
 
 namespace nimbus::services::dynamodb {
 
@@ -32,6 +34,11 @@ struct Page {
   // is LastEvaluatedKey.
   std::optional<boost::json::object> last;
 };
+
+// The range a key condition reads in table `t`: its item collection,
+// narrowed by the sort key condition when there is one.
+KeyRange key_condition_range(const TableDef& t, const nimbus::dynamodb::KeyCondition& kc,
+                             bool forward);
 
 // DynamoDB's page size limit: the items read, by item size.
 constexpr size_t kMaxPageBytes = 1024 * 1024;

@@ -64,6 +64,26 @@ struct ConditionNode {
   std::vector<ConditionNode> children;
 };
 
+// Builders for the parser and the translators (legacy.cc, partiql.cc).
+inline Operand path_operand(Path path) {
+  Operand o;
+  o.kind = Operand::Kind::kPath;
+  o.path = std::move(path);
+  return o;
+}
+inline Operand value_operand(boost::json::value v) {
+  Operand o;
+  o.kind = Operand::Kind::kValue;
+  o.value = std::move(v);
+  return o;
+}
+inline ConditionNode condition_node(ConditionNode::Kind kind, std::vector<Operand> operands) {
+  ConditionNode n;
+  n.kind = kind;
+  n.operands = std::move(operands);
+  return n;
+}
+
 // `left AND right` / `left OR right`.
 inline ConditionNode join_conditions(ConditionNode::Kind kind, ConditionNode left,
                                      ConditionNode right) {

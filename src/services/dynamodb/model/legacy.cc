@@ -13,24 +13,7 @@ std::string_view sv(const json::string& s) {
 }
 
 Operand path_operand(std::string_view name) {
-  Operand o;
-  o.kind = Operand::Kind::kPath;
-  o.path.push_back(PathStep{std::string(name)});
-  return o;
-}
-
-Operand value_operand(json::value v) {
-  Operand o;
-  o.kind = Operand::Kind::kValue;
-  o.value = std::move(v);
-  return o;
-}
-
-ConditionNode node(ConditionNode::Kind kind, std::vector<Operand> operands) {
-  ConditionNode n;
-  n.kind = kind;
-  n.operands = std::move(operands);
-  return n;
+  return dynamodb::path_operand(Path{PathStep{std::string(name)}});
 }
 
 ConditionNode negate(ConditionNode inner) {
@@ -41,7 +24,8 @@ ConditionNode negate(ConditionNode inner) {
 }
 
 ConditionNode compare(std::string_view name, Comparator op, json::value v) {
-  auto n = node(ConditionNode::Kind::kCompare, {path_operand(name), value_operand(std::move(v))});
+  auto n = condition_node(ConditionNode::Kind::kCompare,
+                          {path_operand(name), value_operand(std::move(v))});
   n.op = op;
   return n;
 }
@@ -89,24 +73,27 @@ Result<ConditionNode> comparison(std::string_view name, std::string_view op,
   }
   if (op == "NOT_NULL" || op == "NULL") {
     NIMBUS_TRY(count(0));
-    return node(op == "NULL" ? ConditionNode::Kind::kAttributeNotExists
-                             : ConditionNode::Kind::kAttributeExists,
-                {path_operand(name)});
+    return condition_node(op == "NULL" ? ConditionNode::Kind::kAttributeNotExists
+                                       : ConditionNode::Kind::kAttributeExists,
+                          {path_operand(name)});
   }
   if (op == "CONTAINS" || op == "NOT_CONTAINS") {
     NIMBUS_TRY(count(1));
     NIMBUS_TRY(scalar({Type::kS, Type::kN, Type::kB}));
-    auto n = node(ConditionNode::Kind::kContains, {path_operand(name), value_operand(values[0])});
+    auto n = condition_node(ConditionNode::Kind::kContains,
+                            {path_operand(name), value_operand(values[0])});
     if (op == "CONTAINS") return n;
     // NOT_CONTAINS holds for a present attribute without the value.
-    return join_conditions(ConditionNode::Kind::kAnd,
-                           node(ConditionNode::Kind::kAttributeExists, {path_operand(name)}),
-                           negate(std::move(n)));
+    return join_conditions(
+        ConditionNode::Kind::kAnd,
+        condition_node(ConditionNode::Kind::kAttributeExists, {path_operand(name)}),
+        negate(std::move(n)));
   }
   if (op == "BEGINS_WITH") {
     NIMBUS_TRY(count(1));
     NIMBUS_TRY(scalar({Type::kS, Type::kB}));
-    return node(ConditionNode::Kind::kBeginsWith, {path_operand(name), value_operand(values[0])});
+    return condition_node(ConditionNode::Kind::kBeginsWith,
+                          {path_operand(name), value_operand(values[0])});
   }
   if (op == "BETWEEN") {
     NIMBUS_TRY(count(2));
@@ -119,15 +106,15 @@ Result<ConditionNode> comparison(std::string_view name, std::string_view op,
           "The BETWEEN condition was provided a range where the lower bound is greater than the "
           "upper bound");
     }
-    return node(ConditionNode::Kind::kBetween,
-                {path_operand(name), value_operand(values[0]), value_operand(values[1])});
+    return condition_node(ConditionNode::Kind::kBetween,
+                          {path_operand(name), value_operand(values[0]), value_operand(values[1])});
   }
   if (op == "IN") {
     if (values.empty()) NIMBUS_TRY(count(1));
     NIMBUS_TRY(scalar({Type::kS, Type::kN, Type::kB}));
     std::vector<Operand> operands{path_operand(name)};
     for (auto& v : values) operands.push_back(value_operand(std::move(v)));
-    return node(ConditionNode::Kind::kIn, std::move(operands));
+    return condition_node(ConditionNode::Kind::kIn, std::move(operands));
   }
   return validation_error("1 validation error detected: Value '" + std::string(op) +
                           "' at 'comparisonOperator' failed to satisfy constraint: Member must "
@@ -173,7 +160,7 @@ Result<ConditionNode> expected_entry(std::string_view name, const json::object& 
       return invalid_parameter("Value cannot be used when Exists is false for Attribute: " +
                                std::string(name));
     }
-    return node(ConditionNode::Kind::kAttributeNotExists, {path_operand(name)});
+    return condition_node(ConditionNode::Kind::kAttributeNotExists, {path_operand(name)});
   }
   json::value v = *value;
   NIMBUS_TRY(normalize_value(v));

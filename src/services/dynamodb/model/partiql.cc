@@ -35,20 +35,6 @@ std::optional<std::string_view> is_type(std::string_view word) {
   return std::nullopt;
 }
 
-Operand path_operand(Path p) {
-  Operand o;
-  o.kind = Operand::Kind::kPath;
-  o.path = std::move(p);
-  return o;
-}
-
-ConditionNode node(ConditionNode::Kind kind, std::vector<Operand> operands) {
-  ConditionNode n;
-  n.kind = kind;
-  n.operands = std::move(operands);
-  return n;
-}
-
 }  // namespace
 
 Error partiql_syntax_error(std::string_view detail) {
@@ -125,7 +111,7 @@ bool PqParser::predicate(ConditionNode& out) {
       advance();
       Operand right;
       if (!operand(right)) return false;
-      out = node(ConditionNode::Kind::kCompare, {std::move(left), std::move(right)});
+      out = condition_node(ConditionNode::Kind::kCompare, {std::move(left), std::move(right)});
       out.op = op;
       return true;
     }
@@ -137,7 +123,8 @@ bool PqParser::predicate(ConditionNode& out) {
     if (!word("AND")) return fail(partiql_syntax_error("Expected AND"));
     advance();
     if (!operand(high)) return false;
-    out = node(ConditionNode::Kind::kBetween, {std::move(left), std::move(low), std::move(high)});
+    out = condition_node(ConditionNode::Kind::kBetween,
+                         {std::move(left), std::move(low), std::move(high)});
     return true;
   }
   bool negated = false;
@@ -190,7 +177,7 @@ bool PqParser::in_list(Operand left, ConditionNode& out) {
         "IN operator must have a left hand argument of type Variable Reference and right hand "
         "argument of type Seq with at least one member"));
   }
-  out = node(ConditionNode::Kind::kIn, std::move(operands));
+  out = condition_node(ConditionNode::Kind::kIn, std::move(operands));
   return true;
 }
 
@@ -208,7 +195,7 @@ bool PqParser::is_test(Operand left, ConditionNode& out) {
   std::string name = peek().text;
   advance();
   if (pq_is(name, "MISSING")) {
-    out = node(
+    out = condition_node(
         negated ? ConditionNode::Kind::kAttributeExists : ConditionNode::Kind::kAttributeNotExists,
         {std::move(left)});
     return true;
@@ -217,7 +204,7 @@ bool PqParser::is_test(Operand left, ConditionNode& out) {
   if (!type) return fail(partiql_syntax_error("Expected type name"));
   Operand t;
   t.value = json::object{{"S", *type}};
-  out = node(ConditionNode::Kind::kAttributeType, {std::move(left), std::move(t)});
+  out = condition_node(ConditionNode::Kind::kAttributeType, {std::move(left), std::move(t)});
   if (negated) out = negate(std::move(out));
   return true;
 }
@@ -265,7 +252,7 @@ bool PqParser::function_condition(ConditionNode& out) {
     return fail(validation_error(
         "Operator or function requires a document path; operator or function: " + fname));
   }
-  out = node(f->kind, std::move(args));
+  out = condition_node(f->kind, std::move(args));
   return true;
 }
 

@@ -7,13 +7,6 @@
 namespace nimbus::services::dynamodb::testing {
 namespace {
 
-json::object S(const std::string& v) {
-  return {{"S", v}};
-}
-json::object N(const std::string& v) {
-  return {{"N", v}};
-}
-
 class DynamoDbItemsTest : public DynamoDbTest {
  protected:
   void SetUp() override {

@@ -6,13 +6,6 @@
 namespace nimbus::services::dynamodb::testing {
 namespace {
 
-json::object S(const std::string& v) {
-  return {{"S", v}};
-}
-json::object N(const std::string& v) {
-  return {{"N", v}};
-}
-
 class DynamoDbQueryTest : public DynamoDbTest {
  protected:
   void SetUp() override {

@@ -41,6 +41,24 @@ Status check_return_values(const std::string& rv, bool update) {
                             "NONE, UPDATED_NEW]");
 }
 
+// What DeleteItem and UpdateItem check before they write: the Key against
+// the table's schema, ReturnValues, and the request's expressions.
+struct KeyedWrite {
+  json::object key;
+  std::string return_values;
+  model::RequestExpressions expr;
+};
+Result<KeyedWrite> keyed_write(const TableDef& t, const json::object& in, bool update) {
+  auto key = attribute_map(in, "Key");
+  if (!key) return key.take_error();
+  if (auto st = check_key(t.key, *key, KeyFrom::kKey); !st) return st.take_error();
+  std::string rv = str(in, "ReturnValues");
+  if (auto st = check_return_values(rv, update); !st) return st.take_error();
+  auto expr = model::parse_request(in);
+  if (!expr) return expr.take_error();
+  return KeyedWrite{std::move(*key), std::move(rv), std::move(*expr)};
+}
+
 }  // namespace
 
 Result<TablePtr> DynamoDbService::item_table(const json::object& in) const {
@@ -131,16 +149,11 @@ Output DynamoDbService::get_item(const CallContext&, const object& in) const {
 void DynamoDbService::delete_item(const CallContext&, object in, Respond respond) {
   auto t = item_table(in);
   if (!t) return respond(t.take_error());
-  auto key = attribute_map(in, "Key");
-  if (!key) return respond(key.take_error());
-  if (auto st = check_key((*t)->key, *key, KeyFrom::kKey); !st) return respond(st.take_error());
-  std::string rv = str(in, "ReturnValues");
-  if (auto st = check_return_values(rv, false); !st) return respond(st.take_error());
-  auto expr = model::parse_request(in);
-  if (!expr) return respond(expr.take_error());
-  std::string storage_key = item_key(**t, *key);
-  auto decide = [in = std::move(in), expr = std::move(*expr),
-                 rv](const std::optional<json::object>& current) -> Result<Decision> {
+  auto w = keyed_write(**t, in, false);
+  if (!w) return respond(w.take_error());
+  std::string storage_key = item_key(**t, w->key);
+  auto decide = [in = std::move(in), expr = std::move(w->expr), rv = std::move(w->return_values)](
+                    const std::optional<json::object>& current) -> Result<Decision> {
     if (expr.condition && !expr.condition->matches(current ? *current : json::object{})) {
       return condition_failed(in, current);
     }
@@ -154,20 +167,16 @@ void DynamoDbService::delete_item(const CallContext&, object in, Respond respond
 void DynamoDbService::update_item(const CallContext&, object in, Respond respond) {
   auto t = item_table(in);
   if (!t) return respond(t.take_error());
-  auto key = attribute_map(in, "Key");
-  if (!key) return respond(key.take_error());
-  if (auto st = check_key((*t)->key, *key, KeyFrom::kKey); !st) return respond(st.take_error());
-  std::string rv = str(in, "ReturnValues");
-  if (auto st = check_return_values(rv, true); !st) return respond(st.take_error());
-  auto expr = model::parse_request(in);
-  if (!expr) return respond(expr.take_error());
-  if (expr->update) {
-    if (auto st = expr->update->check_keys((*t)->key.names()); !st) {
+  auto w = keyed_write(**t, in, true);
+  if (!w) return respond(w.take_error());
+  if (w->expr.update) {
+    if (auto st = w->expr.update->check_keys((*t)->key.names()); !st) {
       return respond(st.take_error());
     }
   }
-  std::string storage_key = item_key(**t, *key);
-  auto decide = [in = std::move(in), key = std::move(*key), expr = std::move(*expr), rv,
+  std::string storage_key = item_key(**t, w->key);
+  auto decide = [in = std::move(in), key = std::move(w->key), expr = std::move(w->expr),
+                 rv = std::move(w->return_values),
                  table = *t](const std::optional<json::object>& current) -> Result<Decision> {
     if (expr.condition && !expr.condition->matches(current ? *current : json::object{})) {
       return condition_failed(in, current);

@@ -80,19 +80,24 @@ size_t limit_of(const json::object& in) {
   return limit && *limit > 0 ? static_cast<size_t>(*limit) : SIZE_MAX;
 }
 
+// Reading a secondary index (IndexName) is not implemented: AWS's error for
+// an index the table does not have, ours for one it has.
+Status check_no_index(const TableDef& t, const json::object& in, const char* verb) {
+  if (!has(in, "IndexName")) return Status::ok();
+  std::string index = str(in, "IndexName");
+  if (!t.find_index(index)) {
+    return errors::validation("The table does not have the specified index: " + index);
+  }
+  return errors::validation(std::string(verb) +
+                            " a secondary index is not supported by nimbus yet: " + index);
+}
+
 }  // namespace
 
 Output DynamoDbService::query(const json::object& in) const {
   auto t = item_table(in);
   if (!t) return t.take_error();
-  if (has(in, "IndexName")) {
-    std::string index = str(in, "IndexName");
-    if (!(*t)->find_index(index)) {
-      return errors::validation("The table does not have the specified index: " + index);
-    }
-    return errors::validation("Querying a secondary index is not supported by nimbus yet: " +
-                              index);
-  }
+  if (auto st = check_no_index(**t, in, "Querying"); !st) return st.take_error();
   auto schema = model_schema((*t)->key);
   auto expr = model::parse_request(in, &schema);
   if (!expr) return expr.take_error();
@@ -112,14 +117,7 @@ Output DynamoDbService::query(const json::object& in) const {
 Output DynamoDbService::scan(const json::object& in) const {
   auto t = item_table(in);
   if (!t) return t.take_error();
-  if (has(in, "IndexName")) {
-    std::string index = str(in, "IndexName");
-    if (!(*t)->find_index(index)) {
-      return errors::validation("The table does not have the specified index: " + index);
-    }
-    return errors::validation("Scanning a secondary index is not supported by nimbus yet: " +
-                              index);
-  }
+  if (auto st = check_no_index(**t, in, "Scanning"); !st) return st.take_error();
   auto segment = integer(in, "Segment");
   auto total = integer(in, "TotalSegments");
   if (segment && !total) {

@@ -10,6 +10,14 @@ namespace nimbus::services::dynamodb::testing {
 
 namespace json = boost::json;
 
+// Attribute values: {"S": v} and {"N": v}.
+inline json::object S(const std::string& v) {
+  return {{"S", v}};
+}
+inline json::object N(const std::string& v) {
+  return {{"N", v}};
+}
+
 class DynamoDbTest : public services::testing::ServiceTest<DynamoDbService> {
  protected:
   // CreateTable input of an on-demand table keyed by `hash` (S) and, when

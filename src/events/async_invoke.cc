@@ -169,9 +169,13 @@ Status AsyncInvoke::migrate_legacy() {
 
 // Every event still in the log is one whose first attempt had not moved it
 // on: dispatch them all again, after the recovery delay (other services bind
-// their targets meanwhile).
+// their targets meanwhile). An event whose retry or delivery timer is stored
+// had moved on, and only its log record's release was lost (a stop or crash
+// between the timer's commit and the trim): the timer carries it, so it is
+// released instead of run twice.
 Status AsyncInvoke::recover_log() {
   std::vector<std::shared_ptr<Event>> events;
+  std::vector<std::pair<std::string, uint64_t>> moved_on;
   for (const auto& name : log_->partitions()) {
     auto info = log_->info(name);
     if (!info) continue;
@@ -196,12 +200,17 @@ Status AsyncInvoke::recover_log() {
         ev->partition = name;
         ev->seq = r.seq;
         ev->id = event_id(name, r.seq);
+        if (timers_->contains(kRetry, ev->id) || timers_->contains(kDeliver, ev->id)) {
+          moved_on.emplace_back(name, r.seq);
+          continue;
+        }
         MutexLock lock(mu_);
         partitions_[name].open.insert(r.seq);
         events.push_back(std::move(ev));
       }
     }
   }
+  for (const auto& [partition, seq] : moved_on) release_log(partition, seq);
   if (events.empty()) return Status::ok();
   spdlog::info("events: {} queued async invocations recovered", events.size());
   pending_ += static_cast<int64_t>(events.size());
@@ -378,6 +387,9 @@ void AsyncInvoke::on_retry_timer(storage::DueTimer t, storage::Timers::Ack ack) 
     spdlog::error("events: async invocation {} is not readable; dropped", t.id);
     return ack(Status::ok());
   }
+  // Its outcome is already stored for delivery: only the retry timer's
+  // acknowledgement was lost.
+  if (timers_->contains(kDeliver, t.id)) return ack(Status::ok());
   ev->id = t.id;
   ev->ack = std::move(ack);
   ++pending_;

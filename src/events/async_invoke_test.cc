@@ -17,8 +17,10 @@
 #include <thread>
 
 #include "common/json_fields.h"
+#include "storage/log.h"
 #include "storage/storage.h"
 #include "storage/test_dir.h"
+#include "storage/timers.h"
 
 namespace nimbus::events {
 namespace {
@@ -323,6 +325,39 @@ TEST_F(AsyncInvokeTest, ARetryWaitingInATimerSurvivesARestart) {
   ASSERT_TRUE(drive([&] { return sqs.count() == 1; }, 1s, 100));
   EXPECT_EQ(fn.run_count(), 2);
   EXPECT_EQ(record(sqs.all()[0].second).at("requestContext").at("approximateInvokeCount"), 2);
+}
+
+// A stop between a retry timer's commit and the trim of the event's log
+// record leaves both stored: the event runs once, from its timer.
+TEST_F(AsyncInvokeTest, AnEventInBothItsLogAndARetryTimerRunsOnce) {
+  fn.policy.on_success = kOk;
+  queue->stop();
+  invoke();  // in the log only
+  queue.reset();
+  {
+    auto log = storage::Log::open(*storage, "lambda.async.log", clock, scheduler);
+    ASSERT_TRUE(log) << log.error().message;
+    auto info = (*log)->info("f");
+    ASSERT_TRUE(info.has_value());
+    auto records = (*log)->read("f", info->first_seq);
+    ASSERT_TRUE(records && records->size() == 1u);
+    storage::Timers timers(
+        *storage, clock, scheduler, [this](std::function<void()> f) { workers.post(std::move(f)); },
+        storage::Timers::Options{"lambda.async.timers", 1s});
+    ASSERT_TRUE(timers.start());
+    char seq[32];
+    std::snprintf(seq, sizeof seq, "%020llu", static_cast<unsigned long long>(info->first_seq));
+    std::promise<Status> parked;
+    timers.schedule("retry", std::string("f/") + seq, clock.now() + 60s, (*records)[0].data,
+                    [&](Status st) { parked.set_value(std::move(st)); });
+    ASSERT_TRUE(parked.get_future().get());
+  }
+  reopen();
+  drive([] { return false; }, 1s, 30);  // half the retry delay
+  EXPECT_EQ(fn.run_count(), 0);         // not run again from the log
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }, 1s, 100));
+  EXPECT_EQ(fn.run_count(), 1);
+  EXPECT_TRUE(drive([&] { return stored("lambda.async.log") == 0; }));
 }
 
 TEST_F(AsyncInvokeTest, AnUndeliveredDestinationRecordSurvivesARestart) {

@@ -291,4 +291,10 @@ size_t Timers::size() const {
   return n;
 }
 
+bool Timers::contains(std::string_view kind, std::string_view id) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->timers.find({std::string(kind), std::string(id)});
+  return it != impl_->timers.end() && it->second.version != 0;
+}
+
 }  // namespace nimbus::storage

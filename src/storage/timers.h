@@ -82,6 +82,10 @@ class Timers {
   // Timers stored (due or not, handed out or not).
   size_t size() const;
 
+  // Whether timer (kind, id) is stored: scheduled durably and not yet
+  // acknowledged or cancelled. Answers from memory (loaded by start()).
+  bool contains(std::string_view kind, std::string_view id) const;
+
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;

@@ -162,6 +162,21 @@ TEST_F(TimersTest, CancelAndReplace) {
   EXPECT_EQ(timers_->size(), 0u);
 }
 
+TEST_F(TimersTest, ContainsWhatIsStored) {
+  ASSERT_TRUE(schedule("a", clock_.now() + 1h, "a1"));
+  ASSERT_TRUE(schedule("b", clock_.now() + 1h, "b1", "deliver"));
+  EXPECT_TRUE(timers_->contains("retry", "a"));
+  EXPECT_TRUE(timers_->contains("deliver", "b"));
+  EXPECT_FALSE(timers_->contains("deliver", "a"));  // another kind
+  EXPECT_FALSE(timers_->contains("retry", "c"));
+  ASSERT_TRUE(cancel("a"));
+  EXPECT_FALSE(timers_->contains("retry", "a"));
+  close();
+  open();  // loaded back by start()
+  EXPECT_TRUE(timers_->contains("deliver", "b"));
+  EXPECT_FALSE(timers_->contains("retry", "a"));
+}
+
 TEST_F(TimersTest, KindWithoutHandlerStaysStored) {
   ASSERT_TRUE(schedule("x", clock_.now(), "p", "unknown-kind"));
   ASSERT_TRUE(schedule("y", clock_.now(), "p"));

@@ -1,0 +1,47 @@
+// libFuzzer target for browser POST uploads (src/services/s3/config/): the
+// multipart/form-data body, fed in pieces whose sizes the input chooses, and
+// the policy document with its conditions checked against the parsed fields.
+// Input: one byte of chunk size, then the body; the "policy" field, when the
+// body has one, is parsed and checked.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "services/s3/config/form_data.h"
+#include "services/s3/config/post_policy.h"
+
+using namespace nimbus;
+using namespace nimbus::s3config;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  size_t chunk = data[0] % 64 + 1;
+  std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+  FormFields fields;
+  int64_t file_size = 0;
+  FormHandler h{[&](std::string n, std::string v) {
+                  fields[std::move(n)] = std::move(v);
+                  return Status::ok();
+                },
+                [](const FilePart&) { return Status::ok(); },
+                [&](std::string_view c) {
+                  file_size += static_cast<int64_t>(c.size());
+                  return Status::ok();
+                },
+                [] { return Status::ok(); }};
+  FormDataParser parser("b0undary", h,
+                        FormLimits{.field_bytes = 4096, .header_bytes = 1024, .fields = 32});
+  for (size_t at = 0; at < body.size(); at += chunk) {
+    if (!parser.feed(body.substr(at, chunk))) return 0;
+  }
+  (void)parser.finish();
+  (void)form_boundary(body.substr(0, 128));
+  auto it = fields.find("policy");
+  if (it == fields.end()) return 0;
+  auto policy = parse_post_policy(it->second);
+  if (!policy) return 0;
+  (void)check_post_policy(*policy, fields, "bucket", 1796342400000);
+  (void)check_post_length(*policy, file_size);
+  return 0;
+}

@@ -48,10 +48,10 @@ fuzz-build: setup
 	  -DNIMBUS_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_all
 
-# Each fuzzer briefly from its seed corpus (FUZZ_SECONDS each).
+# Each fuzzer briefly from its seed corpus (FUZZ_SECONDS each, JOBS at once).
 FUZZ_SECONDS ?= 30
 fuzz: fuzz-build
-	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(JOBS)
 
 bench: build
 	bench/run.sh $(BUILD)

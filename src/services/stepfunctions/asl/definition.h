@@ -1,0 +1,114 @@
+// A state machine definition (Amazon States Language, JSONPath query
+// language) as parse_definition() builds it: every path, template and
+// choice rule compiled, every transition checked. The interpreter
+// (step.h) runs it.
+//
+// Threads: immutable once built; executions share one Machine.
+#pragma once
+
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/stepfunctions/asl/choice.h"
+#include "services/stepfunctions/asl/json_path.h"
+#include "services/stepfunctions/asl/payload.h"
+
+namespace nimbus::sfn::asl {
+
+enum class StateType { kPass, kTask, kChoice, kWait, kSucceed, kFail, kParallel, kMap };
+std::string_view type_name(StateType t);
+
+struct Retrier {
+  std::vector<std::string> errors;
+  double interval_seconds = 1;
+  int64_t max_attempts = 3;
+  double backoff_rate = 2.0;
+  std::optional<int64_t> max_delay_seconds;
+  bool full_jitter = false;
+};
+
+struct Catcher {
+  std::vector<std::string> errors;
+  std::optional<Path> result_path;  // absent: "$"; null_result_path: discard
+  bool null_result_path = false;
+  std::string next;
+};
+
+// A path field that may also be JSON null ("InputPath": null).
+struct OptionalPath {
+  std::optional<Path> path;  // absent: the default ($)
+  bool null = false;
+};
+
+struct Machine;
+
+struct State {
+  std::string name;
+  StateType type = StateType::kPass;
+  std::string next;  // empty when end
+  bool end = false;
+  OptionalPath input_path, output_path, result_path;
+  std::optional<Template> parameters, result_selector;
+  std::optional<boost::json::value> result;  // Pass
+  // Task
+  std::string resource;
+  std::optional<int64_t> timeout_seconds, heartbeat_seconds;
+  std::optional<Path> timeout_seconds_path, heartbeat_seconds_path;
+  std::vector<Retrier> retry;
+  std::vector<Catcher> catchers;
+  // Choice
+  std::vector<ChoiceRule> choices;
+  std::string default_next;
+  // Wait
+  std::optional<double> seconds;
+  std::optional<std::string> timestamp;
+  std::optional<Path> seconds_path, timestamp_path;
+  // Fail
+  std::optional<std::string> error, cause;
+  std::optional<Expression> error_path, cause_path;
+  // Parallel
+  std::vector<std::shared_ptr<const Machine>> branches;
+  // Map
+  std::shared_ptr<const Machine> iterator;
+  std::optional<Path> items_path;
+  std::optional<Template> item_selector;
+  int64_t max_concurrency = 0;  // 0: no limit
+  std::optional<Path> max_concurrency_path;
+  std::optional<double> tolerated_failure_percentage;
+  std::optional<int64_t> tolerated_failure_count;
+};
+
+struct Machine {
+  std::string start_at;
+  std::map<std::string, State, std::less<>> states;
+  std::optional<int64_t> timeout_seconds;
+  const State* find(std::string_view name) const {
+    auto it = states.find(name);
+    return it == states.end() ? nullptr : &it->second;
+  }
+};
+
+// One problem with a definition, as ValidateStateMachineDefinition lists it.
+struct Diagnostic {
+  std::string code;  // SCHEMA_VALIDATION_FAILED, MISSING_TRANSITION_TARGET, ...
+  std::string message;
+  std::string location;  // /States/Name/Field
+};
+
+struct Parsed {
+  std::shared_ptr<const Machine> machine;  // null when diagnostics is not empty
+  std::vector<Diagnostic> diagnostics;
+};
+
+Parsed parse_definition(std::string_view text);
+
+// The InvalidDefinition message AWS gives CreateStateMachine:
+// "Invalid State Machine Definition: 'CODE: message at location, ...'".
+std::string invalid_definition_message(const std::vector<Diagnostic>& diagnostics);
+
+}  // namespace nimbus::sfn::asl

@@ -1,0 +1,121 @@
+#include "services/stepfunctions/asl/payload.h"
+
+namespace nimbus::sfn::asl {
+
+namespace json = boost::json;
+
+struct TemplateNode {
+  json::value literal;  // when no members, items or expression
+  bool is_object = false;
+  bool is_array = false;
+  std::vector<std::pair<std::string, TemplateNode>> members;
+  std::vector<TemplateNode> items;
+  std::optional<Expression> expression;
+  std::string field;  // the `.$` field name, for messages
+};
+
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+Result<TemplateNode> compile_node(const json::value& raw, int depth) {
+  if (depth > kMaxDepth) return Error::validation("the template is nested too deeply");
+  TemplateNode node;
+  if (const auto* o = raw.if_object()) {
+    node.is_object = true;
+    for (const auto& [k, v] : *o) {
+      std::string key(k);
+      if (key.size() > 2 && key.ends_with(".$")) {
+        if (!v.is_string()) return Error::validation(key);
+        auto e = Expression::compile(v.as_string());
+        if (!e) return Error::validation(key);
+        TemplateNode leaf;
+        leaf.expression = std::move(*e);
+        leaf.field = key;
+        node.members.emplace_back(key.substr(0, key.size() - 2), std::move(leaf));
+        continue;
+      }
+      auto child = compile_node(v, depth + 1);
+      if (!child) return child.error();
+      node.members.emplace_back(std::move(key), std::move(*child));
+    }
+  } else if (const auto* a = raw.if_array()) {
+    node.is_array = true;
+    for (const auto& v : *a) {
+      auto child = compile_node(v, depth + 1);
+      if (!child) return child.error();
+      node.items.push_back(std::move(*child));
+    }
+  } else {
+    node.literal = raw;
+  }
+  return node;
+}
+
+Result<json::value> fill(const TemplateNode& node, const json::value& input,
+                         const json::value& context) {
+  if (node.expression) return node.expression->evaluate(input, context, node.field);
+  if (node.is_object) {
+    json::object out;
+    for (const auto& [k, child] : node.members) {
+      auto v = fill(child, input, context);
+      if (!v) return v.error();
+      out[k] = std::move(*v);
+    }
+    return json::value(std::move(out));
+  }
+  if (node.is_array) {
+    json::array out;
+    for (const auto& child : node.items) {
+      auto v = fill(child, input, context);
+      if (!v) return v.error();
+      out.push_back(std::move(*v));
+    }
+    return json::value(std::move(out));
+  }
+  return node.literal;
+}
+
+}  // namespace
+
+Result<Expression> Expression::compile(std::string_view text) {
+  Expression e;
+  if (Intrinsic::looks_like(text)) {
+    auto c = Intrinsic::parse(text);
+    if (!c) return c.error();
+    e.call = std::move(*c);
+    return e;
+  }
+  auto p = Path::parse(text);
+  if (!p) return p.error();
+  e.path = std::move(*p);
+  return e;
+}
+
+Result<json::value> Expression::evaluate(const json::value& input, const json::value& context,
+                                         std::string_view field) const {
+  if (call) return call->evaluate(input, context);
+  const json::value& doc = path->context() ? context : input;
+  auto v = path->find(doc);
+  if (!v) {
+    return Error::make("States.Runtime", "The JSONPath '" + path->text() +
+                                             "' specified for the field '" + std::string(field) +
+                                             "' could not be found in the input '" +
+                                             json::serialize(doc) + "'");
+  }
+  return std::move(*v);
+}
+
+Result<Template> Template::compile(const json::value& raw) {
+  auto node = compile_node(raw, 0);
+  if (!node) return node.error();
+  Template t;
+  t.root_ = std::make_shared<const TemplateNode>(std::move(*node));
+  return t;
+}
+
+Result<json::value> Template::evaluate(const json::value& input, const json::value& context) const {
+  return fill(*root_, input, context);
+}
+
+}  // namespace nimbus::sfn::asl

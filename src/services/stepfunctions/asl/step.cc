@@ -1,0 +1,289 @@
+#include "services/stepfunctions/asl/step.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "services/stepfunctions/asl/timestamp.h"
+
+namespace nimbus::sfn::asl {
+
+namespace json = boost::json;
+
+namespace {
+
+Failure runtime(std::string cause) {
+  return Failure{"States.Runtime", std::move(cause)};
+}
+
+Failure from_error(const Error& e) {
+  return Failure{e.code == "ValidationError" ? "States.Runtime" : e.code, e.message};
+}
+
+std::variant<json::value, Failure> apply_path(const OptionalPath& p, const json::value& v) {
+  if (p.null) return json::value(json::object());
+  if (!p.path) return v;
+  auto found = p.path->find(v);
+  if (!found) {
+    return runtime("Invalid path '" + p.path->text() +
+                   "' : No results for path: " + p.path->text());
+  }
+  return std::move(*found);
+}
+
+// InputPath, then Parameters.
+std::variant<json::value, Failure> effective_input(const State& s, const json::value& input,
+                                                   const json::value& context) {
+  auto in = apply_path(s.input_path, input);
+  if (auto* f = std::get_if<Failure>(&in)) return *f;
+  if (!s.parameters) return in;
+  auto v = s.parameters->evaluate(std::get<json::value>(in), context);
+  if (!v) return from_error(v.error());
+  return std::move(*v);
+}
+
+Transition go(const State& s, json::value output) {
+  return Transition{s.end ? std::string() : s.next, std::move(output)};
+}
+
+std::variant<json::value, Failure> place_result(const OptionalPath& rp, const json::value& input,
+                                                json::value result) {
+  if (rp.null) return input;
+  if (!rp.path || rp.path->root()) return result;
+  json::value out = input;
+  if (auto st = rp.path->assign(out, std::move(result)); !st) {
+    return runtime("Unable to apply ReferencePath " + rp.path->text() + " to input '" +
+                   json::serialize(input) + "'");
+  }
+  return out;
+}
+
+std::variant<Transition, Failure> finish(const State& s, const json::value& input,
+                                         json::value result) {
+  auto placed = place_result(s.result_path, input, std::move(result));
+  if (auto* f = std::get_if<Failure>(&placed)) return *f;
+  auto out = apply_path(s.output_path, std::get<json::value>(placed));
+  if (auto* f = std::get_if<Failure>(&out)) return *f;
+  return go(s, std::move(std::get<json::value>(out)));
+}
+
+Entered wait(const State& s, const json::value& input, const json::value& effective,
+             int64_t now_ms) {
+  int64_t until = now_ms;
+  if (s.seconds) {
+    until = now_ms + static_cast<int64_t>(*s.seconds * 1000);
+  } else if (s.timestamp) {
+    until = parse_timestamp_ms(*s.timestamp).value_or(now_ms);
+  } else if (s.seconds_path) {
+    auto v = s.seconds_path->find(effective);
+    if (!v || !v->is_number() || v->to_number<double>() < 0) {
+      return runtime("The SecondsPath parameter does not reference a valid integer value: " +
+                     s.seconds_path->text());
+    }
+    until = now_ms + static_cast<int64_t>(v->to_number<double>() * 1000);
+  } else if (s.timestamp_path) {
+    auto v = s.timestamp_path->find(effective);
+    auto ms = v && v->is_string() ? parse_timestamp_ms(v->as_string()) : std::nullopt;
+    if (!ms) {
+      return runtime(
+          "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+          "offset date-time format string: " +
+          s.timestamp_path->text());
+    }
+    until = *ms;
+  }
+  auto out = apply_path(s.output_path, effective);
+  if (auto* f = std::get_if<Failure>(&out)) return *f;
+  (void)input;
+  return WaitUntil{until, go(s, std::move(std::get<json::value>(out)))};
+}
+
+std::optional<int64_t> seconds_at(const std::optional<int64_t>& fixed,
+                                  const std::optional<Path>& path, const json::value& input,
+                                  std::optional<Failure>& failure) {
+  if (fixed) return fixed;
+  if (!path) return std::nullopt;
+  auto v = path->find(input);
+  if (!v || !(v->is_int64() || v->is_uint64()) || v->to_number<int64_t>() <= 0) {
+    failure = runtime("The value at " + path->text() + " is not a positive integer");
+    return std::nullopt;
+  }
+  return v->to_number<int64_t>();
+}
+
+Entered map_fork(const State& s, const json::value& in, const json::value& context) {
+  json::value items = in;
+  if (s.items_path) {
+    auto v = s.items_path->find(in);
+    if (!v) return runtime("Invalid path '" + s.items_path->text() + "' : No results for path");
+    items = std::move(*v);
+  }
+  if (!items.is_array()) {
+    return runtime("Item selector '" + (s.items_path ? s.items_path->text() : "$") +
+                   "' did not return a JSON array.");
+  }
+  Fork fork;
+  fork.max_concurrency = s.max_concurrency;
+  if (s.max_concurrency_path) {
+    auto v = s.max_concurrency_path->find(in);
+    if (!v || !(v->is_int64() || v->is_uint64()) || v->to_number<int64_t>() < 0) {
+      return runtime(
+          "The MaxConcurrencyPath field refers to value that is not a non-negative "
+          "integer");
+    }
+    fork.max_concurrency = v->to_number<int64_t>();
+  }
+  const auto& arr = items.as_array();
+  for (size_t i = 0; i < arr.size(); ++i) {
+    json::value item = arr[i];
+    if (s.item_selector) {
+      json::value ctx = context;
+      if (!ctx.is_object()) ctx.emplace_object();
+      ctx.as_object()["Map"] = json::object{
+          {"Item", json::object{{"Index", static_cast<int64_t>(i)}, {"Value", arr[i]}}}};
+      auto v = s.item_selector->evaluate(in, ctx);
+      if (!v) return from_error(v.error());
+      item = std::move(*v);
+    }
+    fork.runs.push_back({s.iterator.get(), std::move(item)});
+  }
+  return fork;
+}
+
+}  // namespace
+
+Entered enter(const State& s, const json::value& input, const json::value& context,
+              int64_t now_ms) {
+  if (s.type == StateType::kFail) {
+    Failure f{s.error.value_or(""), s.cause.value_or("")};
+    if (s.error_path) {
+      auto v = s.error_path->evaluate(input, context, "ErrorPath");
+      if (!v) return from_error(v.error());
+      f.error = v->is_string() ? std::string(v->as_string()) : json::serialize(*v);
+    }
+    if (s.cause_path) {
+      auto v = s.cause_path->evaluate(input, context, "CausePath");
+      if (!v) return from_error(v.error());
+      f.cause = v->is_string() ? std::string(v->as_string()) : json::serialize(*v);
+    }
+    return f;
+  }
+  if (s.type == StateType::kMap) {
+    auto in = apply_path(s.input_path, input);
+    if (auto* f = std::get_if<Failure>(&in)) return *f;
+    return map_fork(s, std::get<json::value>(in), context);
+  }
+  auto eff = effective_input(s, input, context);
+  if (auto* f = std::get_if<Failure>(&eff)) return *f;
+  json::value& in = std::get<json::value>(eff);
+  switch (s.type) {
+    case StateType::kPass: {
+      auto r = finish(s, input, s.result ? *s.result : in);
+      if (auto* f = std::get_if<Failure>(&r)) return *f;
+      return std::get<Transition>(std::move(r));
+    }
+    case StateType::kSucceed:
+    case StateType::kChoice: {
+      auto out = apply_path(s.output_path, in);
+      if (auto* f = std::get_if<Failure>(&out)) return *f;
+      if (s.type == StateType::kSucceed) return Transition{"", std::get<json::value>(out)};
+      for (const auto& rule : s.choices) {
+        auto hit = rule.evaluate(in, context);
+        if (!hit) return from_error(hit.error());
+        if (*hit) return Transition{rule.next, std::get<json::value>(std::move(out))};
+      }
+      if (s.default_next.empty()) {
+        return Failure{"States.NoChoiceMatched",
+                       "No Choice Rules matched and no Default is specified"};
+      }
+      return Transition{s.default_next, std::get<json::value>(std::move(out))};
+    }
+    case StateType::kWait:
+      return wait(s, input, in, now_ms);
+    case StateType::kTask: {
+      std::optional<Failure> bad;
+      TaskCall call{s.resource, std::move(in), std::nullopt, std::nullopt};
+      call.timeout_seconds = seconds_at(s.timeout_seconds, s.timeout_seconds_path, input, bad);
+      call.heartbeat_seconds =
+          seconds_at(s.heartbeat_seconds, s.heartbeat_seconds_path, input, bad);
+      if (bad) return *bad;
+      if (!call.timeout_seconds) call.timeout_seconds = 99999999;
+      return call;
+    }
+    case StateType::kParallel: {
+      Fork fork;
+      for (const auto& b : s.branches) fork.runs.push_back({b.get(), in});
+      return fork;
+    }
+    default:
+      return runtime("unreachable state type");
+  }
+}
+
+std::variant<Transition, Failure> complete(const State& s, const json::value& input,
+                                           json::value result, const json::value& context) {
+  if (s.result_selector) {
+    auto v = s.result_selector->evaluate(result, context);
+    if (!v) return from_error(v.error());
+    result = std::move(*v);
+  }
+  return finish(s, input, std::move(result));
+}
+
+bool error_matches(const std::vector<std::string>& errors, const std::string& error) {
+  bool terminal = error == "States.Runtime" || error == "States.DataLimitExceeded";
+  for (const auto& e : errors) {
+    if (e == error) return true;
+    if (terminal) continue;
+    if (e == "States.ALL") return true;
+    if (e == "States.TaskFailed" && error != "States.Timeout" &&
+        error != "States.HeartbeatTimeout" && error != "States.Runtime" &&
+        error != "States.BranchFailed" && error != "States.NoChoiceMatched" &&
+        error != "States.IntrinsicFailure" && error != "States.ExceedToleratedFailureThreshold") {
+      return true;
+    }
+  }
+  return false;
+}
+
+Recovery recover(const State& s, const json::value& input, const Failure& failure,
+                 std::vector<int64_t>& attempts, double jitter) {
+  attempts.resize(s.retry.size(), 0);
+  for (size_t i = 0; i < s.retry.size(); ++i) {
+    const Retrier& r = s.retry[i];
+    if (!error_matches(r.errors, failure.error)) continue;
+    if (attempts[i] >= r.max_attempts) break;
+    double delay = r.interval_seconds * std::pow(r.backoff_rate, static_cast<double>(attempts[i]));
+    if (r.max_delay_seconds) delay = std::min(delay, static_cast<double>(*r.max_delay_seconds));
+    if (r.full_jitter) delay *= jitter;
+    ++attempts[i];
+    return RetryAfter{static_cast<int64_t>(delay * 1000)};
+  }
+  for (const auto& c : s.catchers) {
+    if (!error_matches(c.errors, failure.error)) continue;
+    json::value info = json::object{{"Error", failure.error}, {"Cause", failure.cause}};
+    OptionalPath rp{c.result_path, c.null_result_path};
+    auto placed = place_result(rp, input, std::move(info));
+    if (auto* f = std::get_if<Failure>(&placed)) return *f;
+    return Transition{c.next, std::move(std::get<json::value>(placed))};
+  }
+  return failure;
+}
+
+bool tolerates(const State& s, size_t failed, size_t total) {
+  if (failed == 0) return true;
+  if (s.tolerated_failure_count && static_cast<int64_t>(failed) <= *s.tolerated_failure_count) {
+    return true;
+  }
+  if (s.tolerated_failure_percentage && total > 0 &&
+      100.0 * static_cast<double>(failed) / static_cast<double>(total) <=
+          *s.tolerated_failure_percentage) {
+    return true;
+  }
+  return false;
+}
+
+bool too_large(const json::value& v) {
+  return json::serialize(v).size() > 256 * 1024;
+}
+
+}  // namespace nimbus::sfn::asl

@@ -8,7 +8,8 @@ struct TemplateNode {
   json::value literal;  // when no members, items or expression
   bool is_object = false;
   bool is_array = false;
-  std::vector<std::pair<std::string, TemplateNode>> members;
+  std::vector<std::string> names;  // the members, in order
+  std::vector<TemplateNode> members;
   std::vector<TemplateNode> items;
   std::optional<Expression> expression;
   std::string field;  // the `.$` field name, for messages
@@ -32,12 +33,14 @@ Result<TemplateNode> compile_node(const json::value& raw, int depth) {
         TemplateNode leaf;
         leaf.expression = std::move(*e);
         leaf.field = key;
-        node.members.emplace_back(key.substr(0, key.size() - 2), std::move(leaf));
+        node.names.push_back(key.substr(0, key.size() - 2));
+        node.members.push_back(std::move(leaf));
         continue;
       }
       auto child = compile_node(v, depth + 1);
       if (!child) return child.error();
-      node.members.emplace_back(std::move(key), std::move(*child));
+      node.names.push_back(std::move(key));
+      node.members.push_back(std::move(*child));
     }
   } else if (const auto* a = raw.if_array()) {
     node.is_array = true;
@@ -57,10 +60,10 @@ Result<json::value> fill(const TemplateNode& node, const json::value& input,
   if (node.expression) return node.expression->evaluate(input, context, node.field);
   if (node.is_object) {
     json::object out;
-    for (const auto& [k, child] : node.members) {
-      auto v = fill(child, input, context);
+    for (size_t i = 0; i < node.members.size(); ++i) {
+      auto v = fill(node.members[i], input, context);
       if (!v) return v.error();
-      out[k] = std::move(*v);
+      out[node.names[i]] = std::move(*v);
     }
     return json::value(std::move(out));
   }

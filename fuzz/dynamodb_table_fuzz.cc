@@ -2,12 +2,14 @@
 // item key checks (item_keys.h). The input is "<CreateTable JSON>\n<item
 // JSON>". A definition that passes must survive its stored form (the same
 // parser reads it back at start-up), and an item whose key passes must have
-// a storage key.
+// a storage key, and an index entry (indexes.h) for every index whose key
+// attributes it has, lying inside that index's range.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
+#include "services/dynamodb/indexes.h"
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/value.h"
 #include "services/dynamodb/table_def.h"
@@ -33,6 +35,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!nimbus::dynamodb::normalize_item(attrs)) return 0;
   for (auto from : {KeyFrom::kItem, KeyFrom::kKey}) {
     if (check_key(def->key, attrs, from)) (void)item_key(*def, attrs);
+  }
+  if (!check_key(def->key, attrs, KeyFrom::kItem)) return 0;
+  uint64_t num = 1;
+  for (auto* list : {&def->gsis, &def->lsis}) {
+    for (auto& i : *list) {
+      i.num = ++num;
+      auto entry = index_entry_key(*def, i, attrs);
+      if (entry && entry->rfind(index_prefix(*def, i), 0) != 0) std::abort();
+      auto projected = project(*def, i, attrs);
+      if (index_item_key(*def, i, projected).size() > projected.size()) std::abort();
+    }
   }
   return 0;
 }

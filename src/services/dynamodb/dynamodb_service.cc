@@ -121,6 +121,10 @@ DynamoDbService::~DynamoDbService() {
 
 Status DynamoDbService::start() {
   if (auto st = tables_->recover(); !st) return st;
+  bool more = false;
+  for (const auto& name : tables_->names("", SIZE_MAX, more)) {
+    if (auto t = tables_->find(name)) backfill_new_indexes(*t);
+  }
   schedule_ttl_sweep();
   return Status::ok();
 }
@@ -140,7 +144,8 @@ std::string DynamoDbService::account(const CallContext& ctx) const {
 
 json::object DynamoDbService::description(const CallContext& ctx, const TableDef& t,
                                           const std::string& status) const {
-  return describe(t, tables_->stats(t), status, region(ctx), account(ctx));
+  return describe(t, tables_->stats(t), status, region(ctx), account(ctx),
+                  [this](uint64_t num) { return tables_->stats(num); });
 }
 
 }  // namespace nimbus::services::dynamodb

@@ -82,6 +82,11 @@ class DynamoDbService final : public Service {
   };
   Result<std::vector<TransactAction>> parse_transact_writes(const boost::json::array& list) const;
 
+  // index_backfill.cc: fills the indexes of `t` that are CREATING, then
+  // makes them ACTIVE.
+  void backfill_new_indexes(const TableDef& t);
+  void backfill_index(std::string table, uint64_t index, std::string after);
+
   // partiql_handlers.cc
   void execute_statement(const CallContext& ctx, object in, Respond respond);
   void batch_execute_statement(const CallContext& ctx, object in, Respond respond);

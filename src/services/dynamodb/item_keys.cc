@@ -67,8 +67,12 @@ std::string table_prefix(const TableDef& t) {
 }
 
 std::string collection_prefix(const TableDef& t, const json::value& partition_value) {
+  return collection_prefix_under(table_prefix(t), partition_value);
+}
+
+std::string collection_prefix_under(std::string base, const json::value& partition_value) {
   std::string pk = model::encode_key_value(partition_value);
-  return storage::KeyBuilder().u64(t.num).u64(bucket_of(pk)).str(pk).bytes();
+  return base + storage::KeyBuilder().u64(bucket_of(pk)).str(pk).bytes();
 }
 
 std::string sort_key_in(const std::string& collection, const json::value& sort_value, bool open) {

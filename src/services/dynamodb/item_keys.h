@@ -48,6 +48,9 @@ boost::json::object key_attributes(const KeySchema& key, const boost::json::obje
 std::string table_prefix(const TableDef& t);
 // One item collection: every item with this partition key value.
 std::string collection_prefix(const TableDef& t, const boost::json::value& partition_value);
+// The same under any prefix (`base`, then the value's bucket and the value):
+// index entries are laid out as items are (indexes.h).
+std::string collection_prefix_under(std::string base, const boost::json::value& partition_value);
 // The storage key of an item in that collection with this sort key value
 // (as a prefix when `open`: every sort key starting with it).
 std::string sort_key_in(const std::string& collection, const boost::json::value& sort_value,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "services/dynamodb/indexes.h"
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/value.h"
 #include "storage/storage.h"
@@ -15,6 +16,7 @@ Items::Items(Environment& env, Tables& tables)
     : env_(env),
       tables_(tables),
       records_(env.storage->records(ns::kItems)),
+      index_records_(env.storage->records(ns::kIndexes)),
       executor_([&env](std::function<void()> task) { env.workers.post(std::move(task)); }) {}
 
 Items::~Items() {
@@ -45,10 +47,11 @@ Result<std::optional<json::object>> Items::get(const std::string& key) const {
 }
 
 Result<std::vector<storage::Entry>> Items::scan(const std::string& prefix, size_t limit,
-                                                const std::string& start_after,
-                                                bool forward) const {
-  return forward ? records_.scan(prefix, limit, start_after)
-                 : records_.scan_reverse(prefix, limit, start_after);
+                                                const std::string& start_after, bool forward,
+                                                bool index) const {
+  const auto& records = index ? index_records_ : records_;
+  return forward ? records.scan(prefix, limit, start_after)
+                 : records.scan_reverse(prefix, limit, start_after);
 }
 
 void Items::write(TablePtr t, std::string key, Decide decide, Respond respond) {
@@ -104,7 +107,71 @@ void Items::commit(const std::vector<Change>& changes, std::function<void(Status
       same->bytes += d.bytes;
     }
   }
-  tables_.commit_items(deltas, std::move(batch), std::move(done));
+  // Index entries follow the definition in force when the batch is queued.
+  auto indexes = [&changes](const Tables::Current& current, storage::WriteBatch& b,
+                            std::vector<Tables::StatsDelta>& d) {
+    for (const auto& c : changes) {
+      TablePtr t = current(c.table->name);
+      if (!t || t->num != c.table->num) t = c.table;
+      index_changes(*t, c.before, c.after, b, d);
+    }
+  };
+  tables_.commit_items(std::move(deltas), std::move(batch), std::move(done), indexes);
+}
+
+void Items::backfill(const std::string& table, uint64_t index, std::string after,
+                     BackfillDone done) {
+  constexpr size_t kBackfillChunk = 100;
+  auto in = gate_.hold();
+  if (!in) return done(Error::make("InternalServerError", "the server is stopping", 500));
+  env_.workers.post([this, in, table, index, after = std::move(after), done = std::move(done)] {
+    auto index_of = [index](const TableDef& t) -> const IndexDef* {
+      for (const auto* list : {&t.gsis, &t.lsis}) {
+        for (const auto& i : *list) {
+          if (i.num == index) return &i;
+        }
+      }
+      return nullptr;
+    };
+    TablePtr t = tables_.find(table);
+    if (!t || !index_of(*t)) return done(std::optional<std::string>());
+    auto chunk = records_.scan(table_prefix(*t), kBackfillChunk, after);
+    if (!chunk) return done(chunk.take_error());
+    if (chunk->empty()) return done(std::optional<std::string>());
+    std::vector<std::string> keys;
+    for (const auto& e : *chunk) keys.push_back(e.key);
+    std::string last = keys.back();
+    bool started = with_turns(keys, [this, t, keys, last, index_of, done](Turns turns) {
+      // Under the turns no write of these items runs: what is read here is
+      // what the index must hold.
+      std::vector<json::object> missing;
+      for (const auto& key : keys) {
+        auto item = get(key);
+        if (!item) return done(item.take_error());
+        if (!*item) continue;
+        auto entry = index_entry_key(*t, *index_of(*t), **item);
+        if (!entry) continue;
+        auto stored = index_records_.get(*entry);
+        if (!stored) return done(stored.take_error());
+        if (!*stored) missing.push_back(std::move(**item));
+      }
+      auto add = [&missing, t, index_of](const Tables::Current& current, storage::WriteBatch& b,
+                                         std::vector<Tables::StatsDelta>& d) {
+        TablePtr now = current(t->name);
+        if (!now || now->num != t->num || !index_of(*now)) return;
+        for (const auto& item : missing) index_entry(*now, *index_of(*now), item, b, d);
+      };
+      storage::WriteBatch batch("dynamodb/" + t->name);
+      tables_.commit_items(
+          {}, std::move(batch),
+          [turns, last, done](Status st) {
+            if (!st) return done(st.take_error());
+            done(std::optional<std::string>(last));
+          },
+          add);
+    });
+    if (!started) done(Error::make("InternalServerError", "the server is stopping", 500));
+  });
 }
 
 bool Items::with_turns(std::vector<std::string> keys, std::function<void(Turns)> work) {

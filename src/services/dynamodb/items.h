@@ -48,8 +48,10 @@ class Items {
   Result<std::optional<boost::json::object>> get(const std::string& key) const;
   // Up to `limit` stored items under `prefix` after `start_after` (before
   // it, backward), in key order.
+  // `index`: the same over index entries (indexes.h).
   Result<std::vector<storage::Entry>> scan(const std::string& prefix, size_t limit,
-                                           const std::string& start_after, bool forward) const;
+                                           const std::string& start_after, bool forward,
+                                           bool index = false) const;
 
   // Runs `decide` on the item at `key` of table `t` under the item's turn
   // and answers `respond` with the decision's answer once it is durable (or
@@ -79,6 +81,14 @@ class Items {
   // stats; `done` once durable.
   void commit(const std::vector<Change>& changes, std::function<void(Status)> done);
 
+  // One step of an index backfill (index_backfill.cc): gives up to 100
+  // items of table `table` after storage key `after` ("" : the first) their
+  // entry in the index numbered `index`, each read under its item's turn, in
+  // one batch. `done` gets the last key done, nullopt once the table (or the
+  // index) has no more.
+  using BackfillDone = std::function<void(Result<std::optional<std::string>>)>;
+  void backfill(const std::string& table, uint64_t index, std::string after, BackfillDone done);
+
   // An item's stored form and back (binary values are raw bytes).
   static std::string encode(const boost::json::object& item);
   static Result<boost::json::object> decode(std::string_view stored);
@@ -87,6 +97,7 @@ class Items {
   Environment& env_;
   Tables& tables_;
   storage::Records records_;
+  storage::Records index_records_;
   storage::PartitionExecutor executor_;
   // Every write and turn set is inside from submit to answer; the
   // destructor closes it.

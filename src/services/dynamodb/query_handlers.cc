@@ -4,6 +4,7 @@
 #include "common/json_fields.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/errors.h"
+#include "services/dynamodb/indexes.h"
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/expression.h"
 #include "services/dynamodb/range_read.h"
@@ -43,24 +44,35 @@ Result<std::string> select_of(const json::object& in, bool has_projection) {
   return select;
 }
 
-// ExclusiveStartKey as a storage key of table `t` ("" when absent).
-Result<std::string> start_key(const json::object& in, const TableDef& t) {
+// ExclusiveStartKey as a storage key of table `t` or its index `index` (""
+// when absent). On an index it names the table's and the index's keys.
+Result<std::string> start_key(const json::object& in, const TableDef& t, const IndexDef* index) {
   const auto* v = in.if_contains("ExclusiveStartKey");
   if (v == nullptr || !v->is_object()) return std::string();
   json::object key = v->as_object();
   if (auto st = model::normalize_item(key); !st) return st.take_error();
-  if (!check_key(t.key, key, KeyFrom::kKey)) {
+  auto invalid = [] {
     return errors::validation(
         "The provided starting key is invalid: The provided key element does not match the "
         "schema");
+  };
+  if (index == nullptr) {
+    if (!check_key(t.key, key, KeyFrom::kKey)) return invalid();
+    return item_key(t, key);
   }
-  return item_key(t, key);
+  json::object table_key = key_attributes(t.key, key);
+  auto entry = index_entry_key(t, *index, key);
+  if (!check_key(t.key, table_key, KeyFrom::kKey) || !entry ||
+      key.size() != index_item_key(t, *index, key).size()) {
+    return invalid();
+  }
+  return *entry;
 }
 
 // The answer for the items read: filter, projection, Select, counts and
 // LastEvaluatedKey.
-json::object answer(const TableDef& t, Page page, const model::RequestExpressions& expr,
-                    const std::string& select) {
+json::object answer(const TableDef& t, const IndexDef* index, Page page,
+                    const model::RequestExpressions& expr, const std::string& select) {
   json::array out;
   int64_t count = 0;
   for (auto& item : page.items) {
@@ -71,7 +83,10 @@ json::object answer(const TableDef& t, Page page, const model::RequestExpression
   }
   json::object result{{"Count", count}, {"ScannedCount", static_cast<int64_t>(page.items.size())}};
   if (select != "COUNT") result["Items"] = std::move(out);
-  if (page.last) result["LastEvaluatedKey"] = key_attributes(t.key, *page.last);
+  if (page.last) {
+    result["LastEvaluatedKey"] =
+        index ? index_item_key(t, *index, *page.last) : key_attributes(t.key, *page.last);
+  }
   return result;
 }
 
@@ -80,16 +95,48 @@ size_t limit_of(const json::object& in) {
   return limit && *limit > 0 ? static_cast<size_t>(*limit) : SIZE_MAX;
 }
 
-// Reading a secondary index (IndexName) is not implemented: AWS's error for
-// an index the table does not have, ours for one it has.
-Status check_no_index(const TableDef& t, const json::object& in, const char* verb) {
-  if (!has(in, "IndexName")) return Status::ok();
-  std::string index = str(in, "IndexName");
-  if (!t.find_index(index)) {
-    return errors::validation("The table does not have the specified index: " + index);
+// The index IndexName names (nullptr for none), with AWS's refusals: no such
+// index, a strongly consistent read of a GSI, one still backfilling, or
+// ALL_ATTRIBUTES of a GSI that does not project them.
+Result<const IndexDef*> index_of(const TableDef& t, const json::object& in) {
+  if (!has(in, "IndexName")) return static_cast<const IndexDef*>(nullptr);
+  std::string name = str(in, "IndexName");
+  const IndexDef* index = t.find_index(name);
+  if (index == nullptr) {
+    return errors::validation("The table does not have the specified index: " + name);
   }
-  return errors::validation(std::string(verb) +
-                            " a secondary index is not supported by nimbus yet: " + index);
+  bool global = t.is_global(*index);
+  if (global && boolean(in, "ConsistentRead").value_or(false)) {
+    return errors::validation("Consistent reads are not supported on global secondary indexes");
+  }
+  if (index->status == "CREATING") {
+    return errors::validation("Cannot read from backfilling global secondary index: " + name);
+  }
+  if (global && str(in, "Select") == "ALL_ATTRIBUTES" &&
+      str(index->projection, "ProjectionType") != "ALL") {
+    return errors::invalid_parameter(
+        "Select type ALL_ATTRIBUTES is not supported for global "
+        "secondary index " +
+        name + " because its projection type is not ALL");
+  }
+  return index;
+}
+
+// An LSI read that asks for more than the index projects reads the items
+// from the table, as DynamoDB fetches them.
+Status fetch_from_table(const Items& items, const TableDef& t, const IndexDef* index,
+                        const json::object& in, bool has_projection, Page& page) {
+  if (index == nullptr || t.is_global(*index) ||
+      str(index->projection, "ProjectionType") == "ALL") {
+    return Status::ok();
+  }
+  if (str(in, "Select") != "ALL_ATTRIBUTES" && !has_projection) return Status::ok();
+  for (auto& item : page.items) {
+    auto full = items.get(item_key(t, item));
+    if (!full) return full.take_error();
+    if (*full) item = std::move(**full);
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -97,27 +144,35 @@ Status check_no_index(const TableDef& t, const json::object& in, const char* ver
 Output DynamoDbService::query(const json::object& in) const {
   auto t = item_table(in);
   if (!t) return t.take_error();
-  if (auto st = check_no_index(**t, in, "Querying"); !st) return st.take_error();
-  auto schema = model_schema((*t)->key);
+  auto index = index_of(**t, in);
+  if (!index) return index.take_error();
+  auto schema = model_schema(*index ? (*index)->key : (*t)->key);
   auto expr = model::parse_request(in, &schema);
   if (!expr) return expr.take_error();
   auto select = select_of(in, expr->projection.has_value());
   if (!select) return select.take_error();
-  auto start = start_key(in, **t);
+  auto start = start_key(in, **t, *index);
   if (!start) return start.take_error();
 
   const auto& kc = *expr->key_condition;
-  KeyRange range = key_condition_range(**t, kc, boolean(in, "ScanIndexForward").value_or(true));
+  bool forward = boolean(in, "ScanIndexForward").value_or(true);
+  KeyRange range = *index ? index_condition_range(**t, **index, kc, forward)
+                          : key_condition_range(**t, kc, forward);
   range.exclusive_start = *start;
-  auto page = read_range(*items_, range, limit_of(in));
+  auto page = read_range(*items_, range, limit_of(in), *index != nullptr);
   if (!page) return page.take_error();
-  return answer(**t, std::move(*page), *expr, *select);
+  if (auto st = fetch_from_table(*items_, **t, *index, in, expr->projection.has_value(), *page);
+      !st) {
+    return st.take_error();
+  }
+  return answer(**t, *index, std::move(*page), *expr, *select);
 }
 
 Output DynamoDbService::scan(const json::object& in) const {
   auto t = item_table(in);
   if (!t) return t.take_error();
-  if (auto st = check_no_index(**t, in, "Scanning"); !st) return st.take_error();
+  auto index = index_of(**t, in);
+  if (!index) return index.take_error();
   auto segment = integer(in, "Segment");
   auto total = integer(in, "TotalSegments");
   if (segment && !total) {
@@ -140,25 +195,32 @@ Output DynamoDbService::scan(const json::object& in) const {
   if (!expr) return expr.take_error();
   auto select = select_of(in, expr->projection.has_value());
   if (!select) return select.take_error();
-  auto start = start_key(in, **t);
+  auto start = start_key(in, **t, *index);
   if (!start) return start.take_error();
 
+  const IndexDef* i = *index;
+  auto bucket_start = [&](uint64_t bucket) {
+    return i ? index_bucket_key(**t, *i, bucket) : bucket_key(**t, bucket);
+  };
   KeyRange range;
-  range.prefix = table_prefix(**t);
+  range.prefix = i ? index_prefix(**t, *i) : table_prefix(**t);
   range.exclusive_start = *start;
   if (segment) {
     auto s = static_cast<uint64_t>(*segment), n = static_cast<uint64_t>(*total);
     // Item keys of a bucket are longer than its bucket_key: exclusive bounds.
-    range.low = bucket_key(**t, segment_bucket(s, n));
+    range.low = bucket_start(segment_bucket(s, n));
     range.low_inclusive = false;
     if (s + 1 < n) {
-      range.high = bucket_key(**t, segment_bucket(s + 1, n));
+      range.high = bucket_start(segment_bucket(s + 1, n));
       range.high_inclusive = false;
     }
   }
-  auto page = read_range(*items_, range, limit_of(in));
+  auto page = read_range(*items_, range, limit_of(in), i != nullptr);
   if (!page) return page.take_error();
-  return answer(**t, std::move(*page), *expr, *select);
+  if (auto st = fetch_from_table(*items_, **t, i, in, expr->projection.has_value(), *page); !st) {
+    return st.take_error();
+  }
+  return answer(**t, i, std::move(*page), *expr, *select);
 }
 
 void DynamoDbService::query_handler(const CallContext&, object in, Respond respond) {

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "services/dynamodb/indexes.h"
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/value.h"
+#include "storage/key_codec.h"
 
 namespace nimbus::services::dynamodb {
 
@@ -21,7 +23,7 @@ std::string just_below(std::string key) {
 
 }  // namespace
 
-Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit) {
+Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit, bool index) {
   std::string cursor = range.exclusive_start;
   if (cursor.empty()) {
     if (range.forward && !range.low.empty()) {
@@ -34,7 +36,7 @@ Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit)
   size_t bytes = 0;
   for (;;) {
     size_t want = std::min(kChunk, limit - page.items.size());
-    auto chunk = items.scan(range.prefix, want, cursor, range.forward);
+    auto chunk = items.scan(range.prefix, want, cursor, range.forward, index);
     if (!chunk) return chunk.take_error();
     for (auto& e : *chunk) {
       if (range.forward && !range.high.empty() &&
@@ -79,6 +81,38 @@ KeyRange key_condition_range(const TableDef& t, const nimbus::dynamodb::KeyCondi
   } else if (s.op == Op::kBetween) {
     range.low = bound;
     range.high = sort_key_in(range.prefix, s.upper);
+  } else {
+    range.prefix = sort_key_in(range.prefix, s.value, true);
+  }
+  return range;
+}
+
+KeyRange index_condition_range(const TableDef& t, const IndexDef& i,
+                               const nimbus::dynamodb::KeyCondition& kc, bool forward) {
+  KeyRange range;
+  range.prefix = index_collection_prefix(t, i, kc.partition_value);
+  range.forward = forward;
+  if (!kc.sort) return range;
+  using Op = nimbus::dynamodb::SortKeyCondition::Op;
+  const auto& s = *kc.sort;
+  // Entries with the value `bound` encodes are longer than it and sort
+  // below its successor: bounds are exclusive at the bound (below them) or
+  // at its successor (above them).
+  std::string bound = sort_key_in(range.prefix, s.value);
+  range.low_inclusive = range.high_inclusive = false;
+  if (s.op == Op::kEq) {
+    range.prefix = bound;
+  } else if (s.op == Op::kLt) {
+    range.high = bound;
+  } else if (s.op == Op::kLe) {
+    range.high = storage::prefix_successor(bound);
+  } else if (s.op == Op::kGt) {
+    range.low = storage::prefix_successor(bound);
+  } else if (s.op == Op::kGe) {
+    range.low = bound;
+  } else if (s.op == Op::kBetween) {
+    range.low = bound;
+    range.high = storage::prefix_successor(sort_key_in(range.prefix, s.upper));
   } else {
     range.prefix = sort_key_in(range.prefix, s.value, true);
   }

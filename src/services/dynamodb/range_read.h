@@ -40,9 +40,17 @@ struct Page {
 KeyRange key_condition_range(const TableDef& t, const nimbus::dynamodb::KeyCondition& kc,
                              bool forward);
 
+// The same on index `i` of `t` (indexes.h): there an index key is followed by
+// its item's key, so the bounds are set past or before every entry with the
+// bound's value.
+KeyRange index_condition_range(const TableDef& t, const IndexDef& i,
+                               const nimbus::dynamodb::KeyCondition& kc, bool forward);
+
 // DynamoDB's page size limit: the items read, by item size.
 constexpr size_t kMaxPageBytes = 1024 * 1024;
 
-Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit);
+// `index`: read index entries (indexes.h) instead of items.
+Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit,
+                        bool index = false);
 
 }  // namespace nimbus::services::dynamodb

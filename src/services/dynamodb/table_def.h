@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -40,6 +41,9 @@ struct Throughput {
 };
 
 struct IndexDef {
+  // The prefix of this index's entries under the table's number (indexes.h);
+  // from the table numbers' counter, so never reused.
+  uint64_t num = 0;
   std::string name;
   KeySchema key;
   boost::json::object projection;  // {"ProjectionType", "NonKeyAttributes"}
@@ -71,6 +75,7 @@ struct TableDef {
   std::string table_class = "STANDARD";
 
   const IndexDef* find_index(std::string_view index) const;
+  bool is_global(const IndexDef& index) const;
   std::string arn(const std::string& region, const std::string& account) const;
   std::string stream_arn(const std::string& region, const std::string& account) const;
 };
@@ -98,7 +103,9 @@ boost::json::object to_stored(const TableDef& t);
 Result<TableDef> from_stored(const boost::json::object& stored);
 
 // AWS's TableDescription of `t` in `status` ("ACTIVE", "DELETING", ...).
+// `index_stats` gives an index's statistics by its number.
 boost::json::object describe(const TableDef& t, const TableStats& stats, const std::string& status,
-                             const std::string& region, const std::string& account);
+                             const std::string& region, const std::string& account,
+                             const std::function<TableStats(uint64_t)>& index_stats = {});
 
 }  // namespace nimbus::services::dynamodb

@@ -44,6 +44,10 @@ const IndexDef* TableDef::find_index(std::string_view index) const {
   return nullptr;
 }
 
+bool TableDef::is_global(const IndexDef& index) const {
+  return !gsis.empty() && &index >= &gsis.front() && &index <= &gsis.back();
+}
+
 std::string TableDef::arn(const std::string& region, const std::string& account) const {
   return "arn:aws:dynamodb:" + region + ":" + account + ":table/" + name;
 }
@@ -86,6 +90,10 @@ json::object to_stored(const TableDef& t) {
   if (!tags.empty()) out["Tags"] = std::move(tags);
   json::array statuses;
   for (const auto& i : t.gsis) statuses.push_back(json::value(i.status));
+  json::object index_nums;
+  for (const auto* list : {&t.gsis, &t.lsis}) {
+    for (const auto& i : *list) index_nums[i.name] = i.num;
+  }
   out["nimbus"] = json::object{{"num", t.num},
                                {"id", t.id},
                                {"created", t.created},
@@ -96,7 +104,8 @@ json::object to_stored(const TableDef& t) {
                                {"last_increase", t.throughput.last_increase},
                                {"last_decrease", t.throughput.last_decrease},
                                {"decreases_today", t.throughput.decreases_today},
-                               {"gsi_status", std::move(statuses)}};
+                               {"gsi_status", std::move(statuses)},
+                               {"index_nums", std::move(index_nums)}};
   return out;
 }
 
@@ -123,11 +132,21 @@ Result<TableDef> from_stored(const json::object& stored) {
       if (st->as_array()[i].is_string()) t->gsis[i].status = st->as_array()[i].as_string();
     }
   }
+  if (const auto* nums = x.if_contains("index_nums"); nums && nums->is_object()) {
+    for (auto* list : {&t->gsis, &t->lsis}) {
+      for (auto& i : *list)
+        i.num = static_cast<uint64_t>(integer(nums->as_object(), i.name).value_or(0));
+    }
+  }
   return t;
 }
 
 json::object describe(const TableDef& t, const TableStats& stats, const std::string& status,
-                      const std::string& region, const std::string& account) {
+                      const std::string& region, const std::string& account,
+                      const std::function<TableStats(uint64_t)>& index_stats) {
+  auto stats_of = [&](const IndexDef& i) {
+    return index_stats ? index_stats(i.num) : TableStats{};
+  };
   json::array definitions;
   for (const auto& [name, type] : t.attributes) {
     definitions.push_back(json::object{{"AttributeName", name}, {"AttributeType", type}});
@@ -156,8 +175,8 @@ json::object describe(const TableDef& t, const TableStats& stats, const std::str
       arr.push_back(json::object{{"IndexName", i.name},
                                  {"KeySchema", key_schema_json(i.key)},
                                  {"Projection", i.projection},
-                                 {"IndexSizeBytes", 0},
-                                 {"ItemCount", 0},
+                                 {"IndexSizeBytes", stats_of(i).size_bytes},
+                                 {"ItemCount", stats_of(i).item_count},
                                  {"IndexArn", arn + "/index/" + i.name}});
     }
     out["LocalSecondaryIndexes"] = std::move(arr);
@@ -170,8 +189,8 @@ json::object describe(const TableDef& t, const TableStats& stats, const std::str
                      {"Projection", i.projection},
                      {"IndexStatus", i.status},
                      {"ProvisionedThroughput", throughput_description(i.throughput)},
-                     {"IndexSizeBytes", 0},
-                     {"ItemCount", 0},
+                     {"IndexSizeBytes", stats_of(i).size_bytes},
+                     {"ItemCount", stats_of(i).item_count},
                      {"IndexArn", arn + "/index/" + i.name}};
       if (i.status == "CREATING") o["Backfilling"] = true;
       arr.push_back(std::move(o));

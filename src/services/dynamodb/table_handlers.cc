@@ -15,7 +15,7 @@ namespace {
 
 // Namespaces holding keys under a table's number, cleared by DeleteTable.
 const std::vector<std::string>& table_namespaces() {
-  static const std::vector<std::string> kSpaces{ns::kItems};
+  static const std::vector<std::string> kSpaces{ns::kItems, ns::kIndexes};
   return kSpaces;
 }
 
@@ -136,6 +136,7 @@ Status update_indexes(TableDef& t, const json::object& in) {
         }
       }
       t.gsis.push_back(parsed->gsis.back());
+      t.gsis.back().status = "CREATING";  // until its backfill is done
       t.attributes = parsed->attributes;
     } else if (const auto* d = update.if_contains("Delete"); d && d->is_object()) {
       std::string name = str(d->as_object(), "IndexName");
@@ -223,6 +224,7 @@ void DynamoDbService::update_table(const CallContext& ctx, object in, Respond re
   };
   tables_->update(name, change, [this, ctx, respond = std::move(respond)](Result<TablePtr> t) {
     if (!t) return respond(t.take_error());
+    backfill_new_indexes(**t);
     respond(json::object{{"TableDescription", description(ctx, **t, "UPDATING")}});
   });
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <future>
 
 #include "common/json_fields.h"
 #include "common/request_id.h"
@@ -77,7 +78,25 @@ Status Tables::recover() {
   tables_ = std::move(tables);
   stats_ = std::move(stats);
   next_num_ = next_num;
-  return Status::ok();
+  // Indexes stored before they had numbers get theirs now and are backfilled.
+  storage::WriteBatch batch;
+  for (auto& [name, t] : tables_) {
+    TableDef copy = *t;
+    size_t before = batch.size();
+    number_indexes(copy, batch);
+    if (batch.size() == before) continue;
+    for (auto* list : {&copy.gsis, &copy.lsis}) {
+      for (auto& i : *list) {
+        if (t->find_index(i.name)->num == 0) i.status = "CREATING";
+      }
+    }
+    t = std::make_shared<const TableDef>(std::move(copy));
+    put_table(batch, *t);
+  }
+  if (batch.empty()) return Status::ok();
+  std::promise<Status> stored;
+  commit_locked(std::move(batch), [&stored](Status st) { stored.set_value(std::move(st)); });
+  return stored.get_future().get();
 }
 
 TablePtr Tables::find(const std::string& name) const {
@@ -87,9 +106,32 @@ TablePtr Tables::find(const std::string& name) const {
 }
 
 TableStats Tables::stats(const TableDef& t) const {
+  return stats(t.num);
+}
+
+TableStats Tables::stats(uint64_t num) const {
   MutexLock lock(mu_);
-  auto it = stats_.find(t.num);
+  auto it = stats_.find(num);
   return it == stats_.end() ? TableStats{} : it->second;
+}
+
+TablePtr Tables::find_held(const std::string& name) const {
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : it->second;
+}
+
+void Tables::number_indexes(TableDef& t, storage::WriteBatch& batch) {
+  bool numbered = false;
+  for (auto* list : {&t.gsis, &t.lsis}) {
+    for (auto& i : *list) {
+      if (i.num != 0) continue;
+      i.num = next_num_++;
+      stats_[i.num] = {};
+      batch.put(ns::kStats, stats_key(i.num), stats_value({}));
+      numbered = true;
+    }
+  }
+  if (numbered) batch.put(ns::kMeta, kNextNum, std::to_string(next_num_));
 }
 
 std::vector<std::string> Tables::names(const std::string& after, size_t limit, bool& more) const {
@@ -114,12 +156,13 @@ void Tables::create(TableDef def, Done done) {
   MutexLock lock(mu_);
   if (tables_.count(def.name)) return done(errors::table_exists(def.name));
   def.num = next_num_++;
+  storage::WriteBatch batch("dynamodb/" + def.name);
+  number_indexes(def, batch);
   def.id = new_request_id();
   def.created = static_cast<double>(env_.clock.now_millis()) / 1000.0;
   if (def.stream_enabled) def.stream_label = utc_millis(env_.clock.now_millis(), "");
   if (def.on_demand) def.billing_changed = def.created;
   auto ptr = std::make_shared<const TableDef>(std::move(def));
-  storage::WriteBatch batch("dynamodb/" + ptr->name);
   put_table(batch, *ptr);
   batch.put(ns::kMeta, kNextNum, std::to_string(next_num_));
   batch.put(ns::kStats, stats_key(ptr->num), stats_value({}));
@@ -144,8 +187,22 @@ void Tables::update(const std::string& name, const std::function<Status(TableDef
   if (it == tables_.end()) return done(errors::table_not_found_named(name));
   TableDef copy = *it->second;
   if (auto st = change(copy); !st) return done(st.take_error());
-  auto ptr = std::make_shared<const TableDef>(std::move(copy));
   storage::WriteBatch batch("dynamodb/" + name);
+  number_indexes(copy, batch);
+  // Entries and stats of indexes the change dropped go in the same batch.
+  for (const auto* list : {&it->second->gsis, &it->second->lsis}) {
+    for (const auto& old : *list) {
+      bool kept = false;
+      for (const auto& i : copy.gsis) kept = kept || i.num == old.num;
+      for (const auto& i : copy.lsis) kept = kept || i.num == old.num;
+      if (kept) continue;
+      std::string prefix = storage::KeyBuilder().u64(copy.num).u64(old.num).bytes();
+      batch.del_range(ns::kIndexes, prefix, storage::prefix_successor(prefix));
+      batch.del(ns::kStats, stats_key(old.num));
+      stats_.erase(old.num);
+    }
+  }
+  auto ptr = std::make_shared<const TableDef>(std::move(copy));
   put_table(batch, *ptr);
   it->second = ptr;
   commit_locked(std::move(batch), [ptr, done = std::move(done)](Status st) {
@@ -168,6 +225,12 @@ void Tables::remove(const std::string& name, const std::vector<std::string>& nam
   storage::WriteBatch batch("dynamodb/" + name);
   batch.del(ns::kTables, name);
   batch.del(ns::kStats, stats_key(gone->num));
+  for (const auto* list : {&gone->gsis, &gone->lsis}) {
+    for (const auto& i : *list) {
+      batch.del(ns::kStats, stats_key(i.num));
+      stats_.erase(i.num);
+    }
+  }
   std::string prefix = storage::encode_key(gone->num);
   for (const auto& space : namespaces) {
     batch.del_range(space, prefix, storage::prefix_successor(prefix));
@@ -180,9 +243,12 @@ void Tables::remove(const std::string& name, const std::vector<std::string>& nam
   });
 }
 
-void Tables::commit_items(const std::vector<StatsDelta>& deltas, storage::WriteBatch batch,
-                          std::function<void(Status)> done) {
+void Tables::commit_items(std::vector<StatsDelta> deltas, storage::WriteBatch batch,
+                          std::function<void(Status)> done, const More& more) {
   MutexLock lock(mu_);
+  if (more) {
+    more([this](const std::string& name) { return find_held(name); }, batch, deltas);
+  }
   for (const auto& d : deltas) {
     auto it = stats_.find(d.num);
     if (it == stats_.end() || (d.items == 0 && d.bytes == 0)) continue;

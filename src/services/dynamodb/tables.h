@@ -40,6 +40,7 @@ namespace ns {
 inline constexpr char kTables[] = "dynamodb.tables";
 inline constexpr char kMeta[] = "dynamodb.meta";
 inline constexpr char kStats[] = "dynamodb.stats";
+inline constexpr char kIndexes[] = "dynamodb.indexes";
 }  // namespace ns
 
 class Tables {
@@ -53,6 +54,8 @@ class Tables {
 
   TablePtr find(const std::string& name) const;
   TableStats stats(const TableDef& t) const;
+  // The statistics of a table or index by its number.
+  TableStats stats(uint64_t num) const;
   // Up to `limit` names greater than `after`, in order; `more` tells whether
   // others follow.
   std::vector<std::string> names(const std::string& after, size_t limit, bool& more) const;
@@ -68,18 +71,29 @@ class Tables {
   // it had.
   void remove(const std::string& name, const std::vector<std::string>& namespaces, Done done);
 
-  // Commits an item batch, adding each delta to its table's stats in the
-  // same batch (the stats of a table deleted meanwhile are dropped).
+  // Commits an item batch, adding each delta to its table's (or index's)
+  // stats in the same batch (the stats of one deleted meanwhile are dropped).
   struct StatsDelta {
-    uint64_t num = 0;  // the table's number
+    uint64_t num = 0;  // the table's or index's number
     int64_t items = 0;
     int64_t bytes = 0;
   };
-  void commit_items(const std::vector<StatsDelta>& deltas, storage::WriteBatch batch,
-                    std::function<void(Status)> done);
+  // `more` (when given) adds to the batch and the deltas under the catalog
+  // lock, given the current definition of a table by name: index entries are
+  // built with the definition in force when the batch is queued, so a batch
+  // queued after an index is added maintains it, and one queued before is
+  // applied before the index's backfill starts (index_backfill.cc).
+  using Current = std::function<TablePtr(const std::string& name)>;
+  using More = std::function<void(const Current&, storage::WriteBatch&, std::vector<StatsDelta>&)>;
+  void commit_items(std::vector<StatsDelta> deltas, storage::WriteBatch batch,
+                    std::function<void(Status)> done, const More& more = {});
 
  private:
   void commit_locked(storage::WriteBatch batch, std::function<void(Status)> done) REQUIRES(mu_);
+  // find() with mu_ held by the caller (commit_items' `more`).
+  TablePtr find_held(const std::string& name) const NO_THREAD_SAFETY_ANALYSIS;
+  // Gives new indexes of `t` their numbers and stats (in `batch`).
+  void number_indexes(TableDef& t, storage::WriteBatch& batch) REQUIRES(mu_);
 
   Environment& env_;
   mutable Mutex mu_;

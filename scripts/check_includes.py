@@ -26,6 +26,7 @@ EVENTS_PUBLIC = {
     "events/target.h",        # Target, Targets, Arn: deliver to an ARN
     "events/delivery.h",      # Delivery, Outcome, RetryPolicy
     "events/source.h",        # QueueSource: what event source mappings read
+    "events/stream_source.h",  # StreamSource: the streams they read
     "events/binding.h",       # the Binding a bind() returns
     "events/async_invoke.h",  # the async-invoke queue a function owner runs
     "events/mappings.h",      # event source mappings a function owner runs

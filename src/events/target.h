@@ -1,5 +1,5 @@
-// Targets: where events go, found by ARN, bound late (and the queue sources
-// event source mappings read, bound the same way).
+// Targets: where events go, found by ARN, bound late (and the queue and
+// stream sources event source mappings read, bound the same way).
 //
 // Each service that can receive events implements Target for its own ARNs
 // (services/sqs/target.cc: queues; services/lambda/target.cc: functions,
@@ -28,6 +28,7 @@
 #include "events/binding.h"
 #include "events/delivery.h"
 #include "events/source.h"
+#include "events/stream_source.h"
 
 namespace nimbus::events {
 
@@ -71,6 +72,10 @@ class Targets {
   [[nodiscard]] std::unique_ptr<Binding> bind_source(std::string kind, QueueSource& source) {
     return sources_.bind(std::move(kind), source);
   }
+  [[nodiscard]] std::unique_ptr<Binding> bind_stream_source(std::string kind,
+                                                            StreamSource& source) {
+    return streams_.bind(std::move(kind), source);
+  }
 
   // An ARN no bound target knows fails with Failure::kNotFound's error:
   // "InvalidArn" (neither an ARN nor a URL) or "UnsupportedTarget" (nothing
@@ -86,10 +91,16 @@ class Targets {
   bool with_source(std::string_view arn, F&& f) const {
     return sources_.with(target_kind(arn), std::forward<F>(f));
   }
+  // The same for StreamSource (Kinesis, DynamoDB Streams).
+  template <typename F>
+  bool with_stream_source(std::string_view arn, F&& f) const {
+    return streams_.with(target_kind(arn), std::forward<F>(f));
+  }
 
  private:
   Bindings<Target> targets_;
   Bindings<QueueSource> sources_;
+  Bindings<StreamSource> streams_;
 };
 
 }  // namespace nimbus::events

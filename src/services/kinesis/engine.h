@@ -107,7 +107,7 @@ class Engine {
                                const std::string& sequence, double timestamp_s);
   Result<ReadResult> read(const std::string& token, size_t limit);
   // The same from a position: records with Log sequence >= next_seq (0: the
-  // oldest kept), without an iterator (api.h's reader).
+  // oldest kept), without an iterator (reader.cc).
   Result<ReadResult> read_from(uint64_t stream_id, uint32_t shard, uint64_t next_seq, size_t limit,
                                size_t max_bytes = 10 << 20);
 

@@ -1,4 +1,4 @@
-// The in-process ShardReader (api.h): positions as checkpoints, starting
+// The in-process events::StreamSource: positions as checkpoints, starting
 // positions, reading across a split in order, waiting for records.
 #include <atomic>
 
@@ -6,6 +6,9 @@
 
 namespace nimbus::services::kinesis::testing {
 namespace {
+
+using events::ShardBatch;
+using events::StartingPosition;
 
 constexpr char kArn[] = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
 constexpr char kShard0[] = "shardId-000000000000";
@@ -21,7 +24,7 @@ TEST_F(KinesisTest, ReaderReadsAfterCheckpointsAndFollowsChildren) {
   put("s", "a", "1");
   clock.advance(std::chrono::seconds(5));
   put("s", "a", "2");
-  ShardReader& reader = svc->reader();
+  events::StreamSource& reader = svc->reader();
   auto start = reader.start(kArn, kShard0, StartingPosition::kTrimHorizon);
   ASSERT_TRUE(start);
   auto first = reader.read(kArn, kShard0, *start, 1, 1 << 20);
@@ -31,7 +34,7 @@ TEST_F(KinesisTest, ReaderReadsAfterCheckpointsAndFollowsChildren) {
   // The checkpoint survives a restart and resumes after the record.
   std::string checkpoint = first->last_sequence;
   reopen();
-  ShardReader& again = svc->reader();
+  events::StreamSource& again = svc->reader();
   EXPECT_EQ(data(*again.read(kArn, kShard0, checkpoint, 10, 1 << 20)),
             std::vector<std::string>{"2"});
   auto at = again.start(kArn, kShard0, StartingPosition::kAtTimestamp, 1'700'000'003'000);
@@ -64,7 +67,7 @@ TEST_F(KinesisTest, ReaderReadsAfterCheckpointsAndFollowsChildren) {
 
 TEST_F(KinesisTest, ReaderWaitWakesOnAPut) {
   make_stream("s");
-  ShardReader& reader = svc->reader();
+  events::StreamSource& reader = svc->reader();
   auto latest = reader.start(kArn, kShard0, StartingPosition::kLatest);
   ASSERT_TRUE(latest);
   std::atomic<int> woke{-1};

@@ -75,6 +75,10 @@ KinesisService::KinesisService(Environment& env)
 
 KinesisService::~KinesisService() = default;
 
+void KinesisService::bind(events::Targets& targets) {
+  bound_ = targets.bind_stream_source("kinesis", *reader_);
+}
+
 Status KinesisService::start() {
   return engine_->start();
 }

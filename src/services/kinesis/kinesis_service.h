@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "services/kinesis/api.h"
+#include "events/stream_source.h"
 #include "services/kinesis/engine.h"
 #include "services/service.h"
 
@@ -16,11 +16,13 @@ class KinesisService final : public Service {
   explicit KinesisService(Environment& env);
   ~KinesisService() override;
 
+  void bind(events::Targets& targets) override;
   Status start() override;
   void begin_shutdown() override { engine_->stop_timers(); }
   Engine& engine() { return *engine_; }
-  // The in-process reader (api.h): what event source mappings will poll.
-  ShardReader& reader() { return *reader_; }
+  // The in-process reader: what event source mappings poll (bound as the
+  // "kinesis" stream source in bind()).
+  events::StreamSource& reader() { return *reader_; }
 
  private:
   using object = boost::json::object;
@@ -64,9 +66,10 @@ class KinesisService final : public Service {
 
   Environment& env_;
   std::unique_ptr<Engine> engine_;
-  std::unique_ptr<ShardReader> reader_;
+  std::unique_ptr<events::StreamSource> reader_;
+  std::unique_ptr<events::Binding> bound_;  // after what the reader uses
 };
 
-std::unique_ptr<ShardReader> make_reader(Engine& engine);  // reader.cc
+std::unique_ptr<events::StreamSource> make_reader(Engine& engine);  // reader.cc
 
 }  // namespace nimbus::services::kinesis

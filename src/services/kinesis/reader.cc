@@ -1,6 +1,6 @@
-// The in-process ShardReader (api.h) over the engine: positions are sequence
+// The in-process events::StreamSource over the engine: positions are sequence
 // numbers, resolved to Log sequences of one stream and shard.
-#include "services/kinesis/api.h"
+#include "events/stream_source.h"
 #include "services/kinesis/engine.h"
 #include "services/kinesis/errors.h"
 #include "services/kinesis/input.h"
@@ -10,13 +10,17 @@ namespace nimbus::services::kinesis {
 
 namespace {
 
+using events::ShardBatch;
+using events::ShardInfo;
+using events::StartingPosition;
+
 struct Resolved {
   uint64_t stream_id = 0;
   uint32_t shard = 0;
   std::string partition;
 };
 
-class Reader final : public ShardReader {
+class Reader final : public events::StreamSource {
  public:
   explicit Reader(Engine& engine) : engine_(engine) {}
 
@@ -111,7 +115,7 @@ class Reader final : public ShardReader {
 
 }  // namespace
 
-std::unique_ptr<ShardReader> make_reader(Engine& engine) {
+std::unique_ptr<events::StreamSource> make_reader(Engine& engine) {
   return std::make_unique<Reader>(engine);
 }
 

@@ -1,10 +1,12 @@
-// How other parts of nimbus read Kinesis streams in-process: the event
-// source mappings' poller (Lambda), later Firehose's KinesisStreamAsSource.
-// Implemented by the kinesis service (reader.cc); callers never see its
-// storage or iterators.
+// Sources that stream event source mappings read: sharded, ordered streams
+// (Kinesis Data Streams; DynamoDB Streams). A service implements
+// StreamSource for its own ARNs (services/kinesis/reader.cc) and binds it in
+// the registry of services::Environment::targets (Targets::bind_stream_source);
+// the pollers in events/ (stream_poller.h) reach it only through this
+// interface, by ARN, at each call.
 //
-// A reader works by stream ARN and shard id, one shard at a time, in order:
-// a position is the sequence number of the last record processed (a
+// A source is read by stream ARN and shard id, one shard at a time, in
+// order: a position is the sequence number of the last record processed (a
 // checkpoint to store as is), and read() answers the records after it. The
 // starting positions resolve to such a sequence number once, so a poller
 // stores only sequence numbers. At the end of a closed shard a read says so
@@ -26,7 +28,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 
-namespace nimbus::services::kinesis {
+namespace nimbus::events {
 
 struct ShardInfo {
   std::string shard_id;
@@ -39,6 +41,9 @@ struct StreamRecord {
   std::string sequence_number;
   int64_t arrival_ms = 0;  // ApproximateArrivalTimestamp
   std::string partition_key;
+  // Kinesis: the record's data blob. DynamoDB Streams: the stream record as
+  // a JSON object (eventID, eventName, eventVersion, eventSource, awsRegion,
+  // dynamodb, userIdentity), which the poller passes on as it is.
   std::string data;
 };
 
@@ -52,9 +57,9 @@ struct ShardBatch {
 
 enum class StartingPosition { kTrimHorizon, kLatest, kAtTimestamp };
 
-class ShardReader {
+class StreamSource {
  public:
-  virtual ~ShardReader() = default;
+  virtual ~StreamSource() = default;
 
   // Every shard of the stream, parents before children; nullopt when no
   // stream has this ARN.
@@ -77,4 +82,4 @@ class ShardReader {
   virtual bool cancel_wait(uint64_t id) = 0;
 };
 
-}  // namespace nimbus::services::kinesis
+}  // namespace nimbus::events

@@ -17,6 +17,41 @@ constexpr const char* kNs = "lambda.esm";
 
 }  // namespace
 
+namespace {
+
+// FilterCriteria.Filters[].Pattern, parsed.
+Result<std::vector<EventPattern>> filters_of(const json::object& doc) {
+  std::vector<EventPattern> out;
+  const auto* f = doc.if_contains("FilterCriteria");
+  if (f == nullptr || !f->is_object()) return out;
+  const auto* list = f->as_object().if_contains("Filters");
+  if (list == nullptr || !list->is_array()) return out;
+  for (const auto& filter : list->as_array()) {
+    if (!filter.is_object()) continue;
+    std::string text = str(filter.as_object(), "Pattern");
+    if (text.empty()) continue;
+    auto p = EventPattern::parse(text);
+    if (!p) return p.take_error();
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+bool reports_failures(const json::object& doc) {
+  if (const auto* t = doc.if_contains("FunctionResponseTypes"); t && t->is_array()) {
+    for (const auto& v : t->as_array()) {
+      if (v.is_string() && v.as_string() == "ReportBatchItemFailures") return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_stream_source(std::string_view arn) {
+  return arn.starts_with("arn:aws:kinesis:") || arn.starts_with("arn:aws:dynamodb:");
+}
+
 Result<SqsPollerConfig> poller_config(const json::object& doc, const std::string& region) {
   SqsPollerConfig c;
   c.uuid = str(doc, "UUID");
@@ -24,26 +59,46 @@ Result<SqsPollerConfig> poller_config(const json::object& doc, const std::string
   c.region = region;
   c.batch_size = static_cast<int>(integer(doc, "BatchSize").value_or(10));
   c.window_seconds = static_cast<int>(integer(doc, "MaximumBatchingWindowInSeconds").value_or(0));
-  if (const auto* t = doc.if_contains("FunctionResponseTypes"); t && t->is_array()) {
-    for (const auto& v : t->as_array()) {
-      if (v.is_string() && v.as_string() == "ReportBatchItemFailures") c.report_failures = true;
-    }
-  }
+  c.report_failures = reports_failures(doc);
   if (const auto* s = doc.if_contains("ScalingConfig"); s && s->is_object()) {
     if (auto n = integer(s->as_object(), "MaximumConcurrency")) c.max_concurrency = int(*n);
   }
-  if (const auto* f = doc.if_contains("FilterCriteria"); f && f->is_object()) {
-    if (const auto* list = f->as_object().if_contains("Filters"); list && list->is_array()) {
-      for (const auto& filter : list->as_array()) {
-        if (!filter.is_object()) continue;
-        std::string text = str(filter.as_object(), "Pattern");
-        if (text.empty()) continue;
-        auto p = EventPattern::parse(text);
-        if (!p) return p.take_error();
-        c.filters.push_back(std::move(*p));
-      }
+  auto filters = filters_of(doc);
+  if (!filters) return filters.take_error();
+  c.filters = std::move(*filters);
+  return c;
+}
+
+Result<StreamPollerConfig> stream_poller_config(const json::object& doc,
+                                                const std::string& region) {
+  StreamPollerConfig c;
+  c.uuid = str(doc, "UUID");
+  c.stream_arn = str(doc, "EventSourceArn");
+  c.region = region;
+  c.function_arn = str(doc, "FunctionArn");
+  c.batch_size = static_cast<int>(integer(doc, "BatchSize").value_or(100));
+  c.window_seconds = static_cast<int>(integer(doc, "MaximumBatchingWindowInSeconds").value_or(0));
+  std::string from = str(doc, "StartingPosition");
+  c.starting = from == "TRIM_HORIZON"   ? StartingPosition::kTrimHorizon
+               : from == "AT_TIMESTAMP" ? StartingPosition::kAtTimestamp
+                                        : StartingPosition::kLatest;
+  if (const auto* t = doc.if_contains("StartingPositionTimestamp"); t && t->is_number()) {
+    c.starting_timestamp_ms = static_cast<int64_t>(t->to_number<double>() * 1000.0);
+  }
+  c.max_retries = static_cast<int>(integer(doc, "MaximumRetryAttempts").value_or(-1));
+  c.max_record_age_s = static_cast<int>(integer(doc, "MaximumRecordAgeInSeconds").value_or(-1));
+  if (const auto* b = doc.if_contains("BisectBatchOnFunctionError"); b && b->is_bool()) {
+    c.bisect = b->as_bool();
+  }
+  c.report_failures = reports_failures(doc);
+  if (const auto* d = doc.if_contains("DestinationConfig"); d && d->is_object()) {
+    if (const auto* f = d->as_object().if_contains("OnFailure"); f && f->is_object()) {
+      c.on_failure = str(f->as_object(), "Destination");
     }
   }
+  auto filters = filters_of(doc);
+  if (!filters) return filters.take_error();
+  c.filters = std::move(*filters);
   return c;
 }
 
@@ -64,7 +119,8 @@ Mappings::Mappings(Deps deps) : deps_(std::move(deps)) {
 Mappings::~Mappings() {
   std::lock_guard l(mu_);
   for (auto& [_, e] : entries_) {
-    if (e.poller) e.poller->detach();
+    if (e.sqs) e.sqs->detach();
+    if (e.stream) e.stream->detach();
   }
 }
 
@@ -81,24 +137,42 @@ PollerCounters Mappings::counters(const std::string& uuid) {
 
 void Mappings::apply_locked(Entry& e) {
   bool enabled = str(e.doc, "State") == "Enabled" && !down_ && deps_.targets != nullptr;
-  auto config = poller_config(e.doc, deps_.region);
-  if (!config) {
-    spdlog::error("lambda: event source mapping {}: {}", str(e.doc, "UUID"),
-                  config.error().message);
-    enabled = false;
-  }
+  std::string uuid = str(e.doc, "UUID");
   std::string function = str(e.doc, "FunctionArn");
-  if (e.poller && (!enabled || e.poller_function != function)) {
-    e.poller->stop();  // disabled, or now pointing at another function
-    e.poller.reset();
+  if ((e.sqs || e.stream) && (!enabled || e.poller_function != function)) {
+    stop_locked(e);  // disabled, or now pointing at another function
   }
   if (!enabled) return;
-  if (e.poller) return e.poller->reconfigure(std::move(*config));
-  std::string uuid = config->uuid;
-  SqsPoller::Deps d{*deps_.targets, deps_.scheduler, deps_.clock, deps_.invoker(function),
-                    counters(uuid)};
-  e.poller = SqsPoller::start(std::move(d), std::move(*config));
+  if (is_stream_source(str(e.doc, "EventSourceArn"))) {
+    auto config = stream_poller_config(e.doc, deps_.region);
+    if (!config) {
+      spdlog::error("lambda: event source mapping {}: {}", uuid, config.error().message);
+      return stop_locked(e);
+    }
+    config->identity_arn = deps_.role_of ? deps_.role_of(function) : "";
+    if (e.stream) return e.stream->reconfigure(std::move(*config));
+    StreamPoller::Deps d{*deps_.targets, deps_.storage,           deps_.scheduler, deps_.clock,
+                         deps_.post,     deps_.invoker(function), counters(uuid)};
+    e.stream = StreamPoller::start(std::move(d), std::move(*config));
+  } else {
+    auto config = poller_config(e.doc, deps_.region);
+    if (!config) {
+      spdlog::error("lambda: event source mapping {}: {}", uuid, config.error().message);
+      return stop_locked(e);
+    }
+    if (e.sqs) return e.sqs->reconfigure(std::move(*config));
+    SqsPoller::Deps d{*deps_.targets, deps_.scheduler, deps_.clock, deps_.invoker(function),
+                      counters(uuid)};
+    e.sqs = SqsPoller::start(std::move(d), std::move(*config));
+  }
   e.poller_function = function;
+}
+
+void Mappings::stop_locked(Entry& e) {
+  if (e.sqs) e.sqs->stop();
+  if (e.stream) e.stream->stop();
+  e.sqs.reset();
+  e.stream.reset();
 }
 
 std::optional<json::object> Mappings::get(const std::string& uuid) const {
@@ -119,8 +193,10 @@ std::vector<json::object> Mappings::list() const {
 std::string Mappings::last_result(const std::string& uuid) const {
   std::lock_guard l(mu_);
   auto it = entries_.find(uuid);
-  if (it == entries_.end() || !it->second.poller) return "No records processed";
-  return it->second.poller->last_result();
+  if (it == entries_.end()) return "No records processed";
+  if (it->second.sqs) return it->second.sqs->last_result();
+  if (it->second.stream) return it->second.stream->last_result();
+  return "No records processed";
 }
 
 void Mappings::put(json::object doc, std::function<void(Status)> done) {
@@ -146,11 +222,12 @@ void Mappings::remove(const std::string& uuid, std::function<void(Status)> done)
     std::lock_guard l(mu_);
     auto it = entries_.find(uuid);
     if (it != entries_.end()) {
-      if (it->second.poller) it->second.poller->stop();
+      stop_locked(it->second);
       entries_.erase(it);
     }
   }
   if (deps_.storage == nullptr) return done(Status::ok());
+  StreamPoller::forget(*deps_.storage, uuid);
   storage::WriteBatch batch;
   batch.del(kNs, uuid);
   deps_.storage->commit(std::move(batch), std::move(done));
@@ -160,9 +237,8 @@ void Mappings::shutdown() {
   std::lock_guard l(mu_);
   down_ = true;
   for (auto& [_, e] : entries_) {
-    if (!e.poller) continue;
-    e.poller->stop();
-    e.poller->detach();
+    if (e.sqs) e.sqs->detach();
+    if (e.stream) e.stream->detach();
   }
 }
 

@@ -8,7 +8,11 @@
 // Document members (the API's names): UUID, EventSourceArn, FunctionArn,
 // BatchSize, MaximumBatchingWindowInSeconds, FunctionResponseTypes,
 // FilterCriteria, ScalingConfig, LastModified (epoch seconds), State
-// ("Enabled" or "Disabled"), StateTransitionReason.
+// ("Enabled" or "Disabled"), StateTransitionReason; for streams also
+// StartingPosition, StartingPositionTimestamp, MaximumRetryAttempts,
+// MaximumRecordAgeInSeconds, BisectBatchOnFunctionError, DestinationConfig.
+// A stream mapping's shard checkpoints are records of their own
+// (stream_poller.h), removed with the mapping.
 //
 // Threads: every method is thread-safe and never blocks except the
 // constructor (reads storage). `done` callbacks run on the storage committer
@@ -26,6 +30,7 @@
 
 #include "common/result.h"
 #include "events/sqs_poller.h"
+#include "events/stream_poller.h"
 
 namespace nimbus::storage {
 class Storage;
@@ -33,8 +38,13 @@ class Storage;
 
 namespace nimbus::events {
 
-// The SQS poller settings a mapping document asks for.
+// Whether a mapping reads a stream (Kinesis, DynamoDB Streams) rather than
+// a queue.
+bool is_stream_source(std::string_view arn);
+// The poller settings a mapping document asks for.
 Result<SqsPollerConfig> poller_config(const boost::json::object& doc, const std::string& region);
+Result<StreamPollerConfig> stream_poller_config(const boost::json::object& doc,
+                                                const std::string& region);
 
 class Mappings {
  public:
@@ -47,6 +57,10 @@ class Mappings {
     std::string region;
     // Makes the invoker for a FunctionArn (resolved at each invocation).
     std::function<Invoke(const std::string& function_arn)> invoker;
+    // Runs stream reads off the waking threads (the worker pool).
+    std::function<void(std::function<void()>)> post;
+    // The execution role of a FunctionArn (stream records' invokeIdentityArn).
+    std::function<std::string(const std::string& function_arn)> role_of;
   };
 
   explicit Mappings(Deps deps);
@@ -71,10 +85,12 @@ class Mappings {
  private:
   struct Entry {
     boost::json::object doc;
-    std::shared_ptr<SqsPoller> poller;
-    std::string poller_function;  // the FunctionArn the poller invokes
+    std::shared_ptr<SqsPoller> sqs;        // a queue's pollers, or
+    std::shared_ptr<StreamPoller> stream;  // a stream's
+    std::string poller_function;           // the FunctionArn the poller invokes
   };
   void apply_locked(Entry& e);  // mu_ held
+  void stop_locked(Entry& e);   // mu_ held
   PollerCounters counters(const std::string& uuid);
 
   Deps deps_;

@@ -1,8 +1,8 @@
 // Event source mappings (CreateEventSourceMapping and the other four): the
 // API's validation and shapes. The mappings' state and pollers live in
-// events::Mappings (src/events/mappings.h). Only SQS sources exist in nimbus;
-// Kinesis and DynamoDB stream ARNs are answered as AWS answers for a stream
-// that does not exist.
+// events::Mappings (src/events/mappings.h). Sources: SQS queues (the queue
+// sources bound in events::Targets) and streams (Kinesis, DynamoDB Streams:
+// the stream sources bound there).
 #include <chrono>
 
 #include "common/request_id.h"
@@ -16,6 +16,7 @@ namespace nimbus::services::lambda {
 namespace {
 
 constexpr int64_t kDefaultBatch = 10;
+constexpr int64_t kDefaultStreamBatch = 100;
 constexpr int64_t kDefaultListItems = 100;
 
 Error mapping_not_found() {
@@ -80,6 +81,70 @@ Status apply_members(const json::object& in, json::object& doc) {
   return Status::ok();
 }
 
+// The members only stream sources have, checked and copied into `doc`.
+Status apply_stream_members(const json::object& in, json::object& doc) {
+  if (has(in, "StartingPosition")) {
+    std::string from = str(in, "StartingPosition");
+    bool dynamodb = str(doc, "EventSourceArn").starts_with("arn:aws:dynamodb:");
+    if (from != "TRIM_HORIZON" && from != "LATEST" && (from != "AT_TIMESTAMP" || dynamodb)) {
+      return invalid("Unsupported starting position: " + from);
+    }
+    doc["StartingPosition"] = from;
+    if (from == "AT_TIMESTAMP") {
+      const auto* t = in.if_contains("StartingPositionTimestamp");
+      if (t == nullptr || !t->is_number()) return invalid("Need to specify a timestamp");
+      doc["StartingPositionTimestamp"] = *t;
+    }
+  }
+  if (has(in, "BatchSize")) {
+    int64_t n = *integer(in, "BatchSize");
+    if (n < 1 || n > 10000) {
+      return invalid("BatchSize must be between 1 and 10000 inclusive for stream sources.");
+    }
+  }
+  if (has(in, "MaximumRetryAttempts")) {
+    int64_t n = *integer(in, "MaximumRetryAttempts");
+    if (n < -1 || n > 10000) {
+      return invalid("MaximumRetryAttempts must be between -1 and 10000 inclusive.");
+    }
+    doc["MaximumRetryAttempts"] = n;
+  }
+  if (has(in, "MaximumRecordAgeInSeconds")) {
+    int64_t n = *integer(in, "MaximumRecordAgeInSeconds");
+    if (n != -1 && (n < 60 || n > 604800)) {
+      return invalid("MaximumRecordAgeInSeconds must be -1, or between 60 and 604800 inclusive.");
+    }
+    doc["MaximumRecordAgeInSeconds"] = n;
+  }
+  if (const auto* b = in.if_contains("BisectBatchOnFunctionError"); b && b->is_bool()) {
+    doc["BisectBatchOnFunctionError"] = *b;
+  }
+  if (has(in, "ParallelizationFactor")) {
+    int64_t n = *integer(in, "ParallelizationFactor");
+    if (n < 1 || n > 10)
+      return invalid("ParallelizationFactor must be between 1 and 10 inclusive.");
+    doc["ParallelizationFactor"] = n;
+  }
+  if (has(in, "TumblingWindowInSeconds")) {
+    int64_t n = *integer(in, "TumblingWindowInSeconds");
+    if (n < 0 || n > 900)
+      return invalid("TumblingWindowInSeconds must be between 0 and 900 inclusive.");
+    // Windows change what the function is given (state, isFinalInvokeForWindow):
+    // refused rather than silently run without them.
+    if (n > 0) return invalid("TumblingWindowInSeconds is not supported by nimbus yet.");
+    doc["TumblingWindowInSeconds"] = n;
+  }
+  if (const auto* d = in.if_contains("DestinationConfig"); d && d->is_object()) {
+    json::object config{{"OnFailure", json::object{}}};
+    if (const auto* f = d->as_object().if_contains("OnFailure"); f && f->is_object()) {
+      std::string dest = str(f->as_object(), "Destination");
+      if (!dest.empty()) config["OnFailure"] = json::object{{"Destination", dest}};
+    }
+    doc["DestinationConfig"] = std::move(config);
+  }
+  return Status::ok();
+}
+
 // The function a mapping invokes, resolved at each batch (it may have been
 // deleted or updated since).
 events::Invoke invoker(LambdaService& s, const std::string& function_arn) {
@@ -114,7 +179,9 @@ void LambdaService::start_event_sources() {
                            env_.clock,
                            env_.metrics,
                            env_.settings.region,
-                           [this](const std::string& arn) { return invoker(*this, arn); }};
+                           [this](const std::string& arn) { return invoker(*this, arn); },
+                           [this](std::function<void()> f) { env_.workers.post(std::move(f)); },
+                           [this](const std::string& arn) { return role_of(arn); }};
   esm_ = std::make_unique<events::Mappings>(std::move(d));
 }
 
@@ -128,6 +195,7 @@ Status LambdaService::check_mapping(json::object& doc, const std::string& functi
   const std::string fn_arn = target->invoked_arn;
   doc["FunctionArn"] = fn_arn;
   std::string source = str(doc, "EventSourceArn");
+  if (events::is_stream_source(source)) return check_stream_mapping(doc, ref.name);
   std::optional<events::QueueInfo> q;
   env_.targets.with_source(source, [&](events::QueueSource& s) { q = s.describe(source); });
   if (!q) {
@@ -166,23 +234,78 @@ Status LambdaService::check_mapping(json::object& doc, const std::string& functi
   return Status::ok();
 }
 
+// A stream mapping: the stream exists, its on-failure destination exists,
+// and no other mapping joins the same stream and function.
+Status LambdaService::check_stream_mapping(const json::object& doc, const std::string& name) {
+  std::string source = str(doc, "EventSourceArn");
+  bool found = false;
+  env_.targets.with_stream_source(
+      source, [&](events::StreamSource& s) { found = s.shards(source).has_value(); });
+  if (!found) return invalid("Stream not found: " + source);
+  if (const auto* d = doc.if_contains("DestinationConfig"); d && d->is_object()) {
+    if (const auto* f = d->as_object().if_contains("OnFailure"); f && f->is_object()) {
+      std::string dest = str(f->as_object(), "Destination");
+      if (!dest.empty()) {
+        if (auto st = env_.targets.check(dest); !st) {
+          return invalid(
+              "The provided destination config DestinationConfig(onSuccess=null, "
+              "onFailure=OnFailure(destination=" +
+              dest + ")) is invalid.");
+        }
+      }
+    }
+  }
+  std::string fn_arn = str(doc, "FunctionArn");
+  for (const auto& other : esm_->list()) {
+    if (str(other, "EventSourceArn") == source && str(other, "FunctionArn") == fn_arn &&
+        str(other, "UUID") != str(doc, "UUID")) {
+      return conflict("The event source arn (\" " + source + " \") and function (\" " + name +
+                      " \") provided mapping already exists. Please update or delete the "
+                      "existing mapping with UUID " +
+                      str(other, "UUID"));
+    }
+  }
+  return Status::ok();
+}
+
+// The execution role a function runs with (stream records' invokeIdentityArn).
+std::string LambdaService::role_of(const std::string& function_arn) const {
+  auto ref = parse_function_name(function_arn);
+  auto out = engine_.read(ref.name, [](const Function& f) -> Output {
+    return json::object{{"Role", str(f.latest.config, "Role")}};
+  });
+  return out ? str(*out, "Role") : "";
+}
+
 void LambdaService::create_event_source_mapping(const CallContext&, json::object in,
                                                 Respond respond) {
   std::string source = str(in, "EventSourceArn");
-  if (source.starts_with("arn:aws:kinesis:") || source.starts_with("arn:aws:dynamodb:")) {
-    return respond(invalid("Stream not found: " + source));  // nimbus has no streams yet
-  }
-  if (!source.starts_with("arn:aws:sqs:")) {
+  bool stream = events::is_stream_source(source);
+  if (!stream && !source.starts_with("arn:aws:sqs:")) {
     return respond(invalid("Unrecognized event source, must be kafka or activemq."));
   }
-  if (has(in, "StartingPosition")) {
+  if (!stream && has(in, "StartingPosition")) {
     return respond(invalid("StartingPosition is not valid for SQS event sources."));
   }
   json::object doc;
   doc["UUID"] = new_request_id();
   doc["EventSourceArn"] = source;
-  doc["BatchSize"] = kDefaultBatch;
+  doc["BatchSize"] = stream ? kDefaultStreamBatch : kDefaultBatch;
   doc["MaximumBatchingWindowInSeconds"] = 0;
+  if (stream) {
+    if (!has(in, "StartingPosition")) {
+      return respond(
+          invalid("1 validation error detected: Value null at 'startingPosition' failed to satisfy "
+                  "constraint: Member must not be null."));
+    }
+    doc["MaximumRetryAttempts"] = -1;
+    doc["MaximumRecordAgeInSeconds"] = -1;
+    doc["BisectBatchOnFunctionError"] = false;
+    doc["ParallelizationFactor"] = 1;
+    doc["TumblingWindowInSeconds"] = 0;
+    doc["DestinationConfig"] = json::object{{"OnFailure", json::object{}}};
+    if (auto st = apply_stream_members(in, doc); !st) return respond(st.take_error());
+  }
   if (auto st = apply_members(in, doc); !st) return respond(st.take_error());
   if (auto st = check_mapping(doc, str(in, "FunctionName")); !st) return respond(st.take_error());
   doc["LastModified"] = static_cast<double>(env_.clock.now_millis()) / 1000.0;
@@ -235,6 +358,9 @@ void LambdaService::update_event_source_mapping(const CallContext&, json::object
   auto existing = esm_->get(uuid);
   if (!existing) return respond(mapping_not_found());
   json::object doc = *existing;
+  if (events::is_stream_source(str(doc, "EventSourceArn"))) {
+    if (auto st = apply_stream_members(in, doc); !st) return respond(st.take_error());
+  }
   if (auto st = apply_members(in, doc); !st) return respond(st.take_error());
   std::string fn = has(in, "FunctionName") ? str(in, "FunctionName") : str(doc, "FunctionArn");
   if (auto st = check_mapping(doc, fn); !st) return respond(st.take_error());

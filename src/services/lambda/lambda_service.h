@@ -102,6 +102,8 @@ class LambdaService final : public Service {
   void update_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
   void delete_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
   Status check_mapping(json::object& doc, const std::string& function_name);
+  Status check_stream_mapping(const json::object& doc, const std::string& name);
+  std::string role_of(const std::string& function_arn) const;
   void start_event_sources();
 
   Environment& env_;

@@ -200,7 +200,7 @@ std::string event_key(std::string_view key) {
   std::string out;
   out.reserve(key.size());
   for (unsigned char c : key) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '*') {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '*' || c == '/') {
       out += static_cast<char>(c);
     } else if (c == ' ') {
       out += '+';

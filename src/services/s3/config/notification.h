@@ -78,7 +78,7 @@ std::string test_event(std::string_view bucket, std::string_view request_id,
 // A sequencer value: `n` (increasing per key) as 16 upper-case hex digits,
 // so that later events of a key compare greater as strings.
 std::string sequencer(uint64_t n);
-// A key as S3 writes it in event records: URL-encoded, ' ' as '+'.
+// A key as S3 writes it in event records: URL-encoded, ' ' as '+', '/' kept.
 std::string event_key(std::string_view key);
 
 }  // namespace nimbus::s3config

@@ -96,7 +96,7 @@ TEST(Notifications, EventRecordIsS3s) {
       R"("responseElements":{"x-amz-request-id":"REQ1","x-amz-id-2":"HOST1"},)"
       R"("s3":{"s3SchemaVersion":"1.0","configurationId":"cfg-1",)"
       R"("bucket":{"name":"photos","ownerIdentity":{"principalId":"OWNER"},"arn":"arn:aws:s3:::photos"},)"
-      R"("object":{"key":"my+dir%2F%C3%A4%2Bb.jpg","size":1024,"eTag":"d41d8cd98f00b204e9800998ecf8427e",)"
+      R"("object":{"key":"my+dir/%C3%A4%2Bb.jpg","size":1024,"eTag":"d41d8cd98f00b204e9800998ecf8427e",)"
       R"("sequencer":"05AED6DCD90281E5"}}}]})");
   // A delete carries no size or eTag; a versioned one its versionId.
   ObjectEvent d = e;

@@ -2,6 +2,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +40,10 @@ EnvImpl::EnvImpl(Host& host, std::shared_ptr<const FunctionSpec> spec)
   log_stream_ =
       fmt::format("{:%Y/%m/%d}/[{}]{}", fmt::gmtime(std::time(nullptr)), spec_->version, id_);
   dir_ = host.env_root() + "/" + id_;
+  if (host.isolation().switch_user) {
+    uid_ = host.allocate_uid();
+    api_.only_from_uid(uid_);
+  }
 }
 
 EnvImpl::~EnvImpl() = default;
@@ -120,27 +125,53 @@ Result<Spawned> EnvImpl::prepare_and_spawn(uint16_t port) {
     return Error::internal("runtime: mkdir " + dir_ + ": " + sys::errno_text(errno));
   std::string root = dir_ + "/root";
   ::mkdir(root.c_str(), 0755);
-  if (!private_root) ::mkdir((dir_ + "/tmp").c_str(), 01777);
-  SpawnPlan p = plan(*launch, port);
+  if (!private_root) {
+    // No private /tmp: a directory only the function's user may enter.
+    std::string tmp = dir_ + "/tmp";
+    ::mkdir(tmp.c_str(), 0700);
+    if (iso.switch_user &&
+        (::chmod(dir_.c_str(), 0711) != 0 || ::chown(tmp.c_str(), uid_, uid_) != 0))
+      return Error::internal("runtime: cannot give " + tmp + " to the function's user");
+  }
+  RoleCredentials credentials;
+  if (const auto& source = host_.options().credentials) {
+    auto minted = source(*spec_);
+    if (minted) {
+      credentials = std::move(*minted);
+      credentials_expire_.store(credentials.expiration.time_since_epoch().count(),
+                                std::memory_order_relaxed);
+    } else {
+      spdlog::warn("lambda: no credentials for {} (role {}): {}", spec_->name, spec_->role_arn,
+                   minted.error().message);
+    }
+  }
+  SpawnPlan p = plan(*launch, port, credentials);
   if (private_root)
     p.mounts = private_root_ops(root, spec_->code_dir, host_.runtime_dir(), spec_->ephemeral_mb,
                                 launch->extra_ro);
+  // Without a pids cgroup, the user's process count bounds a fork bomb
+  // (the uid is this environment's own).
+  if (!iso.limits_processes() && iso.switch_user) p.max_processes = kMaxProcesses;
   uint64_t limit = uint64_t{spec_->memory_mb} << 20;
   if (auto spawned = host_.spawn_in_spare(p, limit, cgroup_)) return std::move(*spawned);
   NIMBUS_TRY(cgroup_.create(iso, "env-" + id_, limit));
   if (!cgroup_.active()) p.memory_rlimit = limit;
-  auto spawned = spawn(p, iso, cgroup_.procs_fd(), cgroup_.pids_procs_fd());
+  auto spawned = spawn(p, iso, cgroup_.join_fds());
   cgroup_.close_join_fds();
   return spawned;
 }
 
-SpawnPlan EnvImpl::plan(const Launch& launch, uint16_t port) const {
+SpawnPlan EnvImpl::plan(const Launch& launch, uint16_t port,
+                        const RoleCredentials& credentials) const {
   const FunctionSpec& f = *spec_;
   bool private_root = host_.isolation().mount_ns;
   std::string task_root = private_root ? "/var/task" : f.code_dir;
   std::string runtime_root = private_root ? "/var/runtime" : host_.runtime_dir();
   SpawnPlan p;
   p.argv = launch.argv;
+  if (host_.isolation().pid_ns) p.init = init_path(runtime_root);
+  p.switch_user = host_.isolation().switch_user;
+  p.uid = p.gid = uid_;
   p.cwd = task_root;
   p.hostname = "nimbus-" + id_.substr(0, 12);
   // The function's own variables first; the reserved ones below win.
@@ -166,9 +197,12 @@ SpawnPlan EnvImpl::plan(const Launch& launch, uint16_t port) const {
   set("AWS_REGION", f.region);
   set("AWS_DEFAULT_REGION", f.region);
   if (!launch.execution_env.empty()) set("AWS_EXECUTION_ENV", launch.execution_env);
-  set("AWS_ACCESS_KEY_ID", f.access_key_id);
-  set("AWS_SECRET_ACCESS_KEY", f.secret_access_key);
-  if (!f.session_token.empty()) set("AWS_SESSION_TOKEN", f.session_token);
+  // The execution role's credentials, or none: never the server's own pair.
+  if (!credentials.access_key_id.empty()) {
+    set("AWS_ACCESS_KEY_ID", credentials.access_key_id);
+    set("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key);
+    if (!credentials.session_token.empty()) set("AWS_SESSION_TOKEN", credentials.session_token);
+  }
   if (!f.endpoint_url.empty()) set("AWS_ENDPOINT_URL", f.endpoint_url);
   if (!private_root) set("TMPDIR", dir_ + "/tmp");
   for (const auto& kv : launch.env) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +48,9 @@ class Environment {
   virtual const FunctionSpec& spec() const = 0;
   virtual const std::string& log_stream() const = 0;
   virtual int pid() const = 0;  // host PID, -1 before spawn / after exit
+  // When the credentials in its environment expire (the epoch: none, or
+  // they never do). The pool does not reuse an environment past it.
+  virtual std::chrono::system_clock::time_point credentials_expiration() const = 0;
 };
 
 }  // namespace nimbus::runtime

@@ -35,6 +35,10 @@ class EnvImpl final : public Environment,
   void kill() override;
   bool dead() const override { return state_.load(std::memory_order_relaxed) == State::kDead; }
   bool busy() const override { return state_.load(std::memory_order_relaxed) == State::kBusy; }
+  std::chrono::system_clock::time_point credentials_expiration() const override {
+    return std::chrono::system_clock::time_point(
+        std::chrono::system_clock::duration(credentials_expire_.load(std::memory_order_relaxed)));
+  }
   const FunctionSpec& spec() const override { return *spec_; }
   const std::string& log_stream() const override { return log_stream_; }
   int pid() const override { return pid_.load(std::memory_order_relaxed); }
@@ -58,7 +62,7 @@ class EnvImpl final : public Environment,
   void begin_invoke(InvokeRequest request, InvokeDone done);
   void begin_start();
   Result<Spawned> prepare_and_spawn(uint16_t port);  // on a worker thread
-  SpawnPlan plan(const Launch& launch, uint16_t port) const;
+  SpawnPlan plan(const Launch& launch, uint16_t port, const RoleCredentials& credentials) const;
   void on_spawned(Result<Spawned> spawned);
   void on_exit();
   void do_kill();
@@ -83,6 +87,9 @@ class EnvImpl final : public Environment,
   Host& host_;
   std::shared_ptr<const FunctionSpec> spec_;
   std::string id_, log_stream_, dir_;
+  uint32_t uid_ = 0;  // the function's user (Isolation::switch_user)
+  // RoleCredentials::expiration (ticks of system_clock), set by the spawning worker.
+  std::atomic<int64_t> credentials_expire_{0};
   std::atomic<State> state_{State::kNew};
   std::atomic<int> pid_{-1};
   RuntimeApi api_;

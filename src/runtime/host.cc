@@ -1,5 +1,6 @@
 #include "runtime/host.h"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "common/thread_role.h"
@@ -54,7 +56,8 @@ bool starts_with(const std::string& s, const char* p) {
 
 }  // namespace
 
-Host::Host(HostOptions options) : options_(std::move(options)) {}
+Host::Host(HostOptions options)
+    : options_(std::move(options)), uid_serial_(std::random_device{}() % kSandboxUids) {}
 
 Result<std::unique_ptr<Host>> Host::create(HostOptions options) {
   if (options.state_dir.empty()) return Error::validation("runtime: state_dir is required");
@@ -157,6 +160,16 @@ Status Host::install_bootstraps() {
     fs::rename(tmp, path, ec);
     if (ec) return Error::internal("runtime: cannot install " + path.string());
   }
+  // The sandbox's PID 1, read-only and executable by the function's user.
+  std::string init = init_path(runtime_dir()), tmp = init + ".tmp";
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0555);
+  if (fd < 0) return Error::internal("runtime: cannot write " + tmp);
+  bool written = ::write(fd, kInitImage, kInitImageSize) == static_cast<ssize_t>(kInitImageSize);
+  written = ::fchmod(fd, 0555) == 0 && written;
+  ::close(fd);
+  if (!written || ::rename(tmp.c_str(), init.c_str()) != 0)
+    return Error::internal("runtime: cannot install " + init);
   return Status::ok();
 }
 

@@ -40,6 +40,9 @@ struct HostOptions {
   const Clock* clock = nullptr;
   std::string python;  // interpreter paths; empty = /usr/bin, then PATH
   std::string node;
+  // The execution role's temporary credentials for each new environment
+  // (types.h). Null: functions get no credentials at all.
+  CredentialSource credentials;
   // Sandboxes kept started and in their cgroup ahead of need (spawn.h):
   // a cold start skips the cgroup join. 0 turns them off.
   unsigned spare_sandboxes = 2;
@@ -52,6 +55,11 @@ struct Launch {
   std::vector<std::string> env;       // runtime-specific NAME=value
   std::string execution_env;          // AWS_EXECUTION_ENV, empty for provided.*
 };
+
+// Where nimbus-init (the sandbox's PID 1) lies under a runtime directory.
+inline std::string init_path(const std::string& runtime_root) {
+  return runtime_root + "/nimbus-init";
+}
 
 class Host {
  public:
@@ -89,6 +97,10 @@ class Host {
   // Environments alive (started, not yet cleaned up): for leak checks.
   std::atomic<int>& live_environments() { return live_; }
 
+  // The uid (and gid) of a new environment when isolation().switch_user:
+  // from a random start, so that two servers on one machine rarely share one.
+  uint32_t allocate_uid() { return kSandboxUidBase + uid_serial_.fetch_add(1) % kSandboxUids; }
+
  private:
   explicit Host(HostOptions options);
   Status install_bootstraps();
@@ -105,6 +117,7 @@ class Host {
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<SpareSandboxes> spares_;
   std::atomic<int> live_{0};
+  std::atomic<uint32_t> uid_serial_;
 };
 
 }  // namespace nimbus::runtime

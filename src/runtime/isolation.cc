@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -94,6 +96,12 @@ bool try_v2(Isolation& iso) {
   }
   iso.cgroup_version = 2;
   iso.cgroup_parent = parent;
+  // pids and cpu are optional: each where the hierarchy delegates it.
+  for (auto [name, flag] : {std::pair{"pids", &iso.v2_pids}, std::pair{"cpu", &iso.v2_cpu}}) {
+    std::string plus = std::string("+") + name;
+    *flag = sys::write_file(own + "/cgroup.subtree_control", plus) &&
+            sys::write_file(parent + "/cgroup.subtree_control", plus);
+  }
   return true;
 }
 
@@ -109,10 +117,14 @@ bool try_v1(Isolation& iso) {
   sys::write_file(parent + "/memory.use_hierarchy", "1");
   iso.cgroup_version = 1;
   iso.cgroup_parent = parent;
-  // The pids controller (v1) bounds fork bombs; optional.
-  if (std::string m = find_mount("pids"); !m.empty()) {
-    std::string pids = join(m, own_cgroup("pids")) + "/nimbus-" + std::to_string(::getpid());
-    if (make_parent(pids)) iso.pids_cgroup_parent = pids;
+  // The pids controller bounds fork bombs, the cpu controller a runaway
+  // function's share of the machine; each optional.
+  for (auto [name, dir] :
+       {std::pair{"pids", &iso.pids_cgroup_parent}, std::pair{"cpu", &iso.cpu_cgroup_parent}}) {
+    std::string m = find_mount(name);
+    if (m.empty()) continue;
+    std::string d = join(m, own_cgroup(name)) + "/nimbus-" + std::to_string(::getpid());
+    if (make_parent(d)) *dir = d;
   }
   return true;
 }
@@ -138,8 +150,21 @@ std::string Isolation::describe() const {
     s += "; memory limit: cgroup v" + std::to_string(cgroup_version) + " (" + cgroup_parent + ")";
   else
     s += "; memory limit: RLIMIT_DATA only (no usable cgroup; child processes not counted)";
-  if (!pids_cgroup_parent.empty()) s += "; pids cgroup";
+  if (limits_processes())
+    s += "; processes: pids cgroup (" + std::to_string(kMaxProcesses) + ")";
+  else if (switch_user)
+    s += "; processes: RLIMIT_NPROC of the environment's uid (" + std::to_string(kMaxProcesses) +
+         ")";
+  else
+    s += "; processes: not limited (no pids cgroup, no uid of its own)";
+  s += limits_cpu() ? "; CPU: cgroup bandwidth, max(1, MemorySize/1769 MB) cores"
+                    : "; CPU: not limited (no cpu cgroup)";
   s += seccomp ? "; no-new-privs + seccomp deny-list" : "; no seccomp";
+  s += switch_user ? "; functions run as uid/gid " + std::to_string(kSandboxUidBase) +
+                         "+n (one per environment)"
+                   : "; functions run as the server's uid " + std::to_string(::geteuid()) +
+                         " (no CAP_SETUID to switch)";
+  if (pid_ns) s += "; PID 1 is nimbus-init";
   return s;
 }
 
@@ -162,6 +187,14 @@ Isolation probe_isolation(const IsolationWant& want) {
              errno == EPERM;
     });
   }
+  if (want.switch_user) {
+    // setresuid needs CAP_SETUID: in practice, nimbus runs as root.
+    iso.switch_user = try_in_child(0, [] {
+      return syscall(SYS_setgroups, 0, nullptr) == 0 &&
+             syscall(SYS_setresgid, kSandboxUidBase, kSandboxUidBase, kSandboxUidBase) == 0 &&
+             syscall(SYS_setresuid, kSandboxUidBase, kSandboxUidBase, kSandboxUidBase) == 0;
+    });
+  }
   if (want.cgroups && !try_v2(iso)) try_v1(iso);
   return iso;
 }
@@ -169,6 +202,12 @@ Isolation probe_isolation(const IsolationWant& want) {
 void release_isolation(const Isolation& iso) {
   if (!iso.cgroup_parent.empty()) ::rmdir(iso.cgroup_parent.c_str());
   if (!iso.pids_cgroup_parent.empty()) ::rmdir(iso.pids_cgroup_parent.c_str());
+  if (!iso.cpu_cgroup_parent.empty()) ::rmdir(iso.cpu_cgroup_parent.c_str());
+}
+
+uint64_t cpu_quota_us(uint64_t memory_bytes) {
+  uint64_t mb = memory_bytes >> 20;
+  return std::max<uint64_t>(kCpuPeriodUs, kCpuPeriodUs * mb / 1769);
 }
 
 // ---- Cgroup ------------------------------------------------------------------
@@ -189,19 +228,29 @@ Status Cgroup::create(const Isolation& iso, const std::string& name, uint64_t li
     sys::write_file(dir + "/memory.swap.max", "0");
   else
     sys::write_file(dir + "/memory.swappiness", "0");
-  if (limit_bytes) NIMBUS_TRY(set_limit(limit_bytes));
   peak_fd_ = ::open((dir + (version_ == 2 ? "/memory.peak" : "/memory.max_usage_in_bytes")).c_str(),
                     O_RDONLY | O_CLOEXEC);
   procs_fd_ = ::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
   if (procs_fd_ < 0) return Error::internal("cgroup: cannot open " + dir + "/cgroup.procs");
+  if (version_ == 2 && iso.v2_pids)
+    sys::write_file(dir + "/pids.max", std::to_string(kMaxProcesses));
+  v2_cpu_ = version_ == 2 && iso.v2_cpu;
   if (!iso.pids_cgroup_parent.empty()) {
     std::string p = iso.pids_cgroup_parent + "/" + name;
     if (::mkdir(p.c_str(), 0755) == 0) {
       pids_dir_ = p;
-      sys::write_file(p + "/pids.max", "1024");
+      sys::write_file(p + "/pids.max", std::to_string(kMaxProcesses));
       pids_procs_fd_ = ::open((p + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
     }
   }
+  if (!iso.cpu_cgroup_parent.empty()) {
+    std::string p = iso.cpu_cgroup_parent + "/" + name;
+    if (::mkdir(p.c_str(), 0755) == 0) {
+      cpu_dir_ = p;
+      cpu_procs_fd_ = ::open((p + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+    }
+  }
+  if (limit_bytes) NIMBUS_TRY(set_limit(limit_bytes));
   return Status::ok();
 }
 
@@ -217,6 +266,12 @@ Status Cgroup::set_limit(uint64_t limit_bytes) {
     sys::write_file(mem_dir_ + "/memory.memsw.limit_in_bytes", limit);
   }
   if (!ok) return Error::internal("cgroup: cannot set the memory limit in " + mem_dir_);
+  std::string quota = std::to_string(cpu_quota_us(limit_bytes));
+  if (v2_cpu_) sys::write_file(mem_dir_ + "/cpu.max", quota + " " + std::to_string(kCpuPeriodUs));
+  if (!cpu_dir_.empty()) {
+    sys::write_file(cpu_dir_ + "/cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
+    sys::write_file(cpu_dir_ + "/cpu.cfs_quota_us", quota);
+  }
   return Status::ok();
 }
 
@@ -230,8 +285,11 @@ Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
     std::swap(version_, other.version_);
     std::swap(mem_dir_, other.mem_dir_);
     std::swap(pids_dir_, other.pids_dir_);
+    std::swap(cpu_dir_, other.cpu_dir_);
+    std::swap(v2_cpu_, other.v2_cpu_);
     std::swap(procs_fd_, other.procs_fd_);
     std::swap(pids_procs_fd_, other.pids_procs_fd_);
+    std::swap(cpu_procs_fd_, other.cpu_procs_fd_);
     std::swap(peak_fd_, other.peak_fd_);
   }
   return *this;
@@ -240,7 +298,8 @@ Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
 void Cgroup::close_join_fds() {
   if (procs_fd_ >= 0) ::close(procs_fd_);
   if (pids_procs_fd_ >= 0) ::close(pids_procs_fd_);
-  procs_fd_ = pids_procs_fd_ = -1;
+  if (cpu_procs_fd_ >= 0) ::close(cpu_procs_fd_);
+  procs_fd_ = pids_procs_fd_ = cpu_procs_fd_ = -1;
 }
 
 uint64_t Cgroup::peak_bytes() const {
@@ -281,9 +340,10 @@ bool Cgroup::destroy() {
     else
       done = false;
   }
-  if (!pids_dir_.empty()) {
-    if (::rmdir(pids_dir_.c_str()) == 0 || errno == ENOENT)
-      pids_dir_.clear();
+  for (std::string* d : {&pids_dir_, &cpu_dir_}) {
+    if (d->empty()) continue;
+    if (::rmdir(d->c_str()) == 0 || errno == ENOENT)
+      d->clear();
     else
       done = false;
   }

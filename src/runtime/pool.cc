@@ -13,6 +13,10 @@ namespace nimbus::runtime {
 
 namespace asio = boost::asio;
 
+// An environment is not reused when its credentials expire within the
+// function's timeout plus this: a fresh one gets fresh credentials.
+constexpr std::chrono::minutes kCredentialMargin{5};
+
 struct Pool::Shared {
   explicit Shared(asio::io_context& loop) : timer(loop) {}
   std::map<std::string, Function> functions;
@@ -58,7 +62,14 @@ void Pool::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest reques
     while (!f.idle.empty() && !env) {
       env = std::move(f.idle.back().env);
       f.idle.pop_back();
-      if (env->dead()) env.reset();  // died while idle (crashed, killed)
+      if (env->dead()) {
+        env.reset();  // died while idle (crashed, killed)
+      } else if (auto exp = env->credentials_expiration();
+                 exp.time_since_epoch().count() != 0 &&
+                 exp < host_.clock().now() + spec->timeout + kCredentialMargin) {
+        env->kill();  // its credentials could expire during this invocation
+        env.reset();
+      }
     }
     bool cold = !env;
     if (cold) {

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "http/response_writer.h"
+#include "runtime/peer.h"
 
 namespace nimbus::runtime {
 
@@ -23,6 +24,7 @@ struct RuntimeApi::State {
   ApiHandler* handler;  // null once closed
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::weak_ptr<tcp::socket>> sockets;  // to close on close()
+  std::optional<uint32_t> peer_uid;                 // only this uid's connections
 };
 
 namespace {
@@ -116,6 +118,15 @@ void accept(std::shared_ptr<RuntimeApi::State> state) {
   if (!state->handler || !state->acceptor) return;
   state->acceptor->async_accept([state](boost::system::error_code ec, tcp::socket s) {
     if (ec || !state->handler) return;
+    if (state->peer_uid) {
+      // Another environment's process (or anyone else) is not served: the
+      // connection is closed unanswered. A kernel that cannot tell lets it in.
+      auto uid = loopback_peer_uid(s.native_handle());
+      if (uid && *uid != *state->peer_uid) {
+        s.close(ec);
+        return accept(state);
+      }
+    }
     s.set_option(tcp::no_delay(true), ec);
     auto socket = std::make_shared<tcp::socket>(std::move(s));
     std::erase_if(state->sockets, [](auto& w) { return w.expired(); });
@@ -132,8 +143,12 @@ ApiResponse ApiResponse::error(int status, const std::string& type, const std::s
   return {status, {}, boost::json::serialize(o)};
 }
 
+void RuntimeApi::only_from_uid(uint32_t uid) {
+  state_->peer_uid = uid;
+}
+
 RuntimeApi::RuntimeApi(asio::io_context& loop, ApiHandler& handler)
-    : state_(std::make_shared<State>(State{&handler, tcp::acceptor(loop), {}})) {}
+    : state_(std::make_shared<State>(State{&handler, tcp::acceptor(loop), {}, std::nullopt})) {}
 
 RuntimeApi::~RuntimeApi() {
   close();

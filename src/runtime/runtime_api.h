@@ -51,6 +51,9 @@ class RuntimeApi {
   RuntimeApi& operator=(const RuntimeApi&) = delete;
 
   [[nodiscard]] Result<uint16_t> listen();  // binds 127.0.0.1:0, returns the port
+  // Serves only connections whose client socket `uid` owns (peer.h): the
+  // environment's own user. Call before listen().
+  void only_from_uid(uint32_t uid);
   void close();
   uint16_t port() const { return port_; }
 

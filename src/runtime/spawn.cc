@@ -22,6 +22,7 @@
 #include <filesystem>
 
 #include "common/thread_role.h"
+#include "runtime/init/init_protocol.h"
 #include "runtime/seccomp.h"
 #include "runtime/sys.h"
 
@@ -55,12 +56,13 @@ enum Stage : int {
   kInit,
   kExec
 };
+static_assert(kExec == NIMBUS_INIT_EXEC_STAGE, "init_protocol.h names the exec stage");
 const char* stage_name(int s) {
-  static const char* names[] = {"redirecting output",    "joining the cgroup",
-                                "building the root",     "setting the hostname",
-                                "setting rlimits",       "entering the directory",
-                                "dropping capabilities", "installing seccomp",
-                                "forking the runtime",   "execve"};
+  static const char* names[] = {"redirecting output",   "joining the cgroup",
+                                "building the root",    "setting the hostname",
+                                "setting rlimits",      "entering the directory",
+                                "dropping privileges",  "installing seccomp",
+                                "starting nimbus-init", "execve"};
   return s >= 0 && s <= kExec ? names[s] : "?";
 }
 
@@ -85,6 +87,7 @@ struct FlatMount {
 
 struct FlatPlan {
   char** argv;
+  char** init_argv;  // {init, argv...}; null without an init
   char** envp;
   const FlatMount* mounts;
   size_t mount_count;
@@ -92,6 +95,9 @@ struct FlatPlan {
   const char* hostname;  // null when not set
   uint64_t memory_rlimit;
   int open_files;
+  int max_processes;
+  bool switch_user;
+  uint32_t uid, gid;
 };
 
 constexpr size_t kPlanBytes = 256 * 1024;
@@ -142,9 +148,25 @@ const FlatPlan* flatten(const SpawnPlan& plan, char* block) {
                           a.str(op.data, true),
                           op.flags};
   }
-  *fp = FlatPlan{a.strings(plan.argv), a.strings(plan.env), mounts,
-                 plan.mounts.size(),   a.str(plan.cwd),     a.str(plan.hostname, true),
-                 plan.memory_rlimit,   plan.open_files};
+  char** init_argv = nullptr;
+  if (!plan.init.empty()) {
+    std::vector<std::string> v{plan.init};
+    v.insert(v.end(), plan.argv.begin(), plan.argv.end());
+    init_argv = a.strings(v);
+  }
+  *fp = FlatPlan{a.strings(plan.argv),
+                 init_argv,
+                 a.strings(plan.env),
+                 mounts,
+                 plan.mounts.size(),
+                 a.str(plan.cwd),
+                 a.str(plan.hostname, true),
+                 plan.memory_rlimit,
+                 plan.open_files,
+                 plan.max_processes,
+                 plan.switch_user,
+                 plan.uid,
+                 plan.gid};
   return a.ok() ? fp : nullptr;
 }
 
@@ -187,43 +209,34 @@ void close_all_except(int* keep, size_t n) {
   syscall(SYS_close_range, from, ~0u, 0u);
 }
 
-[[noreturn]] void init_loop(pid_t runtime, int out_w, int err_w, int status_w) {
-  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int fd = 0; fd <= 2; ++fd) ::dup2(null_fd, fd);
-  // Keep only the status pipe: every other descriptor (our own pipes, and
-  // those of environments spawned concurrently from other threads) must
-  // not stay open for the life of the namespace.
-  (void)out_w;
-  (void)err_w;
-  if (status_w > 3) syscall(SYS_close_range, 3u, static_cast<unsigned>(status_w - 1), 0u);
-  syscall(SYS_close_range, static_cast<unsigned>(status_w + 1), ~0u, 0u);
-  for (;;) {
-    int status = 0;
-    pid_t pid = ::waitpid(-1, &status, 0);
-    if (pid == runtime) {
-      ssize_t n = ::write(status_w, &status, sizeof status);
-      (void)n;
-      _exit(0);
-    }
-    if (pid < 0 && errno == ECHILD) _exit(0);
-  }
-}
-
-void drop_capabilities() {
+// Drops every capability, and becomes the function's user when the plan
+// says so. Raw system calls: glibc's setuid() would signal threads that the
+// clone did not copy. The user switch clears the parent-death signal: set
+// it again.
+int drop_privileges(const FlatPlan& plan) {
   for (int cap = 0; cap <= 63; ++cap) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+  if (plan.switch_user) {
+    if (syscall(SYS_setgroups, 0, nullptr) != 0 ||
+        syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0 ||
+        syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0)
+      return errno;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  }
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   syscall(SYS_capset, &hdr, data);
+  return 0;
 }
 
 // Descriptors of one sandbox's child.
 struct ChildFds {
   int out_w, err_w, status_w;
   int go_r;  // a spare waits here for its plan; -1 when the plan is known
-  int procs_fd, pids_fd;
+  CgroupJoin join;
 };
 
-// Runs the plan: the private root, limits, seccomp, the PID-1 init, execve.
+// Runs the plan: the private root, limits, the user, seccomp, then execve
+// of nimbus-init (with a PID namespace) or of the runtime itself.
 [[noreturn]] void run_plan(const FlatPlan& plan, const Isolation& iso,
                            const std::vector<sock_filter>& filter, const ChildFds& f) {
   int err_w = f.err_w;
@@ -239,22 +252,31 @@ struct ChildFds {
     rlimit data{plan.memory_rlimit, plan.memory_rlimit};
     if (::setrlimit(RLIMIT_DATA, &data) != 0) fail(err_w, kRlimit, errno);
   }
+  if (plan.max_processes) {
+    rlimit nproc{static_cast<rlim_t>(plan.max_processes), static_cast<rlim_t>(plan.max_processes)};
+    if (::setrlimit(RLIMIT_NPROC, &nproc) != 0) fail(err_w, kRlimit, errno);
+  }
   if (::chdir(plan.cwd) != 0) fail(err_w, kChdir, errno);
   // Everything inherited beyond stdio (other subsystems' sockets and files)
   // closes at execve; err_w stays open until then to report failures.
   syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
-  drop_capabilities();
+  if (int e = drop_privileges(plan)) fail(err_w, kCaps, e);
   if (iso.seccomp)
     if (int e = install_seccomp(filter)) fail(err_w, kSeccomp, e);
-  if (iso.pid_ns) {
-    // We are PID 1 of the namespace, which ignores default-action signals
-    // (a runtime's own abort() would not work). Run the runtime as PID 2
-    // and stay a minimal init: reap, then report its status and exit,
-    // which takes the whole namespace down.
-    pid_t runtime = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
-    if (runtime < 0) fail(err_w, kInit, errno);
-    if (runtime > 0) init_loop(runtime, f.out_w, err_w, f.status_w);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (iso.pid_ns && plan.init_argv) {
+    // PID 1 of the namespace ignores default-action signals (a runtime's
+    // own abort() would not work), so the runtime runs as PID 2 under
+    // nimbus-init, a program of its own: a fork of the server would show
+    // the server's command line, environment and memory through /proc/1.
+    // Its two pipes go to the fixed descriptors of init_protocol.h (moved
+    // above them first, so that neither overwrites the other).
+    int st = ::fcntl(f.status_w, F_DUPFD_CLOEXEC, 10);
+    int er = ::fcntl(err_w, F_DUPFD_CLOEXEC, 10);
+    if (st < 0 || er < 0 || ::dup2(st, NIMBUS_INIT_STATUS_FD) < 0 ||
+        ::dup2(er, NIMBUS_INIT_EXEC_ERROR_FD) < 0)
+      fail(err_w, kInit, errno);
+    ::execve(plan.init_argv[0], plan.init_argv, plan.envp);
+    fail(NIMBUS_INIT_EXEC_ERROR_FD, kInit, errno);
   }
   ::close(f.status_w);
   ::execve(plan.argv[0], plan.argv, plan.envp);
@@ -273,14 +295,14 @@ struct ChildFds {
   if (f.go_r >= 0) {
     // A spare holds nothing of the server's while it waits (a copy of a
     // client socket would keep that connection open).
-    int keep[] = {f.err_w, f.status_w, f.go_r, f.procs_fd, f.pids_fd};
-    close_all_except(keep, 5);
+    int keep[] = {f.err_w, f.status_w, f.go_r, f.join.fds[0], f.join.fds[1], f.join.fds[2]};
+    close_all_except(keep, 6);
   }
-  if (f.procs_fd >= 0 && ::write(f.procs_fd, "0", 1) != 1) fail(f.err_w, kCgroup, errno);
-  if (f.pids_fd >= 0 && ::write(f.pids_fd, "0", 1) != 1) fail(f.err_w, kCgroup, errno);
+  for (int fd : f.join.fds)
+    if (fd >= 0 && ::write(fd, "0", 1) != 1) fail(f.err_w, kCgroup, errno);
   if (f.go_r >= 0) {
-    if (f.procs_fd >= 0) ::close(f.procs_fd);
-    if (f.pids_fd >= 0) ::close(f.pids_fd);
+    for (int fd : f.join.fds)
+      if (fd >= 0) ::close(fd);
     char go = 0;
     ssize_t n;
     do n = ::recv(f.go_r, &go, 1, 0);
@@ -384,8 +406,7 @@ std::vector<MountOp> private_root_ops(const std::string& root, const std::string
   return ops;
 }
 
-Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_procs_fd,
-                      int pids_procs_fd) {
+Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, CgroupJoin join) {
   assert_may_block("runtime::spawn");  // clone, exec and waits: the spawn pool
   std::vector<char> block(kPlanBytes);
   const FlatPlan* fp = flatten(plan, block.data());
@@ -400,9 +421,7 @@ Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_pr
   }
   int pidfd = -1;
   pid_t pid = sys::clone_with_pidfd(static_cast<uint64_t>(iso.clone_flags()), &pidfd);
-  if (pid == 0)
-    child(fp, nullptr, iso, filter,
-          ChildFds{p.out[1], p.err[1], p.st[1], -1, cgroup_procs_fd, pids_procs_fd});
+  if (pid == 0) child(fp, nullptr, iso, filter, ChildFds{p.out[1], p.err[1], p.st[1], -1, join});
   int clone_errno = errno;
   ::close(p.out[1]);
   ::close(p.err[1]);
@@ -486,8 +505,7 @@ std::unique_ptr<SpareSandboxes::Spare> SpareSandboxes::start() {
   pid_t pid = sys::clone_with_pidfd(static_cast<uint64_t>(iso_.clone_flags()), &s->pidfd);
   if (pid == 0)
     child(nullptr, s->block, iso_, filter_,
-          ChildFds{p.out[1], p.err[1], p.st[1], go[1], s->cgroup.procs_fd(),
-                   s->cgroup.pids_procs_fd()});
+          ChildFds{p.out[1], p.err[1], p.st[1], go[1], s->cgroup.join_fds()});
   ::close(p.out[1]);
   ::close(p.err[1]);
   ::close(p.st[1]);

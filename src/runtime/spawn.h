@@ -39,6 +39,14 @@ struct SpawnPlan {
   std::string hostname;           // set in a UTS namespace
   uint64_t memory_rlimit = 0;     // RLIMIT_DATA when no cgroup applies; 0 = none
   int open_files = 1024;          // RLIMIT_NOFILE, as Lambda
+  int max_processes = 0;          // RLIMIT_NPROC (of `uid`) when no pids cgroup; 0 = none
+  // nimbus-init as the sandbox sees it: with a PID namespace the child execs
+  // it (PID 1), and it runs argv as PID 2 (init/init_protocol.h).
+  std::string init;
+  // The unprivileged user the function runs as (Isolation::switch_user).
+  bool switch_user = false;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
 };
 
 // Builds the private root filesystem: read-only /usr, /etc and lib dirs,
@@ -61,8 +69,7 @@ struct Spawned {
 
 // Clones and execs. On failure nothing is left behind (the child, if any,
 // is reaped) and the error says which step failed.
-Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, int cgroup_procs_fd,
-                      int pids_procs_fd);
+Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, CgroupJoin join);
 
 // Sandboxes started ahead of need. Joining a cgroup v1 waits for an RCU
 // grace period in the kernel (5-20 ms on the project's VM, most of a

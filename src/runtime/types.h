@@ -1,13 +1,17 @@
 // The values the Lambda service hands to the execution-environment layer and
-// gets back. Plain data: no ownership, no threads.
+// gets back. Plain data: no ownership, no threads (CredentialSource is the
+// one callback, supplied by the service).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
+
+#include "common/result.h"
 
 namespace nimbus::runtime {
 
@@ -28,9 +32,7 @@ struct FunctionSpec {
   std::map<std::string, std::string> environment;  // the function's Environment.Variables
   std::string region = "us-east-1";
   std::string account = "000000000000";
-  std::string access_key_id;  // the execution role's credentials
-  std::string secret_access_key;
-  std::string session_token;
+  std::string role_arn;      // the execution role (HostOptions::credentials mints for it)
   std::string endpoint_url;  // AWS_ENDPOINT_URL: nimbus itself, e.g. http://127.0.0.1:4566
 
   std::string pool_key() const { return arn + '\n' + version + '\n' + revision; }
@@ -48,6 +50,20 @@ struct InvokeRequest {
   std::string trace_id;          // X-Amzn-Trace-Id value
   std::string invoked_arn;       // the ARN the caller used (qualified); empty = spec.arn
 };
+
+// Temporary credentials of a function's execution role, as its environment
+// gets them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
+struct RoleCredentials {
+  std::string access_key_id;  // ASIA...
+  std::string secret_access_key;
+  std::string session_token;
+  std::chrono::system_clock::time_point expiration{};  // the epoch: never
+};
+
+// Mints credentials for spec.role_arn, once per new environment, on a spawn
+// worker (it may block). An error leaves that environment without
+// credentials; the server's own key pair is never handed to a function.
+using CredentialSource = std::function<Result<RoleCredentials>(const FunctionSpec&)>;
 
 enum class InvokeStatus {
   kOk,             // payload is the function's response

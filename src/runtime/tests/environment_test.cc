@@ -43,7 +43,7 @@ TEST(HostDeathTest, SpawningOnTheRuntimeLoopAborts) {
   EXPECT_DEATH(
       {
         set_thread_role(ThreadRole::kRuntimeLoop);
-        (void)spawn(SpawnPlan{}, Isolation{}, -1, -1);
+        (void)spawn(SpawnPlan{}, Isolation{}, CgroupJoin{});
       },
       "runtime::spawn called on the runtime loop thread");
 }

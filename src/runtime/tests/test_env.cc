@@ -86,6 +86,11 @@ Host& host() {
     o.init_timeout = std::chrono::milliseconds(3000);
     o.log_sink = &sink();
     o.clock = &test_clock();
+    // What the Lambda service's source gives: the role's session.
+    o.credentials = [](const FunctionSpec& f) -> Result<RoleCredentials> {
+      if (f.role_arn.empty()) return Error::validation("no role");
+      return RoleCredentials{"AKIDTEST", "secret", "token", {}};
+    };
     auto r = Host::create(o);
     if (!r) {
       fprintf(stderr, "Host::create: %s\n", r.error().message.c_str());
@@ -120,9 +125,7 @@ std::shared_ptr<FunctionSpec> spec(const std::string& runtime, const std::string
   f->runtime = runtime;
   f->handler = handler;
   f->code_dir = code_dir;
-  f->access_key_id = "AKIDTEST";
-  f->secret_access_key = "secret";
-  f->session_token = "token";
+  f->role_arn = "arn:aws:iam::000000000000:role/test-role";
   f->endpoint_url = "http://127.0.0.1:4566";
   f->timeout = std::chrono::milliseconds(5000);
   return f;
@@ -224,9 +227,9 @@ static int subdirs(const std::string& dir) {
 
 int cgroup_children() {
   const Isolation& iso = host().isolation();
-  int per_spare = iso.pids_cgroup_parent.empty() ? 1 : 2;
-  return subdirs(iso.cgroup_parent) + subdirs(iso.pids_cgroup_parent) -
-         per_spare * static_cast<int>(host().spare_sandboxes());
+  int per_spare = 1 + !iso.pids_cgroup_parent.empty() + !iso.cpu_cgroup_parent.empty();
+  return subdirs(iso.cgroup_parent) + subdirs(iso.pids_cgroup_parent) +
+         subdirs(iso.cpu_cgroup_parent) - per_spare * static_cast<int>(host().spare_sandboxes());
 }
 int env_dirs() {
   return subdirs(host().env_root());

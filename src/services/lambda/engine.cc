@@ -74,6 +74,15 @@ Engine::Engine(Environment& env, logs::LogWriter* logs, LambdaOptions options)
     ho.state_dir = data_root(env) + "/runtime";
     ho.log_sink = &bridge_;
     ho.clock = &env.clock;
+    ho.credentials = [this](const runtime::FunctionSpec& f) -> Result<runtime::RoleCredentials> {
+      runtime::CredentialSource source;
+      {
+        std::lock_guard l(credentials_mu_);
+        source = role_credentials_;
+      }
+      if (!source) return runtime::RoleCredentials{};  // none: no variables
+      return source(f);
+    };
     auto created = runtime::Host::create(ho);
     if (!created) {
       spdlog::error("lambda: no execution environments: {}", created.error().message);
@@ -316,6 +325,11 @@ std::string Engine::arn(const std::string& name) const {
   return function_arn(env_.settings.region, env_.settings.account_id, name);
 }
 
+void Engine::set_role_credentials(runtime::CredentialSource source) {
+  std::lock_guard l(credentials_mu_);
+  role_credentials_ = std::move(source);
+}
+
 std::string Engine::endpoint_url() const {
   std::lock_guard l(mu_);
   return endpoint_url_;
@@ -371,8 +385,7 @@ void Engine::rebuild_spec(const Function& f, Version& v) const {
   }
   spec->region = env_.settings.region;
   spec->account = env_.settings.account_id;
-  spec->access_key_id = "test";  // execution-role credentials come with IAM
-  spec->secret_access_key = "test";
+  spec->role_arn = str(c, "Role");
   spec->endpoint_url = endpoint_url_;
   v.spec = std::move(spec);
 }

@@ -106,6 +106,10 @@ class Engine {
   // Remembers how clients address nimbus (AWS_ENDPOINT_URL for functions).
   void note_endpoint(const std::string& url);
   int64_t unreserved_in_flight() const { return unreserved_in_flight_.load(); }
+  // Where functions' execution-role credentials come from (IAM, once it
+  // mints them). Until one is set, functions get no credentials: the
+  // server's own key pair is never handed to a function.
+  void set_role_credentials(runtime::CredentialSource source);
 
   // --- Functions (the lock is held while `fn` runs) ---
   // `fn` sees the function NAME; ResourceNotFoundException when missing.
@@ -173,6 +177,9 @@ class Engine {
   std::unique_ptr<runtime::Host> own_host_;
   runtime::Host* host_ = nullptr;
   std::unique_ptr<runtime::Pool> pool_;
+
+  std::mutex credentials_mu_;
+  runtime::CredentialSource role_credentials_;  // guarded by credentials_mu_
 
   mutable std::mutex mu_;
   FunctionTable functions_;                                      // guarded by mu_

@@ -53,6 +53,10 @@ class LambdaService final : public Service {
   const LambdaOptions& options() const { return engine_.options(); }
   std::string endpoint_url() const { return engine_.endpoint_url(); }
   int64_t unreserved_in_flight() const { return engine_.unreserved_in_flight(); }
+  // Execution-role credentials for functions (Engine::set_role_credentials).
+  void set_role_credentials(runtime::CredentialSource source) {
+    engine_.set_role_credentials(std::move(source));
+  }
 
  private:
   static const Operation<LambdaService> kOperations[];  // lambda_service.cc

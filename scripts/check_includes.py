@@ -31,6 +31,7 @@ EVENTS_PUBLIC = {
     "events/async_invoke.h",  # the async-invoke queue a function owner runs
     "events/mappings.h",      # event source mappings a function owner runs
     "events/pattern.h",       # event patterns (Lambda's FilterCriteria)
+    "events/schedule.h",      # rate/cron/at expressions and time zones
 }
 # Services that run functions.
 RUNTIME_USERS = {"lambda"}

@@ -32,6 +32,7 @@ EVENTS_PUBLIC = {
     "events/mappings.h",      # event source mappings a function owner runs
     "events/pattern.h",       # event patterns (Lambda's FilterCriteria)
     "events/schedule.h",      # rate/cron/at expressions and time zones
+    "events/target_queue.h",  # durable deliveries with retry policy and DLQ
 }
 # Services that run functions.
 RUNTIME_USERS = {"lambda"}

@@ -1,0 +1,162 @@
+#include "events/target_queue.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/json_fields.h"
+#include "common/scheduler.h"
+#include "events/stored_delivery.h"
+
+namespace nimbus::events {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kKind = "d";
+constexpr int64_t kDeadLetterMaxAgeMs = 14LL * 24 * 3600 * 1000;
+
+}  // namespace
+
+// A stored delivery: StoredDelivery's fields and the policy.
+struct TargetQueue::Pending {
+  StoredDelivery s;
+  QueuedDelivery policy;  // its target and delivery unused: `s` has them
+  bool to_dlq = false;
+
+  std::string encode() const {
+    auto o = parse_object(s.encode()).value_or(json::object{});
+    o["max_retries"] = policy.max_retries;
+    o["max_age_ms"] = policy.max_age_ms;
+    o["dead_letter"] = policy.dead_letter;
+    o["rule_arn"] = policy.rule_arn;
+    o["to_dlq"] = to_dlq;
+    return json::serialize(o);
+  }
+  static std::optional<Pending> decode(std::string_view text) {
+    auto s = StoredDelivery::decode(text);
+    auto o = parse_object(text);
+    if (!s || !o) return std::nullopt;
+    Pending p;
+    p.s = std::move(*s);
+    p.policy.max_retries = integer(*o, "max_retries").value_or(185);
+    p.policy.max_age_ms = integer(*o, "max_age_ms").value_or(86'400'000);
+    p.policy.dead_letter = str(*o, "dead_letter");
+    p.policy.rule_arn = str(*o, "rule_arn");
+    p.to_dlq = boolean(*o, "to_dlq").value_or(false);
+    return p;
+  }
+};
+
+int64_t TargetQueue::backoff_ms(int64_t n) {
+  if (n <= 1) return 1'000;
+  if (n >= 10) return 300'000;
+  return std::min<int64_t>(300'000, 1'000LL << (n - 1));
+}
+
+TargetQueue::TargetQueue(storage::Storage& storage, Scheduler& scheduler, Targets& targets,
+                         Metrics& metrics, std::string ns, std::string service)
+    : storage_(storage),
+      scheduler_(scheduler),
+      targets_(targets),
+      ns_(std::move(ns)),
+      delivered_(metrics.counter("nimbus_target_deliveries",
+                                 {{"service", service}, {"outcome", "delivered"}},
+                                 "Deliveries to rule and schedule targets by outcome")),
+      retried_(metrics.counter("nimbus_target_deliveries",
+                               {{"service", service}, {"outcome", "retried"}},
+                               "Deliveries to rule and schedule targets by outcome")),
+      dead_lettered_(metrics.counter("nimbus_target_deliveries",
+                                     {{"service", service}, {"outcome", "dead_lettered"}},
+                                     "Deliveries to rule and schedule targets by outcome")),
+      dropped_(metrics.counter("nimbus_target_deliveries",
+                               {{"service", service}, {"outcome", "dropped"}},
+                               "Deliveries to rule and schedule targets by outcome")) {}
+
+TargetQueue::~TargetQueue() {
+  gate_->close();
+  timers_.reset();
+}
+
+Status TargetQueue::start() {
+  storage::Timers::Options o;
+  o.ns = ns_;
+  timers_ = std::make_unique<storage::Timers>(
+      storage_, scheduler_.clock(), scheduler_, [](std::function<void()> f) { f(); }, o);
+  timers_->on(kKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) on_timer(std::move(t), std::move(ack));
+  });
+  return timers_->start();
+}
+
+void TargetQueue::queue(const std::string& id, QueuedDelivery d, std::function<void(Status)> done) {
+  Pending p;
+  p.s.target = std::move(d.target);
+  p.s.delivery = std::move(d.delivery);
+  p.s.first_ms = scheduler_.clock().now_millis();
+  p.policy = std::move(d);
+  timers_->schedule(kKind, id, scheduler_.clock().now(), p.encode(), std::move(done));
+}
+
+void TargetQueue::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
+  auto p = Pending::decode(t.payload);
+  if (!p) {
+    spdlog::error("{}: dropping an unreadable delivery {}", ns_, t.id);
+    dropped_.add();
+    return ack(Status::ok());
+  }
+  std::string target = p->s.target;
+  Delivery d = p->s.delivery;
+  targets_.deliver(target, std::move(d),
+                   [this, held = gate_->hold(), p = std::move(*p), id = t.id, ack = std::move(ack)](
+                       Outcome o) mutable { finish(std::move(p), id, std::move(ack), o); });
+}
+
+void TargetQueue::finish(Pending p, const std::string& id, storage::Timers::Ack ack,
+                         const Outcome& o) {
+  if (o) {
+    (p.to_dlq ? dead_lettered_ : delivered_).add();
+    return ack(Status::ok());
+  }
+  bool retryable = o.retryable() ||
+                   (o.failure() == Failure::kNotFound && !targets_.has(target_kind(p.s.target)));
+  int64_t now = scheduler_.clock().now_millis();
+  ++p.s.failures;
+  auto reschedule = [&](int64_t delay_ms) {
+    retried_.add();
+    timers_->schedule(kKind, id, scheduler_.clock().now() + std::chrono::milliseconds(delay_ms),
+                      p.encode(), std::move(ack));
+  };
+  if (p.to_dlq) {
+    if (retryable && now - p.s.first_ms < kDeadLetterMaxAgeMs) {
+      return reschedule(backoff_ms(p.s.failures));
+    }
+    spdlog::warn("{}: dead-letter queue {} refused an event: {}", ns_, p.s.target,
+                 o.error().message);
+    dropped_.add();
+    return ack(Status::ok());
+  }
+  int64_t delay = backoff_ms(p.s.failures);
+  if (retryable && p.s.failures <= p.policy.max_retries &&
+      now + delay - p.s.first_ms <= p.policy.max_age_ms) {
+    return reschedule(delay);
+  }
+  if (p.policy.dead_letter.empty()) {
+    dropped_.add();
+    return ack(Status::ok());
+  }
+  auto& attrs = p.s.delivery.attributes;
+  attrs.clear();
+  if (!p.policy.rule_arn.empty()) attrs.push_back({"RULE_ARN", "String", p.policy.rule_arn});
+  attrs.push_back({"TARGET_ARN", "String", p.s.target});
+  attrs.push_back({"ERROR_CODE", "String", o.error().code});
+  attrs.push_back({"ERROR_MESSAGE", "String", o.error().message});
+  p.s.delivery.group_id.clear();
+  p.s.delivery.dedup_id.clear();
+  p.to_dlq = true;
+  p.s.target = p.policy.dead_letter;
+  p.s.failures = 0;
+  p.s.first_ms = now;
+  reschedule(0);
+}
+
+}  // namespace nimbus::events

@@ -1,0 +1,84 @@
+// TargetQueue: durable deliveries to targets with EventBridge's retry policy
+// and dead-letter queue, shared by EventBridge rules and EventBridge
+// Scheduler (both document the same RetryPolicy and DeadLetterConfig).
+//
+// A delivery is stored as one storage::Timers timer (namespace of the
+// owner's choosing, kind `d`) before queue() reports done, so an accepted
+// event survives a restart; the timer's handler calls Targets::deliver.
+//
+// - Retryable failures (throttled, unavailable, a target kind nothing has
+//   bound yet) are retried with exponential backoff (1 s doubling, at most
+//   5 min) while fewer than `max_retries` retries were made and the event is
+//   younger than `max_age_ms` (EventBridge's defaults: 185 and 24 hours).
+// - Then, or at once for a failure that will not change (no such queue or
+//   function, a message it refuses), the event goes to `dead_letter` when
+//   set: the same body with the attributes RULE_ARN (when the owner gives
+//   one), TARGET_ARN, ERROR_CODE and ERROR_MESSAGE, as EventBridge documents;
+//   a dead-letter queue that keeps failing retryably is retried for up to
+//   14 days. Otherwise the event is dropped and counted.
+//
+// Threads: queue() from any thread, `done` on the storage committer. The
+// handler runs on the scheduler's thread and never blocks. The destructor
+// stops hand-outs and waits for running ones.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/gate.h"
+#include "common/metrics.h"
+#include "common/result.h"
+#include "events/delivery.h"
+#include "events/target.h"
+#include "storage/timers.h"
+
+namespace nimbus {
+class Scheduler;
+}
+
+namespace nimbus::events {
+
+struct QueuedDelivery {
+  std::string target;
+  Delivery delivery;
+  int64_t max_retries = 185;
+  int64_t max_age_ms = 24LL * 3600 * 1000;
+  std::string dead_letter;  // "" when none
+  std::string rule_arn;     // RULE_ARN of a dead-letter message ("" leaves it out)
+};
+
+class TargetQueue {
+ public:
+  // `ns`: the timers' namespace; `service`: the metrics label.
+  TargetQueue(storage::Storage& storage, Scheduler& scheduler, Targets& targets, Metrics& metrics,
+              std::string ns, std::string service);
+  ~TargetQueue();
+
+  Status start();
+  // Stores `d` under `id` (unique per event and target), first attempted at
+  // once; `done` once it is durable.
+  void queue(const std::string& id, QueuedDelivery d, std::function<void(Status)> done);
+  size_t pending() const { return timers_ ? timers_->size() : 0; }
+
+  // Delay before retry n (1-based) of a retryable failure.
+  static int64_t backoff_ms(int64_t n);
+
+ private:
+  struct Pending;
+  void on_timer(storage::DueTimer t, storage::Timers::Ack ack);
+  void finish(Pending p, const std::string& id, storage::Timers::Ack ack, const Outcome& o);
+
+  storage::Storage& storage_;
+  Scheduler& scheduler_;
+  Targets& targets_;
+  std::string ns_;
+  Counter& delivered_;
+  Counter& retried_;
+  Counter& dead_lettered_;
+  Counter& dropped_;
+  std::unique_ptr<storage::Timers> timers_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+};
+
+}  // namespace nimbus::events

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "services/dynamodb/dynamodb_service.h"
+#include "services/events/events_service.h"
 #include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
@@ -23,6 +24,7 @@ Registry::Registry(Environment& env) {
   add(std::make_unique<lambda::LambdaService>(env, &logs.writer(),
                                               lambda::LambdaOptions::from(env.settings)));
   add(std::make_unique<sns::SnsService>(env));
+  add(std::make_unique<eventbridge::EventsService>(env));
   for (auto& s : services_) s->bind(env.targets);
 }
 

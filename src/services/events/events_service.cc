@@ -1,0 +1,76 @@
+// The EventBridge operation table: each operation of the model that nimbus
+// serves, the named handler and the ARNs it touches.
+#include "services/events/events_service.h"
+
+#include "common/json_fields.h"
+
+namespace nimbus::services::eventbridge {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string arn_base(const CallContext& ctx) {
+  return "arn:aws:events:" + ctx.region + ":" + ctx.account_id + ":";
+}
+Resources by_bus_name(const CallContext& ctx, const json::object& in) {
+  return {arn_base(ctx) + "event-bus/" + Engine::bus_name(str(in, "Name"))};
+}
+Resources by_rule(const CallContext& ctx, const json::object& in) {
+  std::string bus = Engine::bus_name(str(in, "EventBusName"));
+  std::string rule = str(in, "Name");
+  if (rule.empty()) rule = str(in, "Rule");
+  return {arn_base(ctx) + "rule/" + (bus == "default" ? "" : bus + "/") + rule};
+}
+Resources by_entries_buses(const CallContext& ctx, const json::object& in) {
+  Resources out;
+  if (const auto* list = in.if_contains("Entries"); list != nullptr && list->is_array()) {
+    for (const auto& e : list->as_array()) {
+      if (!e.is_object()) continue;
+      auto arn =
+          arn_base(ctx) + "event-bus/" + Engine::bus_name(str(e.as_object(), "EventBusName"));
+      if (std::find(out.begin(), out.end(), arn) == out.end()) out.push_back(arn);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const Operation<EventsService> EventsService::kOperations[] = {
+    // bus_handlers.cc
+    {"CreateEventBus", &EventsService::create_event_bus, by_bus_name},
+    {"DeleteEventBus", &EventsService::delete_event_bus, by_bus_name},
+    {"DescribeEventBus", &EventsService::describe_event_bus, by_bus_name},
+    {"ListEventBuses", &EventsService::list_event_buses, no_resources},
+    // rule_handlers.cc
+    {"PutRule", &EventsService::put_rule, by_rule},
+    {"DescribeRule", &EventsService::describe_rule, by_rule},
+    {"DeleteRule", &EventsService::delete_rule, by_rule},
+    {"ListRules", &EventsService::list_rules, no_resources},
+    {"EnableRule", &EventsService::enable_rule, by_rule},
+    {"DisableRule", &EventsService::disable_rule, by_rule},
+    // target_handlers.cc
+    {"PutTargets", &EventsService::put_targets, by_rule},
+    {"RemoveTargets", &EventsService::remove_targets, by_rule},
+    {"ListTargetsByRule", &EventsService::list_targets_by_rule, by_rule},
+    // put_events_handlers.cc
+    {"PutEvents", &EventsService::put_events, by_entries_buses},
+    {"TestEventPattern", &EventsService::test_event_pattern, no_resources},
+};
+
+EventsService::EventsService(Environment& env)
+    : Service("events"), env_(env), engine_(std::make_unique<Engine>(env)) {
+  serve(*this, kOperations);
+}
+
+EventsService::~EventsService() {
+  binding_.reset();
+  engine_.reset();
+}
+
+Status EventsService::start() {
+  return engine_->start();
+}
+
+}  // namespace nimbus::services::eventbridge

@@ -1,0 +1,56 @@
+// Amazon EventBridge (model events/2015-10-07, awsJson1_1 on the wire): event
+// buses, rules with event patterns or schedules, targets, PutEvents and
+// TestEventPattern. The handlers turn input values into calls on the Engine
+// (engine.h). See README.md for what is implemented and how it differs.
+#pragma once
+
+#include <boost/json.hpp>
+#include <memory>
+
+#include "events/binding.h"
+#include "services/events/engine.h"
+#include "services/service.h"
+
+namespace nimbus::services::eventbridge {
+
+class EventsService final : public Service {
+ public:
+  explicit EventsService(Environment& env);
+  ~EventsService() override;
+
+  void bind(::nimbus::events::Targets& targets) override;
+  Status start() override;
+
+  Engine& engine() { return *engine_; }
+
+ private:
+  using object = boost::json::object;
+  static const Operation<EventsService> kOperations[];  // events_service.cc
+
+  // bus_handlers.cc
+  void create_event_bus(const CallContext& ctx, object in, Respond respond);
+  void delete_event_bus(const CallContext& ctx, object in, Respond respond);
+  Output describe_event_bus(const CallContext& ctx, const object& in) const;
+  Output list_event_buses(const CallContext& ctx, const object& in) const;
+  // rule_handlers.cc
+  void put_rule(const CallContext& ctx, object in, Respond respond);
+  Output describe_rule(const CallContext& ctx, const object& in) const;
+  void delete_rule(const CallContext& ctx, object in, Respond respond);
+  Output list_rules(const CallContext& ctx, const object& in) const;
+  void enable_rule(const CallContext& ctx, object in, Respond respond);
+  void disable_rule(const CallContext& ctx, object in, Respond respond);
+  void set_state(const object& in, const char* state, Respond respond);
+  // target_handlers.cc
+  void put_targets(const CallContext& ctx, object in, Respond respond);
+  void remove_targets(const CallContext& ctx, object in, Respond respond);
+  Output list_targets_by_rule(const CallContext& ctx, const object& in) const;
+  // put_events_handlers.cc
+  void put_events(const CallContext& ctx, object in, Respond respond);
+  Output test_event_pattern(const CallContext& ctx, const object& in) const;
+
+  Environment& env_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<::nimbus::events::Binding> binding_;  // unbound before engine_ goes
+};
+
+}  // namespace nimbus::services::eventbridge

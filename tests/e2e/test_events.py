@@ -1,0 +1,114 @@
+"""EventBridge end to end: buses, rules, targets and PutEvents into SQS with
+boto3 (awsJson1_1) and the AWS CLI against a real server."""
+
+import json
+import unittest
+
+from harness import REGION, ServerTestCase, require_boto3, wait_until
+
+
+def receive_all(sqs, url, count, timeout=30):
+    got = []
+
+    def more():
+        out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                  MessageAttributeNames=["All"], AttributeNames=["All"])
+        messages = out.get("Messages", [])
+        got.extend(messages)
+        for m in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return len(got) >= count
+    wait_until(more, timeout=timeout)
+    return got
+
+
+class EventsTest(ServerTestCase):
+    def setUp(self):
+        require_boto3()
+        self.events = self.server.boto3_client("events")
+        self.sqs = self.server.boto3_client("sqs")
+
+    def queue(self, name, **attributes):
+        url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        return url, arn["Attributes"]["QueueArn"]
+
+    def test_put_events_reach_matching_targets_with_input_transformers(self):
+        url, arn = self.queue("e2e-events-q")
+        fifo_url, fifo_arn = self.queue("e2e-events-q.fifo", FifoQueue="true")
+        bus = self.events.create_event_bus(Name="e2e-orders")["EventBusArn"]
+        self.assertEqual(bus, "arn:aws:events:%s:000000000000:event-bus/e2e-orders" % REGION)
+        rule = self.events.put_rule(Name="big-orders", EventBusName="e2e-orders",
+                                    EventPattern=json.dumps({"source": ["shop"], "detail": {
+                                        "total": [{"numeric": [">", 100]}]}}))["RuleArn"]
+        self.assertTrue(rule.endswith(":rule/e2e-orders/big-orders"))
+        self.events.put_targets(Rule="big-orders", EventBusName="e2e-orders", Targets=[
+            {"Id": "q", "Arn": arn, "InputTransformer": {
+                "InputPathsMap": {"id": "$.detail.id", "total": "$.detail.total"},
+                "InputTemplate": '{"order": "<id>", "total": <total>}'}},
+            {"Id": "fifo", "Arn": fifo_arn, "SqsParameters": {"MessageGroupId": "orders"}},
+        ])
+        out = self.events.put_events(Entries=[
+            {"Source": "shop", "DetailType": "Order", "EventBusName": "e2e-orders",
+             "Detail": json.dumps({"id": "o-1", "total": 250})},
+            {"Source": "shop", "DetailType": "Order", "EventBusName": "e2e-orders",
+             "Detail": json.dumps({"id": "o-2", "total": 5})},
+            {"Source": "aws.s3", "DetailType": "x", "Detail": "{}"},
+            {"Source": "shop", "DetailType": "Order", "Detail": "not json"},
+        ])
+        self.assertEqual(out["FailedEntryCount"], 2)
+        self.assertEqual(out["Entries"][2]["ErrorCode"], "NotAuthorizedForSourceException")
+        self.assertEqual(out["Entries"][3]["ErrorMessage"], "Detail is malformed.")
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual([json.loads(m["Body"]) for m in got], [{"order": "o-1", "total": 250}])
+        fifo = receive_all(self.sqs, fifo_url, 1)
+        event = json.loads(fifo[0]["Body"])
+        self.assertEqual(event["id"], out["Entries"][0]["EventId"])
+        self.assertEqual(event["detail"], {"id": "o-1", "total": 250})
+        self.assertEqual(fifo[0]["Attributes"]["MessageGroupId"], "orders")
+
+    def test_dead_letters_and_errors(self):
+        dlq_url, dlq_arn = self.queue("e2e-events-dlq")
+        self.events.put_rule(Name="to-nowhere", EventPattern='{"source": ["app"]}')
+        missing = "arn:aws:sqs:%s:000000000000:e2e-missing" % REGION
+        self.events.put_targets(Rule="to-nowhere", Targets=[
+            {"Id": "gone", "Arn": missing, "DeadLetterConfig": {"Arn": dlq_arn},
+             "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60}}])
+        self.events.put_events(Entries=[{"Source": "app", "DetailType": "t", "Detail": "{}"}])
+        got = receive_all(self.sqs, dlq_url, 1)
+        attrs = {k: v["StringValue"] for k, v in got[0]["MessageAttributes"].items()}
+        self.assertEqual(attrs["TARGET_ARN"], missing)
+        self.assertEqual(attrs["ERROR_CODE"], "QueueDoesNotExist")
+        self.assertTrue(attrs["RULE_ARN"].endswith(":rule/to-nowhere"))
+
+        with self.assertRaises(self.events.exceptions.InvalidEventPatternException) as cm:
+            self.events.put_rule(Name="bad", EventPattern='{"source": "app"}')
+        self.assertIn("Event pattern is not valid", cm.exception.response["Error"]["Message"])
+        with self.assertRaises(self.events.exceptions.ResourceNotFoundException) as cm:
+            self.events.describe_rule(Name="bad")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Rule bad does not exist on EventBus default.")
+        with self.assertRaises(self.events.exceptions.ClientError) as cm:
+            self.events.put_rule(Name="bad", ScheduleExpression="cron(0 10 * * * *)")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Parameter ScheduleExpression is not valid.")
+        result = self.events.test_event_pattern(
+            EventPattern='{"detail": {"n": [{"numeric": [">=", 3]}]}}',
+            Event=json.dumps({"id": "1", "account": "000000000000", "source": "a",
+                              "time": "2026-12-04T00:00:00Z", "region": REGION,
+                              "resources": [], "detail-type": "t", "detail": {"n": 3}}))
+        self.assertTrue(result["Result"])
+
+    def test_cli(self):
+        _, out, _ = self.server.aws_cli("events", "put-rule", "--name", "e2e-cli",
+                                        "--schedule-expression", "cron(0 12 ? * MON-FRI *)")
+        self.assertTrue(json.loads(out)["RuleArn"].endswith(":rule/e2e-cli"))
+        code, _, err = self.server.aws_cli("events", "describe-rule", "--name", "e2e-cli-nope",
+                                           check=False)
+        self.assertNotEqual(code, 0)
+        self.assertIn("ResourceNotFoundException", err)
+
+
+if __name__ == "__main__":
+    unittest.main()

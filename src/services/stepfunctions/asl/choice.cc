@@ -1,4 +1,5 @@
 #include "services/stepfunctions/asl/choice.h"
+#include "services/stepfunctions/asl/errors.h"
 
 #include <array>
 #include <string_view>
@@ -199,7 +200,7 @@ Result<bool> ChoiceRule::evaluate(const json::value& input, const json::value& c
   auto value = variable->find(variable->context() ? context : input);
   if (op == "IsPresent") return value.has_value() == operand.as_bool();
   if (!value) {
-    return Error::make("States.Runtime", "Invalid path '" + variable->text() +
+    return state_error("States.Runtime", "Invalid path '" + variable->text() +
                                              "': The choice state's condition path references an "
                                              "invalid value.");
   }
@@ -217,7 +218,7 @@ Result<bool> ChoiceRule::evaluate(const json::value& input, const json::value& c
     name.remove_suffix(4);
     auto v = operand_path->find(operand_path->context() ? context : input);
     if (!v) {
-      return Error::make("States.Runtime", "Invalid path '" + operand_path->text() +
+      return state_error("States.Runtime", "Invalid path '" + operand_path->text() +
                                                "': The choice state's condition path references "
                                                "an invalid value.");
     }

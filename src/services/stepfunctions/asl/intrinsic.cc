@@ -1,4 +1,5 @@
 #include "services/stepfunctions/asl/intrinsic.h"
+#include "services/stepfunctions/asl/errors.h"
 
 #include <cctype>
 
@@ -64,7 +65,7 @@ class CallParser {
   }
 
  private:
-  Error fail(std::string what) const { return Error::make("States.IntrinsicFailure", what); }
+  Error fail(std::string what) const { return state_error("States.IntrinsicFailure", what); }
   void spaces() {
     while (i_ < s_.size() && s_[i_] == ' ') ++i_;
   }
@@ -141,7 +142,7 @@ Result<Intrinsic> Intrinsic::parse(std::string_view text) {
   CallParser p(text);
   auto call = p.call(0);
   if (!call) return call.error();
-  if (!p.at_end()) return Error::make("States.IntrinsicFailure", "text after the call");
+  if (!p.at_end()) return state_error("States.IntrinsicFailure", "text after the call");
   Intrinsic out;
   out.text_ = std::string(text);
   out.call_ = std::move(*call);

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "common/encoding.h"
+#include "services/stepfunctions/asl/errors.h"
 #include "services/stepfunctions/asl/intrinsic_call.h"
 
 namespace nimbus::sfn::asl {
@@ -20,7 +21,7 @@ using Args = std::vector<json::value>;
 using Fn = Result<json::value> (*)(const std::string& name, Args& a);
 
 Error failure(const std::string& name, const std::string& message) {
-  return Error::make("States.IntrinsicFailure", "Invalid arguments in " + name + ": " + message);
+  return state_error("States.IntrinsicFailure", "Invalid arguments in " + name + ": " + message);
 }
 
 std::string text_of(const json::value& v) {
@@ -278,7 +279,7 @@ Result<json::value> call_intrinsic(const IntrinsicCall& call, const json::value&
     } else if (const auto* p = std::get_if<Path>(&a.arg)) {
       auto v = p->find(p->context() ? context : input);
       if (!v) {
-        return Error::make("States.Runtime", "The JsonPath argument for the field '" + p->text() +
+        return state_error("States.Runtime", "The JsonPath argument for the field '" + p->text() +
                                                  "' could not be found in the input '" +
                                                  json::serialize(input) + "'");
       }

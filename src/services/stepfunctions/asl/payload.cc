@@ -1,4 +1,5 @@
 #include "services/stepfunctions/asl/payload.h"
+#include "services/stepfunctions/asl/errors.h"
 
 namespace nimbus::sfn::asl {
 
@@ -101,7 +102,7 @@ Result<json::value> Expression::evaluate(const json::value& input, const json::v
   const json::value& doc = path->context() ? context : input;
   auto v = path->find(doc);
   if (!v) {
-    return Error::make("States.Runtime", "The JSONPath '" + path->text() +
+    return state_error("States.Runtime", "The JSONPath '" + path->text() +
                                              "' specified for the field '" + std::string(field) +
                                              "' could not be found in the input '" +
                                              json::serialize(doc) + "'");

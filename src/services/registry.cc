@@ -9,6 +9,7 @@
 #include "services/logs/logs_service.h"
 #include "services/sns/sns_service.h"
 #include "services/sqs/sqs_service.h"
+#include "services/stepfunctions/stepfunctions_service.h"
 #include "services/sts/sts_service.h"
 
 namespace nimbus::services {
@@ -25,6 +26,7 @@ Registry::Registry(Environment& env) {
                                               lambda::LambdaOptions::from(env.settings)));
   add(std::make_unique<sns::SnsService>(env));
   add(std::make_unique<eventbridge::EventsService>(env));
+  add(std::make_unique<sfn::StepFunctionsService>(env));
   for (auto& s : services_) s->bind(env.targets);
 }
 

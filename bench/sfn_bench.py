@@ -1,0 +1,131 @@
+"""Step Functions Express: StartSyncExecution of a 10-state machine (Pass,
+Choice, intrinsic functions, no Tasks), nimbus against moto_server running
+the same definition, side by side in one run, ratio printed.
+
+Per server: `threads` boto3 clients call StartSyncExecution for `seconds`;
+executions/s, and p50/p99 of the call as the client sees it.
+
+Usage: python3 bench/sfn_bench.py [--seconds 10] [--threads 8] [--no-moto]
+       [--quick]   (--quick: 2 s, 2 threads: a smoke run)
+"""
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import threading
+import time
+
+from common import Moto, Server, client, machine
+
+ROLE = "arn:aws:iam::123456789012:role/bench"
+
+# Ten states: Pass states with intrinsic functions, a Choice, a Succeed.
+DEFINITION = {
+    "StartAt": "Init",
+    "States": {
+        "Init": {"Type": "Pass", "Parameters": {"n.$": "$.n", "tag": "bench"}, "Next": "Add"},
+        "Add": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)", "tag.$": "$.tag"},
+                "Next": "Format"},
+        "Format": {"Type": "Pass", "Parameters": {"n.$": "$.n",
+                                                  "label.$": "States.Format('item {}', $.n)"},
+                   "Next": "Array"},
+        "Array": {"Type": "Pass", "Parameters": {"n.$": "$.n", "label.$": "$.label",
+                                                 "list.$": "States.Array($.n, 2, 3)"},
+                  "Next": "Length"},
+        "Length": {"Type": "Pass", "Parameters": {"n.$": "$.n", "len.$": "States.ArrayLength($.list)"},
+                   "Next": "Route"},
+        "Route": {"Type": "Choice", "Choices": [
+            {"Variable": "$.n", "NumericGreaterThan": 100, "Next": "Big"}], "Default": "Small"},
+        "Big": {"Type": "Pass", "Result": "big", "ResultPath": "$.size", "Next": "Hash"},
+        "Small": {"Type": "Pass", "Result": "small", "ResultPath": "$.size", "Next": "Hash"},
+        "Hash": {"Type": "Pass", "Parameters": {"size.$": "$.size",
+                                                "json.$": "States.JsonToString($)"},
+                 "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def measure(name, endpoint, args):
+    sfn = client("stepfunctions", endpoint)
+    arn = sfn.create_state_machine(name="bench", definition=json.dumps(DEFINITION), roleArn=ROLE,
+                                   type="EXPRESS")["stateMachineArn"]
+    first = sfn.start_sync_execution(stateMachineArn=arn, input='{"n": 1}')
+    if first.get("status") != "SUCCEEDED":
+        print("%-7s the machine did not succeed: %s" % (name, first), flush=True)
+    counts = [0] * args.threads
+    errors = [0] * args.threads
+    samples = [[] for _ in range(args.threads)]
+    deadline = time.time() + args.seconds
+
+    def worker(n):
+        c = client("stepfunctions", endpoint, 2)
+        while time.time() < deadline:
+            t0 = time.time()
+            try:
+                out = c.start_sync_execution(stateMachineArn=arn, input='{"n": %d}' % n)
+                if out["status"] == "SUCCEEDED":
+                    counts[n] += 1
+                    samples[n].append((time.time() - t0) * 1000)
+                else:
+                    errors[n] += 1
+            except Exception:  # noqa: BLE001 - counted, the run goes on
+                errors[n] += 1
+
+    start = time.time()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    took = time.time() - start
+    all_ms = sorted(s for per in samples for s in per)
+    pick = lambda q: all_ms[min(len(all_ms) - 1, int(q * len(all_ms)))] if all_ms else float("nan")  # noqa: E731
+    r = {"exec_s": sum(counts) / took, "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+         "done": sum(counts), "errors": sum(errors)}
+    print("%-7s executions/s %8.1f  p50 %7.2f ms  p99 %7.2f ms  (%d executions, %d errors)"
+          % (name, r["exec_s"], r["p50_ms"], r["p99_ms"], r["done"], r["errors"]), flush=True)
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--no-moto", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="a smoke run: 2 s, 2 threads")
+    args = ap.parse_args()
+    if args.quick:
+        args.seconds, args.threads = 2, 2
+    print("stepfunctions StartSyncExecution, 10-state Express machine, boto3, %d threads x %ds, "
+          "%s, %s, load average %s"
+          % (args.threads, args.seconds, machine(), datetime.date.today(),
+             " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
+    results = {}
+    nimbus = Server().start()
+    try:
+        results["nimbus"] = measure("nimbus", nimbus.endpoint, args)
+    finally:
+        nimbus.cleanup()
+    if not args.no_moto:
+        moto = Moto().start()
+        if moto is None:
+            print("moto_server is not installed: nimbus only")
+        else:
+            try:
+                results["moto"] = measure("moto", moto.endpoint, args)
+            finally:
+                moto.stop()
+    if "moto" in results:
+        n, m = results["nimbus"], results["moto"]
+        ratio = lambda a, b: a / b if b else float("inf")  # noqa: E731
+        print("ratio nimbus/moto: executions/s %.1fx, p50 %.2fx faster "
+              "(targets: >= 5000 executions/s; p50 < 1 ms)"
+              % (ratio(n["exec_s"], m["exec_s"]), ratio(m["p50_ms"], n["p50_ms"])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+// Executions: start (Standard, durable; Express, in memory), describe,
+// history, list, stop.
+#include <algorithm>
+#include <chrono>
+
+#include "common/json_fields.h"
+#include "common/request_id.h"
+#include "services/stepfunctions/stepfunctions_service.h"
+#include "storage/key_codec.h"
+
+namespace nimbus::sfn {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kMaxInput = 256 * 1024;
+
+bool execution_arn_shape(const std::string& a) {
+  return a.starts_with("arn:aws:states:") &&
+         (a.find(":execution:") != std::string::npos || a.find(":express:") != std::string::npos);
+}
+
+}  // namespace
+
+// An Express execution: the runner and what it answers, alive until the end.
+struct ExpressRun {
+  ExpressRun(std::shared_ptr<const asl::Machine> m, json::value context)
+      : machine(std::move(m)), runner(*machine, nullptr, std::move(context)) {}
+  std::shared_ptr<const asl::Machine> machine;
+  Runner runner;
+  Respond respond;  // null for StartExecution on an Express machine
+  json::object out;
+  int64_t start_ms = 0;
+};
+
+void StepFunctionsService::start_execution(const CallContext& ctx, json::object in,
+                                           Respond respond) {
+  std::string machine_arn = str(in, "stateMachineArn");
+  if (!machine_arn.starts_with("arn:aws:states:") ||
+      machine_arn.find(":stateMachine:") == std::string::npos) {
+    return respond(errors::invalid_arn(machine_arn));
+  }
+  std::string name = has(in, "name") ? str(in, "name") : new_request_id();
+  if (!valid_name(name)) return respond(errors::invalid_name(name));
+  std::string input = has(in, "input") ? str(in, "input") : "{}";
+  if (input.size() > kMaxInput) {
+    return respond(errors::invalid_input("Input is larger than the maximum of 262144 bytes"));
+  }
+  json::error_code ec;
+  json::value parsed_input = json::parse(input, ec);
+  if (ec) return respond(errors::invalid_input("Unexpected input: " + ec.message()));
+  Execution e;
+  std::optional<int64_t> timeout;
+  bool express = false;
+  {
+    MutexLock lock(mu_);
+    auto m = machines_.find(machine_arn);
+    if (m == machines_.end()) return respond(errors::machine_missing(machine_arn));
+    express = m->second.type == "EXPRESS";
+    e.machine = m->second.machine;
+    e.definition = m->second.definition;
+    e.role_arn = m->second.role_arn;
+    timeout = e.machine->timeout_seconds;
+    e.arn = arn(ctx, "execution", m->second.name + ":" + name);
+    if (!express) {
+      auto old = executions_.find(e.arn);
+      if (old != executions_.end()) {
+        // The same name and input while it runs: the same execution.
+        if (old->second.status == "RUNNING" && old->second.input == input) {
+          return respond(json::object{{"executionArn", e.arn}, {"startDate", old->second.start}});
+        }
+        return respond(errors::execution_exists(e.arn));
+      }
+    }
+    e.machine_arn = machine_arn;
+    e.name = name;
+    e.input = input;
+    e.start = env_.clock.now_seconds();
+    if (!express) executions_.emplace(e.arn, e);
+  }
+  if (express) {
+    e.arn = arn(
+        ctx, "express",
+        e.machine_arn.substr(e.machine_arn.rfind(':') + 1) + ":" + name + ":" + new_request_id());
+    auto run = std::make_shared<ExpressRun>(e.machine, context_of(e));
+    int64_t now = env_.clock.now_millis();
+    drive_express(run, run->runner.start(parsed_input, now));
+    return respond(json::object{{"executionArn", e.arn}, {"startDate", e.start}});
+  }
+  json::object started{{"input", input},
+                       {"inputDetails", json::object{{"truncated", false}}},
+                       {"roleArn", e.role_arn}};
+  advance(
+      e.arn,
+      [started, parsed_input](Runner& r, int64_t now) {
+        r.events().push_back({"ExecutionStarted", "executionStartedEventDetails", started});
+        return r.start(parsed_input, now);
+      },
+      [this, e, timeout, respond = std::move(respond)](Status st) {
+        if (!st) {
+          MutexLock lock(mu_);
+          executions_.erase(e.arn);
+          return respond(st.error());
+        }
+        if (timeout) {
+          timers_->schedule("timeout", e.arn,
+                            Clock::time_point(std::chrono::milliseconds(
+                                static_cast<int64_t>(e.start * 1000) + *timeout * 1000)),
+                            "", [](Status) {});
+        }
+        respond(json::object{{"executionArn", e.arn}, {"startDate", e.start}});
+      });
+}
+
+void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop stop) {
+  int64_t now = env_.clock.now_millis();
+  stop = without_tasks(run->runner, std::move(stop), now);
+  run->runner.events().clear();
+  if (stop.kind == Stop::kWait) {
+    if (now - run->start_ms > 5 * 60 * 1000) {
+      stop = Stop{
+          Stop::kFailed, 0, {}, {}, {"States.Timeout", "The execution has exceeded 5 minutes."}};
+    } else {
+      auto resume = [this, run, gate = gate_] {
+        auto in = gate->hold();
+        if (!in) return;
+        env_.workers.post([this, run, gate] {
+          auto in = gate->hold();
+          if (in) drive_express(run, run->runner.wake(env_.clock.now_millis()));
+        });
+      };
+      env_.scheduler.after(std::chrono::milliseconds(std::max<int64_t>(0, stop.until_ms - now)),
+                           std::move(resume));
+      return;
+    }
+  }
+  if (!run->respond) return;
+  json::object& out = run->out;
+  out["stopDate"] = static_cast<double>(now) / 1000.0;
+  if (stop.kind == Stop::kSucceeded) {
+    out["status"] = "SUCCEEDED";
+    out["output"] = json::serialize(stop.output);
+    out["outputDetails"] = json::object{{"included", true}};
+  } else {
+    out["status"] = stop.failure.error == "States.Timeout" ? "TIMED_OUT" : "FAILED";
+    out["error"] = stop.failure.error;
+    out["cause"] = stop.failure.cause;
+  }
+  out["billingDetails"] =
+      json::object{{"billedMemoryUsedInMB", 64},
+                   {"billedDurationInMilliseconds", std::max<int64_t>(100, now - run->start_ms)}};
+  run->respond(std::move(out));
+}
+
+void StepFunctionsService::start_sync_execution(const CallContext& ctx, json::object in,
+                                                Respond respond) {
+  std::string machine_arn = str(in, "stateMachineArn");
+  if (!machine_arn.starts_with("arn:aws:states:") ||
+      machine_arn.find(":stateMachine:") == std::string::npos) {
+    return respond(errors::invalid_arn(machine_arn));
+  }
+  std::string name = has(in, "name") ? str(in, "name") : new_request_id();
+  if (!valid_name(name)) return respond(errors::invalid_name(name));
+  std::string input = has(in, "input") ? str(in, "input") : "{}";
+  if (input.size() > kMaxInput) {
+    return respond(errors::invalid_input("Input is larger than the maximum of 262144 bytes"));
+  }
+  json::error_code ec;
+  json::value parsed_input = json::parse(input, ec);
+  if (ec) return respond(errors::invalid_input("Unexpected input: " + ec.message()));
+  Execution e;
+  {
+    MutexLock lock(mu_);
+    auto m = machines_.find(machine_arn);
+    if (m == machines_.end()) return respond(errors::machine_missing(machine_arn));
+    if (m->second.type != "EXPRESS") {
+      return respond(errors::type_not_supported(
+          "This operation is not supported by this type of state machine"));
+    }
+    e.machine = m->second.machine;
+    e.role_arn = m->second.role_arn;
+    e.arn = arn(ctx, "express", m->second.name + ":" + name + ":" + new_request_id());
+  }
+  e.machine_arn = machine_arn;
+  e.name = name;
+  e.input = input;
+  e.start = env_.clock.now_seconds();
+  auto run = std::make_shared<ExpressRun>(e.machine, context_of(e));
+  run->respond = std::move(respond);
+  run->start_ms = env_.clock.now_millis();
+  run->out =
+      json::object{{"executionArn", e.arn}, {"stateMachineArn", machine_arn},
+                   {"name", name},          {"startDate", e.start},
+                   {"input", input},        {"inputDetails", json::object{{"included", true}}}};
+  drive_express(run, run->runner.start(parsed_input, run->start_ms));
+}
+
+Output StepFunctionsService::describe_execution(const CallContext&, const json::object& in) const {
+  std::string a = str(in, "executionArn");
+  if (!execution_arn_shape(a)) return errors::invalid_arn(a);
+  MutexLock lock(mu_);
+  auto it = executions_.find(a);
+  if (it == executions_.end()) return errors::execution_missing(a);
+  const Execution& e = it->second;
+  json::object out{{"executionArn", e.arn},
+                   {"stateMachineArn", e.machine_arn},
+                   {"name", e.name},
+                   {"status", e.status},
+                   {"startDate", e.start},
+                   {"input", e.input},
+                   {"inputDetails", json::object{{"included", true}}}};
+  if (e.status != "RUNNING") out["stopDate"] = e.stop;
+  if (e.status == "SUCCEEDED") {
+    out["output"] = e.output;
+    out["outputDetails"] = json::object{{"included", true}};
+  }
+  if (!e.error.empty()) out["error"] = e.error;
+  if (!e.cause.empty()) out["cause"] = e.cause;
+  return out;
+}
+
+Output StepFunctionsService::describe_machine_for_execution(const CallContext&,
+                                                            const json::object& in) const {
+  std::string a = str(in, "executionArn");
+  if (!execution_arn_shape(a)) return errors::invalid_arn(a);
+  MutexLock lock(mu_);
+  auto it = executions_.find(a);
+  if (it == executions_.end()) return errors::execution_missing(a);
+  const Execution& e = it->second;
+  json::object out{{"stateMachineArn", e.machine_arn},
+                   {"name", e.machine_arn.substr(e.machine_arn.rfind(':') + 1)},
+                   {"definition", e.definition},
+                   {"roleArn", e.role_arn},
+                   {"updateDate", e.start}};
+  if (auto m = machines_.find(e.machine_arn); m != machines_.end()) {
+    out["loggingConfiguration"] = m->second.logging;
+    out["tracingConfiguration"] = m->second.tracing;
+  }
+  return out;
+}
+
+Output StepFunctionsService::get_execution_history(const CallContext&,
+                                                   const json::object& in) const {
+  std::string a = str(in, "executionArn");
+  if (!execution_arn_shape(a)) return errors::invalid_arn(a);
+  {
+    MutexLock lock(mu_);
+    if (!executions_.contains(a)) return errors::execution_missing(a);
+  }
+  int64_t max = integer(in, "maxResults").value_or(0);
+  size_t limit = max <= 0 ? 100 : static_cast<size_t>(std::min<int64_t>(max, 1000));
+  bool reverse = boolean(in, "reverseOrder").value_or(false);
+  bool data = boolean(in, "includeExecutionData").value_or(true);
+  std::string prefix = storage::encode_key(a);
+  std::string from;
+  if (has(in, "nextToken")) {
+    auto id = integer(in, "nextToken");
+    if (!id) return Error::make("InvalidToken", "Invalid Token: '" + str(in, "nextToken") + "'");
+    from = storage::encode_key(a, static_cast<uint64_t>(*id));
+  }
+  auto rows = reverse ? history_db_.scan_reverse(prefix, limit + 1, from)
+                      : history_db_.scan(prefix, limit + 1, from);
+  if (!rows) return rows.error();
+  json::array events;
+  std::string next;
+  for (auto& row : *rows) {
+    if (events.size() == limit) {
+      next = std::to_string(events.back().as_object().at("id").to_number<int64_t>());
+      break;
+    }
+    auto o = parse_object(row.value);
+    if (!o) continue;
+    if (!data) {
+      for (auto& [k, v] : *o) {
+        if (!v.is_object()) continue;
+        for (const char* f : {"input", "output"}) v.as_object().erase(f);
+      }
+    }
+    events.push_back(std::move(*o));
+  }
+  json::object out{{"events", std::move(events)}};
+  if (!next.empty()) out["nextToken"] = next;
+  return out;
+}
+
+Output StepFunctionsService::list_executions(const CallContext&, const json::object& in) const {
+  std::string machine = str(in, "stateMachineArn");
+  if (!machine.starts_with("arn:aws:states:") ||
+      machine.find(":stateMachine:") == std::string::npos) {
+    return errors::invalid_arn(machine);
+  }
+  std::string status = str(in, "statusFilter");
+  int64_t max = integer(in, "maxResults").value_or(0);
+  size_t limit = max <= 0 ? 100 : static_cast<size_t>(std::min<int64_t>(max, 1000));
+  size_t offset = 0;
+  if (has(in, "nextToken")) {
+    auto n = integer(in, "nextToken");
+    if (!n || *n < 0)
+      return Error::make("InvalidToken", "Invalid Token: '" + str(in, "nextToken") + "'");
+    offset = static_cast<size_t>(*n);
+  }
+  std::vector<const Execution*> found;
+  MutexLock lock(mu_);
+  if (!machines_.contains(machine)) return errors::machine_missing(machine);
+  for (const auto& [a, e] : executions_) {
+    if (e.machine_arn == machine && (status.empty() || e.status == status)) found.push_back(&e);
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const Execution* x, const Execution* y) { return x->start > y->start; });
+  json::array list;
+  for (size_t i = offset; i < found.size() && list.size() < limit; ++i) {
+    const Execution& e = *found[i];
+    json::object o{{"executionArn", e.arn},
+                   {"stateMachineArn", e.machine_arn},
+                   {"name", e.name},
+                   {"status", e.status},
+                   {"startDate", e.start}};
+    if (e.status != "RUNNING") o["stopDate"] = e.stop;
+    list.push_back(std::move(o));
+  }
+  json::object out{{"executions", std::move(list)}};
+  if (offset + limit < found.size()) out["nextToken"] = std::to_string(offset + limit);
+  return out;
+}
+
+void StepFunctionsService::stop_execution(const CallContext&, json::object in, Respond respond) {
+  std::string a = str(in, "executionArn");
+  if (!execution_arn_shape(a)) return respond(errors::invalid_arn(a));
+  {
+    MutexLock lock(mu_);
+    if (!executions_.contains(a)) return respond(errors::execution_missing(a));
+  }
+  json::object details;
+  if (has(in, "error")) details["error"] = str(in, "error");
+  if (has(in, "cause")) details["cause"] = str(in, "cause");
+  end_execution(a, "ABORTED", "ExecutionAborted", "executionAbortedEventDetails",
+                std::move(details), [this, a, respond = std::move(respond)](Status st) {
+                  if (!st) return respond(st.error());
+                  MutexLock lock(mu_);
+                  auto it = executions_.find(a);
+                  respond(json::object{{"stopDate", it->second.stop}});
+                });
+}
+
+}  // namespace nimbus::sfn

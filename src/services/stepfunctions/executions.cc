@@ -1,0 +1,192 @@
+// The Standard execution driver: each stretch of an execution between two
+// wait points runs in the execution's turn (PartitionExecutor keyed by its
+// ARN) on the worker pool and is committed as one batch: its history events
+// and its new position. A Wait state or a retry delay becomes a "wake" timer
+// (storage::Timers), a machine's TimeoutSeconds a "timeout" timer.
+#include <chrono>
+
+#include "common/time_format.h"
+#include "services/stepfunctions/stepfunctions_service.h"
+#include "storage/key_codec.h"
+#include "storage/storage.h"
+
+namespace nimbus::sfn {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int64_t kMaxEvents = 25000;
+
+Clock::time_point at_ms(int64_t ms) {
+  return Clock::time_point(std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
+json::value StepFunctionsService::context_of(const Execution& e) const {
+  json::error_code ec;
+  json::value input = json::parse(e.input, ec);
+  auto colon = e.machine_arn.rfind(':');
+  return json::object{
+      {"Execution", json::object{{"Id", e.arn},
+                                 {"Input", ec ? json::value(nullptr) : input},
+                                 {"Name", e.name},
+                                 {"RoleArn", e.role_arn},
+                                 {"StartTime", utc_millis(static_cast<int64_t>(e.start * 1000))}}},
+      {"StateMachine",
+       json::object{{"Id", e.machine_arn}, {"Name", e.machine_arn.substr(colon + 1)}}}};
+}
+
+void StepFunctionsService::advance(const std::string& arn, Act act,
+                                   std::function<void(Status)> done) {
+  executor_.submit(arn, [this, arn, act = std::move(act), done = std::move(done),
+                         gate = gate_](storage::PartitionExecutor::Turn turn) {
+    auto in = gate->hold();
+    if (!in) return done(Error::internal("Step Functions is shutting down"));
+    Execution e;
+    {
+      MutexLock lock(mu_);
+      auto it = executions_.find(arn);
+      if (it == executions_.end()) return done(errors::execution_missing(arn));
+      e = it->second;
+    }
+    if (e.status != "RUNNING") return done(Status::ok());
+    int64_t now = env_.clock.now_millis();
+    Runner r(*e.machine, e.position, context_of(e));
+    Stop stop = without_tasks(r, act(r, now), now);
+    storage::WriteBatch batch(arn);
+    double now_s = static_cast<double>(now) / 1000.0;
+    for (auto& ev : r.events()) {
+      json::object o{{"timestamp", now_s},
+                     {"type", ev.type},
+                     {"id", e.next_event},
+                     {"previousEventId", e.next_event - 1}};
+      if (!ev.details_key.empty()) o[ev.details_key] = std::move(ev.details);
+      batch.put("sfn.history", storage::encode_key(arn, static_cast<uint64_t>(e.next_event)),
+                json::serialize(o));
+      ++e.next_event;
+    }
+    e.position = r.position();
+    e.wake_ms = 0;
+    bool yield = false;
+    if (e.next_event > kMaxEvents && stop.kind == Stop::kWait) {
+      stop = Stop{Stop::kFailed,
+                  0,
+                  {},
+                  {},
+                  {"States.Runtime",
+                   "The execution reached the maximum number of history events (25000)."}};
+    }
+    switch (stop.kind) {
+      case Stop::kWait:
+        if (stop.until_ms > now) {
+          e.wake_ms = stop.until_ms;
+        } else {
+          yield = true;
+        }
+        break;
+      case Stop::kSucceeded:
+        e.status = "SUCCEEDED";
+        e.output = json::serialize(stop.output);
+        e.stop = now_s;
+        break;
+      case Stop::kFailed:
+        e.status = "FAILED";
+        e.error = stop.failure.error;
+        e.cause = stop.failure.cause;
+        e.stop = now_s;
+        break;
+      case Stop::kTask:
+        break;
+    }
+    batch.put("sfn.executions", arn, json::serialize(e.encode()));
+    env_.storage->commit(std::move(batch), [this, turn, e, yield, done, gate](Status st) mutable {
+      auto in = gate->hold();
+      if (!in) return done(Error::internal("Step Functions is shutting down"));
+      if (!st) return done(st);
+      {
+        MutexLock lock(mu_);
+        executions_[e.arn] = e;
+      }
+      turn.release();
+      if (e.wake_ms != 0) timers_->schedule("wake", e.arn, at_ms(e.wake_ms), "", [](Status) {});
+      if (e.status != "RUNNING") timers_->cancel("timeout", e.arn, [](Status) {});
+      if (yield) {
+        advance(
+            e.arn, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
+      }
+      done(Status::ok());
+    });
+  });
+}
+
+void StepFunctionsService::on_wake(storage::DueTimer t, storage::Timers::Ack ack) {
+  {
+    MutexLock lock(mu_);
+    auto it = executions_.find(t.id);
+    // Stale (the execution ended or waits for a later time): nothing to do.
+    if (it == executions_.end() || it->second.status != "RUNNING" || it->second.wake_ms == 0 ||
+        it->second.wake_ms > env_.clock.now_millis()) {
+      return ack(Status::ok());
+    }
+  }
+  advance(
+      t.id, [](Runner& r, int64_t now) { return r.wake(now); }, [ack](Status st) { ack(st); });
+}
+
+void StepFunctionsService::on_timeout(storage::DueTimer t, storage::Timers::Ack ack) {
+  end_execution(t.id, "TIMED_OUT", "ExecutionTimedOut", "executionTimedOutEventDetails",
+                json::object{{"error", "States.Timeout"},
+                             {"cause", "The execution has exceeded its TimeoutSeconds."}},
+                [ack](Status st) { ack(st); });
+}
+
+void StepFunctionsService::end_execution(const std::string& arn, std::string status,
+                                         std::string type, std::string key, json::object details,
+                                         std::function<void(Status)> done) {
+  executor_.submit(arn, [this, arn, status, type, key, details, done = std::move(done),
+                         gate = gate_](storage::PartitionExecutor::Turn turn) {
+    auto in = gate->hold();
+    if (!in) return done(Error::internal("Step Functions is shutting down"));
+    Execution e;
+    {
+      MutexLock lock(mu_);
+      auto it = executions_.find(arn);
+      if (it == executions_.end()) return done(errors::execution_missing(arn));
+      e = it->second;
+    }
+    if (e.status != "RUNNING") return done(Status::ok());
+    int64_t now = env_.clock.now_millis();
+    double now_s = static_cast<double>(now) / 1000.0;
+    json::object o{{"timestamp", now_s},
+                   {"type", type},
+                   {"id", e.next_event},
+                   {"previousEventId", e.next_event - 1},
+                   {key, details}};
+    storage::WriteBatch batch(arn);
+    batch.put("sfn.history", storage::encode_key(arn, static_cast<uint64_t>(e.next_event)),
+              json::serialize(o));
+    ++e.next_event;
+    e.status = status;
+    e.stop = now_s;
+    e.wake_ms = 0;
+    if (const auto* err = details.if_contains("error")) e.error = err->as_string();
+    if (const auto* c = details.if_contains("cause")) e.cause = c->as_string();
+    batch.put("sfn.executions", arn, json::serialize(e.encode()));
+    env_.storage->commit(std::move(batch), [this, turn, e, done, gate](Status st) {
+      auto in = gate->hold();
+      if (!in) return done(Error::internal("Step Functions is shutting down"));
+      if (!st) return done(st);
+      {
+        MutexLock lock(mu_);
+        executions_[e.arn] = e;
+      }
+      timers_->cancel("wake", e.arn, [](Status) {});
+      timers_->cancel("timeout", e.arn, [](Status) {});
+      done(Status::ok());
+    });
+  });
+}
+
+}  // namespace nimbus::sfn

@@ -1,0 +1,301 @@
+#include "services/stepfunctions/runner.h"
+
+namespace nimbus::sfn {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object io(std::string_view name, std::string_view key, const json::value& v) {
+  return json::object{{"name", name},
+                      {key, json::serialize(v)},
+                      {std::string(key) + "Details", json::object{{"truncated", false}}}};
+}
+
+std::string type_of(const asl::State& s) {
+  return std::string(asl::type_name(s.type));
+}
+
+// "arn:aws:states:::sqs:sendMessage" -> ("sqs", "sendMessage"); a Lambda
+// function ARN -> ("lambda", "function").
+std::pair<std::string, std::string> resource_parts(const std::string& resource) {
+  if (resource.starts_with("arn:aws:states:::")) {
+    std::string rest = resource.substr(17);
+    auto colon = rest.find(':');
+    if (colon == std::string::npos) return {rest, ""};
+    return {rest.substr(0, colon), rest.substr(colon + 1)};
+  }
+  return {"lambda", "function"};
+}
+
+}  // namespace
+
+Runner::Runner(const asl::Machine& root, json::value position, json::value context)
+    : root_(root), position_(std::move(position)), context_(std::move(context)) {
+  if (!position_.is_object()) position_ = json::object{{"frames", json::array()}};
+}
+
+json::object& Runner::top() {
+  return position_.as_object()["frames"].as_array().back().as_object();
+}
+
+const asl::Machine& Runner::machine_at(size_t depth) const {
+  const asl::Machine* m = &root_;
+  const auto& frames = position_.as_object().at("frames").as_array();
+  for (size_t d = 0; d < depth; ++d) {
+    const auto& f = frames[d].as_object();
+    const asl::State* s = m->find(f.at("state").as_string());
+    if (s->type == asl::StateType::kParallel) {
+      m = s->branches[static_cast<size_t>(f.at("run").to_number<int64_t>())].get();
+    } else {
+      m = s->iterator.get();
+    }
+  }
+  return *m;
+}
+
+const asl::State& Runner::state_at(size_t depth) const {
+  const auto& f = position_.as_object().at("frames").as_array()[depth].as_object();
+  return *machine_at(depth).find(f.at("state").as_string());
+}
+
+void Runner::event(std::string type, std::string key, json::object details) {
+  events_.push_back({std::move(type), std::move(key), std::move(details)});
+}
+
+Stop Runner::start(const json::value& input, int64_t now_ms) {
+  auto& frames = position_.as_object()["frames"].as_array();
+  frames.clear();
+  frames.push_back(json::object{{"state", root_.start_at}, {"input", input}});
+  return run(now_ms);
+}
+
+Stop Runner::run(int64_t now_ms) {
+  while (true) {
+    // A long stretch without a wait point (a Pass loop) yields, so that its
+    // events are committed in pieces and other executions get the pool.
+    if (events_.size() >= kYieldEvents) return Stop{Stop::kWait, now_ms, {}, {}, {}};
+    if (auto stop = enter_top(now_ms)) return std::move(*stop);
+  }
+}
+
+std::optional<Stop> Runner::enter_top(int64_t now_ms) {
+  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
+  const asl::State& s = state_at(depth);
+  json::object& f = top();
+  if (!f.contains("entered")) {
+    f["entered"] = true;
+    event(type_of(s) + "StateEntered", "stateEnteredEventDetails", io(s.name, "input", f["input"]));
+  }
+  asl::Entered e = asl::enter(s, f["input"], context_, now_ms);
+  if (auto* t = std::get_if<asl::Transition>(&e)) return transition(std::move(*t), now_ms);
+  if (auto* w = std::get_if<asl::WaitUntil>(&e)) {
+    f["phase"] = "wait";
+    f["then"] = json::object{{"next", w->then.next}, {"output", w->then.output}};
+    return Stop{Stop::kWait, w->until_ms, {}, {}, {}};
+  }
+  if (auto* c = std::get_if<asl::TaskCall>(&e)) {
+    f["phase"] = "task";
+    auto [type, name] = resource_parts(c->resource);
+    json::object details{{"resourceType", type},
+                         {"resource", name},
+                         {"region", "us-east-1"},
+                         {"parameters", json::serialize(c->parameters)}};
+    if (c->timeout_seconds) details["timeoutInSeconds"] = *c->timeout_seconds;
+    if (c->heartbeat_seconds) details["heartbeatInSeconds"] = *c->heartbeat_seconds;
+    event("TaskScheduled", "taskScheduledEventDetails", std::move(details));
+    return Stop{Stop::kTask, 0, std::move(*c), {}, {}};
+  }
+  if (auto* fork = std::get_if<asl::Fork>(&e)) {
+    json::array runs;
+    for (auto& r : fork->runs) runs.push_back(std::move(r.input));
+    if (s.type == asl::StateType::kMap) {
+      event("MapStateStarted", "mapStateStartedEventDetails",
+            json::object{{"length", static_cast<int64_t>(runs.size())}});
+    } else {
+      event("ParallelStateStarted", "", {});
+    }
+    if (runs.empty()) {
+      event(s.type == asl::StateType::kMap ? "MapStateSucceeded" : "ParallelStateSucceeded", "",
+            {});
+      auto done = asl::complete(s, f["input"], json::array(), context_);
+      if (auto* t = std::get_if<asl::Transition>(&done)) return transition(std::move(*t), now_ms);
+      return fail(std::get<asl::Failure>(done), true, now_ms, 0);
+    }
+    f["phase"] = "fork";
+    f["run"] = 0;
+    f["results"] = json::array();
+    f["failed"] = 0;
+    json::value first = runs[0];
+    f["runs"] = std::move(runs);
+    const asl::Machine& child = s.type == asl::StateType::kMap ? *s.iterator : *s.branches[0];
+    if (s.type == asl::StateType::kMap) {
+      event("MapIterationStarted", "mapIterationStartedEventDetails",
+            json::object{{"name", s.name}, {"index", 0}});
+    }
+    position_.as_object()["frames"].as_array().push_back(
+        json::object{{"state", child.start_at}, {"input", std::move(first)}});
+    return std::nullopt;
+  }
+  auto& failure = std::get<asl::Failure>(e);
+  return fail(std::move(failure), s.type != asl::StateType::kFail, now_ms, 0);
+}
+
+std::optional<Stop> Runner::transition(asl::Transition t, int64_t now_ms) {
+  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
+  const asl::State& s = state_at(depth);
+  if (asl::too_large(t.output)) {
+    return fail({"States.DataLimitExceeded", "The state/task '" + s.name +
+                                                 "' returned a result with a size exceeding the "
+                                                 "maximum number of bytes service limit."},
+                false, now_ms, 0);
+  }
+  event(type_of(s) + "StateExited", "stateExitedEventDetails", io(s.name, "output", t.output));
+  if (t.next.empty()) return finish_frame(true, std::move(t.output), {}, now_ms);
+  top() = json::object{{"state", t.next}, {"input", std::move(t.output)}};
+  return std::nullopt;
+}
+
+std::optional<Stop> Runner::fail(asl::Failure f, bool recoverable, int64_t now_ms, double jitter) {
+  if (!recoverable) return finish_frame(false, nullptr, std::move(f), now_ms);
+  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
+  const asl::State& s = state_at(depth);
+  json::object& fr = top();
+  std::vector<int64_t> attempts;
+  if (const auto* a = fr.if_contains("attempts")) {
+    for (const auto& n : a->as_array()) attempts.push_back(n.to_number<int64_t>());
+  }
+  asl::Recovery r = asl::recover(s, fr["input"], f, attempts, jitter);
+  json::array saved;
+  for (int64_t n : attempts) saved.push_back(n);
+  fr["attempts"] = std::move(saved);
+  if (auto* retry = std::get_if<asl::RetryAfter>(&r)) {
+    fr["phase"] = "retry";
+    return Stop{Stop::kWait, now_ms + retry->delay_ms, {}, {}, {}};
+  }
+  if (auto* t = std::get_if<asl::Transition>(&r)) return transition(std::move(*t), now_ms);
+  return finish_frame(false, nullptr, std::get<asl::Failure>(std::move(r)), now_ms);
+}
+
+std::optional<Stop> Runner::finish_frame(bool ok, json::value output, asl::Failure failure,
+                                         int64_t now_ms) {
+  auto& frames = position_.as_object()["frames"].as_array();
+  frames.pop_back();
+  if (frames.empty()) {
+    if (ok) {
+      event("ExecutionSucceeded", "executionSucceededEventDetails",
+            json::object{{"output", json::serialize(output)},
+                         {"outputDetails", json::object{{"truncated", false}}}});
+      return Stop{Stop::kSucceeded, 0, {}, std::move(output), {}};
+    }
+    event("ExecutionFailed", "executionFailedEventDetails",
+          json::object{{"error", failure.error}, {"cause", failure.cause}});
+    return Stop{Stop::kFailed, 0, {}, {}, std::move(failure)};
+  }
+  size_t depth = frames.size() - 1;
+  const asl::State& s = state_at(depth);
+  json::object& p = top();
+  bool is_map = s.type == asl::StateType::kMap;
+  int64_t run = p["run"].to_number<int64_t>();
+  if (is_map) {
+    event(ok ? "MapIterationSucceeded" : "MapIterationFailed",
+          ok ? "mapIterationSucceededEventDetails" : "mapIterationFailedEventDetails",
+          json::object{{"name", s.name}, {"index", run}});
+  }
+  if (!ok) {
+    if (!is_map) {
+      event("ParallelStateFailed", "", {});
+      p.erase("phase");
+      return fail(std::move(failure), true, now_ms, 0);
+    }
+    p["failed"] = p["failed"].to_number<int64_t>() + 1;
+    output = nullptr;
+  }
+  p["results"].as_array().push_back(std::move(output));
+  const auto& runs = p["runs"].as_array();
+  if (static_cast<size_t>(run + 1) < runs.size()) {
+    p["run"] = run + 1;
+    json::value next_input = runs[static_cast<size_t>(run + 1)];
+    const asl::Machine& child = is_map ? *s.iterator : *s.branches[static_cast<size_t>(run + 1)];
+    if (is_map) {
+      event("MapIterationStarted", "mapIterationStartedEventDetails",
+            json::object{{"name", s.name}, {"index", run + 1}});
+    }
+    frames.push_back(json::object{{"state", child.start_at}, {"input", std::move(next_input)}});
+    return std::nullopt;
+  }
+  json::value results = std::move(p["results"]);
+  size_t failed = static_cast<size_t>(p["failed"].to_number<int64_t>());
+  size_t total = runs.size();
+  for (const char* k : {"phase", "run", "results", "failed", "runs"}) p.erase(k);
+  if (is_map && !asl::tolerates(s, failed, total)) {
+    event("MapStateFailed", "", {});
+    return fail({"States.ExceedToleratedFailureThreshold",
+                 "The specified tolerated failure threshold was exceeded"},
+                true, now_ms, 0);
+  }
+  event(is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", "", {});
+  auto done = asl::complete(s, p["input"], std::move(results), context_);
+  if (auto* t = std::get_if<asl::Transition>(&done)) return transition(std::move(*t), now_ms);
+  return fail(std::get<asl::Failure>(std::move(done)), true, now_ms, 0);
+}
+
+Stop Runner::wake(int64_t now_ms) {
+  json::object& f = top();
+  std::string phase = f.contains("phase") ? std::string(f["phase"].as_string()) : "";
+  f.erase("phase");
+  if (phase == "wait") {
+    json::object then = std::move(f["then"].as_object());
+    f.erase("then");
+    asl::Transition t{std::string(then["next"].as_string()), std::move(then["output"])};
+    if (auto stop = transition(std::move(t), now_ms)) return std::move(*stop);
+  }
+  return run(now_ms);
+}
+
+Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
+  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
+  const asl::State& s = state_at(depth);
+  json::object& f = top();
+  f.erase("phase");
+  auto [type, name] = resource_parts(s.resource);
+  event("TaskSucceeded", "taskSucceededEventDetails",
+        json::object{{"resourceType", type},
+                     {"resource", name},
+                     {"output", json::serialize(result)},
+                     {"outputDetails", json::object{{"truncated", false}}}});
+  auto done = asl::complete(s, f["input"], std::move(result), context_);
+  std::optional<Stop> stop;
+  if (auto* t = std::get_if<asl::Transition>(&done)) {
+    stop = transition(std::move(*t), now_ms);
+  } else {
+    stop = fail(std::get<asl::Failure>(std::move(done)), true, now_ms, 0);
+  }
+  return stop ? std::move(*stop) : run(now_ms);
+}
+
+Stop Runner::task_failed(const asl::Failure& failure, int64_t now_ms, double jitter) {
+  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
+  const asl::State& s = state_at(depth);
+  top().erase("phase");
+  auto [type, name] = resource_parts(s.resource);
+  event(failure.error == "States.Timeout" ? "TaskTimedOut" : "TaskFailed",
+        failure.error == "States.Timeout" ? "taskTimedOutEventDetails" : "taskFailedEventDetails",
+        json::object{{"resourceType", type},
+                     {"resource", name},
+                     {"error", failure.error},
+                     {"cause", failure.cause}});
+  auto stop = fail(failure, true, now_ms, jitter);
+  return stop ? std::move(*stop) : run(now_ms);
+}
+
+Stop without_tasks(Runner& r, Stop stop, int64_t now_ms) {
+  while (stop.kind == Stop::kTask) {
+    stop = r.task_failed(
+        {"States.Runtime", "nimbus cannot call the resource '" + stop.task.resource + "' yet"},
+        now_ms, 0.5);
+  }
+  return stop;
+}
+
+}  // namespace nimbus::sfn

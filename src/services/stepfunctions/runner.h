@@ -1,0 +1,81 @@
+// The execution driver's core: moves one execution's position through its
+// machine from one wait point to the next, and says what happened as AWS's
+// history events. No storage, no threads, no clock of its own: the service
+// (executions.cc) persists the position and the events it returns, arms a
+// timer for a wait, and calls a task, then feeds the outcome back.
+//
+// A position is a stack of frames: the top-level machine's, and one per
+// Parallel branch or Map iteration being run inside it (branches and
+// iterations run one after another, in order). It serializes to JSON so
+// that a Standard execution resumes from it after a restart.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "services/stepfunctions/asl/step.h"
+
+namespace nimbus::sfn {
+
+struct HistoryEvent {
+  std::string type;         // "PassStateEntered"
+  std::string details_key;  // "stateEnteredEventDetails" ("" when none)
+  boost::json::object details;
+};
+
+// Where a run stopped.
+struct Stop {
+  enum Kind { kWait, kTask, kSucceeded, kFailed } kind = kWait;
+  int64_t until_ms = 0;       // kWait
+  asl::TaskCall task;         // kTask
+  boost::json::value output;  // kSucceeded
+  asl::Failure failure;       // kFailed
+};
+
+class Runner {
+ public:
+  static constexpr size_t kYieldEvents = 1000;
+
+  // `position` is empty for a new execution.
+  Runner(const asl::Machine& root, boost::json::value position, boost::json::value context);
+
+  // A new execution with `input`.
+  Stop start(const boost::json::value& input, int64_t now_ms);
+  // The wait (a Wait state or a retry delay) is over.
+  Stop wake(int64_t now_ms);
+  // The task the last Stop asked for finished.
+  Stop task_succeeded(boost::json::value result, int64_t now_ms);
+  Stop task_failed(const asl::Failure& failure, int64_t now_ms, double jitter);
+
+  std::vector<HistoryEvent>& events() { return events_; }
+  const boost::json::value& position() const { return position_; }
+
+ private:
+  struct Frame;
+  Stop run(int64_t now_ms);
+  const asl::Machine& machine_at(size_t depth) const;
+  const asl::State& state_at(size_t depth) const;
+  // The top frame's state is done with `next`: transition, end the frame, or
+  // the execution.
+  std::optional<Stop> transition(asl::Transition t, int64_t now_ms);
+  std::optional<Stop> fail(asl::Failure f, bool recoverable, int64_t now_ms, double jitter);
+  std::optional<Stop> enter_top(int64_t now_ms);
+  std::optional<Stop> finish_frame(bool ok, boost::json::value output, asl::Failure failure,
+                                   int64_t now_ms);
+  void event(std::string type, std::string key, boost::json::object details);
+  boost::json::object& top();
+
+  const asl::Machine& root_;
+  boost::json::value position_;  // {"frames":[...]}
+  boost::json::value context_;
+  std::vector<HistoryEvent> events_;
+};
+
+// Tasks have no integration yet: each fails the way AWS fails a call it
+// cannot make (States.Runtime, which Retry and Catch do not take), so the
+// execution fails with a message naming the resource.
+Stop without_tasks(Runner& r, Stop stop, int64_t now_ms);
+
+}  // namespace nimbus::sfn

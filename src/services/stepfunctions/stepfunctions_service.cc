@@ -1,0 +1,133 @@
+#include "services/stepfunctions/stepfunctions_service.h"
+#include "common/json_fields.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "storage/storage.h"
+
+namespace nimbus::sfn {
+
+namespace json = boost::json;
+
+namespace {
+
+services::Resources machine_arn(const CallContext&, const json::object& in) {
+  return {str(in, "stateMachineArn")};
+}
+services::Resources execution_arn(const CallContext&, const json::object& in) {
+  return {str(in, "executionArn")};
+}
+services::Resources resource_arn(const CallContext&, const json::object& in) {
+  return {str(in, "resourceArn")};
+}
+
+}  // namespace
+
+const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
+    {"CreateStateMachine", &StepFunctionsService::create_state_machine, services::no_resources},
+    {"DescribeStateMachine", &StepFunctionsService::describe_state_machine, machine_arn},
+    {"UpdateStateMachine", &StepFunctionsService::update_state_machine, machine_arn},
+    {"DeleteStateMachine", &StepFunctionsService::delete_state_machine, machine_arn},
+    {"ListStateMachines", &StepFunctionsService::list_state_machines, services::no_resources},
+    {"ValidateStateMachineDefinition", &StepFunctionsService::validate_definition,
+     services::no_resources},
+    {"TagResource", &StepFunctionsService::tag_resource, resource_arn},
+    {"UntagResource", &StepFunctionsService::untag_resource, resource_arn},
+    {"ListTagsForResource", &StepFunctionsService::list_tags, resource_arn},
+    {"StartExecution", &StepFunctionsService::start_execution, machine_arn},
+    {"StartSyncExecution", &StepFunctionsService::start_sync_execution, machine_arn},
+    {"DescribeExecution", &StepFunctionsService::describe_execution, execution_arn},
+    {"DescribeStateMachineForExecution", &StepFunctionsService::describe_machine_for_execution,
+     execution_arn},
+    {"GetExecutionHistory", &StepFunctionsService::get_execution_history, execution_arn},
+    {"ListExecutions", &StepFunctionsService::list_executions, machine_arn},
+    {"StopExecution", &StepFunctionsService::stop_execution, execution_arn},
+};
+
+StepFunctionsService::StepFunctionsService(Environment& env)
+    : Service("stepfunctions"),
+      env_(env),
+      machines_db_(env.storage->records("sfn.machines")),
+      executions_db_(env.storage->records("sfn.executions")),
+      history_db_(env.storage->records("sfn.history")),
+      executor_([&env](std::function<void()> task) { env.workers.post(std::move(task)); }) {
+  serve(*this, kOperations);
+}
+
+StepFunctionsService::~StepFunctionsService() {
+  gate_->close();
+  timers_.reset();
+}
+
+Status StepFunctionsService::start() {
+  std::vector<StateMachine> machines;
+  std::vector<Execution> executions;
+  NIMBUS_TRY(machines_db_.each("", [&](storage::Entry& e) {
+    if (auto m = StateMachine::decode(e.value)) machines.push_back(std::move(*m));
+  }));
+  NIMBUS_TRY(executions_db_.each("", [&](storage::Entry& e) {
+    if (auto x = Execution::decode(e.value)) executions.push_back(std::move(*x));
+  }));
+  std::vector<std::string> running;
+  std::vector<std::pair<std::string, int64_t>> waiting;
+  {
+    MutexLock lock(mu_);
+    for (auto& m : machines) machines_.emplace(m.arn, std::move(m));
+    for (auto& x : executions) {
+      if (x.status == "RUNNING" && x.wake_ms == 0) running.push_back(x.arn);
+      if (x.status == "RUNNING" && x.wake_ms != 0) waiting.emplace_back(x.arn, x.wake_ms);
+      executions_.emplace(x.arn, std::move(x));
+    }
+  }
+  storage::Timers::Options o;
+  o.ns = "sfn.timers";
+  timers_ = std::make_unique<storage::Timers>(
+      *env_.storage, env_.scheduler.clock(), env_.scheduler,
+      [this](std::function<void()> f) { env_.workers.post(std::move(f)); }, o);
+  timers_->on("wake", [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) on_wake(std::move(t), std::move(ack));
+  });
+  timers_->on("timeout", [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) on_timeout(std::move(t), std::move(ack));
+  });
+  NIMBUS_TRY(timers_->start());
+  // A wait whose batch was committed but whose timer was not (a crash in
+  // between) gets its timer now.
+  for (const auto& [a, ms] : waiting) {
+    if (!timers_->contains("wake", a)) {
+      timers_->schedule("wake", a, Clock::time_point(std::chrono::milliseconds(ms)), "",
+                        [](Status) {});
+    }
+  }
+  // An execution that stopped between two wait points (its last batch was
+  // committed, but not the wait it asked for) goes on from its position.
+  for (const auto& a : running) {
+    advance(
+        a, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
+  }
+  return Status::ok();
+}
+
+std::string StepFunctionsService::arn(const CallContext& ctx, std::string_view kind,
+                                      std::string_view rest) const {
+  const std::string& region = ctx.region.empty() ? env_.settings.region : ctx.region;
+  const std::string& account = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
+  return "arn:aws:states:" + region + ":" + account + ":" + std::string(kind) + ":" +
+         std::string(rest);
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 80) return false;
+  for (unsigned char c : name) {
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || std::isspace(c)) return false;
+    if (std::string_view("<>{}[]?*\"#%\\^|~`$&,;:/").find(static_cast<char>(c)) !=
+        std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace nimbus::sfn

@@ -1,0 +1,102 @@
+// AWS Step Functions (awsJson 1.0; see README.md for what is served). State
+// machines and executions live in memory and in storage (codec.cc); a
+// Standard execution advances on the worker pool one execution at a time
+// (PartitionExecutor keyed by its ARN), every stretch between two wait
+// points committed as one batch (its history events and its position), its
+// waits as storage::Timers, so it resumes after a restart. Express
+// executions (StartSyncExecution) run in memory.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/gate.h"
+#include "common/mutex.h"
+#include "services/service.h"
+#include "services/stepfunctions/errors.h"
+#include "services/stepfunctions/runner.h"
+#include "services/stepfunctions/types.h"
+#include "storage/partition.h"
+#include "storage/records.h"
+#include "storage/timers.h"
+
+namespace nimbus::sfn {
+
+struct ExpressRun;
+
+using services::CallContext;
+using services::Environment;
+using services::Operation;
+using services::Output;
+using services::Respond;
+
+class StepFunctionsService final : public services::Service {
+ public:
+  explicit StepFunctionsService(Environment& env);
+  ~StepFunctionsService() override;
+
+  Status start() override;
+
+ private:
+  static const Operation<StepFunctionsService> kOperations[];
+
+  // machine_handlers.cc
+  void create_state_machine(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output describe_state_machine(const CallContext& ctx, const boost::json::object& in) const;
+  void update_state_machine(const CallContext& ctx, boost::json::object in, Respond respond);
+  void delete_state_machine(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output list_state_machines(const CallContext& ctx, const boost::json::object& in) const;
+  Output validate_definition(const CallContext& ctx, const boost::json::object& in) const;
+  void tag_resource(const CallContext& ctx, boost::json::object in, Respond respond);
+  void untag_resource(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output list_tags(const CallContext& ctx, const boost::json::object& in) const;
+
+  // execution_handlers.cc
+  void start_execution(const CallContext& ctx, boost::json::object in, Respond respond);
+  void start_sync_execution(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output describe_execution(const CallContext& ctx, const boost::json::object& in) const;
+  Output describe_machine_for_execution(const CallContext& ctx,
+                                        const boost::json::object& in) const;
+  Output get_execution_history(const CallContext& ctx, const boost::json::object& in) const;
+  Output list_executions(const CallContext& ctx, const boost::json::object& in) const;
+  void stop_execution(const CallContext& ctx, boost::json::object in, Respond respond);
+
+  // executions.cc: the driver.
+  using Act = std::function<Stop(Runner&, int64_t now_ms)>;
+  // Runs `act` on execution `arn`'s runner in its turn, commits the events
+  // and the new position, then arms its wait; `done` after the commit.
+  void advance(const std::string& arn, Act act, std::function<void(Status)> done);
+  void on_wake(storage::DueTimer t, storage::Timers::Ack ack);
+  void on_timeout(storage::DueTimer t, storage::Timers::Ack ack);
+  // Ends a running execution from outside (StopExecution, its timeout) with
+  // one history event.
+  void end_execution(const std::string& arn, std::string status, std::string type, std::string key,
+                     boost::json::object details, std::function<void(Status)> done);
+  boost::json::value context_of(const Execution& e) const;
+  // Moves an Express execution on from `stop` (in memory; waits on the
+  // Scheduler) and answers StartSyncExecution at its end.
+  void drive_express(std::shared_ptr<ExpressRun> run, Stop stop);
+  void write_machine(const StateMachine& m, Respond respond, boost::json::object out);
+
+  std::string arn(const CallContext& ctx, std::string_view kind, std::string_view rest) const;
+
+  Environment& env_;
+  storage::Records machines_db_;
+  storage::Records executions_db_;
+  storage::Records history_db_;
+  storage::PartitionExecutor executor_;
+  std::unique_ptr<storage::Timers> timers_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+
+  mutable Mutex mu_;
+  std::map<std::string, StateMachine> machines_ GUARDED_BY(mu_);
+  std::map<std::string, Execution> executions_ GUARDED_BY(mu_);
+};
+
+// Name rules of state machines and executions (1-80 characters, none of
+// whitespace, brackets, wildcards, the special characters AWS lists, or
+// control characters).
+bool valid_name(std::string_view name);
+
+}  // namespace nimbus::sfn

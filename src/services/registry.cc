@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "services/dynamodb/dynamodb_service.h"
+#include "services/dynamodbstreams/dynamodbstreams_service.h"
 #include "services/events/events_service.h"
 #include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
@@ -17,7 +18,8 @@ namespace nimbus::services {
 Registry::Registry(Environment& env) {
   add(std::make_unique<sts::StsService>(env));
   add(std::make_unique<sqs::SqsService>(env));
-  add(std::make_unique<dynamodb::DynamoDbService>(env));
+  auto& ddb = add(std::make_unique<dynamodb::DynamoDbService>(env));
+  add(std::make_unique<dynamodbstreams::DynamoDbStreamsService>(env, &ddb.streams()));
   add(std::make_unique<kinesis::KinesisService>(env));
   auto& logs = add(std::make_unique<logs::LogsService>(env));
   // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h);

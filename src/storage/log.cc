@@ -288,61 +288,100 @@ Log::~Log() {
 
 void Log::append(std::string_view partition, std::vector<std::string> records, AppendDone done,
                  WriteBatch with) {
-  if (records.empty()) {
-    done(Error::internal("log " + impl_->ns + ": append of no records"));
-    return;
+  std::vector<PartitionRecords> parts;
+  parts.push_back({std::string(partition), std::move(records)});
+  append_many(
+      std::move(parts),
+      [done = std::move(done)](Result<std::vector<Appended>> r) {
+        if (!r) return done(r.take_error());
+        done(r->front());
+      },
+      std::move(with));
+}
+
+// The partitions' `order` locks are taken in a loop (NO_THREAD_SAFETY_ANALYSIS
+// on the declaration).
+void Log::append_many(std::vector<PartitionRecords> parts, ManyDone done, WriteBatch with) {
+  for (const auto& part : parts) {
+    if (part.records.empty()) {
+      done(Error::internal("log " + impl_->ns + ": append of no records"));
+      return;
+    }
+  }
+  // Name order: two appends never wait on each other's `order` in a cycle.
+  std::sort(parts.begin(), parts.end(),
+            [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].partition == parts[i - 1].partition) {
+      done(Error::internal("log " + impl_->ns + ": one partition twice in an append"));
+      return;
+    }
   }
   Impl& impl = *impl_;
-  std::shared_ptr<Impl::Partition> p;
+  std::vector<std::shared_ptr<Impl::Partition>> ps;
   {
     MutexLock lock(impl.mu);
-    p = impl.get_or_add(partition);
+    for (const auto& part : parts) ps.push_back(impl.get_or_add(part.partition));
   }
-  // `order` keeps sequence order and commit order the same for this
+  // `order` keeps sequence order and commit order the same for each
   // partition without holding `mu` across commit(), whose callback may run
   // inline (storage closed) and takes `mu`.
-  MutexLock order(p->order);
+  for (auto& p : ps) p->order.lock();
   WriteBatch batch = std::move(with);
-  batch.add_partition(impl.ns + "/" + std::string(partition));
-  Appended result;
-  uint64_t offset = 0;
-  {
-    MutexLock lock(impl.mu);
-    if (!p->exists) {
-      // New, or back after remove(): sequences continue above the floor.
-      p->exists = true;
-      p->meta.removed = false;
-      p->meta.created_ms = impl.clock.now_millis();
-      p->first_seq = p->applied_seq = p->next_seq = std::max(p->next_seq, p->meta.floor);
-      p->first_offset = p->applied_offset = p->next_offset;
-      batch.put(impl.meta_ns, p->prefix, encode_meta(p->meta));
+  std::vector<Appended> results;
+  std::vector<uint64_t> ends;  // each partition's next offset after this append
+  for (size_t i = 0; i < parts.size(); ++i) {
+    Impl::Partition& p = *ps[i];
+    const auto& records = parts[i].records;
+    batch.add_partition(impl.ns + "/" + parts[i].partition);
+    Appended result;
+    uint64_t offset = 0;
+    {
+      MutexLock lock(impl.mu);
+      if (!p.exists) {
+        // New, or back after remove(): sequences continue above the floor.
+        p.exists = true;
+        p.meta.removed = false;
+        p.meta.created_ms = impl.clock.now_millis();
+        p.first_seq = p.applied_seq = p.next_seq = std::max(p.next_seq, p.meta.floor);
+        p.first_offset = p.applied_offset = p.next_offset;
+        batch.put(impl.meta_ns, p.prefix, encode_meta(p.meta));
+      }
+      p.last_arrival_ms = std::max(p.last_arrival_ms, impl.clock.now_millis());
+      result = Appended{p.next_seq, records.size(), p.last_arrival_ms};
+      offset = p.next_offset;
+      p.next_seq += records.size();
+      for (const auto& r : records) p.next_offset += r.size();
     }
-    p->last_arrival_ms = std::max(p->last_arrival_ms, impl.clock.now_millis());
-    result = Appended{p->next_seq, records.size(), p->last_arrival_ms};
-    offset = p->next_offset;
-    p->next_seq += records.size();
-    for (const auto& r : records) p->next_offset += r.size();
-  }
-  std::string key = p->prefix;
-  const size_t key_size = key.size();
-  uint64_t seq = result.first_seq;
-  for (const auto& r : records) {
-    key.resize(key_size);
-    std::string k = KeyBuilder().tail(key).u64(seq++).bytes();
-    batch.put(impl.ns, k, KeyBuilder().i64(result.arrival_ms).u64(offset).tail(r).bytes());
-    offset += r.size();
+    std::string key = p.prefix;
+    const size_t key_size = key.size();
+    uint64_t seq = result.first_seq;
+    for (const auto& r : records) {
+      key.resize(key_size);
+      std::string k = KeyBuilder().tail(key).u64(seq++).bytes();
+      batch.put(impl.ns, k, KeyBuilder().i64(result.arrival_ms).u64(offset).tail(r).bytes());
+      offset += r.size();
+    }
+    results.push_back(result);
+    ends.push_back(offset);
   }
   std::weak_ptr<Impl> weak = impl_;
-  std::string name(partition);
-  impl.storage.commit(std::move(batch), [weak, name = std::move(name), result, offset,
+  std::vector<std::string> names;
+  for (auto& part : parts) names.push_back(std::move(part.partition));
+  impl.storage.commit(std::move(batch), [weak, names = std::move(names), results, ends,
                                          done = std::move(done)](Status s) {
     if (s) {
-      if (auto impl = weak.lock()) impl->applied(name, result.first_seq + result.count, offset);
-      done(result);
+      if (auto impl = weak.lock()) {
+        for (size_t i = 0; i < names.size(); ++i) {
+          impl->applied(names[i], results[i].first_seq + results[i].count, ends[i]);
+        }
+      }
+      done(results);
     } else {
       done(s.take_error());
     }
   });
+  for (auto& p : ps) p->order.unlock();
 }
 
 Result<Appended> Log::append_sync(std::string_view partition, std::vector<std::string> records,

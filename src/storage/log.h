@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/result.h"
 #include "common/scheduler.h"
 #include "storage/storage.h"
@@ -101,6 +102,16 @@ class Log {
   // together with `with` in one atomic commit. The batch names the partition.
   void append(std::string_view partition, std::vector<std::string> records, AppendDone done,
               WriteBatch with = {});
+  // Appends to several partitions in one atomic commit, with `with` (a
+  // transaction's stream records on several tables). A partition appears
+  // once; `done` gets each partition's Appended, in partition name order.
+  struct PartitionRecords {
+    std::string partition;
+    std::vector<std::string> records;
+  };
+  using ManyDone = std::function<void(Result<std::vector<Appended>>)>;
+  void append_many(std::vector<PartitionRecords> parts, ManyDone done,
+                   WriteBatch with = {}) NO_THREAD_SAFETY_ANALYSIS;
   // Blocking form: worker pool only.
   Result<Appended> append_sync(std::string_view partition, std::vector<std::string> records,
                                WriteBatch with = {});

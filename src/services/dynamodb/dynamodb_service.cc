@@ -2,6 +2,7 @@
 #include "services/dynamodb/dynamodb_service.h"
 
 #include "common/json_fields.h"
+#include "services/dynamodb/stream_records.h"
 
 namespace nimbus::services::dynamodb {
 
@@ -106,6 +107,7 @@ DynamoDbService::DynamoDbService(Environment& env)
       env_(env),
       tables_(std::make_unique<Tables>(env)),
       items_(std::make_unique<Items>(env, *tables_)) {
+  stream_reader_ = std::make_unique<StreamReader>(*tables_, env.clock);
   serve(*this, kOperations);
 }
 
@@ -121,6 +123,11 @@ DynamoDbService::~DynamoDbService() {
 
 Status DynamoDbService::start() {
   if (auto st = tables_->recover(); !st) return st;
+  auto log = storage::Log::open(*env_.storage, ns::kStreams, env_.clock, env_.scheduler);
+  if (!log) return log.take_error();
+  stream_log_ = std::move(*log);
+  tables_->set_stream_log(stream_log_.get());
+  stream_reader_->attach(stream_log_.get());
   bool more = false;
   for (const auto& name : tables_->names("", SIZE_MAX, more)) {
     if (auto t = tables_->find(name)) backfill_new_indexes(*t);

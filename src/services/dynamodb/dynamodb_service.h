@@ -14,6 +14,7 @@
 #include "services/dynamodb/items.h"
 #include "services/dynamodb/model/expression.h"
 #include "services/dynamodb/model/partiql.h"
+#include "services/dynamodb/stream_reader.h"
 #include "services/dynamodb/tables.h"
 #include "services/service.h"
 
@@ -34,6 +35,13 @@ class DynamoDbService final : public Service {
   static constexpr std::chrono::milliseconds kTtlSweepEvery{30'000};
 
   Tables& tables() { return *tables_; }
+  // The table streams, for the dynamodbstreams service and event source
+  // mappings (api.h); served once start() has run.
+  StreamSource& streams() { return *stream_reader_; }
+  // Drops stream records older than 24 hours (run with each TTL sweep).
+  void trim_streams();
+  // Removes the records of a deleted table's stream.
+  void drop_stream(const TableDef& t);
 
  private:
   using object = boost::json::object;
@@ -110,6 +118,9 @@ class DynamoDbService final : public Service {
   object description(const CallContext& ctx, const TableDef& t, const std::string& status) const;
 
   Environment& env_;
+  // Declared first: destroyed after the writes that append to it.
+  std::unique_ptr<storage::Log> stream_log_;
+  std::unique_ptr<StreamReader> stream_reader_;
   std::unique_ptr<Tables> tables_;
   std::unique_ptr<Items> items_;
   void schedule_ttl_sweep();

@@ -5,6 +5,7 @@
 #include "services/dynamodb/indexes.h"
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/value.h"
+#include "services/dynamodb/stream_records.h"
 #include "storage/storage.h"
 
 namespace nimbus::services::dynamodb {
@@ -69,7 +70,7 @@ void Items::write(TablePtr t, std::string key, Decide decide, Respond respond) {
                          (decision->kind == Decision::Kind::kDelete && !*current)) {
                        return respond(std::move(decision->answer));
                      }
-                     Change change{t, key, std::move(*current), std::nullopt};
+                     Change change{t, key, std::move(*current), std::nullopt, decision->by_ttl};
                      if (decision->kind == Decision::Kind::kPut)
                        change.after = std::move(decision->item);
                      commit({change}, [turn, in, answer = std::move(decision->answer),
@@ -108,12 +109,23 @@ void Items::commit(const std::vector<Change>& changes, std::function<void(Status
     }
   }
   // Index entries follow the definition in force when the batch is queued.
+  // So do stream records: one per change, in change order.
   auto indexes = [&changes](const Tables::Current& current, storage::WriteBatch& b,
-                            std::vector<Tables::StatsDelta>& d) {
+                            std::vector<Tables::StatsDelta>& d, Tables::Appends& appends) {
     for (const auto& c : changes) {
       TablePtr t = current(c.table->name);
       if (!t || t->num != c.table->num) t = c.table;
       index_changes(*t, c.before, c.after, b, d);
+      auto record = stream_record(*t, c.before, c.after, c.by_ttl);
+      if (!record) continue;
+      std::string partition = stream_partition(t->name, t->stream_label);
+      auto same = std::find_if(appends.begin(), appends.end(),
+                               [&](const auto& a) { return a.partition == partition; });
+      if (same == appends.end()) {
+        appends.push_back({partition, {}});
+        same = appends.end() - 1;
+      }
+      same->records.push_back(std::move(*record));
     }
   };
   tables_.commit_items(std::move(deltas), std::move(batch), std::move(done), indexes);
@@ -156,7 +168,7 @@ void Items::backfill(const std::string& table, uint64_t index, std::string after
         if (!*stored) missing.push_back(std::move(**item));
       }
       auto add = [&missing, t, index_of](const Tables::Current& current, storage::WriteBatch& b,
-                                         std::vector<Tables::StatsDelta>& d) {
+                                         std::vector<Tables::StatsDelta>& d, Tables::Appends&) {
         TablePtr now = current(t->name);
         if (!now || now->num != t->num || !index_of(*now)) return;
         for (const auto& item : missing) index_entry(*now, *index_of(*now), item, b, d);

@@ -35,6 +35,7 @@ struct Decision {
   Kind kind = Kind::kNone;
   boost::json::object item;    // kPut: the new item
   boost::json::object answer;  // the operation's output
+  bool by_ttl = false;         // a TTL deletion (its stream record says so)
 };
 using Decide = std::function<Result<Decision>(const std::optional<boost::json::object>& current)>;
 
@@ -76,6 +77,7 @@ class Items {
     std::string key;
     std::optional<boost::json::object> before;  // as read under the turn
     std::optional<boost::json::object> after;   // nullopt: delete
+    bool by_ttl = false;
   };
   // Commits every change in one batch (all or nothing) with the tables'
   // stats; `done` once durable.

@@ -99,6 +99,7 @@ json::object to_stored(const TableDef& t) {
                                {"created", t.created},
                                {"billing_changed", t.billing_changed},
                                {"stream_label", t.stream_label},
+                               {"stream_view", t.stream_view_type},
                                {"ttl_attribute", t.ttl_attribute},
                                {"ttl_enabled", t.ttl_enabled},
                                {"last_increase", t.throughput.last_increase},
@@ -122,6 +123,7 @@ Result<TableDef> from_stored(const json::object& stored) {
   t->created = number(x, "created");
   t->billing_changed = number(x, "billing_changed");
   t->stream_label = str(x, "stream_label");
+  if (!t->stream_enabled) t->stream_view_type = str(x, "stream_view");
   t->ttl_attribute = str(x, "ttl_attribute");
   t->ttl_enabled = boolean(x, "ttl_enabled").value_or(false);
   t->throughput.last_increase = number(x, "last_increase");

@@ -93,7 +93,7 @@ Status update_stream(TableDef& t, const json::object& in, int64_t now_ms) {
     return errors::validation("Table already has streams disabled: TableName: " + t.name);
   }
   t.stream_enabled = enable;
-  t.stream_view_type = enable ? str(spec, "StreamViewType") : "";
+  if (enable) t.stream_view_type = str(spec, "StreamViewType");  // kept once disabled
   if (enable) t.stream_label = utc_millis(now_ms, "");
   return Status::ok();
 }
@@ -237,6 +237,7 @@ void DynamoDbService::delete_table(const CallContext& ctx, object in, Respond re
       name, table_namespaces(),
       [this, ctx, stats, respond = std::move(respond)](Result<TablePtr> t) {
         if (!t) return respond(t.take_error());
+        drop_stream(**t);
         respond(json::object{
             {"TableDescription", describe(**t, stats, "DELETING", region(ctx), account(ctx))}});
       });

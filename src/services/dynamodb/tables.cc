@@ -247,8 +247,29 @@ void Tables::commit_items(std::vector<StatsDelta> deltas, storage::WriteBatch ba
                           std::function<void(Status)> done, const More& more) {
   MutexLock lock(mu_);
   if (more) {
-    more([this](const std::string& name) { return find_held(name); }, batch, deltas);
+    Appends appends;
+    more([this](const std::string& name) { return find_held(name); }, batch, deltas, appends);
+    if (!appends.empty() && stream_log_ != nullptr) {
+      apply_deltas(deltas, batch);
+      stream_log_->append_many(
+          std::move(appends),
+          [done = std::move(done)](Result<std::vector<storage::Appended>> r) {
+            done(r ? Status::ok() : Status(r.take_error()));
+          },
+          std::move(batch));
+      return;
+    }
   }
+  apply_deltas(deltas, batch);
+  commit_locked(std::move(batch), std::move(done));
+}
+
+void Tables::set_stream_log(storage::Log* log) {
+  MutexLock lock(mu_);
+  stream_log_ = log;
+}
+
+void Tables::apply_deltas(const std::vector<StatsDelta>& deltas, storage::WriteBatch& batch) {
   for (const auto& d : deltas) {
     auto it = stats_.find(d.num);
     if (it == stats_.end() || (d.items == 0 && d.bytes == 0)) continue;
@@ -256,7 +277,6 @@ void Tables::commit_items(std::vector<StatsDelta> deltas, storage::WriteBatch ba
     it->second.size_bytes = std::max<int64_t>(0, it->second.size_bytes + d.bytes);
     batch.put(ns::kStats, stats_key(d.num), stats_value(it->second));
   }
-  commit_locked(std::move(batch), std::move(done));
 }
 
 }  // namespace nimbus::services::dynamodb

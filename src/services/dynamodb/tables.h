@@ -30,6 +30,7 @@
 #include "common/mutex.h"
 #include "services/dynamodb/table_def.h"
 #include "services/service.h"
+#include "storage/log.h"
 #include "storage/write_batch.h"
 
 namespace nimbus::services::dynamodb {
@@ -83,13 +84,24 @@ class Tables {
   // built with the definition in force when the batch is queued, so a batch
   // queued after an index is added maintains it, and one queued before is
   // applied before the index's backfill starts (index_backfill.cc).
+  // It may also name stream records to append (stream_records.h): they go
+  // in the same commit, through the streams Log.
   using Current = std::function<TablePtr(const std::string& name)>;
-  using More = std::function<void(const Current&, storage::WriteBatch&, std::vector<StatsDelta>&)>;
+  using Appends = std::vector<storage::Log::PartitionRecords>;
+  using More =
+      std::function<void(const Current&, storage::WriteBatch&, std::vector<StatsDelta>&, Appends&)>;
   void commit_items(std::vector<StatsDelta> deltas, storage::WriteBatch batch,
                     std::function<void(Status)> done, const More& more = {});
 
+  // The Log stream records go to (DynamoDbService::start()); until it is
+  // set, no stream records are written.
+  void set_stream_log(storage::Log* log);
+
  private:
   void commit_locked(storage::WriteBatch batch, std::function<void(Status)> done) REQUIRES(mu_);
+  // Adds each delta to its stats, and the new stats to `batch`.
+  void apply_deltas(const std::vector<StatsDelta>& deltas, storage::WriteBatch& batch)
+      REQUIRES(mu_);
   // find() with mu_ held by the caller (commit_items' `more`).
   TablePtr find_held(const std::string& name) const NO_THREAD_SAFETY_ANALYSIS;
   // Gives new indexes of `t` their numbers and stats (in `batch`).
@@ -100,6 +112,7 @@ class Tables {
   std::map<std::string, TablePtr> tables_ GUARDED_BY(mu_);
   std::map<uint64_t, TableStats> stats_ GUARDED_BY(mu_);
   uint64_t next_num_ GUARDED_BY(mu_) = 1;
+  storage::Log* stream_log_ GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace nimbus::services::dynamodb

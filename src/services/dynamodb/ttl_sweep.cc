@@ -3,11 +3,13 @@
 // through the ordinary item write, which checks again under the item's turn
 // that it is still expired. So an expired item goes within one sweep
 // period plus the time to read its table; until then reads still return it,
-// as on AWS.
+// as on AWS. Each sweep also drops the stream records older than 24 hours
+// (trim_streams).
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/value.h"
 #include "services/dynamodb/range_read.h"
+#include "services/dynamodb/stream_records.h"
 
 namespace nimbus::services::dynamodb {
 
@@ -38,6 +40,7 @@ void DynamoDbService::schedule_ttl_sweep() {
     if (!in) return;
     env_.workers.post([this, in] {
       sweep_ttl();
+      trim_streams();
       schedule_ttl_sweep();
     });
   });
@@ -62,7 +65,9 @@ size_t DynamoDbService::sweep_ttl() {
         Decide decide = [attribute,
                          now_s](const std::optional<json::object>& current) -> Result<Decision> {
           bool still = current && expired(*current, attribute, now_s);
-          return Decision{still ? Decision::Kind::kDelete : Decision::Kind::kNone, {}, {}};
+          Decision d{still ? Decision::Kind::kDelete : Decision::Kind::kNone, {}, {}};
+          d.by_ttl = true;  // its stream record names the service
+          return d;
         };
         items_->write(t, e.key, std::move(decide), [](Output) {});
       }
@@ -71,6 +76,20 @@ size_t DynamoDbService::sweep_ttl() {
     }
   }
   return deleted;
+}
+
+void DynamoDbService::drop_stream(const TableDef& t) {
+  if (stream_log_ && !t.stream_label.empty()) {
+    stream_log_->remove(stream_partition(t.name, t.stream_label), [](Status) {});
+  }
+}
+
+void DynamoDbService::trim_streams() {
+  if (!stream_log_) return;
+  int64_t cutoff = env_.clock.now_millis() - kStreamRetentionMs;
+  for (const auto& partition : stream_log_->partitions()) {
+    stream_log_->trim_older_than(partition, cutoff, [](Status) {});
+  }
 }
 
 }  // namespace nimbus::services::dynamodb

@@ -1,0 +1,53 @@
+// How other parts of nimbus read DynamoDB Streams in-process: the
+// `dynamodbstreams` API (services/dynamodbstreams/) and the event source
+// mappings' poller, which reads them through the same kinesis::ShardReader
+// as Kinesis shards (positions are sequence numbers; a record's `data` is
+// the JSON of AWS's stream record, as GetRecords answers it, and its
+// partition_key the JSON of the item's Keys). Implemented by the dynamodb
+// service (stream_reader.cc); callers never see its storage.
+//
+// A table's stream has one shard; it is open while the stream is enabled
+// and ends (a closed shard with no children) once it is disabled.
+//
+// Threads: every method may be called from any thread and none blocks on
+// more than a store read; wait callbacks run on the storage committer or
+// scheduler thread and must be quick.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "services/kinesis/api.h"
+
+namespace nimbus::services::dynamodb {
+
+struct StreamShard {
+  std::string shard_id;
+  std::string starting_sequence;
+  std::string ending_sequence;  // "" while the shard is open
+};
+
+struct StreamDescription {
+  std::string arn;
+  std::string label;
+  std::string table_name;
+  std::string status;  // ENABLED or DISABLED
+  std::string view_type;
+  double created = 0;  // CreationRequestDateTime, epoch seconds
+  boost::json::array key_schema;
+  std::vector<StreamShard> shards;
+};
+
+class StreamSource : public kinesis::ShardReader {
+ public:
+  // The latest stream of each table (of `table` only when given), by table
+  // name, in `region` and `account` (their ARNs).
+  virtual std::vector<StreamDescription> list(const std::string& table, const std::string& region,
+                                              const std::string& account) const = 0;
+  // The stream of this ARN; nullopt when there is none.
+  virtual std::optional<StreamDescription> describe(const std::string& arn) const = 0;
+};
+
+}  // namespace nimbus::services::dynamodb

@@ -1,0 +1,202 @@
+#include "services/dynamodb/stream_reader.h"
+
+#include <algorithm>
+
+#include "services/dynamodb/errors.h"
+#include "services/dynamodb/stream_records.h"
+
+namespace nimbus::services::dynamodb {
+
+namespace json = boost::json;
+
+namespace {
+
+json::array key_schema_json(const KeySchema& k) {
+  json::array out{json::object{{"AttributeName", k.hash.name}, {"KeyType", "HASH"}}};
+  if (k.range) out.push_back(json::object{{"AttributeName", k.range->name}, {"KeyType", "RANGE"}});
+  return out;
+}
+
+Error stream_not_found(const std::string& arn) {
+  return Error::make("ResourceNotFoundException",
+                     "Requested resource not found: Stream: " + arn + " not found");
+}
+
+// "arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL" in parts.
+struct ArnParts {
+  std::string region, account, table, label;
+};
+std::optional<ArnParts> parse_arn(const std::string& arn) {
+  // arn : partition : service : region : account : resource
+  std::vector<std::string> f;
+  size_t from = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto colon = arn.find(':', from);
+    if (colon == std::string::npos) return std::nullopt;
+    f.push_back(arn.substr(from, colon - from));
+    from = colon + 1;
+  }
+  std::string resource = arn.substr(from);
+  if (f[0] != "arn" || f[2] != "dynamodb" || resource.rfind("table/", 0) != 0) return std::nullopt;
+  auto stream = resource.find("/stream/", 6);
+  if (stream == std::string::npos) return std::nullopt;
+  return ArnParts{f[3], f[4], resource.substr(6, stream - 6), resource.substr(stream + 8)};
+}
+
+}  // namespace
+
+StreamReader::Named StreamReader::find(const std::string& arn) const {
+  auto parts = parse_arn(arn);
+  if (!parts || log_ == nullptr) return {};
+  TablePtr t = tables_.find(parts->table);
+  if (!t || t->stream_label.empty() || t->stream_label != parts->label) return {};
+  return {t, parts->region};
+}
+
+StreamDescription StreamReader::description(const TableDef& t, const std::string& region,
+                                            const std::string& account) const {
+  StreamDescription d;
+  d.arn = t.stream_arn(region, account);
+  d.label = t.stream_label;
+  d.table_name = t.name;
+  d.status = t.stream_enabled ? "ENABLED" : "DISABLED";
+  d.view_type = t.stream_view_type;
+  d.key_schema = key_schema_json(t.key);
+  std::string partition = stream_partition(t.name, t.stream_label);
+  auto info = log_->info(partition);
+  d.created = info ? static_cast<double>(info->created_ms) / 1000.0 : t.created;
+  StreamShard shard{stream_shard_id(t.name, t.stream_label), sequence_number(1), ""};
+  if (info) shard.starting_sequence = sequence_number(std::max<uint64_t>(info->first_seq, 1));
+  if (!t.stream_enabled) {
+    uint64_t last = info && info->next_seq > 1 ? info->next_seq - 1 : 1;
+    shard.ending_sequence = sequence_number(last);
+  }
+  d.shards.push_back(std::move(shard));
+  return d;
+}
+
+std::vector<StreamDescription> StreamReader::list(const std::string& table,
+                                                  const std::string& region,
+                                                  const std::string& account) const {
+  std::vector<StreamDescription> out;
+  if (log_ == nullptr) return out;
+  auto add = [&](const TablePtr& t) {
+    if (t && !t->stream_label.empty()) out.push_back(description(*t, region, account));
+  };
+  if (!table.empty()) {
+    add(tables_.find(table));
+    return out;
+  }
+  bool more = false;
+  for (const auto& name : tables_.names("", SIZE_MAX, more)) add(tables_.find(name));
+  return out;
+}
+
+std::optional<StreamDescription> StreamReader::describe(const std::string& arn) const {
+  auto parts = parse_arn(arn);
+  auto named = find(arn);
+  if (!named.table) return std::nullopt;
+  return description(*named.table, parts->region, parts->account);
+}
+
+std::optional<std::vector<kinesis::ShardInfo>> StreamReader::shards(
+    const std::string& stream_arn) const {
+  auto d = describe(stream_arn);
+  if (!d) return std::nullopt;
+  std::vector<kinesis::ShardInfo> out;
+  for (const auto& s : d->shards) {
+    out.push_back(kinesis::ShardInfo{s.shard_id, "", "", s.ending_sequence.empty()});
+  }
+  return out;
+}
+
+Result<std::string> StreamReader::start(const std::string& stream_arn, const std::string& shard_id,
+                                        kinesis::StartingPosition from, int64_t timestamp_ms) {
+  auto named = find(stream_arn);
+  if (!named.table) return stream_not_found(stream_arn);
+  const TableDef& t = *named.table;
+  if (shard_id != stream_shard_id(t.name, t.stream_label)) {
+    return Error::make("ResourceNotFoundException",
+                       "Requested resource not found: Shard does not exist");
+  }
+  std::string partition = stream_partition(t.name, t.stream_label);
+  auto info = log_->info(partition);
+  uint64_t first = info ? info->first_seq : 1, next = info ? info->next_seq : 1;
+  if (first == 0) first = 1;
+  if (next == 0) next = 1;
+  switch (from) {
+    case kinesis::StartingPosition::kTrimHorizon:
+      return sequence_number(first - 1);
+    case kinesis::StartingPosition::kLatest:
+      return sequence_number(next - 1);
+    case kinesis::StartingPosition::kAtTimestamp: {
+      auto at = log_->seq_at_time(partition, timestamp_ms);
+      if (!at) return at.take_error();
+      uint64_t seq = at->value_or(next);
+      return sequence_number(seq == 0 ? 0 : seq - 1);
+    }
+  }
+  return sequence_number(next - 1);
+}
+
+Result<kinesis::ShardBatch> StreamReader::read(const std::string& stream_arn,
+                                               const std::string& shard_id,
+                                               const std::string& position, size_t max_records,
+                                               size_t max_bytes) {
+  auto named = find(stream_arn);
+  if (!named.table) return stream_not_found(stream_arn);
+  const TableDef& t = *named.table;
+  if (shard_id != stream_shard_id(t.name, t.stream_label)) {
+    return Error::make("ResourceNotFoundException",
+                       "Requested resource not found: Shard does not exist");
+  }
+  auto after = parse_sequence_number(position);
+  if (!after) return errors::validation("Invalid SequenceNumber: " + position);
+  std::string partition = stream_partition(t.name, t.stream_label);
+  auto records = log_->read(partition, *after + 1, storage::ReadLimits{max_records, max_bytes});
+  if (!records) return records.take_error();
+  kinesis::ShardBatch batch;
+  batch.last_sequence = position;
+  for (const auto& r : *records) {
+    auto out = stream_record_out(r, named.region);
+    if (!out) return out.take_error();
+    kinesis::StreamRecord rec;
+    rec.sequence_number = sequence_number(r.seq);
+    rec.arrival_ms = r.arrival_ms;
+    rec.partition_key = json::serialize((*out)["dynamodb"].as_object()["Keys"]);
+    rec.data = json::serialize(*out);
+    batch.last_sequence = rec.sequence_number;
+    batch.records.push_back(std::move(rec));
+  }
+  auto info = log_->info(partition);
+  uint64_t next = info ? info->next_seq : 0;
+  uint64_t read_to = parse_sequence_number(batch.last_sequence).value_or(0) + 1;
+  if (!batch.records.empty() && read_to < next) {
+    batch.millis_behind =
+        std::max<int64_t>(0, clock_.now_millis() - batch.records.back().arrival_ms);
+  }
+  batch.ended = !t.stream_enabled && read_to >= next;
+  return batch;
+}
+
+uint64_t StreamReader::wait(const std::string& stream_arn, const std::string& shard_id,
+                            const std::string& position, Clock::time_point deadline,
+                            std::function<void(bool ready)> wake) {
+  auto named = find(stream_arn);
+  auto after = parse_sequence_number(position);
+  if (!named.table || !after ||
+      shard_id != stream_shard_id(named.table->name, named.table->stream_label)) {
+    wake(false);
+    return 0;
+  }
+  return log_->wait(stream_partition(named.table->name, named.table->stream_label), *after,
+                    deadline, [wake = std::move(wake)](storage::Log::WaitOutcome o) {
+                      wake(o == storage::Log::WaitOutcome::kReady);
+                    });
+}
+
+bool StreamReader::cancel_wait(uint64_t id) {
+  return id != 0 && log_->cancel_wait(id);
+}
+
+}  // namespace nimbus::services::dynamodb

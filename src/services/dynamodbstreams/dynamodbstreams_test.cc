@@ -1,0 +1,256 @@
+// DynamoDB Streams through the dynamodbstreams API, with the dynamodb
+// service writing the records: one per change, in order, each view type,
+// none for failed conditions or no-op writes, TTL deletions, iterators,
+// retention and restarts.
+#include "services/dynamodb/dynamodb_service.h"
+#include "services/dynamodbstreams/dynamodbstreams_service.h"
+#include "services/dynamodbstreams/iterator.h"
+#include "services/testing/service_fixture.h"
+
+namespace nimbus::services::dynamodbstreams {
+namespace {
+
+namespace json = boost::json;
+using dynamodb::DynamoDbService;
+
+json::object S(const std::string& v) {
+  return {{"S", v}};
+}
+json::object N(const std::string& v) {
+  return {{"N", v}};
+}
+
+class StreamsTest : public services::testing::ServiceFixture {
+ protected:
+  StreamsTest()
+      : ServiceFixture({build<DynamoDbService>(), [this](Environment& env) {
+                          auto& ddb = static_cast<DynamoDbService&>(*services.front());
+                          return std::make_unique<DynamoDbStreamsService>(env, &ddb.streams());
+                        }}) {}
+
+  json::object ddb(const std::string& op, json::object in) { return call(op, std::move(in)); }
+  json::object streams(const std::string& op, json::object in) {
+    auto out = try_call(service("dynamodbstreams"), ctx(op), std::move(in));
+    EXPECT_TRUE(out.is_ok()) << op << ": " << (out.is_ok() ? "" : out.error().message);
+    return out.is_ok() ? out.value() : json::object{};
+  }
+  std::string streams_error(const std::string& op, json::object in) {
+    auto out = try_call(service("dynamodbstreams"), ctx(op), std::move(in));
+    return out.is_ok() ? "(ok)" : out.error().code + ": " + out.error().message;
+  }
+  // A table keyed by pk (S) with a stream of `view`; its stream ARN.
+  std::string table(const std::string& name, const std::string& view) {
+    auto out = ddb(
+        "CreateTable",
+        {{"TableName", name},
+         {"AttributeDefinitions",
+          json::array{json::object{{"AttributeName", "pk"}, {"AttributeType", "S"}}}},
+         {"KeySchema", json::array{json::object{{"AttributeName", "pk"}, {"KeyType", "HASH"}}}},
+         {"BillingMode", "PAY_PER_REQUEST"},
+         {"StreamSpecification", json::object{{"StreamEnabled", true}, {"StreamViewType", view}}}});
+    return s(out["TableDescription"].at("LatestStreamArn"));
+  }
+  std::string shard(const std::string& arn) {
+    auto d = streams("DescribeStream", {{"StreamArn", arn}});
+    return s(d["StreamDescription"].at("Shards").at(0).at("ShardId"));
+  }
+  std::string iterator(const std::string& arn, const std::string& type = "TRIM_HORIZON",
+                       const std::string& seq = "") {
+    json::object in{{"StreamArn", arn}, {"ShardId", shard(arn)}, {"ShardIteratorType", type}};
+    if (!seq.empty()) in["SequenceNumber"] = seq;
+    return s(streams("GetShardIterator", std::move(in))["ShardIterator"]);
+  }
+  json::array records(const std::string& it) {
+    return streams("GetRecords", {{"ShardIterator", it}})["Records"].as_array();
+  }
+  void put(const std::string& table, const std::string& pk, json::object rest = {}) {
+    rest["pk"] = S(pk);
+    ddb("PutItem", {{"TableName", table}, {"Item", std::move(rest)}});
+  }
+};
+
+TEST_F(StreamsTest, OneRecordPerChangeInOrderWithAwsShape) {
+  std::string arn = table("tab", "NEW_AND_OLD_IMAGES");
+  put("tab", "a", {{"n", N("1")}});
+  put("tab", "a", {{"n", N("2")}});
+  put("tab", "a", {{"n", N("2")}});  // no change: no record
+  ddb("DeleteItem", {{"TableName", "tab"}, {"Key", json::object{{"pk", S("a")}}}});
+  ddb("DeleteItem", {{"TableName", "tab"}, {"Key", json::object{{"pk", S("a")}}}});  // absent
+  auto failed = try_call("PutItem", {{"TableName", "tab"},
+                                     {"Item", json::object{{"pk", S("b")}}},
+                                     {"ConditionExpression", "attribute_exists(pk)"}});
+  EXPECT_FALSE(failed.is_ok());
+  auto recs = records(iterator(arn));
+  ASSERT_EQ(recs.size(), 3u);
+  std::vector<std::string> names;
+  for (const auto& r : recs) names.push_back(s(r.at("eventName")));
+  EXPECT_EQ(names, (std::vector<std::string>{"INSERT", "MODIFY", "REMOVE"}));
+  const auto& first = recs[0].as_object();
+  EXPECT_EQ(first.at("eventVersion"), json::value("1.1"));
+  EXPECT_EQ(first.at("eventSource"), json::value("aws:dynamodb"));
+  EXPECT_EQ(first.at("awsRegion"), json::value("us-east-1"));
+  EXPECT_EQ(first.at("eventID").as_string().size(), 32u);
+  const auto& d = first.at("dynamodb").as_object();
+  EXPECT_EQ(d.at("Keys"), json::value(json::object{{"pk", S("a")}}));
+  EXPECT_EQ(d.at("NewImage").at("n"), json::value(N("1")));
+  EXPECT_FALSE(d.contains("OldImage"));
+  EXPECT_EQ(d.at("StreamViewType"), json::value("NEW_AND_OLD_IMAGES"));
+  EXPECT_GT(d.at("SizeBytes").as_int64(), 0);
+  EXPECT_TRUE(d.at("ApproximateCreationDateTime").is_number());
+  const auto& modify = recs[1].at("dynamodb").as_object();
+  EXPECT_EQ(modify.at("OldImage").at("n"), json::value(N("1")));
+  EXPECT_EQ(modify.at("NewImage").at("n"), json::value(N("2")));
+  EXPECT_LT(s(recs[0].at("dynamodb").at("SequenceNumber")),
+            s(recs[1].at("dynamodb").at("SequenceNumber")));
+}
+
+TEST_F(StreamsTest, ViewTypesShapeTheImages) {
+  for (const char* view : {"KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE"}) {
+    std::string name = std::string("v_") + view;
+    std::string arn = table(name, view);
+    put(name, "k", {{"x", N("1")}});
+    put(name, "k", {{"x", N("2")}});
+    auto recs = records(iterator(arn));
+    ASSERT_EQ(recs.size(), 2u) << view;
+    const auto& d = recs[1].at("dynamodb").as_object();
+    EXPECT_EQ(d.contains("NewImage"), std::string(view) == "NEW_IMAGE") << view;
+    EXPECT_EQ(d.contains("OldImage"), std::string(view) == "OLD_IMAGE") << view;
+    EXPECT_EQ(d.at("StreamViewType"), json::value(view));
+    EXPECT_TRUE(d.contains("Keys"));
+  }
+}
+
+TEST_F(StreamsTest, IteratorTypesAndPaging) {
+  std::string arn = table("tab", "KEYS_ONLY");
+  for (int i = 0; i < 5; ++i) put("tab", "k" + std::to_string(i));
+  auto all = records(iterator(arn));
+  ASSERT_EQ(all.size(), 5u);
+  std::string third = s(all[2].at("dynamodb").at("SequenceNumber"));
+  auto at = records(iterator(arn, "AT_SEQUENCE_NUMBER", third));
+  ASSERT_EQ(at.size(), 3u);
+  EXPECT_EQ(at[0].at("dynamodb").at("Keys"), all[2].at("dynamodb").at("Keys"));
+  EXPECT_EQ(records(iterator(arn, "AFTER_SEQUENCE_NUMBER", third)).size(), 2u);
+  std::string latest = iterator(arn, "LATEST");
+  EXPECT_TRUE(records(latest).empty());
+  put("tab", "new");
+  auto page = streams("GetRecords", {{"ShardIterator", latest}});
+  ASSERT_EQ(page["Records"].as_array().size(), 1u);
+  // Limit pages, and the next iterator continues after the page.
+  auto limited = streams("GetRecords", {{"ShardIterator", iterator(arn)}, {"Limit", 4}});
+  EXPECT_EQ(limited["Records"].as_array().size(), 4u);
+  EXPECT_EQ(records(s(limited["NextShardIterator"])).size(), 2u);
+}
+
+TEST_F(StreamsTest, ListDescribeAndErrors) {
+  std::string arn = table("tab", "NEW_IMAGE");
+  table("utab", "KEYS_ONLY");
+  auto list = streams("ListStreams", {});
+  EXPECT_EQ(list["Streams"].as_array().size(), 2u);
+  auto only = streams("ListStreams", {{"TableName", "tab"}});
+  ASSERT_EQ(only["Streams"].as_array().size(), 1u);
+  EXPECT_EQ(only["Streams"].as_array()[0].at("StreamArn"), json::value(arn));
+  auto paged = streams("ListStreams", {{"Limit", 1}});
+  EXPECT_EQ(paged["Streams"].as_array().size(), 1u);
+  EXPECT_TRUE(paged.contains("LastEvaluatedStreamArn"));
+  auto d = streams("DescribeStream", {{"StreamArn", arn}})["StreamDescription"].as_object();
+  EXPECT_EQ(d["StreamStatus"], json::value("ENABLED"));
+  EXPECT_EQ(d["TableName"], json::value("tab"));
+  EXPECT_EQ(d["StreamViewType"], json::value("NEW_IMAGE"));
+  EXPECT_FALSE(
+      d["Shards"].at(0).at("SequenceNumberRange").as_object().contains("EndingSequenceNumber"));
+
+  std::string missing = arn + "x";
+  EXPECT_EQ(
+      streams_error("DescribeStream", {{"StreamArn", missing}}),
+      "ResourceNotFoundException: Requested resource not found: Stream: " + missing + " not found");
+  EXPECT_EQ(streams_error("GetRecords", {{"ShardIterator", "garbage!"}}),
+            "ValidationException: Invalid ShardIterator");
+  EXPECT_EQ(streams_error(
+                "GetShardIterator",
+                {{"StreamArn", arn}, {"ShardId", "shardId-nope"}, {"ShardIteratorType", "LATEST"}}),
+            "ResourceNotFoundException: Requested resource not found: Shard does not exist");
+  EXPECT_EQ(streams_error("GetShardIterator", {{"StreamArn", arn},
+                                               {"ShardId", shard(arn)},
+                                               {"ShardIteratorType", "AT_SEQUENCE_NUMBER"}}),
+            "ValidationException: Must provide SequenceNumber for iterator type "
+            "AT_SEQUENCE_NUMBER");
+  // Iterators expire after 15 minutes.
+  std::string it = iterator(arn);
+  clock.advance(std::chrono::minutes(16));
+  EXPECT_EQ(streams_error("GetRecords", {{"ShardIterator", it}}),
+            "ExpiredIteratorException: Iterator expired. The iterator was created more than 15 "
+            "minutes ago.");
+}
+
+TEST_F(StreamsTest, DisablingClosesTheShard) {
+  std::string arn = table("tab", "KEYS_ONLY");
+  put("tab", "a");
+  std::string it = iterator(arn);
+  ddb("UpdateTable",
+      {{"TableName", "tab"}, {"StreamSpecification", json::object{{"StreamEnabled", false}}}});
+  put("tab", "b");  // not recorded
+  auto d = streams("DescribeStream", {{"StreamArn", arn}})["StreamDescription"].as_object();
+  EXPECT_EQ(d["StreamStatus"], json::value("DISABLED"));
+  EXPECT_EQ(d["StreamViewType"], json::value("KEYS_ONLY"));
+  EXPECT_TRUE(
+      d["Shards"].at(0).at("SequenceNumberRange").as_object().contains("EndingSequenceNumber"));
+  auto out = streams("GetRecords", {{"ShardIterator", it}});
+  EXPECT_EQ(out["Records"].as_array().size(), 1u);
+  EXPECT_FALSE(out.contains("NextShardIterator"));  // the end of a closed shard
+}
+
+TEST_F(StreamsTest, TransactionsTtlAndRestart) {
+  std::string arn = table("tab", "OLD_IMAGE");
+  std::string arn2 = table("tab2", "KEYS_ONLY");
+  call(
+      "TransactWriteItems",
+      {{"TransactItems",
+        json::array{json::object{{"Put", json::object{{"TableName", "tab"},
+                                                      {"Item", json::object{{"pk", S("x")}}}}}},
+                    json::object{{"Put", json::object{{"TableName", "tab2"},
+                                                      {"Item", json::object{{"pk", S("y")}}}}}}}}});
+  EXPECT_EQ(records(iterator(arn)).size(), 1u);
+  EXPECT_EQ(records(iterator(arn2)).size(), 1u);
+
+  ddb("UpdateTimeToLive",
+      {{"TableName", "tab"},
+       {"TimeToLiveSpecification", json::object{{"Enabled", true}, {"AttributeName", "exp"}}}});
+  int64_t now_s = clock.now_millis() / 1000;
+  put("tab", "old", {{"exp", N(std::to_string(now_s - 10))}});
+  ASSERT_TRUE(advance_until([&] { return records(iterator(arn)).size() == 3u; },
+                            DynamoDbService::kTtlSweepEvery));
+  auto recs = records(iterator(arn));
+  const auto& removed = recs[2].as_object();
+  EXPECT_EQ(removed.at("eventName"), json::value("REMOVE"));
+  EXPECT_EQ(
+      removed.at("userIdentity"),
+      json::value(json::object{{"type", "Service"}, {"principalId", "dynamodb.amazonaws.com"}}));
+  EXPECT_EQ(removed.at("dynamodb").at("OldImage").at("pk"), json::value(S("old")));
+  EXPECT_FALSE(recs[0].as_object().contains("userIdentity"));
+
+  reopen();
+  EXPECT_EQ(records(iterator(arn)).size(), 3u);
+  put("tab", "after");
+  auto again = records(iterator(arn));
+  ASSERT_EQ(again.size(), 4u);
+  EXPECT_LT(s(again[2].at("dynamodb").at("SequenceNumber")),
+            s(again[3].at("dynamodb").at("SequenceNumber")));
+  // 24 hours later the records are gone.
+  clock.advance(std::chrono::hours(24));
+  ASSERT_TRUE(advance_until([&] { return records(iterator(arn)).empty(); },
+                            DynamoDbService::kTtlSweepEvery));
+}
+
+TEST(StreamIterators, ForgedTokensDoNotDecode) {
+  Iterator it{"arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x", "shardId-1", "000", 5};
+  auto back = decode_iterator(encode_iterator(it));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->stream_arn, it.stream_arn);
+  EXPECT_EQ(back->issued_ms, 5);
+  EXPECT_FALSE(decode_iterator(""));
+  EXPECT_FALSE(decode_iterator("AAAA"));
+  EXPECT_FALSE(decode_iterator(encode_iterator(it) + "!"));
+}
+
+}  // namespace
+}  // namespace nimbus::services::dynamodbstreams

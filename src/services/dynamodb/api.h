@@ -1,6 +1,6 @@
 // How other parts of nimbus read DynamoDB Streams in-process: the
 // `dynamodbstreams` API (services/dynamodbstreams/) and the event source
-// mappings' poller, which reads them through the same kinesis::ShardReader
+// mappings' poller, which reads them through the same events::StreamSource
 // as Kinesis shards (positions are sequence numbers; a record's `data` is
 // the JSON of AWS's stream record, as GetRecords answers it, and its
 // partition_key the JSON of the item's Keys). Implemented by the dynamodb
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "services/kinesis/api.h"
+#include "events/stream_source.h"
 
 namespace nimbus::services::dynamodb {
 
@@ -40,7 +40,7 @@ struct StreamDescription {
   std::vector<StreamShard> shards;
 };
 
-class StreamSource : public kinesis::ShardReader {
+class StreamSource : public events::StreamSource {
  public:
   // The latest stream of each table (of `table` only when given), by table
   // name, in `region` and `account` (their ARNs).

@@ -99,19 +99,19 @@ std::optional<StreamDescription> StreamReader::describe(const std::string& arn) 
   return description(*named.table, parts->region, parts->account);
 }
 
-std::optional<std::vector<kinesis::ShardInfo>> StreamReader::shards(
+std::optional<std::vector<events::ShardInfo>> StreamReader::shards(
     const std::string& stream_arn) const {
   auto d = describe(stream_arn);
   if (!d) return std::nullopt;
-  std::vector<kinesis::ShardInfo> out;
+  std::vector<events::ShardInfo> out;
   for (const auto& s : d->shards) {
-    out.push_back(kinesis::ShardInfo{s.shard_id, "", "", s.ending_sequence.empty()});
+    out.push_back(events::ShardInfo{s.shard_id, "", "", s.ending_sequence.empty()});
   }
   return out;
 }
 
 Result<std::string> StreamReader::start(const std::string& stream_arn, const std::string& shard_id,
-                                        kinesis::StartingPosition from, int64_t timestamp_ms) {
+                                        events::StartingPosition from, int64_t timestamp_ms) {
   auto named = find(stream_arn);
   if (!named.table) return stream_not_found(stream_arn);
   const TableDef& t = *named.table;
@@ -125,11 +125,11 @@ Result<std::string> StreamReader::start(const std::string& stream_arn, const std
   if (first == 0) first = 1;
   if (next == 0) next = 1;
   switch (from) {
-    case kinesis::StartingPosition::kTrimHorizon:
+    case events::StartingPosition::kTrimHorizon:
       return sequence_number(first - 1);
-    case kinesis::StartingPosition::kLatest:
+    case events::StartingPosition::kLatest:
       return sequence_number(next - 1);
-    case kinesis::StartingPosition::kAtTimestamp: {
+    case events::StartingPosition::kAtTimestamp: {
       auto at = log_->seq_at_time(partition, timestamp_ms);
       if (!at) return at.take_error();
       uint64_t seq = at->value_or(next);
@@ -139,10 +139,10 @@ Result<std::string> StreamReader::start(const std::string& stream_arn, const std
   return sequence_number(next - 1);
 }
 
-Result<kinesis::ShardBatch> StreamReader::read(const std::string& stream_arn,
-                                               const std::string& shard_id,
-                                               const std::string& position, size_t max_records,
-                                               size_t max_bytes) {
+Result<events::ShardBatch> StreamReader::read(const std::string& stream_arn,
+                                              const std::string& shard_id,
+                                              const std::string& position, size_t max_records,
+                                              size_t max_bytes) {
   auto named = find(stream_arn);
   if (!named.table) return stream_not_found(stream_arn);
   const TableDef& t = *named.table;
@@ -155,12 +155,12 @@ Result<kinesis::ShardBatch> StreamReader::read(const std::string& stream_arn,
   std::string partition = stream_partition(t.name, t.stream_label);
   auto records = log_->read(partition, *after + 1, storage::ReadLimits{max_records, max_bytes});
   if (!records) return records.take_error();
-  kinesis::ShardBatch batch;
+  events::ShardBatch batch;
   batch.last_sequence = position;
   for (const auto& r : *records) {
     auto out = stream_record_out(r, named.region);
     if (!out) return out.take_error();
-    kinesis::StreamRecord rec;
+    events::StreamRecord rec;
     rec.sequence_number = sequence_number(r.seq);
     rec.arrival_ms = r.arrival_ms;
     rec.partition_key = json::serialize((*out)["dynamodb"].as_object()["Keys"]);

@@ -20,13 +20,13 @@ class StreamReader final : public StreamSource {
                                       const std::string& account) const override;
   std::optional<StreamDescription> describe(const std::string& arn) const override;
 
-  std::optional<std::vector<kinesis::ShardInfo>> shards(
+  std::optional<std::vector<events::ShardInfo>> shards(
       const std::string& stream_arn) const override;
   Result<std::string> start(const std::string& stream_arn, const std::string& shard_id,
-                            kinesis::StartingPosition from, int64_t timestamp_ms) override;
-  Result<kinesis::ShardBatch> read(const std::string& stream_arn, const std::string& shard_id,
-                                   const std::string& position, size_t max_records,
-                                   size_t max_bytes) override;
+                            events::StartingPosition from, int64_t timestamp_ms) override;
+  Result<events::ShardBatch> read(const std::string& stream_arn, const std::string& shard_id,
+                                  const std::string& position, size_t max_records,
+                                  size_t max_bytes) override;
   uint64_t wait(const std::string& stream_arn, const std::string& shard_id,
                 const std::string& position, Clock::time_point deadline,
                 std::function<void(bool ready)> wake) override;

@@ -135,14 +135,14 @@ Output DynamoDbStreamsService::get_shard_iterator(const CallContext&,
   }
   if (!source_->describe(arn)) return errors::stream_not_found(arn);
   auto from = source_->start(arn, shard,
-                             type == "LATEST" ? kinesis::StartingPosition::kLatest
-                                              : kinesis::StartingPosition::kTrimHorizon);
+                             type == "LATEST" ? events::StartingPosition::kLatest
+                                              : events::StartingPosition::kTrimHorizon);
   if (!from) return from.take_error();
   std::string position = *from;
   if (by_seq) {
     // The sequence number must name a record of the shard, at or after its
     // oldest one.
-    auto latest = source_->start(arn, shard, kinesis::StartingPosition::kLatest);
+    auto latest = source_->start(arn, shard, events::StartingPosition::kLatest);
     if (!latest) return latest.take_error();
     bool digits = !seq.empty() && seq.size() <= 21 &&
                   seq.find_first_not_of("0123456789") == std::string::npos;

@@ -171,15 +171,20 @@ struct Detector {
                   Error::make("UnknownOperationException", "Unknown operation", 404));
     }
     Protocol p = service->protocol();
-    const auto* op = input::match_rest(*service, request);
-    if (op == nullptr) {
-      return fail(
-          p, service,
-          Error::make("UnknownOperationException",
-                      "Unknown operation " + request.method + " " + std::string(request.path()),
-                      404));
+    // Virtual-hosted S3 (bucket.s3.localhost): the bucket is the path's
+    // first segment as the model's routes expect it.
+    std::string path(request.path());
+    if (auto bucket = virtual_host_bucket(request.header("host"));
+        !bucket.empty() && quirks_of(service->name()).s3_xml) {
+      path = "/" + std::string(bucket) + (path == "/" ? "" : path);
     }
-    return finish(p, *service, *op, input::parse_rest(*service, *op, request), false);
+    const auto* op = input::match_rest(*service, request, path);
+    if (op == nullptr) {
+      return fail(p, service,
+                  Error::make("UnknownOperationException",
+                              "Unknown operation " + request.method + " " + path, 404));
+    }
+    return finish(p, *service, *op, input::parse_rest(*service, *op, request, path), false);
   }
 };
 

@@ -30,11 +30,18 @@ Result<boost::json::object> parse_json(const ServiceModel& model, const Operatio
 // The REST operation whose method and requestUri match the request, or
 // nullptr. Several operations may share a route (S3 PutObject / UploadPart):
 // the one whose required header and query members are present wins.
+// `path` is the request's path as the service sees it (S3's virtual-hosted
+// style puts the bucket in the Host: "/bucket/key"); the request's own
+// path when not given.
 const OperationModel* match_rest(const ServiceModel& model, const http::Request& request);
+const OperationModel* match_rest(const ServiceModel& model, const http::Request& request,
+                                 std::string_view path);
 
 // restJson / restXml: URI labels, query string, headers, payload -> input.
 Result<boost::json::object> parse_rest(const ServiceModel& model, const OperationModel& op,
                                        const http::Request& request);
+Result<boost::json::object> parse_rest(const ServiceModel& model, const OperationModel& op,
+                                       const http::Request& request, std::string_view path);
 
 // restXml body element -> value of `shape` (structure members, flattened or
 // wrapped lists and maps, attributes).

@@ -184,6 +184,11 @@ Result<json::value> query_value(const json::object& shape, const std::string& ke
 }  // namespace
 
 const OperationModel* match_rest(const ServiceModel& model, const http::Request& request) {
+  return match_rest(model, request, request.path());
+}
+
+const OperationModel* match_rest(const ServiceModel& model, const http::Request& request,
+                                 std::string_view path) {
   auto query = parse_form(request.query());
   const OperationModel* best = nullptr;
   long best_score = -1;
@@ -192,7 +197,7 @@ const OperationModel* match_rest(const ServiceModel& model, const http::Request&
     std::string_view uri = op.request_uri;
     auto qpos = uri.find('?');
     Labels labels;
-    if (!match_path(uri.substr(0, qpos), request.path(), labels)) continue;
+    if (!match_path(uri.substr(0, qpos), path, labels)) continue;
     int literals =
         match_query_literals(qpos == std::string_view::npos ? "" : uri.substr(qpos + 1), query);
     if (literals < 0) continue;
@@ -233,6 +238,11 @@ const OperationModel* match_rest(const ServiceModel& model, const http::Request&
 
 Result<json::object> parse_rest(const ServiceModel& model, const OperationModel& op,
                                 const http::Request& request) {
+  return parse_rest(model, op, request, request.path());
+}
+
+Result<json::object> parse_rest(const ServiceModel& model, const OperationModel& op,
+                                const http::Request& request, std::string_view path) {
   json::object out;
   const auto* shape = model.input_shape(op);
   if (shape == nullptr) return out;
@@ -240,7 +250,7 @@ Result<json::object> parse_rest(const ServiceModel& model, const OperationModel&
   if (members == nullptr) return out;
   std::string_view uri = op.request_uri;
   Labels labels;
-  match_path(uri.substr(0, uri.find('?')), request.path(), labels);
+  match_path(uri.substr(0, uri.find('?')), path, labels);
   auto query = parse_form(request.query());
   bool xml = model.protocol() == Protocol::kRestXml;
 

@@ -37,7 +37,8 @@ const std::array<ServiceQuirks, 5> kTable{{
      .unclaimed_rest = true,
      .s3_xml = true,
      .xml_roots = kS3Roots,
-     .text_root_operation = "GetBucketLocation"},
+     .text_root_operation = "GetBucketLocation",
+     .partial_content_member = "ContentRange"},
 }};
 
 bool is_dated_segment(std::string_view s) {  // "2015-03-31"
@@ -60,6 +61,18 @@ const ServiceQuirks& quirks_of(std::string_view service) {
     if (q.service == service) return q;
   }
   return kNone;
+}
+
+std::string_view virtual_host_bucket(std::string_view host) {
+  if (auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+  auto at = host.rfind(".s3.");
+  if (at == std::string_view::npos || at == 0) return {};
+  std::string_view rest = host.substr(at + 4);  // "localhost" or "REGION.localhost"
+  if (rest != "localhost") {
+    auto dot = rest.find('.');
+    if (dot == 0 || dot == std::string_view::npos || rest.substr(dot + 1) != "localhost") return {};
+  }
+  return host.substr(0, at);
 }
 
 std::string_view service_for_json_alias(std::string_view target_prefix) {

@@ -36,6 +36,9 @@ struct ServiceQuirks {
   bool s3_xml = false;
   std::span<const XmlRoot> xml_roots = {};
   std::string_view text_root_operation = {};
+  // A REST GET or HEAD answer that has this output member (S3's
+  // ContentRange) is a partial one: 206 instead of the model's status.
+  std::string_view partial_content_member = {};
 };
 
 // The XML namespace of S3's documents.
@@ -44,6 +47,11 @@ std::string_view s3_xml_namespace();
 // The quirks of `service` (botocore folder name); an entry with no quirks
 // for any other service.
 const ServiceQuirks& quirks_of(std::string_view service);
+
+// The bucket a virtual-hosted S3 Host names: "photos" for
+// photos.s3.localhost, photos.s3.us-west-2.localhost (a port may follow);
+// empty for any other host (s3.localhost, localhost, an IP).
+std::string_view virtual_host_bucket(std::string_view host);
 
 // The service an X-Amz-Target prefix aliases, or empty.
 std::string_view service_for_json_alias(std::string_view target_prefix);

@@ -35,5 +35,17 @@ TEST(Quirks, PerServiceFlags) {
   EXPECT_TRUE(none.json_target_alias.empty());
 }
 
+TEST(Quirks, VirtualHostBucket) {
+  EXPECT_EQ(virtual_host_bucket("photos.s3.localhost"), "photos");
+  EXPECT_EQ(virtual_host_bucket("photos.s3.localhost:4566"), "photos");
+  EXPECT_EQ(virtual_host_bucket("my.photos.s3.us-west-2.localhost:4566"), "my.photos");
+  EXPECT_EQ(virtual_host_bucket("s3.localhost"), "");
+  EXPECT_EQ(virtual_host_bucket("localhost:4566"), "");
+  EXPECT_EQ(virtual_host_bucket("127.0.0.1:4566"), "");
+  EXPECT_EQ(virtual_host_bucket("photos.s3-website.localhost"), "");
+  EXPECT_EQ(virtual_host_bucket("photos.s3.a.b.localhost"), "");
+  EXPECT_EQ(virtual_host_bucket(".s3.localhost"), "");
+}
+
 }  // namespace
 }  // namespace nimbus::protocol

@@ -154,6 +154,12 @@ void serialize_rest(http::Response& r, const ServiceModel& model, const Operatio
       if (v != nullptr && !v->is_null()) bind_member(r, model, m, name, location, *v);
     }
   }
+  if (const ServiceQuirks& q = quirks(model);
+      !q.partial_content_member.empty() && r.status == 200 &&
+      (op.http_method == "GET" || op.http_method == "HEAD")) {
+    const auto* range = output.if_contains(q.partial_content_member);
+    if (range != nullptr && !range->is_null()) r.status = 206;
+  }
   // HEAD answers and 204/304 statuses carry no body.
   if (op.http_method == "HEAD" || r.status == 204 || r.status == 304) return;
   if (!payload.empty()) {

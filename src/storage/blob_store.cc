@@ -1,5 +1,7 @@
 #include "storage/blob_store.h"
 
+#include "storage/blob_files.h"
+
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -153,10 +155,31 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(std::string root, bool sync) 
 }
 
 Result<std::string> BlobStore::path_of(std::string_view id) const {
+  return blob_path(root_, id);
+}
+
+Result<std::string> blob_path(std::string_view root, std::string_view id) {
   if (!valid_id(id)) return no_such_blob(id);
-  std::string p = root_;
+  std::string p(root);
   p.append("/").append(id.substr(0, 2)).append("/").append(id);
   return p;
+}
+
+Result<std::vector<std::string>> list_blobs(const std::string& root) {
+  assert_may_block("list_blobs");
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& dir : fs::directory_iterator(root, ec)) {
+    std::string fan = dir.path().filename().string();
+    if (fan.size() != 2 || !dir.is_directory()) continue;  // tmp/ and strays
+    for (const auto& f : fs::directory_iterator(dir.path(), ec)) {
+      std::string id = f.path().filename().string();
+      if (valid_id(id) && id.compare(0, 2, fan) == 0) out.push_back(std::move(id));
+    }
+    if (ec) break;
+  }
+  if (ec) return Error::internal("blob store: list " + root + ": " + ec.message());
+  return out;
 }
 
 Result<BlobWriter> BlobStore::create() {

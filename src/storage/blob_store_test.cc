@@ -1,10 +1,12 @@
 // BlobStore: write, read, range read, delete, and no temporaries left behind.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "common/thread_role.h"
+#include "storage/blob_files.h"
 #include "storage/storage.h"
 #include "storage/test_dir.h"
 
@@ -50,6 +52,29 @@ TEST(Blobs, EveryWriteGetsItsOwnId) {
   ASSERT_TRUE(a && b);
   EXPECT_NE(a->id, b->id);
   EXPECT_EQ(*st->blobs().read(b->id), "same");
+}
+
+TEST(Blobs, ListAndPathNameCommittedBlobsOnly) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path());
+  auto a = st->blobs().write("a");
+  auto b = st->blobs().write("b");
+  auto pending = st->blobs().create();  // not committed: not listed
+  ASSERT_TRUE(a && b && pending);
+  ASSERT_TRUE(pending->append("x"));
+  auto ids = list_blobs(dir.path() + "/blobs");
+  ASSERT_TRUE(ids);
+  std::sort(ids->begin(), ids->end());
+  std::vector<std::string> want{a->id, b->id};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(*ids, want);
+  auto path = blob_path(dir.path() + "/blobs", a->id);
+  ASSERT_TRUE(path);
+  std::ifstream in(*path);
+  std::string text;
+  in >> text;
+  EXPECT_EQ(text, "a");
+  EXPECT_FALSE(blob_path(dir.path() + "/blobs", "../etc/passwd"));
 }
 
 TEST(Blobs, StreamedWritesAndEmptyBlob) {

@@ -8,6 +8,7 @@
 #include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
+#include "services/s3/s3_service.h"
 #include "services/sns/sns_service.h"
 #include "services/sqs/sqs_service.h"
 #include "services/stepfunctions/stepfunctions_service.h"
@@ -29,6 +30,7 @@ Registry::Registry(Environment& env) {
   add(std::make_unique<sns::SnsService>(env));
   add(std::make_unique<eventbridge::EventsService>(env));
   add(std::make_unique<sfn::StepFunctionsService>(env));
+  add(std::make_unique<s3::S3Service>(env));
   for (auto& s : services_) s->bind(env.targets);
 }
 

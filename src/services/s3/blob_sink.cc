@@ -1,0 +1,114 @@
+#include "services/s3/blob_sink.h"
+
+#include <openssl/evp.h>
+
+#include "services/s3/errors.h"
+
+namespace nimbus::services::s3 {
+
+namespace {
+
+struct Md5 {
+  Md5() : ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx, EVP_md5(), nullptr); }
+  ~Md5() { EVP_MD_CTX_free(ctx); }
+  Md5(const Md5&) = delete;
+  Md5& operator=(const Md5&) = delete;
+  void update(std::string_view d) { EVP_DigestUpdate(ctx, d.data(), d.size()); }
+  std::string final() {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx, out, &n);
+    return std::string(reinterpret_cast<char*>(out), n);
+  }
+  EVP_MD_CTX* ctx;
+};
+
+class Sink : public std::enable_shared_from_this<Sink> {
+ public:
+  Sink(std::shared_ptr<http::BodySource> body, storage::BlobStore& blobs, WorkerPool& workers,
+       std::optional<uint64_t> expected, uint64_t limit,
+       std::function<void(Result<WrittenBlob>)> done)
+      : body_(std::move(body)),
+        blobs_(blobs),
+        workers_(workers),
+        expected_(expected),
+        limit_(limit),
+        done_(std::move(done)) {}
+
+  void start() {
+    workers_.post([self = shared_from_this()] {
+      auto w = self->blobs_.create();
+      if (!w) return self->finish(w.take_error());
+      self->writer_.emplace(std::move(*w));
+      self->pull();
+    });
+  }
+
+ private:
+  void pull() {
+    body_->read([self = shared_from_this()](http::BodyChunk piece) {
+      self->workers_.post(
+          [self, piece = std::move(piece)]() mutable { self->on_piece(std::move(piece)); });
+    });
+  }
+
+  void on_piece(http::BodyChunk piece) {
+    if (!piece) return finish(piece.take_error());
+    if (piece->empty()) {
+      if (expected_ && writer_->size() < *expected_) return finish(errors::incomplete_body());
+      auto info = writer_->commit();
+      if (!info) return finish(info.take_error());
+      return finish(WrittenBlob{std::move(*info), md5_.final()});
+    }
+    if (writer_->size() + piece->size() > limit_) {
+      return finish(errors::entity_too_large(writer_->size() + piece->size(), limit_));
+    }
+    if (auto st = writer_->append(*piece); !st) return finish(st.take_error());
+    md5_.update(*piece);
+    pull();
+  }
+
+  void finish(Result<WrittenBlob> r) {
+    if (!r && writer_) writer_->abort();
+    body_.reset();  // an abandoned body closes the connection after the answer
+    auto done = std::move(done_);
+    done(std::move(r));
+  }
+
+  std::shared_ptr<http::BodySource> body_;
+  storage::BlobStore& blobs_;
+  WorkerPool& workers_;
+  std::optional<uint64_t> expected_;
+  uint64_t limit_;
+  std::function<void(Result<WrittenBlob>)> done_;
+  std::optional<storage::BlobWriter> writer_;
+  Md5 md5_;
+};
+
+}  // namespace
+
+void write_blob(std::shared_ptr<http::BodySource> body, storage::BlobStore& blobs,
+                WorkerPool& workers, std::optional<uint64_t> expected, uint64_t limit,
+                std::function<void(Result<WrittenBlob>)> done) {
+  std::make_shared<Sink>(std::move(body), blobs, workers, expected, limit, std::move(done))
+      ->start();
+}
+
+std::string md5_of(std::string_view data) {
+  Md5 m;
+  m.update(data);
+  return m.final();
+}
+
+std::string hex(std::string_view bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+}  // namespace nimbus::services::s3

@@ -1,0 +1,36 @@
+// Streams a request body into a new blob, never holding it whole: each
+// piece is written (and hashed for the ETag) on a worker, then the next is
+// asked for, so a slow disk holds the client back instead of growing memory.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "common/worker_pool.h"
+#include "http/body.h"
+#include "storage/blob_store.h"
+
+namespace nimbus::services::s3 {
+
+struct WrittenBlob {
+  storage::BlobInfo blob;  // committed: fsynced and renamed (sync durability)
+  std::string md5;         // the body's MD5, 16 raw bytes
+};
+
+// Reads `body` to its end into a new blob of `blobs`. `done` gets the
+// committed blob, or the body's error (a bad chunk signature or checksum),
+// IncompleteBody when fewer than `expected` bytes came, EntityTooLarge past
+// `limit` bytes; no file is left behind on failure. `done` runs on a worker.
+void write_blob(std::shared_ptr<http::BodySource> body, storage::BlobStore& blobs,
+                WorkerPool& workers, std::optional<uint64_t> expected, uint64_t limit,
+                std::function<void(Result<WrittenBlob>)> done);
+
+// MD5 of a string (16 raw bytes); lowercase hex of raw bytes.
+std::string md5_of(std::string_view data);
+std::string hex(std::string_view bytes);
+
+}  // namespace nimbus::services::s3

@@ -1,0 +1,51 @@
+// The S3 tests' fixture: the service on the shared kit, and helpers to make
+// buckets, put objects and read their bodies back from the response stream.
+#pragma once
+
+#include <future>
+#include <mutex>
+#include <string>
+
+#include "http/body.h"
+#include "services/s3/s3_service.h"
+#include "services/testing/service_fixture.h"
+
+namespace nimbus::services::s3::testing {
+
+namespace json = boost::json;
+
+class S3Test : public services::testing::ServiceTest<S3Service> {
+ protected:
+  void make_bucket(const std::string& name) { call("CreateBucket", {{"Bucket", name}}); }
+
+  json::object put(const std::string& bucket, const std::string& key, const std::string& body,
+                   json::object extra = {}) {
+    extra["Bucket"] = bucket;
+    extra["Key"] = key;
+    extra["Body"] = body;
+    return call("PutObject", std::move(extra));
+  }
+
+  // A GetObject: its output, and the body read from its stream.
+  struct Got {
+    Output out;
+    std::string body;
+  };
+  Got get(const std::string& bucket, const std::string& key, json::object extra = {}) {
+    extra["Bucket"] = bucket;
+    extra["Key"] = key;
+    CallContext c = ctx("GetObject");
+    Got g{try_call(*svc, c, std::move(extra)), {}};
+    if (g.out && c.payload->response) {
+      std::promise<Result<std::string>> p;
+      http::read_all(c.payload->response, 1 << 30,
+                     [&p](Result<std::string> r) { p.set_value(std::move(r)); });
+      auto r = p.get_future().get();
+      EXPECT_TRUE(r) << r.error().message;
+      if (r) g.body = std::move(*r);
+    }
+    return g;
+  }
+};
+
+}  // namespace nimbus::services::s3::testing

@@ -1,0 +1,167 @@
+"""S3 objects: nimbus against moto_server and s3rver (npm), side by side in
+one run, ratios printed.
+
+Per server:
+  - small objects (4 KiB): PUT and GET requests/s and p50/p99 with wrk at
+    `connections` connections over `keys` keys (each request signed once);
+  - large object (`large_mib`, 1 GiB by default): one PUT and one GET with
+    boto3 (MB/s), and beside them the machine's limits on the same bytes:
+    writing + fsyncing them into nimbus's data directory (dd conv=fsync)
+    for PUT, reading them from the page cache (cat > /dev/null) for GET;
+  - the server's RSS before and after the large transfers (nimbus only).
+nimbus runs with --durability sync (a PUT answers once its body and record
+are on disk).
+
+Usage: python3 bench/s3_bench.py [--seconds 10] [--connections 16] [--keys 200]
+       [--large-mib 1024] [--no-moto] [--no-s3rver] [--quick]
+       (--quick: 2 s, 8 MiB large object: a smoke run)
+"""
+
+import argparse
+import datetime
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import Moto, NpmPeer, Server, client, machine, run_servers, run_wrk, wrk_script_many
+
+BUCKET = "bench"
+
+
+def signed(endpoint, method, key, body=b""):
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    path = "/%s/%s" % (BUCKET, key)
+    req = AWSRequest(method=method, url=endpoint + path, data=body,
+                     headers={"x-amz-content-sha256": hashlib.sha256(body).hexdigest()})
+    S3SigV4Auth(Credentials("test", "test"), "s3", "us-east-1").add_auth(req)
+    return method, path, dict(req.prepare().headers), body
+
+
+def rss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def large(endpoint, args, data_dir, pid):
+    s3 = client("s3", endpoint, 4)
+    size = args.large_mib << 20
+    with tempfile.TemporaryDirectory(dir=data_dir or None) as d:
+        src = os.path.join(d, "large.bin")
+        with open(src, "wb") as f:
+            chunk = os.urandom(1 << 20)
+            for _ in range(args.large_mib):
+                f.write(chunk)
+        before = rss_kb(pid) if pid else None
+        t = time.time()
+        with open(src, "rb") as f:
+            s3.put_object(Bucket=BUCKET, Key="large", Body=f)
+        put_s = time.time() - t
+        t = time.time()
+        body = s3.get_object(Bucket=BUCKET, Key="large")["Body"]
+        got = 0
+        for piece in body.iter_chunks(1 << 20):
+            got += len(piece)
+        get_s = time.time() - t
+        after = rss_kb(pid) if pid else None
+        assert got == size, (got, size)
+        # The limits, on the same bytes and the same disk.
+        t = time.time()
+        subprocess.run(["dd", "if=" + src, "of=" + os.path.join(d, "dd.bin"), "bs=1M",
+                        "conv=fsync"], check=True, capture_output=True)
+        dd_s = time.time() - t
+        t = time.time()
+        subprocess.run("cat %s > /dev/null" % src, shell=True, check=True)
+        cat_s = time.time() - t
+    mb = size / 1e6
+    return {"put_mbs": mb / put_s, "get_mbs": mb / get_s, "fsync_mbs": mb / dd_s,
+            "cache_mbs": mb / cat_s,
+            "rss_growth_mb": (after - before) / 1024 if before and after else None}
+
+
+def small(endpoint, args):
+    s3 = client("s3", endpoint)
+    body = b"x" * 4096
+    for i in range(args.keys):
+        s3.put_object(Bucket=BUCKET, Key="small-%d" % i, Body=body)
+    put = run_wrk(endpoint, wrk_script_many(endpoint, [signed(endpoint, "PUT", "small-%d" % i, body)
+                                                       for i in range(args.keys)]),
+                  seconds=args.seconds, connections=args.connections)
+    get = run_wrk(endpoint, wrk_script_many(endpoint, [signed(endpoint, "GET", "small-%d" % i)
+                                                       for i in range(args.keys)]),
+                  seconds=args.seconds, connections=args.connections)
+    return {"put": put, "get": get}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--keys", type=int, default=200)
+    p.add_argument("--large-mib", type=int, default=1024)
+    p.add_argument("--no-moto", action="store_true")
+    p.add_argument("--no-s3rver", action="store_true")
+    p.add_argument("--quick", action="store_true")
+    args = p.parse_args()
+    if args.quick:
+        args.seconds, args.keys, args.large_mib = 2, 20, 8
+    print("s3_bench %s on %s" % (datetime.datetime.now().isoformat(timespec="seconds"), machine()))
+    servers = {
+        "nimbus": lambda: Server("--durability", "sync"),
+        "moto": Moto,
+        "s3rver": lambda: NpmPeer("s3rver", "3.7.1", args=lambda port, d: [
+            "--port", str(port), "--address", "127.0.0.1", "--directory", d, "--silent"]),
+    }
+    names = ["nimbus"] + ([] if args.no_moto else ["moto"]) + ([] if args.no_s3rver else ["s3rver"])
+
+    def run(name, endpoint):
+        client("s3", endpoint).create_bucket(Bucket=BUCKET)
+        out = small(endpoint, args)
+        data_dir, pid = None, None
+        if name == "nimbus":
+            server = current[0]
+            data_dir, pid = server.data_dir, server.proc.pid
+        out["large"] = large(endpoint, args, data_dir, pid)
+        return out
+
+    current = []
+    original = servers["nimbus"]
+
+    def nimbus():
+        s = original()
+        current[:] = [s]
+        return s
+    servers["nimbus"] = nimbus
+    results = run_servers(servers, names, run)
+    for name, r in results.items():
+        lg = r["large"]
+        print("%-7s PUT 4KiB %8.0f req/s p50 %6.2f ms p99 %6.2f ms | GET 4KiB %8.0f req/s "
+              "p50 %6.2f ms p99 %6.2f ms" % (name, r["put"]["rps"], r["put"]["p50_ms"] or 0,
+                                             r["put"]["p99_ms"] or 0, r["get"]["rps"],
+                                             r["get"]["p50_ms"] or 0, r["get"]["p99_ms"] or 0))
+        print("        %d MiB PUT %7.1f MB/s (fsync limit %7.1f: %3.0f%%) GET %7.1f MB/s "
+              "(page cache %7.1f: %3.0f%%) RSS growth %s MB"
+              % (args.large_mib, lg["put_mbs"], lg["fsync_mbs"], 100 * lg["put_mbs"] / lg["fsync_mbs"],
+                 lg["get_mbs"], lg["cache_mbs"], 100 * lg["get_mbs"] / lg["cache_mbs"],
+                 "%.1f" % lg["rss_growth_mb"] if lg["rss_growth_mb"] is not None else "n/a"))
+    if "nimbus" in results:
+        for peer in ("moto", "s3rver"):
+            if peer in results:
+                n, o = results["nimbus"], results[peer]
+                print("nimbus / %s: PUT %.1fx GET %.1fx" % (peer, n["put"]["rps"] / o["put"]["rps"],
+                                                          n["get"]["rps"] / o["get"]["rps"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,7 +7,8 @@ The rules (src/services/README.md, "What a service may include"):
   events/        includes only common/, storage/ and events/: never a service.
   services/<x>/  includes common/, storage/, services/service.h, its own folder
                  (subfolders such as services/dynamodb/model/ included),
-                 the public headers of events/ (EVENTS_PUBLIC), runtime/ when
+                 the public headers of events/ (EVENTS_PUBLIC), the payload
+                 streams of http/ (HTTP_PAYLOAD), runtime/ when
                  <x> is in RUNTIME_USERS, and another service only through
                  services/<y>/api.h.
   services/ itself (service.h, the registry) may include any service: the
@@ -34,6 +35,9 @@ EVENTS_PUBLIC = {
     "events/schedule.h",      # rate/cron/at expressions and time zones
     "events/target_queue.h",  # durable deliveries with retry policy and DLQ
 }
+# The streamed payloads service.h carries (docs/edge.md): a request body to
+# read, a file to answer with.
+HTTP_PAYLOAD = {"http/body.h", "http/file_body.h"}
 # Services that run functions.
 RUNTIME_USERS = {"lambda"}
 
@@ -66,6 +70,8 @@ def allowed(rel: pathlib.PurePosixPath, inc: str) -> bool:
         return True
     if area == "events":
         return inc in EVENTS_PUBLIC
+    if area == "http":
+        return inc in HTTP_PAYLOAD
     if area == "runtime":
         return own in RUNTIME_USERS
     parts = inc.split("/")

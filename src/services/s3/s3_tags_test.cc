@@ -23,7 +23,9 @@ TEST_F(S3Test, ObjectTags) {
     events.push_back(e);
   });
   put("tags", "k", "v", {{"Tagging", "a=1&b=two%20words"}});
-  EXPECT_EQ((*get("tags", "k").out)["TagCount"].to_number<int64_t>(), 2);
+  auto first = get("tags", "k");
+  ASSERT_TRUE(first.out);
+  EXPECT_EQ(first.out->at("TagCount").to_number<int64_t>(), 2);
   auto got = call("GetObjectTagging", {{"Bucket", "tags"}, {"Key", "k"}});
   ASSERT_EQ(got["TagSet"].as_array().size(), 2u);
   EXPECT_EQ(s(got["TagSet"].as_array()[1].as_object().at("Value")), "two words");

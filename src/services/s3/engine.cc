@@ -194,6 +194,7 @@ void Engine::commit_object(PutRequest put, ObjectMeta body, Also also,
         meta.modified_ms = env_.clock.now_millis();
         meta.headers = std::move(put.headers);
         meta.metadata = std::move(put.metadata);
+        meta.tags = std::move(put.tags);
         storage::WriteBatch batch(codec::partition(put.bucket));
         std::vector<std::string> replaced;
         if (also) {

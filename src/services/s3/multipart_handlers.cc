@@ -1,5 +1,7 @@
 // CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
 // AbortMultipartUpload, ListParts, ListMultipartUploads.
+#include <cstdlib>
+
 #include "common/json_fields.h"
 #include "services/s3/conditions.h"
 #include "services/s3/errors.h"
@@ -98,7 +100,11 @@ void S3Service::upload_part_copy(const CallContext& ctx, json::object in, Respon
   uint64_t length = meta.size;
   if (std::string range = str(in, "CopySourceRange"); !range.empty()) {
     ByteRange r = parse_range(range, meta.size);
-    if (r.kind != ByteRange::kPart || range.find("=-") != std::string::npos) {
+    // The whole range must lie in the source (no clipping, no suffix).
+    auto dash = range.find('-');
+    bool inside = dash != std::string::npos &&
+                  std::strtoull(range.c_str() + dash + 1, nullptr, 10) < meta.size;
+    if (r.kind != ByteRange::kPart || range.find("=-") != std::string::npos || !inside) {
       return respond(errors::invalid_argument(
           "The x-amz-copy-source-range value must be of the form bytes=first-last where first "
           "and last are the zero-based offsets of the first and last bytes to copy",

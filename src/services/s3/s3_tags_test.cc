@@ -70,7 +70,7 @@ TEST_F(S3Test, ObjectTags) {
                "InvalidTag");
   ASSERT_TRUE(eventually([&] {
     std::lock_guard lock(mu);
-    return events.size() >= 6;
+    return events.size() >= 5;
   }));
   std::lock_guard lock(mu);
   EXPECT_EQ(events[0].name, "ObjectCreated:Put");

@@ -1,0 +1,30 @@
+// What one request asks, as policies see it: the action, the resource, the
+// principal, and the condition keys with their values.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace nimbus::iam {
+
+struct RequestContext {
+  std::string action;         // "sqs:SendMessage"
+  std::string resource;       // one ARN, or "*" when the action names none
+  std::string principal_arn;  // arn:aws:iam::123456789012:user/alice
+  std::string principal_account;
+  // Service principals (sns.amazonaws.com) calling on a user's behalf.
+  std::string service_principal;
+  // Condition keys, lower-cased ("aws:username", "aws:sourceip",
+  // "aws:currenttime", "s3:prefix", "aws:tagkeys"); multi-valued keys keep
+  // every value.
+  std::unordered_map<std::string, std::vector<std::string>> keys;
+
+  void set(std::string_view key, std::string value);
+  void add(std::string_view key, std::string value);
+  // nullptr when the request has no such key.
+  const std::vector<std::string>* find(std::string_view key) const;
+};
+
+}  // namespace nimbus::iam

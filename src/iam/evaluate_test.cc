@@ -1,0 +1,218 @@
+#include "iam/evaluate.h"
+
+#include <gtest/gtest.h>
+
+#include "iam/condition.h"
+#include "iam/match.h"
+
+namespace nimbus::iam {
+namespace {
+
+constexpr const char* kUser = "arn:aws:iam::123456789012:user/alice";
+
+PolicyPtr policy(std::string_view text, PolicyKind kind = PolicyKind::kIdentity) {
+  auto p = parse_policy(text, kind);
+  EXPECT_TRUE(p) << p.error().message;
+  return std::make_shared<Policy>(std::move(*p));
+}
+
+RequestContext request(std::string action, std::string resource) {
+  RequestContext r;
+  r.action = std::move(action);
+  r.resource = std::move(resource);
+  r.principal_arn = kUser;
+  r.principal_account = "123456789012";
+  r.set("aws:username", "alice");
+  r.set("aws:PrincipalArn", kUser);
+  return r;
+}
+
+Decision decide(const RequestContext& r, std::vector<PolicyPtr> identity,
+                const Policy* resource = nullptr) {
+  PrincipalPolicies p;
+  p.identity = std::move(identity);
+  return evaluate(r, p, resource).decision;
+}
+
+TEST(Evaluate, NothingAllowsMeansImplicitDeny) {
+  auto r = request("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:q");
+  EXPECT_EQ(decide(r, {}), Decision::kImplicitDeny);
+  PrincipalPolicies p;
+  EXPECT_EQ(denial_message(r, evaluate(r, p, nullptr)),
+            "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: "
+            "sqs:SendMessage on resource: arn:aws:sqs:us-east-1:123456789012:q because no "
+            "identity-based policy allows the sqs:SendMessage action");
+}
+
+TEST(Evaluate, AllowWithWildcardsAndCaseInsensitiveActions) {
+  auto allow = policy(R"({"Statement":[{"Effect":"Allow","Action":"SQS:send*",
+      "Resource":"arn:aws:sqs:*:123456789012:q*"}]})");
+  EXPECT_EQ(
+      decide(request("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:queue1"), {allow}),
+      Decision::kAllow);
+  EXPECT_EQ(decide(request("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:q"), {allow}),
+            Decision::kImplicitDeny);
+  EXPECT_EQ(decide(request("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:other"), {allow}),
+            Decision::kImplicitDeny);
+}
+
+TEST(Evaluate, ExplicitDenyWinsOverAnyAllow) {
+  auto allow = policy(R"({"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})");
+  auto deny = policy(R"({"Statement":[{"Effect":"Deny","Action":"sqs:DeleteQueue",
+      "Resource":"*"}]})");
+  auto r = request("sqs:DeleteQueue", "arn:aws:sqs:us-east-1:123456789012:q");
+  PrincipalPolicies p;
+  p.identity = {allow, deny};
+  Outcome o = evaluate(r, p, nullptr);
+  EXPECT_EQ(o.decision, Decision::kExplicitDeny);
+  EXPECT_EQ(denial_message(r, o),
+            "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: "
+            "sqs:DeleteQueue on resource: arn:aws:sqs:us-east-1:123456789012:q with an explicit "
+            "deny in an identity-based policy");
+  EXPECT_EQ(
+      decide(request("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:q"), {allow, deny}),
+      Decision::kAllow);
+}
+
+TEST(Evaluate, NotActionAndNotResource) {
+  auto p = policy(R"({"Statement":[{"Effect":"Allow","NotAction":"iam:*",
+      "NotResource":"arn:aws:s3:::secret/*"}]})");
+  EXPECT_EQ(decide(request("s3:GetObject", "arn:aws:s3:::public/a"), {p}), Decision::kAllow);
+  EXPECT_EQ(decide(request("s3:GetObject", "arn:aws:s3:::secret/a"), {p}), Decision::kImplicitDeny);
+  EXPECT_EQ(decide(request("iam:CreateUser", "*"), {p}), Decision::kImplicitDeny);
+}
+
+TEST(Evaluate, PolicyVariablesInResources) {
+  auto p = policy(R"({"Statement":[{"Effect":"Allow","Action":"s3:*",
+      "Resource":"arn:aws:s3:::home/${aws:username}/*"}]})");
+  EXPECT_EQ(decide(request("s3:PutObject", "arn:aws:s3:::home/alice/x"), {p}), Decision::kAllow);
+  EXPECT_EQ(decide(request("s3:PutObject", "arn:aws:s3:::home/bob/x"), {p}),
+            Decision::kImplicitDeny);
+  RequestContext r;
+  r.set("aws:username", "al*ce");
+  EXPECT_EQ(substitute("a/${aws:username}/${*}/${missing, 'dflt'}", r), "a/al*ce/*/dflt");
+  EXPECT_EQ(substitute("${aws:nothere}", r), std::nullopt);
+}
+
+TEST(Evaluate, ResourcePolicyAllowsTheNamedPrincipalAndDeniesExplicitly) {
+  auto queue_policy = policy(R"({"Statement":[{"Effect":"Allow",
+      "Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"sqs:SendMessage",
+      "Resource":"arn:aws:sqs:us-east-1:123456789012:q"}]})",
+                             PolicyKind::kResource);
+  auto r = request("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:q");
+  EXPECT_EQ(decide(r, {}, queue_policy.get()), Decision::kAllow);
+  r.principal_arn = "arn:aws:iam::123456789012:user/bob";
+  r.set("aws:PrincipalArn", r.principal_arn);
+  EXPECT_EQ(decide(r, {}, queue_policy.get()), Decision::kImplicitDeny);
+
+  // The account as principal delegates to identity policies: it allows no one by itself.
+  auto account = policy(R"({"Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},
+      "Action":"sqs:*","Resource":"*"}]})",
+                        PolicyKind::kResource);
+  EXPECT_EQ(decide(r, {}, account.get()), Decision::kImplicitDeny);
+
+  auto deny = policy(R"({"Statement":[{"Effect":"Deny","Principal":"*","Action":"sqs:*",
+      "Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]})",
+                     PolicyKind::kResource);
+  auto all = policy(R"({"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})");
+  r.set("aws:SecureTransport", "false");
+  PrincipalPolicies p;
+  p.identity = {all};
+  Outcome o = evaluate(r, p, deny.get());
+  EXPECT_EQ(o.decision, Decision::kExplicitDeny);
+  EXPECT_NE(denial_message(r, o).find("with an explicit deny in a resource-based policy"),
+            std::string::npos);
+}
+
+TEST(Evaluate, ServicePrincipalWithSourceArn) {
+  auto fn = policy(R"({"Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},
+      "Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f",
+      "Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:sns:us-east-1:123456789012:topic-*"}}}]})",
+                   PolicyKind::kResource);
+  RequestContext r;
+  r.action = "lambda:InvokeFunction";
+  r.resource = "arn:aws:lambda:us-east-1:123456789012:function:f";
+  r.service_principal = "sns.amazonaws.com";
+  r.set("aws:SourceArn", "arn:aws:sns:us-east-1:123456789012:topic-1");
+  EXPECT_EQ(decide(r, {}, fn.get()), Decision::kAllow);
+  r.set("aws:SourceArn", "arn:aws:sns:us-east-1:123456789012:other");
+  EXPECT_EQ(decide(r, {}, fn.get()), Decision::kImplicitDeny);
+  r.service_principal = "events.amazonaws.com";
+  r.set("aws:SourceArn", "arn:aws:sns:us-east-1:123456789012:topic-1");
+  EXPECT_EQ(decide(r, {}, fn.get()), Decision::kImplicitDeny);
+}
+
+TEST(Evaluate, BoundaryAndSessionPoliciesLimitWhatIdentityAllows) {
+  auto all = policy(R"({"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})");
+  auto sqs_only = policy(R"({"Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]})");
+  auto r = request("s3:GetObject", "arn:aws:s3:::b/k");
+  PrincipalPolicies p;
+  p.identity = {all};
+  p.boundary = sqs_only;
+  Outcome o = evaluate(r, p, nullptr);
+  EXPECT_EQ(o.by, DeniedBy::kBoundary);
+  EXPECT_NE(denial_message(r, o).find("because no permissions boundary allows the s3:GetObject"),
+            std::string::npos);
+  p.boundary = nullptr;
+  p.session = {sqs_only};
+  EXPECT_EQ(evaluate(r, p, nullptr).by, DeniedBy::kSession);
+  EXPECT_EQ(evaluate(request("sqs:SendMessage", "*"), p, nullptr).decision, Decision::kAllow);
+}
+
+Condition cond(std::string op, std::string key, std::vector<std::string> values,
+               Condition::Set set = Condition::Set::kSingle, bool if_exists = false) {
+  Condition c;
+  c.op = std::move(op);
+  c.key = std::move(key);
+  c.values = std::move(values);
+  c.set = set;
+  c.if_exists = if_exists;
+  return c;
+}
+
+TEST(Conditions, OperatorsAndMissingKeys) {
+  RequestContext r;
+  r.set("aws:SourceIp", "10.1.2.3");
+  r.set("aws:CurrentTime", "2026-12-04T00:30:00Z");
+  r.set("s3:max-keys", "10");
+  r.add("aws:TagKeys", "team");
+  r.add("aws:TagKeys", "cost");
+  EXPECT_TRUE(condition_matches(cond("IpAddress", "aws:sourceip", {"10.0.0.0/8"}), r));
+  EXPECT_FALSE(condition_matches(cond("IpAddress", "aws:SourceIp", {"192.168.0.0/16"}), r));
+  EXPECT_TRUE(condition_matches(cond("NotIpAddress", "aws:SourceIp", {"192.168.0.0/16"}), r));
+  EXPECT_TRUE(condition_matches(cond("DateLessThan", "aws:CurrentTime", {"2027-01-01"}), r));
+  EXPECT_FALSE(condition_matches(cond("DateGreaterThan", "aws:CurrentTime", {"2027-01-01"}), r));
+  EXPECT_TRUE(condition_matches(cond("NumericLessThanEquals", "s3:max-keys", {"10"}), r));
+  EXPECT_FALSE(condition_matches(cond("NumericLessThan", "s3:max-keys", {"10"}), r));
+  // Missing keys: false, unless negated, ...IfExists or Null.
+  EXPECT_FALSE(condition_matches(cond("StringEquals", "aws:username", {"x"}), r));
+  EXPECT_TRUE(condition_matches(cond("StringNotEquals", "aws:username", {"x"}), r));
+  EXPECT_TRUE(condition_matches(
+      cond("StringEquals", "aws:username", {"x"}, Condition::Set::kSingle, true), r));
+  EXPECT_TRUE(condition_matches(cond("Null", "aws:username", {"true"}), r));
+  EXPECT_FALSE(condition_matches(cond("Null", "aws:SourceIp", {"true"}), r));
+  // Multi-valued keys.
+  auto all = Condition::Set::kForAllValues, any = Condition::Set::kForAnyValue;
+  EXPECT_TRUE(
+      condition_matches(cond("StringEquals", "aws:TagKeys", {"team", "cost", "x"}, all), r));
+  EXPECT_FALSE(condition_matches(cond("StringEquals", "aws:TagKeys", {"team"}, all), r));
+  EXPECT_TRUE(condition_matches(cond("StringEquals", "aws:TagKeys", {"cost"}, any), r));
+  EXPECT_FALSE(condition_matches(cond("StringEquals", "aws:TagKeys", {"none"}, any), r));
+  EXPECT_TRUE(condition_matches(cond("StringEquals", "aws:Missing", {"a"}, all), r));
+  EXPECT_FALSE(condition_matches(cond("StringLike", "aws:Missing", {"a"}, any), r));
+}
+
+TEST(Match, WildcardsAndArns) {
+  EXPECT_TRUE(wildcard_match("a*b?d", "axxxbcd"));
+  EXPECT_FALSE(wildcard_match("a*b?d", "axxxbd"));
+  EXPECT_TRUE(wildcard_match("S3:Get*", "s3:getobject", true));
+  EXPECT_FALSE(wildcard_match("S3:Get*", "s3:getobject", false));
+  EXPECT_TRUE(arn_match("arn:aws:sqs:*:*:q", "arn:aws:sqs:us-east-1:1:q"));
+  EXPECT_FALSE(arn_match("arn:aws:sqs:*:*:q", "arn:aws:sns:us-east-1:1:q"));
+  EXPECT_TRUE(arn_match("arn:aws:lambda:*:*:function:f*", "arn:aws:lambda:r:1:function:f:live"));
+  std::string many(5000, '*');
+  EXPECT_FALSE(wildcard_match(many + "b", std::string(5000, 'a')));
+}
+
+}  // namespace
+}  // namespace nimbus::iam

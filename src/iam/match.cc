@@ -1,0 +1,116 @@
+#include "iam/match.h"
+
+#include <cctype>
+
+namespace nimbus::iam {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool same(char a, char b, bool ignore_case) {
+  if (!ignore_case) return a == b;
+  return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+}
+
+}  // namespace
+
+void RequestContext::set(std::string_view key, std::string value) {
+  keys[lower(key)] = {std::move(value)};
+}
+
+void RequestContext::add(std::string_view key, std::string value) {
+  keys[lower(key)].push_back(std::move(value));
+}
+
+const std::vector<std::string>* RequestContext::find(std::string_view key) const {
+  std::string k = lower(key);
+  auto it = keys.find(k);
+  return it == keys.end() ? nullptr : &it->second;
+}
+
+// Iterative glob with one backtrack point: linear in practice, never
+// exponential on adversarial patterns.
+bool wildcard_match(std::string_view p, std::string_view t, bool ignore_case) {
+  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+  while (ti < t.size()) {
+    if (pi < p.size() && (p[pi] == '?' || (p[pi] != '*' && same(p[pi], t[ti], ignore_case)))) {
+      ++pi;
+      ++ti;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = ti;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      ti = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+std::optional<std::string> substitute(std::string_view p, const RequestContext& request) {
+  if (p.find("${") == std::string_view::npos) return std::string(p);
+  std::string out;
+  size_t i = 0;
+  while (i < p.size()) {
+    if (p[i] != '$' || i + 1 >= p.size() || p[i + 1] != '{') {
+      out += p[i++];
+      continue;
+    }
+    size_t close = p.find('}', i + 2);
+    if (close == std::string_view::npos) {
+      out.append(p.substr(i));
+      break;
+    }
+    std::string_view var = p.substr(i + 2, close - i - 2);
+    i = close + 1;
+    if (var == "*" || var == "?" || var == "$") {
+      out += var;
+      continue;
+    }
+    std::optional<std::string> fallback;
+    if (size_t comma = var.find(','); comma != std::string_view::npos) {
+      std::string_view def = var.substr(comma + 1);
+      while (!def.empty() && def.front() == ' ') def.remove_prefix(1);
+      while (!def.empty() && def.back() == ' ') def.remove_suffix(1);
+      if (def.size() >= 2 && def.front() == '\'' && def.back() == '\'') {
+        fallback = std::string(def.substr(1, def.size() - 2));
+      }
+      var = var.substr(0, comma);
+      while (!var.empty() && var.back() == ' ') var.remove_suffix(1);
+    }
+    const auto* values = request.find(var);
+    if (values && values->size() == 1) {
+      out += values->front();
+    } else if (fallback) {
+      out += *fallback;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+bool arn_match(std::string_view pattern, std::string_view arn) {
+  if (pattern == "*") return true;
+  // arn:partition:service:region:account:resource
+  for (int part = 0; part < 5; ++part) {
+    size_t pc = pattern.find(':'), ac = arn.find(':');
+    if (pc == std::string_view::npos || ac == std::string_view::npos) {
+      return wildcard_match(pattern, arn);
+    }
+    if (!wildcard_match(pattern.substr(0, pc), arn.substr(0, ac))) return false;
+    pattern.remove_prefix(pc + 1);
+    arn.remove_prefix(ac + 1);
+  }
+  return wildcard_match(pattern, arn);
+}
+
+}  // namespace nimbus::iam

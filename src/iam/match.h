@@ -1,0 +1,27 @@
+// Matching policy strings: IAM wildcards ('*' any run, '?' one character),
+// ARNs compared component by component, and policy variables (${aws:username})
+// replaced from the request before a match.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "iam/context.h"
+
+namespace nimbus::iam {
+
+// Glob match of `text` against `pattern` ('*' and '?'), optionally ignoring case.
+bool wildcard_match(std::string_view pattern, std::string_view text, bool ignore_case = false);
+
+// `pattern` with each ${key} replaced by the request's (single) value, and
+// ${*} ${?} ${$} by the literal character. nullopt when a variable names a
+// key the request does not have and gives no default (${key, 'default'}):
+// then the statement does not match, as on AWS.
+std::optional<std::string> substitute(std::string_view pattern, const RequestContext& request);
+
+// ArnLike / Resource matching: six colon-separated components, each a glob;
+// the resource part may hold colons of its own.
+bool arn_match(std::string_view pattern, std::string_view arn);
+
+}  // namespace nimbus::iam

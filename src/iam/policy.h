@@ -1,0 +1,66 @@
+// IAM policy documents: parsed and validated as IAM does (MalformedPolicyDocument
+// with AWS's messages), held in a form the evaluator (evaluate.h) reads
+// without re-parsing. Pure values: safe to share between threads once built.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nimbus::iam {
+
+enum class Effect { kAllow, kDeny };
+
+// Which grammar a document follows: identity policies (users, groups,
+// roles, boundaries, sessions) name no principal; resource policies (queue,
+// function, topic, bucket policies) and trust policies must.
+enum class PolicyKind { kIdentity, kResource, kTrust };
+
+// "Principal": "*" or {"AWS": [...], "Service": [...], "Federated": [...]}.
+struct Principal {
+  bool any = false;                                     // "*" or {"AWS": "*"}
+  std::map<std::string, std::vector<std::string>> ids;  // kind -> identifiers
+};
+
+// One condition: operator (without IfExists / set prefix), key, values.
+struct Condition {
+  enum class Set { kSingle, kForAllValues, kForAnyValue };
+  std::string op;  // "StringEquals", "ArnLike", "Null", ...
+  bool if_exists = false;
+  Set set = Set::kSingle;
+  std::string key;  // as written; matched case-insensitively
+  std::vector<std::string> values;
+};
+
+struct Statement {
+  std::string sid;
+  Effect effect = Effect::kAllow;
+  bool not_action = false;
+  std::vector<std::string> actions;  // "sqs:SendMessage", "s3:Get*", "*"
+  bool has_resource = false;         // Resource or NotResource present
+  bool not_resource = false;
+  std::vector<std::string> resources;
+  std::optional<Principal> principal;
+  bool not_principal = false;
+  std::vector<Condition> conditions;
+};
+
+struct Policy {
+  std::string version;  // "2012-10-17", "2008-10-17" or empty
+  std::string id;
+  std::vector<Statement> statements;
+};
+
+// Parses and validates `text`. Errors carry the code
+// MalformedPolicyDocumentException (IAM's shape name) and IAM's message;
+// services with their own code for a bad policy rename it.
+Result<Policy> parse_policy(std::string_view text, PolicyKind kind);
+
+// The condition operators the evaluator knows (without IfExists).
+bool known_condition_operator(std::string_view op);
+
+}  // namespace nimbus::iam

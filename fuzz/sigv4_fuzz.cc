@@ -22,10 +22,11 @@ using namespace nimbus;
 
 class OneKey final : public auth::CredentialProvider {
  public:
-  const auth::Credentials* find(std::string_view id) const override {
-    return id == creds.access_key_id ? &creds : nullptr;
+  std::shared_ptr<const auth::Credentials> find(std::string_view id) const override {
+    return id == creds->access_key_id ? creds : nullptr;
   }
-  auth::Credentials creds{"AKIDFUZZ", "fuzz/secret", "000000000000", ""};
+  std::shared_ptr<const auth::Credentials> creds = std::make_shared<auth::Credentials>(
+      auth::Credentials{"AKIDFUZZ", "fuzz/secret", "000000000000", ""});
 };
 
 std::string_view take_line(std::string_view& in) {
@@ -72,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (presign_first) {
     std::string service(request.header("x-fuzz-service"));
-    auth::sign(request, provider.creds, "us-east-1", service.empty() ? "s3" : service, now);
+    auth::sign(request, *provider.creds, "us-east-1", service.empty() ? "s3" : service, now);
   }
   http::Request copy = request;
   auto result = auth::verify(copy, provider, now);
@@ -80,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The signed chunk path: re-verify a signed streaming upload of the body.
     http::Request streaming = request;
     std::erase_if(streaming.headers, [](const auto& kv) { return kv.first == "authorization"; });
-    auth::sign_streaming(streaming, provider.creds, "us-east-1", "s3", now, 1 + size % 97);
+    auth::sign_streaming(streaming, *provider.creds, "us-east-1", "s3", now, 1 + size % 97);
     if (!auth::verify(streaming, provider, now).is_ok()) __builtin_trap();
   }
   return 0;

@@ -37,6 +37,17 @@ Error unknown_key(bool s3) {
                    "The security token included in the request is invalid.");
 }
 
+Error invalid_token(bool s3) {
+  if (s3)
+    return bad_request("InvalidToken", "The provided token is malformed or otherwise invalid.");
+  return unknown_key(false);
+}
+
+Error expired_token(bool s3) {
+  if (s3) return bad_request("ExpiredToken", "The provided token has expired.");
+  return forbidden("ExpiredToken", "The security token included in the request is expired");
+}
+
 Error mismatch(bool s3) {
   if (s3) {
     return forbidden("SignatureDoesNotMatch",

@@ -15,6 +15,10 @@ Error missing_authentication();
 Error incomplete(bool s3, std::string message);
 Error unknown_key(bool s3);
 Error mismatch(bool s3);
+// Temporary credentials sent without their session token, or with another.
+Error invalid_token(bool s3);
+// Temporary credentials past their expiration.
+Error expired_token(bool s3);
 // Request time outside the 15-minute window around `now`.
 Error skewed(bool s3, Clock::time_point request_time, Clock::time_point now);
 Error presign_expired(bool s3);

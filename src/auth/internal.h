@@ -14,6 +14,11 @@ std::optional<std::string> query_param(std::string_view raw_query, std::string_v
 
 bool starts_with_ci(std::string_view s, std::string_view prefix);
 
+// Temporary credentials: the request must send the key's own session token
+// and arrive before the credentials expire.
+Status check_session(const Credentials& credentials, std::string_view token, Clock::time_point now,
+                     bool s3);
+
 // SigV2 (S3 only): query auth (AWSAccessKeyId/Expires/Signature) and the
 // "Authorization: AWS AKID:signature" header.
 Result<Verified> verify_v2_query(const http::Request& request, const CredentialProvider& provider,

@@ -132,7 +132,7 @@ bool matches(const http::Request& request, std::string_view secret, std::string_
   return false;
 }
 
-Verified verified(const Credentials* credentials, std::string token) {
+Verified verified(std::shared_ptr<const Credentials> credentials, std::string token) {
   return Verified{credentials, Scope{credentials->access_key_id, "", "", "s3"}, std::move(token)};
 }
 
@@ -197,7 +197,7 @@ Result<Verified> verify_v2_query(const http::Request& request, const CredentialP
     return errors::query_parameters(true,
                                     "Invalid date (should be seconds since epoch): " + *expires);
   }
-  const Credentials* credentials = provider.find(*akid);
+  auto credentials = provider.find(*akid);
   if (!credentials) return errors::unknown_key(true);
   if (std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() > at) {
     return errors::presign_expired(true);
@@ -209,6 +209,7 @@ Result<Verified> verify_v2_query(const http::Request& request, const CredentialP
   for (const auto& p : params) {
     if (token.empty() && http::iequals(p.name, "x-amz-security-token")) token = p.value;
   }
+  NIMBUS_TRY(check_session(*credentials, token, now, true));
   return verified(credentials, std::move(token));
 }
 
@@ -221,7 +222,7 @@ Result<Verified> verify_v2_header(const http::Request& request, const Credential
   }
   std::string akid(trim(rest.substr(0, colon)));
   std::string sig(trim(rest.substr(colon + 1)));
-  const Credentials* credentials = provider.find(akid);
+  auto credentials = provider.find(akid);
   if (!credentials) return errors::unknown_key(true);
   // With x-amz-date present, it is signed among the x-amz-* headers and the
   // Date line stays empty.
@@ -241,7 +242,9 @@ Result<Verified> verify_v2_header(const http::Request& request, const Credential
                sig)) {
     return errors::mismatch(true);
   }
-  return verified(credentials, std::string(request.header("x-amz-security-token")));
+  std::string token(request.header("x-amz-security-token"));
+  NIMBUS_TRY(check_session(*credentials, token, now, true));
+  return verified(credentials, std::move(token));
 }
 
 }  // namespace nimbus::auth::detail

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,16 +23,26 @@ struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
   std::string account_id;
-  // Only used by the signing helpers: sent as X-Amz-Security-Token when set.
-  // verify() accepts any session token for a known access key.
+  // The signing helpers send it as X-Amz-Security-Token. When a provider's
+  // credentials carry one (temporary credentials), verify() requires the
+  // request to send exactly it (else InvalidClientTokenId).
   std::string session_token;
+  // Temporary credentials stop verifying at this time (ExpiredToken);
+  // the epoch (the default) means never.
+  Clock::time_point expiration{};
+  // Who the key belongs to (an IAM user, a role session, the account root);
+  // empty for the configured root pair.
+  std::string principal_arn{};
+  std::string principal_id{};  // AIDA... / AROA...:session, as GetCallerIdentity's UserId
 };
 
 class CredentialProvider {
  public:
   virtual ~CredentialProvider() = default;
-  // nullptr when the access key is unknown.
-  virtual const Credentials* find(std::string_view access_key_id) const = 0;
+  // nullptr when the access key is unknown (or deleted, or inactive). The
+  // answer is shared: a key deleted while a request is verified stays valid
+  // for that request.
+  virtual std::shared_ptr<const Credentials> find(std::string_view access_key_id) const = 0;
 };
 
 // The credential scope a request claims: AKID/20150830/us-east-1/service/aws4_request.
@@ -47,7 +58,7 @@ struct Scope {
 std::optional<Scope> peek_scope(const http::Request& request);
 
 struct Verified {
-  const Credentials* credentials = nullptr;
+  std::shared_ptr<const Credentials> credentials;
   Scope scope;                // SigV2 requests report service "s3" and an empty region and date
   std::string session_token;  // X-Amz-Security-Token, when sent
 };
@@ -66,7 +77,9 @@ struct Verified {
 // end of the body) with the same errors. Its trailers stay in the stream
 // (auth/payload.h); content-length is the decoded length when declared. Errors carry AWS's codes
 // and a 403 status: IncompleteSignature, MissingAuthenticationToken (missing auth),
-// InvalidClientTokenId (unknown key; S3: InvalidAccessKeyId),
+// InvalidClientTokenId (unknown key, or a session token that is not the
+// key's; S3: InvalidAccessKeyId / InvalidToken), ExpiredToken (temporary
+// credentials past their expiration),
 // SignatureDoesNotMatch, RequestExpired / RequestTimeTooSkewed (15 min skew),
 // XAmzContentSHA256Mismatch (payload hash).
 Result<Verified> verify(http::Request& request, const CredentialProvider& credentials,

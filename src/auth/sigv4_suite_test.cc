@@ -131,7 +131,7 @@ std::vector<std::string> run_case(const Case& c, const CredentialProvider& provi
   if (authz != authz_want) failures.push_back("authorization: " + authz);
 
   // sign() on the unsigned request, where it signs the same header set.
-  const Credentials* creds = provider.find("AKIDEXAMPLE");
+  auto creds = provider.find("AKIDEXAMPLE");
   http::Request signed_req = req;
   sign(signed_req, *creds, "us-east-1", "service", testing::at(kTime));
   if (signed_headers_of(signed_req.header("authorization")) == signed_headers &&

@@ -172,6 +172,33 @@ TEST_F(SigV4Test, SessionTokenIsAccepted) {
   EXPECT_EQ(v->session_token, temporary.session_token);
 }
 
+TEST_F(SigV4Test, TemporaryCredentialsNeedTheirTokenAndExpire) {
+  Credentials temporary{"ASIATEMP", "temp/secret", "123456789012", "the-token"};
+  temporary.expiration = t0_ + 1h;
+  provider_.add(temporary);
+  auto good = request("POST", "/", "Action=GetCallerIdentity");
+  sign(good, temporary, "us-east-1", "sts", t0_);
+  EXPECT_TRUE(check(good, t0_).is_ok());
+
+  Credentials forged = temporary;
+  forged.session_token = "another-token";
+  auto wrong = request("POST", "/", "Action=GetCallerIdentity");
+  sign(wrong, forged, "us-east-1", "sts", t0_);
+  expect_error(check(wrong, t0_), "InvalidClientTokenId", 403);
+  forged.session_token.clear();
+  auto none = request("POST", "/", "Action=GetCallerIdentity");
+  sign(none, forged, "us-east-1", "sts", t0_);
+  expect_error(check(none, t0_), "InvalidClientTokenId", 403);
+
+  auto late = request("POST", "/", "Action=GetCallerIdentity");
+  sign(late, temporary, "us-east-1", "sts", t0_ + 1h);
+  expect_error(check(late, t0_ + 1h), "ExpiredToken", 403);
+  auto object = request("GET", "/bucket/key");
+  sign(object, temporary, "us-east-1", "s3", t0_ + 2h);
+  expect_error(check(object, t0_ + 2h), "ExpiredToken", 400);
+  EXPECT_EQ(json_error_code("ExpiredToken"), "ExpiredTokenException");
+}
+
 TEST_F(SigV4Test, PresignedS3RoundTripAndExpiry) {
   auto r = request("GET", "/bucket/dir/my%20file.txt?response-content-type=text%2Fplain");
   presign(r, creds_, "us-east-1", "s3", t0_, 3600s);

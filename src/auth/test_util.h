@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,15 +16,15 @@ class StaticCredentials final : public CredentialProvider {
  public:
   void add(Credentials c) {
     std::string id = c.access_key_id;
-    map_[id] = std::move(c);
+    map_[id] = std::make_shared<Credentials>(std::move(c));
   }
-  const Credentials* find(std::string_view id) const override {
+  std::shared_ptr<const Credentials> find(std::string_view id) const override {
     auto it = map_.find(std::string(id));
-    return it == map_.end() ? nullptr : &it->second;
+    return it == map_.end() ? nullptr : it->second;
   }
 
  private:
-  std::map<std::string, Credentials> map_;
+  std::map<std::string, std::shared_ptr<const Credentials>> map_;
 };
 
 inline Clock::time_point at(std::string_view amz_date) {

@@ -234,8 +234,13 @@ Result<Verified> verify_claim(http::Request& request, const CredentialProvider& 
         "'.";
     return e;
   }
-  const Credentials* credentials = provider.find(claim.scope.access_key_id);
+  auto credentials = provider.find(claim.scope.access_key_id);
   if (!credentials) return errors::unknown_key(s3);
+  std::string token(request.header("x-amz-security-token"));
+  if (token.empty()) {
+    if (auto q = query_param(request.query(), "X-Amz-Security-Token")) token = std::move(*q);
+  }
+  NIMBUS_TRY(check_session(*credentials, token, now, s3));
   if (claim.presigned) {
     if (claim.time > now + kSkew) return errors::presign_not_yet_valid(s3, claim.time, now);
     if (expires > 0 && now > claim.time + std::chrono::seconds(expires)) {
@@ -264,13 +269,7 @@ Result<Verified> verify_claim(http::Request& request, const CredentialProvider& 
   if (!signature_matches(request, claim, key, hashes)) return errors::mismatch(s3);
   NIMBUS_TRY(check_payload(request, declared_payload, claim, key));
 
-  Verified verified{credentials, claim.scope, {}};
-  if (auto token = request.header("x-amz-security-token"); !token.empty()) {
-    verified.session_token = std::string(token);
-  } else if (auto q = query_param(request.query(), "X-Amz-Security-Token")) {
-    verified.session_token = std::move(*q);
-  }
-  return verified;
+  return Verified{std::move(credentials), claim.scope, std::move(token)};
 }
 
 Result<Verified> verify_header(http::Request& request, const CredentialProvider& provider,
@@ -364,6 +363,16 @@ Result<Verified> verify_presigned(http::Request& request, const CredentialProvid
 
 namespace detail {
 
+Status check_session(const Credentials& credentials, std::string_view token, Clock::time_point now,
+                     bool s3) {
+  if (credentials.session_token.empty()) return Status::ok();
+  if (token != credentials.session_token) return errors::invalid_token(s3);
+  if (credentials.expiration != Clock::time_point{} && now >= credentials.expiration) {
+    return errors::expired_token(s3);
+  }
+  return Status::ok();
+}
+
 std::optional<std::string> query_param(std::string_view raw_query, std::string_view name) {
   while (!raw_query.empty()) {
     size_t amp = raw_query.find('&');
@@ -431,6 +440,7 @@ std::string_view json_error_code(std::string_view code) {
   if (code == "InvalidClientTokenId") return "UnrecognizedClientException";
   if (code == "IncompleteSignature") return "IncompleteSignatureException";
   if (code == "MissingAuthenticationToken") return "MissingAuthenticationTokenException";
+  if (code == "ExpiredToken") return "ExpiredTokenException";
   return code;
 }
 

@@ -5,7 +5,8 @@ The rules (src/services/README.md, "What a service may include"):
   common/        includes only common/.
   storage/       includes only common/ and storage/.
   events/        includes only common/, storage/ and events/: never a service.
-  services/<x>/  includes common/, storage/, services/service.h, its own folder
+  iam/           includes only common/ and iam/ (the policy engine).
+  services/<x>/  includes common/, storage/, iam/, services/service.h, its own folder
                  (subfolders such as services/dynamodb/model/ included),
                  the public headers of events/ (EVENTS_PUBLIC), the payload
                  streams of http/ (HTTP_PAYLOAD), runtime/ when
@@ -61,12 +62,16 @@ def allowed(rel: pathlib.PurePosixPath, inc: str) -> bool:
         return area in ("common", "storage")
     if top == "events":
         return area in ("common", "storage", "events")
+    if top == "iam":
+        return area in ("common", "iam")
     if top != "services":
         return True
     if len(rel.parts) == 2:  # services/service.h, registry.{h,cc}
         return True
     own = rel.parts[1]
     if area in ("common", "storage") or inc == "services/service.h":
+        return True
+    if area == "iam":  # the policy engine library (src/iam/), on common/ only
         return True
     if area == "events":
         return inc in EVENTS_PUBLIC

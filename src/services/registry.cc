@@ -5,6 +5,7 @@
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodbstreams/dynamodbstreams_service.h"
 #include "services/events/events_service.h"
+#include "services/iam/iam_service.h"
 #include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
@@ -17,7 +18,9 @@
 namespace nimbus::services {
 
 Registry::Registry(Environment& env) {
-  add(std::make_unique<sts::StsService>(env));
+  // IAM first: it holds the keys every request is verified with.
+  iam_ = &add(std::make_unique<iam::IamService>(env)).directory();
+  add(std::make_unique<sts::StsService>(env, iam_));
   add(std::make_unique<sqs::SqsService>(env));
   auto& ddb = add(std::make_unique<dynamodb::DynamoDbService>(env));
   add(std::make_unique<dynamodbstreams::DynamoDbStreamsService>(env, &ddb.streams()));

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "services/iam/api.h"
 #include "services/service.h"
 
 namespace nimbus::services {
@@ -32,6 +33,9 @@ class Registry {
   const std::vector<std::unique_ptr<Service>>& all() const { return services_; }
   // Model names, for ModelRegistry.
   std::vector<std::string> model_names() const;
+  // IAM's keys, sessions and authorization (the router's credentials and
+  // enforcement, STS, Lambda's execution roles).
+  iam::Directory& iam() const { return *iam_; }
 
  private:
   template <typename S>
@@ -42,6 +46,7 @@ class Registry {
   }
 
   std::vector<std::unique_ptr<Service>> services_;
+  iam::Directory* iam_ = nullptr;
 };
 
 }  // namespace nimbus::services

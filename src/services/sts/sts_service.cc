@@ -10,16 +10,26 @@ const Operation<StsService> StsService::kOperations[] = {
     {"GetCallerIdentity", &StsService::get_caller_identity, no_resources},
 };
 
-StsService::StsService(Environment& env) : Service("sts"), env_(env) {
+StsService::StsService(Environment& env, const iam::Directory* iam)
+    : Service("sts"), env_(env), iam_(iam) {
   serve(*this, kOperations);
 }
 
-// The caller is the principal of the verified credentials: nimbus has one
-// account, so every key belongs to the configured account's root user
+// The caller is the principal of the verified credentials: an IAM user, a
+// role session (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, UserId
+// AROA...:SESSION), or, for the configured pair, the account's root user
 // unless settings name another ARN.
 Output StsService::get_caller_identity(const CallContext& ctx, const json::object&) const {
   const std::string& account = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
   json::object out;
+  if (iam_ && !ctx.access_key_id.empty()) {
+    if (auto key = iam_->find_key(ctx.access_key_id)) {
+      out["UserId"] = key->principal_id;
+      out["Account"] = account;
+      out["Arn"] = key->principal_arn;
+      return out;
+    }
+  }
   out["UserId"] = env_.settings.caller_user_id.empty() ? account : env_.settings.caller_user_id;
   out["Account"] = account;
   out["Arn"] = env_.settings.caller_arn.empty() ? "arn:aws:iam::" + account + ":root"

@@ -1,13 +1,16 @@
 // AWS Security Token Service (awsQuery; see README.md for what is served).
 #pragma once
 
+#include "services/iam/api.h"
 #include "services/service.h"
 
 namespace nimbus::services::sts {
 
 class StsService final : public Service {
  public:
-  explicit StsService(Environment& env);
+  // `iam` names the principal behind each access key (null: every key is
+  // the account's root).
+  explicit StsService(Environment& env, const iam::Directory* iam = nullptr);
 
  private:
   static const Operation<StsService> kOperations[];
@@ -15,6 +18,7 @@ class StsService final : public Service {
   Output get_caller_identity(const CallContext& ctx, const boost::json::object& in) const;
 
   Environment& env_;
+  const iam::Directory* iam_;
 };
 
 }  // namespace nimbus::services::sts

@@ -1,0 +1,88 @@
+// What IAM offers the rest of nimbus in-process: the credentials it knows
+// (users' access keys, role sessions' temporary credentials), temporary
+// credentials minted for a role (Lambda's execution roles, STS), and the
+// authorization of one request against the caller's policies.
+//
+// Threads: every method may be called from any thread. find_key and
+// authorize never block (an event loop calls them for every request);
+// assume_role answers through `done` once the session is durable.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace nimbus::services::iam {
+
+// The credentials behind one access key id.
+struct KeyRecord {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;       // temporary credentials only
+  Clock::time_point expiration{};  // temporary credentials only; epoch = never
+  std::string account_id;
+  // arn:aws:iam::ACCOUNT:user/alice or arn:aws:sts::ACCOUNT:assumed-role/R/session
+  std::string principal_arn;
+  std::string principal_id;  // AIDA... or AROA...:session (GetCallerIdentity's UserId)
+};
+
+struct TemporaryCredentials {
+  std::string access_key_id;  // ASIA...
+  std::string secret_access_key;
+  std::string session_token;
+  Clock::time_point expiration;
+  std::string assumed_role_arn;  // arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
+  std::string assumed_role_id;   // AROA...:SESSION
+};
+
+// A role session to mint: who asks, for which role, for how long.
+struct AssumeRoleRequest {
+  std::string role_arn;
+  std::string session_name;
+  std::chrono::seconds duration{3600};
+  std::string session_policy;               // JSON policy document; empty for none
+  std::map<std::string, std::string> tags;  // session tags
+  std::string source_identity;
+};
+
+using Minted = std::function<void(Result<TemporaryCredentials>)>;
+
+// One request to authorize, as the router sees it after SigV4.
+struct AccessRequest {
+  std::string access_key_id;           // the verified key; empty: the configured root pair
+  std::string action;                  // "sqs:SendMessage"
+  std::vector<std::string> resources;  // ARNs; empty: the action names none ("*")
+  std::string source_ip;
+  bool secure_transport = false;
+  std::string region;
+};
+
+struct AccessDecision {
+  bool allowed = true;
+  std::string message;    // AWS's AccessDenied message when not allowed
+  std::string principal;  // the caller's ARN
+};
+
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  // The credentials of an active access key or a live role session; nullptr
+  // for a key IAM does not know, an inactive or deleted key.
+  virtual std::shared_ptr<const KeyRecord> find_key(std::string_view access_key_id) const = 0;
+  // Mints temporary credentials for a role as nimbus itself (a service
+  // acting for a function's execution role): no trust policy is checked.
+  // NoSuchEntityException when the role does not exist.
+  virtual void assume_role(const AssumeRoleRequest& request, Minted done) = 0;
+  // Decides `request` with AWS's evaluation logic against the caller's
+  // identity policies (cached per principal and policy version).
+  virtual AccessDecision authorize(const AccessRequest& request) const = 0;
+};
+
+}  // namespace nimbus::services::iam

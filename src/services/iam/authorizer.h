@@ -1,0 +1,65 @@
+// IAM's Directory (api.h): access keys and role sessions by key id, role
+// sessions minted for services, and requests decided against the caller's
+// policies, compiled once per principal and state version.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+
+#include "common/mutex.h"
+#include "iam/evaluate.h"
+#include "services/iam/api.h"
+#include "services/iam/store.h"
+
+namespace nimbus::services::iam {
+
+namespace engine = ::nimbus::iam;  // the policy engine (src/iam/)
+
+// Who holds a key: a user, a role session, or the root user (a session of
+// GetSessionToken called by root).
+struct Caller {
+  std::string arn;
+  std::string id;
+  std::string user;  // user name for users and their GetSessionToken sessions
+  std::string role;  // role name for role sessions
+  std::string role_arn;
+  const Session* session = nullptr;
+};
+
+class Authorizer final : public Directory {
+ public:
+  Authorizer(Environment& env, Store& store) : env_(env), store_(store) {}
+
+  std::shared_ptr<const KeyRecord> find_key(std::string_view access_key_id) const override;
+  void assume_role(const AssumeRoleRequest& request, Minted done) override;
+  AccessDecision authorize(const AccessRequest& request) const override;
+
+  // Mints a session for `role` into the draft (STS AssumeRole and the
+  // Directory's assume_role share it).
+  Result<TemporaryCredentials> mint(Draft& draft, const Role& role,
+                                    const AssumeRoleRequest& request) const;
+
+ private:
+  struct Compiled {
+    uint64_t generation = 0;
+    Caller caller;
+    std::shared_ptr<const engine::PrincipalPolicies> policies;
+  };
+  // The compiled policies of the key's principal (cached); nullptr for an
+  // unknown key.
+  std::shared_ptr<const Compiled> compiled(const State& state, const std::string& akid) const;
+
+  Environment& env_;
+  Store& store_;
+  mutable Mutex mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const Compiled>> cache_ GUARDED_BY(mu_);
+  mutable std::unordered_map<std::string, std::shared_ptr<const KeyRecord>> keys_ GUARDED_BY(mu_);
+  mutable uint64_t cache_generation_ GUARDED_BY(mu_) = ~uint64_t{0};
+};
+
+// The caller a key id belongs to in `state`; nullopt when IAM has no such
+// active key or live session.
+std::optional<Caller> caller_of(const State& state, const std::string& akid,
+                                const std::string& account, double now);
+
+}  // namespace nimbus::services::iam

@@ -77,6 +77,14 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, AuthMode>{{"strict", AuthMode::kStrict}, {"off", AuthMode::kOff}}))
       ->default_str("strict");
+  cmd.add_option("--iam", o.iam,
+                 "enforce: evaluate IAM policies on every request; audit: log what enforce would "
+                 "deny; off: do not evaluate")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, nimbus::server::IamMode>{
+          {"off", nimbus::server::IamMode::kOff},
+          {"audit", nimbus::server::IamMode::kAudit},
+          {"enforce", nimbus::server::IamMode::kEnforce}}))
+      ->default_str("off");
   cmd.add_option("--threads", o.threads, "event loops; 0 = one per core")->capture_default_str();
   cmd.add_option("--workers", o.workers, "threads for blocking work; 0 = four per core")
       ->capture_default_str();

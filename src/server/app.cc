@@ -20,16 +20,30 @@ namespace nimbus::server {
 
 namespace {
 
-// The credentials given on the command line: one key pair, one account.
-class StaticCredentials final : public auth::CredentialProvider {
+// The credentials given on the command line (the account's root), then
+// the access keys and role sessions IAM holds.
+class ServerCredentials final : public auth::CredentialProvider {
  public:
-  explicit StaticCredentials(auth::Credentials c) : c_(std::move(c)) {}
-  const auth::Credentials* find(std::string_view akid) const override {
-    return akid == c_.access_key_id ? &c_ : nullptr;
+  ServerCredentials(auth::Credentials root, const services::iam::Directory& iam)
+      : root_(std::make_shared<auth::Credentials>(std::move(root))), iam_(iam) {}
+  std::shared_ptr<const auth::Credentials> find(std::string_view akid) const override {
+    if (akid == root_->access_key_id) return root_;
+    auto key = iam_.find_key(akid);
+    if (!key) return nullptr;
+    auto c = std::make_shared<auth::Credentials>();
+    c->access_key_id = key->access_key_id;
+    c->secret_access_key = key->secret_access_key;
+    c->account_id = key->account_id;
+    c->session_token = key->session_token;
+    c->expiration = key->expiration;
+    c->principal_arn = key->principal_arn;
+    c->principal_id = key->principal_id;
+    return c;
   }
 
  private:
-  auth::Credentials c_;
+  std::shared_ptr<const auth::Credentials> root_;
+  const services::iam::Directory& iam_;
 };
 
 bool is_loopback(const std::string& bind) {
@@ -54,7 +68,8 @@ struct App::Impl {
   std::unique_ptr<services::Environment> env;
   std::unique_ptr<services::Registry> services;
   std::unique_ptr<protocol::ModelRegistry> models;
-  std::unique_ptr<StaticCredentials> credentials;
+  std::unique_ptr<ServerCredentials> credentials;
+  std::unique_ptr<Access> access;
   std::unique_ptr<Router> router;
   // User APIs (API Gateway, function URLs, S3 websites): their services
   // add a handler here when they are wired in; none is yet.
@@ -108,9 +123,14 @@ Result<uint16_t> App::start() {
   credentials.access_key_id = o.access_key;
   credentials.secret_access_key = o.secret_key;
   credentials.account_id = o.account_id;
-  s.credentials = std::make_unique<StaticCredentials>(std::move(credentials));
-  s.router =
-      std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials, s.metrics);
+  s.credentials = std::make_unique<ServerCredentials>(std::move(credentials), s.services->iam());
+  s.access = std::make_unique<Access>(o.iam, s.services->iam(), o.data_dir + "/audit.jsonl");
+  if (o.iam != IamMode::kOff) {
+    spdlog::info("iam: {} (denials and IAM/STS changes are logged to {}/audit.jsonl)",
+                 o.iam == IamMode::kEnforce ? "policies enforced" : "audit only", o.data_dir);
+  }
+  s.router = std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials, s.metrics,
+                                      s.access.get());
   s.user_routes = std::make_unique<UserRoutes>(o.region);
   s.admin.services = s.services->model_names();
   s.admin.data_dir = o.data_dir;

@@ -9,6 +9,9 @@
 namespace nimbus::server {
 
 enum class AuthMode { kStrict, kOff };
+// IAM policy enforcement (docs/security.md): off (the default), audit
+// (answer as off, log what enforce would deny), enforce.
+enum class IamMode { kOff, kAudit, kEnforce };
 enum class Durability { kSync, kAsync };
 
 struct ServeOptions {
@@ -21,6 +24,7 @@ struct ServeOptions {
   std::string access_key = "test";
   std::string secret_key = "test";
   AuthMode auth = AuthMode::kStrict;
+  IamMode iam = IamMode::kOff;
   unsigned threads = 0;  // event loops; 0 = one per core
   unsigned workers = 0;  // blocking-work pool; 0 = 4 per core
   size_t max_header_bytes = 16 * 1024;

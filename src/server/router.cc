@@ -8,15 +8,31 @@
 
 namespace nimbus::server {
 
+namespace {
+
+// "10.1.2.3:5000" / "[::1]:5000" -> the address alone (aws:SourceIp).
+std::string ip_of(std::string_view remote) {
+  if (remote.starts_with("[")) {
+    size_t close = remote.find(']');
+    return std::string(
+        remote.substr(1, close == std::string_view::npos ? remote.size() : close - 1));
+  }
+  size_t colon = remote.rfind(':');
+  return std::string(colon == std::string_view::npos ? remote : remote.substr(0, colon));
+}
+
+}  // namespace
+
 Router::Router(const ServeOptions& options, const Clock& clock,
                const protocol::ModelRegistry& models, const services::Registry& services,
-               const auth::CredentialProvider& credentials, Metrics& metrics)
+               const auth::CredentialProvider& credentials, Metrics& metrics, const Access* access)
     : options_(options),
       clock_(clock),
       models_(models),
       services_(services),
       credentials_(credentials),
       metrics_(metrics),
+      access_(access),
       auth_failures_(metrics.counter("nimbus_auth_failures_total", {},
                                      "AWS API requests rejected by SigV4 verification")) {}
 
@@ -107,6 +123,8 @@ void Router::handle(http::Request request, Reply reply) const {
       return;
     }
     caller.access_key = verified->credentials->access_key_id;
+    caller.principal_arn = verified->credentials->principal_arn;
+    caller.principal_id = verified->credentials->principal_id;
     if (!verified->credentials->account_id.empty()) {
       caller.account = verified->credentials->account_id;
     }
@@ -165,6 +183,7 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
   ctx.region = std::move(caller.region);
   ctx.account_id = std::move(caller.account);
   ctx.access_key_id = std::move(caller.access_key);
+  Principal principal{std::move(caller.principal_arn), std::move(caller.principal_id)};
   std::string_view host = request.header("host");
   ctx.endpoint_url = "http://" + std::string(host.empty() ? options_.bind : host);
   ctx.path = std::string(request.path());
@@ -175,11 +194,36 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
   Histogram& latency = *op_metrics.latency;
   Counter& errors = *op_metrics.errors;
 
+  // IAM: the caller's policies against the action and the ARNs the call
+  // touches, in one place for every service.
+  std::string source_ip = ip_of(request.remote);
+  if (access_ && access_->mode() != IamMode::kOff) {
+    auto resources = service->resources(call->operation_name, ctx, call->input);
+    if (auto denied = access_->check(*call, ctx, principal,
+                                     resources.value_or(services::Resources{}), source_ip)) {
+      errors.add();
+      access_->record_call(ctx, principal, source_ip, &*denied);
+      reply(protocol::serialize_error(call->protocol, call->service, call->query_mode, *denied,
+                                      request_id));
+      return;
+    }
+  }
+  // IAM and STS changes go to the audit log once answered.
+  std::shared_ptr<std::pair<services::CallContext, Principal>> audited;
+  if (access_ && (ctx.service == "iam" || ctx.service == "sts")) {
+    audited = std::make_shared<std::pair<services::CallContext, Principal>>(ctx, principal);
+  }
+
   boost::json::object input = std::move(call->input);
   (*handler)(
       ctx, std::move(input),
       [call, request_id, reply = std::move(reply), started = caller.started, &latency, &errors,
-       payload = std::move(payload)](services::Output output) {
+       payload = std::move(payload), access = access_, audited = std::move(audited),
+       source_ip](services::Output output) {
+        if (audited) {
+          access->record_call(audited->first, audited->second, source_ip,
+                              output ? nullptr : &output.error());
+        }
         http::Response response;
         if (output) {
           response = protocol::serialize_output(*call, *output, request_id);

@@ -14,6 +14,7 @@
 #include "common/metrics.h"
 #include "http/message.h"
 #include "protocol/engine.h"
+#include "server/access.h"
 #include "server/options.h"
 #include "services/registry.h"
 
@@ -23,9 +24,11 @@ using Reply = std::function<void(http::Response)>;
 
 class Router {
  public:
+  // `access` decides each call against IAM policies (--iam) and writes the
+  // audit log; null: nothing is evaluated or logged.
   Router(const ServeOptions& options, const Clock& clock, const protocol::ModelRegistry& models,
          const services::Registry& services, const auth::CredentialProvider& credentials,
-         Metrics& metrics);
+         Metrics& metrics, const Access* access = nullptr);
 
   // A streamed request body (http::Request::stream) goes to the service as
   // a stream when the operation's payload is modelled streaming and the
@@ -43,6 +46,8 @@ class Router {
     std::string region;
     std::string account;
     std::string access_key;
+    std::string principal_arn;  // empty for the configured root pair
+    std::string principal_id;
     std::string scope_service;
   };
   void route(http::Request request, Reply reply, Caller caller) const;
@@ -66,6 +71,7 @@ class Router {
   const services::Registry& services_;
   const auth::CredentialProvider& credentials_;
   Metrics& metrics_;
+  const Access* access_;
   Counter& auth_failures_;
   mutable std::shared_mutex ops_mu_;
   mutable std::unordered_map<const protocol::OperationModel*, OperationMetrics>

@@ -1,0 +1,163 @@
+#include "server/access.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "common/time_format.h"
+
+namespace nimbus::server {
+
+namespace json = boost::json;
+
+namespace {
+
+// IAM action names that differ from the model's operation names.
+struct Rename {
+  const char* service;
+  const char* operation;
+  const char* action;
+};
+constexpr Rename kRenames[] = {
+    {"lambda", "Invoke", "InvokeFunction"},
+    {"lambda", "InvokeWithResponseStream", "InvokeFunction"},
+    {"s3", "ListObjectsV2", "ListBucket"},
+    {"s3", "ListObjects", "ListBucket"},
+    {"s3", "HeadBucket", "ListBucket"},
+    {"s3", "HeadObject", "GetObject"},
+    {"s3", "ListBuckets", "ListAllMyBuckets"},
+    {"s3", "CreateMultipartUpload", "PutObject"},
+    {"s3", "UploadPart", "PutObject"},
+    {"s3", "UploadPartCopy", "PutObject"},
+    {"s3", "CompleteMultipartUpload", "PutObject"},
+    {"s3", "CopyObject", "PutObject"},
+    {"s3", "DeleteObjects", "DeleteObject"},
+    {"s3", "ListParts", "ListMultipartUploadParts"},
+    {"s3", "ListMultipartUploads", "ListBucketMultipartUploads"},
+    {"s3", "ListObjectVersions", "ListBucketVersions"},
+};
+
+std::string prefix_of(std::string_view service) {
+  if (service == "stepfunctions") return "states";
+  if (service == "dynamodbstreams") return "dynamodb";
+  if (service == "cloudwatch") return "cloudwatch";
+  return std::string(service);
+}
+
+std::string now_iso() {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  return utc_millis(ms);
+}
+
+json::object identity(const services::CallContext& ctx, const Principal& p) {
+  bool root = p.arn.empty();
+  std::string type = root                                                ? "Root"
+                     : p.arn.find(":assumed-role/") != std::string::npos ? "AssumedRole"
+                                                                         : "IAMUser";
+  return {{"type", type},
+          {"principalId", root ? ctx.account_id : p.id},
+          {"arn", root ? "arn:aws:iam::" + ctx.account_id + ":root" : p.arn},
+          {"accountId", ctx.account_id},
+          {"accessKeyId", ctx.access_key_id}};
+}
+
+}  // namespace
+
+std::string iam_action(std::string_view service, std::string_view operation) {
+  for (const Rename& r : kRenames) {
+    if (service == r.service && operation == r.operation)
+      return prefix_of(service) + ":" + r.action;
+  }
+  return prefix_of(service) + ":" + std::string(operation);
+}
+
+bool always_allowed(std::string_view service, std::string_view operation) {
+  return service == "sts" && (operation == "GetCallerIdentity" || operation == "GetSessionToken");
+}
+
+Error access_denied(const protocol::Call& call, std::string message) {
+  bool json_code = (call.protocol == protocol::Protocol::kJson10 ||
+                    call.protocol == protocol::Protocol::kJson11 ||
+                    call.protocol == protocol::Protocol::kRestJson) &&
+                   !call.query_mode;
+  return Error::make(json_code ? "AccessDeniedException" : "AccessDenied", std::move(message), 403);
+}
+
+Access::Access(IamMode mode, const services::iam::Directory& directory,
+               const std::string& audit_path)
+    : mode_(mode), directory_(directory) {
+  if (audit_path.empty()) return;
+  try {
+    audit_ = std::make_shared<spdlog::logger>(
+        "audit", std::make_shared<spdlog::sinks::basic_file_sink_mt>(audit_path));
+    audit_->set_pattern("%v");
+    audit_->flush_on(spdlog::level::info);
+  } catch (const std::exception& e) {
+    spdlog::warn("audit log {} could not be opened: {}", audit_path, e.what());
+  }
+}
+
+Access::~Access() = default;
+
+void Access::write(const std::string& line) const {
+  if (audit_) audit_->info(line);
+}
+
+std::optional<Error> Access::check(const protocol::Call& call, const services::CallContext& ctx,
+                                   const Principal& principal, const services::Resources& resources,
+                                   std::string_view source_ip) const {
+  if (mode_ == IamMode::kOff || always_allowed(call.service_name, call.operation_name)) {
+    return std::nullopt;
+  }
+  services::iam::AccessRequest request;
+  request.access_key_id = principal.arn.empty() ? "" : ctx.access_key_id;
+  request.action = iam_action(call.service_name, call.operation_name);
+  request.resources = resources;
+  request.source_ip = std::string(source_ip);
+  request.region = ctx.region;
+  auto decision = directory_.authorize(request);
+  if (decision.allowed) return std::nullopt;
+  Error denied = access_denied(call, decision.message);
+  json::object event{{"eventVersion", "1.08"},
+                     {"userIdentity", identity(ctx, principal)},
+                     {"eventTime", now_iso()},
+                     {"eventSource", prefix_of(call.service_name) + ".amazonaws.com"},
+                     {"eventName", call.operation_name},
+                     {"awsRegion", ctx.region},
+                     {"sourceIPAddress", source_ip},
+                     {"errorCode", denied.code},
+                     {"errorMessage", denied.message},
+                     {"requestID", ctx.request_id},
+                     {"eventType", "AwsApiCall"},
+                     {"nimbusIamMode", mode_ == IamMode::kAudit ? "audit" : "enforce"}};
+  write(json::serialize(event));
+  if (mode_ == IamMode::kAudit) {
+    spdlog::info("iam audit: would deny {}: {}", request.action, decision.message);
+    return std::nullopt;
+  }
+  return denied;
+}
+
+void Access::record_call(const services::CallContext& ctx, const Principal& principal,
+                         std::string_view source_ip, const Error* error) const {
+  if (ctx.service != "iam" && ctx.service != "sts") return;
+  bool read_only = ctx.operation.starts_with("Get") || ctx.operation.starts_with("List");
+  if (read_only) return;
+  json::object event{
+      {"eventVersion", "1.08"},       {"userIdentity", identity(ctx, principal)},
+      {"eventTime", now_iso()},       {"eventSource", ctx.service + ".amazonaws.com"},
+      {"eventName", ctx.operation},   {"awsRegion", ctx.region},
+      {"sourceIPAddress", source_ip}, {"requestID", ctx.request_id},
+      {"eventType", "AwsApiCall"}};
+  if (error) {
+    event["errorCode"] = error->code;
+    event["errorMessage"] = error->message;
+  }
+  write(json::serialize(event));
+}
+
+}  // namespace nimbus::server

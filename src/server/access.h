@@ -1,0 +1,65 @@
+// IAM enforcement for the AWS API path, in one place: the action a call
+// asks for (service prefix and IAM action name), the decision against the
+// caller's policies (services/iam/api.h), AccessDenied as each protocol
+// writes it, and the audit log of decisions and IAM/STS changes.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "protocol/engine.h"
+#include "server/options.h"
+#include "services/iam/api.h"
+#include "services/service.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace nimbus::server {
+
+// "sqs:SendMessage", "lambda:InvokeFunction" (model Invoke), "states:StartExecution".
+std::string iam_action(std::string_view service, std::string_view operation);
+
+// Operations every principal may call without a permission (GetCallerIdentity).
+bool always_allowed(std::string_view service, std::string_view operation);
+
+// Who signed a request, as IAM names it; empty for the configured root pair.
+struct Principal {
+  std::string arn;
+  std::string id;
+};
+
+// AccessDenied (query, restXml, query-compatible JSON) or AccessDeniedException.
+Error access_denied(const protocol::Call& call, std::string message);
+
+class Access {
+ public:
+  // `audit_path`: where CloudTrail-shaped JSON lines go (one per denied or
+  // would-be-denied request and per IAM/STS change); empty: none.
+  Access(IamMode mode, const services::iam::Directory& directory, const std::string& audit_path);
+  ~Access();
+
+  IamMode mode() const { return mode_; }
+
+  // nullopt: go on; an Error: answer it (enforce mode only). Logs denials
+  // (and, in audit mode, would-be denials) and every successful call that
+  // changes IAM or STS state is logged by record_change.
+  std::optional<Error> check(const protocol::Call& call, const services::CallContext& ctx,
+                             const Principal& principal, const services::Resources& resources,
+                             std::string_view source_ip) const;
+  // An IAM or STS call that was answered (any mode): who did what.
+  void record_call(const services::CallContext& ctx, const Principal& principal,
+                   std::string_view source_ip, const Error* error) const;
+
+ private:
+  void write(const std::string& line) const;
+
+  IamMode mode_;
+  const services::iam::Directory& directory_;
+  std::shared_ptr<spdlog::logger> audit_;
+};
+
+}  // namespace nimbus::server

@@ -1,0 +1,100 @@
+#include "services/s3/lifecycle_sweep.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+#include "common/json_fields.h"
+#include "services/s3/config/lifecycle.h"
+
+namespace nimbus::services::s3 {
+
+namespace {
+
+constexpr const char* kKind = "sweep";
+constexpr int64_t kDayMs = 86'400'000;
+constexpr size_t kPage = 1000;
+
+}  // namespace
+
+int64_t LifecycleSweep::next_midnight(int64_t ms) {
+  return (ms / kDayMs + 1) * kDayMs;
+}
+
+LifecycleSweep::LifecycleSweep(Environment& env, Objects& objects)
+    : env_(env),
+      objects_(objects),
+      expired_(env.metrics.counter("nimbus_s3_lifecycle_expired", {},
+                                   "Objects S3 lifecycle rules expired")) {}
+
+LifecycleSweep::~LifecycleSweep() {
+  gate_->close();
+  timers_.reset();
+}
+
+Status LifecycleSweep::start() {
+  storage::Timers::Options o;
+  o.ns = "s3.lifecycle";
+  o.retry_after = std::chrono::minutes(5);
+  timers_ = std::make_unique<storage::Timers>(
+      *env_.storage, env_.scheduler.clock(), env_.scheduler,
+      [this](std::function<void()> f) { env_.workers.post(std::move(f)); }, o);
+  timers_->on(kKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) sweep(t.id, std::move(ack));
+  });
+  return timers_->start();
+}
+
+void LifecycleSweep::schedule(const std::string& bucket, std::function<void(Status)> done) {
+  timers_->schedule(kKind, bucket, env_.scheduler.clock().now(), "", std::move(done));
+}
+
+void LifecycleSweep::sweep(const std::string& bucket, storage::Timers::Ack ack) {
+  auto stored = objects_.config(bucket, "lifecycle");
+  if (!stored) return ack(stored.status());
+  if (!*stored || (*stored)->empty()) return ack(Status::ok());  // no rules (or no bucket) any more
+  auto config = parse_object(**stored);
+  if (!config) return ack(Status::ok());
+  int64_t now = env_.clock.now_millis();
+  std::vector<std::string> due;
+  std::string after;
+  for (;;) {
+    auto page = objects_.list(bucket, "", after, kPage);
+    if (!page) return ack(page.status());
+    for (const auto& o : page->objects) {
+      s3config::ObjectFacts facts;
+      facts.key = o.key;
+      facts.size = static_cast<int64_t>(o.size);
+      facts.created_ms = o.modified_ms;
+      facts.delete_marker = o.delete_marker;
+      auto when = s3config::object_due(*config, facts);
+      if (when && when->action == s3config::Action::kExpire && when->at_ms <= now) {
+        due.push_back(o.key);
+      }
+    }
+    if (!page->truncated || page->objects.empty()) break;
+    after = page->objects.back().key;
+  }
+  // The next sweep is stored before this one is acknowledged (an ack after
+  // a schedule of the same timer keeps the new one).
+  auto next = env_.scheduler.clock().now() + std::chrono::milliseconds(next_midnight(now) - now);
+  timers_->schedule(kKind, bucket, next, "",
+                    [this, bucket, due = std::move(due), ack = std::move(ack),
+                     held = gate_->hold()](Status st) mutable {
+                      if (!st) return ack(st);
+                      for (const auto& key : due) {
+                        objects_.remove(bucket, key, "", "LifecycleExpiration:Delete",
+                                        [this, bucket, key](Status s) {
+                                          if (s) {
+                                            expired_.add();
+                                          } else {
+                                            spdlog::warn("s3: lifecycle could not expire {}/{}: {}",
+                                                         bucket, key, s.error().message);
+                                          }
+                                        });
+                      }
+                      ack(Status::ok());
+                    });
+}
+
+}  // namespace nimbus::services::s3

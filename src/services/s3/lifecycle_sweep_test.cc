@@ -1,0 +1,57 @@
+// Lifecycle rules applied in the background on the simulated clock: an
+// object expires at the first midnight UTC at least N days after it was
+// written, others stay, and the sweep survives a restart.
+#include "services/s3/lifecycle_sweep.h"
+
+#include "services/s3/test_helpers.h"
+
+namespace nimbus::services::s3 {
+namespace {
+
+namespace json = boost::json;
+using testing::S3Test;
+
+// The fixture's clock starts at 2023-11-14T22:13:20Z.
+constexpr int64_t kNov16 = 1700092800000;  // 2023-11-16T00:00:00Z
+
+TEST(LifecycleSweepTime, NextMidnight) {
+  EXPECT_EQ(LifecycleSweep::next_midnight(1700000000000), 1700006400000);
+  EXPECT_EQ(LifecycleSweep::next_midnight(1700006400000), 1700092800000);
+}
+
+TEST_F(S3Test, LifecycleExpiresObjectsAtS3sMidnight) {
+  make_bucket("logs");
+  put("logs", "tmp/a", "x");
+  put("logs", "keep/b", "y");
+  call(
+      "PutBucketLifecycleConfiguration",
+      {{"Bucket", "logs"},
+       {"LifecycleConfiguration",
+        json::parse(
+            R"({"Rules":[{"ID":"tmp","Status":"Enabled","Filter":{"Prefix":"tmp/"},"Expiration":{"Days":1}}]})")}});
+  auto gone = [&](const char* key) {
+    return error_code("HeadObject", {{"Bucket", "logs"}, {"Key", key}}) != "(ok)";
+  };
+  clock.advance(std::chrono::hours(24));  // 2023-11-15T22:13: due only at midnight
+  EXPECT_FALSE(gone("tmp/a"));
+  ASSERT_TRUE(advance_until([&] { return gone("tmp/a"); }, std::chrono::minutes(15), 40));
+  EXPECT_GE(clock.now_millis(), kNov16);
+  EXPECT_FALSE(gone("keep/b"));
+
+  // The daily sweep is stored: after a restart it still runs.
+  reopen();
+  put("logs", "tmp/c", "z");
+  clock.advance(std::chrono::hours(24));
+  EXPECT_FALSE(gone("tmp/c"));
+  ASSERT_TRUE(advance_until([&] { return gone("tmp/c"); }, std::chrono::hours(1), 48));
+  EXPECT_FALSE(gone("keep/b"));
+
+  // Without rules, nothing more expires.
+  call("DeleteBucketLifecycle", {{"Bucket", "logs"}});
+  put("logs", "tmp/d", "w");
+  clock.advance(std::chrono::hours(24 * 3));
+  EXPECT_FALSE(gone("tmp/d"));
+}
+
+}  // namespace
+}  // namespace nimbus::services::s3

@@ -49,9 +49,6 @@ class S3ConfigTest(ServerTestCase):
             "Resource": "arn:aws:s3:::%s/*" % b}]})
         self.s3.put_bucket_policy(Bucket=b, Policy=policy)
         self.assertEqual(json.loads(self.s3.get_bucket_policy(Bucket=b)["Policy"]), json.loads(policy))
-        self.s3.put_bucket_tagging(Bucket=b, Tagging={"TagSet": [{"Key": "team", "Value": "web"}]})
-        self.assertEqual(self.s3.get_bucket_tagging(Bucket=b)["TagSet"],
-                         [{"Key": "team", "Value": "web"}])
         self.s3.put_bucket_website(Bucket=b, WebsiteConfiguration={
             "IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "404.html"}})
         site = self.s3.get_bucket_website(Bucket=b)
@@ -93,19 +90,11 @@ class S3ConfigTest(ServerTestCase):
         self.assertEqual(error_of(cm), (
             "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400))
         with self.assertRaises(self.s3.exceptions.ClientError) as cm:
-            self.s3.put_bucket_tagging(Bucket=b, Tagging={"TagSet": [
-                {"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]})
-        self.assertEqual(error_of(cm), (
-            "InvalidTag", "Cannot provide multiple Tags with the same key", 400))
-        with self.assertRaises(self.s3.exceptions.ClientError) as cm:
             self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": [
                 {"ID": "x", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 0}}]})
         code, message, status = error_of(cm)
         self.assertEqual((code, status), ("InvalidArgument", 400))
         self.assertEqual(message, "'Days' for Expiration action must be a positive integer")
-        with self.assertRaises(self.s3.exceptions.ClientError) as cm:
-            self.s3.get_bucket_tagging(Bucket=b)
-        self.assertEqual(error_of(cm)[0], "NoSuchTagSet")
         with self.assertRaises(self.s3.exceptions.ClientError) as cm:
             self.s3.get_bucket_cors(Bucket="cfg-no-such-bucket")
         self.assertEqual(error_of(cm)[0], "NoSuchBucket")
@@ -175,10 +164,10 @@ class S3ConfigTest(ServerTestCase):
             os.unlink(f.name)
         _, out, _ = self.server.aws_cli("s3api", "get-bucket-cors", "--bucket", b)
         self.assertEqual(json.loads(out)["CORSRules"][0]["AllowedMethods"], ["GET"])
-        self.server.aws_cli("s3api", "put-bucket-tagging", "--bucket", b,
-                            "--tagging", "TagSet=[{Key=env,Value=dev}]")
-        _, out, _ = self.server.aws_cli("s3api", "get-bucket-tagging", "--bucket", b)
-        self.assertEqual(json.loads(out)["TagSet"], [{"Key": "env", "Value": "dev"}])
+        self.server.aws_cli("s3api", "put-bucket-request-payment", "--bucket", b,
+                            "--request-payment-configuration", "Payer=Requester")
+        _, out, _ = self.server.aws_cli("s3api", "get-bucket-request-payment", "--bucket", b)
+        self.assertEqual(json.loads(out)["Payer"], "Requester")
         code, _, err = self.server.aws_cli("s3api", "get-bucket-website", "--bucket", b, check=False)
         self.assertNotEqual(code, 0)
         self.assertIn("NoSuchWebsiteConfiguration", err)

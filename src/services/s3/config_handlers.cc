@@ -41,9 +41,6 @@ struct Config {
 Status cors(const json::object& d, const std::string&) {
   return s3config::validate_cors(d);
 }
-Status tagging(const json::object& d, const std::string&) {
-  return s3config::validate_bucket_tagging(d);
-}
 Status lifecycle(const json::object& d, const std::string&) {
   return s3config::validate_lifecycle(d);
 }
@@ -69,13 +66,11 @@ Status anything(const json::object&, const std::string&) {
 // S3's defaults: since April 2023 a new bucket has SSE-S3 default
 // encryption, BucketOwnerEnforced ownership and every public access block
 // on; Delete of the last two leaves the bucket without them (404).
-constexpr std::array<Config, 11> kConfigs{{
+constexpr std::array<Config, 10> kConfigs{{
     {"cors", "PutBucketCors", "GetBucketCors", "DeleteBucketCors", "CORSConfiguration", "", cors,
      "", "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
     {"policy", "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "Policy", "Policy",
      nullptr, "", "NoSuchBucketPolicy", "The bucket policy does not exist"},
-    {"tagging", "PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging", "Tagging", "",
-     tagging, "", "NoSuchTagSet", "The TagSet does not exist"},
     {"lifecycle", "PutBucketLifecycleConfiguration", "GetBucketLifecycleConfiguration",
      "DeleteBucketLifecycle", "LifecycleConfiguration", "", lifecycle, "",
      "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"},
@@ -144,9 +139,6 @@ const Operation<ConfigOps> ConfigOps::kOperations[kOperationCount] = {
     {"PutBucketPolicy", &ConfigOps::put, by_bucket},
     {"GetBucketPolicy", &ConfigOps::get, by_bucket},
     {"DeleteBucketPolicy", &ConfigOps::remove, by_bucket},
-    {"PutBucketTagging", &ConfigOps::put, by_bucket},
-    {"GetBucketTagging", &ConfigOps::get, by_bucket},
-    {"DeleteBucketTagging", &ConfigOps::remove, by_bucket},
     {"PutBucketLifecycleConfiguration", &ConfigOps::put, by_bucket},
     {"GetBucketLifecycleConfiguration", &ConfigOps::get, by_bucket},
     {"DeleteBucketLifecycle", &ConfigOps::remove, by_bucket},

@@ -1,5 +1,5 @@
 // ConfigOps: the bucket configuration operations of S3 (Put/Get/Delete of
-// CORS, policy, tagging, lifecycle, website, notification, ownership
+// CORS, policy, lifecycle, website, notification, ownership
 // controls, default encryption, public access block, accelerate and
 // request payment). Each configuration is one document per bucket, kept by
 // the engine with its bucket (Objects::config / put_config) in the form the
@@ -38,7 +38,7 @@ class ConfigOps {
   // DeleteBucketCors, ...: removes it (S3 answers 204 whether or not it was set).
   void remove(const CallContext& ctx, boost::json::object in, Respond respond);
 
-  static constexpr std::size_t kOperationCount = 30;
+  static constexpr std::size_t kOperationCount = 27;
   static const Operation<ConfigOps> kOperations[kOperationCount];
 
  private:

@@ -25,10 +25,6 @@ TEST_F(S3Test, ConfigurationsAreStoredReturnedAndDeleted) {
   call("PutBucketPolicy", {{"Bucket", "site"}, {"Policy", policy}});
   EXPECT_EQ(s(call("GetBucketPolicy", {{"Bucket", "site"}})["Policy"]), policy);
 
-  json::object tags = parse(R"({"TagSet":[{"Key":"team","Value":"web"}]})");
-  call("PutBucketTagging", {{"Bucket", "site"}, {"Tagging", tags}});
-  EXPECT_EQ(call("GetBucketTagging", {{"Bucket", "site"}}), tags);
-
   json::object website =
       parse(R"({"IndexDocument":{"Suffix":"index.html"},"ErrorDocument":{"Key":"404.html"}})");
   call("PutBucketWebsite", {{"Bucket", "site"}, {"WebsiteConfiguration", website}});
@@ -51,13 +47,12 @@ TEST_F(S3Test, ConfigurationsAreStoredReturnedAndDeleted) {
   EXPECT_EQ(call("GetBucketCors", {{"Bucket", "site"}}), cors);
   EXPECT_EQ(s(call("GetBucketPolicy", {{"Bucket", "site"}})["Policy"]), policy);
 
-  for (const char* op : {"Cors", "Policy", "Tagging", "Website"}) {
+  for (const char* op : {"Cors", "Policy", "Website"}) {
     call(std::string("DeleteBucket") + op, {{"Bucket", "site"}});
   }
   call("DeleteBucketLifecycle", {{"Bucket", "site"}});
   expect_error("GetBucketCors", {{"Bucket", "site"}}, "NoSuchCORSConfiguration");
   expect_error("GetBucketPolicy", {{"Bucket", "site"}}, "NoSuchBucketPolicy");
-  expect_error("GetBucketTagging", {{"Bucket", "site"}}, "NoSuchTagSet");
   expect_error("GetBucketWebsite", {{"Bucket", "site"}}, "NoSuchWebsiteConfiguration");
   expect_error("GetBucketLifecycleConfiguration", {{"Bucket", "site"}},
                "NoSuchLifecycleConfiguration");
@@ -119,11 +114,6 @@ TEST_F(S3Test, RefusedConfigurationsChangeNothing) {
   expect_error("PutBucketPolicy", {{"Bucket", "bad-input"}, {"Policy", "not json"}},
                "MalformedPolicy");
   expect_error("GetBucketPolicy", {{"Bucket", "bad-input"}}, "NoSuchBucketPolicy");
-  expect_error(
-      "PutBucketTagging",
-      {{"Bucket", "bad-input"},
-       {"Tagging", parse(R"({"TagSet":[{"Key":"a","Value":"1"},{"Key":"a","Value":"2"}]})")}},
-      "InvalidTag");
   expect_error("PutBucketLifecycleConfiguration",
                {{"Bucket", "bad-input"},
                 {"LifecycleConfiguration",
@@ -138,11 +128,14 @@ TEST_F(S3Test, RefusedConfigurationsChangeNothing) {
 
 TEST_F(S3Test, ConfigurationsGoWithTheirBucket) {
   make_bucket("temp");
-  call("PutBucketTagging",
-       {{"Bucket", "temp"}, {"Tagging", parse(R"({"TagSet":[{"Key":"a","Value":"1"}]})")}});
+  call(
+      "PutBucketPolicy",
+      {{"Bucket", "temp"},
+       {"Policy",
+        R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::temp/*"}]})"}});
   call("DeleteBucket", {{"Bucket", "temp"}});
   make_bucket("temp");
-  expect_error("GetBucketTagging", {{"Bucket", "temp"}}, "NoSuchTagSet");
+  expect_error("GetBucketPolicy", {{"Bucket", "temp"}}, "NoSuchBucketPolicy");
 }
 
 }  // namespace

@@ -51,12 +51,15 @@ const Operation<S3Service> S3Service::kOperations[] = {
     {"ListObjects", &S3Service::list_objects_v1, by_bucket},
 };
 
-S3Service::S3Service(Environment& env) : Service("s3"), env_(env), engine_(env) {
+S3Service::S3Service(Environment& env)
+    : Service("s3"), env_(env), engine_(env), features_(env, engine_) {
   serve(*this, kOperations);
+  serve(features_.ops(), ConfigOps::kOperations);
 }
 
 Status S3Service::start() {
-  return engine_.start();
+  NIMBUS_TRY(engine_.start());
+  return features_.start();
 }
 
 }  // namespace nimbus::services::s3

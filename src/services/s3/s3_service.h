@@ -3,6 +3,7 @@
 // state; objects() is what the rest of the S3 service builds on.
 #pragma once
 
+#include "services/s3/config_features.h"
 #include "services/s3/engine.h"
 #include "services/service.h"
 
@@ -81,6 +82,7 @@ class S3Service final : public Service {
 
   Environment& env_;
   Engine engine_;
+  ConfigFeatures features_;  // configurations, notifications, lifecycle (config_features.h)
 };
 
 }  // namespace nimbus::services::s3

@@ -20,7 +20,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { account, region, startServer } from './harness.mjs';
+import { account, credentials, region, startServer } from './harness.mjs';
 
 let server;
 let lambda;
@@ -45,7 +45,10 @@ function pyZip(source) {
 const forwarder = `
 import json, os, boto3
 def handler(event, context):
-    sqs = boto3.client("sqs", endpoint_url=os.environ["RESULTS_ENDPOINT"])
+    # Functions get no server keys; this one is given the test's own.
+    sqs = boto3.client("sqs", endpoint_url=os.environ["RESULTS_ENDPOINT"],
+                       aws_access_key_id=os.environ["RESULTS_KEY"],
+                       aws_secret_access_key=os.environ["RESULTS_SECRET"])
     url = sqs.get_queue_url(QueueName="js-results")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
 `;
@@ -56,7 +59,13 @@ test('event source mapping: create, get, list, update, deliver, delete', async (
   await lambda.send(new CreateFunctionCommand({
     FunctionName: 'js-esm', Runtime: 'python3.9', Role: role, Handler: 'app.handler',
     Timeout: 10, Code: { ZipFile: pyZip(forwarder) },
-    Environment: { Variables: { RESULTS_ENDPOINT: server.endpoint } },
+    Environment: {
+      Variables: {
+        RESULTS_ENDPOINT: server.endpoint,
+        RESULTS_KEY: credentials.accessKeyId,
+        RESULTS_SECRET: credentials.secretAccessKey,
+      },
+    },
   }));
   const c = await lambda.send(new CreateEventSourceMappingCommand({
     EventSourceArn: queueArn('js-src'), FunctionName: 'js-esm', BatchSize: 5, Enabled: false,

@@ -302,13 +302,14 @@ void IamService::tag(const CallContext&, json::object in, Respond r) {
     if (!e) return e.take_error();
     Tags add = tags_of(in);
     Entity& entity = edit_entity(d, K, (*e)->name);
-    for (auto& [k, v] : add) {
+    for (auto& tag : add) {
+      const auto& key = tag.first;
       auto it = std::find_if(entity.tags.begin(), entity.tags.end(),
-                             [&](const auto& t) { return t.first == k; });
+                             [&](const auto& t) { return t.first == key; });
       if (it != entity.tags.end()) {
-        it->second = v;
+        it->second = tag.second;
       } else {
-        entity.tags.emplace_back(k, v);
+        entity.tags.emplace_back(tag.first, tag.second);
       }
     }
     if (entity.tags.size() > 50) return errors::quota("TagsPerUser", 50);

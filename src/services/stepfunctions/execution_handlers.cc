@@ -21,6 +21,34 @@ bool execution_arn_shape(const std::string& a) {
          (a.find(":execution:") != std::string::npos || a.find(":express:") != std::string::npos);
 }
 
+// What StartExecution and StartSyncExecution are given, checked as AWS
+// checks it (the machine ARN's shape, the name, the input's size and JSON).
+struct StartRequest {
+  std::string machine_arn;
+  std::string name;
+  std::string input;
+  json::value parsed_input;
+};
+
+Result<StartRequest> start_request(const json::object& in) {
+  StartRequest r;
+  r.machine_arn = str(in, "stateMachineArn");
+  if (!r.machine_arn.starts_with("arn:aws:states:") ||
+      r.machine_arn.find(":stateMachine:") == std::string::npos) {
+    return errors::invalid_arn(r.machine_arn);
+  }
+  r.name = has(in, "name") ? str(in, "name") : new_request_id();
+  if (!valid_name(r.name)) return errors::invalid_name(r.name);
+  r.input = has(in, "input") ? str(in, "input") : "{}";
+  if (r.input.size() > kMaxInput) {
+    return errors::invalid_input("Input is larger than the maximum of 262144 bytes");
+  }
+  json::error_code ec;
+  r.parsed_input = json::parse(r.input, ec);
+  if (ec) return errors::invalid_input("Unexpected input: " + ec.message());
+  return r;
+}
+
 }  // namespace
 
 // An Express execution: the runner and what it answers, alive until the end.
@@ -36,20 +64,12 @@ struct ExpressRun {
 
 void StepFunctionsService::start_execution(const CallContext& ctx, json::object in,
                                            Respond respond) {
-  std::string machine_arn = str(in, "stateMachineArn");
-  if (!machine_arn.starts_with("arn:aws:states:") ||
-      machine_arn.find(":stateMachine:") == std::string::npos) {
-    return respond(errors::invalid_arn(machine_arn));
-  }
-  std::string name = has(in, "name") ? str(in, "name") : new_request_id();
-  if (!valid_name(name)) return respond(errors::invalid_name(name));
-  std::string input = has(in, "input") ? str(in, "input") : "{}";
-  if (input.size() > kMaxInput) {
-    return respond(errors::invalid_input("Input is larger than the maximum of 262144 bytes"));
-  }
-  json::error_code ec;
-  json::value parsed_input = json::parse(input, ec);
-  if (ec) return respond(errors::invalid_input("Unexpected input: " + ec.message()));
+  auto request = start_request(in);
+  if (!request) return respond(request.take_error());
+  const std::string& machine_arn = request->machine_arn;
+  const std::string& name = request->name;
+  const std::string& input = request->input;
+  const json::value& parsed_input = request->parsed_input;
   Execution e;
   std::optional<int64_t> timeout;
   bool express = false;
@@ -155,20 +175,12 @@ void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop s
 
 void StepFunctionsService::start_sync_execution(const CallContext& ctx, json::object in,
                                                 Respond respond) {
-  std::string machine_arn = str(in, "stateMachineArn");
-  if (!machine_arn.starts_with("arn:aws:states:") ||
-      machine_arn.find(":stateMachine:") == std::string::npos) {
-    return respond(errors::invalid_arn(machine_arn));
-  }
-  std::string name = has(in, "name") ? str(in, "name") : new_request_id();
-  if (!valid_name(name)) return respond(errors::invalid_name(name));
-  std::string input = has(in, "input") ? str(in, "input") : "{}";
-  if (input.size() > kMaxInput) {
-    return respond(errors::invalid_input("Input is larger than the maximum of 262144 bytes"));
-  }
-  json::error_code ec;
-  json::value parsed_input = json::parse(input, ec);
-  if (ec) return respond(errors::invalid_input("Unexpected input: " + ec.message()));
+  auto request = start_request(in);
+  if (!request) return respond(request.take_error());
+  const std::string& machine_arn = request->machine_arn;
+  const std::string& name = request->name;
+  const std::string& input = request->input;
+  const json::value& parsed_input = request->parsed_input;
   Execution e;
   {
     MutexLock lock(mu_);

@@ -174,4 +174,13 @@ double IamService::now() const {
   return std::chrono::duration<double>(env_.clock.now().time_since_epoch()).count();
 }
 
+void IamService::stamp(Entity& e, const std::string& name, std::string_view id_prefix,
+                       std::string_view kind, std::string path) const {
+  e.name = name;
+  e.id = new_id(id_prefix);
+  e.path = std::move(path);
+  e.arn = iam_arn(account(), std::string(kind), e.path, name);
+  e.created = now();
+}
+
 }  // namespace nimbus::services::iam

@@ -35,6 +35,10 @@ class IamService final : public Service {
   // what it returns.
   void mutate(Respond respond, std::function<Output(Draft&)> change);
   double now() const;
+  // Names a new user, group or role: its name, a fresh id with `id_prefix`
+  // (AIDA, AGPA, AROA), path, ARN of `kind` and creation time.
+  void stamp(Entity& e, const std::string& name, std::string_view id_prefix, std::string_view kind,
+             std::string path) const;
   // The ARN of the principal whose key signed the call; empty for the root pair.
   std::string caller_arn(const CallContext& ctx) const;
   const std::string& account() const { return env_.settings.account_id; }

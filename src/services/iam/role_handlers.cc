@@ -39,11 +39,7 @@ void IamService::create_role(const CallContext&, json::object in, Respond r) {
         check_document(trust, engine::PolicyKind::kTrust, "ACLSizePerRole", kTrustPolicySize));
     if (d.state.roles.contains(lower(name))) return errors::already_exists("Role", name);
     Role role;
-    role.name = name;
-    role.id = new_id("AROA");
-    role.path = *path;
-    role.arn = iam_arn(account(), "role", role.path, name);
-    role.created = now();
+    stamp(role, name, "AROA", "role", *path);
     role.trust_policy = trust;
     role.description = str(in, "Description");
     role.max_session_duration = *session;
@@ -163,11 +159,7 @@ void IamService::create_service_linked_role(const CallContext&, json::object in,
                                    "suffix.");
     }
     Role role;
-    role.name = name;
-    role.id = new_id("AROA");
-    role.path = "/aws-service-role/" + service + "/";
-    role.arn = iam_arn(account(), "role", role.path, name);
-    role.created = now();
+    stamp(role, name, "AROA", "role", "/aws-service-role/" + service + "/");
     role.trust_policy =
         R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":[")" +
         service + R"("]},"Action":["sts:AssumeRole"]}]})";

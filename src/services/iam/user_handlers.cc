@@ -38,11 +38,7 @@ void IamService::create_user(const CallContext&, json::object in, Respond r) {
     if (!path) return path.take_error();
     if (d.state.users.contains(lower(name))) return errors::already_exists("User", name);
     User u;
-    u.name = name;
-    u.id = new_id("AIDA");
-    u.path = *path;
-    u.arn = iam_arn(account(), "user", u.path, name);
-    u.created = now();
+    stamp(u, name, "AIDA", "user", *path);
     u.tags = tags_of(in);
     if (has(in, "PermissionsBoundary")) {
       std::string b = str(in, "PermissionsBoundary");
@@ -150,11 +146,7 @@ void IamService::create_group(const CallContext&, json::object in, Respond r) {
     if (!path) return path.take_error();
     if (d.state.groups.contains(lower(name))) return errors::already_exists("Group", name);
     Group g;
-    g.name = name;
-    g.id = new_id("AGPA");
-    g.path = *path;
-    g.arn = iam_arn(account(), "group", g.path, name);
-    g.created = now();
+    stamp(g, name, "AGPA", "group", *path);
     return json::object{{"Group", group_json(d.put(d.state.groups, lower(name), std::move(g)))}};
   });
 }

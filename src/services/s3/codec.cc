@@ -85,7 +85,10 @@ std::optional<ObjectMeta> decode_object(std::string_view bucket, std::string_vie
     for (const auto& p : ps->as_array()) {
       if (!p.is_array() || p.as_array().size() != 2 || !p.as_array()[0].is_string()) continue;
       const auto& a = p.as_array();
-      m.pieces.push_back(Piece{std::string(a[0].as_string()), a[1].to_number<uint64_t>()});
+      boost::system::error_code ec;
+      auto size = a[1].to_number<uint64_t>(ec);
+      if (ec) continue;  // a foreign record: not a piece this build wrote
+      m.pieces.push_back(Piece{std::string(a[0].as_string()), size});
     }
   }
   m.size = static_cast<uint64_t>(integer(*o, "size").value_or(0));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <random>
 
@@ -29,10 +30,15 @@ std::string text_of(const json::value& v) {
 }
 
 bool is_integer(const json::value& v) {
-  if (v.is_int64() || v.is_uint64()) return true;
+  // Integers a JSON number carries exactly (|v| <= 2^53): sums and range
+  // steps of two of them stay far from int64 overflow.
+  constexpr int64_t kMax = int64_t{1} << 53;
+  if (v.is_int64()) return v.as_int64() >= -kMax && v.as_int64() <= kMax;
+  if (v.is_uint64()) return v.as_uint64() <= static_cast<uint64_t>(kMax);
   return v.is_double() && std::floor(v.as_double()) == v.as_double() &&
-         std::fabs(v.as_double()) < 9e15;
+         std::fabs(v.as_double()) <= static_cast<double>(kMax);
 }
+
 int64_t integer(const json::value& v) {
   return v.is_double() ? static_cast<int64_t>(v.as_double()) : v.to_number<int64_t>();
 }

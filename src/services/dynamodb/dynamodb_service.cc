@@ -112,6 +112,7 @@ DynamoDbService::DynamoDbService(Environment& env)
 }
 
 DynamoDbService::~DynamoDbService() {
+  stream_bound_.reset();  // waits for pollers' calls running in the reader
   {
     MutexLock lock(ttl_mu_);
     ttl_stopped_ = true;
@@ -119,6 +120,10 @@ DynamoDbService::~DynamoDbService() {
   ttl_gate_->close();
   // Writes in flight finish first: their answers use the tokens and tables.
   items_.reset();
+}
+
+void DynamoDbService::bind(events::Targets& targets) {
+  stream_bound_ = targets.bind_stream_source("dynamodb", *stream_reader_);
 }
 
 Status DynamoDbService::start() {

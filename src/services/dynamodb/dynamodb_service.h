@@ -28,6 +28,9 @@ class DynamoDbService final : public Service {
   // Reads every table back (Tables::recover) and starts the TTL sweeps.
   Status start() override;
   void begin_shutdown() override;
+  // Binds the table streams as the "dynamodb" stream source (event source
+  // mappings read them through events::Targets).
+  void bind(events::Targets& targets) override;
 
   // TTL (ttl_sweep.cc): one pass over the tables with TTL enabled; the
   // number of expired items whose deletion it started. Blocking.
@@ -135,6 +138,9 @@ class DynamoDbService final : public Service {
   };
   Mutex tokens_mu_;
   std::map<std::string, Token> tokens_ GUARDED_BY(tokens_mu_);
+  // The "dynamodb" stream source; last, so it is unbound before what the
+  // reader uses goes.
+  std::unique_ptr<events::Binding> stream_bound_;
 };
 
 }  // namespace nimbus::services::dynamodb

@@ -134,7 +134,7 @@ TEST_F(EventsPutTest, ThrottledTargetsAreRetriedPerTheRetryPolicy) {
   auto dlq = queue("dlq");
   {
     MutexLock lock(functions.mu);
-    functions.throttle = true;
+    functions.fail = 1'000'000;  // throttled until told otherwise
   }
   put_rule("r", R"({"source":["my.app"]})");
   put_target("r", {{"Id", "fn"},
@@ -152,7 +152,7 @@ TEST_F(EventsPutTest, ThrottledTargetsAreRetriedPerTheRetryPolicy) {
 TEST_F(EventsPutTest, RetriedTargetsGetTheEventOnceTheyRecover) {
   {
     MutexLock lock(functions.mu);
-    functions.throttle = true;
+    functions.fail = 1'000'000;  // throttled until told otherwise
   }
   put_rule("r", R"({"source":["my.app"]})");
   put_target("r", {{"Id", "fn"}, {"Arn", "arn:aws:lambda:us-east-1:000000000000:function:f"}});
@@ -165,7 +165,7 @@ TEST_F(EventsPutTest, RetriedTargetsGetTheEventOnceTheyRecover) {
       500ms));
   {
     MutexLock lock(functions.mu);
-    functions.throttle = false;
+    functions.fail = 0;
   }
   ASSERT_TRUE(advance_until(
       [&] {

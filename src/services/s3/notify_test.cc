@@ -4,86 +4,33 @@
 // restart.
 #include <gtest/gtest.h>
 
-#include "common/mutex.h"
 #include "services/s3/test_helpers.h"
 #include "services/sqs/sqs_service.h"
+#include "services/testing/target_fixture.h"
 
 namespace nimbus::services::s3 {
 namespace {
 
 namespace json = boost::json;
 
-// A Lambda target that fails the first `fail` deliveries (throttled), then
-// keeps what it is given; only function "f" exists.
-class FakeFunctions final : public events::Target {
- public:
-  Status check(const std::string& arn) const override {
-    if (arn.ends_with(":function:f")) return Status::ok();
-    return Error::make("ResourceNotFoundException", "Function not found: " + arn, 404);
-  }
-  void deliver(const std::string& arn, events::Delivery d, events::DeliverDone done) override {
-    MutexLock lock(mu);
-    ++attempts;
-    if (fail > 0) {
-      --fail;
-      return done(events::Outcome::failed(events::Failure::kThrottled, Error::make("T", "busy")));
-    }
-    bodies.push_back(d.body);
-    done(events::Outcome::ok());
-  }
-  size_t received() {
-    MutexLock lock(mu);
-    return bodies.size();
-  }
-  Mutex mu;
-  int fail GUARDED_BY(mu) = 0;
-  int attempts GUARDED_BY(mu) = 0;
-  std::vector<std::string> bodies GUARDED_BY(mu);
-};
-
-class NotifyTest : public services::testing::ServiceTest<S3Service> {
+class NotifyTest
+    : public services::testing::WithTargets<services::testing::ServiceTest<S3Service>> {
  protected:
-  NotifyTest() : ServiceTest({build<sqs::SqsService>(), build<S3Service>()}) {}
-
-  void open() override {
-    ServiceTest::open();
-    lambda_binding = targets.bind("lambda", functions);
-  }
-  void close() override {
-    lambda_binding.reset();
-    ServiceTest::close();
+  NotifyTest() : WithTargets({build<sqs::SqsService>(), build<S3Service>()}) {
+    functions.only = "f";
   }
 
-  std::string queue(const std::string& name) {
-    auto out = try_call(service("sqs"), ctx("CreateQueue"), {{"QueueName", name}});
-    EXPECT_TRUE(out.is_ok());
-    return out ? s((*out)["QueueUrl"]) : "";
-  }
-  // Receives (and deletes) up to `n` message bodies, moving time until they come.
-  std::vector<json::object> receive(const std::string& url, size_t n = 1) {
+  // Receives (and deletes) up to `n` messages; their bodies, parsed.
+  std::vector<json::object> receive_bodies(const std::string& url, size_t n = 1) {
     std::vector<json::object> got;
-    advance_until(
-        [&] {
-          auto out = try_call(service("sqs"), ctx("ReceiveMessage"),
-                              {{"QueueUrl", url}, {"MaxNumberOfMessages", 10}});
-          if (out && out->contains("Messages")) {
-            for (auto& m : (*out)["Messages"].as_array()) {
-              got.push_back(json::parse(m.at("Body").as_string()).as_object());
-              (void)try_call(service("sqs"), ctx("DeleteMessage"),
-                             {{"QueueUrl", url}, {"ReceiptHandle", m.at("ReceiptHandle")}});
-            }
-          }
-          return got.size() >= n;
-        },
-        std::chrono::milliseconds(10), 200);
+    for (const auto& m : receive(url, n)) {
+      got.push_back(json::parse(m.at("Body").as_string()).as_object());
+    }
     return got;
   }
   void put(const std::string& bucket, const std::string& key, const std::string& body) {
     call("PutObject", {{"Bucket", bucket}, {"Key", key}, {"Body", body}});
   }
-
-  FakeFunctions functions;
-  std::unique_ptr<events::Binding> lambda_binding;
 };
 
 constexpr const char* kQueueArn = "arn:aws:sqs:us-east-1:000000000000:events";
@@ -98,7 +45,7 @@ TEST_F(NotifyTest, TestEventThenTheRecordOfEachPut) {
         json::parse(
             R"({"QueueConfigurations":[{"Id":"uploads","QueueArn":")" + std::string(kQueueArn) +
             R"(","Events":["s3:ObjectCreated:*"],"Filter":{"Key":{"FilterRules":[{"Name":"suffix","Value":".jpg"}]}}}]})")}});
-  auto test = receive(url);
+  auto test = receive_bodies(url);
   ASSERT_EQ(test.size(), 1U);
   EXPECT_EQ(s(test[0]["Event"]), "s3:TestEvent");
   EXPECT_EQ(s(test[0]["Bucket"]), "photos");
@@ -106,7 +53,7 @@ TEST_F(NotifyTest, TestEventThenTheRecordOfEachPut) {
 
   put("photos", "skip.txt", "no");  // the suffix filter leaves it out
   put("photos", "a b.jpg", "hello");
-  auto got = receive(url);
+  auto got = receive_bodies(url);
   ASSERT_EQ(got.size(), 1U);
   auto& r = got[0]["Records"].as_array().at(0).as_object();
   EXPECT_EQ(s(r["eventVersion"]), "2.1");

@@ -5,87 +5,18 @@
 
 #include <deque>
 
-#include "common/mutex.h"
 #include "services/sns/test_helpers.h"
 #include "services/sqs/sqs_service.h"
+#include "services/testing/target_fixture.h"
 
 namespace nimbus::services::sns {
 namespace {
 
 namespace json = boost::json;
 
-// A Lambda target that fails the first `fail` deliveries (throttled), then
-// keeps what it is given.
-class FakeFunctions final : public events::Target {
- public:
-  Status check(const std::string&) const override { return Status::ok(); }
-  void deliver(const std::string& arn, events::Delivery d, events::DeliverDone done) override {
-    MutexLock lock(mu);
-    ++attempts;
-    if (fail > 0) {
-      --fail;
-      return done(events::Outcome::failed(events::Failure::kThrottled, Error::make("T", "busy")));
-    }
-    bodies.push_back(d.body);
-    done(events::Outcome::ok());
-  }
-  Mutex mu;
-  int fail GUARDED_BY(mu) = 0;
-  int attempts GUARDED_BY(mu) = 0;
-  std::vector<std::string> bodies GUARDED_BY(mu);
-};
-
-class SnsPublishTest : public testing::SnsTest {
+class SnsPublishTest : public services::testing::WithTargets<testing::SnsTest> {
  protected:
-  SnsPublishTest() : SnsTest({build<sqs::SqsService>(), build<SnsService>()}) {}
-
-  void open() override {
-    SnsTest::open();
-    lambda_binding = targets.bind("lambda", functions);
-  }
-  void close() override {
-    lambda_binding.reset();
-    SnsTest::close();
-  }
-
-  std::string queue(const std::string& name, json::object attributes = {}) {
-    json::object in{{"QueueName", name}};
-    if (!attributes.empty()) in["Attributes"] = std::move(attributes);
-    auto out = try_call(service("sqs"), ctx("CreateQueue"), std::move(in));
-    EXPECT_TRUE(out.is_ok());
-    return out ? s((*out)["QueueUrl"]) : "";
-  }
-  static std::string arn_of(const std::string& url) {
-    return "arn:aws:sqs:us-east-1:000000000000:" + url.substr(url.rfind('/') + 1);
-  }
-  // Receives (and deletes) up to `n` messages, moving time until they come.
-  json::array receive(const std::string& url, size_t n = 1) {
-    json::array got;
-    advance_until(
-        [&] {
-          auto out = try_call(service("sqs"), ctx("ReceiveMessage"),
-                              {{"QueueUrl", url},
-                               {"MaxNumberOfMessages", 10},
-                               {"MessageAttributeNames", json::array{"All"}}});
-          if (out && out->contains("Messages")) {
-            for (auto& m : (*out)["Messages"].as_array()) {
-              got.push_back(m);
-              (void)try_call(service("sqs"), ctx("DeleteMessage"),
-                             {{"QueueUrl", url}, {"ReceiptHandle", m.at("ReceiptHandle")}});
-            }
-          }
-          return got.size() >= n;
-        },
-        std::chrono::milliseconds(10), 200);
-    return got;
-  }
-  std::vector<std::string> lambda_bodies() {
-    MutexLock lock(functions.mu);
-    return functions.bodies;
-  }
-
-  FakeFunctions functions;
-  std::unique_ptr<events::Binding> lambda_binding;
+  SnsPublishTest() : WithTargets({build<sqs::SqsService>(), build<SnsService>()}) {}
 };
 
 TEST_F(SnsPublishTest, SqsGetsTheNotificationEnvelope) {

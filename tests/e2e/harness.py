@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -174,6 +175,35 @@ def wait_until(pred, timeout=20.0):
             return v
         time.sleep(0.1)
     return pred()
+
+
+def kill9_under_load(server, writers, seconds=2.0, enough=None):
+    """Runs each of `writers` on its own thread, over and over (with the call
+    count: writer(0), writer(1), ...), until the server is killed with SIGKILL
+    after `seconds` (or as soon as `enough()` holds). A writer makes one
+    request and records what was acknowledged after the answer: a request the
+    kill cut short raises and ends that writer. Returns once all have ended."""
+    stop = threading.Event()
+
+    def loop(writer):
+        i = 0
+        while not stop.is_set():
+            try:
+                writer(i)
+            except Exception:
+                return  # the server is gone
+            i += 1
+
+    threads = [threading.Thread(target=loop, args=(w,)) for w in writers]
+    for t in threads:
+        t.start()
+    deadline = time.time() + seconds
+    while time.time() < deadline and not (enough and enough()):
+        time.sleep(0.05)
+    server.kill9()
+    stop.set()
+    for t in threads:
+        t.join()
 
 
 def require_boto3():

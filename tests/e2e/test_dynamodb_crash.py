@@ -5,10 +5,9 @@ stream holds exactly one INSERT record per item (records go in the items'
 own storage batches)."""
 
 import threading
-import time
 import unittest
 
-from harness import Server, require_boto3
+from harness import Server, kill9_under_load, require_boto3
 
 TABLE = "e2e-crash"
 WRITERS = 4
@@ -58,53 +57,38 @@ class DynamoDbCrashTest(unittest.TestCase):
             acked = []  # (pk, sk) of acknowledged puts
             tx_acked = []  # n of acknowledged transactions, per transactor
             lock = threading.Lock()
-            stop = threading.Event()
 
             def writer(w):
                 c = server.boto3_client("dynamodb")
-                n = 0
-                while not stop.is_set():
-                    try:
-                        c.put_item(TableName=TABLE, Item=item("w%d" % w, n))
-                    except Exception:
-                        return
+
+                def put(n):
+                    c.put_item(TableName=TABLE, Item=item("w%d" % w, n))
                     with lock:
                         acked.append(("w%d" % w, n))
-                    n += 1
+                return put
 
             def transactor(t):
                 c = server.boto3_client("dynamodb")
-                n = 0
-                while not stop.is_set():
-                    try:
-                        c.transact_write_items(TransactItems=[
-                            {"Put": {"TableName": TABLE, "Item": item("t%da" % t, n)}},
-                            {"Put": {"TableName": TABLE, "Item": item("t%db" % t, n)}},
-                            {"Update": {"TableName": TABLE,
-                                        "Key": {"pk": {"S": "count%d" % t}, "sk": {"N": "0"}},
-                                        "UpdateExpression": "ADD c :one",
-                                        "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
-                    except Exception:
-                        return
+
+                def transact(n):
+                    c.transact_write_items(TransactItems=[
+                        {"Put": {"TableName": TABLE, "Item": item("t%da" % t, n)}},
+                        {"Put": {"TableName": TABLE, "Item": item("t%db" % t, n)}},
+                        {"Update": {"TableName": TABLE,
+                                    "Key": {"pk": {"S": "count%d" % t}, "sk": {"N": "0"}},
+                                    "UpdateExpression": "ADD c :one",
+                                    "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
                     with lock:
                         tx_acked.append((t, n))
-                    n += 1
+                return transact
 
-            threads = [threading.Thread(target=writer, args=(w,)) for w in range(WRITERS)]
-            threads += [threading.Thread(target=transactor, args=(t,))
-                        for t in range(TRANSACTORS)]
-            for th in threads:
-                th.start()
-            deadline = time.time() + 10
-            while time.time() < deadline:
+            def enough():
                 with lock:
-                    if len(acked) >= 300 and len(tx_acked) >= 60:
-                        break
-                time.sleep(0.05)
-            server.kill9()
-            stop.set()
-            for th in threads:
-                th.join()
+                    return len(acked) >= 300 and len(tx_acked) >= 60
+
+            kill9_under_load(server, [writer(w) for w in range(WRITERS)] +
+                             [transactor(t) for t in range(TRANSACTORS)],
+                             seconds=10, enough=enough)
             self.assertGreater(len(acked), 0)
             self.assertGreater(len(tx_acked), 0)
 

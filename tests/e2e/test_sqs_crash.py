@@ -7,10 +7,9 @@ import collections
 import shutil
 import tempfile
 import threading
-import time
 import unittest
 
-from harness import Server, require_boto3
+from harness import Server, kill9_under_load, require_boto3
 
 
 def client(server):
@@ -32,35 +31,24 @@ class SqsCrashTest(unittest.TestCase):
         url = client(server).create_queue(QueueName="crash")["QueueUrl"]
         acked = set()
         lock = threading.Lock()
-        stop = threading.Event()
 
         def producer(n):
             sqs = client(server)
-            i = 0
-            while not stop.is_set():
-                try:
-                    if i % 2:
-                        out = sqs.send_message(QueueUrl=url, MessageBody="p%d-%d" % (n, i))
-                        ids = [out["MessageId"]]
-                    else:
-                        out = sqs.send_message_batch(QueueUrl=url, Entries=[
-                            {"Id": str(k), "MessageBody": "p%d-%d-%d" % (n, i, k)}
-                            for k in range(10)])
-                        ids = [e["MessageId"] for e in out["Successful"]]
-                except Exception:
-                    return  # the server is gone
+
+            def send(i):
+                if i % 2:
+                    out = sqs.send_message(QueueUrl=url, MessageBody="p%d-%d" % (n, i))
+                    ids = [out["MessageId"]]
+                else:
+                    out = sqs.send_message_batch(QueueUrl=url, Entries=[
+                        {"Id": str(k), "MessageBody": "p%d-%d-%d" % (n, i, k)}
+                        for k in range(10)])
+                    ids = [e["MessageId"] for e in out["Successful"]]
                 with lock:
                     acked.update(ids)
-                i += 1
+            return send
 
-        threads = [threading.Thread(target=producer, args=(n,)) for n in range(6)]
-        for t in threads:
-            t.start()
-        time.sleep(2.0)
-        server.kill9()
-        stop.set()
-        for t in threads:
-            t.join()
+        kill9_under_load(server, [producer(n) for n in range(6)])
         self.assertGreater(len(acked), 100)
 
         server = Server(data_dir=self.data_dir).start()

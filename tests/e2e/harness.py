@@ -144,6 +144,10 @@ class Server:
         aws = shutil.which("aws")
         if aws is None:
             raise unittest.SkipTest("the AWS CLI is not installed")
+        if os.environ.get("NIMBUS_E2E_GENERATION") == "debian":
+            # The CLI is one program whichever python runs the test: it runs
+            # in the current generation only, which keeps the suite's time.
+            raise unittest.SkipTest("the AWS CLI runs with the current python3's suite")
         cmd = [aws, "--endpoint-url", self.endpoint, "--output", "json"] + list(args)
         p = subprocess.run(cmd, env=self.client_env(), capture_output=True, timeout=60)
         out, err = p.stdout.decode(), p.stderr.decode()

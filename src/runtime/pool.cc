@@ -158,6 +158,18 @@ void Pool::reclaim_idle_now() {
         f.idle[i].env->kill();
       }
       f.idle.erase(f.idle.begin(), f.idle.begin() + static_cast<std::ptrdiff_t>(n));
+      // No idle environment keeps credentials past the point invoke() would
+      // refuse it: a warm environment never holds expired keys.
+      std::erase_if(f.idle, [&](const Entry& idle) {
+        auto exp = idle.env->credentials_expiration();
+        if (exp.time_since_epoch().count() == 0 ||
+            exp >= host_.clock().now() + idle.env->spec().timeout + kCredentialMargin) {
+          return false;
+        }
+        if (observer_) observer_->on_environment_ended(idle.env->spec());
+        idle.env->kill();
+        return true;
+      });
     }
     std::erase_if(shared->functions,
                   [](auto& kv) { return kv.second.idle.empty() && kv.second.busy == 0; });

@@ -113,6 +113,10 @@ Result<uint16_t> App::start() {
   s.settings.account_id = o.account_id;
   s.settings.data_dir = o.data_dir;
   s.settings.service_options = o.service_options;
+  // IAM decides who may assume a role (STS, Lambda's execution roles) by it.
+  s.settings.service_options["iam.mode"] = o.iam == IamMode::kEnforce ? "enforce"
+                                           : o.iam == IamMode::kAudit ? "audit"
+                                                                      : "off";
   s.scheduler = std::make_unique<Scheduler>(s.clock);
   s.env = std::make_unique<services::Environment>(services::Environment{
       s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics, s.targets});

@@ -29,7 +29,8 @@ Registry::Registry(Environment& env) {
   // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h);
   // it is destroyed first, while its environments may still log.
   add(std::make_unique<lambda::LambdaService>(env, &logs.writer(),
-                                              lambda::LambdaOptions::from(env.settings)));
+                                              lambda::LambdaOptions::from(env.settings)))
+      .use_execution_roles(*iam_);
   add(std::make_unique<sns::SnsService>(env));
   add(std::make_unique<eventbridge::EventsService>(env));
   add(std::make_unique<sfn::StepFunctionsService>(env));

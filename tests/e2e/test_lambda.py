@@ -209,14 +209,12 @@ class LambdaInvokeTest(LambdaTestBase):
         # with the host's Debian botocore 1.29 inside the sandbox.
         sqs = self.server.boto3_client("sqs")
         url = sqs.create_queue(QueueName="from-function")["QueueUrl"]
-        # Until IAM mints execution-role credentials (issue 16 item 5) a
-        # function gets none (never the server's own pair): this one is
-        # handed a key in its event.
+        # It signs with its execution role's session (never the server's
+        # own pair): test_creds.py checks what that session may do.
         source = ("import boto3, os\n"
                   "def handler(event, context):\n"
-                  "    assert 'AWS_SECRET_ACCESS_KEY' not in os.environ\n"
-                  "    c = boto3.client('sqs', aws_access_key_id=event['key'],\n"
-                  "                     aws_secret_access_key=event['secret'])\n"
+                  "    assert os.environ['AWS_ACCESS_KEY_ID'] != event['key']\n"
+                  "    c = boto3.client('sqs')\n"
                   "    c.send_message(QueueUrl=event['url'], MessageBody='sent by ' + "
                   "context.function_name)\n"
                   "    return c.meta.endpoint_url\n")

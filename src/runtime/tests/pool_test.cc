@@ -79,6 +79,31 @@ TEST(Pool, IdleEnvironmentsAreReclaimed) {
   pool.shutdown();
 }
 
+TEST(Pool, NoEnvironmentRunsWithCredentialsAboutToExpire) {
+  PoolOptions o;
+  o.reclaim_interval = std::chrono::hours(1);  // the test reclaims by hand
+  Pool pool(host(), o);
+  auto f = echo_spec();
+  f->role_arn = "arn:aws:iam::000000000000:role/expiring";  // 30 minutes of credentials
+  ASSERT_TRUE(invoke(pool, f, "1").cold_start);
+  EXPECT_FALSE(invoke(pool, f, "2").cold_start);
+  // 4 minutes left: less than the timeout plus 5 minutes, so the warm
+  // environment is ended and a fresh one (fresh credentials) runs it.
+  test_clock().advance(std::chrono::minutes(26));
+  InvokeResult r = invoke(pool, f, "3");
+  ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
+  EXPECT_TRUE(r.cold_start);
+  EXPECT_EQ(pool.stats(f->pool_key()).idle, 1u);
+  // An idle environment is not kept past that point either.
+  pool.reclaim_idle_now();
+  EXPECT_EQ(pool.stats(f->pool_key()).idle, 1u);
+  test_clock().advance(std::chrono::minutes(25));
+  pool.reclaim_idle_now();
+  EXPECT_EQ(pool.stats(f->pool_key()).idle, 0u);
+  pool.shutdown();
+  EXPECT_TRUE(wait_quiet());
+}
+
 TEST(Pool, PrewarmKeepsEnvironmentsReady) {
   Pool pool(host());
   auto f = echo_spec();

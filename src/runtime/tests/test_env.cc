@@ -87,9 +87,15 @@ Host& host() {
     o.log_sink = &sink();
     o.clock = &test_clock();
     // What the Lambda service's source gives: the role's session.
+    // A role ARN ending in "/expiring" gets credentials valid for 30 more
+    // minutes of the test clock; the rest never expire.
     o.credentials = [](const FunctionSpec& f) -> Result<RoleCredentials> {
       if (f.role_arn.empty()) return Error::validation("no role");
-      return RoleCredentials{"AKIDTEST", "secret", "token", {}};
+      std::chrono::system_clock::time_point expiration{};
+      if (f.role_arn.ends_with("/expiring")) {
+        expiration = test_clock().now() + std::chrono::minutes(30);
+      }
+      return RoleCredentials{"AKIDTEST", "secret", "token", expiration};
     };
     auto r = Host::create(o);
     if (!r) {

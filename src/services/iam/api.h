@@ -50,6 +50,18 @@ struct AssumeRoleRequest {
   std::string session_policy;               // JSON policy document; empty for none
   std::map<std::string, std::string> tags;  // session tags
   std::string source_identity;
+  // Who assumes the role, for its trust policy: a service principal
+  // ("lambda.amazonaws.com"), or the verified access key of the caller
+  // (empty with no service: the account's root). Checked only when
+  // `check_trust` (STS under --iam enforce, Lambda under --iam enforce).
+  std::string service_principal;
+  std::string caller_access_key;
+  std::string external_id;  // sts:ExternalId for the trust policy's conditions
+  bool check_trust = false;
+  // Mint even when the role does not exist (Lambda under --iam off, where
+  // nothing is evaluated): the session authenticates and holds no
+  // permission of its own.
+  bool missing_role_ok = false;
 };
 
 using Minted = std::function<void(Result<TemporaryCredentials>)>;
@@ -76,10 +88,17 @@ class Directory {
   // The credentials of an active access key or a live role session; nullptr
   // for a key IAM does not know, an inactive or deleted key.
   virtual std::shared_ptr<const KeyRecord> find_key(std::string_view access_key_id) const = 0;
-  // Mints temporary credentials for a role as nimbus itself (a service
-  // acting for a function's execution role): no trust policy is checked.
-  // NoSuchEntityException when the role does not exist.
+  // Mints temporary credentials for a role (a service acting for a
+  // function's execution role, STS AssumeRole): the trust policy is checked
+  // when the request asks. NoSuchEntityException when the role does not
+  // exist, AccessDenied when its trust policy does not allow the caller.
   virtual void assume_role(const AssumeRoleRequest& request, Minted done) = 0;
+  // May `service_principal` assume `role_arn` now (the role exists and its
+  // trust policy allows the service sts:AssumeRole)? Never blocks.
+  virtual bool trusted_by(std::string_view role_arn, std::string_view service_principal) const = 0;
+  // `nimbus serve --iam enforce`: policies decide requests, trust policies
+  // decide who assumes a role.
+  virtual bool enforcing() const = 0;
   // Decides `request` with AWS's evaluation logic against the caller's
   // identity policies (cached per principal and policy version).
   virtual AccessDecision authorize(const AccessRequest& request) const = 0;

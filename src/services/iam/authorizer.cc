@@ -47,6 +47,11 @@ engine::PolicyPtr boundary_of(const State& state, const Entity& e) {
 
 }  // namespace
 
+Authorizer::Authorizer(Environment& env, Store& store) : env_(env), store_(store) {
+  auto mode = env.settings.service_options.find("iam.mode");
+  enforcing_ = mode != env.settings.service_options.end() && mode->second == "enforce";
+}
+
 std::optional<Caller> caller_of(const State& state, const std::string& akid,
                                 const std::string& account, double now) {
   Caller c;
@@ -176,15 +181,7 @@ AccessDecision Authorizer::authorize(const AccessRequest& request) const {
   decision.principal = caller.arn;
   engine::RequestContext ctx;
   ctx.action = request.action;
-  ctx.principal_arn = caller.arn;
-  ctx.principal_account = env_.settings.account_id;
-  ctx.set("aws:PrincipalArn", caller.role_arn.empty() ? caller.arn : caller.role_arn);
-  ctx.set("aws:PrincipalAccount", env_.settings.account_id);
-  ctx.set("aws:userid", caller.id);
-  if (!caller.user.empty() && caller.role.empty()) ctx.set("aws:username", caller.user);
-  ctx.set("aws:PrincipalType", !caller.role.empty()  ? "AssumedRole"
-                               : caller.user.empty() ? "Account"
-                                                     : "User");
+  describe_caller(caller, ctx);
   if (!request.source_ip.empty()) ctx.set("aws:SourceIp", request.source_ip);
   ctx.set("aws:SecureTransport", request.secure_transport ? "true" : "false");
   auto now = env_.clock.now();
@@ -247,8 +244,19 @@ void Authorizer::assume_role(const AssumeRoleRequest& request, Minted done) {
     Output written = store_.write([&](Draft& d) -> Output {
       std::string name = request.role_arn.substr(request.role_arn.rfind('/') + 1);
       const Entity* role = find_entity(d.state, Kind::kRole, name);
+      Role missing;
       if (!role || role->arn != request.role_arn) {
-        return errors::no_such_entity("The role with name " + name + " cannot be found.");
+        if (!request.missing_role_ok) {
+          return errors::no_such_entity("The role with name " + name + " cannot be found.");
+        }
+        // Nothing is evaluated (--iam off): a session in the role's name.
+        missing.name = name;
+        missing.id = new_id("AROA");
+        missing.arn = request.role_arn;
+        missing.max_session_duration = request.duration.count();
+        role = &missing;
+      } else if (request.check_trust) {
+        NIMBUS_TRY(check_trust(d.state, static_cast<const Role&>(*role), request));
       }
       auto creds = mint(d, static_cast<const Role&>(*role), request);
       if (!creds) return creds.take_error();

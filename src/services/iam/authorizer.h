@@ -28,16 +28,23 @@ struct Caller {
 
 class Authorizer final : public Directory {
  public:
-  Authorizer(Environment& env, Store& store) : env_(env), store_(store) {}
+  // `nimbus serve --iam enforce` reaches it as Settings::service_options
+  // "iam.mode" = "enforce".
+  Authorizer(Environment& env, Store& store);
 
   std::shared_ptr<const KeyRecord> find_key(std::string_view access_key_id) const override;
   void assume_role(const AssumeRoleRequest& request, Minted done) override;
   AccessDecision authorize(const AccessRequest& request) const override;
+  bool trusted_by(std::string_view role_arn, std::string_view service_principal) const override;
+  bool enforcing() const override { return enforcing_; }
 
   // Mints a session for `role` into the draft (STS AssumeRole and the
   // Directory's assume_role share it).
   Result<TemporaryCredentials> mint(Draft& draft, const Role& role,
                                     const AssumeRoleRequest& request) const;
+  // AccessDenied (AWS's message) unless `role`'s trust policy lets the
+  // request's caller assume it (trust.cc).
+  Status check_trust(const State& state, const Role& role, const AssumeRoleRequest& request) const;
 
  private:
   struct Compiled {
@@ -48,9 +55,12 @@ class Authorizer final : public Directory {
   // The compiled policies of the key's principal (cached); nullptr for an
   // unknown key.
   std::shared_ptr<const Compiled> compiled(const State& state, const std::string& akid) const;
+  // The principal's ARN, account and global keys into a request context.
+  void describe_caller(const Caller& caller, engine::RequestContext& ctx) const;
 
   Environment& env_;
   Store& store_;
+  bool enforcing_ = false;
   mutable Mutex mu_;
   mutable std::unordered_map<std::string, std::shared_ptr<const Compiled>> cache_ GUARDED_BY(mu_);
   mutable std::unordered_map<std::string, std::shared_ptr<const KeyRecord>> keys_ GUARDED_BY(mu_);

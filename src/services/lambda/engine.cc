@@ -330,6 +330,20 @@ void Engine::set_role_credentials(runtime::CredentialSource source) {
   role_credentials_ = std::move(source);
 }
 
+void Engine::set_role_check(RoleCheck check) {
+  std::lock_guard l(credentials_mu_);
+  role_check_ = std::move(check);
+}
+
+Status Engine::check_role(const std::string& role) const {
+  RoleCheck check;
+  {
+    std::lock_guard l(credentials_mu_);
+    check = role_check_;
+  }
+  return check ? check(role) : Status::ok();
+}
+
 std::string Engine::endpoint_url() const {
   std::lock_guard l(mu_);
   return endpoint_url_;

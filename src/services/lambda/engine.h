@@ -110,6 +110,11 @@ class Engine {
   // mints them). Until one is set, functions get no credentials: the
   // server's own key pair is never handed to a function.
   void set_role_credentials(runtime::CredentialSource source);
+  // Whether a function may name `role` (credentials.h); until one is set,
+  // any role is accepted.
+  using RoleCheck = std::function<Status(const std::string& role)>;
+  void set_role_check(RoleCheck check);
+  Status check_role(const std::string& role) const;
 
   // --- Functions (the lock is held while `fn` runs) ---
   // `fn` sees the function NAME; ResourceNotFoundException when missing.
@@ -178,8 +183,9 @@ class Engine {
   runtime::Host* host_ = nullptr;
   std::unique_ptr<runtime::Pool> pool_;
 
-  std::mutex credentials_mu_;
+  mutable std::mutex credentials_mu_;
   runtime::CredentialSource role_credentials_;  // guarded by credentials_mu_
+  RoleCheck role_check_;                        // guarded by credentials_mu_
 
   mutable std::mutex mu_;
   FunctionTable functions_;                                      // guarded by mu_

@@ -69,6 +69,7 @@ void LambdaService::create_function(const CallContext& ctx, json::object in, Res
     return respond(invalid("Please provide a source for function code."));
   json::object config = base_config(name, engine_.arn(name));
   if (auto st = apply_config(config, in, true, env_.targets); !st) return respond(st.take_error());
+  if (auto st = engine_.check_role(str(config, "Role")); !st) return respond(st.take_error());
   json::object tags;
   if (const auto* t = in.if_contains("Tags"); t && t->is_object()) tags = t->as_object();
   engine_.create(name, std::move(config), std::string(code_in.at("ZipFile").as_string()),
@@ -166,6 +167,7 @@ void LambdaService::update_function_configuration(const CallContext& ctx, json::
         NIMBUS_TRY(check_revision(in, f.latest.config));
         json::object c = f.latest.config;
         NIMBUS_TRY(apply_config(c, in, false, env_.targets));
+        if (has(in, "Role")) NIMBUS_TRY(engine_.check_role(str(c, "Role")));
         c["LastModified"] = lambda_time(env_.clock.now_millis());
         c["RevisionId"] = new_revision_id();
         f.latest.config = c;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "services/iam/api.h"
 #include "services/lambda/engine.h"
 #include "services/service.h"
 
@@ -57,6 +58,9 @@ class LambdaService final : public Service {
   void set_role_credentials(runtime::CredentialSource source) {
     engine_.set_role_credentials(std::move(source));
   }
+  // Functions run with sessions of their execution roles minted by `iam`,
+  // and CreateFunction checks the role as AWS does (credentials.h).
+  void use_execution_roles(iam::Directory& iam);
 
  private:
   static const Operation<LambdaService> kOperations[];  // lambda_service.cc

@@ -1,0 +1,155 @@
+"""Per-function credentials (issue 16 item 5): a function's SDK calls carry
+the temporary credentials of a session of its execution role
+(assumed-role/ROLE/FUNCTION), evaluated against the role's policies under
+`--iam enforce`; a role Lambda may not assume is refused at CreateFunction;
+under the default `--iam off` the same handler works whatever role it names."""
+
+import io
+import json
+import unittest
+import zipfile
+
+from harness import ACCOUNT, ServerTestCase, require_boto3
+
+LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+     "Action": "sts:AssumeRole"}]}
+EC2_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+     "Action": "sts:AssumeRole"}]}
+ROLE_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:GetQueueUrl"],
+     "Resource": "arn:aws:sqs:*:%s:allowed-*" % ACCOUNT},
+    {"Effect": "Allow", "Action": "dynamodb:PutItem",
+     "Resource": "arn:aws:dynamodb:*:%s:table/allowed" % ACCOUNT}]}
+
+# Clients built as code written for AWS builds them: no endpoint, no keys.
+HANDLER = """
+import os
+import boto3
+
+def attempt(call):
+    try:
+        call()
+        return "ok"
+    except Exception as e:
+        err = getattr(e, "response", {}).get("Error", {})
+        return [err.get("Code", type(e).__name__), err.get("Message", str(e))]
+
+def handler(event, context):
+    out = {"key": os.environ.get("AWS_ACCESS_KEY_ID", "")[:4],
+           "token": bool(os.environ.get("AWS_SESSION_TOKEN"))}
+    out["arn"] = boto3.client("sts").get_caller_identity()["Arn"]
+    sqs = boto3.client("sqs")
+    out["sqs"] = attempt(lambda: sqs.send_message(QueueUrl=event["queue"], MessageBody="hi"))
+    ddb = boto3.client("dynamodb")
+    out["ddb"] = attempt(lambda: ddb.put_item(TableName=event["table"],
+                                              Item={"pk": {"S": context.function_name}}))
+    return out
+"""
+
+
+def handler_zip():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        info = zipfile.ZipInfo("app.py")
+        info.external_attr = 0o644 << 16
+        z.writestr(info, HANDLER)
+    return buf.getvalue()
+
+
+class CredsCase(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        require_boto3()
+        cls.lam = cls.server.boto3_client("lambda")
+        sqs = cls.server.boto3_client("sqs")
+        cls.queues = {n: sqs.create_queue(QueueName=n)["QueueUrl"]
+                      for n in ("allowed-q", "other-q")}
+        ddb = cls.server.boto3_client("dynamodb")
+        for table in ("allowed", "other"):
+            ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+
+    def create(self, name, role):
+        return self.lam.create_function(FunctionName=name, Runtime="python3.9", Role=role,
+                                        Handler="app.handler", Timeout=30,
+                                        Code={"ZipFile": handler_zip()})
+
+    def run_handler(self, name, queue, table):
+        r = self.lam.invoke(FunctionName=name, Payload=json.dumps(
+            {"queue": self.queues[queue], "table": table}).encode())
+        body = r["Payload"].read()
+        self.assertNotIn("FunctionError", r, body)
+        return json.loads(body)
+
+
+class CredsEnforceTest(CredsCase):
+    server_args = ("--iam", "enforce")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        iam = cls.server.boto3_client("iam")
+        cls.role = iam.create_role(RoleName="fn-role",
+                                   AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+        iam.put_role_policy(RoleName="fn-role", PolicyName="data",
+                            PolicyDocument=json.dumps(ROLE_POLICY))
+        iam.create_role(RoleName="ec2-role", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+
+    def test_calls_are_evaluated_against_the_execution_role(self):
+        self.create("worker", self.role)
+        out = self.run_handler("worker", "allowed-q", "allowed")
+        session = "arn:aws:sts::%s:assumed-role/fn-role/worker" % ACCOUNT
+        self.assertEqual(out["key"], "ASIA")
+        self.assertTrue(out["token"])
+        self.assertEqual(out["arn"], session)
+        self.assertEqual(out["sqs"], "ok")
+        self.assertEqual(out["ddb"], "ok")
+        # What the role's policy does not allow is refused, naming the session.
+        out = self.run_handler("worker", "other-q", "other")
+        self.assertIn(out["sqs"][0], ("AccessDenied", "AccessDeniedException"))
+        self.assertIn("User: %s is not authorized to perform: sqs:SendMessage" % session,
+                      out["sqs"][1])
+        self.assertEqual(out["ddb"][0], "AccessDeniedException")
+        self.assertIn("User: %s is not authorized to perform: dynamodb:PutItem" % session,
+                      out["ddb"][1])
+
+    def test_a_role_lambda_cannot_assume_is_refused(self):
+        from botocore.exceptions import ClientError
+        for role in ("arn:aws:iam::%s:role/no-such-role" % ACCOUNT,
+                     "arn:aws:iam::%s:role/ec2-role" % ACCOUNT):
+            with self.assertRaises(ClientError) as cm:
+                self.create("refused", role)
+            err = cm.exception.response
+            self.assertEqual(err["Error"]["Code"], "InvalidParameterValueException")
+            self.assertEqual(err["Error"]["Message"],
+                             "The role defined for the function cannot be assumed by Lambda.")
+            self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assertNotIn("refused", [f["FunctionName"]
+                                     for f in self.lam.list_functions()["Functions"]])
+        self.create("movable", self.role)
+        with self.assertRaises(ClientError) as cm:
+            self.lam.update_function_configuration(FunctionName="movable",
+                                                   Role="arn:aws:iam::%s:role/ec2-role" % ACCOUNT)
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidParameterValueException")
+        self.assertEqual(self.lam.get_function_configuration(FunctionName="movable")["Role"],
+                         self.role)
+
+
+class CredsOffTest(CredsCase):
+    """The default: nothing is evaluated, so any role works, even one IAM
+    does not know; the function still signs with a session of its own."""
+
+    def test_the_same_handler_works_with_any_role(self):
+        self.create("anyrole", "arn:aws:iam::%s:role/not-created" % ACCOUNT)
+        out = self.run_handler("anyrole", "other-q", "other")
+        self.assertEqual(out["key"], "ASIA")
+        self.assertEqual(out["arn"], "arn:aws:sts::%s:assumed-role/not-created/anyrole" % ACCOUNT)
+        self.assertEqual((out["sqs"], out["ddb"]), ("ok", "ok"))
+
+
+if __name__ == "__main__":
+    unittest.main()

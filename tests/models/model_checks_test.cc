@@ -71,7 +71,10 @@ const std::set<std::string>& documented_errors(const std::string& service) {
   static const std::map<std::string, std::set<std::string>> codes = {
       {"s3",
        {"EntityTooLarge", "EntityTooSmall", "InvalidArgument", "InvalidPolicyDocument",
-        "InvalidTag", "MalformedPOSTRequest", "MalformedPolicy", "MalformedXML"}}};
+        "InvalidTag", "MalformedPOSTRequest", "MalformedPolicy", "MalformedXML"}},
+      // IAM decides AssumeRole's trust policy and GetSessionToken's caller;
+      // STS answers AccessDenied for them, as AWS does.
+      {"iam", {"AccessDenied"}}};
   static const std::set<std::string> none;
   auto it = codes.find(service);
   return it == codes.end() ? none : it->second;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/json_fields.h"
 #include "storage/storage.h"
 
@@ -91,6 +93,10 @@ Result<StreamPollerConfig> stream_poller_config(const json::object& doc,
     c.bisect = b->as_bool();
   }
   c.report_failures = reports_failures(doc);
+  c.parallelization = static_cast<int>(
+      std::clamp<int64_t>(integer(doc, "ParallelizationFactor").value_or(1), 1, 10));
+  c.tumbling_window_s = static_cast<int>(
+      std::clamp<int64_t>(integer(doc, "TumblingWindowInSeconds").value_or(0), 0, 900));
   if (const auto* d = doc.if_contains("DestinationConfig"); d && d->is_object()) {
     if (const auto* f = d->as_object().if_contains("OnFailure"); f && f->is_object()) {
       c.on_failure = str(f->as_object(), "Destination");

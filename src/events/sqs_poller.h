@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -43,8 +44,12 @@ namespace nimbus::events {
 // What running the function with one batch came to.
 struct InvokeOutcome {
   enum class Kind { kOk, kFunctionError, kThrottled, kUnavailable };
+  InvokeOutcome() = default;
+  InvokeOutcome(Kind k, std::string p, std::string id = {})
+      : kind(k), payload(std::move(p)), request_id(std::move(id)) {}
   Kind kind = Kind::kOk;
-  std::string payload;  // kOk: the function's response; otherwise a reason
+  std::string payload;     // kOk: the function's response; otherwise a reason
+  std::string request_id;  // the invocation's, when the function ran
 };
 // Runs the mapping's function once with `payload`; `done` from any thread.
 using Invoke = std::function<void(std::string payload, std::function<void(InvokeOutcome)> done)>;

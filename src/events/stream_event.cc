@@ -51,7 +51,7 @@ json::value stream_filter_view(const StreamEventContext& c, const json::object& 
 }
 
 std::string failure_record(const StreamEventContext& c, const FailedBatch& f) {
-  json::object request{{"requestId", new_request_id()},
+  json::object request{{"requestId", f.request_id.empty() ? new_request_id() : f.request_id},
                        {"functionArn", f.function_arn},
                        {"condition", f.why == GiveUp::kRetriesExhausted ? "RetryAttemptsExhausted"
                                                                         : "RecordAgeExceeded"},

@@ -49,6 +49,7 @@ enum class GiveUp { kRetriesExhausted, kRecordAgeExceeded };
 struct FailedBatch {
   GiveUp why = GiveUp::kRetriesExhausted;
   std::string function_arn;
+  std::string request_id;      // the last invocation's ("" when none ran: a new one)
   int attempts = 1;            // approximateInvokeCount
   std::string function_error;  // "" when the last attempt did not run the function
   int64_t now_ms = 0;

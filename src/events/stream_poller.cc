@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "events/sqs_event.h"
+#include "events/stream_window.h"
 #include "storage/storage.h"
 
 namespace nimbus::events {
@@ -36,18 +37,30 @@ struct StreamPoller::Batch {
   std::vector<StreamRecord> records;
   std::vector<std::string> json;  // records[i] as a Records[] element
   std::string end;
+  bool windowed = false;  // carries the lane's tumbling window
+  bool final = false;     // isFinalInvokeForWindow
 };
 
-// One shard. Only one step of a lane runs at a time (each step starts the
-// next from its callback), so its members need no lock except wait_id,
-// which stop() reads.
-struct StreamPoller::Lane {
-  std::string shard;
-  std::string position;    // the stored checkpoint
-  std::deque<Batch> todo;  // front: the batch being invoked
+// One of the (ParallelizationFactor) batches of a round run at once.
+struct StreamPoller::Runner {
+  std::deque<Batch> todo;  // front: the batch being invoked (more after a split)
   int attempts = 0;        // failed invocations of todo.front()
   int64_t backoff_ms = 0;  // the last retry delay of todo.front()
-  std::optional<Clock::time_point> window_end;
+  std::string request_id;  // the last invocation of todo.front() that ran
+};
+
+// One shard. Each runner's steps run one at a time (each starts the next from
+// its callback), and a round's runners touch only their own Runner; the lane's
+// other members change only between rounds or with one runner. wait_id is
+// read by stop(), hence its lock.
+struct StreamPoller::Lane {
+  std::string shard;
+  std::string position;         // the stored checkpoint
+  WindowState window;           // TumblingWindowInSeconds (one runner)
+  std::vector<Runner> runners;  // the round in flight; empty between rounds
+  std::string round_end;        // the checkpoint once every runner is done
+  std::atomic<size_t> running{0};
+  std::optional<Clock::time_point> batching_end;  // MaximumBatchingWindowInSeconds
   std::mutex mu;
   uint64_t wait_id = 0;  // guarded by mu
 };
@@ -116,11 +129,13 @@ void StreamPoller::discover() {
     deps_.scheduler.after(std::chrono::milliseconds(kProblemRetryMs), [self] { self->discover(); });
     return;
   }
-  std::map<std::string, std::string> stored;
+  std::map<std::string, std::pair<std::string, WindowState>> stored;
   if (deps_.storage != nullptr) {
     std::string prefix = c->uuid + "/";
-    auto st = deps_.storage->records(kNs).each(
-        prefix, [&](storage::Entry& e) { stored[e.key.substr(prefix.size())] = e.value; });
+    auto st = deps_.storage->records(kNs).each(prefix, [&](storage::Entry& e) {
+      auto& [position, window] = stored[e.key.substr(prefix.size())];
+      decode_checkpoint(e.value, position, window);
+    });
     if (!st) spdlog::error("lambda: reading checkpoints of {}: {}", c->uuid, st.error().message);
   }
   std::set<std::string> present;
@@ -128,7 +143,7 @@ void StreamPoller::discover() {
   {
     std::lock_guard l(mu_);
     for (const auto& [shard, value] : stored) {
-      if (value == kEnded) ended_.insert(shard);
+      if (value.first == kEnded) ended_.insert(shard);
     }
   }
   for (const auto& s : *shards) {
@@ -147,7 +162,8 @@ void StreamPoller::discover() {
     if (it != stored.end()) {
       auto lane = std::make_shared<Lane>();
       lane->shard = s.shard_id;
-      lane->position = it->second;
+      lane->position = it->second.first;
+      lane->window = it->second.second;
       {
         std::lock_guard l(mu_);
         if (!opened_.insert(s.shard_id).second) continue;
@@ -207,30 +223,41 @@ void StreamPoller::poll_later(std::shared_ptr<Lane> lane, int64_t delay_ms) {
 
 void StreamPoller::read(std::shared_ptr<Lane> lane) {
   if (!live()) return;
-  if (!lane->todo.empty()) return invoke(lane);  // the rest of a split batch
+  if (!lane->runners.empty()) return invoke(lane, 0);  // the rest of a split batch
   auto c = config();
+  if (c->tumbling_window_s == 0) lane->window = WindowState{};
+  size_t n = c->tumbling_window_s > 0 ? 1 : static_cast<size_t>(std::max(1, c->parallelization));
   Result<ShardBatch> got = Error::internal("no stream source");
   bool bound = deps_.targets.with_stream_source(c->stream_arn, [&](StreamSource& s) {
-    got = s.read(c->stream_arn, lane->shard, lane->position, static_cast<size_t>(c->batch_size),
-                 c->max_event_bytes / 2);
+    got = s.read(c->stream_arn, lane->shard, lane->position, static_cast<size_t>(c->batch_size) * n,
+                 c->max_event_bytes / 2 * n);
   });
   if (!bound || !got) {
     set_result("PROBLEM: " + (bound ? got.error().message : "Stream not found: " + c->stream_arn));
     return poll_later(lane, kProblemRetryMs);
   }
+  int64_t now_ms = deps_.clock.now_millis();
   if (got->records.empty()) {
+    int64_t window_end = lane->window.start_ms + int64_t{c->tumbling_window_s} * 1000;
+    if (lane->window.open() && (got->ended || now_ms >= window_end)) return final_invoke(lane);
     if (got->ended) return finish_shard(lane, std::move(got->children));
-    return wait_for_records(lane, lane->position, deps_.clock.now() + kIdleWait);
+    auto deadline = deps_.clock.now() + kIdleWait;
+    if (lane->window.open()) {
+      deadline =
+          std::min(deadline, deps_.clock.now() + std::chrono::milliseconds(window_end - now_ms));
+    }
+    return wait_for_records(lane, lane->position, deadline);
   }
   // Batching window: wait for a full batch until the window ends.
   if (c->window_seconds > 0 && got->records.size() < static_cast<size_t>(c->batch_size) &&
       !got->ended) {
     auto now = deps_.clock.now();
-    if (!lane->window_end) lane->window_end = now + std::chrono::seconds(c->window_seconds);
-    if (now < *lane->window_end)
-      return wait_for_records(lane, got->last_sequence, *lane->window_end);
+    if (!lane->batching_end) lane->batching_end = now + std::chrono::seconds(c->window_seconds);
+    if (now < *lane->batching_end)
+      return wait_for_records(lane, got->last_sequence, *lane->batching_end);
   }
-  lane->window_end.reset();
+  lane->batching_end.reset();
+  if (n > 1) return take_parallel(lane, std::move(*got), n);
   take(lane, std::move(*got));
 }
 
@@ -247,19 +274,43 @@ void StreamPoller::wait_for_records(std::shared_ptr<Lane> lane, const std::strin
   lane->wait_id = id;
 }
 
+// A windowed read: the records of the open window (or, with none open, of the
+// first record's window) up to the first of a later window, which makes the
+// batch the window's final one. False when the read starts past the open
+// window: that window must end first.
+bool StreamPoller::cut_to_window(Lane& lane, ShardBatch& got, bool& final) {
+  int w = config()->tumbling_window_s;
+  int64_t first = window_start(got.records.front().arrival_ms, w);
+  if (lane.window.open() && first > lane.window.start_ms) return false;
+  if (!lane.window.open()) lane.window = WindowState{first, "{}", false};
+  for (size_t i = 1; i < got.records.size(); ++i) {
+    if (window_start(got.records[i].arrival_ms, w) > lane.window.start_ms) {
+      got.records.resize(i);
+      got.last_sequence = got.records.back().sequence_number;
+      final = true;
+      break;
+    }
+  }
+  return true;
+}
+
 // Turns what was read into a batch (filters applied, cut at the event size
 // limit) and invokes it; a batch every record of which was filtered out only
-// moves the checkpoint.
+// moves the checkpoint (unless it ends a window).
 void StreamPoller::take(std::shared_ptr<Lane> lane, ShardBatch got) {
   auto c = config();
   auto ctx = context(*c, lane->shard);
   Batch b;
+  b.windowed = c->tumbling_window_s > 0;
+  if (b.windowed && !cut_to_window(*lane, got, b.final)) return final_invoke(lane);
   b.end = got.last_sequence;
   size_t bytes = 16;  // {"Records":[]}
+  size_t used = 0;
   for (auto& r : got.records) {
     json::object rec = stream_record(ctx, r);
     std::string text = json::serialize(rec);
-    if (!b.records.empty() && bytes + text.size() + 1 > c->max_event_bytes) break;
+    if (used > 0 && bytes + text.size() + 1 > c->max_event_bytes) break;
+    ++used;
     bytes += text.size() + 1;
     b.end = r.sequence_number;
     if (!c->filters.empty()) {
@@ -274,72 +325,174 @@ void StreamPoller::take(std::shared_ptr<Lane> lane, ShardBatch got) {
     b.json.push_back(std::move(text));
     b.records.push_back(std::move(r));
   }
-  if (b.records.size() == got.records.size()) b.end = got.last_sequence;
-  if (b.records.empty()) return advance(lane, b.end);
-  lane->todo.push_back(std::move(b));
-  invoke(lane);
+  if (used == got.records.size()) {
+    b.end = got.last_sequence;
+  } else {
+    b.final = false;  // cut short: the window has more records
+  }
+  if (b.records.empty() && !b.final) return advance(lane, b.end);
+  lane->runners.assign(1, Runner{});
+  lane->runners[0].todo.push_back(std::move(b));
+  lane->running = 1;
+  invoke(lane, 0);
 }
 
-void StreamPoller::invoke(std::shared_ptr<Lane> lane) {
+// ParallelizationFactor n: the records split by partition key into at most n
+// batches, each key's records in order in one of them. The round ends at the
+// first record whose batch is full, so the checkpoint never passes a record
+// not yet run.
+void StreamPoller::take_parallel(std::shared_ptr<Lane> lane, ShardBatch got, size_t n) {
+  auto c = config();
+  auto ctx = context(*c, lane->shard);
+  std::vector<Batch> groups(n);
+  std::vector<size_t> bytes(n, 16);
+  std::string end = got.last_sequence;
+  std::string before = lane->position;  // the last record placed
+  for (auto& r : got.records) {
+    size_t g = std::hash<std::string>{}(r.partition_key) % n;
+    json::object rec = stream_record(ctx, r);
+    std::string text = json::serialize(rec);
+    Batch& b = groups[g];
+    if (b.records.size() >= static_cast<size_t>(c->batch_size) ||
+        (!b.records.empty() && bytes[g] + text.size() + 1 > c->max_event_bytes)) {
+      end = before;
+      break;
+    }
+    if (!c->filters.empty()) {
+      auto view = stream_filter_view(ctx, rec);
+      bool any = std::any_of(c->filters.begin(), c->filters.end(),
+                             [&](const EventPattern& p) { return p.matches(view); });
+      if (!any) {
+        count(deps_.counters.filtered);
+        before = r.sequence_number;
+        continue;
+      }
+    }
+    before = r.sequence_number;
+    bytes[g] += text.size() + 1;
+    b.end = r.sequence_number;
+    b.json.push_back(std::move(text));
+    b.records.push_back(std::move(r));
+  }
+  lane->runners.clear();
+  for (auto& b : groups) {
+    if (b.records.empty()) continue;
+    lane->runners.emplace_back();
+    lane->runners.back().todo.push_back(std::move(b));
+  }
+  if (lane->runners.empty()) return advance(lane, end);
+  lane->round_end = end;
+  lane->running = lane->runners.size();
+  for (size_t r = 0; r < lane->runners.size(); ++r) invoke(lane, r);
+}
+
+// The open window's last invocation, with no records: its end has passed (or
+// a record of a later window arrived, or the shard ended) after the batches
+// that carried its records.
+void StreamPoller::final_invoke(std::shared_ptr<Lane> lane) {
+  Batch b;
+  b.windowed = true;
+  b.final = true;
+  b.end = lane->position;
+  lane->runners.assign(1, Runner{});
+  lane->runners[0].todo.push_back(std::move(b));
+  lane->running = 1;
+  invoke(lane, 0);
+}
+
+void StreamPoller::invoke(std::shared_ptr<Lane> lane, size_t r) {
   if (!live()) return;
-  const Batch& b = lane->todo.front();
+  auto c = config();
+  const Batch& b = lane->runners[r].todo.front();
   std::string payload = "{\"Records\":[";
   for (size_t i = 0; i < b.json.size(); ++i) {
     if (i > 0) payload += ',';
     payload += b.json[i];
   }
-  payload += "]}";
+  payload += ']';
+  if (b.windowed) {
+    payload += window_members(context(*c, lane->shard), lane->window,
+                              std::max(1, c->tumbling_window_s), b.final);
+  }
+  payload += '}';
   count(deps_.counters.batches);
   count(deps_.counters.records, b.records.size());
-  deps_.invoke(std::move(payload), [self = shared_from_this(), lane](InvokeOutcome o) {
-    self->on_invoked(lane, std::move(o));
+  deps_.invoke(std::move(payload), [self = shared_from_this(), lane, r](InvokeOutcome o) {
+    self->on_invoked(lane, r, std::move(o));
   });
 }
 
-void StreamPoller::on_invoked(std::shared_ptr<Lane> lane, InvokeOutcome outcome) {
+namespace {
+
+// The window's state after an answer: a state too large ends the window
+// early (the next invocation starts from an empty one).
+void keep_state(WindowState& w, std::string state) {
+  w.early = state.size() > kMaxWindowState;
+  w.state = w.early ? "{}" : std::move(state);
+}
+
+}  // namespace
+
+void StreamPoller::on_invoked(std::shared_ptr<Lane> lane, size_t r, InvokeOutcome outcome) {
   if (detached_) return;
   using Kind = InvokeOutcome::Kind;
+  Runner& run = lane->runners[r];
+  if (!outcome.request_id.empty()) run.request_id = outcome.request_id;
   if (outcome.kind == Kind::kThrottled || outcome.kind == Kind::kUnavailable) {
-    return on_failed(lane, false, "");
+    return on_failed(lane, r, false, "");
   }
-  if (outcome.kind == Kind::kFunctionError) return on_failed(lane, true, "Unhandled");
-  Batch& b = lane->todo.front();
-  if (config()->report_failures) {
+  if (outcome.kind == Kind::kFunctionError) return on_failed(lane, r, true, "Unhandled");
+  Batch& b = run.todo.front();
+  std::optional<std::string> state;
+  if (b.windowed && !b.final) {
+    state = answered_state(outcome.payload);  // a windowed answer must carry its state
+    if (!state) return on_failed(lane, r, true, "");
+  }
+  if (config()->report_failures && !b.records.empty()) {
     std::set<std::string> ids;
-    for (const auto& r : b.records) ids.insert(r.sequence_number);
+    for (const auto& rec : b.records) ids.insert(rec.sequence_number);
     auto failed = failed_items(outcome.payload, ids);
-    if (!failed) return on_failed(lane, true, "");  // an invalid response fails the batch
+    if (!failed) return on_failed(lane, r, true, "");  // an invalid response fails the batch
     if (!failed->empty()) {
       // Checkpoint before the lowest reported record; retry from it.
       size_t i = 0;
       while (!failed->contains(b.records[i].sequence_number)) ++i;
-      if (i == 0) return on_failed(lane, true, "");
+      if (i == 0) return on_failed(lane, r, true, "");
+      if (state) keep_state(lane->window, std::move(*state));
       std::string before = b.records[i - 1].sequence_number;
       b.records.erase(b.records.begin(), b.records.begin() + static_cast<ptrdiff_t>(i));
       b.json.erase(b.json.begin(), b.json.begin() + static_cast<ptrdiff_t>(i));
-      return store(lane->shard, before, [self = shared_from_this(), lane, before] {
-        lane->position = before;
-        self->on_failed(lane, true, "");
-      });
+      // Concurrent batches checkpoint together at the end of their round.
+      if (lane->runners.size() > 1) return on_failed(lane, r, true, "");
+      return store(lane->shard, encode_checkpoint(before, lane->window),
+                   [self = shared_from_this(), lane, before] {
+                     lane->position = before;
+                     self->on_failed(lane, 0, true, "");
+                   });
     }
   }
+  if (b.final) {
+    lane->window = WindowState{};
+  } else if (state) {
+    keep_state(lane->window, std::move(*state));
+  }
   set_result("OK");
-  std::string end = b.end;
-  lane->todo.pop_front();
-  lane->attempts = 0;
-  lane->backoff_ms = 0;
-  advance(lane, end);
+  batch_done(lane, r);
 }
 
-void StreamPoller::on_failed(std::shared_ptr<Lane> lane, bool function_ran, std::string error) {
+void StreamPoller::on_failed(std::shared_ptr<Lane> lane, size_t r, bool function_ran,
+                             std::string error) {
   if (!live()) return;
   auto c = config();
-  Batch& b = lane->todo.front();
+  Runner& run = lane->runners[r];
+  Batch& b = run.todo.front();
   count(deps_.counters.failures, b.records.size());
   set_result(function_ran ? "PROBLEM: Function call failed" : "PROBLEM: Function unavailable");
-  int64_t age_ms = deps_.clock.now_millis() - b.records.front().arrival_ms;
-  if (c->max_record_age_s >= 0 && age_ms > int64_t{c->max_record_age_s} * 1000) {
-    return give_up(lane, GiveUp::kRecordAgeExceeded, std::move(error));
+  if (!b.records.empty()) {
+    int64_t age_ms = deps_.clock.now_millis() - b.records.front().arrival_ms;
+    if (c->max_record_age_s >= 0 && age_ms > int64_t{c->max_record_age_s} * 1000) {
+      return give_up(lane, r, GiveUp::kRecordAgeExceeded, std::move(error));
+    }
   }
   if (function_ran) {
     if (c->bisect && b.records.size() > 1) {  // a split is not a retry
@@ -350,37 +503,41 @@ void StreamPoller::on_failed(std::shared_ptr<Lane> lane, bool function_ran, std:
       second.json.assign(std::make_move_iterator(b.json.begin() + half),
                          std::make_move_iterator(b.json.end()));
       second.end = b.end;
+      second.windowed = b.windowed;
+      second.final = b.final;
       b.records.resize(half);
       b.json.resize(half);
       b.end = b.records.back().sequence_number;
-      lane->todo.insert(lane->todo.begin() + 1, std::move(second));
-      lane->attempts = 0;
-      return invoke(lane);
+      b.final = false;
+      run.todo.insert(run.todo.begin() + 1, std::move(second));
+      run.attempts = 0;
+      return invoke(lane, r);
     }
-    ++lane->attempts;
-    if (c->max_retries >= 0 && lane->attempts > c->max_retries) {
-      return give_up(lane, GiveUp::kRetriesExhausted, std::move(error));
+    ++run.attempts;
+    if (c->max_retries >= 0 && run.attempts > c->max_retries) {
+      return give_up(lane, r, GiveUp::kRetriesExhausted, std::move(error));
     }
   }
-  lane->backoff_ms =
-      std::min(kRetryMaxMs, lane->backoff_ms > 0 ? lane->backoff_ms * 2 : kRetryInitialMs);
-  deps_.scheduler.after(std::chrono::milliseconds(lane->backoff_ms),
-                        [self = shared_from_this(), lane] { self->invoke(lane); });
+  run.backoff_ms = std::min(kRetryMaxMs, run.backoff_ms > 0 ? run.backoff_ms * 2 : kRetryInitialMs);
+  deps_.scheduler.after(std::chrono::milliseconds(run.backoff_ms),
+                        [self = shared_from_this(), lane, r] { self->invoke(lane, r); });
 }
 
 // Sends the batch's failure record to the OnFailure destination (when there
-// is one) and moves past the batch.
-void StreamPoller::give_up(std::shared_ptr<Lane> lane, GiveUp why, std::string error) {
+// is one and the batch had records) and moves past the batch.
+void StreamPoller::give_up(std::shared_ptr<Lane> lane, size_t r, GiveUp why, std::string error) {
   auto c = config();
-  Batch& b = lane->todo.front();
-  if (!c->on_failure.empty()) {
+  Runner& run = lane->runners[r];
+  Batch& b = run.todo.front();
+  if (!c->on_failure.empty() && !b.records.empty()) {
     FailedBatch f;
     f.why = why;
     f.function_arn = c->function_arn;
-    f.attempts = std::max(1, lane->attempts);
+    f.request_id = run.request_id;
+    f.attempts = std::max(1, run.attempts);
     f.function_error = std::move(error);
     f.now_ms = deps_.clock.now_millis();
-    for (const auto& r : b.records) f.records.push_back(&r);
+    for (const auto& rec : b.records) f.records.push_back(&rec);
     Delivery d;
     d.body = failure_record(context(*c, lane->shard), f);
     d.source_arn = c->function_arn;
@@ -391,18 +548,35 @@ void StreamPoller::give_up(std::shared_ptr<Lane> lane, GiveUp why, std::string e
       }
     });
   }
-  std::string end = b.end;
-  lane->todo.pop_front();
-  lane->attempts = 0;
-  lane->backoff_ms = 0;
-  advance(lane, end);
+  if (b.final) lane->window = WindowState{};
+  batch_done(lane, r);
+}
+
+void StreamPoller::batch_done(std::shared_ptr<Lane> lane, size_t r) {
+  Runner& run = lane->runners[r];
+  std::string end = run.todo.front().end;
+  run.todo.pop_front();
+  run.attempts = 0;
+  run.backoff_ms = 0;
+  run.request_id.clear();
+  if (lane->runners.size() == 1) {
+    // One batch at a time: checkpoint after each (a split batch's halves too);
+    // read() invokes what is left.
+    if (run.todo.empty()) lane->runners.clear();
+    return advance(lane, end);
+  }
+  if (!run.todo.empty()) return invoke(lane, r);
+  if (lane->running.fetch_sub(1) != 1) return;
+  lane->runners.clear();
+  advance(lane, lane->round_end);
 }
 
 void StreamPoller::advance(std::shared_ptr<Lane> lane, std::string position) {
-  store(lane->shard, position, [self = shared_from_this(), lane, position] {
-    lane->position = position;
-    self->poll(lane);
-  });
+  store(lane->shard, encode_checkpoint(position, lane->window),
+        [self = shared_from_this(), lane, position] {
+          lane->position = position;
+          self->poll(lane);
+        });
 }
 
 // The shard is read to its end: remember that, then open each child whose

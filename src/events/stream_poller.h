@@ -26,6 +26,15 @@
 //    counting, bounded by the record age only.
 //  - filters: records no FilterCriteria pattern matches are skipped (the
 //    checkpoint passes them).
+//  - ParallelizationFactor N > 1: a read of up to N batches is split by
+//    partition key (hash mod N) into at most N batches run at once, each
+//    key's records in order in one of them; the checkpoint moves once all
+//    of them are done (or given up).
+//  - TumblingWindowInSeconds (stream_window.h): batches never span two
+//    windows; each carries the window, the state the function returned last
+//    and isFinalInvokeForWindow; a window ends with a final invocation once
+//    a later record arrives or its end has passed. The state is stored with
+//    the checkpoint. Windowed mappings run one batch per shard at a time.
 //
 // Threads: nothing blocks. Work runs in callbacks of the source (committer,
 // scheduler), of storage commits, of the invoker and of the Scheduler, all
@@ -65,6 +74,8 @@ struct StreamPollerConfig {
   std::string on_failure;             // destination ARN, "" for none
   std::vector<EventPattern> filters;  // empty: every record
   size_t max_event_bytes = 6 * 1024 * 1024;
+  int parallelization = 1;    // 1-10 concurrent batches per shard
+  int tumbling_window_s = 0;  // 0: no windows
 };
 
 class StreamPoller : public std::enable_shared_from_this<StreamPoller> {
@@ -100,6 +111,7 @@ class StreamPoller : public std::enable_shared_from_this<StreamPoller> {
 
   struct Lane;
   struct Batch;
+  struct Runner;
   StreamPoller(Deps deps, StreamPollerConfig config);
 
  private:
@@ -113,10 +125,18 @@ class StreamPoller : public std::enable_shared_from_this<StreamPoller> {
   void wait_for_records(std::shared_ptr<Lane> lane, const std::string& after,
                         Clock::time_point deadline);
   void take(std::shared_ptr<Lane> lane, ShardBatch got);
-  void invoke(std::shared_ptr<Lane> lane);
-  void on_invoked(std::shared_ptr<Lane> lane, InvokeOutcome outcome);
-  void on_failed(std::shared_ptr<Lane> lane, bool function_ran, std::string error);
-  void give_up(std::shared_ptr<Lane> lane, GiveUp why, std::string error);
+  void take_parallel(std::shared_ptr<Lane> lane, ShardBatch got, size_t n);
+  // Turns a read into the batch of a windowed lane; false when the open
+  // window must end first (its final batch was queued instead).
+  bool cut_to_window(Lane& lane, ShardBatch& got, bool& final);
+  void final_invoke(std::shared_ptr<Lane> lane);
+  void start_round(std::shared_ptr<Lane> lane);
+  void invoke(std::shared_ptr<Lane> lane, size_t r);
+  void on_invoked(std::shared_ptr<Lane> lane, size_t r, InvokeOutcome outcome);
+  void on_failed(std::shared_ptr<Lane> lane, size_t r, bool function_ran, std::string error);
+  void give_up(std::shared_ptr<Lane> lane, size_t r, GiveUp why, std::string error);
+  // The front batch of runner r is done (succeeded or given up).
+  void batch_done(std::shared_ptr<Lane> lane, size_t r);
   void advance(std::shared_ptr<Lane> lane, std::string position);
   void finish_shard(std::shared_ptr<Lane> lane, std::vector<std::string> children);
   void store(const std::string& shard, const std::string& value, std::function<void()> then);

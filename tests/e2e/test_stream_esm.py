@@ -21,6 +21,17 @@ def handler(event, context):
         raise RuntimeError("crash")
 """
 
+# Counts records per tumbling window; prints the count of each final call.
+WINDOWER = """
+import json
+def handler(event, context):
+    n = event["state"].get("n", 0) + len(event["Records"])
+    if event["isFinalInvokeForWindow"]:
+        print("FINAL " + json.dumps({"n": n, "window": event["window"]}))
+        return None
+    return {"state": {"n": n}}
+"""
+
 
 def stream_arn(name):
     return "arn:aws:kinesis:%s:%s:stream/%s" % (REGION, ACCOUNT, name)
@@ -100,6 +111,13 @@ class StreamEsmTest(ServerTestCase):
         self.assertEqual((u["MaximumRetryAttempts"], u["BisectBatchOnFunctionError"]), (3, True))
         got = self.lam.get_event_source_mapping(UUID=m["UUID"])
         self.assertEqual(got["MaximumRetryAttempts"], 3)
+        u = self.lam.update_event_source_mapping(UUID=m["UUID"], TumblingWindowInSeconds=30,
+                                                 ParallelizationFactor=4)
+        self.assertEqual((u["TumblingWindowInSeconds"], u["ParallelizationFactor"]), (30, 4))
+        with self.assertRaises(self.lam.exceptions.ClientError) as e:
+            self.lam.update_event_source_mapping(UUID=m["UUID"], TumblingWindowInSeconds=901)
+        self.assertEqual(e.exception.response["Error"]["Code"], "ValidationException")
+        self.assertIn("tumblingWindowInSeconds", e.exception.response["Error"]["Message"])
         self.lam.delete_event_source_mapping(UUID=m["UUID"])
 
     def test_records_arrive_in_order_per_shard(self):
@@ -157,6 +175,29 @@ class StreamEsmTest(ServerTestCase):
         self.assertEqual(info["startSequenceNumber"], info["endSequenceNumber"])
         # Every other record reached the function in a batch that succeeded.
         self.assertTrue(wait_until(lambda: "c" in data_of(records_seen(self.logs, "poison"))))
+
+    def test_tumbling_windows_carry_state_to_a_final_call(self):
+        self.lam.create_function(FunctionName="windows", Runtime="python3.9", Role=ROLE,
+                                 Handler="app.handler", Code={"ZipFile": py_zip(WINDOWER)})
+        self.stream("windows-s")
+        for i in range(5):
+            self.kinesis.put_record(StreamName="windows-s", PartitionKey="k",
+                                    Data=("%d" % i).encode())
+        self.lam.create_event_source_mapping(
+            EventSourceArn=stream_arn("windows-s"), FunctionName="windows",
+            StartingPosition="TRIM_HORIZON", TumblingWindowInSeconds=2, BatchSize=2)
+
+        def finals():
+            try:
+                events = self.logs.filter_log_events(logGroupName="/aws/lambda/windows")["events"]
+            except self.logs.exceptions.ResourceNotFoundException:
+                return []
+            return [json.loads(e["message"].strip()[6:]) for e in events
+                    if e["message"].startswith("FINAL ")]
+        # The records may straddle a window boundary: the finals add up to 5.
+        self.assertTrue(wait_until(lambda: sum(f["n"] for f in finals()) == 5, timeout=20))
+        for f in finals():
+            self.assertTrue(f["window"]["start"].endswith("Z"))
 
 
 class StreamEsmRestartTest(unittest.TestCase):

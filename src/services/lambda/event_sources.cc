@@ -129,9 +129,6 @@ Status apply_stream_members(const json::object& in, json::object& doc) {
     int64_t n = *integer(in, "TumblingWindowInSeconds");
     if (n < 0 || n > 900)
       return invalid("TumblingWindowInSeconds must be between 0 and 900 inclusive.");
-    // Windows change what the function is given (state, isFinalInvokeForWindow):
-    // refused rather than silently run without them.
-    if (n > 0) return invalid("TumblingWindowInSeconds is not supported by nimbus yet.");
     doc["TumblingWindowInSeconds"] = n;
   }
   if (const auto* d = in.if_contains("DestinationConfig"); d && d->is_object()) {
@@ -156,16 +153,17 @@ events::Invoke invoker(LambdaService& s, const std::string& function_arn) {
     runtime::InvokeRequest req;
     req.request_id = new_request_id();
     req.payload = std::move(payload);
+    std::string id = req.request_id;
     s.run(std::move(*target), std::move(req),
-          [done = std::move(done)](Result<runtime::InvokeResult> r) {
+          [done = std::move(done), id = std::move(id)](Result<runtime::InvokeResult> r) {
             if (!r) {
               bool throttled = r.error().code == "TooManyRequestsException";
               return done({throttled ? Kind::kThrottled : Kind::kUnavailable, r.error().message});
             }
             if (r->status == runtime::InvokeStatus::kOk) {
-              return done({Kind::kOk, std::move(r->payload)});
+              return done({Kind::kOk, std::move(r->payload), id});
             }
-            done({Kind::kFunctionError, std::move(r->payload)});
+            done({Kind::kFunctionError, std::move(r->payload), id});
           });
   };
 }

@@ -170,7 +170,6 @@ struct Detector {
       return fail(Protocol::kRestXml, nullptr,
                   Error::make("UnknownOperationException", "Unknown operation", 404));
     }
-    Protocol p = service->protocol();
     // Virtual-hosted S3 (bucket.s3.localhost): the bucket is the path's
     // first segment as the model's routes expect it.
     std::string path(request.path());
@@ -179,6 +178,23 @@ struct Detector {
       path = "/" + std::string(bucket) + (path == "/" ? "" : path);
     }
     const auto* op = input::match_rest(*service, request, path);
+    if (op == nullptr && !scope.empty()) {
+      // Two REST services sign with one name (apigateway and apigatewayv2):
+      // the one whose operations match the request's method and path.
+      for (const auto& e : impl.entries) {
+        std::string_view signing = e->embedded->signing_name;
+        std::string_view proto = e->embedded->protocol;
+        if (signing != scope || (proto != "rest-json" && proto != "rest-xml")) continue;
+        const ServiceModel* other = impl.load(*e);
+        if (other == service) continue;
+        if (const auto* found = input::match_rest(*other, request, path)) {
+          service = other;
+          op = found;
+          break;
+        }
+      }
+    }
+    Protocol p = service->protocol();
     if (op == nullptr) {
       return fail(p, service,
                   Error::make("UnknownOperationException",

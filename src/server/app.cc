@@ -72,7 +72,7 @@ struct App::Impl {
   std::unique_ptr<Access> access;
   std::unique_ptr<Router> router;
   // User APIs (API Gateway, function URLs, S3 websites): their services
-  // add a handler here when they are wired in; none is yet.
+  // add a handler here in start() (Environment::user_apis).
   std::unique_ptr<UserRoutes> user_routes;
   AdminInfo admin;
   std::unique_ptr<http::Server> edge;
@@ -118,8 +118,10 @@ Result<uint16_t> App::start() {
                                            : o.iam == IamMode::kAudit ? "audit"
                                                                       : "off";
   s.scheduler = std::make_unique<Scheduler>(s.clock);
-  s.env = std::make_unique<services::Environment>(services::Environment{
-      s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler, s.metrics, s.targets});
+  s.user_routes = std::make_unique<UserRoutes>(o.region);
+  s.env = std::make_unique<services::Environment>(
+      services::Environment{s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler,
+                            s.metrics, s.targets, s.user_routes.get()});
   s.services = std::make_unique<services::Registry>(*s.env);
   if (auto st = s.services->start(); !st) return st.take_error();
   s.models = std::make_unique<protocol::ModelRegistry>(s.services->model_names());
@@ -135,7 +137,6 @@ Result<uint16_t> App::start() {
   }
   s.router = std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials, s.metrics,
                                       s.access.get());
-  s.user_routes = std::make_unique<UserRoutes>(o.region);
   s.admin.services = s.services->model_names();
   s.admin.data_dir = o.data_dir;
   s.admin.durability = o.durability == Durability::kSync ? "sync" : "async";

@@ -24,32 +24,21 @@
 #include <string>
 
 #include "http/server.h"
+#include "services/service.h"
 
 namespace nimbus::server {
 
-enum class UserApi { kExecuteApi, kFunctionUrl, kS3Website };
+// The types are the services' (services/service.h), which add the handlers.
+using services::UserApi;
+using services::UserHandler;
+using services::UserRequest;
 
-struct UserRequest {
-  UserApi api = UserApi::kExecuteApi;
-  std::string id;      // apiId, urlId or bucket
-  std::string region;  // from the host name, else the server's region
-  // The raw path as the API sees it on its own host: for
-  // /_aws/execute-api/{apiId}/prod/pets it is /prod/pets (the stage, when
-  // the API has stages in its paths, is for its handler to read).
-  std::string path;
-  http::Request request;  // everything else: method, query, headers, body or stream
-};
-
-// Runs on the connection's event loop and must not block (as http::Handler);
-// a large body arrives as request.stream.
-using UserHandler = std::function<void(UserRequest, http::Reply)>;
-
-class UserRoutes {
+class UserRoutes final : public services::UserApis {
  public:
   explicit UserRoutes(std::string default_region) : region_(std::move(default_region)) {}
 
   // The one handler of a kind of user API; a second add() replaces it.
-  void add(UserApi api, UserHandler handler);
+  void add(UserApi api, UserHandler handler) override;
 
   // Which user API `request` addresses, if any (with or without a handler).
   std::optional<UserRequest> match(const http::Request& request) const;

@@ -34,6 +34,7 @@
 #include "common/worker_pool.h"
 #include "events/target.h"
 #include "http/body.h"
+#include "http/message.h"
 
 namespace nimbus::storage {
 class Storage;
@@ -86,6 +87,38 @@ struct Settings {
   std::map<std::string, std::string> service_options;
 };
 
+// User APIs: the HTTP APIs users build on nimbus (API Gateway invoke URLs,
+// Lambda function URLs, S3 website endpoints), which bypass the AWS protocol
+// engine. The server matches their hosts and paths (server/user_routes.h)
+// and hands each request to the one handler of its kind, which the service
+// owning that kind adds in its start().
+enum class UserApi { kExecuteApi, kFunctionUrl, kS3Website };
+
+struct UserRequest {
+  UserApi api = UserApi::kExecuteApi;
+  std::string id;      // apiId, urlId or bucket
+  std::string region;  // from the host name, else the server's region
+  // The raw path as the API sees it on its own host: for
+  // /_aws/execute-api/{apiId}/prod/pets it is /prod/pets (the stage, when
+  // the API has stages in its paths, is for its handler to read).
+  std::string path;
+  http::Request request;  // everything else: method, query, headers, body or stream
+};
+
+// Answers a user request once, from any thread (http::Reply).
+using UserReply = std::function<void(http::Response)>;
+// Runs on the connection's event loop and must not block; a large body
+// arrives as request.stream.
+using UserHandler = std::function<void(UserRequest, UserReply)>;
+
+class UserApis {
+ public:
+  virtual ~UserApis() = default;
+  // The one handler of a kind of user API; a second add() replaces it. Only
+  // during start-up (a service's start()), before the server listens.
+  virtual void add(UserApi api, UserHandler handler) = 0;
+};
+
 // Everything a service is given at construction. Outlives every service.
 struct Environment {
   const Settings& settings;
@@ -97,6 +130,9 @@ struct Environment {
   // Where events go and where pollers read (events/target.h): each service
   // binds its targets and sources here when built; producers look up by ARN.
   events::Targets& targets;
+  // Where a service that serves a user API adds its handler (null when
+  // nothing serves user APIs: tools, and unit tests that do not ask).
+  UserApis* user_apis = nullptr;
 };
 
 // The ARNs one call touches, as the AWS service authorization reference

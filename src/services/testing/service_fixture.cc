@@ -20,8 +20,8 @@ void ServiceFixture::open() {
   auto opened = storage::Storage::open(storage::Options{dir.path(), options.durability});
   ASSERT_TRUE(opened.is_ok()) << opened.error().message;
   storage = std::move(*opened);
-  env = std::make_unique<Environment>(
-      Environment{settings, clock, storage.get(), workers, scheduler, metrics, targets});
+  env = std::make_unique<Environment>(Environment{settings, clock, storage.get(), workers,
+                                                  scheduler, metrics, targets, &user_apis});
   for (auto& f : factories_) services.push_back(f(*env));
   for (auto& s : services) s->bind(targets);
   for (auto& s : services) {
@@ -31,6 +31,7 @@ void ServiceFixture::open() {
 }
 
 void ServiceFixture::close() {
+  for (auto& h : user_apis.handlers) h = nullptr;  // they hold the services
   while (!services.empty()) services.pop_back();
   if (storage) {
     auto st = storage->close();
@@ -38,6 +39,18 @@ void ServiceFixture::close() {
     storage.reset();
   }
   env.reset();
+}
+
+http::Response ServiceFixture::user_call(UserRequest r) {
+  http::Response none;
+  none.status = 599;
+  auto& h = user_apis.handlers[static_cast<int>(r.api)];
+  if (!h) return none;
+  auto done = std::make_shared<std::promise<http::Response>>();
+  auto answer = done->get_future();
+  h(std::move(r), [done](http::Response resp) { done->set_value(std::move(resp)); });
+  if (answer.wait_for(std::chrono::seconds(30)) != std::future_status::ready) return none;
+  return answer.get();
 }
 
 void ServiceFixture::reopen() {

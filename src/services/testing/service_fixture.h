@@ -109,6 +109,11 @@ class ServiceFixture : public ::testing::Test {
   bool advance_until(const std::function<bool()>& f, std::chrono::milliseconds step,
                      int steps = 600);
 
+  // Sends `r` to the user API handler a service added in start()
+  // (Environment::user_apis) and waits up to 30 s of real time for its
+  // answer; a 599 response when there is no handler or no answer.
+  http::Response user_call(UserRequest r);
+
   static std::string s(const json::value& v) {
     return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
   }
@@ -129,6 +134,15 @@ class ServiceFixture : public ::testing::Test {
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<Environment> env;
   std::vector<std::unique_ptr<Service>> services;
+
+  // The handlers services add, by kind (what the server's UserRoutes holds).
+  struct RecordedUserApis final : UserApis {
+    void add(UserApi api, UserHandler h) override {
+      handlers[static_cast<int>(api)] = std::move(h);
+    }
+    UserHandler handlers[3];
+  };
+  RecordedUserApis user_apis;
 
  private:
   std::vector<Factory> factories_;

@@ -2,6 +2,7 @@
 
 #include "events/mappings.h"
 #include "services/lambda/async_queue.h"
+#include "services/lambda/function_url.h"
 #include "services/lambda/util.h"
 
 namespace nimbus::services::lambda {
@@ -79,6 +80,12 @@ const Operation<LambdaService> LambdaService::kOperations[] = {
     {"GetAccountSettings", &LambdaService::get_account_settings, no_resources},
     // invoke.cc
     {"Invoke", &LambdaService::invoke, qualified},
+    // function_url_handlers.cc
+    {"CreateFunctionUrlConfig", &LambdaService::create_function_url_config, qualified},
+    {"GetFunctionUrlConfig", &LambdaService::get_function_url_config, qualified},
+    {"UpdateFunctionUrlConfig", &LambdaService::update_function_url_config, qualified},
+    {"DeleteFunctionUrlConfig", &LambdaService::delete_function_url_config, qualified},
+    {"ListFunctionUrlConfigs", &LambdaService::list_function_url_configs, function},
     // event_sources.cc (the service authorization reference lists no
     // resource for creating and listing mappings: lambda:FunctionArn is a
     // condition key there)
@@ -111,6 +118,8 @@ void LambdaService::bind(events::Targets& targets) {
 
 Status LambdaService::start() {
   NIMBUS_TRY(engine_.start());
+  urls_ = std::make_unique<FunctionUrls>(env_);
+  NIMBUS_TRY(urls_->recover());
   async_ = std::make_unique<AsyncQueue>(*this);
   NIMBUS_TRY(async_->start());
   accepting_ = async_.get();

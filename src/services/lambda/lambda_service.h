@@ -16,6 +16,7 @@
 #include <string>
 
 #include "services/iam/api.h"
+#include "services/lambda/api.h"
 #include "services/lambda/engine.h"
 #include "services/service.h"
 
@@ -26,8 +27,9 @@ class Mappings;
 namespace nimbus::services::lambda {
 
 class AsyncQueue;
+class FunctionUrls;
 
-class LambdaService final : public Service {
+class LambdaService final : public Service, public Functions {
  public:
   // `logs` may be null (function log lines are dropped then). Nothing stored
   // is read before start().
@@ -50,6 +52,9 @@ class LambdaService final : public Service {
            std::function<void(Result<runtime::InvokeResult>)> done) {
     engine_.run(std::move(target), std::move(request), std::move(done));
   }
+  // Functions (api.h, sync_invoke.cc): what API Gateway invokes through.
+  void invoke_sync(SyncInvoke call, std::function<void(Result<SyncResult>)> done) override;
+  std::optional<UrlTarget> function_url(const std::string& url_id) const override;
   Environment& env() { return env_; }
   const LambdaOptions& options() const { return engine_.options(); }
   std::string endpoint_url() const { return engine_.endpoint_url(); }
@@ -103,6 +108,12 @@ class LambdaService final : public Service {
   void get_account_settings(const CallContext& ctx, json::object in, Respond respond);
   // invoke.cc
   void invoke(const CallContext& ctx, json::object in, Respond respond);
+  // function_url_handlers.cc
+  void create_function_url_config(const CallContext& ctx, json::object in, Respond respond);
+  Output get_function_url_config(const CallContext& ctx, const json::object& in);
+  void update_function_url_config(const CallContext& ctx, json::object in, Respond respond);
+  void delete_function_url_config(const CallContext& ctx, json::object in, Respond respond);
+  Output list_function_url_configs(const CallContext& ctx, const json::object& in);
   // event_sources.cc
   void create_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
   void get_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
@@ -118,6 +129,7 @@ class LambdaService final : public Service {
   Engine engine_;
   std::unique_ptr<AsyncQueue> async_;
   std::atomic<AsyncQueue*> accepting_{nullptr};  // async_ once started: where target_ delivers
+  std::unique_ptr<FunctionUrls> urls_;           // function URL configurations
   std::unique_ptr<events::Mappings> esm_;        // SQS event source mappings and their pollers
   std::unique_ptr<events::Target> target_;       // functions as delivery targets (target.cc)
   std::unique_ptr<events::Binding> bound_;       // target_ in Environment::targets; dropped first

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/apigatewayv2_service.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodbstreams/dynamodbstreams_service.h"
 #include "services/events/events_service.h"
@@ -28,9 +30,13 @@ Registry::Registry(Environment& env) {
   auto& logs = add(std::make_unique<logs::LogsService>(env));
   // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h);
   // it is destroyed first, while its environments may still log.
-  add(std::make_unique<lambda::LambdaService>(env, &logs.writer(),
-                                              lambda::LambdaOptions::from(env.settings)))
-      .use_execution_roles(*iam_);
+  auto& lambda = add(std::make_unique<lambda::LambdaService>(
+      env, &logs.writer(), lambda::LambdaOptions::from(env.settings)));
+  lambda.use_execution_roles(*iam_);
+  // API Gateway invokes functions through Lambda's Functions (api.h); the
+  // HTTP API service serves the invoke address for both kinds of API.
+  auto& rest = add(std::make_unique<apigateway::RestApiService>(env, &lambda));
+  add(std::make_unique<apigateway::HttpApiService>(env, &lambda, &rest));
   add(std::make_unique<sns::SnsService>(env));
   add(std::make_unique<eventbridge::EventsService>(env));
   add(std::make_unique<sfn::StepFunctionsService>(env));

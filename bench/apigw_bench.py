@@ -1,0 +1,172 @@
+"""API Gateway in front of a hello-world Python function: requests/s and
+p50/p99 at 1 and 16 connections (wrk, keep-alive) through an HTTP API
+($default stage, payload 2.0), against the same function invoked directly
+through Lambda's Invoke API on the same server (the gateway's own cost), and
+against serverless-offline (npm, the same handler file) as the peer.
+
+Usage: python3 bench/apigw_bench.py [--seconds 5] [--connections 1 16]
+       [--quick] (1 s per run, 1 connection: a smoke run)
+"""
+
+import argparse
+import datetime
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+from common import CACHE, NpmPeer, Server, machine, run_wrk, wrk_script
+
+HELLO_PY = ("def handler(event, context):\n"
+            "    return {'statusCode': 200, 'body': 'hello'}\n")
+
+
+class ServerlessOffline(NpmPeer):
+    """serverless (v3) with serverless-offline, serving HELLO_PY at GET /hello."""
+
+    def __init__(self):
+        super().__init__("serverless", "3.38.0")
+        self.service_dir = None
+
+    def install(self):
+        home = os.path.join(CACHE, "serverless-offline")
+        script = os.path.join(home, "node_modules", "serverless", "bin", "serverless.js")
+        if not os.path.exists(script):
+            os.makedirs(home, exist_ok=True)
+            subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
+                            "--prefix", home, "serverless@3.38.0", "serverless-offline@13.3.0"],
+                           check=True, timeout=900)
+        return home
+
+    def start(self):
+        if shutil.which("node") is None or shutil.which("npm") is None:
+            return None
+        home = self.install()
+        self.service_dir = tempfile.mkdtemp(prefix="nimbus-bench-sls-")
+        with open(os.path.join(self.service_dir, "handler.py"), "w") as f:
+            f.write(HELLO_PY)
+        with open(os.path.join(self.service_dir, "serverless.yml"), "w") as f:
+            f.write("service: bench\nframeworkVersion: '3'\nprovider:\n  name: aws\n"
+                    "  runtime: python3.11\nplugins:\n  - serverless-offline\n"
+                    "functions:\n  hello:\n    handler: handler.handler\n    events:\n"
+                    "      - httpApi:\n          path: /hello\n          method: get\n")
+        os.symlink(os.path.join(home, "node_modules"), os.path.join(self.service_dir, "node_modules"))
+        self.proc = subprocess.Popen(
+            ["node", os.path.join(home, "node_modules", "serverless", "bin", "serverless.js"),
+             "offline", "--httpPort", str(self.port), "--lambdaPort", str(self.port + 1)],
+            cwd=self.service_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=dict(os.environ, SLS_TELEMETRY_DISABLED="1", SLS_NOTIFICATIONS_MODE="off"))
+        return self._wait()
+
+    def _wait(self):
+        import socket
+        import time
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("serverless offline exited at start")
+                time.sleep(0.2)
+        raise RuntimeError("serverless offline did not start")
+
+    def stop(self):
+        super().stop()
+        if self.service_dir:
+            shutil.rmtree(self.service_dir, ignore_errors=True)
+
+
+def hello_zip():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("handler.py", HELLO_PY)
+    return buf.getvalue()
+
+
+def signed_invoke(endpoint, name):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    path = "/2015-03-31/functions/%s/invocations" % name
+    req = AWSRequest(method="POST", url=endpoint + path, data=b"{}",
+                     headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials("test", "test"), "lambda", "us-east-1").add_auth(req)
+    return "POST", path, dict(req.prepare().headers), b"{}"
+
+
+def measure(endpoint, request, seconds, connections):
+    script = wrk_script(*request)
+    run_wrk(endpoint, script, seconds=1, connections=connections)  # warm environments
+    return run_wrk(endpoint, script, seconds=seconds, connections=connections)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--connections", type=int, nargs="+", default=[1, 16])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    if args.quick:
+        args.seconds, args.connections = 1, [1]
+    print("API -> Python hello world, keep-alive, wrk 1 thread, %ds per run, %s, %s"
+          % (args.seconds, machine(), datetime.date.today()))
+    results = {}
+    server = Server().start()
+    try:
+        lam = server.boto3_client("lambda")
+        arn = lam.create_function(FunctionName="bench-hello", Runtime="python3.11",
+                                  Role="arn:aws:iam::000000000000:role/bench",
+                                  Handler="handler.handler", Code={"ZipFile": hello_zip()},
+                                  Timeout=10)["FunctionArn"]
+        api = server.boto3_client("apigatewayv2").create_api(Name="bench", ProtocolType="HTTP",
+                                                            Target=arn)
+        via_api = ("GET", "/_aws/execute-api/%s/hello" % api["ApiId"], {}, b"")
+        for c in args.connections:
+            results[("nimbus API", c)] = measure(server.endpoint, via_api, args.seconds, c)
+            results[("nimbus Invoke", c)] = measure(server.endpoint,
+                                                    signed_invoke(server.endpoint, "bench-hello"),
+                                                    args.seconds, c)
+    finally:
+        server.cleanup()
+    peer = None
+    try:
+        peer = ServerlessOffline().start()
+        if peer is None:
+            print("  serverless-offline: not available (node/npm missing)")
+        else:
+            for c in args.connections:
+                results[("serverless-offline", c)] = measure(peer.endpoint,
+                                                             ("GET", "/hello", {}, b""),
+                                                             args.seconds, c)
+    except (RuntimeError, subprocess.SubprocessError) as e:
+        print("  serverless-offline: could not run (%s)" % e)
+    finally:
+        if peer:
+            peer.stop()
+
+    print("%-20s %6s %12s %10s %10s %8s" % ("target", "conns", "requests/s", "p50 ms", "p99 ms",
+                                            "errors"))
+    for (label, c), r in results.items():
+        print("%-20s %6d %12.0f %10.3f %10.3f %8d" % (label, c, r["rps"], r["p50_ms"] or 0,
+                                                      r["p99_ms"] or 0, r["errors"]))
+        if r["unexpected"]:
+            print("  %s answered: %s" % (label, r["unexpected"]))
+    for c in args.connections:
+        api_r, inv, sls = (results.get((k, c)) for k in
+                           ("nimbus API", "nimbus Invoke", "serverless-offline"))
+        if api_r and inv:
+            print("gateway cost at %d connections: p50 %+.3f ms over the direct invoke "
+                  "(target <= +0.050)" % (c, (api_r["p50_ms"] or 0) - (inv["p50_ms"] or 0)))
+        if api_r and sls and sls["rps"]:
+            print("nimbus API / serverless-offline at %d connections: %.1fx requests/s "
+                  "(target >= 10x)" % (c, api_r["rps"] / sls["rps"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+// The apigateway (REST API) operation table: each operation nimbus serves,
+// its handler (rest_handlers.cc, rest_stage_handlers.cc) and the resource it
+// touches.
+#include "services/apigateway/apigateway_service.h"
+
+#include "common/json_fields.h"
+#include "services/apigateway/rest_plan.h"
+
+namespace nimbus::services::apigateway {
+
+namespace {
+
+// arn:aws:apigateway:REGION::/restapis[/ID]: API Gateway resources by path.
+Resources by_rest_api(const CallContext& ctx, const json::object& in) {
+  std::string id = str(in, "restApiId");
+  return {"arn:aws:apigateway:" + ctx.region + "::/restapis" + (id.empty() ? "" : "/" + id)};
+}
+
+}  // namespace
+
+const Operation<RestApiService> RestApiService::kOperations[] = {
+    {"CreateRestApi", &RestApiService::create_rest_api, by_rest_api},
+    {"GetRestApi", &RestApiService::get_rest_api, by_rest_api},
+    {"GetRestApis", &RestApiService::get_rest_apis, by_rest_api},
+    {"DeleteRestApi", &RestApiService::delete_rest_api, by_rest_api},
+    {"GetResources", &RestApiService::get_resources, by_rest_api},
+    {"GetResource", &RestApiService::get_resource, by_rest_api},
+    {"CreateResource", &RestApiService::create_resource, by_rest_api},
+    {"DeleteResource", &RestApiService::delete_resource, by_rest_api},
+    {"PutMethod", &RestApiService::put_method, by_rest_api},
+    {"GetMethod", &RestApiService::get_method, by_rest_api},
+    {"DeleteMethod", &RestApiService::delete_method, by_rest_api},
+    {"PutIntegration", &RestApiService::put_integration, by_rest_api},
+    {"GetIntegration", &RestApiService::get_integration, by_rest_api},
+    {"PutMethodResponse", &RestApiService::put_method_response, by_rest_api},
+    {"PutIntegrationResponse", &RestApiService::put_integration_response, by_rest_api},
+    {"CreateDeployment", &RestApiService::create_deployment, by_rest_api},
+    {"GetDeployments", &RestApiService::get_deployments, by_rest_api},
+    {"CreateStage", &RestApiService::create_stage, by_rest_api},
+    {"GetStage", &RestApiService::get_stage, by_rest_api},
+    {"GetStages", &RestApiService::get_stages, by_rest_api},
+    {"UpdateStage", &RestApiService::update_stage, by_rest_api},
+    {"DeleteStage", &RestApiService::delete_stage, by_rest_api},
+};
+
+RestApiService::RestApiService(Environment& env, lambda::Functions* functions)
+    : Service("apigateway"), env_(env), functions_(functions), store_(env, "v1", compile_rest_api) {
+  serve(*this, kOperations);
+}
+
+Status RestApiService::start() {
+  return store_.recover();
+}
+
+}  // namespace nimbus::services::apigateway

@@ -1,0 +1,67 @@
+// Amazon API Gateway (model apigateway, restJson): REST APIs — the control
+// API (REST APIs, resources, methods, integrations and their responses,
+// deployments, stages) and their data plane at
+// {apiId}.execute-api.localhost/{stage}/{path} (or /_aws/execute-api/...),
+// which HttpApiService hands the requests of REST API ids to.
+//
+// Threads: as HttpApiService (handlers and data plane on the event loops,
+// answers from the storage committer or from Lambda).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "services/apigateway/store.h"
+#include "services/lambda/api.h"
+#include "services/service.h"
+
+namespace nimbus::services::apigateway {
+
+class RestApiService final : public Service {
+ public:
+  RestApiService(Environment& env, lambda::Functions* functions);
+
+  Status start() override;
+
+  // The REST API whose id is `id`, or null.
+  ApiPtr find(const std::string& id) const { return store_.find(id); }
+  // The data plane (rest_data_plane.cc): one request to REST API `api`.
+  void handle(const ApiPtr& api, UserRequest r, UserReply reply);
+
+ private:
+  static const Operation<RestApiService> kOperations[];  // apigateway_service.cc
+
+  // rest_handlers.cc
+  void create_rest_api(const CallContext& ctx, json::object in, Respond respond);
+  Output get_rest_api(const CallContext& ctx, const json::object& in) const;
+  Output get_rest_apis(const CallContext& ctx, const json::object& in) const;
+  void delete_rest_api(const CallContext& ctx, json::object in, Respond respond);
+  Output get_resources(const CallContext& ctx, const json::object& in) const;
+  Output get_resource(const CallContext& ctx, const json::object& in) const;
+  void create_resource(const CallContext& ctx, json::object in, Respond respond);
+  void delete_resource(const CallContext& ctx, json::object in, Respond respond);
+  void put_method(const CallContext& ctx, json::object in, Respond respond);
+  Output get_method(const CallContext& ctx, const json::object& in) const;
+  void delete_method(const CallContext& ctx, json::object in, Respond respond);
+  void put_integration(const CallContext& ctx, json::object in, Respond respond);
+  Output get_integration(const CallContext& ctx, const json::object& in) const;
+  void put_method_response(const CallContext& ctx, json::object in, Respond respond);
+  void put_integration_response(const CallContext& ctx, json::object in, Respond respond);
+  // rest_stage_handlers.cc
+  void create_deployment(const CallContext& ctx, json::object in, Respond respond);
+  Output get_deployments(const CallContext& ctx, const json::object& in) const;
+  void create_stage(const CallContext& ctx, json::object in, Respond respond);
+  Output get_stage(const CallContext& ctx, const json::object& in) const;
+  Output get_stages(const CallContext& ctx, const json::object& in) const;
+  void update_stage(const CallContext& ctx, json::object in, Respond respond);
+  void delete_stage(const CallContext& ctx, json::object in, Respond respond);
+
+  void change(const json::object& in,
+              std::function<Status(json::object& doc, json::object& out)> change, Respond respond);
+
+  Environment& env_;
+  lambda::Functions* functions_;
+  ApiStore store_;
+};
+
+}  // namespace nimbus::services::apigateway

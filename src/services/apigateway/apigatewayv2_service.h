@@ -1,0 +1,84 @@
+// Amazon API Gateway v2 (model apigatewayv2, restJson): HTTP APIs — the
+// control API (APIs with quick create, routes, integrations, deployments,
+// stages) and their data plane, the API's invoke address
+// ({apiId}.execute-api.localhost or /_aws/execute-api/{apiId}/...), which
+// selects a route, calls its integration and maps the answer. One folder
+// serves both gateway generations (README.md says why).
+//
+// Threads: handlers and the data plane run on the edge's event loops and
+// never block; answers come from the storage committer (control) or from
+// Lambda (data plane).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "services/apigateway/store.h"
+#include "services/lambda/api.h"
+#include "services/service.h"
+
+namespace nimbus::services::apigateway {
+
+class RestApiService;
+
+class HttpApiService final : public Service {
+ public:
+  // `functions` (Lambda) may be null: Lambda integrations then answer 500.
+  // The invoke address serves HTTP APIs and, through `rest` when given, REST
+  // APIs (both kinds of id share the host names).
+  HttpApiService(Environment& env, lambda::Functions* functions, RestApiService* rest = nullptr);
+
+  // Reads back the stored APIs and serves their invoke addresses.
+  Status start() override;
+
+  // The data plane (http_data_plane.cc): one request to API `api`.
+  void handle(const ApiPtr& api, UserRequest r, UserReply reply);
+  // Lambda function URLs (function_url_plane.cc): one request to URL r.id.
+  void handle_function_url(UserRequest r, UserReply reply);
+  const ApiStore& store() const { return store_; }
+
+ private:
+  static const Operation<HttpApiService> kOperations[];  // apigatewayv2_service.cc
+
+  // http_api_handlers.cc
+  void create_api(const CallContext& ctx, json::object in, Respond respond);
+  Output get_api(const CallContext& ctx, const json::object& in) const;
+  Output get_apis(const CallContext& ctx, const json::object& in) const;
+  void update_api(const CallContext& ctx, json::object in, Respond respond);
+  void delete_api(const CallContext& ctx, json::object in, Respond respond);
+  void create_route(const CallContext& ctx, json::object in, Respond respond);
+  Output get_route(const CallContext& ctx, const json::object& in) const;
+  Output get_routes(const CallContext& ctx, const json::object& in) const;
+  void update_route(const CallContext& ctx, json::object in, Respond respond);
+  void delete_route(const CallContext& ctx, json::object in, Respond respond);
+  void create_integration(const CallContext& ctx, json::object in, Respond respond);
+  Output get_integration(const CallContext& ctx, const json::object& in) const;
+  Output get_integrations(const CallContext& ctx, const json::object& in) const;
+  void update_integration(const CallContext& ctx, json::object in, Respond respond);
+  void delete_integration(const CallContext& ctx, json::object in, Respond respond);
+  void create_stage(const CallContext& ctx, json::object in, Respond respond);
+  Output get_stage(const CallContext& ctx, const json::object& in) const;
+  Output get_stages(const CallContext& ctx, const json::object& in) const;
+  void update_stage(const CallContext& ctx, json::object in, Respond respond);
+  void delete_stage(const CallContext& ctx, json::object in, Respond respond);
+  void create_deployment(const CallContext& ctx, json::object in, Respond respond);
+  Output get_deployment(const CallContext& ctx, const json::object& in) const;
+  Output get_deployments(const CallContext& ctx, const json::object& in) const;
+  void delete_deployment(const CallContext& ctx, json::object in, Respond respond);
+
+  // One child of an API (a route, integration, stage or deployment): its
+  // output, or NotFoundException naming `what`.
+  Output child(const json::object& in, const char* group, const char* id_member,
+               const char* what) const;
+  Output children(const json::object& in, const char* group) const;
+  // Changes one API's document; `change` fills `out` with the answer.
+  void change(const json::object& in,
+              std::function<Status(json::object& doc, json::object& out)> change, Respond respond);
+
+  Environment& env_;
+  lambda::Functions* functions_;
+  RestApiService* rest_;
+  ApiStore store_;
+};
+
+}  // namespace nimbus::services::apigateway

@@ -1,0 +1,118 @@
+// The HTTP API data plane: stage and route selection, the Lambda proxy call
+// (payload format 2.0 or 1.0) and the mapping of its answer, with AWS's
+// bodies for what goes wrong.
+#include "common/json_fields.h"
+#include "common/request_id.h"
+#include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/cors.h"
+#include "services/apigateway/http_plan.h"
+#include "services/apigateway/invoke.h"
+#include "services/apigateway/proxy.h"
+
+namespace nimbus::services::apigateway {
+
+namespace {
+
+constexpr size_t kPayloadLimit = 10 * 1024 * 1024;
+
+}  // namespace
+
+void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
+  auto plan = std::static_pointer_cast<const HttpPlan>(api->compiled);
+  const json::object& doc = api->doc;
+  std::string request_id = new_request_id();
+  auto answer = [reply, request_id](http::Response resp) {
+    resp.set_header("apigw-requestid", request_id);
+    reply(std::move(resp));
+  };
+  // CORS configured on the API: the gateway answers preflights itself and
+  // adds the headers to every answer.
+  auto cors = std::make_shared<json::object>();
+  if (const auto* c = doc.at("api").as_object().if_contains("CorsConfiguration");
+      c != nullptr && c->is_object()) {
+    *cors = c->as_object();
+  }
+  if (auto pre = cors_preflight(*cors, r.request)) return answer(std::move(*pre));
+  auto stages_v = doc.if_contains("stages");
+  const json::object empty;
+  const json::object& stages = stages_v != nullptr ? stages_v->as_object() : empty;
+
+  // A named stage is the first segment of the path; otherwise $default
+  // (which has no segment) serves the whole path.
+  auto segments = split_path(r.path);
+  std::string stage_name;
+  std::string path = r.path;
+  if (!segments.empty() && segments[0] != "$default" && stages.contains(segments[0])) {
+    stage_name = std::string(segments[0]);
+    path = r.path.substr(1 + stage_name.size());
+    if (path.empty()) path = "/";
+  } else if (stages.contains("$default")) {
+    stage_name = "$default";
+  } else {
+    return answer(gateway_error(404, "Not Found"));
+  }
+  const json::object& stage = stages.at(stage_name).as_object();
+  const HttpPlan::Table* table = &plan->live;
+  if (!boolean(stage, "AutoDeploy").value_or(false)) {
+    auto it = plan->deployments.find(str(stage, "DeploymentId"));
+    if (it == plan->deployments.end()) return answer(gateway_error(404, "Not Found"));
+    table = &it->second;
+  }
+  auto match = table->routes.find(r.request.method, path);
+  if (!match) return answer(gateway_error(404, "Not Found"));
+  const auto& route = table->route_docs.at(match->id).as_object();
+  std::string target = str(route, "Target");
+  const json::value* integration_v = target.starts_with("integrations/")
+                                         ? table->integrations.if_contains(target.substr(13))
+                                         : nullptr;
+  if (integration_v == nullptr) return answer(gateway_error(404, "Not Found"));
+  const json::object& integration = integration_v->as_object();
+
+  auto proxy = std::make_shared<ProxyRequest>();
+  proxy->api_id = r.id;
+  proxy->stage = stage_name;
+  proxy->account_id = env_.settings.account_id;
+  proxy->request_id = request_id;
+  proxy->domain_name = domain_name(r);
+  proxy->route_key = match->key;
+  proxy->path = path;
+  proxy->raw_path = r.path;
+  proxy->resource_path = match->key.substr(match->key.find(' ') + 1);
+  proxy->path_params = std::move(match->params);
+  if (const auto* vars = stage.if_contains("StageVariables");
+      vars != nullptr && vars->is_object()) {
+    for (const auto& [k, v] : vars->as_object()) {
+      if (v.is_string()) proxy->stage_variables[std::string(k)] = std::string(v.as_string());
+    }
+  }
+  proxy->time_ms = env_.clock.now_millis();
+  proxy->http_api = true;
+  std::string type = str(integration, "IntegrationType");
+  if (type != "AWS_PROXY") {
+    // HTTP_PROXY, HTTP, AWS and MOCK integrations of HTTP APIs are not served yet.
+    return answer(gateway_error(500, "Internal Server Error"));
+  }
+  bool v2 = str(integration, "PayloadFormatVersion") == "2.0";
+  std::string function = lambda_function_of(str(integration, "IntegrationUri"));
+  auto holder = std::make_shared<UserRequest>(std::move(r));
+  proxy->request = &holder->request;
+  with_body(holder, kPayloadLimit,
+            [this, holder, proxy, v2, function, cors, answer](std::optional<http::Response> fail) {
+              if (fail) return answer(std::move(*fail));
+              proxy->binary_body = !holder->request.body.empty() &&
+                                   !is_text_content(holder->request.header("content-type"));
+              std::string event = v2 ? event_v2(*proxy) : event_v1(*proxy);
+              call_function(functions_, function, std::move(event), proxy->request_id,
+                            [holder, cors, answer, v2](Result<lambda::SyncResult> res) {
+                              std::optional<http::Response> resp;
+                              if (res && !res->function_error) {
+                                resp = v2 ? response_v2(res->payload) : response_v1(res->payload);
+                              }
+                              if (!resp) resp = gateway_error(500, "Internal Server Error");
+                              add_cors_headers(*cors, holder->request, *resp);
+                              answer(std::move(*resp));
+                            });
+            });
+}
+
+}  // namespace nimbus::services::apigateway

@@ -1,0 +1,166 @@
+// The REST API data plane: /{stage}/{path}, the deployed resource that
+// matches most specifically, its method (or ANY), and the integration:
+// AWS_PROXY to Lambda (payload format 1.0) or MOCK; AWS's bodies for what
+// goes wrong.
+#include "common/json_fields.h"
+#include "common/request_id.h"
+#include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/invoke.h"
+#include "services/apigateway/proxy.h"
+#include "services/apigateway/rest_plan.h"
+
+namespace nimbus::services::apigateway {
+
+namespace {
+
+constexpr size_t kPayloadLimit = 10 * 1024 * 1024;
+
+// Whether `content_type` is one of the API's binaryMediaTypes ("*/*",
+// "image/*" and exact types).
+bool binary_type(const json::object& api, std::string_view content_type) {
+  const auto* types = api.if_contains("binaryMediaTypes");
+  if (types == nullptr || !types->is_array()) return false;
+  std::string ct = http::to_lower(content_type.substr(0, content_type.find(';')));
+  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+  for (const auto& t : types->as_array()) {
+    if (!t.is_string()) continue;
+    std::string want = http::to_lower(t.as_string());
+    if (want == "*/*" || want == ct) return true;
+    if (want.ends_with("/*") && ct.starts_with(want.substr(0, want.size() - 1))) return true;
+  }
+  return false;
+}
+
+// A MOCK integration: the status from the request template's statusCode
+// (200 when none), the integration response for it (else the default one,
+// without a selectionPattern), its response template as the body and its
+// 'literal' header mappings. Templates are not evaluated (no Velocity yet).
+http::Response mock(const json::object& integration, const http::Request& req) {
+  int status = 200;
+  if (const auto* t = integration.if_contains("requestTemplates"); t != nullptr && t->is_object()) {
+    const auto* tmpl = t->as_object().if_contains("application/json");
+    if (tmpl != nullptr && tmpl->is_string()) {
+      if (auto doc = parse_object(tmpl->as_string()))
+        status = static_cast<int>(integer(*doc, "statusCode").value_or(200));
+    }
+  }
+  http::Response resp;
+  resp.status = status;
+  const json::object* chosen = nullptr;
+  if (const auto* rs = integration.if_contains("integrationResponses");
+      rs != nullptr && rs->is_object()) {
+    for (const auto& [code, r] : rs->as_object()) {
+      const auto& o = r.as_object();
+      if (code == std::to_string(status)) {
+        chosen = &o;
+        break;
+      }
+      if (str(o, "selectionPattern").empty() && chosen == nullptr) chosen = &o;
+    }
+  }
+  if (chosen != nullptr) {
+    resp.status = std::atoi(str(*chosen, "statusCode").c_str());
+    if (resp.status < 100 || resp.status > 599) resp.status = 200;
+    if (const auto* t = chosen->if_contains("responseTemplates"); t != nullptr && t->is_object()) {
+      if (const auto* body = t->as_object().if_contains("application/json");
+          body != nullptr && body->is_string()) {
+        resp.body = std::string(body->as_string());
+      }
+    }
+    if (const auto* p = chosen->if_contains("responseParameters"); p != nullptr && p->is_object()) {
+      constexpr std::string_view kHeader = "method.response.header.";
+      for (const auto& [name, v] : p->as_object()) {
+        std::string value = v.is_string() ? std::string(v.as_string()) : "";
+        if (!std::string_view(name).starts_with(kHeader) || value.size() < 2 ||
+            value.front() != '\'' || value.back() != '\'') {
+          continue;
+        }
+        resp.set_header(std::string(std::string_view(name).substr(kHeader.size())),
+                        value.substr(1, value.size() - 2));
+      }
+    }
+  }
+  (void)req;
+  if (resp.header("content-type").empty()) resp.set_header("Content-Type", "application/json");
+  return resp;
+}
+
+}  // namespace
+
+void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
+  auto plan = std::static_pointer_cast<const RestPlan>(api->compiled);
+  const json::object& doc = api->doc;
+  std::string request_id = new_request_id();
+  auto answer = [reply, request_id](http::Response resp) {
+    resp.set_header("x-amzn-RequestId", request_id);
+    reply(std::move(resp));
+  };
+  auto segments = split_path(r.path);
+  const auto* stages = doc.if_contains("stages");
+  const json::value* stage_v = segments.empty() || stages == nullptr
+                                   ? nullptr
+                                   : stages->as_object().if_contains(segments[0]);
+  if (stage_v == nullptr) return answer(gateway_error(403, "Forbidden"));
+  const json::object& stage = stage_v->as_object();
+  std::string stage_name(segments[0]);
+  std::string path = r.path.substr(1 + stage_name.size());
+  if (path.empty()) path = "/";
+  auto table = plan->deployments.find(str(stage, "deploymentId"));
+  if (table == plan->deployments.end()) return answer(gateway_error(403, "Forbidden"));
+  auto match = table->second.paths.find(r.request.method, path);
+  if (!match) return answer(gateway_error(403, "Missing Authentication Token"));
+  const json::object& resource = table->second.resources.at(match->id).as_object();
+  const json::object* method = nullptr;
+  if (const auto* ms = resource.if_contains("resourceMethods"); ms != nullptr && ms->is_object()) {
+    const auto* m = ms->as_object().if_contains(r.request.method);
+    if (m == nullptr) m = ms->as_object().if_contains("ANY");
+    if (m != nullptr) method = &m->as_object();
+  }
+  if (method == nullptr) return answer(gateway_error(403, "Missing Authentication Token"));
+  const auto* integration_v = method->if_contains("methodIntegration");
+  if (integration_v == nullptr) return answer(gateway_error(500, "Internal server error"));
+  const json::object& integration = integration_v->as_object();
+  std::string type = str(integration, "type");
+  if (type == "MOCK") return answer(mock(integration, r.request));
+  if (type != "AWS_PROXY") {
+    // HTTP, HTTP_PROXY and AWS integrations are not served yet (README).
+    return answer(gateway_error(500, "Internal server error"));
+  }
+  auto proxy = std::make_shared<ProxyRequest>();
+  proxy->api_id = r.id;
+  proxy->stage = stage_name;
+  proxy->account_id = env_.settings.account_id;
+  proxy->request_id = request_id;
+  proxy->domain_name = domain_name(r);
+  proxy->path = path;
+  proxy->raw_path = r.path;
+  proxy->resource_path = str(resource, "path");
+  proxy->resource_id = str(resource, "id");
+  proxy->path_params = std::move(match->params);
+  if (const auto* vars = stage.if_contains("variables"); vars != nullptr && vars->is_object()) {
+    for (const auto& [k, v] : vars->as_object()) {
+      if (v.is_string()) proxy->stage_variables[std::string(k)] = std::string(v.as_string());
+    }
+  }
+  proxy->time_ms = env_.clock.now_millis();
+  proxy->http_api = false;
+  bool binary = binary_type(doc.at("api").as_object(), r.request.header("content-type"));
+  std::string function = lambda_function_of(str(integration, "uri"));
+  auto holder = std::make_shared<UserRequest>(std::move(r));
+  proxy->request = &holder->request;
+  with_body(holder, kPayloadLimit,
+            [this, holder, proxy, binary, function, answer](std::optional<http::Response> fail) {
+              if (fail) return answer(std::move(*fail));
+              proxy->binary_body = binary && !holder->request.body.empty();
+              call_function(functions_, function, event_v1(*proxy), proxy->request_id,
+                            [answer](Result<lambda::SyncResult> res) {
+                              if (!res) return answer(gateway_error(500, "Internal server error"));
+                              std::optional<http::Response> resp;
+                              if (!res->function_error) resp = response_v1(res->payload);
+                              if (!resp) return answer(gateway_error(502, "Internal server error"));
+                              answer(std::move(*resp));
+                            });
+            });
+}
+
+}  // namespace nimbus::services::apigateway

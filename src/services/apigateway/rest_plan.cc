@@ -1,0 +1,26 @@
+#include "services/apigateway/rest_plan.h"
+
+#include "common/json_fields.h"
+
+namespace nimbus::services::apigateway {
+
+namespace json = boost::json;
+
+std::shared_ptr<const void> compile_rest_api(const json::object& doc) {
+  auto plan = std::make_shared<RestPlan>();
+  const auto* deps = doc.if_contains("deployments");
+  if (deps == nullptr || !deps->is_object()) return plan;
+  for (const auto& [id, dep] : deps->as_object()) {
+    const auto* snap = dep.is_object() ? dep.as_object().if_contains("Snapshot") : nullptr;
+    if (snap == nullptr || !snap->is_object()) continue;
+    RestPlan::Table t;
+    t.resources = snap->as_object();
+    for (const auto& [rid, r] : t.resources) {
+      if (r.is_object()) t.paths.add("ANY " + str(r.as_object(), "path"), std::string(rid));
+    }
+    plan->deployments[std::string(id)] = std::move(t);
+  }
+  return plan;
+}
+
+}  // namespace nimbus::services::apigateway

@@ -1,0 +1,25 @@
+// What the REST API data plane compiles from an API's document once per
+// change (store.h): for each deployment, a table of its resources' paths
+// (most specific wins, as HTTP API routes: routes.h) and the resources.
+#pragma once
+
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "services/apigateway/routes.h"
+
+namespace nimbus::services::apigateway {
+
+struct RestPlan {
+  struct Table {
+    RouteTable paths;               // "ANY {path}" -> resource id
+    boost::json::object resources;  // by id, with their resourceMethods
+  };
+  std::map<std::string, Table> deployments;  // by deployment id
+};
+
+std::shared_ptr<const void> compile_rest_api(const boost::json::object& doc);
+
+}  // namespace nimbus::services::apigateway

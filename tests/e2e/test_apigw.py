@@ -212,7 +212,10 @@ class RestApiTest(ServerTestCase):
 
     def test_proxy_resource_and_missing_authentication_token(self):
         api = self.gw.create_rest_api(name="rest")
-        root = api["rootResourceId"]
+        # Debian's botocore predates rootResourceId: the root is the resource at "/".
+        root = [r["id"] for r in self.gw.get_resources(restApiId=api["id"])["items"]
+                if r["path"] == "/"][0]
+        self.assertEqual(api.get("rootResourceId", root), root)
         proxy = self.gw.create_resource(restApiId=api["id"], parentId=root, pathPart="{proxy+}")
         self.assertEqual(proxy["path"], "/{proxy+}")
         self.gw.put_method(restApiId=api["id"], resourceId=proxy["id"], httpMethod="ANY",

@@ -47,7 +47,7 @@ void call_function(lambda::Functions* functions, const std::string& function, st
                    const std::string& request_id,
                    std::function<void(Result<lambda::SyncResult>)> done) {
   if (functions == nullptr) {
-    return done(Error::make("ResourceNotFoundException", "Lambda is not served"));
+    return done(Error::internal("Lambda is not served"));
   }
   functions->invoke_sync({function, std::move(event), request_id}, std::move(done));
 }

@@ -300,10 +300,12 @@ std::optional<http::Response> response_v1(std::string_view payload) {
   if (!resp) return std::nullopt;
   if (const auto* m = o.if_contains("multiValueHeaders"); m != nullptr && !m->is_null()) {
     if (!m->is_object()) return std::nullopt;
-    for (const auto& [k, list] : m->as_object()) {
+    for (const auto& entry : m->as_object()) {
+      std::string_view k = entry.key();
+      const json::value& list = entry.value();
       if (!list.is_array()) return std::nullopt;
       // A name in both: only multiValueHeaders' values are sent.
-      std::erase_if(resp->headers, [&](const auto& h) { return http::iequals(h.first, k); });
+      std::erase_if(resp->headers, [k](const auto& h) { return http::iequals(h.first, k); });
       for (const auto& item : list.as_array()) {
         auto s = scalar(item);
         if (!s) return std::nullopt;

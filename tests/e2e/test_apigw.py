@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import subprocess
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -22,6 +23,14 @@ ROLE = "arn:aws:iam::%s:role/lambda-role" % ACCOUNT
 HANDLER = """
 import base64, json
 def handler(event, context):
+    if event.get("type") == "TOKEN":  # as a Lambda authorizer
+        token = event["authorizationToken"]
+        if token not in ("allow", "deny"):
+            raise Exception("Unauthorized")
+        statement = {"Action": "execute-api:Invoke", "Resource": event["methodArn"],
+                     "Effect": "Allow" if token == "allow" else "Deny"}
+        return {"principalId": "user-" + token, "context": {"tier": "gold"},
+                "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
     path = event.get("rawPath") or event.get("path") or ""
     if path.endswith("/plain"):
         return {"plain": True}
@@ -256,6 +265,57 @@ class ApiGatewayTest(ServerTestCase):
         with self.assertRaises(self.rest.exceptions.ConflictException):
             self.rest.create_resource(restApiId=api["id"], parentId=self.rest_root(api),
                                       pathPart="health")
+
+    def test_rest_authorizer_api_keys_and_usage_plans(self):
+        api = self.rest.create_rest_api(name="guarded")
+        res = self.rest.create_resource(restApiId=api["id"], parentId=self.rest_root(api),
+                                        pathPart="guarded")["id"]
+        auth = self.rest.create_authorizer(
+            restApiId=api["id"], name="tokens", type="TOKEN", authorizerUri=self.uri,
+            identitySource="method.request.header.Authorization",
+            authorizerResultTtlInSeconds=0)
+        common = dict(restApiId=api["id"], resourceId=res, httpMethod="GET")
+        self.rest.put_method(authorizationType="CUSTOM", authorizerId=auth["id"],
+                             apiKeyRequired=True, **common)
+        self.rest.put_integration(type="AWS_PROXY", integrationHttpMethod="POST", uri=self.uri,
+                                  **common)
+        self.rest.create_deployment(restApiId=api["id"], stageName="prod")
+        key = self.rest.create_api_key(name="e2e", enabled=True)
+        plan = self.rest.create_usage_plan(
+            name="e2e", apiStages=[{"apiId": api["id"], "stage": "prod"}],
+            throttle={"rateLimit": 0.01, "burstLimit": 2})
+        self.rest.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"],
+                                        keyType="API_KEY")
+
+        def get(**headers):
+            req = urllib.request.Request(
+                self.server.endpoint + "/_aws/execute-api/%s/prod/guarded" % api["id"],
+                headers=headers)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    return r.status, r.headers, r.read()
+            except urllib.error.HTTPError as e:
+                return e.code, e.headers, e.read()
+
+        status, headers, body = get()
+        self.assertEqual((status, json.loads(body)), (401, {"message": "Unauthorized"}))
+        self.assertEqual(headers["x-amzn-ErrorType"], "UnauthorizedException")
+        self.assertEqual(get(Authorization="bad")[0], 401)
+        status, _, body = get(Authorization="deny")
+        self.assertEqual(status, 403)
+        self.assertIn("explicit deny", json.loads(body)["Message"])
+        status, _, body = get(Authorization="allow")  # no API key
+        self.assertEqual((status, json.loads(body)), (403, {"message": "Forbidden"}))
+        for _ in range(2):
+            status, _, body = get(Authorization="allow", **{"x-api-key": key["value"]})
+            self.assertEqual(status, 200, body)
+        authorizer = json.loads(body)["event"]["requestContext"]["authorizer"]
+        self.assertEqual((authorizer["principalId"], authorizer["tier"]), ("user-allow", "gold"))
+        status, headers, body = get(Authorization="allow", **{"x-api-key": key["value"]})
+        self.assertEqual((status, json.loads(body)), (429, {"message": "Too Many Requests"}))
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        usage = self.rest.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
+        self.assertEqual(usage["items"], {key["id"]: [[2, 0]]})
 
     # Function URLs
 

@@ -16,6 +16,16 @@ Resources by_rest_api(const CallContext& ctx, const json::object& in) {
   return {"arn:aws:apigateway:" + ctx.region + "::/restapis" + (id.empty() ? "" : "/" + id)};
 }
 
+// arn:aws:apigateway:REGION::/apikeys[/ID] and /usageplans[/ID].
+Resources by_api_key(const CallContext& ctx, const json::object& in) {
+  std::string id = str(in, "apiKey");
+  return {"arn:aws:apigateway:" + ctx.region + "::/apikeys" + (id.empty() ? "" : "/" + id)};
+}
+Resources by_usage_plan(const CallContext& ctx, const json::object& in) {
+  std::string id = str(in, "usagePlanId");
+  return {"arn:aws:apigateway:" + ctx.region + "::/usageplans" + (id.empty() ? "" : "/" + id)};
+}
+
 }  // namespace
 
 const Operation<RestApiService> RestApiService::kOperations[] = {
@@ -41,15 +51,40 @@ const Operation<RestApiService> RestApiService::kOperations[] = {
     {"GetStages", &RestApiService::get_stages, by_rest_api},
     {"UpdateStage", &RestApiService::update_stage, by_rest_api},
     {"DeleteStage", &RestApiService::delete_stage, by_rest_api},
+    {"CreateApiKey", &RestApiService::create_api_key, by_api_key},
+    {"GetApiKey", &RestApiService::get_api_key, by_api_key},
+    {"GetApiKeys", &RestApiService::get_api_keys, by_api_key},
+    {"UpdateApiKey", &RestApiService::update_api_key, by_api_key},
+    {"DeleteApiKey", &RestApiService::delete_api_key, by_api_key},
+    {"CreateUsagePlan", &RestApiService::create_usage_plan, by_usage_plan},
+    {"GetUsagePlan", &RestApiService::get_usage_plan, by_usage_plan},
+    {"GetUsagePlans", &RestApiService::get_usage_plans, by_usage_plan},
+    {"UpdateUsagePlan", &RestApiService::update_usage_plan, by_usage_plan},
+    {"DeleteUsagePlan", &RestApiService::delete_usage_plan, by_usage_plan},
+    {"CreateUsagePlanKey", &RestApiService::create_usage_plan_key, by_usage_plan},
+    {"GetUsagePlanKey", &RestApiService::get_usage_plan_key, by_usage_plan},
+    {"GetUsagePlanKeys", &RestApiService::get_usage_plan_keys, by_usage_plan},
+    {"DeleteUsagePlanKey", &RestApiService::delete_usage_plan_key, by_usage_plan},
+    {"GetUsage", &RestApiService::get_usage, by_usage_plan},
+    {"CreateAuthorizer", &RestApiService::create_authorizer, by_rest_api},
+    {"GetAuthorizer", &RestApiService::get_authorizer, by_rest_api},
+    {"GetAuthorizers", &RestApiService::get_authorizers, by_rest_api},
+    {"UpdateAuthorizer", &RestApiService::update_authorizer, by_rest_api},
+    {"DeleteAuthorizer", &RestApiService::delete_authorizer, by_rest_api},
 };
 
 RestApiService::RestApiService(Environment& env, lambda::Functions* functions)
-    : Service("apigateway"), env_(env), functions_(functions), store_(env, "v1", compile_rest_api) {
+    : Service("apigateway"),
+      env_(env),
+      functions_(functions),
+      store_(env, "v1", compile_rest_api),
+      usage_(env) {
   serve(*this, kOperations);
 }
 
 Status RestApiService::start() {
-  return store_.recover();
+  if (auto st = store_.recover(); !st) return st;
+  return usage_.recover();
 }
 
 }  // namespace nimbus::services::apigateway

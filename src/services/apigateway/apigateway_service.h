@@ -11,7 +11,9 @@
 #include <memory>
 #include <string>
 
+#include "services/apigateway/authorizer.h"
 #include "services/apigateway/store.h"
+#include "services/apigateway/usage_plans.h"
 #include "services/lambda/api.h"
 #include "services/service.h"
 
@@ -55,6 +57,44 @@ class RestApiService final : public Service {
   Output get_stages(const CallContext& ctx, const json::object& in) const;
   void update_stage(const CallContext& ctx, json::object in, Respond respond);
   void delete_stage(const CallContext& ctx, json::object in, Respond respond);
+  // api_key_handlers.cc
+  void create_api_key(const CallContext& ctx, json::object in, Respond respond);
+  Output get_api_key(const CallContext& ctx, const json::object& in) const;
+  Output get_api_keys(const CallContext& ctx, const json::object& in) const;
+  void update_api_key(const CallContext& ctx, json::object in, Respond respond);
+  void delete_api_key(const CallContext& ctx, json::object in, Respond respond);
+  // usage_plan_handlers.cc
+  void create_usage_plan(const CallContext& ctx, json::object in, Respond respond);
+  Output get_usage_plan(const CallContext& ctx, const json::object& in) const;
+  Output get_usage_plans(const CallContext& ctx, const json::object& in) const;
+  void update_usage_plan(const CallContext& ctx, json::object in, Respond respond);
+  void delete_usage_plan(const CallContext& ctx, json::object in, Respond respond);
+  void create_usage_plan_key(const CallContext& ctx, json::object in, Respond respond);
+  Output get_usage_plan_key(const CallContext& ctx, const json::object& in) const;
+  Output get_usage_plan_keys(const CallContext& ctx, const json::object& in) const;
+  void delete_usage_plan_key(const CallContext& ctx, json::object in, Respond respond);
+  Output get_usage(const CallContext& ctx, const json::object& in) const;
+  // authorizer_handlers.cc
+  void create_authorizer(const CallContext& ctx, json::object in, Respond respond);
+  Output get_authorizer(const CallContext& ctx, const json::object& in) const;
+  Output get_authorizers(const CallContext& ctx, const json::object& in) const;
+  void update_authorizer(const CallContext& ctx, json::object in, Respond respond);
+  void delete_authorizer(const CallContext& ctx, json::object in, Respond respond);
+  // Every apiStages entry names a REST API and one of its stages.
+  Status check_api_stages(const CallContext& ctx, const json::value* stages) const;
+
+  // The data plane's steps after routing (rest_data_plane.cc,
+  // rest_authorize.cc): the method's Lambda authorizer, which calls `next`
+  // with the answer's usageIdentifierKey when it allows the request; the
+  // integration.
+  void authorize(const ApiPtr& api, const json::object& method, const std::string& method_name,
+                 const std::shared_ptr<ProxyRequest>& proxy,
+                 std::function<void(http::Response)> answer,
+                 std::function<void(std::string usage_key)> next);
+  void integrate(const ApiPtr& api, const json::object& method,
+                 const std::shared_ptr<UserRequest>& holder,
+                 const std::shared_ptr<ProxyRequest>& proxy,
+                 const std::function<void(http::Response)>& answer);
 
   void change(const json::object& in,
               std::function<Status(json::object& doc, json::object& out)> change, Respond respond);
@@ -62,6 +102,8 @@ class RestApiService final : public Service {
   Environment& env_;
   lambda::Functions* functions_;
   ApiStore store_;
+  UsagePlans usage_;
+  AuthorizerCache authorizer_cache_;
 };
 
 }  // namespace nimbus::services::apigateway

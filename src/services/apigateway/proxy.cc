@@ -10,26 +10,6 @@ namespace json = boost::json;
 
 namespace {
 
-// The query string as AWS hands it: names and values decoded, '+' a space.
-std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view q) {
-  std::vector<std::pair<std::string, std::string>> out;
-  size_t i = 0;
-  while (i < q.size()) {
-    size_t amp = q.find('&', i);
-    if (amp == std::string_view::npos) amp = q.size();
-    std::string_view part = q.substr(i, amp - i);
-    if (!part.empty()) {
-      size_t eq = part.find('=');
-      std::string name = percent_decode(part.substr(0, eq), true);
-      std::string value =
-          eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1), true);
-      out.emplace_back(std::move(name), std::move(value));
-    }
-    i = amp + 1;
-  }
-  return out;
-}
-
 json::object string_map(const std::map<std::string, std::string>& m) {
   json::object o;
   for (const auto& [k, v] : m) o[k] = v;
@@ -113,6 +93,25 @@ std::optional<http::Response> common_response(const json::object& o) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view q) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t i = 0;
+  while (i < q.size()) {
+    size_t amp = q.find('&', i);
+    if (amp == std::string_view::npos) amp = q.size();
+    std::string_view part = q.substr(i, amp - i);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      std::string name = percent_decode(part.substr(0, eq), true);
+      std::string value =
+          eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1), true);
+      out.emplace_back(std::move(name), std::move(value));
+    }
+    i = amp + 1;
+  }
+  return out;
+}
+
 bool is_text_content(std::string_view ct) {
   std::string t = http::to_lower(ct.substr(0, ct.find(';')));
   while (!t.empty() && t.back() == ' ') t.pop_back();
@@ -192,6 +191,7 @@ std::string event_v2(const ProxyRequest& r) {
                    {"stage", r.stage},
                    {"time", clf_time(r.time_ms)},
                    {"timeEpoch", r.time_ms}};
+  if (r.authorizer) e["requestContext"].as_object()["authorizer"] = *r.authorizer;
   if (!r.path_params.empty()) e["pathParameters"] = string_map(r.path_params);
   if (!r.stage_variables.empty()) e["stageVariables"] = string_map(r.stage_variables);
   put_body(e, r, false);
@@ -260,6 +260,7 @@ std::string event_v1(const ProxyRequest& r) {
                    {"resourceId", r.resource_id},
                    {"resourcePath", r.resource_path},
                    {"stage", r.stage}};
+  if (r.authorizer) e["requestContext"].as_object()["authorizer"] = *r.authorizer;
   e["pathParameters"] =
       r.path_params.empty() ? json::value(nullptr) : json::value(string_map(r.path_params));
   e["stageVariables"] =

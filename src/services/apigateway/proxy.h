@@ -9,6 +9,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "services/service.h"  // http::Request, http::Response
 
@@ -28,7 +30,12 @@ struct ProxyRequest {
   int64_t time_ms = 0;       // when the gateway received it
   bool binary_body = false;  // send the body base64-encoded
   bool http_api = true;      // 1.0 events of HTTP APIs carry "version":"1.0"
+  // requestContext.authorizer, set when an authorizer allowed the request.
+  std::optional<boost::json::object> authorizer;
 };
+
+// The query string as AWS hands it: names and values decoded, '+' a space.
+std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view q);
 
 // Textual content types keep their bodies as text in 2.0 events.
 bool is_text_content(std::string_view content_type);

@@ -111,21 +111,13 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   if (!match) return answer(gateway_error(403, "Missing Authentication Token"));
   const json::object& resource = table->second.resources.at(match->id).as_object();
   const json::object* method = nullptr;
+  std::string method_name = r.request.method;
   if (const auto* ms = resource.if_contains("resourceMethods"); ms != nullptr && ms->is_object()) {
-    const auto* m = ms->as_object().if_contains(r.request.method);
-    if (m == nullptr) m = ms->as_object().if_contains("ANY");
+    const auto* m = ms->as_object().if_contains(method_name);
+    if (m == nullptr) m = ms->as_object().if_contains(method_name = "ANY");
     if (m != nullptr) method = &m->as_object();
   }
   if (method == nullptr) return answer(gateway_error(403, "Missing Authentication Token"));
-  const auto* integration_v = method->if_contains("methodIntegration");
-  if (integration_v == nullptr) return answer(gateway_error(500, "Internal server error"));
-  const json::object& integration = integration_v->as_object();
-  std::string type = str(integration, "type");
-  if (type == "MOCK") return answer(mock(integration, r.request));
-  if (type != "AWS_PROXY") {
-    // HTTP, HTTP_PROXY and AWS integrations are not served yet (README).
-    return answer(gateway_error(500, "Internal server error"));
-  }
   auto proxy = std::make_shared<ProxyRequest>();
   proxy->api_id = r.id;
   proxy->stage = stage_name;
@@ -144,10 +136,42 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   }
   proxy->time_ms = env_.clock.now_millis();
   proxy->http_api = false;
-  bool binary = binary_type(doc.at("api").as_object(), r.request.header("content-type"));
-  std::string function = lambda_function_of(str(integration, "uri"));
   auto holder = std::make_shared<UserRequest>(std::move(r));
   proxy->request = &holder->request;
+  // The authorizer, then the API key and its usage plan, then the
+  // integration. `api` keeps `method` (in its compiled plan) alive.
+  auto next = [this, api, holder, proxy, method, method_name, answer](std::string usage_key) {
+    if (boolean(*method, "apiKeyRequired").value_or(false)) {
+      bool header = str(api->doc.at("api").as_object(), "apiKeySource") != "AUTHORIZER";
+      if (auto refused =
+              usage_.admit(proxy->api_id, proxy->stage, proxy->resource_path, method_name,
+                           header ? std::string(holder->request.header("x-api-key")) : usage_key)) {
+        return answer(std::move(*refused));
+      }
+    }
+    integrate(api, *method, holder, proxy, answer);
+  };
+  if (str(*method, "authorizationType") == "CUSTOM") {
+    return authorize(api, *method, method_name, proxy, answer, std::move(next));
+  }
+  next("");
+}
+
+void RestApiService::integrate(const ApiPtr& api, const json::object& method,
+                               const std::shared_ptr<UserRequest>& holder,
+                               const std::shared_ptr<ProxyRequest>& proxy,
+                               const std::function<void(http::Response)>& answer) {
+  const auto* integration_v = method.if_contains("methodIntegration");
+  if (integration_v == nullptr) return answer(gateway_error(500, "Internal server error"));
+  const json::object& integration = integration_v->as_object();
+  std::string type = str(integration, "type");
+  if (type == "MOCK") return answer(mock(integration, holder->request));
+  if (type != "AWS_PROXY") {
+    // HTTP, HTTP_PROXY and AWS integrations are not served yet (README).
+    return answer(gateway_error(500, "Internal server error"));
+  }
+  bool binary = binary_type(api->doc.at("api").as_object(), holder->request.header("content-type"));
+  std::string function = lambda_function_of(str(integration, "uri"));
   with_body(holder, kPayloadLimit,
             [this, holder, proxy, binary, function, answer](std::optional<http::Response> fail) {
               if (fail) return answer(std::move(*fail));

@@ -204,6 +204,15 @@ void RestApiService::put_method(const CallContext&, json::object in, Respond res
         if (methods.as_object().contains(m)) {
           return Status(errors::conflict("Method already exists for this resource"));
         }
+        std::string auth = str(in, "authorizationType");
+        if (auth == "CUSTOM" || auth == "COGNITO_USER_POOLS") {
+          const auto* all = doc.if_contains("authorizers");
+          if (all == nullptr || !all->as_object().contains(str(in, "authorizerId"))) {
+            return Status(errors::bad_request(
+                "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
+                "COGNITO_USER_POOLS requires a valid authorizer."));
+          }
+        }
         json::object method{{"httpMethod", m}, {"apiKeyRequired", false}};
         for (const char* k : kMethodMembers) {
           if (has(in, k)) method[k] = in.at(k);

@@ -1,0 +1,27 @@
+// Lambda authorizer answers and the pieces the gateway decides with: what
+// a function answers is parsed (policy or simple response) or refused, the
+// policy is evaluated on a method ARN, IAM-style wildcards match, usage
+// dates parse; never a crash.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "services/apigateway/authorizer.h"
+#include "services/apigateway/meter.h"
+
+using namespace nimbus::services::apigateway;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  const std::string arn = "arn:aws:execute-api:us-east-1:000000000000:abc/prod/GET/pets/1";
+  if (auto a = parse_policy_answer(in)) policy_allows(a->policy, arn);
+  parse_simple_answer(in);
+  // The first line as a pattern, the rest as an ARN.
+  size_t nl = in.find('\n');
+  if (nl != std::string_view::npos) arn_matches(in.substr(0, nl), in.substr(nl + 1));
+  split_sources(in);
+  if (auto day = day_from_date(in.substr(0, 10)); day && date_of(*day) != in.substr(0, 10)) {
+    __builtin_trap();
+  }
+  return 0;
+}

@@ -1,0 +1,129 @@
+// The REST API data plane's Lambda authorizers (authorizer.h): a method
+// with authorizationType CUSTOM is called only when its authorizer's
+// policy allows execute-api:Invoke on the request's method ARN. Answers as
+// AWS's: 401 {"message":"Unauthorized"} without the identity (or when the
+// function says "Unauthorized"), 403 with AccessDeniedException's message
+// on a deny, 500 {"message":null} (AuthorizerConfigurationException) when
+// the function fails or answers something malformed.
+#include <regex>
+
+#include "common/json_fields.h"
+#include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/authorizer.h"
+#include "services/apigateway/invoke.h"
+
+namespace nimbus::services::apigateway {
+
+namespace {
+
+http::Response unauthorized() {
+  auto resp = gateway_error(401, "Unauthorized");
+  resp.set_header("x-amzn-ErrorType", "UnauthorizedException");
+  return resp;
+}
+
+http::Response configuration_error() {
+  http::Response resp;
+  resp.status = 500;
+  resp.set_header("Content-Type", "application/json");
+  resp.set_header("x-amzn-ErrorType", "AuthorizerConfigurationException");
+  resp.body = R"({"message":null})";
+  return resp;
+}
+
+http::Response denied(bool explicitly) {
+  http::Response resp;
+  resp.status = 403;
+  resp.set_header("Content-Type", "application/json");
+  resp.set_header("x-amzn-ErrorType", "AccessDeniedException");
+  resp.body =
+      explicitly
+          ? R"({"Message":"User is not authorized to access this resource with an explicit deny"})"
+          : R"({"Message":"User is not authorized to access this resource"})";
+  return resp;
+}
+
+// Whether a function error is the authorizer's "Unauthorized" (a 401).
+bool says_unauthorized(std::string_view payload) {
+  auto o = parse_object(payload);
+  return o && str(*o, "errorMessage") == "Unauthorized";
+}
+
+bool explicit_deny(const json::value& policy, const std::string& arn) {
+  // policy_allows() is false for both; an explicit Deny is one that matches.
+  if (!policy.is_object()) return false;
+  json::array statements;
+  const auto* s = policy.as_object().if_contains("Statement");
+  if (s != nullptr && s->is_array()) statements = s->as_array();
+  if (s != nullptr && s->is_object()) statements.push_back(*s);
+  for (const auto& st : statements) {
+    if (!st.is_object() || str(st.as_object(), "Effect") != "Deny") continue;
+    json::object only = st.as_object();
+    only["Effect"] = "Allow";
+    if (policy_allows(json::object{{"Statement", json::array{only}}}, arn)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void RestApiService::authorize(const ApiPtr& api, const json::object& method,
+                               const std::string& method_name,
+                               const std::shared_ptr<ProxyRequest>& proxy,
+                               std::function<void(http::Response)> answer,
+                               std::function<void(std::string usage_key)> next) {
+  const auto* all = api->doc.if_contains("authorizers");
+  const auto* found =
+      all != nullptr ? all->as_object().if_contains(str(method, "authorizerId")) : nullptr;
+  if (found == nullptr) return answer(configuration_error());
+  const json::object auth = found->as_object();
+  std::string type = str(auth, "type"), id = str(auth, "id");
+  if (type != "TOKEN" && type != "REQUEST") return answer(configuration_error());
+  std::string source = str(auth, "identitySource");
+  auto sources = type == "TOKEN" ? std::vector<std::string>{source} : split_sources(source);
+  auto values = identity_values(sources, *proxy);
+  if (!values) return answer(unauthorized());
+  if (std::string expr = str(auth, "identityValidationExpression");
+      type == "TOKEN" && !expr.empty()) {
+    try {
+      if (!std::regex_match(values->front(), std::regex(expr))) return answer(unauthorized());
+    } catch (const std::exception&) {
+      return answer(unauthorized());
+    }
+  }
+  std::string arn = method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
+                               proxy->stage, method_name, proxy->path);
+  auto decide = [proxy, arn, answer, next](const AuthorizerAnswer& a) {
+    if (!policy_allows(a.policy, arn)) return answer(denied(explicit_deny(a.policy, arn)));
+    json::object context{{"principalId", a.principal_id}};
+    for (const auto& [k, v] : a.context) {
+      // REST APIs hand the context's values over as strings.
+      context[k] = v.is_string() ? v : json::value(json::serialize(v));
+    }
+    proxy->authorizer = std::move(context);
+    next(a.usage_key);
+  };
+  int64_t ttl = integer(auth, "authorizerResultTtlInSeconds").value_or(300);
+  std::string key = AuthorizerCache::key(id, *values);
+  if (ttl > 0) {
+    if (auto cached = authorizer_cache_.find(key, env_.clock.monotonic())) return decide(*cached);
+  }
+  std::string event =
+      type == "TOKEN" ? token_event(values->front(), arn) : request_event_v1(*proxy, arn);
+  call_function(
+      functions_, lambda_function_of(str(auth, "authorizerUri")), std::move(event),
+      proxy->request_id, [this, key, ttl, answer, decide](Result<lambda::SyncResult> res) {
+        if (!res) return answer(configuration_error());
+        if (res->function_error) {
+          return answer(says_unauthorized(res->payload) ? unauthorized() : configuration_error());
+        }
+        auto a = parse_policy_answer(res->payload);
+        if (!a) return answer(configuration_error());
+        if (ttl > 0) {
+          authorizer_cache_.put(key, *a, env_.clock.monotonic() + std::chrono::seconds(ttl));
+        }
+        decide(*a);
+      });
+}
+
+}  // namespace nimbus::services::apigateway

@@ -1,0 +1,278 @@
+// API keys and usage plans: the control API, and their enforcement on a
+// method with apiKeyRequired (403, token-bucket 429s, quota 429s, GetUsage),
+// on the simulated clock; the Meter's periods on their own.
+#include <gtest/gtest.h>
+
+#include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/meter.h"
+#include "services/testing/service_fixture.h"
+
+namespace nimbus::services::apigateway {
+namespace {
+
+namespace json = boost::json;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using testing::ServiceTest;
+
+struct OkFunctions final : lambda::Functions {
+  void invoke_sync(lambda::SyncInvoke,
+                   std::function<void(Result<lambda::SyncResult>)> done) override {
+    done(lambda::SyncResult{false, R"({"statusCode":200,"body":"ok"})"});
+  }
+  std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
+    return std::nullopt;
+  }
+};
+
+class UsagePlanTest : public ServiceTest<RestApiService> {
+ protected:
+  UsagePlanTest()
+      : ServiceTest({[this](Environment& env) {
+                       auto s = std::make_unique<RestApiService>(env, &fn);
+                       rest = s.get();
+                       return s;
+                     },
+                     [this](Environment& env) {
+                       return std::make_unique<HttpApiService>(env, &fn, rest);
+                     }}) {}
+
+  // An API whose GET /pets and GET /free need a key only on /pets, deployed
+  // to "prod".
+  void make_api() {
+    auto api = call("CreateRestApi", {{"name", "keyed"}});
+    id = s(api["id"]);
+    for (const char* part : {"pets", "free"}) {
+      auto res = s(call(
+          "CreateResource",
+          {{"restApiId", id}, {"parentId", s(api["rootResourceId"])}, {"pathPart", part}})["id"]);
+      call("PutMethod", {{"restApiId", id},
+                         {"resourceId", res},
+                         {"httpMethod", "GET"},
+                         {"authorizationType", "NONE"},
+                         {"apiKeyRequired", std::string(part) == "pets"}});
+      call("PutIntegration", {{"restApiId", id},
+                              {"resourceId", res},
+                              {"httpMethod", "GET"},
+                              {"type", "AWS_PROXY"},
+                              {"uri",
+                               "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                               "arn:aws:lambda:us-east-1:000000000000:function:f/invocations"}});
+    }
+    call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+  }
+  // A key (enabled) in a new plan over prod with `plan` merged in.
+  void make_plan(json::object plan) {
+    auto key = call("CreateApiKey",
+                    {{"name", "k"}, {"enabled", true}, {"value", "abcdefghijklmnopqrst0123"}});
+    key_id = s(key["id"]);
+    plan["name"] = "p";
+    plan["apiStages"] = json::array{json::object{{"apiId", id}, {"stage", "prod"}}};
+    plan_id = s(call("CreateUsagePlan", plan)["id"]);
+    auto pk = call("CreateUsagePlanKey",
+                   {{"usagePlanId", plan_id}, {"keyId", key_id}, {"keyType", "API_KEY"}});
+    EXPECT_EQ(s(pk["value"]), "abcdefghijklmnopqrst0123");
+  }
+  http::Response get(const std::string& path, const std::string& key = "abcdefghijklmnopqrst0123") {
+    UserRequest r;
+    r.id = id;
+    r.path = path;
+    r.request.method = "GET";
+    r.request.target = path;
+    r.request.headers = {{"host", id + ".execute-api.localhost"}};
+    if (!key.empty()) r.request.headers.emplace_back("x-api-key", key);
+    r.request.remote = "10.1.2.3:4";
+    return user_call(std::move(r));
+  }
+
+  OkFunctions fn;
+  RestApiService* rest = nullptr;
+  std::string id, key_id, plan_id;
+};
+
+TEST_F(UsagePlanTest, KeysAreRequiredWhereMethodsSaySo) {
+  make_api();
+  make_plan({});
+  EXPECT_EQ(get("/prod/free", "").status, 200);
+  auto r = get("/prod/pets", "");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body, R"({"message":"Forbidden"})");
+  EXPECT_EQ(r.header("x-amzn-errortype"), "ForbiddenException");
+  EXPECT_EQ(get("/prod/pets", "not-a-key-of-this-account").status, 403);
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  call("UpdateApiKey",
+       {{"apiKey", key_id},
+        {"patchOperations",
+         json::array{json::object{{"op", "replace"}, {"path", "/enabled"}, {"value", "false"}}}}});
+  EXPECT_EQ(get("/prod/pets").status, 403);
+  call("UpdateApiKey",
+       {{"apiKey", key_id},
+        {"patchOperations",
+         json::array{json::object{{"op", "replace"}, {"path", "/enabled"}, {"value", "true"}}}}});
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  // A key outside every plan of the stage is refused.
+  call("DeleteUsagePlanKey", {{"usagePlanId", plan_id}, {"keyId", key_id}});
+  EXPECT_EQ(get("/prod/pets").status, 403);
+}
+
+TEST_F(UsagePlanTest, TheTokenBucketThrottlesAndRefillsOnTheClock) {
+  make_api();
+  make_plan({{"throttle", json::object{{"rateLimit", 2.0}, {"burstLimit", 3}}}});
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("/prod/pets").status, 200) << i;
+  auto r = get("/prod/pets");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.body, R"({"message":"Too Many Requests"})");
+  EXPECT_EQ(r.header("x-amzn-errortype"), "TooManyRequestsException");
+  clock.advance(milliseconds(500));  // one token at 2/s
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  EXPECT_EQ(get("/prod/pets").status, 429);
+  clock.advance(std::chrono::seconds(10));  // refilled to the burst, not beyond
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("/prod/pets").status, 200) << i;
+  EXPECT_EQ(get("/prod/pets").status, 429);
+}
+
+TEST_F(UsagePlanTest, PerMethodThrottleReplacesThePlans) {
+  make_api();
+  auto stage = json::object{{"apiId", ""}, {"stage", "prod"}};
+  make_plan({{"throttle", json::object{{"rateLimit", 100.0}, {"burstLimit", 100}}}});
+  call("UpdateUsagePlan",
+       {{"usagePlanId", plan_id},
+        {"patchOperations",
+         json::array{
+             json::object{{"op", "remove"}, {"path", "/apiStages"}, {"value", id + ":prod"}}}}});
+  EXPECT_EQ(get("/prod/pets").status, 403);
+  // Back, with GET /pets at one request a second.
+  json::object in{
+      {"name", "p2"},
+      {"apiStages",
+       json::array{json::object{
+           {"apiId", id},
+           {"stage", "prod"},
+           {"throttle",
+            json::object{{"/pets/GET", json::object{{"rateLimit", 1.0}, {"burstLimit", 1}}}}}}}}};
+  auto p2 = s(call("CreateUsagePlan", in)["id"]);
+  call("CreateUsagePlanKey", {{"usagePlanId", p2}, {"keyId", key_id}, {"keyType", "API_KEY"}});
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  EXPECT_EQ(get("/prod/pets").status, 429);
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  // The key cannot be in two plans of one stage.
+  call("UpdateUsagePlan",
+       {{"usagePlanId", plan_id},
+        {"patchOperations", json::array{json::object{
+                                {"op", "add"}, {"path", "/apiStages"}, {"value", id + ":prod"}}}}});
+  (void)stage;
+  auto other =
+      s(call("CreateUsagePlan",
+             {{"name", "p3"},
+              {"apiStages", json::array{json::object{{"apiId", id}, {"stage", "prod"}}}}})["id"]);
+  expect_error("CreateUsagePlanKey",
+               {{"usagePlanId", other}, {"keyId", key_id}, {"keyType", "API_KEY"}},
+               "ConflictException");
+}
+
+TEST_F(UsagePlanTest, QuotasLimitEachPeriodAndGetUsageReportsIt) {
+  make_api();
+  make_plan({{"quota", json::object{{"limit", 3}, {"period", "DAY"}}}});
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("/prod/pets").status, 200) << i;
+  auto r = get("/prod/pets");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.body, R"({"message":"Limit Exceeded"})");
+  EXPECT_EQ(r.header("x-amzn-errortype"), "LimitExceededException");
+  std::string today = date_of(day_of(clock.now_millis()));
+  std::string tomorrow = date_of(day_of(clock.now_millis()) + 1);
+  clock.advance(hours(24));
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  auto usage =
+      call("GetUsage", {{"usagePlanId", plan_id}, {"startDate", today}, {"endDate", tomorrow}});
+  EXPECT_EQ(json::serialize(usage["items"]), R"({")" + key_id + R"(":[[3,0],[1,2]]})");
+  expect_error("GetUsage",
+               {{"usagePlanId", plan_id}, {"startDate", "yesterday"}, {"endDate", today}},
+               "BadRequestException");
+  expect_error("GetUsage", {{"usagePlanId", "nope"}, {"startDate", today}, {"endDate", today}},
+               "NotFoundException");
+}
+
+TEST_F(UsagePlanTest, ControlPlaneChecksAndRestart) {
+  make_api();
+  expect_error("CreateApiKey", {{"name", "short"}, {"value", "too-short"}}, "BadRequestException");
+  auto generated = call("CreateApiKey", {{"name", "gen"}});
+  EXPECT_EQ(s(generated["value"]).size(), 40u);
+  EXPECT_EQ(generated["enabled"], false);
+  auto got = call("GetApiKey", {{"apiKey", s(generated["id"])}});
+  EXPECT_FALSE(got.contains("value"));
+  got = call("GetApiKey", {{"apiKey", s(generated["id"])}, {"includeValue", true}});
+  EXPECT_EQ(got["value"], generated["value"]);
+  expect_error("GetApiKey", {{"apiKey", "nope"}}, "NotFoundException");
+  expect_error("CreateUsagePlan",
+               {{"name", "x"},
+                {"apiStages", json::array{json::object{{"apiId", "nope"}, {"stage", "prod"}}}}},
+               "NotFoundException");
+  expect_error(
+      "CreateUsagePlan",
+      {{"name", "x"}, {"apiStages", json::array{json::object{{"apiId", id}, {"stage", "dev"}}}}},
+      "NotFoundException");
+  expect_error(
+      "CreateUsagePlan",
+      {{"name", "x"}, {"quota", json::object{{"limit", 5}, {"period", "WEEK"}, {"offset", 7}}}},
+      "BadRequestException");
+  expect_error("CreateUsagePlan", {{"name", "x"}, {"throttle", json::object{{"rateLimit", -1.0}}}},
+               "BadRequestException");
+  make_plan({{"quota", json::object{{"limit", 1}, {"period", "MONTH"}}}});
+  expect_error("CreateUsagePlanKey",
+               {{"usagePlanId", plan_id}, {"keyId", key_id}, {"keyType", "API_KEY"}},
+               "ConflictException");
+  expect_error("CreateUsagePlanKey",
+               {{"usagePlanId", plan_id}, {"keyId", "nope"}, {"keyType", "API_KEY"}},
+               "NotFoundException");
+  EXPECT_EQ(call("GetUsagePlans", {{"keyId", key_id}})["items"].as_array().size(), 1u);
+  EXPECT_EQ(call("GetUsagePlanKeys", {{"usagePlanId", plan_id}})["items"].as_array().size(), 1u);
+  EXPECT_EQ(call("GetApiKeys", {{"nameQuery", "ge"}})["items"].as_array().size(), 1u);
+  reopen();
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  EXPECT_EQ(s(call("GetUsagePlan", {{"usagePlanId", plan_id}})["quota"].at("period")), "MONTH");
+  call("DeleteApiKey", {{"apiKey", key_id}});
+  EXPECT_EQ(get("/prod/pets").status, 403);
+  EXPECT_TRUE(eventually([&] {
+    return call("GetUsagePlanKeys", {{"usagePlanId", plan_id}})["items"].as_array().empty();
+  }));
+  call("DeleteUsagePlan", {{"usagePlanId", plan_id}});
+  expect_error("GetUsagePlan", {{"usagePlanId", plan_id}}, "NotFoundException");
+}
+
+TEST(MeterTest, PeriodsStartAtTheirOffsets) {
+  auto day = *day_from_date("2026-12-04");  // a Friday
+  EXPECT_EQ(date_of(day), "2026-12-04");
+  EXPECT_FALSE(day_from_date("2026-02-30"));
+  EXPECT_FALSE(day_from_date("2026-1-04"));
+  Quota week{10, Quota::Period::kWeek, 1};  // weeks start on Mondays
+  EXPECT_EQ(date_of(period_start(week, day)), "2026-11-30");
+  week.offset = 5;  // on Fridays
+  EXPECT_EQ(date_of(period_start(week, day)), "2026-12-04");
+  Quota month{10, Quota::Period::kMonth, 4};  // on the 5th
+  EXPECT_EQ(date_of(period_start(month, day)), "2026-11-05");
+  month.offset = 0;
+  EXPECT_EQ(date_of(period_start(month, *day_from_date("2026-01-31"))), "2026-01-01");
+  month.offset = 9;
+  EXPECT_EQ(date_of(period_start(month, *day_from_date("2026-01-03"))), "2025-12-10");
+}
+
+TEST(MeterTest, ABucketStartsFullAndNeverHoldsMoreThanItsBurst) {
+  TokenBucket b;
+  Throttle t{10, 2};
+  std::chrono::nanoseconds now{0};
+  EXPECT_TRUE(b.take(t, now));
+  EXPECT_TRUE(b.take(t, now));
+  EXPECT_FALSE(b.take(t, now));
+  now += milliseconds(100);
+  EXPECT_TRUE(b.take(t, now));
+  EXPECT_FALSE(b.take(t, now));
+  now += hours(1);
+  EXPECT_TRUE(b.take(t, now));
+  EXPECT_TRUE(b.take(t, now));
+  EXPECT_FALSE(b.take(t, now));
+}
+
+}  // namespace
+}  // namespace nimbus::services::apigateway

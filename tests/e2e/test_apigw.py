@@ -31,6 +31,9 @@ def handler(event, context):
                      "Effect": "Allow" if token == "allow" else "Deny"}
         return {"principalId": "user-" + token, "context": {"tier": "gold"},
                 "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
+    if event.get("type") == "REQUEST" and "routeArn" in event:  # an HTTP API authorizer
+        return {"isAuthorized": event["identitySource"] == ["letmein"],
+                "context": {"who": "e2e"}}
     path = event.get("rawPath") or event.get("path") or ""
     if path.endswith("/plain"):
         return {"plain": True}
@@ -185,6 +188,28 @@ class ApiGatewayTest(ServerTestCase):
         self.assertEqual((status, json.loads(body)), (404, {"message": "Not Found"}))
         status, _, body = self.call("nosuchapi", "/prod/pets/7")
         self.assertEqual(status, 404)
+
+    def test_lambda_authorizer_with_simple_responses(self):
+        api_id = self.gw.create_api(Name="private", ProtocolType="HTTP")["ApiId"]
+        integ = self.gw.create_integration(
+            ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=self.fn_arn,
+            PayloadFormatVersion="2.0")["IntegrationId"]
+        auth = self.gw.create_authorizer(
+            ApiId=api_id, Name="simple", AuthorizerType="REQUEST", AuthorizerUri=self.uri,
+            AuthorizerPayloadFormatVersion="2.0", EnableSimpleResponses=True,
+            IdentitySource=["$request.header.Authorization"])
+        self.gw.create_route(ApiId=api_id, RouteKey="GET /private",
+                             Target="integrations/" + integ, AuthorizationType="CUSTOM",
+                             AuthorizerId=auth["AuthorizerId"])
+        self.gw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+        status, _, body = self.call(api_id, "/private")
+        self.assertEqual((status, json.loads(body)), (401, {"message": "Unauthorized"}))
+        status, _, body = self.call(api_id, "/private", headers={"Authorization": "nope"})
+        self.assertEqual((status, json.loads(body)), (403, {"message": "Forbidden"}))
+        status, _, body = self.call(api_id, "/private", headers={"Authorization": "letmein"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["event"]["requestContext"]["authorizer"],
+                         {"lambda": {"who": "e2e"}})
 
     def test_control_errors(self):
         with self.assertRaises(self.gw.exceptions.NotFoundException):

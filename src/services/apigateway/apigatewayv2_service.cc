@@ -44,6 +44,11 @@ const Operation<HttpApiService> HttpApiService::kOperations[] = {
     {"GetDeployment", &HttpApiService::get_deployment, by_api},
     {"GetDeployments", &HttpApiService::get_deployments, by_api},
     {"DeleteDeployment", &HttpApiService::delete_deployment, by_api},
+    {"CreateAuthorizer", &HttpApiService::create_authorizer, by_api},
+    {"GetAuthorizer", &HttpApiService::get_authorizer, by_api},
+    {"GetAuthorizers", &HttpApiService::get_authorizers, by_api},
+    {"UpdateAuthorizer", &HttpApiService::update_authorizer, by_api},
+    {"DeleteAuthorizer", &HttpApiService::delete_authorizer, by_api},
 };
 
 HttpApiService::HttpApiService(Environment& env, lambda::Functions* functions, RestApiService* rest)

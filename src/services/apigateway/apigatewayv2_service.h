@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "services/apigateway/authorizer.h"
 #include "services/apigateway/store.h"
 #include "services/lambda/api.h"
 #include "services/service.h"
@@ -65,6 +66,18 @@ class HttpApiService final : public Service {
   Output get_deployment(const CallContext& ctx, const json::object& in) const;
   Output get_deployments(const CallContext& ctx, const json::object& in) const;
   void delete_deployment(const CallContext& ctx, json::object in, Respond respond);
+  // http_authorizer_handlers.cc
+  void create_authorizer(const CallContext& ctx, json::object in, Respond respond);
+  Output get_authorizer(const CallContext& ctx, const json::object& in) const;
+  Output get_authorizers(const CallContext& ctx, const json::object& in) const;
+  void update_authorizer(const CallContext& ctx, json::object in, Respond respond);
+  void delete_authorizer(const CallContext& ctx, json::object in, Respond respond);
+
+  // The route's Lambda authorizer (http_authorize.cc): `next` when it
+  // allows the request (proxy->authorizer then holds its context).
+  void authorize(const ApiPtr& api, const json::object& route,
+                 const std::shared_ptr<ProxyRequest>& proxy,
+                 std::function<void(http::Response)> answer, std::function<void()> next);
 
   // One child of an API (a route, integration, stage or deployment): its
   // output, or NotFoundException naming `what`.
@@ -79,6 +92,7 @@ class HttpApiService final : public Service {
   lambda::Functions* functions_;
   RestApiService* rest_;
   ApiStore store_;
+  AuthorizerCache authorizer_cache_;
 };
 
 }  // namespace nimbus::services::apigateway

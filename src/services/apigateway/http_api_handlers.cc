@@ -78,6 +78,13 @@ Status check_route_key(const std::string& key) {
 
 // A route's Target must name an integration of the API.
 Status check_target(const json::object& doc, const json::object& route) {
+  if (std::string auth = str(route, "AuthorizationType"); auth == "CUSTOM" || auth == "JWT") {
+    const auto* all = doc.if_contains("authorizers");
+    if (all == nullptr || !all->as_object().contains(str(route, "AuthorizerId"))) {
+      return errors::bad_request("Invalid authorizer identifier specified: " +
+                                 str(route, "AuthorizerId"));
+    }
+  }
   std::string target = str(route, "Target");
   if (target.empty()) return Status::ok();
   const auto* integrations = doc.if_contains("integrations");

@@ -96,23 +96,28 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   std::string function = lambda_function_of(str(integration, "IntegrationUri"));
   auto holder = std::make_shared<UserRequest>(std::move(r));
   proxy->request = &holder->request;
-  with_body(holder, kPayloadLimit,
-            [this, holder, proxy, v2, function, cors, answer](std::optional<http::Response> fail) {
-              if (fail) return answer(std::move(*fail));
-              proxy->binary_body = !holder->request.body.empty() &&
-                                   !is_text_content(holder->request.header("content-type"));
-              std::string event = v2 ? event_v2(*proxy) : event_v1(*proxy);
-              call_function(functions_, function, std::move(event), proxy->request_id,
-                            [holder, cors, answer, v2](Result<lambda::SyncResult> res) {
-                              std::optional<http::Response> resp;
-                              if (res && !res->function_error) {
-                                resp = v2 ? response_v2(res->payload) : response_v1(res->payload);
-                              }
-                              if (!resp) resp = gateway_error(500, "Internal Server Error");
-                              add_cors_headers(*cors, holder->request, *resp);
-                              answer(std::move(*resp));
-                            });
-            });
+  auto invoke = [this, holder, proxy, v2, function, cors, answer] {
+    with_body(
+        holder, kPayloadLimit,
+        [this, holder, proxy, v2, function, cors, answer](std::optional<http::Response> fail) {
+          if (fail) return answer(std::move(*fail));
+          proxy->binary_body = !holder->request.body.empty() &&
+                               !is_text_content(holder->request.header("content-type"));
+          std::string event = v2 ? event_v2(*proxy) : event_v1(*proxy);
+          call_function(functions_, function, std::move(event), proxy->request_id,
+                        [holder, cors, answer, v2](Result<lambda::SyncResult> res) {
+                          std::optional<http::Response> resp;
+                          if (res && !res->function_error) {
+                            resp = v2 ? response_v2(res->payload) : response_v1(res->payload);
+                          }
+                          if (!resp) resp = gateway_error(500, "Internal Server Error");
+                          add_cors_headers(*cors, holder->request, *resp);
+                          answer(std::move(*resp));
+                        });
+        });
+  };
+  // `api` keeps `route` (in its compiled plan) alive.
+  authorize(api, route, proxy, answer, std::move(invoke));
 }
 
 }  // namespace nimbus::services::apigateway

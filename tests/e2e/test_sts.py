@@ -45,7 +45,7 @@ class StsBoto3Test(ServerTestCase):
         from botocore.exceptions import ClientError
         sts = self.server.boto3_client("sts")
         with self.assertRaises(ClientError) as cm:
-            sts.get_session_token()
+            sts.get_federation_token(Name="not-served")
         self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 501)
 
     def test_per_operation_metrics(self):

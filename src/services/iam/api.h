@@ -48,6 +48,7 @@ struct AssumeRoleRequest {
   std::string session_name;
   std::chrono::seconds duration{3600};
   std::string session_policy;               // JSON policy document; empty for none
+  std::vector<std::string> policy_arns;     // managed policies as session policies
   std::map<std::string, std::string> tags;  // session tags
   std::string source_identity;
   // Who assumes the role, for its trust policy: a service principal
@@ -62,6 +63,12 @@ struct AssumeRoleRequest {
   // nothing is evaluated): the session authenticates and holds no
   // permission of its own.
   bool missing_role_ok = false;
+};
+
+// GetSessionToken: temporary credentials of the caller itself.
+struct SessionTokenRequest {
+  std::string caller_access_key;  // an IAM user's key; empty: the account's root
+  std::chrono::seconds duration{43200};
 };
 
 using Minted = std::function<void(Result<TemporaryCredentials>)>;
@@ -93,6 +100,9 @@ class Directory {
   // when the request asks. NoSuchEntityException when the role does not
   // exist, AccessDenied when its trust policy does not allow the caller.
   virtual void assume_role(const AssumeRoleRequest& request, Minted done) = 0;
+  // A session of the caller itself (a user, or the root for at most an
+  // hour). AccessDenied when called with session credentials.
+  virtual void get_session_token(const SessionTokenRequest& request, Minted done) = 0;
   // May `service_principal` assume `role_arn` now (the role exists and its
   // trust policy allows the service sts:AssumeRole)? Never blocks.
   virtual bool trusted_by(std::string_view role_arn, std::string_view service_principal) const = 0;

@@ -9,15 +9,6 @@ namespace nimbus::services::iam {
 
 namespace {
 
-double seconds(Clock::time_point t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
-Clock::time_point time_of(double s) {
-  return Clock::time_point(
-      std::chrono::duration_cast<Clock::time_point::duration>(std::chrono::duration<double>(s)));
-}
-
 std::shared_ptr<const engine::Policy> parsed(const std::string& document, engine::PolicyKind kind) {
   auto p = engine::parse_policy(document, kind);
   if (!p) return nullptr;  // stored documents were validated; a bad one allows nothing
@@ -62,6 +53,7 @@ std::optional<Caller> caller_of(const State& state, const std::string& akid,
     c.arn = u->arn;
     c.id = u->id;
     c.user = u->name;
+    for (const auto& [k, v] : u->tags) c.tags[k] = v;
     return c;
   }
   auto s = state.sessions.find(akid);
@@ -75,7 +67,10 @@ std::optional<Caller> caller_of(const State& state, const std::string& akid,
     const Entity* role = find_entity(state, Kind::kRole, session.role);
     if (!role) return std::nullopt;  // the role was deleted: its sessions end
     c.role_arn = role->arn;
+    for (const auto& [k, v] : role->tags) c.tags[k] = v;
   }
+  // Session tags override the role's tags of the same key.
+  for (const auto& [k, v] : session.tags) c.tags[k] = v;
   c.session = &session;
   (void)account;
   return c;
@@ -105,7 +100,7 @@ std::shared_ptr<const KeyRecord> Authorizer::find_key(std::string_view access_ke
     // session is still found here.
     record->secret_access_key = s->second->secret;
     record->session_token = s->second->token;
-    record->expiration = time_of(s->second->expiration);
+    record->expiration = from_seconds(s->second->expiration);
     record->principal_arn = s->second->principal_arn;
     record->principal_id = s->second->principal_id;
   } else {
@@ -127,9 +122,15 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const State& st
       keys_.clear();
       cache_generation_ = state.generation;
     }
-    if (auto it = cache_.find(akid); it != cache_.end()) return it->second;
+    if (auto it = cache_.find(akid); it != cache_.end()) {
+      // A session ends at its expiration, cached or not.
+      if (it->second->expiration > 0 && it->second->expiration <= to_seconds(env_.clock.now())) {
+        return nullptr;
+      }
+      return it->second;
+    }
   }
-  auto caller = caller_of(state, akid, env_.settings.account_id, seconds(env_.clock.now()));
+  auto caller = caller_of(state, akid, env_.settings.account_id, to_seconds(env_.clock.now()));
   if (!caller) return nullptr;
   auto policies = std::make_shared<engine::PrincipalPolicies>();
   if (!caller->role.empty()) {
@@ -149,13 +150,24 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const State& st
   } else {
     policies->root = true;  // root's own GetSessionToken session
   }
-  if (caller->session && !caller->session->session_policy.empty()) {
-    if (auto p = parsed(caller->session->session_policy, engine::PolicyKind::kIdentity)) {
-      policies->session.push_back(std::move(p));
+  if (caller->session) {
+    // Session policies: the inline one and managed ones by ARN. One that is
+    // gone allows nothing (it must not lift the session's limit).
+    if (!caller->session->session_policy.empty()) {
+      auto p = parsed(caller->session->session_policy, engine::PolicyKind::kIdentity);
+      policies->session.push_back(p ? std::move(p) : std::make_shared<const engine::Policy>());
+    }
+    for (const auto& arn : caller->session->policy_arns) {
+      const ManagedPolicy* m = find_policy(state, arn);
+      auto p =
+          m ? parsed(m->versions.at(m->default_version).document, engine::PolicyKind::kIdentity)
+            : nullptr;
+      policies->session.push_back(p ? std::move(p) : std::make_shared<const engine::Policy>());
     }
   }
   auto out = std::make_shared<Compiled>();
   out->generation = state.generation;
+  if (caller->session) out->expiration = caller->session->expiration;
   caller->session = nullptr;  // points into this snapshot only
   out->caller = std::move(*caller);
   out->policies = std::move(policies);
@@ -201,71 +213,6 @@ AccessDecision Authorizer::authorize(const AccessRequest& request) const {
     }
   }
   return decision;
-}
-
-Result<TemporaryCredentials> Authorizer::mint(Draft& draft, const Role& role,
-                                              const AssumeRoleRequest& request) const {
-  if (request.duration.count() < 900 || request.duration.count() > role.max_session_duration) {
-    return Error::validation(
-        "The requested DurationSeconds exceeds the MaxSessionDuration set "
-        "for this role.");
-  }
-  Session s;
-  s.access_key_id = new_id("ASIA");
-  s.secret = new_secret();
-  s.token = new_session_token();
-  auto expiration = env_.clock.now() + request.duration;
-  s.expiration = seconds(expiration);
-  s.role = role.name;
-  s.session_name = request.session_name;
-  s.principal_arn = "arn:aws:sts::" + env_.settings.account_id + ":assumed-role/" + role.name +
-                    "/" + request.session_name;
-  s.principal_id = role.id + ":" + request.session_name;
-  s.session_policy = request.session_policy;
-  s.tags = request.tags;
-  s.source_identity = request.source_identity;
-  TemporaryCredentials out{s.access_key_id,       s.secret,        s.token,
-                           time_of(s.expiration), s.principal_arn, s.principal_id};
-  // Expired sessions leave the store as new ones are minted.
-  double now = seconds(env_.clock.now());
-  std::vector<std::string> expired;
-  for (const auto& [id, old] : draft.state.sessions) {
-    if (old->expiration <= now) expired.push_back(id);
-  }
-  for (const auto& id : expired) draft.erase(draft.state.sessions, id);
-  std::string id = s.access_key_id;
-  draft.put(draft.state.sessions, id, std::move(s));
-  return out;
-}
-
-void Authorizer::assume_role(const AssumeRoleRequest& request, Minted done) {
-  env_.workers.post([this, request, done = std::move(done)] {
-    std::optional<TemporaryCredentials> minted;
-    Output written = store_.write([&](Draft& d) -> Output {
-      std::string name = request.role_arn.substr(request.role_arn.rfind('/') + 1);
-      const Entity* role = find_entity(d.state, Kind::kRole, name);
-      Role missing;
-      if (!role || role->arn != request.role_arn) {
-        if (!request.missing_role_ok) {
-          return errors::no_such_entity("The role with name " + name + " cannot be found.");
-        }
-        // Nothing is evaluated (--iam off): a session in the role's name.
-        missing.name = name;
-        missing.id = new_id("AROA");
-        missing.arn = request.role_arn;
-        missing.max_session_duration = request.duration.count();
-        role = &missing;
-      } else if (request.check_trust) {
-        NIMBUS_TRY(check_trust(d.state, static_cast<const Role&>(*role), request));
-      }
-      auto creds = mint(d, static_cast<const Role&>(*role), request);
-      if (!creds) return creds.take_error();
-      minted = std::move(*creds);
-      return boost::json::object{};
-    });
-    if (!written) return done(written.take_error());
-    done(std::move(*minted));
-  });
 }
 
 }  // namespace nimbus::services::iam

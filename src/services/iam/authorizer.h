@@ -3,6 +3,7 @@
 // policies, compiled once per principal and state version.
 #pragma once
 
+#include <map>
 #include <string>
 #include <unordered_map>
 
@@ -15,6 +16,15 @@ namespace nimbus::services::iam {
 
 namespace engine = ::nimbus::iam;  // the policy engine (src/iam/)
 
+// Times as IAM stores them: seconds since the epoch.
+inline double to_seconds(Clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+inline Clock::time_point from_seconds(double s) {
+  return Clock::time_point(
+      std::chrono::duration_cast<Clock::time_point::duration>(std::chrono::duration<double>(s)));
+}
+
 // Who holds a key: a user, a role session, or the root user (a session of
 // GetSessionToken called by root).
 struct Caller {
@@ -23,6 +33,7 @@ struct Caller {
   std::string user;  // user name for users and their GetSessionToken sessions
   std::string role;  // role name for role sessions
   std::string role_arn;
+  std::map<std::string, std::string> tags;  // aws:PrincipalTag/KEY
   const Session* session = nullptr;
 };
 
@@ -35,13 +46,16 @@ class Authorizer final : public Directory {
   std::shared_ptr<const KeyRecord> find_key(std::string_view access_key_id) const override;
   void assume_role(const AssumeRoleRequest& request, Minted done) override;
   AccessDecision authorize(const AccessRequest& request) const override;
+  void get_session_token(const SessionTokenRequest& request, Minted done) override;
   bool trusted_by(std::string_view role_arn, std::string_view service_principal) const override;
   bool enforcing() const override { return enforcing_; }
 
-  // Mints a session for `role` into the draft (STS AssumeRole and the
-  // Directory's assume_role share it).
+  // Mints a session for `role` into the draft (sessions.cc).
   Result<TemporaryCredentials> mint(Draft& draft, const Role& role,
                                     const AssumeRoleRequest& request) const;
+  // Stores `session`, valid for `duration` from now, and drops expired ones.
+  TemporaryCredentials store_session(Draft& draft, Session session,
+                                     std::chrono::seconds duration) const;
   // AccessDenied (AWS's message) unless `role`'s trust policy lets the
   // request's caller assume it (trust.cc).
   Status check_trust(const State& state, const Role& role, const AssumeRoleRequest& request) const;
@@ -49,6 +63,7 @@ class Authorizer final : public Directory {
  private:
   struct Compiled {
     uint64_t generation = 0;
+    double expiration = 0;  // a session's; 0 = never
     Caller caller;
     std::shared_ptr<const engine::PrincipalPolicies> policies;
   };

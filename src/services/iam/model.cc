@@ -205,6 +205,7 @@ json::object encode(const Session& s) {
           {"user", s.user},
           {"session_name", s.session_name},
           {"policy", s.session_policy},
+          {"policy_arns", json::array(s.policy_arns.begin(), s.policy_arns.end())},
           {"tags", map_json(s.tags)},
           {"source_identity", s.source_identity}};
 }
@@ -219,6 +220,7 @@ bool decode(const json::object& o, Session& s) {
   s.user = str(o, "user");
   s.session_name = str(o, "session_name");
   s.session_policy = str(o, "policy");
+  s.policy_arns = string_list(o, "policy_arns");
   s.tags = map_of(o, "tags");
   s.source_identity = str(o, "source_identity");
   return !s.access_key_id.empty() && !s.token.empty();

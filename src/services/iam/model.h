@@ -91,7 +91,8 @@ struct Session {
   std::string role;           // role name; empty for GetSessionToken
   std::string user;           // user name for GetSessionToken
   std::string session_name;
-  std::string session_policy;  // JSON document; empty for none
+  std::string session_policy;            // JSON document; empty for none
+  std::vector<std::string> policy_arns;  // managed policies as session policies
   std::map<std::string, std::string> tags;
   std::string source_identity;
 };

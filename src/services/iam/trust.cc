@@ -23,6 +23,7 @@ void Authorizer::describe_caller(const Caller& caller, engine::RequestContext& c
   ctx.set("aws:PrincipalAccount", account);
   ctx.set("aws:userid", caller.id);
   if (!caller.user.empty() && caller.role.empty()) ctx.set("aws:username", caller.user);
+  for (const auto& [key, value] : caller.tags) ctx.set("aws:PrincipalTag/" + key, value);
   ctx.set("aws:PrincipalType", !caller.role.empty()  ? "AssumedRole"
                                : caller.user.empty() ? "Account"
                                                      : "User");

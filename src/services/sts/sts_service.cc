@@ -1,16 +1,29 @@
 #include "services/sts/sts_service.h"
 
+#include "common/json_fields.h"
+
 namespace nimbus::services::sts {
 
 namespace json = boost::json;
 
+namespace {
+
+Resources role_of(const CallContext&, const json::object& in) {
+  return {str(in, "RoleArn")};
+}
+
+}  // namespace
+
 // Each operation's handler and the ARNs it touches (the service
-// authorization reference lists no resource for GetCallerIdentity).
+// authorization reference lists the role for AssumeRole, no resource for
+// GetCallerIdentity and GetSessionToken).
 const Operation<StsService> StsService::kOperations[] = {
     {"GetCallerIdentity", &StsService::get_caller_identity, no_resources},
+    {"AssumeRole", &StsService::assume_role, role_of},
+    {"GetSessionToken", &StsService::get_session_token, no_resources},
 };
 
-StsService::StsService(Environment& env, const iam::Directory* iam)
+StsService::StsService(Environment& env, iam::Directory* iam)
     : Service("sts"), env_(env), iam_(iam) {
   serve(*this, kOperations);
 }

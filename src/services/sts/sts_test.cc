@@ -1,10 +1,13 @@
 // STS unit tests on the shared fixture: who the caller is, and that the
 // operation names no resource (IAM authorizes it on "*").
+#include "services/iam/iam_service.h"
 #include "services/sts/sts_service.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::sts {
 namespace {
+
+namespace json = boost::json;
 
 using StsTest = services::testing::ServiceTest<StsService>;
 
@@ -25,7 +28,126 @@ TEST_F(StsTest, GetCallerIdentityTouchesNoResource) {
   auto r = svc->resources("GetCallerIdentity", ctx("GetCallerIdentity"), {});
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(r->empty());
-  EXPECT_FALSE(svc->resources("AssumeRole", ctx("AssumeRole"), {}).has_value());
+  EXPECT_FALSE(svc->resources("GetFederationToken", ctx("GetFederationToken"), {}).has_value());
+}
+
+// STS beside a real IAM service, as the registry builds them.
+class StsSessionTest : public services::testing::ServiceTest<StsService> {
+ protected:
+  StsSessionTest()
+      : ServiceTest({[this](Environment& env) {
+                       auto s = std::make_unique<iam::IamService>(env);
+                       iam_ = s.get();
+                       return s;
+                     },
+                     [this](Environment& env) {
+                       return std::make_unique<StsService>(env, &iam_->directory());
+                     }}) {}
+  void SetUp() override {
+    ServiceTest::SetUp();
+    auto made = try_call(
+        *iam_, ctx("CreateRole"),
+        {{"RoleName", "r"},
+         {"AssumeRolePolicyDocument", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+                                      R"("Principal":{"AWS":"arn:aws:iam::000000000000:root"},)"
+                                      R"("Action":"sts:AssumeRole"}]})"}});
+    ASSERT_TRUE(made) << made.error().message;
+  }
+  json::object assume(json::object extra = {}) {
+    extra["RoleArn"] = kRole;
+    if (!extra.contains("RoleSessionName")) extra["RoleSessionName"] = "s1";
+    return call("AssumeRole", std::move(extra));
+  }
+  static constexpr const char* kRole = "arn:aws:iam::000000000000:role/r";
+  iam::IamService* iam_ = nullptr;
+};
+
+TEST_F(StsSessionTest, SessionsAreDurableAndEndAtTheirExpiration) {
+  auto out = assume({{"DurationSeconds", 900}});
+  auto creds = out["Credentials"].as_object();
+  std::string akid = s(creds["AccessKeyId"]);
+  EXPECT_EQ(
+      creds["Expiration"].to_number<double>(),
+      std::chrono::duration<double>((clock.now() + std::chrono::seconds(900)).time_since_epoch())
+          .count());
+  EXPECT_EQ(s(out["AssumedRoleUser"].as_object()["Arn"]),
+            "arn:aws:sts::000000000000:assumed-role/r/s1");
+  EXPECT_FALSE(out.contains("PackedPolicySize"));
+  reopen();
+  auto key = iam_->directory().find_key(akid);
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->session_token, s(creds["SessionToken"]));
+  iam::AccessRequest use;
+  use.access_key_id = akid;
+  use.action = "sqs:ListQueues";
+  EXPECT_EQ(iam_->directory().authorize(use).principal,
+            "arn:aws:sts::000000000000:assumed-role/r/s1");
+  clock.advance(std::chrono::seconds(901));
+  auto after = iam_->directory().authorize(use);
+  EXPECT_FALSE(after.allowed);
+  EXPECT_EQ(after.message, "The security token included in the request is invalid.");
+}
+
+TEST_F(StsSessionTest, EveryConstraintIsReportedAtOnce) {
+  auto r = try_call("AssumeRole",
+                    {{"RoleArn", kRole}, {"RoleSessionName", "a"}, {"DurationSeconds", 50000}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "ValidationError");
+  EXPECT_EQ(r.error().message,
+            "2 validation errors detected: Value 'a' at 'roleSessionName' failed to satisfy "
+            "constraint: Member must have length greater than or equal to 2; Value '50000' at "
+            "'durationSeconds' failed to satisfy constraint: Member must have value less than or "
+            "equal to 43200");
+  expect_error("AssumeRole", {{"RoleSessionName", "s1"}}, "ValidationError");
+}
+
+TEST_F(StsSessionTest, SessionPoliciesAreCheckedAndPacked) {
+  std::string big = R"({"Version":"2012-10-17","Statement":[)";
+  for (int i = 0; i < 40; ++i) {
+    if (i) big += ",";
+    big +=
+        R"({"Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:000000000000:queue-)" +
+        std::to_string(i) + R"("})";
+  }
+  big += "]}";
+  auto r = try_call("AssumeRole", {{"RoleArn", kRole}, {"RoleSessionName", "s1"}, {"Policy", big}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "PackedPolicyTooLargeException");
+  EXPECT_TRUE(r.error().message.starts_with("Packed policy consumes ")) << r.error().message;
+  expect_error("AssumeRole", {{"RoleArn", kRole}, {"RoleSessionName", "s1"}, {"Policy", "{}"}},
+               "MalformedPolicyDocumentException");
+  auto out = assume({{"Policy", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+                                R"("Action":"sqs:ListQueues","Resource":"*"}]})"}});
+  EXPECT_GT(out["PackedPolicySize"].to_number<int64_t>(), 0);
+  iam::AccessRequest use;
+  use.access_key_id = s(out["Credentials"].as_object()["AccessKeyId"]);
+  use.action = "sqs:SendMessage";
+  // The role itself allows nothing; the session policy cannot add to it.
+  EXPECT_FALSE(iam_->directory().authorize(use).allowed);
+}
+
+TEST_F(StsSessionTest, EnforcedTrustRefusesTheRoot) {
+  settings.service_options["iam.mode"] = "enforce";
+  reopen();
+  auto r = try_call("AssumeRole", {{"RoleArn", kRole}, {"RoleSessionName", "s1"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "AccessDenied");
+  EXPECT_EQ(r.error().message, "Roles may not be assumed by root accounts.");
+  auto missing = try_call("AssumeRole", {{"RoleArn", "arn:aws:iam::000000000000:role/none"},
+                                         {"RoleSessionName", "s1"}});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message,
+            "User: arn:aws:iam::000000000000:root is not authorized to perform: sts:AssumeRole "
+            "on resource: arn:aws:iam::000000000000:role/none");
+}
+
+TEST_F(StsSessionTest, GetSessionTokenForTheRootLastsAnHourAtMost) {
+  auto out = call("GetSessionToken", {{"DurationSeconds", 7200}});
+  auto creds = out["Credentials"].as_object();
+  auto key = iam_->directory().find_key(s(creds["AccessKeyId"]));
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->principal_arn, "arn:aws:iam::000000000000:root");
+  EXPECT_EQ(key->expiration, clock.now() + std::chrono::hours(1));
 }
 
 }  // namespace

@@ -1,0 +1,24 @@
+// AssumeRole's and GetSessionToken's inputs read and checked against STS's
+// model constraints (ValidationError listing every violation, as AWS
+// does), the session policy validated (MalformedPolicyDocument) and
+// packed (PackedPolicyTooLarge). Pure functions of the input: the fuzzer
+// fuzz/sts_request_fuzz.cc drives them.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include "common/result.h"
+#include "services/iam/api.h"
+
+namespace nimbus::services::sts {
+
+struct AssumeRoleInput {
+  iam::AssumeRoleRequest request;  // without the caller
+  bool report_packed = false;      // a Policy or Tags were given
+  int packed_percent = 0;          // PackedPolicySize
+};
+
+Result<AssumeRoleInput> read_assume_role(const boost::json::object& in);
+Result<iam::SessionTokenRequest> read_session_token(const boost::json::object& in);
+
+}  // namespace nimbus::services::sts

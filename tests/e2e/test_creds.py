@@ -153,3 +153,75 @@ class CredsOffTest(CredsCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+NOTIFY_HANDLER = """
+import os
+import boto3
+
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["OUT"], MessageBody="invoked")
+"""
+
+
+class ResourcePolicyEnforceTest(CredsCase):
+    """Services acting on their own (SNS here) need the target's resource
+    policy under --iam enforce: a queue policy for SNS -> SQS, a Lambda
+    permission (AddPermission) for SNS -> Lambda, with aws:SourceArn."""
+    server_args = ("--iam", "enforce")
+
+    def received(self, sqs, url, wait=3):
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=wait).get("Messages", [])
+        for m in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return len(got)
+
+    def test_sns_to_sqs_needs_the_queue_policy(self):
+        sns = self.server.boto3_client("sns")
+        sqs = self.server.boto3_client("sqs")
+        topic = sns.create_topic(Name="orders")["TopicArn"]
+        url = self.queues["allowed-q"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        sns.publish(TopicArn=topic, Message="no policy")
+        self.assertEqual(self.received(sqs, url), 0)
+        policy = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]}
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        sns.publish(TopicArn=topic, Message="allowed")
+        self.assertEqual(self.received(sqs, url, wait=10), 1)
+        # Another topic is not the policy's SourceArn.
+        other = sns.create_topic(Name="other-topic")["TopicArn"]
+        sns.subscribe(TopicArn=other, Protocol="sqs", Endpoint=arn)
+        sns.publish(TopicArn=other, Message="wrong source")
+        self.assertEqual(self.received(sqs, url), 0)
+
+    def test_sns_to_lambda_needs_a_permission(self):
+        iam = self.server.boto3_client("iam")
+        role = iam.create_role(RoleName="notify-role",
+                               AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+        iam.put_role_policy(RoleName="notify-role", PolicyName="data",
+                            PolicyDocument=json.dumps(ROLE_POLICY))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            info = zipfile.ZipInfo("app.py")
+            info.external_attr = 0o644 << 16
+            z.writestr(info, NOTIFY_HANDLER)
+        fn = self.lam.create_function(
+            FunctionName="notified", Runtime="python3.9", Role=role, Handler="app.handler",
+            Timeout=30, Code={"ZipFile": buf.getvalue()},
+            Environment={"Variables": {"OUT": self.queues["allowed-q"]}})["FunctionArn"]
+        sns = self.server.boto3_client("sns")
+        sqs = self.server.boto3_client("sqs")
+        topic = sns.create_topic(Name="to-lambda")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn)
+        sns.publish(TopicArn=topic, Message="no permission")
+        self.assertEqual(self.received(sqs, self.queues["allowed-q"]), 0)
+        self.lam.add_permission(FunctionName="notified", StatementId="sns",
+                                Action="lambda:InvokeFunction", Principal="sns.amazonaws.com",
+                                SourceArn=topic)
+        sns.publish(TopicArn=topic, Message="permitted")
+        self.assertEqual(self.received(sqs, self.queues["allowed-q"], wait=20), 1)

@@ -66,6 +66,10 @@ class LambdaService final : public Service, public Functions {
   // Functions run with sessions of their execution roles minted by `iam`,
   // and CreateFunction checks the role as AWS does (credentials.h).
   void use_execution_roles(iam::Directory& iam);
+  // Under --iam enforce, whether the service delivering for `source_arn`
+  // (SNS, EventBridge, S3, API Gateway) may invoke `arn` by the function's
+  // resource policy; AccessDenied when not (permissions.cc).
+  Status permits_delivery(const std::string& arn, const std::string& source_arn) const;
 
  private:
   static const Operation<LambdaService> kOperations[];  // lambda_service.cc

@@ -26,6 +26,9 @@ class FunctionTarget final : public events::Target {
     if (auto target = s_.resolve(ref.name, ref.qualifier); !target) {
       return done(events::Outcome::failed(events::Failure::kNotFound, target.take_error()));
     }
+    if (auto allowed = s_.permits_delivery(arn, d.source_arn); !allowed) {
+      return done(events::Outcome::failed(events::Failure::kRejected, allowed.take_error()));
+    }
     enqueue_(std::move(ref.name), std::move(ref.qualifier), std::move(d), std::move(done));
   }
 

@@ -71,6 +71,7 @@ class Queues {
   // ---- lookup ----
   QueuePtr find(std::string_view account, std::string_view name) const;
   QueuePtr find_by_arn(std::string_view arn) const;
+  const Settings& settings() const { return env_.settings; }
   std::vector<QueuePtr> list(std::string_view account) const;  // sorted by name
   std::string arn_of(std::string_view account, std::string_view name) const;
 

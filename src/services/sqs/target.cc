@@ -1,5 +1,6 @@
 #include "services/sqs/target.h"
 
+#include "iam/service_principal.h"
 #include "services/sqs/errors.h"
 #include "services/sqs/queues.h"
 
@@ -22,6 +23,9 @@ class QueueTarget final : public events::Target {
       return done(
           events::Outcome::failed(events::Failure::kNotFound, errors::queue_does_not_exist()));
     }
+    if (auto allowed = permits(*q, arn, d.source_arn); !allowed) {
+      return done(events::Outcome::failed(events::Failure::kRejected, allowed.take_error()));
+    }
     SendRequest req;
     req.body = std::move(d.body);
     req.attributes.reserve(d.attributes.size());
@@ -42,6 +46,30 @@ class QueueTarget final : public events::Target {
   }
 
  private:
+  // Under --iam enforce a service sending for a producer (an SNS topic, an
+  // EventBridge rule, an S3 bucket) needs the queue policy to allow its
+  // service principal sqs:SendMessage, as on AWS.
+  Status permits(const Queue& q, const std::string& arn, const std::string& source_arn) const {
+    const auto& options = queues_.settings().service_options;
+    auto mode = options.find("iam.mode");
+    if (mode == options.end() || mode->second != "enforce") return Status::ok();
+    std::string principal = nimbus::iam::service_principal_of(source_arn);
+    if (principal.empty()) return Status::ok();  // acts through a role
+    std::string document;
+    {
+      std::lock_guard lock(q.mu);
+      auto it = q.config.attrs.find("Policy");
+      if (it != q.config.attrs.end()) document = it->second;
+    }
+    std::optional<nimbus::iam::Policy> policy;
+    if (!document.empty()) {
+      auto parsed = nimbus::iam::parse_policy(document, nimbus::iam::PolicyKind::kResource);
+      if (parsed) policy = std::move(*parsed);
+    }
+    return nimbus::iam::service_allowed(policy ? &*policy : nullptr, principal, "sqs:SendMessage",
+                                        arn, source_arn, queues_.settings().account_id);
+  }
+
   Queues& queues_;
 };
 

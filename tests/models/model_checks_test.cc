@@ -74,7 +74,8 @@ const std::set<std::string>& documented_errors(const std::string& service) {
         "InvalidTag", "MalformedPOSTRequest", "MalformedPolicy", "MalformedXML"}},
       // IAM decides AssumeRole's trust policy and GetSessionToken's caller;
       // STS answers AccessDenied for them, as AWS does.
-      {"iam", {"AccessDenied"}}};
+      {"iam", {"AccessDenied"}},
+      {"sts", {"AccessDenied"}}};
   static const std::set<std::string> none;
   auto it = codes.find(service);
   return it == codes.end() ? none : it->second;

@@ -45,7 +45,7 @@ Caller caller_of(const iam::Directory& iam, const CallContext& ctx, const std::s
 }  // namespace
 
 void StsService::assume_role(const CallContext& ctx, json::object in, Respond respond) {
-  if (!iam_) return respond(Error::make("NotImplemented", "IAM is not available", 501));
+  if (!iam_) return respond(Error::internal("IAM is not available"));
   auto input = read_assume_role(in);
   if (!input) return respond(input.take_error());
   iam::AssumeRoleRequest r = std::move(input->request);
@@ -82,7 +82,7 @@ void StsService::assume_role(const CallContext& ctx, json::object in, Respond re
 }
 
 void StsService::get_session_token(const CallContext& ctx, json::object in, Respond respond) {
-  if (!iam_) return respond(Error::make("NotImplemented", "IAM is not available", 501));
+  if (!iam_) return respond(Error::internal("IAM is not available"));
   auto r = read_session_token(in);
   if (!r) return respond(r.take_error());
   r->caller_access_key = caller_of(*iam_, ctx, env_.settings.account_id).key;

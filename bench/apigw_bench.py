@@ -54,8 +54,16 @@ class ServerlessOffline(NpmPeer):
                     "functions:\n  hello:\n    handler: handler.handler\n    events:\n"
                     "      - httpApi:\n          path: /hello\n          method: get\n")
         os.symlink(os.path.join(home, "node_modules"), os.path.join(self.service_dir, "node_modules"))
+        # Node 20.19+ hands require() of an ES module its frozen namespace,
+        # on which serverless 3 cannot define its plugin name ("Cannot
+        # redefine property"): keep require() refusing ES modules, so
+        # serverless falls back to import().
+        node = ["node"]
+        if subprocess.run(["node", "--no-experimental-require-module", "-e", "0"],
+                          capture_output=True).returncode == 0:
+            node.append("--no-experimental-require-module")
         self.proc = subprocess.Popen(
-            ["node", os.path.join(home, "node_modules", "serverless", "bin", "serverless.js"),
+            node + [os.path.join(home, "node_modules", "serverless", "bin", "serverless.js"),
              "offline", "--httpPort", str(self.port), "--lambdaPort", str(self.port + 1)],
             cwd=self.service_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=dict(os.environ, SLS_TELEMETRY_DISABLED="1", SLS_NOTIFICATIONS_MODE="off"))

@@ -7,6 +7,7 @@
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodbstreams/dynamodbstreams_service.h"
 #include "services/events/events_service.h"
+#include "services/firehose/firehose_service.h"
 #include "services/iam/iam_service.h"
 #include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
@@ -40,7 +41,9 @@ Registry::Registry(Environment& env) {
   add(std::make_unique<sns::SnsService>(env));
   add(std::make_unique<eventbridge::EventsService>(env));
   add(std::make_unique<sfn::StepFunctionsService>(env));
-  add(std::make_unique<s3::S3Service>(env));
+  auto& s3 = add(std::make_unique<s3::S3Service>(env));
+  // Firehose writes objects through S3's ObjectWriter (api.h); destroyed first.
+  add(std::make_unique<firehose::FirehoseService>(env, &s3.writer()));
   for (auto& s : services_) s->bind(env.targets);
 }
 

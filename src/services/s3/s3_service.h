@@ -5,6 +5,7 @@
 
 #include "services/s3/config_features.h"
 #include "services/s3/engine.h"
+#include "services/s3/object_writer.h"
 #include "services/service.h"
 
 namespace nimbus::services::s3 {
@@ -17,6 +18,8 @@ class S3Service final : public Service {
   // Buckets and objects for configurations, notifications, website hosting
   // and lifecycle (objects.h).
   Objects& objects() { return engine_; }
+  // Objects other services write in-process (Firehose; api.h).
+  ObjectWriter& writer() { return writer_; }
 
  private:
   static const Operation<S3Service> kOperations[];
@@ -82,6 +85,7 @@ class S3Service final : public Service {
 
   Environment& env_;
   Engine engine_;
+  EngineObjectWriter writer_{engine_};
   ConfigFeatures features_;  // configurations, notifications, lifecycle (config_features.h)
 };
 

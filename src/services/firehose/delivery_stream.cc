@@ -1,0 +1,173 @@
+#include "services/firehose/delivery_stream.h"
+
+#include "common/json_fields.h"
+#include "services/firehose/errors.h"
+
+namespace nimbus::services::firehose {
+
+namespace json = boost::json;
+
+std::string DeliveryStream::bucket() const {
+  constexpr std::string_view kS3 = "arn:aws:s3:::";
+  return bucket_arn.starts_with(kS3) ? bucket_arn.substr(kS3.size()) : bucket_arn;
+}
+
+std::string DeliveryStream::extension() const {
+  if (!file_extension.empty()) return file_extension;
+  return compression == "GZIP" ? ".gz" : "";
+}
+
+Result<DeliveryStream> DeliveryStream::from_input(const json::object& in) {
+  DeliveryStream d;
+  d.name = str(in, "DeliveryStreamName");
+  if (has(in, "DeliveryStreamType")) d.type = str(in, "DeliveryStreamType");
+  if (d.type != "DirectPut" && d.type != "KinesisStreamAsSource") {
+    return errors::invalid("DeliveryStreamType " + d.type + " is not supported by nimbus.");
+  }
+  if (d.type == "KinesisStreamAsSource") {
+    const auto* src = in.if_contains("KinesisStreamSourceConfiguration");
+    if (src == nullptr || !src->is_object()) {
+      return errors::invalid(
+          "KinesisStreamSourceConfiguration must be specified when DeliveryStreamType is "
+          "KinesisStreamAsSource.");
+    }
+    d.source = src->as_object();
+  } else if (has(in, "KinesisStreamSourceConfiguration")) {
+    return errors::invalid(
+        "KinesisSourceStreamConfig is only allowed for KinesisStreamAsSource delivery streams.");
+  }
+  const json::object* dest = nullptr;
+  for (const char* k : {"RedshiftDestinationConfiguration", "ElasticsearchDestinationConfiguration",
+                        "AmazonopensearchserviceDestinationConfiguration",
+                        "SplunkDestinationConfiguration", "HttpEndpointDestinationConfiguration",
+                        "AmazonOpenSearchServerlessDestinationConfiguration",
+                        "SnowflakeDestinationConfiguration", "IcebergDestinationConfiguration"}) {
+    if (has(in, k)) return errors::invalid(std::string(k) + " is not supported by nimbus.");
+  }
+  const auto* ext = in.if_contains("ExtendedS3DestinationConfiguration");
+  const auto* plain = in.if_contains("S3DestinationConfiguration");
+  if (ext != nullptr && plain != nullptr) {
+    return errors::invalid("Only one destination configuration is allowed.");
+  }
+  if (ext != nullptr && ext->is_object()) {
+    dest = &ext->as_object();
+  } else if (plain != nullptr && plain->is_object()) {
+    dest = &plain->as_object();
+    d.extended = false;
+  } else {
+    return errors::invalid("A destination configuration must be specified.");
+  }
+  d.role_arn = str(*dest, "RoleARN");
+  d.bucket_arn = str(*dest, "BucketARN");
+  if (!d.bucket_arn.starts_with("arn:aws:s3:::") || d.bucket().empty()) {
+    return errors::invalid("BucketARN " + d.bucket_arn + " is not a valid S3 bucket ARN.");
+  }
+  d.prefix = str(*dest, "Prefix");
+  d.has_error_prefix = has(*dest, "ErrorOutputPrefix");
+  d.error_prefix = str(*dest, "ErrorOutputPrefix");
+  auto prefix = Prefix::parse(d.prefix, false);
+  if (!prefix) return prefix.take_error();
+  auto error_prefix = Prefix::parse(d.error_prefix, true);
+  if (!error_prefix) return error_prefix.take_error();
+  if (prefix->has_expressions() && d.error_prefix.empty()) {
+    return errors::invalid(
+        "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.");
+  }
+  if (const auto* b = dest->if_contains("BufferingHints"); b && b->is_object()) {
+    d.size_mb = static_cast<int>(integer(b->as_object(), "SizeInMBs").value_or(5));
+    d.interval_s = static_cast<int>(integer(b->as_object(), "IntervalInSeconds").value_or(300));
+  }
+  if (has(*dest, "CompressionFormat")) d.compression = str(*dest, "CompressionFormat");
+  if (d.compression != "UNCOMPRESSED" && d.compression != "GZIP") {
+    return errors::invalid("CompressionFormat " + d.compression + " is not supported by nimbus.");
+  }
+  if (const auto* p = dest->if_contains("ProcessingConfiguration"); p && p->is_object()) {
+    if (boolean(p->as_object(), "Enabled").value_or(false)) {
+      return errors::invalid("ProcessingConfiguration is not supported by nimbus yet.");
+    }
+  }
+  if (d.extended) d.file_extension = str(*dest, "FileExtension");
+  if (const auto* t = in.if_contains("Tags"); t && t->is_array()) d.tags = t->as_array();
+  return d;
+}
+
+json::object DeliveryStream::to_json() const {
+  return json::object{{"name", name},
+                      {"arn", arn},
+                      {"type", type},
+                      {"created_ms", created_ms},
+                      {"version", version},
+                      {"source", source},
+                      {"extended", extended},
+                      {"role_arn", role_arn},
+                      {"bucket_arn", bucket_arn},
+                      {"prefix", prefix},
+                      {"error_prefix", error_prefix},
+                      {"has_error_prefix", has_error_prefix},
+                      {"size_mb", size_mb},
+                      {"interval_s", interval_s},
+                      {"compression", compression},
+                      {"file_extension", file_extension},
+                      {"tags", tags}};
+}
+
+std::optional<DeliveryStream> DeliveryStream::from_json(const json::object& doc) {
+  DeliveryStream d;
+  d.name = str(doc, "name");
+  d.arn = str(doc, "arn");
+  if (d.name.empty() || d.arn.empty()) return std::nullopt;
+  d.type = str(doc, "type");
+  d.created_ms = integer(doc, "created_ms").value_or(0);
+  d.version = static_cast<int>(integer(doc, "version").value_or(1));
+  if (const auto* s = doc.if_contains("source"); s && s->is_object()) d.source = s->as_object();
+  d.extended = boolean(doc, "extended").value_or(true);
+  d.role_arn = str(doc, "role_arn");
+  d.bucket_arn = str(doc, "bucket_arn");
+  d.prefix = str(doc, "prefix");
+  d.error_prefix = str(doc, "error_prefix");
+  d.has_error_prefix = boolean(doc, "has_error_prefix").value_or(false);
+  d.size_mb = static_cast<int>(integer(doc, "size_mb").value_or(5));
+  d.interval_s = static_cast<int>(integer(doc, "interval_s").value_or(300));
+  d.compression = str(doc, "compression");
+  d.file_extension = str(doc, "file_extension");
+  if (const auto* t = doc.if_contains("tags"); t && t->is_array()) d.tags = t->as_array();
+  return d;
+}
+
+json::object DeliveryStream::description() const {
+  json::object s3{
+      {"RoleARN", role_arn},
+      {"BucketARN", bucket_arn},
+      {"Prefix", prefix},
+      {"BufferingHints", json::object{{"SizeInMBs", size_mb}, {"IntervalInSeconds", interval_s}}},
+      {"CompressionFormat", compression},
+      {"EncryptionConfiguration", json::object{{"NoEncryptionConfig", "NoEncryption"}}},
+      {"CloudWatchLoggingOptions", json::object{{"Enabled", false}}}};
+  if (has_error_prefix) s3["ErrorOutputPrefix"] = error_prefix;
+  json::object dest{{"DestinationId", "destinationId-000000000001"},
+                    {"S3DestinationDescription", s3}};
+  if (extended) {
+    json::object e = s3;
+    e["S3BackupMode"] = "Disabled";
+    if (!file_extension.empty()) e["FileExtension"] = file_extension;
+    dest["ExtendedS3DestinationDescription"] = std::move(e);
+  }
+  json::object out{{"DeliveryStreamName", name},
+                   {"DeliveryStreamARN", arn},
+                   {"DeliveryStreamStatus", "ACTIVE"},
+                   {"DeliveryStreamType", type},
+                   {"VersionId", std::to_string(version)},
+                   {"CreateTimestamp", static_cast<double>(created_ms) / 1000.0},
+                   {"DeliveryStreamEncryptionConfiguration", json::object{{"Status", "DISABLED"}}},
+                   {"Destinations", json::array{dest}},
+                   {"HasMoreDestinations", false}};
+  if (type == "KinesisStreamAsSource") {
+    json::object k{{"KinesisStreamARN", str(source, "KinesisStreamARN")},
+                   {"RoleARN", str(source, "RoleARN")},
+                   {"DeliveryStartTimestamp", static_cast<double>(created_ms) / 1000.0}};
+    out["Source"] = json::object{{"KinesisStreamSourceDescription", std::move(k)}};
+  }
+  return out;
+}
+
+}  // namespace nimbus::services::firehose

@@ -1,0 +1,49 @@
+// Amazon Data Firehose: the service and its operation table. Handlers are in
+// stream_handlers.cc and record_handlers.cc.
+#include "services/firehose/firehose_service.h"
+
+#include "common/json_fields.h"
+
+namespace nimbus::services::firehose {
+
+namespace json = boost::json;
+
+namespace {
+
+// The delivery stream each operation touches
+// (arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME).
+Resources by_stream(const CallContext& ctx, const json::object& in) {
+  return {"arn:aws:firehose:" + ctx.region + ":" + ctx.account_id + ":deliverystream/" +
+          str(in, "DeliveryStreamName")};
+}
+
+}  // namespace
+
+const Operation<FirehoseService> FirehoseService::kOperations[] = {
+    // stream_handlers.cc
+    {"CreateDeliveryStream", &FirehoseService::create_delivery_stream, by_stream},
+    {"DeleteDeliveryStream", &FirehoseService::delete_delivery_stream, by_stream},
+    {"DescribeDeliveryStream", &FirehoseService::describe_delivery_stream, by_stream},
+    {"ListDeliveryStreams", &FirehoseService::list_delivery_streams, no_resources},
+    {"ListTagsForDeliveryStream", &FirehoseService::list_tags_for_delivery_stream, by_stream},
+    // record_handlers.cc
+    {"PutRecord", &FirehoseService::put_record, by_stream},
+    {"PutRecordBatch", &FirehoseService::put_record_batch, by_stream},
+};
+
+FirehoseService::FirehoseService(Environment& env, s3::ObjectWriter* s3)
+    : Service("firehose"), env_(env), engine_(std::make_unique<Engine>(env, s3)) {
+  serve(*this, kOperations);
+}
+
+FirehoseService::~FirehoseService() = default;
+
+Status FirehoseService::start() {
+  return engine_->start();
+}
+
+std::string FirehoseService::arn(const CallContext& ctx, const std::string& name) const {
+  return "arn:aws:firehose:" + ctx.region + ":" + ctx.account_id + ":deliverystream/" + name;
+}
+
+}  // namespace nimbus::services::firehose

@@ -1,0 +1,64 @@
+// The firehose tests' fixture: the s3 service and the firehose service on
+// one ServiceFixture (Firehose writes through S3's ObjectWriter), with
+// helpers to make buckets and streams and to read what was delivered.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <map>
+
+#include "http/body.h"
+#include "services/firehose/firehose_service.h"
+#include "services/s3/s3_service.h"
+#include "services/testing/service_fixture.h"
+
+namespace nimbus::services::firehose::testing {
+
+namespace json = boost::json;
+
+class FirehoseTest : public services::testing::ServiceTest<FirehoseService> {
+ protected:
+  FirehoseTest()
+      : ServiceTest({build<s3::S3Service>(), [this](Environment& env) {
+                       auto& s3 = static_cast<s3::S3Service&>(*services.front());
+                       return std::make_unique<FirehoseService>(env, &s3.writer());
+                     }}) {}
+
+  s3::S3Service& s3() { return static_cast<s3::S3Service&>(service("s3")); }
+
+  void bucket(const std::string& name) {
+    auto out = try_call(s3(), ctx("CreateBucket"), {{"Bucket", name}});
+    ASSERT_TRUE(out) << out.error().message;
+  }
+  // A DirectPut stream to `bucket` with these ExtendedS3 members.
+  json::object stream(const std::string& name, const std::string& bucket, json::object dest = {}) {
+    dest["RoleARN"] = "arn:aws:iam::000000000000:role/firehose";
+    dest["BucketARN"] = "arn:aws:s3:::" + bucket;
+    return call("CreateDeliveryStream",
+                {{"DeliveryStreamName", name}, {"ExtendedS3DestinationConfiguration", dest}});
+  }
+  void put(const std::string& name, const std::string& data) {
+    call("PutRecord", {{"DeliveryStreamName", name}, {"Record", json::object{{"Data", data}}}});
+  }
+  // Every object of the bucket: key -> body.
+  std::map<std::string, std::string> objects(const std::string& bucket) {
+    std::map<std::string, std::string> out;
+    auto page = s3().objects().list(bucket, "", "", 1000);
+    EXPECT_TRUE(page) << page.error().message;
+    if (!page) return out;
+    for (const auto& meta : page->objects) {
+      auto body = s3().objects().open(meta, 0, std::nullopt);
+      EXPECT_TRUE(body);
+      if (!body) continue;
+      std::promise<Result<std::string>> p;
+      http::read_all(*body, 1 << 30, [&p](Result<std::string> r) { p.set_value(std::move(r)); });
+      auto r = p.get_future().get();
+      EXPECT_TRUE(r);
+      if (r) out[meta.key] = std::move(*r);
+    }
+    return out;
+  }
+};
+
+}  // namespace nimbus::services::firehose::testing

@@ -19,25 +19,31 @@ constexpr const char* kTimers = "firehose.timers";
 Engine::Engine(Environment& env, s3::ObjectWriter* s3) : env_(env), s3_(s3) {}
 
 Engine::~Engine() {
+  {
+    MutexLock lock(mu_);
+    for (auto& [name, source] : sources_) source->stop();
+  }
   gate_->close();
   timers_.reset();
 }
 
 Status Engine::start() {
+  std::map<std::string, std::shared_ptr<State>> loaded;
+  auto st = env_.storage->records(ns::kStreams).each("", [&](storage::Entry& e) {
+    auto doc = parse_object(e.value);
+    auto d = doc ? DeliveryStream::from_json(*doc) : std::nullopt;
+    if (!d) {
+      spdlog::error("firehose: skipping the unreadable definition {}", e.key);
+      return;
+    }
+    auto s = std::make_shared<State>();
+    s->def = std::move(*d);
+    loaded[e.key] = std::move(s);
+  });
+  if (!st) return st;
   {
     MutexLock lock(mu_);
-    auto st = env_.storage->records(ns::kStreams).each("", [&](storage::Entry& e) {
-      auto doc = parse_object(e.value);
-      auto d = doc ? DeliveryStream::from_json(*doc) : std::nullopt;
-      if (!d) {
-        spdlog::error("firehose: skipping the unreadable definition {}", e.key);
-        return;
-      }
-      auto s = std::make_shared<State>();
-      s->def = std::move(*d);
-      streams_[e.key] = std::move(s);
-    });
-    if (!st) return st;
+    streams_ = std::move(loaded);
   }
   auto log = storage::Log::open(*env_.storage, ns::kRecords, env_.clock, env_.scheduler);
   if (!log) return log.take_error();
@@ -58,6 +64,14 @@ Status Engine::start() {
     flush(t.id, [ack = std::move(ack)] { ack(Status::ok()); });
   });
   if (auto st = timers_->start(); !st) return st;
+  std::vector<DeliveryStream> kinesis;
+  {
+    MutexLock lock(mu_);
+    for (const auto& [name, state] : streams_) {
+      if (state->def.type == "KinesisStreamAsSource") kinesis.push_back(state->def);
+    }
+  }
+  for (const auto& d : kinesis) start_source(d);
   for (const auto& partition : log_->partitions()) {
     bool known = false;
     {
@@ -88,7 +102,16 @@ void Engine::create(DeliveryStream d, const std::string& account,
     s->def = std::move(d);
     streams_[name] = std::move(s);
     // Committed under the lock so definitions are stored in memory's order.
-    env_.storage->commit(std::move(batch), [done = std::move(done)](Status st) { done(st); });
+    env_.storage->commit(std::move(batch),
+                         [this, gate = gate_, name, done = std::move(done)](Status st) {
+                           if (st) {
+                             if (auto h = gate->hold(); h) {
+                               if (auto d = find(name); d && d->type == "KinesisStreamAsSource")
+                                 start_source(*d);
+                             }
+                           }
+                           done(st);
+                         });
   }
 }
 
@@ -116,6 +139,11 @@ void Engine::remove(const std::string& name, const std::string& account,
   {
     MutexLock lock(mu_);
     if (!streams_.erase(name)) return done(errors::not_found(name, account));
+    if (auto it = sources_.find(name); it != sources_.end()) {
+      it->second->stop();
+      sources_.erase(it);
+      KinesisSource::forget(*env_.storage, name);
+    }
     env_.storage->commit(std::move(batch),
                          [this, gate = gate_, name, done = std::move(done)](Status st) {
                            if (!st) return done(st);
@@ -140,6 +168,19 @@ void Engine::put(const std::string& name, const std::string& account,
                  done(a->first_seq);
                  if (auto h = gate->hold()) after_put(name);
                });
+}
+
+void Engine::start_source(const DeliveryStream& d) {
+  KinesisSource::Deps deps{env_, *log_, gate_,
+                           [this](const std::string& name) { after_put(name); }};
+  auto source = std::make_shared<KinesisSource>(std::move(deps), d.name,
+                                                str(d.source, "KinesisStreamARN"), d.created_ms);
+  {
+    MutexLock lock(mu_);
+    if (sources_.contains(d.name)) return;
+    sources_[d.name] = source;
+  }
+  source->start();
 }
 
 uint64_t Engine::buffered_bytes(const std::string& name) const {

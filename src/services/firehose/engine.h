@@ -26,6 +26,7 @@
 #include "common/gate.h"
 #include "common/mutex.h"
 #include "services/firehose/delivery_stream.h"
+#include "services/firehose/kinesis_source.h"
 #include "services/s3/api.h"
 #include "services/service.h"
 #include "storage/log.h"
@@ -76,6 +77,8 @@ class Engine {
   void deliver(const std::string& name, DeliveryStream def, std::function<void()> finished);
   void delivered(const std::string& name, bool ok, std::function<void()> finished);
   std::string object_key(const DeliveryStream& def, int64_t oldest_ms) const;
+  // Starts reading a KinesisStreamAsSource stream's Kinesis stream.
+  void start_source(const DeliveryStream& d);
 
   Environment& env_;
   s3::ObjectWriter* s3_;
@@ -83,6 +86,7 @@ class Engine {
   std::unique_ptr<storage::Timers> timers_;
   mutable Mutex mu_;
   std::map<std::string, std::shared_ptr<State>> streams_ GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<KinesisSource>> sources_ GUARDED_BY(mu_);
   // Callbacks that may come after we are gone (S3 answers, commits, timers)
   // enter it first.
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();

@@ -4,6 +4,8 @@
 // SimulatedClock, so buffer intervals are real ones.
 #include <zlib.h>
 
+#include <algorithm>
+
 #include "services/firehose/test_helpers.h"
 
 namespace nimbus::services::firehose {
@@ -191,6 +193,52 @@ TEST_F(FirehoseTest, AcceptedRecordsSurviveARestart) {
   put("s", "after");
   ASSERT_TRUE(advance_until([&] { return objects("deliveries").size() == 1; }, 1s, 120));
   EXPECT_EQ(objects("deliveries").begin()->second, "before-after");
+}
+
+TEST_F(FirehoseTest, AKinesisStreamSourceDeliversEachRecordOnce) {
+  bucket("deliveries");
+  kinesis("CreateStream", {{"StreamName", "clicks"}, {"ShardCount", 2}});
+  std::string arn = "arn:aws:kinesis:us-east-1:000000000000:stream/clicks";
+  kinesis("PutRecord", {{"StreamName", "clicks"}, {"PartitionKey", "a"}, {"Data", "old;"}});
+  clock.advance(1s);
+  auto e = try_call("CreateDeliveryStream",
+                    {{"DeliveryStreamName", "fromk"},
+                     {"DeliveryStreamType", "KinesisStreamAsSource"},
+                     {"KinesisStreamSourceConfiguration",
+                      json::object{{"KinesisStreamARN", arn + "-missing"}, {"RoleARN", "r"}}},
+                     {"ExtendedS3DestinationConfiguration",
+                      json::object{{"RoleARN", "r"}, {"BucketARN", "arn:aws:s3:::deliveries"}}}});
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, "InvalidArgumentException");
+  call("CreateDeliveryStream",
+       {{"DeliveryStreamName", "fromk"},
+        {"DeliveryStreamType", "KinesisStreamAsSource"},
+        {"KinesisStreamSourceConfiguration",
+         json::object{{"KinesisStreamARN", arn}, {"RoleARN", "r"}}},
+        {"ExtendedS3DestinationConfiguration",
+         json::object{{"RoleARN", "r"},
+                      {"BucketARN", "arn:aws:s3:::deliveries"},
+                      {"BufferingHints", json::object{{"IntervalInSeconds", 60}}}}}});
+  auto d = call("DescribeDeliveryStream", {{"DeliveryStreamName", "fromk"}});
+  EXPECT_EQ(d["DeliveryStreamDescription"]
+                .at("Source")
+                .at("KinesisStreamSourceDescription")
+                .at("KinesisStreamARN"),
+            json::value(arn));
+  expect_error("PutRecord",
+               {{"DeliveryStreamName", "fromk"}, {"Record", json::object{{"Data", "x"}}}},
+               "InvalidArgumentException");
+  for (std::string k : {"a", "b", "c", "d"}) {
+    kinesis("PutRecord", {{"StreamName", "clicks"}, {"PartitionKey", k}, {"Data", k + ";"}});
+  }
+  ASSERT_TRUE(eventually([&] { return svc->engine().buffered_bytes("fromk") == 8; }));
+  reopen();  // positions are stored: nothing is read twice
+  kinesis("PutRecord", {{"StreamName", "clicks"}, {"PartitionKey", "e"}, {"Data", "e;"}});
+  ASSERT_TRUE(eventually([&] { return svc->engine().buffered_bytes("fromk") == 10; }));
+  ASSERT_TRUE(advance_until([&] { return objects("deliveries").size() == 1; }, 1s, 120));
+  std::string body = objects("deliveries").begin()->second;
+  std::sort(body.begin(), body.end());
+  EXPECT_EQ(body, ";;;;;abcde");  // "old;" came before the stream existed
 }
 
 }  // namespace

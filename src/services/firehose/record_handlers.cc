@@ -31,7 +31,22 @@ std::string data_of(const json::object& record) {
 
 }  // namespace
 
+namespace {
+
+// Records of a KinesisStreamAsSource stream come from its Kinesis stream only.
+std::optional<Error> direct_put_refused(const Engine& engine, const std::string& name) {
+  auto d = engine.find(name);
+  if (d && d->type == "KinesisStreamAsSource") {
+    return errors::invalid(
+        "This operation is not permitted on KinesisStreamAsSource delivery stream type.");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void FirehoseService::put_record(const CallContext& ctx, object in, Respond respond) {
+  if (auto e = direct_put_refused(*engine_, str(in, "DeliveryStreamName"))) return respond(*e);
   const auto* r = in.if_contains("Record");
   if (r == nullptr || !r->is_object()) return respond(errors::invalid("Record is required."));
   std::vector<std::string> records{data_of(r->as_object())};
@@ -43,6 +58,7 @@ void FirehoseService::put_record(const CallContext& ctx, object in, Respond resp
 }
 
 void FirehoseService::put_record_batch(const CallContext& ctx, object in, Respond respond) {
+  if (auto e = direct_put_refused(*engine_, str(in, "DeliveryStreamName"))) return respond(*e);
   const auto* list = in.if_contains("Records");
   if (list == nullptr || !list->is_array() || list->as_array().empty()) {
     return respond(errors::invalid("Records must contain at least one record."));

@@ -11,6 +11,16 @@ namespace json = boost::json;
 void FirehoseService::create_delivery_stream(const CallContext& ctx, object in, Respond respond) {
   auto d = DeliveryStream::from_input(in);
   if (!d) return respond(d.take_error());
+  if (d->type == "KinesisStreamAsSource") {
+    std::string source = str(d->source, "KinesisStreamARN");
+    bool found = false;
+    env_.targets.with_stream_source(source, [&](events::StreamSource& s) {
+      found = source.starts_with("arn:aws:kinesis:") && s.shards(source).has_value();
+    });
+    if (!found) {
+      return respond(errors::invalid("The Kinesis stream " + source + " does not exist."));
+    }
+  }
   d->arn = arn(ctx, d->name);
   d->created_ms = env_.clock.now_millis();
   std::string stream_arn = d->arn;

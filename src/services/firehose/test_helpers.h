@@ -1,4 +1,4 @@
-// The firehose tests' fixture: the s3 service and the firehose service on
+// The firehose tests' fixture: the s3, kinesis and firehose services on
 // one ServiceFixture (Firehose writes through S3's ObjectWriter), with
 // helpers to make buckets and streams and to read what was delivered.
 #pragma once
@@ -10,6 +10,7 @@
 
 #include "http/body.h"
 #include "services/firehose/firehose_service.h"
+#include "services/kinesis/kinesis_service.h"
 #include "services/s3/s3_service.h"
 #include "services/testing/service_fixture.h"
 
@@ -20,10 +21,17 @@ namespace json = boost::json;
 class FirehoseTest : public services::testing::ServiceTest<FirehoseService> {
  protected:
   FirehoseTest()
-      : ServiceTest({build<s3::S3Service>(), [this](Environment& env) {
-                       auto& s3 = static_cast<s3::S3Service&>(*services.front());
-                       return std::make_unique<FirehoseService>(env, &s3.writer());
-                     }}) {}
+      : ServiceTest(
+            {build<s3::S3Service>(), build<kinesis::KinesisService>(), [this](Environment& env) {
+               auto& s3 = static_cast<s3::S3Service&>(*services.front());
+               return std::make_unique<FirehoseService>(env, &s3.writer());
+             }}) {}
+
+  json::object kinesis(const std::string& op, json::object in) {
+    auto out = try_call(service("kinesis"), ctx(op), std::move(in));
+    EXPECT_TRUE(out) << op << ": " << (out ? "" : out.error().message);
+    return out ? *out : json::object{};
+  }
 
   s3::S3Service& s3() { return static_cast<s3::S3Service&>(service("s3")); }
 

@@ -1,8 +1,8 @@
 """Firehose delivery streams through boto3 (current and Debian's 1.26) and
 the AWS CLI against a real server: the API and its errors, records
 delivered to nimbus's S3 as objects (the default time layout, prefix
-expressions, GZIP), and records accepted before a kill -9 delivered after
-the restart."""
+expressions, GZIP), a Kinesis stream as the source, and records accepted
+before a kill -9 delivered after the restart."""
 
 import gzip
 import json
@@ -111,6 +111,32 @@ class FirehoseTest(ServerTestCase):
         self.assertEqual(gzip.decompress(body), b"".join(sent))
         for key in got:
             self.assertRegex(key, r"^clicks/dt=\d{4}-\d{2}-\d{2}/[A-Za-z0-9]{11}/gz-1-.*\.gz$")
+
+    def test_a_kinesis_stream_source(self):
+        kinesis = self.server.boto3_client("kinesis")
+        kinesis.create_stream(StreamName="fh-src", ShardCount=2)
+        self.s3.create_bucket(Bucket="fh-kinesis")
+        stream_arn = "arn:aws:kinesis:%s:%s:stream/fh-src" % (REGION, ACCOUNT)
+        self.fh.create_delivery_stream(
+            DeliveryStreamName="fromk", DeliveryStreamType="KinesisStreamAsSource",
+            KinesisStreamSourceConfiguration={"KinesisStreamARN": stream_arn, "RoleARN": ROLE},
+            ExtendedS3DestinationConfiguration=destination("fh-kinesis"))
+        src = self.fh.describe_delivery_stream(
+            DeliveryStreamName="fromk")["DeliveryStreamDescription"]["Source"]
+        self.assertEqual(src["KinesisStreamSourceDescription"]["KinesisStreamARN"], stream_arn)
+        with self.assertRaises(self.fh.exceptions.InvalidArgumentException) as e:
+            self.fh.put_record(DeliveryStreamName="fromk", Record={"Data": b"x"})
+        self.assertEqual(e.exception.response["Error"]["Message"],
+                         "This operation is not permitted on KinesisStreamAsSource delivery "
+                         "stream type.")
+        # One record per shard, 1 MiB in all: the buffer fills at once.
+        for hash_key, fill in [("0", b"a"), (str(2 ** 127 + 1), b"b")]:
+            kinesis.put_record(StreamName="fh-src", PartitionKey="k", ExplicitHashKey=hash_key,
+                               Data=fill * (MIB // 2))
+        got = wait_until(lambda: objects(self.s3, "fh-kinesis"), timeout=15)
+        body = b"".join(got.values())
+        self.assertEqual(sorted(set(body)), [ord("a"), ord("b")])
+        self.assertEqual(len(body), MIB)
 
 
 class FirehoseRestartTest(unittest.TestCase):

@@ -4,11 +4,13 @@
 
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/cloudformation/cloudformation_service.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodbstreams/dynamodbstreams_service.h"
 #include "services/events/events_service.h"
 #include "services/firehose/firehose_service.h"
 #include "services/iam/iam_service.h"
+#include "services/in_process.h"
 #include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
@@ -44,6 +46,9 @@ Registry::Registry(Environment& env) {
   auto& s3 = add(std::make_unique<s3::S3Service>(env));
   // Firehose writes objects through S3's ObjectWriter (api.h); destroyed first.
   add(std::make_unique<firehose::FirehoseService>(env, &s3.writer()));
+  // CloudFormation creates resources through the others' operations.
+  calls_ = std::make_unique<InProcessCalls>(services_);
+  add(std::make_unique<cloudformation::CloudFormationService>(env, calls_.get()));
   for (auto& s : services_) s->bind(env.targets);
 }
 

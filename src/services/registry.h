@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "services/cloudformation/calls.h"
 #include "services/iam/api.h"
 #include "services/service.h"
 
@@ -47,6 +48,9 @@ class Registry {
 
   std::vector<std::unique_ptr<Service>> services_;
   iam::Directory* iam_ = nullptr;
+  // Operations called in-process (CloudFormation's resources); declared
+  // after services_, destroyed before it.
+  std::unique_ptr<cloudformation::OperationCalls> calls_;
 };
 
 }  // namespace nimbus::services

@@ -1,0 +1,28 @@
+// The seam the stack engine creates resources through: an operation of
+// another service, called in-process by model name and operation name with
+// an input value, as if a client had sent it (the input is checked against
+// the operation's model first, so a service sees what its handlers always
+// see). Implemented where services are wired (services/in_process.h); the
+// registry hands it to the CloudFormation service.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string_view>
+
+#include "services/service.h"
+
+namespace nimbus::services::cloudformation {
+
+class OperationCalls {
+ public:
+  virtual ~OperationCalls() = default;
+  // Calls `operation` of the service serving `model` ("sqs") with `input`
+  // under `ctx` (its service and operation are filled in). `respond` is
+  // called exactly once, from any thread: with the output, the service's
+  // error, the model's validation error, or InvalidAction when nimbus does
+  // not serve the operation.
+  virtual void call(std::string_view model, std::string_view operation, CallContext ctx,
+                    boost::json::object input, Respond respond) = 0;
+};
+
+}  // namespace nimbus::services::cloudformation

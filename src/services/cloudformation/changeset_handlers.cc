@@ -1,0 +1,165 @@
+// CreateChangeSet, DescribeChangeSet, ExecuteChangeSet, DeleteChangeSet,
+// ListChangeSets: what `aws cloudformation deploy` and `sam deploy` call.
+#include "common/json_fields.h"
+#include "common/request_id.h"
+#include "services/cloudformation/cloudformation_service.h"
+#include "services/cloudformation/errors.h"
+
+namespace nimbus::services::cloudformation {
+
+namespace {
+
+constexpr const char* kNoChanges =
+    "The submitted information didn't contain changes. Submit different information to create a "
+    "change set.";
+
+json::object summary(const ChangeSet& cs) {
+  json::object o{{"StackId", cs.stack_id},
+                 {"StackName", cs.stack_name},
+                 {"ChangeSetId", cs.id},
+                 {"ChangeSetName", cs.name},
+                 {"ExecutionStatus", cs.execution_status},
+                 {"Status", cs.status},
+                 {"CreationTime", cs.created},
+                 {"IncludeNestedStacks", false}};
+  if (!cs.reason.empty()) o["StatusReason"] = cs.reason;
+  if (!cs.description.empty()) o["Description"] = cs.description;
+  return o;
+}
+
+}  // namespace
+
+void CloudFormationService::create_change_set(const CallContext& ctx, json::object in,
+                                              Respond respond) {
+  std::string type = has(in, "ChangeSetType") ? str(in, "ChangeSetType") : "UPDATE";
+  std::string stack_name = str(in, "StackName");
+  if (type == "IMPORT") {
+    return respond(Error::validation("ChangeSetType IMPORT is not supported by nimbus"));
+  }
+  auto current = engine_.find(stack_name);
+  bool in_review = current && current->status == "REVIEW_IN_PROGRESS";
+  if (type == "UPDATE" && (!current || in_review)) {
+    return respond(errors::stack_not_found(stack_name));
+  }
+  if (type == "CREATE" && current && !in_review) {
+    return respond(errors::already_exists(stack_name));
+  }
+  auto req = stack_request(in, type == "UPDATE" ? &*current : nullptr);
+  if (!req) return respond(req.take_error());
+  PrepareInput pin;
+  pin.body = req->body;
+  pin.given = req->given;
+  pin.capabilities = req->capabilities;
+  pin.stack_name = stack_name;
+  pin.region = ctx.region.empty() ? env_.settings.region : ctx.region;
+  pin.account_id = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
+  auto prepared = prepare(pin);
+  if (!prepared) return respond(prepared.take_error());
+
+  std::string stack_id;
+  if (type == "CREATE") {
+    auto id = engine_.review(ctx, stack_name);
+    if (!id) return respond(id.take_error());
+    stack_id = *id;
+  } else {
+    stack_id = current->id;
+  }
+  ChangeSet cs;
+  cs.name = str(in, "ChangeSetName");
+  if (change_sets_.find(cs.name, stack_id)) {
+    return respond(
+        Error::make("AlreadyExistsException", "ChangeSet " + cs.name + " already exists"));
+  }
+  cs.id = "arn:aws:cloudformation:" + pin.region + ":" + pin.account_id + ":changeSet/" + cs.name +
+          "/" + new_request_id();
+  cs.stack_id = stack_id;
+  cs.stack_name = stack_name;
+  cs.type = type;
+  cs.description = str(in, "Description");
+  cs.created = env_.clock.now_seconds();
+  cs.changes = compute_changes(type == "UPDATE" ? &*current : nullptr, *prepared);
+  if (type == "UPDATE" && cs.changes.empty() && prepared->tmpl.doc == current->processed &&
+      (req->tags.empty() || req->tags == current->tags)) {
+    cs.status = "FAILED";
+    cs.execution_status = "UNAVAILABLE";
+    cs.reason = kNoChanges;
+  }
+  cs.request = std::move(*req);
+  cs.request.name = stack_name;
+  cs.request.change_set_id = cs.id;
+  json::object out{{"Id", cs.id}, {"StackId", stack_id}};
+  change_sets_.put(std::move(cs), [respond, out](Status st) {
+    if (!st) return respond(st.take_error());
+    respond(out);
+  });
+}
+
+Output CloudFormationService::describe_change_set(const CallContext&, const json::object& in) {
+  auto s = engine_.find(str(in, "StackName"));
+  auto cs = change_sets_.find(str(in, "ChangeSetName"), s ? s->id : "");
+  if (!cs) return errors::change_set_not_found(str(in, "ChangeSetName"));
+  json::object out = summary(*cs);
+  json::array params;
+  for (const auto& [k, v] : cs->request.given) {
+    params.push_back(json::object{{"ParameterKey", k}, {"ParameterValue", v}});
+  }
+  out["Parameters"] = std::move(params);
+  out["Changes"] = cs->changes;
+  json::array caps;
+  for (const auto& c : cs->request.capabilities) caps.emplace_back(c);
+  out["Capabilities"] = std::move(caps);
+  out["Tags"] = cs->request.tags;
+  json::array arns;
+  for (const auto& a : cs->request.notification_arns) arns.emplace_back(a);
+  out["NotificationARNs"] = std::move(arns);
+  out["RollbackConfiguration"] = json::object();
+  return out;
+}
+
+void CloudFormationService::execute_change_set(const CallContext& ctx, json::object in,
+                                               Respond respond) {
+  auto s = engine_.find(str(in, "StackName"));
+  auto cs = change_sets_.find(str(in, "ChangeSetName"), s ? s->id : "");
+  if (!cs) return respond(errors::change_set_not_found(str(in, "ChangeSetName")));
+  if (cs->status != "CREATE_COMPLETE" || cs->execution_status != "AVAILABLE") {
+    return respond(Error::make("InvalidChangeSetStatus",
+                               "ChangeSet [" + cs->id +
+                                   "] cannot be executed in its current status of [" + cs->status +
+                                   "]"));
+  }
+  StackRequest req = cs->request;
+  if (has(in, "DisableRollback"))
+    req.disable_rollback = boolean(in, "DisableRollback").value_or(false);
+  auto started = [this, respond, cs = *cs](Result<std::string> id) mutable {
+    if (!id) return respond(id.take_error());
+    // The executed change set is done; the stack's others are obsolete.
+    for (auto other : change_sets_.of_stack(cs.stack_id)) {
+      other.execution_status = other.id == cs.id ? "EXECUTE_COMPLETE" : "OBSOLETE";
+      change_sets_.put(std::move(other), [](Status) {});
+    }
+    engine_.when_settled(*id, std::chrono::seconds(10), [respond] { respond(json::object()); });
+  };
+  if (cs->type == "CREATE") {
+    engine_.create(ctx, std::move(req), std::move(started));
+  } else {
+    engine_.update(ctx, std::move(req), std::move(started));
+  }
+}
+
+Output CloudFormationService::delete_change_set(const CallContext&, const json::object& in) {
+  auto s = engine_.find(str(in, "StackName"));
+  auto cs = change_sets_.find(str(in, "ChangeSetName"), s ? s->id : "");
+  if (!cs) return errors::change_set_not_found(str(in, "ChangeSetName"));
+  NIMBUS_TRY(change_sets_.erase(cs->id));
+  return json::object();
+}
+
+Output CloudFormationService::list_change_sets(const CallContext&, const json::object& in) {
+  auto s = stack_named(in);
+  if (!s) return s.take_error();
+  json::array out;
+  for (const auto& cs : change_sets_.of_stack(s->id)) out.push_back(summary(cs));
+  return json::object{{"Summaries", std::move(out)}};
+}
+
+}  // namespace nimbus::services::cloudformation

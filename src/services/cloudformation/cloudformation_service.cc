@@ -1,0 +1,118 @@
+#include "services/cloudformation/cloudformation_service.h"
+
+#include "common/json_fields.h"
+#include "services/cloudformation/errors.h"
+
+namespace nimbus::services::cloudformation {
+
+namespace {
+
+// The stack a call names, as the service authorization reference lists it
+// (arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/*).
+Resources stack_resource(const CallContext& ctx, const json::object& in) {
+  std::string name = str(in, "StackName");
+  if (name.empty()) return {};
+  if (name.starts_with("arn:")) return {name};
+  return {"arn:aws:cloudformation:" + ctx.region + ":" + ctx.account_id + ":stack/" + name + "/*"};
+}
+
+}  // namespace
+
+const Operation<CloudFormationService> CloudFormationService::kOperations[] = {
+    {"CreateStack", &CloudFormationService::create_stack, stack_resource},
+    {"UpdateStack", &CloudFormationService::update_stack, stack_resource},
+    {"DeleteStack", &CloudFormationService::delete_stack, stack_resource},
+    {"UpdateTerminationProtection", &CloudFormationService::update_termination_protection,
+     stack_resource},
+    {"DescribeStacks", &CloudFormationService::describe_stacks, stack_resource},
+    {"ListStacks", &CloudFormationService::list_stacks, no_resources},
+    {"DescribeStackEvents", &CloudFormationService::describe_stack_events, stack_resource},
+    {"DescribeStackResources", &CloudFormationService::describe_stack_resources, stack_resource},
+    {"DescribeStackResource", &CloudFormationService::describe_stack_resource, stack_resource},
+    {"ListStackResources", &CloudFormationService::list_stack_resources, stack_resource},
+    {"ListExports", &CloudFormationService::list_exports, no_resources},
+    {"GetTemplate", &CloudFormationService::get_template, stack_resource},
+    {"ValidateTemplate", &CloudFormationService::validate_template, no_resources},
+    {"GetTemplateSummary", &CloudFormationService::get_template_summary, stack_resource},
+    {"CreateChangeSet", &CloudFormationService::create_change_set, stack_resource},
+    {"DescribeChangeSet", &CloudFormationService::describe_change_set, stack_resource},
+    {"ExecuteChangeSet", &CloudFormationService::execute_change_set, stack_resource},
+    {"DeleteChangeSet", &CloudFormationService::delete_change_set, stack_resource},
+    {"ListChangeSets", &CloudFormationService::list_change_sets, stack_resource},
+};
+
+CloudFormationService::CloudFormationService(Environment& env, OperationCalls* calls)
+    : Service("cloudformation"), env_(env), engine_(env, calls), change_sets_(env) {
+  serve(*this, kOperations);
+}
+
+Status CloudFormationService::start() {
+  NIMBUS_TRY(change_sets_.start());
+  return engine_.start();
+}
+
+Result<StackState> CloudFormationService::stack_named(const json::object& in) const {
+  std::string name = str(in, "StackName");
+  auto s = engine_.find(name);
+  if (!s) return errors::stack_not_found(name);
+  return *s;
+}
+
+Result<StackRequest> CloudFormationService::stack_request(const json::object& in,
+                                                          const StackState* current) const {
+  StackRequest req;
+  req.name = str(in, "StackName");
+  if (has(in, "TemplateURL")) {
+    return Error::validation("TemplateURL is not supported by nimbus yet; send TemplateBody");
+  }
+  if (boolean(in, "UsePreviousTemplate").value_or(false)) {
+    if (current == nullptr) {
+      return Error::validation("UsePreviousTemplate is only allowed when updating a stack");
+    }
+    req.body = current->template_body;
+  } else if (has(in, "TemplateBody")) {
+    req.body = str(in, "TemplateBody");
+  } else {
+    return Error::validation("Either Template URL or Template Body must be specified.");
+  }
+  if (req.body.size() > 1'000'000) {
+    return Error::validation(
+        "1 validation error detected: Value at 'templateBody' failed to "
+        "satisfy constraint: Member must have length less than or equal to "
+        "51200");
+  }
+  if (const auto* params = in.if_contains("Parameters"); params && params->is_array()) {
+    for (const auto& p : params->as_array()) {
+      if (!p.is_object()) continue;
+      const auto& o = p.as_object();
+      std::string key = str(o, "ParameterKey");
+      if (boolean(o, "UsePreviousValue").value_or(false)) {
+        bool found = false;
+        if (current != nullptr) {
+          for (const auto& old : current->parameters) {
+            if (old.key == key) {
+              req.given[key] = old.value;
+              found = true;
+            }
+          }
+        }
+        if (!found) {
+          return Error::validation("Invalid input for parameter key " + key +
+                                   ". Cannot specify usePreviousValue as true for a parameter key "
+                                   "not in the previous template");
+        }
+      } else {
+        req.given[key] = str(o, "ParameterValue");
+      }
+    }
+  }
+  req.capabilities = string_list(in, "Capabilities");
+  req.notification_arns = string_list(in, "NotificationARNs");
+  if (const auto* t = in.if_contains("Tags"); t && t->is_array()) req.tags = t->as_array();
+  req.disable_rollback =
+      boolean(in, "DisableRollback").value_or(false) || str(in, "OnFailure") == "DO_NOTHING";
+  req.termination_protection = boolean(in, "EnableTerminationProtection").value_or(false);
+  return req;
+}
+
+}  // namespace nimbus::services::cloudformation

@@ -1,0 +1,59 @@
+// AWS CloudFormation (awsQuery; see README.md for what is served): stacks
+// from templates, created through the other services' own operations.
+#pragma once
+
+#include <memory>
+
+#include "services/cloudformation/calls.h"
+#include "services/cloudformation/changesets.h"
+#include "services/cloudformation/engine.h"
+#include "services/service.h"
+
+namespace nimbus::services::cloudformation {
+
+class CloudFormationService final : public Service {
+ public:
+  // `calls` reaches the other services (the registry's InProcessCalls); it
+  // must outlive this service.
+  CloudFormationService(Environment& env, OperationCalls* calls);
+
+  Status start() override;
+
+ private:
+  static const Operation<CloudFormationService> kOperations[];
+
+  // stack_handlers.cc
+  void create_stack(const CallContext& ctx, json::object in, Respond respond);
+  void update_stack(const CallContext& ctx, json::object in, Respond respond);
+  void delete_stack(const CallContext& ctx, json::object in, Respond respond);
+  Output update_termination_protection(const CallContext& ctx, const json::object& in);
+  // describe_handlers.cc
+  Output describe_stacks(const CallContext& ctx, const json::object& in);
+  Output list_stacks(const CallContext& ctx, const json::object& in);
+  Output describe_stack_events(const CallContext& ctx, const json::object& in);
+  Output describe_stack_resources(const CallContext& ctx, const json::object& in);
+  Output describe_stack_resource(const CallContext& ctx, const json::object& in);
+  Output list_stack_resources(const CallContext& ctx, const json::object& in);
+  Output list_exports(const CallContext& ctx, const json::object& in);
+  // template_handlers.cc
+  Output get_template(const CallContext& ctx, const json::object& in);
+  Output validate_template(const CallContext& ctx, const json::object& in);
+  Output get_template_summary(const CallContext& ctx, const json::object& in);
+  // changeset_handlers.cc
+  void create_change_set(const CallContext& ctx, json::object in, Respond respond);
+  Output describe_change_set(const CallContext& ctx, const json::object& in);
+  void execute_change_set(const CallContext& ctx, json::object in, Respond respond);
+  Output delete_change_set(const CallContext& ctx, const json::object& in);
+  Output list_change_sets(const CallContext& ctx, const json::object& in);
+
+  // The StackRequest of a CreateStack / UpdateStack / CreateChangeSet input;
+  // `current` resolves UsePreviousTemplate and UsePreviousValue.
+  Result<StackRequest> stack_request(const json::object& in, const StackState* current) const;
+  Result<StackState> stack_named(const json::object& in) const;
+
+  Environment& env_;
+  Engine engine_;
+  ChangeSets change_sets_;
+};
+
+}  // namespace nimbus::services::cloudformation

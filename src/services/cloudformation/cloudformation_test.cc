@@ -1,0 +1,333 @@
+#include <gtest/gtest.h>
+
+#include "services/cloudformation/cloudformation_service.h"
+#include "services/dynamodb/dynamodb_service.h"
+#include "services/in_process.h"
+#include "services/logs/logs_service.h"
+#include "services/sns/sns_service.h"
+#include "services/sqs/sqs_service.h"
+#include "services/testing/service_fixture.h"
+
+namespace nimbus::services::cloudformation {
+namespace {
+
+using testing::ServiceTest;
+
+// CloudFormation beside the services its stacks create resources in.
+class CloudFormationTest : public ServiceTest<CloudFormationService> {
+ protected:
+  CloudFormationTest()
+      : ServiceTest({build<sqs::SqsService>(), build<dynamodb::DynamoDbService>(),
+                     build<sns::SnsService>(), build<logs::LogsService>(),
+                     [this](Environment& env) {
+                       return std::make_unique<CloudFormationService>(env, calls.get());
+                     }}) {}
+
+  std::string status(const std::string& stack) {
+    auto out = try_call("DescribeStacks", {{"StackName", stack}});
+    if (!out) return out.error().code;
+    return s(out->at("Stacks").as_array()[0].at("StackStatus"));
+  }
+  // Waits for the stack's operation to end; its final status.
+  std::string settled(const std::string& stack) {
+    std::string last;
+    eventually([&] {
+      last = status(stack);
+      return !last.ends_with("_IN_PROGRESS");
+    });
+    return last;
+  }
+  json::object resources(const std::string& stack) {
+    json::object out;
+    auto r = call("DescribeStackResources", {{"StackName", stack}});
+    for (const auto& item : r.at("StackResources").as_array()) {
+      out[s(item.at("LogicalResourceId"))] = item;
+    }
+    return out;
+  }
+  std::vector<std::string> event_statuses(const std::string& stack, const std::string& logical) {
+    std::vector<std::string> out;
+    auto r = call("DescribeStackEvents", {{"StackName", stack}});
+    for (const auto& e : r.at("StackEvents").as_array()) {
+      if (s(e.at("LogicalResourceId")) == logical) out.push_back(s(e.at("ResourceStatus")));
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+  Output sqs(const std::string& op, json::object in) {
+    return try_call(service("sqs"), ctx(op), std::move(in));
+  }
+  size_t queues() {
+    auto out = sqs("ListQueues", {});
+    const auto* urls = out ? out->if_contains("QueueUrls") : nullptr;
+    return urls != nullptr ? urls->as_array().size() : 0;
+  }
+
+  std::unique_ptr<InProcessCalls> calls = std::make_unique<InProcessCalls>(services);
+};
+
+constexpr const char* kQueueAndTable = R"(
+Parameters:
+  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 45
+      Tags: [{Key: env, Value: !Ref Env}]
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub "${AWS::StackName}-items"
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription: [{Protocol: sqs, Endpoint: !GetAtt Queue.Arn}]
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Condition: IsProd
+    Properties: {RetentionInDays: 7}
+Outputs:
+  QueueUrl: {Value: !Ref Queue, Export: {Name: !Sub "${AWS::StackName}-queue"}}
+  QueueArn: {Value: !GetAtt Queue.Arn}
+  TableName: {Value: !Ref Table}
+)";
+
+TEST_F(CloudFormationTest, CreateStackCreatesEveryResourceThroughItsService) {
+  auto out = call("CreateStack", {{"StackName", "app"}, {"TemplateBody", kQueueAndTable}});
+  EXPECT_TRUE(
+      s(out.at("StackId")).starts_with("arn:aws:cloudformation:us-east-1:000000000000:stack/app/"));
+  ASSERT_EQ(settled("app"), "CREATE_COMPLETE");
+  auto r = resources("app");
+  EXPECT_EQ(r.size(), 3u);  // Logs is conditioned out
+  std::string url = s(r.at("Queue").at("PhysicalResourceId"));
+  auto attrs =
+      sqs("GetQueueAttributes", {{"QueueUrl", url}, {"AttributeNames", json::array{"All"}}});
+  ASSERT_TRUE(attrs) << attrs.error().message;
+  EXPECT_EQ(s(attrs->at("Attributes").at("VisibilityTimeout")), "45");
+  EXPECT_TRUE(url.find("/app-Queue-") != std::string::npos) << url;
+  EXPECT_EQ(s(r.at("Table").at("PhysicalResourceId")), "app-items");
+  EXPECT_TRUE(try_call(service("dynamodb"), ctx("DescribeTable"), {{"TableName", "app-items"}}));
+
+  auto stack = call("DescribeStacks", {{"StackName", "app"}}).at("Stacks").as_array()[0];
+  json::object outputs;
+  for (const auto& o : stack.at("Outputs").as_array()) outputs[s(o.at("OutputKey"))] = o;
+  EXPECT_EQ(s(outputs.at("QueueUrl").at("OutputValue")), url);
+  EXPECT_EQ(s(outputs.at("QueueArn").at("OutputValue")),
+            "arn:aws:sqs:us-east-1:000000000000:" + url.substr(url.rfind('/') + 1));
+  EXPECT_EQ(s(outputs.at("TableName").at("OutputValue")), "app-items");
+  auto exports = call("ListExports", {}).at("Exports").as_array();
+  ASSERT_EQ(exports.size(), 1u);
+  EXPECT_EQ(s(exports[0].at("Name")), "app-queue");
+  EXPECT_EQ(event_statuses("app", "Queue"),
+            (std::vector<std::string>{"CREATE_IN_PROGRESS", "CREATE_COMPLETE"}));
+  EXPECT_EQ(event_statuses("app", "app").front(), "CREATE_IN_PROGRESS");
+  EXPECT_EQ(event_statuses("app", "app").back(), "CREATE_COMPLETE");
+}
+
+TEST_F(CloudFormationTest, DeleteStackDeletesItsResources) {
+  call("CreateStack", {{"StackName", "app"}, {"TemplateBody", kQueueAndTable}});
+  ASSERT_EQ(settled("app"), "CREATE_COMPLETE");
+  std::string id =
+      s(call("DescribeStacks", {{"StackName", "app"}}).at("Stacks").as_array()[0].at("StackId"));
+  std::string url = s(resources("app").at("Queue").at("PhysicalResourceId"));
+  call("DeleteStack", {{"StackName", "app"}});
+  eventually([&] { return status(id) == "DELETE_COMPLETE"; });
+  EXPECT_EQ(status(id), "DELETE_COMPLETE");
+  expect_error("DescribeStacks", {{"StackName", "app"}}, "ValidationError");
+  EXPECT_EQ(sqs("GetQueueAttributes", {{"QueueUrl", url}}).error().code, "QueueDoesNotExist");
+  EXPECT_FALSE(try_call(service("dynamodb"), ctx("DescribeTable"), {{"TableName", "app-items"}}));
+  EXPECT_TRUE(call("ListExports", {}).at("Exports").as_array().empty());
+  // Deleting again is not an error.
+  call("DeleteStack", {{"StackName", "app"}});
+}
+
+TEST_F(CloudFormationTest, AFailingResourceRollsTheCreateBack) {
+  const char* body = R"(
+Resources:
+  Good: {Type: AWS::SQS::Queue}
+  Bad:
+    Type: AWS::SQS::Queue
+    DependsOn: Good
+    Properties: {VisibilityTimeout: 99999}
+)";
+  call("CreateStack", {{"StackName", "broken"}, {"TemplateBody", body}});
+  ASSERT_EQ(settled("broken"), "ROLLBACK_COMPLETE");
+  auto r = resources("broken");
+  EXPECT_EQ(s(r.at("Good").at("ResourceStatus")), "DELETE_COMPLETE");
+  std::string url = s(r.at("Good").at("PhysicalResourceId"));
+  EXPECT_EQ(sqs("GetQueueAttributes", {{"QueueUrl", url}}).error().code, "QueueDoesNotExist");
+  auto events = call("DescribeStackEvents", {{"StackName", "broken"}}).at("StackEvents").as_array();
+  bool reason_told = false;
+  for (const auto& e : events) {
+    if (s(e.at("LogicalResourceId")) == "Bad" && s(e.at("ResourceStatus")) == "CREATE_FAILED") {
+      reason_told = s(e.at("ResourceStatusReason")).find("VisibilityTimeout") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(reason_told);
+  EXPECT_EQ(event_statuses("broken", "broken")[1], "ROLLBACK_IN_PROGRESS");
+}
+
+TEST_F(CloudFormationTest, UpdateChangesReplacesAddsAndRemoves) {
+  const char* v1 = R"(
+Resources:
+  Queue: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: 30}}
+  Named: {Type: AWS::SQS::Queue, Properties: {QueueName: first}}
+  Gone: {Type: AWS::SQS::Queue}
+)";
+  const char* v2 = R"(
+Resources:
+  Queue: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: 60}}
+  Named: {Type: AWS::SQS::Queue, Properties: {QueueName: second}}
+  Added: {Type: AWS::SQS::Queue}
+)";
+  call("CreateStack", {{"StackName", "up"}, {"TemplateBody", v1}});
+  ASSERT_EQ(settled("up"), "CREATE_COMPLETE");
+  auto before = resources("up");
+  call("UpdateStack", {{"StackName", "up"}, {"TemplateBody", v2}});
+  ASSERT_EQ(settled("up"), "UPDATE_COMPLETE");
+  auto after = resources("up");
+  EXPECT_EQ(after.at("Queue").at("PhysicalResourceId"),
+            before.at("Queue").at("PhysicalResourceId"));
+  auto attrs =
+      sqs("GetQueueAttributes", {{"QueueUrl", s(after.at("Queue").at("PhysicalResourceId"))},
+                                 {"AttributeNames", json::array{"VisibilityTimeout"}}});
+  EXPECT_EQ(s(attrs->at("Attributes").at("VisibilityTimeout")), "60");
+  EXPECT_TRUE(s(after.at("Named").at("PhysicalResourceId")).ends_with("/second"));
+  EXPECT_EQ(sqs("GetQueueUrl", {{"QueueName", "first"}}).error().code, "QueueDoesNotExist");
+  EXPECT_FALSE(after.contains("Gone"));
+  EXPECT_EQ(sqs("GetQueueAttributes", {{"QueueUrl", s(before.at("Gone").at("PhysicalResourceId"))}})
+                .error()
+                .code,
+            "QueueDoesNotExist");
+  EXPECT_TRUE(after.contains("Added"));
+  expect_error("UpdateStack", {{"StackName", "up"}, {"TemplateBody", v2}}, "ValidationError");
+}
+
+TEST_F(CloudFormationTest, AFailedUpdateRollsBackToThePreviousState) {
+  const char* v1 = R"(
+Resources:
+  Queue: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: 30}}
+)";
+  const char* v2 = R"(
+Resources:
+  Queue: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: 60}}
+  Extra: {Type: AWS::SQS::Queue, DependsOn: Queue}
+  Bad: {Type: AWS::SQS::Queue, DependsOn: Extra, Properties: {DelaySeconds: 9999}}
+)";
+  call("CreateStack", {{"StackName", "rb"}, {"TemplateBody", v1}});
+  ASSERT_EQ(settled("rb"), "CREATE_COMPLETE");
+  call("UpdateStack", {{"StackName", "rb"}, {"TemplateBody", v2}});
+  ASSERT_EQ(settled("rb"), "UPDATE_ROLLBACK_COMPLETE");
+  auto r = resources("rb");
+  EXPECT_EQ(r.size(), 1u);
+  auto attrs = sqs("GetQueueAttributes", {{"QueueUrl", s(r.at("Queue").at("PhysicalResourceId"))},
+                                          {"AttributeNames", json::array{"VisibilityTimeout"}}});
+  EXPECT_EQ(s(attrs->at("Attributes").at("VisibilityTimeout")), "30");
+  EXPECT_EQ(queues(), 1u);
+  auto tmpl = call("GetTemplate", {{"StackName", "rb"}});
+  EXPECT_EQ(s(tmpl.at("TemplateBody")), v1);
+}
+
+TEST_F(CloudFormationTest, BadTemplatesAreRefusedWithAwsWordsAndCreateNothing) {
+  auto code_and_message = [&](const char* body, json::object extra = {}) {
+    json::object in{{"StackName", "bad"}, {"TemplateBody", body}};
+    for (auto& [k, v] : extra) in[k] = v;
+    auto out = try_call("CreateStack", in);
+    return out ? std::string("(ok)") : out.error().code + ": " + out.error().message;
+  };
+  EXPECT_EQ(code_and_message("Resources: {A: {Type: AWS::Foo::Bar}}"),
+            "ValidationError: Template format error: Unrecognized resource types: [AWS::Foo::Bar]");
+  EXPECT_EQ(code_and_message("Resources: {A: {Type: AWS::SQS::Queue, DependsOn: B}, B: {Type: "
+                             "AWS::SQS::Queue, DependsOn: A}}"),
+            "ValidationError: Circular dependency between resources: [A, B]");
+  EXPECT_EQ(
+      code_and_message("Parameters: {P: {Type: String}}\nResources: {A: {Type: AWS::SQS::Queue}}"),
+      "ValidationError: Parameters: [P] must have values");
+  EXPECT_EQ(code_and_message("Resources: {R: {Type: AWS::IAM::Role}}"),
+            "InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_IAM]");
+  EXPECT_EQ(code_and_message("{\"Resources\": "),
+            "ValidationError: Template format error: JSON not well-formed. (line 1, column 15)");
+  EXPECT_TRUE(call("ListStacks", {}).at("StackSummaries").as_array().empty());
+  EXPECT_EQ(queues(), 0u);
+}
+
+TEST_F(CloudFormationTest, ChangeSetsCreateThenUpdate) {
+  auto cs = call("CreateChangeSet", {{"StackName", "cs"},
+                                     {"ChangeSetName", "one"},
+                                     {"ChangeSetType", "CREATE"},
+                                     {"TemplateBody", kQueueAndTable}});
+  EXPECT_EQ(status("cs"), "REVIEW_IN_PROGRESS");
+  auto described = call("DescribeChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "one"}});
+  EXPECT_EQ(s(described.at("Status")), "CREATE_COMPLETE");
+  EXPECT_EQ(described.at("Changes").as_array().size(), 3u);
+  call("ExecuteChangeSet", {{"StackName", "cs"}, {"ChangeSetName", s(cs.at("Id"))}});
+  ASSERT_EQ(settled("cs"), "CREATE_COMPLETE");
+  // The same template again: a change set without changes fails as AWS says.
+  call("CreateChangeSet",
+       {{"StackName", "cs"}, {"ChangeSetName", "two"}, {"TemplateBody", kQueueAndTable}});
+  auto same = call("DescribeChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "two"}});
+  EXPECT_EQ(s(same.at("Status")), "FAILED");
+  EXPECT_TRUE(
+      s(same.at("StatusReason")).starts_with("The submitted information didn't contain changes."));
+  // A parameter change modifies what names it.
+  call("CreateChangeSet", {{"StackName", "cs"},
+                           {"ChangeSetName", "three"},
+                           {"UsePreviousTemplate", true},
+                           {"Parameters", json::array{json::object{{"ParameterKey", "Env"},
+                                                                   {"ParameterValue", "prod"}}}}});
+  auto three = call("DescribeChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "three"}});
+  std::map<std::string, std::string> actions;
+  for (const auto& c : three.at("Changes").as_array()) {
+    actions[s(c.at("ResourceChange").at("LogicalResourceId"))] =
+        s(c.at("ResourceChange").at("Action"));
+  }
+  EXPECT_EQ(actions, (std::map<std::string, std::string>{{"Logs", "Add"}, {"Queue", "Modify"}}));
+  call("ExecuteChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "three"}});
+  ASSERT_EQ(settled("cs"), "UPDATE_COMPLETE");
+  EXPECT_TRUE(resources("cs").contains("Logs"));
+  EXPECT_EQ(s(call("DescribeChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "three"}})
+                  .at("ExecutionStatus")),
+            "EXECUTE_COMPLETE");
+}
+
+TEST_F(CloudFormationTest, StacksSurviveARestart) {
+  call("CreateStack", {{"StackName", "kept"},
+                       {"TemplateBody", kQueueAndTable},
+                       {"Parameters", json::array{json::object{{"ParameterKey", "Env"},
+                                                               {"ParameterValue", "prod"}}}}});
+  ASSERT_EQ(settled("kept"), "CREATE_COMPLETE");
+  auto before = resources("kept");
+  reopen();
+  EXPECT_EQ(status("kept"), "CREATE_COMPLETE");
+  EXPECT_EQ(resources("kept"), before);
+  EXPECT_EQ(call("ListExports", {}).at("Exports").as_array().size(), 1u);
+  call("DeleteStack", {{"StackName", "kept"}});
+  eventually([&] { return status("kept") == "ValidationError"; });
+  EXPECT_EQ(queues(), 0u);
+}
+
+TEST_F(CloudFormationTest, ValidateTemplateTellsParametersAndCapabilities) {
+  auto out = call("ValidateTemplate", {{"TemplateBody", R"(
+Description: roles
+Parameters:
+  Name: {Type: String, Default: x, Description: the name, NoEcho: true}
+Resources:
+  R: {Type: AWS::IAM::Role, Properties: {RoleName: !Ref Name}}
+)"}});
+  EXPECT_EQ(s(out.at("Description")), "roles");
+  EXPECT_EQ(s(out.at("Parameters").as_array()[0].at("ParameterKey")), "Name");
+  EXPECT_EQ(out.at("Parameters").as_array()[0].at("NoEcho"), true);
+  EXPECT_EQ(out.at("Capabilities").as_array(), (json::array{"CAPABILITY_NAMED_IAM"}));
+  expect_error("ValidateTemplate",
+               {{"TemplateBody", "Resources: {A: {Type: X, Properties: {P: !Ref Nope}}}"}},
+               "ValidationError");
+}
+
+}  // namespace
+}  // namespace nimbus::services::cloudformation

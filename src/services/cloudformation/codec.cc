@@ -1,0 +1,142 @@
+#include "services/cloudformation/codec.h"
+
+#include "common/json_fields.h"
+#include "storage/key_codec.h"
+
+namespace nimbus::services::cloudformation::codec {
+
+namespace {
+
+double number(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return 0;
+  if (v->is_double()) return v->as_double();
+  if (v->is_int64()) return static_cast<double>(v->as_int64());
+  if (v->is_uint64()) return static_cast<double>(v->as_uint64());
+  return 0;
+}
+
+json::object object(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_object() ? v->as_object() : json::object();
+}
+
+json::array array(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_array() ? v->as_array() : json::array();
+}
+
+json::array strings(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+std::string stack_key(std::string_view stack_id) {
+  return storage::KeyBuilder().str(stack_id).bytes();
+}
+
+std::string event_key(std::string_view stack_id, uint64_t seq) {
+  return storage::KeyBuilder().str(stack_id).u64(seq).bytes();
+}
+
+std::string event_prefix(std::string_view stack_id) {
+  return stack_key(stack_id);
+}
+
+std::string encode(const StackState& s) {
+  json::object o;
+  o["id"] = s.id;
+  o["name"] = s.name;
+  o["status"] = s.status;
+  o["reason"] = s.reason;
+  o["description"] = s.description;
+  o["created"] = s.created;
+  o["updated"] = s.updated;
+  o["deleted"] = s.deleted;
+  o["region"] = s.region;
+  o["account"] = s.account_id;
+  o["endpoint"] = s.endpoint_url;
+  o["template"] = s.template_body;
+  o["processed"] = s.processed;
+  json::array params;
+  for (const auto& p : s.parameters) params.push_back(json::object{{"k", p.key}, {"v", p.value}});
+  o["parameters"] = std::move(params);
+  o["capabilities"] = strings(s.capabilities);
+  o["notification_arns"] = strings(s.notification_arns);
+  o["tags"] = s.tags;
+  o["outputs"] = s.outputs;
+  o["disable_rollback"] = s.disable_rollback;
+  o["termination_protection"] = s.termination_protection;
+  o["change_set"] = s.change_set_id;
+  json::object resources;
+  for (const auto& [id, r] : s.resources) {
+    resources[id] = json::object{{"type", r.type},
+                                 {"physical", r.physical_id},
+                                 {"status", r.status},
+                                 {"reason", r.reason},
+                                 {"planned", r.planned_name},
+                                 {"properties", r.properties},
+                                 {"attributes", r.attributes},
+                                 {"updated", r.updated}};
+  }
+  o["resources"] = std::move(resources);
+  if (s.previous) o["previous"] = *s.previous;
+  o["next_event"] = s.next_event;
+  return json::serialize(o);
+}
+
+std::optional<StackState> decode_stack(std::string_view text) {
+  auto parsed = parse_object(text);
+  if (!parsed) return std::nullopt;
+  const json::object& o = *parsed;
+  StackState s;
+  s.id = str(o, "id");
+  s.name = str(o, "name");
+  if (s.id.empty() || s.name.empty()) return std::nullopt;
+  s.status = str(o, "status");
+  s.reason = str(o, "reason");
+  s.description = str(o, "description");
+  s.created = number(o, "created");
+  s.updated = number(o, "updated");
+  s.deleted = number(o, "deleted");
+  s.region = str(o, "region");
+  s.account_id = str(o, "account");
+  s.endpoint_url = str(o, "endpoint");
+  s.template_body = str(o, "template");
+  s.processed = object(o, "processed");
+  for (const auto& p : array(o, "parameters")) {
+    if (p.is_object()) s.parameters.push_back({str(p.as_object(), "k"), str(p.as_object(), "v")});
+  }
+  s.capabilities = string_list(o, "capabilities");
+  s.notification_arns = string_list(o, "notification_arns");
+  s.tags = array(o, "tags");
+  s.outputs = array(o, "outputs");
+  s.disable_rollback = boolean(o, "disable_rollback").value_or(false);
+  s.termination_protection = boolean(o, "termination_protection").value_or(false);
+  s.change_set_id = str(o, "change_set");
+  for (const auto& [id, v] : object(o, "resources")) {
+    if (!v.is_object()) continue;
+    const auto& r = v.as_object();
+    ResourceState rs;
+    rs.type = str(r, "type");
+    rs.physical_id = str(r, "physical");
+    rs.status = str(r, "status");
+    rs.reason = str(r, "reason");
+    rs.planned_name = str(r, "planned");
+    rs.properties = object(r, "properties");
+    rs.attributes = object(r, "attributes");
+    rs.updated = number(r, "updated");
+    s.resources[std::string(id)] = std::move(rs);
+  }
+  if (const auto* p = o.if_contains("previous"); p != nullptr && p->is_object()) {
+    s.previous = p->as_object();
+  }
+  auto next = integer(o, "next_event");
+  s.next_event = next && *next > 0 ? static_cast<uint64_t>(*next) : 0;
+  return s;
+}
+
+}  // namespace nimbus::services::cloudformation::codec

@@ -1,0 +1,153 @@
+// The stack engine: every stack in memory (under one mutex) and in storage
+// (codec.h), and the operations that move a stack's resources — create,
+// update, delete, and the rollbacks and cleanups between them.
+//
+// How an operation runs: each transition (a resource starts, completes,
+// fails; the stack changes status) is applied to the stack in memory and
+// committed (the stack record and its event in one batch, partition: the
+// stack id) while the mutex is held, so commits reach storage in the order
+// of the transitions. When the commit is durable, the engine continues on
+// the worker pool: it starts every resource whose dependencies are complete
+// (independent resources run concurrently) by calling its provider, outside
+// the mutex. A failure stops new starts; once the running ones finish the
+// stack rolls back.
+//
+// Rollbacks and cleanups are computed, not logged: a stack keeps its
+// previous resources (`StackState::previous`) during an update, and what is
+// left to undo is the difference between the resources now and then; a
+// delete or a create rollback deletes every resource that still exists.
+// So after a restart (kill -9) start() finds each stack that was in
+// progress and finishes it the safe way: a create is rolled back, an update
+// is rolled back to the previous template, a delete or rollback goes on.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/mutex.h"
+#include "services/cloudformation/calls.h"
+#include "services/cloudformation/prepare.h"
+#include "services/cloudformation/providers/provider.h"
+#include "services/cloudformation/stack.h"
+#include "storage/write_batch.h"
+
+namespace nimbus::services::cloudformation {
+
+// What CreateStack / UpdateStack / ExecuteChangeSet hand the engine.
+struct StackRequest {
+  std::string name;
+  std::string body;
+  std::map<std::string, std::string> given;  // parameter values given (previous ones resolved)
+  std::vector<std::string> capabilities;
+  std::vector<std::string> notification_arns;
+  json::array tags;
+  bool disable_rollback = false;
+  bool termination_protection = false;
+  std::string change_set_id;
+};
+
+class Engine {
+ public:
+  Engine(Environment& env, OperationCalls* calls);
+  ~Engine();
+
+  // Reads back every stack and finishes those in progress (see above).
+  Status start();
+
+  // Checks `req` and starts creating the stack; answers with its StackId
+  // once the stack is durable in CREATE_IN_PROGRESS.
+  void create(const CallContext& ctx, StackRequest req,
+              std::function<void(Result<std::string>)> done);
+  // Starts updating the stack named (by name or id) `req.name`.
+  void update(const CallContext& ctx, StackRequest req,
+              std::function<void(Result<std::string>)> done);
+  // A stack in REVIEW_IN_PROGRESS for a CREATE change set: no template
+  // applied, no resources; create() of that name takes it over. Answers
+  // its id (the existing one when it is already in review).
+  Result<std::string> review(const CallContext& ctx, const std::string& name);
+  // Turns termination protection on or off.
+  Result<std::string> protect(const std::string& name, bool enabled);
+  // Starts deleting it (nothing to do when it does not exist).
+  void remove(const CallContext& ctx, const std::string& name, std::function<void(Status)> done);
+
+  // Calls `done` once the stack's operation in progress ends (at once when
+  // none runs), or after `limit`, whichever comes first. The stack
+  // operations answer through it, so a client's first poll after the
+  // answer usually finds the stack settled (README: Differs from AWS).
+  void when_settled(const std::string& stack_id, std::chrono::milliseconds limit,
+                    std::function<void()> done) EXCLUDES(mu_);
+
+  // Copies, for the describe operations. A name finds the live stack of
+  // that name, an id also finds deleted stacks.
+  std::optional<StackState> find(std::string_view name_or_id) const;
+  std::vector<StackState> all() const;
+  // The stack's events, newest first.
+  Result<std::vector<json::object>> events(const std::string& stack_id) const;
+  // Every export: name -> (value, exporting stack id).
+  std::map<std::string, std::pair<std::string, std::string>> exports() const;
+
+ private:
+  struct Run;  // an operation in progress (run.cc)
+
+  // Under mu_: applies a transition's event and commits the stack record.
+  void commit_locked(StackState& s, std::vector<StackEvent> events,
+                     std::function<void(Status)> then) REQUIRES(mu_);
+  StackEvent stack_event(const StackState& s, std::string status, std::string reason = {}) const;
+  // Continues the operation of `stack_id` on the worker pool.
+  void continue_later(const std::string& stack_id);
+  void advance(const std::string& stack_id) EXCLUDES(mu_);
+  // run.cc: one step of each kind of operation, under mu_. A step that
+  // calls a provider commits the resource's *_IN_PROGRESS first and makes
+  // the call from the commit's callback, outside mu_.
+  void step_locked(const std::string& stack_id) REQUIRES(mu_);
+  void step_forward_locked(StackState& s, Run& run) REQUIRES(mu_);
+  void step_teardown_locked(StackState& s, Run& run) REQUIRES(mu_);
+  void finish_forward_locked(StackState& s, Run& run) REQUIRES(mu_);
+  void finish_teardown_locked(StackState& s, Run& run) REQUIRES(mu_);
+  void begin_rollback_locked(StackState& s, Run& run) REQUIRES(mu_);
+  void launch_resource_locked(StackState& s, Run& run, const std::string& id) REQUIRES(mu_);
+  // False when `id` needs nothing in this teardown.
+  bool launch_teardown_locked(StackState& s, Run& run, const std::string& id) REQUIRES(mu_);
+  void resource_done(const std::string& stack_id, const std::string& id, const std::string& kind,
+                     Result<Provided> result) EXCLUDES(mu_);
+  void removal_done(const std::string& stack_id, const std::string& id, Status st) EXCLUDES(mu_);
+  Result<json::value> resolve_locked(const StackState& s, const Run& run,
+                                     const json::value& v) const REQUIRES(mu_);
+  ResourceRequest request_locked(const StackState& s, const std::string& id) const REQUIRES(mu_);
+  // Runs `call` on the worker pool once `s`'s batch is durable.
+  void commit_then_locked(StackState& s, std::vector<StackEvent> events, std::function<void()> call)
+      REQUIRES(mu_);
+  // DeleteStack's start: the answer when it is known at once.
+  std::optional<Status> start_delete_locked(const std::string& name,
+                                            const std::function<void(Status)>& done) REQUIRES(mu_);
+  std::string new_stack_id(const CallContext& ctx, const std::string& name) const;
+  std::string generated_name(const StackState& s, const std::string& id) const;
+  Result<std::unique_ptr<Run>> run_for_locked(const StackState& s, std::string kind) const
+      REQUIRES(mu_);
+
+  // Answers the when_settled() callers of a stack whose operation ended
+  // (called once its last commit is durable).
+  void notify_settled(const std::string& stack_id) EXCLUDES(mu_);
+
+  struct Once {
+    std::atomic<bool> fired{false};
+    std::function<void()> fn;
+    void fire() {
+      if (!fired.exchange(true)) fn();
+    }
+  };
+
+  Environment& env_;
+  OperationCalls* calls_;
+  mutable Mutex mu_;
+  std::map<std::string, StackState> stacks_ GUARDED_BY(mu_);  // by id
+  std::map<std::string, std::unique_ptr<Run>> runs_ GUARDED_BY(mu_);
+  std::map<std::string, std::vector<std::shared_ptr<Once>>> settle_waiters_ GUARDED_BY(mu_);
+};
+
+}  // namespace nimbus::services::cloudformation

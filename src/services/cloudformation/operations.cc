@@ -1,0 +1,253 @@
+// The starts of stack operations: CreateStack, UpdateStack (and the change
+// sets that execute as one), DeleteStack; and the run an interrupted
+// operation resumes with.
+#include "common/json_fields.h"
+#include "services/cloudformation/codec.h"
+#include "services/cloudformation/engine.h"
+#include "services/cloudformation/errors.h"
+#include "services/cloudformation/run.h"
+
+namespace nimbus::services::cloudformation {
+
+namespace {
+
+PrepareInput input_for(const StackState& s, std::map<std::string, std::string> given,
+                       std::vector<std::string> capabilities, std::string body) {
+  PrepareInput in;
+  in.body = std::move(body);
+  in.given = std::move(given);
+  in.capabilities = std::move(capabilities);
+  in.stack_name = s.name;
+  in.stack_id = s.id;
+  in.region = s.region;
+  in.account_id = s.account_id;
+  return in;
+}
+
+std::map<std::string, std::string> given_of(const std::vector<Parameter>& params) {
+  std::map<std::string, std::string> out;
+  for (const auto& p : params) out[p.key] = p.value;
+  return out;
+}
+
+json::object resources_json(const StackState& s) {
+  StackState copy;
+  copy.id = s.id;
+  copy.name = s.name;
+  copy.resources = s.resources;
+  auto o = parse_object(codec::encode(copy));
+  return o ? json::object{{"resources", o->at("resources")}} : json::object();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine::Run>> Engine::run_for_locked(const StackState& s,
+                                                            std::string kind) const {
+  auto run = std::make_unique<Run>();
+  run->kind = std::move(kind);
+  // Teardown order: the reverse of the template's creation order, then the
+  // previous template's for resources only it had.
+  auto add_order = [&](const json::object& doc) {
+    auto t = cfn::check_template(doc);
+    if (!t) return;
+    auto g = cfn::dependency_graph(*t);
+    if (!g) return;
+    for (auto it = g->order.rbegin(); it != g->order.rend(); ++it) {
+      if (std::find(run->order.begin(), run->order.end(), *it) == run->order.end()) {
+        run->order.push_back(*it);
+      }
+    }
+  };
+  add_order(s.processed);
+  if (s.previous) {
+    if (const auto* p = s.previous->if_contains("processed"); p != nullptr && p->is_object()) {
+      add_order(p->as_object());
+    }
+  }
+  // Anything the templates no longer name still gets its turn.
+  for (const auto& [id, r] : s.resources) {
+    if (std::find(run->order.begin(), run->order.end(), id) == run->order.end()) {
+      run->order.push_back(id);
+    }
+  }
+  return run;
+}
+
+void Engine::create(const CallContext& ctx, StackRequest req,
+                    std::function<void(Result<std::string>)> done) {
+  StackState s;
+  s.name = req.name;
+  s.id = new_stack_id(ctx, req.name);
+  s.region = ctx.region.empty() ? env_.settings.region : ctx.region;
+  s.account_id = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
+  s.endpoint_url = ctx.endpoint_url;
+  auto in = input_for(s, req.given, req.capabilities, req.body);
+  auto prepared = prepare(in);
+  if (!prepared) return done(prepared.take_error());
+  MutexLock lock(mu_);
+  for (auto it = stacks_.begin(); it != stacks_.end(); ++it) {
+    if (it->second.name != req.name || it->second.deleted_stack()) continue;
+    if (it->second.status != "REVIEW_IN_PROGRESS") return done(errors::already_exists(req.name));
+    // A CREATE change set's stack: it keeps its id and creation time.
+    s.id = it->second.id;
+    in.stack_id = s.id;
+    stacks_.erase(it);
+    break;
+  }
+  s.status = "CREATE_IN_PROGRESS";
+  s.reason = "User Initiated";
+  s.description = prepared->tmpl.description;
+  s.created = env_.clock.now_seconds();
+  s.template_body = req.body;
+  s.processed = prepared->tmpl.doc;
+  s.parameters = prepared->parameters;
+  s.capabilities = req.capabilities;
+  s.notification_arns = req.notification_arns;
+  s.tags = req.tags;
+  s.disable_rollback = req.disable_rollback;
+  s.termination_protection = req.termination_protection;
+  s.change_set_id = req.change_set_id;
+  auto run = std::make_unique<Run>();
+  run->kind = "CREATE";
+  run->prepared = std::move(*prepared);
+  run->input = std::move(in);
+  std::string id = s.id;
+  runs_[id] = std::move(run);
+  auto [it, inserted] = stacks_.emplace(id, std::move(s));
+  commit_locked(it->second, {stack_event(it->second, "CREATE_IN_PROGRESS", "User Initiated")},
+                [this, id, done](Status st) {
+                  if (!st) return done(st.take_error());
+                  done(id);
+                  continue_later(id);
+                });
+}
+
+void Engine::update(const CallContext& ctx, StackRequest req,
+                    std::function<void(Result<std::string>)> done) {
+  MutexLock lock(mu_);
+  StackState* s = nullptr;
+  for (auto& [id, other] : stacks_) {
+    if ((id == req.name || other.name == req.name) && !other.deleted_stack()) s = &other;
+  }
+  if (s == nullptr) return done(errors::stack_not_found(req.name));
+  if (s->in_progress() || s->status == "ROLLBACK_COMPLETE" || s->status == "CREATE_FAILED" ||
+      s->status == "ROLLBACK_FAILED" || s->status == "DELETE_FAILED") {
+    return done(errors::in_progress(s->name, s->status));
+  }
+  auto in = input_for(*s, req.given, req.capabilities, req.body);
+  auto prepared = prepare(in);
+  if (!prepared) return done(prepared.take_error());
+  // Nothing to do when neither the template nor a parameter changed.
+  if (prepared->tmpl.doc == s->processed && prepared->parameters.size() == s->parameters.size() &&
+      given_of(prepared->parameters) == given_of(s->parameters) && req.tags == s->tags) {
+    return done(errors::no_updates());
+  }
+  json::object previous = resources_json(*s);
+  previous["template"] = s->template_body;
+  previous["processed"] = s->processed;
+  json::array params;
+  for (const auto& p : s->parameters) params.push_back(json::object{{"k", p.key}, {"v", p.value}});
+  previous["parameters"] = std::move(params);
+  previous["outputs"] = s->outputs;
+  previous["description"] = s->description;
+  s->previous = std::move(previous);
+  s->status = "UPDATE_IN_PROGRESS";
+  s->reason = "User Initiated";
+  s->updated = env_.clock.now_seconds();
+  s->template_body = req.body;
+  s->processed = prepared->tmpl.doc;
+  s->parameters = prepared->parameters;
+  s->description = prepared->tmpl.description;
+  s->capabilities = req.capabilities;
+  if (!req.tags.empty()) s->tags = req.tags;
+  if (!req.change_set_id.empty()) s->change_set_id = req.change_set_id;
+  auto run = std::make_unique<Run>();
+  run->kind = "UPDATE";
+  run->prepared = std::move(*prepared);
+  run->input = std::move(in);
+  std::string id = s->id;
+  runs_[id] = std::move(run);
+  commit_locked(*s, {stack_event(*s, "UPDATE_IN_PROGRESS", "User Initiated")},
+                [this, id, done](Status st) {
+                  if (!st) return done(st.take_error());
+                  done(id);
+                  continue_later(id);
+                });
+}
+
+Result<std::string> Engine::review(const CallContext& ctx, const std::string& name) {
+  MutexLock lock(mu_);
+  for (const auto& [id, other] : stacks_) {
+    if (other.name != name || other.deleted_stack()) continue;
+    if (other.status == "REVIEW_IN_PROGRESS") return id;
+    return errors::already_exists(name);
+  }
+  StackState s;
+  s.name = name;
+  s.id = new_stack_id(ctx, name);
+  s.region = ctx.region.empty() ? env_.settings.region : ctx.region;
+  s.account_id = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
+  s.endpoint_url = ctx.endpoint_url;
+  s.status = "REVIEW_IN_PROGRESS";
+  s.reason = "User Initiated";
+  s.created = env_.clock.now_seconds();
+  std::string id = s.id;
+  auto [it, inserted] = stacks_.emplace(id, std::move(s));
+  commit_locked(it->second, {stack_event(it->second, "REVIEW_IN_PROGRESS", "User Initiated")},
+                [](Status) {});
+  return id;
+}
+
+Result<std::string> Engine::protect(const std::string& name, bool enabled) {
+  MutexLock lock(mu_);
+  for (auto& [id, s] : stacks_) {
+    if ((id == name || s.name == name) && !s.deleted_stack()) {
+      s.termination_protection = enabled;
+      commit_locked(s, {}, [](Status) {});
+      return id;
+    }
+  }
+  return errors::stack_not_found(name);
+}
+
+void Engine::remove(const CallContext&, const std::string& name, std::function<void(Status)> done) {
+  // An answer known at once is given after mu_ is released (the caller may
+  // come back into the engine).
+  std::optional<Status> now;
+  {
+    MutexLock lock(mu_);
+    now = start_delete_locked(name, done);
+  }
+  if (now) done(std::move(*now));
+}
+
+std::optional<Status> Engine::start_delete_locked(const std::string& name,
+                                                  const std::function<void(Status)>& done) {
+  StackState* s = nullptr;
+  for (auto& [id, other] : stacks_) {
+    if ((id == name || other.name == name) && !other.deleted_stack()) s = &other;
+  }
+  // Deleting a stack that does not exist (or is gone) succeeds, as on AWS.
+  if (s == nullptr || s->status == "DELETE_IN_PROGRESS") return Status::ok();
+  if (s->termination_protection) {
+    return Status(Error::validation("Stack [" + s->name +
+                                    "] cannot be deleted while TerminationProtection is enabled"));
+  }
+  if (s->in_progress() && s->status != "REVIEW_IN_PROGRESS") {
+    return Status(errors::in_progress(s->name, s->status));
+  }
+  auto run = run_for_locked(*s, "DELETE");
+  if (!run) return Status(run.take_error());
+  std::string id = s->id;
+  runs_[id] = std::move(*run);
+  s->status = "DELETE_IN_PROGRESS";
+  s->reason = "User Initiated";
+  commit_locked(*s, {stack_event(*s, "DELETE_IN_PROGRESS", "User Initiated")},
+                [this, id, done](Status st) {
+                  done(st);
+                  if (st) continue_later(id);
+                });
+  return std::nullopt;
+}
+
+}  // namespace nimbus::services::cloudformation

@@ -1,0 +1,190 @@
+// AWS::SQS::Queue, AWS::SNS::Topic, AWS::SNS::Subscription.
+#include "common/json_fields.h"
+#include "services/cloudformation/providers/provider.h"
+#include "services/cloudformation/providers/types.h"
+
+namespace nimbus::services::cloudformation::providers {
+
+using provide::text;
+
+namespace {
+
+// SQS attributes a queue's properties carry, by their property names.
+constexpr std::string_view kQueueAttributes[] = {"ContentBasedDeduplication",
+                                                 "DeduplicationScope",
+                                                 "DelaySeconds",
+                                                 "FifoQueue",
+                                                 "FifoThroughputLimit",
+                                                 "KmsDataKeyReusePeriodSeconds",
+                                                 "KmsMasterKeyId",
+                                                 "MaximumMessageSize",
+                                                 "MessageRetentionPeriod",
+                                                 "ReceiveMessageWaitTimeSeconds",
+                                                 "RedriveAllowPolicy",
+                                                 "RedrivePolicy",
+                                                 "SqsManagedSseEnabled",
+                                                 "VisibilityTimeout"};
+
+json::object queue_attributes(const json::object& props) {
+  json::object a;
+  for (auto name : kQueueAttributes) {
+    if (const auto* v = props.if_contains(name)) a[name] = text(*v);
+  }
+  return a;
+}
+
+std::string queue_name(const ResourceRequest& r) {
+  bool fifo = boolean(r.properties, "FifoQueue").value_or(false);
+  if (has(r.properties, "QueueName")) return str(r.properties, "QueueName");
+  return r.name_or_generated("QueueName", fifo ? 75 : 80) + (fifo ? ".fifo" : "");
+}
+
+Provided queue(const ResourceRequest& r, const std::string& url, const std::string& name) {
+  return {url, json::object{{"Arn", r.arn("sqs", name)}, {"QueueName", name}, {"QueueUrl", url}}};
+}
+
+void create_queue(const ResourceRequest& r, ProvideDone done) {
+  std::string name = queue_name(r);
+  json::object in{{"QueueName", name}, {"Attributes", queue_attributes(r.properties)}};
+  auto tags = provide::tag_map(r.properties.if_contains("Tags"));
+  if (!tags.empty()) in["tags"] = std::move(tags);
+  r.call("sqs", "CreateQueue", std::move(in), [r, name, done](Output out) {
+    if (!out) return done(out.take_error());
+    done(queue(r, str(*out, "QueueUrl"), name));
+  });
+}
+
+void update_queue(const ResourceRequest& r, ProvideDone done) {
+  json::object attributes = queue_attributes(r.properties);
+  // Attributes the template no longer sets go back to SQS's defaults.
+  for (auto [name, fallback] : {std::pair{"DelaySeconds", "0"},
+                                {"MaximumMessageSize", "262144"},
+                                {"MessageRetentionPeriod", "345600"},
+                                {"ReceiveMessageWaitTimeSeconds", "0"},
+                                {"VisibilityTimeout", "30"},
+                                {"RedrivePolicy", ""}}) {
+    if (!attributes.contains(name) && r.old_properties.contains(name)) attributes[name] = fallback;
+  }
+  attributes.erase("FifoQueue");
+  json::object in{{"QueueUrl", r.physical_id}, {"Attributes", std::move(attributes)}};
+  r.call("sqs", "SetQueueAttributes", std::move(in), [r, done](Output out) {
+    if (!out) return done(out.take_error());
+    done(Provided{r.physical_id, r.attributes});
+  });
+}
+
+void delete_queue(const ResourceRequest& r, RemoveDone done) {
+  r.call("sqs", "DeleteQueue", json::object{{"QueueUrl", r.physical_id}},
+         [done = provide::ignoring({"QueueDoesNotExist"}, done)](Output out) {
+           done(out ? Status::ok() : Status(out.take_error()));
+         });
+}
+
+json::object topic_attributes(const json::object& props) {
+  json::object a;
+  for (auto name :
+       {"DisplayName", "FifoTopic", "ContentBasedDeduplication", "KmsMasterKeyId",
+        "SignatureVersion", "TracingConfig", "ArchivePolicy", "DeliveryStatusLogging"}) {
+    if (const auto* v = props.if_contains(name)) a[name] = text(*v);
+  }
+  return a;
+}
+
+void create_topic(const ResourceRequest& r, ProvideDone done) {
+  bool fifo = boolean(r.properties, "FifoTopic").value_or(false);
+  std::string name =
+      has(r.properties, "TopicName")
+          ? str(r.properties, "TopicName")
+          : r.name_or_generated("TopicName", fifo ? 251 : 256) + (fifo ? ".fifo" : "");
+  json::object in{{"Name", name}, {"Attributes", topic_attributes(r.properties)}};
+  if (const auto* t = r.properties.if_contains("Tags"); t != nullptr && t->is_array())
+    in["Tags"] = *t;
+  r.call("sns", "CreateTopic", std::move(in), [r, name, done](Output out) {
+    if (!out) return done(out.take_error());
+    std::string arn = str(*out, "TopicArn");
+    // Inline subscriptions (Subscription: [{Endpoint, Protocol}]).
+    std::vector<provide::Step> steps;
+    if (const auto* subs = r.properties.if_contains("Subscription"); subs && subs->is_array()) {
+      for (const auto& s : subs->as_array()) {
+        if (!s.is_object()) continue;
+        json::object sub{{"TopicArn", arn},
+                         {"Protocol", str(s.as_object(), "Protocol")},
+                         {"Endpoint", str(s.as_object(), "Endpoint")}};
+        steps.push_back([r, sub](std::function<void(Status)> next) {
+          r.call("sns", "Subscribe", sub,
+                 [next](Output o) { next(o ? Status::ok() : Status(o.take_error())); });
+        });
+      }
+    }
+    provide::in_order(std::move(steps), [arn, name, done](Status st) {
+      if (!st) return done(st.take_error());
+      done(Provided{arn, json::object{{"TopicArn", arn}, {"TopicName", name}}});
+    });
+  });
+}
+
+void update_topic(const ResourceRequest& r, ProvideDone done) {
+  std::vector<provide::Step> steps;
+  json::object attributes = topic_attributes(r.properties);
+  if (!attributes.contains("DisplayName") && r.old_properties.contains("DisplayName")) {
+    attributes["DisplayName"] = "";
+  }
+  for (const auto& [name, value] : attributes) {
+    json::object in{
+        {"TopicArn", r.physical_id}, {"AttributeName", name}, {"AttributeValue", value}};
+    steps.push_back([r, in](std::function<void(Status)> next) {
+      r.call("sns", "SetTopicAttributes", in,
+             [next](Output o) { next(o ? Status::ok() : Status(o.take_error())); });
+    });
+  }
+  provide::in_order(std::move(steps), [r, done](Status st) {
+    if (!st) return done(st.take_error());
+    done(Provided{r.physical_id, r.attributes});
+  });
+}
+
+void delete_topic(const ResourceRequest& r, RemoveDone done) {
+  r.call("sns", "DeleteTopic", json::object{{"TopicArn", r.physical_id}},
+         [done = provide::ignoring({"NotFoundException"}, done)](Output out) {
+           done(out ? Status::ok() : Status(out.take_error()));
+         });
+}
+
+void create_subscription(const ResourceRequest& r, ProvideDone done) {
+  json::object in{{"TopicArn", str(r.properties, "TopicArn")},
+                  {"Protocol", str(r.properties, "Protocol")},
+                  {"ReturnSubscriptionArn", true}};
+  if (has(r.properties, "Endpoint")) in["Endpoint"] = str(r.properties, "Endpoint");
+  json::object attributes;
+  for (auto name : {"FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy",
+                    "DeliveryPolicy", "SubscriptionRoleArn"}) {
+    if (const auto* v = r.properties.if_contains(name)) attributes[name] = text(*v);
+  }
+  if (!attributes.empty()) in["Attributes"] = std::move(attributes);
+  r.call("sns", "Subscribe", std::move(in), [done](Output out) {
+    if (!out) return done(out.take_error());
+    std::string arn = str(*out, "SubscriptionArn");
+    done(Provided{arn, json::object{{"Arn", arn}}});
+  });
+}
+
+void delete_subscription(const ResourceRequest& r, RemoveDone done) {
+  r.call("sns", "Unsubscribe", json::object{{"SubscriptionArn", r.physical_id}},
+         [done = provide::ignoring({"NotFoundException"}, done)](Output out) {
+           done(out ? Status::ok() : Status(out.take_error()));
+         });
+}
+
+}  // namespace
+
+const Provider kQueue{
+    "AWS::SQS::Queue", create_queue, update_queue, delete_queue, {"QueueName", "FifoQueue"}};
+const Provider kTopic{"AWS::SNS::Topic",
+                      create_topic,
+                      update_topic,
+                      delete_topic,
+                      {"TopicName", "FifoTopic", "Subscription"}};
+const Provider kSubscription{
+    "AWS::SNS::Subscription", create_subscription, nullptr, delete_subscription, {}};
+
+}  // namespace nimbus::services::cloudformation::providers

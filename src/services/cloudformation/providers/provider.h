@@ -1,0 +1,93 @@
+// Resource providers: one row per supported resource type, creating,
+// updating and deleting it through the owning service's own operations
+// (calls.h), the way AWS's Cloud Control API maps a resource type onto its
+// service's API. A provider turns the template's resolved properties into
+// operation inputs and the outputs into the physical id (what Ref answers)
+// and the Fn::GetAtt attributes. The service's validation and errors are
+// its own: a failed call fails the resource with the service's message.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "services/cloudformation/calls.h"
+
+namespace nimbus::services::cloudformation {
+
+namespace json = boost::json;
+
+// What a provider sees of one resource operation.
+struct ResourceRequest {
+  std::string logical_id;
+  std::string stack_name;
+  std::string stack_id;
+  std::string region;
+  std::string account_id;
+  // A name for a resource whose name property is absent:
+  // STACK-LOGICAL-SUFFIX, the way AWS names them (providers shorten it to
+  // the service's limit).
+  std::string generated_name;
+  json::object properties;      // resolved; the new ones on update
+  json::object old_properties;  // update: as last applied
+  std::string physical_id;      // update and delete
+  json::object attributes;      // update and delete: as last known
+
+  OperationCalls* calls = nullptr;
+  CallContext ctx;  // account, region, endpoint of the stack's caller
+
+  // Calls `operation` of `model` and hands the result to `then`.
+  void call(std::string_view model, std::string_view operation, json::object input,
+            std::function<void(Output)> then) const;
+  // The name property when given, else the generated name cut to `limit`.
+  std::string name_or_generated(std::string_view property, size_t limit) const;
+  std::string arn(std::string_view service, std::string_view resource) const;
+};
+
+struct Provided {
+  std::string physical_id;
+  json::object attributes;
+};
+using ProvideDone = std::function<void(Result<Provided>)>;
+using RemoveDone = std::function<void(Status)>;
+
+struct Provider {
+  std::string_view type;
+  void (*create)(const ResourceRequest&, ProvideDone);
+  // Applies new properties in place; null when every change replaces.
+  void (*update)(const ResourceRequest&, ProvideDone);
+  void (*remove)(const ResourceRequest&, RemoveDone);
+  // Properties whose change replaces the resource (a new one is created,
+  // then the old one deleted), as AWS's resource specification says.
+  std::vector<std::string_view> replace_on;
+  // The physical id is the name the resource is created with, so a create
+  // interrupted before its answer was recorded can still be deleted.
+  bool name_is_id = false;
+};
+
+// The provider of `type`, or nullptr when nimbus does not support it.
+const Provider* find_provider(std::string_view type);
+// Every supported type, for the README and error messages.
+std::vector<std::string_view> supported_types();
+
+// Helpers the providers share.
+namespace provide {
+// The value as a string attribute value ("5", "true", a JSON text for
+// objects), as services take attribute maps.
+std::string text(const json::value& v);
+// [{Key, Value}] tags as a {key: value} map.
+json::object tag_map(const json::value* tags);
+// Copies the members `names` present in `from` into `to`.
+void copy(const json::object& from, json::object& to, const std::vector<std::string_view>& names);
+// An error code answer that means "already gone" counts as done.
+RemoveDone ignoring(std::initializer_list<std::string_view> codes, RemoveDone done);
+// Runs `steps` one after another (each a call with its continuation);
+// stops at the first failure.
+using Step = std::function<void(std::function<void(Status)>)>;
+void in_order(std::vector<Step> steps, std::function<void(Status)> done);
+}  // namespace provide
+
+}  // namespace nimbus::services::cloudformation

@@ -1,0 +1,31 @@
+#include "services/cloudformation/providers/types.h"
+
+namespace nimbus::services::cloudformation {
+
+namespace {
+
+const Provider* const kProviders[] = {
+    &providers::kBucket,       &providers::kEventSourceMapping,
+    &providers::kFunction,     &providers::kLogGroup,
+    &providers::kPermission,   &providers::kQueue,
+    &providers::kRole,         &providers::kRule,
+    &providers::kStateMachine, &providers::kSubscription,
+    &providers::kTable,        &providers::kTopic,
+};
+
+}  // namespace
+
+const Provider* find_provider(std::string_view type) {
+  for (const Provider* p : kProviders) {
+    if (p->type == type) return p;
+  }
+  return nullptr;
+}
+
+std::vector<std::string_view> supported_types() {
+  std::vector<std::string_view> out;
+  for (const Provider* p : kProviders) out.push_back(p->type);
+  return out;
+}
+
+}  // namespace nimbus::services::cloudformation

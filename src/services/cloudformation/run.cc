@@ -1,0 +1,560 @@
+// The steps of stack operations (engine.h): forward (create, update) and
+// teardown (delete, rollbacks, the cleanup after an update).
+#include <algorithm>
+
+#include "common/json_fields.h"
+#include "common/request_id.h"
+#include "services/cloudformation/codec.h"
+#include "services/cloudformation/run.h"
+
+namespace nimbus::services::cloudformation {
+
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// The resources of the stack's previous state (an update's starting point).
+std::map<std::string, ResourceState> previous_resources(const StackState& s) {
+  if (!s.previous) return {};
+  StackState holder;
+  holder.id = s.id;
+  holder.name = s.name;
+  json::object o{{"id", s.id}, {"name", s.name}};
+  if (const auto* r = s.previous->if_contains("resources")) o["resources"] = *r;
+  auto decoded = codec::decode_stack(json::serialize(o));
+  return decoded ? decoded->resources : std::map<std::string, ResourceState>();
+}
+
+void forget_previous(StackState& s, const std::string& id) {
+  if (!s.previous) return;
+  if (auto* r = s.previous->if_contains("resources"); r != nullptr && r->is_object()) {
+    r->as_object().erase(id);
+  }
+}
+
+std::string deletion_policy(const json::object& processed, const std::string& id) {
+  const auto* resources = processed.if_contains("Resources");
+  if (resources == nullptr || !resources->is_object()) return {};
+  const auto* r = resources->as_object().if_contains(id);
+  return r != nullptr && r->is_object() ? str(r->as_object(), "DeletionPolicy") : std::string();
+}
+
+// The id a teardown deletes by: the physical id, or for a create that was
+// interrupted before its answer the name it was being created with.
+std::string teardown_id(const ResourceState& r) {
+  if (!r.physical_id.empty()) return r.physical_id;
+  const Provider* p = find_provider(r.type);
+  if (p == nullptr || !p->name_is_id || r.planned_name.empty()) return {};
+  std::string name = r.planned_name;
+  if (r.type == "AWS::S3::Bucket") {  // bucket names are lower case
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  }
+  return name;
+}
+
+bool changed(const json::object& a, const json::object& b, std::string_view key) {
+  const auto* x = a.if_contains(key);
+  const auto* y = b.if_contains(key);
+  if (x == nullptr || y == nullptr) return x != y;
+  return *x != *y;
+}
+
+}  // namespace
+
+ResourceRequest Engine::request_locked(const StackState& s, const std::string& id) const {
+  ResourceRequest r;
+  r.logical_id = id;
+  r.stack_name = s.name;
+  r.stack_id = s.id;
+  r.region = s.region;
+  r.account_id = s.account_id;
+  r.generated_name = generated_name(s, id);
+  r.calls = calls_;
+  r.ctx.request_id = new_request_id();
+  r.ctx.region = s.region;
+  r.ctx.account_id = s.account_id;
+  r.ctx.endpoint_url = s.endpoint_url;
+  return r;
+}
+
+Result<json::value> Engine::resolve_locked(const StackState& s, const Run& run,
+                                           const json::value& v) const {
+  cfn::Scope scope = scope_of(run.prepared, run.input);
+  scope.ref = [&s](std::string_view id) -> Result<json::value> {
+    auto it = s.resources.find(std::string(id));
+    if (it == s.resources.end() || it->second.physical_id.empty()) {
+      return cfn::unresolved_dependency(id);
+    }
+    return json::value(json::string(it->second.physical_id));
+  };
+  scope.get_att = [&s](std::string_view id, std::string_view att) -> Result<json::value> {
+    auto it = s.resources.find(std::string(id));
+    if (it == s.resources.end()) {
+      return cfn::template_error("instance of Fn::GetAtt references undefined resource " +
+                                 std::string(id));
+    }
+    if (const auto* v = it->second.attributes.if_contains(att)) return *v;
+    return cfn::template_error("resource " + std::string(id) + " does not support attribute type " +
+                               std::string(att) + " in Fn::GetAtt");
+  };
+  // Other stacks' exports, read here under mu_ (the lambda runs inside
+  // resolve, still under it, but the analysis cannot see that).
+  std::map<std::string, std::string, std::less<>> exports;
+  for (const auto& [id, other] : stacks_) {
+    if (other.deleted_stack() || id == s.id) continue;
+    for (const auto& o : other.outputs) {
+      if (o.is_object() && has(o.as_object(), "ExportName")) {
+        exports[str(o.as_object(), "ExportName")] = str(o.as_object(), "OutputValue");
+      }
+    }
+  }
+  scope.import_value = [exports =
+                            std::move(exports)](std::string_view name) -> Result<json::value> {
+    if (auto it = exports.find(name); it != exports.end()) {
+      return json::value(json::string(it->second));
+    }
+    return Error::validation("No export named " + std::string(name) + " found.");
+  };
+  return cfn::resolve(v, scope);
+}
+
+void Engine::step_locked(const std::string& stack_id) {
+  auto sit = stacks_.find(stack_id);
+  auto rit = runs_.find(stack_id);
+  if (sit == stacks_.end() || rit == runs_.end()) return;
+  Run& run = *rit->second;
+  if (run.kind == "CREATE" || run.kind == "UPDATE") return step_forward_locked(sit->second, run);
+  step_teardown_locked(sit->second, run);
+}
+
+// ---- forward
+
+void Engine::step_forward_locked(StackState& s, Run& run) {
+  if (!run.failed.empty()) {
+    if (run.in_flight.empty()) begin_rollback_locked(s, run);
+    return;
+  }
+  std::set<std::string> included(run.prepared.included.begin(), run.prepared.included.end());
+  bool all_done = true;
+  for (const auto& id : run.prepared.included) {
+    if (run.done.contains(id)) continue;
+    all_done = false;
+    if (run.in_flight.contains(id)) continue;
+    bool ready = true;
+    for (const auto& dep : run.prepared.graph.depends_on[id]) {
+      ready = ready && (!included.contains(dep) || run.done.contains(dep));
+    }
+    if (!ready) continue;
+    launch_resource_locked(s, run, id);
+    if (!run.failed.empty()) return;  // its commit continues the run
+    if (run.done.contains(id)) continue;
+  }
+  all_done = all_done || std::all_of(run.prepared.included.begin(), run.prepared.included.end(),
+                                     [&](const std::string& id) { return run.done.contains(id); });
+  if (all_done && run.in_flight.empty()) finish_forward_locked(s, run);
+}
+
+void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& id) {
+  const auto& decl = run.prepared.tmpl.resources().at(id).as_object();
+  std::string type = str(decl, "Type");
+  const Provider* provider = find_provider(type);
+  ResourceState& r = s.resources[id];
+  bool exists = !r.physical_id.empty() && r.status != "DELETE_COMPLETE";
+  json::object props;
+  Status resolved = Status::ok();
+  if (const auto* p = decl.if_contains("Properties"); p != nullptr && p->is_object()) {
+    auto v = resolve_locked(s, run, *p);
+    if (!v) {
+      resolved = v.take_error();
+    } else if (v->is_object()) {
+      props = std::move(v->as_object());
+    }
+  }
+  if (!resolved || provider == nullptr) {
+    r.type = type;
+    r.status = exists ? "UPDATE_FAILED" : "CREATE_FAILED";
+    r.reason = resolved ? "Unrecognized resource type " + type : resolved.error().message;
+    run.failed.push_back(id);
+    std::string stack_id = s.id;
+    commit_locked(s, {{id, r.physical_id, type, r.status, r.reason, {}}},
+                  [this, stack_id](Status st) {
+                    if (st) continue_later(stack_id);
+                  });
+    return;
+  }
+  std::string kind = "CREATE";
+  if (exists) {
+    bool replace = r.type != type || provider->update == nullptr;
+    for (auto key : provider->replace_on) replace = replace || changed(r.properties, props, key);
+    if (r.type == type && r.properties == props) {
+      run.done.insert(id);  // unchanged: nothing to call, no event
+      return;
+    }
+    kind = replace ? "REPLACE" : "UPDATE";
+  }
+  ResourceRequest req = request_locked(s, id);
+  req.properties = props;
+  req.old_properties = r.properties;
+  req.physical_id = r.physical_id;
+  req.attributes = r.attributes;
+  std::string reason;
+  if (kind == "CREATE") {
+    r = ResourceState{};
+    r.status = "CREATE_IN_PROGRESS";
+  } else {
+    r.status = "UPDATE_IN_PROGRESS";
+    if (kind == "REPLACE") {
+      reason =
+          "Requested update requires the creation of a new physical resource; hence creating one.";
+    }
+  }
+  r.type = type;
+  r.reason = reason;
+  r.properties = props;
+  r.planned_name = kind == "UPDATE" ? std::string() : req.generated_name;
+  r.updated = env_.clock.now_seconds();
+  run.in_flight.insert(id);
+  std::string stack_id = s.id;
+  commit_then_locked(s,
+                     {{id, kind == "CREATE" ? "" : r.physical_id, type, r.status, reason, props}},
+                     [this, stack_id, id, kind, provider, req] {
+                       auto done = [this, stack_id, id, kind](Result<Provided> result) {
+                         resource_done(stack_id, id, kind, std::move(result));
+                       };
+                       if (kind == "UPDATE") {
+                         provider->update(req, done);
+                       } else {
+                         provider->create(req, done);
+                       }
+                     });
+}
+
+void Engine::resource_done(const std::string& stack_id, const std::string& id,
+                           const std::string& kind, Result<Provided> result) {
+  MutexLock lock(mu_);
+  auto sit = stacks_.find(stack_id);
+  auto rit = runs_.find(stack_id);
+  if (sit == stacks_.end() || rit == runs_.end()) return;
+  StackState& s = sit->second;
+  Run& run = *rit->second;
+  run.in_flight.erase(id);
+  ResourceState& r = s.resources[id];
+  r.updated = env_.clock.now_seconds();
+  if (!result) {
+    r.status = kind == "CREATE" ? "CREATE_FAILED" : "UPDATE_FAILED";
+    r.reason = result.error().message;
+    run.failed.push_back(id);
+  } else {
+    r.physical_id = result->physical_id;
+    r.attributes = std::move(result->attributes);
+    r.status = kind == "CREATE" ? "CREATE_COMPLETE" : "UPDATE_COMPLETE";
+    r.reason.clear();
+    r.planned_name.clear();
+    run.done.insert(id);
+  }
+  commit_locked(s, {{id, r.physical_id, r.type, r.status, r.reason, {}}},
+                [this, stack_id](Status st) {
+                  if (st) continue_later(stack_id);
+                });
+}
+
+void Engine::finish_forward_locked(StackState& s, Run& run) {
+  // Outputs and exports, resolved now that every resource is there.
+  json::array outputs;
+  std::string failure;
+  const auto& section = run.prepared.tmpl.outputs();
+  for (const auto& [name, out] : section) {
+    const auto& o = out.as_object();
+    if (!cfn::included(o, run.prepared.conditions)) continue;
+    auto value = resolve_locked(s, run, o.at("Value"));
+    if (!value) {
+      failure = value.error().message;
+      break;
+    }
+    json::object entry{{"OutputKey", name}, {"OutputValue", provide::text(*value)}};
+    if (const auto* d = o.if_contains("Description"); d != nullptr && d->is_string()) {
+      entry["Description"] = *d;
+    }
+    if (const auto* e = o.if_contains("Export"); e != nullptr && e->is_object()) {
+      auto export_name = resolve_locked(s, run, e->as_object().at("Name"));
+      if (!export_name) {
+        failure = export_name.error().message;
+        break;
+      }
+      std::string export_text = provide::text(*export_name);
+      for (const auto& [other_id, other] : stacks_) {
+        if (other_id == s.id || other.deleted_stack()) continue;
+        for (const auto& oo : other.outputs) {
+          if (oo.is_object() && str(oo.as_object(), "ExportName") == export_text) {
+            failure =
+                "Export with name " + export_text + " is already exported by stack " + other.name;
+          }
+        }
+      }
+      entry["ExportName"] = export_text;
+    }
+    outputs.push_back(std::move(entry));
+  }
+  if (!failure.empty()) {
+    run.failed.push_back("Outputs");
+    s.reason = failure;
+    begin_rollback_locked(s, run);
+    return;
+  }
+  s.outputs = std::move(outputs);
+  std::string stack_id = s.id;
+  if (run.kind == "CREATE") {
+    s.status = "CREATE_COMPLETE";
+    s.reason.clear();
+    runs_.erase(stack_id);
+    commit_locked(s, {stack_event(s, "CREATE_COMPLETE")},
+                  [this, stack_id](Status) { notify_settled(stack_id); });
+    return;
+  }
+  // An update: resources the template no longer has wait in `previous` for
+  // the cleanup, which also deletes what was replaced.
+  std::set<std::string> included(run.prepared.included.begin(), run.prepared.included.end());
+  for (auto it = s.resources.begin(); it != s.resources.end();) {
+    it = included.contains(it->first) ? std::next(it) : s.resources.erase(it);
+  }
+  s.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS";
+  s.reason.clear();
+  auto cleanup = run_for_locked(s, "CLEANUP");
+  runs_[stack_id] = cleanup ? std::move(*cleanup) : std::make_unique<Run>();
+  runs_[stack_id]->kind = "CLEANUP";
+  commit_locked(s, {stack_event(s, s.status)}, [this, stack_id](Status st) {
+    if (st) continue_later(stack_id);
+  });
+}
+
+void Engine::begin_rollback_locked(StackState& s, Run& run) {
+  std::vector<std::string> resources;
+  for (const auto& id : run.failed) {
+    if (id != "Outputs") resources.push_back(id);
+  }
+  std::string reason = !resources.empty()
+                           ? "The following resource(s) failed to " +
+                                 std::string(run.kind == "CREATE" ? "create" : "update") + ": [" +
+                                 join(resources) + "]. "
+                           : s.reason + ". ";
+  std::string stack_id = s.id;
+  std::string kind = run.kind;  // `run` is replaced below
+  if (kind == "CREATE" && s.disable_rollback) {
+    s.status = "CREATE_FAILED";
+    s.reason = reason;
+    runs_.erase(stack_id);
+    commit_locked(s, {stack_event(s, s.status, reason)},
+                  [this, stack_id](Status) { notify_settled(stack_id); });
+    return;
+  }
+  s.status = kind == "CREATE" ? "ROLLBACK_IN_PROGRESS" : "UPDATE_ROLLBACK_IN_PROGRESS";
+  s.reason = reason + (kind == "CREATE" ? "Rollback requested by user." : "");
+  auto next = run_for_locked(s, kind == "CREATE" ? "ROLLBACK" : "UPDATE_ROLLBACK");
+  runs_[stack_id] = next ? std::move(*next) : std::make_unique<Run>();
+  runs_[stack_id]->kind = kind == "CREATE" ? "ROLLBACK" : "UPDATE_ROLLBACK";
+  commit_locked(s, {stack_event(s, s.status, s.reason)}, [this, stack_id](Status st) {
+    if (st) continue_later(stack_id);
+  });
+}
+
+// ---- teardown
+
+void Engine::step_teardown_locked(StackState& s, Run& run) {
+  if (!run.in_flight.empty()) return;
+  if (run.failed.empty()) {
+    for (const auto& id : run.order) {
+      if (launch_teardown_locked(s, run, id)) return;
+    }
+  }
+  finish_teardown_locked(s, run);
+}
+
+bool Engine::launch_teardown_locked(StackState& s, Run& run, const std::string& id) {
+  auto cur_it = s.resources.find(id);
+  ResourceState* cur = cur_it == s.resources.end() ? nullptr : &cur_it->second;
+  auto previous = previous_resources(s);
+  auto prev_it = previous.find(id);
+  const ResourceState* prev = prev_it == previous.end() ? nullptr : &prev_it->second;
+  std::string stack_id = s.id;
+  auto continue_after = [this, stack_id](Status st) {
+    if (st) continue_later(stack_id);
+  };
+
+  // What this kind of teardown does with `id`: delete `target`, or revert
+  // it to its previous properties.
+  ResourceState target;
+  bool revert = false;
+  if (run.kind == "DELETE" || run.kind == "ROLLBACK") {
+    if (cur == nullptr || cur->status == "DELETE_COMPLETE" || cur->status == "DELETE_SKIPPED") {
+      return false;
+    }
+    if (teardown_id(*cur).empty() || cur->status == "CREATE_FAILED") {
+      cur->status = "DELETE_COMPLETE";  // nothing was created
+      cur->reason.clear();
+      commit_locked(s, {{id, "", cur->type, "DELETE_COMPLETE", "", {}}}, continue_after);
+      return true;
+    }
+    if (run.kind == "DELETE" && deletion_policy(s.processed, id) == "Retain") {
+      cur->status = "DELETE_SKIPPED";
+      commit_locked(s, {{id, cur->physical_id, cur->type, "DELETE_SKIPPED", "", {}}},
+                    continue_after);
+      return true;
+    }
+    target = *cur;
+  } else if (run.kind == "UPDATE_ROLLBACK") {
+    bool created_now = cur != nullptr && !teardown_id(*cur).empty() &&
+                       (prev == nullptr || prev->physical_id != teardown_id(*cur));
+    if (created_now) {
+      target = *cur;
+    } else if (prev != nullptr && cur != nullptr && cur->properties != prev->properties) {
+      target = *cur;
+      revert = true;
+    } else if (prev != nullptr && (cur == nullptr || cur->status != prev->status)) {
+      s.resources[id] = *prev;  // nothing was applied: the record goes back
+      commit_locked(s, {}, continue_after);
+      return true;
+    } else if (prev == nullptr && cur != nullptr) {
+      s.resources.erase(id);  // its create failed: nothing to delete
+      commit_locked(s, {}, continue_after);
+      return true;
+    } else {
+      return false;
+    }
+  } else {  // CLEANUP: what the update replaced or removed
+    if (prev == nullptr || prev->physical_id.empty() ||
+        (cur != nullptr && cur->physical_id == prev->physical_id)) {
+      return false;
+    }
+    const json::value* old_doc = s.previous ? s.previous->if_contains("processed") : nullptr;
+    if (deletion_policy(
+            old_doc != nullptr && old_doc->is_object() ? old_doc->as_object() : json::object(),
+            id) == "Retain") {
+      forget_previous(s, id);
+      commit_locked(s, {}, continue_after);
+      return true;
+    }
+    target = *prev;
+  }
+  const Provider* provider = find_provider(target.type);
+  if (provider == nullptr || (revert && provider->update == nullptr)) {
+    if (revert && prev != nullptr) s.resources[id] = *prev;
+    commit_locked(s, {}, continue_after);
+    return true;
+  }
+  ResourceRequest req = request_locked(s, id);
+  req.physical_id = teardown_id(target);
+  req.properties = revert ? prev->properties : target.properties;
+  req.old_properties = target.properties;
+  req.attributes = target.attributes;
+  run.in_flight.insert(id);
+  if (cur != nullptr && run.kind != "CLEANUP") {
+    cur->status = revert ? "UPDATE_IN_PROGRESS" : "DELETE_IN_PROGRESS";
+  }
+  std::string status = revert ? "UPDATE_IN_PROGRESS" : "DELETE_IN_PROGRESS";
+  commit_then_locked(s, {{id, req.physical_id, target.type, status, "", {}}},
+                     [this, stack_id, id, provider, req, revert] {
+                       if (revert) {
+                         provider->update(req, [this, stack_id, id](Result<Provided> r) {
+                           removal_done(stack_id, id, r.status());
+                         });
+                       } else {
+                         provider->remove(req, [this, stack_id, id](Status st) {
+                           removal_done(stack_id, id, std::move(st));
+                         });
+                       }
+                     });
+  return true;
+}
+
+void Engine::removal_done(const std::string& stack_id, const std::string& id, Status st) {
+  MutexLock lock(mu_);
+  auto sit = stacks_.find(stack_id);
+  auto rit = runs_.find(stack_id);
+  if (sit == stacks_.end() || rit == runs_.end()) return;
+  StackState& s = sit->second;
+  Run& run = *rit->second;
+  run.in_flight.erase(id);
+  auto previous = previous_resources(s);
+  auto prev = previous.find(id);
+  ResourceState* cur = s.resources.contains(id) ? &s.resources[id] : nullptr;
+  std::string type = cur != nullptr ? cur->type : (prev != previous.end() ? prev->second.type : "");
+  std::string physical = cur != nullptr ? teardown_id(*cur) : "";
+  if (run.kind == "CLEANUP" && prev != previous.end()) physical = prev->second.physical_id;
+  StackEvent event{id, physical, type, "", "", {}};
+  if (!st) {
+    bool revert =
+        run.kind == "UPDATE_ROLLBACK" && cur != nullptr && cur->status == "UPDATE_IN_PROGRESS";
+    event.status = revert ? "UPDATE_FAILED" : "DELETE_FAILED";
+    event.reason = st.error().message;
+    if (cur != nullptr && run.kind != "CLEANUP") {
+      cur->status = event.status;
+      cur->reason = event.reason;
+    }
+    run.failed.push_back(id);
+  } else if (run.kind == "DELETE" || run.kind == "ROLLBACK") {
+    event.status = "DELETE_COMPLETE";
+    if (cur != nullptr) {
+      cur->status = "DELETE_COMPLETE";
+      cur->reason.clear();
+    }
+  } else if (run.kind == "UPDATE_ROLLBACK") {
+    bool reverted = cur != nullptr && cur->status == "UPDATE_IN_PROGRESS";
+    event.status = reverted ? "UPDATE_COMPLETE" : "DELETE_COMPLETE";
+    if (prev != previous.end()) {
+      s.resources[id] = prev->second;
+    } else {
+      s.resources.erase(id);
+    }
+  } else {  // CLEANUP
+    event.status = "DELETE_COMPLETE";
+    forget_previous(s, id);
+  }
+  commit_locked(s, {event}, [this, stack_id](Status ok) {
+    if (ok) continue_later(stack_id);
+  });
+}
+
+void Engine::finish_teardown_locked(StackState& s, Run& run) {
+  bool failed = !run.failed.empty();
+  std::string reason =
+      failed ? "The following resource(s) failed to delete: [" + join(run.failed) + "]. " : "";
+  if (run.kind == "DELETE") {
+    s.status = failed ? "DELETE_FAILED" : "DELETE_COMPLETE";
+    if (!failed) s.deleted = env_.clock.now_seconds();
+  } else if (run.kind == "ROLLBACK") {
+    s.status = failed ? "ROLLBACK_FAILED" : "ROLLBACK_COMPLETE";
+  } else if (run.kind == "UPDATE_ROLLBACK") {
+    if (s.previous) {
+      const json::object& p = *s.previous;
+      s.template_body = str(p, "template");
+      if (const auto* t = p.if_contains("processed"); t && t->is_object())
+        s.processed = t->as_object();
+      s.parameters.clear();
+      if (const auto* a = p.if_contains("parameters"); a && a->is_array()) {
+        for (const auto& e : a->as_array()) {
+          if (e.is_object())
+            s.parameters.push_back({str(e.as_object(), "k"), str(e.as_object(), "v")});
+        }
+      }
+      if (const auto* o = p.if_contains("outputs"); o && o->is_array()) s.outputs = o->as_array();
+      s.description = str(p, "description");
+      if (!failed) s.previous.reset();
+    }
+    s.status = failed ? "UPDATE_ROLLBACK_FAILED" : "UPDATE_ROLLBACK_COMPLETE";
+  } else {
+    if (!failed) s.previous.reset();
+    s.status = failed ? "UPDATE_COMPLETE" : "UPDATE_COMPLETE";
+  }
+  s.reason = reason;
+  std::string stack_id = s.id;
+  runs_.erase(stack_id);
+  commit_locked(s, {stack_event(s, s.status, reason)},
+                [this, stack_id](Status) { notify_settled(stack_id); });
+}
+
+}  // namespace nimbus::services::cloudformation

@@ -1,0 +1,71 @@
+// A stack as the engine keeps it: its template, parameters, resources with
+// their status, physical ids and attributes, outputs, and the operation in
+// progress. One record per stack (codec.h), rewritten whole at every
+// transition; events are records of their own.
+#pragma once
+
+#include <boost/json.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nimbus::services::cloudformation {
+
+namespace json = boost::json;
+
+struct ResourceState {
+  std::string type;
+  std::string physical_id;
+  std::string status;  // CREATE_IN_PROGRESS, CREATE_COMPLETE, ...; "" when not yet touched
+  std::string reason;
+  // The name the resource is being created with when it has no physical id
+  // yet: what a rollback after a restart deletes by (Provider::name_is_id).
+  std::string planned_name;
+  json::object properties;  // resolved, as last applied
+  json::object attributes;  // what Fn::GetAtt answers
+  double updated = 0;       // seconds since the epoch
+};
+
+struct Parameter {
+  std::string key;
+  std::string value;
+};
+
+struct StackState {
+  std::string id;  // arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID
+  std::string name;
+  std::string status;
+  std::string reason;
+  std::string description;
+  double created = 0, updated = 0, deleted = 0;
+  std::string region, account_id, endpoint_url;
+
+  std::string template_body;          // as the client sent it
+  json::object processed;             // the template after transforms
+  std::vector<Parameter> parameters;  // every declared parameter's value
+  std::vector<std::string> capabilities;
+  std::vector<std::string> notification_arns;
+  json::array tags;     // [{Key, Value}]
+  json::array outputs;  // [{OutputKey, OutputValue, Description, ExportName}]
+  bool disable_rollback = false;
+  bool termination_protection = false;
+  std::string change_set_id;  // the last executed change set
+
+  std::map<std::string, ResourceState> resources;  // by logical id
+  // An update's starting point, kept until it completes: what a rollback
+  // restores (the previous template, parameters and resources).
+  std::optional<json::object> previous;
+  uint64_t next_event = 0;
+
+  bool deleted_stack() const { return status == "DELETE_COMPLETE"; }
+  bool in_progress() const { return status.ends_with("_IN_PROGRESS"); }
+};
+
+// One stack event, as DescribeStackEvents answers it.
+struct StackEvent {
+  std::string logical_id, physical_id, type, status, reason;
+  json::object properties;
+};
+
+}  // namespace nimbus::services::cloudformation

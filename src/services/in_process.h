@@ -1,0 +1,34 @@
+// OperationCalls over a list of built services (the registry's, or a test
+// fixture's): finds the handler by model and operation name and checks the
+// input against the embedded model first, as the protocol engine checks a
+// request. The models are loaded on first use.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "services/cloudformation/calls.h"
+
+namespace nimbus::protocol {
+class ModelRegistry;
+}
+
+namespace nimbus::services {
+
+class InProcessCalls final : public cloudformation::OperationCalls {
+ public:
+  // `services` must outlive this object; it is read on every call.
+  explicit InProcessCalls(const std::vector<std::unique_ptr<Service>>& services);
+  ~InProcessCalls() override;
+
+  void call(std::string_view model, std::string_view operation, CallContext ctx,
+            boost::json::object input, Respond respond) override;
+
+ private:
+  const std::vector<std::unique_ptr<Service>>& services_;
+  std::once_flag models_once_;
+  std::unique_ptr<protocol::ModelRegistry> models_;
+};
+
+}  // namespace nimbus::services

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,7 +42,14 @@ inline std::optional<int64_t> integer(const boost::json::object& o, std::string_
   if (v == nullptr || v->is_null()) return std::nullopt;
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  if (v->is_double()) {
+    // Saturated: a huge number stays huge (and fails a range check) rather
+    // than converting out of range, which is undefined.
+    double d = v->as_double();
+    if (d >= 9.2e18) return std::numeric_limits<int64_t>::max();
+    if (d <= -9.2e18) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(d);
+  }
   if (v->is_string()) {
     int64_t n = 0;
     auto s = v->as_string();

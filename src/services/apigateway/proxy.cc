@@ -1,5 +1,6 @@
 #include "services/apigateway/proxy.h"
 
+#include <cmath>
 #include <ctime>
 
 #include "common/encoding.h"
@@ -40,7 +41,7 @@ std::optional<int> status_of(const json::value& v) {
     n = v.as_int64();
   } else if (v.is_uint64()) {
     n = static_cast<int64_t>(v.as_uint64());
-  } else if (v.is_double() &&
+  } else if (v.is_double() && std::fabs(v.as_double()) < 1e18 &&
              v.as_double() == static_cast<double>(static_cast<int64_t>(v.as_double()))) {
     n = static_cast<int64_t>(v.as_double());
   } else if (v.is_string()) {

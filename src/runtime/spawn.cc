@@ -275,11 +275,11 @@ struct ChildFds {
     if (st < 0 || er < 0 || ::dup2(st, NIMBUS_INIT_STATUS_FD) < 0 ||
         ::dup2(er, NIMBUS_INIT_EXEC_ERROR_FD) < 0)
       fail(err_w, kInit, errno);
-    ::execve(plan.init_argv[0], plan.init_argv, plan.envp);
+    nimbus_execve(plan.init_argv[0], plan.init_argv, plan.envp);
     fail(NIMBUS_INIT_EXEC_ERROR_FD, kInit, errno);
   }
   ::close(f.status_w);
-  ::execve(plan.argv[0], plan.argv, plan.envp);
+  nimbus_execve(plan.argv[0], plan.argv, plan.envp);
   fail(err_w, kExec, errno);
 }
 

@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     // The runtime dies with its init; exec makes it dumpable again, so its
     // own /proc/self works.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    ::execve(argv[1], argv + 1, environ);
+    nimbus_execve(argv[1], argv + 1, environ);
     int msg[2] = {NIMBUS_INIT_EXEC_STAGE, errno};
     write_all(NIMBUS_INIT_EXEC_ERROR_FD, msg, sizeof msg);
     _exit(127);

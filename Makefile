@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 DATA_DIR   ?= .nimbus/data
 ARGS       ?=
 
-.PHONY: setup setup-test build run test test-unit test-asan fuzz-build fuzz bench format clean
+.PHONY: setup setup-test build run test test-unit san-configure test-asan fuzz-build fuzz bench format clean
 
 setup:
 	@scripts/setup.sh
@@ -29,29 +29,34 @@ test: build setup-test
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -L unit
 
+# The sanitizer run and the fuzzers share one clang build ($(SAN_BUILD)):
+# AddressSanitizer + UndefinedBehaviorSanitizer at -O1 with assertions kept,
+# libFuzzer's coverage hooks in every library, and clang's -Wthread-safety
+# over the whole tree, tests included. One build for both keeps CI's time in
+# bounds as services are added.
+SAN_BUILD ?= build-san
+san-configure: setup
+	@CC=clang CXX=clang++ cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DNIMBUS_SANITIZE=ON -DNIMBUS_FUZZ=ON >/dev/null
+
 # The units, crash tests and one client generation (current boto3) again
-# under AddressSanitizer + UndefinedBehaviorSanitizer. The other client suites
-# drive the same server code paths; they run in `make test` only, which keeps
-# CI's time in bounds as services are added (ASAN_E2E=all runs them all).
+# under the sanitizers. The other client suites drive the same server code
+# paths; they run in `make test` only (ASAN_E2E=all runs them all here too).
 ASAN_E2E ?= e2e_python_debian|e2e_ric_|e2e_js
-test-asan: setup-test
-	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNIMBUS_SANITIZE=ON >/dev/null
-	@cmake --build build-asan -j $(JOBS)
+test-asan: san-configure setup-test
+	@cmake --build $(SAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir build-asan --output-on-failure -j 2 \
+	  ctest --test-dir $(SAN_BUILD) --output-on-failure -j 2 \
 	  $(if $(filter all,$(ASAN_E2E)),,-E '$(ASAN_E2E)')
 
-# The fuzzers and the nimbus binary under clang (its -Wthread-safety checks
-# every library); the tests are built by the two builds above.
-fuzz-build: setup
-	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DNIMBUS_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_all
+# The fuzzers and the nimbus binary (after `make test-asan`, already built).
+fuzz-build: san-configure
+	@cmake --build $(SAN_BUILD) -j $(JOBS) --target fuzz_all
 
 # Each fuzzer briefly from its seed corpus (FUZZ_SECONDS each, JOBS at once).
 FUZZ_SECONDS ?= 30
 fuzz: fuzz-build
-	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(JOBS)
+	scripts/fuzz.sh $(SAN_BUILD) $(FUZZ_SECONDS) $(JOBS)
 
 bench: build
 	bench/run.sh $(BUILD)
@@ -60,4 +65,4 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build $(SAN_BUILD)

@@ -4,7 +4,7 @@
 # a scratch copy, so the committed corpus stays small). Fails when any fuzzer
 # finds a crash, leak or timeout; its log is printed.
 set -euo pipefail
-build=${1:-build-fuzz}
+build=${1:-build-san}
 seconds=${2:-30}
 jobs=${3:-1}
 cd "$(dirname "$0")/.."

@@ -1,8 +1,13 @@
 // Environments running the native sample and shell-script bootstraps.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
+#include <filesystem>
 #include <future>
+#include <thread>
 
 #include "common/thread_role.h"
 #include "runtime/spawn.h"
@@ -48,6 +53,26 @@ TEST(HostDeathTest, SpawningOnTheRuntimeLoopAborts) {
       "runtime::spawn called on the runtime loop thread");
 }
 #endif
+
+// A bootstrap still open for writing somewhere (here: by the test, as a
+// child another thread forked while the code was unpacked would hold it)
+// cannot be executed (ETXTBSY); the sandbox waits for the writer to close it.
+TEST(Environment, ABootstrapBusyForAMomentStillStarts) {
+  std::string dir = make_code({});
+  std::string bootstrap = dir + "/bootstrap";
+  std::filesystem::copy_file(echo_function_path(), bootstrap);
+  int writer = ::open(bootstrap.c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(writer, 0);
+  std::thread closer([writer] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ::close(writer);
+  });
+  InvokeResult r = invoke_once(spec("provided.al2023", "unused", dir), R"("busy")");
+  closer.join();
+  ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload;
+  EXPECT_EQ(r.payload, R"("busy")");
+  EXPECT_TRUE(wait_quiet());
+}
 
 TEST(Environment, LogLinesAreStampedWithTheHostClock) {
   auto env = Environment::create(host(), echo_spec());

@@ -2,22 +2,13 @@
 
 #include <string>
 
+#include "common/json_fields.h"
+
 namespace nimbus::services::apigateway {
 
 namespace json = boost::json;
 
 namespace {
-
-// The strings of a list member; a missing member is an empty list.
-std::vector<std::string> list(const json::object& cors, std::string_view name) {
-  std::vector<std::string> out;
-  const auto* v = cors.if_contains(name);
-  if (v == nullptr || !v->is_array()) return out;
-  for (const auto& s : v->as_array()) {
-    if (s.is_string()) out.emplace_back(s.as_string());
-  }
-  return out;
-}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -28,7 +19,7 @@ std::string join(const std::vector<std::string>& items) {
 // The Access-Control-Allow-Origin value for `origin`, "" when not allowed.
 std::string allowed_origin(const json::object& cors, std::string_view origin) {
   if (origin.empty()) return "";
-  for (const auto& o : list(cors, "AllowOrigins")) {
+  for (const auto& o : string_list(cors, "AllowOrigins")) {
     if (o == "*") return "*";
     if (http::iequals(o, origin)) return std::string(origin);
   }
@@ -43,8 +34,7 @@ bool allows(const std::vector<std::string>& items, std::string_view value) {
 }
 
 bool credentials(const json::object& cors) {
-  const auto* v = cors.if_contains("AllowCredentials");
-  return v != nullptr && v->is_bool() && v->as_bool();
+  return boolean(cors, "AllowCredentials").value_or(false);
 }
 
 }  // namespace
@@ -57,13 +47,13 @@ std::optional<http::Response> cors_preflight(const json::object& cors, const htt
   http::Response resp;
   resp.status = 204;
   std::string origin = allowed_origin(cors, req.header("origin"));
-  auto methods = list(cors, "AllowMethods");
+  auto methods = string_list(cors, "AllowMethods");
   if (origin.empty() || !allows(methods, req.header("access-control-request-method"))) return resp;
   resp.set_header("Access-Control-Allow-Origin", origin);
   resp.set_header("Access-Control-Allow-Methods", join(methods));
   // Requested headers must each be allowed; the answer lists the allowed ones.
   std::string_view wanted = req.header("access-control-request-headers");
-  auto headers = list(cors, "AllowHeaders");
+  auto headers = string_list(cors, "AllowHeaders");
   if (!wanted.empty()) {
     size_t i = 0;
     while (i < wanted.size()) {
@@ -81,8 +71,8 @@ std::optional<http::Response> cors_preflight(const json::object& cors, const htt
     }
   }
   if (!headers.empty()) resp.set_header("Access-Control-Allow-Headers", join(headers));
-  if (const auto* age = cors.if_contains("MaxAge"); age != nullptr && age->is_number()) {
-    resp.set_header("Access-Control-Max-Age", std::to_string(age->to_number<int64_t>()));
+  if (auto age = integer(cors, "MaxAge")) {
+    resp.set_header("Access-Control-Max-Age", std::to_string(*age));
   }
   if (credentials(cors)) resp.set_header("Access-Control-Allow-Credentials", "true");
   return resp;
@@ -94,7 +84,7 @@ void add_cors_headers(const json::object& cors, const http::Request& req, http::
   if (origin.empty()) return;
   resp.set_header("Access-Control-Allow-Origin", origin);
   if (credentials(cors)) resp.set_header("Access-Control-Allow-Credentials", "true");
-  if (auto expose = list(cors, "ExposeHeaders"); !expose.empty()) {
+  if (auto expose = string_list(cors, "ExposeHeaders"); !expose.empty()) {
     resp.set_header("Access-Control-Expose-Headers", join(expose));
   }
 }

@@ -193,6 +193,8 @@ TEST_F(HttpApiTest, CorsConfigurationAnswersPreflightsAndAddsHeaders) {
         {"CorsConfiguration", json::object{{"AllowOrigins", json::array{"https://app.example"}},
                                            {"AllowMethods", json::array{"GET", "POST"}},
                                            {"AllowHeaders", json::array{"content-type"}},
+                                           {"ExposeHeaders", json::array{"x-total"}},
+                                           {"AllowCredentials", true},
                                            {"MaxAge", 300}}}});
   auto pre = get(api, "/x", "OPTIONS", "", UserApi::kExecuteApi,
                  {{"origin", "https://app.example"},
@@ -201,14 +203,26 @@ TEST_F(HttpApiTest, CorsConfigurationAnswersPreflightsAndAddsHeaders) {
   EXPECT_EQ(pre.status, 204);
   EXPECT_EQ(pre.header("access-control-allow-origin"), "https://app.example");
   EXPECT_EQ(pre.header("access-control-allow-methods"), "GET,POST");
+  EXPECT_EQ(pre.header("access-control-allow-headers"), "content-type");
   EXPECT_EQ(pre.header("access-control-max-age"), "300");
+  EXPECT_EQ(pre.header("access-control-allow-credentials"), "true");
   EXPECT_TRUE(fn.calls.empty());  // the gateway answered, not the function
+  // A requested header the configuration does not allow: no Allow headers.
+  auto unlisted = get(api, "/x", "OPTIONS", "", UserApi::kExecuteApi,
+                      {{"origin", "https://app.example"},
+                       {"access-control-request-method", "GET"},
+                       {"access-control-request-headers", "content-type, x-secret"}});
+  EXPECT_EQ(unlisted.status, 204);
+  EXPECT_EQ(unlisted.header("access-control-allow-origin"), "");
+  EXPECT_TRUE(fn.calls.empty());
   auto other = get(api, "/x", "OPTIONS", "", UserApi::kExecuteApi,
                    {{"origin", "https://evil.example"}, {"access-control-request-method", "POST"}});
   EXPECT_EQ(other.header("access-control-allow-origin"), "");
   auto plain = get(api, "/x", "GET", "", UserApi::kExecuteApi, {{"origin", "https://app.example"}});
   EXPECT_EQ(plain.status, 200);
   EXPECT_EQ(plain.header("access-control-allow-origin"), "https://app.example");
+  EXPECT_EQ(plain.header("access-control-allow-credentials"), "true");
+  EXPECT_EQ(plain.header("access-control-expose-headers"), "x-total");
 }
 
 TEST_F(HttpApiTest, FunctionUrlsInvokeWithFormat2) {

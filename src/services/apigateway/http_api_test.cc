@@ -126,13 +126,15 @@ TEST_F(HttpApiTest, StagesWithoutAutoDeployServeTheirDeployment) {
                                             {"PayloadFormatVersion", "1.0"}})["IntegrationId"]);
   call("CreateRoute",
        {{"ApiId", api}, {"RouteKey", "GET /a"}, {"Target", "integrations/" + integ}});
-  call("CreateStage", {{"ApiId", api}, {"StageName", "v1"}});
+  call("CreateStage",
+       {{"ApiId", api}, {"StageName", "v1"}, {"StageVariables", json::object{{"color", "red"}}}});
   EXPECT_EQ(get(api, "/v1/a").status, 404);  // nothing deployed yet
   auto dep = call("CreateDeployment", {{"ApiId", api}, {"StageName", "v1"}});
   EXPECT_EQ(s(dep["DeploymentStatus"]), "DEPLOYED");
   EXPECT_EQ(get(api, "/v1/a").status, 200);
   EXPECT_EQ(last_event()["version"], "1.0");
   EXPECT_EQ(last_event()["resource"], "/a");
+  EXPECT_EQ(last_event()["stageVariables"], (json::object{{"color", "red"}}));
   call("CreateRoute",
        {{"ApiId", api}, {"RouteKey", "GET /b"}, {"Target", "integrations/" + integ}});
   EXPECT_EQ(get(api, "/v1/b").status, 404);  // not deployed

@@ -79,12 +79,7 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   proxy->raw_path = r.path;
   proxy->resource_path = match->key.substr(match->key.find(' ') + 1);
   proxy->path_params = std::move(match->params);
-  if (const auto* vars = stage.if_contains("StageVariables");
-      vars != nullptr && vars->is_object()) {
-    for (const auto& [k, v] : vars->as_object()) {
-      if (v.is_string()) proxy->stage_variables[std::string(k)] = std::string(v.as_string());
-    }
-  }
+  proxy->stage_variables = string_map(stage, "StageVariables");
   proxy->time_ms = env_.clock.now_millis();
   proxy->http_api = true;
   std::string type = str(integration, "IntegrationType");

@@ -35,7 +35,7 @@ bool binary_type(const json::object& api, std::string_view content_type) {
 // (200 when none), the integration response for it (else the default one,
 // without a selectionPattern), its response template as the body and its
 // 'literal' header mappings. Templates are not evaluated (no Velocity yet).
-http::Response mock(const json::object& integration, const http::Request& req) {
+http::Response mock(const json::object& integration) {
   int status = 200;
   if (const auto* t = integration.if_contains("requestTemplates"); t != nullptr && t->is_object()) {
     const auto* tmpl = t->as_object().if_contains("application/json");
@@ -80,7 +80,6 @@ http::Response mock(const json::object& integration, const http::Request& req) {
       }
     }
   }
-  (void)req;
   if (resp.header("content-type").empty()) resp.set_header("Content-Type", "application/json");
   return resp;
 }
@@ -129,11 +128,7 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   proxy->resource_path = str(resource, "path");
   proxy->resource_id = str(resource, "id");
   proxy->path_params = std::move(match->params);
-  if (const auto* vars = stage.if_contains("variables"); vars != nullptr && vars->is_object()) {
-    for (const auto& [k, v] : vars->as_object()) {
-      if (v.is_string()) proxy->stage_variables[std::string(k)] = std::string(v.as_string());
-    }
-  }
+  proxy->stage_variables = string_map(stage, "variables");
   proxy->time_ms = env_.clock.now_millis();
   proxy->http_api = false;
   auto holder = std::make_shared<UserRequest>(std::move(r));
@@ -165,7 +160,7 @@ void RestApiService::integrate(const ApiPtr& api, const json::object& method,
   if (integration_v == nullptr) return answer(gateway_error(500, "Internal server error"));
   const json::object& integration = integration_v->as_object();
   std::string type = str(integration, "type");
-  if (type == "MOCK") return answer(mock(integration, holder->request));
+  if (type == "MOCK") return answer(mock(integration));
   if (type != "AWS_PROXY") {
     // HTTP, HTTP_PROXY and AWS integrations are not served yet (README).
     return answer(gateway_error(500, "Internal server error"));

@@ -61,24 +61,37 @@ Status check(const json::object& in) {
   return Status::ok();
 }
 
+// The URL configuration an input names: its function, its qualifier
+// (Qualifier, else the one in FunctionName) and what they resolve to.
+struct UrlRef {
+  std::string name, qualifier;
+  Target target;
+};
+
+Result<UrlRef> url_ref(LambdaService& lambda, const json::object& in) {
+  auto ref = parse_function_name(str(in, "FunctionName"));
+  std::string qualifier = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
+  auto target = lambda.resolve(ref.name, qualifier);
+  if (!target) return target.take_error();
+  return UrlRef{std::move(ref.name), std::move(qualifier), std::move(*target)};
+}
+
 }  // namespace
 
 void LambdaService::create_function_url_config(const CallContext& ctx, json::object in,
                                                Respond respond) {
-  auto ref = parse_function_name(str(in, "FunctionName"));
-  std::string qualifier = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
-  auto target = resolve(ref.name, qualifier);
-  if (!target) return respond(target.take_error());
+  auto ref = url_ref(*this, in);
+  if (!ref) return respond(ref.take_error());
   if (auto st = check(in); !st) return respond(st.take_error());
-  std::string arn = target->invoked_arn;
-  if (urls_->get(ref.name, qualifier)) {
+  std::string arn = ref->target.invoked_arn;
+  if (urls_->get(ref->name, ref->qualifier)) {
     return respond(
         conflict("Failed to create function url config for [functionArn = " + arn +
                  "]. Error message:  FunctionUrlConfig exists for this Lambda function"));
   }
   std::string now = lambda_time(env_.clock.now_millis());
-  json::object doc{{"FunctionName", ref.name},
-                   {"Qualifier", qualifier},
+  json::object doc{{"FunctionName", ref->name},
+                   {"Qualifier", ref->qualifier},
                    {"UrlId", new_url_id()},
                    {"AuthType", str(in, "AuthType")},
                    {"InvokeMode", has(in, "InvokeMode") ? str(in, "InvokeMode") : "BUFFERED"},
@@ -94,29 +107,25 @@ void LambdaService::create_function_url_config(const CallContext& ctx, json::obj
 }
 
 Output LambdaService::get_function_url_config(const CallContext& ctx, const json::object& in) {
-  auto ref = parse_function_name(str(in, "FunctionName"));
-  std::string qualifier = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
-  auto target = resolve(ref.name, qualifier);
-  if (!target) return target.take_error();
-  auto doc = urls_->get(ref.name, qualifier);
+  auto ref = url_ref(*this, in);
+  if (!ref) return ref.take_error();
+  auto doc = urls_->get(ref->name, ref->qualifier);
   if (!doc) return resource_not_found(kNoUrl);
-  return output(ctx, *doc, target->invoked_arn);
+  return output(ctx, *doc, ref->target.invoked_arn);
 }
 
 void LambdaService::update_function_url_config(const CallContext& ctx, json::object in,
                                                Respond respond) {
-  auto ref = parse_function_name(str(in, "FunctionName"));
-  std::string qualifier = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
-  auto target = resolve(ref.name, qualifier);
-  if (!target) return respond(target.take_error());
+  auto ref = url_ref(*this, in);
+  if (!ref) return respond(ref.take_error());
   if (auto st = check(in); !st) return respond(st.take_error());
-  auto doc = urls_->get(ref.name, qualifier);
+  auto doc = urls_->get(ref->name, ref->qualifier);
   if (!doc) return respond(resource_not_found(kNoUrl));
   for (const char* m : {"AuthType", "Cors", "InvokeMode"}) {
     if (has(in, m)) (*doc)[m] = in[m];
   }
   (*doc)["LastModifiedTime"] = lambda_time(env_.clock.now_millis());
-  json::object out = output(ctx, *doc, target->invoked_arn);
+  json::object out = output(ctx, *doc, ref->target.invoked_arn);
   urls_->put(std::move(*doc), [out = std::move(out), respond = std::move(respond)](Status st) {
     if (!st) return respond(st.take_error());
     respond(out);
@@ -125,11 +134,10 @@ void LambdaService::update_function_url_config(const CallContext& ctx, json::obj
 
 void LambdaService::delete_function_url_config(const CallContext&, json::object in,
                                                Respond respond) {
-  auto ref = parse_function_name(str(in, "FunctionName"));
-  std::string qualifier = has(in, "Qualifier") ? str(in, "Qualifier") : ref.qualifier;
-  if (auto target = resolve(ref.name, qualifier); !target) return respond(target.take_error());
-  if (!urls_->get(ref.name, qualifier)) return respond(resource_not_found(kNoUrl));
-  urls_->remove(ref.name, qualifier, [respond = std::move(respond)](Status st) {
+  auto ref = url_ref(*this, in);
+  if (!ref) return respond(ref.take_error());
+  if (!urls_->get(ref->name, ref->qualifier)) return respond(resource_not_found(kNoUrl));
+  urls_->remove(ref->name, ref->qualifier, [respond = std::move(respond)](Status st) {
     if (!st) return respond(st.take_error());
     respond(json::object());
   });

@@ -50,6 +50,7 @@ void CloudFormationService::create_change_set(const CallContext& ctx, json::obje
   pin.body = req->body;
   pin.given = req->given;
   pin.capabilities = req->capabilities;
+  pin.change_set = true;
   pin.stack_name = stack_name;
   pin.region = ctx.region.empty() ? env_.settings.region : ctx.region;
   pin.account_id = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;

@@ -296,6 +296,57 @@ TEST_F(CloudFormationTest, ChangeSetsCreateThenUpdate) {
             "EXECUTE_COMPLETE");
 }
 
+constexpr const char* kSamTable = R"(
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  SimpleTable: {SSESpecification: {SSEEnabled: true}}
+Resources:
+  Items: {Type: AWS::Serverless::SimpleTable, Properties: {TableName: sam-items}}
+  Queue: {Type: AWS::SQS::Queue}
+)";
+
+TEST_F(CloudFormationTest, TheSamTransformExpandsBeforeTheStackRuns) {
+  auto refused = try_call("CreateStack", {{"StackName", "sam"}, {"TemplateBody", kSamTable}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code + ": " + refused.error().message,
+            "InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_AUTO_EXPAND]");
+  auto bad = try_call("CreateStack", {{"StackName", "sam"},
+                                      {"TemplateBody",
+                                       "Transform: AWS::Serverless-2016-10-31\n"
+                                       "Resources: {F: {Type: AWS::Serverless::Function, "
+                                       "Properties: {CodeUri: ./src}}}"},
+                                      {"Capabilities", json::array{"CAPABILITY_AUTO_EXPAND"}}});
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().message.starts_with(
+      "Transform AWS::Serverless-2016-10-31 failed with: Invalid Serverless Application "
+      "Specification document. Number of errors found: 1. Resource with id [F] is invalid."))
+      << bad.error().message;
+  EXPECT_TRUE(call("ListStacks", {}).at("StackSummaries").as_array().empty());
+
+  call("CreateStack", {{"StackName", "sam"},
+                       {"TemplateBody", kSamTable},
+                       {"Capabilities", json::array{"CAPABILITY_AUTO_EXPAND"}}});
+  ASSERT_EQ(settled("sam"), "CREATE_COMPLETE");
+  EXPECT_EQ(s(resources("sam").at("Items").at("ResourceType")), "AWS::DynamoDB::Table");
+  auto table = try_call(service("dynamodb"), ctx("DescribeTable"), {{"TableName", "sam-items"}});
+  ASSERT_TRUE(table) << table.error().message;
+  auto processed = call("GetTemplate", {{"StackName", "sam"}, {"TemplateStage", "Processed"}});
+  auto doc = json::parse(s(processed.at("TemplateBody")));
+  EXPECT_FALSE(doc.as_object().contains("Transform"));
+  EXPECT_EQ(doc.at("Resources").at("Items").at("Type"), "AWS::DynamoDB::Table");
+  auto original = call("GetTemplate", {{"StackName", "sam"}});
+  EXPECT_EQ(s(original.at("TemplateBody")), kSamTable);
+
+  // A change set shows the expanded template, so it needs no AUTO_EXPAND.
+  call("CreateChangeSet", {{"StackName", "sam-cs"},
+                           {"ChangeSetName", "one"},
+                           {"ChangeSetType", "CREATE"},
+                           {"TemplateBody", kSamTable}});
+  auto described = call("DescribeChangeSet", {{"StackName", "sam-cs"}, {"ChangeSetName", "one"}});
+  EXPECT_EQ(s(described.at("Status")), "CREATE_COMPLETE");
+  EXPECT_EQ(described.at("Changes").as_array().size(), 2u);
+}
+
 TEST_F(CloudFormationTest, StacksSurviveARestart) {
   call("CreateStack", {{"StackName", "kept"},
                        {"TemplateBody", kQueueAndTable},

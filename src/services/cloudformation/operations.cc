@@ -82,6 +82,7 @@ void Engine::create(const CallContext& ctx, StackRequest req,
   s.account_id = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
   s.endpoint_url = ctx.endpoint_url;
   auto in = input_for(s, req.given, req.capabilities, req.body);
+  in.change_set = !req.change_set_id.empty();
   auto prepared = prepare(in);
   if (!prepared) return done(prepared.take_error());
   MutexLock lock(mu_);
@@ -135,6 +136,7 @@ void Engine::update(const CallContext& ctx, StackRequest req,
     return done(errors::in_progress(s->name, s->status));
   }
   auto in = input_for(*s, req.given, req.capabilities, req.body);
+  in.change_set = !req.change_set_id.empty();
   auto prepared = prepare(in);
   if (!prepared) return done(prepared.take_error());
   // Nothing to do when neither the template nor a parameter changed.

@@ -4,6 +4,7 @@
 
 #include "services/cloudformation/errors.h"
 #include "services/cloudformation/providers/provider.h"
+#include "services/cloudformation/sam/transform.h"
 #include "services/cloudformation/template/parameters.h"
 
 namespace nimbus::services::cloudformation {
@@ -15,9 +16,11 @@ bool has_capability(const std::vector<std::string>& caps, std::string_view c) {
 }
 
 // CAPABILITY_IAM for IAM resources, CAPABILITY_NAMED_IAM when one is named,
-// CAPABILITY_AUTO_EXPAND for transforms, as AWS requires them.
-Status check_capabilities(const cfn::Template& t, const std::vector<std::string>& caps) {
-  if (!t.transforms.empty() && !has_capability(caps, "CAPABILITY_AUTO_EXPAND")) {
+// CAPABILITY_AUTO_EXPAND for transforms outside change sets, as AWS
+// requires them.
+Status check_capabilities(const cfn::Template& t, const std::vector<std::string>& caps,
+                          bool change_set) {
+  if (!t.transforms.empty() && !change_set && !has_capability(caps, "CAPABILITY_AUTO_EXPAND")) {
     return errors::insufficient_capabilities("CAPABILITY_AUTO_EXPAND");
   }
   bool iam = false, named = false;
@@ -77,10 +80,20 @@ Result<Prepared> prepare(const PrepareInput& in) {
 
 Result<Prepared> prepare(cfn::Template tmpl, const PrepareInput& in) {
   if (!tmpl.transforms.empty()) {
-    // Transforms run before the checks below (the SAM transform is the next
-    // step of this service); an unknown one is AWS's error.
-    return Error::validation("Template format error: Unsupported transform: " +
-                             tmpl.transforms.front());
+    // Transforms run before the checks below, on what the template asks
+    // for (AWS wants CAPABILITY_AUTO_EXPAND first); the expanded template
+    // is then checked as any other, and is the stack's Processed template.
+    for (const auto& t : tmpl.transforms) {
+      if (t != cfn::sam::kTransformName) {
+        return Error::validation("Template format error: Unsupported transform: " + t);
+      }
+    }
+    NIMBUS_TRY(check_capabilities(tmpl, in.capabilities, in.change_set));
+    auto expanded = cfn::sam::transform(tmpl.doc);
+    if (!expanded) return expanded.take_error();
+    auto checked = cfn::check_template(std::move(*expanded));
+    if (!checked) return checked.take_error();
+    tmpl = std::move(*checked);
   }
   Prepared p;
   p.tmpl = std::move(tmpl);
@@ -108,7 +121,7 @@ Result<Prepared> prepare(cfn::Template tmpl, const PrepareInput& in) {
     return Error::validation(
         "Template format error: At least one resource member must be defined.");
   }
-  NIMBUS_TRY(check_capabilities(p.tmpl, in.capabilities));
+  NIMBUS_TRY(check_capabilities(p.tmpl, in.capabilities, in.change_set));
   return p;
 }
 

@@ -30,6 +30,9 @@ struct PrepareInput {
   std::map<std::string, std::string> given;  // parameter values given
   std::vector<std::string> capabilities;     // CAPABILITY_IAM, ...
   std::string stack_name, stack_id, region, account_id;
+  // A change set shows the expanded template before anything runs, so AWS
+  // does not ask it for CAPABILITY_AUTO_EXPAND; CreateStack / UpdateStack do.
+  bool change_set = false;
 };
 
 // Parses and checks; the errors are AWS's ValidationError (or

@@ -138,7 +138,9 @@ Result<ParameterDecl> parameter_decl(std::string_view name, const json::value& v
   return p;
 }
 
-Status check_resource(std::string_view id, const json::value& v) {
+// `transformed`: the template declares a Transform, whose own attributes
+// (SAM's IgnoreGlobals) are the transform's to check.
+Status check_resource(std::string_view id, const json::value& v, bool transformed) {
   const std::string where = "[/Resources/" + std::string(id) + "] ";
   if (!v.is_object()) {
     return format_error(where + "Every Resources object must contain a Type member.");
@@ -149,7 +151,7 @@ Status check_resource(std::string_view id, const json::value& v) {
     return format_error(where + "Every Resources object must contain a Type member.");
   }
   for (const auto& [key, value] : o) {
-    if (!kResourceAttributes.contains(key)) {
+    if (!kResourceAttributes.contains(key) && !(transformed && key == "IgnoreGlobals")) {
       return format_error("Invalid template resource property '" + std::string(key) + "'");
     }
   }
@@ -262,9 +264,12 @@ Result<Template> parse_template(std::string_view text) {
 }
 
 Result<Template> check_template(json::object doc) {
+  // A transform's template may have the transform's own sections (SAM's
+  // Globals); the expanded template has none.
+  bool transformed = doc.contains("Transform");
   std::vector<std::string> unknown;
   for (const auto& [key, value] : doc) {
-    if (!kSections.contains(key)) unknown.emplace_back(key);
+    if (!kSections.contains(key) && !(transformed && key == "Globals")) unknown.emplace_back(key);
   }
   if (!unknown.empty()) {
     return format_error("Invalid template property or properties [" + join(unknown) + "]");
@@ -328,7 +333,9 @@ Result<Template> check_template(json::object doc) {
     return format_error("Number of resources, " + std::to_string(resources->as_object().size()) +
                         ", is greater than maximum allowed, " + std::to_string(kMaxResources));
   }
-  for (const auto& [id, r] : resources->as_object()) NIMBUS_TRY(check_resource(id, r));
+  for (const auto& [id, r] : resources->as_object()) {
+    NIMBUS_TRY(check_resource(id, r, transformed));
+  }
   if (const auto* v = doc.if_contains("Outputs")) NIMBUS_TRY(check_outputs(*v));
   t.doc = std::move(doc);
   return t;

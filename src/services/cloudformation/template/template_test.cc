@@ -30,6 +30,18 @@ Outputs:
   EXPECT_TRUE(t.outputs().contains("Url"));
 }
 
+TEST(Template, TheSamTransformsOwnSectionsNeedTheTransform) {
+  const char* body = R"(
+Globals: {Function: {Runtime: python3.12}}
+Resources:
+  Q: {Type: AWS::SQS::Queue, IgnoreGlobals: "*"}
+)";
+  EXPECT_EQ(message(parse_template(body)),
+            "Template format error: Invalid template property or properties [Globals]");
+  EXPECT_EQ(message(parse_template(std::string("Transform: AWS::Serverless-2016-10-31\n") + body)),
+            "");
+}
+
 TEST(Template, StructureErrorsUseAwsWords) {
   EXPECT_EQ(message(parse_template("Description: x\n")),
             "Template format error: At least one Resources member must be defined.");

@@ -1,0 +1,394 @@
+// AWS::Serverless::Api / HttpApi and the functions' Api / HttpApi events:
+// an OpenAPI body with one aws_proxy integration per path and method, the
+// RestApi + Deployment + Stage (or the HTTP API + its $default stage), and
+// a permission per event. Events without RestApiId / ApiId go to the
+// implicit ServerlessRestApi / ServerlessHttpApi.
+#include <set>
+#include <string>
+
+#include "auth/crypto.h"
+#include "common/json_fields.h"
+#include "services/cloudformation/sam/expansion.h"
+
+namespace nimbus::cfn::sam {
+
+namespace {
+
+constexpr std::string_view kRestImplicit = "ServerlessRestApi";
+constexpr std::string_view kHttpImplicit = "ServerlessHttpApi";
+
+// The logical id an event's RestApiId / ApiId names ("" for the implicit API).
+std::string api_of(const ApiEvent& e, std::string_view key) {
+  const auto* v = e.properties.if_contains(key);
+  if (v == nullptr) return "";
+  if (v->is_string()) return std::string(v->as_string());
+  return ref_target(*v);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// "/get/{id}/{proxy+}" -> "/get/*/*" (what a permission's SourceArn matches).
+std::string wildcard_path(std::string_view path) {
+  std::string out;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '{') {
+      size_t end = path.find('}', i);
+      if (end != std::string_view::npos) {
+        out += '*';
+        i = end;
+        continue;
+      }
+    }
+    out += path[i];
+  }
+  return out;
+}
+
+json::value invocation_uri(const ApiEvent& e, bool partition) {
+  std::string target;
+  std::string alias = ref_target(e.function_arn);
+  target = alias.empty() ? e.function_id + ".Arn" : alias;
+  return sub(std::string(partition ? "arn:${AWS::Partition}" : "arn:aws") +
+             ":apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" + target +
+             "}/invocations");
+}
+
+Status required_path(const ApiEvent& e, std::string& path, std::string& method) {
+  path = str(e.properties, "Path");
+  method = lower(str(e.properties, "Method"));
+  if (path.empty() || method.empty()) {
+    return invalid_event(
+        e.function_id, e.event_id,
+        path.empty() ? "Property 'Path' is required." : "Property 'Method' is required.");
+  }
+  return Status::ok();
+}
+
+void add_path(json::object& body, const std::string& path, const std::string& method,
+              json::object operation) {
+  auto& paths = body["paths"];
+  if (!paths.is_object()) paths = json::object{};
+  auto& item = paths.as_object()[path];
+  if (!item.is_object()) item = json::object{};
+  std::string key = method == "any" ? "x-amazon-apigateway-any-method" : method;
+  item.as_object()[key] = std::move(operation);
+}
+
+json::object permission(const ApiEvent& e, json::value api, std::string_view source_tail,
+                        bool partition) {
+  std::string arn = std::string(partition ? "arn:${AWS::Partition}" : "arn:aws") +
+                    ":execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/${__Stage__}/" +
+                    std::string(source_tail);
+  return resource("AWS::Lambda::Permission",
+                  json::object{{"Action", "lambda:InvokeFunction"},
+                               {"FunctionName", e.function_ref},
+                               {"Principal", "apigateway.amazonaws.com"},
+                               {"SourceArn", sub(arn, json::object{{"__ApiId__", std::move(api)},
+                                                                   {"__Stage__", "*"}})}});
+}
+
+json::value api_ref(const ApiEvent& e, std::string_view key, std::string_view api_id) {
+  const auto* v = e.properties.if_contains(key);
+  if (v != nullptr && v->is_string()) return *v;
+  return ref_to(api_id);
+}
+
+// A Lambda authorizer's function may be invoked by API Gateway for any of
+// the API's authorizers: <Api><Authorizer>AuthorizerPermission.
+void authorizer_permissions(std::string_view id, const json::object& p, std::string_view condition,
+                            Expansion& x) {
+  const auto* auth = p.if_contains("Auth");
+  if (auth == nullptr || !auth->is_object()) return;
+  const auto* authorizers = auth->as_object().if_contains("Authorizers");
+  if (authorizers == nullptr || !authorizers->is_object()) return;
+  for (const auto& [name, a] : authorizers->as_object()) {
+    if (!a.is_object()) continue;
+    const auto* fn = a.as_object().if_contains("FunctionArn");
+    if (fn == nullptr) continue;
+    std::string arn =
+        "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/authorizers/*";
+    x.add(std::string(id) + std::string(name) + "AuthorizerPermission",
+          resource("AWS::Lambda::Permission",
+                   json::object{{"Action", "lambda:InvokeFunction"},
+                                {"FunctionName", *fn},
+                                {"Principal", "apigateway.amazonaws.com"},
+                                {"SourceArn", sub(arn, json::object{{"__ApiId__", ref_to(id)}})}}),
+          condition);
+  }
+}
+
+// The REST API's resources: RestApi, Deployment (id and description carry
+// a digest of the body) and the stage.
+void rest_resources(std::string_view id, const json::object& p, json::object api,
+                    std::string_view condition, Expansion& x) {
+  for (auto key :
+       {"Name", "Description", "BinaryMediaTypes", "MinimumCompressionSize", "ApiKeySourceType",
+        "DisableExecuteApiEndpoint", "Mode", "FailOnWarnings", "Policy", "Parameters"}) {
+    if (const auto* v = p.if_contains(key)) api[key] = *v;
+  }
+  if (const auto* ec = p.if_contains("EndpointConfiguration")) {
+    if (ec->is_string() || is_intrinsic(*ec)) {
+      api["EndpointConfiguration"] = json::object{{"Types", json::array{*ec}}};
+      api["Parameters"] = json::object{{"endpointConfigurationTypes", *ec}};
+    } else if (ec->is_object()) {
+      json::object out;
+      if (const auto* t = ec->as_object().if_contains("Type")) out["Types"] = json::array{*t};
+      if (const auto* v = ec->as_object().if_contains("VPCEndpointIds")) out["VpcEndpointIds"] = *v;
+      api["EndpointConfiguration"] = std::move(out);
+    }
+  }
+  std::string hash = auth::crypto::sha256_hex(json::serialize(api)).substr(0, 40);
+  std::string deployment_id = std::string(id) + "Deployment" + hash.substr(0, 10);
+  x.add(id, resource("AWS::ApiGateway::RestApi", std::move(api)), condition);
+  x.add(deployment_id,
+        resource("AWS::ApiGateway::Deployment",
+                 json::object{{"Description", "RestApi deployment id: " + hash},
+                              {"RestApiId", ref_to(id)},
+                              {"StageName", "Stage"}}),
+        condition);
+  const auto* stage_name = p.if_contains("StageName");
+  std::string stage_literal = stage_name == nullptr     ? "Prod"
+                              : stage_name->is_string() ? std::string(stage_name->as_string())
+                                                        : std::string();
+  std::string stage_id = std::string(id) + stage_literal + "Stage";
+  json::object stage{{"DeploymentId", ref_to(deployment_id)}, {"RestApiId", ref_to(id)}};
+  stage["StageName"] = stage_name != nullptr ? *stage_name : json::value("Prod");
+  for (auto key : {"CacheClusterEnabled", "CacheClusterSize", "MethodSettings", "TracingEnabled",
+                   "AccessLogSetting", "CanarySetting"}) {
+    if (const auto* v = p.if_contains(key)) stage[key] = *v;
+  }
+  if (const auto* v = p.if_contains("Variables")) stage["Variables"] = *v;
+  x.add(stage_id, resource("AWS::ApiGateway::Stage", std::move(stage)), condition);
+  authorizer_permissions(id, p, condition, x);
+}
+
+void http_resources(std::string_view id, const json::object& p, json::object api,
+                    std::string_view condition, Expansion& x) {
+  for (auto key : {"Name", "Description", "FailOnWarnings", "DisableExecuteApiEndpoint"}) {
+    if (const auto* v = p.if_contains(key)) api[key] = *v;
+  }
+  x.add(id, resource("AWS::ApiGatewayV2::Api", std::move(api)), condition);
+  const auto* stage_name = p.if_contains("StageName");
+  std::string stage_id = std::string(id) + (stage_name != nullptr && stage_name->is_string()
+                                                ? std::string(stage_name->as_string()) + "Stage"
+                                                : std::string("ApiGatewayDefaultStage"));
+  json::object stage{{"ApiId", ref_to(id)}, {"AutoDeploy", true}};
+  stage["StageName"] = stage_name != nullptr ? *stage_name : json::value("$default");
+  if (const auto* v = p.if_contains("StageVariables")) stage["StageVariables"] = *v;
+  if (const auto* v = p.if_contains("RouteSettings")) stage["RouteSettings"] = *v;
+  if (const auto* v = p.if_contains("DefaultRouteSettings")) stage["DefaultRouteSettings"] = *v;
+  if (const auto* v = p.if_contains("AccessLogSettings")) stage["AccessLogSettings"] = *v;
+  stage["Tags"] = json::object{{"httpapi:createdBy", "SAM"}};
+  x.add(stage_id, resource("AWS::ApiGatewayV2::Stage", std::move(stage)), condition);
+}
+
+json::object rest_body(const json::object& p) {
+  json::object body{{"info", json::object{{"title", ref_to("AWS::StackName")}, {"version", "1.0"}}},
+                    {"paths", json::object{}}};
+  const auto* v = p.if_contains("OpenApiVersion");
+  if (v != nullptr && v->is_string() && v->as_string().starts_with("3")) {
+    body["openapi"] = "3.0.1";
+  } else {
+    body["swagger"] = "2.0";
+  }
+  return body;
+}
+
+json::object http_body() {
+  return json::object{
+      {"info", json::object{{"title", ref_to("AWS::StackName")}, {"version", "1.0"}}},
+      {"openapi", "3.0.1"},
+      {"paths", json::object{}},
+      {"tags", json::array{json::object{{"name", "httpapi:createdBy"},
+                                        {"x-amazon-apigateway-tag-value", "SAM"}}}}};
+}
+
+// Adds the REST events naming `api_id` to `body`; a permission each.
+Status rest_events(std::string_view api_id, const json::object& p, json::object* body,
+                   Expansion& x) {
+  const auto* stage = p.if_contains("StageName");
+  std::string suffix = api_id == kRestImplicit                  ? "Prod"
+                       : stage != nullptr && stage->is_string() ? std::string(stage->as_string())
+                                                                : "Stage";
+  for (const auto& e : x.rest_events) {
+    if (api_of(e, "RestApiId") != (api_id == kRestImplicit ? "" : api_id)) continue;
+    std::string path, method;
+    NIMBUS_TRY(required_path(e, path, method));
+    if (body != nullptr) {
+      add_path(*body, path, method,
+               json::object{{"x-amazon-apigateway-integration",
+                             json::object{{"httpMethod", "POST"},
+                                          {"type", "aws_proxy"},
+                                          {"uri", invocation_uri(e, false)}}},
+                            {"responses", json::object{}}});
+    }
+    std::string tail = (method == "any" ? "*" : upper(method)) + wildcard_path(path);
+    x.add(e.function_id + e.event_id + "Permission" + suffix,
+          permission(e, api_ref(e, "RestApiId", api_id), tail, false), e.condition);
+  }
+  return Status::ok();
+}
+
+bool is_default_route(const ApiEvent& e) {
+  return !e.properties.contains("Path") && !e.properties.contains("Method");
+}
+
+Status http_events(std::string_view api_id, json::object* body, Expansion& x) {
+  std::string wanted = api_id == kHttpImplicit ? "" : std::string(api_id);
+  // A function's default-route permission (any method, any path) covers
+  // its other routes on the same API: SAM then adds no other.
+  std::set<std::string> covered;
+  for (const auto& e : x.http_events) {
+    if (api_of(e, "ApiId") == wanted && is_default_route(e)) covered.insert(e.function_id);
+  }
+  for (const auto& e : x.http_events) {
+    if (api_of(e, "ApiId") != wanted) continue;
+    std::string path = str(e.properties, "Path");
+    std::string method = lower(str(e.properties, "Method"));
+    bool default_route = path.empty() && method.empty();
+    if (default_route) {
+      path = "$default";
+      method = "any";
+    } else if (path.empty() || method.empty()) {
+      std::string p, m;
+      NIMBUS_TRY(required_path(e, p, m));
+    }
+    if (body != nullptr) {
+      json::object integration{{"httpMethod", "POST"},
+                               {"payloadFormatVersion", "2.0"},
+                               {"type", "aws_proxy"},
+                               {"uri", invocation_uri(e, true)}};
+      if (const auto* v = e.properties.if_contains("PayloadFormatVersion")) {
+        integration["payloadFormatVersion"] = *v;
+      }
+      json::object op{{"x-amazon-apigateway-integration", std::move(integration)},
+                      {"responses", json::object{}}};
+      if (default_route) op["isDefaultRoute"] = true;
+      json::array params;
+      for (size_t i = path.find('{'); i != std::string::npos; i = path.find('{', i + 1)) {
+        size_t end = path.find('}', i);
+        if (end == std::string::npos) break;
+        std::string name = path.substr(i + 1, end - i - 1);
+        if (name.ends_with('+')) continue;
+        params.push_back(json::object{{"in", "path"}, {"name", name}, {"required", true}});
+      }
+      if (!params.empty()) op["parameters"] = std::move(params);
+      add_path(*body, path, method, std::move(op));
+    }
+    if (!default_route && covered.contains(e.function_id)) continue;
+    std::string tail =
+        default_route ? "*" : (method == "any" ? "*" : upper(method)) + wildcard_path(path);
+    x.add(e.function_id + e.event_id + "Permission",
+          permission(e, api_ref(e, "ApiId", api_id), tail, true), e.condition);
+  }
+  return Status::ok();
+}
+
+// The body an explicit API gets: its DefinitionBody (events add paths to
+// it), its DefinitionUri as a location (events add nothing), or one built
+// from the events.
+json::object* definition(const json::object& p, json::object& api, std::string_view body_key,
+                         std::string_view location_key, json::object generated) {
+  if (const auto* b = p.if_contains("DefinitionBody"); b != nullptr && b->is_object()) {
+    api[body_key] = *b;
+    return &api[body_key].as_object();
+  }
+  if (const auto* uri = p.if_contains("DefinitionUri")) {
+    if (uri->is_string() && uri->as_string().starts_with("s3://")) {
+      std::string_view s = uri->as_string().subview(5);
+      size_t slash = s.find('/');
+      api[location_key] =
+          json::object{{"Bucket", s.substr(0, slash)},
+                       {"Key", slash == std::string_view::npos ? "" : s.substr(slash + 1)}};
+    } else {
+      api[location_key] = *uri;
+    }
+    return nullptr;
+  }
+  api[body_key] = std::move(generated);
+  return &api[body_key].as_object();
+}
+
+const json::object& globals_for(const Expansion& x, std::string_view section) {
+  static const json::object empty;
+  const auto* v = x.globals.if_contains(section);
+  return v != nullptr && v->is_object() ? v->as_object() : empty;
+}
+
+}  // namespace
+
+Status expand_api(std::string_view id, const json::object& res, Expansion& x) {
+  const json::object& p = properties_of(res);
+  if (!p.contains("StageName")) {
+    return invalid_resource(id, "Missing required property 'StageName'.");
+  }
+  json::object api;
+  json::object* body = definition(p, api, "Body", "BodyS3Location", rest_body(p));
+  NIMBUS_TRY(rest_events(id, p, body, x));
+  rest_resources(id, p, std::move(api), condition_of(res), x);
+  return Status::ok();
+}
+
+Status expand_http_api(std::string_view id, const json::object& res, Expansion& x) {
+  const json::object& p = properties_of(res);
+  json::object api;
+  json::object* body = definition(p, api, "Body", "BodyS3Location", http_body());
+  if (body != nullptr) {
+    if (const auto* cors = p.if_contains("CorsConfiguration"); cors && cors->is_object()) {
+      (*body)["x-amazon-apigateway-cors"] = *cors;
+    }
+  }
+  NIMBUS_TRY(http_events(id, body, x));
+  http_resources(id, p, std::move(api), condition_of(res), x);
+  return Status::ok();
+}
+
+Status expand_api_events(Expansion& x) {
+  bool rest_implicit = false, http_implicit = false;
+  for (const auto& e : x.rest_events) {
+    std::string api = api_of(e, "RestApiId");
+    if (api.empty()) {
+      rest_implicit = true;
+    } else if (x.type_of(api) != "AWS::Serverless::Api") {
+      return invalid_event(e.function_id, e.event_id,
+                           "RestApiId must be a valid reference to an 'AWS::Serverless::Api' "
+                           "resource in same template.");
+    }
+  }
+  for (const auto& e : x.http_events) {
+    std::string api = api_of(e, "ApiId");
+    if (api.empty()) {
+      http_implicit = true;
+    } else if (x.type_of(api) != "AWS::Serverless::HttpApi") {
+      return invalid_event(e.function_id, e.event_id,
+                           "ApiId must be a valid reference to an 'AWS::Serverless::HttpApi' "
+                           "resource in same template.");
+    }
+  }
+  if (rest_implicit && !x.input.contains(kRestImplicit)) {
+    const json::object& p = globals_for(x, "Api");
+    json::object api;
+    json::object body = rest_body(p);
+    NIMBUS_TRY(rest_events(kRestImplicit, p, &body, x));
+    api["Body"] = std::move(body);
+    rest_resources(kRestImplicit, p, std::move(api), "", x);
+  }
+  if (http_implicit && !x.input.contains(kHttpImplicit)) {
+    const json::object& p = globals_for(x, "HttpApi");
+    json::object api;
+    json::object body = http_body();
+    NIMBUS_TRY(http_events(kHttpImplicit, &body, x));
+    api["Body"] = std::move(body);
+    http_resources(kHttpImplicit, p, std::move(api), "", x);
+  }
+  return Status::ok();
+}
+
+}  // namespace nimbus::cfn::sam

@@ -1,0 +1,168 @@
+// Api and HttpApi events, the implicit ServerlessRestApi /
+// ServerlessHttpApi, and explicit AWS::Serverless::Api / HttpApi.
+#include "services/cloudformation/sam/test_util.h"
+
+namespace nimbus::cfn::sam {
+namespace {
+
+using namespace testing;
+
+std::string id_with_prefix(const json::object& r, std::string_view prefix) {
+  for (const auto& [id, res] : r) {
+    if (id.starts_with(prefix)) return std::string(id);
+  }
+  return "";
+}
+
+TEST(SamApi, ImplicitRestApiFromEvents) {
+  auto r = resources(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Get: {Type: Api, Properties: {Path: "/items/{id}", Method: get}}
+        All: {Type: Api, Properties: {Path: "/{proxy+}", Method: any}}
+)");
+  EXPECT_EQ(type(r, "ServerlessRestApi"), "AWS::ApiGateway::RestApi");
+  const auto& body = props(r, "ServerlessRestApi").at("Body");
+  EXPECT_EQ(body.at("swagger"), "2.0");
+  const auto& get = body.at("paths").at("/items/{id}").at("get");
+  EXPECT_EQ(get.at("x-amazon-apigateway-integration").at("type"), "aws_proxy");
+  EXPECT_TRUE(
+      body.at("paths").at("/{proxy+}").as_object().contains("x-amazon-apigateway-any-method"));
+  std::string deployment = id_with_prefix(r, "ServerlessRestApiDeployment");
+  ASSERT_EQ(deployment.size(), std::string("ServerlessRestApiDeployment").size() + 10);
+  EXPECT_EQ(props(r, "ServerlessRestApiProdStage").at("StageName"), "Prod");
+  EXPECT_EQ(props(r, "ServerlessRestApiProdStage").at("DeploymentId"),
+            parse(R"({"Ref":")" + deployment + R"("})"));
+  const auto& perm = props(r, "FnGetPermissionProd");
+  EXPECT_EQ(perm.at("Principal"), "apigateway.amazonaws.com");
+  EXPECT_EQ(
+      perm.at("SourceArn").at("Fn::Sub").at(0),
+      "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/${__Stage__}/GET/items/*");
+  EXPECT_EQ(type(r, "FnAllPermissionProd"), "AWS::Lambda::Permission");
+}
+
+TEST(SamApi, ExplicitApiGetsTheEventsPaths) {
+  auto r = resources(R"(
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: v1, Name: shop, CacheClusterEnabled: true}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Post: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /orders, Method: POST}}
+)");
+  EXPECT_FALSE(r.contains("ServerlessRestApi"));
+  EXPECT_EQ(props(r, "Api").at("Name"), "shop");
+  EXPECT_TRUE(props(r, "Api").at("Body").at("paths").at("/orders").as_object().contains("post"));
+  EXPECT_EQ(props(r, "Apiv1Stage").at("CacheClusterEnabled"), true);
+  EXPECT_EQ(type(r, "FnPostPermissionv1"), "AWS::Lambda::Permission");
+}
+
+TEST(SamApi, ApiEventNamingAnUnknownApiIsRefused) {
+  EXPECT_NE(error_of(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Post: {Type: Api, Properties: {RestApiId: !Ref Nope, Path: /x, Method: get}}
+)")
+                .find("RestApiId must be a valid reference to an 'AWS::Serverless::Api'"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Post: {Type: Api, Properties: {Method: get}}
+)")
+                .find("Property 'Path' is required."),
+            std::string::npos);
+}
+
+TEST(SamHttpApi, ImplicitHttpApiWithDefaultRouteAndPathParameters) {
+  auto r = resources(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Any: {Type: HttpApi}
+        One: {Type: HttpApi, Properties: {Path: "/items/{id}", Method: GET}}
+)");
+  EXPECT_EQ(type(r, "ServerlessHttpApi"), "AWS::ApiGatewayV2::Api");
+  const auto& paths = props(r, "ServerlessHttpApi").at("Body").at("paths");
+  EXPECT_EQ(paths.at("$default").at("x-amazon-apigateway-any-method").at("isDefaultRoute"), true);
+  EXPECT_EQ(paths.at("/items/{id}").at("get").at("parameters"),
+            parse(R"([{"in":"path","name":"id","required":true}])"));
+  EXPECT_EQ(props(r, "ServerlessHttpApiApiGatewayDefaultStage").at("StageName"), "$default");
+  EXPECT_EQ(props(r, "FnAnyPermission").at("SourceArn").at("Fn::Sub").at(0),
+            "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/"
+            "${__Stage__}/*");
+  // The default route's permission covers every route of the function.
+  EXPECT_FALSE(r.contains("FnOnePermission"));
+}
+
+TEST(SamHttpApi, RoutePermissionsNameMethodAndPath) {
+  auto r = resources(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        One: {Type: HttpApi, Properties: {Path: "/items/{id}", Method: GET}}
+)");
+  EXPECT_EQ(props(r, "FnOnePermission").at("SourceArn").at("Fn::Sub").at(0),
+            "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/"
+            "${__Stage__}/GET/items/*");
+}
+
+TEST(SamHttpApi, ExplicitHttpApiWithStageAndCors) {
+  auto r = resources(R"(
+Resources:
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties: {StageName: Prod, CorsConfiguration: {AllowOrigins: ["*"]}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Get: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: /x, Method: get}}
+)");
+  EXPECT_FALSE(r.contains("ServerlessHttpApi"));
+  EXPECT_EQ(type(r, "HttpProdStage"), "AWS::ApiGatewayV2::Stage");
+  const auto& body = props(r, "Http").at("Body");
+  EXPECT_TRUE(body.at("paths").at("/x").as_object().contains("get"));
+  EXPECT_EQ(body.at("x-amazon-apigateway-cors"), parse(R"({"AllowOrigins":["*"]})"));
+  EXPECT_EQ(type(r, "FnGetPermission"), "AWS::Lambda::Permission");
+}
+
+}  // namespace
+}  // namespace nimbus::cfn::sam

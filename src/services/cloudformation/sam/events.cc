@@ -1,0 +1,340 @@
+#include "services/cloudformation/sam/events.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include "common/json_fields.h"
+
+namespace nimbus::cfn::sam {
+
+namespace {
+
+struct Event {
+  std::string_view function_id, event_id;
+  std::string id;  // <Function><Event>
+  const json::object& props;
+  std::string condition;
+  const json::value& fn_ref;
+  const json::value& fn_arn;
+};
+
+void copy(json::object& to, const json::object& from,
+          std::initializer_list<std::string_view> keys) {
+  for (auto k : keys) {
+    if (const auto* v = from.if_contains(k)) to[k] = *v;
+  }
+}
+
+json::object permission(const Event& e, std::string_view principal) {
+  return json::object{
+      {"Action", "lambda:InvokeFunction"}, {"FunctionName", e.fn_ref}, {"Principal", principal}};
+}
+
+const json::value* required(const Event& e, std::string_view key, Status& st) {
+  const auto* v = e.props.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    st = invalid_event(e.function_id, e.event_id,
+                       "Missing required property '" + std::string(key) + "'.");
+  }
+  return v;
+}
+
+// SQS, Kinesis, DynamoDB -> AWS::Lambda::EventSourceMapping.
+Status mapping(const Event& e, std::string_view source_key, Expansion& x) {
+  Status st;
+  const auto* source = required(e, source_key, st);
+  if (source == nullptr) return st;
+  json::object props;
+  copy(props, e.props,
+       {"BatchSize", "BisectBatchOnFunctionError", "DestinationConfig", "Enabled", "FilterCriteria",
+        "FunctionResponseTypes", "MaximumBatchingWindowInSeconds", "MaximumRecordAgeInSeconds",
+        "MaximumRetryAttempts", "ParallelizationFactor", "ScalingConfig", "StartingPosition",
+        "StartingPositionTimestamp", "TumblingWindowInSeconds", "KmsKeyArn", "MetricsConfig",
+        "ProvisionedPollerConfig"});
+  props["EventSourceArn"] = *source;
+  props["FunctionName"] = e.fn_ref;
+  if (source_key == "Stream" && !props.contains("StartingPosition")) {
+    return invalid_event(e.function_id, e.event_id,
+                         "Missing required property 'StartingPosition'.");
+  }
+  x.add(e.id, resource("AWS::Lambda::EventSourceMapping", std::move(props)), e.condition);
+  return Status::ok();
+}
+
+// SNS: a subscription and a permission; with SqsSubscription the topic
+// delivers to a queue (made here unless QueueArn names one) which the
+// function polls.
+Status sns(const Event& e, Expansion& x, bool& polls) {
+  Status st;
+  const auto* topic = required(e, "Topic", st);
+  if (topic == nullptr) return st;
+  const auto* via_sqs = e.props.if_contains("SqsSubscription");
+  bool queued =
+      via_sqs != nullptr && (via_sqs->is_object() || (via_sqs->is_bool() && via_sqs->as_bool()));
+  json::value endpoint = e.fn_arn;
+  if (queued) {
+    static const json::object none;
+    const json::object& q = via_sqs->is_object() ? via_sqs->as_object() : none;
+    json::value queue_arn, queue_url;
+    if (const auto* arn = q.if_contains("QueueArn")) {
+      queue_arn = *arn;
+      queue_url = q.contains("QueueUrl") ? q.at("QueueUrl") : json::value();
+    } else {
+      std::string queue_id = e.id + "Queue";
+      x.add(queue_id, resource("AWS::SQS::Queue", {}), e.condition);
+      queue_arn = get_att(queue_id, "Arn");
+      queue_url = ref_to(queue_id);
+    }
+    std::string policy_id = str(q, "QueuePolicyLogicalId");
+    if (policy_id.empty()) policy_id = e.id + "QueuePolicy";
+    json::object statement{
+        {"Action", "sqs:SendMessage"},
+        {"Condition", json::object{{"ArnEquals", json::object{{"aws:SourceArn", *topic}}}}},
+        {"Effect", "Allow"},
+        {"Principal", "*"},
+        {"Resource", queue_arn}};
+    x.add(policy_id, queue_policy(queue_url, std::move(statement)), e.condition);
+    json::object mapping{
+        {"BatchSize", q.contains("BatchSize") ? q.at("BatchSize") : json::value(10)},
+        {"Enabled", q.contains("Enabled") ? q.at("Enabled") : json::value(true)},
+        {"EventSourceArn", queue_arn},
+        {"FunctionName", e.fn_ref}};
+    x.add(e.id + "EventSourceMapping",
+          resource("AWS::Lambda::EventSourceMapping", std::move(mapping)), e.condition);
+    endpoint = queue_arn;
+    polls = true;
+  }
+  json::object sub{
+      {"Endpoint", endpoint}, {"Protocol", queued ? "sqs" : "lambda"}, {"TopicArn", *topic}};
+  copy(sub, e.props, {"Region", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy"});
+  x.add(e.id, resource("AWS::SNS::Subscription", std::move(sub)), e.condition);
+  if (queued) return Status::ok();
+  json::object perm = permission(e, "sns.amazonaws.com");
+  perm["SourceArn"] = *topic;
+  x.add(e.id + "Permission", resource("AWS::Lambda::Permission", std::move(perm)), e.condition);
+  return Status::ok();
+}
+
+// S3: a permission, and the bucket (declared in this template) gets a
+// LambdaConfiguration per event and depends on the permission.
+Status s3(const Event& e, Expansion& x) {
+  Status st;
+  const auto* bucket = required(e, "Bucket", st);
+  if (bucket == nullptr) return st;
+  const auto* events = required(e, "Events", st);
+  if (events == nullptr) return st;
+  std::string bucket_id = ref_target(*bucket);
+  if (bucket_id.empty() || x.type_of(bucket_id) != "AWS::S3::Bucket") {
+    return invalid_event(e.function_id, e.event_id,
+                         "S3 events must reference an S3 bucket in the same template.");
+  }
+  std::string perm_id = e.id + "Permission";
+  json::object perm = permission(e, "s3.amazonaws.com");
+  perm["SourceAccount"] = ref_to("AWS::AccountId");
+  x.add(perm_id, resource("AWS::Lambda::Permission", std::move(perm)), e.condition);
+
+  auto& res = x.output[bucket_id].as_object();  // copied before any function
+  auto& depends = res["DependsOn"];
+  if (depends.is_string()) depends = json::array{depends};
+  if (!depends.is_array()) depends = json::array{};
+  depends.as_array().push_back(json::string(perm_id));
+  auto& props = res["Properties"];
+  if (!props.is_object()) props = json::object{};
+  auto& notif = props.as_object()["NotificationConfiguration"];
+  if (!notif.is_object()) notif = json::object{};
+  auto& configs = notif.as_object()["LambdaConfigurations"];
+  if (!configs.is_array()) configs = json::array{};
+  json::array list = events->is_array() ? events->as_array() : json::array{*events};
+  for (const auto& ev : list) {
+    json::object c{{"Event", ev}, {"Function", e.fn_arn}};
+    if (const auto* f = e.props.if_contains("Filter")) c["Filter"] = *f;
+    configs.as_array().push_back(std::move(c));
+  }
+  return Status::ok();
+}
+
+// Schedule, CloudWatchEvent, EventBridgeRule -> AWS::Events::Rule with the
+// function as target, and the permission for events.amazonaws.com.
+Status rule(const Event& e, bool schedule, Expansion& x) {
+  json::object props;
+  Status st;
+  if (schedule) {
+    const auto* expr = required(e, "Schedule", st);
+    if (expr == nullptr) return st;
+    props["ScheduleExpression"] = *expr;
+    if (const auto* enabled = e.props.if_contains("Enabled"); enabled && enabled->is_bool()) {
+      props["State"] = enabled->as_bool() ? "ENABLED" : "DISABLED";
+    }
+  } else {
+    const auto* pattern = required(e, "Pattern", st);
+    if (pattern == nullptr) return st;
+    props["EventPattern"] = *pattern;
+    copy(props, e.props, {"EventBusName"});
+  }
+  copy(props, e.props, {"Description", "Name", "State", "RoleArn"});
+  json::object target{{"Arn", e.fn_arn}, {"Id", e.id + "LambdaTarget"}};
+  copy(target, e.props, {"Input", "InputPath", "InputTransformer", "RetryPolicy"});
+  if (const auto* t = e.props.if_contains("Target"); t != nullptr && t->is_object()) {
+    if (const auto* tid = t->as_object().if_contains("Id")) target["Id"] = *tid;
+  }
+  if (const auto* dlq = e.props.if_contains("DeadLetterConfig"); dlq && dlq->is_object()) {
+    if (const auto* arn = dlq->as_object().if_contains("Arn")) {
+      target["DeadLetterConfig"] = json::object{{"Arn", *arn}};
+    } else if (str(dlq->as_object(), "Type") == "SQS") {
+      // A queue made for the rule, which only the rule may send to.
+      std::string queue_id = str(dlq->as_object(), "QueueLogicalId");
+      if (queue_id.empty()) queue_id = e.id + "Queue";
+      x.add(queue_id, resource("AWS::SQS::Queue", {}), e.condition);
+      json::object statement{
+          {"Action", "sqs:SendMessage"},
+          {"Condition",
+           json::object{{"ArnEquals", json::object{{"aws:SourceArn", get_att(e.id, "Arn")}}}}},
+          {"Effect", "Allow"},
+          {"Principal", json::object{{"Service", "events.amazonaws.com"}}},
+          {"Resource", get_att(queue_id, "Arn")}};
+      x.add(queue_id + "Policy", queue_policy(ref_to(queue_id), std::move(statement)), e.condition);
+      target["DeadLetterConfig"] = json::object{{"Arn", get_att(queue_id, "Arn")}};
+    } else {
+      return invalid_event(e.function_id, e.event_id,
+                           "No 'Arn' or 'Type' property provided for DeadLetterConfig");
+    }
+  }
+  props["Targets"] = json::array{std::move(target)};
+  x.add(e.id, resource("AWS::Events::Rule", std::move(props)), e.condition);
+  json::object perm = permission(e, "events.amazonaws.com");
+  perm["SourceArn"] = get_att(e.id, "Arn");
+  x.add(e.id + "Permission", resource("AWS::Lambda::Permission", std::move(perm)), e.condition);
+  return Status::ok();
+}
+
+// ScheduleV2 -> AWS::Scheduler::Schedule and the role the scheduler assumes.
+Status schedule_v2(const Event& e, Expansion& x) {
+  json::object props;
+  copy(props, e.props,
+       {"Description", "EndDate", "GroupName", "KmsKeyArn", "ScheduleExpression",
+        "ScheduleExpressionTimezone", "StartDate", "State"});
+  const auto* omit = e.props.if_contains("OmitName");
+  if (const auto* n = e.props.if_contains("Name")) {
+    props["Name"] = *n;
+  } else if (omit == nullptr || !omit->is_bool() || !omit->as_bool()) {
+    props["Name"] = e.id;
+  }
+  const auto* window = e.props.if_contains("FlexibleTimeWindow");
+  props["FlexibleTimeWindow"] = window != nullptr ? *window : json::object{{"Mode", "OFF"}};
+  std::string role_id = e.id + "Role";
+  json::object target{{"Arn", e.fn_arn}};
+  if (const auto* r = e.props.if_contains("RoleArn")) {
+    target["RoleArn"] = *r;
+  } else {
+    target["RoleArn"] = get_att(role_id, "Arn");
+  }
+  copy(target, e.props, {"Input", "RetryPolicy"});
+  if (const auto* dlq = e.props.if_contains("DeadLetterConfig"); dlq && dlq->is_object()) {
+    if (const auto* arn = dlq->as_object().if_contains("Arn")) {
+      target["DeadLetterConfig"] = json::object{{"Arn", *arn}};
+    }
+  }
+  props["Target"] = std::move(target);
+  x.add(e.id, resource("AWS::Scheduler::Schedule", std::move(props)), e.condition);
+  if (e.props.contains("RoleArn")) return Status::ok();
+  json::object role{
+      {"AssumeRolePolicyDocument", trust_policy("scheduler.amazonaws.com")},
+      {"Policies",
+       json::array{json::object{
+           {"PolicyName", e.id + "LambdaPolicy"},
+           {"PolicyDocument",
+            json::object{{"Statement", json::array{json::object{{"Action", "lambda:InvokeFunction"},
+                                                                {"Effect", "Allow"},
+                                                                {"Resource", e.fn_arn}}}}}}}}}};
+  copy(role, e.props, {"PermissionsBoundary"});
+  x.add(role_id, resource("AWS::IAM::Role", std::move(role)), e.condition);
+  return Status::ok();
+}
+
+// CloudWatchLogs -> AWS::Logs::SubscriptionFilter and its permission.
+Status logs(const Event& e, Expansion& x) {
+  Status st;
+  const auto* group = required(e, "LogGroupName", st);
+  if (group == nullptr) return st;
+  const auto* pattern = required(e, "FilterPattern", st);
+  if (pattern == nullptr) return st;
+  std::string perm_id = e.id + "Permission";
+  json::object perm = permission(e, "logs.amazonaws.com");
+  perm["SourceArn"] =
+      sub("arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:${__LogGroupName__}:*",
+          json::object{{"__LogGroupName__", *group}});
+  x.add(perm_id, resource("AWS::Lambda::Permission", std::move(perm)), e.condition);
+  json::object filter =
+      resource("AWS::Logs::SubscriptionFilter", json::object{{"DestinationArn", e.fn_arn},
+                                                             {"FilterPattern", *pattern},
+                                                             {"LogGroupName", *group}});
+  filter["DependsOn"] = json::array{json::string(perm_id)};
+  x.add(e.id, std::move(filter), e.condition);
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<json::array> expand_events(std::string_view id, const json::object& props,
+                                  std::string_view condition, const json::value& fn_ref,
+                                  const json::value& fn_arn, Expansion& x) {
+  json::array policies;
+  const auto* events = props.if_contains("Events");
+  if (events == nullptr || events->is_null()) return policies;
+  if (!events->is_object()) {
+    return invalid_resource(id, "Property 'Events' should be a map.");
+  }
+  // In id order, as SAM takes them (the role's policies follow it).
+  std::vector<std::string_view> ids;
+  for (const auto& [event_id, ev] : events->as_object()) ids.push_back(event_id);
+  std::sort(ids.begin(), ids.end());
+  for (std::string_view event_id : ids) {
+    const json::value& ev = events->as_object().at(event_id);
+    if (!ev.is_object()) {
+      return invalid_event(id, event_id, "Event should be a map.");
+    }
+    std::string type = str(ev.as_object(), "Type");
+    const json::object& p = properties_of(ev.as_object());
+    std::string cond(condition);
+    if (const auto* c = ev.as_object().if_contains("Condition"); c && c->is_string()) {
+      cond = std::string(c->as_string());
+    }
+    Event e{id, event_id, std::string(id) + std::string(event_id), p, cond, fn_ref, fn_arn};
+    Status st;
+    if (type == "SQS") {
+      st = mapping(e, "Queue", x);
+      policies.push_back((managed_policy_arn("AWSLambdaSQSQueueExecutionRole")));
+    } else if (type == "Kinesis") {
+      st = mapping(e, "Stream", x);
+      policies.push_back((managed_policy_arn("AWSLambdaKinesisExecutionRole")));
+    } else if (type == "DynamoDB") {
+      st = mapping(e, "Stream", x);
+      policies.push_back((managed_policy_arn("AWSLambdaDynamoDBExecutionRole")));
+    } else if (type == "SNS") {
+      bool polls = false;
+      st = sns(e, x, polls);
+      if (polls) policies.push_back(managed_policy_arn("AWSLambdaSQSQueueExecutionRole"));
+    } else if (type == "S3") {
+      st = s3(e, x);
+    } else if (type == "Schedule") {
+      st = rule(e, true, x);
+    } else if (type == "CloudWatchEvent" || type == "EventBridgeRule") {
+      st = rule(e, false, x);
+    } else if (type == "ScheduleV2") {
+      st = schedule_v2(e, x);
+    } else if (type == "CloudWatchLogs") {
+      st = logs(e, x);
+    } else if (type == "Api" || type == "HttpApi") {
+      ApiEvent api{std::string(id), std::string(event_id), cond, fn_ref, fn_arn, p};
+      (type == "Api" ? x.rest_events : x.http_events).push_back(std::move(api));
+    } else {
+      return invalid_event(id, event_id, "Type '" + type + "' is not supported.");
+    }
+    if (!st) return st.take_error();
+  }
+  return policies;
+}
+
+}  // namespace nimbus::cfn::sam

@@ -1,0 +1,18 @@
+// A function's Events: each becomes the resources that deliver it (event
+// source mappings, subscriptions, rules, schedules, bucket notifications and
+// the permissions they need). Api and HttpApi events are collected in the
+// Expansion for the APIs (api.cc). Internal to sam/.
+#pragma once
+
+#include "services/cloudformation/sam/expansion.h"
+
+namespace nimbus::cfn::sam {
+
+// `fn_ref` is what FunctionName takes (the function or its alias), `fn_arn`
+// what a target or endpoint takes. Answers the managed policy ARNs the
+// function's role needs for its pollers.
+Result<json::array> expand_events(std::string_view id, const json::object& props,
+                                  std::string_view condition, const json::value& fn_ref,
+                                  const json::value& fn_arn, Expansion& x);
+
+}  // namespace nimbus::cfn::sam

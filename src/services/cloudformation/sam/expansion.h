@@ -1,0 +1,76 @@
+// What the SAM transform's steps share while one template is expanded: the
+// input resources (Globals applied), the resources produced so far, and the
+// paths collected for the implicit APIs. Internal to sam/.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "services/cloudformation/sam/values.h"
+
+namespace nimbus::cfn::sam {
+
+// One function event of type Api or HttpApi, waiting for its API.
+struct ApiEvent {
+  std::string function_id, event_id, condition;
+  json::value function_ref;  // what the permission names (function or alias)
+  json::value function_arn;  // what the integration invokes
+  json::object properties;
+};
+
+struct Expansion {
+  json::object globals;  // the Globals section (Api / HttpApi apply to the implicit APIs)
+  json::object input;    // the input's Resources, Globals applied
+  json::object output;   // the resources produced, in order
+  std::vector<ApiEvent> rest_events, http_events;
+
+  // Adds `res` as `id`, carrying `condition` when not empty.
+  void add(std::string_view id, json::object res, std::string_view condition);
+  // The input resource's Type ("" when absent).
+  std::string type_of(std::string_view id) const;
+};
+
+// Merges the Globals section into the input resources (SAM's rules: maps
+// merged, lists concatenated, scalars and intrinsics overridden).
+Status apply_globals(const json::value* globals, json::object& resources);
+
+Status expand_function(std::string_view id, const json::object& res, Expansion& x);
+Status expand_simple_table(std::string_view id, const json::object& res, Expansion& x);
+Status expand_state_machine(std::string_view id, const json::object& res, Expansion& x);
+Status expand_api(std::string_view id, const json::object& res, Expansion& x);
+Status expand_http_api(std::string_view id, const json::object& res, Expansion& x);
+// The implicit ServerlessRestApi / ServerlessHttpApi and the Api / HttpApi
+// events' permissions, once every function is expanded.
+Status expand_api_events(Expansion& x);
+
+// The role's managed policy ARN for a policy name ("AWSLambdaRole" ->
+// "arn:aws:iam::aws:policy/service-role/AWSLambdaRole").
+json::string managed_policy_arn(std::string_view name);
+// A SAM policy template's statements with its parameters; nullopt-style
+// error for an unknown template or a missing parameter.
+Result<json::object> policy_template(std::string_view owner, std::string_view name,
+                                     const json::value& params);
+bool is_policy_template(std::string_view name);
+// A role's Policies (a name, an ARN, an inline document, a policy template
+// or a list of those) into managed ARNs and inline policies named
+// <role_id>Policy<index>; SAM's error for one it cannot read.
+Status add_policies(std::string_view id, std::string_view role_id, const json::value& policies,
+                    json::array& managed, json::array& inline_policies);
+// Appends `v` unless the list has it already.
+void push_unique(json::array& list, json::value v);
+
+// Resource attributes a generated resource inherits from its SAM resource.
+inline std::string condition_of(const json::object& res) {
+  const auto* c = res.if_contains("Condition");
+  return c != nullptr && c->is_string() ? std::string(c->as_string()) : std::string();
+}
+inline const json::object& properties_of(const json::object& res) {
+  static const json::object empty;
+  const auto* p = res.if_contains("Properties");
+  return p != nullptr && p->is_object() ? p->as_object() : empty;
+}
+
+}  // namespace nimbus::cfn::sam

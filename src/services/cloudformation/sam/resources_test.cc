@@ -1,0 +1,111 @@
+// AWS::Serverless::SimpleTable and AWS::Serverless::StateMachine.
+#include "services/cloudformation/sam/test_util.h"
+
+namespace nimbus::cfn::sam {
+namespace {
+
+using namespace testing;
+
+TEST(SamSimpleTable, DefaultsPrimaryKeyThroughputAndGlobals) {
+  auto r = resources(R"(
+Globals:
+  SimpleTable: {SSESpecification: {SSEEnabled: true}}
+Resources:
+  Plain: {Type: AWS::Serverless::SimpleTable}
+  Keyed:
+    Type: AWS::Serverless::SimpleTable
+    DeletionPolicy: Retain
+    Properties:
+      TableName: items
+      PrimaryKey: {Name: pk, Type: Number}
+      ProvisionedThroughput: {ReadCapacityUnits: 2, WriteCapacityUnits: 3}
+      Tags: {team: x}
+)");
+  EXPECT_EQ(type(r, "Plain"), "AWS::DynamoDB::Table");
+  EXPECT_EQ(props(r, "Plain"),
+            parse(R"({"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+                      "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+                      "BillingMode":"PAY_PER_REQUEST","SSESpecification":{"SSEEnabled":true}})")
+                .as_object());
+  const auto& keyed = props(r, "Keyed");
+  EXPECT_EQ(keyed.at("KeySchema").at(0).at("AttributeName"), "pk");
+  EXPECT_EQ(keyed.at("AttributeDefinitions").at(0).at("AttributeType"), "N");
+  EXPECT_FALSE(keyed.contains("BillingMode"));
+  EXPECT_EQ(keyed.at("TableName"), "items");
+  EXPECT_EQ(keyed.at("Tags"), parse(R"([{"Key":"team","Value":"x"}])"));
+  EXPECT_EQ(r.at("Keyed").at("DeletionPolicy"), "Retain");
+}
+
+TEST(SamSimpleTable, BadKeyTypeIsRefused) {
+  EXPECT_NE(error_of(R"(
+Resources:
+  T: {Type: AWS::Serverless::SimpleTable, Properties: {PrimaryKey: {Name: k, Type: Date}}}
+)")
+                .find("Resource with id [T] is invalid."),
+            std::string::npos);
+}
+
+TEST(SamStateMachine, InlineDefinitionRoleAndSubstitutions) {
+  auto r = resources(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://b/k, Handler: h, Runtime: python3.12}
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Name: flow
+      Type: EXPRESS
+      Definition:
+        StartAt: Call
+        States:
+          Call: {Type: Task, Resource: !GetAtt Fn.Arn, End: true}
+      Policies:
+        - LambdaInvokePolicy: {FunctionName: !Ref Fn}
+      Events:
+        Every: {Type: Schedule, Properties: {Schedule: rate(1 hour)}}
+)");
+  EXPECT_EQ(type(r, "Machine"), "AWS::StepFunctions::StateMachine");
+  const auto& sm = props(r, "Machine");
+  EXPECT_EQ(sm.at("StateMachineName"), "flow");
+  EXPECT_EQ(sm.at("StateMachineType"), "EXPRESS");
+  auto def = testing::parse(std::string_view(sm.at("DefinitionString").as_string()));
+  EXPECT_EQ(def.at("States").at("Call").at("Resource"), "${definition_substitution_1}");
+  EXPECT_EQ(sm.at("DefinitionSubstitutions"),
+            parse(R"({"definition_substitution_1":{"Fn::GetAtt":["Fn","Arn"]}})"));
+  EXPECT_EQ(sm.at("RoleArn"), parse(R"({"Fn::GetAtt":["MachineRole","Arn"]})"));
+  EXPECT_EQ(props(r, "MachineRole")
+                .at("AssumeRolePolicyDocument")
+                .at("Statement")
+                .at(0)
+                .at("Principal")
+                .at("Service")
+                .at(0),
+            "states.amazonaws.com");
+  EXPECT_EQ(props(r, "MachineRole").at("Policies").at(0).at("PolicyName"), "MachineRolePolicy0");
+  EXPECT_EQ(type(r, "MachineEvery"), "AWS::Events::Rule");
+  EXPECT_EQ(props(r, "MachineEvery").at("Targets").at(0).at("Id"),
+            "MachineEveryStepFunctionsTarget");
+  EXPECT_EQ(type(r, "MachineEveryRole"), "AWS::IAM::Role");
+}
+
+TEST(SamStateMachine, DefinitionUriAndGivenRole) {
+  auto r = resources(R"(
+Resources:
+  M:
+    Type: AWS::Serverless::StateMachine
+    Properties: {DefinitionUri: s3://b/flow.json, Role: arn:aws:iam::1:role/r}
+)");
+  EXPECT_EQ(r.size(), 1u);
+  EXPECT_EQ(props(r, "M").at("DefinitionS3Location"), parse(R"({"Bucket":"b","Key":"flow.json"})"));
+  EXPECT_EQ(props(r, "M").at("RoleArn"), "arn:aws:iam::1:role/r");
+}
+
+TEST(SamStateMachine, WithoutDefinitionIsRefused) {
+  EXPECT_NE(error_of("Resources: {M: {Type: AWS::Serverless::StateMachine, Properties: {}}}")
+                .find("Either 'Definition' or 'DefinitionUri' property must be specified."),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace nimbus::cfn::sam

@@ -1,0 +1,110 @@
+#include "services/cloudformation/sam/transform.h"
+
+#include "auth/crypto.h"
+#include "services/cloudformation/sam/expansion.h"
+
+namespace nimbus::cfn::sam {
+
+json::array tag_list(std::string_view key, const json::value* tags) {
+  json::array out{json::object{{"Key", key}, {"Value", "SAM"}}};
+  if (tags == nullptr || !tags->is_object()) return out;
+  for (const auto& [k, v] : tags->as_object()) {
+    out.push_back(json::object{{"Key", k}, {"Value", v}});
+  }
+  return out;
+}
+
+json::object trust_policy(std::string_view service) {
+  return json::object{
+      {"Version", "2012-10-17"},
+      {"Statement",
+       json::array{json::object{
+           {"Action", json::array{"sts:AssumeRole"}},
+           {"Effect", "Allow"},
+           {"Principal", json::object{{"Service", json::array{json::string(service)}}}}}}}};
+}
+
+json::object queue_policy(json::value queue_url, json::object statement) {
+  return resource("AWS::SQS::QueuePolicy",
+                  json::object{{"PolicyDocument",
+                                json::object{{"Version", "2012-10-17"},
+                                             {"Statement", json::array{std::move(statement)}}}},
+                               {"Queues", json::array{std::move(queue_url)}}});
+}
+
+std::string digest(const json::value& v, size_t hex_digits) {
+  return auth::crypto::sha256_hex(json::serialize(v)).substr(0, hex_digits);
+}
+
+void Expansion::add(std::string_view id, json::object res, std::string_view condition) {
+  if (!condition.empty()) res["Condition"] = condition;
+  output[id] = std::move(res);
+}
+
+std::string Expansion::type_of(std::string_view id) const {
+  const auto* r = input.if_contains(id);
+  if (r == nullptr || !r->is_object()) return "";
+  const auto* t = r->as_object().if_contains("Type");
+  return t != nullptr && t->is_string() ? std::string(t->as_string()) : std::string();
+}
+
+namespace {
+
+// SAM's resource types that are refused here, with SAM's own words where
+// the type exists but is not expanded by nimbus.
+Status refuse(std::string_view id, std::string_view type) {
+  if (type == "AWS::Serverless::LayerVersion" || type == "AWS::Serverless::Application") {
+    return invalid_resource(id, "Resource type '" + std::string(type) +
+                                    "' is not supported by nimbus's SAM transform yet.");
+  }
+  return invalid_resource(id, "Resource type '" + std::string(type) + "' is not supported.");
+}
+
+}  // namespace
+
+Result<json::object> transform(const json::object& doc) {
+  json::object out = doc;
+  out.erase("Transform");
+  Expansion x;
+  if (const auto* r = doc.if_contains("Resources"); r != nullptr && r->is_object()) {
+    x.input = r->as_object();
+  } else {
+    return invalid_document(
+        "Structure of the SAM template is invalid. 'Resources' section is required");
+  }
+  NIMBUS_TRY(apply_globals(doc.if_contains("Globals"), x.input));
+  if (const auto* g = doc.if_contains("Globals"); g != nullptr && g->is_object()) {
+    x.globals = g->as_object();
+  }
+  out.erase("Globals");
+
+  // Plain resources first: events change some of them (a bucket's
+  // notifications); APIs last: functions' Api events add paths to them.
+  for (const auto& [id, res] : x.input) {
+    if (!res.is_object()) return invalid_resource(id, "Resource should be a map.");
+    if (!x.type_of(id).starts_with("AWS::Serverless::")) x.output[id] = res;
+  }
+  for (const auto& [id, res] : x.input) {
+    std::string type = x.type_of(id);
+    if (type == "AWS::Serverless::Function") {
+      NIMBUS_TRY(expand_function(id, res.as_object(), x));
+    } else if (type == "AWS::Serverless::SimpleTable") {
+      NIMBUS_TRY(expand_simple_table(id, res.as_object(), x));
+    } else if (type == "AWS::Serverless::StateMachine") {
+      NIMBUS_TRY(expand_state_machine(id, res.as_object(), x));
+    } else if (type.starts_with("AWS::Serverless::") && type != "AWS::Serverless::Api" &&
+               type != "AWS::Serverless::HttpApi") {
+      return refuse(id, type);
+    }
+  }
+  for (const auto& [id, res] : x.input) {
+    std::string type = x.type_of(id);
+    if (type == "AWS::Serverless::Api") NIMBUS_TRY(expand_api(id, res.as_object(), x));
+    if (type == "AWS::Serverless::HttpApi") NIMBUS_TRY(expand_http_api(id, res.as_object(), x));
+  }
+  NIMBUS_TRY(expand_api_events(x));
+  out["Resources"] = std::move(x.output);
+  return out;
+}
+
+}  // namespace nimbus::cfn::sam

@@ -15,6 +15,7 @@
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
 #include "services/s3/s3_service.h"
+#include "services/scheduler/scheduler_service.h"
 #include "services/sns/sns_service.h"
 #include "services/sqs/sqs_service.h"
 #include "services/stepfunctions/stepfunctions_service.h"
@@ -42,6 +43,7 @@ Registry::Registry(Environment& env) {
   add(std::make_unique<apigateway::HttpApiService>(env, &lambda, &rest));
   add(std::make_unique<sns::SnsService>(env));
   add(std::make_unique<eventbridge::EventsService>(env));
+  add(std::make_unique<scheduler::SchedulerService>(env));
   add(std::make_unique<sfn::StepFunctionsService>(env));
   auto& s3 = add(std::make_unique<s3::S3Service>(env));
   // Firehose writes objects through S3's ObjectWriter (api.h); destroyed first.

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "services/cloudformation/calls.h"
+#include "services/operation_calls.h"
 
 namespace nimbus::protocol {
 class ModelRegistry;
@@ -16,7 +16,7 @@ class ModelRegistry;
 
 namespace nimbus::services {
 
-class InProcessCalls final : public cloudformation::OperationCalls {
+class InProcessCalls final : public OperationCalls {
  public:
   // `services` must outlive this object; it is read on every call.
   explicit InProcessCalls(const std::vector<std::unique_ptr<Service>>& services);

@@ -24,6 +24,9 @@
 namespace nimbus::services {
 
 Registry::Registry(Environment& env) {
+  // Operations called in-process (CloudFormation's resources, Step
+  // Functions' tasks): reads services_ on each call, so made before them.
+  calls_ = std::make_unique<InProcessCalls>(services_);
   // IAM first: it holds the keys every request is verified with.
   iam_ = &add(std::make_unique<iam::IamService>(env)).directory();
   add(std::make_unique<sts::StsService>(env, iam_));
@@ -44,12 +47,13 @@ Registry::Registry(Environment& env) {
   add(std::make_unique<sns::SnsService>(env));
   add(std::make_unique<eventbridge::EventsService>(env));
   add(std::make_unique<scheduler::SchedulerService>(env));
-  add(std::make_unique<sfn::StepFunctionsService>(env));
+  // Step Functions' Task states invoke functions through Lambda's Functions
+  // and call the other services' operations in-process.
+  add(std::make_unique<sfn::StepFunctionsService>(env, &lambda, calls_.get()));
   auto& s3 = add(std::make_unique<s3::S3Service>(env));
   // Firehose writes objects through S3's ObjectWriter (api.h); destroyed first.
   add(std::make_unique<firehose::FirehoseService>(env, &s3.writer()));
   // CloudFormation creates resources through the others' operations.
-  calls_ = std::make_unique<InProcessCalls>(services_);
   add(std::make_unique<cloudformation::CloudFormationService>(env, calls_.get()));
   for (auto& s : services_) s->bind(env.targets);
 }

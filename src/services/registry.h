@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "services/cloudformation/calls.h"
 #include "services/iam/api.h"
+#include "services/operation_calls.h"
 #include "services/service.h"
 
 namespace nimbus::services {
@@ -48,9 +48,9 @@ class Registry {
 
   std::vector<std::unique_ptr<Service>> services_;
   iam::Directory* iam_ = nullptr;
-  // Operations called in-process (CloudFormation's resources); declared
-  // after services_, destroyed before it.
-  std::unique_ptr<cloudformation::OperationCalls> calls_;
+  // Operations called in-process (CloudFormation's resources, Step
+  // Functions' tasks); declared after services_, destroyed before it.
+  std::unique_ptr<OperationCalls> calls_;
 };
 
 }  // namespace nimbus::services

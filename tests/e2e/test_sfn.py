@@ -1,6 +1,7 @@
 """Step Functions end to end: state machines and executions with boto3 (awsJson
-1.0) and the AWS CLI against a real server, and a Standard execution that
-survives kill -9 while it waits."""
+1.0) and the AWS CLI against a real server, Task states calling a real Python
+function, SQS and DynamoDB, and a Standard execution that survives kill -9
+while it waits."""
 
 import json
 import shutil
@@ -8,6 +9,7 @@ import tempfile
 import unittest
 
 from harness import REGION, Server, ServerTestCase, require_boto3, wait_until
+from test_lambda import py_zip
 
 ROLE = "arn:aws:iam::000000000000:role/sfn"
 
@@ -24,6 +26,17 @@ WAIT_MACHINE = {
         "Nope": {"Type": "Fail", "Error": "Who", "Cause": "unknown"},
     },
 }
+
+
+WORKER_PY = """
+class NotYet(Exception):
+    pass
+
+def handler(event, context):
+    if event.get("fail"):
+        raise NotYet("not yet: " + event["fail"])
+    return {"doubled": event["n"] * 2}
+"""
 
 
 def finished(sfn, arn):
@@ -109,6 +122,108 @@ class SfnTest(ServerTestCase):
         _, out, _ = self.server.aws_cli("stepfunctions", "describe-state-machine",
                                         "--state-machine-arn", arn)
         self.assertEqual(json.loads(json.loads(out)["definition"]), WAIT_MACHINE)
+
+
+class SfnTaskTest(ServerTestCase):
+    """Task states calling a real Python function, SQS and DynamoDB."""
+
+    def setUp(self):
+        require_boto3()
+        self.sfn = self.server.boto3_client("stepfunctions")
+        self.lam = self.server.boto3_client("lambda")
+        self.sqs = self.server.boto3_client("sqs")
+        self.ddb = self.server.boto3_client("dynamodb")
+
+    def function(self, name):
+        try:
+            return self.lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        except self.lam.exceptions.ResourceNotFoundException:
+            pass
+        return self.lam.create_function(
+            FunctionName=name, Runtime="python3.9", Handler="app.handler",
+            Role="arn:aws:iam::000000000000:role/lambda-role",
+            Code={"ZipFile": py_zip(WORKER_PY)})["FunctionArn"]
+
+    def run_machine(self, name, definition, value):
+        arn = self.sfn.create_state_machine(name=name, definition=json.dumps(definition),
+                                            roleArn=ROLE)["stateMachineArn"]
+        x = self.sfn.start_execution(stateMachineArn=arn, input=json.dumps(value))["executionArn"]
+        return x, wait_until(lambda: finished(self.sfn, x), timeout=60)
+
+    def test_function_queue_and_table(self):
+        fn = self.function("e2e-sfn-worker")
+        q = self.sqs.create_queue(QueueName="e2e-sfn-out")["QueueUrl"]
+        self.ddb.create_table(TableName="e2e-sfn-results", BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        x, d = self.run_machine("e2e-tasks", {
+            "StartAt": "Double",
+            "States": {
+                "Double": {"Type": "Task", "Resource": fn, "ResultPath": "$.legacy",
+                           "Next": "Invoke"},
+                "Invoke": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                           "Parameters": {"FunctionName": "e2e-sfn-worker",
+                                          "Payload": {"n.$": "$.legacy.doubled"}},
+                           "ResultSelector": {"n.$": "$.Payload.doubled",
+                                              "status.$": "$.StatusCode"},
+                           "ResultPath": "$.invoked", "Next": "Send"},
+                "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                         "Parameters": {"QueueUrl": q, "MessageBody.$": "$.invoked"},
+                         "ResultPath": "$.sent", "Next": "Put"},
+                "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                        "Parameters": {"TableName": "e2e-sfn-results",
+                                       "Item": {"id": {"S.$": "$$.Execution.Name"},
+                                                "n": {"N.$": "States.Format('{}', $.invoked.n)"}}},
+                        "ResultPath": None, "Next": "Get"},
+                "Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem",
+                        "Parameters": {"TableName": "e2e-sfn-results",
+                                       "Key": {"id": {"S.$": "$$.Execution.Name"}}},
+                        "ResultSelector": {"n.$": "$.Item.n.N"}, "ResultPath": "$.stored",
+                        "End": True},
+            },
+        }, {"n": 5})
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        out = json.loads(d["output"])
+        self.assertEqual(out["legacy"], {"doubled": 10})
+        self.assertEqual(out["invoked"], {"n": 20, "status": 200})
+        self.assertIn("MessageId", out["sent"])
+        self.assertEqual(out["stored"], {"n": "20"})
+        msgs = self.sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1)["Messages"]
+        self.assertEqual(json.loads(msgs[0]["Body"]), {"n": 20, "status": 200})
+        types = [e["type"] for e in self.sfn.get_execution_history(executionArn=x)["events"]]
+        self.assertEqual(types[1:6], ["TaskStateEntered", "LambdaFunctionScheduled",
+                                      "LambdaFunctionStarted", "LambdaFunctionSucceeded",
+                                      "TaskStateExited"])
+        self.assertIn("TaskSucceeded", types)
+
+    def test_function_errors_are_retried_and_caught(self):
+        fn = self.function("e2e-sfn-worker")
+        x, d = self.run_machine("e2e-retry", {
+            "StartAt": "Call",
+            "States": {
+                "Call": {"Type": "Task", "Resource": fn,
+                         "Retry": [{"ErrorEquals": ["NotYet"], "IntervalSeconds": 1,
+                                    "MaxAttempts": 1}],
+                         "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.error",
+                                    "Next": "Caught"}],
+                         "End": True},
+                "Caught": {"Type": "Pass", "End": True},
+            },
+        }, {"fail": "soon"})
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        error = json.loads(d["output"])["error"]
+        self.assertEqual(error["Error"], "NotYet")
+        self.assertEqual(json.loads(error["Cause"])["errorMessage"], "not yet: soon")
+        types = [e["type"] for e in self.sfn.get_execution_history(executionArn=x)["events"]]
+        self.assertEqual(types.count("LambdaFunctionFailed"), 2)
+        _, d = self.run_machine("e2e-missing-queue", {
+            "StartAt": "Send",
+            "States": {"Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                                "Parameters": {"QueueUrl": "http://localhost/000000000000/nope",
+                                               "MessageBody": "x"},
+                                "End": True}},
+        }, {})
+        self.assertEqual((d["status"], d["error"]), ("FAILED", "SQS.QueueDoesNotExistException"))
 
 
 class SfnCrashTest(unittest.TestCase):

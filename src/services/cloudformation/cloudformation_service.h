@@ -4,9 +4,9 @@
 
 #include <memory>
 
-#include "services/cloudformation/calls.h"
 #include "services/cloudformation/changesets.h"
 #include "services/cloudformation/engine.h"
+#include "services/operation_calls.h"
 #include "services/service.h"
 
 namespace nimbus::services::cloudformation {

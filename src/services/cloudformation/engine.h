@@ -30,10 +30,10 @@
 #include <vector>
 
 #include "common/mutex.h"
-#include "services/cloudformation/calls.h"
 #include "services/cloudformation/prepare.h"
 #include "services/cloudformation/providers/provider.h"
 #include "services/cloudformation/stack.h"
+#include "services/operation_calls.h"
 #include "storage/write_batch.h"
 
 namespace nimbus::services::cloudformation {

@@ -22,6 +22,7 @@ struct SyncResult {
   // error document then.
   bool function_error = false;
   std::string payload;
+  std::string executed_version;  // "$LATEST" or "N"
 };
 
 // A function URL as its data plane needs it (function_url.h).

@@ -12,8 +12,9 @@ void LambdaService::invoke_sync(SyncInvoke call, std::function<void(Result<SyncR
   runtime::InvokeRequest req;
   req.request_id = std::move(call.request_id);
   req.payload = call.payload.empty() ? std::string("{}") : std::move(call.payload);
+  std::string version = target->executed_version;
   run(std::move(*target), std::move(req),
-      [done = std::move(done)](Result<runtime::InvokeResult> r) {
+      [done = std::move(done), version](Result<runtime::InvokeResult> r) {
         if (!r) return done(r.take_error());
         if (r->status == runtime::InvokeStatus::kInternal && r->error_type.empty()) {
           return done(service_error(r->payload));
@@ -21,6 +22,7 @@ void LambdaService::invoke_sync(SyncInvoke call, std::function<void(Result<SyncR
         SyncResult out;
         out.function_error = r->status != runtime::InvokeStatus::kOk;
         out.payload = std::move(r->payload);
+        out.executed_version = version;
         done(std::move(out));
       });
 }

@@ -57,6 +57,7 @@ struct ExpressRun {
       : machine(std::move(m)), runner(*machine, nullptr, std::move(context)) {}
   std::shared_ptr<const asl::Machine> machine;
   Runner runner;
+  std::string arn;
   Respond respond;  // null for StartExecution on an Express machine
   json::object out;
   int64_t start_ms = 0;
@@ -104,7 +105,10 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
         ctx, "express",
         e.machine_arn.substr(e.machine_arn.rfind(':') + 1) + ":" + name + ":" + new_request_id());
     auto run = std::make_shared<ExpressRun>(e.machine, context_of(e));
+    run->arn = e.arn;
+    run->runner.set_token_source([arn = e.arn] { return new_task_token(arn); });
     int64_t now = env_.clock.now_millis();
+    run->start_ms = now;
     drive_express(run, run->runner.start(parsed_input, now));
     return respond(json::object{{"executionArn", e.arn}, {"startDate", e.start}});
   }
@@ -135,8 +139,23 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
 
 void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop stop) {
   int64_t now = env_.clock.now_millis();
-  stop = without_tasks(run->runner, std::move(stop), now);
   run->runner.events().clear();
+  if (stop.kind == Stop::kTask) {
+    integrations_.call({stop.task.resource, std::move(stop.task.parameters), run->arn},
+                       [this, run, gate = gate_](TaskOutcome o) {
+                         auto in = gate->hold();
+                         if (!in) return;
+                         env_.workers.post([this, run, gate, o = std::move(o)] {
+                           auto in = gate->hold();
+                           if (!in) return;
+                           int64_t at = env_.clock.now_millis();
+                           drive_express(
+                               run, o.ok ? run->runner.task_succeeded(o.output, at)
+                                         : run->runner.task_failed(o.failure, at, retry_jitter()));
+                         });
+                       });
+    return;
+  }
   if (stop.kind == Stop::kWait) {
     if (now - run->start_ms > 5 * 60 * 1000) {
       stop = Stop{
@@ -199,6 +218,8 @@ void StepFunctionsService::start_sync_execution(const CallContext& ctx, json::ob
   e.input = input;
   e.start = env_.clock.now_seconds();
   auto run = std::make_shared<ExpressRun>(e.machine, context_of(e));
+  run->arn = e.arn;
+  run->runner.set_token_source([arn = e.arn] { return new_task_token(arn); });
   run->respond = std::move(respond);
   run->start_ms = env_.clock.now_millis();
   run->out =

@@ -4,7 +4,10 @@
 // and its new position. A Wait state or a retry delay becomes a "wake" timer
 // (storage::Timers), a machine's TimeoutSeconds a "timeout" timer.
 #include <chrono>
+#include <random>
 
+#include "common/encoding.h"
+#include "common/request_id.h"
 #include "common/time_format.h"
 #include "services/stepfunctions/stepfunctions_service.h"
 #include "storage/key_codec.h"
@@ -23,6 +26,15 @@ Clock::time_point at_ms(int64_t ms) {
 }
 
 }  // namespace
+
+double retry_jitter() {
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(gen);
+}
+
+std::string new_task_token(const std::string& execution_arn) {
+  return base64_encode(execution_arn) + "." + new_request_id();
+}
 
 json::value StepFunctionsService::context_of(const Execution& e) const {
   json::error_code ec;
@@ -54,7 +66,10 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
     if (e.status != "RUNNING") return done(Status::ok());
     int64_t now = env_.clock.now_millis();
     Runner r(*e.machine, e.position, context_of(e));
-    Stop stop = without_tasks(r, act(r, now), now);
+    r.set_token_source([&arn] { return new_task_token(arn); });
+    std::optional<Stop> acted = act(r, now);
+    if (!acted) return done(Status::ok());  // a stale answer: nothing to do
+    Stop stop = std::move(*acted);
     storage::WriteBatch batch(arn);
     double now_s = static_cast<double>(now) / 1000.0;
     for (auto& ev : r.events()) {
@@ -101,7 +116,14 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
         break;
     }
     batch.put("sfn.executions", arn, json::serialize(e.encode()));
-    env_.storage->commit(std::move(batch), [this, turn, e, yield, done, gate](Status st) mutable {
+    std::optional<asl::TaskCall> task;
+    std::string token;
+    if (stop.kind == Stop::kTask) {
+      task = std::move(stop.task);
+      token = r.task_token();
+    }
+    env_.storage->commit(std::move(batch), [this, turn, e, yield, done, gate,
+                                            task = std::move(task), token](Status st) mutable {
       auto in = gate->hold();
       if (!in) return done(Error::internal("Step Functions is shutting down"));
       if (!st) return done(st);
@@ -116,9 +138,28 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
         advance(
             e.arn, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
       }
+      if (task) run_task(e.arn, std::move(*task), token);
       done(Status::ok());
     });
   });
+}
+
+void StepFunctionsService::run_task(const std::string& arn, asl::TaskCall task,
+                                    const std::string& token) {
+  integrations_.call(
+      {task.resource, std::move(task.parameters), arn},
+      [this, arn, token, gate = gate_](TaskOutcome o) {
+        auto in = gate->hold();
+        if (!in) return;
+        advance(
+            arn,
+            [o = std::move(o), token](Runner& r, int64_t now) -> std::optional<Stop> {
+              if (!r.awaits(token)) return std::nullopt;
+              if (o.ok) return r.task_succeeded(o.output, now);
+              return r.task_failed(o.failure, now, retry_jitter());
+            },
+            [](Status) {});
+      });
 }
 
 void StepFunctionsService::on_wake(storage::DueTimer t, storage::Timers::Ack ack) {

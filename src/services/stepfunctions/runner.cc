@@ -17,7 +17,8 @@ std::string type_of(const asl::State& s) {
 }
 
 // "arn:aws:states:::sqs:sendMessage" -> ("sqs", "sendMessage"); a Lambda
-// function ARN -> ("lambda", "function").
+// function ARN (the legacy form, with its own LambdaFunction* events) ->
+// ("lambda", "function").
 std::pair<std::string, std::string> resource_parts(const std::string& resource) {
   if (resource.starts_with("arn:aws:states:::")) {
     std::string rest = resource.substr(17);
@@ -26,6 +27,24 @@ std::pair<std::string, std::string> resource_parts(const std::string& resource) 
     return {rest.substr(0, colon), rest.substr(colon + 1)};
   }
   return {"lambda", "function"};
+}
+
+// The region of the execution ($$.Execution.Id, arn:aws:states:REGION:...).
+std::string region_of(const json::value& context) {
+  const auto* e = context.is_object() ? context.as_object().if_contains("Execution") : nullptr;
+  const auto* id = e != nullptr && e->is_object() ? e->as_object().if_contains("Id") : nullptr;
+  if (id == nullptr || !id->is_string()) return "us-east-1";
+  std::string_view arn = id->as_string();
+  for (int i = 0; i < 3; ++i) {
+    auto colon = arn.find(':');
+    if (colon == std::string_view::npos) return "us-east-1";
+    arn.remove_prefix(colon + 1);
+  }
+  return std::string(arn.substr(0, arn.find(':')));
+}
+
+bool legacy_lambda(const std::string& resource) {
+  return resource.starts_with("arn:aws:lambda:");
 }
 
 }  // namespace
@@ -87,7 +106,14 @@ std::optional<Stop> Runner::enter_top(int64_t now_ms) {
     f["entered"] = true;
     event(type_of(s) + "StateEntered", "stateEnteredEventDetails", io(s.name, "input", f["input"]));
   }
+  bool task = s.type == asl::StateType::kTask;
+  if (task) {
+    // Each attempt is a new task with its own token ($$.Task.Token).
+    f["token"] = new_token_ ? new_token_() : std::to_string(events_.size()) + "." + s.name;
+    context_.as_object()["Task"] = json::object{{"Token", f["token"]}};
+  }
   asl::Entered e = asl::enter(s, f["input"], context_, now_ms);
+  if (task) context_.as_object().erase("Task");
   if (auto* t = std::get_if<asl::Transition>(&e)) return transition(std::move(*t), now_ms);
   if (auto* w = std::get_if<asl::WaitUntil>(&e)) {
     f["phase"] = "wait";
@@ -96,14 +122,25 @@ std::optional<Stop> Runner::enter_top(int64_t now_ms) {
   }
   if (auto* c = std::get_if<asl::TaskCall>(&e)) {
     f["phase"] = "task";
+    if (legacy_lambda(c->resource)) {
+      json::object details{{"resource", c->resource},
+                           {"input", json::serialize(c->parameters)},
+                           {"inputDetails", json::object{{"truncated", false}}}};
+      if (c->timeout_seconds) details["timeoutInSeconds"] = *c->timeout_seconds;
+      event("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", std::move(details));
+      event("LambdaFunctionStarted", "", {});
+      return Stop{Stop::kTask, 0, std::move(*c), {}, {}};
+    }
     auto [type, name] = resource_parts(c->resource);
     json::object details{{"resourceType", type},
                          {"resource", name},
-                         {"region", "us-east-1"},
+                         {"region", region_of(context_)},
                          {"parameters", json::serialize(c->parameters)}};
     if (c->timeout_seconds) details["timeoutInSeconds"] = *c->timeout_seconds;
     if (c->heartbeat_seconds) details["heartbeatInSeconds"] = *c->heartbeat_seconds;
     event("TaskScheduled", "taskScheduledEventDetails", std::move(details));
+    event("TaskStarted", "taskStartedEventDetails",
+          json::object{{"resourceType", type}, {"resource", name}});
     return Stop{Stop::kTask, 0, std::move(*c), {}, {}};
   }
   if (auto* fork = std::get_if<asl::Fork>(&e)) {
@@ -258,12 +295,17 @@ Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
   const asl::State& s = state_at(depth);
   json::object& f = top();
   f.erase("phase");
-  auto [type, name] = resource_parts(s.resource);
-  event("TaskSucceeded", "taskSucceededEventDetails",
-        json::object{{"resourceType", type},
-                     {"resource", name},
-                     {"output", json::serialize(result)},
-                     {"outputDetails", json::object{{"truncated", false}}}});
+  f.erase("token");
+  json::object details{{"output", json::serialize(result)},
+                       {"outputDetails", json::object{{"truncated", false}}}};
+  if (legacy_lambda(s.resource)) {
+    event("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", std::move(details));
+  } else {
+    auto [type, name] = resource_parts(s.resource);
+    details["resourceType"] = type;
+    details["resource"] = name;
+    event("TaskSucceeded", "taskSucceededEventDetails", std::move(details));
+  }
   auto done = asl::complete(s, f["input"], std::move(result), context_);
   std::optional<Stop> stop;
   if (auto* t = std::get_if<asl::Transition>(&done)) {
@@ -278,24 +320,43 @@ Stop Runner::task_failed(const asl::Failure& failure, int64_t now_ms, double jit
   size_t depth = position_.as_object()["frames"].as_array().size() - 1;
   const asl::State& s = state_at(depth);
   top().erase("phase");
-  auto [type, name] = resource_parts(s.resource);
-  event(failure.error == "States.Timeout" ? "TaskTimedOut" : "TaskFailed",
-        failure.error == "States.Timeout" ? "taskTimedOutEventDetails" : "taskFailedEventDetails",
-        json::object{{"resourceType", type},
-                     {"resource", name},
-                     {"error", failure.error},
-                     {"cause", failure.cause}});
+  top().erase("token");
+  bool timed_out = failure.error == "States.Timeout" || failure.error == "States.HeartbeatTimeout";
+  json::object details{{"error", failure.error}, {"cause", failure.cause}};
+  if (legacy_lambda(s.resource)) {
+    event(timed_out ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed",
+          timed_out ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails",
+          std::move(details));
+  } else {
+    auto [type, name] = resource_parts(s.resource);
+    details["resourceType"] = type;
+    details["resource"] = name;
+    event(timed_out ? "TaskTimedOut" : "TaskFailed",
+          timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails", std::move(details));
+  }
   auto stop = fail(failure, true, now_ms, jitter);
   return stop ? std::move(*stop) : run(now_ms);
 }
 
-Stop without_tasks(Runner& r, Stop stop, int64_t now_ms) {
-  while (stop.kind == Stop::kTask) {
-    stop = r.task_failed(
-        {"States.Runtime", "nimbus cannot call the resource '" + stop.task.resource + "' yet"},
-        now_ms, 0.5);
-  }
-  return stop;
+bool Runner::awaits(const std::string& token) const {
+  return awaits_token(position_, token);
+}
+
+bool awaits_token(const json::value& position, const std::string& token) {
+  const auto* frames = position.is_object() ? position.as_object().if_contains("frames") : nullptr;
+  if (frames == nullptr || !frames->is_array() || frames->as_array().empty()) return false;
+  const auto& f = frames->as_array().back().as_object();
+  const auto* phase = f.if_contains("phase");
+  const auto* t = f.if_contains("token");
+  return phase != nullptr && *phase == "task" && t != nullptr && t->is_string() &&
+         t->as_string() == token;
+}
+
+std::string Runner::task_token() const {
+  const auto& frames = position_.as_object().at("frames").as_array();
+  if (frames.empty()) return {};
+  const auto* t = frames.back().as_object().if_contains("token");
+  return t != nullptr && t->is_string() ? std::string(t->as_string()) : std::string();
 }
 
 }  // namespace nimbus::sfn

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,15 @@ class Runner {
   Stop task_succeeded(boost::json::value result, int64_t now_ms);
   Stop task_failed(const asl::Failure& failure, int64_t now_ms, double jitter);
 
+  // Whether the execution waits for the task whose token is `token` (a
+  // late answer for an earlier attempt, or after a timeout, is not).
+  bool awaits(const std::string& token) const;
+  // The token of the task the last Stop asked for ($$.Task.Token).
+  std::string task_token() const;
+  // Makes each task attempt's token (the service's are unique and name the
+  // execution); the default numbers them.
+  void set_token_source(std::function<std::string()> f) { new_token_ = std::move(f); }
+
   std::vector<HistoryEvent>& events() { return events_; }
   const boost::json::value& position() const { return position_; }
 
@@ -71,11 +81,11 @@ class Runner {
   boost::json::value position_;  // {"frames":[...]}
   boost::json::value context_;
   std::vector<HistoryEvent> events_;
+  std::function<std::string()> new_token_;
 };
 
-// Tasks have no integration yet: each fails the way AWS fails a call it
-// cannot make (States.Runtime, which Retry and Catch do not take), so the
-// execution fails with a message naming the resource.
-Stop without_tasks(Runner& r, Stop stop, int64_t now_ms);
+// Whether an execution at `position` waits for the task whose token is
+// `token` (Runner::awaits on a stored position).
+bool awaits_token(const boost::json::value& position, const std::string& token);
 
 }  // namespace nimbus::sfn

@@ -46,9 +46,11 @@ const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
     {"StopExecution", &StepFunctionsService::stop_execution, execution_arn},
 };
 
-StepFunctionsService::StepFunctionsService(Environment& env)
+StepFunctionsService::StepFunctionsService(Environment& env, services::lambda::Functions* functions,
+                                           services::OperationCalls* calls)
     : Service("stepfunctions"),
       env_(env),
+      integrations_(functions, calls),
       machines_db_(env.storage->records("sfn.machines")),
       executions_db_(env.storage->records("sfn.executions")),
       history_db_(env.storage->records("sfn.history")),

@@ -13,8 +13,11 @@
 
 #include "common/gate.h"
 #include "common/mutex.h"
+#include "services/lambda/api.h"
+#include "services/operation_calls.h"
 #include "services/service.h"
 #include "services/stepfunctions/errors.h"
+#include "services/stepfunctions/integrations.h"
 #include "services/stepfunctions/runner.h"
 #include "services/stepfunctions/types.h"
 #include "storage/partition.h"
@@ -33,7 +36,11 @@ using services::Respond;
 
 class StepFunctionsService final : public services::Service {
  public:
-  explicit StepFunctionsService(Environment& env);
+  // Task states call Lambda functions through `functions` and other
+  // services through `calls`; either may be null (those tasks then fail
+  // with States.Runtime). Both must outlive the service.
+  explicit StepFunctionsService(Environment& env, services::lambda::Functions* functions = nullptr,
+                                services::OperationCalls* calls = nullptr);
   ~StepFunctionsService() override;
 
   Status start() override;
@@ -63,10 +70,15 @@ class StepFunctionsService final : public services::Service {
   void stop_execution(const CallContext& ctx, boost::json::object in, Respond respond);
 
   // executions.cc: the driver.
-  using Act = std::function<Stop(Runner&, int64_t now_ms)>;
+  // nullopt: nothing to do (a task's answer that comes too late).
+  using Act = std::function<std::optional<Stop>(Runner&, int64_t now_ms)>;
   // Runs `act` on execution `arn`'s runner in its turn, commits the events
-  // and the new position, then arms its wait; `done` after the commit.
+  // and the new position, then arms its wait or calls its task; `done`
+  // after the commit.
   void advance(const std::string& arn, Act act, std::function<void(Status)> done);
+  // Calls the task execution `arn` stopped at; its answer advances the
+  // execution if it still waits for that task (`token`).
+  void run_task(const std::string& arn, asl::TaskCall task, const std::string& token);
   void on_wake(storage::DueTimer t, storage::Timers::Ack ack);
   void on_timeout(storage::DueTimer t, storage::Timers::Ack ack);
   // Ends a running execution from outside (StopExecution, its timeout) with
@@ -82,6 +94,7 @@ class StepFunctionsService final : public services::Service {
   std::string arn(const CallContext& ctx, std::string_view kind, std::string_view rest) const;
 
   Environment& env_;
+  Integrations integrations_;
   storage::Records machines_db_;
   storage::Records executions_db_;
   storage::Records history_db_;
@@ -93,6 +106,11 @@ class StepFunctionsService final : public services::Service {
   std::map<std::string, StateMachine> machines_ GUARDED_BY(mu_);
   std::map<std::string, Execution> executions_ GUARDED_BY(mu_);
 };
+
+// A number in [0, 1) for a retrier's FULL jitter.
+double retry_jitter();
+// A task token: names the execution (so SendTask* find it) and is unique.
+std::string new_task_token(const std::string& execution_arn);
 
 // Name rules of state machines and executions (1-80 characters, none of
 // whitespace, brackets, wildcards, the special characters AWS lists, or

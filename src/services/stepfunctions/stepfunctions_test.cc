@@ -1,14 +1,12 @@
 #include <gtest/gtest.h>
 
 #include "services/stepfunctions/stepfunctions_service.h"
-#include "services/testing/service_fixture.h"
+#include "services/stepfunctions/test_helpers.h"
 
 namespace nimbus::sfn {
 namespace {
 
 namespace json = boost::json;
-
-constexpr const char* kRole = "arn:aws:iam::000000000000:role/sfn";
 
 // clang-format off
 const char* kWaitMachine = R"j({"StartAt":"Greet","States":{
@@ -22,29 +20,6 @@ const char* kSucceed = R"j({"StartAt":"A","States":{"A":{"Type":"Succeed"}}})j";
 const char* kUnreachable = R"j({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"},"C":{"Type":"Succeed"}}})j";
 const char* kTask = R"j({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","End":true}}})j";
 // clang-format on
-
-class SfnTest : public services::testing::ServiceTest<StepFunctionsService> {
- protected:
-  std::string create(const std::string& name, const std::string& def,
-                     const std::string& type = "STANDARD") {
-    auto out = call("CreateStateMachine",
-                    {{"name", name}, {"definition", def}, {"roleArn", kRole}, {"type", type}});
-    return s(out["stateMachineArn"]);
-  }
-  std::string status(const std::string& arn) {
-    return s(call("DescribeExecution", {{"executionArn", arn}})["status"]);
-  }
-  std::vector<std::string> history_types(const std::string& arn) {
-    std::vector<std::string> out;
-    auto h = call("GetExecutionHistory", {{"executionArn", arn}, {"maxResults", 1000}});
-    for (const auto& e : h["events"].as_array()) out.push_back(s(e.at("type")));
-    return out;
-  }
-  std::string start(const std::string& machine, const std::string& input) {
-    return s(
-        call("StartExecution", {{"stateMachineArn", machine}, {"input", input}})["executionArn"]);
-  }
-};
 
 TEST_F(SfnTest, StandardExecutionWaitsOnATimerAndResumesAfterARestart) {
   std::string m = create("greeter", kWaitMachine);

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "services/cloudformation/calls.h"
+#include "services/operation_calls.h"
 
 namespace nimbus::services::cloudformation {
 

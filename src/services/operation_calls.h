@@ -1,9 +1,10 @@
-// The seam the stack engine creates resources through: an operation of
-// another service, called in-process by model name and operation name with
+// The seam through which one service calls another's operations
+// (CloudFormation's resources, Step Functions' SDK and optimized tasks): an
+// operation called in-process by model name and operation name with
 // an input value, as if a client had sent it (the input is checked against
 // the operation's model first, so a service sees what its handlers always
 // see). Implemented where services are wired (services/in_process.h); the
-// registry hands it to the CloudFormation service.
+// registry hands it to the services that use it.
 #pragma once
 
 #include <boost/json.hpp>
@@ -11,7 +12,7 @@
 
 #include "services/service.h"
 
-namespace nimbus::services::cloudformation {
+namespace nimbus::services {
 
 class OperationCalls {
  public:
@@ -25,4 +26,4 @@ class OperationCalls {
                     boost::json::object input, Respond respond) = 0;
 };
 
-}  // namespace nimbus::services::cloudformation
+}  // namespace nimbus::services

@@ -1,0 +1,68 @@
+// What a Task state's Resource calls: a Lambda function (its ARN, or
+// arn:aws:states:::lambda:invoke), an optimized integration
+// (arn:aws:states:::sqs:sendMessage, ...) or an AWS SDK integration
+// (arn:aws:states:::aws-sdk:SERVICE:ACTION), and how the answer becomes the
+// task's result or its error as Step Functions names it (the function's
+// errorType, Lambda.Unknown, SQS.QueueDoesNotExistException, ...), so that
+// Retry and Catch match what they match on AWS.
+//
+// Threads: call() never blocks; `done` runs once, on whichever thread the
+// called service answers on. The interfaces handed in must outlive this.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <string>
+
+#include "services/lambda/api.h"
+#include "services/operation_calls.h"
+#include "services/stepfunctions/asl/step.h"
+
+namespace nimbus::sfn {
+
+// A Resource taken apart. `pattern` is "", ".sync", ".sync:2" or
+// ".waitForTaskToken".
+struct TaskTarget {
+  enum Kind { kUnknown, kLambdaFunction, kLambdaInvoke, kOptimized, kSdk } kind = kUnknown;
+  std::string service;  // "sqs", "dynamodb", ... (kOptimized, kSdk)
+  std::string action;   // "sendMessage", "putItem", ...
+  std::string pattern;
+};
+TaskTarget task_target(const std::string& resource);
+
+struct TaskRequest {
+  std::string resource;
+  boost::json::value parameters;  // the effective input (after Parameters)
+  std::string execution_arn;      // names the region and account to call in
+};
+
+struct TaskOutcome {
+  bool ok = false;
+  boost::json::value output;  // ok
+  asl::Failure failure;       // !ok
+};
+
+class Integrations {
+ public:
+  // Either may be null (a test without Lambda or other services): the
+  // tasks that need it fail with States.Runtime.
+  Integrations(services::lambda::Functions* functions, services::OperationCalls* calls)
+      : functions_(functions), calls_(calls) {}
+
+  void call(TaskRequest task, std::function<void(TaskOutcome)> done) const;
+
+ private:
+  void call_function(const TaskTarget& t, TaskRequest task,
+                     std::function<void(TaskOutcome)> done) const;
+  void call_service(const TaskTarget& t, TaskRequest task,
+                    std::function<void(TaskOutcome)> done) const;
+
+  services::lambda::Functions* functions_;
+  services::OperationCalls* calls_;
+};
+
+// A Lambda function error document (`payload`) as the task's error: its
+// errorType, or Lambda.Unknown when it has none (a crash, out of memory).
+asl::Failure function_failure(const std::string& payload);
+
+}  // namespace nimbus::sfn

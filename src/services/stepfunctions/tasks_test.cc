@@ -1,0 +1,275 @@
+// Task states calling things: Lambda functions (both forms), optimized and
+// SDK integrations, their errors as Retry and Catch see them, and a task in
+// flight at a restart. Lambda and the other services are fakes.
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "services/stepfunctions/integrations.h"
+#include "services/stepfunctions/test_helpers.h"
+
+namespace nimbus::sfn {
+namespace {
+
+namespace json = boost::json;
+using services::lambda::SyncInvoke;
+using services::lambda::SyncResult;
+
+// Lambda: answers each invocation with answer(call); the first `drop`
+// invocations are never answered (a server that dies meanwhile).
+struct FakeFunctions final : services::lambda::Functions {
+  void invoke_sync(SyncInvoke call, std::function<void(Result<SyncResult>)> done) override {
+    std::unique_lock lock(mu);
+    calls.push_back(call);
+    if (drop > 0) {
+      --drop;
+      return;
+    }
+    auto r = answer(call);
+    lock.unlock();
+    done(std::move(r));
+  }
+  std::optional<services::lambda::UrlTarget> function_url(const std::string&) const override {
+    return std::nullopt;
+  }
+  size_t count() {
+    std::lock_guard lock(mu);
+    return calls.size();
+  }
+
+  std::mutex mu;
+  std::vector<SyncInvoke> calls;
+  int drop = 0;
+  // Doubles the event's "n".
+  std::function<Result<SyncResult>(const SyncInvoke&)> answer = [](const SyncInvoke& c) {
+    auto n = json::parse(c.payload).as_object().at("n").to_number<int64_t>();
+    return Result<SyncResult>(
+        SyncResult{false, json::serialize(json::object{{"doubled", n * 2}}), "$LATEST"});
+  };
+};
+
+// Other services: records each call, answers with answer(model, op, input).
+struct FakeCalls final : services::OperationCalls {
+  struct Seen {
+    std::string model, operation;
+    json::object input;
+  };
+  void call(std::string_view model, std::string_view operation, services::CallContext,
+            json::object input, services::Respond respond) override {
+    std::unique_lock lock(mu);
+    seen.push_back({std::string(model), std::string(operation), input});
+    auto out = answer(model, operation, input);
+    lock.unlock();
+    respond(std::move(out));
+  }
+  std::mutex mu;
+  std::vector<Seen> seen;
+  std::function<services::Output(std::string_view, std::string_view, const json::object&)> answer;
+};
+
+class SfnTaskTest : public SfnTest {
+ protected:
+  SfnTaskTest()
+      : SfnTest({[this](services::Environment& env) {
+          return std::make_unique<StepFunctionsService>(env, &functions, &calls);
+        }}) {}
+
+  json::object described(const std::string& x) {
+    return call("DescribeExecution", {{"executionArn", x}});
+  }
+  json::value output(const std::string& x) { return json::parse(s(described(x)["output"])); }
+
+  FakeFunctions functions;
+  FakeCalls calls;
+};
+
+// clang-format off
+const char* kLegacy = R"j({"StartAt":"Double","States":{
+  "Double":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:double",
+            "Parameters":{"n.$":"$.n"},"ResultPath":"$.r","End":true}}})j";
+const char* kInvoke = R"j({"StartAt":"Double","States":{
+  "Double":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+            "Parameters":{"FunctionName":"double","Payload":{"n.$":"$.n"}},
+            "ResultSelector":{"v.$":"$.Payload.doubled","version.$":"$.ExecutedVersion","code.$":"$.StatusCode"},
+            "End":true}}})j";
+const char* kRetryCatch = R"j({"StartAt":"Call","States":{
+  "Call":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:flaky",
+          "Retry":[{"ErrorEquals":["HandledError"],"IntervalSeconds":2,"MaxAttempts":2,"BackoffRate":1}],
+          "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Caught"}],"End":true},
+  "Caught":{"Type":"Pass","End":true}}})j";
+const char* kSqs = R"j({"StartAt":"Send","States":{
+  "Send":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+          "Parameters":{"QueueUrl":"http://localhost:4566/000000000000/q","MessageBody":{"a.$":"$.a"}},"End":true}}})j";
+const char* kPutCatch = R"j({"StartAt":"Put","States":{
+  "Put":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem",
+         "Parameters":{"TableName":"t","Item":{"id":{"S.$":"$.id"}}},
+         "Catch":[{"ErrorEquals":["DynamoDB.ConditionalCheckFailedException"],"Next":"Exists"}],"End":true},
+  "Exists":{"Type":"Fail","Error":"Exists"}}})j";
+const char* kSdk = R"j({"StartAt":"Describe","States":{
+  "Describe":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:describeExecution",
+              "Parameters":{"ExecutionArn.$":"$.arn"},"End":true}}})j";
+// clang-format on
+
+TEST(TaskTarget, TakesResourcesApart) {
+  auto legacy = task_target("arn:aws:lambda:us-east-1:000000000000:function:f:1");
+  EXPECT_EQ(legacy.kind, TaskTarget::kLambdaFunction);
+  auto invoke = task_target("arn:aws:states:::lambda:invoke.waitForTaskToken");
+  EXPECT_EQ(invoke.kind, TaskTarget::kLambdaInvoke);
+  EXPECT_EQ(invoke.pattern, ".waitForTaskToken");
+  auto sqs = task_target("arn:aws:states:::sqs:sendMessage");
+  EXPECT_EQ(sqs.kind, TaskTarget::kOptimized);
+  EXPECT_EQ(sqs.service, "sqs");
+  EXPECT_EQ(sqs.action, "sendMessage");
+  auto sdk = task_target("arn:aws:states:::aws-sdk:dynamodb:query.sync:2");
+  EXPECT_EQ(sdk.kind, TaskTarget::kSdk);
+  EXPECT_EQ(sdk.action, "query");
+  EXPECT_EQ(sdk.pattern, ".sync:2");
+  EXPECT_EQ(task_target("arn:aws:states:::sqs:purgeQueue").kind, TaskTarget::kUnknown);
+  EXPECT_EQ(task_target("arn:aws:states:::aws-sdk:sqs").kind, TaskTarget::kUnknown);
+  EXPECT_EQ(function_failure(R"({"errorType":"HandledError","errorMessage":"x"})").error,
+            "HandledError");
+  EXPECT_EQ(function_failure("not json").error, "Lambda.Unknown");
+  EXPECT_EQ(function_failure(R"({"errorMessage":"x"})").error, "Lambda.Unknown");
+}
+
+TEST_F(SfnTaskTest, AFunctionArnGetsTheEffectiveInputAndReturnsItsOutput) {
+  std::string x = start(create("legacy", kLegacy), R"({"n":21,"keep":true})");
+  ASSERT_TRUE(eventually([&] { return status(x) == "SUCCEEDED"; }));
+  EXPECT_EQ(output(x), json::parse(R"({"n":21,"keep":true,"r":{"doubled":42}})"));
+  ASSERT_EQ(functions.count(), 1u);
+  EXPECT_EQ(functions.calls[0].function, "arn:aws:lambda:us-east-1:000000000000:function:double");
+  EXPECT_EQ(json::parse(functions.calls[0].payload), json::parse(R"({"n":21})"));
+  EXPECT_EQ(history_types(x), (std::vector<std::string>{
+                                  "ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                                  "LambdaFunctionStarted", "LambdaFunctionSucceeded",
+                                  "TaskStateExited", "ExecutionSucceeded"}));
+  auto scheduled = history(x)[2].as_object().at("lambdaFunctionScheduledEventDetails");
+  EXPECT_EQ(s(scheduled.at("resource")), "arn:aws:lambda:us-east-1:000000000000:function:double");
+}
+
+TEST_F(SfnTaskTest, LambdaInvokeWrapsThePayloadAsAwsDoes) {
+  std::string x = start(create("invoke", kInvoke), R"({"n":5})");
+  ASSERT_TRUE(eventually([&] { return status(x) == "SUCCEEDED"; }));
+  EXPECT_EQ(output(x), json::parse(R"({"v":10,"version":"$LATEST","code":200})"));
+  EXPECT_EQ(functions.calls[0].function, "double");
+  auto h = history(x);
+  std::vector<std::string> types;
+  for (const auto& e : h) types.push_back(s(e.at("type")));
+  EXPECT_EQ(types, (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
+                                             "TaskScheduled", "TaskStarted", "TaskSucceeded",
+                                             "TaskStateExited", "ExecutionSucceeded"}));
+  auto scheduled = h[2].as_object().at("taskScheduledEventDetails").as_object();
+  EXPECT_EQ(s(scheduled.at("resourceType")), "lambda");
+  EXPECT_EQ(s(scheduled.at("resource")), "invoke");
+  EXPECT_EQ(s(scheduled.at("region")), "us-east-1");
+}
+
+TEST_F(SfnTaskTest, FunctionErrorsAreRetriedOnTheClockThenCaught) {
+  functions.answer = [](const SyncInvoke&) {
+    return Result<SyncResult>(
+        SyncResult{true, R"({"errorMessage":"boom","errorType":"HandledError"})", "$LATEST"});
+  };
+  std::string x = start(create("flaky", kRetryCatch), R"({"n":1})");
+  ASSERT_TRUE(eventually([&] { return functions.count() == 1; }));
+  EXPECT_EQ(status(x), "RUNNING");  // waiting 2 s for the first retry
+  ASSERT_TRUE(advance_until([&] { return status(x) == "SUCCEEDED"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(functions.count(), 3u);  // the first attempt and two retries
+  auto out = output(x).as_object();
+  EXPECT_EQ(s(out.at("error").at("Error")), "HandledError");
+  EXPECT_EQ(json::parse(s(out.at("error").at("Cause"))).at("errorMessage"), "boom");
+  auto types = history_types(x);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "LambdaFunctionFailed"), 3);
+}
+
+TEST_F(SfnTaskTest, LambdaServiceErrorsAndCrashesGetLambdasNames) {
+  functions.answer = [](const SyncInvoke&) {
+    return Result<SyncResult>(
+        Error::make("ResourceNotFoundException", "Function not found: double", 404));
+  };
+  std::string x = start(create("missing", kLegacy), R"({"n":1})");
+  ASSERT_TRUE(eventually([&] { return status(x) == "FAILED"; }));
+  EXPECT_EQ(s(described(x)["error"]), "Lambda.ResourceNotFoundException");
+  functions.answer = [](const SyncInvoke&) {
+    return Result<SyncResult>(SyncResult{true, "Runtime exited without providing a reason", ""});
+  };
+  std::string y = start(create("crash", kInvoke), R"({"n":1})");
+  ASSERT_TRUE(eventually([&] { return status(y) == "FAILED"; }));
+  EXPECT_EQ(s(described(y)["error"]), "Lambda.Unknown");
+  EXPECT_EQ(history_types(y)[4], "TaskFailed");
+}
+
+TEST_F(SfnTaskTest, OptimizedSqsSendsTheBodyAsJsonText) {
+  calls.answer = [](std::string_view, std::string_view, const json::object&) {
+    return services::Output(json::object{{"MessageId", "m-1"}, {"MD5OfMessageBody", "abc"}});
+  };
+  std::string x = start(create("send", kSqs), R"({"a":[1,2]})");
+  ASSERT_TRUE(eventually([&] { return status(x) == "SUCCEEDED"; }));
+  ASSERT_EQ(calls.seen.size(), 1u);
+  EXPECT_EQ(calls.seen[0].model, "sqs");
+  EXPECT_EQ(calls.seen[0].operation, "SendMessage");
+  EXPECT_EQ(s(calls.seen[0].input.at("MessageBody")), R"({"a":[1,2]})");
+  auto out = output(x).as_object();
+  EXPECT_EQ(s(out.at("MessageId")), "m-1");
+  EXPECT_TRUE(out.contains("SdkResponseMetadata"));
+
+  calls.answer = [](std::string_view, std::string_view, const json::object&) {
+    return services::Output(
+        Error::make("QueueDoesNotExist", "The specified queue does not exist.", 400));
+  };
+  std::string y = start(create("send2", kSqs), R"({"a":1})");
+  ASSERT_TRUE(eventually([&] { return status(y) == "FAILED"; }));
+  EXPECT_EQ(s(described(y)["error"]), "SQS.QueueDoesNotExistException");
+}
+
+TEST_F(SfnTaskTest, ServiceErrorsAreCaughtByTheirStepFunctionsNames) {
+  calls.answer = [](std::string_view, std::string_view, const json::object&) {
+    return services::Output(
+        Error::make("ConditionalCheckFailedException", "The conditional request failed", 400));
+  };
+  std::string x = start(create("put", kPutCatch), R"({"id":"a"})");
+  ASSERT_TRUE(eventually([&] { return status(x) == "FAILED"; }));
+  EXPECT_EQ(s(described(x)["error"]), "Exists");  // the Catch went to the Fail state
+  EXPECT_EQ(s(calls.seen[0].input.at("Item").at("id").at("S")), "a");
+}
+
+TEST_F(SfnTaskTest, SdkIntegrationsSpeakPascalCaseToCamelCaseModels) {
+  calls.answer = [](std::string_view model, std::string_view op, const json::object& in) {
+    EXPECT_EQ(model, "stepfunctions");
+    EXPECT_EQ(op, "DescribeExecution");
+    return services::Output(
+        json::object{{"executionArn", in.at("executionArn")}, {"status", "SUCCEEDED"}});
+  };
+  std::string x = start(create("sdk", kSdk), R"({"arn":"arn:x"})");
+  ASSERT_TRUE(eventually([&] { return status(x) == "SUCCEEDED"; }));
+  EXPECT_EQ(output(x), json::parse(R"({"ExecutionArn":"arn:x","Status":"SUCCEEDED"})"));
+  calls.answer = [](std::string_view, std::string_view, const json::object&) {
+    return services::Output(Error::make("ExecutionDoesNotExist", "Execution Does Not Exist", 400));
+  };
+  std::string y = start(create("sdk2", kSdk), R"({"arn":"arn:y"})");
+  ASSERT_TRUE(eventually([&] { return status(y) == "FAILED"; }));
+  EXPECT_EQ(s(described(y)["error"]), "Sfn.ExecutionDoesNotExistException");
+}
+
+TEST_F(SfnTaskTest, ExpressExecutionsCallTasksToo) {
+  std::string m = create("fast", kInvoke, "EXPRESS");
+  auto out = call("StartSyncExecution", {{"stateMachineArn", m}, {"input", R"({"n":4})"}});
+  EXPECT_EQ(s(out["status"]), "SUCCEEDED");
+  EXPECT_EQ(json::parse(s(out["output"])),
+            json::parse(R"({"v":8,"version":"$LATEST","code":200})"));
+}
+
+TEST_F(SfnTaskTest, ATaskInFlightAtARestartRunsAgain) {
+  functions.drop = 1;  // the first invocation never answers: the server dies meanwhile
+  std::string x = start(create("legacy", kLegacy), R"({"n":3})");
+  ASSERT_TRUE(eventually([&] { return functions.count() == 1; }));
+  EXPECT_EQ(status(x), "RUNNING");
+  reopen();
+  ASSERT_TRUE(eventually([&] { return status(x) == "SUCCEEDED"; }));
+  EXPECT_EQ(functions.count(), 2u);
+  EXPECT_EQ(output(x), json::parse(R"({"n":3,"r":{"doubled":6}})"));
+  auto types = history_types(x);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "LambdaFunctionScheduled"), 2);
+}
+
+}  // namespace
+}  // namespace nimbus::sfn

@@ -225,6 +225,31 @@ class SfnTaskTest(ServerTestCase):
         }, {})
         self.assertEqual((d["status"], d["error"]), ("FAILED", "SQS.QueueDoesNotExistException"))
 
+    def test_task_token_round_trip(self):
+        q = self.sqs.create_queue(QueueName="e2e-sfn-asks")["QueueUrl"]
+        arn = self.sfn.create_state_machine(name="e2e-ask", roleArn=ROLE, definition=json.dumps({
+            "StartAt": "Ask",
+            "States": {"Ask": {
+                "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": q,
+                               "MessageBody": {"token.$": "$$.Task.Token", "q.$": "$.q"}},
+                "HeartbeatSeconds": 60, "End": True}}}))["stateMachineArn"]
+        x = self.sfn.start_execution(stateMachineArn=arn,
+                                     input=json.dumps({"q": "why?"}))["executionArn"]
+        msgs = wait_until(lambda: self.sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1)
+                          .get("Messages"), timeout=20)
+        body = json.loads(msgs[0]["Body"])
+        self.assertEqual(body["q"], "why?")
+        self.assertEqual(self.sfn.describe_execution(executionArn=x)["status"], "RUNNING")
+        self.sfn.send_task_heartbeat(taskToken=body["token"])
+        self.sfn.send_task_success(taskToken=body["token"], output=json.dumps({"a": 42}))
+        d = wait_until(lambda: finished(self.sfn, x), timeout=20)
+        self.assertEqual((d["status"], json.loads(d["output"])), ("SUCCEEDED", {"a": 42}))
+        with self.assertRaises(self.sfn.exceptions.TaskTimedOut):
+            self.sfn.send_task_success(taskToken=body["token"], output="{}")
+        with self.assertRaises(self.sfn.exceptions.InvalidToken):
+            self.sfn.send_task_failure(taskToken="not-a-token")
+
 
 class SfnCrashTest(unittest.TestCase):
     """A Standard execution waiting in a Wait state survives kill -9."""

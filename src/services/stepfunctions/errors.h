@@ -42,6 +42,18 @@ inline Error type_not_supported(const std::string& message) {
 inline Error resource_missing(const std::string& arn) {
   return Error::make("ResourceNotFound", "Resource not found: '" + arn + "'");
 }
+inline Error invalid_token(const std::string& token) {
+  return Error::make("InvalidToken", "Invalid Token: '" + token + "'");
+}
+inline Error task_missing() {
+  return Error::make("TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist'");
+}
+inline Error task_timed_out() {
+  return Error::make("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
+}
+inline Error invalid_output(const std::string& why) {
+  return Error::make("InvalidOutput", "Invalid Output: '" + why + "'");
+}
 inline Error too_many_tags(const std::string& arn) {
   return Error::make("TooManyTags", "Too many tags on resource: '" + arn + "'");
 }

@@ -140,7 +140,7 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
 void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop stop) {
   int64_t now = env_.clock.now_millis();
   run->runner.events().clear();
-  if (stop.kind == Stop::kTask) {
+  if (stop.kind == Stop::kTask && task_target(stop.task.resource).pattern.empty()) {
     integrations_.call({stop.task.resource, std::move(stop.task.parameters), run->arn},
                        [this, run, gate = gate_](TaskOutcome o) {
                          auto in = gate->hold();
@@ -155,6 +155,13 @@ void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop s
                          });
                        });
     return;
+  }
+  if (stop.kind == Stop::kTask) {
+    // As on AWS, Express workflows run no .sync or .waitForTaskToken task.
+    return drive_express(
+        run, run->runner.task_failed({"States.Runtime", "Express state machines do not support '" +
+                                                            stop.task.resource + "'"},
+                                     now, 0));
   }
   if (stop.kind == Stop::kWait) {
     if (now - run->start_ms > 5 * 60 * 1000) {

@@ -113,6 +113,7 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
         e.stop = now_s;
         break;
       case Stop::kTask:
+      case Stop::kIdle:
         break;
     }
     batch.put("sfn.executions", arn, json::serialize(e.encode()));
@@ -133,12 +134,19 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
       }
       turn.release();
       if (e.wake_ms != 0) timers_->schedule("wake", e.arn, at_ms(e.wake_ms), "", [](Status) {});
-      if (e.status != "RUNNING") timers_->cancel("timeout", e.arn, [](Status) {});
+      if (e.status != "RUNNING") {
+        for (const char* kind : {"timeout", "task", "heartbeat"}) {
+          timers_->cancel(kind, e.arn, [](Status) {});
+        }
+      }
       if (yield) {
         advance(
             e.arn, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
       }
-      if (task) run_task(e.arn, std::move(*task), token);
+      if (task) {
+        arm_task_timers(e.arn, *task, token);
+        run_task(e.arn, std::move(*task), token);
+      }
       done(Status::ok());
     });
   });
@@ -146,17 +154,20 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
 
 void StepFunctionsService::run_task(const std::string& arn, asl::TaskCall task,
                                     const std::string& token) {
+  bool callback = task_target(task.resource).pattern == ".waitForTaskToken";
   integrations_.call(
       {task.resource, std::move(task.parameters), arn},
-      [this, arn, token, gate = gate_](TaskOutcome o) {
+      [this, arn, token, callback, gate = gate_](TaskOutcome o) {
         auto in = gate->hold();
         if (!in) return;
         advance(
             arn,
-            [o = std::move(o), token](Runner& r, int64_t now) -> std::optional<Stop> {
+            [o = std::move(o), token, callback](Runner& r, int64_t now) -> std::optional<Stop> {
               if (!r.awaits(token)) return std::nullopt;
-              if (o.ok) return r.task_succeeded(o.output, now);
-              return r.task_failed(o.failure, now, retry_jitter());
+              if (!o.ok) return r.task_failed(o.failure, now, retry_jitter());
+              // A callback task goes on when its token is answered.
+              if (callback) return r.task_submitted(o.output);
+              return r.task_succeeded(o.output, now);
             },
             [](Status) {});
       });
@@ -223,8 +234,9 @@ void StepFunctionsService::end_execution(const std::string& arn, std::string sta
         MutexLock lock(mu_);
         executions_[e.arn] = e;
       }
-      timers_->cancel("wake", e.arn, [](Status) {});
-      timers_->cancel("timeout", e.arn, [](Status) {});
+      for (const char* kind : {"wake", "timeout", "task", "heartbeat"}) {
+        timers_->cancel(kind, e.arn, [](Status) {});
+      }
       done(Status::ok());
     });
   });

@@ -163,6 +163,12 @@ void serialize_json_fields(std::string_view model, json::object& in) {
   }
 }
 
+// The patterns served: a plain call, or one whose task then waits for its
+// token (the call's own answer is TaskSubmitted's output).
+bool callable(const TaskTarget& t) {
+  return t.pattern.empty() || t.pattern == ".waitForTaskToken";
+}
+
 }  // namespace
 
 TaskTarget task_target(const std::string& resource) {
@@ -213,12 +219,14 @@ void Integrations::call(TaskRequest task, Done done) const {
   TaskTarget t = task_target(task.resource);
   switch (t.kind) {
     case TaskTarget::kLambdaFunction:
-    case TaskTarget::kLambdaInvoke:
       if (t.pattern.empty()) return call_function(t, std::move(task), std::move(done));
+      break;
+    case TaskTarget::kLambdaInvoke:
+      if (callable(t)) return call_function(t, std::move(task), std::move(done));
       break;
     case TaskTarget::kOptimized:
     case TaskTarget::kSdk:
-      if (t.pattern.empty()) return call_service(t, std::move(task), std::move(done));
+      if (callable(t)) return call_service(t, std::move(task), std::move(done));
       break;
     case TaskTarget::kUnknown:
       break;

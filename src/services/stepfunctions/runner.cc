@@ -106,12 +106,12 @@ std::optional<Stop> Runner::enter_top(int64_t now_ms) {
     f["entered"] = true;
     event(type_of(s) + "StateEntered", "stateEnteredEventDetails", io(s.name, "input", f["input"]));
   }
-  bool task = s.type == asl::StateType::kTask;
-  if (task) {
+  bool task = s.type == asl::StateType::kTask && context_.is_object();
+  if (s.type == asl::StateType::kTask) {
     // Each attempt is a new task with its own token ($$.Task.Token).
     f["token"] = new_token_ ? new_token_() : std::to_string(events_.size()) + "." + s.name;
-    context_.as_object()["Task"] = json::object{{"Token", f["token"]}};
   }
+  if (task) context_.as_object()["Task"] = json::object{{"Token", f["token"]}};
   asl::Entered e = asl::enter(s, f["input"], context_, now_ms);
   if (task) context_.as_object().erase("Task");
   if (auto* t = std::get_if<asl::Transition>(&e)) return transition(std::move(*t), now_ms);
@@ -122,6 +122,7 @@ std::optional<Stop> Runner::enter_top(int64_t now_ms) {
   }
   if (auto* c = std::get_if<asl::TaskCall>(&e)) {
     f["phase"] = "task";
+    if (c->heartbeat_seconds) f["heartbeat"] = *c->heartbeat_seconds;
     if (legacy_lambda(c->resource)) {
       json::object details{{"resource", c->resource},
                            {"input", json::serialize(c->parameters)},
@@ -294,8 +295,7 @@ Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
   size_t depth = position_.as_object()["frames"].as_array().size() - 1;
   const asl::State& s = state_at(depth);
   json::object& f = top();
-  f.erase("phase");
-  f.erase("token");
+  for (const char* k : {"phase", "token", "heartbeat"}) f.erase(k);
   json::object details{{"output", json::serialize(result)},
                        {"outputDetails", json::object{{"truncated", false}}}};
   if (legacy_lambda(s.resource)) {
@@ -319,8 +319,7 @@ Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
 Stop Runner::task_failed(const asl::Failure& failure, int64_t now_ms, double jitter) {
   size_t depth = position_.as_object()["frames"].as_array().size() - 1;
   const asl::State& s = state_at(depth);
-  top().erase("phase");
-  top().erase("token");
+  for (const char* k : {"phase", "token", "heartbeat"}) top().erase(k);
   bool timed_out = failure.error == "States.Timeout" || failure.error == "States.HeartbeatTimeout";
   json::object details{{"error", failure.error}, {"cause", failure.cause}};
   if (legacy_lambda(s.resource)) {
@@ -342,14 +341,49 @@ bool Runner::awaits(const std::string& token) const {
   return awaits_token(position_, token);
 }
 
-bool awaits_token(const json::value& position, const std::string& token) {
+namespace {
+
+const json::object* top_frame(const json::value& position) {
   const auto* frames = position.is_object() ? position.as_object().if_contains("frames") : nullptr;
-  if (frames == nullptr || !frames->is_array() || frames->as_array().empty()) return false;
-  const auto& f = frames->as_array().back().as_object();
-  const auto* phase = f.if_contains("phase");
-  const auto* t = f.if_contains("token");
-  return phase != nullptr && *phase == "task" && t != nullptr && t->is_string() &&
-         t->as_string() == token;
+  if (frames == nullptr || !frames->is_array() || frames->as_array().empty()) return nullptr;
+  return frames->as_array().back().if_object();
+}
+
+}  // namespace
+
+bool awaits_token(const json::value& position, const std::string& token) {
+  const json::object* f = top_frame(position);
+  if (f == nullptr) return false;
+  const auto* phase = f->if_contains("phase");
+  const auto* t = f->if_contains("token");
+  return phase != nullptr && (*phase == "task" || *phase == "callback") && t != nullptr &&
+         t->is_string() && t->as_string() == token;
+}
+
+bool awaits_callback(const json::value& position) {
+  const json::object* f = top_frame(position);
+  const auto* phase = f != nullptr ? f->if_contains("phase") : nullptr;
+  return phase != nullptr && *phase == "callback";
+}
+
+std::optional<int64_t> task_heartbeat(const json::value& position) {
+  const json::object* f = top_frame(position);
+  const auto* h = f != nullptr ? f->if_contains("heartbeat") : nullptr;
+  if (h == nullptr || !h->is_int64()) return std::nullopt;
+  return h->as_int64();
+}
+
+Stop Runner::task_submitted(const json::value& output) {
+  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
+  const asl::State& s = state_at(depth);
+  top()["phase"] = "callback";
+  auto [type, name] = resource_parts(s.resource);
+  event("TaskSubmitted", "taskSubmittedEventDetails",
+        json::object{{"resourceType", type},
+                     {"resource", name},
+                     {"output", json::serialize(output)},
+                     {"outputDetails", json::object{{"truncated", false}}}});
+  return Stop{Stop::kIdle, 0, {}, {}, {}};
 }
 
 std::string Runner::task_token() const {

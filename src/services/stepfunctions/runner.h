@@ -28,7 +28,8 @@ struct HistoryEvent {
 
 // Where a run stopped.
 struct Stop {
-  enum Kind { kWait, kTask, kSucceeded, kFailed } kind = kWait;
+  // kIdle: the task was handed out and waits for its token's answer.
+  enum Kind { kWait, kTask, kIdle, kSucceeded, kFailed } kind = kWait;
   int64_t until_ms = 0;       // kWait
   asl::TaskCall task;         // kTask
   boost::json::value output;  // kSucceeded
@@ -49,6 +50,9 @@ class Runner {
   // The task the last Stop asked for finished.
   Stop task_succeeded(boost::json::value result, int64_t now_ms);
   Stop task_failed(const asl::Failure& failure, int64_t now_ms, double jitter);
+  // A .waitForTaskToken task's call succeeded with `output`: it now waits
+  // for SendTaskSuccess/Failure (TaskSubmitted).
+  Stop task_submitted(const boost::json::value& output);
 
   // Whether the execution waits for the task whose token is `token` (a
   // late answer for an earlier attempt, or after a timeout, is not).
@@ -87,5 +91,9 @@ class Runner {
 // Whether an execution at `position` waits for the task whose token is
 // `token` (Runner::awaits on a stored position).
 bool awaits_token(const boost::json::value& position, const std::string& token);
+// Whether it waits for a task token's answer (nothing to resume at start).
+bool awaits_callback(const boost::json::value& position);
+// The HeartbeatSeconds of the task it waits for, if any.
+std::optional<int64_t> task_heartbeat(const boost::json::value& position);
 
 }  // namespace nimbus::sfn

@@ -44,6 +44,9 @@ const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
     {"GetExecutionHistory", &StepFunctionsService::get_execution_history, execution_arn},
     {"ListExecutions", &StepFunctionsService::list_executions, machine_arn},
     {"StopExecution", &StepFunctionsService::stop_execution, execution_arn},
+    {"SendTaskSuccess", &StepFunctionsService::send_task_success, services::no_resources},
+    {"SendTaskFailure", &StepFunctionsService::send_task_failure, services::no_resources},
+    {"SendTaskHeartbeat", &StepFunctionsService::send_task_heartbeat, services::no_resources},
 };
 
 StepFunctionsService::StepFunctionsService(Environment& env, services::lambda::Functions* functions,
@@ -78,7 +81,10 @@ Status StepFunctionsService::start() {
     MutexLock lock(mu_);
     for (auto& m : machines) machines_.emplace(m.arn, std::move(m));
     for (auto& x : executions) {
-      if (x.status == "RUNNING" && x.wake_ms == 0) running.push_back(x.arn);
+      // A task waiting for its token's answer has nothing to resume.
+      if (x.status == "RUNNING" && x.wake_ms == 0 && !awaits_callback(x.position)) {
+        running.push_back(x.arn);
+      }
       if (x.status == "RUNNING" && x.wake_ms != 0) waiting.emplace_back(x.arn, x.wake_ms);
       executions_.emplace(x.arn, std::move(x));
     }
@@ -93,6 +99,14 @@ Status StepFunctionsService::start() {
   });
   timers_->on("timeout", [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
     if (auto in = gate->hold()) on_timeout(std::move(t), std::move(ack));
+  });
+  timers_->on("task", [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) on_task_timer(std::move(t), std::move(ack), "States.Timeout");
+  });
+  timers_->on("heartbeat", [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) {
+      on_task_timer(std::move(t), std::move(ack), "States.HeartbeatTimeout");
+    }
   });
   NIMBUS_TRY(timers_->start());
   // A wait whose batch was committed but whose timer was not (a crash in

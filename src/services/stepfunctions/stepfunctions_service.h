@@ -69,6 +69,20 @@ class StepFunctionsService final : public services::Service {
   Output list_executions(const CallContext& ctx, const boost::json::object& in) const;
   void stop_execution(const CallContext& ctx, boost::json::object in, Respond respond);
 
+  // task_handlers.cc: answers to a task's token, and task timers.
+  void send_task_success(const CallContext& ctx, boost::json::object in, Respond respond);
+  void send_task_failure(const CallContext& ctx, boost::json::object in, Respond respond);
+  void send_task_heartbeat(const CallContext& ctx, boost::json::object in, Respond respond);
+  // Advances the execution `token` names with `answer` if it still waits
+  // for that task; else TaskTimedOut (an answered or timed-out task, as AWS
+  // says), TaskDoesNotExist or InvalidToken.
+  void answer_task(const std::string& token, std::function<Stop(Runner&, int64_t)> answer,
+                   Respond respond);
+  // TimeoutSeconds ("task") and HeartbeatSeconds ("heartbeat") of a task
+  // just handed out, as stored timers whose payload is its token.
+  void arm_task_timers(const std::string& arn, const asl::TaskCall& task, const std::string& token);
+  void on_task_timer(storage::DueTimer t, storage::Timers::Ack ack, std::string error);
+
   // executions.cc: the driver.
   // nullopt: nothing to do (a task's answer that comes too late).
   using Act = std::function<std::optional<Stop>(Runner&, int64_t now_ms)>;

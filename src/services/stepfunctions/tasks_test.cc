@@ -108,6 +108,15 @@ const char* kPutCatch = R"j({"StartAt":"Put","States":{
 const char* kSdk = R"j({"StartAt":"Describe","States":{
   "Describe":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:describeExecution",
               "Parameters":{"ExecutionArn.$":"$.arn"},"End":true}}})j";
+const char* kCallback = R"j({"StartAt":"Ask","States":{
+  "Ask":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+         "Parameters":{"QueueUrl":"http://localhost:4566/000000000000/q","MessageBody":{"token.$":"$$.Task.Token"}},
+         "TimeoutSeconds":100,"HeartbeatSeconds":10,
+         "Catch":[{"ErrorEquals":["Rejected"],"ResultPath":"$.why","Next":"Rejected"}],"End":true},
+  "Rejected":{"Type":"Pass","End":true}}})j";
+const char* kSlowLambda = R"j({"StartAt":"Double","States":{
+  "Double":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:double",
+            "TimeoutSeconds":5,"Retry":[{"ErrorEquals":["States.Timeout"],"IntervalSeconds":1}],"End":true}}})j";
 // clang-format on
 
 TEST(TaskTarget, TakesResourcesApart) {
@@ -269,6 +278,99 @@ TEST_F(SfnTaskTest, ATaskInFlightAtARestartRunsAgain) {
   EXPECT_EQ(output(x), json::parse(R"({"n":3,"r":{"doubled":6}})"));
   auto types = history_types(x);
   EXPECT_EQ(std::count(types.begin(), types.end(), "LambdaFunctionScheduled"), 2);
+}
+
+class SfnCallbackTest : public SfnTaskTest {
+ protected:
+  SfnCallbackTest() {
+    calls.answer = [](std::string_view, std::string_view, const json::object&) {
+      return services::Output(json::object{{"MessageId", "m-1"}});
+    };
+  }
+  // The token the last message carried.
+  std::string token() {
+    std::lock_guard lock(calls.mu);
+    return s(json::parse(s(calls.seen.back().input.at("MessageBody"))).at("token"));
+  }
+};
+
+TEST_F(SfnCallbackTest, ATaskTokenIsAnsweredOnceAndSurvivesARestart) {
+  std::string x = start(create("ask", kCallback), R"({"q":1})");
+  ASSERT_TRUE(eventually([&] { return history_types(x).back() == "TaskSubmitted"; }));
+  std::string t = token();
+  reopen();  // still waiting, and the message is not sent again
+  EXPECT_EQ(status(x), "RUNNING");
+  EXPECT_EQ(calls.seen.size(), 1u);
+  call("SendTaskHeartbeat", {{"taskToken", t}});
+  expect_error("SendTaskSuccess", {{"taskToken", t}, {"output", "{nope"}}, "InvalidOutput");
+  call("SendTaskSuccess", {{"taskToken", t}, {"output", R"({"answer":42})"}});
+  ASSERT_TRUE(eventually([&] { return status(x) == "SUCCEEDED"; }));
+  EXPECT_EQ(output(x), json::parse(R"({"answer":42})"));
+  expect_error("SendTaskSuccess", {{"taskToken", t}, {"output", "{}"}}, "TaskTimedOut");
+  expect_error("SendTaskSuccess", {{"taskToken", "garbage"}, {"output", "{}"}}, "InvalidToken");
+  std::string other = new_task_token("arn:aws:states:us-east-1:000000000000:execution:ask:none");
+  expect_error("SendTaskFailure", {{"taskToken", other}}, "TaskDoesNotExist");
+  auto types = history_types(x);
+  EXPECT_EQ(
+      std::vector<std::string>(types.begin() + 2, types.begin() + 6),
+      (std::vector<std::string>{"TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded"}));
+}
+
+TEST_F(SfnCallbackTest, SendTaskFailureIsCaughtByItsError) {
+  std::string x = start(create("ask", kCallback), "{}");
+  ASSERT_TRUE(eventually([&] { return history_types(x).back() == "TaskSubmitted"; }));
+  call("SendTaskFailure", {{"taskToken", token()}, {"error", "Rejected"}, {"cause", "no"}});
+  ASSERT_TRUE(eventually([&] { return status(x) == "SUCCEEDED"; }));
+  EXPECT_EQ(output(x), json::parse(R"({"why":{"Error":"Rejected","Cause":"no"}})"));
+}
+
+TEST_F(SfnCallbackTest, HeartbeatsAndTimeoutsAreDurableTimers) {
+  std::string x = start(create("ask", kCallback), "{}");
+  ASSERT_TRUE(eventually([&] { return history_types(x).back() == "TaskSubmitted"; }));
+  std::string t = token();
+  for (int i = 0; i < 3; ++i) {  // 24 s, each heartbeat within HeartbeatSeconds
+    clock.advance(std::chrono::seconds(8));
+    call("SendTaskHeartbeat", {{"taskToken", t}});
+  }
+  EXPECT_EQ(status(x), "RUNNING");
+  reopen();
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(s(described(x)["error"]), "States.HeartbeatTimeout");
+  EXPECT_EQ(history_types(x)[5], "TaskTimedOut");
+  expect_error("SendTaskHeartbeat", {{"taskToken", t}}, "TaskTimedOut");
+
+  std::string y = start(create("ask2", kCallback), "{}");
+  ASSERT_TRUE(eventually([&] { return history_types(y).back() == "TaskSubmitted"; }));
+  std::string u = token();
+  ASSERT_TRUE(advance_until(
+      [&] {
+        if (status(y) != "RUNNING") return true;
+        // May meet the timeout falling due meanwhile (TaskTimedOut).
+        (void)try_call("SendTaskHeartbeat", {{"taskToken", u}});
+        return false;
+      },
+      std::chrono::seconds(5)));
+  EXPECT_EQ(s(described(y)["error"]), "States.Timeout");
+  EXPECT_EQ(history_types(y)[5], "TaskTimedOut");
+}
+
+TEST_F(SfnTaskTest, ATaskThatNeverAnswersTimesOutAndIsRetried) {
+  functions.drop = 1;
+  std::string x = start(create("slow", kSlowLambda), R"({"n":2})");
+  ASSERT_TRUE(eventually([&] { return functions.count() == 1; }));
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(status(x), "SUCCEEDED");
+  EXPECT_EQ(output(x), json::parse(R"({"doubled":4})"));
+  auto types = history_types(x);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "LambdaFunctionTimedOut"), 1);
+  EXPECT_EQ(functions.count(), 2u);
+}
+
+TEST_F(SfnTaskTest, ExpressMachinesRunNoCallbackTasks) {
+  std::string m = create("fastask", kCallback, "EXPRESS");
+  auto out = call("StartSyncExecution", {{"stateMachineArn", m}, {"input", "{}"}});
+  EXPECT_EQ(s(out["status"]), "FAILED");
+  EXPECT_EQ(s(out["error"]), "States.Runtime");
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 // Floors: the counts reached when this test was last raised.
-constexpr int kMinPassed = 281;
+constexpr int kMinPassed = 315;
 constexpr int kMinRefused = 119;
 
 std::string slurp(const fs::path& p) {
@@ -59,6 +59,16 @@ const std::map<std::string, std::vector<std::string>>& key_properties() {
       {"AWS::Lambda::Alias", {"Name"}},
   };
   return keys;
+}
+
+// Equal as multisets of serialised items (for lists whose order is not
+// meaningful).
+bool unordered_equal(const json::value& a, const json::value& b) {
+  if (!a.is_array() || !b.is_array()) return a == b;
+  std::multiset<std::string> x, y;
+  for (const auto& v : a.as_array()) x.insert(json::serialize(v));
+  for (const auto& v : b.as_array()) y.insert(json::serialize(v));
+  return x == y;
 }
 
 // "" when `got` matches `want`, else what differs.
@@ -98,6 +108,9 @@ std::string compare(const json::object& got, const json::object& want) {
     for (const auto& key : it->second) {
       const auto* a = pw.if_contains(key);
       const auto* b = pg.if_contains(key);
+      if (key == "ManagedPolicyArns" && a != nullptr && b != nullptr && unordered_equal(*a, *b)) {
+        continue;  // a role's managed policies are a set
+      }
       if ((a == nullptr) != (b == nullptr) || (a != nullptr && *a != *b)) {
         diff += " " + k + "." + key + " differs;";
       }

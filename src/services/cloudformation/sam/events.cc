@@ -63,6 +63,159 @@ Status mapping(const Event& e, std::string_view source_key, Expansion& x) {
   return Status::ok();
 }
 
+// The secrets a poller reads its credentials from (SourceAccessConfigurations
+// of an *_AUTH type), and whether it reaches into a VPC.
+json::array secret_statements(const json::object& props, bool& vpc) {
+  json::array out;
+  const auto* configs = props.if_contains("SourceAccessConfigurations");
+  if (configs == nullptr || !configs->is_array()) return out;
+  for (const auto& c : configs->as_array()) {
+    if (!c.is_object()) continue;
+    std::string type = str(c.as_object(), "Type");
+    const auto* uri = c.as_object().if_contains("URI");
+    if (type.starts_with("VPC_")) vpc = true;
+    if (uri != nullptr && (type.ends_with("_AUTH") || type == "SERVER_ROOT_CA_CERTIFICATE")) {
+      out.push_back(allow(json::array{"secretsmanager:GetSecretValue"}, *uri));
+    }
+  }
+  return out;
+}
+
+json::object eni_statement() {
+  return allow(json::array{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                           "ec2:DeleteNetworkInterface", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
+                           "ec2:DescribeSecurityGroups"},
+               "*");
+}
+
+// SAM's checks of a broker or Kafka source's SourceAccessConfigurations
+// and Topics; "" when they hold.
+std::string broker_problem(const json::object& props, std::string_view type) {
+  if (const auto* k = props.if_contains("SecretsManagerKmsKeyId"); k && !k->is_string()) {
+    return "Property 'SecretsManagerKmsKeyId' should be a string.";
+  }
+  if (const auto* r = props.if_contains("SchemaRegistryConfig"); r && r->is_object()) {
+    if (!r->as_object().contains("EventRecordFormat")) {
+      return "Missing required field EventRecordFormat in SchemaRegistryConfig";
+    }
+  }
+  const auto* configs = props.if_contains("SourceAccessConfigurations");
+  if (configs != nullptr && !configs->is_array()) {
+    return "Type of property 'SourceAccessConfigurations' is invalid.";
+  }
+  std::string_view what = type == "MQ"           ? "Amazon MQ event"
+                          : type == "DocumentDB" ? "Amazon DocumentDB event"
+                                                 : "self managed kafka event";
+  if (type == "MSK") return "";
+  if (configs == nullptr)
+    return "No SourceAccessConfigurations for " + std::string(what) + " provided.";
+  int basic = 0, basic_uri = 0, auth = 0, subnet = 0, group = 0;
+  for (const auto& c : configs->as_array()) {
+    std::string t = c.is_object() ? str(c.as_object(), "Type") : "";
+    bool has_uri = c.is_object() && c.as_object().contains("URI");
+    if (type == "MQ" && t != "BASIC_AUTH" && t != "VIRTUAL_HOST") {
+      return "Invalid property Type specified in SourceAccessConfigurations. The supported values "
+             "are: ['BASIC_AUTH', 'VIRTUAL_HOST'].";
+    }
+    if (type == "DocumentDB" && t != "BASIC_AUTH") {
+      return "Invalid property Type specified in SourceAccessConfigurations. The supported values "
+             "are: ['BASIC_AUTH'].";
+    }
+    basic += t == "BASIC_AUTH" ? 1 : 0;
+    basic_uri += t == "BASIC_AUTH" && has_uri ? 1 : 0;
+    auth += t.ends_with("_AUTH") ? 1 : 0;
+    subnet += t == "VPC_SUBNET" ? 1 : 0;
+    group += t == "VPC_SECURITY_GROUP" ? 1 : 0;
+  }
+  if (type == "SelfManagedKafka") {
+    const auto* topics = props.if_contains("Topics");
+    if (topics == nullptr) return "No Topics provided for self managed kafka as an event source";
+    if (topics->is_array() && topics->as_array().size() != 1) {
+      return "Topics for self managed kafka only supports single configuration entry.";
+    }
+    if (auth > 1) {
+      return "Multiple auth mechanism properties specified in SourceAccessConfigurations for self "
+             "managed kafka event.";
+    }
+    if ((subnet > 0) != (group > 0)) {
+      return "VPC_SUBNET and VPC_SECURITY_GROUP in SourceAccessConfigurations for SelfManagedKafka "
+             "must be both provided.";
+    }
+    return "";
+  }
+  if (basic == 0) return "No BASIC_AUTH property specified in SourceAccessConfigurations.";
+  if (basic > 1) return "Multiple BASIC_AUTH properties specified in SourceAccessConfigurations.";
+  if (basic_uri == 0) return "No BASIC_AUTH URI property specified in SourceAccessConfigurations.";
+  return "";
+}
+
+// MSK, MQ, SelfManagedKafka and DocumentDB -> an event source mapping whose
+// source is named by each type's own properties, and the role statements
+// (secrets, broker, ENIs) each needs.
+Status broker(const Event& e, std::string_view type, Expansion& x, json::array& policies) {
+  if (std::string problem = broker_problem(e.props, type); !problem.empty()) {
+    return invalid_event(e.function_id, e.event_id, problem);
+  }
+  json::object props;
+  copy(props, e.props,
+       {"BatchSize", "Enabled", "FilterCriteria", "MaximumBatchingWindowInSeconds",
+        "SourceAccessConfigurations", "StartingPosition", "StartingPositionTimestamp", "Topics",
+        "Queues", "DestinationConfig", "ProvisionedPollerConfig", "KmsKeyArn", "MetricsConfig",
+        "SchemaRegistryConfig"});
+  props["FunctionName"] = e.fn_ref;
+  Status st;
+  bool vpc = false;
+  json::array statements = secret_statements(e.props, vpc);
+  std::string policy_name;
+  if (type == "MSK") {
+    const auto* stream = required(e, "Stream", st);
+    if (stream == nullptr) return st;
+    props["EventSourceArn"] = *stream;
+    if (const auto* g = e.props.if_contains("ConsumerGroupId")) {
+      props["AmazonManagedKafkaEventSourceConfig"] = json::object{{"ConsumerGroupId", *g}};
+    }
+    policies.push_back(managed_policy_arn("AWSLambdaMSKExecutionRole"));
+  } else if (type == "MQ") {
+    const auto* b = required(e, "Broker", st);
+    if (b == nullptr) return st;
+    props["EventSourceArn"] = *b;
+    statements.push_back(allow(json::array{"mq:DescribeBroker"}, *b));
+    policy_name = "SamAutoGeneratedAMQPolicy";
+    if (const auto* n = e.props.if_contains("DynamicPolicyName");
+        n && n->is_bool() && n->as_bool()) {
+      policy_name = e.id + "AMQPolicy";
+    }
+  } else if (type == "SelfManagedKafka") {
+    const auto* servers = required(e, "KafkaBootstrapServers", st);
+    if (servers == nullptr) return st;
+    props["SelfManagedEventSource"] =
+        json::object{{"Endpoints", json::object{{"KafkaBootstrapServers", *servers}}}};
+    if (const auto* g = e.props.if_contains("ConsumerGroupId")) {
+      props["SelfManagedKafkaEventSourceConfig"] = json::object{{"ConsumerGroupId", *g}};
+    }
+    if (vpc) statements.push_back(eni_statement());
+    policy_name = "SelfManagedKafkaExecutionRolePolicy";
+  } else {  // DocumentDB
+    const auto* cluster = required(e, "Cluster", st);
+    if (cluster == nullptr) return st;
+    props["EventSourceArn"] = *cluster;
+    json::object config;
+    copy(config, e.props, {"CollectionName", "DatabaseName", "FullDocument"});
+    props["DocumentDBEventSourceConfig"] = std::move(config);
+    statements.push_back(allow(json::array{"rds:DescribeDBClusters"}, *cluster));
+    statements.push_back(eni_statement());
+    policy_name = "SamAutoGeneratedDocumentDBPolicy";
+  }
+  x.add(e.id, resource("AWS::Lambda::EventSourceMapping", std::move(props)), e.condition);
+  if (!policy_name.empty() && !statements.empty()) {
+    policies.push_back(json::object{
+        {"PolicyName", policy_name},
+        {"PolicyDocument",
+         json::object{{"Version", "2012-10-17"}, {"Statement", std::move(statements)}}}});
+  }
+  return Status::ok();
+}
+
 // SNS: a subscription and a permission; with SqsSubscription the topic
 // delivers to a queue (made here unless QueueArn names one) which the
 // function polls.
@@ -312,6 +465,9 @@ Result<json::array> expand_events(std::string_view id, const json::object& props
     } else if (type == "DynamoDB") {
       st = mapping(e, "Stream", x);
       policies.push_back((managed_policy_arn("AWSLambdaDynamoDBExecutionRole")));
+    } else if (type == "MSK" || type == "MQ" || type == "SelfManagedKafka" ||
+               type == "DocumentDB") {
+      st = broker(e, type, x, policies);
     } else if (type == "SNS") {
       bool polls = false;
       st = sns(e, x, polls);

@@ -9,8 +9,9 @@
 namespace nimbus::cfn::sam {
 
 // `fn_ref` is what FunctionName takes (the function or its alias), `fn_arn`
-// what a target or endpoint takes. Answers the managed policy ARNs the
-// function's role needs for its pollers.
+// what a target or endpoint takes. Answers what the function's role needs
+// for its pollers: managed policy ARNs (strings) and inline policies
+// ({PolicyName, PolicyDocument} objects).
 Result<json::array> expand_events(std::string_view id, const json::object& props,
                                   std::string_view condition, const json::value& fn_ref,
                                   const json::value& fn_arn, Expansion& x);

@@ -22,13 +22,18 @@ struct ApiEvent {
 };
 
 struct Expansion {
-  json::object globals;  // the Globals section (Api / HttpApi apply to the implicit APIs)
-  json::object input;    // the input's Resources, Globals applied
-  json::object output;   // the resources produced, in order
+  json::object globals;     // the Globals section (Api / HttpApi apply to the implicit APIs)
+  json::object input;       // the input's Resources, Globals applied
+  json::object output;      // the resources produced, in order
+  json::object conditions;  // conditions the expansion adds to the template
+  json::object parameters;  // the template's Parameters
   std::vector<ApiEvent> rest_events, http_events;
 
   // Adds `res` as `id`, carrying `condition` when not empty.
   void add(std::string_view id, json::object res, std::string_view condition);
+  // A {"Ref": parameter} as the parameter's Default (SAM reads some
+  // properties so); anything else as it is.
+  const json::value& resolve(const json::value& v) const;
   // The input resource's Type ("" when absent).
   std::string type_of(std::string_view id) const;
 };

@@ -2,6 +2,7 @@
 // (<Function>Role), AutoPublishAlias (Version + Alias), FunctionUrlConfig,
 // EventInvokeConfig and the function's events (events.cc).
 #include <array>
+#include <optional>
 #include <string>
 
 #include "common/json_fields.h"
@@ -83,28 +84,28 @@ void push_unique(json::array& list, json::value v) {
 
 namespace {
 
-json::object statement(std::string_view action, json::value resource) {
-  return json::object{{"Action", action}, {"Effect", "Allow"}, {"Resource", std::move(resource)}};
-}
-
 Result<json::object> role_of(std::string_view id, const json::object& p,
                              const json::array& event_policies, json::array dlq_policies,
-                             const json::value* tags) {
+                             const json::value* tags, bool tracing) {
   std::string role_id = std::string(id) + "Role";
   json::array managed;
   managed.push_back(managed_policy_arn(has(p, "DurableConfig")
                                            ? "AWSLambdaBasicDurableExecutionRolePolicy"
                                            : "AWSLambdaBasicExecutionRole"));
-  if (str(p, "Tracing") == "Active")
-    push_unique(managed, managed_policy_arn("AWSXrayWriteOnlyAccess"));
+  if (tracing) push_unique(managed, managed_policy_arn("AWSXrayWriteOnlyAccess"));
   if (has(p, "VpcConfig"))
     push_unique(managed, managed_policy_arn("AWSLambdaVPCAccessExecutionRole"));
-  for (const auto& e : event_policies) push_unique(managed, e);
+  for (const auto& e : event_policies) {
+    if (e.is_string()) push_unique(managed, e);
+  }
   json::array inline_policies;
   if (const auto* policies = p.if_contains("Policies")) {
     NIMBUS_TRY(add_policies(id, role_id, *policies, managed, inline_policies));
   }
   for (auto& d : dlq_policies) inline_policies.push_back(std::move(d));
+  for (const auto& e : event_policies) {
+    if (e.is_object()) inline_policies.push_back(e);
+  }
   json::object props;
   const auto* trust = p.if_contains("AssumeRolePolicyDocument");
   props["AssumeRolePolicyDocument"] =
@@ -182,7 +183,8 @@ Status add_invoke_config(std::string_view id, const json::object& cfg, std::stri
       }
       role_policies.push_back(json::object{
           {"PolicyName", base + type + "Policy"},
-          {"PolicyDocument", json::object{{"Statement", json::array{statement(action, arn)}}}}});
+          {"PolicyDocument",
+           json::object{{"Statement", json::array{allow(json::string(action), arn)}}}}});
       out[which] = json::object{{"Destination", std::move(arn)}};
     }
     props["DestinationConfig"] = std::move(out);
@@ -193,6 +195,24 @@ Status add_invoke_config(std::string_view id, const json::object& cfg, std::stri
   if (!alias_id.empty()) res["DependsOn"] = json::array{json::string(alias_id)};
   x.add(cfg_id, std::move(res), condition);
   return Status::ok();
+}
+
+// Role: !If [C, X, !Ref AWS::NoValue] (then_branch: X is given when C
+// holds) or !If [C, !Ref AWS::NoValue, X]; nullopt for any other value.
+struct ConditionalRole {
+  std::string condition;
+  bool then_branch;
+};
+std::optional<ConditionalRole> conditional_role(const json::value& role) {
+  if (!role.is_object()) return std::nullopt;
+  const auto* f = role.as_object().if_contains("Fn::If");
+  if (f == nullptr || !f->is_array() || f->as_array().size() != 3) return std::nullopt;
+  const auto& a = f->as_array();
+  if (!a[0].is_string()) return std::nullopt;
+  bool else_novalue = ref_target(a[2]) == "AWS::NoValue";
+  bool then_novalue = ref_target(a[1]) == "AWS::NoValue";
+  if (else_novalue == then_novalue) return std::nullopt;
+  return ConditionalRole{std::string(a[0].as_string()), else_novalue};
 }
 
 }  // namespace
@@ -212,12 +232,19 @@ Status add_policies(std::string_view id, std::string_view role_id, const json::v
     std::string name = role_id.empty() ? "" : std::string(role_id) + "Policy" + std::to_string(i);
     if (p.is_string()) {
       std::string_view s = p.as_string();
-      push_unique(managed,
-                  s.starts_with("arn:") ? json::value(s) : json::value(managed_policy_arn(s)));
+      push_unique(managed, managed_policy_arn(s));
     } else if (is_intrinsic(p)) {
-      const auto& o = p.as_object();
-      if (o.contains("Fn::If")) {
-        inline_policies.push_back(p);  // a conditional document, kept as written
+      // A conditional document stays inline as written; anything else
+      // (a conditional or computed ARN) is a managed policy.
+      const auto* f = p.as_object().if_contains("Fn::If");
+      bool document = false;
+      if (f != nullptr && f->is_array()) {
+        for (const auto& branch : f->as_array()) {
+          document = document || (branch.is_object() && branch.as_object().contains("Statement"));
+        }
+      }
+      if (document) {
+        inline_policies.push_back(p);
       } else {
         push_unique(managed, p);
       }
@@ -247,7 +274,9 @@ Status expand_function(std::string_view id, const json::object& res, Expansion& 
   for (auto key : kPassThrough) {
     if (const auto* v = p.if_contains(key)) fn[key] = *v;
   }
-  if (const auto* t = p.if_contains("Tracing")) fn["TracingConfig"] = json::object{{"Mode", *t}};
+  if (const auto* t = p.if_contains("Tracing"); t != nullptr && !t->is_null() && *t != "") {
+    fn["TracingConfig"] = json::object{{"Mode", *t}};
+  }
   json::array dlq_policies;
   if (const auto* dlq = p.if_contains("DeadLetterQueue"); dlq != nullptr && dlq->is_object()) {
     std::string type = str(dlq->as_object(), "Type");
@@ -260,10 +289,10 @@ Status expand_function(std::string_view id, const json::object& res, Expansion& 
     dlq_policies.push_back(json::object{
         {"PolicyName", "DeadLetterQueuePolicy"},
         {"PolicyDocument",
-         json::object{
-             {"Version", "2012-10-17"},
-             {"Statement", json::array{statement(type == "SQS" ? "sqs:SendMessage" : "sns:Publish",
-                                                 *target)}}}}});
+         json::object{{"Version", "2012-10-17"},
+                      {"Statement", json::array{allow(json::string(type == "SQS" ? "sqs:SendMessage"
+                                                                                 : "sns:Publish"),
+                                                      *target)}}}}});
   }
   const json::value* tags = p.if_contains("Tags");
   fn["Tags"] = tag_list("lambda:createdBy", tags);
@@ -288,13 +317,36 @@ Status expand_function(std::string_view id, const json::object& res, Expansion& 
   if (!events) return events.take_error();
 
   std::string role_id = std::string(id) + "Role";
-  if (const auto* role = p.if_contains("Role"); role != nullptr && !role->is_null()) {
+  const auto* role = p.if_contains("Role");
+  auto when = role != nullptr ? conditional_role(*role) : std::nullopt;
+  if (role != nullptr && !role->is_null() && !when) {
     fn["Role"] = *role;
   } else {
-    auto role_res = role_of(id, p, *events, std::move(dlq_policies), tags);
+    // X-Ray unless tracing is off ("Disabled", or a parameter defaulting to it).
+    const auto* t = p.if_contains("Tracing");
+    const json::value* mode = t != nullptr ? &x.resolve(*t) : nullptr;
+    bool tracing =
+        mode != nullptr &&
+        !(mode->is_string() && (mode->as_string() == "Disabled" || mode->as_string().empty()));
+    auto role_res = role_of(id, p, *events, std::move(dlq_policies), tags, tracing);
     if (!role_res) return role_res.take_error();
     fn["Role"] = get_att(role_id, "Arn");
-    x.add(role_id, std::move(*role_res), condition);
+    std::string role_condition = condition;
+    if (when) {
+      // Role: !If [C, ARN, !Ref AWS::NoValue]: the role is made when the
+      // ARN is not given (under NOTC, added), and the function takes either.
+      const auto& branches = role->at("Fn::If").as_array();
+      json::array chosen = branches;
+      chosen[when->then_branch ? 2 : 1] = get_att(role_id, "Arn");
+      fn["Role"] = json::object{{"Fn::If", std::move(chosen)}};
+      role_condition = when->condition;
+      if (when->then_branch) {
+        role_condition = "NOT" + when->condition;
+        x.conditions[role_condition] =
+            json::object{{"Fn::Not", json::array{json::object{{"Condition", when->condition}}}}};
+      }
+    }
+    x.add(role_id, std::move(*role_res), role_condition);
   }
 
   json::object lambda = resource("AWS::Lambda::Function", std::move(fn));

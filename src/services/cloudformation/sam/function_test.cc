@@ -215,6 +215,17 @@ Resources:
   EXPECT_TRUE(alias.contains("ProvisionedConcurrencyConfig"));
 }
 
+TEST(SamFunction, AliasIdsSpellUnderscoresAndDashes) {
+  auto r = resources(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://b/k, Handler: h, Runtime: python3.12, AutoPublishAlias: my_live-1}
+)");
+  EXPECT_EQ(type(r, "FnAliasmyUliveD1"), "AWS::Lambda::Alias");
+  EXPECT_EQ(props(r, "FnAliasmyUliveD1").at("Name"), "my_live-1");
+}
+
 TEST(SamFunction, DeadLetterQueueUrlReservedConcurrencyAndInvokeConfig) {
   auto r = resources(R"(
 Resources:
@@ -258,6 +269,48 @@ Resources:
   EXPECT_EQ(r.size(), 1u);
   EXPECT_EQ(props(r, "Fn").at("Role"), "arn:aws:iam::1:role/r");
   EXPECT_EQ(r.at("Fn").at("Condition"), "Yes");
+}
+
+TEST(SamFunction, ConditionalRoleIsMadeWhenTheArnIsNotGiven) {
+  auto out = expand(R"(
+Conditions: {HasRole: !Not [!Equals ["", !Ref RoleArn]]}
+Parameters: {RoleArn: {Type: String, Default: ""}}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Role: !If [HasRole, !Ref RoleArn, !Ref AWS::NoValue]
+)");
+  ASSERT_TRUE(out) << out.error().message;
+  const auto& r = out->at("Resources").as_object();
+  EXPECT_EQ(r.at("FnRole").at("Condition"), "NOTHasRole");
+  EXPECT_EQ(out->at("Conditions").at("NOTHasRole"),
+            parse(R"({"Fn::Not":[{"Condition":"HasRole"}]})"));
+  EXPECT_EQ(props(r, "Fn").at("Role"),
+            parse(R"({"Fn::If":["HasRole",{"Ref":"RoleArn"},{"Fn::GetAtt":["FnRole","Arn"]}]})"));
+}
+
+TEST(SamFunction, TracingAddsXrayUnlessDisabledAndUnknownPolicyNamesPassThrough) {
+  auto r = resources(R"(
+Parameters: {Mode: {Type: String, Default: Disabled}}
+Resources:
+  On:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://b/k, Handler: h, Runtime: python3.12, Tracing: PassThrough}
+  Off:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://b/k, Handler: h, Runtime: python3.12, Tracing: !Ref Mode,
+                 Policies: [MyOwnPolicy, AmazonS3ReadOnlyAccess]}
+)");
+  EXPECT_EQ(props(r, "OnRole").at("ManagedPolicyArns").at(1),
+            "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess");
+  EXPECT_EQ(props(r, "On").at("TracingConfig"), parse(R"({"Mode":"PassThrough"})"));
+  EXPECT_EQ(props(r, "OffRole").at("ManagedPolicyArns"),
+            parse(R"(["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+                      "MyOwnPolicy", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"])"));
 }
 
 TEST(SamFunction, UnsupportedSamTypesAreRefused) {

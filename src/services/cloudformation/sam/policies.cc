@@ -1,6 +1,7 @@
 // SAM policy templates (the documents are SAM's published ones) and AWS
 // managed policy names. A template's statements name its parameters as
 // {"Ref": "<Parameter>"}; expanding replaces each with the value given.
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -103,6 +104,7 @@ Result<json::object> policy_template(std::string_view owner, std::string_view na
 }
 
 json::string managed_policy_arn(std::string_view name) {
+  if (name.starts_with("arn:")) return json::string(name);
   // The AWS managed policies that live under service-role/.
   static constexpr std::array<std::string_view, 9> kServiceRole{
       "AWSLambdaBasicExecutionRole",
@@ -117,6 +119,20 @@ json::string managed_policy_arn(std::string_view name) {
   for (auto s : kServiceRole) {
     if (s == name) return json::string("arn:aws:iam::aws:policy/service-role/" + std::string(name));
   }
+  // AWS's own policies by their naming; SAM knows them from a list, and
+  // passes any other name on as written.
+  static constexpr std::array<std::string_view, 7> kOther{
+      "AdministratorAccess",
+      "ReadOnlyAccess",
+      "PowerUserAccess",
+      "IAMFullAccess",
+      "IAMReadOnlyAccess",
+      "SecretsManagerReadWrite",
+      "ResourceGroupsandTagEditorReadOnlyAccess"};
+  bool aws = name.starts_with("AWS") || name.starts_with("Amazon") ||
+             name.starts_with("CloudWatch") ||
+             std::find(kOther.begin(), kOther.end(), name) != kOther.end();
+  if (!aws) return json::string(name);
   return json::string("arn:aws:iam::aws:policy/" + std::string(name));
 }
 

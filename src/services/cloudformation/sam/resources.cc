@@ -52,14 +52,16 @@ Status state_machine_event(std::string_view id, std::string_view event_id, const
     if (const auto* v = p.if_contains(key)) props[key] = *v;
   }
   std::string role_id = rule_id + "Role";
+  const auto* given_role = p.if_contains("RoleArn");
   json::object target{{"Arn", ref_to(id)},
                       {"Id", rule_id + "StepFunctionsTarget"},
-                      {"RoleArn", get_att(role_id, "Arn")}};
+                      {"RoleArn", given_role != nullptr ? *given_role : get_att(role_id, "Arn")}};
   for (auto key : {"Input", "InputPath"}) {
     if (const auto* v = p.if_contains(key)) target[key] = *v;
   }
   props["Targets"] = json::array{std::move(target)};
   x.add(rule_id, resource("AWS::Events::Rule", std::move(props)), condition);
+  if (given_role != nullptr) return Status::ok();
   json::object role{
       {"AssumeRolePolicyDocument", trust_policy("events.amazonaws.com")},
       {"Policies",

@@ -41,6 +41,14 @@ void Expansion::add(std::string_view id, json::object res, std::string_view cond
   output[id] = std::move(res);
 }
 
+const json::value& Expansion::resolve(const json::value& v) const {
+  std::string name = ref_target(v);
+  const auto* decl = name.empty() ? nullptr : parameters.if_contains(name);
+  if (decl == nullptr || !decl->is_object()) return v;
+  const auto* d = decl->as_object().if_contains("Default");
+  return d != nullptr ? *d : v;
+}
+
 std::string Expansion::type_of(std::string_view id) const {
   const auto* r = input.if_contains(id);
   if (r == nullptr || !r->is_object()) return "";
@@ -73,6 +81,9 @@ Result<json::object> transform(const json::object& doc) {
         "Structure of the SAM template is invalid. 'Resources' section is required");
   }
   NIMBUS_TRY(apply_globals(doc.if_contains("Globals"), x.input));
+  if (const auto* ps = doc.if_contains("Parameters"); ps != nullptr && ps->is_object()) {
+    x.parameters = ps->as_object();
+  }
   if (const auto* g = doc.if_contains("Globals"); g != nullptr && g->is_object()) {
     x.globals = g->as_object();
   }
@@ -104,6 +115,11 @@ Result<json::object> transform(const json::object& doc) {
   }
   NIMBUS_TRY(expand_api_events(x));
   out["Resources"] = std::move(x.output);
+  if (!x.conditions.empty()) {
+    auto& conditions = out["Conditions"];
+    if (!conditions.is_object()) conditions = json::object{};
+    for (auto& [name, c] : x.conditions) conditions.as_object()[name] = std::move(c);
+  }
   return out;
 }
 

@@ -25,6 +25,12 @@ inline json::value sub(std::string_view text, json::object vars) {
   return json::object{{"Fn::Sub", json::array{json::string(text), std::move(vars)}}};
 }
 
+// A policy statement allowing `actions` (one or a list) on `resource`.
+inline json::object allow(json::value actions, json::value resource) {
+  return json::object{
+      {"Action", std::move(actions)}, {"Effect", "Allow"}, {"Resource", std::move(resource)}};
+}
+
 // {"Type": type, "Properties": props}.
 inline json::object resource(std::string_view type, json::object props) {
   return json::object{{"Type", type}, {"Properties", std::move(props)}};

@@ -25,7 +25,8 @@ namespace nimbus::services {
 
 Registry::Registry(Environment& env) {
   // Operations called in-process (CloudFormation's resources, Step
-  // Functions' tasks): reads services_ on each call, so made before them.
+  // Functions' tasks, Scheduler's universal target): reads services_ on each
+  // call, so made before them.
   calls_ = std::make_unique<InProcessCalls>(services_);
   // IAM first: it holds the keys every request is verified with.
   iam_ = &add(std::make_unique<iam::IamService>(env)).directory();
@@ -46,7 +47,12 @@ Registry::Registry(Environment& env) {
   add(std::make_unique<apigateway::HttpApiService>(env, &lambda, &rest));
   add(std::make_unique<sns::SnsService>(env));
   add(std::make_unique<eventbridge::EventsService>(env));
-  add(std::make_unique<scheduler::SchedulerService>(env));
+  // Scheduler's universal target calls the others' operations in-process.
+  add(std::make_unique<scheduler::SchedulerService>(
+      env, [calls = calls_.get()](std::string_view model, std::string_view operation,
+                                  CallContext ctx, boost::json::object input, Respond respond) {
+        calls->call(model, operation, std::move(ctx), std::move(input), std::move(respond));
+      }));
   // Step Functions' Task states invoke functions through Lambda's Functions
   // and call the other services' operations in-process.
   add(std::make_unique<sfn::StepFunctionsService>(env, &lambda, calls_.get()));

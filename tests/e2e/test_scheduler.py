@@ -131,6 +131,16 @@ class SchedulerTest(ServerTestCase):
         time.sleep(1.5)
         self.assertEqual(self.sqs.receive_message(QueueUrl=url).get("Messages", []), [])
 
+    def test_the_universal_target_calls_an_operation_with_the_input(self):
+        url, _ = queue(self.sqs, "e2e-sched-universal")
+        self.scheduler.create_schedule(
+            Name="e2e-universal", ScheduleExpression=at_in(2),
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": "arn:aws:scheduler:::aws-sdk:sqs:sendMessage", "RoleArn": ROLE,
+                    "Input": json.dumps({"QueueUrl": url, "MessageBody": "via the SDK"})})
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual([m["Body"] for m in got], ["via the SDK"])
+
     def test_cli(self):
         _, arn = queue(self.sqs, "e2e-sched-cli")
         _, out, _ = self.server.aws_cli(

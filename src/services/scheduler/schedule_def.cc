@@ -7,6 +7,7 @@
 
 #include "common/json_fields.h"
 #include "services/scheduler/errors.h"
+#include "services/scheduler/universal_target.h"
 
 namespace nimbus::services::scheduler {
 
@@ -63,6 +64,12 @@ Result<ScheduleTarget> parse_target(const json::object& in) {
   std::string kind = t.kind();
   if (kind == "sqs" && t.arn.ends_with(".fifo") && t.group_id.empty()) {
     return errors::validation("SqsParameters.MessageGroupId is required for FIFO queue targets.");
+  }
+  if (kind == "scheduler") {
+    if (!UniversalArn::parse(t.arn)) return errors::validation("Invalid target ARN " + t.arn + ".");
+    if (!t.input || !parse_object(*t.input)) {
+      return errors::validation("Input must be a JSON object for universal targets.");
+    }
   }
   if (kind == "events") {
     if (t.detail_type.empty() || t.source.empty()) {

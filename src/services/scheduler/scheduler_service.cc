@@ -44,13 +44,19 @@ const Operation<SchedulerService> SchedulerService::kOperations[] = {
     {"ListTagsForResource", &SchedulerService::list_tags_for_resource, by_arn},
 };
 
-SchedulerService::SchedulerService(Environment& env)
+SchedulerService::SchedulerService(Environment& env, OperationCall call)
     : Service("scheduler"), env_(env), engine_(std::make_unique<Engine>(env)) {
+  if (call) universal_ = std::make_unique<UniversalTarget>(env.settings, std::move(call));
   serve(*this, kOperations);
 }
 
 SchedulerService::~SchedulerService() {
+  binding_.reset();
   engine_.reset();
+}
+
+void SchedulerService::bind(::nimbus::events::Targets& targets) {
+  if (universal_) binding_ = targets.bind("scheduler", *universal_);
 }
 
 Status SchedulerService::start() {

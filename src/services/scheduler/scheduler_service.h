@@ -7,16 +7,21 @@
 #include <boost/json.hpp>
 #include <memory>
 
+#include "events/binding.h"
 #include "services/scheduler/engine.h"
+#include "services/scheduler/universal_target.h"
 #include "services/service.h"
 
 namespace nimbus::services::scheduler {
 
 class SchedulerService final : public Service {
  public:
-  explicit SchedulerService(Environment& env);
+  // `call`: how the universal target reaches other services' operations
+  // (empty: universal targets are not bound and fail as unsupported).
+  explicit SchedulerService(Environment& env, OperationCall call = {});
   ~SchedulerService() override;
 
+  void bind(::nimbus::events::Targets& targets) override;
   Status start() override;
 
   Engine& engine() { return *engine_; }
@@ -42,6 +47,8 @@ class SchedulerService final : public Service {
 
   Environment& env_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<UniversalTarget> universal_;
+  std::unique_ptr<::nimbus::events::Binding> binding_;  // unbound before universal_ goes
 };
 
 // Answers `respond` with `out` once a change is durable (an

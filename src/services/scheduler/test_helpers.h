@@ -17,21 +17,26 @@ namespace json = boost::json;
 inline constexpr const char* kRole = "arn:aws:iam::000000000000:role/scheduler";
 inline constexpr const char* kFunction = "arn:aws:lambda:us-east-1:000000000000:function:f";
 
+// CreateSchedule's input: `expression` delivering to `target_arn`, flexible
+// window OFF; `extra` members are added (or replace) at the top level.
+inline json::object schedule_input(const std::string& name, const std::string& expression,
+                                   const std::string& target_arn, json::object extra = {}) {
+  json::object in{{"Name", name},
+                  {"ScheduleExpression", expression},
+                  {"FlexibleTimeWindow", json::object{{"Mode", "OFF"}}},
+                  {"Target", json::object{{"Arn", target_arn}, {"RoleArn", kRole}}}};
+  for (auto& [k, v] : extra) in[k] = v;
+  return in;
+}
+
 class SchedulerTest
     : public services::testing::WithTargets<services::testing::ServiceTest<SchedulerService>> {
  protected:
   SchedulerTest() : WithTargets({build<sqs::SqsService>(), build<SchedulerService>()}) {}
 
-  // CreateSchedule's input: `expression` delivering to `target_arn`, flexible
-  // window OFF; `extra` members are added (or replace) at the top level.
   static json::object schedule(const std::string& name, const std::string& expression,
                                const std::string& target_arn, json::object extra = {}) {
-    json::object in{{"Name", name},
-                    {"ScheduleExpression", expression},
-                    {"FlexibleTimeWindow", json::object{{"Mode", "OFF"}}},
-                    {"Target", json::object{{"Arn", target_arn}, {"RoleArn", kRole}}}};
-    for (auto& [k, v] : extra) in[k] = v;
-    return in;
+    return schedule_input(name, expression, target_arn, std::move(extra));
   }
   // at() `seconds` after the simulated clock's current time (UTC).
   std::string at_in(int64_t seconds) const {

@@ -1,0 +1,79 @@
+// The universal target: an operation of another service called in-process
+// with the schedule's Input, its failures retried and dead-lettered like any
+// target's, and its ARNs read and checked.
+#include <gtest/gtest.h>
+
+#include "services/in_process.h"
+#include "services/scheduler/test_helpers.h"
+
+namespace nimbus::services::scheduler {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+class SchedulerUniversalTest
+    : public services::testing::WithTargets<services::testing::ServiceTest<SchedulerService>> {
+ protected:
+  SchedulerUniversalTest()
+      : WithTargets({build<sqs::SqsService>(), [this](Environment& env) {
+                       return std::make_unique<SchedulerService>(
+                           env, [this](std::string_view model, std::string_view op, CallContext ctx,
+                                       json::object in, Respond respond) {
+                             calls->call(model, op, std::move(ctx), std::move(in),
+                                         std::move(respond));
+                           });
+                     }}) {}
+
+  void open() override {
+    calls = std::make_unique<InProcessCalls>(services);
+    WithTargets::open();
+  }
+
+  std::unique_ptr<InProcessCalls> calls;
+};
+
+TEST_F(SchedulerUniversalTest, AnOperationOfAnotherServiceIsCalledWithTheInput) {
+  auto q = queue("q");
+  auto dlq = queue("dlq");
+  auto in = testing::schedule_input("send", "rate(1 hour)",
+                                    "arn:aws:scheduler:::aws-sdk:sqs:sendMessage");
+  in["Target"].as_object()["Input"] =
+      json::serialize(json::object{{"QueueUrl", q}, {"MessageBody", "from a schedule"}});
+  call("CreateSchedule", in);
+  auto bad =
+      testing::schedule_input("bad", "rate(1 hour)", "arn:aws:scheduler:::aws-sdk:sqs:sendMessage");
+  bad["Target"].as_object()["Input"] = R"({"QueueUrl": "http://localhost:4566/000000000000/nope",
+                                           "MessageBody": "lost"})";
+  bad["Target"].as_object()["DeadLetterConfig"] = json::object{{"Arn", arn_of(dlq)}};
+  call("CreateSchedule", bad);
+  clock.advance(1h);
+  auto got = receive(q, 1, 10ms, 100);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(got[0].at("Body")), "from a schedule");
+  auto dead = receive(dlq, 1, 10ms, 100);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(s(dead[0].at("MessageAttributes").at("ERROR_CODE").at("StringValue")),
+            "QueueDoesNotExist");
+}
+
+TEST_F(SchedulerUniversalTest, UniversalTargetsNeedAKnownShapeAndAJsonInput) {
+  auto in =
+      testing::schedule_input("u", "rate(1 hour)", "arn:aws:scheduler:::aws-sdk:sqs:sendMessage");
+  EXPECT_EQ(error_code("CreateSchedule", in), "ValidationException");
+  in["Target"].as_object()["Input"] = "not json";
+  EXPECT_EQ(error_code("CreateSchedule", in), "ValidationException");
+  in["Target"].as_object()["Arn"] = "arn:aws:scheduler:::aws-sdk:sqs";
+  in["Target"].as_object()["Input"] = "{}";
+  EXPECT_EQ(error_code("CreateSchedule", in), "ValidationException");
+
+  auto u = UniversalArn::parse("arn:aws:scheduler:::aws-sdk:sfn:startExecution");
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->model, "stepfunctions");
+  EXPECT_EQ(u->operation, "StartExecution");
+  EXPECT_FALSE(UniversalArn::parse("arn:aws:sqs:::aws-sdk:sqs:sendMessage"));
+  EXPECT_FALSE(UniversalArn::parse("arn:aws:scheduler:::aws-sdk:sqs:send/Message"));
+}
+
+}  // namespace
+}  // namespace nimbus::services::scheduler

@@ -250,6 +250,23 @@ class SfnTaskTest(ServerTestCase):
         with self.assertRaises(self.sfn.exceptions.InvalidToken):
             self.sfn.send_task_failure(taskToken="not-a-token")
 
+    def test_start_execution_sync_waits_for_the_child(self):
+        child = self.sfn.create_state_machine(name="e2e-child", roleArn=ROLE, definition=json.dumps({
+            "StartAt": "Add", "States": {"Add": {
+                "Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
+                "End": True}}}))["stateMachineArn"]
+        _, d = self.run_machine("e2e-parent", {
+            "StartAt": "Run",
+            "States": {"Run": {"Type": "Task",
+                               "Resource": "arn:aws:states:::states:startExecution.sync",
+                               "Parameters": {"StateMachineArn": child, "Input": {"n.$": "$.n"}},
+                               "End": True}},
+        }, {"n": 1})
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        out = json.loads(d["output"])
+        self.assertEqual((out["Status"], json.loads(out["Output"])), ("SUCCEEDED", {"n": 2}))
+        self.assertEqual(out["StateMachineArn"], child)
+
 
 class SfnCrashTest(unittest.TestCase):
     """A Standard execution waiting in a Wait state survives kill -9."""

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/encoding.h"
+#include "common/json_fields.h"
 #include "common/request_id.h"
 #include "common/time_format.h"
 #include "services/stepfunctions/stepfunctions_service.h"
@@ -138,6 +139,7 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
         for (const char* kind : {"timeout", "task", "heartbeat"}) {
           timers_->cancel(kind, e.arn, [](Status) {});
         }
+        child_ended(e);
       }
       if (yield) {
         advance(
@@ -154,23 +156,100 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
 
 void StepFunctionsService::run_task(const std::string& arn, asl::TaskCall task,
                                     const std::string& token) {
-  bool callback = task_target(task.resource).pattern == ".waitForTaskToken";
-  integrations_.call(
-      {task.resource, std::move(task.parameters), arn},
-      [this, arn, token, callback, gate = gate_](TaskOutcome o) {
-        auto in = gate->hold();
-        if (!in) return;
-        advance(
-            arn,
-            [o = std::move(o), token, callback](Runner& r, int64_t now) -> std::optional<Stop> {
-              if (!r.awaits(token)) return std::nullopt;
-              if (!o.ok) return r.task_failed(o.failure, now, retry_jitter());
-              // A callback task goes on when its token is answered.
-              if (callback) return r.task_submitted(o.output);
-              return r.task_succeeded(o.output, now);
-            },
-            [](Status) {});
-      });
+  TaskTarget target = task_target(task.resource);
+  bool callback = target.pattern == ".waitForTaskToken";
+  bool child = runs_child(target);
+  integrations_.call({task.resource, std::move(task.parameters), arn}, [this, arn, token, callback,
+                                                                        child, gate = gate_](
+                                                                           TaskOutcome o) {
+    auto in = gate->hold();
+    if (!in) return;
+    advance(
+        arn,
+        [o = std::move(o), token, callback, child](Runner& r, int64_t now) -> std::optional<Stop> {
+          if (!r.awaits(token)) return std::nullopt;
+          if (!o.ok) return r.task_failed(o.failure, now, retry_jitter());
+          // A callback task goes on when its token is answered.
+          if (callback) return r.task_submitted(o.output);
+          if (child) {
+            std::string c = o.output.is_object() ? str(o.output.as_object(), "ExecutionArn") : "";
+            if (c.find(":execution:") == std::string::npos) {
+              return r.task_failed(
+                  {"States.Runtime", "nimbus waits only for Standard executions, not '" + c + "'"},
+                  now, 0);
+            }
+            return r.task_submitted(o.output, c);
+          }
+          return r.task_succeeded(o.output, now);
+        },
+        [this, arn, child](Status st) {
+          if (st && child) watch_child(arn);
+        });
+  });
+}
+
+void StepFunctionsService::watch_child(const std::string& parent) {
+  std::optional<Execution> ended;
+  {
+    MutexLock lock(mu_);
+    auto p = executions_.find(parent);
+    if (p == executions_.end() || p->second.status != "RUNNING" ||
+        !awaits_callback(p->second.position)) {
+      return;
+    }
+    std::string child = task_child(p->second.position);
+    if (child.empty()) return;
+    children_[child] = parent;
+    auto c = executions_.find(child);
+    if (c != executions_.end() && c->second.status != "RUNNING") ended = c->second;
+  }
+  if (ended) child_ended(*ended);
+}
+
+void StepFunctionsService::child_ended(const Execution& child) {
+  std::string parent;
+  {
+    MutexLock lock(mu_);
+    auto it = children_.find(child.arn);
+    if (it == children_.end()) return;
+    parent = it->second;
+    children_.erase(it);
+  }
+  advance(
+      parent,
+      [child](Runner& r, int64_t now) -> std::optional<Stop> {
+        if (!awaits_callback(r.position()) || task_child(r.position()) != child.arn) {
+          return std::nullopt;
+        }
+        json::object out = sync_output(child, task_target(r.task_resource()).pattern == ".sync:2");
+        if (child.status == "SUCCEEDED") return r.task_succeeded(std::move(out), now);
+        return r.task_failed({"States.TaskFailed", json::serialize(out)}, now, retry_jitter());
+      },
+      [](Status) {});
+}
+
+json::object sync_output(const Execution& c, bool parsed) {
+  auto doc = [parsed](const std::string& text) -> json::value {
+    if (!parsed) return json::value(text);
+    json::error_code ec;
+    json::value v = json::parse(text, ec);
+    return ec ? json::value(text) : v;
+  };
+  json::object o{{"ExecutionArn", c.arn},
+                 {"StateMachineArn", c.machine_arn},
+                 {"Name", c.name},
+                 {"Status", c.status},
+                 {"StartDate", static_cast<int64_t>(c.start * 1000)},
+                 {"StopDate", static_cast<int64_t>(c.stop * 1000)},
+                 {"Input", doc(c.input)},
+                 {"InputDetails", json::object{{"Included", true}}}};
+  if (c.status == "SUCCEEDED") {
+    o["Output"] = doc(c.output);
+    o["OutputDetails"] = json::object{{"Included", true}};
+  }
+  if (!c.error.empty()) o["Error"] = c.error;
+  if (!c.cause.empty()) o["Cause"] = c.cause;
+  return o;
 }
 
 void StepFunctionsService::on_wake(storage::DueTimer t, storage::Timers::Ack ack) {
@@ -237,6 +316,7 @@ void StepFunctionsService::end_execution(const std::string& arn, std::string sta
       for (const char* kind : {"wake", "timeout", "task", "heartbeat"}) {
         timers_->cancel(kind, e.arn, [](Status) {});
       }
+      child_ended(e);
       done(Status::ok());
     });
   });

@@ -166,10 +166,15 @@ void serialize_json_fields(std::string_view model, json::object& in) {
 // The patterns served: a plain call, or one whose task then waits for its
 // token (the call's own answer is TaskSubmitted's output).
 bool callable(const TaskTarget& t) {
-  return t.pattern.empty() || t.pattern == ".waitForTaskToken";
+  return t.pattern.empty() || t.pattern == ".waitForTaskToken" || runs_child(t);
 }
 
 }  // namespace
+
+bool runs_child(const TaskTarget& t) {
+  return t.kind == TaskTarget::kOptimized && t.service == "states" &&
+         t.action == "startExecution" && (t.pattern == ".sync" || t.pattern == ".sync:2");
+}
 
 TaskTarget task_target(const std::string& resource) {
   TaskTarget t;

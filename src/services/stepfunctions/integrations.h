@@ -29,6 +29,8 @@ struct TaskTarget {
   std::string pattern;
 };
 TaskTarget task_target(const std::string& resource);
+// states:startExecution.sync or .sync:2: the task ends with the child.
+bool runs_child(const TaskTarget& t);
 
 struct TaskRequest {
   std::string resource;

@@ -295,7 +295,7 @@ Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
   size_t depth = position_.as_object()["frames"].as_array().size() - 1;
   const asl::State& s = state_at(depth);
   json::object& f = top();
-  for (const char* k : {"phase", "token", "heartbeat"}) f.erase(k);
+  for (const char* k : {"phase", "token", "heartbeat", "child"}) f.erase(k);
   json::object details{{"output", json::serialize(result)},
                        {"outputDetails", json::object{{"truncated", false}}}};
   if (legacy_lambda(s.resource)) {
@@ -319,7 +319,7 @@ Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
 Stop Runner::task_failed(const asl::Failure& failure, int64_t now_ms, double jitter) {
   size_t depth = position_.as_object()["frames"].as_array().size() - 1;
   const asl::State& s = state_at(depth);
-  for (const char* k : {"phase", "token", "heartbeat"}) top().erase(k);
+  for (const char* k : {"phase", "token", "heartbeat", "child"}) top().erase(k);
   bool timed_out = failure.error == "States.Timeout" || failure.error == "States.HeartbeatTimeout";
   json::object details{{"error", failure.error}, {"cause", failure.cause}};
   if (legacy_lambda(s.resource)) {
@@ -373,10 +373,17 @@ std::optional<int64_t> task_heartbeat(const json::value& position) {
   return h->as_int64();
 }
 
-Stop Runner::task_submitted(const json::value& output) {
+std::string task_child(const json::value& position) {
+  const json::object* f = top_frame(position);
+  const auto* c = f != nullptr ? f->if_contains("child") : nullptr;
+  return c != nullptr && c->is_string() ? std::string(c->as_string()) : std::string();
+}
+
+Stop Runner::task_submitted(const json::value& output, const std::string& child) {
   size_t depth = position_.as_object()["frames"].as_array().size() - 1;
   const asl::State& s = state_at(depth);
   top()["phase"] = "callback";
+  if (!child.empty()) top()["child"] = child;
   auto [type, name] = resource_parts(s.resource);
   event("TaskSubmitted", "taskSubmittedEventDetails",
         json::object{{"resourceType", type},
@@ -384,6 +391,10 @@ Stop Runner::task_submitted(const json::value& output) {
                      {"output", json::serialize(output)},
                      {"outputDetails", json::object{{"truncated", false}}}});
   return Stop{Stop::kIdle, 0, {}, {}, {}};
+}
+
+const std::string& Runner::task_resource() const {
+  return state_at(position_.as_object().at("frames").as_array().size() - 1).resource;
 }
 
 std::string Runner::task_token() const {

@@ -51,8 +51,9 @@ class Runner {
   Stop task_succeeded(boost::json::value result, int64_t now_ms);
   Stop task_failed(const asl::Failure& failure, int64_t now_ms, double jitter);
   // A .waitForTaskToken task's call succeeded with `output`: it now waits
-  // for SendTaskSuccess/Failure (TaskSubmitted).
-  Stop task_submitted(const boost::json::value& output);
+  // for SendTaskSuccess/Failure (TaskSubmitted); a .sync task for the end of
+  // execution `child`.
+  Stop task_submitted(const boost::json::value& output, const std::string& child = "");
 
   // Whether the execution waits for the task whose token is `token` (a
   // late answer for an earlier attempt, or after a timeout, is not).
@@ -62,6 +63,9 @@ class Runner {
   // Makes each task attempt's token (the service's are unique and name the
   // execution); the default numbers them.
   void set_token_source(std::function<std::string()> f) { new_token_ = std::move(f); }
+
+  // The Resource of the Task state the execution is in.
+  const std::string& task_resource() const;
 
   std::vector<HistoryEvent>& events() { return events_; }
   const boost::json::value& position() const { return position_; }
@@ -93,6 +97,8 @@ class Runner {
 bool awaits_token(const boost::json::value& position, const std::string& token);
 // Whether it waits for a task token's answer (nothing to resume at start).
 bool awaits_callback(const boost::json::value& position);
+// The execution a .sync task waits for ("" when none).
+std::string task_child(const boost::json::value& position);
 // The HeartbeatSeconds of the task it waits for, if any.
 std::optional<int64_t> task_heartbeat(const boost::json::value& position);
 

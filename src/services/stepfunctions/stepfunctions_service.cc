@@ -75,7 +75,7 @@ Status StepFunctionsService::start() {
   NIMBUS_TRY(executions_db_.each("", [&](storage::Entry& e) {
     if (auto x = Execution::decode(e.value)) executions.push_back(std::move(*x));
   }));
-  std::vector<std::string> running;
+  std::vector<std::string> running, parents;
   std::vector<std::pair<std::string, int64_t>> waiting;
   {
     MutexLock lock(mu_);
@@ -86,6 +86,7 @@ Status StepFunctionsService::start() {
         running.push_back(x.arn);
       }
       if (x.status == "RUNNING" && x.wake_ms != 0) waiting.emplace_back(x.arn, x.wake_ms);
+      if (x.status == "RUNNING" && !task_child(x.position).empty()) parents.push_back(x.arn);
       executions_.emplace(x.arn, std::move(x));
     }
   }
@@ -117,6 +118,8 @@ Status StepFunctionsService::start() {
                         [](Status) {});
     }
   }
+  // A .sync task waits for its child again.
+  for (const auto& p : parents) watch_child(p);
   // An execution that stopped between two wait points (its last batch was
   // committed, but not the wait it asked for) goes on from its position.
   for (const auto& a : running) {

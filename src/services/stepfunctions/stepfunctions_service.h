@@ -93,6 +93,11 @@ class StepFunctionsService final : public services::Service {
   // Calls the task execution `arn` stopped at; its answer advances the
   // execution if it still waits for that task (`token`).
   void run_task(const std::string& arn, asl::TaskCall task, const std::string& token);
+  // A .sync task of execution `parent` waits for the child its position
+  // names: remembered in children_, answered at once if it already ended.
+  void watch_child(const std::string& parent);
+  // An execution ended: the .sync task waiting for it goes on.
+  void child_ended(const Execution& child);
   void on_wake(storage::DueTimer t, storage::Timers::Ack ack);
   void on_timeout(storage::DueTimer t, storage::Timers::Ack ack);
   // Ends a running execution from outside (StopExecution, its timeout) with
@@ -119,8 +124,13 @@ class StepFunctionsService final : public services::Service {
   mutable Mutex mu_;
   std::map<std::string, StateMachine> machines_ GUARDED_BY(mu_);
   std::map<std::string, Execution> executions_ GUARDED_BY(mu_);
+  // Child execution ARN -> the parent whose .sync task waits for it.
+  std::map<std::string, std::string> children_ GUARDED_BY(mu_);
 };
 
+// A child execution as a .sync task's result (DescribeExecution's fields,
+// PascalCase; Input and Output parsed for .sync:2).
+boost::json::object sync_output(const Execution& child, bool parsed);
 // A number in [0, 1) for a retrier's FULL jitter.
 double retry_jitter();
 // A task token: names the execution (so SendTask* find it) and is unique.

@@ -54,10 +54,14 @@ struct FakeCalls final : services::OperationCalls {
     std::string model, operation;
     json::object input;
   };
-  void call(std::string_view model, std::string_view operation, services::CallContext,
+  void call(std::string_view model, std::string_view operation, services::CallContext ctx,
             json::object input, services::Respond respond) override {
     std::unique_lock lock(mu);
     seen.push_back({std::string(model), std::string(operation), input});
+    if (forward != nullptr) {  // to a real service (Step Functions itself)
+      lock.unlock();
+      return (*forward->find(operation))(ctx, std::move(input), std::move(respond));
+    }
     auto out = answer(model, operation, input);
     lock.unlock();
     respond(std::move(out));
@@ -65,6 +69,7 @@ struct FakeCalls final : services::OperationCalls {
   std::mutex mu;
   std::vector<Seen> seen;
   std::function<services::Output(std::string_view, std::string_view, const json::object&)> answer;
+  services::Service* forward = nullptr;
 };
 
 class SfnTaskTest : public SfnTest {
@@ -371,6 +376,38 @@ TEST_F(SfnTaskTest, ExpressMachinesRunNoCallbackTasks) {
   auto out = call("StartSyncExecution", {{"stateMachineArn", m}, {"input", "{}"}});
   EXPECT_EQ(s(out["status"]), "FAILED");
   EXPECT_EQ(s(out["error"]), "States.Runtime");
+}
+
+TEST_F(SfnTaskTest, StartExecutionSyncWaitsForTheChildAcrossARestart) {
+  // clang-format off
+  std::string child = create("child", R"j({"StartAt":"Add","States":{
+    "Add":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, 1)"},"Next":"Nap"},
+    "Nap":{"Type":"Wait","Seconds":10,"Next":"Check"},
+    "Check":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":5,"Next":"Big"}],"Default":"Done"},
+    "Big":{"Type":"Fail","Error":"TooBig","Cause":"n > 5"},
+    "Done":{"Type":"Succeed"}}})j");
+  std::string parent = create("parent", R"j({"StartAt":"Run","States":{
+    "Run":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+           "Parameters":{"StateMachineArn":")j" + child + R"j(","Input":{"n.$":"$.n"}},
+           "ResultSelector":{"out.$":"$.Output","status.$":"$.Status"},"End":true}}})j");
+  // clang-format on
+  calls.forward = svc;
+  std::string x = start(parent, R"({"n":1})");
+  ASSERT_TRUE(eventually([&] { return history_types(x).back() == "TaskSubmitted"; }));
+  calls.forward = nullptr;
+  reopen();  // both wait: the child in its Wait state, the parent for the child
+  calls.forward = svc;
+  EXPECT_EQ(status(x), "RUNNING");
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(output(x), json::parse(R"({"out":{"n":2},"status":"SUCCEEDED"})"));
+  EXPECT_EQ(calls.seen.size(), 1u);  // the child was started once
+
+  std::string y = start(parent, R"({"n":9})");
+  ASSERT_TRUE(eventually([&] { return history_types(y).back() == "TaskSubmitted"; }));
+  ASSERT_TRUE(advance_until([&] { return status(y) != "RUNNING"; }, std::chrono::seconds(1)));
+  auto d = described(y);
+  EXPECT_EQ(s(d["error"]), "States.TaskFailed");
+  EXPECT_EQ(s(json::parse(s(d["cause"])).at("Error")), "TooBig");
 }
 
 }  // namespace

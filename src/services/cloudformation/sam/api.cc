@@ -60,6 +60,28 @@ json::value invocation_uri(const ApiEvent& e, bool partition) {
              "}/invocations");
 }
 
+// A state machine's route: API Gateway starts an execution with the
+// request body as input, through the event's role.
+json::object start_execution(const ApiEvent& e) {
+  std::string machine = ref_target(e.function_ref);
+  json::object integration{
+      {"credentials", get_att(e.start_role, "Arn")},
+      {"httpMethod", "POST"},
+      {"requestTemplates",
+       json::object{
+           {"application/json", sub("{\"input\": \"$util.escapeJavaScript($input.json('$'))\", "
+                                    "\"stateMachineArn\": \"${" +
+                                    machine + "}\"}")}}},
+      {"responses", json::object{{"200", json::object{{"statusCode", "200"}}},
+                                 {"400", json::object{{"statusCode", "400"}}}}},
+      {"type", "aws"},
+      {"uri", sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:states:action/StartExecution")}};
+  return json::object{
+      {"responses", json::object{{"200", json::object{{"description", "OK"}}},
+                                 {"400", json::object{{"description", "Bad Request"}}}}},
+      {"x-amazon-apigateway-integration", std::move(integration)}};
+}
+
 Status required_path(const ApiEvent& e, std::string& path, std::string& method) {
   path = str(e.properties, "Path");
   method = lower(str(e.properties, "Method"));
@@ -210,6 +232,40 @@ json::object http_body() {
                                         {"x-amazon-apigateway-tag-value", "SAM"}}}}};
 }
 
+// SAM's checks of an event's Auth.Authorizer against its API's Auth.
+Status check_authorizer(const ApiEvent& e, const json::object& api, const std::string& path,
+                        const std::string& method) {
+  const auto* auth = e.properties.if_contains("Auth");
+  if (auth == nullptr || !auth->is_object()) return Status::ok();
+  const auto* name = auth->as_object().if_contains("Authorizer");
+  if (name == nullptr || !name->is_string()) return Status::ok();
+  std::string n(name->as_string());
+  static const json::object none;
+  const auto* a = api.if_contains("Auth");
+  const json::object& api_auth = a != nullptr && a->is_object() ? a->as_object() : none;
+  std::string where = "on API method [" + method + "] for path [" + path + "] because ";
+  if (n == "NONE") {
+    if (api_auth.contains("DefaultAuthorizer")) return Status::ok();
+    return invalid_event(e.function_id, e.event_id,
+                         "Unable to set Authorizer " + where +
+                             "'NONE' is only a valid value when a DefaultAuthorizer on the API is "
+                             "specified.");
+  }
+  if (n == "AWS_IAM") return Status::ok();
+  const auto* authorizers = api_auth.if_contains("Authorizers");
+  if (authorizers == nullptr || !authorizers->is_object()) {
+    return invalid_event(e.function_id, e.event_id,
+                         "Unable to set Authorizer [" + n + "] " + where +
+                             "the related API does not define any Authorizers.");
+  }
+  if (!authorizers->as_object().contains(n)) {
+    return invalid_event(e.function_id, e.event_id,
+                         "Unable to set Authorizer [" + n + "] " + where +
+                             "it wasn't defined in the API's Authorizers.");
+  }
+  return Status::ok();
+}
+
 // Adds the REST events naming `api_id` to `body`; a permission each.
 Status rest_events(std::string_view api_id, const json::object& p, json::object* body,
                    Expansion& x) {
@@ -221,6 +277,11 @@ Status rest_events(std::string_view api_id, const json::object& p, json::object*
     if (api_of(e, "RestApiId") != (api_id == kRestImplicit ? "" : api_id)) continue;
     std::string path, method;
     NIMBUS_TRY(required_path(e, path, method));
+    NIMBUS_TRY(check_authorizer(e, p, path, method));
+    if (body != nullptr && !e.start_role.empty()) {
+      add_path(*body, path, method, start_execution(e));
+      continue;
+    }
     if (body != nullptr) {
       add_path(*body, path, method,
                json::object{{"x-amazon-apigateway-integration",
@@ -326,6 +387,11 @@ const json::object& globals_for(const Expansion& x, std::string_view section) {
 
 Status expand_api(std::string_view id, const json::object& res, Expansion& x) {
   const json::object& p = properties_of(res);
+  if (const auto* auth = p.if_contains("Auth"); auth != nullptr && auth->is_object()) {
+    const auto* d = auth->as_object().if_contains("DefaultAuthorizer");
+    if (d != nullptr && !d->is_string())
+      return invalid_resource(id, "DefaultAuthorizer is not a string.");
+  }
   if (!p.contains("StageName")) {
     return invalid_resource(id, "Missing required property 'StageName'.");
   }

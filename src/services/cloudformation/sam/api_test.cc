@@ -98,6 +98,47 @@ Resources:
             std::string::npos);
 }
 
+TEST(SamApi, EventAuthorizersMustBeTheApis) {
+  const char* tmpl = R"(
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: v1, Auth: %s}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Post: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /x, Method: post, Auth: {Authorizer: %s}}}
+)";
+  auto with = [&](const char* auth, const char* authorizer) {
+    char buf[1024];
+    std::snprintf(buf, sizeof buf, tmpl, auth, authorizer);
+    return error_of(buf);
+  };
+  EXPECT_NE(with("{}", "Mine")
+                .find("Unable to set Authorizer [Mine] on API method [post] for path "
+                      "[/x] because the related API does not define any Authorizers."),
+            std::string::npos);
+  EXPECT_NE(with("{Authorizers: {Other: {FunctionArn: arn}}}", "Mine")
+                .find("because it wasn't defined in the API's Authorizers."),
+            std::string::npos);
+  EXPECT_NE(with("{}", "NONE").find("'NONE' is only a valid value when a DefaultAuthorizer"),
+            std::string::npos);
+  auto ok = expand(std::string(R"(
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: v1, Auth: {Authorizers: {Mine: {FunctionArn: arn:fn}}}}
+)"));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(
+      ok->at("Resources").at("ApiMineAuthorizerPermission").at("Properties").at("FunctionName"),
+      "arn:fn");
+}
+
 TEST(SamHttpApi, ImplicitHttpApiWithDefaultRouteAndPathParameters) {
   auto r = resources(R"(
 Resources:

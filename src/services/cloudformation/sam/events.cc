@@ -317,6 +317,10 @@ Status rule(const Event& e, bool schedule, Expansion& x) {
     const auto* expr = required(e, "Schedule", st);
     if (expr == nullptr) return st;
     props["ScheduleExpression"] = *expr;
+    if (e.props.contains("State") && e.props.contains("Enabled")) {
+      return invalid_event(e.function_id, e.event_id,
+                           "State and Enabled Properties cannot both be specified.");
+    }
     if (const auto* enabled = e.props.if_contains("Enabled"); enabled && enabled->is_bool()) {
       props["State"] = enabled->as_bool() ? "ENABLED" : "DISABLED";
     }
@@ -332,28 +336,9 @@ Status rule(const Event& e, bool schedule, Expansion& x) {
   if (const auto* t = e.props.if_contains("Target"); t != nullptr && t->is_object()) {
     if (const auto* tid = t->as_object().if_contains("Id")) target["Id"] = *tid;
   }
-  if (const auto* dlq = e.props.if_contains("DeadLetterConfig"); dlq && dlq->is_object()) {
-    if (const auto* arn = dlq->as_object().if_contains("Arn")) {
-      target["DeadLetterConfig"] = json::object{{"Arn", *arn}};
-    } else if (str(dlq->as_object(), "Type") == "SQS") {
-      // A queue made for the rule, which only the rule may send to.
-      std::string queue_id = str(dlq->as_object(), "QueueLogicalId");
-      if (queue_id.empty()) queue_id = e.id + "Queue";
-      x.add(queue_id, resource("AWS::SQS::Queue", {}), e.condition);
-      json::object statement{
-          {"Action", "sqs:SendMessage"},
-          {"Condition",
-           json::object{{"ArnEquals", json::object{{"aws:SourceArn", get_att(e.id, "Arn")}}}}},
-          {"Effect", "Allow"},
-          {"Principal", json::object{{"Service", "events.amazonaws.com"}}},
-          {"Resource", get_att(queue_id, "Arn")}};
-      x.add(queue_id + "Policy", queue_policy(ref_to(queue_id), std::move(statement)), e.condition);
-      target["DeadLetterConfig"] = json::object{{"Arn", get_att(queue_id, "Arn")}};
-    } else {
-      return invalid_event(e.function_id, e.event_id,
-                           "No 'Arn' or 'Type' property provided for DeadLetterConfig");
-    }
-  }
+  auto dlq = rule_dead_letter(e.function_id, e.event_id, e.id, e.props, e.condition, x);
+  if (!dlq) return dlq.take_error();
+  if (!dlq->is_null()) target["DeadLetterConfig"] = std::move(*dlq);
   props["Targets"] = json::array{std::move(target)};
   x.add(e.id, resource("AWS::Events::Rule", std::move(props)), e.condition);
   json::object perm = permission(e, "events.amazonaws.com");
@@ -430,6 +415,45 @@ Status logs(const Event& e, Expansion& x) {
 
 }  // namespace
 
+Result<json::value> rule_dead_letter(std::string_view owner, std::string_view event_id,
+                                     const std::string& rule_id, const json::object& props,
+                                     const std::string& condition, Expansion& x) {
+  const auto* dlq = props.if_contains("DeadLetterConfig");
+  if (dlq == nullptr || !dlq->is_object()) return json::value();
+  const auto& d = dlq->as_object();
+  const auto* arn = d.if_contains("Arn");
+  const auto* type = d.if_contains("Type");
+  if (arn != nullptr && type != nullptr) {
+    return invalid_event(owner, event_id,
+                         "You can either define 'Arn' or 'Type' property of DeadLetterConfig.");
+  }
+  if (arn != nullptr) return json::value(json::object{{"Arn", *arn}});
+  if (type == nullptr) {
+    return invalid_event(owner, event_id,
+                         "No 'Arn' or 'Type' property provided for DeadLetterConfig.");
+  }
+  if (*type != "SQS") {
+    return invalid_event(owner, event_id,
+                         "The only valid value for 'Type' property of DeadLetterConfig is 'SQS'.");
+  }
+  // A queue made for the rule, which only the rule may send to.
+  std::string queue_id = rule_id + "Queue";
+  if (const auto* q = d.if_contains("QueueLogicalId")) {
+    if (!q->is_string()) return invalid_event(owner, event_id, "QueueLogicalId must be a string");
+    queue_id = std::string(q->as_string());
+  }
+  x.add(queue_id, resource("AWS::SQS::Queue", {}), condition);
+  json::object statement{
+      {"Action", "sqs:SendMessage"},
+      {"Condition",
+       json::object{{"ArnEquals", json::object{{"aws:SourceArn", get_att(rule_id, "Arn")}}}}},
+      {"Effect", "Allow"},
+      {"Principal", json::object{{"Service", "events.amazonaws.com"}}},
+      {"Resource", get_att(queue_id, "Arn")}};
+  x.add(rule_id + "QueuePolicy", queue_policy(ref_to(queue_id), std::move(statement)), condition);
+  return json::value(json::object{{"Arn", get_att(queue_id, "Arn")}});
+}
+
 Result<json::array> expand_events(std::string_view id, const json::object& props,
                                   std::string_view condition, const json::value& fn_ref,
                                   const json::value& fn_arn, Expansion& x) {
@@ -483,7 +507,7 @@ Result<json::array> expand_events(std::string_view id, const json::object& props
     } else if (type == "CloudWatchLogs") {
       st = logs(e, x);
     } else if (type == "Api" || type == "HttpApi") {
-      ApiEvent api{std::string(id), std::string(event_id), cond, fn_ref, fn_arn, p};
+      ApiEvent api{std::string(id), std::string(event_id), cond, "", fn_ref, fn_arn, p};
       (type == "Api" ? x.rest_events : x.http_events).push_back(std::move(api));
     } else {
       return invalid_event(id, event_id, "Type '" + type + "' is not supported.");

@@ -16,6 +16,9 @@ namespace nimbus::cfn::sam {
 // One function event of type Api or HttpApi, waiting for its API.
 struct ApiEvent {
   std::string function_id, event_id, condition;
+  // A state machine's event: the integration starts an execution through
+  // this role instead of invoking a function (no permission).
+  std::string start_role;
   json::value function_ref;  // what the permission names (function or alias)
   json::value function_arn;  // what the integration invokes
   json::object properties;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/json_fields.h"
+#include "services/cloudformation/sam/events.h"
 #include "services/cloudformation/sam/expansion.h"
 
 namespace nimbus::cfn::sam {
@@ -26,6 +27,21 @@ void substitute(json::value& v, json::object& subs) {
   }
 }
 
+// A role `service` assumes to start executions of the state machine `id`.
+json::object start_execution_role(std::string_view id, const std::string& role_id,
+                                  std::string_view service) {
+  return resource(
+      "AWS::IAM::Role",
+      json::object{
+          {"AssumeRolePolicyDocument", trust_policy(service)},
+          {"Policies", json::array{json::object{
+                           {"PolicyName", role_id + "StartExecutionPolicy"},
+                           {"PolicyDocument",
+                            json::object{{"Statement", json::array{allow("states:StartExecution",
+                                                                         ref_to(id))}}}}}}}});
+}
+
+// Api events on a state machine go to the REST API with a role;
 // Schedule / CloudWatchEvent / EventBridgeRule on a state machine: a rule
 // whose target starts an execution through a role events.amazonaws.com
 // assumes.
@@ -35,7 +51,25 @@ Status state_machine_event(std::string_view id, std::string_view event_id, const
   const json::object& p = properties_of(ev);
   std::string rule_id = std::string(id) + std::string(event_id);
   json::object props;
+  if (type == "Api") {
+    // The route goes to the REST API (api.cc); this role lets API Gateway
+    // start the execution.
+    std::string role_id = rule_id + "Role";
+    ApiEvent api{std::string(id),
+                 std::string(event_id),
+                 std::string(condition),
+                 role_id,
+                 ref_to(id),
+                 ref_to(id),
+                 p};
+    x.rest_events.push_back(std::move(api));
+    x.add(role_id, start_execution_role(id, role_id, "apigateway.amazonaws.com"), condition);
+    return Status::ok();
+  }
   if (type == "Schedule") {
+    if (p.contains("State") && p.contains("Enabled")) {
+      return invalid_event(id, event_id, "State and Enabled Properties cannot both be specified.");
+    }
     if (const auto* s = p.if_contains("Schedule")) props["ScheduleExpression"] = *s;
     if (const auto* e = p.if_contains("Enabled"); e != nullptr && e->is_bool()) {
       props["State"] = e->as_bool() ? "ENABLED" : "DISABLED";
@@ -56,22 +90,16 @@ Status state_machine_event(std::string_view id, std::string_view event_id, const
   json::object target{{"Arn", ref_to(id)},
                       {"Id", rule_id + "StepFunctionsTarget"},
                       {"RoleArn", given_role != nullptr ? *given_role : get_att(role_id, "Arn")}};
-  for (auto key : {"Input", "InputPath"}) {
+  for (auto key : {"Input", "InputPath", "RetryPolicy"}) {
     if (const auto* v = p.if_contains(key)) target[key] = *v;
   }
+  auto dlq = rule_dead_letter(id, event_id, rule_id, p, std::string(condition), x);
+  if (!dlq) return dlq.take_error();
+  if (!dlq->is_null()) target["DeadLetterConfig"] = std::move(*dlq);
   props["Targets"] = json::array{std::move(target)};
   x.add(rule_id, resource("AWS::Events::Rule", std::move(props)), condition);
   if (given_role != nullptr) return Status::ok();
-  json::object role{
-      {"AssumeRolePolicyDocument", trust_policy("events.amazonaws.com")},
-      {"Policies",
-       json::array{json::object{
-           {"PolicyName", role_id + "StartExecutionPolicy"},
-           {"PolicyDocument",
-            json::object{{"Statement", json::array{json::object{{"Action", "states:StartExecution"},
-                                                                {"Effect", "Allow"},
-                                                                {"Resource", ref_to(id)}}}}}}}}}};
-  x.add(role_id, resource("AWS::IAM::Role", std::move(role)), condition);
+  x.add(role_id, start_execution_role(id, role_id, "events.amazonaws.com"), condition);
   return Status::ok();
 }
 
@@ -144,6 +172,11 @@ Status expand_state_machine(std::string_view id, const json::object& res, Expans
       sm["DefinitionS3Location"] =
           json::object{{"Bucket", s.substr(5, slash - 5)}, {"Key", s.substr(slash + 1)}};
     } else {
+      if (uri->is_object() &&
+          (!uri->as_object().contains("Bucket") || !uri->as_object().contains("Key"))) {
+        return invalid_resource(
+            id, "'DefinitionUri' requires Bucket and Key properties to be specified.");
+      }
       sm["DefinitionS3Location"] = *uri;
     }
   } else {
@@ -154,6 +187,10 @@ Status expand_state_machine(std::string_view id, const json::object& res, Expans
     for (const auto& [k, v] : given->as_object()) subs[k] = v;
   }
   if (!subs.empty()) sm["DefinitionSubstitutions"] = std::move(subs);
+  if (p.contains("DeploymentPreference") && !p.contains("AutoPublishAlias")) {
+    return invalid_resource(
+        id, "'DeploymentPreference' requires 'AutoPublishAlias' property to be specified.");
+  }
   if (const auto* n = p.if_contains("Name")) sm["StateMachineName"] = *n;
   if (const auto* t = p.if_contains("Type")) sm["StateMachineType"] = *t;
   if (const auto* l = p.if_contains("Logging")) sm["LoggingConfiguration"] = *l;
@@ -187,6 +224,25 @@ Status expand_state_machine(std::string_view id, const json::object& res, Expans
     if (const auto* v = res.if_contains(attr)) out[attr] = *v;
   }
   x.add(id, std::move(out), condition);
+  if (const auto* alias = p.if_contains("AutoPublishAlias");
+      alias != nullptr && alias->is_string()) {
+    // A version retained across updates, and the alias pointing at it.
+    std::string version_id = std::string(id) + "Version";
+    json::object version =
+        resource("AWS::StepFunctions::StateMachineVersion",
+                 json::object{{"StateMachineArn", ref_to(id)},
+                              {"StateMachineRevisionId", get_att(id, "StateMachineRevisionId")}});
+    version["DeletionPolicy"] = "Retain";
+    version["UpdateReplacePolicy"] = "Retain";
+    x.add(version_id, std::move(version), condition);
+    x.add(std::string(id) + "Alias" + std::string(alias->as_string()),
+          resource("AWS::StepFunctions::StateMachineAlias",
+                   json::object{{"DeploymentPreference",
+                                 json::object{{"StateMachineVersionArn", ref_to(version_id)},
+                                              {"Type", "ALL_AT_ONCE"}}},
+                                {"Name", *alias}}),
+          condition);
+  }
   if (const auto* events = p.if_contains("Events"); events != nullptr && events->is_object()) {
     for (const auto& [event_id, ev] : events->as_object()) {
       if (!ev.is_object()) return invalid_event(id, event_id, "Event should be a map.");

@@ -101,6 +101,54 @@ Resources:
   EXPECT_EQ(props(r, "M").at("RoleArn"), "arn:aws:iam::1:role/r");
 }
 
+TEST(SamStateMachine, ApiEventStartsExecutionsAndAliasPublishesVersions) {
+  auto r = resources(R"(
+Resources:
+  M:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: s3://b/flow.json
+      AutoPublishAlias: live
+      Events:
+        Start: {Type: Api, Properties: {Path: /start, Method: post}}
+        Tick: {Type: Schedule, Properties: {Schedule: rate(1 hour), RoleArn: arn:aws:iam::1:role/r,
+                                            DeadLetterConfig: {Type: SQS}}}
+)");
+  EXPECT_EQ(type(r, "MStartRole"), "AWS::IAM::Role");
+  const auto& op = props(r, "ServerlessRestApi").at("Body").at("paths").at("/start").at("post");
+  const auto& integration = op.at("x-amazon-apigateway-integration");
+  EXPECT_EQ(integration.at("type"), "aws");
+  EXPECT_EQ(integration.at("credentials"), parse(R"({"Fn::GetAtt":["MStartRole","Arn"]})"));
+  EXPECT_FALSE(r.contains("MStartPermissionProd"));
+  EXPECT_EQ(type(r, "MVersion"), "AWS::StepFunctions::StateMachineVersion");
+  EXPECT_EQ(r.at("MVersion").at("DeletionPolicy"), "Retain");
+  EXPECT_EQ(props(r, "MAliaslive").at("DeploymentPreference").at("StateMachineVersionArn"),
+            parse(R"({"Ref":"MVersion"})"));
+  EXPECT_FALSE(r.contains("MTickRole"));  // RoleArn given
+  EXPECT_EQ(props(r, "MTick").at("Targets").at(0).at("RoleArn"), "arn:aws:iam::1:role/r");
+  EXPECT_EQ(type(r, "MTickQueue"), "AWS::SQS::Queue");
+  EXPECT_EQ(type(r, "MTickQueuePolicy"), "AWS::SQS::QueuePolicy");
+}
+
+TEST(SamStateMachine, EventAndDefinitionErrors) {
+  EXPECT_NE(error_of(R"(
+Resources:
+  M:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: s3://b/flow.json
+      Events:
+        E: {Type: Schedule, Properties: {Schedule: rate(1 hour), DeadLetterConfig: {Type: SNS}}}
+)")
+                .find("Event with id [E] is invalid. The only valid value for 'Type' property of "
+                      "DeadLetterConfig is 'SQS'."),
+            std::string::npos);
+  EXPECT_NE(error_of("Resources: {M: {Type: AWS::Serverless::StateMachine, Properties: "
+                     "{DefinitionUri: {Bucket: b}}}}")
+                .find("'DefinitionUri' requires Bucket and Key properties to be specified."),
+            std::string::npos);
+}
+
 TEST(SamStateMachine, WithoutDefinitionIsRefused) {
   EXPECT_NE(error_of("Resources: {M: {Type: AWS::Serverless::StateMachine, Properties: {}}}")
                 .find("Either 'Definition' or 'DefinitionUri' property must be specified."),

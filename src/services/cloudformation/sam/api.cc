@@ -125,7 +125,7 @@ json::value api_ref(const ApiEvent& e, std::string_view key, std::string_view ap
 // A Lambda authorizer's function may be invoked by API Gateway for any of
 // the API's authorizers: <Api><Authorizer>AuthorizerPermission.
 void authorizer_permissions(std::string_view id, const json::object& p, std::string_view condition,
-                            Expansion& x) {
+                            bool http, Expansion& x) {
   const auto* auth = p.if_contains("Auth");
   if (auth == nullptr || !auth->is_object()) return;
   const auto* authorizers = auth->as_object().if_contains("Authorizers");
@@ -134,8 +134,14 @@ void authorizer_permissions(std::string_view id, const json::object& p, std::str
     if (!a.is_object()) continue;
     const auto* fn = a.as_object().if_contains("FunctionArn");
     if (fn == nullptr) continue;
-    std::string arn =
-        "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/authorizers/*";
+    // REST APIs grant by default (DisableFunctionDefaultPermissions opts
+    // out), HTTP APIs only with EnableFunctionDefaultPermissions.
+    const auto* flag = a.as_object().if_contains(http ? "EnableFunctionDefaultPermissions"
+                                                      : "DisableFunctionDefaultPermissions");
+    bool set = flag != nullptr && flag->is_bool() && flag->as_bool();
+    if (http != set) continue;
+    std::string arn = std::string(http ? "arn:${AWS::Partition}" : "arn:aws") +
+                      ":execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/authorizers/*";
     x.add(std::string(id) + std::string(name) + "AuthorizerPermission",
           resource("AWS::Lambda::Permission",
                    json::object{{"Action", "lambda:InvokeFunction"},
@@ -188,19 +194,26 @@ void rest_resources(std::string_view id, const json::object& p, json::object api
   }
   if (const auto* v = p.if_contains("Variables")) stage["Variables"] = *v;
   x.add(stage_id, resource("AWS::ApiGateway::Stage", std::move(stage)), condition);
-  authorizer_permissions(id, p, condition, x);
+  authorizer_permissions(id, p, condition, false, x);
 }
 
+// The HTTP API's resources: the Api, its auto-deployed stage, and the
+// authorizer permissions it asks for.
 void http_resources(std::string_view id, const json::object& p, json::object api,
                     std::string_view condition, Expansion& x) {
   for (auto key : {"Name", "Description", "FailOnWarnings", "DisableExecuteApiEndpoint"}) {
     if (const auto* v = p.if_contains(key)) api[key] = *v;
   }
   x.add(id, resource("AWS::ApiGatewayV2::Api", std::move(api)), condition);
+  // <Api><Name>Stage for a named stage, <Api>Stage for a computed name,
+  // <Api>ApiGatewayDefaultStage for $default.
   const auto* stage_name = p.if_contains("StageName");
-  std::string stage_id = std::string(id) + (stage_name != nullptr && stage_name->is_string()
-                                                ? std::string(stage_name->as_string()) + "Stage"
-                                                : std::string("ApiGatewayDefaultStage"));
+  std::string stage_id = std::string(id) + "ApiGatewayDefaultStage";
+  if (stage_name != nullptr && stage_name->is_string() && stage_name->as_string() != "$default") {
+    stage_id = std::string(id) + std::string(stage_name->as_string()) + "Stage";
+  } else if (stage_name != nullptr && !stage_name->is_string()) {
+    stage_id = std::string(id) + "Stage";
+  }
   json::object stage{{"ApiId", ref_to(id)}, {"AutoDeploy", true}};
   stage["StageName"] = stage_name != nullptr ? *stage_name : json::value("$default");
   if (const auto* v = p.if_contains("StageVariables")) stage["StageVariables"] = *v;
@@ -209,6 +222,7 @@ void http_resources(std::string_view id, const json::object& p, json::object api
   if (const auto* v = p.if_contains("AccessLogSettings")) stage["AccessLogSettings"] = *v;
   stage["Tags"] = json::object{{"httpapi:createdBy", "SAM"}};
   x.add(stage_id, resource("AWS::ApiGatewayV2::Stage", std::move(stage)), condition);
+  authorizer_permissions(id, p, condition, true, x);
 }
 
 json::object rest_body(const json::object& p) {

@@ -205,5 +205,26 @@ Resources:
   EXPECT_EQ(type(r, "FnGetPermission"), "AWS::Lambda::Permission");
 }
 
+TEST(SamHttpApi, StageIdsAndOptInAuthorizerPermissions) {
+  auto r = resources(R"(
+Resources:
+  Named: {Type: AWS::Serverless::HttpApi, Properties: {StageName: beta}}
+  Computed: {Type: AWS::Serverless::HttpApi, Properties: {StageName: !Sub "${AWS::StackName}x"}}
+  Default:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      StageName: $default
+      Auth:
+        Authorizers:
+          On: {FunctionArn: arn:fn, EnableFunctionDefaultPermissions: true}
+          Off: {FunctionArn: arn:fn}
+)");
+  EXPECT_EQ(type(r, "NamedbetaStage"), "AWS::ApiGatewayV2::Stage");
+  EXPECT_EQ(type(r, "ComputedStage"), "AWS::ApiGatewayV2::Stage");
+  EXPECT_EQ(type(r, "DefaultApiGatewayDefaultStage"), "AWS::ApiGatewayV2::Stage");
+  EXPECT_EQ(type(r, "DefaultOnAuthorizerPermission"), "AWS::Lambda::Permission");
+  EXPECT_FALSE(r.contains("DefaultOffAuthorizerPermission"));
+}
+
 }  // namespace
 }  // namespace nimbus::cfn::sam

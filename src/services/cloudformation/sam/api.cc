@@ -194,6 +194,8 @@ void rest_resources(std::string_view id, const json::object& p, json::object api
   }
   if (const auto* v = p.if_contains("Variables")) stage["Variables"] = *v;
   x.add(stage_id, resource("AWS::ApiGateway::Stage", std::move(stage)), condition);
+  x.refs[std::string(id) + ".Stage"] = stage_id;
+  x.refs[std::string(id) + ".Deployment"] = deployment_id;
   authorizer_permissions(id, p, condition, false, x);
 }
 
@@ -222,6 +224,7 @@ void http_resources(std::string_view id, const json::object& p, json::object api
   if (const auto* v = p.if_contains("AccessLogSettings")) stage["AccessLogSettings"] = *v;
   stage["Tags"] = json::object{{"httpapi:createdBy", "SAM"}};
   x.add(stage_id, resource("AWS::ApiGatewayV2::Stage", std::move(stage)), condition);
+  x.refs[std::string(id) + ".Stage"] = stage_id;
   authorizer_permissions(id, p, condition, true, x);
 }
 

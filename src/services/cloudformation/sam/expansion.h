@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,9 @@ struct Expansion {
   json::object output;      // the resources produced, in order
   json::object conditions;  // conditions the expansion adds to the template
   json::object parameters;  // the template's Parameters
+  // SAM's resource references: "Fn.Alias", "Api.Stage", ... -> logical id,
+  // resolved in Ref, Fn::GetAtt and Fn::Sub once everything is expanded.
+  std::map<std::string, std::string> refs;
   std::vector<ApiEvent> rest_events, http_events;
 
   // Adds `res` as `id`, carrying `condition` when not empty.

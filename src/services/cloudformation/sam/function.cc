@@ -370,6 +370,8 @@ Status expand_function(std::string_view id, const json::object& res, Expansion& 
       alias["ProvisionedConcurrencyConfig"] = *pc;
     }
     x.add(alias_id, resource("AWS::Lambda::Alias", std::move(alias)), condition);
+    x.refs[std::string(id) + ".Alias"] = alias_id;
+    x.refs[std::string(id) + ".Version"] = version_id;
   }
   if (const auto* url = p.if_contains("FunctionUrlConfig"); url != nullptr && url->is_object()) {
     add_url(id, url->as_object(), fn_ref, condition, x);

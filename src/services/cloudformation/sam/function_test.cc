@@ -226,6 +226,38 @@ Resources:
   EXPECT_EQ(props(r, "FnAliasmyUliveD1").at("Name"), "my_live-1");
 }
 
+TEST(SamFunction, ResourceReferencesResolveInRefGetAttAndSub) {
+  auto out = expand(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://b/k, Handler: h, Runtime: python3.12, AutoPublishAlias: live}
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://b/k, Handler: h, Runtime: python3.12}
+  Q:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: !GetAtt Fn.Alias.Name}
+Outputs:
+  AliasArn: {Value: !Ref Fn.Alias}
+  VersionNumber: {Value: !GetAtt [Fn.Version, Version]}
+  InSub: {Value: !Sub "${Fn.Alias} ${Fn.Alias.Name} ${Other}"}
+  Unresolved: {Value: !Ref Plain.Alias}
+)");
+  ASSERT_TRUE(out) << out.error().message;
+  const auto& outputs = out->at("Outputs");
+  EXPECT_EQ(outputs.at("AliasArn").at("Value"), parse(R"({"Ref":"FnAliaslive"})"));
+  std::string version =
+      std::string(outputs.at("VersionNumber").at("Value").at("Fn::GetAtt").at(0).as_string());
+  EXPECT_TRUE(version.starts_with("FnVersion")) << version;
+  EXPECT_TRUE(out->at("Resources").as_object().contains(version));
+  EXPECT_EQ(outputs.at("InSub").at("Value"),
+            parse(R"({"Fn::Sub":"${FnAliaslive} ${FnAliaslive.Name} ${Other}"})"));
+  EXPECT_EQ(outputs.at("Unresolved").at("Value"), parse(R"({"Ref":"Plain.Alias"})"));
+  EXPECT_EQ(out->at("Resources").at("Q").at("Properties").at("QueueName"),
+            parse(R"({"Fn::GetAtt":["FnAliaslive","Name"]})"));
+}
+
 TEST(SamFunction, DeadLetterQueueUrlReservedConcurrencyAndInvokeConfig) {
   auto r = resources(R"(
 Resources:

@@ -1,5 +1,8 @@
 #include "services/cloudformation/sam/transform.h"
 
+#include <map>
+#include <string>
+
 #include "auth/crypto.h"
 #include "services/cloudformation/sam/expansion.h"
 
@@ -68,6 +71,67 @@ Status refuse(std::string_view id, std::string_view type) {
   return invalid_resource(id, "Resource type '" + std::string(type) + "' is not supported.");
 }
 
+// Replaces SAM's resource references ("Fn.Alias", "Api.Stage") in Ref,
+// Fn::GetAtt (["Fn.Alias", "Name"] and ["Fn", "Alias.Name"]) and Fn::Sub
+// ("${Fn.Alias}", "${Fn.Alias.Name}") with the logical ids they stand for;
+// a reference SAM did not make is left as written.
+void resolve_refs(json::value& v, const std::map<std::string, std::string>& refs) {
+  if (v.is_array()) {
+    for (auto& item : v.as_array()) resolve_refs(item, refs);
+    return;
+  }
+  if (!v.is_object()) return;
+  auto& o = v.as_object();
+  if (o.size() == 1) {
+    if (auto* r = o.if_contains("Ref"); r != nullptr && r->is_string()) {
+      if (auto it = refs.find(std::string(r->as_string())); it != refs.end()) *r = it->second;
+      return;
+    }
+    if (auto* g = o.if_contains("Fn::GetAtt")) {
+      if (g->is_string()) {  // "Fn.Alias.Name"
+        std::string_view s = g->as_string();
+        size_t dot = s.find('.');
+        if (dot != std::string_view::npos) {
+          *g = json::array{json::string(s.substr(0, dot)), json::string(s.substr(dot + 1))};
+        }
+      }
+      if (g->is_array() && g->as_array().size() == 2 && g->as_array()[0].is_string() &&
+          g->as_array()[1].is_string()) {
+        auto& a = g->as_array();
+        std::string first(a[0].as_string()), second(a[1].as_string());
+        if (auto it = refs.find(first); it != refs.end()) {
+          a[0] = it->second;
+        } else if (size_t dot = second.find('.'); dot != std::string::npos) {
+          if (auto it2 = refs.find(first + "." + second.substr(0, dot)); it2 != refs.end()) {
+            a[0] = it2->second;
+            a[1] = second.substr(dot + 1);
+          }
+        }
+      }
+    }
+    if (auto* sb = o.if_contains("Fn::Sub")) {
+      json::value* text = sb->is_string() ? sb : nullptr;
+      if (sb->is_array() && !sb->as_array().empty() && sb->as_array()[0].is_string()) {
+        text = &sb->as_array()[0];
+      }
+      if (text != nullptr) {
+        std::string t(text->as_string());
+        for (const auto& [from, to] : refs) {
+          for (std::string_view end : {"}", "."}) {
+            std::string needle = "${" + from + std::string(end);
+            for (size_t at = t.find(needle); at != std::string::npos; at = t.find(needle, at)) {
+              t.replace(at, needle.size(), "${" + to + std::string(end));
+              at += to.size() + 2;
+            }
+          }
+        }
+        *text = t;
+      }
+    }
+  }
+  for (auto& [k, item] : o) resolve_refs(item, refs);
+}
+
 }  // namespace
 
 Result<json::object> transform(const json::object& doc) {
@@ -115,6 +179,10 @@ Result<json::object> transform(const json::object& doc) {
   }
   NIMBUS_TRY(expand_api_events(x));
   out["Resources"] = std::move(x.output);
+  if (!x.refs.empty()) {
+    resolve_refs(out["Resources"], x.refs);
+    if (auto* outputs = out.if_contains("Outputs")) resolve_refs(*outputs, x.refs);
+  }
   if (!x.conditions.empty()) {
     auto& conditions = out["Conditions"];
     if (!conditions.is_object()) conditions = json::object{};

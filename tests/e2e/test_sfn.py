@@ -250,6 +250,24 @@ class SfnTaskTest(ServerTestCase):
         with self.assertRaises(self.sfn.exceptions.InvalidToken):
             self.sfn.send_task_failure(taskToken="not-a-token")
 
+    def test_activity_worker_round_trip(self):
+        a = self.sfn.create_activity(name="e2e-review")["activityArn"]
+        arn = self.sfn.create_state_machine(name="e2e-review", roleArn=ROLE, definition=json.dumps({
+            "StartAt": "Review", "States": {"Review": {
+                "Type": "Task", "Resource": a, "HeartbeatSeconds": 60, "End": True}}}))[
+            "stateMachineArn"]
+        x = self.sfn.start_execution(stateMachineArn=arn,
+                                     input=json.dumps({"doc": 7}))["executionArn"]
+        task = self.sfn.get_activity_task(activityArn=a, workerName="e2e-worker")
+        self.assertEqual(json.loads(task["input"]), {"doc": 7})
+        self.sfn.send_task_heartbeat(taskToken=task["taskToken"])
+        self.sfn.send_task_failure(taskToken=task["taskToken"], error="Rejected", cause="no")
+        d = wait_until(lambda: finished(self.sfn, x), timeout=20)
+        self.assertEqual((d["status"], d["error"], d["cause"]), ("FAILED", "Rejected", "no"))
+        types = [e["type"] for e in self.sfn.get_execution_history(executionArn=x)["events"]]
+        self.assertEqual(types[2:5], ["ActivityScheduled", "ActivityStarted", "ActivityFailed"])
+        self.assertIn(a, [x["activityArn"] for x in self.sfn.list_activities()["activities"]])
+
     def test_start_execution_sync_waits_for_the_child(self):
         child = self.sfn.create_state_machine(name="e2e-child", roleArn=ROLE, definition=json.dumps({
             "StartAt": "Add", "States": {"Add": {

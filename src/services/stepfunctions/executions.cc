@@ -147,7 +147,11 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
       }
       if (task) {
         arm_task_timers(e.arn, *task, token);
-        run_task(e.arn, std::move(*task), token);
+        if (is_activity(task->resource)) {
+          queue_activity(task->resource, {token, e.arn, json::serialize(task->parameters)});
+        } else {
+          run_task(e.arn, std::move(*task), token);
+        }
       }
       done(Status::ok());
     });

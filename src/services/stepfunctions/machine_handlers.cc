@@ -169,18 +169,24 @@ void StepFunctionsService::delete_state_machine(const CallContext&, json::object
   }
   storage::WriteBatch batch(a);
   batch.del("sfn.machines", a);
-  env_.storage->commit(std::move(batch),
-                       [this, a, respond = std::move(respond), gate = gate_](Status st) {
-                         auto in = gate->hold();
-                         if (!in)
-                           return respond(Error::internal("Step Functions is shutting down"));
-                         if (!st) return respond(st.error());
-                         {
-                           MutexLock lock(mu_);
-                           machines_.erase(a);
-                         }
-                         respond(json::object{});
-                       });
+  commit_then(std::move(batch),
+              [this, a] {
+                MutexLock lock(mu_);
+                machines_.erase(a);
+              },
+              std::move(respond), {});
+}
+
+void StepFunctionsService::commit_then(storage::WriteBatch batch, std::function<void()> apply,
+                                       Respond respond, json::object out) {
+  env_.storage->commit(std::move(batch), [apply = std::move(apply), respond = std::move(respond),
+                                          out = std::move(out), gate = gate_](Status st) {
+    auto in = gate->hold();
+    if (!in) return respond(Error::internal("Step Functions is shutting down"));
+    if (!st) return respond(st.error());
+    apply();
+    respond(out);
+  });
 }
 
 Output StepFunctionsService::list_state_machines(const CallContext&, const json::object& in) const {

@@ -123,6 +123,19 @@ std::optional<Stop> Runner::enter_top(int64_t now_ms) {
   if (auto* c = std::get_if<asl::TaskCall>(&e)) {
     f["phase"] = "task";
     if (c->heartbeat_seconds) f["heartbeat"] = *c->heartbeat_seconds;
+    if (is_activity(c->resource)) {
+      // Waits for a worker (GetActivityTask) and its answer; the input is
+      // kept to hand out again after a restart.
+      f["phase"] = "callback";
+      f["task_input"] = json::serialize(c->parameters);
+      json::object details{{"resource", c->resource},
+                           {"input", json::serialize(c->parameters)},
+                           {"inputDetails", json::object{{"truncated", false}}}};
+      if (c->timeout_seconds) details["timeoutInSeconds"] = *c->timeout_seconds;
+      if (c->heartbeat_seconds) details["heartbeatInSeconds"] = *c->heartbeat_seconds;
+      event("ActivityScheduled", "activityScheduledEventDetails", std::move(details));
+      return Stop{Stop::kTask, 0, std::move(*c), {}, {}};
+    }
     if (legacy_lambda(c->resource)) {
       json::object details{{"resource", c->resource},
                            {"input", json::serialize(c->parameters)},
@@ -295,11 +308,15 @@ Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
   size_t depth = position_.as_object()["frames"].as_array().size() - 1;
   const asl::State& s = state_at(depth);
   json::object& f = top();
-  for (const char* k : {"phase", "token", "heartbeat", "child"}) f.erase(k);
+  for (const char* k : {"phase", "token", "heartbeat", "child", "task_input", "started"}) {
+    f.erase(k);
+  }
   json::object details{{"output", json::serialize(result)},
                        {"outputDetails", json::object{{"truncated", false}}}};
   if (legacy_lambda(s.resource)) {
     event("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", std::move(details));
+  } else if (is_activity(s.resource)) {
+    event("ActivitySucceeded", "activitySucceededEventDetails", std::move(details));
   } else {
     auto [type, name] = resource_parts(s.resource);
     details["resourceType"] = type;
@@ -319,12 +336,18 @@ Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
 Stop Runner::task_failed(const asl::Failure& failure, int64_t now_ms, double jitter) {
   size_t depth = position_.as_object()["frames"].as_array().size() - 1;
   const asl::State& s = state_at(depth);
-  for (const char* k : {"phase", "token", "heartbeat", "child"}) top().erase(k);
+  for (const char* k : {"phase", "token", "heartbeat", "child", "task_input", "started"}) {
+    top().erase(k);
+  }
   bool timed_out = failure.error == "States.Timeout" || failure.error == "States.HeartbeatTimeout";
   json::object details{{"error", failure.error}, {"cause", failure.cause}};
   if (legacy_lambda(s.resource)) {
     event(timed_out ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed",
           timed_out ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails",
+          std::move(details));
+  } else if (is_activity(s.resource)) {
+    event(timed_out ? "ActivityTimedOut" : "ActivityFailed",
+          timed_out ? "activityTimedOutEventDetails" : "activityFailedEventDetails",
           std::move(details));
   } else {
     auto [type, name] = resource_parts(s.resource);
@@ -339,6 +362,19 @@ Stop Runner::task_failed(const asl::Failure& failure, int64_t now_ms, double jit
 
 bool Runner::awaits(const std::string& token) const {
   return awaits_token(position_, token);
+}
+
+bool is_activity(const std::string& resource) {
+  return resource.starts_with("arn:aws:states:") &&
+         resource.find(":activity:") != std::string::npos;
+}
+
+Stop Runner::activity_started(const std::string& worker) {
+  top()["started"] = true;
+  json::object details;
+  if (!worker.empty()) details["workerName"] = worker;
+  event("ActivityStarted", "activityStartedEventDetails", std::move(details));
+  return Stop{Stop::kIdle, 0, {}, {}, {}};
 }
 
 namespace {
@@ -371,6 +407,17 @@ std::optional<int64_t> task_heartbeat(const json::value& position) {
   const auto* h = f != nullptr ? f->if_contains("heartbeat") : nullptr;
   if (h == nullptr || !h->is_int64()) return std::nullopt;
   return h->as_int64();
+}
+
+std::optional<PendingActivity> pending_activity(const json::value& position) {
+  const json::object* f = top_frame(position);
+  if (f == nullptr || !awaits_callback(position) || f->contains("started")) return std::nullopt;
+  const auto* input = f->if_contains("task_input");
+  const auto* token = f->if_contains("token");
+  if (input == nullptr || !input->is_string() || token == nullptr || !token->is_string()) {
+    return std::nullopt;
+  }
+  return PendingActivity{std::string(token->as_string()), std::string(input->as_string())};
 }
 
 std::string task_child(const json::value& position) {

@@ -64,6 +64,8 @@ class Runner {
   // execution); the default numbers them.
   void set_token_source(std::function<std::string()> f) { new_token_ = std::move(f); }
 
+  // A worker took the activity task (GetActivityTask): ActivityStarted.
+  Stop activity_started(const std::string& worker);
   // The Resource of the Task state the execution is in.
   const std::string& task_resource() const;
 
@@ -97,6 +99,13 @@ class Runner {
 bool awaits_token(const boost::json::value& position, const std::string& token);
 // Whether it waits for a task token's answer (nothing to resume at start).
 bool awaits_callback(const boost::json::value& position);
+// Whether a Resource is an activity (arn:aws:states:R:A:activity:NAME).
+bool is_activity(const std::string& resource);
+// An activity task no worker has taken yet: its token and input.
+struct PendingActivity {
+  std::string token, input;
+};
+std::optional<PendingActivity> pending_activity(const boost::json::value& position);
 // The execution a .sync task waits for ("" when none).
 std::string task_child(const boost::json::value& position);
 // The HeartbeatSeconds of the task it waits for, if any.

@@ -19,6 +19,9 @@ services::Resources machine_arn(const CallContext&, const json::object& in) {
 services::Resources execution_arn(const CallContext&, const json::object& in) {
   return {str(in, "executionArn")};
 }
+services::Resources activity_arn(const CallContext&, const json::object& in) {
+  return {str(in, "activityArn")};
+}
 services::Resources resource_arn(const CallContext&, const json::object& in) {
   return {str(in, "resourceArn")};
 }
@@ -44,6 +47,11 @@ const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
     {"GetExecutionHistory", &StepFunctionsService::get_execution_history, execution_arn},
     {"ListExecutions", &StepFunctionsService::list_executions, machine_arn},
     {"StopExecution", &StepFunctionsService::stop_execution, execution_arn},
+    {"CreateActivity", &StepFunctionsService::create_activity, services::no_resources},
+    {"DescribeActivity", &StepFunctionsService::describe_activity, activity_arn},
+    {"DeleteActivity", &StepFunctionsService::delete_activity, activity_arn},
+    {"ListActivities", &StepFunctionsService::list_activities, services::no_resources},
+    {"GetActivityTask", &StepFunctionsService::get_activity_task, activity_arn},
     {"SendTaskSuccess", &StepFunctionsService::send_task_success, services::no_resources},
     {"SendTaskFailure", &StepFunctionsService::send_task_failure, services::no_resources},
     {"SendTaskHeartbeat", &StepFunctionsService::send_task_heartbeat, services::no_resources},
@@ -57,6 +65,7 @@ StepFunctionsService::StepFunctionsService(Environment& env, services::lambda::F
       machines_db_(env.storage->records("sfn.machines")),
       executions_db_(env.storage->records("sfn.executions")),
       history_db_(env.storage->records("sfn.history")),
+      activities_db_(env.storage->records("sfn.activities")),
       executor_([&env](std::function<void()> task) { env.workers.post(std::move(task)); }) {
   serve(*this, kOperations);
 }
@@ -72,6 +81,10 @@ Status StepFunctionsService::start() {
   NIMBUS_TRY(machines_db_.each("", [&](storage::Entry& e) {
     if (auto m = StateMachine::decode(e.value)) machines.push_back(std::move(*m));
   }));
+  std::vector<json::object> activities;
+  NIMBUS_TRY(activities_db_.each("", [&](storage::Entry& e) {
+    if (auto o = parse_object(e.value)) activities.push_back(std::move(*o));
+  }));
   NIMBUS_TRY(executions_db_.each("", [&](storage::Entry& e) {
     if (auto x = Execution::decode(e.value)) executions.push_back(std::move(*x));
   }));
@@ -80,6 +93,10 @@ Status StepFunctionsService::start() {
   {
     MutexLock lock(mu_);
     for (auto& m : machines) machines_.emplace(m.arn, std::move(m));
+    for (const auto& a : activities) {
+      activities_[str(a, "arn")] =
+          Activity{str(a, "arn"), str(a, "name"), a.at("created").to_number<double>()};
+    }
     for (auto& x : executions) {
       // A task waiting for its token's answer has nothing to resume.
       if (x.status == "RUNNING" && x.wake_ms == 0 && !awaits_callback(x.position)) {
@@ -87,6 +104,11 @@ Status StepFunctionsService::start() {
       }
       if (x.status == "RUNNING" && x.wake_ms != 0) waiting.emplace_back(x.arn, x.wake_ms);
       if (x.status == "RUNNING" && !task_child(x.position).empty()) parents.push_back(x.arn);
+      // An activity task no worker took before the restart waits again.
+      if (auto p = x.status == "RUNNING" ? pending_activity(x.position) : std::nullopt) {
+        Runner r(*x.machine, x.position, nullptr);
+        pending_[r.task_resource()].push_back({p->token, x.arn, p->input});
+      }
       executions_.emplace(x.arn, std::move(x));
     }
   }

@@ -7,6 +7,7 @@
 // executions (StartSyncExecution) run in memory.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -69,6 +70,21 @@ class StepFunctionsService final : public services::Service {
   Output list_executions(const CallContext& ctx, const boost::json::object& in) const;
   void stop_execution(const CallContext& ctx, boost::json::object in, Respond respond);
 
+  // activities.cc: activities and the workers polling them.
+  void create_activity(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output describe_activity(const CallContext& ctx, const boost::json::object& in) const;
+  void delete_activity(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output list_activities(const CallContext& ctx, const boost::json::object& in) const;
+  void get_activity_task(const CallContext& ctx, boost::json::object in, Respond respond);
+  struct ActivityTask {
+    std::string token, execution, input;
+  };
+  // A task of `activity` waits for a worker: handed to a waiting poll, or
+  // queued for the next.
+  void queue_activity(const std::string& activity, ActivityTask task);
+  // Records ActivityStarted, then answers the worker's poll with the task.
+  void hand_out(ActivityTask task, std::string worker, Respond respond);
+
   // task_handlers.cc: answers to a task's token, and task timers.
   void send_task_success(const CallContext& ctx, boost::json::object in, Respond respond);
   void send_task_failure(const CallContext& ctx, boost::json::object in, Respond respond);
@@ -109,6 +125,10 @@ class StepFunctionsService final : public services::Service {
   // Scheduler) and answers StartSyncExecution at its end.
   void drive_express(std::shared_ptr<ExpressRun> run, Stop stop);
   void write_machine(const StateMachine& m, Respond respond, boost::json::object out);
+  // Commits `batch`, then runs `apply` (the in-memory change, which takes
+  // mu_ itself) and answers `out`; a failed commit answers its error.
+  void commit_then(storage::WriteBatch batch, std::function<void()> apply, Respond respond,
+                   boost::json::object out);
 
   std::string arn(const CallContext& ctx, std::string_view kind, std::string_view rest) const;
 
@@ -117,6 +137,7 @@ class StepFunctionsService final : public services::Service {
   storage::Records machines_db_;
   storage::Records executions_db_;
   storage::Records history_db_;
+  storage::Records activities_db_;
   storage::PartitionExecutor executor_;
   std::unique_ptr<storage::Timers> timers_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
@@ -124,6 +145,21 @@ class StepFunctionsService final : public services::Service {
   mutable Mutex mu_;
   std::map<std::string, StateMachine> machines_ GUARDED_BY(mu_);
   std::map<std::string, Execution> executions_ GUARDED_BY(mu_);
+  struct Activity {
+    std::string arn, name;
+    double created = 0;
+  };
+  struct Poll {
+    uint64_t id = 0;
+    std::string worker;
+    Respond respond;
+  };
+  std::map<std::string, Activity> activities_ GUARDED_BY(mu_);
+  // Per activity ARN: tasks no worker took yet, and workers waiting (long
+  // polls of up to 60 s), oldest first. In memory; rebuilt at start.
+  std::map<std::string, std::deque<ActivityTask>> pending_ GUARDED_BY(mu_);
+  std::map<std::string, std::deque<Poll>> polls_ GUARDED_BY(mu_);
+  uint64_t next_poll_ GUARDED_BY(mu_) = 0;
   // Child execution ARN -> the parent whose .sync task waits for it.
   std::map<std::string, std::string> children_ GUARDED_BY(mu_);
 };

@@ -410,5 +410,50 @@ TEST_F(SfnTaskTest, StartExecutionSyncWaitsForTheChildAcrossARestart) {
   EXPECT_EQ(s(json::parse(s(d["cause"])).at("Error")), "TooBig");
 }
 
+TEST_F(SfnTest, ActivityTasksGoToPollingWorkersAndSurviveARestart) {
+  std::string a = s(call("CreateActivity", {{"name", "review"}})["activityArn"]);
+  EXPECT_EQ(a, "arn:aws:states:us-east-1:000000000000:activity:review");
+  EXPECT_EQ(s(call("CreateActivity", {{"name", "review"}})["activityArn"]), a);
+  EXPECT_EQ(s(call("DescribeActivity", {{"activityArn", a}})["name"]), "review");
+  EXPECT_EQ(call("ListActivities", {})["activities"].as_array().size(), 1u);
+  // clang-format off
+  std::string m = create("reviewed", R"j({"StartAt":"Review","States":{
+    "Review":{"Type":"Task","Resource":")j" + a + R"j(","Parameters":{"doc.$":"$.doc"},"End":true}}})j");
+  // clang-format on
+
+  // A worker polling before there is a task gets it when it comes.
+  auto early = call_async("GetActivityTask", {{"activityArn", a}, {"workerName", "w1"}});
+  std::string x = start(m, R"({"doc":"a"})");
+  ASSERT_EQ(early.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto got = early.get();
+  ASSERT_TRUE(got.is_ok());
+  EXPECT_EQ(json::parse(s((*got)["input"])), json::parse(R"({"doc":"a"})"));
+  ASSERT_TRUE(eventually([&] { return history_types(x).back() == "ActivityStarted"; }));
+  call("SendTaskSuccess", {{"taskToken", (*got)["taskToken"]}, {"output", R"({"ok":true})"}});
+  ASSERT_TRUE(eventually([&] { return status(x) == "SUCCEEDED"; }));
+  EXPECT_EQ(history_types(x),
+            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
+                                      "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
+                                      "ExecutionSucceeded"}));
+  EXPECT_EQ(s(history(x)[3].as_object().at("activityStartedEventDetails").at("workerName")), "w1");
+
+  // A task nobody took before a restart is handed out after it.
+  std::string y = start(m, R"({"doc":"b"})");
+  ASSERT_TRUE(eventually([&] { return history_types(y).back() == "ActivityScheduled"; }));
+  reopen();
+  auto later = call("GetActivityTask", {{"activityArn", a}, {"workerName", "w2"}});
+  EXPECT_EQ(json::parse(s(later["input"])), json::parse(R"({"doc":"b"})"));
+
+  // A poll with nothing to do ends after 60 s without a task.
+  auto idle = call_async("GetActivityTask", {{"activityArn", a}});
+  clock.advance(std::chrono::seconds(61));
+  ASSERT_EQ(idle.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_FALSE(idle.get()->contains("taskToken"));
+
+  expect_error("GetActivityTask", {{"activityArn", a + "x"}}, "ActivityDoesNotExist");
+  call("DeleteActivity", {{"activityArn", a}});
+  expect_error("DescribeActivity", {{"activityArn", a}}, "ActivityDoesNotExist");
+}
+
 }  // namespace
 }  // namespace nimbus::sfn

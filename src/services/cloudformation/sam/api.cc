@@ -152,6 +152,54 @@ void authorizer_permissions(std::string_view id, const json::object& p, std::str
   }
 }
 
+// Auth.UsagePlan: CreateUsagePlan PER_API makes <Api>UsagePlan, <Api>ApiKey
+// and <Api>UsagePlanKey; SHARED adds the API's stage to the one
+// ServerlessUsagePlan / ServerlessApiKey / ServerlessUsagePlanKey.
+void usage_plan(std::string_view id, const json::object& p, const std::string& stage_id,
+                std::string_view condition, Expansion& x) {
+  const auto* auth = p.if_contains("Auth");
+  const auto* plan =
+      auth != nullptr && auth->is_object() ? auth->as_object().if_contains("UsagePlan") : nullptr;
+  if (plan == nullptr || !plan->is_object()) return;
+  std::string create = str(plan->as_object(), "CreateUsagePlan");
+  if (create != "PER_API" && create != "SHARED") return;
+  bool shared = create == "SHARED";
+  std::string prefix = shared ? "Serverless" : std::string(id);
+  std::string plan_id = prefix + "UsagePlan", key_id = prefix + "ApiKey",
+              plan_key_id = prefix + "UsagePlanKey";
+  json::object api_stage{{"ApiId", ref_to(id)}, {"Stage", ref_to(stage_id)}};
+  json::object stage_key{{"RestApiId", ref_to(id)}, {"StageName", ref_to(stage_id)}};
+  auto* existing = x.output.if_contains(plan_id);
+  if (existing == nullptr) {
+    json::object props{{"ApiStages", json::array{}}};
+    for (auto key : {"Description", "Quota", "Tags", "Throttle", "UsagePlanName"}) {
+      if (const auto* v = plan->as_object().if_contains(key)) props[key] = *v;
+    }
+    json::object res = resource("AWS::ApiGateway::UsagePlan", std::move(props));
+    res["DependsOn"] = json::array{};
+    x.add(plan_id, std::move(res), shared ? "" : condition);
+    json::object key = resource("AWS::ApiGateway::ApiKey",
+                                json::object{{"Enabled", true}, {"StageKeys", json::array{}}});
+    key["DependsOn"] = json::array{json::string(plan_id)};
+    x.add(key_id, std::move(key), shared ? "" : condition);
+    json::object plan_key =
+        resource("AWS::ApiGateway::UsagePlanKey", json::object{{"KeyId", ref_to(key_id)},
+                                                               {"KeyType", "API_KEY"},
+                                                               {"UsagePlanId", ref_to(plan_id)}});
+    plan_key["DependsOn"] = json::array{json::string(key_id)};
+    x.add(plan_key_id, std::move(plan_key), shared ? "" : condition);
+    existing = x.output.if_contains(plan_id);
+  }
+  auto& plan_res = existing->as_object();
+  plan_res["Properties"].as_object()["ApiStages"].as_array().push_back(std::move(api_stage));
+  plan_res["DependsOn"].as_array().push_back(json::string(id));
+  x.output[key_id].as_object()["Properties"].as_object()["StageKeys"].as_array().push_back(
+      std::move(stage_key));
+  x.refs[std::string(id) + ".UsagePlan"] = plan_id;
+  x.refs[std::string(id) + ".ApiKey"] = key_id;
+  x.refs[std::string(id) + ".UsagePlanKey"] = plan_key_id;
+}
+
 // The REST API's resources: RestApi, Deployment (id and description carry
 // a digest of the body) and the stage.
 void rest_resources(std::string_view id, const json::object& p, json::object api,
@@ -196,6 +244,7 @@ void rest_resources(std::string_view id, const json::object& p, json::object api
   x.add(stage_id, resource("AWS::ApiGateway::Stage", std::move(stage)), condition);
   x.refs[std::string(id) + ".Stage"] = stage_id;
   x.refs[std::string(id) + ".Deployment"] = deployment_id;
+  usage_plan(id, p, stage_id, condition, x);
   authorizer_permissions(id, p, condition, false, x);
 }
 

@@ -205,6 +205,34 @@ Resources:
   EXPECT_EQ(type(r, "FnGetPermission"), "AWS::Lambda::Permission");
 }
 
+TEST(SamApi, UsagePlansPerApiAndShared) {
+  auto out = expand(R"(
+Resources:
+  One:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: Prod, Auth: {UsagePlan: {CreateUsagePlan: PER_API, UsagePlanName: one}}}
+  Two:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: Prod, Auth: {UsagePlan: {CreateUsagePlan: SHARED}}}
+  Three:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: Prod, Auth: {UsagePlan: {CreateUsagePlan: SHARED}}}
+Outputs:
+  Plan: {Value: !Ref One.UsagePlan}
+)");
+  ASSERT_TRUE(out) << out.error().message;
+  const auto& r = out->at("Resources").as_object();
+  EXPECT_EQ(props(r, "OneUsagePlan").at("UsagePlanName"), "one");
+  EXPECT_EQ(props(r, "OneUsagePlan").at("ApiStages"),
+            parse(R"([{"ApiId":{"Ref":"One"},"Stage":{"Ref":"OneProdStage"}}])"));
+  EXPECT_EQ(type(r, "OneApiKey"), "AWS::ApiGateway::ApiKey");
+  EXPECT_EQ(props(r, "OneUsagePlanKey").at("KeyId"), parse(R"({"Ref":"OneApiKey"})"));
+  EXPECT_EQ(props(r, "ServerlessUsagePlan").at("ApiStages").as_array().size(), 2u);
+  EXPECT_EQ(props(r, "ServerlessApiKey").at("StageKeys").as_array().size(), 2u);
+  EXPECT_EQ(r.at("ServerlessUsagePlan").at("DependsOn"), parse(R"(["Two","Three"])"));
+  EXPECT_EQ(out->at("Outputs").at("Plan").at("Value"), parse(R"({"Ref":"OneUsagePlan"})"));
+}
+
 TEST(SamHttpApi, StageIdsAndOptInAuthorizerPermissions) {
   auto r = resources(R"(
 Resources:

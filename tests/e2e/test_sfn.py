@@ -287,7 +287,8 @@ class SfnTaskTest(ServerTestCase):
 
 
 class SfnCrashTest(unittest.TestCase):
-    """A Standard execution waiting in a Wait state survives kill -9."""
+    """A Standard execution waiting in a Wait state, or for a task token,
+    survives kill -9."""
 
     def setUp(self):
         require_boto3()
@@ -314,6 +315,37 @@ class SfnCrashTest(unittest.TestCase):
             types = [e["type"] for e in sfn.get_execution_history(executionArn=x)["events"]]
             self.assertEqual(types.count("ExecutionStarted"), 1)
             self.assertEqual(types.count("WaitStateExited"), 1)
+        finally:
+            server.cleanup()
+
+
+    def test_task_waiting_for_its_token_survives_kill9(self):
+        server = Server(data_dir=self.data_dir).start()
+        try:
+            sfn = server.boto3_client("stepfunctions")
+            sqs = server.boto3_client("sqs")
+            q = sqs.create_queue(QueueName="crash-asks")["QueueUrl"]
+            arn = sfn.create_state_machine(name="crash-ask", roleArn=ROLE, definition=json.dumps({
+                "StartAt": "Ask", "States": {"Ask": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"QueueUrl": q, "MessageBody": {"token.$": "$$.Task.Token"}},
+                    "End": True}}}))["stateMachineArn"]
+            x = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+            msgs = wait_until(lambda: sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1)
+                              .get("Messages"), timeout=20)
+            wait_until(lambda: sfn.get_execution_history(executionArn=x, reverseOrder=True,
+                                                         maxResults=1)["events"][0]["type"]
+                       == "TaskSubmitted", timeout=20)
+            server.kill9()
+            server = Server(data_dir=self.data_dir).start()
+            sfn = server.boto3_client("stepfunctions")
+            token = json.loads(msgs[0]["Body"])["token"]
+            sfn.send_task_success(taskToken=token, output='{"done": true}')
+            d = wait_until(lambda: finished(sfn, x), timeout=20)
+            self.assertEqual((d["status"], json.loads(d["output"])), ("SUCCEEDED", {"done": True}))
+            types = [e["type"] for e in sfn.get_execution_history(executionArn=x)["events"]]
+            self.assertEqual(types.count("TaskScheduled"), 1)  # not sent again
         finally:
             server.cleanup()
 

@@ -325,6 +325,10 @@ Status rule(const Event& e, bool schedule, Expansion& x) {
       props["State"] = enabled->as_bool() ? "ENABLED" : "DISABLED";
     }
   } else {
+    if (e.props.contains("State") && e.props.contains("Enabled")) {
+      return invalid_event(e.function_id, e.event_id,
+                           "State and Enabled Properties cannot both be specified.");
+    }
     const auto* pattern = required(e, "Pattern", st);
     if (pattern == nullptr) return st;
     props["EventPattern"] = *pattern;
@@ -507,6 +511,11 @@ Result<json::array> expand_events(std::string_view id, const json::object& props
     } else if (type == "CloudWatchLogs") {
       st = logs(e, x);
     } else if (type == "Api" || type == "HttpApi") {
+      std::string key = type == "Api" ? "RestApiId" : "ApiId";
+      if (const auto* api = p.if_contains(key);
+          api != nullptr && !api->is_string() && ref_target(*api).empty()) {
+        return invalid_event(id, event_id, "Property '" + key + "' should be a string.");
+      }
       ApiEvent api{std::string(id), std::string(event_id), cond, "", fn_ref, fn_arn, p};
       (type == "Api" ? x.rest_events : x.http_events).push_back(std::move(api));
     } else {

@@ -1,7 +1,9 @@
 // AWS::Serverless::Function -> AWS::Lambda::Function, its generated role
 // (<Function>Role), AutoPublishAlias (Version + Alias), FunctionUrlConfig,
 // EventInvokeConfig and the function's events (events.cc).
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <optional>
 #include <string>
 
@@ -215,6 +217,55 @@ std::optional<ConditionalRole> conditional_role(const json::value& role) {
   return ConditionalRole{std::string(a[0].as_string()), else_novalue};
 }
 
+// SAM's checks of a function's properties before anything is generated;
+// "" when they hold.
+std::string function_problem(const json::object& p) {
+  std::string package = str(p, "PackageType");
+  if (package == "Image") {
+    if (!p.contains("ImageUri")) return "'ImageUri' must be set.";
+  } else if (!has(p, "Runtime") || !has(p, "Handler")) {
+    return "Runtime and Handler needs to be present when PackageType is of type `Zip`";
+  }
+  if (const auto* a = p.if_contains("AutoPublishAlias"); a != nullptr && a->is_string()) {
+    std::string_view name = a->as_string();
+    bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    }) && !std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c));
+    });
+    if (!valid) {
+      return "AutoPublishAlias name ('" + std::string(name) +
+             "') must contain only alphanumeric characters, hyphens, or underscores matching "
+             "(?!^[0-9]+$)([a-zA-Z0-9-_]+) pattern.";
+    }
+  }
+  bool alias = has(p, "AutoPublishAlias");
+  if (p.contains("ProvisionedConcurrencyConfig") && !alias) {
+    return "To set ProvisionedConcurrencyConfig AutoPublishALias must be defined on the function";
+  }
+  if (p.contains("DeploymentPreference") && !alias) {
+    return "'DeploymentPreference' requires AutoPublishAlias property to be specified.";
+  }
+  if (const auto* role = p.if_contains("Role"); role != nullptr && !role->is_null()) {
+    if (!role->is_string() && !is_intrinsic(*role)) return "Property 'Role' should be a string.";
+    if (const auto* f = role->is_object() ? role->as_object().if_contains("Fn::If") : nullptr;
+        f != nullptr && (!f->is_array() || f->as_array().size() != 3)) {
+      return "Malformed 'Role' property: Fn::If requires 3 arguments.";
+    }
+  }
+  if (const auto* l = p.if_contains("Layers");
+      l != nullptr && !l->is_array() && !is_intrinsic(*l)) {
+    return "Type of property 'Layers' is invalid.";
+  }
+  if (const auto* url = p.if_contains("FunctionUrlConfig"); url != nullptr && url->is_object()) {
+    if (!url->as_object().contains("AuthType")) {
+      return "AuthType is required to configure function property `FunctionUrlConfig`. Please "
+             "provide either AWS_IAM or NONE.";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 // Policies: a managed policy name or ARN, an inline document, a policy
@@ -266,6 +317,9 @@ Status add_policies(std::string_view id, std::string_view role_id, const json::v
 Status expand_function(std::string_view id, const json::object& res, Expansion& x) {
   const json::object& p = properties_of(res);
   std::string condition = condition_of(res);
+  if (std::string problem = function_problem(p); !problem.empty()) {
+    return invalid_resource(id, problem);
+  }
   auto code = code_of(id, p);
   if (!code) return code.take_error();
 

@@ -62,6 +62,30 @@ Resources:
             "versionId query parameter.");
 }
 
+TEST(SamFunction, PropertiesAreCheckedAsSamChecksThem) {
+  auto refused = [](std::string props) {
+    return error_of(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: " + props + "\n");
+  };
+  EXPECT_NE(refused("{CodeUri: s3://b/k, Handler: h}")
+                .find("Runtime and Handler needs to be present when PackageType is of type `Zip`"),
+            std::string::npos);
+  EXPECT_NE(refused("{PackageType: Image}").find("'ImageUri' must be set."), std::string::npos);
+  EXPECT_NE(refused("{CodeUri: s3://b/k, Handler: h, Runtime: r, AutoPublishAlias: 'a*b'}")
+                .find("AutoPublishAlias name ('a*b') must contain only alphanumeric characters"),
+            std::string::npos);
+  EXPECT_NE(refused("{CodeUri: s3://b/k, Handler: h, Runtime: r, ProvisionedConcurrencyConfig: "
+                    "{ProvisionedConcurrentExecutions: 1}}")
+                .find("To set ProvisionedConcurrencyConfig AutoPublishALias must be defined"),
+            std::string::npos);
+  EXPECT_NE(refused("{CodeUri: s3://b/k, Handler: h, Runtime: r, Role: [a]}")
+                .find("Property 'Role' should be a string."),
+            std::string::npos);
+  EXPECT_NE(refused("{CodeUri: s3://b/k, Handler: h, Runtime: r, FunctionUrlConfig: {}}")
+                .find("AuthType is required to configure function property `FunctionUrlConfig`."),
+            std::string::npos);
+}
+
 TEST(SamFunction, PoliciesManagedInlineAndTemplates) {
   auto r = resources(R"(
 Resources:

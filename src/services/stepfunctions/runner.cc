@@ -1,5 +1,7 @@
 #include "services/stepfunctions/runner.h"
 
+#include "common/time_format.h"
+
 namespace nimbus::sfn {
 
 namespace json = boost::json;
@@ -78,6 +80,19 @@ const asl::State& Runner::state_at(size_t depth) const {
   return *machine_at(depth).find(f.at("state").as_string());
 }
 
+void Runner::state_context(const asl::State& s, const json::object& f) {
+  if (!context_.is_object()) return;
+  int64_t retries = 0;
+  if (const auto* a = f.if_contains("attempts"); a != nullptr && a->is_array()) {
+    for (const auto& n : a->as_array()) retries += n.to_number<int64_t>();
+  }
+  json::object state{{"Name", s.name}, {"RetryCount", retries}};
+  if (const auto* t = f.if_contains("entered_ms"); t != nullptr && t->is_int64()) {
+    state["EnteredTime"] = utc_millis(t->as_int64());
+  }
+  context_.as_object()["State"] = std::move(state);
+}
+
 void Runner::event(std::string type, std::string key, json::object details) {
   events_.push_back({std::move(type), std::move(key), std::move(details)});
 }
@@ -104,8 +119,10 @@ std::optional<Stop> Runner::enter_top(int64_t now_ms) {
   json::object& f = top();
   if (!f.contains("entered")) {
     f["entered"] = true;
+    f["entered_ms"] = now_ms;
     event(type_of(s) + "StateEntered", "stateEnteredEventDetails", io(s.name, "input", f["input"]));
   }
+  state_context(s, f);
   bool task = s.type == asl::StateType::kTask && context_.is_object();
   if (s.type == asl::StateType::kTask) {
     // Each attempt is a new task with its own token ($$.Task.Token).
@@ -169,6 +186,7 @@ std::optional<Stop> Runner::enter_top(int64_t now_ms) {
     if (runs.empty()) {
       event(s.type == asl::StateType::kMap ? "MapStateSucceeded" : "ParallelStateSucceeded", "",
             {});
+      state_context(s, f);
       auto done = asl::complete(s, f["input"], json::array(), context_);
       if (auto* t = std::get_if<asl::Transition>(&done)) return transition(std::move(*t), now_ms);
       return fail(std::get<asl::Failure>(done), true, now_ms, 0);
@@ -286,6 +304,7 @@ std::optional<Stop> Runner::finish_frame(bool ok, json::value output, asl::Failu
                 true, now_ms, 0);
   }
   event(is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", "", {});
+  state_context(s, p);
   auto done = asl::complete(s, p["input"], std::move(results), context_);
   if (auto* t = std::get_if<asl::Transition>(&done)) return transition(std::move(*t), now_ms);
   return fail(std::get<asl::Failure>(std::move(done)), true, now_ms, 0);
@@ -323,6 +342,7 @@ Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
     details["resource"] = name;
     event("TaskSucceeded", "taskSucceededEventDetails", std::move(details));
   }
+  state_context(s, f);
   auto done = asl::complete(s, f["input"], std::move(result), context_);
   std::optional<Stop> stop;
   if (auto* t = std::get_if<asl::Transition>(&done)) {

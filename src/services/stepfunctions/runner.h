@@ -85,6 +85,8 @@ class Runner {
   std::optional<Stop> finish_frame(bool ok, boost::json::value output, asl::Failure failure,
                                    int64_t now_ms);
   void event(std::string type, std::string key, boost::json::object details);
+  // $$.State for state `s` in frame `f`: Name, EnteredTime, RetryCount.
+  void state_context(const asl::State& s, const boost::json::object& f);
   boost::json::object& top();
 
   const asl::Machine& root_;

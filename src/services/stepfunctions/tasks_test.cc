@@ -455,5 +455,33 @@ TEST_F(SfnTest, ActivityTasksGoToPollingWorkersAndSurviveARestart) {
   expect_error("DescribeActivity", {{"activityArn", a}}, "ActivityDoesNotExist");
 }
 
+TEST_F(SfnTaskTest, TheStateContextNamesTheStateItsEntryAndItsRetries) {
+  // clang-format off
+  const char* def = R"j({"StartAt":"Double","States":{
+    "Double":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:double",
+              "Parameters":{"n.$":"$.n","state.$":"$$.State.Name","retry.$":"$$.State.RetryCount",
+                            "at.$":"$$.State.EnteredTime"},
+              "Retry":[{"ErrorEquals":["HandledError"],"IntervalSeconds":1,"MaxAttempts":1}],"End":true}}})j";
+  // clang-format on
+  auto doubling = functions.answer;
+  functions.answer = [&](const SyncInvoke& c) {
+    if (functions.calls.size() == 1) {
+      return Result<SyncResult>(SyncResult{true, R"({"errorType":"HandledError"})", ""});
+    }
+    return doubling(c);
+  };
+  std::string x = start(create("ctx", def), R"({"n":1})");
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(status(x), "SUCCEEDED");
+  ASSERT_EQ(functions.count(), 2u);
+  auto first = json::parse(functions.calls[0].payload).as_object();
+  auto second = json::parse(functions.calls[1].payload).as_object();
+  EXPECT_EQ(s(first.at("state")), "Double");
+  EXPECT_EQ(first.at("retry"), 0);
+  EXPECT_EQ(second.at("retry"), 1);
+  EXPECT_EQ(first.at("at"), second.at("at"));  // entered once, retried in place
+  EXPECT_TRUE(s(first.at("at")).ends_with("Z"));
+}
+
 }  // namespace
 }  // namespace nimbus::sfn

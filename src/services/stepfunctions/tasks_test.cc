@@ -483,5 +483,27 @@ TEST_F(SfnTaskTest, TheStateContextNamesTheStateItsEntryAndItsRetries) {
   EXPECT_TRUE(s(first.at("at")).ends_with("Z"));
 }
 
+TEST_F(SfnTaskTest, TasksInsideMapAndParallelStates) {
+  // clang-format off
+  const char* def = R"j({"StartAt":"Each","States":{
+    "Each":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"n.$":"$$.Map.Item.Value"},
+            "ItemProcessor":{"StartAt":"Double","States":{
+              "Double":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:double","End":true}}},
+            "ResultPath":"$.mapped","Next":"Both"},
+    "Both":{"Type":"Parallel","Branches":[
+              {"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                 "Parameters":{"FunctionName":"double","Payload":{"n":10}},"OutputPath":"$.Payload","End":true}}},
+              {"StartAt":"B","States":{"B":{"Type":"Pass","Result":{"doubled":0},"End":true}}}],
+            "ResultPath":"$.both","End":true}}})j";
+  // clang-format on
+  std::string x = start(create("nested", def), R"({"items":[1,2,3]})");
+  ASSERT_TRUE(eventually([&] { return status(x) != "RUNNING"; }));
+  EXPECT_EQ(status(x), "SUCCEEDED");
+  EXPECT_EQ(output(x), json::parse(R"({"items":[1,2,3],
+      "mapped":[{"doubled":2},{"doubled":4},{"doubled":6}],
+      "both":[{"doubled":20},{"doubled":0}]})"));
+  EXPECT_EQ(functions.count(), 4u);
+}
+
 }  // namespace
 }  // namespace nimbus::sfn

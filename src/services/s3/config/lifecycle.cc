@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "common/json_fields.h"
@@ -19,11 +20,20 @@ const json::object* object_at(const json::object& o, std::string_view key) {
 }
 
 // A timestamp member (epoch seconds, as the engine hands them over) in ms.
+// Saturated at the ends of int64 milliseconds: such a date is never due and
+// is not at midnight, so the rule is refused rather than overflowing.
 std::optional<int64_t> time_ms(const json::object& o, std::string_view key) {
+  constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1000;
   const auto* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) return std::nullopt;
-  if (v->is_double()) return static_cast<int64_t>(std::llround(v->get_double() * 1000));
-  if (auto n = integer(o, key)) return *n * 1000;
+  if (v->is_double()) {
+    double s = v->get_double();
+    if (std::isnan(s)) return std::nullopt;
+    if (s >= static_cast<double>(kMaxSeconds)) return kMaxSeconds * 1000;
+    if (s <= -static_cast<double>(kMaxSeconds)) return -kMaxSeconds * 1000;
+    return static_cast<int64_t>(std::llround(s * 1000));
+  }
+  if (auto n = integer(o, key)) return std::clamp(*n, -kMaxSeconds, kMaxSeconds) * 1000;
   return std::nullopt;
 }
 

@@ -31,6 +31,13 @@ TEST(Lifecycle, ValidatesRulesAsS3) {
   EXPECT_EQ(message(validate_lifecycle(
                 doc(R"({"Rules":[{"Status":"Enabled","Expiration":{"Date":1796342401}}]})"))),
             "'Date' must be at midnight GMT");
+  // Dates beyond int64 milliseconds saturate instead of overflowing.
+  EXPECT_EQ(message(validate_lifecycle(doc(
+                R"({"Rules":[{"Status":"Enabled","Expiration":{"Date":6148914691236517204}}]})"))),
+            "'Date' must be at midnight GMT");
+  EXPECT_EQ(message(validate_lifecycle(
+                doc(R"({"Rules":[{"Status":"Enabled","Expiration":{"Date":-1e300}}]})"))),
+            "'Date' must be at midnight GMT");
   EXPECT_EQ(message(validate_lifecycle(doc(R"({"Rules":[
       {"ID":"a","Status":"Enabled","Expiration":{"Days":1}},{"ID":"a","Status":"Enabled","Expiration":{"Days":2}}]})"))),
             "Rule ID must be unique. Found same ID for more than one rule");

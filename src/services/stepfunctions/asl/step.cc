@@ -66,11 +66,20 @@ std::variant<Transition, Failure> finish(const State& s, const json::value& inpu
   return go(s, std::move(std::get<json::value>(out)));
 }
 
+// Seconds from a definition or an execution's input in milliseconds, bounded
+// so that huge or infinite values stay far in the future instead of
+// converting out of range (undefined) or overflowing now + delay.
+int64_t bounded_ms(double seconds) {
+  constexpr double kMaxSeconds = 1e15;  // tens of millions of years
+  if (!(seconds > 0)) return 0;
+  return static_cast<int64_t>(std::min(seconds, kMaxSeconds) * 1000);
+}
+
 Entered wait(const State& s, const json::value& input, const json::value& effective,
              int64_t now_ms) {
   int64_t until = now_ms;
   if (s.seconds) {
-    until = now_ms + static_cast<int64_t>(*s.seconds * 1000);
+    until = now_ms + bounded_ms(*s.seconds);
   } else if (s.timestamp) {
     until = parse_timestamp_ms(*s.timestamp).value_or(now_ms);
   } else if (s.seconds_path) {
@@ -79,7 +88,7 @@ Entered wait(const State& s, const json::value& input, const json::value& effect
       return runtime("The SecondsPath parameter does not reference a valid integer value: " +
                      s.seconds_path->text());
     }
-    until = now_ms + static_cast<int64_t>(v->to_number<double>() * 1000);
+    until = now_ms + bounded_ms(v->to_number<double>());
   } else if (s.timestamp_path) {
     auto v = s.timestamp_path->find(effective);
     auto ms = v && v->is_string() ? parse_timestamp_ms(v->as_string()) : std::nullopt;
@@ -256,7 +265,7 @@ Recovery recover(const State& s, const json::value& input, const Failure& failur
     if (r.max_delay_seconds) delay = std::min(delay, static_cast<double>(*r.max_delay_seconds));
     if (r.full_jitter) delay *= jitter;
     ++attempts[i];
-    return RetryAfter{static_cast<int64_t>(delay * 1000)};
+    return RetryAfter{bounded_ms(delay)};
   }
   for (const auto& c : s.catchers) {
     if (!error_matches(c.errors, failure.error)) continue;

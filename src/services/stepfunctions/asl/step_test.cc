@@ -112,6 +112,10 @@ TEST(Step, WaitComputesItsDeadline) {
   auto bad =
       machine(R"({"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}})");
   EXPECT_EQ(run(*bad, json::parse(R"({"s":"x"})")).failure.error, "States.Runtime");
+  // A huge wait stays huge rather than converting out of range.
+  RunResult far = run(*bad, json::parse(R"({"s":1e300})"), nullptr, 1'700'000'000'000);
+  ASSERT_TRUE(far.ok);
+  EXPECT_EQ(far.now_ms, 1'700'000'000'000 + 1'000'000'000'000'000'000);
 }
 
 TEST(Step, RetryBacksOffThenCatchRoutesTheError) {

@@ -67,9 +67,15 @@ void CloudFormationService::create_change_set(const CallContext& ctx, json::obje
   }
   ChangeSet cs;
   cs.name = str(in, "ChangeSetName");
-  if (change_sets_.find(cs.name, stack_id)) {
-    return respond(
-        Error::make("AlreadyExistsException", "ChangeSet " + cs.name + " already exists"));
+  if (auto old = change_sets_.find(cs.name, stack_id)) {
+    // An executed change set's name is free again: `aws cloudformation
+    // deploy` names its change sets by the second, and two deploys within
+    // one second are ordinary against a local server.
+    if (old->execution_status != "EXECUTE_COMPLETE") {
+      return respond(
+          Error::make("AlreadyExistsException", "ChangeSet " + cs.name + " already exists"));
+    }
+    change_sets_.erase(old->id);
   }
   cs.id = "arn:aws:cloudformation:" + pin.region + ":" + pin.account_id + ":changeSet/" + cs.name +
           "/" + new_request_id();
@@ -133,9 +139,14 @@ void CloudFormationService::execute_change_set(const CallContext& ctx, json::obj
     req.disable_rollback = boolean(in, "DisableRollback").value_or(false);
   auto started = [this, respond, cs = *cs](Result<std::string> id) mutable {
     if (!id) return respond(id.take_error());
-    // The executed change set is done; the stack's others are obsolete.
+    // The executed change set is done; the stack's others no longer apply
+    // to the updated stack and are deleted, as CloudFormation does.
     for (auto other : change_sets_.of_stack(cs.stack_id)) {
-      other.execution_status = other.id == cs.id ? "EXECUTE_COMPLETE" : "OBSOLETE";
+      if (other.id != cs.id) {
+        change_sets_.erase(other.id);
+        continue;
+      }
+      other.execution_status = "EXECUTE_COMPLETE";
       change_sets_.put(std::move(other), [](Status) {});
     }
     engine_.when_settled(*id, std::chrono::seconds(10), [respond] { respond(json::object()); });
@@ -151,7 +162,7 @@ Output CloudFormationService::delete_change_set(const CallContext&, const json::
   auto s = engine_.find(str(in, "StackName"));
   auto cs = change_sets_.find(str(in, "ChangeSetName"), s ? s->id : "");
   if (!cs) return errors::change_set_not_found(str(in, "ChangeSetName"));
-  NIMBUS_TRY(change_sets_.erase(cs->id));
+  change_sets_.erase(cs->id);
   return json::object();
 }
 

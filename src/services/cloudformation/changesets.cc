@@ -142,13 +142,12 @@ std::vector<ChangeSet> ChangeSets::of_stack(std::string_view stack_id) const {
   return out;
 }
 
-Status ChangeSets::erase(const std::string& id) {
+void ChangeSets::erase(const std::string& id) {
   MutexLock lock(mu_);
   sets_.erase(id);
   storage::WriteBatch batch;
   batch.del(codec::kChangeSets, key(id));
   env_.storage->commit(std::move(batch), [](Status) {});
-  return Status::ok();
 }
 
 json::array compute_changes(const StackState* current, const Prepared& next) {

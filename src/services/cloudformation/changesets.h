@@ -40,7 +40,9 @@ class ChangeSets {
   // By id, or by name within the stack named (name or id) `stack`.
   std::optional<ChangeSet> find(std::string_view name_or_id, std::string_view stack_id) const;
   std::vector<ChangeSet> of_stack(std::string_view stack_id) const;
-  Status erase(const std::string& id);
+  // Forgets `id` at once; its record is deleted in the background (a
+  // change set lost to a crash is one the caller could delete again).
+  void erase(const std::string& id);
 
  private:
   Environment& env_;

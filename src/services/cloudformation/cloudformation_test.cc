@@ -294,6 +294,20 @@ TEST_F(CloudFormationTest, ChangeSetsCreateThenUpdate) {
   EXPECT_EQ(s(call("DescribeChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "three"}})
                   .at("ExecutionStatus")),
             "EXECUTE_COMPLETE");
+  // The stack's other change sets are deleted once one is executed.
+  auto gone = try_call("DescribeChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "two"}});
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, "ChangeSetNotFound");
+  // An executed change set's name can be used again (`aws cloudformation
+  // deploy` names change sets by the second).
+  call("CreateChangeSet", {{"StackName", "cs"},
+                           {"ChangeSetName", "three"},
+                           {"UsePreviousTemplate", true},
+                           {"Parameters", json::array{json::object{{"ParameterKey", "Env"},
+                                                                   {"ParameterValue", "dev"}}}}});
+  EXPECT_EQ(s(call("DescribeChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "three"}})
+                  .at("ExecutionStatus")),
+            "AVAILABLE");
 }
 
 constexpr const char* kSamTable = R"(

@@ -77,7 +77,7 @@ std::string encode(const StackState& s) {
                                  {"physical", r.physical_id},
                                  {"status", r.status},
                                  {"reason", r.reason},
-                                 {"planned", r.planned_name},
+                                 {"planned", r.planned_id},
                                  {"properties", r.properties},
                                  {"attributes", r.attributes},
                                  {"updated", r.updated}};
@@ -125,7 +125,7 @@ std::optional<StackState> decode_stack(std::string_view text) {
     rs.physical_id = str(r, "physical");
     rs.status = str(r, "status");
     rs.reason = str(r, "reason");
-    rs.planned_name = str(r, "planned");
+    rs.planned_id = str(r, "planned");
     rs.properties = object(r, "properties");
     rs.attributes = object(r, "attributes");
     rs.updated = number(r, "updated");

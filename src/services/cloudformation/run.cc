@@ -44,17 +44,9 @@ std::string deletion_policy(const json::object& processed, const std::string& id
 }
 
 // The id a teardown deletes by: the physical id, or for a create that was
-// interrupted before its answer the name it was being created with.
+// interrupted before its answer the id it was planned to get.
 std::string teardown_id(const ResourceState& r) {
-  if (!r.physical_id.empty()) return r.physical_id;
-  const Provider* p = find_provider(r.type);
-  if (p == nullptr || !p->name_is_id || r.planned_name.empty()) return {};
-  std::string name = r.planned_name;
-  if (r.type == "AWS::S3::Bucket") {  // bucket names are lower case
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  }
-  return name;
+  return r.physical_id.empty() ? r.planned_id : r.physical_id;
 }
 
 bool changed(const json::object& a, const json::object& b, std::string_view key) {
@@ -216,7 +208,8 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
   r.type = type;
   r.reason = reason;
   r.properties = props;
-  r.planned_name = kind == "UPDATE" ? std::string() : req.generated_name;
+  r.planned_id = kind == "UPDATE" || provider->planned_id == nullptr ? std::string()
+                                                                     : provider->planned_id(req);
   r.updated = env_.clock.now_seconds();
   run.in_flight.insert(id);
   std::string stack_id = s.id;
@@ -254,7 +247,7 @@ void Engine::resource_done(const std::string& stack_id, const std::string& id,
     r.attributes = std::move(result->attributes);
     r.status = kind == "CREATE" ? "CREATE_COMPLETE" : "UPDATE_COMPLETE";
     r.reason.clear();
-    r.planned_name.clear();
+    r.planned_id.clear();
     run.done.insert(id);
   }
   commit_locked(s, {{id, r.physical_id, r.type, r.status, r.reason, {}}},

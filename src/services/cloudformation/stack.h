@@ -19,9 +19,10 @@ struct ResourceState {
   std::string physical_id;
   std::string status;  // CREATE_IN_PROGRESS, CREATE_COMPLETE, ...; "" when not yet touched
   std::string reason;
-  // The name the resource is being created with when it has no physical id
-  // yet: what a rollback after a restart deletes by (Provider::name_is_id).
-  std::string planned_name;
+  // The physical id the resource is being created with when it has no
+  // physical id yet: what a rollback after a restart deletes by
+  // (Provider::planned_id).
+  std::string planned_id;
   json::object properties;  // resolved, as last applied
   json::object attributes;  // what Fn::GetAtt answers
   double updated = 0;       // seconds since the epoch

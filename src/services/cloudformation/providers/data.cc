@@ -45,8 +45,12 @@ Provided table(const ResourceRequest& r, const std::string& name, const json::ob
   return {name, std::move(a)};
 }
 
+std::string table_name(const ResourceRequest& r) {
+  return r.name_or_generated("TableName", 255);
+}
+
 void create_table(const ResourceRequest& r, ProvideDone done) {
-  std::string name = r.name_or_generated("TableName", 255);
+  std::string name = table_name(r);
   json::object in{{"TableName", name}};
   provide::copy(r.properties, in,
                 {"AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput",
@@ -109,12 +113,18 @@ void delete_table(const ResourceRequest& r, RemoveDone done) {
 
 // ---- AWS::S3::Bucket
 
-void create_bucket(const ResourceRequest& r, ProvideDone done) {
+// Generated bucket names are lower case, as S3 requires.
+std::string bucket_name(const ResourceRequest& r) {
   std::string name = r.name_or_generated("BucketName", 63);
   if (!has(r.properties, "BucketName")) {
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   }
+  return name;
+}
+
+void create_bucket(const ResourceRequest& r, ProvideDone done) {
+  std::string name = bucket_name(r);
   r.call("s3", "CreateBucket", json::object{{"Bucket", name}}, [r, name, done](Output out) {
     if (!out) return done(out.take_error());
     std::string website = "http://" + name + ".s3-website-" + r.region + ".amazonaws.com";
@@ -162,8 +172,12 @@ Provided log_group(const ResourceRequest& r, const std::string& name) {
   return {name, json::object{{"Arn", r.arn("logs", "log-group:" + name + ":*")}}};
 }
 
+std::string log_group_name(const ResourceRequest& r) {
+  return r.name_or_generated("LogGroupName", 512);
+}
+
 void create_log_group(const ResourceRequest& r, ProvideDone done) {
-  std::string name = r.name_or_generated("LogGroupName", 512);
+  std::string name = log_group_name(r);
   json::object in{{"logGroupName", name}};
   auto tags = provide::tag_map(r.properties.if_contains("Tags"));
   if (!tags.empty()) in["tags"] = std::move(tags);
@@ -197,10 +211,10 @@ const Provider kTable{"AWS::DynamoDB::Table",
                       update_table,
                       delete_table,
                       {"TableName", "KeySchema", "LocalSecondaryIndexes"},
-                      true};
+                      table_name};
 const Provider kBucket{"AWS::S3::Bucket", create_bucket,  keep_bucket,
-                       delete_bucket,     {"BucketName"}, true};
+                       delete_bucket,     {"BucketName"}, bucket_name};
 const Provider kLogGroup{"AWS::Logs::LogGroup", create_log_group, update_log_group,
-                         delete_log_group,      {"LogGroupName"}, true};
+                         delete_log_group,      {"LogGroupName"}, log_group_name};
 
 }  // namespace nimbus::services::cloudformation::providers

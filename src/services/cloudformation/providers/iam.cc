@@ -87,8 +87,12 @@ void finish(const ResourceRequest& r, const std::string& role, ProvideDone done)
   });
 }
 
+std::string role_name(const ResourceRequest& r) {
+  return r.name_or_generated("RoleName", 64);
+}
+
 void create_role(const ResourceRequest& r, ProvideDone done) {
-  std::string role = r.name_or_generated("RoleName", 64);
+  std::string role = role_name(r);
   json::object in{{"RoleName", role}};
   if (const auto* doc = r.properties.if_contains("AssumeRolePolicyDocument")) {
     in["AssumeRolePolicyDocument"] = text(*doc);
@@ -132,6 +136,6 @@ void delete_role(const ResourceRequest& r, RemoveDone done) {
 }  // namespace
 
 const Provider kRole{"AWS::IAM::Role", create_role,          update_role,
-                     delete_role,      {"RoleName", "Path"}, true};
+                     delete_role,      {"RoleName", "Path"}, role_name};
 
 }  // namespace nimbus::services::cloudformation::providers

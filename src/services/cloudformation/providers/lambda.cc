@@ -67,8 +67,12 @@ Provided function(const std::string& name, const json::object& out) {
   return {name, json::object{{"Arn", str(out, "FunctionArn")}}};
 }
 
+std::string function_name(const ResourceRequest& r) {
+  return r.name_or_generated("FunctionName", 64);
+}
+
 void create_function(const ResourceRequest& r, ProvideDone done) {
-  std::string name = r.name_or_generated("FunctionName", 64);
+  std::string name = function_name(r);
   auto zipped = code(r.properties);
   if (!zipped) return done(zipped.take_error());
   json::object in = configuration(r.properties);
@@ -132,8 +136,12 @@ void delete_function(const ResourceRequest& r, RemoveDone done) {
 
 // ---- AWS::Lambda::Permission (physical id: the statement id)
 
+std::string statement_id(const ResourceRequest& r) {
+  return r.name_or_generated("", 100);
+}
+
 void create_permission(const ResourceRequest& r, ProvideDone done) {
-  std::string statement = r.name_or_generated("", 100);
+  std::string statement = statement_id(r);
   json::object in{{"StatementId", statement}};
   provide::copy(r.properties, in,
                 {"FunctionName", "Action", "Principal", "SourceArn", "SourceAccount",
@@ -207,14 +215,11 @@ void delete_mapping(const ResourceRequest& r, RemoveDone done) {
 
 }  // namespace
 
-const Provider kFunction{"AWS::Lambda::Function",
-                         create_function,
-                         update_function,
-                         delete_function,
-                         {"FunctionName", "PackageType"},
-                         true};
+const Provider kFunction{
+    "AWS::Lambda::Function",         create_function, update_function, delete_function,
+    {"FunctionName", "PackageType"}, function_name};
 const Provider kPermission{
-    "AWS::Lambda::Permission", create_permission, nullptr, delete_permission, {}, true};
+    "AWS::Lambda::Permission", create_permission, nullptr, delete_permission, {}, statement_id};
 const Provider kEventSourceMapping{"AWS::Lambda::EventSourceMapping",
                                    create_mapping,
                                    update_mapping,

@@ -43,6 +43,11 @@ Provided queue(const ResourceRequest& r, const std::string& url, const std::stri
   return {url, json::object{{"Arn", r.arn("sqs", name)}, {"QueueName", name}, {"QueueUrl", url}}};
 }
 
+// The URL CreateQueue answers (services/sqs/input.h queue_url()).
+std::string queue_url(const ResourceRequest& r) {
+  return r.ctx.endpoint_url + "/" + r.account_id + "/" + queue_name(r);
+}
+
 void create_queue(const ResourceRequest& r, ProvideDone done) {
   std::string name = queue_name(r);
   json::object in{{"QueueName", name}, {"Attributes", queue_attributes(r.properties)}};
@@ -90,12 +95,18 @@ json::object topic_attributes(const json::object& props) {
   return a;
 }
 
-void create_topic(const ResourceRequest& r, ProvideDone done) {
+std::string topic_name(const ResourceRequest& r) {
   bool fifo = boolean(r.properties, "FifoTopic").value_or(false);
-  std::string name =
-      has(r.properties, "TopicName")
-          ? str(r.properties, "TopicName")
-          : r.name_or_generated("TopicName", fifo ? 251 : 256) + (fifo ? ".fifo" : "");
+  if (has(r.properties, "TopicName")) return str(r.properties, "TopicName");
+  return r.name_or_generated("TopicName", fifo ? 251 : 256) + (fifo ? ".fifo" : "");
+}
+
+std::string topic_arn(const ResourceRequest& r) {
+  return r.arn("sns", topic_name(r));
+}
+
+void create_topic(const ResourceRequest& r, ProvideDone done) {
+  std::string name = topic_name(r);
   json::object in{{"Name", name}, {"Attributes", topic_attributes(r.properties)}};
   if (const auto* t = r.properties.if_contains("Tags"); t != nullptr && t->is_array())
     in["Tags"] = *t;
@@ -177,13 +188,14 @@ void delete_subscription(const ResourceRequest& r, RemoveDone done) {
 
 }  // namespace
 
-const Provider kQueue{
-    "AWS::SQS::Queue", create_queue, update_queue, delete_queue, {"QueueName", "FifoQueue"}};
+const Provider kQueue{"AWS::SQS::Queue",          create_queue, update_queue, delete_queue,
+                      {"QueueName", "FifoQueue"}, queue_url};
 const Provider kTopic{"AWS::SNS::Topic",
                       create_topic,
                       update_topic,
                       delete_topic,
-                      {"TopicName", "FifoTopic", "Subscription"}};
+                      {"TopicName", "FifoTopic", "Subscription"},
+                      topic_arn};
 const Provider kSubscription{
     "AWS::SNS::Subscription", create_subscription, nullptr, delete_subscription, {}};
 

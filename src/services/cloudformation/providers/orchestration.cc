@@ -86,6 +86,10 @@ Provided rule(const ResourceRequest& r, const std::string& name) {
           json::object{{"Arn", r.arn("events", resource)}}};
 }
 
+std::string planned_rule(const ResourceRequest& r) {
+  return rule(r, r.name_or_generated("Name", 64)).physical_id;
+}
+
 void create_rule(const ResourceRequest& r, ProvideDone done) {
   std::string name = r.name_or_generated("Name", 64);
   provide::in_order(rule_steps(r, name, json::object()), [r, name, done](Status st) {
@@ -191,7 +195,7 @@ void delete_machine(const ResourceRequest& r, RemoveDone done) {
 }  // namespace
 
 const Provider kRule{"AWS::Events::Rule",      create_rule, update_rule, delete_rule,
-                     {"Name", "EventBusName"}, true};
+                     {"Name", "EventBusName"}, planned_rule};
 const Provider kStateMachine{"AWS::StepFunctions::StateMachine",
                              create_machine,
                              update_machine,

@@ -63,9 +63,12 @@ struct Provider {
   // Properties whose change replaces the resource (a new one is created,
   // then the old one deleted), as AWS's resource specification says.
   std::vector<std::string_view> replace_on;
-  // The physical id is the name the resource is created with, so a create
-  // interrupted before its answer was recorded can still be deleted.
-  bool name_is_id = false;
+  // The physical id a create will give the resource, known from its
+  // properties before the call. Recorded before the create starts, it is what
+  // a rollback deletes by when a crash interrupted the create before its
+  // answer was recorded. Null when the id is only known from the answer
+  // (such a resource may be left behind by a crash during its create).
+  std::string (*planned_id)(const ResourceRequest&) = nullptr;
 };
 
 // The provider of `type`, or nullptr when nimbus does not support it.

@@ -1,0 +1,2 @@
+// The translation unit that builds cmake/pch.h's precompiled header
+// (cmake/pch.cmake); it defines nothing.

@@ -25,10 +25,10 @@ struct Functions final : lambda::Functions {
                    std::function<void(Result<lambda::SyncResult>)> done) override {
     if (call.function.ends_with(":auth")) {
       auth_events.push_back(json::parse(call.payload).as_object());
-      return done(lambda::SyncResult{auth_error, auth_answer});
+      return done(lambda::SyncResult{auth_error, auth_answer, "$LATEST"});
     }
     events.push_back(json::parse(call.payload).as_object());
-    done(lambda::SyncResult{false, R"({"statusCode":200,"body":"ok"})"});
+    done(lambda::SyncResult{false, R"({"statusCode":200,"body":"ok"})", "$LATEST"});
   }
   std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
     return std::nullopt;

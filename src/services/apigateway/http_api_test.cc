@@ -19,7 +19,7 @@ struct FakeFunctions final : lambda::Functions {
     if (call.function.find("missing") != std::string::npos) {
       return done(Error::make("ResourceNotFoundException", "Function not found"));
     }
-    done(lambda::SyncResult{error, answer});
+    done(lambda::SyncResult{error, answer, "$LATEST"});
   }
   std::optional<lambda::UrlTarget> function_url(const std::string& id) const override {
     auto it = urls.find(id);

@@ -19,10 +19,10 @@ struct Functions final : lambda::Functions {
     auto event = json::parse(call.payload).as_object();
     if (call.function.ends_with(":auth")) {
       auth_events.push_back(event);
-      return done(lambda::SyncResult{auth_error, auth_answer});
+      return done(lambda::SyncResult{auth_error, auth_answer, "$LATEST"});
     }
     events.push_back(event);
-    done(lambda::SyncResult{false, R"({"statusCode":200,"body":"ok"})"});
+    done(lambda::SyncResult{false, R"({"statusCode":200,"body":"ok"})", "$LATEST"});
   }
   std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
     return std::nullopt;

@@ -16,7 +16,7 @@ struct RecordingFunctions final : lambda::Functions {
   void invoke_sync(lambda::SyncInvoke call,
                    std::function<void(Result<lambda::SyncResult>)> done) override {
     calls.push_back(call);
-    done(lambda::SyncResult{false, answer});
+    done(lambda::SyncResult{false, answer, "$LATEST"});
   }
   std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
     return std::nullopt;

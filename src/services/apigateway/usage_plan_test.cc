@@ -19,7 +19,7 @@ using testing::ServiceTest;
 struct OkFunctions final : lambda::Functions {
   void invoke_sync(lambda::SyncInvoke,
                    std::function<void(Result<lambda::SyncResult>)> done) override {
-    done(lambda::SyncResult{false, R"({"statusCode":200,"body":"ok"})"});
+    done(lambda::SyncResult{false, R"({"statusCode":200,"body":"ok"})", "$LATEST"});
   }
   std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
     return std::nullopt;

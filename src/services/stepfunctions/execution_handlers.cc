@@ -1,6 +1,7 @@
 // Executions: start (Standard, durable; Express, in memory), describe,
 // history, list, stop.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 
 #include "common/json_fields.h"
@@ -141,19 +142,26 @@ void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop s
   int64_t now = env_.clock.now_millis();
   run->runner.events().clear();
   if (stop.kind == Stop::kTask && task_target(stop.task.resource).pattern.empty()) {
-    integrations_.call({stop.task.resource, std::move(stop.task.parameters), run->arn},
-                       [this, run, gate = gate_](TaskOutcome o) {
-                         auto in = gate->hold();
-                         if (!in) return;
-                         env_.workers.post([this, run, gate, o = std::move(o)] {
-                           auto in = gate->hold();
-                           if (!in) return;
-                           int64_t at = env_.clock.now_millis();
-                           drive_express(
-                               run, o.ok ? run->runner.task_succeeded(o.output, at)
-                                         : run->runner.task_failed(o.failure, at, retry_jitter()));
-                         });
-                       });
+    // The first of the task's answer and its TimeoutSeconds goes on; the
+    // other is dropped, so the runner is moved by one thread at a time.
+    auto first = std::make_shared<std::atomic<bool>>(false);
+    auto finish = [this, run, first, gate = gate_](TaskOutcome o) {
+      auto in = gate->hold();
+      if (!in || first->exchange(true)) return;
+      env_.workers.post([this, run, gate, o = std::move(o)] {
+        auto in = gate->hold();
+        if (!in) return;
+        int64_t at = env_.clock.now_millis();
+        drive_express(run, o.ok ? run->runner.task_succeeded(o.output, at)
+                                : run->runner.task_failed(o.failure, at, retry_jitter()));
+      });
+    };
+    if (stop.task.timeout_seconds) {
+      env_.scheduler.after(std::chrono::seconds(*stop.task.timeout_seconds), [finish] {
+        finish(TaskOutcome{false, nullptr, {"States.Timeout", ""}});
+      });
+    }
+    integrations_.call({stop.task.resource, std::move(stop.task.parameters), run->arn}, finish);
     return;
   }
   if (stop.kind == Stop::kTask) {

@@ -505,5 +505,20 @@ TEST_F(SfnTaskTest, TasksInsideMapAndParallelStates) {
   EXPECT_EQ(functions.count(), 4u);
 }
 
+TEST_F(SfnTaskTest, ExpressTasksTimeOutToo) {
+  functions.drop = 1;
+  std::string m = create("fastslow", kSlowLambda, "EXPRESS");
+  auto out = call_async("StartSyncExecution", {{"stateMachineArn", m}, {"input", R"({"n":5})"}});
+  ASSERT_TRUE(eventually([&] { return functions.count() == 1; }));
+  ASSERT_TRUE(advance_until(
+      [&] { return out.wait_for(std::chrono::seconds(0)) == std::future_status::ready; },
+      std::chrono::seconds(1)));
+  auto r = out.get();
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(s((*r)["status"]), "SUCCEEDED");  // timed out once, then retried
+  EXPECT_EQ(json::parse(s((*r)["output"])), json::parse(R"({"doubled":10})"));
+  EXPECT_EQ(functions.count(), 2u);
+}
+
 }  // namespace
 }  // namespace nimbus::sfn

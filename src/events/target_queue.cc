@@ -29,6 +29,11 @@ struct TargetQueue::Pending {
     o["max_age_ms"] = policy.max_age_ms;
     o["dead_letter"] = policy.dead_letter;
     o["rule_arn"] = policy.rule_arn;
+    if (!policy.dead_letter_attributes.empty()) {
+      json::object extra;
+      for (const auto& [k, v] : policy.dead_letter_attributes) extra[k] = v;
+      o["dl_attributes"] = std::move(extra);
+    }
     o["to_dlq"] = to_dlq;
     return json::serialize(o);
   }
@@ -42,6 +47,9 @@ struct TargetQueue::Pending {
     p.policy.max_age_ms = integer(*o, "max_age_ms").value_or(86'400'000);
     p.policy.dead_letter = str(*o, "dead_letter");
     p.policy.rule_arn = str(*o, "rule_arn");
+    for (const auto& [k, v] : string_map(*o, "dl_attributes")) {
+      p.policy.dead_letter_attributes.emplace_back(k, v);
+    }
     p.to_dlq = boolean(*o, "to_dlq").value_or(false);
     return p;
   }
@@ -136,8 +144,8 @@ void TargetQueue::finish(Pending p, const std::string& id, storage::Timers::Ack 
     return ack(Status::ok());
   }
   int64_t delay = backoff_ms(p.s.failures);
-  if (retryable && p.s.failures <= p.policy.max_retries &&
-      now + delay - p.s.first_ms <= p.policy.max_age_ms) {
+  bool retries_left = p.s.failures <= p.policy.max_retries;
+  if (retryable && retries_left && now + delay - p.s.first_ms <= p.policy.max_age_ms) {
     return reschedule(delay);
   }
   if (p.policy.dead_letter.empty()) {
@@ -150,6 +158,12 @@ void TargetQueue::finish(Pending p, const std::string& id, storage::Timers::Ack 
   attrs.push_back({"TARGET_ARN", "String", p.s.target});
   attrs.push_back({"ERROR_CODE", "String", o.error().code});
   attrs.push_back({"ERROR_MESSAGE", "String", o.error().message});
+  attrs.push_back({"RETRY_ATTEMPTS", "String", std::to_string(p.s.failures - 1)});
+  if (retryable) {
+    attrs.push_back({"EXHAUSTED_RETRY_CONDITION", "String",
+                     retries_left ? "MaximumEventAgeInSeconds" : "MaximumRetryAttempts"});
+  }
+  for (const auto& [k, v] : p.policy.dead_letter_attributes) attrs.push_back({k, "String", v});
   p.s.delivery.group_id.clear();
   p.s.delivery.dedup_id.clear();
   p.to_dlq = true;

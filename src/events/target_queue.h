@@ -13,7 +13,10 @@
 // - Then, or at once for a failure that will not change (no such queue or
 //   function, a message it refuses), the event goes to `dead_letter` when
 //   set: the same body with the attributes RULE_ARN (when the owner gives
-//   one), TARGET_ARN, ERROR_CODE and ERROR_MESSAGE, as EventBridge documents;
+//   one), TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, RETRY_ATTEMPTS and, when
+//   the policy ran out, EXHAUSTED_RETRY_CONDITION (MaximumRetryAttempts or
+//   MaximumEventAgeInSeconds), as EventBridge and Scheduler document, then
+//   the owner's `dead_letter_attributes`;
 //   a dead-letter queue that keeps failing retryably is retried for up to
 //   14 days. Otherwise the event is dropped and counted.
 //
@@ -25,6 +28,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/gate.h"
 #include "common/metrics.h"
@@ -46,6 +51,9 @@ struct QueuedDelivery {
   int64_t max_age_ms = 24LL * 3600 * 1000;
   std::string dead_letter;  // "" when none
   std::string rule_arn;     // RULE_ARN of a dead-letter message ("" leaves it out)
+  // More String attributes of a dead-letter message (Scheduler's
+  // SCHEDULE_ARN, SCHEDULED_TIME, EXECUTION_ID).
+  std::vector<std::pair<std::string, std::string>> dead_letter_attributes;
 };
 
 class TargetQueue {

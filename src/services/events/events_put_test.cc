@@ -127,6 +127,8 @@ TEST_F(EventsPutTest, UndeliverableEventsGoToTheDeadLetterQueueWithTheirAttribut
   EXPECT_EQ(attrs["TARGET_ARN"], missing);
   EXPECT_EQ(attrs["ERROR_CODE"], "QueueDoesNotExist");
   EXPECT_FALSE(attrs["ERROR_MESSAGE"].empty());
+  EXPECT_EQ(attrs["RETRY_ATTEMPTS"], "0");  // a missing queue is not retried
+  EXPECT_EQ(attrs.count("EXHAUSTED_RETRY_CONDITION"), 0u);
   EXPECT_EQ(s(json::parse(s(got[0].at("Body"))).at("source")), "my.app");
 }
 
@@ -144,7 +146,10 @@ TEST_F(EventsPutTest, ThrottledTargetsAreRetriedPerTheRetryPolicy) {
   put_event("my.app", "{}");
   auto got = receive(dlq, 1, 500ms, 100);
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(attributes(got[0])["ERROR_CODE"], "TooManyRequestsException");
+  auto attrs = attributes(got[0]);
+  EXPECT_EQ(attrs["ERROR_CODE"], "TooManyRequestsException");
+  EXPECT_EQ(attrs["RETRY_ATTEMPTS"], "3");
+  EXPECT_EQ(attrs["EXHAUSTED_RETRY_CONDITION"], "MaximumRetryAttempts");
   MutexLock lock(functions.mu);
   EXPECT_EQ(functions.attempts, 4);  // the first attempt and three retries
 }

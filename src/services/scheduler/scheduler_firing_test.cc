@@ -159,6 +159,11 @@ TEST_F(SchedulerFiringTest, FailedDeliveriesAreRetriedThenDeadLettered) {
   auto attrs = attributes(got[0]);
   EXPECT_EQ(attrs["TARGET_ARN"], kFunction);
   EXPECT_EQ(attrs["ERROR_CODE"], "TooManyRequestsException");
+  EXPECT_EQ(attrs["RETRY_ATTEMPTS"], "2");
+  EXPECT_EQ(attrs["EXHAUSTED_RETRY_CONDITION"], "MaximumRetryAttempts");
+  EXPECT_EQ(attrs["SCHEDULE_ARN"], "arn:aws:scheduler:us-east-1:000000000000:schedule/default/job");
+  EXPECT_EQ(attrs["SCHEDULED_TIME"], "2023-11-14T22:13:30Z");
+  EXPECT_EQ(attrs["EXECUTION_ID"], execution_id(attrs["SCHEDULE_ARN"], 1700000010));
   MutexLock lock(functions.mu);
   EXPECT_EQ(functions.attempts, 3);  // the first attempt and two retries
 }

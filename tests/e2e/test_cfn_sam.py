@@ -33,6 +33,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: index.handler
+      AutoPublishAlias: live
       Environment: {Variables: {TABLE: !Ref Items}}
       Policies:
         - DynamoDBCrudPolicy: {TableName: !Ref Items}
@@ -50,6 +51,7 @@ Outputs:
   QueueUrl: {Value: !Ref Queue}
   TableName: {Value: !Ref Items}
   FunctionName: {Value: !Ref Worker}
+  AliasArn: {Value: !Ref Worker.Alias}
 """
 
 
@@ -81,19 +83,25 @@ class SamDeployTest(CfnBase):
             self.assertEqual(stack["StackStatus"], "CREATE_COMPLETE")
             resources = {r["LogicalResourceId"]: r["ResourceType"] for r in
                          self.cfn.list_stack_resources(StackName="samapp")["StackResourceSummaries"]}
+            versions = [k for k in resources if k.startswith("WorkerVersion")]
+            self.assertEqual(len(versions), 1)
             self.assertEqual(resources, {
                 "Queue": "AWS::SQS::Queue",
                 "Items": "AWS::DynamoDB::Table",
                 "Worker": "AWS::Lambda::Function",
                 "WorkerRole": "AWS::IAM::Role",
                 "WorkerFromQueue": "AWS::Lambda::EventSourceMapping",
+                versions[0]: "AWS::Lambda::Version",
+                "WorkerAliaslive": "AWS::Lambda::Alias",
             })
             out = self.outputs("samapp")
             table = self.ddb.describe_table(TableName=out["TableName"])["Table"]
             self.assertEqual(table["KeySchema"], [{"AttributeName": "pk", "KeyType": "HASH"}])
 
-            # Invoked directly: Globals and the function's own variables merged.
-            r = self.lam.invoke(FunctionName=out["FunctionName"], Payload=b"{}")
+            # Invoked through its alias (Worker.Alias resolved to the
+            # alias's ARN): Globals and the function's own variables merged.
+            self.assertTrue(out["AliasArn"].endswith(":function:" + out["FunctionName"] + ":live"))
+            r = self.lam.invoke(FunctionName=out["AliasArn"], Payload=b"{}")
             self.assertEqual(json.loads(r["Payload"].read()),
                              {"greeting": "hello", "table": out["TableName"]})
             # And through the queue, by the generated event source mapping.
@@ -111,12 +119,18 @@ class SamDeployTest(CfnBase):
             self.assertNotIn("Transform", processed)
             self.assertEqual(processed["Resources"]["WorkerRole"]["Type"], "AWS::IAM::Role")
 
-            # An update: a parameter the Globals pass to the function.
+            # An update: new code (a new version, the alias moved to it, as
+            # AutoPublishAlias does) and a parameter the Globals pass on.
+            with open(path, "w") as f:
+                f.write(SAM_APP.replace('return {"greeting"', 'return {"v": 2, "greeting"'))
             self.deploy(path, "--parameter-overrides", "Greeting=hi")
             self.assertEqual(self.cfn.describe_stacks(StackName="samapp")["Stacks"][0]
                              ["StackStatus"], "UPDATE_COMPLETE")
-            r = self.lam.invoke(FunctionName=out["FunctionName"], Payload=b"{}")
-            self.assertEqual(json.loads(r["Payload"].read())["greeting"], "hi")
+            r = self.lam.invoke(FunctionName=out["AliasArn"], Payload=b"{}")
+            self.assertEqual(json.loads(r["Payload"].read()),
+                             {"v": 2, "greeting": "hi", "table": out["TableName"]})
+            alias = self.lam.get_alias(FunctionName=out["FunctionName"], Name="live")
+            self.assertEqual(alias["FunctionVersion"], "2")
 
             self.server.aws_cli("cloudformation", "delete-stack", "--stack-name", "samapp")
             self.server.aws_cli("cloudformation", "wait", "stack-delete-complete",

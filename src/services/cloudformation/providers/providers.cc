@@ -11,6 +11,7 @@ const Provider* const kProviders[] = {
     &providers::kRole,         &providers::kRule,
     &providers::kStateMachine, &providers::kSubscription,
     &providers::kTable,        &providers::kTopic,
+    &providers::kVersion,      &providers::kAlias,
 };
 
 }  // namespace

@@ -15,6 +15,8 @@ extern const Provider kRole;                // iam.cc
 extern const Provider kFunction;            // lambda.cc
 extern const Provider kPermission;          // lambda.cc
 extern const Provider kEventSourceMapping;  // lambda.cc
+extern const Provider kVersion;             // lambda_versions.cc
+extern const Provider kAlias;               // lambda_versions.cc
 extern const Provider kRule;                // orchestration.cc
 extern const Provider kStateMachine;        // orchestration.cc
 

@@ -141,6 +141,18 @@ class SchedulerTest(ServerTestCase):
         got = receive_all(self.sqs, url, 1)
         self.assertEqual([m["Body"] for m in got], ["via the SDK"])
 
+    def test_a_topic_target_publishes_the_input(self):
+        url, arn = queue(self.sqs, "e2e-sched-topic-q")
+        sns = self.server.boto3_client("sns")
+        topic = sns.create_topic(Name="e2e-sched-topic")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                      Attributes={"RawMessageDelivery": "true"})
+        self.scheduler.create_schedule(
+            Name="e2e-topic", ScheduleExpression=at_in(2), FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": topic, "RoleArn": ROLE, "Input": "disk almost full"})
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual([m["Body"] for m in got], ["disk almost full"])
+
     def test_cli(self):
         _, arn = queue(self.sqs, "e2e-sched-cli")
         _, out, _ = self.server.aws_cli(

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "services/in_process.h"
+#include "services/scheduler/firing.h"
 #include "services/scheduler/test_helpers.h"
+#include "services/sns/sns_service.h"
 
 namespace nimbus::services::scheduler {
 namespace {
@@ -16,7 +18,7 @@ class SchedulerUniversalTest
     : public services::testing::WithTargets<services::testing::ServiceTest<SchedulerService>> {
  protected:
   SchedulerUniversalTest()
-      : WithTargets({build<sqs::SqsService>(), [this](Environment& env) {
+      : WithTargets({build<sqs::SqsService>(), build<sns::SnsService>(), [this](Environment& env) {
                        return std::make_unique<SchedulerService>(
                            env, [this](std::string_view model, std::string_view op, CallContext ctx,
                                        json::object in, Respond respond) {
@@ -55,6 +57,37 @@ TEST_F(SchedulerUniversalTest, AnOperationOfAnotherServiceIsCalledWithTheInput) 
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(s(dead[0].at("MessageAttributes").at("ERROR_CODE").at("StringValue")),
             "QueueDoesNotExist");
+}
+
+TEST_F(SchedulerUniversalTest, TopicsGetTheInputPublishedWhileSnsBindsNoTarget) {
+  auto q = queue("q");
+  auto topic = try_call(service("sns"), ctx("CreateTopic"), {{"Name", "alerts"}});
+  ASSERT_TRUE(topic.is_ok());
+  auto topic_arn = s((*topic)["TopicArn"]);
+  ASSERT_TRUE(try_call(service("sns"), ctx("Subscribe"),
+                       {{"TopicArn", topic_arn},
+                        {"Protocol", "sqs"},
+                        {"Endpoint", arn_of(q)},
+                        {"Attributes", json::object{{"RawMessageDelivery", "true"}}}})
+                  .is_ok());
+  auto in = testing::schedule_input("alert", "rate(1 hour)", topic_arn);
+  in["Target"].as_object()["Input"] = "disk almost full";
+  call("CreateSchedule", in);
+  clock.advance(1h);
+  auto got = receive(q, 1, 10ms, 200);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(got[0].at("Body")), "disk almost full");
+
+  ::nimbus::events::QueuedDelivery sfn;
+  sfn.target = "arn:aws:states:us-east-1:000000000000:stateMachine:m";
+  sfn.delivery.body = R"({"k":1})";
+  sfn.delivery.id = "e-1";
+  ASSERT_TRUE(as_operation_call(sfn, "states"));
+  EXPECT_EQ(sfn.target, "arn:aws:scheduler:::aws-sdk:sfn:startExecution");
+  EXPECT_EQ(sfn.delivery.body,
+            R"({"stateMachineArn":"arn:aws:states:us-east-1:000000000000:stateMachine:m",)"
+            R"("input":"{\"k\":1}","name":"e-1"})");
+  EXPECT_FALSE(as_operation_call(sfn, "sqs"));
 }
 
 TEST_F(SchedulerUniversalTest, UniversalTargetsNeedAKnownShapeAndAJsonInput) {

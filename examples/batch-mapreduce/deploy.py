@@ -1,0 +1,109 @@
+"""Creates the batch (MapReduce) pattern on a nimbus server (or AWS):
+
+  mapreduce-input-ACCOUNT (S3)            mapreduce-output-ACCOUNT (S3)
+  wordcount (Step Functions, Standard):
+    Split  (Task: splitter lists the input keys)
+    Map    (one mapper per input object; a failing one is retried once,
+            then set aside) -> jobs/<job>/partials/<key>.json
+    Reduce (Task: reducer merges the partials) -> jobs/<job>/result.json
+
+Usage: python3 deploy.py [ENDPOINT]   (default http://localhost:4566)"""
+
+import io
+import json
+import os
+import sys
+import zipfile
+
+import boto3
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROLE = "arn:aws:iam::000000000000:role/batch-mapreduce"
+FUNCTIONS = ("splitter", "mapper", "reducer")
+
+
+def clients(endpoint):
+    def client(name):
+        return boto3.client(name, endpoint_url=endpoint,
+                            region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+                            aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+                            aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"))
+    return client
+
+
+def function_zip(name):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        info = zipfile.ZipInfo(name)
+        info.external_attr = 0o644 << 16
+        with open(os.path.join(HERE, name)) as f:
+            z.writestr(info, f.read())
+    return buf.getvalue()
+
+
+def definition(arns, max_concurrency=10):
+    """The workflow; `arns` maps each of FUNCTIONS to its function ARN."""
+    count = {
+        "Type": "Task", "Resource": arns["mapper"], "End": True,
+        # Anything may be passing (a throttle, a timeout): one more try a
+        # second later. A second failure sets the input aside.
+        "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 1,
+                   "BackoffRate": 2.0}],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
+                   "Next": "SetAside"}],
+    }
+    return {
+        "Comment": "Word count over every object under a prefix: split, map, reduce",
+        "StartAt": "Split",
+        "States": {
+            "Split": {
+                "Type": "Task", "Resource": arns["splitter"], "Next": "Map",
+                "Parameters": {"input_bucket.$": "$.input_bucket", "prefix.$": "$.prefix",
+                               "output_bucket.$": "$.output_bucket",
+                               "job.$": "$$.Execution.Name"},
+            },
+            "Map": {
+                "Type": "Map", "ItemsPath": "$.splits", "MaxConcurrency": max_concurrency,
+                "ItemSelector": {"input_bucket.$": "$.input_bucket",
+                                 "output_bucket.$": "$.output_bucket", "job.$": "$.job",
+                                 "key.$": "$$.Map.Item.Value"},
+                "ItemProcessor": {"StartAt": "Count", "States": {
+                    "Count": count,
+                    "SetAside": {"Type": "Pass", "End": True,
+                                 "Parameters": {"key.$": "$.key", "error.$": "$.error"}},
+                }},
+                "ResultPath": "$.partials", "Next": "Reduce",
+            },
+            "Reduce": {
+                "Type": "Task", "Resource": arns["reducer"], "End": True,
+                "Parameters": {"output_bucket.$": "$.output_bucket", "job.$": "$.job",
+                               "partials.$": "$.partials"},
+            },
+        },
+    }
+
+
+def deploy(endpoint):
+    """Creates everything; returns the names the test and the README use."""
+    client = clients(endpoint)
+    lam, s3, sfn, sts = client("lambda"), client("s3"), client("stepfunctions"), client("sts")
+    account = sts.get_caller_identity()["Account"]
+    inputs, outputs = "mapreduce-input-%s" % account, "mapreduce-output-%s" % account
+    s3.create_bucket(Bucket=inputs)
+    s3.create_bucket(Bucket=outputs)
+    arns = {}
+    for name in FUNCTIONS:
+        arns[name] = lam.create_function(
+            FunctionName=name, Runtime="python3.11", Role=ROLE, Handler=name + ".handler",
+            Code={"ZipFile": function_zip(name + ".py")}, Timeout=60,
+            MemorySize=256)["FunctionArn"]
+    machine = sfn.create_state_machine(name="wordcount", roleArn=ROLE, type="STANDARD",
+                                       definition=json.dumps(definition(arns)))
+    return {"input_bucket": inputs, "output_bucket": outputs,
+            "state_machine": machine["stateMachineArn"]}
+
+
+if __name__ == "__main__":
+    names = deploy(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:4566")
+    for k, v in names.items():
+        print("%-14s %s" % (k, v))

@@ -6,7 +6,9 @@ The rules (src/services/README.md, "What a service may include"):
   storage/       includes only common/ and storage/.
   events/        includes only common/, storage/ and events/: never a service.
   iam/           includes only common/ and iam/ (the policy engine).
-  services/<x>/  includes common/, storage/, iam/, services/service.h, its own folder
+  services/<x>/  includes common/, storage/, iam/, services/service.h and
+                 services/operation_calls.h (the core's seams), auth/crypto.h (hashes
+                 and HMACs, a leaf on OpenSSL), its own folder
                  (subfolders such as services/dynamodb/model/ included),
                  the public headers of events/ (EVENTS_PUBLIC), the payload
                  streams of http/ (HTTP_PAYLOAD), runtime/ when
@@ -39,6 +41,13 @@ EVENTS_PUBLIC = {
 # The streamed payloads service.h carries (docs/edge.md): a request body to
 # read, a file to answer with.
 HTTP_PAYLOAD = {"http/body.h", "http/file_body.h"}
+# The core's headers every service may use: the service interface and the
+# in-process operation calls (CloudFormation, Step Functions and Scheduler
+# call other services' operations through it).
+CORE_SEAMS = {"services/service.h", "services/operation_calls.h"}
+# Hashes and HMACs (auth/crypto.h depends on OpenSSL only): one copy for the
+# services that digest content instead of one EVP wrapper each.
+SHARED_UTILITIES = {"auth/crypto.h"}
 # Services that run functions.
 RUNTIME_USERS = {"lambda"}
 
@@ -69,7 +78,7 @@ def allowed(rel: pathlib.PurePosixPath, inc: str) -> bool:
     if len(rel.parts) == 2:  # services/service.h, registry.{h,cc}
         return True
     own = rel.parts[1]
-    if area in ("common", "storage") or inc == "services/service.h":
+    if area in ("common", "storage") or inc in CORE_SEAMS or inc in SHARED_UTILITIES:
         return True
     if area == "iam":  # the policy engine library (src/iam/), on common/ only
         return True

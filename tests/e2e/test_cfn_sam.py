@@ -34,6 +34,8 @@ Resources:
     Properties:
       Handler: index.handler
       AutoPublishAlias: live
+      FunctionUrlConfig: {AuthType: NONE}
+      EventInvokeConfig: {MaximumRetryAttempts: 0}
       Environment: {Variables: {TABLE: !Ref Items}}
       Policies:
         - DynamoDBCrudPolicy: {TableName: !Ref Items}
@@ -52,6 +54,7 @@ Outputs:
   TableName: {Value: !Ref Items}
   FunctionName: {Value: !Ref Worker}
   AliasArn: {Value: !Ref Worker.Alias}
+  Url: {Value: !GetAtt WorkerUrl.FunctionUrl}
 """
 
 
@@ -84,6 +87,9 @@ class SamDeployTest(CfnBase):
             resources = {r["LogicalResourceId"]: r["ResourceType"] for r in
                          self.cfn.list_stack_resources(StackName="samapp")["StackResourceSummaries"]}
             versions = [k for k in resources if k.startswith("WorkerVersion")]
+            for extra in ("WorkerUrl", "WorkerUrlPublicPermissions",
+                          "WorkerURLInvokeAllowPublicAccess", "WorkerEventInvokeConfig"):
+                resources.pop(extra)
             self.assertEqual(len(versions), 1)
             self.assertEqual(resources, {
                 "Queue": "AWS::SQS::Queue",
@@ -104,6 +110,14 @@ class SamDeployTest(CfnBase):
             r = self.lam.invoke(FunctionName=out["AliasArn"], Payload=b"{}")
             self.assertEqual(json.loads(r["Payload"].read()),
                              {"greeting": "hello", "table": out["TableName"]})
+            # The URL and the invoke configuration are the alias's.
+            url = self.lam.get_function_url_config(FunctionName=out["FunctionName"],
+                                                   Qualifier="live")
+            self.assertEqual(url["FunctionUrl"], out["Url"])
+            self.assertEqual(url["AuthType"], "NONE")
+            config = self.lam.get_function_event_invoke_config(FunctionName=out["FunctionName"],
+                                                               Qualifier="live")
+            self.assertEqual(config["MaximumRetryAttempts"], 0)
             # And through the queue, by the generated event source mapping.
             self.sqs.send_message(QueueUrl=out["QueueUrl"], MessageBody="one")
             wait_until(lambda: "CFN hello one" in self.worker_lines(out["FunctionName"]),

@@ -12,6 +12,7 @@ const Provider* const kProviders[] = {
     &providers::kStateMachine, &providers::kSubscription,
     &providers::kTable,        &providers::kTopic,
     &providers::kVersion,      &providers::kAlias,
+    &providers::kUrl,          &providers::kEventInvokeConfig,
 };
 
 }  // namespace

@@ -162,6 +162,7 @@ Status add_invoke_config(std::string_view id, const json::object& cfg, std::stri
       const auto* d = dc->as_object().if_contains(which);
       if (d == nullptr || !d->is_object()) continue;
       std::string type = str(d->as_object(), "Type");
+      if (type == "S3Bucket") type = "S3";  // SAM's other spelling
       const auto* dest = d->as_object().if_contains("Destination");
       json::value arn = dest != nullptr ? *dest : json::value();
       std::string base = cfg_id + which;
@@ -353,7 +354,12 @@ Status expand_function(std::string_view id, const json::object& res, Expansion& 
 
   // The alias (when published) is what events, URLs and APIs invoke.
   std::string alias_id, alias_name;
-  if (const auto* a = p.if_contains("AutoPublishAlias"); a != nullptr && !a->is_null()) {
+  if (const auto* given = p.if_contains("AutoPublishAlias");
+      given != nullptr && !given->is_null()) {
+    const json::value* a = &x.resolve(*given);  // a Ref to a parameter: its default
+    if (a->is_string() && a->as_string().empty()) {
+      return invalid_resource(id, "Alias name is required to create an alias");
+    }
     if (!a->is_string()) {
       return invalid_resource(
           id, "'AutoPublishAlias' must be a string or a Ref to a template parameter");

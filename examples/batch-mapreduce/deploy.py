@@ -6,6 +6,8 @@
     Map    (one mapper per input object; a failing one is retried once,
             then set aside) -> jobs/<job>/partials/<key>.json
     Reduce (Task: reducer merges the partials) -> jobs/<job>/result.json
+  an object named _READY in the input bucket (ObjectCreated notification)
+    -> starter (Lambda) starts wordcount over the marker's folder
 
 Usage: python3 deploy.py [ENDPOINT]   (default http://localhost:4566)"""
 
@@ -99,6 +101,17 @@ def deploy(endpoint):
             MemorySize=256)["FunctionArn"]
     machine = sfn.create_state_machine(name="wordcount", roleArn=ROLE, type="STANDARD",
                                        definition=json.dumps(definition(arns)))
+    starter = lam.create_function(
+        FunctionName="starter", Runtime="python3.11", Role=ROLE, Handler="starter.handler",
+        Code={"ZipFile": function_zip("starter.py")}, Timeout=30,
+        Environment={"Variables": {"STATE_MACHINE": machine["stateMachineArn"],
+                                   "OUTPUT_BUCKET": outputs}})["FunctionArn"]
+    lam.add_permission(FunctionName="starter", StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::" + inputs)
+    s3.put_bucket_notification_configuration(Bucket=inputs, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{
+            "LambdaFunctionArn": starter, "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": "_READY"}]}}}]})
     return {"input_bucket": inputs, "output_bucket": outputs,
             "state_machine": machine["stateMachineArn"]}
 

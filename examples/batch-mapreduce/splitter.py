@@ -1,6 +1,7 @@
 """The splitter: the workflow's first task. Lists the job's input objects
-(every key under `prefix` in `input_bucket`, page by page) and returns them
-as the splits the Map state hands to the mappers, one object per split."""
+(every non-empty key under `prefix` in `input_bucket`, page by page, but
+the starter's `_READY` markers) and returns them as the splits the Map
+state hands to the mappers, one object per split."""
 
 import boto3
 
@@ -11,7 +12,8 @@ def handler(event, context):
     while True:
         page = s3.list_objects_v2(Bucket=event["input_bucket"], Prefix=event.get("prefix", ""),
                                   **({"ContinuationToken": token} if token else {}))
-        keys += [o["Key"] for o in page.get("Contents", []) if o["Size"] > 0]
+        keys += [o["Key"] for o in page.get("Contents", [])
+                 if o["Size"] > 0 and not o["Key"].endswith("_READY")]
         token = page.get("NextContinuationToken")
         if not token:
             break

@@ -3,7 +3,8 @@ objects under a prefix (one larger than a read chunk, words in mixed case
 and punctuation) and one binary poison object go to the input bucket; an
 execution of the wordcount state machine splits, maps one mapper per object
 and reduces, and the result object holds the exact word counts, with the
-poison object retried once and then set aside."""
+poison object retried once and then set aside. A _READY marker uploaded to
+the folder starts one such execution through the bucket's notification."""
 
 import collections
 import json
@@ -39,24 +40,40 @@ def finished(sfn, arn):
 
 
 class BatchMapReduceExampleTest(ServerTestCase):
-    def test_word_counts_are_exact_and_the_poison_input_is_set_aside(self):
+    @classmethod
+    def setUpClass(cls):
         require_boto3()
+        super().setUpClass()
         import deploy
-        names = deploy.deploy(self.server.endpoint)
-        s3 = self.server.boto3_client("s3")
-        sfn = self.server.boto3_client("stepfunctions")
-
-        expected = collections.Counter()
+        cls.names = deploy.deploy(cls.server.endpoint)
+        s3 = cls.server.boto3_client("s3")
+        cls.expected = collections.Counter()
         for i in range(20):
             text, words = document(i)
-            expected.update(words)
-            s3.put_object(Bucket=names["input_bucket"], Key="books/part-%02d.txt" % i,
+            cls.expected.update(words)
+            s3.put_object(Bucket=cls.names["input_bucket"], Key="books/part-%02d.txt" % i,
                           Body=text.encode())
-        s3.put_object(Bucket=names["input_bucket"], Key="books/poison.bin",
+        s3.put_object(Bucket=cls.names["input_bucket"], Key="books/poison.bin",
                       Body=b"\xff\xfe\x00\x81 not text")
-        s3.put_object(Bucket=names["input_bucket"], Key="elsewhere/ignored.txt",
+        s3.put_object(Bucket=cls.names["input_bucket"], Key="elsewhere/ignored.txt",
                       Body=b"zulu zulu zulu")
 
+    def check_result(self, job):
+        s3 = self.server.boto3_client("s3")
+        result = json.loads(s3.get_object(Bucket=self.names["output_bucket"],
+                                          Key="jobs/%s/result.json" % job)["Body"].read())
+        self.assertEqual(result["words"], dict(self.expected))
+        self.assertEqual(result["total"], sum(self.expected.values()))
+        self.assertEqual((result["inputs"], result["counted"]), (21, 20))
+        self.assertEqual(result["failed"], [{"key": "books/poison.bin",
+                                             "error": "UnreadableInput"}])
+        partials = s3.list_objects_v2(Bucket=self.names["output_bucket"],
+                                      Prefix="jobs/%s/partials/" % job)["KeyCount"]
+        self.assertEqual(partials, 20)
+
+    def test_word_counts_are_exact_and_the_poison_input_is_set_aside(self):
+        names = self.names
+        sfn = self.server.boto3_client("stepfunctions")
         job = sfn.start_execution(
             stateMachineArn=names["state_machine"], name="books-1",
             input=json.dumps({"input_bucket": names["input_bucket"], "prefix": "books/",
@@ -68,16 +85,7 @@ class BatchMapReduceExampleTest(ServerTestCase):
         self.assertEqual(output["result"], "jobs/books-1/result.json")
         self.assertEqual(output["failed"], ["books/poison.bin"])
 
-        result = json.loads(s3.get_object(Bucket=names["output_bucket"],
-                                          Key="jobs/books-1/result.json")["Body"].read())
-        self.assertEqual(result["words"], dict(expected))
-        self.assertEqual(result["total"], sum(expected.values()))
-        self.assertEqual((result["inputs"], result["counted"]), (21, 20))
-        self.assertEqual(result["failed"], [{"key": "books/poison.bin",
-                                             "error": "UnreadableInput"}])
-        partials = s3.list_objects_v2(Bucket=names["output_bucket"],
-                                      Prefix="jobs/books-1/partials/")["KeyCount"]
-        self.assertEqual(partials, 20)
+        self.check_result("books-1")
 
         events = []
         kwargs = {"executionArn": job, "maxResults": 1000}
@@ -92,6 +100,24 @@ class BatchMapReduceExampleTest(ServerTestCase):
         # The poison object: its first try and the retry a second later.
         self.assertEqual([f["error"] for f in failures], ["UnreadableInput"] * 2)
         self.assertEqual(sum(e["type"] == "LambdaFunctionSucceeded" for e in events), 22)
+
+    def test_a_ready_marker_starts_the_job_once(self):
+        s3 = self.server.boto3_client("s3")
+        sfn = self.server.boto3_client("stepfunctions")
+        s3.put_object(Bucket=self.names["input_bucket"], Key="books/_READY", Body=b"")
+
+        def started():
+            runs = sfn.list_executions(stateMachineArn=self.names["state_machine"])
+            return [x for x in runs["executions"] if x["name"].startswith("books-")
+                    and x["name"] != "books-1"]
+        runs = wait_until(started, timeout=60)
+        self.assertEqual(len(runs), 1, runs)
+        done = wait_until(lambda: finished(sfn, runs[0]["executionArn"]), timeout=90)
+        self.assertIsNotNone(done, "the job did not finish")
+        self.assertEqual(done["status"], "SUCCEEDED", done)
+        self.assertEqual(json.loads(done["input"])["prefix"], "books/")
+        self.check_result(runs[0]["name"])
+        self.assertEqual(len(started()), 1)
 
 
 if __name__ == "__main__":

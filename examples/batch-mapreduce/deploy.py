@@ -6,6 +6,7 @@
     Map    (one mapper per input object; a failing one is retried once,
             then set aside) -> jobs/<job>/partials/<key>.json
     Reduce (Task: reducer merges the partials) -> jobs/<job>/result.json
+    the job's status (RUNNING, SUCCEEDED, FAILED) -> mapreduce-jobs (DynamoDB)
   an object named _READY in the input bucket (ObjectCreated notification)
     -> starter (Lambda) starts wordcount over the marker's folder
 
@@ -22,6 +23,7 @@ import boto3
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROLE = "arn:aws:iam::000000000000:role/batch-mapreduce"
 FUNCTIONS = ("splitter", "mapper", "reducer")
+JOBS = "mapreduce-jobs"
 
 
 def clients(endpoint):
@@ -43,8 +45,35 @@ def function_zip(name):
     return buf.getvalue()
 
 
-def definition(arns, max_concurrency=10):
-    """The workflow; `arns` maps each of FUNCTIONS to its function ARN."""
+def job_record(table, status, **attributes):
+    """A Task state putting the job's row into `table` (DynamoDB optimized
+    integration); `attributes` are extra DynamoDB attribute values."""
+    item = {"job": {"S.$": "$$.Execution.Name"}, "status": {"S": status},
+            "execution": {"S.$": "$$.Execution.Id"}}
+    item.update(attributes)
+    return {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+            "Parameters": {"TableName": table, "Item": item}, "ResultPath": None}
+
+
+def job_update(table, status, **attributes):
+    """A Task state setting the job row's status and `attributes` (the row
+    keeps what RecordStart put)."""
+    attributes["status"] = {"S": status}
+    names = {"#" + k: k for k in attributes}
+    return {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
+            "Parameters": {
+                "TableName": table, "Key": {"job": {"S.$": "$$.Execution.Name"}},
+                "UpdateExpression": "SET " + ", ".join("#%s = :%s" % (k, k) for k in attributes),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": {":" + k: v for k, v in attributes.items()}},
+            "ResultPath": None}
+
+
+def definition(arns, table=JOBS, max_concurrency=10):
+    """The workflow; `arns` maps each of FUNCTIONS to its function ARN, the
+    job's status is kept in `table`."""
+    failed = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure",
+               "Next": "RecordFailure"}]
     count = {
         "Type": "Task", "Resource": arns["mapper"], "End": True,
         # Anything may be passing (a throttle, a timeout): one more try a
@@ -56,10 +85,14 @@ def definition(arns, max_concurrency=10):
     }
     return {
         "Comment": "Word count over every object under a prefix: split, map, reduce",
-        "StartAt": "Split",
+        "StartAt": "RecordStart",
         "States": {
+            "RecordStart": dict(job_record(
+                table, "RUNNING",
+                input={"S.$": "States.Format('s3://{}/{}', $.input_bucket, $.prefix)"},
+                started={"S.$": "$$.Execution.StartTime"}), Next="Split"),
             "Split": {
-                "Type": "Task", "Resource": arns["splitter"], "Next": "Map",
+                "Type": "Task", "Resource": arns["splitter"], "Next": "Map", "Catch": failed,
                 "Parameters": {"input_bucket.$": "$.input_bucket", "prefix.$": "$.prefix",
                                "output_bucket.$": "$.output_bucket",
                                "job.$": "$$.Execution.Name"},
@@ -74,13 +107,24 @@ def definition(arns, max_concurrency=10):
                     "SetAside": {"Type": "Pass", "End": True,
                                  "Parameters": {"key.$": "$.key", "error.$": "$.error"}},
                 }},
-                "ResultPath": "$.partials", "Next": "Reduce",
+                "ResultPath": "$.partials", "Next": "Reduce", "Catch": failed,
             },
             "Reduce": {
-                "Type": "Task", "Resource": arns["reducer"], "End": True,
+                "Type": "Task", "Resource": arns["reducer"], "Next": "RecordSuccess",
                 "Parameters": {"output_bucket.$": "$.output_bucket", "job.$": "$.job",
                                "partials.$": "$.partials"},
+                "ResultPath": "$.summary", "Catch": failed,
             },
+            "RecordSuccess": dict(job_update(
+                table, "SUCCEEDED", result={"S.$": "$.summary.result"},
+                total={"N.$": "States.JsonToString($.summary.total)"},
+                failed={"N.$": "States.JsonToString(States.ArrayLength($.summary.failed))"}),
+                OutputPath="$.summary", End=True),
+            "RecordFailure": dict(job_update(
+                table, "FAILED", error={"S.$": "$.failure.Error"},
+                cause={"S.$": "$.failure.Cause"}), Next="JobFailed"),
+            "JobFailed": {"Type": "Fail", "ErrorPath": "$.failure.Error",
+                          "CausePath": "$.failure.Cause"},
         },
     }
 
@@ -89,10 +133,14 @@ def deploy(endpoint):
     """Creates everything; returns the names the test and the README use."""
     client = clients(endpoint)
     lam, s3, sfn, sts = client("lambda"), client("s3"), client("stepfunctions"), client("sts")
+    ddb = client("dynamodb")
     account = sts.get_caller_identity()["Account"]
     inputs, outputs = "mapreduce-input-%s" % account, "mapreduce-output-%s" % account
     s3.create_bucket(Bucket=inputs)
     s3.create_bucket(Bucket=outputs)
+    ddb.create_table(TableName=JOBS, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "job", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "job", "KeyType": "HASH"}])
     arns = {}
     for name in FUNCTIONS:
         arns[name] = lam.create_function(
@@ -113,7 +161,7 @@ def deploy(endpoint):
             "LambdaFunctionArn": starter, "Events": ["s3:ObjectCreated:*"],
             "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": "_READY"}]}}}]})
     return {"input_bucket": inputs, "output_bucket": outputs,
-            "state_machine": machine["stateMachineArn"]}
+            "state_machine": machine["stateMachineArn"], "jobs_table": JOBS}
 
 
 if __name__ == "__main__":

@@ -86,6 +86,14 @@ class BatchMapReduceExampleTest(ServerTestCase):
         self.assertEqual(output["failed"], ["books/poison.bin"])
 
         self.check_result("books-1")
+        ddb = self.server.boto3_client("dynamodb")
+        row = ddb.get_item(TableName=names["jobs_table"], Key={"job": {"S": "books-1"}})["Item"]
+        self.assertEqual(row["status"], {"S": "SUCCEEDED"})
+        self.assertEqual(row["execution"], {"S": job})
+        self.assertEqual(row["input"], {"S": "s3://%s/books/" % names["input_bucket"]})
+        self.assertEqual(row["result"], {"S": "jobs/books-1/result.json"})
+        self.assertEqual(row["total"], {"N": str(sum(self.expected.values()))})
+        self.assertEqual(row["failed"], {"N": "1"})
 
         events = []
         kwargs = {"executionArn": job, "maxResults": 1000}
@@ -100,6 +108,22 @@ class BatchMapReduceExampleTest(ServerTestCase):
         # The poison object: its first try and the retry a second later.
         self.assertEqual([f["error"] for f in failures], ["UnreadableInput"] * 2)
         self.assertEqual(sum(e["type"] == "LambdaFunctionSucceeded" for e in events), 22)
+
+    def test_a_job_without_input_fails_and_its_row_says_why(self):
+        sfn = self.server.boto3_client("stepfunctions")
+        ddb = self.server.boto3_client("dynamodb")
+        job = sfn.start_execution(
+            stateMachineArn=self.names["state_machine"], name="empty-1",
+            input=json.dumps({"input_bucket": self.names["input_bucket"], "prefix": "nothing/",
+                              "output_bucket": self.names["output_bucket"]}))["executionArn"]
+        done = wait_until(lambda: finished(sfn, job), timeout=60)
+        self.assertIsNotNone(done, "the job did not finish")
+        self.assertEqual(done["status"], "FAILED", done)
+        self.assertEqual(done["error"], "ValueError")
+        self.assertIn("no input objects under s3://", done["cause"])
+        row = ddb.get_item(TableName=self.names["jobs_table"],
+                           Key={"job": {"S": "empty-1"}})["Item"]
+        self.assertEqual((row["status"], row["error"]), ({"S": "FAILED"}, {"S": "ValueError"}))
 
     def test_a_ready_marker_starts_the_job_once(self):
         s3 = self.server.boto3_client("s3")

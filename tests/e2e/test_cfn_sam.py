@@ -49,6 +49,11 @@ Resources:
         FromQueue:
           Type: SQS
           Properties: {Queue: !GetAtt Queue.Arn, BatchSize: 1}
+        Daily:
+          Type: ScheduleV2
+          # OmitName: named per stack (SAM names it WorkerDaily otherwise,
+          # which two stacks of this template would share).
+          Properties: {ScheduleExpression: rate(1 day), OmitName: true}
 Outputs:
   QueueUrl: {Value: !Ref Queue}
   TableName: {Value: !Ref Items}
@@ -88,7 +93,8 @@ class SamDeployTest(CfnBase):
                          self.cfn.list_stack_resources(StackName="samapp")["StackResourceSummaries"]}
             versions = [k for k in resources if k.startswith("WorkerVersion")]
             for extra in ("WorkerUrl", "WorkerUrlPublicPermissions",
-                          "WorkerURLInvokeAllowPublicAccess", "WorkerEventInvokeConfig"):
+                          "WorkerURLInvokeAllowPublicAccess", "WorkerEventInvokeConfig",
+                          "WorkerDaily", "WorkerDailyRole"):
                 resources.pop(extra)
             self.assertEqual(len(versions), 1)
             self.assertEqual(resources, {
@@ -110,6 +116,12 @@ class SamDeployTest(CfnBase):
             r = self.lam.invoke(FunctionName=out["AliasArn"], Payload=b"{}")
             self.assertEqual(json.loads(r["Payload"].read()),
                              {"greeting": "hello", "table": out["TableName"]})
+            # The ScheduleV2 event is a Scheduler schedule on the alias.
+            daily = self.cfn.describe_stack_resource(StackName="samapp", LogicalResourceId="WorkerDaily")
+            schedule = self.server.boto3_client("scheduler").get_schedule(
+                Name=daily["StackResourceDetail"]["PhysicalResourceId"])
+            self.assertEqual(schedule["Target"]["Arn"], out["AliasArn"])
+            self.assertEqual(schedule["ScheduleExpression"], "rate(1 day)")
             # The URL and the invoke configuration are the alias's.
             url = self.lam.get_function_url_config(FunctionName=out["FunctionName"],
                                                    Qualifier="live")

@@ -13,6 +13,7 @@ const Provider* const kProviders[] = {
     &providers::kTable,        &providers::kTopic,
     &providers::kVersion,      &providers::kAlias,
     &providers::kUrl,          &providers::kEventInvokeConfig,
+    &providers::kSchedule,
 };
 
 }  // namespace

@@ -19,6 +19,7 @@ extern const Provider kVersion;             // lambda_versions.cc
 extern const Provider kAlias;               // lambda_versions.cc
 extern const Provider kUrl;                 // lambda_config.cc
 extern const Provider kEventInvokeConfig;   // lambda_config.cc
+extern const Provider kSchedule;            // scheduler.cc
 extern const Provider kRule;                // orchestration.cc
 extern const Provider kStateMachine;        // orchestration.cc
 

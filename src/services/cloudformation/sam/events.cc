@@ -508,6 +508,11 @@ Result<json::array> expand_events(std::string_view id, const json::object& props
       st = rule(e, false, x);
     } else if (type == "ScheduleV2") {
       st = schedule_v2(e, x);
+    } else if (type == "AlexaSkill") {
+      // The skill (SkillId, when given) may invoke the function.
+      json::object perm = permission(e, "alexa-appkit.amazon.com");
+      if (const auto* skill = p.if_contains("SkillId")) perm["EventSourceToken"] = *skill;
+      x.add(e.id + "Permission", resource("AWS::Lambda::Permission", std::move(perm)), cond);
     } else if (type == "CloudWatchLogs") {
       st = logs(e, x);
     } else if (type == "Api" || type == "HttpApi") {

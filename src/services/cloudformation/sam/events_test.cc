@@ -202,6 +202,13 @@ TEST(SamEvents, RuleDeadLetterQueueIsMadeWhenOnlyTypeIsGiven) {
             parse(R"({"Arn":{"Fn::GetAtt":["FnSQueue","Arn"]}})"));
 }
 
+TEST(SamEvents, AlexaSkillIsAPermission) {
+  auto r = resources(
+      with_events("        Skill: {Type: AlexaSkill, Properties: {SkillId: amzn1.ask.skill.1}}\n"));
+  EXPECT_EQ(props(r, "FnSkillPermission").at("Principal"), "alexa-appkit.amazon.com");
+  EXPECT_EQ(props(r, "FnSkillPermission").at("EventSourceToken"), "amzn1.ask.skill.1");
+}
+
 TEST(SamEvents, UnknownEventTypeIsRefused) {
   EXPECT_NE(error_of(with_events("        X: {Type: Carrier, Properties: {}}\n"))
                 .find("Event with id [X] is invalid. Type 'Carrier' is not supported."),

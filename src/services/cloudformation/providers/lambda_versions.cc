@@ -41,26 +41,23 @@ Provided alias(const json::object& out, std::string function_name) {
                             {"FunctionName", std::move(function_name)}}};
 }
 
-void create_alias(const ResourceRequest& r, ProvideDone done) {
+// CreateAlias and UpdateAlias take the same input.
+void put_alias(const ResourceRequest& r, std::string_view operation, ProvideDone done) {
   json::object in;
   provide::copy(r.properties, in,
                 {"FunctionName", "FunctionVersion", "Name", "Description", "RoutingConfig"});
   std::string function_name = str(r.properties, "FunctionName");
-  r.call("lambda", "CreateAlias", std::move(in), [done, function_name](Output out) {
+  r.call("lambda", operation, std::move(in), [done, function_name](Output out) {
     if (!out) return done(out.take_error());
     done(alias(*out, function_name));
   });
 }
 
+void create_alias(const ResourceRequest& r, ProvideDone done) {
+  put_alias(r, "CreateAlias", std::move(done));
+}
 void update_alias(const ResourceRequest& r, ProvideDone done) {
-  json::object in;
-  provide::copy(r.properties, in,
-                {"FunctionName", "FunctionVersion", "Name", "Description", "RoutingConfig"});
-  std::string function_name = str(r.properties, "FunctionName");
-  r.call("lambda", "UpdateAlias", std::move(in), [done, function_name](Output out) {
-    if (!out) return done(out.take_error());
-    done(alias(*out, function_name));
-  });
+  put_alias(r, "UpdateAlias", std::move(done));
 }
 
 void delete_alias(const ResourceRequest& r, RemoveDone done) {

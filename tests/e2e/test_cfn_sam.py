@@ -7,7 +7,6 @@ through boto3 without CAPABILITY_AUTO_EXPAND refused as AWS refuses it."""
 import json
 import os
 import tempfile
-import time
 
 from harness import wait_until
 from test_cfn import CfnBase
@@ -69,17 +68,9 @@ class SamDeployTest(CfnBase):
         self.lam = self.server.boto3_client("lambda")
 
     def deploy(self, path, *extra):
-        # The CLI names its change set after the current second: a second
-        # deploy within the same second would collide with the first's
-        # (kept, as AWS keeps an executed change set).
-        last = getattr(self, "last_deploy", None)
-        if last is not None:
-            wait_until(lambda: int(time.time()) > last, timeout=5)
-        out = self.server.aws_cli("cloudformation", "deploy", "--template-file", path,
-                                  "--stack-name", "samapp", "--capabilities", "CAPABILITY_IAM",
-                                  *extra)
-        self.last_deploy = int(time.time())
-        return out
+        return self.server.aws_cli("cloudformation", "deploy", "--template-file", path,
+                                   "--stack-name", "samapp", "--capabilities", "CAPABILITY_IAM",
+                                   *extra)
 
     def test_deploy_invoke_update_delete(self):
         with tempfile.TemporaryDirectory() as d:

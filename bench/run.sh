@@ -16,6 +16,11 @@ python3 bench/dynamodb_bench.py
 python3 bench/kinesis_bench.py
 python3 bench/sns_bench.py
 python3 bench/scheduler_bench.py --moto
+python3 bench/s3_bench.py
+python3 bench/sfn_bench.py
+python3 bench/apigw_bench.py
+python3 bench/iam_enforce_bench.py
+"$PWD/$build/src/iam/iam_policy_bench"
 python3 bench/mapreduce_bench.py
 logdir=$(mktemp -d -p "${TMPDIR:-/tmp}" nimbus-log-bench-XXXXXX)
 "$PWD/$build/bench/log_bench" "$logdir" 5 sync

@@ -39,6 +39,29 @@ def finished(sfn, arn):
     return d if d["status"] != "RUNNING" else None
 
 
+def upload_books(s3, bucket):
+    """Puts the twenty documents, the poison object and one object outside
+    the prefix; returns the expected word counts."""
+    expected = collections.Counter()
+    for i in range(20):
+        text, words = document(i)
+        expected.update(words)
+        s3.put_object(Bucket=bucket, Key="books/part-%02d.txt" % i, Body=text.encode())
+    s3.put_object(Bucket=bucket, Key="books/poison.bin", Body=b"\xff\xfe\x00\x81 not text")
+    s3.put_object(Bucket=bucket, Key="elsewhere/ignored.txt", Body=b"zulu zulu zulu")
+    return expected
+
+
+def job_input(names, prefix="books/"):
+    return json.dumps({"input_bucket": names["input_bucket"], "prefix": prefix,
+                       "output_bucket": names["output_bucket"]})
+
+
+def result_of(s3, names, job):
+    return json.loads(s3.get_object(Bucket=names["output_bucket"],
+                                    Key="jobs/%s/result.json" % job)["Body"].read())
+
+
 class BatchMapReduceExampleTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
@@ -46,22 +69,11 @@ class BatchMapReduceExampleTest(ServerTestCase):
         super().setUpClass()
         import deploy
         cls.names = deploy.deploy(cls.server.endpoint)
-        s3 = cls.server.boto3_client("s3")
-        cls.expected = collections.Counter()
-        for i in range(20):
-            text, words = document(i)
-            cls.expected.update(words)
-            s3.put_object(Bucket=cls.names["input_bucket"], Key="books/part-%02d.txt" % i,
-                          Body=text.encode())
-        s3.put_object(Bucket=cls.names["input_bucket"], Key="books/poison.bin",
-                      Body=b"\xff\xfe\x00\x81 not text")
-        s3.put_object(Bucket=cls.names["input_bucket"], Key="elsewhere/ignored.txt",
-                      Body=b"zulu zulu zulu")
+        cls.expected = upload_books(cls.server.boto3_client("s3"), cls.names["input_bucket"])
 
     def check_result(self, job):
         s3 = self.server.boto3_client("s3")
-        result = json.loads(s3.get_object(Bucket=self.names["output_bucket"],
-                                          Key="jobs/%s/result.json" % job)["Body"].read())
+        result = result_of(s3, self.names, job)
         self.assertEqual(result["words"], dict(self.expected))
         self.assertEqual(result["total"], sum(self.expected.values()))
         self.assertEqual((result["inputs"], result["counted"]), (21, 20))
@@ -74,10 +86,8 @@ class BatchMapReduceExampleTest(ServerTestCase):
     def test_word_counts_are_exact_and_the_poison_input_is_set_aside(self):
         names = self.names
         sfn = self.server.boto3_client("stepfunctions")
-        job = sfn.start_execution(
-            stateMachineArn=names["state_machine"], name="books-1",
-            input=json.dumps({"input_bucket": names["input_bucket"], "prefix": "books/",
-                              "output_bucket": names["output_bucket"]}))["executionArn"]
+        job = sfn.start_execution(stateMachineArn=names["state_machine"], name="books-1",
+                                  input=job_input(names))["executionArn"]
         done = wait_until(lambda: finished(sfn, job), timeout=90)
         self.assertIsNotNone(done, "the job did not finish")
         self.assertEqual(done["status"], "SUCCEEDED", done)
@@ -112,10 +122,8 @@ class BatchMapReduceExampleTest(ServerTestCase):
     def test_a_job_without_input_fails_and_its_row_says_why(self):
         sfn = self.server.boto3_client("stepfunctions")
         ddb = self.server.boto3_client("dynamodb")
-        job = sfn.start_execution(
-            stateMachineArn=self.names["state_machine"], name="empty-1",
-            input=json.dumps({"input_bucket": self.names["input_bucket"], "prefix": "nothing/",
-                              "output_bucket": self.names["output_bucket"]}))["executionArn"]
+        job = sfn.start_execution(stateMachineArn=self.names["state_machine"], name="empty-1",
+                                  input=job_input(self.names, "nothing/"))["executionArn"]
         done = wait_until(lambda: finished(sfn, job), timeout=60)
         self.assertIsNotNone(done, "the job did not finish")
         self.assertEqual(done["status"], "FAILED", done)

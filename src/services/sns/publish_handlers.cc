@@ -73,7 +73,7 @@ Result<TopicPtr> SnsService::publish_topic(const object& in) const {
   return t;
 }
 
-void SnsService::accept(const CallContext& ctx, const Topic& topic, Message m,
+void SnsService::accept(const Rendering& r, const Topic& topic, Message m,
                         std::function<void(Result<Message>)> done) {
   m.id = new_request_id();
   m.timestamp_ms = env_.clock.now_millis();
@@ -95,7 +95,6 @@ void SnsService::accept(const CallContext& ctx, const Topic& topic, Message m,
     matched.push_back(std::move(s));
   }
   if (matched.empty()) return done(std::move(m));
-  Rendering r{ctx.endpoint_url};
   auto shared = std::make_shared<Message>(std::move(m));
   auto countdown = std::make_shared<Countdown>(matched.size(), [shared, done](Status st) {
     if (!st)
@@ -114,12 +113,13 @@ void SnsService::publish(const CallContext& ctx, object in, Respond respond) {
   if (!topic) return respond(topic.take_error());
   auto m = read_message(in, **topic);
   if (!m) return respond(m.take_error());
-  accept(ctx, **topic, std::move(*m), [respond = std::move(respond)](Result<Message> r) {
-    if (!r) return respond(r.take_error());
-    json::object out{{"MessageId", r->id}};
-    if (!r->sequence.empty()) out["SequenceNumber"] = r->sequence;
-    respond(std::move(out));
-  });
+  accept(Rendering{ctx.endpoint_url}, **topic, std::move(*m),
+         [respond = std::move(respond)](Result<Message> r) {
+           if (!r) return respond(r.take_error());
+           json::object out{{"MessageId", r->id}};
+           if (!r->sequence.empty()) out["SequenceNumber"] = r->sequence;
+           respond(std::move(out));
+         });
 }
 
 void SnsService::publish_batch(const CallContext& ctx, object in, Respond respond) {
@@ -182,22 +182,23 @@ void SnsService::publish_batch(const CallContext& ctx, object in, Respond respon
   if (accepted.empty()) return answer();
   auto countdown = std::make_shared<Countdown>(accepted.size(), [answer](Status) { answer(); });
   for (auto& [id, m] : accepted) {
-    accept(ctx, **topic, std::move(m), [batch, countdown, id = id](Result<Message> r) {
-      {
-        MutexLock lock(batch->mu);
-        if (r) {
-          json::object ok{{"Id", id}, {"MessageId", r->id}};
-          if (!r->sequence.empty()) ok["SequenceNumber"] = r->sequence;
-          batch->successful.push_back(std::move(ok));
-        } else {
-          batch->failed.push_back(json::object{{"Id", id},
-                                               {"Code", wire_code(r.error())},
-                                               {"Message", r.error().message},
-                                               {"SenderFault", r.error().sender_fault}});
-        }
-      }
-      countdown->one(Status::ok());
-    });
+    accept(Rendering{ctx.endpoint_url}, **topic, std::move(m),
+           [batch, countdown, id = id](Result<Message> r) {
+             {
+               MutexLock lock(batch->mu);
+               if (r) {
+                 json::object ok{{"Id", id}, {"MessageId", r->id}};
+                 if (!r->sequence.empty()) ok["SequenceNumber"] = r->sequence;
+                 batch->successful.push_back(std::move(ok));
+               } else {
+                 batch->failed.push_back(json::object{{"Id", id},
+                                                      {"Code", wire_code(r.error())},
+                                                      {"Message", r.error().message},
+                                                      {"SenderFault", r.error().sender_fault}});
+               }
+             }
+             countdown->one(Status::ok());
+           });
   }
 }
 

@@ -69,6 +69,7 @@ SnsService::SnsService(Environment& env)
 }
 
 SnsService::~SnsService() {
+  bound_.reset();       // no delivery arrives from producers
   deliveries_.reset();  // no delivery runs once the topics go
 }
 

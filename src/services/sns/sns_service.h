@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <memory>
 
+#include "events/target.h"
 #include "services/service.h"
 #include "services/sns/deliveries.h"
 #include "services/sns/fifo_window.h"
@@ -20,6 +21,9 @@ class SnsService final : public Service {
   explicit SnsService(Environment& env);
   ~SnsService() override;
 
+  // Binds topics as the "sns" delivery target (target.cc): a delivery is
+  // published as Publish publishes.
+  void bind(events::Targets& targets) override;
   // Reads back every topic and subscription, then resumes the deliveries.
   Status start() override;
 
@@ -54,16 +58,22 @@ class SnsService final : public Service {
   void publish_batch(const CallContext& ctx, object in, Respond respond);
   // The topic TopicArn (or TargetArn) names.
   Result<TopicPtr> publish_topic(const object& in) const;
-  // Accepts a checked message of `topic`: its id, FIFO sequence and
-  // deduplication, and a durably queued delivery per matching subscription;
-  // `done` once they are stored.
-  void accept(const CallContext& ctx, const Topic& topic, Message m,
+
+ public:
+  // Accepts a checked message of `topic` (read_message): its id, FIFO
+  // sequence and deduplication, and a durably queued delivery per matching
+  // subscription; `done` once they are stored. Publish, PublishBatch and
+  // the "sns" target (target.cc) all publish through it.
+  void accept(const Rendering& r, const Topic& topic, Message m,
               std::function<void(Result<Message>)> done);
 
+ private:
   Environment& env_;
   std::unique_ptr<Topics> topics_;
   FifoWindow fifo_;
   std::unique_ptr<Deliveries> deliveries_;  // destroyed first: it reads topics_
+  std::unique_ptr<events::Target> target_;  // topics as delivery targets (target.cc)
+  std::unique_ptr<events::Binding> bound_;  // unbound before anything it uses goes
 };
 
 }  // namespace nimbus::services::sns

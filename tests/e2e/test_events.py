@@ -67,6 +67,49 @@ class EventsTest(ServerTestCase):
         self.assertEqual(event["detail"], {"id": "o-1", "total": 250})
         self.assertEqual(fifo[0]["Attributes"]["MessageGroupId"], "orders")
 
+    def test_a_topic_target_publishes_the_event(self):
+        url, arn = self.queue("e2e-events-topic-q")
+        sns = self.server.boto3_client("sns")
+        topic = sns.create_topic(Name="e2e-events-topic")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        self.events.put_rule(Name="to-topic", EventPattern='{"source": ["alarms"]}')
+        self.events.put_targets(Rule="to-topic", Targets=[{"Id": "t", "Arn": topic}])
+        out = self.events.put_events(Entries=[
+            {"Source": "alarms", "DetailType": "Disk", "Detail": json.dumps({"free": 3})}])
+        self.assertEqual(out["FailedEntryCount"], 0)
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual(len(got), 1)
+        envelope = json.loads(got[0]["Body"])
+        self.assertEqual(envelope["Type"], "Notification")
+        self.assertEqual(envelope["TopicArn"], topic)
+        event = json.loads(envelope["Message"])
+        self.assertEqual(event["id"], out["Entries"][0]["EventId"])
+        self.assertEqual(event["detail-type"], "Disk")
+        self.assertEqual(event["detail"], {"free": 3})
+
+    def test_a_state_machine_target_starts_an_execution(self):
+        sfn = self.server.boto3_client("stepfunctions")
+        machine = sfn.create_state_machine(
+            name="e2e-events-machine", roleArn="arn:aws:iam::000000000000:role/sfn",
+            definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass",
+                                                                    "End": True}}}),
+        )["stateMachineArn"]
+        self.events.put_rule(Name="to-machine", EventPattern='{"source": ["orders"]}')
+        self.events.put_targets(Rule="to-machine", Targets=[{"Id": "m", "Arn": machine}])
+        out = self.events.put_events(Entries=[
+            {"Source": "orders", "DetailType": "Placed", "Detail": json.dumps({"id": "o-9"})}])
+        self.assertEqual(out["FailedEntryCount"], 0)
+        runs = wait_until(lambda: sfn.list_executions(stateMachineArn=machine)["executions"])
+        self.assertEqual(len(runs), 1)
+        done = wait_until(lambda: sfn.describe_execution(
+            executionArn=runs[0]["executionArn"])["status"] == "SUCCEEDED")
+        self.assertTrue(done)
+        described = sfn.describe_execution(executionArn=runs[0]["executionArn"])
+        event = json.loads(described["input"])
+        self.assertEqual(event["id"], out["Entries"][0]["EventId"])
+        self.assertEqual(event["detail"], {"id": "o-9"})
+        self.assertEqual(json.loads(described["output"]), event)
+
     def test_dead_letters_and_errors(self):
         dlq_url, dlq_arn = self.queue("e2e-events-dlq")
         self.events.put_rule(Name="to-nowhere", EventPattern='{"source": ["app"]}')

@@ -71,6 +71,7 @@ StepFunctionsService::StepFunctionsService(Environment& env, services::lambda::F
 }
 
 StepFunctionsService::~StepFunctionsService() {
+  bound_.reset();  // no delivery starts an execution from here on
   gate_->close();
   timers_.reset();
 }

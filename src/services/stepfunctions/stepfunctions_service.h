@@ -14,6 +14,7 @@
 
 #include "common/gate.h"
 #include "common/mutex.h"
+#include "events/target.h"
 #include "services/lambda/api.h"
 #include "services/operation_calls.h"
 #include "services/service.h"
@@ -44,10 +45,14 @@ class StepFunctionsService final : public services::Service {
                                 services::OperationCalls* calls = nullptr);
   ~StepFunctionsService() override;
 
+  // Binds state machines as the "states" delivery target (target.cc): a
+  // delivery starts an execution with its body as the input.
+  void bind(events::Targets& targets) override;
   Status start() override;
 
  private:
   static const Operation<StepFunctionsService> kOperations[];
+  class MachineTarget;  // target.cc
 
   // machine_handlers.cc
   void create_state_machine(const CallContext& ctx, boost::json::object in, Respond respond);
@@ -162,6 +167,9 @@ class StepFunctionsService final : public services::Service {
   uint64_t next_poll_ GUARDED_BY(mu_) = 0;
   // Child execution ARN -> the parent whose .sync task waits for it.
   std::map<std::string, std::string> children_ GUARDED_BY(mu_);
+
+  std::unique_ptr<events::Target> target_;  // state machines as delivery targets
+  std::unique_ptr<events::Binding> bound_;  // unbound first (the destructor)
 };
 
 // A child execution as a .sync task's result (DescribeExecution's fields,

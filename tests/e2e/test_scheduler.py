@@ -153,6 +153,23 @@ class SchedulerTest(ServerTestCase):
         got = receive_all(self.sqs, url, 1)
         self.assertEqual([m["Body"] for m in got], ["disk almost full"])
 
+    def test_a_state_machine_target_starts_an_execution(self):
+        sfn = self.server.boto3_client("stepfunctions")
+        machine = sfn.create_state_machine(
+            name="e2e-sched-machine", roleArn=ROLE,
+            definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass",
+                                                                    "End": True}}}),
+        )["stateMachineArn"]
+        self.scheduler.create_schedule(
+            Name="e2e-machine", ScheduleExpression=at_in(2), FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": machine, "RoleArn": ROLE,
+                    "Input": json.dumps({"run": "<aws.scheduler.execution-id>"})})
+        runs = wait_until(lambda: sfn.list_executions(stateMachineArn=machine)["executions"],
+                          timeout=30)
+        self.assertEqual(len(runs), 1)
+        described = sfn.describe_execution(executionArn=runs[0]["executionArn"])
+        self.assertEqual(len(json.loads(described["input"])["run"]), 36)
+
     def test_cli(self):
         _, arn = queue(self.sqs, "e2e-sched-cli")
         _, out, _ = self.server.aws_cli(

@@ -273,10 +273,7 @@ void Engine::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
 
 void Engine::fire(SchedulePtr s, int64_t nominal, storage::Timers::Ack ack) {
   std::string id = timer_id(s->group, s->name) + "/" + std::to_string(nominal);
-  auto q = delivery_for(*s, nominal, env_.settings);
-  std::string kind = s->target.kind();
-  if (!env_.targets.has(kind)) as_operation_call(q, kind);
-  queue_.queue(id, std::move(q),
+  queue_.queue(id, delivery_for(*s, nominal, env_.settings),
                [this, held = gate_->hold(), s, nominal, ack = std::move(ack)](Status st) mutable {
                  if (!held) return;
                  if (!st) return ack(st);  // handed out again after retry_after

@@ -88,19 +88,4 @@ std::string expand_input(std::string_view input, std::string_view schedule_arn,
   return q;
 }
 
-bool as_operation_call(::nimbus::events::QueuedDelivery& q, std::string_view kind) {
-  json::object input;
-  if (kind == "sns") {
-    input = {{"TopicArn", q.target}, {"Message", q.delivery.body}};
-    q.target = "arn:aws:scheduler:::aws-sdk:sns:publish";
-  } else if (kind == "states") {
-    input = {{"stateMachineArn", q.target}, {"input", q.delivery.body}, {"name", q.delivery.id}};
-    q.target = "arn:aws:scheduler:::aws-sdk:sfn:startExecution";
-  } else {
-    return false;
-  }
-  q.delivery.body = json::serialize(input);
-  return true;
-}
-
 }  // namespace nimbus::services::scheduler

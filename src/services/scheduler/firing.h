@@ -25,11 +25,4 @@ std::string expand_input(std::string_view input, std::string_view schedule_arn,
 ::nimbus::events::QueuedDelivery delivery_for(const ScheduleDef& s, int64_t nominal,
                                               const Settings& settings);
 
-// Turns the delivery to an SNS topic or a Step Functions state machine into
-// the universal target's call of sns:Publish (TopicArn, Message) or
-// sfn:StartExecution (stateMachineArn, input, the execution id as name):
-// how the templated targets reach those services while they bind no
-// events::Target of their own. False (nothing changed) for other kinds.
-bool as_operation_call(::nimbus::events::QueuedDelivery& q, std::string_view kind);
-
 }  // namespace nimbus::services::scheduler

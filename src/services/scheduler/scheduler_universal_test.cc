@@ -1,12 +1,13 @@
 // The universal target: an operation of another service called in-process
 // with the schedule's Input, its failures retried and dead-lettered like any
-// target's, and its ARNs read and checked.
+// target's, and its ARNs read and checked; and the templated SNS and Step
+// Functions targets, which need those services built.
 #include <gtest/gtest.h>
 
 #include "services/in_process.h"
-#include "services/scheduler/firing.h"
 #include "services/scheduler/test_helpers.h"
 #include "services/sns/sns_service.h"
+#include "services/stepfunctions/stepfunctions_service.h"
 
 namespace nimbus::services::scheduler {
 namespace {
@@ -18,7 +19,8 @@ class SchedulerUniversalTest
     : public services::testing::WithTargets<services::testing::ServiceTest<SchedulerService>> {
  protected:
   SchedulerUniversalTest()
-      : WithTargets({build<sqs::SqsService>(), build<sns::SnsService>(), [this](Environment& env) {
+      : WithTargets({build<sqs::SqsService>(), build<sns::SnsService>(),
+                     build<sfn::StepFunctionsService>(), [this](Environment& env) {
                        return std::make_unique<SchedulerService>(
                            env, [this](std::string_view model, std::string_view op, CallContext ctx,
                                        json::object in, Respond respond) {
@@ -59,7 +61,9 @@ TEST_F(SchedulerUniversalTest, AnOperationOfAnotherServiceIsCalledWithTheInput) 
             "QueueDoesNotExist");
 }
 
-TEST_F(SchedulerUniversalTest, TopicsGetTheInputPublishedWhileSnsBindsNoTarget) {
+// Templated SNS and Step Functions targets go through those services' own
+// bound targets, as SQS and Lambda do.
+TEST_F(SchedulerUniversalTest, TopicsAndStateMachinesGetTheInput) {
   auto q = queue("q");
   auto topic = try_call(service("sns"), ctx("CreateTopic"), {{"Name", "alerts"}});
   ASSERT_TRUE(topic.is_ok());
@@ -73,21 +77,37 @@ TEST_F(SchedulerUniversalTest, TopicsGetTheInputPublishedWhileSnsBindsNoTarget) 
   auto in = testing::schedule_input("alert", "rate(1 hour)", topic_arn);
   in["Target"].as_object()["Input"] = "disk almost full";
   call("CreateSchedule", in);
+
+  auto& sfn = service("stepfunctions");
+  auto machine =
+      try_call(sfn, ctx("CreateStateMachine"),
+               {{"name", "m"},
+                {"roleArn", "arn:aws:iam::000000000000:role/sfn"},
+                {"definition", R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})"}});
+  ASSERT_TRUE(machine.is_ok());
+  auto machine_arn = s((*machine)["stateMachineArn"]);
+  auto run = testing::schedule_input("run", "rate(1 hour)", machine_arn);
+  run["Target"].as_object()["Input"] = R"({"k":"<aws.scheduler.execution-id>"})";
+  call("CreateSchedule", run);
+
   clock.advance(1h);
   auto got = receive(q, 1, 10ms, 200);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(s(got[0].at("Body")), "disk almost full");
-
-  ::nimbus::events::QueuedDelivery sfn;
-  sfn.target = "arn:aws:states:us-east-1:000000000000:stateMachine:m";
-  sfn.delivery.body = R"({"k":1})";
-  sfn.delivery.id = "e-1";
-  ASSERT_TRUE(as_operation_call(sfn, "states"));
-  EXPECT_EQ(sfn.target, "arn:aws:scheduler:::aws-sdk:sfn:startExecution");
-  EXPECT_EQ(sfn.delivery.body,
-            R"({"stateMachineArn":"arn:aws:states:us-east-1:000000000000:stateMachine:m",)"
-            R"("input":"{\"k\":1}","name":"e-1"})");
-  EXPECT_FALSE(as_operation_call(sfn, "sqs"));
+  json::array executions;
+  ASSERT_TRUE(advance_until(
+      [&] {
+        auto out = try_call(sfn, ctx("ListExecutions"), {{"stateMachineArn", machine_arn}});
+        if (out) executions = (*out)["executions"].as_array();
+        return !executions.empty();
+      },
+      10ms, 200));
+  ASSERT_EQ(executions.size(), 1u);
+  auto described =
+      try_call(sfn, ctx("DescribeExecution"), {{"executionArn", executions[0].at("executionArn")}});
+  ASSERT_TRUE(described.is_ok());
+  auto input = json::parse(s((*described)["input"])).as_object();
+  EXPECT_EQ(s(input["k"]).size(), 36u);  // the firing's execution id
 }
 
 TEST_F(SchedulerUniversalTest, UniversalTargetsNeedAKnownShapeAndAJsonInput) {

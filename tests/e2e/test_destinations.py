@@ -1,8 +1,8 @@
 """Lambda's asynchronous invocation delivering through the event fabric
 (events/target.h) with real clients: OnSuccess / OnFailure destinations to
-SQS queues and to other functions, the DeadLetterConfig queue, the errors
-for destinations that cannot be used, the AWS CLI, and kill -9 of the server
-while results are being delivered."""
+SQS queues, SNS topics and other functions, the DeadLetterConfig queue, the
+errors for destinations that cannot be used, the AWS CLI, and kill -9 of the
+server while results are being delivered."""
 
 import json
 import unittest
@@ -78,6 +78,24 @@ class DestinationsTest(ServerTestCase):
         self.assertEqual(rec["requestContext"]["approximateInvokeCount"], 3)
         self.assertEqual(rec["responseContext"]["functionError"], "Unhandled")
         self.assertEqual(rec["responsePayload"]["errorMessage"], "asked to fail")
+
+    def test_failure_to_a_topic(self):
+        url = self.queue("topic-out")
+        sns = self.server.boto3_client("sns")
+        topic = sns.create_topic(Name="fail-topic")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=QARN % "topic-out",
+                      Attributes={"RawMessageDelivery": "true"})
+        self.function("fails-to-topic")
+        self.lam.put_function_event_invoke_config(
+            FunctionName="fails-to-topic", MaximumRetryAttempts=0,
+            DestinationConfig={"OnFailure": {"Destination": topic}})
+        self.lam.invoke(FunctionName="fails-to-topic", InvocationType="Event",
+                        Payload=b'{"fail": true}')
+        got = {}
+        self.assertTrue(wait_until(lambda: drain(self.sqs, url, got, lambda m: "x") or got, 30))
+        rec = json.loads(got["x"]["Body"])
+        self.assertEqual(rec["requestContext"]["condition"], "RetriesExhausted")
+        self.assertEqual(rec["requestPayload"], {"fail": True})
 
     def test_dead_letter_queue_gets_the_event_with_error_attributes(self):
         url = self.queue("dlq-out")

@@ -142,6 +142,27 @@ class S3ConfigTest(ServerTestCase):
         self.assertEqual(removed["Records"][0]["eventName"], "ObjectRemoved:Delete")
         self.assertNotIn("size", removed["Records"][0]["s3"]["object"])
 
+    def test_notifications_to_a_topic(self):
+        b = self.bucket("cfg-topic-events")
+        url = self.sqs.create_queue(QueueName="cfg-topic-q")["QueueUrl"]
+        sns = self.server.boto3_client("sns")
+        topic = sns.create_topic(Name="cfg-topic")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs",
+                      Endpoint="arn:aws:sqs:%s:%s:cfg-topic-q" % (REGION, ACCOUNT))
+        self.s3.put_bucket_notification_configuration(Bucket=b, NotificationConfiguration={
+            "TopicConfigurations": [{"Id": "t", "TopicArn": topic,
+                                     "Events": ["s3:ObjectCreated:*"]}]})
+        [test] = self.receive(url)
+        self.assertEqual(test["TopicArn"], topic)
+        self.assertEqual(json.loads(test["Message"])["Event"], "s3:TestEvent")
+        self.s3.put_object(Bucket=b, Key="k.txt", Body=b"hello")
+        [envelope] = self.receive(url)
+        self.assertEqual(envelope["Type"], "Notification")
+        [record] = json.loads(envelope["Message"])["Records"]
+        self.assertEqual(record["eventName"], "ObjectCreated:Put")
+        self.assertEqual(record["s3"]["configurationId"], "t")
+        self.assertEqual(record["s3"]["object"]["key"], "k.txt")
+
     def test_a_destination_that_does_not_exist_is_refused(self):
         b = self.bucket("cfg-bad-dest")
         missing = "arn:aws:sqs:%s:%s:cfg-missing" % (REGION, ACCOUNT)

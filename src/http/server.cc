@@ -79,9 +79,9 @@ Server::~Server() {
   stop();
 }
 
-Result<uint16_t> Server::start() {
+Result<uint16_t> Server::listen() {
   Impl& s = *impl_;
-  if (s.started) return Error::make("AlreadyStarted", "http server started twice", 500);
+  if (s.acceptor) return s.acceptor->local_endpoint().port();
   const ServerOptions& o = s.options;
 
   error_code ec;
@@ -92,8 +92,10 @@ Result<uint16_t> Server::start() {
         "InvalidBindAddress",
         "cannot bind to '" + o.bind + "': give an IP address such as 127.0.0.1 or 0.0.0.0", 500);
   }
-  unsigned n = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) s.loops.push_back(std::make_shared<Loop>(o, s.handler));
+  if (s.loops.empty()) {  // a listen() that failed before made them already
+    unsigned n = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i) s.loops.push_back(std::make_shared<Loop>(o, s.handler));
+  }
 
   asio::ip::tcp::endpoint endpoint(address, o.port);
   std::string where = o.bind + ":" + std::to_string(o.port);
@@ -113,8 +115,15 @@ Result<uint16_t> Server::start() {
     s.acceptor.reset();
     return Error::make("BindFailed", "cannot listen on " + where + ": " + ec.message(), 500);
   }
-  uint16_t port = s.acceptor->local_endpoint().port();
+  return s.acceptor->local_endpoint().port();
+}
 
+Result<uint16_t> Server::start() {
+  Impl& s = *impl_;
+  if (s.started) return Error::make("AlreadyStarted", "http server started twice", 500);
+  auto port = listen();
+  if (!port) return port;
+  unsigned n = static_cast<unsigned>(s.loops.size());
   s.started = true;
   s.accepting = true;
   s.do_accept();

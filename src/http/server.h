@@ -64,8 +64,13 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds, listens and starts the loops. Returns the bound port, or an
-  // error ("AddressInUse", "InvalidBindAddress", ...) saying what to change.
+  // Binds and listens without accepting yet (connections wait in the
+  // backlog), so the port is known before the rest of the program starts.
+  // Returns the bound port, or an error ("AddressInUse",
+  // "InvalidBindAddress", ...) saying what to change.
+  [[nodiscard]] Result<uint16_t> listen();
+  // listen()s unless done, then accepts and starts the loops. Returns the
+  // bound port or listen()'s error.
   [[nodiscard]] Result<uint16_t> start();
 
   // Graceful shutdown, in order (SIGTERM): stop_accepting() closes the

@@ -46,6 +46,14 @@ class ServerCredentials final : public auth::CredentialProvider {
   const services::iam::Directory& iam_;
 };
 
+// The host local clients (functions, tools) reach a server bound to `bind` at.
+std::string endpoint_host(const std::string& bind) {
+  if (bind.empty() || bind == "0.0.0.0" || bind == "localhost") return "127.0.0.1";
+  if (bind == "::") return "[::1]";
+  if (bind.find(':') != std::string::npos) return "[" + bind + "]";
+  return bind;
+}
+
 bool is_loopback(const std::string& bind) {
   return bind == "localhost" || bind == "::1" || bind.starts_with("127.");
 }
@@ -108,11 +116,41 @@ Result<uint16_t> App::start() {
   if (!opened) return opened.take_error();
   s.storage = std::move(opened).value();
 
+  // The port is bound (connections wait in the backlog) before services
+  // start, so that what they resume at start-up (Step Functions calling a
+  // function, a Scheduler firing) already knows where the server answers.
+  http::ServerOptions edge_options;
+  edge_options.bind = o.bind;
+  edge_options.port = o.port;
+  edge_options.threads = o.threads;
+  edge_options.max_header_bytes = o.max_header_bytes;
+  edge_options.max_body_bytes = o.max_body_bytes;
+  edge_options.stream_bodies_over = o.stream_bodies_over;
+  edge_options.idle_timeout = o.idle_timeout;
+  edge_options.request_timeout = o.request_timeout;
+  s.edge = std::make_unique<http::Server>(edge_options,
+                                          [this](http::Request request, http::Reply reply) {
+                                            auto& s = *impl_;
+                                            if (is_admin_path(request.path())) {
+                                              publish_stats();
+                                              reply(handle_admin(request, s.admin, s.metrics));
+                                              return;
+                                            }
+                                            if (s.user_routes->dispatch(request, reply)) return;
+                                            s.router->handle(std::move(request), std::move(reply));
+                                          });
+  auto port = s.edge->listen();
+  if (!port) return port.take_error();
+  std::string endpoint_url = "http://" + endpoint_host(o.bind) + ":" + std::to_string(*port);
+
   s.workers = std::make_unique<WorkerPool>(o.workers ? o.workers : 4 * cores());
   s.settings.region = o.region;
   s.settings.account_id = o.account_id;
   s.settings.data_dir = o.data_dir;
   s.settings.service_options = o.service_options;
+  // Where this server answers: what functions call back into (Lambda), known
+  // before services start and resume work.
+  s.settings.service_options["server.endpoint_url"] = endpoint_url;
   // IAM decides who may assume a role (STS, Lambda's execution roles) by it.
   s.settings.service_options["iam.mode"] = o.iam == IamMode::kEnforce ? "enforce"
                                            : o.iam == IamMode::kAudit ? "audit"
@@ -141,26 +179,6 @@ Result<uint16_t> App::start() {
   s.admin.data_dir = o.data_dir;
   s.admin.durability = o.durability == Durability::kSync ? "sync" : "async";
 
-  http::ServerOptions edge_options;
-  edge_options.bind = o.bind;
-  edge_options.port = o.port;
-  edge_options.threads = o.threads;
-  edge_options.max_header_bytes = o.max_header_bytes;
-  edge_options.max_body_bytes = o.max_body_bytes;
-  edge_options.stream_bodies_over = o.stream_bodies_over;
-  edge_options.idle_timeout = o.idle_timeout;
-  edge_options.request_timeout = o.request_timeout;
-  s.edge = std::make_unique<http::Server>(edge_options,
-                                          [this](http::Request request, http::Reply reply) {
-                                            auto& s = *impl_;
-                                            if (is_admin_path(request.path())) {
-                                              publish_stats();
-                                              reply(handle_admin(request, s.admin, s.metrics));
-                                              return;
-                                            }
-                                            if (s.user_routes->dispatch(request, reply)) return;
-                                            s.router->handle(std::move(request), std::move(reply));
-                                          });
   return s.edge->start();
 }
 

@@ -9,10 +9,12 @@ the folder starts one such execution through the bucket's notification."""
 import collections
 import json
 import os
+import shutil
 import sys
+import tempfile
 import unittest
 
-from harness import ServerTestCase, require_boto3, wait_until
+from harness import Server, ServerTestCase, require_boto3, wait_until
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
                        "batch-mapreduce")
@@ -150,6 +152,49 @@ class BatchMapReduceExampleTest(ServerTestCase):
         self.assertEqual(json.loads(done["input"])["prefix"], "books/")
         self.check_result(runs[0]["name"])
         self.assertEqual(len(started()), 1)
+
+
+class BatchMapReduceCrashTest(unittest.TestCase):
+    """kill -9 while the mappers run: after a restart on the same data
+    directory the job resumes and ends with the exact counts, without any
+    client request reaching Lambda first (the functions still call back into
+    nimbus, whose address the server knows before it resumes work)."""
+
+    def setUp(self):
+        require_boto3()
+        self.data_dir = tempfile.mkdtemp(prefix="nimbus-mapreduce-crash-")
+
+    def tearDown(self):
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def test_a_job_cut_by_kill_9_finishes_after_restart(self):
+        import deploy
+        server = Server(data_dir=self.data_dir).start()
+        try:
+            names = deploy.deploy(server.endpoint)
+            expected = upload_books(server.boto3_client("s3"), names["input_bucket"])
+            sfn = server.boto3_client("stepfunctions")
+            job = sfn.start_execution(stateMachineArn=names["state_machine"], name="crash-1",
+                                      input=job_input(names))["executionArn"]
+
+            def mapping():
+                events = sfn.get_execution_history(executionArn=job, maxResults=1000)["events"]
+                return sum(e["type"] == "LambdaFunctionSucceeded" for e in events) >= 3
+            self.assertTrue(wait_until(mapping, timeout=60), "the mappers did not start")
+            server.kill9()
+        finally:
+            server.cleanup()
+
+        server = Server(data_dir=self.data_dir).start()
+        try:
+            sfn = server.boto3_client("stepfunctions")
+            done = wait_until(lambda: finished(sfn, job), timeout=90)
+            self.assertIsNotNone(done, "the job did not finish after the restart")
+            self.assertEqual(done["status"], "SUCCEEDED", done)
+            result = result_of(server.boto3_client("s3"), names, "crash-1")
+            self.assertEqual(result["words"], dict(expected))
+        finally:
+            server.cleanup()
 
 
 if __name__ == "__main__":

@@ -68,6 +68,12 @@ Engine::Engine(Environment& env, logs::LogWriter* logs, LambdaOptions options)
       options_(std::move(options)),
       code_(std::make_shared<CodeStore>(data_root(env) + "/code", env.storage)),
       bridge_(logs) {
+  // Clients' requests update it (note_endpoint); the server's own address is
+  // known from the start, before anything resumed invokes a function.
+  if (auto it = env.settings.service_options.find("server.endpoint_url");
+      it != env.settings.service_options.end()) {
+    endpoint_url_ = it->second;
+  }
   host_ = options_.host;
   if (host_ == nullptr) {
     runtime::HostOptions ho;

@@ -20,6 +20,13 @@ std::string model_of(std::string_view service) {
   return std::string(service);
 }
 
+// The server's own address for the calls' context (what an SQS QueueUrl in
+// an answer names), or its default one where no server runs (unit tests).
+std::string server_endpoint(const Settings& settings) {
+  auto it = settings.service_options.find("server.endpoint_url");
+  return it != settings.service_options.end() ? it->second : "http://localhost:4566";
+}
+
 bool word(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -87,7 +94,7 @@ void UniversalTarget::deliver(const std::string& arn, ::nimbus::events::Delivery
   ctx.request_id = d.id.empty() ? new_request_id() : d.id;
   ctx.region = settings_.region;
   ctx.account_id = settings_.account_id;
-  ctx.endpoint_url = "http://localhost:4566";
+  ctx.endpoint_url = server_endpoint(settings_);
   call_(u->model, u->operation, std::move(ctx), std::move(*input),
         [done = std::move(done), id = d.id](Output out) {
           if (out) return done(Outcome::ok(id));

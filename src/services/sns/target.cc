@@ -12,9 +12,13 @@ namespace json = boost::json;
 
 namespace {
 
-// Where the UnsubscribeURL of a message no client published points: the
-// server's default address (a producer's delivery has no request host).
-constexpr const char* kDefaultEndpoint = "http://localhost:4566";
+// Where the UnsubscribeURL of a message no client published points (a
+// producer's delivery has no request host): the server's own address, or its
+// default one where no server runs (unit tests).
+std::string server_endpoint(const Settings& settings) {
+  auto it = settings.service_options.find("server.endpoint_url");
+  return it != settings.service_options.end() ? it->second : "http://localhost:4566";
+}
 
 // The Publish input a delivery stands for: its body as Message, its
 // attributes as MessageAttributes, its FIFO ids.
@@ -55,7 +59,7 @@ class TopicTarget final : public events::Target {
     }
     auto m = read_message(publish_input(d), *topic);
     if (!m) return done(events::Outcome::failed(events::Failure::kRejected, m.take_error()));
-    sns_.accept(Rendering{kDefaultEndpoint}, *topic, std::move(*m),
+    sns_.accept(Rendering{server_endpoint(settings_)}, *topic, std::move(*m),
                 [done = std::move(done)](Result<Message> r) {
                   if (r) return done(events::Outcome::ok(r->id));
                   // Storing the deliveries failed: it may pass later.

@@ -3,10 +3,13 @@ Choice, intrinsic functions, no Tasks), nimbus against moto_server running
 the same definition, side by side in one run, ratio printed.
 
 Per server: `threads` boto3 clients call StartSyncExecution for `seconds`;
-executions/s, and p50/p99 of the call as the client sees it.
+executions/s, and p50/p99 of the call as the client sees it. boto3 spends
+more CPU per call than the server on the shared two cores, so each server
+is also loaded with wrk (`connections` keep-alive connections replaying one
+signed StartSyncExecution): the figure the issue's target is about.
 
-Usage: python3 bench/sfn_bench.py [--seconds 10] [--threads 8] [--no-moto]
-       [--quick]   (--quick: 2 s, 2 threads: a smoke run)
+Usage: python3 bench/sfn_bench.py [--seconds 10] [--threads 8] [--connections 16]
+       [--no-moto] [--quick]   (--quick: 2 s, 2 threads: a smoke run)
 """
 
 import argparse
@@ -17,7 +20,7 @@ import sys
 import threading
 import time
 
-from common import Moto, Server, machine
+from common import Moto, Server, machine, run_wrk, signed_request, wrk_script
 
 ROLE = "arn:aws:iam::123456789012:role/bench"
 
@@ -100,8 +103,18 @@ def measure(name, endpoint, args):
     pick = lambda q: all_ms[min(len(all_ms) - 1, int(q * len(all_ms)))] if all_ms else float("nan")  # noqa: E731
     r = {"exec_s": sum(counts) / took, "p50_ms": pick(0.5), "p99_ms": pick(0.99),
          "done": sum(counts), "errors": sum(errors)}
-    print("%-7s executions/s %8.1f  p50 %7.2f ms  p99 %7.2f ms  (%d executions, %d errors)"
+    print("%-7s boto3 executions/s %8.1f  p50 %7.2f ms  p99 %7.2f ms  (%d executions, %d errors)"
           % (name, r["exec_s"], r["p50_ms"], r["p99_ms"], r["done"], r["errors"]), flush=True)
+    body = json.dumps({"stateMachineArn": arn, "input": '{"n": 1}'}).encode()
+    script = wrk_script(*signed_request(
+        endpoint, "states", body,
+        {"Content-Type": "application/x-amz-json-1.0",
+         "X-Amz-Target": "AWSStepFunctions.StartSyncExecution"}))
+    run_wrk(endpoint, script, seconds=1, connections=args.connections)  # warm-up
+    w = run_wrk(endpoint, script, seconds=args.seconds, connections=args.connections)
+    print("%-7s wrk   executions/s %8.1f  p50 %7.2f ms  p99 %7.2f ms  (%d connections, %d errors)"
+          % (name, w["rps"], w["p50_ms"], w["p99_ms"], args.connections, w["errors"]), flush=True)
+    r["wrk"] = w
     return r
 
 
@@ -109,6 +122,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--no-moto", action="store_true")
     ap.add_argument("--quick", action="store_true", help="a smoke run: 2 s, 2 threads")
     args = ap.parse_args()

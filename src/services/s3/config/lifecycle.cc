@@ -158,7 +158,10 @@ void each_enabled_rule(const json::object& config, F&& f) {
 }  // namespace
 
 int64_t after_days(int64_t from_ms, int64_t days) {
-  int64_t t = from_ms + days * kDayMs;
+  // Days beyond 100 million (273,000 years) are as good as never, and bounded
+  // so that the product cannot overflow.
+  constexpr int64_t kMaxDays = 100'000'000;
+  int64_t t = from_ms + std::clamp<int64_t>(days, 0, kMaxDays) * kDayMs;
   int64_t rem = ((t % kDayMs) + kDayMs) % kDayMs;
   return rem == 0 ? t : t - rem + kDayMs;
 }

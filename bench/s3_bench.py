@@ -29,6 +29,20 @@ import time
 from common import Moto, NpmPeer, Server, client, machine, run_servers, run_wrk, wrk_script_many
 
 BUCKET = "bench"
+# The access key (and secret) each server accepts, by endpoint: s3rver
+# checks signatures against its own fixed key.
+KEYS = {}
+
+
+def s3_client(endpoint, pool=10):
+    if endpoint not in KEYS:
+        return client("s3", endpoint, pool)
+    import boto3
+    from botocore.config import Config
+    key = KEYS[endpoint]
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id=key, aws_secret_access_key=key,
+                        config=Config(max_pool_connections=pool, retries={"max_attempts": 0}))
 
 
 def signed(endpoint, method, key, body=b""):
@@ -38,7 +52,8 @@ def signed(endpoint, method, key, body=b""):
     path = "/%s/%s" % (BUCKET, key)
     req = AWSRequest(method=method, url=endpoint + path, data=body,
                      headers={"x-amz-content-sha256": hashlib.sha256(body).hexdigest()})
-    S3SigV4Auth(Credentials("test", "test"), "s3", "us-east-1").add_auth(req)
+    key = KEYS.get(endpoint, "test")
+    S3SigV4Auth(Credentials(key, key), "s3", "us-east-1").add_auth(req)
     return method, path, dict(req.prepare().headers), body
 
 
@@ -54,7 +69,7 @@ def rss_kb(pid):
 
 
 def large(endpoint, args, data_dir, pid):
-    s3 = client("s3", endpoint, 4)
+    s3 = s3_client(endpoint, 4)
     size = args.large_mib << 20
     with tempfile.TemporaryDirectory(dir=data_dir or None) as d:
         src = os.path.join(d, "large.bin")
@@ -90,7 +105,7 @@ def large(endpoint, args, data_dir, pid):
 
 
 def small(endpoint, args):
-    s3 = client("s3", endpoint)
+    s3 = s3_client(endpoint)
     body = b"x" * 4096
     for i in range(args.keys):
         s3.put_object(Bucket=BUCKET, Key="small-%d" % i, Body=body)
@@ -125,7 +140,9 @@ def main():
     names = ["nimbus"] + ([] if args.no_moto else ["moto"]) + ([] if args.no_s3rver else ["s3rver"])
 
     def run(name, endpoint):
-        client("s3", endpoint).create_bucket(Bucket=BUCKET)
+        if name == "s3rver":
+            KEYS[endpoint] = "S3RVER"
+        s3_client(endpoint).create_bucket(Bucket=BUCKET)
         out = small(endpoint, args)
         data_dir, pid = None, None
         if name == "nimbus":

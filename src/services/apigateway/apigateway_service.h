@@ -52,6 +52,7 @@ class RestApiService final : public Service {
   // rest_stage_handlers.cc
   void create_deployment(const CallContext& ctx, json::object in, Respond respond);
   Output get_deployments(const CallContext& ctx, const json::object& in) const;
+  void delete_deployment(const CallContext& ctx, json::object in, Respond respond);
   void create_stage(const CallContext& ctx, json::object in, Respond respond);
   Output get_stage(const CallContext& ctx, const json::object& in) const;
   Output get_stages(const CallContext& ctx, const json::object& in) const;
@@ -80,6 +81,9 @@ class RestApiService final : public Service {
   Output get_authorizers(const CallContext& ctx, const json::object& in) const;
   void update_authorizer(const CallContext& ctx, json::object in, Respond respond);
   void delete_authorizer(const CallContext& ctx, json::object in, Respond respond);
+  // import_handlers.cc: OpenAPI import (openapi.h)
+  void import_rest_api(const CallContext& ctx, json::object in, Respond respond);
+  void put_rest_api(const CallContext& ctx, json::object in, Respond respond);
   // Every apiStages entry names a REST API and one of its stages.
   Status check_api_stages(const CallContext& ctx, const json::value* stages) const;
 

@@ -25,6 +25,8 @@ const Operation<HttpApiService> HttpApiService::kOperations[] = {
     {"GetApis", &HttpApiService::get_apis, by_api},
     {"UpdateApi", &HttpApiService::update_api, by_api},
     {"DeleteApi", &HttpApiService::delete_api, by_api},
+    {"ImportApi", &HttpApiService::import_api, by_api},
+    {"ReimportApi", &HttpApiService::reimport_api, by_api},
     {"CreateRoute", &HttpApiService::create_route, by_api},
     {"GetRoute", &HttpApiService::get_route, by_api},
     {"GetRoutes", &HttpApiService::get_routes, by_api},

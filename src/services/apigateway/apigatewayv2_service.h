@@ -66,6 +66,9 @@ class HttpApiService final : public Service {
   Output get_deployment(const CallContext& ctx, const json::object& in) const;
   Output get_deployments(const CallContext& ctx, const json::object& in) const;
   void delete_deployment(const CallContext& ctx, json::object in, Respond respond);
+  // import_handlers.cc: OpenAPI import (openapi.h)
+  void import_api(const CallContext& ctx, json::object in, Respond respond);
+  void reimport_api(const CallContext& ctx, json::object in, Respond respond);
   // http_authorizer_handlers.cc
   void create_authorizer(const CallContext& ctx, json::object in, Respond respond);
   Output get_authorizer(const CallContext& ctx, const json::object& in) const;

@@ -8,6 +8,7 @@
 
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
 
@@ -31,7 +32,36 @@ json::object& authorizers_of(json::object& doc) {
   return a.as_object();
 }
 
-Status check_authorizer(const json::object& a) {
+// replace of /name, /type, /authorizerUri, /identitySource,
+// /identityValidationExpression, /authorizerResultTtlInSeconds,
+// /authorizerCredentials, /authType.
+Status patch_authorizer(json::object& a, const json::object& op) {
+  std::string verb = str(op, "op"), path = str(op, "path"), value = str(op, "value");
+  static const std::set<std::string> kPaths = {"/name",
+                                               "/type",
+                                               "/authorizerUri",
+                                               "/identitySource",
+                                               "/identityValidationExpression",
+                                               "/authorizerResultTtlInSeconds",
+                                               "/authorizerCredentials",
+                                               "/authType"};
+  if (verb != "replace" || !kPaths.contains(path)) {
+    return errors::bad_request("Invalid patch path '" + path + "' specified for op '" + verb + "'");
+  }
+  if (path == "/authorizerResultTtlInSeconds") {
+    json::object tmp{{"v", value}};
+    auto n = integer(tmp, "v");
+    if (!n) return errors::bad_request("Invalid authorizerResultTtlInSeconds: " + value);
+    a["authorizerResultTtlInSeconds"] = *n;
+  } else {
+    a[path.substr(1)] = value;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status check_rest_authorizer(const json::object& a) {
   std::string type = str(a, "type");
   if (type != "TOKEN" && type != "REQUEST" && type != "COGNITO_USER_POOLS") {
     return errors::bad_request("Invalid authorizer type: " + type +
@@ -66,42 +96,13 @@ Status check_authorizer(const json::object& a) {
   return Status::ok();
 }
 
-// replace of /name, /type, /authorizerUri, /identitySource,
-// /identityValidationExpression, /authorizerResultTtlInSeconds,
-// /authorizerCredentials, /authType.
-Status patch_authorizer(json::object& a, const json::object& op) {
-  std::string verb = str(op, "op"), path = str(op, "path"), value = str(op, "value");
-  static const std::set<std::string> kPaths = {"/name",
-                                               "/type",
-                                               "/authorizerUri",
-                                               "/identitySource",
-                                               "/identityValidationExpression",
-                                               "/authorizerResultTtlInSeconds",
-                                               "/authorizerCredentials",
-                                               "/authType"};
-  if (verb != "replace" || !kPaths.contains(path)) {
-    return errors::bad_request("Invalid patch path '" + path + "' specified for op '" + verb + "'");
-  }
-  if (path == "/authorizerResultTtlInSeconds") {
-    json::object tmp{{"v", value}};
-    auto n = integer(tmp, "v");
-    if (!n) return errors::bad_request("Invalid authorizerResultTtlInSeconds: " + value);
-    a["authorizerResultTtlInSeconds"] = *n;
-  } else {
-    a[path.substr(1)] = value;
-  }
-  return Status::ok();
-}
-
-}  // namespace
-
 void RestApiService::create_authorizer(const CallContext&, json::object in, Respond respond) {
   json::object a;
   for (const char* m : kMembers) {
     if (has(in, m)) a[m] = in[m];
   }
   if (!a.contains("authorizerResultTtlInSeconds")) a["authorizerResultTtlInSeconds"] = 300;
-  if (auto st = check_authorizer(a); !st) return respond(st.take_error());
+  if (auto st = check_rest_authorizer(a); !st) return respond(st.take_error());
   change(
       in,
       [&a](json::object& doc, json::object& out) {
@@ -147,7 +148,7 @@ void RestApiService::update_authorizer(const CallContext&, json::object in, Resp
             if (auto st = patch_authorizer(copy, op.as_object()); !st) return st;
           }
         }
-        if (auto st = check_authorizer(copy); !st) return st;
+        if (auto st = check_rest_authorizer(copy); !st) return st;
         *a = copy;
         out = std::move(copy);
         return Status::ok();

@@ -5,6 +5,7 @@
 
 #include "common/json_fields.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/routes.h"
 
@@ -95,7 +96,33 @@ Status check_target(const json::object& doc, const json::object& route) {
   return Status::ok();
 }
 
-Status check_integration(json::object& i) {
+// The list members of one group, paged by index (NextToken is the index).
+Output page(const json::object& g, const json::object& in) {
+  size_t start = 0;
+  if (std::string token = str(in, "NextToken"); !token.empty()) {
+    auto r = std::from_chars(token.data(), token.data() + token.size(), start);
+    if (r.ec != std::errc() || r.ptr != token.data() + token.size()) {
+      return errors::bad_request("Invalid pagination token");
+    }
+  }
+  size_t limit = static_cast<size_t>(std::max<int64_t>(1, integer(in, "MaxResults").value_or(500)));
+  json::array items;
+  size_t i = 0;
+  for (const auto& [id, v] : g) {
+    if (i++ < start) continue;
+    if (items.size() == limit) {
+      return json::object{{"Items", std::move(items)}, {"NextToken", std::to_string(i - 1)}};
+    }
+    json::object item = v.as_object();
+    item.erase("Snapshot");
+    items.push_back(std::move(item));
+  }
+  return json::object{{"Items", std::move(items)}};
+}
+
+}  // namespace
+
+Status check_http_integration(json::object& i) {
   std::string type = str(i, "IntegrationType");
   if (type != "AWS_PROXY" && type != "HTTP_PROXY" && type != "AWS" && type != "HTTP" &&
       type != "MOCK") {
@@ -127,31 +154,16 @@ Status check_integration(json::object& i) {
   return Status::ok();
 }
 
-// The list members of one group, paged by index (NextToken is the index).
-Output page(const json::object& g, const json::object& in) {
-  size_t start = 0;
-  if (std::string token = str(in, "NextToken"); !token.empty()) {
-    auto r = std::from_chars(token.data(), token.data() + token.size(), start);
-    if (r.ec != std::errc() || r.ptr != token.data() + token.size()) {
-      return errors::bad_request("Invalid pagination token");
-    }
-  }
-  size_t limit = static_cast<size_t>(std::max<int64_t>(1, integer(in, "MaxResults").value_or(500)));
-  json::array items;
-  size_t i = 0;
-  for (const auto& [id, v] : g) {
-    if (i++ < start) continue;
-    if (items.size() == limit) {
-      return json::object{{"Items", std::move(items)}, {"NextToken", std::to_string(i - 1)}};
-    }
-    json::object item = v.as_object();
-    item.erase("Snapshot");
-    items.push_back(std::move(item));
-  }
-  return json::object{{"Items", std::move(items)}};
+json::object new_http_api(const std::string& endpoint_url, const std::string& id, double now) {
+  return json::object{{"ApiId", id},
+                      {"ApiEndpoint", api_endpoint(endpoint_url, id)},
+                      {"CreatedDate", now},
+                      {"ProtocolType", "HTTP"},
+                      {"RouteSelectionExpression", "$request.method $request.path"},
+                      {"ApiKeySelectionExpression", "$request.header.x-api-key"},
+                      {"DisableExecuteApiEndpoint", false},
+                      {"Tags", json::object()}};
 }
-
-}  // namespace
 
 void HttpApiService::change(const json::object& in,
                             std::function<Status(json::object& doc, json::object& out)> fn,
@@ -195,14 +207,7 @@ void HttpApiService::create_api(const CallContext& ctx, json::object in, Respond
   }
   std::string id = new_id(10);
   double now = env_.clock.now_seconds();
-  json::object api{{"ApiId", id},
-                   {"ApiEndpoint", api_endpoint(ctx.endpoint_url, id)},
-                   {"CreatedDate", now},
-                   {"ProtocolType", "HTTP"},
-                   {"RouteSelectionExpression", "$request.method $request.path"},
-                   {"ApiKeySelectionExpression", "$request.header.x-api-key"},
-                   {"DisableExecuteApiEndpoint", false},
-                   {"Tags", json::object()}};
+  json::object api = new_http_api(ctx.endpoint_url, id, now);
   copy_members(in, api, kApiMembers);
   if (has(in, "Tags")) api["Tags"] = in["Tags"];
   json::object doc{{"api", api}};
@@ -351,7 +356,7 @@ void HttpApiService::create_integration(const CallContext&, json::object in, Res
         std::string id = new_id(7);
         json::object integration{{"IntegrationId", id}};
         copy_members(in, integration, kIntegrationMembers);
-        if (auto st = check_integration(integration); !st) return st;
+        if (auto st = check_http_integration(integration); !st) return st;
         group(doc, "integrations")[id] = integration;
         out = std::move(integration);
         return Status::ok();
@@ -377,7 +382,7 @@ void HttpApiService::update_integration(const CallContext&, json::object in, Res
         }
         json::object copy = i->as_object();
         copy_members(in, copy, kIntegrationMembers);
-        if (auto st = check_integration(copy); !st) return st;
+        if (auto st = check_http_integration(copy); !st) return st;
         *i = copy;
         out = std::move(copy);
         return Status::ok();

@@ -4,6 +4,7 @@
 // document ("authorizers" by id); the data plane reads them live.
 #include "common/json_fields.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
 
 namespace nimbus::services::apigateway {
@@ -21,7 +22,15 @@ constexpr const char* kMembers[] = {"AuthorizerCredentialsArn",
                                     "JwtConfiguration",
                                     "Name"};
 
-Status check(const json::object& a) {
+json::object& authorizers_of(json::object& doc) {
+  auto& g = doc["authorizers"];
+  if (!g.is_object()) g = json::object();
+  return g.as_object();
+}
+
+}  // namespace
+
+Status check_http_authorizer(const json::object& a) {
   std::string type = str(a, "AuthorizerType");
   if (type != "REQUEST" && type != "JWT") {
     return errors::bad_request("Invalid AuthorizerType " + type + ": must be REQUEST or JWT");
@@ -66,20 +75,12 @@ Status check(const json::object& a) {
   return Status::ok();
 }
 
-json::object& authorizers_of(json::object& doc) {
-  auto& g = doc["authorizers"];
-  if (!g.is_object()) g = json::object();
-  return g.as_object();
-}
-
-}  // namespace
-
 void HttpApiService::create_authorizer(const CallContext&, json::object in, Respond respond) {
   json::object a;
   for (const char* m : kMembers) {
     if (const auto* v = in.if_contains(m); v != nullptr && !v->is_null()) a[m] = *v;
   }
-  if (auto st = check(a); !st) return respond(st.take_error());
+  if (auto st = check_http_authorizer(a); !st) return respond(st.take_error());
   change(
       in,
       [&a](json::object& doc, json::object& out) {
@@ -113,7 +114,7 @@ void HttpApiService::update_authorizer(const CallContext&, json::object in, Resp
         for (const char* m : kMembers) {
           if (const auto* v = in.if_contains(m); v != nullptr && !v->is_null()) copy[m] = *v;
         }
-        if (auto st = check(copy); !st) return st;
+        if (auto st = check_http_authorizer(copy); !st) return st;
         *a = copy;
         out = std::move(copy);
         return Status::ok();

@@ -3,6 +3,7 @@
 // (store.h), answered once it is durable.
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
 #include "services/apigateway/routes.h"
@@ -50,6 +51,32 @@ Status check_method_name(const std::string& m) {
 
 }  // namespace
 
+Status check_rest_integration(const std::string& type, const std::string& uri) {
+  if (type != "AWS_PROXY" && type != "MOCK" && type != "HTTP_PROXY" && type != "HTTP" &&
+      type != "AWS") {
+    return errors::bad_request("Invalid integration type specified: " + type);
+  }
+  if (type != "MOCK" && uri.empty()) {
+    return errors::bad_request(
+        "Enumeration value for Integration Type is invalid or URI not specified");
+  }
+  if (type == "AWS_PROXY" && !uri.starts_with("arn:aws:apigateway:")) {
+    return errors::bad_request(
+        "Integrations of type 'AWS_PROXY' currently only supports Lambda "
+        "function and Firehose stream invocations.");
+  }
+  return Status::ok();
+}
+
+json::object new_rest_api(const std::string& id, const std::string& root, double now) {
+  return json::object{{"id", id},
+                      {"createdDate", now},
+                      {"apiKeySource", "HEADER"},
+                      {"endpointConfiguration", json::object{{"types", json::array{"EDGE"}}}},
+                      {"disableExecuteApiEndpoint", false},
+                      {"rootResourceId", root}};
+}
+
 void RestApiService::change(const json::object& in,
                             std::function<Status(json::object& doc, json::object& out)> fn,
                             Respond respond) {
@@ -71,12 +98,7 @@ void RestApiService::change(const json::object& in,
 
 void RestApiService::create_rest_api(const CallContext&, json::object in, Respond respond) {
   std::string id = new_id(10), root = new_id(10);
-  json::object api{{"id", id},
-                   {"createdDate", env_.clock.now_seconds()},
-                   {"apiKeySource", "HEADER"},
-                   {"endpointConfiguration", json::object{{"types", json::array{"EDGE"}}}},
-                   {"disableExecuteApiEndpoint", false},
-                   {"rootResourceId", root}};
+  json::object api = new_rest_api(id, root, env_.clock.now_seconds());
   for (const char* m : kApiMembers) {
     if (has(in, m)) api[m] = in[m];
   }
@@ -252,21 +274,7 @@ void RestApiService::put_integration(const CallContext&, json::object in, Respon
       [&in](json::object& doc, json::object& out) {
         json::object* m = find_method(doc, in);
         if (m == nullptr) return Status(errors::not_found("Invalid Method identifier specified"));
-        std::string type = str(in, "type");
-        if (type != "AWS_PROXY" && type != "MOCK" && type != "HTTP_PROXY" && type != "HTTP" &&
-            type != "AWS") {
-          return Status(errors::bad_request("Invalid integration type specified: " + type));
-        }
-        if ((type == "AWS_PROXY" || type == "HTTP_PROXY" || type == "AWS" || type == "HTTP") &&
-            str(in, "uri").empty()) {
-          return Status(errors::bad_request(
-              "Enumeration value for Integration Type is invalid or URI not specified"));
-        }
-        if (type == "AWS_PROXY" && !str(in, "uri").starts_with("arn:aws:apigateway:")) {
-          return Status(
-              errors::bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda "
-                                  "function and Firehose stream invocations."));
-        }
+        if (auto st = check_rest_integration(str(in, "type"), str(in, "uri")); !st) return st;
         json::object integration{{"passthroughBehavior", "WHEN_NO_MATCH"},
                                  {"timeoutInMillis", 29000},
                                  {"cacheNamespace", str(in, "resourceId")},

@@ -113,6 +113,27 @@ void RestApiService::create_deployment(const CallContext&, json::object in, Resp
       std::move(respond));
 }
 
+void RestApiService::delete_deployment(const CallContext&, json::object in, Respond respond) {
+  change(
+      in,
+      [&in](json::object& doc, json::object&) {
+        std::string id = str(in, "deploymentId");
+        auto* deps = doc.if_contains("deployments");
+        if (deps == nullptr || !deps->as_object().contains(id)) {
+          return Status(errors::not_found("Invalid Deployment identifier specified"));
+        }
+        for (const auto& [name, s] : stages_of(doc)) {
+          if (str(s.as_object(), "deploymentId") == id) {
+            return Status(errors::bad_request(
+                "Active stages pointing to this deployment must be moved or deleted"));
+          }
+        }
+        deps->as_object().erase(id);
+        return Status::ok();
+      },
+      std::move(respond));
+}
+
 Output RestApiService::get_deployments(const CallContext& ctx, const json::object& in) const {
   auto api = store_.find(str(in, "restApiId"));
   if (!api) return rest_api_not_found(ctx, str(in, "restApiId"));

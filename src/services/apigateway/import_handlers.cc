@@ -1,0 +1,146 @@
+// OpenAPI import handlers of both gateways (the import itself is
+// openapi.h): ImportRestApi / PutRestApi and ImportApi / ReimportApi. An
+// import is one update of the API's document, so a document with errors
+// changes nothing.
+#include "common/json_fields.h"
+#include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/checks.h"
+#include "services/apigateway/errors.h"
+#include "services/apigateway/openapi.h"
+
+namespace nimbus::services::apigateway {
+
+namespace {
+
+// failonwarnings: warnings fail the import as errors would.
+Status check_warnings(const json::object& in, const char* flag, const openapi::Imported& imported) {
+  if (!boolean(in, flag).value_or(false) || imported.warnings.empty()) return Status::ok();
+  std::string message = "Warnings found during import:";
+  for (const auto& w : imported.warnings) message += "\n\t" + w;
+  return errors::bad_request(std::move(message));
+}
+
+json::array warnings_of(const openapi::Imported& imported) {
+  json::array out;
+  for (const auto& w : imported.warnings) out.emplace_back(w);
+  return out;
+}
+
+Result<json::object> document_of(const json::object& in, const char* member) {
+  const auto* body = in.if_contains(member);
+  if (body == nullptr || !body->is_string() || body->as_string().empty()) {
+    return errors::bad_request("Invalid OpenAPI input.");
+  }
+  return openapi::parse(body->as_string());
+}
+
+}  // namespace
+
+// --- REST APIs --------------------------------------------------------------
+
+void RestApiService::import_rest_api(const CallContext&, json::object in, Respond respond) {
+  auto doc = document_of(in, "body");
+  if (!doc) return respond(doc.take_error());
+  std::string id = new_id(10), root = new_id(10);
+  auto imported = openapi::import_rest(*doc, root);
+  if (!imported) return respond(imported.take_error());
+  if (auto st = check_warnings(in, "failOnWarnings", *imported); !st)
+    return respond(st.take_error());
+  json::object api = new_rest_api(id, root, env_.clock.now_seconds());
+  for (const auto& [k, v] : imported->api) api[k] = v;
+  if (std::string types = string_map(in, "parameters")["endpointConfigurationTypes"];
+      !types.empty()) {
+    api["endpointConfiguration"] = json::object{{"types", json::array{json::string(types)}}};
+  }
+  if (!imported->warnings.empty()) api["warnings"] = warnings_of(*imported);
+  json::object doc_out{{"api", api}};
+  for (auto& [k, v] : imported->groups) doc_out[k] = std::move(v);
+  store_.create(id, std::move(doc_out), [api, respond = std::move(respond)](Result<ApiPtr> r) {
+    if (!r) return respond(r.take_error());
+    respond(api);
+  });
+}
+
+void RestApiService::put_rest_api(const CallContext&, json::object in, Respond respond) {
+  auto doc = document_of(in, "body");
+  if (!doc) return respond(doc.take_error());
+  std::string mode = has(in, "mode") ? str(in, "mode") : "merge";
+  if (mode != "merge" && mode != "overwrite") {
+    return respond(errors::bad_request("Invalid mode specified: " + mode +
+                                       ". Must be one of [merge, overwrite]"));
+  }
+  auto parsed = std::make_shared<json::object>(std::move(*doc));
+  change(
+      in,
+      [&in, parsed, mode](json::object& api_doc, json::object& out) {
+        auto& api = api_doc["api"].as_object();
+        auto imported = openapi::import_rest(*parsed, str(api, "rootResourceId"));
+        if (!imported) return Status(imported.take_error());
+        if (auto st = check_warnings(in, "failOnWarnings", *imported); !st) return st;
+        for (const auto& [k, v] : imported->api) api[k] = v;
+        auto& resources = imported->groups["resources"].as_object();
+        auto& authorizers = imported->groups["authorizers"].as_object();
+        if (mode == "overwrite") {
+          api_doc["resources"] = std::move(resources);
+          api_doc["authorizers"] = std::move(authorizers);
+        } else {
+          openapi::merge_rest(api_doc["resources"].as_object(), resources);
+          auto& all = api_doc["authorizers"];
+          if (!all.is_object()) all = json::object();
+          for (auto& [k, v] : authorizers) all.as_object()[k] = std::move(v);
+        }
+        out = api;
+        if (!imported->warnings.empty()) out["warnings"] = warnings_of(*imported);
+        return Status::ok();
+      },
+      std::move(respond));
+}
+
+// --- HTTP APIs --------------------------------------------------------------
+
+void HttpApiService::import_api(const CallContext& ctx, json::object in, Respond respond) {
+  auto doc = document_of(in, "Body");
+  if (!doc) return respond(doc.take_error());
+  auto imported = openapi::import_http(*doc);
+  if (!imported) return respond(imported.take_error());
+  if (auto st = check_warnings(in, "FailOnWarnings", *imported); !st)
+    return respond(st.take_error());
+  std::string id = new_id(10);
+  json::object api = new_http_api(ctx.endpoint_url, id, env_.clock.now_seconds());
+  for (const auto& [k, v] : imported->api) api[k] = v;
+  json::object doc_out{{"api", api}};
+  for (auto& [k, v] : imported->groups) doc_out[k] = std::move(v);
+  if (!imported->warnings.empty()) api["Warnings"] = warnings_of(*imported);
+  store_.create(id, std::move(doc_out), [api, respond = std::move(respond)](Result<ApiPtr> r) {
+    if (!r) return respond(r.take_error());
+    respond(api);
+  });
+}
+
+// The API's routes, integrations and authorizers become the document's;
+// its stages and deployments stay (an auto-deploying stage serves the new
+// routes at once).
+void HttpApiService::reimport_api(const CallContext&, json::object in, Respond respond) {
+  auto doc = document_of(in, "Body");
+  if (!doc) return respond(doc.take_error());
+  auto imported = openapi::import_http(*doc);
+  if (!imported) return respond(imported.take_error());
+  if (auto st = check_warnings(in, "FailOnWarnings", *imported); !st)
+    return respond(st.take_error());
+  auto shared = std::make_shared<openapi::Imported>(std::move(*imported));
+  change(
+      in,
+      [shared](json::object& api_doc, json::object& out) {
+        auto& api = api_doc["api"].as_object();
+        api.erase("CorsConfiguration");
+        for (const auto& [k, v] : shared->api) api[k] = v;
+        for (auto& [k, v] : shared->groups) api_doc[k] = std::move(v);
+        out = api;
+        if (!shared->warnings.empty()) out["Warnings"] = warnings_of(*shared);
+        return Status::ok();
+      },
+      std::move(respond));
+}
+
+}  // namespace nimbus::services::apigateway

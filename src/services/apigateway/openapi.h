@@ -1,0 +1,56 @@
+// OpenAPI import (pure: values in, values out, no wire, no storage;
+// fuzzed): a Swagger 2.0 or OpenAPI 3.0 document with API Gateway's
+// `x-amazon-apigateway-*` extensions, turned into the members of an API's
+// document (store.h) the way ImportRestApi / PutRestApi and ImportApi /
+// ReimportApi build them:
+//
+//  - REST APIs: paths become resources (one per path segment, under the
+//    given root), operations methods (`x-amazon-apigateway-any-method` is
+//    ANY) with their method responses and request parameters,
+//    `x-amazon-apigateway-integration` the method's integration (with its
+//    integration responses), `securityDefinitions` /
+//    `components.securitySchemes` with `x-amazon-apigateway-authorizer`
+//    authorizers, an api key scheme apiKeyRequired, `awsSigv4` AWS_IAM.
+//  - HTTP APIs: paths and operations become routes ("GET /items/{id}",
+//    ANY, `$default`), each integration one integration of the API,
+//    `x-amazon-apigateway-cors` the CorsConfiguration, authorizers (REQUEST
+//    and JWT).
+//
+// Errors are BadRequestException, worded as AWS's: "Invalid OpenAPI
+// input." for what is not an OpenAPI document, "Errors found during
+// import:" with one line per problem otherwise. Never throws.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nimbus::services::apigateway::openapi {
+
+namespace json = boost::json;
+
+// The document in `text` (JSON or YAML), as an object.
+Result<json::object> parse(std::string_view text);
+
+struct Imported {
+  json::object api;  // the API's own members (name, description, ...), as the model names them
+  // REST: "resources" (by id, the root included) and "authorizers";
+  // HTTP: "routes", "integrations" and "authorizers" (by id).
+  json::object groups;
+  std::vector<std::string> warnings;
+};
+
+// A REST API's resources under the root resource `root_id`.
+Result<Imported> import_rest(const json::object& doc, const std::string& root_id);
+
+// An HTTP API's routes, integrations and authorizers.
+Result<Imported> import_http(const json::object& doc);
+
+// PutRestApi mode=merge: `imported` resources and methods over `resources`
+// (matched by path; a method the document names replaces the one there).
+void merge_rest(json::object& resources, const json::object& imported);
+
+}  // namespace nimbus::services::apigateway::openapi

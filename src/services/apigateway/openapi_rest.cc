@@ -1,0 +1,311 @@
+// OpenAPI import of REST APIs (ImportRestApi / PutRestApi): resources,
+// methods with their responses and integrations, and authorizers.
+#include <map>
+
+#include "common/json_fields.h"
+#include "services/apigateway/checks.h"
+#include "services/apigateway/openapi.h"
+#include "services/apigateway/openapi_util.h"
+#include "services/apigateway/routes.h"
+#include "services/apigateway/store.h"
+
+namespace nimbus::services::apigateway::openapi {
+
+namespace {
+
+// One x-amazon-apigateway-authorizer as an apigateway authorizer.
+json::object authorizer_of(const std::string& name, const json::object& scheme,
+                           const json::object& a) {
+  std::string type = upper(str(a, "type"));
+  json::object out{{"name", name}, {"type", type.empty() ? "TOKEN" : type}};
+  for (auto key : {"authorizerUri", "authorizerCredentials", "identitySource",
+                   "identityValidationExpression", "providerARNs"}) {
+    if (const auto* v = a.if_contains(key); v != nullptr && !v->is_null()) out[key] = *v;
+  }
+  out["authorizerResultTtlInSeconds"] = integer(a, "authorizerResultTtlInSeconds").value_or(300);
+  if (std::string auth = str(scheme, "x-amazon-apigateway-authtype"); !auth.empty())
+    out["authType"] = auth;
+  // A TOKEN authorizer reads the header the scheme names.
+  if (str(out, "type") == "TOKEN" && !out.contains("identitySource") && has(scheme, "name"))
+    out["identitySource"] = "method.request.header." + str(scheme, "name");
+  return out;
+}
+
+// Swagger's `in` to a request parameter's location.
+std::string location_of(const std::string& in) {
+  if (in == "path") return "path";
+  if (in == "query") return "querystring";
+  if (in == "header") return "header";
+  return "";
+}
+
+void add_parameters(const json::object& doc, const json::value* params, json::object& out) {
+  if (params == nullptr || !params->is_array()) return;
+  for (const auto& p : params->as_array()) {
+    const auto* param = resolve(doc, &p);
+    if (param == nullptr) continue;
+    std::string where = location_of(str(*param, "in"));
+    std::string name = str(*param, "name");
+    if (where.empty() || name.empty()) continue;
+    out["method.request." + where + "." + name] = boolean(*param, "required").value_or(false);
+  }
+}
+
+json::object method_responses(const json::object& doc, const json::object& op) {
+  json::object out;
+  const auto* responses = object_at(op, "responses");
+  if (responses == nullptr) return out;
+  for (const auto& [code, r] : *responses) {
+    if (code.empty() || code.size() > 3 || code.find_first_not_of("0123456789") != code.npos)
+      continue;
+    json::object resp{{"statusCode", code}};
+    const auto* response = resolve(doc, &r);
+    if (const auto* headers = response != nullptr ? object_at(*response, "headers") : nullptr) {
+      json::object params;
+      for (const auto& [h, _] : *headers) {
+        params["method.response.header." + std::string(h)] = false;
+      }
+      resp["responseParameters"] = std::move(params);
+    }
+    out[code] = std::move(resp);
+  }
+  return out;
+}
+
+// x-amazon-apigateway-integration as the method's integration.
+Result<json::object> integration_of(const json::object& i, const std::string& resource_id) {
+  std::string type = upper(str(i, "type"));
+  std::string uri = has(i, "uri") ? text_of(i.at("uri")) : "";
+  NIMBUS_TRY(check_rest_integration(type, uri));
+  std::string method = upper(str(i, "httpMethod"));
+  if (type != "MOCK" && method.empty())
+    return Error::make("BadRequestException", "Enumeration value for HttpMethod must be non-empty");
+  json::object out{{"type", type},
+                   {"passthroughBehavior", "WHEN_NO_MATCH"},
+                   {"timeoutInMillis", 29000},
+                   {"cacheNamespace", resource_id},
+                   {"cacheKeyParameters", json::array()}};
+  if (!uri.empty()) out["uri"] = uri;
+  if (!method.empty()) out["httpMethod"] = method;
+  if (has(i, "passthroughBehavior"))
+    out["passthroughBehavior"] = upper(str(i, "passthroughBehavior"));
+  if (has(i, "contentHandling")) out["contentHandling"] = upper(str(i, "contentHandling"));
+  if (has(i, "connectionType")) out["connectionType"] = upper(str(i, "connectionType"));
+  for (auto key : {"credentials", "requestTemplates", "requestParameters", "connectionId",
+                   "cacheKeyParameters", "cacheNamespace"}) {
+    if (const auto* v = i.if_contains(key); v != nullptr && !v->is_null()) out[key] = *v;
+  }
+  if (auto t = integer(i, "timeoutInMillis")) out["timeoutInMillis"] = *t;
+  if (const auto* responses = object_at(i, "responses")) {
+    json::object all;
+    for (const auto& [pattern, r] : *responses) {
+      if (!r.is_object()) continue;
+      const auto& o = r.as_object();
+      std::string code = has(o, "statusCode") ? text_of(o.at("statusCode")) : "";
+      if (code.empty()) continue;
+      json::object resp{{"statusCode", code}};
+      if (pattern != "default") resp["selectionPattern"] = std::string(pattern);
+      for (auto key : {"responseParameters", "responseTemplates"}) {
+        if (const auto* v = o.if_contains(key); v != nullptr && v->is_object()) resp[key] = *v;
+      }
+      if (has(o, "contentHandling")) resp["contentHandling"] = upper(str(o, "contentHandling"));
+      all[code] = std::move(resp);
+    }
+    out["integrationResponses"] = std::move(all);
+  }
+  return out;
+}
+
+// A method's authorization from its security requirement (or the document's).
+void authorize_method(const json::value* security, const json::object& schemes,
+                      const std::map<std::string, std::string>& authorizer_ids,
+                      const json::object& authorizers, json::object& method,
+                      std::vector<std::string>& problems, const std::string& where) {
+  if (security == nullptr || !security->is_array()) return;
+  for (const auto& req : security->as_array()) {
+    if (!req.is_object()) continue;
+    for (const auto& [name, scopes] : req.as_object()) {
+      std::string n(name);
+      if (auto it = authorizer_ids.find(n); it != authorizer_ids.end()) {
+        const auto& a = authorizers.at(it->second).as_object();
+        bool cognito = str(a, "type") == "COGNITO_USER_POOLS";
+        method["authorizationType"] = cognito ? "COGNITO_USER_POOLS" : "CUSTOM";
+        method["authorizerId"] = it->second;
+        if (cognito && scopes.is_array() && !scopes.as_array().empty())
+          method["authorizationScopes"] = scopes;
+        continue;
+      }
+      const auto* scheme = object_at(schemes, name);
+      if (scheme == nullptr) {
+        problems.push_back(where + ": security scheme " + n + " is not defined");
+      } else if (str(*scheme, "x-amazon-apigateway-authtype") == "awsSigv4") {
+        method["authorizationType"] = "AWS_IAM";
+      } else if (str(*scheme, "type") == "apiKey") {
+        method["apiKeyRequired"] = true;
+      }
+    }
+  }
+}
+
+struct Builder {
+  const json::object& doc;
+  json::object resources;
+  std::map<std::string, std::string> by_path;  // path -> resource id
+  Problems problems;
+
+  // The resource of `path`, created with its missing ancestors; null (and
+  // a problem) when the path is not a valid resource path.
+  json::object* resource(const std::string& path) {
+    if (auto it = by_path.find(path); it != by_path.end())
+      return &resources[it->second].as_object();
+    auto tmpl = parse_path_template(path);
+    if (!tmpl || path == "/" || path.back() == '/') {
+      problems.errors.push_back("Invalid resource path " + path);
+      return nullptr;
+    }
+    size_t slash = path.rfind('/');
+    std::string parent_path = slash == 0 ? "/" : path.substr(0, slash);
+    std::string part = path.substr(slash + 1);
+    json::object* parent = resource(parent_path);
+    if (parent == nullptr) return nullptr;
+    std::string parent_id = str(*parent, "id");
+    if (part.starts_with("{")) {
+      for (const auto& [id, r] : resources) {
+        const auto& o = r.as_object();
+        if (str(o, "parentId") == parent_id && str(o, "pathPart").starts_with("{")) {
+          problems.errors.push_back("A sibling (" + str(o, "pathPart") + ") of resource " + path +
+                                    " already has a variable path part -- only one is allowed");
+          return nullptr;
+        }
+      }
+    }
+    std::string id = new_id(6);
+    resources[id] =
+        json::object{{"id", id}, {"parentId", parent_id}, {"pathPart", part}, {"path", path}};
+    by_path[path] = id;
+    return &resources[id].as_object();
+  }
+};
+
+}  // namespace
+
+Result<Imported> import_rest(const json::object& doc, const std::string& root_id) {
+  NIMBUS_TRY(check_version(doc));
+  Imported out;
+  Builder b{doc, {}, {}, {}};
+  b.resources[root_id] = json::object{{"id", root_id}, {"path", "/"}};
+  b.by_path["/"] = root_id;
+
+  if (const auto* info = object_at(doc, "info")) {
+    if (has(*info, "title")) out.api["name"] = text_of(info->at("title"));
+    if (has(*info, "description")) out.api["description"] = text_of(info->at("description"));
+    if (has(*info, "version")) out.api["version"] = text_of(info->at("version"));
+  }
+  if (const auto* v = doc.if_contains("x-amazon-apigateway-binary-media-types");
+      v != nullptr && v->is_array())
+    out.api["binaryMediaTypes"] = *v;
+  if (std::string source = upper(str(doc, "x-amazon-apigateway-api-key-source")); !source.empty()) {
+    if (source != "HEADER" && source != "AUTHORIZER") {
+      b.problems.errors.push_back("Invalid API key source " + source);
+    } else {
+      out.api["apiKeySource"] = source;
+    }
+  }
+  if (auto n = integer(doc, "x-amazon-apigateway-minimum-compression-size"))
+    out.api["minimumCompressionSize"] = *n;
+  if (const auto* v = doc.if_contains("x-amazon-apigateway-policy"); v != nullptr && !v->is_null())
+    out.api["policy"] = text_of(*v);
+
+  const json::object& schemes = security_schemes(doc);
+  auto [authorizers, authorizer_ids] = authorizers_of(
+      doc, "id",
+      [](const std::string& name, const json::object& scheme, const json::object& ext) {
+        return authorizer_of(name, scheme, ext);
+      },
+      check_rest_authorizer, b.problems);
+
+  const auto* default_security = doc.if_contains("security");
+  if (const auto* paths = object_at(doc, "paths")) {
+    for (const auto& [path_key, item_value] : *paths) {
+      std::string path(path_key);
+      const auto* item = resolve(doc, &item_value);
+      if (item == nullptr) continue;
+      json::object* res = b.resource(path);
+      if (res == nullptr) continue;
+      std::string resource_id = str(*res, "id");
+      for (const auto& [key, op_value] : *item) {
+        std::string http_method = operation_method(key);
+        const auto* op = http_method.empty() ? nullptr : resolve(doc, &op_value);
+        if (op == nullptr) continue;
+        std::string where =
+            "Unable to put method '" + http_method + "' on resource at path '" + path + "'";
+        json::object method{
+            {"httpMethod", http_method}, {"authorizationType", "NONE"}, {"apiKeyRequired", false}};
+        if (has(*op, "operationId")) method["operationName"] = text_of(op->at("operationId"));
+        json::object params;
+        add_parameters(doc, item->if_contains("parameters"), params);
+        add_parameters(doc, op->if_contains("parameters"), params);
+        if (!params.empty()) method["requestParameters"] = std::move(params);
+        const auto* security = op->if_contains("security");
+        authorize_method(security != nullptr ? security : default_security, schemes, authorizer_ids,
+                         authorizers, method, b.problems.errors, where);
+        if (auto responses = method_responses(doc, *op); !responses.empty())
+          method["methodResponses"] = std::move(responses);
+        const auto* ext = resolve(doc, op->if_contains("x-amazon-apigateway-integration"));
+        if (ext != nullptr) {
+          auto integration = integration_of(*ext, resource_id);
+          if (!integration) {
+            b.problems.errors.push_back("Unable to put integration on '" + http_method +
+                                        "' for resource at path '" + path +
+                                        "': " + integration.error().message);
+            continue;
+          }
+          method["methodIntegration"] = std::move(*integration);
+        } else {
+          out.warnings.push_back("No integration defined for method '" + http_method +
+                                 "' on resource at path '" + path + "'");
+        }
+        // `res` may have moved while ancestors were added: look it up again.
+        auto& methods = b.resources[resource_id].as_object()["resourceMethods"];
+        if (!methods.is_object()) methods = json::object();
+        methods.as_object()[http_method] = std::move(method);
+      }
+    }
+  }
+  NIMBUS_TRY(b.problems.status());
+  out.groups["resources"] = std::move(b.resources);
+  out.groups["authorizers"] = std::move(authorizers);
+  return out;
+}
+
+void merge_rest(json::object& resources, const json::object& imported) {
+  std::map<std::string, std::string> by_path, ids;  // path -> id; imported id -> id
+  for (const auto& [id, r] : resources) by_path[str(r.as_object(), "path")] = std::string(id);
+  // Imported resources come parents first.
+  for (const auto& [id, r] : imported) {
+    const auto& o = r.as_object();
+    std::string path = str(o, "path");
+    auto it = by_path.find(path);
+    if (it == by_path.end()) {
+      json::object added = o;
+      added["parentId"] = ids[str(o, "parentId")];
+      resources[id] = std::move(added);
+      by_path[path] = std::string(id);
+      ids[std::string(id)] = std::string(id);
+      continue;
+    }
+    ids[std::string(id)] = it->second;
+    const auto* methods = o.if_contains("resourceMethods");
+    if (methods == nullptr || !methods->is_object()) continue;
+    auto& into = resources[it->second].as_object()["resourceMethods"];
+    if (!into.is_object()) into = json::object();
+    for (const auto& [m, v] : methods->as_object()) {
+      json::object method = v.as_object();
+      if (auto* i = method.if_contains("methodIntegration"); i != nullptr && i->is_object())
+        i->as_object()["cacheNamespace"] = it->second;
+      into.as_object()[m] = std::move(method);
+    }
+  }
+}
+
+}  // namespace nimbus::services::apigateway::openapi

@@ -1,0 +1,61 @@
+// What the REST and HTTP API importers (openapi_rest.cc, openapi_http.cc)
+// share: reading the document's parts and collecting its problems.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nimbus::services::apigateway::openapi {
+
+namespace json = boost::json;
+
+// The object at `key` of `o`, or null.
+const json::object* object_at(const json::object& o, std::string_view key);
+// `v` as an object, following a local `$ref` ("#/components/...") of `doc`;
+// null when it is not one.
+const json::object* resolve(const json::object& doc, const json::value* v);
+
+// BadRequestException "Invalid OpenAPI input." unless `doc` names its
+// version (swagger 2.x or openapi 3.x) and its paths are an object.
+Status check_version(const json::object& doc);
+
+// The security schemes: Swagger's securityDefinitions or OpenAPI 3's
+// components.securitySchemes (an empty object when neither).
+const json::object& security_schemes(const json::object& doc);
+
+// The HTTP method an operation key names ("GET", ..., "ANY" for
+// x-amazon-apigateway-any-method), or "" for a key that is no operation.
+std::string operation_method(std::string_view key);
+
+std::string upper(std::string_view s);
+
+// A member's string value, or its JSON text when it is not a string.
+std::string text_of(const json::value& v);
+
+// The problems found, joined the way AWS reports them.
+struct Problems {
+  std::vector<std::string> errors;
+  Status status() const;
+};
+
+// The authorizers of the security schemes that carry an
+// `x-amazon-apigateway-authorizer`: `make` builds one from the scheme's
+// name, the scheme and the extension, `check` refuses it (a problem
+// each); each kept one gets a new id in `id_member`.
+struct Authorizers {
+  json::object by_id;
+  std::map<std::string, std::string> ids;  // scheme name -> authorizer id
+};
+Authorizers authorizers_of(
+    const json::object& doc, const char* id_member,
+    const std::function<json::object(const std::string& name, const json::object& scheme,
+                                     const json::object& extension)>& make,
+    Status (*check)(const json::object&), Problems& problems);
+
+}  // namespace nimbus::services::apigateway::openapi

@@ -1,7 +1,8 @@
 """DynamoDB PartiQL end to end: boto3's execute_statement (SELECT as a Query
 and as a Scan with Limit/NextToken paging, INSERT, UPDATE, DELETE,
 parameters, AWS's errors), batch_execute_statement's per-statement answers,
-and the AWS CLI's execute-statement."""
+execute_transaction (all or nothing, with its cancellation reasons), and the
+AWS CLI's execute-statement."""
 
 import json
 
@@ -104,3 +105,36 @@ class DynamoDbPartiqlTest(ServerTestCase):
             "SELECT * FROM \"e2e-pq\" WHERE pk = ? AND sk = ?", "--parameters",
             json.dumps([{"S": "p"}, {"N": "5"}]))
         self.assertEqual(json.loads(out)["Items"][0]["n"], {"N": "50"})
+
+    def test_transaction(self):
+        from botocore.exceptions import ClientError
+        # Attribute m, not n: the other tests read every item with an n.
+        t = "\"e2e-pq\""
+        out = self.client.execute_transaction(TransactStatements=[
+            {"Statement": "INSERT INTO %s VALUE {'pk': 'tx', 'sk': 1, 'm': 1}" % t},
+            {"Statement": "INSERT INTO %s VALUE {'pk': 'tx', 'sk': 2, 'm': ?}" % t,
+             "Parameters": [{"N": "2"}]}])
+        self.assertNotIn("Responses", out)
+        self.client.execute_transaction(TransactStatements=[
+            {"Statement": "UPDATE %s SET m = m + 10 WHERE pk = 'tx' AND sk = 2" % t}])
+        with self.assertRaises(ClientError) as cm:
+            self.client.execute_transaction(TransactStatements=[
+                {"Statement": "DELETE FROM %s WHERE pk = 'tx' AND sk = 2" % t},
+                {"Statement": "INSERT INTO %s VALUE {'pk': 'tx', 'sk': 1}" % t}])
+        err = cm.exception.response
+        self.assertEqual(err["Error"]["Code"], "TransactionCanceledException")
+        self.assertEqual([r["Code"] for r in err["CancellationReasons"]], ["None", "DuplicateItem"])
+        read = self.client.execute_transaction(TransactStatements=[
+            {"Statement": "SELECT m FROM %s WHERE pk = 'tx' AND sk = 2" % t},
+            {"Statement": "SELECT * FROM %s WHERE pk = 'tx' AND sk = 1" % t},
+            {"Statement": "SELECT * FROM %s WHERE pk = 'tx' AND sk = 3" % t}])["Responses"]
+        self.assertEqual(read[0]["Item"], {"m": {"N": "12"}})
+        self.assertEqual(read[1]["Item"]["m"], {"N": "1"})
+        self.assertNotIn("Item", read[2])
+        with self.assertRaises(ClientError) as cm:
+            self.client.execute_transaction(TransactStatements=[
+                {"Statement": "SELECT * FROM %s WHERE pk = 'tx' AND sk = 2" % t},
+                {"Statement": "DELETE FROM %s WHERE pk = 'tx' AND sk = 1" % t}])
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+        self.assertIn("Item", self.client.get_item(
+            TableName="e2e-pq", Key={"pk": {"S": "tx"}, "sk": {"N": "1"}}))

@@ -1,4 +1,4 @@
-// ExecuteStatement and BatchExecuteStatement.
+// ExecuteStatement, BatchExecuteStatement and ExecuteTransaction.
 #include "services/dynamodb/test_helpers.h"
 
 namespace nimbus::services::dynamodb::testing {
@@ -161,6 +161,99 @@ TEST_F(DynamoDbPartiqlTest, BatchAnswersEachStatement) {
       error_message("BatchExecuteStatement", {{"Statements", too_many}}, "ValidationException")
           .find("Member must have length less than or equal to 25"),
       std::string::npos);
+}
+
+json::object statement(const std::string& text, json::array parameters = {}) {
+  json::object s{{"Statement", text}};
+  if (!parameters.empty()) s["Parameters"] = std::move(parameters);
+  return s;
+}
+
+TEST_F(DynamoDbPartiqlTest, TransactionWritesAllOrNothing) {
+  json::array writes{statement(R"(INSERT INTO "songs" VALUE {'pk': 'p9', 'sk': 1, 'plays': 1})"),
+                     statement(R"(UPDATE "songs" SET plays = plays + ? WHERE pk = 'p0' AND sk = 1)",
+                               json::array{json::object{{"N", "5"}}}),
+                     statement(R"(DELETE FROM "songs" WHERE pk = 'p1' AND sk = 4)")};
+  auto out = call("ExecuteTransaction", {{"TransactStatements", writes}});
+  EXPECT_FALSE(out.contains("Responses"));
+  EXPECT_EQ(get("p9", 1).at("Item").at("plays").at("N").as_string(), "1");
+  EXPECT_EQ(get("p0", 1).at("Item").at("plays").at("N").as_string(), "15");
+  EXPECT_FALSE(get("p1", 4).contains("Item"));
+
+  // The INSERT now finds its item and the UPDATE's WHERE no longer holds:
+  // nothing of the three is applied.
+  json::array again{
+      statement(R"(UPDATE "songs" SET plays = 0 WHERE pk = 'p0' AND sk = 2)"),
+      statement(R"(INSERT INTO "songs" VALUE {'pk': 'p9', 'sk': 1, 'plays': 2})"),
+      statement(R"(UPDATE "songs" SET plays = 0 WHERE pk = 'p0' AND sk = 1 AND plays = 10)"),
+      statement(R"(UPDATE "songs" SET plays = 0 WHERE pk = 'nobody' AND sk = 1)")};
+  auto failed = try_call("ExecuteTransaction", {{"TransactStatements", again}});
+  ASSERT_FALSE(failed.is_ok());
+  EXPECT_EQ(failed.error().code, "TransactionCanceledException");
+  EXPECT_EQ(failed.error().message,
+            "Transaction cancelled, please refer cancellation reasons for specific reasons "
+            "[None, DuplicateItem, ConditionalCheckFailed, ConditionalCheckFailed]");
+  EXPECT_EQ(get("p0", 2).at("Item").at("plays").at("N").as_string(), "20");
+  EXPECT_EQ(get("p9", 1).at("Item").at("plays").at("N").as_string(), "1");
+  EXPECT_EQ(get("p0", 1).at("Item").at("plays").at("N").as_string(), "15");
+  EXPECT_FALSE(get("nobody", 1).contains("Item"));
+}
+
+TEST_F(DynamoDbPartiqlTest, TransactionReadsEachItem) {
+  json::array reads{
+      statement(R"(SELECT plays FROM "songs" WHERE pk = 'p0' AND sk = 3)"),
+      statement(R"(SELECT * FROM "songs" WHERE pk = 'p1' AND sk = 9)"),
+      statement(R"(SELECT * FROM "songs" WHERE pk = 'p1' AND sk = 2 AND plays > 100)")};
+  auto out = call("ExecuteTransaction", {{"TransactStatements", reads}});
+  const auto& r = out.at("Responses").as_array();
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(json::serialize(r[0].at("Item")), R"({"plays":{"N":"30"}})");
+  EXPECT_TRUE(r[1].as_object().empty());
+  EXPECT_TRUE(r[2].as_object().empty());
+}
+
+TEST_F(DynamoDbPartiqlTest, TransactionBadInputChangesNothing) {
+  auto fails_with = [&](json::array statements, const std::string& code) {
+    return error_message("ExecuteTransaction", {{"TransactStatements", std::move(statements)}},
+                         code);
+  };
+  EXPECT_EQ(fails_with({statement(R"(SELECT * FROM "songs" WHERE pk = 'p0' AND sk = 1)"),
+                        statement(R"(DELETE FROM "songs" WHERE pk = 'p0' AND sk = 2)")},
+                       "ValidationException"),
+            "A transaction must contain only read statements or only write statements");
+  EXPECT_EQ(fails_with({statement(R"(DELETE FROM "songs" WHERE pk = 'p0' AND sk = 2)"),
+                        statement(R"(UPDATE "songs" SET a = 1 WHERE pk = 'p0' AND sk = 2)")},
+                       "ValidationException"),
+            "Transaction request cannot include multiple operations on one item");
+  fails_with({statement(R"(DELETE FROM "songs" WHERE pk = 'p0')")}, "ValidationException");
+  fails_with({statement(R"(DELETE FROM "songs" WHERE pk = 'p0' AND sk = 2)"),
+              statement(R"(DELETE FROM "missing" WHERE pk = 'p0' AND sk = 2)")},
+             "ResourceNotFoundException");
+  EXPECT_NE(fails_with({}, "ValidationException")
+                .find("Member must have length greater than or equal to 1"),
+            std::string::npos);
+  json::array many;
+  for (int i = 0; i < 101; ++i) {
+    many.push_back(statement("DELETE FROM \"songs\" WHERE pk = 'x' AND sk = " + std::to_string(i)));
+  }
+  EXPECT_NE(fails_with(many, "ValidationException")
+                .find("Member must have length less than or equal to 100"),
+            std::string::npos);
+  EXPECT_EQ(get("p0", 2).at("Item").at("plays").at("N").as_string(), "20");
+}
+
+TEST_F(DynamoDbPartiqlTest, TransactionTokenMakesItIdempotent) {
+  json::array writes{
+      statement(R"(UPDATE "songs" SET plays = plays + 1 WHERE pk = 'p0' AND sk = 0)")};
+  json::object in{{"TransactStatements", writes}, {"ClientRequestToken", "tok-1"}};
+  call("ExecuteTransaction", in);
+  call("ExecuteTransaction", in);
+  EXPECT_EQ(get("p0", 0).at("Item").at("plays").at("N").as_string(), "1");
+  json::array other{
+      statement(R"(UPDATE "songs" SET plays = plays + 2 WHERE pk = 'p0' AND sk = 0)")};
+  error_message("ExecuteTransaction",
+                {{"TransactStatements", other}, {"ClientRequestToken", "tok-1"}},
+                "IdempotentParameterMismatchException");
 }
 
 }  // namespace

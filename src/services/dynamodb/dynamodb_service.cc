@@ -54,15 +54,21 @@ Resources by_statement(const CallContext& ctx, const json::object& in) {
   if (!s) return {};
   return by_table(ctx, json::object{{"TableName", s->table}});
 }
-Resources by_statements(const CallContext& ctx, const json::object& in) {
+Resources statements_in(const CallContext& ctx, const json::object& in, std::string_view name) {
   Resources out;
-  const auto* list = in.if_contains("Statements");
+  const auto* list = in.if_contains(name);
   if (list == nullptr || !list->is_array()) return out;
   for (const auto& member : list->as_array()) {
     if (!member.is_object()) continue;
     for (auto& r : by_statement(ctx, member.as_object())) out.push_back(std::move(r));
   }
   return out;
+}
+Resources by_statements(const CallContext& ctx, const json::object& in) {
+  return statements_in(ctx, in, "Statements");
+}
+Resources by_transact_statements(const CallContext& ctx, const json::object& in) {
+  return statements_in(ctx, in, "TransactStatements");
 }
 
 }  // namespace
@@ -100,6 +106,8 @@ const Operation<DynamoDbService> DynamoDbService::kOperations[] = {
     // partiql_handlers.cc
     {"ExecuteStatement", &DynamoDbService::execute_statement, by_statement},
     {"BatchExecuteStatement", &DynamoDbService::batch_execute_statement, by_statements},
+    // partiql_transact_handlers.cc
+    {"ExecuteTransaction", &DynamoDbService::execute_transaction, by_transact_statements},
 };
 
 DynamoDbService::DynamoDbService(Environment& env)

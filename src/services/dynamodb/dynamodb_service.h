@@ -20,6 +20,10 @@
 
 namespace nimbus::services::dynamodb {
 
+// What one action of a write transaction does (TransactWriteItems' member
+// names; ExecuteTransaction's statements map onto the same).
+enum class TransactKind { kCheck, kPut, kDelete, kUpdate };
+
 class DynamoDbService final : public Service {
  public:
   explicit DynamoDbService(Environment& env);
@@ -83,15 +87,22 @@ class DynamoDbService final : public Service {
   void transact_write_items(const CallContext& ctx, object in, Respond respond);
   void transact_get_items(const CallContext& ctx, object in, Respond respond);
   struct TransactAction {
-    int kind = 0;  // transact_handlers.cc's Kind
+    TransactKind kind = TransactKind::kCheck;
     TablePtr table;
     std::string key;
     object key_attrs;
     object item;
     std::shared_ptr<const nimbus::dynamodb::RequestExpressions> expr;
     bool return_old_on_failure = false;
+    // PartiQL: INSERT needs the item absent (-1, else DuplicateItem), UPDATE
+    // needs it present (1, else ConditionalCheckFailed); 0 for any.
+    int must_exist = 0;
   };
   Result<std::vector<TransactAction>> parse_transact_writes(const boost::json::array& list) const;
+  // Runs `actions` as one transaction (all conditions checked, then one
+  // commit); `token` and `fingerprint` make it idempotent for 10 minutes.
+  void run_transact_writes(std::vector<TransactAction> actions, std::string token,
+                           std::string fingerprint, Respond respond);
 
   // index_backfill.cc: fills the indexes of `t` that are CREATING, then
   // makes them ACTIVE.
@@ -101,6 +112,8 @@ class DynamoDbService final : public Service {
   // partiql_handlers.cc
   void execute_statement(const CallContext& ctx, object in, Respond respond);
   void batch_execute_statement(const CallContext& ctx, object in, Respond respond);
+  void execute_transaction(const CallContext& ctx, object in, Respond respond);
+  Result<TransactAction> partiql_action(TablePtr t, nimbus::dynamodb::PartiqlStatement s) const;
   Result<TablePtr> statement_table(const nimbus::dynamodb::PartiqlStatement& s) const;
   Output partiql_select(const TablePtr& t, const nimbus::dynamodb::PartiqlStatement& s,
                         const object& in) const;  // blocking: worker pool

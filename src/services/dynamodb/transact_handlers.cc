@@ -21,8 +21,7 @@ namespace {
 
 constexpr int64_t kTokenLifetimeMs = 10 * 60 * 1000;
 
-// TransactAction::kind.
-enum class Kind { kCheck, kPut, kDelete, kUpdate };
+using Kind = TransactKind;
 
 const char* kind_member(Kind k) {
   switch (k) {
@@ -56,7 +55,7 @@ Result<std::vector<DynamoDbService::TransactAction>> DynamoDbService::parse_tran
           "TransactItems can only contain one of Check, Put, Update or Delete");
     }
     TransactAction a;
-    a.kind = static_cast<int>(kinds[0]);
+    a.kind = kinds[0];
     const auto* body_value = e.if_contains(kind_member(kinds[0]));
     if (!body_value->is_object()) return errors::validation("Invalid TransactItems");
     const auto& body = body_value->as_object();
@@ -108,11 +107,14 @@ void DynamoDbService::transact_write_items(const CallContext&, object in, Respon
   }
   auto actions = parse_transact_writes(list->as_array());
   if (!actions) return respond(actions.take_error());
+  run_transact_writes(std::move(*actions), str(in, "ClientRequestToken"), json::serialize(*list),
+                      std::move(respond));
+}
 
+void DynamoDbService::run_transact_writes(std::vector<TransactAction> actions, std::string token,
+                                          std::string fingerprint, Respond respond) {
   // ClientRequestToken: the same request again within 10 minutes answers
   // as the first did without writing again.
-  std::string token = str(in, "ClientRequestToken");
-  std::string fingerprint = json::serialize(*list);
   if (!token.empty()) {
     int64_t now = env_.clock.now_millis();
     MutexLock lock(tokens_mu_);
@@ -130,76 +132,83 @@ void DynamoDbService::transact_write_items(const CallContext&, object in, Respon
   }
 
   std::vector<std::string> keys;
-  for (const auto& a : *actions) keys.push_back(a.key);
-  auto shared = std::make_shared<std::vector<TransactAction>>(std::move(*actions));
+  for (const auto& a : actions) keys.push_back(a.key);
+  auto shared = std::make_shared<std::vector<TransactAction>>(std::move(actions));
   auto answer = std::make_shared<Respond>(std::move(respond));
-  bool started = items_->with_turns(
-      std::move(keys), [this, shared, token, fingerprint, answer](Items::Turns turns) {
-        const Respond& respond = *answer;
-        std::vector<Items::Change> changes;
-        json::array reasons;
-        bool failed = false;
-        for (auto& a : *shared) {
-          auto current = items_->get(a.key);
-          if (!current) return respond(current.take_error());
-          const auto& expr = *a.expr;
-          json::object stored = *current ? **current : json::object{};
-          if (expr.condition && !expr.condition->matches(stored)) {
-            failed = true;
-            json::object reason{{"Code", "ConditionalCheckFailed"},
-                                {"Message", "The conditional request failed"}};
-            if (a.return_old_on_failure && *current) reason["Item"] = **current;
-            reasons.push_back(std::move(reason));
-            continue;
-          }
-          reasons.push_back(json::object{{"Code", "None"}});
-          auto kind = static_cast<Kind>(a.kind);
-          if (kind == Kind::kCheck) continue;
-          Items::Change c{a.table, a.key, std::move(*current), std::nullopt};
-          if (kind == Kind::kPut) c.after = a.item;
-          if (kind == Kind::kUpdate) {
-            json::object next = c.before ? *c.before : a.key_attrs;
-            if (expr.update) {
-              auto applied = expr.update->apply(next);
-              if (!applied) return respond(applied.take_error());
-              next = std::move(*applied);
-            }
-            if (model::item_size(next) > model::kMaxItemSize) {
-              return respond(
-                  errors::validation("Item size to update has exceeded the maximum allowed size"));
-            }
-            c.after = std::move(next);
-          }
-          if (kind == Kind::kDelete && !c.before) continue;
-          changes.push_back(std::move(c));
+  bool started = items_->with_turns(std::move(keys), [this, shared, token, fingerprint,
+                                                      answer](Items::Turns turns) {
+    const Respond& respond = *answer;
+    std::vector<Items::Change> changes;
+    json::array reasons;
+    bool failed = false;
+    for (auto& a : *shared) {
+      auto current = items_->get(a.key);
+      if (!current) return respond(current.take_error());
+      const auto& expr = *a.expr;
+      json::object stored = *current ? **current : json::object{};
+      bool exists = current->has_value();
+      if (a.must_exist < 0 && exists) {
+        failed = true;
+        reasons.push_back(json::object{{"Code", "DuplicateItem"},
+                                       {"Message", "Duplicate primary key exists in table"}});
+        continue;
+      }
+      if ((a.must_exist > 0 && !exists) || (expr.condition && !expr.condition->matches(stored))) {
+        failed = true;
+        json::object reason{{"Code", "ConditionalCheckFailed"},
+                            {"Message", "The conditional request failed"}};
+        if (a.return_old_on_failure && *current) reason["Item"] = **current;
+        reasons.push_back(std::move(reason));
+        continue;
+      }
+      reasons.push_back(json::object{{"Code", "None"}});
+      Kind kind = a.kind;
+      if (kind == Kind::kCheck) continue;
+      Items::Change c{a.table, a.key, std::move(*current), std::nullopt};
+      if (kind == Kind::kPut) c.after = a.item;
+      if (kind == Kind::kUpdate) {
+        json::object next = c.before ? *c.before : a.key_attrs;
+        if (expr.update) {
+          auto applied = expr.update->apply(next);
+          if (!applied) return respond(applied.take_error());
+          next = std::move(*applied);
         }
-        if (failed) {
-          std::string codes;
-          for (const auto& r : reasons) {
-            codes += (codes.empty() ? "" : ", ") + std::string(r.at("Code").as_string());
-          }
-          return respond(Error::make("TransactionCanceledException",
-                                     "Transaction cancelled, please refer cancellation reasons for "
-                                     "specific reasons [" +
-                                         codes + "]")
-                             .with("CancellationReasons", json::serialize(reasons)));
+        if (model::item_size(next) > model::kMaxItemSize) {
+          return respond(
+              errors::validation("Item size to update has exceeded the maximum allowed size"));
         }
-        auto remember = [this, token, fingerprint] {
-          if (token.empty()) return;
-          MutexLock lock(tokens_mu_);
-          tokens_[token] = Token{fingerprint, env_.clock.now_millis()};
-        };
-        if (changes.empty()) {
-          remember();
-          return respond(json::object{});
-        }
-        items_->commit(changes, [turns, remember, answer](Status st) {
-          turns->turns.clear();
-          if (!st) return (*answer)(st.take_error());
-          remember();
-          (*answer)(json::object{});
-        });
-      });
+        c.after = std::move(next);
+      }
+      if (kind == Kind::kDelete && !c.before) continue;
+      changes.push_back(std::move(c));
+    }
+    if (failed) {
+      std::string codes;
+      for (const auto& r : reasons) {
+        codes += (codes.empty() ? "" : ", ") + std::string(r.at("Code").as_string());
+      }
+      return respond(Error::make("TransactionCanceledException",
+                                 "Transaction cancelled, please refer cancellation reasons for "
+                                 "specific reasons [" +
+                                     codes + "]")
+                         .with("CancellationReasons", json::serialize(reasons)));
+    }
+    auto remember = [this, token, fingerprint] {
+      if (token.empty()) return;
+      MutexLock lock(tokens_mu_);
+      tokens_[token] = Token{fingerprint, env_.clock.now_millis()};
+    };
+    if (changes.empty()) {
+      remember();
+      return respond(json::object{});
+    }
+    items_->commit(changes, [turns, remember, answer](Status st) {
+      turns->turns.clear();
+      if (!st) return (*answer)(st.take_error());
+      remember();
+      (*answer)(json::object{});
+    });
+  });
   if (!started) (*answer)(Error::make("InternalServerError", "the server is stopping", 500));
 }
 

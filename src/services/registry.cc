@@ -57,6 +57,9 @@ Registry::Registry(Environment& env) {
   // and call the other services' operations in-process.
   add(std::make_unique<sfn::StepFunctionsService>(env, &lambda, calls_.get()));
   auto& s3 = add(std::make_unique<s3::S3Service>(env));
+  // Lambda reads code named by S3Bucket/S3Key through S3's ObjectReader
+  // (api.h); S3 is destroyed first, after the edge stopped asking.
+  lambda.use_code_objects(s3.reader());
   // Firehose writes objects through S3's ObjectWriter (api.h); destroyed first.
   add(std::make_unique<firehose::FirehoseService>(env, &s3.writer()));
   // CloudFormation creates resources through the others' operations.

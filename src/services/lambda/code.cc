@@ -25,7 +25,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int64_t kMaxUnzipped = 250LL * 1024 * 1024;
 constexpr const char* kCodeNs = "lambda.code";
 
 Error bad_zip() {
@@ -81,7 +80,7 @@ Status unzip_into(zip_t* za, const std::string& dir) {
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);
     total += static_cast<int64_t>(st.size);
-    if (total > kMaxUnzipped) {
+    if (total > kMaxUnzippedBytes) {
       return Error::make("InvalidParameterValueException",
                          "Unzipped size must be smaller than 262144000 bytes");
     }

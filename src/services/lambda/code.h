@@ -48,6 +48,9 @@ class Storage;
 
 namespace nimbus::services::lambda {
 
+// Lambda's limit on a deployment package's unzipped size (250 MB).
+inline constexpr int64_t kMaxUnzippedBytes = 250LL * 1024 * 1024;
+
 struct CodeInfo {
   std::string sha256_hex;  // names the code: cache directory and blob record key
   std::string sha256_b64;  // CodeSha256 as Lambda reports it

@@ -35,6 +35,10 @@
 #include "services/lambda/log_bridge.h"
 #include "services/service.h"
 
+namespace nimbus::services::s3 {
+class ObjectReader;
+}
+
 namespace nimbus::services::lambda {
 
 class CodeStore;
@@ -126,6 +130,17 @@ class Engine {
   // Every function, in name order.
   Output read_all(const std::function<Output(const FunctionTable&)>& fn) const;
 
+  // Where code named by S3Bucket / S3Key is read from (S3, in-process);
+  // until one is set such code is refused. Set before serving.
+  void use_code_objects(s3::ObjectReader& objects) { code_objects_ = &objects; }
+  // The zip a FunctionCode (CreateFunction's Code, or UpdateFunctionCode's
+  // input) names: ZipFile, or the S3 object S3Bucket / S3Key (at
+  // S3ObjectVersion) (code_source.cc). `done` runs once: inline for a
+  // ZipFile or an input error, on a worker for an S3 object, with Lambda's
+  // InvalidParameterValueException naming S3's error when the read fails.
+  // Dropped (never called) once shutdown() began.
+  void code_zip(const json::object& code, std::function<void(Result<std::string>)> done);
+
   // CreateFunction once the input is checked: unpacks and stores `zip`
   // (on a worker), then registers the function built from `config`.
   void create(const std::string& name, json::object config, std::string zip, json::object tags,
@@ -178,6 +193,7 @@ class Engine {
   Environment& env_;
   LambdaOptions options_;
   std::shared_ptr<CodeStore> code_;
+  s3::ObjectReader* code_objects_ = nullptr;  // set before serving
   LogBridge bridge_;
   std::unique_ptr<runtime::Host> own_host_;
   runtime::Host* host_ = nullptr;

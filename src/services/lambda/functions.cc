@@ -35,9 +35,6 @@ Status check_code_input(const json::object& in) {
   if (str(in, "PackageType") == "Image" || has(in, "ImageUri")) {
     return invalid("Container images are not supported by nimbus; use a .zip file archive.");
   }
-  if (has(in, "S3Bucket") || has(in, "S3Key")) {
-    return invalid("Code from S3 is not supported by nimbus yet; upload the .zip as ZipFile.");
-  }
   return Status::ok();
 }
 
@@ -65,15 +62,24 @@ void LambdaService::create_function(const CallContext& ctx, json::object in, Res
   json::object code_in = code && code->is_object() ? code->as_object() : json::object{};
   if (auto st = check_code_input(code_in); !st) return respond(st.take_error());
   if (auto st = check_code_input(in); !st) return respond(st.take_error());
-  if (!has(code_in, "ZipFile"))
-    return respond(invalid("Please provide a source for function code."));
   json::object config = base_config(name, engine_.arn(name));
   if (auto st = apply_config(config, in, true, env_.targets); !st) return respond(st.take_error());
   if (auto st = engine_.check_role(str(config, "Role")); !st) return respond(st.take_error());
   json::object tags;
   if (const auto* t = in.if_contains("Tags"); t && t->is_object()) tags = t->as_object();
-  engine_.create(name, std::move(config), std::string(code_in.at("ZipFile").as_string()),
-                 std::move(tags), boolean(in, "Publish").value_or(false), std::move(respond));
+  bool publish = boolean(in, "Publish").value_or(false);
+  // Before reading code from S3: the conflict is the answer then (create
+  // checks again once the code is stored).
+  if (engine_.read(name, [](const Function&) -> Output { return json::object{}; })) {
+    return respond(conflict("Function already exist: " + name));
+  }
+  engine_.code_zip(code_in,
+                   [this, name, config = std::move(config), tags = std::move(tags), publish,
+                    respond = std::move(respond)](Result<std::string> zip) mutable {
+                     if (!zip) return respond(zip.take_error());
+                     engine_.create(name, std::move(config), std::move(*zip), std::move(tags),
+                                    publish, std::move(respond));
+                   });
 }
 
 // The function and version an input's FunctionName (+ Qualifier) names;
@@ -150,11 +156,23 @@ void LambdaService::list_functions(const CallContext&, json::object in, Respond 
 void LambdaService::update_function_code(const CallContext& ctx, json::object in, Respond respond) {
   engine_.note_endpoint(ctx.endpoint_url);
   if (auto st = check_code_input(in); !st) return respond(st.take_error());
-  if (!has(in, "ZipFile")) return respond(invalid("Please provide a source for function code."));
   std::string name = parse_function_name(str(in, "FunctionName")).name;
-  std::string zip(in.at("ZipFile").as_string());
-  in.erase("ZipFile");
-  engine_.update_code(name, std::move(zip), std::move(in), std::move(respond));
+  if (auto found = engine_.read(name, [](const Function&) -> Output { return json::object{}; });
+      !found) {
+    return respond(found.take_error());
+  }
+  json::object source;
+  for (const char* k : {"ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion"}) {
+    if (auto* v = in.if_contains(k)) {
+      source[k] = std::move(*v);
+      in.erase(k);
+    }
+  }
+  engine_.code_zip(source, [this, name, in = std::move(in),
+                            respond = std::move(respond)](Result<std::string> zip) mutable {
+    if (!zip) return respond(zip.take_error());
+    engine_.update_code(name, std::move(*zip), std::move(in), std::move(respond));
+  });
 }
 
 void LambdaService::update_function_configuration(const CallContext& ctx, json::object in,

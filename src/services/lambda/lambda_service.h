@@ -66,6 +66,9 @@ class LambdaService final : public Service, public Functions {
   // Functions run with sessions of their execution roles minted by `iam`,
   // and CreateFunction checks the role as AWS does (credentials.h).
   void use_execution_roles(iam::Directory& iam);
+  // Code named by S3Bucket / S3Key is read through `objects` (S3's
+  // ObjectReader); without it such code is refused. Set before serving.
+  void use_code_objects(s3::ObjectReader& objects) { engine_.use_code_objects(objects); }
   // Under --iam enforce, whether the service delivering for `source_arn`
   // (SNS, EventBridge, S3, API Gateway) may invoke `arn` by the function's
   // resource policy; AccessDenied when not (permissions.cc).

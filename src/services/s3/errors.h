@@ -21,6 +21,11 @@ inline Error no_such_bucket(std::string_view bucket) {
 inline Error no_such_key(std::string_view key) {
   return make("NoSuchKey", "The specified key does not exist.", 404).with("Key", std::string(key));
 }
+inline Error no_such_version(std::string_view key, std::string_view version_id) {
+  return make("NoSuchVersion", "The specified version does not exist.", 404)
+      .with("Key", std::string(key))
+      .with("VersionId", std::string(version_id));
+}
 inline Error bucket_already_owned(std::string_view bucket) {
   return make("BucketAlreadyOwnedByYou",
               "Your previous request to create the named bucket succeeded and you already own it.",

@@ -5,6 +5,7 @@
 
 #include "services/s3/config_features.h"
 #include "services/s3/engine.h"
+#include "services/s3/object_reader.h"
 #include "services/s3/object_writer.h"
 #include "services/service.h"
 
@@ -20,6 +21,8 @@ class S3Service final : public Service {
   Objects& objects() { return engine_; }
   // Objects other services write in-process (Firehose; api.h).
   ObjectWriter& writer() { return writer_; }
+  // Objects other services read in-process (Lambda code; api.h).
+  ObjectReader& reader() { return reader_; }
 
  private:
   static const Operation<S3Service> kOperations[];
@@ -86,6 +89,7 @@ class S3Service final : public Service {
   Environment& env_;
   Engine engine_;
   EngineObjectWriter writer_{engine_};
+  EngineObjectReader reader_{engine_, env_.workers};
   ConfigFeatures features_;  // configurations, notifications, lifecycle (config_features.h)
 };
 

@@ -22,5 +22,20 @@ extern const Provider kEventInvokeConfig;   // lambda_config.cc
 extern const Provider kSchedule;            // scheduler.cc
 extern const Provider kRule;                // orchestration.cc
 extern const Provider kStateMachine;        // orchestration.cc
+extern const Provider kRestApi;             // apigateway.cc
+extern const Provider kRestDeployment;      // apigateway.cc
+extern const Provider kRestStage;           // apigateway.cc
+extern const Provider kRestResource;        // apigateway.cc
+extern const Provider kRestMethod;          // apigateway.cc
+extern const Provider kRestAuthorizer;      // apigateway.cc
+extern const Provider kApiKey;              // apigateway_keys.cc
+extern const Provider kUsagePlan;           // apigateway_keys.cc
+extern const Provider kUsagePlanKey;        // apigateway_keys.cc
+extern const Provider kHttpApi;             // apigateway_v2.cc
+extern const Provider kHttpStage;           // apigateway_v2.cc
+extern const Provider kHttpRoute;           // apigateway_v2.cc
+extern const Provider kHttpIntegration;     // apigateway_v2.cc
+extern const Provider kHttpAuthorizer;      // apigateway_v2.cc
+extern const Provider kHttpDeployment;      // apigateway_v2.cc
 
 }  // namespace nimbus::services::cloudformation::providers

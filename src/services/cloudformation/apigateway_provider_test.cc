@@ -1,0 +1,217 @@
+// The API Gateway resource types: stacks create, update and delete REST and
+// HTTP APIs (from OpenAPI bodies and from their parts) through the gateway's
+// own operations, and the gateway serves what they made.
+#include <gtest/gtest.h>
+
+#include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/apigatewayv2_service.h"
+#include "services/cloudformation/cloudformation_service.h"
+#include "services/in_process.h"
+#include "services/testing/service_fixture.h"
+
+namespace nimbus::services::cloudformation {
+namespace {
+
+using testing::ServiceTest;
+
+class ApiGatewayStackTest : public ServiceTest<CloudFormationService> {
+ protected:
+  ApiGatewayStackTest()
+      : ServiceTest({[this](Environment& env) {
+                       auto s = std::make_unique<apigateway::RestApiService>(env, nullptr);
+                       rest = s.get();
+                       return s;
+                     },
+                     [this](Environment& env) {
+                       return std::make_unique<apigateway::HttpApiService>(env, nullptr, rest);
+                     },
+                     [this](Environment& env) {
+                       return std::make_unique<CloudFormationService>(env, calls.get());
+                     }}) {}
+  Service* main_service() override { return services.size() > 2 ? services[2].get() : nullptr; }
+
+  std::string settled(const std::string& stack) {
+    std::string last;
+    eventually([&] {
+      auto out = try_call("DescribeStacks", {{"StackName", stack}});
+      last = out ? s(out->at("Stacks").as_array()[0].at("StackStatus")) : out.error().code;
+      return !last.ends_with("_IN_PROGRESS");
+    });
+    return last;
+  }
+  std::string reason(const std::string& stack) {
+    std::string all;
+    auto r = call("DescribeStackEvents", {{"StackName", stack}});
+    for (const auto& e : r["StackEvents"].as_array()) {
+      if (e.as_object().contains("ResourceStatusReason"))
+        all += s(e.at("ResourceStatusReason")) + "\n";
+    }
+    return all;
+  }
+  json::object outputs(const std::string& stack) {
+    json::object out;
+    auto st = call("DescribeStacks", {{"StackName", stack}}).at("Stacks").as_array()[0];
+    for (const auto& o : st.at("Outputs").as_array())
+      out[s(o.at("OutputKey"))] = o.at("OutputValue");
+    return out;
+  }
+  Output gw(const std::string& model, const std::string& op, json::object in) {
+    return try_call(service(model), ctx(op), std::move(in));
+  }
+  http::Response get(const std::string& api, const std::string& path) {
+    UserRequest r;
+    r.id = api;
+    r.path = path;
+    r.request.method = "GET";
+    r.request.target = path;
+    r.request.headers = {{"host", api + ".execute-api.localhost"}};
+    r.request.remote = "10.1.2.3:4";
+    return user_call(std::move(r));
+  }
+
+  apigateway::RestApiService* rest = nullptr;
+  std::unique_ptr<InProcessCalls> calls = std::make_unique<InProcessCalls>(services);
+};
+
+// A REST API from a body with a MOCK method (the SAM shape: RestApi,
+// Deployment with StageName Stage, the Prod stage), a usage plan with a key;
+// an HTTP API from a body with its $default stage, and one built from parts.
+std::string rest_template(const std::string& deployment, const std::string& extra_path) {
+  return R"({"Resources": {
+    "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "shop", "Body": {
+      "swagger": "2.0", "info": {"title": "ignored", "version": "1"},
+      "paths": {"/hello": {"get": {"x-amazon-apigateway-integration": {"type": "mock",
+        "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+        "responses": {"default": {"statusCode": "200",
+          "responseTemplates": {"application/json": "{\"hi\": 1}"}}}}}})" +
+         extra_path + R"(}}}},
+    ")" + deployment +
+         R"(": {"Type": "AWS::ApiGateway::Deployment",
+      "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "Stage"}},
+    "Prod": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"},
+      "StageName": "Prod", "DeploymentId": {"Ref": ")" +
+         deployment + R"("}, "Variables": {"a": "b"}}},
+    "Plan": {"Type": "AWS::ApiGateway::UsagePlan", "DependsOn": ["Prod"], "Properties": {
+      "ApiStages": [{"ApiId": {"Ref": "Api"}, "Stage": "Prod"}],
+      "Throttle": {"BurstLimit": 5, "RateLimit": 10}}},
+    "Key": {"Type": "AWS::ApiGateway::ApiKey", "DependsOn": ["Prod"], "Properties": {"Enabled": true,
+      "StageKeys": [{"RestApiId": {"Ref": "Api"}, "StageName": "Prod"}]}},
+    "PlanKey": {"Type": "AWS::ApiGateway::UsagePlanKey", "Properties": {
+      "KeyId": {"Ref": "Key"}, "KeyType": "API_KEY", "UsagePlanId": {"Ref": "Plan"}}},
+    "Http": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Body": {
+      "openapi": "3.0.1", "info": {"title": "h", "version": "1"},
+      "paths": {"/items": {"get": {"x-amazon-apigateway-integration": {"type": "aws_proxy",
+        "payloadFormatVersion": "2.0", "uri": "arn:aws:lambda:us-east-1:000000000000:function:f"}}})" +
+         extra_path + R"(}}}},
+    "HttpStage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "Http"},
+      "StageName": "$default", "AutoDeploy": true}},
+    "Parts": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": "parts",
+      "ProtocolType": "HTTP"}},
+    "PartsIntegration": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {
+      "ApiId": {"Ref": "Parts"}, "IntegrationType": "AWS_PROXY", "PayloadFormatVersion": "2.0",
+      "IntegrationUri": "arn:aws:lambda:us-east-1:000000000000:function:f"}},
+    "PartsRoute": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "Parts"},
+      "RouteKey": "POST /x", "Target": {"Fn::Sub": "integrations/${PartsIntegration}"}}}
+  },
+  "Outputs": {
+    "RestId": {"Value": {"Ref": "Api"}}, "Root": {"Value": {"Fn::GetAtt": ["Api", "RootResourceId"]}},
+    "HttpId": {"Value": {"Ref": "Http"}}, "Endpoint": {"Value": {"Fn::GetAtt": ["Http", "ApiEndpoint"]}},
+    "PartsId": {"Value": {"Ref": "Parts"}}
+  }})";
+}
+
+constexpr const char* kRestExtra = R"(,
+      "/new": {"get": {"x-amazon-apigateway-integration": {"type": "mock",
+        "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+        "responses": {"default": {"statusCode": "200"}}}}})";
+
+TEST_F(ApiGatewayStackTest, BodiesAndPartsDeployUpdateAndDelete) {
+  call("CreateStack", {{"StackName", "gw"}, {"TemplateBody", rest_template("DeployA", "")}});
+  ASSERT_EQ(settled("gw"), "CREATE_COMPLETE") << reason("gw");
+  auto out = outputs("gw");
+  std::string rest_id = s(out.at("RestId")), http_id = s(out.at("HttpId"));
+  auto api = gw("apigateway", "GetRestApi", {{"restApiId", rest_id}});
+  ASSERT_TRUE(api);
+  EXPECT_EQ(s(api->at("name")), "shop");  // the Name property wins over the body's title
+  EXPECT_EQ(s(api->at("rootResourceId")), s(out.at("Root")));
+  auto hello = get(rest_id, "/Prod/hello");
+  EXPECT_EQ(hello.status, 200);
+  EXPECT_EQ(hello.body, "{\"hi\": 1}");
+  EXPECT_EQ(get(rest_id, "/Stage/hello").status, 200);
+  EXPECT_EQ(s(out.at("Endpoint")), "http://" + http_id + ".execute-api.localhost:4566");
+  // The route exists (Lambda is absent here: 500, not 404).
+  EXPECT_EQ(get(http_id, "/items").status, 500);
+  EXPECT_EQ(get(http_id, "/new").status, 404);
+  auto plans = gw("apigateway", "GetUsagePlans", {});
+  ASSERT_TRUE(plans);
+  ASSERT_EQ(plans->at("items").as_array().size(), 1u);
+  auto routes = gw("apigatewayv2", "GetRoutes", {{"ApiId", s(out.at("PartsId"))}});
+  ASSERT_TRUE(routes);
+  EXPECT_EQ(routes->at("Items").as_array().size(), 1u);
+
+  // A new body (and, as SAM does, a new deployment id): both APIs serve
+  // the new path; the old deployment is gone.
+  call("UpdateStack",
+       {{"StackName", "gw"}, {"TemplateBody", rest_template("DeployB", kRestExtra)}});
+  ASSERT_EQ(settled("gw"), "UPDATE_COMPLETE") << reason("gw");
+  EXPECT_EQ(get(rest_id, "/Prod/new").status, 200);
+  EXPECT_EQ(get(rest_id, "/Stage/new").status, 200);
+  EXPECT_EQ(get(http_id, "/new").status, 500);
+  auto deployments = gw("apigateway", "GetDeployments", {{"restApiId", rest_id}});
+  ASSERT_TRUE(deployments);
+  EXPECT_EQ(deployments->at("items").as_array().size(), 1u);
+
+  call("DeleteStack", {{"StackName", "gw"}});
+  EXPECT_EQ(settled("gw"), "ValidationError");  // a deleted stack is not found by name
+  EXPECT_FALSE(gw("apigateway", "GetRestApi", {{"restApiId", rest_id}}));
+  EXPECT_FALSE(gw("apigatewayv2", "GetApi", {{"ApiId", http_id}}));
+  EXPECT_EQ(gw("apigateway", "GetUsagePlans", {})->at("items").as_array().size(), 0u);
+}
+
+TEST_F(ApiGatewayStackTest, BadBodiesFailTheStackWithTheGatewaysWords) {
+  call("CreateStack", {{"StackName", "bad"},
+                       {"TemplateBody", R"({"Resources": {"Api": {"Type": "AWS::ApiGatewayV2::Api",
+          "Properties": {"Body": {"openapi": "3.0.1", "paths": {}}}}}})"}});
+  EXPECT_EQ(settled("bad"), "ROLLBACK_COMPLETE");
+  EXPECT_NE(reason("bad").find("info.title"), std::string::npos) << reason("bad");
+  call("CreateStack",
+       {{"StackName", "s3"},
+        {"TemplateBody", R"({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi",
+          "Properties": {"BodyS3Location": {"Bucket": "b", "Key": "k"}}}}})"}});
+  EXPECT_EQ(settled("s3"), "ROLLBACK_COMPLETE");
+  EXPECT_NE(reason("s3").find("BodyS3Location"), std::string::npos) << reason("s3");
+  EXPECT_EQ(gw("apigateway", "GetRestApis", {})->at("items").as_array().size(), 0u);
+}
+
+// Resource, Method (with its integration and responses) and Authorizer.
+TEST_F(ApiGatewayStackTest, ResourcesAndMethodsFromParts) {
+  call("CreateStack", {{"StackName", "parts"}, {"TemplateBody", R"({"Resources": {
+    "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "p"}},
+    "Res": {"Type": "AWS::ApiGateway::Resource", "Properties": {"RestApiId": {"Ref": "Api"},
+      "ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "ping"}},
+    "Auth": {"Type": "AWS::ApiGateway::Authorizer", "Properties": {"RestApiId": {"Ref": "Api"},
+      "Name": "a", "Type": "TOKEN", "IdentitySource": "method.request.header.Authorization",
+      "AuthorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:a/invocations"}},
+    "Get": {"Type": "AWS::ApiGateway::Method", "Properties": {"RestApiId": {"Ref": "Api"},
+      "ResourceId": {"Ref": "Res"}, "HttpMethod": "GET", "AuthorizationType": "NONE",
+      "MethodResponses": [{"StatusCode": 200}],
+      "Integration": {"Type": "MOCK", "RequestTemplates": {"application/json": "{\"statusCode\": 200}"},
+        "IntegrationResponses": [{"StatusCode": 200, "ResponseTemplates": {"application/json": "pong"}}]}}},
+    "Dep": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": ["Get"],
+      "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "v1"}}
+  }, "Outputs": {"Id": {"Value": {"Ref": "Api"}}, "AuthId": {"Value": {"Ref": "Auth"}}}})"}});
+  ASSERT_EQ(settled("parts"), "CREATE_COMPLETE") << reason("parts");
+  auto out = outputs("parts");
+  std::string id = s(out.at("Id"));
+  auto r = get(id, "/v1/ping");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "pong");
+  EXPECT_TRUE(gw("apigateway", "GetAuthorizer",
+                 {{"restApiId", id}, {"authorizerId", s(out.at("AuthId"))}}));
+  call("DeleteStack", {{"StackName", "parts"}});
+  EXPECT_EQ(settled("parts"), "ValidationError");
+  EXPECT_FALSE(gw("apigateway", "GetRestApi", {{"restApiId", id}}));
+}
+
+}  // namespace
+}  // namespace nimbus::services::cloudformation

@@ -1,0 +1,42 @@
+// What the API Gateway providers share (apigateway.cc, apigateway_keys.cc).
+#pragma once
+
+#include <cctype>
+
+#include "services/cloudformation/providers/provider.h"
+
+namespace nimbus::services::cloudformation::providers::apigw {
+
+inline constexpr std::string_view kModel = "apigateway";
+
+inline Status status_of(Output& out) {
+  return out ? Status::ok() : Status(out.take_error());
+}
+
+// Deleting what is already gone succeeds.
+inline RemoveDone gone_ok(RemoveDone done) {
+  return provide::ignoring({"NotFoundException"}, std::move(done));
+}
+
+// A structure's PascalCase members as the model's camelCase ones, nested
+// structures too ("Throttle": {"BurstLimit"} -> "throttle": {"burstLimit"});
+// keys that do not start with a capital letter (paths such as "/pets/GET")
+// are kept.
+inline json::value camel(const json::value& v) {
+  if (v.is_array()) {
+    json::array out;
+    for (const auto& e : v.as_array()) out.push_back(camel(e));
+    return out;
+  }
+  if (!v.is_object()) return v;
+  json::object out;
+  for (const auto& [k, e] : v.as_object()) {
+    std::string key(k);
+    if (!key.empty() && std::isupper(static_cast<unsigned char>(key[0])))
+      key[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(key[0])));
+    out[key] = camel(e);
+  }
+  return out;
+}
+
+}  // namespace nimbus::services::cloudformation::providers::apigw

@@ -1,0 +1,147 @@
+"""SAM Api and HttpApi events against a real server: `aws cloudformation
+deploy` of a SAM template with one Python function behind the implicit REST
+API (an `Api` event) and another behind the implicit HTTP API (an `HttpApi`
+event); both URLs called over HTTP (path-style and with the API's Host
+header); an update adding a route to each, served; a delete removing both
+APIs."""
+
+import http.client
+import json
+import os
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from harness import wait_until
+from test_cfn import CfnBase
+
+TEMPLATE = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.9
+    Handler: index.handler
+    Timeout: 10
+Resources:
+  RestFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: |
+        import json
+        def handler(event, context):
+            return {"statusCode": 200, "body": json.dumps(
+                {"from": "rest", "path": event["path"], "resource": event["resource"]})}
+      Events:
+        Hello:
+          Type: Api
+          Properties: {Path: /hello, Method: get}
+        EXTRA_REST
+  HttpFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: |
+        import json
+        def handler(event, context):
+            return {"from": "http", "route": event["routeKey"],
+                    "id": (event.get("pathParameters") or {}).get("id")}
+      Events:
+        Item:
+          Type: HttpApi
+          Properties: {Path: "/items/{id}", Method: get}
+        EXTRA_HTTP
+Outputs:
+  RestId: {Value: !Ref ServerlessRestApi}
+  HttpId: {Value: !Ref ServerlessHttpApi}
+  HttpEndpoint: {Value: !GetAtt ServerlessHttpApi.ApiEndpoint}
+"""
+
+EXTRA_REST = """Bye:
+          Type: Api
+          Properties: {Path: /bye, Method: post}"""
+EXTRA_HTTP = """All:
+          Type: HttpApi
+          Properties: {Path: "/all/{proxy+}", Method: any}"""
+
+
+class CfnApiGatewayTest(CfnBase):
+    def deploy(self, path):
+        return self.server.aws_cli("cloudformation", "deploy", "--template-file", path,
+                                   "--stack-name", "apis", "--capabilities", "CAPABILITY_IAM")
+
+    def call(self, api_id, path, method="GET"):
+        """Path-style; returns (status, body)."""
+        req = urllib.request.Request(
+            self.server.endpoint + "/_aws/execute-api/" + api_id + path, method=method,
+            data=b"{}" if method == "POST" else None)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def write(self, path, extra):
+        text = TEMPLATE.replace("EXTRA_REST", EXTRA_REST if extra else "")
+        text = text.replace("EXTRA_HTTP", EXTRA_HTTP if extra else "")
+        with open(path, "w") as f:
+            f.write(text)
+
+    def test_deploy_call_update_delete(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "template.yaml")
+            self.write(path, extra=False)
+            self.deploy(path)
+            self.assertEqual(self.settled("apis")["StackStatus"], "CREATE_COMPLETE")
+            out = self.outputs("apis")
+            rest_id, http_id = out["RestId"], out["HttpId"]
+
+            # The REST API: the Prod stage SAM makes, payload format 1.0.
+            status, body = self.call(rest_id, "/Prod/hello")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body), {"from": "rest", "path": "/hello",
+                                                "resource": "/hello"})
+            status, body = self.call(rest_id, "/Prod/bye", "POST")
+            self.assertEqual(status, 403)
+            self.assertEqual(json.loads(body), {"message": "Missing Authentication Token"})
+
+            # The HTTP API: $default stage (no stage segment), format 2.0,
+            # at the ApiEndpoint the stack outputs (its Host header).
+            endpoint = urllib.parse.urlparse(out["HttpEndpoint"])
+            self.assertEqual(endpoint.hostname, http_id + ".execute-api.localhost")
+            server = urllib.parse.urlparse(self.server.endpoint)
+            conn = http.client.HTTPConnection(server.hostname, server.port, timeout=30)
+            conn.request("GET", "/items/42", headers={"Host": endpoint.netloc})
+            r = conn.getresponse()
+            body = r.read().decode()
+            conn.close()
+            self.assertEqual(r.status, 200, body)
+            self.assertEqual(json.loads(body), {"from": "http", "route": "GET /items/{id}",
+                                                "id": "42"})
+            self.assertEqual(self.call(http_id, "/all/x")[0], 404)
+
+            # An update adds a route to each: the REST API's new deployment
+            # and the HTTP API's re-imported routes are served.
+            self.write(path, extra=True)
+            self.deploy(path)
+            self.assertEqual(self.settled("apis")["StackStatus"], "UPDATE_COMPLETE")
+            self.assertEqual(self.outputs("apis")["RestId"], rest_id)
+            status, body = self.call(rest_id, "/Prod/bye", "POST")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body)["resource"], "/bye")
+            self.assertEqual(self.call(rest_id, "/Prod/hello")[0], 200)
+            status, body = self.call(http_id, "/all/a/b", "DELETE")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body)["route"], "ANY /all/{proxy+}")
+
+            # Delete: both APIs are gone.
+            self.cfn.delete_stack(StackName="apis")
+            apigw = self.server.boto3_client("apigateway")
+            apigw2 = self.server.boto3_client("apigatewayv2")
+
+            def gone():
+                ids = [a["id"] for a in apigw.get_rest_apis()["items"]]
+                http_ids = [a["ApiId"] for a in apigw2.get_apis()["Items"]]
+                return rest_id not in ids and http_id not in http_ids
+            wait_until(gone, timeout=30)
+            self.assertEqual(self.call(rest_id, "/Prod/hello")[0], 404)

@@ -1,7 +1,7 @@
 """DynamoDB items end to end: boto3's resource API (Table.put_item,
 Table.query with Key conditions, batch_writer, TypeSerializer values), the
-client's conditional writes and errors, the AWS CLI, and items surviving
-kill -9."""
+client's conditional writes and errors, ReturnConsumedCapacity, the AWS
+CLI, and items surviving kill -9."""
 
 import decimal
 import json
@@ -147,6 +147,22 @@ class DynamoDbItemsTest(ServerTestCase):
         self.assertEqual(got["Responses"][0]["Item"]["n"], {"N": "2"})
         self.assertIn("Item", got["Responses"][1])
         self.assertNotIn("Item", got["Responses"][2])
+
+    def test_consumed_capacity(self):
+        make_table(self.resource, "e2e-cap", range_key=False)
+        c = self.client
+        out = c.put_item(TableName="e2e-cap", Item={"pk": {"S": "a"}, "pad": {"S": "x" * 2000}},
+                         ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"], {"TableName": "e2e-cap", "CapacityUnits": 2.0})
+        out = c.get_item(TableName="e2e-cap", Key={"pk": {"S": "a"}}, ConsistentRead=True,
+                         ReturnConsumedCapacity="INDEXES")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 1.0)
+        self.assertEqual(out["ConsumedCapacity"]["Table"], {"CapacityUnits": 1.0})
+        out = c.query(TableName="e2e-cap", KeyConditionExpression="pk = :p",
+                      ExpressionAttributeValues={":p": {"S": "a"}}, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 0.5)
+        self.assertNotIn("ConsumedCapacity", c.get_item(TableName="e2e-cap",
+                                                        Key={"pk": {"S": "a"}}))
 
     def test_cli(self):
         make_table(self.resource, "e2e-cli-items", range_key=False)

@@ -82,11 +82,15 @@ Output DynamoDbService::batch_get_item(const json::object& in) const {
   if (total > kMaxBatchGetKeys) {
     return errors::validation("Too many items requested for the BatchGetItem call");
   }
+  auto mode = capacity_mode(in);
+  if (!mode) return mode.take_error();
   json::object responses, unprocessed;
+  std::map<std::string, Consumed> consumed;
   size_t bytes = 0;
   for (auto& g : gets) {
     json::array found;
     json::array left;
+    bool consistent = boolean(g.request, "ConsistentRead").value_or(false);
     for (auto& [key, storage_key] : g.keys) {
       if (bytes >= kMaxBatchGetBytes) {
         left.push_back(std::move(key));
@@ -94,8 +98,10 @@ Output DynamoDbService::batch_get_item(const json::object& in) const {
       }
       auto item = items_->get(storage_key);
       if (!item) return item.take_error();
+      size_t size = *item ? model::item_size(**item) : 0;
+      consumed[g.table->name] += read_consumed(*g.table, "", size, consistent);
       if (!*item) continue;
-      bytes += model::item_size(**item);
+      bytes += size;
       found.push_back(g.projection ? g.projection->apply(**item) : std::move(**item));
     }
     responses[g.table_name] = std::move(found);
@@ -105,8 +111,10 @@ Output DynamoDbService::batch_get_item(const json::object& in) const {
       unprocessed[g.table_name] = std::move(rest);
     }
   }
-  return json::object{{"Responses", std::move(responses)},
-                      {"UnprocessedKeys", std::move(unprocessed)}};
+  json::object out{{"Responses", std::move(responses)},
+                   {"UnprocessedKeys", std::move(unprocessed)}};
+  if (*mode != CapacityMode::kNone) out["ConsumedCapacity"] = consumed_capacity(consumed, *mode);
+  return out;
 }
 
 void DynamoDbService::batch_get_handler(const CallContext&, object in, Respond respond) {
@@ -165,32 +173,47 @@ void DynamoDbService::batch_write_item(const CallContext&, object in, Respond re
   if (writes.size() > kMaxBatchWrites) {
     return respond(errors::validation("Too many items requested for the BatchWriteItem call"));
   }
+  auto mode = capacity_mode(in);
+  if (!mode) return respond(mode.take_error());
   // Each write on its own item's turn; the answer once all are durable.
   struct Join {
     std::mutex mu;
     size_t left;
     std::optional<Error> error;
+    std::map<std::string, Consumed> consumed;
     Respond respond;
   };
   auto join = std::make_shared<Join>();
   join->left = writes.size();
   join->respond = std::move(respond);
+  CapacityMode m = *mode;
   for (auto& w : writes) {
-    Decide decide =
-        [put = std::move(w.put)](const std::optional<json::object>& current) -> Result<Decision> {
-      if (put) return Decision{Decision::Kind::kPut, *put, {}};
-      return Decision{current ? Decision::Kind::kDelete : Decision::Kind::kNone, {}, {}};
+    auto cost = std::make_shared<Consumed>();
+    Decide decide = [put = std::move(w.put), table = w.table,
+                     cost](const std::optional<json::object>& current) -> Result<Decision> {
+      Decision d{Decision::Kind::kPut, put ? *put : json::object{}, {}};
+      if (!put) d.kind = current ? Decision::Kind::kDelete : Decision::Kind::kNone;
+      std::optional<json::object> after = put;
+      *cost = write_consumed(*table, current, after);
+      return d;
     };
-    items_->write(w.table, w.key, std::move(decide), [join](Output out) {
-      std::unique_lock lock(join->mu);
-      if (!out && !join->error) join->error = out.take_error();
-      if (--join->left > 0) return;
-      Respond r = std::move(join->respond);
-      std::optional<Error> error = std::move(join->error);
-      lock.unlock();
-      if (error) return r(std::move(*error));
-      r(json::object{{"UnprocessedItems", json::object{}}});
-    });
+    items_->write(w.table, w.key, std::move(decide),
+                  [join, cost, name = w.table->name, m](Output out) {
+                    std::unique_lock lock(join->mu);
+                    if (!out && !join->error) join->error = out.take_error();
+                    if (out) join->consumed[name] += *cost;
+                    if (--join->left > 0) return;
+                    Respond r = std::move(join->respond);
+                    std::optional<Error> error = std::move(join->error);
+                    auto consumed = std::move(join->consumed);
+                    lock.unlock();
+                    if (error) return r(std::move(*error));
+                    json::object answer{{"UnprocessedItems", json::object{}}};
+                    if (m != CapacityMode::kNone) {
+                      answer["ConsumedCapacity"] = consumed_capacity(consumed, m);
+                    }
+                    r(std::move(answer));
+                  });
   }
 }
 

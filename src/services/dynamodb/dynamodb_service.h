@@ -11,6 +11,7 @@
 #include "common/gate.h"
 #include "common/mutex.h"
 
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/items.h"
 #include "services/dynamodb/model/expression.h"
 #include "services/dynamodb/model/partiql.h"
@@ -102,7 +103,7 @@ class DynamoDbService final : public Service {
   // Runs `actions` as one transaction (all conditions checked, then one
   // commit); `token` and `fingerprint` make it idempotent for 10 minutes.
   void run_transact_writes(std::vector<TransactAction> actions, std::string token,
-                           std::string fingerprint, Respond respond);
+                           std::string fingerprint, CapacityMode mode, Respond respond);
 
   // index_backfill.cc: fills the indexes of `t` that are CREATING, then
   // makes them ACTIVE.
@@ -127,6 +128,9 @@ class DynamoDbService final : public Service {
   static Error condition_failed(const object& in, const std::optional<object>& current);
   // The item's index key attributes have their indexes' types.
   static Status check_index_keys(const TableDef& t, const object& item);
+  // `decide`, with the write's ConsumedCapacity added to its answer when the
+  // call asks for it (capacity.h).
+  static Decide metered(Decide decide, TablePtr t, CapacityMode mode);
 
   // The caller's region and account (the server's when the call has none).
   std::string region(const CallContext& ctx) const;

@@ -106,6 +106,21 @@ Status DynamoDbService::check_index_keys(const TableDef& t, const json::object& 
   return Status::ok();
 }
 
+Decide DynamoDbService::metered(Decide decide, TablePtr t, CapacityMode mode) {
+  if (mode == CapacityMode::kNone) return decide;
+  return [decide = std::move(decide), t = std::move(t),
+          mode](const std::optional<json::object>& current) -> Result<Decision> {
+    auto d = decide(current);
+    if (!d) return d;
+    std::optional<json::object> after;
+    if (d->kind == Decision::Kind::kPut) after = d->item;
+    if (d->kind == Decision::Kind::kNone) after = current;
+    d->answer["ConsumedCapacity"] =
+        consumed_capacity(t->name, write_consumed(*t, current, after), mode);
+    return d;
+  };
+}
+
 void DynamoDbService::put_item(const CallContext&, object in, Respond respond) {
   auto t = item_table(in);
   if (!t) return respond(t.take_error());
@@ -118,6 +133,8 @@ void DynamoDbService::put_item(const CallContext&, object in, Respond respond) {
   if (auto st = check_return_values(rv, false); !st) return respond(st.take_error());
   auto expr = model::parse_request(in);
   if (!expr) return respond(expr.take_error());
+  auto mode = capacity_mode(in);
+  if (!mode) return respond(mode.take_error());
   std::string key = item_key(**t, *item);
   auto decide = [in = std::move(in), item = std::move(*item), expr = std::move(*expr),
                  rv](const std::optional<json::object>& current) -> Result<Decision> {
@@ -128,7 +145,7 @@ void DynamoDbService::put_item(const CallContext&, object in, Respond respond) {
     if (rv == "ALL_OLD" && current) d.answer["Attributes"] = *current;
     return d;
   };
-  items_->write(*t, std::move(key), std::move(decide), std::move(respond));
+  items_->write(*t, std::move(key), metered(std::move(decide), *t, *mode), std::move(respond));
 }
 
 Output DynamoDbService::get_item(const CallContext&, const object& in) const {
@@ -139,9 +156,17 @@ Output DynamoDbService::get_item(const CallContext&, const object& in) const {
   if (auto st = check_key((*t)->key, *key, KeyFrom::kKey); !st) return st.take_error();
   auto expr = model::parse_request(in);
   if (!expr) return expr.take_error();
+  auto mode = capacity_mode(in);
+  if (!mode) return mode.take_error();
   auto item = items_->get(item_key(**t, *key));
   if (!item) return item.take_error();
   json::object out;
+  if (*mode != CapacityMode::kNone) {
+    size_t bytes = *item ? model::item_size(**item) : 0;
+    bool consistent = boolean(in, "ConsistentRead").value_or(false);
+    out["ConsumedCapacity"] =
+        consumed_capacity((*t)->name, read_consumed(**t, "", bytes, consistent), *mode);
+  }
   if (*item) out["Item"] = expr->projection ? expr->projection->apply(**item) : std::move(**item);
   return out;
 }
@@ -151,6 +176,8 @@ void DynamoDbService::delete_item(const CallContext&, object in, Respond respond
   if (!t) return respond(t.take_error());
   auto w = keyed_write(**t, in, false);
   if (!w) return respond(w.take_error());
+  auto mode = capacity_mode(in);
+  if (!mode) return respond(mode.take_error());
   std::string storage_key = item_key(**t, w->key);
   auto decide = [in = std::move(in), expr = std::move(w->expr), rv = std::move(w->return_values)](
                     const std::optional<json::object>& current) -> Result<Decision> {
@@ -161,7 +188,8 @@ void DynamoDbService::delete_item(const CallContext&, object in, Respond respond
     if (rv == "ALL_OLD" && current) d.answer["Attributes"] = *current;
     return d;
   };
-  items_->write(*t, std::move(storage_key), std::move(decide), std::move(respond));
+  items_->write(*t, std::move(storage_key), metered(std::move(decide), *t, *mode),
+                std::move(respond));
 }
 
 void DynamoDbService::update_item(const CallContext&, object in, Respond respond) {
@@ -169,6 +197,8 @@ void DynamoDbService::update_item(const CallContext&, object in, Respond respond
   if (!t) return respond(t.take_error());
   auto w = keyed_write(**t, in, true);
   if (!w) return respond(w.take_error());
+  auto mode = capacity_mode(in);
+  if (!mode) return respond(mode.take_error());
   if (w->expr.update) {
     if (auto st = w->expr.update->check_keys((*t)->key.names()); !st) {
       return respond(st.take_error());
@@ -201,7 +231,8 @@ void DynamoDbService::update_item(const CallContext&, object in, Respond respond
     }
     return d;
   };
-  items_->write(*t, std::move(storage_key), std::move(decide), std::move(respond));
+  items_->write(*t, std::move(storage_key), metered(std::move(decide), *t, *mode),
+                std::move(respond));
 }
 
 }  // namespace nimbus::services::dynamodb

@@ -109,9 +109,13 @@ Output DynamoDbService::partiql_select(const TablePtr& t, const Statement& s,
   }
   range.exclusive_start = *start;
   auto limit = integer(in, "Limit");
+  auto mode = capacity_mode(in);
+  if (!mode) return mode.take_error();
   auto page =
       read_range(*items_, range, limit && *limit > 0 ? static_cast<size_t>(*limit) : SIZE_MAX);
   if (!page) return page.take_error();
+  size_t bytes = 0;
+  for (const auto& item : page->items) bytes += model::item_size(item);
   std::optional<model::Condition> filter;
   if (s.where) filter.emplace(*s.where);
   std::optional<model::Projection> projection;
@@ -126,6 +130,11 @@ Output DynamoDbService::partiql_select(const TablePtr& t, const Statement& s,
     json::object key = key_attributes(t->key, *page->last);
     out["NextToken"] = next_token(key);
     out["LastEvaluatedKey"] = std::move(key);
+  }
+  if (*mode != CapacityMode::kNone) {
+    bool consistent = boolean(in, "ConsistentRead").value_or(false);
+    out["ConsumedCapacity"] =
+        consumed_capacity(t->name, read_consumed(*t, "", bytes, consistent), *mode);
   }
   return out;
 }
@@ -150,6 +159,8 @@ Output DynamoDbService::partiql_get(const TablePtr& t, const Statement& s) const
 
 void DynamoDbService::partiql_write(TablePtr t, Statement s, json::object in, Respond respond) {
   using Returning = Statement::Returning;
+  auto mode = capacity_mode(in);
+  if (!mode) return respond(mode.take_error());
   std::string key;
   std::optional<model::Condition> rest;
   json::object key_attrs;
@@ -207,7 +218,7 @@ void DynamoDbService::partiql_write(TablePtr t, Statement s, json::object in, Re
     d.item = std::move(*next);
     return d;
   };
-  items_->write(t, std::move(key), std::move(decide), std::move(respond));
+  items_->write(t, std::move(key), metered(std::move(decide), t, *mode), std::move(respond));
 }
 
 void DynamoDbService::execute_statement(const CallContext&, object in, Respond respond) {

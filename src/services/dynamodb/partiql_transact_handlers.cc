@@ -76,6 +76,8 @@ void DynamoDbService::execute_transaction(const CallContext&, object in, Respond
                                           ? "Member must have length greater than or equal to 1"
                                           : "Member must have length less than or equal to 100"));
   }
+  auto mode = capacity_mode(in);
+  if (!mode) return respond(mode.take_error());
   std::vector<std::pair<TablePtr, Statement>> statements;
   for (const auto& m : members) {
     json::array parameters;
@@ -110,12 +112,13 @@ void DynamoDbService::execute_transaction(const CallContext&, object in, Respond
       actions.push_back(std::move(*a));
     }
     return run_transact_writes(std::move(actions), str(in, "ClientRequestToken"),
-                               json::serialize(members), std::move(respond));
+                               json::serialize(members), *mode, std::move(respond));
   }
 
   // Reads: each SELECT names one item by its full key; the rest of its WHERE
   // decides whether the item is answered.
   struct Read {
+    TablePtr table;
     std::string key;
     std::optional<model::Condition> rest;
     std::vector<model::Path> projection;
@@ -125,7 +128,7 @@ void DynamoDbService::execute_transaction(const CallContext&, object in, Respond
   for (auto& [t, s] : statements) {
     auto lookup = model::partiql_key_lookup(s.where, model_schema(t->key));
     if (!lookup) return respond(lookup.take_error());
-    gets->push_back(Read{item_key(*t, lookup->key), std::move(lookup->rest), s.projection});
+    gets->push_back(Read{t, item_key(*t, lookup->key), std::move(lookup->rest), s.projection});
     keys.push_back(gets->back().key);
   }
   std::vector<std::string> sorted = keys;
@@ -134,20 +137,27 @@ void DynamoDbService::execute_transaction(const CallContext&, object in, Respond
     return respond(multiple_operations());
   }
   auto answer = std::make_shared<Respond>(std::move(respond));
-  bool started = items_->with_turns(std::move(keys), [this, gets, answer](Items::Turns) {
-    json::array responses;
-    for (auto& g : *gets) {
-      auto item = items_->get(g.key);
-      if (!item) return (*answer)(item.take_error());
-      json::object r;
-      if (*item && (!g.rest || g.rest->matches(**item))) {
-        r["Item"] = g.projection.empty() ? std::move(**item)
-                                         : model::Projection(g.projection).apply(**item);
-      }
-      responses.push_back(std::move(r));
-    }
-    (*answer)(json::object{{"Responses", std::move(responses)}});
-  });
+  bool started =
+      items_->with_turns(std::move(keys), [this, gets, answer, mode = *mode](Items::Turns) {
+        json::array responses;
+        std::map<std::string, Consumed> consumed;
+        for (auto& g : *gets) {
+          auto item = items_->get(g.key);
+          if (!item) return (*answer)(item.take_error());
+          size_t bytes = *item ? model::item_size(**item) : 0;
+          consumed[g.table->name] += read_consumed(*g.table, "", bytes, true).scaled(2);
+          json::object r;
+          if (*item && (!g.rest || g.rest->matches(**item))) {
+            r["Item"] = g.projection.empty() ? std::move(**item)
+                                             : model::Projection(g.projection).apply(**item);
+          }
+          responses.push_back(std::move(r));
+        }
+        json::object out{{"Responses", std::move(responses)}};
+        if (mode != CapacityMode::kNone)
+          out["ConsumedCapacity"] = consumed_capacity(consumed, mode);
+        (*answer)(std::move(out));
+      });
   if (!started) (*answer)(Error::make("InternalServerError", "the server is stopping", 500));
 }
 

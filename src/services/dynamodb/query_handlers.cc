@@ -90,6 +90,25 @@ json::object answer(const TableDef& t, const IndexDef* index, Page page,
   return result;
 }
 
+// The ConsumedCapacity of a Query or Scan page: every item read, matched by
+// the filter or not, rounded once (nothing when the call does not ask).
+Status add_capacity(json::object& result, const TableDef& t, const IndexDef* index, size_t bytes,
+                    const json::object& in) {
+  auto mode = capacity_mode(in);
+  if (!mode) return mode.take_error();
+  if (*mode == CapacityMode::kNone) return Status::ok();
+  bool consistent = boolean(in, "ConsistentRead").value_or(false);
+  result["ConsumedCapacity"] = consumed_capacity(
+      t.name, read_consumed(t, index ? index->name : "", bytes, consistent), *mode);
+  return Status::ok();
+}
+
+size_t page_bytes(const Page& page) {
+  size_t bytes = 0;
+  for (const auto& item : page.items) bytes += model::item_size(item);
+  return bytes;
+}
+
 size_t limit_of(const json::object& in) {
   auto limit = integer(in, "Limit");
   return limit && *limit > 0 ? static_cast<size_t>(*limit) : SIZE_MAX;
@@ -161,11 +180,14 @@ Output DynamoDbService::query(const json::object& in) const {
   range.exclusive_start = *start;
   auto page = read_range(*items_, range, limit_of(in), *index != nullptr);
   if (!page) return page.take_error();
+  size_t bytes = page_bytes(*page);
   if (auto st = fetch_from_table(*items_, **t, *index, in, expr->projection.has_value(), *page);
       !st) {
     return st.take_error();
   }
-  return answer(**t, *index, std::move(*page), *expr, *select);
+  auto result = answer(**t, *index, std::move(*page), *expr, *select);
+  if (auto st = add_capacity(result, **t, *index, bytes, in); !st) return st.take_error();
+  return result;
 }
 
 Output DynamoDbService::scan(const json::object& in) const {
@@ -217,10 +239,13 @@ Output DynamoDbService::scan(const json::object& in) const {
   }
   auto page = read_range(*items_, range, limit_of(in), i != nullptr);
   if (!page) return page.take_error();
+  size_t bytes = page_bytes(*page);
   if (auto st = fetch_from_table(*items_, **t, i, in, expr->projection.has_value(), *page); !st) {
     return st.take_error();
   }
-  return answer(**t, i, std::move(*page), *expr, *select);
+  auto result = answer(**t, i, std::move(*page), *expr, *select);
+  if (auto st = add_capacity(result, **t, i, bytes, in); !st) return st.take_error();
+  return result;
 }
 
 void DynamoDbService::query_handler(const CallContext&, object in, Respond respond) {

@@ -107,12 +107,15 @@ void DynamoDbService::transact_write_items(const CallContext&, object in, Respon
   }
   auto actions = parse_transact_writes(list->as_array());
   if (!actions) return respond(actions.take_error());
+  auto mode = capacity_mode(in);
+  if (!mode) return respond(mode.take_error());
   run_transact_writes(std::move(*actions), str(in, "ClientRequestToken"), json::serialize(*list),
-                      std::move(respond));
+                      *mode, std::move(respond));
 }
 
 void DynamoDbService::run_transact_writes(std::vector<TransactAction> actions, std::string token,
-                                          std::string fingerprint, Respond respond) {
+                                          std::string fingerprint, CapacityMode mode,
+                                          Respond respond) {
   // ClientRequestToken: the same request again within 10 minutes answers
   // as the first did without writing again.
   if (!token.empty()) {
@@ -135,10 +138,11 @@ void DynamoDbService::run_transact_writes(std::vector<TransactAction> actions, s
   for (const auto& a : actions) keys.push_back(a.key);
   auto shared = std::make_shared<std::vector<TransactAction>>(std::move(actions));
   auto answer = std::make_shared<Respond>(std::move(respond));
-  bool started = items_->with_turns(std::move(keys), [this, shared, token, fingerprint,
+  bool started = items_->with_turns(std::move(keys), [this, shared, token, fingerprint, mode,
                                                       answer](Items::Turns turns) {
     const Respond& respond = *answer;
     std::vector<Items::Change> changes;
+    std::map<std::string, Consumed> consumed;  // a transaction costs twice a write
     json::array reasons;
     bool failed = false;
     for (auto& a : *shared) {
@@ -163,7 +167,10 @@ void DynamoDbService::run_transact_writes(std::vector<TransactAction> actions, s
       }
       reasons.push_back(json::object{{"Code", "None"}});
       Kind kind = a.kind;
-      if (kind == Kind::kCheck) continue;
+      if (kind == Kind::kCheck) {
+        consumed[a.table->name] += write_consumed(*a.table, *current, *current).scaled(2);
+        continue;
+      }
       Items::Change c{a.table, a.key, std::move(*current), std::nullopt};
       if (kind == Kind::kPut) c.after = a.item;
       if (kind == Kind::kUpdate) {
@@ -179,6 +186,7 @@ void DynamoDbService::run_transact_writes(std::vector<TransactAction> actions, s
         }
         c.after = std::move(next);
       }
+      consumed[a.table->name] += write_consumed(*a.table, c.before, c.after).scaled(2);
       if (kind == Kind::kDelete && !c.before) continue;
       changes.push_back(std::move(c));
     }
@@ -198,15 +206,17 @@ void DynamoDbService::run_transact_writes(std::vector<TransactAction> actions, s
       MutexLock lock(tokens_mu_);
       tokens_[token] = Token{fingerprint, env_.clock.now_millis()};
     };
+    json::object out;
+    if (mode != CapacityMode::kNone) out["ConsumedCapacity"] = consumed_capacity(consumed, mode);
     if (changes.empty()) {
       remember();
-      return respond(json::object{});
+      return respond(std::move(out));
     }
-    items_->commit(changes, [turns, remember, answer](Status st) {
+    items_->commit(changes, [turns, remember, answer, out = std::move(out)](Status st) mutable {
       turns->turns.clear();
       if (!st) return (*answer)(st.take_error());
       remember();
-      (*answer)(json::object{});
+      (*answer)(std::move(out));
     });
   });
   if (!started) (*answer)(Error::make("InternalServerError", "the server is stopping", 500));
@@ -217,7 +227,10 @@ void DynamoDbService::transact_get_items(const CallContext&, object in, Respond 
   if (list == nullptr || !list->is_array()) {
     return respond(errors::constraint("null", "transactItems", "Member must not be null"));
   }
+  auto mode = capacity_mode(in);
+  if (!mode) return respond(mode.take_error());
   struct Get {
+    TablePtr table;
     std::string key;
     std::optional<model::Projection> projection;
   };
@@ -239,7 +252,7 @@ void DynamoDbService::transact_get_items(const CallContext&, object in, Respond 
     if (auto st = check_key((*t)->key, key, KeyFrom::kKey); !st) return respond(st.take_error());
     auto expr = model::parse_request(body);
     if (!expr) return respond(expr.take_error());
-    gets->push_back(Get{item_key(**t, key), std::move(expr->projection)});
+    gets->push_back(Get{*t, item_key(**t, key), std::move(expr->projection)});
     keys.push_back(gets->back().key);
   }
   std::vector<std::string> sorted = keys;
@@ -250,18 +263,25 @@ void DynamoDbService::transact_get_items(const CallContext&, object in, Respond 
                            "one item"));
   }
   auto answer = std::make_shared<Respond>(std::move(respond));
-  bool started = items_->with_turns(std::move(keys), [this, gets, answer](Items::Turns) {
-    const Respond& respond = *answer;
-    json::array responses;
-    for (auto& g : *gets) {
-      auto item = items_->get(g.key);
-      if (!item) return respond(item.take_error());
-      json::object r;
-      if (*item) r["Item"] = g.projection ? g.projection->apply(**item) : std::move(**item);
-      responses.push_back(std::move(r));
-    }
-    respond(json::object{{"Responses", std::move(responses)}});
-  });
+  bool started =
+      items_->with_turns(std::move(keys), [this, gets, answer, mode = *mode](Items::Turns) {
+        const Respond& respond = *answer;
+        json::array responses;
+        std::map<std::string, Consumed> consumed;  // a transactional read costs twice
+        for (auto& g : *gets) {
+          auto item = items_->get(g.key);
+          if (!item) return respond(item.take_error());
+          size_t bytes = *item ? model::item_size(**item) : 0;
+          consumed[g.table->name] += read_consumed(*g.table, "", bytes, true).scaled(2);
+          json::object r;
+          if (*item) r["Item"] = g.projection ? g.projection->apply(**item) : std::move(**item);
+          responses.push_back(std::move(r));
+        }
+        json::object out{{"Responses", std::move(responses)}};
+        if (mode != CapacityMode::kNone)
+          out["ConsumedCapacity"] = consumed_capacity(consumed, mode);
+        respond(std::move(out));
+      });
   if (!started) (*answer)(Error::make("InternalServerError", "the server is stopping", 500));
 }
 

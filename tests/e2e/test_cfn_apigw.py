@@ -3,7 +3,8 @@ deploy` of a SAM template with one Python function behind the implicit REST
 API (an `Api` event) and another behind the implicit HTTP API (an `HttpApi`
 event); both URLs called over HTTP (path-style and with the API's Host
 header); an update adding a route to each, served; a delete removing both
-APIs."""
+APIs. An explicit HttpApi with a Lambda authorizer (SAM's Auth) guarding
+its routes."""
 
 import http.client
 import json
@@ -145,3 +146,79 @@ class CfnApiGatewayTest(CfnBase):
                 return rest_id not in ids and http_id not in http_ids
             wait_until(gone, timeout=30)
             self.assertEqual(self.call(rest_id, "/Prod/hello")[0], 404)
+
+
+AUTH_TEMPLATE = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.9
+    Handler: index.handler
+    Timeout: 10
+Resources:
+  Guarded:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Lam
+        Authorizers:
+          Lam:
+            FunctionArn: !GetAtt AuthFn.Arn
+            AuthorizerPayloadFormatVersion: 2.0
+            EnableSimpleResponses: true
+            Identity: {Headers: [Authorization], ReauthorizeEvery: 0}
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: |
+        def handler(event, context):
+            token = event["headers"].get("authorization")
+            return {"isAuthorized": token == "letmein", "context": {"who": "tester"}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: |
+        def handler(event, context):
+            auth = event["requestContext"].get("authorizer") or {}
+            return {"who": (auth.get("lambda") or {}).get("who")}
+      Events:
+        Me:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Guarded, Path: /me, Method: get}
+        Open:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Guarded, Path: /open, Method: get, Auth: {Authorizer: NONE}}
+Outputs:
+  ApiId: {Value: !Ref Guarded}
+"""
+
+
+class CfnApiGatewayAuthTest(CfnBase):
+    def test_http_api_lambda_authorizer(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "template.yaml")
+            with open(path, "w") as f:
+                f.write(AUTH_TEMPLATE)
+            self.server.aws_cli("cloudformation", "deploy", "--template-file", path,
+                                "--stack-name", "guarded", "--capabilities", "CAPABILITY_IAM")
+            self.assertEqual(self.settled("guarded")["StackStatus"], "CREATE_COMPLETE")
+            api_id = self.outputs("guarded")["ApiId"]
+
+            def get(path, **headers):
+                req = urllib.request.Request(
+                    self.server.endpoint + "/_aws/execute-api/" + api_id + path, headers=headers)
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        return r.status, r.read().decode()
+                except urllib.error.HTTPError as e:
+                    return e.code, e.read().decode()
+            self.assertEqual(get("/me"), (401, '{"message":"Unauthorized"}'))
+            self.assertEqual(get("/me", Authorization="wrong")[0], 403)
+            status, body = get("/me", Authorization="letmein")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body), {"who": "tester"})
+            # Auth NONE: the route calls no authorizer.
+            status, body = get("/open")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body), {"who": None})

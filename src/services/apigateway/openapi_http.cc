@@ -28,6 +28,14 @@ json::object cors_of(const json::object& c) {
   return out;
 }
 
+// A payload format version written as a number: 1 / 1.0 -> "1.0", 2 -> "2.0".
+std::string version_text(const json::value& v) {
+  double d = v.to_number<double>();
+  if (d == 1.0) return "1.0";
+  if (d == 2.0) return "2.0";
+  return json::serialize(v);
+}
+
 // "$request.header.A, $request.querystring.b" or a list of them.
 json::array identity_sources(const json::value* v) {
   json::array out;
@@ -64,6 +72,10 @@ json::object authorizer_of(const std::string& name, const json::object& a) {
                           {"identityValidationExpression", "IdentityValidationExpression"}}) {
     if (const auto* v = a.if_contains(from); v != nullptr && !v->is_null()) out[to] = *v;
   }
+  // YAML and SAM write the format as a number (1.0, 2.0).
+  if (const auto* v = a.if_contains("authorizerPayloadFormatVersion");
+      v != nullptr && v->is_number())
+    out["AuthorizerPayloadFormatVersion"] = version_text(*v);
   if (const auto* jwt = object_at(a, "jwtConfiguration")) {
     json::object config;
     if (const auto* v = jwt->if_contains("issuer")) config["Issuer"] = *v;
@@ -89,9 +101,8 @@ json::object integration_of(const json::object& i) {
                           {"description", "Description"}}) {
     if (const auto* v = i.if_contains(from); v != nullptr && !v->is_null()) out[to] = *v;
   }
-  if (const auto* v = i.if_contains("payloadFormatVersion"); v != nullptr && v->is_double()) {
-    out["PayloadFormatVersion"] = v->as_double() == 2.0 ? "2.0" : "1.0";
-  }
+  if (const auto* v = i.if_contains("payloadFormatVersion"); v != nullptr && v->is_number())
+    out["PayloadFormatVersion"] = version_text(*v);
   if (const auto* tls = object_at(i, "tlsConfig")) {
     if (const auto* v = tls->if_contains("serverNameToVerify"))
       out["TlsConfig"] = json::object{{"ServerNameToVerify", *v}};

@@ -76,7 +76,7 @@ json::object openapi3() {
               "x-amazon-apigateway-authorizer": {"type": "request",
                 "identitySource": "$request.header.Authorization",
                 "authorizerUri": "arn:aws:lambda:us-east-1:000000000000:function:auth",
-                "authorizerPayloadFormatVersion": "2.0", "enableSimpleResponses": true}},
+                "authorizerPayloadFormatVersion": 2.0, "enableSimpleResponses": true}},
       "Jwt": {"type": "oauth2",
               "x-amazon-apigateway-authorizer": {"type": "jwt",
                 "jwtConfiguration": {"issuer": "https://issuer.example", "audience": ["a"]}}}
@@ -183,6 +183,7 @@ TEST(OpenApiImport, OpenApi3BecomesRoutesIntegrationsAuthorizersAndCors) {
   const auto& lam =
       authorizers.at(std::string(by_key["$default"].at("AuthorizerId").as_string())).as_object();
   EXPECT_EQ(lam.at("AuthorizerType"), "REQUEST");
+  EXPECT_EQ(lam.at("AuthorizerPayloadFormatVersion"), "2.0");  // a number in the document
   EXPECT_EQ(lam.at("IdentitySource").as_array().at(0), "$request.header.Authorization");
 }
 

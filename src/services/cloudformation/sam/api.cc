@@ -367,7 +367,90 @@ bool is_default_route(const ApiEvent& e) {
   return !e.properties.contains("Path") && !e.properties.contains("Method");
 }
 
-Status http_events(std::string_view api_id, json::object* body, Expansion& x) {
+// The HTTP API's Auth as the document's security: a scheme per authorizer
+// (Lambda: a request authorizer with its identity sources; JWT: its
+// configuration), as SAM writes them.
+const json::object* http_authorizers(const json::object& p) {
+  const auto* auth = p.if_contains("Auth");
+  if (auth == nullptr || !auth->is_object()) return nullptr;
+  const auto* a = auth->as_object().if_contains("Authorizers");
+  return a != nullptr && a->is_object() ? &a->as_object() : nullptr;
+}
+
+json::object http_security_scheme(const json::object& a) {
+  if (const auto* jwt = a.if_contains("JwtConfiguration")) {
+    json::object ext{{"type", "jwt"}, {"jwtConfiguration", *jwt}};
+    if (const auto* v = a.if_contains("IdentitySource")) ext["identitySource"] = *v;
+    return json::object{{"type", "oauth2"}, {"x-amazon-apigateway-authorizer", std::move(ext)}};
+  }
+  json::object ext{{"type", "request"}};
+  if (const auto* fn = a.if_contains("FunctionArn")) {
+    ext["authorizerUri"] =
+        sub("arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+            "${__FunctionArn__}/invocations",
+            json::object{{"__FunctionArn__", *fn}});
+  }
+  if (const auto* v = a.if_contains("FunctionInvokeRole")) ext["authorizerCredentials"] = *v;
+  if (const auto* v = a.if_contains("AuthorizerPayloadFormatVersion"))
+    ext["authorizerPayloadFormatVersion"] = *v;
+  if (const auto* v = a.if_contains("EnableSimpleResponses")) ext["enableSimpleResponses"] = *v;
+  if (const auto* identity = a.if_contains("Identity");
+      identity != nullptr && identity->is_object()) {
+    const auto& i = identity->as_object();
+    json::array sources;
+    for (auto [key, prefix] : {std::pair{"Context", "$context."},
+                               {"Headers", "$request.header."},
+                               {"QueryStrings", "$request.querystring."},
+                               {"StageVariables", "$stageVariables."}}) {
+      const auto* list = i.if_contains(key);
+      if (list == nullptr || !list->is_array()) continue;
+      for (const auto& v : list->as_array()) {
+        if (v.is_string()) sources.emplace_back(std::string(prefix) + std::string(v.as_string()));
+      }
+    }
+    if (!sources.empty()) ext["identitySource"] = std::move(sources);
+    if (const auto* v = i.if_contains("ReauthorizeEvery")) ext["authorizerResultTtlInSeconds"] = *v;
+  }
+  return json::object{{"in", "header"},
+                      {"name", "Unused"},
+                      {"type", "apiKey"},
+                      {"x-amazon-apigateway-authorizer", std::move(ext)}};
+}
+
+// The security requirement of an event's route: its Auth.Authorizer, else
+// the API's DefaultAuthorizer; none for NONE or an unknown name.
+json::value http_security(const ApiEvent& e, const json::object& p) {
+  const auto* authorizers = http_authorizers(p);
+  if (authorizers == nullptr) return nullptr;
+  std::string name;
+  const json::value* scopes = nullptr;
+  if (const auto* auth = e.properties.if_contains("Auth"); auth != nullptr && auth->is_object()) {
+    name = str(auth->as_object(), "Authorizer");
+    scopes = auth->as_object().if_contains("AuthorizationScopes");
+  }
+  if (name.empty()) name = str(p.at("Auth").as_object(), "DefaultAuthorizer");
+  const auto* a = authorizers->if_contains(name);
+  if (a == nullptr || !a->is_object()) return nullptr;
+  if (scopes == nullptr) scopes = a->as_object().if_contains("AuthorizationScopes");
+  json::array list;
+  if (scopes != nullptr && scopes->is_array()) list = scopes->as_array();
+  return json::array{json::object{{name, std::move(list)}}};
+}
+
+void add_security_schemes(const json::object& p, json::object& body) {
+  const auto* authorizers = http_authorizers(p);
+  if (authorizers == nullptr) return;
+  auto& components = body["components"];
+  if (!components.is_object()) components = json::object{};
+  auto& schemes = components.as_object()["securitySchemes"];
+  if (!schemes.is_object()) schemes = json::object{};
+  for (const auto& [name, a] : *authorizers) {
+    if (a.is_object()) schemes.as_object()[name] = http_security_scheme(a.as_object());
+  }
+}
+
+Status http_events(std::string_view api_id, const json::object& p, json::object* body,
+                   Expansion& x) {
   std::string wanted = api_id == kHttpImplicit ? "" : std::string(api_id);
   // A function's default-route permission (any method, any path) covers
   // its other routes on the same API: SAM then adds no other.
@@ -398,6 +481,8 @@ Status http_events(std::string_view api_id, json::object* body, Expansion& x) {
       json::object op{{"x-amazon-apigateway-integration", std::move(integration)},
                       {"responses", json::object{}}};
       if (default_route) op["isDefaultRoute"] = true;
+      if (auto security = http_security(e, p); !security.is_null())
+        op["security"] = std::move(security);
       json::array params;
       for (size_t i = path.find('{'); i != std::string::npos; i = path.find('{', i + 1)) {
         size_t end = path.find('}', i);
@@ -477,7 +562,8 @@ Status expand_http_api(std::string_view id, const json::object& res, Expansion& 
       (*body)["x-amazon-apigateway-cors"] = *cors;
     }
   }
-  NIMBUS_TRY(http_events(id, body, x));
+  NIMBUS_TRY(http_events(id, p, body, x));
+  if (body != nullptr) add_security_schemes(p, *body);
   http_resources(id, p, std::move(api), condition_of(res), x);
   return Status::ok();
 }
@@ -516,7 +602,8 @@ Status expand_api_events(Expansion& x) {
     const json::object& p = globals_for(x, "HttpApi");
     json::object api;
     json::object body = http_body();
-    NIMBUS_TRY(http_events(kHttpImplicit, &body, x));
+    NIMBUS_TRY(http_events(kHttpImplicit, p, &body, x));
+    add_security_schemes(p, body);
     api["Body"] = std::move(body);
     http_resources(kHttpImplicit, p, std::move(api), "", x);
   }

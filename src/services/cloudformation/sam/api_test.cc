@@ -254,5 +254,56 @@ Resources:
   EXPECT_FALSE(r.contains("DefaultOffAuthorizerPermission"));
 }
 
+TEST(SamHttpApi, AuthBecomesSecuritySchemesAndRouteSecurity) {
+  auto r = resources(R"(
+Resources:
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Lam
+        Authorizers:
+          Lam:
+            FunctionArn: arn:aws:lambda:us-east-1:000000000000:function:auth
+            AuthorizerPayloadFormatVersion: 2.0
+            EnableSimpleResponses: true
+            Identity: {Headers: [Authorization], ReauthorizeEvery: 0}
+          Jwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration: {issuer: "https://issuer", audience: [a]}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Default: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: /a, Method: get}}
+        Open:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Http, Path: /b, Method: get, Auth: {Authorizer: NONE}}
+        Scoped:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Http
+            Path: /c
+            Method: get
+            Auth: {Authorizer: Jwt, AuthorizationScopes: [write]}
+)");
+  const auto& body = props(r, "Http").at("Body").as_object();
+  const auto& schemes = body.at("components").at("securitySchemes");
+  const auto& lam = schemes.at("Lam").at("x-amazon-apigateway-authorizer");
+  EXPECT_EQ(lam.at("type"), "request");
+  EXPECT_EQ(lam.at("identitySource").at(0), "$request.header.Authorization");
+  EXPECT_EQ(lam.at("authorizerResultTtlInSeconds"), 0);
+  EXPECT_EQ(lam.at("enableSimpleResponses"), true);
+  EXPECT_TRUE(lam.at("authorizerUri").as_object().contains("Fn::Sub"));
+  EXPECT_EQ(schemes.at("Jwt").at("x-amazon-apigateway-authorizer").at("type"), "jwt");
+  const auto& paths = body.at("paths");
+  EXPECT_EQ(paths.at("/a").at("get").at("security"), json::parse(R"([{"Lam": []}])"));
+  EXPECT_FALSE(paths.at("/b").at("get").as_object().contains("security"));
+  EXPECT_EQ(paths.at("/c").at("get").at("security"), json::parse(R"([{"Jwt": ["write"]}])"));
+}
+
 }  // namespace
 }  // namespace nimbus::cfn::sam

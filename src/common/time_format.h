@@ -22,4 +22,15 @@ inline std::string utc_millis(int64_t epoch_ms, const char* zone = "Z") {
   return buf;
 }
 
+// HTTP's date (RFC 9110 IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT", as
+// Last-Modified, Expires and Date carry it.
+inline std::string http_date(int64_t epoch_ms) {
+  std::time_t secs = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
 }  // namespace nimbus

@@ -7,6 +7,7 @@ namespace nimbus::server {
 namespace {
 
 constexpr std::string_view kLocal = ".localhost";
+constexpr std::string_view kAws = ".amazonaws.com";
 constexpr std::string_view kPathPrefix = "/_aws/execute-api/";
 
 // A DNS label of an id (apiId, urlId, bucket): not empty, no dots.
@@ -36,15 +37,20 @@ bool split_host(std::string_view host, std::string_view service, bool region_req
   return true;
 }
 
-// {bucket}.s3-website.localhost, -{region}.localhost or .{region}.localhost.
+// {bucket}.s3-website.localhost, -{region}.localhost or .{region}.localhost,
+// and the same with .amazonaws.com (with a region) as AWS names them.
 // Bucket names may hold dots, so the suffix is matched from the right.
 bool split_website(std::string_view host, std::string& bucket, std::string& region) {
   size_t at = host.rfind(".s3-website");
   if (at == std::string_view::npos || at == 0) return false;
   std::string_view rest = host.substr(at + 11);  // after ".s3-website"
+  std::string_view suffix = rest.ends_with(kAws) ? kAws : kLocal;
   if (rest != kLocal) {
-    if (rest.empty() || (rest[0] != '-' && rest[0] != '.') || !rest.ends_with(kLocal)) return false;
-    std::string_view r = rest.substr(1, rest.size() - 1 - kLocal.size());
+    if (rest.size() <= suffix.size() + 1 || (rest[0] != '-' && rest[0] != '.') ||
+        !rest.ends_with(suffix)) {
+      return false;
+    }
+    std::string_view r = rest.substr(1, rest.size() - 1 - suffix.size());
     if (!is_label(r)) return false;
     region = std::string(r);
   }
@@ -74,8 +80,12 @@ std::optional<UserRequest> UserRoutes::match(const http::Request& request) const
   }
   std::string host = http::to_lower(request.header("host"));
   if (size_t colon = host.rfind(':'); colon != std::string::npos) host.resize(colon);
-  if (!host.ends_with(kLocal)) return std::nullopt;
-  if (split_host(host, "execute-api", false, out.id, out.region)) {
+  if (host.ends_with(kAws)) {
+    if (!split_website(host, out.id, out.region)) return std::nullopt;
+    out.api = UserApi::kS3Website;
+  } else if (!host.ends_with(kLocal)) {
+    return std::nullopt;
+  } else if (split_host(host, "execute-api", false, out.id, out.region)) {
     out.api = UserApi::kExecuteApi;
   } else if (split_host(host, "lambda-url", true, out.id, out.region)) {
     out.api = UserApi::kFunctionUrl;

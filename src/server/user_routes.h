@@ -9,9 +9,12 @@
 //   and the path /_aws/execute-api/{apiId}/...      -> kExecuteApi
 //   {urlId}.lambda-url.{region}.localhost           -> kFunctionUrl
 //   {bucket}.s3-website.localhost, {bucket}.s3-website-{region}.localhost,
-//   {bucket}.s3-website.{region}.localhost          -> kS3Website
+//   {bucket}.s3-website.{region}.localhost,
+//   {bucket}.s3-website-{region}.amazonaws.com,
+//   {bucket}.s3-website.{region}.amazonaws.com      -> kS3Website
 // None of these can be an AWS API request: SDKs address localhost, an IP
-// or {bucket}.s3[.{region}].localhost, and "_aws" is not a valid bucket
+// or {bucket}.s3[.{region}].localhost (AWS's website hosts are not API
+// hosts either), and "_aws" is not a valid bucket
 // name, so no path-style S3 request starts with /_aws/.
 //
 // Thread-safety: add() during start-up, before the edge listens; match()

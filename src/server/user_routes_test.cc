@@ -42,6 +42,10 @@ TEST(UserRoutes, HostsAndPathsOfUserApis) {
        "eu-central-1", "/"},
       {"site.s3-website.ap-south-1.localhost", "/a/", UserApi::kS3Website, "site", "ap-south-1",
        "/a/"},
+      {"my.site.s3-website-us-west-2.amazonaws.com:4566", "/x", UserApi::kS3Website, "my.site",
+       "us-west-2", "/x"},
+      {"site.s3-website.eu-west-3.amazonaws.com", "/", UserApi::kS3Website, "site", "eu-west-3",
+       "/"},
   };
   for (const auto& c : cases) {
     auto m = routes.match(req(c.host, c.target));
@@ -68,6 +72,10 @@ TEST(UserRoutes, AwsApiRequestsAreNeverTaken) {
       {"abc.execute-api.example.com", "/"},           // not ours
       {"s3-website.localhost", "/"},
       {"sqs.us-east-1.localhost:4566", "/"},
+      {"bucket.s3.us-east-1.amazonaws.com", "/key"},  // S3 on AWS's own host names
+      {"s3.amazonaws.com", "/bucket/key"},
+      {"b.s3-website.amazonaws.com", "/"},  // AWS's website hosts name a region
+      {"abc.execute-api.us-east-1.amazonaws.com", "/"},
   };
   for (const auto& [host, target] : aws) {
     EXPECT_FALSE(routes.match(req(host, target))) << host << target;

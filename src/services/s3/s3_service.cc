@@ -59,6 +59,7 @@ S3Service::S3Service(Environment& env)
 
 Status S3Service::start() {
   NIMBUS_TRY(engine_.start());
+  website_.start();
   return features_.start();
 }
 

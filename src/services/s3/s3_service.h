@@ -7,6 +7,7 @@
 #include "services/s3/engine.h"
 #include "services/s3/object_reader.h"
 #include "services/s3/object_writer.h"
+#include "services/s3/website.h"
 #include "services/service.h"
 
 namespace nimbus::services::s3 {
@@ -91,6 +92,7 @@ class S3Service final : public Service {
   EngineObjectWriter writer_{engine_};
   EngineObjectReader reader_{engine_, env_.workers};
   ConfigFeatures features_;  // configurations, notifications, lifecycle (config_features.h)
+  WebsiteServer website_{env_, engine_};  // website endpoints (website.h)
 };
 
 }  // namespace nimbus::services::s3

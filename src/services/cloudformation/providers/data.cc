@@ -1,7 +1,4 @@
-// AWS::DynamoDB::Table, AWS::S3::Bucket, AWS::Logs::LogGroup.
-#include <algorithm>
-#include <cctype>
-
+// AWS::DynamoDB::Table, AWS::Logs::LogGroup.
 #include "common/json_fields.h"
 #include "services/cloudformation/providers/provider.h"
 #include "services/cloudformation/providers/types.h"
@@ -111,44 +108,6 @@ void delete_table(const ResourceRequest& r, RemoveDone done) {
          });
 }
 
-// ---- AWS::S3::Bucket
-
-// Generated bucket names are lower case, as S3 requires.
-std::string bucket_name(const ResourceRequest& r) {
-  std::string name = r.name_or_generated("BucketName", 63);
-  if (!has(r.properties, "BucketName")) {
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  }
-  return name;
-}
-
-void create_bucket(const ResourceRequest& r, ProvideDone done) {
-  std::string name = bucket_name(r);
-  r.call("s3", "CreateBucket", json::object{{"Bucket", name}}, [r, name, done](Output out) {
-    if (!out) return done(out.take_error());
-    std::string website = "http://" + name + ".s3-website-" + r.region + ".amazonaws.com";
-    done(Provided{
-        name,
-        json::object{{"Arn", "arn:aws:s3:::" + name},
-                     {"DomainName", name + ".s3.amazonaws.com"},
-                     {"RegionalDomainName", name + ".s3." + r.region + ".amazonaws.com"},
-                     {"DualStackDomainName", name + ".s3.dualstack." + r.region + ".amazonaws.com"},
-                     {"WebsiteURL", website}}});
-  });
-}
-
-// Properties beyond the name are not applied yet (README): an update keeps
-// the bucket as it is.
-void keep_bucket(const ResourceRequest& r, ProvideDone done) {
-  done(Provided{r.physical_id, r.attributes});
-}
-
-void delete_bucket(const ResourceRequest& r, RemoveDone done) {
-  r.call("s3", "DeleteBucket", json::object{{"Bucket", r.physical_id}},
-         [done = provide::ignoring({"NoSuchBucket"}, done)](Output out) { done(status_of(out)); });
-}
-
 // ---- AWS::Logs::LogGroup
 
 provide::Step retention_step(const ResourceRequest& r, const std::string& name) {
@@ -212,8 +171,6 @@ const Provider kTable{"AWS::DynamoDB::Table",
                       delete_table,
                       {"TableName", "KeySchema", "LocalSecondaryIndexes"},
                       table_name};
-const Provider kBucket{"AWS::S3::Bucket", create_bucket,  keep_bucket,
-                       delete_bucket,     {"BucketName"}, bucket_name};
 const Provider kLogGroup{"AWS::Logs::LogGroup", create_log_group, update_log_group,
                          delete_log_group,      {"LogGroupName"}, log_group_name};
 

@@ -22,6 +22,7 @@ const Provider* const kProviders[] = {
     &providers::kUrl,
     &providers::kEventInvokeConfig,
     &providers::kSchedule,
+    &providers::kBucketPolicy,
     &providers::kRestApi,
     &providers::kRestDeployment,
     &providers::kRestStage,

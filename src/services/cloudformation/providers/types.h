@@ -9,7 +9,8 @@ extern const Provider kQueue;               // messaging.cc
 extern const Provider kTopic;               // messaging.cc
 extern const Provider kSubscription;        // messaging.cc
 extern const Provider kTable;               // data.cc
-extern const Provider kBucket;              // data.cc
+extern const Provider kBucket;              // s3.cc
+extern const Provider kBucketPolicy;        // s3.cc
 extern const Provider kLogGroup;            // data.cc
 extern const Provider kRole;                // iam.cc
 extern const Provider kFunction;            // lambda.cc

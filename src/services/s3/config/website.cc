@@ -96,6 +96,34 @@ std::optional<WebsiteAnswer> routing(const json::object& config, const std::stri
   return std::nullopt;
 }
 
+// Keys and names come from the request: never markup on the page.
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Status validate_website(const json::object& config) {
@@ -159,15 +187,18 @@ WebsiteAnswer resolve_website(const json::object& config, std::string_view path,
 }
 
 std::string website_error_page(int status, std::string_view code, std::string_view message,
-                               std::string_view request_id) {
+                               std::string_view request_id, const PageItems& extra) {
   std::string title = std::to_string(status) + (status == 404   ? " Not Found"
                                                 : status == 403 ? " Forbidden"
+                                                : status == 405 ? " Method Not Allowed"
                                                                 : " Error");
   std::string out = "<html>\n<head><title>" + title + "</title></head>\n<body>\n<h1>" + title +
-                    "</h1>\n<ul>\n<li>Code: " + std::string(code) +
-                    "</li>\n<li>Message: " + std::string(message) +
-                    "</li>\n<li>RequestId: " + std::string(request_id) +
-                    "</li>\n</ul>\n<hr/>\n</body>\n</html>\n";
+                    "</h1>\n<ul>\n<li>Code: " + html_escape(code) +
+                    "</li>\n<li>Message: " + html_escape(message) + "</li>\n";
+  for (const auto& [name, value] : extra) {
+    out += "<li>" + html_escape(name) + ": " + html_escape(value) + "</li>\n";
+  }
+  out += "<li>RequestId: " + html_escape(request_id) + "</li>\n</ul>\n<hr/>\n</body>\n</html>\n";
   return out;
 }
 

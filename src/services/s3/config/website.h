@@ -13,6 +13,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 
@@ -41,8 +43,11 @@ WebsiteAnswer resolve_website(const json::object& config, std::string_view path,
                               std::string_view host,
                               const std::function<bool(const std::string&)>& exists);
 
-// S3's HTML body for an error page of `status` (404 NoSuchKey, 403, ...).
+// S3's HTML body for an error page of `status` (404 NoSuchKey, 403
+// AccessDenied, 405 MethodNotAllowed): Code, Message, the `extra` items S3
+// adds (Key, BucketName, Method, ...) and RequestId, HTML-escaped.
+using PageItems = std::vector<std::pair<std::string, std::string>>;
 std::string website_error_page(int status, std::string_view code, std::string_view message,
-                               std::string_view request_id);
+                               std::string_view request_id, const PageItems& extra = {});
 
 }  // namespace nimbus::s3config

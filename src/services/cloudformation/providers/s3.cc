@@ -1,0 +1,165 @@
+// AWS::S3::Bucket (with its WebsiteConfiguration) and AWS::S3::BucketPolicy.
+#include <algorithm>
+#include <cctype>
+
+#include "common/json_fields.h"
+#include "services/cloudformation/providers/provider.h"
+#include "services/cloudformation/providers/types.h"
+
+namespace nimbus::services::cloudformation::providers {
+
+namespace {
+
+Status status_of(Output& out) {
+  return out ? Status::ok() : Status(out.take_error());
+}
+
+// ---- AWS::S3::Bucket
+
+// Generated bucket names are lower case, as S3 requires.
+std::string bucket_name(const ResourceRequest& r) {
+  std::string name = r.name_or_generated("BucketName", 63);
+  if (!has(r.properties, "BucketName")) {
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  }
+  return name;
+}
+
+// The members of `from` named in `names`, as strings (CloudFormation may
+// hand numbers, S3's documents hold text).
+json::object texts(const json::value* from, const std::vector<std::string_view>& names) {
+  json::object out;
+  if (from == nullptr || !from->is_object()) return out;
+  for (auto n : names) {
+    if (const auto* v = from->as_object().if_contains(n); v != nullptr && !v->is_null()) {
+      out[n] = provide::text(*v);
+    }
+  }
+  return out;
+}
+
+// CloudFormation's WebsiteConfiguration as S3's PutBucketWebsite document.
+json::object website_document(const json::object& w) {
+  json::object out;
+  if (has(w, "IndexDocument")) out["IndexDocument"] = {{"Suffix", str(w, "IndexDocument")}};
+  if (has(w, "ErrorDocument")) out["ErrorDocument"] = {{"Key", str(w, "ErrorDocument")}};
+  if (const auto* all = w.if_contains("RedirectAllRequestsTo")) {
+    out["RedirectAllRequestsTo"] = texts(all, {"HostName", "Protocol"});
+  }
+  if (const auto* rules = w.if_contains("RoutingRules"); rules && rules->is_array()) {
+    json::array converted;
+    for (const auto& rule : rules->as_array()) {
+      if (!rule.is_object()) continue;
+      json::object c;
+      c["Redirect"] = texts(
+          rule.as_object().if_contains("RedirectRule"),
+          {"HostName", "HttpRedirectCode", "Protocol", "ReplaceKeyPrefixWith", "ReplaceKeyWith"});
+      auto condition = texts(rule.as_object().if_contains("RoutingRuleCondition"),
+                             {"HttpErrorCodeReturnedEquals", "KeyPrefixEquals"});
+      if (!condition.empty()) c["Condition"] = std::move(condition);
+      converted.push_back(std::move(c));
+    }
+    out["RoutingRules"] = std::move(converted);
+  }
+  return out;
+}
+
+// Sets the website configuration the properties name, or removes the one an
+// update's old properties had.
+provide::Step website_step(const ResourceRequest& r, const std::string& name) {
+  const auto* w = r.properties.if_contains("WebsiteConfiguration");
+  bool had = r.old_properties.contains("WebsiteConfiguration");
+  json::object document;
+  if (w != nullptr && w->is_object()) document = website_document(w->as_object());
+  return [r, name, document, set = w != nullptr, had](std::function<void(Status)> next) {
+    if (set) {
+      r.call("s3", "PutBucketWebsite", {{"Bucket", name}, {"WebsiteConfiguration", document}},
+             [next](Output o) { next(status_of(o)); });
+    } else if (had) {
+      r.call("s3", "DeleteBucketWebsite", {{"Bucket", name}},
+             [next](Output o) { next(status_of(o)); });
+    } else {
+      next(Status::ok());
+    }
+  };
+}
+
+// The website endpoint of `name` on this server: the host form nimbus
+// serves (server/user_routes.h) with the port the stack's caller used.
+std::string website_url(const ResourceRequest& r, const std::string& name) {
+  std::string_view endpoint = r.ctx.endpoint_url;
+  size_t scheme = endpoint.find("://");
+  std::string_view authority =
+      scheme == std::string_view::npos ? endpoint : endpoint.substr(scheme + 3);
+  authority = authority.substr(0, authority.find('/'));
+  size_t colon = authority.rfind(':');
+  std::string port = colon == std::string_view::npos || authority.ends_with(']')
+                         ? ""
+                         : std::string(authority.substr(colon));
+  return "http://" + name + ".s3-website.localhost" + port;
+}
+
+Provided bucket(const ResourceRequest& r, const std::string& name) {
+  return {name, json::object{
+                    {"Arn", "arn:aws:s3:::" + name},
+                    {"DomainName", name + ".s3.amazonaws.com"},
+                    {"RegionalDomainName", name + ".s3." + r.region + ".amazonaws.com"},
+                    {"DualStackDomainName", name + ".s3.dualstack." + r.region + ".amazonaws.com"},
+                    {"WebsiteURL", website_url(r, name)}}};
+}
+
+void create_bucket(const ResourceRequest& r, ProvideDone done) {
+  std::string name = bucket_name(r);
+  r.call("s3", "CreateBucket", json::object{{"Bucket", name}}, [r, name, done](Output out) {
+    if (!out) return done(out.take_error());
+    provide::in_order({website_step(r, name)}, [r, name, done](Status st) {
+      if (!st) return done(st.take_error());
+      done(bucket(r, name));
+    });
+  });
+}
+
+void update_bucket(const ResourceRequest& r, ProvideDone done) {
+  provide::in_order({website_step(r, r.physical_id)}, [r, done](Status st) {
+    if (!st) return done(st.take_error());
+    done(bucket(r, r.physical_id));
+  });
+}
+
+void delete_bucket(const ResourceRequest& r, RemoveDone done) {
+  r.call("s3", "DeleteBucket", json::object{{"Bucket", r.physical_id}},
+         [done = provide::ignoring({"NoSuchBucket"}, done)](Output out) { done(status_of(out)); });
+}
+
+// ---- AWS::S3::BucketPolicy (physical id: the bucket's name)
+
+void put_policy(const ResourceRequest& r, ProvideDone done) {
+  std::string name = str(r.properties, "Bucket");
+  const auto* doc = r.properties.if_contains("PolicyDocument");
+  std::string policy = doc == nullptr     ? ""
+                       : doc->is_string() ? str(r.properties, "PolicyDocument")
+                                          : json::serialize(*doc);
+  r.call("s3", "PutBucketPolicy", {{"Bucket", name}, {"Policy", policy}}, [name, done](Output out) {
+    if (!out) return done(out.take_error());
+    done(Provided{name, {}});
+  });
+}
+
+void delete_policy(const ResourceRequest& r, RemoveDone done) {
+  r.call("s3", "DeleteBucketPolicy", json::object{{"Bucket", r.physical_id}},
+         [done = provide::ignoring({"NoSuchBucket"}, done)](Output out) { done(status_of(out)); });
+}
+
+std::string policy_bucket(const ResourceRequest& r) {
+  return str(r.properties, "Bucket");
+}
+
+}  // namespace
+
+const Provider kBucket{"AWS::S3::Bucket", create_bucket,  update_bucket,
+                       delete_bucket,     {"BucketName"}, bucket_name};
+const Provider kBucketPolicy{"AWS::S3::BucketPolicy", put_policy, put_policy,
+                             delete_policy,           {"Bucket"}, policy_bucket};
+
+}  // namespace nimbus::services::cloudformation::providers

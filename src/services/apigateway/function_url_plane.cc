@@ -57,7 +57,7 @@ void HttpApiService::handle_function_url(UserRequest r, UserReply reply) {
               if (fail) return answer(std::move(*fail));
               proxy->binary_body = !holder->request.body.empty() &&
                                    !is_text_content(holder->request.header("content-type"));
-              call_function(functions_, function, event_v2(*proxy), proxy->request_id,
+              call_function(functions_, function, event_v2(*proxy), proxy->request_id, "",
                             [holder, cors, answer](Result<lambda::SyncResult> res) {
                               std::optional<http::Response> resp;
                               if (res && !res->function_error) resp = response_v2(res->payload);

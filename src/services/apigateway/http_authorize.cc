@@ -50,7 +50,9 @@ void HttpApiService::authorize(const ApiPtr& api, const json::object& route,
                           : request_event_v1(*proxy, arn);
   call_function(
       functions_, lambda_function_of(str(auth, "AuthorizerUri")), std::move(event),
-      proxy->request_id, [this, key, ttl, simple, answer, decide](Result<lambda::SyncResult> res) {
+      proxy->request_id,
+      authorizer_source_arn(env_.settings.region, env_.settings.account_id, proxy->api_id, id),
+      [this, key, ttl, simple, answer, decide](Result<lambda::SyncResult> res) {
         std::optional<AuthorizerAnswer> a;
         if (res && !res->function_error) {
           a = simple ? parse_simple_answer(res->payload) : parse_policy_answer(res->payload);

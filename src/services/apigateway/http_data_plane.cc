@@ -99,7 +99,10 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
           proxy->binary_body = !holder->request.body.empty() &&
                                !is_text_content(holder->request.header("content-type"));
           std::string event = v2 ? event_v2(*proxy) : event_v1(*proxy);
-          call_function(functions_, function, std::move(event), proxy->request_id,
+          std::string source =
+              method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
+                         proxy->stage, holder->request.method, proxy->path);
+          call_function(functions_, function, std::move(event), proxy->request_id, source,
                         [holder, cors, answer, v2](Result<lambda::SyncResult> res) {
                           std::optional<http::Response> resp;
                           if (res && !res->function_error) {

@@ -1,5 +1,7 @@
 #include "services/apigateway/invoke.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json.hpp>
 
 namespace nimbus::services::apigateway {
@@ -19,6 +21,11 @@ std::string lambda_function_of(const std::string& uri) {
   std::string rest = uri.substr(at + kPath.size());
   if (size_t end = rest.find("/invocations"); end != std::string::npos) rest.resize(end);
   return rest;
+}
+
+std::string authorizer_source_arn(const std::string& region, const std::string& account,
+                                  const std::string& api, const std::string& authorizer) {
+  return "arn:aws:execute-api:" + region + ":" + account + ":" + api + "/authorizers/" + authorizer;
 }
 
 std::string domain_name(const UserRequest& r) {
@@ -44,12 +51,22 @@ void with_body(const std::shared_ptr<UserRequest>& r, size_t limit,
 }
 
 void call_function(lambda::Functions* functions, const std::string& function, std::string event,
-                   const std::string& request_id,
+                   const std::string& request_id, const std::string& source_arn,
                    std::function<void(Result<lambda::SyncResult>)> done) {
   if (functions == nullptr) {
     return done(Error::internal("Lambda is not served"));
   }
-  functions->invoke_sync({function, std::move(event), request_id}, std::move(done));
+  functions->invoke_sync(
+      {function, std::move(event), request_id, source_arn},
+      [request_id, source_arn, done = std::move(done)](Result<lambda::SyncResult> r) {
+        if (!r && r.error().code == "AccessDenied") {
+          spdlog::warn(
+              "({}) {}: Execution failed due to configuration error: Invalid permissions on "
+              "Lambda function",
+              request_id, source_arn);
+        }
+        done(std::move(r));
+      });
 }
 
 }  // namespace nimbus::services::apigateway

@@ -21,6 +21,11 @@ http::Response gateway_error(int status, const std::string& message);
 // arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations.
 std::string lambda_function_of(const std::string& uri);
 
+// The ARN API Gateway names itself by when it calls a Lambda authorizer:
+// arn:aws:execute-api:REGION:ACCOUNT:API/authorizers/ID.
+std::string authorizer_source_arn(const std::string& region, const std::string& account,
+                                  const std::string& api, const std::string& authorizer);
+
 // The host the request addressed ({apiId}.execute-api.localhost for the
 // path-style address), without its port.
 std::string domain_name(const UserRequest& r);
@@ -31,10 +36,13 @@ std::string domain_name(const UserRequest& r);
 void with_body(const std::shared_ptr<UserRequest>& r, size_t limit,
                std::function<void(std::optional<http::Response>)> then);
 
-// Invokes `function` synchronously with `event` (ResourceNotFound when
-// `functions` is null).
+// Invokes `function` synchronously with `event` for the caller
+// `source_arn` (the method's or authorizer's execute-api ARN, which the
+// function's resource policy must allow under --iam enforce; empty for a
+// function URL). An error when `functions` is null or Lambda refused; a
+// refused permission is logged as AWS's execution log words it.
 void call_function(lambda::Functions* functions, const std::string& function, std::string event,
-                   const std::string& request_id,
+                   const std::string& request_id, const std::string& source_arn,
                    std::function<void(Result<lambda::SyncResult>)> done);
 
 }  // namespace nimbus::services::apigateway

@@ -112,7 +112,9 @@ void RestApiService::authorize(const ApiPtr& api, const json::object& method,
       type == "TOKEN" ? token_event(values->front(), arn) : request_event_v1(*proxy, arn);
   call_function(
       functions_, lambda_function_of(str(auth, "authorizerUri")), std::move(event),
-      proxy->request_id, [this, key, ttl, answer, decide](Result<lambda::SyncResult> res) {
+      proxy->request_id,
+      authorizer_source_arn(env_.settings.region, env_.settings.account_id, proxy->api_id, id),
+      [this, key, ttl, answer, decide](Result<lambda::SyncResult> res) {
         if (!res) return answer(configuration_error());
         if (res->function_error) {
           return answer(says_unauthorized(res->payload) ? unauthorized() : configuration_error());

@@ -171,7 +171,10 @@ void RestApiService::integrate(const ApiPtr& api, const json::object& method,
             [this, holder, proxy, binary, function, answer](std::optional<http::Response> fail) {
               if (fail) return answer(std::move(*fail));
               proxy->binary_body = binary && !holder->request.body.empty();
-              call_function(functions_, function, event_v1(*proxy), proxy->request_id,
+              std::string source =
+                  method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
+                             proxy->stage, holder->request.method, proxy->path);
+              call_function(functions_, function, event_v1(*proxy), proxy->request_id, source,
                             [answer](Result<lambda::SyncResult> res) {
                               if (!res) return answer(gateway_error(500, "Internal server error"));
                               std::optional<http::Response> resp;

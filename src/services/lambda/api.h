@@ -15,6 +15,12 @@ struct SyncInvoke {
   std::string function;    // name, NAME:QUALIFIER, or a function ARN, qualified or not
   std::string payload;     // the event (JSON text)
   std::string request_id;  // the invocation's id (the function's context.aws_request_id)
+  // The producer when a service invokes on its own behalf (API Gateway:
+  // arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH, or
+  // API/authorizers/ID): under --iam enforce the function's resource policy
+  // must allow its service principal. Empty: a caller acting through a role
+  // (Step Functions), not checked here.
+  std::string source_arn;
 };
 
 struct SyncResult {
@@ -40,7 +46,8 @@ class Functions {
   virtual ~Functions() = default;
   // `done` runs once, from any thread, with the function's answer, or with
   // Lambda's error when it could not run (ResourceNotFoundException,
-  // TooManyRequestsException, ...). Never blocks.
+  // TooManyRequestsException, AccessDenied when the function's resource
+  // policy does not allow `source_arn`'s service, ...). Never blocks.
   virtual void invoke_sync(SyncInvoke call, std::function<void(Result<SyncResult>)> done) = 0;
   // The function URL whose id is `url_id` ({urlId}.lambda-url.{region}.localhost).
   virtual std::optional<UrlTarget> function_url(const std::string& url_id) const = 0;

@@ -1,6 +1,7 @@
 // Lambda Invoke unit tests: sync, errors, log tail, dry run, payload limits,
 // alias weights, throttling, async retries and destinations, recovery of
 // queued events.
+#include <future>
 #include <regex>
 #include <thread>
 
@@ -57,6 +58,56 @@ TEST_F(LambdaTest, InvokeSyncErrorTailDryRun) {
             "RequestTooLargeException");
   EXPECT_GE(metrics.counter("nimbus_lambda_invocations", {{"function", "f"}}).value(), 2u);
   EXPECT_GE(metrics.counter("nimbus_lambda_errors", {{"function", "f"}}).value(), 1u);
+}
+
+// API Gateway's calls (Functions::invoke_sync with its execute-api ARN)
+// need a permission for apigateway.amazonaws.com under --iam enforce;
+// calls through a role (no source ARN) are not checked here.
+TEST_F(LambdaTest, GatewayInvocationsNeedAPermissionUnderEnforce) {
+  settings.service_options["iam.mode"] = "enforce";
+  reopen();
+  create("f", python_zip(kEcho));
+  auto invoke = [&](const std::string& fn, const std::string& source_arn) {
+    std::promise<Result<SyncResult>> p;
+    svc->invoke_sync({fn, "{\"a\": 1}", "req-1", source_arn},
+                     [&p](Result<SyncResult> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  };
+  const std::string route = "arn:aws:execute-api:us-east-1:000000000000:api1/prod/GET/pets/7";
+  auto denied = invoke("f", route);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, "AccessDenied");
+  EXPECT_EQ(denied.error().message,
+            "User: apigateway.amazonaws.com is not authorized to perform: lambda:InvokeFunction "
+            "on resource: arn:aws:lambda:us-east-1:000000000000:function:f because no "
+            "resource-based policy allows the lambda:InvokeFunction action");
+  auto role_call = invoke("f", "");
+  ASSERT_TRUE(role_call) << role_call.error().message;
+  EXPECT_EQ(role_call->payload, "{\"a\": 1}");
+
+  call("AddPermission",
+       {{"FunctionName", "f"},
+        {"StatementId", "api1"},
+        {"Action", "lambda:InvokeFunction"},
+        {"Principal", "apigateway.amazonaws.com"},
+        {"SourceArn", "arn:aws:execute-api:us-east-1:000000000000:api1/*/GET/pets/*"}});
+  auto allowed = invoke("f", route);
+  ASSERT_TRUE(allowed) << allowed.error().message;
+  EXPECT_EQ(allowed->payload, "{\"a\": 1}");
+  // Another method, another API, or an authorizer of the same API: not covered.
+  EXPECT_FALSE(invoke("f", "arn:aws:execute-api:us-east-1:000000000000:api1/prod/POST/pets/7"));
+  EXPECT_FALSE(invoke("f", "arn:aws:execute-api:us-east-1:000000000000:api2/prod/GET/pets/7"));
+  EXPECT_FALSE(invoke("f", "arn:aws:execute-api:us-east-1:000000000000:api1/authorizers/a1"));
+  // The permission is for the unqualified function: an alias's ARN needs its own.
+  call("PublishVersion", {{"FunctionName", "f"}});
+  call("CreateAlias", {{"FunctionName", "f"}, {"Name", "live"}, {"FunctionVersion", "1"}});
+  EXPECT_FALSE(invoke("arn:aws:lambda:us-east-1:000000000000:function:f:live", route));
+
+  // Audit answers as off does.
+  settings.service_options["iam.mode"] = "audit";
+  reopen();
+  auto audited = invoke("f", "arn:aws:execute-api:us-east-1:000000000000:api2/prod/GET/pets/7");
+  EXPECT_TRUE(audited) << audited.error().message;
 }
 
 TEST_F(LambdaTest, NonJsonResponsePassesThroughAndTimeout) {

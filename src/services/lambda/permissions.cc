@@ -3,7 +3,10 @@
 // buckets, API Gateway) needs a statement of the function's resource
 // policy (AddPermission) allowing its service principal
 // lambda:InvokeFunction, with the conditions on aws:SourceArn /
-// aws:SourceAccount the statement names, as on AWS.
+// aws:SourceAccount the statement names, as on AWS. Under `--iam audit`
+// the would-be denial is logged and the delivery goes on.
+#include <spdlog/spdlog.h>
+
 #include "iam/policy.h"
 #include "iam/service_principal.h"
 #include "services/lambda/lambda_service.h"
@@ -15,7 +18,9 @@ Status LambdaService::permits_delivery(const std::string& arn,
                                        const std::string& source_arn) const {
   const auto& options = env_.settings.service_options;
   auto mode = options.find("iam.mode");
-  if (mode == options.end() || mode->second != "enforce") return Status::ok();
+  if (mode == options.end() || (mode->second != "enforce" && mode->second != "audit")) {
+    return Status::ok();
+  }
   std::string principal = nimbus::iam::service_principal_of(source_arn);
   if (principal.empty()) return Status::ok();  // acts through a role, not a permission
   auto ref = parse_function_name(arn);
@@ -34,9 +39,15 @@ Status LambdaService::permits_delivery(const std::string& arn,
     if (parsed) policy = std::move(*parsed);
   }
   std::string resource = engine_.arn(ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
-  return nimbus::iam::service_allowed(policy ? &*policy : nullptr, principal,
-                                      "lambda:InvokeFunction", resource, source_arn,
-                                      env_.settings.account_id);
+  auto allowed =
+      nimbus::iam::service_allowed(policy ? &*policy : nullptr, principal, "lambda:InvokeFunction",
+                                   resource, source_arn, env_.settings.account_id);
+  if (!allowed && mode->second == "audit") {
+    spdlog::info("iam audit: would deny lambda:InvokeFunction for {}: {}", source_arn,
+                 allowed.error().message);
+    return Status::ok();
+  }
+  return allowed;
 }
 
 }  // namespace nimbus::services::lambda

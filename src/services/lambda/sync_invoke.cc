@@ -1,5 +1,6 @@
 // Functions (api.h): synchronous invocations for other services, on the same
-// path as the Invoke API (resolve the qualifier, concurrency, run).
+// path as the Invoke API (resolve the qualifier, concurrency, run), after
+// the function's resource policy allows the producer (permissions.cc).
 #include "services/lambda/lambda_service.h"
 #include "services/lambda/util.h"
 
@@ -9,6 +10,9 @@ void LambdaService::invoke_sync(SyncInvoke call, std::function<void(Result<SyncR
   auto ref = parse_function_name(call.function);
   auto target = resolve(ref.name, ref.qualifier);
   if (!target) return done(target.take_error());
+  if (auto allowed = permits_delivery(call.function, call.source_arn); !allowed) {
+    return done(allowed.take_error());
+  }
   runtime::InvokeRequest req;
   req.request_id = std::move(call.request_id);
   req.payload = call.payload.empty() ? std::string("{}") : std::move(call.payload);

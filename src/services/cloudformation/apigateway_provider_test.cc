@@ -7,6 +7,7 @@
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/cloudformation/cloudformation_service.h"
 #include "services/in_process.h"
+#include "services/s3/s3_service.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::cloudformation {
@@ -27,7 +28,8 @@ class ApiGatewayStackTest : public ServiceTest<CloudFormationService> {
                      },
                      [this](Environment& env) {
                        return std::make_unique<CloudFormationService>(env, calls.get());
-                     }}) {}
+                     },
+                     build<s3::S3Service>()}) {}
   Service* main_service() override { return services.size() > 2 ? services[2].get() : nullptr; }
 
   std::string settled(const std::string& stack) {
@@ -179,8 +181,44 @@ TEST_F(ApiGatewayStackTest, BadBodiesFailTheStackWithTheGatewaysWords) {
         {"TemplateBody", R"({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi",
           "Properties": {"BodyS3Location": {"Bucket": "b", "Key": "k"}}}}})"}});
   EXPECT_EQ(settled("s3"), "ROLLBACK_COMPLETE");
-  EXPECT_NE(reason("s3").find("BodyS3Location"), std::string::npos) << reason("s3");
+  EXPECT_NE(reason("s3").find("Unable to read the API definition at s3://b/k: NoSuchBucket"),
+            std::string::npos)
+      << reason("s3");
   EXPECT_EQ(gw("apigateway", "GetRestApis", {})->at("items").as_array().size(), 0u);
+}
+
+// BodyS3Location: the document (YAML here) read from nimbus's S3, for both
+// kinds of API.
+TEST_F(ApiGatewayStackTest, BodiesFromS3) {
+  auto& s3 = service("s3");
+  ASSERT_TRUE(try_call(s3, ctx("CreateBucket"), {{"Bucket", "defs"}}));
+  ASSERT_TRUE(try_call(s3, ctx("PutObject"),
+                       {{"Bucket", "defs"},
+                        {"Key", "rest.yaml"},
+                        {"Body",
+                         "swagger: '2.0'\ninfo: {title: froms3}\npaths:\n  /m:\n    get:\n"
+                         "      x-amazon-apigateway-integration: {type: mock}\n"}}));
+  ASSERT_TRUE(try_call(s3, ctx("PutObject"),
+                       {{"Bucket", "defs"},
+                        {"Key", "http.json"},
+                        {"Body", R"({"openapi": "3.0.1", "info": {"title": "h"}, "paths": {
+                          "/z": {"get": {"x-amazon-apigateway-integration": {"type": "http_proxy",
+                            "httpMethod": "GET", "uri": "http://example.com"}}}}})"}}));
+  call("CreateStack", {{"StackName", "froms3"}, {"TemplateBody", R"({"Resources": {
+    "Rest": {"Type": "AWS::ApiGateway::RestApi", "Properties": {
+      "BodyS3Location": {"Bucket": "defs", "Key": "rest.yaml"}}},
+    "Http": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {
+      "BodyS3Location": {"Bucket": "defs", "Key": "http.json"}}}
+  }, "Outputs": {"Rest": {"Value": {"Ref": "Rest"}}, "Http": {"Value": {"Ref": "Http"}}}})"}});
+  ASSERT_EQ(settled("froms3"), "CREATE_COMPLETE") << reason("froms3");
+  auto out = outputs("froms3");
+  auto api = gw("apigateway", "GetRestApi", {{"restApiId", s(out.at("Rest"))}});
+  ASSERT_TRUE(api);
+  EXPECT_EQ(s(api->at("name")), "froms3");
+  auto routes = gw("apigatewayv2", "GetRoutes", {{"ApiId", s(out.at("Http"))}});
+  ASSERT_TRUE(routes);
+  ASSERT_EQ(routes->at("Items").as_array().size(), 1u);
+  EXPECT_EQ(s(routes->at("Items").at(0).at("RouteKey")), "GET /z");
 }
 
 // Resource, Method (with its integration and responses) and Authorizer.

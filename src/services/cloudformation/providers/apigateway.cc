@@ -6,6 +6,7 @@
 #include "services/cloudformation/providers/apigateway_util.h"
 #include "services/cloudformation/providers/provider.h"
 #include "services/cloudformation/providers/types.h"
+#include "services/cloudformation/template/document.h"
 
 namespace nimbus::services::cloudformation::providers {
 
@@ -38,16 +39,15 @@ json::object body_with_settings(const ResourceRequest& r, json::object body) {
   return body;
 }
 
-Result<std::string> rest_body(const ResourceRequest& r) {
-  if (r.properties.contains("BodyS3Location")) {
-    return Error::make("ValidationError",
-                       "BodyS3Location is not supported by nimbus; give the OpenAPI "
-                       "document inline as Body");
-  }
-  const auto& body = r.properties.at("Body");
-  if (body.is_object()) return json::serialize(body_with_settings(r, body.as_object()));
-  if (body.is_string()) return std::string(body.as_string());
-  return Error::make("ValidationError", "Body must be an object or a string");
+// The document with the template's settings written over it (a document
+// that does not parse is passed on for the import to refuse).
+void rest_body(const ResourceRequest& r, std::function<void(Result<std::string>)> done) {
+  apigw::api_body(r, [r, done](Result<std::string> text) {
+    if (!text) return done(text.take_error());
+    auto doc = nimbus::cfn::parse_document(*text);
+    if (!doc || !doc->is_object()) return done(std::move(*text));
+    done(json::serialize(body_with_settings(r, std::move(doc->as_object()))));
+  });
 }
 
 json::object import_parameters(const ResourceRequest& r) {
@@ -70,13 +70,14 @@ Provided rest_api(const json::object& out) {
 
 void create_rest_api(const ResourceRequest& r, ProvideDone done) {
   if (r.properties.contains("Body") || r.properties.contains("BodyS3Location")) {
-    auto body = rest_body(r);
-    if (!body) return done(body.take_error());
-    json::object in{{"body", std::move(*body)}, {"parameters", import_parameters(r)}};
-    if (auto f = boolean(r.properties, "FailOnWarnings")) in["failOnWarnings"] = *f;
-    return r.call(kModel, "ImportRestApi", std::move(in), [done](Output out) {
-      if (!out) return done(out.take_error());
-      done(rest_api(*out));
+    return rest_body(r, [r, done](Result<std::string> body) {
+      if (!body) return done(body.take_error());
+      json::object in{{"body", std::move(*body)}, {"parameters", import_parameters(r)}};
+      if (auto f = boolean(r.properties, "FailOnWarnings")) in["failOnWarnings"] = *f;
+      r.call(kModel, "ImportRestApi", std::move(in), [done](Output out) {
+        if (!out) return done(out.take_error());
+        done(rest_api(*out));
+      });
     });
   }
   json::object in{{"name", str(r.properties, "Name")}};
@@ -98,7 +99,8 @@ void create_rest_api(const ResourceRequest& r, ProvideDone done) {
   });
 }
 
-// A changed Body is put over the API (Mode, overwrite by default); nimbus
+// The Body (or BodyS3Location) is put over the API again (Mode, overwrite
+// by default); nimbus
 // has no UpdateRestApi yet, so other changes of an API without a Body fail.
 void update_rest_api(const ResourceRequest& r, ProvideDone done) {
   if (!r.properties.contains("Body") && !r.properties.contains("BodyS3Location")) {
@@ -106,17 +108,18 @@ void update_rest_api(const ResourceRequest& r, ProvideDone done) {
                             "nimbus cannot update a RestApi without a Body in place yet "
                             "(UpdateRestApi is not implemented)"));
   }
-  auto body = rest_body(r);
-  if (!body) return done(body.take_error());
-  std::string mode = has(r.properties, "Mode") ? str(r.properties, "Mode") : "overwrite";
-  json::object in{{"restApiId", r.physical_id},
-                  {"mode", mode},
-                  {"body", std::move(*body)},
-                  {"parameters", import_parameters(r)}};
-  if (auto f = boolean(r.properties, "FailOnWarnings")) in["failOnWarnings"] = *f;
-  r.call(kModel, "PutRestApi", std::move(in), [r, done](Output out) {
-    if (!out) return done(out.take_error());
-    done(Provided{r.physical_id, r.attributes});
+  rest_body(r, [r, done](Result<std::string> body) {
+    if (!body) return done(body.take_error());
+    std::string mode = has(r.properties, "Mode") ? str(r.properties, "Mode") : "overwrite";
+    json::object in{{"restApiId", r.physical_id},
+                    {"mode", mode},
+                    {"body", std::move(*body)},
+                    {"parameters", import_parameters(r)}};
+    if (auto f = boolean(r.properties, "FailOnWarnings")) in["failOnWarnings"] = *f;
+    r.call(kModel, "PutRestApi", std::move(in), [r, done](Output out) {
+      if (!out) return done(out.take_error());
+      done(Provided{r.physical_id, r.attributes});
+    });
   });
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cctype>
+#include <functional>
+#include <string>
 
 #include "services/cloudformation/providers/provider.h"
 
@@ -38,5 +40,11 @@ inline json::value camel(const json::value& v) {
   }
   return out;
 }
+
+// An API's OpenAPI document: the Body property (an object serialized, a
+// string kept), or the object BodyS3Location names ({Bucket, Key,
+// Version}) read from nimbus's S3 (at most 6 MB, as AWS). `done` may run
+// on another thread.
+void api_body(const ResourceRequest& r, std::function<void(Result<std::string>)> done);
 
 }  // namespace nimbus::services::cloudformation::providers::apigw

@@ -2,6 +2,7 @@
 // Stage, Route, Integration, Authorizer and Deployment, through the
 // apigatewayv2 operations. The template's property names are the model's.
 #include "common/json_fields.h"
+#include "services/cloudformation/providers/apigateway_util.h"
 #include "services/cloudformation/providers/provider.h"
 #include "services/cloudformation/providers/types.h"
 
@@ -11,27 +12,8 @@ namespace {
 
 constexpr std::string_view kModel = "apigatewayv2";
 
-Status status_of(Output& out) {
-  return out ? Status::ok() : Status(out.take_error());
-}
-
-RemoveDone gone_ok(RemoveDone done) {
-  return provide::ignoring({"NotFoundException"}, std::move(done));
-}
-
-// The Body as text: an object is serialized, a string (JSON or YAML) kept.
-std::string body_text(const json::value& body) {
-  return body.is_string() ? std::string(body.as_string()) : json::serialize(body);
-}
-
-Status no_s3_body(const ResourceRequest& r) {
-  if (r.properties.contains("BodyS3Location")) {
-    return Error::make("ValidationError",
-                       "BodyS3Location is not supported by nimbus; give the OpenAPI "
-                       "document inline as Body");
-  }
-  return Status::ok();
-}
+using apigw::gone_ok;
+using apigw::status_of;
 
 // ---- AWS::ApiGatewayV2::Api (physical id: ApiId)
 
@@ -60,14 +42,20 @@ void apply_settings(const ResourceRequest& r, const std::string& id, ProvideDone
   });
 }
 
+bool has_body(const ResourceRequest& r) {
+  return r.properties.contains("Body") || r.properties.contains("BodyS3Location");
+}
+
 void create_api(const ResourceRequest& r, ProvideDone done) {
-  if (auto st = no_s3_body(r); !st) return done(st.take_error());
-  if (const auto* body = r.properties.if_contains("Body")) {
-    json::object in{{"Body", body_text(*body)}};
-    provide::copy(r.properties, in, {"FailOnWarnings", "Basepath"});
-    return r.call(kModel, "ImportApi", std::move(in), [r, done](Output out) {
-      if (!out) return done(out.take_error());
-      apply_settings(r, str(*out, "ApiId"), done);
+  if (has_body(r)) {
+    return apigw::api_body(r, [r, done](Result<std::string> body) {
+      if (!body) return done(body.take_error());
+      json::object in{{"Body", std::move(*body)}};
+      provide::copy(r.properties, in, {"FailOnWarnings", "Basepath"});
+      r.call(kModel, "ImportApi", std::move(in), [r, done](Output out) {
+        if (!out) return done(out.take_error());
+        apply_settings(r, str(*out, "ApiId"), done);
+      });
     });
   }
   json::object in;
@@ -79,19 +67,24 @@ void create_api(const ResourceRequest& r, ProvideDone done) {
   });
 }
 
+// A changed Body or BodyS3Location (the object may have changed under the
+// same location: it is read again whenever the location is given) is
+// re-imported, then the settings applied.
 void update_api(const ResourceRequest& r, ProvideDone done) {
-  if (auto st = no_s3_body(r); !st) return done(st.take_error());
   const auto* body = r.properties.if_contains("Body");
   const auto* old_body = r.old_properties.if_contains("Body");
-  if (body != nullptr && (old_body == nullptr || *body != *old_body)) {
-    json::object in{{"ApiId", r.physical_id}, {"Body", body_text(*body)}};
+  bool changed = r.properties.contains("BodyS3Location") ||
+                 (body != nullptr && (old_body == nullptr || *body != *old_body));
+  if (!changed) return apply_settings(r, r.physical_id, done);
+  apigw::api_body(r, [r, done](Result<std::string> text) {
+    if (!text) return done(text.take_error());
+    json::object in{{"ApiId", r.physical_id}, {"Body", std::move(*text)}};
     provide::copy(r.properties, in, {"FailOnWarnings", "Basepath"});
-    return r.call(kModel, "ReimportApi", std::move(in), [r, done](Output out) {
+    r.call(kModel, "ReimportApi", std::move(in), [r, done](Output out) {
       if (!out) return done(out.take_error());
       apply_settings(r, r.physical_id, done);
     });
-  }
-  apply_settings(r, r.physical_id, done);
+  });
 }
 
 void delete_api(const ResourceRequest& r, RemoveDone done) {

@@ -4,7 +4,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <cstdlib>
+#include <pugixml.hpp>
 
 #include "auth/sigv4.h"
 #include "common/clock.h"
@@ -89,6 +91,7 @@ Result<ClientResponse> Client::send(http::Request request, const std::string& se
     beast::flat_buffer buf;
     beast::http::response_parser<beast::http::string_body> parser;
     parser.body_limit(64 << 20);
+    if (request.method == "HEAD") parser.skip(true);  // a length but no body
     if (!ec) beast::http::read(conn_->stream, buf, parser, ec);
     if (ec) {
       // A keep-alive connection the server closed: one fresh attempt.
@@ -130,6 +133,49 @@ Error error_from_json(int status, const ClientResponse& response) {
   if (code.empty()) code = "HTTP" + std::to_string(status);
   if (message.empty()) message = response.body;
   return Error::make(code, message, status);
+}
+
+Error error_from_xml(int status, const ClientResponse& response) {
+  pugi::xml_document doc;
+  std::string code, message;
+  if (doc.load_buffer(response.body.data(), response.body.size())) {
+    auto error = doc.select_node("//Error").node();
+    code = error.child_value("Code");
+    message = error.child_value("Message");
+  }
+  if (code.empty()) code = "HTTP" + std::to_string(status);
+  if (message.empty()) message = response.body;
+  return Error::make(code, message, status);
+}
+
+std::string percent_encode(std::string_view s, bool keep_slash) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+Result<std::string> Client::query_call(const std::string& service, const std::string& version,
+                                       const std::string& action, const QueryParams& params) {
+  http::Request req;
+  req.method = "POST";
+  req.target = "/";
+  req.headers.emplace_back("content-type", "application/x-www-form-urlencoded; charset=utf-8");
+  req.body = "Action=" + percent_encode(action) + "&Version=" + percent_encode(version);
+  for (const auto& [k, v] : params) req.body += "&" + percent_encode(k) + "=" + percent_encode(v);
+  auto res = send(std::move(req), service);
+  if (!res) return res.take_error();
+  if (res->status != 200) return error_from_xml(res->status, *res);
+  return std::move(res->body);
 }
 
 Result<json::object> Client::json_call(const std::string& service, const std::string& target,

@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "http/message.h"
@@ -33,6 +35,7 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   const std::string& endpoint() const { return endpoint_; }
+  const std::string& region() const { return region_; }
 
   // Signs for `service` and sends; errors are transport failures only.
   Result<ClientResponse> send(http::Request request, const std::string& service);
@@ -41,6 +44,13 @@ class Client {
   // answer becomes an Error with its code and message.
   Result<boost::json::object> json_call(const std::string& service, const std::string& target,
                                         const boost::json::object& input);
+
+  // An awsQuery call (CloudFormation, STS): `params` form-encoded after
+  // Action and Version; the answer's XML text. An <ErrorResponse> becomes
+  // an Error with its Code and Message.
+  using QueryParams = std::vector<std::pair<std::string, std::string>>;
+  Result<std::string> query_call(const std::string& service, const std::string& version,
+                                 const std::string& action, const QueryParams& params);
 
  private:
   struct Conn;
@@ -51,5 +61,11 @@ class Client {
 
 // The {code, message} of an AWS JSON error body (either protocol's spelling).
 Error error_from_json(int status, const ClientResponse& response);
+// The {Code, Message} of an AWS XML error body (awsQuery's ErrorResponse,
+// S3's Error).
+Error error_from_xml(int status, const ClientResponse& response);
+// RFC 3986 percent-encoding of everything but unreserved characters; `/`
+// kept when `keep_slash` (S3 keys in a path).
+std::string percent_encode(std::string_view s, bool keep_slash = false);
 
 }  // namespace nimbus::cli

@@ -15,5 +15,7 @@ using Run = std::function<int()>;
 std::pair<CLI::App*, Run> add_logs_command(CLI::App& cli);
 // `nimbus invoke NAME [--payload JSON]`: Lambda's Invoke (invoke_cmd.cc).
 std::pair<CLI::App*, Run> add_invoke_command(CLI::App& cli);
+// `nimbus deploy TEMPLATE [--watch]`: package, upload, deploy (deploy_cmd.cc).
+std::pair<CLI::App*, Run> add_deploy_command(CLI::App& cli);
 
 }  // namespace nimbus::cli

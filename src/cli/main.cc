@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   auto* version_cmd = cli.add_subcommand("version", "print the version and the AWS model version");
   auto [logs_cmd, run_logs] = nimbus::cli::add_logs_command(cli);
   auto [invoke_cmd, run_invoke] = nimbus::cli::add_invoke_command(cli);
+  auto [deploy_cmd, run_deploy] = nimbus::cli::add_deploy_command(cli);
 
   try {
     cli.parse(argc, argv);
@@ -173,5 +174,6 @@ int main(int argc, char** argv) {
   }
   if (*logs_cmd) return run_logs();
   if (*invoke_cmd) return run_invoke();
+  if (*deploy_cmd) return run_deploy();
   return serve(options);
 }

@@ -6,30 +6,13 @@
 
 namespace nimbus::services::cloudformation {
 
-Result<std::string> zip_one_file(std::string_view name, std::string_view content) {
-  zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t* buffer = zip_source_buffer_create(nullptr, 0, 0, &error);
-  if (buffer == nullptr) return Error::internal("zip: no buffer");
-  zip_source_keep(buffer);  // read back after zip_close
-  zip_t* archive = zip_open_from_source(buffer, ZIP_TRUNCATE, &error);
-  if (archive == nullptr) {
-    zip_source_free(buffer);
-    return Error::internal("zip: cannot open");
-  }
-  zip_source_t* file = zip_source_buffer(archive, content.data(), content.size(), 0);
-  if (file == nullptr ||
-      zip_file_add(archive, std::string(name).c_str(), file, ZIP_FL_ENC_UTF_8) < 0) {
-    if (file != nullptr) zip_source_free(file);
-    zip_discard(archive);
-    zip_source_free(buffer);
-    return Error::internal("zip: cannot add the file");
-  }
-  if (zip_close(archive) < 0) {
-    zip_discard(archive);
-    zip_source_free(buffer);
-    return Error::internal("zip: cannot write");
-  }
+namespace {
+
+// 1980-01-01 00:00 local time, the earliest time a zip entry can carry.
+constexpr time_t kEntryTime = 315532800;
+
+// The bytes `buffer` holds once its archive is closed.
+std::string read_back(zip_source_t* buffer) {
   std::string out;
   if (zip_source_open(buffer) == 0) {
     zip_source_seek(buffer, 0, SEEK_END);
@@ -42,9 +25,51 @@ Result<std::string> zip_one_file(std::string_view name, std::string_view content
     }
     zip_source_close(buffer);
   }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> zip_files(const std::vector<ZipEntry>& files) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* buffer = zip_source_buffer_create(nullptr, 0, 0, &error);
+  if (buffer == nullptr) return Error::internal("zip: no buffer");
+  zip_source_keep(buffer);  // read back after zip_close
+  zip_t* archive = zip_open_from_source(buffer, ZIP_TRUNCATE, &error);
+  if (archive == nullptr) {
+    zip_source_free(buffer);
+    return Error::internal("zip: cannot open");
+  }
+  auto fail = [&](const std::string& what) {
+    zip_discard(archive);
+    zip_source_free(buffer);
+    return Error::internal("zip: " + what);
+  };
+  for (const auto& f : files) {
+    zip_source_t* file = zip_source_buffer(archive, f.content.data(), f.content.size(), 0);
+    if (file == nullptr) return fail("no buffer for " + f.name);
+    zip_int64_t index = zip_file_add(archive, f.name.c_str(), file, ZIP_FL_ENC_UTF_8);
+    if (index < 0) {
+      zip_source_free(file);
+      return fail("cannot add " + f.name);
+    }
+    auto i = static_cast<zip_uint64_t>(index);
+    if (zip_file_set_mtime(archive, i, kEntryTime, 0) < 0 ||
+        zip_file_set_external_attributes(archive, i, 0, ZIP_OPSYS_UNIX,
+                                         static_cast<zip_uint32_t>(0100000 | f.mode) << 16) < 0) {
+      return fail("cannot set the attributes of " + f.name);
+    }
+  }
+  if (zip_close(archive) < 0) return fail("cannot write");
+  std::string out = read_back(buffer);
   zip_source_free(buffer);
   if (out.empty()) return Error::internal("zip: cannot read back");
   return out;
+}
+
+Result<std::string> zip_one_file(std::string_view name, std::string_view content) {
+  return zip_files({ZipEntry{std::string(name), std::string(content)}});
 }
 
 std::string inline_code_file(std::string_view runtime) {

@@ -1,0 +1,218 @@
+"""`nimbus deploy` (the real binary) against a real server: a SAM template
+with a Python function in a local folder (its requirements.txt naming a
+local wheel, installed by pip into the package when pip is there) and a
+Node function (a local tarball dependency installed by npm); the outputs
+printed; both functions answer; a redeploy without changes says so;
+`--watch` puts a saved handler live with no stack update; a template with a
+failing resource prints the reason and exits 1."""
+
+import base64
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tarfile
+import tempfile
+import time
+import unittest
+import zipfile
+
+from harness import ServerTestCase, nimbus_binary, require_boto3, wait_until
+
+TEMPLATE = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Greeting: {Type: String, Default: hello}
+Globals:
+  Function:
+    Timeout: 10
+Resources:
+  PyFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: py/
+      Handler: app.handler
+      Runtime: python3.11
+      Environment: {Variables: {GREETING: !Ref Greeting}}
+  NodeFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ./node
+      Handler: index.handler
+      Runtime: nodejs20.x
+Outputs:
+  PyName: {Value: !Ref PyFn}
+  NodeName: {Value: !Ref NodeFn}
+"""
+
+PY_HANDLER = """
+import os
+try:
+    import mylib
+    lib = mylib.VALUE
+except ImportError:
+    lib = None
+def handler(event, context):
+    return {"v": %d, "greeting": os.environ["GREETING"], "lib": lib}
+"""
+
+NODE_HANDLER = """
+let lib = null;
+try { lib = require("nodelib"); } catch (e) {}
+exports.handler = async () => ({v: 1, lib});
+"""
+
+
+def wheel(path):
+    """A pure-Python wheel of package `mylib`, built by hand (no network)."""
+    files = {
+        "mylib/__init__.py": b'VALUE = "wheel"\n',
+        "mylib-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: mylib\nVersion: 1.0\n",
+        "mylib-1.0.dist-info/WHEEL":
+            b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = ""
+    for name, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record += "%s,sha256=%s,%d\n" % (name, digest, len(data))
+    record += "mylib-1.0.dist-info/RECORD,,\n"
+    files["mylib-1.0.dist-info/RECORD"] = record.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+
+
+def node_tarball(path):
+    with tarfile.open(path, "w:gz") as t:
+        for name, data in {"package/package.json":
+                           b'{"name":"nodelib","version":"1.0.0","main":"index.js"}',
+                           "package/index.js": b'module.exports = "tarball";\n'}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+
+
+class DeployCliTest(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        require_boto3()
+        super().setUpClass()
+        cls.lam = cls.server.boto3_client("lambda")
+        cls.cfn = cls.server.boto3_client("cloudformation")
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="nimbus-deploy-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def write(self, rel, text):
+        path = os.path.join(self.dir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def nimbus(self, *args, timeout=120):
+        p = subprocess.run([nimbus_binary(), "deploy"] + list(args) +
+                           ["--endpoint-url", self.server.endpoint],
+                           env=self.server.client_env(), capture_output=True, timeout=timeout)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def invoke(self, name):
+        r = self.lam.invoke(FunctionName=name, Payload=b"{}")
+        return json.loads(r["Payload"].read())
+
+    def app(self):
+        tmpl = self.write("app/template.yaml", TEMPLATE)
+        self.write("app/py/app.py", PY_HANDLER % 1)
+        os.makedirs(os.path.join(self.dir, "vendor"))
+        wheel(os.path.join(self.dir, "vendor", "mylib-1.0-py3-none-any.whl"))
+        self.write("app/py/requirements.txt",
+                   "# installed offline from a local wheel\n../../vendor/mylib-1.0-py3-none-any.whl\n")
+        tgz = os.path.join(self.dir, "vendor", "nodelib-1.0.0.tgz")
+        node_tarball(tgz)
+        self.write("app/node/index.js", NODE_HANDLER)
+        self.write("app/node/package.json", json.dumps(
+            {"name": "fn", "version": "1.0.0", "dependencies": {"nodelib": "file:" + tgz}}))
+        return tmpl
+
+    def test_deploy_redeploy_and_watch(self):
+        tmpl = self.app()
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "cliapp")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("Successfully created stack cliapp", out)
+        self.assertIn("CREATE_COMPLETE", out)
+        outputs = {o["OutputKey"]: o["OutputValue"]
+                   for o in self.cfn.describe_stacks(StackName="cliapp")["Stacks"][0]["Outputs"]}
+        self.assertIn("PyName: " + outputs["PyName"], out)
+        self.assertIn("NodeName: " + outputs["NodeName"], out)
+
+        py = self.invoke(outputs["PyName"])
+        self.assertEqual(py["v"], 1)
+        self.assertEqual(py["greeting"], "hello")
+        if shutil.which("pip") or shutil.which("pip3"):
+            self.assertEqual(py["lib"], "wheel", "pip installed the requirement into the package")
+        node = self.invoke(outputs["NodeName"])
+        if shutil.which("npm"):
+            self.assertEqual(node["lib"], "tarball", "npm installed the dependency")
+
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "cliapp")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("No changes to deploy. Stack cliapp is up to date", out)
+        self.assertNotIn("Uploaded", out)
+
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "cliapp",
+                                   "--parameter-overrides", "Greeting=hi")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("Successfully updated stack cliapp", out)
+        self.assertEqual(self.invoke(outputs["PyName"])["greeting"], "hi")
+
+        events = len(self.cfn.describe_stack_events(StackName="cliapp")["StackEvents"])
+        watch = subprocess.Popen([nimbus_binary(), "deploy", tmpl, "--stack-name", "cliapp",
+                                  "--parameter-overrides", "Greeting=hi", "--watch",
+                                  "--endpoint-url", self.server.endpoint],
+                                 env=self.server.client_env(), stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT)
+        try:
+            seen = ""
+            while "Watching" not in seen:
+                line = watch.stdout.readline().decode()
+                self.assertTrue(line, "nimbus deploy --watch ended: " + seen)
+                seen += line
+            self.write("app/py/app.py", PY_HANDLER % 2)
+            saved = time.time()
+            got = wait_until(lambda: self.invoke(outputs["PyName"])["v"] == 2, timeout=10)
+            self.assertTrue(got, "the saved handler answers")
+            print("\n  code update through --watch: %.0f ms" % ((time.time() - saved) * 1000))
+            if shutil.which("pip") or shutil.which("pip3"):
+                self.assertEqual(self.invoke(outputs["PyName"])["lib"], "wheel")
+            after = len(self.cfn.describe_stack_events(StackName="cliapp")["StackEvents"])
+            self.assertEqual(after, events, "a code-only change updates no stack")
+        finally:
+            watch.send_signal(signal.SIGTERM)
+            rest = watch.communicate(timeout=10)[0].decode()
+        self.assertEqual(watch.returncode, 0, rest)
+        self.assertIn("Updated code of PyFn", rest)
+
+    def test_failing_resource_prints_the_reason(self):
+        tmpl = self.write("bad/template.yaml", """
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 999999}
+""")
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "badapp")
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("CREATE_FAILED", out)
+        self.assertIn("ROLLBACK_COMPLETE", err)
+        self.assertIn("Invalid value for the parameter VisibilityTimeout", err)
+
+        rc, out, err = self.nimbus(os.path.join(self.dir, "missing.yaml"))
+        self.assertNotEqual(rc, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -222,3 +222,49 @@ class CfnApiGatewayAuthTest(CfnBase):
             status, body = get("/open")
             self.assertEqual(status, 200, body)
             self.assertEqual(json.loads(body), {"who": None})
+
+
+S3_TEMPLATE = """
+Resources:
+  Rest:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: from-s3
+      BodyS3Location: {Bucket: api-defs, Key: rest.yaml}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties: {RestApiId: !Ref Rest, StageName: live}
+Outputs:
+  RestId: {Value: !Ref Rest}
+"""
+
+REST_YAML = """swagger: "2.0"
+info: {title: ignored}
+paths:
+  /ping:
+    get:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates: {application/json: '{"pong": true}'}
+"""
+
+
+class CfnApiGatewayS3Test(CfnBase):
+    def test_rest_api_body_from_s3(self):
+        s3 = self.server.boto3_client("s3")
+        s3.create_bucket(Bucket="api-defs")
+        s3.put_object(Bucket="api-defs", Key="rest.yaml", Body=REST_YAML.encode())
+        self.cfn.create_stack(StackName="froms3", TemplateBody=S3_TEMPLATE)
+        events = lambda: [e.get("ResourceStatusReason") for e in self.cfn.describe_stack_events(
+            StackName="froms3")["StackEvents"]]
+        self.assertEqual(self.settled("froms3")["StackStatus"], "CREATE_COMPLETE", events())
+        rest_id = self.outputs("froms3")["RestId"]
+        apigw = self.server.boto3_client("apigateway")
+        self.assertEqual(apigw.get_rest_api(restApiId=rest_id)["name"], "from-s3")
+        with urllib.request.urlopen(self.server.endpoint + "/_aws/execute-api/" + rest_id +
+                                    "/live/ping", timeout=30) as r:
+            self.assertEqual(json.loads(r.read()), {"pong": True})

@@ -22,6 +22,7 @@ python3 bench/apigw_bench.py
 python3 bench/iam_enforce_bench.py
 "$PWD/$build/src/iam/iam_policy_bench"
 python3 bench/mapreduce_bench.py
+python3 bench/deploy_bench.py
 logdir=$(mktemp -d -p "${TMPDIR:-/tmp}" nimbus-log-bench-XXXXXX)
 "$PWD/$build/bench/log_bench" "$logdir" 5 sync
 rm -rf "$logdir"

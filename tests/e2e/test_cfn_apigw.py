@@ -160,6 +160,10 @@ Resources:
   Guarded:
     Type: AWS::Serverless::HttpApi
     Properties:
+      CorsConfiguration:
+        AllowOrigins: ["https://app.example"]
+        AllowMethods: [GET]
+        AllowHeaders: [authorization]
       Auth:
         DefaultAuthorizer: Lam
         Authorizers:
@@ -218,6 +222,14 @@ class CfnApiGatewayAuthTest(CfnBase):
             status, body = get("/me", Authorization="letmein")
             self.assertEqual(status, 200, body)
             self.assertEqual(json.loads(body), {"who": "tester"})
+            # CorsConfiguration: the gateway answers the browser's preflight.
+            req = urllib.request.Request(
+                self.server.endpoint + "/_aws/execute-api/" + api_id + "/me", method="OPTIONS",
+                headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET",
+                         "Access-Control-Request-Headers": "authorization"})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                self.assertEqual(r.status, 204)
+                self.assertEqual(r.headers["Access-Control-Allow-Origin"], "https://app.example")
             # Auth NONE: the route calls no authorizer.
             status, body = get("/open")
             self.assertEqual(status, 200, body)

@@ -298,6 +298,36 @@ json::object http_body() {
                                         {"x-amazon-apigateway-tag-value", "SAM"}}}}};
 }
 
+// An HttpApi's CorsConfiguration as the document's x-amazon-apigateway-cors:
+// true allows every origin, a string one origin, an object's members
+// camelCased (inside an Fn::If too); false or anything else: none.
+json::value http_cors(const json::value& cors) {
+  if (cors.is_bool()) {
+    return cors.as_bool() ? json::value(json::object{{"allowOrigins", json::array{"*"}}})
+                          : json::value(nullptr);
+  }
+  if (cors.is_string()) return json::object{{"allowOrigins", json::array{cors}}};
+  if (!cors.is_object()) return nullptr;
+  const auto& o = cors.as_object();
+  if (const auto* cond = o.if_contains("Fn::If");
+      cond != nullptr && cond->is_array() && cond->as_array().size() == 3) {
+    const auto& a = cond->as_array();
+    auto branch = [](const json::value& v) {
+      json::value c = http_cors(v);
+      return c.is_null() ? v : c;
+    };
+    return json::object{{"Fn::If", json::array{a[0], branch(a[1]), branch(a[2])}}};
+  }
+  if (o.size() == 1 && o.contains("Ref")) return nullptr;  // AWS::NoValue and friends
+  json::object out;
+  for (const auto& [k, v] : o) {
+    std::string key(k);
+    if (!key.empty()) key[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(key[0])));
+    out[key] = v;
+  }
+  return out;
+}
+
 // SAM's checks of an event's Auth.Authorizer against its API's Auth.
 Status check_authorizer(const ApiEvent& e, const json::object& api, const std::string& path,
                         const std::string& method) {
@@ -558,8 +588,9 @@ Status expand_http_api(std::string_view id, const json::object& res, Expansion& 
   json::object api;
   json::object* body = definition(p, api, "Body", "BodyS3Location", http_body());
   if (body != nullptr) {
-    if (const auto* cors = p.if_contains("CorsConfiguration"); cors && cors->is_object()) {
-      (*body)["x-amazon-apigateway-cors"] = *cors;
+    if (const auto* cors = p.if_contains("CorsConfiguration")) {
+      json::value ext = http_cors(*cors);
+      if (!ext.is_null()) (*body)["x-amazon-apigateway-cors"] = std::move(ext);
     }
   }
   NIMBUS_TRY(http_events(id, p, body, x));
@@ -602,6 +633,10 @@ Status expand_api_events(Expansion& x) {
     const json::object& p = globals_for(x, "HttpApi");
     json::object api;
     json::object body = http_body();
+    if (const auto* cors = p.if_contains("CorsConfiguration")) {
+      json::value ext = http_cors(*cors);
+      if (!ext.is_null()) body["x-amazon-apigateway-cors"] = std::move(ext);
+    }
     NIMBUS_TRY(http_events(kHttpImplicit, p, &body, x));
     add_security_schemes(p, body);
     api["Body"] = std::move(body);

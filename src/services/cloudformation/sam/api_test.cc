@@ -201,7 +201,8 @@ Resources:
   EXPECT_EQ(type(r, "HttpProdStage"), "AWS::ApiGatewayV2::Stage");
   const auto& body = props(r, "Http").at("Body");
   EXPECT_TRUE(body.at("paths").at("/x").as_object().contains("get"));
-  EXPECT_EQ(body.at("x-amazon-apigateway-cors"), parse(R"({"AllowOrigins":["*"]})"));
+  // As SAM writes it: the members camelCased.
+  EXPECT_EQ(body.at("x-amazon-apigateway-cors"), parse(R"({"allowOrigins":["*"]})"));
   EXPECT_EQ(type(r, "FnGetPermission"), "AWS::Lambda::Permission");
 }
 
@@ -303,6 +304,27 @@ Resources:
   EXPECT_EQ(paths.at("/a").at("get").at("security"), json::parse(R"([{"Lam": []}])"));
   EXPECT_FALSE(paths.at("/b").at("get").as_object().contains("security"));
   EXPECT_EQ(paths.at("/c").at("get").at("security"), json::parse(R"([{"Jwt": ["write"]}])"));
+}
+
+TEST(SamHttpApi, CorsConfigurationTrueOrAnOrigin) {
+  auto r = resources(R"(
+Globals:
+  HttpApi: {CorsConfiguration: true}
+Resources:
+  One: {Type: AWS::Serverless::HttpApi, Properties: {CorsConfiguration: "https://a.example"}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Implicit: {Type: HttpApi}
+)");
+  EXPECT_EQ(props(r, "ServerlessHttpApi").at("Body").at("x-amazon-apigateway-cors"),
+            parse(R"({"allowOrigins":["*"]})"));
+  EXPECT_EQ(props(r, "One").at("Body").at("x-amazon-apigateway-cors"),
+            parse(R"({"allowOrigins":["https://a.example"]})"));
 }
 
 }  // namespace

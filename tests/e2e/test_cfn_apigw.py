@@ -172,6 +172,25 @@ Resources:
             AuthorizerPayloadFormatVersion: 2.0
             EnableSimpleResponses: true
             Identity: {Headers: [Authorization], ReauthorizeEvery: 0}
+  RestGuarded:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok:
+            FunctionArn: !GetAtt TokenFn.Arn
+            Identity: {ReauthorizeEvery: 0}
+  TokenFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: |
+        def handler(event, context):
+            effect = "Allow" if event["authorizationToken"] == "letmein" else "Deny"
+            return {"principalId": "tester", "policyDocument": {"Version": "2012-10-17",
+                    "Statement": [{"Action": "execute-api:Invoke", "Effect": effect,
+                                   "Resource": event["methodArn"]}]}}
   AuthFn:
     Type: AWS::Serverless::Function
     Properties:
@@ -193,8 +212,21 @@ Resources:
         Open:
           Type: HttpApi
           Properties: {ApiId: !Ref Guarded, Path: /open, Method: get, Auth: {Authorizer: NONE}}
+  RestFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: |
+        import json
+        def handler(event, context):
+            return {"statusCode": 200,
+                    "body": json.dumps(event["requestContext"]["authorizer"]["principalId"])}
+      Events:
+        Me:
+          Type: Api
+          Properties: {RestApiId: !Ref RestGuarded, Path: /me, Method: get}
 Outputs:
   ApiId: {Value: !Ref Guarded}
+  RestId: {Value: !Ref RestGuarded}
 """
 
 
@@ -209,9 +241,9 @@ class CfnApiGatewayAuthTest(CfnBase):
             self.assertEqual(self.settled("guarded")["StackStatus"], "CREATE_COMPLETE")
             api_id = self.outputs("guarded")["ApiId"]
 
-            def get(path, **headers):
+            def get(path, api=api_id, **headers):
                 req = urllib.request.Request(
-                    self.server.endpoint + "/_aws/execute-api/" + api_id + path, headers=headers)
+                    self.server.endpoint + "/_aws/execute-api/" + api + path, headers=headers)
                 try:
                     with urllib.request.urlopen(req, timeout=30) as r:
                         return r.status, r.read().decode()
@@ -230,6 +262,12 @@ class CfnApiGatewayAuthTest(CfnBase):
             with urllib.request.urlopen(req, timeout=30) as r:
                 self.assertEqual(r.status, 204)
                 self.assertEqual(r.headers["Access-Control-Allow-Origin"], "https://app.example")
+            # The REST API's TOKEN authorizer.
+            rest_id = self.outputs("guarded")["RestId"]
+            self.assertEqual(get("/Prod/me", api=rest_id)[0], 401)
+            self.assertEqual(get("/Prod/me", api=rest_id, Authorization="wrong")[0], 403)
+            self.assertEqual(get("/Prod/me", api=rest_id, Authorization="letmein"),
+                             (200, '"tester"'))
             # Auth NONE: the route calls no authorizer.
             status, body = get("/open")
             self.assertEqual(status, 200, body)

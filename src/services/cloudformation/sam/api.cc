@@ -362,6 +362,117 @@ Status check_authorizer(const ApiEvent& e, const json::object& api, const std::s
   return Status::ok();
 }
 
+// The REST API's Auth as swagger security: a definition per authorizer
+// (Lambda TOKEN / REQUEST, Cognito user pools) and `api_key` when keys are
+// required, as SAM writes them.
+json::object rest_security_definition(const json::object& a) {
+  const auto* identity_value = a.if_contains("Identity");
+  static const json::object none;
+  const json::object& identity =
+      identity_value != nullptr && identity_value->is_object() ? identity_value->as_object() : none;
+  std::string header = str(identity, "Header");
+  if (header.empty()) header = "Authorization";
+  if (const auto* pool = a.if_contains("UserPoolArn")) {
+    json::object ext{{"type", "cognito_user_pools"},
+                     {"providerARNs", pool->is_array() ? *pool : json::value(json::array{*pool})}};
+    return json::object{{"in", "header"},
+                        {"name", header},
+                        {"type", "apiKey"},
+                        {"x-amazon-apigateway-authorizer", std::move(ext)},
+                        {"x-amazon-apigateway-authtype", "cognito_user_pools"}};
+  }
+  bool request = str(a, "FunctionPayloadType") == "REQUEST";
+  json::object ext{{"type", request ? "request" : "token"}};
+  if (const auto* fn = a.if_contains("FunctionArn")) {
+    ext["authorizerUri"] =
+        sub("arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+            "${__FunctionArn__}/invocations",
+            json::object{{"__FunctionArn__", *fn}});
+  }
+  if (const auto* v = a.if_contains("FunctionInvokeRole")) ext["authorizerCredentials"] = *v;
+  if (const auto* v = identity.if_contains("ReauthorizeEvery"))
+    ext["authorizerResultTtlInSeconds"] = *v;
+  if (const auto* v = identity.if_contains("ValidationExpression"))
+    ext["identityValidationExpression"] = *v;
+  if (request) {
+    std::string sources;
+    for (auto [key, prefix] : {std::pair{"Headers", "method.request.header."},
+                               {"QueryStrings", "method.request.querystring."},
+                               {"StageVariables", "stageVariables."},
+                               {"Context", "context."}}) {
+      const auto* list = identity.if_contains(key);
+      if (list == nullptr || !list->is_array()) continue;
+      for (const auto& v : list->as_array()) {
+        if (!v.is_string()) continue;
+        if (!sources.empty()) sources += ", ";
+        sources += std::string(prefix) + std::string(v.as_string());
+      }
+    }
+    if (!sources.empty()) ext["identitySource"] = sources;
+  }
+  return json::object{{"in", "header"},
+                      {"name", request ? std::string("Unused") : header},
+                      {"type", "apiKey"},
+                      {"x-amazon-apigateway-authorizer", std::move(ext)},
+                      {"x-amazon-apigateway-authtype", "custom"}};
+}
+
+const json::object* rest_auth(const json::object& p) {
+  const auto* auth = p.if_contains("Auth");
+  return auth != nullptr && auth->is_object() ? &auth->as_object() : nullptr;
+}
+
+// An event's security: its Auth.Authorizer (else the API's
+// DefaultAuthorizer; NONE for none) and api_key when its Auth or the API's
+// requires keys.
+json::value rest_security(const ApiEvent& e, const json::object& p) {
+  const auto* api_auth = rest_auth(p);
+  if (api_auth == nullptr) return nullptr;
+  static const json::object none;
+  const auto* event_auth_value = e.properties.if_contains("Auth");
+  const json::object& event_auth = event_auth_value != nullptr && event_auth_value->is_object()
+                                       ? event_auth_value->as_object()
+                                       : none;
+  json::array out;
+  std::string name = str(event_auth, "Authorizer");
+  if (name.empty()) name = str(*api_auth, "DefaultAuthorizer");
+  const auto* authorizers = api_auth->if_contains("Authorizers");
+  if (!name.empty() && authorizers != nullptr && authorizers->is_object()) {
+    if (const auto* a = authorizers->as_object().if_contains(name);
+        a != nullptr && a->is_object()) {
+      const auto* scopes = event_auth.if_contains("AuthorizationScopes");
+      if (scopes == nullptr) scopes = a->as_object().if_contains("AuthorizationScopes");
+      json::array list;
+      if (scopes != nullptr && scopes->is_array()) list = scopes->as_array();
+      out.push_back(json::object{{name, std::move(list)}});
+    }
+  }
+  auto keys = boolean(event_auth, "ApiKeyRequired");
+  if (!keys) keys = boolean(*api_auth, "ApiKeyRequired");
+  if (keys.value_or(false)) out.push_back(json::object{{"api_key", json::array{}}});
+  if (out.empty()) return nullptr;
+  return out;
+}
+
+void add_rest_security_definitions(const json::object& p, json::object& body, bool keys_used) {
+  const auto* api_auth = rest_auth(p);
+  if (api_auth == nullptr) return;
+  json::object defs;
+  if (const auto* authorizers = api_auth->if_contains("Authorizers");
+      authorizers != nullptr && authorizers->is_object()) {
+    for (const auto& [name, a] : authorizers->as_object()) {
+      if (a.is_object()) defs[name] = rest_security_definition(a.as_object());
+    }
+  }
+  if (keys_used) {
+    defs["api_key"] = json::object{{"in", "header"}, {"name", "x-api-key"}, {"type", "apiKey"}};
+  }
+  if (defs.empty()) return;
+  auto& into = body["securityDefinitions"];
+  if (!into.is_object()) into = json::object{};
+  for (auto& [k, v] : defs) into.as_object()[k] = std::move(v);
+}
+
 // Adds the REST events naming `api_id` to `body`; a permission each.
 Status rest_events(std::string_view api_id, const json::object& p, json::object* body,
                    Expansion& x) {
@@ -369,6 +480,7 @@ Status rest_events(std::string_view api_id, const json::object& p, json::object*
   std::string suffix = api_id == kRestImplicit                  ? "Prod"
                        : stage != nullptr && stage->is_string() ? std::string(stage->as_string())
                                                                 : "Stage";
+  bool keys_used = false;
   for (const auto& e : x.rest_events) {
     if (api_of(e, "RestApiId") != (api_id == kRestImplicit ? "" : api_id)) continue;
     std::string path, method;
@@ -379,17 +491,24 @@ Status rest_events(std::string_view api_id, const json::object& p, json::object*
       continue;
     }
     if (body != nullptr) {
-      add_path(*body, path, method,
-               json::object{{"x-amazon-apigateway-integration",
-                             json::object{{"httpMethod", "POST"},
-                                          {"type", "aws_proxy"},
-                                          {"uri", invocation_uri(e, false)}}},
-                            {"responses", json::object{}}});
+      json::object op{
+          {"x-amazon-apigateway-integration",
+           json::object{
+               {"httpMethod", "POST"}, {"type", "aws_proxy"}, {"uri", invocation_uri(e, false)}}},
+          {"responses", json::object{}}};
+      if (auto security = rest_security(e, p); !security.is_null()) {
+        for (const auto& req : security.as_array()) {
+          if (req.as_object().contains("api_key")) keys_used = true;
+        }
+        op["security"] = std::move(security);
+      }
+      add_path(*body, path, method, std::move(op));
     }
     std::string tail = (method == "any" ? "*" : upper(method)) + wildcard_path(path);
     x.add(e.function_id + e.event_id + "Permission" + suffix,
           permission(e, api_ref(e, "RestApiId", api_id), tail, false), e.condition);
   }
+  if (body != nullptr) add_rest_security_definitions(p, *body, keys_used);
   return Status::ok();
 }
 

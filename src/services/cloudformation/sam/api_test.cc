@@ -327,5 +327,60 @@ Resources:
             parse(R"({"allowOrigins":["https://a.example"]})"));
 }
 
+TEST(SamApi, AuthBecomesSecurityDefinitionsAndMethodSecurity) {
+  auto r = resources(R"(
+Resources:
+  Rest:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Tok
+        ApiKeyRequired: true
+        Authorizers:
+          Tok:
+            FunctionArn: arn:aws:lambda:us-east-1:000000000000:function:auth
+            Identity: {Header: X-Token, ReauthorizeEvery: 0}
+          Req:
+            FunctionPayloadType: REQUEST
+            FunctionArn: arn:aws:lambda:us-east-1:000000000000:function:auth
+            Identity: {Headers: [A], QueryStrings: [q]}
+          Pool:
+            UserPoolArn: arn:aws:cognito-idp:us-east-1:000000000000:userpool/p
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Default: {Type: Api, Properties: {RestApiId: !Ref Rest, Path: /a, Method: get}}
+        Open:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Rest
+            Path: /b
+            Method: get
+            Auth: {Authorizer: NONE, ApiKeyRequired: false}
+        ByRequest:
+          Type: Api
+          Properties: {RestApiId: !Ref Rest, Path: /c, Method: get, Auth: {Authorizer: Req}}
+)");
+  const auto& body = props(r, "Rest").at("Body").as_object();
+  const auto& defs = body.at("securityDefinitions");
+  EXPECT_EQ(defs.at("Tok").at("name"), "X-Token");
+  EXPECT_EQ(defs.at("Tok").at("x-amazon-apigateway-authorizer").at("type"), "token");
+  EXPECT_EQ(defs.at("Tok").at("x-amazon-apigateway-authorizer").at("authorizerResultTtlInSeconds"),
+            0);
+  EXPECT_EQ(defs.at("Req").at("x-amazon-apigateway-authorizer").at("identitySource"),
+            "method.request.header.A, method.request.querystring.q");
+  EXPECT_EQ(defs.at("Pool").at("x-amazon-apigateway-authorizer").at("type"), "cognito_user_pools");
+  EXPECT_EQ(defs.at("api_key").at("name"), "x-api-key");
+  const auto& paths = body.at("paths");
+  EXPECT_EQ(paths.at("/a").at("get").at("security"), parse(R"([{"Tok": []}, {"api_key": []}])"));
+  EXPECT_FALSE(paths.at("/b").at("get").as_object().contains("security"));
+  EXPECT_EQ(paths.at("/c").at("get").at("security"), parse(R"([{"Req": []}, {"api_key": []}])"));
+}
+
 }  // namespace
 }  // namespace nimbus::cfn::sam

@@ -112,6 +112,31 @@ Status update_code(Client& c, const std::string& function, const std::string& zi
   return Status::ok();
 }
 
+// "template.yaml line N" for the line that opens resource `id` in the
+// template's text (a YAML key or a JSON member at any indentation), or "".
+std::string locate(const std::string& path, const std::string& id) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    std::string_view rest = std::string_view(line).substr(start);
+    bool quoted = rest.starts_with("\"" + id + "\"");
+    if (quoted)
+      rest.remove_prefix(id.size() + 2);
+    else if (rest.starts_with(id))
+      rest.remove_prefix(id.size());
+    else
+      continue;
+    auto colon = rest.find_first_not_of(" \t");
+    if (colon != std::string_view::npos && rest[colon] == ':') {
+      return fs::path(path).filename().string() + " line " + std::to_string(n);
+    }
+  }
+  return "";
+}
+
 bool under(const std::string& path, const std::string& root) {
   return path == root || path.starts_with(root + "/");
 }
@@ -155,7 +180,8 @@ class Deployer {
     if (!p) return fail(p.error().message);
     prepared_ = std::move(*p);
     resources_.clear();
-    int rc = deploy_stack(client_, {stack_, prepared_.body, overrides_, prepared_.declared},
+    auto where = [path = tmpl_](const std::string& id) { return locate(path, id); };
+    int rc = deploy_stack(client_, {stack_, prepared_.body, overrides_, prepared_.declared, where},
                           std::cout, std::cerr);
     std::cout << std::flush;
     return rc;

@@ -1,5 +1,6 @@
 #include "cli/package.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +60,11 @@ int run(const std::vector<std::string>& argv, const std::string& cwd) {
   pid_t pid = ::fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    // The watcher blocks SIGINT/SIGTERM for its signalfd; the tool must
+    // still stop on Ctrl-C.
+    sigset_t all;
+    sigfillset(&all);
+    ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
     if (::chdir(cwd.c_str()) != 0) ::_exit(127);
     ::dup2(2, 1);
     ::execvp(args[0], args.data());

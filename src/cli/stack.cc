@@ -91,15 +91,15 @@ void print_event(std::ostream& out, const Event& e) {
 // Waits for the stack to leave *_IN_PROGRESS, printing the events that are
 // not in `seen`; the failure reason of the first failed resource, if any.
 Result<Stack> follow(Client& c, const std::string& name, std::set<std::string>& seen,
-                     std::string& first_failure, std::ostream& out) {
+                     Event& first_failure, std::ostream& out) {
   for (;;) {
     auto page = events(c, name);
     if (!page) return page.take_error();
     for (auto it = page->rbegin(); it != page->rend(); ++it) {
       if (!seen.insert(it->id).second) continue;
       print_event(out, *it);
-      if (first_failure.empty() && it->status.ends_with("_FAILED") && !it->reason.empty()) {
-        first_failure = it->logical_id + ": " + it->reason;
+      if (first_failure.id.empty() && it->status.ends_with("_FAILED") && !it->reason.empty()) {
+        first_failure = *it;
       }
     }
     auto s = describe(c, name);
@@ -112,8 +112,8 @@ Result<Stack> follow(Client& c, const std::string& name, std::set<std::string>& 
         for (auto it = last->rbegin(); it != last->rend(); ++it) {
           if (!seen.insert(it->id).second) continue;
           print_event(out, *it);
-          if (first_failure.empty() && it->status.ends_with("_FAILED") && !it->reason.empty()) {
-            first_failure = it->logical_id + ": " + it->reason;
+          if (first_failure.id.empty() && it->status.ends_with("_FAILED") && !it->reason.empty()) {
+            first_failure = *it;
           }
         }
       }
@@ -238,7 +238,7 @@ int deploy_stack(Client& c, const StackDeploy& d, std::ostream& out, std::ostrea
   if (auto r = call(c, "ExecuteChangeSet", which); !r) {
     return fail(r.error().code + ": " + r.error().message);
   }
-  std::string first_failure;
+  Event first_failure;
   auto final_state = follow(c, d.stack_name, seen, first_failure, out);
   if (!final_state) return fail(final_state.error().message);
   const std::string& status = final_state->status;
@@ -247,7 +247,12 @@ int deploy_stack(Client& c, const StackDeploy& d, std::ostream& out, std::ostrea
     print_outputs(out, *final_state);
     return 0;
   }
-  std::string reason = !first_failure.empty() ? first_failure : final_state->reason;
+  std::string reason = final_state->reason;
+  if (!first_failure.id.empty()) {
+    std::string where = d.locate ? d.locate(first_failure.logical_id) : std::string();
+    reason = first_failure.logical_id + (where.empty() ? "" : " (" + where + ")") + ": " +
+             first_failure.reason;
+  }
   return fail("stack " + d.stack_name + " ended " + status +
               (reason.empty() ? std::string() : ": " + reason));
 }

@@ -3,6 +3,7 @@
 // or UPDATE), executed, with the stack's events printed as they come.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <ostream>
 #include <set>
@@ -20,6 +21,8 @@ struct StackDeploy {
   std::string template_body;
   std::vector<std::pair<std::string, std::string>> overrides;  // --parameter-overrides
   std::set<std::string> declared;  // the template's Parameters (previous values kept)
+  // Where a resource is in the template ("template.yaml line 12"), or "".
+  std::function<std::string(const std::string& logical_id)> locate;
 };
 
 // Creates or updates the stack through a change set (capabilities IAM,

@@ -208,7 +208,8 @@ Resources:
         self.assertEqual(rc, 1, out + err)
         self.assertIn("CREATE_FAILED", out)
         self.assertIn("ROLLBACK_COMPLETE", err)
-        self.assertIn("Invalid value for the parameter VisibilityTimeout", err)
+        self.assertIn("Q (template.yaml line 3): Invalid value for the parameter VisibilityTimeout",
+                      err)
 
         rc, out, err = self.nimbus(os.path.join(self.dir, "missing.yaml"))
         self.assertNotEqual(rc, 0)

@@ -176,7 +176,9 @@ Resources:
     Type: AWS::Serverless::Api
     Properties:
       StageName: Prod
+      Cors: {AllowOrigin: "'https://app.example'", AllowHeaders: "'authorization'"}
       Auth:
+        AddDefaultAuthorizerToCorsPreflight: false
         DefaultAuthorizer: Tok
         Authorizers:
           Tok:
@@ -268,6 +270,14 @@ class CfnApiGatewayAuthTest(CfnBase):
             self.assertEqual(get("/Prod/me", api=rest_id, Authorization="wrong")[0], 403)
             self.assertEqual(get("/Prod/me", api=rest_id, Authorization="letmein"),
                              (200, '"tester"'))
+            # Its Cors: the preflight is a MOCK OPTIONS method, unguarded.
+            req = urllib.request.Request(
+                self.server.endpoint + "/_aws/execute-api/" + rest_id + "/Prod/me",
+                method="OPTIONS", headers={"Origin": "https://app.example"})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.headers["Access-Control-Allow-Origin"], "https://app.example")
+                self.assertEqual(r.headers["Access-Control-Allow-Methods"], "GET,OPTIONS")
             # Auth NONE: the route calls no authorizer.
             status, body = get("/open")
             self.assertEqual(status, 200, body)

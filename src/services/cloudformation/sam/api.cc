@@ -473,6 +473,82 @@ void add_rest_security_definitions(const json::object& p, json::object& body, bo
   for (auto& [k, v] : defs) into.as_object()[k] = std::move(v);
 }
 
+// An Api's Cors: an OPTIONS method answering the preflight (MOCK, the
+// headers' values as written, quoted by the user) on every path without
+// one; its Allow-Methods by default the path's methods and OPTIONS. With a
+// DefaultAuthorizer the preflight is guarded too unless
+// Auth.AddDefaultAuthorizerToCorsPreflight is false, as SAM does.
+void add_rest_cors(const json::object& p, json::object& body) {
+  const auto* cors = p.if_contains("Cors");
+  if (cors == nullptr || cors->is_null()) return;
+  json::object c;
+  if (cors->is_object() && !is_intrinsic(*cors)) {
+    c = cors->as_object();
+  } else {
+    c["AllowOrigin"] = *cors;
+  }
+  auto* paths = body.if_contains("paths");
+  if (paths == nullptr || !paths->is_object()) return;
+  json::value security = nullptr;
+  if (const auto* auth = p.if_contains("Auth"); auth != nullptr && auth->is_object()) {
+    std::string name = str(auth->as_object(), "DefaultAuthorizer");
+    bool guard = boolean(auth->as_object(), "AddDefaultAuthorizerToCorsPreflight").value_or(true);
+    if (!name.empty() && name != "NONE" && guard) {
+      security = json::array{json::object{{name, json::array{}}}};
+    }
+  }
+  for (auto& [path, item] : paths->as_object()) {
+    if (!item.is_object() || item.as_object().contains("options")) continue;
+    json::object params, headers;
+    auto header = [&](const char* name, const json::value& v) {
+      params[std::string("method.response.header.") + name] = v;
+      headers[name] = json::object{{"type", "string"}};
+    };
+    if (const auto* v = c.if_contains("AllowHeaders")) header("Access-Control-Allow-Headers", *v);
+    if (const auto* v = c.if_contains("AllowMethods")) {
+      header("Access-Control-Allow-Methods", *v);
+    } else {
+      std::set<std::string> methods{"OPTIONS"};
+      for (const auto& [m, op] : item.as_object()) {
+        if (m == "x-amazon-apigateway-any-method") {
+          methods.insert({"DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"});
+        } else if (m == "get" || m == "put" || m == "post" || m == "delete" || m == "patch" ||
+                   m == "head") {
+          methods.insert(upper(std::string(m)));
+        }
+      }
+      std::string list;
+      for (const auto& m : methods) list += (list.empty() ? "" : ",") + m;
+      header("Access-Control-Allow-Methods", json::string("'" + list + "'"));
+    }
+    if (const auto* v = c.if_contains("AllowOrigin")) header("Access-Control-Allow-Origin", *v);
+    if (const auto* v = c.if_contains("MaxAge")) header("Access-Control-Max-Age", *v);
+    if (const auto* v = c.if_contains("AllowCredentials");
+        v != nullptr && v->is_bool() && v->as_bool()) {
+      header("Access-Control-Allow-Credentials", json::string("'true'"));
+    }
+    json::object op{
+        {"consumes", json::array{"application/json"}},
+        {"produces", json::array{"application/json"}},
+        {"responses",
+         json::object{{"200", json::object{{"description", "Default response for CORS method"},
+                                           {"headers", std::move(headers)}}}}},
+        {"summary", "CORS support"},
+        {"x-amazon-apigateway-integration",
+         json::object{
+             {"requestTemplates",
+              json::object{{"application/json", "{\n  \"statusCode\" : 200\n}\n"}}},
+             {"responses",
+              json::object{{"default", json::object{{"responseParameters", std::move(params)},
+                                                    {"responseTemplates",
+                                                     json::object{{"application/json", "{}\n"}}},
+                                                    {"statusCode", "200"}}}}},
+             {"type", "mock"}}}};
+    if (!security.is_null()) op["security"] = security;
+    item.as_object()["options"] = std::move(op);
+  }
+}
+
 // Adds the REST events naming `api_id` to `body`; a permission each.
 Status rest_events(std::string_view api_id, const json::object& p, json::object* body,
                    Expansion& x) {
@@ -508,7 +584,10 @@ Status rest_events(std::string_view api_id, const json::object& p, json::object*
     x.add(e.function_id + e.event_id + "Permission" + suffix,
           permission(e, api_ref(e, "RestApiId", api_id), tail, false), e.condition);
   }
-  if (body != nullptr) add_rest_security_definitions(p, *body, keys_used);
+  if (body != nullptr) {
+    add_rest_security_definitions(p, *body, keys_used);
+    add_rest_cors(p, *body);
+  }
   return Status::ok();
 }
 

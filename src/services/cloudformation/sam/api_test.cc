@@ -382,5 +382,34 @@ Resources:
   EXPECT_EQ(paths.at("/c").at("get").at("security"), parse(R"([{"Req": []}, {"api_key": []}])"));
 }
 
+TEST(SamApi, CorsAddsPreflightMethods) {
+  auto r = resources(R"(
+Globals:
+  Api:
+    Cors: {AllowOrigin: "'https://a.example'", AllowHeaders: "'content-type'", MaxAge: "'60'"}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      Events:
+        Get: {Type: Api, Properties: {Path: /items, Method: get}}
+        Post: {Type: Api, Properties: {Path: /items, Method: post}}
+)");
+  const auto& options =
+      props(r, "ServerlessRestApi").at("Body").at("paths").at("/items").at("options");
+  const auto& params = options.at("x-amazon-apigateway-integration")
+                           .at("responses")
+                           .at("default")
+                           .at("responseParameters");
+  EXPECT_EQ(params.at("method.response.header.Access-Control-Allow-Origin"), "'https://a.example'");
+  EXPECT_EQ(params.at("method.response.header.Access-Control-Allow-Methods"), "'GET,OPTIONS,POST'");
+  EXPECT_EQ(params.at("method.response.header.Access-Control-Max-Age"), "'60'");
+  EXPECT_EQ(options.at("x-amazon-apigateway-integration").at("type"), "mock");
+  EXPECT_FALSE(options.as_object().contains("security"));
+}
+
 }  // namespace
 }  // namespace nimbus::cfn::sam

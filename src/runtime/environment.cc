@@ -205,6 +205,11 @@ SpawnPlan EnvImpl::plan(const Launch& launch, uint16_t port,
   }
   if (!f.endpoint_url.empty()) set("AWS_ENDPOINT_URL", f.endpoint_url);
   if (!private_root) set("TMPDIR", dir_ + "/tmp");
+  // The environment's uid has no passwd entry, so getpwuid finds no home
+  // (Node's os.homedir() throws, which the JS SDK v3 calls while looking
+  // for shared config files): HOME names the function's writable /tmp
+  // unless the function sets its own.
+  if (!env.contains("HOME")) set("HOME", private_root ? "/tmp" : dir_ + "/tmp");
   for (const auto& kv : launch.env) {
     auto eq = kv.find('=');
     set(kv.substr(0, eq), kv.substr(eq + 1));

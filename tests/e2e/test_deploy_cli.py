@@ -3,8 +3,9 @@ with a Python function in a local folder (its requirements.txt naming a
 local wheel, installed by pip into the package when pip is there) and a
 Node function (a local tarball dependency installed by npm); the outputs
 printed; both functions answer; a redeploy without changes says so;
-`--watch` puts a saved handler live with no stack update; a template with a
-failing resource prints the reason and exits 1."""
+`--watch` puts a saved handler live with no stack update, and a saved
+template through a change set; a template with a failing resource prints
+the reason (and its template line) and exits 1."""
 
 import base64
 import hashlib
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 import unittest
 import zipfile
@@ -176,26 +178,38 @@ class DeployCliTest(ServerTestCase):
                                   "--endpoint-url", self.server.endpoint],
                                  env=self.server.client_env(), stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(
+            iter(lambda: watch.stdout.readline().decode(), "")), daemon=True)
+        reader.start()
+
+        def printed(text):
+            return wait_until(lambda: any(text in line for line in lines), timeout=30)
+
         try:
-            seen = ""
-            while "Watching" not in seen:
-                line = watch.stdout.readline().decode()
-                self.assertTrue(line, "nimbus deploy --watch ended: " + seen)
-                seen += line
+            self.assertTrue(printed("Watching"), "".join(lines))
             self.write("app/py/app.py", PY_HANDLER % 2)
             saved = time.time()
             got = wait_until(lambda: self.invoke(outputs["PyName"])["v"] == 2, timeout=10)
-            self.assertTrue(got, "the saved handler answers")
+            self.assertTrue(got, "the saved handler answers: " + "".join(lines))
             print("\n  code update through --watch: %.0f ms" % ((time.time() - saved) * 1000))
             if shutil.which("pip") or shutil.which("pip3"):
                 self.assertEqual(self.invoke(outputs["PyName"])["lib"], "wheel")
             after = len(self.cfn.describe_stack_events(StackName="cliapp")["StackEvents"])
             self.assertEqual(after, events, "a code-only change updates no stack")
+            self.assertTrue(printed("Updated code of PyFn"), "".join(lines))
+
+            # A template change is a change set.
+            self.write("app/template.yaml", TEMPLATE.replace("Timeout: 10", "Timeout: 12"))
+            self.assertTrue(printed("Successfully updated stack cliapp"), "".join(lines))
+            conf = self.lam.get_function_configuration(FunctionName=outputs["PyName"])
+            self.assertEqual(conf["Timeout"], 12)
+            self.assertEqual(self.invoke(outputs["PyName"])["v"], 2)
         finally:
             watch.send_signal(signal.SIGTERM)
-            rest = watch.communicate(timeout=10)[0].decode()
-        self.assertEqual(watch.returncode, 0, rest)
-        self.assertIn("Updated code of PyFn", rest)
+            watch.wait(timeout=10)
+            reader.join(5)
+        self.assertEqual(watch.returncode, 0, "".join(lines))
 
     def test_failing_resource_prints_the_reason(self):
         tmpl = self.write("bad/template.yaml", """

@@ -60,8 +60,9 @@ Registry::Registry(Environment& env) {
   // Lambda reads code named by S3Bucket/S3Key through S3's ObjectReader
   // (api.h); S3 is destroyed first, after the edge stopped asking.
   lambda.use_code_objects(s3.reader());
-  // Firehose writes objects through S3's ObjectWriter (api.h); destroyed first.
-  add(std::make_unique<firehose::FirehoseService>(env, &s3.writer()));
+  // Firehose writes objects through S3's ObjectWriter (api.h) and runs Lambda
+  // processing through Lambda's Functions; destroyed first.
+  add(std::make_unique<firehose::FirehoseService>(env, &s3.writer(), &lambda));
   // CloudFormation creates resources through the others' operations.
   add(std::make_unique<cloudformation::CloudFormationService>(env, calls_.get()));
   for (auto& s : services_) s->bind(env.targets);

@@ -1,14 +1,33 @@
 """Firehose delivery streams through boto3 (current and Debian's 1.26) and
 the AWS CLI against a real server: the API and its errors, records
 delivered to nimbus's S3 as objects (the default time layout, prefix
-expressions, GZIP), a Kinesis stream as the source, and records accepted
-before a kill -9 delivered after the restart."""
+expressions, GZIP), a Kinesis stream as the source, Lambda processing with
+its processing-failed error output, and records accepted before a kill -9
+delivered after the restart."""
 
 import gzip
 import json
 import unittest
 
 from harness import ACCOUNT, REGION, Server, ServerTestCase, require_boto3, wait_until
+from test_lambda import ROLE as LAMBDA_ROLE, py_zip
+
+# A Firehose transformation: upper-cases records, drops "drop", fails "bad".
+TRANSFORM = """
+import base64
+def handler(event, context):
+    out = []
+    for r in event["records"]:
+        data = base64.b64decode(r["data"])
+        if data == b"drop":
+            out.append({"recordId": r["recordId"], "result": "Dropped"})
+        elif data == b"bad":
+            out.append({"recordId": r["recordId"], "result": "ProcessingFailed"})
+        else:
+            out.append({"recordId": r["recordId"], "result": "Ok",
+                        "data": base64.b64encode(data.upper()).decode()})
+    return {"records": out}
+"""
 
 ROLE = "arn:aws:iam::%s:role/firehose" % ACCOUNT
 MIB = 1024 * 1024
@@ -137,6 +156,43 @@ class FirehoseTest(ServerTestCase):
         body = b"".join(got.values())
         self.assertEqual(sorted(set(body)), [ord("a"), ord("b")])
         self.assertEqual(len(body), MIB)
+
+    def test_lambda_processing(self):
+        lam = self.server.boto3_client("lambda")
+        fn = lam.create_function(FunctionName="fh-transform", Runtime="python3.9",
+                                 Role=LAMBDA_ROLE, Handler="app.handler", Timeout=30,
+                                 Code={"ZipFile": py_zip(TRANSFORM)})["FunctionArn"]
+        self.s3.create_bucket(Bucket="fh-proc")
+        config = {"Enabled": True, "Processors": [{"Type": "Lambda", "Parameters": [
+            {"ParameterName": "LambdaArn", "ParameterValue": fn}]}]}
+        self.fh.create_delivery_stream(
+            DeliveryStreamName="proc", ExtendedS3DestinationConfiguration=destination(
+                "fh-proc", ErrorOutputPrefix="errors/", ProcessingConfiguration=config))
+        d = self.fh.describe_delivery_stream(DeliveryStreamName="proc")["DeliveryStreamDescription"]
+        ext = d["Destinations"][0]["ExtendedS3DestinationDescription"]
+        self.assertEqual(ext["ProcessingConfiguration"], config)
+        # 600 KiB, two small records, then 500 KiB: past the 1 MiB buffer, so
+        # the first three are delivered at once (the last waits its interval).
+        for data in (b"x" * (600 << 10), b"drop", b"bad", b"y" * (500 << 10)):
+            self.fh.put_record(DeliveryStreamName="proc", Record={"Data": data})
+        got = wait_until(lambda: len(objects(self.s3, "fh-proc")) == 2 and
+                         objects(self.s3, "fh-proc"), timeout=60)
+        self.assertTrue(got)
+        errors = {k: v for k, v in got.items() if k.startswith("errors/processing-failed/")}
+        delivered = {k: v for k, v in got.items() if k not in errors}
+        self.assertEqual(list(delivered.values()), [b"X" * (600 << 10)])
+        self.assertEqual(len(errors), 1)
+        line = json.loads(list(errors.values())[0].decode().strip())
+        self.assertEqual(line["errorCode"], "Lambda.ProcessingFailedStatus")
+        self.assertEqual(line["rawData"], "YmFk")  # base64 of "bad"
+        self.assertEqual(line["lambdaArn"], fn)
+        with self.assertRaises(self.fh.exceptions.InvalidArgumentException):
+            bad = dict(config, Processors=[{"Type": "Lambda", "Parameters": [
+                {"ParameterName": "LambdaArn", "ParameterValue": fn},
+                {"ParameterName": "NumberOfRetries", "ParameterValue": "900"}]}])
+            self.fh.create_delivery_stream(
+                DeliveryStreamName="proc-bad", ExtendedS3DestinationConfiguration=destination(
+                    "fh-proc", ProcessingConfiguration=bad))
 
 
 class FirehoseRestartTest(unittest.TestCase):

@@ -87,6 +87,23 @@ std::string Engine::object_key(const DeliveryStream& def, int64_t oldest_ms) con
   return key;
 }
 
+// The key of an error output object: the ErrorOutputPrefix evaluated with
+// `type` (its default when it has no expressions: the prefix, the type and
+// the time layout), then the same name as a delivered object.
+std::string Engine::error_key(const DeliveryStream& def, int64_t oldest_ms,
+                              std::string_view type) const {
+  auto prefix = Prefix::parse(def.error_prefix, true);
+  std::string key;
+  if (prefix && prefix->has_expressions()) {
+    key = prefix->evaluate(oldest_ms, random_string, type);
+  } else {
+    key = def.error_prefix + std::string(type) + "/" + default_layout(oldest_ms);
+  }
+  key += def.name + "-" + std::to_string(def.version) + "-" + suffix_time(oldest_ms) + "-" +
+         new_request_id() + def.extension();
+  return key;
+}
+
 // Worker thread: one object from the oldest records, up to the buffer size.
 void Engine::deliver(const std::string& name, DeliveryStream def, std::function<void()> finished) {
   auto info = log_->info(name);
@@ -99,27 +116,63 @@ void Engine::deliver(const std::string& name, DeliveryStream def, std::function<
     if (!records) spdlog::error("firehose: reading {}: {}", name, records.error().message);
     return delivered(name, !!records, std::move(finished));
   }
-  std::string body;
-  for (const auto& r : *records) body += r.data;
-  if (def.compression == "GZIP") body = gzip(body);
   uint64_t last = records->back().seq;
-  s3::NewObject object{def.bucket(), object_key(def, records->front().arrival_ms), std::move(body),
-                       "application/octet-stream", ""};
-  s3_->put(std::move(object), [this, gate = gate_, name, last,
-                               finished = std::move(finished)](Status st) mutable {
-    auto h = gate->hold();
-    if (!h) return finished();
-    if (!st) {
-      spdlog::warn("firehose: delivering {}: {}: {}", name, st.error().code, st.error().message);
-      return delivered(name, false, std::move(finished));
-    }
+  int64_t oldest_ms = records->front().arrival_ms;
+  if (def.lambda_arn.empty() || functions_ == nullptr) {
+    std::string body;
+    for (const auto& r : *records) body += r.data;
+    return write(name, std::move(def), Processed{std::move(body), {}}, oldest_ms, last,
+                 std::move(finished));
+  }
+  process(*functions_, env_.clock, def, std::move(*records),
+          [this, gate = gate_, name, def, oldest_ms, last,
+           finished = std::move(finished)](Processed p) mutable {
+            auto h = gate->hold();
+            if (!h) return finished();
+            write(name, std::move(def), std::move(p), oldest_ms, last, std::move(finished));
+          });
+}
+
+// Writes what a delivery made: the failed records' lines under the error
+// output, then the object, then trims the records they came from.
+void Engine::write(const std::string& name, DeliveryStream def, Processed p, int64_t oldest_ms,
+                   uint64_t last, std::function<void()> finished) {
+  std::vector<s3::NewObject> objects;
+  auto make = [&](std::string key, std::string body) {
+    if (def.compression == "GZIP") body = gzip(body);
+    objects.push_back(s3::NewObject{def.bucket(), std::move(key), std::move(body),
+                                    "application/octet-stream", ""});
+  };
+  if (!p.failed.empty()) make(error_key(def, oldest_ms, "processing-failed"), std::move(p.failed));
+  if (!p.body.empty()) make(object_key(def, oldest_ms), std::move(p.body));
+  auto then = [this, gate = gate_, name, last, finished = std::move(finished)](Written w) mutable {
+    if (w == Written::kGone) return finished();
+    if (w == Written::kFailed) return delivered(name, false, std::move(finished));
     log_->trim(name, last + 1,
                [this, gate, name, finished = std::move(finished)](Status t) mutable {
-                 auto h2 = gate->hold();
-                 if (!h2) return finished();
+                 auto h = gate->hold();
+                 if (!h) return finished();
                  if (!t) spdlog::error("firehose: trimming {}: {}", name, t.error().message);
                  delivered(name, true, std::move(finished));
                });
+  };
+  put_all(name, std::move(objects), 0, std::move(then));
+}
+
+// Puts objects[i..] one after the other, then says how it went.
+void Engine::put_all(const std::string& name, std::vector<s3::NewObject> objects, size_t i,
+                     std::function<void(Written)> then) {
+  if (i == objects.size()) return then(Written::kAll);
+  s3::NewObject object = objects[i];
+  s3_->put(std::move(object), [this, gate = gate_, name, objects = std::move(objects), i,
+                               then = std::move(then)](Status st) mutable {
+    auto h = gate->hold();
+    if (!h) return then(Written::kGone);
+    if (!st) {
+      spdlog::warn("firehose: delivering {}: {}: {}", name, st.error().code, st.error().message);
+      return then(Written::kFailed);
+    }
+    put_all(name, std::move(objects), i + 1, std::move(then));
   });
 }
 

@@ -1,5 +1,9 @@
 #include "services/firehose/delivery_stream.h"
 
+#include <fmt/format.h>
+
+#include <cstdlib>
+
 #include "common/json_fields.h"
 #include "services/firehose/errors.h"
 
@@ -16,6 +20,71 @@ std::string DeliveryStream::extension() const {
   if (!file_extension.empty()) return file_extension;
   return compression == "GZIP" ? ".gz" : "";
 }
+
+namespace {
+
+// A processor parameter's value as a number within [low, high].
+Result<double> parameter_number(const std::string& name, const std::string& value, double low,
+                                double high) {
+  char* end = nullptr;
+  double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || end != value.c_str() + value.size() || !(v >= low && v <= high)) {
+    return errors::invalid("Processor parameter " + name + " value " + value +
+                           " is invalid; it must be between " + fmt::format("{}", low) + " and " +
+                           fmt::format("{}", high) + ".");
+  }
+  return v;
+}
+
+// ProcessingConfiguration: when enabled, one Lambda processor with its
+// LambdaArn and optional NumberOfRetries, BufferSizeInMBs,
+// BufferIntervalInSeconds and RoleArn.
+Status read_processing(const json::object& p, DeliveryStream& d) {
+  if (!boolean(p, "Enabled").value_or(false)) return Status::ok();
+  const auto* list = p.if_contains("Processors");
+  if (list == nullptr || !list->is_array() || list->as_array().empty()) {
+    return errors::invalid("Processors must not be empty when processing is enabled.");
+  }
+  for (const auto& entry : list->as_array()) {
+    if (!entry.is_object()) return errors::invalid("Processors must be objects.");
+    std::string type = str(entry.as_object(), "Type");
+    if (type != "Lambda") {
+      return errors::invalid("Processor type " + type + " is not supported by nimbus.");
+    }
+    if (!d.lambda_arn.empty()) return errors::invalid("Only one Lambda processor is allowed.");
+    const auto* params = entry.as_object().if_contains("Parameters");
+    if (params == nullptr || !params->is_array()) {
+      return errors::invalid("Lambda processor requires the LambdaArn parameter.");
+    }
+    for (const auto& param : params->as_array()) {
+      if (!param.is_object()) return errors::invalid("Processor parameters must be objects.");
+      std::string name = str(param.as_object(), "ParameterName");
+      std::string value = str(param.as_object(), "ParameterValue");
+      if (name == "LambdaArn") {
+        d.lambda_arn = value;
+      } else if (name == "NumberOfRetries") {
+        auto n = parameter_number(name, value, 0, 300);
+        if (!n) return n.take_error();
+        d.retries = static_cast<int>(*n);
+      } else if (name == "BufferSizeInMBs") {
+        auto n = parameter_number(name, value, 0.2, 3);
+        if (!n) return n.take_error();
+        d.processor_bytes = static_cast<int64_t>(*n * 1024 * 1024);
+      } else if (name == "BufferIntervalInSeconds") {
+        if (auto n = parameter_number(name, value, 0, 900); !n) return n.take_error();
+      } else if (name != "RoleArn") {
+        return errors::invalid("Processor parameter " + name + " is not supported by nimbus.");
+      }
+    }
+    if (!d.lambda_arn.starts_with("arn:aws:lambda:")) {
+      return errors::invalid("Lambda processor requires a LambdaArn parameter naming a function.");
+    }
+  }
+  d.processing = p;
+  return Status::ok();
+}
+
+}  // namespace
 
 Result<DeliveryStream> DeliveryStream::from_input(const json::object& in) {
   DeliveryStream d;
@@ -82,9 +151,7 @@ Result<DeliveryStream> DeliveryStream::from_input(const json::object& in) {
     return errors::invalid("CompressionFormat " + d.compression + " is not supported by nimbus.");
   }
   if (const auto* p = dest->if_contains("ProcessingConfiguration"); p && p->is_object()) {
-    if (boolean(p->as_object(), "Enabled").value_or(false)) {
-      return errors::invalid("ProcessingConfiguration is not supported by nimbus yet.");
-    }
+    if (auto st = read_processing(p->as_object(), d); !st) return st.take_error();
   }
   if (d.extended) d.file_extension = str(*dest, "FileExtension");
   if (const auto* t = in.if_contains("Tags"); t && t->is_array()) d.tags = t->as_array();
@@ -108,7 +175,8 @@ json::object DeliveryStream::to_json() const {
                       {"interval_s", interval_s},
                       {"compression", compression},
                       {"file_extension", file_extension},
-                      {"tags", tags}};
+                      {"tags", tags},
+                      {"processing", processing}};
 }
 
 std::optional<DeliveryStream> DeliveryStream::from_json(const json::object& doc) {
@@ -131,6 +199,10 @@ std::optional<DeliveryStream> DeliveryStream::from_json(const json::object& doc)
   d.compression = str(doc, "compression");
   d.file_extension = str(doc, "file_extension");
   if (const auto* t = doc.if_contains("tags"); t && t->is_array()) d.tags = t->as_array();
+  if (const auto* p = doc.if_contains("processing");
+      p && p->is_object() && !p->as_object().empty()) {
+    if (!read_processing(p->as_object(), d)) return std::nullopt;
+  }
   return d;
 }
 
@@ -150,6 +222,7 @@ json::object DeliveryStream::description() const {
     json::object e = s3;
     e["S3BackupMode"] = "Disabled";
     if (!file_extension.empty()) e["FileExtension"] = file_extension;
+    if (!processing.empty()) e["ProcessingConfiguration"] = processing;
     dest["ExtendedS3DestinationDescription"] = std::move(e);
   }
   json::object out{{"DeliveryStreamName", name},

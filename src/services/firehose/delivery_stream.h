@@ -32,6 +32,12 @@ struct DeliveryStream {
   std::string compression = "UNCOMPRESSED";
   std::string file_extension;
   boost::json::array tags;
+  // Lambda processing (an enabled ProcessingConfiguration with a Lambda
+  // processor): `processing` as given, for Describe; no lambda_arn, none.
+  boost::json::object processing;
+  std::string lambda_arn;
+  int retries = 3;                        // NumberOfRetries
+  int64_t processor_bytes = 1024 * 1024;  // BufferSizeInMBs: records per invocation
 
   std::string bucket() const;  // from the bucket ARN
   // The object name's extension: FileExtension, else ".gz" for GZIP.

@@ -16,7 +16,8 @@ constexpr const char* kRecords = "firehose.records";
 constexpr const char* kTimers = "firehose.timers";
 }  // namespace ns
 
-Engine::Engine(Environment& env, s3::ObjectWriter* s3) : env_(env), s3_(s3) {}
+Engine::Engine(Environment& env, s3::ObjectWriter* s3, lambda::Functions* functions)
+    : env_(env), s3_(s3), functions_(functions) {}
 
 Engine::~Engine() {
   {

@@ -27,6 +27,8 @@
 #include "common/mutex.h"
 #include "services/firehose/delivery_stream.h"
 #include "services/firehose/kinesis_source.h"
+#include "services/firehose/processing.h"
+#include "services/lambda/api.h"
 #include "services/s3/api.h"
 #include "services/service.h"
 #include "storage/log.h"
@@ -36,7 +38,9 @@ namespace nimbus::services::firehose {
 
 class Engine {
  public:
-  Engine(Environment& env, s3::ObjectWriter* s3);
+  // `functions` runs Lambda processing (null: streams with a processor are
+  // delivered unprocessed; the service refuses to create them).
+  Engine(Environment& env, s3::ObjectWriter* s3, lambda::Functions* functions);
   ~Engine();
 
   // Reads the definitions back, opens the Log and timers, arms a delivery
@@ -76,12 +80,19 @@ class Engine {
   void flush(const std::string& name, std::function<void()> finished);
   void deliver(const std::string& name, DeliveryStream def, std::function<void()> finished);
   void delivered(const std::string& name, bool ok, std::function<void()> finished);
+  void write(const std::string& name, DeliveryStream def, Processed p, int64_t oldest_ms,
+             uint64_t last, std::function<void()> finished);
+  enum class Written { kAll, kFailed, kGone };  // kGone: the engine is closing
+  void put_all(const std::string& name, std::vector<s3::NewObject> objects, size_t i,
+               std::function<void(Written)> then);
   std::string object_key(const DeliveryStream& def, int64_t oldest_ms) const;
+  std::string error_key(const DeliveryStream& def, int64_t oldest_ms, std::string_view type) const;
   // Starts reading a KinesisStreamAsSource stream's Kinesis stream.
   void start_source(const DeliveryStream& d);
 
   Environment& env_;
   s3::ObjectWriter* s3_;
+  lambda::Functions* functions_;
   std::unique_ptr<storage::Log> log_;
   std::unique_ptr<storage::Timers> timers_;
   mutable Mutex mu_;

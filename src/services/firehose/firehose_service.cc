@@ -31,8 +31,12 @@ const Operation<FirehoseService> FirehoseService::kOperations[] = {
     {"PutRecordBatch", &FirehoseService::put_record_batch, by_stream},
 };
 
-FirehoseService::FirehoseService(Environment& env, s3::ObjectWriter* s3)
-    : Service("firehose"), env_(env), engine_(std::make_unique<Engine>(env, s3)) {
+FirehoseService::FirehoseService(Environment& env, s3::ObjectWriter* s3,
+                                 lambda::Functions* functions)
+    : Service("firehose"),
+      env_(env),
+      functions_(functions),
+      engine_(std::make_unique<Engine>(env, s3, functions)) {
   serve(*this, kOperations);
 }
 

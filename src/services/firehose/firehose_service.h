@@ -15,7 +15,9 @@ namespace nimbus::services::firehose {
 
 class FirehoseService final : public Service {
  public:
-  FirehoseService(Environment& env, s3::ObjectWriter* s3);
+  // `functions` runs Lambda processing (null: ProcessingConfiguration is
+  // refused).
+  FirehoseService(Environment& env, s3::ObjectWriter* s3, lambda::Functions* functions = nullptr);
   ~FirehoseService() override;
 
   Status start() override;
@@ -38,6 +40,7 @@ class FirehoseService final : public Service {
   std::string arn(const CallContext& ctx, const std::string& name) const;
 
   Environment& env_;
+  lambda::Functions* functions_;
   std::unique_ptr<Engine> engine_;
 };
 

@@ -11,6 +11,9 @@ namespace json = boost::json;
 void FirehoseService::create_delivery_stream(const CallContext& ctx, object in, Respond respond) {
   auto d = DeliveryStream::from_input(in);
   if (!d) return respond(d.take_error());
+  if (!d->lambda_arn.empty() && functions_ == nullptr) {
+    return respond(errors::invalid("ProcessingConfiguration is not supported by this server."));
+  }
   if (d->type == "KinesisStreamAsSource") {
     std::string source = str(d->source, "KinesisStreamARN");
     bool found = false;

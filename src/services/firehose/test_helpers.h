@@ -7,6 +7,8 @@
 
 #include <future>
 #include <map>
+#include <mutex>
+#include <vector>
 
 #include "http/body.h"
 #include "services/firehose/firehose_service.h"
@@ -18,13 +20,54 @@ namespace nimbus::services::firehose::testing {
 
 namespace json = boost::json;
 
-class FirehoseTest : public services::testing::ServiceTest<FirehoseService> {
+// Lambda for the processing tests: `handler` answers each invocation (on
+// the calling thread); every event is kept.
+class FakeFunctions : public lambda::Functions {
+ public:
+  std::function<Result<lambda::SyncResult>(const json::object& event)> handler;
+
+  void invoke_sync(lambda::SyncInvoke call,
+                   std::function<void(Result<lambda::SyncResult>)> done) override {
+    json::object event = json::parse(call.payload).as_object();
+    {
+      std::lock_guard l(mu_);
+      events_.push_back(event);
+      functions_.push_back(call.function);
+    }
+    if (!handler) return done(Error::make("ResourceNotFoundException", "Function not found"));
+    done(handler(event));
+  }
+  std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
+    return std::nullopt;
+  }
+  std::vector<json::object> events() const {
+    std::lock_guard l(mu_);
+    return events_;
+  }
+  std::vector<std::string> functions() const {
+    std::lock_guard l(mu_);
+    return functions_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<json::object> events_;
+  std::vector<std::string> functions_;
+};
+
+// Constructed before the services that point at it.
+struct FakeFunctionsHolder {
+  FakeFunctions lambda;
+};
+
+class FirehoseTest : protected FakeFunctionsHolder,
+                     public services::testing::ServiceTest<FirehoseService> {
  protected:
   FirehoseTest()
       : ServiceTest(
             {build<s3::S3Service>(), build<kinesis::KinesisService>(), [this](Environment& env) {
                auto& s3 = static_cast<s3::S3Service&>(*services.front());
-               return std::make_unique<FirehoseService>(env, &s3.writer());
+               return std::make_unique<FirehoseService>(env, &s3.writer(), &lambda);
              }}) {}
 
   json::object kinesis(const std::string& op, json::object in) {

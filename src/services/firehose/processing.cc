@@ -78,7 +78,9 @@ void invoke(std::shared_ptr<Run> run) {
   if (run->next == run->batches.size()) return run->done(std::move(run->out));
   const auto& batch = run->batches[run->next];
   ++run->attempts;
-  lambda::SyncInvoke call{run->def.lambda_arn, event(run->def, batch), new_request_id()};
+  // Firehose invokes through its role (RoleArn), not a resource policy: no
+  // source ARN.
+  lambda::SyncInvoke call{run->def.lambda_arn, event(run->def, batch), new_request_id(), ""};
   run->functions->invoke_sync(std::move(call), [run](Result<lambda::SyncResult> r) {
     const auto& batch = run->batches[run->next];
     const std::string& arn = run->def.lambda_arn;

@@ -1,7 +1,8 @@
 """Lambda code from nimbus's S3 (Code.S3Bucket / S3Key) through boto3
-(current and Debian's 1.26): a function created from an object, updated
-from another key, AWS's error for a missing key or bucket; and a SAM
-template whose CodeUri is s3://bucket/key deployed through CloudFormation."""
+(current and Debian's 1.26) and the AWS CLI: a function created from an
+object, updated from another key, AWS's error for a missing key or bucket;
+and a SAM template whose CodeUri is s3://bucket/key deployed through
+CloudFormation."""
 
 import io
 import json
@@ -60,6 +61,23 @@ class LambdaS3CodeTest(ServerTestCase):
         self.assertIn("S3 Error Code: NoSuchBucket.", e.exception.response["Error"]["Message"])
         with self.assertRaises(self.lam.exceptions.ResourceNotFoundException):
             self.lam.get_function(FunctionName="no-bucket")
+
+    def test_aws_cli_update_from_s3(self):
+        self.s3.put_object(Bucket="code", Key="cli/v1.zip", Body=py_zip("cli-one"))
+        self.s3.put_object(Bucket="code", Key="cli/v2.zip", Body=py_zip("cli-two"))
+        self.server.aws_cli("lambda", "create-function", "--function-name", "cli-s3",
+                            "--runtime", "python3.11", "--role", ROLE, "--handler", "app.handler",
+                            "--code", "S3Bucket=code,S3Key=cli/v1.zip")
+        self.assertEqual(self.invoke("cli-s3"), "cli-one")
+        self.server.aws_cli("lambda", "update-function-code", "--function-name", "cli-s3",
+                            "--s3-bucket", "code", "--s3-key", "cli/v2.zip")
+        self.assertEqual(self.invoke("cli-s3"), "cli-two")
+        rc, out, err = self.server.aws_cli("lambda", "update-function-code", "--function-name",
+                                           "cli-s3", "--s3-bucket", "code", "--s3-key", "nope",
+                                           check=False)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("InvalidParameterValueException", err)
+        self.assertIn("S3 Error Code: NoSuchKey", err)
 
     def test_sam_code_uri_from_s3(self):
         cfn = self.server.boto3_client("cloudformation")

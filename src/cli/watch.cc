@@ -44,14 +44,10 @@ Status Watcher::add(const std::string& dir, bool recursive) {
   if (wd < 0) {
     return Error::make("WatchError", "cannot watch " + dir + ": " + std::strerror(errno));
   }
-  // The same folder twice is one watch: recursive if either asked.
-  auto [it, fresh] = dirs_.try_emplace(wd, dir, recursive);
-  if (!fresh && !recursive) return Status::ok();
+  // The same folder twice is one watch; it stays recursive once asked to be.
+  auto it = dirs_.try_emplace(wd, dir, recursive).first;
+  if (!recursive) return Status::ok();
   it->second.second = true;
-  if (!recursive) {
-    it->second.second = false;
-    return Status::ok();
-  }
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     auto name = e.path().filename().string();

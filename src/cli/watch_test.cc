@@ -39,6 +39,21 @@ TEST(DeployWatch, BurstsAreOneChangeAndNewFoldersAreWatched) {
   EXPECT_EQ(*nested, std::set<std::string>{(root / "sub" / "c.py").string()});
 }
 
+TEST(DeployWatch, AFolderWatchedTwiceStaysRecursive) {
+  // The template's folder (not recursive) is often the code folder too.
+  storage::testing::TempDir dir;
+  fs::path root(dir.path());
+  fs::create_directories(root / "src");
+  Watcher w;
+  ASSERT_TRUE(w.add(root.string(), false).is_ok());
+  ASSERT_TRUE(w.add(root.string(), true).is_ok());
+  ASSERT_TRUE(w.add(root.string(), false).is_ok());
+  std::ofstream(root / "src" / "app.py") << "1";
+  auto changed = w.wait(std::chrono::milliseconds(50));
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ(*changed, std::set<std::string>{(root / "src" / "app.py").string()});
+}
+
 TEST(DeployWatch, AMissingFolderIsAnError) {
   Watcher w;
   EXPECT_FALSE(w.add("/nonexistent/nimbus/folder", true).is_ok());

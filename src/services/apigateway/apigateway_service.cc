@@ -33,6 +33,7 @@ const Operation<RestApiService> RestApiService::kOperations[] = {
     {"GetRestApi", &RestApiService::get_rest_api, by_rest_api},
     {"GetRestApis", &RestApiService::get_rest_apis, by_rest_api},
     {"DeleteRestApi", &RestApiService::delete_rest_api, by_rest_api},
+    {"UpdateRestApi", &RestApiService::update_rest_api, by_rest_api},
     {"GetResources", &RestApiService::get_resources, by_rest_api},
     {"GetResource", &RestApiService::get_resource, by_rest_api},
     {"CreateResource", &RestApiService::create_resource, by_rest_api},

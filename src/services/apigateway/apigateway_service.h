@@ -38,6 +38,8 @@ class RestApiService final : public Service {
   Output get_rest_api(const CallContext& ctx, const json::object& in) const;
   Output get_rest_apis(const CallContext& ctx, const json::object& in) const;
   void delete_rest_api(const CallContext& ctx, json::object in, Respond respond);
+  // rest_api_patch.cc
+  void update_rest_api(const CallContext& ctx, json::object in, Respond respond);
   Output get_resources(const CallContext& ctx, const json::object& in) const;
   Output get_resource(const CallContext& ctx, const json::object& in) const;
   void create_resource(const CallContext& ctx, json::object in, Respond respond);

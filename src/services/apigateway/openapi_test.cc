@@ -336,6 +336,27 @@ TEST_F(ImportTest, ImportedRestApiDeploysAndAnswers) {
   expect_error("PutRestApi", {{"restApiId", "nope"}, {"body", json::serialize(doc)}},
                "NotFoundException");
   EXPECT_EQ(call("GetResources", {{"restApiId", id}})["items"].as_array().size(), 5u);
+  // UpdateRestApi patches the API's own members.
+  auto patched = call(
+      "UpdateRestApi",
+      {{"restApiId", id},
+       {"patchOperations",
+        json::array{
+            json::object{{"op", "replace"}, {"path", "/name"}, {"value", "renamed"}},
+            json::object{{"op", "add"}, {"path", "/binaryMediaTypes/image~1gif"}},
+            json::object{{"op", "remove"}, {"path", "/binaryMediaTypes/image~1png"}},
+            json::object{{"op", "replace"}, {"path", "/apiKeySource"}, {"value", "AUTHORIZER"}}}}});
+  EXPECT_EQ(s(patched["name"]), "renamed");
+  EXPECT_EQ(patched["binaryMediaTypes"], json::parse(R"(["image/gif"])"));
+  EXPECT_EQ(s(patched["apiKeySource"]), "AUTHORIZER");
+  for (auto bad : {json::object{{"op", "replace"}, {"path", "/apiKeySource"}, {"value", "X"}},
+                   json::object{{"op", "remove"}, {"path", "/name"}},
+                   json::object{{"op", "replace"}, {"path", "/nope"}, {"value", "1"}}}) {
+    expect_error("UpdateRestApi", {{"restApiId", id}, {"patchOperations", json::array{bad}}},
+                 "BadRequestException");
+  }
+  EXPECT_EQ(s(call("GetRestApi", {{"restApiId", id}})["name"]), "renamed");
+
   // failonwarnings: a method without an integration fails the import.
   auto warn =
       json::parse(R"({"swagger": "2.0", "info": {"title": "w"}, "paths": {"/a": {"get": {}}}})");

@@ -246,6 +246,23 @@ TEST_F(ApiGatewayStackTest, ResourcesAndMethodsFromParts) {
   EXPECT_EQ(r.body, "pong");
   EXPECT_TRUE(gw("apigateway", "GetAuthorizer",
                  {{"restApiId", id}, {"authorizerId", s(out.at("AuthId"))}}));
+  // Settings of an API without a body are patched in place.
+  std::string tmpl = s(call("GetTemplate", {{"StackName", "parts"}})["TemplateBody"]);
+  auto replace_all = [](std::string t, const std::string& from, const std::string& to) {
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  call("UpdateStack",
+       {{"StackName", "parts"},
+        {"TemplateBody", replace_all(tmpl, R"("Name": "p"})",
+                                     R"("Name": "p2", "BinaryMediaTypes": ["image/png"]})")}});
+  ASSERT_EQ(settled("parts"), "UPDATE_COMPLETE") << reason("parts");
+  auto api = gw("apigateway", "GetRestApi", {{"restApiId", id}});
+  ASSERT_TRUE(api);
+  EXPECT_EQ(s(api->at("name")), "p2");
+  EXPECT_EQ(api->at("binaryMediaTypes"), json::parse(R"(["image/png"])"));
+  EXPECT_EQ(s(outputs("parts").at("Id")), id);
+
   call("DeleteStack", {{"StackName", "parts"}});
   EXPECT_EQ(settled("parts"), "ValidationError");
   EXPECT_FALSE(gw("apigateway", "GetRestApi", {{"restApiId", id}}));

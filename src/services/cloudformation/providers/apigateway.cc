@@ -2,6 +2,8 @@
 // PutRestApi), Deployment, Stage, Resource, Method and Authorizer, through
 // the apigateway operations (camelCase members where the template has
 // PascalCase properties). API keys and usage plans: apigateway_keys.cc.
+#include <algorithm>
+
 #include "common/json_fields.h"
 #include "services/cloudformation/providers/apigateway_util.h"
 #include "services/cloudformation/providers/provider.h"
@@ -99,14 +101,67 @@ void create_rest_api(const ResourceRequest& r, ProvideDone done) {
   });
 }
 
+// An API without a document: the changed settings as UpdateRestApi patches.
+void patch_rest_api(const ResourceRequest& r, ProvideDone done) {
+  json::array ops;
+  auto changed = [&](const char* prop) -> const json::value* {
+    const auto* now = r.properties.if_contains(prop);
+    const auto* before = r.old_properties.if_contains(prop);
+    if (now == nullptr && before == nullptr) return nullptr;
+    if (now != nullptr && before != nullptr && *now == *before) return nullptr;
+    static const json::value empty = "";
+    return now != nullptr ? now : &empty;
+  };
+  for (auto [prop, path] : {std::pair{"Name", "/name"},
+                            {"Description", "/description"},
+                            {"ApiKeySourceType", "/apiKeySource"},
+                            {"MinimumCompressionSize", "/minimumCompressionSize"},
+                            {"Policy", "/policy"},
+                            {"DisableExecuteApiEndpoint", "/disableExecuteApiEndpoint"}}) {
+    if (const auto* v = changed(prop)) {
+      std::string value = provide::text(*v);
+      if (std::string_view(prop) == "ApiKeySourceType" && value.empty()) value = "HEADER";
+      if (std::string_view(prop) == "DisableExecuteApiEndpoint" && value.empty()) value = "false";
+      ops.push_back(json::object{{"op", "replace"}, {"path", path}, {"value", value}});
+    }
+  }
+  auto types = string_list(r.properties, "BinaryMediaTypes");
+  auto old_types = string_list(r.old_properties, "BinaryMediaTypes");
+  auto escaped = [](const std::string& t) {
+    std::string out;
+    for (char c : t)
+      out += c == '/' ? std::string("~1") : c == '~' ? std::string("~0") : std::string(1, c);
+    return out;
+  };
+  for (const auto& t : old_types) {
+    if (std::find(types.begin(), types.end(), t) == types.end())
+      ops.push_back(json::object{{"op", "remove"}, {"path", "/binaryMediaTypes/" + escaped(t)}});
+  }
+  for (const auto& t : types) {
+    if (std::find(old_types.begin(), old_types.end(), t) == old_types.end())
+      ops.push_back(json::object{{"op", "add"}, {"path", "/binaryMediaTypes/" + escaped(t)}});
+  }
+  if (const auto* ec = changed("EndpointConfiguration"); ec != nullptr && ec->is_object()) {
+    auto list = string_list(ec->as_object(), "Types");
+    if (!list.empty()) {
+      ops.push_back(json::object{
+          {"op", "replace"}, {"path", "/endpointConfiguration/types/0"}, {"value", list.front()}});
+    }
+  }
+  if (ops.empty()) return done(Provided{r.physical_id, r.attributes});
+  r.call(kModel, "UpdateRestApi",
+         json::object{{"restApiId", r.physical_id}, {"patchOperations", std::move(ops)}},
+         [r, done](Output out) {
+           if (!out) return done(out.take_error());
+           done(Provided{r.physical_id, r.attributes});
+         });
+}
+
 // The Body (or BodyS3Location) is put over the API again (Mode, overwrite
-// by default); nimbus
-// has no UpdateRestApi yet, so other changes of an API without a Body fail.
+// by default); without one, the changed settings are patched.
 void update_rest_api(const ResourceRequest& r, ProvideDone done) {
   if (!r.properties.contains("Body") && !r.properties.contains("BodyS3Location")) {
-    return done(Error::make("ValidationError",
-                            "nimbus cannot update a RestApi without a Body in place yet "
-                            "(UpdateRestApi is not implemented)"));
+    return patch_rest_api(r, done);
   }
   rest_body(r, [r, done](Result<std::string> body) {
     if (!body) return done(body.take_error());

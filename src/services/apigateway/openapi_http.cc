@@ -159,6 +159,17 @@ Result<Imported> import_http(const json::object& doc) {
   }
   if (const auto* cors = object_at(doc, "x-amazon-apigateway-cors"))
     out.api["CorsConfiguration"] = cors_of(*cors);
+  // Tags with x-amazon-apigateway-tag-value are the API's tags.
+  if (const auto* tags = doc.if_contains("tags"); tags != nullptr && tags->is_array()) {
+    json::object api_tags;
+    for (const auto& t : tags->as_array()) {
+      if (!t.is_object()) continue;
+      const auto* value = t.as_object().if_contains("x-amazon-apigateway-tag-value");
+      std::string name = str(t.as_object(), "name");
+      if (value != nullptr && !name.empty()) api_tags[name] = text_of(*value);
+    }
+    if (!api_tags.empty()) out.api["Tags"] = std::move(api_tags);
+  }
   if (const auto* ec = object_at(doc, "x-amazon-apigateway-endpoint-configuration")) {
     if (auto d = boolean(*ec, "disableExecuteApiEndpoint"))
       out.api["DisableExecuteApiEndpoint"] = *d;

@@ -71,6 +71,7 @@ json::object openapi3() {
     "openapi": "3.0.1",
     "info": {"title": "items", "version": "1.0"},
     "x-amazon-apigateway-cors": {"allowOrigins": ["*"], "maxAge": 60},
+    "tags": [{"name": "httpapi:createdBy", "x-amazon-apigateway-tag-value": "SAM"}, {"name": "plain"}],
     "components": {"securitySchemes": {
       "Lam": {"type": "apiKey", "name": "Authorization", "in": "header",
               "x-amazon-apigateway-authorizer": {"type": "request",
@@ -161,6 +162,7 @@ TEST(OpenApiImport, OpenApi3BecomesRoutesIntegrationsAuthorizersAndCors) {
   ASSERT_TRUE(imported) << imported.error().message;
   EXPECT_EQ(imported->api.at("Name"), "items");
   EXPECT_EQ(imported->api.at("CorsConfiguration").at("MaxAge"), 60);
+  EXPECT_EQ(imported->api.at("Tags"), json::parse(R"({"httpapi:createdBy": "SAM"})"));
   const auto& routes = imported->groups.at("routes").as_object();
   const auto& integrations = imported->groups.at("integrations").as_object();
   const auto& authorizers = imported->groups.at("authorizers").as_object();

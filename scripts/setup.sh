@@ -41,6 +41,14 @@ fi
 
 [ "${1:-}" = "--test" ] || exit 0
 
+# Debian's Chromium for the browser test (tests/js/browser, driven by
+# playwright-core, which never downloads a browser of its own).
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: installing chromium"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium
+fi
+
 # The JavaScript SDK v3, pinned by tests/js/package-lock.json.
 if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
   echo "setup: npm ci in tests/js"

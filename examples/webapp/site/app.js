@@ -40,11 +40,19 @@
     event.preventDefault();
     message.textContent = "";
     sessionStorage.setItem("token", token.value);
-    const r = await fetch(apiUrl + "/items", {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer " + token.value },
-      body: JSON.stringify({ name: name.value }),
-    });
+    let r;
+    try {
+      r = await fetch(apiUrl + "/items", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer " + token.value },
+        body: JSON.stringify({ name: name.value }),
+      });
+    } catch (err) {
+      // The gateway's own 401 / 403 may come without CORS headers, which
+      // the browser reports as a network error.
+      message.textContent = "The API refused the request or could not be reached.";
+      return;
+    }
     if (r.status === 401 || r.status === 403) {
       message.textContent = "The API refused the token.";
       return;

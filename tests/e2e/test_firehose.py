@@ -195,6 +195,40 @@ class FirehoseTest(ServerTestCase):
                     "fh-proc", ProcessingConfiguration=bad))
 
 
+    def test_tags_encryption_and_update_destination(self):
+        self.s3.create_bucket(Bucket="fh-upd")
+        self.fh.create_delivery_stream(DeliveryStreamName="upd",
+                                       ExtendedS3DestinationConfiguration=destination("fh-upd"))
+        self.fh.tag_delivery_stream(DeliveryStreamName="upd",
+                                    Tags=[{"Key": "team", "Value": "data"}])
+        self.assertEqual(self.fh.list_tags_for_delivery_stream(DeliveryStreamName="upd")["Tags"],
+                         [{"Key": "team", "Value": "data"}])
+        self.fh.untag_delivery_stream(DeliveryStreamName="upd", TagKeys=["team"])
+        self.assertEqual(self.fh.list_tags_for_delivery_stream(DeliveryStreamName="upd")["Tags"], [])
+        self.fh.start_delivery_stream_encryption(DeliveryStreamName="upd")
+        d = self.fh.describe_delivery_stream(DeliveryStreamName="upd")["DeliveryStreamDescription"]
+        self.assertEqual(d["DeliveryStreamEncryptionConfiguration"]["Status"], "ENABLED")
+        self.fh.stop_delivery_stream_encryption(DeliveryStreamName="upd")
+        with self.assertRaises(self.fh.exceptions.ConcurrentModificationException):
+            self.fh.update_destination(
+                DeliveryStreamName="upd", CurrentDeliveryStreamVersionId="9",
+                DestinationId=d["Destinations"][0]["DestinationId"],
+                ExtendedS3DestinationUpdate={"Prefix": "v2/"})
+        self.fh.update_destination(
+            DeliveryStreamName="upd", CurrentDeliveryStreamVersionId=d["VersionId"],
+            DestinationId=d["Destinations"][0]["DestinationId"],
+            ExtendedS3DestinationUpdate={"Prefix": "v2/"})
+        d = self.fh.describe_delivery_stream(DeliveryStreamName="upd")["DeliveryStreamDescription"]
+        self.assertEqual(d["VersionId"], "2")
+        self.assertEqual(d["DeliveryStreamEncryptionConfiguration"]["Status"], "DISABLED")
+        self.assertEqual(d["Destinations"][0]["ExtendedS3DestinationDescription"]["Prefix"], "v2/")
+        for _ in range(2):
+            self.fh.put_record(DeliveryStreamName="upd", Record={"Data": b"z" * (600 << 10)})
+        got = wait_until(lambda: objects(self.s3, "fh-upd"), timeout=30)
+        self.assertTrue(got)
+        self.assertTrue(all(k.startswith("v2/") for k in got), got.keys())
+
+
 class FirehoseRestartTest(unittest.TestCase):
     def test_accepted_records_are_delivered_after_kill9(self):
         require_boto3()

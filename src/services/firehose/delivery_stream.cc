@@ -158,6 +158,19 @@ Result<DeliveryStream> DeliveryStream::from_input(const json::object& in) {
   return d;
 }
 
+json::object DeliveryStream::destination_input() const {
+  json::object d{
+      {"RoleARN", role_arn},
+      {"BucketARN", bucket_arn},
+      {"Prefix", prefix},
+      {"BufferingHints", json::object{{"SizeInMBs", size_mb}, {"IntervalInSeconds", interval_s}}},
+      {"CompressionFormat", compression}};
+  if (has_error_prefix) d["ErrorOutputPrefix"] = error_prefix;
+  if (!file_extension.empty()) d["FileExtension"] = file_extension;
+  if (!processing.empty()) d["ProcessingConfiguration"] = processing;
+  return d;
+}
+
 json::object DeliveryStream::to_json() const {
   return json::object{{"name", name},
                       {"arn", arn},
@@ -176,7 +189,8 @@ json::object DeliveryStream::to_json() const {
                       {"compression", compression},
                       {"file_extension", file_extension},
                       {"tags", tags},
-                      {"processing", processing}};
+                      {"processing", processing},
+                      {"encryption", encryption}};
 }
 
 std::optional<DeliveryStream> DeliveryStream::from_json(const json::object& doc) {
@@ -199,6 +213,9 @@ std::optional<DeliveryStream> DeliveryStream::from_json(const json::object& doc)
   d.compression = str(doc, "compression");
   d.file_extension = str(doc, "file_extension");
   if (const auto* t = doc.if_contains("tags"); t && t->is_array()) d.tags = t->as_array();
+  if (const auto* e = doc.if_contains("encryption"); e && e->is_object()) {
+    d.encryption = e->as_object();
+  }
   if (const auto* p = doc.if_contains("processing");
       p && p->is_object() && !p->as_object().empty()) {
     if (!read_processing(p->as_object(), d)) return std::nullopt;
@@ -231,7 +248,8 @@ json::object DeliveryStream::description() const {
                    {"DeliveryStreamType", type},
                    {"VersionId", std::to_string(version)},
                    {"CreateTimestamp", static_cast<double>(created_ms) / 1000.0},
-                   {"DeliveryStreamEncryptionConfiguration", json::object{{"Status", "DISABLED"}}},
+                   {"DeliveryStreamEncryptionConfiguration",
+                    encryption.empty() ? json::object{{"Status", "DISABLED"}} : encryption},
                    {"Destinations", json::array{dest}},
                    {"HasMoreDestinations", false}};
   if (type == "KinesisStreamAsSource") {

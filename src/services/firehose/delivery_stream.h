@@ -22,6 +22,9 @@ struct DeliveryStream {
   boost::json::object source;  // KinesisStreamSourceConfiguration, when that type
   // The S3 destination (ExtendedS3 or S3 configuration, same members here).
   bool extended = true;
+  // DeliveryStreamEncryptionConfiguration (stored and described: objects are
+  // not encrypted): {KeyType, KeyARN, Status} once started, else empty.
+  boost::json::object encryption;
   std::string role_arn;
   std::string bucket_arn;
   std::string prefix;
@@ -46,6 +49,9 @@ struct DeliveryStream {
   // From CreateDeliveryStream's input (name, ARN and time filled by the
   // caller), with AWS's checks: InvalidArgumentException.
   static Result<DeliveryStream> from_input(const boost::json::object& in);
+  // The ExtendedS3DestinationConfiguration this definition came from (what
+  // UpdateDestination merges its update into).
+  boost::json::object destination_input() const;
   // The stored document and back (nullopt: not a definition).
   boost::json::object to_json() const;
   static std::optional<DeliveryStream> from_json(const boost::json::object& doc);

@@ -116,6 +116,31 @@ void Engine::create(DeliveryStream d, const std::string& account,
   }
 }
 
+void Engine::update(const std::string& name, const std::string& account,
+                    const std::function<Status(DeliveryStream&)>& change,
+                    std::function<void(Status)> done) {
+  Status refused = Status::ok();
+  {
+    MutexLock lock(mu_);
+    auto it = streams_.find(name);
+    if (it == streams_.end()) {
+      refused = errors::not_found(name, account);
+    } else {
+      DeliveryStream next = it->second->def;
+      refused = change(next);
+      if (refused) {
+        storage::WriteBatch batch("firehose/" + name);
+        batch.put(ns::kStreams, name, json::serialize(next.to_json()));
+        it->second->def = std::move(next);
+        // Committed under the lock so definitions are stored in memory's order.
+        return env_.storage->commit(std::move(batch),
+                                    [done = std::move(done)](Status st) { done(st); });
+      }
+    }
+  }
+  done(std::move(refused));
+}
+
 std::optional<DeliveryStream> Engine::find(const std::string& name) const {
   MutexLock lock(mu_);
   auto it = streams_.find(name);

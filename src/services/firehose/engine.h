@@ -53,6 +53,11 @@ class Engine {
   std::optional<DeliveryStream> find(const std::string& name) const;
   // Names in order, after `start_after`, of `type` ("" for any).
   std::vector<std::string> names(const std::string& type, const std::string& start_after) const;
+  // Changes a stream's definition with `change` (its error is the answer,
+  // nothing changed); `done` once the new one is durable.
+  void update(const std::string& name, const std::string& account,
+              const std::function<Status(DeliveryStream&)>& change,
+              std::function<void(Status)> done);
   // Removes the definition, its waiting records and its timer.
   void remove(const std::string& name, const std::string& account,
               std::function<void(Status)> done);

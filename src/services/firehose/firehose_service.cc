@@ -26,6 +26,13 @@ const Operation<FirehoseService> FirehoseService::kOperations[] = {
     {"DescribeDeliveryStream", &FirehoseService::describe_delivery_stream, by_stream},
     {"ListDeliveryStreams", &FirehoseService::list_delivery_streams, no_resources},
     {"ListTagsForDeliveryStream", &FirehoseService::list_tags_for_delivery_stream, by_stream},
+    // settings_handlers.cc
+    {"TagDeliveryStream", &FirehoseService::tag_delivery_stream, by_stream},
+    {"UntagDeliveryStream", &FirehoseService::untag_delivery_stream, by_stream},
+    {"StartDeliveryStreamEncryption", &FirehoseService::start_delivery_stream_encryption,
+     by_stream},
+    {"StopDeliveryStreamEncryption", &FirehoseService::stop_delivery_stream_encryption, by_stream},
+    {"UpdateDestination", &FirehoseService::update_destination, by_stream},
     // record_handlers.cc
     {"PutRecord", &FirehoseService::put_record, by_stream},
     {"PutRecordBatch", &FirehoseService::put_record_batch, by_stream},

@@ -33,6 +33,12 @@ class FirehoseService final : public Service {
   Output describe_delivery_stream(const CallContext& ctx, const object& in) const;
   Output list_delivery_streams(const CallContext& ctx, const object& in) const;
   Output list_tags_for_delivery_stream(const CallContext& ctx, const object& in) const;
+  // settings_handlers.cc
+  void tag_delivery_stream(const CallContext& ctx, object in, Respond respond);
+  void untag_delivery_stream(const CallContext& ctx, object in, Respond respond);
+  void start_delivery_stream_encryption(const CallContext& ctx, object in, Respond respond);
+  void stop_delivery_stream_encryption(const CallContext& ctx, object in, Respond respond);
+  void update_destination(const CallContext& ctx, object in, Respond respond);
   // record_handlers.cc
   void put_record(const CallContext& ctx, object in, Respond respond);
   void put_record_batch(const CallContext& ctx, object in, Respond respond);

@@ -191,8 +191,16 @@ TEST_F(FirehoseTest, AcceptedRecordsSurviveARestart) {
   put("s", "before-");
   reopen();
   put("s", "after");
-  ASSERT_TRUE(advance_until([&] { return objects("deliveries").size() == 1; }, 1s, 120));
-  EXPECT_EQ(objects("deliveries").begin()->second, "before-after");
+  // One object, or two when the restart found "before-" without its stored
+  // timer (armed after the append) and delivered it at once.
+  auto delivered = [&] {
+    std::string all;
+    for (const auto& [key, body] : objects("deliveries")) all += body;
+    return all;
+  };
+  ASSERT_TRUE(advance_until([&] { return delivered().size() == 12; }, 1s, 120));
+  std::string all = delivered();
+  EXPECT_TRUE(all == "before-after" || all == "afterbefore-") << all;
 }
 
 TEST_F(FirehoseTest, AKinesisStreamSourceDeliversEachRecordOnce) {

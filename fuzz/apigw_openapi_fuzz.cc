@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto rest = openapi::import_rest(*doc, "root");
   if (rest) {
     auto resources = rest->groups["resources"].as_object();
-    openapi::merge_rest(resources, rest->groups["resources"].as_object());
+    (void)openapi::merge_rest(resources, rest->groups["resources"].as_object());
   }
   (void)openapi::import_http(*doc);
   return 0;

@@ -85,7 +85,8 @@ void RestApiService::put_rest_api(const CallContext&, json::object in, Respond r
           api_doc["resources"] = std::move(resources);
           api_doc["authorizers"] = std::move(authorizers);
         } else {
-          openapi::merge_rest(api_doc["resources"].as_object(), resources);
+          if (auto st = openapi::merge_rest(api_doc["resources"].as_object(), resources); !st)
+            return st;
           auto& all = api_doc["authorizers"];
           if (!all.is_object()) all = json::object();
           for (auto& [k, v] : authorizers) all.as_object()[k] = std::move(v);

@@ -51,6 +51,8 @@ Result<Imported> import_http(const json::object& doc);
 
 // PutRestApi mode=merge: `imported` resources and methods over `resources`
 // (matched by path; a method the document names replaces the one there).
-void merge_rest(json::object& resources, const json::object& imported);
+// BadRequestException (and `resources` half-merged: merge into a copy)
+// when a new {variable} resource would get a variable sibling.
+Status merge_rest(json::object& resources, const json::object& imported);
 
 }  // namespace nimbus::services::apigateway::openapi

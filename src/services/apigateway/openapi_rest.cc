@@ -4,6 +4,7 @@
 
 #include "common/json_fields.h"
 #include "services/apigateway/checks.h"
+#include "services/apigateway/errors.h"
 #include "services/apigateway/openapi.h"
 #include "services/apigateway/openapi_util.h"
 #include "services/apigateway/routes.h"
@@ -147,43 +148,56 @@ void authorize_method(const json::value* security, const json::object& schemes,
   }
 }
 
+// Resource paths longer than this are refused: every resource stores its
+// path, so a deep path's cost grows with its length times its depth.
+constexpr size_t kMaxPath = 8192;
+
 struct Builder {
   const json::object& doc;
+  std::string root_id;
   json::object resources;
-  std::map<std::string, std::string> by_path;  // path -> resource id
+  std::map<std::string, std::string> children;  // parent id '\0' path part -> id
+  std::map<std::string, std::string> variable;  // parent id -> its {variable} child's part
   Problems problems;
 
-  // The resource of `path`, created with its missing ancestors; null (and
-  // a problem) when the path is not a valid resource path.
-  json::object* resource(const std::string& path) {
-    if (auto it = by_path.find(path); it != by_path.end())
-      return &resources[it->second].as_object();
-    auto tmpl = parse_path_template(path);
-    if (!tmpl || path == "/" || path.back() == '/') {
-      problems.errors.push_back("Invalid resource path " + path);
-      return nullptr;
+  // The id of `path`'s resource, created with its missing ancestors
+  // (segment by segment from the root, each a map lookup: linear in the
+  // path's length); "" (and a problem) when the path is not a valid one.
+  std::string resource(const std::string& path) {
+    if (path == "/") return root_id;
+    if (path.size() > kMaxPath || path.back() == '/' || !parse_path_template(path)) {
+      problems.errors.push_back("Invalid resource path " + path.substr(0, 256));
+      return "";
     }
-    size_t slash = path.rfind('/');
-    std::string parent_path = slash == 0 ? "/" : path.substr(0, slash);
-    std::string part = path.substr(slash + 1);
-    json::object* parent = resource(parent_path);
-    if (parent == nullptr) return nullptr;
-    std::string parent_id = str(*parent, "id");
-    if (part.starts_with("{")) {
-      for (const auto& [id, r] : resources) {
-        const auto& o = r.as_object();
-        if (str(o, "parentId") == parent_id && str(o, "pathPart").starts_with("{")) {
-          problems.errors.push_back("A sibling (" + str(o, "pathPart") + ") of resource " + path +
-                                    " already has a variable path part -- only one is allowed");
-          return nullptr;
-        }
+    std::string parent_id = root_id;
+    size_t start = 1;
+    while (start <= path.size()) {
+      size_t slash = path.find('/', start);
+      if (slash == std::string::npos) slash = path.size();
+      std::string part = path.substr(start, slash - start);
+      std::string key = parent_id + '\0' + part;
+      if (auto it = children.find(key); it != children.end()) {
+        parent_id = it->second;
+        start = slash + 1;
+        continue;
       }
+      if (part.starts_with("{")) {
+        if (auto v = variable.find(parent_id); v != variable.end()) {
+          problems.errors.push_back("A sibling (" + v->second + ") of resource " +
+                                    path.substr(0, slash) +
+                                    " already has a variable path part -- only one is allowed");
+          return "";
+        }
+        variable[parent_id] = part;
+      }
+      std::string id = new_id(6);
+      resources[id] = json::object{
+          {"id", id}, {"parentId", parent_id}, {"pathPart", part}, {"path", path.substr(0, slash)}};
+      children[key] = id;
+      parent_id = id;
+      start = slash + 1;
     }
-    std::string id = new_id(6);
-    resources[id] =
-        json::object{{"id", id}, {"parentId", parent_id}, {"pathPart", part}, {"path", path}};
-    by_path[path] = id;
-    return &resources[id].as_object();
+    return parent_id;
   }
 };
 
@@ -192,9 +206,8 @@ struct Builder {
 Result<Imported> import_rest(const json::object& doc, const std::string& root_id) {
   NIMBUS_TRY(check_version(doc));
   Imported out;
-  Builder b{doc, {}, {}, {}};
+  Builder b{doc, root_id, {}, {}, {}, {}};
   b.resources[root_id] = json::object{{"id", root_id}, {"path", "/"}};
-  b.by_path["/"] = root_id;
 
   if (const auto* info = object_at(doc, "info")) {
     if (has(*info, "title")) out.api["name"] = text_of(info->at("title"));
@@ -230,9 +243,8 @@ Result<Imported> import_rest(const json::object& doc, const std::string& root_id
       std::string path(path_key);
       const auto* item = resolve(doc, &item_value);
       if (item == nullptr) continue;
-      json::object* res = b.resource(path);
-      if (res == nullptr) continue;
-      std::string resource_id = str(*res, "id");
+      std::string resource_id = b.resource(path);
+      if (resource_id.empty()) continue;
       for (const auto& [key, op_value] : *item) {
         std::string http_method = operation_method(key);
         const auto* op = http_method.empty() ? nullptr : resolve(doc, &op_value);
@@ -265,7 +277,6 @@ Result<Imported> import_rest(const json::object& doc, const std::string& root_id
           out.warnings.push_back("No integration defined for method '" + http_method +
                                  "' on resource at path '" + path + "'");
         }
-        // `res` may have moved while ancestors were added: look it up again.
         auto& methods = b.resources[resource_id].as_object()["resourceMethods"];
         if (!methods.is_object()) methods = json::object();
         methods.as_object()[http_method] = std::move(method);
@@ -278,9 +289,14 @@ Result<Imported> import_rest(const json::object& doc, const std::string& root_id
   return out;
 }
 
-void merge_rest(json::object& resources, const json::object& imported) {
+Status merge_rest(json::object& resources, const json::object& imported) {
   std::map<std::string, std::string> by_path, ids;  // path -> id; imported id -> id
-  for (const auto& [id, r] : resources) by_path[str(r.as_object(), "path")] = std::string(id);
+  std::map<std::string, std::string> variable;      // parent id -> its {variable} child's part
+  for (const auto& [id, r] : resources) {
+    const auto& o = r.as_object();
+    by_path[str(o, "path")] = std::string(id);
+    if (str(o, "pathPart").starts_with("{")) variable[str(o, "parentId")] = str(o, "pathPart");
+  }
   // Imported resources come parents first.
   for (const auto& [id, r] : imported) {
     const auto& o = r.as_object();
@@ -288,7 +304,16 @@ void merge_rest(json::object& resources, const json::object& imported) {
     auto it = by_path.find(path);
     if (it == by_path.end()) {
       json::object added = o;
-      added["parentId"] = ids[str(o, "parentId")];
+      std::string parent = ids[str(o, "parentId")];
+      added["parentId"] = parent;
+      if (std::string part = str(o, "pathPart"); part.starts_with("{")) {
+        if (auto v = variable.find(parent); v != variable.end()) {
+          return errors::bad_request("Errors found during import:\n\tA sibling (" + v->second +
+                                     ") of resource " + path +
+                                     " already has a variable path part -- only one is allowed");
+        }
+        variable[parent] = part;
+      }
       resources[id] = std::move(added);
       by_path[path] = std::string(id);
       ids[std::string(id)] = std::string(id);
@@ -306,6 +331,7 @@ void merge_rest(json::object& resources, const json::object& imported) {
       into.as_object()[m] = std::move(method);
     }
   }
+  return Status::ok();
 }
 
 }  // namespace nimbus::services::apigateway::openapi

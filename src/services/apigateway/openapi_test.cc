@@ -225,6 +225,31 @@ TEST(OpenApiImport, BadDocumentsAreBadRequests) {
   EXPECT_NE(got.error().message.find("GET items"), std::string::npos);
 }
 
+TEST(OpenApiImport, DeepPathsAndVariableSiblings) {
+  std::string deep;
+  for (int i = 0; i < 1000; ++i) deep += "/s" + std::to_string(i);
+  auto doc = json::parse(R"({"swagger": "2.0", "info": {"title": "t"}, "paths": {}})").as_object();
+  doc["paths"].as_object()[deep] = json::object{
+      {"get", json::object{{"x-amazon-apigateway-integration", json::object{{"type", "mock"}}}}}};
+  auto imported = openapi::import_rest(doc, "root");
+  ASSERT_TRUE(imported) << imported.error().message;
+  EXPECT_EQ(imported->groups.at("resources").as_object().size(), 1001u);
+  doc["paths"].as_object()["/" + std::string(9000, 'a')] = json::object{};
+  EXPECT_FALSE(openapi::import_rest(doc, "root"));
+  // A merge may not give a {variable} resource a variable sibling.
+  auto first = openapi::import_rest(swagger(), "root");
+  ASSERT_TRUE(first);
+  json::object resources = first->groups.at("resources").as_object();
+  auto other = json::parse(R"({"swagger": "2.0", "info": {"title": "t"}, "paths": {
+      "/pets/{name}": {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}}}})")
+                   .as_object();
+  auto second = openapi::import_rest(other, "root");
+  ASSERT_TRUE(second);
+  auto merged = openapi::merge_rest(resources, second->groups.at("resources").as_object());
+  ASSERT_FALSE(merged);
+  EXPECT_NE(merged.error().message.find("only one is allowed"), std::string::npos);
+}
+
 TEST(OpenApiImport, YamlDocumentsParse) {
   auto doc = openapi::parse(
       "openapi: 3.0.1\ninfo:\n  title: y\npaths:\n  /a:\n    get:\n"
@@ -246,7 +271,7 @@ TEST(OpenApiImport, MergeAddsResourcesAndReplacesNamedMethods) {
                  .as_object();
   auto second = openapi::import_rest(doc, "root");
   ASSERT_TRUE(second);
-  openapi::merge_rest(resources, second->groups.at("resources").as_object());
+  ASSERT_TRUE(openapi::merge_rest(resources, second->groups.at("resources").as_object()));
   EXPECT_EQ(resources.size(), 5u);
   const auto* pet = resource_at(resources, "/pets/{id}");
   const auto* toys = resource_at(resources, "/pets/{id}/toys");

@@ -6,22 +6,29 @@ Per server: one topic, 10 queues each subscribed with RawMessageDelivery;
     and deliveries/s from the first publish until every queue holds all
     of them (ApproximateNumberOfMessages);
   - latency: `samples` sequential publishes, each timed until a long poll
-    on one queue returns it: publish -> visible p50/p99.
+    on one queue returns it: publish -> visible p50/p99;
+  - wrk (when installed): `connections` keep-alive connections replay one
+    signed Publish for `seconds`, so the server, not the Python clients,
+    sets the rate; deliveries/s counts until all 10 queues hold every
+    publish.
 nimbus runs with --durability sync (every Publish answers once its 10
 deliveries are on disk).
 
 Usage: python3 bench/sns_bench.py [--seconds 10] [--threads 8] [--samples 200]
-       [--no-moto] [--quick]   (--quick: 2 s, 2 threads, 20 samples: a smoke run)
+       [--connections 16] [--no-moto] [--quick]   (--quick: 2 s, 2 threads, 20 samples: a smoke run)
 """
 
 import argparse
 import datetime
 import os
+import re
+import shutil
 import sys
 import threading
 import time
+import urllib.parse
 
-from common import Moto, Server, client, machine
+from common import Moto, Server, client, machine, run_wrk, signed_request, wrk_script
 
 QUEUES = 10
 
@@ -109,6 +116,31 @@ def latency(endpoint, args):
     return {"p50_ms": pick(0.50), "p99_ms": pick(0.99)}
 
 
+def wrk_phase(endpoint, args):
+    """wrk replays one signed Publish; deliveries are counted until every
+    queue holds every accepted publish."""
+    topic, urls = setup(endpoint, "wrk")
+    body = urllib.parse.urlencode({"Action": "Publish", "Version": "2010-03-31",
+                                   "TopicArn": topic, "Message": "x" * 256})
+    script = wrk_script(*signed_request(
+        endpoint, "sns", body,
+        {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}))
+    start = time.time()
+    w = run_wrk(endpoint, script, seconds=args.seconds, connections=args.connections)
+    published = int(re.search(r"(\d+) requests in", w["raw"]).group(1)) - w["errors"]
+    sqs = client("sqs", endpoint)
+    have, want = 0, published * QUEUES
+    settle = time.time() + 300
+    while time.time() < settle:
+        have = queued(sqs, urls)
+        if have >= want:
+            break
+        time.sleep(0.1)
+    return {"wrk_publishes_s": w["rps"], "wrk_p50_ms": w["p50_ms"], "wrk_p99_ms": w["p99_ms"],
+            "wrk_deliveries_s": have / (time.time() - start), "wrk_errors": w["errors"],
+            "wrk_delivered": have, "wrk_want": want}
+
+
 def measure(name, endpoint, args):
     r = throughput(endpoint, args)
     r.update(latency(endpoint, args))
@@ -116,6 +148,13 @@ def measure(name, endpoint, args):
           "  (%d published, %d delivered, %d errors)"
           % (name, r["publishes_s"], r["deliveries_s"], r["p50_ms"], r["p99_ms"],
              r["published"], r["delivered"], r["errors"]), flush=True)
+    if shutil.which("wrk"):
+        r.update(wrk_phase(endpoint, args))
+        print("%-7s wrk  publishes/s %8.1f  p50 %7.2f ms  p99 %7.2f ms  deliveries/s %9.1f"
+              "  (%d of %d delivered, %d errors, %d connections)"
+              % (name, r["wrk_publishes_s"], r["wrk_p50_ms"], r["wrk_p99_ms"],
+                 r["wrk_deliveries_s"], r["wrk_delivered"], r["wrk_want"], r["wrk_errors"],
+                 args.connections), flush=True)
     return r
 
 
@@ -124,6 +163,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--no-moto", action="store_true")
     ap.add_argument("--quick", action="store_true", help="a smoke run: 2 s, 2 threads, 20 samples")
     args = ap.parse_args()
@@ -155,6 +195,10 @@ def main():
               "(targets: >= 30x; p50 < 2 ms)"
               % (ratio(n["publishes_s"], m["publishes_s"]), ratio(n["deliveries_s"], m["deliveries_s"]),
                  ratio(m["p50_ms"], n["p50_ms"])))
+        if "wrk_publishes_s" in n and "wrk_publishes_s" in m:
+            print("ratio nimbus/moto under wrk: publishes/s %.1fx, deliveries/s %.1fx"
+                  % (ratio(n["wrk_publishes_s"], m["wrk_publishes_s"]),
+                     ratio(n["wrk_deliveries_s"], m["wrk_deliveries_s"])))
     return 0
 
 

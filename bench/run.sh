@@ -15,6 +15,7 @@ python3 bench/esm_bench.py
 python3 bench/dynamodb_bench.py
 python3 bench/kinesis_bench.py
 python3 bench/sns_bench.py
+python3 bench/events_bench.py
 python3 bench/scheduler_bench.py --moto
 python3 bench/s3_bench.py
 python3 bench/sfn_bench.py

@@ -328,3 +328,61 @@ class CfnApiGatewayS3Test(CfnBase):
         with urllib.request.urlopen(self.server.endpoint + "/_aws/execute-api/" + rest_id +
                                     "/live/ping", timeout=30) as r:
             self.assertEqual(json.loads(r.read()), {"pong": True})
+
+
+KEYS_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Keyed:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      Auth:
+        ApiKeyRequired: true
+        UsagePlan:
+          CreateUsagePlan: PER_API
+          Throttle: {RateLimit: 100, BurstLimit: 50}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.9
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 200, "body": "keyed"}
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref Keyed, Path: /k, Method: get}
+Outputs:
+  RestId: {Value: !Ref Keyed}
+  KeyId: {Value: !Ref KeyedApiKey}
+"""
+
+
+class CfnApiGatewayKeysTest(CfnBase):
+    def test_sam_usage_plan_and_api_key(self):
+        self.cfn.create_stack(StackName="keyed", TemplateBody=KEYS_TEMPLATE,
+                              Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+        self.assertEqual(self.settled("keyed")["StackStatus"], "CREATE_COMPLETE")
+        out = self.outputs("keyed")
+        apigw = self.server.boto3_client("apigateway")
+        key = apigw.get_api_key(apiKey=out["KeyId"], includeValue=True)
+        self.assertTrue(key["enabled"])
+        plans = apigw.get_usage_plans(keyId=out["KeyId"])["items"]
+        self.assertEqual(len(plans), 1)
+        self.assertEqual(plans[0]["apiStages"][0]["apiId"], out["RestId"])
+
+        def get(**headers):
+            req = urllib.request.Request(self.server.endpoint + "/_aws/execute-api/" +
+                                         out["RestId"] + "/v1/k", headers=headers)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode()
+        self.assertEqual(get()[0], 403)
+        self.assertEqual(get(**{"x-api-key": key["value"]}), (200, "keyed"))
+        self.cfn.delete_stack(StackName="keyed")
+        wait_until(lambda: not apigw.get_usage_plans()["items"], timeout=30)
+        self.assertEqual(apigw.get_api_keys()["items"], [])

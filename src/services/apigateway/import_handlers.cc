@@ -53,9 +53,10 @@ void RestApiService::import_rest_api(const CallContext&, json::object in, Respon
       !types.empty()) {
     api["endpointConfiguration"] = json::object{{"types", json::array{json::string(types)}}};
   }
-  if (!imported->warnings.empty()) api["warnings"] = warnings_of(*imported);
   json::object doc_out{{"api", api}};
   for (auto& [k, v] : imported->groups) doc_out[k] = std::move(v);
+  // The warnings are the answer's, not the API's.
+  if (!imported->warnings.empty()) api["warnings"] = warnings_of(*imported);
   store_.create(id, std::move(doc_out), [api, respond = std::move(respond)](Result<ApiPtr> r) {
     if (!r) return respond(r.take_error());
     respond(api);

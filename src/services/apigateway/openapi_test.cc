@@ -389,6 +389,7 @@ TEST_F(ImportTest, ImportedRestApiDeploysAndAnswers) {
       json::parse(R"({"swagger": "2.0", "info": {"title": "w"}, "paths": {"/a": {"get": {}}}})");
   auto ok = call("ImportRestApi", {{"body", json::serialize(warn)}});
   EXPECT_EQ(ok["warnings"].as_array().size(), 1u);
+  EXPECT_FALSE(call("GetRestApi", {{"restApiId", s(ok["id"])}}).contains("warnings"));
   expect_error("ImportRestApi", {{"body", json::serialize(warn)}, {"failOnWarnings", true}},
                "BadRequestException");
 }

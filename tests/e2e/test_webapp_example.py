@@ -5,16 +5,18 @@ uploaded with `aws s3 sync` and its config.js; the website answered on its
 endpoint; the HTTP API's CORS preflight for the site's origin; a POST without
 or with a wrong token refused (401 / 403) and with the token stored; the item
 listed, marked processed by the Node.js worker, and its notification read
-from the topic's queue; the stack deleted with everything in it."""
+from the topic's queue; the stack deleted with everything in it. And the
+same template brought up by `nimbus deploy` in one step."""
 
 import http.client
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import urllib.parse
 
-from harness import ROOT, ServerTestCase, require_boto3, wait_until
+from harness import ROOT, ServerTestCase, nimbus_binary, require_boto3, wait_until
 
 EXAMPLE = os.path.join(ROOT, "examples", "webapp")
 NODE_MODULES = os.path.join(ROOT, "tests", "js", "node_modules")
@@ -157,6 +159,29 @@ class WebappExampleTest(ServerTestCase):
         self.assertIn("NoSuchBucket", request(self.server, site + "/")[2])
         ddb = self.server.boto3_client("dynamodb")
         self.assertNotIn(out["ItemsTable"], ddb.list_tables()["TableNames"])
+
+    def test_nimbus_deploy_brings_it_up(self):
+        # Without the copied node_modules nimbus deploy npm-installs the
+        # worker's dependencies itself; with them the run needs no registry.
+        p = subprocess.run(
+            [nimbus_binary(), "deploy", os.path.join(self.app, "template.yaml"),
+             "--stack-name", "webapp-cli", "--parameter-overrides", "ApiToken=" + TOKEN],
+            env=self.server.client_env(), capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("WebsiteURL: http://", p.stdout)
+        cfn = self.server.boto3_client("cloudformation")
+        stack = cfn.describe_stacks(StackName="webapp-cli")["Stacks"][0]
+        self.assertEqual(stack["StackStatus"], "CREATE_COMPLETE")
+        out = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        status, _, body = request(self.server, out["ApiUrl"] + "/items", "POST",
+                                  json.dumps({"name": "from nimbus deploy"}),
+                                  {"Authorization": "Bearer " + TOKEN})
+        self.assertEqual(status, 201, body)
+
+        def processed():
+            items = json.loads(request(self.server, out["ApiUrl"] + "/items")[2])["items"]
+            return items and items[0]["status"] == "processed"
+        self.assertTrue(wait_until(processed, timeout=60))
 
 
 if __name__ == "__main__":

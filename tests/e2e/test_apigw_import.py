@@ -74,6 +74,10 @@ class ApiGatewayImportTest(ServerTestCase):
         with self.assertRaises(self.rest.exceptions.BadRequestException) as e:
             self.rest.import_rest_api(body=b"{\"hello\": 1}")
         self.assertEqual(e.exception.response["Error"]["Message"], "Invalid OpenAPI input.")
+        with self.assertRaises(self.rest.exceptions.BadRequestException) as e:
+            self.rest.import_rest_api(body=b"{\n  \"swagger\": \"2.0\",\n  \"paths\": [,\n}")
+        self.assertTrue(e.exception.response["Error"]["Message"].startswith(
+            "Invalid OpenAPI input. (line 3"), e.exception.response["Error"]["Message"])
         bad = dict(SWAGGER, paths={"/x": {"get": {"x-amazon-apigateway-integration": {
             "type": "aws_proxy", "httpMethod": "POST", "uri": "not-an-arn"}}}})
         with self.assertRaises(self.rest.exceptions.BadRequestException) as e:

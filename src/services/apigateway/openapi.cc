@@ -11,6 +11,8 @@ namespace nimbus::services::apigateway::openapi {
 
 namespace {
 
+constexpr size_t kMaxDocument = 6 * 1024 * 1024;
+
 Error invalid_input() {
   return errors::bad_request("Invalid OpenAPI input.");
 }
@@ -18,8 +20,18 @@ Error invalid_input() {
 }  // namespace
 
 Result<json::object> parse(std::string_view text) {
+  if (text.size() > kMaxDocument) {
+    return errors::bad_request("API definition file size exceeds the maximum of 6 MB");
+  }
   auto v = nimbus::cfn::parse_document(text);
-  if (!v || !v->is_object()) return invalid_input();
+  if (!v) {
+    // The parser's position, where it names one: "(line L, column C)".
+    const std::string& m = v.error().message;
+    size_t at = m.find("(line ");
+    if (at == std::string::npos) return invalid_input();
+    return errors::bad_request("Invalid OpenAPI input. " + m.substr(at));
+  }
+  if (!v->is_object()) return invalid_input();
   return std::move(v->as_object());
 }
 

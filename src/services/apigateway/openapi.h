@@ -32,7 +32,8 @@ namespace nimbus::services::apigateway::openapi {
 
 namespace json = boost::json;
 
-// The document in `text` (JSON or YAML), as an object.
+// The document in `text` (JSON or YAML, at most 6 MB), as an object; a
+// text that does not parse names the parser's line and column.
 Result<json::object> parse(std::string_view text);
 
 struct Imported {

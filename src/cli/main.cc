@@ -57,6 +57,10 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                        return ok ? std::string() : std::string("comma-separated milliseconds");
                      },
                      "MS,MS,..."));
+  service_option("sns", "accept-self-signed",
+                 "https subscriptions: accept endpoints whose certificate does not verify "
+                 "(self-signed; tests, air-gapped networks)",
+                 CLI::IsMember({"true", "false"}));
   service_option("kinesis", "shard-limits",
                  "on: per-shard write limits of 1 MiB/s and 1000 records/s, as AWS (default); "
                  "off: no limit",

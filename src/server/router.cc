@@ -94,6 +94,20 @@ void Router::read_whole_body(http::Request request, Reply reply,
                  });
 }
 
+namespace {
+
+// The links in SNS's messages work unsigned, as on AWS: a GET of
+// ?Action=ConfirmSubscription (SubscribeURL; the token is the secret) or
+// ?Action=Unsubscribe (UnsubscribeURL) with no signature at all.
+bool sns_link(const http::Request& r) {
+  if (r.method != "GET" || r.has_header("authorization")) return false;
+  std::string_view q = r.query();
+  if (q.find("X-Amz-") != std::string_view::npos) return false;
+  return q.starts_with("Action=ConfirmSubscription&") || q.starts_with("Action=Unsubscribe&");
+}
+
+}  // namespace
+
 void Router::handle(http::Request request, Reply reply) const {
   if (request.stream && options_.auth == AuthMode::kStrict && !auth::verifies_streaming(request)) {
     // The signature covers the body's hash: it needs the whole body.
@@ -110,7 +124,9 @@ void Router::handle(http::Request request, Reply reply) const {
     caller.scope_service = scope->service;
     if (!scope->region.empty()) caller.region = scope->region;
   }
-  if (options_.auth == AuthMode::kStrict) {
+  if (sns_link(request)) {
+    caller.scope_service = "sns";
+  } else if (options_.auth == AuthMode::kStrict) {
     // A streamed body is checked as it is read (auth wraps the stream), so
     // a bad signature is answered here, before anything of the body (or a
     // 100 Continue) was asked for.

@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "events/target.h"
+#include "services/sns/http_delivery.h"
 
 namespace nimbus::services::sns {
 
@@ -26,6 +27,7 @@ struct Deliveries::Pending {
   int64_t first_ms = 0;
   int64_t failures = 0;
   bool to_dlq = false;
+  std::string type = kNotification;  // http/https: x-amz-sns-message-type
 
   std::string encode() const {
     json::array attrs;
@@ -45,7 +47,8 @@ struct Deliveries::Pending {
                                         {"id", d.id},
                                         {"first", first_ms},
                                         {"failures", failures},
-                                        {"dlq", to_dlq}});
+                                        {"dlq", to_dlq},
+                                        {"type", type}});
   }
   static std::optional<Pending> decode(std::string_view text) {
     auto o = parse_object(text);
@@ -71,6 +74,7 @@ struct Deliveries::Pending {
     p.first_ms = integer(*o, "first").value_or(0);
     p.failures = integer(*o, "failures").value_or(0);
     p.to_dlq = boolean(*o, "dlq").value_or(false);
+    if (auto type = str(*o, "type"); !type.empty()) p.type = type;
     return p;
   }
 };
@@ -109,10 +113,16 @@ Deliveries::Deliveries(Environment& env, Topics& topics)
 
 Deliveries::~Deliveries() {
   gate_->close();
+  client_.reset();  // what is in flight finds the gate closed: stays stored
   timers_.reset();
 }
 
 Status Deliveries::start() {
+  http::ClientOptions client;
+  auto self_signed = env_.settings.service_options.find("sns.accept-self-signed");
+  client.accept_self_signed = self_signed != env_.settings.service_options.end() &&
+                              (self_signed->second == "true" || self_signed->second == "1");
+  client_ = std::make_unique<http::Client>(client);
   storage::Timers::Options o;
   o.ns = "sns.deliveries";
   // Handed out inline, in (due, id) order, on the scheduler's thread: the
@@ -128,8 +138,8 @@ Status Deliveries::start() {
 }
 
 void Deliveries::queue(const Subscription& s, const std::string& key, events::Delivery d,
-                       std::function<void(Status)> done) {
-  Pending p{s.arn, s.endpoint, std::move(d), env_.clock.now_millis(), 0, false};
+                       std::function<void(Status)> done, const char* type) {
+  Pending p{s.arn, s.endpoint, std::move(d), env_.clock.now_millis(), 0, false, type};
   auto slash = s.arn.rfind(':');
   timers_->schedule(kKind, key + "/" + s.arn.substr(slash + 1), env_.scheduler.clock().now(),
                     p.encode(), std::move(done));
@@ -143,19 +153,44 @@ void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
     return ack(Status::ok());
   }
   auto sub = topics_.find_subscription(p->sub);
-  if (!sub) {  // unsubscribed (or its topic deleted): SNS drops what is left
+  // Unsubscribed (or its topic deleted): SNS drops what is left, but for
+  // the UnsubscribeConfirmation.
+  if (!sub && p->type != kUnsubscribeConfirmation) {
     dropped_.add();
     return ack(Status::ok());
+  }
+  if (!p->to_dlq && is_http(events::target_kind(p->target))) {
+    return post(std::move(*p), std::move(sub), std::move(t.id), std::move(ack));
   }
   std::string target = p->target;
   events::Delivery d = p->d;
   env_.targets.deliver(
       target, std::move(d),
       [this, held = gate_->hold(), p = std::move(*p), sub, id = t.id, ack = std::move(ack)](
-          events::Outcome o) mutable { finish(std::move(p), *sub, id, std::move(ack), o); });
+          events::Outcome o) mutable { finish(std::move(p), sub, id, std::move(ack), o); });
 }
 
-void Deliveries::finish(Pending p, const Subscription& sub, const std::string& id,
+void Deliveries::post(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack) {
+  http::ClientRequest r;
+  r.url = p.target;
+  r.headers = delivery_headers(p.type, p.d.id, p.d.source_arn, p.sub, sub && sub->raw());
+  r.body = p.d.body;
+  client_->fetch(std::move(r), [this, gate = gate_, p = std::move(p), sub = std::move(sub),
+                                id = std::move(id),
+                                ack = std::move(ack)](Result<http::ClientResponse> res) mutable {
+    auto in = gate->hold();
+    if (!in) return;  // stopping: the delivery stays stored
+    if (res && res->status >= 200 && res->status < 300) {
+      return finish(std::move(p), sub, id, std::move(ack), events::Outcome::ok());
+    }
+    Error e = res ? Error::make("HttpError", "the endpoint answered " + std::to_string(res->status))
+                  : res.error();
+    finish(std::move(p), sub, id, std::move(ack),
+           events::Outcome::failed(events::Failure::kUnavailable, std::move(e)));
+  });
+}
+
+void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string& id,
                         storage::Timers::Ack ack, const events::Outcome& o) {
   if (o) {
     (p.to_dlq ? dead_lettered_ : delivered_).add();
@@ -179,9 +214,16 @@ void Deliveries::finish(Pending p, const Subscription& sub, const std::string& i
     dropped_.add();
     return ack(Status::ok());
   }
-  auto delay = retryable ? retry_delay_ms(p.failures) : std::nullopt;
+  std::optional<int64_t> delay;
+  if (is_http(events::target_kind(p.target))) {
+    auto topic = sub ? topics_.find(sub->topic_arn) : nullptr;
+    delay = retry_policy(sub.get(), topic.get()).delay_ms(p.failures);
+  } else if (retryable) {
+    delay = retry_delay_ms(p.failures);
+  }
   if (delay) return reschedule(*delay);
-  std::string dlq = dead_letter_queue(sub);
+  // Confirmations have no dead-letter queue.
+  std::string dlq = sub && p.type == kNotification ? dead_letter_queue(*sub) : std::string();
   if (dlq.empty()) {
     dropped_.add();
     return ack(Status::ok());

@@ -7,6 +7,10 @@
 // message it refuses), to the subscription's RedrivePolicy dead-letter queue
 // if it has one, else dropped (counted).
 //
+// http/https subscriptions are POSTed by an http::Client (SNS's headers,
+// 2xx is delivered) and retried per their healthyRetryPolicy
+// (http_delivery.h) before the dead-letter queue.
+//
 // Storage: one storage::Timers timer per (message, subscription), namespace
 // `sns.deliveries`, kind `d`, id `<sequence or message id>/<subscription
 // id>`, payload the delivery ready to send (JSON). Timers are handed out in
@@ -24,6 +28,7 @@
 #include "common/gate.h"
 #include "common/result.h"
 #include "events/delivery.h"
+#include "http/client.h"
 #include "services/service.h"
 #include "services/sns/topics.h"
 #include "storage/timers.h"
@@ -36,9 +41,12 @@ class Deliveries {
   ~Deliveries();
 
   Status start();
-  // Stores `d` for subscription `s`; `done` once it is durable.
+  // Stores `d` for subscription `s`; `done` once it is durable. `type` is
+  // the x-amz-sns-message-type of an http/https delivery (http_delivery.h):
+  // a confirmation goes out also while `s` is pending, and an
+  // UnsubscribeConfirmation after `s` is gone.
   void queue(const Subscription& s, const std::string& key, events::Delivery d,
-             std::function<void(Status)> done);
+             std::function<void(Status)> done, const char* type = "Notification");
   size_t pending() const { return timers_ ? timers_->size() : 0; }
 
   // Delay before attempt n+1 after n failures; nullopt when exhausted.
@@ -48,8 +56,10 @@ class Deliveries {
   struct Pending;  // a stored delivery (deliveries.cc)
   void on_timer(storage::DueTimer t, storage::Timers::Ack ack);
   // After an attempt: acknowledge, retry later, or move to the dead letters.
-  void finish(Pending p, const Subscription& sub, const std::string& id, storage::Timers::Ack ack,
-              const events::Outcome& o);
+  void finish(Pending p, const SubscriptionPtr& sub, const std::string& id,
+              storage::Timers::Ack ack, const events::Outcome& o);
+  // POSTs an http/https delivery with SNS's headers; 2xx is delivered.
+  void post(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack);
 
   Environment& env_;
   Topics& topics_;
@@ -58,6 +68,7 @@ class Deliveries {
   Counter& dead_lettered_;
   Counter& dropped_;
   std::unique_ptr<storage::Timers> timers_;
+  std::unique_ptr<http::Client> client_;  // http/https endpoints; from start()
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 

@@ -53,6 +53,10 @@ class SnsService final : public Service {
   void set_subscription_attributes(const CallContext& ctx, object in, Respond respond);
   Output list_subscriptions(const CallContext& ctx, const object& in) const;
   Output list_subscriptions_by_topic(const CallContext& ctx, const object& in) const;
+  // Queues a SubscriptionConfirmation / UnsubscribeConfirmation POST to
+  // the http/https endpoint of `s`; `done` once it is durable.
+  void send_confirmation(const char* type, const Subscription& s, const std::string& token,
+                         const std::string& endpoint_url, std::function<void(Status)> done);
   // publish_handlers.cc
   void publish(const CallContext& ctx, object in, Respond respond);
   void publish_batch(const CallContext& ctx, object in, Respond respond);

@@ -8,6 +8,7 @@
 #include "services/sns/attributes.h"
 #include "services/sns/errors.h"
 #include "services/sns/filter_policy.h"
+#include "services/sns/http_delivery.h"
 #include "services/sns/sns_service.h"
 
 namespace nimbus::services::sns {
@@ -187,12 +188,22 @@ void SnsService::subscribe(const CallContext& ctx, object in, Respond respond) {
     return Status::ok();
   };
   topics_->subscribe(
-      std::move(sub), same, [return_arn, respond = std::move(respond)](Result<SubscriptionPtr> r) {
+      std::move(sub), same,
+      [this, return_arn, url = ctx.endpoint_url,
+       respond = std::move(respond)](Result<SubscriptionPtr> r) mutable {
         if (!r) return respond(r.take_error());
-        const auto& s = **r;
-        respond(json::object{{"SubscriptionArn", s.confirmed || return_arn
-                                                     ? s.arn
-                                                     : std::string("pending confirmation")}});
+        SubscriptionPtr s = *r;
+        json::object out{{"SubscriptionArn", s->confirmed || return_arn
+                                                 ? s->arn
+                                                 : std::string("pending confirmation")}};
+        if (s->confirmed || !is_http(s->protocol)) return respond(std::move(out));
+        // The SubscriptionConfirmation POST (again for a repeated Subscribe),
+        // durable before Subscribe answers.
+        send_confirmation(kSubscriptionConfirmation, *s, s->token, url,
+                          [out = std::move(out), respond = std::move(respond)](Status st) mutable {
+                            if (!st) return respond(st.take_error());
+                            respond(std::move(out));
+                          });
       });
 }
 
@@ -217,13 +228,30 @@ void SnsService::confirm_subscription(const CallContext&, object in, Respond res
       });
 }
 
-void SnsService::unsubscribe(const CallContext&, object in, Respond respond) {
+void SnsService::send_confirmation(const char* type, const Subscription& s,
+                                   const std::string& token, const std::string& endpoint_url,
+                                   std::function<void(Status)> done) {
+  events::Delivery d;
+  d.id = new_request_id();
+  d.source_arn = s.topic_arn;
+  d.body = confirmation_envelope(type, s, d.id, token, env_.clock.now_millis(), endpoint_url);
+  std::string key = d.id;
+  deliveries_->queue(s, key, std::move(d), std::move(done), type);
+}
+
+void SnsService::unsubscribe(const CallContext& ctx, object in, Respond respond) {
   std::string arn = str(in, "SubscriptionArn");
   if (arn.rfind("arn:aws:sns:", 0) != 0) return respond(errors::invalid("SubscriptionArn"));
-  topics_->unsubscribe(arn, [respond = std::move(respond)](Status st) {
-    if (!st) return respond(st.take_error());
-    respond(json::object{});
-  });
+  auto gone = topics_->find_subscription(arn);
+  topics_->unsubscribe(
+      arn, [this, gone, url = ctx.endpoint_url, respond = std::move(respond)](Status st) mutable {
+        if (!st) return respond(st.take_error());
+        if (!gone || !gone->confirmed || !is_http(gone->protocol)) return respond(json::object{});
+        // The endpoint hears of it (UnsubscribeConfirmation); its SubscribeURL
+        // carries a fresh token that no subscription holds any more.
+        send_confirmation(kUnsubscribeConfirmation, *gone, new_token(), url,
+                          [respond = std::move(respond)](Status) { respond(json::object{}); });
+      });
 }
 
 Output SnsService::get_subscription_attributes(const CallContext&, const object& in) const {

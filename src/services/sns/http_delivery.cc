@@ -1,0 +1,124 @@
+#include "services/sns/http_delivery.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/json_fields.h"
+#include "common/time_format.h"
+
+namespace nimbus::services::sns {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string quote(std::string_view s) {
+  return json::serialize(json::value(json::string(s)));
+}
+
+void read_policy(const json::object& o, RetryPolicy& p) {
+  auto num = [&o](const char* name, int64_t& out) {
+    if (auto v = integer(o, name)) out = *v;
+  };
+  num("minDelayTarget", p.min_delay_s);
+  num("maxDelayTarget", p.max_delay_s);
+  num("numRetries", p.num_retries);
+  num("numNoDelayRetries", p.num_no_delay_retries);
+  num("numMinDelayRetries", p.num_min_delay_retries);
+  num("numMaxDelayRetries", p.num_max_delay_retries);
+  if (auto f = str(o, "backoffFunction"); !f.empty()) p.backoff = f;
+}
+
+const json::object* member(const json::object& o, const char* name) {
+  const auto* v = o.if_contains(name);
+  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
+}
+
+}  // namespace
+
+bool is_http(const std::string& protocol) {
+  return protocol == "http" || protocol == "https";
+}
+
+std::string confirmation_envelope(const char* type, const Subscription& s,
+                                  const std::string& message_id, const std::string& token,
+                                  int64_t timestamp_ms, const std::string& endpoint_url) {
+  bool subscribe = std::string_view(type) == kSubscriptionConfirmation;
+  std::string message =
+      subscribe ? "You have chosen to subscribe to the topic " + s.topic_arn +
+                      ".\nTo confirm the subscription, visit the SubscribeURL included in this "
+                      "message."
+                : "You have chosen to deactivate subscription " + s.arn +
+                      ".\nTo cancel this operation and restore the subscription, visit the "
+                      "SubscribeURL included in this message.";
+  std::string url =
+      endpoint_url + "/?Action=ConfirmSubscription&TopicArn=" + s.topic_arn + "&Token=" + token;
+  std::string out = "{\n";
+  auto field = [&out](std::string_view k, const std::string& v, bool last = false) {
+    out += "  " + quote(k) + " : " + quote(v) + (last ? "\n" : ",\n");
+  };
+  field("Type", type);
+  field("MessageId", message_id);
+  field("Token", token);
+  field("TopicArn", s.topic_arn);
+  field("Message", message);
+  field("SubscribeURL", url);
+  field("Timestamp", utc_millis(timestamp_ms), true);
+  out += "}";
+  return out;
+}
+
+http::Headers delivery_headers(const std::string& type, const std::string& message_id,
+                               const std::string& topic_arn, const std::string& sub_arn, bool raw) {
+  http::Headers h{{"x-amz-sns-message-type", type},
+                  {"x-amz-sns-message-id", message_id},
+                  {"x-amz-sns-topic-arn", topic_arn}};
+  if (type != kSubscriptionConfirmation) h.emplace_back("x-amz-sns-subscription-arn", sub_arn);
+  if (raw && type == kNotification) h.emplace_back("x-amz-sns-rawdelivery", "true");
+  h.emplace_back("Content-Type", "text/plain; charset=UTF-8");
+  return h;
+}
+
+std::optional<int64_t> RetryPolicy::delay_ms(int64_t n) const {
+  if (n < 1 || n > num_retries) return std::nullopt;
+  const int64_t lo = std::max<int64_t>(0, min_delay_s) * 1000;
+  const int64_t hi = std::max<int64_t>(lo / 1000, max_delay_s) * 1000;
+  if (n <= num_no_delay_retries) return 0;
+  n -= num_no_delay_retries;
+  if (n <= num_min_delay_retries) return lo;
+  n -= num_min_delay_retries;
+  int64_t steps =
+      num_retries - num_no_delay_retries - num_min_delay_retries - num_max_delay_retries;
+  if (steps <= 0 || n > steps) return hi;  // the post-backoff phase
+  // Retry n of `steps` climbs from lo to hi along the backoff function.
+  double t = steps == 1 ? 1.0 : static_cast<double>(n - 1) / static_cast<double>(steps - 1);
+  double f = t;  // linear
+  if (backoff == "arithmetic") f = t * t;
+  if (backoff == "geometric") f = t * t * t;
+  if (backoff == "exponential") f = (std::exp2(8 * t) - 1) / 255;
+  return lo + static_cast<int64_t>(std::llround(static_cast<double>(hi - lo) * f));
+}
+
+RetryPolicy retry_policy(const Subscription* s, const Topic* topic) {
+  RetryPolicy p;
+  bool overrides = true;
+  if (const std::string* set = topic ? topic->attribute("DeliveryPolicy") : nullptr) {
+    if (auto o = parse_object(*set)) {
+      if (const auto* http = member(*o, "http")) {
+        if (const auto* def = member(*http, "defaultHealthyRetryPolicy")) read_policy(*def, p);
+        overrides = !boolean(*http, "disableSubscriptionOverrides").value_or(false);
+      }
+    }
+  }
+  if (s != nullptr && overrides) {
+    auto it = s->attributes.find("DeliveryPolicy");
+    if (it != s->attributes.end()) {
+      if (auto o = parse_object(it->second)) {
+        if (const auto* h = member(*o, "healthyRetryPolicy")) read_policy(*h, p);
+      }
+    }
+  }
+  return p;
+}
+
+}  // namespace nimbus::services::sns

@@ -1,0 +1,93 @@
+// http/https deliveries: the healthyRetryPolicy's phases and backoff
+// functions, which policy applies, the confirmation envelope and headers.
+#include "services/sns/http_delivery.h"
+
+#include <gtest/gtest.h>
+
+#include "common/json_fields.h"
+
+namespace nimbus::services::sns {
+namespace {
+
+TEST(HttpRetryPolicy, AwsDefaultIsThreeRetriesTwentySecondsApart) {
+  RetryPolicy p = retry_policy(nullptr, nullptr);
+  EXPECT_EQ(p.delay_ms(1), 20'000);
+  EXPECT_EQ(p.delay_ms(2), 20'000);
+  EXPECT_EQ(p.delay_ms(3), 20'000);
+  EXPECT_EQ(p.delay_ms(4), std::nullopt);
+  EXPECT_EQ(p.delay_ms(0), std::nullopt);
+}
+
+TEST(HttpRetryPolicy, PhasesInOrder) {
+  RetryPolicy p;
+  p.min_delay_s = 1;
+  p.max_delay_s = 9;
+  p.num_retries = 9;
+  p.num_no_delay_retries = 2;
+  p.num_min_delay_retries = 2;
+  p.num_max_delay_retries = 2;
+  // 2 at once, 2 at the minimum, 3 backing off 1 → 9 s (linear), 2 at the maximum.
+  std::vector<int64_t> want = {0, 0, 1000, 1000, 1000, 5000, 9000, 9000, 9000};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(p.delay_ms(int64_t(i) + 1), want[i]) << i;
+  EXPECT_EQ(p.delay_ms(10), std::nullopt);
+}
+
+TEST(HttpRetryPolicy, BackoffFunctionsClimbFromMinToMax) {
+  for (const char* f : {"linear", "arithmetic", "geometric", "exponential"}) {
+    RetryPolicy p;
+    p.min_delay_s = 1;
+    p.max_delay_s = 100;
+    p.num_retries = 5;
+    p.backoff = f;
+    EXPECT_EQ(p.delay_ms(1), 1000) << f;
+    EXPECT_EQ(p.delay_ms(5), 100'000) << f;
+    for (int n = 2; n <= 5; ++n) EXPECT_GT(*p.delay_ms(n), *p.delay_ms(n - 1)) << f << n;
+  }
+  RetryPolicy lin, geo;
+  lin.min_delay_s = geo.min_delay_s = 1;
+  lin.max_delay_s = geo.max_delay_s = 100;
+  lin.num_retries = geo.num_retries = 5;
+  geo.backoff = "geometric";
+  EXPECT_LT(*geo.delay_ms(3), *lin.delay_ms(3));
+}
+
+TEST(HttpRetryPolicy, SubscriptionOverTopicUnlessOverridesAreDisabled) {
+  Topic t;
+  t.attributes["DeliveryPolicy"] =
+      R"({"http":{"defaultHealthyRetryPolicy":{"numRetries":5,"minDelayTarget":3,"maxDelayTarget":3}}})";
+  Subscription s;
+  s.attributes["DeliveryPolicy"] =
+      R"({"healthyRetryPolicy":{"numRetries":1,"minDelayTarget":7,"maxDelayTarget":7}})";
+  EXPECT_EQ(retry_policy(nullptr, &t).delay_ms(5), 3000);
+  EXPECT_EQ(retry_policy(&s, &t).delay_ms(1), 7000);
+  EXPECT_EQ(retry_policy(&s, &t).delay_ms(2), std::nullopt);
+  t.attributes["DeliveryPolicy"] =
+      R"({"http":{"disableSubscriptionOverrides":true,"defaultHealthyRetryPolicy":{"numRetries":5,"minDelayTarget":3,"maxDelayTarget":3}}})";
+  EXPECT_EQ(retry_policy(&s, &t).delay_ms(5), 3000);
+}
+
+TEST(HttpDelivery, ConfirmationEnvelopeAndHeaders) {
+  Subscription s;
+  s.arn = "arn:aws:sns:us-east-1:000000000000:t:abc";
+  s.topic_arn = "arn:aws:sns:us-east-1:000000000000:t";
+  auto body =
+      confirmation_envelope(kSubscriptionConfirmation, s, "mid", "tok", 0, "http://127.0.0.1:4566");
+  auto o = parse_object(body);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(str(*o, "Type"), "SubscriptionConfirmation");
+  EXPECT_EQ(str(*o, "Token"), "tok");
+  EXPECT_EQ(str(*o, "Timestamp"), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(str(*o, "SubscribeURL"), "http://127.0.0.1:4566/?Action=ConfirmSubscription&TopicArn=" +
+                                         s.topic_arn + "&Token=tok");
+  auto h = delivery_headers(kSubscriptionConfirmation, "mid", s.topic_arn, s.arn, true);
+  for (const auto& [n, v] : h) {
+    EXPECT_NE(n, "x-amz-sns-subscription-arn");
+    EXPECT_NE(n, "x-amz-sns-rawdelivery");
+  }
+  h = delivery_headers(kNotification, "mid", s.topic_arn, s.arn, true);
+  EXPECT_EQ(h[3], (std::pair<std::string, std::string>{"x-amz-sns-subscription-arn", s.arn}));
+  EXPECT_EQ(h[4], (std::pair<std::string, std::string>{"x-amz-sns-rawdelivery", "true"}));
+}
+
+}  // namespace
+}  // namespace nimbus::services::sns

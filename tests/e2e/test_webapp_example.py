@@ -6,7 +6,8 @@ endpoint; the HTTP API's CORS preflight for the site's origin; a POST without
 or with a wrong token refused (401 / 403) and with the token stored; the item
 listed, marked processed by the Node.js worker, and its notification read
 from the topic's queue; the stack deleted with everything in it. And the
-same template brought up by `nimbus deploy` in one step."""
+same template brought up by `nimbus deploy` in one step; both again with
+`--iam enforce`."""
 
 import http.client
 import json
@@ -182,6 +183,12 @@ class WebappExampleTest(ServerTestCase):
             items = json.loads(request(self.server, out["ApiUrl"] + "/items")[2])["items"]
             return items and items[0]["status"] == "processed"
         self.assertTrue(wait_until(processed, timeout=60))
+
+
+class WebappExampleEnforcedTest(WebappExampleTest):
+    """The same under `--iam enforce`: the template's grants (policy
+    templates, permissions, BucketPolicy, QueuePolicy) are what let it work."""
+    server_args = ("--iam", "enforce")
 
 
 if __name__ == "__main__":

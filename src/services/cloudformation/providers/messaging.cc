@@ -1,4 +1,7 @@
-// AWS::SQS::Queue, AWS::SNS::Topic, AWS::SNS::Subscription.
+// AWS::SQS::Queue, AWS::SQS::QueuePolicy, AWS::SNS::Topic, AWS::SNS::Subscription.
+#include <algorithm>
+#include <vector>
+
 #include "common/json_fields.h"
 #include "services/cloudformation/providers/provider.h"
 #include "services/cloudformation/providers/types.h"
@@ -186,6 +189,65 @@ void delete_subscription(const ResourceRequest& r, RemoveDone done) {
          });
 }
 
+// ---- AWS::SQS::QueuePolicy: the document as the Policy attribute of each
+// queue URL in Queues (physical id: a generated name, as AWS's is).
+
+std::vector<std::string> policy_queues(const json::object& props) {
+  std::vector<std::string> out;
+  if (const auto* q = props.if_contains("Queues"); q && q->is_array()) {
+    for (const auto& url : q->as_array()) {
+      if (url.is_string()) out.emplace_back(url.as_string());
+    }
+  }
+  return out;
+}
+
+std::string policy_text(const json::object& props) {
+  const auto* doc = props.if_contains("PolicyDocument");
+  if (doc == nullptr) return "";
+  return doc->is_string() ? std::string(doc->as_string()) : json::serialize(*doc);
+}
+
+provide::Step set_policy(const ResourceRequest& r, std::string url, std::string policy) {
+  return [r, url, policy](std::function<void(Status)> next) {
+    r.call("sqs", "SetQueueAttributes",
+           {{"QueueUrl", url}, {"Attributes", json::object{{"Policy", policy}}}},
+           [next](Output o) { next(o ? Status::ok() : Status(o.take_error())); });
+  };
+}
+
+void put_queue_policy(const ResourceRequest& r, ProvideDone done) {
+  std::string policy = policy_text(r.properties);
+  auto queues = policy_queues(r.properties);
+  std::vector<provide::Step> steps;
+  for (const auto& url : queues) steps.push_back(set_policy(r, url, policy));
+  // Queues an update no longer names lose the policy.
+  for (const auto& url : policy_queues(r.old_properties)) {
+    if (std::find(queues.begin(), queues.end(), url) == queues.end()) {
+      steps.push_back(set_policy(r, url, ""));
+    }
+  }
+  std::string id = r.physical_id.empty() ? r.generated_name : r.physical_id;
+  provide::in_order(std::move(steps), [id, done](Status st) {
+    if (!st) return done(st.take_error());
+    done(Provided{id, {}});
+  });
+}
+
+void delete_queue_policy(const ResourceRequest& r, RemoveDone done) {
+  std::vector<provide::Step> steps;
+  for (const auto& url : policy_queues(r.properties)) {
+    provide::Step clear = set_policy(r, url, "");
+    // A queue already gone has no policy left to remove.
+    steps.push_back([clear](std::function<void(Status)> next) {
+      clear([next](Status st) {
+        next(!st && st.error().code == "QueueDoesNotExist" ? Status::ok() : st);
+      });
+    });
+  }
+  provide::in_order(std::move(steps), std::move(done));
+}
+
 }  // namespace
 
 const Provider kQueue{"AWS::SQS::Queue",          create_queue, update_queue, delete_queue,
@@ -196,6 +258,8 @@ const Provider kTopic{"AWS::SNS::Topic",
                       delete_topic,
                       {"TopicName", "FifoTopic", "Subscription"},
                       topic_arn};
+const Provider kQueuePolicy{
+    "AWS::SQS::QueuePolicy", put_queue_policy, put_queue_policy, delete_queue_policy, {}};
 const Provider kSubscription{
     "AWS::SNS::Subscription", create_subscription, nullptr, delete_subscription, {}};
 

@@ -23,6 +23,7 @@ const Provider* const kProviders[] = {
     &providers::kEventInvokeConfig,
     &providers::kSchedule,
     &providers::kBucketPolicy,
+    &providers::kQueuePolicy,
     &providers::kRestApi,
     &providers::kRestDeployment,
     &providers::kRestStage,

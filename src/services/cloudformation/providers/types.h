@@ -6,6 +6,7 @@
 namespace nimbus::services::cloudformation::providers {
 
 extern const Provider kQueue;               // messaging.cc
+extern const Provider kQueuePolicy;         // messaging.cc
 extern const Provider kTopic;               // messaging.cc
 extern const Provider kSubscription;        // messaging.cc
 extern const Provider kTable;               // data.cc

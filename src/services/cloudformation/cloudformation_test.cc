@@ -4,6 +4,7 @@
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/in_process.h"
 #include "services/logs/logs_service.h"
+#include "services/s3/s3_service.h"
 #include "services/sns/sns_service.h"
 #include "services/sqs/sqs_service.h"
 #include "services/testing/service_fixture.h"
@@ -18,7 +19,7 @@ class CloudFormationTest : public ServiceTest<CloudFormationService> {
  protected:
   CloudFormationTest()
       : ServiceTest({build<sqs::SqsService>(), build<dynamodb::DynamoDbService>(),
-                     build<sns::SnsService>(), build<logs::LogsService>(),
+                     build<sns::SnsService>(), build<logs::LogsService>(), build<s3::S3Service>(),
                      [this](Environment& env) {
                        return std::make_unique<CloudFormationService>(env, calls.get());
                      }}) {}
@@ -145,6 +146,82 @@ TEST_F(CloudFormationTest, DeleteStackDeletesItsResources) {
   EXPECT_TRUE(call("ListExports", {}).at("Exports").as_array().empty());
   // Deleting again is not an error.
   call("DeleteStack", {{"StackName", "app"}});
+}
+
+constexpr const char* kSite = R"(
+Resources:
+  Site:
+    Type: AWS::S3::Bucket
+    Properties:
+      WebsiteConfiguration:
+        IndexDocument: index.html
+        ErrorDocument: 404.html
+        RoutingRules:
+          - RoutingRuleCondition: {KeyPrefixEquals: old/}
+            RedirectRule: {ReplaceKeyPrefixWith: new/, HttpRedirectCode: 302}
+  SitePolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Site
+      PolicyDocument:
+        Statement: [{Effect: Allow, Principal: "*", Action: s3:GetObject,
+                     Resource: !Sub "${Site.Arn}/*"}]
+  Inbox:
+    Type: AWS::SQS::Queue
+  InboxPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Inbox]
+      PolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: sns.amazonaws.com},
+                     Action: sqs:SendMessage, Resource: !GetAtt Inbox.Arn}]
+Outputs:
+  Url: {Value: !GetAtt Site.WebsiteURL}
+)";
+
+TEST_F(CloudFormationTest, BucketWebsitesAndBucketAndQueuePolicies) {
+  call("CreateStack", {{"StackName", "site"}, {"TemplateBody", kSite}});
+  ASSERT_EQ(settled("site"), "CREATE_COMPLETE");
+  auto r = resources("site");
+  std::string bucket = s(r.at("Site").at("PhysicalResourceId"));
+  std::string queue = s(r.at("Inbox").at("PhysicalResourceId"));
+  auto stack = call("DescribeStacks", {{"StackName", "site"}}).at("Stacks").as_array()[0];
+  EXPECT_EQ(s(stack.at("Outputs").as_array()[0].at("OutputValue")),
+            "http://" + bucket + ".s3-website.localhost:4566");
+  auto& s3 = service("s3");
+  auto website = try_call(s3, ctx("GetBucketWebsite"), {{"Bucket", bucket}});
+  ASSERT_TRUE(website) << website.error().message;
+  EXPECT_EQ(json::value(*website), json::parse(R"({"IndexDocument":{"Suffix":"index.html"},
+      "ErrorDocument":{"Key":"404.html"},"RoutingRules":[{"Redirect":{"HttpRedirectCode":"302",
+      "ReplaceKeyPrefixWith":"new/"},"Condition":{"KeyPrefixEquals":"old/"}}]})"));
+  auto policy = try_call(s3, ctx("GetBucketPolicy"), {{"Bucket", bucket}});
+  ASSERT_TRUE(policy);
+  EXPECT_EQ(s(json::parse(s(policy->at("Policy"))).at("Statement").as_array()[0].at("Resource")),
+            "arn:aws:s3:::" + bucket + "/*");
+  auto attrs = sqs("GetQueueAttributes", {{"QueueUrl", queue}, {"AttributeNames", {"Policy"}}});
+  ASSERT_TRUE(attrs);
+  EXPECT_TRUE(attrs->at("Attributes").as_object().contains("Policy"));
+
+  // Without the website and the queue policy: both removed, the bucket kept.
+  std::string without = kSite;
+  without.replace(without.find("      WebsiteConfiguration:"),
+                  without.find("  SitePolicy:") - without.find("      WebsiteConfiguration:"),
+                  "      Tags: [{Key: k, Value: v}]\n");
+  without.erase(without.find("  InboxPolicy:"),
+                without.find("Outputs:") - without.find("  InboxPolicy:"));
+  call("UpdateStack", {{"StackName", "site"}, {"TemplateBody", without}});
+  ASSERT_EQ(settled("site"), "UPDATE_COMPLETE");
+  EXPECT_EQ(s(resources("site").at("Site").at("PhysicalResourceId")), bucket);
+  EXPECT_EQ(try_call(s3, ctx("GetBucketWebsite"), {{"Bucket", bucket}}).error().code,
+            "NoSuchWebsiteConfiguration");
+  attrs = sqs("GetQueueAttributes", {{"QueueUrl", queue}, {"AttributeNames", {"Policy"}}});
+  ASSERT_TRUE(attrs);
+  const auto* a = attrs->if_contains("Attributes");
+  EXPECT_TRUE(a == nullptr || !a->as_object().contains("Policy"));
+
+  call("DeleteStack", {{"StackName", "site"}});
+  eventually([&] { return !try_call(s3, ctx("HeadBucket"), {{"Bucket", bucket}}); });
+  EXPECT_EQ(try_call(s3, ctx("HeadBucket"), {{"Bucket", bucket}}).error().code, "NoSuchBucket");
 }
 
 TEST_F(CloudFormationTest, AFailingResourceRollsTheCreateBack) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/version.h"
+#include "services/sns/signing.h"
 
 namespace nimbus::server {
 
@@ -43,6 +44,12 @@ http::Response handle_admin(const http::Request& request, const AdminInfo& info,
     http::Response r;
     r.set_header("Content-Type", "text/plain; version=0.0.4");
     r.body = metrics.prometheus();
+    return r;
+  }
+  if (path == services::sns::kSigningCertPath && !info.sns_signing_cert.empty()) {
+    http::Response r;
+    r.set_header("Content-Type", "application/x-pem-file");
+    r.body = info.sns_signing_cert;
     return r;
   }
   return json_response(404, {{"error", "no such nimbus endpoint"}, {"path", std::string(path)}});

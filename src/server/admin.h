@@ -1,4 +1,5 @@
-// nimbus's own endpoints under /_nimbus/: health and Prometheus metrics.
+// nimbus's own endpoints under /_nimbus/: health, Prometheus metrics and
+// SNS's signing certificate.
 // Runs on the event loop; every answer is computed from in-memory state.
 #pragma once
 
@@ -15,6 +16,9 @@ struct AdminInfo {
   std::vector<std::string> services;
   std::string data_dir;
   std::string durability;
+  // SNS's signing certificate (PEM), served at kSigningCertPath; read once
+  // at start-up from the data directory, where SNS made it.
+  std::string sns_signing_cert;
 };
 
 bool is_admin_path(std::string_view path);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "auth/sigv4.h"
@@ -14,6 +16,7 @@
 #include "server/router.h"
 #include "server/user_routes.h"
 #include "services/registry.h"
+#include "services/sns/signing.h"
 #include "storage/storage.h"
 
 namespace nimbus::server {
@@ -178,6 +181,11 @@ Result<uint16_t> App::start() {
   s.admin.services = s.services->model_names();
   s.admin.data_dir = o.data_dir;
   s.admin.durability = o.durability == Durability::kSync ? "sync" : "async";
+  if (std::ifstream cert(o.data_dir + "/" + services::sns::kSigningCertFile); cert) {
+    std::ostringstream pem;
+    pem << cert.rdbuf();
+    s.admin.sns_signing_cert = pem.str();
+  }
 
   return s.edge->start();
 }

@@ -16,6 +16,35 @@ import urllib.request
 from harness import Server, ServerTestCase, require_boto3, wait_until
 
 
+NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
+CONFIRMATION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn",
+                       "Type")
+
+
+def verify_signature(test, message):
+    """Checks the message's Signature as AWS documents it: the canonical
+    string of its fields, the certificate fetched from SigningCertURL."""
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+    except ImportError:
+        raise unittest.SkipTest("cryptography is not installed")
+    import base64
+    fields = NOTIFICATION_FIELDS if message["Type"] == "Notification" else CONFIRMATION_FIELDS
+    canonical = "".join("%s\n%s\n" % (k, message[k]) for k in fields if k in message)
+    with urllib.request.urlopen(message["SigningCertURL"], timeout=5) as r:
+        cert = x509.load_pem_x509_certificate(r.read())
+    digest = hashes.SHA1() if message["SignatureVersion"] == "1" else hashes.SHA256()
+    # Raises InvalidSignature when it does not verify.
+    cert.public_key().verify(base64.b64decode(message["Signature"]), canonical.encode(),
+                             padding.PKCS1v15(), digest)
+    tampered = canonical.replace("Type\n", "Type\nx", 1).encode()
+    with test.assertRaises(Exception):
+        cert.public_key().verify(base64.b64decode(message["Signature"]), tampered,
+                                 padding.PKCS1v15(), digest)
+
+
 class Receiver:
     """Records every POST; answers `fail_next` of them with 500 first."""
 
@@ -105,6 +134,8 @@ class SnsHttpTest(ServerTestCase):
         self.assertEqual(body["MessageId"], h["x-amz-sns-message-id"])
         self.assertEqual(len(body["Token"]), 128)
         self.assertIn("Action=ConfirmSubscription", body["SubscribeURL"])
+        self.assertEqual(body["SignatureVersion"], "1")
+        verify_signature(self, body)
         attrs = self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
         self.assertEqual(attrs["PendingConfirmation"], "true")
         # Nothing is delivered while pending.
@@ -127,6 +158,7 @@ class SnsHttpTest(ServerTestCase):
         self.assertEqual(env["Subject"], "s")
         self.assertEqual(env["MessageId"], n["headers"]["x-amz-sns-message-id"])
         self.assertEqual(env["MessageAttributes"], {"k": {"Type": "String", "Value": "v"}})
+        verify_signature(self, env)
         # Unsubscribe: the endpoint gets an UnsubscribeConfirmation.
         self.sns.unsubscribe(SubscriptionArn=sub)
         u = self.receiver.wait("/url", "UnsubscribeConfirmation")[0]
@@ -145,6 +177,29 @@ class SnsHttpTest(ServerTestCase):
         n = self.receiver.wait("/raw", "Notification")[0]
         self.assertEqual(n["body"], "bare body")
         self.assertEqual(n["headers"]["x-amz-sns-rawdelivery"], "true")
+
+    def test_signature_version_2_and_sqs_envelopes_are_signed(self):
+        topic = self.sns.create_topic(Name="http-sig2",
+                                      Attributes={"SignatureVersion": "2"})["TopicArn"]
+        self.subscribe(topic, "/sig2")
+        conf = json.loads(self.receiver.wait("/sig2", "SubscriptionConfirmation")[0]["body"])
+        self.assertEqual(conf["SignatureVersion"], "2")
+        verify_signature(self, conf)
+        self.sns.confirm_subscription(TopicArn=topic, Token=conf["Token"])
+        sqs = self.server.boto3_client("sqs")
+        url = sqs.create_queue(QueueName="http-sig2-q")["QueueUrl"]
+        qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+        self.sns.publish(TopicArn=topic, Message="both")
+        n = json.loads(self.receiver.wait("/sig2", "Notification")[0]["body"])
+        verify_signature(self, n)
+        got = wait_until(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get(
+            "Messages"))
+        self.assertTrue(got)
+        env = json.loads(got[0]["Body"])
+        self.assertEqual(env["SignatureVersion"], "2")
+        verify_signature(self, env)
 
     def test_failing_endpoint_is_retried_per_delivery_policy(self):
         topic = self.sns.create_topic(Name="http-retry")["TopicArn"]

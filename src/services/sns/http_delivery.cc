@@ -5,6 +5,7 @@
 
 #include "common/json_fields.h"
 #include "common/time_format.h"
+#include "services/sns/signing.h"
 
 namespace nimbus::services::sns {
 
@@ -42,7 +43,7 @@ bool is_http(const std::string& protocol) {
 
 std::string confirmation_envelope(const char* type, const Subscription& s,
                                   const std::string& message_id, const std::string& token,
-                                  int64_t timestamp_ms, const std::string& endpoint_url) {
+                                  int64_t timestamp_ms, const Rendering& r) {
   bool subscribe = std::string_view(type) == kSubscriptionConfirmation;
   std::string message =
       subscribe ? "You have chosen to subscribe to the topic " + s.topic_arn +
@@ -52,7 +53,7 @@ std::string confirmation_envelope(const char* type, const Subscription& s,
                       ".\nTo cancel this operation and restore the subscription, visit the "
                       "SubscribeURL included in this message.";
   std::string url =
-      endpoint_url + "/?Action=ConfirmSubscription&TopicArn=" + s.topic_arn + "&Token=" + token;
+      r.endpoint_url + "/?Action=ConfirmSubscription&TopicArn=" + s.topic_arn + "&Token=" + token;
   std::string out = "{\n";
   auto field = [&out](std::string_view k, const std::string& v, bool last = false) {
     out += "  " + quote(k) + " : " + quote(v) + (last ? "\n" : ",\n");
@@ -63,7 +64,23 @@ std::string confirmation_envelope(const char* type, const Subscription& s,
   field("TopicArn", s.topic_arn);
   field("Message", message);
   field("SubscribeURL", url);
-  field("Timestamp", utc_millis(timestamp_ms), true);
+  std::string timestamp = utc_millis(timestamp_ms);
+  // Signed over Message, MessageId, SubscribeURL, Timestamp, Token,
+  // TopicArn, Type.
+  auto sig = sign(canonical_string({{"Message", message},
+                                    {"MessageId", message_id},
+                                    {"SubscribeURL", url},
+                                    {"Timestamp", timestamp},
+                                    {"Token", token},
+                                    {"TopicArn", s.topic_arn},
+                                    {"Type", type}}),
+                  r);
+  field("Timestamp", timestamp, !sig);
+  if (sig) {
+    field("SignatureVersion", sig->version);
+    field("Signature", sig->signature);
+    field("SigningCertURL", sig->cert_url, true);
+  }
   out += "}";
   return out;
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "http/message.h"
+#include "services/sns/message.h"
 #include "services/sns/types.h"
 
 namespace nimbus::services::sns {
@@ -21,10 +22,11 @@ constexpr const char* kUnsubscribeConfirmation = "UnsubscribeConfirmation";
 bool is_http(const std::string& protocol);
 
 // The SubscriptionConfirmation (or UnsubscribeConfirmation) envelope for `s`
-// with `token`; its SubscribeURL is ConfirmSubscription on `endpoint_url`.
+// with `token`, signed as `r` says; its SubscribeURL is ConfirmSubscription
+// on `r.endpoint_url`.
 std::string confirmation_envelope(const char* type, const Subscription& s,
                                   const std::string& message_id, const std::string& token,
-                                  int64_t timestamp_ms, const std::string& endpoint_url);
+                                  int64_t timestamp_ms, const Rendering& r);
 
 // The headers of a POST of `type` for subscription `sub_arn` of `topic_arn`.
 http::Headers delivery_headers(const std::string& type, const std::string& message_id,

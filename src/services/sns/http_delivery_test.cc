@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "common/encoding.h"
 #include "common/json_fields.h"
+#include "services/sns/signing.h"
 
 namespace nimbus::services::sns {
 namespace {
@@ -70,8 +76,8 @@ TEST(HttpDelivery, ConfirmationEnvelopeAndHeaders) {
   Subscription s;
   s.arn = "arn:aws:sns:us-east-1:000000000000:t:abc";
   s.topic_arn = "arn:aws:sns:us-east-1:000000000000:t";
-  auto body =
-      confirmation_envelope(kSubscriptionConfirmation, s, "mid", "tok", 0, "http://127.0.0.1:4566");
+  auto body = confirmation_envelope(kSubscriptionConfirmation, s, "mid", "tok", 0,
+                                    Rendering{"http://127.0.0.1:4566"});
   auto o = parse_object(body);
   ASSERT_TRUE(o);
   EXPECT_EQ(str(*o, "Type"), "SubscriptionConfirmation");
@@ -87,6 +93,50 @@ TEST(HttpDelivery, ConfirmationEnvelopeAndHeaders) {
   h = delivery_headers(kNotification, "mid", s.topic_arn, s.arn, true);
   EXPECT_EQ(h[3], (std::pair<std::string, std::string>{"x-amz-sns-subscription-arn", s.arn}));
   EXPECT_EQ(h[4], (std::pair<std::string, std::string>{"x-amz-sns-rawdelivery", "true"}));
+}
+
+// Verifies `sig_b64` over `text` with the certificate's public key.
+bool verifies(const std::string& cert_pem, const std::string& text, const std::string& sig_b64,
+              int version) {
+  BIO* bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+  X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (x == nullptr) return false;
+  EVP_PKEY* key = X509_get0_pubkey(x);
+  auto sig = base64_decode(sig_b64).value_or("");
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = EVP_DigestVerifyInit(ctx, nullptr, version == 2 ? EVP_sha256() : EVP_sha1(), nullptr,
+                                 key) > 0 &&
+            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                             reinterpret_cast<const unsigned char*>(text.data()), text.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  X509_free(x);
+  return ok;
+}
+
+TEST(Signing, SignedConfirmationVerifiesWithTheCertificate) {
+  auto signer = Signer::open("");
+  ASSERT_TRUE(signer.is_ok());
+  Subscription s;
+  s.arn = "arn:aws:sns:us-east-1:000000000000:t:abc";
+  s.topic_arn = "arn:aws:sns:us-east-1:000000000000:t";
+  for (int version : {1, 2}) {
+    Rendering r{"http://h:1"};
+    r.signer = signer->get();
+    r.signature_version = version;
+    auto o = parse_object(confirmation_envelope(kSubscriptionConfirmation, s, "mid", "tok", 0, r));
+    ASSERT_TRUE(o);
+    EXPECT_EQ(str(*o, "SignatureVersion"), std::to_string(version));
+    EXPECT_EQ(str(*o, "SigningCertURL"), std::string("http://h:1") + kSigningCertPath);
+    std::string canonical;
+    for (const char* k :
+         {"Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"}) {
+      canonical += std::string(k) + "\n" + str(*o, k) + "\n";
+    }
+    EXPECT_TRUE(verifies((*signer)->certificate_pem(), canonical, str(*o, "Signature"), version));
+    EXPECT_FALSE(
+        verifies((*signer)->certificate_pem(), canonical + "x", str(*o, "Signature"), version));
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "common/json_fields.h"
 #include "common/time_format.h"
 #include "services/sns/errors.h"
+#include "services/sns/signing.h"
 
 namespace nimbus::services::sns {
 
@@ -206,6 +207,35 @@ Result<Message> read_message(const json::object& in, const Topic& topic) {
   return m;
 }
 
+std::optional<Signature> sign(const std::string& canonical, const Rendering& r) {
+  if (r.signer == nullptr) return std::nullopt;
+  Signature out{std::to_string(r.signature_version), {}, r.endpoint_url + kSigningCertPath};
+  auto [it, fresh] = r.signatures->try_emplace(canonical);
+  if (fresh) it->second = r.signer->sign(canonical, r.signature_version);
+  out.signature = it->second;
+  return out;
+}
+
+namespace {
+
+// The signature of a Notification: Message, MessageId, Subject (when
+// there is one), Timestamp, TopicArn, Type.
+std::optional<Signature> sign_notification(const Message& m, const std::string& text,
+                                           const std::string& timestamp, const Rendering& r) {
+  if (r.signer == nullptr) return std::nullopt;
+  std::vector<std::pair<std::string_view, std::string_view>> f;
+  f.reserve(6);
+  f.emplace_back("Message", text);
+  f.emplace_back("MessageId", m.id);
+  if (!m.subject.empty()) f.emplace_back("Subject", m.subject);
+  f.emplace_back("Timestamp", timestamp);
+  f.emplace_back("TopicArn", m.topic_arn);
+  f.emplace_back("Type", "Notification");
+  return sign(canonical_string(f), r);
+}
+
+}  // namespace
+
 std::string envelope(const Message& m, const Subscription& s, const Rendering& r) {
   std::string out = "{\n";
   auto field = [&out](std::string_view k, const std::string& v) {
@@ -217,7 +247,13 @@ std::string envelope(const Message& m, const Subscription& s, const Rendering& r
   field("TopicArn", m.topic_arn);
   if (!m.subject.empty()) field("Subject", m.subject);
   field("Message", m.text_for(s.protocol));
-  field("Timestamp", utc_millis(m.timestamp_ms));
+  std::string timestamp = utc_millis(m.timestamp_ms);
+  field("Timestamp", timestamp);
+  if (auto sig = sign_notification(m, m.text_for(s.protocol), timestamp, r)) {
+    field("SignatureVersion", sig->version);
+    field("Signature", sig->signature);
+    field("SigningCertURL", sig->cert_url);
+  }
   out += "  \"UnsubscribeURL\" : " + quote(unsubscribe_url(s, r));
   if (!m.attributes.empty()) {
     out += ",\n  \"MessageAttributes\" : {\n";
@@ -242,6 +278,11 @@ std::string lambda_event(const Message& m, const Subscription& s, const Renderin
                    {"Timestamp", utc_millis(m.timestamp_ms)},
                    {"UnsubscribeUrl", unsubscribe_url(s, r)},
                    {"MessageAttributes", attributes_json(m)}};
+  if (auto sig = sign_notification(m, m.text_for(s.protocol), utc_millis(m.timestamp_ms), r)) {
+    sns["SignatureVersion"] = sig->version;
+    sns["Signature"] = sig->signature;
+    sns["SigningCertUrl"] = sig->cert_url;
+  }
   if (!m.sequence.empty()) sns["SequenceNumber"] = m.sequence;
   json::object record{{"EventSource", "aws:sns"},
                       {"EventVersion", "1.0"},

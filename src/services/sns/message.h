@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,11 +44,26 @@ struct Message {
 // timestamp and sequence are left for the caller.
 Result<Message> read_message(const boost::json::object& in, const Topic& topic);
 
-// Where the envelope's UnsubscribeURL points: the server as the publisher
-// addressed it.
+class Signer;  // signing.h
+
+// Where the envelope's UnsubscribeURL and SigningCertURL point (the server
+// as the publisher addressed it) and how envelopes are signed.
 struct Rendering {
-  std::string endpoint_url;  // "http://host:port"
+  std::string endpoint_url;        // "http://host:port"
+  const Signer* signer = nullptr;  // null: envelopes go unsigned
+  int signature_version = 1;       // the topic's SignatureVersion
+  // Signatures made for one message, by canonical string: subscriptions
+  // that receive the same text share one. One thread at a time.
+  std::shared_ptr<std::map<std::string, std::string>> signatures =
+      std::make_shared<std::map<std::string, std::string>>();
 };
+
+// SignatureVersion, Signature and SigningCertURL for `canonical`; nullopt
+// when `r` has no signer.
+struct Signature {
+  std::string version, signature, cert_url;
+};
+std::optional<Signature> sign(const std::string& canonical, const Rendering& r);
 
 // The Notification envelope (SQS and HTTP bodies), formatted as SNS does.
 std::string envelope(const Message& m, const Subscription& s, const Rendering& r);

@@ -102,8 +102,9 @@ void SnsService::accept(const Rendering& r, const Topic& topic, Message m,
     done(*shared);
   });
   std::string key = shared->sequence.empty() ? shared->id : shared->sequence;
+  Rendering signed_r = rendering(r.endpoint_url, topic.arn);
   for (const auto& s : matched) {
-    deliveries_->queue(*s, key, delivery_for(*shared, *s, r),
+    deliveries_->queue(*s, key, delivery_for(*shared, *s, signed_r),
                        [countdown](Status st) { countdown->one(std::move(st)); });
   }
 }

@@ -74,8 +74,21 @@ SnsService::~SnsService() {
 }
 
 Status SnsService::start() {
+  auto signer = Signer::open(env_.settings.data_dir);
+  if (!signer) return signer.take_error();
+  signer_ = std::move(*signer);
   if (auto st = topics_->recover(); !st) return st;
   return deliveries_->start();
+}
+
+Rendering SnsService::rendering(const std::string& endpoint_url,
+                                const std::string& topic_arn) const {
+  Rendering r{endpoint_url};
+  r.signer = signer_.get();
+  auto topic = topics_->find(topic_arn);
+  const std::string* v = topic ? topic->attribute("SignatureVersion") : nullptr;
+  r.signature_version = v != nullptr && *v == "2" ? 2 : 1;
+  return r;
 }
 
 }  // namespace nimbus::services::sns

@@ -12,6 +12,7 @@
 #include "services/sns/deliveries.h"
 #include "services/sns/fifo_window.h"
 #include "services/sns/message.h"
+#include "services/sns/signing.h"
 #include "services/sns/topics.h"
 
 namespace nimbus::services::sns {
@@ -57,6 +58,9 @@ class SnsService final : public Service {
   // the http/https endpoint of `s`; `done` once it is durable.
   void send_confirmation(const char* type, const Subscription& s, const std::string& token,
                          const std::string& endpoint_url, std::function<void(Status)> done);
+  // How messages of the topic `topic_arn` are rendered: signed with the
+  // topic's SignatureVersion, URLs on `endpoint_url`.
+  Rendering rendering(const std::string& endpoint_url, const std::string& topic_arn) const;
   // publish_handlers.cc
   void publish(const CallContext& ctx, object in, Respond respond);
   void publish_batch(const CallContext& ctx, object in, Respond respond);
@@ -74,6 +78,7 @@ class SnsService final : public Service {
  private:
   Environment& env_;
   std::unique_ptr<Topics> topics_;
+  std::unique_ptr<Signer> signer_;  // from start(); envelopes go unsigned before
   FifoWindow fifo_;
   std::unique_ptr<Deliveries> deliveries_;  // destroyed first: it reads topics_
   std::unique_ptr<events::Target> target_;  // topics as delivery targets (target.cc)

@@ -234,7 +234,8 @@ void SnsService::send_confirmation(const char* type, const Subscription& s,
   events::Delivery d;
   d.id = new_request_id();
   d.source_arn = s.topic_arn;
-  d.body = confirmation_envelope(type, s, d.id, token, env_.clock.now_millis(), endpoint_url);
+  d.body = confirmation_envelope(type, s, d.id, token, env_.clock.now_millis(),
+                                 rendering(endpoint_url, s.topic_arn));
   std::string key = d.id;
   deliveries_->queue(s, key, std::move(d), std::move(done), type);
 }

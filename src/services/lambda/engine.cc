@@ -67,6 +67,7 @@ Engine::Engine(Environment& env, logs::LogWriter* logs, LambdaOptions options)
     : env_(env),
       options_(std::move(options)),
       code_(std::make_shared<CodeStore>(data_root(env) + "/code", env.storage)),
+      layers_(std::make_unique<Layers>(env)),
       bridge_(logs) {
   // Clients' requests update it (note_endpoint); the server's own address is
   // known from the start, before anything resumed invokes a function.
@@ -110,6 +111,7 @@ Engine::~Engine() {
 Status Engine::start() {
   NIMBUS_TRY(code_->recover());
   if (env_.storage != nullptr) {
+    NIMBUS_TRY(layers_->recover());
     std::lock_guard l(mu_);
     size_t bad = 0;
     NIMBUS_TRY(env_.storage->records(kFunctionsNs).each("", [&](storage::Entry& e) {
@@ -280,6 +282,43 @@ void Engine::remove(const std::string& name, const std::string& qualifier, Respo
   functions_.erase(name);
   collect_code_later(options_.code_gc_delay_ms);
   erase_locked(name, std::move(respond));
+}
+
+void Engine::publish_layer(const std::string& name, json::object version, std::string zip,
+                           std::function<void(json::object&, int64_t)> fill, Respond respond) {
+  post_work([this, name, version = std::move(version), zip = std::move(zip), fill = std::move(fill),
+             respond = std::move(respond)]() mutable {
+    auto installed = code_->install(zip);
+    if (!installed) return respond(installed.take_error());
+    auto& content = version["Content"].as_object();
+    content["CodeSha256"] = installed->info.sha256_b64;
+    content["CodeSize"] = installed->info.size;
+    version["Code"] = installed->info.sha256_hex;
+    // The pin lives until the version is in the table (collection reads it).
+    layers_->publish(name, std::move(version), fill,
+                     [pin = std::make_shared<CodeStore::Pin>(std::move(installed->pin)),
+                      respond = std::move(respond)](Result<json::object> out) {
+                       if (!out) return respond(out.take_error());
+                       out->erase("Code");
+                       out->erase("Policy");
+                       respond(std::move(*out));
+                     });
+  });
+}
+
+void Engine::delete_layer_version(const std::string& name, int64_t version, Respond respond) {
+  layers_->remove(name, version,
+                  [this, gate = gate_, respond = std::move(respond)](Result<std::string> code) {
+                    if (!code) return respond(code.take_error());
+                    if (!code->empty()) {
+                      auto in = gate->hold();
+                      if (in) {
+                        code_->released(*code);
+                        collect_code_later(options_.code_gc_delay_ms);
+                      }
+                    }
+                    respond(json::object{});
+                  });
 }
 
 json::object Engine::publish_locked(Function& f, const std::string& description) {
@@ -472,6 +511,7 @@ void Engine::collect_code_later(int64_t delay_ms) {
         for (const auto& [n, v] : f->versions) referenced.insert(v.code);
       }
     }
+    referenced.merge(layers_->codes());
     post_work([code = code_, referenced = std::move(referenced), since] {
       if (size_t n = code->collect(referenced, since); n > 0) {
         spdlog::info("lambda: removed {} unreferenced codes", n);

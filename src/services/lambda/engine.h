@@ -32,6 +32,7 @@
 #include "runtime/host.h"
 #include "runtime/pool.h"
 #include "services/lambda/function.h"
+#include "services/lambda/layers.h"
 #include "services/lambda/log_bridge.h"
 #include "services/service.h"
 
@@ -151,6 +152,18 @@ class Engine {
   // DeleteFunction: the whole function, or one published version.
   void remove(const std::string& name, const std::string& qualifier, Respond respond);
 
+  // --- Layers (layers.h; handlers in layer_handlers.cc) ---
+  Layers& layers() { return *layers_; }
+  // PublishLayerVersion once the input is checked: unpacks and stores `zip`
+  // (on a worker) as CodeStore code, then records the next version of
+  // `name` from `version` (Content gets CodeSha256 and CodeSize; `fill`
+  // adds the number and ARN).
+  void publish_layer(const std::string& name, json::object version, std::string zip,
+                     std::function<void(json::object&, int64_t)> fill, Respond respond);
+  // DeleteLayerVersion: removes the version (nothing when it does not
+  // exist) and releases its code.
+  void delete_layer_version(const std::string& name, int64_t version, Respond respond);
+
   // --- Inside read() / change() only ---
   // Publishes $LATEST as the next version (or returns the newest version
   // when nothing changed since it); answers its configuration.
@@ -193,6 +206,7 @@ class Engine {
   Environment& env_;
   LambdaOptions options_;
   std::shared_ptr<CodeStore> code_;
+  std::unique_ptr<Layers> layers_;
   s3::ObjectReader* code_objects_ = nullptr;  // set before serving
   LogBridge bridge_;
   std::unique_ptr<runtime::Host> own_host_;

@@ -39,6 +39,26 @@ Resources mapping(const CallContext& ctx, const json::object& in) {
           ":event-source-mapping:" + str(in, "UUID")};
 }
 
+// Layers: arn:aws:lambda:REGION:ACCOUNT:layer:NAME[:VERSION].
+std::string layer_of(const CallContext& ctx, const json::object& in) {
+  std::string name = str(in, "LayerName");
+  if (name.starts_with("arn:")) return name;
+  return "arn:aws:lambda:" + ctx.region + ":" + ctx.account_id + ":layer:" + name;
+}
+Resources layer(const CallContext& ctx, const json::object& in) {
+  return {layer_of(ctx, in)};
+}
+Resources layer_version(const CallContext& ctx, const json::object& in) {
+  std::string n;
+  if (auto* v = in.if_contains("VersionNumber")) {
+    n = v->is_int64() ? std::to_string(v->as_int64()) : str(in, "VersionNumber");
+  }
+  return {layer_of(ctx, in) + ":" + n};
+}
+Resources layer_version_arn(const CallContext&, const json::object& in) {
+  return {str(in, "Arn")};
+}
+
 }  // namespace
 
 const Operation<LambdaService> LambdaService::kOperations[] = {
@@ -86,6 +106,17 @@ const Operation<LambdaService> LambdaService::kOperations[] = {
     {"UpdateFunctionUrlConfig", &LambdaService::update_function_url_config, qualified},
     {"DeleteFunctionUrlConfig", &LambdaService::delete_function_url_config, qualified},
     {"ListFunctionUrlConfigs", &LambdaService::list_function_url_configs, function},
+    // layer_handlers.cc
+    {"PublishLayerVersion", &LambdaService::publish_layer_version, layer},
+    {"GetLayerVersion", &LambdaService::get_layer_version, layer_version},
+    {"GetLayerVersionByArn", &LambdaService::get_layer_version_by_arn, layer_version_arn},
+    {"ListLayers", &LambdaService::list_layers, no_resources},
+    {"ListLayerVersions", &LambdaService::list_layer_versions, no_resources},
+    {"DeleteLayerVersion", &LambdaService::delete_layer_version, layer_version},
+    {"AddLayerVersionPermission", &LambdaService::add_layer_version_permission, layer_version},
+    {"GetLayerVersionPolicy", &LambdaService::get_layer_version_policy, layer_version},
+    {"RemoveLayerVersionPermission", &LambdaService::remove_layer_version_permission,
+     layer_version},
     // event_sources.cc (the service authorization reference lists no
     // resource for creating and listing mappings: lambda:FunctionArn is a
     // condition key there)

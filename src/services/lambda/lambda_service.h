@@ -121,6 +121,17 @@ class LambdaService final : public Service, public Functions {
   void update_function_url_config(const CallContext& ctx, json::object in, Respond respond);
   void delete_function_url_config(const CallContext& ctx, json::object in, Respond respond);
   Output list_function_url_configs(const CallContext& ctx, const json::object& in);
+  // layer_handlers.cc
+  void publish_layer_version(const CallContext& ctx, json::object in, Respond respond);
+  void get_layer_version(const CallContext& ctx, json::object in, Respond respond);
+  void get_layer_version_by_arn(const CallContext& ctx, json::object in, Respond respond);
+  void list_layers(const CallContext& ctx, json::object in, Respond respond);
+  void list_layer_versions(const CallContext& ctx, json::object in, Respond respond);
+  void delete_layer_version(const CallContext& ctx, json::object in, Respond respond);
+  void add_layer_version_permission(const CallContext& ctx, json::object in, Respond respond);
+  void get_layer_version_policy(const CallContext& ctx, json::object in, Respond respond);
+  void remove_layer_version_permission(const CallContext& ctx, json::object in, Respond respond);
+  std::string layer_arn(const std::string& name) const;
   // event_sources.cc
   void create_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
   void get_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);

@@ -1,6 +1,8 @@
 // AWS::Lambda::Version and AWS::Lambda::Alias, what SAM's AutoPublishAlias
 // generates: a published version (physical id: the version's ARN) and an
-// alias pointing at one (physical id: the alias ARN).
+// alias pointing at one (physical id: the alias ARN). AWS::Lambda::LayerVersion
+// (physical id: the layer version's ARN) and AWS::Lambda::LayerVersionPermission
+// (physical id: LAYER_VERSION_ARN#STATEMENT_ID).
 #include "common/json_fields.h"
 #include "services/cloudformation/providers/provider.h"
 #include "services/cloudformation/providers/types.h"
@@ -71,7 +73,90 @@ void delete_alias(const ResourceRequest& r, RemoveDone done) {
          });
 }
 
+// ---- AWS::Lambda::LayerVersion (replaced on any change: a layer version is immutable)
+
+// "arn:aws:lambda:REGION:ACCOUNT:layer:NAME:N" -> (NAME, N); ("", 0) when not one.
+std::pair<std::string, int64_t> layer_version_of(std::string_view arn) {
+  auto at = arn.find(":layer:");
+  auto colon = arn.rfind(':');
+  if (at == std::string_view::npos || colon <= at + 6) return {"", 0};
+  int64_t n = 0;
+  for (char c : arn.substr(colon + 1)) {
+    if (c < '0' || c > '9') return {"", 0};
+    n = n * 10 + (c - '0');
+  }
+  return {std::string(arn.substr(at + 7, colon - at - 7)), n};
+}
+
+void create_layer_version(const ResourceRequest& r, ProvideDone done) {
+  json::object in;
+  provide::copy(r.properties, in,
+                {"CompatibleRuntimes", "CompatibleArchitectures", "Description", "LicenseInfo"});
+  in["LayerName"] = r.name_or_generated("LayerName", 140);
+  json::object content;
+  if (const auto* c = r.properties.if_contains("Content"); c != nullptr && c->is_object()) {
+    provide::copy(c->as_object(), content, {"S3Bucket", "S3Key", "S3ObjectVersion"});
+  }
+  in["Content"] = std::move(content);
+  r.call("lambda", "PublishLayerVersion", std::move(in), [done](Output out) {
+    if (!out) return done(out.take_error());
+    std::string arn = str(*out, "LayerVersionArn");
+    done(Provided{arn, json::object{{"LayerVersionArn", arn}}});
+  });
+}
+
+void delete_layer_version(const ResourceRequest& r, RemoveDone done) {
+  auto [name, n] = layer_version_of(r.physical_id);
+  if (name.empty()) return done(Status::ok());
+  r.call("lambda", "DeleteLayerVersion", json::object{{"LayerName", name}, {"VersionNumber", n}},
+         [done = provide::ignoring({"ResourceNotFoundException"}, done)](Output out) {
+           done(out ? Status::ok() : Status(out.take_error()));
+         });
+}
+
+// ---- AWS::Lambda::LayerVersionPermission (replaced on any change)
+
+void create_layer_permission(const ResourceRequest& r, ProvideDone done) {
+  std::string arn = str(r.properties, "LayerVersionArn");
+  auto [name, n] = layer_version_of(arn);
+  if (name.empty()) {
+    return done(Error::make("ValidationError", "LayerVersionArn must be a layer version ARN"));
+  }
+  std::string sid = r.name_or_generated("", 100);
+  json::object in{{"LayerName", name}, {"VersionNumber", n}, {"StatementId", sid}};
+  provide::copy(r.properties, in, {"Action", "Principal", "OrganizationId"});
+  r.call("lambda", "AddLayerVersionPermission", std::move(in), [done, arn, sid](Output out) {
+    if (!out) return done(out.take_error());
+    done(Provided{arn + "#" + sid, json::object{}});
+  });
+}
+
+void delete_layer_permission(const ResourceRequest& r, RemoveDone done) {
+  auto hash = r.physical_id.find('#');
+  auto [name, n] = layer_version_of(std::string_view(r.physical_id).substr(0, hash));
+  if (name.empty() || hash == std::string::npos) return done(Status::ok());
+  r.call("lambda", "RemoveLayerVersionPermission",
+         json::object{{"LayerName", name},
+                      {"VersionNumber", n},
+                      {"StatementId", r.physical_id.substr(hash + 1)}},
+         [done = provide::ignoring({"ResourceNotFoundException"}, done)](Output out) {
+           done(out ? Status::ok() : Status(out.take_error()));
+         });
+}
+
 }  // namespace
+
+const Provider kLayerVersion{"AWS::Lambda::LayerVersion",
+                             create_layer_version,
+                             nullptr,
+                             delete_layer_version,
+                             {"CompatibleRuntimes", "CompatibleArchitectures", "Content",
+                              "Description", "LayerName", "LicenseInfo"}};
+const Provider kLayerPermission{"AWS::Lambda::LayerVersionPermission",
+                                create_layer_permission,
+                                nullptr,
+                                delete_layer_permission,
+                                {"Action", "LayerVersionArn", "OrganizationId", "Principal"}};
 
 const Provider kVersion{"AWS::Lambda::Version",
                         create_version,

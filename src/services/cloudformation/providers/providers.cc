@@ -19,6 +19,8 @@ const Provider* const kProviders[] = {
     &providers::kTopic,
     &providers::kVersion,
     &providers::kAlias,
+    &providers::kLayerVersion,
+    &providers::kLayerPermission,
     &providers::kUrl,
     &providers::kEventInvokeConfig,
     &providers::kSchedule,

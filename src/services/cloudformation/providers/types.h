@@ -19,6 +19,8 @@ extern const Provider kPermission;          // lambda.cc
 extern const Provider kEventSourceMapping;  // lambda.cc
 extern const Provider kVersion;             // lambda_versions.cc
 extern const Provider kAlias;               // lambda_versions.cc
+extern const Provider kLayerVersion;        // lambda_versions.cc
+extern const Provider kLayerPermission;     // lambda_versions.cc
 extern const Provider kUrl;                 // lambda_config.cc
 extern const Provider kEventInvokeConfig;   // lambda_config.cc
 extern const Provider kSchedule;            // scheduler.cc

@@ -1,0 +1,121 @@
+// http deliveries against a real http::Server on an ephemeral port, with
+// the retries on the simulated clock: the confirmation POST, a failing
+// endpoint retried per its healthyRetryPolicy only when the clock says so,
+// and the dead-letter queue once the retries are spent.
+#include <gtest/gtest.h>
+
+#include "common/mutex.h"
+#include "http/server.h"
+#include "services/sns/test_helpers.h"
+#include "services/sqs/sqs_service.h"
+#include "services/testing/target_fixture.h"
+
+namespace nimbus::services::sns {
+namespace {
+
+namespace json = boost::json;
+
+class SnsHttpTest : public services::testing::WithTargets<testing::SnsTest> {
+ protected:
+  SnsHttpTest() : WithTargets({build<sqs::SqsService>(), build<SnsService>()}) {
+    http::ServerOptions o;
+    o.port = 0;
+    o.threads = 1;
+    endpoint_ = std::make_unique<http::Server>(o, [this](http::Request r, http::Reply reply) {
+      http::Response out;
+      {
+        MutexLock lock(mu_);
+        bool failing = fail_next_ > 0;
+        if (failing) --fail_next_;
+        posts_.push_back(
+            {std::string(r.header("x-amz-sns-message-type")), r.body, failing, clock.now_millis()});
+        out.status = failing ? 500 : 200;
+      }
+      reply(std::move(out));
+    });
+    auto port = endpoint_->start();
+    url_ = "http://127.0.0.1:" + std::to_string(port.is_ok() ? *port : 0) + "/hook";
+  }
+  ~SnsHttpTest() override { endpoint_->stop(); }
+
+  struct Post {
+    std::string type, body;
+    bool failed;
+    int64_t at_ms;  // on the simulated clock
+  };
+  std::vector<Post> posts() {
+    MutexLock lock(mu_);
+    return posts_;
+  }
+  size_t count(const std::string& type) {
+    size_t n = 0;
+    for (const auto& p : posts()) n += p.type == type;
+    return n;
+  }
+  void fail_next(int n) {
+    MutexLock lock(mu_);
+    fail_next_ = n;
+  }
+  // A confirmed http subscription of `topic` with `policy`.
+  std::string confirmed(const std::string& topic, json::object attributes) {
+    std::string sub = subscribe(topic, "http", url_, std::move(attributes));
+    clock.advance(std::chrono::milliseconds(1));
+    EXPECT_TRUE(eventually([&] { return count("SubscriptionConfirmation") > 0; }));
+    auto conf = json::parse(posts().back().body).as_object();
+    call("ConfirmSubscription", {{"TopicArn", topic}, {"Token", conf["Token"]}});
+    return sub;
+  }
+
+  Mutex mu_;
+  std::vector<Post> posts_ GUARDED_BY(mu_);
+  int fail_next_ GUARDED_BY(mu_) = 0;
+  std::unique_ptr<http::Server> endpoint_;
+  std::string url_;
+};
+
+const char* kPolicy = R"({"healthyRetryPolicy":{"numRetries":2,"minDelayTarget":5,)"
+                      R"("maxDelayTarget":5}})";
+
+TEST_F(SnsHttpTest, RetriesWaitForTheClockPerTheDeliveryPolicy) {
+  std::string topic = create_topic("t");
+  confirmed(topic, {{"DeliveryPolicy", kPolicy}});
+  fail_next(2);
+  call("Publish", {{"TopicArn", topic}, {"Message", "m"}});
+  ASSERT_TRUE(advance_until([&] { return count("Notification") == 3; },
+                            std::chrono::milliseconds(500), 60));
+  std::vector<Post> tries;
+  for (const auto& p : posts()) {
+    if (p.type == "Notification") tries.push_back(p);
+  }
+  ASSERT_EQ(tries.size(), 3u);
+  EXPECT_TRUE(tries[0].failed);
+  EXPECT_TRUE(tries[1].failed);
+  EXPECT_FALSE(tries[2].failed);
+  // Each retry 5 s (minDelayTarget) after the failure, on the clock.
+  for (size_t i = 1; i < 3; ++i) {
+    int64_t gap = tries[i].at_ms - tries[i - 1].at_ms;
+    EXPECT_GE(gap, 5000) << i;
+    EXPECT_LE(gap, 6500) << i;
+  }
+  EXPECT_EQ(s(json::parse(tries[2].body).as_object()["Message"]), "m");
+}
+
+TEST_F(SnsHttpTest, SpentRetriesGoToTheDeadLetterQueue) {
+  std::string dlq = queue("dlq");
+  std::string topic = create_topic("t");
+  confirmed(topic, {{"DeliveryPolicy", kPolicy},
+                    {"RedrivePolicy",
+                     json::serialize(json::object{{"deadLetterTargetArn", arn_of(dlq)}})}});
+  fail_next(3);
+  call("Publish", {{"TopicArn", topic}, {"Message", "lost"}});
+  ASSERT_TRUE(
+      advance_until([&] { return count("Notification") == 3; }, std::chrono::seconds(1), 20));
+  auto got = receive(dlq);
+  ASSERT_EQ(got.size(), 1u);
+  auto env = json::parse(s(got[0].at("Body"))).as_object();
+  EXPECT_EQ(s(env["Message"]), "lost");
+  EXPECT_EQ(count("Notification"), 3u);
+}
+
+}  // namespace
+}  // namespace nimbus::services::sns

@@ -5,6 +5,7 @@
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/http_plan.h"
+#include "services/apigateway/jwks.h"
 
 namespace nimbus::services::apigateway {
 
@@ -61,6 +62,8 @@ HttpApiService::HttpApiService(Environment& env, lambda::Functions* functions, R
       store_(env, "v2", compile_http_api) {
   serve(*this, kOperations);
 }
+
+HttpApiService::~HttpApiService() = default;
 
 Status HttpApiService::start() {
   if (auto st = store_.recover(); !st) return st;

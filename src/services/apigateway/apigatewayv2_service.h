@@ -10,6 +10,8 @@
 // Lambda (data plane).
 #pragma once
 
+#include <mutex>
+
 #include <memory>
 #include <string>
 
@@ -22,12 +24,15 @@ namespace nimbus::services::apigateway {
 
 class RestApiService;
 
+class JwksCache;
+
 class HttpApiService final : public Service {
  public:
   // `functions` (Lambda) may be null: Lambda integrations then answer 500.
   // The invoke address serves HTTP APIs and, through `rest` when given, REST
   // APIs (both kinds of id share the host names).
   HttpApiService(Environment& env, lambda::Functions* functions, RestApiService* rest = nullptr);
+  ~HttpApiService() override;
 
   // Reads back the stored APIs and serves their invoke addresses.
   Status start() override;
@@ -81,6 +86,9 @@ class HttpApiService final : public Service {
   void authorize(const ApiPtr& api, const json::object& route,
                  const std::shared_ptr<ProxyRequest>& proxy,
                  std::function<void(http::Response)> answer, std::function<void()> next);
+  void authorize_jwt(const json::object& auth, const json::object& route,
+                     const std::shared_ptr<ProxyRequest>& proxy,
+                     std::function<void(http::Response)> answer, std::function<void()> next);
 
   // One child of an API (a route, integration, stage or deployment): its
   // output, or NotFoundException naming `what`.
@@ -96,6 +104,9 @@ class HttpApiService final : public Service {
   RestApiService* rest_;
   ApiStore store_;
   AuthorizerCache authorizer_cache_;
+  // JWT authorizers' issuer keys; made at the first JWT route.
+  std::once_flag jwks_once_;
+  std::unique_ptr<JwksCache> jwks_;
 };
 
 }  // namespace nimbus::services::apigateway

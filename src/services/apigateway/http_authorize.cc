@@ -5,9 +5,17 @@
 // {"message":"Unauthorized"} when an identity source is missing, 403
 // {"message":"Forbidden"} when refused, 500 {"message":"Internal Server
 // Error"} when the function fails or answers something malformed.
+//
+// JWT authorizers: the token (IdentitySource, default the Authorization
+// header, "Bearer " allowed) must be signed by a key of the issuer's JWKS
+// (jwks.h) and carry the claims API Gateway checks (jwt.h): 401 with a
+// www-authenticate header otherwise, 403 when it has none of the route's
+// AuthorizationScopes. The integration sees requestContext.authorizer.jwt
+// {claims, scopes}.
 #include "common/json_fields.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/invoke.h"
+#include "services/apigateway/jwks.h"
 
 namespace nimbus::services::apigateway {
 
@@ -20,7 +28,10 @@ void HttpApiService::authorize(const ApiPtr& api, const json::object& route,
   const auto* all = api->doc.if_contains("authorizers");
   const auto* found =
       all != nullptr ? all->as_object().if_contains(str(route, "AuthorizerId")) : nullptr;
-  // JWT and AWS_IAM routes are not served yet (README).
+  if (type == "JWT" && found != nullptr && str(found->as_object(), "AuthorizerType") == "JWT") {
+    return authorize_jwt(found->as_object(), route, proxy, std::move(answer), std::move(next));
+  }
+  // AWS_IAM routes are not served yet (README).
   if (type != "CUSTOM" || found == nullptr ||
       str(found->as_object(), "AuthorizerType") != "REQUEST") {
     return answer(gateway_error(500, "Internal Server Error"));
@@ -62,6 +73,84 @@ void HttpApiService::authorize(const ApiPtr& api, const json::object& route,
           authorizer_cache_.put(key, *a, env_.clock.monotonic() + std::chrono::seconds(ttl));
         }
         decide(*a);
+      });
+}
+
+namespace {
+
+http::Response jwt_refusal(const JwtDecision& d, const std::vector<std::string>& scopes) {
+  bool forbidden = d.kind == JwtDecision::kForbidden;
+  http::Response r = gateway_error(forbidden ? 403 : 401, forbidden ? "Forbidden" : "Unauthorized");
+  std::string scope;
+  for (const auto& s : scopes) scope += (scope.empty() ? "" : " ") + s;
+  std::string value = "Bearer scope=\"" + scope + "\" error=\"" +
+                      (forbidden ? "insufficient_scope" : "invalid_token") +
+                      "\" error_description=\"" + d.description + "\"";
+  r.headers.emplace_back("www-authenticate", std::move(value));
+  return r;
+}
+
+json::object claims_as_strings(const json::object& claims) {
+  json::object out;
+  for (const auto& [k, v] : claims) {
+    out[k] = v.is_string() ? json::value(v.as_string()) : json::value(json::serialize(v));
+  }
+  return out;
+}
+
+}  // namespace
+
+void HttpApiService::authorize_jwt(const json::object& auth, const json::object& route,
+                                   const std::shared_ptr<ProxyRequest>& proxy,
+                                   std::function<void(http::Response)> answer,
+                                   std::function<void()> next) {
+  JwtRules rules;
+  json::object config;
+  if (const auto* c = auth.if_contains("JwtConfiguration"); c && c->is_object()) {
+    config = c->as_object();
+  }
+  rules.issuer = str(config, "Issuer");
+  rules.audience = string_list(config, "Audience");
+  rules.scopes = string_list(route, "AuthorizationScopes");
+  std::vector<std::string> sources = string_list(auth, "IdentitySource");
+  if (sources.empty()) sources.push_back("$request.header.Authorization");
+  auto values = identity_values(sources, *proxy);
+  if (!values || values->empty()) return answer(gateway_error(401, "Unauthorized"));
+  auto jwt = decode_jwt(values->front());
+  if (!jwt) {
+    return answer(jwt_refusal({JwtDecision::kUnauthorized, jwt.error().message}, rules.scopes));
+  }
+  std::call_once(jwks_once_, [this] { jwks_ = std::make_unique<JwksCache>(env_.clock); });
+  const auto* kid_value = jwt->header.if_contains("kid");
+  std::string kid = kid_value && kid_value->is_string() ? std::string(kid_value->as_string()) : "";
+  rules.now_s = env_.clock.now_millis() / 1000;
+  std::string issuer = rules.issuer;  // `rules` moves into the callback
+  jwks_->key(
+      issuer, kid,
+      [jwt = std::move(*jwt), rules = std::move(rules), proxy, answer = std::move(answer),
+       next = std::move(next)](Result<Jwk> key) {
+        if (!key) {
+          if (key.error().code == "jwks_unavailable") {
+            return answer(gateway_error(500, "Internal Server Error"));
+          }
+          return answer(
+              jwt_refusal({JwtDecision::kUnauthorized, key.error().message}, rules.scopes));
+        }
+        if (!verify_signature(jwt, *key)) {
+          return answer(jwt_refusal(
+              {JwtDecision::kUnauthorized, "the token's signature is not valid"}, rules.scopes));
+        }
+        auto decision = check_claims(jwt, rules);
+        if (decision.kind != JwtDecision::kAllow) {
+          return answer(jwt_refusal(decision, rules.scopes));
+        }
+        auto scopes = token_scopes(jwt.claims);
+        json::array scope_list(scopes.begin(), scopes.end());
+        proxy->authorizer = json::object{
+            {"jwt", json::object{{"claims", claims_as_strings(jwt.claims)},
+                                 {"scopes", scopes.empty() ? json::value(nullptr)
+                                                           : json::value(scope_list)}}}};
+        next();
       });
 }
 

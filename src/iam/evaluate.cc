@@ -78,8 +78,23 @@ bool conditions_hold(const Statement& s, const RequestContext& request) {
 struct Verdict {
   bool deny = false;
   bool allow = false;
-  bool direct_allow = false;  // a resource policy naming the caller itself
+  bool direct_allow = false;   // a resource policy naming the caller itself
+  bool account_allow = false;  // a resource policy naming the caller or its account
 };
+
+// The account field of an ARN ("arn:aws:sqs:REGION:ACCOUNT:q"); empty when
+// it has none (S3 buckets) or is not an ARN ("*").
+std::string_view account_of(std::string_view arn) {
+  if (!arn.starts_with("arn:")) return {};
+  size_t at = 0;
+  for (int field = 0; field < 4; ++field) {
+    at = arn.find(':', at);
+    if (at == std::string_view::npos) return {};
+    ++at;
+  }
+  size_t end = arn.find(':', at);
+  return end == std::string_view::npos ? std::string_view{} : arn.substr(at, end - at);
+}
 
 // The statements of `policy` that apply to the request.
 void scan(const Policy& policy, const RequestContext& request, bool resource_side, Verdict& v) {
@@ -95,6 +110,7 @@ void scan(const Policy& policy, const RequestContext& request, bool resource_sid
       v.deny = true;
       return;
     }
+    if (resource_side) v.account_allow = true;
     if (resource_side && !direct) continue;  // the account delegates: identity must allow
     v.allow = true;
     if (resource_side) v.direct_allow = true;
@@ -130,6 +146,13 @@ Outcome evaluate(const RequestContext& request, const PrincipalPolicies& princip
   if (!principal.session.empty()) {
     session = scan_all(principal.session, request);
     if (session.deny) return {Decision::kExplicitDeny, DeniedBy::kSession};
+  }
+  std::string_view owner = account_of(request.resource);
+  if (!owner.empty() && !request.principal_account.empty() && owner != request.principal_account) {
+    // Another account's resource: its policy must allow the caller (or the
+    // caller's account) and the caller's own policies must allow too.
+    if (!principal.root && !identity.allow) return {Decision::kImplicitDeny, DeniedBy::kIdentity};
+    if (!resource.account_allow) return {Decision::kImplicitDeny, DeniedBy::kResource};
   }
   bool allowed = principal.root || identity.allow || resource.direct_allow;
   if (!allowed) return {Decision::kImplicitDeny, DeniedBy::kIdentity};

@@ -1,7 +1,11 @@
-// AWS's policy evaluation logic for one request in one account: an explicit
-// deny in any policy wins; otherwise an allow from an identity-based or a
-// resource-based policy allows, within the principal's permissions boundary
-// and session policies; otherwise the request is implicitly denied.
+// AWS's policy evaluation logic for one request: an explicit deny in any
+// policy wins; otherwise, within one account, an allow from an
+// identity-based policy or from a resource-based policy naming the caller
+// itself allows, within the principal's permissions boundary and session
+// policies; a resource of another account (its ARN's account field) needs
+// both the caller's identity policies and the resource's policy (naming
+// the caller or its account) to allow; otherwise the request is implicitly
+// denied.
 #pragma once
 
 #include <memory>

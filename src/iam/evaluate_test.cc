@@ -4,6 +4,7 @@
 
 #include "iam/condition.h"
 #include "iam/match.h"
+#include "iam/policy_cache.h"
 
 namespace nimbus::iam {
 namespace {
@@ -122,6 +123,75 @@ TEST(Evaluate, ResourcePolicyAllowsTheNamedPrincipalAndDeniesExplicitly) {
   EXPECT_EQ(o.decision, Decision::kExplicitDeny);
   EXPECT_NE(denial_message(r, o).find("with an explicit deny in a resource-based policy"),
             std::string::npos);
+}
+
+// Same account: the identity policy OR a resource policy naming the caller
+// allows; another account's resource needs both, the resource policy
+// naming the caller or its account.
+TEST(Evaluate, SameAccountNeedsEitherPolicyCrossAccountNeedsBoth) {
+  auto identity = policy(R"({"Statement":[{"Effect":"Allow","Action":"sqs:SendMessage",
+      "Resource":"*"}]})");
+  auto names_alice = policy(R"({"Statement":[{"Effect":"Allow",
+      "Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"sqs:*",
+      "Resource":"*"}]})",
+                            PolicyKind::kResource);
+  auto names_account = policy(R"({"Statement":[{"Effect":"Allow",
+      "Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sqs:*","Resource":"*"}]})",
+                              PolicyKind::kResource);
+  auto mine = request("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:q");
+  EXPECT_EQ(decide(mine, {identity}), Decision::kAllow);
+  EXPECT_EQ(decide(mine, {}, names_alice.get()), Decision::kAllow);
+  EXPECT_EQ(decide(mine, {}, names_account.get()), Decision::kImplicitDeny);
+  EXPECT_EQ(decide(mine, {identity}, names_account.get()), Decision::kAllow);
+
+  auto theirs = request("sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:q");
+  EXPECT_EQ(decide(theirs, {identity}), Decision::kImplicitDeny);
+  EXPECT_EQ(decide(theirs, {}, names_alice.get()), Decision::kImplicitDeny);
+  EXPECT_EQ(decide(theirs, {identity}, names_alice.get()), Decision::kAllow);
+  EXPECT_EQ(decide(theirs, {identity}, names_account.get()), Decision::kAllow);
+  PrincipalPolicies p;
+  p.identity = {identity};
+  Outcome o = evaluate(theirs, p, nullptr);
+  EXPECT_EQ(o.by, DeniedBy::kResource);
+  EXPECT_NE(denial_message(theirs, o).find("because no resource-based policy allows"),
+            std::string::npos);
+  // S3 ARNs name no account: the caller's own.
+  EXPECT_EQ(decide(request("sqs:SendMessage", "arn:aws:s3:::bucket/key"), {identity}),
+            Decision::kAllow);
+}
+
+// An unsigned request names no principal: only "*" in a resource policy
+// matches it.
+TEST(Evaluate, AnonymousCallersAreAllowedOnlyByPrincipalStar) {
+  RequestContext r;
+  r.action = "s3:GetObject";
+  r.resource = "arn:aws:s3:::site/index.html";
+  auto public_read = policy(R"({"Statement":[{"Effect":"Allow","Principal":"*",
+      "Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}]})",
+                            PolicyKind::kResource);
+  auto account_only = policy(R"({"Statement":[{"Effect":"Allow",
+      "Principal":{"AWS":"123456789012"},"Action":"s3:*","Resource":"*"}]})",
+                             PolicyKind::kResource);
+  EXPECT_EQ(decide(r, {}, public_read.get()), Decision::kAllow);
+  EXPECT_EQ(decide(r, {}, account_only.get()), Decision::kImplicitDeny);
+  EXPECT_EQ(decide(r, {}, nullptr), Decision::kImplicitDeny);
+  r.action = "s3:PutObject";
+  EXPECT_EQ(decide(r, {}, public_read.get()), Decision::kImplicitDeny);
+}
+
+TEST(PolicyCache, ParsesEachDocumentOnce) {
+  PolicyCache cache(2);
+  const char* doc =
+      R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]})";
+  auto first = cache.get(doc);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(cache.get(std::string(doc)), first);
+  EXPECT_FALSE(cache.get(""));
+  EXPECT_FALSE(cache.get("{not a policy"));
+  cache.get(R"({"Statement":[]})");
+  auto again = cache.get(doc);  // the cache was full and started afresh
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->statements.size(), 1u);
 }
 
 TEST(Evaluate, ServicePrincipalWithSourceArn) {

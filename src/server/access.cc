@@ -54,6 +54,9 @@ std::string now_iso() {
 }
 
 json::object identity(const services::CallContext& ctx, const Principal& p) {
+  if (p.anonymous) {
+    return {{"type", "AWSAccount"}, {"principalId", ""}, {"accountId", "ANONYMOUS_PRINCIPAL"}};
+  }
   bool root = p.arn.empty();
   std::string type = root                                                ? "Root"
                      : p.arn.find(":assumed-role/") != std::string::npos ? "AssumedRole"
@@ -113,6 +116,7 @@ void Access::write(const std::string& line) const {
 
 std::optional<Error> Access::check(const protocol::Call& call, const services::CallContext& ctx,
                                    const Principal& principal, const services::Resources& resources,
+                                   const services::Service& service,
                                    std::string_view source_ip) const {
   if (mode_ == IamMode::kOff || always_allowed(call.service_name, call.operation_name)) {
     return std::nullopt;
@@ -121,6 +125,13 @@ std::optional<Error> Access::check(const protocol::Call& call, const services::C
   request.access_key_id = principal.arn.empty() ? "" : ctx.access_key_id;
   request.action = iam_action(call.service_name, call.operation_name);
   request.resources = resources;
+  request.anonymous = principal.anonymous;
+  for (size_t i = 0; i < resources.size(); ++i) {
+    auto policy = policies_.get(service.resource_policy(resources[i]));
+    if (!policy) continue;
+    request.resource_policies.resize(resources.size());
+    request.resource_policies[i] = std::move(policy);
+  }
   request.source_ip = std::string(source_ip);
   request.region = ctx.region;
   auto decision = directory_.authorize(request);

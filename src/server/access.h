@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "iam/policy_cache.h"
 #include "protocol/engine.h"
 #include "server/options.h"
 #include "services/iam/api.h"
@@ -30,6 +31,7 @@ bool always_allowed(std::string_view service, std::string_view operation);
 struct Principal {
   std::string arn;
   std::string id;
+  bool anonymous = false;  // an unsigned S3 request (--iam enforce)
 };
 
 // AccessDenied (query, restXml, query-compatible JSON) or AccessDeniedException.
@@ -47,9 +49,10 @@ class Access {
   // nullopt: go on; an Error: answer it (enforce mode only). Logs denials
   // (and, in audit mode, would-be denials) and every successful call that
   // changes IAM or STS state is logged by record_change.
+  // `service` names the resources' policies (Service::resource_policy).
   std::optional<Error> check(const protocol::Call& call, const services::CallContext& ctx,
                              const Principal& principal, const services::Resources& resources,
-                             std::string_view source_ip) const;
+                             const services::Service& service, std::string_view source_ip) const;
   // An IAM or STS call that was answered (any mode): who did what.
   void record_call(const services::CallContext& ctx, const Principal& principal,
                    std::string_view source_ip, const Error* error) const;
@@ -60,6 +63,7 @@ class Access {
   IamMode mode_;
   const services::iam::Directory& directory_;
   std::shared_ptr<spdlog::logger> audit_;
+  nimbus::iam::PolicyCache policies_;  // resource policies by document
 };
 
 }  // namespace nimbus::server

@@ -131,6 +131,12 @@ void Router::handle(http::Request request, Reply reply) const {
     // a bad signature is answered here, before anything of the body (or a
     // 100 Continue) was asked for.
     auto verified = auth::verify(request, credentials_, clock_.now());
+    if (!verified && verified.error().code == "MissingAuthenticationToken" && access_ &&
+        access_->mode() == IamMode::kEnforce) {
+      // S3 decides unsigned requests by bucket policy (route); others refuse.
+      caller.unsigned_error = verified.take_error();
+      return route(std::move(request), std::move(reply), std::move(caller));
+    }
     if (!verified) {
       auth_failures_.add();
       spdlog::debug("{} {} rejected: {} {}", request.method, request.target, verified.error().code,
@@ -172,6 +178,11 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
                              });
     }
   }
+  if (caller.unsigned_error && (!parsed.call || parsed.call->service_name != "s3")) {
+    auth_failures_.add();
+    reply(error_response(request, caller.scope_service, *caller.unsigned_error, request_id));
+    return;
+  }
   if (!parsed.call) {
     const auto& f = *parsed.failure;
     reply(protocol::serialize_error(f.protocol, f.service, f.query_mode, f.error, request_id));
@@ -199,7 +210,8 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
   ctx.region = std::move(caller.region);
   ctx.account_id = std::move(caller.account);
   ctx.access_key_id = std::move(caller.access_key);
-  Principal principal{std::move(caller.principal_arn), std::move(caller.principal_id)};
+  Principal principal{std::move(caller.principal_arn), std::move(caller.principal_id),
+                      caller.unsigned_error.has_value()};
   std::string_view host = request.header("host");
   ctx.endpoint_url = "http://" + std::string(host.empty() ? options_.bind : host);
   ctx.path = std::string(request.path());
@@ -215,8 +227,9 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
   std::string source_ip = ip_of(request.remote);
   if (access_ && access_->mode() != IamMode::kOff) {
     auto resources = service->resources(call->operation_name, ctx, call->input);
-    if (auto denied = access_->check(*call, ctx, principal,
-                                     resources.value_or(services::Resources{}), source_ip)) {
+    if (auto denied =
+            access_->check(*call, ctx, principal, resources.value_or(services::Resources{}),
+                           *service, source_ip)) {
       errors.add();
       access_->record_call(ctx, principal, source_ip, &*denied);
       reply(protocol::serialize_error(call->protocol, call->service, call->query_mode, *denied,

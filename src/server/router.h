@@ -49,6 +49,9 @@ class Router {
     std::string principal_arn;  // empty for the configured root pair
     std::string principal_id;
     std::string scope_service;
+    // An unsigned request let through to be decided as anonymous (S3 under
+    // --iam enforce): what to answer when it is not for S3.
+    std::optional<Error> unsigned_error;
   };
   void route(http::Request request, Reply reply, Caller caller) const;
   void read_whole_body(http::Request request, Reply reply,

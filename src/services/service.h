@@ -179,6 +179,11 @@ class Service {
   std::optional<Resources> resources(std::string_view operation, const CallContext& ctx,
                                      const boost::json::object& input) const;
   std::vector<std::string> operations() const;
+  // The resource-based policy document of `arn` when this service stores
+  // one (a queue policy, a topic policy, a function's permissions, a bucket
+  // policy); empty when none. IAM evaluates it beside the caller's identity
+  // policies (docs/security.md). Any thread; never blocks.
+  virtual std::string resource_policy(const std::string& arn) const { return {}; }
 
   // Binds this service's delivery targets and event sources in `targets`
   // (events/target.h). Called once, after every service is built and before

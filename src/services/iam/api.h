@@ -19,6 +19,10 @@
 #include "common/clock.h"
 #include "common/result.h"
 
+namespace nimbus::iam {
+struct Policy;
+}
+
 namespace nimbus::services::iam {
 
 // The credentials behind one access key id.
@@ -78,6 +82,12 @@ struct AccessRequest {
   std::string access_key_id;           // the verified key; empty: the configured root pair
   std::string action;                  // "sqs:SendMessage"
   std::vector<std::string> resources;  // ARNs; empty: the action names none ("*")
+  // Each resource's resource-based policy (by index of `resources`; missing
+  // or null: none), evaluated beside the caller's identity policies.
+  std::vector<std::shared_ptr<const nimbus::iam::Policy>> resource_policies;
+  // An unsigned request (S3 under --iam enforce): no identity policies,
+  // only a resource policy naming "*" allows.
+  bool anonymous = false;
   std::string source_ip;
   bool secure_transport = false;
   std::string region;
@@ -110,7 +120,8 @@ class Directory {
   // decide who assumes a role.
   virtual bool enforcing() const = 0;
   // Decides `request` with AWS's evaluation logic against the caller's
-  // identity policies (cached per principal and policy version).
+  // identity policies (cached per principal and policy version) and the
+  // resources' policies.
   virtual AccessDecision authorize(const AccessRequest& request) const = 0;
 };
 

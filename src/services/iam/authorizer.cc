@@ -178,6 +178,7 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const State& st
 
 AccessDecision Authorizer::authorize(const AccessRequest& request) const {
   AccessDecision decision;
+  if (request.anonymous) return authorize_anonymous(request);
   if (request.access_key_id.empty()) {
     decision.principal = "arn:aws:iam::" + env_.settings.account_id + ":root";
     return decision;  // the configured pair is the account's root
@@ -192,8 +193,14 @@ AccessDecision Authorizer::authorize(const AccessRequest& request) const {
   const Caller& caller = compiled_policies->caller;
   decision.principal = caller.arn;
   engine::RequestContext ctx;
-  ctx.action = request.action;
   describe_caller(caller, ctx);
+  describe_request(request, ctx);
+  decide_each(request, *compiled_policies->policies, ctx, decision);
+  return decision;
+}
+
+void Authorizer::describe_request(const AccessRequest& request, engine::RequestContext& ctx) const {
+  ctx.action = request.action;
   if (!request.source_ip.empty()) ctx.set("aws:SourceIp", request.source_ip);
   ctx.set("aws:SecureTransport", request.secure_transport ? "true" : "false");
   auto now = env_.clock.now();
@@ -201,17 +208,33 @@ AccessDecision Authorizer::authorize(const AccessRequest& request) const {
   ctx.set("aws:EpochTime", std::to_string(epoch));
   ctx.set("aws:CurrentTime", utc_millis(epoch * 1000));
   if (!request.region.empty()) ctx.set("aws:RequestedRegion", request.region);
-  std::vector<std::string> resources = request.resources;
-  if (resources.empty()) resources.push_back("*");
-  for (const auto& resource : resources) {
-    ctx.resource = resource;
-    engine::Outcome outcome = engine::evaluate(ctx, *compiled_policies->policies, nullptr);
+}
+
+void Authorizer::decide_each(const AccessRequest& request,
+                             const engine::PrincipalPolicies& policies, engine::RequestContext& ctx,
+                             AccessDecision& decision) const {
+  size_t n = std::max<size_t>(request.resources.size(), 1);
+  for (size_t i = 0; i < n; ++i) {
+    ctx.resource = request.resources.empty() ? std::string("*") : request.resources[i];
+    const engine::Policy* resource_policy =
+        i < request.resource_policies.size() ? request.resource_policies[i].get() : nullptr;
+    engine::Outcome outcome = engine::evaluate(ctx, policies, resource_policy);
     if (outcome.decision != engine::Decision::kAllow) {
       decision.allowed = false;
-      decision.message = engine::denial_message(ctx, outcome);
-      return decision;
+      decision.message = request.anonymous ? "Access Denied" : engine::denial_message(ctx, outcome);
+      return;
     }
   }
+}
+
+// An unsigned request: nobody's identity policies, the resources' policies
+// naming "*"; S3 answers "Access Denied" to anonymous callers.
+AccessDecision Authorizer::authorize_anonymous(const AccessRequest& request) const {
+  AccessDecision decision;
+  decision.principal = "anonymous";
+  engine::RequestContext ctx;
+  describe_request(request, ctx);
+  decide_each(request, engine::PrincipalPolicies{}, ctx, decision);
   return decision;
 }
 

@@ -72,6 +72,12 @@ class Authorizer final : public Directory {
   std::shared_ptr<const Compiled> compiled(const State& state, const std::string& akid) const;
   // The principal's ARN, account and global keys into a request context.
   void describe_caller(const Caller& caller, engine::RequestContext& ctx) const;
+  // The request's own keys (source IP, time, region) and action.
+  void describe_request(const AccessRequest& request, engine::RequestContext& ctx) const;
+  // Evaluates each resource with its resource policy; the first denial wins.
+  void decide_each(const AccessRequest& request, const engine::PrincipalPolicies& policies,
+                   engine::RequestContext& ctx, AccessDecision& decision) const;
+  AccessDecision authorize_anonymous(const AccessRequest& request) const;
 
   Environment& env_;
   Store& store_;

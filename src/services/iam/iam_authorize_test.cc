@@ -2,6 +2,7 @@
 // and role sessions minted for services (Directory::assume_role).
 #include <future>
 
+#include "iam/policy.h"
 #include "services/iam/test_helpers.h"
 
 namespace nimbus::services::iam::testing {
@@ -39,6 +40,47 @@ TEST_F(IamTest, UsersGetWhatTheirPoliciesAndGroupsAllow) {
   EXPECT_FALSE(decide(id, "sqs:SendMessage", {kQueue}).allowed);
   call("DeleteUserPermissionsBoundary", {{"UserName", "alice"}});
   EXPECT_TRUE(decide(id, "sqs:SendMessage", {kQueue}).allowed);
+}
+
+// The resource's policy beside the caller's: within the account either
+// allows, an explicit deny in either denies; unsigned requests are allowed
+// only by a resource policy naming "*".
+TEST_F(IamTest, ResourcePoliciesAllowNamedCallersAndAnonymousOnesByStar) {
+  std::string alice = user_with_key("alice");
+  auto queue_policy = std::make_shared<const nimbus::iam::Policy>(*nimbus::iam::parse_policy(
+      R"({"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/alice"},
+          "Action":"sqs:SendMessage","Resource":"*"},
+        {"Effect":"Deny","Principal":"*","Action":"sqs:DeleteQueue","Resource":"*"}]})",
+      nimbus::iam::PolicyKind::kResource));
+  AccessRequest r;
+  r.access_key_id = alice;
+  r.action = "sqs:SendMessage";
+  r.resources = {kQueue};
+  EXPECT_FALSE(svc->directory().authorize(r).allowed);
+  r.resource_policies = {queue_policy};
+  EXPECT_TRUE(svc->directory().authorize(r).allowed);
+  call("PutUserPolicy",
+       {{"UserName", "alice"}, {"PolicyName", "sqs"}, {"PolicyDocument", kAllowSqs}});
+  r.action = "sqs:DeleteQueue";
+  auto denied = svc->directory().authorize(r);
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_NE(denied.message.find("with an explicit deny in a resource-based policy"),
+            std::string::npos);
+
+  AccessRequest anonymous;
+  anonymous.anonymous = true;
+  anonymous.action = "s3:GetObject";
+  anonymous.resources = {"arn:aws:s3:::site/index.html"};
+  auto refused = svc->directory().authorize(anonymous);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.message, "Access Denied");
+  anonymous.resource_policies = {std::make_shared<const nimbus::iam::Policy>(
+      *nimbus::iam::parse_policy(R"({"Statement":[{"Effect":"Allow","Principal":"*",
+          "Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}]})",
+                                 nimbus::iam::PolicyKind::kResource))};
+  EXPECT_TRUE(svc->directory().authorize(anonymous).allowed);
+  anonymous.action = "s3:PutObject";
+  EXPECT_FALSE(svc->directory().authorize(anonymous).allowed);
 }
 
 TEST_F(IamTest, PolicyVariablesNameTheCaller) {

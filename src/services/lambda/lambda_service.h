@@ -73,6 +73,10 @@ class LambdaService final : public Service, public Functions {
   // (SNS, EventBridge, S3, API Gateway) may invoke `arn` by the function's
   // resource policy; AccessDenied when not (permissions.cc).
   Status permits_delivery(const std::string& arn, const std::string& source_arn) const;
+  // The function's permissions as one policy document (AddPermission's
+  // statements), empty when it has none or does not exist; any qualifier
+  // of `arn` is ignored (each statement names its own ARN).
+  std::string resource_policy(const std::string& arn) const override;
 
  private:
   static const Operation<LambdaService> kOperations[];  // lambda_service.cc

@@ -24,15 +24,11 @@ Status LambdaService::permits_delivery(const std::string& arn,
   std::string principal = nimbus::iam::service_principal_of(source_arn);
   if (principal.empty()) return Status::ok();  // acts through a role, not a permission
   auto ref = parse_function_name(arn);
-  std::string document;
-  auto read = engine_.read(ref.name, [&](const Function& f) -> Output {
-    if (!f.policy.empty()) {
-      document = json::serialize(
-          json::object{{"Version", "2012-10-17"}, {"Id", "default"}, {"Statement", f.policy}});
-    }
-    return json::object{};
-  });
-  if (!read) return read.take_error();
+  if (auto read = engine_.read(ref.name, [](const Function&) -> Output { return json::object{}; });
+      !read) {
+    return read.take_error();
+  }
+  std::string document = resource_policy(arn);
   std::optional<nimbus::iam::Policy> policy;
   if (!document.empty()) {
     auto parsed = nimbus::iam::parse_policy(document, nimbus::iam::PolicyKind::kResource);
@@ -48,6 +44,21 @@ Status LambdaService::permits_delivery(const std::string& arn,
     return Status::ok();
   }
   return allowed;
+}
+
+std::string LambdaService::resource_policy(const std::string& arn) const {
+  // Layers, event source mappings and code signing configs have ARNs too;
+  // only functions carry these permissions.
+  if (arn.starts_with("arn:") && arn.find(":function:") == std::string::npos) return {};
+  std::string document;
+  auto read = engine_.read(parse_function_name(arn).name, [&](const Function& f) -> Output {
+    if (!f.policy.empty()) {
+      document = json::serialize(
+          json::object{{"Version", "2012-10-17"}, {"Id", "default"}, {"Statement", f.policy}});
+    }
+    return json::object{};
+  });
+  return read ? document : std::string();
 }
 
 }  // namespace nimbus::services::lambda

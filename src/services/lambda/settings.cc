@@ -211,7 +211,9 @@ void LambdaService::add_permission(const CallContext&, json::object in, Respond 
         json::object st;
         st["Sid"] = sid;
         st["Effect"] = "Allow";
-        if (principal.find('.') != std::string::npos) {
+        if (principal.starts_with("arn:")) {  // a user or role of IAM
+          st["Principal"] = json::object{{"AWS", principal}};
+        } else if (principal.find('.') != std::string::npos) {
           st["Principal"] = json::object{{"Service", principal}};
         } else {
           st["Principal"] = json::object{

@@ -57,6 +57,18 @@ S3Service::S3Service(Environment& env)
   serve(features_.ops(), ConfigOps::kOperations);
 }
 
+// arn:aws:s3:::BUCKET or arn:aws:s3:::BUCKET/KEY -> the bucket's policy.
+std::string S3Service::resource_policy(const std::string& arn) const {
+  constexpr std::string_view kPrefix = "arn:aws:s3:::";
+  if (!arn.starts_with(kPrefix)) return {};
+  std::string_view rest = std::string_view(arn).substr(kPrefix.size());
+  std::string_view bucket = rest.substr(0, rest.find('/'));
+  if (bucket.empty()) return {};
+  auto policy = engine_.config(bucket, "policy");
+  if (!policy || !*policy) return {};
+  return std::move(**policy);
+}
+
 Status S3Service::start() {
   NIMBUS_TRY(engine_.start());
   website_.start();

@@ -16,6 +16,8 @@ class S3Service final : public Service {
  public:
   explicit S3Service(Environment& env);
   [[nodiscard]] Status start() override;
+  // The bucket's policy (Service::resource_policy).
+  std::string resource_policy(const std::string& arn) const override;
 
   // Buckets and objects for configurations, notifications, website hosting
   // and lifecycle (objects.h).

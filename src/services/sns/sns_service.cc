@@ -73,6 +73,16 @@ SnsService::~SnsService() {
   deliveries_.reset();  // no delivery runs once the topics go
 }
 
+// A topic without a Policy attribute has AWS's default policy, which names
+// the account only with an AWS:SourceOwner condition: it allows no signed
+// caller by itself, so it is not consulted.
+std::string SnsService::resource_policy(const std::string& arn) const {
+  auto topic = topics_->find(arn);
+  if (!topic) return {};
+  const auto* policy = topic->attribute("Policy");
+  return policy ? *policy : std::string();
+}
+
 Status SnsService::start() {
   auto signer = Signer::open(env_.settings.data_dir);
   if (!signer) return signer.take_error();

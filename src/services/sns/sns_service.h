@@ -27,6 +27,8 @@ class SnsService final : public Service {
   void bind(events::Targets& targets) override;
   // Reads back every topic and subscription, then resumes the deliveries.
   Status start() override;
+  // The topic's policy (Service::resource_policy).
+  std::string resource_policy(const std::string& arn) const override;
 
   Topics& topics() { return *topics_; }
   Deliveries& deliveries() { return *deliveries_; }

@@ -89,6 +89,14 @@ void SqsService::bind(events::Targets& targets) {
   bound_ = bind_events(*queues_, targets);
 }
 
+std::string SqsService::resource_policy(const std::string& arn) const {
+  auto q = queues_->find_by_arn(arn);
+  if (!q) return {};
+  std::lock_guard lock(q->mu);
+  auto it = q->config.attrs.find("Policy");
+  return it == q->config.attrs.end() ? std::string() : it->second;
+}
+
 Status SqsService::start() {
   return queues_->recover();
 }

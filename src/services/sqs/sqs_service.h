@@ -20,6 +20,8 @@ class SqsService final : public Service {
   void bind(events::Targets& targets) override;
   // Reads back every queue and message (Queues::recover).
   Status start() override;
+  // The queue's policy (Service::resource_policy).
+  std::string resource_policy(const std::string& arn) const override;
   void begin_shutdown() override { queues_->release_waiters(); }
 
   // The in-process interface (SNS → SQS, Lambda destinations and pollers).

@@ -20,10 +20,14 @@ struct RequestContext {
   // "aws:currenttime", "s3:prefix", "aws:tagkeys"); multi-valued keys keep
   // every value.
   std::unordered_map<std::string, std::vector<std::string>> keys;
+  // Keys shared by many requests (a caller's, built once per principal and
+  // policy version): consulted for a key this context does not set itself.
+  // Not owned; must outlive this context.
+  const RequestContext* base = nullptr;
 
   void set(std::string_view key, std::string value);
   void add(std::string_view key, std::string value);
-  // nullptr when the request has no such key.
+  // nullptr when the request (and its base) has no such key.
   const std::vector<std::string>* find(std::string_view key) const;
 };
 

@@ -179,6 +179,26 @@ TEST(Evaluate, AnonymousCallersAreAllowedOnlyByPrincipalStar) {
   EXPECT_EQ(decide(r, {}, public_read.get()), Decision::kImplicitDeny);
 }
 
+// A request's context may lean on a shared base (the caller's keys, built
+// once per principal): its own keys win, the base answers the rest.
+TEST(Evaluate, ContextFallsBackToItsBase) {
+  RequestContext caller = request("sqs:SendMessage", "*");
+  RequestContext r;
+  r.base = &caller;
+  r.action = "sqs:SendMessage";
+  r.resource = "arn:aws:sqs:us-east-1:123456789012:alice-q";
+  r.principal_arn = caller.principal_arn;
+  r.principal_account = caller.principal_account;
+  auto own = policy(R"({"Statement":[{"Effect":"Allow","Action":"sqs:*",
+      "Resource":"arn:aws:sqs:*:*:${aws:username}-*"}]})");
+  EXPECT_EQ(decide(r, {own}), Decision::kAllow);
+  r.set("aws:username", "bob");
+  EXPECT_EQ(decide(r, {own}), Decision::kImplicitDeny);
+  ASSERT_TRUE(caller.find("aws:username"));
+  EXPECT_EQ(caller.find("aws:username")->front(), "alice");
+  EXPECT_EQ(r.find("aws:nothing"), nullptr);
+}
+
 TEST(PolicyCache, ParsesEachDocumentOnce) {
   PolicyCache cache(2);
   const char* doc =

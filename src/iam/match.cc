@@ -29,8 +29,10 @@ void RequestContext::add(std::string_view key, std::string value) {
 
 const std::vector<std::string>* RequestContext::find(std::string_view key) const {
   std::string k = lower(key);
-  auto it = keys.find(k);
-  return it == keys.end() ? nullptr : &it->second;
+  for (const RequestContext* c = this; c != nullptr; c = c->base) {
+    if (auto it = c->keys.find(k); it != c->keys.end()) return &it->second;
+  }
+  return nullptr;
 }
 
 // Iterative glob with one backtrack point: linear in practice, never

@@ -171,6 +171,7 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const State& st
   caller->session = nullptr;  // points into this snapshot only
   out->caller = std::move(*caller);
   out->policies = std::move(policies);
+  describe_caller(out->caller, out->context);
   MutexLock lock(mu_);
   if (cache_generation_ == state.generation && cache_.size() < 100000) cache_[akid] = out;
   return out;
@@ -193,7 +194,9 @@ AccessDecision Authorizer::authorize(const AccessRequest& request) const {
   const Caller& caller = compiled_policies->caller;
   decision.principal = caller.arn;
   engine::RequestContext ctx;
-  describe_caller(caller, ctx);
+  ctx.base = &compiled_policies->context;  // kept alive by compiled_policies
+  ctx.principal_arn = compiled_policies->context.principal_arn;
+  ctx.principal_account = compiled_policies->context.principal_account;
   describe_request(request, ctx);
   decide_each(request, *compiled_policies->policies, ctx, decision);
   return decision;
@@ -205,8 +208,16 @@ void Authorizer::describe_request(const AccessRequest& request, engine::RequestC
   ctx.set("aws:SecureTransport", request.secure_transport ? "true" : "false");
   auto now = env_.clock.now();
   int64_t epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  ctx.set("aws:EpochTime", std::to_string(epoch));
-  ctx.set("aws:CurrentTime", utc_millis(epoch * 1000));
+  // Formatted once per second per thread, not per request.
+  thread_local int64_t formatted_epoch = -1;
+  thread_local std::string epoch_text, time_text;
+  if (epoch != formatted_epoch) {
+    formatted_epoch = epoch;
+    epoch_text = std::to_string(epoch);
+    time_text = utc_millis(epoch * 1000);
+  }
+  ctx.set("aws:EpochTime", epoch_text);
+  ctx.set("aws:CurrentTime", time_text);
   if (!request.region.empty()) ctx.set("aws:RequestedRegion", request.region);
 }
 

@@ -66,6 +66,9 @@ class Authorizer final : public Directory {
     double expiration = 0;  // a session's; 0 = never
     Caller caller;
     std::shared_ptr<const engine::PrincipalPolicies> policies;
+    // The caller's ARN, account and global keys (describe_caller), the base
+    // of each of its requests' contexts.
+    engine::RequestContext context;
   };
   // The compiled policies of the key's principal (cached); nullptr for an
   // unknown key.

@@ -11,7 +11,8 @@ The rules (src/services/README.md, "What a service may include"):
                  and HMACs, a leaf on OpenSSL), its own folder
                  (subfolders such as services/dynamodb/model/ included),
                  the public headers of events/ (EVENTS_PUBLIC), the payload
-                 streams of http/ (HTTP_PAYLOAD), runtime/ when
+                 streams of http/ (HTTP_PAYLOAD) and its outbound client
+                 (HTTP_CLIENT), runtime/ when
                  <x> is in RUNTIME_USERS, and another service only through
                  services/<y>/api.h.
   services/ itself (service.h, the registry) may include any service: the
@@ -41,13 +42,22 @@ EVENTS_PUBLIC = {
 # The streamed payloads service.h carries (docs/edge.md): a request body to
 # read, a file to answer with.
 HTTP_PAYLOAD = {"http/body.h", "http/file_body.h"}
+# The outbound client (its own thread and loop) for services that call
+# endpoints their users name: SNS http/https subscriptions, the keys of JWT
+# authorizers' issuers.
+HTTP_CLIENT = {"http/client.h", "http/message.h"}
 # The core's headers every service may use: the service interface and the
 # in-process operation calls (CloudFormation, Step Functions and Scheduler
 # call other services' operations through it).
 CORE_SEAMS = {"services/service.h", "services/operation_calls.h"}
 # Hashes and HMACs (auth/crypto.h depends on OpenSSL only): one copy for the
 # services that digest content instead of one EVP wrapper each.
-SHARED_UTILITIES = {"auth/crypto.h"}
+SHARED_UTILITIES = {
+    "auth/crypto.h",  # hashes and HMACs, a leaf on OpenSSL
+    # The template library's JSON/YAML document reader (pure, no service):
+    # API Gateway reads OpenAPI documents in either form with it.
+    "services/cloudformation/template/document.h",
+}
 # Services that run functions.
 RUNTIME_USERS = {"lambda"}
 
@@ -85,7 +95,7 @@ def allowed(rel: pathlib.PurePosixPath, inc: str) -> bool:
     if area == "events":
         return inc in EVENTS_PUBLIC
     if area == "http":
-        return inc in HTTP_PAYLOAD
+        return inc in HTTP_PAYLOAD or inc in HTTP_CLIENT
     if area == "runtime":
         return own in RUNTIME_USERS
     parts = inc.split("/")

@@ -271,4 +271,9 @@ void Client::fetch(ClientRequest request, FetchDone done) {
   });
 }
 
+Error unsuccessful(const ClientResponse& response) {
+  return Error::make("UnsuccessfulStatus",
+                     "the endpoint answered " + std::to_string(response.status));
+}
+
 }  // namespace nimbus::http

@@ -68,6 +68,10 @@ class Client {
   std::shared_ptr<Impl> impl_;
 };
 
+// An answer outside 2xx as an error (code "UnsuccessfulStatus"), for
+// callers that retry on it.
+Error unsuccessful(const ClientResponse& response);
+
 // scheme, host, port and target ("/path?query") of an http(s) URL.
 struct Url {
   bool https = false;

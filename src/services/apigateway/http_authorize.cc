@@ -118,7 +118,8 @@ void HttpApiService::authorize_jwt(const json::object& auth, const json::object&
   if (!values || values->empty()) return answer(gateway_error(401, "Unauthorized"));
   auto jwt = decode_jwt(values->front());
   if (!jwt) {
-    return answer(jwt_refusal({JwtDecision::kUnauthorized, jwt.error().message}, rules.scopes));
+    return answer(
+        jwt_refusal({JwtDecision::kUnauthorized, "the token is not a JWT"}, rules.scopes));
   }
   std::call_once(jwks_once_, [this] { jwks_ = std::make_unique<JwksCache>(env_.clock); });
   const auto* kid_value = jwt->header.if_contains("kid");
@@ -128,15 +129,13 @@ void HttpApiService::authorize_jwt(const json::object& auth, const json::object&
   jwks_->key(
       issuer, kid,
       [jwt = std::move(*jwt), rules = std::move(rules), proxy, answer = std::move(answer),
-       next = std::move(next)](Result<Jwk> key) {
-        if (!key) {
-          if (key.error().code == "jwks_unavailable") {
-            return answer(gateway_error(500, "Internal Server Error"));
-          }
-          return answer(
-              jwt_refusal({JwtDecision::kUnauthorized, key.error().message}, rules.scopes));
+       next = std::move(next)](KeyLookup found) {
+        if (found.unavailable) return answer(gateway_error(500, "Internal Server Error"));
+        if (!found.key) {
+          return answer(jwt_refusal({JwtDecision::kUnauthorized, found.reason}, rules.scopes));
         }
-        if (!verify_signature(jwt, *key)) {
+        const Jwk& key = *found.key;
+        if (!verify_signature(jwt, key)) {
           return answer(jwt_refusal(
               {JwtDecision::kUnauthorized, "the token's signature is not valid"}, rules.scopes));
         }

@@ -32,62 +32,63 @@ std::optional<Jwk> JwksCache::find(const std::vector<Jwk>& keys, const std::stri
 }
 
 void JwksCache::key(const std::string& issuer, const std::string& kid,
-                    std::function<void(Result<Jwk>)> done) {
+                    std::function<void(KeyLookup)> done) {
+  static const std::string kUnknown = "the token's signing key is not known";
   auto now = clock_.monotonic();
   {
     MutexLock lock(mu_);
     auto it = sets_.find(issuer);
     if (it != sets_.end() && now - it->second.fetched < kKeep) {
-      auto k = find(it->second.keys, kid);
-      if (k) return done(std::move(*k));
-      if (now - it->second.fetched < kRefetchAfter) {
-        return done(Error::make("invalid_token", "the token's signing key is not known"));
-      }
+      if (auto k = find(it->second.keys, kid)) return done(KeyLookup{std::move(*k), false, ""});
+      if (now - it->second.fetched < kRefetchAfter) return done(KeyLookup{{}, false, kUnknown});
     }
   }
-  fetch(issuer, [this, issuer, kid, done = std::move(done)](Result<std::vector<Jwk>> keys) {
-    if (!keys) return done(keys.take_error());
+  fetch(issuer, [this, issuer, kid, done = std::move(done)](std::optional<std::vector<Jwk>> keys) {
+    if (!keys) return done(KeyLookup{{}, true, "the issuer's keys could not be read"});
     {
       MutexLock lock(mu_);
       sets_[issuer] = Entry{*keys, clock_.monotonic()};
     }
     auto k = find(*keys, kid);
-    if (!k) return done(Error::make("invalid_token", "the token's signing key is not known"));
-    done(std::move(*k));
+    if (!k) return done(KeyLookup{{}, false, kUnknown});
+    done(KeyLookup{std::move(*k), false, ""});
   });
 }
 
 void JwksCache::fetch(const std::string& issuer,
-                      std::function<void(Result<std::vector<Jwk>>)> done) {
+                      std::function<void(std::optional<std::vector<Jwk>>)> done) {
   http::ClientRequest discovery;
   discovery.method = "GET";
   discovery.url = trim_slash(issuer) + "/.well-known/openid-configuration";
   discovery.timeout = std::chrono::seconds(5);
   auto* client = client_.get();
-  client_->fetch(std::move(discovery), [client, done = std::move(done)](
+  auto failed = [](const std::string& what, const Result<http::ClientResponse>& r) {
+    spdlog::warn(
+        "apigateway: the {} of JWT issuer: {}", what,
+        r ? "HTTP " + std::to_string(r->status) : r.error().code + " " + r.error().message);
+  };
+  client_->fetch(std::move(discovery), [client, failed, done = std::move(done)](
                                            Result<http::ClientResponse> r) mutable {
     if (!r || r->status != 200) {
-      return done(Error::make("jwks_unavailable",
-                              "the issuer's OpenID configuration could not "
-                              "be read"));
+      failed("OpenID configuration", r);
+      return done(std::nullopt);
     }
     boost::system::error_code ec;
     auto doc = json::parse(r->body, ec);
     const json::value* uri = nullptr;
     if (!ec && doc.is_object()) uri = doc.as_object().if_contains("jwks_uri");
     if (uri == nullptr || !uri->is_string()) {
-      return done(Error::make("jwks_unavailable", "the OpenID configuration has no jwks_uri"));
+      spdlog::warn("apigateway: a JWT issuer's OpenID configuration has no jwks_uri");
+      return done(std::nullopt);
     }
     http::ClientRequest get;
     get.method = "GET";
     get.url = std::string(uri->as_string());
     get.timeout = std::chrono::seconds(5);
-    client->fetch(std::move(get), [done = std::move(done)](Result<http::ClientResponse> k) {
+    client->fetch(std::move(get), [failed, done = std::move(done)](Result<http::ClientResponse> k) {
       if (!k || k->status != 200) {
-        spdlog::warn(
-            "apigateway: the keys of a JWT issuer: {}",
-            k ? "HTTP " + std::to_string(k->status) : k.error().code + " " + k.error().message);
-        return done(Error::make("jwks_unavailable", "the issuer's keys could not be read"));
+        failed("key set", k);
+        return done(std::nullopt);
       }
       done(parse_jwks(k->body));
     });

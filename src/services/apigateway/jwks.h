@@ -12,31 +12,40 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/mutex.h"
-#include "common/result.h"
 #include "http/client.h"
 #include "services/apigateway/jwt.h"
 
 namespace nimbus::services::apigateway {
+
+// What a key lookup found: the key, or why not (`unavailable`: the
+// issuer's set could not be read, a 500; otherwise the token names a key the
+// set does not have, a 401).
+struct KeyLookup {
+  std::optional<Jwk> key;
+  bool unavailable = false;
+  std::string reason;
+};
 
 class JwksCache {
  public:
   JwksCache(const Clock& clock, http::ClientOptions options = {});
 
   // The key `kid` of `issuer`'s set ("" matches a set's only key).
-  void key(const std::string& issuer, const std::string& kid,
-           std::function<void(Result<Jwk>)> done);
+  void key(const std::string& issuer, const std::string& kid, std::function<void(KeyLookup)> done);
 
  private:
   struct Entry {
     std::vector<Jwk> keys;
     std::chrono::nanoseconds fetched{0};
   };
-  void fetch(const std::string& issuer, std::function<void(Result<std::vector<Jwk>>)> done);
+  // nullopt when the set could not be read (logged).
+  void fetch(const std::string& issuer, std::function<void(std::optional<std::vector<Jwk>>)> done);
   static std::optional<Jwk> find(const std::vector<Jwk>& keys, const std::string& kid);
 
   const Clock& clock_;

@@ -78,21 +78,19 @@ bool contains(const std::vector<std::string>& list, std::string_view v) {
 
 }  // namespace
 
-Result<Jwt> decode_jwt(std::string_view token) {
+std::optional<Jwt> decode_jwt(std::string_view token) {
   if (token.size() > 7 && (token.substr(0, 7) == "Bearer " || token.substr(0, 7) == "bearer ")) {
     token.remove_prefix(7);
   }
   auto dot1 = token.find('.');
   auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
-    return Error::make("invalid_token", "the token is not a JWT");
+    return std::nullopt;
   }
   auto header = decode_part(token.substr(0, dot1));
   auto claims = decode_part(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = base64_decode(token.substr(dot2 + 1));
-  if (!header || !claims || !signature || signature->empty()) {
-    return Error::make("invalid_token", "the token is not a JWT");
-  }
+  if (!header || !claims || !signature || signature->empty()) return std::nullopt;
   Jwt jwt;
   jwt.header = std::move(*header);
   jwt.claims = std::move(*claims);
@@ -101,7 +99,7 @@ Result<Jwt> decode_jwt(std::string_view token) {
   return jwt;
 }
 
-Result<std::vector<Jwk>> parse_jwks(std::string_view document) {
+std::optional<std::vector<Jwk>> parse_jwks(std::string_view document) {
   boost::system::error_code ec;
   auto v = json::parse(document, ec);
   const json::array* keys = nullptr;
@@ -110,7 +108,7 @@ Result<std::vector<Jwk>> parse_jwks(std::string_view document) {
       keys = &k->as_array();
     }
   }
-  if (keys == nullptr) return Error::make("invalid_jwks", "not a JSON Web Key Set");
+  if (keys == nullptr) return std::nullopt;
   std::vector<Jwk> out;
   for (const auto& k : *keys) {
     if (!k.is_object()) continue;

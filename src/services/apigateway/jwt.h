@@ -10,8 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.h"
-
 namespace nimbus::services::apigateway {
 
 struct Jwt {
@@ -21,17 +19,17 @@ struct Jwt {
   std::string signature;    // decoded
 };
 
-// Decodes a token ("Bearer " prefix allowed). Errors name what is wrong
-// (the www-authenticate error_description).
-Result<Jwt> decode_jwt(std::string_view token);
+// Decodes a token ("Bearer " prefix allowed); nullopt when it is not a JWT.
+std::optional<Jwt> decode_jwt(std::string_view token);
 
 // An RSA key of a JSON Web Key Set.
 struct Jwk {
   std::string kid;
   std::string n, e;  // base64url, as in the set
 };
-// The RSA signing keys of a JWKS document ({"keys": [...]}); others skipped.
-Result<std::vector<Jwk>> parse_jwks(std::string_view document);
+// The RSA signing keys of a JWKS document ({"keys": [...]}); others skipped;
+// nullopt when the document is not a key set.
+std::optional<std::vector<Jwk>> parse_jwks(std::string_view document);
 
 // Whether `jwt` is signed by `key` with the algorithm its header names.
 bool verify_signature(const Jwt& jwt, const Jwk& key);

@@ -80,7 +80,7 @@ class JwtTest : public ::testing::Test {
 
 TEST_F(JwtTest, ASignedTokenWithGoodClaimsIsAllowed) {
   auto jwt = decode_jwt("Bearer " + sign(claims()));
-  ASSERT_TRUE(jwt) << jwt.error().message;
+  ASSERT_TRUE(jwt);
   EXPECT_EQ(jwt->claims.at("sub"), "user-1");
   EXPECT_TRUE(verify_signature(*jwt, jwk(key_)));
   EXPECT_EQ(check_claims(*jwt, rules({"write"})).kind, JwtDecision::kAllow);

@@ -175,19 +175,18 @@ void Deliveries::post(Pending p, SubscriptionPtr sub, std::string id, storage::T
   r.url = p.target;
   r.headers = delivery_headers(p.type, p.d.id, p.d.source_arn, p.sub, sub && sub->raw());
   r.body = p.d.body;
-  client_->fetch(std::move(r), [this, gate = gate_, p = std::move(p), sub = std::move(sub),
-                                id = std::move(id),
-                                ack = std::move(ack)](Result<http::ClientResponse> res) mutable {
-    auto in = gate->hold();
-    if (!in) return;  // stopping: the delivery stays stored
-    if (res && res->status >= 200 && res->status < 300) {
-      return finish(std::move(p), sub, id, std::move(ack), events::Outcome::ok());
-    }
-    Error e = res ? Error::make("HttpError", "the endpoint answered " + std::to_string(res->status))
-                  : res.error();
-    finish(std::move(p), sub, id, std::move(ack),
-           events::Outcome::failed(events::Failure::kUnavailable, std::move(e)));
-  });
+  client_->fetch(std::move(r),
+                 [this, gate = gate_, p = std::move(p), sub = std::move(sub), id = std::move(id),
+                  ack = std::move(ack)](Result<http::ClientResponse> res) mutable {
+                   auto in = gate->hold();
+                   if (!in) return;  // stopping: the delivery stays stored
+                   if (res && res->status >= 200 && res->status < 300) {
+                     return finish(std::move(p), sub, id, std::move(ack), events::Outcome::ok());
+                   }
+                   Error e = res ? http::unsuccessful(*res) : res.error();
+                   finish(std::move(p), sub, id, std::move(ack),
+                          events::Outcome::failed(events::Failure::kUnavailable, std::move(e)));
+                 });
 }
 
 void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string& id,

@@ -148,6 +148,35 @@ TEST_F(CloudFormationTest, DeleteStackDeletesItsResources) {
   call("DeleteStack", {{"StackName", "app"}});
 }
 
+TEST_F(CloudFormationTest, RetainAndSnapshotPoliciesKeepResourcesOfADeletedStack) {
+  constexpr const char* kKept = R"(
+Resources:
+  Kept:
+    Type: AWS::SQS::Queue
+    DeletionPolicy: Retain
+  Snap:
+    Type: AWS::SQS::Queue
+    DeletionPolicy: Snapshot
+  Gone:
+    Type: AWS::SQS::Queue
+    DeletionPolicy: Delete
+)";
+  call("CreateStack", {{"StackName", "pol"}, {"TemplateBody", kKept}});
+  ASSERT_EQ(settled("pol"), "CREATE_COMPLETE");
+  std::string id =
+      s(call("DescribeStacks", {{"StackName", "pol"}}).at("Stacks").as_array()[0].at("StackId"));
+  auto r = resources("pol");
+  std::string kept = s(r.at("Kept").at("PhysicalResourceId"));
+  std::string snap = s(r.at("Snap").at("PhysicalResourceId"));
+  std::string gone = s(r.at("Gone").at("PhysicalResourceId"));
+  call("DeleteStack", {{"StackName", "pol"}});
+  eventually([&] { return status(id) == "DELETE_COMPLETE"; });
+  EXPECT_EQ(status(id), "DELETE_COMPLETE");
+  EXPECT_TRUE(sqs("GetQueueAttributes", {{"QueueUrl", kept}}));
+  EXPECT_TRUE(sqs("GetQueueAttributes", {{"QueueUrl", snap}}));
+  EXPECT_EQ(sqs("GetQueueAttributes", {{"QueueUrl", gone}}).error().code, "QueueDoesNotExist");
+}
+
 constexpr const char* kSite = R"(
 Resources:
   Site:

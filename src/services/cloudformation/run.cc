@@ -36,11 +36,17 @@ void forget_previous(StackState& s, const std::string& id) {
   }
 }
 
-std::string deletion_policy(const json::object& processed, const std::string& id) {
+// Whether the resource's DeletionPolicy keeps it when its stack is deleted
+// or an update removes it: Retain, RetainExceptOnCreate (those are not a
+// failed create's rollback), and Snapshot, kept whole since nimbus has no
+// snapshots to take.
+bool retained(const json::object& processed, const std::string& id) {
   const auto* resources = processed.if_contains("Resources");
-  if (resources == nullptr || !resources->is_object()) return {};
+  if (resources == nullptr || !resources->is_object()) return false;
   const auto* r = resources->as_object().if_contains(id);
-  return r != nullptr && r->is_object() ? str(r->as_object(), "DeletionPolicy") : std::string();
+  std::string policy =
+      r != nullptr && r->is_object() ? str(r->as_object(), "DeletionPolicy") : std::string();
+  return policy == "Retain" || policy == "RetainExceptOnCreate" || policy == "Snapshot";
 }
 
 // The id a teardown deletes by: the physical id, or for a create that was
@@ -392,7 +398,7 @@ bool Engine::launch_teardown_locked(StackState& s, Run& run, const std::string& 
       commit_locked(s, {{id, "", cur->type, "DELETE_COMPLETE", "", {}}}, continue_after);
       return true;
     }
-    if (run.kind == "DELETE" && deletion_policy(s.processed, id) == "Retain") {
+    if (run.kind == "DELETE" && retained(s.processed, id)) {
       cur->status = "DELETE_SKIPPED";
       commit_locked(s, {{id, cur->physical_id, cur->type, "DELETE_SKIPPED", "", {}}},
                     continue_after);
@@ -424,9 +430,8 @@ bool Engine::launch_teardown_locked(StackState& s, Run& run, const std::string& 
       return false;
     }
     const json::value* old_doc = s.previous ? s.previous->if_contains("processed") : nullptr;
-    if (deletion_policy(
-            old_doc != nullptr && old_doc->is_object() ? old_doc->as_object() : json::object(),
-            id) == "Retain") {
+    if (retained(old_doc != nullptr && old_doc->is_object() ? old_doc->as_object() : json::object(),
+                 id)) {
       forget_previous(s, id);
       commit_locked(s, {}, continue_after);
       return true;

@@ -321,7 +321,15 @@ class SnsRestartTest(unittest.TestCase):
             server.kill9()
             server.start()
             sqs = server.boto3_client("sqs")
-            got = {m["Body"] for m in receive_all(sqs, url, len(sent), attribute_names=())}
+            # At least once: a delivery made just before the kill may come
+            # again, so wait for every message rather than for a count.
+            got = set()
+
+            def all_came():
+                for m in receive_all(sqs, url, 10, attribute_names=(), timeout=1):
+                    got.add(m["Body"])
+                return sent <= got
+            wait_until(all_came, timeout=60)
             self.assertEqual(got, sent)
         finally:
             server.cleanup()

@@ -170,7 +170,7 @@ void HttpApiService::change(const json::object& in,
                             Respond respond) {
   auto out = std::make_shared<json::object>();
   store_.update(
-      str(in, "ApiId"), [&](json::object& doc) { return fn(doc, *out); },
+      str(in, "ApiId"), [fn = std::move(fn), out](json::object& doc) { return fn(doc, *out); },
       [out, respond = std::move(respond)](Result<ApiPtr> r) {
         if (!r) return respond(r.take_error());
         respond(std::move(*out));
@@ -266,7 +266,7 @@ Output HttpApiService::get_apis(const CallContext&, const json::object& in) cons
 void HttpApiService::update_api(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         auto& api = doc["api"].as_object();
         copy_members(in, api, kApiMembers);
         out = api;
@@ -288,7 +288,7 @@ void HttpApiService::create_route(const CallContext&, json::object in, Respond r
   if (auto st = check_route_key(str(in, "RouteKey")); !st) return respond(st.take_error());
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         for (const auto& [id, r] : group(doc, "routes")) {
           if (str(r.as_object(), "RouteKey") == str(in, "RouteKey")) {
             return Status(errors::conflict("Route with key " + str(in, "RouteKey") +
@@ -320,7 +320,7 @@ void HttpApiService::update_route(const CallContext&, json::object in, Respond r
   }
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         auto* r = group(doc, "routes").if_contains(str(in, "RouteId"));
         if (r == nullptr) {
           return Status(
@@ -337,7 +337,7 @@ void HttpApiService::update_route(const CallContext&, json::object in, Respond r
 void HttpApiService::delete_route(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object&) {
+      [in](json::object& doc, json::object&) {
         if (group(doc, "routes").erase(str(in, "RouteId")) == 0) {
           return Status(
               errors::not_found("Invalid Route identifier specified " + str(in, "RouteId")));
@@ -352,7 +352,7 @@ void HttpApiService::delete_route(const CallContext&, json::object in, Respond r
 void HttpApiService::create_integration(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         std::string id = new_id(7);
         json::object integration{{"IntegrationId", id}};
         copy_members(in, integration, kIntegrationMembers);
@@ -374,7 +374,7 @@ Output HttpApiService::get_integrations(const CallContext&, const json::object& 
 void HttpApiService::update_integration(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         auto* i = group(doc, "integrations").if_contains(str(in, "IntegrationId"));
         if (i == nullptr) {
           return Status(errors::not_found("Invalid Integration identifier specified " +
@@ -393,7 +393,7 @@ void HttpApiService::update_integration(const CallContext&, json::object in, Res
 void HttpApiService::delete_integration(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object&) {
+      [in](json::object& doc, json::object&) {
         std::string id = str(in, "IntegrationId");
         if (!group(doc, "integrations").contains(id)) {
           return Status(errors::not_found("Invalid Integration identifier specified " + id));
@@ -416,7 +416,7 @@ void HttpApiService::create_stage(const CallContext&, json::object in, Respond r
   double now = env_.clock.now_seconds();
   change(
       in,
-      [&in, now](json::object& doc, json::object& out) {
+      [in, now](json::object& doc, json::object& out) {
         std::string name = str(in, "StageName");
         if (name.empty() || name.size() > 128) {
           return Status(errors::bad_request("Stage name must be between 1 and 128 characters"));
@@ -435,7 +435,7 @@ void HttpApiService::create_stage(const CallContext&, json::object in, Respond r
             {"StageVariables", json::object()},
             {"Tags", json::object()}};
         copy_members(in, stage, kStageMembers);
-        if (has(in, "Tags")) stage["Tags"] = in["Tags"];
+        if (has(in, "Tags")) stage["Tags"] = in.at("Tags");
         std::string dep = str(stage, "DeploymentId");
         if (!dep.empty() && !group(doc, "deployments").contains(dep)) {
           return Status(errors::bad_request("Invalid deployment identifier specified " + dep));
@@ -458,7 +458,7 @@ void HttpApiService::update_stage(const CallContext&, json::object in, Respond r
   double now = env_.clock.now_seconds();
   change(
       in,
-      [&in, now](json::object& doc, json::object& out) {
+      [in, now](json::object& doc, json::object& out) {
         auto* s = group(doc, "stages").if_contains(str(in, "StageName"));
         if (s == nullptr) {
           return Status(
@@ -480,7 +480,7 @@ void HttpApiService::update_stage(const CallContext&, json::object in, Respond r
 void HttpApiService::delete_stage(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object&) {
+      [in](json::object& doc, json::object&) {
         if (group(doc, "stages").erase(str(in, "StageName")) == 0) {
           return Status(
               errors::not_found("Invalid Stage identifier specified " + str(in, "StageName")));
@@ -494,7 +494,7 @@ void HttpApiService::create_deployment(const CallContext&, json::object in, Resp
   double now = env_.clock.now_seconds();
   change(
       in,
-      [&in, now](json::object& doc, json::object& out) {
+      [in, now](json::object& doc, json::object& out) {
         std::string stage_name = str(in, "StageName");
         json::value* stage = nullptr;
         if (!stage_name.empty()) {
@@ -508,7 +508,7 @@ void HttpApiService::create_deployment(const CallContext&, json::object in, Resp
                          {"CreatedDate", now},
                          {"DeploymentStatus", "DEPLOYED"},
                          {"AutoDeployed", false}};
-        if (has(in, "Description")) dep["Description"] = in["Description"];
+        if (has(in, "Description")) dep["Description"] = in.at("Description");
         out = dep;
         dep["Snapshot"] = json::object{{"routes", group(doc, "routes")},
                                        {"integrations", group(doc, "integrations")}};
@@ -532,7 +532,7 @@ Output HttpApiService::get_deployments(const CallContext&, const json::object& i
 void HttpApiService::delete_deployment(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object&) {
+      [in](json::object& doc, json::object&) {
         std::string id = str(in, "DeploymentId");
         if (!group(doc, "deployments").contains(id)) {
           return Status(errors::not_found("Invalid Deployment identifier specified " + id));

@@ -74,7 +74,7 @@ void RestApiService::put_rest_api(const CallContext&, json::object in, Respond r
   auto parsed = std::make_shared<json::object>(std::move(*doc));
   change(
       in,
-      [&in, parsed, mode](json::object& api_doc, json::object& out) {
+      [in, parsed, mode](json::object& api_doc, json::object& out) {
         auto& api = api_doc["api"].as_object();
         auto imported = openapi::import_rest(*parsed, str(api, "rootResourceId"));
         if (!imported) return Status(imported.take_error());

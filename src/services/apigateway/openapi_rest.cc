@@ -165,7 +165,8 @@ struct Builder {
   // path's length); "" (and a problem) when the path is not a valid one.
   std::string resource(const std::string& path) {
     if (path == "/") return root_id;
-    if (path.size() > kMaxPath || path.back() == '/' || !parse_path_template(path)) {
+    if (path.empty() || path.size() > kMaxPath || path.back() == '/' ||
+        !parse_path_template(path)) {
       problems.errors.push_back("Invalid resource path " + path.substr(0, 256));
       return "";
     }

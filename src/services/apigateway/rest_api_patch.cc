@@ -94,7 +94,7 @@ Status patch_api(json::object& api, const json::object& op) {
 void RestApiService::update_rest_api(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         auto& api = doc["api"].as_object();
         if (const auto* ops = in.if_contains("patchOperations"); ops && ops->is_array()) {
           for (const auto& op : ops->as_array()) {

@@ -83,7 +83,7 @@ void RestApiService::change(const json::object& in,
   auto out = std::make_shared<json::object>();
   std::string id = str(in, "restApiId");
   store_.update(
-      id, [&](json::object& doc) { return fn(doc, *out); },
+      id, [fn = std::move(fn), out](json::object& doc) { return fn(doc, *out); },
       [out, id, respond = std::move(respond)](Result<ApiPtr> r) {
         if (!r) {
           Error e = r.take_error();
@@ -148,7 +148,7 @@ Output RestApiService::get_resource(const CallContext& ctx, const json::object& 
 void RestApiService::create_resource(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         auto& resources = doc["resources"].as_object();
         std::string parent_id = str(in, "parentId"), part = str(in, "pathPart");
         const auto* parent = resources.if_contains(parent_id);
@@ -193,7 +193,7 @@ void RestApiService::create_resource(const CallContext&, json::object in, Respon
 void RestApiService::delete_resource(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object&) {
+      [in](json::object& doc, json::object&) {
         auto& resources = doc["resources"].as_object();
         std::string id = str(in, "resourceId");
         const auto* r = resources.if_contains(id);
@@ -217,7 +217,7 @@ void RestApiService::put_method(const CallContext&, json::object in, Respond res
   if (auto st = check_method_name(str(in, "httpMethod")); !st) return respond(st.take_error());
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         auto* r = find_resource(doc, in);
         if (r == nullptr) return Status(errors::not_found("Invalid Resource identifier specified"));
         auto& methods = r->as_object()["resourceMethods"];
@@ -257,7 +257,7 @@ Output RestApiService::get_method(const CallContext& ctx, const json::object& in
 void RestApiService::delete_method(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object&) {
+      [in](json::object& doc, json::object&) {
         auto* r = find_resource(doc, in);
         auto* methods = r != nullptr ? r->as_object().if_contains("resourceMethods") : nullptr;
         if (methods == nullptr || methods->as_object().erase(str(in, "httpMethod")) == 0) {
@@ -271,7 +271,7 @@ void RestApiService::delete_method(const CallContext&, json::object in, Respond 
 void RestApiService::put_integration(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         json::object* m = find_method(doc, in);
         if (m == nullptr) return Status(errors::not_found("Invalid Method identifier specified"));
         if (auto st = check_rest_integration(str(in, "type"), str(in, "uri")); !st) return st;
@@ -303,7 +303,7 @@ Output RestApiService::get_integration(const CallContext& ctx, const json::objec
 void RestApiService::put_method_response(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         json::object* m = find_method(doc, in);
         if (m == nullptr) return Status(errors::not_found("Invalid Method identifier specified"));
         json::object resp{{"statusCode", str(in, "statusCode")}};
@@ -323,7 +323,7 @@ void RestApiService::put_integration_response(const CallContext&, json::object i
                                               Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object& out) {
+      [in](json::object& doc, json::object& out) {
         json::object* m = find_method(doc, in);
         auto* i = m != nullptr ? m->if_contains("methodIntegration") : nullptr;
         if (i == nullptr)

@@ -81,7 +81,7 @@ void RestApiService::create_deployment(const CallContext&, json::object in, Resp
   double now = env_.clock.now_seconds();
   change(
       in,
-      [&in, now](json::object& doc, json::object& out) {
+      [in, now](json::object& doc, json::object& out) {
         const auto& resources = doc["resources"].as_object();
         if (!has_methods(resources)) {
           return Status(errors::bad_request("The REST API doesn't contain any methods"));
@@ -116,13 +116,15 @@ void RestApiService::create_deployment(const CallContext&, json::object in, Resp
 void RestApiService::delete_deployment(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object&) {
+      [in](json::object& doc, json::object&) {
         std::string id = str(in, "deploymentId");
+        // stages_of() may add "stages" to doc: look deployments up after it.
+        auto& stages = stages_of(doc);
         auto* deps = doc.if_contains("deployments");
         if (deps == nullptr || !deps->as_object().contains(id)) {
           return Status(errors::not_found("Invalid Deployment identifier specified"));
         }
-        for (const auto& [name, s] : stages_of(doc)) {
+        for (const auto& [name, s] : stages) {
           if (str(s.as_object(), "deploymentId") == id) {
             return Status(errors::bad_request(
                 "Active stages pointing to this deployment must be moved or deleted"));
@@ -145,7 +147,7 @@ void RestApiService::create_stage(const CallContext&, json::object in, Respond r
   double now = env_.clock.now_seconds();
   change(
       in,
-      [&in, now](json::object& doc, json::object& out) {
+      [in, now](json::object& doc, json::object& out) {
         std::string name = str(in, "stageName"), dep = str(in, "deploymentId");
         const auto* deps = doc.if_contains("deployments");
         if (deps == nullptr || !deps->as_object().contains(dep)) {
@@ -193,7 +195,7 @@ void RestApiService::update_stage(const CallContext&, json::object in, Respond r
   double now = env_.clock.now_seconds();
   change(
       in,
-      [&in, now](json::object& doc, json::object& out) {
+      [in, now](json::object& doc, json::object& out) {
         auto* s = stages_of(doc).if_contains(str(in, "stageName"));
         if (s == nullptr) return Status(errors::not_found("Invalid Stage identifier specified"));
         json::object stage = s->as_object();
@@ -215,7 +217,7 @@ void RestApiService::update_stage(const CallContext&, json::object in, Respond r
 void RestApiService::delete_stage(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [&in](json::object& doc, json::object&) {
+      [in](json::object& doc, json::object&) {
         if (stages_of(doc).erase(str(in, "stageName")) == 0) {
           return Status(errors::not_found("Invalid Stage identifier specified"));
         }

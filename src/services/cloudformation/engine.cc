@@ -17,7 +17,9 @@ namespace nimbus::services::cloudformation {
 
 Engine::Engine(Environment& env, OperationCalls* calls) : env_(env), calls_(calls) {}
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  gate_->close();
+}
 
 Status Engine::start() {
   storage::Records records(env_.storage, std::string(codec::kStacks));
@@ -120,7 +122,11 @@ void Engine::commit_locked(StackState& s, std::vector<StackEvent> events,
 }
 
 void Engine::continue_later(const std::string& stack_id) {
-  env_.workers.post([this, stack_id] { advance(stack_id); });
+  env_.workers.post([this, gate = gate_, stack_id] {
+    auto in = gate->hold();
+    if (!in) return;
+    advance(stack_id);
+  });
 }
 
 void Engine::advance(const std::string& stack_id) {
@@ -130,9 +136,13 @@ void Engine::advance(const std::string& stack_id) {
 
 void Engine::commit_then_locked(StackState& s, std::vector<StackEvent> events,
                                 std::function<void()> call) {
-  commit_locked(s, std::move(events), [this, call = std::move(call)](Status st) {
+  commit_locked(s, std::move(events), [this, gate = gate_, call = std::move(call)](Status st) {
     if (!st) return;  // storage is closing: the restart resumes the operation
-    env_.workers.post(call);
+    env_.workers.post([gate, call] {
+      auto in = gate->hold();
+      if (!in) return;
+      call();
+    });
   });
 }
 

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "common/gate.h"
 #include "common/mutex.h"
 #include "services/cloudformation/prepare.h"
 #include "services/cloudformation/providers/provider.h"
@@ -145,6 +146,9 @@ class Engine {
   Environment& env_;
   OperationCalls* calls_;
   mutable Mutex mu_;
+  // Posted steps and commit callbacks enter it first: after ~Engine closes
+  // it, a queued one does nothing (the restart resumes the operation).
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   std::map<std::string, StackState> stacks_ GUARDED_BY(mu_);  // by id
   std::map<std::string, std::unique_ptr<Run>> runs_ GUARDED_BY(mu_);
   std::map<std::string, std::vector<std::shared_ptr<Once>>> settle_waiters_ GUARDED_BY(mu_);

@@ -228,6 +228,64 @@ def run_wrk(endpoint, script, seconds=10, connections=32, threads=1, timeout=2):
             "unexpected": unexpected.group(0) if unexpected else None, "raw": out}
 
 
+def against_moto(measure, nimbus_args=(), with_moto=True):
+    """Runs measure(name, server) on a nimbus started with `nimbus_args`, then
+    on moto_server when `with_moto` and it is installed; each server is
+    stopped after its run. Returns {"nimbus": ..., "moto": ...} for the
+    servers that ran (`server.endpoint`, `server.proc.pid` are there for
+    both)."""
+    results = {}
+    nimbus = Server(*nimbus_args).start()
+    try:
+        results["nimbus"] = measure("nimbus", nimbus)
+    finally:
+        nimbus.cleanup()
+    if not with_moto:
+        return results
+    moto = Moto().start()
+    if moto is None:
+        print("moto_server is not installed: nimbus only")
+        return results
+    try:
+        results["moto"] = measure("moto", moto)
+    finally:
+        moto.stop()
+    return results
+
+
+def percentile(values, p):
+    """The nearest-rank `p`th percentile (0-100) of `values`; NaN when empty."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
+
+
+def ratio(a, b):
+    """a / b, infinite when b is 0 (a peer that did nothing)."""
+    return a / b if b else float("inf")
+
+
+def wait_for_count(count, want, timeout, step=0.1):
+    """Polls count() until it reaches `want` or `timeout` seconds pass;
+    returns the last count."""
+    have = 0
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        have = count()
+        if have >= want:
+            break
+        time.sleep(step)
+    return have
+
+
+def load_line():
+    """The machine, the date and the load average, for a benchmark's header."""
+    import datetime
+    return "%s, %s, load average %s" % (machine(), datetime.date.today(),
+                                        " ".join("%.2f" % x for x in os.getloadavg()))
+
+
 def machine():
     model = "unknown cpu"
     try:

@@ -26,7 +26,7 @@ import sys
 import time
 import zipfile
 
-from common import Server, machine
+from common import Server, machine, percentile
 
 
 def make_zip(path):
@@ -40,11 +40,6 @@ def make_zip(path):
 
 def now_us():
     return time.time_ns() // 1000
-
-
-def percentile(values, p):
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
 
 
 def function_starts(logs):

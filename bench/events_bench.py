@@ -17,15 +17,14 @@ Usage: python3 bench/events_bench.py [--seconds 10] [--connections 16]
 """
 
 import argparse
-import datetime
 import json
-import os
 import re
 import shutil
 import sys
 import time
 
-from common import Moto, Server, client, machine, run_wrk, signed_request, wrk_script
+from common import (against_moto, client, load_line, percentile, ratio, run_wrk, signed_request,
+                    wait_for_count, wrk_script)
 
 
 def setup(endpoint, tag):
@@ -55,13 +54,7 @@ def wrk_phase(endpoint, args):
     w = run_wrk(endpoint, script, seconds=args.seconds, connections=args.connections, timeout=10)
     accepted = int(re.search(r"(\d+) requests in", w["raw"]).group(1)) - w["errors"]
     sqs = client("sqs", endpoint)
-    have = 0
-    settle = time.time() + 300
-    while time.time() < settle:
-        have = queued(sqs, url)
-        if have >= accepted:
-            break
-        time.sleep(0.1)
+    have = wait_for_count(lambda: queued(sqs, url), accepted, 300)
     return {"events_s": w["rps"], "p50_ms": w["p50_ms"], "p99_ms": w["p99_ms"],
             "deliveries_s": have / (time.time() - start), "delivered": have,
             "accepted": accepted, "errors": w["errors"]}
@@ -83,14 +76,11 @@ def latency(endpoint, args):
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         if found:
             samples.append((time.time() - t0) * 1000)
-    samples.sort()
-    if not samples:
-        return {"visible_p50_ms": float("nan"), "visible_p99_ms": float("nan")}
-    pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]  # noqa: E731
-    return {"visible_p50_ms": pick(0.50), "visible_p99_ms": pick(0.99)}
+    return {"visible_p50_ms": percentile(samples, 50), "visible_p99_ms": percentile(samples, 99)}
 
 
-def measure(name, endpoint, args):
+def measure(name, server, args):
+    endpoint = server.endpoint
     r = latency(endpoint, args)
     r.update(wrk_phase(endpoint, args))
     print("%-7s events/s %8.1f (p50 %6.2f ms, p99 %6.2f ms)  deliveries/s %8.1f  "
@@ -114,28 +104,12 @@ def main():
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk)")
         return 1
-    print("events PutEvents -> rule -> SQS, wrk %d connections x %ds, %d latency samples, "
-          "%s, %s, load average %s"
-          % (args.connections, args.seconds, args.samples, machine(), datetime.date.today(),
-             " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
-    results = {}
-    nimbus = Server("--durability", "sync").start()
-    try:
-        results["nimbus"] = measure("nimbus", nimbus.endpoint, args)
-    finally:
-        nimbus.cleanup()
-    if not args.no_moto:
-        moto = Moto().start()
-        if moto is None:
-            print("moto_server is not installed: nimbus only")
-        else:
-            try:
-                results["moto"] = measure("moto", moto.endpoint, args)
-            finally:
-                moto.stop()
+    print("events PutEvents -> rule -> SQS, wrk %d connections x %ds, %d latency samples, %s"
+          % (args.connections, args.seconds, args.samples, load_line()), flush=True)
+    results = against_moto(lambda name, server: measure(name, server, args),
+                           ("--durability", "sync"), not args.no_moto)
     if "moto" in results:
         n, m = results["nimbus"], results["moto"]
-        ratio = lambda a, b: a / b if b else float("inf")  # noqa: E731
         print("ratio nimbus/moto: events/s %.1fx, deliveries/s %.1fx, put->visible p50 %.2fx "
               "faster (targets: >= 30x; p50 < 2 ms)"
               % (ratio(n["events_s"], m["events_s"]), ratio(n["deliveries_s"], m["deliveries_s"]),

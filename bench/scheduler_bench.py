@@ -21,16 +21,9 @@ import json
 import threading
 import time
 
-from common import Moto, Server, client, machine, run_servers
+from common import Moto, Server, client, machine, percentile, run_servers
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
-
-
-def percentile(values, p):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
 
 
 def run(endpoint, args):

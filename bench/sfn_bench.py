@@ -13,14 +13,12 @@ Usage: python3 bench/sfn_bench.py [--seconds 10] [--threads 8] [--connections 16
 """
 
 import argparse
-import datetime
 import json
-import os
 import sys
 import threading
 import time
 
-from common import Moto, Server, machine, run_wrk, signed_request, wrk_script
+from common import against_moto, load_line, percentile, ratio, run_wrk, signed_request, wrk_script
 
 ROLE = "arn:aws:iam::123456789012:role/bench"
 
@@ -62,7 +60,8 @@ def client(service, endpoint, max_pool_connections=10):
                                       retries={"max_attempts": 0}, inject_host_prefix=False))
 
 
-def measure(name, endpoint, args):
+def measure(name, server, args):
+    endpoint = server.endpoint
     sfn = client("stepfunctions", endpoint)
     arn = sfn.create_state_machine(name="bench", definition=json.dumps(DEFINITION), roleArn=ROLE,
                                    type="EXPRESS")["stateMachineArn"]
@@ -99,9 +98,9 @@ def measure(name, endpoint, args):
     for t in threads:
         t.join()
     took = time.time() - start
-    all_ms = sorted(s for per in samples for s in per)
-    pick = lambda q: all_ms[min(len(all_ms) - 1, int(q * len(all_ms)))] if all_ms else float("nan")  # noqa: E731
-    r = {"exec_s": sum(counts) / took, "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+    all_ms = [s for per in samples for s in per]
+    r = {"exec_s": sum(counts) / took, "p50_ms": percentile(all_ms, 50),
+         "p99_ms": percentile(all_ms, 99),
          "done": sum(counts), "errors": sum(errors)}
     print("%-7s boto3 executions/s %8.1f  p50 %7.2f ms  p99 %7.2f ms  (%d executions, %d errors)"
           % (name, r["exec_s"], r["p50_ms"], r["p99_ms"], r["done"], r["errors"]), flush=True)
@@ -128,28 +127,11 @@ def main():
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.threads = 2, 2
-    print("stepfunctions StartSyncExecution, 10-state Express machine, boto3, %d threads x %ds, "
-          "%s, %s, load average %s"
-          % (args.threads, args.seconds, machine(), datetime.date.today(),
-             " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
-    results = {}
-    nimbus = Server().start()
-    try:
-        results["nimbus"] = measure("nimbus", nimbus.endpoint, args)
-    finally:
-        nimbus.cleanup()
-    if not args.no_moto:
-        moto = Moto().start()
-        if moto is None:
-            print("moto_server is not installed: nimbus only")
-        else:
-            try:
-                results["moto"] = measure("moto", moto.endpoint, args)
-            finally:
-                moto.stop()
+    print("stepfunctions StartSyncExecution, 10-state Express machine, boto3, %d threads x %ds, %s"
+          % (args.threads, args.seconds, load_line()), flush=True)
+    results = against_moto(lambda name, server: measure(name, server, args), (), not args.no_moto)
     if results.get("moto") and results.get("nimbus"):
         n, m = results["nimbus"], results["moto"]
-        ratio = lambda a, b: a / b if b else float("inf")  # noqa: E731
         print("ratio nimbus/moto: executions/s %.1fx, p50 %.2fx faster "
               "(targets: >= 5000 executions/s; p50 < 1 ms)"
               % (ratio(n["exec_s"], m["exec_s"]), ratio(m["p50_ms"], n["p50_ms"])))

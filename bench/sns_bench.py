@@ -19,8 +19,6 @@ Usage: python3 bench/sns_bench.py [--seconds 10] [--threads 8] [--samples 200]
 """
 
 import argparse
-import datetime
-import os
 import re
 import shutil
 import sys
@@ -28,7 +26,8 @@ import threading
 import time
 import urllib.parse
 
-from common import Moto, Server, client, machine, run_wrk, signed_request, wrk_script
+from common import (against_moto, client, load_line, percentile, ratio, run_wrk, signed_request,
+                    wait_for_count, wrk_script)
 
 QUEUES = 10
 
@@ -79,14 +78,7 @@ def throughput(endpoint, args):
     published_in = time.time() - start
     published = sum(counts)
     sqs = client("sqs", endpoint)
-    want = published * QUEUES
-    have = 0
-    settle = time.time() + 120
-    while time.time() < settle:
-        have = queued(sqs, urls)
-        if have >= want:
-            break
-        time.sleep(0.05)
+    have = wait_for_count(lambda: queued(sqs, urls), published * QUEUES, 120, 0.05)
     delivered_in = time.time() - start
     return {"publishes_s": published / published_in, "deliveries_s": have / delivered_in,
             "published": published, "delivered": have, "errors": sum(errors)}
@@ -109,11 +101,7 @@ def latency(endpoint, args):
                 break
         for m in got:
             sqs.delete_message(QueueUrl=urls[0], ReceiptHandle=m["ReceiptHandle"])
-    samples.sort()
-    if not samples:
-        return {"p50_ms": float("nan"), "p99_ms": float("nan")}
-    pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]  # noqa: E731
-    return {"p50_ms": pick(0.50), "p99_ms": pick(0.99)}
+    return {"p50_ms": percentile(samples, 50), "p99_ms": percentile(samples, 99)}
 
 
 def wrk_phase(endpoint, args):
@@ -129,19 +117,15 @@ def wrk_phase(endpoint, args):
     w = run_wrk(endpoint, script, seconds=args.seconds, connections=args.connections)
     published = int(re.search(r"(\d+) requests in", w["raw"]).group(1)) - w["errors"]
     sqs = client("sqs", endpoint)
-    have, want = 0, published * QUEUES
-    settle = time.time() + 300
-    while time.time() < settle:
-        have = queued(sqs, urls)
-        if have >= want:
-            break
-        time.sleep(0.1)
+    want = published * QUEUES
+    have = wait_for_count(lambda: queued(sqs, urls), want, 300)
     return {"wrk_publishes_s": w["rps"], "wrk_p50_ms": w["p50_ms"], "wrk_p99_ms": w["p99_ms"],
             "wrk_deliveries_s": have / (time.time() - start), "wrk_errors": w["errors"],
             "wrk_delivered": have, "wrk_want": want}
 
 
-def measure(name, endpoint, args):
+def measure(name, server, args):
+    endpoint = server.endpoint
     r = throughput(endpoint, args)
     r.update(latency(endpoint, args))
     print("%-7s publishes/s %8.1f  deliveries/s %9.1f  publish->visible p50 %7.2f ms  p99 %7.2f ms"
@@ -170,27 +154,11 @@ def main():
     if args.quick:
         args.seconds, args.threads, args.samples = 2, 2, 20
     print("sns Publish -> %d SQS subscriptions (raw), boto3, %d threads x %ds, %d latency samples, "
-          "%s, %s, load average %s"
-          % (QUEUES, args.threads, args.seconds, args.samples, machine(), datetime.date.today(),
-             " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
-    results = {}
-    nimbus = Server("--durability", "sync").start()
-    try:
-        results["nimbus"] = measure("nimbus", nimbus.endpoint, args)
-    finally:
-        nimbus.cleanup()
-    if not args.no_moto:
-        moto = Moto().start()
-        if moto is None:
-            print("moto_server is not installed: nimbus only")
-        else:
-            try:
-                results["moto"] = measure("moto", moto.endpoint, args)
-            finally:
-                moto.stop()
+          "%s" % (QUEUES, args.threads, args.seconds, args.samples, load_line()), flush=True)
+    results = against_moto(lambda name, server: measure(name, server, args),
+                           ("--durability", "sync"), not args.no_moto)
     if "moto" in results:
         n, m = results["nimbus"], results["moto"]
-        ratio = lambda a, b: a / b if b else float("inf")  # noqa: E731
         print("ratio nimbus/moto: publishes/s %.1fx, deliveries/s %.1fx, p50 %.2fx faster "
               "(targets: >= 30x; p50 < 2 ms)"
               % (ratio(n["publishes_s"], m["publishes_s"]), ratio(n["deliveries_s"], m["deliveries_s"]),

@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 
-from common import ROOT, Moto, Server, machine
+from common import ROOT, Moto, Server, against_moto, load_line, machine
 
 
 def client(endpoint, pool):
@@ -245,24 +245,10 @@ def main_loadgen(args):
               % loadgen_binary())
         return 1
     print("sqs via sqs_loadgen (C++, signed awsJson 1.0, keep-alive), durability sync, "
-          "%ds per run after 1 s warm-up, %s, %s, load average %s"
-          % (args.seconds, machine(), datetime.date.today(),
-             " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
-    results = {}
-    nimbus = Server("--durability", "sync").start()
-    try:
-        results["nimbus"] = measure("nimbus", nimbus.endpoint, nimbus.proc.pid, args)
-    finally:
-        nimbus.cleanup()
-    if not args.no_moto:
-        moto = Moto().start()
-        if moto is None:
-            print("moto_server is not installed: nimbus only")
-        else:
-            try:
-                results["moto"] = measure("moto", moto.endpoint, moto.proc.pid, args)
-            finally:
-                moto.stop()
+          "%ds per run after 1 s warm-up, %s" % (args.seconds, load_line()), flush=True)
+    results = against_moto(
+        lambda name, server: measure(name, server.endpoint, server.proc.pid, args),
+        ("--durability", "sync"), not args.no_moto)
     report(results, args)
     if args.json:
         with open(args.json, "w") as f:

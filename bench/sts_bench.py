@@ -5,10 +5,9 @@ Usage: python3 bench/sts_bench.py [--seconds 10] [--connections 4 32]
 """
 
 import argparse
-import datetime
 import sys
 
-from common import Moto, Server, machine, run_wrk, signed_request, wrk_script
+from common import against_moto, load_line, run_wrk, signed_request, wrk_script
 
 BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
 HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
@@ -27,24 +26,11 @@ def main():
                     help="one run per value: few connections show latency, many throughput")
     args = ap.parse_args()
 
-    print("sts GetCallerIdentity, signed, keep-alive, wrk 1 thread, %ds per run, %s, %s"
-          % (args.seconds, machine(), datetime.date.today()))
-    results = {}
-    nimbus = Server().start()
-    try:
-        for c in args.connections:
-            results[("nimbus", c)] = measure(nimbus.endpoint, args.seconds, c)
-    finally:
-        nimbus.cleanup()
-    moto = Moto().start()
-    if moto is None:
-        print("moto_server is not installed: nimbus only")
-    else:
-        try:
-            for c in args.connections:
-                results[("moto", c)] = measure(moto.endpoint, args.seconds, c)
-        finally:
-            moto.stop()
+    print("sts GetCallerIdentity, signed, keep-alive, wrk 1 thread, %ds per run, %s"
+          % (args.seconds, load_line()))
+    per_server = against_moto(lambda name, server: {
+        c: measure(server.endpoint, args.seconds, c) for c in args.connections})
+    results = {(name, c): r for name, runs in per_server.items() for c, r in runs.items()}
 
     print("%-8s %6s %12s %10s %10s %8s" % ("server", "conns", "requests/s", "p50 ms", "p99 ms",
                                            "errors"))

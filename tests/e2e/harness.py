@@ -139,6 +139,19 @@ class Server:
         params.update(kwargs)
         return boto3.client(service, **params)
 
+    def create_user(self, name, policy=None):
+        """Creates IAM user `name` with an access key (and `policy`, a dict,
+        as its inline policy "p"); returns the keyword arguments that make
+        boto3_client() sign as that user."""
+        import json
+        iam = self.boto3_client("iam")
+        iam.create_user(UserName=name)
+        if policy is not None:
+            iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return dict(aws_access_key_id=key["AccessKeyId"],
+                    aws_secret_access_key=key["SecretAccessKey"])
+
     def aws_cli(self, *args, check=True):
         """Runs the AWS CLI against this server; returns (exit code, stdout, stderr)."""
         aws = shutil.which("aws")
@@ -168,6 +181,24 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
+
+
+def function_log(logs, function, prefix=""):
+    """The messages (stripped) of Lambda function `function`'s log group that
+    start with `prefix`, in (timestamp, eventId) order over every page; []
+    before the group exists."""
+    events, kwargs = [], {"logGroupName": "/aws/lambda/" + function}
+    try:
+        while True:
+            page = logs.filter_log_events(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                break
+            kwargs["nextToken"] = page["nextToken"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    events.sort(key=lambda e: (e["timestamp"], e["eventId"]))
+    return [m for m in (e["message"].strip() for e in events) if m.startswith(prefix)]
 
 
 def wait_until(pred, timeout=20.0):

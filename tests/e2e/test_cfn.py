@@ -10,7 +10,7 @@ import os
 import tempfile
 import unittest
 
-from harness import ServerTestCase, require_boto3, wait_until
+from harness import ServerTestCase, function_log, require_boto3, wait_until
 
 APP = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -83,11 +83,7 @@ class CfnBase(ServerTestCase):
         return {o["OutputKey"]: o["OutputValue"] for o in s.get("Outputs", [])}
 
     def worker_lines(self, function):
-        try:
-            events = self.logs.filter_log_events(logGroupName="/aws/lambda/" + function)["events"]
-        except self.logs.exceptions.ResourceNotFoundException:
-            return []
-        return [e["message"].strip() for e in events if e["message"].startswith("CFN ")]
+        return function_log(self.logs, function, "CFN ")
 
 
 class CliDeployTest(CfnBase):

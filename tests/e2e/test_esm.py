@@ -9,7 +9,8 @@ import json
 import time
 import unittest
 
-from harness import ACCOUNT, REGION, Server, ServerTestCase, require_boto3, wait_until
+from harness import (ACCOUNT, REGION, Server, ServerTestCase, function_log, require_boto3,
+                     wait_until)
 from test_lambda import ROLE, py_zip
 
 # Prints each event; fails the invocation for a record whose body is "crash";
@@ -51,16 +52,10 @@ class EsmBase(ServerTestCase):
         Log timestamps are milliseconds: two batches handled within one
         millisecond by different environments would tie, so each line carries
         the handler's own nanosecond clock."""
-        try:
-            events = self.logs.filter_log_events(logGroupName="/aws/lambda/" + fn)["events"]
-        except self.logs.exceptions.ResourceNotFoundException:
-            return []
         batches = []
-        for e in events:
-            msg = e["message"].strip()
-            if msg.startswith("ESM "):
-                ns, body = msg[4:].split(" ", 1)
-                batches.append((int(ns), json.loads(body)["Records"]))
+        for msg in function_log(self.logs, fn, "ESM "):
+            ns, body = msg[4:].split(" ", 1)
+            batches.append((int(ns), json.loads(body)["Records"]))
         return [r for _, recs in sorted(batches, key=lambda b: b[0]) for r in recs]
 
     def bodies(self, fn):

@@ -17,15 +17,6 @@ POLICY = {"Version": "2012-10-17", "Statement": [
      "Resource": "arn:aws:sqs:*:%s:allowed-secret" % ACCOUNT}]}
 
 
-def restricted_user(server, name):
-    iam = server.boto3_client("iam")
-    iam.create_user(UserName=name)
-    iam.put_user_policy(UserName=name, PolicyName="queues", PolicyDocument=json.dumps(POLICY))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return dict(aws_access_key_id=key["AccessKeyId"],
-                aws_secret_access_key=key["SecretAccessKey"])
-
-
 def audit_lines(server):
     path = os.path.join(server.data_dir, "audit.jsonl")
     if not os.path.exists(path):
@@ -41,7 +32,7 @@ class IamEnforceTest(ServerTestCase):
     def setUpClass(cls):
         super().setUpClass()
         require_boto3()
-        cls.creds = restricted_user(cls.server, "restricted")
+        cls.creds = cls.server.create_user("restricted", POLICY)
 
     def denied(self, call, **kwargs):
         from botocore.exceptions import ClientError
@@ -84,10 +75,7 @@ class IamEnforceTest(ServerTestCase):
         root_ddb = self.server.boto3_client("dynamodb")
         root_ddb.list_tables()
         iam = self.server.boto3_client("iam")
-        iam.create_user(UserName="grows")
-        key = iam.create_access_key(UserName="grows")["AccessKey"]
-        ddb = self.server.boto3_client("dynamodb", aws_access_key_id=key["AccessKeyId"],
-                                       aws_secret_access_key=key["SecretAccessKey"])
+        ddb = self.server.boto3_client("dynamodb", **self.server.create_user("grows"))
         self.denied(ddb.list_tables)
         iam.attach_user_policy(UserName="grows",
                                PolicyArn="arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess")
@@ -113,7 +101,7 @@ class IamAuditModeTest(ServerTestCase):
 
     def test_audit_answers_as_off_and_logs_what_enforce_would_deny(self):
         require_boto3()
-        creds = restricted_user(self.server, "watched")
+        creds = self.server.create_user("watched", POLICY)
         ddb = self.server.boto3_client("dynamodb", **creds)
         ddb.list_tables()
         lines = wait_until(lambda: [e for e in audit_lines(self.server)
@@ -126,7 +114,7 @@ class IamAuditModeTest(ServerTestCase):
 class IamOffTest(ServerTestCase):
     def test_off_is_the_default(self):
         require_boto3()
-        creds = restricted_user(self.server, "free")
+        creds = self.server.create_user("free", POLICY)
         self.server.boto3_client("dynamodb", **creds).list_tables()
 
 

@@ -34,16 +34,10 @@ class ResourcePolicyTest(ServerTestCase):
     def setUpClass(cls):
         super().setUpClass()
         require_boto3()
-        iam = cls.server.boto3_client("iam")
-        cls.creds = {}
-        for name in ("alice", "bob"):
-            iam.create_user(UserName=name)
-            key = iam.create_access_key(UserName=name)["AccessKey"]
-            cls.creds[name] = dict(aws_access_key_id=key["AccessKeyId"],
-                                   aws_secret_access_key=key["SecretAccessKey"])
         # bob's own policy allows everything on SQS; alice has none.
-        iam.put_user_policy(UserName="bob", PolicyName="sqs", PolicyDocument=policy(
-            {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}))
+        cls.creds = {"alice": cls.server.create_user("alice"),
+                     "bob": cls.server.create_user("bob", {"Version": "2012-10-17", "Statement": [
+                         {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]})}
 
     def client(self, service, who):
         return self.server.boto3_client(service, **self.creds[who])

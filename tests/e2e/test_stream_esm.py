@@ -9,7 +9,8 @@ import base64
 import json
 import unittest
 
-from harness import ACCOUNT, REGION, Server, ServerTestCase, require_boto3, wait_until
+from harness import (ACCOUNT, REGION, Server, ServerTestCase, function_log, require_boto3,
+                     wait_until)
 from test_lambda import ROLE, py_zip
 
 # Prints each event; fails the invocation when a record's data is "crash".
@@ -39,16 +40,7 @@ def stream_arn(name):
 
 def records_seen(logs, fn):
     """Every record the function received, in the order it logged them."""
-    try:
-        events = logs.filter_log_events(logGroupName="/aws/lambda/" + fn)["events"]
-    except logs.exceptions.ResourceNotFoundException:
-        return []
-    out = []
-    for e in sorted(events, key=lambda e: (e["timestamp"], e["eventId"])):
-        msg = e["message"].strip()
-        if msg.startswith("ESM "):
-            out.extend(json.loads(msg[4:])["Records"])
-    return out
+    return [r for m in function_log(logs, fn, "ESM ") for r in json.loads(m[4:])["Records"]]
 
 
 def data_of(records):

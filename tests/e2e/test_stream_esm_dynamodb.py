@@ -8,7 +8,7 @@ DDBStreamBatchInfo. What a function saw is read back from its CloudWatch Logs
 
 import json
 
-from harness import ACCOUNT, REGION, ServerTestCase, require_boto3, wait_until
+from harness import ACCOUNT, REGION, ServerTestCase, function_log, require_boto3, wait_until
 from test_lambda import ROLE, py_zip
 
 # Prints each event; fails the invocation when a new image has note "crash".
@@ -24,16 +24,7 @@ def handler(event, context):
 
 def records_seen(logs, fn):
     """Every record the function received, in the order it logged them."""
-    try:
-        events = logs.filter_log_events(logGroupName="/aws/lambda/" + fn)["events"]
-    except logs.exceptions.ResourceNotFoundException:
-        return []
-    out = []
-    for e in sorted(events, key=lambda e: (e["timestamp"], e["eventId"])):
-        msg = e["message"].strip()
-        if msg.startswith("ESM "):
-            out.extend(json.loads(msg[4:])["Records"])
-    return out
+    return [r for m in function_log(logs, fn, "ESM ") for r in json.loads(m[4:])["Records"]]
 
 
 class DynamoDbStreamEsmTest(ServerTestCase):

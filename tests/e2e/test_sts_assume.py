@@ -50,12 +50,7 @@ class AssumeRoleEnforceTest(StsCase):
         super().setUpClass()
         require_boto3()
         iam = cls.server.boto3_client("iam")
-        cls.keys = {}
-        for user in ("alice", "bob"):
-            iam.create_user(UserName=user)
-            k = iam.create_access_key(UserName=user)["AccessKey"]
-            cls.keys[user] = dict(aws_access_key_id=k["AccessKeyId"],
-                                  aws_secret_access_key=k["SecretAccessKey"])
+        cls.keys = {user: cls.server.create_user(user) for user in ("alice", "bob")}
         iam.put_user_policy(UserName="bob", PolicyName="assume", PolicyDocument=doc(
             {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE % "account-role"}))
         queues = {"Effect": "Allow", "Action": "sqs:*", "Resource": QUEUES}

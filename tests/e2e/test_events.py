@@ -143,6 +143,31 @@ class EventsTest(ServerTestCase):
                               "resources": [], "detail-type": "t", "detail": {"n": 3}}))
         self.assertTrue(result["Result"])
 
+    def test_tags_permissions_and_rule_names_by_target(self):
+        from botocore.exceptions import ClientError
+        bus = self.events.create_event_bus(Name="tagged", Tags=[{"Key": "team", "Value": "a"}])
+        self.events.tag_resource(ResourceARN=bus["EventBusArn"],
+                                 Tags=[{"Key": "env", "Value": "dev"}])
+        tags = self.events.list_tags_for_resource(ResourceARN=bus["EventBusArn"])["Tags"]
+        self.assertEqual(sorted((t["Key"], t["Value"]) for t in tags),
+                         [("env", "dev"), ("team", "a")])
+        self.events.put_permission(EventBusName="tagged", Action="events:PutEvents",
+                                   Principal="111122223333", StatementId="partner")
+        policy = json.loads(self.events.describe_event_bus(Name="tagged")["Policy"])
+        self.assertEqual(policy["Statement"][0]["Principal"],
+                         {"AWS": "arn:aws:iam::111122223333:root"})
+        with self.assertRaises(ClientError) as cm:
+            self.events.remove_permission(EventBusName="tagged", StatementId="nope")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ResourceNotFoundException")
+        _, arn = self.queue("by-target")
+        for rule in ("t-one", "t-two"):
+            self.events.put_rule(Name=rule, EventBusName="tagged",
+                                 EventPattern=json.dumps({"source": ["x"]}))
+            self.events.put_targets(Rule=rule, EventBusName="tagged",
+                                    Targets=[{"Id": "q", "Arn": arn}])
+        names = self.events.list_rule_names_by_target(TargetArn=arn, EventBusName="tagged")
+        self.assertEqual(names["RuleNames"], ["t-one", "t-two"])
+
     def test_cli(self):
         _, out, _ = self.server.aws_cli("events", "put-rule", "--name", "e2e-cli",
                                         "--schedule-expression", "cron(0 12 ? * MON-FRI *)")

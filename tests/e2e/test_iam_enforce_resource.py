@@ -82,6 +82,21 @@ class ResourcePolicyTest(ServerTestCase):
         self.client("sns", "alice").publish(TopicArn=arn, Message="x")
         self.denied(self.client("sns", "bob").publish, TopicArn=arn, Message="x")
 
+    def test_bus_policy_allows_a_named_user(self):
+        events = self.server.boto3_client("events")
+        arn = events.create_event_bus(Name="shared-bus")["EventBusArn"]
+        entry = {"Source": "app", "DetailType": "t", "Detail": "{}", "EventBusName": "shared-bus"}
+        err = self.denied(self.client("events", "alice").put_events, Entries=[entry])
+        self.assertEqual(err["Code"], "AccessDeniedException")
+        events.put_permission(EventBusName="shared-bus", Policy=policy(
+            {"Sid": "alice", "Effect": "Allow", "Principal": {"AWS": user_arn("alice")},
+             "Action": "events:PutEvents", "Resource": arn}))
+        out = self.client("events", "alice").put_events(Entries=[entry])
+        self.assertEqual(out["FailedEntryCount"], 0)
+        self.denied(self.client("events", "bob").put_events, Entries=[entry])
+        events.remove_permission(EventBusName="shared-bus", StatementId="alice")
+        self.denied(self.client("events", "alice").put_events, Entries=[entry])
+
     def test_function_policy_allows_a_named_user(self):
         role = self.server.boto3_client("iam").create_role(
             RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]

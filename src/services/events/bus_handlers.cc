@@ -2,6 +2,7 @@
 #include "common/json_fields.h"
 #include "services/events/errors.h"
 #include "services/events/events_service.h"
+#include "services/events/tags.h"
 
 namespace nimbus::services::eventbridge {
 
@@ -44,7 +45,9 @@ void EventsService::create_event_bus(const CallContext&, object in, Respond resp
   if (has(in, "EventSourceName")) {
     return respond(errors::validation("Partner event sources are not supported."));
   }
-  Bus b{name, engine_->bus_arn(name), str(in, "Description"), "", env_.clock.now_millis() / 1000};
+  Bus b{name, engine_->bus_arn(name),         str(in, "Description"),
+        "",   env_.clock.now_millis() / 1000, {}};
+  if (auto st = merge_tags(in, b.tags); !st) return respond(st.error());
   engine_->put_bus(b, [respond = std::move(respond), arn = b.arn](Status st) {
     if (!st) return respond(errors::unavailable(st.error().message));
     respond(json::object{{"EventBusArn", arn}});

@@ -9,19 +9,44 @@ namespace nimbus::services::eventbridge {
 
 namespace json = boost::json;
 
+namespace {
+
+json::object encode_tags(const std::map<std::string, std::string>& tags) {
+  json::object o;
+  for (const auto& [k, v] : tags) o[k] = v;
+  return o;
+}
+
+std::map<std::string, std::string> decode_tags(const json::object& o) {
+  std::map<std::string, std::string> tags;
+  if (const auto* t = o.if_contains("tags"); t != nullptr && t->is_object()) {
+    for (const auto& [k, v] : t->as_object()) {
+      if (v.is_string()) tags[std::string(k)] = std::string(v.as_string());
+    }
+  }
+  return tags;
+}
+
+}  // namespace
+
 std::string encode(const Bus& b) {
   return json::serialize(json::object{{"name", b.name},
                                       {"arn", b.arn},
                                       {"description", b.description},
                                       {"policy", b.policy},
-                                      {"created", b.created_s}});
+                                      {"created", b.created_s},
+                                      {"tags", encode_tags(b.tags)}});
 }
 
 std::optional<Bus> decode_bus(std::string_view text) {
   auto o = parse_object(text);
   if (!o || str(*o, "name").empty()) return std::nullopt;
-  return Bus{str(*o, "name"), str(*o, "arn"), str(*o, "description"), str(*o, "policy"),
-             integer(*o, "created").value_or(0)};
+  return Bus{str(*o, "name"),
+             str(*o, "arn"),
+             str(*o, "description"),
+             str(*o, "policy"),
+             integer(*o, "created").value_or(0),
+             decode_tags(*o)};
 }
 
 std::string encode(const Rule& r) {
@@ -36,7 +61,8 @@ std::string encode(const Rule& r) {
                                       {"pattern", r.pattern_text},
                                       {"schedule", r.schedule_text},
                                       {"anchor", r.anchor_s},
-                                      {"targets", std::move(targets)}});
+                                      {"targets", std::move(targets)},
+                                      {"tags", encode_tags(r.tags)}});
 }
 
 std::optional<Rule> decode_rule(std::string_view text) {
@@ -52,6 +78,7 @@ std::optional<Rule> decode_rule(std::string_view text) {
   r.pattern_text = str(*o, "pattern");
   r.schedule_text = str(*o, "schedule");
   r.anchor_s = integer(*o, "anchor").value_or(0);
+  r.tags = decode_tags(*o);
   if (!r.pattern_text.empty()) {
     auto p = ::nimbus::events::EventPattern::parse(r.pattern_text);
     if (!p) return std::nullopt;

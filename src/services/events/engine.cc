@@ -94,7 +94,7 @@ Status Engine::start() {
   Status bad = Status::ok();
   {
     MutexLock lock(mu_);
-    buses_["default"] = Bus{"default", bus_arn("default"), "", "", 0};
+    buses_["default"] = Bus{"default", bus_arn("default"), "", "", 0, {}};
   }
   auto st = records.each(storage::encode_key(std::string_view("b")), [&](storage::Entry& e) {
     auto b = decode_bus(e.value);

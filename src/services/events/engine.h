@@ -59,6 +59,7 @@ struct Rule {
   std::optional<::nimbus::events::Schedule> schedule;
   int64_t anchor_s = 0;  // rate(): fires at anchor + k * period
   std::vector<RuleTarget> targets;
+  std::map<std::string, std::string> tags;
 };
 using RulePtr = std::shared_ptr<const Rule>;
 
@@ -66,8 +67,9 @@ struct Bus {
   std::string name;
   std::string arn;
   std::string description;
-  std::string policy;
+  std::string policy;  // the resource policy (PutPermission), JSON text
   int64_t created_s = 0;
+  std::map<std::string, std::string> tags;
 };
 
 class Engine {

@@ -22,6 +22,12 @@ Resources by_rule(const CallContext& ctx, const json::object& in) {
   if (rule.empty()) rule = str(in, "Rule");
   return {arn_base(ctx) + "rule/" + (bus == "default" ? "" : bus + "/") + rule};
 }
+Resources by_bus_field(const CallContext& ctx, const json::object& in) {
+  return {arn_base(ctx) + "event-bus/" + Engine::bus_name(str(in, "EventBusName"))};
+}
+Resources by_resource_arn(const CallContext&, const json::object& in) {
+  return {str(in, "ResourceARN")};
+}
 Resources by_entries_buses(const CallContext& ctx, const json::object& in) {
   Resources out;
   if (const auto* list = in.if_contains("Entries"); list != nullptr && list->is_array()) {
@@ -54,6 +60,14 @@ const Operation<EventsService> EventsService::kOperations[] = {
     {"PutTargets", &EventsService::put_targets, by_rule},
     {"RemoveTargets", &EventsService::remove_targets, by_rule},
     {"ListTargetsByRule", &EventsService::list_targets_by_rule, by_rule},
+    {"ListRuleNamesByTarget", &EventsService::list_rule_names_by_target, no_resources},
+    // permission_handlers.cc
+    {"PutPermission", &EventsService::put_permission, by_bus_field},
+    {"RemovePermission", &EventsService::remove_permission, by_bus_field},
+    // tag_handlers.cc
+    {"TagResource", &EventsService::tag_resource, by_resource_arn},
+    {"UntagResource", &EventsService::untag_resource, by_resource_arn},
+    {"ListTagsForResource", &EventsService::list_tags_for_resource, by_resource_arn},
     // put_events_handlers.cc
     {"PutEvents", &EventsService::put_events, by_entries_buses},
     {"TestEventPattern", &EventsService::test_event_pattern, no_resources},

@@ -22,6 +22,8 @@ class EventsService final : public Service {
   Status start() override;
 
   Engine& engine() { return *engine_; }
+  // A bus's policy (PutPermission) by its ARN (Service::resource_policy).
+  std::string resource_policy(const std::string& arn) const override;
 
  private:
   using object = boost::json::object;
@@ -44,6 +46,14 @@ class EventsService final : public Service {
   void put_targets(const CallContext& ctx, object in, Respond respond);
   void remove_targets(const CallContext& ctx, object in, Respond respond);
   Output list_targets_by_rule(const CallContext& ctx, const object& in) const;
+  Output list_rule_names_by_target(const CallContext& ctx, const object& in) const;
+  // permission_handlers.cc
+  void put_permission(const CallContext& ctx, object in, Respond respond);
+  void remove_permission(const CallContext& ctx, object in, Respond respond);
+  // tag_handlers.cc
+  void tag_resource(const CallContext& ctx, object in, Respond respond);
+  void untag_resource(const CallContext& ctx, object in, Respond respond);
+  Output list_tags_for_resource(const CallContext& ctx, const object& in) const;
   // put_events_handlers.cc
   void put_events(const CallContext& ctx, object in, Respond respond);
   Output test_event_pattern(const CallContext& ctx, const object& in) const;

@@ -3,6 +3,7 @@
 #include "common/json_fields.h"
 #include "services/events/errors.h"
 #include "services/events/events_service.h"
+#include "services/events/tags.h"
 
 namespace nimbus::services::eventbridge {
 
@@ -77,7 +78,10 @@ void EventsService::put_rule(const CallContext& ctx, object in, Respond respond)
   r.role_arn = str(in, "RoleArn");
   r.arn = engine_->rule_arn(r.bus, r.name);
   r.anchor_s = env_.clock.now_millis() / 1000;
-  if (auto old = engine_->rule(r.bus, r.name)) {
+  auto old = engine_->rule(r.bus, r.name);
+  if (old) r.tags = old->tags;
+  if (auto st = merge_tags(in, r.tags); !st) return respond(st.error());
+  if (old) {
     r.targets = old->targets;
     if (state.empty()) r.state = old->state;
     if (old->schedule_text == r.schedule_text) r.anchor_s = old->anchor_s;

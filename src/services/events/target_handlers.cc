@@ -70,4 +70,30 @@ Output EventsService::list_targets_by_rule(const CallContext&, const object& in)
   return json::object{{"Targets", std::move(list)}};
 }
 
+Output EventsService::list_rule_names_by_target(const CallContext&, const object& in) const {
+  std::string bus = Engine::bus_name(str(in, "EventBusName"));
+  std::string target = str(in, "TargetArn");
+  if (target.empty()) return errors::validation("Parameter TargetArn is not valid.");
+  if (!engine_->bus(bus)) return errors::bus_not_found(bus);
+  int64_t limit = integer(in, "Limit").value_or(100);
+  if (limit < 1 || limit > 100) return errors::validation("Parameter Limit is not valid.");
+  std::string after = str(in, "NextToken");
+  json::array names;
+  std::string next;
+  for (const auto& r : engine_->rules(bus)) {
+    if (!after.empty() && r->name <= after) continue;
+    bool targets = std::any_of(r->targets.begin(), r->targets.end(),
+                               [&](const RuleTarget& t) { return t.arn == target; });
+    if (!targets) continue;
+    if (static_cast<int64_t>(names.size()) == limit) {
+      next = std::string(names.back().as_string());
+      break;
+    }
+    names.push_back(json::string(r->name));
+  }
+  json::object out{{"RuleNames", std::move(names)}};
+  if (!next.empty()) out["NextToken"] = next;
+  return out;
+}
+
 }  // namespace nimbus::services::eventbridge

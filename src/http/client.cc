@@ -179,10 +179,19 @@ class Session : public std::enable_shared_from_this<Session> {
     out_.set(bhttp::field::host, default_port ? host : host + ":" + url_.port);
     out_.set(bhttp::field::user_agent, "nimbus");
     out_.set(bhttp::field::connection, "close");
-    for (const auto& [n, v] : req_.headers) out_.insert(n, v);
+    // A caller's Host or User-Agent replaces ours (a gateway forwards its
+    // client's, or overwrites Host).
+    for (const auto& [n, v] : req_.headers) {
+      if (iequals(n, "host") || iequals(n, "user-agent")) {
+        out_.set(n, v);
+      } else {
+        out_.insert(n, v);
+      }
+    }
     out_.body() = std::move(req_.body);
     out_.prepare_payload();
     parser_.body_limit(impl_.options.max_body_bytes);
+    parser_.skip(req_.method == "HEAD");  // its Content-Length announces no body
     bhttp::async_write(
         stream, out_, [s = shared_from_this(), &stream](boost::system::error_code ec, size_t) {
           if (ec) return s->finish(s->error("ConnectFailed", "writing failed", ec));

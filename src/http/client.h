@@ -37,6 +37,7 @@ struct ClientRequest {
   std::string method = "POST";
   std::string url;  // http://host[:port]/path?query or https://...
   Headers headers;  // sent as given; Host, Content-Length, User-Agent are added
+                    // (a Host or User-Agent given here replaces ours)
   std::string body;
   // Writing the request and reading the whole response.
   std::chrono::milliseconds timeout{15'000};

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "services/apigateway/authorizer.h"
+#include "services/apigateway/http_integration.h"
 #include "services/apigateway/store.h"
 #include "services/apigateway/usage_plans.h"
 #include "services/lambda/api.h"
@@ -102,6 +103,11 @@ class RestApiService final : public Service {
                  const std::shared_ptr<ProxyRequest>& proxy,
                  const std::function<void(http::Response)>& answer);
 
+  void integrate_http(const ApiPtr& api, const json::object& integration,
+                      const std::shared_ptr<UserRequest>& holder,
+                      const std::shared_ptr<ProxyRequest>& proxy,
+                      const std::function<void(http::Response)>& answer);
+
   void change(const json::object& in,
               std::function<Status(json::object& doc, json::object& out)> change, Respond respond);
 
@@ -110,6 +116,7 @@ class RestApiService final : public Service {
   ApiStore store_;
   UsagePlans usage_;
   AuthorizerCache authorizer_cache_;
+  Outbound outbound_;  // HTTP and HTTP_PROXY integrations
 };
 
 }  // namespace nimbus::services::apigateway

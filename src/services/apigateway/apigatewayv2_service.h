@@ -16,6 +16,7 @@
 #include <string>
 
 #include "services/apigateway/authorizer.h"
+#include "services/apigateway/http_integration.h"
 #include "services/apigateway/store.h"
 #include "services/lambda/api.h"
 #include "services/service.h"
@@ -107,6 +108,7 @@ class HttpApiService final : public Service {
   // JWT authorizers' issuer keys; made at the first JWT route.
   std::once_flag jwks_once_;
   std::unique_ptr<JwksCache> jwks_;
+  Outbound outbound_;  // HTTP_PROXY integrations
 };
 
 }  // namespace nimbus::services::apigateway

@@ -5,6 +5,7 @@
 #include "common/request_id.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/cors.h"
+#include "services/apigateway/http_integration.h"
 #include "services/apigateway/http_plan.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/proxy.h"
@@ -83,8 +84,28 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   proxy->time_ms = env_.clock.now_millis();
   proxy->http_api = true;
   std::string type = str(integration, "IntegrationType");
+  if (type == "HTTP_PROXY") {
+    auto holder = std::make_shared<UserRequest>(std::move(r));
+    proxy->request = &holder->request;
+    // `api` keeps `route` and `integration` (in its compiled plan) alive.
+    auto forward = [this, api, &integration, holder, proxy, cors, answer] {
+      with_body(holder, kPayloadLimit,
+                [this, api, &integration, holder, proxy, cors,
+                 answer](std::optional<http::Response> fail) {
+                  if (fail) return answer(std::move(*fail));
+                  outbound_.fetch(http_api_request(integration, *proxy),
+                                  [api, holder, cors, answer](Result<http::ClientResponse> res) {
+                                    http::Response resp = res ? relay(std::move(*res))
+                                                              : endpoint_failure(res.error(), true);
+                                    add_cors_headers(*cors, holder->request, resp);
+                                    answer(std::move(resp));
+                                  });
+                });
+    };
+    return authorize(api, route, proxy, answer, std::move(forward));
+  }
   if (type != "AWS_PROXY") {
-    // HTTP_PROXY, HTTP, AWS and MOCK integrations of HTTP APIs are not served yet.
+    // HTTP, AWS and MOCK integrations of HTTP APIs are not served yet.
     return answer(gateway_error(500, "Internal Server Error"));
   }
   bool v2 = str(integration, "PayloadFormatVersion") == "2.0";

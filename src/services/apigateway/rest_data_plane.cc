@@ -2,9 +2,12 @@
 // matches most specifically, its method (or ANY), and the integration:
 // AWS_PROXY to Lambda (payload format 1.0) or MOCK; AWS's bodies for what
 // goes wrong.
+#include <spdlog/spdlog.h>
+
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/http_integration.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/proxy.h"
 #include "services/apigateway/rest_plan.h"
@@ -67,18 +70,7 @@ http::Response mock(const json::object& integration) {
         resp.body = std::string(body->as_string());
       }
     }
-    if (const auto* p = chosen->if_contains("responseParameters"); p != nullptr && p->is_object()) {
-      constexpr std::string_view kHeader = "method.response.header.";
-      for (const auto& [name, v] : p->as_object()) {
-        std::string value = v.is_string() ? std::string(v.as_string()) : "";
-        if (!std::string_view(name).starts_with(kHeader) || value.size() < 2 ||
-            value.front() != '\'' || value.back() != '\'') {
-          continue;
-        }
-        resp.set_header(std::string(std::string_view(name).substr(kHeader.size())),
-                        value.substr(1, value.size() - 2));
-      }
-    }
+    apply_response_parameters(*chosen, resp, nullptr);
   }
   if (resp.header("content-type").empty()) resp.set_header("Content-Type", "application/json");
   return resp;
@@ -161,8 +153,10 @@ void RestApiService::integrate(const ApiPtr& api, const json::object& method,
   const json::object& integration = integration_v->as_object();
   std::string type = str(integration, "type");
   if (type == "MOCK") return answer(mock(integration));
+  if (type == "HTTP" || type == "HTTP_PROXY")
+    return integrate_http(api, integration, holder, proxy, answer);
   if (type != "AWS_PROXY") {
-    // HTTP, HTTP_PROXY and AWS integrations are not served yet (README).
+    // AWS integrations are not served yet (README).
     return answer(gateway_error(500, "Internal server error"));
   }
   bool binary = binary_type(api->doc.at("api").as_object(), holder->request.header("content-type"));
@@ -182,6 +176,42 @@ void RestApiService::integrate(const ApiPtr& api, const json::object& method,
                               if (!resp) return answer(gateway_error(502, "Internal server error"));
                               answer(std::move(*resp));
                             });
+            });
+}
+
+// `api` keeps `integration` (in its document) alive.
+void RestApiService::integrate_http(const ApiPtr& api, const json::object& integration,
+                                    const std::shared_ptr<UserRequest>& holder,
+                                    const std::shared_ptr<ProxyRequest>& proxy,
+                                    const std::function<void(http::Response)>& answer) {
+  with_body(holder, kPayloadLimit,
+            [this, api, &integration, holder, proxy, answer](std::optional<http::Response> fail) {
+              if (fail) return answer(std::move(*fail));
+              bool passthrough = str(integration, "type") == "HTTP_PROXY";
+              if (!passthrough) {
+                auto refused =
+                    rest_passthrough_refusal(integration, holder->request.header("content-type"));
+                if (refused) return answer(std::move(*refused));
+              }
+              outbound_.fetch(
+                  rest_request(integration, *proxy),
+                  [api, holder, &integration, passthrough, answer,
+                   request_id = proxy->request_id](Result<http::ClientResponse> r) {
+                    if (!r) {
+                      spdlog::warn("({}) Execution failed: {}", request_id, r.error().message);
+                      return answer(endpoint_failure(r.error(), false));
+                    }
+                    if (passthrough) return answer(relay(std::move(*r)));
+                    auto resp = rest_response(integration, *r);
+                    if (!resp) {
+                      spdlog::warn(
+                          "({}) Execution failed due to configuration error: No match for output "
+                          "mapping and no default output mapping configured",
+                          request_id);
+                      return answer(gateway_error(500, "Internal server error"));
+                    }
+                    answer(std::move(*resp));
+                  });
             });
 }
 

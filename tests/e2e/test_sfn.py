@@ -287,8 +287,8 @@ class SfnTaskTest(ServerTestCase):
 
 
 class SfnCrashTest(unittest.TestCase):
-    """A Standard execution waiting in a Wait state, or for a task token,
-    survives kill -9."""
+    """A Standard execution waiting in a Wait state, for a task token, or
+    inside a Map's iterations, survives kill -9."""
 
     def setUp(self):
         require_boto3()
@@ -318,6 +318,30 @@ class SfnCrashTest(unittest.TestCase):
         finally:
             server.cleanup()
 
+
+    def test_map_in_flight_resumes_after_kill9(self):
+        server = Server(data_dir=self.data_dir).start()
+        try:
+            sfn = server.boto3_client("stepfunctions")
+            arn = sfn.create_state_machine(name="crash-map", roleArn=ROLE, definition=json.dumps({
+                "StartAt": "Each", "States": {"Each": {
+                    "Type": "Map", "MaxConcurrency": 3, "End": True,
+                    "ItemProcessor": {"StartAt": "Nap", "States": {
+                        "Nap": {"Type": "Wait", "Seconds": 1, "End": True}}}}}}))["stateMachineArn"]
+            x = sfn.start_execution(stateMachineArn=arn, input="[0,1,2,3,4,5]")["executionArn"]
+            server.kill9()
+            server = Server(data_dir=self.data_dir).start()
+            sfn = server.boto3_client("stepfunctions")
+            d = wait_until(lambda: finished(sfn, x), timeout=20)
+            self.assertEqual((d["status"], json.loads(d["output"])),
+                             ("SUCCEEDED", [0, 1, 2, 3, 4, 5]))
+            types = [e["type"] for e in sfn.get_execution_history(executionArn=x)["events"]]
+            self.assertEqual(types.count("MapIterationSucceeded"), 6)
+            # Three iterations run at once: the first three start before any ends.
+            first_end = types.index("MapIterationSucceeded")
+            self.assertEqual(types[:first_end].count("MapIterationStarted"), 3)
+        finally:
+            server.cleanup()
 
     def test_task_waiting_for_its_token_survives_kill9(self):
         server = Server(data_dir=self.data_dir).start()

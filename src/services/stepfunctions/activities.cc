@@ -147,10 +147,10 @@ void StepFunctionsService::hand_out(ActivityTask task, std::string worker, Respo
   auto taken = std::make_shared<bool>(false);
   advance(
       task.execution,
-      [token = task.token, worker, taken](Runner& r, int64_t) -> std::optional<Stop> {
+      [token = task.token, worker, taken](Runner& r, int64_t now) -> std::optional<Stop> {
         if (!r.awaits(token)) return std::nullopt;
         *taken = true;
-        return r.activity_started(worker);
+        return r.activity_started(token, worker, now);
       },
       [task, taken, respond = std::move(respond)](Status st) {
         // A task that ended meanwhile (timed out, its execution stopped) is

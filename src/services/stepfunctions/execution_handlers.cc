@@ -62,6 +62,9 @@ struct ExpressRun {
   Respond respond;  // null for StartExecution on an Express machine
   json::object out;
   int64_t start_ms = 0;
+  Mutex mu;             // held while the runner moves: one thread at a time
+  bool ended = false;   // answered
+  int64_t wake_at = 0;  // the earliest wake on the Scheduler (0: none)
 };
 
 void StepFunctionsService::start_execution(const CallContext& ctx, json::object in,
@@ -110,6 +113,7 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
     run->runner.set_token_source([arn = e.arn] { return new_task_token(arn); });
     int64_t now = env_.clock.now_millis();
     run->start_ms = now;
+    MutexLock lock(run->mu);
     drive_express(run, run->runner.start(parsed_input, now));
     return respond(json::object{{"executionArn", e.arn}, {"startDate", e.start}});
   }
@@ -141,54 +145,69 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
 void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop stop) {
   int64_t now = env_.clock.now_millis();
   run->runner.events().clear();
-  if (stop.kind == Stop::kTask && task_target(stop.task.resource).pattern.empty()) {
-    // The first of the task's answer and its TimeoutSeconds goes on; the
-    // other is dropped, so the runner is moved by one thread at a time.
-    auto first = std::make_shared<std::atomic<bool>>(false);
-    auto finish = [this, run, first, gate = gate_](TaskOutcome o) {
-      auto in = gate->hold();
-      if (!in || first->exchange(true)) return;
-      env_.workers.post([this, run, gate, o = std::move(o)] {
+  if (run->ended) return;
+  if (stop.kind == Stop::kRunning) {
+    for (auto& t : stop.tasks) {
+      if (run->ended) return;
+      if (!task_target(t.call.resource).pattern.empty()) {
+        // As on AWS, Express workflows run no .sync or .waitForTaskToken task.
+        drive_express(run, run->runner.task_failed(
+                               t.token,
+                               {"States.Runtime",
+                                "Express state machines do not support '" + t.call.resource + "'"},
+                               now, 0));
+        continue;
+      }
+      // The first of the task's answer and its TimeoutSeconds goes on; the
+      // other is dropped.
+      auto first = std::make_shared<std::atomic<bool>>(false);
+      auto finish = [this, run, first, token = t.token, gate = gate_](TaskOutcome o) {
         auto in = gate->hold();
-        if (!in) return;
-        int64_t at = env_.clock.now_millis();
-        drive_express(run, o.ok ? run->runner.task_succeeded(o.output, at)
-                                : run->runner.task_failed(o.failure, at, retry_jitter()));
-      });
-    };
-    if (stop.task.timeout_seconds) {
-      env_.scheduler.after(std::chrono::seconds(*stop.task.timeout_seconds), [finish] {
-        finish(TaskOutcome{false, nullptr, {"States.Timeout", ""}});
-      });
-    }
-    integrations_.call({stop.task.resource, std::move(stop.task.parameters), run->arn}, finish);
-    return;
-  }
-  if (stop.kind == Stop::kTask) {
-    // As on AWS, Express workflows run no .sync or .waitForTaskToken task.
-    return drive_express(
-        run, run->runner.task_failed({"States.Runtime", "Express state machines do not support '" +
-                                                            stop.task.resource + "'"},
-                                     now, 0));
-  }
-  if (stop.kind == Stop::kWait) {
-    if (now - run->start_ms > 5 * 60 * 1000) {
-      stop = Stop{
-          Stop::kFailed, 0, {}, {}, {"States.Timeout", "The execution has exceeded 5 minutes."}};
-    } else {
-      auto resume = [this, run, gate = gate_] {
-        auto in = gate->hold();
-        if (!in) return;
-        env_.workers.post([this, run, gate] {
+        if (!in || first->exchange(true)) return;
+        env_.workers.post([this, run, gate, token, o = std::move(o)] {
           auto in = gate->hold();
-          if (in) drive_express(run, run->runner.wake(env_.clock.now_millis()));
+          if (!in) return;
+          MutexLock lock(run->mu);
+          if (run->ended) return;
+          int64_t at = env_.clock.now_millis();
+          drive_express(run, o.ok ? run->runner.task_succeeded(token, o.output, at)
+                                  : run->runner.task_failed(token, o.failure, at, retry_jitter()));
         });
       };
-      env_.scheduler.after(std::chrono::milliseconds(std::max<int64_t>(0, stop.until_ms - now)),
+      if (t.call.timeout_seconds) {
+        env_.scheduler.after(std::chrono::seconds(*t.call.timeout_seconds), [finish] {
+          finish(TaskOutcome{false, nullptr, {"States.Timeout", ""}});
+        });
+      }
+      integrations_.call({t.call.resource, std::move(t.call.parameters), run->arn}, finish);
+    }
+    if (run->ended || stop.until_ms == 0) return;
+    if (now - run->start_ms <= 5 * 60 * 1000) {
+      // One Scheduler entry for the earliest wait; a later one is armed when
+      // that one has run.
+      if (run->wake_at != 0 && run->wake_at <= stop.until_ms) return;
+      int64_t until = stop.until_ms;
+      run->wake_at = until;
+      auto resume = [this, run, until, gate = gate_] {
+        auto in = gate->hold();
+        if (!in) return;
+        env_.workers.post([this, run, until, gate] {
+          auto in = gate->hold();
+          if (!in) return;
+          MutexLock lock(run->mu);
+          if (run->ended) return;
+          if (run->wake_at == until) run->wake_at = 0;
+          drive_express(run, run->runner.wake(env_.clock.now_millis()));
+        });
+      };
+      env_.scheduler.after(std::chrono::milliseconds(std::max<int64_t>(0, until - now)),
                            std::move(resume));
       return;
     }
+    stop =
+        Stop{Stop::kFailed, 0, {}, {}, {"States.Timeout", "The execution has exceeded 5 minutes."}};
   }
+  run->ended = true;
   if (!run->respond) return;
   json::object& out = run->out;
   out["stopDate"] = static_cast<double>(now) / 1000.0;
@@ -241,6 +260,7 @@ void StepFunctionsService::start_sync_execution(const CallContext& ctx, json::ob
       json::object{{"executionArn", e.arn}, {"stateMachineArn", machine_arn},
                    {"name", name},          {"startDate", e.start},
                    {"input", input},        {"inputDetails", json::object{{"included", true}}}};
+  MutexLock lock(run->mu);
   drive_express(run, run->runner.start(parsed_input, run->start_ms));
 }
 

@@ -3,6 +3,7 @@
 // ARN) on the worker pool and is committed as one batch: its history events
 // and its new position. A Wait state or a retry delay becomes a "wake" timer
 // (storage::Timers), a machine's TimeoutSeconds a "timeout" timer.
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -83,10 +84,11 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
                 json::serialize(o));
       ++e.next_event;
     }
+    std::vector<std::string> before = task_tokens(e.position);
     e.position = r.position();
     e.wake_ms = 0;
     bool yield = false;
-    if (e.next_event > kMaxEvents && stop.kind == Stop::kWait) {
+    if (e.next_event > kMaxEvents && stop.kind == Stop::kRunning) {
       stop = Stop{Stop::kFailed,
                   0,
                   {},
@@ -95,10 +97,10 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
                    "The execution reached the maximum number of history events (25000)."}};
     }
     switch (stop.kind) {
-      case Stop::kWait:
+      case Stop::kRunning:
         if (stop.until_ms > now) {
           e.wake_ms = stop.until_ms;
-        } else {
+        } else if (stop.until_ms != 0) {
           yield = true;
         }
         break;
@@ -113,48 +115,51 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
         e.cause = stop.failure.cause;
         e.stop = now_s;
         break;
-      case Stop::kTask:
-      case Stop::kIdle:
-        break;
     }
     batch.put("sfn.executions", arn, json::serialize(e.encode()));
-    std::optional<asl::TaskCall> task;
-    std::string token;
-    if (stop.kind == Stop::kTask) {
-      task = std::move(stop.task);
-      token = r.task_token();
-    }
-    env_.storage->commit(std::move(batch), [this, turn, e, yield, done, gate,
-                                            task = std::move(task), token](Status st) mutable {
-      auto in = gate->hold();
-      if (!in) return done(Error::internal("Step Functions is shutting down"));
-      if (!st) return done(st);
-      {
-        MutexLock lock(mu_);
-        executions_[e.arn] = e;
-      }
-      turn.release();
-      if (e.wake_ms != 0) timers_->schedule("wake", e.arn, at_ms(e.wake_ms), "", [](Status) {});
-      if (e.status != "RUNNING") {
-        for (const char* kind : {"timeout", "task", "heartbeat"}) {
-          timers_->cancel(kind, e.arn, [](Status) {});
-        }
-        child_ended(e);
-      }
-      if (yield) {
-        advance(
-            e.arn, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
-      }
-      if (task) {
-        arm_task_timers(e.arn, *task, token);
-        if (is_activity(task->resource)) {
-          queue_activity(task->resource, {token, e.arn, json::serialize(task->parameters)});
-        } else {
-          run_task(e.arn, std::move(*task), token);
-        }
-      }
-      done(Status::ok());
+    // The timers of tasks no longer waited for (answered, aborted with their
+    // branch, or their execution ended).
+    std::vector<std::string> after = task_tokens(e.position);
+    std::erase_if(before, [&after](const std::string& t) {
+      return std::find(after.begin(), after.end(), t) != after.end();
     });
+    env_.storage->commit(
+        std::move(batch), [this, turn, e, yield, done, gate, tasks = std::move(stop.tasks),
+                           gone = std::move(before)](Status st) mutable {
+          auto in = gate->hold();
+          if (!in) return done(Error::internal("Step Functions is shutting down"));
+          if (!st) return done(st);
+          {
+            MutexLock lock(mu_);
+            executions_[e.arn] = e;
+          }
+          turn.release();
+          for (const auto& token : gone) {
+            for (const char* kind : {"task", "heartbeat"})
+              timers_->cancel(kind, token, [](Status) {});
+          }
+          if (e.wake_ms != 0) timers_->schedule("wake", e.arn, at_ms(e.wake_ms), "", [](Status) {});
+          if (e.status != "RUNNING") {
+            for (const char* kind : {"timeout", "task", "heartbeat"}) {
+              timers_->cancel(kind, e.arn, [](Status) {});
+            }
+            child_ended(e);
+          }
+          if (yield) {
+            advance(
+                e.arn, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
+          }
+          for (auto& task : tasks) {
+            arm_task_timers(task.call, task.token);
+            if (is_activity(task.call.resource)) {
+              queue_activity(task.call.resource,
+                             {task.token, e.arn, json::serialize(task.call.parameters)});
+            } else {
+              run_task(e.arn, std::move(task.call), task.token);
+            }
+          }
+          done(Status::ok());
+        });
   });
 }
 
@@ -172,19 +177,20 @@ void StepFunctionsService::run_task(const std::string& arn, asl::TaskCall task,
         arn,
         [o = std::move(o), token, callback, child](Runner& r, int64_t now) -> std::optional<Stop> {
           if (!r.awaits(token)) return std::nullopt;
-          if (!o.ok) return r.task_failed(o.failure, now, retry_jitter());
+          if (!o.ok) return r.task_failed(token, o.failure, now, retry_jitter());
           // A callback task goes on when its token is answered.
-          if (callback) return r.task_submitted(o.output);
+          if (callback) return r.task_submitted(token, o.output, "", now);
           if (child) {
             std::string c = o.output.is_object() ? str(o.output.as_object(), "ExecutionArn") : "";
             if (c.find(":execution:") == std::string::npos) {
               return r.task_failed(
+                  token,
                   {"States.Runtime", "nimbus waits only for Standard executions, not '" + c + "'"},
                   now, 0);
             }
-            return r.task_submitted(o.output, c);
+            return r.task_submitted(token, o.output, c, now);
           }
-          return r.task_succeeded(o.output, now);
+          return r.task_succeeded(token, o.output, now);
         },
         [this, arn, child](Status st) {
           if (st && child) watch_child(arn);
@@ -193,21 +199,18 @@ void StepFunctionsService::run_task(const std::string& arn, asl::TaskCall task,
 }
 
 void StepFunctionsService::watch_child(const std::string& parent) {
-  std::optional<Execution> ended;
+  std::vector<Execution> ended;
   {
     MutexLock lock(mu_);
     auto p = executions_.find(parent);
-    if (p == executions_.end() || p->second.status != "RUNNING" ||
-        !awaits_callback(p->second.position)) {
-      return;
+    if (p == executions_.end() || p->second.status != "RUNNING") return;
+    for (const auto& child : task_children(p->second.position)) {
+      children_[child] = parent;
+      auto c = executions_.find(child);
+      if (c != executions_.end() && c->second.status != "RUNNING") ended.push_back(c->second);
     }
-    std::string child = task_child(p->second.position);
-    if (child.empty()) return;
-    children_[child] = parent;
-    auto c = executions_.find(child);
-    if (c != executions_.end() && c->second.status != "RUNNING") ended = c->second;
   }
-  if (ended) child_ended(*ended);
+  for (const auto& c : ended) child_ended(c);
 }
 
 void StepFunctionsService::child_ended(const Execution& child) {
@@ -222,12 +225,13 @@ void StepFunctionsService::child_ended(const Execution& child) {
   advance(
       parent,
       [child](Runner& r, int64_t now) -> std::optional<Stop> {
-        if (!awaits_callback(r.position()) || task_child(r.position()) != child.arn) {
-          return std::nullopt;
-        }
-        json::object out = sync_output(child, task_target(r.task_resource()).pattern == ".sync:2");
-        if (child.status == "SUCCEEDED") return r.task_succeeded(std::move(out), now);
-        return r.task_failed({"States.TaskFailed", json::serialize(out)}, now, retry_jitter());
+        std::string token = r.child_token(child.arn);
+        if (token.empty()) return std::nullopt;
+        json::object out =
+            sync_output(child, task_target(r.task_resource(token)).pattern == ".sync:2");
+        if (child.status == "SUCCEEDED") return r.task_succeeded(token, std::move(out), now);
+        return r.task_failed(token, {"States.TaskFailed", json::serialize(out)}, now,
+                             retry_jitter());
       },
       [](Status) {});
 }
@@ -309,20 +313,25 @@ void StepFunctionsService::end_execution(const std::string& arn, std::string sta
     if (const auto* err = details.if_contains("error")) e.error = err->as_string();
     if (const auto* c = details.if_contains("cause")) e.cause = c->as_string();
     batch.put("sfn.executions", arn, json::serialize(e.encode()));
-    env_.storage->commit(std::move(batch), [this, turn, e, done, gate](Status st) {
-      auto in = gate->hold();
-      if (!in) return done(Error::internal("Step Functions is shutting down"));
-      if (!st) return done(st);
-      {
-        MutexLock lock(mu_);
-        executions_[e.arn] = e;
-      }
-      for (const char* kind : {"wake", "timeout", "task", "heartbeat"}) {
-        timers_->cancel(kind, e.arn, [](Status) {});
-      }
-      child_ended(e);
-      done(Status::ok());
-    });
+    env_.storage->commit(std::move(batch),
+                         [this, turn, e, done, gate, tokens = task_tokens(e.position)](Status st) {
+                           auto in = gate->hold();
+                           if (!in) return done(Error::internal("Step Functions is shutting down"));
+                           if (!st) return done(st);
+                           {
+                             MutexLock lock(mu_);
+                             executions_[e.arn] = e;
+                           }
+                           for (const char* kind : {"wake", "timeout", "task", "heartbeat"}) {
+                             timers_->cancel(kind, e.arn, [](Status) {});
+                           }
+                           for (const auto& token : tokens) {
+                             for (const char* kind : {"task", "heartbeat"})
+                               timers_->cancel(kind, token, [](Status) {});
+                           }
+                           child_ended(e);
+                           done(Status::ok());
+                         });
   });
 }
 

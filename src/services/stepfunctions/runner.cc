@@ -1,5 +1,7 @@
 #include "services/stepfunctions/runner.h"
 
+#include <algorithm>
+
 #include "common/time_format.h"
 
 namespace nimbus::sfn {
@@ -49,35 +51,112 @@ bool legacy_lambda(const std::string& resource) {
   return resource.starts_with("arn:aws:lambda:");
 }
 
+// The machine a fork frame's run `i` follows.
+const asl::Machine& run_machine(const asl::State& s, size_t i) {
+  return s.type == asl::StateType::kParallel ? *s.branches[i] : *s.iterator;
+}
+
+std::string phase_of(const json::object& f) {
+  const auto* p = f.if_contains("phase");
+  return p != nullptr && p->is_string() ? std::string(p->as_string()) : std::string();
+}
+
+int64_t int_of(const json::object& f, std::string_view key) {
+  const auto* v = f.if_contains(key);
+  return v != nullptr && v->is_number() ? v->to_number<int64_t>() : 0;
+}
+
+std::string str_of(const json::object& f, std::string_view key) {
+  const auto* v = f.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// Every live frame of a stored position, without its machine.
+template <class F>
+bool walk(const json::object& f, const F& fn) {
+  if (f.contains("end")) return false;
+  if (fn(f)) return true;
+  if (const auto* a = f.if_contains("active"); a != nullptr && a->is_object()) {
+    for (const auto& kv : a->as_object()) {
+      if (kv.value().is_object() && walk(kv.value().as_object(), fn)) return true;
+    }
+  }
+  return false;
+}
+
+template <class F>
+bool walk_position(const json::value& position, const F& fn) {
+  const auto* frames = position.is_object() ? position.as_object().if_contains("frames") : nullptr;
+  if (frames == nullptr || !frames->is_array() || frames->as_array().empty()) return false;
+  const auto* root = frames->as_array()[0].if_object();
+  return root != nullptr && walk(*root, fn);
+}
+
+const char* kTaskKeys[] = {"phase", "token", "heartbeat", "child", "task_input", "started"};
+
+// A position stored as a stack (one branch or iteration at a time, the
+// frame above a fork's being its run "run") becomes a tree.
+void nest_stack(json::array& frames) {
+  while (frames.size() > 1) {
+    json::value child = std::move(frames.back());
+    frames.pop_back();
+    json::object& p = frames.back().as_object();
+    int64_t run = int_of(p, "run");
+    size_t n = p["runs"].as_array().size();
+    json::array results(n, nullptr);
+    const auto& old = p["results"].as_array();
+    for (size_t i = 0; i < old.size() && i < n; ++i) results[i] = old[i];
+    p["results"] = std::move(results);
+    p["done"] = run;
+    p["next"] = run + 1;
+    p["limit"] = static_cast<int64_t>(n);
+    p["active"] = json::object{{std::to_string(run), std::move(child)}};
+    p.erase("run");
+  }
+}
+
 }  // namespace
 
 Runner::Runner(const asl::Machine& root, json::value position, json::value context)
     : root_(root), position_(std::move(position)), context_(std::move(context)) {
   if (!position_.is_object()) position_ = json::object{{"frames", json::array()}};
+  nest_stack(position_.as_object()["frames"].as_array());
 }
 
-json::object& Runner::top() {
-  return position_.as_object()["frames"].as_array().back().as_object();
+json::object& Runner::root_frame() {
+  return position_.as_object()["frames"].as_array()[0].as_object();
 }
 
-const asl::Machine& Runner::machine_at(size_t depth) const {
-  const asl::Machine* m = &root_;
-  const auto& frames = position_.as_object().at("frames").as_array();
-  for (size_t d = 0; d < depth; ++d) {
-    const auto& f = frames[d].as_object();
-    const asl::State* s = m->find(f.at("state").as_string());
-    if (s->type == asl::StateType::kParallel) {
-      m = s->branches[static_cast<size_t>(f.at("run").to_number<int64_t>())].get();
-    } else {
-      m = s->iterator.get();
+bool Runner::visit(json::object& f, const asl::Machine& m, const Visit& fn) {
+  if (f.contains("end")) return false;
+  if (fn(f, m)) return true;
+  auto* a = f.if_contains("active");
+  if (a == nullptr || !a->is_object()) return false;
+  const asl::State& s = *m.find(f.at("state").as_string());
+  for (auto& kv : a->as_object()) {
+    if (visit(kv.value().as_object(), run_machine(s, std::stoul(std::string(kv.key()))), fn)) {
+      return true;
     }
   }
-  return *m;
+  return false;
 }
 
-const asl::State& Runner::state_at(size_t depth) const {
-  const auto& f = position_.as_object().at("frames").as_array()[depth].as_object();
-  return *machine_at(depth).find(f.at("state").as_string());
+bool Runner::visit_all(const Visit& fn) const {
+  auto* self = const_cast<Runner*>(this);  // fn decides whether it changes a frame
+  auto& frames = self->position_.as_object()["frames"].as_array();
+  return !frames.empty() && self->visit(frames[0].as_object(), root_, fn);
+}
+
+std::pair<json::object*, const asl::Machine*> Runner::find(const std::string& token) {
+  std::pair<json::object*, const asl::Machine*> found{nullptr, nullptr};
+  visit_all([&](json::object& f, const asl::Machine& m) {
+    if (str_of(f, "token") != token) return false;
+    std::string phase = phase_of(f);
+    if (phase != "task" && phase != "callback") return false;
+    found = {&f, &m};
+    return true;
+  });
+  return found;
 }
 
 void Runner::state_context(const asl::State& s, const json::object& f) {
@@ -105,18 +184,70 @@ Stop Runner::start(const json::value& input, int64_t now_ms) {
 }
 
 Stop Runner::run(int64_t now_ms) {
+  yielded_ = false;
+  min_wake_ = 0;
+  json::object& root = root_frame();
+  if (step(root, root_, now_ms)) {
+    tasks_.clear();
+    json::object end = root["end"].as_object();
+    if (end["ok"].as_bool()) {
+      event("ExecutionSucceeded", "executionSucceededEventDetails",
+            json::object{{"output", json::serialize(end["output"])},
+                         {"outputDetails", json::object{{"truncated", false}}}});
+      return Stop{Stop::kSucceeded, 0, {}, std::move(end["output"]), {}};
+    }
+    asl::Failure failure{str_of(end, "error"), str_of(end, "cause")};
+    event("ExecutionFailed", "executionFailedEventDetails",
+          json::object{{"error", failure.error}, {"cause", failure.cause}});
+    return Stop{Stop::kFailed, 0, {}, {}, std::move(failure)};
+  }
+  Stop stop{Stop::kRunning, yielded_ ? now_ms : min_wake_, std::move(tasks_), {}, {}};
+  tasks_.clear();
+  // A task entered by a branch that a failing branch aborted is not called.
+  std::erase_if(stop.tasks, [this](const NewTask& t) { return !awaits(t.token); });
+  return stop;
+}
+
+bool Runner::step(json::object& f, const asl::Machine& m, int64_t now_ms) {
   while (true) {
+    if (f.contains("end")) return true;
     // A long stretch without a wait point (a Pass loop) yields, so that its
     // events are committed in pieces and other executions get the pool.
-    if (events_.size() >= kYieldEvents) return Stop{Stop::kWait, now_ms, {}, {}, {}};
-    if (auto stop = enter_top(now_ms)) return std::move(*stop);
+    if (events_.size() >= kYieldEvents) {
+      yielded_ = true;
+      return false;
+    }
+    const asl::State& s = *m.find(f.at("state").as_string());
+    std::string phase = phase_of(f);
+    if (phase == "task" || phase == "callback") return false;
+    if (phase == "wait" || phase == "retry") {
+      int64_t until = int_of(f, "until");
+      if (until > now_ms) {
+        if (min_wake_ == 0 || until < min_wake_) min_wake_ = until;
+        return false;
+      }
+      f.erase("phase");
+      f.erase("until");
+      if (phase == "wait") {
+        json::object then = std::move(f["then"].as_object());
+        f.erase("then");
+        transition(f, s, {std::string(then["next"].as_string()), std::move(then["output"])},
+                   now_ms);
+      } else {
+        enter(f, s, now_ms);
+      }
+      continue;
+    }
+    if (phase == "fork") {
+      step_fork(f, s, now_ms);
+      if (phase_of(f) == "fork") return false;
+      continue;
+    }
+    enter(f, s, now_ms);
   }
 }
 
-std::optional<Stop> Runner::enter_top(int64_t now_ms) {
-  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
-  const asl::State& s = state_at(depth);
-  json::object& f = top();
+void Runner::enter(json::object& f, const asl::State& s, int64_t now_ms) {
   if (!f.contains("entered")) {
     f["entered"] = true;
     f["entered_ms"] = now_ms;
@@ -131,15 +262,17 @@ std::optional<Stop> Runner::enter_top(int64_t now_ms) {
   if (task) context_.as_object()["Task"] = json::object{{"Token", f["token"]}};
   asl::Entered e = asl::enter(s, f["input"], context_, now_ms);
   if (task) context_.as_object().erase("Task");
-  if (auto* t = std::get_if<asl::Transition>(&e)) return transition(std::move(*t), now_ms);
+  if (auto* t = std::get_if<asl::Transition>(&e)) return transition(f, s, std::move(*t), now_ms);
   if (auto* w = std::get_if<asl::WaitUntil>(&e)) {
     f["phase"] = "wait";
+    f["until"] = w->until_ms;
     f["then"] = json::object{{"next", w->then.next}, {"output", w->then.output}};
-    return Stop{Stop::kWait, w->until_ms, {}, {}, {}};
+    return;
   }
   if (auto* c = std::get_if<asl::TaskCall>(&e)) {
     f["phase"] = "task";
     if (c->heartbeat_seconds) f["heartbeat"] = *c->heartbeat_seconds;
+    std::string token(f["token"].as_string());
     if (is_activity(c->resource)) {
       // Waits for a worker (GetActivityTask) and its answer; the input is
       // kept to hand out again after a restart.
@@ -151,185 +284,208 @@ std::optional<Stop> Runner::enter_top(int64_t now_ms) {
       if (c->timeout_seconds) details["timeoutInSeconds"] = *c->timeout_seconds;
       if (c->heartbeat_seconds) details["heartbeatInSeconds"] = *c->heartbeat_seconds;
       event("ActivityScheduled", "activityScheduledEventDetails", std::move(details));
-      return Stop{Stop::kTask, 0, std::move(*c), {}, {}};
-    }
-    if (legacy_lambda(c->resource)) {
+    } else if (legacy_lambda(c->resource)) {
       json::object details{{"resource", c->resource},
                            {"input", json::serialize(c->parameters)},
                            {"inputDetails", json::object{{"truncated", false}}}};
       if (c->timeout_seconds) details["timeoutInSeconds"] = *c->timeout_seconds;
       event("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", std::move(details));
       event("LambdaFunctionStarted", "", {});
-      return Stop{Stop::kTask, 0, std::move(*c), {}, {}};
+    } else {
+      auto [type, name] = resource_parts(c->resource);
+      json::object details{{"resourceType", type},
+                           {"resource", name},
+                           {"region", region_of(context_)},
+                           {"parameters", json::serialize(c->parameters)}};
+      if (c->timeout_seconds) details["timeoutInSeconds"] = *c->timeout_seconds;
+      if (c->heartbeat_seconds) details["heartbeatInSeconds"] = *c->heartbeat_seconds;
+      event("TaskScheduled", "taskScheduledEventDetails", std::move(details));
+      event("TaskStarted", "taskStartedEventDetails",
+            json::object{{"resourceType", type}, {"resource", name}});
     }
-    auto [type, name] = resource_parts(c->resource);
-    json::object details{{"resourceType", type},
-                         {"resource", name},
-                         {"region", region_of(context_)},
-                         {"parameters", json::serialize(c->parameters)}};
-    if (c->timeout_seconds) details["timeoutInSeconds"] = *c->timeout_seconds;
-    if (c->heartbeat_seconds) details["heartbeatInSeconds"] = *c->heartbeat_seconds;
-    event("TaskScheduled", "taskScheduledEventDetails", std::move(details));
-    event("TaskStarted", "taskStartedEventDetails",
-          json::object{{"resourceType", type}, {"resource", name}});
-    return Stop{Stop::kTask, 0, std::move(*c), {}, {}};
+    tasks_.push_back({std::move(*c), std::move(token)});
+    return;
   }
   if (auto* fork = std::get_if<asl::Fork>(&e)) {
+    bool is_map = s.type == asl::StateType::kMap;
     json::array runs;
     for (auto& r : fork->runs) runs.push_back(std::move(r.input));
-    if (s.type == asl::StateType::kMap) {
+    if (is_map) {
       event("MapStateStarted", "mapStateStartedEventDetails",
             json::object{{"length", static_cast<int64_t>(runs.size())}});
     } else {
       event("ParallelStateStarted", "", {});
     }
     if (runs.empty()) {
-      event(s.type == asl::StateType::kMap ? "MapStateSucceeded" : "ParallelStateSucceeded", "",
-            {});
-      state_context(s, f);
-      auto done = asl::complete(s, f["input"], json::array(), context_);
-      if (auto* t = std::get_if<asl::Transition>(&done)) return transition(std::move(*t), now_ms);
-      return fail(std::get<asl::Failure>(done), true, now_ms, 0);
+      event(is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", "", {});
+      return complete(f, s, json::array(), now_ms);
     }
+    int64_t limit = static_cast<int64_t>(runs.size());
+    if (is_map) limit = fork->max_concurrency > 0 ? fork->max_concurrency : kMaxInFlight;
     f["phase"] = "fork";
-    f["run"] = 0;
-    f["results"] = json::array();
-    f["failed"] = 0;
-    json::value first = runs[0];
+    f["results"] = json::array(runs.size(), nullptr);
     f["runs"] = std::move(runs);
-    const asl::Machine& child = s.type == asl::StateType::kMap ? *s.iterator : *s.branches[0];
-    if (s.type == asl::StateType::kMap) {
-      event("MapIterationStarted", "mapIterationStartedEventDetails",
-            json::object{{"name", s.name}, {"index", 0}});
-    }
-    position_.as_object()["frames"].as_array().push_back(
-        json::object{{"state", child.start_at}, {"input", std::move(first)}});
-    return std::nullopt;
+    f["next"] = 0;
+    f["done"] = 0;
+    f["failed"] = 0;
+    f["limit"] = limit;
+    f["active"] = json::object();
+    return;
   }
   auto& failure = std::get<asl::Failure>(e);
-  return fail(std::move(failure), s.type != asl::StateType::kFail, now_ms, 0);
+  fail(f, s, std::move(failure), s.type != asl::StateType::kFail, now_ms, 0);
 }
 
-std::optional<Stop> Runner::transition(asl::Transition t, int64_t now_ms) {
-  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
-  const asl::State& s = state_at(depth);
+void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
+  bool is_map = s.type == asl::StateType::kMap;
+  size_t n = f["runs"].as_array().size();
+  auto limit = static_cast<size_t>(std::max<int64_t>(1, int_of(f, "limit")));
+  while (true) {
+    bool moved = false;
+    auto& active = f["active"].as_object();
+    auto next = static_cast<size_t>(int_of(f, "next"));
+    while (next < n && active.size() < limit) {
+      if (events_.size() >= kYieldEvents) {
+        yielded_ = true;
+        return;
+      }
+      if (is_map) {
+        event("MapIterationStarted", "mapIterationStartedEventDetails",
+              json::object{{"name", s.name}, {"index", static_cast<int64_t>(next)}});
+      }
+      active[std::to_string(next)] = json::object{{"state", run_machine(s, next).start_at},
+                                                  {"input", f["runs"].as_array()[next]}};
+      f["next"] = static_cast<int64_t>(++next);
+      moved = true;
+    }
+    std::vector<std::string> ended;
+    for (auto& kv : active) {
+      std::string k(kv.key());
+      if (step(kv.value().as_object(), run_machine(s, std::stoul(k)), now_ms)) ended.push_back(k);
+      if (yielded_) break;
+    }
+    for (const auto& k : ended) {
+      json::object end = std::move(active[k].as_object()["end"].as_object());
+      active.erase(k);
+      auto index = static_cast<int64_t>(std::stoul(k));
+      f["done"] = int_of(f, "done") + 1;
+      moved = true;
+      bool ok = end["ok"].as_bool();
+      if (is_map) {
+        event(ok ? "MapIterationSucceeded" : "MapIterationFailed",
+              ok ? "mapIterationSucceededEventDetails" : "mapIterationFailedEventDetails",
+              json::object{{"name", s.name}, {"index", index}});
+      }
+      if (ok) {
+        f["results"].as_array()[static_cast<size_t>(index)] = std::move(end["output"]);
+        continue;
+      }
+      asl::Failure failure{str_of(end, "error"), str_of(end, "cause")};
+      if (is_map) {
+        f["failed"] = int_of(f, "failed") + 1;
+        if (asl::tolerates(s, static_cast<size_t>(int_of(f, "failed")), n)) continue;
+        // With a tolerance set, going over it is its own error; without
+        // one, the iteration's failure is the Map's.
+        if (s.tolerated_failure_count || s.tolerated_failure_percentage) {
+          failure = {"States.ExceedToleratedFailureThreshold",
+                     "The specified tolerated failure threshold was exceeded"};
+        }
+      }
+      // The other branches or iterations in flight stop.
+      end_fork(f, s, true);
+      event(is_map ? "MapStateFailed" : "ParallelStateFailed", "", {});
+      return fail(f, s, std::move(failure), true, now_ms, 0);
+    }
+    if (static_cast<size_t>(int_of(f, "done")) == n) {
+      json::value results = std::move(f["results"]);
+      end_fork(f, s, false);
+      event(is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", "", {});
+      return complete(f, s, std::move(results), now_ms);
+    }
+    if (!moved || yielded_) return;
+  }
+}
+
+void Runner::end_fork(json::object& f, const asl::State& s, bool aborted) {
+  if (aborted && s.type == asl::StateType::kMap) {
+    for (const auto& kv : f["active"].as_object()) {
+      auto index = static_cast<int64_t>(std::stoul(std::string(kv.key())));
+      event("MapIterationAborted", "mapIterationAbortedEventDetails",
+            json::object{{"name", s.name}, {"index", index}});
+    }
+  }
+  for (const char* k : {"phase", "runs", "results", "next", "done", "failed", "limit", "active"}) {
+    f.erase(k);
+  }
+}
+
+void Runner::complete(json::object& f, const asl::State& s, json::value result, int64_t now_ms) {
+  state_context(s, f);
+  auto done = asl::complete(s, f["input"], std::move(result), context_);
+  if (auto* t = std::get_if<asl::Transition>(&done)) return transition(f, s, std::move(*t), now_ms);
+  fail(f, s, std::get<asl::Failure>(std::move(done)), true, now_ms, 0);
+}
+
+void Runner::transition(json::object& f, const asl::State& s, asl::Transition t, int64_t now_ms) {
   if (asl::too_large(t.output)) {
-    return fail({"States.DataLimitExceeded", "The state/task '" + s.name +
+    return fail(f, s,
+                {"States.DataLimitExceeded", "The state/task '" + s.name +
                                                  "' returned a result with a size exceeding the "
                                                  "maximum number of bytes service limit."},
                 false, now_ms, 0);
   }
   event(type_of(s) + "StateExited", "stateExitedEventDetails", io(s.name, "output", t.output));
-  if (t.next.empty()) return finish_frame(true, std::move(t.output), {}, now_ms);
-  top() = json::object{{"state", t.next}, {"input", std::move(t.output)}};
-  return std::nullopt;
+  if (t.next.empty()) {
+    f = json::object{{"state", s.name},
+                     {"end", json::object{{"ok", true}, {"output", std::move(t.output)}}}};
+    return;
+  }
+  f = json::object{{"state", t.next}, {"input", std::move(t.output)}};
 }
 
-std::optional<Stop> Runner::fail(asl::Failure f, bool recoverable, int64_t now_ms, double jitter) {
-  if (!recoverable) return finish_frame(false, nullptr, std::move(f), now_ms);
-  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
-  const asl::State& s = state_at(depth);
-  json::object& fr = top();
+void Runner::fail(json::object& f, const asl::State& s, asl::Failure failure, bool recoverable,
+                  int64_t now_ms, double jitter) {
+  auto end = [&](asl::Failure x) {
+    f = json::object{{"state", s.name},
+                     {"end", json::object{{"ok", false}, {"error", x.error}, {"cause", x.cause}}}};
+  };
+  if (!recoverable) return end(std::move(failure));
   std::vector<int64_t> attempts;
-  if (const auto* a = fr.if_contains("attempts")) {
+  if (const auto* a = f.if_contains("attempts")) {
     for (const auto& n : a->as_array()) attempts.push_back(n.to_number<int64_t>());
   }
-  asl::Recovery r = asl::recover(s, fr["input"], f, attempts, jitter);
+  asl::Recovery r = asl::recover(s, f["input"], failure, attempts, jitter);
   json::array saved;
   for (int64_t n : attempts) saved.push_back(n);
-  fr["attempts"] = std::move(saved);
+  f["attempts"] = std::move(saved);
   if (auto* retry = std::get_if<asl::RetryAfter>(&r)) {
-    fr["phase"] = "retry";
-    return Stop{Stop::kWait, now_ms + retry->delay_ms, {}, {}, {}};
+    f["phase"] = "retry";
+    f["until"] = now_ms + retry->delay_ms;
+    return;
   }
-  if (auto* t = std::get_if<asl::Transition>(&r)) return transition(std::move(*t), now_ms);
-  return finish_frame(false, nullptr, std::get<asl::Failure>(std::move(r)), now_ms);
-}
-
-std::optional<Stop> Runner::finish_frame(bool ok, json::value output, asl::Failure failure,
-                                         int64_t now_ms) {
-  auto& frames = position_.as_object()["frames"].as_array();
-  frames.pop_back();
-  if (frames.empty()) {
-    if (ok) {
-      event("ExecutionSucceeded", "executionSucceededEventDetails",
-            json::object{{"output", json::serialize(output)},
-                         {"outputDetails", json::object{{"truncated", false}}}});
-      return Stop{Stop::kSucceeded, 0, {}, std::move(output), {}};
-    }
-    event("ExecutionFailed", "executionFailedEventDetails",
-          json::object{{"error", failure.error}, {"cause", failure.cause}});
-    return Stop{Stop::kFailed, 0, {}, {}, std::move(failure)};
-  }
-  size_t depth = frames.size() - 1;
-  const asl::State& s = state_at(depth);
-  json::object& p = top();
-  bool is_map = s.type == asl::StateType::kMap;
-  int64_t run = p["run"].to_number<int64_t>();
-  if (is_map) {
-    event(ok ? "MapIterationSucceeded" : "MapIterationFailed",
-          ok ? "mapIterationSucceededEventDetails" : "mapIterationFailedEventDetails",
-          json::object{{"name", s.name}, {"index", run}});
-  }
-  if (!ok) {
-    if (!is_map) {
-      event("ParallelStateFailed", "", {});
-      p.erase("phase");
-      return fail(std::move(failure), true, now_ms, 0);
-    }
-    p["failed"] = p["failed"].to_number<int64_t>() + 1;
-    output = nullptr;
-  }
-  p["results"].as_array().push_back(std::move(output));
-  const auto& runs = p["runs"].as_array();
-  if (static_cast<size_t>(run + 1) < runs.size()) {
-    p["run"] = run + 1;
-    json::value next_input = runs[static_cast<size_t>(run + 1)];
-    const asl::Machine& child = is_map ? *s.iterator : *s.branches[static_cast<size_t>(run + 1)];
-    if (is_map) {
-      event("MapIterationStarted", "mapIterationStartedEventDetails",
-            json::object{{"name", s.name}, {"index", run + 1}});
-    }
-    frames.push_back(json::object{{"state", child.start_at}, {"input", std::move(next_input)}});
-    return std::nullopt;
-  }
-  json::value results = std::move(p["results"]);
-  size_t failed = static_cast<size_t>(p["failed"].to_number<int64_t>());
-  size_t total = runs.size();
-  for (const char* k : {"phase", "run", "results", "failed", "runs"}) p.erase(k);
-  if (is_map && !asl::tolerates(s, failed, total)) {
-    event("MapStateFailed", "", {});
-    return fail({"States.ExceedToleratedFailureThreshold",
-                 "The specified tolerated failure threshold was exceeded"},
-                true, now_ms, 0);
-  }
-  event(is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", "", {});
-  state_context(s, p);
-  auto done = asl::complete(s, p["input"], std::move(results), context_);
-  if (auto* t = std::get_if<asl::Transition>(&done)) return transition(std::move(*t), now_ms);
-  return fail(std::get<asl::Failure>(std::move(done)), true, now_ms, 0);
+  if (auto* t = std::get_if<asl::Transition>(&r)) return transition(f, s, std::move(*t), now_ms);
+  end(std::get<asl::Failure>(std::move(r)));
 }
 
 Stop Runner::wake(int64_t now_ms) {
-  json::object& f = top();
-  std::string phase = f.contains("phase") ? std::string(f["phase"].as_string()) : "";
-  f.erase("phase");
-  if (phase == "wait") {
-    json::object then = std::move(f["then"].as_object());
-    f.erase("then");
-    asl::Transition t{std::string(then["next"].as_string()), std::move(then["output"])};
-    if (auto stop = transition(std::move(t), now_ms)) return std::move(*stop);
-  }
   return run(now_ms);
 }
 
-Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
-  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
-  const asl::State& s = state_at(depth);
-  json::object& f = top();
-  for (const char* k : {"phase", "token", "heartbeat", "child", "task_input", "started"}) {
-    f.erase(k);
-  }
+Stop Runner::resume(int64_t now_ms) {
+  visit_all([](json::object& f, const asl::Machine&) {
+    if (phase_of(f) == "task") {
+      for (const char* k : kTaskKeys) f.erase(k);
+    }
+    return false;
+  });
+  return run(now_ms);
+}
+
+Stop Runner::task_succeeded(const std::string& token, json::value result, int64_t now_ms) {
+  auto [f, m] = find(token);
+  if (f == nullptr) return run(now_ms);
+  const asl::State& s = *m->find(f->at("state").as_string());
+  for (const char* k : kTaskKeys) f->erase(k);
   json::object details{{"output", json::serialize(result)},
                        {"outputDetails", json::object{{"truncated", false}}}};
   if (legacy_lambda(s.resource)) {
@@ -342,23 +498,16 @@ Stop Runner::task_succeeded(json::value result, int64_t now_ms) {
     details["resource"] = name;
     event("TaskSucceeded", "taskSucceededEventDetails", std::move(details));
   }
-  state_context(s, f);
-  auto done = asl::complete(s, f["input"], std::move(result), context_);
-  std::optional<Stop> stop;
-  if (auto* t = std::get_if<asl::Transition>(&done)) {
-    stop = transition(std::move(*t), now_ms);
-  } else {
-    stop = fail(std::get<asl::Failure>(std::move(done)), true, now_ms, 0);
-  }
-  return stop ? std::move(*stop) : run(now_ms);
+  complete(*f, s, std::move(result), now_ms);
+  return run(now_ms);
 }
 
-Stop Runner::task_failed(const asl::Failure& failure, int64_t now_ms, double jitter) {
-  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
-  const asl::State& s = state_at(depth);
-  for (const char* k : {"phase", "token", "heartbeat", "child", "task_input", "started"}) {
-    top().erase(k);
-  }
+Stop Runner::task_failed(const std::string& token, const asl::Failure& failure, int64_t now_ms,
+                         double jitter) {
+  auto [f, m] = find(token);
+  if (f == nullptr) return run(now_ms);
+  const asl::State& s = *m->find(f->at("state").as_string());
+  for (const char* k : kTaskKeys) f->erase(k);
   bool timed_out = failure.error == "States.Timeout" || failure.error == "States.HeartbeatTimeout";
   json::object details{{"error", failure.error}, {"cause", failure.cause}};
   if (legacy_lambda(s.resource)) {
@@ -376,12 +525,70 @@ Stop Runner::task_failed(const asl::Failure& failure, int64_t now_ms, double jit
     event(timed_out ? "TaskTimedOut" : "TaskFailed",
           timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails", std::move(details));
   }
-  auto stop = fail(failure, true, now_ms, jitter);
-  return stop ? std::move(*stop) : run(now_ms);
+  fail(*f, s, failure, true, now_ms, jitter);
+  return run(now_ms);
+}
+
+Stop Runner::task_submitted(const std::string& token, const json::value& output,
+                            const std::string& child, int64_t now_ms) {
+  auto [f, m] = find(token);
+  if (f == nullptr) return run(now_ms);
+  const asl::State& s = *m->find(f->at("state").as_string());
+  (*f)["phase"] = "callback";
+  if (!child.empty()) (*f)["child"] = child;
+  auto [type, name] = resource_parts(s.resource);
+  event("TaskSubmitted", "taskSubmittedEventDetails",
+        json::object{{"resourceType", type},
+                     {"resource", name},
+                     {"output", json::serialize(output)},
+                     {"outputDetails", json::object{{"truncated", false}}}});
+  return run(now_ms);
+}
+
+Stop Runner::activity_started(const std::string& token, const std::string& worker, int64_t now_ms) {
+  auto [f, m] = find(token);
+  if (f == nullptr) return run(now_ms);
+  (*f)["started"] = true;
+  json::object details;
+  if (!worker.empty()) details["workerName"] = worker;
+  event("ActivityStarted", "activityStartedEventDetails", std::move(details));
+  return run(now_ms);
 }
 
 bool Runner::awaits(const std::string& token) const {
   return awaits_token(position_, token);
+}
+
+std::string Runner::task_resource(const std::string& token) const {
+  std::string resource;
+  visit_all([&](json::object& f, const asl::Machine& m) {
+    if (str_of(f, "token") != token || !f.contains("phase")) return false;
+    resource = m.find(f.at("state").as_string())->resource;
+    return true;
+  });
+  return resource;
+}
+
+std::string Runner::child_token(const std::string& child) const {
+  std::string token;
+  walk_position(position_, [&](const json::object& f) {
+    if (phase_of(f) != "callback" || str_of(f, "child") != child) return false;
+    token = str_of(f, "token");
+    return true;
+  });
+  return token;
+}
+
+std::vector<PendingActivity> Runner::pending_activities() const {
+  std::vector<PendingActivity> out;
+  visit_all([&](json::object& f, const asl::Machine& m) {
+    if (phase_of(f) == "callback" && !f.contains("started") && f.contains("task_input")) {
+      out.push_back({str_of(f, "token"), str_of(f, "task_input"),
+                     m.find(f.at("state").as_string())->resource});
+    }
+    return false;
+  });
+  return out;
 }
 
 bool is_activity(const std::string& resource) {
@@ -389,86 +596,55 @@ bool is_activity(const std::string& resource) {
          resource.find(":activity:") != std::string::npos;
 }
 
-Stop Runner::activity_started(const std::string& worker) {
-  top()["started"] = true;
-  json::object details;
-  if (!worker.empty()) details["workerName"] = worker;
-  event("ActivityStarted", "activityStartedEventDetails", std::move(details));
-  return Stop{Stop::kIdle, 0, {}, {}, {}};
-}
-
-namespace {
-
-const json::object* top_frame(const json::value& position) {
-  const auto* frames = position.is_object() ? position.as_object().if_contains("frames") : nullptr;
-  if (frames == nullptr || !frames->is_array() || frames->as_array().empty()) return nullptr;
-  return frames->as_array().back().if_object();
-}
-
-}  // namespace
-
 bool awaits_token(const json::value& position, const std::string& token) {
-  const json::object* f = top_frame(position);
-  if (f == nullptr) return false;
-  const auto* phase = f->if_contains("phase");
-  const auto* t = f->if_contains("token");
-  return phase != nullptr && (*phase == "task" || *phase == "callback") && t != nullptr &&
-         t->is_string() && t->as_string() == token;
+  return walk_position(position, [&](const json::object& f) {
+    std::string phase = phase_of(f);
+    return (phase == "task" || phase == "callback") && str_of(f, "token") == token;
+  });
 }
 
-bool awaits_callback(const json::value& position) {
-  const json::object* f = top_frame(position);
-  const auto* phase = f != nullptr ? f->if_contains("phase") : nullptr;
-  return phase != nullptr && *phase == "callback";
+bool runnable(const json::value& position) {
+  return walk_position(position, [](const json::object& f) {
+    std::string phase = phase_of(f);
+    if (phase == "fork") {
+      const auto* a = f.if_contains("active");
+      return a == nullptr || !a->is_object() || a->as_object().empty();
+    }
+    return phase.empty() || phase == "task";
+  });
 }
 
-std::optional<int64_t> task_heartbeat(const json::value& position) {
-  const json::object* f = top_frame(position);
-  const auto* h = f != nullptr ? f->if_contains("heartbeat") : nullptr;
-  if (h == nullptr || !h->is_int64()) return std::nullopt;
-  return h->as_int64();
+std::vector<std::string> task_tokens(const json::value& position) {
+  std::vector<std::string> out;
+  walk_position(position, [&](const json::object& f) {
+    std::string phase = phase_of(f);
+    if (phase == "task" || phase == "callback") out.push_back(str_of(f, "token"));
+    return false;
+  });
+  return out;
 }
 
-std::optional<PendingActivity> pending_activity(const json::value& position) {
-  const json::object* f = top_frame(position);
-  if (f == nullptr || !awaits_callback(position) || f->contains("started")) return std::nullopt;
-  const auto* input = f->if_contains("task_input");
-  const auto* token = f->if_contains("token");
-  if (input == nullptr || !input->is_string() || token == nullptr || !token->is_string()) {
-    return std::nullopt;
-  }
-  return PendingActivity{std::string(token->as_string()), std::string(input->as_string())};
+std::vector<std::string> task_children(const json::value& position) {
+  std::vector<std::string> out;
+  walk_position(position, [&](const json::object& f) {
+    if (phase_of(f) == "callback" && !str_of(f, "child").empty()) {
+      out.push_back(str_of(f, "child"));
+    }
+    return false;
+  });
+  return out;
 }
 
-std::string task_child(const json::value& position) {
-  const json::object* f = top_frame(position);
-  const auto* c = f != nullptr ? f->if_contains("child") : nullptr;
-  return c != nullptr && c->is_string() ? std::string(c->as_string()) : std::string();
-}
-
-Stop Runner::task_submitted(const json::value& output, const std::string& child) {
-  size_t depth = position_.as_object()["frames"].as_array().size() - 1;
-  const asl::State& s = state_at(depth);
-  top()["phase"] = "callback";
-  if (!child.empty()) top()["child"] = child;
-  auto [type, name] = resource_parts(s.resource);
-  event("TaskSubmitted", "taskSubmittedEventDetails",
-        json::object{{"resourceType", type},
-                     {"resource", name},
-                     {"output", json::serialize(output)},
-                     {"outputDetails", json::object{{"truncated", false}}}});
-  return Stop{Stop::kIdle, 0, {}, {}, {}};
-}
-
-const std::string& Runner::task_resource() const {
-  return state_at(position_.as_object().at("frames").as_array().size() - 1).resource;
-}
-
-std::string Runner::task_token() const {
-  const auto& frames = position_.as_object().at("frames").as_array();
-  if (frames.empty()) return {};
-  const auto* t = frames.back().as_object().if_contains("token");
-  return t != nullptr && t->is_string() ? std::string(t->as_string()) : std::string();
+std::optional<int64_t> task_heartbeat(const json::value& position, const std::string& token) {
+  std::optional<int64_t> out;
+  walk_position(position, [&](const json::object& f) {
+    if (str_of(f, "token") != token || !f.contains("phase")) return false;
+    if (const auto* h = f.if_contains("heartbeat"); h != nullptr && h->is_int64()) {
+      out = h->as_int64();
+    }
+    return true;
+  });
+  return out;
 }
 
 }  // namespace nimbus::sfn

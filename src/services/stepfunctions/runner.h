@@ -2,12 +2,18 @@
 // machine from one wait point to the next, and says what happened as AWS's
 // history events. No storage, no threads, no clock of its own: the service
 // (executions.cc) persists the position and the events it returns, arms a
-// timer for a wait, and calls a task, then feeds the outcome back.
+// timer for a wait, and calls tasks, then feeds their outcomes back.
 //
-// A position is a stack of frames: the top-level machine's, and one per
-// Parallel branch or Map iteration being run inside it (branches and
-// iterations run one after another, in order). It serializes to JSON so
-// that a Standard execution resumes from it after a restart.
+// A position is a tree of frames: the top-level machine's frame, and under
+// a Parallel or Map state's frame one frame per branch or iteration in
+// flight ("active"), each of which may hold its own. Branches and
+// iterations run concurrently: every call moves every frame that can move
+// until each waits (a Wait, a retry delay, a task, a callback) or ends, so
+// one execution may wait for several tasks and timers at once; tasks are
+// told apart by their tokens. A Map starts at most MaxConcurrency
+// iterations at a time (kMaxInFlight when 0); a Parallel all its branches.
+// The position serializes to JSON so that a Standard execution resumes
+// from it after a restart.
 #pragma once
 
 #include <boost/json.hpp>
@@ -26,91 +32,121 @@ struct HistoryEvent {
   boost::json::object details;
 };
 
+// A task to call: its Resource and effective input, and its token.
+struct NewTask {
+  asl::TaskCall call;
+  std::string token;
+};
+
 // Where a run stopped.
 struct Stop {
-  // kIdle: the task was handed out and waits for its token's answer.
-  enum Kind { kWait, kTask, kIdle, kSucceeded, kFailed } kind = kWait;
-  int64_t until_ms = 0;       // kWait
-  asl::TaskCall task;         // kTask
-  boost::json::value output;  // kSucceeded
-  asl::Failure failure;       // kFailed
+  enum Kind { kRunning, kSucceeded, kFailed } kind = kRunning;
+  // kRunning: the earliest end of a wait (0: none; <= now: it yielded and
+  // wants to go on at once).
+  int64_t until_ms = 0;
+  std::vector<NewTask> tasks;  // kRunning: tasks entered by this call
+  boost::json::value output;   // kSucceeded
+  asl::Failure failure;        // kFailed
+};
+
+// An activity task no worker has taken yet: its token, input and activity.
+struct PendingActivity {
+  std::string token, input, resource;
 };
 
 class Runner {
  public:
   static constexpr size_t kYieldEvents = 1000;
+  // Iterations of a Map without MaxConcurrency in flight at once (AWS's
+  // inline Map runs about 40 at a time).
+  static constexpr int64_t kMaxInFlight = 40;
 
   // `position` is empty for a new execution.
   Runner(const asl::Machine& root, boost::json::value position, boost::json::value context);
 
   // A new execution with `input`.
   Stop start(const boost::json::value& input, int64_t now_ms);
-  // The wait (a Wait state or a retry delay) is over.
+  // A wait may be over (a Wait state or a retry delay), or the last call
+  // yielded: moves every frame that can move.
   Stop wake(int64_t now_ms);
-  // The task the last Stop asked for finished.
-  Stop task_succeeded(boost::json::value result, int64_t now_ms);
-  Stop task_failed(const asl::Failure& failure, int64_t now_ms, double jitter);
+  // After a restart: tasks that were being called are called again (as AWS
+  // may retry a task), then as wake().
+  Stop resume(int64_t now_ms);
+  // The task with `token` finished (awaits(token) must hold).
+  Stop task_succeeded(const std::string& token, boost::json::value result, int64_t now_ms);
+  Stop task_failed(const std::string& token, const asl::Failure& failure, int64_t now_ms,
+                   double jitter);
   // A .waitForTaskToken task's call succeeded with `output`: it now waits
   // for SendTaskSuccess/Failure (TaskSubmitted); a .sync task for the end of
   // execution `child`.
-  Stop task_submitted(const boost::json::value& output, const std::string& child = "");
+  Stop task_submitted(const std::string& token, const boost::json::value& output,
+                      const std::string& child, int64_t now_ms);
+  // A worker took the activity task (GetActivityTask): ActivityStarted.
+  Stop activity_started(const std::string& token, const std::string& worker, int64_t now_ms);
 
   // Whether the execution waits for the task whose token is `token` (a
-  // late answer for an earlier attempt, or after a timeout, is not).
+  // late answer for an earlier attempt, after a timeout, or for an aborted
+  // branch, is not).
   bool awaits(const std::string& token) const;
-  // The token of the task the last Stop asked for ($$.Task.Token).
-  std::string task_token() const;
+  // The Resource of the Task state waiting with `token` ("" when none).
+  std::string task_resource(const std::string& token) const;
+  // The token of the .sync task waiting for execution `child` ("" when none).
+  std::string child_token(const std::string& child) const;
+  std::vector<PendingActivity> pending_activities() const;
   // Makes each task attempt's token (the service's are unique and name the
   // execution); the default numbers them.
   void set_token_source(std::function<std::string()> f) { new_token_ = std::move(f); }
-
-  // A worker took the activity task (GetActivityTask): ActivityStarted.
-  Stop activity_started(const std::string& worker);
-  // The Resource of the Task state the execution is in.
-  const std::string& task_resource() const;
 
   std::vector<HistoryEvent>& events() { return events_; }
   const boost::json::value& position() const { return position_; }
 
  private:
-  struct Frame;
+  using Visit = std::function<bool(boost::json::object& f, const asl::Machine& m)>;
   Stop run(int64_t now_ms);
-  const asl::Machine& machine_at(size_t depth) const;
-  const asl::State& state_at(size_t depth) const;
-  // The top frame's state is done with `next`: transition, end the frame, or
-  // the execution.
-  std::optional<Stop> transition(asl::Transition t, int64_t now_ms);
-  std::optional<Stop> fail(asl::Failure f, bool recoverable, int64_t now_ms, double jitter);
-  std::optional<Stop> enter_top(int64_t now_ms);
-  std::optional<Stop> finish_frame(bool ok, boost::json::value output, asl::Failure failure,
-                                   int64_t now_ms);
+  boost::json::object& root_frame();
+  // Calls `fn` on every live frame with its machine until it returns true.
+  bool visit(boost::json::object& f, const asl::Machine& m, const Visit& fn);
+  bool visit_all(const Visit& fn) const;
+  // The frame waiting for the task `token`, and its machine.
+  std::pair<boost::json::object*, const asl::Machine*> find(const std::string& token);
+  // Moves frame `f` (a state of `m`) until it waits or ends; true when it
+  // ended (its "end" member holds ok/output/error/cause).
+  bool step(boost::json::object& f, const asl::Machine& m, int64_t now_ms);
+  void enter(boost::json::object& f, const asl::State& s, int64_t now_ms);
+  void step_fork(boost::json::object& f, const asl::State& s, int64_t now_ms);
+  void end_fork(boost::json::object& f, const asl::State& s, bool aborted);
+  void transition(boost::json::object& f, const asl::State& s, asl::Transition t, int64_t now_ms);
+  void fail(boost::json::object& f, const asl::State& s, asl::Failure failure, bool recoverable,
+            int64_t now_ms, double jitter);
+  void complete(boost::json::object& f, const asl::State& s, boost::json::value result,
+                int64_t now_ms);
   void event(std::string type, std::string key, boost::json::object details);
   // $$.State for state `s` in frame `f`: Name, EnteredTime, RetryCount.
   void state_context(const asl::State& s, const boost::json::object& f);
-  boost::json::object& top();
 
   const asl::Machine& root_;
-  boost::json::value position_;  // {"frames":[...]}
+  boost::json::value position_;  // {"frames":[root frame]}
   boost::json::value context_;
   std::vector<HistoryEvent> events_;
+  std::vector<NewTask> tasks_;
+  int64_t min_wake_ = 0;
+  bool yielded_ = false;
   std::function<std::string()> new_token_;
 };
 
-// Whether an execution at `position` waits for the task whose token is
-// `token` (Runner::awaits on a stored position).
+// On a stored position: whether it waits for the task whose token is
+// `token` (Runner::awaits).
 bool awaits_token(const boost::json::value& position, const std::string& token);
-// Whether it waits for a task token's answer (nothing to resume at start).
-bool awaits_callback(const boost::json::value& position);
+// Whether a restart has something to move: a task being called, or a frame
+// that yielded.
+bool runnable(const boost::json::value& position);
+// The tokens of every task it waits for.
+std::vector<std::string> task_tokens(const boost::json::value& position);
+// The executions its .sync tasks wait for.
+std::vector<std::string> task_children(const boost::json::value& position);
+// The HeartbeatSeconds of the task waiting with `token`, if any.
+std::optional<int64_t> task_heartbeat(const boost::json::value& position, const std::string& token);
 // Whether a Resource is an activity (arn:aws:states:R:A:activity:NAME).
 bool is_activity(const std::string& resource);
-// An activity task no worker has taken yet: its token and input.
-struct PendingActivity {
-  std::string token, input;
-};
-std::optional<PendingActivity> pending_activity(const boost::json::value& position);
-// The execution a .sync task waits for ("" when none).
-std::string task_child(const boost::json::value& position);
-// The HeartbeatSeconds of the task it waits for, if any.
-std::optional<int64_t> task_heartbeat(const boost::json::value& position);
 
 }  // namespace nimbus::sfn

@@ -99,16 +99,17 @@ Status StepFunctionsService::start() {
           Activity{str(a, "arn"), str(a, "name"), a.at("created").to_number<double>()};
     }
     for (auto& x : executions) {
-      // A task waiting for its token's answer has nothing to resume.
-      if (x.status == "RUNNING" && x.wake_ms == 0 && !awaits_callback(x.position)) {
-        running.push_back(x.arn);
-      }
-      if (x.status == "RUNNING" && x.wake_ms != 0) waiting.emplace_back(x.arn, x.wake_ms);
-      if (x.status == "RUNNING" && !task_child(x.position).empty()) parents.push_back(x.arn);
-      // An activity task no worker took before the restart waits again.
-      if (auto p = x.status == "RUNNING" ? pending_activity(x.position) : std::nullopt) {
+      if (x.status == "RUNNING") {
+        // Tasks being called go on; a task waiting for its token's answer or
+        // a Wait has nothing to resume.
+        if (runnable(x.position)) running.push_back(x.arn);
+        if (x.wake_ms != 0) waiting.emplace_back(x.arn, x.wake_ms);
+        if (!task_children(x.position).empty()) parents.push_back(x.arn);
+        // An activity task no worker took before the restart waits again.
         Runner r(*x.machine, x.position, nullptr);
-        pending_[r.task_resource()].push_back({p->token, x.arn, p->input});
+        for (auto& p : r.pending_activities()) {
+          pending_[p.resource].push_back({p.token, x.arn, std::move(p.input)});
+        }
       }
       executions_.emplace(x.arn, std::move(x));
     }
@@ -144,10 +145,11 @@ Status StepFunctionsService::start() {
   // A .sync task waits for its child again.
   for (const auto& p : parents) watch_child(p);
   // An execution that stopped between two wait points (its last batch was
-  // committed, but not the wait it asked for) goes on from its position.
+  // committed, but not the wait it asked for), or whose tasks were being
+  // called, goes on from its position.
   for (const auto& a : running) {
     advance(
-        a, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
+        a, [](Runner& r, int64_t now) { return r.resume(now); }, [](Status) {});
   }
   return Status::ok();
 }

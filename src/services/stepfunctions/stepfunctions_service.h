@@ -97,11 +97,12 @@ class StepFunctionsService final : public services::Service {
   // Advances the execution `token` names with `answer` if it still waits
   // for that task; else TaskTimedOut (an answered or timed-out task, as AWS
   // says), TaskDoesNotExist or InvalidToken.
-  void answer_task(const std::string& token, std::function<Stop(Runner&, int64_t)> answer,
+  void answer_task(const std::string& token,
+                   std::function<Stop(Runner&, const std::string&, int64_t)> answer,
                    Respond respond);
   // TimeoutSeconds ("task") and HeartbeatSeconds ("heartbeat") of a task
-  // just handed out, as stored timers whose payload is its token.
-  void arm_task_timers(const std::string& arn, const asl::TaskCall& task, const std::string& token);
+  // just handed out, as stored timers keyed by its token (its payload too).
+  void arm_task_timers(const asl::TaskCall& task, const std::string& token);
   void on_task_timer(storage::DueTimer t, storage::Timers::Ack ack, std::string error);
 
   // executions.cc: the driver.
@@ -111,7 +112,7 @@ class StepFunctionsService final : public services::Service {
   // and the new position, then arms its wait or calls its task; `done`
   // after the commit.
   void advance(const std::string& arn, Act act, std::function<void(Status)> done);
-  // Calls the task execution `arn` stopped at; its answer advances the
+  // Calls a task execution `arn` entered; its answer advances the
   // execution if it still waits for that task (`token`).
   void run_task(const std::string& arn, asl::TaskCall task, const std::string& token);
   // A .sync task of execution `parent` waits for the child its position
@@ -127,7 +128,7 @@ class StepFunctionsService final : public services::Service {
                      boost::json::object details, std::function<void(Status)> done);
   boost::json::value context_of(const Execution& e) const;
   // Moves an Express execution on from `stop` (in memory; waits on the
-  // Scheduler) and answers StartSyncExecution at its end.
+  // Scheduler) and answers StartSyncExecution at its end; `run->mu` held.
   void drive_express(std::shared_ptr<ExpressRun> run, Stop stop);
   void write_machine(const StateMachine& m, Respond respond, boost::json::object out);
   // Commits `batch`, then runs `apply` (the in-memory change, which takes

@@ -38,7 +38,9 @@ void StepFunctionsService::send_task_success(const CallContext&, json::object in
   }
   answer_task(
       str(in, "taskToken"),
-      [output](Runner& r, int64_t now) { return r.task_succeeded(output, now); },
+      [output](Runner& r, const std::string& token, int64_t now) {
+        return r.task_succeeded(token, output, now);
+      },
       std::move(respond));
 }
 
@@ -46,7 +48,9 @@ void StepFunctionsService::send_task_failure(const CallContext&, json::object in
   asl::Failure f{str(in, "error"), str(in, "cause")};
   answer_task(
       str(in, "taskToken"),
-      [f](Runner& r, int64_t now) { return r.task_failed(f, now, retry_jitter()); },
+      [f](Runner& r, const std::string& token, int64_t now) {
+        return r.task_failed(token, f, now, retry_jitter());
+      },
       std::move(respond));
 }
 
@@ -63,19 +67,19 @@ void StepFunctionsService::send_task_heartbeat(const CallContext&, json::object 
     if (it->second.status != "RUNNING" || !awaits_token(it->second.position, token)) {
       return respond(errors::task_timed_out());
     }
-    heartbeat = task_heartbeat(it->second.position);
+    heartbeat = task_heartbeat(it->second.position, token);
   }
   if (!heartbeat) return respond(json::object{});
-  timers_->schedule("heartbeat", *arn, at_ms(env_.clock.now_millis() + *heartbeat * 1000), token,
+  timers_->schedule("heartbeat", token, at_ms(env_.clock.now_millis() + *heartbeat * 1000), token,
                     [respond = std::move(respond)](Status st) {
                       if (!st) return respond(st.error());
                       respond(json::object{});
                     });
 }
 
-void StepFunctionsService::answer_task(const std::string& token,
-                                       std::function<Stop(Runner&, int64_t)> answer,
-                                       Respond respond) {
+void StepFunctionsService::answer_task(
+    const std::string& token, std::function<Stop(Runner&, const std::string&, int64_t)> answer,
+    Respond respond) {
   auto arn = token_execution(token);
   if (!arn) return respond(errors::invalid_token(token));
   auto accepted = std::make_shared<bool>(false);
@@ -84,7 +88,7 @@ void StepFunctionsService::answer_task(const std::string& token,
       [token, answer = std::move(answer), accepted](Runner& r, int64_t now) -> std::optional<Stop> {
         if (!r.awaits(token)) return std::nullopt;
         *accepted = true;
-        return answer(r, now);
+        return answer(r, token, now);
       },
       [accepted, respond = std::move(respond)](Status st) {
         if (!st && st.error().code == "ExecutionDoesNotExist") {
@@ -100,11 +104,14 @@ void StepFunctionsService::answer_task(const std::string& token,
 void StepFunctionsService::on_task_timer(storage::DueTimer t, storage::Timers::Ack ack,
                                          std::string error) {
   std::string token = t.payload;
+  // Timers are keyed by the task's token (by the execution's ARN when
+  // stored by an earlier version); the token names the execution.
+  auto arn = token_execution(token);
   advance(
-      t.id,
+      arn ? *arn : t.id,
       [token, error](Runner& r, int64_t now) -> std::optional<Stop> {
         if (!r.awaits(token)) return std::nullopt;  // answered in time
-        return r.task_failed({error, ""}, now, retry_jitter());
+        return r.task_failed(token, {error, ""}, now, retry_jitter());
       },
       [ack](Status st) {
         bool gone = !st && st.error().code == "ExecutionDoesNotExist";
@@ -112,14 +119,14 @@ void StepFunctionsService::on_task_timer(storage::DueTimer t, storage::Timers::A
       });
 }
 
-void StepFunctionsService::arm_task_timers(const std::string& arn, const asl::TaskCall& task,
-                                           const std::string& token) {
+void StepFunctionsService::arm_task_timers(const asl::TaskCall& task, const std::string& token) {
   int64_t now = env_.clock.now_millis();
   if (task.timeout_seconds) {
-    timers_->schedule("task", arn, at_ms(now + *task.timeout_seconds * 1000), token, [](Status) {});
+    timers_->schedule("task", token, at_ms(now + *task.timeout_seconds * 1000), token,
+                      [](Status) {});
   }
   if (task.heartbeat_seconds) {
-    timers_->schedule("heartbeat", arn, at_ms(now + *task.heartbeat_seconds * 1000), token,
+    timers_->schedule("heartbeat", token, at_ms(now + *task.heartbeat_seconds * 1000), token,
                       [](Status) {});
   }
 }

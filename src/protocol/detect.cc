@@ -113,7 +113,9 @@ struct Detector {
     auto op_name = dot == std::string_view::npos ? target : target.substr(dot + 1);
     const ServiceModel* service = by_target_prefix(prefix);
     auto content_type = request.header("content-type");
-    Protocol p = content_type.find("1.0") != std::string_view::npos       ? Protocol::kJson10
+    bool cbor = content_type.find("cbor") != std::string_view::npos;
+    Protocol p = cbor                                                     ? Protocol::kJson11Cbor
+                 : content_type.find("1.0") != std::string_view::npos     ? Protocol::kJson10
                  : content_type.find("1.1") != std::string_view::npos     ? Protocol::kJson11
                  : service != nullptr && service->json_version() == "1.1" ? Protocol::kJson11
                                                                           : Protocol::kJson10;
@@ -130,7 +132,10 @@ struct Detector {
           Error::make("UnknownOperationException", "Unknown operation " + std::string(target), 400),
           query_mode);
     }
-    return finish(p, *service, *op, input::parse_json(*service, *op, request.body), query_mode);
+    return finish(p, *service, *op,
+                  cbor ? input::parse_cbor(*service, *op, request.body)
+                       : input::parse_json(*service, *op, request.body),
+                  query_mode);
   }
 
   ParseResult query(const http::Request& request, const input::FormParams& params,

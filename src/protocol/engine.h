@@ -19,7 +19,18 @@
 
 namespace nimbus::protocol {
 
-enum class Protocol { kQuery, kJson10, kJson11, kRestJson, kRestXml, kRpcV2Cbor, kEc2 };
+// kJson11Cbor: awsJson 1.1 with an `application/x-amz-cbor-1.1` body (the
+// Java SDKs' default for Kinesis); answered in the same form.
+enum class Protocol {
+  kQuery,
+  kJson10,
+  kJson11,
+  kJson11Cbor,
+  kRestJson,
+  kRestXml,
+  kRpcV2Cbor,
+  kEc2
+};
 std::string_view to_string(Protocol p);
 
 class ServiceModel;    // one parsed service-2.json (defined in model.h)

@@ -26,6 +26,9 @@ Result<boost::json::object> parse_query(const ServiceModel& model, const Operati
 // awsJson 1.0 / 1.1 body -> input value (an empty body is an empty input).
 Result<boost::json::object> parse_json(const ServiceModel& model, const OperationModel& op,
                                        std::string_view body);
+// awsJson's CBOR form (application/x-amz-cbor-1.1) -> input value.
+Result<boost::json::object> parse_cbor(const ServiceModel& model, const OperationModel& op,
+                                       std::string_view body);
 
 // The REST operation whose method and requestUri match the request, or
 // nullptr. Several operations may share a route (S3 PutObject / UploadPart):

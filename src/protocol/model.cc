@@ -55,6 +55,8 @@ std::string_view to_string(Protocol p) {
       return "awsJson1_0";
     case Protocol::kJson11:
       return "awsJson1_1";
+    case Protocol::kJson11Cbor:
+      return "awsJson1_1+cbor";
     case Protocol::kRestJson:
       return "restJson1";
     case Protocol::kRestXml:

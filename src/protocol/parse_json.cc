@@ -1,9 +1,24 @@
-// awsJson 1.0 / 1.1 input: the body is the input structure in JSON.
+// awsJson 1.0 / 1.1 input: the body is the input structure in JSON, or in
+// CBOR (cbor.h) for clients that send application/x-amz-cbor-1.1.
+#include "protocol/cbor.h"
 #include "protocol/input.h"
 #include "protocol/input_values.h"
 
 namespace nimbus::protocol::input {
 namespace json = boost::json;
+namespace {
+
+Result<json::object> shaped(const ServiceModel& model, const OperationModel& op,
+                            const json::value& value) {
+  if (!value.is_object()) return serialization_error("Request body must be a JSON object");
+  const auto* shape = model.input_shape(op);
+  if (shape == nullptr) return json::object();
+  auto v = json_to_value(model, *shape, value, "");
+  if (!v) return v.take_error();
+  return std::move(v->get_object());
+}
+
+}  // namespace
 
 Result<json::object> parse_json(const ServiceModel& model, const OperationModel& op,
                                 std::string_view body) {
@@ -15,12 +30,15 @@ Result<json::object> parse_json(const ServiceModel& model, const OperationModel&
   opts.allow_invalid_utf8 = false;
   auto value = json::parse(body, ec, {}, opts);
   if (ec) return serialization_error("Request body is not valid JSON: " + ec.message());
-  if (!value.is_object()) return serialization_error("Request body must be a JSON object");
-  const auto* shape = model.input_shape(op);
-  if (shape == nullptr) return json::object();
-  auto v = json_to_value(model, *shape, value, "");
-  if (!v) return v.take_error();
-  return std::move(v->get_object());
+  return shaped(model, op, value);
+}
+
+Result<json::object> parse_cbor(const ServiceModel& model, const OperationModel& op,
+                                std::string_view body) {
+  if (body.empty()) return json::object();
+  auto value = cbor::decode(body);
+  if (!value) return value.take_error();
+  return shaped(model, op, *value);
 }
 
 }  // namespace nimbus::protocol::input

@@ -141,14 +141,23 @@ http::Response serialize_error(Protocol protocol, const ServiceModel* service, b
       break;
     case Protocol::kJson10:
     case Protocol::kJson11:
+    case Protocol::kJson11Cbor:
     case Protocol::kRpcV2Cbor: {
       boost::json::object body;
       body["__type"] = error.code;
       body[message_key(service, r)] = error.message;
       for (const auto& f : fields) body[f.json_key] = f.json;
-      resp.body = boost::json::serialize(body);
-      resp.set_header("Content-Type", protocol == Protocol::kJson11 ? "application/x-amz-json-1.1"
-                                                                    : "application/x-amz-json-1.0");
+      if (protocol == Protocol::kJson11Cbor) {
+        cbor::Writer w;
+        w.json(body);
+        resp.body = w.take();
+        resp.set_header("Content-Type", "application/x-amz-cbor-1.1");
+      } else {
+        resp.body = boost::json::serialize(body);
+        resp.set_header("Content-Type", protocol == Protocol::kJson11
+                                            ? "application/x-amz-json-1.1"
+                                            : "application/x-amz-json-1.0");
+      }
       // Query-compatible services also name the legacy code, so clients that
       // knew the service over awsQuery keep seeing the codes they knew.
       // A query-native model spoken over awsJson (SQS and CloudWatch in

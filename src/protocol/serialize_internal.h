@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "http/message.h"
+#include "protocol/cbor.h"
 #include "protocol/model.h"
 
 namespace nimbus::protocol::ser {
@@ -72,6 +73,11 @@ std::string xml_struct_attributes(const ServiceModel& model, const Ref& structur
 // statusCode) are left out.
 boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
                                 const boost::json::value& v, bool body_only = false);
+
+// The same value in the CBOR form of awsJson (blobs as byte strings,
+// timestamps as tag 1 over epoch milliseconds).
+void write_wire_cbor(cbor::Writer& w, const ServiceModel& model, const Ref& ref,
+                     const boost::json::value& v);
 
 // Whether locationName names JSON members: true for JSON-native models; a
 // query-native model (SQS, CloudWatch in botocore 1.29) spoken over awsJson

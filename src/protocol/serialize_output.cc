@@ -87,6 +87,18 @@ http::Response serialize_output(const Call& call, const boost::json::object& out
       r.set_header("Content-Type", "text/xml;charset=UTF-8");
       ser::add_request_id(r, request_id, false);
       return r;
+    case Protocol::kJson11Cbor: {
+      cbor::Writer w;
+      if (out.valid()) {
+        ser::write_wire_cbor(w, model, out, output);
+      } else {
+        w.map(0);
+      }
+      r.body = w.take();
+      r.set_header("Content-Type", "application/x-amz-cbor-1.1");
+      ser::add_request_id(r, request_id, false);
+      return r;
+    }
     case Protocol::kJson10:
     case Protocol::kJson11:
     case Protocol::kRpcV2Cbor: {  // CBOR is not spoken yet: answer in awsJson 1.0

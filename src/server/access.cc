@@ -89,6 +89,7 @@ bool always_allowed(std::string_view service, std::string_view operation) {
 Error access_denied(const protocol::Call& call, std::string message) {
   bool json_code = (call.protocol == protocol::Protocol::kJson10 ||
                     call.protocol == protocol::Protocol::kJson11 ||
+                    call.protocol == protocol::Protocol::kJson11Cbor ||
                     call.protocol == protocol::Protocol::kRestJson) &&
                    !call.query_mode;
   return Error::make(json_code ? "AccessDeniedException" : "AccessDenied", std::move(message), 403);

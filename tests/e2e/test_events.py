@@ -168,6 +168,37 @@ class EventsTest(ServerTestCase):
         names = self.events.list_rule_names_by_target(TargetArn=arn, EventBusName="tagged")
         self.assertEqual(names["RuleNames"], ["t-one", "t-two"])
 
+    def test_archive_and_replay(self):
+        import datetime
+        bus = self.events.create_event_bus(Name="archived")["EventBusArn"]
+        archive = self.events.create_archive(
+            ArchiveName="kept", EventSourceArn=bus,
+            EventPattern=json.dumps({"source": ["shop"]}))["ArchiveArn"]
+        url, arn = self.queue("replayed")
+        self.events.put_rule(Name="orders", EventBusName="archived",
+                             EventPattern=json.dumps({"source": ["shop"]}))
+        self.events.put_targets(Rule="orders", EventBusName="archived",
+                                Targets=[{"Id": "q", "Arn": arn}])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        start = now - datetime.timedelta(minutes=1)
+        # Times are whole seconds on the wire: events half a minute old fall
+        # inside [start, now) whatever the clock's fraction.
+        self.events.put_events(Entries=[
+            {"Source": "shop", "DetailType": "order", "Detail": json.dumps({"n": n}),
+             "EventBusName": "archived", "Time": now - datetime.timedelta(seconds=30)}
+            for n in range(3)])
+        self.assertEqual(len(receive_all(self.sqs, url, 3)), 3)
+        self.assertEqual(self.events.describe_archive(ArchiveName="kept")["EventCount"], 3)
+        self.events.start_replay(ReplayName="again", EventSourceArn=archive,
+                                 EventStartTime=start,
+                                 EventEndTime=datetime.datetime.now(datetime.timezone.utc),
+                                 Destination={"Arn": bus})
+        self.assertTrue(wait_until(lambda: self.events.describe_replay(
+            ReplayName="again")["State"] == "COMPLETED"))
+        got = receive_all(self.sqs, url, 3)
+        self.assertEqual(sorted(json.loads(m["Body"])["detail"]["n"] for m in got), [0, 1, 2])
+        self.assertTrue(all(json.loads(m["Body"])["replay-name"] == "again" for m in got))
+
     def test_cli(self):
         _, out, _ = self.server.aws_cli("events", "put-rule", "--name", "e2e-cli",
                                         "--schedule-expression", "cron(0 12 ? * MON-FRI *)")

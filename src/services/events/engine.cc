@@ -21,6 +21,8 @@ namespace {
 
 constexpr std::string_view kNs = "events";
 constexpr const char* kScheduleKind = "r";
+constexpr const char* kSweepKind = "s";  // archive retention, hourly
+constexpr auto kSweepEvery = std::chrono::hours(1);
 
 std::string bus_key(std::string_view name) {
   return storage::encode_key(std::string_view("b"), name);
@@ -60,6 +62,7 @@ std::function<void(Status)> countdown(size_t n, std::function<void(Status)> done
 
 Engine::Engine(Environment& env)
     : env_(env),
+      archives_(std::make_unique<Archives>(env)),
       queue_(*env.storage, env.scheduler, env.targets, env.metrics, "events.deliveries", "events") {
 }
 
@@ -119,6 +122,7 @@ Status Engine::start() {
   });
   if (!st) return st;
   if (!bad) return bad;
+  if (auto as = archives_->start(); !as) return as;
   if (auto qs = queue_.start(); !qs) return qs;
   storage::Timers::Options o;
   o.ns = "events.schedules";
@@ -129,7 +133,28 @@ Status Engine::start() {
                  [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
                    if (auto in = gate->hold()) on_schedule(std::move(t), std::move(ack));
                  });
-  return schedules_->start();
+  schedules_->on(kSweepKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) on_sweep(std::move(t), std::move(ack));
+  });
+  if (auto ss = schedules_->start(); !ss) return ss;
+  schedules_->schedule(kSweepKind, "retention", env_.scheduler.clock().now() + kSweepEvery, "",
+                       [](Status) {});
+  for (const auto& r : archives_->replays()) {
+    if (!r.done()) run_replay(r.name);
+  }
+  return Status::ok();
+}
+
+void Engine::on_sweep(storage::DueTimer, storage::Timers::Ack ack) {
+  env_.workers.post([this, gate = gate_, ack = std::move(ack)]() mutable {
+    auto in = gate->hold();
+    if (!in) return;
+    if (auto st = archives_->sweep(env_.clock.now_millis()); !st) {
+      spdlog::warn("events: archive retention sweep failed: {}", st.error().message);
+    }
+    schedules_->schedule(kSweepKind, "retention", env_.scheduler.clock().now() + kSweepEvery, "",
+                         std::move(ack));
+  });
 }
 
 void Engine::commit(storage::WriteBatch b, Done done) {
@@ -220,16 +245,18 @@ void Engine::delete_rule(const std::string& bus, const std::string& name, Done d
   commit(std::move(batch), std::move(done));
 }
 
-void Engine::route(const std::string& bus, const json::value& event, Done done) {
+void Engine::route(const std::string& bus, const json::value& event, Done done,
+                   const std::vector<std::string>& only) {
   std::vector<RulePtr> matching;
   for (const auto& r : rules(bus)) {
+    if (!only.empty() && std::find(only.begin(), only.end(), r->arn) == only.end()) continue;
     if (r->state == "ENABLED" && r->pattern && !r->targets.empty() && r->pattern->matches(event)) {
       matching.push_back(r);
     }
   }
-  if (matching.empty()) return done(Status::ok());
   std::string id = event.as_object().contains("id") ? str(event.as_object(), "id") : "";
-  auto each = countdown(matching.size(), std::move(done));
+  auto each = countdown(matching.size() + 1, std::move(done));
+  archives_->record(bus, event, each);
   for (const auto& r : matching) deliver(*r, event, id, each);
 }
 
@@ -252,7 +279,11 @@ void Engine::deliver(const Rule& rule, const json::value& event, const std::stri
     q.max_age_ms = t.max_age_s * 1000;
     q.dead_letter = t.dead_letter;
     q.rule_arn = rule.arn;
-    queue_.queue(event_id + "/" + rule.bus + "/" + rule.name + "/" + t.id, std::move(q), each);
+    // A replay sends an event again: its own key, not the first delivery's.
+    std::string replay = event.is_object() ? str(event.as_object(), "replay-name") : "";
+    queue_.queue((replay.empty() ? "" : "replay/" + replay + "/") + event_id + "/" + rule.bus +
+                     "/" + rule.name + "/" + t.id,
+                 std::move(q), each);
   }
 }
 

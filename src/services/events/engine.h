@@ -25,6 +25,7 @@
 #include "events/pattern.h"
 #include "events/schedule.h"
 #include "events/target_queue.h"
+#include "services/events/archive.h"
 #include "services/events/transform.h"
 #include "services/service.h"
 
@@ -96,14 +97,27 @@ class Engine {
   void delete_rule(const std::string& bus, const std::string& name, Done done);
 
   // Delivers `event` (the full envelope) to the targets of every enabled
-  // rule of `bus` whose pattern matches; `done` once all are queued durably.
-  void route(const std::string& bus, const boost::json::value& event, Done done);
+  // rule of `bus` whose pattern matches, and keeps it in the bus's matching
+  // archives; `done` once all are queued and stored durably. A replayed
+  // event (one with "replay-name") goes only to the rules in `only` (all
+  // when empty) and is not archived again.
+  void route(const std::string& bus, const boost::json::value& event, Done done,
+             const std::vector<std::string>& only = {});
+
+  Archives& archives() { return *archives_; }
+  // Sends a replay's events (replay.cc) on the worker pool, a page at a
+  // time, until it completes, is cancelled or fails; a replay cut by a
+  // restart is taken up again by start().
+  void run_replay(const std::string& name);
 
  private:
   void deliver(const Rule& rule, const boost::json::value& event, const std::string& event_id,
                std::function<void(Status)> done);
   void arm(const Rule& r, int64_t after_s);
   void on_schedule(storage::DueTimer t, storage::Timers::Ack ack);
+  void on_sweep(storage::DueTimer t, storage::Timers::Ack ack);
+  // One page of a replay (replay.cc); false when the replay is over.
+  bool replay_page(const std::string& name);
   void commit(storage::WriteBatch b, Done done);
 
   Environment& env_;
@@ -113,6 +127,7 @@ class Engine {
   std::map<std::string, Bus, std::less<>> buses_ GUARDED_BY(mu_);
   std::map<std::string, std::map<std::string, RulePtr, std::less<>>, std::less<>> rules_
       GUARDED_BY(mu_);
+  std::unique_ptr<Archives> archives_;
   ::nimbus::events::TargetQueue queue_;
   std::unique_ptr<storage::Timers> schedules_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();

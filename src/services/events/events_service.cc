@@ -28,6 +28,12 @@ Resources by_bus_field(const CallContext& ctx, const json::object& in) {
 Resources by_resource_arn(const CallContext&, const json::object& in) {
   return {str(in, "ResourceARN")};
 }
+Resources by_archive(const CallContext& ctx, const json::object& in) {
+  return {arn_base(ctx) + "archive/" + str(in, "ArchiveName")};
+}
+Resources by_replay(const CallContext& ctx, const json::object& in) {
+  return {arn_base(ctx) + "replay/" + str(in, "ReplayName")};
+}
 Resources by_entries_buses(const CallContext& ctx, const json::object& in) {
   Resources out;
   if (const auto* list = in.if_contains("Entries"); list != nullptr && list->is_array()) {
@@ -64,6 +70,16 @@ const Operation<EventsService> EventsService::kOperations[] = {
     // permission_handlers.cc
     {"PutPermission", &EventsService::put_permission, by_bus_field},
     {"RemovePermission", &EventsService::remove_permission, by_bus_field},
+    // archive_handlers.cc
+    {"CreateArchive", &EventsService::create_archive, by_archive},
+    {"DescribeArchive", &EventsService::describe_archive, by_archive},
+    {"ListArchives", &EventsService::list_archives, no_resources},
+    {"UpdateArchive", &EventsService::update_archive, by_archive},
+    {"DeleteArchive", &EventsService::delete_archive, by_archive},
+    {"StartReplay", &EventsService::start_replay, by_replay},
+    {"DescribeReplay", &EventsService::describe_replay, by_replay},
+    {"ListReplays", &EventsService::list_replays, no_resources},
+    {"CancelReplay", &EventsService::cancel_replay, by_replay},
     // tag_handlers.cc
     {"TagResource", &EventsService::tag_resource, by_resource_arn},
     {"UntagResource", &EventsService::untag_resource, by_resource_arn},

@@ -50,6 +50,16 @@ class EventsService final : public Service {
   // permission_handlers.cc
   void put_permission(const CallContext& ctx, object in, Respond respond);
   void remove_permission(const CallContext& ctx, object in, Respond respond);
+  // archive_handlers.cc
+  void create_archive(const CallContext& ctx, object in, Respond respond);
+  Output describe_archive(const CallContext& ctx, const object& in) const;
+  Output list_archives(const CallContext& ctx, const object& in) const;
+  void update_archive(const CallContext& ctx, object in, Respond respond);
+  void delete_archive(const CallContext& ctx, object in, Respond respond);
+  void start_replay(const CallContext& ctx, object in, Respond respond);
+  Output describe_replay(const CallContext& ctx, const object& in) const;
+  Output list_replays(const CallContext& ctx, const object& in) const;
+  void cancel_replay(const CallContext& ctx, object in, Respond respond);
   // tag_handlers.cc
   void tag_resource(const CallContext& ctx, object in, Respond respond);
   void untag_resource(const CallContext& ctx, object in, Respond respond);

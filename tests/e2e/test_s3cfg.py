@@ -163,6 +163,34 @@ class S3ConfigTest(ServerTestCase):
         self.assertEqual(record["s3"]["configurationId"], "t")
         self.assertEqual(record["s3"]["object"]["key"], "k.txt")
 
+    def test_eventbridge_gets_every_object_event(self):
+        b = self.bucket("cfg-eventbridge")
+        url = self.sqs.create_queue(QueueName="cfg-eb-q")["QueueUrl"]
+        events = self.server.boto3_client("events")
+        events.put_rule(Name="cfg-s3-objects", EventPattern=json.dumps({
+            "source": ["aws.s3"], "detail": {"bucket": {"name": [b]}}}))
+        events.put_targets(Rule="cfg-s3-objects", Targets=[
+            {"Id": "q", "Arn": "arn:aws:sqs:%s:%s:cfg-eb-q" % (REGION, ACCOUNT)}])
+        self.s3.put_bucket_notification_configuration(
+            Bucket=b, NotificationConfiguration={"EventBridgeConfiguration": {}})
+        self.assertIn("EventBridgeConfiguration",
+                      self.s3.get_bucket_notification_configuration(Bucket=b))
+        put = self.s3.put_object(Bucket=b, Key="in/a b.txt", Body=b"hello")
+        [created] = self.receive(url)
+        self.assertEqual((created["source"], created["detail-type"], created["account"]),
+                         ("aws.s3", "Object Created", ACCOUNT))
+        self.assertEqual(created["resources"], ["arn:aws:s3:::" + b])
+        detail = created["detail"]
+        self.assertEqual((detail["reason"], detail["request-id"]),
+                         ("PutObject", put["ResponseMetadata"]["RequestId"]))
+        self.assertEqual((detail["object"]["key"], detail["object"]["size"],
+                          detail["object"]["etag"]),
+                         ("in/a b.txt", 5, "5d41402abc4b2a76b9719d911017c592"))
+        self.s3.delete_object(Bucket=b, Key="in/a b.txt")
+        [deleted] = self.receive(url)
+        self.assertEqual((deleted["detail-type"], deleted["detail"]["deletion-type"]),
+                         ("Object Deleted", "Permanently Deleted"))
+
     def test_a_destination_that_does_not_exist_is_refused(self):
         b = self.bucket("cfg-bad-dest")
         missing = "arn:aws:sqs:%s:%s:cfg-missing" % (REGION, ACCOUNT)

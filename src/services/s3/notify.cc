@@ -7,6 +7,7 @@
 
 #include "common/encoding.h"
 #include "common/json_fields.h"
+#include "common/request_id.h"
 #include "events/target.h"
 #include "services/s3/config/notification.h"
 
@@ -98,7 +99,7 @@ void Notifier::on_event(const ObjectEvent& e) {
   auto doc = parse_object(**stored);
   if (!doc) return;
   auto config = s3config::read_notifications(*doc);
-  if (config.destinations.empty()) return;
+  if (config.destinations.empty() && !config.eventbridge) return;
   auto bucket = objects_.bucket(e.bucket);
   s3config::ObjectEvent record;
   record.name = e.name;
@@ -117,11 +118,23 @@ void Notifier::on_event(const ObjectEvent& e) {
   }
   record.version_id = e.version_id;
   record.sequencer = e.sequencer;
+  auto logged = [](std::string arn) {
+    return [arn = std::move(arn)](Status st) {
+      if (!st) spdlog::warn("s3: could not store an event for {}: {}", arn, st.error().message);
+    };
+  };
   for (const auto& d : config.destinations) {
     if (!s3config::wants(d, e.name, e.key)) continue;
-    queue(d.arn, e.bucket, d.id, s3config::event_record(record, d.id), [arn = d.arn](Status st) {
-      if (!st) spdlog::warn("s3: could not store an event for {}: {}", arn, st.error().message);
-    });
+    queue(d.arn, e.bucket, d.id, s3config::event_record(record, d.id), logged(d.arn));
+  }
+  if (config.eventbridge) {
+    // Every event goes to the default bus of the bucket's region; the bus's
+    // rules decide who gets it.
+    auto event = s3config::eventbridge_event(record, new_request_id(), env_.settings.account_id);
+    if (!event) return;
+    std::string bus =
+        "arn:aws:events:" + record.region + ":" + env_.settings.account_id + ":event-bus/default";
+    queue(bus, e.bucket, "eventbridge", std::move(*event), logged(bus));
   }
 }
 

@@ -245,6 +245,74 @@ std::string event_record(const ObjectEvent& e, std::string_view configuration_id
   return json::serialize(message);
 }
 
+namespace {
+
+struct EventBridgeKind {
+  const char* event;        // the record's eventName
+  const char* detail_type;  // EventBridge's detail-type
+  const char* reason;       // detail.reason ("" for none)
+  const char* deletion;     // detail.deletion-type ("" for none)
+};
+
+constexpr EventBridgeKind kEventBridgeKinds[] = {
+    {"ObjectCreated:Put", "Object Created", "PutObject", ""},
+    {"ObjectCreated:Post", "Object Created", "POST Object", ""},
+    {"ObjectCreated:Copy", "Object Created", "CopyObject", ""},
+    {"ObjectCreated:CompleteMultipartUpload", "Object Created", "CompleteMultipartUpload", ""},
+    {"ObjectRemoved:Delete", "Object Deleted", "DeleteObject", "Permanently Deleted"},
+    {"ObjectRemoved:DeleteMarkerCreated", "Object Deleted", "DeleteObject",
+     "Delete Marker Created"},
+    {"LifecycleExpiration:Delete", "Object Deleted", "Lifecycle Expiration", "Permanently Deleted"},
+    {"LifecycleExpiration:DeleteMarkerCreated", "Object Deleted", "Lifecycle Expiration",
+     "Delete Marker Created"},
+    {"ObjectTagging:Put", "Object Tags Added", "", ""},
+    {"ObjectTagging:Delete", "Object Tags Deleted", "", ""},
+    {"ObjectAcl:Put", "Object ACL Updated", "", ""},
+    {"ObjectRestore:Post", "Object Restore Initiated", "", ""},
+    {"ObjectRestore:Completed", "Object Restore Completed", "", ""},
+    {"LifecycleTransition", "Object Storage Class Changed", "", ""},
+};
+
+// "2021-11-12T00:00:00Z": EventBridge's envelope time, whole seconds.
+std::string envelope_time(int64_t epoch_ms) {
+  std::string t = utc_millis(epoch_ms);
+  return t.substr(0, 19) + "Z";
+}
+
+}  // namespace
+
+std::optional<std::string> eventbridge_event(const ObjectEvent& e, std::string_view id,
+                                             std::string_view account) {
+  const EventBridgeKind* kind = nullptr;
+  for (const auto& k : kEventBridgeKinds) {
+    if (e.name == k.event) kind = &k;
+  }
+  if (kind == nullptr) return std::nullopt;
+  json::object object{{"key", e.key}};
+  if (e.size) object["size"] = *e.size;
+  if (!e.etag.empty()) object["etag"] = e.etag;
+  if (!e.version_id.empty()) object["version-id"] = e.version_id;
+  object["sequencer"] = e.sequencer;
+  json::object detail{{"version", "0"},
+                      {"bucket", {{"name", e.bucket}}},
+                      {"object", std::move(object)},
+                      {"request-id", e.request_id},
+                      {"requester", e.principal_id},
+                      {"source-ip-address", e.source_ip}};
+  if (*kind->reason != 0) detail["reason"] = kind->reason;
+  if (*kind->deletion != 0) detail["deletion-type"] = kind->deletion;
+  json::object event{{"version", "0"},
+                     {"id", id},
+                     {"detail-type", kind->detail_type},
+                     {"source", "aws.s3"},
+                     {"account", account},
+                     {"time", envelope_time(e.time_ms)},
+                     {"region", e.region},
+                     {"resources", json::array{json::value("arn:aws:s3:::" + e.bucket)}},
+                     {"detail", std::move(detail)}};
+  return json::serialize(event);
+}
+
 std::string test_event(std::string_view bucket, std::string_view request_id,
                        std::string_view host_id, int64_t time_ms) {
   json::object message{{"Service", "Amazon S3"},      {"Event", "s3:TestEvent"},

@@ -72,6 +72,13 @@ struct ObjectEvent {
 
 // {"Records":[{...}]} for one destination's configuration id.
 std::string event_record(const ObjectEvent& e, std::string_view configuration_id);
+// The EventBridge event S3 sends to the default bus of a bucket with
+// EventBridgeConfiguration (source aws.s3, detail-type "Object Created",
+// "Object Deleted", "Object Tags Added", ...), with `id` as its event id and
+// `account` the bucket owner's account; nullopt for an event S3 does not
+// send to EventBridge.
+std::optional<std::string> eventbridge_event(const ObjectEvent& e, std::string_view id,
+                                             std::string_view account);
 // The s3:TestEvent message S3 sends to queues when a configuration is saved.
 std::string test_event(std::string_view bucket, std::string_view request_id,
                        std::string_view host_id, int64_t time_ms);

@@ -112,6 +112,49 @@ TEST(Notifications, EventRecordIsS3s) {
   EXPECT_LT(sequencer(0xFF), sequencer(0x100));
 }
 
+TEST(Notifications, EventBridgeEventsAreS3s) {
+  ObjectEvent e;
+  e.name = "ObjectCreated:Put";
+  e.region = "ca-central-1";
+  e.time_ms = 1636675200123;  // 2021-11-12T00:00:00.123Z
+  e.principal_id = "123456789012";
+  e.source_ip = "1.2.3.4";
+  e.request_id = "N4N7GDK58NMKJ12R";
+  e.bucket = "b1";
+  e.key = "a key";
+  e.size = 5;
+  e.etag = "b1946ac92492d2347c6235b4d2611184";
+  e.sequencer = "617F08299329D189";
+  auto created = eventbridge_event(e, "17793124-05d4-b198-2fde-7ededc63b103", "111122223333");
+  ASSERT_TRUE(created);
+  EXPECT_EQ(json::parse(*created), json::parse(R"({
+    "version":"0","id":"17793124-05d4-b198-2fde-7ededc63b103","detail-type":"Object Created",
+    "source":"aws.s3","account":"111122223333","time":"2021-11-12T00:00:00Z",
+    "region":"ca-central-1","resources":["arn:aws:s3:::b1"],
+    "detail":{"version":"0","bucket":{"name":"b1"},
+      "object":{"key":"a key","size":5,"etag":"b1946ac92492d2347c6235b4d2611184",
+                "sequencer":"617F08299329D189"},
+      "request-id":"N4N7GDK58NMKJ12R","requester":"123456789012",
+      "source-ip-address":"1.2.3.4","reason":"PutObject"}})"));
+
+  e.name = "LifecycleExpiration:Delete";
+  e.size.reset();
+  e.etag.clear();
+  auto deleted = json::parse(*eventbridge_event(e, "id", "111122223333")).as_object();
+  EXPECT_EQ(deleted["detail-type"], "Object Deleted");
+  EXPECT_EQ(deleted["detail"].at("reason"), "Lifecycle Expiration");
+  EXPECT_EQ(deleted["detail"].at("deletion-type"), "Permanently Deleted");
+  EXPECT_FALSE(deleted["detail"].at("object").as_object().contains("size"));
+
+  e.name = "ObjectTagging:Put";
+  auto tagged = json::parse(*eventbridge_event(e, "id", "111122223333")).as_object();
+  EXPECT_EQ(tagged["detail-type"], "Object Tags Added");
+  EXPECT_FALSE(tagged["detail"].as_object().contains("reason"));
+
+  e.name = "ReducedRedundancyLostObject";
+  EXPECT_FALSE(eventbridge_event(e, "id", "111122223333"));
+}
+
 TEST(Notifications, TestEvent) {
   EXPECT_EQ(test_event("photos", "R", "H", 1796384096123),
             R"({"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-12-04T11:34:56.123Z",)"

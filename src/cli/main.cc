@@ -57,6 +57,16 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                        return ok ? std::string() : std::string("comma-separated milliseconds");
                      },
                      "MS,MS,..."));
+  service_option("dynamodb", "item-collection-limit",
+                 "bytes an item collection of a table with LSIs may hold (default and most "
+                 "10 GiB, as AWS; lower it to test ItemCollectionSizeLimitExceededException)",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       bool ok = !v.empty() && v.size() < 12 &&
+                                 v.find_first_not_of("0123456789") == v.npos && std::stoll(v) > 0;
+                       return ok ? std::string() : std::string("a positive number of bytes");
+                     },
+                     "BYTES"));
   service_option("sns", "accept-self-signed",
                  "https subscriptions: accept endpoints whose certificate does not verify "
                  "(self-signed; tests, air-gapped networks)",

@@ -42,8 +42,10 @@ struct StreamDescription {
 
 class StreamSource : public events::StreamSource {
  public:
-  // The latest stream of each table (of `table` only when given), by table
-  // name, in `region` and `account` (their ARNs).
+  // The latest stream of each table (of `table` only when given) and the
+  // streams tables no longer have (of a deleted table, or replaced by a
+  // newer stream; DISABLED, listed for 24 hours), in ARN order, in
+  // `region` and `account` (their ARNs).
   virtual std::vector<StreamDescription> list(const std::string& table, const std::string& region,
                                               const std::string& account) const = 0;
   // The stream of this ARN; nullopt when there is none.

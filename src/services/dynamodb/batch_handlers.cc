@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/json_fields.h"
+#include "services/dynamodb/collections.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/errors.h"
 #include "services/dynamodb/item_keys.h"
@@ -32,6 +33,7 @@ struct Write {
   TablePtr table;
   std::string key;
   std::optional<json::object> put;  // nullopt: delete
+  json::object key_attrs;
 };
 
 }  // namespace
@@ -147,7 +149,7 @@ void DynamoDbService::batch_write_item(const CallContext&, object in, Respond re
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
             "the supported datatypes"));
       }
-      Write w{table, "", std::nullopt};
+      Write w{table, "", std::nullopt, {}};
       const auto& body = is_put ? put->as_object() : del->as_object();
       const auto* attrs = body.if_contains(is_put ? "Item" : "Key");
       if (attrs == nullptr || !attrs->is_object()) {
@@ -163,6 +165,7 @@ void DynamoDbService::batch_write_item(const CallContext&, object in, Respond re
         if (auto st = check_index_keys(*table, map); !st) return respond(st.take_error());
       }
       w.key = item_key(*table, map);
+      w.key_attrs = key_attributes(table->key, map);
       if (!seen.insert(w.key).second) {
         return respond(errors::validation("Provided list of item keys contains duplicates"));
       }
@@ -175,12 +178,16 @@ void DynamoDbService::batch_write_item(const CallContext&, object in, Respond re
   }
   auto mode = capacity_mode(in);
   if (!mode) return respond(mode.take_error());
+  auto metrics = collection_metrics_asked(in);
+  if (!metrics) return respond(metrics.take_error());
+  bool want_metrics = *metrics;
   // Each write on its own item's turn; the answer once all are durable.
   struct Join {
     std::mutex mu;
     size_t left;
     std::optional<Error> error;
     std::map<std::string, Consumed> consumed;
+    json::object metrics;  // ItemCollectionMetrics: table -> list
     Respond respond;
   };
   auto join = std::make_shared<Join>();
@@ -189,10 +196,13 @@ void DynamoDbService::batch_write_item(const CallContext&, object in, Respond re
   CapacityMode m = *mode;
   for (auto& w : writes) {
     auto cost = std::make_shared<Consumed>();
-    Decide decide = [put = std::move(w.put), table = w.table,
-                     cost](const std::optional<json::object>& current) -> Result<Decision> {
+    std::optional<json::object> metrics_of;
+    if (want_metrics && !w.table->lsis.empty()) metrics_of = w.put ? *w.put : w.key_attrs;
+    Decide decide = [put = std::move(w.put), table = w.table, cost,
+                     metrics_of](const std::optional<json::object>& current) -> Result<Decision> {
       Decision d{Decision::Kind::kPut, put ? *put : json::object{}, {}};
       if (!put) d.kind = current ? Decision::Kind::kDelete : Decision::Kind::kNone;
+      d.metrics_of = metrics_of;
       std::optional<json::object> after = put;
       *cost = write_consumed(*table, current, after);
       return d;
@@ -202,13 +212,22 @@ void DynamoDbService::batch_write_item(const CallContext&, object in, Respond re
                     std::unique_lock lock(join->mu);
                     if (!out && !join->error) join->error = out.take_error();
                     if (out) join->consumed[name] += *cost;
+                    if (out) {
+                      if (const auto* m = out->if_contains("ItemCollectionMetrics")) {
+                        auto& list = join->metrics[name];
+                        if (!list.is_array()) list = json::array{};
+                        list.as_array().push_back(*m);
+                      }
+                    }
                     if (--join->left > 0) return;
                     Respond r = std::move(join->respond);
                     std::optional<Error> error = std::move(join->error);
                     auto consumed = std::move(join->consumed);
+                    auto metrics = std::move(join->metrics);
                     lock.unlock();
                     if (error) return r(std::move(*error));
                     json::object answer{{"UnprocessedItems", json::object{}}};
+                    if (!metrics.empty()) answer["ItemCollectionMetrics"] = std::move(metrics);
                     if (m != CapacityMode::kNone) {
                       answer["ConsumedCapacity"] = consumed_capacity(consumed, m);
                     }

@@ -258,3 +258,56 @@ TEST_F(DynamoDbPartiqlTest, TransactionTokenMakesItIdempotent) {
 
 }  // namespace
 }  // namespace nimbus::services::dynamodb::testing
+
+namespace nimbus::services::dynamodb::testing {
+namespace {
+
+TEST_F(DynamoDbPartiqlTest, ExistsIsAConditionCheckInATransaction) {
+  auto bump = statement(R"(UPDATE "songs" SET plays = 99 WHERE pk = 'p1' AND sk = 0)");
+  json::array ok{
+      statement(R"(EXISTS(SELECT * FROM "songs" WHERE pk = 'p0' AND sk = 2 AND plays = 20))"),
+      bump};
+  call("ExecuteTransaction", {{"TransactStatements", ok}});
+  EXPECT_EQ(get("p1", 0).at("Item").at("plays").at("N").as_string(), "99");
+
+  // An item that does not match, one that is absent: nothing applied.
+  auto reset = statement(R"(UPDATE "songs" SET plays = 1 WHERE pk = 'p1' AND sk = 0)");
+  for (const char* check :
+       {R"(EXISTS(SELECT * FROM "songs" WHERE pk = 'p0' AND sk = 2 AND plays > 20))",
+        R"(EXISTS (SELECT * FROM "songs" WHERE pk = 'p7' AND sk = 1))"}) {
+    auto failed = try_call("ExecuteTransaction",
+                           {{"TransactStatements", json::array{statement(check), reset}}});
+    ASSERT_FALSE(failed.is_ok()) << check;
+    EXPECT_EQ(failed.error().message,
+              "Transaction cancelled, please refer cancellation reasons for specific reasons "
+              "[ConditionalCheckFailed, None]");
+  }
+  EXPECT_EQ(get("p1", 0).at("Item").at("plays").at("N").as_string(), "99");
+  // Outside a transaction EXISTS is refused; a malformed one is a syntax error.
+  fails(R"(EXISTS(SELECT * FROM "songs" WHERE pk = 'p0' AND sk = 2))", "ValidationException");
+  fails(R"(EXISTS(SELECT * FROM "songs" WHERE pk = 'p0' AND sk = 2)", "ValidationException");
+  fails(R"(EXISTS(DELETE FROM "songs" WHERE pk = 'p0' AND sk = 2))", "ValidationException");
+}
+
+TEST_F(DynamoDbPartiqlTest, BatchReportsConsumedCapacityPerTable) {
+  create_table("other", "pk");
+  json::array statements{
+      statement(R"(SELECT * FROM "songs" WHERE pk = 'p0' AND sk = 2)"),
+      json::object{{"Statement", R"(SELECT * FROM "songs" WHERE pk = 'p0' AND sk = 3)"},
+                   {"ConsistentRead", true}},
+      statement(R"(INSERT INTO "songs" VALUE {'pk': 'p5', 'sk': 1})"),
+      statement(R"(INSERT INTO "other" VALUE {'pk': 'x'})")};
+  auto out = call("BatchExecuteStatement",
+                  {{"Statements", statements}, {"ReturnConsumedCapacity", "TOTAL"}});
+  EXPECT_FALSE(out.at("Responses").at(0).as_object().contains("ConsumedCapacity"));
+  EXPECT_EQ(s(out.at("ConsumedCapacity")), R"([{"TableName":"other","CapacityUnits":1E0},)"
+                                           R"({"TableName":"songs","CapacityUnits":2.5E0}])");
+  EXPECT_FALSE(
+      call("BatchExecuteStatement", {{"Statements", statements}}).contains("ConsumedCapacity"));
+  error_message("BatchExecuteStatement",
+                {{"Statements", statements}, {"ReturnConsumedCapacity", "ALL"}},
+                "ValidationException");
+}
+
+}  // namespace
+}  // namespace nimbus::services::dynamodb::testing

@@ -46,10 +46,12 @@ class DynamoDbService final : public Service {
   // The table streams, for the dynamodbstreams service and event source
   // mappings (api.h); served once start() has run.
   StreamSource& streams() { return *stream_reader_; }
-  // Drops stream records older than 24 hours (run with each TTL sweep).
+  // Drops stream records older than 24 hours, and the streams tables no
+  // longer have 24 hours after (run with each TTL sweep).
   void trim_streams();
-  // Removes the records of a deleted table's stream.
-  void drop_stream(const TableDef& t);
+  // Forgets ClientRequestTokens older than 10 minutes (run with each TTL
+  // sweep); how many. Blocking.
+  size_t sweep_tokens();
 
  private:
   using object = boost::json::object;
@@ -102,8 +104,10 @@ class DynamoDbService final : public Service {
   Result<std::vector<TransactAction>> parse_transact_writes(const boost::json::array& list) const;
   // Runs `actions` as one transaction (all conditions checked, then one
   // commit); `token` and `fingerprint` make it idempotent for 10 minutes.
+  // `metrics`: ReturnItemCollectionMetrics SIZE.
   void run_transact_writes(std::vector<TransactAction> actions, std::string token,
-                           std::string fingerprint, CapacityMode mode, Respond respond);
+                           std::string fingerprint, CapacityMode mode, Respond respond,
+                           bool metrics = false);
 
   // index_backfill.cc: fills the indexes of `t` that are CREATING, then
   // makes them ACTIVE.
@@ -118,8 +122,19 @@ class DynamoDbService final : public Service {
   Result<TablePtr> statement_table(const nimbus::dynamodb::PartiqlStatement& s) const;
   Output partiql_select(const TablePtr& t, const nimbus::dynamodb::PartiqlStatement& s,
                         const object& in) const;  // blocking: worker pool
-  Output partiql_get(const TablePtr& t, const nimbus::dynamodb::PartiqlStatement& s) const;
+  // `mode`: with the read's ConsumedCapacity (`consistent`: a strongly
+  // consistent read).
+  Output partiql_get(const TablePtr& t, const nimbus::dynamodb::PartiqlStatement& s,
+                     CapacityMode mode = CapacityMode::kNone, bool consistent = false) const;
   void partiql_write(TablePtr t, nimbus::dynamodb::PartiqlStatement s, object in, Respond respond);
+
+  // ClientRequestTokens (transact_tokens.cc): whether `token` was used in
+  // the last 10 minutes by the request `fingerprint` names (a mismatch is
+  // IdempotentParameterMismatchException); and the record that remembers
+  // it, put in the batch of the transaction it names.
+  Result<bool> token_seen(const std::string& token, const std::string& fingerprint) const;
+  void remember_token(storage::WriteBatch& batch, const std::string& token,
+                      const std::string& fingerprint) const;
 
   // The table an item operation names (ResourceNotFoundException if none).
   Result<TablePtr> item_table(const object& in) const;
@@ -148,13 +163,6 @@ class DynamoDbService final : public Service {
   std::shared_ptr<Gate> ttl_gate_ = std::make_shared<Gate>();
   Mutex ttl_mu_;
   bool ttl_stopped_ GUARDED_BY(ttl_mu_) = false;
-  // ClientRequestTokens of the last 10 minutes' TransactWriteItems.
-  struct Token {
-    std::string fingerprint;
-    int64_t at_ms = 0;
-  };
-  Mutex tokens_mu_;
-  std::map<std::string, Token> tokens_ GUARDED_BY(tokens_mu_);
   // The "dynamodb" stream source; last, so it is unbound before what the
   // reader uses goes.
   std::unique_ptr<events::Binding> stream_bound_;

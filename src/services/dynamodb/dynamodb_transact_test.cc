@@ -131,5 +131,40 @@ TEST_F(DynamoDbTransactTest, ClientRequestTokenIsIdempotentForTenMinutes) {
   EXPECT_EQ(balance("a"), "80");
 }
 
+TEST_F(DynamoDbTransactTest, ClientRequestTokenSurvivesARestartAndIsSwept) {
+  auto in = transfer("a", "b", "10");
+  in["ClientRequestToken"] = "tok-2";
+  call("TransactWriteItems", in);
+  // A token of a transaction that only checks is remembered too.
+  json::object check{
+      {"TransactItems",
+       json::array{json::object{
+           {"ConditionCheck", json::object{{"TableName", "accounts"},
+                                           {"Key", json::object{{"pk", S("a")}}},
+                                           {"ConditionExpression", "attribute_exists(pk)"}}}}}},
+      {"ClientRequestToken", "tok-3"}};
+  call("TransactWriteItems", check);
+  reopen();
+  call("TransactWriteItems", in);
+  EXPECT_EQ(balance("a"), "90");
+  auto other = transfer("a", "b", "20");
+  other["ClientRequestToken"] = "tok-3";
+  expect_error("TransactWriteItems", other, "IdempotentParameterMismatchException");
+  clock.advance(std::chrono::minutes(9));
+  call("TransactWriteItems", in);
+  EXPECT_EQ(balance("a"), "90");
+  clock.advance(std::chrono::minutes(2));
+  call("TransactWriteItems", in);
+  EXPECT_EQ(balance("a"), "80");
+  // The sweeps forget expired tokens (the one just used again stays).
+  auto tokens = [this] {
+    size_t n = 0;
+    EXPECT_TRUE(storage->records("dynamodb.tokens").each("", [&n](storage::Entry&) { ++n; }));
+    return n;
+  };
+  EXPECT_TRUE(eventually([&] { return tokens() == 1; }));
+  EXPECT_TRUE(advance_until([&] { return tokens() == 0; }, std::chrono::minutes(1), 12));
+}
+
 }  // namespace
 }  // namespace nimbus::services::dynamodb::testing

@@ -2,6 +2,7 @@
 // under its turn (items.h), with conditions, projections, updates and
 // ReturnValues.
 #include "common/json_fields.h"
+#include "services/dynamodb/collections.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/errors.h"
 #include "services/dynamodb/item_keys.h"
@@ -135,13 +136,17 @@ void DynamoDbService::put_item(const CallContext&, object in, Respond respond) {
   if (!expr) return respond(expr.take_error());
   auto mode = capacity_mode(in);
   if (!mode) return respond(mode.take_error());
+  auto metrics = wants_collection_metrics(in, **t);
+  if (!metrics) return respond(metrics.take_error());
   std::string key = item_key(**t, *item);
-  auto decide = [in = std::move(in), item = std::move(*item), expr = std::move(*expr),
-                 rv](const std::optional<json::object>& current) -> Result<Decision> {
+  auto decide = [in = std::move(in), item = std::move(*item), expr = std::move(*expr), rv,
+                 metrics =
+                     *metrics](const std::optional<json::object>& current) -> Result<Decision> {
     if (expr.condition && !expr.condition->matches(current ? *current : json::object{})) {
       return condition_failed(in, current);
     }
     Decision d{Decision::Kind::kPut, item, {}};
+    if (metrics) d.metrics_of = item;
     if (rv == "ALL_OLD" && current) d.answer["Attributes"] = *current;
     return d;
   };
@@ -178,13 +183,17 @@ void DynamoDbService::delete_item(const CallContext&, object in, Respond respond
   if (!w) return respond(w.take_error());
   auto mode = capacity_mode(in);
   if (!mode) return respond(mode.take_error());
+  auto metrics = wants_collection_metrics(in, **t);
+  if (!metrics) return respond(metrics.take_error());
   std::string storage_key = item_key(**t, w->key);
-  auto decide = [in = std::move(in), expr = std::move(w->expr), rv = std::move(w->return_values)](
+  auto decide = [in = std::move(in), expr = std::move(w->expr), rv = std::move(w->return_values),
+                 metrics_of = *metrics ? std::optional<json::object>(w->key) : std::nullopt](
                     const std::optional<json::object>& current) -> Result<Decision> {
     if (expr.condition && !expr.condition->matches(current ? *current : json::object{})) {
       return condition_failed(in, current);
     }
     Decision d{current ? Decision::Kind::kDelete : Decision::Kind::kNone, {}, {}};
+    d.metrics_of = metrics_of;
     if (rv == "ALL_OLD" && current) d.answer["Attributes"] = *current;
     return d;
   };
@@ -204,10 +213,12 @@ void DynamoDbService::update_item(const CallContext&, object in, Respond respond
       return respond(st.take_error());
     }
   }
+  auto metrics = wants_collection_metrics(in, **t);
+  if (!metrics) return respond(metrics.take_error());
   std::string storage_key = item_key(**t, w->key);
   auto decide = [in = std::move(in), key = std::move(w->key), expr = std::move(w->expr),
-                 rv = std::move(w->return_values),
-                 table = *t](const std::optional<json::object>& current) -> Result<Decision> {
+                 rv = std::move(w->return_values), table = *t, metrics = *metrics](
+                    const std::optional<json::object>& current) -> Result<Decision> {
     if (expr.condition && !expr.condition->matches(current ? *current : json::object{})) {
       return condition_failed(in, current);
     }
@@ -222,6 +233,7 @@ void DynamoDbService::update_item(const CallContext&, object in, Respond respond
     }
     if (auto st = check_index_keys(*table, next); !st) return st.take_error();
     Decision d{Decision::Kind::kPut, next, {}};
+    if (metrics) d.metrics_of = key;
     if (rv == "ALL_OLD" && current) d.answer["Attributes"] = *current;
     if (rv == "ALL_NEW") d.answer["Attributes"] = next;
     if ((rv == "UPDATED_OLD" || rv == "UPDATED_NEW") && expr.update) {

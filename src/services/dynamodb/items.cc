@@ -59,33 +59,63 @@ void Items::write(TablePtr t, std::string key, Decide decide, Respond respond) {
   auto in = gate_.hold();
   if (!in) return respond(Error::make("InternalServerError", "the server is stopping", 500));
   std::string partition = key;
-  executor_.submit(partition,
-                   [this, in, t = std::move(t), key = std::move(key), decide = std::move(decide),
-                    respond = std::move(respond)](storage::PartitionExecutor::Turn turn) {
-                     auto current = get(key);
-                     if (!current) return respond(current.take_error());
-                     auto decision = decide(*current);
-                     if (!decision) return respond(decision.take_error());
-                     if (decision->kind == Decision::Kind::kNone ||
-                         (decision->kind == Decision::Kind::kDelete && !*current)) {
-                       return respond(std::move(decision->answer));
-                     }
-                     Change change{t, key, std::move(*current), std::nullopt, decision->by_ttl};
-                     if (decision->kind == Decision::Kind::kPut)
-                       change.after = std::move(decision->item);
-                     commit({change}, [turn, in, answer = std::move(decision->answer),
-                                       respond = std::move(respond)](Status st) mutable {
-                       turn.release();
-                       if (!st) return respond(st.take_error());
-                       respond(std::move(answer));
-                     });
-                   });
+  executor_.submit(partition, [this, in, t = std::move(t), key = std::move(key),
+                               decide = std::move(decide), respond = std::move(respond)](
+                                  storage::PartitionExecutor::Turn turn) {
+    auto current = get(key);
+    if (!current) return respond(current.take_error());
+    auto decision = decide(*current);
+    if (!decision) return respond(decision.take_error());
+    if (decision->kind == Decision::Kind::kNone ||
+        (decision->kind == Decision::Kind::kDelete && !*current)) {
+      if (decision->metrics_of) {
+        auto size = tables_.collection_size(collection_key(*t, *decision->metrics_of));
+        if (!size) return respond(size.take_error());
+        decision->answer["ItemCollectionMetrics"] =
+            collection_metrics(*t, *decision->metrics_of, *size);
+      }
+      return respond(std::move(decision->answer));
+    }
+    Change change{t, key, std::move(*current), std::nullopt, decision->by_ttl};
+    if (decision->kind == Decision::Kind::kPut) change.after = std::move(decision->item);
+    std::shared_ptr<CollectionSizes> sizes;
+    std::string collection;
+    if (decision->metrics_of) {
+      sizes = std::make_shared<CollectionSizes>();
+      collection = collection_key(*t, *decision->metrics_of);
+    }
+    commit(
+        {change},
+        [turn, in, t, sizes, collection, metrics_of = decision->metrics_of,
+         answer = std::move(decision->answer), respond = std::move(respond)](Status st) mutable {
+          turn.release();
+          if (!st) return respond(st.take_error());
+          if (sizes) {
+            answer["ItemCollectionMetrics"] =
+                collection_metrics(*t, *metrics_of, (*sizes)[collection]);
+          }
+          respond(std::move(answer));
+        },
+        sizes);
+  });
 }
 
-void Items::commit(const std::vector<Change>& changes, std::function<void(Status)> done) {
+void Items::commit(const std::vector<Change>& changes, std::function<void(Status)> done,
+                   std::shared_ptr<CollectionSizes> sizes,
+                   const std::function<void(storage::WriteBatch&)>& also) {
   std::vector<Tables::StatsDelta> deltas;
+  std::vector<CollectionDelta> collections;
   storage::WriteBatch batch;
+  if (also) also(batch);
   for (const auto& c : changes) {
+    // LSIs are fixed at CreateTable: the definition the change read with
+    // has them all.
+    if (!c.table->lsis.empty()) {
+      const auto& any = c.after ? *c.after : *c.before;
+      collections.push_back({collection_key(*c.table, any),
+                             (c.after ? collection_bytes(*c.table, *c.after) : 0) -
+                                 (c.before ? collection_bytes(*c.table, *c.before) : 0)});
+    }
     batch.add_partition("dynamodb/" + c.table->name + "/" + c.key);
     Tables::StatsDelta d{c.table->num, 0, 0};
     if (c.before) {
@@ -128,7 +158,8 @@ void Items::commit(const std::vector<Change>& changes, std::function<void(Status
       same->records.push_back(std::move(*record));
     }
   };
-  tables_.commit_items(std::move(deltas), std::move(batch), std::move(done), indexes);
+  tables_.commit_items(std::move(deltas), std::move(batch), std::move(done), indexes,
+                       std::move(collections), std::move(sizes));
 }
 
 void Items::backfill(const std::string& table, uint64_t index, std::string after,

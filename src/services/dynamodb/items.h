@@ -36,6 +36,9 @@ struct Decision {
   boost::json::object item;    // kPut: the new item
   boost::json::object answer;  // the operation's output
   bool by_ttl = false;         // a TTL deletion (its stream record says so)
+  // ReturnItemCollectionMetrics SIZE: the item's key (or the item); the
+  // answer gets the ItemCollectionMetrics of its collection.
+  std::optional<boost::json::object> metrics_of = std::nullopt;
 };
 using Decide = std::function<Result<Decision>(const std::optional<boost::json::object>& current)>;
 
@@ -80,8 +83,13 @@ class Items {
     bool by_ttl = false;
   };
   // Commits every change in one batch (all or nothing) with the tables'
-  // stats; `done` once durable.
-  void commit(const std::vector<Change>& changes, std::function<void(Status)> done);
+  // stats and item collection sizes (collections.h: a collection past its
+  // limit fails the commit, changing nothing); `done` once durable.
+  // `sizes` as Tables::commit_items gives them; `also` adds to the batch
+  // (a transaction's ClientRequestToken). `changes` may be empty.
+  void commit(const std::vector<Change>& changes, std::function<void(Status)> done,
+              std::shared_ptr<CollectionSizes> sizes = nullptr,
+              const std::function<void(storage::WriteBatch&)>& also = {});
 
   // One step of an index backfill (index_backfill.cc): gives up to 100
   // items of table `table` after storage key `after` ("" : the first) their

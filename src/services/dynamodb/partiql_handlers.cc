@@ -33,7 +33,28 @@ Result<Statement> parse(const json::object& in) {
   if (const auto* p = in.if_contains("Parameters"); p != nullptr && p->is_array()) {
     parameters = p->as_array();
   }
-  return model::parse_partiql(str(in, "Statement"), parameters);
+  auto s = model::parse_partiql(str(in, "Statement"), parameters);
+  if (s && s->kind == Statement::Kind::kExists) {
+    return errors::validation("EXISTS is supported in ExecuteTransaction only");
+  }
+  return s;
+}
+
+// A member's cost, from the ConsumedCapacity (INDEXES form) of its answer.
+Consumed consumed_from(const json::object& cc) {
+  auto units = [](const json::value* v) {
+    const auto* o = v && v->is_object() ? v->as_object().if_contains("CapacityUnits") : nullptr;
+    return o && o->is_number() ? o->to_number<double>() : 0.0;
+  };
+  Consumed c;
+  c.table = units(cc.if_contains("Table"));
+  for (auto [member, m] : {std::pair{"GlobalSecondaryIndexes", &c.gsis},
+                           std::pair{"LocalSecondaryIndexes", &c.lsis}}) {
+    const auto* per = cc.if_contains(member);
+    if (per == nullptr || !per->is_object()) continue;
+    for (const auto& [name, u] : per->as_object()) (*m)[name] = units(&u);
+  }
+  return c;
 }
 
 // NextToken: the last key read, as base64 JSON; back to a storage key.
@@ -140,7 +161,8 @@ Output DynamoDbService::partiql_select(const TablePtr& t, const Statement& s,
 }
 
 // A SELECT of BatchExecuteStatement: one item by its full key.
-Output DynamoDbService::partiql_get(const TablePtr& t, const Statement& s) const {
+Output DynamoDbService::partiql_get(const TablePtr& t, const Statement& s, CapacityMode mode,
+                                    bool consistent) const {
   auto lookup = model::partiql_key_lookup(s.where, model_schema(t->key));
   if (!lookup) {
     return errors::validation(
@@ -150,6 +172,11 @@ Output DynamoDbService::partiql_get(const TablePtr& t, const Statement& s) const
   auto item = items_->get(item_key(*t, lookup->key));
   if (!item) return item.take_error();
   json::object out{{"TableName", t->name}};
+  if (mode != CapacityMode::kNone) {
+    size_t bytes = *item ? model::item_size(**item) : 0;
+    out["ConsumedCapacity"] =
+        consumed_capacity(t->name, read_consumed(*t, "", bytes, consistent), mode);
+  }
   if (*item && (!lookup->rest || lookup->rest->matches(**item))) {
     out["Item"] =
         s.projection.empty() ? std::move(**item) : model::Projection(s.projection).apply(**item);
@@ -245,11 +272,15 @@ void DynamoDbService::batch_execute_statement(const CallContext&, object in, Res
     return respond(errors::constraint("'" + json::serialize(statements) + "'", "statements",
                                       "Member must have length less than or equal to 25"));
   }
-  // Every member runs; the answer once all have, in request order.
+  auto mode = capacity_mode(in);
+  if (!mode) return respond(mode.take_error());
+  // Every member runs; the answer once all have, in request order. Each
+  // member's ConsumedCapacity is added to its table's.
   struct Join {
     std::mutex mu;
     size_t left;
     json::array responses;
+    std::map<std::string, Consumed> consumed;
     Respond respond;
   };
   auto join = std::make_shared<Join>();
@@ -258,9 +289,10 @@ void DynamoDbService::batch_execute_statement(const CallContext&, object in, Res
   join->respond = std::move(respond);
   for (size_t i = 0; i < statements.size(); ++i) {
     json::object member = statements[i].is_object() ? statements[i].as_object() : json::object{};
-    auto done = [join, i](std::string table, Output out) {
+    auto done = [join, i, mode = *mode](std::string table, Output out, Consumed cost) {
       json::object r;
       if (out) {
+        out->erase("ConsumedCapacity");
         r = out->contains("TableName") ? std::move(*out) : json::object{{"TableName", table}};
       } else {
         r["Error"] = batch_error(out.error());
@@ -268,29 +300,51 @@ void DynamoDbService::batch_execute_statement(const CallContext&, object in, Res
       }
       std::unique_lock lock(join->mu);
       join->responses[i] = std::move(r);
+      if (!table.empty()) join->consumed[table] += cost;
       if (--join->left > 0) return;
       Respond reply = std::move(join->respond);
       json::array responses = std::move(join->responses);
+      auto consumed = std::move(join->consumed);
       lock.unlock();
-      reply(json::object{{"Responses", std::move(responses)}});
+      json::object answer{{"Responses", std::move(responses)}};
+      if (mode != CapacityMode::kNone)
+        answer["ConsumedCapacity"] = consumed_capacity(consumed, mode);
+      reply(std::move(answer));
     };
     auto s = parse(member);
     if (!s) {
-      done("", s.take_error());
+      done("", s.take_error(), {});
       continue;
     }
     auto t = statement_table(*s);
     if (!t) {
-      done("", t.take_error());
+      done("", t.take_error(), {});
       continue;
     }
     std::string table = (*t)->name;
+    // A member costs what it would alone; the capacity is read back from
+    // its answer (TOTAL and INDEXES carry the table's and each index's).
+    auto cost_of = [](const Output& out) {
+      Consumed c;
+      if (!out) return c;
+      const auto* cc = out->if_contains("ConsumedCapacity");
+      if (cc == nullptr || !cc->is_object()) return c;
+      c = consumed_from(cc->as_object());
+      return c;
+    };
     if (s->kind == Statement::Kind::kSelect) {
-      done(table, partiql_get(*t, *s));
+      auto out = partiql_get(*t, *s, *mode == CapacityMode::kNone ? *mode : CapacityMode::kIndexes,
+                             boolean(member, "ConsistentRead").value_or(false));
+      Consumed cost = cost_of(out);
+      done(table, std::move(out), cost);
       continue;
     }
+    if (*mode != CapacityMode::kNone) member["ReturnConsumedCapacity"] = "INDEXES";
     partiql_write(std::move(*t), std::move(*s), std::move(member),
-                  [done, table](Output out) { done(table, std::move(out)); });
+                  [done, table, cost_of](Output out) {
+                    Consumed cost = cost_of(out);
+                    done(table, std::move(out), cost);
+                  });
   }
 }
 

@@ -1,7 +1,8 @@
 // ExecuteTransaction: up to 100 PartiQL statements, all reads or all writes.
 // Writes become the same actions as TransactWriteItems' (INSERT a Put that
 // needs the item absent, UPDATE an Update that needs it present, DELETE a
-// Delete, each conditional on the rest of its WHERE) and run on the same
+// Delete, EXISTS(SELECT ...) a ConditionCheck that needs it present, each
+// conditional on the rest of its WHERE) and run on the same
 // transaction path; reads are single-item SELECTs read under every item's
 // turn at once, as TransactGetItems reads.
 #include <algorithm>
@@ -53,6 +54,10 @@ Result<DynamoDbService::TransactAction> DynamoDbService::partiql_action(TablePtr
       if (auto st = update.check_keys(t->key.names()); !st) return st.take_error();
       expr->update.emplace(std::move(update));
       a.kind = TransactKind::kUpdate;
+      a.must_exist = 1;
+    } else if (s.kind == Statement::Kind::kExists) {
+      // A condition check: the item exists and matches the rest of the WHERE.
+      a.kind = TransactKind::kCheck;
       a.must_exist = 1;
     } else {
       a.kind = TransactKind::kDelete;

@@ -49,8 +49,12 @@ StreamReader::Named StreamReader::find(const std::string& arn) const {
   auto parts = parse_arn(arn);
   if (!parts || log_ == nullptr) return {};
   TablePtr t = tables_.find(parts->table);
-  if (!t || t->stream_label.empty() || t->stream_label != parts->label) return {};
-  return {t, parts->region};
+  if (t && !t->stream_label.empty() && t->stream_label == parts->label) return {t, parts->region};
+  // A stream the table no longer has (deleted, or replaced by a new one).
+  if (auto old = tables_.old_stream(parts->table, parts->label)) {
+    return {old->table, parts->region};
+  }
+  return {};
 }
 
 StreamDescription StreamReader::description(const TableDef& t, const std::string& region,
@@ -85,10 +89,12 @@ std::vector<StreamDescription> StreamReader::list(const std::string& table,
   };
   if (!table.empty()) {
     add(tables_.find(table));
-    return out;
+  } else {
+    bool more = false;
+    for (const auto& name : tables_.names("", SIZE_MAX, more)) add(tables_.find(name));
   }
-  bool more = false;
-  for (const auto& name : tables_.names("", SIZE_MAX, more)) add(tables_.find(name));
+  for (const auto& old : tables_.old_streams(table)) add(old.table);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.arn < b.arn; });
   return out;
 }
 

@@ -15,7 +15,7 @@ namespace {
 
 // Namespaces holding keys under a table's number, cleared by DeleteTable.
 const std::vector<std::string>& table_namespaces() {
-  static const std::vector<std::string> kSpaces{ns::kItems, ns::kIndexes};
+  static const std::vector<std::string> kSpaces{ns::kItems, ns::kIndexes, ns::kCollections};
   return kSpaces;
 }
 
@@ -237,7 +237,6 @@ void DynamoDbService::delete_table(const CallContext& ctx, object in, Respond re
       name, table_namespaces(),
       [this, ctx, stats, respond = std::move(respond)](Result<TablePtr> t) {
         if (!t) return respond(t.take_error());
-        drop_stream(**t);
         respond(json::object{
             {"TableDescription", describe(**t, stats, "DELETING", region(ctx), account(ctx))}});
       });

@@ -18,6 +18,11 @@ namespace json = boost::json;
 namespace {
 
 constexpr char kNextNum[] = "next_num";
+constexpr char kOldStreams[] = "dynamodb.old_streams";
+
+std::string old_stream_key(const std::string& table, const std::string& label) {
+  return storage::KeyBuilder().str(table).str(label).bytes();
+}
 
 std::string stats_key(uint64_t num) {
   return storage::encode_key(num);
@@ -74,9 +79,22 @@ Status Tables::recover() {
     if (storage::decode_key(e.key, num)) stats[num] = parse_stats(e.value);
   });
   if (!sst) return sst;
+  std::map<std::pair<std::string, std::string>, OldStream> old;
+  auto ost = env_.storage->records(kOldStreams).each("", [&](storage::Entry& e) {
+    auto stored = parse_object(e.value);
+    const auto* def = stored ? stored->if_contains("table") : nullptr;
+    if (def == nullptr || !def->is_object()) return;
+    auto t = from_stored(def->as_object());
+    if (!t) return;
+    OldStream o{std::make_shared<const TableDef>(std::move(*t)),
+                integer(*stored, "retired_ms").value_or(0)};
+    old[{o.table->name, o.table->stream_label}] = std::move(o);
+  });
+  if (!ost) return ost;
   MutexLock lock(mu_);
   tables_ = std::move(tables);
   stats_ = std::move(stats);
+  old_streams_ = std::move(old);
   next_num_ = next_num;
   // Indexes stored before they had numbers get theirs now and are backfilled.
   storage::WriteBatch batch;
@@ -189,6 +207,10 @@ void Tables::update(const std::string& name, const std::function<Status(TableDef
   if (auto st = change(copy); !st) return done(st.take_error());
   storage::WriteBatch batch("dynamodb/" + name);
   number_indexes(copy, batch);
+  // A new stream replaces the old one, which stays readable a while.
+  if (!it->second->stream_label.empty() && copy.stream_label != it->second->stream_label) {
+    retire_stream(*it->second, batch);
+  }
   // Entries and stats of indexes the change dropped go in the same batch.
   for (const auto* list : {&it->second->gsis, &it->second->lsis}) {
     for (const auto& old : *list) {
@@ -224,6 +246,7 @@ void Tables::remove(const std::string& name, const std::vector<std::string>& nam
   }
   storage::WriteBatch batch("dynamodb/" + name);
   batch.del(ns::kTables, name);
+  if (!gone->stream_label.empty()) retire_stream(*gone, batch);
   batch.del(ns::kStats, stats_key(gone->num));
   for (const auto* list : {&gone->gsis, &gone->lsis}) {
     for (const auto& i : *list) {
@@ -243,9 +266,75 @@ void Tables::remove(const std::string& name, const std::vector<std::string>& nam
   });
 }
 
-void Tables::commit_items(std::vector<StatsDelta> deltas, storage::WriteBatch batch,
-                          std::function<void(Status)> done, const More& more) {
+Result<int64_t> Tables::collection_size(const std::string& key) const {
   MutexLock lock(mu_);
+  return collection_size_locked(key);
+}
+
+Result<int64_t> Tables::collection_size_locked(const std::string& key) const {
+  if (auto it = collections_.find(key); it != collections_.end()) return it->second.bytes;
+  auto stored = env_.storage->records(ns::kCollections).get(key);
+  if (!stored) return stored.take_error();
+  int64_t bytes = 0;
+  if (*stored) std::from_chars((*stored)->data(), (*stored)->data() + (*stored)->size(), bytes);
+  return bytes;
+}
+
+Status Tables::apply_collections(std::vector<CollectionDelta> collections,
+                                 storage::WriteBatch& batch, std::function<void(Status)>& done,
+                                 CollectionSizes* sizes) {
+  std::map<std::string, int64_t> by_key;
+  for (const auto& c : collections) by_key[c.key] += c.bytes;
+  std::map<std::string, int64_t> next;
+  for (const auto& [key, delta] : by_key) {
+    auto now = collection_size_locked(key);
+    if (!now) return now.take_error();
+    int64_t after = std::max<int64_t>(0, *now + delta);
+    if (delta > 0 && after > collection_limit_) {
+      if (sizes) *sizes = {{key, after}};
+      return collection_limit_exceeded();
+    }
+    next[key] = after;
+  }
+  std::vector<std::string> keys;
+  for (const auto& [key, after] : next) {
+    if (sizes) (*sizes)[key] = after;
+    if (by_key[key] == 0) continue;
+    auto& f = collections_[key];
+    f.bytes = after;
+    ++f.commits;
+    keys.push_back(key);
+    if (after == 0) {
+      batch.del(ns::kCollections, key);
+    } else {
+      batch.put(ns::kCollections, key, std::to_string(after));
+    }
+  }
+  if (keys.empty()) return Status::ok();
+  done = [this, keys = std::move(keys), done = std::move(done)](Status st) {
+    {
+      MutexLock lock(mu_);
+      for (const auto& key : keys) {
+        auto it = collections_.find(key);
+        if (it != collections_.end() && --it->second.commits == 0) collections_.erase(it);
+      }
+    }
+    done(std::move(st));
+  };
+  return Status::ok();
+}
+
+void Tables::commit_items(std::vector<StatsDelta> deltas, storage::WriteBatch batch,
+                          std::function<void(Status)> done, const More& more,
+                          std::vector<CollectionDelta> collections,
+                          std::shared_ptr<CollectionSizes> sizes) {
+  MutexLock lock(mu_);
+  if (!collections.empty() || sizes) {
+    if (auto st = apply_collections(std::move(collections), batch, done, sizes.get()); !st) {
+      lock.unlock();
+      return done(std::move(st));
+    }
+  }
   if (more) {
     Appends appends;
     more([this](const std::string& name) { return find_held(name); }, batch, deltas, appends);
@@ -262,6 +351,49 @@ void Tables::commit_items(std::vector<StatsDelta> deltas, storage::WriteBatch ba
   }
   apply_deltas(deltas, batch);
   commit_locked(std::move(batch), std::move(done));
+}
+
+void Tables::retire_stream(const TableDef& t, storage::WriteBatch& batch) {
+  TableDef copy = t;
+  copy.stream_enabled = false;
+  OldStream o{std::make_shared<const TableDef>(std::move(copy)), env_.clock.now_millis()};
+  json::object stored{{"retired_ms", o.retired_ms}, {"table", to_stored(*o.table)}};
+  batch.put(kOldStreams, old_stream_key(t.name, t.stream_label), json::serialize(stored));
+  old_streams_[{t.name, t.stream_label}] = std::move(o);
+}
+
+std::vector<Tables::OldStream> Tables::old_streams(const std::string& name) const {
+  MutexLock lock(mu_);
+  std::vector<OldStream> out;
+  for (const auto& [key, o] : old_streams_) {
+    if (name.empty() || key.first == name) out.push_back(o);
+  }
+  return out;
+}
+
+std::optional<Tables::OldStream> Tables::old_stream(const std::string& name,
+                                                    const std::string& label) const {
+  MutexLock lock(mu_);
+  auto it = old_streams_.find({name, label});
+  if (it == old_streams_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Tables::OldStream> Tables::expire_old_streams(int64_t cutoff_ms) {
+  MutexLock lock(mu_);
+  std::vector<OldStream> out;
+  storage::WriteBatch batch("dynamodb/old_streams");
+  for (auto it = old_streams_.begin(); it != old_streams_.end();) {
+    if (it->second.retired_ms >= cutoff_ms) {
+      ++it;
+      continue;
+    }
+    batch.del(kOldStreams, old_stream_key(it->first.first, it->first.second));
+    out.push_back(std::move(it->second));
+    it = old_streams_.erase(it);
+  }
+  if (!out.empty()) commit_locked(std::move(batch), [](Status) {});
+  return out;
 }
 
 void Tables::set_stream_log(storage::Log* log) {

@@ -7,6 +7,10 @@
 //                    items a racing write leaves under a deleted table's
 //                    number are never seen by a later table of that name
 //   dynamodb.stats   (u64 table number) -> "ITEMS BYTES"
+//   dynamodb.collections  item collection sizes (collections.h)
+//   dynamodb.old_streams  (str table name, str stream label) ->
+//                    {"retired_ms": N, "table": the stored definition with
+//                    that stream, disabled}: streams a table no longer has
 // A table's items and index entries live under its number (items.h); a
 // DeleteTable batch removes the definition, the stats and those ranges at
 // once.
@@ -24,10 +28,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/mutex.h"
+#include "services/dynamodb/collections.h"
 #include "services/dynamodb/table_def.h"
 #include "services/service.h"
 #include "storage/log.h"
@@ -48,7 +54,8 @@ class Tables {
  public:
   using Done = std::function<void(Result<TablePtr>)>;
 
-  explicit Tables(Environment& env) : env_(env) {}
+  explicit Tables(Environment& env)
+      : env_(env), collection_limit_(collection_limit(env.settings)) {}
 
   // Reads every table back. Called once, from the service's start().
   Status recover();
@@ -90,20 +97,54 @@ class Tables {
   using Appends = std::vector<storage::Log::PartitionRecords>;
   using More =
       std::function<void(const Current&, storage::WriteBatch&, std::vector<StatsDelta>&, Appends&)>;
+  //
+  // `collections` change item collection sizes (collections.h) in the same
+  // batch. When one would grow past the limit, nothing is committed and
+  // `done` gets ItemCollectionSizeLimitExceededException. `sizes` (when
+  // given) is filled before the commit is queued with each collection's
+  // size after it (on that error: the collection past the limit only).
   void commit_items(std::vector<StatsDelta> deltas, storage::WriteBatch batch,
-                    std::function<void(Status)> done, const More& more = {});
+                    std::function<void(Status)> done, const More& more = {},
+                    std::vector<CollectionDelta> collections = {},
+                    std::shared_ptr<CollectionSizes> sizes = nullptr);
+  // The size of an item collection (collection_key()) as last committed.
+  Result<int64_t> collection_size(const std::string& key) const;
 
   // The Log stream records go to (DynamoDbService::start()); until it is
   // set, no stream records are written.
   void set_stream_log(storage::Log* log);
 
+  // Streams a table no longer has: its stream when the table is deleted,
+  // its previous stream when a new one is enabled. Each stays listed
+  // (DISABLED) and readable until expire_old_streams() drops it, 24 hours
+  // later; `table` is the definition it was a stream of.
+  struct OldStream {
+    TablePtr table;
+    int64_t retired_ms = 0;
+  };
+  // The old streams of table `name` ("" : of every table), by table name
+  // and label.
+  std::vector<OldStream> old_streams(const std::string& name = "") const;
+  std::optional<OldStream> old_stream(const std::string& name, const std::string& label) const;
+  // Forgets the old streams retired before `cutoff_ms` (durably) and
+  // returns them: their records are the caller's to remove.
+  std::vector<OldStream> expire_old_streams(int64_t cutoff_ms);
+
  private:
   void commit_locked(storage::WriteBatch batch, std::function<void(Status)> done) REQUIRES(mu_);
+  Result<int64_t> collection_size_locked(const std::string& key) const REQUIRES(mu_);
+  // Adds `collections` to `batch` and to the sizes in flight; an error
+  // (past the limit, a failed read) changes nothing. `done` is wrapped to
+  // forget the sizes once committed.
+  Status apply_collections(std::vector<CollectionDelta> collections, storage::WriteBatch& batch,
+                           std::function<void(Status)>& done, CollectionSizes* sizes) REQUIRES(mu_);
   // Adds each delta to its stats, and the new stats to `batch`.
   void apply_deltas(const std::vector<StatsDelta>& deltas, storage::WriteBatch& batch)
       REQUIRES(mu_);
   // find() with mu_ held by the caller (commit_items' `more`).
   TablePtr find_held(const std::string& name) const NO_THREAD_SAFETY_ANALYSIS;
+  // Keeps the stream of `t` as an old stream (in `batch`).
+  void retire_stream(const TableDef& t, storage::WriteBatch& batch) REQUIRES(mu_);
   // Gives new indexes of `t` their numbers and stats (in `batch`).
   void number_indexes(TableDef& t, storage::WriteBatch& batch) REQUIRES(mu_);
 
@@ -113,6 +154,15 @@ class Tables {
   std::map<uint64_t, TableStats> stats_ GUARDED_BY(mu_);
   uint64_t next_num_ GUARDED_BY(mu_) = 1;
   storage::Log* stream_log_ GUARDED_BY(mu_) = nullptr;
+  // Item collection sizes of commits in flight (the stored size is stale
+  // until they land), by collection key; bounded by the writes in flight.
+  struct InFlight {
+    int64_t bytes = 0;
+    int commits = 0;
+  };
+  std::map<std::string, InFlight> collections_ GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, OldStream> old_streams_ GUARDED_BY(mu_);
+  const int64_t collection_limit_;
 };
 
 }  // namespace nimbus::services::dynamodb

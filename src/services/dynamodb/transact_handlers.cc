@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/json_fields.h"
+#include "services/dynamodb/collections.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/errors.h"
 #include "services/dynamodb/item_keys.h"
@@ -18,8 +19,6 @@ namespace json = boost::json;
 namespace model = nimbus::dynamodb;
 
 namespace {
-
-constexpr int64_t kTokenLifetimeMs = 10 * 60 * 1000;
 
 using Kind = TransactKind;
 
@@ -35,6 +34,35 @@ const char* kind_member(Kind k) {
       return "Update";
   }
   return "";
+}
+
+Error cancelled(const json::array& reasons) {
+  std::string codes;
+  for (const auto& r : reasons) {
+    codes += (codes.empty() ? "" : ", ") + std::string(r.at("Code").as_string());
+  }
+  return Error::make("TransactionCanceledException",
+                     "Transaction cancelled, please refer cancellation reasons for "
+                     "specific reasons [" +
+                         codes + "]")
+      .with("CancellationReasons", json::serialize(reasons));
+}
+
+// A commit refused for an item collection past its limit: the writes to
+// that collection are the reason. `collections`: each action's collection
+// ("" for none: a condition check, a table without LSIs).
+Error collection_cancelled(const std::vector<std::string>& collections,
+                           const CollectionSizes& over) {
+  json::array reasons;
+  for (const auto& c : collections) {
+    if (!c.empty() && over.count(c) != 0) {
+      reasons.push_back(json::object{{"Code", "ItemCollectionSizeLimitExceeded"},
+                                     {"Message", collection_limit_exceeded().message}});
+    } else {
+      reasons.push_back(json::object{{"Code", "None"}});
+    }
+  }
+  return cancelled(reasons);
 }
 
 }  // namespace
@@ -109,38 +137,30 @@ void DynamoDbService::transact_write_items(const CallContext&, object in, Respon
   if (!actions) return respond(actions.take_error());
   auto mode = capacity_mode(in);
   if (!mode) return respond(mode.take_error());
+  auto metrics = collection_metrics_asked(in);
+  if (!metrics) return respond(metrics.take_error());
   run_transact_writes(std::move(*actions), str(in, "ClientRequestToken"), json::serialize(*list),
-                      *mode, std::move(respond));
+                      *mode, std::move(respond), *metrics);
 }
 
 void DynamoDbService::run_transact_writes(std::vector<TransactAction> actions, std::string token,
                                           std::string fingerprint, CapacityMode mode,
-                                          Respond respond) {
-  // ClientRequestToken: the same request again within 10 minutes answers
-  // as the first did without writing again.
-  if (!token.empty()) {
-    int64_t now = env_.clock.now_millis();
-    MutexLock lock(tokens_mu_);
-    std::erase_if(tokens_,
-                  [now](const auto& e) { return now - e.second.at_ms > kTokenLifetimeMs; });
-    auto it = tokens_.find(token);
-    if (it != tokens_.end()) {
-      if (it->second.fingerprint != fingerprint) {
-        return respond(Error::make("IdempotentParameterMismatchException",
-                                   "The request uses the same client token as a previous, but "
-                                   "non-identical request."));
-      }
-      return respond(json::object{});
-    }
-  }
-
+                                          Respond respond, bool metrics) {
   std::vector<std::string> keys;
   for (const auto& a : actions) keys.push_back(a.key);
   auto shared = std::make_shared<std::vector<TransactAction>>(std::move(actions));
   auto answer = std::make_shared<Respond>(std::move(respond));
   bool started = items_->with_turns(std::move(keys), [this, shared, token, fingerprint, mode,
-                                                      answer](Items::Turns turns) {
+                                                      answer, metrics](Items::Turns turns) {
     const Respond& respond = *answer;
+    // ClientRequestToken: the same request again within 10 minutes answers
+    // as the first did without writing again. Read under the items' turns,
+    // so a replay racing the first waits for its commit.
+    if (!token.empty()) {
+      auto seen = token_seen(token, fingerprint);
+      if (!seen) return respond(seen.take_error());
+      if (*seen) return respond(json::object{});
+    }
     std::vector<Items::Change> changes;
     std::map<std::string, Consumed> consumed;  // a transaction costs twice a write
     json::array reasons;
@@ -190,34 +210,42 @@ void DynamoDbService::run_transact_writes(std::vector<TransactAction> actions, s
       if (kind == Kind::kDelete && !c.before) continue;
       changes.push_back(std::move(c));
     }
-    if (failed) {
-      std::string codes;
-      for (const auto& r : reasons) {
-        codes += (codes.empty() ? "" : ", ") + std::string(r.at("Code").as_string());
-      }
-      return respond(Error::make("TransactionCanceledException",
-                                 "Transaction cancelled, please refer cancellation reasons for "
-                                 "specific reasons [" +
-                                     codes + "]")
-                         .with("CancellationReasons", json::serialize(reasons)));
-    }
-    auto remember = [this, token, fingerprint] {
-      if (token.empty()) return;
-      MutexLock lock(tokens_mu_);
-      tokens_[token] = Token{fingerprint, env_.clock.now_millis()};
-    };
+    if (failed) return respond(cancelled(reasons));
     json::object out;
     if (mode != CapacityMode::kNone) out["ConsumedCapacity"] = consumed_capacity(consumed, mode);
-    if (changes.empty()) {
-      remember();
-      return respond(std::move(out));
-    }
-    items_->commit(changes, [turns, remember, answer, out = std::move(out)](Status st) mutable {
-      turns->turns.clear();
-      if (!st) return (*answer)(st.take_error());
-      remember();
-      (*answer)(std::move(out));
-    });
+    if (changes.empty() && token.empty()) return respond(std::move(out));
+    auto remember = [this, &token, &fingerprint](storage::WriteBatch& batch) {
+      if (!token.empty()) remember_token(batch, token, fingerprint);
+    };
+    auto sizes = std::make_shared<CollectionSizes>();
+    items_->commit(
+        changes,
+        [shared, turns, answer, metrics, sizes, changes, out = std::move(out)](Status st) mutable {
+          turns->turns.clear();
+          if (!st && st.error().code == "ItemCollectionSizeLimitExceededException") {
+            std::vector<std::string> collections;
+            for (const auto& a : *shared) {
+              bool counts = !a.table->lsis.empty() && a.kind != Kind::kCheck;
+              collections.push_back(counts ? collection_key(*a.table, a.key_attrs) : "");
+            }
+            return (*answer)(collection_cancelled(collections, *sizes));
+          }
+          if (!st) return (*answer)(st.take_error());
+          if (metrics) {
+            json::object by_table;
+            for (const auto& c : changes) {
+              if (c.table->lsis.empty()) continue;
+              const auto& item = c.after ? *c.after : *c.before;
+              auto& list = by_table[c.table->name];
+              if (!list.is_array()) list = json::array{};
+              list.as_array().push_back(
+                  collection_metrics(*c.table, item, (*sizes)[collection_key(*c.table, item)]));
+            }
+            if (!by_table.empty()) out["ItemCollectionMetrics"] = std::move(by_table);
+          }
+          (*answer)(std::move(out));
+        },
+        sizes, remember);
   });
   if (!started) (*answer)(Error::make("InternalServerError", "the server is stopping", 500));
 }

@@ -4,7 +4,9 @@
 // that it is still expired. So an expired item goes within one sweep
 // period plus the time to read its table; until then reads still return it,
 // as on AWS. Each sweep also drops the stream records older than 24 hours
-// (trim_streams).
+// (trim_streams; and the streams a table no longer has, 24 hours after it
+// lost them) and forgets ClientRequestTokens older than 10 minutes
+// (sweep_tokens, transact_tokens.cc).
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/value.h"
@@ -41,6 +43,7 @@ void DynamoDbService::schedule_ttl_sweep() {
     env_.workers.post([this, in] {
       sweep_ttl();
       trim_streams();
+      sweep_tokens();
       schedule_ttl_sweep();
     });
   });
@@ -78,15 +81,14 @@ size_t DynamoDbService::sweep_ttl() {
   return deleted;
 }
 
-void DynamoDbService::drop_stream(const TableDef& t) {
-  if (stream_log_ && !t.stream_label.empty()) {
-    stream_log_->remove(stream_partition(t.name, t.stream_label), [](Status) {});
-  }
-}
-
 void DynamoDbService::trim_streams() {
   if (!stream_log_) return;
   int64_t cutoff = env_.clock.now_millis() - kStreamRetentionMs;
+  // Streams tables no longer have go 24 hours after they were replaced or
+  // their table deleted.
+  for (const auto& old : tables_->expire_old_streams(cutoff)) {
+    stream_log_->remove(stream_partition(old.table->name, old.table->stream_label), [](Status) {});
+  }
   for (const auto& partition : stream_log_->partitions()) {
     stream_log_->trim_older_than(partition, cutoff, [](Status) {});
   }

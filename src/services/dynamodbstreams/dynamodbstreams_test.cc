@@ -241,6 +241,64 @@ TEST_F(StreamsTest, TransactionsTtlAndRestart) {
                             DynamoDbService::kTtlSweepEvery));
 }
 
+TEST_F(StreamsTest, OldStreamsStayListedAndReadableForADay) {
+  std::string first = table("tab", "KEYS_ONLY");
+  put("tab", "a");
+  ddb("UpdateTable",
+      {{"TableName", "tab"}, {"StreamSpecification", json::object{{"StreamEnabled", false}}}});
+  clock.advance(std::chrono::seconds(1));  // labels are creation times
+  auto updated = ddb("UpdateTable",
+                     {{"TableName", "tab"},
+                      {"StreamSpecification",
+                       json::object{{"StreamEnabled", true}, {"StreamViewType", "NEW_IMAGE"}}}});
+  std::string second = s(updated["TableDescription"].at("LatestStreamArn"));
+  ASSERT_NE(first, second);
+  put("tab", "b");
+  auto listed = [this](const std::string& table) {
+    json::object in;
+    if (!table.empty()) in["TableName"] = table;
+    std::vector<std::string> arns;
+    auto out = streams("ListStreams", in);
+    for (const auto& st : out["Streams"].as_array()) {
+      arns.push_back(s(st.at("StreamArn")));
+    }
+    return arns;
+  };
+  auto status = [this](const std::string& arn) {
+    return s(
+        streams("DescribeStream", {{"StreamArn", arn}})["StreamDescription"].at("StreamStatus"));
+  };
+  EXPECT_EQ(listed("tab"), (std::vector<std::string>{first, second}));
+  EXPECT_EQ(status(first), "DISABLED");
+  EXPECT_EQ(status(second), "ENABLED");
+  EXPECT_EQ(records(iterator(first)).size(), 1u);
+  EXPECT_EQ(records(iterator(second)).size(), 1u);
+
+  // A deleted table's stream stays too, DISABLED, also across a restart.
+  ddb("DeleteTable", {{"TableName", "tab"}});
+  reopen();
+  EXPECT_EQ(listed(""), (std::vector<std::string>{first, second}));
+  EXPECT_EQ(status(second), "DISABLED");
+  auto shard = streams("DescribeStream", {{"StreamArn", second}})["StreamDescription"].at("Shards");
+  EXPECT_TRUE(shard.at(0).at("SequenceNumberRange").as_object().contains("EndingSequenceNumber"));
+  auto recs = records(iterator(second));
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].at("dynamodb").at("Keys").at("pk"), json::value(S("b")));
+  // A new table of that name has its own stream beside them.
+  clock.advance(std::chrono::seconds(1));
+  std::string third = table("tab", "KEYS_ONLY");
+  EXPECT_EQ(listed("tab").size(), 3u);
+
+  // A day later only the new table's stream is left.
+  clock.advance(std::chrono::hours(24));
+  ASSERT_TRUE(
+      advance_until([&] { return listed("").size() == 1u; }, DynamoDbService::kTtlSweepEvery));
+  EXPECT_EQ(listed(""), (std::vector<std::string>{third}));
+  EXPECT_EQ(
+      streams_error("DescribeStream", {{"StreamArn", second}}),
+      "ResourceNotFoundException: Requested resource not found: Stream: " + second + " not found");
+}
+
 TEST(StreamIterators, ForgedTokensDoNotDecode) {
   Iterator it{"arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x", "shardId-1", "000", 5};
   auto back = decode_iterator(encode_iterator(it));

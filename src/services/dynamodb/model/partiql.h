@@ -36,7 +36,9 @@
 namespace nimbus::dynamodb {
 
 struct PartiqlStatement {
-  enum class Kind { kSelect, kInsert, kUpdate, kDelete };
+  // kExists: EXISTS(SELECT ...), ExecuteTransaction's condition check (the
+  // SELECT's table and WHERE).
+  enum class Kind { kSelect, kInsert, kUpdate, kDelete, kExists };
   // RETURNING of UPDATE and DELETE (ReturnValues by another name).
   enum class Returning { kNone, kAllOld, kModifiedOld, kAllNew, kModifiedNew };
 

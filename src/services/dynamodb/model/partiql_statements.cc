@@ -51,6 +51,13 @@ Result<PartiqlStatement> PqParser::statement() {
   bool ok = false;
   if (word("SELECT")) {
     ok = select(out);
+  } else if (word("EXISTS")) {
+    // EXISTS(SELECT ...): a condition check in ExecuteTransaction.
+    advance();
+    ok = expect_symbol("(");
+    if (ok && !word("SELECT")) ok = fail(partiql_syntax_error("Expected SELECT in EXISTS"));
+    ok = ok && select(out) && expect_symbol(")");
+    out.kind = PartiqlStatement::Kind::kExists;
   } else if (word("INSERT")) {
     ok = insert(out);
   } else if (word("UPDATE")) {

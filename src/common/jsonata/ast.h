@@ -1,0 +1,54 @@
+// The parsed form of a JSONata expression (parser.cc builds it, eval*.cc
+// walk it). Paths are already flattened into steps, predicates attached to
+// the step they filter, as JSONata's own parser post-processes them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nimbus::jsonata {
+
+enum class NodeType {
+  kNumber,
+  kString,
+  kBool,
+  kNull,
+  kName,        // field name (a path step)
+  kVariable,    // $name; "" is the context, "$" the root
+  kWildcard,    // *
+  kDescendant,  // **
+  kPath,        // steps in `kids`
+  kSort,        // ^( ) step: terms in `kids`, descending flags in `flags`
+  kBinary,      // op in `text`, lhs = kids[0], rhs = kids[1]
+  kNegate,      // unary minus
+  kArray,       // [ ... ] constructor
+  kObject,      // { k: v, ... } constructor (pairs in kids, key then value)
+  kBlock,       // ( a; b; c )
+  kCondition,   // a ? b : c (kids[2] may be absent)
+  kBind,        // $x := value (name in text)
+  kCall,        // kids[0] the function, the rest the arguments
+  kLambda,      // params in `params`, body = kids[0]
+  kApply,       // a ~> b
+  kRange,       // [a..b] inside an array constructor
+};
+
+struct Node {
+  NodeType type = NodeType::kNull;
+  size_t position = 0;
+  std::string text;   // name, variable, string value, operator
+  double number = 0;  // kNumber
+  bool boolean = false;
+  std::vector<std::shared_ptr<Node>> kids;
+  std::vector<bool> flags;                        // kSort: descending per term
+  std::vector<std::string> params;                // kLambda
+  std::vector<std::shared_ptr<Node>> predicates;  // [ ] filters, in order
+  std::shared_ptr<Node> group;                    // a{...}: a kObject applied to the result
+  bool keep_array = false;                        // a[]
+  bool cons_array = false;                        // an array constructor first in a path
+};
+
+using NodePtr = std::shared_ptr<Node>;
+
+}  // namespace nimbus::jsonata

@@ -1,0 +1,165 @@
+// The evaluator's working values and its state for one evaluate() call.
+// Values are JSON or a function or nothing; a JSON array may be a
+// *sequence* (what a path produces: flattened, and a single item unwrapped
+// when the expression ends) or a constructed array (kept whole).
+//
+// Failures do not throw: the first one is kept in `error_` and every
+// evaluation step returns nothing after it, so callers check failed() after
+// each sub-evaluation that can fail (EVAL_TRY).
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/jsonata/ast.h"
+#include "common/jsonata/jsonata.h"
+
+namespace nimbus::jsonata {
+
+struct Builtin;
+struct Env;
+struct Function;
+
+struct Value {
+  enum class Kind : uint8_t { kUndefined, kJson, kFunction };
+  Kind kind = Kind::kUndefined;
+  bool sequence = false;        // a path's result (json is an array)
+  bool keep_singleton = false;  // a[]: a sequence of one stays an array
+  bool cons = false;            // made by an array constructor: not flattened by paths
+  boost::json::value json;
+  std::shared_ptr<const Function> fn;
+
+  Value() = default;
+  Value(boost::json::value j) : kind(Kind::kJson), json(std::move(j)) {}  // NOLINT
+  static Value seq() {
+    Value v{boost::json::array()};
+    v.sequence = true;
+    return v;
+  }
+  bool undefined() const { return kind == Kind::kUndefined; }
+  bool is_json() const { return kind == Kind::kJson; }
+  bool is_function() const { return kind == Kind::kFunction; }
+  bool is_array() const { return is_json() && json.is_array(); }
+  bool is_number() const { return is_json() && json.is_number(); }
+  bool is_string() const { return is_json() && json.is_string(); }
+  double number() const { return json.to_number<double>(); }
+};
+
+struct Function {
+  const Node* lambda = nullptr;  // a user function: its kLambda node
+  std::shared_ptr<Env> closure;
+  Value input;  // the context the lambda was defined in
+  const Builtin* builtin = nullptr;
+  const Native* native = nullptr;  // the caller's (Options::functions)
+  std::string name;
+  std::vector<Value> chain;  // f ~> g of two functions: each applied to the last's result
+  size_t arity() const;
+};
+
+struct Env {
+  std::shared_ptr<Env> parent;
+  std::map<std::string, Value, std::less<>> vars;
+  const Value* find(std::string_view name) const {
+    for (const Env* e = this; e != nullptr; e = e->parent.get()) {
+      auto it = e->vars.find(name);
+      if (it != e->vars.end()) return &it->second;
+    }
+    return nullptr;
+  }
+};
+
+class Evaluator;
+using BuiltinFn = Value (*)(Evaluator& ev, std::vector<Value>& args);
+
+// A function signature (`<s-nn?:s>`), parsed once.
+struct Param {
+  std::string types;  // letters b n s l a o f x j u
+  std::string of;     // a<...>: the item types
+  bool optional = false;
+  bool variadic = false;
+  bool context = false;  // `-`: the context fills it when omitted
+};
+std::vector<Param> parse_signature(std::string_view sig);
+
+struct Builtin {
+  const char* name;
+  const char* signature;
+  BuiltinFn fn;
+  std::vector<Param> params;
+};
+const Builtin* find_builtin(std::string_view name);
+
+class Evaluator {
+ public:
+  Evaluator(const Options& options, const boost::json::value* input);
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
+
+  Value run(const Node& root);
+  const std::optional<Error>& error() const { return error_; }
+
+  // For the function library.
+  bool failed() const { return error_.has_value(); }
+  void fail(std::string code, std::string message, size_t position = 0);
+  bool count(uint64_t n = 1);  // false (and failed) past max_steps
+  Value apply(const Value& fn, std::vector<Value> args, const Value& context, size_t position);
+  // Calls a function with as many of (args) as it takes (the higher-order
+  // functions' convention).
+  Value call_with(const Value& fn, std::vector<Value> args);
+  const Options& options() const { return options_; }
+  double random();
+  const std::string& current_function() const { return current_; }
+
+ private:
+  Value eval(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
+  Value eval_bare(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
+  Value path(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
+  Value step(const Node& n, const Value& items, bool last, const std::shared_ptr<Env>& env);
+  Value sort(const Node& n, const Value& items, const std::shared_ptr<Env>& env);
+  Value filter(const Node& pred, const Value& input, const std::shared_ptr<Env>& env);
+  Value group(const Node& obj, const Value& input, const std::shared_ptr<Env>& env);
+  Value binary(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
+  Value array(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
+  Value range(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
+  Value call(const Node& n, const Value& input, const std::shared_ptr<Env>& env,
+             const Value* first);
+  Value variable(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
+  bool check_args(const Function& f, const std::vector<Param>& params, std::vector<Value>& args,
+                  const Value& context, size_t position);
+
+  // An Env holding a function may be that function's closure (a recursive
+  // lambda): a shared_ptr cycle. Such Envs are noted here and emptied when
+  // the evaluation ends.
+  void holds_function(const std::shared_ptr<Env>& env);
+  std::vector<std::weak_ptr<Env>> function_envs_;
+
+  const Options& options_;
+  Value root_;
+  std::shared_ptr<Env> globals_;
+  std::optional<Error> error_;
+  std::string current_;
+  uint64_t steps_ = 0;
+  int depth_ = 0;
+  uintptr_t stack_base_ = 0;  // the address of a local at the start: how deep the C++ stack went
+};
+
+// Shared helpers (values.cc).
+bool truthy(const Value& v);
+bool deep_equal(const boost::json::value& a, const boost::json::value& b);
+Value append(Value a, Value b);
+Value lookup(const Value& input, std::string_view key);
+Value unwrap(Value v);  // a sequence of 0 -> undefined, of 1 -> its item (unless keep_singleton)
+std::optional<std::string> to_string(const Value& v, bool pretty, Evaluator& ev);
+void write_json(std::string& out, const boost::json::value& v, bool pretty, int indent, bool p15);
+char type_letter(const Value& v);
+size_t utf8_length(std::string_view s);
+std::vector<std::string> utf8_chars(std::string_view s);
+Value number(double d);  // fails nothing; callers check finiteness
+
+}  // namespace nimbus::jsonata

@@ -1,0 +1,89 @@
+// Units for the JSONata evaluator; the differential cases against the
+// reference implementation are in tests/jsonata/.
+#include "common/jsonata/jsonata.h"
+
+#include <gtest/gtest.h>
+
+namespace nimbus::jsonata {
+namespace {
+
+namespace json = boost::json;
+
+// The result as JSON text, "undefined", or "error CODE".
+std::string run(std::string_view expr, std::string_view input = "null", Options options = {}) {
+  auto parsed = Expression::parse(expr);
+  if (auto* e = std::get_if<Error>(&parsed)) return "error " + e->code;
+  json::value in = json::parse(input);
+  auto out = std::get<Expression>(parsed).evaluate(&in, options);
+  if (auto* e = std::get_if<Error>(&out)) return "error " + e->code;
+  const auto& m = std::get<Maybe>(out);
+  return m ? stringify(*m) : "undefined";
+}
+
+const char* kDoc = R"({"Account":{"Name":"Firefly","Order":[
+  {"OrderID":"order103","Product":[{"Name":"Bowler Hat","Price":34.45,"Quantity":2},
+                                    {"Name":"Trilby hat","Price":21.67,"Quantity":1}]},
+  {"OrderID":"order104","Product":[{"Name":"Bowler Hat","Price":34.45,"Quantity":4},
+                                    {"Name":"Cloak","Price":107.99,"Quantity":1}]}]}})";
+
+TEST(Jsonata, Paths) {
+  EXPECT_EQ(run("Account.Name", kDoc), R"("Firefly")");
+  EXPECT_EQ(run("Account.Order.OrderID", kDoc), R"(["order103","order104"])");
+  EXPECT_EQ(run("Account.Order[0].OrderID", kDoc), R"("order103")");
+  EXPECT_EQ(run("Account.Order[-1].Product[0].Name", kDoc), R"("Bowler Hat")");
+  EXPECT_EQ(run("Account.Order.Product[Price > 100].Name", kDoc), R"("Cloak")");
+  EXPECT_EQ(run("Account.Order.Product.Name[]", kDoc).substr(0, 13), R"(["Bowler Hat")");
+  EXPECT_EQ(run("Account.Nothing", kDoc), "undefined");
+  EXPECT_EQ(run("$sum(Account.Order.Product.(Price * Quantity))", kDoc), "336.36");
+  EXPECT_EQ(run("Account.Order{OrderID: $sum(Product.Quantity)}", kDoc),
+            R"({"order103":3,"order104":5})");
+  EXPECT_EQ(run("Account.Order.Product^(>Price).Price", kDoc), "[107.99,34.45,34.45,21.67]");
+  EXPECT_EQ(run("**.Price[0]", kDoc), "[34.45,21.67,34.45,107.99]");
+}
+
+TEST(Jsonata, Operators) {
+  EXPECT_EQ(run("1 + 2 * 3"), "7");
+  EXPECT_EQ(run("7 % 3 - -1"), "2");
+  EXPECT_EQ(run("\"a\" & 1 & true"), R"("a1true")");
+  EXPECT_EQ(run("[1..4]"), "[1,2,3,4]");
+  EXPECT_EQ(run("3 in [1,2,3] and not_there = 1"), "false");
+  EXPECT_EQ(run("1 < 2 ? 'yes' : 'no'"), R"("yes")");
+  EXPECT_EQ(run("'a' + 1"), "error T2001");
+  EXPECT_EQ(run("1 < 'a'"), "error T2009");
+  EXPECT_EQ(run("1/0"), "null");
+}
+
+TEST(Jsonata, FunctionsAndLambdas) {
+  EXPECT_EQ(run("($f := function($x){$x * 2}; $map([1,2,3], $f))"), "[2,4,6]");
+  EXPECT_EQ(run("$reduce([1,2,3,4], function($a,$b){$a+$b})"), "10");
+  EXPECT_EQ(run("($fact := function($n){$n <= 1 ? 1 : $n * $fact($n - 1)}; $fact(10))"), "3628800");
+  EXPECT_EQ(run("'hello' ~> $uppercase()"), R"("HELLO")");
+  EXPECT_EQ(run("$substring('hello world', -5, 3)"), R"("wor")");
+  EXPECT_EQ(run("$round(2.5) & $round(3.5) & $round(1.255, 2)"), R"("241.26")");
+  EXPECT_EQ(run("$string(0.1 + 0.2)"), R"("0.3")");
+  EXPECT_EQ(run("$uppercase(1)"), "error T0410");
+  EXPECT_EQ(run("$fromMillis(0)"), R"("1970-01-01T00:00:00.000Z")");
+  EXPECT_EQ(run("$toMillis('2024-02-29T12:00:00.5+01:00')"), "1709204400500");
+}
+
+TEST(Jsonata, Bounded) {
+  EXPECT_EQ(run("($f := function($n){$f($n + 1)}; $f(0))"), "error U1001");
+  EXPECT_EQ(run("$count([1..9999999].([1..9999999]))"), "error U1002");
+  EXPECT_EQ(run(std::string(100000, '(')), "error U1001");
+  EXPECT_EQ(run(std::string(100000, '[')), "error U1001");
+  EXPECT_EQ(run("\"abc"), "error S0101");
+  EXPECT_EQ(run("1 +"), "error S0207");
+}
+
+TEST(Jsonata, VariablesAndNatives) {
+  Options o;
+  o.variables["states"] = json::parse(R"({"input":{"x":5}})");
+  o.functions["twice"] = Native{"<n:n>", [](const std::vector<Maybe>& a) -> Outcome {
+                                  return Maybe(json::value(a[0]->to_number<double>() * 2));
+                                }};
+  EXPECT_EQ(run("$twice($states.input.x)", "null", o), "10");
+  EXPECT_EQ(run("$twice('a')", "null", o), "error T0410");
+}
+
+}  // namespace
+}  // namespace nimbus::jsonata

@@ -66,6 +66,18 @@ class SnsTopicsTest(ServerTestCase):
         self.assertEqual(attrs["FifoTopic"], "true")
         self.assertEqual(attrs["ContentBasedDeduplication"], "true")
 
+    def test_add_and_remove_permission(self):
+        arn = self.sns.create_topic(Name="e2e-shared")["TopicArn"]
+        self.sns.add_permission(TopicArn=arn, Label="partner", AWSAccountId=["111122223333"],
+                                ActionName=["Publish"])
+        policy = json.loads(self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+        [partner] = [s for s in policy["Statement"] if s["Sid"] == "partner"]
+        self.assertEqual((partner["Principal"], partner["Action"]),
+                         ({"AWS": "arn:aws:iam::111122223333:root"}, "SNS:Publish"))
+        self.sns.remove_permission(TopicArn=arn, Label="partner")
+        policy = json.loads(self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+        self.assertEqual([s["Sid"] for s in policy["Statement"]], ["__default_statement_ID"])
+
     def test_list_topics_paginates(self):
         for i in range(105):
             self.sns.create_topic(Name="e2e-page-%03d" % i)

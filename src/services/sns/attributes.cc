@@ -36,26 +36,6 @@ bool is_feedback(std::string_view name, bool& sample_rate) {
   return false;
 }
 
-// AWS's default topic policy: the owner's account may do everything.
-std::string default_policy(const Topic& t) {
-  json::array actions;
-  for (const char* a : {"SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
-                        "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
-                        "SNS:ListSubscriptionsByTopic", "SNS:Publish"}) {
-    actions.push_back(json::string(a));
-  }
-  json::object statement{{"Sid", "__default_statement_ID"},
-                         {"Effect", "Allow"},
-                         {"Principal", {{"AWS", "*"}}},
-                         {"Action", std::move(actions)},
-                         {"Resource", t.arn},
-                         {"Condition", {{"StringEquals", {{"AWS:SourceOwner", t.account}}}}}};
-  json::object policy{{"Version", "2008-10-17"},
-                      {"Id", "__default_policy_ID"},
-                      {"Statement", json::array{std::move(statement)}}};
-  return json::serialize(policy);
-}
-
 // The HTTP delivery policy in effect: AWS's default, with the topic's
 // DeliveryPolicy "http" members over it.
 std::string effective_delivery_policy(const Topic& t) {
@@ -78,6 +58,26 @@ std::string effective_delivery_policy(const Topic& t) {
 }
 
 }  // namespace
+
+// AWS's default topic policy: the owner's account may do everything.
+std::string default_policy(const Topic& t) {
+  json::array actions;
+  for (const char* a : {"SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                        "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                        "SNS:ListSubscriptionsByTopic", "SNS:Publish"}) {
+    actions.push_back(json::string(a));
+  }
+  json::object statement{{"Sid", "__default_statement_ID"},
+                         {"Effect", "Allow"},
+                         {"Principal", {{"AWS", "*"}}},
+                         {"Action", std::move(actions)},
+                         {"Resource", t.arn},
+                         {"Condition", {{"StringEquals", {{"AWS:SourceOwner", t.account}}}}}};
+  json::object policy{{"Version", "2008-10-17"},
+                      {"Id", "__default_policy_ID"},
+                      {"Statement", json::array{std::move(statement)}}};
+  return json::serialize(policy);
+}
 
 Status check_topic_name(std::string_view name, bool fifo) {
   std::string_view base = name;

@@ -22,6 +22,9 @@ Status check_topic_name(std::string_view name, bool fifo);
 Result<std::string> check_topic_attribute(const std::string& name, const std::string& value,
                                           bool fifo, bool creating);
 
+// AWS's default topic policy: the owner's account may do everything.
+std::string default_policy(const Topic& t);
+
 // Every attribute GetTopicAttributes answers, as strings.
 boost::json::object topic_attributes(const Topic& t, const Topics::Counts& counts);
 

@@ -42,6 +42,8 @@ const Operation<SnsService> SnsService::kOperations[] = {
     {"ListTopics", &SnsService::list_topics, no_resources},
     {"GetTopicAttributes", &SnsService::get_topic_attributes, by_topic_arn},
     {"SetTopicAttributes", &SnsService::set_topic_attributes, by_topic_arn},
+    {"AddPermission", &SnsService::add_permission, by_topic_arn},
+    {"RemovePermission", &SnsService::remove_permission, by_topic_arn},
     {"TagResource", &SnsService::tag_resource, by_resource_arn},
     {"UntagResource", &SnsService::untag_resource, by_resource_arn},
     {"ListTagsForResource", &SnsService::list_tags_for_resource, by_resource_arn},

@@ -44,6 +44,9 @@ class SnsService final : public Service {
   Output get_topic_attributes(const CallContext& ctx, const object& in) const;
   void set_topic_attributes(const CallContext& ctx, object in, Respond respond);
   void tag_resource(const CallContext& ctx, object in, Respond respond);
+  // permission_handlers.cc
+  void add_permission(const CallContext& ctx, object in, Respond respond);
+  void remove_permission(const CallContext& ctx, object in, Respond respond);
   void untag_resource(const CallContext& ctx, object in, Respond respond);
   Output list_tags_for_resource(const CallContext& ctx, const object& in) const;
   void put_data_protection_policy(const CallContext& ctx, object in, Respond respond);

@@ -91,6 +91,50 @@ TEST_F(SnsTest, SetTopicAttributes) {
                "NotFoundException");
 }
 
+TEST_F(SnsTest, AddAndRemovePermissionEditTheTopicPolicy) {
+  auto arn = s(call("CreateTopic", {{"Name", "shared"}})["TopicArn"]);
+  call("AddPermission", {{"TopicArn", arn},
+                         {"Label", "partner"},
+                         {"AWSAccountId", json::array{"111122223333"}},
+                         {"ActionName", json::array{"Publish", "Subscribe"}}});
+  auto policy = [&] {
+    auto a = call("GetTopicAttributes", {{"TopicArn", arn}})["Attributes"].as_object();
+    return json::parse(s(a["Policy"])).as_object();
+  };
+  auto statements = policy()["Statement"].as_array();
+  ASSERT_EQ(statements.size(), 2u);  // the default statement stays
+  EXPECT_EQ(statements[0].at("Sid"), "__default_statement_ID");
+  EXPECT_EQ(statements[1], json::parse(R"({"Sid":"partner","Effect":"Allow",
+      "Principal":{"AWS":"arn:aws:iam::111122223333:root"},
+      "Action":["SNS:Publish","SNS:Subscribe"],"Resource":")" + arn + R"("})"));
+  expect_error("AddPermission",
+               {{"TopicArn", arn}, {"Label", "partner"},
+                {"AWSAccountId", json::array{"111122223333"}},
+                {"ActionName", json::array{"Publish"}}},
+               "InvalidParameterException");
+  expect_error("AddPermission",
+               {{"TopicArn", arn}, {"Label", "other"},
+                {"AWSAccountId", json::array{"111122223333"}},
+                {"ActionName", json::array{"sqs:SendMessage"}}},
+               "InvalidParameterException");
+  expect_error("AddPermission",
+               {{"TopicArn", arn}, {"Label", "bad label!"},
+                {"AWSAccountId", json::array{"111122223333"}},
+                {"ActionName", json::array{"Publish"}}},
+               "InvalidParameterException");
+  expect_error("AddPermission",
+               {{"TopicArn", arn + "-nope"}, {"Label", "x"},
+                {"AWSAccountId", json::array{"111122223333"}},
+                {"ActionName", json::array{"Publish"}}},
+               "NotFoundException");
+  EXPECT_EQ(policy()["Statement"].as_array().size(), 2u);
+  reopen();
+  call("RemovePermission", {{"TopicArn", arn}, {"Label", "partner"}});
+  statements = policy()["Statement"].as_array();
+  ASSERT_EQ(statements.size(), 1u);
+  EXPECT_EQ(statements[0].at("Sid"), "__default_statement_ID");
+}
+
 TEST_F(SnsTest, ListTopicsPagesByHundred) {
   for (int i = 0; i < 205; ++i) create_topic("t" + std::to_string(1000 + i));
   std::vector<std::string> seen;

@@ -41,6 +41,18 @@ TableStats parse_stats(std::string_view v) {
   return s;
 }
 
+// A label for a new stream of table `name` at `now_ms`: its creation time,
+// a millisecond later when a stream the table had (`taken`, or `previous`)
+// has that one, so each stream keeps its own ARN and records.
+template <typename OldStreams>
+std::string new_stream_label(const OldStreams& taken, const std::string& name,
+                             const std::string& previous, int64_t now_ms) {
+  for (int64_t ms = now_ms;; ++ms) {
+    std::string label = utc_millis(ms, "");
+    if (label != previous && taken.count({name, label}) == 0) return label;
+  }
+}
+
 void put_table(storage::WriteBatch& batch, const TableDef& t) {
   batch.put(ns::kTables, t.name, json::serialize(to_stored(t)));
 }
@@ -178,7 +190,9 @@ void Tables::create(TableDef def, Done done) {
   number_indexes(def, batch);
   def.id = new_request_id();
   def.created = static_cast<double>(env_.clock.now_millis()) / 1000.0;
-  if (def.stream_enabled) def.stream_label = utc_millis(env_.clock.now_millis(), "");
+  if (def.stream_enabled) {
+    def.stream_label = new_stream_label(old_streams_, def.name, "", env_.clock.now_millis());
+  }
   if (def.on_demand) def.billing_changed = def.created;
   auto ptr = std::make_shared<const TableDef>(std::move(def));
   put_table(batch, *ptr);
@@ -208,6 +222,10 @@ void Tables::update(const std::string& name, const std::function<Status(TableDef
   storage::WriteBatch batch("dynamodb/" + name);
   number_indexes(copy, batch);
   // A new stream replaces the old one, which stays readable a while.
+  if (copy.stream_enabled && !it->second->stream_enabled) {
+    copy.stream_label =
+        new_stream_label(old_streams_, name, it->second->stream_label, env_.clock.now_millis());
+  }
   if (!it->second->stream_label.empty() && copy.stream_label != it->second->stream_label) {
     retire_stream(*it->second, batch);
   }

@@ -246,7 +246,7 @@ TEST_F(StreamsTest, OldStreamsStayListedAndReadableForADay) {
   put("tab", "a");
   ddb("UpdateTable",
       {{"TableName", "tab"}, {"StreamSpecification", json::object{{"StreamEnabled", false}}}});
-  clock.advance(std::chrono::seconds(1));  // labels are creation times
+  // Labels are creation times; one taken already moves a millisecond on.
   auto updated = ddb("UpdateTable",
                      {{"TableName", "tab"},
                       {"StreamSpecification",
@@ -285,9 +285,9 @@ TEST_F(StreamsTest, OldStreamsStayListedAndReadableForADay) {
   ASSERT_EQ(recs.size(), 1u);
   EXPECT_EQ(recs[0].at("dynamodb").at("Keys").at("pk"), json::value(S("b")));
   // A new table of that name has its own stream beside them.
-  clock.advance(std::chrono::seconds(1));
   std::string third = table("tab", "KEYS_ONLY");
   EXPECT_EQ(listed("tab").size(), 3u);
+  EXPECT_TRUE(records(iterator(third)).empty());
 
   // A day later only the new table's stream is left.
   clock.advance(std::chrono::hours(24));

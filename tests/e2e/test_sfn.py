@@ -112,6 +112,36 @@ class SfnTest(ServerTestCase):
         self.assertEqual(out["status"], "SUCCEEDED")
         self.assertEqual(json.loads(out["output"]), {"n": 42})
 
+    def test_versions_and_aliases(self):
+        if not hasattr(self.sfn, "publish_state_machine_version"):
+            self.skipTest("this botocore's Step Functions model has no versions")
+        def machine(result):
+            return {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": result,
+                                                     "End": True}}}
+        arn = self.create("versions", machine("one"))
+        v1 = self.sfn.publish_state_machine_version(stateMachineArn=arn,
+                                                    description="first")["stateMachineVersionArn"]
+        self.assertEqual(v1, arn + ":1")
+        v2 = self.sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(machine("two")),
+                                           publish=True)["stateMachineVersionArn"]
+        self.assertEqual(v2, arn + ":2")
+        alias = self.sfn.create_state_machine_alias(
+            name="live", routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}]
+        )["stateMachineAliasArn"]
+        x = self.sfn.start_execution(stateMachineArn=alias)["executionArn"]
+        d = wait_until(lambda: finished(self.sfn, x), timeout=10)
+        self.assertEqual((json.loads(d["output"]), d["stateMachineVersionArn"],
+                          d["stateMachineAliasArn"]), ("one", v1, alias))
+        with self.assertRaises(self.sfn.exceptions.ValidationException):
+            self.sfn.update_state_machine_alias(stateMachineAliasArn=alias, routingConfiguration=[
+                {"stateMachineVersionArn": v1, "weight": 60},
+                {"stateMachineVersionArn": v2, "weight": 60}])
+        with self.assertRaises(self.sfn.exceptions.ConflictException):
+            self.sfn.delete_state_machine_version(stateMachineVersionArn=v1)
+        versions = self.sfn.list_state_machine_versions(stateMachineArn=arn)
+        self.assertEqual([v["stateMachineVersionArn"] for v in versions["stateMachineVersions"]],
+                         [v2, v1])
+
     def test_cli_lists_and_tags(self):
         arn = self.create("e2e-cli", WAIT_MACHINE, tags=[{"key": "team", "value": "core"}])
         _, out, _ = self.server.aws_cli("stepfunctions", "list-state-machines")

@@ -24,7 +24,10 @@ json::object StateMachine::encode() const {
           {"updated", updated},
           {"logging", logging},
           {"tracing", tracing},
-          {"tags", tag_obj}};
+          {"tags", tag_obj},
+          {"version_of", version_of},
+          {"version", version},
+          {"next_version", next_version}};
 }
 
 std::optional<StateMachine> StateMachine::decode(std::string_view text) {
@@ -43,6 +46,9 @@ std::optional<StateMachine> StateMachine::decode(std::string_view text) {
   if (const auto* l = o->if_contains("logging"); l && l->is_object()) m.logging = l->as_object();
   if (const auto* t = o->if_contains("tracing"); t && t->is_object()) m.tracing = t->as_object();
   m.tags = string_map(*o, "tags");
+  m.version_of = str(*o, "version_of");
+  m.version = integer(*o, "version").value_or(0);
+  m.next_version = integer(*o, "next_version").value_or(1);
   auto parsed = asl::parse_definition(m.definition);
   if (!parsed.machine) return std::nullopt;
   m.machine = parsed.machine;
@@ -64,7 +70,9 @@ json::object Execution::encode() const {
           {"stop", stop},
           {"next_event", next_event},
           {"position", position},
-          {"wake_ms", wake_ms}};
+          {"wake_ms", wake_ms},
+          {"version_arn", version_arn},
+          {"alias_arn", alias_arn}};
 }
 
 std::optional<Execution> Execution::decode(std::string_view text) {
@@ -86,10 +94,68 @@ std::optional<Execution> Execution::decode(std::string_view text) {
   e.next_event = integer(*o, "next_event").value_or(1);
   e.wake_ms = integer(*o, "wake_ms").value_or(0);
   e.position = o->at("position");
+  e.version_arn = str(*o, "version_arn");
+  e.alias_arn = str(*o, "alias_arn");
   auto parsed = asl::parse_definition(e.definition);
   if (!parsed.machine) return std::nullopt;
   e.machine = parsed.machine;
   return e;
+}
+
+json::object Alias::encode() const {
+  json::array r;
+  for (const auto& [v, w] : routes) r.push_back(json::object{{"version", v}, {"weight", w}});
+  return {{"arn", arn},
+          {"machine", machine_arn},
+          {"name", name},
+          {"description", description},
+          {"routes", std::move(r)},
+          {"created", created},
+          {"updated", updated}};
+}
+
+std::optional<Alias> Alias::decode(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return std::nullopt;
+  Alias a;
+  a.arn = str(*o, "arn");
+  a.machine_arn = str(*o, "machine");
+  a.name = str(*o, "name");
+  a.description = str(*o, "description");
+  if (const auto* r = o->if_contains("routes"); r && r->is_array()) {
+    for (const auto& e : r->as_array()) {
+      if (!e.is_object()) continue;
+      a.routes.emplace_back(str(e.as_object(), "version"),
+                            integer(e.as_object(), "weight").value_or(0));
+    }
+  }
+  a.created = o->at("created").to_number<double>();
+  a.updated = o->at("updated").to_number<double>();
+  return a;
+}
+
+bool MachineRef::version() const {
+  return !qualifier.empty() && qualifier.size() <= 9 &&
+         qualifier.find_first_not_of("0123456789") == std::string::npos;
+}
+
+std::optional<MachineRef> machine_ref(const std::string& arn) {
+  // arn:aws:states:REGION:ACCOUNT:stateMachine:NAME[:QUALIFIER]
+  if (!arn.starts_with("arn:aws:states:")) return std::nullopt;
+  size_t at = 0;
+  for (int i = 0; i < 6; ++i) {
+    at = arn.find(':', at);
+    if (at == std::string::npos) return std::nullopt;
+    ++at;
+  }
+  if (arn.compare(at - 14, 14, ":stateMachine:") != 0) {
+    return std::nullopt;
+  }
+  auto colon = arn.find(':', at);
+  if (colon == at) return std::nullopt;
+  if (colon == std::string::npos) return MachineRef{arn, ""};
+  if (colon + 1 == arn.size() || arn.find(':', colon + 1) != std::string::npos) return std::nullopt;
+  return MachineRef{arn.substr(0, colon), arn.substr(colon + 1)};
 }
 
 }  // namespace nimbus::sfn

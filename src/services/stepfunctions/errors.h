@@ -58,4 +58,11 @@ inline Error too_many_tags(const std::string& arn) {
   return Error::make("TooManyTags", "Too many tags on resource: '" + arn + "'");
 }
 
+inline Error conflict(const std::string& message) {
+  return Error::make("ConflictException", message);
+}
+inline Error quota(const std::string& message) {
+  return Error::make("ServiceQuotaExceededException", message);
+}
+
 }  // namespace nimbus::sfn::errors

@@ -34,10 +34,7 @@ struct StartRequest {
 Result<StartRequest> start_request(const json::object& in) {
   StartRequest r;
   r.machine_arn = str(in, "stateMachineArn");
-  if (!r.machine_arn.starts_with("arn:aws:states:") ||
-      r.machine_arn.find(":stateMachine:") == std::string::npos) {
-    return errors::invalid_arn(r.machine_arn);
-  }
+  if (!machine_ref(r.machine_arn)) return errors::invalid_arn(r.machine_arn);
   r.name = has(in, "name") ? str(in, "name") : new_request_id();
   if (!valid_name(r.name)) return errors::invalid_name(r.name);
   r.input = has(in, "input") ? str(in, "input") : "{}";
@@ -80,14 +77,17 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
   bool express = false;
   {
     MutexLock lock(mu_);
-    auto m = machines_.find(machine_arn);
-    if (m == machines_.end()) return respond(errors::machine_missing(machine_arn));
-    express = m->second.type == "EXPRESS";
-    e.machine = m->second.machine;
-    e.definition = m->second.definition;
-    e.role_arn = m->second.role_arn;
+    auto target = start_target(machine_arn);
+    if (!target) return respond(target.take_error());
+    const StateMachine& m = *target->machine;
+    express = m.type == "EXPRESS";
+    e.machine = m.machine;
+    e.definition = m.definition;
+    e.role_arn = m.role_arn;
+    e.version_arn = target->version_arn;
+    e.alias_arn = target->alias_arn;
     timeout = e.machine->timeout_seconds;
-    e.arn = arn(ctx, "execution", m->second.name + ":" + name);
+    e.arn = arn(ctx, "execution", m.name + ":" + name);
     if (!express) {
       auto old = executions_.find(e.arn);
       if (old != executions_.end()) {
@@ -98,7 +98,7 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
         return respond(errors::execution_exists(e.arn));
       }
     }
-    e.machine_arn = machine_arn;
+    e.machine_arn = machine_ref(machine_arn)->machine;
     e.name = name;
     e.input = input;
     e.start = env_.clock.now_seconds();
@@ -237,17 +237,18 @@ void StepFunctionsService::start_sync_execution(const CallContext& ctx, json::ob
   Execution e;
   {
     MutexLock lock(mu_);
-    auto m = machines_.find(machine_arn);
-    if (m == machines_.end()) return respond(errors::machine_missing(machine_arn));
-    if (m->second.type != "EXPRESS") {
+    auto target = start_target(machine_arn);
+    if (!target) return respond(target.take_error());
+    const StateMachine& m = *target->machine;
+    if (m.type != "EXPRESS") {
       return respond(errors::type_not_supported(
           "This operation is not supported by this type of state machine"));
     }
-    e.machine = m->second.machine;
-    e.role_arn = m->second.role_arn;
-    e.arn = arn(ctx, "express", m->second.name + ":" + name + ":" + new_request_id());
+    e.machine = m.machine;
+    e.role_arn = m.role_arn;
+    e.arn = arn(ctx, "express", m.name + ":" + name + ":" + new_request_id());
   }
-  e.machine_arn = machine_arn;
+  e.machine_arn = machine_ref(machine_arn)->machine;
   e.name = name;
   e.input = input;
   e.start = env_.clock.now_seconds();
@@ -257,7 +258,7 @@ void StepFunctionsService::start_sync_execution(const CallContext& ctx, json::ob
   run->respond = std::move(respond);
   run->start_ms = env_.clock.now_millis();
   run->out =
-      json::object{{"executionArn", e.arn}, {"stateMachineArn", machine_arn},
+      json::object{{"executionArn", e.arn}, {"stateMachineArn", e.machine_arn},
                    {"name", name},          {"startDate", e.start},
                    {"input", input},        {"inputDetails", json::object{{"included", true}}}};
   MutexLock lock(run->mu);
@@ -285,6 +286,8 @@ Output StepFunctionsService::describe_execution(const CallContext&, const json::
   }
   if (!e.error.empty()) out["error"] = e.error;
   if (!e.cause.empty()) out["cause"] = e.cause;
+  if (!e.version_arn.empty()) out["stateMachineVersionArn"] = e.version_arn;
+  if (!e.alias_arn.empty()) out["stateMachineAliasArn"] = e.alias_arn;
   return out;
 }
 
@@ -353,11 +356,11 @@ Output StepFunctionsService::get_execution_history(const CallContext&,
 }
 
 Output StepFunctionsService::list_executions(const CallContext&, const json::object& in) const {
+  // A machine's executions, or those started on one of its versions or
+  // aliases.
   std::string machine = str(in, "stateMachineArn");
-  if (!machine.starts_with("arn:aws:states:") ||
-      machine.find(":stateMachine:") == std::string::npos) {
-    return errors::invalid_arn(machine);
-  }
+  auto ref = machine_ref(machine);
+  if (!ref) return errors::invalid_arn(machine);
   std::string status = str(in, "statusFilter");
   int64_t max = integer(in, "maxResults").value_or(0);
   size_t limit = max <= 0 ? 100 : static_cast<size_t>(std::min<int64_t>(max, 1000));
@@ -370,9 +373,16 @@ Output StepFunctionsService::list_executions(const CallContext&, const json::obj
   }
   std::vector<const Execution*> found;
   MutexLock lock(mu_);
-  if (!machines_.contains(machine)) return errors::machine_missing(machine);
+  if (ref->version() ? !versions_.contains(machine)
+      : ref->alias() ? !aliases_.contains(machine)
+                     : !machines_.contains(machine)) {
+    return ref->alias() ? errors::resource_missing(machine) : errors::machine_missing(machine);
+  }
   for (const auto& [a, e] : executions_) {
-    if (e.machine_arn == machine && (status.empty() || e.status == status)) found.push_back(&e);
+    const std::string& by = ref->version() ? e.version_arn
+                            : ref->alias() ? e.alias_arn
+                                           : e.machine_arn;
+    if (by == machine && (status.empty() || e.status == status)) found.push_back(&e);
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const Execution* x, const Execution* y) { return x->start > y->start; });

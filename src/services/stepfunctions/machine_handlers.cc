@@ -33,6 +33,15 @@ json::object default_logging() {
   return json::object{{"level", "OFF"}, {"includeExecutionData", false}};
 }
 
+// versionDescription goes only with publish.
+Status check_publish(const json::object& in) {
+  const auto* p = in.if_contains("publish");
+  if (has(in, "versionDescription") && (p == nullptr || *p != true)) {
+    return errors::validation("Version description can only be set when publish is true");
+  }
+  return Status::ok();
+}
+
 Status check_role(const std::string& role) {
   if (!role.starts_with("arn:")) {
     return Error::make("InvalidArn", "Invalid Arn: 'Invalid ARN prefix: " + role + "'");
@@ -42,20 +51,25 @@ Status check_role(const std::string& role) {
 
 }  // namespace
 
-void StepFunctionsService::write_machine(const StateMachine& m, Respond respond, json::object out) {
+void StepFunctionsService::write_machine(const StateMachine& m, Respond respond, json::object out,
+                                         std::optional<StateMachine> version) {
   storage::WriteBatch batch(m.arn);
   batch.put("sfn.machines", m.arn, json::serialize(m.encode()));
-  env_.storage->commit(std::move(batch), [this, m, respond = std::move(respond),
-                                          out = std::move(out), gate = gate_](Status st) {
-    auto in = gate->hold();
-    if (!in) return respond(Error::internal("Step Functions is shutting down"));
-    if (!st) return respond(st.error());
-    {
-      MutexLock lock(mu_);
-      machines_[m.arn] = m;
-    }
-    respond(out);
-  });
+  if (version) batch.put("sfn.versions", version->arn, json::serialize(version->encode()));
+  env_.storage->commit(std::move(batch),
+                       [this, m, respond = std::move(respond), out = std::move(out),
+                        version = std::move(version), gate = gate_](Status st) {
+                         auto in = gate->hold();
+                         if (!in)
+                           return respond(Error::internal("Step Functions is shutting down"));
+                         if (!st) return respond(st.error());
+                         {
+                           MutexLock lock(mu_);
+                           machines_[m.arn] = m;
+                           if (version) versions_[version->arn] = *version;
+                         }
+                         respond(out);
+                       });
 }
 
 void StepFunctionsService::create_state_machine(const CallContext& ctx, json::object in,
@@ -83,6 +97,8 @@ void StepFunctionsService::create_state_machine(const CallContext& ctx, json::ob
                   : json::object{{"enabled", false}};
   merge_tags(in, m.tags);
   if (m.tags.size() > kMaxTags) return respond(errors::too_many_tags(m.arn));
+  if (auto st = check_publish(in); !st) return respond(st.error());
+  std::optional<StateMachine> version;
   {
     MutexLock lock(mu_);
     auto it = machines_.find(m.arn);
@@ -94,9 +110,16 @@ void StepFunctionsService::create_state_machine(const CallContext& ctx, json::ob
       }
       return respond(errors::machine_exists(m.arn));
     }
+    if (in["publish"] == true) {
+      bool fresh = false;
+      auto v = version_of(m, str(in, "versionDescription"), fresh);
+      if (!v) return respond(v.take_error());
+      version = std::move(*v);
+    }
   }
   json::object out{{"stateMachineArn", m.arn}, {"creationDate", m.created}};
-  write_machine(m, std::move(respond), std::move(out));
+  if (version) out["stateMachineVersionArn"] = version->arn;
+  write_machine(m, std::move(respond), std::move(out), std::move(version));
 }
 
 Output StepFunctionsService::describe_state_machine(const CallContext&,
@@ -107,7 +130,8 @@ Output StepFunctionsService::describe_state_machine(const CallContext&,
   }
   MutexLock lock(mu_);
   auto it = machines_.find(a);
-  if (it == machines_.end()) return errors::machine_missing(a);
+  if (it == machines_.end()) it = versions_.find(a);
+  if (it == versions_.end()) return errors::machine_missing(a);
   const StateMachine& m = it->second;
   json::object out{{"stateMachineArn", m.arn},
                    {"name", m.name},
@@ -133,6 +157,7 @@ void StepFunctionsService::update_state_machine(const CallContext&, json::object
                                "Either the definition, the role ARN, the LoggingConfiguration, "
                                "or the TracingConfiguration must be specified"));
   }
+  if (auto st = check_publish(in); !st) return respond(st.error());
   StateMachine m;
   {
     MutexLock lock(mu_);
@@ -158,7 +183,16 @@ void StepFunctionsService::update_state_machine(const CallContext&, json::object
   m.updated = env_.clock.now_seconds();
   m.revision_id = new_request_id();
   json::object out{{"updateDate", m.updated}, {"revisionId", m.revision_id}};
-  write_machine(m, std::move(respond), std::move(out));
+  std::optional<StateMachine> version;
+  if (in["publish"] == true) {
+    MutexLock lock(mu_);
+    bool fresh = false;
+    auto v = version_of(m, str(in, "versionDescription"), fresh);
+    if (!v) return respond(v.take_error());
+    version = std::move(*v);
+    out["stateMachineVersionArn"] = version->arn;
+  }
+  write_machine(m, std::move(respond), std::move(out), std::move(version));
 }
 
 void StepFunctionsService::delete_state_machine(const CallContext&, json::object in,
@@ -167,12 +201,29 @@ void StepFunctionsService::delete_state_machine(const CallContext&, json::object
   if (!a.starts_with("arn:aws:states:") || a.find(":stateMachine:") == std::string::npos) {
     return respond(errors::invalid_arn(a));
   }
+  // Its versions and aliases go with it.
+  std::vector<std::string> versions, aliases;
+  {
+    MutexLock lock(mu_);
+    for (auto it = versions_.lower_bound(a + ":");
+         it != versions_.end() && it->first.starts_with(a + ":"); ++it) {
+      versions.push_back(it->first);
+    }
+    for (auto it = aliases_.lower_bound(a + ":");
+         it != aliases_.end() && it->first.starts_with(a + ":"); ++it) {
+      aliases.push_back(it->first);
+    }
+  }
   storage::WriteBatch batch(a);
   batch.del("sfn.machines", a);
+  for (const auto& v : versions) batch.del("sfn.versions", v);
+  for (const auto& al : aliases) batch.del("sfn.aliases", al);
   commit_then(std::move(batch),
-              [this, a] {
+              [this, a, versions, aliases] {
                 MutexLock lock(mu_);
                 machines_.erase(a);
+                for (const auto& v : versions) versions_.erase(v);
+                for (const auto& al : aliases) aliases_.erase(al);
               },
               std::move(respond), {});
 }

@@ -22,6 +22,12 @@ services::Resources execution_arn(const CallContext&, const json::object& in) {
 services::Resources activity_arn(const CallContext&, const json::object& in) {
   return {str(in, "activityArn")};
 }
+services::Resources version_arn(const CallContext&, const json::object& in) {
+  return {str(in, "stateMachineVersionArn")};
+}
+services::Resources alias_arn(const CallContext&, const json::object& in) {
+  return {str(in, "stateMachineAliasArn")};
+}
 services::Resources resource_arn(const CallContext&, const json::object& in) {
   return {str(in, "resourceArn")};
 }
@@ -39,6 +45,14 @@ const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
     {"TagResource", &StepFunctionsService::tag_resource, resource_arn},
     {"UntagResource", &StepFunctionsService::untag_resource, resource_arn},
     {"ListTagsForResource", &StepFunctionsService::list_tags, resource_arn},
+    {"PublishStateMachineVersion", &StepFunctionsService::publish_version, machine_arn},
+    {"ListStateMachineVersions", &StepFunctionsService::list_versions, machine_arn},
+    {"DeleteStateMachineVersion", &StepFunctionsService::delete_version, version_arn},
+    {"CreateStateMachineAlias", &StepFunctionsService::create_alias, services::no_resources},
+    {"DescribeStateMachineAlias", &StepFunctionsService::describe_alias, alias_arn},
+    {"UpdateStateMachineAlias", &StepFunctionsService::update_alias, alias_arn},
+    {"ListStateMachineAliases", &StepFunctionsService::list_aliases, machine_arn},
+    {"DeleteStateMachineAlias", &StepFunctionsService::delete_alias, alias_arn},
     {"StartExecution", &StepFunctionsService::start_execution, machine_arn},
     {"StartSyncExecution", &StepFunctionsService::start_sync_execution, machine_arn},
     {"DescribeExecution", &StepFunctionsService::describe_execution, execution_arn},
@@ -66,6 +80,8 @@ StepFunctionsService::StepFunctionsService(Environment& env, services::lambda::F
       executions_db_(env.storage->records("sfn.executions")),
       history_db_(env.storage->records("sfn.history")),
       activities_db_(env.storage->records("sfn.activities")),
+      versions_db_(env.storage->records("sfn.versions")),
+      aliases_db_(env.storage->records("sfn.aliases")),
       executor_([&env](std::function<void()> task) { env.workers.post(std::move(task)); }) {
   serve(*this, kOperations);
 }
@@ -86,6 +102,14 @@ Status StepFunctionsService::start() {
   NIMBUS_TRY(activities_db_.each("", [&](storage::Entry& e) {
     if (auto o = parse_object(e.value)) activities.push_back(std::move(*o));
   }));
+  std::vector<StateMachine> versions;
+  std::vector<Alias> aliases;
+  NIMBUS_TRY(versions_db_.each("", [&](storage::Entry& e) {
+    if (auto m = StateMachine::decode(e.value)) versions.push_back(std::move(*m));
+  }));
+  NIMBUS_TRY(aliases_db_.each("", [&](storage::Entry& e) {
+    if (auto a = Alias::decode(e.value)) aliases.push_back(std::move(*a));
+  }));
   NIMBUS_TRY(executions_db_.each("", [&](storage::Entry& e) {
     if (auto x = Execution::decode(e.value)) executions.push_back(std::move(*x));
   }));
@@ -94,6 +118,8 @@ Status StepFunctionsService::start() {
   {
     MutexLock lock(mu_);
     for (auto& m : machines) machines_.emplace(m.arn, std::move(m));
+    for (auto& v : versions) versions_.emplace(v.arn, std::move(v));
+    for (auto& a : aliases) aliases_.emplace(a.arn, std::move(a));
     for (const auto& a : activities) {
       activities_[str(a, "arn")] =
           Activity{str(a, "arn"), str(a, "name"), a.at("created").to_number<double>()};

@@ -65,6 +65,33 @@ class StepFunctionsService final : public services::Service {
   void untag_resource(const CallContext& ctx, boost::json::object in, Respond respond);
   Output list_tags(const CallContext& ctx, const boost::json::object& in) const;
 
+  // version_handlers.cc: versions and aliases.
+  void publish_version(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output list_versions(const CallContext& ctx, const boost::json::object& in) const;
+  void delete_version(const CallContext& ctx, boost::json::object in, Respond respond);
+  void create_alias(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output describe_alias(const CallContext& ctx, const boost::json::object& in) const;
+  void update_alias(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output list_aliases(const CallContext& ctx, const boost::json::object& in) const;
+  void delete_alias(const CallContext& ctx, boost::json::object in, Respond respond);
+  // A version of `base`'s current revision: the latest when it is of that
+  // revision (`fresh` false), else a new one whose number is reserved in
+  // machines_ (base.next_version moves on too).
+  Result<StateMachine> version_of(StateMachine& base, const std::string& description, bool& fresh)
+      REQUIRES(mu_);
+  void write_alias(const Alias& al, Respond respond, boost::json::object out);
+  // Checks an alias's routingConfiguration against the versions of `machine`.
+  Result<std::vector<std::pair<std::string, int64_t>>> routes_of(const boost::json::object& in,
+                                                                 const std::string& machine) const
+      REQUIRES(mu_);
+  // What StartExecution on `arn` runs: the machine, a version, or the
+  // version an alias picks by weight; and the version and alias it names.
+  struct StartTarget {
+    const StateMachine* machine = nullptr;
+    std::string version_arn, alias_arn;
+  };
+  Result<StartTarget> start_target(const std::string& arn) const REQUIRES(mu_);
+
   // execution_handlers.cc
   void start_execution(const CallContext& ctx, boost::json::object in, Respond respond);
   void start_sync_execution(const CallContext& ctx, boost::json::object in, Respond respond);
@@ -130,7 +157,9 @@ class StepFunctionsService final : public services::Service {
   // Moves an Express execution on from `stop` (in memory; waits on the
   // Scheduler) and answers StartSyncExecution at its end; `run->mu` held.
   void drive_express(std::shared_ptr<ExpressRun> run, Stop stop);
-  void write_machine(const StateMachine& m, Respond respond, boost::json::object out);
+  // Writes machine `m` (and a version just published from it) in one batch.
+  void write_machine(const StateMachine& m, Respond respond, boost::json::object out,
+                     std::optional<StateMachine> version = std::nullopt);
   // Commits `batch`, then runs `apply` (the in-memory change, which takes
   // mu_ itself) and answers `out`; a failed commit answers its error.
   void commit_then(storage::WriteBatch batch, std::function<void()> apply, Respond respond,
@@ -144,6 +173,8 @@ class StepFunctionsService final : public services::Service {
   storage::Records executions_db_;
   storage::Records history_db_;
   storage::Records activities_db_;
+  storage::Records versions_db_;
+  storage::Records aliases_db_;
   storage::PartitionExecutor executor_;
   std::unique_ptr<storage::Timers> timers_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
@@ -151,6 +182,8 @@ class StepFunctionsService final : public services::Service {
   mutable Mutex mu_;
   std::map<std::string, StateMachine> machines_ GUARDED_BY(mu_);
   std::map<std::string, Execution> executions_ GUARDED_BY(mu_);
+  std::map<std::string, StateMachine> versions_ GUARDED_BY(mu_);  // by version ARN
+  std::map<std::string, Alias> aliases_ GUARDED_BY(mu_);          // by alias ARN
   struct Activity {
     std::string arn, name;
     double created = 0;

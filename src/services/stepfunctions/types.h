@@ -7,13 +7,21 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "services/stepfunctions/asl/definition.h"
 
 namespace nimbus::sfn {
 
+// A state machine, or one of its published versions (an immutable copy of
+// a revision: `arn` is the machine's ARN and ":N", `version_of` the
+// machine's ARN).
 struct StateMachine {
   std::string arn, name, type = "STANDARD", role_arn, definition, revision_id, description;
+  std::string version_of;    // a version: its machine's ARN
+  int64_t version = 0;       // a version: its number
+  int64_t next_version = 1;  // a machine: the number its next version gets
   double created = 0;
   double updated = 0;
   boost::json::object logging, tracing;
@@ -24,9 +32,31 @@ struct StateMachine {
   static std::optional<StateMachine> decode(std::string_view text);
 };
 
+// An alias: a name routing StartExecution to one or two versions by weight.
+struct Alias {
+  std::string arn, machine_arn, name, description;
+  std::vector<std::pair<std::string, int64_t>> routes;  // version ARN, weight
+  double created = 0;
+  double updated = 0;
+
+  boost::json::object encode() const;
+  static std::optional<Alias> decode(std::string_view text);
+};
+
+// A state machine ARN split: "arn:...:stateMachine:NAME" and what follows
+// another colon ("" for the machine, digits for a version, else an alias).
+struct MachineRef {
+  std::string machine, qualifier;
+  bool version() const;
+  bool alias() const { return !qualifier.empty() && !version(); }
+};
+// nullopt when `arn` is not a state machine ARN.
+std::optional<MachineRef> machine_ref(const std::string& arn);
+
 struct Execution {
   std::string arn, machine_arn, name, status = "RUNNING", input, output, error, cause;
-  std::string role_arn, definition;  // the definition it started with
+  std::string version_arn, alias_arn;  // what StartExecution named, if not the machine
+  std::string role_arn, definition;    // the definition it started with
   double start = 0;
   double stop = 0;
   int64_t next_event = 1;       // id of the next history event

@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "protocol/engine.h"
 #include "server/admin.h"
+#include "server/cfn_response.h"
 #include "server/router.h"
 #include "server/user_routes.h"
 #include "services/registry.h"
@@ -131,17 +132,22 @@ Result<uint16_t> App::start() {
   edge_options.stream_bodies_over = o.stream_bodies_over;
   edge_options.idle_timeout = o.idle_timeout;
   edge_options.request_timeout = o.request_timeout;
-  s.edge = std::make_unique<http::Server>(edge_options,
-                                          [this](http::Request request, http::Reply reply) {
-                                            auto& s = *impl_;
-                                            if (is_admin_path(request.path())) {
-                                              publish_stats();
-                                              reply(handle_admin(request, s.admin, s.metrics));
-                                              return;
-                                            }
-                                            if (s.user_routes->dispatch(request, reply)) return;
-                                            s.router->handle(std::move(request), std::move(reply));
-                                          });
+  s.edge = std::make_unique<http::Server>(
+      edge_options, [this](http::Request request, http::Reply reply) {
+        auto& s = *impl_;
+        if (is_admin_path(request.path())) {
+          publish_stats();
+          reply(handle_admin(request, s.admin, s.metrics));
+          return;
+        }
+        if (is_cfn_response_path(request.path())) {
+          handle_cfn_response(request, std::move(reply), s.targets, s.settings.region,
+                              s.settings.account_id);
+          return;
+        }
+        if (s.user_routes->dispatch(request, reply)) return;
+        s.router->handle(std::move(request), std::move(reply));
+      });
   auto port = s.edge->listen();
   if (!port) return port.take_error();
   std::string endpoint_url = "http://" + endpoint_host(o.bind) + ":" + std::to_string(*port);

@@ -46,6 +46,10 @@ CloudFormationService::CloudFormationService(Environment& env, OperationCalls* c
   serve(*this, kOperations);
 }
 
+void CloudFormationService::bind(events::Targets& targets) {
+  bound_ = targets.bind("cloudformation", engine_.custom_responses());
+}
+
 Status CloudFormationService::start() {
   NIMBUS_TRY(change_sets_.start());
   return engine_.start();

@@ -18,6 +18,9 @@ class CloudFormationService final : public Service {
   CloudFormationService(Environment& env, OperationCalls* calls);
 
   Status start() override;
+  // Binds the ResponseURLs' answers (custom_responses.h) as the target of
+  // arn:aws:cloudformation:...:custom-resource-response/TOKEN.
+  void bind(events::Targets& targets) override;
 
  private:
   static const Operation<CloudFormationService> kOperations[];
@@ -54,6 +57,7 @@ class CloudFormationService final : public Service {
   Environment& env_;
   Engine engine_;
   ChangeSets change_sets_;
+  std::unique_ptr<events::Binding> bound_;  // last: unbound first
 };
 
 }  // namespace nimbus::services::cloudformation

@@ -31,6 +31,7 @@
 
 #include "common/gate.h"
 #include "common/mutex.h"
+#include "services/cloudformation/custom_responses.h"
 #include "services/cloudformation/prepare.h"
 #include "services/cloudformation/providers/provider.h"
 #include "services/cloudformation/stack.h"
@@ -92,6 +93,9 @@ class Engine {
   // Every export: name -> (value, exporting stack id).
   std::map<std::string, std::pair<std::string, std::string>> exports() const;
 
+  // Where custom resources' handlers answer (their ResponseURLs).
+  CustomResponses& custom_responses() { return responses_; }
+
  private:
   struct Run;  // an operation in progress (run.cc)
 
@@ -146,6 +150,7 @@ class Engine {
   Environment& env_;
   OperationCalls* calls_;
   mutable Mutex mu_;
+  mutable CustomResponses responses_{env_.scheduler, env_.workers};  // thread-safe
   // Posted steps and commit callbacks enter it first: after ~Engine closes
   // it, a queued one does nothing (the restart resumes the operation).
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();

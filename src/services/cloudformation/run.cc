@@ -73,6 +73,8 @@ ResourceRequest Engine::request_locked(const StackState& s, const std::string& i
   r.account_id = s.account_id;
   r.generated_name = generated_name(s, id);
   r.calls = calls_;
+  r.responses = &responses_;
+  if (auto it = s.resources.find(id); it != s.resources.end()) r.resource_type = it->second.type;
   r.ctx.request_id = new_request_id();
   r.ctx.region = s.region;
   r.ctx.account_id = s.account_id;
@@ -196,6 +198,7 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
     kind = replace ? "REPLACE" : "UPDATE";
   }
   ResourceRequest req = request_locked(s, id);
+  req.resource_type = type;
   req.properties = props;
   req.old_properties = r.properties;
   req.physical_id = r.physical_id;
@@ -445,6 +448,7 @@ bool Engine::launch_teardown_locked(StackState& s, Run& run, const std::string& 
     return true;
   }
   ResourceRequest req = request_locked(s, id);
+  req.resource_type = target.type;
   req.physical_id = teardown_id(target);
   req.properties = revert ? prev->properties : target.properties;
   req.old_properties = target.properties;

@@ -1,5 +1,6 @@
 #include "services/cloudformation/providers/provider.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace nimbus::services::cloudformation {
@@ -83,6 +84,19 @@ void in_order(std::vector<Step> steps, std::function<void(Status)> done) {
   chain->steps = std::move(steps);
   chain->done = std::move(done);
   chain->run();
+}
+
+Step call_step(const ResourceRequest& r, std::string model, std::string operation,
+               json::object input, std::vector<std::string> ignored) {
+  return [r, model = std::move(model), operation = std::move(operation), input = std::move(input),
+          ignored = std::move(ignored)](std::function<void(Status)> next) {
+    r.call(model, operation, input, [next, ignored](Output o) {
+      if (!o && std::find(ignored.begin(), ignored.end(), o.error().code) != ignored.end()) {
+        return next(Status::ok());
+      }
+      next(o ? Status::ok() : Status(o.take_error()));
+    });
+  };
 }
 
 }  // namespace provide

@@ -20,9 +20,12 @@ namespace nimbus::services::cloudformation {
 
 namespace json = boost::json;
 
+class CustomResponses;  // custom_responses.h
+
 // What a provider sees of one resource operation.
 struct ResourceRequest {
   std::string logical_id;
+  std::string resource_type;  // the template's Type
   std::string stack_name;
   std::string stack_id;
   std::string region;
@@ -37,6 +40,8 @@ struct ResourceRequest {
   json::object attributes;      // update and delete: as last known
 
   OperationCalls* calls = nullptr;
+  // Where custom resources wait for their handlers' answers.
+  CustomResponses* responses = nullptr;
   CallContext ctx;  // account, region, endpoint of the stack's caller
 
   // Calls `operation` of `model` and hands the result to `then`.
@@ -71,7 +76,8 @@ struct Provider {
   std::string (*planned_id)(const ResourceRequest&) = nullptr;
 };
 
-// The provider of `type`, or nullptr when nimbus does not support it.
+// The provider of `type` (Custom::* is AWS::CloudFormation::CustomResource),
+// or nullptr when nimbus does not support it.
 const Provider* find_provider(std::string_view type);
 // Every supported type, for the README and error messages.
 std::vector<std::string_view> supported_types();
@@ -91,6 +97,10 @@ RemoveDone ignoring(std::initializer_list<std::string_view> codes, RemoveDone do
 // stops at the first failure.
 using Step = std::function<void(std::function<void(Status)>)>;
 void in_order(std::vector<Step> steps, std::function<void(Status)> done);
+// A step calling `operation` of `model`; an error whose code is in
+// `ignored` (the thing is already gone) counts as done.
+Step call_step(const ResourceRequest& r, std::string model, std::string operation,
+               json::object input, std::vector<std::string> ignored = {});
 }  // namespace provide
 
 }  // namespace nimbus::services::cloudformation

@@ -41,11 +41,13 @@ const Provider* const kProviders[] = {
     &providers::kHttpIntegration,
     &providers::kHttpAuthorizer,
     &providers::kHttpDeployment,
+    &providers::kCustomResource,
 };
 
 }  // namespace
 
 const Provider* find_provider(std::string_view type) {
+  if (type.starts_with("Custom::") && type.size() > 8) return &providers::kCustomResource;
   for (const Provider* p : kProviders) {
     if (p->type == type) return p;
   }

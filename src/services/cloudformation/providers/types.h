@@ -41,5 +41,6 @@ extern const Provider kHttpRoute;           // apigateway_v2.cc
 extern const Provider kHttpIntegration;     // apigateway_v2.cc
 extern const Provider kHttpAuthorizer;      // apigateway_v2.cc
 extern const Provider kHttpDeployment;      // apigateway_v2.cc
+extern const Provider kCustomResource;      // custom.cc
 
 }  // namespace nimbus::services::cloudformation::providers

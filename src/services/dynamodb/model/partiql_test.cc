@@ -57,6 +57,20 @@ TEST(Partiql, SelectStarWithTableIndexAndOrder) {
   EXPECT_TRUE(s.descending);
 }
 
+TEST(Partiql, ExistsWrapsASelect) {
+  auto s = parse(R"(EXISTS (SELECT * FROM "Music" WHERE (Artist = 'Acme' AND year > 1999));)");
+  EXPECT_EQ(s.kind, PartiqlStatement::Kind::kExists);
+  EXPECT_EQ(s.table, "Music");
+  EXPECT_TRUE(where_matches(R"(EXISTS(SELECT * FROM "Music" WHERE year > 1999))",
+                            R"({"year": {"N": "2000"}})"));
+  EXPECT_FALSE(where_matches(R"(EXISTS(SELECT * FROM "Music" WHERE year > 1999))",
+                             R"({"year": {"N": "1999"}})"));
+  EXPECT_NE(error(R"(EXISTS(SELECT * FROM "Music" WHERE year > 1999)"), "ok");
+  EXPECT_NE(error(R"(EXISTS SELECT * FROM "Music")"), "ok");
+  EXPECT_NE(error(R"(EXISTS(DELETE FROM "Music" WHERE year = 1))"), "ok");
+  EXPECT_NE(error(R"(EXISTS(SELECT * FROM "Music") AND 1 = 1)"), "ok");
+}
+
 TEST(Partiql, SelectProjectionPaths) {
   auto s = parse(R"(select a, "b c", m.n[2]."x" from Music)");
   ASSERT_EQ(s.projection.size(), 3u);

@@ -119,7 +119,7 @@ Result<Spawned> EnvImpl::prepare_and_spawn(uint16_t port) {
   bool private_root = iso.mount_ns;
   std::string task_root = private_root ? "/var/task" : spec_->code_dir;
   std::string runtime_root = private_root ? "/var/runtime" : host_.runtime_dir();
-  auto launch = host_.launch_for(*spec_, task_root, runtime_root);
+  auto launch = host_.launch_for(*spec_, task_root, runtime_root, opt_root(private_root));
   if (!launch) return launch.take_error();
   if (::mkdir(dir_.c_str(), 0700) != 0)
     return Error::internal("runtime: mkdir " + dir_ + ": " + sys::errno_text(errno));
@@ -147,8 +147,8 @@ Result<Spawned> EnvImpl::prepare_and_spawn(uint16_t port) {
   }
   SpawnPlan p = plan(*launch, port, credentials);
   if (private_root)
-    p.mounts = private_root_ops(root, spec_->code_dir, host_.runtime_dir(), spec_->ephemeral_mb,
-                                launch->extra_ro);
+    p.mounts = private_root_ops(root, spec_->code_dir, spec_->layers_dir, host_.runtime_dir(),
+                                spec_->ephemeral_mb, launch->extra_ro);
   // Without a pids cgroup, the user's process count bounds a fork bomb
   // (the uid is this environment's own).
   if (!iso.limits_processes() && iso.switch_user) p.max_processes = kMaxProcesses;
@@ -177,11 +177,12 @@ SpawnPlan EnvImpl::plan(const Launch& launch, uint16_t port,
   // The function's own variables first; the reserved ones below win.
   std::map<std::string, std::string> env(f.environment.begin(), f.environment.end());
   auto set = [&env](const std::string& k, const std::string& v) { env[k] = v; };
-  std::string path = "/usr/local/bin:/usr/bin:/bin:/opt/bin";
+  std::string opt = opt_root(private_root);
+  std::string path = "/usr/local/bin:/usr/bin:/bin:" + opt + "/bin";
   for (const auto& extra : launch.extra_ro) path = extra + "/bin:" + path;
   set("PATH", path);
   set("LD_LIBRARY_PATH", "/lib64:/usr/lib64:" + runtime_root + ":" + runtime_root +
-                             "/lib:" + task_root + ":" + task_root + "/lib:/opt/lib");
+                             "/lib:" + task_root + ":" + task_root + "/lib:" + opt + "/lib");
   set("LANG", "en_US.UTF-8");
   set("TZ", ":UTC");
   set("LAMBDA_TASK_ROOT", task_root);

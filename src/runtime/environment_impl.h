@@ -63,6 +63,11 @@ class EnvImpl final : public Environment,
   void begin_start();
   Result<Spawned> prepare_and_spawn(uint16_t port);  // on a worker thread
   SpawnPlan plan(const Launch& launch, uint16_t port, const RoleCredentials& credentials) const;
+  // Where the function sees its layers: /opt in a private root; without
+  // one, the merged layers directory itself (or /opt when there is none).
+  std::string opt_root(bool private_root) const {
+    return private_root || spec_->layers_dir.empty() ? "/opt" : spec_->layers_dir;
+  }
   void on_spawned(Result<Spawned> spawned);
   void on_exit();
   void do_kill();

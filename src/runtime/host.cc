@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -52,6 +54,29 @@ void add_prefix(const std::string& exe, std::vector<std::string>& extra) {
 
 bool starts_with(const std::string& s, const char* p) {
   return s.rfind(p, 0) == 0;
+}
+
+// "python3.X" directories a layer's site-packages may use: the runtime's
+// name (what the layer was built for) and the host interpreter's, when
+// they differ.
+std::vector<std::string> python_versions(const std::string& runtime, const std::string& python) {
+  std::vector<std::string> out;
+  auto add = [&out](std::string v) {
+    if (v.size() > 8 && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  };
+  if (runtime.find_first_not_of("python0123456789.") == std::string::npos) add(runtime);
+  std::string exe = fs::path(python).filename().string();
+  if (starts_with(exe, "python3.")) add(exe);
+  return out;
+}
+
+// "nodejs20.x" -> "20" (the /opt/nodejs/nodeNN/node_modules folder).
+std::string node_major(const std::string& runtime) {
+  std::string digits;
+  for (size_t i = 6; i < runtime.size() && std::isdigit(static_cast<unsigned char>(runtime[i]));
+       ++i)
+    digits.push_back(runtime[i]);
+  return digits;
 }
 
 }  // namespace
@@ -174,7 +199,8 @@ Status Host::install_bootstraps() {
 }
 
 Result<Launch> Host::launch_for(const FunctionSpec& spec, const std::string& task_root,
-                                const std::string& runtime_root) const {
+                                const std::string& runtime_root,
+                                const std::string& opt_root) const {
   Launch l;
   const std::string& rt = spec.runtime;
   if (starts_with(rt, "python3")) {
@@ -184,18 +210,34 @@ Result<Launch> Host::launch_for(const FunctionSpec& spec, const std::string& tas
     bool compiled = ::stat((runtime_dir() + "/python/bootstrap.pyc").c_str(), &st) == 0;
     l.argv = {python_, runtime_root + "/python/bootstrap.py" + (compiled ? "c" : "")};
     add_prefix(python_, l.extra_ro);
-    l.env = {"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "PYTHONPATH=" + task_root};
+    // Lambda's order: the function, then the layers' site directory and
+    // their python/ folder.
+    std::string path = task_root;
+    for (const auto& v : python_versions(rt, python_))
+      path += ":" + opt_root + "/python/lib/" + v + "/site-packages";
+    path += ":" + opt_root + "/python";
+    l.env = {"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "PYTHONPATH=" + path};
     l.execution_env = "AWS_Lambda_" + rt;
   } else if (starts_with(rt, "nodejs")) {
     if (node_.empty())
       return Error::make("InvalidRuntimeException", "node is not installed on this host", 502);
     l.argv = {node_, runtime_root + "/node/bootstrap.cjs"};
     add_prefix(node_, l.extra_ro);
-    l.env = {"NODE_PATH=/opt/nodejs/node_modules:" + runtime_root + "/node_modules:" + task_root};
+    std::string path;
+    if (auto major = node_major(rt); !major.empty())
+      path = opt_root + "/nodejs/node" + major + "/node_modules:";
+    path += opt_root + "/nodejs/node_modules:" + runtime_root + "/node_modules:" + task_root;
+    l.env = {"NODE_PATH=" + path};
     l.execution_env = "AWS_Lambda_" + rt;
   } else if (starts_with(rt, "provided")) {
+    // The function's own bootstrap, else one a layer brings (/opt/bootstrap).
     std::string host_bootstrap = spec.code_dir + "/bootstrap";
+    std::string seen = task_root + "/bootstrap";
     struct stat st {};
+    if (::stat(host_bootstrap.c_str(), &st) != 0 && !spec.layers_dir.empty()) {
+      host_bootstrap = spec.layers_dir + "/bootstrap";
+      seen = opt_root + "/bootstrap";
+    }
     if (::stat(host_bootstrap.c_str(), &st) != 0)
       return Error::make("Runtime.InvalidEntrypoint",
                          "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
@@ -203,7 +245,7 @@ Result<Launch> Host::launch_for(const FunctionSpec& spec, const std::string& tas
     if (!(st.st_mode & S_IXUSR))
       return Error::make("Runtime.InvalidEntrypoint",
                          "bootstrap is not executable: permission denied", 502);
-    l.argv = {task_root + "/bootstrap"};
+    l.argv = {seen};
   } else {
     return Error::make("InvalidRuntimeException",
                        "The runtime parameter of " + rt + " is not supported", 502);

@@ -82,10 +82,11 @@ class Host {
   std::string runtime_dir() const { return options_.state_dir + "/runtime"; }
   std::string env_root() const { return options_.state_dir + "/env"; }
   // Resolves a runtime identifier; errors are InvalidRuntimeException /
-  // Runtime.InvalidEntrypoint as Lambda names them. `task_root` and
-  // `runtime_root` are the paths the process will see.
+  // Runtime.InvalidEntrypoint as Lambda names them. `task_root`,
+  // `runtime_root` and `opt_root` (the layers) are the paths the process
+  // will see.
   Result<Launch> launch_for(const FunctionSpec& spec, const std::string& task_root,
-                            const std::string& runtime_root) const;
+                            const std::string& runtime_root, const std::string& opt_root) const;
 
   // Starts `plan` in a spare sandbox (moving its cgroup into `cgroup`) and
   // starts a replacement in the background; nullopt if none is ready.

@@ -353,8 +353,8 @@ Result<Spawned> await_exec(pid_t pid, int pidfd, int out_r, int err_r, int st_r)
 }  // namespace
 
 std::vector<MountOp> private_root_ops(const std::string& root, const std::string& code_dir,
-                                      const std::string& runtime_dir, uint32_t tmp_mb,
-                                      const std::vector<std::string>& extra_ro) {
+                                      const std::string& layers_dir, const std::string& runtime_dir,
+                                      uint32_t tmp_mb, const std::vector<std::string>& extra_ro) {
   namespace fs = std::filesystem;
   std::vector<MountOp> ops;
   ops.push_back(op(MountOp::kMount, "", "/", "", "", MS_REC | MS_PRIVATE));
@@ -383,7 +383,10 @@ std::vector<MountOp> private_root_ops(const std::string& root, const std::string
   ops.push_back(op(MountOp::kMkdir, "", root + "/var"));
   bind_ro(ops, code_dir, root + "/var/task");
   bind_ro(ops, runtime_dir, root + "/var/runtime");
-  ops.push_back(op(MountOp::kMkdir, "", root + "/opt"));
+  if (layers_dir.empty())
+    ops.push_back(op(MountOp::kMkdir, "", root + "/opt"));
+  else
+    bind_ro(ops, layers_dir, root + "/opt");
   ops.push_back(op(MountOp::kMkdir, "", root + "/tmp"));
   ops.push_back(op(MountOp::kMount, "tmpfs", root + "/tmp", "tmpfs",
                    "size=" + std::to_string(tmp_mb) + "m,mode=1777", MS_NOSUID | MS_NODEV));

@@ -50,13 +50,14 @@ struct SpawnPlan {
 };
 
 // Builds the private root filesystem: read-only /usr, /etc and lib dirs,
-// `code_dir` read-only at /var/task, `runtime_dir` at /var/runtime, a tmpfs
+// `code_dir` read-only at /var/task, `layers_dir` read-only at /opt (an
+// empty /opt when it is ""), `runtime_dir` at /var/runtime, a tmpfs
 // /tmp of `tmp_mb`, a minimal /dev, a fresh /proc, and `extra_ro` host paths
 // (interpreters outside /usr) at their own paths. `root` is an empty host
 // directory the child mounts a tmpfs on (invisible outside the namespace).
 std::vector<MountOp> private_root_ops(const std::string& root, const std::string& code_dir,
-                                      const std::string& runtime_dir, uint32_t tmp_mb,
-                                      const std::vector<std::string>& extra_ro);
+                                      const std::string& layers_dir, const std::string& runtime_dir,
+                                      uint32_t tmp_mb, const std::vector<std::string>& extra_ro);
 
 struct Spawned {
   pid_t pid = -1;

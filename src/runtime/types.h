@@ -26,6 +26,10 @@ struct FunctionSpec {
   std::string runtime;              // python3.12, nodejs20.x, provided.al2023, ...
   std::string handler;              // app.handler (ignored by provided.*)
   std::string code_dir;             // the unpacked zip on the host; never written
+  // The function's layers merged into one host directory (empty: none): the
+  // sandbox sees it at /opt; without a mount namespace the runtime's search
+  // paths name it instead. Never written.
+  std::string layers_dir;
   uint32_t memory_mb = 128;
   std::chrono::milliseconds timeout{3000};
   uint32_t ephemeral_mb = 512;

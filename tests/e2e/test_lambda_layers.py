@@ -1,7 +1,8 @@
 """Lambda layers through boto3 (current and Debian's 1.26) and the AWS CLI:
 PublishLayerVersion from ZipFile and from an S3 object, Get / GetByArn /
 List / ListVersions with filters and paging, layer permissions, delete, and
-the layer table surviving kill -9."""
+the layer table surviving kill -9; Python and Node functions importing from
+their layers, and UpdateFunctionConfiguration swapping a layer version."""
 
 import io
 import json
@@ -13,13 +14,19 @@ import zipfile
 from harness import ACCOUNT, REGION, Server, ServerTestCase, require_boto3, wait_until
 
 ARN = "arn:aws:lambda:%s:%s:layer:" % (REGION, ACCOUNT)
+ROLE = "arn:aws:iam::%s:role/lambda-role" % ACCOUNT
+
+
+def zip_of(files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()
 
 
 def layer_zip(text):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("python/mod.py", "VALUE = %r\n" % text)
-    return buf.getvalue()
+    return zip_of({"python/mod.py": "VALUE = %r\n" % text})
 
 
 class LambdaLayersTest(ServerTestCase):
@@ -75,6 +82,49 @@ class LambdaLayersTest(ServerTestCase):
                          "The resource you requested does not exist.")
         self.assertEqual(self.lam.publish_layer_version(
             LayerName="deps", Content={"ZipFile": layer_zip("three")})["Version"], 3)
+
+    def invoke(self, name):
+        r = self.lam.invoke(FunctionName=name, Payload=b"{}")
+        self.assertNotIn("FunctionError", r)
+        return json.loads(r["Payload"].read())
+
+    def test_functions_run_with_their_layers(self):
+        one = self.lam.publish_layer_version(
+            LayerName="pylib", Content={"ZipFile": layer_zip("one")})["LayerVersionArn"]
+        two = self.lam.publish_layer_version(
+            LayerName="pylib", Content={"ZipFile": layer_zip("two")})["LayerVersionArn"]
+        created = self.lam.create_function(
+            FunctionName="py-layers", Runtime="python3.11", Role=ROLE, Handler="app.handler",
+            Layers=[one], Code={"ZipFile": zip_of({"app.py": (
+                "import mod\n"
+                "def handler(event, context):\n"
+                "    return mod.VALUE\n")})})
+        self.assertEqual(created["Layers"], [{"Arn": one, "CodeSize": len(layer_zip("one"))}])
+        self.assertEqual(self.invoke("py-layers"), "one")
+        self.lam.update_function_configuration(FunctionName="py-layers", Layers=[two])
+        self.lam.get_waiter("function_updated_v2").wait(FunctionName="py-layers")
+        got = self.lam.get_function(FunctionName="py-layers")["Configuration"]
+        self.assertEqual([l["Arn"] for l in got["Layers"]], [two])
+        self.assertEqual(self.invoke("py-layers"), "two")
+
+        node = self.lam.publish_layer_version(
+            LayerName="nodelib", CompatibleRuntimes=["nodejs20.x"],
+            Content={"ZipFile": zip_of({
+                "nodejs/node_modules/greeting/index.js": "exports.hello = () => 'hi';\n"})})
+        self.lam.create_function(
+            FunctionName="node-layers", Runtime="nodejs20.x", Role=ROLE,
+            Handler="index.handler", Layers=[node["LayerVersionArn"]],
+            Code={"ZipFile": zip_of({"index.js": (
+                "const greeting = require('greeting');\n"
+                "exports.handler = async () => greeting.hello();\n")})})
+        self.assertEqual(self.invoke("node-layers"), "hi")
+
+        with self.assertRaises(self.lam.exceptions.InvalidParameterValueException) as e:
+            self.lam.update_function_configuration(
+                FunctionName="py-layers", Layers=[ARN + "pylib:99"])
+        self.assertEqual(e.exception.response["Error"]["Message"],
+                         "Layer version %spylib:99 does not exist." % ARN)
+        self.assertEqual(self.invoke("py-layers"), "two")
 
     def test_permissions(self):
         self.lam.publish_layer_version(LayerName="shared", Content={"ZipFile": layer_zip("s")})

@@ -23,16 +23,6 @@ namespace nimbus::services::lambda {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-namespace {
-
-constexpr const char* kCodeNs = "lambda.code";
-
-Error bad_zip() {
-  return Error::make("InvalidParameterValueException",
-                     "Could not unzip uploaded file. Please check your file, then try to upload "
-                     "again.");
-}
-
 std::string to_hex(std::string_view raw) {
   static const char* digits = "0123456789abcdef";
   std::string out;
@@ -41,6 +31,16 @@ std::string to_hex(std::string_view raw) {
     out.push_back(digits[c & 15]);
   }
   return out;
+}
+
+namespace {
+
+constexpr const char* kCodeNs = "lambda.code";
+
+Error bad_zip() {
+  return Error::make("InvalidParameterValueException",
+                     "Could not unzip uploaded file. Please check your file, then try to upload "
+                     "again.");
 }
 
 // A zip entry name must stay inside the target directory.
@@ -119,8 +119,6 @@ std::string sha256_raw(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(md), sizeof md);
 }
 
-namespace {
-
 // Unpacked files are read-only (0444/0555 and directories 0755); make every
 // directory writable again so the tree can be removed.
 // Never throws: a tree that changes or vanishes meanwhile is left as it is.
@@ -133,8 +131,6 @@ void remove_tree(const std::string& dir) {
   ::chmod(dir.c_str(), 0755);
   fs::remove_all(dir, ec);
 }
-
-}  // namespace
 
 Result<CodeInfo> install_code(const std::string& root, std::string_view zip) {
   CodeInfo info;

@@ -39,6 +39,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/result.h"
 
@@ -64,6 +65,9 @@ struct CodeInfo {
 Result<CodeInfo> install_code(const std::string& root, std::string_view zip);
 
 std::string sha256_raw(std::string_view bytes);
+std::string to_hex(std::string_view raw);
+// Removes an unpacked tree (read-only files included). Never throws.
+void remove_tree(const std::string& dir);
 
 class CodeStore : public std::enable_shared_from_this<CodeStore> {
  public:
@@ -114,6 +118,17 @@ class CodeStore : public std::enable_shared_from_this<CodeStore> {
   void forget(const std::string& sha);
 
   std::string dir_of(const std::string& sha) const { return root_ + "/" + sha; }
+
+  // Layers (code_layers.cc). A function's layers run as one tree: the
+  // layer codes `shas` unpacked over each other in order (a later layer's
+  // file replaces an earlier one's), named by layers_key(shas) and kept in
+  // the cache beside the codes, so pins, released() and collect() treat
+  // the key like a code (a function version references it; collection
+  // removes it when none does). Like a code's tree it is a cache: built
+  // again from the layers' codes (and their blobs) when missing.
+  static std::string layers_key(const std::vector<std::string>& shas);
+  // Blocking (worker pool). The merged tree of `shas` exists afterwards.
+  Status ensure_layers(const std::string& key, const std::vector<std::string>& shas);
 
   uint64_t epoch() const;
   // A version stopped using `sha` (code update, delete): collections whose

@@ -180,14 +180,14 @@ Output Engine::read_all(const std::function<Output(const FunctionTable&)>& fn) c
   return fn(functions_);
 }
 
-void Engine::create(const std::string& name, json::object config, std::string zip,
-                    json::object tags, bool publish, Respond respond) {
+void Engine::create(const std::string& name, json::object config, std::vector<std::string> layers,
+                    std::string zip, json::object tags, bool publish, Respond respond) {
   {
     std::lock_guard l(mu_);
     if (find_locked(name)) return respond(conflict("Function already exist: " + name));
   }
   post_work([this, name, zip = std::move(zip), config = std::move(config), tags = std::move(tags),
-             publish, respond = std::move(respond)]() mutable {
+             layers = std::move(layers), publish, respond = std::move(respond)]() mutable {
     auto installed = code_->install(zip);
     if (!installed) return respond(installed.take_error());
     set_code(config, installed->info);
@@ -201,6 +201,7 @@ void Engine::create(const std::string& name, json::object config, std::string zi
     f->name = name;
     f->latest.config = config;
     f->latest.code = installed->info.sha256_hex;
+    f->latest.layers = std::move(layers);
     f->tags = std::move(tags);
     rebuild_spec(*f, f->latest);
     json::object out = as_pending(config, true);
@@ -266,7 +267,7 @@ void Engine::remove(const std::string& name, const std::string& qualifier, Respo
       }
     }
     if (pool_ && it->second.spec) pool_->retire(it->second.spec->pool_key());
-    code_->released(it->second.code);
+    release_locked(it->second);
     f->versions.erase(it);
     collect_code_later(options_.code_gc_delay_ms);
     return persist_locked(*f, std::move(respond), json::object{});
@@ -277,8 +278,8 @@ void Engine::remove(const std::string& name, const std::string& qualifier, Respo
       if (v.spec) pool_->retire(v.spec->pool_key());
     }
   }
-  code_->released(f->latest.code);
-  for (const auto& [n, v] : f->versions) code_->released(v.code);
+  release_locked(f->latest);
+  for (const auto& [n, v] : f->versions) release_locked(v);
   functions_.erase(name);
   collect_code_later(options_.code_gc_delay_ms);
   erase_locked(name, std::move(respond));
@@ -337,6 +338,7 @@ json::object Engine::publish_locked(Function& f, const std::string& description)
   v.config["RevisionId"] = new_revision_id();
   if (!description.empty()) v.config["Description"] = description;
   v.code = f.latest.code;
+  v.layers = f.latest.layers;
   rebuild_spec(f, v);
   v.source_revision = str(f.latest.config, "RevisionId");
   json::object out = v.config;
@@ -348,6 +350,19 @@ void Engine::reconfigured_locked(Function& f) {
   auto old_key = f.latest.spec ? f.latest.spec->pool_key() : std::string();
   rebuild_spec(f, f.latest);
   if (pool_ && !old_key.empty()) pool_->retire(old_key);
+}
+
+void Engine::set_layers_locked(Function& f, std::vector<std::string> layers) {
+  if (layers == f.latest.layers) return;
+  release_locked(f.latest, false);
+  f.latest.layers = std::move(layers);
+  collect_code_later(options_.code_gc_delay_ms);
+}
+
+void Engine::release_locked(const Version& v, bool code) {
+  if (code) code_->released(v.code);
+  for (const auto& l : v.layers) code_->released(l);
+  if (!v.layers.empty()) code_->released(CodeStore::layers_key(v.layers));
 }
 
 void Engine::unprovision_locked(const std::string& name, const std::string& qualifier) {
@@ -430,6 +445,7 @@ void Engine::rebuild_spec(const Function& f, Version& v) const {
   spec->runtime = str(c, "Runtime");
   spec->handler = str(c, "Handler");
   spec->code_dir = code_->dir_of(v.code);
+  if (!v.layers.empty()) spec->layers_dir = code_->dir_of(CodeStore::layers_key(v.layers));
   spec->memory_mb = static_cast<uint32_t>(integer(c, "MemorySize").value_or(128));
   spec->timeout = std::chrono::seconds(integer(c, "Timeout").value_or(3));
   if (const auto* e = c.if_contains("EphemeralStorage"); e && e->is_object()) {
@@ -506,9 +522,14 @@ void Engine::collect_code_later(int64_t delay_ms) {
     std::set<std::string> referenced;
     {
       std::lock_guard l(mu_);
+      auto add = [&referenced](const Version& v) {
+        referenced.insert(v.code);
+        referenced.insert(v.layers.begin(), v.layers.end());
+        if (!v.layers.empty()) referenced.insert(CodeStore::layers_key(v.layers));
+      };
       for (const auto& [name, f] : functions_) {
-        referenced.insert(f->latest.code);
-        for (const auto& [n, v] : f->versions) referenced.insert(v.code);
+        add(f->latest);
+        for (const auto& [n, v] : f->versions) add(v);
       }
     }
     referenced.merge(layers_->codes());
@@ -560,6 +581,7 @@ Result<Target> Engine::resolve_locked(Function& f, const std::string& qualifier)
   }
   t.spec = v->spec;
   t.code = v->code;
+  t.layers = v->layers;
   t.executed_version = version;
   t.stats = stats_locked(f.name);
   t.reserved = f.reserved;
@@ -606,15 +628,17 @@ void Engine::run(Target target, runtime::InvokeRequest request,
     return done(service_error("Execution environments are unavailable"));
   }
   if (request.invoked_arn.empty()) request.invoked_arn = target.invoked_arn;
-  if (code_->cached(target.code))
+  std::string layers_key = target.layers.empty() ? "" : CodeStore::layers_key(target.layers);
+  if (code_->cached(target.code) && (layers_key.empty() || code_->cached(layers_key)))
     return start_invoke(std::move(target), std::move(request), std::move(done));
   // First use of this code since start-up (or since an environment failed
   // to start): make sure its unpacked tree exists, rebuilding it from the
   // blob on a worker, before the runtime mounts it.
   // Inside gate_ while it runs: shutdown() waits for it before the pool goes.
   post_work([this, code = code_, target = std::move(target), request = std::move(request),
-             done = std::move(done), release]() mutable {
+             done = std::move(done), release, layers_key]() mutable {
     Status st = code->ensure(target.code);
+    if (st && !layers_key.empty()) st = code->ensure_layers(layers_key, target.layers);
     if (!st) {
       release();
       return done(service_error("The function's code is unavailable: " + st.error().message));
@@ -629,23 +653,25 @@ void Engine::start_invoke(Target target, runtime::InvokeRequest request,
   bool reserved = target.reserved.has_value();
   stats->invocations->add();
   stats->concurrent->set(stats->in_flight.load());
-  pool_->invoke(target.spec, std::move(request),
-                [this, gate = gate_, stats, reserved, code = code_, sha = std::move(target.code),
-                 done = std::move(done)](runtime::InvokeResult r) {
-                  stats->in_flight.fetch_sub(1);
-                  stats->concurrent->set(stats->in_flight.load());
-                  // The pool ends before the engine: `this` is alive here.
-                  if (!reserved && !gate->closed()) unreserved_in_flight_.fetch_sub(1);
-                  stats->duration->observe(std::chrono::duration<double>(r.duration).count());
-                  if (r.status != runtime::InvokeStatus::kOk) stats->errors->add();
-                  // An environment that could not start may have met a
-                  // removed cache directory: look again on the next call.
-                  if (r.status == runtime::InvokeStatus::kInternal ||
-                      r.status == runtime::InvokeStatus::kInitError) {
-                    code->forget(sha);
-                  }
-                  done(std::move(r));
-                });
+  pool_->invoke(
+      target.spec, std::move(request),
+      [this, gate = gate_, stats, reserved, code = code_, sha = std::move(target.code),
+       layers = std::move(target.layers), done = std::move(done)](runtime::InvokeResult r) {
+        stats->in_flight.fetch_sub(1);
+        stats->concurrent->set(stats->in_flight.load());
+        // The pool ends before the engine: `this` is alive here.
+        if (!reserved && !gate->closed()) unreserved_in_flight_.fetch_sub(1);
+        stats->duration->observe(std::chrono::duration<double>(r.duration).count());
+        if (r.status != runtime::InvokeStatus::kOk) stats->errors->add();
+        // An environment that could not start may have met a
+        // removed cache directory: look again on the next call.
+        if (r.status == runtime::InvokeStatus::kInternal ||
+            r.status == runtime::InvokeStatus::kInitError) {
+          code->forget(sha);
+          if (!layers.empty()) code->forget(CodeStore::layers_key(layers));
+        }
+        done(std::move(r));
+      });
 }
 
 }  // namespace nimbus::services::lambda

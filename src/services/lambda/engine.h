@@ -75,10 +75,11 @@ struct FunctionStats {
 // One invocation target after the qualifier (and alias weights) resolved.
 struct Target {
   std::shared_ptr<const runtime::FunctionSpec> spec;
-  std::string code;              // the version's code (CodeStore's SHA-256 hex)
-  std::string executed_version;  // "$LATEST" or "N"
-  std::string invoked_arn;       // as the caller qualified it
-  std::string qualifier;         // as given ("" = $LATEST)
+  std::string code;                 // the version's code (CodeStore's SHA-256 hex)
+  std::vector<std::string> layers;  // its layers' codes, in order
+  std::string executed_version;     // "$LATEST" or "N"
+  std::string invoked_arn;          // as the caller qualified it
+  std::string qualifier;            // as given ("" = $LATEST)
   std::shared_ptr<FunctionStats> stats;
   std::optional<int64_t> reserved;
   int64_t unreserved_cap = 0;  // account limit minus every function's reservation
@@ -144,8 +145,9 @@ class Engine {
 
   // CreateFunction once the input is checked: unpacks and stores `zip`
   // (on a worker), then registers the function built from `config`.
-  void create(const std::string& name, json::object config, std::string zip, json::object tags,
-              bool publish, Respond respond);
+  // `layers`: the codes of config's Layers (function_layers.h).
+  void create(const std::string& name, json::object config, std::vector<std::string> layers,
+              std::string zip, json::object tags, bool publish, Respond respond);
   // UpdateFunctionCode: as create, then swaps $LATEST's code (RevisionId,
   // DryRun and Publish from `in`).
   void update_code(const std::string& name, std::string zip, json::object in, Respond respond);
@@ -154,6 +156,7 @@ class Engine {
 
   // --- Layers (layers.h; handlers in layer_handlers.cc) ---
   Layers& layers() { return *layers_; }
+  const Layers& layers() const { return *layers_; }
   // PublishLayerVersion once the input is checked: unpacks and stores `zip`
   // (on a worker) as CodeStore code, then records the next version of
   // `name` from `version` (Content gets CodeSha256 and CodeSize; `fill`
@@ -170,6 +173,9 @@ class Engine {
   json::object publish_locked(Function& f, const std::string& description);
   // $LATEST's configuration changed: rebuild its spec, retire its environments.
   void reconfigured_locked(Function& f);
+  // $LATEST now runs with the layer codes `layers` (UpdateFunctionConfiguration
+  // Layers); the ones it leaves are released for collection.
+  void set_layers_locked(Function& f, std::vector<std::string> layers);
   void prewarm_locked(Function& f, const std::string& qualifier, int64_t n);
   void unprovision_locked(const std::string& name, const std::string& qualifier);
   size_t provisioned_ready_locked(const std::string& name, const std::string& qualifier) const;
@@ -188,6 +194,9 @@ class Engine {
   Result<Target> resolve_locked(Function& f, const std::string& qualifier);
   std::shared_ptr<Function> find_locked(const std::string& name) const;
   void rebuild_spec(const Function& f, Version& v) const;
+  // `v` stops using its code (when `code`) and layers: collection may take
+  // them once nothing else references them.
+  void release_locked(const Version& v, bool code = true);
   std::shared_ptr<FunctionStats> stats_locked(const std::string& name);
   // Commits the function's document (or its deletion) and answers `respond`
   // with `out` once durable. Called with mu_ held (keeps commit order).

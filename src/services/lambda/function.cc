@@ -10,6 +10,11 @@ json::object version_doc(const Version& v) {
   json::object o;
   o["config"] = v.config;
   o["code"] = v.code;
+  if (!v.layers.empty()) {
+    json::array layers;
+    for (const auto& l : v.layers) layers.push_back(json::value(l));
+    o["layers"] = std::move(layers);
+  }
   o["source_revision"] = v.source_revision;
   return o;
 }
@@ -26,6 +31,11 @@ Version version_from(const json::value* v) {
     // <root>/<sha256 hex>: the hash is its last component.
     std::string_view dir = d->as_string();
     out.code = std::string(dir.substr(dir.rfind('/') + 1));
+  }
+  if (const auto* l = o.if_contains("layers"); l && l->is_array()) {
+    for (const auto& code : l->as_array()) {
+      if (code.is_string()) out.layers.emplace_back(code.as_string());
+    }
   }
   if (const auto* r = o.if_contains("source_revision"); r && r->is_string()) {
     out.source_revision = r->as_string();

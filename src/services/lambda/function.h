@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/types.h"
 
@@ -21,6 +22,7 @@ namespace json = boost::json;
 struct Version {
   json::object config;  // FunctionConfiguration as the API answers it
   std::string code;     // SHA-256 hex of the zip: names its blob and cache directory (code.h)
+  std::vector<std::string> layers;  // the codes of its Layers, in order (config "Layers")
   std::shared_ptr<const runtime::FunctionSpec> spec;  // rebuilt on every change
   std::string source_revision;  // published versions: the $LATEST RevisionId they came from
 };

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 #include "services/lambda/config.h"
 #include "services/lambda/errors.h"
+#include "services/lambda/function_layers.h"
 #include "services/lambda/lambda_service.h"
 #include "services/lambda/util.h"
 
@@ -54,6 +56,13 @@ Status check_name(const std::string& name, const std::string& given) {
 
 }  // namespace
 
+Result<FunctionLayers> LambdaService::function_layers(const json::object& in) const {
+  const auto* given = in.if_contains("Layers");
+  if (given == nullptr) return FunctionLayers{};
+  return resolve_function_layers(*given, engine_.layers(), env_.settings.region,
+                                 env_.settings.account_id);
+}
+
 void LambdaService::create_function(const CallContext& ctx, json::object in, Respond respond) {
   engine_.note_endpoint(ctx.endpoint_url);
   std::string name = parse_function_name(str(in, "FunctionName")).name;
@@ -65,6 +74,9 @@ void LambdaService::create_function(const CallContext& ctx, json::object in, Res
   json::object config = base_config(name, engine_.arn(name));
   if (auto st = apply_config(config, in, true, env_.targets); !st) return respond(st.take_error());
   if (auto st = engine_.check_role(str(config, "Role")); !st) return respond(st.take_error());
+  auto layers = function_layers(in);
+  if (!layers) return respond(layers.take_error());
+  if (!layers->shown.empty()) config["Layers"] = std::move(layers->shown);
   json::object tags;
   if (const auto* t = in.if_contains("Tags"); t && t->is_object()) tags = t->as_object();
   bool publish = boolean(in, "Publish").value_or(false);
@@ -73,13 +85,13 @@ void LambdaService::create_function(const CallContext& ctx, json::object in, Res
   if (engine_.read(name, [](const Function&) -> Output { return json::object{}; })) {
     return respond(conflict("Function already exist: " + name));
   }
-  engine_.code_zip(code_in,
-                   [this, name, config = std::move(config), tags = std::move(tags), publish,
-                    respond = std::move(respond)](Result<std::string> zip) mutable {
-                     if (!zip) return respond(zip.take_error());
-                     engine_.create(name, std::move(config), std::move(*zip), std::move(tags),
-                                    publish, std::move(respond));
-                   });
+  engine_.code_zip(code_in, [this, name, config = std::move(config),
+                             codes = std::move(layers->codes), tags = std::move(tags), publish,
+                             respond = std::move(respond)](Result<std::string> zip) mutable {
+    if (!zip) return respond(zip.take_error());
+    engine_.create(name, std::move(config), std::move(codes), std::move(*zip), std::move(tags),
+                   publish, std::move(respond));
+  });
 }
 
 // The function and version an input's FunctionName (+ Qualifier) names;
@@ -179,6 +191,12 @@ void LambdaService::update_function_configuration(const CallContext& ctx, json::
                                                   Respond respond) {
   engine_.note_endpoint(ctx.endpoint_url);
   std::string name = parse_function_name(str(in, "FunctionName")).name;
+  std::optional<FunctionLayers> layers;
+  if (has(in, "Layers")) {
+    auto resolved = function_layers(in);
+    if (!resolved) return respond(resolved.take_error());
+    layers = std::move(*resolved);
+  }
   engine_.change(
       name,
       [&](Function& f) -> Output {
@@ -186,6 +204,13 @@ void LambdaService::update_function_configuration(const CallContext& ctx, json::
         json::object c = f.latest.config;
         NIMBUS_TRY(apply_config(c, in, false, env_.targets));
         if (has(in, "Role")) NIMBUS_TRY(engine_.check_role(str(c, "Role")));
+        if (layers) {
+          if (layers->shown.empty())
+            c.erase("Layers");
+          else
+            c["Layers"] = layers->shown;
+          engine_.set_layers_locked(f, std::move(layers->codes));
+        }
         c["LastModified"] = lambda_time(env_.clock.now_millis());
         c["RevisionId"] = new_revision_id();
         f.latest.config = c;

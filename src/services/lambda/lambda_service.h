@@ -18,6 +18,7 @@
 #include "services/iam/api.h"
 #include "services/lambda/api.h"
 #include "services/lambda/engine.h"
+#include "services/lambda/function_layers.h"
 #include "services/service.h"
 
 namespace nimbus::events {
@@ -136,6 +137,8 @@ class LambdaService final : public Service, public Functions {
   void get_layer_version_policy(const CallContext& ctx, json::object in, Respond respond);
   void remove_layer_version_permission(const CallContext& ctx, json::object in, Respond respond);
   std::string layer_arn(const std::string& name) const;
+  // The input's Layers checked against the layer table (function_layers.h).
+  Result<FunctionLayers> function_layers(const json::object& in) const;
   // event_sources.cc
   void create_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);
   void get_event_source_mapping(const CallContext& ctx, json::object in, Respond respond);

@@ -1,7 +1,8 @@
-"""API Gateway HTTP and HTTP_PROXY integrations end to end: a REST API and an
-HTTP API in front of a small threaded http.server in this process, created
-with boto3 (both generations) and called with urllib; the backend records
-what it received. One server and one backend for the file."""
+"""API Gateway HTTP and HTTP_PROXY integrations and stage throttling end to
+end: REST APIs and HTTP APIs in front of a small threaded http.server in
+this process, created with boto3 (both generations) and called with urllib;
+the backend records what it received. One server and one backend for the
+file."""
 
 import json
 import threading
@@ -181,6 +182,27 @@ class HttpIntegrationTest(ServerTestCase):
         status, _, body = self.call(api_id, "/slow")
         self.assertEqual((status, json.loads(body)), (503, {"message": "Service Unavailable"}))
 
+
+    def test_stage_and_route_throttling(self):
+        api_id, _ = self.rest_api({"type": "HTTP_PROXY", "integrationHttpMethod": "ANY",
+                                   "uri": self.base + "/t"}, path_part="thr")
+        self.rest.create_deployment(restApiId=api_id, stageName="prod")
+        stage = self.rest.update_stage(restApiId=api_id, stageName="prod", patchOperations=[
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "1"},
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0"}])
+        self.assertEqual(stage["methodSettings"]["*/*"]["throttlingBurstLimit"], 1)
+        self.assertEqual(self.call(api_id, "/prod/thr")[0], 201)
+        status, headers, body = self.call(api_id, "/prod/thr")
+        self.assertEqual((status, json.loads(body)), (429, {"message": "Too Many Requests"}))
+        self.assertEqual(headers["x-amzn-ErrorType"], "TooManyRequestsException")
+        self.assertEqual(len(Backend.seen), 1)
+
+        api = self.gw.create_api(Name="throttled", ProtocolType="HTTP", Target=self.base)
+        self.gw.update_stage(ApiId=api["ApiId"], StageName="$default", RouteSettings={
+            "$default": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0}})
+        self.assertEqual(self.call(api["ApiId"], "/x")[0], 201)
+        status, _, body = self.call(api["ApiId"], "/x")
+        self.assertEqual((status, json.loads(body)), (429, {"message": "Too Many Requests"}))
 
 if __name__ == "__main__":
     unittest.main()

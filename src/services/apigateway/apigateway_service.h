@@ -14,6 +14,7 @@
 #include "services/apigateway/authorizer.h"
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/store.h"
+#include "services/apigateway/throttling.h"
 #include "services/apigateway/usage_plans.h"
 #include "services/lambda/api.h"
 #include "services/service.h"
@@ -117,6 +118,7 @@ class RestApiService final : public Service {
   UsagePlans usage_;
   AuthorizerCache authorizer_cache_;
   Outbound outbound_;  // HTTP and HTTP_PROXY integrations
+  StageThrottles throttles_;  // stage (method / route) throttling
 };
 
 }  // namespace nimbus::services::apigateway

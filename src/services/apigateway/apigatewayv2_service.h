@@ -18,6 +18,7 @@
 #include "services/apigateway/authorizer.h"
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/store.h"
+#include "services/apigateway/throttling.h"
 #include "services/lambda/api.h"
 #include "services/service.h"
 
@@ -109,6 +110,7 @@ class HttpApiService final : public Service {
   std::once_flag jwks_once_;
   std::unique_ptr<JwksCache> jwks_;
   Outbound outbound_;  // HTTP_PROXY integrations
+  StageThrottles throttles_;  // stage (method / route) throttling
 };
 
 }  // namespace nimbus::services::apigateway

@@ -255,5 +255,31 @@ TEST_F(HttpApiTest, ListsPage) {
   EXPECT_EQ(rest["Items"].as_array().size(), 1u);
 }
 
+TEST_F(HttpApiTest, RouteSettingsThrottleEachRoute) {
+  auto api = quick("arn:aws:lambda:us-east-1:000000000000:function:f", "GET /a");
+  auto integration =
+      s(call("GetRoutes", {{"ApiId", api}})["Items"].as_array()[0].as_object()["Target"]);
+  call("CreateRoute", {{"ApiId", api}, {"RouteKey", "GET /b"}, {"Target", integration}});
+  call("UpdateStage",
+       {{"ApiId", api},
+        {"StageName", "$default"},
+        {"DefaultRouteSettings",
+         json::object{{"ThrottlingBurstLimit", 1}, {"ThrottlingRateLimit", 1.0}}},
+        {"RouteSettings", json::object{{"GET /b", json::object{{"ThrottlingBurstLimit", 2},
+                                                               {"ThrottlingRateLimit", 0.0}}}}}});
+  EXPECT_EQ(get(api, "/a").status, 200);
+  auto r = get(api, "/a");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.body, R"({"message":"Too Many Requests"})");
+  EXPECT_EQ(get(api, "/b").status, 200);
+  EXPECT_EQ(get(api, "/b").status, 200);
+  EXPECT_EQ(get(api, "/b").status, 429);
+  size_t calls = fn.calls.size();
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(get(api, "/a").status, 200);
+  EXPECT_EQ(get(api, "/b").status, 429);  // rate 0: never refilled
+  EXPECT_EQ(fn.calls.size(), calls + 1);  // a refused request calls nothing
+}
+
 }  // namespace
 }  // namespace nimbus::services::apigateway

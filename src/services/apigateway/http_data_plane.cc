@@ -9,6 +9,7 @@
 #include "services/apigateway/http_plan.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/proxy.h"
+#include "services/apigateway/throttling.h"
 
 namespace nimbus::services::apigateway {
 
@@ -62,6 +63,12 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   auto match = table->routes.find(r.request.method, path);
   if (!match) return answer(gateway_error(404, "Not Found"));
   const auto& route = table->route_docs.at(match->id).as_object();
+  if (auto refused =
+          throttles_.admit(r.id + '\n' + stage_name + '\n' + match->key,
+                           http_route_throttle(stage, match->key), env_.clock.monotonic())) {
+    add_cors_headers(*cors, r.request, *refused);
+    return answer(std::move(*refused));
+  }
   std::string target = str(route, "Target");
   const json::value* integration_v = target.starts_with("integrations/")
                                          ? table->integrations.if_contains(target.substr(13))

@@ -11,6 +11,7 @@
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/proxy.h"
 #include "services/apigateway/rest_plan.h"
+#include "services/apigateway/throttling.h"
 
 namespace nimbus::services::apigateway {
 
@@ -109,6 +110,13 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
     if (m != nullptr) method = &m->as_object();
   }
   if (method == nullptr) return answer(gateway_error(403, "Missing Authentication Token"));
+  // Stage throttling comes first: a refused request calls no authorizer.
+  if (auto refused = throttles_.admit(
+          r.id + '\n' + stage_name + '\n' + method_setting_key(str(resource, "path"), method_name),
+          rest_method_throttle(stage, str(resource, "path"), method_name),
+          env_.clock.monotonic())) {
+    return answer(std::move(*refused));
+  }
   auto proxy = std::make_shared<ProxyRequest>();
   proxy->api_id = r.id;
   proxy->stage = stage_name;

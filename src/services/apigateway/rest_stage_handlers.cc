@@ -4,6 +4,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
+#include "services/apigateway/throttling.h"
 
 namespace nimbus::services::apigateway {
 
@@ -35,14 +36,16 @@ json::object new_stage(const std::string& name, const std::string& deployment, d
 }
 
 // A patch operation on a stage: replace/add/remove of /description,
-// /deploymentId, /variables/NAME, /tracingEnabled, /cacheClusterEnabled.
+// /deploymentId, /variables/NAME, /tracingEnabled, /cacheClusterEnabled,
+// and method settings (throttling.h).
 Status apply_patch(json::object& stage, const json::object& doc, const json::object& op) {
   std::string verb = str(op, "op"), path = str(op, "path"), value = str(op, "value");
   auto invalid = [&] {
     return Status(errors::bad_request("Invalid patch path '" + path + "' specified for op '" +
                                       verb +
                                       "'. Must be one of: [/description, /deploymentId, "
-                                      "/variables/*, /tracingEnabled, /cacheClusterEnabled]"));
+                                      "/variables/*, /tracingEnabled, /cacheClusterEnabled, "
+                                      "/{resourcePath}/{httpMethod}/throttling/rateLimit, ...]"));
   };
   if (verb != "replace" && verb != "add" && verb != "remove") {
     return errors::bad_request(
@@ -58,6 +61,7 @@ Status apply_patch(json::object& stage, const json::object& doc, const json::obj
     }
     return Status::ok();
   }
+  if (auto st = patch_method_setting(stage, verb, path, value)) return *st;
   if (verb == "remove") return invalid();
   if (path == "/description") {
     stage["description"] = value;

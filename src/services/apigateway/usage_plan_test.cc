@@ -132,6 +132,63 @@ TEST_F(UsagePlanTest, TheTokenBucketThrottlesAndRefillsOnTheClock) {
   EXPECT_EQ(get("/prod/pets").status, 429);
 }
 
+TEST_F(UsagePlanTest, StageMethodSettingsThrottleEachMethod) {
+  make_api();
+  make_plan({{"throttle", json::object{{"rateLimit", 100.0}, {"burstLimit", 100}}}});
+  auto patch = [&](const std::string& path, const std::string& value) {
+    return call("UpdateStage",
+                {{"restApiId", id},
+                 {"stageName", "prod"},
+                 {"patchOperations",
+                  json::array{json::object{{"op", "replace"}, {"path", path}, {"value", value}}}}});
+  };
+  auto stage = patch("/*/*/throttling/rateLimit", "1");
+  auto all = stage["methodSettings"].as_object()["*/*"].as_object();
+  EXPECT_EQ(all["throttlingRateLimit"].as_double(), 1.0);
+  EXPECT_EQ(all["throttlingBurstLimit"].as_int64(), 5000);  // AWS's default
+  patch("/*/*/throttling/burstLimit", "2");
+  // /free has its own bucket under the stage's default; /pets its own setting.
+  patch("/~1pets/GET/throttling/burstLimit", "1");
+  patch("/~1pets/GET/throttling/rateLimit", "0.5");
+  EXPECT_EQ(get("/prod/free", "").status, 200);
+  EXPECT_EQ(get("/prod/free", "").status, 200);
+  auto r = get("/prod/free", "");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.body, R"({"message":"Too Many Requests"})");
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  EXPECT_EQ(get("/prod/pets").status, 429);
+  clock.advance(milliseconds(1000));  // /free gains a token, /pets half of one
+  EXPECT_EQ(get("/prod/free", "").status, 200);
+  EXPECT_EQ(get("/prod/pets").status, 429);
+  clock.advance(milliseconds(1000));
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  // Removing the method's setting puts it under the stage's default.
+  call("UpdateStage",
+       {{"restApiId", id},
+        {"stageName", "prod"},
+        {"patchOperations", json::array{json::object{{"op", "remove"}, {"path", "/~1pets/GET"}}}}});
+  EXPECT_FALSE(call("GetStage", {{"restApiId", id}, {"stageName", "prod"}})["methodSettings"]
+                   .as_object()
+                   .contains("~1pets/GET"));
+  clock.advance(std::chrono::seconds(5));
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  EXPECT_EQ(get("/prod/pets").status, 429);
+  // Bad values change nothing.
+  expect_error("UpdateStage",
+               {{"restApiId", id},
+                {"stageName", "prod"},
+                {"patchOperations", json::array{json::object{{"op", "replace"},
+                                                             {"path", "/*/*/throttling/rateLimit"},
+                                                             {"value", "fast"}}}}},
+               "BadRequestException");
+  EXPECT_EQ(call("GetStage", {{"restApiId", id}, {"stageName", "prod"}})["methodSettings"]
+                .as_object()["*/*"]
+                .as_object()["throttlingRateLimit"]
+                .as_double(),
+            1.0);
+}
+
 TEST_F(UsagePlanTest, PerMethodThrottleReplacesThePlans) {
   make_api();
   auto stage = json::object{{"apiId", ""}, {"stage", "prod"}};

@@ -268,5 +268,34 @@ TEST_F(ApiGatewayStackTest, ResourcesAndMethodsFromParts) {
   EXPECT_FALSE(gw("apigateway", "GetRestApi", {{"restApiId", id}}));
 }
 
+TEST_F(ApiGatewayStackTest, StageMethodSettingsThrottle) {
+  call("CreateStack", {{"StackName", "th"}, {"TemplateBody", R"({"Resources": {
+    "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "t"}},
+    "Res": {"Type": "AWS::ApiGateway::Resource", "Properties": {"RestApiId": {"Ref": "Api"},
+      "ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "ping"}},
+    "Get": {"Type": "AWS::ApiGateway::Method", "Properties": {"RestApiId": {"Ref": "Api"},
+      "ResourceId": {"Ref": "Res"}, "HttpMethod": "GET", "AuthorizationType": "NONE",
+      "Integration": {"Type": "MOCK", "RequestTemplates": {"application/json": "{\"statusCode\": 200}"},
+        "IntegrationResponses": [{"StatusCode": 200}]}}},
+    "Dep": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": ["Get"],
+      "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "v1",
+        "StageDescription": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0}}},
+    "Prod": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"},
+      "StageName": "Prod", "DeploymentId": {"Ref": "Dep"},
+      "MethodSettings": [{"ResourcePath": "/~1ping", "HttpMethod": "GET",
+                          "ThrottlingBurstLimit": 2, "ThrottlingRateLimit": 0}]}}
+  }, "Outputs": {"Id": {"Value": {"Ref": "Api"}}}})"}});
+  ASSERT_EQ(settled("th"), "CREATE_COMPLETE") << reason("th");
+  std::string id = s(outputs("th").at("Id"));
+  auto stage = gw("apigateway", "GetStage", {{"restApiId", id}, {"stageName", "Prod"}});
+  ASSERT_TRUE(stage);
+  EXPECT_EQ(stage->at("methodSettings").at("~1ping/GET").at("throttlingBurstLimit"), 2);
+  EXPECT_EQ(get(id, "/v1/ping").status, 200);
+  EXPECT_EQ(get(id, "/v1/ping").status, 429);
+  EXPECT_EQ(get(id, "/Prod/ping").status, 200);
+  EXPECT_EQ(get(id, "/Prod/ping").status, 200);
+  EXPECT_EQ(get(id, "/Prod/ping").status, 429);
+}
+
 }  // namespace
 }  // namespace nimbus::services::cloudformation

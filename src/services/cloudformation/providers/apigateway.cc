@@ -3,6 +3,7 @@
 // the apigateway operations (camelCase members where the template has
 // PascalCase properties). API keys and usage plans: apigateway_keys.cc.
 #include <algorithm>
+#include <set>
 
 #include "common/json_fields.h"
 #include "services/cloudformation/providers/apigateway_util.h"
@@ -183,6 +184,59 @@ void delete_rest_api(const ResourceRequest& r, RemoveDone done) {
          [done = gone_ok(done)](Output out) { done(status_of(out)); });
 }
 
+// Method settings (a Stage's MethodSettings, a StageDescription's) as
+// UpdateStage patch operations: /{ResourcePath}/{HttpMethod}/{setting}
+// ("/~1pets/GET", "/*/*"); `setting` the CloudFormation property's member
+// of the patch path.
+constexpr std::pair<const char*, const char*> kMethodSettingPaths[] = {
+    {"ThrottlingRateLimit", "throttling/rateLimit"},
+    {"ThrottlingBurstLimit", "throttling/burstLimit"},
+    {"MetricsEnabled", "metrics/enabled"},
+    {"LoggingLevel", "logging/loglevel"},
+    {"DataTraceEnabled", "logging/dataTrace"},
+    {"CachingEnabled", "caching/enabled"},
+    {"CacheTtlInSeconds", "caching/ttlInSeconds"},
+    {"CacheDataEncrypted", "caching/dataEncrypted"}};
+
+std::string method_setting_key(const json::object& m) {
+  std::string path = str(m, "ResourcePath"), method = str(m, "HttpMethod");
+  if (path.empty()) path = "/*";
+  if (method.empty()) method = "*";
+  // CloudFormation writes "/~1pets" (or "/pets"): the patch path's "~1" form.
+  std::string key = "/";
+  for (char c : std::string_view(path).substr(1))
+    key += c == '/' ? std::string("~1") : std::string(1, c);
+  return key + "/" + method;
+}
+
+void add_method_setting_ops(const json::object& m, const std::string& key, json::array& ops) {
+  for (auto [prop, path] : kMethodSettingPaths) {
+    if (!has(m, prop)) continue;
+    ops.push_back(json::object{
+        {"op", "replace"}, {"path", key + "/" + path}, {"value", provide::text(m.at(prop))}});
+  }
+}
+
+json::array method_setting_ops(const json::value* settings) {
+  json::array ops;
+  if (settings == nullptr || !settings->is_array()) return ops;
+  for (const auto& m : settings->as_array()) {
+    if (m.is_object())
+      add_method_setting_ops(m.as_object(), method_setting_key(m.as_object()), ops);
+  }
+  return ops;
+}
+
+// Applies `ops` to a stage, then `then` (at once when there are none).
+void patch_stage(const ResourceRequest& r, const std::string& api, const std::string& stage,
+                 json::array ops, std::function<void(Output)> then) {
+  if (ops.empty()) return then(json::object{});
+  r.call(
+      kModel, "UpdateStage",
+      json::object{{"restApiId", api}, {"stageName", stage}, {"patchOperations", std::move(ops)}},
+      std::move(then));
+}
+
 // ---- AWS::ApiGateway::Deployment (physical id: the deployment id)
 
 void create_deployment(const ResourceRequest& r, ProvideDone done) {
@@ -198,10 +252,23 @@ void create_deployment(const ResourceRequest& r, ProvideDone done) {
     if (const auto* v = sd->as_object().if_contains("Variables")) in["variables"] = *v;
     if (const auto* v = sd->as_object().if_contains("Description")) in["stageDescription"] = *v;
   }
-  r.call(kModel, "CreateDeployment", std::move(in), [done](Output out) {
+  // The StageDescription's own settings are the stage's "*/*" ones.
+  json::array ops;
+  if (const auto* sd = r.properties.if_contains("StageDescription");
+      sd != nullptr && sd->is_object() && has(r.properties, "StageName")) {
+    add_method_setting_ops(sd->as_object(), "/*/*", ops);
+    for (auto& op : method_setting_ops(sd->as_object().if_contains("MethodSettings"))) {
+      ops.push_back(std::move(op));
+    }
+  }
+  r.call(kModel, "CreateDeployment", std::move(in), [r, ops, done](Output out) mutable {
     if (!out) return done(out.take_error());
     std::string id = str(*out, "id");
-    done(Provided{id, json::object{{"DeploymentId", id}}});
+    patch_stage(r, str(r.properties, "RestApiId"), str(r.properties, "StageName"), std::move(ops),
+                [id, done](Output out) {
+                  if (!out) return done(out.take_error());
+                  done(Provided{id, json::object{{"DeploymentId", id}}});
+                });
   });
 }
 
@@ -243,9 +310,14 @@ void create_stage(const ResourceRequest& r, ProvideDone done) {
   auto tags = provide::tag_map(r.properties.if_contains("Tags"));
   if (!tags.empty()) in["tags"] = std::move(tags);
   std::string name = str(r.properties, "StageName");
-  r.call(kModel, "CreateStage", std::move(in), [name, done](Output out) {
+  r.call(kModel, "CreateStage", std::move(in), [r, name, done](Output out) {
     if (!out) return done(out.take_error());
-    done(Provided{name, json::object{}});
+    patch_stage(r, str(r.properties, "RestApiId"), name,
+                method_setting_ops(r.properties.if_contains("MethodSettings")),
+                [name, done](Output out) {
+                  if (!out) return done(out.take_error());
+                  done(Provided{name, json::object{}});
+                });
   });
 }
 
@@ -272,6 +344,26 @@ void update_stage(const ResourceRequest& r, ProvideDone done) {
   }
   for (const auto& [k, v] : vars) {
     ops.push_back(json::object{{"op", "replace"}, {"path", "/variables/" + k}, {"value", v}});
+  }
+  // Method settings: the ones no longer named are removed, the others set.
+  const auto* settings = r.properties.if_contains("MethodSettings");
+  const auto* old_settings = r.old_properties.if_contains("MethodSettings");
+  if ((settings == nullptr) != (old_settings == nullptr) ||
+      (settings != nullptr && *settings != *old_settings)) {
+    std::set<std::string> keep;
+    if (settings != nullptr && settings->is_array()) {
+      for (const auto& m : settings->as_array()) {
+        if (m.is_object()) keep.insert(method_setting_key(m.as_object()));
+      }
+    }
+    if (old_settings != nullptr && old_settings->is_array()) {
+      for (const auto& m : old_settings->as_array()) {
+        if (!m.is_object()) continue;
+        std::string key = method_setting_key(m.as_object());
+        if (!keep.contains(key)) ops.push_back(json::object{{"op", "remove"}, {"path", key}});
+      }
+    }
+    for (auto& op : method_setting_ops(settings)) ops.push_back(std::move(op));
   }
   if (ops.empty()) return done(Provided{r.physical_id, r.attributes});
   json::object in{{"restApiId", str(r.properties, "RestApiId")},

@@ -127,5 +127,30 @@ TEST_F(DynamoDbCollectionsTest, LimitRefusesGrowthAndChangesNothing) {
   put(item("a", "4", 10));
 }
 
+TEST_F(DynamoDbCollectionsTest, SizesMissingFromAnOlderStoreAreComputedAtStart) {
+  put(item("a", "1", 22));
+  put(item("a", "2", 22));
+  put(item("b", "1", 22));
+  // What a store written before collection sizes were kept holds.
+  auto forget = [this](const std::string& ns, const std::string& prefix) {
+    std::vector<std::string> keys;
+    ASSERT_TRUE(
+        storage->records(ns).each(prefix, [&keys](storage::Entry& e) { keys.push_back(e.key); }));
+    ASSERT_FALSE(keys.empty()) << ns;
+    for (const auto& k : keys) ASSERT_TRUE(storage->records(ns).del(k));
+  };
+  forget("dynamodb.collections", "");
+  forget("dynamodb.meta", "collections/");
+  reopen();
+  error_message("PutItem", {{"TableName", "lsi"}, {"Item", item("a", "3", 22)}},
+                "ItemCollectionSizeLimitExceededException");
+  EXPECT_EQ(s(put(item("b", "2", 1))["ItemCollectionMetrics"].at("ItemCollectionKey")),
+            R"({"pk":{"S":"b"}})");
+  // b: 43 + 22 bytes; 43 more do not fit, 22 do.
+  error_message("PutItem", {{"TableName", "lsi"}, {"Item", item("b", "3", 22)}},
+                "ItemCollectionSizeLimitExceededException");
+  put(item("b", "4", 1));
+}
+
 }  // namespace
 }  // namespace nimbus::services::dynamodb::testing

@@ -8,6 +8,8 @@
 #include "common/request_id.h"
 #include "common/time_format.h"
 #include "services/dynamodb/errors.h"
+#include "services/dynamodb/item_keys.h"
+#include "services/dynamodb/items.h"
 #include "storage/key_codec.h"
 #include "storage/storage.h"
 
@@ -53,6 +55,48 @@ std::string new_stream_label(const OldStreams& taken, const std::string& name,
   }
 }
 
+// dynamodb.meta's mark that the item collection sizes of table `num` (one
+// with LSIs) are kept; tables stored before nimbus kept them have none.
+std::string collections_mark(uint64_t num) {
+  return "collections/" + std::to_string(num);
+}
+
+// Computes the item collection sizes of `t` from its items, once, at start
+// before any write: items are in collection order (item_keys.h), so one
+// collection is summed at a time.
+Status backfill_collections(storage::Storage& storage, const TableDef& t) {
+  storage::WriteBatch batch("dynamodb/" + t.name);
+  std::string current;
+  int64_t bytes = 0;
+  Status failed;
+  auto flush = [&] {
+    if (!current.empty()) batch.put(ns::kCollections, current, std::to_string(bytes));
+    current.clear();
+    bytes = 0;
+    if (batch.size() >= 10000 && failed) {
+      failed = storage.commit_sync(std::move(batch));
+      batch = storage::WriteBatch("dynamodb/" + t.name);
+    }
+  };
+  auto st = storage.records(ns::kItems).each(storage::encode_key(t.num), [&](storage::Entry& e) {
+    storage::KeyReader r(e.key);
+    auto num = r.u64();
+    auto bucket = r.u64();
+    auto pk = r.str();
+    auto item = Items::decode(e.value);
+    if (!num || !bucket || !pk || !item || !item->contains(t.key.hash.name)) return;
+    std::string key = storage::KeyBuilder().u64(*num).str(*pk).bytes();
+    if (key != current) flush();
+    current = key;
+    bytes += collection_bytes(t, *item);
+  });
+  if (!st) return st;
+  flush();
+  if (!failed) return failed;
+  batch.put(ns::kMeta, collections_mark(t.num), "1");
+  return storage.commit_sync(std::move(batch));
+}
+
 void put_table(storage::WriteBatch& batch, const TableDef& t) {
   batch.put(ns::kTables, t.name, json::serialize(to_stored(t)));
 }
@@ -91,6 +135,13 @@ Status Tables::recover() {
     if (storage::decode_key(e.key, num)) stats[num] = parse_stats(e.value);
   });
   if (!sst) return sst;
+  for (const auto& [name, t] : tables) {
+    if (t->lsis.empty()) continue;
+    auto mark = meta.get(collections_mark(t->num));
+    if (!mark) return mark.status();
+    if (*mark) continue;
+    if (auto st = backfill_collections(*env_.storage, *t); !st) return st;
+  }
   std::map<std::pair<std::string, std::string>, OldStream> old;
   auto ost = env_.storage->records(kOldStreams).each("", [&](storage::Entry& e) {
     auto stored = parse_object(e.value);
@@ -197,6 +248,7 @@ void Tables::create(TableDef def, Done done) {
   auto ptr = std::make_shared<const TableDef>(std::move(def));
   put_table(batch, *ptr);
   batch.put(ns::kMeta, kNextNum, std::to_string(next_num_));
+  if (!ptr->lsis.empty()) batch.put(ns::kMeta, collections_mark(ptr->num), "1");
   batch.put(ns::kStats, stats_key(ptr->num), stats_value({}));
   tables_[ptr->name] = ptr;
   stats_[ptr->num] = {};
@@ -264,6 +316,7 @@ void Tables::remove(const std::string& name, const std::vector<std::string>& nam
   }
   storage::WriteBatch batch("dynamodb/" + name);
   batch.del(ns::kTables, name);
+  batch.del(ns::kMeta, collections_mark(gone->num));
   if (!gone->stream_label.empty()) retire_stream(*gone, batch);
   batch.del(ns::kStats, stats_key(gone->num));
   for (const auto* list : {&gone->gsis, &gone->lsis}) {

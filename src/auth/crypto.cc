@@ -30,6 +30,12 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 
+std::string sha1(std::string_view data) {
+  unsigned char out[SHA_DIGEST_LENGTH];
+  SHA1(bytes(data), data.size(), out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+}
+
 std::string sha256_hex(std::string_view data) {
   return hex(sha256(data));
 }

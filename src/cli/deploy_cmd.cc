@@ -231,6 +231,13 @@ class Deployer {
     }
     std::string d = digest(*zip);
     if (prepared_.digests[a.path] == d) return;  // saved without a change
+    if (a.layer()) {
+      // A layer's new content is a new layer version: a stack update.
+      std::cout << "Layer " << a.logical_id << " changed: deploying stack " << stack_ << "\n"
+                << std::flush;
+      full_deploy();
+      return;
+    }
     if (resources_.empty()) {
       auto r = stack_resources(client_, stack_);
       if (!r) {

@@ -277,6 +277,15 @@ std::vector<CodeAsset> local_code(const json::object& tmpl, const std::string& b
                          resolve(base_dir, code->as_string()),
                          {std::string(id)}});
         }
+      } else if (type == "AWS::Serverless::LayerVersion" || type == "AWS::Lambda::LayerVersion") {
+        bool sam = type == "AWS::Serverless::LayerVersion";
+        const auto* content = props.if_contains(sam ? "ContentUri" : "Content");
+        if (local(content)) {
+          out.push_back({sam ? CodeAsset::Where::kLayerContentUri : CodeAsset::Where::kLayerContent,
+                         std::string(id),
+                         resolve(base_dir, content->as_string()),
+                         {}});
+        }
       }
     }
   }
@@ -301,6 +310,10 @@ void point_at(json::object& tmpl, const CodeAsset& asset, const std::string& buc
       tmpl["Resources"].as_object()[asset.logical_id].as_object()["Properties"].as_object();
   if (asset.where == CodeAsset::Where::kServerlessCodeUri) {
     props["CodeUri"] = uri;
+  } else if (asset.where == CodeAsset::Where::kLayerContentUri) {
+    props["ContentUri"] = uri;
+  } else if (asset.where == CodeAsset::Where::kLayerContent) {
+    props["Content"] = json::object{{"S3Bucket", bucket}, {"S3Key", key}};
   } else {
     props["Code"] = json::object{{"S3Bucket", bucket}, {"S3Key", key}};
   }

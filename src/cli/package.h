@@ -19,17 +19,22 @@ struct CodeAsset {
     kServerlessCodeUri,  // AWS::Serverless::Function Properties.CodeUri
     kLambdaCode,         // AWS::Lambda::Function Properties.Code (a path string)
     kGlobalsCodeUri,     // Globals.Function.CodeUri
+    kLayerContentUri,    // AWS::Serverless::LayerVersion Properties.ContentUri
+    kLayerContent,       // AWS::Lambda::LayerVersion Properties.Content (a path string)
   };
   Where where = Where::kServerlessCodeUri;
   std::string logical_id;  // the resource's; "" for Globals
   std::string path;        // absolute, normalised
   // The functions (logical ids) whose code this is: the resource itself,
-  // or for Globals every Serverless function that inherits it.
+  // or for Globals every Serverless function that inherits it; none for a
+  // layer (a new layer version is a stack update).
   std::vector<std::string> functions;
+
+  bool layer() const { return where == Where::kLayerContentUri || where == Where::kLayerContent; }
 };
 
 // The local code locations of `tmpl` (a parsed template): CodeUri / Code
-// strings that are not s3:// URIs, resolved against `base_dir`. A
+// and layers' ContentUri / Content strings that are not s3:// URIs, resolved against `base_dir`. A
 // Serverless function without CodeUri or InlineCode inherits Globals'
 // (listed once, as kGlobalsCodeUri).
 std::vector<CodeAsset> local_code(const boost::json::object& tmpl, const std::string& base_dir);

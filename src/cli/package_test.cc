@@ -80,9 +80,15 @@ Resources:
     Properties: {Code: fn.py, Handler: a.h, Runtime: python3.11, Role: r}
   Queue:
     Type: AWS::SQS::Queue
+  SamLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/common}
+  CfnLayer:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {Content: layer.zip}
 )");
   auto assets = local_code(t, "/base/app");
-  ASSERT_EQ(assets.size(), 3u);
+  ASSERT_EQ(assets.size(), 5u);
   std::map<std::string, CodeAsset> by_path;
   for (auto& a : assets) by_path[a.path] = a;
   ASSERT_TRUE(by_path.contains("/base/app/src/own"));
@@ -90,6 +96,8 @@ Resources:
   ASSERT_TRUE(by_path.contains("/base/app/shared"));
   EXPECT_EQ(by_path["/base/app/shared"].functions, std::vector<std::string>{"Inherits"});
   EXPECT_EQ(by_path["/base/app/src/own"].functions, std::vector<std::string>{"Own"});
+  EXPECT_TRUE(by_path["/base/app/layers/common"].layer());
+  EXPECT_TRUE(by_path["/base/app/layer.zip"].functions.empty());
 
   for (const auto& a : assets) point_at(t, a, "bkt", "k-" + a.logical_id);
   auto res = t["Resources"].as_object();
@@ -98,6 +106,9 @@ Resources:
             (json::object{{"S3Bucket", "bkt"}, {"S3Key", "k-Plain"}}));
   EXPECT_EQ(t["Globals"].at("Function").at("CodeUri"), "s3://bkt/k-");
   EXPECT_EQ(res["Remote"].at("Properties").at("CodeUri"), "s3://b/k.zip");
+  EXPECT_EQ(res["SamLayer"].at("Properties").at("ContentUri"), "s3://bkt/k-SamLayer");
+  EXPECT_EQ(res["CfnLayer"].at("Properties").at("Content"),
+            (json::object{{"S3Bucket", "bkt"}, {"S3Key", "k-CfnLayer"}}));
   EXPECT_TRUE(local_code(t, "/base/app").empty()) << "nothing local is left";
 }
 

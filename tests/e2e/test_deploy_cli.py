@@ -5,7 +5,10 @@ Node function (a local tarball dependency installed by npm); the outputs
 printed; both functions answer; a redeploy without changes says so;
 `--watch` puts a saved handler live with no stack update, and a saved
 template through a change set; a template with a failing resource prints
-the reason (and its template line) and exits 1."""
+the reason (and its template line) and exits 1; an
+AWS::Serverless::LayerVersion from a local folder used by a function through
+`Layers: [!Ref ...]`, redeployed as a new layer version when its folder
+changes."""
 
 import base64
 import hashlib
@@ -98,6 +101,28 @@ def node_tarball(path):
             t.addfile(info, io.BytesIO(data))
 
 
+LAYER_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+      CompatibleRuntimes: [python3.11]
+      RetentionPolicy: Delete
+  UsesLayer:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: app.handler
+      Runtime: python3.11
+      Layers: [!Ref Shared]
+Outputs:
+  Name: {Value: !Ref UsesLayer}
+  Layer: {Value: !Ref Shared}
+"""
+
+
 class DeployCliTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
@@ -140,6 +165,32 @@ class DeployCliTest(ServerTestCase):
         self.write("app/node/package.json", json.dumps(
             {"name": "fn", "version": "1.0.0", "dependencies": {"nodelib": "file:" + tgz}}))
         return tmpl
+
+    def test_layer_from_a_local_folder(self):
+        tmpl = self.write("layered/template.yaml", LAYER_TEMPLATE)
+        self.write("layered/layer/python/shared.py", "WHO = 'layer v1'\n")
+        self.write("layered/fn/app.py",
+                   "import shared\ndef handler(event, context):\n    return shared.WHO\n")
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "layered")
+        self.assertEqual(rc, 0, out + err)
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in
+                   self.cfn.describe_stacks(StackName="layered")["Stacks"][0]["Outputs"]}
+        self.assertEqual(self.invoke(outputs["Name"]), "layer v1")
+        first = outputs["Layer"]
+        self.assertRegex(first, r":layer:Shared:1$")
+        got = self.lam.get_function_configuration(FunctionName=outputs["Name"])
+        self.assertEqual([l["Arn"] for l in got["Layers"]], [first])
+
+        self.write("layered/layer/python/shared.py", "WHO = 'layer v2'\n")
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "layered")
+        self.assertEqual(rc, 0, out + err)
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in
+                   self.cfn.describe_stacks(StackName="layered")["Stacks"][0]["Outputs"]}
+        self.assertRegex(outputs["Layer"], r":layer:Shared:2$")
+        self.assertEqual(self.invoke(outputs["Name"]), "layer v2")
+        # RetentionPolicy Delete: the replaced version is gone.
+        versions = self.lam.list_layer_versions(LayerName="Shared")["LayerVersions"]
+        self.assertEqual([v["Version"] for v in versions], [2])
 
     def test_deploy_redeploy_and_watch(self):
         tmpl = self.app()

@@ -50,6 +50,14 @@ struct Expansion {
 Status apply_globals(const json::value* globals, json::object& resources);
 
 Status expand_function(std::string_view id, const json::object& res, Expansion& x);
+// AWS::Serverless::LayerVersion (layers.cc): the layer under SAM's hashed
+// logical id, recorded in `refs` so Ref / GetAtt / Sub / DependsOn follow it.
+Status expand_layer_version(std::string_view id, const json::object& res, Expansion& x);
+// A SAM S3 location ("s3://bucket/key[?versionId=v]" or {Bucket, Key,
+// Version}) as {S3Bucket, S3Key[, S3ObjectVersion]}; SAM's error naming
+// `property` otherwise.
+Result<json::object> s3_location(std::string_view id, const json::value& uri,
+                                 std::string_view property);
 Status expand_simple_table(std::string_view id, const json::object& res, Expansion& x);
 Status expand_state_machine(std::string_view id, const json::object& res, Expansion& x);
 Status expand_api(std::string_view id, const json::object& res, Expansion& x);

@@ -29,10 +29,6 @@ constexpr std::array<std::string_view, 22> kPassThrough{
     "PackageType",       "CodeSigningConfigArn",
     "FunctionName",      "DurableConfig"};
 
-constexpr std::string_view kCodeUriError =
-    "'CodeUri' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId "
-    "query parameter.";
-
 // CodeUri ("s3://bucket/key[?versionId=v]" or {Bucket, Key, Version}),
 // InlineCode or ImageUri -> the Lambda function's Code.
 Result<json::object> code_of(std::string_view id, const json::object& p) {
@@ -42,32 +38,9 @@ Result<json::object> code_of(std::string_view id, const json::object& p) {
   } else if (const auto* image = p.if_contains("ImageUri")) {
     code["ImageUri"] = *image;
   } else if (const auto* uri = p.if_contains("CodeUri")) {
-    if (uri->is_string()) {
-      std::string_view s = uri->as_string();
-      if (!s.starts_with("s3://")) return invalid_resource(id, kCodeUriError);
-      s.remove_prefix(5);
-      size_t slash = s.find('/');
-      if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) {
-        return invalid_resource(id, kCodeUriError);
-      }
-      std::string_view key = s.substr(slash + 1);
-      std::string_view version;
-      if (size_t q = key.find("?versionId="); q != std::string_view::npos) {
-        version = key.substr(q + 11);
-        key = key.substr(0, q);
-      }
-      code["S3Bucket"] = s.substr(0, slash);
-      code["S3Key"] = key;
-      if (!version.empty()) code["S3ObjectVersion"] = version;
-    } else if (uri->is_object() && !is_intrinsic(*uri)) {
-      const auto& o = uri->as_object();
-      if (!o.contains("Bucket") || !o.contains("Key")) return invalid_resource(id, kCodeUriError);
-      code["S3Bucket"] = o.at("Bucket");
-      code["S3Key"] = o.at("Key");
-      if (const auto* v = o.if_contains("Version")) code["S3ObjectVersion"] = *v;
-    } else {
-      return invalid_resource(id, kCodeUriError);
-    }
+    auto location = s3_location(id, *uri, "CodeUri");
+    if (!location) return location.take_error();
+    code = std::move(*location);
   } else if (str(p, "PackageType") != "Image") {
     return invalid_resource(id, "Only one of 'InlineCode' or 'CodeUri' can be set.");
   }
@@ -76,6 +49,41 @@ Result<json::object> code_of(std::string_view id, const json::object& p) {
 }
 
 }  // namespace
+
+Result<json::object> s3_location(std::string_view id, const json::value& uri,
+                                 std::string_view property) {
+  auto bad = [&] {
+    return invalid_resource(id, "'" + std::string(property) +
+                                    "' is not a valid S3 Uri of the form 's3://bucket/key' with "
+                                    "optional versionId query parameter.");
+  };
+  json::object code;
+  if (uri.is_string()) {
+    std::string_view s = uri.as_string();
+    if (!s.starts_with("s3://")) return bad();
+    s.remove_prefix(5);
+    size_t slash = s.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) return bad();
+    std::string_view key = s.substr(slash + 1);
+    std::string_view version;
+    if (size_t q = key.find("?versionId="); q != std::string_view::npos) {
+      version = key.substr(q + 11);
+      key = key.substr(0, q);
+    }
+    code["S3Bucket"] = s.substr(0, slash);
+    code["S3Key"] = key;
+    if (!version.empty()) code["S3ObjectVersion"] = version;
+  } else if (uri.is_object() && !is_intrinsic(uri)) {
+    const auto& o = uri.as_object();
+    if (!o.contains("Bucket") || !o.contains("Key")) return bad();
+    code["S3Bucket"] = o.at("Bucket");
+    code["S3Key"] = o.at("Key");
+    if (const auto* v = o.if_contains("Version")) code["S3ObjectVersion"] = *v;
+  } else {
+    return bad();
+  }
+  return code;
+}
 
 void push_unique(json::array& list, json::value v) {
   for (const auto& x : list) {

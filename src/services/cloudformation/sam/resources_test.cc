@@ -1,4 +1,5 @@
-// AWS::Serverless::SimpleTable and AWS::Serverless::StateMachine.
+// AWS::Serverless::SimpleTable, AWS::Serverless::StateMachine and
+// AWS::Serverless::LayerVersion.
 #include "services/cloudformation/sam/test_util.h"
 
 namespace nimbus::cfn::sam {
@@ -152,6 +153,85 @@ Resources:
 TEST(SamStateMachine, WithoutDefinitionIsRefused) {
   EXPECT_NE(error_of("Resources: {M: {Type: AWS::Serverless::StateMachine, Properties: {}}}")
                 .find("Either 'Definition' or 'DefinitionUri' property must be specified."),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace nimbus::cfn::sam
+
+namespace nimbus::cfn::sam {
+namespace {
+
+using namespace testing;
+
+// SAM's ids: the SAM id + sha1 of the resource as written (checked against
+// the translator's own outputs in the conformance corpus).
+TEST(SamLayerVersion, HashedIdRetentionAndReferences) {
+  auto doc = expand(R"(
+Parameters:
+  Keep: {Type: String, Default: Delete}
+Resources:
+  MinimalLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: s3://sam-demo-bucket/layer.zip}
+  MyLayer:
+    Type: AWS::Serverless::LayerVersion
+    DependsOn: MinimalLayer
+    Properties:
+      ContentUri: s3://bucket/key
+      RetentionPolicy: !Ref Keep
+      CompatibleRuntimes: [python3.11]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://bucket/key
+      Handler: app.handler
+      Runtime: python3.11
+      Layers: [!Ref MyLayer]
+Outputs:
+  Layer: {Value: !Ref MyLayer}
+)");
+  ASSERT_TRUE(doc) << doc.error().message;
+  const auto& r = doc->at("Resources").as_object();
+  ASSERT_TRUE(r.contains("MinimalLayer0c7f96cce7"));
+  EXPECT_EQ(type(r, "MinimalLayer0c7f96cce7"), "AWS::Lambda::LayerVersion");
+  EXPECT_EQ(r.at("MinimalLayer0c7f96cce7").at("DeletionPolicy"), "Retain");
+  EXPECT_EQ(props(r, "MinimalLayer0c7f96cce7"),
+            parse(R"({"Content":{"S3Bucket":"sam-demo-bucket","S3Key":"layer.zip"},
+                      "LayerName":"MinimalLayer"})")
+                .as_object());
+  std::string my;
+  for (const auto& [id, res] : r) {
+    if (id.starts_with("MyLayer")) my = std::string(id);
+  }
+  ASSERT_EQ(my.size(), 17u);
+  EXPECT_EQ(r.at(my).at("DeletionPolicy"), "Delete");
+  EXPECT_EQ(r.at(my).at("DependsOn"), "MinimalLayer0c7f96cce7");
+  EXPECT_EQ(props(r, my).at("CompatibleRuntimes"), parse(R"(["python3.11"])"));
+  EXPECT_EQ(props(r, "Fn").at("Layers"), parse(R"([{"Ref":")" + my + R"("}])"));
+  EXPECT_EQ(doc->at("Outputs").at("Layer").at("Value"), parse(R"({"Ref":")" + my + R"("})"));
+}
+
+TEST(SamLayerVersion, BadPropertiesAreRefused) {
+  EXPECT_NE(error_of("Resources: {L: {Type: AWS::Serverless::LayerVersion, Properties: {}}}")
+                .find("Resource with id [L] is invalid. Missing required property 'ContentUri'."),
+            std::string::npos);
+  EXPECT_NE(error_of(R"(
+Resources:
+  L:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: s3://b/k, RetentionPolicy: Keep}
+)")
+                .find("'RetentionPolicy' must be one of the following options: ['Retain', "
+                      "'Delete']."),
+            std::string::npos);
+  EXPECT_NE(error_of(R"(
+Resources:
+  L:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: s3://b/k, CompatibleRuntimes: python3.11}
+)")
+                .find("Property 'CompatibleRuntimes' should be a list."),
             std::string::npos);
 }
 

@@ -64,7 +64,7 @@ namespace {
 // SAM's resource types that are refused here, with SAM's own words where
 // the type exists but is not expanded by nimbus.
 Status refuse(std::string_view id, std::string_view type) {
-  if (type == "AWS::Serverless::LayerVersion" || type == "AWS::Serverless::Application") {
+  if (type == "AWS::Serverless::Application") {
     return invalid_resource(id, "Resource type '" + std::string(type) +
                                     "' is not supported by nimbus's SAM transform yet.");
   }
@@ -132,6 +132,25 @@ void resolve_refs(json::value& v, const std::map<std::string, std::string>& refs
   for (auto& [k, item] : o) resolve_refs(item, refs);
 }
 
+// DependsOn naming a resource whose logical id the expansion changed (a
+// layer's) names the new id.
+void rename_depends_on(json::value& resources, const std::map<std::string, std::string>& refs) {
+  if (!resources.is_object()) return;
+  for (auto& [id, res] : resources.as_object()) {
+    auto* d = res.is_object() ? res.as_object().if_contains("DependsOn") : nullptr;
+    if (d == nullptr) continue;
+    auto rename = [&refs](json::value& v) {
+      if (!v.is_string()) return;
+      if (auto it = refs.find(std::string(v.as_string())); it != refs.end()) v = it->second;
+    };
+    if (d->is_array()) {
+      for (auto& v : d->as_array()) rename(v);
+    } else {
+      rename(*d);
+    }
+  }
+}
+
 }  // namespace
 
 Result<json::object> transform(const json::object& doc) {
@@ -167,6 +186,8 @@ Result<json::object> transform(const json::object& doc) {
       NIMBUS_TRY(expand_simple_table(id, res.as_object(), x));
     } else if (type == "AWS::Serverless::StateMachine") {
       NIMBUS_TRY(expand_state_machine(id, res.as_object(), x));
+    } else if (type == "AWS::Serverless::LayerVersion") {
+      NIMBUS_TRY(expand_layer_version(id, res.as_object(), x));
     } else if (type.starts_with("AWS::Serverless::") && type != "AWS::Serverless::Api" &&
                type != "AWS::Serverless::HttpApi") {
       return refuse(id, type);
@@ -181,6 +202,7 @@ Result<json::object> transform(const json::object& doc) {
   out["Resources"] = std::move(x.output);
   if (!x.refs.empty()) {
     resolve_refs(out["Resources"], x.refs);
+    rename_depends_on(out["Resources"], x.refs);
     if (auto* outputs = out.if_contains("Outputs")) resolve_refs(*outputs, x.refs);
   }
   if (!x.conditions.empty()) {

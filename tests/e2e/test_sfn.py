@@ -142,6 +142,29 @@ class SfnTest(ServerTestCase):
         self.assertEqual([v["stateMachineVersionArn"] for v in versions["stateMachineVersions"]],
                          [v2, v1])
 
+    def test_redrive_execution(self):
+        if not hasattr(self.sfn, "redrive_execution"):
+            self.skipTest("this botocore's Step Functions model has no RedriveExecution")
+        arn = self.create("redriven", {"StartAt": "Mark", "States": {
+            "Mark": {"Type": "Pass", "Result": 1, "ResultPath": "$.m", "Next": "Boom"},
+            "Boom": {"Type": "Fail", "Error": "Boom", "Cause": "again"}}})
+        x = self.sfn.start_execution(stateMachineArn=arn, input='{"a":1}')["executionArn"]
+        self.assertEqual(wait_until(lambda: finished(self.sfn, x), timeout=10)["status"], "FAILED")
+        self.assertIn("redriveDate", self.sfn.redrive_execution(executionArn=x))
+        wait_until(lambda: [e["type"] for e in self.sfn.get_execution_history(
+            executionArn=x)["events"]].count("ExecutionFailed") == 2, timeout=10)
+        d = self.sfn.describe_execution(executionArn=x)
+        self.assertEqual((d["status"], d["redriveCount"], d["redriveStatus"]),
+                         ("FAILED", 1, "REDRIVABLE"))
+        types = [e["type"] for e in self.sfn.get_execution_history(executionArn=x)["events"]]
+        self.assertEqual(types.count("PassStateEntered"), 1)
+        self.assertEqual(types[types.index("ExecutionRedriven") + 1], "FailStateEntered")
+        ok = self.sfn.start_execution(stateMachineArn=self.create("fine", {
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["executionArn"]
+        wait_until(lambda: finished(self.sfn, ok), timeout=10)
+        with self.assertRaises(self.sfn.exceptions.ExecutionNotRedrivable):
+            self.sfn.redrive_execution(executionArn=ok)
+
     def test_cli_lists_and_tags(self):
         arn = self.create("e2e-cli", WAIT_MACHINE, tags=[{"key": "team", "value": "core"}])
         _, out, _ = self.server.aws_cli("stepfunctions", "list-state-machines")

@@ -72,7 +72,9 @@ json::object Execution::encode() const {
           {"position", position},
           {"wake_ms", wake_ms},
           {"version_arn", version_arn},
-          {"alias_arn", alias_arn}};
+          {"alias_arn", alias_arn},
+          {"redrive_count", redrive_count},
+          {"redrive_date", redrive_date}};
 }
 
 std::optional<Execution> Execution::decode(std::string_view text) {
@@ -96,6 +98,10 @@ std::optional<Execution> Execution::decode(std::string_view text) {
   e.position = o->at("position");
   e.version_arn = str(*o, "version_arn");
   e.alias_arn = str(*o, "alias_arn");
+  e.redrive_count = integer(*o, "redrive_count").value_or(0);
+  if (const auto* d = o->if_contains("redrive_date"); d && d->is_number()) {
+    e.redrive_date = d->to_number<double>();
+  }
   auto parsed = asl::parse_definition(e.definition);
   if (!parsed.machine) return std::nullopt;
   e.machine = parsed.machine;

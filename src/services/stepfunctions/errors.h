@@ -58,6 +58,10 @@ inline Error too_many_tags(const std::string& arn) {
   return Error::make("TooManyTags", "Too many tags on resource: '" + arn + "'");
 }
 
+inline Error not_redrivable(const std::string& arn, const std::string& reason) {
+  return Error::make("ExecutionNotRedrivable",
+                     "Execution '" + arn + "' cannot be redriven: " + reason);
+}
 inline Error conflict(const std::string& message) {
   return Error::make("ConflictException", message);
 }

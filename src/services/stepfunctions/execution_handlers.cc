@@ -286,6 +286,11 @@ Output StepFunctionsService::describe_execution(const CallContext&, const json::
   }
   if (!e.error.empty()) out["error"] = e.error;
   if (!e.cause.empty()) out["cause"] = e.cause;
+  int64_t now = env_.clock.now_millis();
+  redrive_fields(e, out);
+  std::string why = redrive_block(e, now);
+  out["redriveStatus"] = why.empty() ? "REDRIVABLE" : "NOT_REDRIVABLE";
+  if (!why.empty()) out["redriveStatusReason"] = why;
   if (!e.version_arn.empty()) out["stateMachineVersionArn"] = e.version_arn;
   if (!e.alias_arn.empty()) out["stateMachineAliasArn"] = e.alias_arn;
   return out;
@@ -362,6 +367,7 @@ Output StepFunctionsService::list_executions(const CallContext&, const json::obj
   auto ref = machine_ref(machine);
   if (!ref) return errors::invalid_arn(machine);
   std::string status = str(in, "statusFilter");
+  std::string redriven = str(in, "redriveFilter");
   int64_t max = integer(in, "maxResults").value_or(0);
   size_t limit = max <= 0 ? 100 : static_cast<size_t>(std::min<int64_t>(max, 1000));
   size_t offset = 0;
@@ -382,7 +388,10 @@ Output StepFunctionsService::list_executions(const CallContext&, const json::obj
     const std::string& by = ref->version() ? e.version_arn
                             : ref->alias() ? e.alias_arn
                                            : e.machine_arn;
-    if (by == machine && (status.empty() || e.status == status)) found.push_back(&e);
+    bool redrive_ok = redriven.empty() || (redriven == "REDRIVEN") == (e.redrive_count > 0);
+    if (by == machine && (status.empty() || e.status == status) && redrive_ok) {
+      found.push_back(&e);
+    }
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const Execution* x, const Execution* y) { return x->start > y->start; });
@@ -395,6 +404,7 @@ Output StepFunctionsService::list_executions(const CallContext&, const json::obj
                    {"status", e.status},
                    {"startDate", e.start}};
     if (e.status != "RUNNING") o["stopDate"] = e.stop;
+    redrive_fields(e, o);
     list.push_back(std::move(o));
   }
   json::object out{{"executions", std::move(list)}};

@@ -53,114 +53,119 @@ json::value StepFunctionsService::context_of(const Execution& e) const {
 }
 
 void StepFunctionsService::advance(const std::string& arn, Act act,
-                                   std::function<void(Status)> done) {
-  executor_.submit(arn, [this, arn, act = std::move(act), done = std::move(done),
-                         gate = gate_](storage::PartitionExecutor::Turn turn) {
-    auto in = gate->hold();
-    if (!in) return done(Error::internal("Step Functions is shutting down"));
-    Execution e;
-    {
-      MutexLock lock(mu_);
-      auto it = executions_.find(arn);
-      if (it == executions_.end()) return done(errors::execution_missing(arn));
-      e = it->second;
-    }
-    if (e.status != "RUNNING") return done(Status::ok());
-    int64_t now = env_.clock.now_millis();
-    Runner r(*e.machine, e.position, context_of(e));
-    r.set_token_source([&arn] { return new_task_token(arn); });
-    std::optional<Stop> acted = act(r, now);
-    if (!acted) return done(Status::ok());  // a stale answer: nothing to do
-    Stop stop = std::move(*acted);
-    storage::WriteBatch batch(arn);
-    double now_s = static_cast<double>(now) / 1000.0;
-    for (auto& ev : r.events()) {
-      json::object o{{"timestamp", now_s},
-                     {"type", ev.type},
-                     {"id", e.next_event},
-                     {"previousEventId", e.next_event - 1}};
-      if (!ev.details_key.empty()) o[ev.details_key] = std::move(ev.details);
-      batch.put("sfn.history", storage::encode_key(arn, static_cast<uint64_t>(e.next_event)),
-                json::serialize(o));
-      ++e.next_event;
-    }
-    std::vector<std::string> before = task_tokens(e.position);
-    e.position = r.position();
-    e.wake_ms = 0;
-    bool yield = false;
-    if (e.next_event > kMaxEvents && stop.kind == Stop::kRunning) {
-      stop = Stop{Stop::kFailed,
-                  0,
-                  {},
-                  {},
-                  {"States.Runtime",
-                   "The execution reached the maximum number of history events (25000)."}};
-    }
-    switch (stop.kind) {
-      case Stop::kRunning:
-        if (stop.until_ms > now) {
-          e.wake_ms = stop.until_ms;
-        } else if (stop.until_ms != 0) {
-          yield = true;
+                                   std::function<void(Status)> done, Prepare prepare) {
+  executor_.submit(
+      arn, [this, arn, act = std::move(act), done = std::move(done), prepare = std::move(prepare),
+            gate = gate_](storage::PartitionExecutor::Turn turn) {
+        auto in = gate->hold();
+        if (!in) return done(Error::internal("Step Functions is shutting down"));
+        Execution e;
+        {
+          MutexLock lock(mu_);
+          auto it = executions_.find(arn);
+          if (it == executions_.end()) return done(errors::execution_missing(arn));
+          e = it->second;
         }
-        break;
-      case Stop::kSucceeded:
-        e.status = "SUCCEEDED";
-        e.output = json::serialize(stop.output);
-        e.stop = now_s;
-        break;
-      case Stop::kFailed:
-        e.status = "FAILED";
-        e.error = stop.failure.error;
-        e.cause = stop.failure.cause;
-        e.stop = now_s;
-        break;
-    }
-    batch.put("sfn.executions", arn, json::serialize(e.encode()));
-    // The timers of tasks no longer waited for (answered, aborted with their
-    // branch, or their execution ended).
-    std::vector<std::string> after = task_tokens(e.position);
-    std::erase_if(before, [&after](const std::string& t) {
-      return std::find(after.begin(), after.end(), t) != after.end();
-    });
-    env_.storage->commit(
-        std::move(batch), [this, turn, e, yield, done, gate, tasks = std::move(stop.tasks),
-                           gone = std::move(before)](Status st) mutable {
-          auto in = gate->hold();
-          if (!in) return done(Error::internal("Step Functions is shutting down"));
-          if (!st) return done(st);
-          {
-            MutexLock lock(mu_);
-            executions_[e.arn] = e;
-          }
-          turn.release();
-          for (const auto& token : gone) {
-            for (const char* kind : {"task", "heartbeat"})
-              timers_->cancel(kind, token, [](Status) {});
-          }
-          if (e.wake_ms != 0) timers_->schedule("wake", e.arn, at_ms(e.wake_ms), "", [](Status) {});
-          if (e.status != "RUNNING") {
-            for (const char* kind : {"timeout", "task", "heartbeat"}) {
-              timers_->cancel(kind, e.arn, [](Status) {});
+        int64_t now = env_.clock.now_millis();
+        if (prepare) {
+          if (auto st = prepare(e, now); !st) return done(st);
+        }
+        if (e.status != "RUNNING") return done(Status::ok());
+        Runner r(*e.machine, e.position, context_of(e));
+        r.set_token_source([&arn] { return new_task_token(arn); });
+        std::optional<Stop> acted = act(r, now);
+        if (!acted) return done(Status::ok());  // a stale answer: nothing to do
+        Stop stop = std::move(*acted);
+        storage::WriteBatch batch(arn);
+        double now_s = static_cast<double>(now) / 1000.0;
+        for (auto& ev : r.events()) {
+          json::object o{{"timestamp", now_s},
+                         {"type", ev.type},
+                         {"id", e.next_event},
+                         {"previousEventId", e.next_event - 1}};
+          if (!ev.details_key.empty()) o[ev.details_key] = std::move(ev.details);
+          batch.put("sfn.history", storage::encode_key(arn, static_cast<uint64_t>(e.next_event)),
+                    json::serialize(o));
+          ++e.next_event;
+        }
+        std::vector<std::string> before = task_tokens(e.position);
+        e.position = r.position();
+        e.wake_ms = 0;
+        bool yield = false;
+        if (e.next_event > kMaxEvents && stop.kind == Stop::kRunning) {
+          stop = Stop{Stop::kFailed,
+                      0,
+                      {},
+                      {},
+                      {"States.Runtime",
+                       "The execution reached the maximum number of history events (25000)."}};
+        }
+        switch (stop.kind) {
+          case Stop::kRunning:
+            if (stop.until_ms > now) {
+              e.wake_ms = stop.until_ms;
+            } else if (stop.until_ms != 0) {
+              yield = true;
             }
-            child_ended(e);
-          }
-          if (yield) {
-            advance(
-                e.arn, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
-          }
-          for (auto& task : tasks) {
-            arm_task_timers(task.call, task.token);
-            if (is_activity(task.call.resource)) {
-              queue_activity(task.call.resource,
-                             {task.token, e.arn, json::serialize(task.call.parameters)});
-            } else {
-              run_task(e.arn, std::move(task.call), task.token);
-            }
-          }
-          done(Status::ok());
+            break;
+          case Stop::kSucceeded:
+            e.status = "SUCCEEDED";
+            e.output = json::serialize(stop.output);
+            e.stop = now_s;
+            break;
+          case Stop::kFailed:
+            e.status = "FAILED";
+            e.error = stop.failure.error;
+            e.cause = stop.failure.cause;
+            e.stop = now_s;
+            break;
+        }
+        batch.put("sfn.executions", arn, json::serialize(e.encode()));
+        // The timers of tasks no longer waited for (answered, aborted with their
+        // branch, or their execution ended).
+        std::vector<std::string> after = task_tokens(e.position);
+        std::erase_if(before, [&after](const std::string& t) {
+          return std::find(after.begin(), after.end(), t) != after.end();
         });
-  });
+        env_.storage->commit(
+            std::move(batch), [this, turn, e, yield, done, gate, tasks = std::move(stop.tasks),
+                               gone = std::move(before)](Status st) mutable {
+              auto in = gate->hold();
+              if (!in) return done(Error::internal("Step Functions is shutting down"));
+              if (!st) return done(st);
+              {
+                MutexLock lock(mu_);
+                executions_[e.arn] = e;
+              }
+              turn.release();
+              for (const auto& token : gone) {
+                for (const char* kind : {"task", "heartbeat"})
+                  timers_->cancel(kind, token, [](Status) {});
+              }
+              if (e.wake_ms != 0)
+                timers_->schedule("wake", e.arn, at_ms(e.wake_ms), "", [](Status) {});
+              if (e.status != "RUNNING") {
+                for (const char* kind : {"timeout", "task", "heartbeat"}) {
+                  timers_->cancel(kind, e.arn, [](Status) {});
+                }
+                child_ended(e);
+              }
+              if (yield) {
+                advance(
+                    e.arn, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
+              }
+              for (auto& task : tasks) {
+                arm_task_timers(task.call, task.token);
+                if (is_activity(task.call.resource)) {
+                  queue_activity(task.call.resource,
+                                 {task.token, e.arn, json::serialize(task.call.parameters)});
+                } else {
+                  run_task(e.arn, std::move(task.call), task.token);
+                }
+              }
+              done(Status::ok());
+            });
+      });
 }
 
 void StepFunctionsService::run_task(const std::string& arn, asl::TaskCall task,

@@ -445,9 +445,14 @@ void Runner::transition(json::object& f, const asl::State& s, asl::Transition t,
 
 void Runner::fail(json::object& f, const asl::State& s, asl::Failure failure, bool recoverable,
                   int64_t now_ms, double jitter) {
+  // The state and its input are kept: a redrive enters it again.
   auto end = [&](asl::Failure x) {
-    f = json::object{{"state", s.name},
-                     {"end", json::object{{"ok", false}, {"error", x.error}, {"cause", x.cause}}}};
+    json::value input = f["input"];
+    f = json::object{
+        {"state", s.name},
+        {"end",
+         json::object{
+             {"ok", false}, {"error", x.error}, {"cause", x.cause}, {"input", std::move(input)}}}};
   };
   if (!recoverable) return end(std::move(failure));
   std::vector<int64_t> attempts;
@@ -465,6 +470,23 @@ void Runner::fail(json::object& f, const asl::State& s, asl::Failure failure, bo
   }
   if (auto* t = std::get_if<asl::Transition>(&r)) return transition(f, s, std::move(*t), now_ms);
   end(std::get<asl::Failure>(std::move(r)));
+}
+
+Stop Runner::redrive(int64_t now_ms) {
+  json::object& root = root_frame();
+  json::value input = root.contains("end") ? root["end"].as_object()["input"] : root["input"];
+  root = json::object{{"state", root["state"]}, {"input", std::move(input)}};
+  return run(now_ms);
+}
+
+bool can_redrive(const json::value& position) {
+  const auto* frames = position.is_object() ? position.as_object().if_contains("frames") : nullptr;
+  if (frames == nullptr || !frames->is_array() || frames->as_array().empty()) return false;
+  const auto* root = frames->as_array()[0].if_object();
+  if (root == nullptr || !root->contains("state")) return false;
+  const auto* end = root->if_contains("end");
+  if (end == nullptr) return root->contains("input");
+  return end->is_object() && end->as_object().contains("input");
 }
 
 Stop Runner::wake(int64_t now_ms) {

@@ -72,6 +72,9 @@ class Runner {
   // After a restart: tasks that were being called are called again (as AWS
   // may retry a task), then as wake().
   Stop resume(int64_t now_ms);
+  // RedriveExecution of a failed, aborted or timed-out execution: the
+  // top-level state it was in is entered again with the same input.
+  Stop redrive(int64_t now_ms);
   // The task with `token` finished (awaits(token) must hold).
   Stop task_succeeded(const std::string& token, boost::json::value result, int64_t now_ms);
   Stop task_failed(const std::string& token, const asl::Failure& failure, int64_t now_ms,
@@ -146,6 +149,9 @@ std::vector<std::string> task_tokens(const boost::json::value& position);
 std::vector<std::string> task_children(const boost::json::value& position);
 // The HeartbeatSeconds of the task waiting with `token`, if any.
 std::optional<int64_t> task_heartbeat(const boost::json::value& position, const std::string& token);
+// Whether an ended execution at `position` can be redriven (it records the
+// state to enter again and its input).
+bool can_redrive(const boost::json::value& position);
 // Whether a Resource is an activity (arn:aws:states:R:A:activity:NAME).
 bool is_activity(const std::string& resource);
 

@@ -61,6 +61,7 @@ const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
     {"GetExecutionHistory", &StepFunctionsService::get_execution_history, execution_arn},
     {"ListExecutions", &StepFunctionsService::list_executions, machine_arn},
     {"StopExecution", &StepFunctionsService::stop_execution, execution_arn},
+    {"RedriveExecution", &StepFunctionsService::redrive_execution, execution_arn},
     {"CreateActivity", &StepFunctionsService::create_activity, services::no_resources},
     {"DescribeActivity", &StepFunctionsService::describe_activity, activity_arn},
     {"DeleteActivity", &StepFunctionsService::delete_activity, activity_arn},

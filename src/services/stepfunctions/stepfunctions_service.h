@@ -101,6 +101,8 @@ class StepFunctionsService final : public services::Service {
   Output get_execution_history(const CallContext& ctx, const boost::json::object& in) const;
   Output list_executions(const CallContext& ctx, const boost::json::object& in) const;
   void stop_execution(const CallContext& ctx, boost::json::object in, Respond respond);
+  // redrive.cc
+  void redrive_execution(const CallContext& ctx, boost::json::object in, Respond respond);
 
   // activities.cc: activities and the workers polling them.
   void create_activity(const CallContext& ctx, boost::json::object in, Respond respond);
@@ -137,8 +139,12 @@ class StepFunctionsService final : public services::Service {
   using Act = std::function<std::optional<Stop>(Runner&, int64_t now_ms)>;
   // Runs `act` on execution `arn`'s runner in its turn, commits the events
   // and the new position, then arms its wait or calls its task; `done`
-  // after the commit.
-  void advance(const std::string& arn, Act act, std::function<void(Status)> done);
+  // after the commit. `prepare`, when given, first checks and changes the
+  // execution in its turn (a redrive sets it running again); its error is
+  // `done`'s.
+  using Prepare = std::function<Status(Execution&, int64_t now_ms)>;
+  void advance(const std::string& arn, Act act, std::function<void(Status)> done,
+               Prepare prepare = nullptr);
   // Calls a task execution `arn` entered; its answer advances the
   // execution if it still waits for that task (`token`).
   void run_task(const std::string& arn, asl::TaskCall task, const std::string& token);
@@ -211,6 +217,11 @@ class StepFunctionsService final : public services::Service {
 boost::json::object sync_output(const Execution& child, bool parsed);
 // A number in [0, 1) for a retrier's FULL jitter.
 double retry_jitter();
+// Why an execution cannot be redriven at `now_ms` (AWS's
+// redriveStatusReason), "" when it can (redrive.cc).
+std::string redrive_block(const Execution& e, int64_t now_ms);
+// DescribeExecution's and ListExecutions' redriveCount and redriveDate.
+void redrive_fields(const Execution& e, boost::json::object& out);
 // A task token: names the execution (so SendTask* find it) and is unique.
 std::string new_task_token(const std::string& execution_arn);
 

@@ -56,7 +56,9 @@ std::optional<MachineRef> machine_ref(const std::string& arn);
 struct Execution {
   std::string arn, machine_arn, name, status = "RUNNING", input, output, error, cause;
   std::string version_arn, alias_arn;  // what StartExecution named, if not the machine
-  std::string role_arn, definition;    // the definition it started with
+  int64_t redrive_count = 0;
+  double redrive_date = 0;
+  std::string role_arn, definition;  // the definition it started with
   double start = 0;
   double stop = 0;
   int64_t next_event = 1;       // id of the next history event

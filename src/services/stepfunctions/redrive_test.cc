@@ -1,0 +1,107 @@
+// RedriveExecution on the simulated clock: an aborted, a timed-out and a
+// failed execution run again from the state they ended in; executions that
+// cannot be redriven are refused as AWS refuses them.
+#include <algorithm>
+
+#include "services/stepfunctions/test_helpers.h"
+
+namespace nimbus::sfn {
+namespace {
+
+namespace json = boost::json;
+
+// clang-format off
+const char* kTwoWaits = R"j({"StartAt":"Mark","TimeoutSeconds":5,"States":{
+  "Mark":{"Type":"Pass","Result":"marked","ResultPath":"$.mark","Next":"First"},
+  "First":{"Type":"Wait","Seconds":3,"Next":"Second"},
+  "Second":{"Type":"Wait","Seconds":3,"End":true}}})j";
+const char* kFails = R"j({"StartAt":"Boom","States":{"Boom":{"Type":"Fail","Error":"E","Cause":"c"}}})j";
+// clang-format on
+
+class SfnRedriveTest : public SfnTest {
+ protected:
+  json::object describe(const std::string& x) {
+    return call("DescribeExecution", {{"executionArn", x}});
+  }
+  size_t count(const std::string& x, const std::string& type) {
+    auto t = history_types(x);
+    return static_cast<size_t>(std::count(t.begin(), t.end(), type));
+  }
+};
+
+TEST_F(SfnRedriveTest, ATimedOutExecutionGoesOnFromTheStateItWasIn) {
+  std::string x = start(create("waits", kTwoWaits), R"({"n":1})");
+  ASSERT_TRUE(advance_until([&] { return status(x) == "TIMED_OUT"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(s(describe(x)["redriveStatus"]), "REDRIVABLE");
+  auto r = call("RedriveExecution", {{"executionArn", x}});
+  EXPECT_TRUE(r.contains("redriveDate"));
+  EXPECT_EQ(status(x), "RUNNING");
+  expect_error("RedriveExecution", {{"executionArn", x}}, "ExecutionNotRedrivable");
+  reopen();
+  // The second wait again (3 s), inside the timeout counted from the redrive.
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  auto d = describe(x);
+  EXPECT_EQ(s(d["status"]), "SUCCEEDED");
+  EXPECT_EQ(json::parse(s(d["output"])), json::parse(R"({"n":1,"mark":"marked"})"));
+  EXPECT_EQ(d["redriveCount"], 1);
+  EXPECT_EQ(s(d["redriveStatus"]), "NOT_REDRIVABLE");
+  EXPECT_EQ(s(d["redriveStatusReason"]), "Execution is SUCCEEDED and cannot be redriven.");
+  EXPECT_EQ(count(x, "PassStateEntered"), 1u);  // what succeeded is not run again
+  EXPECT_EQ(count(x, "WaitStateEntered"), 3u);
+  auto h = history(x);
+  size_t at = 0;
+  for (size_t i = 0; i < h.size(); ++i) {
+    if (s(h[i].at("type")) == "ExecutionRedriven") at = i;
+  }
+  ASSERT_GT(at, 0u);
+  EXPECT_EQ(s(h[at - 1].at("type")), "ExecutionTimedOut");
+  EXPECT_EQ(h[at].at("executionRedrivenEventDetails").at("redriveCount"), 1);
+  EXPECT_EQ(s(h[at + 1].at("type")), "WaitStateEntered");
+  EXPECT_EQ(s(json::parse(s(h[at + 1].at("stateEnteredEventDetails").at("input"))).at("mark")),
+            "marked");
+  auto listed = call("ListExecutions", {{"stateMachineArn", s(d["stateMachineArn"])},
+                                        {"redriveFilter", "REDRIVEN"}})["executions"];
+  ASSERT_EQ(listed.as_array().size(), 1u);
+  EXPECT_EQ(listed.as_array()[0].at("redriveCount"), 1);
+}
+
+TEST_F(SfnRedriveTest, AbortedAndFailedExecutionsRunTheirStateAgain) {
+  std::string m = create("waits2", kTwoWaits);
+  std::string x = start(m, "{}");
+  ASSERT_TRUE(eventually([&] { return count(x, "WaitStateEntered") == 1; }));
+  call("StopExecution", {{"executionArn", x}});
+  call("RedriveExecution", {{"executionArn", x}});
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(status(x), "TIMED_OUT");  // 3 + 3 s is over the 5 s timeout
+  call("RedriveExecution", {{"executionArn", x}});
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(status(x), "SUCCEEDED");
+  EXPECT_EQ(describe(x)["redriveCount"], 2);
+
+  std::string f = start(create("fails", kFails), R"({"k":2})");
+  ASSERT_TRUE(eventually([&] { return status(f) == "FAILED"; }));
+  call("RedriveExecution", {{"executionArn", f}});
+  ASSERT_TRUE(eventually([&] { return count(f, "ExecutionFailed") == 2; }));
+  EXPECT_EQ(count(f, "FailStateEntered"), 2u);
+  EXPECT_EQ(s(describe(f)["error"]), "E");
+}
+
+TEST_F(SfnRedriveTest, ExecutionsThatCannotBeRedrivenAreRefused) {
+  std::string m = create("waits3", kTwoWaits);
+  std::string x = start(m, "{}");
+  ASSERT_TRUE(eventually([&] { return count(x, "WaitStateEntered") == 1; }));
+  expect_error("RedriveExecution", {{"executionArn", x}}, "ExecutionNotRedrivable");
+  EXPECT_EQ(s(describe(x)["redriveStatusReason"]), "Execution is RUNNING and cannot be redriven.");
+  expect_error("RedriveExecution", {{"executionArn", m + "x"}}, "InvalidArn");
+  expect_error("RedriveExecution",
+               {{"executionArn", "arn:aws:states:us-east-1:000000000000:execution:waits3:none"}},
+               "ExecutionDoesNotExist");
+  call("StopExecution", {{"executionArn", x}});
+  clock.advance(std::chrono::hours(24 * 15));
+  expect_error("RedriveExecution", {{"executionArn", x}}, "ExecutionNotRedrivable");
+  EXPECT_EQ(s(describe(x)["status"]), "ABORTED");
+  EXPECT_EQ(describe(x)["redriveCount"], 0);
+}
+
+}  // namespace
+}  // namespace nimbus::sfn

@@ -95,7 +95,8 @@ bool walk_position(const json::value& position, const F& fn) {
 const char* kTaskKeys[] = {"phase", "token", "heartbeat", "child", "task_input", "started"};
 
 // A position stored as a stack (one branch or iteration at a time, the
-// frame above a fork's being its run "run") becomes a tree.
+// frame above a fork's being its run "run") becomes a tree; without a
+// "limit" its fork goes on one run at a time, as it started.
 void nest_stack(json::array& frames) {
   while (frames.size() > 1) {
     json::value child = std::move(frames.back());
@@ -109,7 +110,6 @@ void nest_stack(json::array& frames) {
     p["results"] = std::move(results);
     p["done"] = run;
     p["next"] = run + 1;
-    p["limit"] = static_cast<int64_t>(n);
     p["active"] = json::object{{std::to_string(run), std::move(child)}};
     p.erase("run");
   }

@@ -8,15 +8,14 @@
 #include <future>
 
 #include "services/cloudformation/cloudformation_service.h"
-#include "services/in_process.h"
+#include "services/cloudformation/test_stack.h"
 #include "services/sns/sns_service.h"
 #include "services/sqs/sqs_service.h"
-#include "services/testing/service_fixture.h"
 
 namespace nimbus::services::cloudformation {
 namespace {
 
-using testing::ServiceTest;
+using testing::StackTest;
 
 constexpr const char* kTemplate = R"(
 Parameters:
@@ -36,16 +35,16 @@ Outputs:
   Id: {Value: !Ref Thing}
 )";
 
-class CustomResourceTest : public ServiceTest<CloudFormationService> {
+class CustomResourceTest : public StackTest {
  protected:
   CustomResourceTest()
-      : ServiceTest({build<sqs::SqsService>(), build<sns::SnsService>(), [this](Environment& env) {
-                       return std::make_unique<CloudFormationService>(env, calls.get());
-                     }}) {}
+      : StackTest({build<sqs::SqsService>(), build<sns::SnsService>(), [this](Environment& env) {
+                     return std::make_unique<CloudFormationService>(env, calls.get());
+                   }}) {}
   Service* main_service() override { return services.size() > 2 ? services[2].get() : nullptr; }
 
   void SetUp() override {
-    ServiceTest::SetUp();
+    StackTest::SetUp();
     queue_url = s(other("sqs", "CreateQueue", {{"QueueName", "handler"}}).at("QueueUrl"));
     topic = s(other("sns", "CreateTopic", {{"Name", "custom"}}).at("TopicArn"));
     other("sns", "Subscribe",
@@ -96,41 +95,12 @@ class CustomResourceTest : public ServiceTest<CloudFormationService> {
         std::move(d), [&taken](events::Outcome o) { taken.set_value(o.is_ok()); });
     return taken.get_future().get();
   }
-  std::string status(const std::string& stack) {
-    auto out = try_call("DescribeStacks", {{"StackName", stack}});
-    return out ? s(out->at("Stacks").as_array()[0].at("StackStatus")) : out.error().code;
-  }
-  std::string settled(const std::string& stack) {
-    std::string last;
-    eventually([&] {
-      last = status(stack);
-      return !last.ends_with("_IN_PROGRESS");
-    });
-    return last;
-  }
-  std::string reasons(const std::string& stack) {
-    std::string all;
-    auto r = call("DescribeStackEvents", {{"StackName", stack}});
-    for (const auto& e : r["StackEvents"].as_array()) {
-      if (e.as_object().contains("ResourceStatusReason"))
-        all += s(e.at("ResourceStatusReason")) + "\n";
-    }
-    return all;
-  }
-  json::object outputs(const std::string& stack) {
-    json::object out;
-    auto st = call("DescribeStacks", {{"StackName", stack}}).at("Stacks").as_array()[0];
-    for (const auto& o : st.at("Outputs").as_array())
-      out[s(o.at("OutputKey"))] = o.at("OutputValue");
-    return out;
-  }
   json::array params(std::string size, std::string timeout = "3600") {
     return {json::object{{"ParameterKey", "Token"}, {"ParameterValue", topic}},
             json::object{{"ParameterKey", "Size"}, {"ParameterValue", size}},
             json::object{{"ParameterKey", "Timeout"}, {"ParameterValue", timeout}}};
   }
 
-  std::unique_ptr<InProcessCalls> calls = std::make_unique<InProcessCalls>(services);
   std::string queue_url, topic;
 };
 

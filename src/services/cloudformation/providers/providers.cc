@@ -42,6 +42,13 @@ const Provider* const kProviders[] = {
     &providers::kHttpAuthorizer,
     &providers::kHttpDeployment,
     &providers::kCustomResource,
+    &providers::kTopicPolicy,
+    &providers::kPolicy,
+    &providers::kManagedPolicy,
+    &providers::kStream,
+    &providers::kDeliveryStream,
+    &providers::kEventBus,
+    &providers::kScheduleGroup,
 };
 
 }  // namespace

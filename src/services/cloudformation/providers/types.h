@@ -42,5 +42,12 @@ extern const Provider kHttpIntegration;     // apigateway_v2.cc
 extern const Provider kHttpAuthorizer;      // apigateway_v2.cc
 extern const Provider kHttpDeployment;      // apigateway_v2.cc
 extern const Provider kCustomResource;      // custom.cc
+extern const Provider kTopicPolicy;         // policies.cc
+extern const Provider kPolicy;              // policies.cc
+extern const Provider kManagedPolicy;       // policies.cc
+extern const Provider kStream;              // streams.cc
+extern const Provider kDeliveryStream;      // streams.cc
+extern const Provider kEventBus;            // groups.cc
+extern const Provider kScheduleGroup;       // groups.cc
 
 }  // namespace nimbus::services::cloudformation::providers

@@ -40,8 +40,8 @@ EVENTS_PUBLIC = {
     "events/target_queue.h",  # durable deliveries with retry policy and DLQ
 }
 # The streamed payloads service.h carries (docs/edge.md): a request body to
-# read, a file to answer with.
-HTTP_PAYLOAD = {"http/body.h", "http/file_body.h"}
+# read, a file to answer with, events to answer with (event streams).
+HTTP_PAYLOAD = {"http/body.h", "http/file_body.h", "http/event_payload.h"}
 # The outbound client (its own thread and loop) for services that call
 # endpoints their users name: SNS http/https subscriptions, the keys of JWT
 # authorizers' issuers.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -280,11 +282,10 @@ void Connection::deliver(uint64_t seq, Response response) {
 }
 
 void Connection::write_response(Response response, bool keep_alive) {
-  if (response.stream && !response.stream->size()) {
-    response = Response{};
-    response.status = 500;
-    response.body = "streamed response without a size\n";
-  }
+  // A stream without a size goes out in chunks (HTTP/1.1) or until the
+  // connection closes (HTTP/1.0).
+  out_chunked_ = response.stream && !response.stream->size();
+  if (out_chunked_ && version_ == 10) keep_alive = false;
   close_after_write_ = !keep_alive;
   out_head_.clear();
   bool with_body =
@@ -293,7 +294,7 @@ void Connection::write_response(Response response, bool keep_alive) {
   out_stream_.reset();
   if (with_body && response.stream) {
     out_stream_ = std::move(response.stream);
-    out_left_ = *out_stream_->size();
+    out_left_ = out_chunked_ ? UINT64_MAX : *out_stream_->size();
   } else if (with_body) {
     out_body_ = std::move(response.body);
   }
@@ -330,6 +331,7 @@ void Connection::write_piece() {
 
 void Connection::on_response_piece(uint64_t seq, BodyChunk piece) {
   if (state_ != State::kWriting || seq != seq_ || !out_stream_) return;
+  if (out_chunked_) return write_chunk(std::move(piece));
   if (!piece || piece->empty() || piece->size() > out_left_) {
     // The Content-Length is already promised: all we can do is close.
     spdlog::warn("http: streamed response ended early: {}",
@@ -338,6 +340,40 @@ void Connection::on_response_piece(uint64_t seq, BodyChunk piece) {
   }
   out_left_ -= piece->size();
   out_body_ = std::move(*piece);
+  deadline_ = Clock::now() + loop_.options().request_timeout;
+  asio::async_write(socket_, asio::buffer(out_body_),
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      if (self->state_ == State::kClosed) return;
+                      if (ec) return self->on_written(ec);
+                      self->write_piece();
+                    });
+}
+
+void Connection::write_chunk(BodyChunk piece) {
+  if (!piece) {
+    // Without a last chunk the client sees the body cut short.
+    spdlog::warn("http: streamed response failed: {}", piece.error().message);
+    return close();
+  }
+  out_body_.clear();
+  if (piece->empty()) {
+    out_stream_.reset();
+    if (version_ == 10) return on_written({});
+    out_body_ = "0\r\n\r\n";
+    return asio::async_write(
+        socket_, asio::buffer(out_body_),
+        [self = shared_from_this()](const error_code& ec, size_t) { self->on_written(ec); });
+  }
+  if (version_ == 10) {
+    out_body_ = std::move(*piece);
+  } else {
+    char size[24];
+    int n = std::snprintf(size, sizeof(size), "%zx\r\n", piece->size());
+    out_body_.reserve(static_cast<size_t>(n) + piece->size() + 2);
+    out_body_.append(size, static_cast<size_t>(n));
+    out_body_.append(*piece);
+    out_body_.append("\r\n");
+  }
   deadline_ = Clock::now() + loop_.options().request_timeout;
   asio::async_write(socket_, asio::buffer(out_body_),
                     [self = shared_from_this()](const error_code& ec, size_t) {

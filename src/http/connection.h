@@ -37,6 +37,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_body(uint64_t seq, BodyCallback next);
   // The next piece of the streamed response of request `seq`.
   void on_response_piece(uint64_t seq, BodyChunk piece);
+  void write_chunk(BodyChunk piece);  // one piece of a chunked (size-less) response
 
   size_t slot() const { return slot_; }
   void set_slot(size_t slot) { slot_ = slot; }
@@ -86,7 +87,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<Response> held_response_;  // delivered while the 100 was being written
   // Streamed response body.
   std::shared_ptr<BodySource> out_stream_;
-  uint64_t out_left_ = 0;  // bytes the Content-Length still promises
+  uint64_t out_left_ = 0;     // bytes the Content-Length still promises
+  bool out_chunked_ = false;  // a stream without a size: chunks until its empty piece
 };
 
 }  // namespace nimbus::http

@@ -113,7 +113,12 @@ bool write_response_head(const Response& response, const ResponseFraming& framin
     out.append("\r\n");
   }
   uint64_t body_size = response.stream ? response.stream->size().value_or(0) : response.body.size();
-  if (!have_length && status != 204 && status != 304) {
+  // A stream of unknown size (an event stream) is sent chunked to HTTP/1.1
+  // clients; an HTTP/1.0 body ends when the connection closes.
+  bool open_ended = response.stream && !response.stream->size();
+  if (open_ended) {
+    if (framing.version == 11 && send_body) out.append("Transfer-Encoding: chunked\r\n");
+  } else if (!have_length && status != 204 && status != 304) {
     out.append("Content-Length: ");
     append_number(out, body_size);
     out.append("\r\n");
@@ -124,7 +129,7 @@ bool write_response_head(const Response& response, const ResponseFraming& framin
     out.append("Connection: keep-alive\r\n");
   }
   out.append("\r\n");
-  return send_body && body_size > 0;
+  return send_body && (open_ended || body_size > 0);
 }
 
 }  // namespace nimbus::http

@@ -21,7 +21,9 @@ struct ResponseFraming {
 //
 // Framing belongs to the edge: a handler's Transfer-Encoding and Connection
 // are dropped and Content-Length is computed from the body (or the
-// stream's size), except for HEAD
+// stream's size; a stream without one is `Transfer-Encoding: chunked` for
+// HTTP/1.1 and delimited by the connection's close for HTTP/1.0, which the
+// caller must then ask for with keep_alive false), except for HEAD
 // (and 304), where a handler's Content-Length describes the entity it did
 // not send. A handler may set Server and Date to override ours. CR/LF in
 // values become spaces and headers with invalid names are dropped, so a

@@ -288,5 +288,54 @@ TEST_F(FileResponseTest, ASourceThatFailsMidwayClosesTheConnection) {
   EXPECT_FALSE(c.read_response());  // 40 of the promised 100 bytes, then EOF
 }
 
+// A producer that answers later, from another thread, and knows no size:
+// the response goes out chunked and the connection carries the next request.
+TEST_F(StreamTest, AStreamWithoutASizeIsChunked) {
+  class Ticks final : public BodySource {
+   public:
+    explicit Ticks(std::vector<std::thread>& threads) : threads_(threads) {}
+    std::optional<uint64_t> size() const override { return std::nullopt; }
+    void read(BodyCallback next) override {
+      int n = n_++;
+      threads_.emplace_back([n, next = std::move(next)] {
+        std::this_thread::sleep_for(5ms);
+        next(n < 3 ? std::string(static_cast<size_t>(n + 1) * 1000, static_cast<char>('a' + n))
+                   : std::string());
+      });
+    }
+    int n_ = 0;
+    std::vector<std::thread>& threads_;
+  };
+  start([this](Request req, Reply reply) {
+    Response r;
+    if (req.path() == "/ticks") {
+      r.stream = std::make_shared<Ticks>(threads_);
+    } else {
+      r.body = "plain";
+    }
+    reply(std::move(r));
+  });
+  TestClient c(port_);
+  ASSERT_TRUE(c.send(testing::get("/ticks")));
+  auto ticks = c.read_response();
+  ASSERT_TRUE(ticks);
+  EXPECT_EQ(ticks->header("transfer-encoding"), "chunked");
+  EXPECT_EQ(ticks->header("content-length"), "");
+  EXPECT_EQ(ticks->body, std::string(1000, 'a') + std::string(2000, 'b') + std::string(3000, 'c'));
+  ASSERT_TRUE(c.send(testing::get("/plain")));
+  auto plain = c.read_response();
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->body, "plain");
+
+  // HTTP/1.0 has no chunks: the body ends with the connection.
+  TestClient old(port_);
+  ASSERT_TRUE(old.send("GET /ticks HTTP/1.0\r\nHost: t\r\n\r\n"));
+  auto head = old.read_response(/*head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->header("connection"), "close");
+  EXPECT_EQ(head->header("transfer-encoding"), "");
+  EXPECT_TRUE(old.closed_by_peer(5s));
+}
+
 }  // namespace
 }  // namespace nimbus::http

@@ -105,6 +105,23 @@ std::optional<RawResponse> TestClient::read_response(bool head) {
     r.headers.emplace_back(to_lower(line.substr(0, colon)), value);
   }
   if (head || r.status < 200 || r.status == 204 || r.status == 304) return r;
+  if (r.header("transfer-encoding") == "chunked") {
+    // "<hex size>\r\n<bytes>\r\n" ... "0\r\n\r\n" (no extensions or trailers).
+    for (;;) {
+      size_t eol;
+      while ((eol = buf_.find("\r\n")) == std::string::npos) {
+        if (!fill()) return std::nullopt;
+      }
+      size_t size = std::strtoull(buf_.substr(0, eol).c_str(), nullptr, 16);
+      while (buf_.size() < eol + 2 + size + 2) {
+        if (!fill()) return std::nullopt;
+      }
+      if (buf_.compare(eol + 2 + size, 2, "\r\n") != 0) return std::nullopt;
+      r.body.append(buf_, eol + 2, size);
+      buf_.erase(0, eol + 2 + size + 2);
+      if (size == 0) return r;
+    }
+  }
   size_t length = std::strtoull(std::string(r.header("content-length")).c_str(), nullptr, 10);
   while (buf_.size() < length) {
     if (!fill()) return std::nullopt;

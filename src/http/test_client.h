@@ -29,7 +29,7 @@ class TestClient {
 
   bool connected() const { return fd_ >= 0; }
   bool send(std::string_view bytes);
-  // One response; its body per Content-Length (none when `head`).
+  // One response; its body per Content-Length or chunked (none when `head`).
   // nullopt on EOF, timeout or garbage.
   std::optional<RawResponse> read_response(bool head = false);
   // True when the server closes (EOF or reset) within `wait`; bytes that

@@ -5,6 +5,8 @@
 #include <chrono>
 
 #include "common/request_id.h"
+#include "http/event_payload.h"
+#include "protocol/event_stream.h"
 
 namespace nimbus::server {
 
@@ -256,7 +258,15 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
         http::Response response;
         if (output) {
           response = protocol::serialize_output(*call, *output, request_id);
-          if (payload->response) {
+          if (auto events = std::dynamic_pointer_cast<http::EventPayload>(payload->response)) {
+            // An event stream: the serialized output travels as its
+            // initial-response, then the service's events, framed here.
+            std::string initial = std::move(response.body);
+            response.body.clear();
+            response.stream =
+                protocol::event_stream_body(*call, std::move(initial), events->events());
+            response.set_header("Content-Type", "application/vnd.amazon.eventstream");
+          } else if (payload->response) {
             response.body.clear();
             response.stream = std::move(payload->response);
           }

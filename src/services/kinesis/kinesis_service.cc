@@ -27,6 +27,11 @@ Resources by_optional_stream(const CallContext& ctx, const json::object& in) {
   if (std::string arn = str(in, "StreamARN"); !arn.empty()) return {arn};
   return {arn_of(ctx, "*")};
 }
+// The consumer's ARN when given, else the stream's.
+Resources by_consumer(const CallContext& ctx, const json::object& in) {
+  if (std::string arn = str(in, "ConsumerARN"); !arn.empty()) return {arn};
+  return by_stream(ctx, in);
+}
 Resources all_streams(const CallContext& ctx, const json::object&) {
   return {arn_of(ctx, "*")};
 }
@@ -63,13 +68,20 @@ const Operation<KinesisService> KinesisService::kOperations[] = {
     {"PutRecords", &KinesisService::put_records, by_stream},
     {"GetShardIterator", &KinesisService::get_shard_iterator, by_stream},
     {"GetRecords", &KinesisService::get_records, by_optional_stream},
+    // consumer_handlers.cc
+    {"RegisterStreamConsumer", &KinesisService::register_stream_consumer, by_stream},
+    {"DescribeStreamConsumer", &KinesisService::describe_stream_consumer, by_consumer},
+    {"ListStreamConsumers", &KinesisService::list_stream_consumers, by_stream},
+    {"DeregisterStreamConsumer", &KinesisService::deregister_stream_consumer, by_consumer},
+    {"SubscribeToShard", &KinesisService::subscribe_to_shard, by_consumer},
 };
 
 KinesisService::KinesisService(Environment& env)
     : Service("kinesis"),
       env_(env),
       engine_(std::make_unique<Engine>(env, KinesisOptions::from(env.settings))),
-      reader_(make_reader(*engine_)) {
+      reader_(make_reader(*engine_)),
+      fanout_(std::make_unique<FanOut>(*engine_, env.clock)) {
   serve(*this, kOperations);
 }
 

@@ -7,6 +7,7 @@
 
 #include "events/stream_source.h"
 #include "services/kinesis/engine.h"
+#include "services/kinesis/fanout.h"
 #include "services/service.h"
 
 namespace nimbus::services::kinesis {
@@ -23,6 +24,7 @@ class KinesisService final : public Service {
   // The in-process reader: what event source mappings poll (bound as the
   // "kinesis" stream source in bind()).
   events::StreamSource& reader() { return *reader_; }
+  FanOut& fanout() { return *fanout_; }
 
  private:
   using object = boost::json::object;
@@ -57,6 +59,14 @@ class KinesisService final : public Service {
   void put_records(const CallContext& ctx, object in, Respond respond);
   Output get_shard_iterator(const CallContext& ctx, const object& in);
   Output get_records(const CallContext& ctx, const object& in);
+  // consumer_handlers.cc (subscriptions: fanout.h)
+  void register_stream_consumer(const CallContext& ctx, object in, Respond respond);
+  Output describe_stream_consumer(const CallContext& ctx, const object& in) const;
+  Output list_stream_consumers(const CallContext& ctx, const object& in) const;
+  void deregister_stream_consumer(const CallContext& ctx, object in, Respond respond);
+  void subscribe_to_shard(const CallContext& ctx, object in, Respond respond);
+  Result<std::pair<Stream, Consumer>> consumer_of(const object& in) const;
+  Result<uint64_t> start_of(const Stream& s, uint32_t shard, const object& position) const;
 
   void add_tags(const std::string& name, std::map<std::string, std::string> tags, Respond respond);
   void remove_tags(const std::string& name, std::vector<std::string> keys, Respond respond);
@@ -67,6 +77,7 @@ class KinesisService final : public Service {
   Environment& env_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<events::StreamSource> reader_;
+  std::unique_ptr<FanOut> fanout_;
   std::unique_ptr<events::Binding> bound_;  // after what the reader uses
 };
 

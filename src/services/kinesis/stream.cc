@@ -44,6 +44,13 @@ std::optional<uint32_t> parse_shard_id(const std::string& id) {
   return static_cast<uint32_t>(v);
 }
 
+const Consumer* Stream::consumer(const std::string& consumer_name) const {
+  for (const auto& c : consumers) {
+    if (c.name == consumer_name) return &c;
+  }
+  return nullptr;
+}
+
 json::object to_document(const Stream& s) {
   json::array shards;
   for (const auto& sh : s.shards) {
@@ -60,15 +67,15 @@ json::object to_document(const Stream& s) {
   }
   json::object tags;
   for (const auto& [k, v] : s.tags) tags[k] = v;
-  return json::object{{"id", s.id},
-                      {"name", s.name},
-                      {"created", s.created_ms},
-                      {"mode", s.mode},
-                      {"retention", s.retention_hours},
-                      {"encryption", s.encryption},
-                      {"key", s.key_id},
-                      {"tags", std::move(tags)},
-                      {"shards", std::move(shards)}};
+  json::array consumers;
+  for (const auto& c : s.consumers) {
+    consumers.push_back(json::object{{"name", c.name}, {"created", c.created_ms}});
+  }
+  return json::object{
+      {"consumers", std::move(consumers)}, {"id", s.id},      {"name", s.name},
+      {"created", s.created_ms},           {"mode", s.mode},  {"retention", s.retention_hours},
+      {"encryption", s.encryption},        {"key", s.key_id}, {"tags", std::move(tags)},
+      {"shards", std::move(shards)}};
 }
 
 std::optional<Stream> from_document(const json::object& doc) {
@@ -83,6 +90,13 @@ std::optional<Stream> from_document(const json::object& doc) {
   s.encryption = str(doc, "encryption");
   s.key_id = str(doc, "key");
   s.tags = string_map(doc, "tags");
+  if (const auto* cs = doc.if_contains("consumers"); cs != nullptr && cs->is_array()) {
+    for (const auto& v : cs->as_array()) {
+      if (!v.is_object()) return std::nullopt;
+      s.consumers.push_back(
+          {str(v.as_object(), "name"), integer(v.as_object(), "created").value_or(0)});
+    }
+  }
   const auto* shards = doc.if_contains("shards");
   if (shards == nullptr || !shards->is_array()) return std::nullopt;
   for (const auto& v : shards->as_array()) {

@@ -34,6 +34,14 @@ struct ShardBudget {
   uint64_t records = 0;
 };
 
+// An enhanced fan-out consumer (RegisterStreamConsumer). Its ARN is the
+// stream's plus "/consumer/<name>:<creation epoch seconds>", so a consumer
+// registered again under the same name has a new ARN.
+struct Consumer {
+  std::string name;
+  int64_t created_ms = 0;
+};
+
 struct Stream {
   uint64_t id = 0;  // never reused; names the Log partitions
   std::string name;
@@ -44,11 +52,13 @@ struct Stream {
   std::string key_id;
   std::map<std::string, std::string> tags;
   std::vector<Shard> shards;
+  std::vector<Consumer> consumers;   // in registration order
   std::vector<ShardBudget> budgets;  // by shard index (memory only)
 
   size_t open_shards() const;
   // The open shard owning `key` (nullptr only if the ranges have a gap).
   const Shard* route(HashKey key) const;
+  const Consumer* consumer(const std::string& name) const;
   // The storage::Log partition of one shard.
   std::string partition(uint32_t shard) const;
 };

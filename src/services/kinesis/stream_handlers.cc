@@ -92,6 +92,11 @@ void KinesisService::create_stream(const CallContext&, json::object in, Respond 
 void KinesisService::delete_stream(const CallContext&, json::object in, Respond respond) {
   auto name = input::stream_name(in);
   if (!name) return respond(name.take_error());
+  if (auto s = engine_->find(*name);
+      s && !s->consumers.empty() && !boolean(in, "EnforceConsumerDeletion").value_or(false)) {
+    return respond(errors::in_use("Stream " + *name + " under account " + engine_->account() +
+                                  " has registered consumers."));
+  }
   engine_->remove(*name, answer_empty(std::move(respond)));
 }
 

@@ -86,6 +86,49 @@ TEST_F(SfnRedriveTest, AbortedAndFailedExecutionsRunTheirStateAgain) {
   EXPECT_EQ(s(describe(f)["error"]), "E");
 }
 
+TEST_F(SfnRedriveTest, AMapRunsAgainOnlyTheIterationsThatDidNotSucceed) {
+  // clang-format off
+  const char* def = R"j({"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+    "ItemProcessor":{"StartAt":"C","States":{
+      "C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":0,"Next":"Zero"}],"Default":"W"},
+      "Zero":{"Type":"Fail","Error":"Zero"},
+      "W":{"Type":"Wait","SecondsPath":"$","End":true}}}}}})j";
+  // clang-format on
+  std::string m = create("maps", def);
+  auto restarted = [&](const std::string& x) {
+    std::vector<int64_t> out;
+    bool after = false;
+    for (const auto& e : history(x)) {
+      std::string t = s(e.at("type"));
+      after = after || t == "ExecutionRedriven";
+      if (after && t == "MapIterationStarted") {
+        out.push_back(e.at("mapIterationStartedEventDetails").at("index").to_number<int64_t>());
+      }
+    }
+    return out;
+  };
+  // Aborted while iteration 1 waits: only it runs again.
+  std::string x = start(m, "[1,3]");
+  ASSERT_TRUE(advance_until([&] { return count(x, "MapIterationSucceeded") == 1; },
+                            std::chrono::milliseconds(500)));
+  call("StopExecution", {{"executionArn", x}});
+  call("RedriveExecution", {{"executionArn", x}});
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(status(x), "SUCCEEDED");
+  EXPECT_EQ(json::parse(s(describe(x)["output"])), json::parse("[1,3]"));
+  EXPECT_EQ(restarted(x), (std::vector<int64_t>{1}));
+  // Failed by iteration 1 after iteration 0 succeeded (one at a time):
+  // only 1 runs again.
+  std::string one_at_a_time = def;
+  one_at_a_time.replace(one_at_a_time.find(R"("End":true,)"), 11,
+                        R"("End":true,"MaxConcurrency":1,)");
+  std::string y = start(create("maps1", one_at_a_time), "[1,0]");
+  ASSERT_TRUE(advance_until([&] { return status(y) == "FAILED"; }, std::chrono::milliseconds(500)));
+  call("RedriveExecution", {{"executionArn", y}});
+  ASSERT_TRUE(eventually([&] { return count(y, "ExecutionFailed") == 2; }));
+  EXPECT_EQ(restarted(y), (std::vector<int64_t>{1}));
+}
+
 TEST_F(SfnRedriveTest, ExecutionsThatCannotBeRedrivenAreRefused) {
   std::string m = create("waits3", kTwoWaits);
   std::string x = start(m, "{}");

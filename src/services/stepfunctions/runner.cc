@@ -345,6 +345,10 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
     auto& active = f["active"].as_object();
     auto next = static_cast<size_t>(int_of(f, "next"));
     while (next < n && active.size() < limit) {
+      if (const auto* skip = f.if_contains("skip"); skip && skip->as_array()[next] == true) {
+        f["next"] = static_cast<int64_t>(++next);  // succeeded before a redrive
+        continue;
+      }
       if (events_.size() >= kYieldEvents) {
         yielded_ = true;
         return;
@@ -378,6 +382,8 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
       }
       if (ok) {
         f["results"].as_array()[static_cast<size_t>(index)] = std::move(end["output"]);
+        if (!f.contains("ok")) f["ok"] = json::array();
+        f["ok"].as_array().push_back(index);
         continue;
       }
       asl::Failure failure{str_of(end, "error"), str_of(end, "cause")};
@@ -391,10 +397,15 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
                      "The specified tolerated failure threshold was exceeded"};
         }
       }
-      // The other branches or iterations in flight stop.
+      // The other branches or iterations in flight stop; what succeeded is
+      // kept for a redrive.
+      json::value redo = json::object{
+          {"runs", f["runs"]}, {"results", f["results"]}, {"ok", f["ok"]}, {"limit", f["limit"]}};
       end_fork(f, s, true);
       event(is_map ? "MapStateFailed" : "ParallelStateFailed", "", {});
-      return fail(f, s, std::move(failure), true, now_ms, 0);
+      fail(f, s, std::move(failure), true, now_ms, 0);
+      if (auto* e = f.if_contains("end")) e->as_object()["redo"] = std::move(redo);
+      return;
     }
     if (static_cast<size_t>(int_of(f, "done")) == n) {
       json::value results = std::move(f["results"]);
@@ -414,7 +425,8 @@ void Runner::end_fork(json::object& f, const asl::State& s, bool aborted) {
             json::object{{"name", s.name}, {"index", index}});
     }
   }
-  for (const char* k : {"phase", "runs", "results", "next", "done", "failed", "limit", "active"}) {
+  for (const char* k :
+       {"phase", "runs", "results", "next", "done", "failed", "limit", "active", "ok", "skip"}) {
     f.erase(k);
   }
 }
@@ -475,7 +487,43 @@ void Runner::fail(json::object& f, const asl::State& s, asl::Failure failure, bo
 Stop Runner::redrive(int64_t now_ms) {
   json::object& root = root_frame();
   json::value input = root.contains("end") ? root["end"].as_object()["input"] : root["input"];
-  root = json::object{{"state", root["state"]}, {"input", std::move(input)}};
+  // A Parallel or Map runs again only the branches or iterations that did
+  // not succeed.
+  json::value redo;
+  if (root.contains("end") && root["end"].as_object().contains("redo")) {
+    redo = root["end"].as_object()["redo"];
+  } else if (phase_of(root) == "fork") {
+    redo = json::object{{"runs", root["runs"]},
+                        {"results", root["results"]},
+                        {"ok", root["ok"]},
+                        {"limit", root["limit"]}};
+  }
+  json::object fresh{{"state", root["state"]}, {"input", std::move(input)}};
+  if (redo.is_object() && redo.as_object()["runs"].is_array()) {
+    json::object& r = redo.as_object();
+    size_t n = r["runs"].as_array().size();
+    json::array skip(n, false);
+    int64_t done = 0;
+    if (r["ok"].is_array()) {
+      for (const auto& i : r["ok"].as_array()) {
+        skip[static_cast<size_t>(i.to_number<int64_t>())] = true;
+        ++done;
+      }
+    }
+    fresh["entered"] = true;
+    fresh["entered_ms"] = now_ms;
+    fresh["phase"] = "fork";
+    fresh["runs"] = std::move(r["runs"]);
+    fresh["results"] = std::move(r["results"]);
+    fresh["ok"] = r["ok"].is_array() ? r["ok"] : json::array();
+    fresh["skip"] = std::move(skip);
+    fresh["next"] = 0;
+    fresh["done"] = done;
+    fresh["failed"] = 0;
+    if (r["limit"].is_number()) fresh["limit"] = r["limit"];
+    fresh["active"] = json::object();
+  }
+  root = std::move(fresh);
   return run(now_ms);
 }
 

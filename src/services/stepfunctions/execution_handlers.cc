@@ -405,6 +405,8 @@ Output StepFunctionsService::list_executions(const CallContext&, const json::obj
                    {"startDate", e.start}};
     if (e.status != "RUNNING") o["stopDate"] = e.stop;
     redrive_fields(e, o);
+    if (!e.version_arn.empty()) o["stateMachineVersionArn"] = e.version_arn;
+    if (!e.alias_arn.empty()) o["stateMachineAliasArn"] = e.alias_arn;
     list.push_back(std::move(o));
   }
   json::object out{{"executions", std::move(list)}};

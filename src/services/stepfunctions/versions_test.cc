@@ -62,7 +62,8 @@ TEST_F(SfnVersionTest, VersionsKeepTheRevisionTheyWerePublishedFrom) {
   EXPECT_EQ(s(d["stateMachineVersionArn"]), m + ":1");
   EXPECT_FALSE(d.contains("stateMachineAliasArn"));
   auto by_version = call("ListExecutions", {{"stateMachineArn", m + ":1"}})["executions"];
-  EXPECT_EQ(by_version.as_array().size(), 1u);
+  ASSERT_EQ(by_version.as_array().size(), 1u);
+  EXPECT_EQ(s(by_version.as_array()[0].at("stateMachineVersionArn")), m + ":1");
   EXPECT_EQ(call("ListExecutions", {{"stateMachineArn", m}})["executions"].as_array().size(), 2u);
   expect_error("StartExecution", {{"stateMachineArn", m + ":9"}}, "StateMachineDoesNotExist");
 

@@ -16,6 +16,8 @@
 #include "server/cfn_response.h"
 #include "server/router.h"
 #include "server/user_routes.h"
+#include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/apigatewayv2_service.h"
 #include "services/registry.h"
 #include "services/sns/signing.h"
 #include "storage/storage.h"
@@ -50,6 +52,39 @@ class ServerCredentials final : public auth::CredentialProvider {
   const services::iam::Directory& iam_;
 };
 
+// AWS_IAM user requests (API Gateway methods and routes, function URLs)
+// are verified as AWS API requests are: the same credentials and SigV4.
+class UserRequestVerifier final : public services::apigateway::RequestVerifier {
+ public:
+  UserRequestVerifier(const ServerCredentials& credentials, const Clock& clock,
+                      std::string root_key)
+      : credentials_(credentials), clock_(clock), root_key_(std::move(root_key)) {}
+
+  Result<services::apigateway::Caller> verify(http::Request& request,
+                                              std::string_view service) const override {
+    auto verified = auth::verify(request, credentials_, clock_.now());
+    if (!verified) return verified.take_error();
+    if (verified->scope.service != service) {
+      return Error::make(
+          "IncompleteSignature",
+          "Credential should be scoped to correct service: '" + std::string(service) + "'. ", 403);
+    }
+    const auto& c = *verified->credentials;
+    services::apigateway::Caller caller;
+    caller.access_key_id = c.access_key_id;
+    caller.account_id = c.account_id;
+    caller.root = c.access_key_id == root_key_ && c.principal_arn.empty();
+    caller.principal_arn = caller.root ? "arn:aws:iam::" + c.account_id + ":root" : c.principal_arn;
+    caller.principal_id = caller.root ? c.account_id : c.principal_id;
+    return caller;
+  }
+
+ private:
+  const ServerCredentials& credentials_;
+  const Clock& clock_;
+  std::string root_key_;
+};
+
 // The host local clients (functions, tools) reach a server bound to `bind` at.
 std::string endpoint_host(const std::string& bind) {
   if (bind.empty() || bind == "0.0.0.0" || bind == "localhost") return "127.0.0.1";
@@ -81,6 +116,7 @@ struct App::Impl {
   std::unique_ptr<services::Registry> services;
   std::unique_ptr<protocol::ModelRegistry> models;
   std::unique_ptr<ServerCredentials> credentials;
+  std::unique_ptr<UserRequestVerifier> user_verifier;
   std::unique_ptr<Access> access;
   std::unique_ptr<Router> router;
   // User APIs (API Gateway, function URLs, S3 websites): their services
@@ -178,6 +214,15 @@ Result<uint16_t> App::start() {
   credentials.account_id = o.account_id;
   s.credentials = std::make_unique<ServerCredentials>(std::move(credentials), s.services->iam());
   s.access = std::make_unique<Access>(o.iam, s.services->iam(), o.data_dir + "/audit.jsonl");
+  s.user_verifier = std::make_unique<UserRequestVerifier>(*s.credentials, s.clock, o.access_key);
+  if (auto* rest =
+          dynamic_cast<services::apigateway::RestApiService*>(s.services->find("apigateway"))) {
+    rest->use_iam(s.user_verifier.get(), &s.services->iam());
+  }
+  if (auto* http =
+          dynamic_cast<services::apigateway::HttpApiService*>(s.services->find("apigatewayv2"))) {
+    http->use_iam(s.user_verifier.get(), &s.services->iam());
+  }
   if (o.iam != IamMode::kOff) {
     spdlog::info("iam: {} (denials and IAM/STS changes are logged to {}/audit.jsonl)",
                  o.iam == IamMode::kEnforce ? "policies enforced" : "audit only", o.data_dir);

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 import zipfile
 
-from harness import ACCOUNT, ServerTestCase, require_boto3
+from harness import ACCESS_KEY, ACCOUNT, SECRET_KEY, ServerTestCase, require_boto3
 
 ROLE = "arn:aws:iam::%s:role/lambda-role" % ACCOUNT
 
@@ -375,6 +375,17 @@ class ApiGatewayTest(ServerTestCase):
         self.lam.update_function_url_config(FunctionName="apigw-echo", AuthType="AWS_IAM")
         status, _, _ = self.fetch(host, "/hi")
         self.assertEqual(status, 403)
+        # Signed for lambda with the server's keys, the caller reaches the function.
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        signed = AWSRequest(method="GET", url="http://%s/hi" % host)
+        SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "lambda", "us-east-1").add_auth(signed)
+        status, _, body = self.fetch(host, "/hi", headers=dict(signed.headers.items()))
+        self.assertEqual(status, 200, body)
+        ctx = json.loads(body)["event"]["requestContext"]
+        self.assertEqual(ctx["accountId"], ACCOUNT)
+        self.assertEqual(ctx["authorizer"]["iam"]["accessKey"], ACCESS_KEY)
         self.lam.delete_function_url_config(FunctionName="apigw-echo")
         with self.assertRaises(self.lam.exceptions.ResourceNotFoundException):
             self.lam.get_function_url_config(FunctionName="apigw-echo")

@@ -13,6 +13,7 @@
 
 #include "services/apigateway/authorizer.h"
 #include "services/apigateway/http_integration.h"
+#include "services/apigateway/iam_auth.h"
 #include "services/apigateway/store.h"
 #include "services/apigateway/throttling.h"
 #include "services/apigateway/usage_plans.h"
@@ -26,6 +27,12 @@ class RestApiService final : public Service {
   RestApiService(Environment& env, lambda::Functions* functions);
 
   Status start() override;
+
+  // AWS_IAM methods' signature verifier and policies (set once, before
+  // requests arrive; without them such methods refuse every request).
+  void use_iam(const RequestVerifier* verifier, const iam::Directory* iam) {
+    iam_auth_.use(verifier, iam);
+  }
 
   // The REST API whose id is `id`, or null.
   ApiPtr find(const std::string& id) const { return store_.find(id); }
@@ -117,8 +124,9 @@ class RestApiService final : public Service {
   ApiStore store_;
   UsagePlans usage_;
   AuthorizerCache authorizer_cache_;
-  Outbound outbound_;  // HTTP and HTTP_PROXY integrations
+  Outbound outbound_;         // HTTP and HTTP_PROXY integrations
   StageThrottles throttles_;  // stage (method / route) throttling
+  IamAuth iam_auth_;          // AWS_IAM methods
 };
 
 }  // namespace nimbus::services::apigateway

@@ -17,6 +17,7 @@
 
 #include "services/apigateway/authorizer.h"
 #include "services/apigateway/http_integration.h"
+#include "services/apigateway/iam_auth.h"
 #include "services/apigateway/store.h"
 #include "services/apigateway/throttling.h"
 #include "services/lambda/api.h"
@@ -38,6 +39,12 @@ class HttpApiService final : public Service {
 
   // Reads back the stored APIs and serves their invoke addresses.
   Status start() override;
+
+  // AWS_IAM routes' and function URLs' signature verifier and policies (set
+  // once, before requests arrive; without them such requests are refused).
+  void use_iam(const RequestVerifier* verifier, const iam::Directory* iam) {
+    iam_auth_.use(verifier, iam);
+  }
 
   // The data plane (http_data_plane.cc): one request to API `api`.
   void handle(const ApiPtr& api, UserRequest r, UserReply reply);
@@ -88,6 +95,11 @@ class HttpApiService final : public Service {
   void authorize(const ApiPtr& api, const json::object& route,
                  const std::shared_ptr<ProxyRequest>& proxy,
                  std::function<void(http::Response)> answer, std::function<void()> next);
+  // An AWS_IAM route (http_authorize.cc): the body read, the signature
+  // and the caller's policies checked, then `next`.
+  void authorize_iam(const std::shared_ptr<UserRequest>& holder,
+                     const std::shared_ptr<ProxyRequest>& proxy,
+                     std::function<void(http::Response)> answer, std::function<void()> next);
   void authorize_jwt(const json::object& auth, const json::object& route,
                      const std::shared_ptr<ProxyRequest>& proxy,
                      std::function<void(http::Response)> answer, std::function<void()> next);
@@ -109,8 +121,9 @@ class HttpApiService final : public Service {
   // JWT authorizers' issuer keys; made at the first JWT route.
   std::once_flag jwks_once_;
   std::unique_ptr<JwksCache> jwks_;
-  Outbound outbound_;  // HTTP_PROXY integrations
+  Outbound outbound_;         // HTTP_PROXY integrations
   StageThrottles throttles_;  // stage (method / route) throttling
+  IamAuth iam_auth_;          // AWS_IAM routes and function URLs
 };
 
 }  // namespace nimbus::services::apigateway

@@ -33,11 +33,8 @@ void HttpApiService::handle_function_url(UserRequest r, UserReply reply) {
   };
   if (!url) return answer(url_error(404, "Not Found"));
   if (auto pre = cors_preflight(url->cors, r.request)) return answer(std::move(*pre));
-  if (url->auth_type != "NONE") {
-    // AWS_IAM: SigV4 verification of function URL requests is not wired yet,
-    // so nothing is let through (README).
-    return answer(url_error(403, "Forbidden"));
-  }
+  bool iam = url->auth_type == "AWS_IAM";
+  if (!iam && url->auth_type != "NONE") return answer(url_error(403, "Forbidden"));
   auto proxy = std::make_shared<ProxyRequest>();
   proxy->api_id = r.id;
   proxy->stage = "$default";
@@ -53,8 +50,20 @@ void HttpApiService::handle_function_url(UserRequest r, UserReply reply) {
   auto cors = std::make_shared<json::object>(std::move(url->cors));
   std::string function = url->function;
   with_body(holder, kUrlPayloadLimit,
-            [this, holder, proxy, function, cors, answer](std::optional<http::Response> fail) {
+            [this, holder, proxy, function, cors, iam, answer](std::optional<http::Response> fail) {
               if (fail) return answer(std::move(*fail));
+              if (iam) {
+                std::string arn = "arn:aws:lambda:" + env_.settings.region + ":" +
+                                  env_.settings.account_id + ":function:" + function;
+                Caller caller;
+                if (auto refused = iam_auth_.check(holder->request, IamAuth::Kind::kFunctionUrl,
+                                                   "lambda:InvokeFunctionUrl", arn,
+                                                   env_.settings.region, caller)) {
+                  add_cors_headers(*cors, holder->request, *refused);
+                  return answer(std::move(*refused));
+                }
+                proxy->caller = std::move(caller);
+              }
               proxy->binary_body = !holder->request.body.empty() &&
                                    !is_text_content(holder->request.header("content-type"));
               call_function(functions_, function, event_v2(*proxy), proxy->request_id, "",

@@ -281,5 +281,36 @@ TEST_F(HttpApiTest, RouteSettingsThrottleEachRoute) {
   EXPECT_EQ(fn.calls.size(), calls + 1);  // a refused request calls nothing
 }
 
+// Lets through requests whose x-test-auth header is "ok", as an IAM user.
+struct OkVerifier final : RequestVerifier {
+  Result<Caller> verify(http::Request& request, std::string_view) const override {
+    if (request.header("x-test-auth") != "ok") return Error::make("MissingAuthenticationToken", "");
+    return Caller{"AKIAUSER", false, "000000000000", "arn:aws:iam::000000000000:user/u", "AIDAU"};
+  }
+};
+
+TEST_F(HttpApiTest, AwsIamRoutesAndUrlsCarryTheCaller) {
+  OkVerifier verifier;
+  svc->use_iam(&verifier, nullptr);  // no IAM: the signature alone decides
+  auto api = quick("arn:aws:lambda:us-east-1:000000000000:function:f", "GET /a");
+  auto route = s(call("GetRoutes", {{"ApiId", api}})["Items"].as_array()[0].as_object()["RouteId"]);
+  call("UpdateRoute", {{"ApiId", api}, {"RouteId", route}, {"AuthorizationType", "AWS_IAM"}});
+  auto r = get(api, "/a");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body, R"({"message":"Missing Authentication Token"})");
+  EXPECT_TRUE(fn.calls.empty());
+  EXPECT_EQ(get(api, "/a", "GET", "", UserApi::kExecuteApi, {{"x-test-auth", "ok"}}).status, 200);
+  auto iam = last_event()["requestContext"].at("authorizer").at("iam");
+  EXPECT_EQ(iam.at("userArn"), "arn:aws:iam::000000000000:user/u");
+  EXPECT_EQ(iam.at("accessKey"), "AKIAUSER");
+
+  fn.urls["u"] = {"f", "AWS_IAM", {}};
+  EXPECT_EQ(get("u", "/", "GET", "", UserApi::kFunctionUrl).body, R"({"Message":"Forbidden"})");
+  EXPECT_EQ(get("u", "/", "GET", "", UserApi::kFunctionUrl, {{"x-test-auth", "ok"}}).status, 200);
+  auto ctx = last_event()["requestContext"];
+  EXPECT_EQ(ctx.at("accountId"), "000000000000");
+  EXPECT_EQ(ctx.at("authorizer").at("iam").at("callerId"), "AIDAU");
+}
+
 }  // namespace
 }  // namespace nimbus::services::apigateway

@@ -19,6 +19,28 @@
 
 namespace nimbus::services::apigateway {
 
+void HttpApiService::authorize_iam(const std::shared_ptr<UserRequest>& holder,
+                                   const std::shared_ptr<ProxyRequest>& proxy,
+                                   std::function<void(http::Response)> answer,
+                                   std::function<void()> next) {
+  constexpr size_t kPayloadLimit = 10 * 1024 * 1024;
+  std::string arn = method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
+                               proxy->stage, holder->request.method, proxy->path);
+  with_body(holder, kPayloadLimit,
+            [this, holder, proxy, arn, answer = std::move(answer),
+             next = std::move(next)](std::optional<http::Response> fail) {
+              if (fail) return answer(std::move(*fail));
+              Caller caller;
+              if (auto refused =
+                      iam_auth_.check(holder->request, IamAuth::Kind::kExecuteApi,
+                                      "execute-api:Invoke", arn, env_.settings.region, caller)) {
+                return answer(std::move(*refused));
+              }
+              proxy->caller = std::move(caller);
+              next();
+            });
+}
+
 void HttpApiService::authorize(const ApiPtr& api, const json::object& route,
                                const std::shared_ptr<ProxyRequest>& proxy,
                                std::function<void(http::Response)> answer,
@@ -31,7 +53,7 @@ void HttpApiService::authorize(const ApiPtr& api, const json::object& route,
   if (type == "JWT" && found != nullptr && str(found->as_object(), "AuthorizerType") == "JWT") {
     return authorize_jwt(found->as_object(), route, proxy, std::move(answer), std::move(next));
   }
-  // AWS_IAM routes are not served yet (README).
+  // AWS_IAM routes go through authorize_iam() instead.
   if (type != "CUSTOM" || found == nullptr ||
       str(found->as_object(), "AuthorizerType") != "REQUEST") {
     return answer(gateway_error(500, "Internal Server Error"));

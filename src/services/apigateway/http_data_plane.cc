@@ -109,6 +109,9 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
                                   });
                 });
     };
+    if (str(route, "AuthorizationType") == "AWS_IAM") {
+      return authorize_iam(holder, proxy, answer, std::move(forward));
+    }
     return authorize(api, route, proxy, answer, std::move(forward));
   }
   if (type != "AWS_PROXY") {
@@ -143,6 +146,9 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
         });
   };
   // `api` keeps `route` (in its compiled plan) alive.
+  if (str(route, "AuthorizationType") == "AWS_IAM") {
+    return authorize_iam(holder, proxy, answer, std::move(invoke));
+  }
   authorize(api, route, proxy, answer, std::move(invoke));
 }
 

@@ -193,6 +193,17 @@ std::string event_v2(const ProxyRequest& r) {
                    {"time", clf_time(r.time_ms)},
                    {"timeEpoch", r.time_ms}};
   if (r.authorizer) e["requestContext"].as_object()["authorizer"] = *r.authorizer;
+  if (r.caller) {
+    auto& ctx = e["requestContext"].as_object();
+    ctx["authorizer"] = json::object{{"iam", json::object{{"accessKey", r.caller->access_key_id},
+                                                          {"accountId", r.caller->account_id},
+                                                          {"callerId", r.caller->principal_id},
+                                                          {"cognitoIdentity", nullptr},
+                                                          {"principalOrgId", nullptr},
+                                                          {"userArn", r.caller->principal_arn},
+                                                          {"userId", r.caller->principal_id}}}};
+    if (r.account_id == "anonymous") ctx["accountId"] = r.caller->account_id;  // function URLs
+  }
   if (!r.path_params.empty()) e["pathParameters"] = string_map(r.path_params);
   if (!r.stage_variables.empty()) e["stageVariables"] = string_map(r.stage_variables);
   put_body(e, r, false);
@@ -244,6 +255,13 @@ std::string event_v1(const ProxyRequest& r) {
                         {"userArn", nullptr},
                         {"userAgent", agent},
                         {"user", nullptr}};
+  if (r.caller) {
+    identity["accessKey"] = r.caller->access_key_id;
+    identity["accountId"] = r.caller->account_id;
+    identity["caller"] = r.caller->principal_id;
+    identity["user"] = r.caller->principal_id;
+    identity["userArn"] = r.caller->principal_arn;
+  }
   std::string context_path = r.raw_path;
   e["requestContext"] =
       json::object{{"accountId", r.account_id},

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "services/apigateway/api.h"
 #include "services/service.h"  // http::Request, http::Response
 
 namespace nimbus::services::apigateway {
@@ -32,6 +33,9 @@ struct ProxyRequest {
   bool http_api = true;      // 1.0 events of HTTP APIs carry "version":"1.0"
   // requestContext.authorizer, set when an authorizer allowed the request.
   std::optional<boost::json::object> authorizer;
+  // Who signed the request, when AWS_IAM authorization let it through:
+  // requestContext.identity (1.0) or requestContext.authorizer.iam (2.0).
+  std::optional<Caller> caller;
 };
 
 // The query string as AWS hands it: names and values decoded, '+' a space.

@@ -146,6 +146,22 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
     }
     integrate(api, *method, holder, proxy, answer);
   };
+  if (str(*method, "authorizationType") == "AWS_IAM") {
+    std::string arn = method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
+                                 proxy->stage, holder->request.method, proxy->path);
+    return with_body(holder, kPayloadLimit,
+                     [this, holder, proxy, arn, answer, next](std::optional<http::Response> fail) {
+                       if (fail) return answer(std::move(*fail));
+                       Caller caller;
+                       if (auto refused = iam_auth_.check(
+                               holder->request, IamAuth::Kind::kExecuteApi, "execute-api:Invoke",
+                               arn, env_.settings.region, caller)) {
+                         return answer(std::move(*refused));
+                       }
+                       proxy->caller = std::move(caller);
+                       next("");
+                     });
+  }
   if (str(*method, "authorizationType") == "CUSTOM") {
     return authorize(api, *method, method_name, proxy, answer, std::move(next));
   }

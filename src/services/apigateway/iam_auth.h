@@ -1,0 +1,44 @@
+// AWS_IAM authorization of user requests: the SigV4 signature checked by
+// the server's verifier (api.h), then, under `--iam enforce`, the caller's
+// policies asked for the action on the resource (execute-api:Invoke on the
+// method ARN; lambda:InvokeFunctionUrl on the function's ARN). Refusals
+// are AWS's: REST and HTTP APIs 403 {"message":"Missing Authentication
+// Token"}, {"message":"The security token included in the request is
+// invalid."}, {"message":"The request signature we calculated does not
+// match ..."}, {"Message":"User: ARN is not authorized to perform:
+// execute-api:Invoke on resource: ARN"}; function URLs 403
+// {"Message":"Forbidden"} for all of them.
+//
+// Threads: check() from any thread; never blocks.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "services/apigateway/api.h"
+#include "services/iam/api.h"
+
+namespace nimbus::services::apigateway {
+
+class IamAuth {
+ public:
+  enum class Kind { kExecuteApi, kFunctionUrl };
+
+  // Both may be null (unit tests, tools): every AWS_IAM request is then
+  // refused as unsigned.
+  void use(const RequestVerifier* verifier, const iam::Directory* iam) {
+    verifier_ = verifier;
+    iam_ = iam;
+  }
+
+  // nullopt and `caller` set when `request` may go on; else the refusal.
+  std::optional<http::Response> check(http::Request& request, Kind kind, const std::string& action,
+                                      const std::string& resource, const std::string& region,
+                                      Caller& caller) const;
+
+ private:
+  const RequestVerifier* verifier_ = nullptr;
+  const iam::Directory* iam_ = nullptr;
+};
+
+}  // namespace nimbus::services::apigateway

@@ -1,0 +1,105 @@
+// AWS_IAM authorization (iam_auth.h): the verifier's answers as each kind of
+// user API words them, and the caller's policies under enforcement.
+#include "services/apigateway/iam_auth.h"
+
+#include <gtest/gtest.h>
+
+namespace nimbus::services::apigateway {
+namespace {
+
+// Verifies by the x-test-auth header: "root", "user", or an error code.
+struct FakeVerifier final : RequestVerifier {
+  Result<Caller> verify(http::Request& request, std::string_view service) const override {
+    last_service = std::string(service);
+    std::string who(request.header("x-test-auth"));
+    if (who == "root" || who == "user") {
+      Caller c;
+      c.access_key_id = who == "root" ? "test" : "AKIAUSER";
+      c.root = who == "root";
+      c.account_id = "000000000000";
+      c.principal_arn =
+          who == "root" ? "arn:aws:iam::000000000000:root" : "arn:aws:iam::000000000000:user/u";
+      c.principal_id = who == "root" ? "000000000000" : "AIDAUSER";
+      return c;
+    }
+    return Error::make(who.empty() ? "MissingAuthenticationToken" : who, "from the verifier", 403);
+  }
+  mutable std::string last_service;
+};
+
+// Allows the root and nothing else; records what it was asked.
+struct FakeDirectory final : iam::Directory {
+  std::shared_ptr<const iam::KeyRecord> find_key(std::string_view) const override {
+    return nullptr;
+  }
+  void assume_role(const iam::AssumeRoleRequest&, iam::Minted) override {}
+  void get_session_token(const iam::SessionTokenRequest&, iam::Minted) override {}
+  bool trusted_by(std::string_view, std::string_view) const override { return false; }
+  bool enforcing() const override { return enforce; }
+  iam::AccessDecision authorize(const iam::AccessRequest& r) const override {
+    asked = r;
+    return {r.access_key_id.empty(), "denied", ""};
+  }
+  bool enforce = true;
+  mutable iam::AccessRequest asked;
+};
+
+struct IamAuthTest : ::testing::Test {
+  std::optional<http::Response> check(const std::string& who, IamAuth::Kind kind) {
+    http::Request r;
+    r.method = "GET";
+    if (!who.empty()) r.headers.emplace_back("x-test-auth", who);
+    r.remote = "10.0.0.9:1";
+    caller = Caller{};
+    return auth.check(r, kind, "execute-api:Invoke", "arn:res", "us-east-1", caller);
+  }
+  FakeVerifier verifier;
+  FakeDirectory directory;
+  IamAuth auth;
+  Caller caller;
+};
+
+TEST_F(IamAuthTest, RefusesWithoutAVerifier) {
+  auto r = check("root", IamAuth::Kind::kExecuteApi);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, R"({"message":"Missing Authentication Token"})");
+  EXPECT_EQ(check("root", IamAuth::Kind::kFunctionUrl)->body, R"({"Message":"Forbidden"})");
+}
+
+TEST_F(IamAuthTest, VerifierErrorsAsTheGatewayWordsThem) {
+  auth.use(&verifier, &directory);
+  auto r = check("", IamAuth::Kind::kExecuteApi);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(r->header("x-amzn-ErrorType"), "MissingAuthenticationTokenException");
+  EXPECT_EQ(verifier.last_service, "execute-api");
+  EXPECT_EQ(check("InvalidClientTokenId", IamAuth::Kind::kExecuteApi)->body,
+            R"({"message":"The security token included in the request is invalid."})");
+  EXPECT_EQ(check("SignatureDoesNotMatch", IamAuth::Kind::kExecuteApi)->header("x-amzn-ErrorType"),
+            "InvalidSignatureException");
+  EXPECT_EQ(check("SignatureDoesNotMatch", IamAuth::Kind::kFunctionUrl)->body,
+            R"({"Message":"Forbidden"})");
+  EXPECT_EQ(verifier.last_service, "lambda");
+}
+
+TEST_F(IamAuthTest, PoliciesDecideUnderEnforcement) {
+  auth.use(&verifier, &directory);
+  EXPECT_FALSE(check("root", IamAuth::Kind::kExecuteApi));
+  EXPECT_EQ(caller.principal_arn, "arn:aws:iam::000000000000:root");
+  EXPECT_EQ(directory.asked.access_key_id, "");  // the root pair
+  auto r = check("user", IamAuth::Kind::kExecuteApi);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body,
+            R"({"Message":"User: arn:aws:iam::000000000000:user/u is not authorized to perform: )"
+            R"(execute-api:Invoke on resource: arn:res"})");
+  EXPECT_EQ(directory.asked.access_key_id, "AKIAUSER");
+  EXPECT_EQ(directory.asked.action, "execute-api:Invoke");
+  EXPECT_EQ(directory.asked.resources, std::vector<std::string>{"arn:res"});
+  EXPECT_EQ(directory.asked.source_ip, "10.0.0.9");
+  EXPECT_EQ(check("user", IamAuth::Kind::kFunctionUrl)->body, R"({"Message":"Forbidden"})");
+  directory.enforce = false;  // --iam off: the signature alone decides
+  EXPECT_FALSE(check("user", IamAuth::Kind::kExecuteApi));
+  EXPECT_EQ(caller.principal_id, "AIDAUSER");
+}
+
+}  // namespace
+}  // namespace nimbus::services::apigateway

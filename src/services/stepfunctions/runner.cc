@@ -3,10 +3,15 @@
 #include <algorithm>
 
 #include "common/time_format.h"
+#include "services/stepfunctions/frames.h"
 
 namespace nimbus::sfn {
 
 namespace json = boost::json;
+using frames::int_of;
+using frames::phase_of;
+using frames::str_of;
+using frames::walk_position;
 
 namespace {
 
@@ -56,71 +61,14 @@ const asl::Machine& run_machine(const asl::State& s, size_t i) {
   return s.type == asl::StateType::kParallel ? *s.branches[i] : *s.iterator;
 }
 
-std::string phase_of(const json::object& f) {
-  const auto* p = f.if_contains("phase");
-  return p != nullptr && p->is_string() ? std::string(p->as_string()) : std::string();
-}
-
-int64_t int_of(const json::object& f, std::string_view key) {
-  const auto* v = f.if_contains(key);
-  return v != nullptr && v->is_number() ? v->to_number<int64_t>() : 0;
-}
-
-std::string str_of(const json::object& f, std::string_view key) {
-  const auto* v = f.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-// Every live frame of a stored position, without its machine.
-template <class F>
-bool walk(const json::object& f, const F& fn) {
-  if (f.contains("end")) return false;
-  if (fn(f)) return true;
-  if (const auto* a = f.if_contains("active"); a != nullptr && a->is_object()) {
-    for (const auto& kv : a->as_object()) {
-      if (kv.value().is_object() && walk(kv.value().as_object(), fn)) return true;
-    }
-  }
-  return false;
-}
-
-template <class F>
-bool walk_position(const json::value& position, const F& fn) {
-  const auto* frames = position.is_object() ? position.as_object().if_contains("frames") : nullptr;
-  if (frames == nullptr || !frames->is_array() || frames->as_array().empty()) return false;
-  const auto* root = frames->as_array()[0].if_object();
-  return root != nullptr && walk(*root, fn);
-}
-
 const char* kTaskKeys[] = {"phase", "token", "heartbeat", "child", "task_input", "started"};
-
-// A position stored as a stack (one branch or iteration at a time, the
-// frame above a fork's being its run "run") becomes a tree; without a
-// "limit" its fork goes on one run at a time, as it started.
-void nest_stack(json::array& frames) {
-  while (frames.size() > 1) {
-    json::value child = std::move(frames.back());
-    frames.pop_back();
-    json::object& p = frames.back().as_object();
-    int64_t run = int_of(p, "run");
-    size_t n = p["runs"].as_array().size();
-    json::array results(n, nullptr);
-    const auto& old = p["results"].as_array();
-    for (size_t i = 0; i < old.size() && i < n; ++i) results[i] = old[i];
-    p["results"] = std::move(results);
-    p["done"] = run;
-    p["next"] = run + 1;
-    p["active"] = json::object{{std::to_string(run), std::move(child)}};
-    p.erase("run");
-  }
-}
 
 }  // namespace
 
 Runner::Runner(const asl::Machine& root, json::value position, json::value context)
     : root_(root), position_(std::move(position)), context_(std::move(context)) {
   if (!position_.is_object()) position_ = json::object{{"frames", json::array()}};
-  nest_stack(position_.as_object()["frames"].as_array());
+  frames::nest_stack(position_.as_object()["frames"].as_array());
 }
 
 json::object& Runner::root_frame() {
@@ -527,16 +475,6 @@ Stop Runner::redrive(int64_t now_ms) {
   return run(now_ms);
 }
 
-bool can_redrive(const json::value& position) {
-  const auto* frames = position.is_object() ? position.as_object().if_contains("frames") : nullptr;
-  if (frames == nullptr || !frames->is_array() || frames->as_array().empty()) return false;
-  const auto* root = frames->as_array()[0].if_object();
-  if (root == nullptr || !root->contains("state")) return false;
-  const auto* end = root->if_contains("end");
-  if (end == nullptr) return root->contains("input");
-  return end->is_object() && end->as_object().contains("input");
-}
-
 Stop Runner::wake(int64_t now_ms) {
   return run(now_ms);
 }
@@ -657,62 +595,6 @@ std::vector<PendingActivity> Runner::pending_activities() const {
                      m.find(f.at("state").as_string())->resource});
     }
     return false;
-  });
-  return out;
-}
-
-bool is_activity(const std::string& resource) {
-  return resource.starts_with("arn:aws:states:") &&
-         resource.find(":activity:") != std::string::npos;
-}
-
-bool awaits_token(const json::value& position, const std::string& token) {
-  return walk_position(position, [&](const json::object& f) {
-    std::string phase = phase_of(f);
-    return (phase == "task" || phase == "callback") && str_of(f, "token") == token;
-  });
-}
-
-bool runnable(const json::value& position) {
-  return walk_position(position, [](const json::object& f) {
-    std::string phase = phase_of(f);
-    if (phase == "fork") {
-      const auto* a = f.if_contains("active");
-      return a == nullptr || !a->is_object() || a->as_object().empty();
-    }
-    return phase.empty() || phase == "task";
-  });
-}
-
-std::vector<std::string> task_tokens(const json::value& position) {
-  std::vector<std::string> out;
-  walk_position(position, [&](const json::object& f) {
-    std::string phase = phase_of(f);
-    if (phase == "task" || phase == "callback") out.push_back(str_of(f, "token"));
-    return false;
-  });
-  return out;
-}
-
-std::vector<std::string> task_children(const json::value& position) {
-  std::vector<std::string> out;
-  walk_position(position, [&](const json::object& f) {
-    if (phase_of(f) == "callback" && !str_of(f, "child").empty()) {
-      out.push_back(str_of(f, "child"));
-    }
-    return false;
-  });
-  return out;
-}
-
-std::optional<int64_t> task_heartbeat(const json::value& position, const std::string& token) {
-  std::optional<int64_t> out;
-  walk_position(position, [&](const json::object& f) {
-    if (str_of(f, "token") != token || !f.contains("phase")) return false;
-    if (const auto* h = f.if_contains("heartbeat"); h != nullptr && h->is_int64()) {
-      out = h->as_int64();
-    }
-    return true;
   });
   return out;
 }

@@ -21,27 +21,6 @@ std::string consumer_arn(const Environment& env, const std::string& stream, cons
          std::to_string(c.created_ms / 1000);
 }
 
-// "arn:aws:kinesis:R:A:stream/S/consumer/C:1700000000" -> (S, C, 1700000000).
-struct ConsumerRef {
-  std::string stream;
-  std::string name;
-  std::string created;
-};
-
-std::optional<ConsumerRef> parse_consumer_arn(const std::string& arn) {
-  std::string stream = input::name_in_arn(arn);
-  auto at = arn.find("/consumer/");
-  if (stream.empty() || at == std::string::npos) return std::nullopt;
-  std::string rest = arn.substr(at + 10);
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) return std::nullopt;
-  ConsumerRef r{stream, rest.substr(0, colon), rest.substr(colon + 1)};
-  for (char c : r.created) {
-    if (c < '0' || c > '9') return std::nullopt;
-  }
-  return r;
-}
-
 Error consumer_not_found(const std::string& name, const std::string& stream,
                          const std::string& account) {
   return Error::make("ResourceNotFoundException", "Consumer " + name + " under stream " + stream +
@@ -80,7 +59,7 @@ Result<std::pair<Stream, Consumer>> KinesisService::consumer_of(const json::obje
   std::string arn = str(in, "ConsumerARN");
   std::string stream, name, created;
   if (!arn.empty()) {
-    auto ref = parse_consumer_arn(arn);
+    auto ref = input::parse_consumer_arn(arn);
     if (!ref) {
       return errors::pattern(arn, "consumerARN",
                              "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/"

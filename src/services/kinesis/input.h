@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <optional>
 #include <string>
 
 #include "common/json_fields.h"
@@ -38,6 +39,38 @@ inline std::string name_in_arn(const std::string& arn) {
   std::string name = arn.substr(at + 8);
   if (auto slash = name.find('/'); slash != std::string::npos) name.resize(slash);
   return name;
+}
+
+// "arn:aws:kinesis:R:A:stream/S/consumer/C:1700000000" -> (S, C, 1700000000).
+struct ConsumerRef {
+  std::string stream;
+  std::string name;
+  std::string created;
+};
+
+inline std::optional<ConsumerRef> parse_consumer_arn(const std::string& arn) {
+  std::string stream = name_in_arn(arn);
+  auto at = arn.find("/consumer/");
+  if (stream.empty() || at == std::string::npos) return std::nullopt;
+  std::string rest = arn.substr(at + 10);
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) return std::nullopt;
+  ConsumerRef r{stream, rest.substr(0, colon), rest.substr(colon + 1)};
+  for (char c : r.created) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  return r;
+}
+
+// For a consumer ARN, whether that consumer (name and creation second) is
+// registered on `s`; true for a stream ARN (event source mappings accept
+// either).
+inline bool consumer_registered(const std::string& arn, const Stream& s) {
+  if (arn.find("/consumer/") == std::string::npos) return true;
+  auto r = parse_consumer_arn(arn);
+  if (!r) return false;
+  const Consumer* c = s.consumer(r->name);
+  return c != nullptr && std::to_string(c->created_ms / 1000) == r->created;
 }
 
 // StreamName, or the name in StreamARN (AWS accepts either, and both when

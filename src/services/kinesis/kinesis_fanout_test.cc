@@ -215,5 +215,25 @@ TEST_F(FanOutTest, SubscriptionsEnd) {
   EXPECT_FALSE(**done);
 }
 
+// Event source mappings may name a consumer: the reader reads its stream
+// while that consumer is registered.
+TEST_F(FanOutTest, TheReaderReadsThroughAConsumerArn) {
+  make_stream("s");
+  std::string consumer = register_consumer("c");
+  put("s", "k", "x");
+  events::StreamSource& reader = svc->reader();
+  ASSERT_TRUE(reader.shards(consumer));
+  auto start = reader.start(consumer, kShard0, events::StartingPosition::kTrimHorizon);
+  ASSERT_TRUE(start);
+  auto got = reader.read(consumer, kShard0, *start, 10, 1 << 20);
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->records.size(), 1u);
+  EXPECT_EQ(got->records[0].data, "x");
+  EXPECT_FALSE(reader.shards(consumer + "0"));  // another creation second
+  call("DeregisterStreamConsumer", {{"ConsumerARN", consumer}});
+  EXPECT_FALSE(reader.shards(consumer));
+  EXPECT_FALSE(reader.read(consumer, kShard0, *start, 10, 1 << 20));
+}
+
 }  // namespace
 }  // namespace nimbus::services::kinesis::testing

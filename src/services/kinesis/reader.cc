@@ -1,5 +1,7 @@
 // The in-process events::StreamSource over the engine: positions are sequence
-// numbers, resolved to Log sequences of one stream and shard.
+// numbers, resolved to Log sequences of one stream and shard. A consumer ARN
+// (an event source mapping on an enhanced fan-out consumer) reads its stream
+// while the consumer is registered.
 #include "events/stream_source.h"
 #include "services/kinesis/engine.h"
 #include "services/kinesis/errors.h"
@@ -26,7 +28,7 @@ class Reader final : public events::StreamSource {
 
   std::optional<std::vector<ShardInfo>> shards(const std::string& arn) const override {
     auto s = engine_.find(input::name_in_arn(arn));
-    if (!s) return std::nullopt;
+    if (!s || !input::consumer_registered(arn, *s)) return std::nullopt;
     std::vector<ShardInfo> out;
     for (const auto& sh : s->shards) {
       out.push_back({shard_id(sh.index), sh.parent ? shard_id(*sh.parent) : "",
@@ -93,7 +95,9 @@ class Reader final : public events::StreamSource {
   Result<Resolved> resolve(const std::string& arn, const std::string& shard) const {
     std::string name = input::name_in_arn(arn);
     auto s = engine_.find(name);
-    if (!s) return errors::stream_not_found(name, engine_.account());
+    if (!s || !input::consumer_registered(arn, *s)) {
+      return errors::stream_not_found(name, engine_.account());
+    }
     auto idx = parse_shard_id(shard);
     if (!idx || *idx >= s->shards.size()) {
       return errors::shard_not_found(shard, name, engine_.account());

@@ -165,6 +165,34 @@ class SfnTest(ServerTestCase):
         with self.assertRaises(self.sfn.exceptions.ExecutionNotRedrivable):
             self.sfn.redrive_execution(executionArn=ok)
 
+    def test_jsonata_machine_from_the_docs(self):
+        # "Transforming data with JSONata in Step Functions": with the input
+        # {"title": "Doctor"} and the variable customerName set to "María",
+        # the Arguments of the documented example evaluate to this object.
+        arn = self.create("e2e-jsonata", {
+            "QueryLanguage": "JSONata", "StartAt": "Remember", "States": {
+                "Remember": {"Type": "Pass", "Assign": {"customerName": "María"}, "Next": "Route"},
+                "Route": {"Type": "Choice", "Default": "Other", "Choices": [
+                    {"Condition": "{% $exists($states.input.title) %}", "Next": "Greet"}]},
+                "Greet": {"Type": "Pass", "End": True, "Output": {
+                    "static": "Hello", "title": "{% $states.input.title %}",
+                    "name": "{% $customerName %}", "not-evaluated": "$customerName"}},
+                "Other": {"Type": "Fail", "Error": "NoTitle",
+                          "Cause": "{% 'no title for ' & $customerName %}"}}})
+        x = self.sfn.start_execution(stateMachineArn=arn, input='{"title": "Doctor"}')["executionArn"]
+        d = wait_until(lambda: finished(self.sfn, x), timeout=20)
+        self.assertEqual(d["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(d["output"]), {"static": "Hello", "title": "Doctor",
+                                                   "name": "María", "not-evaluated": "$customerName"})
+        x = self.sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+        d = wait_until(lambda: finished(self.sfn, x), timeout=20)
+        self.assertEqual((d["status"], d["error"], d["cause"]), ("FAILED", "NoTitle", "no title for María"))
+        with self.assertRaises(self.sfn.exceptions.InvalidDefinition) as cm:
+            self.create("e2e-jsonata-bad", {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+                "A": {"Type": "Pass", "InputPath": "$.a", "End": True}}})
+        self.assertIn("The field \"InputPath\" is not supported by Step Functions at /States/A",
+                      cm.exception.response["Error"]["Message"])
+
     def test_cli_lists_and_tags(self):
         arn = self.create("e2e-cli", WAIT_MACHINE, tags=[{"key": "team", "value": "core"}])
         _, out, _ = self.server.aws_cli("stepfunctions", "list-state-machines")

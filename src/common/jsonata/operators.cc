@@ -34,8 +34,6 @@ Value Evaluator::binary(const Node& n, const Value& input, const std::shared_ptr
     EVAL_TRY(rhs, eval(*n.kids[1], input, env));
     return Value(json::value(truthy(rhs)));
   }
-  if (op == "?:") return truthy(lhs) ? lhs : eval(*n.kids[1], input, env);
-  if (op == "??") return !lhs.undefined() ? lhs : eval(*n.kids[1], input, env);
   EVAL_TRY(rhs, eval(*n.kids[1], input, env));
   if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%") {
     if (!lhs.undefined() && !lhs.is_number()) {

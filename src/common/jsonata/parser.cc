@@ -26,11 +26,10 @@ constexpr int kMaxParseDepth = 300;
 int binding_power(const Token& t) {
   if (t.type != Tok::kOperator) return 0;
   static const std::pair<const char*, int> kPowers[] = {
-      {".", 75},  {"[", 80},   {"{", 70},  {"(", 80},  {"@", 80},  {"#", 80},
-      {"?", 20},  {"+", 50},   {"-", 50},  {"*", 60},  {"/", 60},  {"%", 60},
-      {"|", 20},  {"=", 40},   {"<", 40},  {">", 40},  {"^", 40},  {"**", 60},
-      {":=", 10}, {"!=", 40},  {"<=", 40}, {">=", 40}, {"~>", 40}, {"?:", 40},
-      {"??", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50}};
+      {".", 75},  {"[", 80},  {"{", 70},   {"(", 80},  {"@", 80},  {"#", 80},  {"?", 20},
+      {"+", 50},  {"-", 50},  {"*", 60},   {"/", 60},  {"%", 60},  {"|", 20},  {"=", 40},
+      {"<", 40},  {">", 40},  {"^", 40},   {"**", 60}, {":=", 10}, {"!=", 40}, {"<=", 40},
+      {">=", 40}, {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50}};
   for (const auto& [op, bp] : kPowers) {
     if (t.text == op) return bp;
   }
@@ -95,7 +94,7 @@ class Parser {
     }
     char c = src_[pos_];
     if (c == '/' && !infix) return fail_at("S0299", "Regular expressions are not supported", pos_);
-    static const char* kTwo[] = {"..", ":=", "!=", ">=", "<=", "**", "~>", "?:", "??"};
+    static const char* kTwo[] = {"..", ":=", "!=", ">=", "<=", "**", "~>"};
     for (const char* op : kTwo) {
       if (src_.substr(pos_, 2) == op) return op_token(op, 2);
     }
@@ -531,8 +530,8 @@ class Parser {
       fail_at("S0299", "The operator \"" + op + "\" is not supported", t.position);
       return nullptr;
     }
-    static const char* kBinary[] = {".",  "+", "-",  "*", "/",   "%",  "=",  "!=", "<",
-                                    "<=", ">", ">=", "&", "and", "or", "in", "?:", "??"};
+    static const char* kBinary[] = {
+        ".", "+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=", "&", "and", "or", "in"};
     for (const char* b : kBinary) {
       if (op == b) return binary(t, left, expression(binding_power(t)));
     }

@@ -107,6 +107,14 @@ std::pair<json::object*, const asl::Machine*> Runner::find(const std::string& to
   return found;
 }
 
+namespace {
+// The execution's variables as frame `f` sees them (JSONata's Assign).
+const json::object* vars_of(const json::object& f) {
+  const auto* v = f.if_contains("vars");
+  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
+}
+}  // namespace
+
 void Runner::state_context(const asl::State& s, const json::object& f) {
   if (!context_.is_object()) return;
   int64_t retries = 0;
@@ -179,8 +187,13 @@ bool Runner::step(json::object& f, const asl::Machine& m, int64_t now_ms) {
       if (phase == "wait") {
         json::object then = std::move(f["then"].as_object());
         f.erase("then");
-        transition(f, s, {std::string(then["next"].as_string()), std::move(then["output"])},
-                   now_ms);
+        json::object assign;
+        if (auto* a = then.if_contains("assign"); a != nullptr && a->is_object())
+          assign = a->as_object();
+        transition(
+            f, s,
+            {std::string(then["next"].as_string()), std::move(then["output"]), std::move(assign)},
+            now_ms);
       } else {
         enter(f, s, now_ms);
       }
@@ -208,13 +221,14 @@ void Runner::enter(json::object& f, const asl::State& s, int64_t now_ms) {
     f["token"] = new_token_ ? new_token_() : std::to_string(events_.size()) + "." + s.name;
   }
   if (task) context_.as_object()["Task"] = json::object{{"Token", f["token"]}};
-  asl::Entered e = asl::enter(s, f["input"], context_, now_ms);
+  asl::Entered e = asl::enter(s, f["input"], context_, now_ms, vars_of(f));
   if (task) context_.as_object().erase("Task");
   if (auto* t = std::get_if<asl::Transition>(&e)) return transition(f, s, std::move(*t), now_ms);
   if (auto* w = std::get_if<asl::WaitUntil>(&e)) {
     f["phase"] = "wait";
     f["until"] = w->until_ms;
     f["then"] = json::object{{"next", w->then.next}, {"output", w->then.output}};
+    if (!w->then.assign.empty()) f["then"].as_object()["assign"] = w->then.assign;
     return;
   }
   if (auto* c = std::get_if<asl::TaskCall>(&e)) {
@@ -307,6 +321,8 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
       }
       active[std::to_string(next)] = json::object{{"state", run_machine(s, next).start_at},
                                                   {"input", f["runs"].as_array()[next]}};
+      // A branch or iteration reads the variables its state saw.
+      if (const auto* vars = vars_of(f)) active[std::to_string(next)].as_object()["vars"] = *vars;
       f["next"] = static_cast<int64_t>(++next);
       moved = true;
     }
@@ -381,7 +397,7 @@ void Runner::end_fork(json::object& f, const asl::State& s, bool aborted) {
 
 void Runner::complete(json::object& f, const asl::State& s, json::value result, int64_t now_ms) {
   state_context(s, f);
-  auto done = asl::complete(s, f["input"], std::move(result), context_);
+  auto done = asl::complete(s, f["input"], std::move(result), context_, vars_of(f), now_ms);
   if (auto* t = std::get_if<asl::Transition>(&done)) return transition(f, s, std::move(*t), now_ms);
   fail(f, s, std::get<asl::Failure>(std::move(done)), true, now_ms, 0);
 }
@@ -400,7 +416,13 @@ void Runner::transition(json::object& f, const asl::State& s, asl::Transition t,
                      {"end", json::object{{"ok", true}, {"output", std::move(t.output)}}}};
     return;
   }
+  json::value vars = f.contains("vars") ? std::move(f["vars"]) : json::value();
+  if (!t.assign.empty()) {
+    if (!vars.is_object()) vars = json::object();
+    for (auto& [k, v] : t.assign) vars.as_object()[k] = std::move(v);
+  }
   f = json::object{{"state", t.next}, {"input", std::move(t.output)}};
+  if (vars.is_object()) f["vars"] = std::move(vars);
 }
 
 void Runner::fail(json::object& f, const asl::State& s, asl::Failure failure, bool recoverable,
@@ -419,7 +441,8 @@ void Runner::fail(json::object& f, const asl::State& s, asl::Failure failure, bo
   if (const auto* a = f.if_contains("attempts")) {
     for (const auto& n : a->as_array()) attempts.push_back(n.to_number<int64_t>());
   }
-  asl::Recovery r = asl::recover(s, f["input"], failure, attempts, jitter);
+  asl::Recovery r =
+      asl::recover(s, f["input"], failure, attempts, jitter, &context_, vars_of(f), now_ms);
   json::array saved;
   for (int64_t n : attempts) saved.push_back(n);
   f["attempts"] = std::move(saved);

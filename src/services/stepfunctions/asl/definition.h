@@ -17,6 +17,7 @@
 #include "services/stepfunctions/asl/choice.h"
 #include "services/stepfunctions/asl/json_path.h"
 #include "services/stepfunctions/asl/payload.h"
+#include "services/stepfunctions/asl/query.h"
 
 namespace nimbus::sfn::asl {
 
@@ -37,6 +38,14 @@ struct Catcher {
   std::optional<Path> result_path;  // absent: "$"; null_result_path: discard
   bool null_result_path = false;
   std::string next;
+  std::optional<Query> output, assign;  // JSONata states
+};
+
+// A Choice rule of a JSONata state.
+struct Condition {
+  Query condition;
+  std::string next;
+  std::optional<Query> output, assign;
 };
 
 // A path field that may also be JSON null ("InputPath": null).
@@ -81,6 +90,12 @@ struct State {
   std::optional<Path> max_concurrency_path;
   std::optional<double> tolerated_failure_percentage;
   std::optional<int64_t> tolerated_failure_count;
+  // JSONata (QueryLanguage "JSONata"): the fields that replace the JSONPath
+  // ones; `{% %}` forms of Seconds, Timestamp, Error and Cause.
+  bool jsonata = false;
+  std::optional<Query> arguments, output, assign, items, item_query;
+  std::optional<Query> seconds_query, timestamp_query, error_query, cause_query;
+  std::vector<Condition> conditions;
 };
 
 struct Machine {

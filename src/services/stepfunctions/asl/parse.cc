@@ -39,6 +39,9 @@ std::vector<std::pair<std::string, std::string>> targets(const State& s, const s
   for (size_t i = 0; i < s.choices.size(); ++i) {
     out.emplace_back(s.choices[i].next, loc + "/Choices[" + std::to_string(i) + "]/Next");
   }
+  for (size_t i = 0; i < s.conditions.size(); ++i) {
+    out.emplace_back(s.conditions[i].next, loc + "/Choices[" + std::to_string(i) + "]/Next");
+  }
   for (size_t i = 0; i < s.catchers.size(); ++i) {
     out.emplace_back(s.catchers[i].next, loc + "/Catch[" + std::to_string(i) + "]/Next");
   }
@@ -178,9 +181,12 @@ std::shared_ptr<Machine> DefinitionParser::machine(const json::value& raw, const
     if (!ok)
       schema("The field \"" + std::string(k) + "\" is not supported by Step Functions", where);
   }
-  if (auto ql = string_field(*o, "QueryLanguage", loc, false); ql && *ql != "JSONPath") {
-    schema("The QueryLanguage \"" + *ql + "\" is not supported by nimbus (only JSONPath)",
-           loc + "/QueryLanguage");
+  if (auto ql = string_field(*o, "QueryLanguage", loc, false); ql && depth == 0) {
+    if (*ql != "JSONPath" && *ql != "JSONata") {
+      schema("The value for the field 'QueryLanguage' must be one of JSONata, JSONPath",
+             loc + "/QueryLanguage");
+    }
+    jsonata = *ql == "JSONata";
   }
   m->timeout_seconds = integer_field(*o, "TimeoutSeconds", loc, 1);
   auto start = string_field(*o, "StartAt", where, true);

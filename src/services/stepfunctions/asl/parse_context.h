@@ -16,6 +16,7 @@ namespace nimbus::sfn::asl {
 class DefinitionParser {
  public:
   std::vector<Diagnostic> diagnostics;
+  bool jsonata = false;  // the machine's QueryLanguage is JSONata (states may say otherwise)
 
   std::shared_ptr<Machine> machine(const boost::json::value& raw, const std::string& loc, int depth,
                                    std::initializer_list<std::string_view> extra = {});
@@ -46,6 +47,10 @@ class DefinitionParser {
                                          const std::string& loc);
 
   void state(State& s, const boost::json::object& o, const std::string& loc, int depth);
+  // A state in the JSONata query language (parse_jsonata.cc).
+  void jsonata_state(State& s, const boost::json::object& o, const std::string& loc, int depth);
+  std::optional<Query> query_field(const boost::json::object& o, std::string_view key,
+                                   const std::string& loc);
 
  private:
   void transition(State& s, const boost::json::object& o, const std::string& loc);

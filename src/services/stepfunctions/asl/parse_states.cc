@@ -29,45 +29,60 @@ void DefinitionParser::state(State& s, const json::object& o, const std::string&
     return;
   }
   s.type = *t;
+  if (auto ql = string_field(o, "QueryLanguage", loc, false)) {
+    if (*ql != "JSONPath" && *ql != "JSONata") {
+      schema("The value for the field 'QueryLanguage' must be one of JSONata, JSONPath",
+             loc + "/QueryLanguage");
+    } else if (*ql == "JSONPath" && jsonata) {
+      schema("The QueryLanguage of a state cannot be JSONPath when the state machine's is JSONata",
+             loc + "/QueryLanguage");
+    }
+  }
+  if (auto ql = o.if_contains("QueryLanguage"); ql != nullptr ? *ql == "JSONata" : jsonata) {
+    return jsonata_state(s, o, loc, depth);
+  }
   switch (s.type) {
     case StateType::kPass:
       only_fields(o,
-                  {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
-                   "Parameters", "Result"},
+                  {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
+                   "ResultPath", "Parameters", "Result"},
                   loc);
       if (const auto* r = o.if_contains("Result")) s.result = *r;
       break;
     case StateType::kTask:
-      only_fields(
-          o,
-          {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters",
-           "ResultSelector", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
-           "HeartbeatSecondsPath", "Retry", "Catch", "Credentials"},
-          loc);
+      only_fields(o,
+                  {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
+                   "ResultPath", "Parameters", "ResultSelector", "Resource", "TimeoutSeconds",
+                   "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Retry",
+                   "Catch", "Credentials"},
+                  loc);
       task(s, o, loc);
       break;
     case StateType::kChoice:
-      only_fields(o, {"Type", "Comment", "InputPath", "OutputPath", "Choices", "Default"}, loc);
+      only_fields(
+          o, {"Type", "Comment", "QueryLanguage", "InputPath", "OutputPath", "Choices", "Default"},
+          loc);
       choice(s, o, loc);
       break;
     case StateType::kWait:
       only_fields(o,
-                  {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Seconds",
-                   "SecondsPath", "Timestamp", "TimestampPath"},
+                  {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
+                   "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
                   loc);
       wait(s, o, loc);
       break;
     case StateType::kSucceed:
-      only_fields(o, {"Type", "Comment", "InputPath", "OutputPath"}, loc);
+      only_fields(o, {"Type", "Comment", "QueryLanguage", "InputPath", "OutputPath"}, loc);
       break;
     case StateType::kFail:
-      only_fields(o, {"Type", "Comment", "Error", "Cause", "ErrorPath", "CausePath"}, loc);
+      only_fields(
+          o, {"Type", "Comment", "QueryLanguage", "Error", "Cause", "ErrorPath", "CausePath"}, loc);
       fail(s, o, loc);
       break;
     case StateType::kParallel: {
       only_fields(o,
-                  {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
-                   "Parameters", "ResultSelector", "Branches", "Retry", "Catch"},
+                  {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
+                   "ResultPath", "Parameters", "ResultSelector", "Branches", "Retry", "Catch"},
                   loc);
       const auto* b = o.if_contains("Branches");
       if (b == nullptr) {
@@ -86,6 +101,7 @@ void DefinitionParser::state(State& s, const json::object& o, const std::string&
     case StateType::kMap:
       only_fields(o,
                   {"Type",
+                   "QueryLanguage",
                    "Comment",
                    "Next",
                    "End",
@@ -228,13 +244,19 @@ void DefinitionParser::errors_handling(State& s, const json::object& o, const st
         }
         s.retry.push_back(std::move(r));
       } else {
-        only_fields(*e, {"ErrorEquals", "Next", "ResultPath", "Comment"}, at);
         Catcher c;
         c.errors = std::move(errs);
         c.next = string_field(*e, "Next", at, true).value_or("");
-        auto rp = nullable_path(*e, "ResultPath", at, true);
-        c.result_path = std::move(rp.path);
-        c.null_result_path = rp.null;
+        if (s.jsonata) {
+          only_fields(*e, {"ErrorEquals", "Next", "Output", "Assign", "Comment"}, at);
+          c.output = query_field(*e, "Output", at);
+          c.assign = query_field(*e, "Assign", at);
+        } else {
+          only_fields(*e, {"ErrorEquals", "Next", "ResultPath", "Comment"}, at);
+          auto rp = nullable_path(*e, "ResultPath", at, true);
+          c.result_path = std::move(rp.path);
+          c.null_result_path = rp.null;
+        }
         s.catchers.push_back(std::move(c));
       }
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "services/stepfunctions/asl/step_jsonata.h"
 #include "services/stepfunctions/asl/timestamp.h"
 
 namespace nimbus::sfn::asl {
@@ -160,8 +161,9 @@ Entered map_fork(const State& s, const json::value& in, const json::value& conte
 
 }  // namespace
 
-Entered enter(const State& s, const json::value& input, const json::value& context,
-              int64_t now_ms) {
+Entered enter(const State& s, const json::value& input, const json::value& context, int64_t now_ms,
+              const json::object* vars) {
+  if (s.jsonata) return enter_jsonata(s, input, context, now_ms, vars);
   if (s.type == StateType::kFail) {
     Failure f{s.error.value_or(""), s.cause.value_or("")};
     if (s.error_path) {
@@ -229,7 +231,9 @@ Entered enter(const State& s, const json::value& input, const json::value& conte
 }
 
 std::variant<Transition, Failure> complete(const State& s, const json::value& input,
-                                           json::value result, const json::value& context) {
+                                           json::value result, const json::value& context,
+                                           const json::object* vars, int64_t now_ms) {
+  if (s.jsonata) return complete_jsonata(s, input, std::move(result), context, vars, now_ms);
   if (s.result_selector) {
     auto v = s.result_selector->evaluate(result, context);
     if (!v) return from_error(v.error());
@@ -247,7 +251,8 @@ bool error_matches(const std::vector<std::string>& errors, const std::string& er
     if (e == "States.TaskFailed" && error != "States.Timeout" &&
         error != "States.HeartbeatTimeout" && error != "States.Runtime" &&
         error != "States.BranchFailed" && error != "States.NoChoiceMatched" &&
-        error != "States.IntrinsicFailure" && error != "States.ExceedToleratedFailureThreshold") {
+        error != "States.IntrinsicFailure" && error != "States.ExceedToleratedFailureThreshold" &&
+        error != "States.QueryEvaluationError") {
       return true;
     }
   }
@@ -255,7 +260,8 @@ bool error_matches(const std::vector<std::string>& errors, const std::string& er
 }
 
 Recovery recover(const State& s, const json::value& input, const Failure& failure,
-                 std::vector<int64_t>& attempts, double jitter) {
+                 std::vector<int64_t>& attempts, double jitter, const json::value* context,
+                 const json::object* vars, int64_t now_ms) {
   attempts.resize(s.retry.size(), 0);
   for (size_t i = 0; i < s.retry.size(); ++i) {
     const Retrier& r = s.retry[i];
@@ -269,6 +275,13 @@ Recovery recover(const State& s, const json::value& input, const Failure& failur
   }
   for (const auto& c : s.catchers) {
     if (!error_matches(c.errors, failure.error)) continue;
+    if (s.jsonata) {
+      static const json::value kNoContext;
+      auto r = catch_jsonata(c, input, failure, context != nullptr ? *context : kNoContext, vars,
+                             now_ms);
+      if (auto* f = std::get_if<Failure>(&r)) return std::move(*f);
+      return std::get<Transition>(std::move(r));
+    }
     json::value info = json::object{{"Error", failure.error}, {"Cause", failure.cause}};
     OptionalPath rp{c.result_path, c.null_result_path};
     auto placed = place_result(rp, input, std::move(info));

@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -28,8 +29,11 @@ struct Failure {
 
 // Go on to `next`, or end the (sub)machine with `output` when next is empty.
 struct Transition {
+  Transition(std::string n = {}, boost::json::value o = {}, boost::json::object a = {})
+      : next(std::move(n)), output(std::move(o)), assign(std::move(a)) {}
   std::string next;
   boost::json::value output;
+  boost::json::object assign;  // JSONata's Assign: variables set from the next state on
 };
 
 // A Wait state: transition `then` at `until_ms` (epoch ms).
@@ -62,14 +66,17 @@ struct Fork {
 using Entered = std::variant<Transition, WaitUntil, TaskCall, Fork, Failure>;
 
 // `context` is the context object ($$); `now_ms` the clock.
+// `vars` are the execution's variables (JSONata states read them).
 Entered enter(const State& s, const boost::json::value& input, const boost::json::value& context,
-              int64_t now_ms);
+              int64_t now_ms, const boost::json::object* vars = nullptr);
 
 // A Task, Parallel or Map state's work succeeded with `result`: apply
 // ResultSelector, ResultPath (against the state's raw `input`), OutputPath.
 std::variant<Transition, Failure> complete(const State& s, const boost::json::value& input,
                                            boost::json::value result,
-                                           const boost::json::value& context);
+                                           const boost::json::value& context,
+                                           const boost::json::object* vars = nullptr,
+                                           int64_t now_ms = 0);
 
 // After a failure: retry after `delay_ms`, go to a Catcher's Next, or fail.
 struct RetryAfter {
@@ -80,7 +87,9 @@ using Recovery = std::variant<RetryAfter, Transition, Failure>;
 // `attempts` holds the retry count per Retrier of this state entry (sized
 // by recover() on first use); `jitter` is a number in [0, 1) for FULL jitter.
 Recovery recover(const State& s, const boost::json::value& input, const Failure& failure,
-                 std::vector<int64_t>& attempts, double jitter);
+                 std::vector<int64_t>& attempts, double jitter,
+                 const boost::json::value* context = nullptr,
+                 const boost::json::object* vars = nullptr, int64_t now_ms = 0);
 
 // Whether `error` is matched by an ErrorEquals list (States.ALL,
 // States.TaskFailed and the terminal errors as AWS defines them).

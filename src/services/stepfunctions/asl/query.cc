@@ -14,10 +14,13 @@ namespace nimbus::sfn::asl {
 namespace json = boost::json;
 
 struct QueryNode {
-  json::value literal;                                     // when no expression below
-  std::optional<jsonata::Expression> expression;           // "{% ... %}"
-  std::vector<std::pair<std::string, QueryNode>> members;  // an object with expressions below
-  std::vector<QueryNode> items;                            // an array with expressions below
+  json::value literal;                            // when no expression below
+  std::optional<jsonata::Expression> expression;  // "{% ... %}"
+  // An object with expressions below: its keys and values (two vectors, as a
+  // pair of an incomplete type is refused by clang with libstdc++).
+  std::vector<std::string> keys;
+  std::vector<QueryNode> values;
+  std::vector<QueryNode> items;  // an array with expressions below
   bool object = false;
   bool array = false;
 };
@@ -49,7 +52,8 @@ Result<QueryNode> build(const json::value& raw, int depth) {
       auto c = build(v, depth + 1);
       if (!c) return c.take_error();
       dynamic = dynamic || c->expression || c->object || c->array;
-      n.members.emplace_back(std::string(k), std::move(*c));
+      n.keys.emplace_back(k);
+      n.values.push_back(std::move(*c));
     }
   } else if (raw.is_array()) {
     n.array = true;
@@ -201,10 +205,10 @@ Result<json::value> fill(const QueryNode& n, const jsonata::Options& options,
   }
   if (n.object) {
     json::object o;
-    for (const auto& [k, c] : n.members) {
-      auto v = fill(c, options, input, std::string(field) + "/" + k);
+    for (size_t i = 0; i < n.keys.size(); ++i) {
+      auto v = fill(n.values[i], options, input, std::string(field) + "/" + n.keys[i]);
       if (!v) return v.take_error();
-      o[k] = std::move(*v);
+      o[n.keys[i]] = std::move(*v);
     }
     return json::value(std::move(o));
   }

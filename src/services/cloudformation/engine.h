@@ -123,7 +123,7 @@ class Engine {
   void removal_done(const std::string& stack_id, const std::string& id, Status st) EXCLUDES(mu_);
   Result<json::value> resolve_locked(const StackState& s, const Run& run,
                                      const json::value& v) const REQUIRES(mu_);
-  ResourceRequest request_locked(const StackState& s, const std::string& id) const REQUIRES(mu_);
+  ResourceRequest request_locked(const StackState& s, const std::string& id) REQUIRES(mu_);
   // Runs `call` on the worker pool once `s`'s batch is durable.
   void commit_then_locked(StackState& s, std::vector<StackEvent> events, std::function<void()> call)
       REQUIRES(mu_);

@@ -64,7 +64,7 @@ bool changed(const json::object& a, const json::object& b, std::string_view key)
 
 }  // namespace
 
-ResourceRequest Engine::request_locked(const StackState& s, const std::string& id) const {
+ResourceRequest Engine::request_locked(const StackState& s, const std::string& id) {
   ResourceRequest r;
   r.logical_id = id;
   r.stack_name = s.name;
@@ -74,6 +74,9 @@ ResourceRequest Engine::request_locked(const StackState& s, const std::string& i
   r.generated_name = generated_name(s, id);
   r.calls = calls_;
   r.responses = &responses_;
+  r.when_settled = [this](const std::string& stack_id, std::function<void()> done) {
+    when_settled(stack_id, std::chrono::hours(1), std::move(done));
+  };
   if (auto it = s.resources.find(id); it != s.resources.end()) r.resource_type = it->second.type;
   r.ctx.request_id = new_request_id();
   r.ctx.region = s.region;

@@ -42,6 +42,9 @@ struct ResourceRequest {
   OperationCalls* calls = nullptr;
   // Where custom resources wait for their handlers' answers.
   CustomResponses* responses = nullptr;
+  // Calls `done` once the stack `stack_id` of this engine (a nested stack)
+  // has no operation in progress, or after an hour, whichever comes first.
+  std::function<void(const std::string& stack_id, std::function<void()> done)> when_settled;
   CallContext ctx;  // account, region, endpoint of the stack's caller
 
   // Calls `operation` of `model` and hands the result to `then`.

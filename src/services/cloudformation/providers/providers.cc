@@ -49,6 +49,7 @@ const Provider* const kProviders[] = {
     &providers::kDeliveryStream,
     &providers::kEventBus,
     &providers::kScheduleGroup,
+    &providers::kNestedStack,
 };
 
 }  // namespace

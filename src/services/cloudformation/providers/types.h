@@ -49,5 +49,6 @@ extern const Provider kStream;              // streams.cc
 extern const Provider kDeliveryStream;      // streams.cc
 extern const Provider kEventBus;            // groups.cc
 extern const Provider kScheduleGroup;       // groups.cc
+extern const Provider kNestedStack;         // nested.cc
 
 }  // namespace nimbus::services::cloudformation::providers

@@ -1,0 +1,131 @@
+// Nested stacks (AWS::CloudFormation::Stack): the template read from
+// nimbus's S3 in each URL form, parameters passed, Outputs.NAME read by the
+// parent, updated and deleted with the parent, and a nested failure
+// rolling the parent back.
+#include <gtest/gtest.h>
+
+#include "services/cloudformation/test_stack.h"
+#include "services/s3/s3_service.h"
+#include "services/sqs/sqs_service.h"
+
+namespace nimbus::services::cloudformation {
+namespace {
+
+using testing::StackTest;
+
+constexpr const char* kChild = R"(
+Parameters:
+  Visibility: {Type: Number}
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: !Ref Visibility}
+Outputs:
+  QueueUrl: {Value: !Ref Queue}
+)";
+
+constexpr const char* kParent = R"(
+Parameters:
+  Vis: {Type: Number, Default: 30}
+Resources:
+  PathStyle:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://s3.amazonaws.com/templates/child.yaml
+      Parameters: {Visibility: !Ref Vis}
+  VirtualHost:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: http://templates.s3.localhost:4566/child.yaml
+      Parameters: {Visibility: 20}
+  S3Url:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://templates/child.yaml
+      Parameters: {Visibility: 10}
+Outputs:
+  Url: {Value: !GetAtt PathStyle.Outputs.QueueUrl}
+  Other: {Value: !GetAtt S3Url.Outputs.QueueUrl}
+)";
+
+class NestedStackTest : public StackTest {
+ protected:
+  NestedStackTest()
+      : StackTest({build<sqs::SqsService>(), build<s3::S3Service>(), [this](Environment& env) {
+                     return std::make_unique<CloudFormationService>(env, calls.get());
+                   }}) {}
+  Service* main_service() override { return services.size() > 2 ? services[2].get() : nullptr; }
+
+  void SetUp() override {
+    StackTest::SetUp();
+    ASSERT_TRUE(other("s3", "CreateBucket", {{"Bucket", "templates"}}));
+    ASSERT_TRUE(other("s3", "PutObject",
+                      {{"Bucket", "templates"}, {"Key", "child.yaml"}, {"Body", kChild}}));
+  }
+  std::string visibility(const std::string& url) {
+    auto a = other("sqs", "GetQueueAttributes",
+                   {{"QueueUrl", url}, {"AttributeNames", json::array{"VisibilityTimeout"}}});
+    return a ? s(a->at("Attributes").at("VisibilityTimeout")) : a.error().code;
+  }
+  size_t live_stacks() {
+    auto out = call("DescribeStacks", {});
+    return out.at("Stacks").as_array().size();
+  }
+};
+
+TEST_F(NestedStackTest, CreateUpdateDeleteWithTheParent) {
+  call("CreateStack", {{"StackName", "parent"}, {"TemplateBody", kParent}});
+  ASSERT_EQ(settled("parent"), "CREATE_COMPLETE") << reasons("parent");
+  auto out = outputs("parent");
+  std::string url = s(out.at("Url"));
+  EXPECT_EQ(visibility(url), "30");
+  EXPECT_EQ(visibility(s(out.at("Other"))), "10");
+  EXPECT_EQ(live_stacks(), 4u);
+  auto res =
+      call("DescribeStackResource", {{"StackName", "parent"}, {"LogicalResourceId", "PathStyle"}});
+  std::string child = s(res.at("StackResourceDetail").at("PhysicalResourceId"));
+  EXPECT_TRUE(
+      child.starts_with("arn:aws:cloudformation:us-east-1:000000000000:stack/parent-PathStyle-"))
+      << child;
+  EXPECT_EQ(settled(child), "CREATE_COMPLETE");
+
+  call("UpdateStack", {{"StackName", "parent"},
+                       {"TemplateBody", kParent},
+                       {"Parameters", json::array{json::object{{"ParameterKey", "Vis"},
+                                                               {"ParameterValue", "45"}}}}});
+  ASSERT_EQ(settled("parent"), "UPDATE_COMPLETE") << reasons("parent");
+  EXPECT_EQ(settled(child), "UPDATE_COMPLETE");
+  EXPECT_EQ(visibility(url), "45");
+  EXPECT_EQ(s(outputs("parent").at("Url")), url);
+
+  std::string parent =
+      s(call("DescribeStacks", {{"StackName", "parent"}}).at("Stacks").as_array()[0].at("StackId"));
+  call("DeleteStack", {{"StackName", "parent"}});
+  ASSERT_EQ(settled(parent), "DELETE_COMPLETE") << reasons(parent);
+  EXPECT_EQ(settled(child), "DELETE_COMPLETE");
+  EXPECT_EQ(live_stacks(), 0u);
+  EXPECT_EQ(visibility(url), "QueueDoesNotExist");
+}
+
+TEST_F(NestedStackTest, NestedFailuresRollTheParentBack) {
+  call("CreateStack", {{"StackName", "p"}, {"TemplateBody", R"(
+Resources:
+  Good:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://templates/child.yaml
+      Parameters: {Visibility: 5}
+  Missing:
+    Type: AWS::CloudFormation::Stack
+    DependsOn: Good
+    Properties: {TemplateURL: s3://templates/nope.yaml}
+)"}});
+  EXPECT_EQ(settled("p"), "ROLLBACK_COMPLETE");
+  EXPECT_NE(reasons("p").find("unable to read s3://templates/nope.yaml"), std::string::npos)
+      << reasons("p");
+  // The nested stack that was made went with the rollback.
+  EXPECT_EQ(live_stacks(), 1u);  // the parent, in ROLLBACK_COMPLETE
+}
+
+}  // namespace
+}  // namespace nimbus::services::cloudformation

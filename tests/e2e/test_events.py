@@ -199,6 +199,34 @@ class EventsTest(ServerTestCase):
         self.assertEqual(sorted(json.loads(m["Body"])["detail"]["n"] for m in got), [0, 1, 2])
         self.assertTrue(all(json.loads(m["Body"])["replay-name"] == "again" for m in got))
 
+    def test_a_stream_target_keys_records_by_the_partition_key_path(self):
+        import base64
+        kinesis = self.server.boto3_client("kinesis")
+        kinesis.create_stream(StreamName="ev-stream", ShardCount=1)
+        stream = kinesis.describe_stream_summary(StreamName="ev-stream")[
+            "StreamDescriptionSummary"]["StreamARN"]
+        self.events.put_rule(Name="to-stream", EventPattern=json.dumps({"source": ["orders"]}))
+        self.events.put_targets(Rule="to-stream", Targets=[
+            {"Id": "s", "Arn": stream,
+             "KinesisParameters": {"PartitionKeyPath": "$.detail.customer"}}])
+        self.events.put_events(Entries=[{"Source": "orders", "DetailType": "o",
+                                         "Detail": json.dumps({"customer": "c-42"})}])
+        shard = kinesis.list_shards(StreamName="ev-stream")["Shards"][0]["ShardId"]
+        it = kinesis.get_shard_iterator(StreamName="ev-stream", ShardId=shard,
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        got = []
+
+        def read():
+            nonlocal it
+            out = kinesis.get_records(ShardIterator=it)
+            it = out["NextShardIterator"]
+            got.extend(out["Records"])
+            return got
+        self.assertTrue(wait_until(read, timeout=10))
+        data = got[0]["Data"]
+        event = json.loads(data if isinstance(data, bytes) else base64.b64decode(data))
+        self.assertEqual((got[0]["PartitionKey"], event["detail"]["customer"]), ("c-42", "c-42"))
+
     def test_cli(self):
         _, out, _ = self.server.aws_cli("events", "put-rule", "--name", "e2e-cli",
                                         "--schedule-expression", "cron(0 12 ? * MON-FRI *)")

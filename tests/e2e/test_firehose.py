@@ -57,6 +57,23 @@ class FirehoseTest(ServerTestCase):
         self.fh = self.server.boto3_client("firehose")
         self.s3 = self.server.boto3_client("s3")
 
+    def test_a_topic_subscription_delivers_messages_as_records(self):
+        self.s3.create_bucket(Bucket="fh-from-sns")
+        arn = self.fh.create_delivery_stream(
+            DeliveryStreamName="from-sns",
+            ExtendedS3DestinationConfiguration=destination("fh-from-sns"))["DeliveryStreamARN"]
+        sns = self.server.boto3_client("sns")
+        topic = sns.create_topic(Name="to-firehose")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="firehose", Endpoint=arn,
+                      Attributes={"SubscriptionRoleArn": ROLE, "RawMessageDelivery": "true"})
+        # Five messages of 250 KB fill the 1 MiB buffer: delivered at once.
+        for n in range(5):
+            sns.publish(TopicArn=topic, Message=str(n) * 250_000)
+        self.assertTrue(wait_until(lambda: objects(self.s3, "fh-from-sns"), timeout=20))
+        body = b"".join(objects(self.s3, "fh-from-sns").values())
+        self.assertTrue(body.startswith(b"0" * 250_000))
+        self.assertIn(b"1" * 250_000, body)
+
     def test_api_and_errors(self):
         self.s3.create_bucket(Bucket="fh-api")
         arn = self.fh.create_delivery_stream(

@@ -271,6 +271,15 @@ void Engine::deliver(const Rule& rule, const json::value& event, const std::stri
     q.delivery.body = target_input(t, rule, event, time);
     q.delivery.source_arn = rule.arn;
     q.delivery.id = event_id;
+    if (!t.partition_key_path.empty()) {
+      // A Kinesis target's partition key travels as the delivery's ordering
+      // key (group_id); a path that selects nothing leaves the event id.
+      auto key = select_path(event, t.partition_key_path);
+      if (key && *key != nullptr) {
+        q.delivery.group_id =
+            (*key)->is_string() ? std::string((*key)->as_string()) : json::serialize(**key);
+      }
+    }
     if (t.arn.size() > 5 && t.arn.ends_with(".fifo")) {
       q.delivery.group_id = t.group_id;
       q.delivery.dedup_id = event_id;

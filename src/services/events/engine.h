@@ -37,7 +37,8 @@ struct RuleTarget {
   std::optional<std::string> input;       // Input (JSON text)
   std::optional<std::string> input_path;  // InputPath
   std::optional<Transformer> transformer;
-  std::string group_id;  // SqsParameters.MessageGroupId
+  std::string group_id;            // SqsParameters.MessageGroupId
+  std::string partition_key_path;  // KinesisParameters.PartitionKeyPath ("" = the event id)
   int64_t max_retries = 185;
   int64_t max_age_s = 86400;
   std::string dead_letter;

@@ -57,6 +57,12 @@ Result<RuleTarget> RuleTarget::from(const json::object& in) {
   if (const auto* v = in.if_contains("SqsParameters"); v != nullptr && v->is_object()) {
     t.group_id = str(v->as_object(), "MessageGroupId");
   }
+  if (const auto* v = in.if_contains("KinesisParameters"); v != nullptr && v->is_object()) {
+    t.partition_key_path = str(v->as_object(), "PartitionKeyPath");
+    if (t.partition_key_path.empty() || !check_path(t.partition_key_path)) {
+      return errors::validation("Parameter KinesisParameters.PartitionKeyPath is not valid.");
+    }
+  }
   if (t.arn.ends_with(".fifo") && t.arn.find(":sqs:") != std::string::npos && t.group_id.empty()) {
     return errors::validation("Parameter(s) SqsParameters must be specified for target: " + t.id +
                               ".");

@@ -3,6 +3,7 @@
 #include "services/firehose/firehose_service.h"
 
 #include "common/json_fields.h"
+#include "services/firehose/target.h"
 
 namespace nimbus::services::firehose {
 
@@ -48,6 +49,10 @@ FirehoseService::FirehoseService(Environment& env, s3::ObjectWriter* s3,
 }
 
 FirehoseService::~FirehoseService() = default;
+
+void FirehoseService::bind(events::Targets& targets) {
+  target_bound_ = bind_target(*engine_, targets);
+}
 
 Status FirehoseService::start() {
   return engine_->start();

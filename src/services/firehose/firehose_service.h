@@ -20,6 +20,7 @@ class FirehoseService final : public Service {
   FirehoseService(Environment& env, s3::ObjectWriter* s3, lambda::Functions* functions = nullptr);
   ~FirehoseService() override;
 
+  void bind(events::Targets& targets) override;
   Status start() override;
   Engine& engine() { return *engine_; }
 
@@ -48,6 +49,7 @@ class FirehoseService final : public Service {
   Environment& env_;
   lambda::Functions* functions_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<events::Binding> target_bound_;  // the "firehose" target (target.h)
 };
 
 }  // namespace nimbus::services::firehose

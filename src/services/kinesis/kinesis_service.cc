@@ -3,6 +3,7 @@
 #include "services/kinesis/kinesis_service.h"
 
 #include "services/kinesis/input.h"
+#include "services/kinesis/target.h"
 
 namespace nimbus::services::kinesis {
 
@@ -89,6 +90,7 @@ KinesisService::~KinesisService() = default;
 
 void KinesisService::bind(events::Targets& targets) {
   bound_ = targets.bind_stream_source("kinesis", *reader_);
+  target_bound_ = bind_target(*engine_, targets);
 }
 
 Status KinesisService::start() {

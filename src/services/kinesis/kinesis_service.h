@@ -78,7 +78,8 @@ class KinesisService final : public Service {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<events::StreamSource> reader_;
   std::unique_ptr<FanOut> fanout_;
-  std::unique_ptr<events::Binding> bound_;  // after what the reader uses
+  std::unique_ptr<events::Binding> bound_;         // after what the reader uses
+  std::unique_ptr<events::Binding> target_bound_;  // the "kinesis" target (target.h)
 };
 
 std::unique_ptr<events::StreamSource> make_reader(Engine& engine);  // reader.cc

@@ -22,7 +22,8 @@ constexpr size_t kMaxBatch = 10;
 
 // The protocols nimbus delivers to today (README.md, Operations).
 bool delivers_to(const std::string& protocol) {
-  return protocol == "sqs" || protocol == "lambda" || protocol == "http" || protocol == "https";
+  return protocol == "sqs" || protocol == "lambda" || protocol == "http" || protocol == "https" ||
+         protocol == "firehose";
 }
 
 // Counts down the deliveries of one call; answers once all are stored.

@@ -201,6 +201,18 @@ def function_log(logs, function, prefix=""):
     return [m for m in (e["message"].strip() for e in events) if m.startswith(prefix)]
 
 
+def stack_settled(cfn, stack, timeout=60.0):
+    """Waits for a CloudFormation stack's operation to end (its status no
+    longer *_IN_PROGRESS) and answers the stack as DescribeStacks gives it."""
+    state = {}
+
+    def done():
+        state["s"] = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+        return not state["s"]["StackStatus"].endswith("_IN_PROGRESS")
+    wait_until(done, timeout=timeout)
+    return state["s"]
+
+
 def wait_until(pred, timeout=20.0):
     """pred()'s first truthy value within `timeout` seconds, else its last."""
     deadline = time.time() + timeout

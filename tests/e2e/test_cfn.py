@@ -10,7 +10,7 @@ import os
 import tempfile
 import unittest
 
-from harness import ServerTestCase, function_log, require_boto3, wait_until
+from harness import ServerTestCase, function_log, require_boto3, stack_settled, wait_until
 
 APP = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -68,15 +68,7 @@ class CfnBase(ServerTestCase):
         self.logs = self.server.boto3_client("logs")
 
     def settled(self, stack):
-        """Waits for the stack's operation to end and answers its status."""
-        state = {}
-
-        def done():
-            s = self.cfn.describe_stacks(StackName=stack)["Stacks"][0]
-            state["s"] = s
-            return not s["StackStatus"].endswith("_IN_PROGRESS")
-        wait_until(done, timeout=30)
-        return state["s"]
+        return stack_settled(self.cfn, stack, 30)
 
     def outputs(self, stack):
         s = self.cfn.describe_stacks(StackName=stack)["Stacks"][0]

@@ -8,7 +8,7 @@ answer."""
 
 import unittest
 
-from harness import ServerTestCase, require_boto3, wait_until
+from harness import ServerTestCase, require_boto3, stack_settled
 
 TEMPLATE = """
 Parameters:
@@ -69,14 +69,7 @@ class CustomResourceTest(ServerTestCase):
         self.cfn = self.server.boto3_client("cloudformation")
 
     def settled(self, stack):
-        state = {}
-
-        def done():
-            s = self.cfn.describe_stacks(StackName=stack)["Stacks"][0]
-            state["s"] = s
-            return not s["StackStatus"].endswith("_IN_PROGRESS")
-        wait_until(done, timeout=60)
-        return state["s"]
+        return stack_settled(self.cfn, stack, 60)
 
     def params(self, word, fail="no"):
         return [{"ParameterKey": "Word", "ParameterValue": word},

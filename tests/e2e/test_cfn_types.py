@@ -9,7 +9,7 @@ all."""
 import json
 import unittest
 
-from harness import ServerTestCase, require_boto3, wait_until
+from harness import ServerTestCase, require_boto3, stack_settled, wait_until
 
 TEMPLATE = """
 Resources:
@@ -72,14 +72,7 @@ class ResourceTypesTest(ServerTestCase):
         self.cfn = self.server.boto3_client("cloudformation")
 
     def settled(self, stack):
-        state = {}
-
-        def done():
-            s = self.cfn.describe_stacks(StackName=stack)["Stacks"][0]
-            state["s"] = s
-            return not s["StackStatus"].endswith("_IN_PROGRESS")
-        wait_until(done, timeout=60)
-        return state["s"]
+        return stack_settled(self.cfn, stack, 60)
 
     def test_stack_of_policies_buses_groups_and_streams(self):
         client = self.server.boto3_client

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -279,7 +280,31 @@ void App::shutdown() {
   }
   s.router.reset();
   s.user_routes.reset();
-  s.scheduler.reset();  // no timer fires into a service being destroyed
+  // The services go while the Scheduler is alive but cannot fire: its
+  // thread is parked in one callback of ours. Their destructors cancel
+  // timers (storage::Timers, CloudFormation's response waits, long-poll
+  // waiters), so the Scheduler must outlive them, and no timer may fire
+  // into a service being destroyed. Then the Scheduler is destroyed from a
+  // thread of its own, which sets its stop flag and joins; the parked
+  // callback is let go after that thread has had 20 ms to set the flag, so
+  // pending timers are dropped, not run (only one already due in that very
+  // instant could still run, and by then every service's timers are
+  // cancelled or gated).
+  if (s.scheduler) {
+    std::promise<void> parked;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    s.scheduler->after(std::chrono::milliseconds(0), [&parked, released] {
+      parked.set_value();
+      released.wait();
+    });
+    parked.get_future().wait();
+    s.services.reset();
+    std::thread stopper([&s] { s.scheduler.reset(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    release.set_value();
+    stopper.join();
+  }
   s.services.reset();
   s.workers.reset();  // finishes queued blocking work
   if (s.storage) {

@@ -82,6 +82,23 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(s2.health()["status"], "ok")
         self.assertEqual(s2.stop(signal.SIGTERM), 0)
 
+    def test_sigterm_exits_cleanly_with_timers_pending(self):
+        # A schedule rule and a waiting state machine keep durable timers
+        # armed; shutting down must cancel them, not crash (it did: the
+        # Scheduler went before the services whose timers it held).
+        s = Server().start()
+        try:
+            s.boto3_client("events").put_rule(Name="tick", ScheduleExpression="rate(5 minutes)")
+            sfn = s.boto3_client("stepfunctions")
+            arn = sfn.create_state_machine(
+                name="waits", roleArn="arn:aws:iam::000000000000:role/r",
+                definition=json.dumps({"StartAt": "W", "States": {
+                    "W": {"Type": "Wait", "Seconds": 3600, "End": True}}}))["stateMachineArn"]
+            sfn.start_execution(stateMachineArn=arn)
+            self.assertEqual(s.stop(signal.SIGTERM), 0)
+        finally:
+            s.cleanup()
+
     def test_second_server_on_same_data_dir_is_refused(self):
         s = Server().start()
         try:

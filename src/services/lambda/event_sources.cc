@@ -3,6 +3,7 @@
 // events::Mappings (src/events/mappings.h). Sources: SQS queues (the queue
 // sources bound in events::Targets) and streams (Kinesis, DynamoDB Streams:
 // the stream sources bound there).
+#include <algorithm>
 #include <chrono>
 
 #include "common/request_id.h"
@@ -237,8 +238,14 @@ Status LambdaService::check_mapping(json::object& doc, const std::string& functi
 Status LambdaService::check_stream_mapping(const json::object& doc, const std::string& name) {
   std::string source = str(doc, "EventSourceArn");
   bool found = false;
-  env_.targets.with_stream_source(
-      source, [&](events::StreamSource& s) { found = s.shards(source).has_value(); });
+  // A stream whose every shard is closed (a DynamoDB stream kept readable
+  // for 24 h after its table went or it was replaced) will get nothing new:
+  // a mapping is refused as for a stream that is gone.
+  env_.targets.with_stream_source(source, [&](events::StreamSource& s) {
+    auto shards = s.shards(source);
+    found = shards && std::any_of(shards->begin(), shards->end(),
+                                  [](const events::ShardInfo& i) { return i.open; });
+  });
   if (!found) return invalid("Stream not found: " + source);
   if (const auto* d = doc.if_contains("DestinationConfig"); d && d->is_object()) {
     if (const auto* f = d->as_object().if_contains("OnFailure"); f && f->is_object()) {

@@ -106,24 +106,29 @@ TEST_F(SnsTest, AddAndRemovePermissionEditTheTopicPolicy) {
   EXPECT_EQ(statements[0].at("Sid"), "__default_statement_ID");
   EXPECT_EQ(statements[1], json::parse(R"({"Sid":"partner","Effect":"Allow",
       "Principal":{"AWS":"arn:aws:iam::111122223333:root"},
-      "Action":["SNS:Publish","SNS:Subscribe"],"Resource":")" + arn + R"("})"));
+      "Action":["SNS:Publish","SNS:Subscribe"],"Resource":")" +
+                                       arn + R"("})"));
   expect_error("AddPermission",
-               {{"TopicArn", arn}, {"Label", "partner"},
+               {{"TopicArn", arn},
+                {"Label", "partner"},
                 {"AWSAccountId", json::array{"111122223333"}},
                 {"ActionName", json::array{"Publish"}}},
                "InvalidParameterException");
   expect_error("AddPermission",
-               {{"TopicArn", arn}, {"Label", "other"},
+               {{"TopicArn", arn},
+                {"Label", "other"},
                 {"AWSAccountId", json::array{"111122223333"}},
                 {"ActionName", json::array{"sqs:SendMessage"}}},
                "InvalidParameterException");
   expect_error("AddPermission",
-               {{"TopicArn", arn}, {"Label", "bad label!"},
+               {{"TopicArn", arn},
+                {"Label", "bad label!"},
                 {"AWSAccountId", json::array{"111122223333"}},
                 {"ActionName", json::array{"Publish"}}},
                "InvalidParameterException");
   expect_error("AddPermission",
-               {{"TopicArn", arn + "-nope"}, {"Label", "x"},
+               {{"TopicArn", arn + "-nope"},
+                {"Label", "x"},
                 {"AWSAccountId", json::array{"111122223333"}},
                 {"ActionName", json::array{"Publish"}}},
                "NotFoundException");

@@ -8,7 +8,8 @@ The rules (src/services/README.md, "What a service may include"):
   iam/           includes only common/ and iam/ (the policy engine).
   services/<x>/  includes common/, storage/, iam/, services/service.h and
                  services/operation_calls.h (the core's seams), auth/crypto.h (hashes
-                 and HMACs, a leaf on OpenSSL), its own folder
+                 and HMACs, a leaf on OpenSSL), auth/jwt.h and auth/jwks.h
+                 (JSON Web Tokens, OpenID issuers' key sets), its own folder
                  (subfolders such as services/dynamodb/model/ included),
                  the public headers of events/ (EVENTS_PUBLIC), the payload
                  streams of http/ (HTTP_PAYLOAD) and its outbound client
@@ -57,6 +58,10 @@ SHARED_UTILITIES = {
     # The template library's JSON/YAML document reader (pure, no service):
     # API Gateway reads OpenAPI documents in either form with it.
     "services/cloudformation/template/document.h",
+    # JSON Web Tokens and OpenID issuers' key sets: API Gateway's JWT
+    # authorizers and STS AssumeRoleWithWebIdentity verify tokens with them.
+    "auth/jwt.h",
+    "auth/jwks.h",
 }
 # Services that run functions.
 RUNTIME_USERS = {"lambda"}

@@ -2,10 +2,10 @@
 // handler (http_api_handlers.cc) and the API resource it touches.
 #include "services/apigateway/apigatewayv2_service.h"
 
+#include "auth/jwks.h"
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/http_plan.h"
-#include "services/apigateway/jwks.h"
 
 namespace nimbus::services::apigateway {
 

@@ -23,11 +23,13 @@
 #include "services/lambda/api.h"
 #include "services/service.h"
 
+namespace nimbus::auth {
+class JwksCache;
+}
+
 namespace nimbus::services::apigateway {
 
 class RestApiService;
-
-class JwksCache;
 
 class HttpApiService final : public Service {
  public:
@@ -120,7 +122,7 @@ class HttpApiService final : public Service {
   AuthorizerCache authorizer_cache_;
   // JWT authorizers' issuer keys; made at the first JWT route.
   std::once_flag jwks_once_;
-  std::unique_ptr<JwksCache> jwks_;
+  std::unique_ptr<nimbus::auth::JwksCache> jwks_;
   Outbound outbound_;         // HTTP_PROXY integrations
   StageThrottles throttles_;  // stage (method / route) throttling
   IamAuth iam_auth_;          // AWS_IAM routes and function URLs

@@ -12,12 +12,22 @@
 // www-authenticate header otherwise, 403 when it has none of the route's
 // AuthorizationScopes. The integration sees requestContext.authorizer.jwt
 // {claims, scopes}.
+#include "auth/jwks.h"
 #include "common/json_fields.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/invoke.h"
-#include "services/apigateway/jwks.h"
 
 namespace nimbus::services::apigateway {
+
+using nimbus::auth::check_claims;
+using nimbus::auth::decode_jwt;
+using nimbus::auth::Jwk;
+using nimbus::auth::JwksCache;
+using nimbus::auth::JwtDecision;
+using nimbus::auth::JwtRules;
+using nimbus::auth::KeyLookup;
+using nimbus::auth::token_scopes;
+using nimbus::auth::verify_signature;
 
 void HttpApiService::authorize_iam(const std::shared_ptr<UserRequest>& holder,
                                    const std::shared_ptr<ProxyRequest>& proxy,

@@ -1,7 +1,8 @@
-// JSON Web Tokens as HTTP APIs' JWT authorizers check them: a compact JWS
-// (header.payload.signature, base64url) signed with RS256, RS384 or RS512
-// by a key of the issuer's JSON Web Key Set, with the claims API Gateway
-// requires. Pure functions (OpenSSL for the signature); fuzzed.
+// JSON Web Tokens as HTTP APIs' JWT authorizers and STS
+// AssumeRoleWithWebIdentity check them: a compact JWS (header.payload.
+// signature, base64url) signed with RS256, RS384 or RS512 by a key of the
+// issuer's JSON Web Key Set, with the claims API Gateway requires. Pure
+// functions (OpenSSL for the signature); fuzzed (fuzz/jwt_fuzz.cc).
 #pragma once
 
 #include <boost/json.hpp>
@@ -10,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nimbus::services::apigateway {
+namespace nimbus::auth {
 
 struct Jwt {
   boost::json::object header;
@@ -50,4 +51,4 @@ JwtDecision check_claims(const Jwt& jwt, const JwtRules& rules);
 // The token's scopes ("scope" space-separated, or "scp" as a list or text).
 std::vector<std::string> token_scopes(const boost::json::object& claims);
 
-}  // namespace nimbus::services::apigateway
+}  // namespace nimbus::auth

@@ -1,8 +1,8 @@
-#include "services/apigateway/jwks.h"
+#include "auth/jwks.h"
 
 #include <spdlog/spdlog.h>
 
-namespace nimbus::services::apigateway {
+namespace nimbus::auth {
 
 namespace json = boost::json;
 
@@ -64,7 +64,7 @@ void JwksCache::fetch(const std::string& issuer,
   auto* client = client_.get();
   auto failed = [](const std::string& what, const Result<http::ClientResponse>& r) {
     spdlog::warn(
-        "apigateway: the {} of JWT issuer: {}", what,
+        "jwt: the {} of an OpenID issuer: {}", what,
         r ? "HTTP " + std::to_string(r->status) : r.error().code + " " + r.error().message);
   };
   client_->fetch(std::move(discovery), [client, failed, done = std::move(done)](
@@ -78,7 +78,7 @@ void JwksCache::fetch(const std::string& issuer,
     const json::value* uri = nullptr;
     if (!ec && doc.is_object()) uri = doc.as_object().if_contains("jwks_uri");
     if (uri == nullptr || !uri->is_string()) {
-      spdlog::warn("apigateway: a JWT issuer's OpenID configuration has no jwks_uri");
+      spdlog::warn("jwt: an OpenID issuer's configuration has no jwks_uri");
       return done(std::nullopt);
     }
     http::ClientRequest get;
@@ -95,4 +95,4 @@ void JwksCache::fetch(const std::string& issuer,
   });
 }
 
-}  // namespace nimbus::services::apigateway
+}  // namespace nimbus::auth

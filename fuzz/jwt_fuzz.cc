@@ -1,4 +1,4 @@
-// libFuzzer target for JWT authorizers' input (jwt.h): any bytes as a
+// libFuzzer target for JSON Web Tokens (auth/jwt.h): any bytes as a
 // bearer token and as a JSON Web Key Set. Whatever decodes must survive the
 // claim checks and a signature check against every key of the set, which
 // must fail (nothing here holds a private key).
@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "services/apigateway/jwt.h"
+#include "auth/jwt.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace nimbus::services::apigateway;
+  using namespace nimbus::auth;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto split = text.find('\n');
   std::string_view token = text.substr(0, split);

@@ -1,4 +1,4 @@
-#include "services/apigateway/jwt.h"
+#include "auth/jwt.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -9,7 +9,7 @@
 
 #include "common/encoding.h"
 
-namespace nimbus::services::apigateway {
+namespace nimbus::auth {
 
 namespace json = boost::json;
 
@@ -203,4 +203,4 @@ JwtDecision check_claims(const Jwt& jwt, const JwtRules& rules) {
   return {};
 }
 
-}  // namespace nimbus::services::apigateway
+}  // namespace nimbus::auth

@@ -1,4 +1,5 @@
-// The JSON Web Key Sets of JWT authorizers' issuers: fetched from the
+// The JSON Web Key Sets of OpenID issuers (JWT authorizers' issuers, IAM's
+// OIDC providers): fetched from the
 // issuer's OpenID configuration ({issuer}/.well-known/openid-configuration,
 // its jwks_uri) with the server's outbound HTTP client, kept for an hour,
 // and fetched again (at most once a minute) when a token names a key the
@@ -16,12 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "auth/jwt.h"
 #include "common/clock.h"
 #include "common/mutex.h"
 #include "http/client.h"
-#include "services/apigateway/jwt.h"
 
-namespace nimbus::services::apigateway {
+namespace nimbus::auth {
 
 // What a key lookup found: the key, or why not (`unavailable`: the
 // issuer's set could not be read, a 500; otherwise the token names a key the
@@ -54,4 +55,4 @@ class JwksCache {
   std::map<std::string, Entry> sets_ GUARDED_BY(mu_);
 };
 
-}  // namespace nimbus::services::apigateway
+}  // namespace nimbus::auth

@@ -1,6 +1,6 @@
 // JWT authorizers' checks (jwt.h): decoding, RS256 signatures against a JWKS
 // key, and the claims API Gateway requires. Keys are made here with OpenSSL.
-#include "services/apigateway/jwt.h"
+#include "auth/jwt.h"
 
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
@@ -9,7 +9,7 @@
 
 #include "common/encoding.h"
 
-namespace nimbus::services::apigateway {
+namespace nimbus::auth {
 namespace {
 
 namespace json = boost::json;
@@ -142,4 +142,4 @@ TEST_F(JwtTest, MalformedTokensAndKeySetsAreRefused) {
 }
 
 }  // namespace
-}  // namespace nimbus::services::apigateway
+}  // namespace nimbus::auth

@@ -277,6 +277,28 @@ class SfnTaskTest(ServerTestCase):
                                       "TaskStateExited"])
         self.assertIn("TaskSucceeded", types)
 
+    def test_test_state_calls_the_function_without_an_execution(self):
+        if not hasattr(self.sfn, "test_state"):
+            self.skipTest("this botocore's Step Functions model has no TestState")
+        self.function("e2e-sfn-worker")
+        # TestState's endpoint has the host prefix "sync-" too.
+        from botocore.config import Config
+        sfn = self.server.boto3_client("stepfunctions", config=Config(inject_host_prefix=False))
+        out = sfn.test_state(definition=json.dumps({
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "e2e-sfn-worker", "Payload": {"n.$": "$.n"}},
+            "ResultSelector": {"n.$": "$.Payload.doubled"}, "ResultPath": "$.r",
+            "Next": "Done"}), roleArn=ROLE, input='{"n": 4}', inspectionLevel="DEBUG")
+        self.assertEqual(out["status"], "SUCCEEDED", out)
+        self.assertEqual(out["nextState"], "Done")
+        self.assertEqual(json.loads(out["output"]), {"n": 4, "r": {"n": 8}})
+        self.assertEqual(json.loads(out["inspectionData"]["afterResultSelector"]), {"n": 8})
+        waited = sfn.test_state(definition='{"Type": "Wait", "Seconds": 3600, "End": true}',
+                                roleArn=ROLE, input='{"a": 1}')
+        self.assertEqual((waited["status"], json.loads(waited["output"])), ("SUCCEEDED", {"a": 1}))
+        with self.assertRaises(sfn.exceptions.InvalidDefinition):
+            sfn.test_state(definition='{"Type": "Pass"}', roleArn=ROLE)
+
     def test_function_errors_are_retried_and_caught(self):
         fn = self.function("e2e-sfn-worker")
         x, d = self.run_machine("e2e-retry", {

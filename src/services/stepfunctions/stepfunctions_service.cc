@@ -62,6 +62,7 @@ const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
     {"ListExecutions", &StepFunctionsService::list_executions, machine_arn},
     {"StopExecution", &StepFunctionsService::stop_execution, execution_arn},
     {"RedriveExecution", &StepFunctionsService::redrive_execution, execution_arn},
+    {"TestState", &StepFunctionsService::test_state, services::no_resources},
     {"CreateActivity", &StepFunctionsService::create_activity, services::no_resources},
     {"DescribeActivity", &StepFunctionsService::describe_activity, activity_arn},
     {"DeleteActivity", &StepFunctionsService::delete_activity, activity_arn},

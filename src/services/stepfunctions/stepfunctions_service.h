@@ -101,6 +101,8 @@ class StepFunctionsService final : public services::Service {
   Output get_execution_history(const CallContext& ctx, const boost::json::object& in) const;
   Output list_executions(const CallContext& ctx, const boost::json::object& in) const;
   void stop_execution(const CallContext& ctx, boost::json::object in, Respond respond);
+  // test_state.cc
+  void test_state(const CallContext& ctx, boost::json::object in, Respond respond);
   // redrive.cc
   void redrive_execution(const CallContext& ctx, boost::json::object in, Respond respond);
 

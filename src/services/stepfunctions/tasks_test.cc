@@ -6,87 +6,17 @@
 #include <mutex>
 
 #include "services/stepfunctions/integrations.h"
-#include "services/stepfunctions/test_helpers.h"
+#include "services/stepfunctions/task_fakes.h"
 
 namespace nimbus::sfn {
 namespace {
 
 namespace json = boost::json;
+using fakes::FakeCalls;
+using fakes::FakeFunctions;
+using fakes::SfnTaskTest;
 using services::lambda::SyncInvoke;
 using services::lambda::SyncResult;
-
-// Lambda: answers each invocation with answer(call); the first `drop`
-// invocations are never answered (a server that dies meanwhile).
-struct FakeFunctions final : services::lambda::Functions {
-  void invoke_sync(SyncInvoke call, std::function<void(Result<SyncResult>)> done) override {
-    std::unique_lock lock(mu);
-    calls.push_back(call);
-    if (drop > 0) {
-      --drop;
-      return;
-    }
-    auto r = answer(call);
-    lock.unlock();
-    done(std::move(r));
-  }
-  std::optional<services::lambda::UrlTarget> function_url(const std::string&) const override {
-    return std::nullopt;
-  }
-  size_t count() {
-    std::lock_guard lock(mu);
-    return calls.size();
-  }
-
-  std::mutex mu;
-  std::vector<SyncInvoke> calls;
-  int drop = 0;
-  // Doubles the event's "n".
-  std::function<Result<SyncResult>(const SyncInvoke&)> answer = [](const SyncInvoke& c) {
-    auto n = json::parse(c.payload).as_object().at("n").to_number<int64_t>();
-    return Result<SyncResult>(
-        SyncResult{false, json::serialize(json::object{{"doubled", n * 2}}), "$LATEST"});
-  };
-};
-
-// Other services: records each call, answers with answer(model, op, input).
-struct FakeCalls final : services::OperationCalls {
-  struct Seen {
-    std::string model, operation;
-    json::object input;
-  };
-  void call(std::string_view model, std::string_view operation, services::CallContext ctx,
-            json::object input, services::Respond respond) override {
-    std::unique_lock lock(mu);
-    seen.push_back({std::string(model), std::string(operation), input});
-    if (forward != nullptr) {  // to a real service (Step Functions itself)
-      lock.unlock();
-      return (*forward->find(operation))(ctx, std::move(input), std::move(respond));
-    }
-    auto out = answer(model, operation, input);
-    lock.unlock();
-    respond(std::move(out));
-  }
-  std::mutex mu;
-  std::vector<Seen> seen;
-  std::function<services::Output(std::string_view, std::string_view, const json::object&)> answer;
-  services::Service* forward = nullptr;
-};
-
-class SfnTaskTest : public SfnTest {
- protected:
-  SfnTaskTest()
-      : SfnTest({[this](services::Environment& env) {
-          return std::make_unique<StepFunctionsService>(env, &functions, &calls);
-        }}) {}
-
-  json::object described(const std::string& x) {
-    return call("DescribeExecution", {{"executionArn", x}});
-  }
-  json::value output(const std::string& x) { return json::parse(s(described(x)["output"])); }
-
-  FakeFunctions functions;
-  FakeCalls calls;
-};
 
 // clang-format off
 const char* kLegacy = R"j({"StartAt":"Double","States":{

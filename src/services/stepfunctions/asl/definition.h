@@ -122,6 +122,17 @@ struct Parsed {
 
 Parsed parse_definition(std::string_view text);
 
+// TestState's definition: one state's object, checked as a state of a
+// machine is (its Next is not looked for), or with `state_name` a whole
+// machine's definition and the state of that name in it. `state` points
+// into `machine`; both null when diagnostics is not empty.
+struct ParsedState {
+  std::shared_ptr<const Machine> machine;
+  const State* state = nullptr;
+  std::vector<Diagnostic> diagnostics;
+};
+ParsedState parse_state(std::string_view text, std::string_view state_name = {});
+
 // The InvalidDefinition message AWS gives CreateStateMachine:
 // "Invalid State Machine Definition: 'CODE: message at location, ...'".
 std::string invalid_definition_message(const std::vector<Diagnostic>& diagnostics);

@@ -276,6 +276,51 @@ Parsed parse_definition(std::string_view text) {
   return out;
 }
 
+ParsedState parse_state(std::string_view text, std::string_view state_name) {
+  ParsedState out;
+  if (!state_name.empty()) {
+    Parsed whole = parse_definition(text);
+    out.diagnostics = std::move(whole.diagnostics);
+    if (!whole.machine) return out;
+    out.state = whole.machine->find(state_name);
+    if (out.state == nullptr) {
+      out.diagnostics.push_back(
+          {"SCHEMA_VALIDATION_FAILED",
+           "The state '" + std::string(state_name) + "' does not exist in the definition",
+           "/States"});
+      return out;
+    }
+    out.machine = std::move(whole.machine);
+    return out;
+  }
+  json::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 256;
+  json::value raw = json::parse(text, ec, {}, opts);
+  if (ec) {
+    out.diagnostics.push_back({"INVALID_JSON_DESCRIPTION", "Malformed JSON: " + ec.message(), "/"});
+    return out;
+  }
+  const auto* o = raw.if_object();
+  if (o == nullptr) {
+    out.diagnostics.push_back({"SCHEMA_VALIDATION_FAILED",
+                               "Expected value of type Object but found " + type_word(raw), "/"});
+    return out;
+  }
+  DefinitionParser p;
+  auto m = std::make_shared<Machine>();
+  State s;
+  s.name = "TestState";
+  p.state(s, *o, "", 0);
+  out.diagnostics = std::move(p.diagnostics);
+  if (!out.diagnostics.empty()) return out;
+  m->start_at = s.name;
+  auto [it, added] = m->states.emplace(s.name, std::move(s));
+  out.state = &it->second;
+  out.machine = std::move(m);
+  return out;
+}
+
 std::string invalid_definition_message(const std::vector<Diagnostic>& diagnostics) {
   std::string out = "Invalid State Machine Definition: '";
   for (size_t i = 0; i < diagnostics.size(); ++i) {

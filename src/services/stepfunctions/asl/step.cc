@@ -304,6 +304,33 @@ bool tolerates(const State& s, size_t failed, size_t total) {
   return false;
 }
 
+void inspect_input(const State& s, const json::value& input, const json::value& context,
+                   Inspection& out) {
+  if (s.jsonata) return;
+  auto in = apply_path(s.input_path, input);
+  if (std::holds_alternative<Failure>(in)) return;
+  out.after_input_path = std::get<json::value>(in);
+  if (!s.parameters) {
+    out.after_parameters = out.after_input_path;
+  } else if (auto v = s.parameters->evaluate(*out.after_input_path, context)) {
+    out.after_parameters = std::move(*v);
+  }
+}
+
+void inspect_result(const State& s, const json::value& input, json::value result,
+                    const json::value& context, Inspection& out) {
+  out.result = result;
+  if (s.jsonata) return;
+  if (s.result_selector) {
+    auto v = s.result_selector->evaluate(result, context);
+    if (!v) return;
+    result = std::move(*v);
+  }
+  out.after_result_selector = result;
+  auto placed = place_result(s.result_path, input, std::move(result));
+  if (auto* v = std::get_if<json::value>(&placed)) out.after_result_path = std::move(*v);
+}
+
 bool too_large(const json::value& v) {
   return json::serialize(v).size() > 256 * 1024;
 }

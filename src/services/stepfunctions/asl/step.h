@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -98,6 +99,20 @@ bool error_matches(const std::vector<std::string>& errors, const std::string& er
 // A Map run that failed `failed` of `total` items still succeeds when its
 // ToleratedFailure* settings allow.
 bool tolerates(const State& s, size_t failed, size_t total);
+
+// TestState's inspectionData for a JSONPath state: the data after each
+// stage of its input and output processing, each absent where the state
+// has no such stage or an earlier one failed. inspect_input() fills the
+// stages before the state's work, inspect_result() those after it (given
+// the work's result: a Task's answer; a Pass state's input or Result).
+struct Inspection {
+  std::optional<boost::json::value> after_input_path, after_parameters, result,
+      after_result_selector, after_result_path;
+};
+void inspect_input(const State& s, const boost::json::value& input,
+                   const boost::json::value& context, Inspection& out);
+void inspect_result(const State& s, const boost::json::value& input, boost::json::value result,
+                    const boost::json::value& context, Inspection& out);
 
 // Whether a payload is over Step Functions' 256 KiB limit.
 bool too_large(const boost::json::value& v);

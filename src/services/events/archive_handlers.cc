@@ -15,16 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-bool valid_name(const std::string& name, size_t max) {
-  if (name.empty() || name.size() > max) return false;
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
-      return false;
-    }
-  }
-  return true;
-}
-
 // A timestamp member (epoch seconds on the wire) in ms; nullopt when absent.
 std::optional<int64_t> millis(const json::object& in, std::string_view key) {
   const auto* v = in.if_contains(key);

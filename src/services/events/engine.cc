@@ -7,6 +7,7 @@
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "common/scheduler.h"
+#include "services/events/api_request.h"
 #include "services/events/codec.h"
 #include "services/events/errors.h"
 #include "storage/key_codec.h"
@@ -63,6 +64,7 @@ std::function<void(Status)> countdown(size_t n, std::function<void(Status)> done
 Engine::Engine(Environment& env)
     : env_(env),
       archives_(std::make_unique<Archives>(env)),
+      destinations_(std::make_unique<Destinations>(env)),
       queue_(*env.storage, env.scheduler, env.targets, env.metrics, "events.deliveries", "events") {
 }
 
@@ -123,6 +125,7 @@ Status Engine::start() {
   if (!st) return st;
   if (!bad) return bad;
   if (auto as = archives_->start(); !as) return as;
+  if (auto ds = destinations_->start(); !ds) return ds;
   if (auto qs = queue_.start(); !qs) return qs;
   storage::Timers::Options o;
   o.ns = "events.schedules";
@@ -271,6 +274,9 @@ void Engine::deliver(const Rule& rule, const json::value& event, const std::stri
     q.delivery.body = target_input(t, rule, event, time);
     q.delivery.source_arn = rule.arn;
     q.delivery.id = event_id;
+    if (t.http_parameters) {
+      q.delivery.attributes.push_back(http_parameters_attribute(*t.http_parameters, event));
+    }
     if (!t.partition_key_path.empty()) {
       // A Kinesis target's partition key travels as the delivery's ordering
       // key (group_id); a path that selects nothing leaves the event id.

@@ -26,6 +26,7 @@
 #include "events/schedule.h"
 #include "events/target_queue.h"
 #include "services/events/archive.h"
+#include "services/events/destinations.h"
 #include "services/events/transform.h"
 #include "services/service.h"
 
@@ -42,6 +43,7 @@ struct RuleTarget {
   int64_t max_retries = 185;
   int64_t max_age_s = 86400;
   std::string dead_letter;
+  std::optional<boost::json::object> http_parameters;  // HttpParameters (API destinations)
   boost::json::object raw;  // as PutTargets gave it, for ListTargetsByRule
 
   // Validates a Target of PutTargets' input (EventBridge's messages).
@@ -106,6 +108,7 @@ class Engine {
              const std::vector<std::string>& only = {});
 
   Archives& archives() { return *archives_; }
+  Destinations& destinations() { return *destinations_; }
   // Sends a replay's events (replay.cc) on the worker pool, a page at a
   // time, until it completes, is cancelled or fails; a replay cut by a
   // restart is taken up again by start().
@@ -129,6 +132,7 @@ class Engine {
   std::map<std::string, std::map<std::string, RulePtr, std::less<>>, std::less<>> rules_
       GUARDED_BY(mu_);
   std::unique_ptr<Archives> archives_;
+  std::unique_ptr<Destinations> destinations_;
   ::nimbus::events::TargetQueue queue_;
   std::unique_ptr<storage::Timers> schedules_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();

@@ -31,6 +31,14 @@ inline Error limit(std::string message) {
 inline Error schedule_invalid() {
   return validation("Parameter ScheduleExpression is not valid.");
 }
+// "Failed to describe the connection(s). Connection 'x' does not exist.";
+// `kind` is "connection" or "api-destination".
+inline Error destination_not_found(std::string_view verb, std::string_view kind,
+                                   std::string_view name) {
+  std::string what = kind == "connection" ? "Connection '" : "An api-destination '";
+  return not_found("Failed to " + std::string(verb) + " the " + std::string(kind) + "(s). " + what +
+                   std::string(name) + "' does not exist.");
+}
 inline Error unavailable(std::string message) {
   return Error::make("InternalException", std::move(message), 500);
 }

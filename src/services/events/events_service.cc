@@ -34,6 +34,12 @@ Resources by_archive(const CallContext& ctx, const json::object& in) {
 Resources by_replay(const CallContext& ctx, const json::object& in) {
   return {arn_base(ctx) + "replay/" + str(in, "ReplayName")};
 }
+Resources by_connection(const CallContext& ctx, const json::object& in) {
+  return {arn_base(ctx) + "connection/" + str(in, "Name")};
+}
+Resources by_api_destination(const CallContext& ctx, const json::object& in) {
+  return {arn_base(ctx) + "api-destination/" + str(in, "Name")};
+}
 Resources by_entries_buses(const CallContext& ctx, const json::object& in) {
   Resources out;
   if (const auto* list = in.if_contains("Entries"); list != nullptr && list->is_array()) {
@@ -84,18 +90,35 @@ const Operation<EventsService> EventsService::kOperations[] = {
     {"TagResource", &EventsService::tag_resource, by_resource_arn},
     {"UntagResource", &EventsService::untag_resource, by_resource_arn},
     {"ListTagsForResource", &EventsService::list_tags_for_resource, by_resource_arn},
+    // connection_handlers.cc
+    {"CreateConnection", &EventsService::create_connection, by_connection},
+    {"DescribeConnection", &EventsService::describe_connection, by_connection},
+    {"UpdateConnection", &EventsService::update_connection, by_connection},
+    {"DeleteConnection", &EventsService::delete_connection, by_connection},
+    {"ListConnections", &EventsService::list_connections, no_resources},
+    {"DeauthorizeConnection", &EventsService::deauthorize_connection, by_connection},
+    // api_destination_handlers.cc
+    {"CreateApiDestination", &EventsService::create_api_destination, by_api_destination},
+    {"DescribeApiDestination", &EventsService::describe_api_destination, by_api_destination},
+    {"UpdateApiDestination", &EventsService::update_api_destination, by_api_destination},
+    {"DeleteApiDestination", &EventsService::delete_api_destination, by_api_destination},
+    {"ListApiDestinations", &EventsService::list_api_destinations, no_resources},
     // put_events_handlers.cc
     {"PutEvents", &EventsService::put_events, by_entries_buses},
     {"TestEventPattern", &EventsService::test_event_pattern, no_resources},
 };
 
 EventsService::EventsService(Environment& env)
-    : Service("events"), env_(env), engine_(std::make_unique<Engine>(env)) {
+    : Service("events"),
+      env_(env),
+      engine_(std::make_unique<Engine>(env)),
+      invoker_(std::make_unique<ApiInvoker>(env, engine_->destinations())) {
   serve(*this, kOperations);
 }
 
 EventsService::~EventsService() {
   binding_.reset();
+  invoker_.reset();
   engine_.reset();
 }
 

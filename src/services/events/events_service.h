@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "events/binding.h"
+#include "services/events/api_invoker.h"
 #include "services/events/engine.h"
 #include "services/service.h"
 
@@ -22,6 +23,7 @@ class EventsService final : public Service {
   Status start() override;
 
   Engine& engine() { return *engine_; }
+  ApiInvoker& invoker() { return *invoker_; }
   // A bus's policy (PutPermission) by its ARN (Service::resource_policy).
   std::string resource_policy(const std::string& arn) const override;
 
@@ -64,13 +66,32 @@ class EventsService final : public Service {
   void tag_resource(const CallContext& ctx, object in, Respond respond);
   void untag_resource(const CallContext& ctx, object in, Respond respond);
   Output list_tags_for_resource(const CallContext& ctx, const object& in) const;
+  // connection_handlers.cc
+  void create_connection(const CallContext& ctx, object in, Respond respond);
+  Output describe_connection(const CallContext& ctx, const object& in) const;
+  void update_connection(const CallContext& ctx, object in, Respond respond);
+  void delete_connection(const CallContext& ctx, object in, Respond respond);
+  Output list_connections(const CallContext& ctx, const object& in) const;
+  void deauthorize_connection(const CallContext& ctx, object in, Respond respond);
+  void store_connection(Connection c, Respond respond);
+  // api_destination_handlers.cc
+  void create_api_destination(const CallContext& ctx, object in, Respond respond);
+  Output describe_api_destination(const CallContext& ctx, const object& in) const;
+  void update_api_destination(const CallContext& ctx, object in, Respond respond);
+  void delete_api_destination(const CallContext& ctx, object in, Respond respond);
+  Output list_api_destinations(const CallContext& ctx, const object& in) const;
+  Status apply(const object& in, ApiDestination& d) const;
   // put_events_handlers.cc
   void put_events(const CallContext& ctx, object in, Respond respond);
   Output test_event_pattern(const CallContext& ctx, const object& in) const;
 
+  void authorize(const std::string& connection) { invoker_->authorize(connection); }
+  void forget_token(const std::string& connection) { invoker_->forget(connection); }
+
   Environment& env_;
   std::unique_ptr<Engine> engine_;
-  std::unique_ptr<::nimbus::events::Binding> binding_;  // unbound before engine_ goes
+  std::unique_ptr<ApiInvoker> invoker_;                 // API destinations' requests
+  std::unique_ptr<::nimbus::events::Binding> binding_;  // unbound before invoker_, engine_ go
 };
 
 }  // namespace nimbus::services::eventbridge

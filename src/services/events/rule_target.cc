@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "common/json_fields.h"
+#include "services/events/api_request.h"
 #include "services/events/engine.h"
 #include "services/events/errors.h"
 
@@ -66,6 +67,10 @@ Result<RuleTarget> RuleTarget::from(const json::object& in) {
   if (t.arn.ends_with(".fifo") && t.arn.find(":sqs:") != std::string::npos && t.group_id.empty()) {
     return errors::validation("Parameter(s) SqsParameters must be specified for target: " + t.id +
                               ".");
+  }
+  if (const auto* v = in.if_contains("HttpParameters"); v != nullptr) {
+    if (auto st = check_http_parameters(*v); !st) return st.error();
+    t.http_parameters = v->as_object();
   }
   if (const auto* v = in.if_contains("RetryPolicy"); v != nullptr && v->is_object()) {
     const auto& rp = v->as_object();

@@ -1,7 +1,6 @@
-// The policy, bus, group and stream types: a stack creates them through
-// IAM's, SNS's, EventBridge's, Scheduler's, Kinesis's and Firehose's own
-// operations with AWS's Ref and Fn::GetAtt, updates them in place and
-// deletes them with the stack.
+// The policy, bus, connection, API destination, group and stream types: a stack creates them
+// through IAM's, SNS's, EventBridge's, Scheduler's, Kinesis's and Firehose's own operations with
+// AWS's Ref and Fn::GetAtt, updates them in place and deletes them with the stack.
 #include <gtest/gtest.h>
 
 #include "services/cloudformation/cloudformation_service.h"
@@ -51,6 +50,19 @@ Resources:
   Bus:
     Type: AWS::Events::EventBus
     Properties: {Name: orders}
+  Connection:
+    Type: AWS::Events::Connection
+    Properties:
+      Description: !Ref Statement
+      AuthorizationType: API_KEY
+      AuthParameters: {ApiKeyAuthParameters: {ApiKeyName: x-api-key, ApiKeyValue: k1}}
+  Destination:
+    Type: AWS::Events::ApiDestination
+    Properties:
+      ConnectionArn: !GetAtt Connection.Arn
+      InvocationEndpoint: https://example.com/hooks/*
+      HttpMethod: POST
+      Description: !Ref Statement
   Group:
     Type: AWS::Scheduler::ScheduleGroup
     Properties: {Tags: [{Key: team, Value: !Ref Statement}]}
@@ -74,6 +86,8 @@ Outputs:
   ManagedArn: {Value: !GetAtt Managed.PolicyArn}
   BusRef: {Value: !Ref Bus}
   BusArn: {Value: !GetAtt Bus.Arn}
+  ConnectionArn: {Value: !GetAtt Connection.Arn}
+  DestinationArn: {Value: !GetAtt Destination.Arn}
   GroupRef: {Value: !Ref Group}
   GroupArn: {Value: !GetAtt Group.Arn}
   StreamRef: {Value: !Ref Stream}
@@ -130,6 +144,11 @@ TEST_F(ResourceTypesTest, CreateUpdateDelete) {
             "arn:aws:kinesis:us-east-1:000000000000:stream/" + s(out.at("StreamRef")));
   EXPECT_EQ(s(out.at("DeliveryArn")),
             "arn:aws:firehose:us-east-1:000000000000:deliverystream/" + s(out.at("DeliveryRef")));
+  EXPECT_TRUE(
+      s(out.at("ConnectionArn"))
+          .starts_with("arn:aws:events:us-east-1:000000000000:connection/types-Connection-"));
+  EXPECT_TRUE(s(out.at("DestinationArn"))
+                  .starts_with("arn:aws:events:us-east-1:000000000000:api-destination/"));
   EXPECT_EQ(out.at("ManagedRef"), out.at("ManagedArn"));
   EXPECT_TRUE(
       s(out.at("ManagedArn")).starts_with("arn:aws:iam::000000000000:policy/types-Managed-"));
@@ -168,6 +187,10 @@ TEST_F(ResourceTypesTest, CreateUpdateDelete) {
   EXPECT_NE(json::serialize(delivery->at("DeliveryStreamDescription")).find("cooked/"),
             std::string::npos);
   EXPECT_NE(topic_policy(physical["Topic"]).find("sqs:SendMessage"), std::string::npos);
+  auto destination = other("events", "DescribeApiDestination", {{"Name", physical["Destination"]}});
+  ASSERT_TRUE(destination);
+  EXPECT_EQ(s(destination->at("Description")), "sqs:SendMessage");
+  EXPECT_EQ(s(destination->at("ConnectionArn")), s(out.at("ConnectionArn")));
   auto policy = other("iam", "GetPolicy", {{"PolicyArn", physical["Managed"]}});
   EXPECT_EQ(s(policy->at("Policy").at("DefaultVersionId")), "v2");
 
@@ -181,6 +204,8 @@ TEST_F(ResourceTypesTest, CreateUpdateDelete) {
   EXPECT_FALSE(
       other("firehose", "DescribeDeliveryStream", {{"DeliveryStreamName", physical["Delivery"]}}));
   EXPECT_FALSE(other("events", "DescribeEventBus", {{"Name", "orders"}}));
+  EXPECT_FALSE(other("events", "DescribeConnection", {{"Name", physical["Connection"]}}));
+  EXPECT_FALSE(other("events", "DescribeApiDestination", {{"Name", physical["Destination"]}}));
   EXPECT_FALSE(other("scheduler", "GetScheduleGroup", {{"Name", physical["Group"]}}));
   EXPECT_FALSE(other("iam", "GetPolicy", {{"PolicyArn", physical["Managed"]}}));
   EXPECT_FALSE(other("iam", "GetRole", {{"RoleName", physical["Role"]}}));

@@ -50,6 +50,8 @@ const Provider* const kProviders[] = {
     &providers::kEventBus,
     &providers::kScheduleGroup,
     &providers::kNestedStack,
+    &providers::kConnection,
+    &providers::kApiDestination,
 };
 
 }  // namespace

@@ -50,5 +50,7 @@ extern const Provider kDeliveryStream;      // streams.cc
 extern const Provider kEventBus;            // groups.cc
 extern const Provider kScheduleGroup;       // groups.cc
 extern const Provider kNestedStack;         // nested.cc
+extern const Provider kConnection;          // api_destinations.cc
+extern const Provider kApiDestination;      // api_destinations.cc
 
 }  // namespace nimbus::services::cloudformation::providers

@@ -15,6 +15,14 @@ std::string object_key(std::string_view bucket, std::string_view key) {
   return storage::KeyBuilder().str(bucket).tail(key).bytes();
 }
 
+std::string version_key(std::string_view bucket, std::string_view key, uint64_t seq) {
+  return storage::KeyBuilder().str(bucket).str(key).u64(~seq).bytes();
+}
+
+std::string versions_prefix(std::string_view bucket, std::string_view key) {
+  return storage::KeyBuilder().str(bucket).str(key).bytes();
+}
+
 std::string config_key(std::string_view bucket, std::string_view name) {
   return storage::KeyBuilder().str(bucket).str(name).bytes();
 }
@@ -51,6 +59,7 @@ std::optional<Bucket> decode_bucket(std::string_view name, std::string_view text
 std::string encode(const ObjectMeta& m) {
   json::object o;
   o["version"] = m.version_id;
+  if (m.seq != 0) o["seq"] = m.seq;
   if (m.delete_marker) {
     o["marker"] = true;
   } else {
@@ -80,6 +89,11 @@ std::optional<ObjectMeta> decode_object(std::string_view bucket, std::string_vie
   m.key = std::string(key);
   m.version_id = str(*o, "version");
   m.delete_marker = boolean(*o, "marker").value_or(false);
+  if (const auto* q = o->if_contains("seq")) {
+    boost::system::error_code ec;
+    m.seq = q->to_number<uint64_t>(ec);
+    if (ec) m.seq = 0;
+  }
   m.blob = str(*o, "blob");
   if (const auto* ps = o->if_contains("pieces"); ps && ps->is_array()) {
     for (const auto& p : ps->as_array()) {

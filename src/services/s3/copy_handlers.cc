@@ -45,11 +45,22 @@ Result<ObjectMeta> S3Service::resolve_copy_source(const json::object& in) const 
     return errors::invalid_argument("Invalid copy source object key", "x-amz-copy-source",
                                     str(in, "CopySource"));
   }
+  if (!source->version_id.empty() && !valid_version_id(source->version_id)) {
+    return errors::invalid_version_id(source->version_id);
+  }
   auto found = engine_.head(source->bucket, source->key, source->version_id);
   if (!found) return found.take_error();
   if (!*found || (*found)->delete_marker) {
     if (auto b = engine_.bucket(source->bucket); b && !*b) {
       return errors::no_such_bucket(source->bucket);
+    }
+    if (*found && !source->version_id.empty()) {
+      return errors::invalid_request(
+          "The source of a copy request may not specifically refer to a delete marker by version "
+          "id.");
+    }
+    if (!source->version_id.empty()) {
+      return errors::no_such_version(source->key, source->version_id);
     }
     return errors::no_such_key(source->key);
   }

@@ -40,13 +40,18 @@ void S3Service::delete_objects(const CallContext& ctx, json::object in, Respond 
   for (size_t i = 0; i < objects->size(); ++i) {
     const auto& o = (*objects)[i].is_object() ? (*objects)[i].as_object() : json::object();
     std::string key = str(o, "Key");
-    auto finish = [state, i, key](Status st) {
+    std::string version = str(o, "VersionId");
+    auto finish = [state, i, key, version](Result<Removed> st) {
       json::object r;
       r["Key"] = key;
+      if (!version.empty()) r["VersionId"] = version;
       if (!st) {
         r["Code"] = st.error().code;
         r["Message"] = st.error().message;
         r["error"] = true;
+      } else if (st->delete_marker) {
+        r["DeleteMarker"] = true;
+        r["DeleteMarkerVersionId"] = st->version_id;
       }
       std::lock_guard lock(state->mu);
       state->results[i] = std::move(r);
@@ -71,7 +76,11 @@ void S3Service::delete_objects(const CallContext& ctx, json::object in, Respond 
                          : errors::key_too_long(key.size()));
       continue;
     }
-    engine_.remove_object(b->name, key, "ObjectRemoved:Delete", caller, std::move(finish));
+    if (!version.empty() && !valid_version_id(version)) {
+      finish(errors::invalid_version_id(version));
+      continue;
+    }
+    engine_.remove_object(b->name, key, version, "ObjectRemoved:Delete", caller, std::move(finish));
   }
 }
 

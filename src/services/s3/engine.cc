@@ -43,6 +43,7 @@ Engine::Engine(Environment& env)
     : env_(env),
       buckets_(env.storage->records(codec::kBuckets)),
       objects_(env.storage->records(codec::kObjects)),
+      versions_(env.storage->records(codec::kVersions)),
       configs_(env.storage->records(codec::kConfig)),
       uploads_(env.storage->records(codec::kUploads)),
       parts_(env.storage->records(codec::kParts)),
@@ -62,11 +63,15 @@ Status Engine::start() {
   // a blob's rename and its record's commit, or its replacement's commit
   // and its removal.
   std::unordered_set<std::string> referenced;
-  NIMBUS_TRY(objects_.each("", [&](storage::Entry& e) {
+  uint64_t highest = 0;  // seqs are never reused, whatever the clock says
+  auto visit = [&](storage::Entry& e) {
     if (auto m = codec::decode_object("", "", e.value)) {
+      highest = std::max(highest, m->seq);
       for (auto& b : m->blobs()) referenced.insert(std::move(b));
     }
-  }));
+  };
+  NIMBUS_TRY(objects_.each("", visit));
+  NIMBUS_TRY(versions_.each("", visit));
   NIMBUS_TRY(collect_upload_blobs(referenced));
   auto ids = storage::list_blobs(blobs_root_);
   if (!ids) return ids.take_error();
@@ -77,7 +82,7 @@ Status Engine::start() {
     ++dropped;
   }
   if (dropped > 0) spdlog::info("s3: removed {} unreferenced object bodies", dropped);
-  sequence_ = static_cast<uint64_t>(env_.clock.now_millis()) << 20;
+  sequence_ = std::max(static_cast<uint64_t>(env_.clock.now_millis()) << 20, highest);
   return Status::ok();
 }
 
@@ -85,13 +90,10 @@ Status Engine::start() {
 
 Result<std::optional<ObjectMeta>> Engine::head(std::string_view bucket, std::string_view key,
                                                std::string_view version_id) const {
-  auto text = objects_.get(codec::object_key(bucket, key));
-  if (!text) return text.take_error();
-  if (!*text) return std::optional<ObjectMeta>();
-  auto meta = codec::decode_object(bucket, key, **text);
-  if (!meta) return Error::internal("s3: unreadable record of " + std::string(key));
-  if (!version_id.empty() && version_id != meta->version_id) return std::optional<ObjectMeta>();
-  return meta;
+  auto at = locate(bucket, key, version_id);
+  if (!at) return at.take_error();
+  if (!*at) return std::optional<ObjectMeta>();
+  return std::optional<ObjectMeta>(std::move((*at)->meta));
 }
 
 Result<std::shared_ptr<http::BodySource>> Engine::open(const ObjectMeta& meta, uint64_t offset,
@@ -173,88 +175,145 @@ void Engine::commit_object(PutRequest put, ObjectMeta body, Also also,
   auto h = gate_.hold();
   if (!h) return done(errors::stopping());
   std::string turn_key = object_turn(put.bucket, put.key);
-  serial_.submit(
-      turn_key, [this, h, put = std::move(put), body = std::move(body), also = std::move(also),
-                 done = std::move(done)](storage::PartitionExecutor::Turn turn) mutable {
-        // A new body is dropped when it does not become the object; the parts
-        // of an upload (`also`) stay with the upload.
-        auto fail = [&](Error e) {
-          if (!also) drop_blobs(body.blobs());
-          done(std::move(e));
-        };
-        auto b = bucket(put.bucket);  // it may have gone while the body came
-        if (!b) return fail(b.take_error());
-        if (!*b) return fail(errors::no_such_bucket(put.bucket));
-        auto old = head(put.bucket, put.key);
-        if (!old) return fail(old.take_error());
-        if (auto failed = check_write_conditions(put, *old)) return fail(std::move(*failed));
-        ObjectMeta meta = std::move(body);
-        meta.bucket = put.bucket;
-        meta.key = put.key;
-        meta.modified_ms = env_.clock.now_millis();
-        meta.headers = std::move(put.headers);
-        meta.metadata = std::move(put.metadata);
-        meta.tags = std::move(put.tags);
-        storage::WriteBatch batch(codec::partition(put.bucket));
-        std::vector<std::string> replaced;
-        if (also) {
-          auto more = also(batch, meta);
-          if (!more) return done(more.take_error());
-          replaced = std::move(*more);
-        }
-        batch.put(codec::kObjects, codec::object_key(put.bucket, put.key), codec::encode(meta));
-        if (*old) {
-          for (auto& id : (*old)->blobs()) replaced.push_back(std::move(id));
-        }
-        bool owned = !also;
-        env_.storage->commit(
-            std::move(batch),
-            [this, h, turn = std::move(turn), meta = std::move(meta),
-             replaced = std::move(replaced), event = std::move(put.event_name),
-             caller = std::move(put.caller), owned, done = std::move(done)](Status st) mutable {
-              if (!st) {
-                if (owned) drop_blobs(meta.blobs());
-                return done(st.take_error());
-              }
-              drop_blobs(std::move(replaced));
-              emit(ObjectEvent{std::move(event), meta.bucket, meta.key, meta.size,
-                               meta.etag.substr(1, meta.etag.size() - 2), "", next_sequencer(),
-                               meta.modified_ms, caller.request_id, caller.principal});
-              done(std::move(meta));
-            });
-      });
-}
-
-void Engine::remove_object(std::string bucket, std::string key, std::string event_name,
-                           Caller caller, Done done) {
-  auto h = gate_.hold();
-  if (!h) return done(errors::stopping());
-  std::string turn_key = object_turn(bucket, key);
-  serial_.submit(turn_key, [this, h, bucket = std::move(bucket), key = std::move(key),
-                            event_name = std::move(event_name), caller = std::move(caller),
+  serial_.submit(turn_key, [this, h, put = std::move(put), body = std::move(body),
+                            also = std::move(also),
                             done = std::move(done)](storage::PartitionExecutor::Turn turn) mutable {
-    auto old = head(bucket, key);
-    if (!old) return done(old.take_error());
-    if (!*old) return done(Status::ok());  // deleting nothing succeeds
-    storage::WriteBatch batch(codec::partition(bucket));
-    batch.del(codec::kObjects, codec::object_key(bucket, key));
+    // A new body is dropped when it does not become the object; the parts
+    // of an upload (`also`) stay with the upload.
+    auto fail = [&](Error e) {
+      if (!also) drop_blobs(body.blobs());
+      done(std::move(e));
+    };
+    auto b = bucket(put.bucket);  // it may have gone while the body came
+    if (!b) return fail(b.take_error());
+    if (!*b) return fail(errors::no_such_bucket(put.bucket));
+    auto old = head(put.bucket, put.key);
+    if (!old) return fail(old.take_error());
+    if (auto failed = check_write_conditions(put, *old)) return fail(std::move(*failed));
+    ObjectMeta meta = std::move(body);
+    meta.bucket = put.bucket;
+    meta.key = put.key;
+    meta.modified_ms = env_.clock.now_millis();
+    meta.headers = std::move(put.headers);
+    meta.metadata = std::move(put.metadata);
+    meta.tags = std::move(put.tags);
+    stamp(meta, **b);
+    storage::WriteBatch batch(codec::partition(put.bucket));
+    std::vector<std::string> replaced;
+    if (also) {
+      auto more = also(batch, meta);
+      if (!more) return done(more.take_error());
+      replaced = std::move(*more);
+    }
+    auto superseded = supersede(batch, **b, *old, meta);
+    if (!superseded) return fail(superseded.take_error());
+    for (auto& id : *superseded) replaced.push_back(std::move(id));
+    batch.put(codec::kObjects, codec::object_key(put.bucket, put.key), codec::encode(meta));
+    std::string event_version = (*b)->versioning.empty() ? "" : meta.version_id;
+    bool owned = !also;
     env_.storage->commit(
-        std::move(batch), [this, h, turn = std::move(turn), old = std::move(**old),
-                           event_name = std::move(event_name), caller = std::move(caller),
-                           done = std::move(done)](Status st) mutable {
-          if (!st) return done(st);
-          drop_blobs(old.blobs());
-          emit(ObjectEvent{std::move(event_name), old.bucket, old.key, 0, "", "", next_sequencer(),
-                           env_.clock.now_millis(), caller.request_id, caller.principal});
-          done(Status::ok());
+        std::move(batch),
+        [this, h, turn = std::move(turn), meta = std::move(meta), replaced = std::move(replaced),
+         event = std::move(put.event_name), caller = std::move(put.caller), owned,
+         event_version = std::move(event_version), done = std::move(done)](Status st) mutable {
+          if (!st) {
+            if (owned) drop_blobs(meta.blobs());
+            return done(st.take_error());
+          }
+          drop_blobs(std::move(replaced));
+          emit(ObjectEvent{std::move(event), meta.bucket, meta.key, meta.size,
+                           meta.etag.substr(1, meta.etag.size() - 2), std::move(event_version),
+                           next_sequencer(), meta.modified_ms, caller.request_id,
+                           caller.principal});
+          done(std::move(meta));
         });
   });
 }
 
-void Engine::remove(std::string_view bucket, std::string_view key, std::string_view,
+void Engine::remove_object(std::string bucket, std::string key, std::string version_id,
+                           std::string event_name, Caller caller,
+                           std::function<void(Result<Removed>)> done) {
+  auto h = gate_.hold();
+  if (!h) return done(errors::stopping());
+  std::string turn_key = object_turn(bucket, key);
+  serial_.submit(turn_key, [this, h, bucket = std::move(bucket), key = std::move(key),
+                            version_id = std::move(version_id), event_name = std::move(event_name),
+                            caller = std::move(caller),
+                            done = std::move(done)](storage::PartitionExecutor::Turn turn) mutable {
+    auto b = this->bucket(bucket);
+    if (!b) return done(b.take_error());
+    if (!*b) return done(errors::no_such_bucket(bucket));
+    storage::WriteBatch batch(codec::partition(bucket));
+    std::vector<std::string> dropped;
+    Removed removed;
+    ObjectEvent event{std::move(event_name), bucket,          key, 0, "", "", "", 0,
+                      caller.request_id,     caller.principal};
+    if (!version_id.empty()) {
+      // That version, for good; the next newest becomes the latest.
+      auto at = locate(bucket, key, version_id);
+      if (!at) return done(at.take_error());
+      removed.version_id = version_id;
+      if (!*at) return done(removed);  // deleting nothing succeeds
+      const ObjectMeta& gone = (*at)->meta;
+      removed.delete_marker = gone.delete_marker;
+      dropped = gone.blobs();
+      if ((*at)->current) {
+        batch.del(codec::kObjects, codec::object_key(bucket, key));
+        auto next = noncurrent(bucket, key, 1);
+        if (!next) return done(next.take_error());
+        if (!next->empty()) {
+          const ObjectMeta& n = next->front();
+          batch.del(codec::kVersions, codec::version_key(bucket, key, n.seq));
+          batch.put(codec::kObjects, codec::object_key(bucket, key), codec::encode(n));
+        }
+      } else {
+        batch.del(codec::kVersions, codec::version_key(bucket, key, gone.seq));
+      }
+      event.version_id = version_id;
+    } else {
+      auto old = head(bucket, key);
+      if (!old) return done(old.take_error());
+      if ((*b)->versioning.empty()) {
+        if (!*old) return done(removed);  // deleting nothing succeeds
+        batch.del(codec::kObjects, codec::object_key(bucket, key));
+        dropped = (*old)->blobs();
+      } else {
+        // A delete marker becomes the latest version.
+        ObjectMeta marker;
+        marker.bucket = bucket;
+        marker.key = key;
+        marker.delete_marker = true;
+        marker.modified_ms = env_.clock.now_millis();
+        stamp(marker, **b);
+        auto superseded = supersede(batch, **b, *old, marker);
+        if (!superseded) return done(superseded.take_error());
+        dropped = std::move(*superseded);
+        batch.put(codec::kObjects, codec::object_key(bucket, key), codec::encode(marker));
+        removed.version_id = marker.version_id;
+        removed.delete_marker = true;
+        event.version_id = marker.version_id;
+        if (event.name.ends_with(":Delete")) event.name += "MarkerCreated";
+      }
+    }
+    env_.storage->commit(
+        std::move(batch),
+        [this, h, turn = std::move(turn), dropped = std::move(dropped), event = std::move(event),
+         removed = std::move(removed), done = std::move(done)](Status st) mutable {
+          if (!st) return done(st.take_error());
+          drop_blobs(std::move(dropped));
+          event.sequencer = next_sequencer();
+          event.time_ms = env_.clock.now_millis();
+          emit(std::move(event));
+          done(std::move(removed));
+        });
+  });
+}
+
+void Engine::remove(std::string_view bucket, std::string_view key, std::string_view version_id,
                     std::string event_name, Done done) {
-  remove_object(std::string(bucket), std::string(key), std::move(event_name), Caller{},
-                std::move(done));
+  remove_object(std::string(bucket), std::string(key), std::string(version_id),
+                std::move(event_name), Caller{},
+                [done = std::move(done)](Result<Removed> r) { done(r.status()); });
 }
 
 void Engine::drop_blobs(std::vector<std::string> ids) {

@@ -55,6 +55,33 @@ struct PutRequest {
   Caller caller;
 };
 
+// What a DeleteObject did.
+struct Removed {
+  // The delete marker made, or the version deleted ("null" included); empty
+  // when the bucket never had versioning and no version was named.
+  std::string version_id;
+  bool delete_marker = false;  // a marker was made, or the version deleted was one
+};
+
+// One entry of ListObjectVersions: a version or a delete marker.
+struct VersionEntry {
+  ObjectMeta meta;
+  bool latest = false;
+};
+struct VersionPage {
+  std::vector<VersionEntry> entries;  // key order, then newest first
+  bool truncated = false;
+};
+
+// Version ids: "null", or a version's seq as 16 hex digits (opaque to
+// clients, unique, never reused).
+std::string version_id_of(uint64_t seq);
+// The seq a version id names; nullopt for "null" and for text that is not
+// a version id.
+std::optional<uint64_t> seq_of(std::string_view version_id);
+// "null" or a version id this engine makes (else S3's InvalidArgument).
+bool valid_version_id(std::string_view version_id);
+
 // The write conditions of `put` against the current version: nullopt to
 // go ahead, else 412 PreconditionFailed (or NoSuchKey for If-Match on a
 // missing key).
@@ -75,13 +102,28 @@ class Engine final : public Objects {
   void create_bucket(Bucket bucket, Done done);
   // NoSuchBucket, BucketNotEmpty; its configurations go with it.
   void delete_bucket(std::string bucket, Done done);
+  // PutBucketVersioning: "Enabled" or "Suspended" (engine_versions.cc).
+  void set_versioning(std::string bucket, std::string status, Done done);
 
   // --- objects ---
-  // Streams the body to a blob, then commits the record (replacing the
-  // current version) and tells the listeners.
+  // Streams the body to a blob, then commits the record and tells the
+  // listeners. The new version replaces the current one (unversioned
+  // bucket), becomes the latest with a new version id (Enabled), or
+  // becomes the "null" version, replacing the old null one (Suspended).
   void put_object(PutRequest put, std::function<void(Result<ObjectMeta>)> done);
-  void remove_object(std::string bucket, std::string key, std::string event_name, Caller caller,
-                     Done done);
+  // DeleteObject: without a version id, removes the object (unversioned)
+  // or makes a delete marker the latest version (event name's ":Delete"
+  // becomes ":DeleteMarkerCreated"); with one, deletes that version for
+  // good (the next newest becomes the latest). Nothing to delete succeeds.
+  void remove_object(std::string bucket, std::string key, std::string version_id,
+                     std::string event_name, Caller caller,
+                     std::function<void(Result<Removed>)> done);
+  // ListObjectVersions: every version and delete marker of keys starting
+  // with `prefix`, after (key_marker, version_marker), up to `limit`
+  // (engine_versions.cc).
+  Result<VersionPage> versions(std::string_view bucket, std::string_view prefix,
+                               std::string_view key_marker, std::string_view version_marker,
+                               size_t limit) const;
 
   // --- multipart uploads (multipart.cc) ---
   // Gives the upload its id.
@@ -145,6 +187,24 @@ class Engine final : public Objects {
   // key's turn, after the bucket and the write conditions are checked.
   void commit_object(PutRequest put, ObjectMeta body, Also also,
                      std::function<void(Result<ObjectMeta>)> done);
+  // A version and whether it is the key's latest (engine_versions.cc).
+  struct Located {
+    ObjectMeta meta;
+    bool current = false;
+  };
+  Result<std::optional<Located>> locate(std::string_view bucket, std::string_view key,
+                                        std::string_view version_id) const;
+  // The key's noncurrent versions, newest first, at most `limit`.
+  Result<std::vector<ObjectMeta>> noncurrent(std::string_view bucket, std::string_view key,
+                                             size_t limit) const;
+  // Adds to `batch` what `next` becoming the latest version of its key
+  // does to the old latest (`old`) and to an older "null" version: kept as
+  // noncurrent versions or replaced. Returns the blobs to drop once it commits.
+  Result<std::vector<std::string>> supersede(storage::WriteBatch& batch, const Bucket& bucket,
+                                             const std::optional<ObjectMeta>& old,
+                                             const ObjectMeta& next) const;
+  // A new version's seq and id for a write into `bucket`.
+  void stamp(ObjectMeta& meta, const Bucket& bucket);
   void emit(ObjectEvent event) const;
   std::string next_sequencer();
   void drop_blob(std::string id);
@@ -155,6 +215,7 @@ class Engine final : public Objects {
   Environment& env_;
   storage::Records buckets_;
   storage::Records objects_;
+  storage::Records versions_;
   storage::Records configs_;
   storage::Records uploads_;
   storage::Records parts_;
@@ -162,8 +223,8 @@ class Engine final : public Objects {
   std::unique_ptr<storage::BlobStore> blobs_;
   storage::PartitionExecutor serial_;
   std::vector<Listener> listeners_;
-  std::atomic<uint64_t> sequence_{0};
-  Gate gate_;  // last: closed first, by the destructor
+  std::atomic<uint64_t> sequence_{0};  // version seqs and event sequencers
+  Gate gate_;                          // last: closed first, by the destructor
 };
 
 }  // namespace nimbus::services::s3

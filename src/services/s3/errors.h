@@ -26,6 +26,23 @@ inline Error no_such_version(std::string_view key, std::string_view version_id) 
       .with("Key", std::string(key))
       .with("VersionId", std::string(version_id));
 }
+// A delete marker read as the latest version (404) or by its version id
+// (405); the headers tell clients it is a marker.
+inline Error no_such_key_marker(std::string_view key, std::string_view version_id) {
+  return no_such_key(key).with("DeleteMarker", "true").with("VersionId", std::string(version_id));
+}
+inline Error method_not_allowed_marker(std::string_view method, std::string_view version_id) {
+  return make("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
+      .with("Method", std::string(method))
+      .with("ResourceType", "DeleteMarker")
+      .with("DeleteMarker", "true")
+      .with("VersionId", std::string(version_id));
+}
+inline Error invalid_version_id(std::string_view version_id) {
+  return make("InvalidArgument", "Invalid version id specified", 400)
+      .with("ArgumentName", "versionId")
+      .with("ArgumentValue", std::string(version_id));
+}
 inline Error bucket_already_owned(std::string_view bucket) {
   return make("BucketAlreadyOwnedByYou",
               "Your previous request to create the named bucket succeeded and you already own it.",

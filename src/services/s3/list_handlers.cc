@@ -13,29 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-// Above every key that starts with `prefix` (keys are at most 1024 bytes).
-std::string past(const std::string& prefix) {
-  return prefix + std::string(kMaxKeyBytes + 1, '\xff');
-}
-
-// EncodingType=url: every byte but the unreserved ones and '/' escaped.
-std::string url_encode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.' || c == '~' || c == '/';
-    if (plain) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 struct Listing {
   json::array contents;
   json::array prefixes;
@@ -90,6 +67,10 @@ Result<json::object> S3Service::list_objects(const CallContext&, const json::obj
     if (!page) return page.take_error();
     bool restarted = false;
     for (auto& o : page->objects) {
+      if (o.delete_marker) {  // a key whose latest version is a marker is not listed
+        cursor = o.key;
+        continue;
+      }
       std::string cp;
       if (!delimiter.empty()) {
         auto at = o.key.find(delimiter, prefix.size());

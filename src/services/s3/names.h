@@ -1,6 +1,7 @@
 // S3's rules for bucket names and object keys.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace nimbus::services::s3 {
@@ -13,5 +14,11 @@ bool valid_bucket_name(std::string_view name);
 
 inline constexpr size_t kMaxKeyBytes = 1024;
 inline constexpr size_t kMaxMetadataBytes = 2048;
+
+// Listings: a key above every key that starts with `prefix` (keys are at
+// most kMaxKeyBytes), where a common prefix's listing continues.
+std::string past(const std::string& prefix);
+// EncodingType=url: every byte but the unreserved ones and '/' escaped.
+std::string url_encode(std::string_view s);
 
 }  // namespace nimbus::services::s3

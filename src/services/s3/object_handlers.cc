@@ -71,10 +71,19 @@ void S3Service::read_object(std::shared_ptr<Payload> payload, json::object in, R
                             bool body, int attempt) {
   std::string bucket = str(in, "Bucket");
   std::string key = str(in, "Key");
-  auto found = engine_.head(bucket, key, str(in, "VersionId"));
+  std::string version = str(in, "VersionId");
+  if (!version.empty() && !valid_version_id(version)) {
+    return respond(errors::invalid_version_id(version));
+  }
+  auto found = engine_.head(bucket, key, version);
   if (!found) return respond(found.take_error());
   if (!*found || (*found)->delete_marker) {
     if (auto b = existing_bucket(in); !b) return respond(b.take_error());
+    if (*found && !version.empty()) {
+      return respond(errors::method_not_allowed_marker(body ? "GET" : "HEAD", version));
+    }
+    if (*found) return respond(errors::no_such_key_marker(key, (*found)->version_id));
+    if (!version.empty()) return respond(errors::no_such_version(key, version));
     return respond(errors::no_such_key(key));
   }
   ObjectMeta meta = std::move(**found);
@@ -116,13 +125,19 @@ void S3Service::read_object(std::shared_ptr<Payload> payload, json::object in, R
 
 void S3Service::delete_object(const CallContext& ctx, json::object in, Respond respond) {
   if (auto b = existing_bucket(in); !b) return respond(b.take_error());
-  engine_.remove_object(
-      str(in, "Bucket"), str(in, "Key"), "ObjectRemoved:Delete",
-      Caller{ctx.request_id, ctx.access_key_id.empty() ? ctx.account_id : ctx.access_key_id},
-      [respond = std::move(respond)](Status st) {
-        if (!st) return respond(st.take_error());
-        respond(json::object{});
-      });
+  std::string version = str(in, "VersionId");
+  if (!version.empty() && !valid_version_id(version)) {
+    return respond(errors::invalid_version_id(version));
+  }
+  engine_.remove_object(str(in, "Bucket"), str(in, "Key"), std::move(version),
+                        "ObjectRemoved:Delete", caller_of(ctx),
+                        [respond = std::move(respond)](Result<Removed> r) {
+                          if (!r) return respond(r.take_error());
+                          json::object out;
+                          if (r->delete_marker) out["DeleteMarker"] = true;
+                          if (!r->version_id.empty()) out["VersionId"] = r->version_id;
+                          respond(std::move(out));
+                        });
 }
 
 }  // namespace nimbus::services::s3

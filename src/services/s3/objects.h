@@ -43,8 +43,11 @@ struct ObjectMeta {
   std::string bucket;
   std::string key;
   std::string version_id = "null";  // "null" when written unversioned
-  std::string blob;                 // blob id of the body; empty for a delete marker
-  std::vector<Piece> pieces;        // instead of `blob`: the parts of a multipart upload
+  // Orders the versions of a key (newest highest), unique per engine; a
+  // version id other than "null" is this number in text (version_id_of).
+  uint64_t seq = 0;
+  std::string blob;           // blob id of the body; empty for a delete marker
+  std::vector<Piece> pieces;  // instead of `blob`: the parts of a multipart upload
   uint64_t size = 0;
   std::string etag;  // as S3 quotes it: "\"d41d8cd9...\""
   int64_t modified_ms = 0;
@@ -82,7 +85,8 @@ struct ObjectEvent {
 };
 
 struct ListPage {
-  std::vector<ObjectMeta> objects;  // current versions, in UTF-8 binary key order
+  std::vector<ObjectMeta>
+      objects;  // latest versions (delete markers too), in UTF-8 binary key order
   bool truncated = false;
 };
 

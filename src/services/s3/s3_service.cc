@@ -49,6 +49,9 @@ const Operation<S3Service> S3Service::kOperations[] = {
     {"DeleteBucketTagging", &S3Service::delete_bucket_tagging, by_bucket},
     {"ListObjectsV2", &S3Service::list_objects_v2, by_bucket},
     {"ListObjects", &S3Service::list_objects_v1, by_bucket},
+    {"PutBucketVersioning", &S3Service::put_bucket_versioning, by_bucket},
+    {"GetBucketVersioning", &S3Service::get_bucket_versioning, by_bucket},
+    {"ListObjectVersions", &S3Service::list_object_versions, by_bucket},
 };
 
 S3Service::S3Service(Environment& env)

@@ -68,6 +68,11 @@ class S3Service final : public Service {
   Result<boost::json::object> list_objects(const CallContext& ctx, const boost::json::object& in,
                                            bool v2) const;
 
+  // version_handlers.cc
+  void put_bucket_versioning(const CallContext& ctx, boost::json::object in, Respond respond);
+  Output get_bucket_versioning(const CallContext& ctx, const boost::json::object& in) const;
+  Output list_object_versions(const CallContext& ctx, const boost::json::object& in) const;
+
   // tag_handlers.cc
   void put_object_tagging(const CallContext& ctx, boost::json::object in, Respond respond);
   void delete_object_tagging(const CallContext& ctx, boost::json::object in, Respond respond);

@@ -93,7 +93,7 @@ int64_t ApiInvoker::take_slot(const ApiDestination& d) {
   int64_t now_us = env_.scheduler.clock().now_millis() * 1000;
   int64_t interval_us = 1'000'000 / std::max<int64_t>(1, d.rate_per_s);
   MutexLock lock(mu_);
-  int64_t& next = next_slot_ms_[d.name];
+  int64_t& next = next_slot_us_[d.name];
   int64_t slot = std::max(now_us, next);
   if (slot - now_us >= 1'000'000) return -1;
   next = slot + interval_us;
@@ -105,6 +105,9 @@ void ApiInvoker::send(ApiDestination d, Connection c, Delivery del, DeliverDone 
   bool oauth = c.auth_type == "OAUTH_CLIENT_CREDENTIALS";
   auto go = [this, gate = gate_, d, c, del, done, refreshed,
              oauth](Result<std::string> token) mutable {
+    // A token's waiters run on the client's thread outside the gate.
+    auto in = gate->hold();
+    if (!in) return done(stopping());
     if (!token) {
       bool refused = token.error().code == "OAUTH_FAILURE";
       if (refused) set_state(c.name, false, token.error().message);
@@ -190,7 +193,9 @@ void ApiInvoker::authorize(const std::string& name) {
   auto c = destinations_.connection(name);
   if (!c || c->auth_type != "OAUTH_CLIENT_CREDENTIALS") return;
   forget(name);
-  with_token(*c, [this, name](Result<std::string> token) {
+  with_token(*c, [this, gate = gate_, name](Result<std::string> token) {
+    auto in = gate->hold();
+    if (!in) return;
     set_state(name, token.is_ok(), token ? "" : token.error().message);
   });
 }

@@ -69,7 +69,7 @@ class ApiInvoker {
   http::ClientOptions options_;
   Mutex mu_;
   std::map<std::string, std::shared_ptr<TokenSlot>> tokens_ GUARDED_BY(mu_);
-  std::map<std::string, int64_t> next_slot_ms_ GUARDED_BY(mu_);
+  std::map<std::string, int64_t> next_slot_us_ GUARDED_BY(mu_);
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   std::once_flag once_;
   std::unique_ptr<http::Client> client_;  // last: stopped first

@@ -271,6 +271,34 @@ TEST_F(ApiDestinationTest, OAuthTokensAreFetchedOnceAndRefreshedOn401) {
   EXPECT_EQ(calls("/token").size(), 2u);
 }
 
+TEST_F(ApiDestinationTest, ARefusedOAuthClientDeauthorizesTheConnection) {
+  auto dlq = queue("dlq");
+  json::object oauth{{"OAuthParameters",
+                      {{"ClientParameters", {{"ClientID", "id"}, {"ClientSecret", "cs"}}},
+                       {"AuthorizationEndpoint", base_ + "/no-token"},
+                       {"HttpMethod", "GET"}}}};
+  std::string conn = s(call("CreateConnection", {{"Name", "o"},
+                                                 {"AuthorizationType", "OAUTH_CLIENT_CREDENTIALS"},
+                                                 {"AuthParameters", oauth}})
+                           .at("ConnectionArn"));
+  json::object d;
+  ASSERT_TRUE(eventually([&] {
+    d = call("DescribeConnection", {{"Name", "o"}});
+    return s(d["ConnectionState"]) == "DEAUTHORIZED";
+  }));
+  EXPECT_NE(s(d["StateReason"]).find("access_token"), std::string::npos) << s(d["StateReason"]);
+  auto asked = calls("/no-token");
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_NE(asked[0].query().find("grant_type=client_credentials"), std::string::npos);
+
+  route_to(destination("d", conn, "/orders/*/*"), {{"DeadLetterConfig", {{"Arn", arn_of(dlq)}}}});
+  put_event("my.app", R"({"id":"1"})");
+  auto got = receive(dlq, 1, 100ms, 100);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(got[0].at("MessageAttributes").at("ERROR_CODE").at("StringValue")), "NO_PERMISSIONS");
+  EXPECT_EQ(calls().size(), 0u);  // nothing was sent without authorization
+}
+
 TEST_F(ApiDestinationTest, TheRateLimitSpacesRequests) {
   std::string conn = connection("c", "BASIC", basic_auth());
   route_to(destination("d", conn, "/orders/*/*", 1));

@@ -16,6 +16,9 @@ struct RequestContext {
   std::string principal_account;
   // Service principals (sns.amazonaws.com) calling on a user's behalf.
   std::string service_principal;
+  // An identity provider's ARN ("Federated" principals): the OIDC provider
+  // whose token AssumeRoleWithWebIdentity presents.
+  std::string federated_principal;
   // Condition keys, lower-cased ("aws:username", "aws:sourceip",
   // "aws:currenttime", "s3:prefix", "aws:tagkeys"); multi-valued keys keep
   // every value.

@@ -48,6 +48,10 @@ bool matches_principal(const Statement& s, const RequestContext& request, bool* 
         if (!request.service_principal.empty() && id == request.service_principal) {
           hit = names_caller = true;
         }
+      } else if (kind == "Federated") {
+        if (!request.federated_principal.empty() && id == request.federated_principal) {
+          hit = names_caller = true;
+        }
       } else if (kind == "AWS") {
         if (id == request.principal_arn || (role && !role->empty() && id == role->front())) {
           hit = names_caller = true;

@@ -35,6 +35,9 @@ struct FakeDirectory final : iam::Directory {
   void assume_role(const iam::AssumeRoleRequest&, iam::Minted) override {}
   void get_session_token(const iam::SessionTokenRequest&, iam::Minted) override {}
   bool trusted_by(std::string_view, std::string_view) const override { return false; }
+  std::optional<iam::OidcProviderInfo> find_oidc_provider(std::string_view) const override {
+    return std::nullopt;
+  }
   bool enforcing() const override { return enforce; }
   iam::AccessDecision authorize(const iam::AccessRequest& r) const override {
     asked = r;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,12 @@ struct AssumeRoleRequest {
   std::string service_principal;
   std::string caller_access_key;
   std::string external_id;  // sts:ExternalId for the trust policy's conditions
+  // AssumeRoleWithWebIdentity: the OIDC provider's ARN as the "Federated"
+  // principal and the verified token's condition keys ("host/path:aud",
+  // ":sub", ":amr", ...); the trust policy must then allow
+  // sts:AssumeRoleWithWebIdentity, and no caller or service is involved.
+  std::string federated_principal;
+  std::vector<std::pair<std::string, std::string>> federated_keys;
   bool check_trust = false;
   // Mint even when the role does not exist (Lambda under --iam off, where
   // nothing is evaluated): the session authenticates and holds no
@@ -76,6 +83,13 @@ struct SessionTokenRequest {
 };
 
 using Minted = std::function<void(Result<TemporaryCredentials>)>;
+
+// An OpenID Connect provider registered in IAM (CreateOpenIDConnectProvider).
+struct OidcProviderInfo {
+  std::string arn;  // arn:aws:iam::ACCOUNT:oidc-provider/host/path
+  std::string url;  // the issuer as registered, with its scheme
+  std::vector<std::string> client_ids;
+};
 
 // One request to authorize, as the router sees it after SigV4.
 struct AccessRequest {
@@ -116,6 +130,9 @@ class Directory {
   // May `service_principal` assume `role_arn` now (the role exists and its
   // trust policy allows the service sts:AssumeRole)? Never blocks.
   virtual bool trusted_by(std::string_view role_arn, std::string_view service_principal) const = 0;
+  // The OIDC provider a token's `iss` names (the registered URL, with or
+  // without its scheme); nullopt when none is registered. Never blocks.
+  virtual std::optional<OidcProviderInfo> find_oidc_provider(std::string_view issuer) const = 0;
   // `nimbus serve --iam enforce`: policies decide requests, trust policies
   // decide who assumes a role.
   virtual bool enforcing() const = 0;

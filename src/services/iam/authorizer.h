@@ -49,6 +49,7 @@ class Authorizer final : public Directory {
   void get_session_token(const SessionTokenRequest& request, Minted done) override;
   bool trusted_by(std::string_view role_arn, std::string_view service_principal) const override;
   bool enforcing() const override { return enforcing_; }
+  std::optional<OidcProviderInfo> find_oidc_provider(std::string_view issuer) const override;
 
   // Mints a session for `role` into the draft (sessions.cc).
   Result<TemporaryCredentials> mint(Draft& draft, const Role& role,

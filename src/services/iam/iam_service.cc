@@ -53,6 +53,16 @@ Resources service_linked(const CallContext& ctx, const json::object& in) {
           "/*"};
 }
 
+Resources oidc_provider(const CallContext&, const json::object& in) {
+  return {str(in, "OpenIDConnectProviderArn")};
+}
+Resources new_oidc_provider(const CallContext& ctx, const json::object& in) {
+  std::string url = str(in, "Url");
+  auto scheme = url.find("://");
+  return {"arn:aws:iam::" + ctx.account_id + ":oidc-provider/" +
+          (scheme == std::string::npos ? url : url.substr(scheme + 3))};
+}
+
 constexpr Kind U = Kind::kUser, G = Kind::kGroup, R = Kind::kRole;
 
 }  // namespace
@@ -131,6 +141,16 @@ const IamService::Op IamService::kOperations[] = {
     {"DeleteUserPermissionsBoundary", &IamService::delete_boundary<U>, user},
     {"PutRolePermissionsBoundary", &IamService::put_boundary<R>, role},
     {"DeleteRolePermissionsBoundary", &IamService::delete_boundary<R>, role},
+    {"CreateOpenIDConnectProvider", &IamService::create_oidc_provider, new_oidc_provider},
+    {"GetOpenIDConnectProvider", &IamService::get_oidc_provider, oidc_provider},
+    {"ListOpenIDConnectProviders", &IamService::list_oidc_providers, no_resources},
+    {"DeleteOpenIDConnectProvider", &IamService::delete_oidc_provider, oidc_provider},
+    {"AddClientIDToOpenIDConnectProvider", &IamService::add_oidc_client_id, oidc_provider},
+    {"RemoveClientIDFromOpenIDConnectProvider", &IamService::remove_oidc_client_id, oidc_provider},
+    {"UpdateOpenIDConnectProviderThumbprint", &IamService::update_oidc_thumbprint, oidc_provider},
+    {"TagOpenIDConnectProvider", &IamService::tag_oidc_provider, oidc_provider},
+    {"UntagOpenIDConnectProvider", &IamService::untag_oidc_provider, oidc_provider},
+    {"ListOpenIDConnectProviderTags", &IamService::list_oidc_provider_tags, oidc_provider},
 };
 
 IamService::IamService(Environment& env)

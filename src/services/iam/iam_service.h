@@ -117,6 +117,18 @@ class IamService final : public Service {
   template <Kind K>
   void delete_boundary(const CallContext&, boost::json::object in, Respond r);
 
+  // oidc_handlers.cc: OpenID Connect providers.
+  void create_oidc_provider(const CallContext&, boost::json::object in, Respond r);
+  Output get_oidc_provider(const CallContext&, const boost::json::object& in) const;
+  Output list_oidc_providers(const CallContext&, const boost::json::object& in) const;
+  void delete_oidc_provider(const CallContext&, boost::json::object in, Respond r);
+  void add_oidc_client_id(const CallContext&, boost::json::object in, Respond r);
+  void remove_oidc_client_id(const CallContext&, boost::json::object in, Respond r);
+  void update_oidc_thumbprint(const CallContext&, boost::json::object in, Respond r);
+  void tag_oidc_provider(const CallContext&, boost::json::object in, Respond r);
+  void untag_oidc_provider(const CallContext&, boost::json::object in, Respond r);
+  Output list_oidc_provider_tags(const CallContext&, const boost::json::object& in) const;
+
   Environment& env_;
   Store store_;
   std::unique_ptr<Authorizer> authorizer_;

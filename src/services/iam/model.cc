@@ -226,4 +226,22 @@ bool decode(const json::object& o, Session& s) {
   return !s.access_key_id.empty() && !s.token.empty();
 }
 
+json::object encode(const OidcProvider& p) {
+  return {{"url", p.url},
+          {"arn", p.arn},
+          {"client_ids", json::array(p.client_ids.begin(), p.client_ids.end())},
+          {"thumbprints", json::array(p.thumbprints.begin(), p.thumbprints.end())},
+          {"created", p.created},
+          {"tags", tags_json(p.tags)}};
+}
+bool decode(const json::object& o, OidcProvider& p) {
+  p.url = str(o, "url");
+  p.arn = str(o, "arn");
+  p.client_ids = string_list(o, "client_ids");
+  p.thumbprints = string_list(o, "thumbprints");
+  p.created = number(o, "created");
+  p.tags = tags_of(o);
+  return !p.url.empty() && !p.arn.empty();
+}
+
 }  // namespace nimbus::services::iam

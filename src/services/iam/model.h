@@ -79,6 +79,17 @@ struct InstanceProfile {
   Tags tags;
 };
 
+// An OpenID Connect identity provider (CreateOpenIDConnectProvider): an
+// issuer whose tokens AssumeRoleWithWebIdentity accepts for its client ids.
+struct OidcProvider {
+  std::string url;  // the issuer as registered, with its scheme: https://host/path
+  std::string arn;  // arn:aws:iam::ACCOUNT:oidc-provider/host/path
+  std::vector<std::string> client_ids;
+  std::vector<std::string> thumbprints;  // stored, not used (keys come from the JWKS)
+  double created = 0;
+  Tags tags;
+};
+
 // Temporary credentials of one role session (AssumeRole) or of a user's
 // GetSessionToken.
 struct Session {
@@ -105,6 +116,7 @@ boost::json::object encode(const ManagedPolicy& p);
 boost::json::object encode(const AccessKey& k);
 boost::json::object encode(const InstanceProfile& p);
 boost::json::object encode(const Session& s);
+boost::json::object encode(const OidcProvider& p);
 bool decode(const boost::json::object& o, User& u);
 bool decode(const boost::json::object& o, Group& g);
 bool decode(const boost::json::object& o, Role& r);
@@ -112,5 +124,6 @@ bool decode(const boost::json::object& o, ManagedPolicy& p);
 bool decode(const boost::json::object& o, AccessKey& k);
 bool decode(const boost::json::object& o, InstanceProfile& p);
 bool decode(const boost::json::object& o, Session& s);
+bool decode(const boost::json::object& o, OidcProvider& p);
 
 }  // namespace nimbus::services::iam

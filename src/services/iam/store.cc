@@ -39,6 +39,8 @@ std::optional<std::string> encoded(const State& s, char prefix, const std::strin
       return encoded(s.profiles, key);
     case 's':
       return encoded(s.sessions, key);
+    case 'o':
+      return encoded(s.oidc_providers, key);
   }
   return std::nullopt;
 }
@@ -65,6 +67,7 @@ Status Store::load() {
   NIMBUS_TRY(read_table(records, 'k', state->keys));
   NIMBUS_TRY(read_table(records, 'i', state->profiles));
   NIMBUS_TRY(read_table(records, 's', state->sessions));
+  NIMBUS_TRY(read_table(records, 'o', state->oidc_providers));
   double now = std::chrono::duration<double>(env_.clock.now().time_since_epoch()).count();
   std::erase_if(state->sessions, [&](const auto& s) { return s.second->expiration <= now; });
   MutexLock lock(mu_);

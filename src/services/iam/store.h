@@ -33,7 +33,8 @@ struct State {
   Table<AccessKey> keys;
   Table<InstanceProfile> profiles;
   Table<Session> sessions;
-  uint64_t generation = 0;  // bumped by every write: the policy caches' version
+  Table<OidcProvider> oidc_providers;  // by ARN
+  uint64_t generation = 0;             // bumped by every write: the policy caches' version
 };
 
 // A write in progress: a copy of the state and the records it touched.
@@ -77,6 +78,7 @@ class Draft {
   char prefix_of(const Table<AccessKey>&) const { return 'k'; }
   char prefix_of(const Table<InstanceProfile>&) const { return 'i'; }
   char prefix_of(const Table<Session>&) const { return 's'; }
+  char prefix_of(const Table<OidcProvider>&) const { return 'o'; }
 
   std::set<std::pair<char, std::string>> touched_;
 };

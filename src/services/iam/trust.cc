@@ -36,7 +36,11 @@ Status Authorizer::check_trust(const State& state, const Role& role,
   ctx.resource = role.arn;
   engine::PrincipalPolicies none;
   std::shared_ptr<const Compiled> caller;
-  if (!request.service_principal.empty()) {
+  if (!request.federated_principal.empty()) {
+    ctx.federated_principal = request.federated_principal;
+    ctx.set("aws:FederatedProvider", request.federated_principal);
+    for (const auto& [key, value] : request.federated_keys) ctx.add(key, value);
+  } else if (!request.service_principal.empty()) {
     ctx.service_principal = request.service_principal;
   } else if (request.caller_access_key.empty()) {
     return access_denied("Roles may not be assumed by root accounts.");
@@ -53,6 +57,14 @@ Status Authorizer::check_trust(const State& state, const Role& role,
   }
   if (!request.source_identity.empty()) ctx.set("sts:SourceIdentity", request.source_identity);
   const engine::PrincipalPolicies& policies = caller ? *caller->policies : none;
+  if (!request.federated_principal.empty()) {
+    // Only the trust policy decides; AWS does not say why it refuses.
+    ctx.action = "sts:AssumeRoleWithWebIdentity";
+    bool allowed =
+        trust && engine::evaluate(ctx, policies, &*trust).decision == engine::Decision::kAllow;
+    if (allowed) return Status::ok();
+    return access_denied("Not authorized to perform sts:AssumeRoleWithWebIdentity");
+  }
   for (const char* action : {"sts:AssumeRole", "sts:TagSession"}) {
     if (action[4] == 'T' && request.tags.empty()) break;
     ctx.action = action;

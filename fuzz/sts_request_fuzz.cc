@@ -1,6 +1,6 @@
-// libFuzzer target for STS's AssumeRole and GetSessionToken inputs
-// (services/sts/requests.h): a JSON object as the protocol engine hands it
-// to the service, read and checked under both operations. Must never crash
+// libFuzzer target for STS's AssumeRole, AssumeRoleWithWebIdentity and
+// GetSessionToken inputs (services/sts/requests.h): a JSON object as the
+// protocol engine hands it to the service, read and checked under each. Must never crash
 // or hang, whatever the members' types and lengths.
 #include <boost/json.hpp>
 #include <cstddef>
@@ -15,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   boost::json::value v = boost::json::parse(input, ec);
   if (ec || !v.is_object()) return 0;
   (void)nimbus::services::sts::read_assume_role(v.as_object());
+  (void)nimbus::services::sts::read_web_identity(v.as_object());
   (void)nimbus::services::sts::read_session_token(v.as_object());
   return 0;
 }

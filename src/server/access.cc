@@ -80,10 +80,12 @@ std::string iam_action(std::string_view service, std::string_view operation) {
 
 // GetCallerIdentity and GetSessionToken need no permission; AssumeRole is
 // decided by IAM itself with the role's trust policy beside the caller's
-// identity policies (a trust policy naming the caller allows on its own).
+// identity policies (a trust policy naming the caller allows on its own);
+// AssumeRoleWithWebIdentity, unsigned, by the trust policy alone.
 bool always_allowed(std::string_view service, std::string_view operation) {
-  return service == "sts" && (operation == "GetCallerIdentity" || operation == "GetSessionToken" ||
-                              operation == "AssumeRole");
+  return service == "sts" &&
+         (operation == "GetCallerIdentity" || operation == "GetSessionToken" ||
+          operation == "AssumeRole" || operation == "AssumeRoleWithWebIdentity");
 }
 
 Error access_denied(const protocol::Call& call, std::string message) {

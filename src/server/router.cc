@@ -108,6 +108,14 @@ bool sns_link(const http::Request& r) {
   return q.starts_with("Action=ConfirmSubscription&") || q.starts_with("Action=Unsubscribe&");
 }
 
+// Calls AWS serves without a signature: STS AssumeRoleWithWebIdentity (the
+// token is the credential), and S3 under --iam enforce, where bucket
+// policies decide unsigned requests.
+bool may_be_unsigned(const protocol::Call& call, bool enforcing) {
+  if (call.service_name == "sts") return call.operation_name == "AssumeRoleWithWebIdentity";
+  return call.service_name == "s3" && enforcing;
+}
+
 }  // namespace
 
 void Router::handle(http::Request request, Reply reply) const {
@@ -133,9 +141,11 @@ void Router::handle(http::Request request, Reply reply) const {
     // a bad signature is answered here, before anything of the body (or a
     // 100 Continue) was asked for.
     auto verified = auth::verify(request, credentials_, clock_.now());
-    if (!verified && verified.error().code == "MissingAuthenticationToken" && access_ &&
-        access_->mode() == IamMode::kEnforce) {
-      // S3 decides unsigned requests by bucket policy (route); others refuse.
+    bool enforcing = access_ && access_->mode() == IamMode::kEnforce;
+    if (!verified && verified.error().code == "MissingAuthenticationToken" &&
+        (enforcing || !request.stream)) {
+      // Some calls are served unsigned (may_be_unsigned, once the call is
+      // known); route() refuses the others.
       caller.unsigned_error = verified.take_error();
       return route(std::move(request), std::move(reply), std::move(caller));
     }
@@ -180,7 +190,8 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
                              });
     }
   }
-  if (caller.unsigned_error && (!parsed.call || parsed.call->service_name != "s3")) {
+  bool enforcing = access_ && access_->mode() == IamMode::kEnforce;
+  if (caller.unsigned_error && (!parsed.call || !may_be_unsigned(*parsed.call, enforcing))) {
     auth_failures_.add();
     reply(error_response(request, caller.scope_service, *caller.unsigned_error, request_id));
     return;

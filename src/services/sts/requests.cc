@@ -131,6 +131,28 @@ Result<AssumeRoleInput> read_assume_role(const json::object& in) {
   return out;
 }
 
+Result<WebIdentityInput> read_web_identity(const json::object& in) {
+  Constraints check;
+  WebIdentityInput out;
+  out.token = str(in, "WebIdentityToken");
+  if (!has(in, "WebIdentityToken")) {
+    check.required("webIdentityToken");
+  } else {
+    check.text("webIdentityToken", out.token, 4, 20000);
+  }
+  if (has(in, "ProviderId")) {
+    out.provider_id = str(in, "ProviderId");
+    check.text("providerId", out.provider_id, 4, 2048);
+  }
+  NIMBUS_TRY(check.result());
+  // The members AssumeRoleWithWebIdentity does not have never reach here:
+  // the protocol engine reads only the operation's own input shape.
+  auto assume = read_assume_role(in);
+  if (!assume) return assume.take_error();
+  out.assume = std::move(*assume);
+  return out;
+}
+
 Result<iam::SessionTokenRequest> read_session_token(const json::object& in) {
   Constraints check;
   iam::SessionTokenRequest r;

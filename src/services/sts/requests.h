@@ -19,6 +19,15 @@ struct AssumeRoleInput {
 };
 
 Result<AssumeRoleInput> read_assume_role(const boost::json::object& in);
+
+// AssumeRoleWithWebIdentity: AssumeRole's members it shares (RoleArn,
+// RoleSessionName, DurationSeconds, Policy, PolicyArns) and the token.
+struct WebIdentityInput {
+  AssumeRoleInput assume;
+  std::string token;
+  std::string provider_id;  // OAuth 2.0 providers only; OIDC tokens have none
+};
+Result<WebIdentityInput> read_web_identity(const boost::json::object& in);
 Result<iam::SessionTokenRequest> read_session_token(const boost::json::object& in);
 
 }  // namespace nimbus::services::sts

@@ -16,13 +16,6 @@ Error access_denied(std::string message) {
   return Error::make("AccessDenied", std::move(message), 403);
 }
 
-json::object credentials_json(const iam::TemporaryCredentials& c) {
-  return {{"AccessKeyId", c.access_key_id},
-          {"SecretAccessKey", c.secret_access_key},
-          {"SessionToken", c.session_token},
-          {"Expiration", std::chrono::duration<double>(c.expiration.time_since_epoch()).count()}};
-}
-
 // The caller as IAM knows it (an empty key: the account's root) and its ARN.
 struct Caller {
   std::string key;
@@ -43,6 +36,13 @@ Caller caller_of(const iam::Directory& iam, const CallContext& ctx, const std::s
 }
 
 }  // namespace
+
+json::object credentials_json(const iam::TemporaryCredentials& c) {
+  return {{"AccessKeyId", c.access_key_id},
+          {"SecretAccessKey", c.secret_access_key},
+          {"SessionToken", c.session_token},
+          {"Expiration", std::chrono::duration<double>(c.expiration.time_since_epoch()).count()}};
+}
 
 void StsService::assume_role(const CallContext& ctx, json::object in, Respond respond) {
   if (!iam_) return respond(Error::internal("IAM is not available"));

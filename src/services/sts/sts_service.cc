@@ -1,5 +1,6 @@
 #include "services/sts/sts_service.h"
 
+#include "auth/jwks.h"
 #include "common/json_fields.h"
 
 namespace nimbus::services::sts {
@@ -21,12 +22,15 @@ const Operation<StsService> StsService::kOperations[] = {
     {"GetCallerIdentity", &StsService::get_caller_identity, no_resources},
     {"AssumeRole", &StsService::assume_role, role_of},
     {"GetSessionToken", &StsService::get_session_token, no_resources},
+    {"AssumeRoleWithWebIdentity", &StsService::assume_role_with_web_identity, role_of},
 };
 
 StsService::StsService(Environment& env, iam::Directory* iam)
     : Service("sts"), env_(env), iam_(iam) {
   serve(*this, kOperations);
 }
+
+StsService::~StsService() = default;
 
 // The caller is the principal of the verified credentials: an IAM user, a
 // role session (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, UserId

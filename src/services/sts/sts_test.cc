@@ -1,5 +1,6 @@
 // STS unit tests on the shared fixture: who the caller is, and that the
 // operation names no resource (IAM authorizes it on "*").
+#include "common/encoding.h"
 #include "services/iam/iam_service.h"
 #include "services/sts/sts_service.h"
 #include "services/testing/service_fixture.h"
@@ -148,6 +149,76 @@ TEST_F(StsSessionTest, GetSessionTokenForTheRootLastsAnHourAtMost) {
   ASSERT_TRUE(key);
   EXPECT_EQ(key->principal_arn, "arn:aws:iam::000000000000:root");
   EXPECT_EQ(key->expiration, clock.now() + std::chrono::hours(1));
+}
+
+// AssumeRoleWithWebIdentity refuses what it can tell from the token alone
+// before asking the issuer for its keys (the signature and the trust
+// policy are tests/e2e/test_sts_web_identity.py's, against a real issuer).
+class StsWebIdentityTest : public StsSessionTest {
+ protected:
+  static std::string b64url(std::string_view text) {
+    std::string b = base64_encode(text);
+    for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!b.empty() && b.back() == '=') b.pop_back();
+    return b;
+  }
+  std::string token(json::object claims) {
+    return b64url(R"({"alg":"RS256","kid":"k1"})") + "." + b64url(json::serialize(claims)) + "." +
+           b64url("not a signature");
+  }
+  json::object claims() {
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch());
+    return {{"iss", "https://idp.example.com"},
+            {"aud", "app"},
+            {"sub", "user-1"},
+            {"exp", now.count() + 600}};
+  }
+  Error refused(std::string web_token) {
+    auto out =
+        try_call("AssumeRoleWithWebIdentity",
+                 {{"RoleArn", kRole}, {"RoleSessionName", "web"}, {"WebIdentityToken", web_token}});
+    EXPECT_FALSE(out);
+    return out ? Error{} : out.error();
+  }
+};
+
+TEST_F(StsWebIdentityTest, TokensAreCheckedBeforeTheirKeysAreFetched) {
+  auto none = refused(token(claims()));
+  EXPECT_EQ(none.code, "InvalidIdentityTokenException");
+  EXPECT_EQ(none.message,
+            "No OpenIDConnect provider found in your account for https://idp.example.com");
+  auto made =
+      try_call(*iam_, ctx("CreateOpenIDConnectProvider"),
+               {{"Url", "https://idp.example.com"},
+                {"ClientIDList", json::array{"app"}},
+                {"ThumbprintList", json::array{"9e99a48a9960b14926bb7f3b02e22da2b0ab7280"}}});
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_EQ(refused("not.a-token").code, "InvalidIdentityTokenException");
+  auto c = claims();
+  c["aud"] = "other";
+  auto aud = refused(token(c));
+  EXPECT_EQ(aud.code, "InvalidIdentityTokenException");
+  EXPECT_EQ(aud.message, "Incorrect token audience");
+  c = claims();
+  c["exp"] = c["exp"].as_int64() - 1200;
+  auto expired = refused(token(c));
+  EXPECT_EQ(expired.code, "ExpiredTokenException");
+  EXPECT_TRUE(expired.message.starts_with("Token expired: current date/time ")) << expired.message;
+  c = claims();
+  c["nbf"] = c["exp"];
+  EXPECT_EQ(refused(token(c)).code, "InvalidIdentityTokenException");
+  c = claims();
+  c.erase("exp");
+  EXPECT_EQ(refused(token(c)).code, "InvalidIdentityTokenException");
+  auto bad = try_call("AssumeRoleWithWebIdentity",
+                      {{"RoleArn", "x"}, {"RoleSessionName", "w"}, {"WebIdentityToken", "abc"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "ValidationError");
+  // AWS names the role the call touches.
+  auto r = svc->resources("AssumeRoleWithWebIdentity", ctx("AssumeRoleWithWebIdentity"),
+                          {{"RoleArn", kRole}});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, (Resources{kRole}));
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 // Starts a real build/nimbus on an ephemeral port with a temporary data dir,
 // for the AWS SDK for JavaScript v3 suites (node --test).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,4 +40,37 @@ export async function startServer(...extraArgs) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+class Sha256 {
+  constructor(secret) {
+    this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
+  }
+  update(data) {
+    this.hash.update(data);
+  }
+  async digest() {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+// A signed IAM query as the root pair (the IAM client is not among the
+// pinned packages); asserts a 200 and returns the XML answer.
+export async function iamQuery(endpoint, params) {
+  const url = new URL(endpoint);
+  const body = new URLSearchParams({ Version: '2010-05-08', ...params }).toString();
+  const signer = new SignatureV4({ credentials, region, service: 'iam', sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: '/',
+    headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  const res = await fetch(endpoint + '/', { method: 'POST', headers: signed.headers, body });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  return text;
 }

@@ -2,7 +2,6 @@
 // (issue 16 item 2), under the default --iam off: the role is created with
 // a signed IAM query (the IAM client is not among the pinned packages).
 import assert from 'node:assert/strict';
-import { createHash, createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
   AssumeRoleCommand,
@@ -10,37 +9,7 @@ import {
   GetSessionTokenCommand,
   STSClient,
 } from '@aws-sdk/client-sts';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { account, credentials, region, startServer } from './harness.mjs';
-
-class Sha256 {
-  constructor(secret) {
-    this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
-  }
-  update(data) {
-    this.hash.update(data);
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-}
-
-async function iamQuery(endpoint, params) {
-  const url = new URL(endpoint);
-  const body = new URLSearchParams({ Version: '2010-05-08', ...params }).toString();
-  const signer = new SignatureV4({ credentials, region, service: 'iam', sha256: Sha256 });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: '/',
-    headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' },
-    body,
-  });
-  const res = await fetch(endpoint + '/', { method: 'POST', headers: signed.headers, body });
-  assert.equal(res.status, 200, await res.text());
-}
+import { account, iamQuery, startServer } from './harness.mjs';
 
 const roleArn = `arn:aws:iam::${account}:role/js-role`;
 let server;

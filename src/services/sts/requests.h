@@ -9,6 +9,7 @@
 
 #include "common/result.h"
 #include "services/iam/api.h"
+#include "services/sts/validate.h"
 
 namespace nimbus::services::sts {
 
@@ -18,7 +19,9 @@ struct AssumeRoleInput {
   int packed_percent = 0;          // PackedPolicySize
 };
 
-Result<AssumeRoleInput> read_assume_role(const boost::json::object& in);
+// `check` may hold another operation's violations already: all are
+// reported together.
+Result<AssumeRoleInput> read_assume_role(const boost::json::object& in, Constraints check = {});
 
 // AssumeRoleWithWebIdentity: AssumeRole's members it shares (RoleArn,
 // RoleSessionName, DurationSeconds, Policy, PolicyArns) and the token.

@@ -214,6 +214,10 @@ TEST_F(StsWebIdentityTest, TokensAreCheckedBeforeTheirKeysAreFetched) {
                       {{"RoleArn", "x"}, {"RoleSessionName", "w"}, {"WebIdentityToken", "abc"}});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, "ValidationError");
+  EXPECT_TRUE(
+      bad.error().message.starts_with("3 validation errors detected: Value at "
+                                      "'webIdentityToken' failed to satisfy constraint"))
+      << bad.error().message;
   // AWS names the role the call touches.
   auto r = svc->resources("AssumeRoleWithWebIdentity", ctx("AssumeRoleWithWebIdentity"),
                           {{"RoleArn", kRole}});

@@ -4,8 +4,17 @@ namespace nimbus::services::sts {
 
 void Constraints::fail(std::string_view shown, std::string_view member,
                        std::string_view constraint) {
-  errors_.push_back("Value " + std::string(shown) + " at '" + std::string(member) +
+  std::string value = shown.empty() ? "" : std::string(shown) + " ";
+  errors_.push_back("Value " + value + "at '" + std::string(member) +
                     "' failed to satisfy constraint: Member must " + std::string(constraint));
+}
+
+void Constraints::sensitive(std::string_view member, size_t size, size_t min, size_t max) {
+  if (size < min) {
+    fail("", member, "have length greater than or equal to " + std::to_string(min));
+  } else if (size > max) {
+    fail("", member, "have length less than or equal to " + std::to_string(max));
+  }
 }
 
 void Constraints::text(std::string_view member, const std::string& value, size_t min, size_t max,

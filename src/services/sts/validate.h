@@ -21,6 +21,9 @@ class Constraints {
   // byte in `allowed` (`pattern` is the model's, for the message).
   void text(std::string_view member, const std::string& value, size_t min, size_t max,
             CharClass allowed = nullptr, std::string_view pattern = {});
+  // A sensitive member (a token): its length checked, its value never shown
+  // ("Value at 'webIdentityToken' failed to satisfy constraint: ...").
+  void sensitive(std::string_view member, size_t size, size_t min, size_t max);
   void number(std::string_view member, int64_t value, int64_t min, int64_t max);
   void at_most(std::string_view member, std::string_view shown, size_t count, size_t max);
   void required(std::string_view member);

@@ -53,10 +53,13 @@ Registry::Registry(Environment& env) {
                                   CallContext ctx, boost::json::object input, Respond respond) {
         calls->call(model, operation, std::move(ctx), std::move(input), std::move(respond));
       }));
-  // Step Functions' Task states invoke functions through Lambda's Functions
-  // and call the other services' operations in-process.
-  add(std::make_unique<sfn::StepFunctionsService>(env, &lambda, calls_.get()));
   auto& s3 = add(std::make_unique<s3::S3Service>(env));
+  // Step Functions' Task states invoke functions through Lambda's Functions
+  // and call the other services' operations in-process; a distributed Map
+  // reads its items and writes its results through S3's ObjectReader and
+  // ObjectWriter (api.h). Destroyed before S3.
+  auto& sfn = add(std::make_unique<sfn::StepFunctionsService>(env, &lambda, calls_.get()));
+  sfn.use_objects(s3.reader(), s3.writer());
   // Lambda reads code named by S3Bucket/S3Key through S3's ObjectReader
   // (api.h); S3 is destroyed first, after the edge stopped asking.
   lambda.use_code_objects(s3.reader());

@@ -179,7 +179,8 @@ void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop s
           finish(TaskOutcome{false, nullptr, {"States.Timeout", ""}});
         });
       }
-      integrations_.call({t.call.resource, std::move(t.call.parameters), run->arn}, finish);
+      integrations_.call({t.call.resource, std::move(t.call.parameters), run->arn, t.call.io},
+                         finish);
     }
     if (run->ended || stop.until_ms == 0) return;
     if (now - run->start_ms <= 5 * 60 * 1000) {

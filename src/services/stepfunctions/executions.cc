@@ -173,9 +173,10 @@ void StepFunctionsService::run_task(const std::string& arn, asl::TaskCall task,
   TaskTarget target = task_target(task.resource);
   bool callback = target.pattern == ".waitForTaskToken";
   bool child = runs_child(target);
-  integrations_.call({task.resource, std::move(task.parameters), arn}, [this, arn, token, callback,
-                                                                        child, gate = gate_](
-                                                                           TaskOutcome o) {
+  integrations_.call({task.resource, std::move(task.parameters), arn, task.io}, [this, arn, token,
+                                                                                 callback, child,
+                                                                                 gate = gate_](
+                                                                                    TaskOutcome o) {
     auto in = gate->hold();
     if (!in) return;
     advance(

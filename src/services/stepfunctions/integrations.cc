@@ -221,6 +221,12 @@ asl::Failure function_failure(const std::string& payload) {
 }
 
 void Integrations::call(TaskRequest task, Done done) const {
+  if (task.io == "ItemReader") {
+    if (task.resource.ends_with(":listObjectsV2"))
+      return list_items(std::move(task), std::move(done));
+    return read_items(std::move(task), std::move(done));
+  }
+  if (task.io == "ResultWriter") return write_results(std::move(task), std::move(done));
   TaskTarget t = task_target(task.resource);
   switch (t.kind) {
     case TaskTarget::kLambdaFunction:

@@ -16,6 +16,7 @@
 
 #include "services/lambda/api.h"
 #include "services/operation_calls.h"
+#include "services/s3/api.h"
 #include "services/stepfunctions/asl/step.h"
 
 namespace nimbus::sfn {
@@ -36,6 +37,7 @@ struct TaskRequest {
   std::string resource;
   boost::json::value parameters;  // the effective input (after Parameters)
   std::string execution_arn;      // names the region and account to call in
+  std::string io;  // a distributed Map's "ItemReader" / "ResultWriter" (asl::TaskCall)
 };
 
 struct TaskOutcome {
@@ -50,6 +52,12 @@ class Integrations {
   // tasks that need it fail with States.Runtime.
   Integrations(services::lambda::Functions* functions, services::OperationCalls* calls)
       : functions_(functions), calls_(calls) {}
+  // A distributed Map's ItemReader and ResultWriter read and write objects
+  // through S3's interfaces (set before serving; without them those fail).
+  void use_objects(services::s3::ObjectReader* reader, services::s3::ObjectWriter* writer) {
+    reader_ = reader;
+    writer_ = writer;
+  }
 
   void call(TaskRequest task, std::function<void(TaskOutcome)> done) const;
 
@@ -59,8 +67,15 @@ class Integrations {
   void call_service(const TaskTarget& t, TaskRequest task,
                     std::function<void(TaskOutcome)> done) const;
 
+  // item_io.cc
+  void read_items(TaskRequest task, std::function<void(TaskOutcome)> done) const;
+  void list_items(TaskRequest task, std::function<void(TaskOutcome)> done) const;
+  void write_results(TaskRequest task, std::function<void(TaskOutcome)> done) const;
+
   services::lambda::Functions* functions_;
   services::OperationCalls* calls_;
+  services::s3::ObjectReader* reader_ = nullptr;
+  services::s3::ObjectWriter* writer_ = nullptr;
 };
 
 // A Lambda function error document (`payload`) as the task's error: its

@@ -61,7 +61,7 @@ const asl::Machine& run_machine(const asl::State& s, size_t i) {
   return s.type == asl::StateType::kParallel ? *s.branches[i] : *s.iterator;
 }
 
-const char* kTaskKeys[] = {"phase", "token", "heartbeat", "child", "task_input", "started"};
+const char* kTaskKeys[] = {"phase", "token", "heartbeat", "child", "task_input", "started", "io"};
 
 }  // namespace
 
@@ -215,6 +215,9 @@ void Runner::enter(json::object& f, const asl::State& s, int64_t now_ms) {
     event(type_of(s) + "StateEntered", "stateEnteredEventDetails", io(s.name, "input", f["input"]));
   }
   state_context(s, f);
+  if (const auto* w = f.if_contains("writer_call")) {  // resumed while writing
+    return issue_io(f, s.result_writer->resource, *w, "ResultWriter");
+  }
   bool task = s.type == asl::StateType::kTask && context_.is_object();
   if (s.type == asl::StateType::kTask) {
     // Each attempt is a new task with its own token ($$.Task.Token).
@@ -230,6 +233,9 @@ void Runner::enter(json::object& f, const asl::State& s, int64_t now_ms) {
     f["then"] = json::object{{"next", w->then.next}, {"output", w->then.output}};
     if (!w->then.assign.empty()) f["then"].as_object()["assign"] = w->then.assign;
     return;
+  }
+  if (auto* c = std::get_if<asl::TaskCall>(&e); c != nullptr && !c->io.empty()) {
+    return issue_io(f, c->resource, std::move(c->parameters), c->io);
   }
   if (auto* c = std::get_if<asl::TaskCall>(&e)) {
     f["phase"] = "task";
@@ -268,34 +274,37 @@ void Runner::enter(json::object& f, const asl::State& s, int64_t now_ms) {
     tasks_.push_back({std::move(*c), std::move(token)});
     return;
   }
-  if (auto* fork = std::get_if<asl::Fork>(&e)) {
-    bool is_map = s.type == asl::StateType::kMap;
-    json::array runs;
-    for (auto& r : fork->runs) runs.push_back(std::move(r.input));
-    if (is_map) {
-      event("MapStateStarted", "mapStateStartedEventDetails",
-            json::object{{"length", static_cast<int64_t>(runs.size())}});
-    } else {
-      event("ParallelStateStarted", "", {});
-    }
-    if (runs.empty()) {
-      event(is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", "", {});
-      return complete(f, s, json::array(), now_ms);
-    }
-    int64_t limit = static_cast<int64_t>(runs.size());
-    if (is_map) limit = fork->max_concurrency > 0 ? fork->max_concurrency : kMaxInFlight;
-    f["phase"] = "fork";
-    f["results"] = json::array(runs.size(), nullptr);
-    f["runs"] = std::move(runs);
-    f["next"] = 0;
-    f["done"] = 0;
-    f["failed"] = 0;
-    f["limit"] = limit;
-    f["active"] = json::object();
-    return;
-  }
+  if (auto* fork = std::get_if<asl::Fork>(&e)) return start_fork(f, s, std::move(*fork), now_ms);
   auto& failure = std::get<asl::Failure>(e);
   fail(f, s, std::move(failure), s.type != asl::StateType::kFail, now_ms, 0);
+}
+
+void Runner::start_fork(json::object& f, const asl::State& s, asl::Fork fork, int64_t now_ms) {
+  bool is_map = s.type == asl::StateType::kMap;
+  json::array runs;
+  for (auto& r : fork.runs) runs.push_back(std::move(r.input));
+  if (is_map) {
+    event("MapStateStarted", "mapStateStartedEventDetails",
+          json::object{{"length", static_cast<int64_t>(runs.size())}});
+  } else {
+    event("ParallelStateStarted", "", {});
+  }
+  int64_t limit = static_cast<int64_t>(runs.size());
+  if (is_map) limit = fork.max_concurrency > 0 ? fork.max_concurrency : kMaxInFlight;
+  if (s.distributed) map_run_started(f, s, runs.size(), limit, now_ms);
+  if (runs.empty()) {
+    if (s.distributed) return fork_succeeded(f, s, json::array(), now_ms);
+    event(is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", "", {});
+    return complete(f, s, json::array(), now_ms);
+  }
+  f["phase"] = "fork";
+  f["results"] = json::array(runs.size(), nullptr);
+  f["runs"] = std::move(runs);
+  f["next"] = 0;
+  f["done"] = 0;
+  f["failed"] = 0;
+  f["limit"] = limit;
+  f["active"] = json::object();
 }
 
 void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
@@ -315,7 +324,7 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
         yielded_ = true;
         return;
       }
-      if (is_map) {
+      if (is_map && !s.distributed) {
         event("MapIterationStarted", "mapIterationStartedEventDetails",
               json::object{{"name", s.name}, {"index", static_cast<int64_t>(next)}});
       }
@@ -339,7 +348,7 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
       f["done"] = int_of(f, "done") + 1;
       moved = true;
       bool ok = end["ok"].as_bool();
-      if (is_map) {
+      if (is_map && !s.distributed) {
         event(ok ? "MapIterationSucceeded" : "MapIterationFailed",
               ok ? "mapIterationSucceededEventDetails" : "mapIterationFailedEventDetails",
               json::object{{"name", s.name}, {"index", index}});
@@ -351,6 +360,11 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
         continue;
       }
       asl::Failure failure{str_of(end, "error"), str_of(end, "cause")};
+      if (s.distributed) {  // kept for the ResultWriter's FAILED file
+        if (!f.contains("failures")) f["failures"] = json::object();
+        f["failures"].as_object()[k] =
+            json::object{{"Error", failure.error}, {"Cause", failure.cause}};
+      }
       if (is_map) {
         f["failed"] = int_of(f, "failed") + 1;
         if (asl::tolerates(s, static_cast<size_t>(int_of(f, "failed")), n)) continue;
@@ -365,6 +379,7 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
       // kept for a redrive.
       json::value redo = json::object{
           {"runs", f["runs"]}, {"results", f["results"]}, {"ok", f["ok"]}, {"limit", f["limit"]}};
+      if (s.distributed) map_run_ended(f, "FAILED", &failure, now_ms);
       end_fork(f, s, true);
       event(is_map ? "MapStateFailed" : "ParallelStateFailed", "", {});
       fail(f, s, std::move(failure), true, now_ms, 0);
@@ -372,6 +387,7 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
       return;
     }
     if (static_cast<size_t>(int_of(f, "done")) == n) {
+      if (s.distributed) return fork_succeeded(f, s, std::move(f["results"]), now_ms);
       json::value results = std::move(f["results"]);
       end_fork(f, s, false);
       event(is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", "", {});
@@ -382,15 +398,15 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
 }
 
 void Runner::end_fork(json::object& f, const asl::State& s, bool aborted) {
-  if (aborted && s.type == asl::StateType::kMap) {
+  if (aborted && s.type == asl::StateType::kMap && !s.distributed) {
     for (const auto& kv : f["active"].as_object()) {
       auto index = static_cast<int64_t>(std::stoul(std::string(kv.key())));
       event("MapIterationAborted", "mapIterationAbortedEventDetails",
             json::object{{"name", s.name}, {"index", index}});
     }
   }
-  for (const char* k :
-       {"phase", "runs", "results", "next", "done", "failed", "limit", "active", "ok", "skip"}) {
+  for (const char* k : {"phase", "runs", "results", "next", "done", "failed", "limit", "active",
+                        "ok", "skip", "failures"}) {
     f.erase(k);
   }
 }
@@ -516,6 +532,7 @@ Stop Runner::task_succeeded(const std::string& token, json::value result, int64_
   auto [f, m] = find(token);
   if (f == nullptr) return run(now_ms);
   const asl::State& s = *m->find(f->at("state").as_string());
+  if (f->contains("io")) return io_succeeded(*f, s, std::move(result), now_ms);
   for (const char* k : kTaskKeys) f->erase(k);
   json::object details{{"output", json::serialize(result)},
                        {"outputDetails", json::object{{"truncated", false}}}};
@@ -538,6 +555,7 @@ Stop Runner::task_failed(const std::string& token, const asl::Failure& failure, 
   auto [f, m] = find(token);
   if (f == nullptr) return run(now_ms);
   const asl::State& s = *m->find(f->at("state").as_string());
+  if (f->contains("io")) return io_failed(*f, s, failure, now_ms);
   for (const char* k : kTaskKeys) f->erase(k);
   bool timed_out = failure.error == "States.Timeout" || failure.error == "States.HeartbeatTimeout";
   json::object details{{"error", failure.error}, {"cause", failure.cause}};

@@ -116,7 +116,23 @@ class Runner {
   // ended (its "end" member holds ok/output/error/cause).
   bool step(boost::json::object& f, const asl::Machine& m, int64_t now_ms);
   void enter(boost::json::object& f, const asl::State& s, int64_t now_ms);
+  void start_fork(boost::json::object& f, const asl::State& s, asl::Fork fork, int64_t now_ms);
   void step_fork(boost::json::object& f, const asl::State& s, int64_t now_ms);
+  // Distributed Map (runner_map.cc): its Map Run (MapRunStarted, the
+  // position's "map_runs"), its ItemReader and ResultWriter calls (tasks
+  // whose frames say "io"), its end.
+  void map_run_started(boost::json::object& f, const asl::State& s, size_t total, int64_t limit,
+                       int64_t now_ms);
+  void map_run_ended(const boost::json::object& f, const std::string& status,
+                     const asl::Failure* failure, int64_t now_ms);
+  void fork_succeeded(boost::json::object& f, const asl::State& s, boost::json::value results,
+                      int64_t now_ms);
+  void issue_io(boost::json::object& f, const std::string& resource, boost::json::value params,
+                const std::string& io);
+  Stop io_succeeded(boost::json::object& f, const asl::State& s, boost::json::value result,
+                    int64_t now_ms);
+  Stop io_failed(boost::json::object& f, const asl::State& s, const asl::Failure& failure,
+                 int64_t now_ms);
   void end_fork(boost::json::object& f, const asl::State& s, bool aborted);
   void transition(boost::json::object& f, const asl::State& s, asl::Transition t, int64_t now_ms);
   void fail(boost::json::object& f, const asl::State& s, asl::Failure failure, bool recoverable,

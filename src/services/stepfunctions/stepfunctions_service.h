@@ -49,6 +49,13 @@ class StepFunctionsService final : public services::Service {
   // delivery starts an execution with its body as the input.
   void bind(events::Targets& targets) override;
   Status start() override;
+  // A distributed Map's ItemReader and ResultWriter read and write S3
+  // objects through these (which must outlive the service). Set before
+  // serving; without them those Maps fail with States.ItemReaderFailed /
+  // States.ResultWriterFailed.
+  void use_objects(services::s3::ObjectReader& reader, services::s3::ObjectWriter& writer) {
+    integrations_.use_objects(&reader, &writer);
+  }
 
  private:
   static const Operation<StepFunctionsService> kOperations[];

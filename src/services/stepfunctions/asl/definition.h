@@ -90,6 +90,26 @@ struct State {
   std::optional<Path> max_concurrency_path;
   std::optional<double> tolerated_failure_percentage;
   std::optional<int64_t> tolerated_failure_count;
+  // Distributed Map (ProcessorConfig Mode DISTRIBUTED): where the items
+  // come from, how they are batched, where the results go.
+  bool distributed = false;
+  std::string label;  // Label, else the state's name
+  struct Reader {
+    std::string resource;  // arn:aws:states:::s3:getObject | s3:listObjectsV2
+    std::optional<Template> parameters;
+    boost::json::object config;  // ReaderConfig, checked
+  };
+  std::optional<Reader> item_reader;
+  struct Batcher {
+    std::optional<int64_t> max_items, max_bytes;
+    std::optional<Template> batch_input;
+  };
+  std::optional<Batcher> item_batcher;
+  struct Writer {
+    std::string resource;  // arn:aws:states:::s3:putObject
+    std::optional<Template> parameters;
+  };
+  std::optional<Writer> result_writer;
   // JSONata (QueryLanguage "JSONata"): the fields that replace the JSONPath
   // ones; `{% %}` forms of Seconds, Timestamp, Error and Cause.
   bool jsonata = false;

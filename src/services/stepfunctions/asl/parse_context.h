@@ -60,6 +60,10 @@ class DefinitionParser {
   void wait(State& s, const boost::json::object& o, const std::string& loc);
   void fail(State& s, const boost::json::object& o, const std::string& loc);
   void map(State& s, const boost::json::object& o, const std::string& loc, int depth);
+  // ProcessorConfig, Label, ItemReader, ItemBatcher, ResultWriter
+  // (parse_distributed.cc).
+  void distributed(State& s, const boost::json::object& o, const std::string& loc,
+                   const boost::json::value& processor, const std::string& ploc);
 };
 
 }  // namespace nimbus::sfn::asl

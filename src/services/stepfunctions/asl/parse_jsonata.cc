@@ -160,7 +160,7 @@ void DefinitionParser::jsonata_state(State& s, const json::object& o, const std:
       }
       for (const char* f : {"ItemReader", "ItemBatcher", "ResultWriter"}) {
         if (o.contains(f))
-          schema(std::string(f) + " is not supported by nimbus yet", loc + "/" + f);
+          schema(std::string(f) + " is served by nimbus in JSONPath Map states only", loc + "/" + f);
       }
       s.iterator = machine(*proc, ploc, depth + 1, {"ProcessorConfig"});
       s.items = query_field(o, "Items", loc);

@@ -332,19 +332,12 @@ void DefinitionParser::map(State& s, const json::object& o, const std::string& l
     ploc = loc + "/Iterator";
   }
   if (proc == nullptr) return schema("These fields are required: [ItemProcessor]", loc);
-  if (const auto* po = proc->if_object()) {
-    if (const auto* cfg = po->if_contains("ProcessorConfig"); cfg != nullptr && cfg->is_object()) {
-      const auto* mode = cfg->as_object().if_contains("Mode");
-      if (mode != nullptr && *mode == "DISTRIBUTED") {
-        schema("Distributed Map is not supported by nimbus yet", ploc + "/ProcessorConfig/Mode");
-      }
-    }
-  }
   s.iterator = machine(*proc, ploc, depth + 1, {"ProcessorConfig"});
-  for (const char* f : {"ItemReader", "ItemBatcher", "ResultWriter"}) {
-    if (o.contains(f)) schema(std::string(f) + " is not supported by nimbus yet", loc + "/" + f);
-  }
+  distributed(s, o, loc, *proc, ploc);
   s.items_path = path_field(o, "ItemsPath", loc, false);
+  if (s.items_path && s.item_reader) {
+    schema("Only one of these fields is allowed: [ItemsPath, ItemReader]", loc);
+  }
   s.item_selector =
       template_field(o, o.contains("ItemSelector") ? "ItemSelector" : "Parameters", loc);
   s.max_concurrency = integer_field(o, "MaxConcurrency", loc, 0).value_or(0);

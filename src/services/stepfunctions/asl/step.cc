@@ -120,13 +120,45 @@ std::optional<int64_t> seconds_at(const std::optional<int64_t>& fixed,
   return v->to_number<int64_t>();
 }
 
-Entered map_fork(const State& s, const json::value& in, const json::value& context) {
-  json::value items = in;
-  if (s.items_path) {
-    auto v = s.items_path->find(in);
-    if (!v) return runtime("Invalid path '" + s.items_path->text() + "' : No results for path");
-    items = std::move(*v);
+// ItemBatcher: the items in batches of at most MaxItemsPerBatch items and
+// MaxInputBytesPerBatch bytes, each {"Items": [...]} with the BatchInput.
+std::variant<json::array, Failure> batches(const State& s, const json::value& in, json::array items,
+                                           const json::value& context) {
+  const State::Batcher& b = *s.item_batcher;
+  json::value batch_input;
+  if (b.batch_input) {
+    auto v = b.batch_input->evaluate(in, context);
+    if (!v) return from_error(v.error());
+    batch_input = std::move(*v);
   }
+  json::array out;
+  json::array current;
+  size_t bytes = 0;
+  auto flush = [&] {
+    if (current.empty()) return;
+    json::object batch;
+    if (b.batch_input) batch["BatchInput"] = batch_input;
+    batch["Items"] = std::move(current);
+    out.push_back(std::move(batch));
+    current = json::array();
+    bytes = 0;
+  };
+  for (auto& item : items) {
+    size_t size = json::serialize(item).size() + 1;
+    bool full_count = b.max_items && static_cast<int64_t>(current.size()) >= *b.max_items;
+    bool full_bytes = b.max_bytes && static_cast<int64_t>(bytes + size) > *b.max_bytes;
+    if (full_count || full_bytes) flush();
+    bytes += size;
+    current.push_back(std::move(item));
+  }
+  flush();
+  return out;
+}
+
+// The runs of a Map over `items` (its effective input `in`): each item
+// through ItemSelector (or Parameters), then ItemBatcher.
+Entered fork_items(const State& s, const json::value& in, json::value items,
+                   const json::value& context) {
   if (!items.is_array()) {
     return runtime("Item selector '" + (s.items_path ? s.items_path->text() : "$") +
                    "' did not return a JSON array.");
@@ -142,7 +174,8 @@ Entered map_fork(const State& s, const json::value& in, const json::value& conte
     }
     fork.max_concurrency = v->to_number<int64_t>();
   }
-  const auto& arr = items.as_array();
+  auto& arr = items.as_array();
+  json::array selected;
   for (size_t i = 0; i < arr.size(); ++i) {
     json::value item = arr[i];
     if (s.item_selector) {
@@ -154,9 +187,49 @@ Entered map_fork(const State& s, const json::value& in, const json::value& conte
       if (!v) return from_error(v.error());
       item = std::move(*v);
     }
-    fork.runs.push_back({s.iterator.get(), std::move(item)});
+    selected.push_back(std::move(item));
   }
+  if (s.item_batcher) {
+    auto b = batches(s, in, std::move(selected), context);
+    if (auto* f = std::get_if<Failure>(&b)) return *f;
+    selected = std::move(std::get<json::array>(b));
+  }
+  for (auto& item : selected) fork.runs.push_back({s.iterator.get(), std::move(item)});
   return fork;
+}
+
+Entered map_fork(const State& s, const json::value& in, const json::value& context) {
+  json::value items = in;
+  if (s.items_path) {
+    auto v = s.items_path->find(in);
+    if (!v) return runtime("Invalid path '" + s.items_path->text() + "' : No results for path");
+    items = std::move(*v);
+  }
+  return fork_items(s, in, std::move(items), context);
+}
+
+// A distributed Map with an ItemReader asks for its items first.
+Entered read_items(const State& s, const json::value& in, const json::value& context) {
+  json::value params = json::object();
+  if (s.item_reader->parameters) {
+    auto v = s.item_reader->parameters->evaluate(in, context);
+    if (!v) return from_error(v.error());
+    params = std::move(*v);
+  }
+  if (!params.is_object()) return runtime("The ItemReader's Parameters must be a JSON object");
+  json::object config = s.item_reader->config;
+  if (const auto* p = config.if_contains("MaxItemsPath"); p != nullptr && p->is_string()) {
+    auto path = Path::parse(p->as_string());
+    auto v = path ? path->find(in) : std::nullopt;
+    if (!v || !(v->is_int64() || v->is_uint64())) {
+      return runtime("The MaxItemsPath field refers to value that is not a non-negative integer");
+    }
+    config["MaxItems"] = *v;
+    config.erase("MaxItemsPath");
+  }
+  params.as_object()["ReaderConfig"] = std::move(config);
+  TaskCall call{s.item_reader->resource, std::move(params), std::nullopt, std::nullopt, "ItemReader"};
+  return call;
 }
 
 }  // namespace
@@ -181,6 +254,7 @@ Entered enter(const State& s, const json::value& input, const json::value& conte
   if (s.type == StateType::kMap) {
     auto in = apply_path(s.input_path, input);
     if (auto* f = std::get_if<Failure>(&in)) return *f;
+    if (s.item_reader) return read_items(s, std::get<json::value>(in), context);
     return map_fork(s, std::get<json::value>(in), context);
   }
   auto eff = effective_input(s, input, context);
@@ -212,7 +286,7 @@ Entered enter(const State& s, const json::value& input, const json::value& conte
       return wait(s, input, in, now_ms);
     case StateType::kTask: {
       std::optional<Failure> bad;
-      TaskCall call{s.resource, std::move(in), std::nullopt, std::nullopt};
+      TaskCall call{s.resource, std::move(in), std::nullopt, std::nullopt, ""};
       call.timeout_seconds = seconds_at(s.timeout_seconds, s.timeout_seconds_path, input, bad);
       call.heartbeat_seconds =
           seconds_at(s.heartbeat_seconds, s.heartbeat_seconds_path, input, bad);
@@ -302,6 +376,24 @@ bool tolerates(const State& s, size_t failed, size_t total) {
     return true;
   }
   return false;
+}
+
+Entered map_items(const State& s, const json::value& input, json::value items,
+                  const json::value& context) {
+  auto in = apply_path(s.input_path, input);
+  if (auto* f = std::get_if<Failure>(&in)) return *f;
+  return fork_items(s, std::get<json::value>(in), std::move(items), context);
+}
+
+std::variant<json::value, Failure> writer_parameters(const State& s, const json::value& input,
+                                                     const json::value& context) {
+  auto in = apply_path(s.input_path, input);
+  if (auto* f = std::get_if<Failure>(&in)) return *f;
+  if (!s.result_writer || !s.result_writer->parameters) return json::value(json::object());
+  auto v = s.result_writer->parameters->evaluate(std::get<json::value>(in), context);
+  if (!v) return from_error(v.error());
+  if (!v->is_object()) return runtime("The ResultWriter's Parameters must be a JSON object");
+  return std::move(*v);
 }
 
 void inspect_input(const State& s, const json::value& input, const json::value& context,

@@ -49,6 +49,10 @@ struct TaskCall {
   boost::json::value parameters;
   std::optional<int64_t> timeout_seconds;
   std::optional<int64_t> heartbeat_seconds;
+  // "": a Task's call. "ItemReader" / "ResultWriter": a distributed Map's
+  // reading of its items / writing of its results (`resource` is the
+  // reader's or writer's, `parameters` theirs, evaluated).
+  std::string io;
 };
 
 // A Parallel (one run per branch) or Map (one run per item) state: run each
@@ -91,6 +95,17 @@ Recovery recover(const State& s, const boost::json::value& input, const Failure&
                  std::vector<int64_t>& attempts, double jitter,
                  const boost::json::value* context = nullptr,
                  const boost::json::object* vars = nullptr, int64_t now_ms = 0);
+
+// A distributed Map's items, read by its ItemReader (the answer to the
+// "ItemReader" TaskCall enter() asked for), as the runs to fork: each item
+// through ItemSelector, then into batches by ItemBatcher.
+Entered map_items(const State& s, const boost::json::value& input, boost::json::value items,
+                  const boost::json::value& context);
+// A distributed Map's ResultWriter Parameters (Bucket, Prefix) evaluated
+// on the state's input.
+std::variant<boost::json::value, Failure> writer_parameters(const State& s,
+                                                            const boost::json::value& input,
+                                                            const boost::json::value& context);
 
 // Whether `error` is matched by an ErrorEquals list (States.ALL,
 // States.TaskFailed and the terminal errors as AWS defines them).

@@ -196,7 +196,7 @@ Entered enter_jsonata(const State& s, const json::value& input, const json::valu
         for (const auto& b : s.branches) fork.runs.push_back({b.get(), args});
         return fork;
       }
-      TaskCall call{s.resource, std::move(args), s.timeout_seconds, s.heartbeat_seconds};
+      TaskCall call{s.resource, std::move(args), s.timeout_seconds, s.heartbeat_seconds, ""};
       if (!call.timeout_seconds) call.timeout_seconds = 99999999;
       return call;
     }

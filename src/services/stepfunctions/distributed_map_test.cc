@@ -1,0 +1,252 @@
+// Distributed Map: items read from (fake) S3 objects as CSV, JSON and JSON
+// lines, or a bucket's listing; ItemSelector and ItemBatcher; tolerated
+// failures; results written with a manifest; a Map Run across a restart;
+// the definitions AWS refuses.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include "services/s3/api.h"
+#include "services/stepfunctions/task_fakes.h"
+
+namespace nimbus::sfn {
+namespace {
+
+namespace json = boost::json;
+
+// S3's in-process interfaces over a map of "bucket/key" to body.
+struct FakeObjects final : services::s3::ObjectReader, services::s3::ObjectWriter {
+  void get(std::string bucket, std::string key, std::string, uint64_t,
+           std::function<void(Result<std::string>)> done) override {
+    std::unique_lock lock(mu);
+    auto it = objects.find(bucket + "/" + key);
+    if (it == objects.end()) {
+      lock.unlock();
+      return done(Error::make("NoSuchKey", "The specified key does not exist."));
+    }
+    std::string body = it->second;
+    lock.unlock();
+    done(std::move(body));
+  }
+  void put(services::s3::NewObject o, std::function<void(Status)> done) override {
+    {
+      std::lock_guard lock(mu);
+      objects[o.bucket + "/" + o.key] = o.body;
+    }
+    done(Status::ok());
+  }
+  std::string at(const std::string& path) {
+    std::lock_guard lock(mu);
+    auto it = objects.find(path);
+    return it == objects.end() ? "" : it->second;
+  }
+  std::mutex mu;
+  std::map<std::string, std::string> objects;
+};
+
+class DistributedMapTest : public SfnTest {
+ protected:
+  DistributedMapTest()
+      : SfnTest({[this](services::Environment& env) {
+          auto s = std::make_unique<StepFunctionsService>(env, &functions, &calls);
+          s->use_objects(objects, objects);
+          return s;
+        }}) {}
+
+  json::object run(const std::string& definition, const std::string& input,
+                   std::chrono::milliseconds step = std::chrono::seconds(1)) {
+    std::string x =
+        start(create(names++ == 0 ? "dmap" : "dmap" + std::to_string(names), definition), input);
+    EXPECT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, step));
+    auto d = call("DescribeExecution", {{"executionArn", x}});
+    d["history"] = json::value_from(history_types(x));
+    return d;
+  }
+
+  int names = 0;
+  fakes::FakeFunctions functions;
+  fakes::FakeCalls calls;
+  FakeObjects objects;
+};
+
+bool has(const json::value& types, const std::string& type) {
+  for (const auto& t : types.as_array()) {
+    if (t.is_string() && t.as_string() == type) return true;
+  }
+  return false;
+}
+
+// clang-format off
+const char* kCsvBatches = R"j({"StartAt":"Each","States":{"Each":{"Type":"Map",
+  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+    "StartAt":"Count","States":{"Count":{"Type":"Pass",
+      "Parameters":{"n.$":"States.ArrayLength($.Items)","first.$":"$.Items[0].name","tag.$":"$.BatchInput.tag"},"End":true}}},
+  "ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+    "Parameters":{"Bucket":"in","Key.$":"$.key"},"ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"}},
+  "ItemSelector":{"name.$":"$$.Map.Item.Value.name","qty.$":"$$.Map.Item.Value.qty"},
+  "ItemBatcher":{"MaxItemsPerBatch":2,"BatchInput":{"tag.$":"$.tag"}},
+  "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"runs"}},
+  "MaxConcurrency":2,"End":true}}})j";
+const char* kTolerant = R"j({"StartAt":"Each","States":{"Each":{"Type":"Map",
+  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+    "StartAt":"Check","States":{
+      "Check":{"Type":"Choice","Choices":[{"Variable":"$.bad","BooleanEquals":true,"Next":"Bad"}],"Default":"Good"},
+      "Bad":{"Type":"Fail","Error":"BadItem","Cause":"bad"},
+      "Good":{"Type":"Pass","End":true}}},
+  "ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+    "Parameters":{"Bucket":"in","Key":"items.jsonl"},"ReaderConfig":{"InputType":"JSONL"}},
+  "ToleratedFailureCount":1,
+  "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out"}},
+  "Catch":[{"ErrorEquals":["States.ExceedToleratedFailureThreshold"],"ResultPath":"$.error","Next":"TooMany"}],
+  "End":true},
+  "TooMany":{"Type":"Pass","End":true}}})j";
+// clang-format on
+
+TEST_F(DistributedMapTest, CsvItemsInBatchesWithResultsWrittenToS3) {
+  objects.objects["in/orders.csv"] =
+      "name,qty\r\nann,1\r\n\"bob, jr\",2\r\n\"c\"\"d\",3\r\ndee,4\r\neve,5\r\n";
+  auto d = run(kCsvBatches, R"({"key":"orders.csv","tag":"t1"})");
+  ASSERT_EQ(s(d["status"]), "SUCCEEDED") << s(d["cause"]);
+  auto out = json::parse(s(d["output"]));
+  std::string map_run = s(out.at("MapRunArn"));
+  EXPECT_TRUE(map_run.starts_with("arn:aws:states:us-east-1:000000000000:mapRun:dmap/Each:"));
+  std::string id = map_run.substr(map_run.rfind(':') + 1);
+  EXPECT_EQ(out.at("ResultWriterDetails"),
+            json::parse(R"({"Bucket":"out","Key":"runs/)" + id + R"(/manifest.json"})"));
+  auto manifest = json::parse(objects.at("out/runs/" + id + "/manifest.json"));
+  EXPECT_EQ(s(manifest.at("MapRunArn")), map_run);
+  EXPECT_EQ(s(manifest.at("ResultFiles").at("SUCCEEDED").as_array()[0].at("Key")),
+            "runs/" + id + "/SUCCEEDED_0.json");
+  auto succeeded = json::parse(objects.at("out/runs/" + id + "/SUCCEEDED_0.json")).as_array();
+  ASSERT_EQ(succeeded.size(), 3u);  // 5 rows in batches of 2
+  EXPECT_EQ(json::parse(s(succeeded[0].at("Output"))),
+            json::parse(R"({"n":2,"first":"ann","tag":"t1"})"));
+  EXPECT_EQ(json::parse(s(succeeded[1].at("Input"))),
+            json::parse(R"({"BatchInput":{"tag":"t1"},"Items":[{"name":"c\"d","qty":"3"},)"
+                        R"({"name":"dee","qty":"4"}]})"));
+  EXPECT_EQ(json::parse(s(succeeded[0].at("Input"))).at("Items").as_array()[1].at("name"),
+            "bob, jr");
+  EXPECT_EQ(json::parse(s(succeeded[2].at("Output"))).at("n"), 1);
+  EXPECT_TRUE(has(d["history"], "MapRunStarted"));
+  EXPECT_TRUE(has(d["history"], "MapRunSucceeded"));
+  EXPECT_FALSE(has(d["history"], "MapIterationStarted"));
+}
+
+TEST_F(DistributedMapTest, ToleratedFailuresAreWrittenAndTooManyFailTheMapRun) {
+  objects.objects["in/items.jsonl"] =
+      "{\"id\":1,\"bad\":false}\n{\"id\":2,\"bad\":true}\n\n{\"id\":3,\"bad\":false}\n";
+  auto d = run(kTolerant, "{}");
+  ASSERT_EQ(s(d["status"]), "SUCCEEDED") << s(d["cause"]);
+  auto out = json::parse(s(d["output"]));
+  ASSERT_TRUE(out.as_object().contains("ResultWriterDetails")) << s(d["output"]);
+  std::string key = s(out.at("ResultWriterDetails").at("Key"));
+  std::string dir = key.substr(0, key.rfind('/') + 1);
+  auto failed = json::parse(objects.at("out/" + dir + "FAILED_0.json")).as_array();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].at("Error"), "BadItem");
+  EXPECT_EQ(json::parse(s(failed[0].at("Input"))), json::parse(R"({"id":2,"bad":true})"));
+  EXPECT_EQ(json::parse(objects.at("out/" + dir + "SUCCEEDED_0.json")).as_array().size(), 2u);
+
+  objects.objects["in/items.jsonl"] = "{\"bad\":true}\n{\"bad\":true}\n{\"bad\":false}\n";
+  auto d2 = run(kTolerant, "{}");
+  ASSERT_EQ(s(d2["status"]), "SUCCEEDED");
+  EXPECT_EQ(json::parse(s(d2["output"])).at("error").at("Error"),
+            "States.ExceedToleratedFailureThreshold");
+  EXPECT_TRUE(has(d2["history"], "MapRunFailed"));
+}
+
+TEST_F(DistributedMapTest, ReaderFailuresAreCaughtAndJsonAndListingsAreRead) {
+  // A missing object: States.ItemReaderFailed, which Catch takes.
+  auto d = run(kTolerant, "{}");
+  ASSERT_EQ(s(d["status"]), "FAILED");
+  EXPECT_EQ(s(d["error"]), "States.ItemReaderFailed");
+  EXPECT_NE(s(d["cause"]).find("NoSuchKey"), std::string::npos);
+
+  const char* json_items = R"j({"StartAt":"Each","States":{"Each":{"Type":"Map",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "Parameters":{"Bucket":"in","Key":"a.json"},"ReaderConfig":{"InputType":"JSON","MaxItems":2}},
+    "End":true}}})j";
+  objects.objects["in/a.json"] = R"([{"a":1},{"a":2},{"a":3}])";
+  auto j = run(json_items, "{}");
+  ASSERT_EQ(s(j["status"]), "SUCCEEDED") << s(j["cause"]);
+  EXPECT_EQ(json::parse(s(j["output"])), json::parse(R"([{"a":1},{"a":2}])"));
+
+  // A listing of two pages.
+  calls.answer = [](std::string_view model, std::string_view op, const json::object& in) {
+    EXPECT_EQ(model, "s3");
+    EXPECT_EQ(op, "ListObjectsV2");
+    if (!in.contains("ContinuationToken")) {
+      return services::Output(json::object{
+          {"Contents", json::array{json::object{{"Key", "p/1"}, {"Size", 3}, {"ETag", "\"e1\""}}}},
+          {"NextContinuationToken", "next"}});
+    }
+    return services::Output(json::object{
+        {"Contents", json::array{json::object{{"Key", "p/2"}, {"Size", 4}, {"ETag", "\"e2\""}}}}});
+  };
+  const char* listing = R"j({"StartAt":"Each","States":{"Each":{"Type":"Map",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"k.$":"$.Key"},"End":true}}},
+    "ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"in","Prefix":"p/"}},
+    "End":true}}})j";
+  auto l = run(listing, "{}");
+  ASSERT_EQ(s(l["status"]), "SUCCEEDED") << s(l["cause"]);
+  EXPECT_EQ(json::parse(s(l["output"])), json::parse(R"([{"k":"p/1"},{"k":"p/2"}])"));
+}
+
+TEST_F(DistributedMapTest, AMapRunInFlightGoesOnAfterARestart) {
+  objects.objects["in/a.json"] = R"([1,2,3,4])";
+  const char* waits = R"j({"StartAt":"Each","States":{"Each":{"Type":"Map",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}},
+    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "Parameters":{"Bucket":"in","Key":"a.json"},"ReaderConfig":{"InputType":"JSON"}},
+    "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"r"}},
+    "MaxConcurrency":2,"End":true}}})j";
+  std::string x = start(create("waits", waits), "{}");
+  ASSERT_TRUE(eventually([&] {
+    auto h = history_types(x);
+    return std::count(h.begin(), h.end(), "MapRunStarted") == 1;
+  }));
+  reopen();
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(10)));
+  auto d = call("DescribeExecution", {{"executionArn", x}});
+  ASSERT_EQ(s(d["status"]), "SUCCEEDED") << s(d["cause"]);
+  std::string key = s(json::parse(s(d["output"])).at("ResultWriterDetails").at("Key"));
+  EXPECT_NE(objects.at("out/" + key), "");
+  // Two at a time, 60 s each: at least two minutes of simulated time.
+  auto h = history(x);
+  EXPECT_GE(
+      h.back().at("timestamp").to_number<double>() - h.front().at("timestamp").to_number<double>(),
+      120.0);
+}
+
+TEST_F(DistributedMapTest, DefinitionsAwsRefusesAreRefused) {
+  auto refused = [&](const std::string& def) {
+    return error_code("CreateStateMachine",
+                      {{"name", "bad"}, {"definition", def}, {"roleArn", kRole}}) ==
+           "InvalidDefinition";
+  };
+  // An ItemReader on an inline Map.
+  EXPECT_TRUE(refused(R"j({"StartAt":"M","States":{"M":{"Type":"Map",
+    "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},
+      "ReaderConfig":{"InputType":"JSON"}},"End":true}}})j"));
+  // No ExecutionType; an unknown InputType; a batcher without limits.
+  EXPECT_TRUE(refused(R"j({"StartAt":"M","States":{"M":{"Type":"Map",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+    "End":true}}})j"));
+  EXPECT_TRUE(refused(R"j({"StartAt":"M","States":{"M":{"Type":"Map",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},
+      "ReaderConfig":{"InputType":"XML"}},"End":true}}})j"));
+  EXPECT_TRUE(refused(R"j({"StartAt":"M","States":{"M":{"Type":"Map",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+    "ItemBatcher":{},"End":true}}})j"));
+  EXPECT_TRUE(call("ListStateMachines", {})["stateMachines"].as_array().empty());
+}
+
+}  // namespace
+}  // namespace nimbus::sfn

@@ -1,0 +1,171 @@
+// A distributed Map inside the runner. Its items are read by an
+// "ItemReader" call and its results written by a "ResultWriter" call, both
+// tasks of the Map's frame (phase "task" with "io"), so that they are
+// called, answered, and called again after a restart as any task is. Its
+// iterations run as an inline Map's do (the frames under the fork), without
+// MapIteration* events: on AWS they are child executions of a Map Run, whose
+// events (MapRunStarted/Succeeded/Failed) the parent records. Each Map Run
+// is kept in the position's "map_runs" (by ARN) for the Map Runs API.
+#include "common/request_id.h"
+#include "services/stepfunctions/frames.h"
+#include "services/stepfunctions/runner.h"
+
+namespace nimbus::sfn {
+
+namespace json = boost::json;
+using frames::int_of;
+using frames::str_of;
+
+namespace {
+
+std::string context_string(const json::value& context, std::string_view object,
+                           std::string_view key) {
+  const auto* o = context.is_object() ? context.as_object().if_contains(object) : nullptr;
+  const auto* v = o != nullptr && o->is_object() ? o->as_object().if_contains(key) : nullptr;
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:ID, from the
+// execution's ARN ($$.Execution.Id).
+std::string map_run_arn(const json::value& context, const std::string& label) {
+  std::string execution = context_string(context, "Execution", "Id");
+  std::string machine = context_string(context, "StateMachine", "Name");
+  std::string prefix = "arn:aws:states:us-east-1:000000000000:";
+  size_t colon = 0;
+  for (int i = 0; i < 5 && colon != std::string::npos; ++i) colon = execution.find(':', colon + 1);
+  if (execution.starts_with("arn:aws:states:") && colon != std::string::npos) {
+    prefix = execution.substr(0, colon + 1);
+  }
+  return prefix + "mapRun:" + machine + "/" + label + ":" + new_request_id();
+}
+
+json::object& map_runs(json::value& position) {
+  auto& p = position.as_object();
+  if (!p.contains("map_runs") || !p["map_runs"].is_object()) p["map_runs"] = json::object();
+  return p["map_runs"].as_object();
+}
+
+}  // namespace
+
+void Runner::map_run_started(json::object& f, const asl::State& s, size_t total, int64_t limit,
+                             int64_t now_ms) {
+  std::string arn = map_run_arn(context_, s.label);
+  f["map_run"] = arn;
+  event("MapRunStarted", "mapRunStartedEventDetails", json::object{{"mapRunArn", arn}});
+  json::object run{{"executionArn", context_string(context_, "Execution", "Id")},
+                   {"state", s.name},
+                   {"startDate", now_ms},
+                   {"status", "RUNNING"},
+                   {"maxConcurrency", s.max_concurrency > 0 ? limit : 0},
+                   {"toleratedFailureCount", s.tolerated_failure_count.value_or(0)},
+                   {"toleratedFailurePercentage", s.tolerated_failure_percentage.value_or(0.0)},
+                   {"total", static_cast<int64_t>(total)}};
+  map_runs(position_)[arn] = std::move(run);
+}
+
+void Runner::map_run_ended(const json::object& f, const std::string& status,
+                           const asl::Failure* failure, int64_t now_ms) {
+  std::string arn = str_of(f, "map_run");
+  auto& runs = map_runs(position_);
+  if (auto* run = runs.if_contains(arn); run != nullptr && run->is_object()) {
+    auto& r = run->as_object();
+    r["status"] = status;
+    r["stopDate"] = now_ms;
+    int64_t failed = int_of(f, "failed");
+    r["succeeded"] = int_of(f, "done") - failed;
+    r["failed"] = failed;
+    r["aborted"] =
+        f.contains("active") ? static_cast<int64_t>(f.at("active").as_object().size()) : int64_t{0};
+  }
+  if (failure == nullptr) {
+    event("MapRunSucceeded", "", {});
+  } else {
+    event("MapRunFailed", "mapRunFailedEventDetails",
+          json::object{{"error", failure->error}, {"cause", failure->cause}});
+  }
+}
+
+void Runner::fork_succeeded(json::object& f, const asl::State& s, json::value results,
+                            int64_t now_ms) {
+  map_run_ended(f, "SUCCEEDED", nullptr, now_ms);
+  if (!s.result_writer) {
+    end_fork(f, s, false);
+    event("MapStateSucceeded", "", {});
+    return complete(f, s, std::move(results), now_ms);
+  }
+  state_context(s, f);
+  auto params = asl::writer_parameters(s, f["input"], context_);
+  if (auto* failure = std::get_if<asl::Failure>(&params)) {
+    end_fork(f, s, false);
+    event("MapStateFailed", "", {});
+    return fail(f, s, *failure, true, now_ms, 0);
+  }
+  // What the writer needs for its files: each run's input, and its output
+  // or its error.
+  json::object call = std::move(std::get<json::value>(params).as_object());
+  call["MapRunArn"] = f["map_run"];
+  json::array out;
+  static const json::array kNone;
+  const auto* given = f.if_contains("runs");
+  const json::array& inputs = given != nullptr && given->is_array() ? given->as_array() : kNone;
+  const auto* failures = f.if_contains("failures");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    json::object r{{"Index", static_cast<int64_t>(i)}, {"Input", inputs[i]}};
+    const json::value* failed =
+        failures != nullptr ? failures->as_object().if_contains(std::to_string(i)) : nullptr;
+    if (failed != nullptr) {
+      r["Status"] = "FAILED";
+      r["Error"] = failed->at("Error");
+      r["Cause"] = failed->at("Cause");
+    } else {
+      r["Status"] = "SUCCEEDED";
+      r["Output"] = std::move(results.as_array()[i]);
+    }
+    out.push_back(std::move(r));
+  }
+  call["Runs"] = std::move(out);
+  end_fork(f, s, false);
+  f["writer_call"] = call;
+  issue_io(f, s.result_writer->resource, std::move(call), "ResultWriter");
+}
+
+void Runner::issue_io(json::object& f, const std::string& resource, json::value params,
+                      const std::string& io) {
+  std::string token = new_token_ ? new_token_() : std::to_string(events_.size()) + "." + io;
+  f["phase"] = "task";
+  f["io"] = io;
+  f["token"] = token;
+  asl::TaskCall call{resource, std::move(params), std::nullopt, std::nullopt, io};
+  tasks_.push_back({std::move(call), std::move(token)});
+}
+
+Stop Runner::io_succeeded(json::object& f, const asl::State& s, json::value result,
+                          int64_t now_ms) {
+  std::string io = str_of(f, "io");
+  for (const char* k : {"phase", "token", "io"}) f.erase(k);
+  if (io == "ItemReader") {
+    state_context(s, f);
+    asl::Entered e = asl::map_items(s, f["input"], std::move(result), context_);
+    if (auto* fork = std::get_if<asl::Fork>(&e)) {
+      start_fork(f, s, std::move(*fork), now_ms);
+    } else {
+      fail(f, s, std::get<asl::Failure>(std::move(e)), true, now_ms, 0);
+    }
+    return run(now_ms);
+  }
+  f.erase("writer_call");
+  event("MapStateSucceeded", "", {});
+  complete(f, s, std::move(result), now_ms);
+  return run(now_ms);
+}
+
+Stop Runner::io_failed(json::object& f, const asl::State& s, const asl::Failure& failure,
+                       int64_t now_ms) {
+  bool writing = str_of(f, "io") == "ResultWriter";
+  for (const char* k : {"phase", "token", "io", "writer_call"}) f.erase(k);
+  if (writing) event("MapStateFailed", "", {});
+  fail(f, s, failure, true, now_ms, 0);
+  return run(now_ms);
+}
+
+}  // namespace nimbus::sfn

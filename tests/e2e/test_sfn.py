@@ -299,6 +299,48 @@ class SfnTaskTest(ServerTestCase):
         with self.assertRaises(sfn.exceptions.InvalidDefinition):
             sfn.test_state(definition='{"Type": "Pass"}', roleArn=ROLE)
 
+    def test_distributed_map_over_a_csv_writes_its_results_to_s3(self):
+        self.function("e2e-sfn-worker")
+        s3 = self.server.boto3_client("s3")
+        s3.create_bucket(Bucket="e2e-dmap")
+        s3.put_object(Bucket="e2e-dmap", Key="in/orders.csv",
+                      Body=b"id,qty\n1,2\n2,\"3\"\n3,4\n4,5\n5,6\n")
+        x, d = self.run_machine("e2e-dmap", {
+            "StartAt": "Each",
+            "States": {"Each": {
+                "Type": "Map", "Label": "orders",
+                "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                               "Parameters": {"Bucket": "e2e-dmap", "Key.$": "$.key"},
+                               "ReaderConfig": {"InputType": "CSV",
+                                                "CSVHeaderLocation": "FIRST_ROW"}},
+                "ItemBatcher": {"MaxItemsPerBatch": 3},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                    "StartAt": "Count",
+                    "States": {"Count": {
+                        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                        "Parameters": {"FunctionName": "e2e-sfn-worker",
+                                       "Payload": {"n.$": "States.ArrayLength($.Items)"}},
+                        "OutputPath": "$.Payload", "End": True}}},
+                "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                                 "Parameters": {"Bucket": "e2e-dmap", "Prefix": "out"}},
+                "End": True}},
+        }, {"key": "in/orders.csv"})
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        out = json.loads(d["output"])
+        self.assertIn(":mapRun:e2e-dmap/orders:", out["MapRunArn"])
+        key = out["ResultWriterDetails"]["Key"]
+        self.assertTrue(key.startswith("out/") and key.endswith("/manifest.json"), key)
+        manifest = json.loads(s3.get_object(Bucket="e2e-dmap", Key=key)["Body"].read())
+        [results] = manifest["ResultFiles"]["SUCCEEDED"]
+        runs = json.loads(s3.get_object(Bucket="e2e-dmap", Key=results["Key"])["Body"].read())
+        self.assertEqual([json.loads(r["Output"]) for r in runs],
+                         [{"doubled": 6}, {"doubled": 4}])
+        self.assertEqual(json.loads(runs[0]["Input"])["Items"][1], {"id": "2", "qty": "3"})
+        types = [e["type"] for e in self.sfn.get_execution_history(executionArn=x)["events"]]
+        self.assertIn("MapRunStarted", types)
+        self.assertIn("MapRunSucceeded", types)
+
     def test_function_errors_are_retried_and_caught(self):
         fn = self.function("e2e-sfn-worker")
         x, d = self.run_machine("e2e-retry", {

@@ -201,16 +201,22 @@ void ApiInvoker::authorize(const std::string& name) {
 }
 
 void ApiInvoker::set_state(const std::string& name, bool authorized, const std::string& reason) {
-  auto c = destinations_.connection(name);
-  if (!c || c->auth_type != "OAUTH_CLIENT_CREDENTIALS") return;
   std::string state = authorized ? "AUTHORIZED" : "DEAUTHORIZED";
-  if (c->state == state && c->state_reason == reason) return;
-  c->state = state;
-  c->state_reason = reason;
-  if (authorized) c->authorized_s = env_.clock.now_millis() / 1000;
-  destinations_.put_connection(std::move(*c), [name](Status st) {
-    if (!st) spdlog::warn("events: connection {}: state not stored: {}", name, st.error().message);
-  });
+  int64_t now_s = env_.clock.now_millis() / 1000;
+  destinations_.change_connection(
+      name,
+      [&](Connection& c) {
+        if (c.auth_type != "OAUTH_CLIENT_CREDENTIALS") return false;
+        if (c.state == state && c.state_reason == reason) return false;
+        c.state = state;
+        c.state_reason = reason;
+        if (authorized) c.authorized_s = now_s;
+        return true;
+      },
+      [name](Status st) {
+        if (!st)
+          spdlog::warn("events: connection {}: state not stored: {}", name, st.error().message);
+      });
 }
 
 }  // namespace nimbus::services::eventbridge

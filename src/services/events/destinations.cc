@@ -194,20 +194,26 @@ std::vector<Connection> Destinations::connections() const {
 void Destinations::put_connection(Connection c, Done done) {
   storage::WriteBatch batch("connection/" + c.name);
   batch.put(kNs, connection_key(c.name), encode(c));
-  {
-    MutexLock lock(mu_);
-    connections_[c.name] = std::move(c);
-  }
+  MutexLock lock(mu_);  // committed in the order of the changes
+  connections_[c.name] = std::move(c);
+  env_.storage->commit(std::move(batch), std::move(done));
+}
+
+void Destinations::change_connection(const std::string& name,
+                                     const std::function<bool(Connection&)>& change, Done done) {
+  MutexLock lock(mu_);
+  auto it = connections_.find(name);
+  if (it == connections_.end() || !change(it->second)) return done(Status::ok());
+  storage::WriteBatch batch("connection/" + name);
+  batch.put(kNs, connection_key(name), encode(it->second));
   env_.storage->commit(std::move(batch), std::move(done));
 }
 
 void Destinations::delete_connection(const std::string& name, Done done) {
   storage::WriteBatch batch("connection/" + name);
   batch.del(kNs, connection_key(name));
-  {
-    MutexLock lock(mu_);
-    connections_.erase(name);
-  }
+  MutexLock lock(mu_);
+  connections_.erase(name);
   env_.storage->commit(std::move(batch), std::move(done));
 }
 
@@ -234,20 +240,16 @@ std::vector<ApiDestination> Destinations::destinations() const {
 void Destinations::put_destination(ApiDestination d, Done done) {
   storage::WriteBatch batch("api-destination/" + d.name);
   batch.put(kNs, destination_key(d.name), encode(d));
-  {
-    MutexLock lock(mu_);
-    destinations_[d.name] = std::move(d);
-  }
+  MutexLock lock(mu_);
+  destinations_[d.name] = std::move(d);
   env_.storage->commit(std::move(batch), std::move(done));
 }
 
 void Destinations::delete_destination(const std::string& name, Done done) {
   storage::WriteBatch batch("api-destination/" + name);
   batch.del(kNs, destination_key(name));
-  {
-    MutexLock lock(mu_);
-    destinations_.erase(name);
-  }
+  MutexLock lock(mu_);
+  destinations_.erase(name);
   env_.storage->commit(std::move(batch), std::move(done));
 }
 

@@ -9,7 +9,8 @@
 // them: nothing that answers an API call reads `auth` directly.
 //
 // Threads: every method may be called from any thread and never blocks
-// (commits are asynchronous); one mutex guards the maps.
+// (commits are asynchronous, queued under the mutex that guards the maps,
+// so the record stored last is the newest).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -73,6 +74,10 @@ class Destinations {
   std::vector<Connection> connections() const;
   void put_connection(Connection c, Done done);
   void delete_connection(const std::string& name, Done done);
+  // Applies `change` to the stored connection `name` under the lock and
+  // stores it when `change` answers true (nothing when there is none).
+  void change_connection(const std::string& name, const std::function<bool(Connection&)>& change,
+                         Done done);
 
   std::optional<ApiDestination> destination(std::string_view name) const;
   std::optional<ApiDestination> destination_by_arn(std::string_view arn) const;

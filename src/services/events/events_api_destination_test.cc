@@ -301,13 +301,16 @@ TEST_F(ApiDestinationTest, ARefusedOAuthClientDeauthorizesTheConnection) {
 
 TEST_F(ApiDestinationTest, TheRateLimitSpacesRequests) {
   std::string conn = connection("c", "BASIC", basic_auth());
-  route_to(destination("d", conn, "/orders/*/*", 1));
-  put_event("my.app", R"({"id":"1"})");
-  put_event("my.app", R"({"id":"2"})");
+  route_to(destination("d", conn, "/orders/*/*", 2));
+  for (const char* id : {"1", "2", "3"})
+    put_event("my.app", std::string(R"({"id":")") + id + "\"}");
+  // At 2 per second: one now, one waiting 500 ms for its slot, and one
+  // whose slot is a second away, throttled and retried by the queue.
   ASSERT_TRUE(eventually([&] { return calls().size() == 1; }));
+  EXPECT_FALSE(eventually([&] { return calls().size() > 1; }, 100ms));
   clock.advance(500ms);
-  EXPECT_TRUE(eventually([&] { return calls().size() == 1; }));
-  ASSERT_TRUE(received(2, 100ms, 20));
+  ASSERT_TRUE(eventually([&] { return calls().size() == 2; }));
+  ASSERT_TRUE(received(3, 100ms, 30));
 }
 
 TEST(ApiRequest, WildcardsNeedEnoughValues) {

@@ -8,7 +8,8 @@ The rules (src/services/README.md, "What a service may include"):
   iam/           includes only common/ and iam/ (the policy engine).
   services/<x>/  includes common/, storage/, iam/, services/service.h and
                  services/operation_calls.h (the core's seams), auth/crypto.h (hashes
-                 and HMACs, a leaf on OpenSSL), auth/jwt.h and auth/jwks.h
+                 and HMACs, a leaf on OpenSSL), auth/checksum.h (S3's object
+                 checksums), auth/jwt.h and auth/jwks.h
                  (JSON Web Tokens, OpenID issuers' key sets), its own folder
                  (subfolders such as services/dynamodb/model/ included),
                  the public headers of events/ (EVENTS_PUBLIC), the payload
@@ -55,6 +56,9 @@ CORE_SEAMS = {"services/service.h", "services/operation_calls.h"}
 # services that digest content instead of one EVP wrapper each.
 SHARED_UTILITIES = {
     "auth/crypto.h",  # hashes and HMACs, a leaf on OpenSSL
+    # S3's object checksums (CRC32, CRC32C, CRC64NVME, SHA1, SHA256): the
+    # digests auth/ checks a body against, stored and answered by S3.
+    "auth/checksum.h",
     # The template library's JSON/YAML document reader (pure, no service):
     # API Gateway reads OpenAPI documents in either form with it.
     "services/cloudformation/template/document.h",

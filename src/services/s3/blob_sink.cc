@@ -27,13 +27,16 @@ class Sink : public std::enable_shared_from_this<Sink> {
  public:
   Sink(std::shared_ptr<http::BodySource> body, storage::BlobStore& blobs, WorkerPool& workers,
        std::optional<uint64_t> expected, uint64_t limit,
+       std::optional<auth::ChecksumAlgorithm> checksum,
        std::function<void(Result<WrittenBlob>)> done)
       : body_(std::move(body)),
         blobs_(blobs),
         workers_(workers),
         expected_(expected),
         limit_(limit),
-        done_(std::move(done)) {}
+        done_(std::move(done)) {
+    if (checksum) checksum_.emplace(*checksum);
+  }
 
   void start() {
     workers_.post([self = shared_from_this()] {
@@ -58,13 +61,15 @@ class Sink : public std::enable_shared_from_this<Sink> {
       if (expected_ && writer_->size() < *expected_) return finish(errors::incomplete_body());
       auto info = writer_->commit();
       if (!info) return finish(info.take_error());
-      return finish(WrittenBlob{std::move(*info), md5_.final()});
+      return finish(WrittenBlob{std::move(*info), md5_.final(),
+                                checksum_ ? checksum_->base64() : std::string()});
     }
     if (writer_->size() + piece->size() > limit_) {
       return finish(errors::entity_too_large(writer_->size() + piece->size(), limit_));
     }
     if (auto st = writer_->append(*piece); !st) return finish(st.take_error());
     md5_.update(*piece);
+    if (checksum_) checksum_->update(*piece);
     pull();
   }
 
@@ -83,14 +88,17 @@ class Sink : public std::enable_shared_from_this<Sink> {
   std::function<void(Result<WrittenBlob>)> done_;
   std::optional<storage::BlobWriter> writer_;
   Md5 md5_;
+  std::optional<auth::Checksum> checksum_;
 };
 
 }  // namespace
 
 void write_blob(std::shared_ptr<http::BodySource> body, storage::BlobStore& blobs,
                 WorkerPool& workers, std::optional<uint64_t> expected, uint64_t limit,
+                std::optional<auth::ChecksumAlgorithm> checksum,
                 std::function<void(Result<WrittenBlob>)> done) {
-  std::make_shared<Sink>(std::move(body), blobs, workers, expected, limit, std::move(done))
+  std::make_shared<Sink>(std::move(body), blobs, workers, expected, limit, checksum,
+                         std::move(done))
       ->start();
 }
 

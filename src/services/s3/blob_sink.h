@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/checksum.h"
 #include "common/result.h"
 #include "common/worker_pool.h"
 #include "http/body.h"
@@ -19,14 +20,17 @@ namespace nimbus::services::s3 {
 struct WrittenBlob {
   storage::BlobInfo blob;  // committed: fsynced and renamed (sync durability)
   std::string md5;         // the body's MD5, 16 raw bytes
+  std::string checksum;    // base64 of the asked checksum of the body; empty when none asked
 };
 
 // Reads `body` to its end into a new blob of `blobs`. `done` gets the
 // committed blob, or the body's error (a bad chunk signature or checksum),
 // IncompleteBody when fewer than `expected` bytes came, EntityTooLarge past
 // `limit` bytes; no file is left behind on failure. `done` runs on a worker.
+// With `checksum`, the body is also digested with that algorithm.
 void write_blob(std::shared_ptr<http::BodySource> body, storage::BlobStore& blobs,
                 WorkerPool& workers, std::optional<uint64_t> expected, uint64_t limit,
+                std::optional<auth::ChecksumAlgorithm> checksum,
                 std::function<void(Result<WrittenBlob>)> done);
 
 // MD5 of a string (16 raw bytes); lowercase hex of raw bytes.

@@ -65,13 +65,20 @@ std::string encode(const ObjectMeta& m) {
   } else {
     if (!m.pieces.empty()) {
       json::array pieces;
-      for (const auto& p : m.pieces) pieces.push_back(json::array{json::string(p.blob), p.size});
+      for (const auto& p : m.pieces) {
+        json::array piece{json::string(p.blob), p.size, p.number};
+        if (!p.checksum.empty()) piece.push_back(json::string(p.checksum));
+        pieces.push_back(std::move(piece));
+      }
       o["pieces"] = std::move(pieces);
     } else {
       o["blob"] = m.blob;
     }
     o["size"] = m.size;
     o["etag"] = m.etag;
+    if (!m.checksum_algorithm.empty()) {
+      o["checksum"] = json::array{json::string(m.checksum_algorithm), json::string(m.checksum)};
+    }
   }
   o["modified"] = m.modified_ms;
   if (!m.headers.empty()) o["headers"] = m.headers;
@@ -97,16 +104,25 @@ std::optional<ObjectMeta> decode_object(std::string_view bucket, std::string_vie
   m.blob = str(*o, "blob");
   if (const auto* ps = o->if_contains("pieces"); ps && ps->is_array()) {
     for (const auto& p : ps->as_array()) {
-      if (!p.is_array() || p.as_array().size() != 2 || !p.as_array()[0].is_string()) continue;
+      if (!p.is_array() || p.as_array().size() < 2 || !p.as_array()[0].is_string()) continue;
       const auto& a = p.as_array();
       boost::system::error_code ec;
       auto size = a[1].to_number<uint64_t>(ec);
       if (ec) continue;  // a foreign record: not a piece this build wrote
-      m.pieces.push_back(Piece{std::string(a[0].as_string()), size});
+      Piece piece{std::string(a[0].as_string()), size, 0, ""};
+      if (a.size() > 2) piece.number = static_cast<int>(a[2].to_number<int64_t>(ec));
+      if (a.size() > 3 && a[3].is_string()) piece.checksum = std::string(a[3].as_string());
+      m.pieces.push_back(std::move(piece));
     }
   }
   m.size = static_cast<uint64_t>(integer(*o, "size").value_or(0));
   m.etag = str(*o, "etag");
+  if (const auto* c = o->if_contains("checksum"); c && c->is_array() && c->as_array().size() == 2 &&
+                                                  c->as_array()[0].is_string() &&
+                                                  c->as_array()[1].is_string()) {
+    m.checksum_algorithm = std::string(c->as_array()[0].as_string());
+    m.checksum = std::string(c->as_array()[1].as_string());
+  }
   m.modified_ms = integer(*o, "modified").value_or(0);
   if (const auto* h = o->if_contains("headers"); h && h->is_object()) m.headers = h->as_object();
   if (const auto* h = o->if_contains("meta"); h && h->is_object()) m.metadata = h->as_object();
@@ -133,6 +149,7 @@ std::string encode(const Upload& u) {
   if (!u.headers.empty()) o["headers"] = u.headers;
   if (!u.metadata.empty()) o["meta"] = u.metadata;
   if (!u.tags.empty()) o["tags"] = u.tags;
+  if (!u.checksum_algorithm.empty()) o["checksum"] = u.checksum_algorithm;
   return json::serialize(o);
 }
 
@@ -152,6 +169,7 @@ std::optional<Upload> decode_upload(std::string_view record_key, std::string_vie
   if (const auto* h = o->if_contains("headers"); h && h->is_object()) u.headers = h->as_object();
   if (const auto* h = o->if_contains("meta"); h && h->is_object()) u.metadata = h->as_object();
   if (const auto* t = o->if_contains("tags"); t && t->is_object()) u.tags = t->as_object();
+  u.checksum_algorithm = str(*o, "checksum");
   return u;
 }
 
@@ -161,6 +179,7 @@ std::string encode(const PartInfo& p) {
   o["size"] = p.size;
   o["etag"] = p.etag;
   o["modified"] = p.modified_ms;
+  if (!p.checksum.empty()) o["checksum"] = p.checksum;
   return json::serialize(o);
 }
 
@@ -176,6 +195,7 @@ std::optional<PartInfo> decode_part(std::string_view record_key, std::string_vie
   p.size = static_cast<uint64_t>(integer(*o, "size").value_or(0));
   p.etag = str(*o, "etag");
   p.modified_ms = integer(*o, "modified").value_or(0);
+  p.checksum = str(*o, "checksum");
   return p;
 }
 

@@ -3,6 +3,7 @@
 // destination's write conditions), then committed as a PutObject is.
 #include "common/encoding.h"
 #include "common/json_fields.h"
+#include "services/s3/checksums.h"
 #include "services/s3/conditions.h"
 #include "services/s3/errors.h"
 #include "services/s3/names.h"
@@ -130,6 +131,16 @@ void S3Service::copy_object(const CallContext& ctx, json::object in, Respond res
     return respond(current.take_error());
   } else if (auto failed = check_write_conditions(put, *current)) {
     return respond(std::move(*failed));
+  }
+  // The copy keeps the source's checksum (checked again over the bytes
+  // copied), or takes the algorithm the request names.
+  if (auto checksum = checksum_request(in); !checksum) {
+    return respond(checksum.take_error());
+  } else if (*checksum) {
+    put.checksum = ChecksumRequest{(*checksum)->algorithm, ""};
+  } else if (auto a = checksum_algorithm(meta.checksum_algorithm);
+             a && meta.checksum.find('-') == std::string::npos) {
+    put.checksum = ChecksumRequest{*a, meta.checksum};
   }
   put.length = meta.size;
   put.event_name = "ObjectCreated:Copy";

@@ -147,8 +147,10 @@ void Engine::put_object(PutRequest put, std::function<void(Result<ObjectMeta>)> 
   if (!h) return done(errors::stopping());
   auto body = std::move(put.body);
   auto length = put.length;
+  std::optional<auth::ChecksumAlgorithm> algorithm;
+  if (put.checksum) algorithm = put.checksum->algorithm;
   write_blob(
-      std::move(body), *blobs_, env_.workers, length, kMaxPutBytes,
+      std::move(body), *blobs_, env_.workers, length, kMaxPutBytes, algorithm,
       [this, h, put = std::move(put), done = std::move(done)](Result<WrittenBlob> w) mutable {
         if (!w) return done(w.take_error());
         if (!put.content_md5.empty()) {
@@ -163,6 +165,15 @@ void Engine::put_object(PutRequest put, std::function<void(Result<ObjectMeta>)> 
           }
         }
         ObjectMeta body;
+        if (put.checksum) {
+          std::string_view name = auth::checksum_name(put.checksum->algorithm);
+          if (!put.checksum->claimed.empty() && put.checksum->claimed != w->checksum) {
+            drop_blob(w->blob.id);
+            return done(checksum_mismatch(name));
+          }
+          body.checksum_algorithm = std::string(name);
+          body.checksum = std::move(w->checksum);
+        }
         body.blob = w->blob.id;
         body.size = w->blob.size;
         body.etag = "\"" + hex(w->md5) + "\"";

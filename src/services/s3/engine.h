@@ -21,6 +21,7 @@
 
 #include "common/gate.h"
 #include "services/s3/blob_sink.h"
+#include "services/s3/checksums.h"
 #include "services/s3/multipart.h"
 #include "services/s3/objects.h"
 #include "services/service.h"
@@ -42,8 +43,9 @@ struct PutRequest {
   std::string bucket;
   std::string key;
   std::shared_ptr<http::BodySource> body;
-  std::optional<uint64_t> length;  // Content-Length (decoded), when known
-  std::string content_md5;         // base64, as the header carries it; may be empty
+  std::optional<uint64_t> length;           // Content-Length (decoded), when known
+  std::string content_md5;                  // base64, as the header carries it; may be empty
+  std::optional<ChecksumRequest> checksum;  // x-amz-checksum-*: computed, checked, stored
   boost::json::object headers;
   boost::json::object metadata;
   boost::json::object tags;
@@ -140,8 +142,11 @@ class Engine final : public Objects {
   Result<std::vector<PartInfo>> parts(std::string_view id, int after, size_t limit) const;
   // Streams one part to a blob and commits it (replacing a part of that
   // number); NoSuchUpload when the upload went meanwhile.
+  // With `checksum` (or the upload's algorithm) the part's checksum is
+  // computed, checked against a claimed value and kept.
   void upload_part(Upload upload, int number, std::shared_ptr<http::BodySource> body,
                    std::optional<uint64_t> length, std::string content_md5,
+                   std::optional<ChecksumRequest> checksum,
                    std::function<void(Result<PartInfo>)> done);
   // The object from the named parts (select_parts' checks), the upload's
   // records gone in the same batch, unnamed parts removed after it.

@@ -104,14 +104,24 @@ Result<std::vector<PartInfo>> Engine::parts(std::string_view id, int after, size
 
 void Engine::upload_part(Upload upload, int number, std::shared_ptr<http::BodySource> body,
                          std::optional<uint64_t> length, std::string content_md5,
+                         std::optional<ChecksumRequest> checksum,
                          std::function<void(Result<PartInfo>)> done) {
   auto h = gate_.hold();
   if (!h) return done(errors::stopping());
+  if (!checksum && !upload.checksum_algorithm.empty()) {
+    if (auto a = checksum_algorithm(upload.checksum_algorithm)) checksum = ChecksumRequest{*a, ""};
+  }
+  std::optional<auth::ChecksumAlgorithm> algorithm;
+  if (checksum) algorithm = checksum->algorithm;
   write_blob(
-      std::move(body), *blobs_, env_.workers, length, kMaxPutBytes,
+      std::move(body), *blobs_, env_.workers, length, kMaxPutBytes, algorithm,
       [this, h, upload = std::move(upload), number, content_md5 = std::move(content_md5),
-       done = std::move(done)](Result<WrittenBlob> w) mutable {
+       checksum = std::move(checksum), done = std::move(done)](Result<WrittenBlob> w) mutable {
         if (!w) return done(w.take_error());
+        if (checksum && !checksum->claimed.empty() && checksum->claimed != w->checksum) {
+          drop_blob(w->blob.id);
+          return done(checksum_mismatch(auth::checksum_name(checksum->algorithm)));
+        }
         if (!content_md5.empty()) {
           auto want = base64_decode(content_md5);
           if (!want || want->size() != 16 || *want != w->md5) {
@@ -121,8 +131,12 @@ void Engine::upload_part(Upload upload, int number, std::shared_ptr<http::BodySo
                             : errors::bad_digest(content_md5, base64_encode(w->md5)));
           }
         }
-        PartInfo part{number, w->blob.id, w->blob.size, "\"" + hex(w->md5) + "\"",
-                      env_.clock.now_millis()};
+        PartInfo part{number,
+                      w->blob.id,
+                      w->blob.size,
+                      "\"" + hex(w->md5) + "\"",
+                      env_.clock.now_millis(),
+                      std::move(w->checksum)};
         std::string turn_key = object_turn(upload.bucket, upload.key);
         serial_.submit(turn_key, [this, h, upload = std::move(upload), part = std::move(part),
                                   done = std::move(done)](
@@ -182,11 +196,20 @@ void Engine::complete_upload(Upload upload, std::vector<CompletedPart> asked, Pu
     meta.blob.clear();
     meta.pieces.clear();
     meta.size = 0;
+    std::vector<std::string> checksums;
     for (const auto& p : *chosen) {
-      meta.pieces.push_back(Piece{p.blob, p.size});
+      meta.pieces.push_back(Piece{p.blob, p.size, p.number, p.checksum});
       meta.size += p.size;
+      checksums.push_back(p.checksum);
     }
     meta.etag = multipart_etag(*chosen);
+    // S3's composite checksum: of the parts' checksums, with the upload's algorithm.
+    if (auto a = checksum_algorithm(upload.checksum_algorithm)) {
+      if (auto whole = composite_checksum(*a, checksums)) {
+        meta.checksum_algorithm = upload.checksum_algorithm;
+        meta.checksum = std::move(*whole);
+      }
+    }
     batch.del(codec::kUploads, codec::upload_key(upload.bucket, upload.key, upload.id));
     std::string prefix = codec::parts_prefix(upload.id);
     batch.del_range(codec::kParts, prefix, storage::prefix_successor(prefix));

@@ -21,6 +21,7 @@ struct Upload {
   boost::json::object headers;  // as PutObject keeps them
   boost::json::object metadata;
   boost::json::object tags;
+  std::string checksum_algorithm;  // CreateMultipartUpload's ChecksumAlgorithm ("" for none)
 };
 
 struct PartInfo {
@@ -29,12 +30,14 @@ struct PartInfo {
   uint64_t size = 0;
   std::string etag;  // quoted MD5 of the part
   int64_t modified_ms = 0;
+  std::string checksum;  // base64, with the upload's algorithm ("" for none)
 };
 
 // A part CompleteMultipartUpload names.
 struct CompletedPart {
   int number = 0;
   std::string etag;
+  std::string checksum;  // its Checksum<algorithm> member, when given
 };
 
 inline constexpr uint64_t kMinPartBytes = 5ull << 20;

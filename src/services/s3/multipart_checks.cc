@@ -47,6 +47,10 @@ Result<std::vector<PartInfo>> select_parts(std::string_view upload_id,
     if (it == by_number.end() || unquoted(it->second->etag) != unquoted(asked[i].etag)) {
       return invalid_part(upload_id, asked[i]);
     }
+    // A part checksum the request names must be the one the part has.
+    if (!asked[i].checksum.empty() && asked[i].checksum != it->second->checksum) {
+      return invalid_part(upload_id, asked[i]);
+    }
     out.push_back(*it->second);
   }
   for (size_t i = 0; i + 1 < out.size(); ++i) {

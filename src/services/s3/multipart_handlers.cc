@@ -1,8 +1,10 @@
 // CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
 // AbortMultipartUpload, ListParts, ListMultipartUploads.
+#include <cctype>
 #include <cstdlib>
 
 #include "common/json_fields.h"
+#include "services/s3/checksums.h"
 #include "services/s3/conditions.h"
 #include "services/s3/errors.h"
 #include "services/s3/names.h"
@@ -31,6 +33,11 @@ Result<int> part_number(const json::object& in) {
                                     "partNumber", n ? std::to_string(*n) : "");
   }
   return static_cast<int>(*n);
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 json::object owner_of(const std::string& id) {
@@ -67,9 +74,21 @@ void S3Service::create_multipart_upload(const CallContext& ctx, json::object in,
   if (size_t n = metadata_bytes(u.metadata); n > kMaxMetadataBytes) {
     return respond(errors::metadata_too_large(n));
   }
+  if (std::string named = str(in, "ChecksumAlgorithm"); !named.empty()) {
+    auto a = checksum_algorithm(named);
+    if (!a) {
+      return respond(
+          errors::invalid_request("Checksum algorithm provided is unsupported. Please "
+                                  "try again with any of the valid types: [CRC32, "
+                                  "CRC32C, SHA1, SHA256]"));
+    }
+    u.checksum_algorithm = std::string(auth::checksum_name(*a));
+  }
   engine_.create_upload(std::move(u), [respond = std::move(respond)](Result<Upload> made) {
     if (!made) return respond(made.take_error());
-    respond(json::object{{"Bucket", made->bucket}, {"Key", made->key}, {"UploadId", made->id}});
+    json::object out{{"Bucket", made->bucket}, {"Key", made->key}, {"UploadId", made->id}};
+    if (!made->checksum_algorithm.empty()) out["ChecksumAlgorithm"] = made->checksum_algorithm;
+    respond(std::move(out));
   });
 }
 
@@ -78,13 +97,27 @@ void S3Service::upload_part(const CallContext& ctx, json::object in, Respond res
   if (!number) return respond(number.take_error());
   auto u = existing_upload(in);  // before the body is asked for
   if (!u) return respond(u.take_error());
+  auto checksum = checksum_request(in);
+  if (!checksum) return respond(checksum.take_error());
+  if (*checksum && !u->checksum_algorithm.empty() &&
+      auth::checksum_name((*checksum)->algorithm) != u->checksum_algorithm) {
+    return respond(errors::invalid_request(
+        "Checksum Type mismatch occurred, expected checksum Type: " + lower(u->checksum_algorithm) +
+        ", actual checksum Type: " +
+        lower(std::string(auth::checksum_name((*checksum)->algorithm)))));
+  }
   auto body =
       ctx.payload->request ? ctx.payload->request : http::memory_body(str(in, "Body"), 1 << 20);
   auto length = body->size();
+  std::string algorithm = u->checksum_algorithm;
+  if (*checksum) algorithm = std::string(auth::checksum_name((*checksum)->algorithm));
   engine_.upload_part(std::move(*u), *number, std::move(body), length, str(in, "ContentMD5"),
-                      [respond = std::move(respond)](Result<PartInfo> p) {
+                      std::move(*checksum),
+                      [respond = std::move(respond), algorithm](Result<PartInfo> p) {
                         if (!p) return respond(p.take_error());
-                        respond(json::object{{"ETag", p->etag}});
+                        json::object out{{"ETag", p->etag}};
+                        if (!p->checksum.empty()) out[checksum_member(algorithm)] = p->checksum;
+                        respond(std::move(out));
                       });
 }
 
@@ -123,7 +156,7 @@ void S3Service::upload_part_copy(const CallContext& ctx, json::object in, Respon
       if (stream.error().code == "NoSuchFile") return respond(errors::no_such_key(meta.key));
       return respond(stream.take_error());
     }
-    engine_.upload_part(std::move(u), number, std::move(*stream), length, "",
+    engine_.upload_part(std::move(u), number, std::move(*stream), length, "", std::nullopt,
                         [respond = std::move(respond), source_version](Result<PartInfo> p) {
                           if (!p) return respond(p.take_error());
                           json::object out;
@@ -145,9 +178,12 @@ void S3Service::complete_multipart_upload(const CallContext& ctx, json::object i
     if (const auto* ps = mu->as_object().if_contains("Parts"); ps && ps->is_array()) {
       for (const auto& p : ps->as_array()) {
         if (!p.is_object()) continue;
-        asked.push_back(
-            CompletedPart{static_cast<int>(integer(p.as_object(), "PartNumber").value_or(0)),
-                          str(p.as_object(), "ETag")});
+        CompletedPart part{static_cast<int>(integer(p.as_object(), "PartNumber").value_or(0)),
+                           str(p.as_object(), "ETag"), ""};
+        if (!u->checksum_algorithm.empty()) {
+          part.checksum = str(p.as_object(), checksum_member(u->checksum_algorithm));
+        }
+        asked.push_back(std::move(part));
       }
     }
   }
@@ -166,6 +202,9 @@ void S3Service::complete_multipart_upload(const CallContext& ctx, json::object i
                             out["Key"] = m->key;
                             out["ETag"] = m->etag;
                             if (m->version_id != "null") out["VersionId"] = m->version_id;
+                            if (!m->checksum_algorithm.empty()) {
+                              out[checksum_member(m->checksum_algorithm)] = m->checksum;
+                            }
                             respond(std::move(out));
                           });
 }
@@ -190,10 +229,14 @@ Output S3Service::list_parts(const CallContext&, const json::object& in) const {
   if (truncated) parts->resize(static_cast<size_t>(max));
   json::array out_parts;
   for (const auto& p : *parts) {
-    out_parts.push_back(json::object{{"PartNumber", p.number},
-                                     {"LastModified", static_cast<double>(p.modified_ms) / 1000.0},
-                                     {"ETag", p.etag},
-                                     {"Size", p.size}});
+    json::object part{{"PartNumber", p.number},
+                      {"LastModified", static_cast<double>(p.modified_ms) / 1000.0},
+                      {"ETag", p.etag},
+                      {"Size", p.size}};
+    if (!p.checksum.empty() && !u->checksum_algorithm.empty()) {
+      part[checksum_member(u->checksum_algorithm)] = p.checksum;
+    }
+    out_parts.push_back(std::move(part));
   }
   json::object out;
   out["Bucket"] = u->bucket;

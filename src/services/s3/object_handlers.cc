@@ -1,5 +1,6 @@
 // PutObject, GetObject, HeadObject, DeleteObject.
 #include "common/json_fields.h"
+#include "services/s3/checksums.h"
 #include "services/s3/conditions.h"
 #include "services/s3/errors.h"
 #include "services/s3/names.h"
@@ -32,6 +33,11 @@ void S3Service::put_object(const CallContext& ctx, json::object in, Respond resp
     put.tags = std::move(*tags);
   }
   put.content_md5 = str(in, "ContentMD5");
+  if (auto checksum = checksum_request(in); !checksum) {
+    return respond(checksum.take_error());
+  } else {
+    put.checksum = std::move(*checksum);
+  }
   put.if_match = str(in, "IfMatch");
   put.if_none_match = str(in, "IfNoneMatch");
   if (!put.if_none_match.empty() && put.if_none_match != "*") {
@@ -55,6 +61,7 @@ void S3Service::put_object(const CallContext& ctx, json::object in, Respond resp
     json::object out;
     out["ETag"] = m->etag;
     if (m->version_id != "null") out["VersionId"] = m->version_id;
+    if (!m->checksum_algorithm.empty()) out[checksum_member(m->checksum_algorithm)] = m->checksum;
     respond(std::move(out));
   });
 }
@@ -102,6 +109,10 @@ void S3Service::read_object(std::shared_ptr<Payload> payload, json::object in, R
     length = range.length;
     out["ContentRange"] = "bytes " + std::to_string(offset) + "-" +
                           std::to_string(offset + length - 1) + "/" + std::to_string(meta.size);
+  } else if (str(in, "ChecksumMode") == "ENABLED" && !meta.checksum_algorithm.empty()) {
+    // The stored checksum is of the whole object: a range is answered without it.
+    out[checksum_member(meta.checksum_algorithm)] = meta.checksum;
+    out["ChecksumType"] = checksum_type(meta.checksum);
   }
   out["ContentLength"] = length;
   if (!body) return respond(std::move(out));

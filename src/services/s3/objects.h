@@ -35,6 +35,8 @@ struct Bucket {
 struct Piece {
   std::string blob;
   uint64_t size = 0;
+  int number = 0;        // its part number (0: written before numbers were kept)
+  std::string checksum;  // the part's checksum (base64), when the upload had an algorithm
 };
 
 // One version of one object (the current one unless a version id is asked
@@ -50,6 +52,11 @@ struct ObjectMeta {
   std::vector<Piece> pieces;  // instead of `blob`: the parts of a multipart upload
   uint64_t size = 0;
   std::string etag;  // as S3 quotes it: "\"d41d8cd9...\""
+  // The checksum a write asked for: "CRC32", "CRC32C", "SHA1", "SHA256" or
+  // "CRC64NVME" ("" when none), and its base64 value ("-N" appended for a
+  // multipart object's composite checksum).
+  std::string checksum_algorithm;
+  std::string checksum;
   int64_t modified_ms = 0;
   bool delete_marker = false;
   // Every blob the body uses (`blob`, or the pieces').

@@ -31,6 +31,7 @@ const Operation<S3Service> S3Service::kOperations[] = {
     {"PutObject", &S3Service::put_object, by_object},
     {"GetObject", &S3Service::get_object, by_object},
     {"HeadObject", &S3Service::head_object, by_object},
+    {"GetObjectAttributes", &S3Service::get_object_attributes, by_object},
     {"DeleteObject", &S3Service::delete_object, by_object},
     {"CopyObject", &S3Service::copy_object, by_object},
     {"DeleteObjects", &S3Service::delete_objects, by_bucket},

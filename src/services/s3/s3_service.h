@@ -43,6 +43,9 @@ class S3Service final : public Service {
   void head_object(const CallContext& ctx, boost::json::object in, Respond respond);
   void delete_object(const CallContext& ctx, boost::json::object in, Respond respond);
 
+  // attributes_handlers.cc
+  Output get_object_attributes(const CallContext& ctx, const boost::json::object& in) const;
+
   // copy_handlers.cc
   void copy_object(const CallContext& ctx, boost::json::object in, Respond respond);
   // The object x-amz-copy-source names, after its copy-source conditions.

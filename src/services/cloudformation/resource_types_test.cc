@@ -1,6 +1,6 @@
-// The policy, bus, connection, API destination, group and stream types: a stack creates them
-// through IAM's, SNS's, EventBridge's, Scheduler's, Kinesis's and Firehose's own operations with
-// AWS's Ref and Fn::GetAtt, updates them in place and deletes them with the stack.
+// The policy, OIDC provider, bus, connection, API destination, group and stream types: a stack
+// creates them through IAM's, SNS's, EventBridge's, Scheduler's, Kinesis's and Firehose's own
+// operations with AWS's Ref and Fn::GetAtt, updates them in place and deletes them with the stack.
 #include <gtest/gtest.h>
 
 #include "services/cloudformation/cloudformation_service.h"
@@ -47,6 +47,12 @@ Resources:
     Properties:
       Roles: [!Ref Role]
       PolicyDocument: {Statement: [{Effect: Allow, Action: !Ref Statement, Resource: "*"}]}
+  Idp:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: https://token.example.com
+      ClientIdList: [sts.amazonaws.com, !Ref Prefix]
+      ThumbprintList: [9e99a48a9960b14926bb7f3b02e22da2b0ab7280]
   Bus:
     Type: AWS::Events::EventBus
     Properties: {Name: orders}
@@ -84,6 +90,8 @@ Outputs:
   InlineRef: {Value: !Ref Inline}
   ManagedRef: {Value: !Ref Managed}
   ManagedArn: {Value: !GetAtt Managed.PolicyArn}
+  IdpRef: {Value: !Ref Idp}
+  IdpArn: {Value: !GetAtt Idp.Arn}
   BusRef: {Value: !Ref Bus}
   BusArn: {Value: !GetAtt Bus.Arn}
   ConnectionArn: {Value: !GetAtt Connection.Arn}
@@ -137,6 +145,9 @@ TEST_F(ResourceTypesTest, CreateUpdateDelete) {
   auto out = outputs("types");
   const std::string arn = "arn:aws:";
   EXPECT_EQ(out.at("BusRef"), "orders");
+  const std::string idp = "arn:aws:iam::000000000000:oidc-provider/token.example.com";
+  EXPECT_EQ(s(out.at("IdpRef")), idp);
+  EXPECT_EQ(s(out.at("IdpArn")), idp);
   EXPECT_EQ(out.at("BusArn"), "arn:aws:events:us-east-1:000000000000:event-bus/orders");
   EXPECT_EQ(s(out.at("GroupArn")),
             "arn:aws:scheduler:us-east-1:000000000000:schedule-group/" + s(out.at("GroupRef")));
@@ -193,6 +204,9 @@ TEST_F(ResourceTypesTest, CreateUpdateDelete) {
   EXPECT_EQ(s(destination->at("ConnectionArn")), s(out.at("ConnectionArn")));
   auto policy = other("iam", "GetPolicy", {{"PolicyArn", physical["Managed"]}});
   EXPECT_EQ(s(policy->at("Policy").at("DefaultVersionId")), "v2");
+  auto provider = other("iam", "GetOpenIDConnectProvider", {{"OpenIDConnectProviderArn", idp}});
+  ASSERT_TRUE(provider);
+  EXPECT_EQ(provider->at("ClientIDList"), (json::array{"sts.amazonaws.com", "cooked/"}));
 
   std::string stack_id =
       s(call("DescribeStacks", {{"StackName", "types"}}).at("Stacks").as_array()[0].at("StackId"));
@@ -209,6 +223,7 @@ TEST_F(ResourceTypesTest, CreateUpdateDelete) {
   EXPECT_FALSE(other("scheduler", "GetScheduleGroup", {{"Name", physical["Group"]}}));
   EXPECT_FALSE(other("iam", "GetPolicy", {{"PolicyArn", physical["Managed"]}}));
   EXPECT_FALSE(other("iam", "GetRole", {{"RoleName", physical["Role"]}}));
+  EXPECT_FALSE(other("iam", "GetOpenIDConnectProvider", {{"OpenIDConnectProviderArn", idp}}));
 }
 
 TEST_F(ResourceTypesTest, ServiceErrorsFailTheStack) {

@@ -12,6 +12,7 @@ const Provider* const kProviders[] = {
     &providers::kPermission,
     &providers::kQueue,
     &providers::kRole,
+    &providers::kOidcProvider,
     &providers::kRule,
     &providers::kStateMachine,
     &providers::kSubscription,

@@ -223,6 +223,47 @@ TEST_F(DistributedMapTest, AMapRunInFlightGoesOnAfterARestart) {
       120.0);
 }
 
+TEST_F(DistributedMapTest, MapRunsAreListedDescribedAndUpdatedWhileTheyRun) {
+  objects.objects["in/a.json"] = R"([1,2,3,4,5,6,7,8])";
+  const char* waits = R"j({"StartAt":"Each","States":{"Each":{"Type":"Map","Label":"slow",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}},
+    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "Parameters":{"Bucket":"in","Key":"a.json"},"ReaderConfig":{"InputType":"JSON"}},
+    "MaxConcurrency":1,"End":true}}})j";
+  std::string x = start(create("slow", waits), "{}");
+  std::string run;
+  ASSERT_TRUE(eventually([&] {
+    auto runs = call("ListMapRuns", {{"executionArn", x}})["mapRuns"].as_array();
+    if (runs.size() == 1) run = s(runs[0].at("mapRunArn"));
+    return !run.empty();
+  }));
+  EXPECT_NE(run.find(":mapRun:slow/slow:"), std::string::npos);
+  auto d = call("DescribeMapRun", {{"mapRunArn", run}});
+  EXPECT_EQ(s(d["status"]), "RUNNING");
+  EXPECT_EQ(d["maxConcurrency"], 1);
+  EXPECT_EQ(d["itemCounts"].at("total"), 8);
+  EXPECT_EQ(d["itemCounts"].at("running"), 1);
+  EXPECT_EQ(d["itemCounts"].at("pending"), 7);
+  // One at a time would take 8 minutes; four at a time, two.
+  call("UpdateMapRun", {{"mapRunArn", run}, {"maxConcurrency", 4}});
+  EXPECT_EQ(call("DescribeMapRun", {{"mapRunArn", run}})["itemCounts"].at("running"), 4);
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(10)));
+  auto h = history(x);
+  EXPECT_LE(
+      h.back().at("timestamp").to_number<double>() - h.front().at("timestamp").to_number<double>(),
+      130.0);
+  auto ended = call("DescribeMapRun", {{"mapRunArn", run}});
+  EXPECT_EQ(s(ended["status"]), "SUCCEEDED");
+  EXPECT_EQ(ended["maxConcurrency"], 4);
+  EXPECT_EQ(ended["itemCounts"].at("succeeded"), 8);
+  EXPECT_TRUE(ended.contains("stopDate"));
+  expect_error("UpdateMapRun", {{"mapRunArn", run}, {"maxConcurrency", 2}}, "ValidationException");
+  expect_error("DescribeMapRun", {{"mapRunArn", run + "x"}}, "ResourceNotFound");
+  expect_error("DescribeMapRun", {{"mapRunArn", "nope"}}, "InvalidArn");
+  expect_error("ListMapRuns", {{"executionArn", x + "x"}}, "ExecutionDoesNotExist");
+}
+
 TEST_F(DistributedMapTest, DefinitionsAwsRefusesAreRefused) {
   auto refused = [&](const std::string& def) {
     return error_code("CreateStateMachine",

@@ -367,10 +367,19 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
       }
       if (is_map) {
         f["failed"] = int_of(f, "failed") + 1;
-        if (asl::tolerates(s, static_cast<size_t>(int_of(f, "failed")), n)) continue;
+        // UpdateMapRun may have changed a distributed Map's tolerances.
+        std::optional<int64_t> count = s.tolerated_failure_count;
+        std::optional<double> percentage = s.tolerated_failure_percentage;
+        if (f.contains("tolerated_count")) count = int_of(f, "tolerated_count");
+        if (const auto* p = f.if_contains("tolerated_percentage"); p && p->is_number()) {
+          percentage = p->to_number<double>();
+        }
+        if (asl::tolerates(count, percentage, static_cast<size_t>(int_of(f, "failed")), n)) {
+          continue;
+        }
         // With a tolerance set, going over it is its own error; without
         // one, the iteration's failure is the Map's.
-        if (s.tolerated_failure_count || s.tolerated_failure_percentage) {
+        if (count || percentage) {
           failure = {"States.ExceedToleratedFailureThreshold",
                      "The specified tolerated failure threshold was exceeded"};
         }

@@ -84,6 +84,12 @@ class Runner {
   // execution `child`.
   Stop task_submitted(const std::string& token, const boost::json::value& output,
                       const std::string& child, int64_t now_ms);
+  // UpdateMapRun: the Map Run `arn` in flight takes a new MaxConcurrency
+  // (0: kMaxInFlight) and tolerances (when given); false when no Map Run of
+  // that ARN runs.
+  bool update_map_run(const std::string& arn, std::optional<int64_t> max_concurrency,
+                      std::optional<int64_t> tolerated_count,
+                      std::optional<double> tolerated_percentage);
   // A worker took the activity task (GetActivityTask): ActivityStarted.
   Stop activity_started(const std::string& token, const std::string& worker, int64_t now_ms);
 

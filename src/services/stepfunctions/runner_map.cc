@@ -139,6 +139,24 @@ void Runner::issue_io(json::object& f, const std::string& resource, json::value 
   tasks_.push_back({std::move(call), std::move(token)});
 }
 
+bool Runner::update_map_run(const std::string& arn, std::optional<int64_t> max_concurrency,
+                            std::optional<int64_t> tolerated_count,
+                            std::optional<double> tolerated_percentage) {
+  bool found = visit_all([&](json::object& f, const asl::Machine&) {
+    if (str_of(f, "map_run") != arn || !f.contains("active")) return false;
+    if (max_concurrency) f["limit"] = *max_concurrency > 0 ? *max_concurrency : kMaxInFlight;
+    if (tolerated_count) f["tolerated_count"] = *tolerated_count;
+    if (tolerated_percentage) f["tolerated_percentage"] = *tolerated_percentage;
+    return true;
+  });
+  if (!found) return false;
+  auto& run = map_runs(position_)[arn].as_object();
+  if (max_concurrency) run["maxConcurrency"] = *max_concurrency;
+  if (tolerated_count) run["toleratedFailureCount"] = *tolerated_count;
+  if (tolerated_percentage) run["toleratedFailurePercentage"] = *tolerated_percentage;
+  return true;
+}
+
 Stop Runner::io_succeeded(json::object& f, const asl::State& s, json::value result,
                           int64_t now_ms) {
   std::string io = str_of(f, "io");

@@ -19,6 +19,9 @@ services::Resources machine_arn(const CallContext&, const json::object& in) {
 services::Resources execution_arn(const CallContext&, const json::object& in) {
   return {str(in, "executionArn")};
 }
+services::Resources map_run_arn(const CallContext&, const json::object& in) {
+  return {str(in, "mapRunArn")};
+}
 services::Resources activity_arn(const CallContext&, const json::object& in) {
   return {str(in, "activityArn")};
 }
@@ -63,6 +66,9 @@ const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
     {"StopExecution", &StepFunctionsService::stop_execution, execution_arn},
     {"RedriveExecution", &StepFunctionsService::redrive_execution, execution_arn},
     {"TestState", &StepFunctionsService::test_state, services::no_resources},
+    {"ListMapRuns", &StepFunctionsService::list_map_runs, execution_arn},
+    {"DescribeMapRun", &StepFunctionsService::describe_map_run, map_run_arn},
+    {"UpdateMapRun", &StepFunctionsService::update_map_run, map_run_arn},
     {"CreateActivity", &StepFunctionsService::create_activity, services::no_resources},
     {"DescribeActivity", &StepFunctionsService::describe_activity, activity_arn},
     {"DeleteActivity", &StepFunctionsService::delete_activity, activity_arn},

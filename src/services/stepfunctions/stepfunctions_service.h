@@ -108,6 +108,10 @@ class StepFunctionsService final : public services::Service {
   Output get_execution_history(const CallContext& ctx, const boost::json::object& in) const;
   Output list_executions(const CallContext& ctx, const boost::json::object& in) const;
   void stop_execution(const CallContext& ctx, boost::json::object in, Respond respond);
+  // map_run_handlers.cc: the Map Runs of distributed Maps.
+  Output list_map_runs(const CallContext& ctx, const boost::json::object& in) const;
+  Output describe_map_run(const CallContext& ctx, const boost::json::object& in) const;
+  void update_map_run(const CallContext& ctx, boost::json::object in, Respond respond);
   // test_state.cc
   void test_state(const CallContext& ctx, boost::json::object in, Respond respond);
   // redrive.cc

@@ -228,7 +228,8 @@ Entered read_items(const State& s, const json::value& in, const json::value& con
     config.erase("MaxItemsPath");
   }
   params.as_object()["ReaderConfig"] = std::move(config);
-  TaskCall call{s.item_reader->resource, std::move(params), std::nullopt, std::nullopt, "ItemReader"};
+  TaskCall call{s.item_reader->resource, std::move(params), std::nullopt, std::nullopt,
+                "ItemReader"};
   return call;
 }
 
@@ -366,16 +367,15 @@ Recovery recover(const State& s, const json::value& input, const Failure& failur
 }
 
 bool tolerates(const State& s, size_t failed, size_t total) {
+  return tolerates(s.tolerated_failure_count, s.tolerated_failure_percentage, failed, total);
+}
+
+bool tolerates(std::optional<int64_t> count, std::optional<double> percentage, size_t failed,
+               size_t total) {
   if (failed == 0) return true;
-  if (s.tolerated_failure_count && static_cast<int64_t>(failed) <= *s.tolerated_failure_count) {
-    return true;
-  }
-  if (s.tolerated_failure_percentage && total > 0 &&
-      100.0 * static_cast<double>(failed) / static_cast<double>(total) <=
-          *s.tolerated_failure_percentage) {
-    return true;
-  }
-  return false;
+  if (count && static_cast<int64_t>(failed) <= *count) return true;
+  return percentage && total > 0 &&
+         100.0 * static_cast<double>(failed) / static_cast<double>(total) <= *percentage;
 }
 
 Entered map_items(const State& s, const json::value& input, json::value items,

@@ -114,6 +114,9 @@ bool error_matches(const std::vector<std::string>& errors, const std::string& er
 // A Map run that failed `failed` of `total` items still succeeds when its
 // ToleratedFailure* settings allow.
 bool tolerates(const State& s, size_t failed, size_t total);
+// The same with the tolerances given (a Map Run's, which UpdateMapRun changes).
+bool tolerates(std::optional<int64_t> count, std::optional<double> percentage, size_t failed,
+               size_t total);
 
 // TestState's inspectionData for a JSONPath state: the data after each
 // stage of its input and output processing, each absent where the state

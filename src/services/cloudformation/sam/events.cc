@@ -20,13 +20,6 @@ struct Event {
   const json::value& fn_arn;
 };
 
-void copy(json::object& to, const json::object& from,
-          std::initializer_list<std::string_view> keys) {
-  for (auto k : keys) {
-    if (const auto* v = from.if_contains(k)) to[k] = *v;
-  }
-}
-
 json::object permission(const Event& e, std::string_view principal) {
   return json::object{
       {"Action", "lambda:InvokeFunction"}, {"FunctionName", e.fn_ref}, {"Principal", principal}};
@@ -351,48 +344,9 @@ Status rule(const Event& e, bool schedule, Expansion& x) {
   return Status::ok();
 }
 
-// ScheduleV2 -> AWS::Scheduler::Schedule and the role the scheduler assumes.
 Status schedule_v2(const Event& e, Expansion& x) {
-  json::object props;
-  copy(props, e.props,
-       {"Description", "EndDate", "GroupName", "KmsKeyArn", "ScheduleExpression",
-        "ScheduleExpressionTimezone", "StartDate", "State"});
-  const auto* omit = e.props.if_contains("OmitName");
-  if (const auto* n = e.props.if_contains("Name")) {
-    props["Name"] = *n;
-  } else if (omit == nullptr || !omit->is_bool() || !omit->as_bool()) {
-    props["Name"] = e.id;
-  }
-  const auto* window = e.props.if_contains("FlexibleTimeWindow");
-  props["FlexibleTimeWindow"] = window != nullptr ? *window : json::object{{"Mode", "OFF"}};
-  std::string role_id = e.id + "Role";
-  json::object target{{"Arn", e.fn_arn}};
-  if (const auto* r = e.props.if_contains("RoleArn")) {
-    target["RoleArn"] = *r;
-  } else {
-    target["RoleArn"] = get_att(role_id, "Arn");
-  }
-  copy(target, e.props, {"Input", "RetryPolicy"});
-  if (const auto* dlq = e.props.if_contains("DeadLetterConfig"); dlq && dlq->is_object()) {
-    if (const auto* arn = dlq->as_object().if_contains("Arn")) {
-      target["DeadLetterConfig"] = json::object{{"Arn", *arn}};
-    }
-  }
-  props["Target"] = std::move(target);
-  x.add(e.id, resource("AWS::Scheduler::Schedule", std::move(props)), e.condition);
-  if (e.props.contains("RoleArn")) return Status::ok();
-  json::object role{
-      {"AssumeRolePolicyDocument", trust_policy("scheduler.amazonaws.com")},
-      {"Policies",
-       json::array{json::object{
-           {"PolicyName", e.id + "LambdaPolicy"},
-           {"PolicyDocument",
-            json::object{{"Statement", json::array{json::object{{"Action", "lambda:InvokeFunction"},
-                                                                {"Effect", "Allow"},
-                                                                {"Resource", e.fn_arn}}}}}}}}}};
-  copy(role, e.props, {"PermissionsBoundary"});
-  x.add(role_id, resource("AWS::IAM::Role", std::move(role)), e.condition);
-  return Status::ok();
+  return expand_schedule_v2(e.id, e.props, e.fn_arn, "lambda:InvokeFunction", "LambdaPolicy",
+                            e.condition, x);
 }
 
 // CloudWatchLogs -> AWS::Logs::SubscriptionFilter and its permission.

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -35,6 +36,9 @@ struct Expansion {
   // resolved in Ref, Fn::GetAtt and Fn::Sub once everything is expanded.
   std::map<std::string, std::string> refs;
   std::vector<ApiEvent> rest_events, http_events;
+  // Connectors (AWS::Serverless::Connector and embedded ones, made
+  // standalone) by logical id, expanded last.
+  std::vector<std::pair<std::string, json::object>> connectors;
 
   // Adds `res` as `id`, carrying `condition` when not empty.
   void add(std::string_view id, json::object res, std::string_view condition);
@@ -65,6 +69,23 @@ Status expand_http_api(std::string_view id, const json::object& res, Expansion& 
 // The implicit ServerlessRestApi / ServerlessHttpApi and the Api / HttpApi
 // events' permissions, once every function is expanded.
 Status expand_api_events(Expansion& x);
+
+// A ScheduleV2 event (schedule_v2.cc): the AWS::Scheduler::Schedule `id`
+// (`p` the event's Properties) calling `target_arn`, and unless the event
+// names its RoleArn, the role `<id>Role` the scheduler assumes, allowed
+// `action` on the target (policy `<id><policy_suffix>`) and, with a
+// DeadLetterConfig Arn, sqs:SendMessage to it (`<id>SQSPolicy`).
+Status expand_schedule_v2(const std::string& id, const json::object& p,
+                          const json::value& target_arn, std::string_view action,
+                          std::string_view policy_suffix, const std::string& condition,
+                          Expansion& x);
+
+// Connectors (connectors.cc): collect_connectors takes the standalone ones
+// and each resource's Connectors attribute (removed from the input) before
+// anything is expanded; expand_connectors turns them into policies and
+// permissions once everything else is.
+Status collect_connectors(Expansion& x);
+Status expand_connectors(Expansion& x);
 
 // The role's managed policy ARN for a policy name ("AWSLambdaRole" ->
 // "arn:aws:iam::aws:policy/service-role/AWSLambdaRole").

@@ -41,7 +41,8 @@ json::object start_execution_role(std::string_view id, const std::string& role_i
                                                                          ref_to(id))}}}}}}}});
 }
 
-// Api events on a state machine go to the REST API with a role;
+// Api events on a state machine go to the REST API with a role; ScheduleV2
+// to a scheduler schedule with its role (schedule_v2.cc);
 // Schedule / CloudWatchEvent / EventBridgeRule on a state machine: a rule
 // whose target starts an execution through a role events.amazonaws.com
 // assumes.
@@ -65,6 +66,10 @@ Status state_machine_event(std::string_view id, std::string_view event_id, const
     x.rest_events.push_back(std::move(api));
     x.add(role_id, start_execution_role(id, role_id, "apigateway.amazonaws.com"), condition);
     return Status::ok();
+  }
+  if (type == "ScheduleV2") {
+    return expand_schedule_v2(rule_id, p, ref_to(id), "states:StartExecution",
+                              "StartExecutionPolicy", std::string(condition), x);
   }
   if (type == "Schedule") {
     if (p.contains("State") && p.contains("Enabled")) {

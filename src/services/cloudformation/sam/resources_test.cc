@@ -37,6 +37,34 @@ Resources:
   EXPECT_EQ(r.at("Keyed").at("DeletionPolicy"), "Retain");
 }
 
+TEST(SamStateMachine, ScheduleV2StartsExecutionsThroughTheSchedulersRole) {
+  auto r = resources(R"(
+Resources:
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition: {StartAt: A, States: {A: {Type: Succeed}}}
+      Events:
+        Nightly:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: cron(0 3 * * ? *)
+            DeadLetterConfig: {Arn: arn:aws:sqs:us-east-1:1:dlq}
+)");
+  ASSERT_EQ(type(r, "MachineNightly"), "AWS::Scheduler::Schedule");
+  EXPECT_EQ(props(r, "MachineNightly").at("Target"),
+            parse(R"({"Arn":{"Ref":"Machine"},"RoleArn":{"Fn::GetAtt":["MachineNightlyRole","Arn"]},
+                      "DeadLetterConfig":{"Arn":"arn:aws:sqs:us-east-1:1:dlq"}})"));
+  const auto& policies = props(r, "MachineNightlyRole").at("Policies").as_array();
+  ASSERT_EQ(policies.size(), 2u);
+  EXPECT_EQ(policies[0].at("PolicyName"), "MachineNightlyStartExecutionPolicy");
+  EXPECT_EQ(policies[0].at("PolicyDocument").at("Statement").at(0).at("Action"),
+            "states:StartExecution");
+  EXPECT_EQ(policies[1].at("PolicyName"), "MachineNightlySQSPolicy");
+  EXPECT_EQ(policies[1].at("PolicyDocument").at("Statement").at(0).at("Resource"),
+            "arn:aws:sqs:us-east-1:1:dlq");
+}
+
 TEST(SamSimpleTable, BadKeyTypeIsRefused) {
   EXPECT_NE(error_of(R"(
 Resources:

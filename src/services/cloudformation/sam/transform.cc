@@ -171,6 +171,7 @@ Result<json::object> transform(const json::object& doc) {
     x.globals = g->as_object();
   }
   out.erase("Globals");
+  NIMBUS_TRY(collect_connectors(x));
 
   // Plain resources first: events change some of them (a bucket's
   // notifications); APIs last: functions' Api events add paths to them.
@@ -189,7 +190,7 @@ Result<json::object> transform(const json::object& doc) {
     } else if (type == "AWS::Serverless::LayerVersion") {
       NIMBUS_TRY(expand_layer_version(id, res.as_object(), x));
     } else if (type.starts_with("AWS::Serverless::") && type != "AWS::Serverless::Api" &&
-               type != "AWS::Serverless::HttpApi") {
+               type != "AWS::Serverless::HttpApi" && type != "AWS::Serverless::Connector") {
       return refuse(id, type);
     }
   }
@@ -199,6 +200,7 @@ Result<json::object> transform(const json::object& doc) {
     if (type == "AWS::Serverless::HttpApi") NIMBUS_TRY(expand_http_api(id, res.as_object(), x));
   }
   NIMBUS_TRY(expand_api_events(x));
+  NIMBUS_TRY(expand_connectors(x));
   out["Resources"] = std::move(x.output);
   if (!x.refs.empty()) {
     resolve_refs(out["Resources"], x.refs);

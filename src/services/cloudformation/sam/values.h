@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,14 @@ inline json::value sub(std::string_view text, json::object vars) {
 inline json::object allow(json::value actions, json::value resource) {
   return json::object{
       {"Action", std::move(actions)}, {"Effect", "Allow"}, {"Resource", std::move(resource)}};
+}
+
+// Copies the members `keys` of `from` that are present into `to`.
+inline void copy(json::object& to, const json::object& from,
+                 std::initializer_list<std::string_view> keys) {
+  for (auto k : keys) {
+    if (const auto* v = from.if_contains(k)) to[k] = *v;
+  }
 }
 
 // {"Type": type, "Properties": props}.

@@ -139,7 +139,7 @@ Result<ParameterDecl> parameter_decl(std::string_view name, const json::value& v
 }
 
 // `transformed`: the template declares a Transform, whose own attributes
-// (SAM's IgnoreGlobals) are the transform's to check.
+// (SAM's IgnoreGlobals and Connectors) are the transform's to check.
 Status check_resource(std::string_view id, const json::value& v, bool transformed) {
   const std::string where = "[/Resources/" + std::string(id) + "] ";
   if (!v.is_object()) {
@@ -151,7 +151,8 @@ Status check_resource(std::string_view id, const json::value& v, bool transforme
     return format_error(where + "Every Resources object must contain a Type member.");
   }
   for (const auto& [key, value] : o) {
-    if (!kResourceAttributes.contains(key) && !(transformed && key == "IgnoreGlobals")) {
+    if (!kResourceAttributes.contains(key) &&
+        !(transformed && (key == "IgnoreGlobals" || key == "Connectors"))) {
       return format_error("Invalid template resource property '" + std::string(key) + "'");
     }
   }

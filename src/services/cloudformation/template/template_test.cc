@@ -35,9 +35,12 @@ TEST(Template, TheSamTransformsOwnSectionsNeedTheTransform) {
 Globals: {Function: {Runtime: python3.12}}
 Resources:
   Q: {Type: AWS::SQS::Queue, IgnoreGlobals: "*"}
+  T: {Type: AWS::SNS::Topic, Connectors: {ToQ: {Properties: {Destination: {Id: Q}}}}}
 )";
   EXPECT_EQ(message(parse_template(body)),
             "Template format error: Invalid template property or properties [Globals]");
+  EXPECT_EQ(message(parse_template("Resources:\n  T: {Type: AWS::SNS::Topic, Connectors: {}}\n")),
+            "Template format error: Invalid template resource property 'Connectors'");
   EXPECT_EQ(message(parse_template(std::string("Transform: AWS::Serverless-2016-10-31\n") + body)),
             "");
 }

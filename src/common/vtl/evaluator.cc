@@ -54,11 +54,10 @@ class Renderer {
  public:
   explicit Renderer(const Context& ctx) : ctx_(ctx) {}
 
-  std::variant<std::string, Error> run(const Block& body) {
-    if (!block(body) && !stopped_) {
-      if (breaking_) return std::move(out_);  // #break outside a loop ends the template
-      return *error_;
-    }
+  std::variant<std::string, Error> run(const Block& body, Template::Variables* assigned) {
+    if (!block(body) && !stopped_ && !breaking_) return *error_;
+    // (#break outside a loop ends the template, as #stop.)
+    if (assigned != nullptr) *assigned = std::move(locals_);
     return std::move(out_);
   }
 
@@ -562,10 +561,11 @@ class Renderer {
 
 }  // namespace
 
-std::variant<std::string, Error> Template::render(const Context& context) const {
+std::variant<std::string, Error> Template::render(const Context& context,
+                                                  Variables* assigned) const {
   if (!body_) return std::string();
   Renderer r(context);
-  return r.run(*body_);
+  return r.run(*body_, assigned);
 }
 
 }  // namespace nimbus::vtl

@@ -20,6 +20,11 @@ bool ident_start(char c) {
 bool ident_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
+// Velocity 1.7 names may hold '-' after their first character
+// ($context.responseOverride.header.Retry-After).
+bool name_char(char c) {
+  return ident_char(c) || c == '-';
+}
 
 class Parser {
  public:
@@ -98,7 +103,7 @@ class Parser {
 
   std::string identifier() {
     size_t start = p_;
-    while (!at_end() && ident_char(peek())) ++p_;
+    while (!at_end() && name_char(peek())) ++p_;
     return std::string(t_.substr(start, p_ - start));
   }
 

@@ -32,7 +32,4 @@ bool too_big(const boost::json::value& v, int levels);
 // Java's Double.toString.
 std::string java_double(double d);
 
-// JSON text with numbers as Java writes them (1.0, 1.0E20).
-std::string json_text(const boost::json::value& v);
-
 }  // namespace nimbus::vtl

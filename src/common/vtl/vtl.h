@@ -70,8 +70,13 @@ struct Node;
 class Template {
  public:
   static std::variant<Template, Error> parse(std::string_view text);
-  // The rendered text, or why it stopped. `context` is read only.
-  std::variant<std::string, Error> render(const Context& context) const;
+  using Variables = std::map<std::string, boost::json::value, std::less<>>;
+  // The rendered text, or why it stopped. `context` is read only; when
+  // `assigned` is given it receives the variables the template set (a
+  // caller variable changed by `#set($v.member = ...)` included: API
+  // Gateway reads `$context.responseOverride` that way).
+  std::variant<std::string, Error> render(const Context& context,
+                                          Variables* assigned = nullptr) const;
 
  private:
   std::shared_ptr<const std::vector<Node>> body_;
@@ -80,6 +85,10 @@ class Template {
 // Java's toString of a value: strings as they are, numbers as Java prints
 // them, lists [a, b], maps {k=v}.
 std::string to_text(const boost::json::value& v);
+
+// JSON text with numbers as Java writes them (1.0, 1.0E20; non-finite ones
+// as null): what $input.json gives.
+std::string json_text(const boost::json::value& v);
 
 // JSONPath as $input.path/json read it: `$`, `.name`, `['name']`,
 // `[index]` (negative from the end), `[*]` and `.*`. A path with a wildcard

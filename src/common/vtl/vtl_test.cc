@@ -96,6 +96,7 @@ TEST(Vtl, Cases) {
        "r_1 true 2"},
       {"#set($t = 'a,b,,c,,')#set($p = $t.split(','))$p $p.size()", "[a, b, , c] 4"},
       {"$context.stage.equals('dev') ${context.stage}x", "true devx"},
+      {"#set($a-b = 1)$a-b $context.stage-", "1 $context.stage-"},
       {"#set($x = 7 / 2)#set($y = 7.0 / 2)#set($z = 7 % 3)$x $y $z ${x}", "3 3.5 1 3"},
       {"#set($d = 1.0 * 3)#set($e = 10000000.0 * 10)$d $e", "3.0 1.0E8"},
       {"#set($x = 1 / 0)$x", "$x"},
@@ -138,6 +139,20 @@ TEST(Vtl, CallerVariables) {
   Context ctx;
   ctx.variables["stageVariables"] = json::parse(R"({"table":"T1"})");
   EXPECT_EQ(render("$stageVariables.table/$stageVariables.other", ctx), "T1/$stageVariables.other");
+}
+
+TEST(Vtl, AssignedVariablesComeBack) {
+  Context ctx;
+  ctx.variables["context"] = json::parse(R"({"responseOverride":{"status":null,"header":{}}})");
+  auto t = std::get<Template>(Template::parse(
+      "#set($context.responseOverride.status = 404)#set($context.responseOverride.header.X = 'y')"
+      "#set($mine = [1])#foreach($i in [1])#end"));
+  Template::Variables assigned;
+  ASSERT_EQ(std::get<std::string>(t.render(ctx, &assigned)), "");
+  EXPECT_EQ(
+      json::value(json::object(assigned.begin(), assigned.end())),
+      json::parse(
+          R"({"context":{"responseOverride":{"status":404,"header":{"X":"y"}}},"mine":[1]})"));
 }
 
 TEST(Vtl, ParseErrorsSayWhere) {

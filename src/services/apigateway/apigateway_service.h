@@ -14,6 +14,7 @@
 #include "services/apigateway/authorizer.h"
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/iam_auth.h"
+#include "services/apigateway/rest_mapping.h"
 #include "services/apigateway/store.h"
 #include "services/apigateway/throttling.h"
 #include "services/apigateway/usage_plans.h"
@@ -60,6 +61,11 @@ class RestApiService final : public Service {
   Output get_integration(const CallContext& ctx, const json::object& in) const;
   void put_method_response(const CallContext& ctx, json::object in, Respond respond);
   void put_integration_response(const CallContext& ctx, json::object in, Respond respond);
+  Output get_integration_response(const CallContext& ctx, const json::object& in) const;
+  void delete_integration_response(const CallContext& ctx, json::object in, Respond respond);
+  Output get_method_response(const CallContext& ctx, const json::object& in) const;
+  void delete_method_response(const CallContext& ctx, json::object in, Respond respond);
+  void delete_integration(const CallContext& ctx, json::object in, Respond respond);
   // rest_stage_handlers.cc
   void create_deployment(const CallContext& ctx, json::object in, Respond respond);
   Output get_deployments(const CallContext& ctx, const json::object& in) const;
@@ -106,12 +112,21 @@ class RestApiService final : public Service {
                  const std::shared_ptr<ProxyRequest>& proxy,
                  std::function<void(http::Response)> answer,
                  std::function<void(std::string usage_key)> next);
-  void integrate(const ApiPtr& api, const json::object& method,
+  // `mappings` are the stage's deployment's (in `api`'s plan).
+  void integrate(const ApiPtr& api, const json::object& method, const Mappings& mappings,
                  const std::shared_ptr<UserRequest>& holder,
                  const std::shared_ptr<ProxyRequest>& proxy,
                  const std::function<void(http::Response)>& answer);
-
-  void integrate_http(const ApiPtr& api, const json::object& integration,
+  void integrate_http(const ApiPtr& api, const json::object& integration, const Mappings& mappings,
+                      const std::shared_ptr<UserRequest>& holder,
+                      const std::shared_ptr<ProxyRequest>& proxy,
+                      const std::function<void(http::Response)>& answer);
+  // rest_integrate_aws.cc: AWS (Lambda, non-proxy) and MOCK integrations.
+  void integrate_lambda(const ApiPtr& api, const json::object& integration,
+                        const Mappings& mappings, const std::shared_ptr<UserRequest>& holder,
+                        const std::shared_ptr<ProxyRequest>& proxy,
+                        const std::function<void(http::Response)>& answer);
+  void integrate_mock(const ApiPtr& api, const json::object& integration, const Mappings& mappings,
                       const std::shared_ptr<UserRequest>& holder,
                       const std::shared_ptr<ProxyRequest>& proxy,
                       const std::function<void(http::Response)>& answer);

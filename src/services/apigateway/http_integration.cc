@@ -1,7 +1,5 @@
 #include "services/apigateway/http_integration.h"
 
-#include <regex>
-
 #include "common/json_fields.h"
 #include "services/apigateway/invoke.h"
 
@@ -334,65 +332,6 @@ void apply_response_parameters(
     }
     if (value) resp.set_header(std::string(std::string_view(name).substr(kHeader.size())), *value);
   }
-}
-
-std::optional<http::Response> rest_response(const json::object& integration,
-                                            const http::ClientResponse& from) {
-  std::string status = std::to_string(from.status);
-  const json::object* chosen = nullptr;
-  const json::object* fallback = nullptr;
-  if (const auto* rs = integration.if_contains("integrationResponses");
-      rs != nullptr && rs->is_object()) {
-    for (const auto& [code, r] : rs->as_object()) {
-      if (!r.is_object()) continue;
-      std::string pattern = str(r.as_object(), "selectionPattern");
-      if (pattern.empty()) {
-        if (fallback == nullptr) fallback = &r.as_object();
-        continue;
-      }
-      try {
-        if (std::regex_match(status, std::regex(pattern))) {
-          chosen = &r.as_object();
-          break;
-        }
-      } catch (const std::regex_error&) {
-        // A pattern std::regex cannot read matches nothing.
-      }
-    }
-  }
-  if (chosen == nullptr) chosen = fallback;
-  if (chosen == nullptr) return std::nullopt;
-  http::Response resp;
-  resp.status = std::atoi(str(*chosen, "statusCode").c_str());
-  if (resp.status < 100 || resp.status > 599) return std::nullopt;
-  apply_response_parameters(*chosen, resp,
-                            [&from](std::string_view expr) -> std::optional<std::string> {
-                              constexpr std::string_view kFrom = "integration.response.header.";
-                              if (!expr.starts_with(kFrom)) return std::nullopt;
-                              std::string name = http::to_lower(expr.substr(kFrom.size()));
-                              for (const auto& [n, v] : from.headers) {
-                                if (n == name) return v;
-                              }
-                              return std::nullopt;
-                            });
-  if (resp.header("content-type").empty()) resp.set_header("Content-Type", "application/json");
-  resp.body = from.body;
-  return resp;
-}
-
-std::optional<http::Response> rest_passthrough_refusal(const json::object& integration,
-                                                       std::string_view content_type) {
-  std::string ct = http::to_lower(content_type.substr(0, content_type.find(';')));
-  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
-  if (ct.empty()) ct = "application/json";
-  const auto* t = integration.if_contains("requestTemplates");
-  bool any = t != nullptr && t->is_object() && !t->as_object().empty();
-  if (any && t->as_object().contains(ct)) return gateway_error(500, "Internal server error");
-  std::string behavior = str(integration, "passthroughBehavior");
-  if (behavior == "NEVER" || (behavior == "WHEN_NO_TEMPLATES" && any)) {
-    return gateway_error(415, "Unsupported Media Type");
-  }
-  return std::nullopt;
 }
 
 http::Response endpoint_failure(const Error& e, bool http_api) {

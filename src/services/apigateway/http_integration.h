@@ -30,19 +30,12 @@ std::string substitute_uri(const std::string& uri,
 
 // REST APIs. HTTP_PROXY forwards the method, the path parameters (into the
 // uri), the query string, the headers and the body; HTTP sends the
-// integration's httpMethod, the body (passthrough) and only what
+// integration's httpMethod, the body (which the caller replaces by the
+// mapped one: rest_mapping.h) and only what
 // requestParameters map (integration.request.{path,querystring,header}.N
 // from method.request.{path,querystring,header}.N, stageVariables.N or a
 // 'literal'). The timeout is timeoutInMillis (29 s by default).
 http::ClientRequest rest_request(const boost::json::object& integration, const ProxyRequest& p);
-
-// REST HTTP: why the request cannot be passed through, as AWS answers:
-// 415 {"message":"Unsupported Media Type"} when passthroughBehavior
-// (NEVER, WHEN_NO_TEMPLATES) refuses its content type (application/json
-// when none); 500 when a request template would transform it (mapping
-// templates are not evaluated yet).
-std::optional<http::Response> rest_passthrough_refusal(const boost::json::object& integration,
-                                                       std::string_view content_type);
 
 // HTTP APIs' HTTP_PROXY: the request as sent, to IntegrationUri with the
 // route's path variables substituted (a uri without a path gets the
@@ -54,14 +47,6 @@ http::ClientRequest http_api_request(const boost::json::object& integration, con
 
 // HTTP_PROXY: the endpoint's answer as it came, without hop-by-hop headers.
 http::Response relay(http::ClientResponse from);
-
-// REST HTTP: the integration response whose selectionPattern matches the
-// endpoint's status (else the default one), its statusCode, its
-// responseParameters (integration.response.header.N or 'literal') and the
-// endpoint's body (passthrough). nullopt when no integration response fits
-// (AWS's "No match for output mapping and no default output mapping").
-std::optional<http::Response> rest_response(const boost::json::object& integration,
-                                            const http::ClientResponse& from);
 
 // method.response.header.N = 'literal' (or a value `lookup` gives for
 // another expression) of an integration response, set on `resp`.

@@ -130,47 +130,6 @@ TEST(HttpIntegration, RelayDropsHopByHop) {
   EXPECT_EQ(resp.headers[2].second, "b=2");
 }
 
-TEST(HttpIntegration, RestResponseSelectsByStatus) {
-  json::object i{
-      {"integrationResponses",
-       json::object{
-           {"200", json::object{{"statusCode", "200"},
-                                {"responseParameters",
-                                 json::object{{"method.response.header.X-Up",
-                                               "integration.response.header.x-up"},
-                                              {"method.response.header.X-Lit", "'yes'"}}}}},
-           {"404", json::object{{"statusCode", "404"}, {"selectionPattern", "4\\d\\d"}}},
-           {"bad", json::object{{"statusCode", "500"}, {"selectionPattern", "(["}}}}}};
-  http::ClientResponse from;
-  from.status = 201;
-  from.headers = {{"x-up", "u"}, {"x-other", "o"}};
-  from.body = "{}";
-  auto resp = rest_response(i, from);
-  ASSERT_TRUE(resp);
-  EXPECT_EQ(resp->status, 200);
-  EXPECT_EQ(resp->header("x-up"), "u");
-  EXPECT_EQ(resp->header("x-lit"), "yes");
-  EXPECT_EQ(resp->header("x-other"), "");
-  EXPECT_EQ(resp->header("content-type"), "application/json");
-  EXPECT_EQ(resp->body, "{}");
-  from.status = 403;
-  EXPECT_EQ(rest_response(i, from)->status, 404);
-  EXPECT_FALSE(rest_response(json::object{}, from));
-}
-
-TEST(HttpIntegration, PassthroughRefusals) {
-  json::object i{{"type", "HTTP"}, {"passthroughBehavior", "WHEN_NO_MATCH"}};
-  EXPECT_FALSE(rest_passthrough_refusal(i, "text/plain"));
-  i["requestTemplates"] = json::object{{"application/json", "{}"}};
-  EXPECT_EQ(rest_passthrough_refusal(i, "")->status, 500);
-  EXPECT_FALSE(rest_passthrough_refusal(i, "text/plain"));
-  i["passthroughBehavior"] = "WHEN_NO_TEMPLATES";
-  EXPECT_EQ(rest_passthrough_refusal(i, "text/plain")->status, 415);
-  i["passthroughBehavior"] = "NEVER";
-  EXPECT_EQ(rest_passthrough_refusal(i, "text/plain; charset=utf-8")->body,
-            R"({"message":"Unsupported Media Type"})");
-}
-
 TEST(HttpIntegration, EndpointFailures) {
   auto timeout = Error::make("Timeout", "slow");
   auto refused = Error::make("ConnectFailed", "no");

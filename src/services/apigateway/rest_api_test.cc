@@ -16,13 +16,14 @@ struct RecordingFunctions final : lambda::Functions {
   void invoke_sync(lambda::SyncInvoke call,
                    std::function<void(Result<lambda::SyncResult>)> done) override {
     calls.push_back(call);
-    done(lambda::SyncResult{false, answer, "$LATEST"});
+    done(lambda::SyncResult{error, answer, "$LATEST"});
   }
   std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
     return std::nullopt;
   }
   std::vector<lambda::SyncInvoke> calls;
   std::string answer = R"({"statusCode":200,"body":"rest ok"})";
+  bool error = false;
 };
 
 constexpr const char* kUri =
@@ -178,6 +179,76 @@ TEST_F(RestApiTest, BadInputAndRestart) {
   EXPECT_EQ(get("/prod/mock").status, 200);
   call("DeleteRestApi", {{"restApiId", id}});
   EXPECT_EQ(get("/prod/mock").status, 404);
+}
+
+// An AWS (Lambda, non-proxy) integration: the request template makes the
+// event, the response template reshapes the answer, an error message
+// selects a 400; the response control operations.
+TEST_F(RestApiTest, LambdaNonProxyMapsWithTemplates) {
+  make_api();
+  std::map<std::string, json::value> m{{"restApiId", json::value(id)},
+                                       {"resourceId", json::value(pet_id)},
+                                       {"httpMethod", json::value("GET")}};
+  auto with = [&](json::object more) {
+    json::object in(m.begin(), m.end());
+    for (auto& [k, v] : more) in[k] = v;
+    return in;
+  };
+  call(
+      "PutIntegration",
+      with(
+          {{"type", "AWS"},
+           {"integrationHttpMethod", "POST"},
+           {"uri", kUri},
+           {"requestTemplates",
+            json::object{
+                {"application/json",
+                 R"~({"pet": "$input.params('id')", "q": "$util.escapeJavaScript($input.params('q'))"})~"}}}}));
+  call("PutMethodResponse", with({{"statusCode", "200"}}));
+  call("PutIntegrationResponse",
+       with({{"statusCode", "200"},
+             {"responseTemplates",
+              json::object{
+                  {"application/json", R"~(#set($r = $input.path('$')){"name": "$r.name"})~"}}}}));
+  call("PutIntegrationResponse",
+       with({{"statusCode", "400"},
+             {"selectionPattern", "Invalid.*"},
+             {"responseParameters", json::object{{"method.response.header.X-Error", "'yes'"}}},
+             {"responseTemplates",
+              json::object{
+                  {"application/json", R"~({"error": "$input.path('$.errorMessage')"})~"}}}}));
+  EXPECT_EQ(s(call("GetIntegrationResponse", with({{"statusCode", "400"}}))["selectionPattern"]),
+            "Invalid.*");
+  EXPECT_EQ(s(call("GetMethodResponse", with({{"statusCode", "200"}}))["statusCode"]), "200");
+  call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+
+  fn.answer = R"({"name":"rex","extra":1})";
+  auto ok = get("/prod/pets/42?q=it's");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, R"({"name": "rex"})");
+  EXPECT_EQ(ok.header("content-type"), "application/json");
+  ASSERT_EQ(fn.calls.size(), 1u);
+  EXPECT_EQ(fn.calls[0].payload, R"({"pet": "42", "q": "it\'s"})");
+
+  fn.error = true;
+  fn.answer = R"({"errorMessage":"Invalid pet","errorType":"Error"})";
+  auto bad = get("/prod/pets/0");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body, R"({"error": "Invalid pet"})");
+  EXPECT_EQ(bad.header("x-error"), "yes");
+  fn.answer = R"({"errorMessage":"boom","errorType":"Error"})";
+  EXPECT_EQ(get("/prod/pets/0").status, 200);  // unmatched: the default response, as AWS
+
+  call("DeleteIntegrationResponse", with({{"statusCode", "200"}}));
+  call("DeleteMethodResponse", with({{"statusCode", "200"}}));
+  expect_error("GetIntegrationResponse", with({{"statusCode", "200"}}), "NotFoundException");
+  expect_error("DeleteMethodResponse", with({{"statusCode", "200"}}), "NotFoundException");
+  call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+  auto none = get("/prod/pets/0");  // no default response left
+  EXPECT_EQ(none.status, 500);
+  EXPECT_EQ(none.body, R"({"message":"Internal server error"})");
+  call("DeleteIntegration", with({}));
+  expect_error("GetIntegration", with({}), "NotFoundException");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The REST API data plane: /{stage}/{path}, the deployed resource that
 // matches most specifically, its method (or ANY), and the integration:
-// AWS_PROXY to Lambda (payload format 1.0) or MOCK; AWS's bodies for what
-// goes wrong.
+// AWS_PROXY to Lambda (payload format 1.0), HTTP and HTTP_PROXY (AWS and
+// MOCK: rest_integrate_aws.cc); AWS's bodies for what goes wrong.
 #include <spdlog/spdlog.h>
 
 #include "common/json_fields.h"
@@ -17,8 +17,6 @@ namespace nimbus::services::apigateway {
 
 namespace {
 
-constexpr size_t kPayloadLimit = 10 * 1024 * 1024;
-
 // Whether `content_type` is one of the API's binaryMediaTypes ("*/*",
 // "image/*" and exact types).
 bool binary_type(const json::object& api, std::string_view content_type) {
@@ -33,48 +31,6 @@ bool binary_type(const json::object& api, std::string_view content_type) {
     if (want.ends_with("/*") && ct.starts_with(want.substr(0, want.size() - 1))) return true;
   }
   return false;
-}
-
-// A MOCK integration: the status from the request template's statusCode
-// (200 when none), the integration response for it (else the default one,
-// without a selectionPattern), its response template as the body and its
-// 'literal' header mappings. Templates are not evaluated (no Velocity yet).
-http::Response mock(const json::object& integration) {
-  int status = 200;
-  if (const auto* t = integration.if_contains("requestTemplates"); t != nullptr && t->is_object()) {
-    const auto* tmpl = t->as_object().if_contains("application/json");
-    if (tmpl != nullptr && tmpl->is_string()) {
-      if (auto doc = parse_object(tmpl->as_string()))
-        status = static_cast<int>(integer(*doc, "statusCode").value_or(200));
-    }
-  }
-  http::Response resp;
-  resp.status = status;
-  const json::object* chosen = nullptr;
-  if (const auto* rs = integration.if_contains("integrationResponses");
-      rs != nullptr && rs->is_object()) {
-    for (const auto& [code, r] : rs->as_object()) {
-      const auto& o = r.as_object();
-      if (code == std::to_string(status)) {
-        chosen = &o;
-        break;
-      }
-      if (str(o, "selectionPattern").empty() && chosen == nullptr) chosen = &o;
-    }
-  }
-  if (chosen != nullptr) {
-    resp.status = std::atoi(str(*chosen, "statusCode").c_str());
-    if (resp.status < 100 || resp.status > 599) resp.status = 200;
-    if (const auto* t = chosen->if_contains("responseTemplates"); t != nullptr && t->is_object()) {
-      if (const auto* body = t->as_object().if_contains("application/json");
-          body != nullptr && body->is_string()) {
-        resp.body = std::string(body->as_string());
-      }
-    }
-    apply_response_parameters(*chosen, resp, nullptr);
-  }
-  if (resp.header("content-type").empty()) resp.set_header("Content-Type", "application/json");
-  return resp;
 }
 
 }  // namespace
@@ -135,7 +91,9 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   proxy->request = &holder->request;
   // The authorizer, then the API key and its usage plan, then the
   // integration. `api` keeps `method` (in its compiled plan) alive.
-  auto next = [this, api, holder, proxy, method, method_name, answer](std::string usage_key) {
+  const Mappings* mappings = &table->second.mappings;
+  auto next = [this, api, holder, proxy, method, method_name, mappings,
+               answer](std::string usage_key) {
     if (boolean(*method, "apiKeyRequired").value_or(false)) {
       bool header = str(api->doc.at("api").as_object(), "apiKeySource") != "AUTHORIZER";
       if (auto refused =
@@ -144,12 +102,12 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
         return answer(std::move(*refused));
       }
     }
-    integrate(api, *method, holder, proxy, answer);
+    integrate(api, *method, *mappings, holder, proxy, answer);
   };
   if (str(*method, "authorizationType") == "AWS_IAM") {
     std::string arn = method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
                                  proxy->stage, holder->request.method, proxy->path);
-    return with_body(holder, kPayloadLimit,
+    return with_body(holder, kRestPayloadLimit,
                      [this, holder, proxy, arn, answer, next](std::optional<http::Response> fail) {
                        if (fail) return answer(std::move(*fail));
                        Caller caller;
@@ -169,23 +127,21 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
 }
 
 void RestApiService::integrate(const ApiPtr& api, const json::object& method,
-                               const std::shared_ptr<UserRequest>& holder,
+                               const Mappings& mappings, const std::shared_ptr<UserRequest>& holder,
                                const std::shared_ptr<ProxyRequest>& proxy,
                                const std::function<void(http::Response)>& answer) {
   const auto* integration_v = method.if_contains("methodIntegration");
   if (integration_v == nullptr) return answer(gateway_error(500, "Internal server error"));
   const json::object& integration = integration_v->as_object();
   std::string type = str(integration, "type");
-  if (type == "MOCK") return answer(mock(integration));
+  if (type == "MOCK") return integrate_mock(api, integration, mappings, holder, proxy, answer);
   if (type == "HTTP" || type == "HTTP_PROXY")
-    return integrate_http(api, integration, holder, proxy, answer);
-  if (type != "AWS_PROXY") {
-    // AWS integrations are not served yet (README).
-    return answer(gateway_error(500, "Internal server error"));
-  }
+    return integrate_http(api, integration, mappings, holder, proxy, answer);
+  if (type == "AWS") return integrate_lambda(api, integration, mappings, holder, proxy, answer);
+  if (type != "AWS_PROXY") return answer(gateway_error(500, "Internal server error"));
   bool binary = binary_type(api->doc.at("api").as_object(), holder->request.header("content-type"));
   std::string function = lambda_function_of(str(integration, "uri"));
-  with_body(holder, kPayloadLimit,
+  with_body(holder, kRestPayloadLimit,
             [this, holder, proxy, binary, function, answer](std::optional<http::Response> fail) {
               if (fail) return answer(std::move(*fail));
               proxy->binary_body = binary && !holder->request.body.empty();
@@ -205,38 +161,37 @@ void RestApiService::integrate(const ApiPtr& api, const json::object& method,
 
 // `api` keeps `integration` (in its document) alive.
 void RestApiService::integrate_http(const ApiPtr& api, const json::object& integration,
+                                    const Mappings& mappings,
                                     const std::shared_ptr<UserRequest>& holder,
                                     const std::shared_ptr<ProxyRequest>& proxy,
                                     const std::function<void(http::Response)>& answer) {
-  with_body(holder, kPayloadLimit,
-            [this, api, &integration, holder, proxy, answer](std::optional<http::Response> fail) {
-              if (fail) return answer(std::move(*fail));
-              bool passthrough = str(integration, "type") == "HTTP_PROXY";
-              if (!passthrough) {
-                auto refused =
-                    rest_passthrough_refusal(integration, holder->request.header("content-type"));
-                if (refused) return answer(std::move(*refused));
-              }
-              outbound_.fetch(
-                  rest_request(integration, *proxy),
-                  [api, holder, &integration, passthrough, answer,
-                   request_id = proxy->request_id](Result<http::ClientResponse> r) {
-                    if (!r) {
-                      spdlog::warn("({}) Execution failed: {}", request_id, r.error().message);
-                      return answer(endpoint_failure(r.error(), false));
-                    }
-                    if (passthrough) return answer(relay(std::move(*r)));
-                    auto resp = rest_response(integration, *r);
-                    if (!resp) {
-                      spdlog::warn(
-                          "({}) Execution failed due to configuration error: No match for output "
-                          "mapping and no default output mapping configured",
-                          request_id);
-                      return answer(gateway_error(500, "Internal server error"));
-                    }
-                    answer(std::move(*resp));
-                  });
-            });
+  with_body(
+      holder, kRestPayloadLimit,
+      [this, api, &integration, &mappings, holder, proxy,
+       answer](std::optional<http::Response> fail) {
+        if (fail) return answer(std::move(*fail));
+        bool passthrough = str(integration, "type") == "HTTP_PROXY";
+        http::ClientRequest request = rest_request(integration, *proxy);
+        if (!passthrough) {
+          auto body = map_request(mappings, integration, *proxy);
+          if (auto* refused = std::get_if<http::Response>(&body))
+            return answer(std::move(*refused));
+          request.body = std::move(std::get<std::string>(body));
+        }
+        outbound_.fetch(std::move(request), [api, holder, &integration, &mappings, passthrough,
+                                             answer, proxy](Result<http::ClientResponse> r) {
+          if (!r) {
+            spdlog::warn("({}) Execution failed: {}", proxy->request_id, r.error().message);
+            return answer(endpoint_failure(r.error(), false));
+          }
+          if (passthrough) return answer(relay(std::move(*r)));
+          const json::object* chosen =
+              select_response(mappings, integration, std::to_string(r->status));
+          auto resp = map_response(mappings, chosen, std::move(r->body), r->headers, *proxy);
+          if (!resp) return answer(mapping_failure(proxy->request_id, chosen));
+          answer(std::move(*resp));
+        });
+      });
 }
 
 }  // namespace nimbus::services::apigateway

@@ -18,7 +18,8 @@ std::shared_ptr<const void> compile_rest_api(const json::object& doc) {
     for (const auto& [rid, r] : t.resources) {
       if (r.is_object()) t.paths.add("ANY " + str(r.as_object(), "path"), std::string(rid));
     }
-    plan->deployments[std::string(id)] = std::move(t);
+    auto& table = plan->deployments[std::string(id)] = std::move(t);
+    table.mappings.compile(table.resources);
   }
   return plan;
 }

@@ -1,6 +1,7 @@
 // What the REST API data plane compiles from an API's document once per
 // change (store.h): for each deployment, a table of its resources' paths
-// (most specific wins, as HTTP API routes: routes.h) and the resources.
+// (most specific wins, as HTTP API routes: routes.h), the resources, and
+// their mapping templates and selection patterns, parsed once.
 #pragma once
 
 #include <boost/json.hpp>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "services/apigateway/rest_mapping.h"
 #include "services/apigateway/routes.h"
 
 namespace nimbus::services::apigateway {
@@ -16,6 +18,7 @@ struct RestPlan {
   struct Table {
     RouteTable paths;               // "ANY {path}" -> resource id
     boost::json::object resources;  // by id, with their resourceMethods
+    Mappings mappings;              // of `resources`' integrations
   };
   std::map<std::string, Table> deployments;  // by deployment id
 };

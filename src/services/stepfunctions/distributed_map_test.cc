@@ -264,6 +264,44 @@ TEST_F(DistributedMapTest, MapRunsAreListedDescribedAndUpdatedWhileTheyRun) {
   expect_error("ListMapRuns", {{"executionArn", x + "x"}}, "ExecutionDoesNotExist");
 }
 
+TEST_F(DistributedMapTest, ARedrivenMapRunKeepsItsArnAndWritesItsResults) {
+  objects.objects["in/a.json"] = R"([{"n":1},{"n":2}])";
+  const char* def = R"j({"StartAt":"Each","States":{"Each":{"Type":"Map",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"Double","States":{"Double":{"Type":"Task",
+        "Resource":"arn:aws:lambda:us-east-1:000000000000:function:double","End":true}}},
+    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "Parameters":{"Bucket":"in","Key":"a.json"},"ReaderConfig":{"InputType":"JSON"}},
+    "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out"}},
+    "End":true}}})j";
+  auto doubles = functions.answer;
+  functions.answer = [&](const services::lambda::SyncInvoke& c) {
+    if (json::parse(c.payload).at("n") == 2) {
+      return Result<services::lambda::SyncResult>(
+          services::lambda::SyncResult{true, R"({"errorType":"NotYet"})", "$LATEST"});
+    }
+    return doubles(c);
+  };
+  std::string x = start(create("redo", def), "{}");
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  ASSERT_EQ(status(x), "FAILED");
+  std::string run =
+      s(call("ListMapRuns", {{"executionArn", x}})["mapRuns"].as_array()[0].at("mapRunArn"));
+  EXPECT_EQ(s(call("DescribeMapRun", {{"mapRunArn", run}})["status"]), "FAILED");
+  functions.answer = doubles;
+  call("RedriveExecution", {{"executionArn", x}});
+  ASSERT_TRUE(advance_until([&] { return status(x) != "RUNNING"; }, std::chrono::seconds(1)));
+  auto d = call("DescribeExecution", {{"executionArn", x}});
+  ASSERT_EQ(s(d["status"]), "SUCCEEDED") << s(d["cause"]);
+  auto out = json::parse(s(d["output"]));
+  EXPECT_EQ(s(out.at("MapRunArn")), run);
+  std::string id = run.substr(run.rfind(':') + 1);
+  auto succeeded = json::parse(objects.at("out/" + id + "/SUCCEEDED_0.json")).as_array();
+  ASSERT_EQ(succeeded.size(), 2u);
+  EXPECT_EQ(json::parse(s(succeeded[1].at("Output"))), json::parse(R"({"doubled":4})"));
+  EXPECT_EQ(s(call("DescribeMapRun", {{"mapRunArn", run}})["status"]), "SUCCEEDED");
+}
+
 TEST_F(DistributedMapTest, DefinitionsAwsRefusesAreRefused) {
   auto refused = [&](const std::string& def) {
     return error_code("CreateStateMachine",

@@ -388,6 +388,7 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
       // kept for a redrive.
       json::value redo = json::object{
           {"runs", f["runs"]}, {"results", f["results"]}, {"ok", f["ok"]}, {"limit", f["limit"]}};
+      if (f.contains("map_run")) redo.as_object()["map_run"] = f["map_run"];
       if (s.distributed) map_run_ended(f, "FAILED", &failure, now_ms);
       end_fork(f, s, true);
       event(is_map ? "MapStateFailed" : "ParallelStateFailed", "", {});
@@ -493,6 +494,7 @@ Stop Runner::redrive(int64_t now_ms) {
                         {"results", root["results"]},
                         {"ok", root["ok"]},
                         {"limit", root["limit"]}};
+    if (root.contains("map_run")) redo.as_object()["map_run"] = root["map_run"];
   }
   json::object fresh{{"state", root["state"]}, {"input", std::move(input)}};
   if (redo.is_object() && redo.as_object()["runs"].is_array()) {
@@ -517,6 +519,8 @@ Stop Runner::redrive(int64_t now_ms) {
     fresh["done"] = done;
     fresh["failed"] = 0;
     if (r["limit"].is_number()) fresh["limit"] = r["limit"];
+    // A redriven distributed Map goes on as its Map Run.
+    if (r.contains("map_run")) fresh["map_run"] = r["map_run"];
     fresh["active"] = json::object();
   }
   root = std::move(fresh);

@@ -30,12 +30,12 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 // Floors: the counts reached when this test was last raised.
-constexpr int kMinPassed = 410;
+constexpr int kMinPassed = 411;
 constexpr int kMinRefused = 164;
 // Inputs whose expected output uses only types with a stack provider, and
 // how many of those pass.
 constexpr int kMinDeployable = 392;
-constexpr int kMinDeployablePassed = 362;
+constexpr int kMinDeployablePassed = 363;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -390,11 +390,12 @@ Status expand_function(std::string_view id, const json::object& res, Expansion& 
   if (role != nullptr && !role->is_null() && !when) {
     fn["Role"] = *role;
   } else {
-    // X-Ray unless tracing is off ("Disabled", or a parameter defaulting to it).
+    // X-Ray unless tracing is off (absent, empty, "Disabled", or a
+    // parameter defaulting to it).
     const auto* t = p.if_contains("Tracing");
     const json::value* mode = t != nullptr ? &x.resolve(*t) : nullptr;
     bool tracing =
-        mode != nullptr &&
+        mode != nullptr && !mode->is_null() &&
         !(mode->is_string() && (mode->as_string() == "Disabled" || mode->as_string().empty()));
     auto role_res = role_of(id, p, *events, std::move(dlq_policies), tags, tracing);
     if (!role_res) return role_res.take_error();

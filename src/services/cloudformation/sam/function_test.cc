@@ -360,7 +360,11 @@ Resources:
     Type: AWS::Serverless::Function
     Properties: {CodeUri: s3://b/k, Handler: h, Runtime: python3.12, Tracing: !Ref Mode,
                  Policies: [MyOwnPolicy, AmazonS3ReadOnlyAccess]}
+  Empty:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://b/k, Handler: h, Runtime: python3.12, Tracing: null}
 )");
+  EXPECT_EQ(props(r, "EmptyRole").at("ManagedPolicyArns").as_array().size(), 1u);
   EXPECT_EQ(props(r, "OnRole").at("ManagedPolicyArns").at(1),
             "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess");
   EXPECT_EQ(props(r, "On").at("TracingConfig"), parse(R"({"Mode":"PassThrough"})"));

@@ -160,8 +160,41 @@ std::optional<Error> Access::check(const protocol::Call& call, const services::C
   return denied;
 }
 
+namespace {
+
+// CloudTrail's responseElements of a call that minted a session (never its
+// secret), and its caller when a web identity token was the credential.
+void describe_session(std::string_view operation, const json::object& answer, json::object& event) {
+  auto text = [](const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  const auto* creds = answer.if_contains("Credentials");
+  if (creds == nullptr || !creds->is_object()) return;
+  json::object elements{
+      {"credentials", json::object{{"accessKeyId", text(creds->as_object(), "AccessKeyId")}}}};
+  if (const auto* user = answer.if_contains("AssumedRoleUser"); user && user->is_object()) {
+    elements["assumedRoleUser"] =
+        json::object{{"arn", text(user->as_object(), "Arn")},
+                     {"assumedRoleId", text(user->as_object(), "AssumedRoleId")}};
+  }
+  event["responseElements"] = std::move(elements);
+  if (operation != "AssumeRoleWithWebIdentity") return;
+  std::string provider = text(answer, "Provider");
+  if (auto at = provider.find("://"); at != std::string::npos) provider.erase(0, at + 3);
+  std::string subject = text(answer, "SubjectFromWebIdentityToken");
+  event["userIdentity"] =
+      json::object{{"type", "WebIdentityUser"},
+                   {"principalId", provider + ":" + text(answer, "Audience") + ":" + subject},
+                   {"userName", subject},
+                   {"identityProvider", provider}};
+}
+
+}  // namespace
+
 void Access::record_call(const services::CallContext& ctx, const Principal& principal,
-                         std::string_view source_ip, const Error* error) const {
+                         std::string_view source_ip, const Error* error,
+                         const json::object* answer) const {
   if (ctx.service != "iam" && ctx.service != "sts") return;
   bool read_only = ctx.operation.starts_with("Get") || ctx.operation.starts_with("List");
   if (read_only) return;
@@ -174,6 +207,8 @@ void Access::record_call(const services::CallContext& ctx, const Principal& prin
   if (error) {
     event["errorCode"] = error->code;
     event["errorMessage"] = error->message;
+  } else if (answer && ctx.service == "sts") {
+    describe_session(ctx.operation, *answer, event);
   }
   write(json::serialize(event));
 }

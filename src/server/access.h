@@ -53,9 +53,12 @@ class Access {
   std::optional<Error> check(const protocol::Call& call, const services::CallContext& ctx,
                              const Principal& principal, const services::Resources& resources,
                              const services::Service& service, std::string_view source_ip) const;
-  // An IAM or STS call that was answered (any mode): who did what.
+  // An IAM or STS call that was answered (any mode): who did what. `answer`
+  // (a successful call's output) names the session an STS call minted, and
+  // for AssumeRoleWithWebIdentity the token's subject as the caller.
   void record_call(const services::CallContext& ctx, const Principal& principal,
-                   std::string_view source_ip, const Error* error) const;
+                   std::string_view source_ip, const Error* error,
+                   const boost::json::object* answer = nullptr) const;
 
  private:
   void write(const std::string& line) const;

@@ -264,7 +264,7 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
        source_ip](services::Output output) {
         if (audited) {
           access->record_call(audited->first, audited->second, source_ip,
-                              output ? nullptr : &output.error());
+                              output ? nullptr : &output.error(), output ? &*output : nullptr);
         }
         http::Response response;
         if (output) {

@@ -108,6 +108,16 @@ class WebIdentityTest(ServerTestCase):
 
     def test_a_good_token_is_answered_like_aws(self):
         out = self.assume(self.issuer.token(), DurationSeconds=900)
+        # The audit log names the token's subject and the session it got.
+        with open(os.path.join(self.server.data_dir, "audit.jsonl")) as f:
+            events = [json.loads(line) for line in f if line.strip()]
+        minted = [e for e in events if e.get("responseElements", {}).get("credentials", {}).get(
+            "accessKeyId") == out["Credentials"]["AccessKeyId"]]
+        self.assertEqual(len(minted), 1, events)
+        host = self.issuer.url[len("http://"):]
+        self.assertEqual(minted[0]["userIdentity"], {
+            "type": "WebIdentityUser", "principalId": host + ":webapp:user-1",
+            "userName": "user-1", "identityProvider": host})
         self.assertEqual(out["SubjectFromWebIdentityToken"], "user-1")
         self.assertEqual(out["Audience"], "webapp")
         self.assertEqual(out["Provider"], self.issuer.url)

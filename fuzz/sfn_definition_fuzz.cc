@@ -1,8 +1,10 @@
 // libFuzzer target for Step Functions definitions
 // (src/services/stepfunctions/asl/). Input: a definition, optionally a NUL
 // byte and an execution input. A definition that parses has every state of
-// every (nested) machine entered once with that input and a fixed one, and
-// its Task/Parallel/Map results completed and errors recovered. Must never
+// every (nested) machine entered once with that input and a fixed one (a
+// distributed Map's items being that input), and its Task/Parallel/Map
+// results completed and errors recovered; the text is also read as one
+// state (TestState). Must never
 // crash, hang, or recurse without bound.
 #include <boost/json/parse.hpp>
 #include <cstddef>
@@ -24,6 +26,15 @@ void step_all(const asl::Machine& m, const json::value& input, int depth) {
     if (const auto* fork = std::get_if<asl::Fork>(&e)) {
       for (const auto& run : fork->runs) step_all(*run.machine, run.input, depth + 1);
     }
+    // A distributed Map asks for its items first: the input stands for them.
+    if (const auto* call = std::get_if<asl::TaskCall>(&e); call && call->io == "ItemReader") {
+      json::value items = input.is_array() ? input : json::value(json::array{input});
+      asl::Entered read = asl::map_items(s, input, std::move(items), context);
+      if (const auto* fork = std::get_if<asl::Fork>(&read)) {
+        for (const auto& run : fork->runs) step_all(*run.machine, run.input, depth + 1);
+      }
+      (void)asl::writer_parameters(s, input, context);
+    }
     (void)asl::complete(s, input, input, context);
     std::vector<int64_t> attempts;
     (void)asl::recover(s, input, asl::Failure{"States.TaskFailed", "fuzz"}, attempts, 0.5);
@@ -36,6 +47,8 @@ void step_all(const asl::Machine& m, const json::value& input, int depth) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto nul = text.find('\0');
+  // TestState's reading of one state's definition.
+  (void)asl::parse_state(text.substr(0, nul));
   asl::Parsed p = asl::parse_definition(text.substr(0, nul));
   if (!p.machine) {
     (void)asl::invalid_definition_message(p.diagnostics);

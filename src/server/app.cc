@@ -16,10 +16,13 @@
 #include "server/admin.h"
 #include "server/cfn_response.h"
 #include "server/router.h"
+#include "server/s3_cors.h"
 #include "server/user_routes.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/registry.h"
+#include "services/s3/cors_rules.h"
+#include "services/s3/s3_service.h"
 #include "services/sns/signing.h"
 #include "storage/storage.h"
 
@@ -120,6 +123,9 @@ struct App::Impl {
   std::unique_ptr<UserRequestVerifier> user_verifier;
   std::unique_ptr<Access> access;
   std::unique_ptr<Router> router;
+  // S3's CORS rules (preflights and response headers, s3_cors.h); set with
+  // the router.
+  std::unique_ptr<services::s3::BucketCors> s3_cors;
   // User APIs (API Gateway, function URLs, S3 websites): their services
   // add a handler here in start() (Environment::user_apis).
   std::unique_ptr<UserRoutes> user_routes;
@@ -183,6 +189,18 @@ Result<uint16_t> App::start() {
           return;
         }
         if (s.user_routes->dispatch(request, reply)) return;
+        if (s.s3_cors != nullptr) {
+          if (auto preflight = s3_preflight(*s.s3_cors, request)) {
+            reply(std::move(*preflight));
+            return;
+          }
+          if (auto cors = s3_cors_headers(*s.s3_cors, request); !cors.empty()) {
+            reply = [reply = std::move(reply), cors = std::move(cors)](http::Response r) mutable {
+              for (auto& [name, value] : cors) r.set_header(std::move(name), std::move(value));
+              reply(std::move(r));
+            };
+          }
+        }
         s.router->handle(std::move(request), std::move(reply));
       });
   auto port = s.edge->listen();
@@ -227,6 +245,9 @@ Result<uint16_t> App::start() {
   if (o.iam != IamMode::kOff) {
     spdlog::info("iam: {} (denials and IAM/STS changes are logged to {}/audit.jsonl)",
                  o.iam == IamMode::kEnforce ? "policies enforced" : "audit only", o.data_dir);
+  }
+  if (auto* s3 = dynamic_cast<services::s3::S3Service*>(s.services->find("s3"))) {
+    s.s3_cors = std::make_unique<services::s3::BucketCors>(s3->objects());
   }
   s.router = std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials, s.metrics,
                                       s.access.get());
@@ -279,6 +300,7 @@ void App::shutdown() {
     s.edge.reset();
   }
   s.router.reset();
+  s.s3_cors.reset();
   s.user_routes.reset();
   // The services go while the Scheduler is alive but cannot fire: its
   // thread is parked in one callback of ours. Their destructors cancel

@@ -131,6 +131,9 @@ TEST_F(DistributedMapTest, CsvItemsInBatchesWithResultsWrittenToS3) {
   EXPECT_TRUE(has(d["history"], "MapRunStarted"));
   EXPECT_TRUE(has(d["history"], "MapRunSucceeded"));
   EXPECT_FALSE(has(d["history"], "MapIterationStarted"));
+  auto described = call("DescribeMapRun", {{"mapRunArn", map_run}});
+  EXPECT_EQ(described["executionCounts"].at("resultsWritten"), 3);
+  EXPECT_EQ(described["executionCounts"].at("succeeded"), 3);
 }
 
 TEST_F(DistributedMapTest, ToleratedFailuresAreWrittenAndTooManyFailTheMapRun) {

@@ -51,7 +51,7 @@ json::object counts(const Execution& e, const std::string& arn, const json::obje
       {"timedOut", 0},
       {"aborted", aborted},
       {"total", total},
-      {"resultsWritten", status == "SUCCEEDED" && run.contains("written") ? total : int64_t{0}}};
+      {"resultsWritten", run.contains("written") ? succeeded + failed : int64_t{0}}};
 }
 
 }  // namespace

@@ -172,6 +172,10 @@ Stop Runner::io_succeeded(json::object& f, const asl::State& s, json::value resu
     return run(now_ms);
   }
   f.erase("writer_call");
+  auto& runs = map_runs(position_);
+  if (auto* r = runs.if_contains(str_of(f, "map_run")); r != nullptr && r->is_object()) {
+    r->as_object()["written"] = true;
+  }
   event("MapStateSucceeded", "", {});
   complete(f, s, std::move(result), now_ms);
   return run(now_ms);

@@ -25,17 +25,6 @@ std::optional<json::object> decode_part(std::string_view part) {
   return std::move(v.as_object());
 }
 
-std::optional<int64_t> number_claim(const json::object& claims, std::string_view name) {
-  const auto* v = claims.if_contains(name);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= INT64_MAX) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double() && v->as_double() > -9e18 && v->as_double() < 9e18) {
-    return static_cast<int64_t>(v->as_double());
-  }
-  return std::nullopt;
-}
-
 const EVP_MD* digest_of(std::string_view alg) {
   if (alg == "RS256") return EVP_sha256();
   if (alg == "RS384") return EVP_sha384();
@@ -77,6 +66,29 @@ bool contains(const std::vector<std::string>& list, std::string_view v) {
 }
 
 }  // namespace
+
+std::optional<int64_t> numeric_claim(const json::object& claims, std::string_view name) {
+  const auto* v = claims.if_contains(name);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64() && v->as_uint64() <= INT64_MAX) return static_cast<int64_t>(v->as_uint64());
+  if (v->is_double() && v->as_double() > -9e18 && v->as_double() < 9e18) {
+    return static_cast<int64_t>(v->as_double());
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> string_claims(const json::object& claims, std::string_view name) {
+  std::vector<std::string> out;
+  const auto* v = claims.if_contains(name);
+  if (v && v->is_string()) out.emplace_back(v->as_string());
+  if (v && v->is_array()) {
+    for (const auto& s : v->as_array()) {
+      if (s.is_string()) out.emplace_back(s.as_string());
+    }
+  }
+  return out;
+}
 
 std::optional<Jwt> decode_jwt(std::string_view token) {
   if (token.size() > 7 && (token.substr(0, 7) == "Bearer " || token.substr(0, 7) == "bearer ")) {
@@ -167,28 +179,22 @@ std::vector<std::string> token_scopes(const json::object& claims) {
 JwtDecision check_claims(const Jwt& jwt, const JwtRules& rules) {
   using D = JwtDecision;
   const auto& c = jwt.claims;
-  auto exp = number_claim(c, "exp");
+  auto exp = numeric_claim(c, "exp");
   if (!exp) return {D::kUnauthorized, "the token has no expiry"};
   if (*exp <= rules.now_s) return {D::kUnauthorized, "the token has expired"};
-  if (auto nbf = number_claim(c, "nbf"); nbf && *nbf > rules.now_s) {
+  if (auto nbf = numeric_claim(c, "nbf"); nbf && *nbf > rules.now_s) {
     return {D::kUnauthorized, "the token is not valid yet"};
   }
-  if (auto iat = number_claim(c, "iat"); iat && *iat > rules.now_s + 60) {
+  if (auto iat = numeric_claim(c, "iat"); iat && *iat > rules.now_s + 60) {
     return {D::kUnauthorized, "the token was issued in the future"};
   }
   const auto* iss = c.if_contains("iss");
   if (iss == nullptr || !iss->is_string() || iss->as_string() != rules.issuer) {
     return {D::kUnauthorized, "the token has an invalid issuer"};
   }
-  std::vector<std::string> audiences;
-  if (const auto* aud = c.if_contains("aud")) {
-    if (aud->is_string()) audiences.emplace_back(aud->as_string());
-    if (aud->is_array()) {
-      for (const auto& a : aud->as_array()) {
-        if (a.is_string()) audiences.emplace_back(a.as_string());
-      }
-    }
-  } else if (const auto* client = c.if_contains("client_id"); client && client->is_string()) {
+  std::vector<std::string> audiences = string_claims(c, "aud");
+  if (const auto* client = c.if_contains("client_id");
+      !c.contains("aud") && client && client->is_string()) {
     audiences.emplace_back(client->as_string());
   }
   bool audience_ok = std::any_of(audiences.begin(), audiences.end(),

@@ -48,6 +48,12 @@ struct JwtDecision {
 };
 JwtDecision check_claims(const Jwt& jwt, const JwtRules& rules);
 
+// A NumericDate claim (exp, nbf, iat) in whole seconds; nullopt when it is
+// absent or not a number.
+std::optional<int64_t> numeric_claim(const boost::json::object& claims, std::string_view name);
+// A claim that is a string or a list of strings (aud, amr): its strings.
+std::vector<std::string> string_claims(const boost::json::object& claims, std::string_view name);
+
 // The token's scopes ("scope" space-separated, or "scp" as a list or text).
 std::vector<std::string> token_scopes(const boost::json::object& claims);
 

@@ -33,30 +33,6 @@ std::string text_claim(const json::object& claims, std::string_view name) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-// A claim that is a string or a list of strings (aud, amr).
-std::vector<std::string> strings_claim(const json::object& claims, std::string_view name) {
-  std::vector<std::string> out;
-  const auto* v = claims.if_contains(name);
-  if (v && v->is_string()) out.emplace_back(v->as_string());
-  if (v && v->is_array()) {
-    for (const auto& s : v->as_array()) {
-      if (s.is_string()) out.emplace_back(s.as_string());
-    }
-  }
-  return out;
-}
-
-std::optional<int64_t> seconds_claim(const json::object& claims, std::string_view name) {
-  const auto* v = claims.if_contains(name);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= INT64_MAX) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double() && v->as_double() > -9e18 && v->as_double() < 9e18) {
-    return static_cast<int64_t>(v->as_double());
-  }
-  return std::nullopt;
-}
-
 std::string without_scheme(const std::string& url) {
   auto at = url.find("://");
   return at == std::string::npos ? url : url.substr(at + 3);
@@ -78,14 +54,14 @@ Result<Verified> check_token(const auth::Jwt& jwt, const iam::Directory& iam, in
     return invalid_token("No OpenIDConnect provider found in your account for " + v.issuer);
   }
   v.provider = std::move(*provider);
-  auto exp = seconds_claim(jwt.claims, "exp");
+  auto exp = auth::numeric_claim(jwt.claims, "exp");
   if (exp && *exp <= now) {
     return Error::make("ExpiredTokenException",
                        "Token expired: current date/time " + std::to_string(now) +
                            " must be before the expiration date/time " + std::to_string(*exp),
                        400);
   }
-  auto audiences = strings_claim(jwt.claims, "aud");
+  auto audiences = auth::string_claims(jwt.claims, "aud");
   const auto& ids = v.provider.client_ids;
   for (const auto& a : audiences) {
     if (std::find(ids.begin(), ids.end(), a) != ids.end()) {
@@ -110,7 +86,8 @@ Result<Verified> check_token(const auth::Jwt& jwt, const iam::Directory& iam, in
     for (const auto& a : audiences) v.keys.emplace_back(prefix + "aud", a);
   }
   if (!v.subject.empty()) v.keys.emplace_back(prefix + "sub", v.subject);
-  for (const auto& m : strings_claim(jwt.claims, "amr")) v.keys.emplace_back(prefix + "amr", m);
+  for (const auto& m : auth::string_claims(jwt.claims, "amr"))
+    v.keys.emplace_back(prefix + "amr", m);
   return v;
 }
 

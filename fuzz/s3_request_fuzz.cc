@@ -1,9 +1,11 @@
 // libFuzzer target for the S3 request parsers nimbus writes itself
 // (services/s3/conditions.h, names.h): Range, If-Match lists,
-// x-amz-copy-source, bucket names, and the stored record decoders.
+// x-amz-copy-source, bucket names, version ids, checksum algorithm names,
+// and the stored record decoders.
 // Invariants: a partial range lies inside the object and is not empty; a
 // copy source names a bucket and a key; a valid bucket name obeys the
-// character rules; decoding never crashes on foreign bytes.
+// character rules; a version id reads back as the text it was parsed
+// from; decoding never crashes on foreign bytes.
 //
 // Input: the first 8 bytes are the object size (little-endian, masked to
 // 40 bits); the rest is the header text.
@@ -13,8 +15,11 @@
 #include <cstring>
 #include <string_view>
 
+#include "auth/checksum.h"
+#include "services/s3/checksums.h"
 #include "services/s3/codec.h"
 #include "services/s3/conditions.h"
+#include "services/s3/engine.h"
 #include "services/s3/names.h"
 
 using namespace nimbus::services::s3;
@@ -50,6 +55,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::abort();
       }
     }
+  }
+  if (auto seq = seq_of(text)) {
+    if (version_id_of(*seq) != text || !valid_version_id(text)) std::abort();
+  }
+  if (auto a = checksum_algorithm(text)) {
+    if (text.size() != nimbus::auth::checksum_name(*a).size()) std::abort();
   }
   (void)codec::decode_object("b", "k", text);
   (void)codec::decode_bucket("b", text);

@@ -70,12 +70,13 @@ Result<OidcProvider*> edit_provider(Draft& d, const json::object& in) {
 }
 
 void merge_tags(Tags& tags, const Tags& add) {
-  for (const auto& [key, value] : add) {
-    auto it = std::find_if(tags.begin(), tags.end(), [&](const auto& t) { return t.first == key; });
+  for (const auto& tag : add) {
+    auto it =
+        std::find_if(tags.begin(), tags.end(), [&](const auto& t) { return t.first == tag.first; });
     if (it != tags.end()) {
-      it->second = value;
+      it->second = tag.second;
     } else {
-      tags.emplace_back(key, value);
+      tags.push_back(tag);
     }
   }
 }

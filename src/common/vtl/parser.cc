@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <set>
 
 #include "common/vtl/ast.h"
 
@@ -43,6 +44,11 @@ class Parser {
  private:
   std::string_view t_;
   size_t p_ = 0;
+
+ public:
+  std::set<std::string, std::less<>> roots_;  // the variables the text names
+
+ private:
   int depth_;
   Error error_;
   size_t stop_pos_ = 0;
@@ -328,6 +334,7 @@ class Parser {
     if (braced) ++p_;
     if (!ident_start(peek())) return fail("expected a name after '$'");
     ref.root = identifier();
+    roots_.insert(ref.root);
     if (++depth_ > kMaxDepth) return fail("the template nests too deeply");
     for (;;) {
       if (peek() == '.' && ident_start(peek(1))) {
@@ -579,6 +586,7 @@ class Parser {
       return literal(json::string(text));
     Parser inner(text, depth_);
     auto parsed = inner.top();
+    roots_.merge(inner.roots_);
     if (auto* e = std::get_if<Error>(&parsed)) return fail_expr("in a string: " + e->message);
     auto e = std::make_shared<Expr>();
     e->kind = Expr::Kind::kString;
@@ -681,6 +689,7 @@ std::variant<Template, Error> Template::parse(std::string_view text) {
   if (auto* e = std::get_if<Error>(&parsed)) return *e;
   Template t;
   t.body_ = std::make_shared<const Block>(std::move(std::get<Block>(parsed)));
+  t.roots_ = std::make_shared<const std::set<std::string, std::less<>>>(std::move(parser.roots_));
   return t;
 }
 

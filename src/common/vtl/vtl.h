@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -77,9 +78,13 @@ class Template {
   // Gateway reads `$context.responseOverride` that way).
   std::variant<std::string, Error> render(const Context& context,
                                           Variables* assigned = nullptr) const;
+  // Whether the template names `$name` anywhere (a caller may skip making
+  // a variable nobody reads).
+  bool uses(std::string_view name) const { return roots_ && roots_->contains(name); }
 
  private:
   std::shared_ptr<const std::vector<Node>> body_;
+  std::shared_ptr<const std::set<std::string, std::less<>>> roots_;
 };
 
 // Java's toString of a value: strings as they are, numbers as Java prints

@@ -135,6 +135,14 @@ TEST(Vtl, DirectiveLinesRenderNothing) {
   EXPECT_EQ(render("a #set($x = 1) b"), "a  b");
 }
 
+TEST(Vtl, NamesTheVariablesItUses) {
+  auto t = std::get<Template>(Template::parse("#set($a = \"$b.c\")$d.e($f)#if($g)#end"));
+  for (const char* n : {"a", "b", "d", "f", "g"}) EXPECT_TRUE(t.uses(n)) << n;
+  EXPECT_FALSE(t.uses("c"));
+  EXPECT_FALSE(t.uses("context"));
+  EXPECT_FALSE(std::get<Template>(Template::parse("{\"statusCode\": 200}")).uses("context"));
+}
+
 TEST(Vtl, CallerVariables) {
   Context ctx;
   ctx.variables["stageVariables"] = json::parse(R"({"table":"T1"})");

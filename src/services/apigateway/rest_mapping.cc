@@ -131,16 +131,21 @@ std::optional<std::string> render(const CompiledTemplate* t, const ProxyRequest&
                  p.request_id, e->message, e->line);
     return std::nullopt;
   }
+  const auto& tmpl = std::get<vtl::Template>(*t);
   InputObject input(body, p);
   vtl::Context ctx;
-  ctx.variables["context"] = context_object(p);
-  json::object stage_variables;
-  for (const auto& [k, v] : p.stage_variables) stage_variables[k] = v;
-  ctx.variables["stageVariables"] = std::move(stage_variables);
+  // Only what the template names is made (a MOCK's {"statusCode": 200}
+  // names nothing).
+  if (tmpl.uses("context")) ctx.variables["context"] = context_object(p);
+  if (tmpl.uses("stageVariables")) {
+    json::object stage_variables;
+    for (const auto& [k, v] : p.stage_variables) stage_variables[k] = v;
+    ctx.variables["stageVariables"] = std::move(stage_variables);
+  }
   ctx.objects["input"] = &input;
   ctx.objects["util"] = &vtl::util_object();
   ctx.max_output = kRestPayloadLimit;
-  auto out = std::get<vtl::Template>(*t).render(ctx, assigned);
+  auto out = tmpl.render(ctx, assigned);
   if (auto* e = std::get_if<vtl::Error>(&out)) {
     spdlog::warn("({}) Execution failed: the mapping template failed: {}", p.request_id,
                  e->message);

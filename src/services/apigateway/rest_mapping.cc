@@ -247,8 +247,12 @@ const json::object* select_response(const Mappings& mappings, const json::object
     }
     if (!selector) continue;
     const std::regex* re = mappings.pattern(*pattern);
-    if (re != nullptr && std::regex_match(subject.begin(), subject.end(), *re))
-      return &r.as_object();
+    try {
+      if (re != nullptr && std::regex_match(subject.begin(), subject.end(), *re))
+        return &r.as_object();
+    } catch (const std::regex_error&) {
+      // Too complex to match (error_complexity, error_stack): no match.
+    }
   }
   return fallback;
 }

@@ -305,6 +305,32 @@ TEST_F(DistributedMapTest, ARedrivenMapRunKeepsItsArnAndWritesItsResults) {
   EXPECT_EQ(s(call("DescribeMapRun", {{"mapRunArn", run}})["status"]), "SUCCEEDED");
 }
 
+TEST_F(DistributedMapTest, AJsonataDistributedMapTakesArguments) {
+  objects.objects["in/rows.csv"] = "a,b\n1,2\n3,4\n5,6\n";
+  const char* def = R"j({"QueryLanguage":"JSONata","StartAt":"Each","States":{"Each":{
+    "Type":"Map","Assign":{"seen":"{% $states.result.MapRunArn %}"},
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+      "StartAt":"Sum","States":{"Sum":{"Type":"Pass",
+        "Output":"{% {'sum': $sum($states.input.Items.($number(a) + $number(b))), 'tag': $states.input.BatchInput.tag} %}",
+        "End":true}}},
+    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "Arguments":{"Bucket":"in","Key":"{% $states.input.key %}"},"ReaderConfig":{"InputType":"CSV"}},
+    "ItemSelector":"{% $states.context.Map.Item.Value %}",
+    "ItemBatcher":{"MaxItemsPerBatch":2,"BatchInput":{"tag":"{% $states.input.tag %}"}},
+    "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject",
+      "Arguments":{"Bucket":"out","Prefix":"{% $states.input.tag %}"}},
+    "End":true}}})j";
+  auto d = run(def, R"({"key":"rows.csv","tag":"j"})");
+  ASSERT_EQ(s(d["status"]), "SUCCEEDED") << s(d["cause"]);
+  std::string key = s(json::parse(s(d["output"])).at("ResultWriterDetails").at("Key"));
+  EXPECT_TRUE(key.starts_with("j/")) << key;
+  std::string dir = key.substr(0, key.rfind('/') + 1);
+  auto succeeded = json::parse(objects.at("out/" + dir + "SUCCEEDED_0.json")).as_array();
+  ASSERT_EQ(succeeded.size(), 2u);
+  EXPECT_EQ(json::parse(s(succeeded[0].at("Output"))), json::parse(R"({"sum":10,"tag":"j"})"));
+  EXPECT_EQ(json::parse(s(succeeded[1].at("Output"))), json::parse(R"({"sum":11,"tag":"j"})"));
+}
+
 TEST_F(DistributedMapTest, DefinitionsAwsRefusesAreRefused) {
   auto refused = [&](const std::string& def) {
     return error_code("CreateStateMachine",

@@ -39,6 +39,12 @@ std::string map_run_arn(const json::value& context, const std::string& label) {
   return prefix + "mapRun:" + machine + "/" + label + ":" + new_request_id();
 }
 
+// The execution's variables as frame `f` sees them (JSONata's Assign).
+const json::object* vars_in(const json::object& f) {
+  const auto* v = f.if_contains("vars");
+  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
+}
+
 json::object& map_runs(json::value& position) {
   auto& p = position.as_object();
   if (!p.contains("map_runs") || !p["map_runs"].is_object()) p["map_runs"] = json::object();
@@ -94,7 +100,7 @@ void Runner::fork_succeeded(json::object& f, const asl::State& s, json::value re
     return complete(f, s, std::move(results), now_ms);
   }
   state_context(s, f);
-  auto params = asl::writer_parameters(s, f["input"], context_);
+  auto params = asl::writer_parameters(s, f["input"], context_, vars_in(f), now_ms);
   if (auto* failure = std::get_if<asl::Failure>(&params)) {
     end_fork(f, s, false);
     event("MapStateFailed", "", {});
@@ -163,7 +169,7 @@ Stop Runner::io_succeeded(json::object& f, const asl::State& s, json::value resu
   for (const char* k : {"phase", "token", "io"}) f.erase(k);
   if (io == "ItemReader") {
     state_context(s, f);
-    asl::Entered e = asl::map_items(s, f["input"], std::move(result), context_);
+    asl::Entered e = asl::map_items(s, f["input"], std::move(result), context_, vars_in(f), now_ms);
     if (auto* fork = std::get_if<asl::Fork>(&e)) {
       start_fork(f, s, std::move(*fork), now_ms);
     } else {

@@ -97,17 +97,20 @@ struct State {
   struct Reader {
     std::string resource;  // arn:aws:states:::s3:getObject | s3:listObjectsV2
     std::optional<Template> parameters;
-    boost::json::object config;  // ReaderConfig, checked
+    std::optional<Query> arguments;  // JSONata states
+    boost::json::object config;      // ReaderConfig, checked
   };
   std::optional<Reader> item_reader;
   struct Batcher {
     std::optional<int64_t> max_items, max_bytes;
     std::optional<Template> batch_input;
+    std::optional<Query> batch_query;  // JSONata states
   };
   std::optional<Batcher> item_batcher;
   struct Writer {
     std::string resource;  // arn:aws:states:::s3:putObject
     std::optional<Template> parameters;
+    std::optional<Query> arguments;  // JSONata states
   };
   std::optional<Writer> result_writer;
   // JSONata (QueryLanguage "JSONata"): the fields that replace the JSONPath

@@ -1,5 +1,6 @@
 // The fields of a Map state in Distributed mode: ProcessorConfig, Label,
-// ItemReader (S3 objects and listings), ItemBatcher and ResultWriter.
+// ItemReader (S3 objects and listings), ItemBatcher and ResultWriter; their
+// Parameters (JSONPath) or Arguments (JSONata).
 #include "services/stepfunctions/asl/parse_context.h"
 
 namespace nimbus::sfn::asl {
@@ -53,7 +54,11 @@ void DefinitionParser::distributed(State& s, const json::object& o, const std::s
     std::string at = loc + "/ItemReader";
     if (!r->is_object()) return schema("Expected value of type Object", at);
     const auto& ro = r->as_object();
-    only_fields(ro, {"Resource", "Parameters", "ReaderConfig"}, at);
+    if (s.jsonata) {
+      only_fields(ro, {"Resource", "Arguments", "ReaderConfig"}, at);
+    } else {
+      only_fields(ro, {"Resource", "Parameters", "ReaderConfig"}, at);
+    }
     State::Reader reader;
     reader.resource = string_field(ro, "Resource", at, true).value_or("");
     if (!reader.resource.empty() && reader.resource != "arn:aws:states:::s3:getObject" &&
@@ -63,7 +68,11 @@ void DefinitionParser::distributed(State& s, const json::object& o, const std::s
             "arn:aws:states:::s3:listObjectsV2",
             at + "/Resource");
     }
-    reader.parameters = template_field(ro, "Parameters", at);
+    if (s.jsonata) {
+      reader.arguments = query_field(ro, "Arguments", at);
+    } else {
+      reader.parameters = template_field(ro, "Parameters", at);
+    }
     if (const auto* c = ro.if_contains("ReaderConfig")) {
       std::string cat = at + "/ReaderConfig";
       if (!c->is_object()) return schema("Expected value of type Object", cat);
@@ -115,21 +124,33 @@ void DefinitionParser::distributed(State& s, const json::object& o, const std::s
       schema("At least one of these fields is required: [MaxItemsPerBatch, MaxInputBytesPerBatch]",
              at);
     }
-    batcher.batch_input = template_field(bo, "BatchInput", at);
+    if (s.jsonata) {
+      batcher.batch_query = query_field(bo, "BatchInput", at);
+    } else {
+      batcher.batch_input = template_field(bo, "BatchInput", at);
+    }
     s.item_batcher = std::move(batcher);
   }
   if (const auto* w = o.if_contains("ResultWriter")) {
     std::string at = loc + "/ResultWriter";
     if (!w->is_object()) return schema("Expected value of type Object", at);
     const auto& wo = w->as_object();
-    only_fields(wo, {"Resource", "Parameters"}, at);
+    if (s.jsonata) {
+      only_fields(wo, {"Resource", "Arguments"}, at);
+    } else {
+      only_fields(wo, {"Resource", "Parameters"}, at);
+    }
     State::Writer writer;
     writer.resource = string_field(wo, "Resource", at, true).value_or("");
     if (writer.resource != "arn:aws:states:::s3:putObject") {
       error("INVALID_RESOURCE", "The ResultWriter's Resource must be arn:aws:states:::s3:putObject",
             at + "/Resource");
     }
-    writer.parameters = template_field(wo, "Parameters", at);
+    if (s.jsonata) {
+      writer.arguments = query_field(wo, "Arguments", at);
+    } else {
+      writer.parameters = template_field(wo, "Parameters", at);
+    }
     s.result_writer = std::move(writer);
   }
 }

@@ -158,11 +158,8 @@ void DefinitionParser::jsonata_state(State& s, const json::object& o, const std:
         schema("These fields are required: [ItemProcessor]", loc);
         break;
       }
-      for (const char* f : {"ItemReader", "ItemBatcher", "ResultWriter"}) {
-        if (o.contains(f))
-          schema(std::string(f) + " is served by nimbus in JSONPath Map states only", loc + "/" + f);
-      }
       s.iterator = machine(*proc, ploc, depth + 1, {"ProcessorConfig"});
+      distributed(s, o, loc, *proc, ploc);
       s.items = query_field(o, "Items", loc);
       s.item_query = query_field(o, "ItemSelector", loc);
       s.max_concurrency = integer_field(o, "MaxConcurrency", loc, 0).value_or(0);

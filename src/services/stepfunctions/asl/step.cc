@@ -120,41 +120,6 @@ std::optional<int64_t> seconds_at(const std::optional<int64_t>& fixed,
   return v->to_number<int64_t>();
 }
 
-// ItemBatcher: the items in batches of at most MaxItemsPerBatch items and
-// MaxInputBytesPerBatch bytes, each {"Items": [...]} with the BatchInput.
-std::variant<json::array, Failure> batches(const State& s, const json::value& in, json::array items,
-                                           const json::value& context) {
-  const State::Batcher& b = *s.item_batcher;
-  json::value batch_input;
-  if (b.batch_input) {
-    auto v = b.batch_input->evaluate(in, context);
-    if (!v) return from_error(v.error());
-    batch_input = std::move(*v);
-  }
-  json::array out;
-  json::array current;
-  size_t bytes = 0;
-  auto flush = [&] {
-    if (current.empty()) return;
-    json::object batch;
-    if (b.batch_input) batch["BatchInput"] = batch_input;
-    batch["Items"] = std::move(current);
-    out.push_back(std::move(batch));
-    current = json::array();
-    bytes = 0;
-  };
-  for (auto& item : items) {
-    size_t size = json::serialize(item).size() + 1;
-    bool full_count = b.max_items && static_cast<int64_t>(current.size()) >= *b.max_items;
-    bool full_bytes = b.max_bytes && static_cast<int64_t>(bytes + size) > *b.max_bytes;
-    if (full_count || full_bytes) flush();
-    bytes += size;
-    current.push_back(std::move(item));
-  }
-  flush();
-  return out;
-}
-
 // The runs of a Map over `items` (its effective input `in`): each item
 // through ItemSelector (or Parameters), then ItemBatcher.
 Entered fork_items(const State& s, const json::value& in, json::value items,
@@ -190,9 +155,13 @@ Entered fork_items(const State& s, const json::value& in, json::value items,
     selected.push_back(std::move(item));
   }
   if (s.item_batcher) {
-    auto b = batches(s, in, std::move(selected), context);
-    if (auto* f = std::get_if<Failure>(&b)) return *f;
-    selected = std::move(std::get<json::array>(b));
+    json::value batch_input;
+    if (s.item_batcher->batch_input) {
+      auto v = s.item_batcher->batch_input->evaluate(in, context);
+      if (!v) return from_error(v.error());
+      batch_input = std::move(*v);
+    }
+    selected = batch_items(s, std::move(batch_input), std::move(selected));
   }
   for (auto& item : selected) fork.runs.push_back({s.iterator.get(), std::move(item)});
   return fork;
@@ -378,15 +347,44 @@ bool tolerates(std::optional<int64_t> count, std::optional<double> percentage, s
          100.0 * static_cast<double>(failed) / static_cast<double>(total) <= *percentage;
 }
 
+json::array batch_items(const State& s, json::value batch_input, json::array items) {
+  const State::Batcher& b = *s.item_batcher;
+  json::array out;
+  json::array current;
+  size_t bytes = 0;
+  auto flush = [&] {
+    if (current.empty()) return;
+    json::object batch;
+    if (!batch_input.is_null()) batch["BatchInput"] = batch_input;
+    batch["Items"] = std::move(current);
+    out.push_back(std::move(batch));
+    current = json::array();
+    bytes = 0;
+  };
+  for (auto& item : items) {
+    size_t size = json::serialize(item).size() + 1;
+    bool full_count = b.max_items && static_cast<int64_t>(current.size()) >= *b.max_items;
+    bool full_bytes = b.max_bytes && static_cast<int64_t>(bytes + size) > *b.max_bytes;
+    if (full_count || full_bytes) flush();
+    bytes += size;
+    current.push_back(std::move(item));
+  }
+  flush();
+  return out;
+}
+
 Entered map_items(const State& s, const json::value& input, json::value items,
-                  const json::value& context) {
+                  const json::value& context, const json::object* vars, int64_t now_ms) {
+  if (s.jsonata) return map_items_jsonata(s, input, std::move(items), context, vars, now_ms);
   auto in = apply_path(s.input_path, input);
   if (auto* f = std::get_if<Failure>(&in)) return *f;
   return fork_items(s, std::get<json::value>(in), std::move(items), context);
 }
 
 std::variant<json::value, Failure> writer_parameters(const State& s, const json::value& input,
-                                                     const json::value& context) {
+                                                     const json::value& context,
+                                                     const json::object* vars, int64_t now_ms) {
+  if (s.jsonata) return writer_arguments_jsonata(s, input, context, vars, now_ms);
   auto in = apply_path(s.input_path, input);
   if (auto* f = std::get_if<Failure>(&in)) return *f;
   if (!s.result_writer || !s.result_writer->parameters) return json::value(json::object());

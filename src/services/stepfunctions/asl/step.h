@@ -100,12 +100,17 @@ Recovery recover(const State& s, const boost::json::value& input, const Failure&
 // "ItemReader" TaskCall enter() asked for), as the runs to fork: each item
 // through ItemSelector, then into batches by ItemBatcher.
 Entered map_items(const State& s, const boost::json::value& input, boost::json::value items,
-                  const boost::json::value& context);
+                  const boost::json::value& context, const boost::json::object* vars = nullptr,
+                  int64_t now_ms = 0);
 // A distributed Map's ResultWriter Parameters (Bucket, Prefix) evaluated
 // on the state's input.
-std::variant<boost::json::value, Failure> writer_parameters(const State& s,
-                                                            const boost::json::value& input,
-                                                            const boost::json::value& context);
+std::variant<boost::json::value, Failure> writer_parameters(
+    const State& s, const boost::json::value& input, const boost::json::value& context,
+    const boost::json::object* vars = nullptr, int64_t now_ms = 0);
+// ItemBatcher's batches of `items`, each {"BatchInput": batch_input (when
+// not null), "Items": [...]}.
+boost::json::array batch_items(const State& s, boost::json::value batch_input,
+                               boost::json::array items);
 
 // Whether `error` is matched by an ErrorEquals list (States.ALL,
 // States.TaskFailed and the terminal errors as AWS defines them).

@@ -119,15 +119,8 @@ Entered wait(const State& s, const json::value& st, const json::value& input,
   return WaitUntil{until, std::get<Transition>(std::move(r))};
 }
 
-Entered map_fork(const State& s, const json::value& input, const json::value& context,
-                 const json::object* vars, int64_t now_ms) {
-  json::value st = states(input, context);
-  json::value items = input;
-  if (s.items) {
-    auto v = s.items->evaluate(st, vars, now_ms, "Items");
-    if (!v) return from_error(v.error());
-    items = std::move(*v);
-  }
+Entered fork_items(const State& s, const json::value& input, json::value items,
+                   const json::value& context, const json::object* vars, int64_t now_ms) {
   if (!items.is_array()) {
     return query_failure("The field 'Items' must evaluate to a JSON array: " +
                          json::serialize(items));
@@ -135,6 +128,7 @@ Entered map_fork(const State& s, const json::value& input, const json::value& co
   Fork fork;
   fork.max_concurrency = s.max_concurrency;
   const auto& arr = items.as_array();
+  json::array selected;
   for (size_t i = 0; i < arr.size(); ++i) {
     json::value item = arr[i];
     if (s.item_query) {
@@ -145,12 +139,64 @@ Entered map_fork(const State& s, const json::value& input, const json::value& co
       if (!v) return from_error(v.error());
       item = std::move(*v);
     }
-    fork.runs.push_back({s.iterator.get(), std::move(item)});
+    selected.push_back(std::move(item));
   }
+  if (s.item_batcher) {
+    json::value batch_input;
+    if (s.item_batcher->batch_query) {
+      auto v =
+          s.item_batcher->batch_query->evaluate(states(input, context), vars, now_ms, "BatchInput");
+      if (!v) return from_error(v.error());
+      batch_input = std::move(*v);
+    }
+    selected = batch_items(s, std::move(batch_input), std::move(selected));
+  }
+  for (auto& item : selected) fork.runs.push_back({s.iterator.get(), std::move(item)});
   return fork;
 }
 
+Entered map_fork(const State& s, const json::value& input, const json::value& context,
+                 const json::object* vars, int64_t now_ms) {
+  json::value st = states(input, context);
+  if (s.item_reader) {  // a distributed Map asks for its items first
+    json::value args = json::object();
+    if (s.item_reader->arguments) {
+      auto v = s.item_reader->arguments->evaluate(st, vars, now_ms, "Arguments");
+      if (!v) return from_error(v.error());
+      args = std::move(*v);
+    }
+    if (!args.is_object()) return query_failure("The ItemReader's Arguments must be an object");
+    args.as_object()["ReaderConfig"] = s.item_reader->config;
+    return TaskCall{s.item_reader->resource, std::move(args), std::nullopt, std::nullopt,
+                    "ItemReader"};
+  }
+  json::value items = input;
+  if (s.items) {
+    auto v = s.items->evaluate(st, vars, now_ms, "Items");
+    if (!v) return from_error(v.error());
+    items = std::move(*v);
+  }
+  return fork_items(s, input, std::move(items), context, vars, now_ms);
+}
+
 }  // namespace
+
+Entered map_items_jsonata(const State& s, const json::value& input, json::value items,
+                          const json::value& context, const json::object* vars, int64_t now_ms) {
+  return fork_items(s, input, std::move(items), context, vars, now_ms);
+}
+
+std::variant<json::value, Failure> writer_arguments_jsonata(const State& s,
+                                                            const json::value& input,
+                                                            const json::value& context,
+                                                            const json::object* vars,
+                                                            int64_t now_ms) {
+  if (!s.result_writer || !s.result_writer->arguments) return json::value(json::object());
+  auto v = s.result_writer->arguments->evaluate(states(input, context), vars, now_ms, "Arguments");
+  if (!v) return from_error(v.error());
+  if (!v->is_object()) return query_failure("The ResultWriter's Arguments must be an object");
+  return std::move(*v);
+}
 
 Entered enter_jsonata(const State& s, const json::value& input, const json::value& context,
                       int64_t now_ms, const json::object* vars) {

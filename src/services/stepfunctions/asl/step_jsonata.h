@@ -17,6 +17,15 @@ std::variant<Transition, Failure> complete_jsonata(const State& s, const boost::
                                                    const boost::json::value& context,
                                                    const boost::json::object* vars, int64_t now_ms);
 
+// A distributed Map's items (map_items()) and ResultWriter Arguments
+// (writer_parameters()) in a JSONata state.
+Entered map_items_jsonata(const State& s, const boost::json::value& input, boost::json::value items,
+                          const boost::json::value& context, const boost::json::object* vars,
+                          int64_t now_ms);
+std::variant<boost::json::value, Failure> writer_arguments_jsonata(
+    const State& s, const boost::json::value& input, const boost::json::value& context,
+    const boost::json::object* vars, int64_t now_ms);
+
 // A Catcher took `failure`: its Output (default $states.errorOutput) and Assign.
 std::variant<Transition, Failure> catch_jsonata(const Catcher& c, const boost::json::value& input,
                                                 const Failure& failure,

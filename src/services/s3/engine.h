@@ -65,16 +65,6 @@ struct Removed {
   bool delete_marker = false;  // a marker was made, or the version deleted was one
 };
 
-// One entry of ListObjectVersions: a version or a delete marker.
-struct VersionEntry {
-  ObjectMeta meta;
-  bool latest = false;
-};
-struct VersionPage {
-  std::vector<VersionEntry> entries;  // key order, then newest first
-  bool truncated = false;
-};
-
 // Version ids: "null", or a version's seq as 16 hex digits (opaque to
 // clients, unique, never reused).
 std::string version_id_of(uint64_t seq);
@@ -125,7 +115,7 @@ class Engine final : public Objects {
   // (engine_versions.cc).
   Result<VersionPage> versions(std::string_view bucket, std::string_view prefix,
                                std::string_view key_marker, std::string_view version_marker,
-                               size_t limit) const;
+                               size_t limit) const override;
 
   // --- multipart uploads (multipart.cc) ---
   // Gives the upload its id.

@@ -56,24 +56,51 @@ void LifecycleSweep::sweep(const std::string& bucket, storage::Timers::Ack ack) 
   auto config = parse_object(**stored);
   if (!config) return ack(Status::ok());
   int64_t now = env_.clock.now_millis();
-  std::vector<std::string> due;
-  std::string after;
+  // Every version (current, noncurrent, delete markers), newest first per
+  // key: a noncurrent version became one when the next newer was written.
+  std::vector<std::pair<std::string, std::string>> due;  // key, version ("": the current)
+  std::string key_marker, version_marker;
+  std::string key;
+  int64_t newer_ms = 0;
+  int64_t noncurrent_seen = 0;
   for (;;) {
-    auto page = objects_.list(bucket, "", after, kPage);
+    auto page = objects_.versions(bucket, "", key_marker, version_marker, kPage);
     if (!page) return ack(page.status());
-    for (const auto& o : page->objects) {
+    const auto& entries = page->entries;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const ObjectMeta& o = entries[i].meta;
+      if (o.key != key) {
+        key = o.key;
+        newer_ms = 0;
+        noncurrent_seen = 0;
+      }
       s3config::ObjectFacts facts;
       facts.key = o.key;
       facts.size = static_cast<int64_t>(o.size);
       facts.created_ms = o.modified_ms;
       facts.delete_marker = o.delete_marker;
+      facts.current = entries[i].latest;
+      facts.noncurrent_since_ms = newer_ms;
+      facts.newer_noncurrent = noncurrent_seen;
+      // A marker is the only version left when no older one follows it (a
+      // marker at a page's end waits for the next sweep).
+      bool last_of_key =
+          i + 1 < entries.size() ? entries[i + 1].meta.key != o.key : !page->truncated;
+      facts.only_version = entries[i].latest && last_of_key;
       auto when = s3config::object_due(*config, facts);
-      if (when && when->action == s3config::Action::kExpire && when->at_ms <= now) {
-        due.push_back(o.key);
+      if (when && when->at_ms <= now) {
+        if (when->action == s3config::Action::kExpire) {
+          due.emplace_back(o.key, "");
+        } else {
+          due.emplace_back(o.key, o.version_id);
+        }
       }
+      if (!entries[i].latest) ++noncurrent_seen;
+      newer_ms = o.modified_ms;
     }
-    if (!page->truncated || page->objects.empty()) break;
-    after = page->objects.back().key;
+    if (!page->truncated || entries.empty()) break;
+    key_marker = entries.back().meta.key;
+    version_marker = entries.back().meta.version_id;
   }
   // The next sweep is stored before this one is acknowledged (an ack after
   // a schedule of the same timer keeps the new one).
@@ -82,8 +109,9 @@ void LifecycleSweep::sweep(const std::string& bucket, storage::Timers::Ack ack) 
                     [this, bucket, due = std::move(due), ack = std::move(ack),
                      held = gate_->hold()](Status st) mutable {
                       if (!st) return ack(st);
-                      for (const auto& key : due) {
-                        objects_.remove(bucket, key, "", "LifecycleExpiration:Delete",
+                      for (const auto& d : due) {
+                        const std::string& key = d.first;
+                        objects_.remove(bucket, key, d.second, "LifecycleExpiration:Delete",
                                         [this, bucket, key](Status s) {
                                           if (s) {
                                             expired_.add();

@@ -53,5 +53,36 @@ TEST_F(S3Test, LifecycleExpiresObjectsAtS3sMidnight) {
   EXPECT_FALSE(gone("tmp/d"));
 }
 
+TEST_F(S3Test, LifecycleExpiresNoncurrentVersionsAndLoneDeleteMarkers) {
+  make_bucket("vlogs");
+  call("PutBucketVersioning",
+       {{"Bucket", "vlogs"}, {"VersioningConfiguration", json::object{{"Status", "Enabled"}}}});
+  std::string v1 = s(put("vlogs", "k", "one")["VersionId"]);
+  std::string v2 = s(put("vlogs", "k", "two")["VersionId"]);  // v1 noncurrent from now
+  std::string lone = s(put("vlogs", "solo", "x")["VersionId"]);
+  std::string marker = s(call("DeleteObject", {{"Bucket", "vlogs"}, {"Key", "solo"}})["VersionId"]);
+  call("DeleteObject", {{"Bucket", "vlogs"}, {"Key", "solo"}, {"VersionId", lone}});
+  call(
+      "PutBucketLifecycleConfiguration",
+      {{"Bucket", "vlogs"},
+       {"LifecycleConfiguration",
+        json::parse(
+            R"({"Rules":[{"ID":"old","Status":"Enabled","Filter":{"Prefix":""},"NoncurrentVersionExpiration":{"NoncurrentDays":1}},
+                         {"ID":"markers","Status":"Enabled","Filter":{"Prefix":""},"Expiration":{"ExpiredObjectDeleteMarker":true}}]})")}});
+  auto version_gone = [&](const std::string& key, const std::string& id) {
+    return error_code("HeadObject", {{"Bucket", "vlogs"}, {"Key", key}, {"VersionId", id}}) ==
+           "NoSuchVersion";
+  };
+  // The lone marker goes with the sweep the new rules start.
+  ASSERT_TRUE(
+      advance_until([&] { return version_gone("solo", marker); }, std::chrono::minutes(1), 30));
+  EXPECT_FALSE(version_gone("k", v1));
+  clock.advance(std::chrono::hours(24));  // 2023-11-15T22:13: due at midnight
+  EXPECT_FALSE(version_gone("k", v1));
+  ASSERT_TRUE(advance_until([&] { return version_gone("k", v1); }, std::chrono::minutes(15), 40));
+  EXPECT_EQ(get("vlogs", "k").body, "two");
+  EXPECT_FALSE(version_gone("k", v2));
+}
+
 }  // namespace
 }  // namespace nimbus::services::s3

@@ -91,6 +91,16 @@ struct ObjectEvent {
   std::string principal;  // the caller's access key id, or account
 };
 
+// One entry of a version listing: a version or a delete marker.
+struct VersionEntry {
+  ObjectMeta meta;
+  bool latest = false;
+};
+struct VersionPage {
+  std::vector<VersionEntry> entries;  // key order, then newest first
+  bool truncated = false;
+};
+
 struct ListPage {
   std::vector<ObjectMeta>
       objects;  // latest versions (delete markers too), in UTF-8 binary key order
@@ -119,6 +129,12 @@ class Objects {
   // after `start_after`.
   virtual Result<ListPage> list(std::string_view bucket, std::string_view prefix,
                                 std::string_view start_after, size_t limit) const = 0;
+  // Every version and delete marker of keys starting with `prefix`, in key
+  // order then newest first, after (`key_marker`, `version_marker`), up
+  // to `limit` (ListObjectVersions; in an unversioned bucket, the objects).
+  virtual Result<VersionPage> versions(std::string_view bucket, std::string_view prefix,
+                                       std::string_view key_marker, std::string_view version_marker,
+                                       size_t limit) const = 0;
   // Deletes the current version (or `version_id`) as DeleteObject does
   // (a delete marker in a versioned bucket); `event_name` is what the
   // listeners are told ("ObjectRemoved:Delete", "LifecycleExpiration:Delete").

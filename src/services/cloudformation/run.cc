@@ -317,8 +317,10 @@ void Engine::finish_forward_locked(StackState& s, Run& run) {
     s.status = "CREATE_COMPLETE";
     s.reason.clear();
     runs_.erase(stack_id);
-    commit_locked(s, {stack_event(s, "CREATE_COMPLETE")},
-                  [this, stack_id](Status) { notify_settled(stack_id); });
+    commit_locked(s, {stack_event(s, "CREATE_COMPLETE")}, [this, gate = gate_, stack_id](Status) {
+      auto in = gate->hold();
+      if (in) notify_settled(stack_id);
+    });
     return;
   }
   // An update: resources the template no longer has wait in `previous` for
@@ -353,8 +355,10 @@ void Engine::begin_rollback_locked(StackState& s, Run& run) {
     s.status = "CREATE_FAILED";
     s.reason = reason;
     runs_.erase(stack_id);
-    commit_locked(s, {stack_event(s, s.status, reason)},
-                  [this, stack_id](Status) { notify_settled(stack_id); });
+    commit_locked(s, {stack_event(s, s.status, reason)}, [this, gate = gate_, stack_id](Status) {
+      auto in = gate->hold();
+      if (in) notify_settled(stack_id);
+    });
     return;
   }
   s.status = kind == "CREATE" ? "ROLLBACK_IN_PROGRESS" : "UPDATE_ROLLBACK_IN_PROGRESS";
@@ -558,8 +562,10 @@ void Engine::finish_teardown_locked(StackState& s, Run& run) {
   s.reason = reason;
   std::string stack_id = s.id;
   runs_.erase(stack_id);
-  commit_locked(s, {stack_event(s, s.status, reason)},
-                [this, stack_id](Status) { notify_settled(stack_id); });
+  commit_locked(s, {stack_event(s, s.status, reason)}, [this, gate = gate_, stack_id](Status) {
+    auto in = gate->hold();
+    if (in) notify_settled(stack_id);
+  });
 }
 
 }  // namespace nimbus::services::cloudformation

@@ -4,6 +4,7 @@
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "services/s3/errors.h"
+#include "services/s3/list_params.h"
 #include "services/s3/names.h"
 #include "services/s3/s3_service.h"
 
@@ -26,19 +27,9 @@ Result<json::object> S3Service::list_objects(const CallContext&, const json::obj
                                              bool v2) const {
   auto b = existing_bucket(in);
   if (!b) return b.take_error();
-  std::string prefix = str(in, "Prefix");
-  std::string delimiter = str(in, "Delimiter");
-  std::string encoding = str(in, "EncodingType");
-  if (!encoding.empty() && encoding != "url") {
-    return errors::invalid_argument("Invalid Encoding Method specified in Request", "encoding-type",
-                                    encoding);
-  }
-  int64_t max_keys = integer(in, "MaxKeys").value_or(1000);
-  if (max_keys < 0) {
-    return errors::invalid_argument("Argument maxKeys must be an integer between 0 and 2147483647",
-                                    "maxKeys", std::to_string(max_keys));
-  }
-  size_t limit = static_cast<size_t>(std::min<int64_t>(max_keys, 1000));
+  auto params = list_params(in);
+  if (!params) return params.take_error();
+  auto& [prefix, delimiter, encoding, max_keys, limit] = *params;
   std::string after = v2 ? str(in, "StartAfter") : str(in, "Marker");
   std::string token = str(in, "ContinuationToken");
   if (v2 && has(in, "ContinuationToken")) {

@@ -1,6 +1,7 @@
 // PutBucketVersioning, GetBucketVersioning, ListObjectVersions.
 #include "common/json_fields.h"
 #include "services/s3/errors.h"
+#include "services/s3/list_params.h"
 #include "services/s3/names.h"
 #include "services/s3/s3_service.h"
 
@@ -46,19 +47,9 @@ Output S3Service::get_bucket_versioning(const CallContext&, const json::object& 
 Output S3Service::list_object_versions(const CallContext&, const json::object& in) const {
   auto b = existing_bucket(in);
   if (!b) return b.take_error();
-  std::string prefix = str(in, "Prefix");
-  std::string delimiter = str(in, "Delimiter");
-  std::string encoding = str(in, "EncodingType");
-  if (!encoding.empty() && encoding != "url") {
-    return errors::invalid_argument("Invalid Encoding Method specified in Request", "encoding-type",
-                                    encoding);
-  }
-  int64_t max_keys = integer(in, "MaxKeys").value_or(1000);
-  if (max_keys < 0) {
-    return errors::invalid_argument("Argument maxKeys must be an integer between 0 and 2147483647",
-                                    "maxKeys", std::to_string(max_keys));
-  }
-  size_t limit = static_cast<size_t>(std::min<int64_t>(max_keys, 1000));
+  auto params = list_params(in);
+  if (!params) return params.take_error();
+  auto& [prefix, delimiter, encoding, max_keys, limit] = *params;
   std::string key_marker = str(in, "KeyMarker");
   std::string version_marker = str(in, "VersionIdMarker");
   if (!version_marker.empty() && key_marker.empty()) {

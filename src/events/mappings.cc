@@ -50,6 +50,15 @@ bool reports_failures(const json::object& doc) {
 
 }  // namespace
 
+std::pair<std::string, std::string> function_dimensions(std::string_view function_arn) {
+  // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+  constexpr std::string_view kMarker = ":function:";
+  auto at = function_arn.find(kMarker);
+  std::string_view resource =
+      at == std::string_view::npos ? function_arn : function_arn.substr(at + kMarker.size());
+  return {std::string(resource.substr(0, resource.find(':'))), std::string(resource)};
+}
+
 bool is_stream_source(std::string_view arn) {
   return arn.starts_with("arn:aws:kinesis:") || arn.starts_with("arn:aws:dynamodb:");
 }
@@ -141,6 +150,16 @@ PollerCounters Mappings::counters(const std::string& uuid) {
   return c;
 }
 
+PollerCounters Mappings::stream_counters(const std::string& uuid, const std::string& function) {
+  PollerCounters c = counters(uuid);
+  auto [name, resource] = function_dimensions(function);
+  Labels l = {{"uuid", uuid}, {"function_name", name}, {"resource", resource}};
+  c.iterator_age_ms = &deps_.metrics.gauge(
+      "nimbus_esm_iterator_age_ms", l,
+      "stream mappings: age of the last record of the last batch handed to the function (ms)");
+  return c;
+}
+
 void Mappings::apply_locked(Entry& e) {
   bool enabled = str(e.doc, "State") == "Enabled" && !down_ && deps_.targets != nullptr;
   std::string uuid = str(e.doc, "UUID");
@@ -157,8 +176,13 @@ void Mappings::apply_locked(Entry& e) {
     }
     config->identity_arn = deps_.role_of ? deps_.role_of(function) : "";
     if (e.stream) return e.stream->reconfigure(std::move(*config));
-    StreamPoller::Deps d{*deps_.targets, deps_.storage,           deps_.scheduler, deps_.clock,
-                         deps_.post,     deps_.invoker(function), counters(uuid)};
+    StreamPoller::Deps d{*deps_.targets,
+                         deps_.storage,
+                         deps_.scheduler,
+                         deps_.clock,
+                         deps_.post,
+                         deps_.invoker(function),
+                         stream_counters(uuid, function)};
     e.stream = StreamPoller::start(std::move(d), std::move(*config));
   } else {
     auto config = poller_config(e.doc, deps_.region);

@@ -26,6 +26,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -41,6 +43,9 @@ namespace nimbus::events {
 // Whether a mapping reads a stream (Kinesis, DynamoDB Streams) rather than
 // a queue.
 bool is_stream_source(std::string_view arn);
+// The FunctionName and Resource (NAME or NAME:QUALIFIER) of a FunctionArn,
+// as Lambda's CloudWatch metrics name them.
+std::pair<std::string, std::string> function_dimensions(std::string_view function_arn);
 // The poller settings a mapping document asks for.
 Result<SqsPollerConfig> poller_config(const boost::json::object& doc, const std::string& region);
 Result<StreamPollerConfig> stream_poller_config(const boost::json::object& doc,
@@ -92,6 +97,7 @@ class Mappings {
   void apply_locked(Entry& e);  // mu_ held
   void stop_locked(Entry& e);   // mu_ held
   PollerCounters counters(const std::string& uuid);
+  PollerCounters stream_counters(const std::string& uuid, const std::string& function);
 
   Deps deps_;
   mutable std::mutex mu_;

@@ -71,6 +71,10 @@ struct PollerCounters {
   Counter* records = nullptr;   // messages handed to the function
   Counter* failures = nullptr;  // messages whose invocation failed (kept for a retry)
   Counter* filtered = nullptr;  // messages no filter matched (deleted)
+  // Stream mappings: Lambda's IteratorAge, the age (now - its
+  // ApproximateArrivalTimestamp, in ms) of the last record of the last batch
+  // handed to the function.
+  Gauge* iterator_age_ms = nullptr;
 };
 
 class SqsPoller : public std::enable_shared_from_this<SqsPoller> {

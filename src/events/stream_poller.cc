@@ -97,6 +97,7 @@ void StreamPoller::discover() {
       if (value.first == kEnded) ended_.insert(shard);
     }
   }
+  forget_absent(c->uuid, present);
   for (const auto& s : *shards) {
     bool ready = true, has_parent = false;
     {
@@ -374,6 +375,9 @@ void StreamPoller::finish_shard(std::shared_ptr<Lane> lane, std::vector<std::str
     self->deps_.targets.with_stream_source(
         c->stream_arn, [&](StreamSource& s) { shards = s.shards(c->stream_arn); });
     if (!shards) return;
+    std::set<std::string> present;
+    for (const auto& s : *shards) present.insert(s.shard_id);
+    self->forget_absent(c->uuid, present);
     for (const auto& child : children) {
       auto it = std::find_if(shards->begin(), shards->end(),
                              [&](const ShardInfo& s) { return s.shard_id == child; });
@@ -382,11 +386,33 @@ void StreamPoller::finish_shard(std::shared_ptr<Lane> lane, std::vector<std::str
       {
         std::lock_guard l(self->mu_);
         for (const auto& p : {it->parent_shard_id, it->adjacent_parent_shard_id}) {
-          if (!p.empty() && !self->ended_.contains(p)) ready = false;
+          if (!p.empty() && present.contains(p) && !self->ended_.contains(p)) ready = false;
         }
       }
       if (ready) self->open_lane(child, true);
     }
+  });
+}
+
+// A shard read to its end that the stream no longer lists (it expired after
+// its retention period) is forgotten: its checkpoint goes, and its children
+// count it as done because it is absent.
+void StreamPoller::forget_absent(const std::string& uuid, const std::set<std::string>& present) {
+  storage::WriteBatch batch;
+  {
+    std::lock_guard l(mu_);
+    for (auto it = ended_.begin(); it != ended_.end();) {
+      if (present.contains(*it)) {
+        ++it;
+        continue;
+      }
+      batch.del(kNs, uuid + "/" + *it);
+      it = ended_.erase(it);
+    }
+  }
+  if (deps_.storage == nullptr || batch.empty() || detached_) return;
+  deps_.storage->commit(std::move(batch), [uuid](Status st) {
+    if (!st) spdlog::warn("lambda: forgetting expired shards of {}: {}", uuid, st.error().message);
   });
 }
 

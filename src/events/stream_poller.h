@@ -14,7 +14,9 @@
 //    idle shard is woken by the source the moment a record lands).
 //  - checkpoint: after a batch succeeds (or is given up), its last sequence
 //    number is committed (namespace "lambda.esm.shards", key UUID/shardId)
-//    before the next read, so a restart reprocesses at most one batch.
+//    before the next read, so a restart reprocesses at most one batch. A
+//    shard read to its end keeps an END checkpoint until the stream stops
+//    listing it (it expired), then the checkpoint is deleted.
 //  - errors: a function error retries the batch (500 ms doubling to 30 s)
 //    and blocks the shard until it succeeds, MaximumRetryAttempts is
 //    exceeded or its oldest record is older than MaximumRecordAgeInSeconds;
@@ -139,6 +141,7 @@ class StreamPoller : public std::enable_shared_from_this<StreamPoller> {
   void batch_done(std::shared_ptr<Lane> lane, size_t r);
   void advance(std::shared_ptr<Lane> lane, std::string position);
   void finish_shard(std::shared_ptr<Lane> lane, std::vector<std::string> children);
+  void forget_absent(const std::string& uuid, const std::set<std::string>& present);
   void store(const std::string& shard, const std::string& value, std::function<void()> then);
   void set_result(std::string text);
   bool live() const { return !stopped_.load() && !detached_.load(); }

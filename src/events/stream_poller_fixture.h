@@ -51,6 +51,11 @@ class FakeStream final : public StreamSource {
     std::lock_guard l(mu_);
     shards_[id].info.open = false;
   }
+  // The shard is no longer listed (it expired after the retention period).
+  void expire_shard(const std::string& id) {
+    std::lock_guard l(mu_);
+    std::erase(order_, id);
+  }
   std::string put(const std::string& shard, const std::string& data, int64_t arrival_ms,
                   const std::string& key = "k") {
     std::vector<std::function<void(bool)>> wake;
@@ -293,7 +298,7 @@ class StreamPollerTest : public ::testing::Test {
                          clock,
                          [this](std::function<void()> f) { workers.post(std::move(f)); },
                          fn.invoker(),
-                         {}};
+                         counters};
     poller = StreamPoller::start(std::move(d), std::move(c));
   }
   // A restart: the poller stops, a new one reads the stored checkpoints.
@@ -337,6 +342,7 @@ class StreamPollerTest : public ::testing::Test {
   Recorder failed;
   std::unique_ptr<Binding> bound_failed = targets.bind("sqs", failed);
   Function fn;
+  PollerCounters counters;  // none unless a test sets them
   std::shared_ptr<StreamPoller> poller;
 };
 

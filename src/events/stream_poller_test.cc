@@ -5,6 +5,7 @@
 // drives the scheduler, so retry delays and record ages are real ones.
 #include "events/stream_poller.h"
 
+#include "events/mappings.h"
 #include "events/stream_poller_fixture.h"
 
 namespace nimbus::events {
@@ -56,6 +57,41 @@ TEST_F(StreamPollerTest, ARestartResumesAfterTheLastCheckpoint) {
   settle();
   EXPECT_EQ(fn.count(), 3u);
   EXPECT_EQ(fn.batches()[2], std::vector<std::string>{"three"});
+}
+
+TEST_F(StreamPollerTest, IteratorAgeIsTheAgeOfEachBatchsLastRecord) {
+  Gauge age;
+  age.set(-1);
+  counters.iterator_age_ms = &age;
+  int64_t t0 = now_ms();
+  stream.put("shardId-000000000000", "one", t0 - 5'000);
+  stream.put("shardId-000000000000", "two", t0 - 3'000);
+  start(config());
+  ASSERT_TRUE(drive([&] { return fn.count() == 1; }, 1ms, 2000));
+  EXPECT_GE(age.value(), 3'000);
+  EXPECT_LE(age.value(), now_ms() - t0 + 3'000);
+  settle();
+  // A record put a minute later and read at once: its age is small.
+  clock.advance(60s);
+  int64_t t1 = now_ms();
+  stream.put("shardId-000000000000", "three", t1 - 250);
+  ASSERT_TRUE(drive([&] { return fn.count() == 2; }, 1ms, 2000));
+  EXPECT_GE(age.value(), 250);
+  EXPECT_LE(age.value(), now_ms() - t1 + 250);
+  // A record stamped ahead of the clock (another host's time) is age 0.
+  settle();
+  stream.put("shardId-000000000000", "four", now_ms() + 10'000);
+  ASSERT_TRUE(drive([&] { return fn.count() == 3; }, 1ms, 2000));
+  EXPECT_EQ(age.value(), 0);
+}
+
+TEST(MappingMetrics, FunctionDimensionsAreNameAndResource) {
+  EXPECT_EQ(function_dimensions("arn:aws:lambda:us-east-1:000000000000:function:f"),
+            std::make_pair(std::string("f"), std::string("f")));
+  EXPECT_EQ(function_dimensions("arn:aws:lambda:us-east-1:000000000000:function:f:live"),
+            std::make_pair(std::string("f"), std::string("f:live")));
+  EXPECT_EQ(function_dimensions("arn:aws:lambda:us-east-1:000000000000:function:f:3"),
+            std::make_pair(std::string("f"), std::string("f:3")));
 }
 
 TEST_F(StreamPollerTest, LatestIsResolvedOnceAndStored) {
@@ -199,6 +235,44 @@ TEST_F(StreamPollerTest, ChildrenAreReadAfterTheirParentsEnd) {
   settle();
   EXPECT_EQ(fn.count(), 4u);
   EXPECT_EQ(poller->active_shards(), 2u);
+}
+
+TEST_F(StreamPollerTest, AnExpiredParentIsForgottenAndItsChildrenGoOn) {
+  stream.put("shardId-000000000000", "parent", now_ms());
+  stream.close("shardId-000000000000");
+  stream.add_shard("shardId-000000000001", "shardId-000000000000");
+  stream.add_shard("shardId-000000000002", "shardId-000000000000");
+  stream.put("shardId-000000000001", "child-a", now_ms());
+  stream.put("shardId-000000000002", "child-b", now_ms());
+  auto c = config();
+  start(c);
+  ASSERT_TRUE(drive([&] { return fn.count() == 3; }));
+  settle();
+  auto checkpoint = [&](const std::string& shard) {
+    auto v = store->records("lambda.esm.shards").get("m-1/" + shard);
+    return v && v->has_value() ? v->value() : std::string("(none)");
+  };
+  EXPECT_EQ(checkpoint("shardId-000000000000"), "END");
+  // The parent expires; its children are merged into a new shard.
+  stream.expire_shard("shardId-000000000000");
+  stream.close("shardId-000000000001");
+  stream.close("shardId-000000000002");
+  stream.add_shard("shardId-000000000003", "shardId-000000000001", "shardId-000000000002");
+  stream.put("shardId-000000000003", "merged", now_ms());
+  ASSERT_TRUE(drive([&] { return fn.count() == 4; }, 1s, 200));
+  EXPECT_EQ(fn.batches()[3], std::vector<std::string>{"merged"});
+  settle();
+  EXPECT_EQ(checkpoint("shardId-000000000000"), "(none)");
+  EXPECT_EQ(checkpoint("shardId-000000000001"), "END");
+  // A restart neither reads the forgotten parent again nor waits for it.
+  stream.expire_shard("shardId-000000000001");
+  restart(c);
+  settle();
+  EXPECT_EQ(fn.count(), 4u);
+  EXPECT_EQ(checkpoint("shardId-000000000001"), "(none)");
+  EXPECT_EQ(poller->active_shards(), 1u);
+  stream.put("shardId-000000000003", "later", now_ms());
+  ASSERT_TRUE(drive([&] { return fn.count() == 5; }, 1ms, 2000));
 }
 
 TEST_F(StreamPollerTest, DynamoDbRecordsPassThroughWithTheirSourceArn) {

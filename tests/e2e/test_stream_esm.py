@@ -7,6 +7,7 @@ event it gets)."""
 
 import base64
 import json
+import re
 import unittest
 
 from harness import (ACCOUNT, REGION, Server, ServerTestCase, function_log, require_boto3,
@@ -139,6 +140,12 @@ class StreamEsmTest(ServerTestCase):
         self.assertEqual(r["awsRegion"], REGION)
         self.assertTrue(r["eventID"].startswith("shardId-"))
         self.assertEqual(r["kinesis"]["kinesisSchemaVersion"], "1.0")
+        # Lambda's IteratorAge of the mapping: every record waited at least
+        # while the mapping was being created.
+        age = re.search(r'nimbus_esm_iterator_age_ms\{[^}]*function_name="order",'
+                        r'resource="order"\} (\d+)', self.server.metrics())
+        self.assertIsNotNone(age, self.server.metrics())
+        self.assertGreater(int(age.group(1)), 0)
 
     def test_a_poison_record_is_bisected_out_to_the_on_failure_queue(self):
         self.function("poison")

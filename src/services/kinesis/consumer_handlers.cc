@@ -45,9 +45,12 @@ Result<std::string> stream_of(const json::object& in) {
   return name;
 }
 
-Result<uint32_t> shard_of(const Stream& s, const std::string& shard, const std::string& account) {
+Result<uint32_t> shard_of(const Stream& s, const std::string& shard, const std::string& account,
+                          int64_t now_ms) {
   auto idx = parse_shard_id(shard);
-  if (!idx || *idx >= s.shards.size()) return errors::shard_not_found(shard, s.name, account);
+  if (!idx || *idx >= s.shards.size() || s.expired(s.shards[*idx], now_ms)) {
+    return errors::shard_not_found(shard, s.name, account);
+  }
   return *idx;
 }
 
@@ -181,7 +184,7 @@ void KinesisService::subscribe_to_shard(const CallContext& ctx, json::object in,
   auto found = consumer_of(in);
   if (!found) return respond(found.take_error());
   auto& [s, c] = *found;
-  auto shard = shard_of(s, str(in, "ShardId"), engine_->account());
+  auto shard = shard_of(s, str(in, "ShardId"), engine_->account(), engine_->now_ms());
   if (!shard) return respond(shard.take_error());
   const auto* pos = in.if_contains("StartingPosition");
   if (pos == nullptr || !pos->is_object()) {

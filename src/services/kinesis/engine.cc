@@ -69,14 +69,34 @@ void Engine::schedule_trim() {
 
 void Engine::trim_expired() {
   std::vector<std::pair<std::string, int64_t>> cuts;
+  std::vector<std::string> gone;  // partitions of shards that just expired
   {
     MutexLock lock(mu_);
     int64_t now = now_ms();
     for (const auto& [name, s] : by_name_) {
-      for (const auto& sh : s->shards) {
+      bool changed = false;
+      for (auto& sh : s->shards) {
+        if (sh.expired) continue;
+        if (s->expired(sh, now)) {
+          sh.expired = true;
+          changed = true;
+          gone.push_back(s->partition(sh.index));
+          continue;
+        }
         cuts.emplace_back(s->partition(sh.index), now - int64_t{s->retention_hours} * 3'600'000);
       }
+      if (changed) {
+        persist_locked(*s, [name = s->name](Status st) {
+          if (!st) spdlog::warn("kinesis: expiring shards of {}: {}", name, st.error().message);
+        });
+      }
     }
+  }
+  // Queued after the documents saying so, so committed after them.
+  for (const auto& p : gone) {
+    log_->remove(p, [p](Status st) {
+      if (!st) spdlog::warn("kinesis: removing {}: {}", p, st.error().message);
+    });
   }
   for (const auto& [partition, cutoff] : cuts) {
     log_->trim_older_than(partition, cutoff, [](Status st) {

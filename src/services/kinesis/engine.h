@@ -70,6 +70,10 @@ struct ReadResult {
   bool ended = false;                        // the end of a closed shard
   std::optional<std::string> next_iterator;  // none at the end of a closed shard
   int64_t millis_behind = 0;
+  // AWS/Kinesis GetRecords.IteratorAgeMilliseconds: the age of the last
+  // record read (0 when none was).
+  int64_t iterator_age_ms = 0;
+  std::string stream;           // the stream's name
   std::vector<Shard> children;  // at the end of a closed shard
 };
 

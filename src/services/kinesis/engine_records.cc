@@ -127,7 +127,8 @@ Result<std::string> Engine::iterator(const std::string& name, const std::string&
     auto it = by_name_.find(name);
     if (it == by_name_.end()) return errors::stream_not_found(name, account());
     auto idx = parse_shard_id(shard_text);
-    if (!idx || *idx >= it->second->shards.size()) {
+    if (!idx || *idx >= it->second->shards.size() ||
+        it->second->expired(it->second->shards[*idx], now_ms())) {
       return errors::shard_not_found(shard_text, name, account());
     }
     index = *idx;
@@ -204,6 +205,8 @@ Result<ReadResult> Engine::read_from(uint64_t stream_id, uint32_t shard_index, u
   std::optional<Shard> shard;
   std::vector<Shard> children;
   int retention_hours = 24;
+  std::string stream_name;
+  bool expired = false;
   {
     MutexLock lock(mu_);
     auto it = by_id_.find(p->stream_id);
@@ -215,11 +218,21 @@ Result<ReadResult> Engine::read_from(uint64_t stream_id, uint32_t shard_index, u
     const Stream& s = *it->second;
     if (p->shard >= s.shards.size()) return errors::invalid_iterator();
     shard = s.shards[p->shard];
+    expired = s.expired(*shard, now);
     partition = s.partition(p->shard);
     retention_hours = s.retention_hours;
+    stream_name = s.name;
     for (const auto& c : s.shards) {
       if (c.parent == p->shard || c.adjacent_parent == p->shard) children.push_back(c);
     }
+  }
+  if (expired) {  // every record is past retention: only the children are left
+    ReadResult out;
+    out.next_seq = shard->ending_seq + 1;
+    out.ended = true;
+    out.children = std::move(children);
+    out.stream = std::move(stream_name);
+    return out;
   }
   uint64_t from = std::max<uint64_t>(p->next_seq, 1);
   // Records past the retention period are gone even before the trim runs.
@@ -245,6 +258,8 @@ Result<ReadResult> Engine::read_from(uint64_t stream_id, uint32_t shard_index, u
     last_arrival = r.arrival_ms;
   }
   out.millis_behind = next < tip ? std::max<int64_t>(0, now - last_arrival) : 0;
+  out.iterator_age_ms = out.records.empty() ? 0 : std::max<int64_t>(0, now - last_arrival);
+  out.stream = std::move(stream_name);
   out.next_seq = next;
   if (!shard->open() && next > shard->ending_seq) {
     out.ended = true;

@@ -42,6 +42,28 @@ TEST_F(KinesisTest, PutThenReadInOrderFromEveryIteratorType) {
             std::vector<std::string>{"two"});
 }
 
+TEST_F(KinesisTest, GetRecordsPublishesTheIteratorAgeOfItsStream) {
+  make_stream("s");
+  make_stream("other");
+  auto& age = metrics.gauge("nimbus_kinesis_get_records_iterator_age_ms", {{"stream", "s"}});
+  put("s", "k", "one");
+  clock.advance(std::chrono::seconds(4));
+  put("s", "k", "two");
+  clock.advance(std::chrono::seconds(3));
+  auto out =
+      call("GetRecords", {{"ShardIterator", iterator("s", "shardId-000000000000")}, {"Limit", 1}});
+  EXPECT_EQ(age.value(), 7'000);  // the last record read, not the newest
+  out = call("GetRecords", {{"ShardIterator", out["NextShardIterator"]}});
+  EXPECT_EQ(age.value(), 3'000);
+  // Reading another stream leaves this one's figure alone.
+  put("other", "k", "x");
+  call("GetRecords", {{"ShardIterator", iterator("other", "shardId-000000000000")}});
+  EXPECT_EQ(age.value(), 3'000);
+  // Caught up: nothing read is age 0.
+  call("GetRecords", {{"ShardIterator", out["NextShardIterator"]}});
+  EXPECT_EQ(age.value(), 0);
+}
+
 TEST_F(KinesisTest, NextShardIteratorFollowsAndLimitPages) {
   make_stream("s");
   for (int i = 0; i < 5; ++i) put("s", "k", "r" + std::to_string(i));

@@ -177,6 +177,71 @@ TEST_F(KinesisTest, RetentionChangesAreCheckedAndOldRecordsGo) {
                             std::chrono::seconds(30)));
 }
 
+TEST_F(KinesisTest, AClosedShardExpiresAfterTheRetentionPeriod) {
+  make_stream("s");
+  put("s", "a", "before");
+  call("SplitShard", {{"StreamName", "s"},
+                      {"ShardToSplit", "shardId-000000000000"},
+                      {"NewStartingHashKey", kHalf}});
+  auto listed = [&](const std::string& op, json::object in) {
+    in["StreamName"] = "s";
+    auto out = call(op, in);
+    const auto& shards = op == "DescribeStream"
+                             ? out["StreamDescription"].as_object()["Shards"].as_array()
+                             : out["Shards"].as_array();
+    std::vector<std::string> ids;
+    for (const auto& sh : shards) ids.push_back(s(sh.as_object().at("ShardId")));
+    return ids;
+  };
+  const std::vector<std::string> all = {"shardId-000000000000", "shardId-000000000001",
+                                        "shardId-000000000002"};
+  const std::vector<std::string> children = {"shardId-000000000001", "shardId-000000000002"};
+  clock.advance(std::chrono::hours(23));
+  EXPECT_EQ(listed("DescribeStream", {}), all);
+  EXPECT_EQ(listed("ListShards", {}), all);
+  put("s", "a", "child");
+  events::StreamSource& reader = svc->reader();
+  const std::string arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+  EXPECT_EQ(reader.shards(arn)->size(), 3u);
+  auto parent_start =
+      reader.start(arn, "shardId-000000000000", events::StartingPosition::kTrimHorizon);
+  ASSERT_TRUE(parent_start);
+
+  // 24 hours after the split every record of the parent has expired.
+  clock.advance(std::chrono::hours(1) + std::chrono::seconds(1));
+  EXPECT_EQ(listed("DescribeStream", {}), children);
+  EXPECT_EQ(listed("ListShards", {}), children);
+  // At the time of the split all three were open; the parent is gone all the same.
+  EXPECT_EQ(
+      listed("ListShards", {{"ShardFilter", {{"Type", "AT_TIMESTAMP"}, {"Timestamp", 1.7e9}}}}),
+      children);
+  auto err = try_call("GetShardIterator", {{"StreamName", "s"},
+                                           {"ShardId", "shardId-000000000000"},
+                                           {"ShardIteratorType", "TRIM_HORIZON"}});
+  ASSERT_FALSE(err);
+  EXPECT_EQ(err.error().code, "ResourceNotFoundException");
+  EXPECT_EQ(reader.shards(arn)->size(), 2u);
+  // A reader still on the parent is sent on to its children.
+  auto rest = reader.read(arn, "shardId-000000000000", *parent_start, 10, 1 << 20);
+  ASSERT_TRUE(rest) << rest.error().message;
+  EXPECT_TRUE(rest->records.empty());
+  EXPECT_TRUE(rest->ended);
+  EXPECT_EQ(rest->children, children);
+  EXPECT_EQ(data_of(call("GetRecords", {{"ShardIterator", iterator("s", "shardId-000000000001")}})),
+            std::vector<std::string>{"child"});
+
+  // The minute timer removes the parent's records and marks it expired for
+  // good: a longer retention afterwards does not bring it back.
+  auto partition = svc->engine().find("s")->partition(0);
+  EXPECT_TRUE(advance_until([&] { return !svc->engine().log().info(partition); },
+                            std::chrono::seconds(30)));
+  reopen();
+  call("IncreaseStreamRetentionPeriod", {{"StreamName", "s"}, {"RetentionPeriodHours", 48}});
+  EXPECT_EQ(listed("DescribeStream", {}), children);
+  EXPECT_EQ(data_of(call("GetRecords", {{"ShardIterator", iterator("s", "shardId-000000000002")}})),
+            std::vector<std::string>{});
+}
+
 TEST_F(KinesisTest, EncryptionSettingsAreStored) {
   make_stream("s");
   call("StartStreamEncryption",

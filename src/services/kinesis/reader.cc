@@ -30,7 +30,9 @@ class Reader final : public events::StreamSource {
     auto s = engine_.find(input::name_in_arn(arn));
     if (!s || !input::consumer_registered(arn, *s)) return std::nullopt;
     std::vector<ShardInfo> out;
+    int64_t now = engine_.now_ms();
     for (const auto& sh : s->shards) {
+      if (s->expired(sh, now)) continue;
       out.push_back({shard_id(sh.index), sh.parent ? shard_id(*sh.parent) : "",
                      sh.adjacent_parent ? shard_id(*sh.adjacent_parent) : "", sh.open()});
     }

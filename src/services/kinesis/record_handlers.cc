@@ -160,6 +160,11 @@ Output KinesisService::get_records(const CallContext&, const json::object& in) {
   }
   auto r = engine_->read(str(in, "ShardIterator"), limit);
   if (!r) return r.take_error();
+  env_.metrics
+      .gauge("nimbus_kinesis_get_records_iterator_age_ms", {{"stream", r->stream}},
+             "GetRecords.IteratorAgeMilliseconds: age of the last record of the last GetRecords "
+             "call (ms)")
+      .set(r->iterator_age_ms);
   json::array records;
   for (auto& rec : r->records) {
     records.push_back(json::object{{"SequenceNumber", std::move(rec.sequence)},

@@ -108,7 +108,9 @@ Output KinesisService::list_shards(const CallContext&, const json::object& in) c
   json::array shards;
   bool more = false;
   for (const auto& sh : s->shards) {
-    if (static_cast<int64_t>(sh.index) <= page.after || !keep(sh)) continue;
+    if (static_cast<int64_t>(sh.index) <= page.after || s->expired(sh, now) || !keep(sh)) {
+      continue;
+    }
     if (shards.size() == limit) {
       more = true;
       break;

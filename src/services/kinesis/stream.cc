@@ -22,6 +22,11 @@ const Shard* Stream::route(HashKey key) const {
   return nullptr;
 }
 
+bool Stream::expired(const Shard& sh, int64_t now_ms) const {
+  return sh.expired ||
+         (sh.closed_ms && *sh.closed_ms < now_ms - int64_t{retention_hours} * 3'600'000);
+}
+
 std::string Stream::partition(uint32_t shard) const {
   return std::to_string(id) + "/" + std::to_string(shard);
 }
@@ -63,6 +68,7 @@ json::object to_document(const Stream& s) {
       o["closed"] = *sh.closed_ms;
       o["ending"] = sh.ending_seq;
     }
+    if (sh.expired) o["expired"] = true;
     shards.push_back(std::move(o));
   }
   json::object tags;
@@ -115,6 +121,9 @@ std::optional<Stream> from_document(const json::object& doc) {
     if (auto c = integer(o, "closed")) {
       sh.closed_ms = *c;
       sh.ending_seq = static_cast<uint64_t>(integer(o, "ending").value_or(0));
+    }
+    if (const auto* e = o.if_contains("expired"); e != nullptr && e->is_bool()) {
+      sh.expired = e->as_bool();
     }
     s.shards.push_back(sh);
   }

@@ -23,6 +23,7 @@ struct Shard {
   int64_t created_ms = 0;
   std::optional<int64_t> closed_ms;  // set when split or merged
   uint64_t ending_seq = 0;           // the Log sequence of its last record, once closed
+  bool expired = false;  // closed and past retention: its Log partition is removed (stored)
 
   bool open() const { return !closed_ms.has_value(); }
 };
@@ -59,6 +60,11 @@ struct Stream {
   // The open shard owning `key` (nullptr only if the ranges have a gap).
   const Shard* route(HashKey key) const;
   const Consumer* consumer(const std::string& name) const;
+  // A closed shard closed longer ago than the retention period: every record
+  // of it has expired, so it is no longer listed or readable (AWS drops such
+  // shards too). Stays in `shards` (indexes are positions) with `expired`
+  // set once the trim timer has removed its records.
+  bool expired(const Shard& sh, int64_t now_ms) const;
   // The storage::Log partition of one shard.
   std::string partition(uint32_t shard) const;
 };

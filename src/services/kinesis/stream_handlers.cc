@@ -113,8 +113,9 @@ Output KinesisService::describe_stream(const CallContext&, const json::object& i
   }
   json::array shards;
   bool more = false;
+  int64_t now = engine_->now_ms();
   for (const auto& sh : s->shards) {
-    if (after && sh.index <= *after) continue;
+    if ((after && sh.index <= *after) || s->expired(sh, now)) continue;
     if (shards.size() == limit) {
       more = true;
       break;

@@ -67,6 +67,17 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                        return ok ? std::string() : std::string("a positive number of bytes");
                      },
                      "BYTES"));
+  service_option("dynamodb", "stream-shard-period",
+                 "seconds after which a table stream's shard closes and a child opens "
+                 "(default 14400, AWS's four hours; 1 to 86400, shorter to test roll-over)",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       bool ok = !v.empty() && v.size() < 6 &&
+                                 v.find_first_not_of("0123456789") == v.npos && std::stol(v) >= 1 &&
+                                 std::stol(v) <= 86400;
+                       return ok ? std::string() : std::string("1 to 86400 seconds");
+                     },
+                     "SECONDS"));
   service_option("sns", "accept-self-signed",
                  "https subscriptions: accept endpoints whose certificate does not verify "
                  "(self-signed; tests, air-gapped networks)",

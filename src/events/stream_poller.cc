@@ -91,11 +91,20 @@ void StreamPoller::discover() {
   }
   std::set<std::string> present;
   for (const auto& s : *shards) present.insert(s.shard_id);
+  // A new mapping at LATEST starts at the tip of the open shards: the
+  // closed ones hold nothing after it, and their children start at LATEST.
+  bool fresh = stored.empty() && c->starting == StartingPosition::kLatest;
   {
     std::lock_guard l(mu_);
     for (const auto& [shard, value] : stored) {
       if (value.first == kEnded) ended_.insert(shard);
     }
+    for (const auto& s : *shards) {
+      if (fresh && !s.open) ended_.insert(s.shard_id);
+    }
+  }
+  for (const auto& s : *shards) {
+    if (fresh && !s.open) store(s.shard_id, kEnded, [] {});
   }
   forget_absent(c->uuid, present);
   for (const auto& s : *shards) {
@@ -123,7 +132,7 @@ void StreamPoller::discover() {
       }
       poll(lane);
     } else {
-      open_lane(s.shard_id, has_parent);
+      open_lane(s.shard_id, has_parent && !fresh);
     }
   }
 }

@@ -213,6 +213,22 @@ TEST_F(StreamPollerTest, FiltersSkipRecordsAndTheCheckpointPassesThem) {
   EXPECT_EQ(fn.count(), 1u);  // nothing filtered comes back
 }
 
+TEST_F(StreamPollerTest, LatestStartsAtTheTipOfTheOpenShards) {
+  stream.put("shardId-000000000000", "parent", now_ms());
+  stream.close("shardId-000000000000");
+  stream.add_shard("shardId-000000000001", "shardId-000000000000");
+  stream.put("shardId-000000000001", "child-old", now_ms());
+  auto c = config();
+  c.starting = StartingPosition::kLatest;
+  start(c);
+  settle();
+  stream.put("shardId-000000000001", "child-new", now_ms());
+  ASSERT_TRUE(drive([&] { return fn.count() == 1; }));
+  settle();
+  EXPECT_EQ(fn.count(), 1u);
+  EXPECT_EQ(fn.batches()[0], std::vector<std::string>{"child-new"});
+}
+
 TEST_F(StreamPollerTest, ChildrenAreReadAfterTheirParentsEnd) {
   stream.put("shardId-000000000000", "parent-1", now_ms());
   stream.put("shardId-000000000000", "parent-2", now_ms());

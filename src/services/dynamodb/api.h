@@ -6,8 +6,9 @@
 // partition_key the JSON of the item's Keys). Implemented by the dynamodb
 // service (stream_reader.cc); callers never see its storage.
 //
-// A table's stream has one shard; it is open while the stream is enabled
-// and ends (a closed shard with no children) once it is disabled.
+// A table's stream is a chain of shards, each the child of the one before,
+// rolled over by time (stream_shards.h): the newest is open while the stream
+// is enabled; a disabled stream's last shard ends with no children.
 //
 // Threads: every method may be called from any thread and none blocks on
 // more than a store read; wait callbacks run on the storage committer or
@@ -25,6 +26,7 @@ namespace nimbus::services::dynamodb {
 
 struct StreamShard {
   std::string shard_id;
+  std::string parent_shard_id;  // "" for a stream's first shard
   std::string starting_sequence;
   std::string ending_sequence;  // "" while the shard is open
 };

@@ -115,7 +115,8 @@ DynamoDbService::DynamoDbService(Environment& env)
       env_(env),
       tables_(std::make_unique<Tables>(env)),
       items_(std::make_unique<Items>(env, *tables_)) {
-  stream_reader_ = std::make_unique<StreamReader>(*tables_, env.clock);
+  stream_reader_ =
+      std::make_unique<StreamReader>(*tables_, env.clock, shard_period_ms(env.settings));
   serve(*this, kOperations);
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "services/dynamodb/errors.h"
 #include "services/dynamodb/stream_records.h"
 
@@ -69,13 +71,18 @@ StreamDescription StreamReader::description(const TableDef& t, const std::string
   std::string partition = stream_partition(t.name, t.stream_label);
   auto info = log_->info(partition);
   d.created = info ? static_cast<double>(info->created_ms) / 1000.0 : t.created;
-  StreamShard shard{stream_shard_id(t.name, t.stream_label), sequence_number(1), ""};
-  if (info) shard.starting_sequence = sequence_number(std::max<uint64_t>(info->first_seq, 1));
-  if (!t.stream_enabled) {
-    uint64_t last = info && info->next_seq > 1 ? info->next_seq - 1 : 1;
-    shard.ending_sequence = sequence_number(last);
+  uint64_t horizon = info ? std::max<uint64_t>(info->first_seq, 1) : 1;
+  auto spans = StreamShards(*log_, t, shard_period_ms_, clock_.now_millis()).all();
+  if (!spans) {
+    spdlog::error("dynamodb: the shards of stream {}: {}", d.arn, spans.error().message);
+    return d;
   }
-  d.shards.push_back(std::move(shard));
+  for (const auto& s : *spans) {
+    StreamShard shard{s.id, s.parent_id, sequence_number(std::max(s.first, horizon)), ""};
+    // An empty closed shard shows a range of its one would-be sequence number.
+    if (s.last) shard.ending_sequence = sequence_number(std::max({*s.last, s.first, horizon}));
+    d.shards.push_back(std::move(shard));
+  }
   return d;
 }
 
@@ -111,60 +118,81 @@ std::optional<std::vector<events::ShardInfo>> StreamReader::shards(
   if (!d) return std::nullopt;
   std::vector<events::ShardInfo> out;
   for (const auto& s : d->shards) {
-    out.push_back(events::ShardInfo{s.shard_id, "", "", s.ending_sequence.empty()});
+    out.push_back(events::ShardInfo{s.shard_id, s.parent_shard_id, "", s.ending_sequence.empty()});
   }
   return out;
 }
 
-Result<std::string> StreamReader::start(const std::string& stream_arn, const std::string& shard_id,
-                                        events::StartingPosition from, int64_t timestamp_ms) {
-  auto named = find(stream_arn);
-  if (!named.table) return stream_not_found(stream_arn);
-  const TableDef& t = *named.table;
-  if (shard_id != stream_shard_id(t.name, t.stream_label)) {
+Result<StreamReader::Located> StreamReader::locate(const std::string& arn,
+                                                   const std::string& shard_id) const {
+  auto named = find(arn);
+  if (!named.table) return stream_not_found(arn);
+  auto span =
+      StreamShards(*log_, *named.table, shard_period_ms_, clock_.now_millis()).find(shard_id);
+  if (!span) return span.take_error();
+  if (!*span) {
     return Error::make("ResourceNotFoundException",
                        "Requested resource not found: Shard does not exist");
   }
-  std::string partition = stream_partition(t.name, t.stream_label);
+  return Located{named.table, named.region, std::move(**span)};
+}
+
+Result<std::string> StreamReader::start(const std::string& stream_arn, const std::string& shard_id,
+                                        events::StartingPosition from, int64_t timestamp_ms) {
+  auto at = locate(stream_arn, shard_id);
+  if (!at) return at.take_error();
+  const ShardSpan& shard = at->shard;
+  std::string partition = stream_partition(at->table->name, at->table->stream_label);
   auto info = log_->info(partition);
-  uint64_t first = info ? info->first_seq : 1, next = info ? info->next_seq : 1;
-  if (first == 0) first = 1;
-  if (next == 0) next = 1;
+  uint64_t first = std::max<uint64_t>(info ? info->first_seq : 1, 1);
+  uint64_t next = std::max<uint64_t>(info ? info->next_seq : 1, 1);
+  // Positions are "the last sequence read": from before the shard's first
+  // record to its last.
+  uint64_t low = std::max(first, shard.first) - 1;
+  uint64_t high = std::max(low, shard.last ? *shard.last : next - 1);
   switch (from) {
     case events::StartingPosition::kTrimHorizon:
-      return sequence_number(first - 1);
+      return sequence_number(low);
     case events::StartingPosition::kLatest:
-      return sequence_number(next - 1);
+      return sequence_number(high);
     case events::StartingPosition::kAtTimestamp: {
-      auto at = log_->seq_at_time(partition, timestamp_ms);
-      if (!at) return at.take_error();
-      uint64_t seq = at->value_or(next);
-      return sequence_number(seq == 0 ? 0 : seq - 1);
+      auto seq = log_->seq_at_time(partition, timestamp_ms);
+      if (!seq) return seq.take_error();
+      uint64_t s = seq->value_or(next);
+      return sequence_number(std::clamp<uint64_t>(s == 0 ? 0 : s - 1, low, high));
     }
   }
-  return sequence_number(next - 1);
+  return sequence_number(high);
 }
 
 Result<events::ShardBatch> StreamReader::read(const std::string& stream_arn,
                                               const std::string& shard_id,
                                               const std::string& position, size_t max_records,
                                               size_t max_bytes) {
-  auto named = find(stream_arn);
-  if (!named.table) return stream_not_found(stream_arn);
-  const TableDef& t = *named.table;
-  if (shard_id != stream_shard_id(t.name, t.stream_label)) {
-    return Error::make("ResourceNotFoundException",
-                       "Requested resource not found: Shard does not exist");
-  }
   auto after = parse_sequence_number(position);
   if (!after) return errors::validation("Invalid SequenceNumber: " + position);
-  std::string partition = stream_partition(t.name, t.stream_label);
-  auto records = log_->read(partition, *after + 1, storage::ReadLimits{max_records, max_bytes});
+  auto at = locate(stream_arn, shard_id);
+  if (!at) return at.take_error();
+  const ShardSpan& shard = at->shard;
+  std::string partition = stream_partition(at->table->name, at->table->stream_label);
+  uint64_t from = std::max(*after + 1, shard.first);
+  auto records = log_->read(partition, from, storage::ReadLimits{max_records, max_bytes});
   if (!records) return records.take_error();
   events::ShardBatch batch;
   batch.last_sequence = position;
+  // How far the shard is read: to here, past what was trimmed, past the
+  // last record read, or to its end once a record of a later shard shows.
+  uint64_t reach = from - 1;
+  auto info = log_->info(partition);
+  if (info && info->first_seq > 0) reach = std::max(reach, info->first_seq - 1);
   for (const auto& r : *records) {
-    auto out = stream_record_out(r, named.region);
+    bool later =
+        (shard.last && r.seq > *shard.last) || (shard.end_ms && r.arrival_ms >= *shard.end_ms);
+    if (later) {
+      if (shard.last) reach = std::max(reach, *shard.last);
+      break;
+    }
+    auto out = stream_record_out(r, at->region);
     if (!out) return out.take_error();
     events::StreamRecord rec;
     rec.sequence_number = sequence_number(r.seq);
@@ -173,30 +201,39 @@ Result<events::ShardBatch> StreamReader::read(const std::string& stream_arn,
     rec.data = json::serialize(*out);
     batch.last_sequence = rec.sequence_number;
     batch.records.push_back(std::move(rec));
+    reach = std::max(reach, r.seq);
   }
-  auto info = log_->info(partition);
   uint64_t next = info ? info->next_seq : 0;
-  uint64_t read_to = parse_sequence_number(batch.last_sequence).value_or(0) + 1;
-  if (!batch.records.empty() && read_to < next) {
+  if (!batch.records.empty() && reach + 1 < next) {
     batch.millis_behind =
         std::max<int64_t>(0, clock_.now_millis() - batch.records.back().arrival_ms);
   }
-  batch.ended = !t.stream_enabled && read_to >= next;
+  batch.ended = shard.last && reach >= *shard.last;
+  if (batch.ended && shard.child_id) batch.children.push_back(*shard.child_id);
   return batch;
 }
 
 uint64_t StreamReader::wait(const std::string& stream_arn, const std::string& shard_id,
                             const std::string& position, Clock::time_point deadline,
                             std::function<void(bool ready)> wake) {
-  auto named = find(stream_arn);
   auto after = parse_sequence_number(position);
-  if (!named.table || !after ||
-      shard_id != stream_shard_id(named.table->name, named.table->stream_label)) {
+  auto at = locate(stream_arn, shard_id);
+  if (!at || !after) {
     wake(false);
     return 0;
   }
-  return log_->wait(stream_partition(named.table->name, named.table->stream_label), *after,
-                    deadline, [wake = std::move(wake)](storage::Log::WaitOutcome o) {
+  const ShardSpan& shard = at->shard;
+  if (shard.last && *after >= *shard.last) {
+    wake(true);  // read to its end: the next read says so
+    return 0;
+  }
+  // An open shard closes at its end time without a record to wake on.
+  if (shard.end_ms && !shard.last) {
+    auto closes = Clock::time_point(std::chrono::milliseconds(*shard.end_ms));
+    if (closes > clock_.now()) deadline = std::min(deadline, closes);
+  }
+  return log_->wait(stream_partition(at->table->name, at->table->stream_label), *after, deadline,
+                    [wake = std::move(wake)](storage::Log::WaitOutcome o) {
                       wake(o == storage::Log::WaitOutcome::kReady);
                     });
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "services/dynamodb/api.h"
+#include "services/dynamodb/stream_shards.h"
 #include "services/dynamodb/tables.h"
 #include "storage/log.h"
 
@@ -10,7 +11,9 @@ namespace nimbus::services::dynamodb {
 
 class StreamReader final : public StreamSource {
  public:
-  StreamReader(Tables& tables, const Clock& clock) : tables_(tables), clock_(clock) {}
+  // `shard_period_ms`: how often a stream's shard rolls over (stream_shards.h).
+  StreamReader(Tables& tables, const Clock& clock, int64_t shard_period_ms)
+      : tables_(tables), clock_(clock), shard_period_ms_(shard_period_ms) {}
   // The Log the records are in (DynamoDbService::start()); until then no
   // stream is found. Not thread-safe against the readers: called once,
   // before the server serves.
@@ -42,10 +45,18 @@ class StreamReader final : public StreamSource {
   Named find(const std::string& arn) const;
   StreamDescription description(const TableDef& t, const std::string& region,
                                 const std::string& account) const;
+  // The shard `shard_id` of the stream `arn` names, with its table.
+  struct Located {
+    TablePtr table;
+    std::string region;
+    ShardSpan shard;
+  };
+  Result<Located> locate(const std::string& arn, const std::string& shard_id) const;
 
   Tables& tables_;
   storage::Log* log_ = nullptr;
   const Clock& clock_;
+  const int64_t shard_period_ms_;
 };
 
 }  // namespace nimbus::services::dynamodb

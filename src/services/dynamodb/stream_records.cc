@@ -44,6 +44,14 @@ std::string stream_shard_id(const std::string& table, const std::string& label) 
   return out;
 }
 
+std::string stream_shard_id(const std::string& table, const std::string& label, uint64_t index,
+                            int64_t start_ms) {
+  char out[64];
+  snprintf(out, sizeof out, "shardId-%020llu-%08x", static_cast<unsigned long long>(start_ms),
+           fnv(table + "/" + label + "/" + std::to_string(index)));
+  return out;
+}
+
 std::optional<std::string> stream_record(const TableDef& t,
                                          const std::optional<json::object>& before,
                                          const std::optional<json::object>& after, bool by_ttl) {

@@ -3,7 +3,8 @@
 // Tables::commit_items and storage::Log::append_many).
 //
 // Schema: the Log of namespace dynamodb.streams, one partition per stream
-// ("<table name>/<stream label>"), which is the stream's one shard. A
+// ("<table name>/<stream label>"), which its shards slice by arrival time
+// (stream_shards.h). A
 // record is stored as the JSON of AWS's record without the parts known
 // only when it is read: SequenceNumber (the Log sequence, 21 digits) and
 // ApproximateCreationDateTime (the Log's arrival time).
@@ -29,8 +30,11 @@ inline constexpr int64_t kStreamRetentionMs = 24 * 3600 * 1000;
 
 // The Log partition of the stream `label` of table `table`.
 std::string stream_partition(const std::string& table, const std::string& label);
-// The stream's one shard.
+// The stream's first shard (stream_shards.h).
 std::string stream_shard_id(const std::string& table, const std::string& label);
+// Its shard `index` (> 0), which starts at `start_ms`.
+std::string stream_shard_id(const std::string& table, const std::string& label, uint64_t index,
+                            int64_t start_ms);
 
 // The stored record of an item change in `t`'s stream (nullopt when the
 // table has no enabled stream or nothing changed). `by_ttl`: a TTL

@@ -25,7 +25,9 @@ Resources by_iterator(const CallContext&, const json::object& in) {
 json::object shard_json(const dynamodb::StreamShard& s) {
   json::object range{{"StartingSequenceNumber", s.starting_sequence}};
   if (!s.ending_sequence.empty()) range["EndingSequenceNumber"] = s.ending_sequence;
-  return {{"ShardId", s.shard_id}, {"SequenceNumberRange", std::move(range)}};
+  json::object out{{"ShardId", s.shard_id}, {"SequenceNumberRange", std::move(range)}};
+  if (!s.parent_shard_id.empty()) out["ParentShardId"] = s.parent_shard_id;
+  return out;
 }
 
 Result<int64_t> limit_of(const json::object& in, int64_t max, const char* member) {
@@ -97,12 +99,17 @@ Output DynamoDbStreamsService::describe_stream(const CallContext&, const json::o
   std::string after = str(in, "ExclusiveStartShardId");
   json::array shards;
   bool past = after.empty();
+  std::string last_evaluated;
   for (const auto& s : d->shards) {
     if (!past) {
       past = s.shard_id == after;
       continue;
     }
-    if (static_cast<int64_t>(shards.size()) < *limit) shards.push_back(shard_json(s));
+    if (static_cast<int64_t>(shards.size()) == *limit) {
+      last_evaluated = shards.back().as_object().at("ShardId").as_string().c_str();
+      break;
+    }
+    shards.push_back(shard_json(s));
   }
   json::object desc{{"StreamArn", d->arn},
                     {"StreamLabel", d->label},
@@ -112,6 +119,7 @@ Output DynamoDbStreamsService::describe_stream(const CallContext&, const json::o
                     {"TableName", d->table_name},
                     {"KeySchema", d->key_schema},
                     {"Shards", std::move(shards)}};
+  if (!last_evaluated.empty()) desc["LastEvaluatedShardId"] = last_evaluated;
   return json::object{{"StreamDescription", std::move(desc)}};
 }
 
@@ -154,6 +162,10 @@ Output DynamoDbStreamsService::get_shard_iterator(const CallContext&,
       return errors::validation("Invalid StartingSequenceNumber. The sequence number " + seq +
                                 " is beyond the last record of shard " + shard);
     }
+    if (padded <= *from && !trimmed(arn, padded)) {
+      return errors::validation("Invalid StartingSequenceNumber. The sequence number " + seq +
+                                " is before the first record of shard " + shard);
+    }
     if (padded <= *from) {
       return errors::trimmed(
           "Attempted to access a sequence number that is beyond the trim "
@@ -171,6 +183,14 @@ Output DynamoDbStreamsService::get_shard_iterator(const CallContext&,
   }
   Iterator it{arn, shard, position, env_.clock.now_millis()};
   return json::object{{"ShardIterator", encode_iterator(it)}};
+}
+
+bool DynamoDbStreamsService::trimmed(const std::string& arn, const std::string& seq) const {
+  auto shards = source_->shards(arn);
+  if (!shards || shards->empty()) return true;
+  auto horizon =
+      source_->start(arn, shards->front().shard_id, events::StartingPosition::kTrimHorizon);
+  return !horizon || seq <= *horizon;
 }
 
 Output DynamoDbStreamsService::get_records(const json::object& in) const {

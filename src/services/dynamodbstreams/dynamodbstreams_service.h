@@ -22,6 +22,9 @@ class DynamoDbStreamsService final : public Service {
   Output list_streams(const CallContext& ctx, const object& in) const;
   Output describe_stream(const CallContext& ctx, const object& in) const;
   Output get_shard_iterator(const CallContext& ctx, const object& in) const;
+  // Whether sequence number `seq` (21 digits) is at or below the trim
+  // horizon of the stream's oldest shard (its records are gone).
+  bool trimmed(const std::string& arn, const std::string& seq) const;
   void get_records_handler(const CallContext& ctx, object in, Respond respond);
   Output get_records(const object& in) const;  // blocking: worker pool
 

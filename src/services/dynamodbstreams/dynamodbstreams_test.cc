@@ -299,6 +299,117 @@ TEST_F(StreamsTest, OldStreamsStayListedAndReadableForADay) {
       "ResourceNotFoundException: Requested resource not found: Stream: " + second + " not found");
 }
 
+TEST_F(StreamsTest, ShardsRollOverEveryFourHours) {
+  std::string arn = table("tab", "KEYS_ONLY");
+  put("tab", "a");
+  std::string first = shard(arn);
+  clock.advance(std::chrono::hours(4));  // the first shard's end
+  put("tab", "b");
+  put("tab", "a", {{"n", N("2")}});
+  auto describe = [this, &arn](json::object in = {}) {
+    in["StreamArn"] = arn;
+    return streams("DescribeStream", std::move(in))["StreamDescription"].as_object();
+  };
+  auto d = describe();
+  const auto& shards = d["Shards"].as_array();
+  ASSERT_EQ(shards.size(), 2u);
+  EXPECT_EQ(s(shards[0].at("ShardId")), first);
+  EXPECT_FALSE(shards[0].as_object().contains("ParentShardId"));
+  std::string second = s(shards[1].at("ShardId"));
+  EXPECT_NE(second, first);
+  EXPECT_EQ(s(shards[1].at("ParentShardId")), first);
+  const auto& r0 = shards[0].at("SequenceNumberRange").as_object();
+  const auto& r1 = shards[1].at("SequenceNumberRange").as_object();
+  EXPECT_EQ(r0.at("StartingSequenceNumber"), r0.at("EndingSequenceNumber"));  // one record
+  EXPECT_FALSE(r1.contains("EndingSequenceNumber"));
+  EXPECT_LT(s(r0.at("EndingSequenceNumber")), s(r1.at("StartingSequenceNumber")));
+  // Paging by ExclusiveStartShardId.
+  auto page = describe({{"Limit", 1}});
+  ASSERT_EQ(page["Shards"].as_array().size(), 1u);
+  EXPECT_EQ(s(page["LastEvaluatedShardId"]), first);
+  page = describe({{"Limit", 1}, {"ExclusiveStartShardId", first}});
+  ASSERT_EQ(page["Shards"].as_array().size(), 1u);
+  EXPECT_EQ(s(page["Shards"].at(0).at("ShardId")), second);
+  EXPECT_FALSE(page.contains("LastEvaluatedShardId"));
+
+  // The parent reads to its end, without a next iterator; the child on.
+  auto out = streams("GetRecords", {{"ShardIterator", iterator(arn)}});
+  ASSERT_EQ(out["Records"].as_array().size(), 1u);
+  EXPECT_FALSE(out.contains("NextShardIterator"));
+  auto child = [&](const std::string& type, const std::string& seq = "") {
+    json::object in{{"StreamArn", arn}, {"ShardId", second}, {"ShardIteratorType", type}};
+    if (!seq.empty()) in["SequenceNumber"] = seq;
+    return in;
+  };
+  std::string it1 = s(streams("GetShardIterator", child("TRIM_HORIZON"))["ShardIterator"]);
+  out = streams("GetRecords", {{"ShardIterator", it1}});
+  auto recs = out["Records"].as_array();
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].at("dynamodb").at("Keys").at("pk"), json::value(S("b")));
+  EXPECT_EQ(recs[1].at("eventName"), json::value("MODIFY"));
+  EXPECT_TRUE(out.contains("NextShardIterator"));
+  // A sequence number of the parent is not one of the child's.
+  EXPECT_EQ(streams_error("GetShardIterator",
+                          child("AT_SEQUENCE_NUMBER", s(r0.at("StartingSequenceNumber")))),
+            "ValidationException: Invalid StartingSequenceNumber. The sequence number " +
+                s(r0.at("StartingSequenceNumber")) + " is before the first record of shard " +
+                second);
+  EXPECT_EQ(streams_error("GetShardIterator", {{"StreamArn", arn},
+                                               {"ShardId", "shardId-00000000000000000001-00000000"},
+                                               {"ShardIteratorType", "LATEST"}}),
+            "ResourceNotFoundException: Requested resource not found: Shard does not exist");
+
+  // In-process (the event source mappings' view): the parent ends naming
+  // its child, an empty shard in between ends at once.
+  auto& source = static_cast<DynamoDbService&>(*services.front()).streams();
+  auto batch = source.read(arn, first, "0", 100, 1 << 20);
+  ASSERT_TRUE(batch.is_ok());
+  EXPECT_TRUE(batch->ended);
+  EXPECT_EQ(batch->children, std::vector<std::string>{second});
+  clock.advance(std::chrono::hours(8));  // the second shard and an empty third close
+  put("tab", "c");
+  auto infos = source.shards(arn);
+  ASSERT_TRUE(infos);
+  ASSERT_EQ(infos->size(), 4u);
+  EXPECT_FALSE((*infos)[2].open);
+  EXPECT_EQ((*infos)[2].parent_shard_id, second);
+  batch = source.read(arn, (*infos)[2].shard_id, "0", 100, 1 << 20);
+  ASSERT_TRUE(batch.is_ok());
+  EXPECT_TRUE(batch->records.empty());
+  EXPECT_TRUE(batch->ended);
+  EXPECT_EQ(batch->children, std::vector<std::string>{(*infos)[3].shard_id});
+  EXPECT_TRUE((*infos)[3].open);
+
+  // Disabling closes the open shard, with no child; a day after a shard
+  // closed it is gone.
+  ddb("UpdateTable",
+      {{"TableName", "tab"}, {"StreamSpecification", json::object{{"StreamEnabled", false}}}});
+  d = describe();
+  ASSERT_EQ(d["Shards"].as_array().size(), 4u);
+  EXPECT_TRUE(
+      d["Shards"].at(3).at("SequenceNumberRange").as_object().contains("EndingSequenceNumber"));
+  batch = source.read(arn, (*infos)[3].shard_id, "0", 100, 1 << 20);
+  ASSERT_TRUE(batch.is_ok());
+  EXPECT_EQ(batch->records.size(), 1u);
+  EXPECT_TRUE(batch->ended);
+  EXPECT_TRUE(batch->children.empty());
+  clock.advance(std::chrono::hours(24));
+  d = describe();
+  ASSERT_EQ(d["Shards"].as_array().size(), 1u);
+  EXPECT_EQ(s(d["Shards"].at(0).at("ShardId")), (*infos)[3].shard_id);
+}
+
+TEST_F(StreamsTest, ShardPeriodIsAServiceOption) {
+  settings.service_options["dynamodb.stream-shard-period"] = "60";
+  reopen();
+  std::string arn = table("tab", "KEYS_ONLY");
+  put("tab", "a");
+  clock.advance(std::chrono::seconds(61));
+  put("tab", "b");
+  auto d = streams("DescribeStream", {{"StreamArn", arn}})["StreamDescription"].as_object();
+  EXPECT_EQ(d["Shards"].as_array().size(), 2u);
+}
+
 TEST(StreamIterators, ForgedTokensDoNotDecode) {
   Iterator it{"arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x", "shardId-1", "000", 5};
   auto back = decode_iterator(encode_iterator(it));

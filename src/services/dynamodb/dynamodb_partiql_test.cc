@@ -56,6 +56,67 @@ TEST_F(DynamoDbPartiqlTest, SelectQueriesAPartitionInSortOrderWithFilters) {
   EXPECT_EQ(json::serialize(projected.at("Items")), R"([{"plays":{"N":"20"}}])");
 }
 
+TEST_F(DynamoDbPartiqlTest, SelectReadsAGlobalOrLocalIndex) {
+  auto in = table_input("albums", "pk", "sk");
+  auto& defs = in["AttributeDefinitions"].as_array();
+  defs.push_back(json::object{{"AttributeName", "artist"}, {"AttributeType", "S"}});
+  defs.push_back(json::object{{"AttributeName", "year"}, {"AttributeType", "N"}});
+  auto key = [](const std::string& hash, const std::string& range) {
+    return json::array{json::object{{"AttributeName", hash}, {"KeyType", "HASH"}},
+                       json::object{{"AttributeName", range}, {"KeyType", "RANGE"}}};
+  };
+  in["GlobalSecondaryIndexes"] =
+      json::array{json::object{{"IndexName", "by_artist"},
+                               {"KeySchema", key("artist", "year")},
+                               {"Projection", json::object{{"ProjectionType", "KEYS_ONLY"}}}}};
+  in["LocalSecondaryIndexes"] =
+      json::array{json::object{{"IndexName", "by_year"},
+                               {"KeySchema", key("pk", "year")},
+                               {"Projection", json::object{{"ProjectionType", "KEYS_ONLY"}}}}};
+  call("CreateTable", std::move(in));
+  for (int i = 0; i < 6; ++i) {
+    std::string artist = i % 2 ? "'ann'" : "'bob'";
+    run("INSERT INTO \"albums\" VALUE {'pk': 'p', 'sk': " + std::to_string(i) +
+        ", 'artist': " + artist + ", 'year': " + std::to_string(2010 - i) + ", 'title': 't" +
+        std::to_string(i) + "'}");
+  }
+  run("INSERT INTO \"albums\" VALUE {'pk': 'q', 'sk': 9}");  // in neither index's key: sparse
+  // A GSI query in index order, with what the index projects.
+  auto out = run(R"(SELECT * FROM "albums"."by_artist" WHERE artist = 'ann' AND year < 2009)");
+  EXPECT_EQ(sks(out), (std::vector<std::string>{"5", "3"}));
+  EXPECT_FALSE(out.at("Items").at(0).as_object().contains("title"));
+  EXPECT_EQ(sks(run(R"(SELECT * FROM "albums"."by_artist" WHERE artist = 'bob'
+                      ORDER BY year DESC)")),
+            (std::vector<std::string>{"0", "2", "4"}));
+  // A scan of the index: its entries only, paged by NextToken.
+  out = run(R"(SELECT * FROM "albums"."by_artist")", {}, {{"Limit", 4}});
+  ASSERT_EQ(out.at("Items").as_array().size(), 4u);
+  ASSERT_TRUE(out.contains("NextToken"));
+  EXPECT_TRUE(out.at("LastEvaluatedKey").as_object().contains("artist"));
+  auto rest =
+      run(R"(SELECT * FROM "albums"."by_artist")", {}, {{"NextToken", out.at("NextToken")}});
+  EXPECT_EQ(rest.at("Items").as_array().size(), 2u);
+  // An LSI query: the items come from the table with every attribute.
+  out = run(R"(SELECT * FROM "albums"."by_year" WHERE pk = 'p' AND year >= 2008)");
+  EXPECT_EQ(sks(out), (std::vector<std::string>{"2", "1", "0"}));
+  EXPECT_EQ(out.at("Items").at(0).at("title"), json::value(S("t2")));
+  out = run(R"(SELECT title FROM "albums"."by_year" WHERE pk = 'p' AND year = 2005)", {},
+            {{"ReturnConsumedCapacity", "INDEXES"}});
+  EXPECT_EQ(json::serialize(out.at("Items")), R"([{"title":{"S":"t5"}}])");
+  EXPECT_TRUE(out.at("ConsumedCapacity").as_object().contains("LocalSecondaryIndexes"));
+
+  EXPECT_EQ(fails(R"(SELECT * FROM "albums"."nope" WHERE artist = 'ann')", "ValidationException"),
+            "The table does not have the specified index");
+  EXPECT_EQ(error_message(
+                "ExecuteStatement",
+                {{"Statement", R"(SELECT * FROM "albums"."by_artist")"}, {"ConsistentRead", true}},
+                "ValidationException"),
+            "Consistent reads are not supported on global secondary indexes");
+  EXPECT_EQ(fails(R"(SELECT * FROM "albums"."by_artist" WHERE artist = 'ann' ORDER BY sk)",
+                  "ValidationException"),
+            "Variable reference sk in ORDER BY clause must be part of the primary key");
+}
+
 TEST_F(DynamoDbPartiqlTest, SelectWithoutThePartitionKeyScansAndPages) {
   EXPECT_EQ(run(R"(SELECT * FROM "songs" WHERE plays >= 30)").at("Items").as_array().size(), 4u);
   // Limit pages before the filter, NextToken goes on where the page stopped.

@@ -119,7 +119,10 @@ class DynamoDbService final : public Service {
   void batch_execute_statement(const CallContext& ctx, object in, Respond respond);
   void execute_transaction(const CallContext& ctx, object in, Respond respond);
   Result<TransactAction> partiql_action(TablePtr t, nimbus::dynamodb::PartiqlStatement s) const;
-  Result<TablePtr> statement_table(const nimbus::dynamodb::PartiqlStatement& s) const;
+  // `index_read`: a SELECT may name an index (ExecuteStatement); batches
+  // and transactions read items by their full key only.
+  Result<TablePtr> statement_table(const nimbus::dynamodb::PartiqlStatement& s,
+                                   bool index_read = false) const;
   Output partiql_select(const TablePtr& t, const nimbus::dynamodb::PartiqlStatement& s,
                         const object& in) const;  // blocking: worker pool
   // `mode`: with the read's ConsumedCapacity (`consistent`: a strongly

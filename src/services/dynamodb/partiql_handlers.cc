@@ -2,7 +2,8 @@
 // the model (model/partiql.h) into its own conditions and updates, then run
 // on the same item engine as the item operations: a SELECT is a key-range
 // read (a Query when the WHERE fixes the partition key, else a Scan) with
-// the WHERE as its filter; INSERT, UPDATE and DELETE are one conditional
+// the WHERE as its filter, on the table or on one of its indexes
+// (`"table"."index"`); INSERT, UPDATE and DELETE are one conditional
 // write each on the item's turn (items.h).
 #include <mutex>
 
@@ -10,6 +11,7 @@
 #include "common/json_fields.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/errors.h"
+#include "services/dynamodb/indexes.h"
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/partiql.h"
 #include "services/dynamodb/range_read.h"
@@ -61,7 +63,7 @@ Consumed consumed_from(const json::object& cc) {
 std::string next_token(const json::object& key) {
   return base64_encode(json::serialize(key));
 }
-Result<std::string> start_after(const json::object& in, const TableDef& t) {
+Result<std::string> start_after(const json::object& in, const TableDef& t, const IndexDef* index) {
   std::string token = str(in, "NextToken");
   if (token.empty()) return std::string();
   const Error invalid = errors::validation("Invalid NextToken");
@@ -69,12 +71,27 @@ Result<std::string> start_after(const json::object& in, const TableDef& t) {
   if (!text) return invalid;
   boost::system::error_code ec;
   json::value key = json::parse(*text, ec);
-  if (ec || !key.is_object()) return invalid;
-  if (!model::normalize_item(key.as_object()) ||
-      !check_key(t.key, key.as_object(), KeyFrom::kKey)) {
-    return invalid;
+  if (ec || !key.is_object() || !model::normalize_item(key.as_object())) return invalid;
+  auto start = exclusive_start(t, index, key.as_object());
+  if (!start) return invalid;
+  return *start;
+}
+
+// The index a SELECT reads (nullptr for the table), with AWS's refusals of
+// a strongly consistent read of a GSI and of one still backfilling.
+Result<const IndexDef*> select_index(const TableDef& t, const Statement& s,
+                                     const json::object& in) {
+  if (s.index.empty()) return static_cast<const IndexDef*>(nullptr);
+  const IndexDef* index = t.find_index(s.index);
+  if (index == nullptr) return errors::validation("The table does not have the specified index");
+  bool global = t.is_global(*index);
+  if (global && boolean(in, "ConsistentRead").value_or(false)) {
+    return errors::validation("Consistent reads are not supported on global secondary indexes");
   }
-  return item_key(t, key.as_object());
+  if (index->status == "CREATING") {
+    return errors::validation("Cannot read from backfilling global secondary index: " + s.index);
+  }
+  return index;
 }
 
 // A batch member's error: the BatchStatementError codes drop "Exception"
@@ -91,22 +108,27 @@ json::object batch_error(const Error& e) {
 
 }  // namespace
 
-Result<TablePtr> DynamoDbService::statement_table(const Statement& s) const {
+Result<TablePtr> DynamoDbService::statement_table(const Statement& s, bool index_read) const {
   auto t = tables_->find(s.table);
   if (!t) return errors::table_not_found();
   if (!s.index.empty()) {
     if (!t->find_index(s.index)) {
       return errors::validation("The table does not have the specified index");
     }
-    return errors::validation("Reading a secondary index is not supported by nimbus yet: " +
-                              s.index);
+    if (!index_read) {
+      return errors::validation(
+          "Reading a secondary index is supported in ExecuteStatement only: " + s.index);
+    }
   }
   return t;
 }
 
 Output DynamoDbService::partiql_select(const TablePtr& t, const Statement& s,
                                        const json::object& in) const {
-  auto schema = model_schema(t->key);
+  auto index = select_index(*t, s, in);
+  if (!index) return index.take_error();
+  const IndexDef* i = *index;
+  auto schema = model_schema(i ? i->key : t->key);
   auto plan = model::partiql_query_plan(s.where, schema);
   if (s.order_by) {
     if (*s.order_by != schema.partition.name &&
@@ -120,23 +142,29 @@ Output DynamoDbService::partiql_select(const TablePtr& t, const Statement& s,
           "ORDER BY clause.");
     }
   }
-  auto start = start_after(in, *t);
+  auto start = start_after(in, *t, i);
   if (!start) return start.take_error();
   KeyRange range;
   if (plan) {
-    range = key_condition_range(*t, *plan, !s.descending);
+    range = i ? index_condition_range(*t, *i, *plan, !s.descending)
+              : key_condition_range(*t, *plan, !s.descending);
   } else {
-    range.prefix = table_prefix(*t);
+    range.prefix = i ? index_prefix(*t, *i) : table_prefix(*t);
   }
   range.exclusive_start = *start;
   auto limit = integer(in, "Limit");
   auto mode = capacity_mode(in);
   if (!mode) return mode.take_error();
-  auto page =
-      read_range(*items_, range, limit && *limit > 0 ? static_cast<size_t>(*limit) : SIZE_MAX);
+  auto page = read_range(
+      *items_, range, limit && *limit > 0 ? static_cast<size_t>(*limit) : SIZE_MAX, i != nullptr);
   if (!page) return page.take_error();
   size_t bytes = 0;
   for (const auto& item : page->items) bytes += model::item_size(item);
+  // An LSI that does not project every attribute: the items come from the
+  // table (a GSI answers what it projects).
+  if (i && !t->is_global(*i) && str(i->projection, "ProjectionType") != "ALL") {
+    if (auto st = fetch_table_items(*items_, *t, *page); !st) return st.take_error();
+  }
   std::optional<model::Condition> filter;
   if (s.where) filter.emplace(*s.where);
   std::optional<model::Projection> projection;
@@ -148,14 +176,14 @@ Output DynamoDbService::partiql_select(const TablePtr& t, const Statement& s,
   }
   json::object out{{"Items", std::move(items)}};
   if (page->last) {
-    json::object key = key_attributes(t->key, *page->last);
+    json::object key = last_evaluated(*t, i, *page->last);
     out["NextToken"] = next_token(key);
     out["LastEvaluatedKey"] = std::move(key);
   }
   if (*mode != CapacityMode::kNone) {
     bool consistent = boolean(in, "ConsistentRead").value_or(false);
     out["ConsumedCapacity"] =
-        consumed_capacity(t->name, read_consumed(*t, "", bytes, consistent), *mode);
+        consumed_capacity(t->name, read_consumed(*t, i ? i->name : "", bytes, consistent), *mode);
   }
   return out;
 }
@@ -251,7 +279,7 @@ void DynamoDbService::partiql_write(TablePtr t, Statement s, json::object in, Re
 void DynamoDbService::execute_statement(const CallContext&, object in, Respond respond) {
   auto s = parse(in);
   if (!s) return respond(s.take_error());
-  auto t = statement_table(*s);
+  auto t = statement_table(*s, true);
   if (!t) return respond(t.take_error());
   if (s->kind != Statement::Kind::kSelect) {
     return partiql_write(std::move(*t), std::move(*s), std::move(in), std::move(respond));

@@ -51,22 +51,13 @@ Result<std::string> start_key(const json::object& in, const TableDef& t, const I
   if (v == nullptr || !v->is_object()) return std::string();
   json::object key = v->as_object();
   if (auto st = model::normalize_item(key); !st) return st.take_error();
-  auto invalid = [] {
+  auto start = exclusive_start(t, index, key);
+  if (!start) {
     return errors::validation(
         "The provided starting key is invalid: The provided key element does not match the "
         "schema");
-  };
-  if (index == nullptr) {
-    if (!check_key(t.key, key, KeyFrom::kKey)) return invalid();
-    return item_key(t, key);
   }
-  json::object table_key = key_attributes(t.key, key);
-  auto entry = index_entry_key(t, *index, key);
-  if (!check_key(t.key, table_key, KeyFrom::kKey) || !entry ||
-      key.size() != index_item_key(t, *index, key).size()) {
-    return invalid();
-  }
-  return *entry;
+  return *start;
 }
 
 // The answer for the items read: filter, projection, Select, counts and
@@ -84,8 +75,7 @@ json::object answer(const TableDef& t, const IndexDef* index, Page page,
   json::object result{{"Count", count}, {"ScannedCount", static_cast<int64_t>(page.items.size())}};
   if (select != "COUNT") result["Items"] = std::move(out);
   if (page.last) {
-    result["LastEvaluatedKey"] =
-        index ? index_item_key(t, *index, *page.last) : key_attributes(t.key, *page.last);
+    result["LastEvaluatedKey"] = last_evaluated(t, index, *page.last);
   }
   return result;
 }
@@ -150,12 +140,7 @@ Status fetch_from_table(const Items& items, const TableDef& t, const IndexDef* i
     return Status::ok();
   }
   if (str(in, "Select") != "ALL_ATTRIBUTES" && !has_projection) return Status::ok();
-  for (auto& item : page.items) {
-    auto full = items.get(item_key(t, item));
-    if (!full) return full.take_error();
-    if (*full) item = std::move(**full);
-  }
-  return Status::ok();
+  return fetch_table_items(items, t, page);
 }
 
 }  // namespace

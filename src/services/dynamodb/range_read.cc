@@ -119,4 +119,33 @@ KeyRange index_condition_range(const TableDef& t, const IndexDef& i,
   return range;
 }
 
+std::optional<std::string> exclusive_start(const TableDef& t, const IndexDef* index,
+                                           const boost::json::object& key) {
+  if (index == nullptr) {
+    if (!check_key(t.key, key, KeyFrom::kKey)) return std::nullopt;
+    return item_key(t, key);
+  }
+  boost::json::object table_key = key_attributes(t.key, key);
+  auto entry = index_entry_key(t, *index, key);
+  if (!check_key(t.key, table_key, KeyFrom::kKey) || !entry ||
+      key.size() != index_item_key(t, *index, key).size()) {
+    return std::nullopt;
+  }
+  return entry;
+}
+
+boost::json::object last_evaluated(const TableDef& t, const IndexDef* index,
+                                   const boost::json::object& last) {
+  return index ? index_item_key(t, *index, last) : key_attributes(t.key, last);
+}
+
+Status fetch_table_items(const Items& items, const TableDef& t, Page& page) {
+  for (auto& item : page.items) {
+    auto full = items.get(item_key(t, item));
+    if (!full) return full.take_error();
+    if (*full) item = std::move(**full);
+  }
+  return Status::ok();
+}
+
 }  // namespace nimbus::services::dynamodb

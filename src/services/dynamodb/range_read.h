@@ -49,6 +49,20 @@ KeyRange index_condition_range(const TableDef& t, const IndexDef& i,
 // DynamoDB's page size limit: the items read, by item size.
 constexpr size_t kMaxPageBytes = 1024 * 1024;
 
+// A page's start: ExclusiveStartKey (or a PartiQL NextToken) as a storage
+// key of table `t`, or of its index `index` (not null), where it names the
+// table's and the index's keys. nullopt when it does not fit the schema.
+std::optional<std::string> exclusive_start(const TableDef& t, const IndexDef* index,
+                                           const boost::json::object& key);
+// The page's last key as LastEvaluatedKey.
+boost::json::object last_evaluated(const TableDef& t, const IndexDef* index,
+                                   const boost::json::object& last);
+
+// An LSI read asking for more than the index projects reads the items from
+// the table, as DynamoDB fetches them: replaces each entry of `page` by its
+// item.
+Status fetch_table_items(const Items& items, const TableDef& t, Page& page);
+
 // `index`: read index entries (indexes.h) instead of items.
 Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit,
                         bool index = false);

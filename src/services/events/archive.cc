@@ -5,6 +5,7 @@
 #include <ctime>
 #include <future>
 
+#include "common/encoding.h"
 #include "common/json_fields.h"
 #include "storage/key_codec.h"
 #include "storage/records.h"
@@ -81,7 +82,9 @@ std::string encode(const Replay& r) {
                                       {"started", r.started_ms},
                                       {"ended", r.ended_ms},
                                       {"last", r.last_replayed_ms},
-                                      {"cursor", r.cursor}});
+                                      // A storage key (binary): base64, so the
+                                      // record stays valid JSON.
+                                      {"cursor64", base64_encode(r.cursor)}});
 }
 
 std::optional<Replay> decode_replay(std::string_view text) {
@@ -102,7 +105,9 @@ std::optional<Replay> decode_replay(std::string_view text) {
   r.started_ms = integer(*o, "started").value_or(0);
   r.ended_ms = integer(*o, "ended").value_or(0);
   r.last_replayed_ms = integer(*o, "last").value_or(0);
-  r.cursor = str(*o, "cursor");
+  auto cursor = base64_decode(str(*o, "cursor64"));
+  if (!cursor) return std::nullopt;
+  r.cursor = std::move(*cursor);
   return r;
 }
 

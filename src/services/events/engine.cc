@@ -32,8 +32,8 @@ std::string rule_key(std::string_view bus, std::string_view name) {
   return storage::encode_key(std::string_view("r"), bus, name);
 }
 
-// Calls `done` once after `n` calls of the returned function, with the
-// first error.
+}  // namespace
+
 std::function<void(Status)> countdown(size_t n, std::function<void(Status)> done) {
   struct State {
     Mutex mu;
@@ -58,8 +58,6 @@ std::function<void(Status)> countdown(size_t n, std::function<void(Status)> done
     if (fire) fire(result);
   };
 }
-
-}  // namespace
 
 Engine::Engine(Environment& env)
     : env_(env),

@@ -4,6 +4,10 @@
 // restart, and EventBridge's errors for bad input (nothing changes).
 #include <gtest/gtest.h>
 
+#include <future>
+
+#include "services/events/archive.h"
+
 #include "services/events/test_helpers.h"
 
 namespace nimbus::services::eventbridge {
@@ -102,6 +106,28 @@ TEST_F(EventsArchiveTest, ArchivesSurviveARestartAndAgeOutByRetention) {
   expect_error("DescribeArchive", {{"ArchiveName", "keep"}}, "ResourceNotFoundException");
   call("CreateArchive", {{"ArchiveName", "keep"}, {"EventSourceArn", kBus}});
   EXPECT_EQ(archive()["EventCount"].as_int64(), 0);
+}
+
+TEST_F(EventsArchiveTest, AReplayCutMidwayKeepsItsBinaryCursorAcrossARestart) {
+  call("CreateArchive", {{"ArchiveName", "keep"}, {"EventSourceArn", kBus}});
+  // A replay as a crash leaves it: RUNNING, its cursor a storage key (bytes
+  // that are not UTF-8), an end in the past so nothing sends meanwhile.
+  Replay r;
+  r.name = "cut";
+  r.arn = "arn:aws:events:us-east-1:000000000000:replay/cut";
+  r.archive = "keep";
+  r.source_arn = kArchive;
+  r.destination_arn = kBus;
+  r.state = "RUNNING";
+  r.cursor = std::string("a\0\xff\x80\x01z", 6);
+  std::promise<Status> kept;
+  svc->engine().archives().put_replay(r, [&](Status st) { kept.set_value(std::move(st)); });
+  ASSERT_TRUE(kept.get_future().get().is_ok());
+  auto stored = svc->engine().archives().replay("cut");
+  ASSERT_TRUE(stored);
+  reopen();  // the server starts, and the replay goes on from its cursor
+  EXPECT_TRUE(replay_ends("cut"));
+  EXPECT_EQ(replay_state("cut"), "COMPLETED");
 }
 
 TEST_F(EventsArchiveTest, BadArchivesAndReplaysAreRefused) {

@@ -44,10 +44,10 @@ EVENTS_PUBLIC = {
 # The streamed payloads service.h carries (docs/edge.md): a request body to
 # read, a file to answer with, events to answer with (event streams).
 HTTP_PAYLOAD = {"http/body.h", "http/file_body.h", "http/event_payload.h"}
-# The outbound client (its own thread and loop) for services that call
-# endpoints their users name: SNS http/https subscriptions, the keys of JWT
-# authorizers' issuers.
-HTTP_CLIENT = {"http/client.h", "http/message.h"}
+# The outbound clients (each on its own thread and loop) for services that
+# call endpoints their users name: SNS http/https subscriptions, the keys of
+# JWT authorizers' issuers; SNS email subscriptions' SMTP relay.
+HTTP_CLIENT = {"http/client.h", "http/message.h", "http/smtp_client.h"}
 # The core's headers every service may use: the service interface and the
 # in-process operation calls (CloudFormation, Step Functions and Scheduler
 # call other services' operations through it).

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "common/thread_role.h"
 #include "common/version.h"
+#include "http/smtp_client.h"
 #include "protocol/engine.h"
 #include "server/app.h"
 
@@ -82,6 +83,23 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                  "https subscriptions: accept endpoints whose certificate does not verify "
                  "(self-signed; tests, air-gapped networks)",
                  CLI::IsMember({"true", "false"}));
+  service_option("sns", "smtp",
+                 "email and email-json subscriptions: the SMTP relay mail is sent through "
+                 "(plain SMTP, no AUTH); without it their mail waits and is retried",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       return nimbus::http::SmtpRelay::parse(v) ? std::string()
+                                                                : std::string("HOST:PORT");
+                     },
+                     "HOST:PORT"));
+  service_option("sns", "smtp-from",
+                 "the sender of SNS's mail (default no-reply@sns.amazonaws.com)",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       bool ok = v.find('@') != v.npos && v.find_first_of(" <>\r\n\t,;") == v.npos;
+                       return ok ? std::string() : std::string("an address");
+                     },
+                     "ADDRESS"));
   service_option("kinesis", "shard-limits",
                  "on: per-shard write limits of 1 MiB/s and 1000 records/s, as AWS (default); "
                  "off: no limit",

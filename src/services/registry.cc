@@ -45,7 +45,8 @@ Registry::Registry(Environment& env) {
   // HTTP API service serves the invoke address for both kinds of API.
   auto& rest = add(std::make_unique<apigateway::RestApiService>(env, &lambda));
   add(std::make_unique<apigateway::HttpApiService>(env, &lambda, &rest));
-  add(std::make_unique<sns::SnsService>(env));
+  // SNS writes what it would send by SMS to CloudWatch Logs (LogWriter).
+  add(std::make_unique<sns::SnsService>(env, &logs.writer()));
   add(std::make_unique<eventbridge::EventsService>(env));
   // Scheduler's universal target calls the others' operations in-process.
   add(std::make_unique<scheduler::SchedulerService>(

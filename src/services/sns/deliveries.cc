@@ -2,10 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "events/target.h"
+#include "services/sns/errors.h"
 #include "services/sns/http_delivery.h"
+#include "services/sns/mail.h"
+#include "services/sns/sms.h"
 
 namespace nimbus::services::sns {
 
@@ -99,7 +104,18 @@ std::optional<int64_t> Deliveries::retry_delay_ms(int64_t failures) {
   return std::nullopt;
 }
 
-Deliveries::Deliveries(Environment& env, Topics& topics)
+std::optional<int64_t> Deliveries::customer_managed_delay_ms(int64_t failures) {
+  if (failures < 1) return 0;
+  if (failures <= 2) return 10'000;  // pre-backoff
+  if (failures <= 12) {              // backoff: 10 s to 600 s, exponentially
+    double t = static_cast<double>(failures - 3) / 9.0;
+    return static_cast<int64_t>(std::llround(10'000.0 * std::pow(60.0, t)));
+  }
+  if (failures <= 50) return 600'000;  // post-backoff
+  return std::nullopt;
+}
+
+Deliveries::Deliveries(Environment& env, Topics& topics, logs::LogWriter* logs)
     : env_(env),
       topics_(topics),
       delivered_(env.metrics.counter("nimbus_sns_deliveries", {{"outcome", "delivered"}},
@@ -109,11 +125,13 @@ Deliveries::Deliveries(Environment& env, Topics& topics)
       dead_lettered_(env.metrics.counter("nimbus_sns_deliveries", {{"outcome", "dead_lettered"}},
                                          "SNS deliveries by outcome")),
       dropped_(env.metrics.counter("nimbus_sns_deliveries", {{"outcome", "dropped"}},
-                                   "SNS deliveries by outcome")) {}
+                                   "SNS deliveries by outcome")),
+      logs_(logs) {}
 
 Deliveries::~Deliveries() {
   gate_->close();
   client_.reset();  // what is in flight finds the gate closed: stays stored
+  smtp_.reset();
   timers_.reset();
 }
 
@@ -123,6 +141,12 @@ Status Deliveries::start() {
   client.accept_self_signed = self_signed != env_.settings.service_options.end() &&
                               (self_signed->second == "true" || self_signed->second == "1");
   client_ = std::make_unique<http::Client>(client);
+  if (auto relay = env_.settings.service_options.find("sns.smtp");
+      relay != env_.settings.service_options.end()) {
+    auto r = http::SmtpRelay::parse(relay->second);
+    if (!r) return Error::internal("--sns-smtp: not HOST:PORT: " + relay->second);
+    smtp_ = std::make_unique<http::SmtpClient>(std::move(*r));
+  }
   storage::Timers::Options o;
   o.ns = "sns.deliveries";
   // Handed out inline, in (due, id) order, on the scheduler's thread: the
@@ -162,6 +186,17 @@ void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
   if (!p->to_dlq && is_http(events::target_kind(p->target))) {
     return post(std::move(*p), std::move(sub), std::move(t.id), std::move(ack));
   }
+  if (!p->to_dlq && sub && is_mail(sub->protocol)) {
+    return mail(std::move(*p), std::move(sub), std::move(t.id), std::move(ack));
+  }
+  if (!p->to_dlq && sub && sub->protocol == "sms") {
+    std::string topic = sub->topic_arn.substr(sub->topic_arn.rfind(':') + 1);
+    Status st = write_sms(logs_, sms_log_group(env_.settings, topic), p->d.id, sub->endpoint,
+                          p->d.body, p->d.attributes, env_.clock.now_millis());
+    auto o = st ? events::Outcome::ok()
+                : events::Outcome::failed(events::Failure::kUnavailable, st.take_error());
+    return finish(std::move(*p), sub, t.id, std::move(ack), o);
+  }
   std::string target = p->target;
   events::Delivery d = p->d;
   env_.targets.deliver(
@@ -187,6 +222,27 @@ void Deliveries::post(Pending p, SubscriptionPtr sub, std::string id, storage::T
                    finish(std::move(p), sub, id, std::move(ack),
                           events::Outcome::failed(events::Failure::kUnavailable, std::move(e)));
                  });
+}
+
+void Deliveries::mail(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack) {
+  if (!smtp_) {
+    auto e = errors::unavailable("no SMTP relay: start nimbus with --sns-smtp HOST:PORT");
+    return finish(std::move(p), sub, id, std::move(ack),
+                  events::Outcome::failed(events::Failure::kUnavailable, std::move(e)));
+  }
+  http::Mail m;
+  m.from = mail_sender(env_.settings);
+  m.to = {p.target};
+  m.data = p.d.body;
+  smtp_->send(std::move(m), [this, gate = gate_, p = std::move(p), sub = std::move(sub),
+                             id = std::move(id), ack = std::move(ack)](Status st) mutable {
+    auto in = gate->hold();
+    if (!in) return;  // stopping: the delivery stays stored
+    if (st) return finish(std::move(p), sub, id, std::move(ack), events::Outcome::ok());
+    auto kind = st.error().code == "MailRejected" ? events::Failure::kRejected
+                                                  : events::Failure::kUnavailable;
+    finish(std::move(p), sub, id, std::move(ack), events::Outcome::failed(kind, st.take_error()));
+  });
 }
 
 void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string& id,
@@ -217,6 +273,8 @@ void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string
   if (is_http(events::target_kind(p.target))) {
     auto topic = sub ? topics_.find(sub->topic_arn) : nullptr;
     delay = retry_policy(sub.get(), topic.get()).delay_ms(p.failures);
+  } else if (retryable && sub && (is_mail(sub->protocol) || sub->protocol == "sms")) {
+    delay = customer_managed_delay_ms(p.failures);
   } else if (retryable) {
     delay = retry_delay_ms(p.failures);
   }

@@ -9,7 +9,11 @@
 //
 // http/https subscriptions are POSTed by an http::Client (SNS's headers,
 // 2xx is delivered) and retried per their healthyRetryPolicy
-// (http_delivery.h) before the dead-letter queue.
+// (http_delivery.h) before the dead-letter queue. email and email-json
+// subscriptions are mailed (mail.h) through the SMTP relay of `--sns-smtp
+// HOST:PORT` by an http::SmtpClient (a relay's 5xx is not retried; 4xx,
+// timeouts, refused connections and a server without a relay are). sms
+// subscriptions are written to CloudWatch Logs (sms.h).
 //
 // Storage: one storage::Timers timer per (message, subscription), namespace
 // `sns.deliveries`, kind `d`, id `<sequence or message id>/<subscription
@@ -29,6 +33,8 @@
 #include "common/result.h"
 #include "events/delivery.h"
 #include "http/client.h"
+#include "http/smtp_client.h"
+#include "services/logs/api.h"
 #include "services/service.h"
 #include "services/sns/topics.h"
 #include "storage/timers.h"
@@ -37,7 +43,8 @@ namespace nimbus::services::sns {
 
 class Deliveries {
  public:
-  Deliveries(Environment& env, Topics& topics);
+  // `logs` (may be null: sms deliveries then wait) takes sms messages.
+  Deliveries(Environment& env, Topics& topics, logs::LogWriter* logs);
   ~Deliveries();
 
   Status start();
@@ -51,6 +58,10 @@ class Deliveries {
 
   // Delay before attempt n+1 after n failures; nullopt when exhausted.
   static std::optional<int64_t> retry_delay_ms(int64_t failures);
+  // The same for customer-managed endpoints (email, sms), as SNS documents
+  // them: 2 retries 10 s apart, 10 backing off exponentially from 10 s to
+  // 600 s, 38 every 600 s (50 retries, about 6 hours).
+  static std::optional<int64_t> customer_managed_delay_ms(int64_t failures);
 
  private:
   struct Pending;  // a stored delivery (deliveries.cc)
@@ -60,6 +71,8 @@ class Deliveries {
               storage::Timers::Ack ack, const events::Outcome& o);
   // POSTs an http/https delivery with SNS's headers; 2xx is delivered.
   void post(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack);
+  // Mails an email/email-json delivery (its body is the whole message).
+  void mail(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack);
 
   Environment& env_;
   Topics& topics_;
@@ -68,7 +81,9 @@ class Deliveries {
   Counter& dead_lettered_;
   Counter& dropped_;
   std::unique_ptr<storage::Timers> timers_;
-  std::unique_ptr<http::Client> client_;  // http/https endpoints; from start()
+  std::unique_ptr<http::Client> client_;    // http/https endpoints; from start()
+  std::unique_ptr<http::SmtpClient> smtp_;  // email; from start(), null without --sns-smtp
+  logs::LogWriter* logs_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 

@@ -41,6 +41,11 @@ bool is_http(const std::string& protocol) {
   return protocol == "http" || protocol == "https";
 }
 
+std::string subscribe_url(const std::string& topic_arn, const std::string& token,
+                          const Rendering& r) {
+  return r.endpoint_url + "/?Action=ConfirmSubscription&TopicArn=" + topic_arn + "&Token=" + token;
+}
+
 std::string confirmation_envelope(const char* type, const Subscription& s,
                                   const std::string& message_id, const std::string& token,
                                   int64_t timestamp_ms, const Rendering& r) {
@@ -52,8 +57,7 @@ std::string confirmation_envelope(const char* type, const Subscription& s,
                 : "You have chosen to deactivate subscription " + s.arn +
                       ".\nTo cancel this operation and restore the subscription, visit the "
                       "SubscribeURL included in this message.";
-  std::string url =
-      r.endpoint_url + "/?Action=ConfirmSubscription&TopicArn=" + s.topic_arn + "&Token=" + token;
+  std::string url = subscribe_url(s.topic_arn, token, r);
   std::string out = "{\n";
   auto field = [&out](std::string_view k, const std::string& v, bool last = false) {
     out += "  " + quote(k) + " : " + quote(v) + (last ? "\n" : ",\n");

@@ -28,6 +28,11 @@ std::string confirmation_envelope(const char* type, const Subscription& s,
                                   const std::string& message_id, const std::string& token,
                                   int64_t timestamp_ms, const Rendering& r);
 
+// The SubscribeURL of a confirmation: ConfirmSubscription on the server
+// with `token`, working as a plain unsigned GET.
+std::string subscribe_url(const std::string& topic_arn, const std::string& token,
+                          const Rendering& r);
+
 // The headers of a POST of `type` for subscription `sub_arn` of `topic_arn`.
 http::Headers delivery_headers(const std::string& type, const std::string& message_id,
                                const std::string& topic_arn, const std::string& sub_arn, bool raw);

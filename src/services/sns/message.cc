@@ -10,6 +10,7 @@
 #include "common/json_fields.h"
 #include "common/time_format.h"
 #include "services/sns/errors.h"
+#include "services/sns/mail.h"
 #include "services/sns/signing.h"
 
 namespace nimbus::services::sns {
@@ -42,7 +43,10 @@ bool valid_attribute_name(std::string_view n) {
   if (n.find("..") != std::string_view::npos) return false;
   std::string lower(n);
   std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  if (lower.rfind("aws.", 0) == 0 || lower.rfind("amazon.", 0) == 0) return false;
+  // Reserved prefixes, but for SNS's own settings of a message
+  // (AWS.SNS.SMS.SMSType, AWS.SNS.SMS.SenderID, AWS.SNS.MOBILE.*, ...).
+  bool sns_own = n.starts_with("AWS.SNS.") || n.starts_with("AWS.MM.SMS.");
+  if (!sns_own && (lower.rfind("aws.", 0) == 0 || lower.rfind("amazon.", 0) == 0)) return false;
   return std::all_of(n.begin(), n.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
   });
@@ -132,11 +136,11 @@ json::object attributes_json(const Message& m) {
   return o;
 }
 
+}  // namespace
+
 std::string unsubscribe_url(const Subscription& s, const Rendering& r) {
   return r.endpoint_url + "/?Action=Unsubscribe&SubscriptionArn=" + s.arn;
 }
-
-}  // namespace
 
 const std::string& Message::text_for(const std::string& protocol) const {
   auto it = per_protocol.find(protocol);
@@ -297,6 +301,15 @@ events::Delivery delivery_for(const Message& m, const Subscription& s, const Ren
   d.id = m.id;
   if (s.protocol == "lambda") {
     d.body = lambda_event(m, s, r);
+    return d;
+  }
+  if (is_mail(s.protocol)) {
+    d.body = notification_mail(m, s, r);
+    return d;
+  }
+  if (s.protocol == "sms") {
+    d.body = m.text_for(s.protocol);
+    d.attributes = m.attributes;
     return d;
   }
   if (s.raw()) {

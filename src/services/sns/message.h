@@ -52,6 +52,9 @@ struct Rendering {
   std::string endpoint_url;        // "http://host:port"
   const Signer* signer = nullptr;  // null: envelopes go unsigned
   int signature_version = 1;       // the topic's SignatureVersion
+  // Mail (email, email-json): the topic's DisplayName and the sender.
+  std::string display_name{};
+  std::string mail_from{};
   // Signatures made for one message, by canonical string: subscriptions
   // that receive the same text share one. One thread at a time.
   std::shared_ptr<std::map<std::string, std::string>> signatures =
@@ -65,6 +68,8 @@ struct Signature {
 };
 std::optional<Signature> sign(const std::string& canonical, const Rendering& r);
 
+// The UnsubscribeURL of `s`: Unsubscribe on the server, working unsigned.
+std::string unsubscribe_url(const Subscription& s, const Rendering& r);
 // The Notification envelope (SQS and HTTP bodies), formatted as SNS does.
 std::string envelope(const Message& m, const Subscription& s, const Rendering& r);
 // The Lambda event: {"Records":[{"EventSource":"aws:sns",...,"Sns":{...}}]}.

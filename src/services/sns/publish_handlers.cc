@@ -10,6 +10,7 @@
 #include "common/request_id.h"
 #include "services/sns/errors.h"
 #include "services/sns/filter_policy.h"
+#include "services/sns/sms.h"
 #include "services/sns/sns_service.h"
 
 namespace nimbus::services::sns {
@@ -23,7 +24,8 @@ constexpr size_t kMaxBatch = 10;
 // The protocols nimbus delivers to today (README.md, Operations).
 bool delivers_to(const std::string& protocol) {
   return protocol == "sqs" || protocol == "lambda" || protocol == "http" || protocol == "https" ||
-         protocol == "firehose";
+         protocol == "firehose" || protocol == "email" || protocol == "email-json" ||
+         protocol == "sms";
 }
 
 // Counts down the deliveries of one call; answers once all are stored.
@@ -64,9 +66,6 @@ Result<TopicPtr> SnsService::publish_topic(const object& in) const {
   std::string arn = str(in, "TopicArn");
   if (arn.empty()) arn = str(in, "TargetArn");
   if (arn.empty()) {
-    if (has(in, "PhoneNumber")) {
-      return errors::invalid("PhoneNumber", "SMS messages are not supported by nimbus");
-    }
     return errors::invalid("TopicArn or TargetArn Reason: no value for required parameter");
   }
   auto t = topics_->find(arn);
@@ -110,7 +109,26 @@ void SnsService::accept(const Rendering& r, const Topic& topic, Message m,
   }
 }
 
+void SnsService::publish_sms(const std::string& phone, object in, Respond respond) {
+  if (!valid_phone_number(phone)) {
+    return respond(errors::invalid("PhoneNumber", phone + " is not valid to publish to"));
+  }
+  // The message checks of a standard topic (size, attributes, structure).
+  Topic none;
+  auto m = read_message(in, none);
+  if (!m) return respond(m.take_error());
+  std::string id = new_request_id();
+  Status st = write_sms(logs_, sms_log_group(env_.settings, "DirectPublishToPhoneNumber"), id,
+                        phone, m->text_for("sms"), m->attributes, env_.clock.now_millis());
+  if (!st) return respond(st.take_error());
+  respond(json::object{{"MessageId", id}});
+}
+
 void SnsService::publish(const CallContext& ctx, object in, Respond respond) {
+  if (std::string phone = str(in, "PhoneNumber");
+      !phone.empty() && str(in, "TopicArn").empty() && str(in, "TargetArn").empty()) {
+    return publish_sms(phone, std::move(in), std::move(respond));
+  }
   auto topic = publish_topic(in);
   if (!topic) return respond(topic.take_error());
   auto m = read_message(in, **topic);

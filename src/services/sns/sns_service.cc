@@ -3,6 +3,7 @@
 #include "services/sns/sns_service.h"
 
 #include "common/json_fields.h"
+#include "services/sns/mail.h"
 
 namespace nimbus::services::sns {
 
@@ -21,7 +22,10 @@ Resources by_resource_arn(const CallContext&, const json::object& in) {
 // Publish names the topic (or endpoint) it publishes to.
 Resources by_publish_target(const CallContext&, const json::object& in) {
   std::string arn = str(in, "TopicArn");
-  return {arn.empty() ? str(in, "TargetArn") : arn};
+  if (arn.empty()) arn = str(in, "TargetArn");
+  // An SMS to a phone number names no resource (AWS authorizes "*").
+  if (arn.empty() && in.contains("PhoneNumber")) arn = "*";
+  return {arn};
 }
 // A subscription's ARN is its topic's ARN and an id: the topic.
 Resources by_subscription_arn(const CallContext&, const json::object& in) {
@@ -62,11 +66,12 @@ const Operation<SnsService> SnsService::kOperations[] = {
     {"PublishBatch", &SnsService::publish_batch, by_topic_arn},
 };
 
-SnsService::SnsService(Environment& env)
+SnsService::SnsService(Environment& env, logs::LogWriter* logs)
     : Service("sns"),
       env_(env),
+      logs_(logs),
       topics_(std::make_unique<Topics>(env)),
-      deliveries_(std::make_unique<Deliveries>(env, *topics_)) {
+      deliveries_(std::make_unique<Deliveries>(env, *topics_, logs)) {
   serve(*this, kOperations);
 }
 
@@ -100,6 +105,9 @@ Rendering SnsService::rendering(const std::string& endpoint_url,
   auto topic = topics_->find(topic_arn);
   const std::string* v = topic ? topic->attribute("SignatureVersion") : nullptr;
   r.signature_version = v != nullptr && *v == "2" ? 2 : 1;
+  const std::string* name = topic ? topic->attribute("DisplayName") : nullptr;
+  if (name != nullptr) r.display_name = *name;
+  r.mail_from = mail_sender(env_.settings);
   return r;
 }
 

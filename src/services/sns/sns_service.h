@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "events/target.h"
+#include "services/logs/api.h"
 #include "services/service.h"
 #include "services/sns/deliveries.h"
 #include "services/sns/fifo_window.h"
@@ -19,7 +20,8 @@ namespace nimbus::services::sns {
 
 class SnsService final : public Service {
  public:
-  explicit SnsService(Environment& env);
+  // `logs` (may be null) takes what SNS would send by SMS (sms.h).
+  explicit SnsService(Environment& env, logs::LogWriter* logs = nullptr);
   ~SnsService() override;
 
   // Binds topics as the "sns" delivery target (target.cc): a delivery is
@@ -81,7 +83,11 @@ class SnsService final : public Service {
               std::function<void(Result<Message>)> done);
 
  private:
+  // Publish with PhoneNumber (publish_handlers.cc): written to `logs_`.
+  void publish_sms(const std::string& phone, object in, Respond respond);
+
   Environment& env_;
+  logs::LogWriter* logs_;
   std::unique_ptr<Topics> topics_;
   std::unique_ptr<Signer> signer_;  // from start(); envelopes go unsigned before
   FifoWindow fifo_;

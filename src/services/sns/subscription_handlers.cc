@@ -9,6 +9,7 @@
 #include "services/sns/errors.h"
 #include "services/sns/filter_policy.h"
 #include "services/sns/http_delivery.h"
+#include "services/sns/mail.h"
 #include "services/sns/sns_service.h"
 
 namespace nimbus::services::sns {
@@ -51,8 +52,16 @@ Status check_endpoint(const std::string& protocol, const std::string& endpoint,
       return errors::invalid("Endpoint must match the specified protocol");
     }
   } else if (protocol == "email" || protocol == "email-json") {
+    // One @ between a local part and a domain, nothing that would end an
+    // SMTP command or an address (spaces, controls, <>, quotes).
     auto at = endpoint.find('@');
-    if (at == std::string::npos || at == 0 || at + 1 == endpoint.size()) {
+    bool bad_char = std::any_of(endpoint.begin(), endpoint.end(), [](char c) {
+      auto u = static_cast<unsigned char>(c);
+      return u <= 0x20 || u == 0x7f ||
+             std::string_view("<>()[]\\,;:\"").find(c) != std::string_view::npos;
+    });
+    if (at == std::string::npos || at == 0 || at + 1 == endpoint.size() ||
+        endpoint.find('@', at + 1) != std::string::npos || bad_char) {
       return errors::invalid("Email address");
     }
   } else if (protocol == "sms") {
@@ -196,7 +205,9 @@ void SnsService::subscribe(const CallContext& ctx, object in, Respond respond) {
         json::object out{{"SubscriptionArn", s->confirmed || return_arn
                                                  ? s->arn
                                                  : std::string("pending confirmation")}};
-        if (s->confirmed || !is_http(s->protocol)) return respond(std::move(out));
+        if (s->confirmed || !(is_http(s->protocol) || is_mail(s->protocol))) {
+          return respond(std::move(out));
+        }
         // The SubscriptionConfirmation POST (again for a repeated Subscribe),
         // durable before Subscribe answers.
         send_confirmation(kSubscriptionConfirmation, *s, s->token, url,
@@ -234,8 +245,13 @@ void SnsService::send_confirmation(const char* type, const Subscription& s,
   events::Delivery d;
   d.id = new_request_id();
   d.source_arn = s.topic_arn;
-  d.body = confirmation_envelope(type, s, d.id, token, env_.clock.now_millis(),
-                                 rendering(endpoint_url, s.topic_arn));
+  if (is_mail(s.protocol)) {
+    d.body = confirmation_mail(s, d.id, token, env_.clock.now_millis(),
+                               rendering(endpoint_url, s.topic_arn));
+  } else {
+    d.body = confirmation_envelope(type, s, d.id, token, env_.clock.now_millis(),
+                                   rendering(endpoint_url, s.topic_arn));
+  }
   std::string key = d.id;
   deliveries_->queue(s, key, std::move(d), std::move(done), type);
 }

@@ -126,6 +126,8 @@ Deliveries::Deliveries(Environment& env, Topics& topics, logs::LogWriter* logs)
                                          "SNS deliveries by outcome")),
       dropped_(env.metrics.counter("nimbus_sns_deliveries", {{"outcome", "dropped"}},
                                    "SNS deliveries by outcome")),
+      throttled_(env.metrics.counter("nimbus_sns_deliveries", {{"outcome", "throttled"}},
+                                     "SNS deliveries by outcome")),
       logs_(logs) {}
 
 Deliveries::~Deliveries() {
@@ -205,10 +207,32 @@ void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
           events::Outcome o) mutable { finish(std::move(p), sub, id, std::move(ack), o); });
 }
 
+bool Deliveries::throttled(const std::string& sub, int64_t max_per_second, int64_t now_ms) {
+  MutexLock lock(windows_mu_);
+  auto& w = windows_[sub];
+  if (w.second != now_ms / 1000) w = {now_ms / 1000, 0};
+  if (w.count >= max_per_second) return true;
+  ++w.count;
+  return false;
+}
+
 void Deliveries::post(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack) {
+  auto topic = sub ? topics_.find(sub->topic_arn) : nullptr;
+  HttpPolicy policy = http_policy(sub.get(), topic.get());
+  int64_t now = env_.clock.now_millis();
+  if (policy.max_receives_per_second > 0 && p.type == kNotification &&
+      throttled(p.sub, policy.max_receives_per_second, now)) {
+    // Over the subscription's rate this second: tried again at the next
+    // one, not counted as a failure.
+    throttled_.add();
+    auto next = std::chrono::milliseconds(1000 - now % 1000);
+    return timers_->schedule(kKind, id, env_.scheduler.clock().now() + next, p.encode(),
+                             std::move(ack));
+  }
   http::ClientRequest r;
   r.url = p.target;
-  r.headers = delivery_headers(p.type, p.d.id, p.d.source_arn, p.sub, sub && sub->raw());
+  r.headers = delivery_headers(p.type, p.d.id, p.d.source_arn, p.sub, sub && sub->raw(),
+                               policy.content_type);
   r.body = p.d.body;
   client_->fetch(std::move(r),
                  [this, gate = gate_, p = std::move(p), sub = std::move(sub), id = std::move(id),
@@ -278,7 +302,7 @@ void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string
   } else if (retryable) {
     delay = retry_delay_ms(p.failures);
   }
-  if (delay) return reschedule(*delay);
+  if (delay) return reschedule(with_jitter(*delay, jitter_()));
   // Confirmations have no dead-letter queue.
   std::string dlq = sub && p.type == kNotification ? dead_letter_queue(*sub) : std::string();
   if (dlq.empty()) {

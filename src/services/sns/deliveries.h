@@ -27,9 +27,12 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <random>
 
 #include "common/gate.h"
+#include "common/mutex.h"
 #include "common/result.h"
 #include "events/delivery.h"
 #include "http/client.h"
@@ -71,6 +74,9 @@ class Deliveries {
               storage::Timers::Ack ack, const events::Outcome& o);
   // POSTs an http/https delivery with SNS's headers; 2xx is delivered.
   void post(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack);
+  // Whether a Notification to `sub` now would exceed its throttlePolicy's
+  // maxReceivesPerSecond; counts it when not.
+  bool throttled(const std::string& sub, int64_t max_per_second, int64_t now_ms);
   // Mails an email/email-json delivery (its body is the whole message).
   void mail(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack);
 
@@ -80,10 +86,23 @@ class Deliveries {
   Counter& retried_;
   Counter& dead_lettered_;
   Counter& dropped_;
+  Counter& throttled_;  // held back by a throttlePolicy (http/https)
   std::unique_ptr<storage::Timers> timers_;
   std::unique_ptr<http::Client> client_;    // http/https endpoints; from start()
   std::unique_ptr<http::SmtpClient> smtp_;  // email; from start(), null without --sns-smtp
   logs::LogWriter* logs_;
+  // Deliveries to each throttled subscription in the current second.
+  struct Window {
+    int64_t second = 0;
+    int64_t count = 0;
+  };
+  Mutex windows_mu_;
+  std::map<std::string, Window> windows_ GUARDED_BY(windows_mu_);
+  // Jitter of retry delays: a number in [0, 1).
+  std::function<double()> jitter_ = [] {
+    thread_local std::mt19937_64 gen{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(gen);
+  };
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 

@@ -35,6 +35,27 @@ const json::object* member(const json::object& o, const char* name) {
   return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
 }
 
+void read_throttle(const json::object* o, HttpPolicy& p) {
+  if (o == nullptr) return;
+  if (auto v = integer(*o, "maxReceivesPerSecond"); v && *v > 0) p.max_receives_per_second = *v;
+}
+
+void read_request(const json::object* o, HttpPolicy& p) {
+  if (o == nullptr) return;
+  // A header value: no line breaks (the edge would make them spaces).
+  if (auto t = str(*o, "headerContentType"); !t.empty() && t.find_first_of("\r\n") == t.npos) {
+    p.content_type = t;
+  }
+}
+
+// The topic's "http" policy and whether subscriptions may override it.
+std::pair<const json::object*, bool> topic_http(const std::optional<json::object>& topic_policy) {
+  if (!topic_policy) return {nullptr, true};
+  const auto* http = member(*topic_policy, "http");
+  if (http == nullptr) return {nullptr, true};
+  return {http, !boolean(*http, "disableSubscriptionOverrides").value_or(false)};
+}
+
 }  // namespace
 
 bool is_http(const std::string& protocol) {
@@ -90,13 +111,14 @@ std::string confirmation_envelope(const char* type, const Subscription& s,
 }
 
 http::Headers delivery_headers(const std::string& type, const std::string& message_id,
-                               const std::string& topic_arn, const std::string& sub_arn, bool raw) {
+                               const std::string& topic_arn, const std::string& sub_arn, bool raw,
+                               const std::string& content_type) {
   http::Headers h{{"x-amz-sns-message-type", type},
                   {"x-amz-sns-message-id", message_id},
                   {"x-amz-sns-topic-arn", topic_arn}};
   if (type != kSubscriptionConfirmation) h.emplace_back("x-amz-sns-subscription-arn", sub_arn);
   if (raw && type == kNotification) h.emplace_back("x-amz-sns-rawdelivery", "true");
-  h.emplace_back("Content-Type", "text/plain; charset=UTF-8");
+  h.emplace_back("Content-Type", type == kNotification ? content_type : kDefaultContentType);
   return h;
 }
 
@@ -122,14 +144,13 @@ std::optional<int64_t> RetryPolicy::delay_ms(int64_t n) const {
 
 RetryPolicy retry_policy(const Subscription* s, const Topic* topic) {
   RetryPolicy p;
-  bool overrides = true;
+  std::optional<json::object> topic_policy;
   if (const std::string* set = topic ? topic->attribute("DeliveryPolicy") : nullptr) {
-    if (auto o = parse_object(*set)) {
-      if (const auto* http = member(*o, "http")) {
-        if (const auto* def = member(*http, "defaultHealthyRetryPolicy")) read_policy(*def, p);
-        overrides = !boolean(*http, "disableSubscriptionOverrides").value_or(false);
-      }
-    }
+    topic_policy = parse_object(*set);
+  }
+  auto [http, overrides] = topic_http(topic_policy);
+  if (http != nullptr) {
+    if (const auto* def = member(*http, "defaultHealthyRetryPolicy")) read_policy(*def, p);
   }
   if (s != nullptr && overrides) {
     auto it = s->attributes.find("DeliveryPolicy");
@@ -140,6 +161,35 @@ RetryPolicy retry_policy(const Subscription* s, const Topic* topic) {
     }
   }
   return p;
+}
+
+HttpPolicy http_policy(const Subscription* s, const Topic* topic) {
+  HttpPolicy p;
+  std::optional<json::object> topic_policy;
+  if (const std::string* set = topic ? topic->attribute("DeliveryPolicy") : nullptr) {
+    topic_policy = parse_object(*set);
+  }
+  auto [http, overrides] = topic_http(topic_policy);
+  if (http != nullptr) {
+    read_throttle(member(*http, "defaultThrottlePolicy"), p);
+    read_request(member(*http, "defaultRequestPolicy"), p);
+  }
+  if (s != nullptr && overrides) {
+    auto it = s->attributes.find("DeliveryPolicy");
+    if (it != s->attributes.end()) {
+      if (auto o = parse_object(it->second)) {
+        read_throttle(member(*o, "throttlePolicy"), p);
+        read_request(member(*o, "requestPolicy"), p);
+      }
+    }
+  }
+  return p;
+}
+
+int64_t with_jitter(int64_t delay_ms, double random) {
+  if (delay_ms <= 0) return delay_ms;
+  random = std::clamp(random, 0.0, 1.0);
+  return delay_ms + static_cast<int64_t>(static_cast<double>(delay_ms / 10) * random);
 }
 
 }  // namespace nimbus::services::sns

@@ -33,9 +33,14 @@ std::string confirmation_envelope(const char* type, const Subscription& s,
 std::string subscribe_url(const std::string& topic_arn, const std::string& token,
                           const Rendering& r);
 
-// The headers of a POST of `type` for subscription `sub_arn` of `topic_arn`.
+constexpr const char* kDefaultContentType = "text/plain; charset=UTF-8";
+
+// The headers of a POST of `type` for subscription `sub_arn` of `topic_arn`;
+// `content_type` is the requestPolicy's headerContentType (Notifications
+// only: confirmations keep SNS's default).
 http::Headers delivery_headers(const std::string& type, const std::string& message_id,
-                               const std::string& topic_arn, const std::string& sub_arn, bool raw);
+                               const std::string& topic_arn, const std::string& sub_arn, bool raw,
+                               const std::string& content_type = kDefaultContentType);
 
 // A healthyRetryPolicy (AWS's names, delays in seconds).
 struct RetryPolicy {
@@ -56,5 +61,20 @@ struct RetryPolicy {
 // disableSubscriptionOverrides, then the topic's defaultHealthyRetryPolicy,
 // then AWS's default (3 retries 20 s apart). `topic` may be null.
 RetryPolicy retry_policy(const Subscription* s, const Topic* topic);
+
+// The rest of an HTTP delivery policy, with the same precedence: the
+// subscription's throttlePolicy and requestPolicy, else (or always, with
+// disableSubscriptionOverrides) the topic's defaultThrottlePolicy and
+// defaultRequestPolicy.
+struct HttpPolicy {
+  int64_t max_receives_per_second = 0;  // 0: not throttled
+  std::string content_type = kDefaultContentType;
+};
+HttpPolicy http_policy(const Subscription* s, const Topic* topic);
+
+// A retry delay with SNS's jitter: `delay_ms` plus up to a tenth of it, by
+// `random` in [0, 1). The delay never comes before the policy's target; a
+// burst of failures does not retry in lockstep.
+int64_t with_jitter(int64_t delay_ms, double random);
 
 }  // namespace nimbus::services::sns

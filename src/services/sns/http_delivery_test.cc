@@ -72,6 +72,41 @@ TEST(HttpRetryPolicy, SubscriptionOverTopicUnlessOverridesAreDisabled) {
   EXPECT_EQ(retry_policy(&s, &t).delay_ms(5), 3000);
 }
 
+TEST(HttpPolicy, ThrottleAndRequestPoliciesWithTheRetryPolicysPrecedence) {
+  EXPECT_EQ(http_policy(nullptr, nullptr).max_receives_per_second, 0);
+  EXPECT_EQ(http_policy(nullptr, nullptr).content_type, "text/plain; charset=UTF-8");
+  Topic t;
+  t.attributes["DeliveryPolicy"] =
+      R"({"http":{"defaultThrottlePolicy":{"maxReceivesPerSecond":10},)"
+      R"("defaultRequestPolicy":{"headerContentType":"application/json"}}})";
+  Subscription s;
+  EXPECT_EQ(http_policy(&s, &t).max_receives_per_second, 10);
+  EXPECT_EQ(http_policy(&s, &t).content_type, "application/json");
+  s.attributes["DeliveryPolicy"] = R"({"throttlePolicy":{"maxReceivesPerSecond":2},)"
+                                   R"("requestPolicy":{"headerContentType":"text/xml"}})";
+  EXPECT_EQ(http_policy(&s, &t).max_receives_per_second, 2);
+  EXPECT_EQ(http_policy(&s, &t).content_type, "text/xml");
+  EXPECT_EQ(http_policy(&s, nullptr).max_receives_per_second, 2);
+  t.attributes["DeliveryPolicy"] = R"({"http":{"disableSubscriptionOverrides":true,)"
+                                   R"("defaultThrottlePolicy":{"maxReceivesPerSecond":10}}})";
+  EXPECT_EQ(http_policy(&s, &t).max_receives_per_second, 10);
+  EXPECT_EQ(http_policy(&s, &t).content_type, "text/plain; charset=UTF-8");
+  // Values a header cannot carry, or no throttle at all, keep the defaults.
+  s.attributes["DeliveryPolicy"] = R"({"throttlePolicy":{"maxReceivesPerSecond":0},)"
+                                   R"("requestPolicy":{"headerContentType":"a
+X-Evil: 1"}})";
+  EXPECT_EQ(http_policy(&s, nullptr).max_receives_per_second, 0);
+  EXPECT_EQ(http_policy(&s, nullptr).content_type, "text/plain; charset=UTF-8");
+}
+
+TEST(HttpPolicy, JitterAddsUpToATenth) {
+  EXPECT_EQ(with_jitter(0, 0.5), 0);
+  EXPECT_EQ(with_jitter(20'000, 0.0), 20'000);
+  EXPECT_EQ(with_jitter(20'000, 0.5), 21'000);
+  EXPECT_LE(with_jitter(20'000, 0.999999), 22'000);
+  EXPECT_EQ(with_jitter(20'000, 7.0), 22'000);  // out of range: clamped
+}
+
 TEST(HttpDelivery, ConfirmationEnvelopeAndHeaders) {
   Subscription s;
   s.arn = "arn:aws:sns:us-east-1:000000000000:t:abc";
@@ -93,6 +128,12 @@ TEST(HttpDelivery, ConfirmationEnvelopeAndHeaders) {
   h = delivery_headers(kNotification, "mid", s.topic_arn, s.arn, true);
   EXPECT_EQ(h[3], (std::pair<std::string, std::string>{"x-amz-sns-subscription-arn", s.arn}));
   EXPECT_EQ(h[4], (std::pair<std::string, std::string>{"x-amz-sns-rawdelivery", "true"}));
+  // The requestPolicy's headerContentType is for Notifications only.
+  h = delivery_headers(kNotification, "mid", s.topic_arn, s.arn, false, "application/json");
+  EXPECT_EQ(h.back(), (std::pair<std::string, std::string>{"Content-Type", "application/json"}));
+  h = delivery_headers(kSubscriptionConfirmation, "mid", s.topic_arn, s.arn, false,
+                       "application/json");
+  EXPECT_EQ(h.back().second, "text/plain; charset=UTF-8");
 }
 
 // Verifies `sig_b64` over `text` with the certificate's public key.

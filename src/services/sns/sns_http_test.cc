@@ -27,8 +27,8 @@ class SnsHttpTest : public services::testing::WithTargets<testing::SnsTest> {
         MutexLock lock(mu_);
         bool failing = fail_next_ > 0;
         if (failing) --fail_next_;
-        posts_.push_back(
-            {std::string(r.header("x-amz-sns-message-type")), r.body, failing, clock.now_millis()});
+        posts_.push_back({std::string(r.header("x-amz-sns-message-type")), r.body, failing,
+                          clock.now_millis(), std::string(r.header("content-type"))});
         out.status = failing ? 500 : 200;
       }
       reply(std::move(out));
@@ -42,6 +42,7 @@ class SnsHttpTest : public services::testing::WithTargets<testing::SnsTest> {
     std::string type, body;
     bool failed;
     int64_t at_ms;  // on the simulated clock
+    std::string content_type;
   };
   std::vector<Post> posts() {
     MutexLock lock(mu_);
@@ -98,6 +99,29 @@ TEST_F(SnsHttpTest, RetriesWaitForTheClockPerTheDeliveryPolicy) {
     EXPECT_LE(gap, 6500) << i;
   }
   EXPECT_EQ(s(json::parse(tries[2].body).as_object()["Message"]), "m");
+}
+
+TEST_F(SnsHttpTest, AThrottlePolicyHoldsDeliveriesToItsRatePerSecond) {
+  std::string topic = create_topic("t");
+  confirmed(topic,
+            {{"DeliveryPolicy", R"({"throttlePolicy":{"maxReceivesPerSecond":2},)"
+                                R"("requestPolicy":{"headerContentType":"application/json"}})"}});
+  // At the start of a second on the clock, so the windows are whole.
+  clock.advance(std::chrono::milliseconds(1000 - clock.now_millis() % 1000));
+  for (int i = 0; i < 5; ++i) call("Publish", {{"TopicArn", topic}, {"Message", "m"}});
+  clock.advance(std::chrono::milliseconds(1));
+  EXPECT_TRUE(eventually([&] { return count("Notification") == 2; }));
+  EXPECT_EQ(count("Notification"), 2u);  // the rest wait for the next second
+  clock.advance(std::chrono::milliseconds(999));
+  EXPECT_TRUE(eventually([&] { return count("Notification") == 4; }));
+  EXPECT_EQ(count("Notification"), 4u);
+  clock.advance(std::chrono::milliseconds(1000));
+  EXPECT_TRUE(eventually([&] { return count("Notification") == 5; }));
+  for (const auto& p : posts()) {
+    if (p.type != "Notification") continue;
+    EXPECT_EQ(p.content_type, "application/json");
+    EXPECT_FALSE(p.failed);
+  }
 }
 
 TEST_F(SnsHttpTest, SpentRetriesGoToTheDeadLetterQueue) {

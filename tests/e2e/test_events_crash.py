@@ -26,10 +26,9 @@ def client(server, service):
                                                       max_pool_connections=16))
 
 
-def drain(server, queue):
+def drain(sqs, queue):
     """Every message of `queue` (left in flight): a Counter of event id and
     replay name (None for a first delivery)."""
-    sqs = client(server, "sqs")
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     seen = collections.Counter()
     while True:
@@ -42,8 +41,7 @@ def drain(server, queue):
             seen[(body["id"], body.get("replay-name"))] += 1
 
 
-def queue_depth(server, queue):
-    sqs = client(server, "sqs")
+def queue_depth(sqs, queue):
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
         "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
@@ -101,36 +99,35 @@ class EventsCrashTest(unittest.TestCase):
                     acked.update(e["EventId"] for e in out["Entries"] if "EventId" in e)
             return put
 
-        kill9_under_load(server, [writer(n) for n in range(4)], seconds=1.5)
+        kill9_under_load(server, [writer(n) for n in range(4)], seconds=1.0)
         self.assertGreater(len(acked), 100)
 
         server = self.restart()
+        sqs, events = client(server, "sqs"), client(server, "events")
         # Deliveries queued before the kill go out after the restart.
-        wait_until(lambda: queue_depth(server, "crash-events") >= len(acked), timeout=30)
-        first = drain(server, "crash-events")
+        wait_until(lambda: queue_depth(sqs, "crash-events") >= len(acked), timeout=30)
+        first = drain(sqs, "crash-events")
         missing = [e for e in acked if first[(e, None)] == 0]
         report("PutEvents across kill -9", first, {(e, None) for e in acked})
         self.assertEqual(missing, [], "%d acknowledged events lost" % len(missing))
 
         # Every acknowledged event is in the archive (more may be: an
         # unanswered request may have been stored).
-        events = client(server, "events")
         archived = events.describe_archive(ArchiveName="crash-archive")["EventCount"]
         self.assertGreaterEqual(archived, len(acked))
 
         # 2. A replay of the archive, killed while it runs.
-        sqs = client(server, "sqs")
         purge_url = sqs.get_queue_url(QueueName="crash-events")["QueueUrl"]
         sqs.purge_queue(QueueUrl=purge_url)
         time.sleep(1.1)  # replay windows are whole seconds; end it after the last event
         events.start_replay(ReplayName="cut", EventSourceArn=archive, EventStartTime=started,
                             EventEndTime=datetime.datetime.now(datetime.timezone.utc),
                             Destination={"Arn": bus})
-        wait_until(lambda: queue_depth(server, "crash-events") > 0, timeout=10)
+        wait_until(lambda: queue_depth(sqs, "crash-events") > 0, timeout=10)
         server.kill9()
 
         server = self.restart()
-        events = client(server, "events")
+        sqs, events = client(server, "sqs"), client(server, "events")
         # As the kill left it: the restart takes it up again.
         state_at_kill = events.describe_replay(ReplayName="cut")["State"]
         self.assertIn(state_at_kill, ("STARTING", "RUNNING", "COMPLETED"))
@@ -140,8 +137,8 @@ class EventsCrashTest(unittest.TestCase):
         self.assertTrue(done, replay)
         self.assertEqual(replay["State"], "COMPLETED", replay)
         expected = {(e, "cut") for e in acked}
-        wait_until(lambda: queue_depth(server, "crash-events") >= len(expected), timeout=30)
-        second = drain(server, "crash-events")
+        wait_until(lambda: queue_depth(sqs, "crash-events") >= len(expected), timeout=30)
+        second = drain(sqs, "crash-events")
         report("replay across kill -9 (state after restart %s)" % state_at_kill, second,
                expected)
         missing = [k for k in expected if second[k] == 0]

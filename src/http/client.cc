@@ -3,17 +3,15 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <list>
 #include <optional>
-#include <thread>
+
+#include "http/outbound_loop.h"
 
 namespace nimbus::http {
 
@@ -91,13 +89,8 @@ struct Client::Impl {
     tls.set_verify_mode(options.accept_self_signed ? ssl::verify_none : ssl::verify_peer);
   }
   ClientOptions options;
-  asio::io_context ioc{1};
   ssl::context tls{ssl::context::tls_client};
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::thread thread;
-  // Touched only on the client's thread.
-  bool stopping = false;
-  std::list<std::weak_ptr<Session>> sessions;
+  OutboundLoop<Session> loop;
 };
 
 // One request: resolve, connect, (TLS handshake), write, read, close.
@@ -108,9 +101,9 @@ class Session : public std::enable_shared_from_this<Session> {
         url_(std::move(url)),
         req_(std::move(req)),
         done_(std::move(done)),
-        resolver_(impl.ioc),
-        socket_(impl.ioc),
-        timer_(impl.ioc) {}
+        resolver_(impl.loop.ioc),
+        socket_(impl.loop.ioc),
+        timer_(impl.loop.ioc) {}
 
   void start(std::list<std::weak_ptr<Session>>::iterator self) {
     self_ = self;
@@ -230,7 +223,7 @@ class Session : public std::enable_shared_from_this<Session> {
     timer_.cancel();
     boost::system::error_code ignored;
     socket_.close(ignored);
-    impl_.sessions.erase(self_);
+    impl_.loop.erase(self_);
     auto done = std::move(done_);
     done_ = nullptr;
     done(std::move(r));
@@ -252,31 +245,26 @@ class Session : public std::enable_shared_from_this<Session> {
   bool cancelled_ = false;
 };
 
-Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
-  impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
-}
+Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
 
 Client::~Client() {
-  asio::post(impl_->ioc, [impl = impl_.get()] {
-    impl->stopping = true;
-    auto sessions = impl->sessions;
-    for (auto& w : sessions) {
-      if (auto s = w.lock()) s->cancel();
-    }
-  });
-  impl_->work.reset();
-  impl_->thread.join();
+  impl_->loop.stop();
 }
 
 void Client::fetch(ClientRequest request, FetchDone done) {
-  asio::post(impl_->ioc, [impl = impl_.get(), request = std::move(request),
-                          done = std::move(done)]() mutable {
-    if (impl->stopping) return done(fail("ClientStopped", "the client is stopping"));
+  impl_->loop.start_session([impl = impl_.get(), request = std::move(request),
+                             done = std::move(done)](bool stopping) mutable {
+    std::shared_ptr<Session> s;
+    if (stopping) {
+      done(fail("ClientStopped", "the client is stopping"));
+      return s;
+    }
     auto url = Url::parse(request.url);
-    if (!url) return done(Error::make("InvalidUrl", "not an http(s) URL: " + request.url, 400));
-    auto s = std::make_shared<Session>(*impl, std::move(*url), std::move(request), std::move(done));
-    impl->sessions.push_front(s);
-    s->start(impl->sessions.begin());
+    if (!url) {
+      done(Error::make("InvalidUrl", "not an http(s) URL: " + request.url, 400));
+      return s;
+    }
+    return std::make_shared<Session>(*impl, std::move(*url), std::move(request), std::move(done));
   });
 }
 

@@ -1,17 +1,15 @@
 #include "http/smtp_client.h"
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <istream>
 #include <list>
-#include <thread>
+
+#include "http/outbound_loop.h"
 
 namespace nimbus::http {
 
@@ -84,12 +82,7 @@ class SmtpSession;
 struct SmtpClient::Impl {
   explicit Impl(SmtpRelay r) : relay(std::move(r)) {}
   SmtpRelay relay;
-  asio::io_context ioc{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::thread thread;
-  // Touched only on the client's thread.
-  bool stopping = false;
-  std::list<std::weak_ptr<SmtpSession>> sessions;
+  OutboundLoop<SmtpSession> loop;
 };
 
 // One message: resolve, connect, then the steps in order, each a command
@@ -99,9 +92,9 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   SmtpSession(SmtpClient::Impl& impl, Mail mail, SendDone done)
       : impl_(impl),
         done_(std::move(done)),
-        resolver_(impl.ioc),
-        socket_(impl.ioc),
-        timer_(impl.ioc) {
+        resolver_(impl.loop.ioc),
+        socket_(impl.loop.ioc),
+        timer_(impl.loop.ioc) {
     steps_.push_back({"", '2'});
     steps_.push_back({"EHLO " + impl.relay.helo + "\r\n", '2'});
     steps_.push_back({"MAIL FROM:<" + mail.from + ">\r\n", '2'});
@@ -199,7 +192,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
     timer_.cancel();
     boost::system::error_code ignored;
     socket_.close(ignored);
-    impl_.sessions.erase(self_);
+    impl_.loop.erase(self_);
     auto done = std::move(done_);
     done_ = nullptr;
     done(std::move(st));
@@ -218,30 +211,22 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   bool cancelled_ = false;
 };
 
-SmtpClient::SmtpClient(SmtpRelay relay) : impl_(std::make_shared<Impl>(std::move(relay))) {
-  impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
-}
+SmtpClient::SmtpClient(SmtpRelay relay) : impl_(std::make_shared<Impl>(std::move(relay))) {}
 
 SmtpClient::~SmtpClient() {
-  asio::post(impl_->ioc, [impl = impl_.get()] {
-    impl->stopping = true;
-    auto sessions = impl->sessions;
-    for (auto& w : sessions) {
-      if (auto s = w.lock()) s->cancel();
-    }
-  });
-  impl_->work.reset();
-  impl_->thread.join();
+  impl_->loop.stop();
 }
 
 void SmtpClient::send(Mail mail, SendDone done) {
-  asio::post(impl_->ioc,
-             [impl = impl_.get(), mail = std::move(mail), done = std::move(done)]() mutable {
-               if (impl->stopping) return done(fail("ClientStopped", "the client is stopping"));
-               auto s = std::make_shared<SmtpSession>(*impl, std::move(mail), std::move(done));
-               impl->sessions.push_front(s);
-               s->start(impl->sessions.begin());
-             });
+  impl_->loop.start_session(
+      [impl = impl_.get(), mail = std::move(mail), done = std::move(done)](bool stopping) mutable {
+        std::shared_ptr<SmtpSession> s;
+        if (stopping) {
+          done(fail("ClientStopped", "the client is stopping"));
+          return s;
+        }
+        return std::make_shared<SmtpSession>(*impl, std::move(mail), std::move(done));
+      });
 }
 
 }  // namespace nimbus::http

@@ -2,6 +2,7 @@
 // and concurrent conditional updates on one item.
 #include <future>
 
+#include "services/dynamodb/expiry.h"
 #include "services/dynamodb/test_helpers.h"
 
 namespace nimbus::services::dynamodb::testing {
@@ -199,6 +200,67 @@ TEST_F(DynamoDbTest, TimeToLiveDeletesExpiredItemsInTheBackground) {
   EXPECT_TRUE(advance_until([&] { return count() == 2; }, std::chrono::seconds(30)));
   EXPECT_EQ(call("DescribeTable", {{"TableName", "sessions"}})["Table"].at("ItemCount").as_int64(),
             2);
+}
+
+TEST_F(DynamoDbTest, TimeToLiveSweepReadsOnlyWhatIsDue) {
+  create_table("cache", "pk");
+  int64_t now = clock.now_millis() / 1000;
+  auto put = [&](const std::string& pk, const std::string& exp) {
+    json::object item{{"pk", S(pk)}};
+    if (!exp.empty()) item["exp"] = N(exp);
+    call("PutItem", {{"TableName", "cache"}, {"Item", std::move(item)}});
+  };
+  for (int i = 0; i < 300; ++i) put("keep" + std::to_string(i), std::to_string(now + 3600));
+  for (int i = 0; i < 50; ++i) put("plain" + std::to_string(i), "");
+  auto ttl = [&](bool on) {
+    call("UpdateTimeToLive",
+         {{"TableName", "cache"},
+          {"TimeToLiveSpecification", json::object{{"Enabled", on}, {"AttributeName", "exp"}}}});
+  };
+  auto entries = [&] {
+    auto all = storage->records(ns::kExpiry).scan("", 100000, "");
+    return all ? all->size() : size_t{0};
+  };
+  auto gone = [&](const std::string& pk) {
+    return !call("GetItem", {{"TableName", "cache"}, {"Key", json::object{{"pk", S(pk)}}}})
+                .contains("Item");
+  };
+  // Enabled on a table with items: the index is rebuilt from them; until it
+  // is complete a sweep reads every item, then only what is due (nothing).
+  ttl(true);
+  ASSERT_TRUE(eventually([&] { return entries() == 300u; }));
+  ASSERT_TRUE(eventually([&] { return svc->sweep_ttl() == 0u; }));
+
+  // Every write keeps it: an update makes one item due, a delete drops an
+  // entry, new items due now and in a fraction of a second add theirs.
+  call("UpdateItem",
+       {{"TableName", "cache"},
+        {"Key", json::object{{"pk", S("keep0")}}},
+        {"UpdateExpression", "SET exp = :e"},
+        {"ExpressionAttributeValues", json::object{{":e", N(std::to_string(now - 1))}}}});
+  call("DeleteItem", {{"TableName", "cache"}, {"Key", json::object{{"pk", S("keep1")}}}});
+  put("old", std::to_string(now - 10));
+  put("frac", std::to_string(now) + ".5");
+  EXPECT_EQ(entries(), 301u);
+  EXPECT_EQ(svc->sweep_ttl(), 2u);  // keep0 and old, not the 349 others
+  ASSERT_TRUE(eventually([&] { return gone("keep0") && gone("old") && entries() == 299u; }));
+  EXPECT_FALSE(gone("frac"));  // expires at now + 0.5: due from the next second
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(svc->sweep_ttl(), 1u);
+  ASSERT_TRUE(eventually([&] { return gone("frac"); }));
+  EXPECT_EQ(call("DescribeTable", {{"TableName", "cache"}})["Table"].at("ItemCount").as_int64(),
+            348);
+
+  // Disabled: the next sweep drops the entries; enabled again, a new
+  // generation is rebuilt, also across a restart.
+  ttl(false);
+  svc->sweep_ttl();
+  ASSERT_TRUE(eventually([&] { return entries() == 0u; }));
+  clock.advance(std::chrono::seconds(1));
+  ttl(true);
+  reopen();
+  ASSERT_TRUE(eventually([&] { return entries() == 298u; }));
+  ASSERT_TRUE(eventually([&] { return svc->sweep_ttl() == 0u; }));
 }
 
 }  // namespace

@@ -144,7 +144,10 @@ Status DynamoDbService::start() {
   stream_reader_->attach(stream_log_.get());
   bool more = false;
   for (const auto& name : tables_->names("", SIZE_MAX, more)) {
-    if (auto t = tables_->find(name)) backfill_new_indexes(*t);
+    if (auto t = tables_->find(name)) {
+      backfill_new_indexes(*t);
+      recover_expiry(*t);
+    }
   }
   schedule_ttl_sweep();
   return Status::ok();

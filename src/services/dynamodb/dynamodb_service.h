@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "common/gate.h"
 #include "common/mutex.h"
@@ -38,7 +39,7 @@ class DynamoDbService final : public Service {
   void bind(events::Targets& targets) override;
 
   // TTL (ttl_sweep.cc): one pass over the tables with TTL enabled; the
-  // number of expired items whose deletion it started. Blocking.
+  // number of items (or expiry entries) it read. Blocking.
   size_t sweep_ttl();
   static constexpr std::chrono::milliseconds kTtlSweepEvery{30'000};
 
@@ -162,10 +163,26 @@ class DynamoDbService final : public Service {
   std::unique_ptr<Tables> tables_;
   std::unique_ptr<Items> items_;
   void schedule_ttl_sweep();
+  // ttl_sweep.cc: the due entries of `t`'s expiry index (expiry.h), or
+  // every item while that is rebuilt; the number read.
+  size_t sweep_due(const TablePtr& t, int64_t now_s);
+  size_t sweep_all(const TablePtr& t, int64_t now_s);
+  // Deletes the item at `item_key` under its turn if still expired, and the
+  // expiry entry `entry` ("": none) either way.
+  void expire(const TablePtr& t, const std::string& item_key, const std::string& entry,
+              int64_t now_s);
+  // Drops `t`'s expiry entries of earlier TTL generations (before `now_ms`).
+  void drop_stale_expiry(const TableDef& t, int64_t now_ms);
+  // Rebuilds the expiry index of TTL generation `since` from `after` on,
+  // then marks it complete; recover_expiry() at start: marked, or rebuilt.
+  void rebuild_expiry(std::string table, int64_t since, std::string after);
+  void recover_expiry(const TableDef& t);
   // The sweep timer enters it when it fires (the Scheduler may outlive us).
   std::shared_ptr<Gate> ttl_gate_ = std::make_shared<Gate>();
   Mutex ttl_mu_;
   bool ttl_stopped_ GUARDED_BY(ttl_mu_) = false;
+  // The expiry indexes that are complete (their expiry_mark()).
+  std::set<std::string> expiry_ready_ GUARDED_BY(ttl_mu_);
   // The "dynamodb" stream source; last, so it is unbound before what the
   // reader uses goes.
   std::unique_ptr<events::Binding> stream_bound_;

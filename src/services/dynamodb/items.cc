@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "services/dynamodb/expiry.h"
 #include "services/dynamodb/indexes.h"
 #include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/model/value.h"
@@ -146,6 +147,7 @@ void Items::commit(const std::vector<Change>& changes, std::function<void(Status
       TablePtr t = current(c.table->name);
       if (!t || t->num != c.table->num) t = c.table;
       index_changes(*t, c.before, c.after, b, d);
+      expiry_changes(*t, c.key, c.before, c.after, b);
       auto record = stream_record(*t, c.before, c.after, c.by_ttl);
       if (!record) continue;
       std::string partition = stream_partition(t->name, t->stream_label);
@@ -162,47 +164,37 @@ void Items::commit(const std::vector<Change>& changes, std::function<void(Status
                        std::move(collections), std::move(sizes));
 }
 
-void Items::backfill(const std::string& table, uint64_t index, std::string after,
-                     BackfillDone done) {
-  constexpr size_t kBackfillChunk = 100;
+void Items::rebuild_step(const std::string& table, std::string after, Applies applies, Keep keep,
+                         Add add, BackfillDone done) {
+  constexpr size_t kChunk = 100;
   auto in = gate_.hold();
   if (!in) return done(Error::make("InternalServerError", "the server is stopping", 500));
-  env_.workers.post([this, in, table, index, after = std::move(after), done = std::move(done)] {
-    auto index_of = [index](const TableDef& t) -> const IndexDef* {
-      for (const auto* list : {&t.gsis, &t.lsis}) {
-        for (const auto& i : *list) {
-          if (i.num == index) return &i;
-        }
-      }
-      return nullptr;
-    };
+  env_.workers.post([this, in, table, after = std::move(after), applies = std::move(applies),
+                     keep = std::move(keep), add = std::move(add), done = std::move(done)] {
     TablePtr t = tables_.find(table);
-    if (!t || !index_of(*t)) return done(std::optional<std::string>());
-    auto chunk = records_.scan(table_prefix(*t), kBackfillChunk, after);
+    if (!t || !applies(*t)) return done(std::optional<std::string>());
+    auto chunk = records_.scan(table_prefix(*t), kChunk, after);
     if (!chunk) return done(chunk.take_error());
     if (chunk->empty()) return done(std::optional<std::string>());
     std::vector<std::string> keys;
     for (const auto& e : *chunk) keys.push_back(e.key);
     std::string last = keys.back();
-    bool started = with_turns(keys, [this, t, keys, last, index_of, done](Turns turns) {
+    bool started = with_turns(keys, [this, t, keys, last, applies, keep, add, done](Turns turns) {
       // Under the turns no write of these items runs: what is read here is
-      // what the index must hold.
-      std::vector<json::object> missing;
+      // what the entries must say.
+      Read items;
       for (const auto& key : keys) {
         auto item = get(key);
         if (!item) return done(item.take_error());
-        if (!*item) continue;
-        auto entry = index_entry_key(*t, *index_of(*t), **item);
-        if (!entry) continue;
-        auto stored = index_records_.get(*entry);
-        if (!stored) return done(stored.take_error());
-        if (!*stored) missing.push_back(std::move(**item));
+        if (*item) items.emplace_back(key, std::move(**item));
       }
-      auto add = [&missing, t, index_of](const Tables::Current& current, storage::WriteBatch& b,
-                                         std::vector<Tables::StatsDelta>& d, Tables::Appends&) {
+      if (auto st = keep(*t, items); !st) return done(st.take_error());
+      auto entries = [&items, t, applies, add](
+                         const Tables::Current& current, storage::WriteBatch& b,
+                         std::vector<Tables::StatsDelta>& d, Tables::Appends&) {
         TablePtr now = current(t->name);
-        if (!now || now->num != t->num || !index_of(*now)) return;
-        for (const auto& item : missing) index_entry(*now, *index_of(*now), item, b, d);
+        if (!now || now->num != t->num || !applies(*now)) return;
+        add(*now, items, b, d);
       };
       storage::WriteBatch batch("dynamodb/" + t->name);
       tables_.commit_items(
@@ -211,10 +203,53 @@ void Items::backfill(const std::string& table, uint64_t index, std::string after
             if (!st) return done(st.take_error());
             done(std::optional<std::string>(last));
           },
-          add);
+          entries);
     });
     if (!started) done(Error::make("InternalServerError", "the server is stopping", 500));
   });
+}
+
+void Items::backfill(const std::string& table, uint64_t index, std::string after,
+                     BackfillDone done) {
+  auto index_of = [index](const TableDef& t) -> const IndexDef* {
+    for (const auto* list : {&t.gsis, &t.lsis}) {
+      for (const auto& i : *list) {
+        if (i.num == index) return &i;
+      }
+    }
+    return nullptr;
+  };
+  // Only the items whose entry is missing.
+  auto keep = [this, index_of](const TableDef& t, Read& items) -> Status {
+    Read missing;
+    for (auto& [key, item] : items) {
+      auto entry = index_entry_key(t, *index_of(t), item);
+      if (!entry) continue;
+      auto stored = index_records_.get(*entry);
+      if (!stored) return stored.take_error();
+      if (!*stored) missing.emplace_back(key, std::move(item));
+    }
+    items = std::move(missing);
+    return Status::ok();
+  };
+  auto add = [index_of](const TableDef& t, const Read& items, storage::WriteBatch& b,
+                        std::vector<Tables::StatsDelta>& d) {
+    for (const auto& [key, item] : items) index_entry(t, *index_of(t), item, b, d);
+  };
+  rebuild_step(
+      table, std::move(after), [index_of](const TableDef& t) { return index_of(t) != nullptr; },
+      keep, add, std::move(done));
+}
+
+void Items::expiry_backfill(const std::string& table, int64_t since, std::string after,
+                            BackfillDone done) {
+  auto applies = [since](const TableDef& t) { return t.ttl_enabled && t.ttl_since == since; };
+  auto keep = [](const TableDef&, Read&) { return Status::ok(); };
+  auto add = [](const TableDef& t, const Read& items, storage::WriteBatch& b,
+                std::vector<Tables::StatsDelta>&) {
+    for (const auto& [key, item] : items) expiry_changes(t, key, std::nullopt, item, b);
+  };
+  rebuild_step(table, std::move(after), applies, keep, add, std::move(done));
 }
 
 bool Items::with_turns(std::vector<std::string> keys, std::function<void(Turns)> work) {

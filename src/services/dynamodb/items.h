@@ -99,11 +99,30 @@ class Items {
   using BackfillDone = std::function<void(Result<std::optional<std::string>>)>;
   void backfill(const std::string& table, uint64_t index, std::string after, BackfillDone done);
 
+  // One step of an expiry index rebuild (expiry.h): gives up to 100 items
+  // of table `table` after `after` their entry of TTL generation `since`,
+  // the same way. nullopt once the table has no more (or TTL changed).
+  void expiry_backfill(const std::string& table, int64_t since, std::string after,
+                       BackfillDone done);
+
   // An item's stored form and back (binary values are raw bytes).
   static std::string encode(const boost::json::object& item);
   static Result<boost::json::object> decode(std::string_view stored);
 
  private:
+  // One step of a rebuild from the items (backfill, expiry_backfill): up to
+  // 100 items of `table` after `after`, while `applies` to its definition,
+  // each read under its item's turn; `keep` narrows what was read (still
+  // under the turns), `add` writes their entries with the definition in
+  // force when the batch is queued.
+  using Read = std::vector<std::pair<std::string, boost::json::object>>;
+  using Applies = std::function<bool(const TableDef&)>;
+  using Keep = std::function<Status(const TableDef&, Read&)>;
+  using Add = std::function<void(const TableDef&, const Read&, storage::WriteBatch&,
+                                 std::vector<Tables::StatsDelta>&)>;
+  void rebuild_step(const std::string& table, std::string after, Applies applies, Keep keep,
+                    Add add, BackfillDone done);
+
   Environment& env_;
   Tables& tables_;
   storage::Records records_;

@@ -89,7 +89,8 @@ void DynamoDbService::update_time_to_live(const CallContext&, object in, Respond
   json::object spec = spec_value->as_object();
   bool enable = boolean(spec, "Enabled").value_or(false);
   std::string attribute = str(spec, "AttributeName");
-  auto change = [enable, &attribute](TableDef& t) -> Status {
+  int64_t now_ms = env_.clock.now_millis();
+  auto change = [enable, &attribute, now_ms](TableDef& t) -> Status {
     if (enable && t.ttl_enabled) return errors::validation("TimeToLive is already enabled");
     if (!enable && !t.ttl_enabled) return errors::validation("TimeToLive is already disabled");
     if (!enable && attribute != t.ttl_attribute) {
@@ -100,11 +101,13 @@ void DynamoDbService::update_time_to_live(const CallContext&, object in, Respond
     }
     t.ttl_enabled = enable;
     t.ttl_attribute = enable ? attribute : "";
+    if (enable) t.ttl_since = now_ms;  // a new expiry index generation (expiry.h)
     return Status::ok();
   };
   tables_->update(name, change,
-                  [spec = std::move(spec), respond = std::move(respond)](Result<TablePtr> t) {
+                  [this, spec = std::move(spec), respond = std::move(respond)](Result<TablePtr> t) {
                     if (!t) return respond(t.take_error());
+                    if ((*t)->ttl_enabled) rebuild_expiry((*t)->name, (*t)->ttl_since, "");
                     respond(json::object{{"TimeToLiveSpecification", spec}});
                   });
 }

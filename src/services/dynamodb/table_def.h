@@ -71,6 +71,7 @@ struct TableDef {
   std::vector<std::pair<std::string, std::string>> tags;
   std::string ttl_attribute;
   bool ttl_enabled = false;
+  int64_t ttl_since = 0;  // when TTL was last enabled (ms): its expiry index generation
   bool deletion_protection = false;
   std::string table_class = "STANDARD";
 

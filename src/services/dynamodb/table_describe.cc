@@ -102,6 +102,7 @@ json::object to_stored(const TableDef& t) {
                                {"stream_view", t.stream_view_type},
                                {"ttl_attribute", t.ttl_attribute},
                                {"ttl_enabled", t.ttl_enabled},
+                               {"ttl_since", t.ttl_since},
                                {"last_increase", t.throughput.last_increase},
                                {"last_decrease", t.throughput.last_decrease},
                                {"decreases_today", t.throughput.decreases_today},
@@ -126,6 +127,7 @@ Result<TableDef> from_stored(const json::object& stored) {
   if (!t->stream_enabled) t->stream_view_type = str(x, "stream_view");
   t->ttl_attribute = str(x, "ttl_attribute");
   t->ttl_enabled = boolean(x, "ttl_enabled").value_or(false);
+  t->ttl_since = integer(x, "ttl_since").value_or(0);
   t->throughput.last_increase = number(x, "last_increase");
   t->throughput.last_decrease = number(x, "last_decrease");
   t->throughput.decreases_today = integer(x, "decreases_today").value_or(0);

@@ -5,6 +5,7 @@
 #include "common/time_format.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/errors.h"
+#include "services/dynamodb/expiry.h"
 #include "services/dynamodb/item_keys.h"
 
 namespace nimbus::services::dynamodb {
@@ -15,7 +16,8 @@ namespace {
 
 // Namespaces holding keys under a table's number, cleared by DeleteTable.
 const std::vector<std::string>& table_namespaces() {
-  static const std::vector<std::string> kSpaces{ns::kItems, ns::kIndexes, ns::kCollections};
+  static const std::vector<std::string> kSpaces{ns::kItems, ns::kIndexes, ns::kCollections,
+                                                ns::kExpiry};
   return kSpaces;
 }
 

@@ -102,6 +102,14 @@ bool streams_input(const ServiceModel& service, const OperationModel& op);
 http::Response serialize_output(const Call& call, const boost::json::object& output,
                                 std::string_view request_id);
 
+// An awsQuery call's output in the JSON form query services answer a request
+// whose Accept is application/json (what API Gateway's AWS integrations
+// receive): {"<Op>Response": {"<Op>Result": {members, absent ones null},
+// "ResponseMetadata": {"RequestId": ...}}}, members written as awsJson writes
+// them.
+http::Response serialize_query_json(const Call& call, const boost::json::object& output,
+                                    std::string_view request_id);
+
 // Serializes an error in the protocol (query -> <ErrorResponse>, json ->
 // {"__type": ...} plus x-amzn-query-error when query_mode, restXml -> <Error>).
 // The HTTP status comes from error.http_status when set, else the model's

@@ -120,4 +120,37 @@ http::Response serialize_output(const Call& call, const boost::json::object& out
   return r;
 }
 
+http::Response serialize_query_json(const Call& call, const boost::json::object& output,
+                                    std::string_view request_id) {
+  if (call.service == nullptr || call.operation == nullptr)
+    return serialize_output(call, output, request_id);
+  const ServiceModel& model = *call.service;
+  const OperationModel& op = *call.operation;
+  Ref out = ser::resolve_shape(model, op.output_shape);
+  boost::json::object result;
+  if (out.valid()) {
+    auto wire = ser::to_wire_json(model, out, output);
+    if (wire.is_object()) result = std::move(wire.get_object());
+    // AWS writes every member of the result, null when it has no value.
+    if (const auto* shape = model.shape(op.output_shape)) {
+      if (const auto* members = shape->if_contains("members"); members && members->is_object()) {
+        for (const auto& [name, member] : members->get_object()) {
+          (void)member;
+          if (!result.contains(name)) result[name] = nullptr;
+        }
+      }
+    }
+  }
+  std::string wrapper(result_wrapper(op));
+  if (wrapper.empty()) wrapper = op.name + "Result";
+  boost::json::object response;
+  if (out.valid()) response[wrapper] = std::move(result);
+  response["ResponseMetadata"] = boost::json::object{{"RequestId", request_id}};
+  http::Response r;
+  r.body = boost::json::serialize(boost::json::object{{op.name + "Response", std::move(response)}});
+  r.set_header("Content-Type", "application/json");
+  ser::add_request_id(r, request_id, false);
+  return r;
+}
+
 }  // namespace nimbus::protocol

@@ -6,30 +6,52 @@
 
 namespace nimbus::services {
 
+namespace {
+
+Error not_served(std::string_view model, std::string_view operation) {
+  return Error::make("InvalidAction",
+                     "nimbus does not serve " + std::string(model) + " " + std::string(operation),
+                     400);
+}
+
+// Whether the request asks for the XML form of an awsQuery answer.
+bool wants_xml(const http::Request& request) {
+  auto accept = http::to_lower(request.header("accept"));
+  return accept.find("xml") != std::string::npos;
+}
+
+}  // namespace
+
 InProcessCalls::InProcessCalls(const std::vector<std::unique_ptr<Service>>& services)
     : services_(services) {}
 
 InProcessCalls::~InProcessCalls() = default;
 
-void InProcessCalls::call(std::string_view model, std::string_view operation, CallContext ctx,
-                          boost::json::object input, Respond respond) {
-  Service* service = nullptr;
-  for (const auto& s : services_) {
-    if (s->model_name() == model) service = s.get();
-  }
-  const Handler* handler = service != nullptr ? service->find(operation) : nullptr;
-  if (handler == nullptr) {
-    respond(Error::make(
-        "InvalidAction",
-        "nimbus does not serve " + std::string(model) + " " + std::string(operation), 400));
-    return;
-  }
+const protocol::ModelRegistry& InProcessCalls::models() {
   std::call_once(models_once_, [this] {
     std::vector<std::string> names;
     for (const auto& s : services_) names.push_back(s->model_name());
     models_ = std::make_unique<protocol::ModelRegistry>(names);
   });
-  const auto* service_model = models_->by_name(model);
+  return *models_;
+}
+
+Service* InProcessCalls::find(std::string_view model) const {
+  for (const auto& s : services_) {
+    if (s->model_name() == model) return s.get();
+  }
+  return nullptr;
+}
+
+void InProcessCalls::call(std::string_view model, std::string_view operation, CallContext ctx,
+                          boost::json::object input, Respond respond) {
+  Service* service = find(model);
+  const Handler* handler = service != nullptr ? service->find(operation) : nullptr;
+  if (handler == nullptr) {
+    respond(not_served(model, operation));
+    return;
+  }
+  const auto* service_model = models().by_name(model);
   const auto* op = service_model != nullptr ? service_model->operation(operation) : nullptr;
   if (op != nullptr) {
     if (auto st = protocol::input::validate(*service_model, *op, input, service_model->protocol());
@@ -41,6 +63,79 @@ void InProcessCalls::call(std::string_view model, std::string_view operation, Ca
   ctx.service = std::string(model);
   ctx.operation = std::string(operation);
   (*handler)(ctx, std::move(input), std::move(respond));
+}
+
+void InProcessCalls::call_wire(std::string_view service, std::string_view action,
+                               http::Request request, CallContext ctx,
+                               std::function<void(Result<http::Response>)> respond) {
+  const protocol::ServiceModel* model = nullptr;
+  for (const auto& s : services_) {
+    const auto* m = models().by_name(s->model_name());
+    if (m != nullptr && (m->endpoint_prefix() == service || m->signing_name() == service)) {
+      model = m;
+      break;
+    }
+  }
+  if (model == nullptr) return respond(not_served(service, action));
+  if (!action.empty()) {
+    switch (model->protocol()) {
+      case protocol::Protocol::kQuery:
+      case protocol::Protocol::kEc2: {
+        std::string target = request.target.empty() ? "/" : request.target;
+        target += target.find('?') == std::string::npos ? '?' : '&';
+        target += "Action=" + std::string(action) + "&Version=" + std::string(model->api_version());
+        request.target = std::move(target);
+        break;
+      }
+      case protocol::Protocol::kJson10:
+      case protocol::Protocol::kJson11: {
+        std::erase_if(request.headers, [](const auto& h) { return h.first == "x-amz-target"; });
+        request.headers.emplace_back(
+            "x-amz-target", std::string(model->target_prefix()) + "." + std::string(action));
+        if (request.header("content-type").find("amz-json") == std::string_view::npos) {
+          std::erase_if(request.headers, [](const auto& h) { return h.first == "content-type"; });
+          request.headers.emplace_back(
+              "content-type", "application/x-amz-json-" + std::string(model->json_version()));
+        }
+        break;
+      }
+      default:
+        return respond(not_served(service, action));
+    }
+  }
+  auto parsed = protocol::parse_request(request, models(), model->signing_name());
+  if (!parsed.call) {
+    const auto& f = *parsed.failure;
+    return respond(
+        protocol::serialize_error(f.protocol, f.service, f.query_mode, f.error, ctx.request_id));
+  }
+  auto call = std::make_shared<protocol::Call>(std::move(*parsed.call));
+  Service* target = find(call->service_name);
+  const Handler* handler = target != nullptr ? target->find(call->operation_name) : nullptr;
+  if (handler == nullptr) {
+    return respond(protocol::serialize_error(call->protocol, call->service, call->query_mode,
+                                             not_served(call->service_name, call->operation_name),
+                                             ctx.request_id));
+  }
+  ctx.service = call->service_name;
+  ctx.operation = call->operation_name;
+  ctx.path = std::string(request.path());
+  bool json_form = call->protocol == protocol::Protocol::kQuery && !wants_xml(request);
+  std::string request_id = ctx.request_id;
+  boost::json::object input = std::move(call->input);
+  (*handler)(
+      ctx, std::move(input),
+      [call, json_form, request_id, respond = std::move(respond)](Output out) {
+        if (!out) {
+          // The JSON form of a query service's error is its awsJson
+          // error with the legacy code (x-amzn-query-error).
+          auto protocol = json_form ? protocol::Protocol::kJson10 : call->protocol;
+          return respond(protocol::serialize_error(
+              protocol, call->service, json_form || call->query_mode, out.error(), request_id));
+        }
+        respond(json_form ? protocol::serialize_query_json(*call, *out, request_id)
+                          : protocol::serialize_output(*call, *out, request_id));
+      });
 }
 
 }  // namespace nimbus::services

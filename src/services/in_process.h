@@ -1,7 +1,8 @@
 // OperationCalls over a list of built services (the registry's, or a test
 // fixture's): finds the handler by model and operation name and checks the
 // input against the embedded model first, as the protocol engine checks a
-// request. The models are loaded on first use.
+// request. The models are loaded on first use. call_wire() takes a request
+// in the service's wire form through the protocol engine instead.
 #pragma once
 
 #include <memory>
@@ -24,8 +25,13 @@ class InProcessCalls final : public OperationCalls {
 
   void call(std::string_view model, std::string_view operation, CallContext ctx,
             boost::json::object input, Respond respond) override;
+  void call_wire(std::string_view service, std::string_view action, http::Request request,
+                 CallContext ctx, std::function<void(Result<http::Response>)> respond) override;
 
  private:
+  const protocol::ModelRegistry& models();
+  Service* find(std::string_view model) const;
+
   const std::vector<std::unique_ptr<Service>>& services_;
   std::once_flag models_once_;
   std::unique_ptr<protocol::ModelRegistry> models_;

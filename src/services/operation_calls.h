@@ -8,8 +8,11 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <functional>
+#include <string>
 #include <string_view>
 
+#include "http/message.h"
 #include "services/service.h"
 
 namespace nimbus::services {
@@ -24,6 +27,30 @@ class OperationCalls {
   // not serve the operation.
   virtual void call(std::string_view model, std::string_view operation, CallContext ctx,
                     boost::json::object input, Respond respond) = 0;
+
+  // A request in a service's own wire form, as API Gateway's AWS
+  // integrations send one. `service` is the service as an
+  // arn:aws:apigateway URI names it (its endpoint prefix or signing name:
+  // "sqs", "dynamodb", "states"); `action` the operation an `action/NAME`
+  // URI names (empty for a `path/...` one), which the call sends the way
+  // the service's protocol does (awsQuery: Action= in the query string;
+  // awsJson: X-Amz-Target). The protocol engine parses the request as the
+  // router would, the operation is called under `ctx`, and its answer or
+  // error comes back in the request's protocol; an awsQuery answer in its
+  // JSON form ({"<Op>Response": {"<Op>Result": ..., "ResponseMetadata":
+  // ...}}) unless the request's Accept names XML. `respond` gets an Error
+  // only when no served service answers to `service` (or `action` is given
+  // for a REST service). Implementations that only call by value (test
+  // doubles) answer that Error.
+  virtual void call_wire(std::string_view service, std::string_view action, http::Request request,
+                         CallContext ctx, std::function<void(Result<http::Response>)> respond) {
+    (void)request;
+    (void)ctx;
+    respond(Error::make("InvalidAction",
+                        "nimbus does not serve " + std::string(service) + " " +
+                            std::string(action) + " from its wire form here",
+                        400));
+  }
 };
 
 }  // namespace nimbus::services

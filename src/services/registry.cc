@@ -43,8 +43,14 @@ Registry::Registry(Environment& env) {
   lambda.use_execution_roles(*iam_);
   // API Gateway invokes functions through Lambda's Functions (api.h); the
   // HTTP API service serves the invoke address for both kinds of API.
+  // AWS integrations to the other services call them in-process.
   auto& rest = add(std::make_unique<apigateway::RestApiService>(env, &lambda));
-  add(std::make_unique<apigateway::HttpApiService>(env, &lambda, &rest));
+  // Their stages' access logs go through CloudWatch Logs' LogWriter.
+  rest.use_calls(calls_.get());
+  rest.use_logs(&logs.writer());
+  auto& http_apis = add(std::make_unique<apigateway::HttpApiService>(env, &lambda, &rest));
+  http_apis.use_calls(calls_.get());
+  http_apis.use_logs(&logs.writer());
   // SNS writes what it would send by SMS to CloudWatch Logs (LogWriter).
   add(std::make_unique<sns::SnsService>(env, &logs.writer()));
   add(std::make_unique<eventbridge::EventsService>(env));

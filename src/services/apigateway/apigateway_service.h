@@ -19,6 +19,8 @@
 #include "services/apigateway/throttling.h"
 #include "services/apigateway/usage_plans.h"
 #include "services/lambda/api.h"
+#include "services/logs/api.h"
+#include "services/operation_calls.h"
 #include "services/service.h"
 
 namespace nimbus::services::apigateway {
@@ -34,6 +36,13 @@ class RestApiService final : public Service {
   void use_iam(const RequestVerifier* verifier, const iam::Directory* iam) {
     iam_auth_.use(verifier, iam);
   }
+
+  // AWS integrations to other services call them through `calls` (set
+  // once, before requests arrive; without it they answer 500).
+  void use_calls(OperationCalls* calls) { calls_ = calls; }
+  // Stages' access logs go to CloudWatch Logs through `logs` (set once,
+  // before requests arrive; without it nothing is logged).
+  void use_logs(logs::LogWriter* logs) { logs_ = logs; }
 
   // The REST API whose id is `id`, or null.
   ApiPtr find(const std::string& id) const { return store_.find(id); }
@@ -121,11 +130,16 @@ class RestApiService final : public Service {
                       const std::shared_ptr<UserRequest>& holder,
                       const std::shared_ptr<ProxyRequest>& proxy,
                       const std::function<void(http::Response)>& answer);
-  // rest_integrate_aws.cc: AWS (Lambda, non-proxy) and MOCK integrations.
+  // rest_integrate_aws.cc: AWS (Lambda non-proxy, other services) and MOCK
+  // integrations.
   void integrate_lambda(const ApiPtr& api, const json::object& integration,
                         const Mappings& mappings, const std::shared_ptr<UserRequest>& holder,
                         const std::shared_ptr<ProxyRequest>& proxy,
                         const std::function<void(http::Response)>& answer);
+  void integrate_service(const ApiPtr& api, const json::object& integration,
+                         const Mappings& mappings, const std::shared_ptr<UserRequest>& holder,
+                         const std::shared_ptr<ProxyRequest>& proxy,
+                         const std::function<void(http::Response)>& answer);
   void integrate_mock(const ApiPtr& api, const json::object& integration, const Mappings& mappings,
                       const std::shared_ptr<UserRequest>& holder,
                       const std::shared_ptr<ProxyRequest>& proxy,
@@ -136,6 +150,8 @@ class RestApiService final : public Service {
 
   Environment& env_;
   lambda::Functions* functions_;
+  OperationCalls* calls_ = nullptr;
+  logs::LogWriter* logs_ = nullptr;  // stages' access logs  // AWS integrations to other services
   ApiStore store_;
   UsagePlans usage_;
   AuthorizerCache authorizer_cache_;

@@ -21,6 +21,8 @@
 #include "services/apigateway/store.h"
 #include "services/apigateway/throttling.h"
 #include "services/lambda/api.h"
+#include "services/logs/api.h"
+#include "services/operation_calls.h"
 #include "services/service.h"
 
 namespace nimbus::auth {
@@ -47,6 +49,14 @@ class HttpApiService final : public Service {
   void use_iam(const RequestVerifier* verifier, const iam::Directory* iam) {
     iam_auth_.use(verifier, iam);
   }
+
+  // AWS_PROXY integrations with an IntegrationSubtype call the services
+  // through `calls` (set once, before requests arrive; without it they
+  // answer 500).
+  void use_calls(OperationCalls* calls) { calls_ = calls; }
+  // Stages' access logs go to CloudWatch Logs through `logs` (set once,
+  // before requests arrive; without it nothing is logged).
+  void use_logs(logs::LogWriter* logs) { logs_ = logs; }
 
   // The data plane (http_data_plane.cc): one request to API `api`.
   void handle(const ApiPtr& api, UserRequest r, UserReply reply);
@@ -105,6 +115,13 @@ class HttpApiService final : public Service {
   void authorize_jwt(const json::object& auth, const json::object& route,
                      const std::shared_ptr<ProxyRequest>& proxy,
                      std::function<void(http::Response)> answer, std::function<void()> next);
+  // An AWS_PROXY integration with an IntegrationSubtype (http_data_plane.cc):
+  // the body read, the operation called, the service's answer relayed.
+  void integrate_subtype(const json::object& integration,
+                         const std::shared_ptr<UserRequest>& holder,
+                         const std::shared_ptr<ProxyRequest>& proxy,
+                         const std::shared_ptr<json::object>& cors,
+                         const std::function<void(http::Response)>& answer);
 
   // One child of an API (a route, integration, stage or deployment): its
   // output, or NotFoundException naming `what`.
@@ -117,6 +134,9 @@ class HttpApiService final : public Service {
 
   Environment& env_;
   lambda::Functions* functions_;
+  OperationCalls* calls_ = nullptr;
+  logs::LogWriter* logs_ =
+      nullptr;  // stages' access logs  // AWS_PROXY integrations with a subtype
   RestApiService* rest_;
   ApiStore store_;
   AuthorizerCache authorizer_cache_;

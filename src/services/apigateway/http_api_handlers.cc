@@ -5,6 +5,7 @@
 
 #include "common/json_fields.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/aws_service.h"
 #include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/routes.h"
@@ -132,6 +133,9 @@ Status check_http_integration(json::object& i) {
     if (str(i, "IntegrationUri").empty() && str(i, "IntegrationSubtype").empty()) {
       return errors::bad_request("IntegrationUri is required for " + type + " integrations");
     }
+  }
+  if (type == "AWS_PROXY" && !str(i, "IntegrationSubtype").empty()) {
+    if (auto st = check_subtype(i); !st) return st;
   }
   std::string version = str(i, "PayloadFormatVersion");
   if (version.empty()) {

@@ -3,7 +3,9 @@
 // bodies for what goes wrong.
 #include "common/json_fields.h"
 #include "common/request_id.h"
+#include "services/apigateway/access_log.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/aws_service.h"
 #include "services/apigateway/cors.h"
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/http_plan.h"
@@ -23,7 +25,7 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   auto plan = std::static_pointer_cast<const HttpPlan>(api->compiled);
   const json::object& doc = api->doc;
   std::string request_id = new_request_id();
-  auto answer = [reply, request_id](http::Response resp) {
+  std::function<void(http::Response)> answer = [reply, request_id](http::Response resp) {
     resp.set_header("apigw-requestid", request_id);
     reply(std::move(resp));
   };
@@ -54,6 +56,18 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
     return answer(gateway_error(404, "Not Found"));
   }
   const json::object& stage = stages.at(stage_name).as_object();
+  // The stage's access log: its line is written after the answer went out.
+  std::shared_ptr<AccessRecord> record;
+  if (auto log = AccessLog::of(logs_, stage, true); log.enabled()) {
+    record = start_record(r, stage_name, request_id, env_.clock.now_millis());
+    record->http_api = true;
+    record->account_id = env_.settings.account_id;
+    answer = [this, inner = std::move(answer), log = std::move(log), record](http::Response resp) {
+      AccessLog::finish(*record, resp, env_.clock.now_millis());
+      inner(std::move(resp));
+      log.write(*record);
+    };
+  }
   const HttpPlan::Table* table = &plan->live;
   if (!boolean(stage, "AutoDeploy").value_or(false)) {
     auto it = plan->deployments.find(str(stage, "DeploymentId"));
@@ -63,6 +77,7 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   auto match = table->routes.find(r.request.method, path);
   if (!match) return answer(gateway_error(404, "Not Found"));
   const auto& route = table->route_docs.at(match->id).as_object();
+  if (record) record->route_key = match->key;
   if (auto refused =
           throttles_.admit(r.id + '\n' + stage_name + '\n' + match->key,
                            http_route_throttle(stage, match->key), env_.clock.monotonic())) {
@@ -118,6 +133,18 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
     // HTTP, AWS and MOCK integrations of HTTP APIs are not served yet.
     return answer(gateway_error(500, "Internal Server Error"));
   }
+  if (!str(integration, "IntegrationSubtype").empty()) {
+    auto holder = std::make_shared<UserRequest>(std::move(r));
+    proxy->request = &holder->request;
+    // `api` keeps `integration` (in its compiled plan) alive.
+    auto call = [this, api, &integration, holder, proxy, cors, answer] {
+      integrate_subtype(integration, holder, proxy, cors, answer);
+    };
+    if (str(route, "AuthorizationType") == "AWS_IAM") {
+      return authorize_iam(holder, proxy, answer, std::move(call));
+    }
+    return authorize(api, route, proxy, answer, std::move(call));
+  }
   bool v2 = str(integration, "PayloadFormatVersion") == "2.0";
   std::string function = lambda_function_of(str(integration, "IntegrationUri"));
   auto holder = std::make_shared<UserRequest>(std::move(r));
@@ -150,6 +177,32 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
     return authorize_iam(holder, proxy, answer, std::move(invoke));
   }
   authorize(api, route, proxy, answer, std::move(invoke));
+}
+
+void HttpApiService::integrate_subtype(const json::object& integration,
+                                       const std::shared_ptr<UserRequest>& holder,
+                                       const std::shared_ptr<ProxyRequest>& proxy,
+                                       const std::shared_ptr<json::object>& cors,
+                                       const std::function<void(http::Response)>& answer) {
+  with_body(holder, kPayloadLimit,
+            [this, &integration, holder, proxy, cors, answer](std::optional<http::Response> fail) {
+              if (fail) return answer(std::move(*fail));
+              auto call = subtype_request(integration, *proxy, env_.settings.region);
+              if (!call || calls_ == nullptr)
+                return answer(gateway_error(500, "Internal Server Error"));
+              CallContext ctx;
+              ctx.request_id = proxy->request_id;
+              ctx.region = call->uri.region;
+              ctx.account_id = env_.settings.account_id;
+              calls_->call_wire(call->uri.service, "", std::move(call->request), std::move(ctx),
+                                [holder, cors, answer](Result<http::Response> res) {
+                                  http::Response resp =
+                                      res ? std::move(*res)
+                                          : gateway_error(500, "Internal Server Error");
+                                  add_cors_headers(*cors, holder->request, resp);
+                                  answer(std::move(resp));
+                                });
+            });
 }
 
 }  // namespace nimbus::services::apigateway

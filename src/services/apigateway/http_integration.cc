@@ -123,9 +123,8 @@ std::optional<std::string> rest_value(std::string_view expr, const ProxyRequest&
   return std::nullopt;
 }
 
-// HTTP API parameter values: text with $request.header.N,
-// $request.querystring.N, $request.path.N, $request.path, $context.requestId
-// and $stageVariables.N replaced by what the request has (empty when not).
+}  // namespace
+
 std::string http_api_value(std::string_view text, const ProxyRequest& p) {
   auto name_char = [](char c) { return unreserved(c) && c != '.'; };
   std::string out;
@@ -166,6 +165,8 @@ std::string http_api_value(std::string_view text, const ProxyRequest& p) {
   }
   return out;
 }
+
+namespace {
 
 // The path of an http(s) URL ("" when it has none), for the HTTP API rule
 // that a URI without one gets the request's.

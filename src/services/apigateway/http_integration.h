@@ -45,6 +45,11 @@ http::ClientRequest rest_request(const boost::json::object& integration, const P
 // $request.path, $context.requestId, $stageVariables.N).
 http::ClientRequest http_api_request(const boost::json::object& integration, const ProxyRequest& p);
 
+// HTTP API parameter values: text with $request.header.N,
+// $request.querystring.N, $request.path.N, $request.path, $context.requestId
+// and $stageVariables.N replaced by what the request has (empty when not).
+std::string http_api_value(std::string_view text, const ProxyRequest& p);
+
 // HTTP_PROXY: the endpoint's answer as it came, without hop-by-hop headers.
 http::Response relay(http::ClientResponse from);
 

@@ -6,6 +6,7 @@
 
 #include "common/json_fields.h"
 #include "common/request_id.h"
+#include "services/apigateway/access_log.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/invoke.h"
@@ -39,7 +40,7 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   auto plan = std::static_pointer_cast<const RestPlan>(api->compiled);
   const json::object& doc = api->doc;
   std::string request_id = new_request_id();
-  auto answer = [reply, request_id](http::Response resp) {
+  std::function<void(http::Response)> answer = [reply, request_id](http::Response resp) {
     resp.set_header("x-amzn-RequestId", request_id);
     reply(std::move(resp));
   };
@@ -53,11 +54,26 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   std::string stage_name(segments[0]);
   std::string path = r.path.substr(1 + stage_name.size());
   if (path.empty()) path = "/";
+  // The stage's access log: its line is written after the answer went out.
+  std::shared_ptr<AccessRecord> record;
+  if (auto log = AccessLog::of(logs_, stage, false); log.enabled()) {
+    record = start_record(r, stage_name, request_id, env_.clock.now_millis());
+    record->account_id = env_.settings.account_id;
+    answer = [this, inner = std::move(answer), log = std::move(log), record](http::Response resp) {
+      AccessLog::finish(*record, resp, env_.clock.now_millis());
+      inner(std::move(resp));
+      log.write(*record);
+    };
+  }
   auto table = plan->deployments.find(str(stage, "deploymentId"));
   if (table == plan->deployments.end()) return answer(gateway_error(403, "Forbidden"));
   auto match = table->second.paths.find(r.request.method, path);
   if (!match) return answer(gateway_error(403, "Missing Authentication Token"));
   const json::object& resource = table->second.resources.at(match->id).as_object();
+  if (record) {
+    record->resource_path = str(resource, "path");
+    record->resource_id = str(resource, "id");
+  }
   const json::object* method = nullptr;
   std::string method_name = r.request.method;
   if (const auto* ms = resource.if_contains("resourceMethods"); ms != nullptr && ms->is_object()) {

@@ -3,6 +3,7 @@
 // (store.h), answered once it is durable.
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/aws_service.h"
 #include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
@@ -64,6 +65,9 @@ Status check_rest_integration(const std::string& type, const std::string& uri) {
     return errors::bad_request(
         "Integrations of type 'AWS_PROXY' currently only supports Lambda "
         "function and Firehose stream invocations.");
+  }
+  if (type == "AWS" && !parse_service_uri(uri)) {
+    return errors::bad_request("AWS ARN for integration must contain path or action");
   }
   return Status::ok();
 }

@@ -1,11 +1,14 @@
 // REST APIs' AWS integrations (Lambda, non-proxy: the request template's
 // output is the event, the function's answer goes through the integration
-// responses) and MOCK integrations (the request template's statusCode picks
+// responses; other services: the integration request in the service's wire
+// form, called in-process through OperationCalls::call_wire, its answer
+// selected by status) and MOCK integrations (the request template's statusCode picks
 // the integration response).
 #include <spdlog/spdlog.h>
 
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/aws_service.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/rest_mapping.h"
 
@@ -29,12 +32,7 @@ void RestApiService::integrate_lambda(const ApiPtr& api, const json::object& int
                                       const std::shared_ptr<ProxyRequest>& proxy,
                                       const std::function<void(http::Response)>& answer) {
   std::string uri = str(integration, "uri");
-  if (!lambda_uri(uri)) {
-    // AWS integrations of other services are not served yet (README).
-    spdlog::warn("({}) Execution failed: AWS integration {} is not supported", proxy->request_id,
-                 uri);
-    return answer(gateway_error(500, "Internal server error"));
-  }
+  if (!lambda_uri(uri)) return integrate_service(api, integration, mappings, holder, proxy, answer);
   with_body(
       holder, kRestPayloadLimit,
       [this, api, &integration, &mappings, holder, proxy, function = lambda_function_of(uri),
@@ -57,6 +55,53 @@ void RestApiService::integrate_lambda(const ApiPtr& api, const json::object& int
               if (res->function_error) selector = lambda_error_message(res->payload);
               const json::object* chosen = select_response(mappings, integration, selector);
               auto resp = map_response(mappings, chosen, std::move(res->payload), {}, *proxy);
+              if (!resp) return answer(mapping_failure(proxy->request_id, chosen));
+              answer(std::move(*resp));
+            });
+      });
+}
+
+// `api` keeps `integration` and `mappings` (in its plan) alive.
+void RestApiService::integrate_service(const ApiPtr& api, const json::object& integration,
+                                       const Mappings& mappings,
+                                       const std::shared_ptr<UserRequest>& holder,
+                                       const std::shared_ptr<ProxyRequest>& proxy,
+                                       const std::function<void(http::Response)>& answer) {
+  with_body(
+      holder, kRestPayloadLimit,
+      [this, api, &integration, &mappings, holder, proxy,
+       answer](std::optional<http::Response> fail) {
+        if (fail) return answer(std::move(*fail));
+        auto body = map_request(mappings, integration, *proxy);
+        if (auto* refused = std::get_if<http::Response>(&body)) return answer(std::move(*refused));
+        auto call =
+            rest_service_request(integration, *proxy, std::move(std::get<std::string>(body)));
+        if (!call || calls_ == nullptr) {
+          spdlog::warn(
+              "({}) Execution failed due to configuration error: AWS integration {} "
+              "names no service nimbus serves",
+              proxy->request_id, str(integration, "uri"));
+          return answer(gateway_error(500, "Internal server error"));
+        }
+        CallContext ctx;
+        ctx.request_id = proxy->request_id;
+        ctx.region = call->uri.region;
+        ctx.account_id = env_.settings.account_id;
+        calls_->call_wire(
+            call->uri.service, call->uri.action, std::move(call->request), std::move(ctx),
+            [api, holder, &integration, &mappings, proxy, answer](Result<http::Response> res) {
+              if (!res) {
+                spdlog::warn("({}) Execution failed due to configuration error: {}",
+                             proxy->request_id, res.error().message);
+                return answer(gateway_error(500, "Internal server error"));
+              }
+              // A service's answer is selected by its status code.
+              const json::object* chosen =
+                  select_response(mappings, integration, std::to_string(res->status));
+              http::Headers headers;
+              for (auto& [name, value] : res->headers)
+                headers.emplace_back(http::to_lower(name), std::move(value));
+              auto resp = map_response(mappings, chosen, std::move(res->body), headers, *proxy);
               if (!resp) return answer(mapping_failure(proxy->request_id, chosen));
               answer(std::move(*resp));
             });

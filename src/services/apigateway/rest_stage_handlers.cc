@@ -1,6 +1,7 @@
 // apigateway control handlers: deployments (snapshots of the resources and
 // their methods, which stages serve) and stages.
 #include "common/json_fields.h"
+#include "services/apigateway/access_log.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
@@ -37,6 +38,7 @@ json::object new_stage(const std::string& name, const std::string& deployment, d
 
 // A patch operation on a stage: replace/add/remove of /description,
 // /deploymentId, /variables/NAME, /tracingEnabled, /cacheClusterEnabled,
+// /accessLogSettings/{destinationArn,format} (remove of /accessLogSettings)
 // and method settings (throttling.h).
 Status apply_patch(json::object& stage, const json::object& doc, const json::object& op) {
   std::string verb = str(op, "op"), path = str(op, "path"), value = str(op, "value");
@@ -45,6 +47,8 @@ Status apply_patch(json::object& stage, const json::object& doc, const json::obj
                                       verb +
                                       "'. Must be one of: [/description, /deploymentId, "
                                       "/variables/*, /tracingEnabled, /cacheClusterEnabled, "
+                                      "/accessLogSettings/destinationArn, "
+                                      "/accessLogSettings/format, "
                                       "/{resourcePath}/{httpMethod}/throttling/rateLimit, ...]"));
   };
   if (verb != "replace" && verb != "add" && verb != "remove") {
@@ -62,6 +66,21 @@ Status apply_patch(json::object& stage, const json::object& doc, const json::obj
     return Status::ok();
   }
   if (auto st = patch_method_setting(stage, verb, path, value)) return *st;
+  if (path == "/accessLogSettings" && verb == "remove") {
+    stage.erase("accessLogSettings");
+    return Status::ok();
+  }
+  if (path == "/accessLogSettings/destinationArn" || path == "/accessLogSettings/format") {
+    if (verb == "remove") return invalid();
+    if (path.ends_with("Arn") && access_log_group(value).empty() &&
+        !value.starts_with("arn:aws:firehose:")) {
+      return errors::bad_request("Invalid ARN specified in the request");
+    }
+    auto& settings = stage["accessLogSettings"];
+    if (!settings.is_object()) settings = json::object();
+    settings.as_object()[path.substr(19)] = value;
+    return Status::ok();
+  }
   if (verb == "remove") return invalid();
   if (path == "/description") {
     stage["description"] = value;

@@ -20,8 +20,12 @@ void DynamoDbService::backfill_new_indexes(const TableDef& t) {
 }
 
 void DynamoDbService::backfill_index(std::string table, uint64_t index, std::string after) {
+  // Each step holds the gate: the destructor waits for it before Items goes
+  // (a step's answer comes on the committer thread and starts the next).
+  auto in = ttl_gate_->hold();
+  if (!in) return;
   items_->backfill(table, index, std::move(after),
-                   [this, table, index](Result<std::optional<std::string>> step) {
+                   [this, in, table, index](Result<std::optional<std::string>> step) {
                      if (!step) {
                        // Left CREATING: the next start resumes it.
                        spdlog::warn("dynamodb: backfill of an index of {} stopped: {}", table,

@@ -104,6 +104,10 @@ TEST_F(DynamoDbPartiqlTest, SelectReadsAGlobalOrLocalIndex) {
             {{"ReturnConsumedCapacity", "INDEXES"}});
   EXPECT_EQ(json::serialize(out.at("Items")), R"([{"title":{"S":"t5"}}])");
   EXPECT_TRUE(out.at("ConsumedCapacity").as_object().contains("LocalSecondaryIndexes"));
+  // An LSI may be read strongly consistent.
+  EXPECT_EQ(sks(run(R"(SELECT * FROM "albums"."by_year" WHERE pk = 'p' AND year = 2005)", {},
+                    {{"ConsistentRead", true}})),
+            (std::vector<std::string>{"5"}));
 
   EXPECT_EQ(fails(R"(SELECT * FROM "albums"."nope" WHERE artist = 'ann')", "ValidationException"),
             "The table does not have the specified index");
@@ -111,7 +115,7 @@ TEST_F(DynamoDbPartiqlTest, SelectReadsAGlobalOrLocalIndex) {
                 "ExecuteStatement",
                 {{"Statement", R"(SELECT * FROM "albums"."by_artist")"}, {"ConsistentRead", true}},
                 "ValidationException"),
-            "Consistent reads are not supported on global secondary indexes");
+            "Strongly consistent read is not supported on Global Secondary Indexes");
   EXPECT_EQ(fails(R"(SELECT * FROM "albums"."by_artist" WHERE artist = 'ann' ORDER BY sk)",
                   "ValidationException"),
             "Variable reference sk in ORDER BY clause must be part of the primary key");

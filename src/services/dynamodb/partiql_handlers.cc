@@ -86,7 +86,8 @@ Result<const IndexDef*> select_index(const TableDef& t, const Statement& s,
   if (index == nullptr) return errors::validation("The table does not have the specified index");
   bool global = t.is_global(*index);
   if (global && boolean(in, "ConsistentRead").value_or(false)) {
-    return errors::validation("Consistent reads are not supported on global secondary indexes");
+    return errors::validation(
+        "Strongly consistent read is not supported on Global Secondary Indexes");
   }
   if (index->status == "CREATING") {
     return errors::validation("Cannot read from backfilling global secondary index: " + s.index);

@@ -309,6 +309,14 @@ std::optional<ServiceRequest> rest_service_request(const boost::json::object& in
   return out;
 }
 
+std::string endpoint_of(std::string_view host) {
+  constexpr std::string_view kExecuteApi = ".execute-api.";
+  if (auto at = host.find(kExecuteApi); at != std::string_view::npos) {
+    host.remove_prefix(at + kExecuteApi.size());
+  }
+  return host.empty() ? std::string() : "http://" + std::string(host);
+}
+
 Status check_subtype(const json::object& integration) {
   std::string name = str(integration, "IntegrationSubtype");
   const Subtype* subtype = find_subtype(name);

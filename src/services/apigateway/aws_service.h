@@ -47,6 +47,11 @@ struct ServiceRequest {
 std::optional<ServiceRequest> rest_service_request(const boost::json::object& integration,
                                                    const ProxyRequest& p, std::string body);
 
+// The server's own address as a request to an API reached it (its Host
+// without the "{apiId}.execute-api." in front), as the endpoint a called
+// service writes its URLs with (SQS's queue URLs): "http://localhost:4566".
+std::string endpoint_of(std::string_view host);
+
 // HTTP APIs: BadRequestException unless `integration` (an AWS_PROXY with
 // IntegrationSubtype) names a subtype nimbus serves and its RequestParameters
 // give every parameter the subtype requires and none it does not take.

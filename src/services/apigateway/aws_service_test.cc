@@ -120,7 +120,8 @@ class AwsServiceTest : public ServiceTest<RestApiService> {
     r.path = target.substr(0, target.find('?'));
     r.request.method = "POST";
     r.request.target = target;
-    r.request.headers = {{"host", id + ".execute-api.localhost"}, {"content-type", content_type}};
+    r.request.headers = {{"host", r.id + ".execute-api.localhost:4566"},
+                         {"content-type", content_type}};
     r.request.body = body;
     r.request.remote = "10.1.2.3:4";
     return user_call(std::move(r));
@@ -163,6 +164,24 @@ TEST_F(AwsServiceTest, AQueuePathWithAFormTemplateSendsTheBody) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(s(got[0].at("Body")), R"({"item":"book & pen","n":2})");
   EXPECT_EQ(s(got[0].at("MessageId")), s(result.at("MessageId")));
+}
+
+TEST(ServiceUri, TheEndpointIsTheHostWithoutTheApi) {
+  EXPECT_EQ(endpoint_of("abc123.execute-api.localhost:4566"), "http://localhost:4566");
+  EXPECT_EQ(endpoint_of("127.0.0.1:4566"), "http://127.0.0.1:4566");
+  EXPECT_EQ(endpoint_of(""), "");
+}
+
+TEST_F(AwsServiceTest, AQueueMadeThroughAnIntegrationHasTheServersUrl) {
+  method("queues",
+         {{"uri", "arn:aws:apigateway:us-east-1:sqs:action/CreateQueue"},
+          {"requestParameters",
+           json::object{{"integration.request.querystring.QueueName", "'made'"}}}},
+         json::array{json::object{{"statusCode", "200"}}});
+  auto r = post("/prod/queues", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto url = json::parse(r.body).at("CreateQueueResponse").at("CreateQueueResult").at("QueueUrl");
+  EXPECT_EQ(s(url), "http://localhost:4566/000000000000/made");
 }
 
 TEST_F(AwsServiceTest, AnActionTakesItsParametersFromTheQueryAndErrorsSelectByStatus) {

@@ -194,6 +194,7 @@ void HttpApiService::integrate_subtype(const json::object& integration,
               ctx.request_id = proxy->request_id;
               ctx.region = call->uri.region;
               ctx.account_id = env_.settings.account_id;
+              ctx.endpoint_url = endpoint_of(holder->request.header("host"));
               calls_->call_wire(call->uri.service, "", std::move(call->request), std::move(ctx),
                                 [holder, cors, answer](Result<http::Response> res) {
                                   http::Response resp =

@@ -87,6 +87,7 @@ void RestApiService::integrate_service(const ApiPtr& api, const json::object& in
         ctx.request_id = proxy->request_id;
         ctx.region = call->uri.region;
         ctx.account_id = env_.settings.account_id;
+        ctx.endpoint_url = endpoint_of(holder->request.header("host"));
         calls_->call_wire(
             call->uri.service, call->uri.action, std::move(call->request), std::move(ctx),
             [api, holder, &integration, &mappings, proxy, answer](Result<http::Response> res) {

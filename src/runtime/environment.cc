@@ -339,15 +339,29 @@ void EnvImpl::teardown() {
   finish_cleanup(0);
 }
 
-// Members of a killed group can take a moment to leave it; retry for ~2 s.
+// Members of a killed group can take a moment to leave it, and much longer on
+// a loaded machine: retry every 10 ms for the first 200 ms, then back off to
+// once a second, killing stragglers again every tenth try, for about two
+// minutes before giving the group up (and saying so).
 void EnvImpl::finish_cleanup(int attempt) {
-  if (!cgroup_.destroy() && attempt < 200) {
-    if (attempt == 0) cgroup_.kill_all();
-    timer_.expires_after(std::chrono::milliseconds(10));
-    timer_.async_wait([self = shared_from_this(), attempt](boost::system::error_code) {
-      self->finish_cleanup(attempt + 1);
-    });
-    return;
+  constexpr int kFastTries = 20;
+  constexpr int kMaxTries = 150;
+  if (!cgroup_.destroy()) {
+    if (attempt < kMaxTries) {
+      if (attempt % 10 == 0) cgroup_.kill_all();
+      int ms =
+          attempt < kFastTries ? 10 : std::min(1000, 10 << std::min(attempt - kFastTries + 1, 7));
+      auto delay = std::chrono::milliseconds(ms);
+      timer_.expires_after(delay);
+      timer_.async_wait([self = shared_from_this(), attempt](boost::system::error_code) {
+        self->finish_cleanup(attempt + 1);
+      });
+      return;
+    }
+    spdlog::warn(
+        "lambda: the control group of an environment of {} still has members; "
+        "left in place",
+        spec_ ? spec_->name : std::string("?"));
   }
   host_.workers().post([self = shared_from_this()] {
     sys::remove_tree(self->dir_);

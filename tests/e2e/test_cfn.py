@@ -1,7 +1,9 @@
 """CloudFormation against a real server: the AWS CLI's `cloudformation
 deploy` (a change set, then its execution) of a template with a queue, a
 table, a role and a Python function wired to the queue, then an update and a
-delete; and the stack API through boto3 (current and Debian's 1.26):
+delete; `cloudformation package` + `deploy --s3-bucket` of a parent with a
+nested stack (both templates uploaded to nimbus's S3 and read back by
+TemplateURL); and the stack API through boto3 (current and Debian's 1.26):
 create, events, resources, outputs and exports, a failing resource rolled
 back with its reason, a failed update rolled back, bad templates refused
 with AWS's words."""
@@ -125,6 +127,63 @@ class CliDeployTest(CfnBase):
                 self.ddb.describe_table(TableName=out["TableName"])
 
 
+PARENT = """
+Parameters:
+  Delay: {Type: Number, Default: 3}
+Resources:
+  Inner:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: child.yaml
+      Parameters: {Delay: !Ref Delay}
+Outputs:
+  InnerQueue: {Value: !GetAtt Inner.Outputs.QueueUrl}
+"""
+
+CHILD = """
+Parameters:
+  Delay: {Type: Number}
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {DelaySeconds: !Ref Delay}
+Outputs:
+  QueueUrl: {Value: !Ref Queue}
+"""
+
+
+class CliPackageTest(CfnBase):
+    def test_package_and_deploy_a_nested_stack_through_s3(self):
+        self.server.boto3_client("s3").create_bucket(Bucket="artifacts")
+        with tempfile.TemporaryDirectory() as d:
+            for name, body in (("parent.yaml", PARENT), ("child.yaml", CHILD)):
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(body)
+            packaged = os.path.join(d, "packaged.yaml")
+            self.server.aws_cli("cloudformation", "package", "--template-file",
+                                os.path.join(d, "parent.yaml"), "--s3-bucket", "artifacts",
+                                "--output-template-file", packaged)
+            with open(packaged) as f:
+                text = f.read()
+            self.assertIn("/artifacts/", text)  # the child's URL in nimbus's S3
+            # --s3-bucket: the CLI uploads the parent too and creates its
+            # change set by TemplateURL.
+            self.server.aws_cli("cloudformation", "deploy", "--template-file", packaged,
+                                "--stack-name", "nest", "--s3-bucket", "artifacts",
+                                "--parameter-overrides", "Delay=4")
+        self.assertEqual(self.settled("nest")["StackStatus"], "CREATE_COMPLETE")
+        url = self.outputs("nest")["InnerQueue"]
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["DelaySeconds"])
+        self.assertEqual(attrs["Attributes"]["DelaySeconds"], "4")
+        inner = self.cfn.describe_stack_resource(StackName="nest", LogicalResourceId="Inner")
+        self.assertEqual(inner["StackResourceDetail"]["ResourceType"], "AWS::CloudFormation::Stack")
+        self.server.aws_cli("cloudformation", "delete-stack", "--stack-name", "nest")
+        self.server.aws_cli("cloudformation", "wait", "stack-delete-complete",
+                            "--stack-name", "nest")
+        with self.assertRaises(self.sqs.exceptions.QueueDoesNotExist):
+            self.sqs.get_queue_attributes(QueueUrl=url)
+
+
 class StackApiTest(CfnBase):
     def test_create_events_resources_exports_delete(self):
         body = APP.replace("Default: hello", "Default: boto")
@@ -205,6 +264,20 @@ Resources:
         with self.assertRaises(self.cfn.exceptions.InsufficientCapabilitiesException):
             self.cfn.create_stack(StackName="bad", TemplateBody=APP)
         self.assertNotIn("bad", [s["StackName"] for s in self.cfn.list_stacks()["StackSummaries"]])
+        # TemplateURL: read from nimbus's S3, or AWS's words.
+        s3 = self.server.boto3_client("s3")
+        s3.create_bucket(Bucket="tpl")
+        s3.put_object(Bucket="tpl", Key="app.yaml", Body=APP.encode())
+        url = self.server.endpoint + "/tpl/app.yaml"
+        v = self.cfn.validate_template(TemplateURL=url)
+        self.assertEqual(v["Capabilities"], ["CAPABILITY_IAM"])
+        for bad, message in ((self.server.endpoint + "/tpl/none.yaml",
+                              "S3 error: The specified key does not exist."),
+                             ("https://example.com/app.yaml",
+                              "TemplateURL must be an Amazon S3 URL.")):
+            with self.assertRaises(self.cfn.exceptions.ClientError) as e:
+                self.cfn.create_stack(StackName="bad", TemplateURL=bad)
+            self.assertEqual(e.exception.response["Error"]["Message"], message)
         v = self.cfn.validate_template(TemplateBody=APP)
         self.assertEqual([p["ParameterKey"] for p in v["Parameters"]], ["Greeting", "Visibility"])
         self.assertEqual(v["Capabilities"], ["CAPABILITY_IAM"])

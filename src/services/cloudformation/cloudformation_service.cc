@@ -1,7 +1,10 @@
 #include "services/cloudformation/cloudformation_service.h"
 
+#include <type_traits>
+
 #include "common/json_fields.h"
 #include "services/cloudformation/errors.h"
+#include "services/cloudformation/template_url.h"
 
 namespace nimbus::services::cloudformation {
 
@@ -18,9 +21,40 @@ Resources stack_resource(const CallContext& ctx, const json::object& in) {
 
 }  // namespace
 
+template <auto Next>
+void CloudFormationService::with_template_url(const CallContext& ctx, json::object in,
+                                              Respond respond) {
+  auto run = [this](const CallContext& c, json::object input, Respond r) {
+    if constexpr (std::is_invocable_v<decltype(Next), CloudFormationService&, const CallContext&,
+                                      json::object, Respond>) {
+      (this->*Next)(c, std::move(input), std::move(r));
+    } else {
+      r((this->*Next)(c, input));
+    }
+  };
+  const auto* url = in.if_contains("TemplateURL");
+  if (url == nullptr) return run(ctx, std::move(in), std::move(respond));
+  if (in.contains("TemplateBody")) {
+    return respond(Error::validation("You cannot specify both Template URL and Template Body."));
+  }
+  if (!url->is_string() || calls_ == nullptr) {
+    return respond(Error::validation("TemplateURL must be an Amazon S3 URL."));
+  }
+  std::string where(url->as_string());
+  read_template_url(*calls_, ctx, where,
+                    [run, ctx, in = std::move(in), respond](Result<std::string> body) mutable {
+                      if (!body) return respond(body.take_error());
+                      in.erase("TemplateURL");
+                      in["TemplateBody"] = std::move(*body);
+                      run(ctx, std::move(in), std::move(respond));
+                    });
+}
+
 const Operation<CloudFormationService> CloudFormationService::kOperations[] = {
-    {"CreateStack", &CloudFormationService::create_stack, stack_resource},
-    {"UpdateStack", &CloudFormationService::update_stack, stack_resource},
+    {"CreateStack", &CloudFormationService::with_template_url<&CloudFormationService::create_stack>,
+     stack_resource},
+    {"UpdateStack", &CloudFormationService::with_template_url<&CloudFormationService::update_stack>,
+     stack_resource},
     {"DeleteStack", &CloudFormationService::delete_stack, stack_resource},
     {"UpdateTerminationProtection", &CloudFormationService::update_termination_protection,
      stack_resource},
@@ -32,9 +66,15 @@ const Operation<CloudFormationService> CloudFormationService::kOperations[] = {
     {"ListStackResources", &CloudFormationService::list_stack_resources, stack_resource},
     {"ListExports", &CloudFormationService::list_exports, no_resources},
     {"GetTemplate", &CloudFormationService::get_template, stack_resource},
-    {"ValidateTemplate", &CloudFormationService::validate_template, no_resources},
-    {"GetTemplateSummary", &CloudFormationService::get_template_summary, stack_resource},
-    {"CreateChangeSet", &CloudFormationService::create_change_set, stack_resource},
+    {"ValidateTemplate",
+     &CloudFormationService::with_template_url<&CloudFormationService::validate_template>,
+     no_resources},
+    {"GetTemplateSummary",
+     &CloudFormationService::with_template_url<&CloudFormationService::get_template_summary>,
+     stack_resource},
+    {"CreateChangeSet",
+     &CloudFormationService::with_template_url<&CloudFormationService::create_change_set>,
+     stack_resource},
     {"DescribeChangeSet", &CloudFormationService::describe_change_set, stack_resource},
     {"ExecuteChangeSet", &CloudFormationService::execute_change_set, stack_resource},
     {"DeleteChangeSet", &CloudFormationService::delete_change_set, stack_resource},
@@ -42,7 +82,7 @@ const Operation<CloudFormationService> CloudFormationService::kOperations[] = {
 };
 
 CloudFormationService::CloudFormationService(Environment& env, OperationCalls* calls)
-    : Service("cloudformation"), env_(env), engine_(env, calls), change_sets_(env) {
+    : Service("cloudformation"), env_(env), calls_(calls), engine_(env, calls), change_sets_(env) {
   serve(*this, kOperations);
 }
 
@@ -66,9 +106,6 @@ Result<StackRequest> CloudFormationService::stack_request(const json::object& in
                                                           const StackState* current) const {
   StackRequest req;
   req.name = str(in, "StackName");
-  if (has(in, "TemplateURL")) {
-    return Error::validation("TemplateURL is not supported by nimbus yet; send TemplateBody");
-  }
   if (boolean(in, "UsePreviousTemplate").value_or(false)) {
     if (current == nullptr) {
       return Error::validation("UsePreviousTemplate is only allowed when updating a stack");

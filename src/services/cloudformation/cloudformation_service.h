@@ -49,12 +49,19 @@ class CloudFormationService final : public Service {
   Output delete_change_set(const CallContext& ctx, const json::object& in);
   Output list_change_sets(const CallContext& ctx, const json::object& in);
 
+  // Runs the handler `Next` with the input's TemplateURL, when it has one,
+  // replaced by the TemplateBody read from nimbus's S3 (template_url.h);
+  // answers AWS's ValidationError when it cannot be read.
+  template <auto Next>
+  void with_template_url(const CallContext& ctx, json::object in, Respond respond);
+
   // The StackRequest of a CreateStack / UpdateStack / CreateChangeSet input;
   // `current` resolves UsePreviousTemplate and UsePreviousValue.
   Result<StackRequest> stack_request(const json::object& in, const StackState* current) const;
   Result<StackState> stack_named(const json::object& in) const;
 
   Environment& env_;
+  OperationCalls* calls_;
   Engine engine_;
   ChangeSets change_sets_;
   std::unique_ptr<events::Binding> bound_;  // last: unbound first

@@ -1,7 +1,8 @@
 // Nested stacks (AWS::CloudFormation::Stack): the template read from
 // nimbus's S3 in each URL form, parameters passed, Outputs.NAME read by the
 // parent, updated and deleted with the parent, and a nested failure
-// rolling the parent back.
+// rolling the parent back; and the TemplateURL of the stack operations
+// themselves, read the same way.
 #include <gtest/gtest.h>
 
 #include "services/cloudformation/test_stack.h"
@@ -125,6 +126,40 @@ Resources:
       << reasons("p");
   // The nested stack that was made went with the rollback.
   EXPECT_EQ(live_stacks(), 1u);  // the parent, in ROLLBACK_COMPLETE
+}
+
+TEST_F(NestedStackTest, StackOperationsReadTheirTemplateURL) {
+  auto v = call("ValidateTemplate", {{"TemplateURL", "s3://templates/child.yaml"}});
+  EXPECT_EQ(s(v.at("Parameters").as_array()[0].at("ParameterKey")), "Visibility");
+  call("CreateStack",
+       {{"StackName", "byurl"},
+        {"TemplateURL", "http://localhost:4566/templates/child.yaml"},
+        {"Parameters",
+         json::array{json::object{{"ParameterKey", "Visibility"}, {"ParameterValue", "7"}}}}});
+  ASSERT_EQ(settled("byurl"), "CREATE_COMPLETE") << reasons("byurl");
+  EXPECT_EQ(visibility(s(outputs("byurl").at("QueueUrl"))), "7");
+  auto t = call("GetTemplate", {{"StackName", "byurl"}});
+  EXPECT_EQ(s(t.at("TemplateBody")), kChild);
+  auto summary = call("GetTemplateSummary",
+                      {{"TemplateURL", "https://templates.s3.amazonaws.com/child.yaml"}});
+  EXPECT_EQ(summary.at("ResourceTypes").as_array()[0], "AWS::SQS::Queue");
+
+  // AWS's words, nothing made.
+  auto err = [&](json::object in) {
+    auto out = try_call("CreateStack", std::move(in));
+    return out ? std::string("ok") : out.error().code + ": " + out.error().message;
+  };
+  EXPECT_EQ(err({{"StackName", "x"}, {"TemplateURL", "https://example.com/t.yaml"}}),
+            "ValidationError: TemplateURL must be an Amazon S3 URL.");
+  EXPECT_EQ(err({{"StackName", "x"}, {"TemplateURL", "s3://templates/nope.yaml"}}),
+            "ValidationError: S3 error: The specified key does not exist.");
+  EXPECT_EQ(err({{"StackName", "x"}, {"TemplateURL", "s3://nobucket/t.yaml"}}),
+            "ValidationError: S3 error: The specified bucket does not exist");
+  EXPECT_EQ(err({{"StackName", "x"},
+                 {"TemplateURL", "s3://templates/child.yaml"},
+                 {"TemplateBody", kChild}}),
+            "ValidationError: You cannot specify both Template URL and Template Body.");
+  EXPECT_EQ(live_stacks(), 1u);
 }
 
 }  // namespace

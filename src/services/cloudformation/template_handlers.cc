@@ -11,9 +11,6 @@ namespace nimbus::services::cloudformation {
 namespace {
 
 Result<std::string> body_of(const json::object& in) {
-  if (has(in, "TemplateURL")) {
-    return Error::validation("TemplateURL is not supported by nimbus yet; send TemplateBody");
-  }
   if (!has(in, "TemplateBody")) {
     return Error::validation("Either Template URL or Template Body must be specified.");
   }

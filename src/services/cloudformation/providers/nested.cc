@@ -6,80 +6,23 @@
 #include <memory>
 
 #include "common/json_fields.h"
-#include "http/body.h"
 #include "services/cloudformation/providers/provider.h"
 #include "services/cloudformation/providers/types.h"
+#include "services/cloudformation/template_url.h"
 
 namespace nimbus::services::cloudformation::providers {
 
 namespace {
 
-constexpr size_t kMaxTemplate = 1024 * 1024;  // AWS's limit for a template in S3
-
-// Bucket and key of a TemplateURL: s3://BUCKET/KEY, path style
-// (https://s3[.REGION].amazonaws.com/BUCKET/KEY, http://HOST:PORT/BUCKET/KEY
-// on nimbus) or virtual-hosted (https://BUCKET.s3[.REGION].amazonaws.com/KEY,
-// http://BUCKET.s3.localhost:PORT/KEY).
-std::optional<std::pair<std::string, std::string>> s3_location(std::string_view url) {
-  std::string_view rest;
-  bool s3_scheme = url.starts_with("s3://");
-  if (s3_scheme) {
-    rest = url.substr(5);
-  } else if (url.starts_with("https://") || url.starts_with("http://")) {
-    rest = url.substr(url.find("//") + 2);
-  } else {
-    return std::nullopt;
-  }
-  size_t slash = rest.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  std::string_view host = rest.substr(0, slash);
-  std::string_view path = rest.substr(slash + 1);
-  if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
-  if (auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
-  std::string bucket;
-  if (!s3_scheme) {
-    // Virtual-hosted: the bucket is what comes before ".s3." / ".s3-".
-    for (std::string_view mark : {".s3.", ".s3-"}) {
-      if (auto at = host.find(mark); at != std::string_view::npos && at > 0) {
-        bucket = std::string(host.substr(0, at));
-        break;
-      }
-    }
-  } else {
-    bucket = std::string(host);
-  }
-  if (bucket.empty()) {  // path style
-    auto cut = path.find('/');
-    if (cut == std::string_view::npos) return std::nullopt;
-    bucket = std::string(path.substr(0, cut));
-    path = path.substr(cut + 1);
-  }
-  if (bucket.empty() || path.empty()) return std::nullopt;
-  return std::make_pair(bucket, std::string(path));
-}
-
 void read_template(const ResourceRequest& r, std::function<void(Result<std::string>)> done) {
   std::string url = str(r.properties, "TemplateURL");
-  auto at = s3_location(url);
-  if (!at) {
-    return done(Error::validation("TemplateURL must be an Amazon S3 URL: " + url));
-  }
-  CallContext ctx = r.ctx;
-  ctx.payload = std::make_shared<Payload>();
-  auto payload = ctx.payload;
-  r.calls->call(
-      "s3", "GetObject", std::move(ctx), {{"Bucket", at->first}, {"Key", at->second}},
-      [payload, url, done = std::move(done)](Output out) {
-        if (!out) {
-          return done(Error::validation("Template format error: unable to read " + url + ": " +
-                                        out.error().message));
-        }
-        if (payload->response == nullptr) {
-          const auto* b = out->if_contains("Body");
-          return done(b != nullptr && b->is_string() ? std::string(b->as_string()) : std::string());
-        }
-        http::read_all(payload->response, kMaxTemplate, done);
-      });
+  read_template_url(*r.calls, r.ctx, url, [url, done = std::move(done)](Result<std::string> t) {
+    if (!t) {
+      return done(Error::validation("Template format error: unable to read " + url + ": " +
+                                    t.error().message));
+    }
+    done(std::move(t));
+  });
 }
 
 json::array parameters(const json::object& props) {

@@ -17,14 +17,9 @@ import {
   ResourceNotFoundException,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { account, region, startServer } from './harness.mjs';
+import { drain, makeQueue } from './sqs-helpers.mjs';
 
 let server;
 let events;
@@ -36,23 +31,8 @@ before(async () => {
 });
 after(async () => { await server.stop(); });
 
-async function queue(name) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  return { url: QueueUrl, arn: Attributes.QueueArn };
-}
-
-async function receive(url, count) {
-  const got = [];
-  for (let i = 0; i < 20 && got.length < count; i++) {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-    for (const m of out.Messages ?? []) {
-      got.push(JSON.parse(m.Body));
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-    }
-  }
-  return got;
-}
+const queue = (name) => makeQueue(sqs, name);
+const receive = async (url, count) => (await drain(sqs, url, count)).map((m) => JSON.parse(m.Body));
 
 async function until(fn, seconds = 20) {
   for (let i = 0; i < seconds * 10; i++) {

@@ -13,14 +13,9 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { account, region, startServer } from './harness.mjs';
+import { drain, makeQueue } from './sqs-helpers.mjs';
 
 let server;
 let sns;
@@ -32,25 +27,8 @@ before(async () => {
 });
 after(async () => { await server.stop(); });
 
-async function queue(name) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  return { url: QueueUrl, arn: Attributes.QueueArn };
-}
-
-async function receive(url, count) {
-  const got = [];
-  for (let i = 0; i < 20 && got.length < count; i++) {
-    const out = await sqs.send(new ReceiveMessageCommand({
-      QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'],
-    }));
-    for (const m of out.Messages ?? []) {
-      got.push(m);
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-    }
-  }
-  return got;
-}
+const queue = (name) => makeQueue(sqs, name);
+const receive = (url, count) => drain(sqs, url, count);
 
 test('topic and subscription', async () => {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'js-topic', Attributes: { DisplayName: 'JS' } }));

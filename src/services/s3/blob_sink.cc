@@ -108,15 +108,4 @@ std::string md5_of(std::string_view data) {
   return m.final();
 }
 
-std::string hex(std::string_view bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
 }  // namespace nimbus::services::s3

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "auth/checksum.h"
+#include "auth/crypto.h"
 #include "common/result.h"
 #include "common/worker_pool.h"
 #include "http/body.h"
@@ -33,8 +34,8 @@ void write_blob(std::shared_ptr<http::BodySource> body, storage::BlobStore& blob
                 std::optional<auth::ChecksumAlgorithm> checksum,
                 std::function<void(Result<WrittenBlob>)> done);
 
-// MD5 of a string (16 raw bytes); lowercase hex of raw bytes.
+// MD5 of a string (16 raw bytes); lowercase hex of raw bytes (auth's).
 std::string md5_of(std::string_view data);
-std::string hex(std::string_view bytes);
+using ::nimbus::auth::crypto::hex;
 
 }  // namespace nimbus::services::s3

@@ -1,11 +1,10 @@
 #include "services/sns/message.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
+#include "auth/crypto.h"
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "common/time_format.h"
@@ -24,18 +23,6 @@ constexpr size_t kMaxSubject = 100;
 
 std::string quote(std::string_view s) {
   return json::serialize(json::value(json::string(s)));
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : d) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
 }
 
 bool valid_attribute_name(std::string_view n) {
@@ -194,7 +181,7 @@ Result<Message> read_message(const json::object& in, const Topic& topic) {
             "The topic should either have ContentBasedDeduplication enabled or "
             "MessageDeduplicationId provided explicitly");
       }
-      m.dedup_id = sha256_hex(str(in, "Message"));
+      m.dedup_id = auth::crypto::sha256_hex(str(in, "Message"));
     } else if (!valid_fifo_id(m.dedup_id)) {
       return errors::invalid("MessageDeduplicationId");
     }

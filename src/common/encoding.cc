@@ -30,38 +30,70 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
-std::optional<std::string> base64_decode(std::string_view text) {
-  static constexpr auto kTable = [] {
-    std::array<int8_t, 256> t{};
-    t.fill(-1);
-    const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(a[i])] = static_cast<int8_t>(i);
-    t['-'] = 62;  // URL-safe alphabet too
-    t['_'] = 63;
-    return t;
-  }();
-  std::string out;
-  out.reserve(text.size() / 4 * 3 + 3);
+namespace {
+
+constexpr auto kDecode = [] {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(a[i])] = static_cast<int8_t>(i);
+  t['-'] = 62;  // URL-safe alphabet too
+  t['_'] = 63;
+  return t;
+}();
+
+int32_t sextet(char c) {
+  return kDecode[static_cast<unsigned char>(c)];
+}
+
+}  // namespace
+
+std::optional<size_t> base64_decode_to(std::string_view text, char* out) {
+  const char* in = text.data();
+  const size_t n = text.size();
+  char* o = out;
+  size_t i = 0;
+  // Whole groups of four alphabet characters, three bytes each; the first
+  // group holding anything else (padding, a line break, garbage) and all
+  // after it go through the general loop below.
+  for (; i + 4 <= n; i += 4) {
+    int32_t v =
+        sextet(in[i]) << 18 | sextet(in[i + 1]) << 12 | sextet(in[i + 2]) << 6 | sextet(in[i + 3]);
+    if (v < 0) break;  // a -1 anywhere sets the sign bit
+    o[0] = static_cast<char>(v >> 16);
+    o[1] = static_cast<char>(v >> 8);
+    o[2] = static_cast<char>(v);
+    o += 3;
+  }
   uint32_t acc = 0;
   int bits = 0;
   size_t pad = 0;
-  for (char c : text) {
+  for (; i < n; ++i) {
+    char c = in[i];
     if (c == '=') {
       ++pad;
       continue;
     }
     if (c == '\n' || c == '\r' || c == ' ') continue;
     if (pad > 0) return std::nullopt;  // data after padding
-    int8_t v = kTable[static_cast<unsigned char>(c)];
+    int32_t v = sextet(c);
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+      *o++ = static_cast<char>((acc >> bits) & 0xff);
     }
   }
   if (pad > 2 || bits >= 6) return std::nullopt;
+  return static_cast<size_t>(o - out);
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  std::string out(base64_decoded_max(text.size()), '\0');
+  auto n = base64_decode_to(text, out.data());
+  if (!n) return std::nullopt;
+  out.resize(*n);
   return out;
 }
 

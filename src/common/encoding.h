@@ -3,6 +3,7 @@
 // canonical requests). Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,12 @@ std::string base64_encode(std::string_view bytes);
 // breaks or spaces between groups (as clients send them). nullopt on any
 // other character, data after padding, or a truncated final group.
 std::optional<std::string> base64_decode(std::string_view text);
+// The same into a caller's buffer of at least base64_decoded_max(text.size())
+// bytes (a blob decoded straight into its final string): the decoded size.
+constexpr size_t base64_decoded_max(size_t text_size) {
+  return text_size / 4 * 3 + 3;
+}
+std::optional<size_t> base64_decode_to(std::string_view text, char* out);
 
 // Decodes %XX escapes; a '%' not followed by two hex digits stays as is.
 // With plus_as_space, '+' becomes ' ' (application/x-www-form-urlencoded).

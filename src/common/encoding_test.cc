@@ -24,6 +24,21 @@ TEST(Base64, KnownValues) {
   EXPECT_EQ(*base64_decode("Zm8"), "fo");  // padding optional
 }
 
+TEST(Base64, WholeGroupsAndTheGeneralRulesAgree) {
+  EXPECT_EQ(*base64_decode("Zm9vYmFyZm9v"), "foobarfoo");
+  EXPECT_EQ(*base64_decode("Zm9vYmFy\r\nZm9v"), "foobarfoo");  // a break after groups
+  EXPECT_EQ(*base64_decode("Zm9 vYmFy"), "foobar");            // a space inside one
+  EXPECT_EQ(*base64_decode("Zm9vZg=="), "foof");
+  EXPECT_EQ(*base64_decode("Zm9vZm8="), "foofo");
+  EXPECT_EQ(*base64_decode("-_-_"), "\xfb\xff\xbf");  // URL-safe
+  EXPECT_FALSE(base64_decode("Zm9vYmFy!m9v"));
+  EXPECT_FALSE(base64_decode("Zm9vYmF\x80"));
+  EXPECT_FALSE(base64_decode("Zm9vZg==Zm9v"));
+  char buf[base64_decoded_max(8)];
+  EXPECT_EQ(base64_decode_to("Zm9vYmFy", buf), 6u);
+  EXPECT_EQ(std::string(buf, 6), "foobar");
+}
+
 TEST(Base64, RejectsGarbage) {
   EXPECT_FALSE(base64_decode("Zm9v!"));
   EXPECT_FALSE(base64_decode("Zg==Zg"));  // data after padding

@@ -45,10 +45,15 @@ struct KinesisOptions {
   static KinesisOptions from(const Settings& settings);
 };
 
+// One record to put, already in its stored form (so PutRecords copies each
+// record's data once, from the request into the Log's record).
 struct PutEntry {
   std::string partition_key;
-  std::string data;
+  std::string record;  // (str partition key, tail data), as the Log keeps it
+  size_t data_bytes = 0;
   std::optional<HashKey> explicit_hash;
+
+  static PutEntry of(std::string partition_key, std::string_view data);
 };
 
 struct PutResult {

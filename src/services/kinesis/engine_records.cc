@@ -56,6 +56,14 @@ void finish_append(const std::shared_ptr<PutState>& state, const std::vector<siz
 
 }  // namespace
 
+PutEntry PutEntry::of(std::string partition_key, std::string_view data) {
+  PutEntry e;
+  e.record = storage::KeyBuilder().str(partition_key).tail(data).bytes();
+  e.partition_key = std::move(partition_key);
+  e.data_bytes = data.size();
+  return e;
+}
+
 void Engine::put(const std::string& name, std::vector<PutEntry> entries,
                  std::function<void(Result<std::vector<PutResult>>)> done) {
   auto state = std::make_shared<PutState>();
@@ -83,7 +91,7 @@ void Engine::put(const std::string& name, std::vector<PutEntry> entries,
     if (options_.shard_limits) {
       ShardBudget& b = s.budgets[shard->index];
       if (b.second != second) b = ShardBudget{second, 0, 0};
-      uint64_t size = e.data.size() + e.partition_key.size();
+      uint64_t size = e.data_bytes + e.partition_key.size();
       if (b.records + 1 > kShardRecordsPerSecond || b.bytes + size > kShardBytesPerSecond) {
         results[i].error = errors::throughput_exceeded(shard_id(shard->index), s.name, account());
         continue;
@@ -103,10 +111,7 @@ void Engine::put(const std::string& name, std::vector<PutEntry> entries,
   for (auto& [shard, which] : by_shard) {
     std::vector<std::string> records;
     records.reserve(which.size());
-    for (size_t i : which) {
-      records.push_back(
-          storage::KeyBuilder().str(entries[i].partition_key).tail(entries[i].data).bytes());
-    }
+    for (size_t i : which) records.push_back(std::move(entries[i].record));
     log_->append(s.partition(shard), std::move(records),
                  [state, which = std::move(which), id = s.id, shard = shard](auto r) {
                    finish_append(state, which, id, shard, std::move(r));

@@ -14,17 +14,24 @@ namespace {
 constexpr size_t kMaxRecordBytes = 1 << 20;
 constexpr size_t kMaxPutRecordsBytes = 5 << 20;
 
-// One record of PutRecord or PutRecords, checked. `where` names it in
-// messages ("" for PutRecord, "records.N.member." for PutRecords).
-Result<PutEntry> entry(const json::object& in, const std::string& where) {
-  PutEntry e;
-  e.partition_key = str(in, "PartitionKey");
-  e.data = str(in, "Data");
-  if (e.partition_key.size() + e.data.size() > kMaxRecordBytes) {
+std::string_view view_of(const json::object& in, std::string_view member) {
+  const auto* v = in.if_contains(member);
+  if (v == nullptr || !v->is_string()) return {};
+  return {v->get_string().data(), v->get_string().size()};
+}
+
+// One record of PutRecord or PutRecords, checked. `n` numbers it in messages
+// (0 for PutRecord, N for PutRecords' "records.N.member.").
+Result<PutEntry> entry(const json::object& in, size_t n) {
+  std::string_view key = view_of(in, "PartitionKey");
+  std::string_view data = view_of(in, "Data");
+  if (key.size() + data.size() > kMaxRecordBytes) {
+    std::string where = n == 0 ? "" : "records." + std::to_string(n) + ".member.";
     return errors::validation("1 validation error detected: Value at '" + where +
                               "data' failed to satisfy constraint: Member must have length "
                               "less than or equal to 1048576");
   }
+  PutEntry e = PutEntry::of(std::string(key), data);
   if (std::string h = str(in, "ExplicitHashKey"); !h.empty()) {
     e.explicit_hash = parse_hash_key(h);
     if (!e.explicit_hash) {
@@ -54,7 +61,7 @@ Result<IteratorType> iterator_type(const std::string& t) {
 void KinesisService::put_record(const CallContext&, json::object in, Respond respond) {
   auto name = input::stream_name(in);
   if (!name) return respond(name.take_error());
-  auto e = entry(in, "");
+  auto e = entry(in, 0);
   if (!e) return respond(e.take_error());
   if (std::string order = str(in, "SequenceNumberForOrdering");
       !order.empty() && !parse_sequence(order)) {
@@ -87,14 +94,15 @@ void KinesisService::put_records(const CallContext&, json::object in, Respond re
         "Member must not be null"));
   }
   std::vector<PutEntry> entries;
+  entries.reserve(records->as_array().size());
   size_t total = 0;
   size_t i = 0;
   for (const auto& r : records->as_array()) {
     ++i;
     if (!r.is_object()) continue;
-    auto e = entry(r.as_object(), "records." + std::to_string(i) + ".member.");
+    auto e = entry(r.as_object(), i);
     if (!e) return respond(e.take_error());
-    total += e->data.size() + e->partition_key.size();
+    total += e->data_bytes + e->partition_key.size();
     entries.push_back(std::move(*e));
   }
   if (total > kMaxPutRecordsBytes) {

@@ -33,12 +33,10 @@ class StreamTarget final : public events::Target {
   void deliver(const std::string& arn, events::Delivery d, events::DeliverDone done) override {
     std::string name = stream_name(arn);
     if (!engine_.find(name)) return done(Outcome::failed(Failure::kNotFound, no_stream(arn)));
-    PutEntry e;
-    e.partition_key = !d.group_id.empty() ? d.group_id : !d.id.empty() ? d.id : new_request_id();
-    if (e.partition_key.size() > 256) e.partition_key.resize(256);
-    e.data = std::move(d.body);
+    std::string key = !d.group_id.empty() ? d.group_id : !d.id.empty() ? d.id : new_request_id();
+    if (key.size() > 256) key.resize(256);
     std::vector<PutEntry> entries;
-    entries.push_back(std::move(e));
+    entries.push_back(PutEntry::of(std::move(key), d.body));
     engine_.put(
         name, std::move(entries), [done = std::move(done)](Result<std::vector<PutResult>> r) {
           if (!r) return done(Outcome::failed(Failure::kUnavailable, r.take_error()));

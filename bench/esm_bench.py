@@ -1,5 +1,6 @@
-"""SQS → Lambda event source mapping latency: how long after a message is
-sent to an empty queue does the mapped function start running.
+"""SQS → Lambda and Kinesis → Lambda event source mapping latency: how long
+after a message is sent to an empty queue (a record put on an idle stream)
+does the mapped function start running.
 
 Method: a native C++ function (bench/esm_bench_function.cc, built beside the
 nimbus binary as bench/esm_bench_function) is mapped to a standard queue
@@ -14,10 +15,16 @@ CloudWatch Logs; afterwards the log is read back. Same machine, same clock.
   answer→run = tf - t1: the hop alone, as the client sees it (negative when
                the function started before the client had read the answer)
 
-Usage: python3 bench/esm_bench.py [--messages 200]
+With --source kinesis the same function is mapped (BatchSize 1) to a
+one-shard stream and each record (PutRecord, data = t0) is put once the
+previous one has reached the function and 20 ms more have passed, so every
+record lands on a poller waiting on an empty shard.
+
+Usage: python3 bench/esm_bench.py [--messages 200] [--source sqs|kinesis]
 """
 
 import argparse
+import base64
 import datetime
 import io
 import json
@@ -47,14 +54,18 @@ def function_starts(logs):
     out = {}
     kwargs = {"logGroupName": "/aws/lambda/esm-bench"}
     while True:
-        page = logs.filter_log_events(**kwargs)
+        try:
+            page = logs.filter_log_events(**kwargs)
+        except logs.exceptions.ResourceNotFoundException:
+            return out  # before the function's first run
         for e in page["events"]:
             msg = e["message"].strip()
             if not msg.startswith("ESMBENCH "):
                 continue
             _, tf, event = msg.split(" ", 2)
             for r in json.loads(event)["Records"]:
-                out[int(r["body"])] = int(tf)
+                body = base64.b64decode(r["kinesis"]["data"]) if "kinesis" in r else r["body"]
+                out[int(body)] = int(tf)
         if not page.get("nextToken"):
             return out
         kwargs["nextToken"] = page["nextToken"]
@@ -63,15 +74,17 @@ def function_starts(logs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=200)
+    ap.add_argument("--source", choices=["sqs", "kinesis"], default="sqs")
     args = ap.parse_args()
     binary = os.path.join(os.path.dirname(os.environ.get("NIMBUS_BIN", "build/nimbus")),
                           "bench", "esm_bench_function")
     if not os.path.exists(binary):
         print("%s not built (ninja esm_bench_function)" % binary)
         return 1
-    print("SQS event source mapping, queue -> function start, %d messages one at a time, "
-          "BatchSize 1, native function, %s, %s" % (args.messages, machine(),
-                                                   datetime.date.today()))
+    what = ("SQS event source mapping, queue" if args.source == "sqs"
+            else "Kinesis event source mapping, idle 1-shard stream")
+    print("%s -> function start, %d messages one at a time, BatchSize 1, native function, "
+          "%s, %s" % (what, args.messages, machine(), datetime.date.today()))
     server = Server().start()
     try:
         lam = server.boto3_client("lambda")
@@ -80,24 +93,47 @@ def main():
         lam.create_function(FunctionName="esm-bench", Runtime="provided.al2", Handler="none",
                             Role="arn:aws:iam::000000000000:role/bench", Timeout=10,
                             Code={"ZipFile": make_zip(binary)})
-        url = sqs.create_queue(QueueName="esm-bench")["QueueUrl"]
-        lam.create_event_source_mapping(FunctionName="esm-bench", BatchSize=1,
-                                        EventSourceArn="arn:aws:sqs:us-east-1:000000000000:"
-                                                       "esm-bench")
+        if args.source == "sqs":
+            url = sqs.create_queue(QueueName="esm-bench")["QueueUrl"]
+            lam.create_event_source_mapping(FunctionName="esm-bench", BatchSize=1,
+                                            EventSourceArn="arn:aws:sqs:us-east-1:000000000000:"
+                                                           "esm-bench")
 
-        def drained():
-            a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-            return a["ApproximateNumberOfMessages"] == "0" and \
-                a["ApproximateNumberOfMessagesNotVisible"] == "0"
+            def idle(_):
+                a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+                return a["ApproximateNumberOfMessages"] == "0" and \
+                    a["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+            def send(t0):
+                sqs.send_message(QueueUrl=url, MessageBody=str(t0))
+        else:
+            kinesis = server.boto3_client("kinesis")
+            kinesis.create_stream(StreamName="esm-bench", ShardCount=1)
+            lam.create_event_source_mapping(FunctionName="esm-bench", BatchSize=1,
+                                            StartingPosition="TRIM_HORIZON",
+                                            EventSourceArn="arn:aws:kinesis:us-east-1:"
+                                                           "000000000000:stream/esm-bench")
+
+            def idle(last):
+                # The previous record reached the function (its log line).
+                return last is None or last in function_starts(logs)
+
+            def send(t0):
+                kinesis.put_record(StreamName="esm-bench", PartitionKey="k",
+                                   Data=str(t0).encode())
 
         sent = {}
+        last = None
         for i in range(args.messages + 5):  # the first five warm the environment
-            while not drained():
-                time.sleep(0.002)
-            time.sleep(0.005)  # the pollers are back in their long polls
+            while not idle(last):
+                time.sleep(0.002 if args.source == "sqs" else 0.01)
+            # SQS: the pollers are back in their long polls; Kinesis: the
+            # shard's poller waits on an empty shard again.
+            time.sleep(0.005 if args.source == "sqs" else 0.02)
             t0 = now_us()
-            sqs.send_message(QueueUrl=url, MessageBody=str(t0))
+            send(t0)
             t1 = now_us()
+            last = t0
             if i >= 5:
                 sent[t0] = t1
         deadline = time.time() + 30
@@ -112,13 +148,13 @@ def main():
     missing = [t0 for t0 in sent if t0 not in starts]
     full = [(starts[t0] - t0) / 1000.0 for t0 in sent if t0 in starts]
     hop = [(starts[t0] - t1) / 1000.0 for t0, t1 in sent.items() if t0 in starts]
-    send = [(t1 - t0) / 1000.0 for t0, t1 in sent.items()]
-    print("%-34s %8s %8s %8s" % ("", "p50 ms", "p99 ms", "max ms"))
-    for label, v in (("send->run (SendMessage + hop)", full),
+    rtt = [(t1 - t0) / 1000.0 for t0, t1 in sent.items()]
+    print("%-42s %8s %8s %8s" % ("", "p50 ms", "p99 ms", "max ms"))
+    for label, v in (("send->run (send or put + hop)", full),
                      ("answer->run (hop after the answer)", hop),
-                     ("SendMessage round trip (boto3)", send)):
+                     ("SendMessage / PutRecord round trip (boto3)", rtt)):
         if v:
-            print("%-34s %8.3f %8.3f %8.3f" % (label, percentile(v, 50), percentile(v, 99), max(v)))
+            print("%-42s %8.3f %8.3f %8.3f" % (label, percentile(v, 50), percentile(v, 99), max(v)))
     print("messages measured: %d, never seen by the function: %d" % (len(full), len(missing)))
     return 0 if not missing else 1
 

@@ -191,8 +191,13 @@ void Mappings::apply_locked(Entry& e) {
       return stop_locked(e);
     }
     if (e.sqs) return e.sqs->reconfigure(std::move(*config));
-    SqsPoller::Deps d{*deps_.targets, deps_.scheduler, deps_.clock, deps_.invoker(function),
-                      counters(uuid)};
+    SqsPoller::Deps d{*deps_.targets,          deps_.scheduler, deps_.clock,
+                      deps_.invoker(function), counters(uuid),  nullptr};
+    if (deps_.may_read) {
+      d.may_receive = [may_read = deps_.may_read, function, queue = config->queue_arn] {
+        return may_read(function, queue);
+      };
+    }
     e.sqs = SqsPoller::start(std::move(d), std::move(*config));
   }
   e.poller_function = function;

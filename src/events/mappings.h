@@ -66,6 +66,9 @@ class Mappings {
     std::function<void(std::function<void()>)> post;
     // The execution role of a FunctionArn (stream records' invokeIdentityArn).
     std::function<std::string(const std::string& function_arn)> role_of;
+    // Whether the function's execution role may read the source now
+    // (SqsPoller::Deps::may_receive); null: always.
+    std::function<Status(const std::string& function_arn, const std::string& source_arn)> may_read;
   };
 
   explicit Mappings(Deps deps);

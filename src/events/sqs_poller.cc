@@ -96,6 +96,12 @@ void SqsPoller::poll_later(std::shared_ptr<Lane> lane, int64_t delay_ms) {
 void SqsPoller::poll(std::shared_ptr<Lane> lane) {
   if (stopped_) return on_received(std::move(lane), 0, {});  // hands back a partial batch
   if (depth >= kMaxDepth) return poll_later(std::move(lane), 0);
+  if (lane->batch.empty() && deps_.may_receive) {
+    if (auto allowed = deps_.may_receive(); !allowed) {
+      set_result("PROBLEM: " + allowed.error().message);
+      return poll_later(std::move(lane), kMissingQueueRetryMs);
+    }
+  }
   auto c = config();
   int64_t now = deps_.clock.now_millis();
   QueueReceive r;

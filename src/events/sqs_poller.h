@@ -85,6 +85,11 @@ class SqsPoller : public std::enable_shared_from_this<SqsPoller> {
     const Clock& clock;
     Invoke invoke;
     PollerCounters counters;
+    // Whether the mapping may read the queue now (its function's execution
+    // role allows it under --iam enforce); checked before each receive
+    // that starts a batch. A refusal is LastProcessingResult "PROBLEM:
+    // <message>" and a retry 5 s later. Null: always.
+    std::function<Status()> may_receive;
   };
 
   // Starts the pollers. Keep the returned pointer; stop() ends them.

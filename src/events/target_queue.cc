@@ -29,6 +29,7 @@ struct TargetQueue::Pending {
     o["max_age_ms"] = policy.max_age_ms;
     o["dead_letter"] = policy.dead_letter;
     o["rule_arn"] = policy.rule_arn;
+    if (!policy.role_arn.empty()) o["role_arn"] = policy.role_arn;
     if (!policy.dead_letter_attributes.empty()) {
       json::object extra;
       for (const auto& [k, v] : policy.dead_letter_attributes) extra[k] = v;
@@ -47,6 +48,7 @@ struct TargetQueue::Pending {
     p.policy.max_age_ms = integer(*o, "max_age_ms").value_or(86'400'000);
     p.policy.dead_letter = str(*o, "dead_letter");
     p.policy.rule_arn = str(*o, "rule_arn");
+    p.policy.role_arn = str(*o, "role_arn");
     for (const auto& [k, v] : string_map(*o, "dl_attributes")) {
       p.policy.dead_letter_attributes.emplace_back(k, v);
     }
@@ -113,6 +115,13 @@ void TargetQueue::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
     return ack(Status::ok());
   }
   std::string target = p->s.target;
+  if (!p->to_dlq && !p->policy.role_arn.empty() && role_check_) {
+    if (auto allowed = role_check_(p->policy.role_arn, target); !allowed) {
+      Outcome refused = Outcome::failed(
+          Failure::kRejected, Error::make("NO_PERMISSIONS", allowed.error().message, 403));
+      return finish(std::move(*p), t.id, std::move(ack), refused);
+    }
+  }
   Delivery d = p->s.delivery;
   targets_.deliver(target, std::move(d),
                    [this, held = gate_->hold(), p = std::move(*p), id = t.id, ack = std::move(ack)](

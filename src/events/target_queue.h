@@ -54,7 +54,15 @@ struct QueuedDelivery {
   // More String attributes of a dead-letter message (Scheduler's
   // SCHEDULE_ARN, SCHEDULED_TIME, EXECUTION_ID).
   std::vector<std::pair<std::string, std::string>> dead_letter_attributes;
+  // The role the owner's service delivers as (a rule target's or a
+  // schedule's RoleArn); "" for none (the target's resource policy decides).
+  std::string role_arn;
 };
+
+// Whether `role_arn` lets the owner's service deliver to `target` now (under
+// --iam enforce: the role's trust policy and permissions); the error's
+// message says why not.
+using RoleCheck = std::function<Status(const std::string& role_arn, const std::string& target)>;
 
 class TargetQueue {
  public:
@@ -62,6 +70,11 @@ class TargetQueue {
   TargetQueue(storage::Storage& storage, Scheduler& scheduler, Targets& targets, Metrics& metrics,
               std::string ns, std::string service);
   ~TargetQueue();
+
+  // Set before start(). A delivery with a role_arn the check refuses fails
+  // at once, without retries, as NO_PERMISSIONS (its dead-letter queue gets
+  // it), as EventBridge treats a permission error. Unset: never checked.
+  void set_role_check(RoleCheck check) { role_check_ = std::move(check); }
 
   Status start();
   // Stores `d` under `id` (unique per event and target), first attempted at
@@ -86,6 +99,7 @@ class TargetQueue {
   Counter& dead_lettered_;
   Counter& dropped_;
   std::unique_ptr<storage::Timers> timers_;
+  RoleCheck role_check_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 

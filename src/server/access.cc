@@ -7,44 +7,14 @@
 #include <chrono>
 
 #include "common/time_format.h"
+#include "server/condition_keys.h"
+#include "services/iam_action.h"
 
 namespace nimbus::server {
 
 namespace json = boost::json;
 
 namespace {
-
-// IAM action names that differ from the model's operation names.
-struct Rename {
-  const char* service;
-  const char* operation;
-  const char* action;
-};
-constexpr Rename kRenames[] = {
-    {"lambda", "Invoke", "InvokeFunction"},
-    {"lambda", "InvokeWithResponseStream", "InvokeFunction"},
-    {"s3", "ListObjectsV2", "ListBucket"},
-    {"s3", "ListObjects", "ListBucket"},
-    {"s3", "HeadBucket", "ListBucket"},
-    {"s3", "HeadObject", "GetObject"},
-    {"s3", "ListBuckets", "ListAllMyBuckets"},
-    {"s3", "CreateMultipartUpload", "PutObject"},
-    {"s3", "UploadPart", "PutObject"},
-    {"s3", "UploadPartCopy", "PutObject"},
-    {"s3", "CompleteMultipartUpload", "PutObject"},
-    {"s3", "CopyObject", "PutObject"},
-    {"s3", "DeleteObjects", "DeleteObject"},
-    {"s3", "ListParts", "ListMultipartUploadParts"},
-    {"s3", "ListMultipartUploads", "ListBucketMultipartUploads"},
-    {"s3", "ListObjectVersions", "ListBucketVersions"},
-};
-
-std::string prefix_of(std::string_view service) {
-  if (service == "stepfunctions") return "states";
-  if (service == "dynamodbstreams") return "dynamodb";
-  if (service == "cloudwatch") return "cloudwatch";
-  return std::string(service);
-}
 
 std::string now_iso() {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -69,14 +39,6 @@ json::object identity(const services::CallContext& ctx, const Principal& p) {
 }
 
 }  // namespace
-
-std::string iam_action(std::string_view service, std::string_view operation) {
-  for (const Rename& r : kRenames) {
-    if (service == r.service && operation == r.operation)
-      return prefix_of(service) + ":" + r.action;
-  }
-  return prefix_of(service) + ":" + std::string(operation);
-}
 
 // GetCallerIdentity and GetSessionToken need no permission; AssumeRole is
 // decided by IAM itself with the role's trust policy beside the caller's
@@ -126,7 +88,7 @@ std::optional<Error> Access::check(const protocol::Call& call, const services::C
   }
   services::iam::AccessRequest request;
   request.access_key_id = principal.arn.empty() ? "" : ctx.access_key_id;
-  request.action = iam_action(call.service_name, call.operation_name);
+  request.action = services::iam_action(call.service_name, call.operation_name);
   request.resources = resources;
   request.anonymous = principal.anonymous;
   for (size_t i = 0; i < resources.size(); ++i) {
@@ -137,13 +99,14 @@ std::optional<Error> Access::check(const protocol::Call& call, const services::C
   }
   request.source_ip = std::string(source_ip);
   request.region = ctx.region;
+  request.keys = request_condition_keys(call.service_name, call.operation_name, call.input);
   auto decision = directory_.authorize(request);
   if (decision.allowed) return std::nullopt;
   Error denied = access_denied(call, decision.message);
   json::object event{{"eventVersion", "1.08"},
                      {"userIdentity", identity(ctx, principal)},
                      {"eventTime", now_iso()},
-                     {"eventSource", prefix_of(call.service_name) + ".amazonaws.com"},
+                     {"eventSource", services::iam_prefix(call.service_name) + ".amazonaws.com"},
                      {"eventName", call.operation_name},
                      {"awsRegion", ctx.region},
                      {"sourceIPAddress", source_ip},

@@ -21,9 +21,6 @@ class logger;
 
 namespace nimbus::server {
 
-// "sqs:SendMessage", "lambda:InvokeFunction" (model Invoke), "states:StartExecution".
-std::string iam_action(std::string_view service, std::string_view operation);
-
 // Operations every principal may call without a permission (GetCallerIdentity).
 bool always_allowed(std::string_view service, std::string_view operation);
 

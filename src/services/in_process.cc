@@ -3,6 +3,7 @@
 #include "protocol/engine.h"
 #include "protocol/input.h"
 #include "protocol/model.h"
+#include "services/iam_action.h"
 
 namespace nimbus::services {
 
@@ -41,6 +42,27 @@ Service* InProcessCalls::find(std::string_view model) const {
     if (s->model_name() == model) return s.get();
   }
   return nullptr;
+}
+
+Status InProcessCalls::authorize_as(const std::string& role_arn,
+                                    const std::string& service_principal, std::string_view model,
+                                    std::string_view operation, const CallContext& ctx,
+                                    const boost::json::object& input) const {
+  if (iam_ == nullptr || !iam_->enforcing()) return Status::ok();
+  iam::RoleAccessRequest request;
+  request.role_arn = role_arn;
+  request.service_principal = service_principal;
+  request.session_name = service_principal.substr(0, service_principal.find('.'));
+  request.action = iam_action(model, operation);
+  if (Service* service = find(model)) {
+    CallContext named = ctx;
+    named.service = std::string(model);
+    named.operation = std::string(operation);
+    request.resources = service->resources(operation, named, input).value_or(Resources{});
+  }
+  auto decision = iam_->authorize_as_role(request);
+  if (decision.allowed) return Status::ok();
+  return Error::make("AccessDenied", decision.message, 403);
 }
 
 void InProcessCalls::call(std::string_view model, std::string_view operation, CallContext ctx,

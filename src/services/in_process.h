@@ -9,6 +9,7 @@
 #include <mutex>
 #include <vector>
 
+#include "services/iam/api.h"
 #include "services/operation_calls.h"
 
 namespace nimbus::protocol {
@@ -27,12 +28,18 @@ class InProcessCalls final : public OperationCalls {
             boost::json::object input, Respond respond) override;
   void call_wire(std::string_view service, std::string_view action, http::Request request,
                  CallContext ctx, std::function<void(Result<http::Response>)> respond) override;
+  Status authorize_as(const std::string& role_arn, const std::string& service_principal,
+                      std::string_view model, std::string_view operation, const CallContext& ctx,
+                      const boost::json::object& input) const override;
+  // IAM decides authorize_as (set once, before calls; it must outlive this).
+  void use_iam(const iam::Directory* directory) { iam_ = directory; }
 
  private:
   const protocol::ModelRegistry& models();
   Service* find(std::string_view model) const;
 
   const std::vector<std::unique_ptr<Service>>& services_;
+  const iam::Directory* iam_ = nullptr;
   std::once_flag models_once_;
   std::unique_ptr<protocol::ModelRegistry> models_;
 };

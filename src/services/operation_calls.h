@@ -51,6 +51,18 @@ class OperationCalls {
                             std::string(action) + " from its wire form here",
                         400));
   }
+
+  // Whether the role `role_arn`, assumed by `service_principal`
+  // ("states.amazonaws.com"), may call `operation` of `model` with `input`
+  // under `ctx` (its region and account): decided by IAM on the action and
+  // the resources a client's same call is decided on (Service::resources).
+  // ok, or AccessDenied with IAM's message. Always ok when IAM does not
+  // enforce. Never blocks.
+  virtual Status authorize_as(const std::string& role_arn, const std::string& service_principal,
+                              std::string_view model, std::string_view operation,
+                              const CallContext& ctx, const boost::json::object& input) const {
+    return Status::ok();
+  }
 };
 
 }  // namespace nimbus::services

@@ -10,6 +10,7 @@
 #include "services/events/events_service.h"
 #include "services/firehose/firehose_service.h"
 #include "services/iam/iam_service.h"
+#include "services/iam/role_check.h"
 #include "services/in_process.h"
 #include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
@@ -27,9 +28,13 @@ Registry::Registry(Environment& env) {
   // Operations called in-process (CloudFormation's resources, Step
   // Functions' tasks, Scheduler's universal target): reads services_ on each
   // call, so made before them.
-  calls_ = std::make_unique<InProcessCalls>(services_);
+  auto in_process = std::make_unique<InProcessCalls>(services_);
+  InProcessCalls& in_process_calls = *in_process;
+  calls_ = std::move(in_process);
   // IAM first: it holds the keys every request is verified with.
   iam_ = &add(std::make_unique<iam::IamService>(env)).directory();
+  // Step Functions' tasks are authorized as the state machine's role.
+  in_process_calls.use_iam(iam_);
   add(std::make_unique<sts::StsService>(env, iam_));
   add(std::make_unique<sqs::SqsService>(env));
   auto& ddb = add(std::make_unique<dynamodb::DynamoDbService>(env));
@@ -53,13 +58,18 @@ Registry::Registry(Environment& env) {
   http_apis.use_logs(&logs.writer());
   // SNS writes what it would send by SMS to CloudWatch Logs (LogWriter).
   add(std::make_unique<sns::SnsService>(env, &logs.writer()));
-  add(std::make_unique<eventbridge::EventsService>(env));
+  // EventBridge and Scheduler deliver to targets as the RoleArn they are
+  // given (under --iam enforce: the role's trust and policies decide).
+  add(std::make_unique<eventbridge::EventsService>(env))
+      .engine()
+      .set_role_check(iam::role_check(*iam_, "events.amazonaws.com"));
   // Scheduler's universal target calls the others' operations in-process.
-  add(std::make_unique<scheduler::SchedulerService>(
+  auto& schedules = add(std::make_unique<scheduler::SchedulerService>(
       env, [calls = calls_.get()](std::string_view model, std::string_view operation,
                                   CallContext ctx, boost::json::object input, Respond respond) {
         calls->call(model, operation, std::move(ctx), std::move(input), std::move(respond));
       }));
+  schedules.engine().set_role_check(iam::role_check(*iam_, "scheduler.amazonaws.com"));
   auto& s3 = add(std::make_unique<s3::S3Service>(env));
   // Step Functions' Task states invoke functions through Lambda's Functions
   // and call the other services' operations in-process; a distributed Map

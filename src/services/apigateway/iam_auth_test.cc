@@ -43,6 +43,7 @@ struct FakeDirectory final : iam::Directory {
     asked = r;
     return {r.access_key_id.empty(), "denied", ""};
   }
+  iam::AccessDecision authorize_as_role(const iam::RoleAccessRequest&) const override { return {}; }
   bool enforce = true;
   mutable iam::AccessRequest asked;
 };

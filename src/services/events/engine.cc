@@ -292,6 +292,13 @@ void Engine::deliver(const Rule& rule, const json::value& event, const std::stri
     q.max_age_ms = t.max_age_s * 1000;
     q.dead_letter = t.dead_letter;
     q.rule_arn = rule.arn;
+    // Kinesis, Step Functions, Firehose, bus and API destination targets are
+    // reached as the target's role; queues, topics and functions by their
+    // resource policies (the role is not used for them).
+    std::string kind = ::nimbus::events::target_kind(t.arn);
+    if (kind == "kinesis" || kind == "states" || kind == "firehose" || kind == "events") {
+      q.role_arn = t.role_arn;
+    }
     // A replay sends an event again: its own key, not the first delivery's.
     std::string replay = event.is_object() ? str(event.as_object(), "replay-name") : "";
     queue_.queue((replay.empty() ? "" : "replay/" + replay + "/") + event_id + "/" + rule.bus +

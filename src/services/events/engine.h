@@ -43,6 +43,7 @@ struct RuleTarget {
   int64_t max_retries = 185;
   int64_t max_age_s = 86400;
   std::string dead_letter;
+  std::string role_arn;  // RoleArn: the role EventBridge delivers as ("" none)
   std::optional<boost::json::object> http_parameters;  // HttpParameters (API destinations)
   boost::json::object raw;  // as PutTargets gave it, for ListTargetsByRule
 
@@ -87,6 +88,11 @@ class Engine {
   ~Engine();
 
   Status start();
+  // Deliveries to targets with a RoleArn are checked against the role (set
+  // before start(); events::TargetQueue::set_role_check).
+  void set_role_check(::nimbus::events::RoleCheck check) {
+    queue_.set_role_check(std::move(check));
+  }
 
   std::string bus_arn(std::string_view name) const;
   std::string rule_arn(std::string_view bus, std::string_view rule) const;

@@ -4,6 +4,9 @@
 // restart.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+
 #include "services/events/test_helpers.h"
 
 namespace nimbus::services::eventbridge {
@@ -130,6 +133,50 @@ TEST_F(EventsPutTest, UndeliverableEventsGoToTheDeadLetterQueueWithTheirAttribut
   EXPECT_EQ(attrs["RETRY_ATTEMPTS"], "0");  // a missing queue is not retried
   EXPECT_EQ(attrs.count("EXHAUSTED_RETRY_CONDITION"), 0u);
   EXPECT_EQ(s(json::parse(s(got[0].at("Body"))).at("source")), "my.app");
+}
+
+// A target AWS reaches through its RoleArn (another bus here) is delivered
+// only when the role check allows it; a refusal is not retried and goes to
+// the dead-letter queue as NO_PERMISSIONS. Queue targets ignore the role.
+TEST_F(EventsPutTest, TargetsWithARoleAreDeliveredOnlyWhenTheRoleAllows) {
+  std::atomic<bool> allowed{false};
+  std::mutex mu;
+  std::vector<std::string> asked;
+  svc->engine().set_role_check([&](const std::string& role, const std::string& target) -> Status {
+    std::lock_guard lock(mu);
+    asked.push_back(role + " " + target);
+    if (allowed) return Status::ok();
+    return Error::make("AccessDenied", "role may not put events", 403);
+  });
+  auto dlq = queue("dlq");
+  auto q = queue("q");
+  call("CreateEventBus", {{"Name", "second"}});
+  std::string role = "arn:aws:iam::000000000000:role/bus-role";
+  std::string second = "arn:aws:events:us-east-1:000000000000:event-bus/second";
+  put_rule("to-bus", R"({"source":["my.app"]})");
+  put_target("to-bus", {{"Id", "b"},
+                        {"Arn", second},
+                        {"RoleArn", role},
+                        {"DeadLetterConfig", {{"Arn", arn_of(dlq)}}}});
+  put_target("to-bus", {{"Id", "q"}, {"Arn", arn_of(q)}, {"RoleArn", role}});
+  put_rule("on-second", R"({"source":["my.app"]})", "second");
+  put_target("on-second", {{"Id", "q2"}, {"Arn", arn_of(q)}}, "second");
+  put_event("my.app", R"({"n":1})");
+  auto refused = receive(dlq);
+  ASSERT_EQ(refused.size(), 1u);
+  auto attrs = attributes(refused[0]);
+  EXPECT_EQ(attrs["ERROR_CODE"], "NO_PERMISSIONS");
+  EXPECT_EQ(attrs["ERROR_MESSAGE"], "role may not put events");
+  EXPECT_EQ(attrs["RETRY_ATTEMPTS"], "0");
+  ASSERT_EQ(receive(q).size(), 1u);  // the queue target, by its resource policy
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_EQ(asked[0], role + " " + second);
+  }
+  allowed = true;
+  put_event("my.app", R"({"n":2})");
+  EXPECT_EQ(receive(q, 2).size(), 2u);  // direct and via the second bus
 }
 
 TEST_F(EventsPutTest, ThrottledTargetsAreRetriedPerTheRetryPolicy) {

@@ -15,6 +15,7 @@ Result<RuleTarget> RuleTarget::from(const json::object& in) {
   t.raw = in;
   t.id = str(in, "Id");
   t.arn = str(in, "Arn");
+  t.role_arn = str(in, "RoleArn");
   if (t.id.empty() || t.id.size() > 64) return errors::validation("Parameter Id is not valid.");
   for (char c : t.id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -105,6 +106,24 @@ struct AccessRequest {
   std::string source_ip;
   bool secure_transport = false;
   std::string region;
+  // Condition keys the call's input sets (aws:RequestTag/KEY, aws:TagKeys,
+  // s3:prefix, ...); a key that repeats is multi-valued.
+  std::vector<std::pair<std::string, std::string>> keys;
+};
+
+// A service acting as a role, as AWS has it act (an event source mapping
+// reading its queue as the function's execution role, an EventBridge target
+// or a Scheduler schedule delivering with its RoleArn, a Step Functions
+// task calling as the state machine's role).
+struct RoleAccessRequest {
+  std::string role_arn;
+  // The service that assumes the role ("lambda.amazonaws.com",
+  // "events.amazonaws.com"): the role's trust policy must allow it
+  // sts:AssumeRole. Empty: no trust check.
+  std::string service_principal;
+  std::string session_name;            // the assumed-role session's name in messages
+  std::string action;                  // "sqs:ReceiveMessage"
+  std::vector<std::string> resources;  // ARNs; empty: "*"
 };
 
 struct AccessDecision {
@@ -140,6 +159,13 @@ class Directory {
   // identity policies (cached per principal and policy version) and the
   // resources' policies.
   virtual AccessDecision authorize(const AccessRequest& request) const = 0;
+  // Decides a service's action taken as a role (RoleAccessRequest) with
+  // the role's identity policies and permissions boundary: always allowed
+  // unless enforcing(). Refused when the role does not exist, its trust
+  // policy does not allow the service, or its policies do not allow the
+  // action; `message` says which in AWS's words, `principal` is the
+  // assumed-role session's ARN. Never blocks.
+  virtual AccessDecision authorize_as_role(const RoleAccessRequest& request) const = 0;
 };
 
 }  // namespace nimbus::services::iam

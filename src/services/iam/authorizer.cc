@@ -132,6 +132,13 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const State& st
   }
   auto caller = caller_of(state, akid, env_.settings.account_id, to_seconds(env_.clock.now()));
   if (!caller) return nullptr;
+  return compile(state, std::move(*caller), akid);
+}
+
+std::shared_ptr<const Authorizer::Compiled> Authorizer::compile(const State& state,
+                                                                Caller caller_value,
+                                                                const std::string& key) const {
+  auto caller = &caller_value;
   auto policies = std::make_shared<engine::PrincipalPolicies>();
   if (!caller->role.empty()) {
     const Entity* role = find_entity(state, Kind::kRole, caller->role);
@@ -173,7 +180,7 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const State& st
   out->policies = std::move(policies);
   describe_caller(out->caller, out->context);
   MutexLock lock(mu_);
-  if (cache_generation_ == state.generation && cache_.size() < 100000) cache_[akid] = out;
+  if (cache_generation_ == state.generation && cache_.size() < 100000) cache_[key] = out;
   return out;
 }
 
@@ -219,6 +226,7 @@ void Authorizer::describe_request(const AccessRequest& request, engine::RequestC
   ctx.set("aws:EpochTime", epoch_text);
   ctx.set("aws:CurrentTime", time_text);
   if (!request.region.empty()) ctx.set("aws:RequestedRegion", request.region);
+  for (const auto& [key, value] : request.keys) ctx.add(key, value);
 }
 
 void Authorizer::decide_each(const AccessRequest& request,

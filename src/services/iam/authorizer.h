@@ -48,6 +48,7 @@ class Authorizer final : public Directory {
   AccessDecision authorize(const AccessRequest& request) const override;
   void get_session_token(const SessionTokenRequest& request, Minted done) override;
   bool trusted_by(std::string_view role_arn, std::string_view service_principal) const override;
+  AccessDecision authorize_as_role(const RoleAccessRequest& request) const override;
   bool enforcing() const override { return enforcing_; }
   std::optional<OidcProviderInfo> find_oidc_provider(std::string_view issuer) const override;
 
@@ -74,6 +75,10 @@ class Authorizer final : public Directory {
   // The compiled policies of the key's principal (cached); nullptr for an
   // unknown key.
   std::shared_ptr<const Compiled> compiled(const State& state, const std::string& akid) const;
+  // Compiles `caller`'s policies and caches them under `key` (an access key
+  // id, or "role:" + a role's name for services acting as the role).
+  std::shared_ptr<const Compiled> compile(const State& state, Caller caller,
+                                          const std::string& key) const;
   // The principal's ARN, account and global keys into a request context.
   void describe_caller(const Caller& caller, engine::RequestContext& ctx) const;
   // The request's own keys (source IP, time, region) and action.

@@ -96,6 +96,38 @@ TEST_F(IamTest, PolicyVariablesNameTheCaller) {
   EXPECT_FALSE(decide(id, "sqs:SendMessage", {"arn:aws:sqs:us-east-1:000000000000:bob-q"}).allowed);
 }
 
+// The keys a call's input sets (AccessRequest::keys) are what conditions on
+// aws:RequestTag / aws:TagKeys / service keys see.
+TEST_F(IamTest, RequestKeysDecideConditions) {
+  std::string alice = user_with_key("alice");
+  call("PutUserPolicy",
+       {{"UserName", "alice"},
+        {"PolicyName", "tags"},
+        {"PolicyDocument", R"({"Statement":[{"Effect":"Allow","Action":"sqs:TagQueue",
+            "Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/env":"dev"},
+            "ForAllValues:StringEquals":{"aws:TagKeys":["env","team"]}}},
+          {"Effect":"Allow","Action":"s3:ListBucket","Resource":"*",
+            "Condition":{"StringLike":{"s3:prefix":"home/${aws:username}/*"}}}]})"}});
+  AccessRequest r;
+  r.access_key_id = alice;
+  r.action = "sqs:TagQueue";
+  r.resources = {kQueue};
+  r.keys = {{"aws:RequestTag/env", "dev"}, {"aws:TagKeys", "env"}};
+  EXPECT_TRUE(svc->directory().authorize(r).allowed);
+  r.keys = {{"aws:RequestTag/env", "prod"}, {"aws:TagKeys", "env"}};
+  EXPECT_FALSE(svc->directory().authorize(r).allowed);
+  r.keys = {{"aws:RequestTag/env", "dev"}, {"aws:TagKeys", "env"}, {"aws:TagKeys", "cost"}};
+  EXPECT_FALSE(svc->directory().authorize(r).allowed);
+  r.keys.clear();  // no tags at all: the StringEquals key is missing
+  EXPECT_FALSE(svc->directory().authorize(r).allowed);
+  r.action = "s3:ListBucket";
+  r.resources = {"arn:aws:s3:::shared"};
+  r.keys = {{"s3:prefix", "home/alice/docs/"}};
+  EXPECT_TRUE(svc->directory().authorize(r).allowed);
+  r.keys = {{"s3:prefix", "home/bob/"}};
+  EXPECT_FALSE(svc->directory().authorize(r).allowed);
+}
+
 TEST_F(IamTest, RoleSessionsActWithTheRolesPoliciesUntilTheyExpire) {
   auto role = call("CreateRole", {{"RoleName", "fn"}, {"AssumeRolePolicyDocument", kLambdaTrust}});
   std::string arn = s(role["Role"].as_object()["Arn"]);

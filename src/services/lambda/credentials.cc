@@ -58,6 +58,7 @@ Status RoleSessions::check(const std::string& role_arn) const {
 }
 
 void LambdaService::use_execution_roles(iam::Directory& iam) {
+  iam_ = &iam;
   auto sessions = std::make_shared<RoleSessions>(iam, env_.clock);
   engine_.set_role_credentials(
       [sessions](const runtime::FunctionSpec& spec) { return sessions->credentials(spec); });

@@ -180,7 +180,10 @@ void LambdaService::start_event_sources() {
                            env_.settings.region,
                            [this](const std::string& arn) { return invoker(*this, arn); },
                            [this](std::function<void()> f) { env_.workers.post(std::move(f)); },
-                           [this](const std::string& arn) { return role_of(arn); }};
+                           [this](const std::string& arn) { return role_of(arn); },
+                           [this](const std::string& function_arn, const std::string& source) {
+                             return role_may_read(function_arn, source);
+                           }};
   esm_ = std::make_unique<events::Mappings>(std::move(d));
 }
 
@@ -203,6 +206,7 @@ Status LambdaService::check_mapping(json::object& doc, const std::string& functi
         "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue "
         "does not exist for this wsdl version.");
   }
+  NIMBUS_TRY(role_may_read(fn_arn, source));
   int64_t batch = integer(doc, "BatchSize").value_or(kDefaultBatch);
   int64_t window = integer(doc, "MaximumBatchingWindowInSeconds").value_or(0);
   if (q->fifo) {
@@ -247,6 +251,7 @@ Status LambdaService::check_stream_mapping(const json::object& doc, const std::s
                                   [](const events::ShardInfo& i) { return i.open; });
   });
   if (!found) return invalid("Stream not found: " + source);
+  NIMBUS_TRY(role_may_read(str(doc, "FunctionArn"), source));
   if (const auto* d = doc.if_contains("DestinationConfig"); d && d->is_object()) {
     if (const auto* f = d->as_object().if_contains("OnFailure"); f && f->is_object()) {
       std::string dest = str(f->as_object(), "Destination");

@@ -148,9 +148,14 @@ class LambdaService final : public Service, public Functions {
   Status check_mapping(json::object& doc, const std::string& function_name);
   Status check_stream_mapping(const json::object& doc, const std::string& name);
   std::string role_of(const std::string& function_arn) const;
+  // Whether the function's execution role may perform every action a
+  // mapping needs on `source` (mapping_access.cc): AWS's
+  // InvalidParameterValueException message when not; ok unless IAM enforces.
+  Status role_may_read(const std::string& function_arn, const std::string& source) const;
   void start_event_sources();
 
   Environment& env_;
+  iam::Directory* iam_ = nullptr;  // execution roles' policies (use_execution_roles)
   Engine engine_;
   std::unique_ptr<AsyncQueue> async_;
   std::atomic<AsyncQueue*> accepting_{nullptr};  // async_ once started: where target_ delivers

@@ -61,6 +61,11 @@ class Engine {
   ~Engine();
 
   Status start();
+  // Deliveries are checked against the schedule's RoleArn (set before
+  // start(); events::TargetQueue::set_role_check).
+  void set_role_check(::nimbus::events::RoleCheck check) {
+    queue_.set_role_check(std::move(check));
+  }
   // Replaces the random source (tests). Not synchronized: set it before
   // creating the schedules it should serve.
   void set_random(Random r) { random_ = std::move(r); }

@@ -81,6 +81,7 @@ std::string expand_input(std::string_view input, std::string_view schedule_arn,
   q.max_retries = s.target.max_retries;
   q.max_age_ms = s.target.max_age_s * 1000;
   q.dead_letter = s.target.dead_letter;
+  q.role_arn = s.target.role_arn;
   q.dead_letter_attributes = {{"SCHEDULE_ARN", s.arn},
                               {"SCHEDULED_TIME", time},
                               {"EXECUTION_ID", id},

@@ -3,6 +3,7 @@
 // (simulated clock driving the pollers' timers), and a scripted invoker for Lambda.
 #include "events/sqs_poller.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 
@@ -87,11 +88,15 @@ class SqsPollerTest : public services::sqs::testing::SqsTest {
     c.queue_arn = arn;
     return c;
   }
-  void start(SqsPollerConfig c) {
+  void start(SqsPollerConfig c, std::function<Status()> may_receive = nullptr) {
     c.region = "us-east-1";
     c.wait_seconds = 1;
-    SqsPoller::Deps d{targets, scheduler, clock, fn.invoker(),
-                      PollerCounters{&batches, &records, &failures, &filtered}};
+    SqsPoller::Deps d{targets,
+                      scheduler,
+                      clock,
+                      fn.invoker(),
+                      PollerCounters{&batches, &records, &failures, &filtered},
+                      std::move(may_receive)};
     poller = SqsPoller::start(std::move(d), std::move(c));
   }
   static std::vector<std::string> bodies(const json::object& ev) {
@@ -259,6 +264,31 @@ TEST_F(SqsPollerTest, ThrottleBacksOffAndDeletesNothing) {
   EXPECT_TRUE(eventually([&] { return counts() == std::pair{0, 1}; }));
   // Set once the invocation answered, which may be after the count moved.
   EXPECT_TRUE(eventually([&] { return poller->last_result() == "PROBLEM: Function throttled"; }));
+}
+
+// A mapping reads as its function's execution role: while the role may not
+// receive, nothing is read and LastProcessingResult says why; once it may,
+// the poller takes the messages up at its next try.
+TEST_F(SqsPollerTest, ARefusedRoleReadsNothingUntilAllowed) {
+  std::string arn = make_queue("guarded");
+  send("m");
+  std::atomic<bool> allowed{false};
+  start(config("u9", arn), [&]() -> Status {
+    if (allowed) return Status::ok();
+    return Error::make("InvalidParameterValueException",
+                       "The provided execution role does not have permissions to call "
+                       "ReceiveMessage on SQS");
+  });
+  EXPECT_TRUE(eventually([&] {
+    return poller->last_result() ==
+           "PROBLEM: The provided execution role does not have permissions to call "
+           "ReceiveMessage on SQS";
+  }));
+  EXPECT_EQ(counts(), (std::pair{1, 0}));
+  EXPECT_EQ(fn.count(), 0u);
+  allowed = true;
+  EXPECT_TRUE(advance_until([&] { return fn.count() == 1; }, std::chrono::seconds(1)));
+  EXPECT_TRUE(eventually([&] { return counts() == std::pair{0, 0}; }));
 }
 
 TEST_F(SqsPollerTest, AFullReceiveAddsAPollerUpToTheCap) {

@@ -56,7 +56,8 @@ struct ExpressRun {
   std::shared_ptr<const asl::Machine> machine;
   Runner runner;
   std::string arn;
-  Respond respond;  // null for StartExecution on an Express machine
+  std::string role_arn;  // the machine's: tasks are authorized as it
+  Respond respond;       // null for StartExecution on an Express machine
   json::object out;
   int64_t start_ms = 0;
   Mutex mu;             // held while the runner moves: one thread at a time
@@ -110,6 +111,7 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
         e.machine_arn.substr(e.machine_arn.rfind(':') + 1) + ":" + name + ":" + new_request_id());
     auto run = std::make_shared<ExpressRun>(e.machine, context_of(e));
     run->arn = e.arn;
+    run->role_arn = e.role_arn;
     run->runner.set_token_source([arn = e.arn] { return new_task_token(arn); });
     int64_t now = env_.clock.now_millis();
     run->start_ms = now;
@@ -179,8 +181,9 @@ void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop s
           finish(TaskOutcome{false, nullptr, {"States.Timeout", ""}});
         });
       }
-      integrations_.call({t.call.resource, std::move(t.call.parameters), run->arn, t.call.io},
-                         finish);
+      integrations_.call(
+          {t.call.resource, std::move(t.call.parameters), run->arn, t.call.io, run->role_arn},
+          finish);
     }
     if (run->ended || stop.until_ms == 0) return;
     if (now - run->start_ms <= 5 * 60 * 1000) {

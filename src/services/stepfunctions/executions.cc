@@ -160,7 +160,7 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
                   queue_activity(task.call.resource,
                                  {task.token, e.arn, json::serialize(task.call.parameters)});
                 } else {
-                  run_task(e.arn, std::move(task.call), task.token);
+                  run_task(e.arn, e.role_arn, std::move(task.call), task.token);
                 }
               }
               done(Status::ok());
@@ -168,40 +168,42 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
       });
 }
 
-void StepFunctionsService::run_task(const std::string& arn, asl::TaskCall task,
-                                    const std::string& token) {
+void StepFunctionsService::run_task(const std::string& arn, const std::string& role_arn,
+                                    asl::TaskCall task, const std::string& token) {
   TaskTarget target = task_target(task.resource);
   bool callback = target.pattern == ".waitForTaskToken";
   bool child = runs_child(target);
-  integrations_.call({task.resource, std::move(task.parameters), arn, task.io}, [this, arn, token,
-                                                                                 callback, child,
-                                                                                 gate = gate_](
-                                                                                    TaskOutcome o) {
-    auto in = gate->hold();
-    if (!in) return;
-    advance(
-        arn,
-        [o = std::move(o), token, callback, child](Runner& r, int64_t now) -> std::optional<Stop> {
-          if (!r.awaits(token)) return std::nullopt;
-          if (!o.ok) return r.task_failed(token, o.failure, now, retry_jitter());
-          // A callback task goes on when its token is answered.
-          if (callback) return r.task_submitted(token, o.output, "", now);
-          if (child) {
-            std::string c = o.output.is_object() ? str(o.output.as_object(), "ExecutionArn") : "";
-            if (c.find(":execution:") == std::string::npos) {
-              return r.task_failed(
-                  token,
-                  {"States.Runtime", "nimbus waits only for Standard executions, not '" + c + "'"},
-                  now, 0);
-            }
-            return r.task_submitted(token, o.output, c, now);
-          }
-          return r.task_succeeded(token, o.output, now);
-        },
-        [this, arn, child](Status st) {
-          if (st && child) watch_child(arn);
-        });
-  });
+  integrations_.call({task.resource, std::move(task.parameters), arn, task.io, role_arn},
+                     [this, arn, token, callback, child, gate = gate_](TaskOutcome o) {
+                       auto in = gate->hold();
+                       if (!in) return;
+                       advance(
+                           arn,
+                           [o = std::move(o), token, callback, child](
+                               Runner& r, int64_t now) -> std::optional<Stop> {
+                             if (!r.awaits(token)) return std::nullopt;
+                             if (!o.ok) return r.task_failed(token, o.failure, now, retry_jitter());
+                             // A callback task goes on when its token is answered.
+                             if (callback) return r.task_submitted(token, o.output, "", now);
+                             if (child) {
+                               std::string c = o.output.is_object()
+                                                   ? str(o.output.as_object(), "ExecutionArn")
+                                                   : "";
+                               if (c.find(":execution:") == std::string::npos) {
+                                 return r.task_failed(
+                                     token,
+                                     {"States.Runtime",
+                                      "nimbus waits only for Standard executions, not '" + c + "'"},
+                                     now, 0);
+                               }
+                               return r.task_submitted(token, o.output, c, now);
+                             }
+                             return r.task_succeeded(token, o.output, now);
+                           },
+                           [this, arn, child](Status st) {
+                             if (st && child) watch_child(arn);
+                           });
+                     });
 }
 
 void StepFunctionsService::watch_child(const std::string& parent) {

@@ -271,6 +271,11 @@ void Integrations::call_function(const TaskTarget& t, TaskRequest task, Done don
     return done(failed("States.Runtime", "nimbus serves no Lambda functions here"));
   }
   std::string request_id = invoke.request_id;
+  if (auto refused = refused_as_role(task, "lambda", "Invoke",
+                                     json::object{{"FunctionName", invoke.function}})) {
+    return done(
+        TaskOutcome{false, nullptr, service_failure("Lambda", "Lambda", *refused, request_id)});
+  }
   functions_->invoke_sync(std::move(invoke), [legacy, request_id, done = std::move(done)](
                                                  Result<services::lambda::SyncResult> r) {
     if (!r)
@@ -287,6 +292,18 @@ void Integrations::call_function(const TaskTarget& t, TaskRequest task, Done don
                                   {"StatusCode", 200}},
                      {}});
   });
+}
+
+std::optional<Error> Integrations::refused_as_role(const TaskRequest& task, std::string_view model,
+                                                   std::string_view operation,
+                                                   const json::object& input) const {
+  if (task.role_arn.empty() || calls_ == nullptr) return std::nullopt;
+  services::CallContext ctx;
+  std::tie(ctx.region, ctx.account_id) = region_account(task.execution_arn);
+  auto st =
+      calls_->authorize_as(task.role_arn, "states.amazonaws.com", model, operation, ctx, input);
+  if (st) return std::nullopt;
+  return Error::make("AccessDeniedException", st.error().message, 400);
 }
 
 void Integrations::call_service(const TaskTarget& t, TaskRequest task, Done done) const {
@@ -322,6 +339,10 @@ void Integrations::call_service(const TaskTarget& t, TaskRequest task, Done done
   std::tie(ctx.region, ctx.account_id) = region_account(task.execution_arn);
   std::string request_id = ctx.request_id;
   bool camel = camel_model(model);
+  if (auto refused = refused_as_role(task, model, operation, input)) {
+    return done(
+        TaskOutcome{false, nullptr, service_failure(prefix, service, *refused, request_id)});
+  }
   calls_->call(model, operation, std::move(ctx), std::move(input),
                [sdk, camel, prefix, service, request_id, model, operation,
                 done = std::move(done)](services::Output out) {

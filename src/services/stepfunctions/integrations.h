@@ -12,7 +12,9 @@
 
 #include <boost/json.hpp>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "services/lambda/api.h"
 #include "services/operation_calls.h"
@@ -38,6 +40,9 @@ struct TaskRequest {
   boost::json::value parameters;  // the effective input (after Parameters)
   std::string execution_arn;      // names the region and account to call in
   std::string io;  // a distributed Map's "ItemReader" / "ResultWriter" (asl::TaskCall)
+  // The state machine's RoleArn: under --iam enforce the task's call is
+  // authorized as this role (OperationCalls::authorize_as); "" not checked.
+  std::string role_arn;
 };
 
 struct TaskOutcome {
@@ -62,6 +67,13 @@ class Integrations {
   void call(TaskRequest task, std::function<void(TaskOutcome)> done) const;
 
  private:
+  // AccessDeniedException with IAM's message when the task's role
+  // (TaskRequest::role_arn) may not call `operation` of `model` with
+  // `input` (OperationCalls::authorize_as); nullopt when it may or nothing
+  // is checked.
+  std::optional<Error> refused_as_role(const TaskRequest& task, std::string_view model,
+                                       std::string_view operation,
+                                       const boost::json::object& input) const;
   void call_function(const TaskTarget& t, TaskRequest task,
                      std::function<void(TaskOutcome)> done) const;
   void call_service(const TaskTarget& t, TaskRequest task,

@@ -160,7 +160,8 @@ class StepFunctionsService final : public services::Service {
                Prepare prepare = nullptr);
   // Calls a task execution `arn` entered; its answer advances the
   // execution if it still waits for that task (`token`).
-  void run_task(const std::string& arn, asl::TaskCall task, const std::string& token);
+  void run_task(const std::string& arn, const std::string& role_arn, asl::TaskCall task,
+                const std::string& token);
   // A .sync task of execution `parent` waits for the child its position
   // names: remembered in children_, answered at once if it already ended.
   void watch_child(const std::string& parent);

@@ -67,8 +67,21 @@ struct FakeCalls final : services::OperationCalls {
     lock.unlock();
     respond(std::move(out));
   }
-  std::mutex mu;
+  // Records what a task asked to do as its role; refuses with `refused`
+  // (IAM's message) when set.
+  Status authorize_as(const std::string& role_arn, const std::string& principal,
+                      std::string_view model, std::string_view operation,
+                      const services::CallContext&, const boost::json::object&) const override {
+    std::lock_guard lock(mu);
+    asked.push_back(role_arn + " " + principal + " " + std::string(model) + ":" +
+                    std::string(operation));
+    if (refused.empty()) return Status::ok();
+    return Error::make("AccessDeniedException", refused, 403);
+  }
+  mutable std::mutex mu;
   std::vector<Seen> seen;
+  mutable std::vector<std::string> asked;
+  std::string refused;
   std::function<services::Output(std::string_view, std::string_view, const boost::json::object&)>
       answer;
   services::Service* forward = nullptr;

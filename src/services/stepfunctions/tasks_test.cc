@@ -165,6 +165,37 @@ TEST_F(SfnTaskTest, OptimizedSqsSendsTheBodyAsJsonText) {
   EXPECT_EQ(s(described(y)["error"]), "SQS.QueueDoesNotExistException");
 }
 
+// Tasks act as the state machine's role: each call is first authorized as
+// that role (OperationCalls::authorize_as); a refusal fails the task with
+// the service's AccessDeniedException and calls nothing.
+TEST_F(SfnTaskTest, TasksAreAuthorizedAsTheMachinesRole) {
+  calls.answer = [](std::string_view, std::string_view, const json::object&) {
+    return services::Output(json::object{{"MessageId", "m-1"}});
+  };
+  calls.refused =
+      "User: arn:aws:sts::000000000000:assumed-role/sfn-role/states is not authorized to "
+      "perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:000000000000:q because no "
+      "identity-based policy allows the sqs:SendMessage action";
+  std::string x = start(create("send", kSqs), R"({"a":1})");
+  ASSERT_TRUE(eventually([&] { return status(x) == "FAILED"; }));
+  EXPECT_EQ(s(described(x)["error"]), "SQS.AccessDeniedException");
+  EXPECT_NE(s(described(x)["cause"]).find(calls.refused), std::string::npos);
+  EXPECT_TRUE(calls.seen.empty());
+  {
+    std::lock_guard lock(calls.mu);
+    ASSERT_EQ(calls.asked.size(), 1u);
+    EXPECT_EQ(calls.asked[0], std::string(kRole) + " states.amazonaws.com sqs:SendMessage");
+  }
+  std::string y = start(create("double", kInvoke), R"({"n":2})");
+  ASSERT_TRUE(eventually([&] { return status(y) == "FAILED"; }));
+  EXPECT_EQ(s(described(y)["error"]), "Lambda.AccessDeniedException");
+  EXPECT_EQ(functions.count(), 0u);
+  calls.refused.clear();
+  std::string z = start(create("send2", kSqs), R"({"a":1})");
+  ASSERT_TRUE(eventually([&] { return status(z) == "SUCCEEDED"; }));
+  EXPECT_EQ(calls.seen.size(), 1u);
+}
+
 TEST_F(SfnTaskTest, ServiceErrorsAreCaughtByTheirStepFunctionsNames) {
   calls.answer = [](std::string_view, std::string_view, const json::object&) {
     return services::Output(

@@ -196,7 +196,7 @@ void StepFunctionsService::test_state(const CallContext& ctx, json::object in, R
   }
   auto* call = std::get_if<asl::TaskCall>(&entered);
   if (call == nullptr) return respond(errors::validation(unsupported(s)));
-  integrations_.call(TaskRequest{call->resource, call->parameters, execution, ""},
+  integrations_.call(TaskRequest{call->resource, call->parameters, execution, "", ""},
                      [this, run, retry_count, respond = std::move(respond)](TaskOutcome outcome) {
                        const int64_t at = env_.clock.now_millis();
                        if (!outcome.ok)

@@ -128,6 +128,46 @@ TEST_F(IamTest, RequestKeysDecideConditions) {
   EXPECT_FALSE(svc->directory().authorize(r).allowed);
 }
 
+// A service acting as a role (authorize_as_role): allowed by anything under
+// --iam off; under enforce the role must exist and trust the service, then
+// its policies decide, worded for the assumed-role session.
+TEST_F(IamTest, ServicesActingAsARoleAreDecidedByItsTrustAndPolicies) {
+  std::string arn =
+      s(call("CreateRole", {{"RoleName", "esm"}, {"AssumeRolePolicyDocument", kLambdaTrust}})
+            .at("Role")
+            .at("Arn"));
+  RoleAccessRequest r;
+  r.role_arn = arn;
+  r.service_principal = "lambda.amazonaws.com";
+  r.session_name = "fn";
+  r.action = "sqs:ReceiveMessage";
+  r.resources = {kQueue};
+  EXPECT_TRUE(svc->directory().authorize_as_role(r).allowed);  // --iam off
+  settings.service_options["iam.mode"] = "enforce";
+  reopen();
+  auto denied = svc->directory().authorize_as_role(r);
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_EQ(denied.principal, "arn:aws:sts::000000000000:assumed-role/esm/fn");
+  EXPECT_EQ(denied.message,
+            "User: arn:aws:sts::000000000000:assumed-role/esm/fn is not authorized to perform: "
+            "sqs:ReceiveMessage on resource: " +
+                std::string(kQueue) +
+                " because no identity-based policy allows the sqs:ReceiveMessage action");
+  call("PutRolePolicy",
+       {{"RoleName", "esm"}, {"PolicyName", "sqs"}, {"PolicyDocument", kAllowSqs}});
+  EXPECT_TRUE(svc->directory().authorize_as_role(r).allowed);
+  r.service_principal = "events.amazonaws.com";  // the trust policy names lambda only
+  auto untrusted = svc->directory().authorize_as_role(r);
+  EXPECT_FALSE(untrusted.allowed);
+  EXPECT_EQ(untrusted.message,
+            "User: events.amazonaws.com is not authorized to perform: "
+            "sts:AssumeRole on resource: " +
+                arn);
+  r.service_principal = "lambda.amazonaws.com";
+  r.role_arn = "arn:aws:iam::000000000000:role/missing";
+  EXPECT_FALSE(svc->directory().authorize_as_role(r).allowed);
+}
+
 TEST_F(IamTest, RoleSessionsActWithTheRolesPoliciesUntilTheyExpire) {
   auto role = call("CreateRole", {{"RoleName", "fn"}, {"AssumeRolePolicyDocument", kLambdaTrust}});
   std::string arn = s(role["Role"].as_object()["Arn"]);

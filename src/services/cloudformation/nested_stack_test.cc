@@ -131,11 +131,10 @@ Resources:
 TEST_F(NestedStackTest, StackOperationsReadTheirTemplateURL) {
   auto v = call("ValidateTemplate", {{"TemplateURL", "s3://templates/child.yaml"}});
   EXPECT_EQ(s(v.at("Parameters").as_array()[0].at("ParameterKey")), "Visibility");
-  call("CreateStack",
-       {{"StackName", "byurl"},
-        {"TemplateURL", "http://localhost:4566/templates/child.yaml"},
-        {"Parameters",
-         json::array{json::object{{"ParameterKey", "Visibility"}, {"ParameterValue", "7"}}}}});
+  call("CreateStack", {{"StackName", "byurl"},
+                       {"TemplateURL", "http://localhost:4566/templates/child.yaml"},
+                       {"Parameters", json::array{json::object{{"ParameterKey", "Visibility"},
+                                                               {"ParameterValue", "7"}}}}});
   ASSERT_EQ(settled("byurl"), "CREATE_COMPLETE") << reasons("byurl");
   EXPECT_EQ(visibility(s(outputs("byurl").at("QueueUrl"))), "7");
   auto t = call("GetTemplate", {{"StackName", "byurl"}});

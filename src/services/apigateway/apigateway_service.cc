@@ -60,6 +60,8 @@ const Operation<RestApiService> RestApiService::kOperations[] = {
     {"GetStages", &RestApiService::get_stages, by_rest_api},
     {"UpdateStage", &RestApiService::update_stage, by_rest_api},
     {"DeleteStage", &RestApiService::delete_stage, by_rest_api},
+    {"FlushStageCache", &RestApiService::flush_stage_cache, by_rest_api},
+    {"FlushStageAuthorizersCache", &RestApiService::flush_stage_authorizers_cache, by_rest_api},
     {"CreateApiKey", &RestApiService::create_api_key, by_api_key},
     {"GetApiKey", &RestApiService::get_api_key, by_api_key},
     {"GetApiKeys", &RestApiService::get_api_keys, by_api_key},

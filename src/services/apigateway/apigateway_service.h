@@ -15,6 +15,7 @@
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/iam_auth.h"
 #include "services/apigateway/rest_mapping.h"
+#include "services/apigateway/stage_cache.h"
 #include "services/apigateway/store.h"
 #include "services/apigateway/throttling.h"
 #include "services/apigateway/usage_plans.h"
@@ -84,6 +85,9 @@ class RestApiService final : public Service {
   Output get_stages(const CallContext& ctx, const json::object& in) const;
   void update_stage(const CallContext& ctx, json::object in, Respond respond);
   void delete_stage(const CallContext& ctx, json::object in, Respond respond);
+  // rest_cache.cc
+  Output flush_stage_cache(const CallContext& ctx, const json::object& in);
+  Output flush_stage_authorizers_cache(const CallContext& ctx, const json::object& in);
   // api_key_handlers.cc
   void create_api_key(const CallContext& ctx, json::object in, Respond respond);
   Output get_api_key(const CallContext& ctx, const json::object& in) const;
@@ -126,6 +130,14 @@ class RestApiService final : public Service {
                  const std::shared_ptr<UserRequest>& holder,
                  const std::shared_ptr<ProxyRequest>& proxy,
                  const std::function<void(http::Response)>& answer);
+  // rest_cache.cc: the integration behind the stage cache when `cache`
+  // says the method caches (stage_cache.h), else integrate().
+  void integrate_cached(const ApiPtr& api, const json::object& method,
+                        const std::string& method_name, const Mappings& mappings,
+                        const std::shared_ptr<UserRequest>& holder,
+                        const std::shared_ptr<ProxyRequest>& proxy,
+                        const std::optional<CacheSettings>& cache, size_t capacity,
+                        const std::function<void(http::Response)>& answer);
   void integrate_http(const ApiPtr& api, const json::object& integration, const Mappings& mappings,
                       const std::shared_ptr<UserRequest>& holder,
                       const std::shared_ptr<ProxyRequest>& proxy,
@@ -157,6 +169,7 @@ class RestApiService final : public Service {
   AuthorizerCache authorizer_cache_;
   Outbound outbound_;         // HTTP and HTTP_PROXY integrations
   StageThrottles throttles_;  // stage (method / route) throttling
+  StageCache cache_;          // stage caches
   IamAuth iam_auth_;          // AWS_IAM methods
 };
 

@@ -105,10 +105,12 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   proxy->http_api = false;
   auto holder = std::make_shared<UserRequest>(std::move(r));
   proxy->request = &holder->request;
-  // The authorizer, then the API key and its usage plan, then the
-  // integration. `api` keeps `method` (in its compiled plan) alive.
+  // The authorizer, then the API key and its usage plan, then the stage
+  // cache and the integration. `api` keeps `method` (in its compiled plan) alive.
   const Mappings* mappings = &table->second.mappings;
-  auto next = [this, api, holder, proxy, method, method_name, mappings,
+  auto cache = rest_method_cache(stage, proxy->resource_path, method_name);
+  size_t capacity = cache ? cache_capacity_bytes(stage) : 0;
+  auto next = [this, api, holder, proxy, method, method_name, mappings, cache, capacity,
                answer](std::string usage_key) {
     if (boolean(*method, "apiKeyRequired").value_or(false)) {
       bool header = str(api->doc.at("api").as_object(), "apiKeySource") != "AUTHORIZER";
@@ -118,7 +120,7 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
         return answer(std::move(*refused));
       }
     }
-    integrate(api, *method, *mappings, holder, proxy, answer);
+    integrate_cached(api, *method, method_name, *mappings, holder, proxy, cache, capacity, answer);
   };
   if (str(*method, "authorizationType") == "AWS_IAM") {
     std::string arn = method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,

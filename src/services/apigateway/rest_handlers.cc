@@ -129,8 +129,9 @@ Output RestApiService::get_rest_apis(const CallContext&, const json::object& in)
 
 void RestApiService::delete_rest_api(const CallContext& ctx, json::object in, Respond respond) {
   std::string id = str(in, "restApiId");
-  store_.remove(id, [ctx, id, respond = std::move(respond)](Status st) {
+  store_.remove(id, [this, ctx, id, respond = std::move(respond)](Status st) {
     if (!st) return respond(rest_api_not_found(ctx, id));
+    cache_.flush_api(id);
     respond(json::object());
   });
 }

@@ -5,6 +5,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
+#include "services/apigateway/stage_cache.h"
 #include "services/apigateway/throttling.h"
 
 namespace nimbus::services::apigateway {
@@ -36,8 +37,27 @@ json::object new_stage(const std::string& name, const std::string& deployment, d
                       {"lastUpdatedDate", now}};
 }
 
+// cacheClusterEnabled / cacheClusterSize of a CreateStage or
+// CreateDeployment input on `stage`, and the cluster's status.
+Status apply_cache_cluster(json::object& stage, const json::object& in) {
+  if (has(in, "cacheClusterSize")) {
+    std::string size = str(in, "cacheClusterSize");
+    if (!valid_cache_cluster_size(size)) {
+      return errors::bad_request("Invalid cache cluster size specified: " + size);
+    }
+    stage["cacheClusterSize"] = size;
+  }
+  if (auto enabled = boolean(in, "cacheClusterEnabled")) stage["cacheClusterEnabled"] = *enabled;
+  bool on = boolean(stage, "cacheClusterEnabled").value_or(false);
+  // nimbus's cache is there at once: no CREATE_IN_PROGRESS.
+  stage["cacheClusterStatus"] = on ? "AVAILABLE" : "NOT_AVAILABLE";
+  if (on && !stage.contains("cacheClusterSize")) stage["cacheClusterSize"] = "0.5";
+  return Status::ok();
+}
+
 // A patch operation on a stage: replace/add/remove of /description,
 // /deploymentId, /variables/NAME, /tracingEnabled, /cacheClusterEnabled,
+// /cacheClusterSize,
 // /accessLogSettings/{destinationArn,format} (remove of /accessLogSettings)
 // and method settings (throttling.h).
 Status apply_patch(json::object& stage, const json::object& doc, const json::object& op) {
@@ -47,6 +67,7 @@ Status apply_patch(json::object& stage, const json::object& doc, const json::obj
                                       verb +
                                       "'. Must be one of: [/description, /deploymentId, "
                                       "/variables/*, /tracingEnabled, /cacheClusterEnabled, "
+                                      "/cacheClusterSize, "
                                       "/accessLogSettings/destinationArn, "
                                       "/accessLogSettings/format, "
                                       "/{resourcePath}/{httpMethod}/throttling/rateLimit, ...]"));
@@ -90,8 +111,16 @@ Status apply_patch(json::object& stage, const json::object& doc, const json::obj
       return errors::bad_request("Invalid deployment identifier specified");
     }
     stage["deploymentId"] = value;
-  } else if (path == "/tracingEnabled" || path == "/cacheClusterEnabled") {
-    stage[path.substr(1)] = value == "true";
+  } else if (path == "/tracingEnabled") {
+    stage["tracingEnabled"] = value == "true";
+  } else if (path == "/cacheClusterEnabled" || path == "/cacheClusterSize") {
+    json::object in;
+    if (path == "/cacheClusterSize") {
+      in["cacheClusterSize"] = value;
+    } else {
+      in["cacheClusterEnabled"] = value == "true";
+    }
+    return apply_cache_cluster(stage, in);
   } else {
     return invalid();
   }
@@ -130,6 +159,9 @@ void RestApiService::create_deployment(const CallContext&, json::object in, Resp
           stage["deploymentId"] = id;
           stage["lastUpdatedDate"] = now;
           if (has(in, "variables")) stage["variables"] = in.at("variables");
+          if (has(in, "cacheClusterEnabled") || has(in, "cacheClusterSize")) {
+            if (auto st = apply_cache_cluster(stage, in); !st) return st;
+          }
         }
         return Status::ok();
       },
@@ -179,10 +211,10 @@ void RestApiService::create_stage(const CallContext&, json::object in, Respond r
         auto& stages = stages_of(doc);
         if (stages.contains(name)) return Status(errors::conflict("Stage already exists"));
         json::object stage = new_stage(name, dep, now);
-        for (const char* k :
-             {"description", "variables", "tracingEnabled", "tags", "cacheClusterEnabled"}) {
+        for (const char* k : {"description", "variables", "tracingEnabled", "tags"}) {
           if (has(in, k)) stage[k] = in.at(k);
         }
+        if (auto st = apply_cache_cluster(stage, in); !st) return st;
         stages[name] = stage;
         out = std::move(stage);
         return Status::ok();
@@ -218,10 +250,15 @@ void RestApiService::update_stage(const CallContext&, json::object in, Respond r
   double now = env_.clock.now_seconds();
   change(
       in,
-      [in, now](json::object& doc, json::object& out) {
+      [this, in, now](json::object& doc, json::object& out) {
         auto* s = stages_of(doc).if_contains(str(in, "stageName"));
         if (s == nullptr) return Status(errors::not_found("Invalid Stage identifier specified"));
         json::object stage = s->as_object();
+        auto cluster = [](const json::object& st) {
+          return std::make_pair(boolean(st, "cacheClusterEnabled").value_or(false),
+                                str(st, "cacheClusterSize"));
+        };
+        auto before = cluster(stage);
         if (const auto* ops = in.if_contains("patchOperations");
             ops != nullptr && ops->is_array()) {
           for (const auto& op : ops->as_array()) {
@@ -230,6 +267,9 @@ void RestApiService::update_stage(const CallContext&, json::object in, Respond r
           }
         }
         stage["lastUpdatedDate"] = now;
+        // A cluster turned off, on or resized starts empty, as AWS's.
+        if (cluster(stage) != before)
+          cache_.flush(str(in, "restApiId") + '\n' + str(in, "stageName"));
         *s = stage;
         out = std::move(stage);
         return Status::ok();
@@ -240,10 +280,11 @@ void RestApiService::update_stage(const CallContext&, json::object in, Respond r
 void RestApiService::delete_stage(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [in](json::object& doc, json::object&) {
+      [this, in](json::object& doc, json::object&) {
         if (stages_of(doc).erase(str(in, "stageName")) == 0) {
           return Status(errors::not_found("Invalid Stage identifier specified"));
         }
+        cache_.flush(str(in, "restApiId") + '\n' + str(in, "stageName"));
         return Status::ok();
       },
       std::move(respond));

@@ -4,6 +4,7 @@
 
 #include "common/json_fields.h"
 #include "services/cloudformation/errors.h"
+#include "services/cloudformation/policy.h"
 #include "services/cloudformation/template_url.h"
 
 namespace nimbus::services::cloudformation {
@@ -50,11 +51,58 @@ void CloudFormationService::with_template_url(const CallContext& ctx, json::obje
                     });
 }
 
+template <auto Next>
+void CloudFormationService::with_policy_url(const CallContext& ctx, json::object in,
+                                            Respond respond) {
+  auto run = [this](const CallContext& c, json::object input, Respond r) {
+    if constexpr (std::is_invocable_v<decltype(Next), CloudFormationService&, const CallContext&,
+                                      json::object, Respond>) {
+      (this->*Next)(c, std::move(input), std::move(r));
+    } else {
+      r((this->*Next)(c, input));
+    }
+  };
+  for (std::string_view member : {"StackPolicy", "StackPolicyDuringUpdate"}) {
+    std::string url_key = std::string(member) + "URL";
+    std::string body_key = std::string(member) + "Body";
+    const auto* url = in.if_contains(url_key);
+    if (url == nullptr) continue;
+    if (in.contains(body_key)) {
+      return respond(
+          Error::validation("You cannot specify both " + url_key + " and " + body_key + "."));
+    }
+    if (!url->is_string() || calls_ == nullptr) {
+      return respond(Error::validation(url_key + " must be an Amazon S3 URL."));
+    }
+    std::string where(url->as_string());
+    // One URL at a time: this runs again for the next one.
+    return read_template_url(*calls_, ctx, where,
+                             [this, ctx, in = std::move(in), url_key, body_key,
+                              respond](Result<std::string> body) mutable {
+                               if (!body) return respond(body.take_error());
+                               in.erase(url_key);
+                               in[body_key] = std::move(*body);
+                               with_policy_url<Next>(ctx, std::move(in), std::move(respond));
+                             });
+  }
+  run(ctx, std::move(in), std::move(respond));
+}
+
 const Operation<CloudFormationService> CloudFormationService::kOperations[] = {
-    {"CreateStack", &CloudFormationService::with_template_url<&CloudFormationService::create_stack>,
+    {"CreateStack",
+     &CloudFormationService::with_template_url<
+         &CloudFormationService::with_policy_url<&CloudFormationService::create_stack>>,
      stack_resource},
-    {"UpdateStack", &CloudFormationService::with_template_url<&CloudFormationService::update_stack>,
+    {"UpdateStack",
+     &CloudFormationService::with_template_url<
+         &CloudFormationService::with_policy_url<&CloudFormationService::update_stack>>,
      stack_resource},
+    {"RollbackStack", &CloudFormationService::rollback_stack, stack_resource},
+    {"SetStackPolicy",
+     &CloudFormationService::with_policy_url<&CloudFormationService::set_stack_policy>,
+     stack_resource},
+    {"GetStackPolicy", &CloudFormationService::get_stack_policy, stack_resource},
+    {"ListImports", &CloudFormationService::list_imports, no_resources},
     {"DeleteStack", &CloudFormationService::delete_stack, stack_resource},
     {"UpdateTerminationProtection", &CloudFormationService::update_termination_protection,
      stack_resource},
@@ -150,8 +198,23 @@ Result<StackRequest> CloudFormationService::stack_request(const json::object& in
   req.capabilities = string_list(in, "Capabilities");
   req.notification_arns = string_list(in, "NotificationARNs");
   if (const auto* t = in.if_contains("Tags"); t && t->is_array()) req.tags = t->as_array();
+  std::string on_failure = str(in, "OnFailure");
+  if (!on_failure.empty() && has(in, "DisableRollback")) {
+    return Error::validation("You can specify either DisableRollback or OnFailure, but not both.");
+  }
   req.disable_rollback =
-      boolean(in, "DisableRollback").value_or(false) || str(in, "OnFailure") == "DO_NOTHING";
+      boolean(in, "DisableRollback").value_or(false) || on_failure == "DO_NOTHING";
+  req.delete_on_failure = on_failure == "DELETE";
+  if (has(in, "StackPolicyBody")) {
+    auto policy = stack_policy(str(in, "StackPolicyBody"));
+    if (!policy) return policy.take_error();
+    req.policy = std::move(*policy);
+  }
+  if (has(in, "StackPolicyDuringUpdateBody")) {
+    auto policy = stack_policy(str(in, "StackPolicyDuringUpdateBody"));
+    if (!policy) return policy.take_error();
+    req.policy_during_update = std::move(*policy);
+  }
   req.termination_protection = boolean(in, "EnableTerminationProtection").value_or(false);
   return req;
 }

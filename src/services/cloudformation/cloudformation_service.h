@@ -30,6 +30,11 @@ class CloudFormationService final : public Service {
   void update_stack(const CallContext& ctx, json::object in, Respond respond);
   void delete_stack(const CallContext& ctx, json::object in, Respond respond);
   Output update_termination_protection(const CallContext& ctx, const json::object& in);
+  void rollback_stack(const CallContext& ctx, json::object in, Respond respond);
+  // policy_handlers.cc
+  Output set_stack_policy(const CallContext& ctx, const json::object& in);
+  Output get_stack_policy(const CallContext& ctx, const json::object& in);
+  Output list_imports(const CallContext& ctx, const json::object& in);
   // describe_handlers.cc
   Output describe_stacks(const CallContext& ctx, const json::object& in);
   Output list_stacks(const CallContext& ctx, const json::object& in);
@@ -54,6 +59,10 @@ class CloudFormationService final : public Service {
   // answers AWS's ValidationError when it cannot be read.
   template <auto Next>
   void with_template_url(const CallContext& ctx, json::object in, Respond respond);
+  // The same for StackPolicyURL and StackPolicyDuringUpdateURL: each read
+  // into its *Body member (policy_handlers.cc).
+  template <auto Next>
+  void with_policy_url(const CallContext& ctx, json::object in, Respond respond);
 
   // The StackRequest of a CreateStack / UpdateStack / CreateChangeSet input;
   // `current` resolves UsePreviousTemplate and UsePreviousValue.

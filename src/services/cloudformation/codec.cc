@@ -70,6 +70,9 @@ std::string encode(const StackState& s) {
   o["outputs"] = s.outputs;
   o["disable_rollback"] = s.disable_rollback;
   o["termination_protection"] = s.termination_protection;
+  if (s.delete_on_failure) o["delete_on_failure"] = true;
+  if (!s.policy.empty()) o["policy"] = s.policy;
+  if (!s.imports.empty()) o["imports"] = strings(s.imports);
   o["change_set"] = s.change_set_id;
   json::object resources;
   for (const auto& [id, r] : s.resources) {
@@ -80,7 +83,8 @@ std::string encode(const StackState& s) {
                                  {"planned", r.planned_id},
                                  {"properties", r.properties},
                                  {"attributes", r.attributes},
-                                 {"updated", r.updated}};
+                                 {"updated", r.updated},
+                                 {"no_echo", r.no_echo}};
   }
   o["resources"] = std::move(resources);
   if (s.previous) o["previous"] = *s.previous;
@@ -116,6 +120,9 @@ std::optional<StackState> decode_stack(std::string_view text) {
   s.outputs = array(o, "outputs");
   s.disable_rollback = boolean(o, "disable_rollback").value_or(false);
   s.termination_protection = boolean(o, "termination_protection").value_or(false);
+  s.delete_on_failure = boolean(o, "delete_on_failure").value_or(false);
+  s.policy = str(o, "policy");
+  s.imports = string_list(o, "imports");
   s.change_set_id = str(o, "change_set");
   for (const auto& [id, v] : object(o, "resources")) {
     if (!v.is_object()) continue;
@@ -129,6 +136,7 @@ std::optional<StackState> decode_stack(std::string_view text) {
     rs.properties = object(r, "properties");
     rs.attributes = object(r, "attributes");
     rs.updated = number(r, "updated");
+    rs.no_echo = boolean(r, "no_echo").value_or(false);
     s.resources[std::string(id)] = std::move(rs);
   }
   if (const auto* p = o.if_contains("previous"); p != nullptr && p->is_object()) {

@@ -165,6 +165,13 @@ TEST_F(CustomResourceTest, FailedAnswersRollBackWithTheReason) {
                  {{"StackName", "f"}, {"TemplateBody", kTemplate}, {"Parameters", params("5")}});
   auto create = next_request();
   respond(create, {{"Status", "FAILED"}, {"Reason", "no thing today"}});
+  // The handler got the Create, so the rollback sends it a Delete, with a
+  // physical id of AWS's generated shape.
+  auto del = next_request();
+  EXPECT_EQ(s(del.at("RequestType")), "Delete");
+  EXPECT_TRUE(s(del.at("PhysicalResourceId")).starts_with("f-Thing-")) << del;
+  EXPECT_EQ(status("f"), "ROLLBACK_IN_PROGRESS");
+  respond(del, {{"Status", "SUCCESS"}, {"PhysicalResourceId", del.at("PhysicalResourceId")}});
   EXPECT_EQ(settled("f"), "ROLLBACK_COMPLETE");
   EXPECT_NE(reasons("f").find("Received response status [FAILED] from custom resource. Message "
                               "returned: no thing today (RequestId: " +
@@ -178,6 +185,9 @@ TEST_F(CustomResourceTest, FailedAnswersRollBackWithTheReason) {
                  {{"StackName", "g"}, {"TemplateBody", kTemplate}, {"Parameters", params("5")}});
   auto second = next_request();
   EXPECT_TRUE(respond(second, {{"Status", "MAYBE"}}));
+  auto second_delete = next_request();
+  EXPECT_EQ(s(second_delete.at("RequestType")), "Delete");
+  respond(second_delete, {{"Status", "SUCCESS"}});
   EXPECT_EQ(settled("g"), "ROLLBACK_COMPLETE");
   EXPECT_NE(reasons("g").find("Status must be SUCCESS or FAILED"), std::string::npos);
 }
@@ -190,12 +200,53 @@ TEST_F(CustomResourceTest, NoAnswerTimesOutOnTheClock) {
   clock.advance(std::chrono::seconds(29));
   EXPECT_EQ(status("t"), "CREATE_IN_PROGRESS");
   clock.advance(std::chrono::seconds(1));
+  // A create that never answered is sent its Delete too.
+  auto del = next_request();
+  EXPECT_EQ(s(del.at("RequestType")), "Delete");
+  respond(del, {{"Status", "SUCCESS"}});
   EXPECT_EQ(settled("t"), "ROLLBACK_COMPLETE");
   EXPECT_NE(reasons("t").find("did not receive a response from your Custom Resource. Please check "
                               "your logs for requestId [" +
                               s(create.at("RequestId")) + "]"),
             std::string::npos);
   EXPECT_FALSE(respond(create, {{"Status", "SUCCESS"}, {"PhysicalResourceId", "late"}}));
+}
+
+TEST_F(CustomResourceTest, NoEchoMasksTheDataWhereShown) {
+  constexpr const char* kNoEcho = R"(
+Parameters:
+  Token: {Type: String}
+Resources:
+  Thing:
+    Type: Custom::Thing
+    Properties: {ServiceToken: !Ref Token}
+  User:
+    Type: AWS::SQS::Queue
+    Properties: {Tags: [{Key: secret, Value: !GetAtt Thing.Greeting}]}
+Outputs:
+  Greeting: {Value: !GetAtt Thing.Greeting}
+)";
+  auto f = call_async("CreateStack",
+                      {{"StackName", "e"},
+                       {"TemplateBody", kNoEcho},
+                       {"Parameters", json::array{json::object{{"ParameterKey", "Token"},
+                                                               {"ParameterValue", topic}}}}});
+  auto create = next_request();
+  respond(create, {{"Status", "SUCCESS"},
+                   {"PhysicalResourceId", "thing-e"},
+                   {"NoEcho", true},
+                   {"Data", {{"Greeting", "s3cret"}}}});
+  ASSERT_EQ(settled("e"), "CREATE_COMPLETE");
+  EXPECT_EQ(outputs("e").at("Greeting"), "*****");
+  auto events = call("DescribeStackEvents", {{"StackName", "e"}});
+  std::string text = json::serialize(events);
+  EXPECT_EQ(text.find("s3cret"), std::string::npos);
+  EXPECT_NE(text.find("*****"), std::string::npos) << text;
+  // The resource itself got the real value.
+  auto user = call("DescribeStackResource", {{"StackName", "e"}, {"LogicalResourceId", "User"}});
+  auto tags = other("sqs", "ListQueueTags",
+                    {{"QueueUrl", user.at("StackResourceDetail").at("PhysicalResourceId")}});
+  EXPECT_EQ(tags.at("Tags").at("secret"), "s3cret");
 }
 
 TEST_F(CustomResourceTest, BadServiceTokensFailTheResource) {

@@ -5,6 +5,7 @@
 #include "common/json_fields.h"
 #include "services/cloudformation/cloudformation_service.h"
 #include "services/cloudformation/errors.h"
+#include "services/cloudformation/no_echo.h"
 
 namespace nimbus::services::cloudformation {
 
@@ -52,6 +53,7 @@ json::object describe(const StackState& s) {
   if (s.updated > 0 && s.updated != s.created) o["LastUpdatedTime"] = s.updated;
   if (s.deleted > 0) o["DeletionTime"] = s.deleted;
   if (!s.change_set_id.empty()) o["ChangeSetId"] = s.change_set_id;
+  mask(o["Outputs"], secrets(s, false));
   return o;
 }
 

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -49,7 +50,11 @@ struct StackRequest {
   std::vector<std::string> notification_arns;
   json::array tags;
   bool disable_rollback = false;
+  bool delete_on_failure = false;  // OnFailure: DELETE
   bool termination_protection = false;
+  std::optional<std::string> policy;  // StackPolicyBody: set when given
+  // StackPolicyDuringUpdateBody: the policy this update is checked against.
+  std::optional<std::string> policy_during_update;
   std::string change_set_id;
 };
 
@@ -74,6 +79,14 @@ class Engine {
   Result<std::string> review(const CallContext& ctx, const std::string& name);
   // Turns termination protection on or off.
   Result<std::string> protect(const std::string& name, bool enabled);
+  // Stores the stack policy (SetStackPolicy).
+  Result<std::string> set_policy(const std::string& name, std::string policy);
+  // RollbackStack: a stack that stopped at CREATE_FAILED or UPDATE_FAILED
+  // (DisableRollback) rolls back now. Answers its id once the rollback is
+  // durably started.
+  void roll_back(const std::string& name, std::function<void(Result<std::string>)> done);
+  // The names of the live stacks that import `export_name`.
+  std::vector<std::string> importers(const std::string& export_name) const;
   // Starts deleting it (nothing to do when it does not exist).
   void remove(const CallContext& ctx, const std::string& name, std::function<void(Status)> done);
 

@@ -106,7 +106,9 @@ void Engine::create(const CallContext& ctx, StackRequest req,
   s.notification_arns = req.notification_arns;
   s.tags = req.tags;
   s.disable_rollback = req.disable_rollback;
+  s.delete_on_failure = req.delete_on_failure;
   s.termination_protection = req.termination_protection;
+  s.policy = req.policy.value_or("");
   s.change_set_id = req.change_set_id;
   auto run = std::make_unique<Run>();
   run->kind = "CREATE";
@@ -132,7 +134,8 @@ void Engine::update(const CallContext& ctx, StackRequest req,
   }
   if (s == nullptr) return done(errors::stack_not_found(req.name));
   if (s->in_progress() || s->status == "ROLLBACK_COMPLETE" || s->status == "CREATE_FAILED" ||
-      s->status == "ROLLBACK_FAILED" || s->status == "DELETE_FAILED") {
+      s->status == "ROLLBACK_FAILED" || s->status == "DELETE_FAILED" ||
+      s->status == "UPDATE_FAILED") {
     return done(errors::in_progress(s->name, s->status));
   }
   auto in = input_for(*s, req.given, req.capabilities, req.body);
@@ -151,6 +154,9 @@ void Engine::update(const CallContext& ctx, StackRequest req,
   for (const auto& p : s->parameters) params.push_back(json::object{{"k", p.key}, {"v", p.value}});
   previous["parameters"] = std::move(params);
   previous["outputs"] = s->outputs;
+  json::array imports;
+  for (const auto& name : s->imports) imports.emplace_back(name);
+  previous["imports"] = std::move(imports);
   previous["description"] = s->description;
   s->previous = std::move(previous);
   s->status = "UPDATE_IN_PROGRESS";
@@ -162,9 +168,12 @@ void Engine::update(const CallContext& ctx, StackRequest req,
   s->description = prepared->tmpl.description;
   s->capabilities = req.capabilities;
   if (!req.tags.empty()) s->tags = req.tags;
+  s->disable_rollback = req.disable_rollback;
+  if (req.policy) s->policy = *req.policy;
   if (!req.change_set_id.empty()) s->change_set_id = req.change_set_id;
   auto run = std::make_unique<Run>();
   run->kind = "UPDATE";
+  run->policy_during_update = std::move(req.policy_during_update);
   run->prepared = std::move(*prepared);
   run->input = std::move(in);
   std::string id = s->id;
@@ -212,6 +221,50 @@ Result<std::string> Engine::protect(const std::string& name, bool enabled) {
   return errors::stack_not_found(name);
 }
 
+Result<std::string> Engine::set_policy(const std::string& name, std::string policy) {
+  MutexLock lock(mu_);
+  for (auto& [id, s] : stacks_) {
+    if ((id == name || s.name == name) && !s.deleted_stack()) {
+      s.policy = std::move(policy);
+      commit_locked(s, {}, [](Status) {});
+      return id;
+    }
+  }
+  return errors::stack_not_found(name);
+}
+
+std::vector<std::string> Engine::importers(const std::string& export_name) const {
+  MutexLock lock(mu_);
+  return importers_of(stacks_, export_name);
+}
+
+void Engine::roll_back(const std::string& name, std::function<void(Result<std::string>)> done) {
+  MutexLock lock(mu_);
+  StackState* s = nullptr;
+  for (auto& [id, other] : stacks_) {
+    if ((id == name || other.name == name) && !other.deleted_stack()) s = &other;
+  }
+  if (s == nullptr) return done(errors::stack_not_found(name));
+  std::string kind = s->status == "CREATE_FAILED"   ? "ROLLBACK"
+                     : s->status == "UPDATE_FAILED" ? "UPDATE_ROLLBACK"
+                                                    : "";
+  if (kind.empty()) {
+    return done(Error::validation("Stack:" + s->id + " is in " + s->status +
+                                  " state and can not be rolled back."));
+  }
+  auto run = run_for_locked(*s, kind);
+  if (!run) return done(run.take_error());
+  std::string id = s->id;
+  runs_[id] = std::move(*run);
+  s->status = kind == "ROLLBACK" ? "ROLLBACK_IN_PROGRESS" : "UPDATE_ROLLBACK_IN_PROGRESS";
+  s->reason = "User Initiated";
+  commit_locked(*s, {stack_event(*s, s->status, s->reason)}, [this, id, done](Status st) {
+    if (!st) return done(st.take_error());
+    done(id);
+    continue_later(id);
+  });
+}
+
 void Engine::remove(const CallContext&, const std::string& name, std::function<void(Status)> done) {
   // An answer known at once is given after mu_ is released (the caller may
   // come back into the engine).
@@ -237,6 +290,18 @@ std::optional<Status> Engine::start_delete_locked(const std::string& name,
   }
   if (s->in_progress() && s->status != "REVIEW_IN_PROGRESS") {
     return Status(errors::in_progress(s->name, s->status));
+  }
+  // An export another stack imports keeps its stack: the call succeeds and
+  // the stack stays as it was, with the reason, as on AWS.
+  for (const auto& o : s->outputs) {
+    std::string name = o.is_object() ? str(o.as_object(), "ExportName") : "";
+    if (name.empty()) continue;
+    auto users = importers_of(stacks_, name);
+    std::erase(users, s->name);
+    if (users.empty()) continue;
+    s->reason = "Export " + name + " cannot be deleted as it is in use by " + names_and(users);
+    commit_locked(*s, {stack_event(*s, s->status, s->reason)}, [](Status) {});
+    return Status::ok();
   }
   auto run = run_for_locked(*s, "DELETE");
   if (!run) return Status(run.take_error());

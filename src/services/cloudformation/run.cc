@@ -5,7 +5,10 @@
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "services/cloudformation/codec.h"
+#include "services/cloudformation/no_echo.h"
+#include "services/cloudformation/policy.h"
 #include "services/cloudformation/run.h"
+#include "services/cloudformation/stack_tags.h"
 
 namespace nimbus::services::cloudformation {
 
@@ -62,7 +65,42 @@ bool changed(const json::object& a, const json::object& b, std::string_view key)
   return *x != *y;
 }
 
+// Every Fn::ImportValue argument in `v`.
+void import_arguments(const json::value& v, std::vector<const json::value*>& out) {
+  if (v.is_array()) {
+    for (const auto& item : v.as_array()) import_arguments(item, out);
+  } else if (v.is_object()) {
+    const auto& o = v.as_object();
+    if (o.size() == 1 && o.contains("Fn::ImportValue")) {
+      out.push_back(&o.at("Fn::ImportValue"));
+      return;
+    }
+    for (const auto& [k, item] : o) import_arguments(item, out);
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> importers_of(const std::map<std::string, StackState>& stacks,
+                                      const std::string& export_name) {
+  std::vector<std::string> out;
+  for (const auto& [id, s] : stacks) {
+    if (s.deleted_stack()) continue;
+    if (std::find(s.imports.begin(), s.imports.end(), export_name) != s.imports.end()) {
+      out.push_back(s.name);
+    }
+  }
+  return out;
+}
+
+std::string names_and(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+    out += names[i];
+  }
+  return out;
+}
 
 ResourceRequest Engine::request_locked(const StackState& s, const std::string& id) {
   ResourceRequest r;
@@ -190,6 +228,12 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
                   });
     return;
   }
+  // The events show the template's properties; the provider gets the
+  // stack's tags too (stack_tags.h), and a change of those updates it.
+  json::value shown_value = props;
+  mask(shown_value, secrets(s, true));
+  json::object shown = std::move(shown_value.as_object());
+  props = with_stack_tags(s, id, type, std::move(props));
   std::string kind = "CREATE";
   if (exists) {
     bool replace = r.type != type || provider->update == nullptr;
@@ -199,6 +243,22 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
       return;
     }
     kind = replace ? "REPLACE" : "UPDATE";
+    const std::string& policy = run.policy_during_update ? *run.policy_during_update : s.policy;
+    std::string denial =
+        policy.empty()
+            ? ""
+            : policy_denial(policy, id, r.type, replace ? "Update:Replace" : "Update:Modify");
+    if (!denial.empty()) {
+      r.status = "UPDATE_FAILED";
+      r.reason = denial;
+      run.failed.push_back(id);
+      std::string stack_id = s.id;
+      commit_locked(s, {{id, r.physical_id, type, r.status, r.reason, {}}},
+                    [this, stack_id](Status st) {
+                      if (st) continue_later(stack_id);
+                    });
+      return;
+    }
   }
   ResourceRequest req = request_locked(s, id);
   req.resource_type = type;
@@ -226,7 +286,7 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
   run.in_flight.insert(id);
   std::string stack_id = s.id;
   commit_then_locked(s,
-                     {{id, kind == "CREATE" ? "" : r.physical_id, type, r.status, reason, props}},
+                     {{id, kind == "CREATE" ? "" : r.physical_id, type, r.status, reason, shown}},
                      [this, stack_id, id, kind, provider, req] {
                        auto done = [this, stack_id, id, kind](Result<Provided> result) {
                          resource_done(stack_id, id, kind, std::move(result));
@@ -253,10 +313,16 @@ void Engine::resource_done(const std::string& stack_id, const std::string& id,
   if (!result) {
     r.status = kind == "CREATE" ? "CREATE_FAILED" : "UPDATE_FAILED";
     r.reason = result.error().message;
+    // A custom resource's handler that got the Create gets a Delete on
+    // rollback, with this id (AWS's generated name shape).
+    if (kind == "CREATE" && result.error().code == kCustomRequestSent) {
+      r.planned_id = generated_name(s, id);
+    }
     run.failed.push_back(id);
   } else {
     r.physical_id = result->physical_id;
     r.attributes = std::move(result->attributes);
+    r.no_echo = result->no_echo;
     r.status = kind == "CREATE" ? "CREATE_COMPLETE" : "UPDATE_COMPLETE";
     r.reason.clear();
     r.planned_id.clear();
@@ -305,6 +371,26 @@ void Engine::finish_forward_locked(StackState& s, Run& run) {
     }
     outputs.push_back(std::move(entry));
   }
+  // An export another stack imports can neither change nor go away.
+  if (failure.empty() && run.kind == "UPDATE") {
+    for (const auto& old : s.outputs) {
+      std::string name = old.is_object() ? str(old.as_object(), "ExportName") : "";
+      if (name.empty()) continue;
+      auto users = importers_of(stacks_, name);
+      std::erase(users, s.name);
+      if (users.empty()) continue;
+      const json::object* now = nullptr;
+      for (const auto& o : outputs) {
+        if (str(o.as_object(), "ExportName") == name) now = &o.as_object();
+      }
+      if (now == nullptr) {
+        failure = "Export " + name + " cannot be deleted as it is in use by " + names_and(users);
+      } else if (str(*now, "OutputValue") != str(old.as_object(), "OutputValue")) {
+        failure = "Export " + name + " cannot be updated as it is in use by " + names_and(users);
+      }
+      if (!failure.empty()) break;
+    }
+  }
   if (!failure.empty()) {
     run.failed.push_back("Outputs");
     s.reason = failure;
@@ -312,6 +398,23 @@ void Engine::finish_forward_locked(StackState& s, Run& run) {
     return;
   }
   s.outputs = std::move(outputs);
+  // What the template imports now (ListImports; DeleteStack of the exporter).
+  std::vector<const json::value*> args;
+  for (const auto& id : run.prepared.included)
+    import_arguments(run.prepared.tmpl.resources().at(id), args);
+  for (const auto& [name, out] : section) {
+    if (cfn::included(out.as_object(), run.prepared.conditions)) import_arguments(out, args);
+  }
+  s.imports.clear();
+  for (const auto* arg : args) {
+    auto name = resolve_locked(s, run, *arg);
+    if (name && name->is_string()) {
+      std::string text(name->as_string());
+      if (std::find(s.imports.begin(), s.imports.end(), text) == s.imports.end()) {
+        s.imports.push_back(std::move(text));
+      }
+    }
+  }
   std::string stack_id = s.id;
   if (run.kind == "CREATE") {
     s.status = "CREATE_COMPLETE";
@@ -351,8 +454,8 @@ void Engine::begin_rollback_locked(StackState& s, Run& run) {
                            : s.reason + ". ";
   std::string stack_id = s.id;
   std::string kind = run.kind;  // `run` is replaced below
-  if (kind == "CREATE" && s.disable_rollback) {
-    s.status = "CREATE_FAILED";
+  if (s.disable_rollback) {     // DisableRollback, OnFailure: DO_NOTHING
+    s.status = kind == "CREATE" ? "CREATE_FAILED" : "UPDATE_FAILED";
     s.reason = reason;
     runs_.erase(stack_id);
     commit_locked(s, {stack_event(s, s.status, reason)}, [this, gate = gate_, stack_id](Status) {
@@ -361,8 +464,14 @@ void Engine::begin_rollback_locked(StackState& s, Run& run) {
     });
     return;
   }
-  s.status = kind == "CREATE" ? "ROLLBACK_IN_PROGRESS" : "UPDATE_ROLLBACK_IN_PROGRESS";
-  s.reason = reason + (kind == "CREATE" ? "Rollback requested by user." : "");
+  // OnFailure: DELETE deletes what the create made, then the stack.
+  bool deleting = kind == "CREATE" && s.delete_on_failure;
+  s.status = deleting           ? "DELETE_IN_PROGRESS"
+             : kind == "CREATE" ? "ROLLBACK_IN_PROGRESS"
+                                : "UPDATE_ROLLBACK_IN_PROGRESS";
+  s.reason = reason + (deleting           ? "Delete requested by user."
+                       : kind == "CREATE" ? "Rollback requested by user."
+                                          : "");
   auto next = run_for_locked(s, kind == "CREATE" ? "ROLLBACK" : "UPDATE_ROLLBACK");
   runs_[stack_id] = next ? std::move(*next) : std::make_unique<Run>();
   runs_[stack_id]->kind = kind == "CREATE" ? "ROLLBACK" : "UPDATE_ROLLBACK";
@@ -402,7 +511,9 @@ bool Engine::launch_teardown_locked(StackState& s, Run& run, const std::string& 
     if (cur == nullptr || cur->status == "DELETE_COMPLETE" || cur->status == "DELETE_SKIPPED") {
       return false;
     }
-    if (teardown_id(*cur).empty() || cur->status == "CREATE_FAILED") {
+    bool custom_sent = cur->status == "CREATE_FAILED" && !cur->planned_id.empty() &&
+                       find_provider(cur->type) == find_provider("Custom::Resource");
+    if (teardown_id(*cur).empty() || (cur->status == "CREATE_FAILED" && !custom_sent)) {
       cur->status = "DELETE_COMPLETE";  // nothing was created
       cur->reason.clear();
       commit_locked(s, {{id, "", cur->type, "DELETE_COMPLETE", "", {}}}, continue_after);
@@ -535,6 +646,9 @@ void Engine::finish_teardown_locked(StackState& s, Run& run) {
   if (run.kind == "DELETE") {
     s.status = failed ? "DELETE_FAILED" : "DELETE_COMPLETE";
     if (!failed) s.deleted = env_.clock.now_seconds();
+  } else if (run.kind == "ROLLBACK" && s.delete_on_failure) {
+    s.status = failed ? "DELETE_FAILED" : "DELETE_COMPLETE";
+    if (!failed) s.deleted = env_.clock.now_seconds();
   } else if (run.kind == "ROLLBACK") {
     s.status = failed ? "ROLLBACK_FAILED" : "ROLLBACK_COMPLETE";
   } else if (run.kind == "UPDATE_ROLLBACK") {
@@ -551,6 +665,7 @@ void Engine::finish_teardown_locked(StackState& s, Run& run) {
         }
       }
       if (const auto* o = p.if_contains("outputs"); o && o->is_array()) s.outputs = o->as_array();
+      s.imports = string_list(p, "imports");
       s.description = str(p, "description");
       if (!failed) s.previous.reset();
     }

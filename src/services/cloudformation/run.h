@@ -4,6 +4,8 @@
 // record (see engine.h).
 #pragma once
 
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +26,15 @@ struct Engine::Run {
   std::vector<std::string> failed;                   // logical ids that failed
   std::vector<std::string> order;                    // teardown order
   std::vector<std::function<void(Status)>> waiting;  // answered when the run ends
+  // An update's StackPolicyDuringUpdateBody (in place of the stack's policy).
+  std::optional<std::string> policy_during_update;
 };
+
+// The names of the live stacks whose templates import `export_name`
+// (StackState::imports), and AWS's way of listing them in a message
+// ("a", "a and b", "a, b and c").
+std::vector<std::string> importers_of(const std::map<std::string, StackState>& stacks,
+                                      const std::string& export_name);
+std::string names_and(const std::vector<std::string>& names);
 
 }  // namespace nimbus::services::cloudformation

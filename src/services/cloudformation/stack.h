@@ -25,6 +25,7 @@ struct ResourceState {
   std::string planned_id;
   json::object properties;  // resolved, as last applied
   json::object attributes;  // what Fn::GetAtt answers
+  bool no_echo = false;     // a custom resource answered NoEcho: attributes masked when shown
   double updated = 0;       // seconds since the epoch
 };
 
@@ -50,7 +51,14 @@ struct StackState {
   json::array tags;     // [{Key, Value}]
   json::array outputs;  // [{OutputKey, OutputValue, Description, ExportName}]
   bool disable_rollback = false;
+  // OnFailure: DELETE — a failed create deletes the stack instead of
+  // stopping at ROLLBACK_COMPLETE.
+  bool delete_on_failure = false;
   bool termination_protection = false;
+  std::string policy;  // the stack policy (SetStackPolicy), "" when none
+  // The export names its template reads through Fn::ImportValue, as of the
+  // last operation that completed (ListImports, DeleteStack's refusal).
+  std::vector<std::string> imports;
   std::string change_set_id;  // the last executed change set
 
   std::map<std::string, ResourceState> resources;  // by logical id

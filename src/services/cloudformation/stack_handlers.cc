@@ -1,4 +1,5 @@
-// CreateStack, UpdateStack, DeleteStack, UpdateTerminationProtection.
+// CreateStack, UpdateStack, DeleteStack, UpdateTerminationProtection,
+// RollbackStack.
 #include "common/json_fields.h"
 #include "services/cloudformation/cloudformation_service.h"
 #include "services/cloudformation/errors.h"
@@ -13,9 +14,6 @@ constexpr std::chrono::seconds kHold{10};
 void CloudFormationService::create_stack(const CallContext& ctx, json::object in, Respond respond) {
   auto req = stack_request(in, nullptr);
   if (!req) return respond(req.take_error());
-  if (str(in, "OnFailure") == "DELETE") {
-    return respond(Error::validation("OnFailure DELETE is not supported by nimbus yet"));
-  }
   engine_.create(ctx, std::move(*req), [this, respond](Result<std::string> id) {
     if (!id) return respond(id.take_error());
     engine_.when_settled(*id, kHold, [respond, id = *id] {
@@ -43,6 +41,15 @@ void CloudFormationService::delete_stack(const CallContext& ctx, json::object in
   engine_.remove(ctx, str(in, "StackName"), [this, respond, id](Status st) {
     if (!st) return respond(st.take_error());
     engine_.when_settled(id, kHold, [respond] { respond(json::object()); });
+  });
+}
+
+void CloudFormationService::rollback_stack(const CallContext&, json::object in, Respond respond) {
+  engine_.roll_back(str(in, "StackName"), [this, respond](Result<std::string> id) {
+    if (!id) return respond(id.take_error());
+    engine_.when_settled(*id, kHold, [respond, id = *id] {
+      respond(json::object{{"StackId", id}});
+    });
   });
 }
 

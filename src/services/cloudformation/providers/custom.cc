@@ -5,6 +5,9 @@
 // (custom_responses.h). The answer's PhysicalResourceId is the physical id,
 // its Data the Fn::GetAtt attributes; FAILED fails the resource with the
 // handler's Reason.
+#include <atomic>
+#include <memory>
+
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "services/cloudformation/custom_responses.h"
@@ -65,8 +68,17 @@ void send(const ResourceRequest& r, std::string type,
 
   std::string request_id = new_request_id();
   CustomResponses* responses = r.responses;
+  // A failure after the request reached the handler says so in its code
+  // (kCustomRequestSent): a failed create still gets its Delete on rollback.
+  auto delivered = std::make_shared<std::atomic<bool>>(true);
+  auto answered = [done = std::move(done), delivered](Result<CustomAnswer> a) {
+    if (!a && delivered->load()) {
+      return done(Error::make(std::string(kCustomRequestSent), a.error().message));
+    }
+    done(std::move(a));
+  };
   std::string path =
-      responses->expect({r.stack_id, request_id, r.logical_id, *timeout, std::move(done)});
+      responses->expect({r.stack_id, request_id, r.logical_id, *timeout, std::move(answered)});
   json::object event{{"RequestType", type},
                      {"ServiceToken", token},
                      {"ResponseURL", r.ctx.endpoint_url + path},
@@ -79,9 +91,12 @@ void send(const ResourceRequest& r, std::string type,
   if (type == "Update") event["OldResourceProperties"] = stringified(r.old_properties);
   std::string payload = json::serialize(event);
 
-  auto sent = [responses, path](Output out) {
+  auto sent = [responses, path, delivered](Output out) {
     // The request never reached the handler: no answer will come.
-    if (!out) responses->forget(path, out.take_error());
+    if (!out) {
+      delivered->store(false);
+      responses->forget(path, out.take_error());
+    }
   };
   if (lambda) {
     r.call("lambda", "Invoke",
@@ -95,7 +110,7 @@ void create_custom(const ResourceRequest& r, ProvideDone done) {
   send(r, "Create", [done](Result<CustomAnswer> a) {
     if (!a) return done(a.take_error());
     if (a->physical_id.empty()) return done(Error::validation("Invalid PhysicalResourceId"));
-    done(Provided{a->physical_id, std::move(a->data)});
+    done(Provided{a->physical_id, std::move(a->data), a->no_echo});
   });
 }
 
@@ -107,7 +122,7 @@ void update_custom(const ResourceRequest& r, ProvideDone done) {
   // one its Delete (as AWS does).
   send(r, "Update", [done, old = r.physical_id](Result<CustomAnswer> a) {
     if (!a) return done(a.take_error());
-    done(Provided{a->physical_id.empty() ? old : a->physical_id, std::move(a->data)});
+    done(Provided{a->physical_id.empty() ? old : a->physical_id, std::move(a->data), a->no_echo});
   });
 }
 

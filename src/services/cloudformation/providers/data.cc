@@ -89,6 +89,11 @@ void update_table(const ResourceRequest& r, ProvideDone done) {
                : json::value())) {
     steps.push_back(ttl_step(r, r.physical_id));
   }
+  for (auto& s :
+       provide::retag_steps(r, {"dynamodb", "TagResource", "UntagResource", "ResourceArn"},
+                            str(r.attributes, "Arn"))) {
+    steps.push_back(std::move(s));
+  }
   provide::in_order(std::move(steps), [r, done](Status st) {
     if (!st) return done(st.take_error());
     r.call("dynamodb", "DescribeTable", json::object{{"TableName", r.physical_id}},

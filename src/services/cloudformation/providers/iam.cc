@@ -121,6 +121,10 @@ void update_role(const ResourceRequest& r, ProvideDone done) {
   for (auto& s : policy_steps(r, r.physical_id, r.old_properties, r.properties)) {
     steps.push_back(std::move(s));
   }
+  for (auto& s :
+       provide::retag_steps(r, {"iam", "TagRole", "UntagRole", "RoleName"}, r.physical_id)) {
+    steps.push_back(std::move(s));
+  }
   provide::in_order(std::move(steps), [r, done](Status st) {
     if (!st) return done(st.take_error());
     finish(r, r.physical_id, done);

@@ -75,8 +75,16 @@ void update_queue(const ResourceRequest& r, ProvideDone done) {
   }
   attributes.erase("FifoQueue");
   json::object in{{"QueueUrl", r.physical_id}, {"Attributes", std::move(attributes)}};
-  r.call("sqs", "SetQueueAttributes", std::move(in), [r, done](Output out) {
-    if (!out) return done(out.take_error());
+  std::vector<provide::Step> steps{
+      provide::call_step(r, "sqs", "SetQueueAttributes", std::move(in))};
+  for (auto& s : provide::retag_steps(
+           r,
+           {"sqs", "TagQueue", "UntagQueue", "QueueUrl", "Tags", "TagKeys", provide::TagApi::kMap},
+           r.physical_id)) {
+    steps.push_back(std::move(s));
+  }
+  provide::in_order(std::move(steps), [r, done](Status st) {
+    if (!st) return done(st.take_error());
     done(Provided{r.physical_id, r.attributes});
   });
 }
@@ -150,6 +158,10 @@ void update_topic(const ResourceRequest& r, ProvideDone done) {
       r.call("sns", "SetTopicAttributes", in,
              [next](Output o) { next(o ? Status::ok() : Status(o.take_error())); });
     });
+  }
+  for (auto& s : provide::retag_steps(r, {"sns", "TagResource", "UntagResource", "ResourceArn"},
+                                      r.physical_id)) {
+    steps.push_back(std::move(s));
   }
   provide::in_order(std::move(steps), [r, done](Status st) {
     if (!st) return done(st.take_error());

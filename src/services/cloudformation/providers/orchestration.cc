@@ -179,8 +179,16 @@ void create_machine(const ResourceRequest& r, ProvideDone done) {
 void update_machine(const ResourceRequest& r, ProvideDone done) {
   json::object in = machine_settings(r.properties);
   in["stateMachineArn"] = r.physical_id;
-  r.call("stepfunctions", "UpdateStateMachine", std::move(in), [r, done](Output out) {
-    if (!out) return done(out.take_error());
+  std::vector<Step> steps{call_step(r, "stepfunctions", "UpdateStateMachine", std::move(in))};
+  for (auto& s :
+       provide::retag_steps(r,
+                            {"stepfunctions", "TagResource", "UntagResource", "resourceArn", "tags",
+                             "tagKeys", provide::TagApi::kLowerKeyValue},
+                            r.physical_id)) {
+    steps.push_back(std::move(s));
+  }
+  provide::in_order(std::move(steps), [r, done](Status st) {
+    if (!st) return done(st.take_error());
     done(Provided{r.physical_id, r.attributes});
   });
 }

@@ -99,5 +99,38 @@ Step call_step(const ResourceRequest& r, std::string model, std::string operatio
   };
 }
 
+std::vector<Step> retag_steps(const ResourceRequest& r, const TagApi& api, const std::string& id) {
+  json::object now = tag_map(r.properties.if_contains("Tags"));
+  json::object was = tag_map(r.old_properties.if_contains("Tags"));
+  std::vector<Step> steps;
+  json::array gone;
+  for (const auto& [k, v] : was) {
+    if (!now.contains(k)) gone.emplace_back(k);
+  }
+  if (!gone.empty()) {
+    steps.push_back(call_step(r, api.model, api.untag,
+                              {{api.id_field, id}, {api.keys_field, std::move(gone)}}));
+  }
+  json::object changed;
+  for (const auto& [k, v] : now) {
+    if (const auto* old = was.if_contains(k); old == nullptr || *old != v) changed[k] = v;
+  }
+  if (changed.empty()) return steps;
+  json::value tags;
+  if (api.form == TagApi::kMap) {
+    tags = std::move(changed);
+  } else {
+    bool lower = api.form == TagApi::kLowerKeyValue;
+    json::array list;
+    for (const auto& [k, v] : changed) {
+      list.push_back(json::object{{lower ? "key" : "Key", k}, {lower ? "value" : "Value", v}});
+    }
+    tags = std::move(list);
+  }
+  steps.push_back(
+      call_step(r, api.model, api.tag, {{api.id_field, id}, {api.tags_field, std::move(tags)}}));
+  return steps;
+}
+
 }  // namespace provide
 }  // namespace nimbus::services::cloudformation

@@ -58,6 +58,9 @@ struct ResourceRequest {
 struct Provided {
   std::string physical_id;
   json::object attributes;
+  // A custom resource's NoEcho answer: its attributes are masked where a
+  // describe call would show them.
+  bool no_echo = false;
 };
 using ProvideDone = std::function<void(Result<Provided>)>;
 using RemoveDone = std::function<void(Status)>;
@@ -78,6 +81,11 @@ struct Provider {
   // (such a resource may be left behind by a crash during its create).
   std::string (*planned_id)(const ResourceRequest&) = nullptr;
 };
+
+// The error code of a custom resource's failure once its request reached the
+// handler (a FAILED answer, an invalid one, no answer): a failed create of it
+// still gets a Delete request on rollback, as AWS sends one.
+inline constexpr std::string_view kCustomRequestSent = "CustomResourceRequestSent";
 
 // The provider of `type` (Custom::* is AWS::CloudFormation::CustomResource),
 // or nullptr when nimbus does not support it.
@@ -104,6 +112,19 @@ void in_order(std::vector<Step> steps, std::function<void(Status)> done);
 // `ignored` (the thing is already gone) counts as done.
 Step call_step(const ResourceRequest& r, std::string model, std::string operation,
                json::object input, std::vector<std::string> ignored = {});
+// How a service tags a resource: its two operations, the member naming the
+// resource, and the shape its tags take.
+struct TagApi {
+  std::string model, tag, untag;
+  std::string id_field;
+  std::string tags_field = "Tags";
+  std::string keys_field = "TagKeys";
+  enum Form { kMap, kKeyValue, kLowerKeyValue } form = kKeyValue;
+};
+// The steps that move the resource `id` from the tags of `old_properties`
+// to those of `properties` (both [{Key, Value}]): keys no longer there are
+// untagged, new and changed ones tagged. None when they are the same.
+std::vector<Step> retag_steps(const ResourceRequest& r, const TagApi& api, const std::string& id);
 }  // namespace provide
 
 }  // namespace nimbus::services::cloudformation

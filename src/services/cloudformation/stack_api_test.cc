@@ -1,0 +1,361 @@
+// The stack API around the engine: stack tags on the resources, what
+// happens on failure (OnFailure, DisableRollback), stack policies, imports,
+// termination protection and NoEcho.
+#include <gtest/gtest.h>
+
+#include "services/cloudformation/cloudformation_service.h"
+#include "services/cloudformation/test_stack.h"
+#include "services/dynamodb/dynamodb_service.h"
+#include "services/iam/iam_service.h"
+#include "services/sns/sns_service.h"
+#include "services/sqs/sqs_service.h"
+
+namespace nimbus::services::cloudformation {
+namespace {
+
+using testing::StackTest;
+
+class StackApiTest : public StackTest {
+ protected:
+  StackApiTest()
+      : StackTest({build<sqs::SqsService>(), build<sns::SnsService>(),
+                   build<dynamodb::DynamoDbService>(), build<iam::IamService>(),
+                   [this](Environment& env) {
+                     return std::make_unique<CloudFormationService>(env, calls.get());
+                   }}) {}
+  Service* main_service() override { return services.size() > 4 ? services[4].get() : nullptr; }
+
+  std::string physical(const std::string& stack, const std::string& logical) {
+    auto r = call("DescribeStackResource", {{"StackName", stack}, {"LogicalResourceId", logical}});
+    return s(r.at("StackResourceDetail").at("PhysicalResourceId"));
+  }
+  // [{Key, Value}] (or a {key: value} map) as one map.
+  static std::map<std::string, std::string> tags(const json::value& v) {
+    std::map<std::string, std::string> out;
+    if (v.is_object()) {
+      for (const auto& [k, x] : v.as_object()) out[k] = std::string(x.as_string());
+    } else {
+      for (const auto& t : v.as_array()) out[s(t.at("Key"))] = s(t.at("Value"));
+    }
+    return out;
+  }
+  std::map<std::string, std::string> queue_tags(const std::string& stack) {
+    return queue_tags_of(physical(stack, "Queue"));
+  }
+  std::map<std::string, std::string> queue_tags_of(const std::string& url) {
+    auto out = other("sqs", "ListQueueTags", {{"QueueUrl", url}});
+    EXPECT_TRUE(out) << out.error().message;
+    return out && out->contains("Tags") ? tags(out->at("Tags"))
+                                        : std::map<std::string, std::string>();
+  }
+};
+
+json::array tag_list(std::initializer_list<std::pair<const char*, const char*>> items) {
+  json::array out;
+  for (auto [k, v] : items) out.push_back(json::object{{"Key", k}, {"Value", v}});
+  return out;
+}
+
+constexpr const char* kTagged = R"(
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {Tags: [{Key: env, Value: dev}, {Key: team, Value: own}]}
+  Topic: {Type: AWS::SNS::Topic}
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+)";
+
+TEST_F(StackApiTest, StackTagsReachTheResourcesWithAwsTags) {
+  auto id = s(call("CreateStack", {{"StackName", "tags"},
+                                   {"TemplateBody", kTagged},
+                                   {"Capabilities", json::array{"CAPABILITY_IAM"}},
+                                   {"Tags", tag_list({{"team", "stack"}, {"cost", "42"}})}})
+                  .at("StackId"));
+  ASSERT_EQ(settled("tags"), "CREATE_COMPLETE") << reasons("tags");
+  // The resource's own value wins over the stack's for the same key; the
+  // aws: tags go where the service takes them (README: Stack tags).
+  EXPECT_EQ(queue_tags("tags"),
+            (std::map<std::string, std::string>{{"cost", "42"}, {"env", "dev"}, {"team", "own"}}));
+  auto role_tags = [&] {
+    auto out = other("iam", "ListRoleTags", {{"RoleName", physical("tags", "Role")}});
+    EXPECT_TRUE(out) << out.error().message;
+    return out ? tags(out->at("Tags")) : std::map<std::string, std::string>();
+  };
+  EXPECT_EQ(role_tags(),
+            (std::map<std::string, std::string>{{"aws:cloudformation:logical-id", "Role"},
+                                                {"aws:cloudformation:stack-id", id},
+                                                {"aws:cloudformation:stack-name", "tags"},
+                                                {"cost", "42"},
+                                                {"team", "stack"}}));
+  auto topic = other("sns", "ListTagsForResource", {{"ResourceArn", physical("tags", "Topic")}});
+  ASSERT_TRUE(topic) << topic.error().message;
+  EXPECT_EQ(tags(topic->at("Tags")),
+            (std::map<std::string, std::string>{{"cost", "42"}, {"team", "stack"}}));
+  auto table = other("dynamodb", "DescribeTable", {{"TableName", physical("tags", "Table")}});
+  ASSERT_TRUE(table);
+  auto table_tags =
+      other("dynamodb", "ListTagsOfResource", {{"ResourceArn", table->at("Table").at("TableArn")}});
+  ASSERT_TRUE(table_tags) << table_tags.error().message;
+  // DynamoDB takes no aws: keys in nimbus: the stack's own tags only.
+  EXPECT_EQ(tags(table_tags->at("Tags")),
+            (std::map<std::string, std::string>{{"cost", "42"}, {"team", "stack"}}));
+  // The events show the template's properties, not the tags added.
+  EXPECT_EQ(reasons("tags").find("aws:cloudformation"), std::string::npos);
+
+  // New stack tags on an update: added, changed and removed in place.
+  std::string queue = physical("tags", "Queue");
+  call("UpdateStack", {{"StackName", "tags"},
+                       {"UsePreviousTemplate", true},
+                       {"Capabilities", json::array{"CAPABILITY_IAM"}},
+                       {"Tags", tag_list({{"cost", "7"}, {"owner", "ops"}})}});
+  ASSERT_EQ(settled("tags"), "UPDATE_COMPLETE");
+  EXPECT_EQ(physical("tags", "Queue"), queue);
+  auto now = queue_tags("tags");
+  EXPECT_EQ(now.at("cost"), "7");
+  EXPECT_EQ(now.at("owner"), "ops");
+  EXPECT_EQ(now.at("team"), "own");
+  auto role_now = role_tags();
+  EXPECT_EQ(role_now.count("team"), 0u);
+  EXPECT_EQ(role_now.at("owner"), "ops");
+  EXPECT_EQ(role_now.at("aws:cloudformation:logical-id"), "Role");
+  table_tags =
+      other("dynamodb", "ListTagsOfResource", {{"ResourceArn", table->at("Table").at("TableArn")}});
+  EXPECT_EQ(tags(table_tags->at("Tags")),
+            (std::map<std::string, std::string>{{"cost", "7"}, {"owner", "ops"}}));
+  auto stack = call("DescribeStacks", {{"StackName", "tags"}}).at("Stacks").as_array()[0];
+  EXPECT_EQ(tags(stack.at("Tags")),
+            (std::map<std::string, std::string>{{"cost", "7"}, {"owner", "ops"}}));
+}
+
+// Good is created first; Bad fails with SQS's own error.
+constexpr const char* kFailing = R"(
+Resources:
+  Good:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 30}
+  Bad:
+    Type: AWS::SQS::Queue
+    DependsOn: Good
+    Properties: {VisibilityTimeout: 999999}
+)";
+
+constexpr const char* kGood = R"(
+Resources:
+  Good:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 30}
+)";
+
+constexpr const char* kGood60AndBad = R"(
+Resources:
+  Good:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 60}
+  Bad:
+    Type: AWS::SQS::Queue
+    DependsOn: Good
+    Properties: {VisibilityTimeout: 999999}
+)";
+
+TEST_F(StackApiTest, OnFailureDeleteDeletesTheStack) {
+  auto id = s(call("CreateStack",
+                   {{"StackName", "od"}, {"TemplateBody", kFailing}, {"OnFailure", "DELETE"}})
+                  .at("StackId"));
+  EXPECT_EQ(settled(id), "DELETE_COMPLETE");
+  EXPECT_NE(reasons(id).find("The following resource(s) failed to create: [Bad]. Delete requested "
+                             "by user."),
+            std::string::npos)
+      << reasons(id);
+  EXPECT_EQ(status("od"), "ValidationError");  // gone by name
+  auto queues = other("sqs", "ListQueues", {});
+  ASSERT_TRUE(queues);
+  EXPECT_FALSE(queues->contains("QueueUrls") && !queues->at("QueueUrls").as_array().empty());
+
+  auto both = try_call("CreateStack", {{"StackName", "x"},
+                                       {"TemplateBody", kGood},
+                                       {"OnFailure", "ROLLBACK"},
+                                       {"DisableRollback", false}});
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().message,
+            "You can specify either DisableRollback or OnFailure, but not both.");
+}
+
+TEST_F(StackApiTest, DisableRollbackStopsAndRollbackStackFinishes) {
+  call("CreateStack", {{"StackName", "dr"}, {"TemplateBody", kFailing}, {"DisableRollback", true}});
+  EXPECT_EQ(settled("dr"), "CREATE_FAILED");
+  std::string good = physical("dr", "Good");
+  EXPECT_TRUE(other("sqs", "GetQueueAttributes", {{"QueueUrl", good}}));
+  auto stack = call("DescribeStacks", {{"StackName", "dr"}}).at("Stacks").as_array()[0];
+  EXPECT_EQ(stack.at("DisableRollback"), json::value(true));
+  call("RollbackStack", {{"StackName", "dr"}});
+  EXPECT_EQ(settled("dr"), "ROLLBACK_COMPLETE");
+  EXPECT_FALSE(other("sqs", "GetQueueAttributes", {{"QueueUrl", good}}));
+  auto again = try_call("RollbackStack", {{"StackName", "dr"}});
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("is in ROLLBACK_COMPLETE state and can not be rolled back"),
+            std::string::npos);
+
+  // An update with DisableRollback stops at UPDATE_FAILED with what it did.
+  call("CreateStack", {{"StackName", "ur"}, {"TemplateBody", kGood}});
+  ASSERT_EQ(settled("ur"), "CREATE_COMPLETE");
+  std::string url = physical("ur", "Good");
+  auto timeout = [&] {
+    auto a = other("sqs", "GetQueueAttributes",
+                   {{"QueueUrl", url}, {"AttributeNames", json::array{"VisibilityTimeout"}}});
+    return a ? s(a->at("Attributes").at("VisibilityTimeout")) : a.error().code;
+  };
+  call("UpdateStack",
+       {{"StackName", "ur"}, {"TemplateBody", kGood60AndBad}, {"DisableRollback", true}});
+  EXPECT_EQ(settled("ur"), "UPDATE_FAILED");
+  EXPECT_EQ(timeout(), "60");
+  auto refused = try_call("UpdateStack", {{"StackName", "ur"}, {"TemplateBody", kGood}});
+  EXPECT_FALSE(refused);
+  call("RollbackStack", {{"StackName", "ur"}});
+  EXPECT_EQ(settled("ur"), "UPDATE_ROLLBACK_COMPLETE");
+  EXPECT_EQ(timeout(), "30");
+}
+
+constexpr const char* kPolicy = R"({"Statement": [
+  {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+  {"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "LogicalResourceId/Go*"}]})";
+
+TEST_F(StackApiTest, StackPoliciesAreStoredAndDenyUpdates) {
+  call("CreateStack", {{"StackName", "sp"}, {"TemplateBody", kGood}, {"StackPolicyBody", kPolicy}});
+  ASSERT_EQ(settled("sp"), "CREATE_COMPLETE");
+  EXPECT_EQ(call("GetStackPolicy", {{"StackName", "sp"}}).at("StackPolicyBody"), kPolicy);
+
+  std::string kGood60 = kGood;
+  kGood60.replace(kGood60.find("30"), 2, "60");
+  call("UpdateStack", {{"StackName", "sp"}, {"TemplateBody", kGood60}});
+  EXPECT_EQ(settled("sp"), "UPDATE_ROLLBACK_COMPLETE");
+  EXPECT_NE(reasons("sp").find("Action denied by stack policy: Statement [#2] does not allow "
+                               "[Update:Modify] for resource [LogicalResourceId/Good]"),
+            std::string::npos)
+      << reasons("sp");
+
+  // A policy for this update only lets it through; the stored one stays.
+  call(
+      "UpdateStack",
+      {{"StackName", "sp"},
+       {"TemplateBody", kGood60},
+       {"StackPolicyDuringUpdateBody",
+        R"({"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"}]})"}});
+  EXPECT_EQ(settled("sp"), "UPDATE_COMPLETE");
+  EXPECT_EQ(call("GetStackPolicy", {{"StackName", "sp"}}).at("StackPolicyBody"), kPolicy);
+
+  // Without an Allow nothing may change.
+  call("SetStackPolicy", {{"StackName", "sp"}, {"StackPolicyBody", R"({"Statement":[]})"}});
+  call("UpdateStack", {{"StackName", "sp"}, {"TemplateBody", kGood}});
+  EXPECT_EQ(settled("sp"), "UPDATE_ROLLBACK_COMPLETE");
+  EXPECT_NE(reasons("sp").find("Action not allowed by stack policy"), std::string::npos);
+
+  auto bad = try_call("SetStackPolicy", {{"StackName", "sp"}, {"StackPolicyBody", "{nope"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "ValidationError");
+  EXPECT_FALSE(try_call("SetStackPolicy", {{"StackName", "nobody"}, {"StackPolicyBody", kPolicy}}));
+  call("CreateStack", {{"StackName", "plain"}, {"TemplateBody", kGood}});
+  EXPECT_FALSE(call("GetStackPolicy", {{"StackName", "plain"}}).contains("StackPolicyBody"));
+}
+
+constexpr const char* kExporter = R"(
+Resources:
+  Good: {Type: AWS::SQS::Queue}
+Outputs:
+  Url: {Value: !Ref Good, Export: {Name: shared-url}}
+)";
+constexpr const char* kImporter = R"(
+Resources:
+  User:
+    Type: AWS::SQS::Queue
+    Properties: {Tags: [{Key: upstream, Value: !ImportValue shared-url}]}
+)";
+
+TEST_F(StackApiTest, ImportsAreListedAndKeepTheirExport) {
+  call("CreateStack", {{"StackName", "exp"}, {"TemplateBody", kExporter}});
+  ASSERT_EQ(settled("exp"), "CREATE_COMPLETE");
+  auto none = try_call("ListImports", {{"ExportName", "shared-url"}});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().message, "Export 'shared-url' is not imported by any stack.");
+  call("CreateStack", {{"StackName", "imp"}, {"TemplateBody", kImporter}});
+  ASSERT_EQ(settled("imp"), "CREATE_COMPLETE");
+  EXPECT_EQ(call("ListImports", {{"ExportName", "shared-url"}}).at("Imports"), json::array{"imp"});
+
+  // DeleteStack answers, and the stack stays with the reason.
+  call("DeleteStack", {{"StackName", "exp"}});
+  EXPECT_EQ(settled("exp"), "CREATE_COMPLETE");
+  auto stack = call("DescribeStacks", {{"StackName", "exp"}}).at("Stacks").as_array()[0];
+  EXPECT_EQ(stack.at("StackStatusReason"),
+            "Export shared-url cannot be deleted as it is in use by imp");
+  // An update may not drop it either.
+  call("UpdateStack", {{"StackName", "exp"}, {"TemplateBody", kGood}});
+  EXPECT_EQ(settled("exp"), "UPDATE_ROLLBACK_COMPLETE");
+  EXPECT_NE(reasons("exp").find("Export shared-url cannot be deleted as it is in use by imp"),
+            std::string::npos);
+  EXPECT_EQ(outputs("exp").size(), 1u);
+
+  call("DeleteStack", {{"StackName", "imp"}});
+  EXPECT_EQ(status("imp"), "ValidationError");
+  EXPECT_FALSE(try_call("ListImports", {{"ExportName", "shared-url"}}));
+  call("DeleteStack", {{"StackName", "exp"}});
+  EXPECT_EQ(status("exp"), "ValidationError");
+}
+
+TEST_F(StackApiTest, TerminationProtectionRefusesTheDelete) {
+  call("CreateStack",
+       {{"StackName", "tp"}, {"TemplateBody", kGood}, {"EnableTerminationProtection", true}});
+  ASSERT_EQ(settled("tp"), "CREATE_COMPLETE");
+  auto refused = try_call("DeleteStack", {{"StackName", "tp"}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "Stack [tp] cannot be deleted while TerminationProtection is enabled");
+  EXPECT_EQ(status("tp"), "CREATE_COMPLETE");
+  call("UpdateTerminationProtection",
+       {{"StackName", "tp"}, {"EnableTerminationProtection", false}});
+  call("DeleteStack", {{"StackName", "tp"}});
+  EXPECT_EQ(status("tp"), "ValidationError");
+}
+
+TEST_F(StackApiTest, NoEchoParametersAreMasked) {
+  constexpr const char* kSecret = R"(
+Parameters:
+  Secret: {Type: String, NoEcho: true}
+  Plain: {Type: String, Default: visible}
+Resources:
+  Good:
+    Type: AWS::SQS::Queue
+    Properties: {Tags: [{Key: s, Value: !Sub "pre-${Secret}"}, {Key: p, Value: !Ref Plain}]}
+)";
+  call("CreateStack", {{"StackName", "ne"},
+                       {"TemplateBody", kSecret},
+                       {"Parameters", json::array{json::object{{"ParameterKey", "Secret"},
+                                                               {"ParameterValue", "hunter2"}}}}});
+  ASSERT_EQ(settled("ne"), "CREATE_COMPLETE");
+  auto stack = call("DescribeStacks", {{"StackName", "ne"}}).at("Stacks").as_array()[0];
+  std::map<std::string, std::string> params;
+  for (const auto& p : stack.at("Parameters").as_array()) {
+    params[s(p.at("ParameterKey"))] = s(p.at("ParameterValue"));
+  }
+  EXPECT_EQ(params.at("Secret"), "****");
+  EXPECT_EQ(params.at("Plain"), "visible");
+  std::string events = json::serialize(call("DescribeStackEvents", {{"StackName", "ne"}}));
+  EXPECT_EQ(events.find("hunter2"), std::string::npos);
+  EXPECT_NE(events.find("pre-****"), std::string::npos);
+  EXPECT_EQ(queue_tags_of(physical("ne", "Good")).at("s"), "pre-hunter2");
+  auto summary = call("GetTemplateSummary", {{"StackName", "ne"}});
+  for (const auto& p : summary.at("Parameters").as_array()) {
+    EXPECT_EQ(p.at("NoEcho"), json::value(s(p.at("ParameterKey")) == "Secret"));
+  }
+}
+
+}  // namespace
+}  // namespace nimbus::services::cloudformation

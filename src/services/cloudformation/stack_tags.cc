@@ -1,0 +1,70 @@
+#include "services/cloudformation/stack_tags.h"
+
+#include <set>
+#include <string_view>
+
+#include "common/json_fields.h"
+
+namespace nimbus::services::cloudformation {
+
+namespace {
+
+struct Tagged {
+  std::string_view type;
+  // Whether the aws:cloudformation:* tags go too. SQS, SNS and DynamoDB
+  // refuse aws: keys from every caller in nimbus (on AWS they take them
+  // from CloudFormation alone), so those get the stack's own tags only.
+  bool system;
+};
+
+// The types whose providers apply Tags on create and on update (tags
+// changed by an UpdateStack are untagged and tagged in place).
+constexpr Tagged kTagged[] = {
+    {"AWS::SQS::Queue", false},
+    {"AWS::SNS::Topic", false},
+    {"AWS::DynamoDB::Table", false},
+    {"AWS::IAM::Role", true},
+    {"AWS::StepFunctions::StateMachine", true},
+    {"AWS::Kinesis::Stream", true},
+    {"AWS::Scheduler::ScheduleGroup", true},
+    {"AWS::CloudFormation::Stack", false},
+};
+
+const Tagged* tagged(std::string_view type) {
+  for (const auto& t : kTagged) {
+    if (t.type == type) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+json::object with_stack_tags(const StackState& s, const std::string& logical_id,
+                             const std::string& type, json::object props) {
+  const Tagged* t = tagged(type);
+  if (t == nullptr) return props;
+  json::array tags;
+  std::set<std::string> keys;
+  if (const auto* own = props.if_contains("Tags"); own != nullptr) {
+    if (!own->is_array()) return props;  // the service answers for a malformed Tags
+    for (const auto& tag : own->as_array()) {
+      if (tag.is_object()) keys.insert(str(tag.as_object(), "Key"));
+      tags.push_back(tag);
+    }
+  }
+  auto add = [&](const std::string& key, const std::string& value) {
+    if (keys.insert(key).second) tags.push_back(json::object{{"Key", key}, {"Value", value}});
+  };
+  for (const auto& tag : s.tags) {
+    if (tag.is_object()) add(str(tag.as_object(), "Key"), str(tag.as_object(), "Value"));
+  }
+  if (t->system) {
+    add("aws:cloudformation:stack-name", s.name);
+    add("aws:cloudformation:stack-id", s.id);
+    add("aws:cloudformation:logical-id", logical_id);
+  }
+  if (!tags.empty()) props["Tags"] = std::move(tags);
+  return props;
+}
+
+}  // namespace nimbus::services::cloudformation

@@ -1,0 +1,20 @@
+// Stack tags on resources: CreateStack's and UpdateStack's Tags, and the
+// aws:cloudformation:stack-name / stack-id / logical-id tags AWS adds, merged
+// into the Tags property of the resource types that take them before the
+// provider sees the properties (README: Stack tags).
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+
+#include "services/cloudformation/stack.h"
+
+namespace nimbus::services::cloudformation {
+
+// `props` (a resource's resolved properties) with the stack's tags added to
+// its Tags list: a key the resource sets itself keeps the resource's value.
+// Unchanged for a type that takes no stack tags.
+json::object with_stack_tags(const StackState& s, const std::string& logical_id,
+                             const std::string& type, json::object props);
+
+}  // namespace nimbus::services::cloudformation

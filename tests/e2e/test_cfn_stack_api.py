@@ -1,0 +1,199 @@
+"""CloudFormation's stack API around the engine against a real server:
+stack tags reaching the resources with the aws:cloudformation:* tags and
+changed by an update, OnFailure DELETE, DisableRollback with RollbackStack,
+stack policies stored and denying an update, ListImports with the exporter's
+delete refused, termination protection and NoEcho parameters, through boto3
+(both generations) and the AWS CLI."""
+
+import json
+import unittest
+
+from harness import ServerTestCase, require_boto3, stack_settled
+
+TAGGED = """
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {Tags: [{Key: env, Value: dev}]}
+  Topic: {Type: AWS::SNS::Topic}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+"""
+
+FAILING = """
+Resources:
+  Good: {Type: AWS::SQS::Queue}
+  Bad:
+    Type: AWS::SQS::Queue
+    DependsOn: Good
+    Properties: {VisibilityTimeout: 999999}
+"""
+
+QUEUE = """
+Parameters:
+  Timeout: {Type: Number, Default: 30}
+  Secret: {Type: String, NoEcho: true, Default: hunter2}
+Resources:
+  Good:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: !Ref Timeout
+      Tags: [{Key: secret, Value: !Ref Secret}]
+Outputs:
+  Url: {Value: !Ref Good, Export: {Name: !Sub "${AWS::StackName}-url"}}
+"""
+
+IMPORTER = """
+Parameters:
+  From: {Type: String}
+Resources:
+  User:
+    Type: AWS::SQS::Queue
+    Properties: {Tags: [{Key: upstream, Value: {"Fn::ImportValue": !Sub "${From}-url"}}]}
+"""
+
+DENY_GOOD = json.dumps({"Statement": [
+    {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+    {"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "LogicalResourceId/Good"}]})
+
+
+class StackApiTest(ServerTestCase):
+    def setUp(self):
+        require_boto3()
+        self.cfn = self.server.boto3_client("cloudformation")
+        self.sqs = self.server.boto3_client("sqs")
+
+    def settled(self, stack):
+        return stack_settled(self.cfn, stack, 60)
+
+    def physical(self, stack, logical):
+        return self.cfn.describe_stack_resource(
+            StackName=stack, LogicalResourceId=logical)["StackResourceDetail"]["PhysicalResourceId"]
+
+    def reasons(self, stack):
+        events = self.cfn.describe_stack_events(StackName=stack)["StackEvents"]
+        return "\n".join(e.get("ResourceStatusReason", "") for e in events)
+
+    def test_stack_tags_reach_the_resources(self):
+        stack_id = self.cfn.create_stack(StackName="tagged", TemplateBody=TAGGED,
+                                         Capabilities=["CAPABILITY_IAM"],
+                                         Tags=[{"Key": "team", "Value": "core"}])["StackId"]
+        self.assertEqual(self.settled("tagged")["StackStatus"], "CREATE_COMPLETE")
+        url = self.physical("tagged", "Queue")
+        self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"],
+                         {"env": "dev", "team": "core"})
+        sns = self.server.boto3_client("sns")
+        topic = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(
+            ResourceArn=self.physical("tagged", "Topic"))["Tags"]}
+        self.assertEqual(topic, {"team": "core"})
+        iam = self.server.boto3_client("iam")
+        role = self.physical("tagged", "Role")
+        tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]}
+        self.assertEqual(tags, {"team": "core",
+                                "aws:cloudformation:stack-name": "tagged",
+                                "aws:cloudformation:stack-id": stack_id,
+                                "aws:cloudformation:logical-id": "Role"})
+
+        self.cfn.update_stack(StackName="tagged", UsePreviousTemplate=True,
+                              Capabilities=["CAPABILITY_IAM"],
+                              Tags=[{"Key": "team", "Value": "edge"}])
+        self.assertEqual(self.settled("tagged")["StackStatus"], "UPDATE_COMPLETE")
+        self.assertEqual(self.physical("tagged", "Queue"), url)
+        self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"]["team"], "edge")
+        tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]}
+        self.assertEqual(tags["team"], "edge")
+        self.cfn.delete_stack(StackName="tagged")
+
+    def test_on_failure_delete_and_rollback_stack(self):
+        stack_id = self.cfn.create_stack(StackName="od", TemplateBody=FAILING,
+                                         OnFailure="DELETE")["StackId"]
+        s = self.settled(stack_id)
+        self.assertEqual(s["StackStatus"], "DELETE_COMPLETE")
+        self.assertIn("The following resource(s) failed to create: [Bad]. Delete requested by user.",
+                      self.reasons(stack_id))
+        with self.assertRaises(self.cfn.exceptions.ClientError):
+            self.cfn.describe_stacks(StackName="od")
+
+        self.cfn.create_stack(StackName="dr", TemplateBody=FAILING, DisableRollback=True)
+        s = self.settled("dr")
+        self.assertEqual(s["StackStatus"], "CREATE_FAILED")
+        good = self.physical("dr", "Good")
+        self.sqs.get_queue_attributes(QueueUrl=good)  # kept for a look
+        self.cfn.rollback_stack(StackName="dr")
+        self.assertEqual(self.settled("dr")["StackStatus"], "ROLLBACK_COMPLETE")
+        with self.assertRaises(self.sqs.exceptions.ClientError):
+            self.sqs.get_queue_attributes(QueueUrl=good)
+        self.cfn.delete_stack(StackName="dr")
+
+    def test_policy_imports_protection_and_no_echo(self):
+        self.cfn.create_stack(StackName="base", TemplateBody=QUEUE, StackPolicyBody=DENY_GOOD,
+                              EnableTerminationProtection=True)
+        s = self.settled("base")
+        self.assertEqual(s["StackStatus"], "CREATE_COMPLETE")
+        self.assertEqual({p["ParameterKey"]: p["ParameterValue"] for p in s["Parameters"]},
+                         {"Timeout": "30", "Secret": "****"})
+        self.assertNotIn("hunter2", json.dumps(
+            self.cfn.describe_stack_events(StackName="base")["StackEvents"], default=str))
+        self.assertEqual(json.loads(self.cfn.get_stack_policy(StackName="base")["StackPolicyBody"]),
+                         json.loads(DENY_GOOD))
+
+        # The policy denies the queue's change: rolled back with AWS's words.
+        self.cfn.update_stack(StackName="base", UsePreviousTemplate=True,
+                              Parameters=[{"ParameterKey": "Timeout", "ParameterValue": "60"},
+                                          {"ParameterKey": "Secret", "UsePreviousValue": True}])
+        self.assertEqual(self.settled("base")["StackStatus"], "UPDATE_ROLLBACK_COMPLETE")
+        self.assertIn("Action denied by stack policy: Statement [#2] does not allow "
+                      "[Update:Modify] for resource [LogicalResourceId/Good]", self.reasons("base"))
+
+        # Termination protection refuses the delete.
+        with self.assertRaises(self.cfn.exceptions.ClientError) as e:
+            self.cfn.delete_stack(StackName="base")
+        self.assertIn("cannot be deleted while TerminationProtection is enabled", str(e.exception))
+        self.cfn.update_termination_protection(StackName="base", EnableTerminationProtection=False)
+
+        # An importer keeps the export, and so the exporting stack.
+        with self.assertRaises(self.cfn.exceptions.ClientError) as e:
+            self.cfn.list_imports(ExportName="base-url")
+        self.assertIn("Export 'base-url' is not imported by any stack.", str(e.exception))
+        self.cfn.create_stack(StackName="user", TemplateBody=IMPORTER,
+                              Parameters=[{"ParameterKey": "From", "ParameterValue": "base"}])
+        self.assertEqual(self.settled("user")["StackStatus"], "CREATE_COMPLETE")
+        self.assertEqual(self.cfn.list_imports(ExportName="base-url")["Imports"], ["user"])
+        self.cfn.delete_stack(StackName="base")
+        s = self.settled("base")
+        self.assertEqual(s["StackStatus"], "UPDATE_ROLLBACK_COMPLETE")
+        self.assertEqual(s["StackStatusReason"],
+                         "Export base-url cannot be deleted as it is in use by user")
+
+        self.cfn.delete_stack(StackName="user")
+        self.cfn.delete_stack(StackName="base")
+        with self.assertRaises(self.cfn.exceptions.ClientError):
+            self.cfn.describe_stacks(StackName="base")
+
+    def test_cli(self):
+        code, out, _ = self.server.aws_cli(
+            "cloudformation", "create-stack", "--stack-name", "cli", "--template-body", FAILING,
+            "--on-failure", "DO_NOTHING", "--tags", "Key=team,Value=cli")
+        stack_id = json.loads(out)["StackId"]
+        self.assertEqual(self.settled(stack_id)["StackStatus"], "CREATE_FAILED")
+        tags = self.sqs.list_queue_tags(QueueUrl=self.physical("cli", "Good"))["Tags"]
+        self.assertEqual(tags, {"team": "cli"})
+        self.server.aws_cli("cloudformation", "rollback-stack", "--stack-name", "cli")
+        self.assertEqual(self.settled("cli")["StackStatus"], "ROLLBACK_COMPLETE")
+        self.server.aws_cli("cloudformation", "set-stack-policy", "--stack-name", "cli",
+                            "--stack-policy-body", DENY_GOOD)
+        code, out, _ = self.server.aws_cli("cloudformation", "get-stack-policy",
+                                           "--stack-name", "cli")
+        self.assertEqual(json.loads(json.loads(out)["StackPolicyBody"]), json.loads(DENY_GOOD))
+        code, _, err = self.server.aws_cli("cloudformation", "list-imports", "--export-name",
+                                           "nothing", check=False)
+        self.assertNotEqual(code, 0)
+        self.assertIn("Export 'nothing' is not imported by any stack.", err)
+        self.server.aws_cli("cloudformation", "delete-stack", "--stack-name", "cli")
+
+
+if __name__ == "__main__":
+    unittest.main()

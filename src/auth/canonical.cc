@@ -1,6 +1,7 @@
 #include "auth/canonical.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <utility>
 
@@ -201,12 +202,30 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
 
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
                         std::string_view service) {
+  // The key changes once a day per secret, region and service, so each
+  // thread keeps the last few it derived: four HMACs saved per request.
+  struct Derived {
+    std::string secret, date, region, service, key;
+  };
+  constexpr size_t kKept = 8;
+  thread_local std::array<Derived, kKept> kept;
+  thread_local size_t next = 0;
+  for (const Derived& d : kept) {
+    if (!d.key.empty() && d.date == date && d.service == service && d.region == region &&
+        d.secret == secret) {
+      return d.key;
+    }
+  }
   std::string k = "AWS4";
   k.append(secret);
   k = crypto::hmac_sha256(k, date);
   k = crypto::hmac_sha256(k, region);
   k = crypto::hmac_sha256(k, service);
-  return crypto::hmac_sha256(k, "aws4_request");
+  k = crypto::hmac_sha256(k, "aws4_request");
+  kept[next] =
+      Derived{std::string(secret), std::string(date), std::string(region), std::string(service), k};
+  next = (next + 1) % kKept;
+  return k;
 }
 
 std::string signature(std::string_view key, std::string_view string_to_sign) {

@@ -1,39 +1,94 @@
 #include "auth/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <openssl/params.h>
+
+#include <cstring>
 
 namespace nimbus::auth::crypto {
 namespace {
+
+// OpenSSL 3's one-shot SHA256() and HMAC() look their algorithm up in the
+// provider store on every call (a fetch, a lock, property matching) and
+// allocate a context: that was most of what a signature check cost. The
+// algorithms are fetched once per process and the contexts kept per thread.
+// Every call of a request's verification runs on one thread, start to end.
 
 const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+enum Algorithm { kSha256, kSha1, kAlgorithms };
+
+EVP_MD* fetched_md(Algorithm a) {
+  static EVP_MD* const kMds[kAlgorithms] = {EVP_MD_fetch(nullptr, "SHA256", nullptr),
+                                            EVP_MD_fetch(nullptr, "SHA1", nullptr)};
+  return kMds[a];
+}
+
+EVP_MAC* fetched_hmac() {
+  static EVP_MAC* const kMac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return kMac;
+}
+
+struct ThreadContexts {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  EVP_MAC_CTX* mac[kAlgorithms] = {};
+  ThreadContexts() {
+    for (int a = 0; a < kAlgorithms; ++a) {
+      mac[a] = EVP_MAC_CTX_new(fetched_hmac());
+      char name[8];
+      std::strcpy(name, a == kSha256 ? "SHA256" : "SHA1");
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name, 0),
+                             OSSL_PARAM_construct_end()};
+      EVP_MAC_CTX_set_params(mac[a], params);
+    }
+  }
+  ~ThreadContexts() {
+    EVP_MD_CTX_free(md);
+    for (auto* m : mac) EVP_MAC_CTX_free(m);
+  }
+  ThreadContexts(const ThreadContexts&) = delete;
+  ThreadContexts& operator=(const ThreadContexts&) = delete;
+};
+
+ThreadContexts& contexts() {
+  thread_local ThreadContexts t;
+  return t;
+}
+
+std::string digest(Algorithm a, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
+  EVP_MD_CTX* ctx = contexts().md;
+  EVP_DigestInit_ex(ctx, fetched_md(a), nullptr);
+  EVP_DigestUpdate(ctx, data.data(), data.size());
+  EVP_DigestFinal_ex(ctx, out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string hmac(Algorithm a, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t len = 0;
   // A key of length 0 still needs a non-null pointer for OpenSSL.
-  static const char kEmpty = 0;
-  const void* k = key.empty() ? &kEmpty : key.data();
-  HMAC(md, k, static_cast<int>(key.size()), bytes(data), data.size(), out, &len);
+  static const unsigned char kEmpty = 0;
+  EVP_MAC_CTX* ctx = contexts().mac[a];
+  EVP_MAC_init(ctx, key.empty() ? &kEmpty : bytes(key), key.size(), nullptr);
+  EVP_MAC_update(ctx, bytes(data), data.size());
+  EVP_MAC_final(ctx, out, &len, sizeof out);
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 }  // namespace
 
 std::string sha256(std::string_view data) {
-  unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256(bytes(data), data.size(), out);
-  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+  return digest(kSha256, data);
 }
 
 std::string sha1(std::string_view data) {
-  unsigned char out[SHA_DIGEST_LENGTH];
-  SHA1(bytes(data), data.size(), out);
-  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+  return digest(kSha1, data);
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -41,11 +96,11 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  return hmac(EVP_sha256(), key, data);
+  return hmac(kSha256, key, data);
 }
 
 std::string hmac_sha1(std::string_view key, std::string_view data) {
-  return hmac(EVP_sha1(), key, data);
+  return hmac(kSha1, key, data);
 }
 
 std::string hex(std::string_view in) {

@@ -292,6 +292,37 @@ TEST_F(SigV4Test, JsonErrorCodes) {
   EXPECT_EQ(json_error_code("RequestExpired"), "RequestExpired");
 }
 
+// The derived key is remembered per thread: each part of the scope and the
+// secret must still pick its own key, as the uncached chain computes it.
+TEST(Canonical, SigningKeyPerSecretAndScope) {
+  auto chain = [](std::string secret, std::string date, std::string region, std::string service) {
+    std::string k = crypto::hmac_sha256("AWS4" + secret, date);
+    k = crypto::hmac_sha256(k, region);
+    k = crypto::hmac_sha256(k, service);
+    return crypto::hmac_sha256(k, "aws4_request");
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const char* secret : {"a", "b"}) {
+      for (const char* date : {"20240101", "20240102"}) {
+        for (const char* region : {"us-east-1", "eu-west-1"}) {
+          for (const char* service : {"sqs", "dynamodb"}) {
+            EXPECT_EQ(detail::signing_key(secret, date, region, service),
+                      chain(secret, date, region, service))
+                << secret << " " << date << " " << region << " " << service;
+          }
+        }
+      }
+    }
+  }
+  // RFC 4231 test case 2: HMAC-SHA256 on a reused per-thread context.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(crypto::hex(crypto::hmac_sha256("Jefe", "what do ya want for nothing?")),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+  EXPECT_EQ(crypto::sha256_hex(""), detail::kEmptySha256);
+  EXPECT_EQ(crypto::hex(crypto::sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
 TEST(Canonical, PathRules) {
   EXPECT_EQ(detail::canonical_uri("/a//b/./c/../d/", false), "/a/b/d/");
   EXPECT_EQ(detail::canonical_uri("/a%20b", false), "/a%2520b");

@@ -4,6 +4,9 @@ moto_server and dynalite (npm, LevelDB on disk) in one run, ratios printed.
 Then the conditional-update contention test (N clients incrementing one
 counter with a compare-and-set condition: updates/s and lost updates) on each
 server, and with --scale the GetItem/Query p50 curve as nimbus's table grows.
+The contention test runs bench/dynamodb_cas (C++, built next to nimbus, or
+$DYNAMODB_CAS); without it, or with --python-cas, boto3 threads, whose GIL
+bounds the figure.
 
 Each wrk run cycles through 1,000 pre-signed requests on different keys
 (PutItem writes new keys, GetItem and Query read keys that exist), so the
@@ -16,6 +19,8 @@ Usage: python3 bench/dynamodb_bench.py [--seconds 10] [--connections 16]
 import argparse
 import datetime
 import json
+import os
+import subprocess
 import sys
 import threading
 import time
@@ -102,6 +107,29 @@ def measure(endpoint, op, make_body, seconds, connections):
     return run_wrk(endpoint, script, seconds=seconds, connections=connections)
 
 
+def cas_binary():
+    if os.environ.get("DYNAMODB_CAS"):
+        return os.environ["DYNAMODB_CAS"]
+    nimbus = os.environ.get("NIMBUS_BIN", os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "build", "nimbus"))
+    return os.path.join(os.path.dirname(nimbus), "bench", "dynamodb_cas")
+
+
+def contention_cpp(endpoint, clients, seconds):
+    """dynamodb_cas: `clients` C++ threads on keep-alive connections, same
+    read / compare-and-set round as contention(), on the table TABLE."""
+    proc = subprocess.run([cas_binary(), "--endpoint", endpoint, "--table", TABLE,
+                           "--clients", str(clients), "--seconds", str(seconds)],
+                          capture_output=True, text=True, timeout=seconds + 120)
+    if proc.stderr:
+        sys.stderr.write(proc.stderr)
+    if not proc.stdout.strip():
+        raise RuntimeError("dynamodb_cas failed (%d): %s" % (proc.returncode, proc.stderr))
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    r["client"] = "c++"
+    return r
+
+
 def contention(endpoint, clients, seconds):
     """`clients` threads increment one counter by compare-and-set: read it
     (ConsistentRead), then SET c = v+1 on condition c = v, retrying on
@@ -153,11 +181,13 @@ def run_server(name, endpoint, args):
               % (name, op, out[op]["rps"], out[op]["p50_ms"], out[op]["p99_ms"],
                  out[op]["errors"], "  " + out[op]["unexpected"] if out[op]["unexpected"] else ""),
               flush=True)
-    out["contention"] = contention(endpoint, args.clients, args.seconds)
+    use_cpp = not args.python_cas and os.path.exists(cas_binary())
+    out["contention"] = (contention_cpp if use_cpp else contention)(endpoint, args.clients,
+                                                                    args.seconds)
     c = out["contention"]
-    print("  %-8s CAS x%d  %10.0f updates/s  conflicts %d  errors %d  lost %d"
-          % (name, args.clients, c["updates_per_s"], c["conflicts"], c["errors"], c["lost"]),
-          flush=True)
+    print("  %-8s CAS x%d  %10.0f updates/s  conflicts %d  errors %d  lost %d  (%s clients)"
+          % (name, args.clients, c["updates_per_s"], c["conflicts"], c["errors"], c["lost"],
+             "C++" if use_cpp else "boto3"), flush=True)
     return out
 
 
@@ -195,6 +225,8 @@ def main():
     ap.add_argument("--scale", type=int, nargs="*", default=[],
                     help="table sizes for the GetItem/Query curve (nimbus only)")
     ap.add_argument("--quick", action="store_true", help="2 s runs: check the bench works")
+    ap.add_argument("--python-cas", action="store_true",
+                    help="the contention test with boto3 threads, not dynamodb_cas")
     args = ap.parse_args()
     if args.quick:
         args.seconds = 2

@@ -15,45 +15,37 @@
 // ApproximateNumberOfMessagesNotVisible (+ Delayed) must settle to
 // sent - deleted.
 //
-// The HTTP client is minimal: responses must carry Content-Length (nimbus's
-// edge and moto_server's werkzeug both do) or be chunked; a response with
-// `Connection: close` closes the socket and the next request reconnects.
+// The HTTP client and the signer are bench/loadgen_http.h.
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <mutex>
-#include <optional>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
-#include "auth/sigv4.h"
-#include "common/clock.h"
-#include "http/message.h"
+#include "loadgen_http.h"
 
 namespace {
 
 namespace json = boost::json;
+using nimbus::bench::Connection;
+using nimbus::bench::ErrorLog;
+using nimbus::bench::HttpResponse;
+using nimbus::bench::percentile_ms;
+using nimbus::bench::round3;
 using Steady = std::chrono::steady_clock;
 
 struct Options {
-  std::string host = "127.0.0.1";
-  std::string port = "4566";
+  nimbus::bench::Endpoint endpoint;
   std::string queue_url;
   std::string queue_name;
   std::string mode = "e2e";
@@ -88,18 +80,8 @@ Options parse_args(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--endpoint") {
-      std::string e = value();
-      if (e.rfind("http://", 0) != 0) usage("--endpoint must start with http://");
-      e = e.substr(7);
-      if (auto slash = e.find('/'); slash != std::string::npos) e.resize(slash);
-      auto colon = e.rfind(':');
-      if (colon == std::string::npos) {
-        o.host = e;
-        o.port = "80";
-      } else {
-        o.host = e.substr(0, colon);
-        o.port = e.substr(colon + 1);
-      }
+      if (!nimbus::bench::parse_endpoint(value(), o.endpoint))
+        usage("--endpoint must start with http://");
     } else if (a == "--queue-url") {
       o.queue_url = value();
     } else if (a == "--queue-name") {
@@ -137,239 +119,10 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-struct HttpResponse {
-  int status = 0;
-  std::string body;
-};
-
-// One keep-alive connection. Not thread-safe: one per thread.
-class Connection {
+// Signed SQS awsJson 1.0 requests.
+class Signer : public nimbus::bench::Signer {
  public:
-  Connection(std::string host, std::string port) : host_(std::move(host)), port_(std::move(port)) {}
-  ~Connection() { close(); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  // Sends `wire` (a whole request) and reads one response. A request on a
-  // connection the peer closed while idle is retried once on a new one.
-  HttpResponse round_trip(std::string_view wire) {
-    bool fresh = fd_ < 0;
-    if (fresh) connect();
-    try {
-      return exchange(wire);
-    } catch (const std::runtime_error&) {
-      close();
-      if (fresh) throw;
-    }
-    connect();
-    return exchange(wire);
-  }
-
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    buf_.clear();
-    pos_ = 0;
-  }
-
- private:
-  void connect() {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (int rc = ::getaddrinfo(host_.c_str(), port_.c_str(), &hints, &res); rc != 0)
-      throw std::runtime_error(std::string("getaddrinfo: ") + ::gai_strerror(rc));
-    int fd = -1;
-    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-      fd = ::socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-      if (fd < 0) continue;
-      if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
-      ::close(fd);
-      fd = -1;
-    }
-    ::freeaddrinfo(res);
-    if (fd < 0) throw std::runtime_error("connect failed: " + std::string(std::strerror(errno)));
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fd_ = fd;
-    ++connects_;
-  }
-
-  HttpResponse exchange(std::string_view wire) {
-    for (size_t off = 0; off < wire.size();) {
-      ssize_t n = ::send(fd_, wire.data() + off, wire.size() - off, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw std::runtime_error("send: " + std::string(std::strerror(errno)));
-      off += static_cast<size_t>(n);
-    }
-    buf_.erase(0, pos_);
-    pos_ = 0;
-    HttpResponse r;
-    std::string head = read_head();
-    // Status line: HTTP/1.1 200 OK
-    auto sp = head.find(' ');
-    if (sp == std::string::npos || head.compare(0, 5, "HTTP/") != 0)
-      throw std::logic_error("bad status line: " + head.substr(0, 80));
-    r.status = std::atoi(head.c_str() + sp + 1);
-    bool http10 = head.compare(0, 8, "HTTP/1.0") == 0;
-    std::optional<size_t> length;
-    bool chunked = false;
-    bool close_after = http10;
-    size_t line = head.find("\r\n");
-    while (line != std::string::npos && line + 2 < head.size()) {
-      size_t start = line + 2;
-      size_t end = head.find("\r\n", start);
-      if (end == std::string::npos) end = head.size();
-      std::string_view h(head.data() + start, end - start);
-      auto colon = h.find(':');
-      if (colon != std::string_view::npos) {
-        std::string_view name = h.substr(0, colon);
-        std::string_view v = h.substr(colon + 1);
-        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-        if (nimbus::http::iequals(name, "content-length")) {
-          length = std::strtoull(std::string(v).c_str(), nullptr, 10);
-        } else if (nimbus::http::iequals(name, "transfer-encoding")) {
-          chunked = nimbus::http::to_lower(v).find("chunked") != std::string::npos;
-        } else if (nimbus::http::iequals(name, "connection")) {
-          std::string lv = nimbus::http::to_lower(v);
-          if (lv.find("close") != std::string::npos) close_after = true;
-          if (lv.find("keep-alive") != std::string::npos) close_after = false;
-        }
-      }
-      line = end;
-    }
-    if (chunked) {
-      for (;;) {
-        std::string size_line = read_line();
-        size_t n = std::strtoull(size_line.c_str(), nullptr, 16);
-        if (n == 0) {
-          while (!read_line().empty()) {
-          }
-          break;
-        }
-        r.body += read_exact(n);
-        read_line();
-      }
-    } else if (length) {
-      r.body = read_exact(*length);
-    } else {
-      // No length: the body runs to the close (HTTP/1.0 servers).
-      r.body = read_to_close();
-      close_after = true;
-    }
-    if (close_after) close();
-    return r;
-  }
-
-  // Appends what the socket has; false at end of stream. Never moves data
-  // (offsets into buf_ stay valid); exchange() compacts between responses.
-  bool fill() {
-    char tmp[16384];
-    for (;;) {
-      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::runtime_error("recv: " + std::string(std::strerror(errno)));
-      if (n == 0) return false;
-      buf_.append(tmp, static_cast<size_t>(n));
-      return true;
-    }
-  }
-
-  std::string read_head() {
-    size_t scan = pos_;
-    for (;;) {
-      size_t end = buf_.find("\r\n\r\n", scan);
-      if (end != std::string::npos) {
-        std::string head = buf_.substr(pos_, end - pos_);
-        pos_ = end + 4;
-        return head;
-      }
-      scan = std::max(pos_, buf_.size() >= 3 ? buf_.size() - 3 : 0);
-      if (!fill()) throw std::runtime_error("connection closed before a response");
-    }
-  }
-
-  std::string read_line() {
-    for (;;) {
-      size_t end = buf_.find("\r\n", pos_);
-      if (end != std::string::npos) {
-        std::string l = buf_.substr(pos_, end - pos_);
-        pos_ = end + 2;
-        return l;
-      }
-      if (!fill()) throw std::runtime_error("connection closed in a chunked body");
-    }
-  }
-
-  std::string read_exact(size_t n) {
-    while (buf_.size() - pos_ < n)
-      if (!fill()) throw std::runtime_error("connection closed in a body");
-    std::string out = buf_.substr(pos_, n);
-    pos_ += n;
-    return out;
-  }
-
-  std::string read_to_close() {
-    while (fill()) {
-    }
-    std::string out = buf_.substr(pos_);
-    pos_ = buf_.size();
-    return out;
-  }
-
-  std::string host_, port_;
-  int fd_ = -1;
-  std::string buf_;
-  size_t pos_ = 0;
-  uint64_t connects_ = 0;
-};
-
-// Builds the wire form of a signed awsJson 1.0 POST.
-class Signer {
- public:
-  explicit Signer(const Options& o)
-      : host_header_(o.host + ":" + o.port), creds_{"test", "test", "000000000000", ""} {}
-
-  std::string request(std::string_view target, std::string body) const {
-    nimbus::http::Request req;
-    req.method = "POST";
-    req.target = "/";
-    req.headers = {{"host", host_header_},
-                   {"content-type", "application/x-amz-json-1.0"},
-                   {"x-amz-target", "AmazonSQS." + std::string(target)}};
-    req.body = std::move(body);
-    nimbus::auth::sign(req, creds_, "us-east-1", "sqs", std::chrono::system_clock::now());
-    std::string wire;
-    wire.reserve(req.body.size() + 512);
-    wire += "POST / HTTP/1.1\r\n";
-    for (const auto& [name, value] : req.headers) {
-      wire += name;
-      wire += ": ";
-      wire += value;
-      wire += "\r\n";
-    }
-    wire += "content-length: " + std::to_string(req.body.size()) + "\r\n\r\n";
-    wire += req.body;
-    return wire;
-  }
-
- private:
-  std::string host_header_;
-  nimbus::auth::Credentials creds_;
-};
-
-// An error worth reporting; the first few bodies go to stderr.
-struct ErrorLog {
-  std::mutex mu;
-  int printed = 0;
-  void report(std::string_view op, const std::string& what) {
-    std::lock_guard lock(mu);
-    if (printed++ < 5)
-      std::fprintf(stderr, "sqs_loadgen: %.*s: %s\n", static_cast<int>(op.size()), op.data(),
-                   what.substr(0, 400).c_str());
-  }
+  explicit Signer(const Options& o) : nimbus::bench::Signer(o.endpoint, "sqs", "AmazonSQS") {}
 };
 
 enum Op { kSend, kReceive, kDelete, kSendOne, kOpCount };
@@ -425,7 +178,7 @@ HttpResponse timed(Connection& c, const std::string& wire, Op op, ThreadStats& s
 void e2e_thread(const Options& o, const std::string& queue_url, int index, ThreadStats& st,
                 const Shared& sh, ErrorLog& log) {
   Signer signer(o);
-  Connection conn(o.host, o.port);
+  Connection conn(o.endpoint);
   std::string body(o.body_size, 'x');
   json::object send_req;
   send_req["QueueUrl"] = queue_url;
@@ -509,7 +262,7 @@ void e2e_thread(const Options& o, const std::string& queue_url, int index, Threa
 void send_thread(const Options& o, const std::string& queue_url, ThreadStats& st, const Shared& sh,
                  ErrorLog& log) {
   Signer signer(o);
-  Connection conn(o.host, o.port);
+  Connection conn(o.endpoint);
   json::object req{{"QueueUrl", queue_url}, {"MessageBody", std::string(o.body_size, 'x')}};
   // One signed request replayed: a SigV4 signature stays valid for 15 minutes.
   const std::string wire = signer.request("SendMessage", json::serialize(req));
@@ -535,7 +288,7 @@ void send_thread(const Options& o, const std::string& queue_url, ThreadStats& st
 // A control-plane call on a short-lived connection; throws on failure.
 json::value call(const Options& o, std::string_view target, const json::object& body) {
   Signer signer(o);
-  Connection conn(o.host, o.port);
+  Connection conn(o.endpoint);
   HttpResponse r = conn.round_trip(signer.request(target, json::serialize(body)));
   if (r.status != 200)
     throw std::runtime_error(std::string(target) + ": HTTP " + std::to_string(r.status) + ": " +
@@ -553,17 +306,6 @@ uint64_t attr_count(const json::value& attrs, std::string_view name) {
   return 0;
 }
 
-double percentile_ms(std::vector<uint32_t>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k] / 1000.0;
-}
-
-double round3(double x) {
-  return static_cast<double>(static_cast<int64_t>(x * 1000 + 0.5)) / 1000;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -575,7 +317,7 @@ int main(int argc, char** argv) {
           call(o, "CreateQueue", {{"QueueName", o.queue_name}}).at("QueueUrl").as_string());
 
     Shared sh;
-    ErrorLog log;
+    ErrorLog log("sqs_loadgen");
     std::vector<ThreadStats> stats(static_cast<size_t>(o.threads));
     std::vector<std::thread> threads;
     for (int i = 0; i < o.threads; ++i) {

@@ -1,0 +1,91 @@
+// What the C++ load generators share: a minimal blocking HTTP/1.1
+// keep-alive client, the SigV4-signed awsJson request they send (test/test,
+// us-east-1), and the figures they print. One Connection and one Signer per
+// thread; nothing here is thread-safe except ErrorLog.
+//
+// The client is minimal: responses must carry Content-Length (nimbus's edge,
+// moto_server's werkzeug and dynalite all do) or be chunked; a response with
+// `Connection: close` closes the socket and the next request reconnects.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/sigv4.h"
+
+namespace nimbus::bench {
+
+// "http://HOST:PORT[/...]" -> host and port; false when it is not http://.
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  std::string port = "4566";
+};
+bool parse_endpoint(std::string_view url, Endpoint& out);
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+// One keep-alive connection. Throws std::runtime_error when the peer goes
+// away, std::logic_error on a response it cannot read.
+class Connection {
+ public:
+  explicit Connection(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
+  ~Connection() { close(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Sends `wire` (a whole request) and reads one response. A request on a
+  // connection the peer closed while idle is retried once on a new one.
+  HttpResponse round_trip(std::string_view wire);
+  void close();
+
+ private:
+  void connect();
+  HttpResponse exchange(std::string_view wire);
+  bool fill();
+  std::string read_head();
+  std::string read_line();
+  std::string read_exact(size_t n);
+  std::string read_to_close();
+
+  Endpoint endpoint_;
+  int fd_ = -1;
+  std::string buf_;
+  size_t pos_ = 0;
+};
+
+// The wire form of a signed awsJson 1.0 POST to `/`: X-Amz-Target is
+// `target_prefix.operation`, signed for `service` in us-east-1 with test/test.
+class Signer {
+ public:
+  Signer(const Endpoint& endpoint, std::string service, std::string target_prefix);
+  std::string request(std::string_view operation, std::string body) const;
+
+ private:
+  std::string host_header_, service_, target_prefix_;
+  auth::Credentials creds_;
+};
+
+// An error worth reporting: the first few go to stderr, prefixed by `tool`.
+class ErrorLog {
+ public:
+  explicit ErrorLog(std::string tool) : tool_(std::move(tool)) {}
+  void report(std::string_view what, const std::string& detail);
+
+ private:
+  std::string tool_;
+  std::mutex mu_;
+  int printed_ = 0;
+};
+
+// The nearest-rank percentile `p` (0..1) of microsecond samples, in ms
+// (reorders `v`); 0 when empty.
+double percentile_ms(std::vector<uint32_t>& v, double p);
+double round3(double x);
+
+}  // namespace nimbus::bench

@@ -176,6 +176,30 @@ void Engine::step_locked(const std::string& stack_id) {
 // ---- forward
 
 void Engine::step_forward_locked(StackState& s, Run& run) {
+  // The resources an update removes, checked against the stack policy
+  // (Update:Delete) before anything starts.
+  if (run.kind == "UPDATE" && !run.deletes_checked) {
+    run.deletes_checked = true;
+    const std::string& policy = run.policy_during_update ? *run.policy_during_update : s.policy;
+    std::set<std::string> kept(run.prepared.included.begin(), run.prepared.included.end());
+    std::vector<StackEvent> denied;
+    for (auto& [id, r] : s.resources) {
+      if (policy.empty() || kept.contains(id) || r.physical_id.empty()) continue;
+      std::string denial = policy_denial(policy, id, r.type, "Update:Delete");
+      if (denial.empty()) continue;
+      r.status = "UPDATE_FAILED";
+      r.reason = denial;
+      run.failed.push_back(id);
+      denied.push_back({id, r.physical_id, r.type, r.status, r.reason, {}});
+    }
+    if (!denied.empty()) {
+      std::string stack_id = s.id;
+      commit_locked(s, std::move(denied), [this, stack_id](Status st) {
+        if (st) continue_later(stack_id);
+      });
+      return;
+    }
+  }
   if (!run.failed.empty()) {
     if (run.in_flight.empty()) begin_rollback_locked(s, run);
     return;

@@ -28,6 +28,7 @@ struct Engine::Run {
   std::vector<std::function<void(Status)>> waiting;  // answered when the run ends
   // An update's StackPolicyDuringUpdateBody (in place of the stack's policy).
   std::optional<std::string> policy_during_update;
+  bool deletes_checked = false;  // an update's removals checked against the policy
 };
 
 // The names of the live stacks whose templates import `export_name`

@@ -259,6 +259,23 @@ TEST_F(StackApiTest, StackPoliciesAreStoredAndDenyUpdates) {
   EXPECT_EQ(settled("sp"), "UPDATE_ROLLBACK_COMPLETE");
   EXPECT_NE(reasons("sp").find("Action not allowed by stack policy"), std::string::npos);
 
+  // Removing a resource is Update:Delete.
+  call("SetStackPolicy",
+       {{"StackName", "sp"},
+        {"StackPolicyBody",
+         R"({"Statement":[{"Effect":"Deny","Action":"Update:Delete","Principal":"*","Resource":"*"},
+             {"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"}]})"}});
+  std::string good = physical("sp", "Good");
+  call("UpdateStack",
+       {{"StackName", "sp"}, {"TemplateBody", "Resources:\n  Other: {Type: AWS::SQS::Queue}\n"}});
+  EXPECT_EQ(settled("sp"), "UPDATE_ROLLBACK_COMPLETE");
+  EXPECT_NE(reasons("sp").find("Action denied by stack policy: Statement [#1] does not allow "
+                               "[Update:Delete] for resource [LogicalResourceId/Good]"),
+            std::string::npos)
+      << reasons("sp");
+  EXPECT_EQ(physical("sp", "Good"), good);
+  EXPECT_TRUE(other("sqs", "GetQueueAttributes", {{"QueueUrl", good}}));
+
   auto bad = try_call("SetStackPolicy", {{"StackName", "sp"}, {"StackPolicyBody", "{nope"}});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, "ValidationError");

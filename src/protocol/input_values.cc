@@ -293,6 +293,19 @@ Result<json::value> scalar_from_text(const json::object& shape, std::string_view
   return bad(type);
 }
 
+namespace {
+
+// Whether any member of `members` has a locationName (its wire name differs
+// from its member name).
+bool has_location_names(const json::object& members) {
+  for (const auto& [name, ref] : members) {
+    if (ref.is_object() && ref.get_object().contains("locationName")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<json::value> json_to_value(const ServiceModel& model, const json::object& shape,
                                   const json::value& v, std::string_view where, int depth) {
   if (depth > 64)
@@ -310,22 +323,38 @@ Result<json::value> json_to_value(const ServiceModel& model, const json::object&
     // JSON-protocol models name members on the wire by locationName; a query
     // model reached over awsJson (SQS, CloudWatch) uses the member names.
     bool use_location = model.protocol() != Protocol::kQuery && model.protocol() != Protocol::kEc2;
+    auto add = [&](std::string_view name, const json::object& ref,
+                   const json::value& field) -> Status {
+      const auto* member_shape = target(model, ref);
+      if (member_shape == nullptr) return Status::ok();
+      std::string sub =
+          where.empty() ? std::string(name) : std::string(where) + "." + std::string(name);
+      auto value = json_to_value(model, *member_shape, field, sub, depth + 1);
+      if (!value) return value.take_error();
+      out.emplace(name, std::move(*value));
+      return Status::ok();
+    };
+    // A union such as DynamoDB's AttributeValue has ten members and one set,
+    // once per attribute of every item: when the wire names are the member
+    // names, look the one up instead of the ten.
+    const auto& fields = v.get_object();
+    if (fields.size() <= 1 && (!use_location || !has_location_names(*members))) {
+      for (const auto& [name, field] : fields) {
+        const auto* ref = members->if_contains(name);
+        if (ref == nullptr || !ref->is_object() || field.is_null()) continue;
+        if (auto st = add(name, ref->get_object(), field); !st) return st.take_error();
+      }
+      return json::value(std::move(out));
+    }
     for (const auto& [name, ref_v] : *members) {
       if (!ref_v.is_object()) continue;
       const auto& ref = ref_v.get_object();
       auto wire = use_location && !str_of(ref, "locationName").empty() ? str_of(ref, "locationName")
                                                                        : std::string_view(name);
-      const auto* field = v.get_object().if_contains(wire);
-      if (field == nullptr && wire != std::string_view(name))
-        field = v.get_object().if_contains(name);
+      const auto* field = fields.if_contains(wire);
+      if (field == nullptr && wire != std::string_view(name)) field = fields.if_contains(name);
       if (field == nullptr || field->is_null()) continue;
-      const auto* member_shape = target(model, ref);
-      if (member_shape == nullptr) continue;
-      std::string sub =
-          where.empty() ? std::string(name) : std::string(where) + "." + std::string(name);
-      auto value = json_to_value(model, *member_shape, *field, sub, depth + 1);
-      if (!value) return value.take_error();
-      out.emplace(name, std::move(*value));
+      if (auto st = add(name, ref, *field); !st) return st.take_error();
     }
     return json::value(std::move(out));
   }

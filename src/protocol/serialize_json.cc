@@ -2,6 +2,7 @@
 // member names from locationName (botocore's jsonName) in JSON-native models, blobs base64,
 // timestamps as epoch-second numbers unless timestampFormat says otherwise,
 // non-finite floats as the strings "NaN", "Infinity", "-Infinity".
+#include <algorithm>
 #include <cmath>
 
 #include "protocol/serialize_internal.h"
@@ -45,14 +46,29 @@ boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
     const auto* members = ref.shape->if_contains("members");
     if (members == nullptr || !members->is_object()) return out;
     const auto& in = v.get_object();
-    for (const auto& [name, mref] : members->get_object()) {
-      if (!mref.is_object()) continue;
-      const auto* value = in.if_contains(name);
-      if (value == nullptr || value->is_null()) continue;
+    const auto& all = members->get_object();
+    bool json_names = uses_json_names(model);
+    out.reserve(std::min(in.size(), all.size()));
+    auto add = [&](std::string_view name, const boost::json::value& mref,
+                   const boost::json::value& value) {
+      if (!mref.is_object() || value.is_null()) return;
       Ref m = resolve(model, mref.get_object());
-      if (body_only && !location_of(m).empty()) continue;
-      std::string_view key = uses_json_names(model) ? m.name_or(name) : std::string_view(name);
-      out[key] = to_wire_json(model, m, *value);
+      if (body_only && !location_of(m).empty()) return;
+      std::string_view key = json_names ? m.name_or(name) : name;
+      out.emplace(key, to_wire_json(model, m, value));
+    };
+    // A union such as DynamoDB's AttributeValue has ten members and one set,
+    // once per attribute of every item: look the one up instead of the ten.
+    // (One member comes out in the model's order either way.)
+    if (in.size() <= 1) {
+      for (const auto& [name, value] : in) {
+        if (const auto* mref = all.if_contains(name)) add(name, *mref, value);
+      }
+      return out;
+    }
+    for (const auto& [name, mref] : all) {
+      const auto* value = in.if_contains(name);
+      if (value != nullptr) add(name, mref, *value);
     }
     return out;
   }
@@ -68,8 +84,9 @@ boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
     if (!v.is_object()) return v;
     Ref val = child(model, ref, "value");
     boost::json::object out;
+    out.reserve(v.get_object().size());
     for (const auto& [k, e] : v.get_object()) {
-      if (!e.is_null()) out[k] = to_wire_json(model, val, e);
+      if (!e.is_null()) out.emplace(k, to_wire_json(model, val, e));
     }
     return out;
   }

@@ -85,6 +85,17 @@ class RestApiService final : public Service {
   Output get_stages(const CallContext& ctx, const json::object& in) const;
   void update_stage(const CallContext& ctx, json::object in, Respond respond);
   void delete_stage(const CallContext& ctx, json::object in, Respond respond);
+  // validation_handlers.cc: request validators and models
+  void create_request_validator(const CallContext& ctx, json::object in, Respond respond);
+  Output get_request_validator(const CallContext& ctx, const json::object& in) const;
+  Output get_request_validators(const CallContext& ctx, const json::object& in) const;
+  void update_request_validator(const CallContext& ctx, json::object in, Respond respond);
+  void delete_request_validator(const CallContext& ctx, json::object in, Respond respond);
+  void create_model(const CallContext& ctx, json::object in, Respond respond);
+  Output get_model(const CallContext& ctx, const json::object& in) const;
+  Output get_models(const CallContext& ctx, const json::object& in) const;
+  void update_model(const CallContext& ctx, json::object in, Respond respond);
+  void delete_model(const CallContext& ctx, json::object in, Respond respond);
   // rest_cache.cc
   Output flush_stage_cache(const CallContext& ctx, const json::object& in);
   Output flush_stage_authorizers_cache(const CallContext& ctx, const json::object& in);
@@ -156,6 +167,13 @@ class RestApiService final : public Service {
                       const std::shared_ptr<UserRequest>& holder,
                       const std::shared_ptr<ProxyRequest>& proxy,
                       const std::function<void(http::Response)>& answer);
+
+  // rest_credentials.cc: nullopt when `integration` has no credentials
+  // role to decide (none, or the caller's); else whether the role may call
+  // `operation` of `model` with `input` (logged when it may not).
+  std::optional<Status> integration_role(const json::object& integration, std::string_view model,
+                                         std::string_view operation, const json::object& input,
+                                         const std::string& request_id) const;
 
   void change(const json::object& in,
               std::function<Status(json::object& doc, json::object& out)> change, Respond respond);

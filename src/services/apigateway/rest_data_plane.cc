@@ -11,6 +11,7 @@
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/proxy.h"
+#include "services/apigateway/request_validation.h"
 #include "services/apigateway/rest_plan.h"
 #include "services/apigateway/throttling.h"
 
@@ -105,8 +106,9 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   proxy->http_api = false;
   auto holder = std::make_shared<UserRequest>(std::move(r));
   proxy->request = &holder->request;
-  // The authorizer, then the API key and its usage plan, then the stage
-  // cache and the integration. `api` keeps `method` (in its compiled plan) alive.
+  // The authorizer, then the API key and its usage plan, then request
+  // validation, the stage cache and the integration. `api` keeps `method` (in its compiled plan)
+  // alive.
   const Mappings* mappings = &table->second.mappings;
   auto cache = rest_method_cache(stage, proxy->resource_path, method_name);
   size_t capacity = cache ? cache_capacity_bytes(stage) : 0;
@@ -120,7 +122,24 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
         return answer(std::move(*refused));
       }
     }
-    integrate_cached(api, *method, method_name, *mappings, holder, proxy, cache, capacity, answer);
+    // Request validation (request_validation.h), then the stage cache.
+    Validation v = validation_of(api->doc, *method);
+    if (!v.parameters && !v.body) {
+      return integrate_cached(api, *method, method_name, *mappings, holder, proxy, cache, capacity,
+                              answer);
+    }
+    with_body(holder, kRestPayloadLimit,
+              [this, api, holder, proxy, method, method_name, mappings, cache, capacity, v,
+               answer](std::optional<http::Response> fail) {
+                if (fail) return answer(std::move(*fail));
+                std::string reason;
+                if (auto bad = validate_request(api->doc, *method, v, *proxy, reason)) {
+                  spdlog::info("({}) {}", proxy->request_id, reason);
+                  return answer(std::move(*bad));
+                }
+                integrate_cached(api, *method, method_name, *mappings, holder, proxy, cache,
+                                 capacity, answer);
+              });
   };
   if (str(*method, "authorizationType") == "AWS_IAM") {
     std::string arn = method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
@@ -160,12 +179,20 @@ void RestApiService::integrate(const ApiPtr& api, const json::object& method,
   bool binary = binary_type(api->doc.at("api").as_object(), holder->request.header("content-type"));
   std::string function = lambda_function_of(str(integration, "uri"));
   with_body(holder, kRestPayloadLimit,
-            [this, holder, proxy, binary, function, answer](std::optional<http::Response> fail) {
+            [this, api, &integration, holder, proxy, binary, function,
+             answer](std::optional<http::Response> fail) {
               if (fail) return answer(std::move(*fail));
               proxy->binary_body = binary && !holder->request.body.empty();
               std::string source =
                   method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
                              proxy->stage, holder->request.method, proxy->path);
+              // A credentials role invokes instead of a resource-policy permission.
+              if (auto role = integration_role(integration, "lambda", "Invoke",
+                                               json::object{{"FunctionName", function}},
+                                               proxy->request_id)) {
+                if (!*role) return answer(gateway_error(500, "Internal server error"));
+                source.clear();
+              }
               call_function(functions_, function, event_v1(*proxy), proxy->request_id, source,
                             [answer](Result<lambda::SyncResult> res) {
                               if (!res) return answer(gateway_error(500, "Internal server error"));

@@ -45,6 +45,13 @@ void RestApiService::integrate_lambda(const ApiPtr& api, const json::object& int
         std::string source =
             method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id, proxy->stage,
                        holder->request.method, proxy->path);
+        // A credentials role invokes instead of a resource-policy permission.
+        if (auto role =
+                integration_role(integration, "lambda", "Invoke",
+                                 json::object{{"FunctionName", function}}, proxy->request_id)) {
+          if (!*role) return answer(gateway_error(500, "Internal server error"));
+          source.clear();
+        }
         call_function(
             functions_, function, std::move(payload), proxy->request_id, source,
             [api, holder, &integration, &mappings, proxy, answer](Result<lambda::SyncResult> res) {

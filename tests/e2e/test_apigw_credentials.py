@@ -1,0 +1,106 @@
+"""REST integrations' `credentials` role under `nimbus serve --iam enforce`:
+API Gateway invokes the function as the role (no resource-policy permission
+needed) when the role trusts apigateway.amazonaws.com and its policies allow
+lambda:InvokeFunction; otherwise the client gets AWS's 500 and the server
+logs the execution-log reason. A Lambda proxy and a Lambda non-proxy (AWS)
+integration; boto3 (both generations) and urllib, one server for the
+file."""
+
+import io
+import json
+import unittest
+import urllib.error
+import urllib.request
+import zipfile
+
+from harness import ServerTestCase, require_boto3
+
+LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+     "Action": "sts:AssumeRole"}]}
+GATEWAY_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+     "Action": "sts:AssumeRole"}]}
+
+HANDLER = """
+def handler(event, context):
+    return {"statusCode": 200, "body": "invoked"}
+"""
+
+
+class IntegrationCredentialsTest(ServerTestCase):
+    server_args = ("--iam", "enforce")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        require_boto3()
+        iam = cls.server.boto3_client("iam")
+        fn_role = iam.create_role(RoleName="fn-role",
+                                  AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("app.py", HANDLER)
+        lam = cls.server.boto3_client("lambda")
+        cls.fn = lam.create_function(FunctionName="cred-fn", Runtime="python3.11",
+                                     Role=fn_role["Arn"], Handler="app.handler",
+                                     Code={"ZipFile": buf.getvalue()},
+                                     Timeout=10)["FunctionArn"]
+        invoke = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": cls.fn}]}
+        cls.roles = {}
+        for name, trust, policy in (("gw-invoke", GATEWAY_TRUST, invoke),
+                                    ("gw-nothing", GATEWAY_TRUST, None),
+                                    ("gw-untrusted", LAMBDA_TRUST, invoke)):
+            cls.roles[name] = iam.create_role(
+                RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+            if policy:
+                iam.put_role_policy(RoleName=name, PolicyName="invoke",
+                                    PolicyDocument=json.dumps(policy))
+        cls.rest = cls.server.boto3_client("apigateway")
+
+    def api(self, role, kind):
+        rest = self.rest
+        api = rest.create_rest_api(name="creds")["id"]
+        # Debian's botocore predates rootResourceId: the root is the resource at "/".
+        root = [r["id"] for r in rest.get_resources(restApiId=api)["items"]
+                if r["path"] == "/"][0]
+        res = rest.create_resource(restApiId=api, parentId=root, pathPart="go")["id"]
+        common = dict(restApiId=api, resourceId=res, httpMethod="GET")
+        rest.put_method(authorizationType="NONE", **common)
+        uri = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/%s/invocations"
+               % self.fn)
+        rest.put_integration(type=kind, integrationHttpMethod="POST", uri=uri,
+                             credentials=self.roles[role], **common)
+        if kind == "AWS":
+            rest.put_method_response(statusCode="200", **common)
+            rest.put_integration_response(statusCode="200", **common)
+        rest.create_deployment(restApiId=api, stageName="dev")
+        return "%s/_aws/execute-api/%s/dev/go" % (self.server.endpoint, api)
+
+    def get(self, url):
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def test_a_role_that_may_invoke_needs_no_permission(self):
+        status, body = self.get(self.api("gw-invoke", "AWS_PROXY"))
+        self.assertEqual((status, body), (200, b"invoked"))
+        status, body = self.get(self.api("gw-invoke", "AWS"))
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["body"], "invoked")
+
+    def test_a_role_that_may_not_is_a_500(self):
+        for role in ("gw-nothing", "gw-untrusted"):
+            for kind in ("AWS_PROXY", "AWS"):
+                status, body = self.get(self.api(role, kind))
+                self.assertEqual((status, json.loads(body)),
+                                 (500, {"message": "Internal server error"}), (role, kind))
+        self.assertIn("Execution failed due to configuration error: Invalid permissions on "
+                      "Lambda function", self.server.read_log())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,110 @@
+"""API Gateway REST request validation end to end: a model (JSON Schema
+draft 4) and a request validator made with boto3 (both generations) and the
+AWS CLI, a POST method that requires a query string parameter and a header
+and a body matching the model, in front of a MOCK integration; urllib sees
+AWS's 400s. One server for the file."""
+
+import json
+import unittest
+import urllib.error
+import urllib.request
+
+from harness import ServerTestCase, require_boto3
+
+PET = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object",
+       "required": ["name"],
+       "properties": {"name": {"type": "string", "minLength": 1},
+                      "price": {"type": "number", "minimum": 0}}}
+
+
+def post(url, body, headers=None):
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    r = urllib.request.Request(url, data=data, method="POST", headers=h)
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, resp.headers, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, json.loads(e.read())
+
+
+class ApiGatewayValidationTest(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        require_boto3()
+        rest = cls.server.boto3_client("apigateway")
+        api = rest.create_rest_api(name="validated")["id"]
+        cls.api = api
+        # Debian's botocore predates rootResourceId: the root is the resource at "/".
+        root = [r["id"] for r in rest.get_resources(restApiId=api)["items"]
+                if r["path"] == "/"][0]
+        pets = rest.create_resource(restApiId=api, parentId=root, pathPart="pets")["id"]
+        rest.create_model(restApiId=api, name="Pet", contentType="application/json",
+                          schema=json.dumps(PET))
+        cls.validator = rest.create_request_validator(
+            restApiId=api, name="all", validateRequestBody=True,
+            validateRequestParameters=True)["id"]
+        common = dict(restApiId=api, resourceId=pets, httpMethod="POST")
+        rest.put_method(authorizationType="NONE", requestValidatorId=cls.validator,
+                        requestModels={"application/json": "Pet"},
+                        requestParameters={"method.request.querystring.owner": True,
+                                           "method.request.header.x-tenant": True}, **common)
+        rest.put_integration(type="MOCK",
+                             requestTemplates={"application/json": '{"statusCode": 200}'},
+                             **common)
+        rest.put_method_response(statusCode="200", **common)
+        rest.put_integration_response(statusCode="200",
+                                      responseTemplates={"application/json": '{"ok": true}'},
+                                      **common)
+        rest.create_deployment(restApiId=api, stageName="prod")
+        cls.rest = rest
+        cls.url = "%s/_aws/execute-api/%s/prod/pets" % (cls.server.endpoint, api)
+
+    def test_requests_are_validated(self):
+        ok = {"x-tenant": "t1"}
+        status, _, body = post(self.url + "?owner=me", {"name": "rex", "price": 2}, ok)
+        self.assertEqual((status, body), (200, {"ok": True}))
+        status, headers, body = post(self.url, {"name": "rex"})
+        self.assertEqual((status, body), (400, {
+            "message": "Missing required request parameters: [owner, x-tenant]"}))
+        self.assertEqual(headers["x-amzn-ErrorType"], "BadRequestException")
+        for bad in ({"price": 2}, {"name": "rex", "price": -1}, {"name": ""}, b"not json"):
+            status, headers, body = post(self.url + "?owner=me", bad, ok)
+            self.assertEqual((status, body), (400, {"message": "Invalid request body"}), bad)
+            self.assertEqual(headers["x-amzn-ErrorType"], "BadRequestException")
+
+    def test_control_operations(self):
+        rest = self.rest
+        model = rest.get_model(restApiId=self.api, modelName="Pet")
+        self.assertEqual(json.loads(model["schema"]), PET)
+        self.assertEqual([m["name"] for m in rest.get_models(restApiId=self.api)["items"]],
+                         ["Pet"])
+        v = rest.get_request_validator(restApiId=self.api, requestValidatorId=self.validator)
+        self.assertEqual((v["name"], v["validateRequestBody"], v["validateRequestParameters"]),
+                         ("all", True, True))
+        with self.assertRaises(rest.exceptions.BadRequestException):
+            rest.create_model(restApiId=self.api, name="Broken",
+                              contentType="application/json", schema='{"type": "pet"}')
+        with self.assertRaises(rest.exceptions.ConflictException):
+            rest.delete_model(restApiId=self.api, modelName="Pet")
+        with self.assertRaises(rest.exceptions.NotFoundException):
+            rest.get_request_validator(restApiId=self.api, requestValidatorId="nope")
+
+    def test_cli(self):
+        _, out, _ = self.server.aws_cli("apigateway", "create-request-validator",
+                                        "--rest-api-id", self.api, "--name", "params",
+                                        "--validate-request-parameters")
+        vid = json.loads(out)["id"]
+        _, out, _ = self.server.aws_cli("apigateway", "get-request-validators",
+                                        "--rest-api-id", self.api)
+        self.assertIn(vid, [v["id"] for v in json.loads(out)["items"]])
+        self.server.aws_cli("apigateway", "delete-request-validator", "--rest-api-id",
+                            self.api, "--request-validator-id", vid)
+        _, out, _ = self.server.aws_cli("apigateway", "get-models", "--rest-api-id", self.api)
+        self.assertEqual([m["name"] for m in json.loads(out)["items"]], ["Pet"])
+
+
+if __name__ == "__main__":
+    unittest.main()

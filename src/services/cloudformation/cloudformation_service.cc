@@ -98,6 +98,7 @@ const Operation<CloudFormationService> CloudFormationService::kOperations[] = {
          &CloudFormationService::with_policy_url<&CloudFormationService::update_stack>>,
      stack_resource},
     {"RollbackStack", &CloudFormationService::rollback_stack, stack_resource},
+    {"ContinueUpdateRollback", &CloudFormationService::continue_update_rollback, stack_resource},
     {"SetStackPolicy",
      &CloudFormationService::with_policy_url<&CloudFormationService::set_stack_policy>,
      stack_resource},

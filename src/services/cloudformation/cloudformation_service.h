@@ -31,6 +31,7 @@ class CloudFormationService final : public Service {
   void delete_stack(const CallContext& ctx, json::object in, Respond respond);
   Output update_termination_protection(const CallContext& ctx, const json::object& in);
   void rollback_stack(const CallContext& ctx, json::object in, Respond respond);
+  void continue_update_rollback(const CallContext& ctx, json::object in, Respond respond);
   // policy_handlers.cc
   Output set_stack_policy(const CallContext& ctx, const json::object& in);
   Output get_stack_policy(const CallContext& ctx, const json::object& in);

@@ -249,6 +249,66 @@ Outputs:
   EXPECT_EQ(tags.at("Tags").at("secret"), "s3cret");
 }
 
+TEST_F(CustomResourceTest, ContinueUpdateRollbackAfterAFailedRevert) {
+  constexpr const char* kRevert = R"(
+Parameters:
+  Token: {Type: String}
+  Size: {Type: Number, Default: 5}
+  Fail: {Type: String, Default: "no"}
+Conditions:
+  Failing: !Equals [!Ref Fail, "yes"]
+Resources:
+  Thing:
+    Type: Custom::Thing
+    Properties: {ServiceToken: !Ref Token, Size: !Ref Size}
+  Bad:
+    Type: AWS::SQS::Queue
+    Condition: Failing
+    DependsOn: Thing
+    Properties: {VisibilityTimeout: 999999}
+)";
+  auto token = json::object{{"ParameterKey", "Token"}, {"ParameterValue", topic}};
+  auto created = call_async(
+      "CreateStack",
+      {{"StackName", "cr"}, {"TemplateBody", kRevert}, {"Parameters", json::array{token}}});
+  respond(next_request(), {{"Status", "SUCCESS"}, {"PhysicalResourceId", "t-1"}});
+  ASSERT_EQ(settled("cr"), "CREATE_COMPLETE");
+  EXPECT_FALSE(try_call("ContinueUpdateRollback", {{"StackName", "cr"}}));
+
+  // The update's Bad fails; reverting Thing fails too.
+  auto updated = call_async(
+      "UpdateStack",
+      {{"StackName", "cr"},
+       {"TemplateBody", kRevert},
+       {"Parameters",
+        json::array{token, json::object{{"ParameterKey", "Size"}, {"ParameterValue", "6"}},
+                    json::object{{"ParameterKey", "Fail"}, {"ParameterValue", "yes"}}}}});
+  respond(next_request(), {{"Status", "SUCCESS"}});
+  auto revert = next_request();
+  EXPECT_EQ(s(revert.at("RequestType")), "Update");
+  EXPECT_EQ(revert.at("ResourceProperties").at("Size"), "5");
+  respond(revert, {{"Status", "FAILED"}, {"Reason", "stuck"}});
+  EXPECT_EQ(settled("cr"), "UPDATE_ROLLBACK_FAILED");
+
+  // Continued: the revert is sent again, and fails again.
+  auto again = call_async("ContinueUpdateRollback", {{"StackName", "cr"}});
+  auto second = next_request();
+  EXPECT_EQ(s(second.at("RequestType")), "Update");
+  respond(second, {{"Status", "FAILED"}, {"Reason", "still stuck"}});
+  EXPECT_EQ(settled("cr"), "UPDATE_ROLLBACK_FAILED");
+  EXPECT_TRUE(again.get());
+
+  // Skipping the resource finishes the rollback without a call.
+  auto bad = try_call("ContinueUpdateRollback",
+                      {{"StackName", "cr"}, {"ResourcesToSkip", json::array{"Bad"}}});
+  EXPECT_FALSE(bad);
+  call("ContinueUpdateRollback", {{"StackName", "cr"}, {"ResourcesToSkip", json::array{"Thing"}}});
+  EXPECT_EQ(settled("cr"), "UPDATE_ROLLBACK_COMPLETE");
+  EXPECT_NE(reasons("cr").find("Resource skipped during UpdateRollback"), std::string::npos);
+  auto thing = call("DescribeStackResource", {{"StackName", "cr"}, {"LogicalResourceId", "Thing"}});
+  EXPECT_EQ(thing.at("StackResourceDetail").at("PhysicalResourceId"), "t-1");
+}
+
 TEST_F(CustomResourceTest, BadServiceTokensFailTheResource) {
   call("CreateStack",
        {{"StackName", "b"},

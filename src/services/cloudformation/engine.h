@@ -85,6 +85,11 @@ class Engine {
   // (DisableRollback) rolls back now. Answers its id once the rollback is
   // durably started.
   void roll_back(const std::string& name, std::function<void(Result<std::string>)> done);
+  // ContinueUpdateRollback: an UPDATE_ROLLBACK_FAILED stack rolls back
+  // again; the resources in `skip` (UPDATE_FAILED ones) are taken as rolled
+  // back without a call.
+  void continue_rollback(const std::string& name, std::vector<std::string> skip,
+                         std::function<void(Result<std::string>)> done);
   // The names of the live stacks that import `export_name`.
   std::vector<std::string> importers(const std::string& export_name) const;
   // Starts deleting it (nothing to do when it does not exist).

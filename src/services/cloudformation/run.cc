@@ -5,6 +5,7 @@
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "services/cloudformation/codec.h"
+#include "services/cloudformation/errors.h"
 #include "services/cloudformation/no_echo.h"
 #include "services/cloudformation/policy.h"
 #include "services/cloudformation/run.h"
@@ -613,6 +614,53 @@ bool Engine::launch_teardown_locked(StackState& s, Run& run, const std::string& 
                        }
                      });
   return true;
+}
+
+void Engine::continue_rollback(const std::string& name, std::vector<std::string> skip,
+                               std::function<void(Result<std::string>)> done) {
+  MutexLock lock(mu_);
+  StackState* s = nullptr;
+  for (auto& [id, other] : stacks_) {
+    if ((id == name || other.name == name) && !other.deleted_stack()) s = &other;
+  }
+  if (s == nullptr) return done(errors::stack_not_found(name));
+  if (s->status != "UPDATE_ROLLBACK_FAILED") {
+    return done(Error::validation("Stack:" + s->id + " is in " + s->status +
+                                  " state and can not continue the update rollback."));
+  }
+  auto previous = previous_resources(*s);
+  std::vector<StackEvent> events;
+  for (const auto& id : skip) {
+    auto it = s->resources.find(id);
+    if (it == s->resources.end() || it->second.status != "UPDATE_FAILED") {
+      return done(Error::validation("Resource " + id +
+                                    " is not in UPDATE_FAILED state and cannot be skipped"));
+    }
+  }
+  for (const auto& id : skip) {
+    ResourceState& r = s->resources[id];
+    if (auto p = previous.find(id); p != previous.end()) r = p->second;
+    r.status = "UPDATE_COMPLETE";
+    r.reason.clear();
+    events.push_back({id,
+                      r.physical_id,
+                      r.type,
+                      "UPDATE_COMPLETE",
+                      "Resource skipped during UpdateRollback",
+                      {}});
+  }
+  auto run = run_for_locked(*s, "UPDATE_ROLLBACK");
+  if (!run) return done(run.take_error());
+  std::string stack_id = s->id;
+  runs_[stack_id] = std::move(*run);
+  s->status = "UPDATE_ROLLBACK_IN_PROGRESS";
+  s->reason = "User Initiated";
+  events.insert(events.begin(), stack_event(*s, s->status, s->reason));
+  commit_locked(*s, std::move(events), [this, stack_id, done](Status st) {
+    if (!st) return done(st.take_error());
+    done(stack_id);
+    continue_later(stack_id);
+  });
 }
 
 void Engine::removal_done(const std::string& stack_id, const std::string& id, Status st) {

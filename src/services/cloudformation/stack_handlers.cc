@@ -1,5 +1,5 @@
 // CreateStack, UpdateStack, DeleteStack, UpdateTerminationProtection,
-// RollbackStack.
+// RollbackStack, ContinueUpdateRollback.
 #include "common/json_fields.h"
 #include "services/cloudformation/cloudformation_service.h"
 #include "services/cloudformation/errors.h"
@@ -51,6 +51,16 @@ void CloudFormationService::rollback_stack(const CallContext&, json::object in, 
       respond(json::object{{"StackId", id}});
     });
   });
+}
+
+void CloudFormationService::continue_update_rollback(const CallContext&, json::object in,
+                                                     Respond respond) {
+  engine_.continue_rollback(str(in, "StackName"), string_list(in, "ResourcesToSkip"),
+                            [this, respond](Result<std::string> id) {
+                              if (!id) return respond(id.take_error());
+                              engine_.when_settled(*id, kHold,
+                                                   [respond] { respond(json::object()); });
+                            });
 }
 
 Output CloudFormationService::update_termination_protection(const CallContext&,

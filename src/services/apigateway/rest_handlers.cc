@@ -240,6 +240,23 @@ void RestApiService::put_method(const CallContext&, json::object in, Respond res
                 "COGNITO_USER_POOLS requires a valid authorizer."));
           }
         }
+        if (std::string v = str(in, "requestValidatorId"); !v.empty()) {
+          const auto* all = doc.if_contains("requestValidators");
+          if (all == nullptr || !all->is_object() || !all->as_object().contains(v)) {
+            return Status(errors::bad_request("Invalid Request Validator identifier specified"));
+          }
+        }
+        if (const auto* rm = in.if_contains("requestModels"); rm != nullptr && rm->is_object()) {
+          const auto* models = doc.if_contains("models");
+          for (const auto& [type, name] : rm->as_object()) {
+            if (!name.is_string()) continue;
+            if (models == nullptr || !models->is_object() ||
+                !models->as_object().contains(name.as_string())) {
+              return Status(errors::bad_request("Invalid model identifier specified: " +
+                                                std::string(name.as_string())));
+            }
+          }
+        }
         json::object method{{"httpMethod", m}, {"apiKeyRequired", false}};
         for (const char* k : kMethodMembers) {
           if (has(in, k)) method[k] = in.at(k);

@@ -166,6 +166,20 @@ TEST_F(ValidationTest, ControlOperations) {
       "BadRequestException");
   EXPECT_EQ(error_code("DeleteModel", {{"restApiId", id}, {"modelName", "Pet"}}),
             "ConflictException");
+  // PutMethod names only validators and models of the API.
+  EXPECT_EQ(error_code("PutMethod", {{"restApiId", id},
+                                     {"resourceId", resource},
+                                     {"httpMethod", "PUT"},
+                                     {"authorizationType", "NONE"},
+                                     {"requestValidatorId", "nope"}}),
+            "BadRequestException");
+  EXPECT_EQ(
+      error_code("PutMethod", {{"restApiId", id},
+                               {"resourceId", resource},
+                               {"httpMethod", "PUT"},
+                               {"authorizationType", "NONE"},
+                               {"requestModels", json::object{{"application/json", "Nope"}}}}),
+      "BadRequestException");
   EXPECT_EQ(error_code("GetModel", {{"restApiId", id}, {"modelName", "Nope"}}),
             "NotFoundException");
   call("DeleteMethod", {{"restApiId", id}, {"resourceId", resource}, {"httpMethod", "POST"}});

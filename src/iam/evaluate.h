@@ -27,6 +27,8 @@ struct PrincipalPolicies {
   std::vector<PolicyPtr> identity;
   PolicyPtr boundary;              // null: no permissions boundary
   std::vector<PolicyPtr> session;  // empty: no session policy
+  // One of them reads the resource's own keys (Policy::reads_resource_keys).
+  bool reads_resource_keys = false;
 };
 
 enum class Decision { kAllow, kExplicitDeny, kImplicitDeny };

@@ -1,6 +1,8 @@
 #include "iam/policy.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <set>
 
 namespace nimbus::iam {
@@ -301,6 +303,21 @@ Result<Policy> parse_policy(std::string_view text, PolicyKind kind) {
     for (const auto& v : statements->as_array()) NIMBUS_TRY(add(v));
   } else {
     NIMBUS_TRY(add(*statements));
+  }
+  auto names_tags = [](std::string_view text) {
+    auto has = [text](std::string_view lowered) {
+      return std::search(text.begin(), text.end(), lowered.begin(), lowered.end(),
+                         [](char a, char b) {
+                           return std::tolower(static_cast<unsigned char>(a)) == b;
+                         }) != text.end();
+    };
+    return has("resourcetag/") || has("dynamodb:leadingkeys");
+  };
+  for (const auto& s : p.statements) {
+    for (const auto& c : s.conditions) {
+      p.reads_resource_keys = p.reads_resource_keys || names_tags(c.key) ||
+                              std::any_of(c.values.begin(), c.values.end(), names_tags);
+    }
   }
   return p;
 }

@@ -53,6 +53,11 @@ struct Policy {
   std::string version;  // "2012-10-17", "2008-10-17" or empty
   std::string id;
   std::vector<Statement> statements;
+  // A condition names a key of the resource itself, aws:ResourceTag/KEY (or
+  // a service's ResourceTag/KEY) or dynamodb:LeadingKeys, as its key or in
+  // a value's policy variable: deciding it needs what the resource's
+  // service knows (its tags, its key schema), which is read only then.
+  bool reads_resource_keys = false;
 };
 
 // Parses and validates `text`. Errors carry the code

@@ -35,6 +35,27 @@ TEST(PolicyParse, ReadsStatementsActionsResourcesAndConditions) {
   EXPECT_EQ(p->statements[1].effect, Effect::kDeny);
 }
 
+// Whether deciding a policy needs what the resource's service knows: a
+// condition's key or a value's policy variable names a ResourceTag key or
+// dynamodb:LeadingKeys, in any case.
+TEST(PolicyParse, KnowsWhetherItReadsTheResourcesOwnKeys) {
+  auto read = [](std::string_view condition) {
+    auto p = parse_policy(
+        std::string(R"({"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":)") +
+            std::string(condition) + "}}",
+        PolicyKind::kIdentity);
+    EXPECT_TRUE(p) << condition;
+    return p && p->reads_resource_keys;
+  };
+  EXPECT_TRUE(read(R"({"StringEquals":{"aws:ResourceTag/team":"a"}})"));
+  EXPECT_TRUE(read(R"({"StringEquals":{"AWS:RESOURCETAG/team":"a"}})"));
+  EXPECT_TRUE(read(R"({"StringEquals":{"iam:ResourceTag/team":"a"}})"));
+  EXPECT_TRUE(read(R"({"StringEquals":{"aws:PrincipalTag/team":"${aws:ResourceTag/team}"}})"));
+  EXPECT_TRUE(read(R"({"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":"u1"}})"));
+  EXPECT_FALSE(read(R"({"StringEquals":{"aws:RequestTag/team":"a"}})"));
+  EXPECT_FALSE(read(R"({"StringEquals":{"aws:PrincipalTag/team":"resourcetag"}})"));
+}
+
 TEST(PolicyParse, OneStatementObjectIsAccepted) {
   EXPECT_EQ(error_of(R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*",
       "Resource":"*"}})"),

@@ -9,6 +9,7 @@
 #include "common/time_format.h"
 #include "server/condition_keys.h"
 #include "services/iam_action.h"
+#include "services/resource_info.h"
 
 namespace nimbus::server {
 
@@ -100,6 +101,16 @@ std::optional<Error> Access::check(const protocol::Call& call, const services::C
   request.source_ip = std::string(source_ip);
   request.region = ctx.region;
   request.keys = request_condition_keys(call.service_name, call.operation_name, call.input);
+  // One pointer, kept in std::function's own storage: no allocation. Called
+  // (by authorize, before this returns) only when a policy names such a key.
+  struct ThisCall {
+    const services::Service& service;
+    const protocol::Call& call;
+    const services::CallContext& ctx;
+  } this_call{service, call, ctx};
+  request.resource_keys = [c = &this_call](const std::string& arn, services::KeyPairs& out) {
+    services::resource_keys(c->service, c->call.operation_name, c->call.input, arn, c->ctx, out);
+  };
   auto decision = directory_.authorize(request);
   if (decision.allowed) return std::nullopt;
   Error denied = access_denied(call, decision.message);

@@ -1,6 +1,7 @@
 #include "server/condition_keys.h"
 
 #include <algorithm>
+#include <cctype>
 #include <initializer_list>
 #include <string>
 #include <unordered_map>
@@ -20,6 +21,7 @@ enum class Kind {
   kObjectTags,   // S3 object tags (x-amz-tagging's "k=v&..." or a TagSet): s3:RequestObjectTag/K
   kNames,        // an object's member names (a DynamoDB item's attributes)
   kProjection,   // a DynamoDB ProjectionExpression's top-level attribute names
+  kUpdate,       // the top-level attribute names a DynamoDB UpdateExpression writes
 };
 
 // One key an operation's input sets: `path` is a member, "A.B" nests, and
@@ -70,6 +72,7 @@ constexpr Row kRows[] = {
     {"dynamodb", "PutItem", "ReturnConsumedCapacity", Kind::kValue,
      "dynamodb:ReturnConsumedCapacity"},
     {"dynamodb", "UpdateItem", "AttributeUpdates", Kind::kNames, "dynamodb:Attributes"},
+    {"dynamodb", "UpdateItem", "UpdateExpression", Kind::kUpdate, "dynamodb:Attributes"},
     {"dynamodb", "UpdateItem", "ReturnValues", Kind::kValue, "dynamodb:ReturnValues"},
     {"dynamodb", "UpdateItem", "ReturnConsumedCapacity", Kind::kValue,
      "dynamodb:ReturnConsumedCapacity"},
@@ -298,29 +301,99 @@ void add_tags(const json::value& v, std::string_view tag_prefix, std::string_vie
   }
 }
 
+bool blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// The top-level attribute a document path names ("a.b", "#n[2]"), through
+// ExpressionAttributeNames for a "#" placeholder; nothing when it names none.
+void add_path(std::string_view path, const json::object& input, const std::string& key,
+              ConditionKeys& out) {
+  path = trimmed(path);
+  std::string_view name = trimmed(path.substr(0, path.find_first_of(".[")));
+  if (name.empty()) return;
+  if (name.front() != '#') {
+    out.emplace_back(key, std::string(name));
+    return;
+  }
+  const auto* names = input.if_contains("ExpressionAttributeNames");
+  const json::value* alias =
+      names && names->is_object() ? names->get_object().if_contains(name) : nullptr;
+  if (alias != nullptr && alias->is_string()) {
+    out.emplace_back(key, std::string(alias->get_string()));
+  }
+}
+
 // "a.b, #n[2], c" -> a, <ExpressionAttributeNames[#n]>, c.
 void add_projection(const json::value& v, const json::object& input, const std::string& key,
                     ConditionKeys& out) {
   const auto* text = v.if_string();
   if (text == nullptr) return;
-  const auto* names = input.if_contains("ExpressionAttributeNames");
   std::string_view rest = *text;
   while (!rest.empty()) {
     std::string_view path = rest.substr(0, rest.find(','));
     rest.remove_prefix(std::min(rest.size(), path.size() + 1));
-    std::string_view name = path.substr(0, path.find_first_of(".["));
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    if (name.empty()) continue;
-    if (name.front() == '#') {
-      const json::value* alias =
-          names && names->is_object() ? names->get_object().if_contains(name) : nullptr;
-      if (alias == nullptr || !alias->is_string()) continue;
-      out.emplace_back(key, std::string(alias->get_string()));
-    } else {
-      out.emplace_back(key, std::string(name));
+    add_path(path, input, key, out);
+  }
+}
+
+// "SET a = :v, #b.c = list_append(#b.c, :l) REMOVE d[1] ADD e :n DELETE f :s"
+// -> a, <#b>, d, e, f: the path each action writes (SET's left side,
+// REMOVE's path, ADD's and DELETE's first operand). Clause keywords are
+// matched in any case; commas inside a function's parentheses do not end
+// an action. A malformed expression sets what it can (DynamoDB refuses it
+// after authorization).
+void add_update(const json::value& v, const json::object& input, const std::string& key,
+                ConditionKeys& out) {
+  const auto* text = v.if_string();
+  if (text == nullptr) return;
+  std::string_view s = *text;
+  auto keyword_at = [&](size_t i) -> size_t {
+    for (std::string_view word : {"SET", "REMOVE", "ADD", "DELETE"}) {
+      if (i + word.size() > s.size() || (i > 0 && !blank(s[i - 1]))) continue;
+      bool same = true;
+      for (size_t k = 0; k < word.size() && same; ++k) {
+        same = std::toupper(static_cast<unsigned char>(s[i + k])) == word[k];
+      }
+      if (same && (i + word.size() == s.size() || blank(s[i + word.size()]))) return word.size();
+    }
+    return 0;
+  };
+  char clause = 0;  // 'S', 'R', 'A' or 'D'
+  size_t start = 0;
+  int depth = 0;
+  auto action = [&](size_t end) {
+    std::string_view item = trimmed(s.substr(start, end - start));
+    if (clause == 0 || item.empty()) return;
+    if (clause == 'S') item = item.substr(0, item.find('='));
+    if (clause == 'A' || clause == 'D') {
+      size_t gap = 0;
+      while (gap < item.size() && !blank(item[gap])) ++gap;
+      item = item.substr(0, gap);
+    }
+    add_path(item, input, key, out);
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '(') ++depth;
+    if (s[i] == ')') --depth;
+    if (depth > 0) continue;
+    if (s[i] == ',') {
+      action(i);
+      start = i + 1;
+    } else if (size_t n = keyword_at(i); n > 0) {
+      action(i);
+      clause = static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
+      start = i + n;
+      i += n - 1;
     }
   }
+  action(s.size());
 }
 
 }  // namespace
@@ -357,6 +430,9 @@ ConditionKeys request_condition_keys(std::string_view service, std::string_view 
           break;
         case Kind::kProjection:
           add_projection(*v, input, row->key, out);
+          break;
+        case Kind::kUpdate:
+          add_update(*v, input, row->key, out);
           break;
       }
     }

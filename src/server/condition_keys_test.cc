@@ -64,6 +64,31 @@ TEST(ConditionKeys, ServiceKeysComeFromTheirMembers) {
             (Pairs{{"sns:Protocol", "sqs"}, {"sns:Endpoint", "arn:q"}}));
 }
 
+// dynamodb:Attributes of UpdateItem: the top-level attribute each action
+// of the UpdateExpression writes, through ExpressionAttributeNames.
+TEST(ConditionKeys, UpdateExpressionsNameTheAttributesTheyWrite) {
+  auto attrs = [](std::string_view expression) {
+    json::object in{{"TableName", "t"},
+                    {"UpdateExpression", expression},
+                    {"ExpressionAttributeNames", json::object{{"#b", "b"}, {"#c", "count"}}}};
+    std::vector<std::string> out;
+    for (auto& [key, value] : request_condition_keys("dynamodb", "UpdateItem", in)) {
+      EXPECT_EQ(key, "dynamodb:Attributes");
+      out.push_back(value);
+    }
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(attrs("SET a = :v"), (Names{"a"}));
+  EXPECT_EQ(attrs("set a=:v, #b.x[2] = list_append(#b.x, :l), d = if_not_exists(d, :z) "
+                  "remove e[1], f.g ADD #c :one DELETE h :s"),
+            (Names{"a", "b", "d", "e", "f", "count", "h"}));
+  EXPECT_EQ(attrs("REMOVE a SET offset = :o"), (Names{"a", "offset"}));
+  EXPECT_EQ(attrs("SET #unknown = :v"), (Names{}));  // no such placeholder: nothing
+  EXPECT_EQ(attrs("nonsense"), (Names{}));
+  EXPECT_EQ(attrs(""), (Names{}));
+}
+
 TEST(ConditionKeys, OtherOperationsAndOddShapesSetNothing) {
   EXPECT_TRUE(keys("sqs", "SendMessage", R"({"QueueUrl":"u","MessageBody":"b"})").empty());
   EXPECT_TRUE(keys("sqs", "TagQueue", R"({"Tags":"not a map"})").empty());

@@ -15,6 +15,7 @@
 #include "services/kinesis/kinesis_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/logs/logs_service.h"
+#include "services/resource_info.h"
 #include "services/s3/s3_service.h"
 #include "services/scheduler/scheduler_service.h"
 #include "services/sns/sns_service.h"
@@ -86,6 +87,24 @@ Registry::Registry(Environment& env) {
   // CloudFormation creates resources through the others' operations.
   add(std::make_unique<cloudformation::CloudFormationService>(env, calls_.get()));
   for (auto& s : services_) s->bind(env.targets);
+  // aws:ResourceTag/KEY and the resource policies services acting as a
+  // role meet: from the service each ARN names (resource_info.h).
+  iam_->use_resource_tags([this, &settings = env.settings](const std::string& arn) {
+    const Service* service = of_arn(arn);
+    return service ? resource_tags(*service, arn, settings) : KeyPairs{};
+  });
+  iam_->use_resource_policies([this](const std::string& arn) {
+    const Service* service = of_arn(arn);
+    return service ? service->resource_policy(arn) : std::string();
+  });
+}
+
+const Service* Registry::of_arn(std::string_view arn) const {
+  if (!arn.starts_with("arn:")) return nullptr;
+  std::string_view rest = arn.substr(4);
+  rest = rest.substr(rest.find(':') + 1);  // after the partition
+  std::string_view prefix = rest.substr(0, rest.find(':'));
+  return find(prefix == "states" ? std::string_view("stepfunctions") : prefix);
 }
 
 Registry::~Registry() {

@@ -39,6 +39,9 @@ class Registry {
   iam::Directory& iam() const { return *iam_; }
 
  private:
+  // The service an ARN's service field names ("states": Step Functions);
+  // nullptr for none nimbus serves.
+  const Service* of_arn(std::string_view arn) const;
   template <typename S>
   S& add(std::unique_ptr<S> service) {
     S& s = *service;

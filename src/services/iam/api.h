@@ -109,6 +109,11 @@ struct AccessRequest {
   // Condition keys the call's input sets (aws:RequestTag/KEY, aws:TagKeys,
   // s3:prefix, ...); a key that repeats is multi-valued.
   std::vector<std::pair<std::string, std::string>> keys;
+  // The keys of one resource its service reads from the call
+  // (Service::resource_keys: dynamodb:LeadingKeys per table), appended to
+  // the vector; called per resource, only when a policy names such a key.
+  std::function<void(const std::string& arn, std::vector<std::pair<std::string, std::string>>&)>
+      resource_keys;
 };
 
 // A service acting as a role, as AWS has it act (an event source mapping
@@ -166,6 +171,19 @@ class Directory {
   // action; `message` says which in AWS's words, `principal` is the
   // assumed-role session's ARN. Never blocks.
   virtual AccessDecision authorize_as_role(const RoleAccessRequest& request) const = 0;
+  // Where authorize and authorize_as_role read a resource's tags (its
+  // service's Service::resource_tags) for aws:ResourceTag/KEY: asked only
+  // when a policy of the decision names such a key. Set once, before
+  // requests; the function must never block.
+  using TagsOf =
+      std::function<std::vector<std::pair<std::string, std::string>>(const std::string&)>;
+  virtual void use_resource_tags(TagsOf tags_of) {}
+  // Where authorize_as_role reads a resource's policy document (its
+  // service's Service::resource_policy; "" none): a policy naming the role
+  // allows on its own, as AWS's same-account rule has it. Set once, before
+  // requests; the function must never block.
+  using PolicyOf = std::function<std::string(const std::string&)>;
+  virtual void use_resource_policies(PolicyOf policy_of) {}
 };
 
 }  // namespace nimbus::services::iam

@@ -1,5 +1,7 @@
 #include "services/iam/authorizer.h"
 
+#include <algorithm>
+
 #include "common/time_format.h"
 #include "services/iam/entities.h"
 #include "services/iam/errors.h"
@@ -157,6 +159,7 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compile(const State& sta
   } else {
     policies->root = true;  // root's own GetSessionToken session
   }
+  auto reads_tags = [](const engine::PolicyPtr& p) { return p && p->reads_resource_keys; };
   if (caller->session) {
     // Session policies: the inline one and managed ones by ARN. One that is
     // gone allows nothing (it must not lift the session's limit).
@@ -172,6 +175,10 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compile(const State& sta
       policies->session.push_back(p ? std::move(p) : std::make_shared<const engine::Policy>());
     }
   }
+  policies->reads_resource_keys =
+      reads_tags(policies->boundary) ||
+      std::any_of(policies->identity.begin(), policies->identity.end(), reads_tags) ||
+      std::any_of(policies->session.begin(), policies->session.end(), reads_tags);
   auto out = std::make_shared<Compiled>();
   out->generation = state.generation;
   if (caller->session) out->expiration = caller->session->expiration;
@@ -237,12 +244,36 @@ void Authorizer::decide_each(const AccessRequest& request,
     ctx.resource = request.resources.empty() ? std::string("*") : request.resources[i];
     const engine::Policy* resource_policy =
         i < request.resource_policies.size() ? request.resource_policies[i].get() : nullptr;
+    if (policies.reads_resource_keys || (resource_policy && resource_policy->reads_resource_keys)) {
+      describe_resource(request, ctx);
+    }
     engine::Outcome outcome = engine::evaluate(ctx, policies, resource_policy);
     if (outcome.decision != engine::Decision::kAllow) {
       decision.allowed = false;
       decision.message = request.anonymous ? "Access Denied" : engine::denial_message(ctx, outcome);
       return;
     }
+  }
+}
+
+void Authorizer::describe_resource(const AccessRequest& request,
+                                   engine::RequestContext& ctx) const {
+  std::erase_if(ctx.keys, [](const auto& key) {
+    return key.first.starts_with("aws:resourcetag/") || key.first.starts_with("iam:resourcetag/") ||
+           key.first == "dynamodb:leadingkeys";
+  });
+  if (ctx.resource == "*") return;
+  if (tags_of_) {
+    bool iam_resource = ctx.resource.starts_with("arn:aws:iam::");
+    for (auto& [key, value] : tags_of_(ctx.resource)) {
+      if (iam_resource) ctx.set("iam:ResourceTag/" + key, value);
+      ctx.set("aws:ResourceTag/" + key, std::move(value));
+    }
+  }
+  if (request.resource_keys) {
+    std::vector<std::pair<std::string, std::string>> keys;
+    request.resource_keys(ctx.resource, keys);
+    for (auto& [key, value] : keys) ctx.add(key, std::move(value));
   }
 }
 

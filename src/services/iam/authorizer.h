@@ -9,6 +9,7 @@
 
 #include "common/mutex.h"
 #include "iam/evaluate.h"
+#include "iam/policy_cache.h"
 #include "services/iam/api.h"
 #include "services/iam/store.h"
 
@@ -51,6 +52,8 @@ class Authorizer final : public Directory {
   AccessDecision authorize_as_role(const RoleAccessRequest& request) const override;
   bool enforcing() const override { return enforcing_; }
   std::optional<OidcProviderInfo> find_oidc_provider(std::string_view issuer) const override;
+  void use_resource_tags(TagsOf tags_of) override { tags_of_ = std::move(tags_of); }
+  void use_resource_policies(PolicyOf policy_of) override { policy_of_ = std::move(policy_of); }
 
   // Mints a session for `role` into the draft (sessions.cc).
   Result<TemporaryCredentials> mint(Draft& draft, const Role& role,
@@ -87,10 +90,17 @@ class Authorizer final : public Directory {
   void decide_each(const AccessRequest& request, const engine::PrincipalPolicies& policies,
                    engine::RequestContext& ctx, AccessDecision& decision) const;
   AccessDecision authorize_anonymous(const AccessRequest& request) const;
+  // The keys of `ctx.resource` itself, replacing the previous resource's:
+  // aws:ResourceTag/KEY (and iam:ResourceTag/KEY on IAM's own resources)
+  // and the request's resource_keys (dynamodb:LeadingKeys).
+  void describe_resource(const AccessRequest& request, engine::RequestContext& ctx) const;
 
   Environment& env_;
   Store& store_;
   bool enforcing_ = false;
+  TagsOf tags_of_;                         // set once, before requests
+  PolicyOf policy_of_;                     // set once, before requests
+  engine::PolicyCache resource_policies_;  // what policy_of_ answers, parsed once
   mutable Mutex mu_;
   mutable std::unordered_map<std::string, std::shared_ptr<const Compiled>> cache_ GUARDED_BY(mu_);
   mutable std::unordered_map<std::string, std::shared_ptr<const KeyRecord>> keys_ GUARDED_BY(mu_);

@@ -128,6 +128,74 @@ TEST_F(IamTest, RequestKeysDecideConditions) {
   EXPECT_FALSE(svc->directory().authorize(r).allowed);
 }
 
+// aws:ResourceTag/KEY: each resource's tags, read through the function the
+// registry sets (use_resource_tags) and only when a policy names such a key.
+TEST_F(IamTest, ResourceTagsAreReadPerResourceWhenAPolicyNamesThem) {
+  const std::string team_b = "arn:aws:sqs:us-east-1:000000000000:team-b";
+  const std::string alice_arn = "arn:aws:iam::000000000000:user/alice";
+  int asked = 0;
+  svc->directory().use_resource_tags([&](const std::string& arn) {
+    ++asked;
+    std::vector<std::pair<std::string, std::string>> tags;
+    if (arn == kQueue) tags = {{"team", "a"}};
+    if (arn == team_b) tags = {{"team", "b"}};
+    if (arn == alice_arn) tags = {{"dept", "ops"}};
+    return tags;
+  });
+  std::string alice = user_with_key("alice");
+  call("PutUserPolicy",
+       {{"UserName", "alice"}, {"PolicyName", "sqs"}, {"PolicyDocument", kAllowSqs}});
+  EXPECT_TRUE(decide(alice, "sqs:SendMessage", {kQueue, team_b}).allowed);
+  EXPECT_EQ(asked, 0);  // no policy names aws:ResourceTag: nothing is read
+  call("PutUserPolicy",
+       {{"UserName", "alice"},
+        {"PolicyName", "sqs"},
+        {"PolicyDocument", R"({"Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*",
+            "Condition":{"StringEquals":{"aws:ResourceTag/team":"a"}}},
+          {"Effect":"Allow","Action":"iam:GetUser","Resource":"*",
+            "Condition":{"StringEquals":{"iam:ResourceTag/dept":"ops"}}}]})"}});
+  EXPECT_TRUE(decide(alice, "sqs:SendMessage", {kQueue}).allowed);
+  auto denied = decide(alice, "sqs:SendMessage", {team_b});
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_EQ(denied.message,
+            "User: " + alice_arn +
+                " is not authorized to perform: sqs:SendMessage on resource: " + team_b +
+                " because no identity-based policy allows the sqs:SendMessage "
+                "action");
+  // One resource's tags do not carry over to the next.
+  EXPECT_FALSE(decide(alice, "sqs:SendMessage", {kQueue, team_b}).allowed);
+  EXPECT_FALSE(decide(alice, "sqs:SendMessage", {team_b, kQueue}).allowed);
+  EXPECT_FALSE(decide(alice, "sqs:ListQueues", {}).allowed);  // "*" has no tags
+  EXPECT_TRUE(decide(alice, "iam:GetUser", {alice_arn}).allowed);
+  EXPECT_FALSE(decide(alice, "iam:GetUser", {"arn:aws:iam::000000000000:user/someone"}).allowed);
+  EXPECT_GT(asked, 0);
+
+  // A role acting for a service: the same keys.
+  settings.service_options["iam.mode"] = "enforce";
+  reopen();
+  svc->directory().use_resource_tags([&](const std::string& arn) {
+    return arn == kQueue ? std::vector<std::pair<std::string, std::string>>{{"team", "a"}}
+                         : std::vector<std::pair<std::string, std::string>>{};
+  });
+  std::string role =
+      s(call("CreateRole", {{"RoleName", "esm"}, {"AssumeRolePolicyDocument", kLambdaTrust}})
+            .at("Role")
+            .at("Arn"));
+  call("PutRolePolicy",
+       {{"RoleName", "esm"},
+        {"PolicyName", "tagged"},
+        {"PolicyDocument", R"({"Statement":{"Effect":"Allow","Action":"sqs:*","Resource":"*",
+            "Condition":{"StringEquals":{"aws:ResourceTag/team":"a"}}}})"}});
+  RoleAccessRequest r;
+  r.role_arn = role;
+  r.service_principal = "lambda.amazonaws.com";
+  r.action = "sqs:ReceiveMessage";
+  r.resources = {kQueue};
+  EXPECT_TRUE(svc->directory().authorize_as_role(r).allowed);
+  r.resources = {team_b};
+  EXPECT_FALSE(svc->directory().authorize_as_role(r).allowed);
+}
+
 // A service acting as a role (authorize_as_role): allowed by anything under
 // --iam off; under enforce the role must exist and trust the service, then
 // its policies decide, worded for the assumed-role session.
@@ -166,6 +234,40 @@ TEST_F(IamTest, ServicesActingAsARoleAreDecidedByItsTrustAndPolicies) {
   r.service_principal = "lambda.amazonaws.com";
   r.role_arn = "arn:aws:iam::000000000000:role/missing";
   EXPECT_FALSE(svc->directory().authorize_as_role(r).allowed);
+}
+
+// A service acting as a role meets the target's own policy: one naming the
+// role allows on its own (same account), an explicit deny there denies.
+TEST_F(IamTest, ServicesActingAsARoleMeetTheTargetsResourcePolicy) {
+  settings.service_options["iam.mode"] = "enforce";
+  reopen();
+  std::string role =
+      s(call("CreateRole", {{"RoleName", "esm"}, {"AssumeRolePolicyDocument", kLambdaTrust}})
+            .at("Role")
+            .at("Arn"));
+  std::string document;
+  svc->directory().use_resource_policies(
+      [&](const std::string& arn) { return arn == kQueue ? document : std::string(); });
+  RoleAccessRequest r;
+  r.role_arn = role;
+  r.service_principal = "lambda.amazonaws.com";
+  r.session_name = "fn";
+  r.action = "sqs:SendMessage";
+  r.resources = {kQueue};
+  EXPECT_FALSE(svc->directory().authorize_as_role(r).allowed);  // no policy allows
+  document = R"({"Statement":{"Effect":"Allow","Principal":{"AWS":")" + role +
+             R"("},"Action":"sqs:SendMessage","Resource":")" + std::string(kQueue) + R"("}})";
+  EXPECT_TRUE(svc->directory().authorize_as_role(r).allowed);
+  r.action = "sqs:DeleteQueue";  // the queue policy allows SendMessage only
+  EXPECT_FALSE(svc->directory().authorize_as_role(r).allowed);
+  r.action = "sqs:SendMessage";
+  call("PutRolePolicy",
+       {{"RoleName", "esm"}, {"PolicyName", "sqs"}, {"PolicyDocument", kAllowSqs}});
+  document = R"({"Statement":{"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"*"}})";
+  auto denied = svc->directory().authorize_as_role(r);
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_NE(denied.message.find("with an explicit deny in a resource-based policy"),
+            std::string::npos);
 }
 
 TEST_F(IamTest, RoleSessionsActWithTheRolesPoliciesUntilTheyExpire) {

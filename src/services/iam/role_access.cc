@@ -61,6 +61,13 @@ AccessDecision Authorizer::authorize_as_role(const RoleAccessRequest& request) c
   AccessRequest access;
   access.action = request.action;
   access.resources = request.resources;
+  // The resources' own policies: one naming the role allows on its own.
+  for (size_t i = 0; policy_of_ && i < access.resources.size(); ++i) {
+    auto policy = resource_policies_.get(policy_of_(access.resources[i]));
+    if (!policy) continue;
+    access.resource_policies.resize(access.resources.size());
+    access.resource_policies[i] = std::move(policy);
+  }
   describe_request(access, ctx);
   decide_each(access, *compiled_role->policies, ctx, decision);
   return decision;

@@ -28,6 +28,16 @@ TEST_F(EventsRulesTest, BusesAreCreatedDescribedListedAndDeleted) {
   expect_error("DescribeEventBus", {{"Name", "orders"}}, "ResourceNotFoundException");
 }
 
+TEST_F(EventsRulesTest, UpdateEventBusChangesTheDescription) {
+  call("CreateEventBus", {{"Name", "orders"}, {"Description", "old"}});
+  auto out = call("UpdateEventBus", {{"Name", "orders"}, {"Description", "new"}});
+  EXPECT_EQ(s(out["Arn"]), "arn:aws:events:us-east-1:000000000000:event-bus/orders");
+  EXPECT_EQ(s(out["Description"]), "new");
+  EXPECT_EQ(s(call("DescribeEventBus", {{"Name", "orders"}})["Description"]), "new");
+  EXPECT_EQ(s(call("UpdateEventBus", {{"Description", "d"}})["Name"]), "default");
+  expect_error("UpdateEventBus", {{"Name", "nope"}}, "ResourceNotFoundException");
+}
+
 TEST_F(EventsRulesTest, RulesKeepTheirPatternScheduleStateAndTargets) {
   auto arn = call("PutRule", {{"Name", "r1"},
                               {"EventPattern", R"({"source":["my.app"]})"},

@@ -58,6 +58,7 @@ Resources by_entries_buses(const CallContext& ctx, const json::object& in) {
 const Operation<EventsService> EventsService::kOperations[] = {
     // bus_handlers.cc
     {"CreateEventBus", &EventsService::create_event_bus, by_bus_name},
+    {"UpdateEventBus", &EventsService::update_event_bus, by_bus_name},
     {"DeleteEventBus", &EventsService::delete_event_bus, by_bus_name},
     {"DescribeEventBus", &EventsService::describe_event_bus, by_bus_name},
     {"ListEventBuses", &EventsService::list_event_buses, no_resources},

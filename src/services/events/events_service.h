@@ -33,6 +33,7 @@ class EventsService final : public Service {
 
   // bus_handlers.cc
   void create_event_bus(const CallContext& ctx, object in, Respond respond);
+  void update_event_bus(const CallContext& ctx, object in, Respond respond);
   void delete_event_bus(const CallContext& ctx, object in, Respond respond);
   Output describe_event_bus(const CallContext& ctx, const object& in) const;
   Output list_event_buses(const CallContext& ctx, const object& in) const;

@@ -226,6 +226,51 @@ TEST_F(ResourceTypesTest, CreateUpdateDelete) {
   EXPECT_FALSE(other("iam", "GetOpenIDConnectProvider", {{"OpenIDConnectProviderArn", idp}}));
 }
 
+TEST_F(ResourceTypesTest, EventBusUpdatedInPlace) {
+  const std::string body = R"(
+Parameters:
+  Text: {Type: String, Default: first}
+  Open: {Type: String, Default: "yes"}
+Conditions:
+  WithPolicy: !Equals [!Ref Open, "yes"]
+Resources:
+  Bus:
+    Type: AWS::Events::EventBus
+    Properties:
+      Name: billing
+      Description: !Ref Text
+      Tags: [{Key: team, Value: !Ref Text}]
+      Policy: !If
+        - WithPolicy
+        - Statement: [{Sid: all, Effect: Allow, Principal: {AWS: "111122223333"}, Action: "events:PutEvents", Resource: "arn:aws:events:us-east-1:000000000000:event-bus/billing"}]
+        - !Ref AWS::NoValue
+)";
+  call("CreateStack", {{"StackName", "bus"}, {"TemplateBody", body}});
+  ASSERT_EQ(settled("bus"), "CREATE_COMPLETE") << reasons("bus");
+  auto bus = other("events", "DescribeEventBus", {{"Name", "billing"}});
+  ASSERT_TRUE(bus);
+  EXPECT_EQ(s(bus->at("Description")), "first");
+  EXPECT_NE(s(bus->at("Policy")).find("111122223333"), std::string::npos);
+  const std::string arn = "arn:aws:events:us-east-1:000000000000:event-bus/billing";
+
+  call("UpdateStack",
+       {{"StackName", "bus"},
+        {"TemplateBody", body},
+        {"Parameters",
+         json::array{json::object{{"ParameterKey", "Text"}, {"ParameterValue", "second"}},
+                     json::object{{"ParameterKey", "Open"}, {"ParameterValue", "no"}}}}});
+  ASSERT_EQ(settled("bus"), "UPDATE_COMPLETE") << reasons("bus");
+  bus = other("events", "DescribeEventBus", {{"Name", "billing"}});
+  ASSERT_TRUE(bus);
+  EXPECT_EQ(s(bus->at("Description")), "second");
+  EXPECT_FALSE(bus->contains("Policy")) << json::serialize(*bus);
+  auto tags = other("events", "ListTagsForResource", {{"ResourceARN", arn}});
+  ASSERT_TRUE(tags);
+  EXPECT_EQ(tags->at("Tags"), (json::array{json::object{{"Key", "team"}, {"Value", "second"}}}));
+  // No replacement: the one bus, no DELETE of it.
+  EXPECT_EQ(reasons("bus").find("Requested update requires the creation"), std::string::npos);
+}
+
 TEST_F(ResourceTypesTest, ServiceErrorsFailTheStack) {
   // A policy naming nobody, a stream with a bad retention: AWS's words,
   // nothing left behind.

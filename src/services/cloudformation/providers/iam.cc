@@ -99,11 +99,18 @@ void create_role(const ResourceRequest& r, ProvideDone done) {
   }
   provide::copy(r.properties, in,
                 {"Path", "Description", "MaxSessionDuration", "PermissionsBoundary", "Tags"});
-  std::vector<Step> steps{step(r, "CreateRole", std::move(in))};
-  for (auto& s : policy_steps(r, role, json::object(), r.properties)) steps.push_back(std::move(s));
-  provide::in_order(std::move(steps), [r, role, done](Status st) {
-    if (!st) return done(st.take_error());
-    finish(r, role, done);
+  r.call("iam", "CreateRole", std::move(in), [r, role, done](Output out) {
+    if (!out) return done(out.take_error());
+    // A policy IAM refuses fails the create: what was made of the role goes.
+    auto undo = policy_steps(r, role, r.properties, json::object());
+    undo.push_back(step(r, "DeleteRole", {{"RoleName", role}}, {"NoSuchEntityException"}));
+    provide::complete_or_undo(
+        policy_steps(r, role, json::object(), r.properties),
+        [undo](std::function<void(Status)> next) { provide::in_order(undo, std::move(next)); },
+        [r, role, done](Status st) {
+          if (!st) return done(st.take_error());
+          finish(r, role, done);
+        });
   });
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include <spdlog/spdlog.h>
+
 namespace nimbus::services::cloudformation {
 
 void ResourceRequest::call(std::string_view model, std::string_view operation, json::object input,
@@ -84,6 +86,19 @@ void in_order(std::vector<Step> steps, std::function<void(Status)> done) {
   chain->steps = std::move(steps);
   chain->done = std::move(done);
   chain->run();
+}
+
+void complete_or_undo(std::vector<Step> steps, Step undo, std::function<void(Status)> done) {
+  in_order(std::move(steps), [undo = std::move(undo), done = std::move(done)](Status st) {
+    if (st) return done(std::move(st));
+    auto failure = std::make_shared<Status>(std::move(st));
+    undo([failure, done](Status undone) {
+      if (!undone) {
+        spdlog::warn("cloudformation: undoing a failed create failed: {}", undone.error().message);
+      }
+      done(std::move(*failure));
+    });
+  });
 }
 
 Step call_step(const ResourceRequest& r, std::string model, std::string operation,

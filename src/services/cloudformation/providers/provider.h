@@ -108,6 +108,12 @@ RemoveDone ignoring(std::initializer_list<std::string_view> codes, RemoveDone do
 // stops at the first failure.
 using Step = std::function<void(std::function<void(Status)>)>;
 void in_order(std::vector<Step> steps, std::function<void(Status)> done);
+// Runs `steps` that complete what a create has just made (a bucket's
+// configurations, a role's policies). When one fails, `undo` removes what
+// the create made (its own failure only logged) and `done` gets the step's
+// error: the engine sends no Delete for a failed create, so the provider
+// leaves nothing behind itself, as AWS's handlers do.
+void complete_or_undo(std::vector<Step> steps, Step undo, std::function<void(Status)> done);
 // A step calling `operation` of `model`; an error whose code is in
 // `ignored` (the thing is already gone) counts as done.
 Step call_step(const ResourceRequest& r, std::string model, std::string operation,

@@ -13,6 +13,7 @@ const Provider* const kProviders[] = {
     &providers::kQueue,
     &providers::kRole,
     &providers::kOidcProvider,
+    &providers::kInstanceProfile,
     &providers::kRule,
     &providers::kStateMachine,
     &providers::kSubscription,
@@ -53,6 +54,7 @@ const Provider* const kProviders[] = {
     &providers::kNestedStack,
     &providers::kConnection,
     &providers::kApiDestination,
+    &providers::kCdkMetadata,
 };
 
 }  // namespace

@@ -1,9 +1,11 @@
-// AWS::S3::Bucket (with its WebsiteConfiguration) and AWS::S3::BucketPolicy.
+// AWS::S3::Bucket (its configuration properties: s3_config.h) and
+// AWS::S3::BucketPolicy.
 #include <algorithm>
 #include <cctype>
 
 #include "common/json_fields.h"
 #include "services/cloudformation/providers/provider.h"
+#include "services/cloudformation/providers/s3_config.h"
 #include "services/cloudformation/providers/types.h"
 
 namespace nimbus::services::cloudformation::providers {
@@ -24,65 +26,6 @@ std::string bucket_name(const ResourceRequest& r) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   }
   return name;
-}
-
-// The members of `from` named in `names`, as strings (CloudFormation may
-// hand numbers, S3's documents hold text).
-json::object texts(const json::value* from, const std::vector<std::string_view>& names) {
-  json::object out;
-  if (from == nullptr || !from->is_object()) return out;
-  for (auto n : names) {
-    if (const auto* v = from->as_object().if_contains(n); v != nullptr && !v->is_null()) {
-      out[n] = provide::text(*v);
-    }
-  }
-  return out;
-}
-
-// CloudFormation's WebsiteConfiguration as S3's PutBucketWebsite document.
-json::object website_document(const json::object& w) {
-  json::object out;
-  if (has(w, "IndexDocument")) out["IndexDocument"] = {{"Suffix", str(w, "IndexDocument")}};
-  if (has(w, "ErrorDocument")) out["ErrorDocument"] = {{"Key", str(w, "ErrorDocument")}};
-  if (const auto* all = w.if_contains("RedirectAllRequestsTo")) {
-    out["RedirectAllRequestsTo"] = texts(all, {"HostName", "Protocol"});
-  }
-  if (const auto* rules = w.if_contains("RoutingRules"); rules && rules->is_array()) {
-    json::array converted;
-    for (const auto& rule : rules->as_array()) {
-      if (!rule.is_object()) continue;
-      json::object c;
-      c["Redirect"] = texts(
-          rule.as_object().if_contains("RedirectRule"),
-          {"HostName", "HttpRedirectCode", "Protocol", "ReplaceKeyPrefixWith", "ReplaceKeyWith"});
-      auto condition = texts(rule.as_object().if_contains("RoutingRuleCondition"),
-                             {"HttpErrorCodeReturnedEquals", "KeyPrefixEquals"});
-      if (!condition.empty()) c["Condition"] = std::move(condition);
-      converted.push_back(std::move(c));
-    }
-    out["RoutingRules"] = std::move(converted);
-  }
-  return out;
-}
-
-// Sets the website configuration the properties name, or removes the one an
-// update's old properties had.
-provide::Step website_step(const ResourceRequest& r, const std::string& name) {
-  const auto* w = r.properties.if_contains("WebsiteConfiguration");
-  bool had = r.old_properties.contains("WebsiteConfiguration");
-  json::object document;
-  if (w != nullptr && w->is_object()) document = website_document(w->as_object());
-  return [r, name, document, set = w != nullptr, had](std::function<void(Status)> next) {
-    if (set) {
-      r.call("s3", "PutBucketWebsite", {{"Bucket", name}, {"WebsiteConfiguration", document}},
-             [next](Output o) { next(status_of(o)); });
-    } else if (had) {
-      r.call("s3", "DeleteBucketWebsite", {{"Bucket", name}},
-             [next](Output o) { next(status_of(o)); });
-    } else {
-      next(Status::ok());
-    }
-  };
 }
 
 // The website endpoint of `name` on this server: the host form nimbus
@@ -113,15 +56,18 @@ void create_bucket(const ResourceRequest& r, ProvideDone done) {
   std::string name = bucket_name(r);
   r.call("s3", "CreateBucket", json::object{{"Bucket", name}}, [r, name, done](Output out) {
     if (!out) return done(out.take_error());
-    provide::in_order({website_step(r, name)}, [r, name, done](Status st) {
-      if (!st) return done(st.take_error());
-      done(bucket(r, name));
-    });
+    // A configuration S3 refuses fails the create: the new bucket goes.
+    provide::complete_or_undo(bucket_config_steps(r, name),
+                              provide::call_step(r, "s3", "DeleteBucket", {{"Bucket", name}}),
+                              [r, name, done](Status st) {
+                                if (!st) return done(st.take_error());
+                                done(bucket(r, name));
+                              });
   });
 }
 
 void update_bucket(const ResourceRequest& r, ProvideDone done) {
-  provide::in_order({website_step(r, r.physical_id)}, [r, done](Status st) {
+  provide::in_order(bucket_config_steps(r, r.physical_id), [r, done](Status st) {
     if (!st) return done(st.take_error());
     done(bucket(r, r.physical_id));
   });

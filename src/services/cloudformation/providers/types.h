@@ -15,6 +15,7 @@ extern const Provider kBucketPolicy;        // s3.cc
 extern const Provider kLogGroup;            // data.cc
 extern const Provider kRole;                // iam.cc
 extern const Provider kOidcProvider;        // iam_oidc.cc
+extern const Provider kInstanceProfile;     // iam_profile.cc
 extern const Provider kFunction;            // lambda.cc
 extern const Provider kPermission;          // lambda.cc
 extern const Provider kEventSourceMapping;  // lambda.cc
@@ -53,5 +54,6 @@ extern const Provider kScheduleGroup;       // groups.cc
 extern const Provider kNestedStack;         // nested.cc
 extern const Provider kConnection;          // api_destinations.cc
 extern const Provider kApiDestination;      // api_destinations.cc
+extern const Provider kCdkMetadata;         // cdk_metadata.cc
 
 }  // namespace nimbus::services::cloudformation::providers

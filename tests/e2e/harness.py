@@ -33,8 +33,13 @@ def nimbus_binary():
 class Server:
     """One nimbus process. start() blocks until it answers /_nimbus/health."""
 
-    def __init__(self, *extra_args, data_dir=None):
+    def __init__(self, *extra_args, data_dir=None, port=0):
+        """`port` 0: an ephemeral one. A test that restarts the server on
+        its data directory passes the first start's port to the next when
+        the data keeps URLs naming it (a stack's custom-resource
+        ResponseURLs)."""
         self.extra_args = list(extra_args)
+        self.fixed_port = port
         self.owns_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="nimbus-test-")
         self.proc = None
@@ -48,7 +53,7 @@ class Server:
 
     def start(self, timeout=10.0):
         self.log = open(self.log_path, "ab")
-        cmd = [nimbus_binary(), "serve", "--port", "0", "--data-dir", self.data_dir,
+        cmd = [nimbus_binary(), "serve", "--port", str(self.fixed_port), "--data-dir", self.data_dir,
                "--log-level", os.environ.get("NIMBUS_LOG_LEVEL", "warn")] + self.extra_args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log)
         deadline = time.time() + timeout

@@ -3,7 +3,9 @@ deleted: after a restart on the same data directory every stack the server
 acknowledged ends in a settled state (a create cut short rolls back, a
 delete goes on), and exactly the resources of the CREATE_COMPLETE stacks
 exist: nothing half-created is left behind and nothing acknowledged is
-lost."""
+lost. And kill -9 while stacks wait on a custom resource's handler (a
+create, an update): after the restart the create is rolled back and the
+update reverted through the handler, neither left IN_PROGRESS."""
 
 import json
 import shutil
@@ -12,7 +14,7 @@ import threading
 import time
 import unittest
 
-from harness import Server, kill9_under_load, require_boto3
+from harness import Server, kill9_under_load, require_boto3, stack_settled, wait_until
 
 # Five resources a stack, created concurrently by the engine, so that a kill
 # finds stacks with some resources done and some in flight.
@@ -31,6 +33,55 @@ TEMPLATE = json.dumps({
 })
 
 SETTLED_CREATE = {"CREATE_COMPLETE", "ROLLBACK_COMPLETE"}
+
+# A custom resource whose Lambda handler answers (cfn-response style)
+# unless its Hang property is "yes": then the stack waits on it, in its
+# durable record, until the kill.
+WAITING_TEMPLATE = """
+Parameters:
+  Word: {Type: String}
+  Hang: {Type: String}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+  Handler:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Code:
+        ZipFile: |
+          import json, urllib.request
+
+          def handler(event, context):
+              props = event["ResourceProperties"]
+              if props.get("Hang") == "yes" and event["RequestType"] != "Delete":
+                  return  # never answers: the stack waits
+              body = json.dumps({
+                  "Status": "SUCCESS", "PhysicalResourceId": "echo",
+                  "StackId": event["StackId"], "RequestId": event["RequestId"],
+                  "LogicalResourceId": event["LogicalResourceId"],
+                  "Data": {"Word": props["Word"], "Kind": event["RequestType"]}}).encode()
+              req = urllib.request.Request(event["ResponseURL"], data=body, method="PUT",
+                                           headers={"content-type": ""})
+              urllib.request.urlopen(req).read()
+  Topic: {Type: AWS::SNS::Topic}
+  Echo:
+    Type: Custom::Echo
+    DependsOn: Topic
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Word: !Ref Word
+      Hang: !Ref Hang
+Outputs:
+  Word: {Value: !GetAtt Echo.Word}
+  Kind: {Value: !GetAtt Echo.Kind}
+  Topic: {Value: !Ref Topic}
+"""
 
 
 def clients(server):
@@ -152,6 +203,72 @@ class CfnCrashTest(unittest.TestCase):
                     self.assertNotIn(name, deleted)
                     expected |= self.stack_resources(c["cloudformation"], name)
             self.assertEqual(self.existing(c), expected)
+        finally:
+            server.cleanup()
+
+    def test_kill_9_while_stacks_wait_on_a_custom_resource(self):
+        def params(word, hang):
+            return [{"ParameterKey": "Word", "ParameterValue": word},
+                    {"ParameterKey": "Hang", "ParameterValue": hang}]
+
+        def echo_status(cfn, stack):
+            return cfn.describe_stack_resource(
+                StackName=stack, LogicalResourceId="Echo")["StackResourceDetail"]["ResourceStatus"]
+
+        server = Server(data_dir=self.data_dir).start()
+        port = server.port
+        try:
+            c = clients(server)
+            cfn = c["cloudformation"]
+            cfn.create_stack(StackName="upd", TemplateBody=WAITING_TEMPLATE,
+                             Parameters=params("before", "no"), Capabilities=["CAPABILITY_IAM"])
+            s = stack_settled(cfn, "upd", 60)
+            self.assertEqual(s["StackStatus"], "CREATE_COMPLETE", s.get("StackStatusReason"))
+            cfn.update_stack(StackName="upd", TemplateBody=WAITING_TEMPLATE,
+                             Parameters=params("after", "yes"), Capabilities=["CAPABILITY_IAM"])
+            cfn.create_stack(StackName="new", TemplateBody=WAITING_TEMPLATE,
+                             Parameters=params("never", "yes"), Capabilities=["CAPABILITY_IAM"])
+            # Both wait on their handler (invoked, not answering).
+            self.assertTrue(wait_until(lambda: echo_status(cfn, "upd") == "UPDATE_IN_PROGRESS"
+                                       and echo_status(cfn, "new") == "CREATE_IN_PROGRESS", 60))
+            time.sleep(1.0)
+            new_topic = [r["PhysicalResourceId"] for r in
+                         cfn.describe_stack_resources(StackName="new")["StackResources"]
+                         if r["LogicalResourceId"] == "Topic"]
+            self.assertEqual(len(new_topic), 1)
+            self.assertEqual(cfn.describe_stacks(StackName="upd")["Stacks"][0]["StackStatus"],
+                             "UPDATE_IN_PROGRESS")
+            server.kill9()
+        finally:
+            server.cleanup()
+
+        # The same port: the stack's ResponseURLs name the address its
+        # caller used, as a server on its usual port keeps it.
+        server = Server(data_dir=self.data_dir, port=port).start()
+        try:
+            c = clients(server)
+            cfn = c["cloudformation"]
+            status = self.settle(cfn)
+            # The create is rolled back: its topic is gone.
+            self.assertEqual(status["new"], "ROLLBACK_COMPLETE", status)
+            topics = {t["TopicArn"] for t in c["sns"].list_topics()["Topics"]}
+            self.assertNotIn(new_topic[0], topics)
+            # The update is reverted: the handler got an Update back to the
+            # old properties and answered it.
+            self.assertEqual(status["upd"], "UPDATE_ROLLBACK_COMPLETE", status)
+            s = cfn.describe_stacks(StackName="upd")["Stacks"][0]
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in s["Outputs"]}
+            self.assertEqual(outputs["Word"], "before")  # the previous outputs
+            # The forward update never completed: Echo's UPDATE_COMPLETE is
+            # the revert's, answered by the handler after the restart.
+            echo = [e["ResourceStatus"] for e in
+                    cfn.describe_stack_events(StackName="upd")["StackEvents"]
+                    if e["LogicalResourceId"] == "Echo"]
+            self.assertEqual(echo.count("UPDATE_COMPLETE"), 1, echo)
+
+            cfn.delete_stack(StackName="upd")
+            stack_id = s["StackId"]
+            self.assertEqual(stack_settled(cfn, stack_id, 60)["StackStatus"], "DELETE_COMPLETE")
         finally:
             server.cleanup()
 

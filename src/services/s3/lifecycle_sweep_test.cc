@@ -79,7 +79,7 @@ TEST_F(S3Test, LifecycleExpiresNoncurrentVersionsAndLoneDeleteMarkers) {
   EXPECT_FALSE(version_gone("k", v1));
   clock.advance(std::chrono::hours(24));  // 2023-11-15T22:13: due at midnight
   EXPECT_FALSE(version_gone("k", v1));
-  ASSERT_TRUE(advance_until([&] { return version_gone("k", v1); }, std::chrono::minutes(15), 40));
+  ASSERT_TRUE(advance_until([&] { return version_gone("k", v1); }, std::chrono::minutes(15), 200));
   EXPECT_EQ(get("vlogs", "k").body, "two");
   EXPECT_FALSE(version_gone("k", v2));
 }

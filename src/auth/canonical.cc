@@ -10,11 +10,6 @@
 namespace nimbus::auth::detail {
 namespace {
 
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -57,22 +52,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string uri_encode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() + s.size() / 2);
-  for (unsigned char c : s) {
-    if (unreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string normalize_path(std::string_view path) {
   if (path.empty()) return "/";
   std::vector<std::string_view> segments;
@@ -99,8 +78,8 @@ std::string normalize_path(std::string_view path) {
 
 std::string canonical_uri(std::string_view raw_path, bool s3) {
   if (raw_path.empty()) return "/";
-  if (s3) return uri_encode(percent_decode(raw_path), true);
-  return uri_encode(normalize_path(raw_path), true);
+  if (s3) return percent_encode(percent_decode(raw_path), true);
+  return percent_encode(normalize_path(raw_path), true);
 }
 
 std::string canonical_query(std::string_view raw_query, bool drop_signature, bool plus_as_space) {
@@ -118,8 +97,8 @@ std::string canonical_query(std::string_view raw_query, bool drop_signature, boo
         eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
     std::string k = percent_decode(key, plus_as_space);
     if (drop_signature && k == "X-Amz-Signature") continue;
-    params.emplace_back(uri_encode(k, false),
-                        uri_encode(percent_decode(value, plus_as_space), false));
+    params.emplace_back(percent_encode(k, false),
+                        percent_encode(percent_decode(value, plus_as_space), false));
   }
   std::sort(params.begin(), params.end());
   std::string out;

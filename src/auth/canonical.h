@@ -20,9 +20,8 @@ inline constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 inline constexpr std::string_view kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-// RFC 3986 percent-encoding as SigV4 wants it: everything but A-Z a-z 0-9
-// - _ . ~ is encoded, with upper-case hex; '/' is kept when keep_slash.
-std::string uri_encode(std::string_view s, bool keep_slash);
+// RFC 3986 percent-encoding as SigV4 wants it (common/encoding.h).
+using ::nimbus::percent_encode;
 // Decodes %XX escapes (malformed escapes stay as they are); '+' becomes a
 // space only when plus_as_space.
 using ::nimbus::percent_decode;

@@ -72,7 +72,9 @@ void prepare(http::Request& request, const Credentials& credentials, const std::
 
 void append_query(http::Request& request, std::string_view name, std::string_view value) {
   request.target.push_back(request.target.find('?') == std::string::npos ? '?' : '&');
-  request.target.append(uri_encode(name, false)).append("=").append(uri_encode(value, false));
+  request.target.append(percent_encode(name, false))
+      .append("=")
+      .append(percent_encode(value, false));
 }
 
 }  // namespace

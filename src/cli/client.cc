@@ -148,22 +148,6 @@ Error error_from_xml(int status, const ClientResponse& response) {
   return Error::make(code, message, status);
 }
 
-std::string percent_encode(std::string_view s, bool keep_slash) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 Result<std::string> Client::query_call(const std::string& service, const std::string& version,
                                        const std::string& action, const QueryParams& params) {
   http::Request req;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/encoding.h"
 #include "common/result.h"
 #include "http/message.h"
 
@@ -64,8 +65,5 @@ Error error_from_json(int status, const ClientResponse& response);
 // The {Code, Message} of an AWS XML error body (awsQuery's ErrorResponse,
 // S3's Error).
 Error error_from_xml(int status, const ClientResponse& response);
-// RFC 3986 percent-encoding of everything but unreserved characters; `/`
-// kept when `keep_slash` (S3 keys in a path).
-std::string percent_encode(std::string_view s, bool keep_slash = false);
 
 }  // namespace nimbus::cli

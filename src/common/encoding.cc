@@ -97,6 +97,26 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
+std::string percent_encode(std::string_view text, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  auto plain = [keep_slash](unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
+  };
+  std::string out;
+  out.reserve(text.size() + text.size() / 2);
+  for (unsigned char c : text) {
+    if (plain(c)) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 std::string percent_decode(std::string_view text, bool plus_as_space) {
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

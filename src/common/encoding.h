@@ -23,6 +23,12 @@ constexpr size_t base64_decoded_max(size_t text_size) {
 }
 std::optional<size_t> base64_decode_to(std::string_view text, char* out);
 
+// RFC 3986 percent-encoding: every byte but the unreserved ones
+// (A-Z a-z 0-9 - _ . ~), and '/' when keep_slash, becomes %XX with
+// upper-case hex digits. The form SigV4 canonical requests, AWS query
+// strings and S3's EncodingType=url all use.
+std::string percent_encode(std::string_view text, bool keep_slash = false);
+
 // Decodes %XX escapes; a '%' not followed by two hex digits stays as is.
 // With plus_as_space, '+' becomes ' ' (application/x-www-form-urlencoded).
 std::string percent_decode(std::string_view text, bool plus_as_space = false);

@@ -53,5 +53,20 @@ TEST(PercentDecode, FormAndQueryRules) {
   EXPECT_EQ(percent_decode("%E2%9C%93"), "\xE2\x9C\x93");
 }
 
+TEST(PercentEncode, KeepsOnlyUnreservedBytes) {
+  EXPECT_EQ(percent_encode("AZaz09-_.~"), "AZaz09-_.~");
+  EXPECT_EQ(percent_encode("a b+c*/=&"), "a%20b%2Bc%2A%2F%3D%26");
+  EXPECT_EQ(percent_encode("a/b c", true), "a/b%20c");
+  EXPECT_EQ(percent_encode(std::string("\xE2\x9C\x93\0", 4)), "%E2%9C%93%00");
+  EXPECT_EQ(percent_encode(""), "");
+}
+
+TEST(PercentEncode, DecodeUndoesIt) {
+  std::string every;
+  for (int c = 0; c < 256; ++c) every.push_back(static_cast<char>(c));
+  EXPECT_EQ(percent_decode(percent_encode(every)), every);
+  EXPECT_EQ(percent_decode(percent_encode(every, true)), every);
+}
+
 }  // namespace
 }  // namespace nimbus

@@ -1,5 +1,6 @@
 #include "services/apigateway/http_integration.h"
 
+#include "common/encoding.h"
 #include "common/json_fields.h"
 #include "services/apigateway/invoke.h"
 
@@ -14,21 +15,6 @@ constexpr size_t kMaxResponse = 10 * 1024 * 1024;
 bool unreserved(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || c == '.' || c == '~';
-}
-
-std::string encode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (unreserved(static_cast<char>(c)) || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 // A query string as raw (still encoded) name/value pairs, in order.
@@ -209,7 +195,7 @@ std::string substitute_uri(const std::string& uri,
     if (it == params.end()) {
       out.append(uri, open, close + 1 - open);
     } else {
-      out += encode(it->second, true);
+      out += percent_encode(it->second, true);
     }
     i = close + 1;
   }
@@ -239,9 +225,9 @@ http::ClientRequest rest_request(const json::object& integration, const ProxyReq
       if (target.starts_with("integration.request.path.")) {
         path[std::string(target.substr(25))] = std::move(*value);
       } else if (target.starts_with("integration.request.querystring.")) {
-        std::string name = encode(target.substr(32), false);
+        std::string name = percent_encode(target.substr(32), false);
         std::erase_if(query, [&](const auto& q) { return q.first == name; });
-        query.emplace_back(name, encode(*value, false));
+        query.emplace_back(name, percent_encode(*value, false));
       } else if (target.starts_with("integration.request.header.")) {
         set_header(out.headers, std::string(target.substr(27)), std::move(*value));
       }
@@ -293,11 +279,11 @@ http::ClientRequest http_api_request(const json::object& integration, const Prox
           set_header(out.headers, name, value);
         }
       } else if (target.starts_with("querystring.")) {
-        std::string name = encode(target.substr(12), false);
+        std::string name = percent_encode(target.substr(12), false);
         if (action != "append") {
           std::erase_if(query, [&](const auto& q) { return q.first == name; });
         }
-        if (action != "remove") query.emplace_back(name, encode(value, false));
+        if (action != "remove") query.emplace_back(name, percent_encode(value, false));
       }
     }
   }

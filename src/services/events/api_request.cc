@@ -15,21 +15,6 @@ using ::nimbus::events::Outcome;
 
 namespace {
 
-std::string encode_component(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -44,7 +29,7 @@ void set_header(http::Headers& headers, std::string name, std::string value) {
 
 void add_query(std::string& url, std::string_view key, std::string_view value) {
   url += url.find('?') == std::string::npos ? '?' : '&';
-  url += encode_component(key) + "=" + encode_component(value);
+  url += percent_encode(key) + "=" + percent_encode(value);
 }
 
 // Each Key/Value of a ConnectionHttpParameters list (HeaderParameters,
@@ -149,7 +134,7 @@ Result<http::ClientRequest> invocation(const ApiDestination& d, const Connection
                                 "The endpoint " + d.endpoint + " needs more PathParameterValues.")
             .error();
       }
-      r.url += encode_component(values[next++]);
+      r.url += percent_encode(values[next++]);
     } else {
       r.url += ch;
     }
@@ -217,7 +202,7 @@ http::ClientRequest token_request(const Connection& c) {
   bool grant = false;
   each_param(*extra, "BodyParameters", [&](const std::string& k, const std::string& v) {
     grant = grant || k == "grant_type";
-    form += (form.empty() ? "" : "&") + encode_component(k) + "=" + encode_component(v);
+    form += (form.empty() ? "" : "&") + percent_encode(k) + "=" + percent_encode(v);
   });
   if (!grant) form = "grant_type=client_credentials" + (form.empty() ? "" : "&" + form);
   if (r.method == "GET") {

@@ -1,5 +1,6 @@
 // Inline policies, managed policy attachments and permissions boundaries of
 // users, groups and roles: one implementation for the three kinds.
+#include "common/encoding.h"
 #include "common/json_fields.h"
 #include "services/iam/entities.h"
 #include "services/iam/errors.h"
@@ -55,7 +56,7 @@ Output IamService::get_inline(const CallContext&, const json::object& in) const 
   if (it == (*e)->inline_policies.end()) return errors::inline_not_found(noun(K), name);
   return json::object{{name_member(K), (*e)->name},
                       {"PolicyName", name},
-                      {"PolicyDocument", url_encode(it->second)}};
+                      {"PolicyDocument", percent_encode(it->second)}};
 }
 
 template <Kind K>

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "common/encoding.h"
 #include "common/json_fields.h"
 
 namespace nimbus::services::iam {
@@ -78,21 +79,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string url_encode(std::string_view text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 json::array tags_json(const Tags& tags) {
   json::array a;
   for (const auto& [k, v] : tags) a.push_back(json::object{{"Key", k}, {"Value", v}});
@@ -125,7 +111,7 @@ json::object group_json(const Group& g) {
 
 json::object role_json(const Role& r) {
   json::object o = entity_json(r, "RoleName", "RoleId");
-  o["AssumeRolePolicyDocument"] = url_encode(r.trust_policy);
+  o["AssumeRolePolicyDocument"] = percent_encode(r.trust_policy);
   if (!r.description.empty()) o["Description"] = r.description;
   o["MaxSessionDuration"] = r.max_session_duration;
   return o;
@@ -152,7 +138,7 @@ json::object version_json(const ManagedPolicy& p, int version, bool with_documen
   json::object o{{"VersionId", "v" + std::to_string(version)},
                  {"IsDefaultVersion", version == p.default_version},
                  {"CreateDate", v.created}};
-  if (with_document) o["Document"] = url_encode(v.document);
+  if (with_document) o["Document"] = percent_encode(v.document);
   return o;
 }
 

@@ -28,9 +28,6 @@ std::string iam_arn(std::string_view account, std::string_view type, std::string
                     std::string_view name);
 std::string lower(std::string_view s);
 
-// Policy documents travel URL-encoded in IAM's answers (the SDKs decode them).
-std::string url_encode(std::string_view text);
-
 boost::json::array tags_json(const Tags& tags);
 Tags tags_of(const boost::json::object& in);
 

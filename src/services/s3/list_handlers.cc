@@ -42,7 +42,7 @@ Result<json::object> S3Service::list_objects(const CallContext&, const json::obj
   }
   bool owner = !v2 || boolean(in, "FetchOwner").value_or(false);
   bool encode = encoding == "url";
-  auto enc = [&](std::string_view s) { return encode ? url_encode(s) : std::string(s); };
+  auto enc = [&](std::string_view s) { return encode ? percent_encode(s, true) : std::string(s); };
 
   Listing l;
   std::string cursor = after;

@@ -18,7 +18,5 @@ inline constexpr size_t kMaxMetadataBytes = 2048;
 // Listings: a key above every key that starts with `prefix` (keys are at
 // most kMaxKeyBytes), where a common prefix's listing continues.
 std::string past(const std::string& prefix);
-// EncodingType=url: every byte but the unreserved ones and '/' escaped.
-std::string url_encode(std::string_view s);
 
 }  // namespace nimbus::services::s3

@@ -1,4 +1,5 @@
 // PutBucketVersioning, GetBucketVersioning, ListObjectVersions.
+#include "common/encoding.h"
 #include "common/json_fields.h"
 #include "services/s3/errors.h"
 #include "services/s3/list_params.h"
@@ -60,7 +61,7 @@ Output S3Service::list_object_versions(const CallContext&, const json::object& i
     return errors::invalid_version_id(version_marker);
   }
   bool encode = encoding == "url";
-  auto enc = [&](std::string_view s) { return encode ? url_encode(s) : std::string(s); };
+  auto enc = [&](std::string_view s) { return encode ? percent_encode(s, true) : std::string(s); };
   json::object owner{{"ID", b->owner}, {"DisplayName", "nimbus"}};
 
   json::array versions, markers, prefixes;

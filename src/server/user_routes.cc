@@ -9,6 +9,7 @@ namespace {
 constexpr std::string_view kLocal = ".localhost";
 constexpr std::string_view kAws = ".amazonaws.com";
 constexpr std::string_view kPathPrefix = "/_aws/execute-api/";
+constexpr std::string_view kCodePrefix = "/_aws/lambda-code/";
 
 // A DNS label of an id (apiId, urlId, bucket): not empty, no dots.
 bool is_label(std::string_view s) {
@@ -76,6 +77,14 @@ std::optional<UserRequest> UserRoutes::match(const http::Request& request) const
     out.api = UserApi::kExecuteApi;
     out.id = std::string(id);
     out.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    return out;
+  }
+  if (path.starts_with(kCodePrefix)) {
+    std::string_view id = path.substr(kCodePrefix.size());
+    if (!is_label(id.ends_with(".zip") ? id.substr(0, id.size() - 4) : id)) return std::nullopt;
+    out.api = UserApi::kLambdaCode;
+    out.id = std::string(id);
+    out.path = std::string(path);
     return out;
   }
   std::string host = http::to_lower(request.header("host"));

@@ -12,6 +12,7 @@
 //   {bucket}.s3-website.{region}.localhost,
 //   {bucket}.s3-website-{region}.amazonaws.com,
 //   {bucket}.s3-website.{region}.amazonaws.com      -> kS3Website
+//   the path /_aws/lambda-code/{sha256}[.zip]       -> kLambdaCode (any host)
 // None of these can be an AWS API request: SDKs address localhost, an IP
 // or {bucket}.s3[.{region}].localhost (AWS's website hosts are not API
 // hosts either), and "_aws" is not a valid bucket
@@ -53,7 +54,7 @@ class UserRoutes final : public services::UserApis {
 
  private:
   std::string region_;
-  std::array<UserHandler, 3> handlers_;
+  std::array<UserHandler, services::kUserApiKinds> handlers_;
 };
 
 }  // namespace nimbus::server

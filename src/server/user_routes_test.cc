@@ -46,6 +46,8 @@ TEST(UserRoutes, HostsAndPathsOfUserApis) {
        "us-west-2", "/x"},
       {"site.s3-website.eu-west-3.amazonaws.com", "/", UserApi::kS3Website, "site", "eu-west-3",
        "/"},
+      {"localhost:4566", "/_aws/lambda-code/ab12.zip?Expires=1&Signature=00", UserApi::kLambdaCode,
+       "ab12.zip", "us-east-1", "/_aws/lambda-code/ab12.zip"},
   };
   for (const auto& c : cases) {
     auto m = routes.match(req(c.host, c.target));
@@ -67,9 +69,11 @@ TEST(UserRoutes, AwsApiRequestsAreNeverTaken) {
       {"bucket.s3.us-east-1.localhost", "/key"},
       {"localhost", "/bucket/_aws/execute-api/x/y"},  // a key, not the prefix
       {"localhost", "/_aws/execute-api/"},            // no api id
-      {"execute-api.localhost", "/"},                 // no api id
-      {"abc.lambda-url.localhost", "/"},              // function URLs name a region
-      {"abc.execute-api.example.com", "/"},           // not ours
+      {"localhost", "/_aws/lambda-code/"},            // no code
+      {"localhost", "/_aws/lambda-code/a.b/c"},
+      {"execute-api.localhost", "/"},        // no api id
+      {"abc.lambda-url.localhost", "/"},     // function URLs name a region
+      {"abc.execute-api.example.com", "/"},  // not ours
       {"s3-website.localhost", "/"},
       {"sqs.us-east-1.localhost:4566", "/"},
       {"bucket.s3.us-east-1.amazonaws.com", "/key"},  // S3 on AWS's own host names

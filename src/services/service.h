@@ -88,11 +88,13 @@ struct Settings {
 };
 
 // User APIs: the HTTP APIs users build on nimbus (API Gateway invoke URLs,
-// Lambda function URLs, S3 website endpoints), which bypass the AWS protocol
-// engine. The server matches their hosts and paths (server/user_routes.h)
-// and hands each request to the one handler of its kind, which the service
-// owning that kind adds in its start().
-enum class UserApi { kExecuteApi, kFunctionUrl, kS3Website };
+// Lambda function URLs, S3 website endpoints) and the download links nimbus
+// hands out (Lambda's Code.Location), which bypass the AWS protocol engine.
+// The server matches their hosts and paths (server/user_routes.h) and hands
+// each request to the one handler of its kind, which the service owning
+// that kind adds in its start().
+enum class UserApi { kExecuteApi, kFunctionUrl, kS3Website, kLambdaCode };
+inline constexpr size_t kUserApiKinds = 4;
 
 struct UserRequest {
   UserApi api = UserApi::kExecuteApi;

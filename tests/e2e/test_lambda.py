@@ -9,6 +9,8 @@ import json
 import os
 import re
 import unittest
+import urllib.error
+import urllib.request
 import zipfile
 
 from harness import ACCESS_KEY, ACCOUNT, SECRET_KEY, ServerTestCase, nimbus_binary, require_boto3, wait_until
@@ -114,6 +116,31 @@ class LambdaControlTest(LambdaTestBase):
         with self.assertRaises(self.lam.exceptions.ResourceNotFoundException) as e:
             self.lam.get_function(FunctionName="ctl")
         self.assertIn("Function not found: arn:aws:lambda", str(e.exception))
+
+    def test_code_location_downloads_the_zip(self):
+        """GetFunction's Code.Location is a working link to the function's zip
+        (AWS: a presigned S3 URL valid for ten minutes); an altered link is refused
+        with S3's answer."""
+        zip_bytes = py_zip()
+        self.create("dl", zip_bytes)
+        location = self.lam.get_function(FunctionName="dl")["Code"]["Location"]
+        with urllib.request.urlopen(location, timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.headers["Content-Type"], "application/zip")
+            self.assertEqual(r.read(), zip_bytes)
+        self.lam.update_function_code(FunctionName="dl", ZipFile=py_zip(ECHO_PY + "\n# v2\n"))
+        self.lam.get_waiter("function_updated_v2").wait(FunctionName="dl",
+                                                        WaiterConfig={"Delay": 1})
+        newer = self.lam.get_function(FunctionName="dl")["Code"]["Location"]
+        self.assertNotEqual(newer.split("?")[0], location.split("?")[0])
+        with urllib.request.urlopen(newer, timeout=10) as r:
+            with zipfile.ZipFile(io.BytesIO(r.read())) as z:
+                self.assertIn(b"# v2", z.read("app.py"))
+        tampered = re.sub(r"Expires=(\d+)", lambda m: "Expires=%d" % (int(m.group(1)) + 60), newer)
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(tampered, timeout=10)
+        self.assertEqual(e.exception.code, 403)
+        self.assertIn(b"<Code>SignatureDoesNotMatch</Code>", e.exception.read())
 
     def test_bad_zip_and_validation(self):
         with self.assertRaises(self.lam.exceptions.InvalidParameterValueException) as e:

@@ -9,6 +9,7 @@ import json
 import os
 import tempfile
 import unittest
+import urllib.request
 import zipfile
 
 from harness import ACCOUNT, REGION, Server, ServerTestCase, require_boto3, wait_until
@@ -63,6 +64,10 @@ class LambdaLayersTest(ServerTestCase):
         got = self.lam.get_layer_version(LayerName="deps", VersionNumber=1)
         self.assertEqual(got["Description"], "first")
         self.assertEqual(got["CompatibleRuntimes"], ["python3.11"])
+        # Content.Location downloads the layer's zip (a presigned URL on AWS).
+        with urllib.request.urlopen(got["Content"]["Location"], timeout=10) as r:
+            with zipfile.ZipFile(io.BytesIO(r.read())) as z:
+                self.assertEqual(z.read("python/mod.py"), b"VALUE = 'one'\n")
         self.assertEqual(self.lam.get_layer_version_by_arn(Arn=ARN + "deps:2")["Version"], 2)
 
         versions = self.lam.list_layer_versions(LayerName="deps")["LayerVersions"]

@@ -75,6 +75,9 @@ const std::set<std::string>& documented_errors(const std::string& service) {
       // IAM decides AssumeRole's trust policy and GetSessionToken's caller;
       // STS answers AccessDenied for them, as AWS does.
       {"iam", {"AccessDenied"}},
+      // Code.Location links stand for presigned S3 URLs, so a missing or
+      // removed zip gets S3's NoSuchKey (code_download.cc), not a Lambda error.
+      {"lambda", {"NoSuchKey"}},
       {"sts", {"AccessDenied"}}};
   static const std::set<std::string> none;
   auto it = codes.find(service);

@@ -67,6 +67,7 @@ Engine::Engine(Environment& env, logs::LogWriter* logs, LambdaOptions options)
     : env_(env),
       options_(std::move(options)),
       code_(std::make_shared<CodeStore>(data_root(env) + "/code", env.storage)),
+      links_(env.clock),
       layers_(std::make_unique<Layers>(env)),
       bridge_(logs) {
   // Clients' requests update it (note_endpoint); the server's own address is

@@ -31,6 +31,7 @@
 #include "common/gate.h"
 #include "runtime/host.h"
 #include "runtime/pool.h"
+#include "services/lambda/code_links.h"
 #include "services/lambda/function.h"
 #include "services/lambda/layers.h"
 #include "services/lambda/log_bridge.h"
@@ -154,6 +155,15 @@ class Engine {
   // DeleteFunction: the whole function, or one published version.
   void remove(const std::string& name, const std::string& qualifier, Respond respond);
 
+  // Download links for stored code (Code.Location, Content.Location) and
+  // their answers (code_download.cc).
+  const CodeLinks& links() const { return links_; }
+  // Blocking (worker): the stored zip of code `sha`; NoSuchKey when no blob
+  // holds it.
+  Result<std::shared_ptr<http::BodySource>> code_body(const std::string& sha);
+  // Answers `reply` with that zip from a worker (S3's 404 / 503 errors).
+  void serve_code(const std::string& sha, std::function<void(http::Response)> reply);
+
   // --- Layers (layers.h; handlers in layer_handlers.cc) ---
   Layers& layers() { return *layers_; }
   const Layers& layers() const { return *layers_; }
@@ -215,6 +225,7 @@ class Engine {
   Environment& env_;
   LambdaOptions options_;
   std::shared_ptr<CodeStore> code_;
+  CodeLinks links_;
   std::unique_ptr<Layers> layers_;
   s3::ObjectReader* code_objects_ = nullptr;  // set before serving
   LogBridge bridge_;

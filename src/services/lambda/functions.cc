@@ -122,7 +122,7 @@ void LambdaService::get_function(const CallContext& ctx, json::object in, Respon
       json::object out;
       out["Configuration"] = v.config;
       out["Code"] = json::object{{"RepositoryType", "S3"},
-                                 {"Location", ctx.endpoint_url + "/_nimbus/lambda/code/" + f.name}};
+                                 {"Location", engine_.links().link(ctx.endpoint_url, v.code)}};
       if (!f.tags.empty()) out["Tags"] = f.tags;
       if (f.reserved) {
         out["Concurrency"] = json::object{{"ReservedConcurrentExecutions", *f.reserved}};

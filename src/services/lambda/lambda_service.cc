@@ -155,6 +155,7 @@ Status LambdaService::start() {
   NIMBUS_TRY(async_->start());
   accepting_ = async_.get();
   start_event_sources();
+  serve_code_links();
   return Status::ok();
 }
 

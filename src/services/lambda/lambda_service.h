@@ -153,6 +153,8 @@ class LambdaService final : public Service, public Functions {
   // InvalidParameterValueException message when not; ok unless IAM enforces.
   Status role_may_read(const std::string& function_arn, const std::string& source) const;
   void start_event_sources();
+  // Serves the download links of code_links.h (code_download.cc).
+  void serve_code_links();
 
   Environment& env_;
   iam::Directory* iam_ = nullptr;  // execution roles' policies (use_execution_roles)

@@ -80,13 +80,13 @@ bool lists(const json::object& doc, const char* member, const std::string& value
 }
 
 // A stored version as the API shows it.
-json::object shown(json::object doc, const CallContext& ctx, const std::string& name) {
+json::object shown(json::object doc, const CallContext& ctx, const CodeLinks& links) {
+  std::string code = str(doc, "Code");
   doc.erase("Code");
   doc.erase("Policy");
   doc.erase("RevisionId");
   if (auto* c = doc.if_contains("Content"); c != nullptr && c->is_object()) {
-    c->as_object()["Location"] = ctx.endpoint_url + "/_nimbus/lambda/layers/" + name + "/" +
-                                 std::to_string(integer(doc, "Version").value_or(0));
+    c->as_object()["Location"] = links.link(ctx.endpoint_url, code);
   }
   return doc;
 }
@@ -159,9 +159,9 @@ void LambdaService::publish_layer_version(const CallContext& ctx, json::object i
                            v["LayerVersionArn"] = arn + ":" + std::to_string(n);
                            v["Version"] = n;
                          },
-                         [ctx, name, respond = std::move(respond)](Output out) {
+                         [this, ctx, name, respond = std::move(respond)](Output out) {
                            if (!out) return respond(out.take_error());
-                           respond(shown(std::move(*out), ctx, name));
+                           respond(shown(std::move(*out), ctx, engine_.links()));
                          });
                    });
 }
@@ -172,7 +172,7 @@ void LambdaService::get_layer_version(const CallContext& ctx, json::object in, R
   auto n = version_of(in);
   auto doc = n ? engine_.layers().get(*name, *n) : std::nullopt;
   if (!doc) return respond(no_version());
-  respond(shown(std::move(*doc), ctx, *name));
+  respond(shown(std::move(*doc), ctx, engine_.links()));
 }
 
 void LambdaService::get_layer_version_by_arn(const CallContext& ctx, json::object in,
@@ -188,7 +188,7 @@ void LambdaService::get_layer_version_by_arn(const CallContext& ctx, json::objec
   }
   auto doc = engine_.layers().get(parsed->first, parsed->second);
   if (!doc) return respond(no_version());
-  respond(shown(std::move(*doc), ctx, parsed->first));
+  respond(shown(std::move(*doc), ctx, engine_.links()));
 }
 
 void LambdaService::list_layer_versions(const CallContext& ctx, json::object in, Respond respond) {
@@ -213,7 +213,7 @@ void LambdaService::list_layer_versions(const CallContext& ctx, json::object in,
         next = std::to_string(list.back().as_object().at("Version").as_int64());
         break;
       }
-      json::object v = shown(it->second, ctx, *name);
+      json::object v = shown(it->second, ctx, engine_.links());
       v.erase("Content");
       list.push_back(std::move(v));
     }
@@ -246,7 +246,7 @@ void LambdaService::list_layers(const CallContext& ctx, json::object in, Respond
       next = str(list.back().as_object(), "LayerName");
       break;
     }
-    json::object latest = shown(*match, ctx, layer.name);
+    json::object latest = shown(*match, ctx, engine_.links());
     latest.erase("Content");
     latest.erase("LayerArn");
     list.push_back(json::object{{"LayerName", layer.name},

@@ -140,7 +140,7 @@ class ServiceFixture : public ::testing::Test {
     void add(UserApi api, UserHandler h) override {
       handlers[static_cast<int>(api)] = std::move(h);
     }
-    UserHandler handlers[3];
+    UserHandler handlers[kUserApiKinds];
   };
   RecordedUserApis user_apis;
 

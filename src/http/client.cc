@@ -27,6 +27,37 @@ std::string_view ClientResponse::header(std::string_view lower_name) const {
   return {};
 }
 
+std::optional<HostPort> HostPort::parse(std::string_view authority) {
+  HostPort out;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {  // [v6]:port
+    auto close = authority.find(']');
+    if (close == authority.npos) return std::nullopt;
+    out.host = std::string(authority.substr(1, close - 1));
+    auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      out.colon = true;
+      port = after.substr(1);
+    }
+  } else {
+    auto colon = authority.rfind(':');
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != authority.npos) {
+      out.colon = true;
+      port = authority.substr(colon + 1);
+    }
+  }
+  if (out.host.empty()) return std::nullopt;
+  if (!port.empty()) {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != port.npos) return std::nullopt;
+    unsigned long n = std::stoul(std::string(port));
+    if (n == 0 || n > 65535) return std::nullopt;
+    out.port = std::string(port);
+  }
+  return out;
+}
+
 std::optional<Url> Url::parse(std::string_view url) {
   Url u;
   auto starts = [&](std::string_view p) { return iequals(url.substr(0, p.size()), p); };
@@ -42,32 +73,11 @@ std::optional<Url> Url::parse(std::string_view url) {
   std::string_view authority = url.substr(0, end);
   std::string_view rest = end == url.npos ? std::string_view() : url.substr(end);
   if (auto hash = rest.find('#'); hash != rest.npos) rest = rest.substr(0, hash);
-  if (authority.empty() || authority.find('@') != authority.npos) return std::nullopt;
-  std::string_view port;
-  if (authority.front() == '[') {  // [v6]:port
-    auto close = authority.find(']');
-    if (close == authority.npos) return std::nullopt;
-    u.host = std::string(authority.substr(1, close - 1));
-    auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return std::nullopt;
-      port = after.substr(1);
-    }
-  } else {
-    auto colon = authority.rfind(':');
-    u.host = std::string(authority.substr(0, colon));
-    if (colon != authority.npos) port = authority.substr(colon + 1);
-  }
-  if (u.host.empty()) return std::nullopt;
-  if (!port.empty()) {
-    if (port.size() > 5 || port.find_first_not_of("0123456789") != port.npos) return std::nullopt;
-    if (std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535) {
-      return std::nullopt;
-    }
-    u.port = std::string(port);
-  } else {
-    u.port = u.https ? "443" : "80";
-  }
+  if (authority.find('@') != authority.npos) return std::nullopt;
+  auto hp = HostPort::parse(authority);
+  if (!hp) return std::nullopt;
+  u.host = std::move(hp->host);
+  u.port = !hp->port.empty() ? std::move(hp->port) : u.https ? "443" : "80";
   u.target =
       rest.empty() ? "/" : (rest.front() == '?' ? "/" + std::string(rest) : std::string(rest));
   return u;

@@ -73,6 +73,17 @@ class Client {
 // callers that retry on it.
 Error unsuccessful(const ClientResponse& response);
 
+// "host", "host:port", "[v6]" or "[v6]:port" split: the host without
+// brackets, the port's digits as written ("" when there is none, or only
+// the colon). nullopt when the host is empty, a bracket is not closed or is
+// followed by anything but a port, or the port is not a number in 1-65535.
+struct HostPort {
+  std::string host;
+  std::string port;
+  bool colon = false;  // a ':' before the port was there (even with no digits)
+  static std::optional<HostPort> parse(std::string_view authority);
+};
+
 // scheme, host, port and target ("/path?query") of an http(s) URL.
 struct Url {
   bool https = false;

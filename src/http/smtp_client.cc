@@ -9,6 +9,7 @@
 #include <istream>
 #include <list>
 
+#include "http/client.h"
 #include "http/outbound_loop.h"
 
 namespace nimbus::http {
@@ -17,30 +18,12 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 std::optional<SmtpRelay> SmtpRelay::parse(std::string_view text) {
+  auto hp = HostPort::parse(text);
+  if (!hp || (hp->colon && hp->port.empty())) return std::nullopt;
+  if (hp->host.find_first_of(" /@") != std::string::npos) return std::nullopt;
   SmtpRelay r;
-  std::string_view port;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == text.npos) return std::nullopt;
-    r.host = std::string(text.substr(1, close - 1));
-    auto after = text.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return std::nullopt;
-      port = after.substr(1);
-    }
-  } else {
-    auto colon = text.rfind(':');
-    r.host = std::string(text.substr(0, colon));
-    if (colon != text.npos) port = text.substr(colon + 1);
-    if (colon != text.npos && port.empty()) return std::nullopt;
-  }
-  if (r.host.empty() || r.host.find_first_of(" /@") != std::string::npos) return std::nullopt;
-  if (!port.empty()) {
-    if (port.size() > 5 || port.find_first_not_of("0123456789") != port.npos) return std::nullopt;
-    auto n = std::stoul(std::string(port));
-    if (n == 0 || n > 65535) return std::nullopt;
-    r.port = std::string(port);
-  }
+  r.host = std::move(hp->host);
+  if (!hp->port.empty()) r.port = std::move(hp->port);
   return r;
 }
 

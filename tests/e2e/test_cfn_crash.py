@@ -5,10 +5,12 @@ delete goes on), and exactly the resources of the CREATE_COMPLETE stacks
 exist: nothing half-created is left behind and nothing acknowledged is
 lost. And kill -9 while stacks wait on a custom resource's handler (a
 create, an update): after the restart the create is rolled back and the
-update reverted through the handler, neither left IN_PROGRESS."""
+update reverted through the handler (its ResponseURL naming the port the
+server came back on), neither left IN_PROGRESS."""
 
 import json
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -242,10 +244,14 @@ class CfnCrashTest(unittest.TestCase):
         finally:
             server.cleanup()
 
-        # The same port: the stack's ResponseURLs name the address its
-        # caller used, as a server on its usual port keeps it.
-        server = Server(data_dir=self.data_dir, port=port).start()
+        # Another port (the old one held, so it cannot come back): the
+        # resumed operations' requests name where the server answers now.
+        blocker = socket.socket()
+        blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        blocker.bind(("127.0.0.1", port))
+        server = Server(data_dir=self.data_dir).start()
         try:
+            self.assertNotEqual(server.port, port)
             c = clients(server)
             cfn = c["cloudformation"]
             status = self.settle(cfn)
@@ -271,6 +277,7 @@ class CfnCrashTest(unittest.TestCase):
             self.assertEqual(stack_settled(cfn, stack_id, 60)["StackStatus"], "DELETE_COMPLETE")
         finally:
             server.cleanup()
+            blocker.close()
 
 
 if __name__ == "__main__":

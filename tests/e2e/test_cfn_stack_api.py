@@ -1,6 +1,8 @@
 """CloudFormation's stack API around the engine against a real server:
 stack tags reaching the resources with the aws:cloudformation:* tags and
 changed by an update, OnFailure DELETE, DisableRollback with RollbackStack,
+UpdateStack and DeleteStack from UPDATE_FAILED, a nested
+stack's termination protection,
 stack policies stored and denying an update, ListImports with the exporter's
 delete refused, termination protection and NoEcho parameters, through boto3
 (both generations) and the AWS CLI."""
@@ -53,6 +55,70 @@ Resources:
   User:
     Type: AWS::SQS::Queue
     Properties: {Tags: [{Key: upstream, Value: {"Fn::ImportValue": !Sub "${From}-url"}}]}
+"""
+
+BASE = """
+Resources:
+  Named:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: e2e-uf-a}
+  Keep:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 30}
+"""
+
+# Named replaced, Keep changed, Extra made, then Bad fails.
+REPLACE_AND_BAD = """
+Resources:
+  Named:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: e2e-uf-b}
+  Keep:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 60}
+  Extra: {Type: AWS::SQS::Queue}
+  Bad:
+    Type: AWS::SQS::Queue
+    DependsOn: [Named, Keep, Extra]
+    Properties: {VisibilityTimeout: 999999}
+"""
+
+FIXED = """
+Resources:
+  Named:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: e2e-uf-b}
+  Keep:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 60}
+  Bad:
+    Type: AWS::SQS::Queue
+    DependsOn: [Named, Keep]
+    Properties: {VisibilityTimeout: 10}
+"""
+
+CHILD = """
+Parameters:
+  Timeout: {Type: Number}
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: !Ref Timeout}
+Outputs:
+  Url: {Value: !Ref Queue}
+"""
+
+PARENT = """
+Parameters:
+  Timeout: {Type: Number, Default: 30}
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://e2e-nested-templates/child.yaml
+      Parameters: {Timeout: !Ref Timeout}
+Outputs:
+  Url: {Value: !GetAtt Child.Outputs.Url}
 """
 
 DENY_GOOD = json.dumps({"Statement": [
@@ -127,6 +193,70 @@ class StackApiTest(ServerTestCase):
         with self.assertRaises(self.sqs.exceptions.ClientError):
             self.sqs.get_queue_attributes(QueueUrl=good)
         self.cfn.delete_stack(StackName="dr")
+
+    def queue_names(self):
+        urls = self.sqs.list_queues(QueueNamePrefix="e2e-uf-").get("QueueUrls", [])
+        return sorted(u.rsplit("/", 1)[1] for u in urls)
+
+    def test_update_and_delete_from_update_failed(self):
+        uf = self.cfn.create_stack(StackName="uf", TemplateBody=BASE)["StackId"]
+        self.assertEqual(self.settled("uf")["StackStatus"], "CREATE_COMPLETE")
+        self.cfn.update_stack(StackName="uf", TemplateBody=REPLACE_AND_BAD, DisableRollback=True)
+        self.assertEqual(self.settled("uf")["StackStatus"], "UPDATE_FAILED")
+        extra = self.physical("uf", "Extra")
+        self.assertEqual(self.queue_names(), ["e2e-uf-a", "e2e-uf-b"])
+        # The fix goes on from there: Bad made, Extra and the replaced
+        # e2e-uf-a deleted in the cleanup.
+        self.cfn.update_stack(StackName="uf", TemplateBody=FIXED)
+        s = self.settled("uf")
+        self.assertEqual(s["StackStatus"], "UPDATE_COMPLETE", self.reasons("uf"))
+        self.assertEqual(self.queue_names(), ["e2e-uf-b"])
+        with self.assertRaises(self.sqs.exceptions.ClientError):
+            self.sqs.get_queue_attributes(QueueUrl=extra)
+        keep = self.physical("uf", "Keep")
+        attrs = self.sqs.get_queue_attributes(QueueUrl=keep, AttributeNames=["VisibilityTimeout"])
+        self.assertEqual(attrs["Attributes"]["VisibilityTimeout"], "60")
+        self.cfn.delete_stack(StackName="uf")
+        self.assertEqual(self.settled(uf)["StackStatus"], "DELETE_COMPLETE")
+
+        # DeleteStack from UPDATE_FAILED takes what the update replaced too.
+        ud = self.cfn.create_stack(StackName="ud", TemplateBody=BASE)["StackId"]
+        self.assertEqual(self.settled("ud")["StackStatus"], "CREATE_COMPLETE")
+        keep = self.physical("ud", "Keep")
+        self.cfn.update_stack(StackName="ud", TemplateBody=REPLACE_AND_BAD, DisableRollback=True)
+        self.assertEqual(self.settled("ud")["StackStatus"], "UPDATE_FAILED")
+        extra = self.physical("ud", "Extra")
+        self.cfn.delete_stack(StackName="ud")
+        self.assertEqual(self.settled(ud)["StackStatus"], "DELETE_COMPLETE")
+        self.assertEqual(self.queue_names(), [])
+        for url in (keep, extra):
+            with self.assertRaises(self.sqs.exceptions.ClientError):
+                self.sqs.get_queue_attributes(QueueUrl=url)
+
+    def test_nested_stacks_have_their_roots_termination_protection(self):
+        s = self.nested_stack("nest", EnableTerminationProtection=True)
+        child = self.physical("nest", "Child")
+        # The nested stack has its root's termination protection.
+        nested = self.cfn.describe_stacks(StackName=child)["Stacks"][0]
+        self.assertTrue(nested["EnableTerminationProtection"])
+        self.assertEqual(nested["RootId"], s["StackId"])
+        with self.assertRaises(self.cfn.exceptions.ClientError):
+            self.cfn.delete_stack(StackName=child)
+        self.cfn.update_termination_protection(StackName="nest", EnableTerminationProtection=False)
+        self.cfn.delete_stack(StackName="nest")
+        self.assertEqual(stack_settled(self.cfn, s["StackId"], 60)["StackStatus"], "DELETE_COMPLETE")
+
+    def nested_stack(self, name, **kwargs):
+        s3 = self.server.boto3_client("s3")
+        try:
+            s3.create_bucket(Bucket="e2e-nested-templates")
+        except s3.exceptions.ClientError:
+            pass  # made by the other test
+        s3.put_object(Bucket="e2e-nested-templates", Key="child.yaml", Body=CHILD.encode())
+        self.cfn.create_stack(StackName=name, TemplateBody=PARENT, **kwargs)
+        s = self.settled(name)
+        self.assertEqual(s["StackStatus"], "CREATE_COMPLETE", self.reasons(name))
+        return s
 
     def test_policy_imports_protection_and_no_echo(self):
         self.cfn.create_stack(StackName="base", TemplateBody=QUEUE, StackPolicyBody=DENY_GOOD,

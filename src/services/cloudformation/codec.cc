@@ -32,6 +32,32 @@ json::array strings(const std::vector<std::string>& items) {
   return a;
 }
 
+json::object encode_resource(const ResourceState& r) {
+  return json::object{{"type", r.type},
+                      {"physical", r.physical_id},
+                      {"status", r.status},
+                      {"reason", r.reason},
+                      {"planned", r.planned_id},
+                      {"properties", r.properties},
+                      {"attributes", r.attributes},
+                      {"updated", r.updated},
+                      {"no_echo", r.no_echo}};
+}
+
+ResourceState decode_resource(const json::object& r) {
+  ResourceState rs;
+  rs.type = str(r, "type");
+  rs.physical_id = str(r, "physical");
+  rs.status = str(r, "status");
+  rs.reason = str(r, "reason");
+  rs.planned_id = str(r, "planned");
+  rs.properties = object(r, "properties");
+  rs.attributes = object(r, "attributes");
+  rs.updated = number(r, "updated");
+  rs.no_echo = boolean(r, "no_echo").value_or(false);
+  return rs;
+}
+
 }  // namespace
 
 std::string stack_key(std::string_view stack_id) {
@@ -74,19 +100,20 @@ std::string encode(const StackState& s) {
   if (!s.policy.empty()) o["policy"] = s.policy;
   if (!s.imports.empty()) o["imports"] = strings(s.imports);
   o["change_set"] = s.change_set_id;
+  if (!s.parent_id.empty()) o["parent"] = s.parent_id;
+  if (!s.root_id.empty()) o["root"] = s.root_id;
   json::object resources;
-  for (const auto& [id, r] : s.resources) {
-    resources[id] = json::object{{"type", r.type},
-                                 {"physical", r.physical_id},
-                                 {"status", r.status},
-                                 {"reason", r.reason},
-                                 {"planned", r.planned_id},
-                                 {"properties", r.properties},
-                                 {"attributes", r.attributes},
-                                 {"updated", r.updated},
-                                 {"no_echo", r.no_echo}};
-  }
+  for (const auto& [id, r] : s.resources) resources[id] = encode_resource(r);
   o["resources"] = std::move(resources);
+  if (!s.orphans.empty()) {
+    json::array orphans;
+    for (const auto& orphan : s.orphans) {
+      json::object e = encode_resource(orphan.resource);
+      e["logical"] = orphan.logical_id;
+      orphans.push_back(std::move(e));
+    }
+    o["orphans"] = std::move(orphans);
+  }
   if (s.previous) o["previous"] = *s.previous;
   o["next_event"] = s.next_event;
   return json::serialize(o);
@@ -124,20 +151,14 @@ std::optional<StackState> decode_stack(std::string_view text) {
   s.policy = str(o, "policy");
   s.imports = string_list(o, "imports");
   s.change_set_id = str(o, "change_set");
+  s.parent_id = str(o, "parent");
+  s.root_id = str(o, "root");
   for (const auto& [id, v] : object(o, "resources")) {
-    if (!v.is_object()) continue;
-    const auto& r = v.as_object();
-    ResourceState rs;
-    rs.type = str(r, "type");
-    rs.physical_id = str(r, "physical");
-    rs.status = str(r, "status");
-    rs.reason = str(r, "reason");
-    rs.planned_id = str(r, "planned");
-    rs.properties = object(r, "properties");
-    rs.attributes = object(r, "attributes");
-    rs.updated = number(r, "updated");
-    rs.no_echo = boolean(r, "no_echo").value_or(false);
-    s.resources[std::string(id)] = std::move(rs);
+    if (v.is_object()) s.resources[std::string(id)] = decode_resource(v.as_object());
+  }
+  for (const auto& v : array(o, "orphans")) {
+    if (v.is_object())
+      s.orphans.push_back({str(v.as_object(), "logical"), decode_resource(v.as_object())});
   }
   if (const auto* p = o.if_contains("previous"); p != nullptr && p->is_object()) {
     s.previous = p->as_object();

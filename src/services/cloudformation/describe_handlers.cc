@@ -53,6 +53,8 @@ json::object describe(const StackState& s) {
   if (s.updated > 0 && s.updated != s.created) o["LastUpdatedTime"] = s.updated;
   if (s.deleted > 0) o["DeletionTime"] = s.deleted;
   if (!s.change_set_id.empty()) o["ChangeSetId"] = s.change_set_id;
+  if (!s.parent_id.empty()) o["ParentId"] = s.parent_id;
+  if (!s.root_id.empty()) o["RootId"] = s.root_id;
   mask(o["Outputs"], secrets(s, false));
   return o;
 }

@@ -66,12 +66,26 @@ Status Engine::start() {
                                : "The operation was interrupted by a restart of nimbus";
       s.status = status;
       s.reason = reason;
+      // The requests the resumed operation sends (a custom resource's
+      // ResponseURL) name where this server answers now, which may be
+      // another port than before the restart.
+      if (auto here = server_endpoint(); !here.empty()) s.endpoint_url = here;
       commit_locked(s, {stack_event(s, status, reason)}, [this, id](Status st) {
         if (st) continue_later(id);
       });
     }
   }
   return Status::ok();
+}
+
+std::string Engine::server_endpoint() const {
+  auto it = env_.settings.service_options.find("server.endpoint_url");
+  return it == env_.settings.service_options.end() ? std::string() : it->second;
+}
+
+void Engine::address_locked(StackState& s, const std::string& caller) const {
+  std::string endpoint = caller.empty() ? server_endpoint() : caller;
+  if (!endpoint.empty()) s.endpoint_url = std::move(endpoint);
 }
 
 std::string Engine::new_stack_id(const CallContext& ctx, const std::string& name) const {
@@ -175,17 +189,27 @@ void Engine::notify_settled(const std::string& stack_id) {
 
 std::optional<StackState> Engine::find(std::string_view name_or_id) const {
   MutexLock lock(mu_);
-  if (auto it = stacks_.find(std::string(name_or_id)); it != stacks_.end()) return it->second;
+  if (auto it = stacks_.find(std::string(name_or_id)); it != stacks_.end()) {
+    return shown_locked(it->second);
+  }
   for (const auto& [id, s] : stacks_) {
-    if (s.name == name_or_id && !s.deleted_stack()) return s;
+    if (s.name == name_or_id && !s.deleted_stack()) return shown_locked(s);
   }
   return std::nullopt;
+}
+
+StackState Engine::shown_locked(const StackState& s) const {
+  StackState copy = s;
+  if (auto root = stacks_.find(s.root_id); !s.root_id.empty() && root != stacks_.end()) {
+    copy.termination_protection = root->second.termination_protection;
+  }
+  return copy;
 }
 
 std::vector<StackState> Engine::all() const {
   MutexLock lock(mu_);
   std::vector<StackState> out;
-  for (const auto& [id, s] : stacks_) out.push_back(s);
+  for (const auto& [id, s] : stacks_) out.push_back(shown_locked(s));
   std::sort(out.begin(), out.end(),
             [](const StackState& a, const StackState& b) { return a.created > b.created; });
   return out;

@@ -139,6 +139,16 @@ class Engine {
   void resource_done(const std::string& stack_id, const std::string& id, const std::string& kind,
                      Result<Provided> result) EXCLUDES(mu_);
   void removal_done(const std::string& stack_id, const std::string& id, Status st) EXCLUDES(mu_);
+  // Records `parent` as the parent of the nested stack `child_id` (and its
+  // root as the child's root).
+  void adopt_nested_locked(const StackState& parent, const std::string& child_id) REQUIRES(mu_);
+  // A copy of `s` as the describe operations show it: a nested stack's
+  // termination protection is its root's.
+  StackState shown_locked(const StackState& s) const REQUIRES(mu_);
+  // Teardowns: deletes the first of the stack's orphans (StackState::orphans).
+  void launch_orphan_locked(StackState& s, Run& run) REQUIRES(mu_);
+  void orphan_done(const std::string& stack_id, const std::string& physical, Status st)
+      EXCLUDES(mu_);
   Result<json::value> resolve_locked(const StackState& s, const Run& run,
                                      const json::value& v) const REQUIRES(mu_);
   ResourceRequest request_locked(const StackState& s, const std::string& id) REQUIRES(mu_);
@@ -146,9 +156,15 @@ class Engine {
   void commit_then_locked(StackState& s, std::vector<StackEvent> events, std::function<void()> call)
       REQUIRES(mu_);
   // DeleteStack's start: the answer when it is known at once.
-  std::optional<Status> start_delete_locked(const std::string& name,
+  std::optional<Status> start_delete_locked(const CallContext& ctx, const std::string& name,
                                             const std::function<void(Status)>& done) REQUIRES(mu_);
   std::string new_stack_id(const CallContext& ctx, const std::string& name) const;
+  // Where this server answers ("http://host:port"; "" when not known).
+  std::string server_endpoint() const;
+  // The address a stack's next operation names in what it sends (custom
+  // resources' ResponseURLs): its caller's, or this server's when the
+  // operation has no caller (a restart, RollbackStack).
+  void address_locked(StackState& s, const std::string& caller) const REQUIRES(mu_);
   std::string generated_name(const StackState& s, const std::string& id) const;
   Result<std::unique_ptr<Run>> run_for_locked(const StackState& s, std::string kind) const
       REQUIRES(mu_);

@@ -74,6 +74,49 @@ class NestedStackTest : public StackTest {
   }
 };
 
+TEST_F(NestedStackTest, NestedStacksHaveTheirRootsTerminationProtection) {
+  auto root = s(call("CreateStack", {{"StackName", "root"},
+                                     {"TemplateBody", kParent},
+                                     {"EnableTerminationProtection", true}})
+                    .at("StackId"));
+  ASSERT_EQ(settled("root"), "CREATE_COMPLETE") << reasons("root");
+  auto res = call("DescribeStackResource", {{"StackName", "root"}, {"LogicalResourceId", "S3Url"}});
+  std::string child = s(res.at("StackResourceDetail").at("PhysicalResourceId"));
+  auto described = [&] {
+    return call("DescribeStacks", {{"StackName", child}}).at("Stacks").as_array()[0];
+  };
+  EXPECT_EQ(described().at("EnableTerminationProtection"), json::value(true));
+  EXPECT_EQ(s(described().at("ParentId")), root);
+  EXPECT_EQ(s(described().at("RootId")), root);
+  auto refused = try_call("DeleteStack", {{"StackName", child}});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(
+      refused.error().message.find("cannot be deleted while TerminationProtection is enabled"),
+      std::string::npos);
+  EXPECT_EQ(settled(child), "CREATE_COMPLETE");
+  EXPECT_FALSE(try_call("UpdateTerminationProtection",
+                        {{"StackName", child}, {"EnableTerminationProtection", false}}));
+  // The root's setting is the nested stacks'.
+  call("UpdateTerminationProtection",
+       {{"StackName", "root"}, {"EnableTerminationProtection", false}});
+  EXPECT_EQ(described().at("EnableTerminationProtection"), json::value(false));
+  call("UpdateTerminationProtection",
+       {{"StackName", "root"}, {"EnableTerminationProtection", true}});
+
+  // An update of the root that removes a nested stack deletes it.
+  std::string without = kParent;
+  without.erase(without.find("  S3Url:"), without.find("Outputs:") - without.find("  S3Url:"));
+  without.erase(without.find("  Other:"));
+  call("UpdateStack", {{"StackName", "root"}, {"TemplateBody", without}});
+  ASSERT_EQ(settled("root"), "UPDATE_COMPLETE") << reasons("root");
+  EXPECT_EQ(settled(child), "DELETE_COMPLETE");
+  call("UpdateTerminationProtection",
+       {{"StackName", "root"}, {"EnableTerminationProtection", false}});
+  call("DeleteStack", {{"StackName", "root"}});
+  EXPECT_EQ(settled(root), "DELETE_COMPLETE");
+  EXPECT_EQ(live_stacks(), 0u);
+}
+
 TEST_F(NestedStackTest, CreateUpdateDeleteWithTheParent) {
   call("CreateStack", {{"StackName", "parent"}, {"TemplateBody", kParent}});
   ASSERT_EQ(settled("parent"), "CREATE_COMPLETE") << reasons("parent");

@@ -39,6 +39,22 @@ json::object resources_json(const StackState& s) {
   return o ? json::object{{"resources", o->at("resources")}} : json::object();
 }
 
+// What an update starts from and a rollback returns to (StackState::previous).
+json::object previous_state(const StackState& s) {
+  json::object previous = resources_json(s);
+  previous["template"] = s.template_body;
+  previous["processed"] = s.processed;
+  json::array params;
+  for (const auto& p : s.parameters) params.push_back(json::object{{"k", p.key}, {"v", p.value}});
+  previous["parameters"] = std::move(params);
+  previous["outputs"] = s.outputs;
+  json::array imports;
+  for (const auto& name : s.imports) imports.emplace_back(name);
+  previous["imports"] = std::move(imports);
+  previous["description"] = s.description;
+  return previous;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Engine::Run>> Engine::run_for_locked(const StackState& s,
@@ -134,32 +150,29 @@ void Engine::update(const CallContext& ctx, StackRequest req,
   }
   if (s == nullptr) return done(errors::stack_not_found(req.name));
   if (s->in_progress() || s->status == "ROLLBACK_COMPLETE" || s->status == "CREATE_FAILED" ||
-      s->status == "ROLLBACK_FAILED" || s->status == "DELETE_FAILED" ||
-      s->status == "UPDATE_FAILED") {
+      s->status == "ROLLBACK_FAILED" || s->status == "DELETE_FAILED") {
     return done(errors::in_progress(s->name, s->status));
   }
+  // From UPDATE_FAILED (an update with DisableRollback that failed) the
+  // update goes on from what the failed one left, as AWS's "preserve
+  // successfully provisioned resources": the same template retries the
+  // failed resources, and the last stable state (`previous`) stays what a
+  // rollback returns to.
+  bool retry = s->status == "UPDATE_FAILED" && s->previous.has_value();
   auto in = input_for(*s, req.given, req.capabilities, req.body);
   in.change_set = !req.change_set_id.empty();
   auto prepared = prepare(in);
   if (!prepared) return done(prepared.take_error());
   // Nothing to do when neither the template nor a parameter changed.
-  if (prepared->tmpl.doc == s->processed && prepared->parameters.size() == s->parameters.size() &&
+  if (!retry && prepared->tmpl.doc == s->processed &&
+      prepared->parameters.size() == s->parameters.size() &&
       given_of(prepared->parameters) == given_of(s->parameters) && req.tags == s->tags) {
     return done(errors::no_updates());
   }
-  json::object previous = resources_json(*s);
-  previous["template"] = s->template_body;
-  previous["processed"] = s->processed;
-  json::array params;
-  for (const auto& p : s->parameters) params.push_back(json::object{{"k", p.key}, {"v", p.value}});
-  previous["parameters"] = std::move(params);
-  previous["outputs"] = s->outputs;
-  json::array imports;
-  for (const auto& name : s->imports) imports.emplace_back(name);
-  previous["imports"] = std::move(imports);
-  previous["description"] = s->description;
-  s->previous = std::move(previous);
+  if (!retry) s->previous = previous_state(*s);
+  address_locked(*s, ctx.endpoint_url);
   s->status = "UPDATE_IN_PROGRESS";
+
   s->reason = "User Initiated";
   s->updated = env_.clock.now_seconds();
   s->template_body = req.body;
@@ -213,6 +226,11 @@ Result<std::string> Engine::protect(const std::string& name, bool enabled) {
   MutexLock lock(mu_);
   for (auto& [id, s] : stacks_) {
     if ((id == name || s.name == name) && !s.deleted_stack()) {
+      // A nested stack has its root's (nimbus's wording).
+      if (!s.root_id.empty()) {
+        return Error::validation("Termination protection of nested stack " + s.name +
+                                 " is set on its root stack " + s.root_id + ".");
+      }
       s.termination_protection = enabled;
       commit_locked(s, {}, [](Status) {});
       return id;
@@ -256,6 +274,7 @@ void Engine::roll_back(const std::string& name, std::function<void(Result<std::s
   if (!run) return done(run.take_error());
   std::string id = s->id;
   runs_[id] = std::move(*run);
+  address_locked(*s, "");
   s->status = kind == "ROLLBACK" ? "ROLLBACK_IN_PROGRESS" : "UPDATE_ROLLBACK_IN_PROGRESS";
   s->reason = "User Initiated";
   commit_locked(*s, {stack_event(*s, s->status, s->reason)}, [this, id, done](Status st) {
@@ -265,18 +284,19 @@ void Engine::roll_back(const std::string& name, std::function<void(Result<std::s
   });
 }
 
-void Engine::remove(const CallContext&, const std::string& name, std::function<void(Status)> done) {
+void Engine::remove(const CallContext& ctx, const std::string& name,
+                    std::function<void(Status)> done) {
   // An answer known at once is given after mu_ is released (the caller may
   // come back into the engine).
   std::optional<Status> now;
   {
     MutexLock lock(mu_);
-    now = start_delete_locked(name, done);
+    now = start_delete_locked(ctx, name, done);
   }
   if (now) done(std::move(*now));
 }
 
-std::optional<Status> Engine::start_delete_locked(const std::string& name,
+std::optional<Status> Engine::start_delete_locked(const CallContext& ctx, const std::string& name,
                                                   const std::function<void(Status)>& done) {
   StackState* s = nullptr;
   for (auto& [id, other] : stacks_) {
@@ -284,7 +304,14 @@ std::optional<Status> Engine::start_delete_locked(const std::string& name,
   }
   // Deleting a stack that does not exist (or is gone) succeeds, as on AWS.
   if (s == nullptr || s->status == "DELETE_IN_PROGRESS") return Status::ok();
-  if (s->termination_protection) {
+  // A nested stack is protected by its root; its parent's own operations
+  // (an update removing it, a rollback) delete it regardless, as on AWS.
+  bool is_protected = shown_locked(*s).termination_protection;
+  if (!s->parent_id.empty()) {
+    auto parent = stacks_.find(s->parent_id);
+    if (parent != stacks_.end() && parent->second.in_progress()) is_protected = false;
+  }
+  if (is_protected) {
     return Status(Error::validation("Stack [" + s->name +
                                     "] cannot be deleted while TerminationProtection is enabled"));
   }
@@ -305,6 +332,10 @@ std::optional<Status> Engine::start_delete_locked(const std::string& name,
   }
   auto run = run_for_locked(*s, "DELETE");
   if (!run) return Status(run.take_error());
+  // After a failed update, what it replaced is still there beside what
+  // replaced it: the delete takes both.
+  adopt_previous(*s);
+  address_locked(*s, ctx.endpoint_url);
   std::string id = s->id;
   runs_[id] = std::move(*run);
   s->status = "DELETE_IN_PROGRESS";

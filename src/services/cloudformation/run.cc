@@ -21,18 +21,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// The resources of the stack's previous state (an update's starting point).
-std::map<std::string, ResourceState> previous_resources(const StackState& s) {
-  if (!s.previous) return {};
-  StackState holder;
-  holder.id = s.id;
-  holder.name = s.name;
-  json::object o{{"id", s.id}, {"name", s.name}};
-  if (const auto* r = s.previous->if_contains("resources")) o["resources"] = *r;
-  auto decoded = codec::decode_stack(json::serialize(o));
-  return decoded ? decoded->resources : std::map<std::string, ResourceState>();
-}
-
 void forget_previous(StackState& s, const std::string& id) {
   if (!s.previous) return;
   if (auto* r = s.previous->if_contains("resources"); r != nullptr && r->is_object()) {
@@ -80,7 +68,36 @@ void import_arguments(const json::value& v, std::vector<const json::value*>& out
   }
 }
 
+// Whether `r` is something that exists (or may: a create that was
+// interrupted) and so needs a delete.
+bool live(const ResourceState& r) {
+  return !teardown_id(r).empty() && r.status != "DELETE_COMPLETE" && r.status != "DELETE_SKIPPED" &&
+         r.status != "CREATE_FAILED";
+}
+
 }  // namespace
+
+std::map<std::string, ResourceState> previous_resources(const StackState& s) {
+  if (!s.previous) return {};
+  json::object o{{"id", s.id}, {"name", s.name}};
+  if (const auto* r = s.previous->if_contains("resources")) o["resources"] = *r;
+  auto decoded = codec::decode_stack(json::serialize(o));
+  return decoded ? decoded->resources : std::map<std::string, ResourceState>();
+}
+
+void adopt_previous(StackState& s) {
+  if (!s.previous) return;
+  const json::value* old_doc = s.previous->if_contains("processed");
+  const json::object old_template =
+      old_doc != nullptr && old_doc->is_object() ? old_doc->as_object() : json::object();
+  for (auto& [id, prev] : previous_resources(s)) {
+    if (prev.physical_id.empty()) continue;
+    auto cur = s.resources.find(id);
+    if (cur != s.resources.end() && teardown_id(cur->second) == prev.physical_id) continue;
+    if (!retained(old_template, id)) s.orphans.push_back({id, prev});
+    forget_previous(s, id);
+  }
+}
 
 std::vector<std::string> importers_of(const std::map<std::string, StackState>& stacks,
                                       const std::string& export_name) {
@@ -260,10 +277,21 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
   json::object shown = std::move(shown_value.as_object());
   props = with_stack_tags(s, id, type, std::move(props));
   std::string kind = "CREATE";
+  // What the resource has now: its properties as last applied, or for one
+  // a failed update left UPDATE_FAILED, those of the last stable state (so
+  // the same template retries it).
+  json::object base = r.properties;
+  bool failed_before = r.status == "UPDATE_FAILED";
+  if (exists && failed_before) {
+    auto previous = previous_resources(s);
+    if (auto p = previous.find(id); p != previous.end() && p->second.physical_id == r.physical_id) {
+      base = p->second.properties;
+    }
+  }
   if (exists) {
     bool replace = r.type != type || provider->update == nullptr;
-    for (auto key : provider->replace_on) replace = replace || changed(r.properties, props, key);
-    if (r.type == type && r.properties == props) {
+    for (auto key : provider->replace_on) replace = replace || changed(base, props, key);
+    if (r.type == type && r.properties == props && !failed_before) {
       run.done.insert(id);  // unchanged: nothing to call, no event
       return;
     }
@@ -288,10 +316,14 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
   ResourceRequest req = request_locked(s, id);
   req.resource_type = type;
   req.properties = props;
-  req.old_properties = r.properties;
+  req.old_properties = base;
   req.physical_id = r.physical_id;
   req.attributes = r.attributes;
   std::string reason;
+  if (kind == "REPLACE") {
+    run.replaced[id] = r;
+    run.replaced[id].properties = base;
+  }
   if (kind == "CREATE") {
     r = ResourceState{};
     r.status = "CREATE_IN_PROGRESS";
@@ -345,6 +377,16 @@ void Engine::resource_done(const std::string& stack_id, const std::string& id,
     }
     run.failed.push_back(id);
   } else {
+    // What a replacement replaced is deleted by the cleanup from the
+    // previous state; one that a failed update made has no place there.
+    if (auto old = run.replaced.find(id);
+        old != run.replaced.end() && old->second.physical_id != result->physical_id) {
+      auto previous = previous_resources(s);
+      auto p = previous.find(id);
+      if (p == previous.end() || p->second.physical_id != old->second.physical_id) {
+        s.orphans.push_back({id, old->second});
+      }
+    }
     r.physical_id = result->physical_id;
     r.attributes = std::move(result->attributes);
     r.no_echo = result->no_echo;
@@ -352,11 +394,20 @@ void Engine::resource_done(const std::string& stack_id, const std::string& id,
     r.reason.clear();
     r.planned_id.clear();
     run.done.insert(id);
+    if (r.type == "AWS::CloudFormation::Stack") adopt_nested_locked(s, r.physical_id);
   }
   commit_locked(s, {{id, r.physical_id, r.type, r.status, r.reason, {}}},
                 [this, stack_id](Status st) {
                   if (st) continue_later(stack_id);
                 });
+}
+
+void Engine::adopt_nested_locked(const StackState& parent, const std::string& child_id) {
+  auto it = stacks_.find(child_id);
+  if (it == stacks_.end() || it->second.parent_id == parent.id) return;
+  it->second.parent_id = parent.id;
+  it->second.root_id = parent.root_id.empty() ? parent.id : parent.root_id;
+  commit_locked(it->second, {}, [](Status) {});
 }
 
 void Engine::finish_forward_locked(StackState& s, Run& run) {
@@ -454,8 +505,19 @@ void Engine::finish_forward_locked(StackState& s, Run& run) {
   // An update: resources the template no longer has wait in `previous` for
   // the cleanup, which also deletes what was replaced.
   std::set<std::string> included(run.prepared.included.begin(), run.prepared.included.end());
+  auto previous = previous_resources(s);
   for (auto it = s.resources.begin(); it != s.resources.end();) {
-    it = included.contains(it->first) ? std::next(it) : s.resources.erase(it);
+    if (included.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    // One a failed update made (the previous state does not hold it).
+    auto p = previous.find(it->first);
+    if (live(it->second) &&
+        (p == previous.end() || p->second.physical_id != teardown_id(it->second))) {
+      s.orphans.push_back({it->first, it->second});
+    }
+    it = s.resources.erase(it);
   }
   s.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS";
   s.reason.clear();
@@ -508,7 +570,12 @@ void Engine::begin_rollback_locked(StackState& s, Run& run) {
 // ---- teardown
 
 void Engine::step_teardown_locked(StackState& s, Run& run) {
-  if (!run.in_flight.empty()) return;
+  if (!run.in_flight.empty() || run.orphan_in_flight) return;
+  // What a failed update left with no logical id holding it goes first.
+  if (run.failed.empty() && !s.orphans.empty()) {
+    launch_orphan_locked(s, run);
+    return;
+  }
   if (run.failed.empty()) {
     for (const auto& id : run.order) {
       if (launch_teardown_locked(s, run, id)) return;
@@ -616,6 +683,58 @@ bool Engine::launch_teardown_locked(StackState& s, Run& run, const std::string& 
   return true;
 }
 
+void Engine::launch_orphan_locked(StackState& s, Run& run) {
+  const Orphan orphan = s.orphans.front();
+  const Provider* provider = find_provider(orphan.resource.type);
+  std::string stack_id = s.id;
+  StackEvent event{
+      orphan.logical_id, teardown_id(orphan.resource), orphan.resource.type, "", "", {}};
+  if (provider == nullptr) {
+    s.orphans.erase(s.orphans.begin());
+    commit_locked(s, {}, [this, stack_id](Status st) {
+      if (st) continue_later(stack_id);
+    });
+    return;
+  }
+  ResourceRequest req = request_locked(s, orphan.logical_id);
+  req.resource_type = orphan.resource.type;
+  req.physical_id = teardown_id(orphan.resource);
+  req.properties = orphan.resource.properties;
+  req.old_properties = orphan.resource.properties;
+  req.attributes = orphan.resource.attributes;
+  run.orphan_in_flight = true;
+  event.status = "DELETE_IN_PROGRESS";
+  commit_then_locked(s, {event}, [this, stack_id, provider, req] {
+    provider->remove(req, [this, stack_id, physical = req.physical_id](Status st) {
+      orphan_done(stack_id, physical, std::move(st));
+    });
+  });
+}
+
+void Engine::orphan_done(const std::string& stack_id, const std::string& physical, Status st) {
+  MutexLock lock(mu_);
+  auto sit = stacks_.find(stack_id);
+  auto rit = runs_.find(stack_id);
+  if (sit == stacks_.end() || rit == runs_.end()) return;
+  StackState& s = sit->second;
+  Run& run = *rit->second;
+  run.orphan_in_flight = false;
+  auto it = std::find_if(s.orphans.begin(), s.orphans.end(),
+                         [&](const Orphan& o) { return teardown_id(o.resource) == physical; });
+  if (it == s.orphans.end()) return;
+  StackEvent event{it->logical_id, physical, it->resource.type, "DELETE_COMPLETE", "", {}};
+  if (!st) {
+    event.status = "DELETE_FAILED";
+    event.reason = st.error().message;
+    run.failed.push_back(it->logical_id);
+  } else {
+    s.orphans.erase(it);
+  }
+  commit_locked(s, {event}, [this, stack_id](Status ok) {
+    if (ok) continue_later(stack_id);
+  });
+}
+
 void Engine::continue_rollback(const std::string& name, std::vector<std::string> skip,
                                std::function<void(Result<std::string>)> done) {
   MutexLock lock(mu_);
@@ -653,6 +772,7 @@ void Engine::continue_rollback(const std::string& name, std::vector<std::string>
   if (!run) return done(run.take_error());
   std::string stack_id = s->id;
   runs_[stack_id] = std::move(*run);
+  address_locked(*s, "");
   s->status = "UPDATE_ROLLBACK_IN_PROGRESS";
   s->reason = "User Initiated";
   events.insert(events.begin(), stack_event(*s, s->status, s->reason));

@@ -29,7 +29,18 @@ struct Engine::Run {
   // An update's StackPolicyDuringUpdateBody (in place of the stack's policy).
   std::optional<std::string> policy_during_update;
   bool deletes_checked = false;  // an update's removals checked against the policy
+  // Forward: a resource as it was before its replacement started (what
+  // becomes an orphan when no earlier state holds it).
+  std::map<std::string, ResourceState> replaced;
+  bool orphan_in_flight = false;  // teardown: the first orphan is being deleted
 };
+
+// The resources of the stack's previous state (an update's starting point).
+std::map<std::string, ResourceState> previous_resources(const StackState& s);
+// Makes orphans (StackState::orphans) of the previous state's resources
+// that no current resource holds (what a failed update replaced), except
+// those the previous template retains; forgets them in `previous`.
+void adopt_previous(StackState& s);
 
 // The names of the live stacks whose templates import `export_name`
 // (StackState::imports), and AWS's way of listing them in a message

@@ -29,6 +29,14 @@ struct ResourceState {
   double updated = 0;       // seconds since the epoch
 };
 
+// A resource that a failed update left behind with no logical id holding it
+// any more (replaced or removed by a later update): deleted by the stack's
+// next teardown (cleanup, rollback or delete).
+struct Orphan {
+  std::string logical_id;
+  ResourceState resource;
+};
+
 struct Parameter {
   std::string key;
   std::string value;
@@ -60,11 +68,15 @@ struct StackState {
   // last operation that completed (ListImports, DeleteStack's refusal).
   std::vector<std::string> imports;
   std::string change_set_id;  // the last executed change set
+  // A nested stack's parent and root stack ids ("" for a root stack): its
+  // termination protection is the root's.
+  std::string parent_id, root_id;
 
   std::map<std::string, ResourceState> resources;  // by logical id
   // An update's starting point, kept until it completes: what a rollback
   // restores (the previous template, parameters and resources).
   std::optional<json::object> previous;
+  std::vector<Orphan> orphans;
   uint64_t next_event = 0;
 
   bool deleted_stack() const { return status == "DELETE_COMPLETE"; }

@@ -218,11 +218,140 @@ TEST_F(StackApiTest, DisableRollbackStopsAndRollbackStackFinishes) {
        {{"StackName", "ur"}, {"TemplateBody", kGood60AndBad}, {"DisableRollback", true}});
   EXPECT_EQ(settled("ur"), "UPDATE_FAILED");
   EXPECT_EQ(timeout(), "60");
-  auto refused = try_call("UpdateStack", {{"StackName", "ur"}, {"TemplateBody", kGood}});
-  EXPECT_FALSE(refused);
   call("RollbackStack", {{"StackName", "ur"}});
   EXPECT_EQ(settled("ur"), "UPDATE_ROLLBACK_COMPLETE");
   EXPECT_EQ(timeout(), "30");
+}
+
+// A stack for updates from UPDATE_FAILED: Named is replaced when its
+// QueueName changes, Keep is updated in place.
+constexpr const char* kBase = R"(
+Resources:
+  Named:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: uf-a}
+  Keep:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 30}
+)";
+
+// Named replaced by uf-b, Keep changed, Extra created, then Bad fails.
+constexpr const char* kReplaceAndBad = R"(
+Resources:
+  Named:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: uf-b}
+  Keep:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 60}
+  Extra: {Type: AWS::SQS::Queue}
+  Bad:
+    Type: AWS::SQS::Queue
+    DependsOn: [Named, Keep, Extra]
+    Properties: {VisibilityTimeout: 999999}
+)";
+
+// The fix: Named replaced again (uf-c), Extra gone, Bad good.
+constexpr const char* kFixed = R"(
+Resources:
+  Named:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: uf-c}
+  Keep:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 60}
+  Bad:
+    Type: AWS::SQS::Queue
+    DependsOn: [Named, Keep]
+    Properties: {VisibilityTimeout: 10}
+)";
+
+class UpdateFailedTest : public StackApiTest {
+ protected:
+  // The stack `name` from kBase, then failed at UPDATE_FAILED by kReplaceAndBad.
+  void fail_update(const std::string& name) {
+    id_ = s(call("CreateStack", {{"StackName", name}, {"TemplateBody", kBase}}).at("StackId"));
+    ASSERT_EQ(settled(name), "CREATE_COMPLETE") << reasons(name);
+    keep_ = physical(name, "Keep");
+    call("UpdateStack",
+         {{"StackName", name}, {"TemplateBody", kReplaceAndBad}, {"DisableRollback", true}});
+    ASSERT_EQ(settled(name), "UPDATE_FAILED") << reasons(name);
+    extra_ = physical(name, "Extra");
+    ASSERT_TRUE(exists("uf-a"));
+    ASSERT_TRUE(exists("uf-b"));
+    ASSERT_EQ(keep_timeout(), "60");
+  }
+  bool exists(const std::string& queue_name) {
+    return static_cast<bool>(other("sqs", "GetQueueUrl", {{"QueueName", queue_name}}));
+  }
+  bool exists_url(const std::string& url) {
+    return static_cast<bool>(other("sqs", "GetQueueAttributes", {{"QueueUrl", url}}));
+  }
+  std::string keep_timeout() {
+    auto a = other("sqs", "GetQueueAttributes",
+                   {{"QueueUrl", keep_}, {"AttributeNames", json::array{"VisibilityTimeout"}}});
+    return a ? s(a->at("Attributes").at("VisibilityTimeout")) : a.error().code;
+  }
+  size_t queue_count() {
+    auto out = other("sqs", "ListQueues", {});
+    EXPECT_TRUE(out);
+    return out && out->contains("QueueUrls") ? out->at("QueueUrls").as_array().size() : 0;
+  }
+  std::string id_, keep_, extra_;  // a deleted stack is found by its id only
+};
+
+TEST_F(UpdateFailedTest, AnUpdateFromUpdateFailedGoesOnAndCleansUpWhatTheFailedOneMade) {
+  fail_update("uf");
+  // The fix goes on from what the failed update left: what it replaced
+  // (uf-a) and what it made that the fix drops or replaces again (Extra,
+  // uf-b) are deleted in the cleanup.
+  call("UpdateStack", {{"StackName", "uf"}, {"TemplateBody", kFixed}});
+  ASSERT_EQ(settled("uf"), "UPDATE_COMPLETE") << reasons("uf");
+  EXPECT_FALSE(exists("uf-a"));
+  EXPECT_FALSE(exists("uf-b"));
+  EXPECT_TRUE(exists("uf-c"));
+  EXPECT_FALSE(exists_url(extra_));
+  EXPECT_EQ(physical("uf", "Keep"), keep_);
+  EXPECT_EQ(keep_timeout(), "60");
+  EXPECT_EQ(queue_count(), 3u);  // uf-c, Keep, Bad
+  call("DeleteStack", {{"StackName", "uf"}});
+  EXPECT_EQ(settled(id_), "DELETE_COMPLETE");
+  EXPECT_EQ(queue_count(), 0u);
+}
+
+TEST_F(UpdateFailedTest, TheSameTemplateAgainRetriesAndARollbackReturnsToTheLastStableState) {
+  fail_update("ur");
+  // The same template again (no "No updates are to be performed."), still
+  // failing, now with rollback: back to kBase, what the updates made gone.
+  call("UpdateStack", {{"StackName", "ur"}, {"TemplateBody", kReplaceAndBad}});
+  ASSERT_EQ(settled("ur"), "UPDATE_ROLLBACK_COMPLETE") << reasons("ur");
+  EXPECT_TRUE(exists("uf-a"));
+  EXPECT_FALSE(exists("uf-b"));
+  EXPECT_FALSE(exists_url(extra_));
+  EXPECT_EQ(keep_timeout(), "30");
+  EXPECT_EQ(queue_count(), 2u);
+  auto t = call("GetTemplate", {{"StackName", "ur"}});
+  EXPECT_EQ(s(t.at("TemplateBody")), kBase);
+}
+
+TEST_F(UpdateFailedTest, DeleteStackFromUpdateFailedDeletesWhatTheUpdateReplacedAndMade) {
+  fail_update("ud");
+  call("DeleteStack", {{"StackName", "ud"}});
+  EXPECT_EQ(settled(id_), "DELETE_COMPLETE");
+  EXPECT_FALSE(exists("uf-a"));
+  EXPECT_FALSE(exists("uf-b"));
+  EXPECT_EQ(queue_count(), 0u);
+}
+
+TEST_F(UpdateFailedTest, DeleteStackFromCreateFailedDeletesWhatItMade) {
+  auto id = s(call("CreateStack",
+                   {{"StackName", "cf"}, {"TemplateBody", kFailing}, {"DisableRollback", true}})
+                  .at("StackId"));
+  ASSERT_EQ(settled("cf"), "CREATE_FAILED");
+  EXPECT_EQ(queue_count(), 1u);
+  call("DeleteStack", {{"StackName", "cf"}});
+  EXPECT_EQ(settled(id), "DELETE_COMPLETE");
+  EXPECT_EQ(queue_count(), 0u);
 }
 
 constexpr const char* kPolicy = R"({"Statement": [

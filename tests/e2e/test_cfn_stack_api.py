@@ -1,8 +1,8 @@
 """CloudFormation's stack API around the engine against a real server:
 stack tags reaching the resources with the aws:cloudformation:* tags and
 changed by an update, OnFailure DELETE, DisableRollback with RollbackStack,
-UpdateStack and DeleteStack from UPDATE_FAILED, a nested
-stack's termination protection,
+UpdateStack and DeleteStack from UPDATE_FAILED, a change set with
+IncludeNestedStacks and a nested stack's termination protection,
 stack policies stored and denying an update, ListImports with the exporter's
 delete refused, termination protection and NoEcho parameters, through boto3
 (both generations) and the AWS CLI."""
@@ -257,6 +257,33 @@ class StackApiTest(ServerTestCase):
         s = self.settled(name)
         self.assertEqual(s["StackStatus"], "CREATE_COMPLETE", self.reasons(name))
         return s
+
+    def test_change_set_with_nested_stacks(self):
+        s = self.nested_stack("deep")
+        url = s["Outputs"][0]["OutputValue"]
+        child = self.physical("deep", "Child")
+        root = self.cfn.create_change_set(
+            StackName="deep", ChangeSetName="deeper", UsePreviousTemplate=True,
+            IncludeNestedStacks=True,
+            Parameters=[{"ParameterKey": "Timeout", "ParameterValue": "45"}])["Id"]
+        described = self.cfn.describe_change_set(StackName="deep", ChangeSetName="deeper")
+        self.assertTrue(described["IncludeNestedStacks"])
+        [change] = described["Changes"]
+        self.assertEqual(change["ResourceChange"]["LogicalResourceId"], "Child")
+        inner = self.cfn.describe_change_set(ChangeSetName=change["ResourceChange"]["ChangeSetId"])
+        self.assertEqual(inner["ParentChangeSetId"], root)
+        self.assertEqual(inner["RootChangeSetId"], root)
+        self.assertEqual(inner["StackId"], child)
+        [queue] = inner["Changes"]
+        self.assertEqual(queue["ResourceChange"]["LogicalResourceId"], "Queue")
+        self.assertEqual(queue["ResourceChange"]["Action"], "Modify")
+
+        self.cfn.execute_change_set(StackName="deep", ChangeSetName="deeper")
+        self.assertEqual(self.settled("deep")["StackStatus"], "UPDATE_COMPLETE")
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
+        self.assertEqual(attrs["Attributes"]["VisibilityTimeout"], "45")
+        self.cfn.delete_stack(StackName="deep")
+        self.assertEqual(stack_settled(self.cfn, s["StackId"], 60)["StackStatus"], "DELETE_COMPLETE")
 
     def test_policy_imports_protection_and_no_echo(self):
         self.cfn.create_stack(StackName="base", TemplateBody=QUEUE, StackPolicyBody=DENY_GOOD,

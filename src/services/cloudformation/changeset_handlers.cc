@@ -21,7 +21,9 @@ json::object summary(const ChangeSet& cs) {
                  {"ExecutionStatus", cs.execution_status},
                  {"Status", cs.status},
                  {"CreationTime", cs.created},
-                 {"IncludeNestedStacks", false}};
+                 {"IncludeNestedStacks", cs.include_nested}};
+  if (!cs.parent_id.empty()) o["ParentChangeSetId"] = cs.parent_id;
+  if (!cs.root_id.empty()) o["RootChangeSetId"] = cs.root_id;
   if (!cs.reason.empty()) o["StatusReason"] = cs.reason;
   if (!cs.description.empty()) o["Description"] = cs.description;
   return o;
@@ -94,11 +96,23 @@ void CloudFormationService::create_change_set(const CallContext& ctx, json::obje
   cs.request = std::move(*req);
   cs.request.name = stack_name;
   cs.request.change_set_id = cs.id;
+  cs.include_nested = boolean(in, "IncludeNestedStacks").value_or(false);
   json::object out{{"Id", cs.id}, {"StackId", stack_id}};
-  change_sets_.put(std::move(cs), [respond, out](Status st) {
+  auto root = std::make_shared<ChangeSet>(std::move(cs));
+  auto store = [this, root, respond, out](Status st) {
     if (!st) return respond(st.take_error());
-    respond(out);
-  });
+    change_sets_.put(std::move(*root), [respond, out](Status st) {
+      if (!st) return respond(st.take_error());
+      respond(out);
+    });
+  };
+  // A new stack's nested stacks do not exist yet: they are made by its
+  // execution, with no change sets of their own.
+  if (!root->include_nested || root->type != "UPDATE" || root->status == "FAILED") {
+    return store(Status::ok());
+  }
+  pin.stack_id = stack_id;
+  nested_change_sets(ctx, *prepared, pin, root, store);
 }
 
 Output CloudFormationService::describe_change_set(const CallContext&, const json::object& in) {
@@ -128,6 +142,11 @@ void CloudFormationService::execute_change_set(const CallContext& ctx, json::obj
   auto s = engine_.find(str(in, "StackName"));
   auto cs = change_sets_.find(str(in, "ChangeSetName"), s ? s->id : "");
   if (!cs) return respond(errors::change_set_not_found(str(in, "ChangeSetName")));
+  if (!cs->root_id.empty()) {  // nimbus's wording
+    return respond(Error::validation("ChangeSet [" + cs->id +
+                                     "] is a nested change set: execute its root change set [" +
+                                     cs->root_id + "]"));
+  }
   if (cs->status != "CREATE_COMPLETE" || cs->execution_status != "AVAILABLE") {
     return respond(Error::make("InvalidChangeSetStatus",
                                "ChangeSet [" + cs->id +
@@ -149,6 +168,12 @@ void CloudFormationService::execute_change_set(const CallContext& ctx, json::obj
       other.execution_status = "EXECUTE_COMPLETE";
       change_sets_.put(std::move(other), [](Status) {});
     }
+    // Its nested change sets run with it: the root's update updates the
+    // nested stacks.
+    for (auto nested : change_sets_.nested_in(cs.id)) {
+      nested.execution_status = "EXECUTE_COMPLETE";
+      change_sets_.put(std::move(nested), [](Status) {});
+    }
     engine_.when_settled(*id, std::chrono::seconds(10), [respond] { respond(json::object()); });
   };
   if (cs->type == "CREATE") {
@@ -162,6 +187,12 @@ Output CloudFormationService::delete_change_set(const CallContext&, const json::
   auto s = engine_.find(str(in, "StackName"));
   auto cs = change_sets_.find(str(in, "ChangeSetName"), s ? s->id : "");
   if (!cs) return errors::change_set_not_found(str(in, "ChangeSetName"));
+  if (!cs->root_id.empty()) {  // nimbus's wording
+    return Error::validation("ChangeSet [" + cs->id +
+                             "] is a nested change set: delete its root change set [" +
+                             cs->root_id + "]");
+  }
+  for (const auto& nested : change_sets_.nested_in(cs->id)) change_sets_.erase(nested.id);
   change_sets_.erase(cs->id);
   return json::object();
 }

@@ -39,6 +39,9 @@ std::string encode(const ChangeSet& cs) {
                  {"notification_arns", strings(cs.request.notification_arns)},
                  {"tags", cs.request.tags},
                  {"changes", cs.changes}};
+  if (cs.include_nested) o["include_nested"] = true;
+  if (!cs.parent_id.empty()) o["parent"] = cs.parent_id;
+  if (!cs.root_id.empty()) o["root"] = cs.root_id;
   return json::serialize(o);
 }
 
@@ -68,6 +71,9 @@ std::optional<ChangeSet> decode(std::string_view text) {
   if (const auto* t = o->if_contains("tags"); t && t->is_array()) cs.request.tags = t->as_array();
   if (const auto* c = o->if_contains("changes"); c && c->is_array()) cs.changes = c->as_array();
   cs.request.change_set_id = cs.id;
+  cs.include_nested = boolean(*o, "include_nested").value_or(false);
+  cs.parent_id = str(*o, "parent");
+  cs.root_id = str(*o, "root");
   return cs;
 }
 
@@ -138,6 +144,15 @@ std::vector<ChangeSet> ChangeSets::of_stack(std::string_view stack_id) const {
   std::vector<ChangeSet> out;
   for (const auto& [id, cs] : sets_) {
     if (cs.stack_id == stack_id) out.push_back(cs);
+  }
+  return out;
+}
+
+std::vector<ChangeSet> ChangeSets::nested_in(std::string_view root_id) const {
+  MutexLock lock(mu_);
+  std::vector<ChangeSet> out;
+  for (const auto& [id, cs] : sets_) {
+    if (cs.root_id == root_id) out.push_back(cs);
   }
   return out;
 }

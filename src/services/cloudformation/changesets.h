@@ -27,7 +27,10 @@ struct ChangeSet {
   std::string description;
   double created = 0;
   StackRequest request;
-  json::array changes;  // [{Type: Resource, ResourceChange: {...}}]
+  json::array changes;          // [{Type: Resource, ResourceChange: {...}}]
+  bool include_nested = false;  // IncludeNestedStacks
+  // A nested change set's parent and root change set ids ("" for a root).
+  std::string parent_id, root_id;
 };
 
 class ChangeSets {
@@ -40,6 +43,8 @@ class ChangeSets {
   // By id, or by name within the stack named (name or id) `stack`.
   std::optional<ChangeSet> find(std::string_view name_or_id, std::string_view stack_id) const;
   std::vector<ChangeSet> of_stack(std::string_view stack_id) const;
+  // The nested change sets whose root is `root_id`.
+  std::vector<ChangeSet> nested_in(std::string_view root_id) const;
   // Forgets `id` at once; its record is deleted in the background (a
   // change set lost to a crash is one the caller could delete again).
   void erase(const std::string& id);

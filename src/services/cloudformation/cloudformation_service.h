@@ -70,6 +70,14 @@ class CloudFormationService final : public Service {
   Result<StackRequest> stack_request(const json::object& in, const StackState* current) const;
   Result<StackState> stack_named(const json::object& in) const;
 
+  // nested_change_sets.cc: IncludeNestedStacks. Stores a change set for
+  // each nested stack `root` modifies and names it in root->changes; `done`
+  // once they are durable, or with why one cannot be made (none is left).
+  struct NestedWork;
+  void nested_change_sets(const CallContext& ctx, const Prepared& prepared, const PrepareInput& pin,
+                          std::shared_ptr<ChangeSet> root, std::function<void(Status)> done);
+  void next_nested(std::shared_ptr<NestedWork> work, size_t i);
+
   Environment& env_;
   OperationCalls* calls_;
   Engine engine_;

@@ -2,7 +2,8 @@
 // nimbus's S3 in each URL form, parameters passed, Outputs.NAME read by the
 // parent, updated and deleted with the parent, and a nested failure
 // rolling the parent back; and the TemplateURL of the stack operations
-// themselves, read the same way.
+// themselves, read the same way; the root's termination protection; change
+// sets with IncludeNestedStacks.
 #include <gtest/gtest.h>
 
 #include "services/cloudformation/test_stack.h"
@@ -115,6 +116,72 @@ TEST_F(NestedStackTest, NestedStacksHaveTheirRootsTerminationProtection) {
   call("DeleteStack", {{"StackName", "root"}});
   EXPECT_EQ(settled(root), "DELETE_COMPLETE");
   EXPECT_EQ(live_stacks(), 0u);
+}
+
+TEST_F(NestedStackTest, ChangeSetsIncludeNestedStacks) {
+  call("CreateStack", {{"StackName", "cs"}, {"TemplateBody", kParent}});
+  ASSERT_EQ(settled("cs"), "CREATE_COMPLETE") << reasons("cs");
+  std::string url = s(outputs("cs").at("Url"));
+  auto path_style =
+      call("DescribeStackResource", {{"StackName", "cs"}, {"LogicalResourceId", "PathStyle"}});
+  std::string nested = s(path_style.at("StackResourceDetail").at("PhysicalResourceId"));
+  auto made =
+      call("CreateChangeSet",
+           {{"StackName", "cs"},
+            {"ChangeSetName", "more"},
+            {"UsePreviousTemplate", true},
+            {"IncludeNestedStacks", true},
+            {"Parameters",
+             json::array{json::object{{"ParameterKey", "Vis"}, {"ParameterValue", "45"}}}}});
+  std::string root = s(made.at("Id"));
+  auto described = call("DescribeChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "more"}});
+  EXPECT_EQ(described.at("IncludeNestedStacks"), json::value(true));
+  EXPECT_FALSE(described.contains("ParentChangeSetId"));
+  // Only PathStyle's parameters change (the others pass literals).
+  const auto& changes = described.at("Changes").as_array();
+  ASSERT_EQ(changes.size(), 1u) << json::serialize(changes);
+  const auto& rc = changes[0].at("ResourceChange");
+  EXPECT_EQ(s(rc.at("LogicalResourceId")), "PathStyle");
+  EXPECT_EQ(s(rc.at("Action")), "Modify");
+  std::string child = s(rc.at("ChangeSetId"));
+
+  auto inner = call("DescribeChangeSet", {{"ChangeSetName", child}});
+  EXPECT_EQ(s(inner.at("ParentChangeSetId")), root);
+  EXPECT_EQ(s(inner.at("RootChangeSetId")), root);
+  EXPECT_EQ(s(inner.at("StackId")), nested);
+  ASSERT_EQ(inner.at("Changes").as_array().size(), 1u) << json::serialize(inner.at("Changes"));
+  const auto& queue = inner.at("Changes").as_array()[0].at("ResourceChange");
+  EXPECT_EQ(s(queue.at("LogicalResourceId")), "Queue");
+  EXPECT_EQ(s(queue.at("Action")), "Modify");
+  EXPECT_EQ(s(queue.at("Replacement")), "False");
+  bool visibility_given = false;
+  for (const auto& p : inner.at("Parameters").as_array()) {
+    visibility_given = visibility_given || (s(p.at("ParameterKey")) == "Visibility" &&
+                                            s(p.at("ParameterValue")) == "45");
+  }
+  EXPECT_TRUE(visibility_given);
+  // Only through the root.
+  EXPECT_FALSE(try_call("ExecuteChangeSet", {{"ChangeSetName", child}}));
+  EXPECT_FALSE(try_call("DeleteChangeSet", {{"ChangeSetName", child}}));
+
+  call("ExecuteChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "more"}});
+  ASSERT_EQ(settled("cs"), "UPDATE_COMPLETE") << reasons("cs");
+  EXPECT_EQ(settled(nested), "UPDATE_COMPLETE");
+  EXPECT_EQ(visibility(url), "45");
+  EXPECT_EQ(s(call("DescribeChangeSet", {{"ChangeSetName", child}}).at("ExecutionStatus")),
+            "EXECUTE_COMPLETE");
+
+  // Deleting a root deletes its nested change sets.
+  call("CreateChangeSet", {{"StackName", "cs"},
+                           {"ChangeSetName", "again"},
+                           {"UsePreviousTemplate", true},
+                           {"IncludeNestedStacks", true},
+                           {"Parameters", json::array{json::object{{"ParameterKey", "Vis"},
+                                                                   {"ParameterValue", "50"}}}}});
+  auto again = call("DescribeChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "again"}});
+  std::string child2 = s(again.at("Changes").as_array()[0].at("ResourceChange").at("ChangeSetId"));
+  call("DeleteChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "again"}});
+  EXPECT_FALSE(try_call("DescribeChangeSet", {{"ChangeSetName", child2}}));
 }
 
 TEST_F(NestedStackTest, CreateUpdateDeleteWithTheParent) {

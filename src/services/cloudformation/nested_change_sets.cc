@@ -1,0 +1,139 @@
+// CreateChangeSet with IncludeNestedStacks: a change set of its own for
+// each nested stack the root change set modifies, computed the way the
+// root's is (its template read from its TemplateURL, its parameters as
+// the root passes them), named in the root's change of that resource
+// (ResourceChange.ChangeSetId) and pointing back (ParentChangeSetId,
+// RootChangeSetId). Executing the root executes them (the root's update
+// updates its nested stacks); they are executed and deleted only through
+// their root, as on AWS.
+#include "common/json_fields.h"
+#include "common/request_id.h"
+#include "services/cloudformation/cloudformation_service.h"
+#include "services/cloudformation/errors.h"
+#include "services/cloudformation/providers/provider.h"
+#include "services/cloudformation/template_url.h"
+
+namespace nimbus::services::cloudformation {
+
+struct CloudFormationService::NestedWork {
+  struct Job {
+    size_t change = 0;  // index in the root's Changes
+    std::string logical_id, stack_id, url;
+    std::map<std::string, std::string> given;
+  };
+  CallContext ctx;
+  std::shared_ptr<ChangeSet> root;
+  std::vector<Job> jobs;
+  std::vector<std::string> made;  // the nested change sets stored so far
+  std::function<void(Status)> done;
+};
+
+void CloudFormationService::nested_change_sets(const CallContext& ctx, const Prepared& prepared,
+                                               const PrepareInput& pin,
+                                               std::shared_ptr<ChangeSet> root,
+                                               std::function<void(Status)> done) {
+  auto work = std::make_shared<NestedWork>();
+  work->ctx = ctx;
+  work->root = root;
+  work->done = std::move(done);
+  // What the root's parameters decide; a value from another resource
+  // (known only once the update runs) keeps the nested stack's current one.
+  cfn::Scope scope = scope_of(prepared, pin);
+  scope.ref = [](std::string_view id) -> Result<json::value> {
+    return cfn::unresolved_dependency(id);
+  };
+  scope.get_att = [](std::string_view id, std::string_view) -> Result<json::value> {
+    return cfn::unresolved_dependency(id);
+  };
+  scope.import_value = [](std::string_view name) -> Result<json::value> {
+    return Error::validation("No export named " + std::string(name) + " found.");
+  };
+  for (size_t i = 0; i < root->changes.size(); ++i) {
+    const auto* rc = root->changes[i].as_object().if_contains("ResourceChange");
+    if (rc == nullptr || !rc->is_object()) continue;
+    const auto& change = rc->as_object();
+    if (str(change, "ResourceType") != "AWS::CloudFormation::Stack" ||
+        str(change, "Action") != "Modify") {
+      continue;
+    }
+    auto nested = engine_.find(str(change, "PhysicalResourceId"));
+    if (!nested || nested->deleted_stack()) continue;
+    NestedWork::Job job;
+    job.change = i;
+    job.logical_id = str(change, "LogicalResourceId");
+    job.stack_id = nested->id;
+    const auto& decl = prepared.tmpl.resources().at(job.logical_id).as_object();
+    const auto* props = decl.if_contains("Properties");
+    if (props == nullptr || !props->is_object()) continue;
+    const auto* url = props->as_object().if_contains("TemplateURL");
+    if (url == nullptr) continue;
+    auto resolved_url = cfn::resolve(*url, scope);
+    if (!resolved_url || !resolved_url->is_string()) continue;
+    job.url = std::string(resolved_url->as_string());
+    for (const auto& p : nested->parameters) job.given[p.key] = p.value;
+    if (const auto* params = props->as_object().if_contains("Parameters");
+        params != nullptr && params->is_object()) {
+      for (const auto& [k, v] : params->as_object()) {
+        if (auto value = cfn::resolve(v, scope)) job.given[k] = provide::text(*value);
+      }
+    }
+    work->jobs.push_back(std::move(job));
+  }
+  next_nested(std::move(work), 0);
+}
+
+void CloudFormationService::next_nested(std::shared_ptr<NestedWork> work, size_t i) {
+  auto fail = [this, work](Error e) {
+    for (const auto& id : work->made) change_sets_.erase(id);
+    work->done(std::move(e));
+  };
+  if (i == work->jobs.size()) return work->done(Status::ok());
+  read_template_url(
+      *calls_, work->ctx, work->jobs[i].url, [this, work, i, fail](Result<std::string> body) {
+        const auto& job = work->jobs[i];
+        if (!body) return fail(body.take_error());
+        auto nested = engine_.find(job.stack_id);
+        if (!nested) return fail(errors::stack_not_found(job.stack_id));
+        PrepareInput in;
+        in.body = *body;
+        in.given = job.given;
+        in.capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"};
+        in.change_set = true;
+        in.stack_name = nested->name;
+        in.stack_id = nested->id;
+        in.region = nested->region;
+        in.account_id = nested->account_id;
+        auto prepared = prepare(in);
+        if (!prepared) return fail(prepared.take_error());
+        const ChangeSet& root = *work->root;
+        ChangeSet child;
+        std::string suffix = new_request_id().substr(0, 8);
+        child.name = root.name + "-" + job.logical_id + "-" + suffix;
+        child.id = "arn:aws:cloudformation:" + nested->region + ":" + nested->account_id +
+                   ":changeSet/" + child.name + "/" + new_request_id();
+        child.stack_id = nested->id;
+        child.stack_name = nested->name;
+        child.type = "UPDATE";
+        child.description = root.description;
+        child.created = root.created;
+        child.include_nested = true;
+        child.parent_id = root.id;
+        child.root_id = root.root_id.empty() ? root.id : root.root_id;
+        child.changes = compute_changes(&*nested, *prepared);
+        child.request.name = nested->id;
+        child.request.body = *body;
+        child.request.given = job.given;
+        child.request.capabilities = in.capabilities;
+        child.request.tags = nested->tags;
+        child.request.change_set_id = child.id;
+        work->root->changes[job.change].as_object()["ResourceChange"].as_object()["ChangeSetId"] =
+            child.id;
+        work->made.push_back(child.id);
+        change_sets_.put(std::move(child), [this, work, i, fail](Status st) {
+          if (!st) return fail(st.take_error());
+          next_nested(work, i + 1);
+        });
+      });
+}
+
+}  // namespace nimbus::services::cloudformation

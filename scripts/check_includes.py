@@ -67,6 +67,10 @@ SHARED_UTILITIES = {
     # authorizers and STS AssumeRoleWithWebIdentity verify tokens with them.
     "auth/jwt.h",
     "auth/jwks.h",
+    # IAM's events::RoleCheck (header-only, on services/iam/api.h and
+    # events/role_action.h): Lambda sends its destinations as the execution
+    # role with it.
+    "services/iam/role_check.h",
 }
 # Services that run functions.
 RUNTIME_USERS = {"lambda"}

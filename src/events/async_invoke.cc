@@ -375,6 +375,15 @@ void AsyncInvoke::finish(std::shared_ptr<Event> ev, const ResolvedFunction& fn,
   out->delivery.source_arn = function_arn;
   out->delivery.id = ev->request_id;
   out->first_ms = deps_.clock.now_millis();
+  if (role_check_ && !fn.role_arn.empty()) {
+    if (auto allowed = role_check_(fn.role_arn, out->target); !allowed) {
+      spdlog::warn("events: {} of {} not sent to {}: {}", dest.empty() ? "dead letter" : "record",
+                   function_arn, out->target, allowed.error().message);
+      delivery_failed(*out);
+      --pending_;
+      return leave(*ev);
+    }
+  }
   // The event leaves its log record or timer once the delivery is durable.
   timers_->schedule(kDeliver, ev->id, deps_.scheduler.clock().now(), out->encode(),
                     left_once_stored(ev, "finishing"));

@@ -61,6 +61,7 @@
 #include "events/delivery.h"
 #include "events/stored_delivery.h"
 #include "events/target.h"
+#include "events/target_queue.h"
 #include "storage/log.h"
 #include "storage/timers.h"
 
@@ -77,6 +78,9 @@ struct RunOutcome {
 struct ResolvedFunction {
   std::string function_arn;      // unqualified
   std::string executed_version;  // "$LATEST" or "N"
+  // The execution role destination records and dead-letter messages are
+  // sent as (set_role_check); "" not checked.
+  std::string role_arn;
   RetryPolicy policy;
   // Runs the function once; `done` from any thread.
   std::function<void(std::string request_id, std::string payload,
@@ -134,6 +138,11 @@ class AsyncInvoke {
   // Stops dispatching and delivering (server draining); what is stored stays
   // for the next start.
   void stop();
+  // Decides whether a function's role may send its record to the
+  // destination (or its message to the dead-letter target): as on AWS, a
+  // refused one is not sent, and counted as a failed delivery. Set once,
+  // before start(); unset: every one is sent.
+  void set_role_check(RoleCheck check) { role_check_ = std::move(check); }
   // Events being attempted now (not those waiting in a retry timer).
   int64_t pending() const { return pending_.load(); }
   // Timers stored: events waiting for a retry and deliveries not yet made.
@@ -173,6 +182,7 @@ class AsyncInvoke {
 
   Deps deps_;
   Options options_;
+  RoleCheck role_check_;
   std::unique_ptr<storage::Log> log_;
   std::unique_ptr<storage::Timers> timers_;
   std::atomic<int64_t> pending_{0};

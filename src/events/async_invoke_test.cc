@@ -1,13 +1,15 @@
 // The async-invoke queue with a scripted function and recording targets:
 // retries, backoff, maximum event age, destinations, dead-letter targets, a
 // destination that does not exist, restarts (the log, retry timers, pending
-// deliveries, records of older builds) and stopping with callbacks in
-// flight. Time is a SimulatedClock that drives the scheduler, the timers and
-// the events' ages, so the retry delays are Lambda's real ones.
+// deliveries, records of older builds), stopping with callbacks in flight,
+// and records sent only as far as the function's role allows. Time is a
+// SimulatedClock that drives the scheduler, the timers and the events' ages,
+// so the retry delays are Lambda's real ones.
 #include "events/async_invoke.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -33,6 +35,7 @@ const std::string kOk = "arn:aws:sqs:us-east-1:000000000000:ok";
 const std::string kFail = "arn:aws:sqs:us-east-1:000000000000:fail";
 const std::string kDlq = "arn:aws:sqs:us-east-1:000000000000:dlq";
 const std::string kTopic = "arn:aws:sns:us-east-1:000000000000:topic";
+const std::string kRole = "arn:aws:iam::000000000000:role/f";
 
 // A queue-like target that records what it accepts.
 struct Recorder final : Target {
@@ -68,6 +71,7 @@ struct Script final : Functions {
   bool hold = false;                        // guarded by mu
   std::vector<std::function<void()>> held;  // guarded by mu
   RetryPolicy policy;
+  std::string role;  // the execution role records are sent as
   bool exists = true;
 
   std::optional<ResolvedFunction> resolve(const std::string&, const std::string&) override {
@@ -75,6 +79,7 @@ struct Script final : Functions {
     ResolvedFunction fn;
     fn.function_arn = kFn;
     fn.executed_version = "$LATEST";
+    fn.role_arn = role;
     fn.policy = policy;
     fn.run = [this](std::string, std::string payload, std::function<void(RunOutcome)> done) {
       RunOutcome o{Kind::kOk, R"({"echo":)" + payload + "}"};
@@ -123,6 +128,7 @@ class AsyncInvokeTest : public ::testing::Test {
     options.recover_delay_ms = 0;
     queue = std::make_unique<AsyncInvoke>(
         AsyncInvoke::Deps{*storage, workers, scheduler, clock, metrics, targets, fn}, options);
+    if (role_check) queue->set_role_check(role_check);
     auto st = queue->start();
     ASSERT_TRUE(st) << st.error().message;
   }
@@ -169,6 +175,7 @@ class AsyncInvokeTest : public ::testing::Test {
   Recorder sqs;
   std::unique_ptr<Binding> bound = targets.bind("sqs", sqs);
   Script fn;
+  RoleCheck role_check;  // given to the queue when it opens
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<AsyncInvoke> queue;
 };
@@ -294,6 +301,69 @@ TEST_F(AsyncInvokeTest, ADestinationKindBoundLaterStillGetsTheRecord) {
   auto late = targets.bind("sns", sns);
   EXPECT_TRUE(drive([&] { return sns.count() == 1; }, 100ms));
   EXPECT_EQ(metric("nimbus_lambda_dead_letter_errors"), 0);
+}
+
+// Under --iam enforce (set_role_check) the record goes as the function's
+// execution role: refused, it is not sent and counts as a failed delivery;
+// allowed, it is sent.
+TEST_F(AsyncInvokeTest, DestinationsAreSentOnlyWhenTheExecutionRoleAllows) {
+  fn.role = kRole;
+  fn.policy.on_success = kOk;
+  std::atomic<bool> allowed{false};
+  std::mutex mu;
+  std::vector<std::string> asked;
+  role_check = [&](const std::string& role, const std::string& target) -> Status {
+    std::lock_guard l(mu);
+    asked.push_back(role + " " + target);
+    if (allowed) return Status::ok();
+    return Error::make("AccessDenied", "not allowed", 403);
+  };
+  reopen();
+  invoke();
+  ASSERT_TRUE(drive([&] { return metric("nimbus_lambda_dead_letter_errors") == 1; }));
+  EXPECT_TRUE(drive([&] {
+    return queue->pending() == 0 && queue->waiting() == 0 && stored("lambda.async.log") == 0;
+  }));
+  EXPECT_EQ(sqs.count(), 0u);
+  {
+    std::lock_guard l(mu);
+    EXPECT_EQ(asked, std::vector<std::string>{kRole + " " + kOk});
+  }
+  allowed = true;
+  invoke(R"({"n":2})");
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }));
+  EXPECT_EQ(record(sqs.all()[0].second).at("requestPayload").at("n"), 2);
+  EXPECT_EQ(metric("nimbus_lambda_dead_letter_errors"), 1);
+}
+
+TEST_F(AsyncInvokeTest, ADeadLetterMessageTheRoleMayNotSendIsDroppedAndCounted) {
+  fn.role = kRole;
+  fn.policy.max_retries = 0;
+  fn.policy.dead_letter = kDlq;
+  fn.outcomes = {{Kind::kFunctionError, "{}"}};
+  std::atomic<int> asked{0};
+  role_check = [&](const std::string&, const std::string& target) -> Status {
+    ++asked;
+    EXPECT_EQ(target, kDlq);
+    return Error::make("AccessDenied", "not allowed", 403);
+  };
+  reopen();
+  invoke();
+  ASSERT_TRUE(drive([&] { return metric("nimbus_lambda_dead_letter_errors") == 1; }));
+  EXPECT_TRUE(drive([&] { return queue->pending() == 0 && queue->waiting() == 0; }));
+  EXPECT_EQ(sqs.count(), 0u);
+  EXPECT_EQ(asked, 1);
+}
+
+// A function without a role (not under enforce) is not asked about.
+TEST_F(AsyncInvokeTest, AFunctionWithoutARoleIsNotChecked) {
+  fn.policy.on_success = kOk;
+  role_check = [](const std::string&, const std::string&) -> Status {
+    return Error::make("AccessDenied", "not allowed", 403);
+  };
+  reopen();
+  invoke();
+  ASSERT_TRUE(drive([&] { return sqs.count() == 1; }));
 }
 
 TEST_F(AsyncInvokeTest, AQueuedEventSurvivesARestart) {

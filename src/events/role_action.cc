@@ -22,6 +22,7 @@ constexpr Row kRows[] = {
     {"sns", "", "sns:Publish"},
     {"lambda", "", "lambda:InvokeFunction"},
     {"firehose", "", "firehose:PutRecord"},
+    {"s3", "", "s3:PutObject"},
 };
 
 }  // namespace

@@ -11,7 +11,8 @@ namespace nimbus::events {
 // "kinesis:PutRecord" for a stream, "states:StartExecution" for a state
 // machine, "sqs:SendMessage", "sns:Publish", "lambda:InvokeFunction",
 // "events:PutEvents" for a bus, "events:InvokeApiDestination",
-// "firehose:PutRecord"; "" for a target kind with no such permission.
+// "firehose:PutRecord", "s3:PutObject" for an object (Firehose's S3
+// destination); "" for a target kind with no such permission.
 std::string role_action(std::string_view target_arn);
 
 }  // namespace nimbus::events

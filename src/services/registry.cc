@@ -57,8 +57,11 @@ Registry::Registry(Environment& env) {
   auto& http_apis = add(std::make_unique<apigateway::HttpApiService>(env, &lambda, &rest));
   http_apis.use_calls(calls_.get());
   http_apis.use_logs(&logs.writer());
-  // SNS writes what it would send by SMS to CloudWatch Logs (LogWriter).
-  add(std::make_unique<sns::SnsService>(env, &logs.writer()));
+  // SNS writes what it would send by SMS to CloudWatch Logs (LogWriter);
+  // it delivers to Firehose as the subscription's SubscriptionRoleArn.
+  add(std::make_unique<sns::SnsService>(env, &logs.writer()))
+      .deliveries()
+      .set_role_check(iam::role_check(*iam_, "sns.amazonaws.com"));
   // EventBridge and Scheduler deliver to targets as the RoleArn they are
   // given (under --iam enforce: the role's trust and policies decide).
   add(std::make_unique<eventbridge::EventsService>(env))
@@ -83,7 +86,10 @@ Registry::Registry(Environment& env) {
   lambda.use_code_objects(s3.reader());
   // Firehose writes objects through S3's ObjectWriter (api.h) and runs Lambda
   // processing through Lambda's Functions; destroyed first.
-  add(std::make_unique<firehose::FirehoseService>(env, &s3.writer(), &lambda));
+  // Its objects are written as the stream's RoleARN.
+  add(std::make_unique<firehose::FirehoseService>(env, &s3.writer(), &lambda))
+      .engine()
+      .set_role_check(iam::role_check(*iam_, "firehose.amazonaws.com"));
   // CloudFormation creates resources through the others' operations.
   add(std::make_unique<cloudformation::CloudFormationService>(env, calls_.get()));
   for (auto& s : services_) s->bind(env.targets);

@@ -25,6 +25,7 @@
 
 #include "common/gate.h"
 #include "common/mutex.h"
+#include "events/target_queue.h"
 #include "services/firehose/delivery_stream.h"
 #include "services/firehose/kinesis_source.h"
 #include "services/firehose/processing.h"
@@ -68,6 +69,11 @@ class Engine {
 
   // Bytes accepted and not yet delivered (tests, metrics).
   uint64_t buffered_bytes(const std::string& name) const;
+  // Decides whether a stream's RoleARN may write its objects (s3:PutObject
+  // on each): a refused delivery keeps its records and is tried again with
+  // the usual back-off, as Firehose retries S3.AccessDenied. Set once,
+  // before start(); unset: not checked.
+  void set_role_check(events::RoleCheck check) { role_check_ = std::move(check); }
 
  private:
   struct State {
@@ -98,6 +104,7 @@ class Engine {
   Environment& env_;
   s3::ObjectWriter* s3_;
   lambda::Functions* functions_;
+  events::RoleCheck role_check_;
   std::unique_ptr<storage::Log> log_;
   std::unique_ptr<storage::Timers> timers_;
   mutable Mutex mu_;

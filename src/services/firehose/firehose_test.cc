@@ -1,10 +1,13 @@
 // Firehose on the s3 service: the delivery stream API and its errors,
 // delivery by interval and by size, prefixes, GZIP, a missing bucket
-// retried, and records waiting across a restart. Time is the fixture's
-// SimulatedClock, so buffer intervals are real ones.
+// retried, objects written only as the stream's role allows, and records
+// waiting across a restart. Time is the fixture's SimulatedClock, so buffer
+// intervals are real ones.
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 
 #include "services/firehose/test_helpers.h"
 
@@ -183,6 +186,42 @@ TEST_F(FirehoseTest, AMissingBucketIsRetriedUntilItExists) {
   bucket("later");
   ASSERT_TRUE(advance_until([&] { return objects("later").size() == 1; }, 1s, 120));
   EXPECT_EQ(objects("later").begin()->second, "kept");
+}
+
+// Objects are written as the stream's RoleARN (Engine::set_role_check): a
+// role that may not put them keeps the records, tried again with the
+// back-off, as Firehose retries S3.AccessDenied; once allowed, they arrive.
+TEST_F(FirehoseTest, ObjectsAreWrittenAsTheStreamsRole) {
+  std::atomic<bool> allowed{false};
+  std::mutex mu;
+  std::vector<std::string> asked;
+  svc->engine().set_role_check([&](const std::string& role, const std::string& target) -> Status {
+    std::lock_guard l(mu);
+    asked.push_back(role + " " + target);
+    if (allowed) return Status::ok();
+    return Error::make("AccessDenied", "not authorized to perform: s3:PutObject", 403);
+  });
+  bucket("as-role");
+  stream("s", "as-role", {{"BufferingHints", json::object{{"IntervalInSeconds", 0}}}});
+  put("s", "kept");
+  ASSERT_TRUE(advance_until(
+      [&] {
+        std::lock_guard l(mu);
+        return asked.size() >= 2;  // the first attempt and a retry
+      },
+      1s, 120));
+  EXPECT_TRUE(objects("as-role").empty());
+  EXPECT_EQ(svc->engine().buffered_bytes("s"), 4u);
+  {
+    std::lock_guard l(mu);
+    EXPECT_TRUE(
+        asked[0].starts_with("arn:aws:iam::000000000000:role/firehose arn:aws:s3:::as-role/"))
+        << asked[0];
+  }
+  allowed = true;
+  ASSERT_TRUE(advance_until([&] { return objects("as-role").size() == 1; }, 1s, 120));
+  EXPECT_EQ(objects("as-role").begin()->second, "kept");
+  EXPECT_TRUE(eventually([&] { return svc->engine().buffered_bytes("s") == 0; }));
 }
 
 TEST_F(FirehoseTest, AcceptedRecordsSurviveARestart) {

@@ -40,6 +40,7 @@ class AsyncQueue::Functions final : public events::Functions {
     events::ResolvedFunction fn;
     fn.function_arn = target->spec->arn;
     fn.executed_version = target->executed_version;
+    fn.role_arn = target->spec->role_arn;
     fn.policy = policy_of(*target, s_.options());
     fn.run = [&s = s_, target = std::move(*target)](std::string request_id, std::string payload,
                                                     std::function<void(events::RunOutcome)> done) {

@@ -46,6 +46,11 @@ class AsyncQueue {
     if (queue_) queue_->stop();
   }
   int64_t pending() const { return queue_ ? queue_->pending() : 0; }
+  // Destinations and dead-letter targets are sent to as the function's
+  // execution role when `check` allows it (events::AsyncInvoke::set_role_check).
+  void set_role_check(events::RoleCheck check) {
+    if (queue_) queue_->set_role_check(std::move(check));
+  }
 
  private:
   class Functions;

@@ -1,6 +1,7 @@
 #include "services/lambda/lambda_service.h"
 
 #include "events/mappings.h"
+#include "services/iam/role_check.h"
 #include "services/lambda/async_queue.h"
 #include "services/lambda/function_url.h"
 #include "services/lambda/util.h"
@@ -152,6 +153,9 @@ Status LambdaService::start() {
   urls_ = std::make_unique<FunctionUrls>(env_);
   NIMBUS_TRY(urls_->recover());
   async_ = std::make_unique<AsyncQueue>(*this);
+  // Under --iam enforce the execution role must allow sending to the
+  // destination or dead-letter target (sqs:SendMessage, sns:Publish, ...).
+  if (iam_ != nullptr) async_->set_role_check(iam::role_check(*iam_, "lambda.amazonaws.com"));
   NIMBUS_TRY(async_->start());
   accepting_ = async_.get();
   start_event_sources();

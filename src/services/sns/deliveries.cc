@@ -199,6 +199,17 @@ void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
                 : events::Outcome::failed(events::Failure::kUnavailable, st.take_error());
     return finish(std::move(*p), sub, t.id, std::move(ack), o);
   }
+  if (!p->to_dlq && sub && sub->protocol == "firehose" && role_check_) {
+    auto role = sub->attributes.find("SubscriptionRoleArn");
+    // Without a role (which AWS requires of firehose subscriptions) IAM
+    // refuses under --iam enforce.
+    Status allowed =
+        role_check_(role == sub->attributes.end() ? std::string() : role->second, p->target);
+    if (!allowed) {
+      auto o = events::Outcome::failed(events::Failure::kRejected, allowed.take_error());
+      return finish(std::move(*p), sub, t.id, std::move(ack), o);
+    }
+  }
   std::string target = p->target;
   events::Delivery d = p->d;
   env_.targets.deliver(

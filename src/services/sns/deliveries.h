@@ -35,6 +35,7 @@
 #include "common/mutex.h"
 #include "common/result.h"
 #include "events/delivery.h"
+#include "events/target_queue.h"
 #include "http/client.h"
 #include "http/smtp_client.h"
 #include "services/logs/api.h"
@@ -58,6 +59,11 @@ class Deliveries {
   void queue(const Subscription& s, const std::string& key, events::Delivery d,
              std::function<void(Status)> done, const char* type = "Notification");
   size_t pending() const { return timers_ ? timers_->size() : 0; }
+  // Decides whether a subscription's SubscriptionRoleArn may deliver to its
+  // endpoint (firehose:PutRecord on a Firehose stream): a refusal is not
+  // retried and goes to the subscription's dead-letter queue, as SNS does
+  // with client errors. Set once, before start(); unset: not checked.
+  void set_role_check(events::RoleCheck check) { role_check_ = std::move(check); }
 
   // Delay before attempt n+1 after n failures; nullopt when exhausted.
   static std::optional<int64_t> retry_delay_ms(int64_t failures);
@@ -91,6 +97,7 @@ class Deliveries {
   std::unique_ptr<http::Client> client_;    // http/https endpoints; from start()
   std::unique_ptr<http::SmtpClient> smtp_;  // email; from start(), null without --sns-smtp
   logs::LogWriter* logs_;
+  events::RoleCheck role_check_;
   // Deliveries to each throttled subscription in the current second.
   struct Window {
     int64_t second = 0;

@@ -1,0 +1,134 @@
+"""`nimbus serve --iam enforce`: services send as the role AWS uses. A
+function's asynchronous destination is sent as its execution role (refused:
+the record is not sent); a queue policy naming the role allows on its own;
+Firehose writes its objects as the stream's RoleARN (refused: the records
+wait and are written once the role may); SNS delivers to Firehose as the
+subscription's SubscriptionRoleArn (refused: the subscription's dead-letter
+queue gets the message)."""
+
+import json
+import time
+import unittest
+
+from harness import ACCOUNT, REGION, ServerTestCase, require_boto3, wait_until
+from test_events import receive_all
+from test_firehose import BUFFER, MIB, objects
+from test_lambda import py_zip
+
+QARN = "arn:aws:sqs:%s:%s:%%s" % (REGION, ACCOUNT)
+
+
+def trust(service):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+
+
+def allow(action, resource):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": action, "Resource": resource}]})
+
+
+class ActingAsRoleTest(ServerTestCase):
+    server_args = ("--iam", "enforce", "--lambda-retry-delays", "100,100")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        require_boto3()
+        cls.iam = cls.server.boto3_client("iam")
+        cls.sqs = cls.server.boto3_client("sqs")
+        cls.lam = cls.server.boto3_client("lambda")
+        cls.s3 = cls.server.boto3_client("s3")
+        cls.fh = cls.server.boto3_client("firehose")
+
+    def role(self, name, service):
+        return self.iam.create_role(RoleName=name,
+                                    AssumeRolePolicyDocument=trust(service))["Role"]["Arn"]
+
+    def function_to(self, name, role, queue):
+        self.lam.create_function(FunctionName=name, Runtime="python3.11", Role=role,
+                                 Handler="app.handler", Code={"ZipFile": py_zip()})
+        self.lam.put_function_event_invoke_config(
+            FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": QARN % queue}})
+
+    def invoke_and_wait(self, name, n, url, expect):
+        self.lam.invoke(FunctionName=name, InvocationType="Event",
+                        Payload=json.dumps({"n": n}).encode())
+        got = receive_all(self.sqs, url, 1, timeout=10 if expect else 4)
+        return [json.loads(m["Body"])["requestPayload"]["n"] for m in got]
+
+    def test_destination_is_sent_as_the_execution_role(self):
+        role = self.role("dest-role", "lambda.amazonaws.com")
+        url = self.sqs.create_queue(QueueName="dest-out")["QueueUrl"]
+        self.function_to("dest-fn", role, "dest-out")
+        self.assertEqual(self.invoke_and_wait("dest-fn", 1, url, False), [])
+        self.iam.put_role_policy(RoleName="dest-role", PolicyName="send",
+                                 PolicyDocument=allow("sqs:SendMessage", QARN % "dest-out"))
+        # The refused record was not kept: only the second arrives.
+        self.assertEqual(self.invoke_and_wait("dest-fn", 2, url, True), [2])
+
+    def test_a_queue_policy_naming_the_role_allows_on_its_own(self):
+        role = self.role("dest-role-2", "lambda.amazonaws.com")
+        url = self.sqs.create_queue(QueueName="dest-out-2")["QueueUrl"]
+        self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": role}, "Action": "sqs:SendMessage",
+                 "Resource": QARN % "dest-out-2"}]})})
+        self.function_to("dest-fn-2", role, "dest-out-2")
+        self.assertEqual(self.invoke_and_wait("dest-fn-2", 3, url, True), [3])
+
+    def firehose_stream(self, name, role):
+        """A delivery stream to a new bucket `name`, written as `role`; its ARN."""
+        self.s3.create_bucket(Bucket=name)
+        return self.fh.create_delivery_stream(
+            DeliveryStreamName=name, ExtendedS3DestinationConfiguration={
+                "RoleARN": role, "BucketARN": "arn:aws:s3:::" + name,
+                "BufferingHints": BUFFER})["DeliveryStreamARN"]
+
+    def test_firehose_writes_objects_as_the_stream_role(self):
+        role = self.role("fh-role", "firehose.amazonaws.com")
+        self.firehose_stream("fh-as-role", role)
+        # 1 MiB fills the buffer: delivered at once, when the role may.
+        self.fh.put_record_batch(DeliveryStreamName="fh-as-role",
+                                 Records=[{"Data": b"k" * (MIB // 2)}] * 2)
+        time.sleep(3)
+        self.assertEqual(objects(self.s3, "fh-as-role"), {})
+        self.iam.put_role_policy(RoleName="fh-role", PolicyName="put",
+                                 PolicyDocument=allow("s3:PutObject", "arn:aws:s3:::fh-as-role/*"))
+        # The refused records were kept and are retried.
+        got = wait_until(lambda: objects(self.s3, "fh-as-role"), timeout=30)
+        self.assertEqual(b"".join(got.values()), b"k" * MIB)
+
+    def test_sns_delivers_to_firehose_as_the_subscription_role(self):
+        fh_role = self.role("fh-writer", "firehose.amazonaws.com")
+        self.iam.put_role_policy(RoleName="fh-writer", PolicyName="put",
+                                 PolicyDocument=allow("s3:PutObject", "arn:aws:s3:::sns-fh/*"))
+        stream = self.firehose_stream("sns-fh", fh_role)
+        sns_role = self.role("sns-fh-role", "sns.amazonaws.com")
+        sns = self.server.boto3_client("sns")
+        topic = sns.create_topic(Name="to-fh")["TopicArn"]
+        dlq = self.sqs.create_queue(QueueName="sns-fh-dlq")["QueueUrl"]
+        # SNS sends to a dead-letter queue as itself: the queue policy says so.
+        self.sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                 "Action": "sqs:SendMessage", "Resource": QARN % "sns-fh-dlq"}]})})
+        sns.subscribe(TopicArn=topic, Protocol="firehose", Endpoint=stream, Attributes={
+            "SubscriptionRoleArn": sns_role, "RawMessageDelivery": "true",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": QARN % "sns-fh-dlq"})})
+        sns.publish(TopicArn=topic, Message="refused")
+        dead = receive_all(self.sqs, dlq, 1, timeout=15)
+        self.assertEqual(len(dead), 1)
+        self.assertIn("refused", dead[0]["Body"])
+        self.iam.put_role_policy(RoleName="sns-fh-role", PolicyName="put",
+                                 PolicyDocument=allow("firehose:PutRecord*", stream))
+        for n in range(5):
+            sns.publish(TopicArn=topic, Message=str(n) * 250_000)
+        got = wait_until(lambda: objects(self.s3, "sns-fh"), timeout=30)
+        body = b"".join(got.values())
+        self.assertTrue(body.startswith(b"0" * 250_000))
+        self.assertNotIn(b"refused", body)
+
+
+if __name__ == "__main__":
+    unittest.main()

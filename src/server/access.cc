@@ -52,6 +52,17 @@ bool always_allowed(std::string_view service, std::string_view operation) {
 }
 
 Error access_denied(const protocol::Call& call, std::string message) {
+  // SNS words a denial its own way: AuthorizationError, and the action
+  // written "SNS:Publish" ("... not authorized to perform: SNS:Publish on
+  // resource: ... because no identity-based policy allows the SNS:Publish
+  // action").
+  if (call.service_name == "sns") {
+    for (size_t at = message.find(" sns:"); at != std::string::npos;
+         at = message.find(" sns:", at + 1)) {
+      message.replace(at + 1, 3, "SNS");
+    }
+    return Error::make("AuthorizationError", std::move(message), 403);
+  }
   bool json_code = (call.protocol == protocol::Protocol::kJson10 ||
                     call.protocol == protocol::Protocol::kJson11 ||
                     call.protocol == protocol::Protocol::kJson11Cbor ||

@@ -57,8 +57,14 @@ class ResourceTagTest(ServerTestCase):
         b = sns_root.create_topic(Name="tags-b", Tags=[{"Key": "team", "Value": "b"}])["TopicArn"]
         sns = self.server.boto3_client("sns", **self.carol)
         sns.publish(TopicArn=a, Message="hi")
-        self.assertIn("sns:Publish on resource: " + b,
-                      self.denied(sns.publish, TopicArn=b, Message="hi")["Message"])
+        # SNS's own words: AuthorizationError, the action as "SNS:Publish".
+        error = self.denied(sns.publish, TopicArn=b, Message="hi")
+        self.assertEqual(error["Code"], "AuthorizationError")
+        self.assertEqual(
+            error["Message"],
+            "User: arn:aws:iam::%s:user/carol is not authorized to perform: SNS:Publish "
+            "on resource: %s because no identity-based policy allows the SNS:Publish action"
+            % (ACCOUNT, b))
 
         ddb_root = self.server.boto3_client("dynamodb")
         for name, team in (("tags-a", "a"), ("tags-b", "b")):

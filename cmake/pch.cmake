@@ -1,12 +1,13 @@
 # One precompiled header (cmake/pch.h) shared by every C++ target of the
-# tree: built once by nimbus_pch and reused (REUSE_FROM), which takes about a
-# fifth off each translation unit's compile time.
+# tree: built once by nimbus_pch and reused (REUSE_FROM), which takes about
+# two fifths off each translation unit's compile time (six files, clang -O2:
+# 143 s without, 83 s with, 2026-12-05).
 #
 # Clang only. GCC 12 loses the system-header status of the locations inside
 # a precompiled header and then reports -Warray-bounds false positives from
 # libstdc++'s inlined std::string copies, which -Werror turns into failures.
-# CI's second build (make test-asan / make fuzz) is clang's, so the PCH
-# shortens the part of CI that builds the tree twice.
+# The Makefile builds with clang by default, so both of CI's builds (make
+# test, make test-asan / make fuzz) use the PCH.
 #
 # ccache caches PCH compiles only with the sloppiness settings the top-level
 # CMakeLists.txt gives it, and a PCH built without timestamps (below).

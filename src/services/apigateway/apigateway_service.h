@@ -96,6 +96,12 @@ class RestApiService final : public Service {
   Output get_models(const CallContext& ctx, const json::object& in) const;
   void update_model(const CallContext& ctx, json::object in, Respond respond);
   void delete_model(const CallContext& ctx, json::object in, Respond respond);
+  // gateway_response_handlers.cc: gateway responses
+  void put_gateway_response(const CallContext& ctx, json::object in, Respond respond);
+  Output get_gateway_response(const CallContext& ctx, const json::object& in) const;
+  Output get_gateway_responses(const CallContext& ctx, const json::object& in) const;
+  void update_gateway_response(const CallContext& ctx, json::object in, Respond respond);
+  void delete_gateway_response(const CallContext& ctx, json::object in, Respond respond);
   // rest_cache.cc
   Output flush_stage_cache(const CallContext& ctx, const json::object& in);
   Output flush_stage_authorizers_cache(const CallContext& ctx, const json::object& in);

@@ -2,6 +2,7 @@
 
 #include "common/encoding.h"
 #include "common/json_fields.h"
+#include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/invoke.h"
 
 namespace nimbus::services::apigateway {
@@ -326,8 +327,10 @@ http::Response endpoint_failure(const Error& e, bool http_api) {
     return http_api ? gateway_error(503, "Service Unavailable")
                     : gateway_error(504, "Endpoint request timed out");
   }
-  return http_api ? gateway_error(500, "Internal Server Error")
-                  : gateway_error(500, "Internal server error");
+  if (http_api) return gateway_error(500, "Internal Server Error");
+  auto resp = gateway_error(500, "Internal server error");
+  mark_gateway_error(resp, "INTEGRATION_FAILURE");
+  return resp;
 }
 
 void Outbound::fetch(http::ClientRequest request, http::FetchDone done) {

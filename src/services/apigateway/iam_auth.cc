@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/proxy.h"
 
@@ -15,6 +16,7 @@ http::Response refuse(const char* member, const std::string& message, const char
   resp.set_header("Content-Type", "application/json");
   resp.set_header("x-amzn-ErrorType", type);
   resp.body = boost::json::serialize(boost::json::object{{member, message}});
+  mark_gateway_error(resp);
   return resp;
 }
 

@@ -82,6 +82,13 @@ void RestApiService::put_rest_api(const CallContext&, json::object in, Respond r
         for (const auto& [k, v] : imported->api) api[k] = v;
         auto& resources = imported->groups["resources"].as_object();
         auto& authorizers = imported->groups["authorizers"].as_object();
+        // Gateway responses: the document's replace (overwrite) or join
+        // (merge, by type) the API's.
+        auto& responses = api_doc["gatewayResponses"];
+        if (!responses.is_object() || mode == "overwrite") responses = json::object();
+        if (auto* g = imported->groups.if_contains("gatewayResponses"); g != nullptr) {
+          for (auto& [k, v] : g->as_object()) responses.as_object()[k] = std::move(v);
+        }
         if (mode == "overwrite") {
           api_doc["resources"] = std::move(resources);
           api_doc["authorizers"] = std::move(authorizers);

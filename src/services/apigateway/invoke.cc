@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "services/apigateway/gateway_responses.h"
+
 namespace nimbus::services::apigateway {
 
 http::Response gateway_error(int status, const std::string& message) {
@@ -11,6 +13,7 @@ http::Response gateway_error(int status, const std::string& message) {
   resp.status = status;
   resp.set_header("Content-Type", "application/json");
   resp.body = boost::json::serialize(boost::json::object{{"message", message}});
+  mark_gateway_error(resp);
   return resp;
 }
 

@@ -5,6 +5,7 @@
 #include "common/json_fields.h"
 #include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
+#include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/openapi.h"
 #include "services/apigateway/openapi_util.h"
 #include "services/apigateway/routes.h"
@@ -284,7 +285,28 @@ Result<Imported> import_rest(const json::object& doc, const std::string& root_id
       }
     }
   }
+  // x-amazon-apigateway-gateway-responses: the API's gateway responses by type.
+  json::object gateway_responses;
+  if (const auto* g = object_at(doc, "x-amazon-apigateway-gateway-responses")) {
+    for (const auto& [type, v] : *g) {
+      if (find_gateway_response_type(type) == nullptr || !v.is_object()) {
+        b.problems.errors.push_back("Invalid gateway response type '" + std::string(type) + "'");
+        continue;
+      }
+      json::object in = v.as_object();
+      if (auto* code = in.if_contains("statusCode"); code != nullptr && code->is_number())
+        *code = text_of(*code);  // YAML reads 403 as a number
+      auto r = gateway_response_of(in);
+      if (!r) {
+        b.problems.errors.push_back("Unable to put gateway response '" + std::string(type) +
+                                    "': " + r.error().message);
+        continue;
+      }
+      gateway_responses[type] = std::move(*r);
+    }
+  }
   NIMBUS_TRY(b.problems.status());
+  if (!gateway_responses.empty()) out.groups["gatewayResponses"] = std::move(gateway_responses);
   out.groups["resources"] = std::move(b.resources);
   out.groups["authorizers"] = std::move(authorizers);
   return out;

@@ -10,6 +10,7 @@
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/authorizer.h"
+#include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/invoke.h"
 
 namespace nimbus::services::apigateway {
@@ -28,6 +29,7 @@ http::Response configuration_error() {
   resp.set_header("Content-Type", "application/json");
   resp.set_header("x-amzn-ErrorType", "AuthorizerConfigurationException");
   resp.body = R"({"message":null})";
+  mark_gateway_error(resp);
   return resp;
 }
 
@@ -40,6 +42,7 @@ http::Response denied(bool explicitly) {
       explicitly
           ? R"({"Message":"User is not authorized to access this resource with an explicit deny"})"
           : R"({"Message":"User is not authorized to access this resource"})";
+  mark_gateway_error(resp);
   return resp;
 }
 

@@ -7,6 +7,7 @@
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/errors.h"
+#include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/rest_util.h"
 
@@ -25,6 +26,7 @@ http::Response invalidation_refused(const std::string& principal, const std::str
                                    " is not authorized to perform: execute-api:InvalidateCache "
                                    "on resource: " +
                                    arn}});
+  mark_gateway_error(resp);
   return resp;
 }
 

@@ -8,6 +8,7 @@
 #include "common/request_id.h"
 #include "services/apigateway/access_log.h"
 #include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/proxy.h"
@@ -42,6 +43,7 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   const json::object& doc = api->doc;
   std::string request_id = new_request_id();
   std::function<void(http::Response)> answer = [reply, request_id](http::Response resp) {
+    take_gateway_error(resp);  // the mark never leaves (the writer would drop it too)
     resp.set_header("x-amzn-RequestId", request_id);
     reply(std::move(resp));
   };
@@ -68,28 +70,6 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   }
   auto table = plan->deployments.find(str(stage, "deploymentId"));
   if (table == plan->deployments.end()) return answer(gateway_error(403, "Forbidden"));
-  auto match = table->second.paths.find(r.request.method, path);
-  if (!match) return answer(gateway_error(403, "Missing Authentication Token"));
-  const json::object& resource = table->second.resources.at(match->id).as_object();
-  if (record) {
-    record->resource_path = str(resource, "path");
-    record->resource_id = str(resource, "id");
-  }
-  const json::object* method = nullptr;
-  std::string method_name = r.request.method;
-  if (const auto* ms = resource.if_contains("resourceMethods"); ms != nullptr && ms->is_object()) {
-    const auto* m = ms->as_object().if_contains(method_name);
-    if (m == nullptr) m = ms->as_object().if_contains(method_name = "ANY");
-    if (m != nullptr) method = &m->as_object();
-  }
-  if (method == nullptr) return answer(gateway_error(403, "Missing Authentication Token"));
-  // Stage throttling comes first: a refused request calls no authorizer.
-  if (auto refused = throttles_.admit(
-          r.id + '\n' + stage_name + '\n' + method_setting_key(str(resource, "path"), method_name),
-          rest_method_throttle(stage, str(resource, "path"), method_name),
-          env_.clock.monotonic())) {
-    return answer(std::move(*refused));
-  }
   auto proxy = std::make_shared<ProxyRequest>();
   proxy->api_id = r.id;
   proxy->stage = stage_name;
@@ -98,14 +78,49 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   proxy->domain_name = domain_name(r);
   proxy->path = path;
   proxy->raw_path = r.path;
-  proxy->resource_path = str(resource, "path");
-  proxy->resource_id = str(resource, "id");
-  proxy->path_params = std::move(match->params);
   proxy->stage_variables = string_map(stage, "variables");
   proxy->time_ms = env_.clock.now_millis();
   proxy->http_api = false;
   auto holder = std::make_shared<UserRequest>(std::move(r));
   proxy->request = &holder->request;
+  // Every error the gateway makes from here on takes the deployment's
+  // gateway responses (gateway_responses.h); `api` keeps `deployed` alive.
+  if (const RestPlan::Table* deployed = &table->second; !deployed->gateway_responses.empty()) {
+    answer = [api, holder, proxy, deployed, inner = std::move(answer)](http::Response resp) {
+      if (auto type = take_gateway_error(resp)) {
+        resp = apply_gateway_response(&deployed->gateway_responses, deployed->mappings, *type,
+                                      std::move(resp), *proxy);
+      }
+      inner(std::move(resp));
+    };
+  }
+  const std::string& method_sent = holder->request.method;
+  auto match = table->second.paths.find(method_sent, path);
+  if (!match) return answer(gateway_error(403, "Missing Authentication Token"));
+  const json::object& resource = table->second.resources.at(match->id).as_object();
+  if (record) {
+    record->resource_path = str(resource, "path");
+    record->resource_id = str(resource, "id");
+  }
+  const json::object* method = nullptr;
+  std::string method_name = method_sent;
+  if (const auto* ms = resource.if_contains("resourceMethods"); ms != nullptr && ms->is_object()) {
+    const auto* m = ms->as_object().if_contains(method_name);
+    if (m == nullptr) m = ms->as_object().if_contains(method_name = "ANY");
+    if (m != nullptr) method = &m->as_object();
+  }
+  if (method == nullptr) return answer(gateway_error(403, "Missing Authentication Token"));
+  proxy->resource_path = str(resource, "path");
+  proxy->resource_id = str(resource, "id");
+  proxy->path_params = std::move(match->params);
+  // Stage throttling comes first: a refused request calls no authorizer.
+  if (auto refused =
+          throttles_.admit(proxy->api_id + '\n' + stage_name + '\n' +
+                               method_setting_key(str(resource, "path"), method_name),
+                           rest_method_throttle(stage, str(resource, "path"), method_name),
+                           env_.clock.monotonic())) {
+    return answer(std::move(*refused));
+  }
   // The authorizer, then the API key and its usage plan, then request
   // validation, the stage cache and the integration. `api` keeps `method` (in its compiled plan)
   // alive.

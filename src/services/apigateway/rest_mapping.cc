@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/json_fields.h"
+#include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/invoke.h"
 
@@ -82,8 +83,9 @@ class InputObject final : public vtl::HostObject {
   }
 };
 
-// $context as mapping templates see it.
-json::object context_object(const ProxyRequest& p) {
+}  // namespace
+
+json::object mapping_context(const ProxyRequest& p) {
   const http::Request& req = *p.request;
   std::string ip = source_ip(req.remote);
   json::object identity{{"sourceIp", ip},
@@ -121,10 +123,14 @@ json::object context_object(const ProxyRequest& p) {
   return ctx;
 }
 
+namespace {
+
 // Renders `t` for the request `p` with `body` as $input's; the text, or
 // nullopt (logged as AWS's execution log would).
+// `error`, when given, is $context.error (gateway responses).
 std::optional<std::string> render(const CompiledTemplate* t, const ProxyRequest& p,
-                                  std::string_view body, vtl::Template::Variables* assigned) {
+                                  std::string_view body, vtl::Template::Variables* assigned,
+                                  const json::object* error = nullptr) {
   if (t == nullptr) return std::nullopt;
   if (const auto* e = std::get_if<vtl::Error>(t)) {
     spdlog::warn("({}) Execution failed: the mapping template does not parse: {} (line {})",
@@ -136,7 +142,11 @@ std::optional<std::string> render(const CompiledTemplate* t, const ProxyRequest&
   vtl::Context ctx;
   // Only what the template names is made (a MOCK's {"statusCode": 200}
   // names nothing).
-  if (tmpl.uses("context")) ctx.variables["context"] = context_object(p);
+  if (tmpl.uses("context")) {
+    json::object context = mapping_context(p);
+    if (error != nullptr) context["error"] = *error;
+    ctx.variables["context"] = std::move(context);
+  }
   if (tmpl.uses("stageVariables")) {
     json::object stage_variables;
     for (const auto& [k, v] : p.stage_variables) stage_variables[k] = v;
@@ -161,20 +171,26 @@ const json::object* object_member(const json::object& o, std::string_view key) {
 
 }  // namespace
 
+void Mappings::parse_templates(const json::object& holder, std::string_view key) {
+  const auto* ts = object_member(holder, key);
+  if (ts == nullptr) return;
+  for (const auto& [type, text] : *ts) {
+    if (!text.is_string()) continue;
+    auto parsed = vtl::Template::parse(text.get_string());
+    templates_[&text] =
+        std::get_if<vtl::Error>(&parsed) != nullptr
+            ? std::make_shared<const CompiledTemplate>(std::get<vtl::Error>(parsed))
+            : std::make_shared<const CompiledTemplate>(std::move(std::get<vtl::Template>(parsed)));
+  }
+}
+
+void Mappings::compile_gateway_responses(const json::object& responses) {
+  for (const auto& [type, r] : responses) {
+    if (r.is_object()) parse_templates(r.as_object(), "responseTemplates");
+  }
+}
+
 void Mappings::compile(const json::object& resources) {
-  auto templates_of = [this](const json::object& holder, std::string_view key) {
-    const auto* ts = object_member(holder, key);
-    if (ts == nullptr) return;
-    for (const auto& [type, text] : *ts) {
-      if (!text.is_string()) continue;
-      auto parsed = vtl::Template::parse(text.get_string());
-      templates_[&text] =
-          std::get_if<vtl::Error>(&parsed) != nullptr
-              ? std::make_shared<const CompiledTemplate>(std::get<vtl::Error>(parsed))
-              : std::make_shared<const CompiledTemplate>(
-                    std::move(std::get<vtl::Template>(parsed)));
-    }
-  };
   for (const auto& [id, r] : resources) {
     const auto* methods = r.is_object() ? object_member(r.as_object(), "resourceMethods") : nullptr;
     if (methods == nullptr) continue;
@@ -182,12 +198,12 @@ void Mappings::compile(const json::object& resources) {
       const auto* integration =
           m.is_object() ? object_member(m.as_object(), "methodIntegration") : nullptr;
       if (integration == nullptr) continue;
-      templates_of(*integration, "requestTemplates");
+      parse_templates(*integration, "requestTemplates");
       const auto* responses = object_member(*integration, "integrationResponses");
       if (responses == nullptr) continue;
       for (const auto& [code, resp] : *responses) {
         if (!resp.is_object()) continue;
-        templates_of(resp.as_object(), "responseTemplates");
+        parse_templates(resp.as_object(), "responseTemplates");
         const auto* pattern = resp.as_object().if_contains("selectionPattern");
         if (pattern == nullptr || !pattern->is_string() || pattern->get_string().empty()) continue;
         try {
@@ -335,7 +351,16 @@ http::Response mapping_failure(const std::string& request_id, const json::object
         "default output mapping configured",
         request_id);
   }
-  return gateway_error(500, "Internal server error");
+  auto resp = gateway_error(500, "Internal server error");
+  mark_gateway_error(resp, "API_CONFIGURATION_ERROR");
+  return resp;
+}
+
+std::optional<std::string> render_gateway_template(const Mappings& mappings,
+                                                   const json::value& text, const ProxyRequest& p,
+                                                   const json::object& error) {
+  std::string_view body = p.request != nullptr ? std::string_view(p.request->body) : "";
+  return render(mappings.find(text), p, body, nullptr, &error);
 }
 
 std::string lambda_error_message(std::string_view payload) {

@@ -41,6 +41,9 @@ class Mappings {
   // every selectionPattern in `resources` (a deployment's resources by id),
   // which must outlive this and not change.
   void compile(const boost::json::object& resources);
+  // Parses the responseTemplates of a deployment's gateway responses (by
+  // type), which must outlive this and not change.
+  void compile_gateway_responses(const boost::json::object& responses);
   // The parsed form of `text` (a value compile() saw), else null.
   const CompiledTemplate* find(const boost::json::value& text) const;
   // The compiled selectionPattern `text`; null when compile() did not see
@@ -48,6 +51,8 @@ class Mappings {
   const std::regex* pattern(const boost::json::value& text) const;
 
  private:
+  void parse_templates(const boost::json::object& holder, std::string_view key);
+
   std::map<const boost::json::value*, std::shared_ptr<const CompiledTemplate>> templates_;
   std::map<const boost::json::value*, std::shared_ptr<const std::regex>> patterns_;
 };
@@ -84,6 +89,17 @@ std::optional<http::Response> map_response(
 // gave nothing, with AWS's execution log line for it (`chosen`: the
 // integration response it had, null when none matched).
 http::Response mapping_failure(const std::string& request_id, const boost::json::object* chosen);
+
+// $context as mapping templates see it for the request `p`.
+boost::json::object mapping_context(const ProxyRequest& p);
+
+// A gateway response's template `text` (a value compile_gateway_responses()
+// saw) rendered for `p` with `error` as $context.error and the request's
+// body as $input's; nullopt (logged) when it does not parse or fails.
+std::optional<std::string> render_gateway_template(const Mappings& mappings,
+                                                   const boost::json::value& text,
+                                                   const ProxyRequest& p,
+                                                   const boost::json::object& error);
 
 // The errorMessage of a Lambda function error's document ("" when none).
 std::string lambda_error_message(std::string_view payload);

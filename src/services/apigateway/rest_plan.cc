@@ -15,11 +15,15 @@ std::shared_ptr<const void> compile_rest_api(const json::object& doc) {
     if (snap == nullptr || !snap->is_object()) continue;
     RestPlan::Table t;
     t.resources = snap->as_object();
+    if (const auto* g = dep.as_object().if_contains("GatewayResponses");
+        g != nullptr && g->is_object())
+      t.gateway_responses = g->as_object();
     for (const auto& [rid, r] : t.resources) {
       if (r.is_object()) t.paths.add("ANY " + str(r.as_object(), "path"), std::string(rid));
     }
     auto& table = plan->deployments[std::string(id)] = std::move(t);
     table.mappings.compile(table.resources);
+    table.mappings.compile_gateway_responses(table.gateway_responses);
   }
   return plan;
 }

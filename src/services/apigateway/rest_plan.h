@@ -1,7 +1,8 @@
 // What the REST API data plane compiles from an API's document once per
 // change (store.h): for each deployment, a table of its resources' paths
 // (most specific wins, as HTTP API routes: routes.h), the resources, and
-// their mapping templates and selection patterns, parsed once.
+// their mapping templates and selection patterns, parsed once, and the
+// gateway responses deployed with them.
 #pragma once
 
 #include <boost/json.hpp>
@@ -16,9 +17,10 @@ namespace nimbus::services::apigateway {
 
 struct RestPlan {
   struct Table {
-    RouteTable paths;               // "ANY {path}" -> resource id
-    boost::json::object resources;  // by id, with their resourceMethods
-    Mappings mappings;              // of `resources`' integrations
+    RouteTable paths;                       // "ANY {path}" -> resource id
+    boost::json::object resources;          // by id, with their resourceMethods
+    boost::json::object gateway_responses;  // the API's own when deployed, by type
+    Mappings mappings;  // of `resources`' integrations and of `gateway_responses`
   };
   std::map<std::string, Table> deployments;  // by deployment id
 };

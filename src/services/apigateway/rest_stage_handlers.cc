@@ -143,6 +143,9 @@ void RestApiService::create_deployment(const CallContext&, json::object in, Resp
         if (has(in, "description")) dep["description"] = in.at("description");
         out = dep;
         dep["Snapshot"] = resources;
+        // Gateway responses take effect with a deployment, as AWS's.
+        if (const auto* g = doc.if_contains("gatewayResponses"); g != nullptr && g->is_object())
+          dep["GatewayResponses"] = *g;
         auto& deps = doc["deployments"];
         if (!deps.is_object()) deps = json::object();
         deps.as_object()[id] = std::move(dep);

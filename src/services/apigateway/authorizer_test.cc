@@ -6,6 +6,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/authorizer.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -42,18 +43,8 @@ constexpr const char* kAuthUri =
     "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
     "arn:aws:lambda:us-east-1:000000000000:function:auth/invocations";
 
-class AuthorizerTest : public ServiceTest<RestApiService> {
+class AuthorizerTest : public RestApiFixture<Functions> {
  protected:
-  AuthorizerTest()
-      : ServiceTest({[this](Environment& env) {
-                       auto s = std::make_unique<RestApiService>(env, &fn);
-                       rest = s.get();
-                       return s;
-                     },
-                     [this](Environment& env) {
-                       return std::make_unique<HttpApiService>(env, &fn, rest);
-                     }}) {}
-
   // GET /pets behind the authorizer `auth` (merged into a TOKEN one),
   // deployed to prod.
   void make_api(json::object auth, json::object api_extra = {}) {
@@ -98,8 +89,6 @@ class AuthorizerTest : public ServiceTest<RestApiService> {
     return user_call(std::move(r));
   }
 
-  Functions fn;
-  RestApiService* rest = nullptr;
   std::string id, authorizer_id, res;
 };
 

@@ -7,6 +7,7 @@
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/invoke.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -27,18 +28,8 @@ struct FixedFunctions final : lambda::Functions {
   std::string answer = R"({"statusCode":200,"body":"ok"})";
 };
 
-class GatewayResponseTest : public ServiceTest<RestApiService> {
+class GatewayResponseTest : public RestApiFixture<FixedFunctions> {
  protected:
-  GatewayResponseTest()
-      : ServiceTest({[this](Environment& env) {
-                       auto s = std::make_unique<RestApiService>(env, &fn);
-                       rest = s.get();
-                       return s;
-                     },
-                     [this](Environment& env) {
-                       return std::make_unique<HttpApiService>(env, &fn, rest);
-                     }}) {}
-
   // POST /pets (a required query string `owner`, validated) to a function;
   // deployed to "prod".
   void make_api() {
@@ -80,8 +71,6 @@ class GatewayResponseTest : public ServiceTest<RestApiService> {
     return user_call(std::move(r));
   }
 
-  FixedFunctions fn;
-  RestApiService* rest = nullptr;
   std::string id;
 };
 

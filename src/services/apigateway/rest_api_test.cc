@@ -4,6 +4,7 @@
 
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -30,18 +31,8 @@ constexpr const char* kUri =
     "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
     "arn:aws:lambda:us-east-1:000000000000:function:f/invocations";
 
-class RestApiTest : public ServiceTest<RestApiService> {
+class RestApiTest : public RestApiFixture<RecordingFunctions> {
  protected:
-  RestApiTest()
-      : ServiceTest({[this](Environment& env) {
-                       auto s = std::make_unique<RestApiService>(env, &fn);
-                       rest = s.get();
-                       return s;
-                     },
-                     [this](Environment& env) {
-                       return std::make_unique<HttpApiService>(env, &fn, rest);
-                     }}) {}
-
   // An API with /pets/{id} (GET, AWS_PROXY) and /mock (GET, MOCK).
   void make_api() {
     auto api = call("CreateRestApi", {{"name", "r"}});
@@ -97,8 +88,6 @@ class RestApiTest : public ServiceTest<RestApiService> {
     return user_call(std::move(r));
   }
 
-  RecordingFunctions fn;
-  RestApiService* rest = nullptr;
   std::string id, pet_id;
 };
 

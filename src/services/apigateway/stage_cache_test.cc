@@ -12,6 +12,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/proxy.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -159,18 +160,8 @@ struct CountingFunctions final : lambda::Functions {
   std::atomic<int> calls{0};
 };
 
-class StageCacheTest : public ServiceTest<RestApiService> {
+class StageCacheTest : public RestApiFixture<CountingFunctions> {
  protected:
-  StageCacheTest()
-      : ServiceTest({[this](Environment& env) {
-                       auto s = std::make_unique<RestApiService>(env, &fn);
-                       rest = s.get();
-                       return s;
-                     },
-                     [this](Environment& env) {
-                       return std::make_unique<HttpApiService>(env, &fn, rest);
-                     }}) {}
-
   // GET /pets/{id} (cache key: the querystring `type`) deployed to "prod"
   // with its cache cluster on and "*/*" caching for 60 s.
   void make_api() {
@@ -217,8 +208,6 @@ class StageCacheTest : public ServiceTest<RestApiService> {
     return user_call(std::move(r));
   }
 
-  CountingFunctions fn;
-  RestApiService* rest = nullptr;
   std::string id;
 };
 

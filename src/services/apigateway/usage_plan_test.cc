@@ -6,6 +6,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/meter.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -26,18 +27,8 @@ struct OkFunctions final : lambda::Functions {
   }
 };
 
-class UsagePlanTest : public ServiceTest<RestApiService> {
+class UsagePlanTest : public RestApiFixture<OkFunctions> {
  protected:
-  UsagePlanTest()
-      : ServiceTest({[this](Environment& env) {
-                       auto s = std::make_unique<RestApiService>(env, &fn);
-                       rest = s.get();
-                       return s;
-                     },
-                     [this](Environment& env) {
-                       return std::make_unique<HttpApiService>(env, &fn, rest);
-                     }}) {}
-
   // An API whose GET /pets and GET /free need a key only on /pets, deployed
   // to "prod".
   void make_api() {
@@ -86,8 +77,6 @@ class UsagePlanTest : public ServiceTest<RestApiService> {
     return user_call(std::move(r));
   }
 
-  OkFunctions fn;
-  RestApiService* rest = nullptr;
   std::string id, key_id, plan_id;
 };
 

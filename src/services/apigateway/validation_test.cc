@@ -7,6 +7,7 @@
 
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -32,18 +33,8 @@ constexpr const char* kPetSchema = R"({
   "required": ["name"],
   "properties": {"name": {"type": "string"}, "price": {"type": "number", "minimum": 0}}})";
 
-class ValidationTest : public ServiceTest<RestApiService> {
+class ValidationTest : public RestApiFixture<CountingFunctions> {
  protected:
-  ValidationTest()
-      : ServiceTest({[this](Environment& env) {
-                       auto s = std::make_unique<RestApiService>(env, &fn);
-                       rest = s.get();
-                       return s;
-                     },
-                     [this](Environment& env) {
-                       return std::make_unique<HttpApiService>(env, &fn, rest);
-                     }}) {}
-
   // POST /pets validated by `validator` (body and parameters), with the
   // model Pet for application/json and a required query string `owner`
   // and header `x-tenant`; deployed to "prod".
@@ -95,8 +86,6 @@ class ValidationTest : public ServiceTest<RestApiService> {
     return user_call(std::move(r));
   }
 
-  CountingFunctions fn;
-  RestApiService* rest = nullptr;
   std::string id, validator, resource;
 };
 

@@ -184,5 +184,32 @@ TEST(UrlTest, Parses) {
   EXPECT_EQ(u->target, "/a/b");
 }
 
+TEST(HostPortTest, SplitsHostAndPort) {
+  auto a = HostPort::parse("example.com:8080");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "example.com");
+  EXPECT_EQ(a->port, "8080");
+  EXPECT_TRUE(a->colon);
+  a = HostPort::parse("example.com");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->port, "");
+  EXPECT_FALSE(a->colon);
+  a = HostPort::parse("example.com:");  // a colon with no digits: the caller decides
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->port, "");
+  EXPECT_TRUE(a->colon);
+  a = HostPort::parse("[::1]");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "::1");
+  EXPECT_FALSE(a->colon);
+}
+
+TEST(HostPortTest, RefusesMalformedAuthorities) {
+  for (const char* bad :
+       {"", ":80", "[::1", "[::1]x", "[]:80", "h:0", "h:65536", "h:8o", "h:123456", "h:-1"}) {
+    EXPECT_FALSE(HostPort::parse(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace nimbus::http

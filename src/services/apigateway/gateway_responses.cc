@@ -4,6 +4,7 @@
 
 #include "common/json_fields.h"
 #include "services/apigateway/errors.h"
+#include "services/apigateway/http_integration.h"
 
 namespace nimbus::services::apigateway {
 
@@ -125,57 +126,6 @@ const json::value* pick_template(const json::object* templates, const ProxyReque
   }
   type = templates->begin()->key();
   return &templates->begin()->value();
-}
-
-// A response parameter's value for the request (nullopt: none).
-std::optional<std::string> parameter_value(std::string_view expr, const ProxyRequest& p,
-                                           const json::object& context) {
-  if (expr.size() >= 2 && expr.front() == '\'' && expr.back() == '\'') {
-    return std::string(expr.substr(1, expr.size() - 2));
-  }
-  auto after = [&](std::string_view prefix) -> std::optional<std::string_view> {
-    if (!expr.starts_with(prefix)) return std::nullopt;
-    return expr.substr(prefix.size());
-  };
-  if (auto n = after("method.request.header.")) {
-    if (p.request == nullptr) return std::nullopt;
-    std::string_view v = p.request->header(*n);
-    if (v.empty()) return std::nullopt;
-    return std::string(v);
-  }
-  if (auto n = after("method.request.querystring.")) {
-    if (p.request == nullptr) return std::nullopt;
-    for (auto& [k, v] : query_pairs(p.request->query())) {
-      if (k == *n) return v;
-    }
-    return std::nullopt;
-  }
-  if (auto n = after("method.request.path.")) {
-    auto it = p.path_params.find(std::string(*n));
-    if (it == p.path_params.end()) return std::nullopt;
-    return it->second;
-  }
-  if (auto n = after("stageVariables.")) {
-    auto it = p.stage_variables.find(std::string(*n));
-    if (it == p.stage_variables.end()) return std::nullopt;
-    return it->second;
-  }
-  if (auto n = after("context.")) {
-    const json::value* v = nullptr;
-    const json::object* at = &context;
-    std::string_view rest = *n;
-    while (at != nullptr) {
-      size_t dot = rest.find('.');
-      v = at->if_contains(rest.substr(0, dot));
-      if (v == nullptr || dot == std::string_view::npos) break;
-      at = v->is_object() ? &v->as_object() : nullptr;
-      rest = rest.substr(dot + 1);
-      v = nullptr;
-    }
-    if (v == nullptr || v->is_null()) return std::nullopt;
-    return v->is_string() ? std::string(v->get_string()) : json::serialize(*v);
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -328,7 +278,7 @@ http::Response apply_gateway_response(const json::object* responses, const Mappi
     constexpr std::string_view kHeader = "gatewayresponse.header.";
     for (const auto& [name, v] : *params) {
       if (!std::string_view(name).starts_with(kHeader) || !v.is_string()) continue;
-      if (auto value = parameter_value(v.get_string(), p, context)) {
+      if (auto value = rest_value(v.get_string(), p, &context)) {
         error.set_header(std::string(std::string_view(name).substr(kHeader.size())), *value);
       }
     }

@@ -82,9 +82,10 @@ http::Headers forwarded_headers(const ProxyRequest& p) {
   return out;
 }
 
-// The value of a REST request parameter mapping expression, or nullopt
-// when it names nothing the request has.
-std::optional<std::string> rest_value(std::string_view expr, const ProxyRequest& p) {
+}  // namespace
+
+std::optional<std::string> rest_value(std::string_view expr, const ProxyRequest& p,
+                                      const boost::json::object* context) {
   if (expr.size() >= 2 && expr.front() == '\'' && expr.back() == '\'') {
     return std::string(expr.substr(1, expr.size() - 2));
   }
@@ -104,13 +105,26 @@ std::optional<std::string> rest_value(std::string_view expr, const ProxyRequest&
   } else if (auto n = after("stageVariables.")) {
     auto it = p.stage_variables.find(*n);
     if (it != p.stage_variables.end()) return it->second;
+  } else if (auto n = after("context."); n && context != nullptr) {
+    // Walk the dotted path through $context's objects.
+    const boost::json::value* v = nullptr;
+    const boost::json::object* at = context;
+    std::string_view rest = *n;
+    while (at != nullptr) {
+      size_t dot = rest.find('.');
+      v = at->if_contains(rest.substr(0, dot));
+      if (v == nullptr || dot == std::string_view::npos) break;
+      at = v->is_object() ? &v->as_object() : nullptr;
+      rest = rest.substr(dot + 1);
+      v = nullptr;
+    }
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    return v->is_string() ? std::string(v->get_string()) : boost::json::serialize(*v);
   } else if (expr == "context.requestId") {
     return p.request_id;
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::string http_api_value(std::string_view text, const ProxyRequest& p) {
   auto name_char = [](char c) { return unreserved(c) && c != '.'; };

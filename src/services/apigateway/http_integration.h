@@ -28,6 +28,15 @@ bool hop_by_hop(std::string_view lower_name);
 std::string substitute_uri(const std::string& uri,
                            const std::map<std::string, std::string>& params);
 
+// The value of a REST mapping expression: a 'literal',
+// method.request.{path,querystring,header}.N, stageVariables.N, or
+// context.P (a path into `context`, the request's $context, when given;
+// else only context.requestId). nullopt when it names nothing the request
+// has. Integration request parameters and gateway responses' headers both
+// read their values here.
+std::optional<std::string> rest_value(std::string_view expr, const ProxyRequest& p,
+                                      const boost::json::object* context = nullptr);
+
 // REST APIs. HTTP_PROXY forwards the method, the path parameters (into the
 // uri), the query string, the headers and the body; HTTP sends the
 // integration's httpMethod, the body (which the caller replaces by the

@@ -4,7 +4,8 @@ API (an `Api` event) and another behind the implicit HTTP API (an `HttpApi`
 event); both URLs called over HTTP (path-style and with the API's Host
 header); an update adding a route to each, served; a delete removing both
 APIs. An explicit HttpApi with a Lambda authorizer (SAM's Auth) guarding
-its routes."""
+its routes. A REST API from a body in S3 with an
+AWS::ApiGateway::GatewayResponse shaping the gateway's own error answer."""
 
 import http.client
 import json
@@ -291,8 +292,17 @@ Resources:
     Properties:
       Name: from-s3
       BodyS3Location: {Bucket: api-defs, Key: rest.yaml}
+  NotFound:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Rest
+      ResponseType: MISSING_AUTHENTICATION_TOKEN
+      StatusCode: 404
+      ResponseParameters: {gatewayresponse.header.x-from: "'stack'"}
+      ResponseTemplates: {application/json: '{"missing": "$context.path"}'}
   Deployment:
     Type: AWS::ApiGateway::Deployment
+    DependsOn: NotFound
     Properties: {RestApiId: !Ref Rest, StageName: live}
 Outputs:
   RestId: {Value: !Ref Rest}
@@ -314,7 +324,7 @@ paths:
 
 
 class CfnApiGatewayS3Test(CfnBase):
-    def test_rest_api_body_from_s3(self):
+    def test_rest_api_body_from_s3_with_a_gateway_response(self):
         s3 = self.server.boto3_client("s3")
         s3.create_bucket(Bucket="api-defs")
         s3.put_object(Bucket="api-defs", Key="rest.yaml", Body=REST_YAML.encode())
@@ -328,6 +338,14 @@ class CfnApiGatewayS3Test(CfnBase):
         with urllib.request.urlopen(self.server.endpoint + "/_aws/execute-api/" + rest_id +
                                     "/live/ping", timeout=30) as r:
             self.assertEqual(json.loads(r.read()), {"pong": True})
+        # The stack's GatewayResponse shapes the gateway's own 403 for an
+        # unknown path (it was in place before the stack's deployment).
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(self.server.endpoint + "/_aws/execute-api/" + rest_id +
+                                   "/live/nope", timeout=30)
+        self.assertEqual(e.exception.code, 404)
+        self.assertEqual(e.exception.headers["x-from"], "stack")
+        self.assertEqual(json.loads(e.exception.read()), {"missing": "/live/nope"})
 
 
 KEYS_TEMPLATE = """

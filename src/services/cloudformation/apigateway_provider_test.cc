@@ -297,5 +297,35 @@ TEST_F(ApiGatewayStackTest, StageMethodSettingsThrottle) {
   EXPECT_EQ(get(id, "/Prod/ping").status, 429);
 }
 
+TEST_F(ApiGatewayStackTest, GatewayResponsesShapeTheDeployedErrors) {
+  constexpr const char* kTemplate = R"({"Resources": {
+    "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "errors", "Body": {
+      "swagger": "2.0", "info": {"title": "errors", "version": "1"},
+      "paths": {"/hello": {"get": {"x-amazon-apigateway-integration": {"type": "mock",
+        "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+        "responses": {"default": {"statusCode": "200"}}}}}}}}},
+    "Missing": {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": {
+      "RestApiId": {"Ref": "Api"}, "ResponseType": "MISSING_AUTHENTICATION_TOKEN",
+      "StatusCode": 404,
+      "ResponseParameters": {"gatewayresponse.header.x-from": "'stack'"},
+      "ResponseTemplates": {"application/json": "{\"missing\": \"$context.path\"}"}}},
+    "Deploy": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": ["Missing"],
+      "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "Prod"}}
+  },
+  "Outputs": {"RestId": {"Value": {"Ref": "Api"}}, "Missing": {"Value": {"Ref": "Missing"}}}})";
+  call("CreateStack", {{"StackName", "errors"}, {"TemplateBody", kTemplate}});
+  ASSERT_EQ(settled("errors"), "CREATE_COMPLETE") << reason("errors");
+  auto out = outputs("errors");
+  std::string rest_id = s(out.at("RestId"));
+  EXPECT_EQ(s(out.at("Missing")), rest_id + "|MISSING_AUTHENTICATION_TOKEN");
+  auto r = get(rest_id, "/Prod/nope");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.header("x-from"), "stack");
+  EXPECT_EQ(r.body, R"({"missing": "/Prod/nope"})");
+  call("DeleteStack", {{"StackName", "errors"}});
+  settled("errors");
+  EXPECT_FALSE(gw("apigateway", "GetRestApi", {{"restApiId", rest_id}}));
+}
+
 }  // namespace
 }  // namespace nimbus::services::cloudformation

@@ -37,6 +37,7 @@ const Provider* const kProviders[] = {
     &providers::kApiKey,
     &providers::kUsagePlan,
     &providers::kUsagePlanKey,
+    &providers::kGatewayResponse,
     &providers::kHttpApi,
     &providers::kHttpStage,
     &providers::kHttpRoute,

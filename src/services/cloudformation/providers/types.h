@@ -37,6 +37,7 @@ extern const Provider kRestAuthorizer;      // apigateway.cc
 extern const Provider kApiKey;              // apigateway_keys.cc
 extern const Provider kUsagePlan;           // apigateway_keys.cc
 extern const Provider kUsagePlanKey;        // apigateway_keys.cc
+extern const Provider kGatewayResponse;     // apigateway_responses.cc
 extern const Provider kHttpApi;             // apigateway_v2.cc
 extern const Provider kHttpStage;           // apigateway_v2.cc
 extern const Provider kHttpRoute;           // apigateway_v2.cc

@@ -10,6 +10,8 @@
 
 namespace nimbus::jsonata {
 
+class Regex;
+
 enum class NodeType {
   kNumber,
   kString,
@@ -32,6 +34,7 @@ enum class NodeType {
   kLambda,      // params in `params`, body = kids[0]
   kApply,       // a ~> b
   kRange,       // [a..b] inside an array constructor
+  kRegex,       // /pattern/flags: compiled in `regex`
 };
 
 struct Node {
@@ -47,6 +50,7 @@ struct Node {
   std::shared_ptr<Node> group;                    // a{...}: a kObject applied to the result
   bool keep_array = false;                        // a[]
   bool cons_array = false;                        // an array constructor first in a path
+  std::shared_ptr<const Regex> regex;             // kRegex
 };
 
 using NodePtr = std::shared_ptr<Node>;

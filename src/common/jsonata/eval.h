@@ -18,6 +18,7 @@
 
 #include "common/jsonata/ast.h"
 #include "common/jsonata/jsonata.h"
+#include "common/jsonata/regex.h"
 
 namespace nimbus::jsonata {
 
@@ -57,7 +58,8 @@ struct Function {
   const Builtin* builtin = nullptr;
   const Native* native = nullptr;  // the caller's (Options::functions)
   std::string name;
-  std::vector<Value> chain;  // f ~> g of two functions: each applied to the last's result
+  std::vector<Value> chain;            // f ~> g of two functions: each applied to the last's result
+  std::shared_ptr<const Regex> regex;  // a /regex/: applied to a string, its first match
   size_t arity() const;
 };
 
@@ -161,5 +163,13 @@ char type_letter(const Value& v);
 size_t utf8_length(std::string_view s);
 std::vector<std::string> utf8_chars(std::string_view s);
 Value number(double d);  // fails nothing; callers check finiteness
+
+// A regex's matches in `s` from byte `from`, as JSONata's matchers give them
+// (functions_regex.cc): the first may be empty; one after it may not
+// (D1004). nullopt when there is none or the evaluation failed.
+std::optional<Regex::Match> next_match(Evaluator& ev, const Regex& re, std::string_view s,
+                                       size_t from, bool first);
+// {match, index|start/end, groups} of one match (offsets in code points).
+boost::json::object match_object(std::string_view s, const Regex::Match& m, bool start_end);
 
 }  // namespace nimbus::jsonata

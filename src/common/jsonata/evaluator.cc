@@ -224,6 +224,14 @@ Value Evaluator::eval_bare(const Node& n, const Value& input, const std::shared_
     }
     case NodeType::kRange:
       return range(n, input, env);
+    case NodeType::kRegex: {
+      auto f = std::make_shared<Function>();
+      f->regex = n.regex;
+      Value v;
+      v.kind = Value::Kind::kFunction;
+      v.fn = std::move(f);
+      return v;
+    }
   }
   return {};
 }

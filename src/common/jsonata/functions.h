@@ -24,9 +24,18 @@ JSONATA_FN(join);
 JSONATA_FN(replace);
 JSONATA_FN(base64encode);
 JSONATA_FN(base64decode);
+JSONATA_FN(encode_url_component);
+JSONATA_FN(encode_url);
+JSONATA_FN(decode_url_component);
+JSONATA_FN(decode_url);
 JSONATA_FN(error);
 JSONATA_FN(assert_);
 JSONATA_FN(eval_unsupported);
+// regular expressions (functions_regex.cc)
+JSONATA_FN(match);
+JSONATA_FN(regex_contains);
+JSONATA_FN(regex_split);
+JSONATA_FN(regex_replace);
 // numbers and aggregates
 JSONATA_FN(number);
 JSONATA_FN(abs);
@@ -36,6 +45,8 @@ JSONATA_FN(round);
 JSONATA_FN(power);
 JSONATA_FN(sqrt);
 JSONATA_FN(random);
+JSONATA_FN(format_base);
+JSONATA_FN(shuffle);
 JSONATA_FN(sum);
 JSONATA_FN(max);
 JSONATA_FN(min);

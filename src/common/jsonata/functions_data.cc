@@ -131,6 +131,42 @@ Value sqrt(Evaluator& ev, std::vector<Value>& a) {
   return jsonata::number(std::sqrt(a[0].number()));
 }
 
+Value format_base(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  std::vector<Value> r = {a[0], Value()};
+  double x = round(ev, r).number();
+  double radix = a.size() > 1 && !a[1].undefined() ? std::trunc(a[1].number()) : 10;
+  if (!(radix >= 2 && radix <= 36)) {
+    ev.fail("D3100",
+            "The radix of the $formatBase function must be between 2 and 36.  It was given " +
+                format_number(a[1].number()));
+    return {};
+  }
+  if (std::fabs(x) >= 9007199254740992.0) {  // past 2^53 the digits are not exact
+    ev.fail("D1001", "Number out of range");
+    return {};
+  }
+  auto n = static_cast<int64_t>(std::fabs(x));
+  auto base = static_cast<int64_t>(radix);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[n % base]);
+    n /= base;
+  } while (n > 0);
+  if (x < 0) digits.insert(digits.begin(), '-');
+  return Value(json::value(std::move(digits)));
+}
+
+Value shuffle(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  json::array r = a[0].json.get_array();
+  for (size_t i = r.size(); i > 1; --i) {  // Fisher-Yates from $random's source
+    auto j = static_cast<size_t>(ev.random() * static_cast<double>(i));
+    std::swap(r[i - 1], r[std::min(j, i - 1)]);
+  }
+  return Value(json::value(std::move(r)));
+}
+
 Value random(Evaluator& ev, std::vector<Value>&) {
   return jsonata::number(ev.random());
 }

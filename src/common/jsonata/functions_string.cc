@@ -1,5 +1,8 @@
 // String functions. Lengths and offsets count Unicode code points.
+#include <cctype>
 #include <cmath>
+#include <cstring>
+#include <optional>
 
 #include "common/encoding.h"
 #include "common/jsonata/functions.h"
@@ -192,13 +195,15 @@ Value pad(Evaluator& ev, std::vector<Value>& a) {
   return str(std::move(out));
 }
 
-Value contains(Evaluator&, std::vector<Value>& a) {
+Value contains(Evaluator& ev, std::vector<Value>& a) {
   if (a[0].undefined() || a[1].undefined()) return {};
+  if (a[1].is_function()) return regex_contains(ev, a);
   return Value(json::value(sv(a[0]).find(sv(a[1])) != std::string_view::npos));
 }
 
 Value split(Evaluator& ev, std::vector<Value>& a) {
   if (a[0].undefined() || a[1].undefined()) return {};
+  if (a[1].is_function()) return regex_split(ev, a);
   double limit = a.size() > 2 && !a[2].undefined() ? a[2].number() : -1;
   if (a.size() > 2 && !a[2].undefined() && limit < 0) {
     ev.fail("D3020", "Third argument of split function must evaluate to a positive number");
@@ -246,6 +251,11 @@ Value join(Evaluator& ev, std::vector<Value>& a) {
 
 Value replace(Evaluator& ev, std::vector<Value>& a) {
   if (a[0].undefined() || a[1].undefined() || a[2].undefined()) return {};
+  if (a[1].is_function()) return regex_replace(ev, a);
+  if (a[2].is_function()) {  // JSONata would insert the function's source text
+    ev.fail("D3012", "Attempted to replace a matched string with a non-string value");
+    return {};
+  }
   auto pattern = sv(a[1]);
   if (pattern.empty()) {
     ev.fail("D3010", "Second argument of replace function cannot be an empty string");
@@ -303,6 +313,120 @@ Value assert_(Evaluator& ev, std::vector<Value>& a) {
                                                        : "$assert() statement failed");
   }
   return {};
+}
+
+namespace {
+// JavaScript's encodeURIComponent (`reserved` empty) and encodeURI (which
+// also keeps the URI's reserved characters): UTF-8 bytes as %XX.
+std::string encode_url(std::string_view s, std::string_view reserved) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || std::strchr("-_.!~*'()", c) != nullptr ||
+        (c != 0 && reserved.find(static_cast<char>(c)) != std::string_view::npos)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// JavaScript's decodeURIComponent and decodeURI (which leaves the escapes
+// of the reserved characters as they are); nullopt where JavaScript throws.
+std::optional<std::string> decode_url(std::string_view s, std::string_view reserved) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] != '%') {
+      out += s[i++];
+      continue;
+    }
+    // One character: its lead byte and as many continuation escapes.
+    std::string bytes;
+    size_t j = i;
+    size_t want = 1;
+    while (bytes.size() < want) {
+      if (j + 2 >= s.size() || s[j] != '%') return std::nullopt;
+      int hi = hex_digit(s[j + 1]);
+      int lo = hex_digit(s[j + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      auto byte = static_cast<unsigned char>(hi * 16 + lo);
+      if (bytes.empty()) {
+        want = byte < 0x80         ? 1
+               : (byte >> 5) == 6  ? 2
+               : (byte >> 4) == 14 ? 3
+               : (byte >> 3) == 30 ? 4
+                                   : 0;
+        if (want == 0) return std::nullopt;
+      }
+      bytes += static_cast<char>(byte);
+      j += 3;
+    }
+    if (!valid_utf8(bytes)) return std::nullopt;
+    if (bytes.size() == 1 && reserved.find(bytes[0]) != std::string_view::npos) {
+      out += s.substr(i, 3);
+    } else {
+      out += bytes;
+    }
+    i = j;
+  }
+  return out;
+}
+
+constexpr std::string_view kUriReserved = ";,/?:@&=+$#";
+
+Value url_result(Evaluator& ev, std::optional<std::string> r, std::string_view arg) {
+  if (!r) {
+    ev.fail("D3140", "Malformed URL passed to " + ev.current_function() + "(): \"" +
+                         std::string(arg) + "\"");
+    return {};
+  }
+  return str(std::move(*r));
+}
+}  // namespace
+
+Value encode_url_component(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  if (!valid_utf8(sv(a[0]))) return url_result(ev, std::nullopt, sv(a[0]));
+  return str(encode_url(sv(a[0]), ""));
+}
+
+Value encode_url(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  if (!valid_utf8(sv(a[0]))) return url_result(ev, std::nullopt, sv(a[0]));
+  return str(encode_url(sv(a[0]), kUriReserved));
+}
+
+Value decode_url_component(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  return url_result(ev, decode_url(sv(a[0]), ""), sv(a[0]));
+}
+
+Value decode_url(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  return url_result(ev, decode_url(sv(a[0]), kUriReserved), sv(a[0]));
 }
 
 Value eval_unsupported(Evaluator& ev, std::vector<Value>&) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace nimbus::jsonata {
 namespace {
 
@@ -73,6 +75,28 @@ TEST(Jsonata, Bounded) {
   EXPECT_EQ(run(std::string(100000, '[')), "error U1001");
   EXPECT_EQ(run("\"abc"), "error S0101");
   EXPECT_EQ(run("1 +"), "error S0207");
+}
+
+// What the reference cases cannot show: PCRE2's limits, compile errors and
+// subjects that are not UTF-8.
+TEST(Jsonata, RegularExpressions) {
+  // Catastrophic backtracking ends the evaluation instead of hanging it.
+  EXPECT_EQ(run("$match('" + std::string(40, 'a') + "!', /(a+)+$/)"), "error U1002");
+  // A search past the light limit is charged 10,000 steps: a hundred fit
+  // the default budget of two million, three hundred do not.
+  const std::string heavy = "$contains('" + std::string(14, 'a') + "cb', /(a+)+b/)";
+  EXPECT_EQ(run("$count([1..100].(" + heavy + ")[$ = false])"), "100");
+  EXPECT_EQ(run("$count([1..300].(" + heavy + "))"), "error U1002");
+  EXPECT_EQ(run("$contains('abc', /a{2,1}/)"), "error S0303");
+  EXPECT_EQ(run("$contains('abc', /(?<n>a)(?<n>b)/)"), "error S0303");
+  // \u escapes are JavaScript's; \d and \w stay ASCII.
+  EXPECT_EQ(run(R"($match('caf\u00e9', /\u00e9/).index)"), "3");
+  EXPECT_EQ(run(R"($contains('\u0663', /\d/))"), "false");
+  // A decoded value that is not UTF-8 is searched, not refused.
+  EXPECT_EQ(run("$contains($base64decode('/w=='), /x/)"), "false");
+  // A function of the user's is not a matcher here.
+  EXPECT_EQ(run("$match('abc', function($s){{'match': 'a'}})"), "error T1010");
+  EXPECT_EQ(run("$replace('abc', 'b', function($m){'x'})"), "error D3012");
 }
 
 TEST(Jsonata, VariablesAndNatives) {

@@ -154,6 +154,7 @@ size_t Function::arity() const {
     return n;
   }
   if (!chain.empty()) return chain.front().fn->arity();
+  if (regex) return 1;
   return 8;
 }
 
@@ -196,6 +197,13 @@ Value Evaluator::apply(const Value& fv, std::vector<Value> args, const Value& co
       result = f.builtin->fn(*this, args);
       current_ = std::move(saved);
       if (error_ && error_->position == 0) error_->position = position;
+    }
+  } else if (f.regex) {
+    if (!args.empty() && args[0].is_string()) {
+      std::string_view s = args[0].json.get_string();
+      if (auto m = next_match(*this, *f.regex, s, 0, true)) {
+        result = Value(boost::json::value(match_object(s, *m, true)));
+      }
     }
   } else if (f.native != nullptr) {
     static thread_local std::map<std::string, std::vector<Param>, std::less<>> signatures;

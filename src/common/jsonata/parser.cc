@@ -8,17 +8,19 @@
 
 #include "common/jsonata/ast.h"
 #include "common/jsonata/jsonata.h"
+#include "common/jsonata/regex.h"
 
 namespace nimbus::jsonata {
 namespace {
 
-enum class Tok { kEnd, kOperator, kString, kNumber, kName, kVariable, kValue };
+enum class Tok { kEnd, kOperator, kString, kNumber, kName, kVariable, kValue, kRegex };
 
 struct Token {
   Tok type = Tok::kEnd;
   std::string text;  // operator, name, string value, "true"/"false"/"null"
   double number = 0;
-  size_t position = 0;  // just past the token
+  size_t position = 0;                 // just past the token
+  std::shared_ptr<const Regex> regex;  // kRegex
 };
 
 constexpr int kMaxParseDepth = 300;
@@ -93,7 +95,7 @@ class Parser {
       return;
     }
     char c = src_[pos_];
-    if (c == '/' && !infix) return fail_at("S0299", "Regular expressions are not supported", pos_);
+    if (c == '/' && !infix) return regex_token();
     static const char* kTwo[] = {"..", ":=", "!=", ">=", "<=", "**", "~>"};
     for (const char* op : kTwo) {
       if (src_.substr(pos_, 2) == op) return op_token(op, 2);
@@ -223,6 +225,39 @@ class Parser {
     fail_at("S0101", "String literal must be terminated by a matching quote", start);
   }
 
+  // `/pattern/flags` where an operand goes. The closing slash is the first
+  // unescaped one outside (), [] and {}, as JSONata scans it; flags are i
+  // and m.
+  void regex_token() {
+    size_t start = ++pos_;
+    int depth = 0;
+    auto escaped = [&](size_t at) {
+      size_t backslashes = 0;
+      while (at > start + backslashes && src_[at - backslashes - 1] == '\\') ++backslashes;
+      return backslashes % 2 == 1;
+    };
+    for (; pos_ < src_.size(); ++pos_) {
+      char c = src_[pos_];
+      if (c == '/' && depth == 0 && !escaped(pos_)) break;
+      if (std::strchr("([{", c) != nullptr && !escaped(pos_)) ++depth;
+      if (std::strchr(")]}", c) != nullptr && !escaped(pos_)) --depth;
+    }
+    if (pos_ >= src_.size())
+      return fail_at("S0302", "No terminating / in regular expression", pos_);
+    std::string_view pattern = src_.substr(start, pos_ - start);
+    if (pattern.empty()) return fail_at("S0301", "Empty regular expressions are not allowed", pos_);
+    size_t flags_at = ++pos_;
+    while (pos_ < src_.size() && (src_[pos_] == 'i' || src_[pos_] == 'm')) ++pos_;
+    auto compiled = Regex::compile(pattern, src_.substr(flags_at, pos_ - flags_at));
+    if (auto* message = std::get_if<std::string>(&compiled)) {
+      return fail_at("S0303", "Invalid regular expression: " + *message, pos_);
+    }
+    cur_.type = Tok::kRegex;
+    cur_.text = std::string(pattern);
+    cur_.regex = std::get<std::shared_ptr<const Regex>>(compiled);
+    cur_.position = pos_;
+  }
+
   void number_token() {
     size_t start = pos_;
     auto digits = [&] {
@@ -324,6 +359,12 @@ class Parser {
         if ((t.text == "function" || t.text == "\xCE\xBB") && is_op("(")) return lambda(t);
         auto n = node(NodeType::kName, t.position);
         n->text = t.text;
+        return n;
+      }
+      case Tok::kRegex: {
+        auto n = node(NodeType::kRegex, t.position);
+        n->text = t.text;
+        n->regex = t.regex;
         return n;
       }
       case Tok::kOperator:

@@ -193,6 +193,29 @@ class SfnTest(ServerTestCase):
         self.assertIn("The field \"InputPath\" is not supported by Step Functions at /States/A",
                       cm.exception.response["Error"]["Message"])
 
+    def test_jsonata_regular_expressions_and_url_functions(self):
+        # Step Functions runs every JSONata 2.0.6 function but $eval.
+        arn = self.create("e2e-jsonata-regex", {
+            "QueryLanguage": "JSONata", "StartAt": "Parse", "States": {
+                "Parse": {"Type": "Pass", "End": True, "Output": {
+                    "ids": "{% $match($states.input.text, /order-(\\d+)/).groups[0] %}",
+                    "masked": "{% $replace($states.input.text, /\\d/, '#') %}",
+                    "words": "{% $split($states.input.text, /\\s+/) %}",
+                    "query": "{% $encodeUrlComponent($states.input.text) %}",
+                    "hex": "{% $formatBase(255, 16) %}"}}}})
+        x = self.sfn.start_execution(stateMachineArn=arn,
+                                     input='{"text": "order-12 and order-345"}')["executionArn"]
+        d = wait_until(lambda: finished(self.sfn, x), timeout=20)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"]), {
+            "ids": ["12", "345"], "masked": "order-## and order-###",
+            "words": ["order-12", "and", "order-345"],
+            "query": "order-12%20and%20order-345", "hex": "ff"})
+        # A pattern that does not compile is refused with the definition.
+        with self.assertRaises(self.sfn.exceptions.InvalidDefinition):
+            self.create("e2e-jsonata-bad-regex", {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+                "A": {"Type": "Pass", "End": True, "Output": "{% $match('a', /a{2,1}/) %}"}}})
+
     def test_cli_lists_and_tags(self):
         arn = self.create("e2e-cli", WAIT_MACHINE, tags=[{"key": "team", "value": "core"}])
         _, out, _ = self.server.aws_cli("stepfunctions", "list-state-machines")

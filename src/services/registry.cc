@@ -5,6 +5,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/cloudformation/cloudformation_service.h"
+#include "services/cloudwatch/cloudwatch_service.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodbstreams/dynamodbstreams_service.h"
 #include "services/events/events_service.h"
@@ -42,6 +43,8 @@ Registry::Registry(Environment& env) {
   add(std::make_unique<dynamodbstreams::DynamoDbStreamsService>(env, &ddb.streams()));
   add(std::make_unique<kinesis::KinesisService>(env));
   auto& logs = add(std::make_unique<logs::LogsService>(env));
+  // CloudWatch metrics, before Lambda: it publishes the AWS/Lambda metrics.
+  add(std::make_unique<cloudwatch::CloudWatchService>(env));
   // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h);
   // it is destroyed first, while its environments may still log.
   auto& lambda = add(std::make_unique<lambda::LambdaService>(

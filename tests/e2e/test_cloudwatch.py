@@ -1,0 +1,162 @@
+"""CloudWatch metrics end to end: boto3 (current: awsJson 1.0; Debian's:
+awsQuery), the AWS CLI, restart persistence and AWS's errors."""
+
+import datetime
+import json
+import unittest
+
+from harness import Server, ServerTestCase, require_boto3
+
+
+def minute(delta_minutes=0):
+    now = datetime.datetime.now(datetime.timezone.utc).replace(second=0, microsecond=0)
+    return now + datetime.timedelta(minutes=delta_minutes)
+
+
+class CloudWatchBoto3Test(ServerTestCase):
+    def setUp(self):
+        require_boto3()
+        self.cw = self.server.boto3_client("cloudwatch")
+
+    def error(self, call, **kwargs):
+        with self.assertRaises(self.cw.exceptions.ClientError) as cm:
+            call(**kwargs)
+        return cm.exception.response["Error"], cm.exception.response["ResponseMetadata"]
+
+    def test_put_list_statistics(self):
+        t = minute(-2)
+        self.cw.put_metric_data(Namespace="E2E/Stats", MetricData=[
+            {"MetricName": "Latency", "Dimensions": [{"Name": "Api", "Value": "orders"}],
+             "Timestamp": t, "Value": 10, "Unit": "Milliseconds"},
+            {"MetricName": "Latency", "Dimensions": [{"Name": "Api", "Value": "orders"}],
+             "Timestamp": t + datetime.timedelta(seconds=30), "Values": [20, 30],
+             "Counts": [1, 2], "Unit": "Milliseconds"},
+            {"MetricName": "Latency", "Dimensions": [{"Name": "Api", "Value": "orders"}],
+             "Timestamp": t + datetime.timedelta(minutes=1), "Unit": "Milliseconds",
+             "StatisticValues": {"SampleCount": 4, "Sum": 8, "Minimum": 1, "Maximum": 3}},
+        ])
+        metrics = self.cw.list_metrics(Namespace="E2E/Stats")["Metrics"]
+        self.assertEqual(metrics, [{"Namespace": "E2E/Stats", "MetricName": "Latency",
+                                    "Dimensions": [{"Name": "Api", "Value": "orders"}]}])
+        self.assertEqual(len(self.cw.list_metrics(
+            Dimensions=[{"Name": "Api"}], RecentlyActive="PT3H")["Metrics"]), 1)
+        out = self.cw.get_metric_statistics(
+            Namespace="E2E/Stats", MetricName="Latency",
+            Dimensions=[{"Name": "Api", "Value": "orders"}], StartTime=t,
+            EndTime=t + datetime.timedelta(minutes=2), Period=60,
+            Statistics=["Sum", "SampleCount", "Average", "Minimum", "Maximum"],
+            Unit="Milliseconds")
+        self.assertEqual(out["Label"], "Latency")
+        dps = sorted(out["Datapoints"], key=lambda d: d["Timestamp"])
+        self.assertEqual(len(dps), 2)
+        self.assertEqual(dps[0]["Timestamp"], t)
+        self.assertEqual((dps[0]["Sum"], dps[0]["SampleCount"], dps[0]["Minimum"],
+                          dps[0]["Maximum"], dps[0]["Average"]), (90.0, 4.0, 10.0, 30.0, 22.5))
+        self.assertEqual(dps[0]["Unit"], "Milliseconds")
+        self.assertEqual(dps[1]["Sum"], 8.0)
+        ext = self.cw.get_metric_statistics(
+            Namespace="E2E/Stats", MetricName="Latency",
+            Dimensions=[{"Name": "Api", "Value": "orders"}], StartTime=t,
+            EndTime=t + datetime.timedelta(minutes=1), Period=60, ExtendedStatistics=["p50"])
+        self.assertEqual(ext["Datapoints"][0]["ExtendedStatistics"], {"p50": 20.0})
+
+    def test_get_metric_data(self):
+        t = minute(-3)
+        for i in range(3):
+            self.cw.put_metric_data(Namespace="E2E/Data", MetricData=[
+                {"MetricName": "Requests", "Timestamp": t + datetime.timedelta(minutes=i),
+                 "Value": 10 * (i + 1)},
+                {"MetricName": "Errors", "Timestamp": t + datetime.timedelta(minutes=i),
+                 "Value": i + 1}])
+        queries = [
+            {"Id": "r", "MetricStat": {"Metric": {"Namespace": "E2E/Data", "MetricName": "Requests"},
+                                       "Period": 60, "Stat": "Sum"}, "ReturnData": False},
+            {"Id": "e", "MetricStat": {"Metric": {"Namespace": "E2E/Data", "MetricName": "Errors"},
+                                       "Period": 60, "Stat": "Sum"}},
+            {"Id": "rate", "Expression": "100 * e / r", "Label": "Error rate"}]
+        out = self.cw.get_metric_data(MetricDataQueries=queries, StartTime=t,
+                                      EndTime=t + datetime.timedelta(minutes=3),
+                                      ScanBy="TimestampAscending")
+        results = {r["Id"]: r for r in out["MetricDataResults"]}
+        self.assertEqual(set(results), {"e", "rate"})
+        self.assertEqual(results["e"]["Values"], [1.0, 2.0, 3.0])
+        self.assertEqual(results["e"]["Timestamps"][0], t)
+        self.assertEqual(results["e"]["StatusCode"], "Complete")
+        self.assertEqual(results["rate"]["Values"], [10.0, 10.0, 10.0])
+        self.assertEqual(results["rate"]["Label"], "Error rate")
+        # The paginator follows NextToken across MaxDatapoints pages.
+        pages = list(self.cw.get_paginator("get_metric_data").paginate(
+            MetricDataQueries=queries[:2], StartTime=t,
+            EndTime=t + datetime.timedelta(minutes=3), MaxDatapoints=2))
+        self.assertEqual(len(pages), 2)
+        values = [v for p in pages for r in p["MetricDataResults"] for v in r["Values"]]
+        self.assertEqual(values, [3.0, 2.0, 1.0])
+        err, _ = self.error(self.cw.get_metric_data, MetricDataQueries=[
+            {"Id": "x", "Expression": "SUM(METRICS())"}], StartTime=t, EndTime=minute())
+        self.assertEqual(err["Code"], "ValidationError")
+
+    def test_bad_input_gets_aws_errors(self):
+        err, meta = self.error(self.cw.put_metric_data, Namespace="AWS/Lambda",
+                               MetricData=[{"MetricName": "m", "Value": 1}])
+        self.assertEqual(err["Code"], "InvalidParameterValue")
+        self.assertEqual(err["Message"], "The value AWS/Lambda for parameter Namespace is invalid.")
+        self.assertEqual(meta["HTTPStatusCode"], 400)
+        err, _ = self.error(self.cw.put_metric_data, Namespace="E2E/Bad",
+                            MetricData=[{"MetricName": "m", "Value": 1, "Values": [1]}])
+        self.assertEqual(err["Code"], "InvalidParameterCombination")
+        err, _ = self.error(self.cw.put_metric_data, Namespace="E2E/Bad",
+                            MetricData=[{"MetricName": "m"}])
+        self.assertEqual(err["Code"], "MissingParameter")
+        err, _ = self.error(self.cw.put_metric_data, Namespace="E2E/Bad",
+                            MetricData=[{"MetricName": "m", "Value": 1, "StorageResolution": 5}])
+        self.assertEqual(err["Code"], "InvalidParameterValue")
+        self.assertEqual(self.cw.list_metrics(Namespace="E2E/Bad")["Metrics"], [])
+        err, _ = self.error(self.cw.get_metric_statistics, Namespace="E2E/Bad", MetricName="m",
+                            StartTime=minute(-60 * 48), EndTime=minute(), Period=60,
+                            Statistics=["Sum"])
+        self.assertEqual(err["Code"], "InvalidParameterCombination")
+        self.assertIn("which exceeds the limit of 1,440", err["Message"])
+        err, _ = self.error(self.cw.get_metric_statistics, Namespace="E2E/Bad", MetricName="m",
+                            StartTime=minute(-10), EndTime=minute(), Period=90,
+                            Statistics=["Sum"])
+        self.assertEqual(err["Code"], "InvalidParameterValue")
+
+    def test_aws_cli(self):
+        t = minute(-1)
+        self.server.aws_cli("cloudwatch", "put-metric-data", "--namespace", "E2E/Cli",
+                            "--metric-name", "Jobs", "--value", "3", "--unit", "Count",
+                            "--timestamp", t.isoformat(), "--dimensions", "Queue=q1")
+        _, out, _ = self.server.aws_cli(
+            "cloudwatch", "get-metric-statistics", "--namespace", "E2E/Cli",
+            "--metric-name", "Jobs", "--dimensions", "Name=Queue,Value=q1",
+            "--start-time", t.isoformat(), "--end-time", minute().isoformat(),
+            "--period", "60", "--statistics", "Sum")
+        dps = json.loads(out)["Datapoints"]
+        self.assertEqual([(d["Sum"], d["Unit"]) for d in dps], [(3.0, "Count")])
+        _, out, _ = self.server.aws_cli("cloudwatch", "list-metrics", "--namespace", "E2E/Cli")
+        self.assertEqual(json.loads(out)["Metrics"][0]["MetricName"], "Jobs")
+
+
+class CloudWatchRestartTest(unittest.TestCase):
+    def test_points_survive_kill9(self):
+        require_boto3()
+        server = Server().start()
+        try:
+            cw = server.boto3_client("cloudwatch")
+            t = minute(-1)
+            cw.put_metric_data(Namespace="E2E/Restart", MetricData=[
+                {"MetricName": "m", "Timestamp": t, "Value": v} for v in (1, 2, 3)])
+            server.kill9()
+            server.start()
+            cw = server.boto3_client("cloudwatch")
+            out = cw.get_metric_statistics(Namespace="E2E/Restart", MetricName="m", StartTime=t,
+                                           EndTime=minute(), Period=60,
+                                           Statistics=["Sum", "SampleCount"])
+            self.assertEqual([(d["Sum"], d["SampleCount"]) for d in out["Datapoints"]],
+                             [(6.0, 3.0)])
+        finally:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -376,7 +376,7 @@ void AsyncInvoke::finish(std::shared_ptr<Event> ev, const ResolvedFunction& fn,
   out->delivery.id = ev->request_id;
   out->first_ms = deps_.clock.now_millis();
   if (role_check_ && !fn.role_arn.empty()) {
-    if (auto allowed = role_check_(fn.role_arn, out->target); !allowed) {
+    if (auto allowed = role_check_(fn.role_arn, out->target, out->delivery); !allowed) {
       spdlog::warn("events: {} of {} not sent to {}: {}", dest.empty() ? "dead letter" : "record",
                    function_arn, out->target, allowed.error().message);
       delivery_failed(*out);

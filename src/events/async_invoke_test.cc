@@ -312,7 +312,7 @@ TEST_F(AsyncInvokeTest, DestinationsAreSentOnlyWhenTheExecutionRoleAllows) {
   std::atomic<bool> allowed{false};
   std::mutex mu;
   std::vector<std::string> asked;
-  role_check = [&](const std::string& role, const std::string& target) -> Status {
+  role_check = [&](const std::string& role, const std::string& target, const Delivery&) -> Status {
     std::lock_guard l(mu);
     asked.push_back(role + " " + target);
     if (allowed) return Status::ok();
@@ -342,7 +342,7 @@ TEST_F(AsyncInvokeTest, ADeadLetterMessageTheRoleMayNotSendIsDroppedAndCounted) 
   fn.policy.dead_letter = kDlq;
   fn.outcomes = {{Kind::kFunctionError, "{}"}};
   std::atomic<int> asked{0};
-  role_check = [&](const std::string&, const std::string& target) -> Status {
+  role_check = [&](const std::string&, const std::string& target, const Delivery&) -> Status {
     ++asked;
     EXPECT_EQ(target, kDlq);
     return Error::make("AccessDenied", "not allowed", 403);
@@ -358,7 +358,7 @@ TEST_F(AsyncInvokeTest, ADeadLetterMessageTheRoleMayNotSendIsDroppedAndCounted) 
 // A function without a role (not under enforce) is not asked about.
 TEST_F(AsyncInvokeTest, AFunctionWithoutARoleIsNotChecked) {
   fn.policy.on_success = kOk;
-  role_check = [](const std::string&, const std::string&) -> Status {
+  role_check = [](const std::string&, const std::string&, const Delivery&) -> Status {
     return Error::make("AccessDenied", "not allowed", 403);
   };
   reopen();

@@ -116,7 +116,7 @@ void TargetQueue::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
   }
   std::string target = p->s.target;
   if (!p->to_dlq && !p->policy.role_arn.empty() && role_check_) {
-    if (auto allowed = role_check_(p->policy.role_arn, target); !allowed) {
+    if (auto allowed = role_check_(p->policy.role_arn, target, p->s.delivery); !allowed) {
       Outcome refused = Outcome::failed(
           Failure::kRejected, Error::make("NO_PERMISSIONS", allowed.error().message, 403));
       return finish(std::move(*p), t.id, std::move(ack), refused);

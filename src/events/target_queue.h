@@ -59,10 +59,12 @@ struct QueuedDelivery {
   std::string role_arn;
 };
 
-// Whether `role_arn` lets the owner's service deliver to `target` now (under
-// --iam enforce: the role's trust policy and permissions); the error's
-// message says why not.
-using RoleCheck = std::function<Status(const std::string& role_arn, const std::string& target)>;
+// Whether `role_arn` lets the owner's service deliver `delivery` to `target`
+// now (under --iam enforce: the role's trust policy and permissions; a
+// target that makes a call of its own, as Scheduler's universal target,
+// decides on what the delivery asks); the error's message says why not.
+using RoleCheck = std::function<Status(const std::string& role_arn, const std::string& target,
+                                       const Delivery& delivery)>;
 
 class TargetQueue {
  public:

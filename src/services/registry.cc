@@ -19,6 +19,7 @@
 #include "services/resource_info.h"
 #include "services/s3/s3_service.h"
 #include "services/scheduler/scheduler_service.h"
+#include "services/scheduler/universal_target.h"
 #include "services/sns/sns_service.h"
 #include "services/sqs/sqs_service.h"
 #include "services/stepfunctions/stepfunctions_service.h"
@@ -76,7 +77,9 @@ Registry::Registry(Environment& env) {
                                   CallContext ctx, boost::json::object input, Respond respond) {
         calls->call(model, operation, std::move(ctx), std::move(input), std::move(respond));
       }));
-  schedules.engine().set_role_check(iam::role_check(*iam_, "scheduler.amazonaws.com"));
+  // A universal target's call is decided as the schedule's role too.
+  schedules.engine().set_role_check(scheduler::role_check(
+      iam::role_check(*iam_, "scheduler.amazonaws.com"), *calls_, env.settings));
   auto& s3 = add(std::make_unique<s3::S3Service>(env));
   // Step Functions' Task states invoke functions through Lambda's Functions
   // and call the other services' operations in-process; a distributed Map

@@ -4,7 +4,9 @@ the record is not sent); a queue policy naming the role allows on its own;
 Firehose writes its objects as the stream's RoleARN (refused: the records
 wait and are written once the role may); SNS delivers to Firehose as the
 subscription's SubscriptionRoleArn (refused: the subscription's dead-letter
-queue gets the message)."""
+queue gets the message); a Scheduler universal target calls its operation
+as the schedule's role (refused: the schedule's dead-letter queue gets the
+event)."""
 
 import json
 import time
@@ -14,6 +16,7 @@ from harness import ACCOUNT, REGION, ServerTestCase, require_boto3, wait_until
 from test_events import receive_all
 from test_firehose import BUFFER, MIB, objects
 from test_lambda import py_zip
+from test_scheduler import at_in
 
 QARN = "arn:aws:sqs:%s:%s:%%s" % (REGION, ACCOUNT)
 
@@ -98,6 +101,32 @@ class ActingAsRoleTest(ServerTestCase):
         # The refused records were kept and are retried.
         got = wait_until(lambda: objects(self.s3, "fh-as-role"), timeout=30)
         self.assertEqual(b"".join(got.values()), b"k" * MIB)
+
+    def test_universal_target_calls_as_the_schedule_role(self):
+        scheduler = self.server.boto3_client("scheduler")
+        role = self.role("sched-role", "scheduler.amazonaws.com")
+        url = self.sqs.create_queue(QueueName="sched-out")["QueueUrl"]
+        dlq = self.sqs.create_queue(QueueName="sched-dlq")["QueueUrl"]
+
+        def schedule(name):
+            scheduler.create_schedule(
+                Name=name, ScheduleExpression=at_in(2), FlexibleTimeWindow={"Mode": "OFF"},
+                Target={"Arn": "arn:aws:scheduler:::aws-sdk:sqs:sendMessage", "RoleArn": role,
+                        "Input": json.dumps({"QueueUrl": url, "MessageBody": name}),
+                        "RetryPolicy": {"MaximumRetryAttempts": 0},
+                        "DeadLetterConfig": {"Arn": QARN % "sched-dlq"}})
+
+        schedule("refused")
+        dead = receive_all(self.sqs, dlq, 1, timeout=15)
+        self.assertEqual(len(dead), 1)
+        self.assertEqual(self.sqs.receive_message(QueueUrl=url).get("Messages", []), [])
+        self.iam.put_role_policy(RoleName="sched-role", PolicyName="send",
+                                 PolicyDocument=allow("sqs:SendMessage", QARN % "sched-out"))
+        schedule("allowed")
+        got = receive_all(self.sqs, url, 1, timeout=15)
+        self.assertEqual([m["Body"] for m in got], ["allowed"])
+        time.sleep(0.5)
+        self.assertEqual(self.sqs.receive_message(QueueUrl=dlq).get("Messages", []), [])
 
     def test_sns_delivers_to_firehose_as_the_subscription_role(self):
         fh_role = self.role("fh-writer", "firehose.amazonaws.com")

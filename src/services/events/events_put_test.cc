@@ -142,7 +142,8 @@ TEST_F(EventsPutTest, TargetsWithARoleAreDeliveredOnlyWhenTheRoleAllows) {
   std::atomic<bool> allowed{false};
   std::mutex mu;
   std::vector<std::string> asked;
-  svc->engine().set_role_check([&](const std::string& role, const std::string& target) -> Status {
+  svc->engine().set_role_check([&](const std::string& role, const std::string& target,
+                                   const ::nimbus::events::Delivery&) -> Status {
     std::lock_guard lock(mu);
     asked.push_back(role + " " + target);
     if (allowed) return Status::ok();

@@ -147,7 +147,7 @@ void Engine::write(const std::string& name, DeliveryStream def, Processed p, int
   if (!p.body.empty()) make(object_key(def, oldest_ms), std::move(p.body));
   for (const auto& o : objects) {
     if (!role_check_) break;
-    if (auto allowed = role_check_(def.role_arn, "arn:aws:s3:::" + o.bucket + "/" + o.key);
+    if (auto allowed = role_check_(def.role_arn, "arn:aws:s3:::" + o.bucket + "/" + o.key, {});
         !allowed) {
       spdlog::warn("firehose: delivering {}: S3.AccessDenied: {}", name, allowed.error().message);
       return delivered(name, false, std::move(finished));

@@ -195,12 +195,13 @@ TEST_F(FirehoseTest, ObjectsAreWrittenAsTheStreamsRole) {
   std::atomic<bool> allowed{false};
   std::mutex mu;
   std::vector<std::string> asked;
-  svc->engine().set_role_check([&](const std::string& role, const std::string& target) -> Status {
-    std::lock_guard l(mu);
-    asked.push_back(role + " " + target);
-    if (allowed) return Status::ok();
-    return Error::make("AccessDenied", "not authorized to perform: s3:PutObject", 403);
-  });
+  svc->engine().set_role_check(
+      [&](const std::string& role, const std::string& target, const events::Delivery&) -> Status {
+        std::lock_guard l(mu);
+        asked.push_back(role + " " + target);
+        if (allowed) return Status::ok();
+        return Error::make("AccessDenied", "not authorized to perform: s3:PutObject", 403);
+      });
   bucket("as-role");
   stream("s", "as-role", {{"BufferingHints", json::object{{"IntervalInSeconds", 0}}}});
   put("s", "kept");

@@ -1,8 +1,10 @@
 // The events::RoleCheck of a service that delivers to targets as a role
-// (EventBridge rule targets and Scheduler schedules with a RoleArn): the role
-// must trust `service_principal` and allow the target's action
-// (events/role_action.h) on the target, decided by IAM (Directory::
-// authorize_as_role). Header-only so that its users need not link IAM.
+// (EventBridge rule targets and Scheduler schedules with a RoleArn, Lambda
+// destinations as the execution role, SNS's Firehose subscriptions,
+// Firehose's S3 objects): the role must trust `service_principal` and allow
+// the target's action (events/role_action.h) on the target, decided by IAM
+// (Directory::authorize_as_role). Header-only so that its users need not
+// link IAM.
 #pragma once
 
 #include <string>
@@ -18,7 +20,8 @@ namespace nimbus::services::iam {
 inline ::nimbus::events::RoleCheck role_check(const Directory& directory,
                                               std::string service_principal) {
   return [&directory, principal = std::move(service_principal)](
-             const std::string& role_arn, const std::string& target) -> Status {
+             const std::string& role_arn, const std::string& target,
+             const ::nimbus::events::Delivery&) -> Status {
     RoleAccessRequest request;
     request.action = ::nimbus::events::role_action(target);
     if (request.action.empty() || !directory.enforcing()) return Status::ok();

@@ -1,11 +1,16 @@
 // The universal target: an operation of another service called in-process
 // with the schedule's Input, its failures retried and dead-lettered like any
-// target's, and its ARNs read and checked; and the templated SNS and Step
-// Functions targets, which need those services built.
+// target's, its ARNs read and checked, and its call decided as the
+// schedule's role; and the templated SNS and Step Functions targets, which
+// need those services built.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
+#include "common/mutex.h"
 #include "services/in_process.h"
 #include "services/scheduler/test_helpers.h"
+#include "services/scheduler/universal_target.h"
 #include "services/sns/sns_service.h"
 #include "services/stepfunctions/stepfunctions_service.h"
 
@@ -108,6 +113,77 @@ TEST_F(SchedulerUniversalTest, TopicsAndStateMachinesGetTheInput) {
   ASSERT_TRUE(described.is_ok());
   auto input = json::parse(s((*described)["input"])).as_object();
   EXPECT_EQ(s(input["k"]).size(), 36u);  // the firing's execution id
+}
+
+// IAM's side of OperationCalls for scheduler::role_check: refuses until
+// `allowed`, and records what it was asked.
+struct RoleCalls final : OperationCalls {
+  void call(std::string_view, std::string_view, CallContext, json::object,
+            Respond respond) override {
+    respond(Error::make("InvalidAction", "not here", 400));
+  }
+  Status authorize_as(const std::string& role_arn, const std::string& principal,
+                      std::string_view model, std::string_view operation, const CallContext& ctx,
+                      const json::object& input) const override {
+    MutexLock lock(mu);
+    asked.push_back(role_arn + " " + principal + " " + std::string(model) + ":" +
+                    std::string(operation) + " " + ctx.account_id + " " +
+                    json::serialize(input.at("QueueUrl")));
+    if (allowed) return Status::ok();
+    return Error::make("AccessDenied", "User: " + role_arn + " is not authorized", 403);
+  }
+  mutable Mutex mu;
+  mutable std::vector<std::string> asked GUARDED_BY(mu);
+  std::atomic<bool> allowed{false};
+};
+
+// Under --iam enforce the universal target's call is decided as the
+// schedule's role (scheduler::role_check): refused, it is not made and the
+// event goes to the dead-letter queue with NO_PERMISSIONS; allowed, it is.
+TEST_F(SchedulerUniversalTest, AUniversalTargetCallsAsTheSchedulesRole) {
+  RoleCalls roles;
+  std::atomic<int> others{0};
+  svc->engine().set_role_check(role_check(
+      [&others](const std::string&, const std::string&, const ::nimbus::events::Delivery&) {
+        ++others;
+        return Status::ok();
+      },
+      roles, settings));
+  auto q = queue("q");
+  auto dlq = queue("dlq");
+  auto schedule = [&](const std::string& name, const std::string& body) {
+    auto in = testing::schedule_input(name, "rate(1 hour)",
+                                      "arn:aws:scheduler:::aws-sdk:sqs:sendMessage");
+    in["Target"].as_object()["Input"] =
+        json::serialize(json::object{{"QueueUrl", q}, {"MessageBody", body}});
+    in["Target"].as_object()["RetryPolicy"] = json::object{{"MaximumRetryAttempts", 0}};
+    in["Target"].as_object()["DeadLetterConfig"] = json::object{{"Arn", arn_of(dlq)}};
+    call("CreateSchedule", in);
+  };
+  schedule("refused", "not sent");
+  clock.advance(1h);
+  auto dead = receive(dlq, 1, 10ms, 100);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(s(dead[0].at("MessageAttributes").at("ERROR_CODE").at("StringValue")),
+            "NO_PERMISSIONS");
+  EXPECT_TRUE(receive(q, 1, 10ms, 10).empty());
+  {
+    MutexLock lock(roles.mu);
+    ASSERT_EQ(roles.asked.size(), 1u);
+    EXPECT_EQ(roles.asked[0], std::string(testing::kRole) +
+                                  " scheduler.amazonaws.com sqs:SendMessage 000000000000 \"" + q +
+                                  "\"");
+  }
+  ASSERT_TRUE(try_call("DeleteSchedule", {{"Name", "refused"}}).is_ok());
+  roles.allowed = true;
+  schedule("allowed", "sent");
+  clock.advance(1h);
+  auto got = receive(q, 1, 10ms, 100);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(got[0].at("Body")), "sent");
+  EXPECT_TRUE(receive(dlq, 1, 10ms, 10).empty());
+  // The queue target of the dead letter is not a role call.
+  EXPECT_EQ(others, 0);
 }
 
 TEST_F(SchedulerUniversalTest, UniversalTargetsNeedAKnownShapeAndAJsonInput) {

@@ -72,6 +72,23 @@ std::optional<UniversalArn> UniversalArn::parse(std::string_view arn) {
   return u;
 }
 
+::nimbus::events::RoleCheck role_check(::nimbus::events::RoleCheck targets,
+                                       const OperationCalls& calls, const Settings& settings) {
+  return [targets = std::move(targets), &calls, &settings](
+             const std::string& role_arn, const std::string& target,
+             const ::nimbus::events::Delivery& d) -> Status {
+    auto u = UniversalArn::parse(target);
+    if (!u) return targets ? targets(role_arn, target, d) : Status::ok();
+    auto input = parse_object(d.body);
+    if (!input) return Status::ok();
+    CallContext ctx;
+    ctx.region = settings.region;
+    ctx.account_id = settings.account_id;
+    return calls.authorize_as(role_arn, "scheduler.amazonaws.com", u->model, u->operation, ctx,
+                              *input);
+  };
+}
+
 Status UniversalTarget::check(const std::string& arn) const {
   if (!UniversalArn::parse(arn)) return errors::validation("Invalid target ARN " + arn + ".");
   return Status::ok();

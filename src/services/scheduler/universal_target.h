@@ -12,6 +12,8 @@
 #include <string_view>
 
 #include "events/target.h"
+#include "events/target_queue.h"
+#include "services/operation_calls.h"
 #include "services/service.h"
 
 namespace nimbus::services::scheduler {
@@ -27,6 +29,14 @@ struct UniversalArn {
   // nullopt when `arn` is not `arn:aws:scheduler:::aws-sdk:<service>:<apiAction>`.
   static std::optional<UniversalArn> parse(std::string_view arn);
 };
+
+// The role check of schedules (events::RoleCheck): a universal target's call
+// is decided as the schedule's role on the operation's action and the
+// resources its input names (OperationCalls::authorize_as, assumed by
+// scheduler.amazonaws.com; an Input that is not an object is left to the
+// call to refuse); any other target by `targets`. `calls` must outlive it.
+::nimbus::events::RoleCheck role_check(::nimbus::events::RoleCheck targets,
+                                       const OperationCalls& calls, const Settings& settings);
 
 class UniversalTarget final : public ::nimbus::events::Target {
  public:

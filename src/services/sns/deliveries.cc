@@ -204,7 +204,7 @@ void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
     // Without a role (which AWS requires of firehose subscriptions) IAM
     // refuses under --iam enforce.
     Status allowed =
-        role_check_(role == sub->attributes.end() ? std::string() : role->second, p->target);
+        role_check_(role == sub->attributes.end() ? std::string() : role->second, p->target, p->d);
     if (!allowed) {
       auto o = events::Outcome::failed(events::Failure::kRejected, allowed.take_error());
       return finish(std::move(*p), sub, t.id, std::move(ack), o);

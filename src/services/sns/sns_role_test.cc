@@ -26,13 +26,13 @@ class SnsRoleTest : public services::testing::WithTargets<testing::SnsTest> {
   void open() override {
     WithTargets::open();
     stream_binding = targets.bind("firehose", streams);
-    svc->deliveries().set_role_check(
-        [this](const std::string& role, const std::string& target) -> Status {
-          MutexLock lock(mu);
-          asked.push_back(role + " " + target);
-          if (allowed) return Status::ok();
-          return Error::make("AccessDenied", "User: " + role + " is not authorized", 403);
-        });
+    svc->deliveries().set_role_check([this](const std::string& role, const std::string& target,
+                                            const events::Delivery&) -> Status {
+      MutexLock lock(mu);
+      asked.push_back(role + " " + target);
+      if (allowed) return Status::ok();
+      return Error::make("AccessDenied", "User: " + role + " is not authorized", 403);
+    });
   }
   void close() override {
     stream_binding.reset();

@@ -127,7 +127,7 @@ class Engine final : public Objects {
   // (key_marker, id_marker).
   Result<std::vector<Upload>> uploads(std::string_view bucket, std::string_view prefix,
                                       std::string_view key_marker, std::string_view id_marker,
-                                      size_t limit) const;
+                                      size_t limit) const override;
   // Parts numbered above `after`, ascending, up to `limit`.
   Result<std::vector<PartInfo>> parts(std::string_view id, int after, size_t limit) const;
   // Streams one part to a blob and commits it (replacing a part of that
@@ -142,7 +142,7 @@ class Engine final : public Objects {
   // records gone in the same batch, unnamed parts removed after it.
   void complete_upload(Upload upload, std::vector<CompletedPart> asked, PutRequest put,
                        std::function<void(Result<ObjectMeta>)> done);
-  void abort_upload(Upload upload, Done done);
+  void abort_upload(Upload upload, Done done) override;
 
   // --- Objects ---
   Result<std::optional<Bucket>> bucket(std::string_view name) const override;

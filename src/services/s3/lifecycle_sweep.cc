@@ -25,7 +25,9 @@ LifecycleSweep::LifecycleSweep(Environment& env, Objects& objects)
     : env_(env),
       objects_(objects),
       expired_(env.metrics.counter("nimbus_s3_lifecycle_expired", {},
-                                   "Objects S3 lifecycle rules expired")) {}
+                                   "Objects S3 lifecycle rules expired")),
+      aborted_(env.metrics.counter("nimbus_s3_lifecycle_aborted_uploads", {},
+                                   "Incomplete multipart uploads S3 lifecycle rules aborted")) {}
 
 LifecycleSweep::~LifecycleSweep() {
   gate_->close();
@@ -76,6 +78,9 @@ void LifecycleSweep::sweep(const std::string& bucket, storage::Timers::Ack ack) 
       }
       s3config::ObjectFacts facts;
       facts.key = o.key;
+      for (const auto& [k, v] : o.tags) {
+        if (v.is_string()) facts.tags.emplace(std::string(k), std::string(v.get_string()));
+      }
       facts.size = static_cast<int64_t>(o.size);
       facts.created_ms = o.modified_ms;
       facts.delete_marker = o.delete_marker;
@@ -102,13 +107,37 @@ void LifecycleSweep::sweep(const std::string& bucket, storage::Timers::Ack ack) 
     key_marker = entries.back().meta.key;
     version_marker = entries.back().meta.version_id;
   }
+  std::vector<Upload> aborts;
+  std::string upload_key, upload_id;
+  for (;;) {
+    auto page = objects_.uploads(bucket, "", upload_key, upload_id, kPage);
+    if (!page) return ack(page.status());
+    for (auto& u : *page) {
+      auto when = s3config::upload_due(*config, u.key, u.initiated_ms);
+      if (when && *when <= now) aborts.push_back(u);
+    }
+    if (page->size() < kPage) break;
+    upload_key = page->back().key;
+    upload_id = page->back().id;
+  }
   // The next sweep is stored before this one is acknowledged (an ack after
   // a schedule of the same timer keeps the new one).
   auto next = env_.scheduler.clock().now() + std::chrono::milliseconds(next_midnight(now) - now);
   timers_->schedule(kKind, bucket, next, "",
-                    [this, bucket, due = std::move(due), ack = std::move(ack),
-                     held = gate_->hold()](Status st) mutable {
+                    [this, bucket, due = std::move(due), aborts = std::move(aborts),
+                     ack = std::move(ack), held = gate_->hold()](Status st) mutable {
                       if (!st) return ack(st);
+                      for (auto& u : aborts) {
+                        std::string where = bucket + "/" + u.key + " (" + u.id + ")";
+                        objects_.abort_upload(std::move(u), [this, where](Status s) {
+                          if (s) {
+                            aborted_.add();
+                          } else if (s.error().code != "NoSuchUpload") {
+                            spdlog::warn("s3: lifecycle could not abort the upload {}: {}", where,
+                                         s.error().message);
+                          }
+                        });
+                      }
                       for (const auto& d : due) {
                         const std::string& key = d.first;
                         objects_.remove(bucket, key, d.second, "LifecycleExpiration:Delete",

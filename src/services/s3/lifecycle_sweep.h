@@ -4,17 +4,15 @@
 // (storage::Timers, namespace `s3.lifecycle`, kind `sweep`, id the bucket),
 // due at the next midnight UTC (S3 acts on rules once a day, and every
 // "after N days" it computes falls on a midnight) or at once when the
-// configuration is saved. A sweep reads the rules, lists the bucket's
-// current objects page by page and removes those a rule has made due
-// (config/lifecycle.h: Expiration Days / Date, prefix and size filters)
-// through the engine, as "LifecycleExpiration:Delete" (which notifications
-// report), then schedules the next sweep. A bucket whose configuration is
-// gone (deleted, or the bucket with it) gets no further sweep.
-//
-// Not yet: tag filters (the engine does not expose object tags), noncurrent
-// version expiration and expired delete markers (nor versions), aborting
-// incomplete multipart uploads (nor uploads); config/lifecycle.h computes
-// them already.
+// configuration is saved. A sweep reads the rules, lists every version of
+// the bucket's objects and its incomplete multipart uploads page by page,
+// and through the engine removes what a rule has made due
+// (config/lifecycle.h: Expiration Days / Date, NoncurrentVersionExpiration,
+// ExpiredObjectDeleteMarker, AbortIncompleteMultipartUpload; prefix, tag and
+// size filters) — an expiry as "LifecycleExpiration:Delete", which
+// notifications report — then schedules the next sweep. A bucket whose
+// configuration is gone (deleted, or the bucket with it) gets no further
+// sweep.
 //
 // Threads: sweeps run on the worker pool (post); schedule() from any thread
 // never blocks. The destructor stops hand-outs and waits for running ones.
@@ -54,6 +52,7 @@ class LifecycleSweep {
   Environment& env_;
   Objects& objects_;
   Counter& expired_;
+  Counter& aborted_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   std::unique_ptr<storage::Timers> timers_;
 };

@@ -84,5 +84,44 @@ TEST_F(S3Test, LifecycleExpiresNoncurrentVersionsAndLoneDeleteMarkers) {
   EXPECT_FALSE(version_gone("k", v2));
 }
 
+TEST_F(S3Test, LifecycleFiltersByTagsAndAbortsIncompleteUploads) {
+  make_bucket("work");
+  put("work", "a", "x", {{"Tagging", "expire=yes&team=data"}});
+  put("work", "b", "y", {{"Tagging", "expire=no"}});
+  put("work", "c", "z");
+  std::string upload =
+      s(call("CreateMultipartUpload", {{"Bucket", "work"}, {"Key", "big"}})["UploadId"]);
+  call(
+      "PutBucketLifecycleConfiguration",
+      {{"Bucket", "work"},
+       {"LifecycleConfiguration",
+        json::parse(
+            R"({"Rules":[{"ID":"tagged","Status":"Enabled","Filter":{"And":{"Prefix":"","Tags":[{"Key":"expire","Value":"yes"},{"Key":"team","Value":"data"}]}},"Expiration":{"Days":1}},
+                         {"ID":"uploads","Status":"Enabled","Filter":{"Prefix":""},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1}}]})")}});
+  auto gone = [&](const char* key) {
+    return error_code("HeadObject", {{"Bucket", "work"}, {"Key", key}}) != "(ok)";
+  };
+  auto uploads = [&] {
+    auto out = call("ListMultipartUploads", {{"Bucket", "work"}});
+    const auto* list = out.if_contains("Uploads");
+    return list == nullptr ? size_t{0} : list->as_array().size();
+  };
+  ASSERT_EQ(uploads(), 1u);
+  clock.advance(std::chrono::hours(24));  // 2023-11-15T22:13: due only at midnight
+  EXPECT_FALSE(gone("a"));
+  EXPECT_EQ(uploads(), 1u);
+  ASSERT_TRUE(
+      advance_until([&] { return gone("a") && uploads() == 0; }, std::chrono::minutes(15), 40));
+  EXPECT_GE(clock.now_millis(), kNov16);
+  EXPECT_FALSE(gone("b"));  // another value of the tag
+  EXPECT_FALSE(gone("c"));  // no tags
+  EXPECT_EQ(error_code("UploadPart", {{"Bucket", "work"},
+                                      {"Key", "big"},
+                                      {"UploadId", upload},
+                                      {"PartNumber", 1},
+                                      {"Body", "p"}}),
+            "NoSuchUpload");
+}
+
 }  // namespace
 }  // namespace nimbus::services::s3

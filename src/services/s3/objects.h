@@ -20,6 +20,7 @@
 
 #include "common/result.h"
 #include "http/body.h"
+#include "services/s3/multipart.h"
 
 namespace nimbus::services::s3 {
 
@@ -140,6 +141,15 @@ class Objects {
   // listeners are told ("ObjectRemoved:Delete", "LifecycleExpiration:Delete").
   virtual void remove(std::string_view bucket, std::string_view key, std::string_view version_id,
                       std::string event_name, Done done) = 0;
+
+  // Incomplete multipart uploads of keys starting with `prefix`, in key
+  // order then by id, after (`key_marker`, `id_marker`), up to `limit`.
+  virtual Result<std::vector<Upload>> uploads(std::string_view bucket, std::string_view prefix,
+                                              std::string_view key_marker,
+                                              std::string_view id_marker, size_t limit) const = 0;
+  // Aborts the upload as AbortMultipartUpload does (its parts' files go);
+  // NoSuchUpload when it is gone.
+  virtual void abort_upload(Upload upload, Done done) = 0;
 
   // A bucket's configuration document `name` ("policy", "cors", ...), kept
   // with the bucket and deleted with it; nullopt when not set.

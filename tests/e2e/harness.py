@@ -6,6 +6,7 @@ Runs under any python3 with only the standard library; boto3 is imported by
 the tests that need it.
 """
 
+import io
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import threading
 import time
 import unittest
 import urllib.request
+import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ACCESS_KEY = "test"
@@ -268,3 +270,20 @@ def require_boto3():
 def boto3_version():
     import boto3
     return boto3.__version__
+
+
+def zip_of(files):
+    """A function's code: {name: text or bytes} as a zip, files mode 0644."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+    return buf.getvalue()
+
+
+def trust_policy(service):
+    """A role's trust policy letting `service` (lambda.amazonaws.com, ...) assume it."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})

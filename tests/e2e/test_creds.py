@@ -4,12 +4,10 @@ the temporary credentials of a session of its execution role
 `--iam enforce`; a role Lambda may not assume is refused at CreateFunction;
 under the default `--iam off` the same handler works whatever role it names."""
 
-import io
 import json
 import unittest
-import zipfile
 
-from harness import ACCOUNT, ServerTestCase, require_boto3
+from harness import ACCOUNT, ServerTestCase, require_boto3, zip_of
 
 LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -49,14 +47,6 @@ def handler(event, context):
 """
 
 
-def handler_zip():
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        info = zipfile.ZipInfo("app.py")
-        info.external_attr = 0o644 << 16
-        z.writestr(info, HANDLER)
-    return buf.getvalue()
-
 
 class CredsCase(ServerTestCase):
     @classmethod
@@ -76,7 +66,7 @@ class CredsCase(ServerTestCase):
     def create(self, name, role):
         return self.lam.create_function(FunctionName=name, Runtime="python3.9", Role=role,
                                         Handler="app.handler", Timeout=30,
-                                        Code={"ZipFile": handler_zip()})
+                                        Code={"ZipFile": zip_of({"app.py": HANDLER})})
 
     def run_handler(self, name, queue, table):
         r = self.lam.invoke(FunctionName=name, Payload=json.dumps(
@@ -205,14 +195,9 @@ class ResourcePolicyEnforceTest(CredsCase):
                                AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
         iam.put_role_policy(RoleName="notify-role", PolicyName="data",
                             PolicyDocument=json.dumps(ROLE_POLICY))
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as z:
-            info = zipfile.ZipInfo("app.py")
-            info.external_attr = 0o644 << 16
-            z.writestr(info, NOTIFY_HANDLER)
         fn = self.lam.create_function(
             FunctionName="notified", Runtime="python3.9", Role=role, Handler="app.handler",
-            Timeout=30, Code={"ZipFile": buf.getvalue()},
+            Timeout=30, Code={"ZipFile": zip_of({"app.py": NOTIFY_HANDLER})},
             Environment={"Variables": {"OUT": self.queues["allowed-q"]}})["FunctionArn"]
         sns = self.server.boto3_client("sns")
         sqs = self.server.boto3_client("sqs")

@@ -4,14 +4,12 @@ policy allows apigateway.amazonaws.com for the caller's execute-api ARN, as
 on AWS; otherwise the client gets the gateway's 500 and the server logs
 AWS's execution-log line. `--iam audit` answers as off."""
 
-import io
 import json
 import unittest
 import urllib.error
 import urllib.request
-import zipfile
 
-from harness import ACCOUNT, ServerTestCase, require_boto3
+from harness import ACCOUNT, ServerTestCase, require_boto3, zip_of
 
 TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -30,12 +28,6 @@ def handler(event, context):
 """
 
 
-def handler_zip():
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", HANDLER)
-    return buf.getvalue()
-
 
 class GatewayPermissionMixin:
     def setUp(self):
@@ -49,7 +41,7 @@ class GatewayPermissionMixin:
         role = iam.create_role(RoleName=name + "-role",
                                AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
         arn = self.lam.create_function(FunctionName=name, Runtime="python3.11", Role=role,
-                                       Handler="app.handler", Code={"ZipFile": handler_zip()},
+                                       Handler="app.handler", Code={"ZipFile": zip_of({"app.py": HANDLER})},
                                        Timeout=10)["FunctionArn"]
         uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/%s/invocations" % arn
         return arn, uri

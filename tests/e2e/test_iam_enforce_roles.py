@@ -4,18 +4,14 @@ an EventBridge rule target with a RoleArn (here a Kinesis stream) is
 delivered as that role: refused while the role lacks the permission, working
 once it is added."""
 
-import io
 import json
 import time
 import unittest
-import zipfile
 
-from harness import ACCOUNT, REGION, ServerTestCase, require_boto3, wait_until
+from harness import (ACCOUNT, REGION, ServerTestCase, require_boto3, trust_policy, wait_until,
+                     zip_of)
 
 
-def trust(service):
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
 
 
 def allow(action, resource):
@@ -38,14 +34,12 @@ class ServiceRolesTest(ServerTestCase):
         from botocore.exceptions import ClientError
         iam, sqs, lam = self.client("iam"), self.client("sqs"), self.client("lambda")
         role = iam.create_role(RoleName="esm-role",
-                               AssumeRolePolicyDocument=trust("lambda.amazonaws.com"))["Role"]["Arn"]
+                               AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
         sqs.create_queue(QueueName="esm-src")
         queue = "arn:aws:sqs:%s:%s:esm-src" % (REGION, ACCOUNT)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as z:
-            z.writestr("app.py", "def handler(event, context):\n    return None\n")
         lam.create_function(FunctionName="esm-fn", Runtime="python3.11", Role=role,
-                            Handler="app.handler", Code={"ZipFile": buf.getvalue()})
+                            Handler="app.handler", Code={"ZipFile": zip_of(
+                                {"app.py": "def handler(event, context):\n    return None\n"})})
         with self.assertRaises(ClientError) as cm:
             lam.create_event_source_mapping(EventSourceArn=queue, FunctionName="esm-fn")
         err = cm.exception.response["Error"]
@@ -61,7 +55,7 @@ class ServiceRolesTest(ServerTestCase):
         iam, events = self.client("iam"), self.client("events")
         kinesis, sqs = self.client("kinesis"), self.client("sqs")
         role = iam.create_role(RoleName="events-kinesis",
-                               AssumeRolePolicyDocument=trust("events.amazonaws.com"))["Role"]["Arn"]
+                               AssumeRolePolicyDocument=trust_policy("events.amazonaws.com"))["Role"]["Arn"]
         kinesis.create_stream(StreamName="rule-out", ShardCount=1)
         stream = kinesis.describe_stream(StreamName="rule-out")["StreamDescription"]["StreamARN"]
         dlq_url = sqs.create_queue(QueueName="rule-dlq")["QueueUrl"]

@@ -1,6 +1,8 @@
 """`nimbus serve --iam enforce`: services send as the role AWS uses. A
-function's asynchronous destination is sent as its execution role (refused:
-the record is not sent); a queue policy naming the role allows on its own;
+function's destinations and dead-letter queue must be reachable by its
+execution role when they are configured (refused: InvalidParameterValue),
+and its asynchronous destination is sent as that role (refused: the record
+is not sent); a queue policy naming the role allows on its own;
 Firehose writes its objects as the stream's RoleARN (refused: the records
 wait and are written once the role may); SNS delivers to Firehose as the
 subscription's SubscriptionRoleArn (refused: the subscription's dead-letter
@@ -11,6 +13,8 @@ event)."""
 import json
 import time
 import unittest
+
+from botocore.exceptions import ClientError
 
 from harness import ACCOUNT, REGION, ServerTestCase, require_boto3, wait_until
 from test_events import receive_all
@@ -60,10 +64,51 @@ class ActingAsRoleTest(ServerTestCase):
         got = receive_all(self.sqs, url, 1, timeout=10 if expect else 4)
         return [json.loads(m["Body"])["requestPayload"]["n"] for m in got]
 
+    def refused(self, call, **kwargs):
+        """The InvalidParameterValueException message `call(**kwargs)` gets."""
+        with self.assertRaises(ClientError) as e:
+            call(**kwargs)
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValueException")
+        return e.exception.response["Error"]["Message"]
+
+    def test_destinations_the_role_cannot_reach_are_refused(self):
+        role = self.role("cfg-role", "lambda.amazonaws.com")
+        self.sqs.create_queue(QueueName="cfg-dlq")
+        dlq = QARN % "cfg-dlq"
+        code = {"ZipFile": py_zip()}
+        fn = dict(Runtime="python3.11", Role=role, Handler="app.handler", Code=code)
+        self.assertEqual(
+            self.refused(self.lam.create_function, FunctionName="cfg-fn",
+                         DeadLetterConfig={"TargetArn": dlq}, **fn),
+            "The provided execution role does not have permissions to call SendMessage on SQS")
+        with self.assertRaises(self.lam.exceptions.ResourceNotFoundException):
+            self.lam.get_function(FunctionName="cfg-fn")
+        self.lam.create_function(FunctionName="cfg-fn", **fn)
+        self.assertEqual(
+            self.refused(self.lam.put_function_event_invoke_config, FunctionName="cfg-fn",
+                         DestinationConfig={"OnFailure": {"Destination": dlq}}),
+            "The function execution role does not have permissions to call SendMessage on "
+            + dlq)
+        self.refused(self.lam.update_function_configuration, FunctionName="cfg-fn",
+                     DeadLetterConfig={"TargetArn": dlq})
+        self.iam.put_role_policy(RoleName="cfg-role", PolicyName="send",
+                                 PolicyDocument=allow("sqs:SendMessage", dlq))
+        self.lam.put_function_event_invoke_config(
+            FunctionName="cfg-fn", DestinationConfig={"OnFailure": {"Destination": dlq}})
+        self.lam.update_function_configuration(FunctionName="cfg-fn",
+                                               DeadLetterConfig={"TargetArn": dlq})
+        self.lam.create_function(FunctionName="cfg-fn-2", DeadLetterConfig={"TargetArn": dlq},
+                                 **fn)
+
     def test_destination_is_sent_as_the_execution_role(self):
         role = self.role("dest-role", "lambda.amazonaws.com")
         url = self.sqs.create_queue(QueueName="dest-out")["QueueUrl"]
+        # Configuring the destination needs the permission; then it is taken
+        # away, and the record is sent as the role at each invocation.
+        self.iam.put_role_policy(RoleName="dest-role", PolicyName="send",
+                                 PolicyDocument=allow("sqs:SendMessage", QARN % "dest-out"))
         self.function_to("dest-fn", role, "dest-out")
+        self.iam.delete_role_policy(RoleName="dest-role", PolicyName="send")
         self.assertEqual(self.invoke_and_wait("dest-fn", 1, url, False), [])
         self.iam.put_role_policy(RoleName="dest-role", PolicyName="send",
                                  PolicyDocument=allow("sqs:SendMessage", QARN % "dest-out"))

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "services/lambda/config.h"
+#include "services/lambda/destination_access.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_layers.h"
 #include "services/lambda/lambda_service.h"
@@ -74,6 +75,7 @@ void LambdaService::create_function(const CallContext& ctx, json::object in, Res
   json::object config = base_config(name, engine_.arn(name));
   if (auto st = apply_config(config, in, true, env_.targets); !st) return respond(st.take_error());
   if (auto st = engine_.check_role(str(config, "Role")); !st) return respond(st.take_error());
+  if (auto st = role_may_send_dead_letters(iam_, config); !st) return respond(st.take_error());
   auto layers = function_layers(in);
   if (!layers) return respond(layers.take_error());
   if (!layers->shown.empty()) config["Layers"] = std::move(layers->shown);
@@ -204,6 +206,11 @@ void LambdaService::update_function_configuration(const CallContext& ctx, json::
         json::object c = f.latest.config;
         NIMBUS_TRY(apply_config(c, in, false, env_.targets));
         if (has(in, "Role")) NIMBUS_TRY(engine_.check_role(str(c, "Role")));
+        // A dead-letter target is a queue or a topic: IAM reads its policy
+        // without Lambda's lock.
+        if (has(in, "Role") || has(in, "DeadLetterConfig")) {
+          NIMBUS_TRY(role_may_send_dead_letters(iam_, c));
+        }
         if (layers) {
           if (layers->shown.empty())
             c.erase("Layers");

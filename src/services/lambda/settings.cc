@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "services/lambda/config.h"
+#include "services/lambda/destination_access.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/lambda_service.h"
 #include "services/lambda/util.h"
@@ -141,6 +142,10 @@ void LambdaService::put_event_invoke_config(json::object in, Respond respond, bo
   auto ref = parse_function_name(str(in, "FunctionName"));
   std::string q = event_qualifier(in, ref);
   if (auto st = check_destinations(in, env_.targets); !st) return respond(st.take_error());
+  // Outside change(): IAM may read a destination function's policy.
+  if (std::string role = role_of(ref.name); !role.empty()) {
+    if (auto st = role_may_send_destinations(iam_, role, in); !st) return respond(st.take_error());
+  }
   engine_.change(
       ref.name,
       [&](Function& f) -> Output {

@@ -17,24 +17,25 @@ enum class NodeType {
   kString,
   kBool,
   kNull,
-  kName,        // field name (a path step)
-  kVariable,    // $name; "" is the context, "$" the root
-  kWildcard,    // *
-  kDescendant,  // **
-  kPath,        // steps in `kids`
-  kSort,        // ^( ) step: terms in `kids`, descending flags in `flags`
-  kBinary,      // op in `text`, lhs = kids[0], rhs = kids[1]
-  kNegate,      // unary minus
-  kArray,       // [ ... ] constructor
-  kObject,      // { k: v, ... } constructor (pairs in kids, key then value)
-  kBlock,       // ( a; b; c )
-  kCondition,   // a ? b : c (kids[2] may be absent)
-  kBind,        // $x := value (name in text)
-  kCall,        // kids[0] the function, the rest the arguments
-  kLambda,      // params in `params`, body = kids[0]
-  kApply,       // a ~> b
-  kRange,       // [a..b] inside an array constructor
-  kRegex,       // /pattern/flags: compiled in `regex`
+  kName,         // field name (a path step)
+  kVariable,     // $name; "" is the context, "$" the root
+  kWildcard,     // *
+  kDescendant,   // **
+  kPath,         // steps in `kids`
+  kSort,         // ^( ) step: terms in `kids`, descending flags in `flags`
+  kBinary,       // op in `text`, lhs = kids[0], rhs = kids[1]
+  kNegate,       // unary minus
+  kArray,        // [ ... ] constructor
+  kObject,       // { k: v, ... } constructor (pairs in kids, key then value)
+  kBlock,        // ( a; b; c )
+  kCondition,    // a ? b : c (kids[2] may be absent)
+  kBind,         // $x := value (name in text)
+  kCall,         // kids[0] the function, the rest the arguments
+  kLambda,       // params in `params`, body = kids[0]
+  kApply,        // a ~> b
+  kRange,        // [a..b] inside an array constructor
+  kRegex,        // /pattern/flags: compiled in `regex`
+  kPlaceholder,  // ? as a call's argument: the call is a partial application
 };
 
 struct Node {

@@ -60,6 +60,10 @@ struct Function {
   std::string name;
   std::vector<Value> chain;            // f ~> g of two functions: each applied to the last's result
   std::shared_ptr<const Regex> regex;  // a /regex/: applied to a string, its first match
+  // f(a, ?, b): `partial` is f, `bound` its arguments with a hole for each ?
+  // that the call's arguments fill in order.
+  std::shared_ptr<const Function> partial;
+  std::vector<std::optional<Value>> bound;
   size_t arity() const;
 };
 

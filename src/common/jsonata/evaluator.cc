@@ -224,6 +224,8 @@ Value Evaluator::eval_bare(const Node& n, const Value& input, const std::shared_
     }
     case NodeType::kRange:
       return range(n, input, env);
+    case NodeType::kPlaceholder:  // only a call's argument; call() reads it
+      return {};
     case NodeType::kRegex: {
       auto f = std::make_shared<Function>();
       f->regex = n.regex;

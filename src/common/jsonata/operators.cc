@@ -120,11 +120,19 @@ Value Evaluator::binary(const Node& n, const Value& input, const std::shared_ptr
 
 Value Evaluator::call(const Node& n, const Value& input, const std::shared_ptr<Env>& env,
                       const Value* first) {
+  bool partial = false;
+  for (size_t i = 1; i < n.kids.size(); ++i) partial |= n.kids[i]->type == NodeType::kPlaceholder;
   EVAL_TRY(f, eval(*n.kids[0], input, env));
   if (!f.is_function()) {
     const Node& proc = *n.kids[0];
-    if (proc.type == NodeType::kVariable) {
-      fail("T1006", "Attempted to invoke a non-function", n.position);
+    if (partial) {  // as the reference words it: a variable gets T1008, anything else T1007
+      if (proc.type == NodeType::kVariable) {
+        fail("T1008",
+             "Attempted to partially apply a non-function. Did you mean ${" + proc.text + "}?",
+             n.position);
+      } else {
+        fail("T1007", "Attempted to partially apply a non-function", n.position);
+      }
     } else if (proc.type == NodeType::kPath && !proc.kids.empty() &&
                proc.kids[0]->type == NodeType::kName &&
                (env->find(proc.kids[0]->text) != nullptr ||
@@ -136,6 +144,24 @@ Value Evaluator::call(const Node& n, const Value& input, const std::shared_ptr<E
       fail("T1006", "Attempted to invoke a non-function", n.position);
     }
     return {};
+  }
+  if (partial) {
+    auto p = std::make_shared<Function>();
+    p->partial = f.fn;
+    for (size_t i = 1; i < n.kids.size(); ++i) {
+      if (n.kids[i]->type == NodeType::kPlaceholder) {
+        p->bound.emplace_back(std::nullopt);
+        continue;
+      }
+      p->bound.emplace_back(eval(*n.kids[i], input, env));
+      if (failed()) return {};
+    }
+    Value v;
+    v.kind = Value::Kind::kFunction;
+    v.fn = std::move(p);
+    // x ~> f(?, a): the partial function applied to x.
+    if (first != nullptr) return apply(v, {*first}, input, n.position);
+    return v;
   }
   std::vector<Value> args;
   if (first != nullptr) args.push_back(*first);
@@ -155,6 +181,11 @@ size_t Function::arity() const {
   }
   if (!chain.empty()) return chain.front().fn->arity();
   if (regex) return 1;
+  if (partial) {
+    size_t holes = 0;
+    for (const auto& b : bound) holes += b.has_value() ? 0 : 1;
+    return holes;
+  }
   return 8;
 }
 
@@ -177,7 +208,22 @@ Value Evaluator::apply(const Value& fv, std::vector<Value> args, const Value& co
     return {};
   }
   Value result;
-  if (!f.chain.empty()) {
+  if (f.partial) {
+    std::vector<Value> full;
+    size_t next = 0;
+    for (const auto& b : f.bound) {
+      if (b) {
+        full.push_back(*b);
+      } else {
+        full.push_back(next < args.size() ? std::move(args[next]) : Value());
+        ++next;
+      }
+    }
+    Value inner;
+    inner.kind = Value::Kind::kFunction;
+    inner.fn = f.partial;
+    result = apply(inner, std::move(full), context, position);
+  } else if (!f.chain.empty()) {
     result = apply(f.chain[0], std::move(args), context, position);
     for (size_t i = 1; i < f.chain.size() && !failed(); ++i) {
       result = apply(f.chain[i], {result}, context, position);

@@ -497,10 +497,11 @@ class Parser {
       n->kids.push_back(left);
       while (!error_ && !is_op(")")) {
         if (is_op("?")) {
-          fail("S0299", "Partial function application is not supported");
-          return nullptr;
+          n->kids.push_back(node(NodeType::kPlaceholder, cur_.position));
+          advance(true);
+        } else {
+          n->kids.push_back(expression(0));
         }
-        n->kids.push_back(expression(0));
         if (!is_op(",")) break;
         advance(false);
       }

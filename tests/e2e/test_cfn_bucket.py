@@ -114,8 +114,10 @@ class CfnBucketTest(ServerTestCase):
 
         # What S3 holds.
         self.assertEqual(self.s3.get_bucket_versioning(Bucket=bucket)["Status"], "Enabled")
-        self.assertEqual(self.s3.get_bucket_tagging(Bucket=bucket)["TagSet"],
+        tags = self.s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+        self.assertEqual([t for t in tags if not t["Key"].startswith("aws:")],
                          [{"Key": "team", "Value": "web"}])
+        self.assertIn({"Key": "aws:cloudformation:logical-id", "Value": "Bucket"}, tags)
         rules = self.s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
         self.assertEqual(rules[0]["Expiration"]["Days"], 1)
 

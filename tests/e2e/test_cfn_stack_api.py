@@ -18,11 +18,28 @@ Resources:
     Type: AWS::SQS::Queue
     Properties: {Tags: [{Key: env, Value: dev}]}
   Topic: {Type: AWS::SNS::Topic}
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Bucket: {Type: AWS::S3::Bucket}
+  Bus:
+    Type: AWS::Events::EventBus
+    Properties: {Name: !Sub "${AWS::StackName}-bus"}
   Role:
     Type: AWS::IAM::Role
     Properties:
       AssumeRolePolicyDocument:
         Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+  Function:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Code: {ZipFile: "def handler(event, context):\n    return 1\n"}
 """
 
 FAILING = """
@@ -147,30 +164,68 @@ class StackApiTest(ServerTestCase):
         stack_id = self.cfn.create_stack(StackName="tagged", TemplateBody=TAGGED,
                                          Capabilities=["CAPABILITY_IAM"],
                                          Tags=[{"Key": "team", "Value": "core"}])["StackId"]
-        self.assertEqual(self.settled("tagged")["StackStatus"], "CREATE_COMPLETE")
-        url = self.physical("tagged", "Queue")
-        self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"],
-                         {"env": "dev", "team": "core"})
+        self.assertEqual(self.settled("tagged")["StackStatus"], "CREATE_COMPLETE",
+                         self.reasons("tagged"))
+
+        def pairs(tags):
+            return {t["Key"]: t["Value"] for t in tags}
+
         sns = self.server.boto3_client("sns")
-        topic = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(
-            ResourceArn=self.physical("tagged", "Topic"))["Tags"]}
-        self.assertEqual(topic, {"team": "core"})
+        ddb = self.server.boto3_client("dynamodb")
+        s3 = self.server.boto3_client("s3")
+        events = self.server.boto3_client("events")
+        lam = self.server.boto3_client("lambda")
         iam = self.server.boto3_client("iam")
+        url = self.physical("tagged", "Queue")
+        topic = self.physical("tagged", "Topic")
+        table = ddb.describe_table(TableName=self.physical("tagged", "Table"))["Table"]["TableArn"]
+        bucket = self.physical("tagged", "Bucket")
+        bus = events.describe_event_bus(Name="tagged-bus")["Arn"]
+        function = lam.get_function(
+            FunctionName=self.physical("tagged", "Function"))["Configuration"]["FunctionArn"]
         role = self.physical("tagged", "Role")
-        tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]}
-        self.assertEqual(tags, {"team": "core",
-                                "aws:cloudformation:stack-name": "tagged",
+        now = {
+            "Queue": lambda: self.sqs.list_queue_tags(QueueUrl=url)["Tags"],
+            "Topic": lambda: pairs(sns.list_tags_for_resource(ResourceArn=topic)["Tags"]),
+            "Table": lambda: pairs(ddb.list_tags_of_resource(ResourceArn=table)["Tags"]),
+            "Bucket": lambda: pairs(s3.get_bucket_tagging(Bucket=bucket)["TagSet"]),
+            "Bus": lambda: pairs(events.list_tags_for_resource(ResourceARN=bus)["Tags"]),
+            "Function": lambda: lam.list_tags(Resource=function)["Tags"],
+            "Role": lambda: pairs(iam.list_role_tags(RoleName=role)["Tags"]),
+        }
+
+        # The aws:cloudformation:* tags reach the types whose services take
+        # aws: keys in nimbus; SQS, SNS, DynamoDB and EventBridge refuse them
+        # from every caller (README: Stack tags).
+        system = {"Bucket", "Function", "Role"}
+
+        def expected(logical, **own):
+            if logical not in system:
+                return own
+            return dict(own, **{"aws:cloudformation:stack-name": "tagged",
                                 "aws:cloudformation:stack-id": stack_id,
-                                "aws:cloudformation:logical-id": "Role"})
+                                "aws:cloudformation:logical-id": logical})
+
+        for logical, tags in now.items():
+            own = {"env": "dev"} if logical == "Queue" else {}
+            self.assertEqual(tags(), expected(logical, team="core", **own), logical)
+
+        # Neither may a stack's Tags have aws: keys.
+        aws_tag = [{"Key": "aws:cloudformation:stack-name", "Value": "other"}]
+        with self.assertRaises(self.cfn.exceptions.ClientError) as cm:
+            self.cfn.create_stack(StackName="mine", TemplateBody=TAGGED, Tags=aws_tag)
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "aws: prefixed tag key names are not allowed for external use.")
 
         self.cfn.update_stack(StackName="tagged", UsePreviousTemplate=True,
                               Capabilities=["CAPABILITY_IAM"],
                               Tags=[{"Key": "team", "Value": "edge"}])
-        self.assertEqual(self.settled("tagged")["StackStatus"], "UPDATE_COMPLETE")
+        self.assertEqual(self.settled("tagged")["StackStatus"], "UPDATE_COMPLETE",
+                         self.reasons("tagged"))
         self.assertEqual(self.physical("tagged", "Queue"), url)
-        self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"]["team"], "edge")
-        tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]}
-        self.assertEqual(tags["team"], "edge")
+        for logical, tags in now.items():
+            own = {"env": "dev"} if logical == "Queue" else {}
+            self.assertEqual(tags(), expected(logical, team="edge", **own), logical)
         self.cfn.delete_stack(StackName="tagged")
 
     def test_on_failure_delete_and_rollback_stack(self):

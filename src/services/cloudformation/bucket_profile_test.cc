@@ -84,7 +84,12 @@ TEST_F(BucketProfileTest, BucketConfigurationsAppliedAndRemoved) {
   EXPECT_EQ(s(versioning->at("Status")), "Enabled");
   auto tags = other("s3", "GetBucketTagging", {{"Bucket", bucket}});
   ASSERT_TRUE(tags);
-  EXPECT_EQ(tags->at("TagSet"), (json::array{json::object{{"Key", "team"}, {"Value", "storage"}}}));
+  // With the aws:cloudformation:* tags, in key order (README: Stack tags).
+  const auto& set = tags->at("TagSet").as_array();
+  ASSERT_EQ(set.size(), 4u) << json::serialize(set);
+  EXPECT_EQ(set.at(0),
+            (json::object{{"Key", "aws:cloudformation:logical-id"}, {"Value", "Bucket"}}));
+  EXPECT_EQ(set.at(3), (json::object{{"Key", "team"}, {"Value", "storage"}}));
   auto cors = other("s3", "GetBucketCors", {{"Bucket", bucket}});
   ASSERT_TRUE(cors) << cors.error().message;
   const auto& rule = cors->at("CORSRules").as_array().at(0).as_object();
@@ -112,7 +117,10 @@ TEST_F(BucketProfileTest, BucketConfigurationsAppliedAndRemoved) {
   EXPECT_EQ(physical("b", "Bucket"), bucket);
   EXPECT_EQ(other("s3", "GetBucketCors", {{"Bucket", bucket}}).error().code,
             "NoSuchCORSConfiguration");
-  EXPECT_EQ(other("s3", "GetBucketTagging", {{"Bucket", bucket}}).error().code, "NoSuchTagSet");
+  // The template's tag is gone; CloudFormation's stay.
+  tags = other("s3", "GetBucketTagging", {{"Bucket", bucket}});
+  ASSERT_TRUE(tags);
+  EXPECT_EQ(tags->at("TagSet").as_array().size(), 3u) << json::serialize(tags->at("TagSet"));
   EXPECT_EQ(s(other("s3", "GetBucketVersioning", {{"Bucket", bucket}})->at("Status")), "Suspended");
   notification = other("s3", "GetBucketNotificationConfiguration", {{"Bucket", bucket}});
   ASSERT_TRUE(notification);

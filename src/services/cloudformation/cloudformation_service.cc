@@ -199,6 +199,11 @@ Result<StackRequest> CloudFormationService::stack_request(const json::object& in
   req.capabilities = string_list(in, "Capabilities");
   req.notification_arns = string_list(in, "NotificationARNs");
   if (const auto* t = in.if_contains("Tags"); t && t->is_array()) req.tags = t->as_array();
+  for (const auto& tag : req.tags) {
+    if (tag.is_object() && str(tag.as_object(), "Key").starts_with("aws:")) {
+      return Error::validation("aws: prefixed tag key names are not allowed for external use.");
+    }
+  }
   std::string on_failure = str(in, "OnFailure");
   if (!on_failure.empty() && has(in, "DisableRollback")) {
     return Error::validation("You can specify either DisableRollback or OnFailure, but not both.");

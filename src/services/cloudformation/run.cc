@@ -258,6 +258,10 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
       props = std::move(v->as_object());
     }
   }
+  // The provider gets the stack's tags too (stack_tags.h), and a change of
+  // those updates it; the events show the template's properties.
+  Result<json::object> tagged = with_stack_tags(s, id, type, props);
+  if (resolved && !tagged) resolved = tagged.take_error();
   if (!resolved || provider == nullptr) {
     r.type = type;
     r.status = exists ? "UPDATE_FAILED" : "CREATE_FAILED";
@@ -270,12 +274,10 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
                   });
     return;
   }
-  // The events show the template's properties; the provider gets the
-  // stack's tags too (stack_tags.h), and a change of those updates it.
   json::value shown_value = props;
   mask(shown_value, secrets(s, true));
   json::object shown = std::move(shown_value.as_object());
-  props = with_stack_tags(s, id, type, std::move(props));
+  props = std::move(*tagged);
   std::string kind = "CREATE";
   // What the resource has now: its properties as last applied, or for one
   // a failed update left UPDATE_FAILED, those of the last stable state (so

@@ -137,6 +137,34 @@ TEST_F(StackApiTest, StackTagsReachTheResourcesWithAwsTags) {
             (std::map<std::string, std::string>{{"cost", "7"}, {"owner", "ops"}}));
 }
 
+TEST_F(StackApiTest, AwsTagKeysAreNotTheTemplates) {
+  // Stack tags may not have aws: keys (AWS's wording), nor may a resource's own.
+  json::array aws_tag{json::object{{"Key", "aws:cloudformation:stack-name"}, {"Value", "x"}}};
+  auto refused = try_call(
+      "CreateStack", {{"StackName", "aws-tags"}, {"TemplateBody", kTagged}, {"Tags", aws_tag}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "ValidationError");
+  EXPECT_EQ(refused.error().message,
+            "aws: prefixed tag key names are not allowed for external use.");
+  EXPECT_EQ(status("aws-tags"), "ValidationError");
+  call("CreateStack", {{"StackName", "own-aws"}, {"TemplateBody", R"(
+Resources:
+  Good: {Type: AWS::SQS::Queue}
+  Queue:
+    Type: AWS::SQS::Queue
+    DependsOn: Good
+    Properties: {Tags: [{Key: "aws:mine", Value: x}]}
+)"}});
+  EXPECT_EQ(settled("own-aws"), "ROLLBACK_COMPLETE");
+  EXPECT_NE(reasons("own-aws").find("aws: prefixed tag key names are not allowed"),
+            std::string::npos)
+      << reasons("own-aws");
+  // Nothing left: the queue made first was deleted by the rollback.
+  auto queues = other("sqs", "ListQueues", {});
+  ASSERT_TRUE(queues);
+  EXPECT_FALSE(queues->contains("QueueUrls")) << json::serialize(*queues);
+}
+
 // Good is created first; Bad fails with SQS's own error.
 constexpr const char* kFailing = R"(
 Resources:

@@ -11,9 +11,10 @@ namespace {
 
 struct Tagged {
   std::string_view type;
-  // Whether the aws:cloudformation:* tags go too. SQS, SNS and DynamoDB
-  // refuse aws: keys from every caller in nimbus (on AWS they take them
-  // from CloudFormation alone), so those get the stack's own tags only.
+  // Whether the aws:cloudformation:* tags go too. SQS, SNS, DynamoDB and
+  // EventBridge refuse aws: keys from every caller in nimbus (on AWS they
+  // take them from CloudFormation alone), so those get the stack's own tags
+  // only; a nested stack gets its parent's stack tags.
   bool system;
 };
 
@@ -23,6 +24,9 @@ constexpr Tagged kTagged[] = {
     {"AWS::SQS::Queue", false},
     {"AWS::SNS::Topic", false},
     {"AWS::DynamoDB::Table", false},
+    {"AWS::Events::EventBus", false},
+    {"AWS::S3::Bucket", true},
+    {"AWS::Lambda::Function", true},
     {"AWS::IAM::Role", true},
     {"AWS::StepFunctions::StateMachine", true},
     {"AWS::Kinesis::Stream", true},
@@ -39,8 +43,8 @@ const Tagged* tagged(std::string_view type) {
 
 }  // namespace
 
-json::object with_stack_tags(const StackState& s, const std::string& logical_id,
-                             const std::string& type, json::object props) {
+Result<json::object> with_stack_tags(const StackState& s, const std::string& logical_id,
+                                     const std::string& type, json::object props) {
   const Tagged* t = tagged(type);
   if (t == nullptr) return props;
   json::array tags;
@@ -48,7 +52,13 @@ json::object with_stack_tags(const StackState& s, const std::string& logical_id,
   if (const auto* own = props.if_contains("Tags"); own != nullptr) {
     if (!own->is_array()) return props;  // the service answers for a malformed Tags
     for (const auto& tag : own->as_array()) {
-      if (tag.is_object()) keys.insert(str(tag.as_object(), "Key"));
+      if (tag.is_object()) {
+        std::string key = str(tag.as_object(), "Key");
+        if (key.starts_with("aws:")) {
+          return Error::validation("aws: prefixed tag key names are not allowed for external use.");
+        }
+        keys.insert(std::move(key));
+      }
       tags.push_back(tag);
     }
   }

@@ -7,14 +7,17 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "common/result.h"
 #include "services/cloudformation/stack.h"
 
 namespace nimbus::services::cloudformation {
 
 // `props` (a resource's resolved properties) with the stack's tags added to
 // its Tags list: a key the resource sets itself keeps the resource's value.
-// Unchanged for a type that takes no stack tags.
-json::object with_stack_tags(const StackState& s, const std::string& logical_id,
-                             const std::string& type, json::object props);
+// Unchanged for a type that takes no stack tags. A Tags key of the template's
+// own starting with "aws:" is refused: those are AWS's, and some services
+// (S3, Lambda, IAM in nimbus) take them from any caller.
+Result<json::object> with_stack_tags(const StackState& s, const std::string& logical_id,
+                                     const std::string& type, json::object props);
 
 }  // namespace nimbus::services::cloudformation

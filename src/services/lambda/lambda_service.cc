@@ -59,6 +59,9 @@ Resources layer_version(const CallContext& ctx, const json::object& in) {
 Resources layer_version_arn(const CallContext&, const json::object& in) {
   return {str(in, "Arn")};
 }
+Resources tagged(const CallContext&, const json::object& in) {
+  return {str(in, "Resource")};
+}
 
 }  // namespace
 
@@ -99,6 +102,10 @@ const Operation<LambdaService> LambdaService::kOperations[] = {
     {"RemovePermission", &LambdaService::remove_permission, qualified},
     {"GetPolicy", &LambdaService::get_policy, qualified},
     {"GetAccountSettings", &LambdaService::get_account_settings, no_resources},
+    // tag_handlers.cc
+    {"TagResource", &LambdaService::tag_resource, tagged},
+    {"UntagResource", &LambdaService::untag_resource, tagged},
+    {"ListTags", &LambdaService::list_tags, tagged},
     // invoke.cc
     {"Invoke", &LambdaService::invoke, qualified},
     // function_url_handlers.cc

@@ -118,6 +118,10 @@ class LambdaService final : public Service, public Functions {
   void remove_permission(const CallContext& ctx, json::object in, Respond respond);
   void get_policy(const CallContext& ctx, json::object in, Respond respond);
   void get_account_settings(const CallContext& ctx, json::object in, Respond respond);
+  // tag_handlers.cc
+  void tag_resource(const CallContext& ctx, json::object in, Respond respond);
+  void untag_resource(const CallContext& ctx, json::object in, Respond respond);
+  void list_tags(const CallContext& ctx, json::object in, Respond respond);
   // invoke.cc
   void invoke(const CallContext& ctx, json::object in, Respond respond);
   // function_url_handlers.cc

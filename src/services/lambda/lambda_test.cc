@@ -41,6 +41,23 @@ TEST_F(LambdaTest, CreateGetListDelete) {
 // The ARNs each operation names for IAM (Service::resources): the function,
 // with the qualifier the call names where the action acts on one version or
 // alias, or the event source mapping.
+TEST_F(LambdaTest, TagsOfAFunction) {
+  create("fn", python_zip(kEcho), "python3.11", "app.handler",
+         {{"Tags", json::object{{"team", "x"}}}});
+  const std::string arn = "arn:aws:lambda:us-east-1:000000000000:function:fn";
+  call("TagResource", {{"Resource", arn}, {"Tags", json::object{{"cost", "7"}, {"team", "y"}}}});
+  EXPECT_EQ(call("ListTags", {{"Resource", arn}})["Tags"],
+            (json::object{{"cost", "7"}, {"team", "y"}}));
+  call("UntagResource", {{"Resource", arn}, {"TagKeys", json::array{"team"}}});
+  EXPECT_EQ(call("ListTags", {{"Resource", arn}})["Tags"], (json::object{{"cost", "7"}}));
+  EXPECT_EQ(call("GetFunction", {{"FunctionName", "fn"}})["Tags"], (json::object{{"cost", "7"}}));
+  expect_error("TagResource", {{"Resource", arn}, {"Tags", json::object{{"", "1"}}}},
+               "InvalidParameterValueException");
+  expect_error("TagResource", {{"Resource", arn + "x"}, {"Tags", json::object{{"k", "1"}}}},
+               "ResourceNotFoundException");
+  expect_error("ListTags", {{"Resource", arn + "x"}}, "ResourceNotFoundException");
+}
+
 TEST_F(LambdaTest, OperationsNameTheFunctionTheyTouch) {
   const std::string fn = "arn:aws:lambda:us-east-1:000000000000:function:f";
   auto of = [&](const std::string& op, json::object in) {

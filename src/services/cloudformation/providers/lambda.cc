@@ -121,6 +121,13 @@ void update_function(const ResourceRequest& r, ProvideDone done) {
     });
   }
   steps.push_back(concurrency_step(r, r.physical_id));
+  // Tags (the stack's among them) change in place.
+  for (auto& step : provide::retag_steps(r,
+                                         {"lambda", "TagResource", "UntagResource", "Resource",
+                                          "Tags", "TagKeys", provide::TagApi::kMap},
+                                         str(r.attributes, "Arn"))) {
+    steps.push_back(std::move(step));
+  }
   provide::in_order(std::move(steps), [r, done](Status st) {
     if (!st) return done(st.take_error());
     done(Provided{r.physical_id, r.attributes});

@@ -2,13 +2,14 @@
 function's destinations and dead-letter queue must be reachable by its
 execution role when they are configured (refused: InvalidParameterValue),
 and its asynchronous destination is sent as that role (refused: the record
-is not sent); a queue policy naming the role allows on its own;
-Firehose writes its objects as the stream's RoleARN (refused: the records
-wait and are written once the role may); SNS delivers to Firehose as the
-subscription's SubscriptionRoleArn (refused: the subscription's dead-letter
-queue gets the message); a Scheduler universal target calls its operation
-as the schedule's role (refused: the schedule's dead-letter queue gets the
-event)."""
+is not sent); a queue policy naming the role allows on its own; Firehose
+writes its objects as the stream's RoleARN (refused: the records wait and
+are written once the role may) and invokes its Lambda processor as that
+role (refused: the records go to the processing-failed output); SNS
+delivers to Firehose as the subscription's SubscriptionRoleArn (refused:
+the subscription's dead-letter queue gets the message); a Scheduler
+universal target calls its operation as the schedule's role (refused: the
+schedule's dead-letter queue gets the event)."""
 
 import json
 import time
@@ -18,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from harness import ACCOUNT, REGION, ServerTestCase, require_boto3, wait_until
 from test_events import receive_all
-from test_firehose import BUFFER, MIB, objects
+from test_firehose import BUFFER, MIB, TRANSFORM, objects
 from test_lambda import py_zip
 from test_scheduler import at_in
 
@@ -146,6 +147,44 @@ class ActingAsRoleTest(ServerTestCase):
         # The refused records were kept and are retried.
         got = wait_until(lambda: objects(self.s3, "fh-as-role"), timeout=30)
         self.assertEqual(b"".join(got.values()), b"k" * MIB)
+
+    def test_firehose_invokes_its_processor_as_the_stream_role(self):
+        fn_role = self.role("fh-fn-role", "lambda.amazonaws.com")
+        fn = self.lam.create_function(FunctionName="fh-upper", Runtime="python3.11",
+                                      Role=fn_role, Handler="app.handler", Timeout=30,
+                                      Code={"ZipFile": py_zip(TRANSFORM)})["FunctionArn"]
+        role = self.role("fh-proc-role", "firehose.amazonaws.com")
+        self.iam.put_role_policy(RoleName="fh-proc-role", PolicyName="put",
+                                 PolicyDocument=allow("s3:PutObject", "arn:aws:s3:::fh-proc-role/*"))
+        self.s3.create_bucket(Bucket="fh-proc-role")
+        self.fh.create_delivery_stream(
+            DeliveryStreamName="fh-proc-role", ExtendedS3DestinationConfiguration={
+                "RoleARN": role, "BucketARN": "arn:aws:s3:::fh-proc-role",
+                "BufferingHints": BUFFER, "ErrorOutputPrefix": "errors/",
+                "ProcessingConfiguration": {"Enabled": True, "Processors": [
+                    {"Type": "Lambda", "Parameters": [
+                        {"ParameterName": "LambdaArn", "ParameterValue": fn},
+                        {"ParameterName": "NumberOfRetries", "ParameterValue": "0"}]}]}})
+
+        def put(data):  # fills the 1 MiB buffer: delivered at once
+            self.fh.put_record_batch(DeliveryStreamName="fh-proc-role",
+                                     Records=[{"Data": data * (MIB // 2)}] * 2)
+
+        put(b"a")
+        got = wait_until(lambda: objects(self.s3, "fh-proc-role"), timeout=30)
+        self.assertEqual([k.startswith("errors/processing-failed/") for k in got], [True])
+        lines = [json.loads(x) for x in list(got.values())[0].decode().splitlines()]
+        self.assertEqual([x["errorCode"] for x in lines], ["Lambda.InvokeAccessDenied"] * 2)
+        self.assertEqual(lines[0]["errorMessage"], "Access was denied. Ensure that the access "
+                         "policy allows access to the Lambda function.")
+        self.assertEqual(lines[0]["lambdaArn"], fn)
+        self.iam.put_role_policy(RoleName="fh-proc-role", PolicyName="invoke",
+                                 PolicyDocument=allow("lambda:InvokeFunction", fn))
+        put(b"b")
+        got = wait_until(lambda: len(objects(self.s3, "fh-proc-role")) == 2 and
+                         objects(self.s3, "fh-proc-role"), timeout=60)
+        delivered = [v for k, v in got.items() if not k.startswith("errors/")]
+        self.assertEqual(delivered, [b"B" * MIB])
 
     def test_universal_target_calls_as_the_schedule_role(self):
         scheduler = self.server.boto3_client("scheduler")

@@ -124,7 +124,7 @@ void Engine::deliver(const std::string& name, DeliveryStream def, std::function<
     return write(name, std::move(def), Processed{std::move(body), {}}, oldest_ms, last,
                  std::move(finished));
   }
-  process(*functions_, env_.clock, def, std::move(*records),
+  process(*functions_, env_.clock, def, std::move(*records), role_check_,
           [this, gate = gate_, name, def, oldest_ms, last,
            finished = std::move(finished)](Processed p) mutable {
             auto h = gate->hold();

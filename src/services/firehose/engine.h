@@ -71,8 +71,10 @@ class Engine {
   uint64_t buffered_bytes(const std::string& name) const;
   // Decides whether a stream's RoleARN may write its objects (s3:PutObject
   // on each): a refused delivery keeps its records and is tried again with
-  // the usual back-off, as Firehose retries S3.AccessDenied. Set once,
-  // before start(); unset: not checked.
+  // the usual back-off, as Firehose retries S3.AccessDenied; and whether it
+  // may invoke its Lambda processor (lambda:InvokeFunction; refused: the
+  // batch's records fail to the processing-failed output, processing.h).
+  // Set once, before start(); unset: not checked.
   void set_role_check(events::RoleCheck check) { role_check_ = std::move(check); }
 
  private:

@@ -1,6 +1,9 @@
 // Lambda processing: records transformed, dropped and failed by the
 // function, failed invocations retried, the error output's lines, and the
 // ProcessingConfiguration checks.
+#include <atomic>
+#include <mutex>
+
 #include "common/encoding.h"
 #include "services/firehose/test_helpers.h"
 
@@ -140,6 +143,51 @@ TEST_F(FirehoseProcessingTest, RecordsAreSentInBatchesOfTheProcessorBufferSize) 
   ASSERT_TRUE(advance_until([&] { return objects("out").size() == 1; }, 1s, 120));
   EXPECT_EQ(lambda.events().size(), 2u);  // 300 KB do not fit one 0.2 MB batch
   EXPECT_EQ(objects("out").begin()->second, std::string(300 * 1024, 'Q'));
+}
+
+// The processor is invoked as the stream's RoleARN (Engine::set_role_check):
+// refused, no invocation is made, each attempt fails as
+// Lambda.InvokeAccessDenied and the records go to the processing-failed
+// output after the retries, as Firehose does; allowed, they are processed.
+TEST_F(FirehoseProcessingTest, TheProcessorIsInvokedAsTheStreamsRole) {
+  std::atomic<bool> allowed{false};
+  std::mutex mu;
+  std::vector<std::string> asked;
+  svc->engine().set_role_check(
+      [&](const std::string& role, const std::string& target, const events::Delivery&) -> Status {
+        std::lock_guard l(mu);
+        asked.push_back(role + " " + target);
+        if (allowed || target.starts_with("arn:aws:s3:")) return Status::ok();
+        return Error::make("AccessDenied", "not authorized to perform: lambda:InvokeFunction", 403);
+      });
+  lambda.handler = transform;
+  processed_stream({param("NumberOfRetries", "1")});
+  put("s", "x");
+  ASSERT_TRUE(advance_until([&] { return failed_lines().size() == 1; }, 1s, 120));
+  EXPECT_TRUE(lambda.events().empty());
+  auto failed = failed_lines();
+  EXPECT_EQ(failed[0].at("errorCode").as_string(), "Lambda.InvokeAccessDenied");
+  EXPECT_EQ(failed[0].at("errorMessage").as_string(),
+            "Access was denied. Ensure that the access policy allows access to the Lambda "
+            "function.");
+  EXPECT_EQ(failed[0].at("attemptsMade").as_int64(), 2);  // the first try and one retry
+  EXPECT_EQ(failed[0].at("rawData").as_string(), base64_encode("x"));
+  {
+    std::lock_guard l(mu);
+    ASSERT_FALSE(asked.empty());
+    EXPECT_EQ(asked[0], "arn:aws:iam::000000000000:role/firehose " + std::string(kArn));
+  }
+  EXPECT_TRUE(eventually([&] { return svc->engine().buffered_bytes("s") == 0; }));
+  allowed = true;
+  put("s", "y");
+  auto delivered = [&] {
+    for (const auto& [key, body] : objects("out")) {
+      if (!key.starts_with("errors/")) return body;
+    }
+    return std::string();
+  };
+  ASSERT_TRUE(advance_until([&] { return delivered() == "Y"; }, 1s, 120));
+  EXPECT_EQ(lambda.events().size(), 1u);
 }
 
 TEST_F(FirehoseProcessingTest, ConfigurationIsDescribedAndChecked) {

@@ -67,6 +67,7 @@ struct Run {
   lambda::Functions* functions;
   const Clock* clock;
   DeliveryStream def;
+  events::RoleCheck role_check;
   std::vector<std::vector<storage::LogRecord>> batches;
   size_t next = 0;
   int attempts = 0;
@@ -74,30 +75,46 @@ struct Run {
   std::function<void(Processed)> done;
 };
 
+void invoke(std::shared_ptr<Run> run);
+
+// The current batch's invocation answered `r`: its records read, or the
+// invocation tried again, or its records failed; then the next batch.
+void answered(std::shared_ptr<Run> run, Result<lambda::SyncResult> r) {
+  const auto& batch = run->batches[run->next];
+  const std::string& arn = run->def.lambda_arn;
+  int64_t now = run->clock->now_millis();
+  if (r && !r->function_error) {
+    read_answer(r->payload, batch, arn, run->attempts, now, run->out);
+  } else if (run->attempts <= run->def.retries) {
+    return invoke(run);
+  } else {
+    std::string code = r ? "Lambda.FunctionError" : "Lambda." + r.error().code;
+    std::string message = r ? error_message(r->payload) : r.error().message;
+    for (const auto& rec : batch) fail(rec, arn, run->attempts, now, code, message, run->out);
+  }
+  ++run->next;
+  run->attempts = 0;
+  invoke(run);
+}
+
 void invoke(std::shared_ptr<Run> run) {
   if (run->next == run->batches.size()) return run->done(std::move(run->out));
   const auto& batch = run->batches[run->next];
   ++run->attempts;
   // Firehose invokes through its role (RoleArn), not a resource policy: no
-  // source ARN.
-  lambda::SyncInvoke call{run->def.lambda_arn, event(run->def, batch), new_request_id(), ""};
-  run->functions->invoke_sync(std::move(call), [run](Result<lambda::SyncResult> r) {
-    const auto& batch = run->batches[run->next];
-    const std::string& arn = run->def.lambda_arn;
-    int64_t now = run->clock->now_millis();
-    if (r && !r->function_error) {
-      read_answer(r->payload, batch, arn, run->attempts, now, run->out);
-    } else if (run->attempts <= run->def.retries) {
-      return invoke(run);
-    } else {
-      std::string code = r ? "Lambda.FunctionError" : "Lambda." + r.error().code;
-      std::string message = r ? error_message(r->payload) : r.error().message;
-      for (const auto& rec : batch) fail(rec, arn, run->attempts, now, code, message, run->out);
+  // source ARN; the role must allow lambda:InvokeFunction on the function.
+  if (run->role_check) {
+    if (auto allowed = run->role_check(run->def.role_arn, run->def.lambda_arn, {}); !allowed) {
+      return answered(
+          run, Error::make("InvokeAccessDenied",
+                           "Access was denied. Ensure that the access policy allows access to "
+                           "the Lambda function.",
+                           403));
     }
-    ++run->next;
-    run->attempts = 0;
-    invoke(run);
-  });
+  }
+  lambda::SyncInvoke call{run->def.lambda_arn, event(run->def, batch), new_request_id(), ""};
+  run->functions->invoke_sync(std::move(call),
+                              [run](Result<lambda::SyncResult> r) { answered(run, std::move(r)); });
 }
 
 }  // namespace
@@ -166,11 +183,13 @@ void read_answer(const std::string& payload, const std::vector<storage::LogRecor
 }
 
 void process(lambda::Functions& functions, const Clock& clock, const DeliveryStream& def,
-             std::vector<storage::LogRecord> records, std::function<void(Processed)> done) {
+             std::vector<storage::LogRecord> records, const events::RoleCheck& role_check,
+             std::function<void(Processed)> done) {
   auto run = std::make_shared<Run>();
   run->functions = &functions;
   run->clock = &clock;
   run->def = def;
+  run->role_check = role_check;
   run->done = std::move(done);
   int64_t bytes = 0;
   for (auto& r : records) {

@@ -8,6 +8,9 @@
 // fail. Failed records become `processing-failed` JSON lines
 // ({attemptsMade, arrivalTimestamp, errorCode, errorMessage,
 // attemptEndingTimestamp, rawData, lambdaArn}) for the error output.
+// The function is invoked as the stream's RoleARN: an invocation the role
+// may not make (lambda:InvokeFunction) fails as Lambda.InvokeAccessDenied
+// and is tried again like any failed invocation.
 #pragma once
 
 #include <functional>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "events/target_queue.h"
 #include "services/firehose/delivery_stream.h"
 #include "services/lambda/api.h"
 #include "storage/log.h"
@@ -27,9 +31,11 @@ struct Processed {
 };
 
 // Runs the batches one after the other; `done` runs once, on whichever
-// thread Lambda answers on. Never blocks.
+// thread Lambda answers on. Never blocks. `role_check` decides each
+// invocation as def.role_arn (unset: not checked).
 void process(lambda::Functions& functions, const Clock& clock, const DeliveryStream& def,
-             std::vector<storage::LogRecord> records, std::function<void(Processed)> done);
+             std::vector<storage::LogRecord> records, const events::RoleCheck& role_check,
+             std::function<void(Processed)> done);
 
 // The checks of one batch's answer (separate for tests and the fuzzer):
 // fills `out` from `payload` for `records`, the batch's input.

@@ -36,6 +36,7 @@ enum class NodeType {
   kRange,        // [a..b] inside an array constructor
   kRegex,        // /pattern/flags: compiled in `regex`
   kPlaceholder,  // ? as a call's argument: the call is a partial application
+  kTransform,    // | pattern | update [, delete] |: kids in that order
 };
 
 struct Node {

@@ -64,6 +64,7 @@ struct Function {
   // that the call's arguments fill in order.
   std::shared_ptr<const Function> partial;
   std::vector<std::optional<Value>> bound;
+  const Node* transform = nullptr;  // | pattern | update, delete |, with `closure`
   size_t arity() const;
 };
 
@@ -136,6 +137,9 @@ class Evaluator {
   Value call(const Node& n, const Value& input, const std::shared_ptr<Env>& env,
              const Value* first);
   Value variable(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
+  Value transform(const Function& f, const Value& arg, size_t position);  // transform.cc
+  bool transform_match(const Node& pattern, boost::json::value& root,
+                       const std::shared_ptr<Env>& env, std::vector<boost::json::object*>& out);
   bool check_args(const Function& f, const std::vector<Param>& params, std::vector<Value>& args,
                   const Value& context, size_t position);
 

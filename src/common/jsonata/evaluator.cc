@@ -226,6 +226,15 @@ Value Evaluator::eval_bare(const Node& n, const Value& input, const std::shared_
       return range(n, input, env);
     case NodeType::kPlaceholder:  // only a call's argument; call() reads it
       return {};
+    case NodeType::kTransform: {
+      auto f = std::make_shared<Function>();
+      f->transform = &n;
+      f->closure = env;
+      Value v;
+      v.kind = Value::Kind::kFunction;
+      v.fn = std::move(f);
+      return v;
+    }
     case NodeType::kRegex: {
       auto f = std::make_shared<Function>();
       f->regex = n.regex;

@@ -9,8 +9,8 @@
 // Evaluation is bounded: nesting depth and the number of evaluation steps
 // are limited, so hostile expressions end with an error, not a hang or a
 // stack overflow. Not supported (parse error S0299): the parent operator
-// `%`, the `@`/`#` binding operators, the transform operator, and picture
-// strings of $fromMillis/$toMillis.
+// `%`, the `@`/`#` binding operators, and picture strings of
+// $fromMillis/$toMillis; a transform's pattern is `$` or a path of names.
 //
 // Threads: an Expression is immutable after parse; evaluate() may run on
 // many threads at once (each call has its own state).

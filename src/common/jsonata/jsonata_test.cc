@@ -99,6 +99,18 @@ TEST(Jsonata, RegularExpressions) {
   EXPECT_EQ(run("$replace('abc', 'b', function($m){'x'})"), "error D3012");
 }
 
+// The transform operator walks its pattern over the copy: `$` and paths of
+// field names with predicates; other patterns are refused, and the input
+// itself is never changed.
+TEST(Jsonata, Transform) {
+  const char* doc = R"({"a":[{"b":1,"c":{"d":2}},{"b":5}],"e":{"b":9}})";
+  EXPECT_EQ(run("$ ~> |a[b > 2]|{'big': true}, 'b'|", doc),
+            R"({"a":[{"b":1,"c":{"d":2}},{"big":true}],"e":{"b":9}})");
+  EXPECT_EQ(run("($t := |a.c|{'d': d + 1}|; [$t($).a.c.d, a.c.d])", doc), "[3,2]");
+  EXPECT_EQ(run("$ ~> |**.b|{'x': 1}|", doc), "error S0299");
+  EXPECT_EQ(run("$ ~> |$count(a)|{'x': 1}|", doc), "error S0299");
+}
+
 TEST(Jsonata, VariablesAndNatives) {
   Options o;
   o.variables["states"] = json::parse(R"({"input":{"x":5}})");

@@ -180,7 +180,7 @@ size_t Function::arity() const {
     return n;
   }
   if (!chain.empty()) return chain.front().fn->arity();
-  if (regex) return 1;
+  if (regex || transform != nullptr) return 1;
   if (partial) {
     size_t holes = 0;
     for (const auto& b : bound) holes += b.has_value() ? 0 : 1;
@@ -244,6 +244,8 @@ Value Evaluator::apply(const Value& fv, std::vector<Value> args, const Value& co
       current_ = std::move(saved);
       if (error_ && error_->position == 0) error_->position = position;
     }
+  } else if (f.transform != nullptr) {
+    result = transform(f, args.empty() ? Value() : args[0], position);
   } else if (f.regex) {
     if (!args.empty() && args[0].is_string()) {
       std::string_view s = args[0].json.get_string();

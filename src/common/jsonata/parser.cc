@@ -28,10 +28,10 @@ constexpr int kMaxParseDepth = 300;
 int binding_power(const Token& t) {
   if (t.type != Tok::kOperator) return 0;
   static const std::pair<const char*, int> kPowers[] = {
-      {".", 75},  {"[", 80},  {"{", 70},   {"(", 80},  {"@", 80},  {"#", 80},  {"?", 20},
-      {"+", 50},  {"-", 50},  {"*", 60},   {"/", 60},  {"%", 60},  {"|", 20},  {"=", 40},
-      {"<", 40},  {">", 40},  {"^", 40},   {"**", 60}, {":=", 10}, {"!=", 40}, {"<=", 40},
-      {">=", 40}, {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50}};
+      {".", 75},  {"[", 80},   {"{", 70},  {"(", 80},  {"@", 80},  {"#", 80},  {"?", 20},
+      {"+", 50},  {"-", 50},   {"*", 60},  {"/", 60},  {"%", 60},  {"=", 40},  {"<", 40},
+      {">", 40},  {"^", 40},   {"**", 60}, {":=", 10}, {"!=", 40}, {"<=", 40}, {">=", 40},
+      {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50}};
   for (const auto& [op, bp] : kPowers) {
     if (t.text == op) return bp;
   }
@@ -421,7 +421,19 @@ class Parser {
       return n;
     }
     if (op == "{") return object_pairs(t.position);
-    if (op == "%" || op == "|") {
+    if (op == "|") {  // | pattern | update [, delete] |
+      auto n = node(NodeType::kTransform, t.position);
+      n->kids.push_back(expression(0));
+      expect("|", false);
+      n->kids.push_back(expression(0));
+      if (is_op(",")) {
+        advance(false);
+        n->kids.push_back(expression(0));
+      }
+      expect("|", true);
+      return error_ ? nullptr : n;
+    }
+    if (op == "%") {
       fail_at("S0299", "The operator \"" + op + "\" is not supported", t.position);
       return nullptr;
     }
@@ -568,7 +580,7 @@ class Parser {
       n->kids = {left, expression(binding_power(t))};
       return n;
     }
-    if (op == "@" || op == "#" || op == "|") {
+    if (op == "@" || op == "#") {
       fail_at("S0299", "The operator \"" + op + "\" is not supported", t.position);
       return nullptr;
     }
@@ -692,6 +704,7 @@ class Parser {
       case NodeType::kApply:
       case NodeType::kRange:
       case NodeType::kNegate:
+      case NodeType::kTransform:
         for (auto& k : n->kids) k = process(k);
         break;
       default:

@@ -2,7 +2,10 @@
 draft 4) and a request validator made with boto3 (both generations) and the
 AWS CLI, a POST method that requires a query string parameter and a header
 and a body matching the model, in front of a MOCK integration; urllib sees
-AWS's 400s. One server for the file."""
+AWS's 400s. An API imported from an OpenAPI document (models from
+`definitions`, `x-amazon-apigateway-request-validators`) refuses a bad body
+through its imported validator, with $context.error.validationErrorString in
+its BAD_REQUEST_BODY gateway response. One server for the file."""
 
 import json
 import unittest
@@ -15,6 +18,27 @@ PET = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object",
        "required": ["name"],
        "properties": {"name": {"type": "string", "minLength": 1},
                       "price": {"type": "number", "minimum": 0}}}
+
+
+IMPORTED = {
+    "swagger": "2.0", "info": {"title": "imported-validation", "version": "1"},
+    "x-amazon-apigateway-request-validators": {"body": {"validateRequestBody": True}},
+    "x-amazon-apigateway-request-validator": "body",
+    "x-amazon-apigateway-gateway-responses": {"BAD_REQUEST_BODY": {"responseTemplates": {
+        "application/json": '{"message": $context.error.messageString, '
+                            '"why": "$context.error.validationErrorString"}'}}},
+    "definitions": {
+        "Pet": {"type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string"},
+                               "owner": {"$ref": "#/definitions/Owner"}}},
+        "Owner": {"type": "object", "properties": {"id": {"type": "integer"}}}},
+    "paths": {"/pets": {"post": {
+        "parameters": [{"in": "body", "name": "pet", "schema": {"$ref": "#/definitions/Pet"}}],
+        "x-amazon-apigateway-integration": {
+            "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "responses": {"default": {"statusCode": "200",
+                                      "responseTemplates": {"application/json": '{"ok": true}'}}}}}}},
+}
 
 
 def post(url, body, headers=None):
@@ -79,8 +103,12 @@ class ApiGatewayValidationTest(ServerTestCase):
         rest = self.rest
         model = rest.get_model(restApiId=self.api, modelName="Pet")
         self.assertEqual(json.loads(model["schema"]), PET)
-        self.assertEqual([m["name"] for m in rest.get_models(restApiId=self.api)["items"]],
-                         ["Pet"])
+        # Every new API has AWS's Empty and Error models.
+        self.assertEqual(sorted(m["name"] for m in rest.get_models(restApiId=self.api)["items"]),
+                         ["Empty", "Error", "Pet"])
+        empty = rest.get_model(restApiId=self.api, modelName="Empty")
+        self.assertEqual(empty["description"], "This is a default empty schema model")
+        self.assertEqual(json.loads(empty["schema"])["title"], "Empty Schema")
         v = rest.get_request_validator(restApiId=self.api, requestValidatorId=self.validator)
         self.assertEqual((v["name"], v["validateRequestBody"], v["validateRequestParameters"]),
                          ("all", True, True))
@@ -103,7 +131,33 @@ class ApiGatewayValidationTest(ServerTestCase):
         self.server.aws_cli("apigateway", "delete-request-validator", "--rest-api-id",
                             self.api, "--request-validator-id", vid)
         _, out, _ = self.server.aws_cli("apigateway", "get-models", "--rest-api-id", self.api)
-        self.assertEqual([m["name"] for m in json.loads(out)["items"]], ["Pet"])
+        self.assertEqual(sorted(m["name"] for m in json.loads(out)["items"]),
+                         ["Empty", "Error", "Pet"])
+
+    def test_imported_validator(self):
+        api = self.rest.import_rest_api(body=json.dumps(IMPORTED).encode())["id"]
+        self.assertEqual(
+            sorted(m["name"] for m in self.rest.get_models(restApiId=api)["items"]),
+            ["Empty", "Error", "Owner", "Pet"])
+        pet = json.loads(self.rest.get_model(restApiId=api, modelName="Pet")["schema"])
+        self.assertEqual(pet["properties"]["owner"]["$ref"],
+                         "https://apigateway.amazonaws.com/restapis/%s/models/Owner" % api)
+        validators = self.rest.get_request_validators(restApiId=api)["items"]
+        self.assertEqual([(v["name"], v["validateRequestBody"]) for v in validators],
+                         [("body", True)])
+        self.rest.create_deployment(restApiId=api, stageName="v1")
+        url = "%s/_aws/execute-api/%s/v1/pets" % (self.server.endpoint, api)
+        status, _, body = post(url, {"name": "rex", "owner": {"id": 1}})
+        self.assertEqual((status, body), (200, {"ok": True}))
+        status, headers, body = post(url, {"owner": {"id": 1}})
+        self.assertEqual(status, 400)
+        self.assertEqual(headers["x-amzn-ErrorType"], "BadRequestException")
+        self.assertEqual(body, {"message": "Invalid request body",
+                                "why": '[object has missing required properties (["name"])]'})
+        # Owner's schema is its own model's, named by URL.
+        status, _, body = post(url, {"name": "rex", "owner": {"id": "one"}})
+        self.assertEqual(status, 400)
+        self.assertIn("instance type (string) does not match", body["why"])
 
 
 if __name__ == "__main__":

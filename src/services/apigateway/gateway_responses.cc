@@ -271,7 +271,7 @@ http::Response apply_gateway_response(const json::object* responses, const Mappi
   json::object err{{"message", message.is_string() ? message : json::value("")},
                    {"messageString", json::serialize(message)},
                    {"responseType", type},
-                   {"validationErrorString", ""}};
+                   {"validationErrorString", p.validation_error}};
   json::object context = mapping_context(p);
   context["error"] = err;
   if (const auto* params = object_at(chosen, "responseParameters")) {

@@ -7,6 +7,7 @@
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
+#include "services/apigateway/models.h"
 #include "services/apigateway/openapi.h"
 
 namespace nimbus::services::apigateway {
@@ -35,6 +36,21 @@ Result<json::object> document_of(const json::object& in, const char* member) {
   return openapi::parse(body->as_string());
 }
 
+// The document's models and request validators into the API's: overwrite
+// replaces them (the default Empty and Error models stay unless the document
+// has its own), merge joins them (models by name, validators added).
+void take_models(json::object& api_doc, json::object& groups, bool overwrite) {
+  for (const char* group : {"models", "requestValidators"}) {
+    auto& into = api_doc[group];
+    if (!into.is_object()) into = json::object();
+    if (overwrite) into = std::string_view(group) == "models" ? default_models() : json::object();
+    if (auto* g = groups.if_contains(group); g != nullptr && g->is_object()) {
+      for (auto& [k, v] : g->as_object()) into.as_object()[k] = std::move(v);
+    }
+    groups.erase(group);
+  }
+}
+
 }  // namespace
 
 // --- REST APIs --------------------------------------------------------------
@@ -43,7 +59,7 @@ void RestApiService::import_rest_api(const CallContext&, json::object in, Respon
   auto doc = document_of(in, "body");
   if (!doc) return respond(doc.take_error());
   std::string id = new_id(10), root = new_id(10);
-  auto imported = openapi::import_rest(*doc, root);
+  auto imported = openapi::import_rest(*doc, root, id);
   if (!imported) return respond(imported.take_error());
   if (auto st = check_warnings(in, "failOnWarnings", *imported); !st)
     return respond(st.take_error());
@@ -54,6 +70,7 @@ void RestApiService::import_rest_api(const CallContext&, json::object in, Respon
     api["endpointConfiguration"] = json::object{{"types", json::array{json::string(types)}}};
   }
   json::object doc_out{{"api", api}};
+  take_models(doc_out, imported->groups, true);
   for (auto& [k, v] : imported->groups) doc_out[k] = std::move(v);
   // The warnings are the answer's, not the API's.
   if (!imported->warnings.empty()) api["warnings"] = warnings_of(*imported);
@@ -76,10 +93,11 @@ void RestApiService::put_rest_api(const CallContext&, json::object in, Respond r
       in,
       [in, parsed, mode](json::object& api_doc, json::object& out) {
         auto& api = api_doc["api"].as_object();
-        auto imported = openapi::import_rest(*parsed, str(api, "rootResourceId"));
+        auto imported = openapi::import_rest(*parsed, str(api, "rootResourceId"), str(api, "id"));
         if (!imported) return Status(imported.take_error());
         if (auto st = check_warnings(in, "failOnWarnings", *imported); !st) return st;
         for (const auto& [k, v] : imported->api) api[k] = v;
+        take_models(api_doc, imported->groups, mode == "overwrite");
         auto& resources = imported->groups["resources"].as_object();
         auto& authorizers = imported->groups["authorizers"].as_object();
         // Gateway responses: the document's replace (overwrite) or join

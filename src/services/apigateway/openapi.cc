@@ -74,13 +74,18 @@ Status check_version(const json::object& doc) {
   return Status::ok();
 }
 
-const json::object& security_schemes(const json::object& doc) {
+const json::object& part_of(const json::object& doc, std::string_view swagger,
+                            std::string_view components) {
   static const json::object none;
-  if (const auto* s = object_at(doc, "securityDefinitions")) return *s;
+  if (const auto* s = object_at(doc, swagger)) return *s;
   if (const auto* c = object_at(doc, "components")) {
-    if (const auto* s = object_at(*c, "securitySchemes")) return *s;
+    if (const auto* s = object_at(*c, components)) return *s;
   }
   return none;
+}
+
+const json::object& security_schemes(const json::object& doc) {
+  return part_of(doc, "securityDefinitions", "securitySchemes");
 }
 
 std::string upper(std::string_view s) {

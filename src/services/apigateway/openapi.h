@@ -10,7 +10,11 @@
 //    `x-amazon-apigateway-integration` the method's integration (with its
 //    integration responses), `securityDefinitions` /
 //    `components.securitySchemes` with `x-amazon-apigateway-authorizer`
-//    authorizers, an api key scheme apiKeyRequired, `awsSigv4` AWS_IAM.
+//    authorizers, an api key scheme apiKeyRequired, `awsSigv4` AWS_IAM,
+//    `definitions` / `components.schemas` models (a body that references
+//    one is the method's requestModels), `x-amazon-apigateway-request-validators`
+//    the request validators, `x-amazon-apigateway-request-validator` (the
+//    document's, an operation's own) the method's requestValidatorId.
 //  - HTTP APIs: paths and operations become routes ("GET /items/{id}",
 //    ANY, `$default`), each integration one integration of the API,
 //    `x-amazon-apigateway-cors` the CorsConfiguration, authorizers (REQUEST
@@ -38,14 +42,18 @@ Result<json::object> parse(std::string_view text);
 
 struct Imported {
   json::object api;  // the API's own members (name, description, ...), as the model names them
-  // REST: "resources" (by id, the root included) and "authorizers";
+  // REST: "resources" (by id, the root included), "authorizers",
+  // "requestValidators" (by id), "models" (by name) and, when the document
+  // has them, "gatewayResponses" (by type);
   // HTTP: "routes", "integrations" and "authorizers" (by id).
   json::object groups;
   std::vector<std::string> warnings;
 };
 
-// A REST API's resources under the root resource `root_id`.
-Result<Imported> import_rest(const json::object& doc, const std::string& root_id);
+// A REST API's resources under the root resource `root_id`; the models'
+// references to each other name the API `api_id`.
+Result<Imported> import_rest(const json::object& doc, const std::string& root_id,
+                             const std::string& api_id = "");
 
 // An HTTP API's routes, integrations and authorizers.
 Result<Imported> import_http(const json::object& doc);

@@ -205,7 +205,8 @@ struct Builder {
 
 }  // namespace
 
-Result<Imported> import_rest(const json::object& doc, const std::string& root_id) {
+Result<Imported> import_rest(const json::object& doc, const std::string& root_id,
+                             const std::string& api_id) {
   NIMBUS_TRY(check_version(doc));
   Imported out;
   Builder b{doc, root_id, {}, {}, {}, {}};
@@ -239,6 +240,20 @@ Result<Imported> import_rest(const json::object& doc, const std::string& root_id
       },
       check_rest_authorizer, b.problems);
 
+  json::object models = models_of(doc, api_id, b.problems);
+  Validators validators = validators_of(doc, b.problems);
+  // The validator a method names (its own, else the document's), by id.
+  auto validator_of = [&](const json::object& o, const std::string& where) -> std::string {
+    const auto* v = o.if_contains("x-amazon-apigateway-request-validator");
+    if (v == nullptr) return "";
+    std::string name = v->is_string() ? std::string(v->as_string()) : "";
+    if (auto it = validators.ids.find(name); it != validators.ids.end()) return it->second;
+    b.problems.errors.push_back(where + "Invalid request validator name '" + name.substr(0, 256) +
+                                "'");
+    return "";
+  };
+  std::string default_validator = validator_of(doc, "");
+
   const auto* default_security = doc.if_contains("security");
   if (const auto* paths = object_at(doc, "paths")) {
     for (const auto& [path_key, item_value] : *paths) {
@@ -263,6 +278,12 @@ Result<Imported> import_rest(const json::object& doc, const std::string& root_id
         const auto* security = op->if_contains("security");
         authorize_method(security != nullptr ? security : default_security, schemes, authorizer_ids,
                          authorizers, method, b.problems.errors, where);
+        std::string validator = op->contains("x-amazon-apigateway-request-validator")
+                                    ? validator_of(*op, where + ": ")
+                                    : default_validator;
+        if (!validator.empty()) method["requestValidatorId"] = validator;
+        if (auto bodies = request_models_of(doc, *item, *op, models); !bodies.empty())
+          method["requestModels"] = std::move(bodies);
         if (auto responses = method_responses(doc, *op); !responses.empty())
           method["methodResponses"] = std::move(responses);
         const auto* ext = resolve(doc, op->if_contains("x-amazon-apigateway-integration"));
@@ -309,6 +330,8 @@ Result<Imported> import_rest(const json::object& doc, const std::string& root_id
   if (!gateway_responses.empty()) out.groups["gatewayResponses"] = std::move(gateway_responses);
   out.groups["resources"] = std::move(b.resources);
   out.groups["authorizers"] = std::move(authorizers);
+  out.groups["requestValidators"] = std::move(validators.by_id);
+  out.groups["models"] = std::move(models);
   return out;
 }
 

@@ -36,6 +36,8 @@ struct ProxyRequest {
   // Who signed the request, when AWS_IAM authorization let it through:
   // requestContext.identity (1.0) or requestContext.authorizer.iam (2.0).
   std::optional<Caller> caller;
+  // REST: why request validation refused it ($context.error.validationErrorString).
+  std::string validation_error;
 };
 
 // The query string as AWS hands it: names and values decoded, '+' a space.

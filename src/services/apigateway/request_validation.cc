@@ -2,7 +2,7 @@
 
 #include "common/json_fields.h"
 #include "services/apigateway/invoke.h"
-#include "services/apigateway/json_schema.h"
+#include "services/apigateway/models.h"
 #include "services/apigateway/proxy.h"
 
 namespace nimbus::services::apigateway {
@@ -65,7 +65,7 @@ Validation validation_of(const json::object& doc, const json::object& method) {
 
 std::optional<http::Response> validate_request(const json::object& doc, const json::object& method,
                                                const Validation& v, const ProxyRequest& r,
-                                               std::string& reason) {
+                                               Rejection& why) {
   if (v.parameters) {
     std::string missing;
     if (const auto* params = method.if_contains("requestParameters");
@@ -77,30 +77,32 @@ std::optional<http::Response> validate_request(const json::object& doc, const js
       }
     }
     if (!missing.empty()) {
-      reason = "Missing required request parameters: [" + missing + "]";
-      return bad_request(reason);
+      why.log = why.detail = "Missing required request parameters: [" + missing + "]";
+      return bad_request(why.log);
     }
   }
   if (!v.body) return std::nullopt;
   std::string name = model_for(method, r.request->header("content-type"));
   if (name.empty()) return std::nullopt;
   const auto* models = doc.if_contains("models");
-  const auto* model =
-      models != nullptr && models->is_object() ? models->as_object().if_contains(name) : nullptr;
-  if (model == nullptr || !model->is_object() || !has(model->as_object(), "schema"))
-    return std::nullopt;
-  auto schema = JsonSchema::parse(str(model->as_object(), "schema"));
-  if (!schema) return std::nullopt;  // refused when stored: not reached
+  if (models == nullptr || !models->is_object()) return std::nullopt;
+  // A model without a schema checks nothing; a schema that does not parse
+  // was refused when stored.
+  auto schema = model_schema(models->as_object(), name);
+  if (!schema) return std::nullopt;
+  std::string type(r.request->header("content-type"));
+  auto refuse = [&](const std::string& detail) {
+    why.log = "Request body does not match model schema for content type " +
+              (type.empty() ? std::string("application/json") : type) + ": [" + detail + "]";
+    // AWS's string is escaped to sit inside a JSON string of a template.
+    std::string quoted = json::serialize(json::string("[" + detail + "]"));
+    why.detail = quoted.substr(1, quoted.size() - 2);
+    return bad_request("Invalid request body");
+  };
   boost::system::error_code ec;
   json::value body = json::parse(r.request->body, ec);
-  if (ec) {
-    reason = "Request body does not match model schema for content type: invalid JSON";
-    return bad_request("Invalid request body");
-  }
-  if (auto e = schema->validate(body)) {
-    reason = "Request body does not match model schema for content type: [" + *e + "]";
-    return bad_request("Invalid request body");
-  }
+  if (ec) return refuse("invalid JSON: " + ec.message());
+  if (auto e = schema->validate(body)) return refuse(*e);
   return std::nullopt;
 }
 

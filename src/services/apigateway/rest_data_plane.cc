@@ -147,9 +147,10 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
               [this, api, holder, proxy, method, method_name, mappings, cache, capacity, v,
                answer](std::optional<http::Response> fail) {
                 if (fail) return answer(std::move(*fail));
-                std::string reason;
-                if (auto bad = validate_request(api->doc, *method, v, *proxy, reason)) {
-                  spdlog::info("({}) {}", proxy->request_id, reason);
+                Rejection why;
+                if (auto bad = validate_request(api->doc, *method, v, *proxy, why)) {
+                  spdlog::info("({}) {}", proxy->request_id, why.log);
+                  proxy->validation_error = std::move(why.detail);
                   return answer(std::move(*bad));
                 }
                 integrate_cached(api, *method, method_name, *mappings, holder, proxy, cache,

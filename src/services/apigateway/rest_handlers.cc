@@ -6,6 +6,7 @@
 #include "services/apigateway/aws_service.h"
 #include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
+#include "services/apigateway/models.h"
 #include "services/apigateway/rest_util.h"
 #include "services/apigateway/routes.h"
 
@@ -108,7 +109,8 @@ void RestApiService::create_rest_api(const CallContext&, json::object in, Respon
   }
   if (has(in, "tags")) api["tags"] = in["tags"];
   json::object doc{{"api", api},
-                   {"resources", json::object{{root, json::object{{"id", root}, {"path", "/"}}}}}};
+                   {"resources", json::object{{root, json::object{{"id", root}, {"path", "/"}}}}},
+                   {"models", default_models()}};
   store_.create(id, std::move(doc), [api, respond = std::move(respond)](Result<ApiPtr> r) {
     if (!r) return respond(r.take_error());
     respond(api);

@@ -140,7 +140,8 @@ TEST_F(ValidationTest, ControlOperations) {
   auto m = call("GetModel", {{"restApiId", id}, {"modelName", "Pet"}});
   EXPECT_EQ(s(m["contentType"]), "application/json");
   EXPECT_EQ(s(m["schema"]), kPetSchema);
-  EXPECT_EQ(call("GetModels", {{"restApiId", id}})["items"].as_array().size(), 1u);
+  // Pet and the API's default Empty and Error.
+  EXPECT_EQ(call("GetModels", {{"restApiId", id}})["items"].as_array().size(), 3u);
   EXPECT_EQ(error_code("CreateModel",
                        {{"restApiId", id}, {"name", "Pet"}, {"contentType", "application/json"}}),
             "ConflictException");
@@ -174,7 +175,7 @@ TEST_F(ValidationTest, ControlOperations) {
   call("DeleteMethod", {{"restApiId", id}, {"resourceId", resource}, {"httpMethod", "POST"}});
   call("DeleteModel", {{"restApiId", id}, {"modelName", "Pet"}});
   call("DeleteRequestValidator", {{"restApiId", id}, {"requestValidatorId", validator}});
-  EXPECT_EQ(call("GetModels", {{"restApiId", id}})["items"].as_array().size(), 0u);
+  EXPECT_EQ(call("GetModels", {{"restApiId", id}})["items"].as_array().size(), 2u);
   EXPECT_EQ(
       error_code("DeleteRequestValidator", {{"restApiId", id}, {"requestValidatorId", validator}}),
       "NotFoundException");

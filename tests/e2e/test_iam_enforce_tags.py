@@ -1,13 +1,13 @@
 """`nimbus serve --iam enforce` with aws:ResourceTag/KEY: a user allowed
 only on resources tagged team=a reaches those and is refused the others,
 with AWS's message; a tag change applies to the next request. Each tagged
-service answers its resources' tags (queues, topics, tables, IAM roles with
-iam:ResourceTag too)."""
+service answers its resources' tags (queues, topics, tables, functions, IAM
+roles with iam:ResourceTag too)."""
 
 import json
 import unittest
 
-from harness import ACCOUNT, ServerTestCase, require_boto3
+from harness import ACCOUNT, ServerTestCase, require_boto3, trust_policy, zip_of
 
 TEAM_A = {"StringEquals": {"aws:ResourceTag/team": "a"}}
 
@@ -20,7 +20,8 @@ class ResourceTagTest(ServerTestCase):
         super().setUpClass()
         require_boto3()
         cls.carol = cls.server.create_user("carol", {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["sqs:*", "sns:*", "dynamodb:*"], "Resource": "*",
+            {"Effect": "Allow", "Action": ["sqs:*", "sns:*", "dynamodb:*", "lambda:InvokeFunction"],
+             "Resource": "*",
              "Condition": TEAM_A},
             {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*",
              "Condition": {"StringEquals": {"iam:ResourceTag/team": "a"}}}]})
@@ -79,6 +80,32 @@ class ResourceTagTest(ServerTestCase):
         self.assertEqual(error["Code"], "AccessDeniedException")
         self.assertIn("dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:%s:table/tags-b"
                       % ACCOUNT, error["Message"])
+
+    def test_functions_by_their_tags(self):
+        iam, lam_root = self.server.boto3_client("iam"), self.server.boto3_client("lambda")
+        role = iam.create_role(RoleName="tags-fn-role",
+                               AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
+        code = zip_of({"app.py": "def handler(event, context):\n    return {'ok': True}\n"})
+        for name, team in (("tags-fn-a", "a"), ("tags-fn-b", "b")):
+            lam_root.create_function(FunctionName=name, Runtime="python3.11", Role=role,
+                                     Handler="app.handler", Code={"ZipFile": code},
+                                     Tags={"team": team})
+        lam = self.server.boto3_client("lambda", **self.carol)
+        out = lam.invoke(FunctionName="tags-fn-a", Payload=b"{}")
+        self.assertEqual(json.loads(out["Payload"].read()), {"ok": True})
+        error = self.denied(lam.invoke, FunctionName="tags-fn-b", Payload=b"{}")
+        self.assertEqual(error["Code"], "AccessDeniedException")
+        arn_b = "arn:aws:lambda:us-east-1:%s:function:tags-fn-b" % ACCOUNT
+        self.assertEqual(
+            error["Message"],
+            "User: arn:aws:iam::%s:user/carol is not authorized to perform: lambda:InvokeFunction "
+            "on resource: %s because no identity-based policy allows the lambda:InvokeFunction "
+            "action" % (ACCOUNT, arn_b))
+        # TagResource / UntagResource apply to the next call.
+        lam_root.tag_resource(Resource=arn_b, Tags={"team": "a"})
+        lam.invoke(FunctionName="tags-fn-b", Payload=b"{}")
+        lam_root.untag_resource(Resource=arn_b, TagKeys=["team"])
+        self.denied(lam.invoke, FunctionName="tags-fn-b", Payload=b"{}")
 
     def test_roles_by_iam_resource_tag(self):
         root = self.server.boto3_client("iam")

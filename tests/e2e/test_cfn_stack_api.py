@@ -1,9 +1,9 @@
 """CloudFormation's stack API around the engine against a real server:
 stack tags reaching the resources with the aws:cloudformation:* tags and
 changed by an update, OnFailure DELETE, DisableRollback with RollbackStack,
-UpdateStack and DeleteStack from UPDATE_FAILED, a change set with
-IncludeNestedStacks and a nested stack's termination protection,
-stack policies stored and denying an update, ListImports with the exporter's
+UpdateStack and DeleteStack from UPDATE_FAILED, UpdateStack from
+CREATE_FAILED, a change set with IncludeNestedStacks and a nested stack's
+termination protection, stack policies stored and denying an update, ListImports with the exporter's
 delete refused, termination protection and NoEcho parameters, through boto3
 (both generations) and the AWS CLI."""
 
@@ -287,6 +287,25 @@ class StackApiTest(ServerTestCase):
         for url in (keep, extra):
             with self.assertRaises(self.sqs.exceptions.ClientError):
                 self.sqs.get_queue_attributes(QueueUrl=url)
+
+    def test_update_from_create_failed(self):
+        cu = self.cfn.create_stack(StackName="cu", TemplateBody=FAILING,
+                                   DisableRollback=True)["StackId"]
+        self.assertEqual(self.settled("cu")["StackStatus"], "CREATE_FAILED")
+        good = self.physical("cu", "Good")
+        # The fix goes on from what the create made: Good kept, Bad made.
+        fixed = FAILING.replace("VisibilityTimeout: 999999", "VisibilityTimeout: 20")
+        self.cfn.update_stack(StackName="cu", TemplateBody=fixed)
+        s = self.settled("cu")
+        self.assertEqual(s["StackStatus"], "UPDATE_COMPLETE", self.reasons("cu"))
+        self.assertEqual(self.physical("cu", "Good"), good)
+        bad = self.physical("cu", "Bad")
+        attrs = self.sqs.get_queue_attributes(QueueUrl=bad, AttributeNames=["VisibilityTimeout"])
+        self.assertEqual(attrs["Attributes"]["VisibilityTimeout"], "20")
+        self.cfn.delete_stack(StackName="cu")
+        self.assertEqual(self.settled(cu)["StackStatus"], "DELETE_COMPLETE")
+        with self.assertRaises(self.sqs.exceptions.ClientError):
+            self.sqs.get_queue_attributes(QueueUrl=good)
 
     def test_nested_stacks_have_their_roots_termination_protection(self):
         s = self.nested_stack("nest", EnableTerminationProtection=True)

@@ -55,6 +55,20 @@ json::object previous_state(const StackState& s) {
   return previous;
 }
 
+// The stable state of a stack that never had one (its create failed): no
+// resources, no template. An update from CREATE_FAILED returns there when
+// it rolls back, deleting everything, as AWS's rollback deletes what a stack
+// without a last known stable state made.
+json::object no_state() {
+  return json::object{{"resources", json::object{}},
+                      {"template", ""},
+                      {"processed", json::object{}},
+                      {"parameters", json::array{}},
+                      {"outputs", json::array{}},
+                      {"imports", json::array{}},
+                      {"description", ""}};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Engine::Run>> Engine::run_for_locked(const StackState& s,
@@ -149,16 +163,20 @@ void Engine::update(const CallContext& ctx, StackRequest req,
     if ((id == req.name || other.name == req.name) && !other.deleted_stack()) s = &other;
   }
   if (s == nullptr) return done(errors::stack_not_found(req.name));
-  if (s->in_progress() || s->status == "ROLLBACK_COMPLETE" || s->status == "CREATE_FAILED" ||
-      s->status == "ROLLBACK_FAILED" || s->status == "DELETE_FAILED") {
+  // CREATE_FAILED takes an update when the create kept what it made
+  // (DisableRollback, OnFailure DO_NOTHING), as AWS's does.
+  bool from_create = s->status == "CREATE_FAILED" && s->disable_rollback;
+  if (s->in_progress() || s->status == "ROLLBACK_COMPLETE" ||
+      (s->status == "CREATE_FAILED" && !from_create) || s->status == "ROLLBACK_FAILED" ||
+      s->status == "DELETE_FAILED") {
     return done(errors::in_progress(s->name, s->status));
   }
-  // From UPDATE_FAILED (an update with DisableRollback that failed) the
-  // update goes on from what the failed one left, as AWS's "preserve
-  // successfully provisioned resources": the same template retries the
-  // failed resources, and the last stable state (`previous`) stays what a
-  // rollback returns to.
-  bool retry = s->status == "UPDATE_FAILED" && s->previous.has_value();
+  // From UPDATE_FAILED (an update with DisableRollback that failed) or
+  // CREATE_FAILED the update goes on from what the failed operation left,
+  // as AWS's "preserve successfully provisioned resources": the same
+  // template retries the failed resources, and the last stable state
+  // (`previous`; none after a failed create) stays what a rollback returns to.
+  bool retry = (s->status == "UPDATE_FAILED" && s->previous.has_value()) || from_create;
   auto in = input_for(*s, req.given, req.capabilities, req.body);
   in.change_set = !req.change_set_id.empty();
   auto prepared = prepare(in);
@@ -169,6 +187,7 @@ void Engine::update(const CallContext& ctx, StackRequest req,
       given_of(prepared->parameters) == given_of(s->parameters) && req.tags == s->tags) {
     return done(errors::no_updates());
   }
+  if (from_create) s->previous = no_state();
   if (!retry) s->previous = previous_state(*s);
   address_locked(*s, ctx.endpoint_url);
   s->status = "UPDATE_IN_PROGRESS";

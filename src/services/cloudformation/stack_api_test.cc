@@ -382,6 +382,62 @@ TEST_F(UpdateFailedTest, DeleteStackFromCreateFailedDeletesWhatItMade) {
   EXPECT_EQ(queue_count(), 0u);
 }
 
+// kFailing with Bad fixed (and Good changed in place).
+constexpr const char* kFailingFixed = R"(
+Resources:
+  Good:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 45}
+  Bad:
+    Type: AWS::SQS::Queue
+    DependsOn: Good
+    Properties: {VisibilityTimeout: 20}
+)";
+
+TEST_F(UpdateFailedTest, AnUpdateFromCreateFailedGoesOnFromWhatTheCreateMade) {
+  auto id = s(call("CreateStack",
+                   {{"StackName", "cu"}, {"TemplateBody", kFailing}, {"DisableRollback", true}})
+                  .at("StackId"));
+  ASSERT_EQ(settled("cu"), "CREATE_FAILED");
+  std::string good = physical("cu", "Good");
+  // The same template again retries Bad (still failing, kept again).
+  call("UpdateStack", {{"StackName", "cu"}, {"TemplateBody", kFailing}, {"DisableRollback", true}});
+  ASSERT_EQ(settled("cu"), "UPDATE_FAILED") << reasons("cu");
+  EXPECT_EQ(physical("cu", "Good"), good);
+  // The fix creates Bad and updates Good in place.
+  call("UpdateStack", {{"StackName", "cu"}, {"TemplateBody", kFailingFixed}});
+  ASSERT_EQ(settled("cu"), "UPDATE_COMPLETE") << reasons("cu");
+  EXPECT_EQ(physical("cu", "Good"), good);
+  auto a = other("sqs", "GetQueueAttributes",
+                 {{"QueueUrl", good}, {"AttributeNames", json::array{"VisibilityTimeout"}}});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(s(a->at("Attributes").at("VisibilityTimeout")), "45");
+  EXPECT_EQ(queue_count(), 2u);
+  call("DeleteStack", {{"StackName", "cu"}});
+  EXPECT_EQ(settled(id), "DELETE_COMPLETE");
+  EXPECT_EQ(queue_count(), 0u);
+}
+
+TEST_F(UpdateFailedTest, AFailedUpdateFromCreateFailedRollsBackToNothing) {
+  call("CreateStack",
+       {{"StackName", "cr"}, {"TemplateBody", kFailing}, {"OnFailure", "DO_NOTHING"}});
+  ASSERT_EQ(settled("cr"), "CREATE_FAILED");
+  ASSERT_EQ(queue_count(), 1u);
+  // Without DisableRollback the failed update rolls back; the stack had no
+  // stable state, so nothing is left.
+  call("UpdateStack", {{"StackName", "cr"}, {"TemplateBody", kFailing}});
+  ASSERT_EQ(settled("cr"), "UPDATE_ROLLBACK_COMPLETE") << reasons("cr");
+  EXPECT_EQ(queue_count(), 0u);
+  EXPECT_TRUE(call("DescribeStackResources", {{"StackName", "cr"}})
+                  .at("StackResources")
+                  .as_array()
+                  .empty());
+  // It takes a template again from there.
+  call("UpdateStack", {{"StackName", "cr"}, {"TemplateBody", kGood}});
+  ASSERT_EQ(settled("cr"), "UPDATE_COMPLETE") << reasons("cr");
+  EXPECT_EQ(queue_count(), 1u);
+}
+
 constexpr const char* kPolicy = R"({"Statement": [
   {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
   {"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "LogicalResourceId/Go*"}]})";

@@ -1,9 +1,6 @@
 // Lambda processing: records transformed, dropped and failed by the
 // function, failed invocations retried, the error output's lines, and the
 // ProcessingConfiguration checks.
-#include <atomic>
-#include <mutex>
-
 #include "common/encoding.h"
 #include "services/firehose/test_helpers.h"
 
@@ -150,16 +147,9 @@ TEST_F(FirehoseProcessingTest, RecordsAreSentInBatchesOfTheProcessorBufferSize) 
 // Lambda.InvokeAccessDenied and the records go to the processing-failed
 // output after the retries, as Firehose does; allowed, they are processed.
 TEST_F(FirehoseProcessingTest, TheProcessorIsInvokedAsTheStreamsRole) {
-  std::atomic<bool> allowed{false};
-  std::mutex mu;
-  std::vector<std::string> asked;
-  svc->engine().set_role_check(
-      [&](const std::string& role, const std::string& target, const events::Delivery&) -> Status {
-        std::lock_guard l(mu);
-        asked.push_back(role + " " + target);
-        if (allowed || target.starts_with("arn:aws:s3:")) return Status::ok();
-        return Error::make("AccessDenied", "not authorized to perform: lambda:InvokeFunction", 403);
-      });
+  testing::RecordedRoleChecks roles;
+  roles.always = "arn:aws:s3:";  // the objects may be written
+  svc->engine().set_role_check(roles.check("lambda:InvokeFunction"));
   lambda.handler = transform;
   processed_stream({param("NumberOfRetries", "1")});
   put("s", "x");
@@ -172,13 +162,11 @@ TEST_F(FirehoseProcessingTest, TheProcessorIsInvokedAsTheStreamsRole) {
             "function.");
   EXPECT_EQ(failed[0].at("attemptsMade").as_int64(), 2);  // the first try and one retry
   EXPECT_EQ(failed[0].at("rawData").as_string(), base64_encode("x"));
-  {
-    std::lock_guard l(mu);
-    ASSERT_FALSE(asked.empty());
-    EXPECT_EQ(asked[0], "arn:aws:iam::000000000000:role/firehose " + std::string(kArn));
-  }
+  auto asked = roles.asked();
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked[0], "arn:aws:iam::000000000000:role/firehose " + std::string(kArn));
   EXPECT_TRUE(eventually([&] { return svc->engine().buffered_bytes("s") == 0; }));
-  allowed = true;
+  roles.allow_all = true;
   put("s", "y");
   auto delivered = [&] {
     for (const auto& [key, body] : objects("out")) {

@@ -6,8 +6,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <atomic>
-#include <mutex>
 
 #include "services/firehose/test_helpers.h"
 
@@ -192,34 +190,19 @@ TEST_F(FirehoseTest, AMissingBucketIsRetriedUntilItExists) {
 // role that may not put them keeps the records, tried again with the
 // back-off, as Firehose retries S3.AccessDenied; once allowed, they arrive.
 TEST_F(FirehoseTest, ObjectsAreWrittenAsTheStreamsRole) {
-  std::atomic<bool> allowed{false};
-  std::mutex mu;
-  std::vector<std::string> asked;
-  svc->engine().set_role_check(
-      [&](const std::string& role, const std::string& target, const events::Delivery&) -> Status {
-        std::lock_guard l(mu);
-        asked.push_back(role + " " + target);
-        if (allowed) return Status::ok();
-        return Error::make("AccessDenied", "not authorized to perform: s3:PutObject", 403);
-      });
+  testing::RecordedRoleChecks roles;
+  svc->engine().set_role_check(roles.check("s3:PutObject"));
   bucket("as-role");
   stream("s", "as-role", {{"BufferingHints", json::object{{"IntervalInSeconds", 0}}}});
   put("s", "kept");
-  ASSERT_TRUE(advance_until(
-      [&] {
-        std::lock_guard l(mu);
-        return asked.size() >= 2;  // the first attempt and a retry
-      },
-      1s, 120));
+  // The first attempt and a retry.
+  ASSERT_TRUE(advance_until([&] { return roles.asked().size() >= 2; }, 1s, 120));
   EXPECT_TRUE(objects("as-role").empty());
   EXPECT_EQ(svc->engine().buffered_bytes("s"), 4u);
-  {
-    std::lock_guard l(mu);
-    EXPECT_TRUE(
-        asked[0].starts_with("arn:aws:iam::000000000000:role/firehose arn:aws:s3:::as-role/"))
-        << asked[0];
-  }
-  allowed = true;
+  auto asked = roles.asked();
+  EXPECT_TRUE(asked[0].starts_with("arn:aws:iam::000000000000:role/firehose arn:aws:s3:::as-role/"))
+      << asked[0];
+  roles.allow_all = true;
   ASSERT_TRUE(advance_until([&] { return objects("as-role").size() == 1; }, 1s, 120));
   EXPECT_EQ(objects("as-role").begin()->second, "kept");
   EXPECT_TRUE(eventually([&] { return svc->engine().buffered_bytes("s") == 0; }));

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
@@ -53,6 +54,33 @@ class FakeFunctions : public lambda::Functions {
   mutable std::mutex mu_;
   std::vector<json::object> events_;
   std::vector<std::string> functions_;
+};
+
+// A role check for Engine::set_role_check (check()) that records each
+// question as "ROLE TARGET" and refuses `action` until allow_all, except
+// for targets starting with `always`.
+class RecordedRoleChecks {
+ public:
+  std::atomic<bool> allow_all{false};
+  std::string always;  // set before check() is used
+
+  events::RoleCheck check(std::string action) {
+    return [this, action = std::move(action)](const std::string& role, const std::string& target,
+                                              const events::Delivery&) -> Status {
+      std::lock_guard l(mu_);
+      asked_.push_back(role + " " + target);
+      if (allow_all || (!always.empty() && target.starts_with(always))) return Status::ok();
+      return Error::make("AccessDenied", "not authorized to perform: " + action, 403);
+    };
+  }
+  std::vector<std::string> asked() const {
+    std::lock_guard l(mu_);
+    return asked_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> asked_;
 };
 
 // Constructed before the services that point at it.

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/jsonata/functions.h"
+#include "common/jsonata/functions_time.h"
 
 namespace nimbus::jsonata::fns {
 
@@ -477,37 +478,6 @@ Value reduce(Evaluator& ev, std::vector<Value>& a) {
 }
 
 namespace {
-// Days since 1970-01-01 of a civil date, and back (proleptic Gregorian).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-std::string iso(int64_t ms) {
-  int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-  int64_t rem = ms - days * 86400000;
-  int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600000),
-                static_cast<long long>(rem / 60000 % 60), static_cast<long long>(rem / 1000 % 60),
-                static_cast<long long>(rem % 1000));
-  return buf;
-}
-
 bool picture_given(Evaluator& ev, const std::vector<Value>& a, size_t from) {
   for (size_t i = from; i < a.size(); ++i) {
     if (!a[i].undefined()) {
@@ -520,9 +490,34 @@ bool picture_given(Evaluator& ev, const std::vector<Value>& a, size_t from) {
 }
 }  // namespace
 
+namespace {
+// $fromMillis and $now with a picture or a time zone: format_date_time
+// (without a picture, ISO 8601 at that offset, as the reference).
+Value formatted(Evaluator& ev, int64_t ms, const std::vector<Value>& a, size_t at) {
+  bool picture = a.size() > at && !a[at].undefined();
+  bool zone = a.size() > at + 1 && !a[at + 1].undefined();
+  if (!picture && !zone) return Value(json::value(iso_date_time(ms)));
+  int offset = 0;
+  if (zone) {
+    auto tz = parse_timezone(a[at + 1].json.get_string());
+    if (!tz) {
+      ev.fail("D3134", "The timezone argument of $" + ev.current_function() +
+                           " is not a valid offset (+hhmm or -hhmm)");
+      return {};
+    }
+    offset = *tz;
+  }
+  auto out = format_date_time(ms, picture ? a[at].json.get_string() : kIsoPicture, offset);
+  if (auto* e = std::get_if<Error>(&out)) {
+    ev.fail(e->code, e->message);
+    return {};
+  }
+  return Value(json::value(std::move(std::get<std::string>(out))));
+}
+}  // namespace
+
 Value now(Evaluator& ev, std::vector<Value>& a) {
-  if (picture_given(ev, a, 0)) return {};
-  return Value(json::value(iso(ev.options().now_ms)));
+  return formatted(ev, ev.options().now_ms, a, 0);
 }
 
 Value millis(Evaluator& ev, std::vector<Value>&) {
@@ -531,13 +526,12 @@ Value millis(Evaluator& ev, std::vector<Value>&) {
 
 Value from_millis(Evaluator& ev, std::vector<Value>& a) {
   if (a[0].undefined()) return {};
-  if (picture_given(ev, a, 1)) return {};
   double ms = a[0].number();
   if (!(std::fabs(ms) <= 8.64e15)) {
     ev.fail("D3110", "The millisecond value is out of range");
     return {};
   }
-  return Value(json::value(iso(static_cast<int64_t>(std::floor(ms)))));
+  return formatted(ev, static_cast<int64_t>(std::floor(ms)), a, 1);
 }
 
 Value to_millis(Evaluator& ev, std::vector<Value>& a) {
@@ -590,7 +584,7 @@ Value to_millis(Evaluator& ev, std::vector<Value>& a) {
     ev.fail("D3110", "The timestamp \"" + s + "\" cannot be parsed as an ISO 8601 date");
     return {};
   }
-  int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  int64_t days = days_from_civil(y, mo, d);
   double ms = static_cast<double>(days * 86400000 + (h * 3600 + mi * 60 + sec) * 1000LL -
                                   offset_min * 60000) +
               std::round(frac * 1000);

@@ -111,6 +111,16 @@ TEST(Jsonata, Transform) {
   EXPECT_EQ(run("$ ~> |$count(a)|{'x': 1}|", doc), "error S0299");
 }
 
+// What the reference cases cannot show for pictures: a time zone that is
+// not +hhmm/-hhmm (the reference formats NaN), and $now's clock.
+TEST(Jsonata, DateTimePictures) {
+  EXPECT_EQ(run("$fromMillis(0, '[Y]', 'x')"), "error D3134");
+  EXPECT_EQ(run("$fromMillis(0, '[Y]', '+2500')"), "error D3134");
+  Options o;
+  o.now_ms = 1521801216617;
+  EXPECT_EQ(run("$now('[FNn] [H01]:[m01]', '+0100')", "null", o), R"("Friday 11:33")");
+}
+
 TEST(Jsonata, VariablesAndNatives) {
   Options o;
   o.variables["states"] = json::parse(R"({"input":{"x":5}})");

@@ -1,0 +1,36 @@
+// XPath's date/time picture strings (fn:format-dateTime), as JSONata's
+// $fromMillis and $now use them: `[Y0001]-[M01]-[D01]`, names (`[MNn]`,
+// `[FNn,*-3]`), ordinals (`[D1o]`), words (`[Yw]`), roman numerals
+// (`[YI]`), 12-hour clocks (`[h]:[m01] [P]`), ISO weeks (`[W]`, `[X]`)
+// and time zones (`[Z]`, `[z]`).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "common/jsonata/jsonata.h"
+
+namespace nimbus::jsonata {
+
+// `ms` (epoch milliseconds) in `picture`, at `offset_minutes` east of UTC;
+// an Error with JSONata's code (D3132 unknown component, D3135 no closing
+// bracket, ...) for a picture it cannot use.
+std::variant<std::string, Error> format_date_time(int64_t ms, std::string_view picture,
+                                                  int offset_minutes);
+
+// ISO 8601 as $fromMillis writes it without a picture: in UTC
+// 2018-03-23T10:33:36.617Z, at an offset ...+01:00.
+inline constexpr std::string_view kIsoPicture =
+    "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
+std::string iso_date_time(int64_t ms);
+
+// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+int64_t days_from_civil(int64_t year, int month, int day);
+
+// A timezone argument ("+0100", "-0500"): minutes east of UTC.
+std::optional<int> parse_timezone(std::string_view tz);
+
+}  // namespace nimbus::jsonata

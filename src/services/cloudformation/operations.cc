@@ -189,6 +189,8 @@ void Engine::update(const CallContext& ctx, StackRequest req,
   }
   if (from_create) s->previous = no_state();
   if (!retry) s->previous = previous_state(*s);
+  // What the failed operation made is kept or deleted by its own template.
+  json::object failed_template = retry ? s->processed : json::object{};
   address_locked(*s, ctx.endpoint_url);
   s->status = "UPDATE_IN_PROGRESS";
 
@@ -206,6 +208,7 @@ void Engine::update(const CallContext& ctx, StackRequest req,
   auto run = std::make_unique<Run>();
   run->kind = "UPDATE";
   run->policy_during_update = std::move(req.policy_during_update);
+  run->failed_template = std::move(failed_template);
   run->prepared = std::move(*prepared);
   run->input = std::move(in);
   std::string id = s->id;

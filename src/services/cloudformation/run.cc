@@ -385,7 +385,8 @@ void Engine::resource_done(const std::string& stack_id, const std::string& id,
         old != run.replaced.end() && old->second.physical_id != result->physical_id) {
       auto previous = previous_resources(s);
       auto p = previous.find(id);
-      if (p == previous.end() || p->second.physical_id != old->second.physical_id) {
+      if ((p == previous.end() || p->second.physical_id != old->second.physical_id) &&
+          !retained(run.failed_template, id)) {
         s.orphans.push_back({id, old->second});
       }
     }
@@ -516,7 +517,8 @@ void Engine::finish_forward_locked(StackState& s, Run& run) {
     // One a failed update made (the previous state does not hold it).
     auto p = previous.find(it->first);
     if (live(it->second) &&
-        (p == previous.end() || p->second.physical_id != teardown_id(it->second))) {
+        (p == previous.end() || p->second.physical_id != teardown_id(it->second)) &&
+        !retained(run.failed_template, it->first)) {
       s.orphans.push_back({it->first, it->second});
     }
     it = s.resources.erase(it);

@@ -32,6 +32,10 @@ struct Engine::Run {
   // Forward: a resource as it was before its replacement started (what
   // becomes an orphan when no earlier state holds it).
   std::map<std::string, ResourceState> replaced;
+  // An update from UPDATE_FAILED or CREATE_FAILED: the failed operation's
+  // processed template, whose DeletionPolicy keeps (Retain, Snapshot) what
+  // that operation made when this update replaces or drops it.
+  json::object failed_template;
   bool orphan_in_flight = false;  // teardown: the first orphan is being deleted
 };
 

@@ -347,6 +347,30 @@ TEST_F(UpdateFailedTest, AnUpdateFromUpdateFailedGoesOnAndCleansUpWhatTheFailedO
   EXPECT_EQ(queue_count(), 0u);
 }
 
+TEST_F(UpdateFailedTest, WhatTheFailedUpdateMadeKeepsItsOwnDeletionPolicy) {
+  // The failed update's template retains Named (uf-b) and Extra; the fix
+  // replaces the one and drops the other, and both stay.
+  std::string retaining = kReplaceAndBad;
+  auto at = retaining.find("  Named:\n    Type: AWS::SQS::Queue\n");
+  ASSERT_NE(at, std::string::npos);
+  retaining.insert(at + std::string("  Named:\n").size(), "    DeletionPolicy: Retain\n");
+  retaining.replace(retaining.find("  Extra: {Type: AWS::SQS::Queue}"),
+                    std::string("  Extra: {Type: AWS::SQS::Queue}").size(),
+                    "  Extra: {Type: AWS::SQS::Queue, DeletionPolicy: Retain}");
+  call("CreateStack", {{"StackName", "uk"}, {"TemplateBody", kBase}});
+  ASSERT_EQ(settled("uk"), "CREATE_COMPLETE") << reasons("uk");
+  call("UpdateStack",
+       {{"StackName", "uk"}, {"TemplateBody", retaining}, {"DisableRollback", true}});
+  ASSERT_EQ(settled("uk"), "UPDATE_FAILED") << reasons("uk");
+  std::string extra = physical("uk", "Extra");
+  call("UpdateStack", {{"StackName", "uk"}, {"TemplateBody", kFixed}});
+  ASSERT_EQ(settled("uk"), "UPDATE_COMPLETE") << reasons("uk");
+  EXPECT_FALSE(exists("uf-a"));  // the stable state's, not retained there
+  EXPECT_TRUE(exists("uf-b"));
+  EXPECT_TRUE(exists_url(extra));
+  EXPECT_TRUE(exists("uf-c"));
+}
+
 TEST_F(UpdateFailedTest, TheSameTemplateAgainRetriesAndARollbackReturnsToTheLastStableState) {
   fail_update("ur");
   // The same template again (no "No updates are to be performed."), still

@@ -1,11 +1,12 @@
 """CloudFormation's stack API around the engine against a real server:
 stack tags reaching the resources with the aws:cloudformation:* tags and
 changed by an update, OnFailure DELETE, DisableRollback with RollbackStack,
-UpdateStack and DeleteStack from UPDATE_FAILED, UpdateStack from
-CREATE_FAILED, a change set with IncludeNestedStacks and a nested stack's
-termination protection, stack policies stored and denying an update, ListImports with the exporter's
-delete refused, termination protection and NoEcho parameters, through boto3
-(both generations) and the AWS CLI."""
+UpdateStack and DeleteStack from UPDATE_FAILED (what the failed update made
+kept by its own DeletionPolicy), UpdateStack from CREATE_FAILED, a change
+set with IncludeNestedStacks and a nested stack's termination protection,
+stack policies stored and denying an update, ListImports with the
+exporter's delete refused, termination protection and NoEcho parameters,
+through boto3 (both generations) and the AWS CLI."""
 
 import json
 import unittest
@@ -287,6 +288,23 @@ class StackApiTest(ServerTestCase):
         for url in (keep, extra):
             with self.assertRaises(self.sqs.exceptions.ClientError):
                 self.sqs.get_queue_attributes(QueueUrl=url)
+
+    def test_what_a_failed_update_made_keeps_its_deletion_policy(self):
+        rt = self.cfn.create_stack(StackName="rt", TemplateBody=BASE)["StackId"]
+        self.assertEqual(self.settled("rt")["StackStatus"], "CREATE_COMPLETE")
+        retaining = REPLACE_AND_BAD.replace("  Extra: {Type: AWS::SQS::Queue}",
+                                            "  Extra: {Type: AWS::SQS::Queue, DeletionPolicy: Retain}")
+        self.cfn.update_stack(StackName="rt", TemplateBody=retaining, DisableRollback=True)
+        self.assertEqual(self.settled("rt")["StackStatus"], "UPDATE_FAILED")
+        extra = self.physical("rt", "Extra")
+        # The fix drops Extra; the failed update's template retained it.
+        self.cfn.update_stack(StackName="rt", TemplateBody=FIXED)
+        self.assertEqual(self.settled("rt")["StackStatus"], "UPDATE_COMPLETE", self.reasons("rt"))
+        self.sqs.get_queue_attributes(QueueUrl=extra)
+        self.cfn.delete_stack(StackName="rt")
+        self.assertEqual(self.settled(rt)["StackStatus"], "DELETE_COMPLETE")
+        self.sqs.get_queue_attributes(QueueUrl=extra)
+        self.sqs.delete_queue(QueueUrl=extra)
 
     def test_update_from_create_failed(self):
         cu = self.cfn.create_stack(StackName="cu", TemplateBody=FAILING,

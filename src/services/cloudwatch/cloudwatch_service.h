@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "services/cloudwatch/api.h"
+#include "services/cloudwatch/publisher.h"
 #include "services/cloudwatch/store.h"
 #include "services/service.h"
 
@@ -20,9 +21,11 @@ class CloudWatchService final : public Service {
 
   // The in-process publisher (AWS/Lambda metrics). Lives as long as the
   // service; put() never blocks.
-  MetricPublisher& publisher();
+  BufferedPublisher& publisher();
   // Reads back the stored points (MetricStore::recover).
   Status start() override;
+  // Writes what the publisher gathered; no more timers.
+  void begin_shutdown() override;
 
  private:
   using object = boost::json::object;
@@ -38,7 +41,7 @@ class CloudWatchService final : public Service {
 
   Environment& env_;
   std::unique_ptr<MetricStore> store_;
-  std::unique_ptr<MetricPublisher> publisher_;
+  std::unique_ptr<BufferedPublisher> publisher_;
 };
 
 }  // namespace nimbus::services::cloudwatch

@@ -228,8 +228,14 @@ TEST_F(CloudWatchTest, GetMetricDataChecks) {
 }
 
 TEST_F(CloudWatchTest, ServicesPublishThroughThePublisher) {
-  svc->publisher().put(
-      "AWS/Lambda", {{"IteratorAge", {{"FunctionName", "f"}}, kNowS * 1000, 1500, "Milliseconds"}});
+  for (double age : {1500.0, 1500.0, 700.0}) {
+    svc->publisher().put(
+        "AWS/Lambda",
+        {{"IteratorAge", {{"FunctionName", "f"}}, kNowS * 1000, age, "Milliseconds"}});
+  }
+  // Gathered for a second, then written as one point of values with counts.
+  EXPECT_TRUE(call("ListMetrics", {{"Namespace", "AWS/Lambda"}}).at("Metrics").as_array().empty());
+  clock.advance(std::chrono::seconds(1));
   ASSERT_TRUE(eventually([&] {
     return !call("ListMetrics", {{"Namespace", "AWS/Lambda"}}).at("Metrics").as_array().empty();
   }));
@@ -240,9 +246,21 @@ TEST_F(CloudWatchTest, ServicesPublishThroughThePublisher) {
                    {"StartTime", kMinuteS},
                    {"EndTime", kMinuteS + 60},
                    {"Period", 60},
-                   {"Statistics", json::array{"Maximum"}}});
+                   {"Statistics", json::array{"Maximum", "SampleCount"}},
+                   {"ExtendedStatistics", json::array{"p50"}}});
   ASSERT_EQ(out.at("Datapoints").as_array().size(), 1u);
-  EXPECT_EQ(out.at("Datapoints").as_array()[0].as_object().at("Maximum").as_double(), 1500);
+  auto dp = out.at("Datapoints").as_array()[0].as_object();
+  EXPECT_EQ(dp.at("Maximum").as_double(), 1500);
+  EXPECT_EQ(dp.at("SampleCount").as_double(), 3);
+  EXPECT_EQ(dp.at("ExtendedStatistics").as_object().at("p50").as_double(), 1500);
+  EXPECT_EQ(dp.at("Unit"), "Milliseconds");
+}
+
+// What is gathered and not yet written is written at shutdown.
+TEST_F(CloudWatchTest, PublisherWritesWhatItGatheredAtShutdown) {
+  svc->publisher().put("AWS/Lambda", {{"Invocations", {}, kNowS * 1000, 1, "Count"}});
+  reopen();
+  EXPECT_EQ(call("ListMetrics", {{"Namespace", "AWS/Lambda"}}).at("Metrics").as_array().size(), 1u);
 }
 
 }  // namespace

@@ -78,6 +78,11 @@ std::optional<Datum> decode_datum(std::string_view text, int64_t timestamp_ms) {
 
 MetricStore::MetricStore(Environment& env) : env_(env) {}
 
+MetricStore::~MetricStore() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [&] { return in_flight_ == 0; });
+}
+
 int64_t MetricStore::cutoff_ms() const {
   return env_.clock.now_millis() -
          std::chrono::duration_cast<std::chrono::milliseconds>(kRetention).count();
@@ -142,6 +147,7 @@ void MetricStore::put(const std::string& ns, std::vector<std::pair<MetricKey, Da
       }
       ready.emplace_back(std::move(id), std::move(item));
     }
+    ++in_flight_;
   }
   env_.storage->commit(std::move(batch), [this, ready = std::move(ready), cutoff,
                                           done = std::move(done)](Status st) mutable {
@@ -159,6 +165,8 @@ void MetricStore::put(const std::string& ns, std::vector<std::pair<MetricKey, Da
       }
     }
     done(std::move(st));
+    std::lock_guard lock(mu_);
+    if (--in_flight_ == 0) idle_.notify_all();
   });
 }
 

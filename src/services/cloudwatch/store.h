@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -46,6 +47,7 @@ class MetricStore {
   using Done = std::function<void(Status)>;
 
   explicit MetricStore(Environment& env);
+  ~MetricStore();  // waits for the commits in flight (their callbacks use it)
   MetricStore(const MetricStore&) = delete;
   MetricStore& operator=(const MetricStore&) = delete;
 
@@ -72,6 +74,8 @@ class MetricStore {
   Environment& env_;
   std::atomic<uint64_t> next_seq_{1};
   mutable std::mutex mu_;
+  std::condition_variable idle_;
+  size_t in_flight_ = 0;                  // commits not yet answered; guarded by mu_
   std::map<std::string, Series> series_;  // by metric id; guarded by mu_
 };
 

@@ -157,6 +157,11 @@ PollerCounters Mappings::stream_counters(const std::string& uuid, const std::str
   c.iterator_age_ms = &deps_.metrics.gauge(
       "nimbus_esm_iterator_age_ms", l,
       "stream mappings: age of the last record of the last batch handed to the function (ms)");
+  if (deps_.iterator_age) {
+    c.iterator_age = [report = deps_.iterator_age, function](int64_t age) {
+      report(function, age);
+    };
+  }
   return c;
 }
 

@@ -69,6 +69,9 @@ class Mappings {
     // Whether the function's execution role may read the source now
     // (SqsPoller::Deps::may_receive); null: always.
     std::function<Status(const std::string& function_arn, const std::string& source_arn)> may_read;
+    // Stream mappings report each batch's IteratorAge (ms) for the
+    // mapping's FunctionArn (Lambda's AWS/Lambda metric); null: not reported.
+    std::function<void(const std::string& function_arn, int64_t age_ms)> iterator_age = nullptr;
   };
 
   explicit Mappings(Deps deps);

@@ -75,6 +75,8 @@ struct PollerCounters {
   // ApproximateArrivalTimestamp, in ms) of the last record of the last batch
   // handed to the function.
   Gauge* iterator_age_ms = nullptr;
+  // The same age, for Lambda's AWS/Lambda IteratorAge metric; may be null.
+  std::function<void(int64_t age_ms)> iterator_age;
 };
 
 class SqsPoller : public std::enable_shared_from_this<SqsPoller> {

@@ -32,9 +32,10 @@ void StreamPoller::invoke(std::shared_ptr<Lane> lane, size_t r) {
   payload += '}';
   count(deps_.counters.batches);
   count(deps_.counters.records, b.records.size());
-  if (deps_.counters.iterator_age_ms != nullptr && !b.records.empty()) {
-    deps_.counters.iterator_age_ms->set(
-        std::max<int64_t>(0, deps_.clock.now_millis() - b.records.back().arrival_ms));
+  if (!b.records.empty()) {
+    int64_t age = std::max<int64_t>(0, deps_.clock.now_millis() - b.records.back().arrival_ms);
+    if (deps_.counters.iterator_age_ms != nullptr) deps_.counters.iterator_age_ms->set(age);
+    if (deps_.counters.iterator_age) deps_.counters.iterator_age(age);
   }
   deps_.invoke(std::move(payload), [self = shared_from_this(), lane, r](InvokeOutcome o) {
     self->on_invoked(lane, r, std::move(o));

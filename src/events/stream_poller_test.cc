@@ -5,6 +5,9 @@
 // drives the scheduler, so retry delays and record ages are real ones.
 #include "events/stream_poller.h"
 
+#include <mutex>
+#include <vector>
+
 #include "events/mappings.h"
 #include "events/stream_poller_fixture.h"
 
@@ -63,6 +66,14 @@ TEST_F(StreamPollerTest, IteratorAgeIsTheAgeOfEachBatchsLastRecord) {
   Gauge age;
   age.set(-1);
   counters.iterator_age_ms = &age;
+  // The same ages reach the callback Lambda publishes AWS/Lambda IteratorAge
+  // through.
+  std::vector<int64_t> reported;
+  std::mutex reported_mu;
+  counters.iterator_age = [&](int64_t a) {
+    std::lock_guard l(reported_mu);
+    reported.push_back(a);
+  };
   int64_t t0 = now_ms();
   stream.put("shardId-000000000000", "one", t0 - 5'000);
   stream.put("shardId-000000000000", "two", t0 - 3'000);
@@ -83,6 +94,10 @@ TEST_F(StreamPollerTest, IteratorAgeIsTheAgeOfEachBatchsLastRecord) {
   stream.put("shardId-000000000000", "four", now_ms() + 10'000);
   ASSERT_TRUE(drive([&] { return fn.count() == 3; }, 1ms, 2000));
   EXPECT_EQ(age.value(), 0);
+  std::lock_guard l(reported_mu);
+  ASSERT_EQ(reported.size(), 3u);
+  EXPECT_GE(reported[0], 3'000);
+  EXPECT_EQ(reported[2], 0);
 }
 
 TEST(MappingMetrics, FunctionDimensionsAreNameAndResource) {

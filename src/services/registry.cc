@@ -45,12 +45,13 @@ Registry::Registry(Environment& env) {
   add(std::make_unique<kinesis::KinesisService>(env));
   auto& logs = add(std::make_unique<logs::LogsService>(env));
   // CloudWatch metrics, before Lambda: it publishes the AWS/Lambda metrics.
-  add(std::make_unique<cloudwatch::CloudWatchService>(env));
+  auto& metrics = add(std::make_unique<cloudwatch::CloudWatchService>(env));
   // Lambda writes function logs through CloudWatch Logs' LogWriter (api.h);
   // it is destroyed first, while its environments may still log.
   auto& lambda = add(std::make_unique<lambda::LambdaService>(
       env, &logs.writer(), lambda::LambdaOptions::from(env.settings)));
   lambda.use_execution_roles(*iam_);
+  lambda.use_metrics(&metrics.publisher());
   // API Gateway invokes functions through Lambda's Functions (api.h); the
   // HTTP API service serves the invoke address for both kinds of API.
   // AWS integrations to the other services call them in-process.

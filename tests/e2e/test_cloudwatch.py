@@ -5,7 +5,15 @@ import datetime
 import json
 import unittest
 
-from harness import Server, ServerTestCase, require_boto3
+from harness import ACCOUNT, REGION, Server, ServerTestCase, require_boto3, wait_until
+from test_lambda import ROLE, py_zip
+
+HANDLER = """
+def handler(event, context):
+    if event.get("fail"):
+        raise RuntimeError("boom")
+    return "ok"
+"""
 
 
 def minute(delta_minutes=0):
@@ -135,6 +143,56 @@ class CloudWatchBoto3Test(ServerTestCase):
         self.assertEqual([(d["Sum"], d["Unit"]) for d in dps], [(3.0, "Count")])
         _, out, _ = self.server.aws_cli("cloudwatch", "list-metrics", "--namespace", "E2E/Cli")
         self.assertEqual(json.loads(out)["Metrics"][0]["MetricName"], "Jobs")
+
+
+class LambdaMetricsTest(ServerTestCase):
+    """Lambda publishes AWS/Lambda metrics: Invocations, Errors, Duration per
+    function (and per alias), IteratorAge per stream mapping."""
+
+    def setUp(self):
+        require_boto3()
+        self.cw = self.server.boto3_client("cloudwatch")
+        self.lam = self.server.boto3_client("lambda")
+
+    def sums(self, metric, dims, stat="Sum"):
+        out = self.cw.get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName=metric, Dimensions=dims,
+            StartTime=minute(-5), EndTime=minute(2), Period=60, Statistics=[stat])
+        return sum(d[stat] for d in out["Datapoints"]) if out["Datapoints"] else None
+
+    def test_invocations_errors_duration(self):
+        self.lam.create_function(FunctionName="cw-metrics", Runtime="python3.9", Role=ROLE,
+                                 Handler="app.handler", Code={"ZipFile": py_zip(HANDLER)})
+        version = self.lam.publish_version(FunctionName="cw-metrics")["Version"]
+        self.lam.create_alias(FunctionName="cw-metrics", Name="live", FunctionVersion=version)
+        for payload in (b"{}", b"{}", b'{"fail": true}'):
+            self.lam.invoke(FunctionName="cw-metrics", Payload=payload)
+        self.lam.invoke(FunctionName="cw-metrics", Qualifier="live", Payload=b"{}")
+        fn = [{"Name": "FunctionName", "Value": "cw-metrics"}]
+        self.assertTrue(wait_until(lambda: self.sums("Invocations", fn) == 4.0))
+        self.assertEqual(self.sums("Errors", fn), 1.0)
+        self.assertGreater(self.sums("Duration", fn, "Maximum"), 0)
+        alias = fn + [{"Name": "Resource", "Value": "cw-metrics:live"}]
+        self.assertEqual(self.sums("Invocations", alias), 1.0)
+        names = {m["MetricName"] for m in self.cw.list_metrics(
+            Namespace="AWS/Lambda", Dimensions=[{"Name": "FunctionName", "Value": "cw-metrics"}])
+            ["Metrics"]}
+        self.assertEqual(names, {"Invocations", "Errors", "Duration"})
+
+    def test_iterator_age_of_a_kinesis_mapping(self):
+        kinesis = self.server.boto3_client("kinesis")
+        self.lam.create_function(FunctionName="cw-stream", Runtime="python3.9", Role=ROLE,
+                                 Handler="app.handler", Code={"ZipFile": py_zip(HANDLER)})
+        kinesis.create_stream(StreamName="cw-s", ShardCount=1)
+        kinesis.get_waiter("stream_exists").wait(
+            StreamName="cw-s", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+        self.lam.create_event_source_mapping(
+            EventSourceArn="arn:aws:kinesis:%s:%s:stream/cw-s" % (REGION, ACCOUNT),
+            FunctionName="cw-stream", StartingPosition="TRIM_HORIZON", BatchSize=10)
+        kinesis.put_record(StreamName="cw-s", Data=b"x", PartitionKey="k")
+        fn = [{"Name": "FunctionName", "Value": "cw-stream"}]
+        self.assertTrue(wait_until(lambda: self.sums("IteratorAge", fn, "SampleCount")))
+        self.assertGreaterEqual(self.sums("IteratorAge", fn, "Maximum"), 0)
 
 
 class CloudWatchRestartTest(unittest.TestCase):

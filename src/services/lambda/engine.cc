@@ -10,6 +10,7 @@
 
 #include "services/lambda/code.h"
 #include "services/lambda/errors.h"
+#include "services/lambda/function_metrics.h"
 #include "services/lambda/util.h"
 #include "storage/storage.h"
 
@@ -610,12 +611,16 @@ void Engine::run(Target target, runtime::InvokeRequest request,
     if (*target.reserved == 0 || stats->in_flight.fetch_add(1) >= *target.reserved) {
       if (*target.reserved != 0) stats->in_flight.fetch_sub(1);
       stats->throttles->add();
+      publish_function_metrics(metrics_, target.invoked_arn, env_.clock.now_millis(),
+                               {{"Throttles", 1, "Count"}});
       return done(throttled("ReservedFunctionConcurrentInvocationLimitExceeded"));
     }
   } else {
     if (unreserved_in_flight_.fetch_add(1) >= target.unreserved_cap) {
       unreserved_in_flight_.fetch_sub(1);
       stats->throttles->add();
+      publish_function_metrics(metrics_, target.invoked_arn, env_.clock.now_millis(),
+                               {{"Throttles", 1, "Count"}});
       return done(throttled("ConcurrentInvocationLimitExceeded"));
     }
     stats->in_flight.fetch_add(1);
@@ -654,25 +659,34 @@ void Engine::start_invoke(Target target, runtime::InvokeRequest request,
   bool reserved = target.reserved.has_value();
   stats->invocations->add();
   stats->concurrent->set(stats->in_flight.load());
-  pool_->invoke(
-      target.spec, std::move(request),
-      [this, gate = gate_, stats, reserved, code = code_, sha = std::move(target.code),
-       layers = std::move(target.layers), done = std::move(done)](runtime::InvokeResult r) {
-        stats->in_flight.fetch_sub(1);
-        stats->concurrent->set(stats->in_flight.load());
-        // The pool ends before the engine: `this` is alive here.
-        if (!reserved && !gate->closed()) unreserved_in_flight_.fetch_sub(1);
-        stats->duration->observe(std::chrono::duration<double>(r.duration).count());
-        if (r.status != runtime::InvokeStatus::kOk) stats->errors->add();
-        // An environment that could not start may have met a
-        // removed cache directory: look again on the next call.
-        if (r.status == runtime::InvokeStatus::kInternal ||
-            r.status == runtime::InvokeStatus::kInitError) {
-          code->forget(sha);
-          if (!layers.empty()) code->forget(CodeStore::layers_key(layers));
-        }
-        done(std::move(r));
-      });
+  std::string invoked = request.invoked_arn;
+  pool_->invoke(target.spec, std::move(request),
+                [this, gate = gate_, stats, reserved, code = code_, sha = std::move(target.code),
+                 invoked = std::move(invoked), layers = std::move(target.layers),
+                 done = std::move(done)](runtime::InvokeResult r) {
+                  stats->in_flight.fetch_sub(1);
+                  stats->concurrent->set(stats->in_flight.load());
+                  // The pool ends before the engine: `this` is alive here.
+                  if (!reserved && !gate->closed()) unreserved_in_flight_.fetch_sub(1);
+                  stats->duration->observe(std::chrono::duration<double>(r.duration).count());
+                  if (r.status != runtime::InvokeStatus::kOk) stats->errors->add();
+                  if (!gate->closed()) {
+                    bool failed = r.status != runtime::InvokeStatus::kOk;
+                    publish_function_metrics(
+                        metrics_, invoked, env_.clock.now_millis(),
+                        {{"Invocations", 1, "Count"},
+                         {"Errors", failed ? 1.0 : 0.0, "Count"},
+                         {"Duration", r.duration.count() / 1000.0, "Milliseconds"}});
+                  }
+                  // An environment that could not start may have met a
+                  // removed cache directory: look again on the next call.
+                  if (r.status == runtime::InvokeStatus::kInternal ||
+                      r.status == runtime::InvokeStatus::kInitError) {
+                    code->forget(sha);
+                    if (!layers.empty()) code->forget(CodeStore::layers_key(layers));
+                  }
+                  done(std::move(r));
+                });
 }
 
 }  // namespace nimbus::services::lambda

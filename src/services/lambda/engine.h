@@ -31,6 +31,7 @@
 #include "common/gate.h"
 #include "runtime/host.h"
 #include "runtime/pool.h"
+#include "services/cloudwatch/api.h"
 #include "services/lambda/code_links.h"
 #include "services/lambda/function.h"
 #include "services/lambda/layers.h"
@@ -105,6 +106,11 @@ class Engine {
   // Waits for the engine's worker tasks and timers, then ends every
   // environment. Idempotent.
   void shutdown();
+
+  // AWS/Lambda metrics go to `metrics` (CloudWatch's publisher; null:
+  // none). Set before serving.
+  void use_metrics(cloudwatch::MetricPublisher* metrics) { metrics_ = metrics; }
+  cloudwatch::MetricPublisher* metrics() const { return metrics_; }
 
   Environment& env() { return env_; }
   const LambdaOptions& options() const { return options_; }
@@ -227,7 +233,8 @@ class Engine {
   std::shared_ptr<CodeStore> code_;
   CodeLinks links_;
   std::unique_ptr<Layers> layers_;
-  s3::ObjectReader* code_objects_ = nullptr;  // set before serving
+  s3::ObjectReader* code_objects_ = nullptr;        // set before serving
+  cloudwatch::MetricPublisher* metrics_ = nullptr;  // set before serving
   LogBridge bridge_;
   std::unique_ptr<runtime::Host> own_host_;
   runtime::Host* host_ = nullptr;

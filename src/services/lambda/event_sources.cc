@@ -9,6 +9,7 @@
 #include "common/request_id.h"
 #include "events/mappings.h"
 #include "events/pattern.h"
+#include "services/lambda/function_metrics.h"
 #include "services/lambda/lambda_service.h"
 #include "services/lambda/util.h"
 
@@ -183,6 +184,11 @@ void LambdaService::start_event_sources() {
                            [this](const std::string& arn) { return role_of(arn); },
                            [this](const std::string& function_arn, const std::string& source) {
                              return role_may_read(function_arn, source);
+                           },
+                           [this](const std::string& function_arn, int64_t age_ms) {
+                             publish_function_metrics(
+                                 engine_.metrics(), function_arn, env_.clock.now_millis(),
+                                 {{"IteratorAge", static_cast<double>(age_ms), "Milliseconds"}});
                            }};
   esm_ = std::make_unique<events::Mappings>(std::move(d));
 }

@@ -67,6 +67,9 @@ class LambdaService final : public Service, public Functions {
   // Functions run with sessions of their execution roles minted by `iam`,
   // and CreateFunction checks the role as AWS does (credentials.h).
   void use_execution_roles(iam::Directory& iam);
+  // AWS/Lambda metrics (Invocations, Errors, Duration, Throttles, and
+  // IteratorAge of stream mappings) go to `metrics`. Set before serving.
+  void use_metrics(cloudwatch::MetricPublisher* metrics) { engine_.use_metrics(metrics); }
   // Code named by S3Bucket / S3Key is read through `objects` (S3's
   // ObjectReader); without it such code is refused. Set before serving.
   void use_code_objects(s3::ObjectReader& objects) { engine_.use_code_objects(objects); }

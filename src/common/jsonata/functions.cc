@@ -40,6 +40,8 @@ std::vector<Builtin> make_table() {
       {"sqrt", "<n-:n>", fns::sqrt, {}},
       {"random", "<:n>", fns::random, {}},
       {"formatBase", "<n-n?:s>", fns::format_base, {}},
+      {"formatInteger", "<n-s:s>", fns::format_integer, {}},
+      {"parseInteger", "<s-s:n>", fns::parse_integer, {}},
       {"shuffle", "<a:a>", fns::shuffle, {}},
       {"sum", "<a<n>:n>", fns::sum, {}},
       {"max", "<a<n>:n>", fns::max, {}},

@@ -46,6 +46,8 @@ JSONATA_FN(power);
 JSONATA_FN(sqrt);
 JSONATA_FN(random);
 JSONATA_FN(format_base);
+JSONATA_FN(format_integer);
+JSONATA_FN(parse_integer);
 JSONATA_FN(shuffle);
 JSONATA_FN(sum);
 JSONATA_FN(max);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/jsonata/functions.h"
+#include "common/jsonata/functions_integer.h"
 #include "common/jsonata/functions_time.h"
 
 namespace nimbus::jsonata::fns {
@@ -156,6 +157,33 @@ Value format_base(Evaluator& ev, std::vector<Value>& a) {
   } while (n > 0);
   if (x < 0) digits.insert(digits.begin(), '-');
   return Value(json::value(std::move(digits)));
+}
+
+Value format_integer(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  double x = std::floor(a[0].number());
+  if (!(std::fabs(x) < 9.2e18)) {
+    ev.fail("D1001", "Number out of range");
+    return {};
+  }
+  auto out = jsonata::format_integer(static_cast<int64_t>(x), a[1].json.get_string());
+  if (auto* e = std::get_if<Error>(&out)) {
+    ev.fail(e->code, e->message);
+    return {};
+  }
+  return Value(json::value(std::move(std::get<std::string>(out))));
+}
+
+Value parse_integer(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  auto out = jsonata::parse_integer(a[0].json.get_string(), a[1].json.get_string());
+  if (auto* e = std::get_if<Error>(&out)) {
+    ev.fail(e->code, e->message);
+    return {};
+  }
+  const auto& n = std::get<std::optional<int64_t>>(out);
+  if (!n) return {};
+  return jsonata::number(static_cast<double>(*n));
 }
 
 Value shuffle(Evaluator& ev, std::vector<Value>& a) {

@@ -1,5 +1,7 @@
 #include "common/jsonata/functions_time.h"
 
+#include "common/jsonata/functions_integer.h"
+
 #include <array>
 #include <cctype>
 #include <cstdlib>
@@ -54,93 +56,6 @@ const std::array<const char*, 12> kMonths = {"January",   "February", "March",  
                                              "September", "October",  "November", "December"};
 const std::array<const char*, 7> kDays = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                           "Friday", "Saturday", "Sunday"};
-
-std::string ordinal_suffix(int64_t n) {
-  int64_t t = n % 100;
-  if (t >= 11 && t <= 13) return "th";
-  switch (n % 10) {
-    case 1:
-      return "st";
-    case 2:
-      return "nd";
-    case 3:
-      return "rd";
-    default:
-      return "th";
-  }
-}
-
-std::string roman(int64_t n) {
-  static const std::pair<int, const char*> kNumerals[] = {
-      {1000, "M"}, {900, "CM"}, {500, "D"}, {400, "CD"}, {100, "C"}, {90, "XC"}, {50, "L"},
-      {40, "XL"},  {10, "X"},   {9, "IX"},  {5, "V"},    {4, "IV"},  {1, "I"}};
-  std::string out;
-  for (const auto& [value, text] : kNumerals) {
-    while (n >= value) {
-      out += text;
-      n -= value;
-    }
-  }
-  return out;
-}
-
-// English words, as the reference writes them ("two thousand and
-// eighteen", "one thousand, nine hundred and seventy"); `ordinal` ends in
-// "first", "twenty-third", ...
-std::string words(int64_t n, bool ordinal) {
-  static const char* kSmall[] = {"zero",    "one",     "two",       "three",    "four",
-                                 "five",    "six",     "seven",     "eight",    "nine",
-                                 "ten",     "eleven",  "twelve",    "thirteen", "fourteen",
-                                 "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
-  static const char* kSmallOrd[] = {"zeroth",    "first",       "second",     "third",
-                                    "fourth",    "fifth",       "sixth",      "seventh",
-                                    "eighth",    "ninth",       "tenth",      "eleventh",
-                                    "twelfth",   "thirteenth",  "fourteenth", "fifteenth",
-                                    "sixteenth", "seventeenth", "eighteenth", "nineteenth"};
-  static const char* kTens[] = {"",      "",      "twenty",  "thirty", "forty",
-                                "fifty", "sixty", "seventy", "eighty", "ninety"};
-  static const char* kTensOrd[] = {"",         "",         "twentieth",  "thirtieth", "fortieth",
-                                   "fiftieth", "sixtieth", "seventieth", "eightieth", "ninetieth"};
-  static const std::pair<int64_t, const char*> kScales[] = {{1'000'000'000'000, "trillion"},
-                                                            {1'000'000'000, "billion"},
-                                                            {1'000'000, "million"},
-                                                            {1'000, "thousand"}};
-  if (n < 0) return "minus " + words(-n, ordinal);
-  if (n >= 1'000'000'000'000'000) return std::to_string(n);  // past the scales named here
-  std::function<std::string(int64_t, bool, bool)> below_1000;
-  below_1000 = [&](int64_t v, bool ord, bool and_before) -> std::string {
-    std::string out;
-    if (v >= 100) {
-      out = std::string(kSmall[v / 100]) + " hundred";
-      v %= 100;
-      if (v == 0) return ord ? out + "th" : out;
-      out += " and ";
-    } else if (and_before) {
-      out = "and ";
-    }
-    if (v < 20) return out + (ord ? kSmallOrd[v] : kSmall[v]);
-    if (v % 10 == 0) return out + (ord ? kTensOrd[v / 10] : kTens[v / 10]);
-    return out + kTens[v / 10] + "-" + (ord ? kSmallOrd[v % 10] : kSmall[v % 10]);
-  };
-  if (n == 0) return ordinal ? "zeroth" : "zero";
-  std::vector<std::string> parts;
-  bool larger = false;
-  for (const auto& [scale, name] : kScales) {
-    if (n >= scale) {
-      parts.push_back(below_1000(n / scale, false, false) + " " + name);
-      n %= scale;
-      larger = true;
-      if (n == 0 && ordinal) parts.back() += "th";
-    }
-  }
-  if (n > 0) parts.push_back(below_1000(n, ordinal, larger && n < 100));
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += parts[i].starts_with("and ") ? " " : ", ";
-    out += parts[i];
-  }
-  return out;
-}
 
 std::string cased(std::string s, std::string_view mode) {  // N, n or Nn
   for (size_t i = 0; i < s.size(); ++i) {
@@ -371,10 +286,10 @@ std::variant<std::string, Error> format_date_time(int64_t ms, std::string_view p
         text.resize(static_cast<size_t>(k->max_width));
       }
     } else if (p == "I" || p == "i") {
-      text = roman(value);
+      text = roman_numeral(value);
       if (p == "i") text = cased(text, "n");
     } else if (p == "w" || p == "W" || p == "Ww") {
-      text = words(value, k->ordinal);
+      text = integer_words(value, k->ordinal);
       text = cased(text, p == "w" ? "n" : p == "W" ? "N" : "Nn");
     } else if (numeric(p)) {
       int digits = digit_count(p);

@@ -256,6 +256,34 @@ TEST_F(CloudWatchTest, ServicesPublishThroughThePublisher) {
   EXPECT_EQ(dp.at("Unit"), "Milliseconds");
 }
 
+// Many distinct values are written as data of at most 150 values each.
+TEST_F(CloudWatchTest, PublisherSplitsManyDistinctValues) {
+  std::vector<PublishedDatum> data;
+  for (int i = 0; i < 400; ++i) {
+    data.push_back({"Duration", {{"FunctionName", "f"}}, kNowS * 1000, i + 0.5, "Milliseconds"});
+  }
+  svc->publisher().put("AWS/Lambda", std::move(data));
+  svc->publisher().flush();
+  ASSERT_TRUE(eventually([&] {
+    return !call("ListMetrics", {{"Namespace", "AWS/Lambda"}}).at("Metrics").as_array().empty();
+  }));
+  auto out = call("GetMetricStatistics",
+                  {{"Namespace", "AWS/Lambda"},
+                   {"MetricName", "Duration"},
+                   {"Dimensions", json::array{{{"Name", "FunctionName"}, {"Value", "f"}}}},
+                   {"StartTime", kMinuteS},
+                   {"EndTime", kMinuteS + 60},
+                   {"Period", 60},
+                   {"Statistics", json::array{"SampleCount", "Maximum", "Minimum"}},
+                   {"ExtendedStatistics", json::array{"p50"}}});
+  ASSERT_EQ(out.at("Datapoints").as_array().size(), 1u);
+  auto dp = out.at("Datapoints").as_array()[0].as_object();
+  EXPECT_EQ(dp.at("SampleCount").as_double(), 400);
+  EXPECT_EQ(dp.at("Minimum").as_double(), 0.5);
+  EXPECT_EQ(dp.at("Maximum").as_double(), 399.5);
+  EXPECT_EQ(dp.at("ExtendedStatistics").as_object().at("p50").as_double(), 199.5);
+}
+
 // What is gathered and not yet written is written at shutdown.
 TEST_F(CloudWatchTest, PublisherWritesWhatItGatheredAtShutdown) {
   svc->publisher().put("AWS/Lambda", {{"Invocations", {}, kNowS * 1000, 1, "Count"}});

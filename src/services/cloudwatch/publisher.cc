@@ -13,20 +13,6 @@ namespace {
 constexpr size_t kMaxValues = 150;  // PutMetricData's Values limit
 constexpr std::chrono::milliseconds kFlushAfter{1000};
 
-void add_value(std::vector<Datum>& data, const Datum& proto, double v) {
-  for (auto& d : data) {
-    for (size_t i = 0; i < d.values.size(); ++i) {
-      if (d.values[i] == v) {
-        d.counts[i] += 1;
-        return;
-      }
-    }
-  }
-  if (data.empty() || data.back().values.size() >= kMaxValues) data.push_back(proto);
-  data.back().values.push_back(v);
-  data.back().counts.push_back(1);
-}
-
 }  // namespace
 
 BufferedPublisher::BufferedPublisher(Environment& env, MetricStore& store)
@@ -47,15 +33,12 @@ void BufferedPublisher::put(const std::string& ns, std::vector<PublishedDatum> d
     int64_t minute = p.timestamp_ms - (((p.timestamp_ms % 60000) + 60000) % 60000);
     std::string id = metric_id(key);
     auto& pending = pending_[{id, minute, p.unit}];
-    if (pending.data.empty()) {
+    if (pending.counts.empty()) {
       pending.ns = ns;
       pending.key = std::move(key);
     }
-    Datum proto;
-    proto.timestamp_ms = minute;
-    proto.ingest_ms = now;
-    proto.unit = p.unit;
-    add_value(pending.data, proto, p.value);
+    pending.ingest_ms = now;
+    pending.counts[p.value] += 1;
   }
   arm_locked();
 }
@@ -83,8 +66,22 @@ void BufferedPublisher::flush() {
     taken.swap(pending_);
   }
   std::map<std::string, std::vector<std::pair<MetricKey, Datum>>> by_ns;
-  for (auto& [_, p] : taken) {
-    for (auto& d : p.data) by_ns[p.ns].emplace_back(p.key, std::move(d));
+  for (auto& [slot, p] : taken) {
+    // A datum holds at most 150 distinct values (PutMetricData's limit).
+    Datum proto;
+    proto.timestamp_ms = std::get<1>(slot);
+    proto.unit = std::get<2>(slot);
+    proto.ingest_ms = p.ingest_ms;
+    Datum d = proto;
+    for (const auto& [value, count] : p.counts) {
+      if (d.values.size() == kMaxValues) {
+        by_ns[p.ns].emplace_back(p.key, std::move(d));
+        d = proto;
+      }
+      d.values.push_back(value);
+      d.counts.push_back(count);
+    }
+    by_ns[p.ns].emplace_back(p.key, std::move(d));
   }
   for (auto& [ns, points] : by_ns) {
     store_.put(ns, std::move(points), [name = ns](Status st) {

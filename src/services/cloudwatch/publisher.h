@@ -37,7 +37,8 @@ class BufferedPublisher final : public MetricPublisher {
   struct Pending {
     std::string ns;
     MetricKey key;
-    std::vector<Datum> data;  // each at most kMaxValues distinct values
+    int64_t ingest_ms = 0;
+    std::map<double, double> counts;  // value -> how many times; split per 150 at flush
   };
   void arm_locked() REQUIRES(mu_);
 

@@ -2,7 +2,8 @@
 the request's raw body, mode and failonwarnings as query parameters) and
 ImportApi / ReimportApi through boto3 (both generations) and the AWS CLI,
 the imported APIs answering on their invoke addresses, and bad documents
-refused with AWS's BadRequestException."""
+refused with AWS's BadRequestException. GetExport (OpenAPI 3 and Swagger,
+JSON and YAML, with extensions) with boto3 and the CLI, imported again."""
 
 import json
 import os
@@ -106,6 +107,41 @@ class ApiGatewayImportTest(ServerTestCase):
             self.gw.import_api(Body="openapi: 3.0.1\npaths: {}\n")
         with self.assertRaises(self.gw.exceptions.NotFoundException):
             self.gw.reimport_api(ApiId="nope", Body=OPENAPI_YAML)
+
+    def test_get_export(self):
+        api = self.rest.import_rest_api(body=json.dumps(SWAGGER).encode())["id"]
+        self.rest.create_deployment(restApiId=api, stageName="live")
+        out = self.rest.get_export(restApiId=api, stageName="live", exportType="oas30",
+                                   parameters={"extensions": "integrations"})
+        self.assertEqual(out["contentType"], "application/json")
+        doc = json.loads(out["body"].read())
+        self.assertEqual(doc["openapi"], "3.0.1")
+        self.assertEqual(doc["info"]["title"], "imported")
+        integration = doc["paths"]["/ping"]["get"]["x-amazon-apigateway-integration"]
+        self.assertEqual(integration["type"], "mock")
+        self.assertEqual(sorted(doc["components"]["schemas"]), ["Empty", "Error"])
+        out = self.rest.get_export(restApiId=api, stageName="live", exportType="swagger",
+                                   accepts="application/yaml")
+        self.assertEqual(out["contentType"], "application/yaml")
+        doc = json.loads(out["body"].read())  # JSON is YAML
+        self.assertEqual((doc["swagger"], doc["basePath"]), ("2.0", "/live"))
+        self.assertNotIn("x-amazon-apigateway-integration", doc["paths"]["/ping"]["get"])
+        with self.assertRaises(self.rest.exceptions.NotFoundException):
+            self.rest.get_export(restApiId=api, stageName="nope", exportType="swagger")
+
+    def test_cli_get_export(self):
+        api = self.rest.import_rest_api(body=json.dumps(SWAGGER).encode())["id"]
+        self.rest.create_deployment(restApiId=api, stageName="live")
+        # The AWS CLI writes the document to a file; imported again, it answers.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "export.json")
+            self.server.aws_cli("apigateway", "get-export", "--rest-api-id", api,
+                                "--stage-name", "live", "--export-type", "swagger",
+                                "--parameters", "extensions=apigateway", path)
+            with open(path, "rb") as f:
+                again = self.rest.import_rest_api(body=f.read())["id"]
+        self.rest.create_deployment(restApiId=again, stageName="live")
+        self.assertEqual(self.call(again, "/live/ping"), (200, "pong"))
 
     def test_cli_import_rest_api(self):
         with tempfile.TemporaryDirectory() as d:

@@ -55,6 +55,7 @@ const Operation<RestApiService> RestApiService::kOperations[] = {
     {"DeleteDeployment", &RestApiService::delete_deployment, by_rest_api},
     {"ImportRestApi", &RestApiService::import_rest_api, by_rest_api},
     {"PutRestApi", &RestApiService::put_rest_api, by_rest_api},
+    {"GetExport", &RestApiService::get_export, by_rest_api},
     {"CreateStage", &RestApiService::create_stage, by_rest_api},
     {"GetStage", &RestApiService::get_stage, by_rest_api},
     {"GetStages", &RestApiService::get_stages, by_rest_api},

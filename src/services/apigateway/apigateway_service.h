@@ -131,6 +131,7 @@ class RestApiService final : public Service {
   // import_handlers.cc: OpenAPI import (openapi.h)
   void import_rest_api(const CallContext& ctx, json::object in, Respond respond);
   void put_rest_api(const CallContext& ctx, json::object in, Respond respond);
+  Output get_export(const CallContext& ctx, const json::object& in) const;
   // Every apiStages entry names a REST API and one of its stages.
   Status check_api_stages(const CallContext& ctx, const json::value* stages) const;
 

@@ -21,6 +21,9 @@ Status check_rest_authorizer(const boost::json::object& authorizer);  // authori
 // address for the API).
 boost::json::object new_http_api(const std::string& endpoint_url, const std::string& id,
                                  double now);  // http_api_handlers.cc
+// "http://127.0.0.1:4566" -> "http://{id}.execute-api.localhost:4566".
+std::string api_endpoint(const std::string& endpoint_url,
+                         const std::string& id);  // http_api_handlers.cc
 // A new REST API's members with their defaults.
 boost::json::object new_rest_api(const std::string& id, const std::string& root,
                                  double now);  // rest_handlers.cc

@@ -57,20 +57,6 @@ json::object& group(json::object& doc, const char* name) {
   return g.as_object();
 }
 
-// "http://127.0.0.1:4566" -> "http://{id}.execute-api.localhost:4566".
-std::string api_endpoint(const std::string& endpoint_url, const std::string& id) {
-  std::string port;
-  size_t scheme = endpoint_url.find("://");
-  std::string_view rest = scheme == std::string::npos
-                              ? std::string_view(endpoint_url)
-                              : std::string_view(endpoint_url).substr(scheme + 3);
-  if (size_t colon = rest.rfind(':');
-      colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
-    port = std::string(rest.substr(colon));
-  }
-  return "http://" + id + ".execute-api.localhost" + port;
-}
-
 Status check_route_key(const std::string& key) {
   if (!parse_route_key(key)) {
     return errors::bad_request("Unable to create route. The route key is invalid: " + key);
@@ -122,6 +108,20 @@ Output page(const json::object& g, const json::object& in) {
 }
 
 }  // namespace
+
+// "http://127.0.0.1:4566" -> "http://{id}.execute-api.localhost:4566".
+std::string api_endpoint(const std::string& endpoint_url, const std::string& id) {
+  std::string port;
+  size_t scheme = endpoint_url.find("://");
+  std::string_view rest = scheme == std::string::npos
+                              ? std::string_view(endpoint_url)
+                              : std::string_view(endpoint_url).substr(scheme + 3);
+  if (size_t colon = rest.rfind(':');
+      colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
+    port = std::string(rest.substr(colon));
+  }
+  return "http://" + id + ".execute-api.localhost" + port;
+}
 
 Status check_http_integration(json::object& i) {
   std::string type = str(i, "IntegrationType");

@@ -1,5 +1,6 @@
-// OpenAPI import handlers of both gateways (the import itself is
-// openapi.h): ImportRestApi / PutRestApi and ImportApi / ReimportApi. An
+// OpenAPI import and export handlers of both gateways (the import itself is
+// openapi.h, the export openapi_export.h): ImportRestApi / PutRestApi /
+// GetExport and ImportApi / ReimportApi. An
 // import is one update of the API's document, so a document with errors
 // changes nothing.
 #include "common/json_fields.h"
@@ -9,6 +10,8 @@
 #include "services/apigateway/errors.h"
 #include "services/apigateway/models.h"
 #include "services/apigateway/openapi.h"
+#include "services/apigateway/openapi_export.h"
+#include "services/apigateway/rest_util.h"
 
 namespace nimbus::services::apigateway {
 
@@ -122,6 +125,48 @@ void RestApiService::put_rest_api(const CallContext&, json::object in, Respond r
         return Status::ok();
       },
       std::move(respond));
+}
+
+// The stage's deployment as a document: JSON, or YAML when `accepts` asks
+// for it (JSON is YAML, so the same text with YAML's content type).
+Output RestApiService::get_export(const CallContext& ctx, const json::object& in) const {
+  std::string id = str(in, "restApiId");
+  auto api = store_.find(id);
+  if (!api) return rest_api_not_found(ctx, id);
+  std::string type = str(in, "exportType");
+  if (type != "oas30" && type != "swagger")
+    return errors::bad_request("Invalid export type specified: " + type.substr(0, 64));
+  const auto* stages = api->doc.if_contains("stages");
+  const auto* stage = stages != nullptr && stages->is_object()
+                          ? stages->as_object().if_contains(str(in, "stageName"))
+                          : nullptr;
+  if (stage == nullptr || !stage->is_object())
+    return errors::not_found("Invalid stage identifier specified");
+  const auto* deps = api->doc.if_contains("deployments");
+  const auto* dep = deps != nullptr && deps->is_object()
+                        ? deps->as_object().if_contains(str(stage->as_object(), "deploymentId"))
+                        : nullptr;
+  if (dep == nullptr || !dep->is_object())
+    return errors::not_found("Invalid stage identifier specified");
+  ExportRequest r;
+  r.oas30 = type == "oas30";
+  r.stage = str(in, "stageName");
+  std::string endpoint = api_endpoint(ctx.endpoint_url, id);
+  r.host = endpoint.substr(endpoint.find("://") + 3);
+  std::string extensions = string_map(in, "parameters")["extensions"];
+  for (size_t start = 0; start <= extensions.size();) {
+    size_t comma = std::min(extensions.find(',', start), extensions.size());
+    std::string one = extensions.substr(start, comma - start);
+    if (one == "integrations") r.integrations = true;
+    if (one == "apigateway") r.apigateway = true;
+    start = comma + 1;
+  }
+  bool yaml = str(in, "accepts").find("yaml") != std::string::npos;
+  std::string body = json::serialize(export_rest(api->doc, dep->as_object(), r));
+  return json::object{{"contentType", yaml ? "application/yaml" : "application/json"},
+                      {"contentDisposition", "attachment; filename=\"" + type + "_" + r.stage +
+                                                 (yaml ? ".yaml" : ".json") + "\""},
+                      {"body", std::move(body)}};
 }
 
 // --- HTTP APIs --------------------------------------------------------------

@@ -1,7 +1,8 @@
 // Models and request validators from OpenAPI documents: the pure import
 // (openapi.h), model schemas naming each other (models.h), and an imported
 // API whose validator answers a bad body with 400, its
-// $context.error.validationErrorString in a gateway response.
+// $context.error.validationErrorString in a gateway response; GetExport of
+// such an API, imported again.
 #include <gtest/gtest.h>
 
 #include "services/apigateway/models.h"
@@ -228,6 +229,56 @@ TEST_F(ImportedValidationTest, ImportedValidatorRefusesBadBodies) {
   call("PutRestApi", {{"restApiId", id}, {"mode", "merge"}, {"body", kSwagger}});
   EXPECT_EQ(model_names(), (std::vector<std::string>{"Empty", "Error", "Owner", "Pet", "Thing"}));
   EXPECT_EQ(call("GetRequestValidators", {{"restApiId", id}})["items"].as_array().size(), 2u);
+}
+
+// GetExport: the stage's deployment as Swagger or OpenAPI 3, its
+// extensions on request, importable again with the same behaviour.
+TEST_F(ImportedValidationTest, ExportsImportAgain) {
+  id = s(call("ImportRestApi", {{"body", kSwagger}})["id"]);
+  call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+  auto out = call("GetExport", {{"restApiId", id},
+                                {"stageName", "prod"},
+                                {"exportType", "swagger"},
+                                {"parameters", json::object{{"extensions", "apigateway"}}}});
+  EXPECT_EQ(s(out["contentType"]), "application/json");
+  auto doc = json::parse(s(out["body"])).as_object();
+  EXPECT_EQ(doc.at("swagger"), "2.0");
+  EXPECT_EQ(doc.at("basePath"), "/prod");
+  EXPECT_EQ(doc.at("info").at("title"), "pets");
+  const auto& post = doc.at("paths").at("/pets").at("post").as_object();
+  EXPECT_EQ(post.at("x-amazon-apigateway-request-validator"), "all");
+  EXPECT_EQ(post.at("x-amazon-apigateway-integration").at("type"), "mock");
+  EXPECT_EQ(post.at("parameters").at(0).at("schema").at("$ref"), "#/definitions/Pet");
+  EXPECT_EQ(doc.at("definitions").at("Pet").at("properties").at("owner").at("$ref"),
+            "#/definitions/Owner");
+  EXPECT_TRUE(doc.at("x-amazon-apigateway-request-validators").as_object().contains("params"));
+  EXPECT_TRUE(
+      doc.at("x-amazon-apigateway-gateway-responses").as_object().contains("BAD_REQUEST_BODY"));
+  // Imported again, it validates as the original does.
+  id = s(call("ImportRestApi", {{"body", s(out["body"])}})["id"]);
+  call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+  EXPECT_EQ(send("POST", "/prod/pets", R"({"name": "rex"})").status, 200);
+  EXPECT_EQ(send("POST", "/prod/pets", R"({"owner": {"id": "x"}})").status, 422);
+  EXPECT_EQ(send("GET", "/prod/pets").status, 400);
+  // OpenAPI 3 without extensions: no integrations; YAML when asked.
+  out = call("GetExport", {{"restApiId", id},
+                           {"stageName", "prod"},
+                           {"exportType", "oas30"},
+                           {"accepts", "application/yaml"}});
+  EXPECT_EQ(s(out["contentType"]), "application/yaml");
+  doc = json::parse(s(out["body"])).as_object();
+  EXPECT_EQ(doc.at("openapi"), "3.0.1");
+  const auto& post3 = doc.at("paths").at("/pets").at("post").as_object();
+  EXPECT_FALSE(post3.contains("x-amazon-apigateway-integration"));
+  EXPECT_EQ(post3.at("requestBody").at("content").at("application/json").at("schema").at("$ref"),
+            "#/components/schemas/Pet");
+  EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("Owner"));
+  EXPECT_EQ(
+      error_code("GetExport", {{"restApiId", id}, {"stageName", "nope"}, {"exportType", "oas30"}}),
+      "NotFoundException");
+  EXPECT_EQ(
+      error_code("GetExport", {{"restApiId", id}, {"stageName", "prod"}, {"exportType", "raml"}}),
+      "BadRequestException");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // CloudWatch metrics through the service: PutMetricData's checks, ListMetrics,
 // GetMetricStatistics, GetMetricData, a restart, the publisher.
+#include <limits>
+
 #include "services/cloudwatch/test_helpers.h"
 
 namespace nimbus::services::cloudwatch::testing {
@@ -95,6 +97,14 @@ TEST_F(CloudWatchTest, GetMetricStatisticsChecks) {
   expect_error("GetMetricStatistics", in, "MissingParameter");
   in["ExtendedStatistics"] = json::array{"p101"};
   expect_error("GetMetricStatistics", in, "InvalidParameterValue");
+  // Extreme numbers are refused or clamped, never overflowed.
+  in["ExtendedStatistics"] = json::array{"p99"};
+  in["Period"] = std::numeric_limits<int64_t>::max();
+  expect_error("GetMetricStatistics", in, "InvalidParameterValue");
+  in["Period"] = 3600;
+  in["StartTime"] = -1e300;
+  in["EndTime"] = 1e300;
+  expect_error("GetMetricStatistics", in, "InvalidParameterCombination");
 }
 
 TEST_F(CloudWatchTest, ListMetricsFiltersAndPages) {
@@ -207,6 +217,11 @@ TEST_F(CloudWatchTest, GetMetricDataStatsExpressionsAndPages) {
             2u);
   in["NextToken"] = "bogus";
   expect_error("GetMetricData", in, "InvalidNextToken");
+  in["NextToken"] = std::to_string(std::numeric_limits<int64_t>::max());
+  expect_error("GetMetricData", in, "InvalidNextToken");
+  in.erase("NextToken");
+  in["MaxDatapoints"] = std::numeric_limits<int64_t>::max();
+  expect_error("GetMetricData", in, "InvalidParameterValue");
 }
 
 TEST_F(CloudWatchTest, GetMetricDataChecks) {

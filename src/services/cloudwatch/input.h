@@ -35,7 +35,10 @@ inline std::optional<double> number(const boost::json::object& o, std::string_vi
 inline std::optional<int64_t> millis(const boost::json::object& o, std::string_view key) {
   auto s = number(o, key);
   if (!s || !std::isfinite(*s)) return std::nullopt;
-  return static_cast<int64_t>(std::llround(*s * 1000));
+  // Clamped to ±10^13 s (300,000 years) so that differences of timestamps
+  // cannot overflow.
+  constexpr double kLimit = 1e13;
+  return static_cast<int64_t>(std::llround(std::clamp(*s, -kLimit, kLimit) * 1000));
 }
 
 inline const boost::json::array* array(const boost::json::object& o, std::string_view key) {

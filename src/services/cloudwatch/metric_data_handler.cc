@@ -18,6 +18,8 @@ namespace {
 
 constexpr size_t kMaxQueries = 500;
 constexpr int64_t kDefaultMaxDatapoints = 100'800;
+// Far beyond any answer's datapoints (500 queries of 15 days by the second).
+constexpr int64_t kMaxOffset = int64_t{1} << 40;
 
 bool valid_id(const std::string& id) {
   if (id.empty() || !std::islower(static_cast<unsigned char>(id[0]))) return false;
@@ -57,12 +59,14 @@ Output CloudWatchService::get_metric_data(const CallContext&, const object& in) 
     return errors::invalid_value(scan, "ScanBy");
   }
   const int64_t max_points = integer(in, "MaxDatapoints").value_or(kDefaultMaxDatapoints);
-  if (max_points < 1) return errors::invalid_value(std::to_string(max_points), "MaxDatapoints");
+  if (max_points < 1 || max_points > kMaxOffset) {
+    return errors::invalid_value(std::to_string(max_points), "MaxDatapoints");
+  }
   int64_t offset = 0;
   if (has(in, "NextToken")) {
     std::string t = str(in, "NextToken");
     auto r = std::from_chars(t.data(), t.data() + t.size(), offset);
-    if (r.ec != std::errc() || r.ptr != t.data() + t.size() || offset < 0) {
+    if (r.ec != std::errc() || r.ptr != t.data() + t.size() || offset < 0 || offset > kMaxOffset) {
       return errors::bad_token();
     }
   }

@@ -16,7 +16,11 @@ int64_t floor_to(int64_t v, int64_t step) {
 
 Result<Window> make_window(int64_t start_ms, int64_t end_ms, int64_t period_s, int64_t now_ms,
                            const std::string& period_name) {
-  if (period_s < 1) return errors::invalid_value(std::to_string(period_s), period_name);
+  // Beyond a century no range holds a whole period (and period_s * 1000
+  // stays far from overflow).
+  if (period_s < 1 || period_s > 3'153'600'000) {
+    return errors::invalid_value(std::to_string(period_s), period_name);
+  }
   if (period_s < 60
           ? (period_s != 1 && period_s != 5 && period_s != 10 && period_s != 20 && period_s != 30)
           : period_s % 60 != 0) {

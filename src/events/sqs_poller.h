@@ -76,7 +76,7 @@ struct PollerCounters {
   // handed to the function.
   Gauge* iterator_age_ms = nullptr;
   // The same age, for Lambda's AWS/Lambda IteratorAge metric; may be null.
-  std::function<void(int64_t age_ms)> iterator_age;
+  std::function<void(int64_t age_ms)> iterator_age = nullptr;
 };
 
 class SqsPoller : public std::enable_shared_from_this<SqsPoller> {

@@ -40,6 +40,7 @@ std::vector<Builtin> make_table() {
       {"sqrt", "<n-:n>", fns::sqrt, {}},
       {"random", "<:n>", fns::random, {}},
       {"formatBase", "<n-n?:s>", fns::format_base, {}},
+      {"formatNumber", "<n-so?:s>", fns::format_number_picture, {}},
       {"formatInteger", "<n-s:s>", fns::format_integer, {}},
       {"parseInteger", "<s-s:n>", fns::parse_integer, {}},
       {"shuffle", "<a:a>", fns::shuffle, {}},

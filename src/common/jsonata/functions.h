@@ -46,6 +46,7 @@ JSONATA_FN(power);
 JSONATA_FN(sqrt);
 JSONATA_FN(random);
 JSONATA_FN(format_base);
+JSONATA_FN(format_number_picture);  // $formatNumber
 JSONATA_FN(format_integer);
 JSONATA_FN(parse_integer);
 JSONATA_FN(shuffle);

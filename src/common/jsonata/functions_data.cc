@@ -7,6 +7,7 @@
 
 #include "common/jsonata/functions.h"
 #include "common/jsonata/functions_integer.h"
+#include "common/jsonata/functions_number.h"
 #include "common/jsonata/functions_time.h"
 
 namespace nimbus::jsonata::fns {
@@ -157,6 +158,18 @@ Value format_base(Evaluator& ev, std::vector<Value>& a) {
   } while (n > 0);
   if (x < 0) digits.insert(digits.begin(), '-');
   return Value(json::value(std::move(digits)));
+}
+
+Value format_number_picture(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  const json::object* options =
+      a.size() > 2 && a[2].is_json() && a[2].json.is_object() ? &a[2].json.get_object() : nullptr;
+  auto out = format_decimal(a[0].number(), a[1].json.get_string(), options);
+  if (auto* e = std::get_if<Error>(&out)) {
+    ev.fail(e->code, e->message);
+    return {};
+  }
+  return Value(json::value(std::move(std::get<std::string>(out))));
 }
 
 Value format_integer(Evaluator& ev, std::vector<Value>& a) {

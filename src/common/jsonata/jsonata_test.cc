@@ -121,6 +121,14 @@ TEST(Jsonata, DateTimePictures) {
   EXPECT_EQ(run("$now('[FNn] [H01]:[m01]', '+0100')", "null", o), R"("Friday 11:33")");
 }
 
+// Where $formatNumber leaves the reference on purpose: zero in an
+// exponent picture (the reference loops forever) and numbers past 1e21.
+TEST(Jsonata, FormatNumber) {
+  EXPECT_EQ(run("$formatNumber(0, '0.0e0')"), R"("0.0e0")");
+  EXPECT_EQ(run("$formatNumber(1e21, '#,##0')"), R"("1,000,000,000,000,000,000,000")");
+  EXPECT_EQ(run("$formatNumber(-1.5e-10, '0.0e0')"), R"("-1.5e-10")");
+}
+
 TEST(Jsonata, VariablesAndNatives) {
   Options o;
   o.variables["states"] = json::parse(R"({"input":{"x":5}})");

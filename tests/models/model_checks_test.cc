@@ -78,6 +78,9 @@ const std::set<std::string>& documented_errors(const std::string& service) {
       // Code.Location links stand for presigned S3 URLs, so a missing or
       // removed zip gets S3's NoSuchKey (code_download.cc), not a Lambda error.
       {"lambda", {"NoSuchKey"}},
+      // A processing Lambda its role may not invoke: the errorCode of the
+      // processing-failed records (Lambda.InvokeAccessDenied), never an answer.
+      {"firehose", {"InvokeAccessDenied"}},
       {"sts", {"AccessDenied"}}};
   static const std::set<std::string> none;
   auto it = codes.find(service);

@@ -6,8 +6,8 @@
 # Clang only. GCC 12 loses the system-header status of the locations inside
 # a precompiled header and then reports -Warray-bounds false positives from
 # libstdc++'s inlined std::string copies, which -Werror turns into failures.
-# The Makefile builds with clang by default, so both of CI's builds (make
-# test, make test-asan / make fuzz) use the PCH.
+# The Makefile builds with clang by default, so CI's one build (make test
+# and make fuzz share build-san) and make build use the PCH.
 #
 # ccache caches PCH compiles only with the sloppiness settings the top-level
 # CMakeLists.txt gives it, and a PCH built without timestamps (below).

@@ -170,6 +170,7 @@ void write_json(std::string& out, const boost::json::value& v, bool pretty, int 
 char type_letter(const Value& v);
 size_t utf8_length(std::string_view s);
 std::vector<std::string> utf8_chars(std::string_view s);
+void append_utf8(std::string& out, uint32_t code_point);
 Value number(double d);  // fails nothing; callers check finiteness
 
 // A regex's matches in `s` from byte `from`, as JSONata's matchers give them

@@ -28,26 +28,6 @@ uint32_t code_point(const std::string& c) {
   return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
 }
 
-std::string utf8(uint32_t cp) {
-  std::string out;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-  return out;
-}
-
 // The analysed sub-picture (XPath 3.1, 4.7.4).
 struct SubPicture {
   std::string prefix, suffix;
@@ -376,7 +356,7 @@ std::variant<std::string, Error> format_decimal(double value, std::string_view p
   uint32_t zero = code_point(s.zero);
   auto family = [&](const std::string& ascii) {
     std::string out;
-    for (char c : ascii) out += utf8(zero + static_cast<uint32_t>(c - '0'));
+    for (char c : ascii) append_utf8(out, zero + static_cast<uint32_t>(c - '0'));
     return out;
   };
   std::string out;

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/jsonata/ast.h"
+#include "common/jsonata/eval.h"
 #include "common/jsonata/jsonata.h"
 #include "common/jsonata/regex.h"
 
@@ -40,24 +41,6 @@ int binding_power(const Token& t) {
 
 bool is_operator_char(char c) {
   return std::strchr(".[]{}(),@#;:?+-*/%|=<>^&!~", c) != nullptr;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 class Parser {

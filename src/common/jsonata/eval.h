@@ -37,6 +37,12 @@ struct Value {
 
   Value() = default;
   Value(boost::json::value j) : kind(Kind::kJson), json(std::move(j)) {}  // NOLINT
+  static Value function(std::shared_ptr<const Function> f) {
+    Value v;
+    v.kind = Kind::kFunction;
+    v.fn = std::move(f);
+    return v;
+  }
   static Value seq() {
     Value v{boost::json::array()};
     v.sequence = true;
@@ -171,7 +177,8 @@ char type_letter(const Value& v);
 size_t utf8_length(std::string_view s);
 std::vector<std::string> utf8_chars(std::string_view s);
 void append_utf8(std::string& out, uint32_t code_point);
-Value number(double d);  // fails nothing; callers check finiteness
+uint32_t decode_utf8(std::string_view one_character);  // as utf8_chars splits them
+Value number(double d);                                // fails nothing; callers check finiteness
 
 // A regex's matches in `s` from byte `from`, as JSONata's matchers give them
 // (functions_regex.cc): the first may be empty; one after it may not

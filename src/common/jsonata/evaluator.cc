@@ -197,10 +197,7 @@ Value Evaluator::eval_bare(const Node& n, const Value& input, const std::shared_
       f->lambda = &n;
       f->closure = env;
       f->input = input;
-      Value v;
-      v.kind = Value::Kind::kFunction;
-      v.fn = std::move(f);
-      return v;
+      return Value::function(std::move(f));
     }
     case NodeType::kApply: {
       EVAL_TRY(lhs, eval(*n.kids[0], input, env));
@@ -215,10 +212,7 @@ Value Evaluator::eval_bare(const Node& n, const Value& input, const std::shared_
       if (lhs.is_function()) {  // f ~> g: the composition
         auto c = std::make_shared<Function>();
         c->chain = {lhs, f};
-        Value v;
-        v.kind = Value::Kind::kFunction;
-        v.fn = std::move(c);
-        return v;
+        return Value::function(std::move(c));
       }
       return apply(f, {lhs}, input, n.position);
     }
@@ -230,18 +224,12 @@ Value Evaluator::eval_bare(const Node& n, const Value& input, const std::shared_
       auto f = std::make_shared<Function>();
       f->transform = &n;
       f->closure = env;
-      Value v;
-      v.kind = Value::Kind::kFunction;
-      v.fn = std::move(f);
-      return v;
+      return Value::function(std::move(f));
     }
     case NodeType::kRegex: {
       auto f = std::make_shared<Function>();
       f->regex = n.regex;
-      Value v;
-      v.kind = Value::Kind::kFunction;
-      v.fn = std::move(f);
-      return v;
+      return Value::function(std::move(f));
     }
   }
   return {};
@@ -255,19 +243,13 @@ Value Evaluator::variable(const Node& n, const Value& input, const std::shared_p
     auto f = std::make_shared<Function>();
     f->native = &native->second;
     f->name = n.text;
-    Value v;
-    v.kind = Value::Kind::kFunction;
-    v.fn = std::move(f);
-    return v;
+    return Value::function(std::move(f));
   }
   if (const Builtin* b = find_builtin(n.text)) {
     auto f = std::make_shared<Function>();
     f->builtin = b;
     f->name = n.text;
-    Value v;
-    v.kind = Value::Kind::kFunction;
-    v.fn = std::move(f);
-    return v;
+    return Value::function(std::move(f));
   }
   return {};
 }

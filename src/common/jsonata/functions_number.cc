@@ -19,15 +19,6 @@ struct Symbols {
               zero = "0", digit = "#", pattern = ";", minus = "-";
 };
 
-uint32_t code_point(const std::string& c) {
-  auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(c[i])); };
-  if (c.empty()) return 0;
-  if (b(0) < 0x80) return b(0);
-  if (c.size() == 2) return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-  if (c.size() == 3) return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-  return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-}
-
 // The analysed sub-picture (XPath 3.1, 4.7.4).
 struct SubPicture {
   std::string prefix, suffix;
@@ -43,9 +34,9 @@ Error error(const char* code, const char* message) {
 }
 
 std::variant<SubPicture, Error> analyse(const Chars& p, const Symbols& s) {
-  uint32_t zero = code_point(s.zero);
+  uint32_t zero = decode_utf8(s.zero);
   auto is_digit = [&](const std::string& c) {
-    uint32_t cp = code_point(c);
+    uint32_t cp = decode_utf8(c);
     return cp >= zero && cp <= zero + 9;
   };
   auto mantissa_char = [&](const std::string& c) {
@@ -353,7 +344,7 @@ std::variant<std::string, Error> format_decimal(double value, std::string_view p
   while (static_cast<int>(int_part.size()) < pic.min_int) int_part.insert(int_part.begin(), '0');
   while (static_cast<int>(frac_part.size()) < pic.min_frac) frac_part += '0';
   // Digits in the picture's zero-digit family, grouping separators.
-  uint32_t zero = code_point(s.zero);
+  uint32_t zero = decode_utf8(s.zero);
   auto family = [&](const std::string& ascii) {
     std::string out;
     for (char c : ascii) append_utf8(out, zero + static_cast<uint32_t>(c - '0'));

@@ -88,33 +88,12 @@ Value substring_after(Evaluator&, std::vector<Value>& a) {
 }
 
 namespace {
-uint32_t decode(std::string_view ch) {
-  auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(ch[i])); };
-  if (ch.size() == 1) return b(0);
-  if (ch.size() == 2) return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-  if (ch.size() == 3) return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-  return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-}
-
-void encode(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // Case mapping for ASCII, Latin-1, Greek and Cyrillic (the scripts whose
 // cases differ by a fixed offset); other characters stay as they are.
 std::string map_case(std::string_view s, bool upper) {
   std::string out;
   for (const auto& ch : utf8_chars(s)) {
-    uint32_t c = decode(ch);
+    uint32_t c = decode_utf8(ch);
     uint32_t m = c;
     if (upper) {
       if (c == 0xDF) {
@@ -140,7 +119,7 @@ std::string map_case(std::string_view s, bool upper) {
     if (m == c || ch.size() > 3) {
       out += ch;
     } else {
-      encode(out, m);
+      append_utf8(out, m);
     }
   }
   return out;

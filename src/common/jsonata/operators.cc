@@ -156,9 +156,7 @@ Value Evaluator::call(const Node& n, const Value& input, const std::shared_ptr<E
       p->bound.emplace_back(eval(*n.kids[i], input, env));
       if (failed()) return {};
     }
-    Value v;
-    v.kind = Value::Kind::kFunction;
-    v.fn = std::move(p);
+    Value v = Value::function(std::move(p));
     // x ~> f(?, a): the partial function applied to x.
     if (first != nullptr) return apply(v, {*first}, input, n.position);
     return v;
@@ -219,10 +217,7 @@ Value Evaluator::apply(const Value& fv, std::vector<Value> args, const Value& co
         ++next;
       }
     }
-    Value inner;
-    inner.kind = Value::Kind::kFunction;
-    inner.fn = f.partial;
-    result = apply(inner, std::move(full), context, position);
+    result = apply(Value::function(f.partial), std::move(full), context, position);
   } else if (!f.chain.empty()) {
     result = apply(f.chain[0], std::move(args), context, position);
     for (size_t i = 1; i < f.chain.size() && !failed(); ++i) {

@@ -159,6 +159,15 @@ size_t utf8_length(std::string_view s) {
   return n;
 }
 
+uint32_t decode_utf8(std::string_view ch) {
+  auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(ch[i])); };
+  if (ch.empty()) return 0;
+  if (ch.size() == 1) return b(0);
+  if (ch.size() == 2) return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+  if (ch.size() == 3) return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+  return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+}
+
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);

@@ -160,16 +160,23 @@ Value format_base(Evaluator& ev, std::vector<Value>& a) {
   return Value(json::value(std::move(digits)));
 }
 
-Value format_number_picture(Evaluator& ev, std::vector<Value>& a) {
-  if (a[0].undefined()) return {};
-  const json::object* options =
-      a.size() > 2 && a[2].is_json() && a[2].json.is_object() ? &a[2].json.get_object() : nullptr;
-  auto out = format_decimal(a[0].number(), a[1].json.get_string(), options);
+namespace {
+// A picture formatter's text, or its error failed into the evaluation.
+Value text_or_fail(Evaluator& ev, std::variant<std::string, Error> out) {
   if (auto* e = std::get_if<Error>(&out)) {
     ev.fail(e->code, e->message);
     return {};
   }
   return Value(json::value(std::move(std::get<std::string>(out))));
+}
+}  // namespace
+
+Value format_number_picture(Evaluator& ev, std::vector<Value>& a) {
+  if (a[0].undefined()) return {};
+  const json::object* options =
+      a.size() > 2 && a[2].is_json() && a[2].json.is_object() ? &a[2].json.get_object() : nullptr;
+  auto out = format_decimal(a[0].number(), a[1].json.get_string(), options);
+  return text_or_fail(ev, std::move(out));
 }
 
 Value format_integer(Evaluator& ev, std::vector<Value>& a) {
@@ -180,11 +187,7 @@ Value format_integer(Evaluator& ev, std::vector<Value>& a) {
     return {};
   }
   auto out = jsonata::format_integer(static_cast<int64_t>(x), a[1].json.get_string());
-  if (auto* e = std::get_if<Error>(&out)) {
-    ev.fail(e->code, e->message);
-    return {};
-  }
-  return Value(json::value(std::move(std::get<std::string>(out))));
+  return text_or_fail(ev, std::move(out));
 }
 
 Value parse_integer(Evaluator& ev, std::vector<Value>& a) {
@@ -194,7 +197,7 @@ Value parse_integer(Evaluator& ev, std::vector<Value>& a) {
     ev.fail(e->code, e->message);
     return {};
   }
-  const auto& n = std::get<std::optional<int64_t>>(out);
+  const auto& n = std::get<std::optional<int64_t>>(out);  // nullopt: not in the picture's form
   if (!n) return {};
   return jsonata::number(static_cast<double>(*n));
 }
@@ -549,11 +552,7 @@ Value formatted(Evaluator& ev, int64_t ms, const std::vector<Value>& a, size_t a
     offset = *tz;
   }
   auto out = format_date_time(ms, picture ? a[at].json.get_string() : kIsoPicture, offset);
-  if (auto* e = std::get_if<Error>(&out)) {
-    ev.fail(e->code, e->message);
-    return {};
-  }
-  return Value(json::value(std::move(std::get<std::string>(out))));
+  return text_or_fail(ev, std::move(out));
 }
 }  // namespace
 

@@ -6,7 +6,6 @@ their own API)."""
 
 import base64
 import http.client
-import io
 import json
 import shutil
 import subprocess
@@ -14,9 +13,8 @@ import time
 import unittest
 import urllib.error
 import urllib.request
-import zipfile
 
-from harness import ACCESS_KEY, ACCOUNT, SECRET_KEY, ServerTestCase, require_boto3
+from harness import ACCESS_KEY, ACCOUNT, SECRET_KEY, ServerTestCase, require_boto3, zip_of
 
 ROLE = "arn:aws:iam::%s:role/lambda-role" % ACCOUNT
 
@@ -52,13 +50,6 @@ def handler(event, context):
 """
 
 
-def handler_zip():
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", HANDLER)
-    return buf.getvalue()
-
-
 class ApiGatewayTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
@@ -67,7 +58,7 @@ class ApiGatewayTest(ServerTestCase):
         cls.lam = cls.server.boto3_client("lambda")
         cls.fn_arn = cls.lam.create_function(
             FunctionName="apigw-echo", Runtime="python3.11", Role=ROLE, Handler="app.handler",
-            Code={"ZipFile": handler_zip()}, Timeout=10)["FunctionArn"]
+            Code={"ZipFile": zip_of({"app.py": HANDLER})}, Timeout=10)["FunctionArn"]
         cls.uri = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/%s/invocations"
                    % cls.fn_arn)
         cls.gw = cls.server.boto3_client("apigatewayv2")

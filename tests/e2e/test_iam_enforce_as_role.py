@@ -17,18 +17,13 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from harness import ACCOUNT, REGION, ServerTestCase, require_boto3, wait_until
+from harness import ACCOUNT, REGION, ServerTestCase, require_boto3, trust_policy, wait_until
 from test_events import receive_all
 from test_firehose import BUFFER, MIB, TRANSFORM, objects
 from test_lambda import py_zip
 from test_scheduler import at_in
 
 QARN = "arn:aws:sqs:%s:%s:%%s" % (REGION, ACCOUNT)
-
-
-def trust(service):
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
 
 
 def allow(action, resource):
@@ -51,7 +46,7 @@ class ActingAsRoleTest(ServerTestCase):
 
     def role(self, name, service):
         return self.iam.create_role(RoleName=name,
-                                    AssumeRolePolicyDocument=trust(service))["Role"]["Arn"]
+                                    AssumeRolePolicyDocument=trust_policy(service))["Role"]["Arn"]
 
     def function_to(self, name, role, queue):
         self.lam.create_function(FunctionName=name, Runtime="python3.11", Role=role,

@@ -172,7 +172,7 @@ Value text_or_fail(Evaluator& ev, std::variant<std::string, Error> out) {
 }  // namespace
 
 Value format_number_picture(Evaluator& ev, std::vector<Value>& a) {
-  if (a[0].undefined()) return {};
+  if (a[0].undefined() || a[1].undefined()) return {};  // a picture that is nothing too
   const json::object* options =
       a.size() > 2 && a[2].is_json() && a[2].json.is_object() ? &a[2].json.get_object() : nullptr;
   auto out = format_decimal(a[0].number(), a[1].json.get_string(), options);
@@ -180,7 +180,7 @@ Value format_number_picture(Evaluator& ev, std::vector<Value>& a) {
 }
 
 Value format_integer(Evaluator& ev, std::vector<Value>& a) {
-  if (a[0].undefined()) return {};
+  if (a[0].undefined() || a[1].undefined()) return {};  // a picture that is nothing too
   double x = std::floor(a[0].number());
   if (!(std::fabs(x) < 9.2e18)) {
     ev.fail("D1001", "Number out of range");
@@ -191,7 +191,7 @@ Value format_integer(Evaluator& ev, std::vector<Value>& a) {
 }
 
 Value parse_integer(Evaluator& ev, std::vector<Value>& a) {
-  if (a[0].undefined()) return {};
+  if (a[0].undefined() || a[1].undefined()) return {};  // a picture that is nothing too
   auto out = jsonata::parse_integer(a[0].json.get_string(), a[1].json.get_string());
   if (auto* e = std::get_if<Error>(&out)) {
     ev.fail(e->code, e->message);

@@ -2,6 +2,7 @@
 
 #include "common/jsonata/functions_integer.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdlib>
@@ -73,6 +74,15 @@ struct Marker {
   int min_width = -1, max_width = -1;
 };
 
+// A width modifier's number. Widths past kMaxWidth are cut to it: a picture
+// cannot make a component thousands of characters wide (no picture needs
+// it, and a hostile one would pad without end).
+constexpr int kMaxWidth = 1024;
+int width_of(const std::string& text) {
+  long v = std::strtol(text.c_str(), nullptr, 10);
+  return static_cast<int>(std::clamp<long>(v, 0, kMaxWidth));
+}
+
 std::optional<Marker> parse_marker(std::string_view text) {
   std::string m;
   for (char c : text) {
@@ -88,8 +98,8 @@ std::optional<Marker> parse_marker(std::string_view text) {
     auto dash = width.find('-');
     std::string lo = width.substr(0, dash);
     std::string hi = dash == std::string::npos ? "" : width.substr(dash + 1);
-    if (!lo.empty() && lo != "*") k.min_width = std::atoi(lo.c_str());
-    if (!hi.empty() && hi != "*") k.max_width = std::atoi(hi.c_str());
+    if (!lo.empty() && lo != "*") k.min_width = width_of(lo);
+    if (!hi.empty() && hi != "*") k.max_width = width_of(hi);
     if (dash == std::string::npos) k.max_width = k.min_width;  // ",2" means ",2-2"
   }
   // A trailing o (ordinal), c (cardinal) or t (traditional) modifies the

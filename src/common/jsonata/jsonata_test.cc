@@ -119,6 +119,8 @@ TEST(Jsonata, DateTimePictures) {
   Options o;
   o.now_ms = 1521801216617;
   EXPECT_EQ(run("$now('[FNn] [H01]:[m01]', '+0100')", "null", o), R"("Friday 11:33")");
+  // A width past 1024 is cut to it (a fuzzer's picture asked for 10^12).
+  EXPECT_EQ(run("$length($fromMillis(0, '[Y,888888888888]'))"), "1024");
 }
 
 // Where $formatNumber leaves the reference on purpose: zero in an
@@ -127,6 +129,10 @@ TEST(Jsonata, FormatNumber) {
   EXPECT_EQ(run("$formatNumber(0, '0.0e0')"), R"("0.0e0")");
   EXPECT_EQ(run("$formatNumber(1e21, '#,##0')"), R"("1,000,000,000,000,000,000,000")");
   EXPECT_EQ(run("$formatNumber(-1.5e-10, '0.0e0')"), R"("-1.5e-10")");
+  // A picture that evaluates to nothing (found by the fuzzer: it crashed).
+  EXPECT_EQ(run("$formatNumber(1, nothing)"), "undefined");
+  EXPECT_EQ(run("$formatInteger(1, nothing)"), "undefined");
+  EXPECT_EQ(run("$parseInteger('XI', nothing)"), "undefined");
 }
 
 TEST(Jsonata, VariablesAndNatives) {

@@ -11,8 +11,8 @@ import threading
 import time
 import unittest
 
-from harness import ServerTestCase, require_boto3
-from test_apigw import ROLE, handler_zip
+from harness import ServerTestCase, require_boto3, zip_of
+from test_apigw import HANDLER, ROLE
 
 
 def b64url(data):
@@ -85,7 +85,7 @@ class JwtAuthorizerTest(ServerTestCase):
         cls.issuer = Issuer()
         lam = cls.server.boto3_client("lambda")
         fn = lam.create_function(FunctionName="jwt-echo", Runtime="python3.11", Role=ROLE,
-                                 Handler="app.handler", Code={"ZipFile": handler_zip()},
+                                 Handler="app.handler", Code={"ZipFile": zip_of({"app.py": HANDLER})},
                                  Timeout=10)["FunctionArn"]
         gw = cls.server.boto3_client("apigatewayv2")
         cls.api_id = gw.create_api(Name="jwt", ProtocolType="HTTP")["ApiId"]

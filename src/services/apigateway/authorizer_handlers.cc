@@ -106,7 +106,7 @@ void RestApiService::create_authorizer(const CallContext&, json::object in, Resp
   change(
       in,
       [&a](json::object& doc, json::object& out) {
-        std::string id = new_id(6);
+        std::string id = new_id(6, authorizers_of(doc));
         a["id"] = id;
         authorizers_of(doc)[id] = a;
         out = a;

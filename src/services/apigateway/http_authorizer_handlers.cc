@@ -84,7 +84,7 @@ void HttpApiService::create_authorizer(const CallContext&, json::object in, Resp
   change(
       in,
       [&a](json::object& doc, json::object& out) {
-        std::string id = new_id(6);
+        std::string id = new_id(6, authorizers_of(doc));
         a["AuthorizerId"] = id;
         authorizers_of(doc)[id] = a;
         out = a;

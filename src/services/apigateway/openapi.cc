@@ -125,7 +125,7 @@ Authorizers authorizers_of(
                                 "': " + st.error().message);
       continue;
     }
-    std::string id = new_id(6);
+    std::string id = new_id(6, out.by_id);
     a[id_member] = id;
     out.by_id[id] = std::move(a);
     out.ids[name] = id;

@@ -85,7 +85,7 @@ Validators validators_of(const json::object& doc, Problems& problems) {
       problems.errors.push_back("Invalid request validator '" + std::string(name) + "'");
       continue;
     }
-    std::string id = new_id(6);
+    std::string id = new_id(6, out.by_id);
     out.by_id[id] = json::object{
         {"id", id},
         {"name", name},

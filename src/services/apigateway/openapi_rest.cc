@@ -192,7 +192,7 @@ struct Builder {
         }
         variable[parent_id] = part;
       }
-      std::string id = new_id(6);
+      std::string id = new_id(6, resources);
       resources[id] = json::object{
           {"id", id}, {"parentId", parent_id}, {"pathPart", part}, {"path", path.substr(0, slash)}};
       children[key] = id;

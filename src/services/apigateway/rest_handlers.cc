@@ -188,7 +188,7 @@ void RestApiService::create_resource(const CallContext&, json::object in, Respon
                 "is allowed"));
           }
         }
-        std::string id = new_id(6);
+        std::string id = new_id(6, resources);
         json::object r{{"id", id}, {"parentId", parent_id}, {"pathPart", part}, {"path", path}};
         resources[id] = r;
         out = std::move(r);

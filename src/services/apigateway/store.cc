@@ -23,6 +23,12 @@ std::string new_id(size_t n) {
   return out;
 }
 
+std::string new_id(size_t n, const json::object& taken) {
+  std::string id = new_id(n);
+  while (taken.contains(id)) id = new_id(n);
+  return id;
+}
+
 ApiPtr ApiStore::make(json::object doc) const {
   auto api = std::make_shared<Api>();
   api->compiled = compile_(doc);

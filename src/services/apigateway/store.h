@@ -72,5 +72,8 @@ class ApiStore {
 // A random id of `n` lowercase letters and digits (API ids are 10, route
 // and integration ids 7, as AWS's).
 std::string new_id(size_t n);
+// A new id of `n` characters that is not a key of `taken` (ids are random,
+// so siblings in one document are checked rather than trusted apart).
+std::string new_id(size_t n, const json::object& taken);
 
 }  // namespace nimbus::services::apigateway

@@ -67,7 +67,18 @@ struct CallContext {
   std::string endpoint_url;   // "http://host:port" as the client addressed nimbus
   std::string path;           // raw request path (SQS accepts the queue URL path)
   std::shared_ptr<Payload> payload = std::make_shared<Payload>();  // streaming payloads
+  // The AWS service making this call for the caller, as IAM's aws:CalledVia
+  // names it ("cloudformation.amazonaws.com" for a stack's resources). Set
+  // only by in-process callers, never from a request: empty for a client.
+  std::string called_via;
 };
+
+// Whether tag keys with the reserved "aws:" prefix are taken: AWS refuses
+// them from every user and takes them from CloudFormation, which tags what a
+// stack makes with aws:cloudformation:stack-name, stack-id and logical-id.
+inline bool takes_aws_tags(const CallContext& ctx) {
+  return ctx.called_via == "cloudformation.amazonaws.com";
+}
 
 using Output = Result<boost::json::object>;
 using Respond = std::function<void(Output)>;

@@ -195,14 +195,9 @@ class StackApiTest(ServerTestCase):
             "Role": lambda: pairs(iam.list_role_tags(RoleName=role)["Tags"]),
         }
 
-        # The aws:cloudformation:* tags reach the types whose services take
-        # aws: keys in nimbus; SQS, SNS, DynamoDB and EventBridge refuse them
-        # from every caller (README: Stack tags).
-        system = {"Bucket", "Function", "Role"}
-
+        # Every resource gets the aws:cloudformation:* tags, which the
+        # services refuse from any other caller (README: Stack tags).
         def expected(logical, **own):
-            if logical not in system:
-                return own
             return dict(own, **{"aws:cloudformation:stack-name": "tagged",
                                 "aws:cloudformation:stack-id": stack_id,
                                 "aws:cloudformation:logical-id": logical})
@@ -429,7 +424,9 @@ class StackApiTest(ServerTestCase):
         stack_id = json.loads(out)["StackId"]
         self.assertEqual(self.settled(stack_id)["StackStatus"], "CREATE_FAILED")
         tags = self.sqs.list_queue_tags(QueueUrl=self.physical("cli", "Good"))["Tags"]
-        self.assertEqual(tags, {"team": "cli"})
+        self.assertEqual(tags, {"team": "cli", "aws:cloudformation:stack-name": "cli",
+                                "aws:cloudformation:stack-id": stack_id,
+                                "aws:cloudformation:logical-id": "Good"})
         self.server.aws_cli("cloudformation", "rollback-stack", "--stack-name", "cli")
         self.assertEqual(self.settled("cli")["StackStatus"], "ROLLBACK_COMPLETE")
         self.server.aws_cli("cloudformation", "set-stack-policy", "--stack-name", "cli",

@@ -138,6 +138,7 @@ ResourceRequest Engine::request_locked(const StackState& s, const std::string& i
   r.ctx.region = s.region;
   r.ctx.account_id = s.account_id;
   r.ctx.endpoint_url = s.endpoint_url;
+  r.ctx.called_via = "cloudformation.amazonaws.com";
   return r;
 }
 

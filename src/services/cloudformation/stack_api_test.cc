@@ -82,33 +82,31 @@ TEST_F(StackApiTest, StackTagsReachTheResourcesWithAwsTags) {
                                    {"Tags", tag_list({{"team", "stack"}, {"cost", "42"}})}})
                   .at("StackId"));
   ASSERT_EQ(settled("tags"), "CREATE_COMPLETE") << reasons("tags");
-  // The resource's own value wins over the stack's for the same key; the
-  // aws: tags go where the service takes them (README: Stack tags).
+  // The resource's own value wins over the stack's for the same key; every
+  // resource gets the aws:cloudformation:* tags (README: Stack tags).
+  auto with_aws = [&](const char* logical, std::map<std::string, std::string> own) {
+    own["aws:cloudformation:logical-id"] = logical;
+    own["aws:cloudformation:stack-id"] = id;
+    own["aws:cloudformation:stack-name"] = "tags";
+    return own;
+  };
   EXPECT_EQ(queue_tags("tags"),
-            (std::map<std::string, std::string>{{"cost", "42"}, {"env", "dev"}, {"team", "own"}}));
+            with_aws("Queue", {{"cost", "42"}, {"env", "dev"}, {"team", "own"}}));
   auto role_tags = [&] {
     auto out = other("iam", "ListRoleTags", {{"RoleName", physical("tags", "Role")}});
     EXPECT_TRUE(out) << out.error().message;
     return out ? tags(out->at("Tags")) : std::map<std::string, std::string>();
   };
-  EXPECT_EQ(role_tags(),
-            (std::map<std::string, std::string>{{"aws:cloudformation:logical-id", "Role"},
-                                                {"aws:cloudformation:stack-id", id},
-                                                {"aws:cloudformation:stack-name", "tags"},
-                                                {"cost", "42"},
-                                                {"team", "stack"}}));
+  EXPECT_EQ(role_tags(), with_aws("Role", {{"cost", "42"}, {"team", "stack"}}));
   auto topic = other("sns", "ListTagsForResource", {{"ResourceArn", physical("tags", "Topic")}});
   ASSERT_TRUE(topic) << topic.error().message;
-  EXPECT_EQ(tags(topic->at("Tags")),
-            (std::map<std::string, std::string>{{"cost", "42"}, {"team", "stack"}}));
+  EXPECT_EQ(tags(topic->at("Tags")), with_aws("Topic", {{"cost", "42"}, {"team", "stack"}}));
   auto table = other("dynamodb", "DescribeTable", {{"TableName", physical("tags", "Table")}});
   ASSERT_TRUE(table);
   auto table_tags =
       other("dynamodb", "ListTagsOfResource", {{"ResourceArn", table->at("Table").at("TableArn")}});
   ASSERT_TRUE(table_tags) << table_tags.error().message;
-  // DynamoDB takes no aws: keys in nimbus: the stack's own tags only.
-  EXPECT_EQ(tags(table_tags->at("Tags")),
-            (std::map<std::string, std::string>{{"cost", "42"}, {"team", "stack"}}));
+  EXPECT_EQ(tags(table_tags->at("Tags")), with_aws("Table", {{"cost", "42"}, {"team", "stack"}}));
   // The events show the template's properties, not the tags added.
   EXPECT_EQ(reasons("tags").find("aws:cloudformation"), std::string::npos);
 
@@ -130,8 +128,7 @@ TEST_F(StackApiTest, StackTagsReachTheResourcesWithAwsTags) {
   EXPECT_EQ(role_now.at("aws:cloudformation:logical-id"), "Role");
   table_tags =
       other("dynamodb", "ListTagsOfResource", {{"ResourceArn", table->at("Table").at("TableArn")}});
-  EXPECT_EQ(tags(table_tags->at("Tags")),
-            (std::map<std::string, std::string>{{"cost", "7"}, {"owner", "ops"}}));
+  EXPECT_EQ(tags(table_tags->at("Tags")), with_aws("Table", {{"cost", "7"}, {"owner", "ops"}}));
   auto stack = call("DescribeStacks", {{"StackName", "tags"}}).at("Stacks").as_array()[0];
   EXPECT_EQ(tags(stack.at("Tags")),
             (std::map<std::string, std::string>{{"cost", "7"}, {"owner", "ops"}}));

@@ -11,20 +11,19 @@ namespace {
 
 struct Tagged {
   std::string_view type;
-  // Whether the aws:cloudformation:* tags go too. SQS, SNS, DynamoDB and
-  // EventBridge refuse aws: keys from every caller in nimbus (on AWS they
-  // take them from CloudFormation alone), so those get the stack's own tags
-  // only; a nested stack gets its parent's stack tags.
+  // Whether the aws:cloudformation:* tags go too (the services take them
+  // from CloudFormation's calls: services::takes_aws_tags); a nested stack
+  // gets its parent's stack tags only.
   bool system;
 };
 
 // The types whose providers apply Tags on create and on update (tags
 // changed by an UpdateStack are untagged and tagged in place).
 constexpr Tagged kTagged[] = {
-    {"AWS::SQS::Queue", false},
-    {"AWS::SNS::Topic", false},
-    {"AWS::DynamoDB::Table", false},
-    {"AWS::Events::EventBus", false},
+    {"AWS::SQS::Queue", true},
+    {"AWS::SNS::Topic", true},
+    {"AWS::DynamoDB::Table", true},
+    {"AWS::Events::EventBus", true},
     {"AWS::S3::Bucket", true},
     {"AWS::Lambda::Function", true},
     {"AWS::IAM::Role", true},

@@ -23,11 +23,11 @@ std::string table_of_arn(const std::string& arn) {
 
 }  // namespace
 
-void DynamoDbService::tag_resource(const CallContext&, object in, Respond respond) {
+void DynamoDbService::tag_resource(const CallContext& ctx, object in, Respond respond) {
   std::string arn = str(in, "ResourceArn");
   std::string name = table_of_arn(arn);
   if (name.empty() || !tables_->find(name)) return respond(errors::arn_not_found(arn));
-  auto tags = parse_tags(in.if_contains("Tags"));
+  auto tags = parse_tags(in.if_contains("Tags"), takes_aws_tags(ctx));
   if (!tags) return respond(tags.take_error());
   auto change = [&tags](TableDef& t) -> Status {
     for (const auto& tag : *tags) {

@@ -88,7 +88,8 @@ struct TableStats {
 };
 
 // Validates CreateTable's input (everything but the identity) into a TableDef.
-Result<TableDef> parse_create(const boost::json::object& in);
+// `aws_tags`: Tags may have "aws:" keys (parse_tags).
+Result<TableDef> parse_create(const boost::json::object& in, bool aws_tags = false);
 
 // A TableName member: the name itself or a table ARN ("arn:...:table/NAME").
 std::string table_name_of(const boost::json::object& in, std::string_view member = "TableName");
@@ -97,8 +98,11 @@ Status check_table_name(const std::string& name);
 
 // Validates a StreamSpecification member (CreateTable and UpdateTable).
 Status check_stream_spec(const boost::json::object& spec);
-// Validates Tags (1-50 members, no duplicate keys) for CreateTable/TagResource.
-Result<std::vector<std::pair<std::string, std::string>>> parse_tags(const boost::json::value* tags);
+// Validates Tags (1-50 members, no duplicate keys) for CreateTable/TagResource;
+// keys starting with "aws:" only when `aws_ok` (from CloudFormation,
+// services::takes_aws_tags, and tables read back from storage).
+Result<std::vector<std::pair<std::string, std::string>>> parse_tags(const boost::json::value* tags,
+                                                                    bool aws_ok = false);
 
 boost::json::object to_stored(const TableDef& t);
 Result<TableDef> from_stored(const boost::json::object& stored);

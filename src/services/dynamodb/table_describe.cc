@@ -112,7 +112,7 @@ json::object to_stored(const TableDef& t) {
 }
 
 Result<TableDef> from_stored(const json::object& stored) {
-  auto t = parse_create(stored);
+  auto t = parse_create(stored, true);
   if (!t) return t.take_error();
   const auto* extra = stored.if_contains("nimbus");
   if (extra == nullptr || !extra->is_object()) {

@@ -130,7 +130,7 @@ Status update_indexes(TableDef& t, const json::object& in) {
       if (const auto* g = probe.if_contains("GlobalSecondaryIndexes")) gsis = g->as_array();
       gsis.push_back(*c);
       probe["GlobalSecondaryIndexes"] = std::move(gsis);
-      auto parsed = parse_create(probe);
+      auto parsed = parse_create(probe, true);  // the table's own tags were checked
       if (!parsed) return parsed.take_error();
       for (const auto& existing : t.gsis) {
         if (existing.name == str(c->as_object(), "IndexName")) {
@@ -184,7 +184,7 @@ Status update_indexes(TableDef& t, const json::object& in) {
 }  // namespace
 
 void DynamoDbService::create_table(const CallContext& ctx, object in, Respond respond) {
-  auto def = parse_create(in);
+  auto def = parse_create(in, takes_aws_tags(ctx));
   if (!def) return respond(def.take_error());
   tables_->create(std::move(*def), [this, ctx, respond = std::move(respond)](Result<TablePtr> t) {
     if (!t) return respond(t.take_error());

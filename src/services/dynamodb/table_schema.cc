@@ -321,14 +321,15 @@ Status check_stream_spec(const json::object& spec) {
   return Status::ok();
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> parse_tags(const json::value* tags) {
+Result<std::vector<std::pair<std::string, std::string>>> parse_tags(const json::value* tags,
+                                                                    bool aws_ok) {
   std::vector<std::pair<std::string, std::string>> out;
   if (tags == nullptr || !tags->is_array()) return out;
   for (const auto& t : tags->as_array()) {
     if (!t.is_object()) continue;
     std::string key = str(t.as_object(), "Key");
     std::string value = str(t.as_object(), "Value");
-    if (key.rfind("aws:", 0) == 0) {
+    if (!aws_ok && key.rfind("aws:", 0) == 0) {
       return errors::validation(
           "One or more parameter values were invalid: Tag key cannot "
           "start with aws:");
@@ -348,7 +349,7 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_tags(const json::
   return out;
 }
 
-Result<TableDef> parse_create(const json::object& in) {
+Result<TableDef> parse_create(const json::object& in, bool aws_tags) {
   TableDef t;
   t.name = table_name_of(in);
   if (auto st = check_table_name(t.name); !st) return st.take_error();
@@ -408,7 +409,7 @@ Result<TableDef> parse_create(const json::object& in) {
     t.stream_enabled = boolean(spec->as_object(), "StreamEnabled").value_or(false);
     if (t.stream_enabled) t.stream_view_type = str(spec->as_object(), "StreamViewType");
   }
-  auto tags = parse_tags(in.if_contains("Tags"));
+  auto tags = parse_tags(in.if_contains("Tags"), aws_tags);
   if (!tags) return tags.take_error();
   t.tags = std::move(*tags);
   t.deletion_protection = boolean(in, "DeletionProtectionEnabled").value_or(false);

@@ -35,7 +35,7 @@ json::object describe(const Bus& b) {
 
 }  // namespace
 
-void EventsService::create_event_bus(const CallContext&, object in, Respond respond) {
+void EventsService::create_event_bus(const CallContext& ctx, object in, Respond respond) {
   std::string name = str(in, "Name");
   if (!valid_bus_name(name) || name.find('/') != std::string::npos) {
     return respond(errors::validation("Event bus name must not contain '/'."));
@@ -48,7 +48,7 @@ void EventsService::create_event_bus(const CallContext&, object in, Respond resp
   }
   Bus b{name, engine_->bus_arn(name),         str(in, "Description"),
         "",   env_.clock.now_millis() / 1000, {}};
-  if (auto st = merge_tags(in, b.tags); !st) return respond(st.error());
+  if (auto st = merge_tags(in, b.tags, takes_aws_tags(ctx)); !st) return respond(st.error());
   engine_->put_bus(b, [respond = std::move(respond), arn = b.arn](Status st) {
     if (!st) return respond(errors::unavailable(st.error().message));
     respond(json::object{{"EventBusArn", arn}});

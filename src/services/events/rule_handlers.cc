@@ -80,7 +80,7 @@ void EventsService::put_rule(const CallContext& ctx, object in, Respond respond)
   r.anchor_s = env_.clock.now_millis() / 1000;
   auto old = engine_->rule(r.bus, r.name);
   if (old) r.tags = old->tags;
-  if (auto st = merge_tags(in, r.tags); !st) return respond(st.error());
+  if (auto st = merge_tags(in, r.tags, takes_aws_tags(ctx)); !st) return respond(st.error());
   if (old) {
     r.targets = old->targets;
     if (state.empty()) r.state = old->state;

@@ -1,7 +1,7 @@
 // EventBridge handlers for tags of rules and event buses (TagResource,
 // UntagResource, ListTagsForResource) and the Tags of CreateEventBus and
 // PutRule: at most 50 per resource, keys 1-128 and values 0-256 characters,
-// keys not starting with "aws:".
+// keys not starting with "aws:" (except from CloudFormation).
 #include "services/events/tags.h"
 
 #include "common/json_fields.h"
@@ -53,7 +53,8 @@ std::function<void(Status)> answer(Respond respond) {
 
 }  // namespace
 
-Status merge_tags(const json::object& in, std::map<std::string, std::string>& tags) {
+Status merge_tags(const json::object& in, std::map<std::string, std::string>& tags,
+                  bool aws_ok) {
   const auto* list = in.if_contains("Tags");
   if (list == nullptr) return Status::ok();
   if (!list->is_array()) return errors::validation("Parameter Tags is not valid.");
@@ -64,7 +65,8 @@ Status merge_tags(const json::object& in, std::map<std::string, std::string>& ta
     }
     std::string key = str(t.as_object(), "Key");
     std::string value = str(t.as_object(), "Value");
-    if (key.empty() || key.size() > 128 || value.size() > 256 || key.rfind("aws:", 0) == 0) {
+    if (key.empty() || key.size() > 128 || value.size() > 256 ||
+        (!aws_ok && key.rfind("aws:", 0) == 0)) {
       return errors::validation("Parameter Tags is not valid.");
     }
     merged[key] = value;
@@ -76,17 +78,17 @@ Status merge_tags(const json::object& in, std::map<std::string, std::string>& ta
   return Status::ok();
 }
 
-void EventsService::tag_resource(const CallContext&, object in, Respond respond) {
+void EventsService::tag_resource(const CallContext& ctx, object in, Respond respond) {
   auto t = tagged(*engine_, str(in, "ResourceARN"));
   if (!t) return respond(t.error());
   if (!in.contains("Tags")) return respond(errors::validation("Parameter Tags is not valid."));
   if (t->bus) {
     Bus b = std::move(*t->bus);
-    if (auto st = merge_tags(in, b.tags); !st) return respond(st.error());
+    if (auto st = merge_tags(in, b.tags, takes_aws_tags(ctx)); !st) return respond(st.error());
     return engine_->put_bus(std::move(b), answer(std::move(respond)));
   }
   Rule r = *t->rule;
-  if (auto st = merge_tags(in, r.tags); !st) return respond(st.error());
+  if (auto st = merge_tags(in, r.tags, takes_aws_tags(ctx)); !st) return respond(st.error());
   engine_->put_rule(std::move(r), answer(std::move(respond)));
 }
 

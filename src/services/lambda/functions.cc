@@ -81,6 +81,7 @@ void LambdaService::create_function(const CallContext& ctx, json::object in, Res
   if (!layers->shown.empty()) config["Layers"] = std::move(layers->shown);
   json::object tags;
   if (const auto* t = in.if_contains("Tags"); t && t->is_object()) tags = t->as_object();
+  if (auto st = check_tags(tags, takes_aws_tags(ctx)); !st) return respond(st.take_error());
   bool publish = boolean(in, "Publish").value_or(false);
   // Before reading code from S3: the conflict is the answer then (create
   // checks again once the code is stored).

@@ -176,7 +176,7 @@ TEST_F(LambdaTest, AccountLimitThrottles) {
 
 TEST_F(LambdaTest, AsyncRetriesThenOnFailureToSqs) {
   std::promise<Result<sqs::QueuePtr>> made;
-  sqs().queues().create("000000000000", "failures", {}, {},
+  sqs().queues().create("000000000000", "failures", {}, {}, false,
                         [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
   auto q = made.get_future().get();
   ASSERT_TRUE(q.is_ok());
@@ -212,7 +212,7 @@ TEST_F(LambdaTest, AsyncRetriesThenOnFailureToSqs) {
 
 TEST_F(LambdaTest, AsyncFailureGoesToDeadLetterQueue) {
   std::promise<Result<sqs::QueuePtr>> made;
-  sqs().queues().create("000000000000", "dlq", {}, {},
+  sqs().queues().create("000000000000", "dlq", {}, {}, false,
                         [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
   auto q = made.get_future().get();
   ASSERT_TRUE(q.is_ok());
@@ -241,7 +241,7 @@ TEST_F(LambdaTest, AsyncFailureGoesToDeadLetterQueue) {
 
 TEST_F(LambdaTest, ThrottledEventExpiresToOnFailure) {
   std::promise<Result<sqs::QueuePtr>> made;
-  sqs().queues().create("000000000000", "expired", {}, {},
+  sqs().queues().create("000000000000", "expired", {}, {}, false,
                         [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
   auto q = made.get_future().get();
   ASSERT_TRUE(q.is_ok());

@@ -56,6 +56,31 @@ TEST_F(LambdaTest, TagsOfAFunction) {
   expect_error("TagResource", {{"Resource", arn + "x"}, {"Tags", json::object{{"k", "1"}}}},
                "ResourceNotFoundException");
   expect_error("ListTags", {{"Resource", arn + "x"}}, "ResourceNotFoundException");
+  // aws: keys are AWS's: refused from a client, taken from CloudFormation.
+  auto refused =
+      try_call("TagResource", {{"Resource", arn}, {"Tags", json::object{{"AWS:x", "1"}}}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "InvalidParameterValueException");
+  EXPECT_EQ(refused.error().message, "Tag keys cannot start with 'aws:' (case insensitive).");
+  expect_error("UntagResource", {{"Resource", arn}, {"TagKeys", json::array{"aws:x"}}},
+               "InvalidParameterValueException");
+  auto create_tagged = try_call(
+      "CreateFunction", {{"FunctionName", "g"},
+                         {"Runtime", "python3.11"},
+                         {"Role", "arn:aws:iam::000000000000:role/r"},
+                         {"Handler", "app.handler"},
+                         {"Code", json::object{{"ZipFile", "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}}},
+                         {"Tags", json::object{{"aws:cloudformation:stack-name", "s"}}}});
+  ASSERT_FALSE(create_tagged);
+  EXPECT_EQ(create_tagged.error().message, "Tag keys cannot start with 'aws:' (case insensitive).");
+  CallContext stack = ctx("TagResource");
+  stack.called_via = "cloudformation.amazonaws.com";
+  auto taken =
+      try_call(*svc, stack,
+               {{"Resource", arn}, {"Tags", json::object{{"aws:cloudformation:stack-name", "s"}}}});
+  ASSERT_TRUE(taken) << taken.error().message;
+  EXPECT_EQ(call("ListTags", {{"Resource", arn}})["Tags"],
+            (json::object{{"aws:cloudformation:stack-name", "s"}, {"cost", "7"}}));
 }
 
 TEST_F(LambdaTest, OperationsNameTheFunctionTheyTouch) {

@@ -12,16 +12,24 @@ namespace {
 
 constexpr size_t kMaxTags = 50;
 
-Status check_key(std::string_view key) {
+// Keys starting "aws:" are AWS's own: a client may not set or remove them,
+// CloudFormation sets aws:cloudformation:* on what its stacks make.
+Status check_key(std::string_view key, bool aws_keys) {
   if (key.empty() || key.size() > 128) {
     return invalid("Tag keys must be between 1 and 128 characters in length.");
+  }
+  if (!aws_keys && key.size() >= 4 && (key[0] | 0x20) == 'a' && (key[1] | 0x20) == 'w' &&
+      (key[2] | 0x20) == 's' && key[3] == ':') {
+    return invalid("Tag keys cannot start with 'aws:' (case insensitive).");
   }
   return Status::ok();
 }
 
-Status check_tags(const json::object& tags) {
+}  // namespace
+
+Status check_tags(const json::object& tags, bool aws_keys) {
   for (const auto& [k, v] : tags) {
-    NIMBUS_TRY(check_key(k));
+    NIMBUS_TRY(check_key(k, aws_keys));
     if (!v.is_string() || v.as_string().size() > 256) {
       return invalid("Tag values must be at most 256 characters in length.");
     }
@@ -30,6 +38,8 @@ Status check_tags(const json::object& tags) {
   return Status::ok();
 }
 
+namespace {
+
 // The function a tagging call's Resource (its ARN) names.
 std::string function_of(const json::object& in) {
   return parse_function_name(str(in, "Resource")).name;
@@ -37,26 +47,27 @@ std::string function_of(const json::object& in) {
 
 }  // namespace
 
-void LambdaService::tag_resource(const CallContext&, json::object in, Respond respond) {
+void LambdaService::tag_resource(const CallContext& ctx, json::object in, Respond respond) {
   json::object tags;
   if (const auto* t = in.if_contains("Tags"); t && t->is_object()) tags = t->as_object();
-  if (auto st = check_tags(tags); !st) return respond(st.take_error());
+  bool aws_keys = takes_aws_tags(ctx);
+  if (auto st = check_tags(tags, aws_keys); !st) return respond(st.take_error());
   engine_.change(
       function_of(in),
       [&](Function& f) -> Output {
         json::object next = f.tags;
         for (const auto& [k, v] : tags) next[k] = v;
-        if (auto st = check_tags(next); !st) return st.take_error();
+        if (auto st = check_tags(next, true); !st) return st.take_error();
         f.tags = std::move(next);
         return json::object{};
       },
       std::move(respond));
 }
 
-void LambdaService::untag_resource(const CallContext&, json::object in, Respond respond) {
+void LambdaService::untag_resource(const CallContext& ctx, json::object in, Respond respond) {
   auto keys = string_list(in, "TagKeys");
   for (const auto& k : keys) {
-    if (auto st = check_key(k); !st) return respond(st.take_error());
+    if (auto st = check_key(k, takes_aws_tags(ctx)); !st) return respond(st.take_error());
   }
   engine_.change(
       function_of(in),

@@ -34,6 +34,11 @@ std::string function_arn(std::string_view region, std::string_view account, std:
 std::string lambda_time(int64_t epoch_ms);
 std::string new_revision_id();
 
+// InvalidParameterValueException unless `tags` (a function's) are at most 50
+// with keys of 1-128 characters, values of at most 256, and no "aws:" keys
+// but when `aws_keys` (CloudFormation's calls, services::takes_aws_tags).
+Status check_tags(const json::object& tags, bool aws_keys);
+
 // PreconditionFailedException when the input's RevisionId is given and stale.
 Status check_revision(const json::object& in, const json::object& config);
 // What the caller sees right after a create/update: AWS answers Pending /

@@ -10,6 +10,30 @@ namespace nimbus::services::s3 {
 
 namespace json = boost::json;
 
+namespace {
+
+// A requester's TagSet keeps the bucket's system tags (the aws: ones
+// CloudFormation adds) as they are: S3 refuses to add, change or drop one,
+// except for CloudFormation itself (services::takes_aws_tags).
+Status keeps_system_tags(const json::object& now, const json::object& next) {
+  auto system = [](std::string_view key) { return key.starts_with("aws:"); };
+  for (const auto& [k, v] : next) {
+    if (!system(k)) continue;
+    const auto* was = now.if_contains(k);
+    if (was == nullptr || *was != v) {
+      return errors::make("InvalidTag", "System tags cannot be added/updated by requester", 400);
+    }
+  }
+  for (const auto& [k, v] : now) {
+    if (system(k) && !next.contains(k)) {
+      return errors::make("InvalidTag", "System Tags cannot be removed by requester", 400);
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 void S3Service::put_object_tagging(const CallContext& ctx, json::object in, Respond respond) {
   if (auto b = existing_bucket(in); !b) return respond(b.take_error());
   const json::value* set = nullptr;
@@ -52,14 +76,23 @@ Output S3Service::get_object_tagging(const CallContext&, const json::object& in)
   return out;
 }
 
-void S3Service::put_bucket_tagging(const CallContext&, json::object in, Respond respond) {
-  if (auto b = existing_bucket(in); !b) return respond(b.take_error());
+void S3Service::put_bucket_tagging(const CallContext& ctx, json::object in, Respond respond) {
+  auto b = existing_bucket(in);
+  if (!b) return respond(b.take_error());
   const json::value* set = nullptr;
   if (const auto* t = in.if_contains("Tagging"); t && t->is_object()) {
     set = t->as_object().if_contains("TagSet");
   }
   auto tags = tags_from_set(set, 50);
   if (!tags) return respond(tags.take_error());
+  if (!takes_aws_tags(ctx)) {
+    auto doc = engine_.config(b->name, "tagging");
+    if (!doc) return respond(doc.take_error());
+    auto now = *doc ? parse_object(**doc) : std::nullopt;
+    if (auto st = keeps_system_tags(now.value_or(json::object{}), *tags); !st) {
+      return respond(st.take_error());
+    }
+  }
   engine_.put_config(str(in, "Bucket"), "tagging", json::serialize(*tags),
                      [respond = std::move(respond)](Status st) {
                        if (!st) return respond(st.take_error());

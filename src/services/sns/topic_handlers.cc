@@ -48,8 +48,9 @@ bool same_value(const std::string& name, const std::string& a, const std::string
   return a == b;
 }
 
-// Tags of a request ([{Key, Value}]) checked as SNS does.
-Result<AttributeMap> read_tags(const json::object& in) {
+// Tags of a request ([{Key, Value}]) checked as SNS does; "aws:" keys only
+// from CloudFormation (takes_aws_tags).
+Result<AttributeMap> read_tags(const CallContext& ctx, const json::object& in) {
   AttributeMap tags;
   const auto* list = in.if_contains("Tags");
   if (list == nullptr || !list->is_array()) return tags;
@@ -63,7 +64,7 @@ Result<AttributeMap> read_tags(const json::object& in) {
     if (value.size() > 256) {
       return errors::invalid("Tag Value", "Tag values may only be up to 256 characters");
     }
-    if (key.rfind("aws:", 0) == 0) {
+    if (key.rfind("aws:", 0) == 0 && !takes_aws_tags(ctx)) {
       return errors::invalid("Tag Key", "Tag keys must not start with the reserved prefix aws:");
     }
     if (!tags.emplace(key, value).second)
@@ -100,7 +101,7 @@ void SnsService::create_topic(const CallContext& ctx, object in, Respond respond
     if (!checked) return respond(in_attributes(checked.take_error()));
     if (k != "FifoTopic") t.attributes[k] = *checked;
   }
-  auto tags = read_tags(in);
+  auto tags = read_tags(ctx, in);
   if (!tags) return respond(tags.take_error());
   t.tags = *tags;
   t.data_protection_policy = str(in, "DataProtectionPolicy");
@@ -178,8 +179,8 @@ void SnsService::set_topic_attributes(const CallContext&, object in, Respond res
       empty_on_ok(std::move(respond)));
 }
 
-void SnsService::tag_resource(const CallContext&, object in, Respond respond) {
-  auto tags = read_tags(in);
+void SnsService::tag_resource(const CallContext& ctx, object in, Respond respond) {
+  auto tags = read_tags(ctx, in);
   if (!tags) return respond(tags.take_error());
   std::string arn = str(in, "ResourceArn");
   if (!topics_->find(arn)) return respond(errors::resource_not_found());
@@ -195,13 +196,19 @@ void SnsService::tag_resource(const CallContext&, object in, Respond respond) {
       empty_on_ok(std::move(respond)));
 }
 
-void SnsService::untag_resource(const CallContext&, object in, Respond respond) {
+void SnsService::untag_resource(const CallContext& ctx, object in, Respond respond) {
   std::string arn = str(in, "ResourceArn");
   if (!topics_->find(arn)) return respond(errors::resource_not_found());
   std::vector<std::string> keys;
   if (const auto* list = in.if_contains("TagKeys"); list != nullptr && list->is_array()) {
     for (const auto& k : list->as_array()) {
       if (k.is_string()) keys.emplace_back(k.as_string());
+    }
+  }
+  for (const auto& k : keys) {
+    if (k.rfind("aws:", 0) == 0 && !takes_aws_tags(ctx)) {
+      return respond(
+          errors::invalid("Tag Key", "Tag keys must not start with the reserved prefix aws:"));
     }
   }
   topics_->update(

@@ -62,7 +62,7 @@ void SqsService::create_queue(const CallContext& ctx, json::object in, Respond r
   auto attrs = input::string_map(in, "Attributes");
   auto tags = input::string_map(in, "tags");
   queues_->create(input::account_of(ctx, env_), str(in, "QueueName"), std::move(attrs),
-                  std::move(tags), [ctx, respond](Result<QueuePtr> q) {
+                  std::move(tags), takes_aws_tags(ctx), [ctx, respond](Result<QueuePtr> q) {
                     if (!q) return respond(q.take_error());
                     respond(json::object{{"QueueUrl", input::queue_url(ctx, **q)}});
                   });
@@ -123,13 +123,15 @@ Output SqsService::list_dead_letter_source_queues(const CallContext& ctx,
 void SqsService::tag_queue(const CallContext& ctx, json::object in, Respond respond) {
   auto q = resolve(ctx, in);
   if (!q) return respond(q.take_error());
-  queues_->tag(*q, input::string_map(in, "Tags"), empty_on_ok(std::move(respond)));
+  queues_->tag(*q, input::string_map(in, "Tags"), takes_aws_tags(ctx),
+               empty_on_ok(std::move(respond)));
 }
 
 void SqsService::untag_queue(const CallContext& ctx, json::object in, Respond respond) {
   auto q = resolve(ctx, in);
   if (!q) return respond(q.take_error());
-  queues_->untag(*q, input::string_list(in, "TagKeys"), empty_on_ok(std::move(respond)));
+  queues_->untag(*q, input::string_list(in, "TagKeys"), takes_aws_tags(ctx),
+                 empty_on_ok(std::move(respond)));
 }
 
 Output SqsService::list_queue_tags(const CallContext& ctx, const json::object& in) const {

@@ -207,7 +207,7 @@ Status Queues::check_redrive(const Queue& q, const QueueConfig& config) const {
 
 void Queues::create(std::string account, std::string name,
                     std::map<std::string, std::string> attributes,
-                    std::map<std::string, std::string> tags,
+                    std::map<std::string, std::string> tags, bool aws_tags,
                     std::function<void(Result<QueuePtr>)> done) {
   bool fifo = false;
   if (auto it = attributes.find("FifoQueue"); it != attributes.end()) {
@@ -216,7 +216,7 @@ void Queues::create(std::string account, std::string name,
   if (auto s = validate::queue_name(name, fifo); !s) return done(s.take_error());
   QueueConfig config = default_config(fifo);
   if (auto s = apply_attributes(config, attributes, true); !s) return done(s.take_error());
-  if (auto s = validate::tags(tags); !s) return done(s.take_error());
+  if (auto s = validate::tags(tags, aws_tags); !s) return done(s.take_error());
   if (tags.size() > kMaxTags) return done(too_many_tags(name));
   std::string arn = arn_of(account, name);
   uint64_t id = next_gen();
@@ -359,9 +359,10 @@ std::map<std::string, std::string> Queues::tags(const QueuePtr& q) const {
   return q->tags;
 }
 
-void Queues::tag(const QueuePtr& q, std::map<std::string, std::string> tags, StatusDone done) {
+void Queues::tag(const QueuePtr& q, std::map<std::string, std::string> tags, bool aws_tags,
+                 StatusDone done) {
   if (tags.empty()) return done(errors::missing_parameter("Tags"));
-  if (auto s = validate::tags(tags); !s) return done(s);
+  if (auto s = validate::tags(tags, aws_tags); !s) return done(s);
   std::unique_lock lock(q->mu);
   if (q->deleted) {
     lock.unlock();
@@ -379,8 +380,9 @@ void Queues::tag(const QueuePtr& q, std::map<std::string, std::string> tags, Sta
   commit(std::move(batch), std::move(done));
 }
 
-void Queues::untag(const QueuePtr& q, std::vector<std::string> keys, StatusDone done) {
-  if (auto s = validate::tag_keys(keys); !s) return done(s);
+void Queues::untag(const QueuePtr& q, std::vector<std::string> keys, bool aws_tags,
+                   StatusDone done) {
+  if (auto s = validate::tag_keys(keys, aws_tags); !s) return done(s);
   std::unique_lock lock(q->mu);
   if (q->deleted) {
     lock.unlock();

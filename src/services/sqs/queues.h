@@ -77,8 +77,10 @@ class Queues {
 
   // ---- queues ----
   using StatusDone = std::function<void(Status)>;
+  // `aws_tags`: tag keys may start with "aws:" (validate::tags).
   void create(std::string account, std::string name, std::map<std::string, std::string> attributes,
-              std::map<std::string, std::string> tags, std::function<void(Result<QueuePtr>)> done);
+              std::map<std::string, std::string> tags, bool aws_tags,
+              std::function<void(Result<QueuePtr>)> done);
   void remove(const QueuePtr& q, StatusDone done);
   // Attribute name -> value for `names` ("All" expands); InvalidAttributeName on unknown names.
   Result<std::map<std::string, std::string>> attributes(const QueuePtr& q,
@@ -86,8 +88,9 @@ class Queues {
   void set_attributes(const QueuePtr& q, std::map<std::string, std::string> attributes,
                       StatusDone done);
   std::map<std::string, std::string> tags(const QueuePtr& q) const;
-  void tag(const QueuePtr& q, std::map<std::string, std::string> tags, StatusDone done);
-  void untag(const QueuePtr& q, std::vector<std::string> keys, StatusDone done);
+  void tag(const QueuePtr& q, std::map<std::string, std::string> tags, bool aws_tags,
+           StatusDone done);
+  void untag(const QueuePtr& q, std::vector<std::string> keys, bool aws_tags, StatusDone done);
   // AddPermission / RemovePermission: edit the statements of the queue's Policy.
   void add_permission(const QueuePtr& q, policy::Grant grant, StatusDone done);
   void remove_permission(const QueuePtr& q, std::string label, StatusDone done);

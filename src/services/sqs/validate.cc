@@ -159,7 +159,7 @@ std::optional<size_t> tag_length(std::string_view s) {
   return n;
 }
 
-Status tag_text(std::string_view text, bool key) {
+Status tag_text(std::string_view text, bool key, bool aws_ok) {
   auto n = tag_length(text);
   if (!n) {
     return errors::invalid_parameter(
@@ -172,7 +172,7 @@ Status tag_text(std::string_view text, bool key) {
   if (!key && *n > 256) {
     return errors::invalid_parameter("Tag values must be between 0 and 256 characters in length.");
   }
-  if (starts_with_ci(text, "aws:")) {
+  if (!aws_ok && starts_with_ci(text, "aws:")) {
     return errors::invalid_parameter(
         "Tag keys and values must not start with the reserved prefix aws:.");
   }
@@ -181,19 +181,19 @@ Status tag_text(std::string_view text, bool key) {
 
 }  // namespace
 
-Status tags(const std::map<std::string, std::string>& tags) {
+Status tags(const std::map<std::string, std::string>& tags, bool aws_ok) {
   for (const auto& [k, v] : tags) {
-    NIMBUS_TRY(tag_text(k, true));
-    NIMBUS_TRY(tag_text(v, false));
+    NIMBUS_TRY(tag_text(k, true, aws_ok));
+    NIMBUS_TRY(tag_text(v, false, aws_ok));
   }
   return Status::ok();
 }
 
-Status tag_keys(const std::vector<std::string>& keys) {
+Status tag_keys(const std::vector<std::string>& keys, bool aws_ok) {
   if (keys.empty()) {
     return errors::invalid_parameter("Tag keys must be between 1 and 128 characters in length.");
   }
-  for (const auto& k : keys) NIMBUS_TRY(tag_text(k, true));
+  for (const auto& k : keys) NIMBUS_TRY(tag_text(k, true, aws_ok));
   return Status::ok();
 }
 

@@ -24,11 +24,12 @@ Status queue_name(std::string_view name, bool fifo);
 bool batch_entry_id(std::string_view id);
 // Queue tags (TagQueue, CreateQueue): keys of 1-128 and values of 0-256
 // characters, Unicode letters, digits, spaces and _ . : / = + - @, no key or
-// value starting with the reserved "aws:". The count is the caller's (it
-// depends on the tags the queue already has).
-Status tags(const std::map<std::string, std::string>& tags);
+// value starting with the reserved "aws:" unless `aws_ok` (CloudFormation's
+// aws:cloudformation:* tags, services::takes_aws_tags). The count is the
+// caller's (it depends on the tags the queue already has).
+Status tags(const std::map<std::string, std::string>& tags, bool aws_ok = false);
 // UntagQueue's keys: at least one, each a valid tag key.
-Status tag_keys(const std::vector<std::string>& keys);
+Status tag_keys(const std::vector<std::string>& keys, bool aws_ok = false);
 // MessageGroupId / MessageDeduplicationId: 1-128 of alphanumerics and punctuation.
 bool fifo_token(std::string_view s);
 

@@ -37,6 +37,17 @@ enum class NodeType {
   kRegex,        // /pattern/flags: compiled in `regex`
   kPlaceholder,  // ? as a call's argument: the call is a partial application
   kTransform,    // | pattern | update [, delete] |: kids in that order
+  kParent,       // %: the input of the step `slot` names (slot->label is its variable)
+  kIndexStage,   // #$i after a step's predicates: binds $i (text) to each tuple's position
+};
+
+// A parent operator's link to the path step whose input it reads, found
+// while paths are built (parser.cc): `level` counts the steps still to go
+// back, `label` is the variable ("!0", no user name can be it) that a tuple
+// step binds its input to.
+struct Slot {
+  std::string label;
+  int level = 1;
 };
 
 struct Node {
@@ -53,6 +64,14 @@ struct Node {
   bool keep_array = false;                        // a[]
   bool cons_array = false;                        // an array constructor first in a path
   std::shared_ptr<const Regex> regex;             // kRegex
+  // Tuple steps (`@`, `#`, `%`): a path with one evaluates as a stream of
+  // tuples (the item and the variables bound along the way).
+  bool tuple = false;
+  std::string focus;               // step@$v: v (the item goes to $v, the context stays)
+  std::string index;               // step#$i: i (the item's position in the step's output)
+  std::shared_ptr<Slot> ancestor;  // the step binds its input to ancestor->label
+  std::shared_ptr<Slot> slot;      // kParent
+  std::vector<std::shared_ptr<Slot>> seeking;  // parents under this node not yet resolved
 };
 
 using NodePtr = std::shared_ptr<Node>;

@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -74,6 +75,11 @@ struct Function {
   size_t arity() const;
 };
 
+// One item of a path evaluated as a tuple stream (tuples.cc): "@" is the
+// item, the other entries the variables bound by the steps so far (`@$v`,
+// `#$i`, the parent labels of `%`).
+using Tuple = std::map<std::string, Value, std::less<>>;
+
 struct Env {
   std::shared_ptr<Env> parent;
   std::map<std::string, Value, std::less<>> vars;
@@ -135,8 +141,32 @@ class Evaluator {
   Value path(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
   Value step(const Node& n, const Value& items, bool last, const std::shared_ptr<Env>& env);
   Value sort(const Node& n, const Value& items, const std::shared_ptr<Env>& env);
+  // The order of `count` items by the sort step's terms, `key(i, term)`
+  // evaluating a term for item i.
+  std::vector<size_t> sort_order(const Node& n, size_t count,
+                                 const std::function<Value(size_t, const Node&)>& key);
+  // The steps of a path from `input`; `tuples` is engaged once a step binds
+  // a variable (tuples.cc), and then holds the result.
+  Value walk(const Node& n, const Value& input, const std::shared_ptr<Env>& env,
+             std::optional<std::vector<Tuple>>& tuples);
+  std::vector<Tuple> tuple_step(const Node& s, const Value& items, const std::vector<Tuple>* in,
+                                const std::shared_ptr<Env>& env);
+  bool tuple_result(const Node& s, const Value& context, const std::shared_ptr<Env>& frame,
+                    Value& value, std::vector<Tuple>& tuples);
+  void stages(const Node& s, std::vector<Tuple>& tuples, const std::shared_ptr<Env>& env);
+  std::vector<Tuple> filter_tuples(const Node& pred, std::vector<Tuple> tuples,
+                                   const std::shared_ptr<Env>& env);
+  Value group_tuples(const Node& obj, const std::vector<Tuple>& tuples,
+                     const std::shared_ptr<Env>& env);
+  static std::shared_ptr<Env> frame(const std::shared_ptr<Env>& env, const Tuple& t);
   Value filter(const Node& pred, const Value& input, const std::shared_ptr<Env>& env);
   Value group(const Node& obj, const Value& input, const std::shared_ptr<Env>& env);
+  // Groups `count` items by the object constructor's keys: `key_of(i)` is
+  // item i's context and environment for the keys, `value_of(members)` a
+  // group's for its value.
+  using Context = std::pair<Value, std::shared_ptr<Env>>;
+  Value group_by(const Node& obj, size_t count, const std::function<Context(size_t)>& key_of,
+                 const std::function<Context(const std::vector<size_t>&)>& value_of);
   Value binary(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
   Value array(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
   Value range(const Node& n, const Value& input, const std::shared_ptr<Env>& env);
@@ -171,6 +201,9 @@ bool deep_equal(const boost::json::value& a, const boost::json::value& b);
 Value append(Value a, Value b);
 Value lookup(const Value& input, std::string_view key);
 Value unwrap(Value v);  // a sequence of 0 -> undefined, of 1 -> its item (unless keep_singleton)
+// Whether a predicate's value `r` selects item `index` of `length`: its
+// number or one of its numbers (negative from the end), or its truth.
+bool selects(const Value& r, int64_t index, int64_t length);
 std::optional<std::string> to_string(const Value& v, bool pretty, Evaluator& ev);
 void write_json(std::string& out, const boost::json::value& v, bool pretty, int indent, bool p15);
 char type_letter(const Value& v);

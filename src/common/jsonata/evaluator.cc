@@ -79,7 +79,7 @@ Value Evaluator::eval(const Node& n, const Value& input, const std::shared_ptr<E
       result = filter(*p, result, env);
     }
   }
-  if (n.group && !failed()) result = group(*n.group, result, env);
+  if (n.group && n.type != NodeType::kPath && !failed()) result = group(*n.group, result, env);
   --depth_;
   if (failed()) return {};
   if (result.is_array() && result.sequence) {
@@ -231,6 +231,11 @@ Value Evaluator::eval_bare(const Node& n, const Value& input, const std::shared_
       f->regex = n.regex;
       return Value::function(std::move(f));
     }
+    case NodeType::kParent:
+      if (const Value* v = env->find(n.slot->label)) return *v;
+      return {};
+    case NodeType::kIndexStage:  // only a tuple step's stage; stages() reads it
+      return {};
   }
   return {};
 }
@@ -255,6 +260,32 @@ Value Evaluator::variable(const Node& n, const Value& input, const std::shared_p
 }
 
 Value Evaluator::path(const Node& n, const Value& input, const std::shared_ptr<Env>& env) {
+  std::optional<std::vector<Tuple>> tuples;
+  Value result = walk(n, input, env, tuples);
+  if (failed()) return {};
+  if (tuples) {
+    if (n.group) return group_tuples(*n.group, *tuples, env);
+    result = Value::seq();
+    for (auto& t : *tuples) {
+      auto& focus = t["@"];
+      if (focus.is_json()) result.json.get_array().push_back(std::move(focus.json));
+    }
+  }
+  if (n.keep_array && result.is_array()) {
+    if (result.cons && !result.sequence) {
+      Value s = Value::seq();
+      s.json.get_array().push_back(std::move(result.json));
+      result = std::move(s);
+    }
+    result.sequence = true;
+    result.keep_singleton = true;
+  }
+  if (n.group) result = group(*n.group, result, env);
+  return result;
+}
+
+Value Evaluator::walk(const Node& n, const Value& input, const std::shared_ptr<Env>& env,
+                      std::optional<std::vector<Tuple>>& tuples) {
   Value items;
   if (input.is_array() && n.kids[0]->type != NodeType::kVariable) {
     items = input;
@@ -269,28 +300,26 @@ Value Evaluator::path(const Node& n, const Value& input, const std::shared_ptr<E
     }
   }
   Value result;
+  bool tuple_mode = false;
   for (size_t i = 0; i < n.kids.size(); ++i) {
     const Node& s = *n.kids[i];
-    if (s.type == NodeType::kSort) {
-      result = sort(s, items, env);
-    } else if (i == 0 && s.cons_array) {
+    tuple_mode = tuple_mode || s.tuple;
+    if (i == 0 && s.cons_array) {
       result = eval(s, items, env);
+    } else if (tuple_mode) {
+      tuples = tuple_step(s, items, tuples ? &*tuples : nullptr, env);
+    } else if (s.type == NodeType::kSort) {
+      result = sort(s, items, env);
     } else {
       result = step(s, items, i + 1 == n.kids.size(), env);
     }
     if (failed()) return {};
-    if (result.undefined() || (result.is_array() && result.json.get_array().empty())) break;
-    items = result;
+    if (!tuple_mode &&
+        (result.undefined() || (result.is_array() && result.json.get_array().empty())))
+      break;
+    if (s.focus.empty()) items = result;
   }
-  if (n.keep_array && result.is_array()) {
-    if (result.cons && !result.sequence) {
-      Value s = Value::seq();
-      s.json.get_array().push_back(std::move(result.json));
-      result = std::move(s);
-    }
-    result.sequence = true;
-    result.keep_singleton = true;
-  }
+  if (tuple_mode && !tuples) tuples.emplace();
   return result;
 }
 
@@ -303,7 +332,7 @@ Value Evaluator::step(const Node& n, const Value& items, bool last,
       if (failed()) break;
       r = filter(*p, r, env);
     }
-    if (n.group && !failed()) r = group(*n.group, r, env);
+    if (n.group && n.type != NodeType::kPath && !failed()) r = group(*n.group, r, env);
     if (!r.undefined() && !failed()) results.push_back(std::move(r));
   };
   if (++depth_ > options_.max_depth) {
@@ -367,24 +396,27 @@ Value Evaluator::filter(const Node& pred, const Value& input, const std::shared_
     const json::value& item = items[static_cast<size_t>(i)];
     Value r = eval(pred, Value(item), env);
     if (failed()) return {};
-    bool numeric = r.is_number();
-    bool numbers = r.is_array() && !r.json.get_array().empty() &&
-                   std::all_of(r.json.get_array().begin(), r.json.get_array().end(),
-                               [](const json::value& x) { return x.is_number(); });
-    if (numeric) {
-      if (index_of(r.number()) == i) arr.push_back(item);
-    } else if (numbers) {
-      for (const auto& x : r.json.get_array()) {
-        if (index_of(x.to_number<double>()) == i) {
-          arr.push_back(item);
-          break;
-        }
-      }
-    } else if (truthy(r)) {
-      arr.push_back(item);
-    }
+    if (selects(r, i, len)) arr.push_back(item);
   }
   return out;
+}
+
+bool selects(const Value& r, int64_t index, int64_t length) {
+  auto index_of = [&](double d) -> int64_t {
+    if (!(std::fabs(d) < 1e15)) return -1;  // NaN, Infinity, far out: no item
+    auto i = static_cast<int64_t>(std::floor(d));
+    return i < 0 ? length + i : i;
+  };
+  if (r.is_number()) return index_of(r.number()) == index;
+  bool numbers = r.is_array() && !r.json.get_array().empty() &&
+                 std::all_of(r.json.get_array().begin(), r.json.get_array().end(),
+                             [](const json::value& x) { return x.is_number(); });
+  if (numbers) {
+    return std::any_of(
+        r.json.get_array().begin(), r.json.get_array().end(),
+        [&](const json::value& x) { return index_of(x.to_number<double>()) == index; });
+  }
+  return truthy(r);
 }
 
 Value Evaluator::sort(const Node& n, const Value& items, const std::shared_ptr<Env>& env) {
@@ -394,11 +426,21 @@ Value Evaluator::sort(const Node& n, const Value& items, const std::shared_ptr<E
   } else if (items.is_json()) {
     list.push_back(items.json);
   }
+  auto order = sort_order(
+      n, list.size(), [&](size_t i, const Node& term) { return eval(term, Value(list[i]), env); });
+  if (failed()) return {};
+  Value out = Value::seq();
+  for (size_t i : order) out.json.get_array().push_back(std::move(list[i]));
+  return out;
+}
+
+std::vector<size_t> Evaluator::sort_order(const Node& n, size_t count,
+                                          const std::function<Value(size_t, const Node&)>& key) {
   // Each item's keys, computed once.
-  std::vector<std::vector<Value>> keys(list.size());
-  for (size_t i = 0; i < list.size() && !failed(); ++i) {
+  std::vector<std::vector<Value>> keys(count);
+  for (size_t i = 0; i < count && !failed(); ++i) {
     for (const auto& term : n.kids) {
-      keys[i].push_back(eval(*term, Value(list[i]), env));
+      keys[i].push_back(key(i, *term));
       if (failed()) return {};
       const Value& k = keys[i].back();
       if (!k.undefined() && !k.is_number() && !k.is_string()) {
@@ -409,7 +451,7 @@ Value Evaluator::sort(const Node& n, const Value& items, const std::shared_ptr<E
       }
     }
   }
-  std::vector<size_t> order(list.size());
+  std::vector<size_t> order(count);
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   bool mixed = false;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -440,9 +482,7 @@ Value Evaluator::sort(const Node& n, const Value& items, const std::shared_ptr<E
     fail("T2007", "Type mismatch when comparing values in order-by clause", n.position);
     return {};
   }
-  Value out = Value::seq();
-  for (size_t i : order) out.json.get_array().push_back(std::move(list[i]));
-  return out;
+  return order;
 }
 
 Value Evaluator::group(const Node& obj, const Value& input, const std::shared_ptr<Env>& env) {
@@ -452,9 +492,25 @@ Value Evaluator::group(const Node& obj, const Value& input, const std::shared_pt
   } else if (input.is_json()) {
     items.push_back(input.json);
   }
-  bool none = items.empty();
+  bool none = items.empty();  // literal keys still make an object
+  auto item = [&](size_t i) { return none ? Value() : Value(items[i]); };
+  return group_by(
+      obj, none ? 1 : items.size(),
+      [&](size_t i) {
+        return Context{item(i), env};
+      },
+      [&](const std::vector<size_t>& members) {
+        Value data;
+        for (size_t i : members) data = append(std::move(data), item(i));
+        return Context{std::move(data), env};
+      });
+}
+
+Value Evaluator::group_by(const Node& obj, size_t count,
+                          const std::function<Context(size_t)>& key_of,
+                          const std::function<Context(const std::vector<size_t>&)>& value_of) {
   struct Group {
-    Value data;
+    std::vector<size_t> members;
     size_t pair = 0;
   };
   std::vector<std::pair<std::string, Group>> groups;
@@ -464,11 +520,10 @@ Value Evaluator::group(const Node& obj, const Value& input, const std::shared_pt
     }
     return nullptr;
   };
-  size_t count_items = none ? 1 : items.size();
-  for (size_t i = 0; i < count_items; ++i) {
-    Value item = none ? Value() : Value(items[i]);
+  for (size_t i = 0; i < count; ++i) {
+    auto [context, scope] = key_of(i);
     for (size_t p = 0; p + 1 < obj.kids.size(); p += 2) {
-      Value key = eval(*obj.kids[p], item, env);
+      Value key = eval(*obj.kids[p], context, scope);
       if (failed()) return {};
       if (key.undefined()) continue;
       if (!key.is_string()) {
@@ -485,15 +540,16 @@ Value Evaluator::group(const Node& obj, const Value& input, const std::shared_pt
                obj.kids[p]->position);
           return {};
         }
-        g->data = append(std::move(g->data), item);
+        g->members.push_back(i);
       } else {
-        groups.push_back({k, Group{item, p}});
+        groups.push_back({k, Group{{i}, p}});
       }
     }
   }
   json::object out;
   for (auto& [k, g] : groups) {
-    Value v = eval(*obj.kids[g.pair + 1], g.data, env);
+    auto [context, scope] = value_of(g.members);
+    Value v = eval(*obj.kids[g.pair + 1], context, scope);
     if (failed()) return {};
     if (v.is_json()) out[k] = std::move(v.json);
   }

@@ -52,6 +52,11 @@ class Parser {
     NodePtr root = expression(0);
     if (!error_ && cur_.type != Tok::kEnd) fail("S0201", "Syntax error: \"" + cur_.text + "\"");
     if (!error_) root = process(root);
+    if (!error_ && (root->type == NodeType::kParent || !root->seeking.empty())) {
+      fail_at("S0217",
+              "The object representing the 'parent' cannot be derived from this expression",
+              root->position);
+    }
     if (error_) return *error_;
     return root;
   }
@@ -416,10 +421,7 @@ class Parser {
       expect("|", true);
       return error_ ? nullptr : n;
     }
-    if (op == "%") {
-      fail_at("S0299", "The operator \"" + op + "\" is not supported", t.position);
-      return nullptr;
-    }
+    if (op == "%") return node(NodeType::kParent, t.position);
     fail_at("S0211", "The symbol \"" + op + "\" cannot be used as a unary operator", t.position);
     return nullptr;
   }
@@ -564,8 +566,14 @@ class Parser {
       return n;
     }
     if (op == "@" || op == "#") {
-      fail_at("S0299", "The operator \"" + op + "\" is not supported", t.position);
-      return nullptr;
+      auto rhs = expression(binding_power(t));
+      if (error_) return nullptr;
+      if (rhs->type != NodeType::kVariable) {
+        fail_at("S0214", "The right side of " + op + " must be a variable name (start with $)",
+                rhs->position);
+        return nullptr;
+      }
+      return binary(t, left, rhs);
     }
     static const char* kBinary[] = {
         ".", "+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=", "&", "and", "or", "in"};
@@ -600,6 +608,72 @@ class Parser {
     return s;
   }
 
+  // --- the parent operator: which step's input each % reads ---
+  // Walks back from `node` (a step before the one seeking) by slot->level
+  // steps; the step reached binds its input to the slot's label.
+  void seek_parent(Node& node, const std::shared_ptr<Slot>& slot) {
+    switch (node.type) {
+      case NodeType::kName:
+      case NodeType::kWildcard:
+        if (--slot->level == 0) {
+          if (node.ancestor) slot->label = node.ancestor->label;  // one variable for both
+          node.ancestor = slot;
+          node.tuple = true;
+        }
+        break;
+      case NodeType::kParent:
+        ++slot->level;
+        break;
+      case NodeType::kBlock:
+        if (!node.kids.empty()) {
+          node.tuple = true;
+          seek_parent(*node.kids.back(), slot);
+        }
+        break;
+      case NodeType::kPath: {
+        node.tuple = true;
+        size_t i = node.kids.size();
+        do {
+          seek_parent(*node.kids[--i], slot);
+        } while (!error_ && slot->level > 0 && i > 0);
+        break;
+      }
+      default:
+        fail_at("S0217",
+                "The object representing the 'parent' cannot be derived from this expression",
+                node.position);
+    }
+  }
+
+  // `value`'s unresolved parents become `result`'s.
+  static void push_ancestry(Node& result, const Node& value) {
+    for (const auto& s : value.seeking) result.seeking.push_back(s);
+    if (value.type == NodeType::kParent) result.seeking.push_back(value.slot);
+  }
+
+  // The parents sought by a path's last step, looked for in the steps
+  // before it; those not found there are the path's to pass outwards.
+  void resolve_ancestry(Node& path) {
+    if (path.type != NodeType::kPath || path.kids.empty()) return;
+    const Node& last = *path.kids.back();
+    auto slots = last.seeking;
+    if (last.type == NodeType::kParent) slots.push_back(last.slot);
+    for (const auto& slot : slots) {
+      size_t i = path.kids.size() - 1;  // steps before the last
+      while (!error_ && slot->level > 0) {
+        if (i == 0) {
+          path.seeking.push_back(slot);
+          break;
+        }
+        Node* s = path.kids[--i].get();
+        // contiguous steps binding a focus count as one
+        while (i > 0 && !s->focus.empty() && !path.kids[i - 1]->focus.empty())
+          s = path.kids[--i].get();
+        seek_parent(*s, slot);
+      }
+    }
+  }
+
   NodePtr process(NodePtr n) {
     if (error_ || !n) return n;
     if (++depth_ > 2 * kMaxParseDepth) {
@@ -621,8 +695,11 @@ class Parser {
           if (lhs->type == NodeType::kPath && !lhs->group) {
             p->kids = lhs->kids;
             p->keep_array = lhs->keep_array;
+            p->tuple = lhs->tuple;
+            p->seeking = lhs->seeking;
           } else {
             p->kids.push_back(step(lhs));
+            if (lhs->type == NodeType::kParent) p->seeking = {lhs->slot};
           }
           if (rhs->type == NodeType::kPath && !rhs->group) {
             for (auto& k : rhs->kids) p->kids.push_back(step(k));
@@ -632,6 +709,7 @@ class Parser {
           }
           if (p->kids.front()->type == NodeType::kArray) p->kids.front()->cons_array = true;
           if (p->kids.back()->type == NodeType::kArray) p->kids.back()->cons_array = true;
+          resolve_ancestry(*p);
           out = p;
         } else if (op == "[") {
           auto lhs = process(n->kids[0]);
@@ -642,10 +720,21 @@ class Parser {
             break;
           }
           auto pred = process(n->kids[1]);
+          if (error_) break;
           Node* target = lhs.get();
           if (lhs->type == NodeType::kPath && !lhs->group && !lhs->kids.empty() &&
               lhs->kids.back()->type != NodeType::kSort) {
             target = lhs->kids.back().get();
+          }
+          if (!pred->seeking.empty()) {
+            for (const auto& slot : pred->seeking) {
+              if (slot->level == 1) {
+                seek_parent(*target, slot);
+              } else {
+                --slot->level;
+              }
+            }
+            push_ancestry(*target, *pred);
           }
           target->predicates.push_back(pred);
           out = lhs;
@@ -662,7 +751,11 @@ class Parser {
           auto lhs = as_path(process(n->kids[0]));
           if (lhs->group) lhs = as_path(lhs);  // a fresh path: sort the grouped result
           auto sort = n->kids[1];
-          for (auto& k : sort->kids) k = process(k);
+          for (auto& k : sort->kids) {
+            k = process(k);
+            if (error_) return n;
+            push_ancestry(*sort, *k);
+          }
           if (lhs->keep_array || lhs->group) {
             auto p = node(NodeType::kPath, lhs->position);
             p->kids = {lhs, sort};
@@ -671,12 +764,52 @@ class Parser {
             lhs->kids.push_back(sort);
             out = lhs;
           }
+          resolve_ancestry(*out);
+        } else if (op == "@" || op == "#") {
+          auto lhs = process(n->kids[0]);
+          if (error_) break;
+          const std::string& name = n->kids[1]->text;
+          Node* target = lhs.get();
+          if (lhs->type == NodeType::kPath) {
+            target = lhs->kids.back().get();
+          } else if (op == "#") {
+            lhs = as_path(lhs);
+          }
+          if (op == "@") {
+            if (!target->predicates.empty()) {
+              fail_at("S0215", "A context variable binding must precede any predicates on a step",
+                      n->position);
+              break;
+            }
+            if (target->type == NodeType::kSort) {
+              fail_at("S0216",
+                      "A context variable binding must precede the 'order-by' clause on a step",
+                      n->position);
+              break;
+            }
+            target->focus = name;
+          } else if (target->predicates.empty()) {
+            target->index = name;
+          } else {
+            auto stage = node(NodeType::kIndexStage, n->position);
+            stage->text = name;
+            target->predicates.push_back(stage);
+          }
+          target->tuple = true;
+          out = lhs;
         } else {
           n->kids[0] = process(n->kids[0]);
           n->kids[1] = process(n->kids[1]);
+          if (error_) break;
+          push_ancestry(*n, *n->kids[0]);
+          push_ancestry(*n, *n->kids[1]);
         }
         break;
       }
+      case NodeType::kParent:
+        n->slot = std::make_shared<Slot>();
+        n->slot->label = "!" + std::to_string(labels_++);
+        break;
       case NodeType::kObject:
       case NodeType::kArray:
       case NodeType::kBlock:
@@ -688,7 +821,16 @@ class Parser {
       case NodeType::kRange:
       case NodeType::kNegate:
       case NodeType::kTransform:
-        for (auto& k : n->kids) k = process(k);
+        for (size_t i = 0; i < n->kids.size(); ++i) {
+          n->kids[i] = process(n->kids[i]);
+          if (error_) break;
+          // Which parts' parents are sought through this node, as the
+          // reference's parser: not a lambda's body, a transform's parts,
+          // the function of a call or of ~>.
+          bool passes = n->type != NodeType::kLambda && n->type != NodeType::kApply &&
+                        n->type != NodeType::kTransform && !(n->type == NodeType::kCall && i == 0);
+          if (passes && n->kids[i]) push_ancestry(*n, *n->kids[i]);
+        }
         break;
       default:
         break;
@@ -708,6 +850,7 @@ class Parser {
   std::string_view src_;
   size_t pos_ = 0;
   int depth_ = 0;
+  int labels_ = 0;  // parent slots made so far
   Token cur_;
   std::optional<Error> error_;
 };

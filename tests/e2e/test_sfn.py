@@ -216,6 +216,31 @@ class SfnTest(ServerTestCase):
             self.create("e2e-jsonata-bad-regex", {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
                 "A": {"Type": "Pass", "End": True, "Output": "{% $match('a', /a{2,1}/) %}"}}})
 
+    def test_jsonata_joins_positions_and_parents(self):
+        # The binding operators @ and # and the parent operator %.
+        arn = self.create("e2e-jsonata-joins", {
+            "QueryLanguage": "JSONata", "StartAt": "Join", "States": {
+                "Join": {"Type": "Pass", "End": True, "Output": {
+                    "loans": "{% $states.input.(loans@$l.books@$b[$l.isbn = $b.isbn]"
+                             ".{'who': $l.who, 'title': $b.title}) %}",
+                    "ranked": "{% $states.input.books^(title)#$i.($string($i) & ':' & title) %}",
+                    "shelves": "{% $states.input.shelves.items.(%.name & '/' & $) %}"}}}})
+        text = json.dumps({
+            "books": [{"isbn": "1", "title": "Dune"}, {"isbn": "2", "title": "Emma"}],
+            "loans": [{"who": "ann", "isbn": "2"}, {"who": "bob", "isbn": "1"}],
+            "shelves": [{"name": "a", "items": ["x", "y"]}, {"name": "b", "items": ["z"]}]})
+        x = self.sfn.start_execution(stateMachineArn=arn, input=text)["executionArn"]
+        d = wait_until(lambda: finished(self.sfn, x), timeout=20)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"]), {
+            "loans": [{"who": "ann", "title": "Emma"}, {"who": "bob", "title": "Dune"}],
+            "ranked": ["0:Dune", "1:Emma"], "shelves": ["a/x", "a/y", "b/z"]})
+        # A parent nothing can supply is refused with the definition.
+        with self.assertRaises(self.sfn.exceptions.InvalidDefinition):
+            self.create("e2e-jsonata-bad-parent", {"QueryLanguage": "JSONata", "StartAt": "A",
+                                                   "States": {"A": {"Type": "Pass", "End": True,
+                                                                    "Output": "{% %.x %}"}}})
+
     def test_cli_lists_and_tags(self):
         arn = self.create("e2e-cli", WAIT_MACHINE, tags=[{"key": "team", "value": "core"}])
         _, out, _ = self.server.aws_cli("stepfunctions", "list-state-machines")

@@ -521,18 +521,7 @@ Value reduce(Evaluator& ev, std::vector<Value>& a) {
   return acc;
 }
 
-namespace {
-bool picture_given(Evaluator& ev, const std::vector<Value>& a, size_t from) {
-  for (size_t i = from; i < a.size(); ++i) {
-    if (!a[i].undefined()) {
-      ev.fail("D3130", "Picture strings and time zones of $" + ev.current_function() +
-                           " are not supported by this implementation");
-      return true;
-    }
-  }
-  return false;
-}
-}  // namespace
+namespace {}  // namespace
 
 namespace {
 // $fromMillis and $now with a picture or a time zone: format_date_time
@@ -576,7 +565,15 @@ Value from_millis(Evaluator& ev, std::vector<Value>& a) {
 
 Value to_millis(Evaluator& ev, std::vector<Value>& a) {
   if (a[0].undefined()) return {};
-  if (picture_given(ev, a, 1)) return {};
+  if (a.size() > 1 && !a[1].undefined()) {
+    auto ms = parse_date_time(a[0].json.get_string(), a[1].json.get_string(), ev.options().now_ms);
+    if (auto* e = std::get_if<Error>(&ms)) {
+      ev.fail(e->code, e->message);
+      return {};
+    }
+    auto value = std::get<std::optional<double>>(ms);
+    return value ? jsonata::number(*value) : Value();
+  }
   std::string s(a[0].json.get_string());
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, n = 0;
   double frac = 0;

@@ -30,6 +30,15 @@ std::string iso_date_time(int64_t ms);
 // Days since 1970-01-01 of a civil date (proleptic Gregorian).
 int64_t days_from_civil(int64_t year, int month, int day);
 
+// $toMillis with a picture: `timestamp` read as `picture` writes it, in
+// epoch milliseconds; nullopt when it does not match the picture or names
+// no instant; an Error with JSONata's code (D3132, D3133, D3135, D3136 for
+// components that leave a gap or name an ISO week date). Components more
+// significant than those given are `now_ms`'s (UTC).
+std::variant<std::optional<double>, Error> parse_date_time(std::string_view timestamp,
+                                                           std::string_view picture,
+                                                           int64_t now_ms);
+
 // A timezone argument ("+0100", "-0500"): minutes east of UTC.
 std::optional<int> parse_timezone(std::string_view tz);
 

@@ -123,6 +123,22 @@ TEST(Jsonata, DateTimePictures) {
   EXPECT_EQ(run("$length($fromMillis(0, '[Y,888888888888]'))"), "1024");
 }
 
+// $toMillis with a picture takes what the picture leaves out, before the
+// first component given, from the evaluation's clock (the reference cases
+// cannot: their clock is the real one), and the rest as the lowest value.
+TEST(Jsonata, ToMillisPicturesTakeTheClock) {
+  Options o;
+  o.now_ms = 1521801216617;  // 2018-03-23T10:33:36.617Z, a Friday
+  EXPECT_EQ(run("$toMillis('10:30', '[H01]:[m01]')", "null", o), "1521801000000");
+  EXPECT_EQ(run("$toMillis('April 1', '[MNn] [D]')", "null", o), "1522540800000");
+  EXPECT_EQ(run("$toMillis('2:05 pm', '[h]:[m01] [P]')", "null", o), "1521813900000");
+  EXPECT_EQ(run("$toMillis('05', '[s01]')", "null", o), "1521801185000");
+  // A gap (a year and an hour, no month or day) is D3136.
+  EXPECT_EQ(run("$toMillis('2018 10', '[Y] [H]')", "null", o), "error D3136");
+  // Text that is not in the picture's form is no instant.
+  EXPECT_EQ(run("$toMillis('10h30', '[H01]:[m01]')", "null", o), "undefined");
+}
+
 // Where $formatNumber leaves the reference on purpose: zero in an
 // exponent picture (the reference loops forever) and numbers past 1e21.
 TEST(Jsonata, FormatNumber) {

@@ -216,15 +216,18 @@ class SfnTest(ServerTestCase):
             self.create("e2e-jsonata-bad-regex", {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
                 "A": {"Type": "Pass", "End": True, "Output": "{% $match('a', /a{2,1}/) %}"}}})
 
-    def test_jsonata_joins_positions_and_parents(self):
-        # The binding operators @ and # and the parent operator %.
+    def test_jsonata_joins_positions_parents_and_read_dates(self):
+        # The binding operators @ and # and the parent operator %; $toMillis
+        # reading a date/time picture.
         arn = self.create("e2e-jsonata-joins", {
             "QueryLanguage": "JSONata", "StartAt": "Join", "States": {
                 "Join": {"Type": "Pass", "End": True, "Output": {
                     "loans": "{% $states.input.(loans@$l.books@$b[$l.isbn = $b.isbn]"
                              ".{'who': $l.who, 'title': $b.title}) %}",
                     "ranked": "{% $states.input.books^(title)#$i.($string($i) & ':' & title) %}",
-                    "shelves": "{% $states.input.shelves.items.(%.name & '/' & $) %}"}}}})
+                    "shelves": "{% $states.input.shelves.items.(%.name & '/' & $) %}",
+                    "when": "{% $toMillis('23rd March 2018 10:33 pm', "
+                            "'[D1o] [MNn] [Y] [h]:[m01] [P]') %}"}}}})
         text = json.dumps({
             "books": [{"isbn": "1", "title": "Dune"}, {"isbn": "2", "title": "Emma"}],
             "loans": [{"who": "ann", "isbn": "2"}, {"who": "bob", "isbn": "1"}],
@@ -234,7 +237,8 @@ class SfnTest(ServerTestCase):
         self.assertEqual(d["status"], "SUCCEEDED", d)
         self.assertEqual(json.loads(d["output"]), {
             "loans": [{"who": "ann", "title": "Emma"}, {"who": "bob", "title": "Dune"}],
-            "ranked": ["0:Dune", "1:Emma"], "shelves": ["a/x", "a/y", "b/z"]})
+            "ranked": ["0:Dune", "1:Emma"], "shelves": ["a/x", "a/y", "b/z"],
+            "when": 1521844380000})
         # A parent nothing can supply is refused with the definition.
         with self.assertRaises(self.sfn.exceptions.InvalidDefinition):
             self.create("e2e-jsonata-bad-parent", {"QueryLanguage": "JSONata", "StartAt": "A",

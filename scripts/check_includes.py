@@ -41,6 +41,7 @@ EVENTS_PUBLIC = {
     "events/schedule.h",      # rate/cron/at expressions and time zones
     "events/target_queue.h",  # durable deliveries with retry policy and DLQ
     "events/role_action.h",   # the action a delivery as a role needs
+    "events/subject.h",       # the Subject of a delivery to an SNS topic
 }
 # The streamed payloads service.h carries (docs/edge.md): a request body to
 # read, a file to answer with, events to answer with (event streams).

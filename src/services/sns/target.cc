@@ -2,6 +2,7 @@
 // schedules, S3 notifications and Lambda destinations publish to a topic
 // through the same checks (read_message) and the same durable fan-out
 // (SnsService::accept) as Publish.
+#include "events/subject.h"
 #include "iam/service_principal.h"
 #include "services/sns/errors.h"
 #include "services/sns/sns_service.h"
@@ -21,17 +22,20 @@ std::string server_endpoint(const Settings& settings) {
 }
 
 // The Publish input a delivery stands for: its body as Message, its
-// attributes as MessageAttributes, its FIFO ids.
+// attributes as MessageAttributes (but the one named kSubjectAttribute,
+// which is the Subject: CloudWatch alarm notifications), its FIFO ids.
 json::object publish_input(const events::Delivery& d) {
   json::object in{{"Message", d.body}};
-  if (!d.attributes.empty()) {
-    json::object attrs;
-    for (const auto& a : d.attributes) {
-      attrs[a.name] =
-          json::object{{"DataType", a.type}, {a.binary ? "BinaryValue" : "StringValue", a.value}};
+  json::object attrs;
+  for (const auto& a : d.attributes) {
+    if (a.name == events::kSubjectAttribute) {
+      in["Subject"] = a.value;
+      continue;
     }
-    in["MessageAttributes"] = std::move(attrs);
+    attrs[a.name] =
+        json::object{{"DataType", a.type}, {a.binary ? "BinaryValue" : "StringValue", a.value}};
   }
+  if (!attrs.empty()) in["MessageAttributes"] = std::move(attrs);
   if (!d.group_id.empty()) in["MessageGroupId"] = d.group_id;
   if (!d.dedup_id.empty()) in["MessageDeduplicationId"] = d.dedup_id;
   return in;

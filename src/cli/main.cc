@@ -100,6 +100,17 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                        return ok ? std::string() : std::string("an address");
                      },
                      "ADDRESS"));
+  service_option("cloudwatch", "alarm-interval",
+                 "seconds between evaluations of every metric alarm (default 10, 1 to 60; "
+                 "lower it to test alarms without waiting)",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       bool ok = !v.empty() && v.size() < 3 &&
+                                 v.find_first_not_of("0123456789") == v.npos && std::stol(v) >= 1 &&
+                                 std::stol(v) <= 60;
+                       return ok ? std::string() : std::string("1 to 60 seconds");
+                     },
+                     "SECONDS"));
   service_option("kinesis", "shard-limits",
                  "on: per-shard write limits of 1 MiB/s and 1000 records/s, as AWS (default); "
                  "off: no limit",

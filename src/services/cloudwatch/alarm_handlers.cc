@@ -1,0 +1,378 @@
+// The alarm operations: PutMetricAlarm, DescribeAlarms,
+// DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState, Enable/
+// DisableAlarmActions, DescribeAlarmHistory, and the tag operations on
+// alarm ARNs.
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <memory>
+
+#include "common/encoding.h"
+#include "common/json_fields.h"
+#include "services/cloudwatch/alarm.h"
+#include "services/cloudwatch/cloudwatch_service.h"
+#include "services/cloudwatch/errors.h"
+#include "services/cloudwatch/input.h"
+
+namespace nimbus::services::cloudwatch {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int64_t kDescribePage = 50;
+constexpr int64_t kHistoryPage = 100;
+
+// The alarm as history data writes it: the MetricAlarm members in
+// camelCase ("OKActions" as "okactions", AWS's spelling).
+json::value camel(const json::value& v) {
+  if (const auto* o = v.if_object()) {
+    json::object out;
+    for (const auto& [k, val] : *o) {
+      std::string key(k);
+      if (key == "OKActions") {
+        key = "okactions";
+      } else if (!key.empty()) {
+        key[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(key[0])));
+      }
+      out[key] = camel(val);
+    }
+    return out;
+  }
+  if (const auto* a = v.if_array()) {
+    json::array out;
+    for (const auto& e : *a) out.push_back(camel(e));
+    return out;
+  }
+  return v;
+}
+
+json::object history_alarm(const Alarm& a) {
+  auto o = alarm_json(a);
+  for (const char* state_member : {"StateValue", "StateReason", "StateReasonData",
+                                   "StateUpdatedTimestamp", "StateTransitionedTimestamp"}) {
+    o.erase(state_member);
+  }
+  return camel(o).as_object();
+}
+
+std::function<void(Status)> then_empty(Respond respond) {
+  return [respond = std::move(respond)](Status st) {
+    if (!st) return respond(st.take_error());
+    respond(json::object{});
+  };
+}
+
+std::optional<std::string> alarm_of_arn(const std::string& arn) {
+  auto at = arn.find(":alarm:");
+  if (!arn.starts_with("arn:aws:cloudwatch:") || at == std::string::npos) return std::nullopt;
+  return arn.substr(at + 7);
+}
+
+std::string token_of(const std::string& s) {
+  return base64_encode(s);
+}
+
+}  // namespace
+
+void CloudWatchService::put_metric_alarm(const CallContext& ctx, object in, Respond respond) {
+  auto read = read_alarm(in, ctx.region, ctx.account_id);
+  if (!read) return respond(read.take_error());
+  auto tags = read_tags(in);
+  if (!tags) return respond(tags.take_error());
+  Alarm a = std::move(*read);
+  const int64_t now = env_.clock.now_millis();
+  a.configuration_updated_ms = now;
+  std::vector<HistoryItem> history;
+  if (auto old = alarm_store_->get(a.name)) {
+    // An update keeps the state and the tags (AWS ignores Tags here).
+    a.state = old->state;
+    a.state_reason = old->state_reason;
+    a.state_reason_data = old->state_reason_data;
+    a.state_updated_ms = old->state_updated_ms;
+    a.state_transitioned_ms = old->state_transitioned_ms;
+    a.tags = old->tags;
+    json::object data{{"type", "Update"},
+                      {"updatedAlarm", history_alarm(a)},
+                      {"originalAlarm", history_alarm(*old)}};
+    history.push_back({a.name, now, 0, "ConfigurationUpdate", "Alarm \"" + a.name + "\" updated",
+                       json::serialize(data)});
+  } else {
+    a.tags = std::move(*tags);
+    a.state_reason = "Unchecked: Initial alarm creation";
+    a.state_updated_ms = now;
+    a.state_transitioned_ms = now;
+    json::object data{{"type", "Create"}, {"createdAlarm", history_alarm(a)}};
+    history.push_back({a.name, now, 0, "ConfigurationUpdate", "Alarm \"" + a.name + "\" created",
+                       json::serialize(data)});
+  }
+  alarm_store_->put(std::move(a), std::move(history), then_empty(std::move(respond)));
+}
+
+Output CloudWatchService::describe_alarms(const CallContext&, const object& in) const {
+  auto names = string_list(in, "AlarmNames");
+  std::string prefix = str(in, "AlarmNamePrefix");
+  if (!names.empty() && !prefix.empty()) {
+    return errors::combination(
+        "The parameters AlarmNames and AlarmNamePrefix are mutually exclusive.");
+  }
+  auto types = string_list(in, "AlarmTypes");
+  bool metric_alarms = types.empty() || std::count(types.begin(), types.end(), "MetricAlarm") > 0;
+  bool composite = std::count(types.begin(), types.end(), "CompositeAlarm") > 0;
+  std::string state = str(in, "StateValue");
+  std::string action_prefix = str(in, "ActionPrefix");
+  int64_t page = integer(in, "MaxRecords").value_or(kDescribePage);
+  std::string after;
+  if (auto t = str(in, "NextToken"); !t.empty()) {
+    auto decoded = base64_decode(t);
+    if (!decoded || decoded->empty()) return errors::bad_token();
+    after = *decoded;
+  }
+  // Composite alarms (and their parents and children) are not served.
+  bool relatives = has(in, "ChildrenOfAlarmName") || has(in, "ParentsOfAlarmName");
+  json::array out;
+  std::string last;
+  bool more = false;
+  if (metric_alarms && !relatives) {
+    for (const auto& a : alarm_store_->list()) {
+      if (!after.empty() && a.name <= after) continue;
+      if (!names.empty() && std::find(names.begin(), names.end(), a.name) == names.end()) continue;
+      if (!prefix.empty() && !a.name.starts_with(prefix)) continue;
+      if (!state.empty() && a.state != state) continue;
+      if (!action_prefix.empty()) {
+        bool found = false;
+        for (const auto* list : {&a.ok_actions, &a.alarm_actions, &a.insufficient_actions}) {
+          for (const auto& arn : *list) found = found || arn.starts_with(action_prefix);
+        }
+        if (!found) continue;
+      }
+      if (static_cast<int64_t>(out.size()) == page) {
+        more = true;
+        break;
+      }
+      out.push_back(alarm_json(a));
+      last = a.name;
+    }
+  }
+  json::object result;
+  if (metric_alarms) result["MetricAlarms"] = std::move(out);
+  if (composite) result["CompositeAlarms"] = json::array{};
+  if (more) result["NextToken"] = token_of(last);
+  return result;
+}
+
+Output CloudWatchService::describe_alarms_for_metric(const CallContext&, const object& in) const {
+  std::string name = str(in, "MetricName");
+  std::string ns = str(in, "Namespace");
+  std::string statistic = str(in, "Statistic");
+  std::string extended = str(in, "ExtendedStatistic");
+  std::string unit = str(in, "Unit");
+  auto period = integer(in, "Period");
+  bool dims_given = has(in, "Dimensions");
+  auto dims = input::dimensions(in, "Dimensions");
+  json::array out;
+  for (const auto& a : alarm_store_->list()) {
+    if (a.metric.name != name || a.metric.ns != ns) continue;
+    if (!statistic.empty() && a.statistic != statistic) continue;
+    if (!extended.empty() && a.extended_statistic != extended) continue;
+    if (!unit.empty() && a.unit != unit) continue;
+    if (period && a.period != *period) continue;
+    if (dims_given && a.metric.dims != dims) continue;
+    out.push_back(alarm_json(a));
+  }
+  return json::object{{"MetricAlarms", std::move(out)}};
+}
+
+void CloudWatchService::delete_alarms(const CallContext&, object in, Respond respond) {
+  auto names = string_list(in, "AlarmNames");
+  std::vector<std::string> missing;
+  std::vector<HistoryItem> history;
+  const int64_t now = env_.clock.now_millis();
+  for (const auto& n : names) {
+    auto a = alarm_store_->get(n);
+    if (!a) {
+      missing.push_back(n);
+      continue;
+    }
+    json::object data{{"type", "Delete"}, {"deletedAlarm", history_alarm(*a)}};
+    history.push_back(
+        {n, now, 0, "ConfigurationUpdate", "Alarm \"" + n + "\" deleted", json::serialize(data)});
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    return respond(errors::alarm_not_found("The following alarms were not found: [" + list + "]"));
+  }
+  alarm_store_->remove(names, std::move(history), then_empty(std::move(respond)));
+}
+
+void CloudWatchService::set_alarm_state(const CallContext&, object in, Respond respond) {
+  Verdict v;
+  std::string name = str(in, "AlarmName");
+  v.state = str(in, "StateValue");
+  v.reason = str(in, "StateReason");
+  v.reason_data = str(in, "StateReasonData");
+  if (!v.reason_data.empty() && !parse_object(v.reason_data)) {
+    return respond(errors::invalid_format("StateReasonData is not valid JSON."));
+  }
+  auto done = then_empty(respond);
+  if (!alarms_->set_state(name, v, true, std::move(done))) {
+    respond(errors::alarm_not_found("Alarm " + name + " not found"));
+  }
+}
+
+void CloudWatchService::set_alarm_actions(object in, bool enabled, Respond respond) {
+  auto names = string_list(in, "AlarmNames");
+  auto left = std::make_shared<std::atomic<size_t>>(names.size() + 1);
+  auto failed = std::make_shared<std::atomic<bool>>(false);
+  auto finish = [left, failed, respond = std::move(respond)](Status st) {
+    if (!st) failed->store(true);
+    if (--*left == 0) {
+      if (*failed) return respond(Error::internal("An alarm change was not stored."));
+      respond(json::object{});
+    }
+  };
+  for (const auto& n : names) {
+    auto edited = alarm_store_->edit(
+        n,
+        [enabled](Alarm& a, std::vector<HistoryItem>&) {
+          if (a.actions_enabled == enabled) return false;
+          a.actions_enabled = enabled;
+          return true;
+        },
+        finish);
+    if (!edited) finish(Status::ok());  // AWS ignores names it does not know
+  }
+  finish(Status::ok());
+}
+
+void CloudWatchService::enable_alarm_actions(const CallContext&, object in, Respond respond) {
+  set_alarm_actions(std::move(in), true, std::move(respond));
+}
+
+void CloudWatchService::disable_alarm_actions(const CallContext&, object in, Respond respond) {
+  set_alarm_actions(std::move(in), false, std::move(respond));
+}
+
+Output CloudWatchService::describe_alarm_history(const CallContext&, const object& in) const {
+  std::string name = str(in, "AlarmName");
+  std::string type = str(in, "HistoryItemType");
+  auto types = string_list(in, "AlarmTypes");
+  bool metric_alarms = types.empty() || std::count(types.begin(), types.end(), "MetricAlarm") > 0;
+  auto from = input::millis(in, "StartDate").value_or(std::numeric_limits<int64_t>::min());
+  auto to = input::millis(in, "EndDate").value_or(std::numeric_limits<int64_t>::max());
+  bool ascending = str(in, "ScanBy") == "TimestampAscending";
+  int64_t page = integer(in, "MaxRecords").value_or(kHistoryPage);
+  size_t skip = 0;
+  if (auto t = str(in, "NextToken"); !t.empty()) {
+    auto decoded = base64_decode(t);
+    int64_t n = 0;
+    if (!decoded || decoded->empty() ||
+        std::from_chars(decoded->data(), decoded->data() + decoded->size(), n).ec != std::errc() ||
+        n <= 0) {
+      return errors::bad_token();
+    }
+    skip = static_cast<size_t>(n);
+  }
+  json::array out;
+  size_t seen = 0;
+  bool more = false;
+  if (metric_alarms) {
+    for (const auto& h : alarm_store_->history(name, from, to, ascending)) {
+      if (!type.empty() && h.type != type) continue;
+      if (seen++ < skip) continue;
+      if (static_cast<int64_t>(out.size()) == page) {
+        more = true;
+        break;
+      }
+      out.push_back(json::object{{"AlarmName", h.alarm},
+                                 {"AlarmType", "MetricAlarm"},
+                                 {"Timestamp", input::seconds(h.ms)},
+                                 {"HistoryItemType", h.type},
+                                 {"HistorySummary", h.summary},
+                                 {"HistoryData", h.data}});
+    }
+  }
+  json::object result{{"AlarmHistoryItems", std::move(out)}};
+  if (more) result["NextToken"] = token_of(std::to_string(skip + static_cast<size_t>(page)));
+  return result;
+}
+
+void CloudWatchService::tag_resource(const CallContext&, object in, Respond respond) {
+  std::string arn = str(in, "ResourceARN");
+  auto name = alarm_of_arn(arn);
+  if (!name) return respond(errors::resource_not_found(arn));
+  auto tags = read_tags(in);
+  if (!tags) return respond(tags.take_error());
+  auto refused = std::make_shared<std::optional<Error>>();
+  auto edited = alarm_store_->edit(
+      *name,
+      [&](Alarm& a, std::vector<HistoryItem>&) {
+        if (a.arn != arn) {
+          *refused = errors::resource_not_found(arn);
+          return false;
+        }
+        Tags merged = a.tags;
+        for (const auto& tag : *tags) {
+          auto it = std::find_if(merged.begin(), merged.end(),
+                                 [&](const auto& p) { return p.first == tag.first; });
+          if (it != merged.end()) {
+            it->second = tag.second;
+          } else {
+            merged.push_back(tag);
+          }
+        }
+        if (merged.size() > 50) {
+          *refused = errors::invalid("The resource has more than 50 tags.");
+          return false;
+        }
+        a.tags = std::move(merged);
+        return true;
+      },
+      [respond, refused](Status st) {
+        if (*refused) return respond(**refused);
+        if (!st) return respond(st.take_error());
+        respond(json::object{});
+      });
+  if (!edited) respond(errors::resource_not_found(arn));
+}
+
+void CloudWatchService::untag_resource(const CallContext&, object in, Respond respond) {
+  std::string arn = str(in, "ResourceARN");
+  auto name = alarm_of_arn(arn);
+  if (!name) return respond(errors::resource_not_found(arn));
+  auto keys = string_list(in, "TagKeys");
+  auto refused = std::make_shared<bool>(false);
+  auto edited = alarm_store_->edit(
+      *name,
+      [&](Alarm& a, std::vector<HistoryItem>&) {
+        if (a.arn != arn) {
+          *refused = true;
+          return false;
+        }
+        auto before = a.tags.size();
+        std::erase_if(a.tags, [&](const auto& p) {
+          return std::find(keys.begin(), keys.end(), p.first) != keys.end();
+        });
+        return a.tags.size() != before;
+      },
+      [respond, arn, refused](Status st) {
+        if (*refused) return respond(errors::resource_not_found(arn));
+        if (!st) return respond(st.take_error());
+        respond(json::object{});
+      });
+  if (!edited) respond(errors::resource_not_found(arn));
+}
+
+Output CloudWatchService::list_tags_for_resource(const CallContext&, const object& in) const {
+  std::string arn = str(in, "ResourceARN");
+  auto name = alarm_of_arn(arn);
+  if (!name) return errors::resource_not_found(arn);
+  auto a = alarm_store_->get(*name);
+  if (!a || a->arn != arn) return errors::resource_not_found(arn);
+  return json::object{{"Tags", tags_json(a->tags)}};
+}
+
+}  // namespace nimbus::services::cloudwatch

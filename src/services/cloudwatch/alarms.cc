@@ -1,0 +1,296 @@
+// Alarms (alarms.h): ticks, state changes and their actions.
+#include "services/cloudwatch/alarms.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/json_fields.h"
+#include "common/request_id.h"
+#include "events/subject.h"
+#include "events/target.h"
+
+namespace nimbus::services::cloudwatch {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kKind = "a";
+constexpr int64_t kMaxAgeMs = 24LL * 3600 * 1000;
+
+std::chrono::milliseconds interval_of(const Settings& settings) {
+  auto it = settings.service_options.find("cloudwatch.alarm-interval");
+  int64_t seconds = 10;
+  if (it != settings.service_options.end()) {
+    try {
+      seconds = std::clamp<int64_t>(std::stoll(it->second), 1, 60);
+    } catch (...) {
+    }
+  }
+  return std::chrono::seconds(seconds);
+}
+
+int64_t retry_delay_ms(int64_t failures) {
+  return std::min<int64_t>(300'000, 1'000LL << std::min<int64_t>(failures - 1, 20));
+}
+
+// A JSON string literal.
+std::string quoted(const std::string& s) {
+  return json::serialize(json::value(s));
+}
+
+// The StateUpdate history item's HistoryData.
+std::string state_history(const std::string& old_state, const std::string& old_reason,
+                          const std::string& old_data, const Alarm& a) {
+  auto state = [](const std::string& value, const std::string& reason, const std::string& data) {
+    std::string s = "{\"stateValue\":" + quoted(value) + ",\"stateReason\":" + quoted(reason);
+    if (!data.empty() && parse_object(data)) s += ",\"stateReasonData\":" + data;
+    return s + "}";
+  };
+  return "{\"version\":\"1.0\",\"oldState\":" + state(old_state, old_reason, old_data) +
+         ",\"newState\":" + state(a.state, a.state_reason, a.state_reason_data) + "}";
+}
+
+struct Pending {
+  std::string target;
+  std::string alarm;
+  int64_t state_ms = 0;
+  std::string body;
+  std::string subject;
+  int64_t first_ms = 0;
+  int64_t failures = 0;
+
+  std::string encode() const {
+    return json::serialize(json::object{{"target", target},
+                                        {"alarm", alarm},
+                                        {"state", state_ms},
+                                        {"body", body},
+                                        {"subject", subject},
+                                        {"first", first_ms},
+                                        {"failures", failures}});
+  }
+  static std::optional<Pending> decode(std::string_view text) {
+    auto o = parse_object(text);
+    if (!o) return std::nullopt;
+    return Pending{str(*o, "target"),
+                   str(*o, "alarm"),
+                   integer(*o, "state").value_or(0),
+                   str(*o, "body"),
+                   str(*o, "subject"),
+                   integer(*o, "first").value_or(0),
+                   integer(*o, "failures").value_or(0)};
+  }
+};
+
+}  // namespace
+
+Alarms::Alarms(Environment& env, MetricStore& metrics, AlarmStore& store)
+    : env_(env), metrics_(metrics), store_(store), interval_(interval_of(env.settings)) {}
+
+Alarms::~Alarms() {
+  stop();
+  timers_.reset();
+}
+
+void Alarms::stop() {
+  gate_->close();
+}
+
+Status Alarms::start() {
+  storage::Timers::Options o;
+  o.ns = "cloudwatch.actions";
+  // Handed out inline on the scheduler's thread: the handler only calls
+  // Targets::deliver, which never blocks.
+  timers_ = std::make_unique<storage::Timers>(
+      *env_.storage, env_.scheduler.clock(), env_.scheduler, [](std::function<void()> f) { f(); },
+      o);
+  timers_->on(kKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) on_timer(std::move(t), std::move(ack));
+  });
+  if (auto st = timers_->start(); !st) return st;
+  arm();
+  return Status::ok();
+}
+
+void Alarms::arm() {
+  env_.scheduler.after(interval_, [this, gate = gate_] {
+    auto in = gate->hold();
+    if (!in) return;
+    env_.workers.post([this, in] {
+      evaluate_all();
+      arm();
+    });
+  });
+}
+
+std::vector<PeriodValue> Alarms::periods(const Alarm& a, int64_t now_ms) const {
+  std::vector<PeriodValue> out;
+  if (a.period <= 0 || a.evaluation_periods <= 0) return out;
+  const int64_t period_ms = a.period * 1000;
+  const int64_t end = now_ms - ((now_ms % period_ms) + period_ms) % period_ms;
+  const int64_t start = end - a.evaluation_periods * period_ms;
+  std::vector<Stats> stats(static_cast<size_t>(a.evaluation_periods));
+  for (const auto& d : metrics_.points(metric_id(a.metric), start, end)) {
+    if (!a.unit.empty() && d.unit != a.unit) continue;
+    stats[static_cast<size_t>((d.timestamp_ms - start) / period_ms)].add(d);
+  }
+  for (size_t i = 0; i < stats.size(); ++i) {
+    PeriodValue p;
+    p.start_ms = start + static_cast<int64_t>(i) * period_ms;
+    if (!stats[i].empty()) {
+      p.value = stats[i].get(a.stat());
+      p.sample_count = stats[i].sample_count();
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+void Alarms::evaluate_all() {
+  const int64_t now = env_.clock.now_millis();
+  for (const auto& a : store_.list()) {
+    if (!a.evaluated()) continue;
+    auto v = evaluate(a, periods(a, now), now);
+    if (!v || v->state == a.state) continue;
+    set_state(a.name, *v, false, [](Status) {});
+  }
+}
+
+bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
+                       std::function<void(Status)> done) {
+  const int64_t now = env_.clock.now_millis();
+  auto change = std::make_shared<StateChange>();
+  change->account = env_.settings.account_id;
+  change->region = env_.settings.region;
+  bool transition = false;
+  auto edited = store_.edit(
+      name,
+      [&](Alarm& a, std::vector<HistoryItem>& history) {
+        if (!forced && a.state == v.state) return false;
+        change->old_state = a.state;
+        change->old_reason = a.state_reason;
+        change->old_reason_data = a.state_reason_data;
+        change->old_updated_ms = a.state_updated_ms;
+        transition = a.state != v.state;
+        a.state = v.state;
+        a.state_reason = v.reason;
+        a.state_reason_data = v.reason_data;
+        a.state_updated_ms = now;
+        if (transition) a.state_transitioned_ms = now;
+        history.push_back(
+            {a.name, now, 0, "StateUpdate",
+             "Alarm updated from " + change->old_state + " to " + a.state,
+             state_history(change->old_state, change->old_reason, change->old_reason_data, a)});
+        change->alarm = a;
+        return true;
+      },
+      [done = std::move(done)](Status st) { done(std::move(st)); });
+  if (!edited) return false;
+  if (transition) {
+    // The change is applied in memory (alarm_store.h) and its commit is
+    // queued ahead of the actions' timers, so they never outrun it.
+    act(*change);
+  }
+  return true;
+}
+
+void Alarms::act(const StateChange& c) {
+  const Alarm& a = c.alarm;
+  if (a.actions_enabled) {
+    for (const auto& target : a.actions_for(a.state)) {
+      auto kind = events::target_kind(target);
+      if (kind == "sns") {
+        queue(target, a.name, a.state_updated_ms, sns_message(c), sns_subject(c));
+      } else if (kind == "lambda") {
+        queue(target, a.name, a.state_updated_ms, lambda_event(c), "");
+      } else {
+        // Auto Scaling, EC2 and Systems Manager actions have nothing to act
+        // on here: recorded as failed.
+        HistoryItem h{a.name,
+                      env_.clock.now_millis(),
+                      0,
+                      "Action",
+                      "Failed to execute action " + target,
+                      "{\"actionState\":\"Failed\",\"notificationResource\":" + quoted(target) +
+                          ",\"stateUpdateTimestamp\":" + std::to_string(a.state_updated_ms) +
+                          ",\"error\":\"nimbus does not carry out this kind of action\"}"};
+        store_.add_history({std::move(h)}, [](Status) {});
+      }
+    }
+  }
+  if (env_.targets.has("events")) {
+    std::string bus = "arn:aws:events:" + c.region + ":" + c.account + ":event-bus/default";
+    queue(bus, "", a.state_updated_ms, eventbridge_event(c, new_request_id()), "");
+  }
+}
+
+void Alarms::queue(const std::string& target, const std::string& alarm, int64_t state_ms,
+                   std::string body, std::string subject) {
+  if (!timers_) return;
+  char id[48];
+  std::snprintf(id, sizeof id, "%013lld-%08llx", static_cast<long long>(env_.clock.now_millis()),
+                static_cast<unsigned long long>(++next_));
+  Pending p{target, alarm, state_ms, std::move(body), std::move(subject), env_.clock.now_millis(),
+            0};
+  timers_->schedule(kKind, id, env_.scheduler.clock().now(), p.encode(), [target](Status st) {
+    if (!st)
+      spdlog::warn("cloudwatch: could not store an alarm action for {}: {}", target,
+                   st.error().message);
+  });
+}
+
+void Alarms::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
+  auto p = Pending::decode(t.payload);
+  if (!p) {
+    spdlog::error("cloudwatch: dropping an unreadable alarm action {}", t.id);
+    return ack(Status::ok());
+  }
+  events::Delivery d;
+  d.body = p->body;
+  if (!p->subject.empty()) {
+    d.attributes.push_back({std::string(events::kSubjectAttribute), "String", p->subject});
+  }
+  d.source_arn = p->alarm.empty() ? std::string()
+                                  : "arn:aws:cloudwatch:" + env_.settings.region + ":" +
+                                        env_.settings.account_id + ":alarm:" + p->alarm;
+  std::string target = p->target;
+  env_.targets.deliver(
+      target, std::move(d),
+      [this, held = gate_->hold(), p = std::move(*p), id = t.id,
+       ack = std::move(ack)](events::Outcome o) mutable {
+        if (!held) return;
+        ++p.failures;
+        if (!o && o.retryable() && env_.clock.now_millis() - p.first_ms < kMaxAgeMs) {
+          auto due =
+              env_.scheduler.clock().now() + std::chrono::milliseconds(retry_delay_ms(p.failures));
+          return timers_->schedule(kKind, id, due, p.encode(), std::move(ack));
+        }
+        if (p.alarm.empty()) {
+          // The EventBridge event: no history item.
+          if (!o) spdlog::warn("cloudwatch: alarm event not delivered: {}", o.error().message);
+          return ack(Status::ok());
+        }
+        std::string data = "{\"actionState\":" + quoted(o ? "Succeeded" : "Failed") +
+                           ",\"stateUpdateTimestamp\":" + std::to_string(p.state_ms) +
+                           ",\"notificationResource\":" + quoted(p.target);
+        if (o) {
+          data += ",\"publishedMessage\":" + quoted(p.body) + "}";
+        } else {
+          data += ",\"error\":" + quoted(o.error().message) + "}";
+        }
+        HistoryItem h{p.alarm,
+                      env_.clock.now_millis(),
+                      0,
+                      "Action",
+                      o ? "Successfully executed action " + p.target
+                        : "Failed to execute action " + p.target + ". Received error: \"" +
+                              o.error().message + "\"",
+                      std::move(data)};
+        if (h.summary.size() > 255) h.summary.resize(255);
+        store_.add_history({std::move(h)}, [ack = std::move(ack)](Status st) { ack(st); });
+      });
+}
+
+}  // namespace nimbus::services::cloudwatch

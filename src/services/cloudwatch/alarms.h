@@ -1,0 +1,87 @@
+// Alarms: what makes metric alarms act. It evaluates every alarm on a tick
+// of the injectable clock (evaluate.h over MetricStore's points), applies
+// state changes (evaluation and SetAlarmState) through AlarmStore with their
+// StateUpdate history, and carries out the actions of a change: SNS topics
+// get AWS's notification, Lambda functions the alarm event, and the default
+// event bus the "CloudWatch Alarm State Change" event.
+//
+// Actions are stored as storage::Timers timers (namespace
+// `cloudwatch.actions`, kind `a`) once the state change is durable, and
+// delivered through events::Targets at least once; a target that is
+// throttled or unavailable is retried (1 s doubling to 5 min) for up to a
+// day. Each delivered or failed action adds an Action history item. The
+// window between the change's commit and its actions' commit is not covered:
+// a crash there loses those actions (README).
+//
+// Evaluation is not durable work: every tick recomputes each alarm from the
+// stored points, so a restart only resumes ticking. The tick is
+// `--cloudwatch-alarm-interval` seconds (default 10; AWS evaluates
+// standard alarms every minute, high-resolution ones every 10 s).
+//
+// Threads: ticks run on the worker pool; set_state may be called from any
+// thread; callbacks run on the storage committer or the scheduler thread.
+// stop() ends the ticks and deliveries; the destructor waits for running
+// ones.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/gate.h"
+#include "common/scheduler.h"
+#include "services/cloudwatch/alarm_notice.h"
+#include "services/cloudwatch/alarm_store.h"
+#include "services/cloudwatch/evaluate.h"
+#include "services/cloudwatch/store.h"
+#include "services/service.h"
+#include "storage/timers.h"
+
+namespace nimbus::services::cloudwatch {
+
+class Alarms {
+ public:
+  Alarms(Environment& env, MetricStore& metrics, AlarmStore& store);
+  ~Alarms();
+  Alarms(const Alarms&) = delete;
+  Alarms& operator=(const Alarms&) = delete;
+
+  // Opens the stored actions and starts ticking.
+  Status start();
+  // No more ticks or deliveries (shutdown).
+  void stop();
+
+  // Puts alarm `name` in `v.state` with its reason (SetAlarmState when
+  // `forced`, else an evaluation, which changes nothing when the state is
+  // the same). `done` runs once the change is durable; the actions are
+  // queued then. False when there is no such alarm (done not called).
+  bool set_state(const std::string& name, const Verdict& v, bool forced,
+                 std::function<void(Status)> done);
+
+  // Evaluates every alarm at the clock's now (what a tick does).
+  void evaluate_all();
+  // The periods an alarm's evaluation looks at, at `now_ms` (oldest first).
+  std::vector<PeriodValue> periods(const Alarm& a, int64_t now_ms) const;
+
+  // Actions stored and not yet delivered.
+  size_t pending() const { return timers_ ? timers_->size() : 0; }
+
+ private:
+  void arm();
+  void act(const StateChange& c);
+  void queue(const std::string& target, const std::string& alarm, int64_t state_ms,
+             std::string body, std::string subject);
+  void on_timer(storage::DueTimer t, storage::Timers::Ack ack);
+
+  Environment& env_;
+  MetricStore& metrics_;
+  AlarmStore& store_;
+  std::chrono::milliseconds interval_;
+  std::atomic<uint64_t> next_{0};
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+  std::unique_ptr<storage::Timers> timers_;
+};
+
+}  // namespace nimbus::services::cloudwatch

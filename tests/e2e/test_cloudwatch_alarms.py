@@ -1,0 +1,177 @@
+"""CloudWatch alarms end to end: a metric that breaches puts the alarm in
+ALARM and its SNS action reaches a subscribed queue with AWS's notification;
+SetAlarmState, DescribeAlarmHistory, AWS's errors, a restart, the AWS CLI.
+Alarms are evaluated every second here (--cloudwatch-alarm-interval 1) and
+use 10-second periods, so nothing waits for minutes."""
+
+import datetime
+import json
+import unittest
+
+from harness import ACCOUNT, REGION, Server, ServerTestCase, require_boto3, wait_until
+
+FAST = ("--cloudwatch-alarm-interval", "1")
+
+
+def alarm_args(name, **extra):
+    args = dict(AlarmName=name, Namespace="E2E/Alarms", MetricName="Errors",
+                Statistic="Maximum", Period=10, EvaluationPeriods=1, Threshold=5,
+                ComparisonOperator="GreaterThanThreshold")
+    args.update(extra)
+    return args
+
+
+class AlarmsTest(ServerTestCase):
+    server_args = FAST
+
+    def setUp(self):
+        require_boto3()
+        self.cw = self.server.boto3_client("cloudwatch")
+
+    def error(self, call, **kwargs):
+        with self.assertRaises(self.cw.exceptions.ClientError) as cm:
+            call(**kwargs)
+        return cm.exception.response["Error"]["Code"]
+
+    def test_breach_notifies_topic(self):
+        sqs = self.server.boto3_client("sqs")
+        sns = self.server.boto3_client("sns")
+        url = sqs.create_queue(QueueName="alarm-inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        topic = sns.create_topic(Name="ops-alarms")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        self.cw.put_metric_alarm(**alarm_args("errors-high", AlarmActions=[topic],
+                                              AlarmDescription="too many errors",
+                                              Dimensions=[{"Name": "Fn", "Value": "f"}]))
+        self.cw.put_metric_data(Namespace="E2E/Alarms", MetricData=[
+            {"MetricName": "Errors", "Dimensions": [{"Name": "Fn", "Value": "f"}],
+             "Value": 9, "StorageResolution": 1}])
+
+        def message():
+            got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+            return got[0] if got else None
+        m = wait_until(message, timeout=40)
+        self.assertIsNotNone(m, "no alarm notification arrived")
+        envelope = json.loads(m["Body"])
+        self.assertEqual(envelope["Subject"], 'ALARM: "errors-high" in US East (N. Virginia)')
+        alarm = json.loads(envelope["Message"])
+        self.assertEqual(alarm["AlarmName"], "errors-high")
+        self.assertEqual(alarm["AlarmDescription"], "too many errors")
+        self.assertEqual(alarm["AWSAccountId"], ACCOUNT)
+        self.assertEqual(alarm["NewStateValue"], "ALARM")
+        self.assertEqual(alarm["OldStateValue"], "INSUFFICIENT_DATA")
+        self.assertEqual(alarm["Region"], "US East (N. Virginia)")
+        self.assertEqual(alarm["AlarmArn"],
+                         "arn:aws:cloudwatch:%s:%s:alarm:errors-high" % (REGION, ACCOUNT))
+        self.assertTrue(alarm["NewStateReason"].startswith("Threshold Crossed: 1 datapoint [9.0"))
+        trigger = alarm["Trigger"]
+        self.assertEqual(trigger["MetricName"], "Errors")
+        self.assertEqual(trigger["Namespace"], "E2E/Alarms")
+        self.assertEqual(trigger["Statistic"], "MAXIMUM")
+        self.assertEqual(trigger["Dimensions"], [{"value": "f", "name": "Fn"}])
+        self.assertEqual(trigger["Threshold"], 5.0)
+        self.assertEqual(trigger["Period"], 10)
+
+        items = self.cw.describe_alarm_history(AlarmName="errors-high",
+                                               HistoryItemType="StateUpdate")
+        summaries = [i["HistorySummary"] for i in items["AlarmHistoryItems"]]
+        self.assertIn("Alarm updated from INSUFFICIENT_DATA to ALARM", summaries)
+        actions = wait_until(lambda: self.cw.describe_alarm_history(
+            AlarmName="errors-high", HistoryItemType="Action")["AlarmHistoryItems"])
+        self.assertEqual(actions[0]["HistorySummary"], "Successfully executed action " + topic)
+
+    def test_set_state_and_history(self):
+        self.cw.put_metric_alarm(**alarm_args("manual", TreatMissingData="ignore"))
+        a = self.cw.describe_alarms(AlarmNames=["manual"])["MetricAlarms"][0]
+        self.assertEqual(a["StateValue"], "INSUFFICIENT_DATA")
+        self.assertEqual(a["TreatMissingData"], "ignore")
+        self.cw.set_alarm_state(AlarmName="manual", StateValue="ALARM", StateReason="testing",
+                                StateReasonData='{"k": 1}')
+        a = self.cw.describe_alarms(AlarmNames=["manual"], StateValue="ALARM")["MetricAlarms"][0]
+        self.assertEqual(a["StateReason"], "testing")
+        self.assertIsInstance(a["StateUpdatedTimestamp"], datetime.datetime)
+        items = self.cw.describe_alarm_history(AlarmName="manual")["AlarmHistoryItems"]
+        self.assertEqual([i["HistoryItemType"] for i in items],
+                         ["StateUpdate", "ConfigurationUpdate"])
+        data = json.loads(items[0]["HistoryData"])
+        self.assertEqual(data["newState"]["stateValue"], "ALARM")
+        self.assertEqual(data["newState"]["stateReasonData"], {"k": 1})
+        self.assertEqual(data["oldState"]["stateValue"], "INSUFFICIENT_DATA")
+        self.cw.disable_alarm_actions(AlarmNames=["manual"])
+        self.assertFalse(self.cw.describe_alarms(
+            AlarmNames=["manual"])["MetricAlarms"][0]["ActionsEnabled"])
+        arn = a["AlarmArn"]
+        self.cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "team", "Value": "ops"}])
+        self.assertEqual(self.cw.list_tags_for_resource(ResourceARN=arn)["Tags"],
+                         [{"Key": "team", "Value": "ops"}])
+        self.cw.untag_resource(ResourceARN=arn, TagKeys=["team"])
+        self.assertEqual(self.cw.list_tags_for_resource(ResourceARN=arn)["Tags"], [])
+        self.cw.delete_alarms(AlarmNames=["manual"])
+        self.assertEqual(self.cw.describe_alarms(AlarmNames=["manual"])["MetricAlarms"], [])
+
+    def test_bad_input(self):
+        self.assertEqual(self.error(self.cw.put_metric_alarm, **alarm_args("bad", Period=45)),
+                         "InvalidParameterValue")
+        self.assertEqual(self.error(self.cw.put_metric_alarm,
+                                    **alarm_args("bad", EvaluationPeriods=2,
+                                                 DatapointsToAlarm=3)),
+                         "ValidationError")
+        self.assertEqual(self.error(self.cw.put_metric_alarm,
+                                    **alarm_args("bad", ExtendedStatistic="p99")),
+                         "InvalidParameterCombination")
+        self.assertEqual(self.error(self.cw.set_alarm_state, AlarmName="nope", StateValue="OK",
+                                    StateReason="x"), "ResourceNotFound")
+        self.assertEqual(self.error(self.cw.delete_alarms, AlarmNames=["nope"]),
+                         "ResourceNotFound")
+        self.assertEqual(self.cw.describe_alarms(AlarmNamePrefix="bad")["MetricAlarms"], [])
+
+    def test_paging(self):
+        for i in range(3):
+            self.cw.put_metric_alarm(**alarm_args("page-%d" % i))
+        names = []
+        for page in self.cw.get_paginator("describe_alarms").paginate(
+                AlarmNamePrefix="page-", PaginationConfig={"PageSize": 2}):
+            names += [a["AlarmName"] for a in page["MetricAlarms"]]
+        self.assertEqual(names, ["page-0", "page-1", "page-2"])
+
+    def test_aws_cli(self):
+        self.server.aws_cli("cloudwatch", "put-metric-alarm", "--alarm-name", "cli-alarm",
+                            "--namespace", "E2E/Cli", "--metric-name", "m", "--statistic",
+                            "Sum", "--period", "60", "--evaluation-periods", "2",
+                            "--datapoints-to-alarm", "1", "--threshold", "3",
+                            "--comparison-operator", "GreaterThanOrEqualToThreshold",
+                            "--treat-missing-data", "notBreaching")
+        _, out, _ = self.server.aws_cli("cloudwatch", "describe-alarms", "--alarm-names",
+                                        "cli-alarm")
+        a = json.loads(out)["MetricAlarms"][0]
+        self.assertEqual(a["AlarmName"], "cli-alarm")
+        self.assertEqual(a["DatapointsToAlarm"], 1)
+        self.assertEqual(a["Threshold"], 3.0)
+        # No data treated as not breaching: OK at the first evaluation.
+        self.assertTrue(wait_until(lambda: self.cw.describe_alarms(
+            AlarmNames=["cli-alarm"])["MetricAlarms"][0]["StateValue"] == "OK", timeout=10))
+
+
+class AlarmsRestartTest(unittest.TestCase):
+    def test_alarms_survive_kill9(self):
+        require_boto3()
+        server = Server(*FAST).start()
+        try:
+            cw = server.boto3_client("cloudwatch")
+            cw.put_metric_alarm(**alarm_args("kept", TreatMissingData="ignore"))
+            cw.set_alarm_state(AlarmName="kept", StateValue="ALARM", StateReason="before")
+            server.kill9()
+            server.start()
+            cw = server.boto3_client("cloudwatch")
+            a = cw.describe_alarms(AlarmNames=["kept"])["MetricAlarms"][0]
+            self.assertEqual(a["StateValue"], "ALARM")
+            self.assertEqual(a["StateReason"], "before")
+            self.assertEqual(len(cw.describe_alarm_history(AlarmName="kept")["AlarmHistoryItems"]),
+                             2)
+        finally:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -17,6 +17,7 @@
 #include "server/cfn_response.h"
 #include "server/router.h"
 #include "server/s3_cors.h"
+#include "server/s3_post_auth.h"
 #include "server/user_routes.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
@@ -126,6 +127,8 @@ struct App::Impl {
   // S3's CORS rules (preflights and response headers, s3_cors.h); set with
   // the router.
   std::unique_ptr<services::s3::BucketCors> s3_cors;
+  // S3's browser POST uploads: the form's signature and IAM (s3_post_auth.h).
+  std::unique_ptr<S3PostAuth> s3_post_auth;
   // User APIs (API Gateway, function URLs, S3 websites): their services
   // add a handler here in start() (Environment::user_apis).
   std::unique_ptr<UserRoutes> user_routes;
@@ -248,6 +251,9 @@ Result<uint16_t> App::start() {
   }
   if (auto* s3 = dynamic_cast<services::s3::S3Service*>(s.services->find("s3"))) {
     s.s3_cors = std::make_unique<services::s3::BucketCors>(s3->objects());
+    s.s3_post_auth =
+        std::make_unique<S3PostAuth>(s.options, *s.credentials, s.clock, s.access.get(), *s3);
+    s3->use_post_auth(s.s3_post_auth.get());
   }
   s.router = std::make_unique<Router>(o, s.clock, *s.models, *s.services, *s.credentials, s.metrics,
                                       s.access.get());

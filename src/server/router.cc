@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <chrono>
 
 #include "common/request_id.h"
@@ -108,18 +109,41 @@ bool sns_link(const http::Request& r) {
   return q.starts_with("Action=ConfirmSubscription&") || q.starts_with("Action=Unsubscribe&");
 }
 
+// A browser's POST upload to S3: an unsigned multipart/form-data POST
+// whose form carries its own credential (a signed policy), checked by S3
+// once the fields are read (services/s3/post_auth.h).
+bool browser_post(const http::Request& r) {
+  if (r.method != "POST" || r.has_header("authorization")) return false;
+  std::string_view type = r.header("content-type");
+  constexpr std::string_view kForm = "multipart/form-data";
+  if (type.size() < kForm.size()) return false;
+  for (size_t i = 0; i < kForm.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(type[i])) != kForm[i]) return false;
+  }
+  std::string_view q = r.query();
+  return q.find("X-Amz-") == std::string_view::npos &&
+         q.find("Signature") == std::string_view::npos;
+}
+
+// S3's POST uploads: the form is the credential, and S3 authenticates and
+// authorizes it (s3:PutObject on the key) once its fields are read.
+bool authorized_by_service(const protocol::Call& call) {
+  return call.service_name == "s3" && call.operation_name == "PostObject";
+}
+
 // Calls AWS serves without a signature: STS AssumeRoleWithWebIdentity (the
-// token is the credential), and S3 under --iam enforce, where bucket
-// policies decide unsigned requests.
+// token is its credential), S3's POST uploads (the form's), and S3 under
+// --iam enforce, where bucket policies decide unsigned requests.
 bool may_be_unsigned(const protocol::Call& call, bool enforcing) {
   if (call.service_name == "sts") return call.operation_name == "AssumeRoleWithWebIdentity";
-  return call.service_name == "s3" && enforcing;
+  return call.service_name == "s3" && (enforcing || authorized_by_service(call));
 }
 
 }  // namespace
 
 void Router::handle(http::Request request, Reply reply) const {
-  if (request.stream && options_.auth == AuthMode::kStrict && !auth::verifies_streaming(request)) {
+  if (request.stream && options_.auth == AuthMode::kStrict && !auth::verifies_streaming(request) &&
+      !browser_post(request)) {
     // The signature covers the body's hash: it needs the whole body.
     return read_whole_body(std::move(request), std::move(reply), [this](http::Request r, Reply re) {
       handle(std::move(r), std::move(re));
@@ -143,7 +167,7 @@ void Router::handle(http::Request request, Reply reply) const {
     auto verified = auth::verify(request, credentials_, clock_.now());
     bool enforcing = access_ && access_->mode() == IamMode::kEnforce;
     if (!verified && verified.error().code == "MissingAuthenticationToken" &&
-        (enforcing || !request.stream)) {
+        (enforcing || !request.stream || browser_post(request))) {
       // Some calls are served unsigned (may_be_unsigned, once the call is
       // known); route() refuses the others.
       caller.unsigned_error = verified.take_error();
@@ -238,7 +262,7 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
   // IAM: the caller's policies against the action and the ARNs the call
   // touches, in one place for every service.
   std::string source_ip = ip_of(request.remote);
-  if (access_ && access_->mode() != IamMode::kOff) {
+  if (access_ && access_->mode() != IamMode::kOff && !authorized_by_service(*call)) {
     auto resources = service->resources(call->operation_name, ctx, call->input);
     if (auto denied =
             access_->check(*call, ctx, principal, resources.value_or(services::Resources{}),

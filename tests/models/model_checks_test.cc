@@ -70,8 +70,9 @@ const std::set<std::string>& common_errors() {
 const std::set<std::string>& documented_errors(const std::string& service) {
   static const std::map<std::string, std::set<std::string>> codes = {
       {"s3",
-       {"EntityTooLarge", "EntityTooSmall", "InvalidArgument", "InvalidPolicyDocument",
-        "InvalidTag", "MalformedPOSTRequest", "MalformedPolicy", "MalformedXML"}},
+       {"EntityTooLarge", "EntityTooSmall", "IncorrectNumberOfFilesInPostRequest",
+        "InvalidArgument", "InvalidPolicyDocument", "InvalidTag", "MalformedPOSTRequest",
+        "MalformedPolicy", "MalformedXML"}},
       // IAM decides AssumeRole's trust policy and GetSessionToken's caller;
       // STS answers AccessDenied for them, as AWS does.
       {"iam", {"AccessDenied"}},

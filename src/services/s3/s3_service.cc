@@ -29,6 +29,7 @@ const Operation<S3Service> S3Service::kOperations[] = {
     {"ListBuckets", &S3Service::list_buckets, no_resources},
     {"GetBucketLocation", &S3Service::get_bucket_location, by_bucket},
     {"PutObject", &S3Service::put_object, by_object},
+    {"PostObject", &S3Service::post_object, by_bucket},
     {"GetObject", &S3Service::get_object, by_object},
     {"HeadObject", &S3Service::head_object, by_object},
     {"GetObjectAttributes", &S3Service::get_object_attributes, by_object},

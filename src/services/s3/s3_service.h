@@ -7,6 +7,8 @@
 #include "services/s3/engine.h"
 #include "services/s3/object_reader.h"
 #include "services/s3/object_writer.h"
+#include "services/s3/post_auth.h"
+#include "services/s3/post_body.h"
 #include "services/s3/website.h"
 #include "services/service.h"
 
@@ -26,6 +28,10 @@ class S3Service final : public Service {
   ObjectWriter& writer() { return writer_; }
   // Objects other services read in-process (Lambda code; api.h).
   ObjectReader& reader() { return reader_; }
+  // Who may upload through POST forms (post_auth.h); set once by the server
+  // before requests arrive. Without it forms are taken unchecked, as with
+  // authentication off (unit tests).
+  void use_post_auth(const PostAuth* auth) { post_auth_ = auth; }
 
  private:
   static const Operation<S3Service> kOperations[];
@@ -42,6 +48,11 @@ class S3Service final : public Service {
   void get_object(const CallContext& ctx, boost::json::object in, Respond respond);
   void head_object(const CallContext& ctx, boost::json::object in, Respond respond);
   void delete_object(const CallContext& ctx, boost::json::object in, Respond respond);
+
+  // post_handlers.cc
+  void post_object(const CallContext& ctx, boost::json::object in, Respond respond);
+  void upload_form(const CallContext& ctx, std::string bucket, PostFields form,
+                   std::shared_ptr<PostBody> body, Respond respond);
 
   // attributes_handlers.cc
   Output get_object_attributes(const CallContext& ctx, const boost::json::object& in) const;
@@ -103,6 +114,7 @@ class S3Service final : public Service {
   EngineObjectReader reader_{engine_, env_.workers};
   ConfigFeatures features_;  // configurations, notifications, lifecycle (config_features.h)
   WebsiteServer website_{env_, engine_};  // website endpoints (website.h)
+  const PostAuth* post_auth_ = nullptr;
 };
 
 }  // namespace nimbus::services::s3

@@ -1,6 +1,7 @@
 // Alarms: evaluation rules (M of N, missing data), the alarm operations,
 // evaluation on the simulated clock, actions sent once per transition, a
 // restart.
+#include <algorithm>
 #include <atomic>
 
 #include "common/json_fields.h"
@@ -305,6 +306,59 @@ TEST_F(AlarmTest, SetAlarmStateAndDisabledActions) {
   call("SetAlarmState", {{"AlarmName", "a"}, {"StateValue", "ALARM"}, {"StateReason", "again"}});
   ASSERT_TRUE(eventually([&] { return topics.all().size() == 1; }));
   EXPECT_NE(topics.all()[0].body.find("\"NewStateReason\":\"again\""), std::string::npos);
+}
+
+// A Lambda function action gets the alarm event; the default bus gets the
+// "CloudWatch Alarm State Change" event (whether or not actions are
+// enabled); other kinds of action are recorded as failed.
+TEST_F(AlarmTest, LambdaEventBridgeAndOtherActions) {
+  FakeTopics functions, buses;
+  auto lambda = targets.bind("lambda", functions);
+  auto events = targets.bind("events", buses);
+  const std::string fn = "arn:aws:lambda:us-east-1:000000000000:function:on-alarm";
+  call("PutMetricAlarm",
+       alarm_input("a", {{"AlarmActions",
+                          json::array{json::value(fn), "arn:aws:automate:us-east-1:ec2:stop"}},
+                         {"AlarmDescription", "d"}}));
+  call("SetAlarmState", {{"AlarmName", "a"}, {"StateValue", "ALARM"}, {"StateReason", "why"}});
+  ASSERT_TRUE(eventually([&] { return functions.all().size() == 1 && buses.all().size() == 1; }));
+  auto e = parse_object(functions.all()[0].body);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(functions.all()[0].arn, fn);
+  EXPECT_EQ(str(*e, "source"), "aws.cloudwatch");
+  EXPECT_EQ(str(*e, "alarmArn"), "arn:aws:cloudwatch:us-east-1:000000000000:alarm:a");
+  auto& data = e->at("alarmData").as_object();
+  EXPECT_EQ(str(data.at("state").as_object(), "value"), "ALARM");
+  EXPECT_EQ(str(data.at("state").as_object(), "reason"), "why");
+  EXPECT_EQ(str(data.at("previousState").as_object(), "value"), "INSUFFICIENT_DATA");
+  EXPECT_EQ(str(data.at("configuration").as_object(), "description"), "d");
+  auto metric = data.at("configuration").as_object().at("metrics").as_array()[0].as_object();
+  EXPECT_EQ(s(metric.at("metricStat").as_object().at("metric").as_object().at("name")), "Latency");
+
+  EXPECT_EQ(buses.all()[0].arn, "arn:aws:events:us-east-1:000000000000:event-bus/default");
+  auto ev = parse_object(buses.all()[0].body);
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(str(*ev, "detail-type"), "CloudWatch Alarm State Change");
+  EXPECT_EQ(str(*ev, "source"), "aws.cloudwatch");
+  EXPECT_EQ(s(ev->at("resources")), R"(["arn:aws:cloudwatch:us-east-1:000000000000:alarm:a"])");
+  EXPECT_EQ(str(ev->at("detail").as_object(), "alarmName"), "a");
+
+  ASSERT_TRUE(eventually([&] {
+    return call("DescribeAlarmHistory", {{"AlarmName", "a"}, {"HistoryItemType", "Action"}})
+               .at("AlarmHistoryItems")
+               .as_array()
+               .size() == 2;
+  }));
+  auto items = call("DescribeAlarmHistory", {{"AlarmName", "a"}, {"HistoryItemType", "Action"}})
+                   .at("AlarmHistoryItems")
+                   .as_array();
+  std::vector<std::string> summaries;
+  for (const auto& i : items) summaries.push_back(s(i.as_object().at("HistorySummary")));
+  std::sort(summaries.begin(), summaries.end());
+  EXPECT_EQ(summaries[0], "Failed to execute action arn:aws:automate:us-east-1:ec2:stop");
+  EXPECT_EQ(summaries[1], "Successfully executed action " + fn);
+  // Nothing went to the topic (not among this alarm's actions).
+  EXPECT_TRUE(topics.all().empty());
 }
 
 TEST_F(AlarmTest, RestartKeepsAlarmsAndHistory) {

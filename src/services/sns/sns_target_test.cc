@@ -6,6 +6,7 @@
 
 #include <future>
 
+#include "events/subject.h"
 #include "services/sns/test_helpers.h"
 #include "services/sqs/sqs_service.h"
 #include "services/testing/target_fixture.h"
@@ -55,6 +56,24 @@ TEST_F(SnsTargetTest, ADeliveryIsPublishedToTheSubscriptions) {
   EXPECT_EQ(s(env["Message"]), d.body);
   EXPECT_EQ(json::serialize(env["MessageAttributes"]),
             R"({"color":{"Type":"String","Value":"red"}})");
+}
+
+// CloudWatch alarm notifications: the subject attribute is the Subject, not
+// a message attribute.
+TEST_F(SnsTargetTest, TheSubjectAttributeIsTheSubject) {
+  std::string url = queue("subjects");
+  std::string topic = create_topic("alarms");
+  subscribe(topic, "sqs", arn_of(url));
+  events::Delivery d = of(R"({"AlarmName":"a"})");
+  d.attributes.push_back(
+      {std::string(events::kSubjectAttribute), "String", R"(ALARM: "a" in US East (N. Virginia))"});
+  auto out = deliver(topic, d);
+  ASSERT_TRUE(out.is_ok()) << out.error().message;
+  auto got = receive(url);
+  ASSERT_EQ(got.size(), 1u);
+  auto env = json::parse(s(got[0].at("Body"))).as_object();
+  EXPECT_EQ(s(env["Subject"]), R"(ALARM: "a" in US East (N. Virginia))");
+  EXPECT_FALSE(env.contains("MessageAttributes"));
 }
 
 TEST_F(SnsTargetTest, MissingTopicsAndBadMessagesAreRefused) {

@@ -48,7 +48,8 @@ def post(url, fields, **kw):
         with opener.open(req, timeout=10) as r:
             return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
+        with e:
+            return e.code, e.headers, e.read()
 
 
 def error_of(body):
@@ -220,6 +221,47 @@ class S3PostTest(ServerTestCase):
         self.assertEqual(record["eventName"], "ObjectCreated:Post")
         self.assertEqual(record["s3"]["object"]["key"], "up/n.txt")
         self.assertEqual(record["s3"]["object"]["size"], 5)
+
+
+class S3PostEnforcedTest(ServerTestCase):
+    """Under --iam enforce the form's signer needs s3:PutObject on the key
+    (its own policies and the bucket's), and an unsigned form is an
+    anonymous caller the bucket policy decides."""
+
+    server_args = ("--iam", "enforce")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        require_boto3()
+        cls.s3 = cls.server.boto3_client("s3")
+        cls.s3.create_bucket(Bucket="e2e-post-iam")
+        cls.s3.put_bucket_policy(Bucket="e2e-post-iam", Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::e2e-post-iam/public/*"}]}))
+        creds = cls.server.create_user("uploader", {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::e2e-post-iam/mine/*"}]})
+        cls.user = cls.server.boto3_client("s3", **creds)
+
+    def test_the_signer_needs_put_object_on_the_key(self):
+        form = self.user.generate_presigned_post("e2e-post-iam", "mine/a.txt")
+        self.assertEqual(post(form["url"], form["fields"])[0], 204)
+        form = self.user.generate_presigned_post("e2e-post-iam", "theirs/a.txt")
+        status, _, body = post(form["url"], form["fields"])
+        self.assertEqual((status, error_of(body)[0]), (403, "AccessDenied"))
+        self.assertIn("s3:PutObject", error_of(body)[1])
+        self.assertEqual(self.s3.list_objects_v2(Bucket="e2e-post-iam", Prefix="theirs/")["KeyCount"],
+                         0)
+
+    def test_anonymous_forms_by_bucket_policy(self):
+        url = self.server.endpoint + "/e2e-post-iam"
+        self.assertEqual(post(url, {"key": "public/${filename}"}, filename="p.txt")[0], 204)
+        self.assertEqual(self.s3.get_object(Bucket="e2e-post-iam", Key="public/p.txt")["Body"].read(),
+                         b"hello")
+        status, _, body = post(url, {"key": "private/p.txt"})
+        self.assertEqual((status, error_of(body)[0]), (403, "AccessDenied"))
 
 
 if __name__ == "__main__":

@@ -255,6 +255,13 @@ class SfnTest(ServerTestCase):
         _, out, _ = self.server.aws_cli("stepfunctions", "describe-state-machine",
                                         "--state-machine-arn", arn)
         self.assertEqual(json.loads(json.loads(out)["definition"]), WAIT_MACHINE)
+        # Activities have tags too.
+        act = self.sfn.create_activity(name="e2e-act", tags=[{"key": "team", "value": "core"}])
+        self.sfn.tag_resource(resourceArn=act["activityArn"], tags=[{"key": "cost", "value": "7"}])
+        _, out, _ = self.server.aws_cli("stepfunctions", "list-tags-for-resource",
+                                        "--resource-arn", act["activityArn"])
+        self.assertEqual(json.loads(out)["tags"], [{"key": "cost", "value": "7"},
+                                                   {"key": "team", "value": "core"}])
 
 
 class SfnTaskTest(ServerTestCase):

@@ -7,6 +7,7 @@
 
 #include "common/json_fields.h"
 #include "services/stepfunctions/stepfunctions_service.h"
+#include "services/stepfunctions/tags.h"
 #include "storage/storage.h"
 
 namespace nimbus::sfn {
@@ -24,11 +25,30 @@ Error activity_missing(const std::string& arn) {
 
 }  // namespace
 
+json::object StepFunctionsService::Activity::encode() const {
+  json::object t;
+  for (const auto& [k, v] : tags) t[k] = v;
+  return json::object{{"arn", arn}, {"name", name}, {"created", created}, {"tags", std::move(t)}};
+}
+
+StepFunctionsService::Activity StepFunctionsService::Activity::decode(const json::object& doc) {
+  Activity a{str(doc, "arn"), str(doc, "name"), 0, {}};
+  if (const auto* c = doc.if_contains("created"); c != nullptr && c->is_number()) {
+    a.created = c->to_number<double>();
+  }
+  if (const auto* t = doc.if_contains("tags"); t != nullptr && t->is_object()) {
+    for (const auto& [k, v] : t->as_object()) a.tags[std::string(k)] = str(t->as_object(), k);
+  }
+  return a;
+}
+
 void StepFunctionsService::create_activity(const CallContext& ctx, json::object in,
                                            Respond respond) {
   std::string name = str(in, "name");
   if (!valid_name(name)) return respond(errors::invalid_name(name));
-  Activity a{arn(ctx, "activity", name), name, env_.clock.now_seconds()};
+  Activity a{arn(ctx, "activity", name), name, env_.clock.now_seconds(), {}};
+  merge_tags(in, a.tags);
+  if (a.tags.size() > kMaxTags) return respond(errors::too_many_tags(a.arn));
   {
     MutexLock lock(mu_);
     if (auto it = activities_.find(a.arn); it != activities_.end()) {
@@ -37,9 +57,7 @@ void StepFunctionsService::create_activity(const CallContext& ctx, json::object 
     }
   }
   storage::WriteBatch batch(a.arn);
-  batch.put(
-      "sfn.activities", a.arn,
-      json::serialize(json::object{{"arn", a.arn}, {"name", a.name}, {"created", a.created}}));
+  batch.put("sfn.activities", a.arn, json::serialize(a.encode()));
   commit_then(
       std::move(batch),
       [this, a] {
@@ -56,6 +74,30 @@ Output StepFunctionsService::describe_activity(const CallContext&, const json::o
   if (it == activities_.end()) return activity_missing(a);
   return json::object{
       {"activityArn", a}, {"name", it->second.name}, {"creationDate", it->second.created}};
+}
+
+void StepFunctionsService::tag_activity(const json::object& in, Respond respond) {
+  std::string a = str(in, "resourceArn");
+  Activity act;
+  {
+    MutexLock lock(mu_);
+    auto it = activities_.find(a);
+    if (it == activities_.end()) return respond(errors::resource_missing(a));
+    act = it->second;
+  }
+  merge_tags(in, act.tags);
+  for (const auto& k : string_list(in, "tagKeys")) act.tags.erase(k);
+  if (act.tags.size() > kMaxTags) return respond(errors::too_many_tags(a));
+  storage::WriteBatch batch(a);
+  batch.put("sfn.activities", a, json::serialize(act.encode()));
+  commit_then(
+      std::move(batch),
+      [this, act] {
+        MutexLock lock(mu_);
+        if (auto it = activities_.find(act.arn); it != activities_.end())
+          it->second.tags = act.tags;
+      },
+      std::move(respond), json::object{});
 }
 
 void StepFunctionsService::delete_activity(const CallContext&, json::object in, Respond respond) {

@@ -4,6 +4,7 @@
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "services/stepfunctions/stepfunctions_service.h"
+#include "services/stepfunctions/tags.h"
 #include "storage/storage.h"
 
 namespace nimbus::sfn {
@@ -11,23 +12,6 @@ namespace nimbus::sfn {
 namespace json = boost::json;
 
 namespace {
-
-constexpr size_t kMaxTags = 50;
-
-json::array tag_list(const std::map<std::string, std::string>& tags) {
-  json::array out;
-  for (const auto& [k, v] : tags) out.push_back(json::object{{"key", k}, {"value", v}});
-  return out;
-}
-
-void merge_tags(const json::object& in, std::map<std::string, std::string>& tags) {
-  const auto* t = in.if_contains("tags");
-  if (t == nullptr || !t->is_array()) return;
-  for (const auto& e : t->as_array()) {
-    if (!e.is_object()) continue;
-    tags[str(e.as_object(), "key")] = str(e.as_object(), "value");
-  }
-}
 
 json::object default_logging() {
   return json::object{{"level", "OFF"}, {"includeExecutionData", false}};
@@ -279,6 +263,7 @@ Output StepFunctionsService::validate_definition(const CallContext&, const json:
 
 void StepFunctionsService::tag_resource(const CallContext&, json::object in, Respond respond) {
   std::string a = str(in, "resourceArn");
+  if (a.find(":activity:") != std::string::npos) return tag_activity(in, std::move(respond));
   StateMachine m;
   {
     MutexLock lock(mu_);
@@ -293,6 +278,7 @@ void StepFunctionsService::tag_resource(const CallContext&, json::object in, Res
 
 void StepFunctionsService::untag_resource(const CallContext&, json::object in, Respond respond) {
   std::string a = str(in, "resourceArn");
+  if (a.find(":activity:") != std::string::npos) return tag_activity(in, std::move(respond));
   StateMachine m;
   {
     MutexLock lock(mu_);
@@ -307,6 +293,9 @@ void StepFunctionsService::untag_resource(const CallContext&, json::object in, R
 Output StepFunctionsService::list_tags(const CallContext&, const json::object& in) const {
   std::string a = str(in, "resourceArn");
   MutexLock lock(mu_);
+  if (auto act = activities_.find(a); act != activities_.end()) {
+    return json::object{{"tags", tag_list(act->second.tags)}};
+  }
   auto it = machines_.find(a);
   if (it == machines_.end()) return errors::resource_missing(a);
   return json::object{{"tags", tag_list(it->second.tags)}};

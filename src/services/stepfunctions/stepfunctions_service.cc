@@ -128,10 +128,7 @@ Status StepFunctionsService::start() {
     for (auto& m : machines) machines_.emplace(m.arn, std::move(m));
     for (auto& v : versions) versions_.emplace(v.arn, std::move(v));
     for (auto& a : aliases) aliases_.emplace(a.arn, std::move(a));
-    for (const auto& a : activities) {
-      activities_[str(a, "arn")] =
-          Activity{str(a, "arn"), str(a, "name"), a.at("created").to_number<double>()};
-    }
+    for (const auto& a : activities) activities_[str(a, "arn")] = Activity::decode(a);
     for (auto& x : executions) {
       if (x.status == "RUNNING") {
         // Tasks being called go on; a task waiting for its token's answer or

@@ -207,7 +207,12 @@ class StepFunctionsService final : public services::Service {
   struct Activity {
     std::string arn, name;
     double created = 0;
+    std::map<std::string, std::string> tags;
+    boost::json::object encode() const;
+    static Activity decode(const boost::json::object& doc);
   };
+  // TagResource and UntagResource of an activity (`in` has tags or tagKeys).
+  void tag_activity(const boost::json::object& in, Respond respond);
   struct Poll {
     uint64_t id = 0;
     std::string worker;

@@ -416,6 +416,27 @@ TEST_F(SfnTest, ActivityTasksGoToPollingWorkersAndSurviveARestart) {
   expect_error("DescribeActivity", {{"activityArn", a}}, "ActivityDoesNotExist");
 }
 
+TEST_F(SfnTest, ActivitiesHaveTags) {
+  auto tag = [](const char* k, const char* v) { return json::object{{"key", k}, {"value", v}}; };
+  std::string a =
+      s(call("CreateActivity",
+             {{"name", "tagged"}, {"tags", json::array{tag("team", "a")}}})["activityArn"]);
+  auto tags = [&] { return call("ListTagsForResource", {{"resourceArn", a}})["tags"]; };
+  EXPECT_EQ(tags(), (json::array{tag("team", "a")}));
+  call("TagResource",
+       {{"resourceArn", a}, {"tags", json::array{tag("cost", "7"), tag("team", "b")}}});
+  EXPECT_EQ(tags(), (json::array{tag("cost", "7"), tag("team", "b")}));
+  call("UntagResource", {{"resourceArn", a}, {"tagKeys", json::array{"team"}}});
+  reopen();  // tags are stored with the activity
+  EXPECT_EQ(tags(), (json::array{tag("cost", "7")}));
+  expect_error("TagResource", {{"resourceArn", a + "x"}, {"tags", json::array{tag("k", "v")}}},
+               "ResourceNotFound");
+  json::array many;
+  for (int i = 0; i < 51; ++i) many.push_back(tag(("k" + std::to_string(i)).c_str(), "v"));
+  expect_error("TagResource", {{"resourceArn", a}, {"tags", many}}, "TooManyTags");
+  expect_error("CreateActivity", {{"name", "crowded"}, {"tags", many}}, "TooManyTags");
+}
+
 TEST_F(SfnTaskTest, TheStateContextNamesTheStateItsEntryAndItsRetries) {
   // clang-format off
   const char* def = R"j({"StartAt":"Double","States":{

@@ -249,7 +249,7 @@ TEST_F(AlarmTest, BreachGoesToAlarmAndNotifiesOnce) {
   call("PutMetricAlarm", alarm_input("high", {{"OKActions", json::array{kTopic}}}));
   put_value("Latency", 9, kNowS);
   // The minute of the point completes, then a tick evaluates it.
-  ASSERT_TRUE(advance_until([&] { return state("high") == "ALARM"; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(advance_until([&] { return state("high") == "ALARM"; }, std::chrono::seconds(1)));
   ASSERT_TRUE(eventually([&] { return topics.all().size() == 1; }));
   auto got = topics.all()[0];
   EXPECT_EQ(got.arn, kTopic);
@@ -269,10 +269,10 @@ TEST_F(AlarmTest, BreachGoesToAlarmAndNotifiesOnce) {
   // More ticks in the same state send nothing more; then no data for the
   // next minute: INSUFFICIENT_DATA (no action for it).
   ASSERT_TRUE(advance_until([&] { return state("high") == "INSUFFICIENT_DATA"; },
-                            std::chrono::seconds(10)));
+                            std::chrono::seconds(1)));
   // A point under the threshold: OK, and the OK action.
   put_value("Latency", 1, clock.now_millis() / 1000);
-  ASSERT_TRUE(advance_until([&] { return state("high") == "OK"; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(advance_until([&] { return state("high") == "OK"; }, std::chrono::seconds(1)));
   ASSERT_TRUE(eventually([&] { return topics.all().size() == 2; }));
   EXPECT_EQ(topics.all()[1].subject, "OK: \"high\" in US East (N. Virginia)");
 
@@ -382,7 +382,7 @@ TEST_F(AlarmTest, RestartKeepsAlarmsAndHistory) {
       call("DescribeAlarmHistory", {{"AlarmName", "a"}}).at("AlarmHistoryItems").as_array().size(),
       2u);
   // Evaluation resumes: no data, treated as not breaching → OK.
-  ASSERT_TRUE(advance_until([&] { return state("a") == "OK"; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(advance_until([&] { return state("a") == "OK"; }, std::chrono::seconds(1)));
 }
 
 }  // namespace

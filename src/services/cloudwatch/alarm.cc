@@ -116,7 +116,13 @@ Result<Alarm> read_alarm(const json::object& in, const std::string& region,
 
   if (!evaluation_periods) return errors::missing("The parameter EvaluationPeriods is required.");
   if (a.comparison.empty()) return errors::missing("The parameter ComparisonOperator is required.");
+  if (*evaluation_periods < 1 || *evaluation_periods > kMaxEvaluationSeconds) {
+    return errors::invalid_value(std::to_string(*evaluation_periods), "EvaluationPeriods");
+  }
   a.evaluation_periods = *evaluation_periods;
+  if (datapoints && *datapoints < 1) {
+    return errors::invalid_value(std::to_string(*datapoints), "DatapointsToAlarm");
+  }
   if (datapoints) {
     if (*datapoints > a.evaluation_periods) {
       return errors::validation(
@@ -186,7 +192,8 @@ Result<Alarm> read_alarm(const json::object& in, const std::string& region,
     }
   }
   // Alarms take 10 s, 30 s and whole minutes.
-  if (*period != 10 && *period != 30 && (*period <= 0 || *period % 60 != 0)) {
+  if (*period != 10 && *period != 30 &&
+      (*period <= 0 || *period > kMaxEvaluationSeconds || *period % 60 != 0)) {
     return errors::invalid_value(std::to_string(*period), "Period");
   }
   a.period = *period;

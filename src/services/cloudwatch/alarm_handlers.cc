@@ -123,7 +123,7 @@ Output CloudWatchService::describe_alarms(const CallContext&, const object& in) 
   bool composite = std::count(types.begin(), types.end(), "CompositeAlarm") > 0;
   std::string state = str(in, "StateValue");
   std::string action_prefix = str(in, "ActionPrefix");
-  int64_t page = integer(in, "MaxRecords").value_or(kDescribePage);
+  int64_t page = std::clamp<int64_t>(integer(in, "MaxRecords").value_or(kDescribePage), 1, 100);
   std::string after;
   if (auto t = str(in, "NextToken"); !t.empty()) {
     auto decoded = base64_decode(t);
@@ -264,7 +264,7 @@ Output CloudWatchService::describe_alarm_history(const CallContext&, const objec
   auto from = input::millis(in, "StartDate").value_or(std::numeric_limits<int64_t>::min());
   auto to = input::millis(in, "EndDate").value_or(std::numeric_limits<int64_t>::max());
   bool ascending = str(in, "ScanBy") == "TimestampAscending";
-  int64_t page = integer(in, "MaxRecords").value_or(kHistoryPage);
+  int64_t page = std::clamp<int64_t>(integer(in, "MaxRecords").value_or(kHistoryPage), 1, 100);
   size_t skip = 0;
   if (auto t = str(in, "NextToken"); !t.empty()) {
     auto decoded = base64_decode(t);

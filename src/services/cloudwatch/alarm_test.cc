@@ -209,6 +209,17 @@ TEST_F(AlarmTest, RefusesWhatAwsRefuses) {
   expect_error("PutMetricAlarm", alarm_input("a", {{"Period", 45}}), "InvalidParameterValue");
   expect_error("PutMetricAlarm", alarm_input("a", {{"EvaluationPeriods", 2000}}),
                "ValidationError");
+  // Out of the model's ranges (a client that skips its checks): refused, no
+  // overflow.
+  expect_error("PutMetricAlarm", alarm_input("a", {{"Period", 9'000'000'000'000'000'000}}),
+               "InvalidParameterValue");
+  expect_error("PutMetricAlarm",
+               alarm_input("a", {{"EvaluationPeriods", 9'000'000'000'000'000'000}}),
+               "InvalidParameterValue");
+  expect_error("PutMetricAlarm", alarm_input("a", {{"EvaluationPeriods", 0}}),
+               "InvalidParameterValue");
+  expect_error("PutMetricAlarm", alarm_input("a", {{"DatapointsToAlarm", 0}}),
+               "InvalidParameterValue");
   expect_error("PutMetricAlarm",
                alarm_input("a", {{"EvaluationPeriods", 2}, {"DatapointsToAlarm", 3}}),
                "ValidationError");
@@ -268,8 +279,8 @@ TEST_F(AlarmTest, BreachGoesToAlarmAndNotifiesOnce) {
 
   // More ticks in the same state send nothing more; then no data for the
   // next minute: INSUFFICIENT_DATA (no action for it).
-  ASSERT_TRUE(advance_until([&] { return state("high") == "INSUFFICIENT_DATA"; },
-                            std::chrono::seconds(1)));
+  ASSERT_TRUE(
+      advance_until([&] { return state("high") == "INSUFFICIENT_DATA"; }, std::chrono::seconds(1)));
   // A point under the threshold: OK, and the OK action.
   put_value("Latency", 1, clock.now_millis() / 1000);
   ASSERT_TRUE(advance_until([&] { return state("high") == "OK"; }, std::chrono::seconds(1)));

@@ -14,6 +14,7 @@
 #include "auth/post_form.h"
 #include "services/s3/config/form_data.h"
 #include "services/s3/config/post_policy.h"
+#include "services/s3/config/tagging_xml.h"
 
 using namespace nimbus;
 using namespace nimbus::s3config;
@@ -59,6 +60,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)parser.finish();
   (void)form_boundary(body.substr(0, 128));
+  if (auto tagging = fields.find("tagging"); tagging != fields.end()) {
+    (void)parse_tagging_xml(tagging->second);
+  }
   auto it = fields.find("policy");
   if (it == fields.end()) return 0;
   auth::PostForm form{it->second,

@@ -18,6 +18,7 @@ from harness import ServerTestCase, require_boto3, wait_until
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
 BUCKET = "e2e-post"
+TAGGING = "<Tagging><TagSet><Tag><Key>team</Key><Value>web</Value></Tag></TagSet></Tagging>"
 
 
 def multipart(fields, filename="hello.txt", content=b"hello", file_type="text/plain"):
@@ -80,9 +81,11 @@ class S3PostTest(ServerTestCase):
         form = self.s3v4.generate_presigned_post(
             BUCKET, "v4/${filename}",
             Fields={"success_action_status": "201", "Content-Type": "text/plain",
-                    "x-amz-meta-owner": "alice", "Cache-Control": "max-age=60"},
+                    "x-amz-meta-owner": "alice", "Cache-Control": "max-age=60",
+                    "tagging": TAGGING},
             Conditions=[{"success_action_status": "201"}, {"Content-Type": "text/plain"},
-                        {"x-amz-meta-owner": "alice"}, {"Cache-Control": "max-age=60"}],
+                        {"x-amz-meta-owner": "alice"}, {"Cache-Control": "max-age=60"},
+                        {"tagging": TAGGING}],
             ExpiresIn=300)
         self.assertEqual(form["fields"]["x-amz-algorithm"], "AWS4-HMAC-SHA256")
         status, _, body = post(form["url"], form["fields"], filename="photo.txt",
@@ -99,6 +102,8 @@ class S3PostTest(ServerTestCase):
         self.assertEqual(head["CacheControl"], "max-age=60")
         self.assertEqual(head["Metadata"], {"owner": "alice"})
         self.assertEqual(head["ContentLength"], 7)
+        tags = self.s3.get_object_tagging(Bucket=BUCKET, Key="v4/photo.txt")["TagSet"]
+        self.assertEqual(tags, [{"Key": "team", "Value": "web"}])
 
     def test_virtual_hosted_post(self):
         form = self.s3v4.generate_presigned_post(BUCKET, "vhost.txt")

@@ -6,11 +6,13 @@
 #include "common/json_fields.h"
 #include "services/s3/checksums.h"
 #include "services/s3/config/post_policy.h"
+#include "services/s3/config/tagging_xml.h"
 #include "services/s3/errors.h"
 #include "services/s3/names.h"
 #include "services/s3/object_headers.h"
 #include "services/s3/post_body.h"
 #include "services/s3/s3_service.h"
+#include "services/s3/tags.h"
 
 namespace nimbus::services::s3 {
 
@@ -160,6 +162,14 @@ void S3Service::upload_form(const CallContext& ctx, std::string bucket, PostFiel
     return respond(checksum.take_error());
   } else {
     put.checksum = std::move(*checksum);
+  }
+  if (auto it = fields.find("tagging"); it != fields.end()) {
+    auto set = s3config::parse_tagging_xml(it->second);
+    if (!set) return respond(set.take_error());
+    json::value tag_set = std::move(*set);
+    auto tags = tags_from_set(&tag_set, 10);  // an object's limit
+    if (!tags) return respond(tags.take_error());
+    put.tags = std::move(*tags);
   }
   if (post_auth_ != nullptr) {
     if (auto allowed = post_auth_->authorize(signer, ctx, bucket, key); !allowed) {

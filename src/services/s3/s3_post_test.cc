@@ -123,6 +123,20 @@ TEST_F(S3PostTest, ContentLengthRangeOnTheStreamedFile) {
   EXPECT_EQ(get("forms", "s").body.size(), 1000u);
 }
 
+TEST_F(S3PostTest, TaggingFieldIsTheTaggingDocument) {
+  auto out = post(form({{"key", "tagged"},
+                        {"tagging",
+                         "<Tagging><TagSet><Tag><Key>team</Key><Value>web</Value></Tag>"
+                         "<Tag><Key>tier</Key><Value>1</Value></Tag></TagSet></Tagging>"}}));
+  ASSERT_TRUE(out) << out.error().message;
+  auto tags = call("GetObjectTagging", {{"Bucket", "forms"}, {"Key", "tagged"}});
+  EXPECT_EQ(json::serialize(tags.at("TagSet")),
+            R"([{"Key":"team","Value":"web"},{"Key":"tier","Value":"1"}])");
+  EXPECT_EQ(post(form({{"key", "t2"}, {"tagging", "<Tagging><TagSet>"}})).error().code,
+            "MalformedXML");
+  EXPECT_FALSE(exists("t2"));
+}
+
 TEST_F(S3PostTest, FieldsAfterTheFileAreIgnored) {
   auto out = post(form({{"key", "late"}}, "body", "f.bin", {{"Content-Type", "text/html"}}));
   ASSERT_TRUE(out) << out.error().message;

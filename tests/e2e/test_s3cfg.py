@@ -77,6 +77,32 @@ class S3ConfigTest(ServerTestCase):
             self.s3.get_bucket_policy(Bucket=b)
         self.assertEqual(error_of(cm)[0], "NoSuchBucketPolicy")
 
+    def test_policy_status(self):
+        b = self.bucket("cfg-policy-status")
+        with self.assertRaises(self.s3.exceptions.ClientError) as cm:
+            self.s3.get_bucket_policy_status(Bucket=b)
+        self.assertEqual(error_of(cm)[0], "NoSuchBucketPolicy")
+
+        def status_of(statement):
+            self.s3.put_bucket_policy(Bucket=b, Policy=json.dumps(
+                {"Version": "2012-10-17", "Statement": [dict(
+                    statement, Action="s3:GetObject", Resource="arn:aws:s3:::%s/*" % b)]}))
+            return self.s3.get_bucket_policy_status(Bucket=b)["PolicyStatus"]["IsPublic"]
+
+        self.assertTrue(status_of({"Effect": "Allow", "Principal": "*"}))
+        self.assertFalse(status_of({"Effect": "Allow", "Principal": "*", "Condition": {
+            "IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}}))
+        self.assertFalse(status_of({"Effect": "Allow",
+                                    "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT}}))
+        self.assertFalse(status_of({"Effect": "Deny", "Principal": "*"}))
+        self.s3.delete_bucket_policy(Bucket=b)
+        with self.assertRaises(self.s3.exceptions.ClientError) as cm:
+            self.s3.get_bucket_policy_status(Bucket=b)
+        self.assertEqual(error_of(cm)[0], "NoSuchBucketPolicy")
+        with self.assertRaises(self.s3.exceptions.ClientError) as cm:
+            self.s3.get_bucket_policy_status(Bucket="cfg-no-such-bucket")
+        self.assertEqual(error_of(cm)[0], "NoSuchBucket")
+
     def test_bad_configurations_get_s3s_errors(self):
         b = self.bucket("cfg-errors")
         with self.assertRaises(self.s3.exceptions.ClientError) as cm:

@@ -7,6 +7,7 @@
 #include "common/json_fields.h"
 #include "services/s3/config/errors.h"
 #include "services/s3/config/lifecycle.h"
+#include "services/s3/config/policy_status.h"
 #include "services/s3/config/validate.h"
 #include "services/s3/config/website.h"
 #include "services/s3/config_ops.h"
@@ -139,6 +140,7 @@ const Operation<ConfigOps> ConfigOps::kOperations[kOperationCount] = {
     {"PutBucketPolicy", &ConfigOps::put, by_bucket},
     {"GetBucketPolicy", &ConfigOps::get, by_bucket},
     {"DeleteBucketPolicy", &ConfigOps::remove, by_bucket},
+    {"GetBucketPolicyStatus", &ConfigOps::policy_status, by_bucket},
     {"PutBucketLifecycleConfiguration", &ConfigOps::put, by_bucket},
     {"GetBucketLifecycleConfiguration", &ConfigOps::get, by_bucket},
     {"DeleteBucketLifecycle", &ConfigOps::remove, by_bucket},
@@ -206,6 +208,17 @@ Output ConfigOps::get(const CallContext& ctx, const json::object& in) const {
   if (!doc) return Error::internal("s3: unreadable " + std::string(c->kind) + " document");
   if (*c->wrap != '\0') return json::object{{c->wrap, std::move(*doc)}};
   return std::move(*doc);
+}
+
+Output ConfigOps::policy_status(const CallContext& ctx, const json::object& in) const {
+  std::string bucket = str(in, "Bucket");
+  NIMBUS_TRY(check_bucket(objects_, bucket));
+  const Config* c = by_operation("GetBucketPolicy");
+  auto stored = objects_.config(bucket, c->kind);
+  if (!stored) return stored.take_error();
+  if (!*stored || (*stored)->empty()) return missing(*c, bucket);
+  return json::object{
+      {"PolicyStatus", json::object{{"IsPublic", s3config::bucket_policy_is_public(**stored)}}}};
 }
 
 void ConfigOps::remove(const CallContext& ctx, json::object in, Respond respond) {

@@ -38,7 +38,11 @@ class ConfigOps {
   // DeleteBucketCors, ...: removes it (S3 answers 204 whether or not it was set).
   void remove(const CallContext& ctx, boost::json::object in, Respond respond);
 
-  static constexpr std::size_t kOperationCount = 27;
+  // GetBucketPolicyStatus: IsPublic from the stored policy
+  // (config/policy_status.h); NoSuchBucketPolicy without one.
+  Output policy_status(const CallContext& ctx, const boost::json::object& in) const;
+
+  static constexpr std::size_t kOperationCount = 28;
   static const Operation<ConfigOps> kOperations[kOperationCount];
 
  private:

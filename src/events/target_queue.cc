@@ -115,10 +115,15 @@ void TargetQueue::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
     return ack(Status::ok());
   }
   std::string target = p->s.target;
-  if (!p->to_dlq && !p->policy.role_arn.empty() && role_check_) {
+  bool as_role = !p->to_dlq || dead_letter_as_role_;
+  if (as_role && !p->policy.role_arn.empty() && role_check_) {
     if (auto allowed = role_check_(p->policy.role_arn, target, p->s.delivery); !allowed) {
-      Outcome refused = Outcome::failed(
-          Failure::kRejected, Error::make("NO_PERMISSIONS", allowed.error().message, 403));
+      // A refused dead letter keeps the check's own error (AccessDenied);
+      // a refused target is EventBridge's and Scheduler's NO_PERMISSIONS.
+      Outcome refused =
+          Outcome::failed(Failure::kRejected,
+                          p->to_dlq ? allowed.error()
+                                    : Error::make("NO_PERMISSIONS", allowed.error().message, 403));
       return finish(std::move(*p), t.id, std::move(ack), refused);
     }
   }
@@ -132,6 +137,7 @@ void TargetQueue::finish(Pending p, const std::string& id, storage::Timers::Ack 
                          const Outcome& o) {
   if (o) {
     (p.to_dlq ? dead_lettered_ : delivered_).add();
+    if (p.to_dlq && dead_letter_result_) dead_letter_result_(p.policy, nullptr);
     return ack(Status::ok());
   }
   bool retryable = o.retryable() ||
@@ -150,6 +156,7 @@ void TargetQueue::finish(Pending p, const std::string& id, storage::Timers::Ack 
     spdlog::warn("{}: dead-letter queue {} refused an event: {}", ns_, p.s.target,
                  o.error().message);
     dropped_.add();
+    if (dead_letter_result_) dead_letter_result_(p.policy, &o.error());
     return ack(Status::ok());
   }
   int64_t delay = backoff_ms(p.s.failures);

@@ -19,6 +19,9 @@
 //   the owner's `dead_letter_attributes`;
 //   a dead-letter queue that keeps failing retryably is retried for up to
 //   14 days. Otherwise the event is dropped and counted.
+// - With a role check (set_role_check), each attempt on a delivery with a
+//   role_arn is decided as that role first; with set_dead_letter_as_role,
+//   so is each attempt on its dead-letter queue (a refused one is dropped).
 //
 // Threads: queue() from any thread, `done` on the storage committer. The
 // handler runs on the scheduler's thread and never blocks. The destructor
@@ -77,6 +80,17 @@ class TargetQueue {
   // at once, without retries, as NO_PERMISSIONS (its dead-letter queue gets
   // it), as EventBridge treats a permission error. Unset: never checked.
   void set_role_check(RoleCheck check) { role_check_ = std::move(check); }
+  // Set before start(). true: the dead-letter queue is sent to as the
+  // delivery's role_arn too (Scheduler: the schedule's role needs
+  // sqs:SendMessage on it); a refusal drops the event at once, counted as
+  // dropped. false (EventBridge rules, the default): only the queue's own
+  // policy decides, as EventBridge sends as events.amazonaws.com.
+  void set_dead_letter_as_role(bool as_role) { dead_letter_as_role_ = as_role; }
+  // Told once per event whose dead-letter queue was tried, on the
+  // scheduler's thread: `failure` null when the queue took it, else why it
+  // did not (refused, gone, or retried out). Set before start().
+  using DeadLetterResult = std::function<void(const QueuedDelivery& policy, const Error* failure)>;
+  void on_dead_letter(DeadLetterResult result) { dead_letter_result_ = std::move(result); }
 
   Status start();
   // Stores `d` under `id` (unique per event and target), first attempted at
@@ -102,6 +116,8 @@ class TargetQueue {
   Counter& dropped_;
   std::unique_ptr<storage::Timers> timers_;
   RoleCheck role_check_;
+  bool dead_letter_as_role_ = false;
+  DeadLetterResult dead_letter_result_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 

@@ -81,6 +81,8 @@ Registry::Registry(Environment& env) {
   // A universal target's call is decided as the schedule's role too.
   schedules.engine().set_role_check(scheduler::role_check(
       iam::role_check(*iam_, "scheduler.amazonaws.com"), *calls_, env.settings));
+  // Its dead-letter queues' outcomes are AWS/Scheduler metrics.
+  schedules.engine().use_metrics(&metrics.publisher());
   auto& s3 = add(std::make_unique<s3::S3Service>(env));
   // Step Functions' Task states invoke functions through Lambda's Functions
   // and call the other services' operations in-process; a distributed Map

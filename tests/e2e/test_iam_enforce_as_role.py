@@ -9,7 +9,10 @@ role (refused: the records go to the processing-failed output); SNS
 delivers to Firehose as the subscription's SubscriptionRoleArn (refused:
 the subscription's dead-letter queue gets the message); a Scheduler
 universal target calls its operation as the schedule's role (refused: the
-schedule's dead-letter queue gets the event)."""
+schedule's dead-letter queue gets the event), and a schedule's dead-letter
+queue is sent to as its role too (refused: the event is dropped and
+AWS/Scheduler's InvocationsFailedToBeSentToDeadLetterCount_AccessDenied
+counts it)."""
 
 import json
 import time
@@ -195,6 +198,9 @@ class ActingAsRoleTest(ServerTestCase):
                         "RetryPolicy": {"MaximumRetryAttempts": 0},
                         "DeadLetterConfig": {"Arn": QARN % "sched-dlq"}})
 
+        # The role sends the dead letters (Scheduler's documented permission).
+        self.iam.put_role_policy(RoleName="sched-role", PolicyName="dlq",
+                                 PolicyDocument=allow("sqs:SendMessage", QARN % "sched-dlq"))
         schedule("refused")
         dead = receive_all(self.sqs, dlq, 1, timeout=15)
         self.assertEqual(len(dead), 1)
@@ -206,6 +212,42 @@ class ActingAsRoleTest(ServerTestCase):
         self.assertEqual([m["Body"] for m in got], ["allowed"])
         time.sleep(0.5)
         self.assertEqual(self.sqs.receive_message(QueueUrl=dlq).get("Messages", []), [])
+
+    def dead_letter_metric(self, name):
+        """The Sum of AWS/Scheduler's `name` over the last minutes (None: no data)."""
+        cw = self.server.boto3_client("cloudwatch")
+        now = time.time()
+        points = cw.get_metric_statistics(
+            Namespace="AWS/Scheduler", MetricName=name, StartTime=now - 600, EndTime=now + 60,
+            Period=3600, Statistics=["Sum"],
+            Dimensions=[{"Name": "ScheduleGroup", "Value": "default"}])["Datapoints"]
+        return sum(p["Sum"] for p in points) if points else None
+
+    def test_a_schedules_dead_letter_queue_is_sent_to_as_its_role(self):
+        scheduler = self.server.boto3_client("scheduler")
+        role = self.role("sched-dlq-role", "scheduler.amazonaws.com")
+        dlq = self.sqs.create_queue(QueueName="sched-dlq-2")["QueueUrl"]
+
+        def schedule(name):  # its target is refused: the event goes to the DLQ
+            scheduler.create_schedule(
+                Name=name, ScheduleExpression=at_in(2), FlexibleTimeWindow={"Mode": "OFF"},
+                Target={"Arn": QARN % "sched-nowhere", "RoleArn": role,
+                        "RetryPolicy": {"MaximumRetryAttempts": 0},
+                        "DeadLetterConfig": {"Arn": QARN % "sched-dlq-2"}})
+
+        schedule("dropped")
+        failed = "InvocationsFailedToBeSentToDeadLetterCount_AccessDenied"
+        self.assertEqual(wait_until(lambda: self.dead_letter_metric(failed), timeout=20), 1)
+        self.assertEqual(self.sqs.receive_message(QueueUrl=dlq).get("Messages", []), [])
+        self.iam.put_role_policy(RoleName="sched-dlq-role", PolicyName="dlq",
+                                 PolicyDocument=allow("sqs:SendMessage", QARN % "sched-dlq-2"))
+        schedule("dead-lettered")
+        dead = receive_all(self.sqs, dlq, 1, timeout=15)
+        self.assertEqual(len(dead), 1)
+        self.assertEqual(dead[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"],
+                         "NO_PERMISSIONS")
+        sent = "InvocationsSentToDeadLetterCount"
+        self.assertEqual(wait_until(lambda: self.dead_letter_metric(sent), timeout=20), 1)
 
     def test_sns_delivers_to_firehose_as_the_subscription_role(self):
         fh_role = self.role("fh-writer", "firehose.amazonaws.com")

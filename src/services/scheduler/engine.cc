@@ -7,6 +7,7 @@
 
 #include "common/json_fields.h"
 #include "common/scheduler.h"
+#include "services/scheduler/dead_letter_metrics.h"
 #include "services/scheduler/firing.h"
 #include "storage/key_codec.h"
 #include "storage/storage.h"
@@ -87,7 +88,15 @@ Engine::Engine(Environment& env)
     : env_(env),
       random_(system_random()),
       queue_(*env.storage, env.scheduler, env.targets, env.metrics, "scheduler.deliveries",
-             "scheduler") {}
+             "scheduler") {
+  // The schedule's role sends to its dead-letter queue too (Scheduler's
+  // documented sqs:SendMessage on it); each outcome is an AWS/Scheduler metric.
+  queue_.set_dead_letter_as_role(true);
+  queue_.on_dead_letter(
+      [this](const ::nimbus::events::QueuedDelivery& policy, const Error* failure) {
+        publish_dead_letter(metrics_, policy, failure, env_.clock.now_millis());
+      });
+}
 
 Engine::~Engine() {
   gate_->close();

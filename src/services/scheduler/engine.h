@@ -36,6 +36,10 @@
 #include "services/service.h"
 #include "storage/timers.h"
 
+namespace nimbus::services::cloudwatch {
+class MetricPublisher;
+}
+
 namespace nimbus::services::scheduler {
 
 struct Group {
@@ -66,6 +70,9 @@ class Engine {
   void set_role_check(::nimbus::events::RoleCheck check) {
     queue_.set_role_check(std::move(check));
   }
+  // AWS/Scheduler's dead-letter metrics go to `metrics` (CloudWatch's
+  // publisher; null: none). Set before serving.
+  void use_metrics(cloudwatch::MetricPublisher* metrics) { metrics_ = metrics; }
   // Replaces the random source (tests). Not synchronized: set it before
   // creating the schedules it should serve.
   void set_random(Random r) { random_ = std::move(r); }
@@ -103,6 +110,7 @@ class Engine {
   std::map<std::string, std::map<std::string, SchedulePtr, std::less<>>, std::less<>> schedules_
       GUARDED_BY(mu_);
   ::nimbus::events::TargetQueue queue_;
+  cloudwatch::MetricPublisher* metrics_ = nullptr;  // set before serving
   std::unique_ptr<storage::Timers> timers_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };

@@ -4,6 +4,7 @@
 // due while the server was down, and what each target kind receives.
 #include <gtest/gtest.h>
 
+#include "services/cloudwatch/api.h"
 #include "services/scheduler/firing.h"
 #include "services/scheduler/test_helpers.h"
 
@@ -166,6 +167,89 @@ TEST_F(SchedulerFiringTest, FailedDeliveriesAreRetriedThenDeadLettered) {
   EXPECT_EQ(attrs["EXECUTION_ID"], execution_id(attrs["SCHEDULE_ARN"], 1700000010));
   MutexLock lock(functions.mu);
   EXPECT_EQ(functions.attempts, 3);  // the first attempt and two retries
+}
+
+// CloudWatch's publisher, recording "NAMESPACE METRIC[ DIMENSION=VALUE]".
+struct RecordedMetrics final : cloudwatch::MetricPublisher {
+  void put(const std::string& ns, std::vector<cloudwatch::PublishedDatum> data) override {
+    MutexLock lock(mu);
+    for (const auto& d : data) {
+      std::string line = ns + " " + d.metric_name;
+      for (const auto& [k, v] : d.dimensions) line += " " + k + "=" + v;
+      lines.push_back(line);
+    }
+  }
+  bool any() {
+    MutexLock lock(mu);
+    return !lines.empty();
+  }
+  std::vector<std::string> taken() {
+    MutexLock lock(mu);
+    return std::exchange(lines, {});
+  }
+  Mutex mu;
+  std::vector<std::string> lines GUARDED_BY(mu);
+};
+
+// The dead-letter queue is sent to as the schedule's role, as Scheduler
+// documents (sqs:SendMessage on it): refused, the event is dropped and
+// InvocationsFailedToBeSentToDeadLetterCount_AccessDenied published;
+// allowed, it is sent and InvocationsSentToDeadLetterCount published. A
+// dead-letter queue that is gone is AWS's NonExistentQueue.
+TEST_F(SchedulerFiringTest, TheDeadLetterQueueIsSentToAsTheSchedulesRole) {
+  RecordedMetrics metrics;
+  svc->engine().use_metrics(&metrics);
+  auto dlq = queue("dlq");
+  std::atomic<bool> may_send{false};
+  Mutex mu;
+  std::vector<std::string> asked;
+  svc->engine().set_role_check([&](const std::string& role, const std::string& target,
+                                   const ::nimbus::events::Delivery&) -> Status {
+    {
+      MutexLock lock(mu);
+      asked.push_back(role + " " + target);
+    }
+    if (target != arn_of(dlq) || may_send) return Status::ok();
+    return Error::make("AccessDenied", "User: " + role + " is not authorized", 403);
+  });
+  const std::string missing = "arn:aws:sqs:us-east-1:000000000000:missing";
+  auto schedule_to = [&](const std::string& name, const std::string& dead_letter) {
+    auto in = schedule(name, at_in(10), missing);
+    in["Target"].as_object()["DeadLetterConfig"] = json::object{{"Arn", dead_letter}};
+    call("CreateSchedule", in);
+    clock.advance(10s);
+  };
+  auto failed = [](const std::string& code) {
+    return std::vector<std::string>{
+        "AWS/Scheduler InvocationsFailedToBeSentToDeadLetterCount",
+        "AWS/Scheduler InvocationsFailedToBeSentToDeadLetterCount ScheduleGroup=default",
+        "AWS/Scheduler InvocationsFailedToBeSentToDeadLetterCount_" + code,
+        "AWS/Scheduler InvocationsFailedToBeSentToDeadLetterCount_" + code +
+            " ScheduleGroup=default"};
+  };
+
+  schedule_to("refused", arn_of(dlq));
+  ASSERT_TRUE(eventually([&] { return metrics.any(); }));
+  EXPECT_EQ(metrics.taken(), failed("AccessDenied"));
+  EXPECT_TRUE(receive(dlq, 1, 10ms, 10).empty());
+  {
+    MutexLock lock(mu);
+    EXPECT_EQ(asked, (std::vector<std::string>{std::string(testing::kRole) + " " + missing,
+                                               std::string(testing::kRole) + " " + arn_of(dlq)}));
+  }
+
+  may_send = true;
+  schedule_to("allowed", arn_of(dlq));
+  ASSERT_EQ(receive(dlq, 1, 10ms, 100).size(), 1u);
+  ASSERT_TRUE(eventually([&] { return metrics.any(); }));
+  EXPECT_EQ(metrics.taken(),
+            (std::vector<std::string>{
+                "AWS/Scheduler InvocationsSentToDeadLetterCount",
+                "AWS/Scheduler InvocationsSentToDeadLetterCount ScheduleGroup=default"}));
+
+  schedule_to("gone", "arn:aws:sqs:us-east-1:000000000000:no-dlq");
+  ASSERT_TRUE(eventually([&] { return metrics.any(); }));
+  EXPECT_EQ(metrics.taken(), failed("AWS.SimpleQueueService.NonExistentQueue"));
 }
 
 TEST_F(SchedulerFiringTest, FiringsDueWhileTheServerWasDownFireOnceAfterRestart) {

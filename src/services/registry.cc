@@ -96,9 +96,13 @@ Registry::Registry(Environment& env) {
   // Firehose writes objects through S3's ObjectWriter (api.h) and runs Lambda
   // processing through Lambda's Functions; destroyed first.
   // Its objects are written as the stream's RoleARN.
+  // A role that does not trust Firehose is told apart (AssumeRoleAccessDenied).
   add(std::make_unique<firehose::FirehoseService>(env, &s3.writer(), &lambda))
       .engine()
-      .set_role_check(iam::role_check(*iam_, "firehose.amazonaws.com"));
+      .set_role_check(iam::role_check(*iam_, "firehose.amazonaws.com"),
+                      [iam = iam_](const std::string& role) {
+                        return iam->trusted_by(role, "firehose.amazonaws.com");
+                      });
   // CloudFormation creates resources through the others' operations.
   add(std::make_unique<cloudformation::CloudFormationService>(env, calls_.get()));
   for (auto& s : services_) s->bind(env.targets);

@@ -80,8 +80,10 @@ const std::set<std::string>& documented_errors(const std::string& service) {
       // removed zip gets S3's NoSuchKey (code_download.cc), not a Lambda error.
       {"lambda", {"NoSuchKey"}},
       // A processing Lambda its role may not invoke: the errorCode of the
-      // processing-failed records (Lambda.InvokeAccessDenied), never an answer.
-      {"firehose", {"InvokeAccessDenied"}},
+      // processing-failed records (Lambda.InvokeAccessDenied), never an answer;
+      // AssumeRoleAccessDenied when the role does not trust Firehose (its
+      // Lambda.AssumeRoleAccessDenied, and the S3.AssumeRoleAccessDenied it logs).
+      {"firehose", {"InvokeAccessDenied", "AssumeRoleAccessDenied"}},
       {"sts", {"AccessDenied"}}};
   static const std::set<std::string> none;
   auto it = codes.find(service);

@@ -149,7 +149,10 @@ void Engine::write(const std::string& name, DeliveryStream def, Processed p, int
     if (!role_check_) break;
     if (auto allowed = role_check_(def.role_arn, "arn:aws:s3:::" + o.bucket + "/" + o.key, {});
         !allowed) {
-      spdlog::warn("firehose: delivering {}: S3.AccessDenied: {}", name, allowed.error().message);
+      bool assume = allowed.error().code == "AssumeRoleAccessDenied";
+      spdlog::warn("firehose: delivering {}: {}: {}", name,
+                   assume ? "S3.AssumeRoleAccessDenied" : "S3.AccessDenied",
+                   allowed.error().message);
       return delivered(name, false, std::move(finished));
     }
   }

@@ -28,6 +28,21 @@ Engine::~Engine() {
   timers_.reset();
 }
 
+void Engine::set_role_check(events::RoleCheck check, TrustCheck trusted) {
+  if (!check || !trusted) {
+    role_check_ = std::move(check);
+    return;
+  }
+  // A refusal by a role that does not trust Firehose says so in its code.
+  role_check_ = [check = std::move(check), trusted = std::move(trusted)](
+                    const std::string& role, const std::string& target,
+                    const events::Delivery& d) -> Status {
+    auto st = check(role, target, d);
+    if (st || trusted(role)) return st;
+    return Error::make("AssumeRoleAccessDenied", st.error().message, 403);
+  };
+}
+
 Status Engine::start() {
   std::map<std::string, std::shared_ptr<State>> loaded;
   auto st = env_.storage->records(ns::kStreams).each("", [&](storage::Entry& e) {

@@ -74,8 +74,13 @@ class Engine {
   // the usual back-off, as Firehose retries S3.AccessDenied; and whether it
   // may invoke its Lambda processor (lambda:InvokeFunction; refused: the
   // batch's records fail to the processing-failed output, processing.h).
-  // Set once, before start(); unset: not checked.
-  void set_role_check(events::RoleCheck check) { role_check_ = std::move(check); }
+  // Set once, before start(); unset: not checked. `trusted` says whether a
+  // role lets firehose.amazonaws.com assume it (IAM's trust policy): a
+  // refusal by an untrusting role is Firehose's *.AssumeRoleAccessDenied,
+  // any other its Lambda.InvokeAccessDenied or S3.AccessDenied (unset:
+  // always the latter).
+  using TrustCheck = std::function<bool(const std::string& role_arn)>;
+  void set_role_check(events::RoleCheck check, TrustCheck trusted = {});
 
  private:
   struct State {

@@ -178,6 +178,27 @@ TEST_F(FirehoseProcessingTest, TheProcessorIsInvokedAsTheStreamsRole) {
   EXPECT_EQ(lambda.events().size(), 1u);
 }
 
+// A role that does not trust firehose.amazonaws.com is Firehose's
+// Lambda.AssumeRoleAccessDenied, with its own message, not
+// Lambda.InvokeAccessDenied.
+TEST_F(FirehoseProcessingTest, ARoleThatDoesNotTrustFirehoseIsAssumeRoleAccessDenied) {
+  testing::RecordedRoleChecks roles;
+  roles.always = "arn:aws:s3:";
+  svc->engine().set_role_check(roles.check("lambda:InvokeFunction"),
+                               [](const std::string&) { return false; });
+  lambda.handler = transform;
+  processed_stream({param("NumberOfRetries", "0")});
+  put("s", "x");
+  ASSERT_TRUE(advance_until([&] { return failed_lines().size() == 1; }, 1s, 120));
+  EXPECT_TRUE(lambda.events().empty());
+  auto failed = failed_lines();
+  EXPECT_EQ(failed[0].at("errorCode").as_string(), "Lambda.AssumeRoleAccessDenied");
+  EXPECT_EQ(failed[0].at("errorMessage").as_string(),
+            "Access was denied. Ensure that the trust policy for the provided IAM role allows "
+            "Firehose to assume the role.");
+  EXPECT_EQ(failed[0].at("attemptsMade").as_int64(), 1);
+}
+
 TEST_F(FirehoseProcessingTest, ConfigurationIsDescribedAndChecked) {
   processed_stream({param("NumberOfRetries", "5")});
   auto d = call("DescribeDeliveryStream", {{"DeliveryStreamName", "s"}});

@@ -105,6 +105,12 @@ void invoke(std::shared_ptr<Run> run) {
   // source ARN; the role must allow lambda:InvokeFunction on the function.
   if (run->role_check) {
     if (auto allowed = run->role_check(run->def.role_arn, run->def.lambda_arn, {}); !allowed) {
+      if (allowed.error().code == "AssumeRoleAccessDenied") {
+        return answered(run, Error::make("AssumeRoleAccessDenied",
+                                         "Access was denied. Ensure that the trust policy for the "
+                                         "provided IAM role allows Firehose to assume the role.",
+                                         403));
+      }
       return answered(
           run, Error::make("InvokeAccessDenied",
                            "Access was denied. Ensure that the access policy allows access to "

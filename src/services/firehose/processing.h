@@ -9,8 +9,11 @@
 // ({attemptsMade, arrivalTimestamp, errorCode, errorMessage,
 // attemptEndingTimestamp, rawData, lambdaArn}) for the error output.
 // The function is invoked as the stream's RoleARN: an invocation the role
-// may not make (lambda:InvokeFunction) fails as Lambda.InvokeAccessDenied
-// and is tried again like any failed invocation.
+// may not make (lambda:InvokeFunction) fails as Lambda.InvokeAccessDenied,
+// one by a role that does not trust Firehose (the check's error code
+// AssumeRoleAccessDenied, Engine::set_role_check) as
+// Lambda.AssumeRoleAccessDenied; either is tried again like any failed
+// invocation.
 #pragma once
 
 #include <functional>

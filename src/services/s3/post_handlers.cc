@@ -42,6 +42,10 @@ json::object put_input(const std::map<std::string, std::string>& fields) {
   for (auto [field, member] : kHeaderFields) {
     if (auto it = fields.find(std::string(field)); it != fields.end()) in[member] = it->second;
   }
+  if (auto it = fields.find("expires"); it != fields.end()) {
+    // Stored as PutObject's Expires header is: a timestamp.
+    if (auto ms = s3config::parse_http_date(it->second)) in["Expires"] = *ms / 1000;
+  }
   json::object metadata;
   for (const auto& [name, value] : fields) {
     if (name.starts_with("x-amz-meta-") && name.size() > 11) metadata[name.substr(11)] = value;

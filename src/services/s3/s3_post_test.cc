@@ -58,6 +58,7 @@ TEST_F(S3PostTest, StoresTheFileWithTheFieldsHeadersAndMetadata) {
                         {"Content-Type", "text/plain"},
                         {"Cache-Control", "max-age=5"},
                         {"x-amz-meta-Owner", "alice"},
+                        {"Expires", "Thu, 01 Dec 2033 16:00:00 GMT"},
                         {"acl", "private"}},
                        "file body", "notes.txt"));
   ASSERT_TRUE(out) << out.error().message;
@@ -69,6 +70,7 @@ TEST_F(S3PostTest, StoresTheFileWithTheFieldsHeadersAndMetadata) {
   EXPECT_EQ(g.out->at("ContentType").as_string(), "text/plain");
   EXPECT_EQ(g.out->at("CacheControl").as_string(), "max-age=5");
   EXPECT_EQ(g.out->at("Metadata").at("owner").as_string(), "alice");
+  EXPECT_EQ(json::value_to<int64_t>(g.out->at("Expires")), 2017065600);
 }
 
 TEST_F(S3PostTest, AnswersAsSuccessActionFieldsSay) {

@@ -117,6 +117,24 @@ std::optional<int64_t> parse_iso8601(std::string_view t) {
   return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
 }
 
+std::optional<int64_t> parse_http_date(std::string_view t) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (t.size() != 29 || t[3] != ',' || t[4] != ' ' || t[7] != ' ' || t[11] != ' ' || t[16] != ' ' ||
+      t[19] != ':' || t[22] != ':' || t.substr(25) != " GMT") {
+    return std::nullopt;
+  }
+  int month = 0;
+  while (month < 12 && kMonths[month] != t.substr(8, 3)) ++month;
+  if (month == 12) return std::nullopt;
+  // The same fields as ISO 8601, so one set of checks.
+  std::string iso = std::string(t.substr(12, 4)) + "-" + (month < 9 ? "0" : "") +
+                    std::to_string(month + 1) + "-" + std::string(t.substr(5, 2)) + "T" +
+                    std::string(t.substr(17, 8)) + "Z";
+  return parse_iso8601(iso);
+}
+
 Result<PostPolicy> parse_post_policy(std::string_view base64_policy) {
   auto text = base64_decode(base64_policy);
   if (!text) return invalid_policy("Invalid Base64 encoding.");

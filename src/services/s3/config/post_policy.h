@@ -46,5 +46,8 @@ Status check_post_length(const PostPolicy& policy, int64_t size);
 
 // An ISO 8601 UTC time (2026-12-04T10:00:00Z, .fff optional) in epoch ms.
 std::optional<int64_t> parse_iso8601(std::string_view text);
+// An HTTP date (RFC 9110's IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"), as
+// a form's Expires field carries it, in epoch ms.
+std::optional<int64_t> parse_http_date(std::string_view text);
 
 }  // namespace nimbus::s3config

@@ -23,6 +23,10 @@ TEST(PostPolicy, ParsesAndRefusesBadDocuments) {
   EXPECT_EQ(parse_iso8601("2026-12-04T00:00:00Z"), kNow);
   EXPECT_EQ(parse_iso8601("2026-12-04T00:00:01.5Z"), kNow + 1500);
   EXPECT_FALSE(parse_iso8601("2026-12-04 00:00:00"));
+  EXPECT_EQ(parse_http_date("Fri, 04 Dec 2026 00:00:01 GMT"), kNow + 1000);
+  EXPECT_FALSE(parse_http_date("Fri, 04 Dez 2026 00:00:01 GMT"));
+  EXPECT_FALSE(parse_http_date("Fri, 04 Dec 2026 00:00:01 UTC"));
+  EXPECT_FALSE(parse_http_date("2026-12-04T00:00:00Z"));
   EXPECT_EQ(message(parse_post_policy("!!!").status()), "Invalid Policy: Invalid Base64 encoding.");
   EXPECT_EQ(message(parse_post_policy(base64_encode("{")).status()),
             "Invalid Policy: Invalid JSON.");

@@ -138,6 +138,9 @@ Result<Alarm> read_alarm(const json::object& in, const std::string& region,
         "Comparison operators for band are only supported for anomaly "
         "detection alarms: ThresholdMetricId is required.");
   }
+  if (a.threshold && !std::isfinite(*a.threshold)) {
+    return errors::invalid_value(str(in, "Threshold"), "Threshold");
+  }
   if (!a.threshold && a.threshold_metric_id.empty()) {
     return errors::missing("The parameter Threshold is required.");
   }

@@ -220,6 +220,10 @@ TEST_F(AlarmTest, RefusesWhatAwsRefuses) {
                "InvalidParameterValue");
   expect_error("PutMetricAlarm", alarm_input("a", {{"DatapointsToAlarm", 0}}),
                "InvalidParameterValue");
+  // awsQuery sends numbers as text: NaN and infinities are refused.
+  expect_error("PutMetricAlarm", alarm_input("a", {{"Threshold", "NaN"}}), "InvalidParameterValue");
+  expect_error("PutMetricAlarm", alarm_input("a", {{"Threshold", "-Infinity"}}),
+               "InvalidParameterValue");
   expect_error("PutMetricAlarm",
                alarm_input("a", {{"EvaluationPeriods", 2}, {"DatapointsToAlarm", 3}}),
                "ValidationError");

@@ -9,6 +9,7 @@ const Provider* const kProviders[] = {
     &providers::kEventSourceMapping,
     &providers::kFunction,
     &providers::kLogGroup,
+    &providers::kAlarm,
     &providers::kPermission,
     &providers::kQueue,
     &providers::kRole,

@@ -114,6 +114,8 @@ class S3PostTest(ServerTestCase):
                                               "Host": "%s.s3.localhost:%d" % (BUCKET, port)})
         with urllib.request.urlopen(req, timeout=10) as r:
             self.assertEqual(r.status, 204)
+            self.assertEqual(r.headers["Location"],
+                             "http://%s.s3.localhost:%d/vhost.txt" % (BUCKET, port))
         got = self.s3.get_object(Bucket=BUCKET, Key="vhost.txt")
         self.assertEqual(got["Body"].read(), b"vhost")
 

@@ -2,6 +2,8 @@
 // form of boto3's generate_presigned_post and the JS SDK's
 // createPresignedPost): the form's fields, its signed policy and its
 // conditions, then the file streamed into the object as a PutObject body.
+#include <algorithm>
+
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "services/s3/checksums.h"
@@ -88,7 +90,13 @@ json::object answer(const std::map<std::string, std::string>& fields, const Call
     out["Location"] = std::move(redirect);
     return out;
   }
-  std::string location = ctx.endpoint_url + "/" + bucket + "/" + percent_encode(key, true);
+  // The object's URL at the address the form was posted to: virtual-hosted
+  // when the host named the bucket, else path-style.
+  std::string_view host = ctx.endpoint_url;
+  host.remove_prefix(std::min(host.find("://") + 3, host.size()));
+  bool virtual_hosted = host.starts_with(bucket + ".");
+  std::string location =
+      ctx.endpoint_url + (virtual_hosted ? "" : "/" + bucket) + "/" + percent_encode(key, true);
   out["Location"] = location;
   std::string status = field(fields, "success_action_status");
   if (status == "200") {

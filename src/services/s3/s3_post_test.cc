@@ -81,6 +81,16 @@ TEST_F(S3PostTest, AnswersAsSuccessActionFieldsSay) {
   EXPECT_EQ(doc.at("Bucket").as_string(), "forms");
   EXPECT_EQ(doc.at("Key").as_string(), "a");
   EXPECT_EQ(doc.at("ETag"), out->at("ETag"));
+  EXPECT_EQ(doc.at("Location").as_string(), "http://localhost:4566/forms/a");
+  CallContext vhost = ctx("PostObject");
+  vhost.endpoint_url = "http://forms.s3.localhost:4566";
+  std::string body = form({{"key", "a b"}, {"success_action_status", "201"}});
+  out = try_call(*svc, vhost,
+                 {{"Bucket", "forms"},
+                  {"ContentType", "multipart/form-data; boundary=" + std::string(kBoundary)},
+                  {"Body", body}});
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->at("Location").as_string(), "http://forms.s3.localhost:4566/a%20b");
   out = post(form({{"key", "b"}, {"success_action_status", "200"}}));
   EXPECT_EQ(json::value_to<int64_t>(out->at("Status")), 200);
   EXPECT_FALSE(out->contains("PostResponse"));

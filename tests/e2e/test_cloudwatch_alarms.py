@@ -8,7 +8,8 @@ import datetime
 import json
 import unittest
 
-from harness import ACCOUNT, REGION, Server, ServerTestCase, require_boto3, wait_until
+from harness import (ACCOUNT, REGION, Server, ServerTestCase, require_boto3, stack_settled,
+                     wait_until)
 
 FAST = ("--cloudwatch-alarm-interval", "1")
 
@@ -151,6 +152,47 @@ class AlarmsTest(ServerTestCase):
         # No data treated as not breaching: OK at the first evaluation.
         self.assertTrue(wait_until(lambda: self.cw.describe_alarms(
             AlarmNames=["cli-alarm"])["MetricAlarms"][0]["StateValue"] == "OK", timeout=10))
+
+    def test_cloudformation_alarm(self):
+        cfn = self.server.boto3_client("cloudformation")
+        template = """
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+  Slow:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: stack-slow
+      Namespace: E2E/Stack
+      MetricName: Latency
+      Statistic: p99
+      ExtendedStatistic: p99
+      Period: 60
+      EvaluationPeriods: 3
+      DatapointsToAlarm: 2
+      Threshold: 250
+      ComparisonOperator: GreaterThanThreshold
+      AlarmActions: [!Ref Topic]
+Outputs:
+  Arn: {Value: !GetAtt Slow.Arn}
+"""
+        cfn.create_stack(StackName="alarm-stack", TemplateBody=template)
+        stack = stack_settled(cfn, "alarm-stack")
+        # Statistic and ExtendedStatistic together: CloudWatch's own error
+        # fails the stack.
+        self.assertEqual(stack["StackStatus"], "ROLLBACK_COMPLETE")
+        template = template.replace("      Statistic: p99\n", "")
+        cfn.create_stack(StackName="alarm-stack-2", TemplateBody=template)
+        stack = stack_settled(cfn, "alarm-stack-2")
+        self.assertEqual(stack["StackStatus"], "CREATE_COMPLETE")
+        self.assertEqual(stack["Outputs"][0]["OutputValue"],
+                         "arn:aws:cloudwatch:%s:%s:alarm:stack-slow" % (REGION, ACCOUNT))
+        a = self.cw.describe_alarms(AlarmNames=["stack-slow"])["MetricAlarms"][0]
+        self.assertEqual(a["ExtendedStatistic"], "p99")
+        self.assertEqual(a["DatapointsToAlarm"], 2)
+        self.assertTrue(a["AlarmActions"][0].startswith("arn:aws:sns:"))
+        cfn.delete_stack(StackName="alarm-stack-2")
+        self.assertTrue(wait_until(lambda: self.cw.describe_alarms(
+            AlarmNames=["stack-slow"])["MetricAlarms"] == []))
 
 
 class AlarmsRestartTest(unittest.TestCase):

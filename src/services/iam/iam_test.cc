@@ -98,6 +98,36 @@ TEST_F(IamTest, RolesCarryTheirTrustPolicyUrlEncoded) {
             "/aws-service-role/elasticbeanstalk.amazonaws.com/");
 }
 
+// Tag keys starting with aws: are AWS's: refused from clients
+// (InvalidInputException), changing nothing, taken from CloudFormation.
+TEST_F(IamTest, AwsTagKeysComeFromCloudFormationOnly) {
+  namespace json = boost::json;
+  auto aws_tag =
+      json::array{json::object{{"Key", "aws:cloudformation:stack-name"}, {"Value", "s"}}};
+  auto refused =
+      try_call("CreateRole",
+               {{"RoleName", "t"}, {"AssumeRolePolicyDocument", kLambdaTrust}, {"Tags", aws_tag}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "InvalidInputException");
+  EXPECT_EQ(refused.error().message,
+            "The tag key 'aws:cloudformation:stack-name' starts with 'aws:', which is reserved "
+            "for AWS use.");
+  expect_error("GetRole", {{"RoleName", "t"}}, "NoSuchEntityException");
+  expect_error("CreateUser", {{"UserName", "u"}, {"Tags", aws_tag}}, "InvalidInputException");
+  call("CreateRole", {{"RoleName", "r"}, {"AssumeRolePolicyDocument", kLambdaTrust}});
+  expect_error(
+      "TagRole",
+      {{"RoleName", "r"}, {"Tags", json::array{json::object{{"Key", "AWS:x"}, {"Value", "1"}}}}},
+      "InvalidInputException");
+  expect_error("UntagRole", {{"RoleName", "r"}, {"TagKeys", json::array{"aws:x"}}},
+               "InvalidInputException");
+  EXPECT_TRUE(call("ListRoleTags", {{"RoleName", "r"}})["Tags"].as_array().empty());
+  CallContext stack = ctx("TagRole");
+  stack.called_via = "cloudformation.amazonaws.com";
+  ASSERT_TRUE(try_call(*svc, stack, {{"RoleName", "r"}, {"Tags", aws_tag}}));
+  EXPECT_EQ(call("ListRoleTags", {{"RoleName", "r"}})["Tags"].as_array().size(), 1u);
+}
+
 TEST_F(IamTest, InstanceProfilesHoldOneRole) {
   call("CreateRole", {{"RoleName", "ec2"}, {"AssumeRolePolicyDocument", kLambdaTrust}});
   call("CreateInstanceProfile", {{"InstanceProfileName", "web"}});

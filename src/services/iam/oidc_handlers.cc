@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/errors.h"
 #include "services/iam/iam_service.h"
@@ -83,7 +84,10 @@ void merge_tags(Tags& tags, const Tags& add) {
 
 }  // namespace
 
-void IamService::create_oidc_provider(const CallContext&, json::object in, Respond r) {
+void IamService::create_oidc_provider(const CallContext& ctx, json::object in, Respond r) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return r(errors::invalid_input(*why));
+  }
   mutate(std::move(r), [this, in = std::move(in)](Draft& d) -> Output {
     std::string url = str(in, "Url");
     NIMBUS_TRY(check_url(url));
@@ -185,7 +189,10 @@ void IamService::update_oidc_thumbprint(const CallContext&, json::object in, Res
   });
 }
 
-void IamService::tag_oidc_provider(const CallContext&, json::object in, Respond r) {
+void IamService::tag_oidc_provider(const CallContext& ctx, json::object in, Respond r) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return r(errors::invalid_input(*why));
+  }
   mutate(std::move(r), [in = std::move(in)](Draft& d) -> Output {
     auto p = edit_provider(d, in);
     if (!p) return p.take_error();
@@ -195,7 +202,10 @@ void IamService::tag_oidc_provider(const CallContext&, json::object in, Respond 
   });
 }
 
-void IamService::untag_oidc_provider(const CallContext&, json::object in, Respond r) {
+void IamService::untag_oidc_provider(const CallContext& ctx, json::object in, Respond r) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return r(errors::invalid_input(*why));
+  }
   mutate(std::move(r), [in = std::move(in)](Draft& d) -> Output {
     auto p = edit_provider(d, in);
     if (!p) return p.take_error();

@@ -1,5 +1,6 @@
 // Customer managed policies and their versions (AWS managed ones are read-only).
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/iam/entities.h"
 #include "services/iam/errors.h"
 #include "services/iam/iam_service.h"
@@ -36,7 +37,10 @@ Result<const ManagedPolicy*> owned(const State& state, const std::string& arn) {
 
 }  // namespace
 
-void IamService::create_policy(const CallContext&, json::object in, Respond r) {
+void IamService::create_policy(const CallContext& ctx, json::object in, Respond r) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return r(errors::invalid_input(*why));
+  }
   mutate(std::move(r), [this, in = std::move(in)](Draft& d) -> Output {
     std::string name = str(in, "PolicyName");
     auto path = path_of(in);

@@ -1,5 +1,6 @@
 // Roles, service-linked roles, instance profiles, and tags of users and roles.
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/iam/entities.h"
 #include "services/iam/errors.h"
 #include "services/iam/iam_service.h"
@@ -27,7 +28,10 @@ Output role_output(const Role& r) {
 
 }  // namespace
 
-void IamService::create_role(const CallContext&, json::object in, Respond r) {
+void IamService::create_role(const CallContext& ctx, json::object in, Respond r) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return r(errors::invalid_input(*why));
+  }
   mutate(std::move(r), [this, in = std::move(in)](Draft& d) -> Output {
     std::string name = str(in, "RoleName");
     auto path = path_of(in);
@@ -169,7 +173,10 @@ void IamService::create_service_linked_role(const CallContext&, json::object in,
   });
 }
 
-void IamService::create_instance_profile(const CallContext&, json::object in, Respond r) {
+void IamService::create_instance_profile(const CallContext& ctx, json::object in, Respond r) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return r(errors::invalid_input(*why));
+  }
   mutate(std::move(r), [this, in = std::move(in)](Draft& d) -> Output {
     std::string name = str(in, "InstanceProfileName");
     auto path = path_of(in);
@@ -288,7 +295,10 @@ const char* name_member(Kind kind) {
 }  // namespace
 
 template <Kind K>
-void IamService::tag(const CallContext&, json::object in, Respond r) {
+void IamService::tag(const CallContext& ctx, json::object in, Respond r) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return r(errors::invalid_input(*why));
+  }
   mutate(std::move(r), [in = std::move(in)](Draft& d) -> Output {
     auto e = require_entity(d.state, K, str(in, name_member(K)));
     if (!e) return e.take_error();
@@ -310,7 +320,10 @@ void IamService::tag(const CallContext&, json::object in, Respond r) {
 }
 
 template <Kind K>
-void IamService::untag(const CallContext&, json::object in, Respond r) {
+void IamService::untag(const CallContext& ctx, json::object in, Respond r) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return r(errors::invalid_input(*why));
+  }
   mutate(std::move(r), [in = std::move(in)](Draft& d) -> Output {
     auto e = require_entity(d.state, K, str(in, name_member(K)));
     if (!e) return e.take_error();

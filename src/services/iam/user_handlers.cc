@@ -1,5 +1,6 @@
 // Users, groups and access keys.
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/iam/entities.h"
 #include "services/iam/errors.h"
 #include "services/iam/iam_service.h"
@@ -31,7 +32,10 @@ std::string key_user(const std::string& caller, const json::object& in) {
 
 }  // namespace
 
-void IamService::create_user(const CallContext&, json::object in, Respond r) {
+void IamService::create_user(const CallContext& ctx, json::object in, Respond r) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return r(errors::invalid_input(*why));
+  }
   mutate(std::move(r), [this, in = std::move(in)](Draft& d) -> Output {
     std::string name = str(in, "UserName");
     auto path = path_of(in);

@@ -128,6 +128,33 @@ TEST_F(KinesisTest, TagsByStreamAndByArn) {
                "ResourceNotFoundException");
 }
 
+// Tag keys starting with aws: are AWS's: refused from clients
+// (InvalidArgumentException), changing nothing, taken from CloudFormation.
+TEST_F(KinesisTest, AwsTagKeysComeFromCloudFormationOnly) {
+  expect_error("CreateStream", {{"StreamName", "t"}, {"ShardCount", 1}, {"Tags", {{"aws:x", "1"}}}},
+               "InvalidArgumentException");
+  expect_error("DescribeStreamSummary", {{"StreamName", "t"}}, "ResourceNotFoundException");
+  call("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
+  std::string arn = std::string(kArnPrefix) + "s";
+  auto refused = try_call("AddTagsToStream", {{"StreamName", "s"}, {"Tags", {{"AWS:x", "1"}}}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "InvalidArgumentException");
+  EXPECT_EQ(refused.error().message,
+            "The tag key 'AWS:x' starts with 'aws:', which is reserved for AWS use.");
+  expect_error("TagResource", {{"ResourceARN", arn}, {"Tags", {{"aws:x", "1"}}}},
+               "InvalidArgumentException");
+  expect_error("RemoveTagsFromStream", {{"StreamName", "s"}, {"TagKeys", {"aws:x"}}},
+               "InvalidArgumentException");
+  expect_error("UntagResource", {{"ResourceARN", arn}, {"TagKeys", {"aws:x"}}},
+               "InvalidArgumentException");
+  EXPECT_TRUE(call("ListTagsForResource", {{"ResourceARN", arn}})["Tags"].as_array().empty());
+  CallContext stack = ctx("AddTagsToStream");
+  stack.called_via = "cloudformation.amazonaws.com";
+  ASSERT_TRUE(try_call(*svc, stack,
+                       {{"StreamName", "s"}, {"Tags", {{"aws:cloudformation:stack-name", "x"}}}}));
+  EXPECT_EQ(call("ListTagsForResource", {{"ResourceARN", arn}})["Tags"].as_array().size(), 1u);
+}
+
 TEST_F(KinesisTest, StreamsTagsAndShardsSurviveARestart) {
   call("CreateStream", {{"StreamName", "s"}, {"ShardCount", 2}, {"Tags", {{"k", "v"}}}});
   make_stream("gone");

@@ -1,6 +1,7 @@
 // Kinesis handlers for streams: create, delete, describe, list.
 #include <algorithm>
 
+#include "common/tag_keys.h"
 #include "services/kinesis/input.h"
 #include "services/kinesis/kinesis_service.h"
 
@@ -38,7 +39,10 @@ void describe_common(const Environment& env, const Stream& s, json::object& o) {
 
 }  // namespace
 
-void KinesisService::create_stream(const CallContext&, json::object in, Respond respond) {
+void KinesisService::create_stream(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return respond(errors::invalid(*why));
+  }
   std::string name = str(in, "StreamName");
   if (!input::valid_name(name)) {
     return respond(errors::pattern(name, "streamName", input::kNamePattern));

@@ -1,5 +1,6 @@
 // Kinesis handlers for tags: the stream forms (AddTagsToStream, ...) and the
 // resource forms by ARN (TagResource, ...), on the same tags.
+#include "common/tag_keys.h"
 #include "services/kinesis/input.h"
 #include "services/kinesis/kinesis_service.h"
 
@@ -71,13 +72,20 @@ void KinesisService::remove_tags(const std::string& name, std::vector<std::strin
       });
 }
 
-void KinesisService::add_tags_to_stream(const CallContext&, json::object in, Respond respond) {
+void KinesisService::add_tags_to_stream(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return respond(errors::invalid(*why));
+  }
   auto name = input::stream_name(in);
   if (!name) return respond(name.take_error());
   add_tags(*name, string_map(in, "Tags"), std::move(respond));
 }
 
-void KinesisService::remove_tags_from_stream(const CallContext&, json::object in, Respond respond) {
+void KinesisService::remove_tags_from_stream(const CallContext& ctx, json::object in,
+                                             Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return respond(errors::invalid(*why));
+  }
   auto name = input::stream_name(in);
   if (!name) return respond(name.take_error());
   remove_tags(*name, string_list(in, "TagKeys"), std::move(respond));
@@ -94,13 +102,19 @@ Output KinesisService::list_tags_for_stream(const CallContext&, const json::obje
   return json::object{{"Tags", std::move(tags)}, {"HasMoreTags", more}};
 }
 
-void KinesisService::tag_resource(const CallContext&, json::object in, Respond respond) {
+void KinesisService::tag_resource(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return respond(errors::invalid(*why));
+  }
   auto name = resource_stream(in);
   if (!name) return respond(name.take_error());
   add_tags(*name, string_map(in, "Tags"), std::move(respond));
 }
 
-void KinesisService::untag_resource(const CallContext&, json::object in, Respond respond) {
+void KinesisService::untag_resource(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return respond(errors::invalid(*why));
+  }
   auto name = resource_stream(in);
   if (!name) return respond(name.take_error());
   remove_tags(*name, string_list(in, "TagKeys"), std::move(respond));

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/scheduler/errors.h"
 #include "services/scheduler/scheduler_service.h"
 
@@ -36,7 +37,10 @@ void merge_tags(Group& g, const json::object& in) {
 
 }  // namespace
 
-void SchedulerService::create_schedule_group(const CallContext&, object in, Respond respond) {
+void SchedulerService::create_schedule_group(const CallContext& ctx, object in, Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return respond(errors::validation(*why));
+  }
   std::string name = str(in, "Name");
   if (!valid_name(name)) return respond(errors::validation("Invalid group name " + name + "."));
   std::string token = str(in, "ClientToken");
@@ -91,7 +95,10 @@ Output SchedulerService::list_schedule_groups(const CallContext&, const object& 
   return out;
 }
 
-void SchedulerService::tag_resource(const CallContext&, object in, Respond respond) {
+void SchedulerService::tag_resource(const CallContext& ctx, object in, Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return respond(errors::validation(*why));
+  }
   std::string arn = str(in, "ResourceArn");
   auto g = engine_->group(group_of_arn(arn));
   if (!g) return respond(errors::group_not_found(group_of_arn(arn)));
@@ -103,7 +110,10 @@ void SchedulerService::tag_resource(const CallContext&, object in, Respond respo
   engine_->put_group(std::move(*g), answer(std::move(respond)));
 }
 
-void SchedulerService::untag_resource(const CallContext&, object in, Respond respond) {
+void SchedulerService::untag_resource(const CallContext& ctx, object in, Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "Tags", "TagKeys")) {
+    return respond(errors::validation(*why));
+  }
   std::string arn = str(in, "ResourceArn");
   auto g = engine_->group(group_of_arn(arn));
   if (!g) return respond(errors::group_not_found(group_of_arn(arn)));

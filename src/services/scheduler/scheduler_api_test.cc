@@ -73,6 +73,30 @@ TEST_F(SchedulerApiTest, GroupsAreCreatedListedTaggedAndDeletedWithTheirSchedule
   EXPECT_EQ(call("ListSchedules", {})["Schedules"].as_array().size(), 1u);
 }
 
+// Tag keys starting with aws: are AWS's: refused from clients
+// (ValidationException), changing nothing, and taken from CloudFormation.
+TEST_F(SchedulerApiTest, AwsTagKeysComeFromCloudFormationOnly) {
+  auto aws_tag =
+      json::array{json::object{{"Key", "aws:cloudformation:stack-name"}, {"Value", "s"}}};
+  EXPECT_EQ(error_message("CreateScheduleGroup", {{"Name", "t"}, {"Tags", aws_tag}}),
+            "The tag key 'aws:cloudformation:stack-name' starts with 'aws:', which is reserved "
+            "for AWS use.");
+  expect_error("GetScheduleGroup", {{"Name", "t"}}, "ResourceNotFoundException");
+  std::string arn = std::string(kGroupArn) + "g";
+  call("CreateScheduleGroup", {{"Name", "g"}});
+  expect_error(
+      "TagResource",
+      {{"ResourceArn", arn}, {"Tags", json::array{json::object{{"Key", "AWS:x"}, {"Value", "1"}}}}},
+      "ValidationException");
+  expect_error("UntagResource", {{"ResourceArn", arn}, {"TagKeys", json::array{"aws:x"}}},
+               "ValidationException");
+  EXPECT_TRUE(call("ListTagsForResource", {{"ResourceArn", arn}})["Tags"].as_array().empty());
+  CallContext stack = ctx("TagResource");
+  stack.called_via = "cloudformation.amazonaws.com";
+  ASSERT_TRUE(try_call(*svc, stack, {{"ResourceArn", arn}, {"Tags", aws_tag}}));
+  EXPECT_EQ(call("ListTagsForResource", {{"ResourceArn", arn}})["Tags"].as_array().size(), 1u);
+}
+
 TEST_F(SchedulerApiTest, SchedulesAreCreatedDescribedUpdatedListedAndDeleted) {
   auto q = queue("q");
   auto in = schedule(

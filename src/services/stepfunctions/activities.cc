@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/stepfunctions/stepfunctions_service.h"
 #include "services/stepfunctions/tags.h"
 #include "storage/storage.h"
@@ -44,6 +45,9 @@ StepFunctionsService::Activity StepFunctionsService::Activity::decode(const json
 
 void StepFunctionsService::create_activity(const CallContext& ctx, json::object in,
                                            Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "tags", "tagKeys")) {
+    return respond(errors::validation(*why));
+  }
   std::string name = str(in, "name");
   if (!valid_name(name)) return respond(errors::invalid_name(name));
   Activity a{arn(ctx, "activity", name), name, env_.clock.now_seconds(), {}};

@@ -3,6 +3,7 @@
 
 #include "common/json_fields.h"
 #include "common/request_id.h"
+#include "common/tag_keys.h"
 #include "services/stepfunctions/stepfunctions_service.h"
 #include "services/stepfunctions/tags.h"
 #include "storage/storage.h"
@@ -58,6 +59,9 @@ void StepFunctionsService::write_machine(const StateMachine& m, Respond respond,
 
 void StepFunctionsService::create_state_machine(const CallContext& ctx, json::object in,
                                                 Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "tags", "tagKeys")) {
+    return respond(errors::validation(*why));
+  }
   StateMachine m;
   m.name = str(in, "name");
   if (!valid_name(m.name)) return respond(errors::invalid_name(m.name));
@@ -261,7 +265,10 @@ Output StepFunctionsService::validate_definition(const CallContext&, const json:
                       {"truncated", false}};
 }
 
-void StepFunctionsService::tag_resource(const CallContext&, json::object in, Respond respond) {
+void StepFunctionsService::tag_resource(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "tags", "tagKeys")) {
+    return respond(errors::validation(*why));
+  }
   std::string a = str(in, "resourceArn");
   if (a.find(":activity:") != std::string::npos) return tag_activity(in, std::move(respond));
   StateMachine m;
@@ -276,7 +283,11 @@ void StepFunctionsService::tag_resource(const CallContext&, json::object in, Res
   write_machine(m, std::move(respond), json::object{});
 }
 
-void StepFunctionsService::untag_resource(const CallContext&, json::object in, Respond respond) {
+void StepFunctionsService::untag_resource(const CallContext& ctx, json::object in,
+                                          Respond respond) {
+  if (auto why = refused_tag_keys(takes_aws_tags(ctx), in, "tags", "tagKeys")) {
+    return respond(errors::validation(*why));
+  }
   std::string a = str(in, "resourceArn");
   if (a.find(":activity:") != std::string::npos) return tag_activity(in, std::move(respond));
   StateMachine m;

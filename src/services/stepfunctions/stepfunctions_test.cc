@@ -109,6 +109,29 @@ TEST_F(SfnTest, InvalidDefinitionsChangeNothing) {
   EXPECT_EQ(s(v["diagnostics"].as_array()[0].at("code")), "SCHEMA_VALIDATION_FAILED");
 }
 
+// Tag keys starting with aws: are AWS's: refused from clients
+// (ValidationException), changing nothing, taken from CloudFormation.
+TEST_F(SfnTest, AwsTagKeysComeFromCloudFormationOnly) {
+  auto aws_tag = json::array{json::object{{"key", "aws:x"}, {"value", "1"}}};
+  expect_error("CreateStateMachine",
+               {{"name", "t"}, {"definition", kSucceed}, {"roleArn", kRole}, {"tags", aws_tag}},
+               "ValidationException");
+  EXPECT_EQ(call("ListStateMachines", {})["stateMachines"].as_array().size(), 0u);
+  std::string m = create("m", kSucceed);
+  auto refused = try_call("TagResource", {{"resourceArn", m}, {"tags", aws_tag}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "ValidationException");
+  EXPECT_EQ(refused.error().message,
+            "The tag key 'aws:x' starts with 'aws:', which is reserved for AWS use.");
+  expect_error("UntagResource", {{"resourceArn", m}, {"tagKeys", json::array{"AWS:x"}}},
+               "ValidationException");
+  EXPECT_TRUE(call("ListTagsForResource", {{"resourceArn", m}})["tags"].as_array().empty());
+  services::CallContext stack = ctx("TagResource");
+  stack.called_via = "cloudformation.amazonaws.com";
+  ASSERT_TRUE(try_call(*svc, stack, {{"resourceArn", m}, {"tags", aws_tag}}));
+  EXPECT_EQ(call("ListTagsForResource", {{"resourceArn", m}})["tags"].as_array().size(), 1u);
+}
+
 TEST_F(SfnTest, MachinesAreDescribedUpdatedTaggedAndSurviveARestart) {
   std::string m = create("greeter", kWaitMachine);
   EXPECT_EQ(create("greeter", kWaitMachine), m);  // the same request again

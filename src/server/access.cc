@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/time_format.h"
+#include "protocol/access_denied.h"
 #include "server/condition_keys.h"
 #include "services/iam_action.h"
 #include "services/resource_info.h"
@@ -49,26 +50,6 @@ bool always_allowed(std::string_view service, std::string_view operation) {
   return service == "sts" &&
          (operation == "GetCallerIdentity" || operation == "GetSessionToken" ||
           operation == "AssumeRole" || operation == "AssumeRoleWithWebIdentity");
-}
-
-Error access_denied(const protocol::Call& call, std::string message) {
-  // SNS words a denial its own way: AuthorizationError, and the action
-  // written "SNS:Publish" ("... not authorized to perform: SNS:Publish on
-  // resource: ... because no identity-based policy allows the SNS:Publish
-  // action").
-  if (call.service_name == "sns") {
-    for (size_t at = message.find(" sns:"); at != std::string::npos;
-         at = message.find(" sns:", at + 1)) {
-      message.replace(at + 1, 3, "SNS");
-    }
-    return Error::make("AuthorizationError", std::move(message), 403);
-  }
-  bool json_code = (call.protocol == protocol::Protocol::kJson10 ||
-                    call.protocol == protocol::Protocol::kJson11 ||
-                    call.protocol == protocol::Protocol::kJson11Cbor ||
-                    call.protocol == protocol::Protocol::kRestJson) &&
-                   !call.query_mode;
-  return Error::make(json_code ? "AccessDeniedException" : "AccessDenied", std::move(message), 403);
 }
 
 Access::Access(IamMode mode, const services::iam::Directory& directory,
@@ -124,7 +105,7 @@ std::optional<Error> Access::check(const protocol::Call& call, const services::C
   };
   auto decision = directory_.authorize(request);
   if (decision.allowed) return std::nullopt;
-  Error denied = access_denied(call, decision.message);
+  Error denied = protocol::access_denied(call, decision.message);
   json::object event{{"eventVersion", "1.08"},
                      {"userIdentity", identity(ctx, principal)},
                      {"eventTime", now_iso()},

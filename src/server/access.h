@@ -31,9 +31,6 @@ struct Principal {
   bool anonymous = false;  // an unsigned S3 request (--iam enforce)
 };
 
-// AccessDenied (query, restXml, query-compatible JSON) or AccessDeniedException.
-Error access_denied(const protocol::Call& call, std::string message);
-
 class Access {
  public:
   // `audit_path`: where CloudTrail-shaped JSON lines go (one per denied or

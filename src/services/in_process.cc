@@ -1,5 +1,6 @@
 #include "services/in_process.h"
 
+#include "protocol/access_denied.h"
 #include "protocol/engine.h"
 #include "protocol/input.h"
 #include "protocol/model.h"
@@ -44,15 +45,16 @@ Service* InProcessCalls::find(std::string_view model) const {
   return nullptr;
 }
 
-Status InProcessCalls::authorize_as(const std::string& role_arn,
-                                    const std::string& service_principal, std::string_view model,
-                                    std::string_view operation, const CallContext& ctx,
-                                    const boost::json::object& input) const {
-  if (iam_ == nullptr || !iam_->enforcing()) return Status::ok();
+iam::AccessDecision InProcessCalls::decide_as(const CallerRole& as, std::string_view model,
+                                              std::string_view operation, const CallContext& ctx,
+                                              const boost::json::object& input) const {
+  if (iam_ == nullptr || !iam_->enforcing()) return {};
   iam::RoleAccessRequest request;
-  request.role_arn = role_arn;
-  request.service_principal = service_principal;
-  request.session_name = service_principal.substr(0, service_principal.find('.'));
+  request.role_arn = as.role_arn;
+  request.service_principal = as.service_principal;
+  request.session_name = as.session_name.empty()
+                             ? as.service_principal.substr(0, as.service_principal.find('.'))
+                             : as.session_name;
   request.action = iam_action(model, operation);
   if (Service* service = find(model)) {
     CallContext named = ctx;
@@ -60,7 +62,14 @@ Status InProcessCalls::authorize_as(const std::string& role_arn,
     named.operation = std::string(operation);
     request.resources = service->resources(operation, named, input).value_or(Resources{});
   }
-  auto decision = iam_->authorize_as_role(request);
+  return iam_->authorize_as_role(request);
+}
+
+Status InProcessCalls::authorize_as(const std::string& role_arn,
+                                    const std::string& service_principal, std::string_view model,
+                                    std::string_view operation, const CallContext& ctx,
+                                    const boost::json::object& input) const {
+  auto decision = decide_as({role_arn, service_principal, ""}, model, operation, ctx, input);
   if (decision.allowed) return Status::ok();
   return Error::make("AccessDenied", decision.message, 403);
 }
@@ -88,7 +97,7 @@ void InProcessCalls::call(std::string_view model, std::string_view operation, Ca
 }
 
 void InProcessCalls::call_wire(std::string_view service, std::string_view action,
-                               http::Request request, CallContext ctx,
+                               http::Request request, CallContext ctx, const CallerRole& as,
                                std::function<void(Result<http::Response>)> respond) {
   const protocol::ServiceModel* model = nullptr;
   for (const auto& s : services_) {
@@ -143,21 +152,31 @@ void InProcessCalls::call_wire(std::string_view service, std::string_view action
   ctx.operation = call->operation_name;
   ctx.path = std::string(request.path());
   bool json_form = call->protocol == protocol::Protocol::kQuery && !wants_xml(request);
+  // The JSON form of a query service's error is its awsJson error with the
+  // legacy code (x-amzn-query-error).
+  auto error_protocol = json_form ? protocol::Protocol::kJson10 : call->protocol;
+  bool error_query_mode = json_form || call->query_mode;
+  if (!as.role_arn.empty()) {
+    auto decision = decide_as(as, call->service_name, call->operation_name, ctx, call->input);
+    if (!decision.assumed) return respond(Error::make("AccessDenied", decision.message, 403));
+    if (!decision.allowed) {
+      return respond(protocol::serialize_error(error_protocol, call->service, error_query_mode,
+                                               protocol::access_denied(*call, decision.message),
+                                               ctx.request_id));
+    }
+  }
   std::string request_id = ctx.request_id;
   boost::json::object input = std::move(call->input);
-  (*handler)(
-      ctx, std::move(input),
-      [call, json_form, request_id, respond = std::move(respond)](Output out) {
-        if (!out) {
-          // The JSON form of a query service's error is its awsJson
-          // error with the legacy code (x-amzn-query-error).
-          auto protocol = json_form ? protocol::Protocol::kJson10 : call->protocol;
-          return respond(protocol::serialize_error(
-              protocol, call->service, json_form || call->query_mode, out.error(), request_id));
-        }
-        respond(json_form ? protocol::serialize_query_json(*call, *out, request_id)
-                          : protocol::serialize_output(*call, *out, request_id));
-      });
+  (*handler)(ctx, std::move(input),
+             [call, json_form, error_protocol, error_query_mode, request_id,
+              respond = std::move(respond)](Output out) {
+               if (!out) {
+                 return respond(protocol::serialize_error(
+                     error_protocol, call->service, error_query_mode, out.error(), request_id));
+               }
+               respond(json_form ? protocol::serialize_query_json(*call, *out, request_id)
+                                 : protocol::serialize_output(*call, *out, request_id));
+             });
 }
 
 }  // namespace nimbus::services

@@ -27,7 +27,8 @@ class InProcessCalls final : public OperationCalls {
   void call(std::string_view model, std::string_view operation, CallContext ctx,
             boost::json::object input, Respond respond) override;
   void call_wire(std::string_view service, std::string_view action, http::Request request,
-                 CallContext ctx, std::function<void(Result<http::Response>)> respond) override;
+                 CallContext ctx, const CallerRole& as,
+                 std::function<void(Result<http::Response>)> respond) override;
   Status authorize_as(const std::string& role_arn, const std::string& service_principal,
                       std::string_view model, std::string_view operation, const CallContext& ctx,
                       const boost::json::object& input) const override;
@@ -35,6 +36,11 @@ class InProcessCalls final : public OperationCalls {
   void use_iam(const iam::Directory* directory) { iam_ = directory; }
 
  private:
+  // IAM's decision on `operation` of `model` with `input` as the role
+  // (allowed when IAM does not enforce).
+  iam::AccessDecision decide_as(const CallerRole& as, std::string_view model,
+                                std::string_view operation, const CallContext& ctx,
+                                const boost::json::object& input) const;
   const protocol::ModelRegistry& models();
   Service* find(std::string_view model) const;
 

@@ -17,6 +17,16 @@
 
 namespace nimbus::services {
 
+// The role a call_wire call is made as: an API Gateway integration's
+// `credentials`, assumed by `service_principal` ("apigateway.amazonaws.com")
+// in a session named `session_name`. An empty role_arn: the account's own
+// call.
+struct CallerRole {
+  std::string role_arn;
+  std::string service_principal;
+  std::string session_name;
+};
+
 class OperationCalls {
  public:
   virtual ~OperationCalls() = default;
@@ -38,14 +48,26 @@ class OperationCalls {
   // router would, the operation is called under `ctx`, and its answer or
   // error comes back in the request's protocol; an awsQuery answer in its
   // JSON form ({"<Op>Response": {"<Op>Result": ..., "ResponseMetadata":
-  // ...}}) unless the request's Accept names XML. `respond` gets an Error
-  // only when no served service answers to `service` (or `action` is given
-  // for a REST service). Implementations that only call by value (test
-  // doubles) answer that Error.
+  // ...}}) unless the request's Accept names XML.
+  //
+  // With `as.role_arn`, IAM decides the parsed call as that role (when it
+  // enforces): a role that cannot be assumed (missing, or its trust policy
+  // does not allow `as.service_principal`) is an AccessDenied Error, not an
+  // answer; a role whose policies do not allow the operation on its
+  // resources gets the service's own AccessDenied answer in the request's
+  // protocol (status 403), as a client signing with the role's session
+  // would. Without a role the call is the account's own.
+  //
+  // `respond` gets an Error only when no served service answers to
+  // `service` (or `action` is given for a REST service) or the role cannot
+  // be assumed. Implementations that only call by value (test doubles)
+  // answer that Error.
   virtual void call_wire(std::string_view service, std::string_view action, http::Request request,
-                         CallContext ctx, std::function<void(Result<http::Response>)> respond) {
+                         CallContext ctx, const CallerRole& as,
+                         std::function<void(Result<http::Response>)> respond) {
     (void)request;
     (void)ctx;
+    (void)as;
     respond(Error::make("InvalidAction",
                         "nimbus does not serve " + std::string(service) + " " +
                             std::string(action) + " from its wire form here",

@@ -1,10 +1,14 @@
-"""REST integrations' `credentials` role under `nimbus serve --iam enforce`:
-API Gateway invokes the function as the role (no resource-policy permission
+"""Integrations' credentials role under `nimbus serve --iam enforce`: API
+Gateway invokes the function as the role (no resource-policy permission
 needed) when the role trusts apigateway.amazonaws.com and its policies allow
 lambda:InvokeFunction; otherwise the client gets AWS's 500 and the server
 logs the execution-log reason. A Lambda proxy and a Lambda non-proxy (AWS)
-integration; boto3 (both generations) and urllib, one server for the
-file."""
+integration. AWS integrations to SQS (a REST action/SendMessage, an HTTP
+API SQS-SendMessage subtype) send as the role: a role that may sends, one
+that may not gets SQS's AccessDenied (selected by status), one that does
+not trust API Gateway is a 500 with "API Gateway does not have permission
+to assume the provided role" in the log. boto3 (both generations) and
+urllib, one server for the file."""
 
 import io
 import json
@@ -58,6 +62,18 @@ class IntegrationCredentialsTest(ServerTestCase):
                 iam.put_role_policy(RoleName=name, PolicyName="invoke",
                                     PolicyDocument=json.dumps(policy))
         cls.rest = cls.server.boto3_client("apigateway")
+        sqs = cls.server.boto3_client("sqs")
+        cls.sqs = sqs
+        cls.queue = sqs.create_queue(QueueName="gw-orders")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(
+            QueueUrl=cls.queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        send = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn}]}
+        for name, trust in (("gw-send", GATEWAY_TRUST), ("gw-send-untrusted", LAMBDA_TRUST)):
+            cls.roles[name] = iam.create_role(
+                RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+            iam.put_role_policy(RoleName=name, PolicyName="send",
+                                PolicyDocument=json.dumps(send))
 
     def api(self, role, kind):
         rest = self.rest
@@ -100,6 +116,85 @@ class IntegrationCredentialsTest(ServerTestCase):
                                  (500, {"message": "Internal server error"}), (role, kind))
         self.assertIn("Execution failed due to configuration error: Invalid permissions on "
                       "Lambda function", self.server.read_log())
+
+    def sqs_api(self, role):
+        """POST /send?m=TEXT sends TEXT to the queue as `role`; SQS's 4xx
+        answers are selected as the method's 403."""
+        rest = self.rest
+        api = rest.create_rest_api(name="sqs-creds")["id"]
+        root = [r["id"] for r in rest.get_resources(restApiId=api)["items"]
+                if r["path"] == "/"][0]
+        res = rest.create_resource(restApiId=api, parentId=root, pathPart="send")["id"]
+        common = dict(restApiId=api, resourceId=res, httpMethod="POST")
+        rest.put_method(authorizationType="NONE",
+                        requestParameters={"method.request.querystring.m": True}, **common)
+        rest.put_integration(
+            type="AWS", integrationHttpMethod="POST",
+            uri="arn:aws:apigateway:us-east-1:sqs:action/SendMessage",
+            credentials=self.roles[role],
+            requestParameters={
+                "integration.request.querystring.QueueUrl": "'%s'" % self.queue,
+                "integration.request.querystring.MessageBody": "method.request.querystring.m"},
+            **common)
+        for status, pattern in (("200", None), ("403", "4\\d{2}")):
+            rest.put_method_response(statusCode=status, **common)
+            extra = {"selectionPattern": pattern} if pattern else {}
+            rest.put_integration_response(statusCode=status, **extra, **common)
+        rest.create_deployment(restApiId=api, stageName="dev")
+        return "%s/_aws/execute-api/%s/dev/send" % (self.server.endpoint, api)
+
+    def post(self, url):
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"),
+                                        timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def drain(self):
+        got = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10,
+                                       WaitTimeSeconds=1).get("Messages", [])
+        for m in got:
+            self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
+        return [m["Body"] for m in got]
+
+    def test_a_rest_sqs_integration_sends_as_its_role(self):
+        status, body = self.post(self.sqs_api("gw-send") + "?m=allowed")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.drain(), ["allowed"])
+        status, body = self.post(self.sqs_api("gw-nothing") + "?m=refused")
+        self.assertEqual(status, 403, body)
+        self.assertIn(b"AccessDenied", body)
+        self.assertIn(b"sqs:SendMessage", body)
+        status, body = self.post(self.sqs_api("gw-send-untrusted") + "?m=untrusted")
+        self.assertEqual((status, json.loads(body)),
+                         (500, {"message": "Internal server error"}))
+        self.assertEqual(self.drain(), [])
+        self.assertIn("Execution failed due to configuration error: API Gateway does not have "
+                      "permission to assume the provided role " + self.roles["gw-send-untrusted"],
+                      self.server.read_log())
+
+    def test_an_http_api_sqs_subtype_sends_as_its_credentials_arn(self):
+        v2 = self.server.boto3_client("apigatewayv2")
+        api = v2.create_api(Name="sqs-creds", ProtocolType="HTTP")["ApiId"]
+        for role in ("gw-send", "gw-nothing", "gw-send-untrusted"):
+            integration = v2.create_integration(
+                ApiId=api, IntegrationType="AWS_PROXY", IntegrationSubtype="SQS-SendMessage",
+                PayloadFormatVersion="1.0", CredentialsArn=self.roles[role],
+                RequestParameters={"QueueUrl": self.queue, "MessageBody": role})
+            v2.create_route(ApiId=api, RouteKey="POST /" + role,
+                            Target="integrations/" + integration["IntegrationId"])
+        v2.create_stage(ApiId=api, StageName="$default", AutoDeploy=True)
+        base = "%s/_aws/execute-api/%s/" % (self.server.endpoint, api)
+        status, body = self.post(base + "gw-send")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.drain(), ["gw-send"])
+        status, body = self.post(base + "gw-nothing")
+        self.assertEqual(status, 403, body)
+        self.assertIn(b"AccessDenied", body)
+        status, body = self.post(base + "gw-send-untrusted")
+        self.assertEqual((status, json.loads(body)), (500, {"message": "Internal Server Error"}))
+        self.assertEqual(self.drain(), [])
 
 
 if __name__ == "__main__":

@@ -317,6 +317,19 @@ std::string endpoint_of(std::string_view host) {
   return host.empty() ? std::string() : "http://" + std::string(host);
 }
 
+CallerRole integration_caller(std::string_view credentials) {
+  if (credentials.empty() || credentials.find(":iam::*:") != std::string_view::npos) return {};
+  return CallerRole{std::string(credentials), "apigateway.amazonaws.com", ""};
+}
+
+std::string configuration_error(const Error& error, std::string_view credentials) {
+  if (error.code == "AccessDenied") {
+    return "API Gateway does not have permission to assume the provided role " +
+           std::string(credentials);
+  }
+  return error.message;
+}
+
 Status check_subtype(const json::object& integration) {
   std::string name = str(integration, "IntegrationSubtype");
   const Subtype* subtype = find_subtype(name);

@@ -19,6 +19,7 @@
 #include "common/result.h"
 #include "http/message.h"
 #include "services/apigateway/proxy.h"
+#include "services/operation_calls.h"
 
 namespace nimbus::services::apigateway {
 
@@ -51,6 +52,17 @@ std::optional<ServiceRequest> rest_service_request(const boost::json::object& in
 // without the "{apiId}.execute-api." in front), as the endpoint a called
 // service writes its URLs with (SQS's queue URLs): "http://localhost:4566".
 std::string endpoint_of(std::string_view host);
+
+// Who an AWS integration's call is made as (OperationCalls::call_wire):
+// the role its `credentials` (REST) or CredentialsArn (HTTP APIs) names,
+// assumed by apigateway.amazonaws.com; none (the account's own call) for
+// no credentials or "arn:aws:iam::*:user/*" (the caller's own, which
+// nimbus does not pass on).
+CallerRole integration_caller(std::string_view credentials);
+
+// The execution log's line for a call_wire Error: the role that could not
+// be assumed, or the service nimbus does not serve.
+std::string configuration_error(const Error& error, std::string_view credentials);
 
 // HTTP APIs: BadRequestException unless `integration` (an AWS_PROXY with
 // IntegrationSubtype) names a subtype nimbus serves and its RequestParameters

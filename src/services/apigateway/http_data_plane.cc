@@ -1,6 +1,8 @@
 // The HTTP API data plane: stage and route selection, the Lambda proxy call
 // (payload format 2.0 or 1.0) and the mapping of its answer, with AWS's
 // bodies for what goes wrong.
+#include <spdlog/spdlog.h>
+
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "services/apigateway/access_log.h"
@@ -195,14 +197,20 @@ void HttpApiService::integrate_subtype(const json::object& integration,
               ctx.region = call->uri.region;
               ctx.account_id = env_.settings.account_id;
               ctx.endpoint_url = endpoint_of(holder->request.header("host"));
-              calls_->call_wire(call->uri.service, "", std::move(call->request), std::move(ctx),
-                                [holder, cors, answer](Result<http::Response> res) {
-                                  http::Response resp =
-                                      res ? std::move(*res)
-                                          : gateway_error(500, "Internal Server Error");
-                                  add_cors_headers(*cors, holder->request, resp);
-                                  answer(std::move(resp));
-                                });
+              std::string role = str(integration, "CredentialsArn");
+              calls_->call_wire(
+                  call->uri.service, "", std::move(call->request), std::move(ctx),
+                  integration_caller(role),
+                  [holder, proxy, role, cors, answer](Result<http::Response> res) {
+                    if (!res) {
+                      spdlog::warn("({}) Execution failed due to configuration error: {}",
+                                   proxy->request_id, configuration_error(res.error(), role));
+                    }
+                    http::Response resp =
+                        res ? std::move(*res) : gateway_error(500, "Internal Server Error");
+                    add_cors_headers(*cors, holder->request, resp);
+                    answer(std::move(resp));
+                  });
             });
 }
 

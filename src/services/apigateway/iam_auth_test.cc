@@ -41,7 +41,7 @@ struct FakeDirectory final : iam::Directory {
   bool enforcing() const override { return enforce; }
   iam::AccessDecision authorize(const iam::AccessRequest& r) const override {
     asked = r;
-    return {r.access_key_id.empty(), "denied", ""};
+    return {r.access_key_id.empty(), "denied", "", true};
   }
   iam::AccessDecision authorize_as_role(const iam::RoleAccessRequest&) const override { return {}; }
   bool enforce = true;

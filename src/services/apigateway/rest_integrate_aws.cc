@@ -95,12 +95,18 @@ void RestApiService::integrate_service(const ApiPtr& api, const json::object& in
         ctx.region = call->uri.region;
         ctx.account_id = env_.settings.account_id;
         ctx.endpoint_url = endpoint_of(holder->request.header("host"));
+        // The call is made as the credentials role: one that may not call
+        // the operation gets the service's AccessDenied, selected by status
+        // like any answer; one that cannot be assumed is a configuration
+        // error.
         calls_->call_wire(
             call->uri.service, call->uri.action, std::move(call->request), std::move(ctx),
+            integration_caller(str(integration, "credentials")),
             [api, holder, &integration, &mappings, proxy, answer](Result<http::Response> res) {
               if (!res) {
                 spdlog::warn("({}) Execution failed due to configuration error: {}",
-                             proxy->request_id, res.error().message);
+                             proxy->request_id,
+                             configuration_error(res.error(), str(integration, "credentials")));
                 return answer(gateway_error(500, "Internal server error"));
               }
               // A service's answer is selected by its status code.

@@ -135,6 +135,9 @@ struct AccessDecision {
   bool allowed = true;
   std::string message;    // AWS's AccessDenied message when not allowed
   std::string principal;  // the caller's ARN
+  // authorize_as_role: false when the role itself could not be assumed
+  // (missing, or its trust policy does not allow the service).
+  bool assumed = true;
 };
 
 class Directory {

@@ -19,6 +19,7 @@ AccessDecision Authorizer::authorize_as_role(const RoleAccessRequest& request) c
       arn.find(":role/") == std::string::npos ? nullptr : find_entity(*state, Kind::kRole, name);
   auto refuse_assume = [&] {
     decision.allowed = false;
+    decision.assumed = false;
     decision.message =
         "User: " +
         (request.service_principal.empty() ? decision.principal : request.service_principal) +

@@ -129,6 +129,41 @@ class ApiGatewayImportTest(ServerTestCase):
         with self.assertRaises(self.rest.exceptions.NotFoundException):
             self.rest.get_export(restApiId=api, stageName="nope", exportType="swagger")
 
+    def test_export_http_api(self):
+        api = self.gw.import_api(Body=OPENAPI_YAML)["ApiId"]
+        self.gw.create_stage(ApiId=api, StageName="prod")
+        self.gw.create_deployment(ApiId=api, StageName="prod")
+        out = self.gw.export_api(ApiId=api, Specification="OAS30", OutputType="JSON")
+        doc = json.loads(out["body"].read())
+        self.assertEqual(doc["openapi"], "3.0.1")
+        self.assertEqual(doc["info"]["title"], "http-imported")
+        integration = doc["paths"]["/a"]["get"]["x-amazon-apigateway-integration"]
+        self.assertEqual((integration["type"], integration["payloadFormatVersion"]),
+                         ("aws_proxy", "2.0"))
+        self.assertEqual(doc["x-amazon-apigateway-cors"]["allowOrigins"], ["*"])
+        # YAML of a stage, without extensions; imported again, the same route.
+        out = self.gw.export_api(ApiId=api, Specification="OAS30", OutputType="YAML",
+                                 StageName="prod", IncludeExtensions=False)
+        text = out["body"].read().decode()
+        self.assertTrue(text.startswith('openapi: "3.0.1"\n'), text)
+        self.assertNotIn("x-amazon-apigateway-integration", text)
+        again = self.gw.import_api(Body=self.gw.export_api(
+            ApiId=api, Specification="OAS30", OutputType="YAML")["body"].read().decode())
+        routes = self.gw.get_routes(ApiId=again["ApiId"])["Items"]
+        self.assertEqual([r["RouteKey"] for r in routes], ["GET /a"])
+        with self.assertRaises(self.gw.exceptions.NotFoundException):
+            self.gw.export_api(ApiId=api, Specification="OAS30", OutputType="JSON",
+                               StageName="nope")
+        with self.assertRaises(self.gw.exceptions.NotFoundException):
+            self.gw.export_api(ApiId="nope", Specification="OAS30", OutputType="JSON")
+        # The AWS CLI writes it to a file.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "export.yaml")
+            self.server.aws_cli("apigatewayv2", "export-api", "--api-id", api,
+                                "--specification", "OAS30", "--output-type", "YAML", path)
+            with open(path) as f:
+                self.assertIn("/a:", f.read())
+
     def test_cli_get_export(self):
         api = self.rest.import_rest_api(body=json.dumps(SWAGGER).encode())["id"]
         self.rest.create_deployment(restApiId=api, stageName="live")

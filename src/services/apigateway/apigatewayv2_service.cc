@@ -28,6 +28,7 @@ const Operation<HttpApiService> HttpApiService::kOperations[] = {
     {"DeleteApi", &HttpApiService::delete_api, by_api},
     {"ImportApi", &HttpApiService::import_api, by_api},
     {"ReimportApi", &HttpApiService::reimport_api, by_api},
+    {"ExportApi", &HttpApiService::export_api, by_api},
     {"CreateRoute", &HttpApiService::create_route, by_api},
     {"GetRoute", &HttpApiService::get_route, by_api},
     {"GetRoutes", &HttpApiService::get_routes, by_api},

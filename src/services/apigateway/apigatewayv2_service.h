@@ -95,6 +95,7 @@ class HttpApiService final : public Service {
   // import_handlers.cc: OpenAPI import (openapi.h)
   void import_api(const CallContext& ctx, json::object in, Respond respond);
   void reimport_api(const CallContext& ctx, json::object in, Respond respond);
+  Output export_api(const CallContext& ctx, const json::object& in) const;
   // http_authorizer_handlers.cc
   void create_authorizer(const CallContext& ctx, json::object in, Respond respond);
   Output get_authorizer(const CallContext& ctx, const json::object& in) const;

@@ -1,6 +1,6 @@
 // OpenAPI import and export handlers of both gateways (the import itself is
 // openapi.h, the export openapi_export.h): ImportRestApi / PutRestApi /
-// GetExport and ImportApi / ReimportApi. An
+// GetExport and ImportApi / ReimportApi / ExportApi. An
 // import is one update of the API's document, so a document with errors
 // changes nothing.
 #include "common/json_fields.h"
@@ -12,6 +12,7 @@
 #include "services/apigateway/openapi.h"
 #include "services/apigateway/openapi_export.h"
 #include "services/apigateway/rest_util.h"
+#include "services/apigateway/yaml_text.h"
 
 namespace nimbus::services::apigateway {
 
@@ -213,6 +214,53 @@ void HttpApiService::reimport_api(const CallContext&, json::object in, Respond r
         return Status::ok();
       },
       std::move(respond));
+}
+
+// The API's latest configuration, or a stage's (an auto-deploying stage
+// serves the latest; another its deployment's snapshot), as OpenAPI 3.0 in
+// JSON or YAML.
+Output HttpApiService::export_api(const CallContext&, const json::object& in) const {
+  std::string id = str(in, "ApiId");
+  auto api = store_.find(id);
+  if (!api) return errors::not_found("Invalid API identifier specified");
+  std::string spec = str(in, "Specification"), output = str(in, "OutputType");
+  if (spec != "OAS30") return errors::bad_request("Invalid specification: " + spec.substr(0, 64));
+  if (output != "JSON" && output != "YAML")
+    return errors::bad_request("Invalid output type: " + output.substr(0, 64));
+  if (has(in, "ExportVersion") && str(in, "ExportVersion") != "1.0")
+    return errors::bad_request("Invalid export version: " + str(in, "ExportVersion").substr(0, 64));
+  const json::object& doc = api->doc;
+  const json::object* holder = &doc;
+  HttpExportRequest r;
+  r.extensions = boolean(in, "IncludeExtensions").value_or(true);
+  r.server_url = str(doc.at("api").as_object(), "ApiEndpoint");
+  if (has(in, "StageName")) {
+    r.stage = str(in, "StageName");
+    const auto* stages = doc.if_contains("stages");
+    const auto* stage = stages != nullptr && stages->is_object()
+                            ? stages->as_object().if_contains(r.stage)
+                            : nullptr;
+    if (stage == nullptr || !stage->is_object())
+      return errors::not_found("Invalid Stage identifier specified " + r.stage.substr(0, 128));
+    if (!boolean(stage->as_object(), "AutoDeploy").value_or(false)) {
+      static const json::object kNothing;
+      holder = &kNothing;
+      const auto* deps = doc.if_contains("deployments");
+      const auto* dep = deps != nullptr && deps->is_object()
+                            ? deps->as_object().if_contains(str(stage->as_object(), "DeploymentId"))
+                            : nullptr;
+      const auto* snap =
+          dep != nullptr && dep->is_object() ? dep->as_object().if_contains("Snapshot") : nullptr;
+      if (snap != nullptr && snap->is_object()) holder = &snap->as_object();
+    }
+  }
+  auto group_of = [](const json::object& o, std::string_view name) {
+    const auto* g = o.if_contains(name);
+    return g != nullptr && g->is_object() ? g->as_object() : json::object();
+  };
+  json::object exported =
+      export_http(doc, group_of(*holder, "routes"), group_of(*holder, "integrations"), r);
+  return json::object{{"body", output == "YAML" ? to_yaml(exported) : json::serialize(exported)}};
 }
 
 }  // namespace nimbus::services::apigateway

@@ -26,4 +26,21 @@ struct ExportRequest {
 boost::json::object export_rest(const boost::json::object& doc,
                                 const boost::json::object& deployment, const ExportRequest& r);
 
+// ExportApi (openapi_export_http.cc): an HTTP API as OpenAPI 3.0.1, its
+// routes as paths (`$default` a path of its own, ANY
+// x-amazon-apigateway-any-method), authorizers as security schemes, and
+// with `extensions` the integrations, authorizers, CORS configuration and
+// tags as the x-amazon-apigateway-* members ImportApi reads back.
+struct HttpExportRequest {
+  bool extensions = true;
+  std::string server_url;  // the API's endpoint: "http://{id}.execute-api.localhost:4566"
+  std::string stage;       // the stage exported ("" the latest configuration)
+};
+
+// `doc` is the API's document, `routes` and `integrations` the live ones
+// or a deployment's snapshot.
+boost::json::object export_http(const boost::json::object& doc, const boost::json::object& routes,
+                                const boost::json::object& integrations,
+                                const HttpExportRequest& r);
+
 }  // namespace nimbus::services::apigateway

@@ -53,7 +53,10 @@ class CredentialsTest : public ServiceTest<RestApiService> {
                        return s;
                      },
                      [this](Environment& env) {
-                       return std::make_unique<HttpApiService>(env, &fn, rest);
+                       auto s = std::make_unique<HttpApiService>(env, &fn, rest);
+                       s->use_calls(&calls);
+                       http_api = s.get();
+                       return s;
                      }}) {}
 
   // GET /p (AWS_PROXY) and GET /n (AWS, non-proxy), both with `role`.
@@ -99,6 +102,7 @@ class CredentialsTest : public ServiceTest<RestApiService> {
   RecordingFunctions fn;
   RoleCalls calls;
   RestApiService* rest = nullptr;
+  HttpApiService* http_api = nullptr;
   std::string id;
 };
 
@@ -132,6 +136,37 @@ TEST_F(CredentialsTest, WithoutARoleTheResourcePolicyDecides) {
   ASSERT_EQ(fn.sources.size(), 1u);
   EXPECT_TRUE(fn.sources[0].starts_with("arn:aws:execute-api:us-east-1:000000000000:"));
   EXPECT_TRUE(calls.asked.empty());
+}
+
+// HTTP APIs: a Lambda proxy integration's CredentialsArn is decided the same way.
+TEST_F(CredentialsTest, AnHttpApiLambdaIntegrationInvokesAsItsCredentialsArn) {
+  auto v2 = [this](const std::string& op, json::object in) {
+    auto out = try_call(*http_api, ctx(op), std::move(in));
+    EXPECT_TRUE(out) << op;
+    return out ? *out : json::object{};
+  };
+  id = s(v2("CreateApi", {{"Name", "h"}, {"ProtocolType", "HTTP"}})["ApiId"]);
+  for (const char* name : {"allowed", "denied"}) {
+    auto integration =
+        v2("CreateIntegration",
+           {{"ApiId", id},
+            {"IntegrationType", "AWS_PROXY"},
+            {"PayloadFormatVersion", "2.0"},
+            {"CredentialsArn", "arn:aws:iam::000000000000:role/" + std::string(name)},
+            {"IntegrationUri", "arn:aws:lambda:us-east-1:000000000000:function:f"}});
+    v2("CreateRoute", {{"ApiId", id},
+                       {"RouteKey", "GET /" + std::string(name)},
+                       {"Target", "integrations/" + s(integration["IntegrationId"])}});
+  }
+  v2("CreateStage", {{"ApiId", id}, {"StageName", "$default"}, {"AutoDeploy", true}});
+  EXPECT_EQ(get("/allowed").status, 200);
+  ASSERT_EQ(fn.sources.size(), 1u);
+  EXPECT_EQ(fn.sources[0], "");
+  auto refused = get("/denied");
+  EXPECT_EQ(refused.status, 500);
+  EXPECT_EQ(refused.body, R"({"message":"Internal Server Error"})");
+  EXPECT_EQ(fn.sources.size(), 1u);
+  EXPECT_EQ(calls.asked.size(), 2u);
 }
 
 }  // namespace

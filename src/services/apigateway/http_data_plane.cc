@@ -151,28 +151,50 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   std::string function = lambda_function_of(str(integration, "IntegrationUri"));
   auto holder = std::make_shared<UserRequest>(std::move(r));
   proxy->request = &holder->request;
-  auto invoke = [this, holder, proxy, v2, function, cors, answer] {
-    with_body(
-        holder, kPayloadLimit,
-        [this, holder, proxy, v2, function, cors, answer](std::optional<http::Response> fail) {
-          if (fail) return answer(std::move(*fail));
-          proxy->binary_body = !holder->request.body.empty() &&
-                               !is_text_content(holder->request.header("content-type"));
-          std::string event = v2 ? event_v2(*proxy) : event_v1(*proxy);
-          std::string source =
-              method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
-                         proxy->stage, holder->request.method, proxy->path);
-          call_function(functions_, function, std::move(event), proxy->request_id, source,
-                        [holder, cors, answer, v2](Result<lambda::SyncResult> res) {
-                          std::optional<http::Response> resp;
-                          if (res && !res->function_error) {
-                            resp = v2 ? response_v2(res->payload) : response_v1(res->payload);
-                          }
-                          if (!resp) resp = gateway_error(500, "Internal Server Error");
-                          add_cors_headers(*cors, holder->request, *resp);
-                          answer(std::move(*resp));
-                        });
-        });
+  CallerRole role = integration_caller(str(integration, "CredentialsArn"));
+  auto invoke = [this, holder, proxy, v2, function, role, cors, answer] {
+    with_body(holder, kPayloadLimit,
+              [this, holder, proxy, v2, function, role, cors,
+               answer](std::optional<http::Response> fail) {
+                if (fail) return answer(std::move(*fail));
+                proxy->binary_body = !holder->request.body.empty() &&
+                                     !is_text_content(holder->request.header("content-type"));
+                std::string event = v2 ? event_v2(*proxy) : event_v1(*proxy);
+                std::string source =
+                    method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
+                               proxy->stage, holder->request.method, proxy->path);
+                // A CredentialsArn role invokes instead of a resource-policy
+                // permission (as REST integrations' credentials).
+                if (!role.role_arn.empty() && calls_ != nullptr) {
+                  CallContext ctx;
+                  ctx.request_id = proxy->request_id;
+                  ctx.region = env_.settings.region;
+                  ctx.account_id = env_.settings.account_id;
+                  auto st =
+                      calls_->authorize_as(role.role_arn, role.service_principal, "lambda",
+                                           "Invoke", ctx, json::object{{"FunctionName", function}});
+                  if (!st) {
+                    spdlog::warn(
+                        "({}) Execution failed due to configuration error: Invalid permissions on "
+                        "Lambda function: {}",
+                        proxy->request_id, st.error().message);
+                    http::Response resp = gateway_error(500, "Internal Server Error");
+                    add_cors_headers(*cors, holder->request, resp);
+                    return answer(std::move(resp));
+                  }
+                  source.clear();
+                }
+                call_function(functions_, function, std::move(event), proxy->request_id, source,
+                              [holder, cors, answer, v2](Result<lambda::SyncResult> res) {
+                                std::optional<http::Response> resp;
+                                if (res && !res->function_error) {
+                                  resp = v2 ? response_v2(res->payload) : response_v1(res->payload);
+                                }
+                                if (!resp) resp = gateway_error(500, "Internal Server Error");
+                                add_cors_headers(*cors, holder->request, *resp);
+                                answer(std::move(*resp));
+                              });
+              });
   };
   // `api` keeps `route` (in its compiled plan) alive.
   if (str(route, "AuthorizationType") == "AWS_IAM") {

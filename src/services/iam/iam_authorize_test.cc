@@ -215,6 +215,7 @@ TEST_F(IamTest, ServicesActingAsARoleAreDecidedByItsTrustAndPolicies) {
   reopen();
   auto denied = svc->directory().authorize_as_role(r);
   EXPECT_FALSE(denied.allowed);
+  EXPECT_TRUE(denied.assumed);  // assumed, then refused by its policies
   EXPECT_EQ(denied.principal, "arn:aws:sts::000000000000:assumed-role/esm/fn");
   EXPECT_EQ(denied.message,
             "User: arn:aws:sts::000000000000:assumed-role/esm/fn is not authorized to perform: "
@@ -227,6 +228,7 @@ TEST_F(IamTest, ServicesActingAsARoleAreDecidedByItsTrustAndPolicies) {
   r.service_principal = "events.amazonaws.com";  // the trust policy names lambda only
   auto untrusted = svc->directory().authorize_as_role(r);
   EXPECT_FALSE(untrusted.allowed);
+  EXPECT_FALSE(untrusted.assumed);
   EXPECT_EQ(untrusted.message,
             "User: events.amazonaws.com is not authorized to perform: "
             "sts:AssumeRole on resource: " +
@@ -234,6 +236,7 @@ TEST_F(IamTest, ServicesActingAsARoleAreDecidedByItsTrustAndPolicies) {
   r.service_principal = "lambda.amazonaws.com";
   r.role_arn = "arn:aws:iam::000000000000:role/missing";
   EXPECT_FALSE(svc->directory().authorize_as_role(r).allowed);
+  EXPECT_FALSE(svc->directory().authorize_as_role(r).assumed);
 }
 
 // A service acting as a role meets the target's own policy: one naming the

@@ -103,6 +103,10 @@ class ApiGatewayValidationTest(ServerTestCase):
         rest = self.rest
         model = rest.get_model(restApiId=self.api, modelName="Pet")
         self.assertEqual(json.loads(model["schema"]), PET)
+        template = rest.get_model_template(restApiId=self.api, modelName="Pet")["value"]
+        self.assertTrue(template.startswith("#set($inputRoot = $input.path('$'))\n{"), template)
+        with self.assertRaises(rest.exceptions.NotFoundException):
+            rest.get_model_template(restApiId=self.api, modelName="Nope")
         # Every new API has AWS's Empty and Error models.
         self.assertEqual(sorted(m["name"] for m in rest.get_models(restApiId=self.api)["items"]),
                          ["Empty", "Error", "Pet"])

@@ -68,6 +68,7 @@ const Operation<RestApiService> RestApiService::kOperations[] = {
     {"DeleteRequestValidator", &RestApiService::delete_request_validator, by_rest_api},
     {"CreateModel", &RestApiService::create_model, by_rest_api},
     {"GetModel", &RestApiService::get_model, by_rest_api},
+    {"GetModelTemplate", &RestApiService::get_model_template, by_rest_api},
     {"GetModels", &RestApiService::get_models, by_rest_api},
     {"UpdateModel", &RestApiService::update_model, by_rest_api},
     {"DeleteModel", &RestApiService::delete_model, by_rest_api},

@@ -93,6 +93,7 @@ class RestApiService final : public Service {
   void delete_request_validator(const CallContext& ctx, json::object in, Respond respond);
   void create_model(const CallContext& ctx, json::object in, Respond respond);
   Output get_model(const CallContext& ctx, const json::object& in) const;
+  Output get_model_template(const CallContext& ctx, const json::object& in) const;
   Output get_models(const CallContext& ctx, const json::object& in) const;
   void update_model(const CallContext& ctx, json::object in, Respond respond);
   void delete_model(const CallContext& ctx, json::object in, Respond respond);

@@ -8,6 +8,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/json_schema.h"
+#include "services/apigateway/model_template.h"
 #include "services/apigateway/rest_util.h"
 
 namespace nimbus::services::apigateway {
@@ -166,6 +167,23 @@ Output RestApiService::get_model(const CallContext& ctx, const json::object& in)
   if (m == nullptr)
     return errors::not_found("Invalid model name specified: " + str(in, "modelName"));
   return *m;
+}
+
+// A mapping template rebuilding the model from the body (model_template.h).
+Output RestApiService::get_model_template(const CallContext& ctx, const json::object& in) const {
+  auto api = store_.find(str(in, "restApiId"));
+  if (!api) return rest_api_not_found(ctx, str(in, "restApiId"));
+  auto schema_of = [&](const std::string& name) -> json::value {
+    const auto* m = find_in(api->doc, "models", name);
+    if (m == nullptr) return nullptr;
+    boost::system::error_code ec;
+    json::value v = json::parse(str(*m, "schema"), ec);
+    return ec ? json::value() : v;
+  };
+  std::string name = str(in, "modelName");
+  if (find_in(api->doc, "models", name) == nullptr)
+    return errors::not_found("Invalid model name specified: " + name);
+  return json::object{{"value", model_template(schema_of(name), schema_of)}};
 }
 
 Output RestApiService::get_models(const CallContext& ctx, const json::object& in) const {

@@ -185,5 +185,37 @@ TEST_F(ValidationTest, ControlOperations) {
   EXPECT_EQ(s(call("GetModel", {{"restApiId", id}, {"modelName", "Kept"}})["name"]), "Kept");
 }
 
+// GetModelTemplate: a template rebuilding the model from the body; a list
+// of another model's items through #foreach; an unknown model refused.
+TEST_F(ValidationTest, ModelTemplates) {
+  make_api();
+  auto t = call("GetModelTemplate", {{"restApiId", id}, {"modelName", "Pet"}});
+  EXPECT_EQ(s(t["value"]),
+            "#set($inputRoot = $input.path('$'))\n"
+            "{\n"
+            "  \"name\" : \"$inputRoot.name\",\n"
+            "  \"price\" : $inputRoot.price\n"
+            "}\n");
+  call("CreateModel", {{"restApiId", id},
+                       {"name", "Pets"},
+                       {"contentType", "application/json"},
+                       {"schema", R"({"type": "array", "items": {"$ref":
+          "https://apigateway.amazonaws.com/restapis/)" +
+                                      id + R"(/models/Pet"}})"}});
+  auto list = s(call("GetModelTemplate", {{"restApiId", id}, {"modelName", "Pets"}})["value"]);
+  EXPECT_EQ(list,
+            "#set($inputRoot = $input.path('$'))\n"
+            "[\n"
+            "#foreach($elem in $inputRoot)\n"
+            "  {\n"
+            "    \"name\" : \"$elem.name\",\n"
+            "    \"price\" : $elem.price\n"
+            "  }#if($foreach.hasNext),#end\n"
+            "#end\n"
+            "]\n");
+  EXPECT_EQ(error_code("GetModelTemplate", {{"restApiId", id}, {"modelName", "Nope"}}),
+            "NotFoundException");
+}
+
 }  // namespace
 }  // namespace nimbus::services::apigateway

@@ -15,6 +15,7 @@
 #include "protocol/engine.h"
 #include "server/admin.h"
 #include "server/cfn_response.h"
+#include "server/condition_keys.h"
 #include "server/router.h"
 #include "server/s3_cors.h"
 #include "server/s3_post_auth.h"
@@ -228,6 +229,8 @@ Result<uint16_t> App::start() {
       services::Environment{s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler,
                             s.metrics, s.targets, s.user_routes.get()});
   s.services = std::make_unique<services::Registry>(*s.env);
+  // Calls made as a role are decided on their input's condition keys too.
+  s.services->use_condition_keys(request_condition_keys);
   if (auto st = s.services->start(); !st) return st.take_error();
   s.models = std::make_unique<protocol::ModelRegistry>(s.services->model_names());
   auth::Credentials credentials;

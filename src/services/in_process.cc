@@ -56,11 +56,12 @@ iam::AccessDecision InProcessCalls::decide_as(const CallerRole& as, std::string_
                              ? as.service_principal.substr(0, as.service_principal.find('.'))
                              : as.session_name;
   request.action = iam_action(model, operation);
+  CallContext named = ctx;
+  named.service = std::string(model);
+  named.operation = std::string(operation);
   if (Service* service = find(model)) {
-    CallContext named = ctx;
-    named.service = std::string(model);
-    named.operation = std::string(operation);
     request.resources = service->resources(operation, named, input).value_or(Resources{});
+    if (request_keys_) request_keys_(*service, operation, named, input, request);
   }
   return iam_->authorize_as_role(request);
 }

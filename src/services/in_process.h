@@ -34,6 +34,15 @@ class InProcessCalls final : public OperationCalls {
                       const boost::json::object& input) const override;
   // IAM decides authorize_as (set once, before calls; it must outlive this).
   void use_iam(const iam::Directory* directory) { iam_ = directory; }
+  // Gives an authorize_as decision the condition keys of its call (the
+  // registry's: those the operation's input sets and those its resources'
+  // services read from it), so that it is decided as a client's same call.
+  // Called during authorize_as, with arguments that live until it returns.
+  // Set once, before calls.
+  using RequestKeys =
+      std::function<void(const Service& service, std::string_view operation, const CallContext& ctx,
+                         const boost::json::object& input, iam::RoleAccessRequest& request)>;
+  void use_request_keys(RequestKeys keys) { request_keys_ = std::move(keys); }
 
  private:
   // IAM's decision on `operation` of `model` with `input` as the role
@@ -46,6 +55,7 @@ class InProcessCalls final : public OperationCalls {
 
   const std::vector<std::unique_ptr<Service>>& services_;
   const iam::Directory* iam_ = nullptr;
+  RequestKeys request_keys_;
   std::once_flag models_once_;
   std::unique_ptr<protocol::ModelRegistry> models_;
 };

@@ -36,8 +36,19 @@ Registry::Registry(Environment& env) {
   calls_ = std::move(in_process);
   // IAM first: it holds the keys every request is verified with.
   iam_ = &add(std::make_unique<iam::IamService>(env)).directory();
-  // Step Functions' tasks are authorized as the state machine's role.
+  // Step Functions' tasks are authorized as the state machine's role, on
+  // the keys their calls set, as a client's same call is (dynamodb:LeadingKeys
+  // from the item's key, the input's keys through use_condition_keys).
   in_process_calls.use_iam(iam_);
+  in_process_calls.use_request_keys([this](const Service& service, std::string_view operation,
+                                           const CallContext& ctx, const boost::json::object& input,
+                                           iam::RoleAccessRequest& request) {
+    if (condition_keys_) request.keys = condition_keys_(ctx.service, operation, input);
+    request.resource_keys = [&service, operation, &ctx, &input](const std::string& arn,
+                                                                KeyPairs& out) {
+      resource_keys(service, operation, input, arn, ctx, out);
+    };
+  });
   add(std::make_unique<sts::StsService>(env, iam_));
   add(std::make_unique<sqs::SqsService>(env));
   auto& ddb = add(std::make_unique<dynamodb::DynamoDbService>(env));

@@ -8,8 +8,11 @@
 // order, so a service is destroyed before those it was built after.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "services/iam/api.h"
@@ -37,6 +40,12 @@ class Registry {
   // IAM's keys, sessions and authorization (the router's credentials and
   // enforcement, STS, Lambda's execution roles).
   iam::Directory& iam() const { return *iam_; }
+  // The condition keys an operation's input sets (server/condition_keys.h),
+  // which calls decided as a role are decided on too (Step Functions'
+  // tasks). Set once, before serving.
+  using ConditionKeysOf = std::function<std::vector<std::pair<std::string, std::string>>(
+      std::string_view model, std::string_view operation, const boost::json::object& input)>;
+  void use_condition_keys(ConditionKeysOf keys) { condition_keys_ = std::move(keys); }
 
  private:
   // The service an ARN's service field names ("states": Step Functions);
@@ -54,6 +63,7 @@ class Registry {
   // Operations called in-process (CloudFormation's resources, Step
   // Functions' tasks); declared after services_, destroyed before it.
   std::unique_ptr<OperationCalls> calls_;
+  ConditionKeysOf condition_keys_;
 };
 
 }  // namespace nimbus::services

@@ -25,6 +25,7 @@ from test_events import receive_all
 from test_firehose import BUFFER, MIB, TRANSFORM, objects
 from test_lambda import py_zip
 from test_scheduler import at_in
+from test_sfn import finished
 
 QARN = "arn:aws:sqs:%s:%s:%%s" % (REGION, ACCOUNT)
 
@@ -248,6 +249,37 @@ class ActingAsRoleTest(ServerTestCase):
                          "NO_PERMISSIONS")
         sent = "InvocationsSentToDeadLetterCount"
         self.assertEqual(wait_until(lambda: self.dead_letter_metric(sent), timeout=20), 1)
+
+    def test_step_functions_tasks_meet_dynamodb_leading_keys(self):
+        ddb = self.server.boto3_client("dynamodb")
+        sfn = self.server.boto3_client("stepfunctions")
+        ddb.create_table(TableName="sfn-owned", BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        for pk in ("mine", "theirs"):
+            ddb.put_item(TableName="sfn-owned", Item={"pk": {"S": pk}, "v": {"S": pk}})
+        role = self.role("sfn-ddb-role", "states.amazonaws.com")
+        self.iam.put_role_policy(RoleName="sfn-ddb-role", PolicyName="own", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "dynamodb:GetItem",
+                 "Resource": "arn:aws:dynamodb:%s:%s:table/sfn-owned" % (REGION, ACCOUNT),
+                 "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["mine"]}}}]}))
+        arn = sfn.create_state_machine(name="sfn-ddb", roleArn=role, definition=json.dumps(
+            {"StartAt": "Get", "States": {"Get": {
+                "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": "sfn-owned", "Key": {"pk": {"S.$": "$.pk"}}},
+                "ResultSelector": {"v.$": "$.Item.v.S"}, "End": True}}}))["stateMachineArn"]
+
+        def run(pk):
+            x = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"pk": pk}))
+            return wait_until(lambda: finished(sfn, x["executionArn"]), timeout=30)
+
+        mine = run("mine")
+        self.assertEqual(mine["status"], "SUCCEEDED", mine)
+        self.assertEqual(json.loads(mine["output"]), {"v": "mine"})
+        theirs = run("theirs")
+        self.assertEqual(theirs["status"], "FAILED", theirs)
+        self.assertIn("AccessDenied", theirs.get("error", ""))
 
     def test_sns_delivers_to_firehose_as_the_subscription_role(self):
         fh_role = self.role("fh-writer", "firehose.amazonaws.com")

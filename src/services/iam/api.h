@@ -129,6 +129,13 @@ struct RoleAccessRequest {
   std::string session_name;            // the assumed-role session's name in messages
   std::string action;                  // "sqs:ReceiveMessage"
   std::vector<std::string> resources;  // ARNs; empty: "*"
+  // The condition keys of the call made as the role, as AccessRequest has
+  // them for a client's same call: those its input sets (aws:RequestTag,
+  // dynamodb:Attributes, ...) and those a resource's service reads from it
+  // (dynamodb:LeadingKeys); both empty when the action is no call.
+  std::vector<std::pair<std::string, std::string>> keys;
+  std::function<void(const std::string& arn, std::vector<std::pair<std::string, std::string>>&)>
+      resource_keys;
 };
 
 struct AccessDecision {

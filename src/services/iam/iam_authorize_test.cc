@@ -239,6 +239,46 @@ TEST_F(IamTest, ServicesActingAsARoleAreDecidedByItsTrustAndPolicies) {
   EXPECT_FALSE(svc->directory().authorize_as_role(r).assumed);
 }
 
+// A service calling as a role (Step Functions' tasks, through
+// OperationCalls::authorize_as) is decided on the keys its call sets, as a
+// client's same call: dynamodb:LeadingKeys from the item's key
+// (RoleAccessRequest::resource_keys), dynamodb:Attributes from its input
+// (keys).
+TEST_F(IamTest, ServicesActingAsARoleMeetTheirCallsConditionKeys) {
+  settings.service_options["iam.mode"] = "enforce";
+  reopen();
+  std::string role =
+      s(call("CreateRole", {{"RoleName", "sfn"}, {"AssumeRolePolicyDocument", kLambdaTrust}})
+            .at("Role")
+            .at("Arn"));
+  call("PutRolePolicy",
+       {{"RoleName", "sfn"}, {"PolicyName", "own"}, {"PolicyDocument", R"({"Statement":[
+            {"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":
+              {"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["u1"]}}},
+            {"Effect":"Allow","Action":"dynamodb:PutItem","Resource":"*","Condition":
+              {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","v"]}}}]})"}});
+  const std::string table = "arn:aws:dynamodb:us-east-1:000000000000:table/t";
+  RoleAccessRequest r;
+  r.role_arn = role;
+  r.service_principal = "lambda.amazonaws.com";
+  r.action = "dynamodb:GetItem";
+  r.resources = {table};
+  std::string key = "u1";
+  r.resource_keys = [&](const std::string& arn,
+                        std::vector<std::pair<std::string, std::string>>& out) {
+    if (arn == table) out.emplace_back("dynamodb:LeadingKeys", key);
+  };
+  EXPECT_TRUE(svc->directory().authorize_as_role(r).allowed);
+  key = "u2";
+  EXPECT_FALSE(svc->directory().authorize_as_role(r).allowed);
+  r.resource_keys = nullptr;
+  r.action = "dynamodb:PutItem";
+  r.keys = {{"dynamodb:Attributes", "pk"}, {"dynamodb:Attributes", "v"}};
+  EXPECT_TRUE(svc->directory().authorize_as_role(r).allowed);
+  r.keys.emplace_back("dynamodb:Attributes", "secret");
+  EXPECT_FALSE(svc->directory().authorize_as_role(r).allowed);
+}
+
 // A service acting as a role meets the target's own policy: one naming the
 // role allows on its own (same account), an explicit deny there denies.
 TEST_F(IamTest, ServicesActingAsARoleMeetTheTargetsResourcePolicy) {

@@ -62,6 +62,8 @@ AccessDecision Authorizer::authorize_as_role(const RoleAccessRequest& request) c
   AccessRequest access;
   access.action = request.action;
   access.resources = request.resources;
+  access.keys = request.keys;
+  access.resource_keys = request.resource_keys;
   // The resources' own policies: one naming the role allows on its own.
   for (size_t i = 0; policy_of_ && i < access.resources.size(); ++i) {
     auto policy = resource_policies_.get(policy_of_(access.resources[i]));

@@ -30,7 +30,9 @@ class PostFormTest : public ::testing::Test {
     f.signature_v2 = "1k/UGGhmv74LUYrheA6vlTekz6A=";
     return f;
   }
-  Result<Verified> check(const PostForm& f) { return verify_post(f, provider_, Clock::time_point{}); }
+  Result<Verified> check(const PostForm& f) {
+    return verify_post(f, provider_, Clock::time_point{});
+  }
 
   testing::StaticCredentials provider_;
 };

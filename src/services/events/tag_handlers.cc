@@ -53,8 +53,7 @@ std::function<void(Status)> answer(Respond respond) {
 
 }  // namespace
 
-Status merge_tags(const json::object& in, std::map<std::string, std::string>& tags,
-                  bool aws_ok) {
+Status merge_tags(const json::object& in, std::map<std::string, std::string>& tags, bool aws_ok) {
   const auto* list = in.if_contains("Tags");
   if (list == nullptr) return Status::ok();
   if (!list->is_array()) return errors::validation("Parameter Tags is not valid.");

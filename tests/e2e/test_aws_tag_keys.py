@@ -1,7 +1,8 @@
 """Tag keys starting with aws: are AWS's: IAM, Kinesis, Step Functions and
 Scheduler refuse them from clients, each with its own error code, on create
-and on tag and untag calls, and change nothing. CloudFormation's calls set
-them (test_cfn_stack_api checks the aws:cloudformation:* tags)."""
+and on tag and untag calls, and change nothing. Every service reads the
+prefix in any case (common/tag_keys.h). CloudFormation's calls set them
+(test_cfn_stack_api checks the aws:cloudformation:* tags)."""
 
 import json
 import unittest
@@ -92,6 +93,37 @@ class AwsTagKeysTest(ServerTestCase):
         self.assertEqual(scheduler.list_tags_for_resource(ResourceArn=arn)["Tags"], [])
         names = [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]]
         self.assertNotIn("aws-tagged", names)
+
+    def test_the_prefix_in_any_case(self):
+        # One definition of the reserved prefix for every service: AWS:, Aws:.
+        def refused(code, call, **kwargs):
+            with self.assertRaises(ClientError) as e:
+                call(**kwargs)
+            self.assertEqual(e.exception.response["Error"]["Code"], code)
+
+        sns = self.server.boto3_client("sns")
+        refused("InvalidParameter", sns.create_topic, Name="cased",
+                Tags=[{"Key": "AWS:x", "Value": "1"}])
+        self.assertEqual(sns.list_topics()["Topics"], [])
+        ddb = self.server.boto3_client("dynamodb")
+        table = ddb.create_table(
+            TableName="cased", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])["TableDescription"]
+        refused("ValidationException", ddb.tag_resource, ResourceArn=table["TableArn"],
+                Tags=[{"Key": "Aws:x", "Value": "1"}])
+        self.assertEqual(ddb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"], [])
+        events = self.server.boto3_client("events")
+        refused("ValidationException", events.create_event_bus, Name="cased",
+                Tags=[{"Key": "AWS:x", "Value": "1"}])
+        s3 = self.server.boto3_client("s3")
+        s3.create_bucket(Bucket="cased")
+        refused("InvalidTag", s3.put_bucket_tagging, Bucket="cased",
+                Tagging={"TagSet": [{"Key": "AWS:x", "Value": "1"}]})
+        sqs = self.server.boto3_client("sqs")
+        with self.assertRaises(ClientError):
+            sqs.create_queue(QueueName="cased", tags={"AWS:x": "1"})
+        self.assertNotIn("QueueUrls", sqs.list_queues())
 
 
 if __name__ == "__main__":

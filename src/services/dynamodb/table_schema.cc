@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/dynamodb/errors.h"
 #include "services/dynamodb/table_def.h"
 
@@ -329,7 +330,7 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_tags(const json::
     if (!t.is_object()) continue;
     std::string key = str(t.as_object(), "Key");
     std::string value = str(t.as_object(), "Value");
-    if (!aws_ok && key.rfind("aws:", 0) == 0) {
+    if (!aws_ok && reserved_tag_key(key)) {
       return errors::validation(
           "One or more parameter values were invalid: Tag key cannot "
           "start with aws:");

@@ -5,6 +5,7 @@
 #include "services/events/tags.h"
 
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/events/errors.h"
 #include "services/events/events_service.h"
 
@@ -65,7 +66,7 @@ Status merge_tags(const json::object& in, std::map<std::string, std::string>& ta
     std::string key = str(t.as_object(), "Key");
     std::string value = str(t.as_object(), "Value");
     if (key.empty() || key.size() > 128 || value.size() > 256 ||
-        (!aws_ok && key.rfind("aws:", 0) == 0)) {
+        (!aws_ok && reserved_tag_key(key))) {
       return errors::validation("Parameter Tags is not valid.");
     }
     merged[key] = value;

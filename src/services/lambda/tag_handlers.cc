@@ -2,6 +2,7 @@
 // takes and GetFunction shows): at most 50 a function, keys of 1-128
 // characters and values of at most 256.
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/lambda_service.h"
 #include "services/lambda/util.h"
@@ -18,8 +19,7 @@ Status check_key(std::string_view key, bool aws_keys) {
   if (key.empty() || key.size() > 128) {
     return invalid("Tag keys must be between 1 and 128 characters in length.");
   }
-  if (!aws_keys && key.size() >= 4 && (key[0] | 0x20) == 'a' && (key[1] | 0x20) == 'w' &&
-      (key[2] | 0x20) == 's' && key[3] == ':') {
+  if (!aws_keys && reserved_tag_key(key)) {
     return invalid("Tag keys cannot start with 'aws:' (case insensitive).");
   }
   return Status::ok();

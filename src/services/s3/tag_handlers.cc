@@ -2,6 +2,7 @@
 // (PutBucketTagging, GetBucketTagging, DeleteBucketTagging: a configuration
 // document "tagging" kept with the bucket).
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/s3/errors.h"
 #include "services/s3/s3_service.h"
 #include "services/s3/tags.h"
@@ -16,16 +17,15 @@ namespace {
 // CloudFormation adds) as they are: S3 refuses to add, change or drop one,
 // except for CloudFormation itself (services::takes_aws_tags).
 Status keeps_system_tags(const json::object& now, const json::object& next) {
-  auto system = [](std::string_view key) { return key.starts_with("aws:"); };
   for (const auto& [k, v] : next) {
-    if (!system(k)) continue;
+    if (!reserved_tag_key(k)) continue;
     const auto* was = now.if_contains(k);
     if (was == nullptr || *was != v) {
       return errors::make("InvalidTag", "System tags cannot be added/updated by requester", 400);
     }
   }
   for (const auto& [k, v] : now) {
-    if (system(k) && !next.contains(k)) {
+    if (reserved_tag_key(k) && !next.contains(k)) {
       return errors::make("InvalidTag", "System Tags cannot be removed by requester", 400);
     }
   }

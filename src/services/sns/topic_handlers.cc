@@ -4,6 +4,7 @@
 
 #include "common/encoding.h"
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/sns/attributes.h"
 #include "services/sns/errors.h"
 #include "services/sns/sns_service.h"
@@ -64,7 +65,7 @@ Result<AttributeMap> read_tags(const CallContext& ctx, const json::object& in) {
     if (value.size() > 256) {
       return errors::invalid("Tag Value", "Tag values may only be up to 256 characters");
     }
-    if (key.rfind("aws:", 0) == 0 && !takes_aws_tags(ctx)) {
+    if (reserved_tag_key(key) && !takes_aws_tags(ctx)) {
       return errors::invalid("Tag Key", "Tag keys must not start with the reserved prefix aws:");
     }
     if (!tags.emplace(key, value).second)
@@ -206,7 +207,7 @@ void SnsService::untag_resource(const CallContext& ctx, object in, Respond respo
     }
   }
   for (const auto& k : keys) {
-    if (k.rfind("aws:", 0) == 0 && !takes_aws_tags(ctx)) {
+    if (reserved_tag_key(k) && !takes_aws_tags(ctx)) {
       return respond(
           errors::invalid("Tag Key", "Tag keys must not start with the reserved prefix aws:"));
     }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "common/tag_keys.h"
 #include "services/sqs/errors.h"
 
 namespace nimbus::services::sqs::validate {
@@ -172,7 +173,7 @@ Status tag_text(std::string_view text, bool key, bool aws_ok) {
   if (!key && *n > 256) {
     return errors::invalid_parameter("Tag values must be between 0 and 256 characters in length.");
   }
-  if (!aws_ok && starts_with_ci(text, "aws:")) {
+  if (!aws_ok && reserved_tag_key(text)) {
     return errors::invalid_parameter(
         "Tag keys and values must not start with the reserved prefix aws:.");
   }

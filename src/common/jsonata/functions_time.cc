@@ -52,12 +52,6 @@ Civil civil(int64_t ms) {
   return c;
 }
 
-const std::array<const char*, 12> kMonths = {"January",   "February", "March",    "April",
-                                             "May",       "June",     "July",     "August",
-                                             "September", "October",  "November", "December"};
-const std::array<const char*, 7> kDays = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                          "Friday", "Saturday", "Sunday"};
-
 std::string cased(std::string s, std::string_view mode) {  // N, n or Nn
   for (size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
@@ -221,7 +215,7 @@ std::variant<std::string, Error> format_date_time(int64_t ms, std::string_view p
         break;
       case 'M':
         value = c.month;
-        name = kMonths[static_cast<size_t>(c.month - 1)];
+        name = kMonthNames[static_cast<size_t>(c.month - 1)];
         break;
       case 'D':
         value = c.day;
@@ -231,7 +225,7 @@ std::variant<std::string, Error> format_date_time(int64_t ms, std::string_view p
         break;
       case 'F':
         value = c.weekday;
-        name = kDays[static_cast<size_t>(c.weekday - 1)];
+        name = kDayNames[static_cast<size_t>(c.weekday - 1)];
         fallback = "n";
         break;
       case 'W':
@@ -245,7 +239,7 @@ std::variant<std::string, Error> format_date_time(int64_t ms, std::string_view p
         break;
       case 'x':
         value = thursday.month;
-        name = kMonths[static_cast<size_t>(thursday.month - 1)];
+        name = kMonthNames[static_cast<size_t>(thursday.month - 1)];
         break;
       case 'H':
         value = c.hour;

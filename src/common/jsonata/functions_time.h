@@ -5,6 +5,7 @@
 // and time zones (`[Z]`, `[z]`).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +15,14 @@
 #include "common/jsonata/jsonata.h"
 
 namespace nimbus::jsonata {
+
+// English month and day names (Monday first, as ISO numbers days), for
+// writing names and reading them back.
+inline constexpr std::array<const char*, 12> kMonthNames = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+inline constexpr std::array<const char*, 7> kDayNames = {
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
 
 // `ms` (epoch milliseconds) in `picture`, at `offset_minutes` east of UTC;
 // an Error with JSONata's code (D3132 unknown component, D3135 no closing

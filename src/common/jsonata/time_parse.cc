@@ -18,12 +18,6 @@ namespace nimbus::jsonata {
 
 namespace {
 
-const std::array<const char*, 12> kMonthNames = {"January",   "February", "March",    "April",
-                                                 "May",       "June",     "July",     "August",
-                                                 "September", "October",  "November", "December"};
-const std::array<const char*, 7> kDayNames = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                              "Friday", "Saturday", "Sunday"};
-
 // A component's value as read: absent (no group, or a name not known) or
 // a number (NaN when digits did not parse, as JavaScript's parseInt).
 using Reading = std::optional<double>;

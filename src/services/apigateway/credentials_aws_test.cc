@@ -11,6 +11,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/aws_service.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/in_process.h"
 #include "services/sqs/sqs_service.h"
 #include "services/testing/service_fixture.h"
@@ -20,16 +21,6 @@ namespace {
 
 namespace json = boost::json;
 using testing::ServiceTest;
-
-struct NoFunctions final : lambda::Functions {
-  void invoke_sync(lambda::SyncInvoke,
-                   std::function<void(Result<lambda::SyncResult>)> done) override {
-    done(Error::make("ResourceNotFoundException", "no functions here", 404));
-  }
-  std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
-    return std::nullopt;
-  }
-};
 
 // Roles named ".../untrusted" cannot be assumed, ".../nothing" may do
 // nothing; every other role may. Records what it was asked.

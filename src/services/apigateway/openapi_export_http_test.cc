@@ -9,6 +9,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/openapi.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/apigateway/yaml_text.h"
 #include "services/testing/service_fixture.h"
 
@@ -17,16 +18,6 @@ namespace {
 
 namespace json = boost::json;
 using testing::ServiceTest;
-
-struct NoFunctions final : lambda::Functions {
-  void invoke_sync(lambda::SyncInvoke,
-                   std::function<void(Result<lambda::SyncResult>)> done) override {
-    done(Error::make("ResourceNotFoundException", "no functions here", 404));
-  }
-  std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
-    return std::nullopt;
-  }
-};
 
 constexpr const char* kDocument = R"({
   "openapi": "3.0.1",

@@ -155,16 +155,6 @@ TEST(Models, SchemasIncludeTheModelsTheyName) {
   EXPECT_FALSE(model_schema(models, "Nobody"));
 }
 
-struct NoFunctions final : lambda::Functions {
-  void invoke_sync(lambda::SyncInvoke,
-                   std::function<void(Result<lambda::SyncResult>)> done) override {
-    done(Error::make("ResourceNotFoundException", "no functions here"));
-  }
-  std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
-    return std::nullopt;
-  }
-};
-
 class ImportedValidationTest : public RestApiFixture<NoFunctions> {
  protected:
   http::Response send(const std::string& method, const std::string& target,

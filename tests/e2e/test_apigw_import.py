@@ -11,6 +11,8 @@ import tempfile
 import urllib.error
 import urllib.request
 
+import yaml
+
 from harness import ServerTestCase, require_boto3
 
 SWAGGER = {
@@ -123,9 +125,22 @@ class ApiGatewayImportTest(ServerTestCase):
         out = self.rest.get_export(restApiId=api, stageName="live", exportType="swagger",
                                    accepts="application/yaml")
         self.assertEqual(out["contentType"], "application/yaml")
-        doc = json.loads(out["body"].read())  # JSON is YAML
+        text = out["body"].read().decode()
+        self.assertTrue(text.startswith('---\nswagger: "2.0"\n'), text)  # block YAML, not JSON
+        doc = yaml.safe_load(text)
         self.assertEqual((doc["swagger"], doc["basePath"]), ("2.0", "/live"))
         self.assertNotIn("x-amazon-apigateway-integration", doc["paths"]["/ping"]["get"])
+        as_json = self.rest.get_export(restApiId=api, stageName="live", exportType="swagger")
+        self.assertEqual(doc, json.loads(as_json["body"].read()))
+        # OpenAPI 3 YAML with its integrations, imported again, answers.
+        out = self.rest.get_export(restApiId=api, stageName="live", exportType="oas30",
+                                   accepts="application/yaml",
+                                   parameters={"extensions": "integrations"})
+        text = out["body"].read().decode()
+        self.assertEqual(yaml.safe_load(text)["openapi"], "3.0.1")
+        again = self.rest.import_rest_api(body=text.encode())["id"]
+        self.rest.create_deployment(restApiId=again, stageName="live")
+        self.assertEqual(self.call(again, "/live/ping"), (200, "pong"))
         with self.assertRaises(self.rest.exceptions.NotFoundException):
             self.rest.get_export(restApiId=api, stageName="nope", exportType="swagger")
 
@@ -175,6 +190,16 @@ class ApiGatewayImportTest(ServerTestCase):
                                 "--parameters", "extensions=apigateway", path)
             with open(path, "rb") as f:
                 again = self.rest.import_rest_api(body=f.read())["id"]
+            # --accepts application/yaml: the same document as YAML.
+            path_yaml = os.path.join(d, "export.yaml")
+            _, out, _ = self.server.aws_cli(
+                "apigateway", "get-export", "--rest-api-id", api, "--stage-name", "live",
+                "--export-type", "oas30", "--accepts", "application/yaml", path_yaml)
+            self.assertEqual(json.loads(out)["contentType"], "application/yaml")
+            with open(path_yaml) as f:
+                text = f.read()
+            self.assertTrue(text.startswith('---\nopenapi: "3.0.1"\n'), text)
+            self.assertIn("get", yaml.safe_load(text)["paths"]["/ping"])
         self.rest.create_deployment(restApiId=again, stageName="live")
         self.assertEqual(self.call(again, "/live/ping"), (200, "pong"))
 

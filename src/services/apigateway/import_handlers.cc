@@ -128,8 +128,8 @@ void RestApiService::put_rest_api(const CallContext&, json::object in, Respond r
       std::move(respond));
 }
 
-// The stage's deployment as a document: JSON, or YAML when `accepts` asks
-// for it (JSON is YAML, so the same text with YAML's content type).
+// The stage's deployment as a document: JSON, or block YAML when `accepts`
+// asks for it (after a `---` document marker, as AWS's REST exports start).
 Output RestApiService::get_export(const CallContext& ctx, const json::object& in) const {
   std::string id = str(in, "restApiId");
   auto api = store_.find(id);
@@ -163,7 +163,8 @@ Output RestApiService::get_export(const CallContext& ctx, const json::object& in
     start = comma + 1;
   }
   bool yaml = str(in, "accepts").find("yaml") != std::string::npos;
-  std::string body = json::serialize(export_rest(api->doc, dep->as_object(), r));
+  json::object exported = export_rest(api->doc, dep->as_object(), r);
+  std::string body = yaml ? "---\n" + to_yaml(exported) : json::serialize(exported);
   return json::object{{"contentType", yaml ? "application/yaml" : "application/json"},
                       {"contentDisposition", "attachment; filename=\"" + type + "_" + r.stage +
                                                  (yaml ? ".yaml" : ".json") + "\""},

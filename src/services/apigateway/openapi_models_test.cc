@@ -256,13 +256,34 @@ TEST_F(ImportedValidationTest, ExportsImportAgain) {
                            {"exportType", "oas30"},
                            {"accepts", "application/yaml"}});
   EXPECT_EQ(s(out["contentType"]), "application/yaml");
-  doc = json::parse(s(out["body"])).as_object();
+  EXPECT_EQ(s(out["contentDisposition"]), "attachment; filename=\"oas30_prod.yaml\"");
+  // Block YAML after a document marker, the same document as the JSON export.
+  std::string yaml = s(out["body"]);
+  EXPECT_TRUE(yaml.starts_with("---\nopenapi: \"3.0.1\"\n")) << yaml;
+  EXPECT_FALSE(yaml.starts_with("---\n{")) << yaml;
+  auto parsed = openapi::parse(yaml);
+  ASSERT_TRUE(parsed) << yaml;
+  doc = *parsed;
+  auto as_json =
+      call("GetExport", {{"restApiId", id}, {"stageName", "prod"}, {"exportType", "oas30"}});
+  EXPECT_EQ(json::value(doc), json::parse(s(as_json["body"])));
   EXPECT_EQ(doc.at("openapi"), "3.0.1");
   const auto& post3 = doc.at("paths").at("/pets").at("post").as_object();
   EXPECT_FALSE(post3.contains("x-amazon-apigateway-integration"));
   EXPECT_EQ(post3.at("requestBody").at("content").at("application/json").at("schema").at("$ref"),
             "#/components/schemas/Pet");
   EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("Owner"));
+  // Swagger as YAML with its extensions, imported again, validates as the original.
+  out = call("GetExport", {{"restApiId", id},
+                           {"stageName", "prod"},
+                           {"exportType", "swagger"},
+                           {"accepts", "application/yaml"},
+                           {"parameters", json::object{{"extensions", "apigateway"}}}});
+  EXPECT_TRUE(s(out["body"]).starts_with("---\nswagger: \"2.0\"\n")) << s(out["body"]);
+  id = s(call("ImportRestApi", {{"body", s(out["body"])}})["id"]);
+  call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+  EXPECT_EQ(send("POST", "/prod/pets", R"({"name": "rex"})").status, 200);
+  EXPECT_EQ(send("POST", "/prod/pets", R"({"owner": {"id": "x"}})").status, 422);
   EXPECT_EQ(
       error_code("GetExport", {{"restApiId", id}, {"stageName", "nope"}, {"exportType", "oas30"}}),
       "NotFoundException");

@@ -73,6 +73,68 @@ TEST(JsonataStates, AssignedVariablesAreSeenByLaterStates) {
   EXPECT_EQ(small.stop.failure.cause, "total 3");
 }
 
+// JSONPath states take Assign too: `.$` fields read the state's result
+// (or its input where it has none) as `$`, and later states read the
+// variables as `$name` paths in Parameters, Choice Variables, ItemsPath and
+// intrinsic arguments.
+TEST(JsonPathVariables, AssignedInOneStateReadInTheNext) {
+  // clang-format off
+  const char* def = R"j({"StartAt":"Call","States":{
+    "Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+            "Parameters":{"FunctionName":"f","Payload.$":"$"},
+            "ResultSelector":{"status.$":"$.Payload.status","items.$":"$.Payload.items"},
+            "Assign":{"status.$":"$.status","items.$":"$.items","fixed":"yes",
+                      "count.$":"States.ArrayLength($.items)"},
+            "ResultPath":null,"Next":"Check"},
+    "Check":{"Type":"Choice","Choices":[
+       {"Variable":"$status","StringEquals":"ok","Next":"Each","Assign":{"route":"ok"}}],
+       "Default":"Bad"},
+    "Each":{"Type":"Map","ItemsPath":"$items","ItemProcessor":{"StartAt":"P",
+              "States":{"P":{"Type":"Pass","End":true}}},"ResultPath":"$.mapped","Next":"Done"},
+    "Done":{"Type":"Pass","Parameters":{"status.$":"$status","route.$":"$route","n.$":"$count",
+            "fixed.$":"$fixed","first.$":"$items[0]","mapped.$":"$.mapped",
+            "msg.$":"States.Format('{} of {}', $status, $count)"},"End":true},
+    "Bad":{"Type":"Fail","Error":"Bad"}}})j";
+  // clang-format on
+  auto r = run(def, R"({"id":"a1"})",
+               [](const asl::TaskCall&) -> std::variant<json::value, asl::Failure> {
+                 return json::parse(R"({"Payload":{"status":"ok","items":[1,2,3]}})");
+               });
+  ASSERT_EQ(r.stop.kind, Stop::kSucceeded) << r.stop.failure.error << " " << r.stop.failure.cause;
+  EXPECT_EQ(r.stop.output, json::parse(R"({"status":"ok","route":"ok","n":3,"fixed":"yes",
+      "first":1,"mapped":[1,2,3],"msg":"ok of 3"})"));
+}
+
+TEST(JsonPathVariables, CatchersAssignTheErrorAndUnsetVariablesFail) {
+  // clang-format off
+  const char* def = R"j({"StartAt":"Call","States":{
+    "Call":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:f",
+            "Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"why.$":"$.Error"},
+                      "ResultPath":"$.error","Next":"Report"}],"End":true},
+    "Report":{"Type":"Pass","Parameters":{"why.$":"$why","cause.$":"$.error.Cause"},"End":true}}})j";
+  // clang-format on
+  auto r = run(def, "{}", [](const asl::TaskCall&) -> std::variant<json::value, asl::Failure> {
+    return asl::Failure{"Boom", "it broke"};
+  });
+  ASSERT_EQ(r.stop.kind, Stop::kSucceeded);
+  EXPECT_EQ(r.stop.output, json::parse(R"({"why":"Boom","cause":"it broke"})"));
+  auto unset = run(R"({"StartAt":"P","States":{
+    "P":{"Type":"Pass","Parameters":{"x.$":"$nothing"},"End":true}}})",
+                   "{}");
+  ASSERT_EQ(unset.stop.kind, Stop::kFailed);
+  EXPECT_EQ(unset.stop.failure.error, "States.Runtime");
+  // Variable names: a letter or _ first, no `states`.
+  EXPECT_NE(
+      diagnostics(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"1x":1},"End":true}}})")
+          .find("SCHEMA_VALIDATION_FAILED"),
+      std::string::npos);
+  EXPECT_NE(
+      diagnostics(
+          R"({"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"states":1},"End":true}}})")
+          .find("SCHEMA_VALIDATION_FAILED"),
+      std::string::npos);
+}
+
 TEST(JsonataStates, TaskArgumentsResultAndOutput) {
   const char* def = R"({"QueryLanguage":"JSONata","StartAt":"Call","States":{
     "Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",

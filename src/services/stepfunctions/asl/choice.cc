@@ -129,6 +129,17 @@ Result<ChoiceRule> ChoiceRule::parse(const json::value& raw, bool top) {
   for (const auto& [k, v] : *o) {
     if (k == "Next" && top) continue;
     if (k == "Comment" || k == "Variable") continue;
+    if (k == "Assign" && top) {
+      if (!v.is_object())
+        return Error::validation("The value for the field 'Assign' must be a JSON object");
+      auto t = Template::compile(v);
+      if (!t) {
+        return Error::validation("The value for the field '" + t.error().message +
+                                 "' must be a valid JSONPath or a valid intrinsic function call");
+      }
+      rule.assign = std::move(*t);
+      continue;
+    }
     if (k == "And" || k == "Or") {
       if (!v.is_array() || v.as_array().empty()) {
         return Error::validation("The field \"" + std::string(k) + "\" must be a non-empty array");
@@ -182,10 +193,11 @@ Result<ChoiceRule> ChoiceRule::parse(const json::value& raw, bool top) {
   return rule;
 }
 
-Result<bool> ChoiceRule::evaluate(const json::value& input, const json::value& context) const {
+Result<bool> ChoiceRule::evaluate(const json::value& input, const json::value& context,
+                                  const json::object* vars) const {
   if (op == "And" || op == "Or") {
     for (const auto& c : children) {
-      auto r = c.evaluate(input, context);
+      auto r = c.evaluate(input, context, vars);
       if (!r) return r;
       if (op == "And" && !*r) return false;
       if (op == "Or" && *r) return true;
@@ -193,11 +205,11 @@ Result<bool> ChoiceRule::evaluate(const json::value& input, const json::value& c
     return op == "And";
   }
   if (op == "Not") {
-    auto r = children[0].evaluate(input, context);
+    auto r = children[0].evaluate(input, context, vars);
     if (!r) return r;
     return !*r;
   }
-  auto value = variable->find(variable->context() ? context : input);
+  auto value = variable->find_in(input, context, vars);
   if (op == "IsPresent") return value.has_value() == operand.as_bool();
   if (!value) {
     return state_error("States.Runtime", "Invalid path '" + variable->text() +
@@ -216,7 +228,7 @@ Result<bool> ChoiceRule::evaluate(const json::value& input, const json::value& c
   std::string_view name = op;
   if (operand_path) {
     name.remove_suffix(4);
-    auto v = operand_path->find(operand_path->context() ? context : input);
+    auto v = operand_path->find_in(input, context, vars);
     if (!v) {
       return state_error("States.Runtime", "Invalid path '" + operand_path->text() +
                                                "': The choice state's condition path references "

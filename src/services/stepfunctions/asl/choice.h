@@ -14,6 +14,7 @@
 
 #include "common/result.h"
 #include "services/stepfunctions/asl/json_path.h"
+#include "services/stepfunctions/asl/payload.h"
 
 namespace nimbus::sfn::asl {
 
@@ -24,10 +25,13 @@ struct ChoiceRule {
   boost::json::value operand;        // the literal operand
   std::optional<Path> operand_path;  // the *Path forms
   std::string next;                  // top-level rules only
+  std::optional<Template> assign;    // a top-level rule's Assign
 
   // `top`: a Choices element (Next required); error message on failure.
   static Result<ChoiceRule> parse(const boost::json::value& rule, bool top);
-  Result<bool> evaluate(const boost::json::value& input, const boost::json::value& context) const;
+  // `vars`: the workflow variables a `$name` Variable or *Path reads.
+  Result<bool> evaluate(const boost::json::value& input, const boost::json::value& context,
+                        const boost::json::object* vars = nullptr) const;
 };
 
 }  // namespace nimbus::sfn::asl

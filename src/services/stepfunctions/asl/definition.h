@@ -38,7 +38,8 @@ struct Catcher {
   std::optional<Path> result_path;  // absent: "$"; null_result_path: discard
   bool null_result_path = false;
   std::string next;
-  std::optional<Query> output, assign;  // JSONata states
+  std::optional<Query> output, assign;   // JSONata states
+  std::optional<Template> assign_paths;  // JSONPath states' Assign
 };
 
 // A Choice rule of a JSONata state.
@@ -64,6 +65,9 @@ struct State {
   OptionalPath input_path, output_path, result_path;
   std::optional<Template> parameters, result_selector;
   std::optional<boost::json::value> result;  // Pass
+  // Assign of a JSONPath state: `.$` fields read the state's result (its
+  // input where it has none) as `$` (step.cc).
+  std::optional<Template> assign_paths;
   // Task
   std::string resource;
   std::optional<int64_t> timeout_seconds, heartbeat_seconds;

@@ -149,9 +149,9 @@ Result<Intrinsic> Intrinsic::parse(std::string_view text) {
   return out;
 }
 
-Result<json::value> Intrinsic::evaluate(const json::value& input,
-                                        const json::value& context) const {
-  return call_intrinsic(*call_, input, context);
+Result<json::value> Intrinsic::evaluate(const json::value& input, const json::value& context,
+                                        const json::object* vars) const {
+  return call_intrinsic(*call_, input, context, vars);
 }
 
 }  // namespace nimbus::sfn::asl

@@ -32,7 +32,8 @@ class Intrinsic {
   // Error code "States.IntrinsicFailure" (or "States.Runtime" for a missing
   // path argument) with AWS's message.
   Result<boost::json::value> evaluate(const boost::json::value& input,
-                                      const boost::json::value& context) const;
+                                      const boost::json::value& context,
+                                      const boost::json::object* vars = nullptr) const;
 
   const std::string& text() const { return text_; }
 

@@ -32,6 +32,7 @@ std::optional<Arity> intrinsic_arity(std::string_view name);
 
 Result<boost::json::value> call_intrinsic(const IntrinsicCall& call,
                                           const boost::json::value& input,
-                                          const boost::json::value& context);
+                                          const boost::json::value& context,
+                                          const boost::json::object* vars = nullptr);
 
 }  // namespace nimbus::sfn::asl

@@ -277,13 +277,13 @@ std::optional<Arity> intrinsic_arity(std::string_view name) {
 }
 
 Result<json::value> call_intrinsic(const IntrinsicCall& call, const json::value& input,
-                                   const json::value& context) {
+                                   const json::value& context, const json::object* vars) {
   Args args;
   for (const auto& a : call.args) {
     if (const auto* lit = std::get_if<json::value>(&a.arg)) {
       args.push_back(*lit);
     } else if (const auto* p = std::get_if<Path>(&a.arg)) {
-      auto v = p->find(p->context() ? context : input);
+      auto v = p->find_in(input, context, vars);
       if (!v) {
         return state_error("States.Runtime", "The JsonPath argument for the field '" + p->text() +
                                                  "' could not be found in the input '" +
@@ -291,8 +291,8 @@ Result<json::value> call_intrinsic(const IntrinsicCall& call, const json::value&
       }
       args.push_back(std::move(*v));
     } else {
-      auto v =
-          call_intrinsic(*std::get<std::shared_ptr<const IntrinsicCall>>(a.arg), input, context);
+      auto v = call_intrinsic(*std::get<std::shared_ptr<const IntrinsicCall>>(a.arg), input,
+                              context, vars);
       if (!v) return v.error();
       args.push_back(std::move(*v));
     }

@@ -1,5 +1,6 @@
 #include "services/stepfunctions/asl/json_path.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <variant>
@@ -371,9 +372,18 @@ Result<Path> Path::parse(std::string_view text) {
   Path p;
   p.text_ = std::string(text);
   std::string_view rest = text;
+  auto name_char = [](char c, bool first) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
+           (!first && std::isdigit(static_cast<unsigned char>(c)));
+  };
   if (rest.starts_with("$$")) {
     p.context_ = true;
     rest.remove_prefix(2);
+  } else if (rest.size() > 1 && rest[0] == '$' && name_char(rest[1], true)) {
+    size_t end = 2;
+    while (end < rest.size() && name_char(rest[end], false)) ++end;
+    p.variable_ = std::string(rest.substr(1, end - 1));
+    rest.remove_prefix(end);
   } else if (rest.starts_with("$")) {
     rest.remove_prefix(1);
   } else {
@@ -387,7 +397,21 @@ Result<Path> Path::parse(std::string_view text) {
 }
 
 bool Path::root() const {
-  return !context_ && steps_ && steps_->empty();
+  return !context_ && variable_.empty() && steps_ && steps_->empty();
+}
+
+const json::value* Path::root_in(const json::value& input, const json::value& context,
+                                 const json::object* vars) const {
+  if (variable_.empty()) return context_ ? &context : &input;
+  if (vars == nullptr) return nullptr;
+  return vars->if_contains(variable_);
+}
+
+std::optional<json::value> Path::find_in(const json::value& input, const json::value& context,
+                                         const json::object* vars) const {
+  const json::value* doc = root_in(input, context, vars);
+  if (doc == nullptr) return std::nullopt;
+  return find(*doc);
 }
 
 std::optional<json::value> Path::find(const json::value& doc) const {

@@ -1,6 +1,7 @@
 // Reading a definition: the machine (StartAt, States, TimeoutSeconds), the
 // checks across states (transition targets, reachability, a terminal
 // state), and the typed field readers every state uses.
+#include <cctype>
 #include <deque>
 #include <set>
 
@@ -158,6 +159,38 @@ std::optional<Template> DefinitionParser::template_field(const json::object& o,
     return std::nullopt;
   }
   return std::move(*t);
+}
+
+namespace {
+// A workflow variable's name: a letter or `_`, then letters, digits and
+// `_`, at most 80 characters; `states` is Step Functions' own.
+bool valid_variable_name(std::string_view name) {
+  if (name.empty() || name.size() > 80 || name == "states") return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    auto c = static_cast<unsigned char>(name[i]);
+    if (!(std::isalpha(c) || c == '_' || (i > 0 && std::isdigit(c)))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<Template> DefinitionParser::assign_field(const json::object& o,
+                                                       const std::string& loc) {
+  const auto* v = o.if_contains("Assign");
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_object()) {
+    schema("The value for the field 'Assign' must be a JSON object", loc + "/Assign");
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : v->as_object()) {
+    std::string_view name = key;
+    if (name.ends_with(".$")) name.remove_suffix(2);
+    if (!valid_variable_name(name)) {
+      schema("The variable name '" + std::string(name) + "' is not valid", loc + "/Assign");
+      return std::nullopt;
+    }
+  }
+  return template_field(o, "Assign", loc);
 }
 
 std::shared_ptr<Machine> DefinitionParser::machine(const json::value& raw, const std::string& loc,

@@ -45,6 +45,9 @@ class DefinitionParser {
                              const std::string& loc, bool reference);
   std::optional<Template> template_field(const boost::json::object& o, std::string_view key,
                                          const std::string& loc);
+  // A JSONPath state's (or rule's, or catcher's) Assign: an object whose
+  // keys are variable names (`name` or `name.$`).
+  std::optional<Template> assign_field(const boost::json::object& o, const std::string& loc);
 
   void state(State& s, const boost::json::object& o, const std::string& loc, int depth);
   // A state in the JSONata query language (parse_jsonata.cc).

@@ -45,7 +45,7 @@ void DefinitionParser::state(State& s, const json::object& o, const std::string&
     case StateType::kPass:
       only_fields(o,
                   {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
-                   "ResultPath", "Parameters", "Result"},
+                   "ResultPath", "Parameters", "Result", "Assign"},
                   loc);
       if (const auto* r = o.if_contains("Result")) s.result = *r;
       break;
@@ -54,20 +54,21 @@ void DefinitionParser::state(State& s, const json::object& o, const std::string&
                   {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
                    "ResultPath", "Parameters", "ResultSelector", "Resource", "TimeoutSeconds",
                    "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Retry",
-                   "Catch", "Credentials"},
+                   "Catch", "Credentials", "Assign"},
                   loc);
       task(s, o, loc);
       break;
     case StateType::kChoice:
-      only_fields(
-          o, {"Type", "Comment", "QueryLanguage", "InputPath", "OutputPath", "Choices", "Default"},
-          loc);
+      only_fields(o,
+                  {"Type", "Comment", "QueryLanguage", "InputPath", "OutputPath", "Choices",
+                   "Default", "Assign"},
+                  loc);
       choice(s, o, loc);
       break;
     case StateType::kWait:
       only_fields(o,
                   {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
-                   "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
+                   "Seconds", "SecondsPath", "Timestamp", "TimestampPath", "Assign"},
                   loc);
       wait(s, o, loc);
       break;
@@ -80,10 +81,11 @@ void DefinitionParser::state(State& s, const json::object& o, const std::string&
       fail(s, o, loc);
       break;
     case StateType::kParallel: {
-      only_fields(o,
-                  {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
-                   "ResultPath", "Parameters", "ResultSelector", "Branches", "Retry", "Catch"},
-                  loc);
+      only_fields(
+          o,
+          {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
+           "ResultPath", "Parameters", "ResultSelector", "Branches", "Retry", "Catch", "Assign"},
+          loc);
       const auto* b = o.if_contains("Branches");
       if (b == nullptr) {
         schema("These fields are required: [Branches]", loc);
@@ -123,7 +125,8 @@ void DefinitionParser::state(State& s, const json::object& o, const std::string&
                    "ResultWriter",
                    "Label",
                    "Retry",
-                   "Catch"},
+                   "Catch",
+                   "Assign"},
                   loc);
       map(s, o, loc, depth);
       break;
@@ -133,6 +136,7 @@ void DefinitionParser::state(State& s, const json::object& o, const std::string&
   s.result_path = nullable_path(o, "ResultPath", loc, true);
   if (s.type != StateType::kMap) s.parameters = template_field(o, "Parameters", loc);
   s.result_selector = template_field(o, "ResultSelector", loc);
+  s.assign_paths = assign_field(o, loc);
   bool transitions =
       s.type != StateType::kChoice && s.type != StateType::kSucceed && s.type != StateType::kFail;
   if (transitions) transition(s, o, loc);
@@ -252,7 +256,8 @@ void DefinitionParser::errors_handling(State& s, const json::object& o, const st
           c.output = query_field(*e, "Output", at);
           c.assign = query_field(*e, "Assign", at);
         } else {
-          only_fields(*e, {"ErrorEquals", "Next", "ResultPath", "Comment"}, at);
+          only_fields(*e, {"ErrorEquals", "Next", "ResultPath", "Comment", "Assign"}, at);
+          c.assign_paths = assign_field(*e, at);
           auto rp = nullable_path(*e, "ResultPath", at, true);
           c.result_path = std::move(rp.path);
           c.null_result_path = rp.null;

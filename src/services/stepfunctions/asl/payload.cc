@@ -57,12 +57,12 @@ Result<TemplateNode> compile_node(const json::value& raw, int depth) {
 }
 
 Result<json::value> fill(const TemplateNode& node, const json::value& input,
-                         const json::value& context) {
-  if (node.expression) return node.expression->evaluate(input, context, node.field);
+                         const json::value& context, const json::object* vars) {
+  if (node.expression) return node.expression->evaluate(input, context, node.field, vars);
   if (node.is_object) {
     json::object out;
     for (size_t i = 0; i < node.members.size(); ++i) {
-      auto v = fill(node.members[i], input, context);
+      auto v = fill(node.members[i], input, context, vars);
       if (!v) return v.error();
       out[node.names[i]] = std::move(*v);
     }
@@ -71,7 +71,7 @@ Result<json::value> fill(const TemplateNode& node, const json::value& input,
   if (node.is_array) {
     json::array out;
     for (const auto& child : node.items) {
-      auto v = fill(child, input, context);
+      auto v = fill(child, input, context, vars);
       if (!v) return v.error();
       out.push_back(std::move(*v));
     }
@@ -97,9 +97,16 @@ Result<Expression> Expression::compile(std::string_view text) {
 }
 
 Result<json::value> Expression::evaluate(const json::value& input, const json::value& context,
-                                         std::string_view field) const {
-  if (call) return call->evaluate(input, context);
-  const json::value& doc = path->context() ? context : input;
+                                         std::string_view field, const json::object* vars) const {
+  if (call) return call->evaluate(input, context, vars);
+  const json::value* root = path->root_in(input, context, vars);
+  if (root == nullptr) {
+    return state_error("States.Runtime", "The JSONPath '" + path->text() +
+                                             "' specified for the field '" + std::string(field) +
+                                             "' references the variable '" + path->variable() +
+                                             "', which is not set");
+  }
+  const json::value& doc = *root;
   auto v = path->find(doc);
   if (!v) {
     return state_error("States.Runtime", "The JSONPath '" + path->text() +
@@ -118,8 +125,9 @@ Result<Template> Template::compile(const json::value& raw) {
   return t;
 }
 
-Result<json::value> Template::evaluate(const json::value& input, const json::value& context) const {
-  return fill(*root_, input, context);
+Result<json::value> Template::evaluate(const json::value& input, const json::value& context,
+                                       const json::object* vars) const {
+  return fill(*root_, input, context, vars);
 }
 
 }  // namespace nimbus::sfn::asl

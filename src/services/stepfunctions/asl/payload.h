@@ -27,8 +27,11 @@ class Template {
   static Result<Template> compile(const boost::json::value& raw);
   // Errors: States.Runtime for a path that matches nothing (AWS's message),
   // States.IntrinsicFailure from a call.
+  // `vars`: the workflow variables `$name` paths read (none: such a path
+  // fails as one that matches nothing).
   Result<boost::json::value> evaluate(const boost::json::value& input,
-                                      const boost::json::value& context) const;
+                                      const boost::json::value& context,
+                                      const boost::json::object* vars = nullptr) const;
 
  private:
   std::shared_ptr<const TemplateNode> root_;
@@ -40,8 +43,8 @@ struct Expression {
   std::optional<Intrinsic> call;
   static Result<Expression> compile(std::string_view text);
   Result<boost::json::value> evaluate(const boost::json::value& input,
-                                      const boost::json::value& context,
-                                      std::string_view field) const;
+                                      const boost::json::value& context, std::string_view field,
+                                      const boost::json::object* vars = nullptr) const;
 };
 
 }  // namespace nimbus::sfn::asl

@@ -436,7 +436,15 @@ void Runner::transition(json::object& f, const asl::State& s, asl::Transition t,
                                                  "maximum number of bytes service limit."},
                 false, now_ms, 0);
   }
-  event(type_of(s) + "StateExited", "stateExitedEventDetails", io(s.name, "output", t.output));
+  json::object exited = io(s.name, "output", t.output);
+  if (!t.assign.empty()) {
+    // Each assigned variable's value as serialized JSON, as AWS shows them.
+    json::object assigned;
+    for (const auto& [k, v] : t.assign) assigned[k] = json::serialize(v);
+    exited["assignedVariables"] = std::move(assigned);
+    exited["assignedVariablesDetails"] = json::object{{"truncated", false}};
+  }
+  event(type_of(s) + "StateExited", "stateExitedEventDetails", std::move(exited));
   if (t.next.empty()) {
     f = json::object{{"state", s.name},
                      {"end", json::object{{"ok", true}, {"output", std::move(t.output)}}}};

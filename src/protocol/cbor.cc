@@ -61,6 +61,15 @@ void Writer::float64(double d) {
 
 void Writer::timestamp(double epoch_seconds) {
   tag(1);
+  if (epoch_ == Epoch::kSeconds) {
+    if (std::isfinite(epoch_seconds) && std::floor(epoch_seconds) == epoch_seconds &&
+        std::fabs(epoch_seconds) < 9.0e18) {
+      integer(static_cast<int64_t>(epoch_seconds));
+    } else {
+      float64(epoch_seconds);
+    }
+    return;
+  }
   double ms = std::round(epoch_seconds * 1000.0);
   if (std::isfinite(ms) && std::fabs(ms) < 9.0e18) {
     integer(static_cast<int64_t>(ms));
@@ -149,7 +158,7 @@ double half_to_double(uint16_t h) {
 
 class Decoder {
  public:
-  explicit Decoder(std::string_view in) : in_(in) {}
+  Decoder(std::string_view in, Epoch epoch) : in_(in), epoch_(epoch) {}
 
   Result<json::value> top() {
     auto v = item(0);
@@ -289,12 +298,17 @@ class Decoder {
     return json::value(std::move(out));
   }
 
-  // Tag 1 (epoch time, in milliseconds as AWS's Java SDKs write it) becomes
-  // epoch seconds; other tags stand for their content.
+  // Tag 1 (epoch time: milliseconds as AWS's Java SDKs write it, or seconds
+  // for RPC v2) becomes epoch seconds; other tags stand for their content.
   Result<json::value> tagged(uint64_t tag, int depth) {
     auto v = item(depth + 1);
     if (!v || tag != 1) return v;
     if (!v->is_number()) return fail("tag 1 on something other than a number");
+    if (epoch_ == Epoch::kSeconds) {
+      if (!std::isfinite(v->to_number<double>()))
+        return fail("tag 1 on a number that is not finite");
+      return v;
+    }
     double seconds = v->to_number<double>() / 1000.0;
     if (!std::isfinite(seconds)) return fail("tag 1 on a number that is not finite");
     return json::value(seconds);
@@ -333,13 +347,14 @@ class Decoder {
   }
 
   std::string_view in_;
+  Epoch epoch_;
   size_t pos_ = 0;
 };
 
 }  // namespace
 
-Result<json::value> decode(std::string_view bytes) {
-  return Decoder(bytes).top();
+Result<json::value> decode(std::string_view bytes, Epoch epoch) {
+  return Decoder(bytes, epoch).top();
 }
 
 }  // namespace nimbus::protocol::cbor

@@ -1,8 +1,9 @@
-// CBOR (RFC 8949) for the awsJson protocol's CBOR form
+// CBOR (RFC 8949) for two protocols: awsJson's CBOR form
 // (`application/x-amz-cbor-1.1`, which the Java SDKs, the KPL and the KCL
-// send to Kinesis): the same documents as awsJson, with blobs as byte strings
-// and timestamps as tag 1 over epoch *milliseconds* (the AWS Java SDKs' form,
-// not RFC 8949's seconds).
+// send to Kinesis), where tag 1 is over epoch *milliseconds* (the AWS Java
+// SDKs' form), and Smithy RPC v2 CBOR (`application/cbor`), where tag 1 is
+// over epoch *seconds* as RFC 8949 says. Both carry the documents awsJson
+// would, with blobs as byte strings.
 //
 // Decoding turns a body into the document awsJson would have carried (byte
 // strings -> base64 text, tag 1 -> epoch seconds), so the JSON input path
@@ -22,10 +23,15 @@
 
 namespace nimbus::protocol::cbor {
 
+// The unit of tag 1 (epoch time): awsJson's CBOR form counts milliseconds,
+// RPC v2 CBOR seconds.
+enum class Epoch { kMilliseconds, kSeconds };
+
 // Appends CBOR items to a byte string. Maps and arrays are written with
 // definite lengths: the caller gives the count first.
 class Writer {
  public:
+  explicit Writer(Epoch epoch = Epoch::kMilliseconds) : epoch_(epoch) {}
   void uint(uint64_t v) { head(0, v); }
   void integer(int64_t v);
   void bytes(std::string_view b);
@@ -36,7 +42,8 @@ class Writer {
   void boolean(bool b) { out_.push_back(static_cast<char>(b ? 0xf5 : 0xf4)); }
   void null() { out_.push_back(static_cast<char>(0xf6)); }
   void float64(double d);
-  // Epoch seconds as tag 1 over whole milliseconds.
+  // Epoch seconds as tag 1: over whole milliseconds (kMilliseconds), or over
+  // the seconds, an integer when whole and a float64 otherwise (kSeconds).
   void timestamp(double epoch_seconds);
   // A JSON value as is: objects as maps with text keys, strings as text.
   void json(const boost::json::value& v);
@@ -46,6 +53,7 @@ class Writer {
 
  private:
   void head(unsigned major, uint64_t v);
+  Epoch epoch_;
   std::string out_;
 };
 
@@ -55,6 +63,9 @@ inline constexpr int kMaxDepth = 64;
 // message when the bytes are not one well-formed item (trailing bytes,
 // truncation, reserved encodings, a break outside an indefinite item,
 // non-text map keys, nesting deeper than kMaxDepth, tag 1 on a non-number).
-Result<boost::json::value> decode(std::string_view bytes);
+// Tag 1 is read in `epoch`'s unit and given as epoch seconds. Floats of any
+// width (half, single, double) become doubles; NaN and the infinities stay
+// doubles (the caller decides what a non-finite number means).
+Result<boost::json::value> decode(std::string_view bytes, Epoch epoch = Epoch::kMilliseconds);
 
 }  // namespace nimbus::protocol::cbor

@@ -1,6 +1,8 @@
-// The CBOR codec (cbor.h) on RFC 8949 Appendix A vectors, hostile input, and
+// The CBOR codec (cbor.h) on RFC 8949 Appendix A vectors, hostile input,
 // Kinesis requests and answers in application/x-amz-cbor-1.1 as the AWS Java
-// SDKs send and read them.
+// SDKs send and read them, and CloudWatch over Smithy RPC v2 CBOR as the JS
+// SDK v3 speaks it (the botocore protocol cases run in
+// protocol_input_test and output_conformance_test).
 #include <gtest/gtest.h>
 
 #include "protocol/cbor.h"
@@ -238,6 +240,105 @@ TEST(CborKinesis, GetRecordsAnswerIsByteExact) {
             "64446174614200ff6c506172746974696f6e4b6579616b"
             "714e65787453686172644974657261746f72626974"
             "724d696c6c6973426568696e644c617465737400");
+}
+
+http::Request rpcv2(std::string op, std::string body, http::Headers extra = {}) {
+  http::Request r;
+  r.method = "POST";
+  r.target = "/service/GraniteServiceVersion20100801/operation/" + op;
+  r.headers = {{"smithy-protocol", "rpc-v2-cbor"}, {"accept", "application/cbor"}};
+  if (!body.empty()) r.headers.emplace_back("content-type", "application/cbor");
+  for (auto& h : extra) r.headers.push_back(std::move(h));
+  r.body = std::move(body);
+  return r;
+}
+
+TEST(RpcV2Cbor, PutMetricDataAsTheJsSdkSendsIt) {
+  // {"Namespace": "App", "MetricData": [{"MetricName": "Latency",
+  //  "Timestamp": 1(1700000000.25), "Value": 1.5 (half float), "Unit": "Milliseconds"}]}
+  auto r = parse_request(
+      rpcv2("PutMetricData",
+            unhex("a2694e616d657370616365634170706a4d65747269634461746181a46a4d65747269634e616d6567"
+                  "4c6174656e63796954696d657374616d70c1fb41d954fc401000006556616c7565f93e0064556e"
+                  "69746c4d696c6c697365636f6e6473"),
+            {{"x-amzn-query-mode", "true"}}),
+      models(), "monitoring");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->protocol, Protocol::kRpcV2Cbor);
+  EXPECT_EQ(r.call->service_name, "cloudwatch");
+  EXPECT_EQ(r.call->operation_name, "PutMetricData");
+  EXPECT_TRUE(r.call->query_mode);
+  const auto& datum = r.call->input.at("MetricData").at(0);
+  // Tag 1 counts seconds here, not the Java SDKs' milliseconds.
+  EXPECT_EQ(datum.at("Timestamp").to_number<double>(), 1700000000.25);
+  EXPECT_EQ(datum.at("Value").to_number<double>(), 1.5);
+  EXPECT_EQ(datum.at("Unit"), json::value("Milliseconds"));
+
+  // No input: no body and no Content-Type.
+  r = parse_request(rpcv2("ListMetrics", ""), models(), "monitoring");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_TRUE(r.call->input.empty());
+}
+
+TEST(RpcV2Cbor, UnknownOperationsAndBadBodiesAnswerInRpcV2) {
+  auto r = parse_request(rpcv2("NoSuchThing", ""), models(), "monitoring");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->protocol, Protocol::kRpcV2Cbor);
+  EXPECT_EQ(r.failure->error.code, "UnknownOperationException");
+  EXPECT_EQ(r.failure->error.http_status, 404);
+  ASSERT_NE(r.failure->service, nullptr);
+  EXPECT_EQ(r.failure->service->name(), "cloudwatch");
+
+  auto get = rpcv2("ListMetrics", "");
+  get.method = "GET";
+  r = parse_request(get, models(), "monitoring");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->error.code, "UnknownOperationException");
+
+  r = parse_request(rpcv2("ListMetrics", unhex("a1")), models(), "monitoring");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->protocol, Protocol::kRpcV2Cbor);
+  EXPECT_EQ(r.failure->error.code, "SerializationException");
+
+  // A timestamp tagged over something that is not a number.
+  r = parse_request(rpcv2("PutMetricData", unhex("a1694e616d657370616365c1614e")), models(),
+                    "monitoring");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->error.code, "SerializationException");
+}
+
+TEST(RpcV2Cbor, AnswersAreByteExactWithSecondsTimestamps) {
+  Call call;
+  call.protocol = Protocol::kRpcV2Cbor;
+  call.service = models().by_name("cloudwatch");
+  call.operation = call.service->operation("GetMetricStatistics");
+  json::object point{{"Timestamp", 1700000000}, {"Average", 1.5}};
+  json::object out{{"Label", "m"}, {"Datapoints", json::array{point}}};
+  auto resp = serialize_output(call, out, "rid");
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.header("content-type"), "application/cbor");
+  EXPECT_EQ(resp.header("smithy-protocol"), "rpc-v2-cbor");
+  // {"Label": "m", "Datapoints": [{"Timestamp": 1(1700000000), "Average": 1.5}]}
+  EXPECT_EQ(hex(resp.body),
+            "a2654c6162656c616d6a44617461706f696e747381a26954696d657374616d70c11a6553f100"
+            "6741766572616765fb3ff8000000000000");
+
+  // A fractional second stays a float64 under tag 1.
+  cbor::Writer w(cbor::Epoch::kSeconds);
+  w.timestamp(1.5);
+  EXPECT_EQ(hex(w.bytes_written()), "c1fb3ff8000000000000");
+}
+
+TEST(RpcV2Cbor, ErrorsCarryTypeAndTheQueryCode) {
+  auto resp = serialize_error(Protocol::kRpcV2Cbor, models().by_name("cloudwatch"), true,
+                              Error::make("ResourceNotFound", "Alarm a not found."), "rid");
+  EXPECT_EQ(resp.status, 404);
+  EXPECT_EQ(resp.header("content-type"), "application/cbor");
+  EXPECT_EQ(resp.header("smithy-protocol"), "rpc-v2-cbor");
+  EXPECT_EQ(resp.header("x-amzn-query-error"), "ResourceNotFound;Sender");
+  auto body = cbor::decode(resp.body, cbor::Epoch::kSeconds);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->at("__type"), json::value("ResourceNotFound"));
 }
 
 }  // namespace

@@ -90,19 +90,41 @@ struct Detector {
 
   static const ModelRegistry::Impl& impl_of(const ModelRegistry& r) { return *r.impl_; }
 
+  // Smithy RPC v2 CBOR: POST /service/{ServiceName}/operation/{Operation},
+  // the service named as the awsJson target prefix names it (CloudWatch's
+  // GraniteServiceVersion20100801), the body the input in CBOR.
   ParseResult cbor(const http::Request& request, std::string_view scope) const {
-    const ServiceModel* service = nullptr;
+    bool query_mode = http::iequals(request.header("x-amzn-query-mode"), "true");
     auto path = request.path();
-    if (path.starts_with("/service/")) {
-      auto rest = path.substr(9);
-      service = by_target_prefix(rest.substr(0, rest.find('/')));
+    std::string_view service_name, op_name;
+    constexpr std::string_view kService = "/service/", kOperation = "/operation/";
+    if (path.starts_with(kService)) {
+      auto rest = path.substr(kService.size());
+      auto slash = rest.find('/');
+      service_name = rest.substr(0, slash);
+      if (slash != std::string_view::npos && rest.substr(slash).starts_with(kOperation)) {
+        op_name = rest.substr(slash + kOperation.size());
+      }
     }
+    const ServiceModel* service = service_name.empty() ? nullptr : by_target_prefix(service_name);
     if (service == nullptr) service = by_scope(scope, false);
-    return fail(Protocol::kRpcV2Cbor, service,
-                Error::make("NotImplemented",
-                            "The smithy-rpc-v2-cbor protocol is not supported yet; configure the "
-                            "client to use the service's JSON or query protocol",
-                            501));
+    auto unknown = [&] {
+      return fail(
+          Protocol::kRpcV2Cbor, service,
+          Error::make("UnknownOperationException",
+                      "Unknown operation " + std::string(service_name) + "." + std::string(op_name),
+                      404),
+          query_mode);
+    };
+    if (service == nullptr || op_name.empty() || op_name.find('/') != std::string_view::npos) {
+      return unknown();
+    }
+    // Every RPC v2 operation is a POST; another method names no operation.
+    const auto* op = request.method == "POST" ? service->operation(op_name) : nullptr;
+    if (op == nullptr) return unknown();
+    return finish(Protocol::kRpcV2Cbor, *service, *op,
+                  input::parse_cbor(*service, *op, request.body, cbor::Epoch::kSeconds),
+                  query_mode);
   }
 
   ParseResult json_target(const http::Request& request, std::string_view scope) const {

@@ -12,6 +12,7 @@
 
 #include "common/result.h"
 #include "http/message.h"
+#include "protocol/cbor.h"
 #include "protocol/model.h"
 
 namespace nimbus::protocol::input {
@@ -26,9 +27,12 @@ Result<boost::json::object> parse_query(const ServiceModel& model, const Operati
 // awsJson 1.0 / 1.1 body -> input value (an empty body is an empty input).
 Result<boost::json::object> parse_json(const ServiceModel& model, const OperationModel& op,
                                        std::string_view body);
-// awsJson's CBOR form (application/x-amz-cbor-1.1) -> input value.
+// A CBOR body -> input value (an empty body is an empty input): awsJson's
+// CBOR form (application/x-amz-cbor-1.1, tag 1 over milliseconds) or RPC v2
+// CBOR (application/cbor, tag 1 over seconds).
 Result<boost::json::object> parse_cbor(const ServiceModel& model, const OperationModel& op,
-                                       std::string_view body);
+                                       std::string_view body,
+                                       cbor::Epoch epoch = cbor::Epoch::kMilliseconds);
 
 // The REST operation whose method and requestUri match the request, or
 // nullptr. Several operations may share a route (S3 PutObject / UploadPart):

@@ -86,8 +86,54 @@ json::value parse_rest_body(const ServiceModel& model, const Ref& out, const htt
   return client::from_json(model, out, client::json_body(r.body));
 }
 
+// NaN and the infinities as the cases write them ("NaN", "Infinity").
+json::value special_floats_as_text(json::value v) {
+  if (v.is_double() && !std::isfinite(v.get_double())) {
+    return json::value(std::isnan(v.get_double()) ? "NaN"
+                       : v.get_double() > 0       ? "Infinity"
+                                                  : "-Infinity");
+  }
+  if (v.is_array()) {
+    for (auto& e : v.get_array()) e = special_floats_as_text(std::move(e));
+  } else if (v.is_object()) {
+    for (auto& [k, e] : v.get_object()) e = special_floats_as_text(std::move(e));
+  }
+  return v;
+}
+
+// An RPC v2 CBOR response read as botocore's RpcV2CBORParser does: the body
+// decoded (tag 1 in seconds), then the JSON walk; the header must be there.
+Parsed parse_rpcv2_cbor(const ServiceModel& model, const OperationModel& op,
+                        const http::Response& r) {
+  Parsed p;
+  if (r.header("smithy-protocol") != "rpc-v2-cbor") {
+    p.is_error = true;
+    p.code = "missing smithy-protocol header";
+    return p;
+  }
+  json::value body = json::object();
+  if (!r.body.empty()) {
+    auto decoded = cbor::decode(r.body, cbor::Epoch::kSeconds);
+    if (!decoded) {
+      p.is_error = true;
+      p.code = "bad CBOR: " + decoded.error().message;
+      return p;
+    }
+    body = special_floats_as_text(std::move(*decoded));
+  }
+  if (r.status >= 301) {
+    http::Response as_json = r;
+    as_json.body = json::serialize(body);
+    return client::json_error(as_json, false);
+  }
+  Ref out = ser::resolve_shape(model, op.output_shape);
+  p.value = out.valid() ? client::from_json(model, out, body) : json::value(json::object());
+  return p;
+}
+
 Parsed parse_response(Protocol protocol, const ServiceModel& model, const OperationModel& op,
                       const http::Response& r) {
+  if (protocol == Protocol::kRpcV2Cbor) return parse_rpcv2_cbor(model, op, r);
   bool xml =
       protocol == Protocol::kQuery || protocol == Protocol::kEc2 || protocol == Protocol::kRestXml;
   bool rest = protocol == Protocol::kRestJson || protocol == Protocol::kRestXml;
@@ -331,7 +377,9 @@ INSTANTIATE_TEST_SUITE_P(Botocore, OutputConformance,
                                            "output/json_1_0-query-compatible", "output/rest-json",
                                            "output/rest-xml", "output/ec2", "legacy/output/query",
                                            "legacy/output/json", "legacy/output/rest-json",
-                                           "legacy/output/rest-xml", "legacy/output/ec2"),
+                                           "legacy/output/rest-xml", "legacy/output/ec2",
+                                           "output/smithy-rpc-v2-cbor",
+                                           "output/smithy-rpc-v2-cbor-query-compatible"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& ch : n) {

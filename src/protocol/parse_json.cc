@@ -1,5 +1,6 @@
 // awsJson 1.0 / 1.1 input: the body is the input structure in JSON, or in
-// CBOR (cbor.h) for clients that send application/x-amz-cbor-1.1.
+// CBOR (cbor.h) for clients that send application/x-amz-cbor-1.1; RPC v2
+// CBOR bodies are the same documents (tag 1 in seconds there).
 #include "protocol/cbor.h"
 #include "protocol/input.h"
 #include "protocol/input_values.h"
@@ -34,9 +35,9 @@ Result<json::object> parse_json(const ServiceModel& model, const OperationModel&
 }
 
 Result<json::object> parse_cbor(const ServiceModel& model, const OperationModel& op,
-                                std::string_view body) {
+                                std::string_view body, cbor::Epoch epoch) {
   if (body.empty()) return json::object();
-  auto value = cbor::decode(body);
+  auto value = cbor::decode(body, epoch);
   if (!value) return value.take_error();
   return shaped(model, op, *value);
 }

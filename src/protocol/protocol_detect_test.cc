@@ -148,15 +148,22 @@ TEST(Detect, UnknownOperations) {
   EXPECT_EQ(r.failure->error.http_status, 404);
 }
 
-TEST(Detect, RpcV2CborIsRecognisedButNotSupported) {
+TEST(Detect, RpcV2CborByHeaderOrPath) {
   auto r = parse_request(
       make("POST", "/service/GraniteServiceVersion20100801/operation/ListMetrics",
-           {{"smithy-protocol", "rpc-v2-cbor"}, {"content-type", "application/cbor"}}),
+           {{"smithy-protocol", "rpc-v2-cbor"}, {"content-type", "application/cbor"}}, "\xa0"),
       models(), "monitoring");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->protocol, Protocol::kRpcV2Cbor);
+  EXPECT_EQ(r.call->service_name, "cloudwatch");
+  EXPECT_EQ(r.call->operation_name, "ListMetrics");
+
+  // The header alone: a path that names no operation.
+  r = parse_request(make("POST", "/", {{"smithy-protocol", "rpc-v2-cbor"}}), models(),
+                    "monitoring");
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(r.failure->protocol, Protocol::kRpcV2Cbor);
-  ASSERT_NE(r.failure->service, nullptr);
-  EXPECT_EQ(r.failure->service->name(), "cloudwatch");
+  EXPECT_EQ(r.failure->error.code, "UnknownOperationException");
 }
 
 TEST(Detect, RestRoutes) {

@@ -177,6 +177,10 @@ Counts run_file(const std::string& file, const std::string& protocol_key,
       req.method = std::string(ser.at("method").as_string());
       req.target = std::string(ser.at("uri").as_string());
       if (const auto* b = ser.if_contains("body")) req.body = std::string(b->as_string());
+      // RPC v2 CBOR cases carry their binary bodies in base64.
+      if (service.protocol() == Protocol::kRpcV2Cbor) {
+        req.body = input::base64_decode(req.body).value_or("not base64");
+      }
       if (const auto* h = ser.if_contains("headers")) {
         for (const auto& [k, v] : h->as_object()) {
           req.headers.emplace_back(http::to_lower(k), std::string(v.as_string()));
@@ -191,6 +195,9 @@ Counts run_file(const std::string& file, const std::string& protocol_key,
         case Protocol::kJson10:
         case Protocol::kJson11:
           got = input::parse_json(service, *op, req.body);
+          break;
+        case Protocol::kRpcV2Cbor:
+          got = input::parse_cbor(service, *op, req.body, cbor::Epoch::kSeconds);
           break;
         default: {
           const auto* matched = input::match_rest(service, req);
@@ -228,12 +235,15 @@ TEST(ProtocolInputConformance, BotocoreCases) {
       load(shared_dir() + "/conformance/botocore-protocols/protocol-tests-ignore-list.json");
   if (shared_dir().empty() || !ignore) GTEST_SKIP() << "NIMBUS_SHARED_DIR conformance data absent";
   std::vector<std::string> unexpected;
-  for (auto [file, key] :
-       std::vector<std::pair<std::string, std::string>>{{"query.json", "query"},
-                                                        {"json.json", "json"},
-                                                        {"json_1_0.json", "json_1_0"},
-                                                        {"rest-json.json", "rest-json"},
-                                                        {"rest-xml.json", "rest-xml"}}) {
+  for (auto [file, key] : std::vector<std::pair<std::string, std::string>>{
+           {"query.json", "query"},
+           {"json.json", "json"},
+           {"json_1_0.json", "json_1_0"},
+           {"rest-json.json", "rest-json"},
+           {"rest-xml.json", "rest-xml"},
+           {"smithy-rpc-v2-cbor.json", "smithy-rpc-v2-cbor"},
+           {"smithy-rpc-v2-cbor-query-compatible.json", "smithy-rpc-v2-cbor"},
+           {"smithy-rpc-v2-cbor-non-query-compatible.json", "smithy-rpc-v2-cbor"}}) {
     auto c = run_file(file, key, ignore->as_object(), unexpected);
     std::cout << file << ": " << c.passed << " passed, " << c.failed << " failed, " << c.skipped
               << " skipped\n";

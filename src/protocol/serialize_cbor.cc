@@ -1,6 +1,9 @@
-// Values to the CBOR form of awsJson (application/x-amz-cbor-1.1): the
-// document awsJson would carry, with blobs as byte strings and timestamps as
-// tag 1 over epoch milliseconds (cbor.h).
+// Values to CBOR: the document awsJson would carry, with blobs as byte
+// strings, floats as float64 and timestamps as tag 1 in the writer's unit
+// (epoch milliseconds for application/x-amz-cbor-1.1, seconds for RPC v2
+// CBOR; cbor.h).
+#include <limits>
+
 #include "protocol/cbor.h"
 #include "protocol/serialize_internal.h"
 
@@ -64,6 +67,16 @@ void write_wire_cbor(cbor::Writer& w, const ServiceModel& model, const Ref& ref,
   if ((type == "float" || type == "double") && v.is_number()) {
     w.float64(v.to_number<double>());
     return;
+  }
+  if ((type == "float" || type == "double") && v.is_string()) {
+    // NaN and the infinities, when a value carries them as awsJson's text.
+    const auto& s = v.get_string();
+    if (s == "NaN" || s == "Infinity" || s == "-Infinity") {
+      w.float64(s == "NaN"        ? std::numeric_limits<double>::quiet_NaN()
+                : s == "Infinity" ? std::numeric_limits<double>::infinity()
+                                  : -std::numeric_limits<double>::infinity());
+      return;
+    }
   }
   w.json(v);
 }

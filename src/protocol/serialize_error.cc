@@ -147,11 +147,16 @@ http::Response serialize_error(Protocol protocol, const ServiceModel* service, b
       body["__type"] = error.code;
       body[message_key(service, r)] = error.message;
       for (const auto& f : fields) body[f.json_key] = f.json;
-      if (protocol == Protocol::kJson11Cbor) {
+      if (protocol == Protocol::kJson11Cbor || protocol == Protocol::kRpcV2Cbor) {
         cbor::Writer w;
         w.json(body);
         resp.body = w.take();
-        resp.set_header("Content-Type", "application/x-amz-cbor-1.1");
+        if (protocol == Protocol::kRpcV2Cbor) {
+          resp.set_header("Content-Type", "application/cbor");
+          resp.set_header("smithy-protocol", "rpc-v2-cbor");
+        } else {
+          resp.set_header("Content-Type", "application/x-amz-cbor-1.1");
+        }
       } else {
         resp.body = boost::json::serialize(body);
         resp.set_header("Content-Type", protocol == Protocol::kJson11

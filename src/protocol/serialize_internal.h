@@ -74,8 +74,8 @@ std::string xml_struct_attributes(const ServiceModel& model, const Ref& structur
 boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
                                 const boost::json::value& v, bool body_only = false);
 
-// The same value in the CBOR form of awsJson (blobs as byte strings,
-// timestamps as tag 1 over epoch milliseconds).
+// The same value in CBOR (blobs as byte strings, timestamps as tag 1 in the
+// writer's unit: milliseconds for awsJson's CBOR form, seconds for RPC v2).
 void write_wire_cbor(cbor::Writer& w, const ServiceModel& model, const Ref& ref,
                      const boost::json::value& v);
 

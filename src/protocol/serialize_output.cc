@@ -1,6 +1,6 @@
 // serialize_output: a handler's output value to an HTTP response in the
-// call's protocol. RPC protocols (awsQuery, ec2, awsJson) put the whole output
-// shape in the body; REST protocols first bind members to the status code and
+// call's protocol. RPC protocols (awsQuery, ec2, awsJson, RPC v2 CBOR) put the
+// whole output shape in the body; REST protocols first bind members to the status code and
 // headers, then write the payload member or the remaining members as the body.
 #include "protocol/serialize_internal.h"
 #include "protocol/serialize_rest.h"
@@ -99,9 +99,21 @@ http::Response serialize_output(const Call& call, const boost::json::object& out
       ser::add_request_id(r, request_id, false);
       return r;
     }
+    case Protocol::kRpcV2Cbor: {
+      // An operation without output answers with no body (Smithy's
+      // NoInputOutput); clients also accept an empty map.
+      r.set_header("smithy-protocol", "rpc-v2-cbor");
+      if (out.valid()) {
+        cbor::Writer w(cbor::Epoch::kSeconds);
+        ser::write_wire_cbor(w, model, out, output);
+        r.body = w.take();
+        r.set_header("Content-Type", "application/cbor");
+      }
+      ser::add_request_id(r, request_id, false);
+      return r;
+    }
     case Protocol::kJson10:
-    case Protocol::kJson11:
-    case Protocol::kRpcV2Cbor: {  // CBOR is not spoken yet: answer in awsJson 1.0
+    case Protocol::kJson11: {
       boost::json::value body = out.valid() ? ser::to_wire_json(model, out, output)
                                             : boost::json::value(boost::json::object());
       r.body = boost::json::serialize(body);

@@ -52,7 +52,8 @@ http::Response Router::error_response(const http::Request& request, std::string_
   // (InvalidSignatureException, UnrecognizedClientException).
   Error named = error;
   if (wire == protocol::Protocol::kJson10 || wire == protocol::Protocol::kJson11 ||
-      wire == protocol::Protocol::kJson11Cbor || wire == protocol::Protocol::kRestJson) {
+      wire == protocol::Protocol::kJson11Cbor || wire == protocol::Protocol::kRpcV2Cbor ||
+      wire == protocol::Protocol::kRestJson) {
     named.code = std::string(auth::json_error_code(error.code));
   }
   return protocol::serialize_error(wire, service, query_mode, named, request_id);

@@ -115,9 +115,11 @@ void TargetQueue::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
     return ack(Status::ok());
   }
   std::string target = p->s.target;
+  Delivery d = p->s.delivery;
+  if (!p->to_dlq && prepare_) prepare_(target, d, p->s.failures + 1);
   bool as_role = !p->to_dlq || dead_letter_as_role_;
   if (as_role && !p->policy.role_arn.empty() && role_check_) {
-    if (auto allowed = role_check_(p->policy.role_arn, target, p->s.delivery); !allowed) {
+    if (auto allowed = role_check_(p->policy.role_arn, target, d); !allowed) {
       // A refused dead letter keeps the check's own error (AccessDenied);
       // a refused target is EventBridge's and Scheduler's NO_PERMISSIONS.
       Outcome refused =
@@ -127,7 +129,6 @@ void TargetQueue::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
       return finish(std::move(*p), t.id, std::move(ack), refused);
     }
   }
-  Delivery d = p->s.delivery;
   targets_.deliver(target, std::move(d),
                    [this, held = gate_->hold(), p = std::move(*p), id = t.id, ack = std::move(ack)](
                        Outcome o) mutable { finish(std::move(p), id, std::move(ack), o); });
@@ -135,7 +136,9 @@ void TargetQueue::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
 
 void TargetQueue::finish(Pending p, const std::string& id, storage::Timers::Ack ack,
                          const Outcome& o) {
+  const int64_t attempt = p.s.failures + 1;  // of the target; the dead-letter queue's aside
   if (o) {
+    if (!p.to_dlq && attempt_result_) attempt_result_(p.policy, attempt, o, false);
     (p.to_dlq ? dead_lettered_ : delivered_).add();
     if (p.to_dlq && dead_letter_result_) dead_letter_result_(p.policy, nullptr);
     return ack(Status::ok());
@@ -161,9 +164,9 @@ void TargetQueue::finish(Pending p, const std::string& id, storage::Timers::Ack 
   }
   int64_t delay = backoff_ms(p.s.failures);
   bool retries_left = p.s.failures <= p.policy.max_retries;
-  if (retryable && retries_left && now + delay - p.s.first_ms <= p.policy.max_age_ms) {
-    return reschedule(delay);
-  }
+  bool retry = retryable && retries_left && now + delay - p.s.first_ms <= p.policy.max_age_ms;
+  if (attempt_result_) attempt_result_(p.policy, attempt, o, !retry);
+  if (retry) return reschedule(delay);
   if (p.policy.dead_letter.empty()) {
     dropped_.add();
     return ack(Status::ok());
@@ -180,6 +183,7 @@ void TargetQueue::finish(Pending p, const std::string& id, storage::Timers::Ack 
                      retries_left ? "MaximumEventAgeInSeconds" : "MaximumRetryAttempts"});
   }
   for (const auto& [k, v] : p.policy.dead_letter_attributes) attrs.push_back({k, "String", v});
+  if (prepare_) prepare_(p.s.target, p.s.delivery, attempt);  // the last attempt's payload
   p.s.delivery.group_id.clear();
   p.s.delivery.dedup_id.clear();
   p.to_dlq = true;

@@ -91,6 +91,22 @@ class TargetQueue {
   // did not (refused, gone, or retried out). Set before start().
   using DeadLetterResult = std::function<void(const QueuedDelivery& policy, const Error* failure)>;
   void on_dead_letter(DeadLetterResult result) { dead_letter_result_ = std::move(result); }
+  // Rewrites the delivery each attempt on the target sends, given the
+  // attempt's number (1 for the first); the stored delivery keeps its bytes.
+  // The number is stored with the delivery, so a restart between attempts
+  // goes on counting. The dead-letter queue gets the last attempt's
+  // rewrite. (Scheduler: <aws.scheduler.attempt-number> in the payload.)
+  // Set before start(). Unset: the stored bytes are sent.
+  using Prepare = std::function<void(const std::string& target, Delivery& d, int64_t attempt)>;
+  void on_prepare(Prepare prepare) { prepare_ = std::move(prepare); }
+  // Told after each attempt on the target (its dead-letter queue aside), on
+  // the scheduler's thread: the attempt's number, the target's outcome (a
+  // refusal by the role check included), and whether the event is given up
+  // (a failure that will not be retried, whether or not a dead-letter queue
+  // then takes it). Set before start(). (Scheduler's AWS/Scheduler metrics.)
+  using AttemptResult = std::function<void(const QueuedDelivery& policy, int64_t attempt,
+                                           const Outcome& outcome, bool given_up)>;
+  void on_attempt(AttemptResult result) { attempt_result_ = std::move(result); }
 
   Status start();
   // Stores `d` under `id` (unique per event and target), first attempted at
@@ -118,6 +134,8 @@ class TargetQueue {
   RoleCheck role_check_;
   bool dead_letter_as_role_ = false;
   DeadLetterResult dead_letter_result_;
+  Prepare prepare_;
+  AttemptResult attempt_result_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 

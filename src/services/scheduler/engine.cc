@@ -92,6 +92,9 @@ Engine::Engine(Environment& env)
   // The schedule's role sends to its dead-letter queue too (Scheduler's
   // documented sqs:SendMessage on it); each outcome is an AWS/Scheduler metric.
   queue_.set_dead_letter_as_role(true);
+  queue_.on_prepare([](const std::string&, ::nimbus::events::Delivery& d, int64_t attempt) {
+    with_attempt(d, attempt);
+  });
   queue_.on_dead_letter(
       [this](const ::nimbus::events::QueuedDelivery& policy, const Error* failure) {
         publish_dead_letter(metrics_, policy, failure, env_.clock.now_millis());

@@ -42,9 +42,11 @@ std::string expand_input(std::string_view input, std::string_view schedule_arn,
   replace_all(out, "<aws.scheduler.schedule-arn>", schedule_arn);
   replace_all(out, "<aws.scheduler.scheduled-time>", scheduled_time);
   replace_all(out, "<aws.scheduler.execution-id>", execution_id);
-  // Retries re-send the stored body, so the attempt is always the first.
-  replace_all(out, "<aws.scheduler.attempt-number>", "1");
   return out;
+}
+
+void with_attempt(::nimbus::events::Delivery& d, int64_t attempt) {
+  replace_all(d.body, "<aws.scheduler.attempt-number>", std::to_string(attempt));
 }
 
 ::nimbus::events::QueuedDelivery delivery_for(const ScheduleDef& s, int64_t nominal,

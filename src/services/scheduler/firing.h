@@ -17,10 +17,18 @@ namespace nimbus::services::scheduler {
 // carries the same id (a FIFO queue's deduplication id, a Lambda request id).
 std::string execution_id(std::string_view schedule_arn, int64_t nominal);
 
-// Input with <aws.scheduler.schedule-arn>, <aws.scheduler.scheduled-time>,
-// <aws.scheduler.execution-id> and <aws.scheduler.attempt-number> replaced.
+// Input with <aws.scheduler.schedule-arn>, <aws.scheduler.scheduled-time>
+// and <aws.scheduler.execution-id> replaced. <aws.scheduler.attempt-number>
+// stays: each attempt replaces it (with_attempt), the stored payload keeps it.
 std::string expand_input(std::string_view input, std::string_view schedule_arn,
                          std::string_view scheduled_time, std::string_view execution_id);
+
+// The payload attempt number `attempt` (1-based) sends: the stored one with
+// <aws.scheduler.attempt-number> replaced (events::TargetQueue::Prepare).
+// Input that must be JSON (EventBridge, universal targets) can hold the
+// keyword only inside strings, so replacing it in the payload's text is
+// replacing it in Input.
+void with_attempt(::nimbus::events::Delivery& d, int64_t attempt);
 
 ::nimbus::events::QueuedDelivery delivery_for(const ScheduleDef& s, int64_t nominal,
                                               const Settings& settings);

@@ -149,14 +149,14 @@ TEST_F(SchedulerFiringTest, FailedDeliveriesAreRetriedThenDeadLettered) {
   auto dlq = queue("dlq");
   auto in = schedule("job", at_in(10), kFunction);
   auto& target = in["Target"].as_object();
-  target["Input"] = R"({"k":1})";
+  target["Input"] = R"({"k":1,"n":"<aws.scheduler.attempt-number>"})";
   target["RetryPolicy"] = json::object{{"MaximumRetryAttempts", 2}};
   target["DeadLetterConfig"] = json::object{{"Arn", arn_of(dlq)}};
   call("CreateSchedule", in);
   clock.advance(10s);
   auto got = receive(dlq, 1, 500ms, 100);
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(s(got[0].at("Body")), R"({"k":1})");
+  EXPECT_EQ(s(got[0].at("Body")), R"({"k":1,"n":"3"})");  // the last attempt's payload
   auto attrs = attributes(got[0]);
   EXPECT_EQ(attrs["TARGET_ARN"], kFunction);
   EXPECT_EQ(attrs["ERROR_CODE"], "TooManyRequestsException");
@@ -167,6 +167,39 @@ TEST_F(SchedulerFiringTest, FailedDeliveriesAreRetriedThenDeadLettered) {
   EXPECT_EQ(attrs["EXECUTION_ID"], execution_id(attrs["SCHEDULE_ARN"], 1700000010));
   MutexLock lock(functions.mu);
   EXPECT_EQ(functions.attempts, 3);  // the first attempt and two retries
+}
+
+// Each attempt sends its own number as <aws.scheduler.attempt-number>; the
+// number is stored with the delivery, so a restart between attempts goes on
+// counting instead of starting again at 1.
+TEST_F(SchedulerFiringTest, EachAttemptCarriesItsNumberAlsoAcrossARestart) {
+  auto send = [&](const std::string& name, int failures) {
+    {
+      MutexLock lock(functions.mu);
+      functions.fail = failures;
+      functions.attempts = 0;
+    }
+    auto in = schedule(name, at_in(10), kFunction);
+    in["Target"].as_object()["Input"] = R"({"n":<aws.scheduler.attempt-number>})";
+    call("CreateSchedule", in);
+    clock.advance(10s);
+  };
+  auto attempts = [&] {
+    MutexLock lock(functions.mu);
+    return functions.attempts;
+  };
+  send("twice-throttled", 2);
+  ASSERT_TRUE(advance_until([&] { return functions.received() == 1; }, 500ms, 100));
+  EXPECT_EQ(attempts(), 3);
+  EXPECT_EQ(lambda_bodies(), std::vector<std::string>{R"({"n":3})"});
+
+  send("restarted", 1);
+  ASSERT_TRUE(eventually([&] { return attempts() == 1; }));
+  close();  // the retry is stored, due a second later
+  open();
+  ASSERT_TRUE(advance_until([&] { return functions.received() == 2; }, 500ms, 100));
+  EXPECT_EQ(attempts(), 2);
+  EXPECT_EQ(lambda_bodies()[1], R"({"n":2})");
 }
 
 // CloudWatch's publisher, recording "NAMESPACE METRIC[ DIMENSION=VALUE]".

@@ -130,6 +130,19 @@ class SchedulerTest(ServerTestCase):
         # Nothing more arrives.
         time.sleep(1.5)
         self.assertEqual(self.sqs.receive_message(QueueUrl=url).get("Messages", []), [])
+        # Each delivery was an attempt, counted in AWS/Scheduler for the group.
+        cw = self.server.boto3_client("cloudwatch")
+        now = datetime.datetime.now(datetime.timezone.utc)
+
+        def attempts():
+            points = cw.get_metric_statistics(
+                Namespace="AWS/Scheduler", MetricName="InvocationAttemptCount",
+                Dimensions=[{"Name": "ScheduleGroup", "Value": "default"}],
+                StartTime=now - datetime.timedelta(minutes=10),
+                EndTime=now + datetime.timedelta(minutes=1), Period=3600,
+                Statistics=["Sum"])["Datapoints"]
+            return sum(p["Sum"] for p in points)
+        self.assertTrue(wait_until(lambda: attempts() >= 2))
 
     def test_the_universal_target_calls_an_operation_with_the_input(self):
         url, _ = queue(self.sqs, "e2e-sched-universal")

@@ -7,7 +7,7 @@
 
 #include "common/json_fields.h"
 #include "common/scheduler.h"
-#include "services/scheduler/dead_letter_metrics.h"
+#include "services/scheduler/aws_metrics.h"
 #include "services/scheduler/firing.h"
 #include "storage/key_codec.h"
 #include "storage/storage.h"
@@ -90,10 +90,15 @@ Engine::Engine(Environment& env)
       queue_(*env.storage, env.scheduler, env.targets, env.metrics, "scheduler.deliveries",
              "scheduler") {
   // The schedule's role sends to its dead-letter queue too (Scheduler's
-  // documented sqs:SendMessage on it); each outcome is an AWS/Scheduler metric.
+  // documented sqs:SendMessage on it); each attempt and each dead letter is
+  // counted in AWS/Scheduler metrics.
   queue_.set_dead_letter_as_role(true);
   queue_.on_prepare([](const std::string&, ::nimbus::events::Delivery& d, int64_t attempt) {
     with_attempt(d, attempt);
+  });
+  queue_.on_attempt([this](const ::nimbus::events::QueuedDelivery& policy, int64_t,
+                           const ::nimbus::events::Outcome& outcome, bool given_up) {
+    publish_attempt(metrics_, policy, outcome, given_up, env_.clock.now_millis());
   });
   queue_.on_dead_letter(
       [this](const ::nimbus::events::QueuedDelivery& policy, const Error* failure) {

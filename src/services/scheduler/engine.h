@@ -70,7 +70,7 @@ class Engine {
   void set_role_check(::nimbus::events::RoleCheck check) {
     queue_.set_role_check(std::move(check));
   }
-  // AWS/Scheduler's dead-letter metrics go to `metrics` (CloudWatch's
+  // AWS/Scheduler's metrics (aws_metrics.h) go to `metrics` (CloudWatch's
   // publisher; null: none). Set before serving.
   void use_metrics(cloudwatch::MetricPublisher* metrics) { metrics_ = metrics; }
   // Replaces the random source (tests). Not synchronized: set it before

@@ -212,13 +212,19 @@ struct RecordedMetrics final : cloudwatch::MetricPublisher {
       lines.push_back(line);
     }
   }
-  bool any() {
+  // Whether a line naming `part` was recorded.
+  bool any(std::string_view part) {
     MutexLock lock(mu);
-    return !lines.empty();
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const std::string& l) { return l.find(part) != std::string::npos; });
   }
-  std::vector<std::string> taken() {
+  // The lines naming `part` ("": all), taken out; the others stay.
+  std::vector<std::string> taken(std::string_view part = "") {
     MutexLock lock(mu);
-    return std::exchange(lines, {});
+    std::vector<std::string> out, rest;
+    for (auto& l : lines) (l.find(part) != std::string::npos ? out : rest).push_back(l);
+    lines = std::move(rest);
+    return out;
   }
   Mutex mu;
   std::vector<std::string> lines GUARDED_BY(mu);
@@ -262,8 +268,8 @@ TEST_F(SchedulerFiringTest, TheDeadLetterQueueIsSentToAsTheSchedulesRole) {
   };
 
   schedule_to("refused", arn_of(dlq));
-  ASSERT_TRUE(eventually([&] { return metrics.any(); }));
-  EXPECT_EQ(metrics.taken(), failed("AccessDenied"));
+  ASSERT_TRUE(eventually([&] { return metrics.any("DeadLetter"); }));
+  EXPECT_EQ(metrics.taken("DeadLetter"), failed("AccessDenied"));
   EXPECT_TRUE(receive(dlq, 1, 10ms, 10).empty());
   {
     MutexLock lock(mu);
@@ -274,15 +280,61 @@ TEST_F(SchedulerFiringTest, TheDeadLetterQueueIsSentToAsTheSchedulesRole) {
   may_send = true;
   schedule_to("allowed", arn_of(dlq));
   ASSERT_EQ(receive(dlq, 1, 10ms, 100).size(), 1u);
-  ASSERT_TRUE(eventually([&] { return metrics.any(); }));
-  EXPECT_EQ(metrics.taken(),
+  ASSERT_TRUE(eventually([&] { return metrics.any("DeadLetter"); }));
+  EXPECT_EQ(metrics.taken("DeadLetter"),
             (std::vector<std::string>{
                 "AWS/Scheduler InvocationsSentToDeadLetterCount",
                 "AWS/Scheduler InvocationsSentToDeadLetterCount ScheduleGroup=default"}));
 
   schedule_to("gone", "arn:aws:sqs:us-east-1:000000000000:no-dlq");
-  ASSERT_TRUE(eventually([&] { return metrics.any(); }));
-  EXPECT_EQ(metrics.taken(), failed("AWS.SimpleQueueService.NonExistentQueue"));
+  ASSERT_TRUE(eventually([&] { return metrics.any("DeadLetter"); }));
+  EXPECT_EQ(metrics.taken("DeadLetter"), failed("AWS.SimpleQueueService.NonExistentQueue"));
+}
+
+// Each attempt on a target is counted for the account and the schedule's
+// group: InvocationAttemptCount; TargetErrorCount when it failed, with
+// TargetErrorThrottledCount when the target throttled it;
+// InvocationDroppedCount when the event is given up.
+TEST_F(SchedulerFiringTest, EachAttemptIsCountedInAwsSchedulerMetrics) {
+  RecordedMetrics metrics;
+  svc->engine().use_metrics(&metrics);
+  auto collect = [&](size_t n) {
+    std::vector<std::string> got;
+    EXPECT_TRUE(eventually([&] {
+      for (auto& l : metrics.taken()) got.push_back(std::move(l));
+      return got.size() >= n;
+    }));
+    return got;
+  };
+  auto both = [](const std::string& name, const std::string& group) {
+    return std::vector<std::string>{"AWS/Scheduler " + name,
+                                    "AWS/Scheduler " + name + " ScheduleGroup=" + group};
+  };
+  auto lines = [&](const std::string& group, std::initializer_list<std::string> names) {
+    std::vector<std::string> out;
+    for (const auto& n : names) {
+      for (auto& l : both(n, group)) out.push_back(std::move(l));
+    }
+    return out;
+  };
+
+  call("CreateScheduleGroup", {{"Name", "ops"}});
+  {
+    MutexLock lock(functions.mu);
+    functions.fail = 1;  // throttled once, then taken
+  }
+  call("CreateSchedule", schedule("job", at_in(10), kFunction, {{"GroupName", "ops"}}));
+  clock.advance(10s);
+  ASSERT_TRUE(advance_until([&] { return functions.received() == 1; }, 500ms, 100));
+  auto want = lines("ops", {"InvocationAttemptCount", "TargetErrorCount",
+                            "TargetErrorThrottledCount", "InvocationAttemptCount"});
+  EXPECT_EQ(collect(want.size()), want);
+
+  // A queue that does not exist will not change: given up at the first attempt.
+  call("CreateSchedule", schedule("lost", at_in(10), "arn:aws:sqs:us-east-1:000000000000:missing"));
+  clock.advance(10s);
+  want = lines("default", {"InvocationAttemptCount", "TargetErrorCount", "InvocationDroppedCount"});
+  EXPECT_EQ(collect(want.size()), want);
 }
 
 TEST_F(SchedulerFiringTest, FiringsDueWhileTheServerWasDownFireOnceAfterRestart) {

@@ -148,6 +148,7 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
                 for (const char* kind : {"timeout", "task", "heartbeat"}) {
                   timers_->cancel(kind, e.arn, [](Status) {});
                 }
+                arm_expiry(e.arn, e.stop);
                 child_ended(e);
               }
               if (yield) {
@@ -289,6 +290,49 @@ void StepFunctionsService::on_timeout(storage::DueTimer t, storage::Timers::Ack 
                 [ack](Status st) { ack(st); });
 }
 
+namespace {
+constexpr int64_t kRetentionMs = int64_t{90} * 24 * 3600 * 1000;
+
+int64_t expires_ms(double stop_s) {
+  return static_cast<int64_t>(stop_s * 1000) + kRetentionMs;
+}
+}  // namespace
+
+void StepFunctionsService::arm_expiry(const std::string& arn, double stop_s) {
+  timers_->schedule("expire", arn, at_ms(expires_ms(stop_s)), "", [](Status) {});
+}
+
+void StepFunctionsService::on_expire(storage::DueTimer t, storage::Timers::Ack ack) {
+  executor_.submit(t.id, [this, arn = t.id, ack = std::move(ack),
+                          gate = gate_](storage::PartitionExecutor::Turn turn) {
+    auto in = gate->hold();
+    if (!in) return ack(Error::internal("Step Functions is shutting down"));
+    {
+      MutexLock lock(mu_);
+      auto it = executions_.find(arn);
+      // Gone already, redriven (running again), or closed again later: the
+      // timer its last close armed decides.
+      if (it == executions_.end() || it->second.status == "RUNNING" ||
+          expires_ms(it->second.stop) > env_.clock.now_millis()) {
+        return ack(Status::ok());
+      }
+    }
+    storage::WriteBatch batch(arn);
+    batch.del("sfn.executions", arn);
+    std::string prefix = storage::encode_key(arn);
+    batch.del_range("sfn.history", prefix, storage::prefix_successor(prefix));
+    env_.storage->commit(std::move(batch), [this, turn, arn, ack, gate](Status st) {
+      auto in = gate->hold();
+      if (!in) return ack(Error::internal("Step Functions is shutting down"));
+      if (st) {
+        MutexLock lock(mu_);
+        executions_.erase(arn);
+      }
+      ack(st);
+    });
+  });
+}
+
 void StepFunctionsService::end_execution(const std::string& arn, std::string status,
                                          std::string type, std::string key, json::object details,
                                          std::function<void(Status)> done) {
@@ -337,6 +381,7 @@ void StepFunctionsService::end_execution(const std::string& arn, std::string sta
                              for (const char* kind : {"task", "heartbeat"})
                                timers_->cancel(kind, token, [](Status) {});
                            }
+                           arm_expiry(e.arn, e.stop);
                            child_ended(e);
                            done(Status::ok());
                          });

@@ -122,6 +122,7 @@ Status StepFunctionsService::start() {
     if (auto x = Execution::decode(e.value)) executions.push_back(std::move(*x));
   }));
   std::vector<std::string> running, parents;
+  std::vector<std::pair<std::string, double>> closed;
   std::vector<std::pair<std::string, int64_t>> waiting;
   {
     MutexLock lock(mu_);
@@ -142,6 +143,7 @@ Status StepFunctionsService::start() {
           pending_[p.resource].push_back({p.token, x.arn, std::move(p.input)});
         }
       }
+      if (x.status != "RUNNING") closed.emplace_back(x.arn, x.stop);
       executions_.emplace(x.arn, std::move(x));
     }
   }
@@ -164,6 +166,9 @@ Status StepFunctionsService::start() {
       on_task_timer(std::move(t), std::move(ack), "States.HeartbeatTimeout");
     }
   });
+  timers_->on("expire", [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+    if (auto in = gate->hold()) on_expire(std::move(t), std::move(ack));
+  });
   NIMBUS_TRY(timers_->start());
   // A wait whose batch was committed but whose timer was not (a crash in
   // between) gets its timer now.
@@ -172,6 +177,11 @@ Status StepFunctionsService::start() {
       timers_->schedule("wake", a, Clock::time_point(std::chrono::milliseconds(ms)), "",
                         [](Status) {});
     }
+  }
+  // A closed execution whose expiry was not armed (a crash between its
+  // last batch and the timer) gets it now.
+  for (const auto& [a, stop] : closed) {
+    if (!timers_->contains("expire", a)) arm_expiry(a, stop);
   }
   // A .sync task waits for its child again.
   for (const auto& p : parents) watch_child(p);

@@ -169,6 +169,11 @@ class StepFunctionsService final : public services::Service {
   void child_ended(const Execution& child);
   void on_wake(storage::DueTimer t, storage::Timers::Ack ack);
   void on_timeout(storage::DueTimer t, storage::Timers::Ack ack);
+  // A closed execution is kept 90 days (AWS's retention), then its record
+  // and history are deleted and its name may be used again: an "expire"
+  // timer per closed execution, armed when it closes.
+  void arm_expiry(const std::string& arn, double stop_s);
+  void on_expire(storage::DueTimer t, storage::Timers::Ack ack);
   // Ends a running execution from outside (StopExecution, its timeout) with
   // one history event.
   void end_execution(const std::string& arn, std::string status, std::string type, std::string key,

@@ -63,6 +63,34 @@ TEST_F(SfnTest, FailStateFailsTheExecutionWithItsErrorAndCause) {
   EXPECT_EQ(s(d["cause"]), "unknown");
 }
 
+// AWS keeps a closed execution 90 days; then it and its history are gone
+// and its name may start a new execution (the same ARN).
+TEST_F(SfnTest, ClosedExecutionsAreKeptNinetyDaysThenTheirNameIsFree) {
+  std::string m = create("brief", R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})");
+  json::object in{{"stateMachineArn", m}, {"name", "nightly"}, {"input", "{}"}};
+  std::string x = s(call("StartExecution", in)["executionArn"]);
+  ASSERT_TRUE(advance_until([&] { return status(x) == "SUCCEEDED"; }, std::chrono::seconds(1)));
+  in["input"] = R"({"again":true})";
+  expect_error("StartExecution", in, "ExecutionAlreadyExists");
+  // A restart on day 89 keeps it and its expiry.
+  clock.advance(std::chrono::hours(24 * 89));
+  reopen();
+  EXPECT_EQ(status(x), "SUCCEEDED");
+  ASSERT_TRUE(advance_until(
+      [&] {
+        return error_code("DescribeExecution", {{"executionArn", x}}) != "(ok)";
+      },
+      std::chrono::hours(1), 48));
+  EXPECT_EQ(error_code("DescribeExecution", {{"executionArn", x}}), "ExecutionDoesNotExist");
+  EXPECT_EQ(error_code("GetExecutionHistory", {{"executionArn", x}}), "ExecutionDoesNotExist");
+  EXPECT_TRUE(call("ListExecutions", {{"stateMachineArn", m}})["executions"].as_array().empty());
+  EXPECT_EQ(s(call("StartExecution", in)["executionArn"]), x);
+  ASSERT_TRUE(advance_until([&] { return status(x) == "SUCCEEDED"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(history_types(x).front(), "ExecutionStarted");
+  EXPECT_EQ(history(x).front().at("id").as_int64(), 1);
+  EXPECT_EQ(history(x).size(), 4u);
+}
+
 TEST_F(SfnTest, NamesAreUniqueUnlessTheSameRunIsAskedForAgain) {
   std::string m = create("greeter", kWaitMachine);
   json::object in{{"stateMachineArn", m}, {"name", "once"}, {"input", R"({"who":"ann"})"}};

@@ -2,8 +2,10 @@
 Gateway invokes the function as the role (no resource-policy permission
 needed) when the role trusts apigateway.amazonaws.com and its policies allow
 lambda:InvokeFunction; otherwise the client gets AWS's 500 and the server
-logs the execution-log reason. A Lambda proxy and a Lambda non-proxy (AWS)
-integration. AWS integrations to SQS (a REST action/SendMessage, an HTTP
+logs the execution-log reason ("Invalid permissions on Lambda function", or
+"API Gateway does not have permission to assume the provided role" for one
+that does not trust it). A Lambda proxy and a Lambda non-proxy (AWS) REST
+integration, an HTTP API's quick-created Lambda integration. AWS integrations to SQS (a REST action/SendMessage, an HTTP
 API SQS-SendMessage subtype) send as the role: a role that may sends, one
 that may not gets SQS's AccessDenied (selected by status), one that does
 not trust API Gateway is a 500 with "API Gateway does not have permission
@@ -114,8 +116,30 @@ class IntegrationCredentialsTest(ServerTestCase):
                 status, body = self.get(self.api(role, kind))
                 self.assertEqual((status, json.loads(body)),
                                  (500, {"message": "Internal server error"}), (role, kind))
+        log = self.server.read_log()
+        # A role that cannot be assumed is named as such, not as the
+        # function's permissions (the ones that may be assumed are).
         self.assertIn("Execution failed due to configuration error: Invalid permissions on "
-                      "Lambda function", self.server.read_log())
+                      "Lambda function", log)
+        self.assertIn("Execution failed due to configuration error: API Gateway does not have "
+                      "permission to assume the provided role " + self.roles["gw-untrusted"], log)
+
+    def test_an_http_api_lambda_integration_invokes_as_its_credentials_arn(self):
+        v2 = self.server.boto3_client("apigatewayv2")
+        answers = {}
+        for role in ("gw-invoke", "gw-nothing", "gw-untrusted"):
+            # Quick create: the integration takes the CredentialsArn.
+            api = v2.create_api(Name="fn-creds", ProtocolType="HTTP", Target=self.fn,
+                                CredentialsArn=self.roles[role])["ApiId"]
+            status, body = self.get("%s/_aws/execute-api/%s/go" % (self.server.endpoint, api))
+            answers[role] = (status, body if status == 200 else json.loads(body))
+        self.assertEqual(answers, {
+            "gw-invoke": (200, b"invoked"),
+            "gw-nothing": (500, {"message": "Internal Server Error"}),
+            "gw-untrusted": (500, {"message": "Internal Server Error"})})
+        log = self.server.read_log()
+        self.assertIn("Execution failed due to configuration error: API Gateway does not have "
+                      "permission to assume the provided role " + self.roles["gw-untrusted"], log)
 
     def sqs_api(self, role):
         """POST /send?m=TEXT sends TEXT to the queue as `role`; SQS's 4xx

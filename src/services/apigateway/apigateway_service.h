@@ -176,13 +176,6 @@ class RestApiService final : public Service {
                       const std::shared_ptr<ProxyRequest>& proxy,
                       const std::function<void(http::Response)>& answer);
 
-  // rest_credentials.cc: nullopt when `integration` has no credentials
-  // role to decide (none, or the caller's); else whether the role may call
-  // `operation` of `model` with `input` (logged when it may not).
-  std::optional<Status> integration_role(const json::object& integration, std::string_view model,
-                                         std::string_view operation, const json::object& input,
-                                         const std::string& request_id) const;
-
   void change(const json::object& in,
               std::function<Status(json::object& doc, json::object& out)> change, Respond respond);
 

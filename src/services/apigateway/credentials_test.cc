@@ -1,12 +1,20 @@
-// REST integrations' credentials role: a Lambda proxy and a Lambda
+// Lambda integrations' credentials role: a Lambda proxy and a Lambda
 // non-proxy integration with a role are decided by
-// OperationCalls::authorize_as (a double that refuses one role), a refused
-// role is 500 {"message": "Internal server error"} without invoking, an
-// allowed one invokes without a resource-policy source ARN.
+// OperationCalls::authorize_as (a double that refuses two roles), a refused
+// role is 500 {"message": "Internal server error"} without invoking, with
+// AWS's execution-log reason (a role API Gateway cannot assume, or one
+// that may not invoke, as the IAM directory tells); an allowed one invokes
+// without a resource-policy source ARN. HTTP APIs' CredentialsArn alike.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
 
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/lambda_role.h"
+#include "services/iam/api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -37,10 +45,45 @@ struct RoleCalls final : OperationCalls {
                       const json::object& input) const override {
     asked.push_back(role + " " + principal + " " + std::string(model) + ":" +
                     std::string(operation) + " " + json::serialize(input));
-    if (role.ends_with("/denied")) return Error::make("AccessDenied", "not allowed", 403);
+    if (role.ends_with("/denied") || role.ends_with("/untrusted")) {
+      return Error::make("AccessDenied", "not allowed", 403);
+    }
     return Status::ok();
   }
   mutable std::vector<std::string> asked;
+};
+
+// Trusts API Gateway with every role but ".../untrusted".
+struct TrustDirectory final : iam::Directory {
+  std::shared_ptr<const iam::KeyRecord> find_key(std::string_view) const override {
+    return nullptr;
+  }
+  void assume_role(const iam::AssumeRoleRequest&, iam::Minted) override {}
+  void get_session_token(const iam::SessionTokenRequest&, iam::Minted) override {}
+  bool trusted_by(std::string_view role, std::string_view principal) const override {
+    return principal == "apigateway.amazonaws.com" && !role.ends_with("/untrusted");
+  }
+  std::optional<iam::OidcProviderInfo> find_oidc_provider(std::string_view) const override {
+    return std::nullopt;
+  }
+  bool enforcing() const override { return true; }
+  iam::AccessDecision authorize(const iam::AccessRequest&) const override { return {}; }
+  iam::AccessDecision authorize_as_role(const iam::RoleAccessRequest&) const override { return {}; }
+};
+
+// What the server logs while it lives.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "capture", std::make_shared<spdlog::sinks::ostream_sink_st>(out_)));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
 };
 
 class CredentialsTest : public ServiceTest<RestApiService> {
@@ -49,12 +92,14 @@ class CredentialsTest : public ServiceTest<RestApiService> {
       : ServiceTest({[this](Environment& env) {
                        auto s = std::make_unique<RestApiService>(env, &fn);
                        s->use_calls(&calls);
+                       s->use_iam(nullptr, &directory);
                        rest = s.get();
                        return s;
                      },
                      [this](Environment& env) {
                        auto s = std::make_unique<HttpApiService>(env, &fn, rest);
                        s->use_calls(&calls);
+                       s->use_iam(nullptr, &directory);
                        http_api = s.get();
                        return s;
                      }}) {}
@@ -101,12 +146,14 @@ class CredentialsTest : public ServiceTest<RestApiService> {
 
   RecordingFunctions fn;
   RoleCalls calls;
+  TrustDirectory directory;
   RestApiService* rest = nullptr;
   HttpApiService* http_api = nullptr;
   std::string id;
 };
 
 TEST_F(CredentialsTest, ARefusedRoleIsA500AndNoInvocation) {
+  LogCapture log;
   make_api("arn:aws:iam::000000000000:role/denied");
   for (const char* path : {"/prod/p", "/prod/n"}) {
     auto r = get(path);
@@ -118,6 +165,43 @@ TEST_F(CredentialsTest, ARefusedRoleIsA500AndNoInvocation) {
   EXPECT_EQ(calls.asked[0],
             "arn:aws:iam::000000000000:role/denied apigateway.amazonaws.com lambda:Invoke "
             R"({"FunctionName":"arn:aws:lambda:us-east-1:000000000000:function:f"})");
+  // Assumed, but its policies refuse: AWS's Lambda permission reason.
+  EXPECT_NE(log.text().find("Execution failed due to configuration error: Invalid permissions on "
+                            "Lambda function"),
+            std::string::npos)
+      << log.text();
+  EXPECT_EQ(log.text().find("assume"), std::string::npos) << log.text();
+}
+
+// A role API Gateway cannot assume (missing, or not trusting it): the
+// same 500, and the execution log says so rather than blaming the
+// function's permissions.
+TEST_F(CredentialsTest, ARoleThatCannotBeAssumedIsLoggedAsSuch) {
+  LogCapture log;
+  make_api("arn:aws:iam::000000000000:role/untrusted");
+  for (const char* path : {"/prod/p", "/prod/n"}) {
+    auto r = get(path);
+    EXPECT_EQ(r.status, 500) << path;
+    EXPECT_EQ(r.body, R"({"message":"Internal server error"})") << path;
+  }
+  EXPECT_TRUE(fn.sources.empty());
+  EXPECT_NE(log.text().find("Execution failed due to configuration error: API Gateway does not "
+                            "have permission to assume the provided role "
+                            "arn:aws:iam::000000000000:role/untrusted"),
+            std::string::npos)
+      << log.text();
+  EXPECT_EQ(log.text().find("Invalid permissions"), std::string::npos) << log.text();
+}
+
+TEST(LambdaRoleRefusal, NamesTheRoleOnlyWhenItCannotBeAssumed) {
+  TrustDirectory directory;
+  EXPECT_EQ(lambda_role_refusal(&directory, "arn:aws:iam::1:role/untrusted"),
+            "API Gateway does not have permission to assume the provided role "
+            "arn:aws:iam::1:role/untrusted");
+  EXPECT_EQ(lambda_role_refusal(&directory, "arn:aws:iam::1:role/nothing"),
+            "Invalid permissions on Lambda function");
+  EXPECT_EQ(lambda_role_refusal(nullptr, "arn:aws:iam::1:role/untrusted"),
+            "Invalid permissions on Lambda function");
 }
 
 TEST_F(CredentialsTest, AnAllowedRoleInvokesWithoutASourceArn) {
@@ -146,7 +230,8 @@ TEST_F(CredentialsTest, AnHttpApiLambdaIntegrationInvokesAsItsCredentialsArn) {
     return out ? *out : json::object{};
   };
   id = s(v2("CreateApi", {{"Name", "h"}, {"ProtocolType", "HTTP"}})["ApiId"]);
-  for (const char* name : {"allowed", "denied"}) {
+  LogCapture log;
+  for (const char* name : {"allowed", "denied", "untrusted"}) {
     auto integration =
         v2("CreateIntegration",
            {{"ApiId", id},
@@ -167,6 +252,15 @@ TEST_F(CredentialsTest, AnHttpApiLambdaIntegrationInvokesAsItsCredentialsArn) {
   EXPECT_EQ(refused.body, R"({"message":"Internal Server Error"})");
   EXPECT_EQ(fn.sources.size(), 1u);
   EXPECT_EQ(calls.asked.size(), 2u);
+  EXPECT_NE(log.text().find("Invalid permissions on Lambda function"), std::string::npos);
+  refused = get("/untrusted");
+  EXPECT_EQ(refused.status, 500);
+  EXPECT_EQ(refused.body, R"({"message":"Internal Server Error"})");
+  EXPECT_EQ(fn.sources.size(), 1u);
+  EXPECT_NE(log.text().find("API Gateway does not have permission to assume the provided role "
+                            "arn:aws:iam::000000000000:role/untrusted"),
+            std::string::npos)
+      << log.text();
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/http_plan.h"
 #include "services/apigateway/invoke.h"
+#include "services/apigateway/lambda_role.h"
 #include "services/apigateway/proxy.h"
 #include "services/apigateway/throttling.h"
 
@@ -151,7 +152,7 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   std::string function = lambda_function_of(str(integration, "IntegrationUri"));
   auto holder = std::make_shared<UserRequest>(std::move(r));
   proxy->request = &holder->request;
-  CallerRole role = integration_caller(str(integration, "CredentialsArn"));
+  std::string role = str(integration, "CredentialsArn");
   auto invoke = [this, holder, proxy, v2, function, role, cors, answer] {
     with_body(holder, kPayloadLimit,
               [this, holder, proxy, v2, function, role, cors,
@@ -165,19 +166,9 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
                                proxy->stage, holder->request.method, proxy->path);
                 // A CredentialsArn role invokes instead of a resource-policy
                 // permission (as REST integrations' credentials).
-                if (!role.role_arn.empty() && calls_ != nullptr) {
-                  CallContext ctx;
-                  ctx.request_id = proxy->request_id;
-                  ctx.region = env_.settings.region;
-                  ctx.account_id = env_.settings.account_id;
-                  auto st =
-                      calls_->authorize_as(role.role_arn, role.service_principal, "lambda",
-                                           "Invoke", ctx, json::object{{"FunctionName", function}});
-                  if (!st) {
-                    spdlog::warn(
-                        "({}) Execution failed due to configuration error: Invalid permissions on "
-                        "Lambda function: {}",
-                        proxy->request_id, st.error().message);
+                if (auto allowed = lambda_invoke_role(calls_, iam_auth_.directory(), env_.settings,
+                                                      role, function, proxy->request_id)) {
+                  if (!*allowed) {
                     http::Response resp = gateway_error(500, "Internal Server Error");
                     add_cors_headers(*cors, holder->request, resp);
                     return answer(std::move(resp));

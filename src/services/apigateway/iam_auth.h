@@ -31,6 +31,9 @@ class IamAuth {
     iam_ = iam;
   }
 
+  // The directory given to use() (null when none).
+  const iam::Directory* directory() const { return iam_; }
+
   // nullopt and `caller` set when `request` may go on; else the refusal.
   std::optional<http::Response> check(http::Request& request, Kind kind, const std::string& action,
                                       const std::string& resource, const std::string& region,

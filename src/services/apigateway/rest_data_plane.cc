@@ -11,6 +11,7 @@
 #include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/invoke.h"
+#include "services/apigateway/lambda_role.h"
 #include "services/apigateway/proxy.h"
 #include "services/apigateway/request_validation.h"
 #include "services/apigateway/rest_plan.h"
@@ -203,9 +204,9 @@ void RestApiService::integrate(const ApiPtr& api, const json::object& method,
                   method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
                              proxy->stage, holder->request.method, proxy->path);
               // A credentials role invokes instead of a resource-policy permission.
-              if (auto role = integration_role(integration, "lambda", "Invoke",
-                                               json::object{{"FunctionName", function}},
-                                               proxy->request_id)) {
+              if (auto role = lambda_invoke_role(calls_, iam_auth_.directory(), env_.settings,
+                                                 str(integration, "credentials"), function,
+                                                 proxy->request_id)) {
                 if (!*role) return answer(gateway_error(500, "Internal server error"));
                 source.clear();
               }

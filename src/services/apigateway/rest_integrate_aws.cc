@@ -10,6 +10,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/aws_service.h"
 #include "services/apigateway/invoke.h"
+#include "services/apigateway/lambda_role.h"
 #include "services/apigateway/rest_mapping.h"
 
 namespace nimbus::services::apigateway {
@@ -47,8 +48,8 @@ void RestApiService::integrate_lambda(const ApiPtr& api, const json::object& int
                        holder->request.method, proxy->path);
         // A credentials role invokes instead of a resource-policy permission.
         if (auto role =
-                integration_role(integration, "lambda", "Invoke",
-                                 json::object{{"FunctionName", function}}, proxy->request_id)) {
+                lambda_invoke_role(calls_, iam_auth_.directory(), env_.settings,
+                                   str(integration, "credentials"), function, proxy->request_id)) {
           if (!*role) return answer(gateway_error(500, "Internal server error"));
           source.clear();
         }

@@ -5,7 +5,8 @@ and a body matching the model, in front of a MOCK integration; urllib sees
 AWS's 400s. An API imported from an OpenAPI document (models from
 `definitions`, `x-amazon-apigateway-request-validators`) refuses a bad body
 through its imported validator, with $context.error.validationErrorString in
-its BAD_REQUEST_BODY gateway response. One server for the file."""
+its BAD_REQUEST_BODY gateway response. A COGNITO_USER_POOLS method (nimbus
+serves no user pool) lets nothing through. One server for the file."""
 
 import json
 import unittest
@@ -162,6 +163,43 @@ class ApiGatewayValidationTest(ServerTestCase):
         status, _, body = post(url, {"name": "rex", "owner": {"id": "one"}})
         self.assertEqual(status, 400)
         self.assertIn("instance type (string) does not match", body["why"])
+
+    def test_cognito_user_pool_method_is_never_open(self):
+        # As SAM writes a Cognito-authorized API: nimbus serves no user pool,
+        # so no token passes; none is AWS's 401, any other the authorizer
+        # configuration error, shaped by the API's gateway response.
+        doc = {
+            "swagger": "2.0", "info": {"title": "pool", "version": "1"},
+            "securityDefinitions": {"pool": {
+                "type": "apiKey", "name": "Authorization", "in": "header",
+                "x-amazon-apigateway-authtype": "cognito_user_pools",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "cognito_user_pools",
+                    "providerARNs": ["arn:aws:cognito-idp:us-east-1:000000000000:"
+                                     "userpool/us-east-1_abcdefghi"]}}},
+            "x-amazon-apigateway-gateway-responses": {"AUTHORIZER_CONFIGURATION_ERROR": {
+                "statusCode": "503",
+                "responseTemplates": {"application/json": '{"type": "$context.error.responseType"}'}}},
+            "paths": {"/mine": {"get": {
+                "security": [{"pool": []}],
+                "x-amazon-apigateway-integration": {
+                    "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                    "responses": {"default": {"statusCode": "200"}}}}}},
+        }
+        api = self.rest.import_rest_api(body=json.dumps(doc).encode())["id"]
+        self.rest.create_deployment(restApiId=api, stageName="v1")
+        url = "%s/_aws/execute-api/%s/v1/mine" % (self.server.endpoint, api)
+
+        def get(headers):
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                            timeout=30) as r:
+                    return r.status, json.loads(r.read() or b"null")
+            except urllib.error.HTTPError as e:
+                return e.code, json.loads(e.read())
+        self.assertEqual(get({}), (401, {"message": "Unauthorized"}))
+        self.assertEqual(get({"Authorization": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}),
+                         (503, {"type": "AUTHORIZER_CONFIGURATION_ERROR"}))
 
 
 if __name__ == "__main__":

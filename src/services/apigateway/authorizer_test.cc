@@ -155,6 +155,62 @@ TEST_F(AuthorizerTest, FunctionFailuresAndPoliciesForOtherMethods) {
   EXPECT_TRUE(fn.events.empty());
 }
 
+// COGNITO_USER_POOLS methods: nimbus serves no user pool, so it verifies
+// no token. Without the identity it is AWS's 401; with one, the
+// authorizer configuration error (AWS's answer when it cannot reach the
+// authorizer), which the API's AUTHORIZER_CONFIGURATION_ERROR gateway
+// response shapes. The integration is never called.
+TEST_F(AuthorizerTest, CognitoUserPoolMethodsAreNeverOpen) {
+  make_api({});
+  auto pool = s(call("CreateAuthorizer",
+                     {{"restApiId", id},
+                      {"name", "pool"},
+                      {"type", "COGNITO_USER_POOLS"},
+                      {"providerARNs", json::array{"arn:aws:cognito-idp:us-east-1:000000000000:"
+                                                   "userpool/us-east-1_abcdefghi"}},
+                      {"identitySource", "method.request.header.Authorization"}})["id"]);
+  auto mine =
+      s(call("CreateResource", {{"restApiId", id}, {"parentId", res}, {"pathPart", "mine"}})["id"]);
+  call("PutMethod", {{"restApiId", id},
+                     {"resourceId", mine},
+                     {"httpMethod", "GET"},
+                     {"authorizationType", "COGNITO_USER_POOLS"},
+                     {"authorizerId", pool}});
+  call("PutIntegration",
+       {{"restApiId", id},
+        {"resourceId", mine},
+        {"httpMethod", "GET"},
+        {"type", "MOCK"},
+        {"requestTemplates", json::object{{"application/json", R"({"statusCode":200})"}}}});
+  call("PutIntegrationResponse",
+       {{"restApiId", id}, {"resourceId", mine}, {"httpMethod", "GET"}, {"statusCode", "200"}});
+  call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+  auto r = get("/prod/pets/mine");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.body, R"({"message":"Unauthorized"})");
+  r = get("/prod/pets/mine", {{"authorization", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}});
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body, R"({"message":null})");
+  EXPECT_EQ(r.header("x-amzn-errortype"), "AuthorizerConfigurationException");
+  call("PutGatewayResponse",
+       {{"restApiId", id},
+        {"responseType", "AUTHORIZER_CONFIGURATION_ERROR"},
+        {"statusCode", "503"},
+        {"responseTemplates",
+         json::object{{"application/json", R"({"why":"$context.error.responseType"})"}}}});
+  call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+  r = get("/prod/pets/mine", {{"authorization", "t"}});
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, R"({"why":"AUTHORIZER_CONFIGURATION_ERROR"})");
+  // A Lambda authorizer's failure is the same type.
+  fn.auth_error = true;
+  fn.auth_answer = R"({"errorMessage":"boom","errorType":"Error"})";
+  r = get("/prod/pets", {{"authorization", "t"}});
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, R"({"why":"AUTHORIZER_CONFIGURATION_ERROR"})");
+  EXPECT_TRUE(fn.events.empty());
+}
+
 TEST_F(AuthorizerTest, RequestAuthorizerTakesEveryIdentitySource) {
   make_api({{"type", "REQUEST"},
             {"identitySource", "method.request.header.X-Token, method.request.querystring.user"}});

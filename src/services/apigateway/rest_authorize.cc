@@ -5,6 +5,13 @@
 // function says "Unauthorized"), 403 with AccessDeniedException's message
 // on a deny, 500 {"message":null} (AuthorizerConfigurationException) when
 // the function fails or answers something malformed.
+//
+// COGNITO_USER_POOLS authorizers: nimbus serves no user pool and verifies
+// no token, so such a method is never open: a missing identity is the
+// 401, any token the configuration error AWS answers when it cannot reach
+// the authorizer (README: "Differs").
+#include <spdlog/spdlog.h>
+
 #include <regex>
 
 #include "common/json_fields.h"
@@ -81,6 +88,16 @@ void RestApiService::authorize(const ApiPtr& api, const json::object& method,
   if (found == nullptr) return answer(configuration_error());
   const json::object auth = found->as_object();
   std::string type = str(auth, "type"), id = str(auth, "id");
+  if (type == "COGNITO_USER_POOLS") {
+    std::string header = str(auth, "identitySource");
+    if (header.empty()) header = "method.request.header.Authorization";
+    if (!identity_values({header}, *proxy)) return answer(unauthorized());
+    spdlog::warn(
+        "({}) Execution failed due to configuration error: nimbus serves no Cognito user pool "
+        "to verify the token of authorizer {}",
+        proxy->request_id, id);
+    return answer(configuration_error());
+  }
   if (type != "TOKEN" && type != "REQUEST") return answer(configuration_error());
   std::string source = str(auth, "identitySource");
   auto sources = type == "TOKEN" ? std::vector<std::string>{source} : split_sources(source);

@@ -174,7 +174,8 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
                        next("");
                      });
   }
-  if (str(*method, "authorizationType") == "CUSTOM") {
+  if (std::string type = str(*method, "authorizationType");
+      type == "CUSTOM" || type == "COGNITO_USER_POOLS") {
     return authorize(api, *method, method_name, proxy, answer, std::move(next));
   }
   next("");

@@ -1,7 +1,8 @@
 """Tag keys starting with aws: are AWS's: IAM, Kinesis, Step Functions and
 Scheduler refuse them from clients, each with its own error code, on create
 and on tag and untag calls, and change nothing. Every service reads the
-prefix in any case (common/tag_keys.h). CloudFormation's calls set them
+prefix in any case (common/tag_keys.h), CloudWatch alarms, S3 and
+CloudFormation's stack tags too. CloudFormation's calls set them
 (test_cfn_stack_api checks the aws:cloudformation:* tags)."""
 
 import json
@@ -124,6 +125,16 @@ class AwsTagKeysTest(ServerTestCase):
         with self.assertRaises(ClientError):
             sqs.create_queue(QueueName="cased", tags={"AWS:x": "1"})
         self.assertNotIn("QueueUrls", sqs.list_queues())
+        cw = self.server.boto3_client("cloudwatch")
+        refused("InvalidParameterValue", cw.put_metric_alarm, AlarmName="cased",
+                Namespace="N", MetricName="m", Statistic="Sum", Period=60,
+                EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+                Tags=[{"Key": "AWS:x", "Value": "1"}])
+        self.assertEqual(cw.describe_alarms(AlarmNames=["cased"])["MetricAlarms"], [])
+        cfn = self.server.boto3_client("cloudformation")
+        refused("ValidationError", cfn.create_stack, StackName="cased",
+                TemplateBody='{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}',
+                Tags=[{"Key": "Aws:x", "Value": "1"}])
 
 
 if __name__ == "__main__":

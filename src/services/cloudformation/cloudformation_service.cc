@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/cloudformation/errors.h"
 #include "services/cloudformation/policy.h"
 #include "services/cloudformation/template_url.h"
@@ -200,7 +201,7 @@ Result<StackRequest> CloudFormationService::stack_request(const json::object& in
   req.notification_arns = string_list(in, "NotificationARNs");
   if (const auto* t = in.if_contains("Tags"); t && t->is_array()) req.tags = t->as_array();
   for (const auto& tag : req.tags) {
-    if (tag.is_object() && str(tag.as_object(), "Key").starts_with("aws:")) {
+    if (tag.is_object() && reserved_tag_key(str(tag.as_object(), "Key"))) {
       return Error::validation("aws: prefixed tag key names are not allowed for external use.");
     }
   }

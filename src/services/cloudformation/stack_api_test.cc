@@ -144,6 +144,13 @@ TEST_F(StackApiTest, AwsTagKeysAreNotTheTemplates) {
   EXPECT_EQ(refused.error().message,
             "aws: prefixed tag key names are not allowed for external use.");
   EXPECT_EQ(status("aws-tags"), "ValidationError");
+  // The prefix in any case (common/tag_keys.h).
+  json::array upper_tag{json::object{{"Key", "AWS:x"}, {"Value", "x"}}};
+  refused = try_call("CreateStack",
+                     {{"StackName", "aws-tags"}, {"TemplateBody", kTagged}, {"Tags", upper_tag}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "aws: prefixed tag key names are not allowed for external use.");
   call("CreateStack", {{"StackName", "own-aws"}, {"TemplateBody", R"(
 Resources:
   Good: {Type: AWS::SQS::Queue}

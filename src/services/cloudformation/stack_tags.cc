@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 
 namespace nimbus::services::cloudformation {
 
@@ -53,7 +54,7 @@ Result<json::object> with_stack_tags(const StackState& s, const std::string& log
     for (const auto& tag : own->as_array()) {
       if (tag.is_object()) {
         std::string key = str(tag.as_object(), "Key");
-        if (key.starts_with("aws:")) {
+        if (reserved_tag_key(key)) {
           return Error::validation("aws: prefixed tag key names are not allowed for external use.");
         }
         keys.insert(std::move(key));

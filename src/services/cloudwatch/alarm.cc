@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/cloudwatch/errors.h"
 #include "services/cloudwatch/input.h"
 
@@ -64,7 +65,7 @@ Result<Tags> read_tags(const json::object& in) {
     const auto* o = t.if_object();
     if (o == nullptr) continue;
     std::string key = str(*o, "Key");
-    if (key.starts_with("aws:")) {
+    if (reserved_tag_key(key)) {
       return errors::invalid("Invalid tag key: tag keys starting with 'aws:' are reserved.");
     }
     auto it = std::find_if(tags.begin(), tags.end(), [&](const auto& p) { return p.first == key; });

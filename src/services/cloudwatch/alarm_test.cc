@@ -255,6 +255,13 @@ TEST_F(AlarmTest, RefusesWhatAwsRefuses) {
   expect_error("ListTagsForResource",
                {{"ResourceARN", "arn:aws:cloudwatch:us-east-1:000000000000:alarm:nope"}},
                "ResourceNotFoundException");
+  // Tag keys starting with aws: (in any case) are AWS's.
+  for (const char* key : {"aws:x", "AWS:x"}) {
+    expect_error(
+        "PutMetricAlarm",
+        alarm_input("a", {{"Tags", json::array{json::object{{"Key", key}, {"Value", "1"}}}}}),
+        "InvalidParameterValue");
+  }
   // Nothing changed.
   EXPECT_EQ(state("a"), "INSUFFICIENT_DATA");
   EXPECT_EQ(call("DescribeAlarms", {}).at("MetricAlarms").as_array().size(), 1u);

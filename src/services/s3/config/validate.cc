@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/s3/config/errors.h"
 
 namespace nimbus::s3config {
@@ -90,7 +91,7 @@ Status validate_tag_set(const json::object& tagging, std::size_t max_tags) {
       return invalid_tag("The TagKey you have provided is invalid");
     }
     if (value.size() > 256) return invalid_tag("The TagValue you have provided is invalid");
-    if (key.starts_with("aws:")) {
+    if (reserved_tag_key(key)) {
       return invalid_tag("System tags cannot be added/updated by requester");
     }
     if (!keys.insert(key).second) {

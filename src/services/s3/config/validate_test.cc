@@ -44,6 +44,8 @@ TEST(ValidateTags, KeysValuesDuplicatesAndCounts) {
             "Cannot provide multiple Tags with the same key");
   EXPECT_EQ(message(validate_bucket_tagging(doc(R"({"TagSet":[{"Key":"aws:x","Value":"1"}]})"))),
             "System tags cannot be added/updated by requester");
+  EXPECT_EQ(message(validate_bucket_tagging(doc(R"({"TagSet":[{"Key":"AWS:x","Value":"1"}]})"))),
+            "System tags cannot be added/updated by requester");
   EXPECT_EQ(message(validate_bucket_tagging(doc(R"({"TagSet":[{"Key":"","Value":"1"}]})"))),
             "The TagKey you have provided is invalid");
   boost::json::object long_value{{"TagSet", {{{"Key", "k"}, {"Value", std::string(257, 'v')}}}}};

@@ -231,23 +231,28 @@ struct Detector {
   }
 };
 
-ParseResult parse_request(const http::Request& request, const ModelRegistry& models,
-                          std::string_view scope_service) {
-  Detector d{Detector::impl_of(models)};
+namespace {
+
+bool names_rpcv2(const http::Request& request) {
   auto path = request.path();
-  if (http::iequals(request.header("smithy-protocol"), "rpc-v2-cbor") ||
-      (path.starts_with("/service/") && path.find("/operation/") != std::string_view::npos)) {
-    return d.cbor(request, scope_service);
-  }
+  return http::iequals(request.header("smithy-protocol"), "rpc-v2-cbor") ||
+         (path.starts_with("/service/") && path.find("/operation/") != std::string_view::npos);
+}
+
+bool is_form(const http::Request& request) {
+  return request.method == "POST" &&
+         request.header("content-type").find("application/x-www-form-urlencoded") !=
+             std::string_view::npos;
+}
+
+ParseResult detect_and_parse(const Detector& d, const http::Request& request,
+                             std::string_view scope_service) {
+  if (names_rpcv2(request)) return d.cbor(request, scope_service);
   if (request.has_header("x-amz-target")) return d.json_target(request, scope_service);
 
   // awsQuery: Action in a form body, else in the query string.
-  auto content_type = request.header("content-type");
   input::FormParams params;
-  if (request.method == "POST" &&
-      content_type.find("application/x-www-form-urlencoded") != std::string_view::npos) {
-    params = input::parse_form(request.body);
-  }
+  if (is_form(request)) params = input::parse_form(request.body);
   auto query = input::parse_form(request.query());
   bool has_action = false;
   for (const auto& [k, v] : params) has_action = has_action || k == "Action";
@@ -257,6 +262,39 @@ ParseResult parse_request(const http::Request& request, const ModelRegistry& mod
   }
   if (has_action) return d.query(request, params, scope_service);
   return d.rest(request, scope_service);
+}
+
+// The largest body a gzip request body may inflate to (the edge's limit on
+// a buffered body).
+constexpr size_t kMaxInflatedBody = 16 * 1024 * 1024;
+
+}  // namespace
+
+// RPC requests may come gzip-compressed (Content-Encoding: gzip: botocore and
+// the JS SDK compress CloudWatch PutMetricData from 10 KiB on); their body is
+// inflated before parsing. A REST body's Content-Encoding belongs to the
+// payload (S3 stores it with the object), so a request that turns out to be
+// REST is parsed as it came.
+ParseResult parse_request(const http::Request& request, const ModelRegistry& models,
+                          std::string_view scope_service) {
+  Detector d{Detector::impl_of(models)};
+  bool rpc = names_rpcv2(request) || request.has_header("x-amz-target") || is_form(request);
+  if (!rpc || request.body.empty() || !input::gzip_encoded(request)) {
+    return detect_and_parse(d, request, scope_service);
+  }
+  http::Request inflated = request;
+  auto body = input::gunzip(request.body, kMaxInflatedBody);
+  inflated.body = body ? std::move(*body) : std::string();
+  auto r = detect_and_parse(d, inflated, scope_service);
+  Protocol p = r.call ? r.call->protocol : r.failure->protocol;
+  if (p == Protocol::kRestJson || p == Protocol::kRestXml) {
+    return detect_and_parse(d, request, scope_service);
+  }
+  if (!body) {
+    return fail(p, r.call ? r.call->service : r.failure->service, body.take_error(),
+                r.call ? r.call->query_mode : r.failure->query_mode);
+  }
+  return r;
 }
 
 }  // namespace nimbus::protocol

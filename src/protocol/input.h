@@ -34,6 +34,12 @@ Result<boost::json::object> parse_cbor(const ServiceModel& model, const Operatio
                                        std::string_view body,
                                        cbor::Epoch epoch = cbor::Epoch::kMilliseconds);
 
+// Content-Encoding names gzip: the body is a gzip member (RFC 1952).
+bool gzip_encoded(const http::Request& request);
+// The decompressed body; SerializationException when it is not one whole
+// gzip member or inflates beyond `max_bytes`.
+Result<std::string> gunzip(std::string_view body, size_t max_bytes);
+
 // The REST operation whose method and requestUri match the request, or
 // nullptr. Several operations may share a route (S3 PutObject / UploadPart):
 // the one whose required header and query members are present wins.

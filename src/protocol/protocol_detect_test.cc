@@ -166,6 +166,56 @@ TEST(Detect, RpcV2CborByHeaderOrPath) {
   EXPECT_EQ(r.failure->error.code, "UnknownOperationException");
 }
 
+std::string unhex(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  }
+  return out;
+}
+
+// botocore and the JS SDK gzip CloudWatch PutMetricData bodies from 10 KiB.
+TEST(Detect, GzipRequestBodiesOfRpcProtocols) {
+  // {"Namespace":"N","MetricData":[{"MetricName":"m","Value":1}]}, gzipped.
+  const std::string put = unhex(
+      "1f8b0800000000000203ab56f24bcc4d2d2e484c4e55b252f253d251f24d2d29ca4c76492c4954b28aae86724"
+      "18a80f2b940f9b0c49c5220dbb036b6160072d725b33d000000");
+  auto json =
+      json_call("GraniteServiceVersion20100801.PutMetricData", put, "application/x-amz-json-1.0");
+  json.headers.emplace_back("content-encoding", "gzip");
+  auto r = parse_request(json, models(), "monitoring");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->input.at("Namespace"), json::value("N"));
+  EXPECT_EQ(r.call->input.at("MetricData").at(0).at("MetricName"), json::value("m"));
+
+  // awsQuery: Action=ListMetrics&Version=2010-08-01&Namespace=N, gzipped.
+  auto q = form(unhex(
+      "1f8b0800000000000203734c2ec9cccfb3f5c92c2ef14d2d29ca4c2e560b4b2d2a06891919181ae81a58e81a18"
+      "aaf925e6a616172426a7dafa010076acb3a931000000"));
+  q.headers.emplace_back("content-encoding", "gzip");
+  r = parse_request(q, models(), "monitoring");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->operation_name, "ListMetrics");
+  EXPECT_EQ(r.call->input.at("Namespace"), json::value("N"));
+
+  // Truncated or not gzip at all: SerializationException in the request's protocol.
+  json.body = put.substr(0, put.size() - 9);
+  r = parse_request(json, models(), "monitoring");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->protocol, Protocol::kJson10);
+  EXPECT_EQ(r.failure->error.code, "SerializationException");
+  json.body = "{}";
+  r = parse_request(json, models(), "monitoring");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->error.code, "SerializationException");
+
+  // A REST body's encoding is the payload's own: S3 keeps the bytes.
+  r = parse_request(make("PUT", "/bucket/a.gz", {{"content-encoding", "gzip"}}, put), models(),
+                    "s3");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->input["Body"], json::value(put));
+}
+
 TEST(Detect, RestRoutes) {
   auto r = parse_request(make("GET", "/2015-03-31/functions/my-fn?Qualifier=v1"), models(), "");
   ASSERT_TRUE(r.call) << r.failure->error.message;

@@ -68,6 +68,26 @@ class CloudWatchBoto3Test(ServerTestCase):
             EndTime=t + datetime.timedelta(minutes=1), Period=60, ExtendedStatistics=["p50"])
         self.assertEqual(ext["Datapoints"][0]["ExtendedStatistics"], {"p50": 20.0})
 
+    def test_large_put_is_gzipped_by_current_botocore(self):
+        # botocore (since 1.31) gzips PutMetricData bodies from 10 KiB on.
+        encodings = []
+        self.cw.meta.events.register(
+            "before-send.cloudwatch.PutMetricData",
+            lambda request, **_: encodings.append(request.headers.get("Content-Encoding")))
+        t = minute(-1)
+        data = [{"MetricName": f"M{i:03d}", "Dimensions": [{"Name": "Host", "Value": "h" * 40}],
+                 "Timestamp": t, "Value": float(i)} for i in range(150)]
+        self.cw.put_metric_data(Namespace="E2E/Gzip", MetricData=data)
+        try:
+            import botocore.compress  # noqa: F401
+            self.assertIn(encodings[0], (b"gzip", "gzip"))
+        except ImportError:
+            self.assertIsNone(encodings[0])
+        paginator = self.cw.get_paginator("list_metrics")
+        names = {m["MetricName"] for page in paginator.paginate(Namespace="E2E/Gzip")
+                 for m in page["Metrics"]}
+        self.assertEqual(len(names), 150)
+
     def test_get_metric_data(self):
         t = minute(-3)
         for i in range(3):

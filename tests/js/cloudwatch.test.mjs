@@ -8,6 +8,7 @@ import {
   DescribeAlarmsCommand,
   GetMetricStatisticsCommand,
   InvalidParameterValueException,
+  ListMetricsCommand,
   PutMetricAlarmCommand,
   PutMetricDataCommand,
   ResourceNotFound,
@@ -67,6 +68,34 @@ test('PutMetricData and GetMetricStatistics speak CBOR with second timestamps', 
   assert.equal(p.Maximum, 8);
   assert.equal(p.Minimum, 1.5);
   assert.equal(p.Unit, 'Milliseconds');
+});
+
+// The SDK gzips PutMetricData bodies from 10 KiB on. Over RPC v2 CBOR this
+// SDK version keeps the uncompressed Content-Length (set when serializing,
+// before the compression middleware), so such a request cannot complete
+// against any server; the default awsJson 1.0 client is used here.
+test('a PutMetricData of 10 KiB and more arrives gzip-compressed and is read', async () => {
+  const json = new CloudWatchClient(server.clientConfig);
+  const encodings = [];
+  json.middlewareStack.add((next) => async (args) => {
+    encodings.push(args.request.headers['content-encoding']);
+    return next(args);
+  }, { step: 'finalizeRequest', name: 'recordEncoding' });
+  const at = new Date(Date.now() - 60000);
+  const MetricData = Array.from({ length: 150 }, (_, i) => ({
+    MetricName: `Gz${String(i).padStart(3, '0')}`, Dimensions: [{ Name: 'Host', Value: 'h'.repeat(40) }],
+    Timestamp: at, Value: i,
+  }));
+  await json.send(new PutMetricDataCommand({ Namespace: 'JS/Gzip', MetricData }));
+  assert.equal(encodings[0], 'gzip');
+  const names = new Set();
+  let NextToken;
+  do {
+    const page = await cw.send(new ListMetricsCommand({ Namespace: 'JS/Gzip', NextToken }));
+    for (const m of page.Metrics) names.add(m.MetricName);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  assert.equal(names.size, 150);
 });
 
 test('PutMetricAlarm and DescribeAlarms round-trip an alarm', async () => {

@@ -34,14 +34,19 @@ class AlarmsTest(ServerTestCase):
             call(**kwargs)
         return cm.exception.response["Error"]["Code"]
 
-    def test_breach_notifies_topic(self):
+    def inbox(self, name, **attributes):
+        """A queue subscribed to a new topic: (sqs client, queue URL, topic ARN)."""
         sqs = self.server.boto3_client("sqs")
         sns = self.server.boto3_client("sns")
-        url = sqs.create_queue(QueueName="alarm-inbox")["QueueUrl"]
+        url = sqs.create_queue(QueueName=name + "-inbox")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        topic = sns.create_topic(Name="ops-alarms")["TopicArn"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        topic = sns.create_topic(Name=name)["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
+        return sqs, url, topic
+
+    def test_breach_notifies_topic(self):
+        sqs, url, topic = self.inbox("ops-alarms")
         self.cw.put_metric_alarm(**alarm_args("errors-high", AlarmActions=[topic],
                                               AlarmDescription="too many errors",
                                               Dimensions=[{"Name": "Fn", "Value": "f"}]))
@@ -110,6 +115,37 @@ class AlarmsTest(ServerTestCase):
         self.assertEqual(self.cw.list_tags_for_resource(ResourceARN=arn)["Tags"], [])
         self.cw.delete_alarms(AlarmNames=["manual"])
         self.assertEqual(self.cw.describe_alarms(AlarmNames=["manual"])["MetricAlarms"], [])
+
+    def test_composite_alarm_follows_children_and_notifies(self):
+        sqs, url, topic = self.inbox("composite-alarms", RawMessageDelivery="true")
+        for name in ("c-cpu", "c-deploy"):
+            self.cw.put_metric_alarm(**alarm_args(name, TreatMissingData="ignore"))
+            self.cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="start")
+        rule = 'ALARM(c-cpu) AND NOT ALARM("c-deploy")'
+        self.cw.put_composite_alarm(AlarmName="c-page", AlarmRule=rule, AlarmActions=[topic])
+        got = self.cw.describe_alarms(AlarmNames=["c-page"], AlarmTypes=["CompositeAlarm"])
+        self.assertEqual(got["CompositeAlarms"][0]["StateValue"], "OK")
+        self.assertEqual(got["CompositeAlarms"][0]["AlarmRule"], rule)
+        self.assertEqual(self.cw.describe_alarms(AlarmNames=["c-page"])["MetricAlarms"], [])
+        self.cw.set_alarm_state(AlarmName="c-cpu", StateValue="ALARM", StateReason="hot")
+        m = wait_until(lambda: (sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)
+                                .get("Messages") or [None])[0], timeout=20)
+        self.assertIsNotNone(m, "no composite alarm notification arrived")
+        body = json.loads(m["Body"])
+        self.assertEqual((body["AlarmName"], body["NewStateValue"], body["OldStateValue"]),
+                         ("c-page", "ALARM", "OK"))
+        self.assertEqual(body["AlarmRule"], rule)
+        kids = self.cw.describe_alarms(ChildrenOfAlarmName="c-page")["MetricAlarms"]
+        self.assertEqual(sorted(k["AlarmName"] for k in kids), ["c-cpu", "c-deploy"])
+        parents = self.cw.describe_alarms(ParentsOfAlarmName="c-deploy")["CompositeAlarms"]
+        self.assertEqual([p["AlarmName"] for p in parents], ["c-page"])
+        self.cw.set_alarm_state(AlarmName="c-deploy", StateValue="ALARM", StateReason="deploy")
+        got = self.cw.describe_alarms(AlarmNames=["c-page"], AlarmTypes=["CompositeAlarm"])
+        self.assertEqual(got["CompositeAlarms"][0]["StateValue"], "OK")
+        self.assertEqual(self.error(self.cw.put_composite_alarm, AlarmName="c-bad",
+                                    AlarmRule="ALARM(c-nothing)"), "ValidationError")
+        self.assertEqual(self.error(self.cw.put_composite_alarm, AlarmName="c-bad",
+                                    AlarmRule="ALARM(c-cpu) AND"), "ValidationError")
 
     def test_bad_input(self):
         self.assertEqual(self.error(self.cw.put_metric_alarm, **alarm_args("bad", Period=45)),

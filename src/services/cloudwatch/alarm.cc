@@ -7,6 +7,7 @@
 
 #include "common/json_fields.h"
 #include "common/tag_keys.h"
+#include "services/cloudwatch/alarm_rule.h"
 #include "services/cloudwatch/errors.h"
 #include "services/cloudwatch/input.h"
 
@@ -213,6 +214,35 @@ Result<Alarm> read_alarm(const json::object& in, const std::string& region,
   return a;
 }
 
+Result<Alarm> read_composite(const json::object& in, const std::string& region,
+                             const std::string& account) {
+  Alarm a;
+  a.name = str(in, "AlarmName");
+  if (a.name.empty()) return errors::missing("The parameter AlarmName is required.");
+  a.arn = "arn:aws:cloudwatch:" + region + ":" + account + ":alarm:" + a.name;
+  a.description = str(in, "AlarmDescription");
+  a.actions_enabled = boolean(in, "ActionsEnabled").value_or(true);
+  if (auto st = read_actions(in, "OKActions", a.ok_actions); !st) return st.take_error();
+  if (auto st = read_actions(in, "AlarmActions", a.alarm_actions); !st) return st.take_error();
+  if (auto st = read_actions(in, "InsufficientDataActions", a.insufficient_actions); !st) {
+    return st.take_error();
+  }
+  a.rule = str(in, "AlarmRule");
+  auto rule = AlarmRule::parse(a.rule);
+  if (!rule) return rule.take_error();
+  a.suppressor = str(in, "ActionsSuppressor");
+  a.suppressor_wait = integer(in, "ActionsSuppressorWaitPeriod").value_or(0);
+  a.suppressor_extension = integer(in, "ActionsSuppressorExtensionPeriod").value_or(0);
+  if (a.suppressor_wait < 0) {
+    return errors::invalid_value(std::to_string(a.suppressor_wait), "ActionsSuppressorWaitPeriod");
+  }
+  if (a.suppressor_extension < 0) {
+    return errors::invalid_value(std::to_string(a.suppressor_extension),
+                                 "ActionsSuppressorExtensionPeriod");
+  }
+  return a;
+}
+
 json::object alarm_json(const Alarm& a) {
   json::object o{{"AlarmName", a.name},
                  {"AlarmArn", a.arn},
@@ -224,11 +254,24 @@ json::object alarm_json(const Alarm& a) {
                  {"StateValue", a.state},
                  {"StateReason", a.state_reason},
                  {"StateUpdatedTimestamp", input::seconds(a.state_updated_ms)},
-                 {"StateTransitionedTimestamp", input::seconds(a.state_transitioned_ms)},
-                 {"EvaluationPeriods", a.evaluation_periods},
-                 {"ComparisonOperator", a.comparison}};
+                 {"StateTransitionedTimestamp", input::seconds(a.state_transitioned_ms)}};
   if (!a.description.empty()) o["AlarmDescription"] = a.description;
   if (!a.state_reason_data.empty()) o["StateReasonData"] = a.state_reason_data;
+  if (a.composite()) {
+    o["AlarmRule"] = a.rule;
+    if (!a.suppressor.empty()) {
+      o["ActionsSuppressor"] = a.suppressor;
+      o["ActionsSuppressorWaitPeriod"] = a.suppressor_wait;
+      o["ActionsSuppressorExtensionPeriod"] = a.suppressor_extension;
+    }
+    if (!a.suppressed_by.empty()) {
+      o["ActionsSuppressedBy"] = a.suppressed_by;
+      o["ActionsSuppressedReason"] = a.suppressed_reason;
+    }
+    return o;
+  }
+  o["EvaluationPeriods"] = a.evaluation_periods;
+  o["ComparisonOperator"] = a.comparison;
   if (!a.metric.name.empty()) o["MetricName"] = a.metric.name;
   if (!a.metric.ns.empty()) o["Namespace"] = a.metric.ns;
   if (a.metrics.empty()) o["Dimensions"] = input::dimensions_json(a.metric.dims);
@@ -280,6 +323,12 @@ std::optional<Alarm> decode_alarm(std::string_view text) {
   a.low_sample_count = str(*o, "EvaluateLowSampleCountPercentile");
   if (const auto* m = input::array(*o, "Metrics")) a.metrics = *m;
   a.threshold_metric_id = str(*o, "ThresholdMetricId");
+  a.rule = str(*o, "AlarmRule");
+  a.suppressor = str(*o, "ActionsSuppressor");
+  a.suppressor_wait = integer(*o, "ActionsSuppressorWaitPeriod").value_or(0);
+  a.suppressor_extension = integer(*o, "ActionsSuppressorExtensionPeriod").value_or(0);
+  a.suppressed_by = str(*o, "ActionsSuppressedBy");
+  a.suppressed_reason = str(*o, "ActionsSuppressedReason");
   if (auto t = read_tags(*o)) a.tags = std::move(*t);
   a.state = str(*o, "StateValue");
   if (a.state != kOk && a.state != kAlarm) a.state = std::string(kInsufficient);

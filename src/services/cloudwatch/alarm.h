@@ -42,6 +42,14 @@ struct Alarm {
   std::string low_sample_count;  // EvaluateLowSampleCountPercentile
   boost::json::array metrics;    // metric math alarms: stored, not evaluated
   std::string threshold_metric_id;
+  // A composite alarm (PutCompositeAlarm): its AlarmRule, and the alarm
+  // whose ALARM state holds back its actions.
+  std::string rule;
+  std::string suppressor;
+  int64_t suppressor_wait = 0;       // seconds
+  int64_t suppressor_extension = 0;  // seconds
+  std::string suppressed_by;         // "Alarm" while held back, else ""
+  std::string suppressed_reason;
   Tags tags;
 
   std::string state{kInsufficient};
@@ -56,8 +64,9 @@ struct Alarm {
   }
   // The statistic the alarm evaluates: Statistic or ExtendedStatistic.
   const std::string& stat() const { return statistic.empty() ? extended_statistic : statistic; }
-  // Whether nimbus evaluates it (one metric; not metric math).
+  // Whether nimbus evaluates it from a metric (one metric; not metric math).
   bool evaluated() const { return metrics.empty() && !metric.name.empty(); }
+  bool composite() const { return !rule.empty(); }
   // The actions for entering `state`.
   const std::vector<std::string>& actions_for(std::string_view state) const;
 };
@@ -67,7 +76,12 @@ struct Alarm {
 Result<Alarm> read_alarm(const boost::json::object& in, const std::string& region,
                          const std::string& account);
 
-// The MetricAlarm shape (DescribeAlarms).
+// PutCompositeAlarm's input as an Alarm (the rule checked by AlarmRule).
+Result<Alarm> read_composite(const boost::json::object& in, const std::string& region,
+                             const std::string& account);
+
+// The MetricAlarm shape, or the CompositeAlarm shape for a composite
+// (DescribeAlarms).
 boost::json::object alarm_json(const Alarm& a);
 // Stored form: the MetricAlarm shape plus "Tags"; and back.
 std::string encode_alarm(const Alarm& a);

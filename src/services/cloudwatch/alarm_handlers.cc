@@ -8,10 +8,12 @@
 #include <charconv>
 #include <limits>
 #include <memory>
+#include <set>
 
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "services/cloudwatch/alarm.h"
+#include "services/cloudwatch/alarm_rule.h"
 #include "services/cloudwatch/cloudwatch_service.h"
 #include "services/cloudwatch/errors.h"
 #include "services/cloudwatch/input.h"
@@ -77,16 +79,17 @@ std::string token_of(const std::string& s) {
 
 }  // namespace
 
-void CloudWatchService::put_metric_alarm(const CallContext& ctx, object in, Respond respond) {
-  auto read = read_alarm(in, ctx.region, ctx.account_id);
-  if (!read) return respond(read.take_error());
-  auto tags = read_tags(in);
+void CloudWatchService::put_alarm(Alarm a, Result<Tags> tags, Respond respond) {
   if (!tags) return respond(tags.take_error());
-  Alarm a = std::move(*read);
   const int64_t now = env_.clock.now_millis();
   a.configuration_updated_ms = now;
   std::vector<HistoryItem> history;
   if (auto old = alarm_store_->get(a.name)) {
+    if (old->composite() != a.composite()) {
+      return respond(errors::validation("The alarm " + a.name + " is a " +
+                                        (old->composite() ? "composite" : "metric") +
+                                        " alarm already."));
+    }
     // An update keeps the state and the tags (AWS ignores Tags here).
     a.state = old->state;
     a.state_reason = old->state_reason;
@@ -108,7 +111,39 @@ void CloudWatchService::put_metric_alarm(const CallContext& ctx, object in, Resp
     history.push_back({a.name, now, 0, "ConfigurationUpdate", "Alarm \"" + a.name + "\" created",
                        json::serialize(data)});
   }
+  std::string name = a.name;
+  bool composite = a.composite();
   alarm_store_->put(std::move(a), std::move(history), then_empty(std::move(respond)));
+  // The put is applied in memory already; a composite (INSUFFICIENT_DATA
+  // when new) is evaluated at once, its state change committed after the
+  // put and its actions run on it.
+  if (composite) alarms_->evaluate_composite(name);
+}
+
+void CloudWatchService::put_metric_alarm(const CallContext& ctx, object in, Respond respond) {
+  auto read = read_alarm(in, ctx.region, ctx.account_id);
+  if (!read) return respond(read.take_error());
+  put_alarm(std::move(*read), read_tags(in), std::move(respond));
+}
+
+void CloudWatchService::put_composite_alarm(const CallContext& ctx, object in, Respond respond) {
+  auto read = read_composite(in, ctx.region, ctx.account_id);
+  if (!read) return respond(read.take_error());
+  // Every alarm the rule names must exist (by name or ARN).
+  std::vector<std::string> missing;
+  auto all = alarm_store_->list();
+  for (const auto& ref : rule_children(read->rule)) {
+    bool found = std::any_of(all.begin(), all.end(),
+                             [&](const Alarm& a) { return a.name == ref || a.arn == ref; });
+    if (!found) missing.push_back(ref);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    return respond(errors::validation("Could not save the composite alarm as alarms [" + list +
+                                      "] in the alarm rule do not exist"));
+  }
+  put_alarm(std::move(*read), read_tags(in), std::move(respond));
 }
 
 Output CloudWatchService::describe_alarms(const CallContext&, const object& in) const {
@@ -119,8 +154,9 @@ Output CloudWatchService::describe_alarms(const CallContext&, const object& in) 
         "The parameters AlarmNames and AlarmNamePrefix are mutually exclusive.");
   }
   auto types = string_list(in, "AlarmTypes");
+  // Without AlarmTypes, only metric alarms (AWS's default).
   bool metric_alarms = types.empty() || std::count(types.begin(), types.end(), "MetricAlarm") > 0;
-  bool composite = std::count(types.begin(), types.end(), "CompositeAlarm") > 0;
+  bool composites = std::count(types.begin(), types.end(), "CompositeAlarm") > 0;
   std::string state = str(in, "StateValue");
   std::string action_prefix = str(in, "ActionPrefix");
   int64_t page = std::clamp<int64_t>(integer(in, "MaxRecords").value_or(kDescribePage), 1, 100);
@@ -130,35 +166,83 @@ Output CloudWatchService::describe_alarms(const CallContext&, const object& in) 
     if (!decoded || decoded->empty()) return errors::bad_token();
     after = *decoded;
   }
-  // Composite alarms (and their parents and children) are not served.
-  bool relatives = has(in, "ChildrenOfAlarmName") || has(in, "ParentsOfAlarmName");
-  json::array out;
+  auto all = alarm_store_->list();
+  // ChildrenOfAlarmName / ParentsOfAlarmName: the alarms a composite's rule
+  // names, or the composites naming an alarm; both kinds, and only name,
+  // ARN, state and its time (as AWS answers these).
+  std::string children_of = str(in, "ChildrenOfAlarmName");
+  std::string parents_of = str(in, "ParentsOfAlarmName");
+  bool relatives = !children_of.empty() || !parents_of.empty();
+  if (relatives) {
+    bool others = !names.empty() || !prefix.empty() || !types.empty() || !state.empty() ||
+                  !action_prefix.empty() || (!children_of.empty() && !parents_of.empty());
+    if (others) {
+      return errors::combination(
+          "ChildrenOfAlarmName and ParentsOfAlarmName take no other parameters but MaxRecords "
+          "and NextToken.");
+    }
+    metric_alarms = composites = true;
+  }
+  std::vector<std::string> refs;  // children_of's rule
+  std::string parent_arn;
+  if (!children_of.empty()) {
+    auto c = alarm_store_->get(children_of);
+    if (c && c->composite()) refs = rule_children(c->rule);
+  }
+  if (!parents_of.empty()) {
+    if (auto a = alarm_store_->get(parents_of)) parent_arn = a->arn;
+  }
+  auto wanted = [&](const Alarm& a) {
+    if (!after.empty() && a.name <= after) return false;
+    if (!(a.composite() ? composites : metric_alarms)) return false;
+    if (!children_of.empty()) {
+      return std::find(refs.begin(), refs.end(), a.name) != refs.end() ||
+             std::find(refs.begin(), refs.end(), a.arn) != refs.end();
+    }
+    if (!parents_of.empty()) {
+      if (!a.composite()) return false;
+      auto kids = rule_children(a.rule);
+      return std::find(kids.begin(), kids.end(), parents_of) != kids.end() ||
+             (!parent_arn.empty() && std::find(kids.begin(), kids.end(), parent_arn) != kids.end());
+    }
+    if (!names.empty() && std::find(names.begin(), names.end(), a.name) == names.end()) {
+      return false;
+    }
+    if (!prefix.empty() && !a.name.starts_with(prefix)) return false;
+    if (!state.empty() && a.state != state) return false;
+    if (!action_prefix.empty()) {
+      bool found = false;
+      for (const auto* list : {&a.ok_actions, &a.alarm_actions, &a.insufficient_actions}) {
+        for (const auto& arn : *list) found = found || arn.starts_with(action_prefix);
+      }
+      if (!found) return false;
+    }
+    return true;
+  };
+  json::array metric_out, composite_out;
   std::string last;
   bool more = false;
-  if (metric_alarms && !relatives) {
-    for (const auto& a : alarm_store_->list()) {
-      if (!after.empty() && a.name <= after) continue;
-      if (!names.empty() && std::find(names.begin(), names.end(), a.name) == names.end()) continue;
-      if (!prefix.empty() && !a.name.starts_with(prefix)) continue;
-      if (!state.empty() && a.state != state) continue;
-      if (!action_prefix.empty()) {
-        bool found = false;
-        for (const auto* list : {&a.ok_actions, &a.alarm_actions, &a.insufficient_actions}) {
-          for (const auto& arn : *list) found = found || arn.starts_with(action_prefix);
-        }
-        if (!found) continue;
-      }
-      if (static_cast<int64_t>(out.size()) == page) {
-        more = true;
-        break;
-      }
-      out.push_back(alarm_json(a));
-      last = a.name;
+  int64_t count = 0;
+  for (const auto& a : all) {
+    if (!wanted(a)) continue;
+    if (count == page) {
+      more = true;
+      break;
     }
+    ++count;
+    json::object o = alarm_json(a);
+    if (relatives) {
+      o = json::object{{"AlarmName", a.name},
+                       {"AlarmArn", a.arn},
+                       {"StateValue", a.state},
+                       {"StateUpdatedTimestamp", o["StateUpdatedTimestamp"]}};
+    }
+    (a.composite() ? composite_out : metric_out).push_back(std::move(o));
+    last = a.name;
   }
   json::object result;
-  if (metric_alarms) result["MetricAlarms"] = std::move(out);
-  if (composite) result["CompositeAlarms"] = json::array{};
+  if (metric_alarms) result["MetricAlarms"] = std::move(metric_out);
+  if (composites) result["CompositeAlarms"] = std::move(composite_out);
   if (more) result["NextToken"] = token_of(last);
   return result;
 }
@@ -260,7 +344,13 @@ Output CloudWatchService::describe_alarm_history(const CallContext&, const objec
   std::string name = str(in, "AlarmName");
   std::string type = str(in, "HistoryItemType");
   auto types = string_list(in, "AlarmTypes");
+  // Without AlarmTypes, metric alarms' history only (AWS's default).
   bool metric_alarms = types.empty() || std::count(types.begin(), types.end(), "MetricAlarm") > 0;
+  bool composites = std::count(types.begin(), types.end(), "CompositeAlarm") > 0;
+  std::set<std::string> composite_names;
+  for (const auto& a : alarm_store_->list()) {
+    if (a.composite()) composite_names.insert(a.name);
+  }
   auto from = input::millis(in, "StartDate").value_or(std::numeric_limits<int64_t>::min());
   auto to = input::millis(in, "EndDate").value_or(std::numeric_limits<int64_t>::max());
   bool ascending = str(in, "ScanBy") == "TimestampAscending";
@@ -279,8 +369,11 @@ Output CloudWatchService::describe_alarm_history(const CallContext&, const objec
   json::array out;
   size_t seen = 0;
   bool more = false;
-  if (metric_alarms) {
+  {
     for (const auto& h : alarm_store_->history(name, from, to, ascending)) {
+      // History of an alarm since deleted counts as a metric alarm's.
+      bool composite = composite_names.contains(h.alarm);
+      if (!(composite ? composites : metric_alarms)) continue;
       if (!type.empty() && h.type != type) continue;
       if (seen++ < skip) continue;
       if (static_cast<int64_t>(out.size()) == page) {
@@ -288,7 +381,7 @@ Output CloudWatchService::describe_alarm_history(const CallContext&, const objec
         break;
       }
       out.push_back(json::object{{"AlarmName", h.alarm},
-                                 {"AlarmType", "MetricAlarm"},
+                                 {"AlarmType", composite ? "CompositeAlarm" : "MetricAlarm"},
                                  {"Timestamp", input::seconds(h.ms)},
                                  {"HistoryItemType", h.type},
                                  {"HistorySummary", h.summary},

@@ -49,6 +49,20 @@ json::object alarm_data(const StateChange& c) {
                         {"reason", c.old_reason},
                         {"timestamp", utc_millis(c.old_updated_ms, "+0000")}};
   if (!c.old_reason_data.empty()) previous["reasonData"] = c.old_reason_data;
+  if (a.composite()) {
+    // A composite's configuration is its rule (and suppressor).
+    json::object configuration{{"alarmRule", a.rule}};
+    if (!a.description.empty()) configuration["description"] = a.description;
+    if (!a.suppressor.empty()) {
+      configuration["actionsSuppressor"] = a.suppressor;
+      configuration["actionsSuppressorWaitPeriod"] = a.suppressor_wait;
+      configuration["actionsSuppressorExtensionPeriod"] = a.suppressor_extension;
+    }
+    return json::object{{"alarmName", a.name},
+                        {"state", state},
+                        {"previousState", previous},
+                        {"configuration", configuration}};
+  }
   json::array metrics;
   if (a.evaluated()) {
     json::object dims;
@@ -109,6 +123,26 @@ std::string sns_subject(const StateChange& c) {
 
 std::string sns_message(const StateChange& c) {
   const Alarm& a = c.alarm;
+  json::object m{
+      {"AlarmName", a.name},
+      {"AlarmDescription",
+       a.description.empty() ? json::value(nullptr) : json::value(a.description)},
+      {"AWSAccountId", c.account},
+      {"AlarmConfigurationUpdatedTimestamp", utc_millis(a.configuration_updated_ms, "+0000")},
+      {"NewStateValue", a.state},
+      {"NewStateReason", a.state_reason},
+      {"StateChangeTime", utc_millis(a.state_updated_ms, "+0000")},
+      {"Region", region_name(c.region)},
+      {"AlarmArn", a.arn},
+      {"OldStateValue", c.old_state},
+      {"OKActions", strings(a.ok_actions)},
+      {"AlarmActions", strings(a.alarm_actions)},
+      {"InsufficientDataActions", strings(a.insufficient_actions)}};
+  if (a.composite()) {
+    // No Trigger: the rule says what a composite watches.
+    m["AlarmRule"] = a.rule;
+    return json::serialize(m);
+  }
   json::object trigger;
   if (a.evaluated()) {
     json::array dims;
@@ -138,22 +172,7 @@ std::string sns_message(const StateChange& c) {
   }
   trigger["TreatMissingData"] = a.treat_missing;
   trigger["EvaluateLowSampleCountPercentile"] = a.low_sample_count;
-  json::object m{
-      {"AlarmName", a.name},
-      {"AlarmDescription",
-       a.description.empty() ? json::value(nullptr) : json::value(a.description)},
-      {"AWSAccountId", c.account},
-      {"AlarmConfigurationUpdatedTimestamp", utc_millis(a.configuration_updated_ms, "+0000")},
-      {"NewStateValue", a.state},
-      {"NewStateReason", a.state_reason},
-      {"StateChangeTime", utc_millis(a.state_updated_ms, "+0000")},
-      {"Region", region_name(c.region)},
-      {"AlarmArn", a.arn},
-      {"OldStateValue", c.old_state},
-      {"OKActions", strings(a.ok_actions)},
-      {"AlarmActions", strings(a.alarm_actions)},
-      {"InsufficientDataActions", strings(a.insufficient_actions)},
-      {"Trigger", std::move(trigger)}};
+  m["Trigger"] = std::move(trigger);
   return with_number(m, kThresholdMarker, a.threshold.value_or(0));
 }
 

@@ -8,6 +8,7 @@
 #include "common/mutex.h"
 #include "events/subject.h"
 #include "services/cloudwatch/alarm_notice.h"
+#include "services/cloudwatch/alarm_test_kit.h"
 #include "services/cloudwatch/evaluate.h"
 #include "services/cloudwatch/test_helpers.h"
 
@@ -93,67 +94,6 @@ TEST(AlarmEvaluation, ReasonAsAwsWritesIt) {
 // ---- through the service ----
 
 // An "sns" target that keeps what it is given.
-class FakeTopics final : public events::Target {
- public:
-  Status check(const std::string&) const override { return Status::ok(); }
-  void deliver(const std::string& arn, events::Delivery d, events::DeliverDone done) override {
-    std::string subject;
-    for (const auto& a : d.attributes) {
-      if (a.name == events::kSubjectAttribute) subject = a.value;
-    }
-    {
-      MutexLock lock(mu);
-      got.push_back({arn, d.body, subject});
-    }
-    done(events::Outcome::ok("m-1"));
-  }
-  struct Got {
-    std::string arn, body, subject;
-  };
-  std::vector<Got> all() {
-    MutexLock lock(mu);
-    return got;
-  }
-  Mutex mu;
-  std::vector<Got> got GUARDED_BY(mu);
-};
-
-constexpr const char* kTopic = "arn:aws:sns:us-east-1:000000000000:ops";
-
-class AlarmTest : public CloudWatchTest {
- protected:
-  void open() override {
-    CloudWatchTest::open();
-    binding = targets.bind("sns", topics);
-  }
-  void close() override {
-    binding.reset();
-    CloudWatchTest::close();
-  }
-  json::object alarm_input(const std::string& name, json::object extra = {}) {
-    json::object in{{"AlarmName", name},
-                    {"Namespace", "App"},
-                    {"MetricName", "Latency"},
-                    {"Statistic", "Maximum"},
-                    {"Period", 60},
-                    {"EvaluationPeriods", 1},
-                    {"Threshold", 5},
-                    {"ComparisonOperator", "GreaterThanThreshold"},
-                    {"AlarmActions", json::array{kTopic}}};
-    for (auto& [k, v] : extra) in[k] = v;
-    return in;
-  }
-  json::object describe(const std::string& name) {
-    auto out = call("DescribeAlarms", {{"AlarmNames", json::array{json::value(name)}}});
-    auto& list = out.at("MetricAlarms").as_array();
-    return list.empty() ? json::object{} : list[0].as_object();
-  }
-  std::string state(const std::string& name) { return s(describe(name)["StateValue"]); }
-
-  FakeTopics topics;
-  std::unique_ptr<events::Binding> binding;
-};
-
 TEST_F(AlarmTest, PutDescribeDelete) {
   call("PutMetricAlarm",
        alarm_input("high",

@@ -8,8 +8,10 @@
 
 #include "common/json_fields.h"
 #include "common/request_id.h"
+#include "common/time_format.h"
 #include "events/subject.h"
 #include "events/target.h"
+#include "services/cloudwatch/alarm_rule.h"
 
 namespace nimbus::services::cloudwatch {
 
@@ -51,6 +53,33 @@ std::string state_history(const std::string& old_state, const std::string& old_r
   };
   return "{\"version\":\"1.0\",\"oldState\":" + state(old_state, old_reason, old_data) +
          ",\"newState\":" + state(a.state, a.state_reason, a.state_reason_data) + "}";
+}
+
+const Alarm* find_alarm(const std::vector<Alarm>& all, const std::string& ref) {
+  for (const auto& a : all) {
+    if (a.name == ref || a.arn == ref) return &a;
+  }
+  return nullptr;
+}
+
+// Whether composite `c` is part of a cycle: a composite reachable through
+// the children of the rules names it again.
+bool in_cycle(const Alarm& c, const std::vector<Alarm>& all) {
+  std::vector<const Alarm*> stack{&c};
+  std::vector<std::string> seen;
+  while (!stack.empty()) {
+    const Alarm* at = stack.back();
+    stack.pop_back();
+    for (const auto& ref : rule_children(at->rule)) {
+      const Alarm* child = find_alarm(all, ref);
+      if (child == nullptr || !child->composite()) continue;
+      if (child->name == c.name) return true;
+      if (std::find(seen.begin(), seen.end(), child->name) != seen.end()) continue;
+      seen.push_back(child->name);
+      stack.push_back(child);
+    }
+  }
+  return false;
 }
 
 struct Pending {
@@ -156,11 +185,85 @@ void Alarms::evaluate_all() {
     if (!v || v->state == a.state) continue;
     set_state(a.name, *v, false, [](Status) {});
   }
+  // Composites follow their children as they change; the tick catches
+  // what a change could not (a child deleted, a restart in between).
+  for (const auto& a : store_.list()) {
+    if (a.composite()) evaluate_composite(a.name);
+  }
+}
+
+void Alarms::evaluate_composite(const std::string& name) {
+  auto all = store_.list();
+  auto it = std::find_if(all.begin(), all.end(), [&](const Alarm& a) { return a.name == name; });
+  if (it == all.end() || !it->composite()) return;
+  auto v = composite_verdict(*it, all, nullptr);
+  if (v && v->state != it->state) set_state(name, *v, false, [](Status) {});
+}
+
+std::optional<Verdict> Alarms::composite_verdict(const Alarm& c, const std::vector<Alarm>& all,
+                                                 const Alarm* trigger) const {
+  auto rule = AlarmRule::parse(c.rule);
+  if (!rule) return std::nullopt;
+  auto find = [&all](const std::string& ref) { return find_alarm(all, ref); };
+  if (in_cycle(c, all)) return std::nullopt;
+  bool holds = rule->holds([&](const std::string& ref) {
+    const Alarm* a = find(ref);
+    return a == nullptr ? std::string() : a->state;
+  });
+  Verdict v;
+  v.state = holds ? kAlarm : kOk;
+  // The reason names the child whose change decided (or every child, when
+  // nothing changed: at creation, on a tick).
+  json::array triggering;
+  auto add = [&](const Alarm& a) {
+    triggering.push_back(json::object{
+        {"arn", a.arn},
+        {"state", json::object{{"value", a.state},
+                               {"timestamp", utc_millis(a.state_updated_ms, "+0000")}}}});
+  };
+  if (trigger != nullptr) {
+    add(*trigger);
+    v.reason = trigger->arn + " transitioned to " + trigger->state + " at " +
+               utc_millis(trigger->state_updated_ms, "+0000");
+  } else {
+    for (const auto& ref : rule->children()) {
+      if (const Alarm* a = find(ref)) add(*a);
+    }
+    v.reason = std::string("Composite alarm rule evaluated to ") + (holds ? "TRUE" : "FALSE");
+  }
+  v.reason_data = json::serialize(json::object{{"triggeringAlarms", std::move(triggering)}});
+  return v;
+}
+
+void Alarms::evaluate_parents(const Alarm& changed) {
+  auto all = store_.list();
+  for (const auto& c : all) {
+    if (!c.composite()) continue;
+    auto refs = rule_children(c.rule);
+    if (std::find(refs.begin(), refs.end(), changed.name) == refs.end() &&
+        std::find(refs.begin(), refs.end(), changed.arn) == refs.end()) {
+      continue;
+    }
+    auto v = composite_verdict(c, all, &changed);
+    if (v && v->state != c.state) set_state(c.name, *v, false, [](Status) {});
+  }
 }
 
 bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
                        std::function<void(Status)> done) {
   const int64_t now = env_.clock.now_millis();
+  // A composite's actions are held back while its ActionsSuppressor is in
+  // ALARM.
+  std::string suppressed_by;
+  std::string suppressed_reason;
+  if (auto a = store_.get(name); a && a->composite() && !a->suppressor.empty()) {
+    for (const auto& s : store_.list()) {
+      if ((s.name == a->suppressor || s.arn == a->suppressor) && s.state == kAlarm) {
+        suppressed_by = "Alarm";
+        suppressed_reason = "Alarm " + a->suppressor + " is in ALARM state";
+      }
+    }
+  }
   auto change = std::make_shared<StateChange>();
   change->account = env_.settings.account_id;
   change->region = env_.settings.region;
@@ -179,6 +282,10 @@ bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
         a.state_reason_data = v.reason_data;
         a.state_updated_ms = now;
         if (transition) a.state_transitioned_ms = now;
+        if (a.composite()) {
+          a.suppressed_by = suppressed_by;
+          a.suppressed_reason = suppressed_reason;
+        }
         history.push_back(
             {a.name, now, 0, "StateUpdate",
              "Alarm updated from " + change->old_state + " to " + a.state,
@@ -192,13 +299,14 @@ bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
     // The change is applied in memory (alarm_store.h) and its commit is
     // queued ahead of the actions' timers, so they never outrun it.
     act(*change);
+    evaluate_parents(change->alarm);
   }
   return true;
 }
 
 void Alarms::act(const StateChange& c) {
   const Alarm& a = c.alarm;
-  if (a.actions_enabled) {
+  if (a.actions_enabled && a.suppressed_by.empty()) {
     for (const auto& target : a.actions_for(a.state)) {
       auto kind = events::target_kind(target);
       if (kind == "sns") {

@@ -62,6 +62,9 @@ class Alarms {
 
   // Evaluates every alarm at the clock's now (what a tick does).
   void evaluate_all();
+  // Evaluates composite alarm `name` from its children's states now (after
+  // PutCompositeAlarm; a child's change does it by itself).
+  void evaluate_composite(const std::string& name);
   // The periods an alarm's evaluation looks at, at `now_ms` (oldest first).
   std::vector<PeriodValue> periods(const Alarm& a, int64_t now_ms) const;
 
@@ -70,6 +73,13 @@ class Alarms {
 
  private:
   void arm();
+  // A composite's verdict from `all` (the alarms now); `trigger` is the
+  // child whose change prompted it (nullptr: none). nullopt when it is part
+  // of a cycle of composites (AWS stops evaluating those).
+  std::optional<Verdict> composite_verdict(const Alarm& c, const std::vector<Alarm>& all,
+                                           const Alarm* trigger) const;
+  // The composites whose rule names `changed`, evaluated again.
+  void evaluate_parents(const Alarm& changed);
   void act(const StateChange& c);
   void queue(const std::string& target, const std::string& alarm, int64_t state_ms,
              std::string body, std::string subject);

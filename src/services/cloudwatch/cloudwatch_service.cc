@@ -37,6 +37,7 @@ const Operation<CloudWatchService> CloudWatchService::kOperations[] = {
     {"GetMetricStatistics", &CloudWatchService::get_metric_statistics, no_resources},
     {"GetMetricData", &CloudWatchService::get_metric_data, no_resources},
     {"PutMetricAlarm", &CloudWatchService::put_metric_alarm, named_alarm},
+    {"PutCompositeAlarm", &CloudWatchService::put_composite_alarm, named_alarm},
     {"DescribeAlarms", &CloudWatchService::describe_alarms, no_resources},
     {"DescribeAlarmsForMetric", &CloudWatchService::describe_alarms_for_metric, no_resources},
     {"DeleteAlarms", &CloudWatchService::delete_alarms, named_alarms},

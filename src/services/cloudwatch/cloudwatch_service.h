@@ -44,6 +44,9 @@ class CloudWatchService final : public Service {
   Output get_metric_data(const CallContext& ctx, const object& in) const;
   // alarm_handlers.cc
   void put_metric_alarm(const CallContext& ctx, object in, Respond respond);
+  void put_composite_alarm(const CallContext& ctx, object in, Respond respond);
+  // Creates or replaces alarm `a` (metric or composite) with its history.
+  void put_alarm(Alarm a, Result<Tags> tags, Respond respond);
   Output describe_alarms(const CallContext& ctx, const object& in) const;
   Output describe_alarms_for_metric(const CallContext& ctx, const object& in) const;
   void delete_alarms(const CallContext& ctx, object in, Respond respond);

@@ -88,6 +88,32 @@ class CloudWatchBoto3Test(ServerTestCase):
                  for m in page["Metrics"]}
         self.assertEqual(len(names), 150)
 
+    def test_botocore_over_rpc_v2_cbor(self):
+        # botocore picks json before smithy-rpc-v2-cbor; put CBOR first to
+        # drive its RPC v2 serializer and parser (botocore >= 1.40 has them).
+        import botocore.model
+        order = getattr(botocore.model, "PRIORITY_ORDERED_SUPPORTED_PROTOCOLS", None)
+        try:
+            from botocore.serialize import RpcV2CBORSerializer  # noqa: F401
+        except ImportError:
+            self.skipTest("this botocore has no smithy-rpc-v2-cbor client")
+        botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS = ("smithy-rpc-v2-cbor",) + order
+        try:
+            cw = self.server.boto3_client("cloudwatch")
+            self.assertEqual(cw.meta.service_model.resolved_protocol, "smithy-rpc-v2-cbor")
+        finally:
+            botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS = order
+        t = minute(-1)
+        cw.put_metric_data(Namespace="E2E/Cbor", MetricData=[
+            {"MetricName": "M", "Timestamp": t + datetime.timedelta(seconds=1.5), "Value": 2.5}])
+        out = cw.get_metric_statistics(Namespace="E2E/Cbor", MetricName="M", StartTime=t,
+                                       EndTime=t + datetime.timedelta(minutes=1), Period=60,
+                                       Statistics=["Sum"])
+        self.assertEqual([(d["Timestamp"], d["Sum"]) for d in out["Datapoints"]], [(t, 2.5)])
+        with self.assertRaises(cw.exceptions.ResourceNotFound) as cm:
+            cw.set_alarm_state(AlarmName="e2e-none", StateValue="OK", StateReason="x")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+
     def test_get_metric_data(self):
         t = minute(-3)
         for i in range(3):

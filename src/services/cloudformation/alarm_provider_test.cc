@@ -1,7 +1,8 @@
 // AWS::CloudWatch::Alarm: a stack creates the alarm through CloudWatch's
 // PutMetricAlarm with the template's properties (Ref: the name, GetAtt Arn),
 // updates it in place, fails with CloudWatch's own error, deletes it with
-// the stack.
+// the stack; AWS::CloudWatch::CompositeAlarm likewise through
+// PutCompositeAlarm, its rule naming the stack's metric alarm.
 #include <gtest/gtest.h>
 
 #include "services/cloudformation/cloudformation_service.h"
@@ -86,6 +87,72 @@ TEST_F(AlarmProviderTest, CreateUpdateDelete) {
 
   call("DeleteStack", {{"StackName", "ops"}});
   settled("ops");
+  EXPECT_TRUE(alarms().empty());
+}
+
+constexpr const char* kCompositeTemplate = R"(
+Parameters:
+  Wait: {Type: Number, Default: 120}
+Resources:
+  High:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: App
+      MetricName: Errors
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 5
+      ComparisonOperator: GreaterThanThreshold
+  Page:
+    Type: AWS::CloudWatch::CompositeAlarm
+    Properties:
+      AlarmRule: !Sub 'ALARM("${High}") AND NOT ALARM(${Quiet.Arn})'
+      AlarmDescription: page someone
+      ActionsSuppressor: !Ref Quiet
+      ActionsSuppressorWaitPeriod: !Ref Wait
+      ActionsSuppressorExtensionPeriod: 60
+  Quiet:
+    Type: AWS::CloudWatch::CompositeAlarm
+    Properties:
+      AlarmName: quiet-hours
+      AlarmRule: 'FALSE'
+Outputs:
+  Name: {Value: !Ref Page}
+  Arn: {Value: !GetAtt Page.Arn}
+)";
+
+TEST_F(AlarmProviderTest, CompositeAlarm) {
+  call("CreateStack", {{"StackName", "pager"}, {"TemplateBody", kCompositeTemplate}});
+  ASSERT_EQ(settled("pager"), "CREATE_COMPLETE") << reasons("pager");
+  auto out = outputs("pager");
+  std::string name = s(out["Name"]);
+  EXPECT_TRUE(name.starts_with("pager-Page-")) << name;
+  EXPECT_EQ(s(out["Arn"]), "arn:aws:cloudwatch:us-east-1:000000000000:alarm:" + name);
+  auto composites = [&] {
+    auto got = other("cloudwatch", "DescribeAlarms",
+                     {{"AlarmTypes", json::array{"CompositeAlarm"}}, {"AlarmNamePrefix", "pager"}});
+    return got ? got->at("CompositeAlarms").as_array() : json::array{};
+  };
+  auto list = composites();
+  ASSERT_EQ(list.size(), 1u);
+  auto c = list[0].as_object();
+  EXPECT_EQ(s(c["StateValue"]), "OK");
+  EXPECT_EQ(s(c["ActionsSuppressor"]), "quiet-hours");
+  EXPECT_EQ(c["ActionsSuppressorWaitPeriod"].as_int64(), 120);
+  EXPECT_NE(s(c["AlarmRule"]).find("ALARM(\"pager-High-"), std::string::npos) << s(c["AlarmRule"]);
+  EXPECT_NE(s(c["AlarmRule"]).find(":alarm:quiet-hours)"), std::string::npos);
+
+  call("UpdateStack", {{"StackName", "pager"},
+                       {"TemplateBody", kCompositeTemplate},
+                       {"Parameters", json::array{json::object{{"ParameterKey", "Wait"},
+                                                               {"ParameterValue", "300"}}}}});
+  ASSERT_EQ(settled("pager"), "UPDATE_COMPLETE") << reasons("pager");
+  EXPECT_EQ(composites()[0].as_object().at("ActionsSuppressorWaitPeriod").as_int64(), 300);
+
+  call("DeleteStack", {{"StackName", "pager"}});
+  settled("pager");
+  EXPECT_TRUE(composites().empty());
   EXPECT_TRUE(alarms().empty());
 }
 

@@ -1,6 +1,7 @@
-// AWS::CloudWatch::Alarm: the resource's properties are PutMetricAlarm's
-// input (the same member names), so create and update are one
-// PutMetricAlarm each and CloudWatch's checks and errors are the stack's.
+// AWS::CloudWatch::Alarm and AWS::CloudWatch::CompositeAlarm: the
+// resources' properties are PutMetricAlarm's and PutCompositeAlarm's input
+// (the same member names), so create and update are one call each and
+// CloudWatch's checks and errors are the stack's.
 #include <cmath>
 #include <string>
 
@@ -35,22 +36,41 @@ constexpr std::string_view kMembers[] = {"AlarmDescription",
                                          "Metrics",
                                          "ThresholdMetricId",
                                          "Tags"};
+// The properties PutCompositeAlarm takes.
+constexpr std::string_view kCompositeMembers[] = {"AlarmRule",
+                                                  "AlarmDescription",
+                                                  "ActionsEnabled",
+                                                  "OKActions",
+                                                  "AlarmActions",
+                                                  "InsufficientDataActions",
+                                                  "ActionsSuppressor",
+                                                  "ActionsSuppressorWaitPeriod",
+                                                  "ActionsSuppressorExtensionPeriod",
+                                                  "Tags"};
+// Members whose model type is an integer.
+constexpr std::string_view kIntegers[] = {"Period", "EvaluationPeriods", "DatapointsToAlarm",
+                                          "ActionsSuppressorWaitPeriod",
+                                          "ActionsSuppressorExtensionPeriod"};
 
 std::string alarm_name(const ResourceRequest& r) {
   return r.name_or_generated("AlarmName", 255);
 }
 
-void put_alarm(const ResourceRequest& r, const std::string& name, ProvideDone done) {
+template <size_t N>
+void put_alarm(const ResourceRequest& r, const std::string& name, const char* operation,
+               const std::string_view (&members)[N], ProvideDone done) {
   json::object in{{"AlarmName", name}};
-  for (auto member : kMembers) {
+  for (auto member : members) {
     if (const auto* v = r.properties.if_contains(member)) in[member] = *v;
   }
   // Template parameters and YAML scalars arrive as strings: the model's
   // numbers and booleans.
-  for (const char* member : {"Period", "EvaluationPeriods", "DatapointsToAlarm"}) {
+  for (auto member : kIntegers) {
+    if (!in.contains(member)) continue;
     if (auto n = integer(r.properties, member)) in[member] = *n;
   }
-  if (const auto* t = r.properties.if_contains("Threshold"); t != nullptr && t->is_string()) {
+  if (const auto* t = r.properties.if_contains("Threshold");
+      t != nullptr && t->is_string() && in.contains("Threshold")) {
     try {
       double v = std::stod(std::string(t->as_string()));
       if (std::isfinite(v)) in["Threshold"] = v;
@@ -59,18 +79,26 @@ void put_alarm(const ResourceRequest& r, const std::string& name, ProvideDone do
     }
   }
   if (auto b = boolean(r.properties, "ActionsEnabled")) in["ActionsEnabled"] = *b;
-  r.call("cloudwatch", "PutMetricAlarm", std::move(in), [r, name, done](Output out) {
+  r.call("cloudwatch", operation, std::move(in), [r, name, done](Output out) {
     if (!out) return done(out.take_error());
     done(Provided{name, json::object{{"Arn", r.arn("cloudwatch", "alarm:" + name)}}});
   });
 }
 
 void create_alarm(const ResourceRequest& r, ProvideDone done) {
-  put_alarm(r, alarm_name(r), std::move(done));
+  put_alarm(r, alarm_name(r), "PutMetricAlarm", kMembers, std::move(done));
 }
 
 void update_alarm(const ResourceRequest& r, ProvideDone done) {
-  put_alarm(r, r.physical_id, std::move(done));
+  put_alarm(r, r.physical_id, "PutMetricAlarm", kMembers, std::move(done));
+}
+
+void create_composite(const ResourceRequest& r, ProvideDone done) {
+  put_alarm(r, alarm_name(r), "PutCompositeAlarm", kCompositeMembers, std::move(done));
+}
+
+void update_composite(const ResourceRequest& r, ProvideDone done) {
+  put_alarm(r, r.physical_id, "PutCompositeAlarm", kCompositeMembers, std::move(done));
 }
 
 void delete_alarm(const ResourceRequest& r, RemoveDone done) {
@@ -85,5 +113,11 @@ void delete_alarm(const ResourceRequest& r, RemoveDone done) {
 
 const Provider kAlarm{
     "AWS::CloudWatch::Alarm", create_alarm, update_alarm, delete_alarm, {"AlarmName"}, alarm_name};
+const Provider kCompositeAlarm{"AWS::CloudWatch::CompositeAlarm",
+                               create_composite,
+                               update_composite,
+                               delete_alarm,
+                               {"AlarmName"},
+                               alarm_name};
 
 }  // namespace nimbus::services::cloudformation::providers

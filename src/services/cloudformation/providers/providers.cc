@@ -10,6 +10,7 @@ const Provider* const kProviders[] = {
     &providers::kFunction,
     &providers::kLogGroup,
     &providers::kAlarm,
+    &providers::kCompositeAlarm,
     &providers::kPermission,
     &providers::kQueue,
     &providers::kRole,

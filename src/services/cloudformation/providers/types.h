@@ -14,6 +14,7 @@ extern const Provider kBucket;              // s3.cc
 extern const Provider kBucketPolicy;        // s3.cc
 extern const Provider kLogGroup;            // data.cc
 extern const Provider kAlarm;               // cloudwatch.cc
+extern const Provider kCompositeAlarm;      // cloudwatch.cc
 extern const Provider kRole;                // iam.cc
 extern const Provider kOidcProvider;        // iam_oidc.cc
 extern const Provider kInstanceProfile;     // iam_profile.cc

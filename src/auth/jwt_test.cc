@@ -3,35 +3,16 @@
 #include "auth/jwt.h"
 
 #include <gtest/gtest.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
 
-#include "common/encoding.h"
+#include "auth/test_jwt.h"
 
 namespace nimbus::auth {
 namespace {
 
 namespace json = boost::json;
 
-std::string b64url(std::string_view bytes) {
-  std::string s = base64_encode(bytes);
-  for (auto& c : s) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  return s;
-}
-
-std::string bn_bytes(EVP_PKEY* key, const char* name) {
-  BIGNUM* bn = nullptr;
-  EVP_PKEY_get_bn_param(key, name, &bn);
-  std::string out(static_cast<size_t>(BN_num_bytes(bn)), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
-  BN_free(bn);
-  return out;
-}
+using testing::jwk_param;
+using testing::sign_jwt;
 
 class JwtTest : public ::testing::Test {
  protected:
@@ -45,23 +26,11 @@ class JwtTest : public ::testing::Test {
     EVP_PKEY_free(other_);
   }
   Jwk jwk(EVP_PKEY* k, std::string kid = "k1") {
-    return Jwk{std::move(kid), b64url(bn_bytes(k, OSSL_PKEY_PARAM_RSA_N)),
-               b64url(bn_bytes(k, OSSL_PKEY_PARAM_RSA_E))};
+    return Jwk{std::move(kid), jwk_param(k, OSSL_PKEY_PARAM_RSA_N),
+               jwk_param(k, OSSL_PKEY_PARAM_RSA_E)};
   }
   std::string sign(json::object claims, EVP_PKEY* k = nullptr, std::string alg = "RS256") {
-    std::string part = b64url(json::serialize(json::object{{"alg", alg}, {"kid", "k1"}})) + "." +
-                       b64url(json::serialize(claims));
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, k ? k : key_);
-    size_t len = 0;
-    EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(part.data()),
-                   part.size());
-    std::string sig(len, '\0');
-    EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                   reinterpret_cast<const unsigned char*>(part.data()), part.size());
-    EVP_MD_CTX_free(ctx);
-    sig.resize(len);
-    return part + "." + b64url(sig);
+    return sign_jwt({{"alg", alg}, {"kid", "k1"}}, claims, k ? k : key_);
   }
   json::object claims(int64_t exp = 2000) {
     return {{"iss", "https://issuer.example"},

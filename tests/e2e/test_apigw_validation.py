@@ -5,8 +5,8 @@ and a body matching the model, in front of a MOCK integration; urllib sees
 AWS's 400s. An API imported from an OpenAPI document (models from
 `definitions`, `x-amazon-apigateway-request-validators`) refuses a bad body
 through its imported validator, with $context.error.validationErrorString in
-its BAD_REQUEST_BODY gateway response. A COGNITO_USER_POOLS method (nimbus
-serves no user pool) lets nothing through. One server for the file."""
+its BAD_REQUEST_BODY gateway response. A COGNITO_USER_POOLS method refuses
+requests without a token of its user pool. One server for the file."""
 
 import json
 import unittest
@@ -165,9 +165,10 @@ class ApiGatewayValidationTest(ServerTestCase):
         self.assertIn("instance type (string) does not match", body["why"])
 
     def test_cognito_user_pool_method_is_never_open(self):
-        # As SAM writes a Cognito-authorized API: nimbus serves no user pool,
-        # so no token passes; none is AWS's 401, any other the authorizer
-        # configuration error, shaped by the API's gateway response.
+        # As SAM writes a Cognito-authorized API: no token, or one the pool
+        # did not sign, is AWS's 401 (UNAUTHORIZED, shaped by the API's
+        # gateway response); tokens are verified against the pool's keys
+        # (cognito_test.cc), which this offline test cannot reach.
         doc = {
             "swagger": "2.0", "info": {"title": "pool", "version": "1"},
             "securityDefinitions": {"pool": {
@@ -177,8 +178,7 @@ class ApiGatewayValidationTest(ServerTestCase):
                     "type": "cognito_user_pools",
                     "providerARNs": ["arn:aws:cognito-idp:us-east-1:000000000000:"
                                      "userpool/us-east-1_abcdefghi"]}}},
-            "x-amazon-apigateway-gateway-responses": {"AUTHORIZER_CONFIGURATION_ERROR": {
-                "statusCode": "503",
+            "x-amazon-apigateway-gateway-responses": {"UNAUTHORIZED": {
                 "responseTemplates": {"application/json": '{"type": "$context.error.responseType"}'}}},
             "paths": {"/mine": {"get": {
                 "security": [{"pool": []}],
@@ -197,9 +197,9 @@ class ApiGatewayValidationTest(ServerTestCase):
                     return r.status, json.loads(r.read() or b"null")
             except urllib.error.HTTPError as e:
                 return e.code, json.loads(e.read())
-        self.assertEqual(get({}), (401, {"message": "Unauthorized"}))
+        self.assertEqual(get({}), (401, {"type": "UNAUTHORIZED"}))
         self.assertEqual(get({"Authorization": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}),
-                         (503, {"type": "AUTHORIZER_CONFIGURATION_ERROR"}))
+                         (401, {"type": "UNAUTHORIZED"}))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 // touches.
 #include "services/apigateway/apigateway_service.h"
 
+#include "auth/jwks.h"
 #include "common/json_fields.h"
 #include "services/apigateway/rest_plan.h"
 
@@ -109,6 +110,8 @@ RestApiService::RestApiService(Environment& env, lambda::Functions* functions)
       usage_(env) {
   serve(*this, kOperations);
 }
+
+RestApiService::~RestApiService() = default;
 
 Status RestApiService::start() {
   if (auto st = store_.recover(); !st) return st;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "services/apigateway/authorizer.h"
@@ -24,11 +25,16 @@
 #include "services/operation_calls.h"
 #include "services/service.h"
 
+namespace nimbus::auth {
+class JwksCache;
+}
+
 namespace nimbus::services::apigateway {
 
 class RestApiService final : public Service {
  public:
   RestApiService(Environment& env, lambda::Functions* functions);
+  ~RestApiService() override;
 
   Status start() override;
 
@@ -44,6 +50,10 @@ class RestApiService final : public Service {
   // Stages' access logs go to CloudWatch Logs through `logs` (set once,
   // before requests arrive; without it nothing is logged).
   void use_logs(logs::LogWriter* logs) { logs_ = logs; }
+  // Where COGNITO_USER_POOLS authorizers read a user pool's keys: its
+  // issuer is `{endpoint}/{poolId}` (set once, before requests arrive;
+  // "" is AWS's https://cognito-idp.{region}.amazonaws.com).
+  void use_cognito_endpoint(std::string endpoint) { cognito_endpoint_ = std::move(endpoint); }
 
   // The REST API whose id is `id`, or null.
   ApiPtr find(const std::string& id) const { return store_.find(id); }
@@ -144,6 +154,12 @@ class RestApiService final : public Service {
                  const std::shared_ptr<ProxyRequest>& proxy,
                  std::function<void(http::Response)> answer,
                  std::function<void(std::string usage_key)> next);
+  // A COGNITO_USER_POOLS authorizer `auth` (rest_cognito.cc): `next` when
+  // the request's token is one of its user pools' and fits the method.
+  void authorize_cognito(const json::object& auth, const json::object& method,
+                         const std::shared_ptr<ProxyRequest>& proxy,
+                         std::function<void(http::Response)> answer,
+                         std::function<void(std::string usage_key)> next);
   // `mappings` are the stage's deployment's (in `api`'s plan).
   void integrate(const ApiPtr& api, const json::object& method, const Mappings& mappings,
                  const std::shared_ptr<UserRequest>& holder,
@@ -186,6 +202,9 @@ class RestApiService final : public Service {
   ApiStore store_;
   UsagePlans usage_;
   AuthorizerCache authorizer_cache_;
+  std::string cognito_endpoint_;
+  std::once_flag jwks_once_;  // user pools' keys, made at the first Cognito method
+  std::unique_ptr<nimbus::auth::JwksCache> jwks_;
   Outbound outbound_;         // HTTP and HTTP_PROXY integrations
   StageThrottles throttles_;  // stage (method / route) throttling
   StageCache cache_;          // stage caches

@@ -6,14 +6,20 @@
 // on a deny, 500 {"message":null} (AuthorizerConfigurationException) when
 // the function fails or answers something malformed.
 //
-// COGNITO_USER_POOLS authorizers: nimbus serves no user pool and verifies
-// no token, so such a method is never open: a missing identity is the
-// 401, any token the configuration error AWS answers when it cannot reach
-// the authorizer (README: "Differs").
+// COGNITO_USER_POOLS authorizers: the token (identitySource, default the
+// Authorization header) must be a JWT of one of the authorizer's user
+// pools (providerARNs, `${stageVariables.N}` replaced): its `iss` the
+// pool's issuer, signed by a key of the pool's JWKS (auth/jwks.h, from the
+// issuer's OpenID configuration), unexpired, an ID token for a method
+// without authorizationScopes, an access token with one of them for a
+// method with some. Anything else is the 401; keys that cannot be read the
+// configuration error. The integration sees requestContext.authorizer.claims.
 #include <spdlog/spdlog.h>
 
 #include <regex>
 
+#include "auth/jwks.h"
+#include "auth/jwt.h"
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/authorizer.h"
@@ -75,7 +81,86 @@ bool explicit_deny(const json::value& policy, const std::string& arn) {
   return false;
 }
 
+// The issuer of the user pool `arn` (arn:aws:cognito-idp:REGION:ACCOUNT:
+// userpool/ID) with the request's stage variables put in: `{endpoint}/ID`,
+// AWS's endpoint when `endpoint` is empty; "" for anything else.
+std::string pool_issuer(std::string arn, const ProxyRequest& p, const std::string& endpoint) {
+  constexpr std::string_view kVar = "${stageVariables.";
+  for (size_t at = arn.find(kVar); at != std::string::npos; at = arn.find(kVar, at)) {
+    size_t end = arn.find('}', at);
+    if (end == std::string::npos) return "";
+    auto it = p.stage_variables.find(arn.substr(at + kVar.size(), end - at - kVar.size()));
+    std::string value = it == p.stage_variables.end() ? "" : it->second;
+    arn.replace(at, end - at + 1, value);
+    at += value.size();
+  }
+  constexpr std::string_view kPrefix = "arn:aws:cognito-idp:";
+  constexpr std::string_view kPool = ":userpool/";
+  if (!arn.starts_with(kPrefix)) return "";
+  size_t region_end = arn.find(':', kPrefix.size());
+  size_t pool = region_end == std::string::npos ? region_end : arn.find(kPool, region_end);
+  if (pool == std::string::npos) return "";
+  std::string region = arn.substr(kPrefix.size(), region_end - kPrefix.size());
+  std::string id = arn.substr(pool + kPool.size());
+  if (region.empty() || id.empty() || id.find_first_of("/:") != std::string::npos) return "";
+  return (endpoint.empty() ? "https://cognito-idp." + region + ".amazonaws.com" : endpoint) + "/" +
+         id;
+}
+
+// REST APIs hand claims over as strings.
+json::object claims_as_strings(const json::object& claims) {
+  json::object out;
+  for (const auto& [k, v] : claims) {
+    out[k] = v.is_string() ? json::value(v.as_string()) : json::value(json::serialize(v));
+  }
+  return out;
+}
+
 }  // namespace
+
+void RestApiService::authorize_cognito(const json::object& auth, const json::object& method,
+                                       const std::shared_ptr<ProxyRequest>& proxy,
+                                       std::function<void(http::Response)> answer,
+                                       std::function<void(std::string usage_key)> next) {
+  std::string source = str(auth, "identitySource");
+  if (source.empty()) source = "method.request.header.Authorization";
+  auto values = identity_values({source}, *proxy);
+  if (!values) return answer(unauthorized());
+  auto jwt = auth::decode_jwt(values->front());
+  if (!jwt) return answer(unauthorized());
+  std::string iss = str(jwt->claims, "iss"), issuer;
+  for (const auto& arn : string_list(auth, "providerARNs")) {
+    if (!iss.empty() && pool_issuer(arn, *proxy, cognito_endpoint_) == iss) issuer = iss;
+  }
+  if (issuer.empty()) return answer(unauthorized());
+  auth::JwtRules rules;
+  rules.issuer = issuer;
+  rules.now_s = env_.clock.now_millis() / 1000;
+  rules.scopes = string_list(method, "authorizationScopes");
+  // AWS's Cognito authorizer checks no audience.
+  rules.audience = auth::string_claims(jwt->claims, "aud");
+  rules.audience.push_back(str(jwt->claims, "client_id"));
+  std::call_once(jwks_once_, [this] { jwks_ = std::make_unique<auth::JwksCache>(env_.clock); });
+  std::string kid = str(jwt->header, "kid");
+  jwks_->key(issuer, kid,
+             [jwt = std::move(*jwt), rules = std::move(rules), proxy, answer = std::move(answer),
+              next = std::move(next)](auth::KeyLookup found) {
+               if (found.unavailable) {
+                 spdlog::warn(
+                     "({}) Execution failed due to configuration error: the keys of user pool {} "
+                     "could not be read",
+                     proxy->request_id, rules.issuer);
+                 return answer(configuration_error());
+               }
+               if (!found.key || !auth::verify_signature(jwt, *found.key) ||
+                   auth::check_claims(jwt, rules).kind != auth::JwtDecision::kAllow ||
+                   str(jwt.claims, "token_use") != (rules.scopes.empty() ? "id" : "access")) {
+                 return answer(unauthorized());
+               }
+               proxy->authorizer = json::object{{"claims", claims_as_strings(jwt.claims)}};
+               next("");
+             });
+}
 
 void RestApiService::authorize(const ApiPtr& api, const json::object& method,
                                const std::string& method_name,
@@ -89,14 +174,7 @@ void RestApiService::authorize(const ApiPtr& api, const json::object& method,
   const json::object auth = found->as_object();
   std::string type = str(auth, "type"), id = str(auth, "id");
   if (type == "COGNITO_USER_POOLS") {
-    std::string header = str(auth, "identitySource");
-    if (header.empty()) header = "method.request.header.Authorization";
-    if (!identity_values({header}, *proxy)) return answer(unauthorized());
-    spdlog::warn(
-        "({}) Execution failed due to configuration error: nimbus serves no Cognito user pool "
-        "to verify the token of authorizer {}",
-        proxy->request_id, id);
-    return answer(configuration_error());
+    return authorize_cognito(auth, method, proxy, std::move(answer), std::move(next));
   }
   if (type != "TOKEN" && type != "REQUEST") return answer(configuration_error());
   std::string source = str(auth, "identitySource");

@@ -5,6 +5,8 @@
 // PutCompositeAlarm, its rule naming the stack's metric alarm.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "services/cloudformation/cloudformation_service.h"
 #include "services/cloudformation/test_stack.h"
 #include "services/cloudwatch/cloudwatch_service.h"
@@ -154,6 +156,50 @@ TEST_F(AlarmProviderTest, CompositeAlarm) {
   settled("pager");
   EXPECT_TRUE(composites().empty());
   EXPECT_TRUE(alarms().empty());
+}
+
+// Stack tags reach alarms with the aws:cloudformation:* tags, and move in
+// place on an update (PutMetricAlarm ignores Tags once the alarm exists).
+TEST_F(AlarmProviderTest, StackTagsOnAlarms) {
+  auto tag = [](const char* k, const char* v) { return json::object{{"Key", k}, {"Value", v}}; };
+  auto id = s(call("CreateStack", {{"StackName", "tagged"},
+                                   {"TemplateBody", kCompositeTemplate},
+                                   {"Tags", json::array{tag("team", "ops")}}})
+                  .at("StackId"));
+  ASSERT_EQ(settled("tagged"), "CREATE_COMPLETE") << reasons("tagged");
+  auto tags_of = [&](const std::string& logical) {
+    auto r =
+        call("DescribeStackResource", {{"StackName", "tagged"}, {"LogicalResourceId", logical}});
+    std::string name = s(r.at("StackResourceDetail").at("PhysicalResourceId"));
+    auto out = other("cloudwatch", "ListTagsForResource",
+                     {{"ResourceARN", "arn:aws:cloudwatch:us-east-1:000000000000:alarm:" + name}});
+    std::map<std::string, std::string> m;
+    if (out) {
+      for (const auto& t : out->at("Tags").as_array()) m[s(t.at("Key"))] = s(t.at("Value"));
+    }
+    return m;
+  };
+  EXPECT_EQ(tags_of("High"),
+            (std::map<std::string, std::string>{{"aws:cloudformation:logical-id", "High"},
+                                                {"aws:cloudformation:stack-id", id},
+                                                {"aws:cloudformation:stack-name", "tagged"},
+                                                {"team", "ops"}}));
+  EXPECT_EQ(tags_of("Page").at("aws:cloudformation:logical-id"), "Page");
+  call("UpdateStack", {{"StackName", "tagged"},
+                       {"UsePreviousTemplate", true},
+                       {"Tags", json::array{tag("team", "sre"), tag("cost", "7")}}});
+  ASSERT_EQ(settled("tagged"), "UPDATE_COMPLETE") << reasons("tagged");
+  auto now = tags_of("Quiet");
+  EXPECT_EQ(now.at("team"), "sre");
+  EXPECT_EQ(now.at("cost"), "7");
+  EXPECT_EQ(now.at("aws:cloudformation:stack-name"), "tagged");
+  // A user may not set or remove aws: keys.
+  std::string arn = "arn:aws:cloudwatch:us-east-1:000000000000:alarm:quiet-hours";
+  auto refused =
+      other("cloudwatch", "UntagResource",
+            {{"ResourceARN", arn}, {"TagKeys", json::array{"aws:cloudformation:stack-name"}}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "InvalidParameterValue");
 }
 
 }  // namespace

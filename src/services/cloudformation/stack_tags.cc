@@ -31,6 +31,8 @@ constexpr Tagged kTagged[] = {
     {"AWS::StepFunctions::StateMachine", true},
     {"AWS::Kinesis::Stream", true},
     {"AWS::Scheduler::ScheduleGroup", true},
+    {"AWS::CloudWatch::Alarm", true},
+    {"AWS::CloudWatch::CompositeAlarm", true},
     {"AWS::CloudFormation::Stack", false},
 };
 

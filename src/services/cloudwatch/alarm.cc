@@ -58,7 +58,7 @@ const std::vector<std::string>& Alarm::actions_for(std::string_view s) const {
   return insufficient_actions;
 }
 
-Result<Tags> read_tags(const json::object& in) {
+Result<Tags> read_tags(const json::object& in, bool aws_keys) {
   Tags tags;
   const auto* list = input::array(in, "Tags");
   if (list == nullptr) return tags;
@@ -66,7 +66,7 @@ Result<Tags> read_tags(const json::object& in) {
     const auto* o = t.if_object();
     if (o == nullptr) continue;
     std::string key = str(*o, "Key");
-    if (reserved_tag_key(key)) {
+    if (!aws_keys && reserved_tag_key(key)) {
       return errors::invalid("Invalid tag key: tag keys starting with 'aws:' are reserved.");
     }
     auto it = std::find_if(tags.begin(), tags.end(), [&](const auto& p) { return p.first == key; });
@@ -329,7 +329,7 @@ std::optional<Alarm> decode_alarm(std::string_view text) {
   a.suppressor_extension = integer(*o, "ActionsSuppressorExtensionPeriod").value_or(0);
   a.suppressed_by = str(*o, "ActionsSuppressedBy");
   a.suppressed_reason = str(*o, "ActionsSuppressedReason");
-  if (auto t = read_tags(*o)) a.tags = std::move(*t);
+  if (auto t = read_tags(*o, true)) a.tags = std::move(*t);
   a.state = str(*o, "StateValue");
   if (a.state != kOk && a.state != kAlarm) a.state = std::string(kInsufficient);
   a.state_reason = str(*o, "StateReason");

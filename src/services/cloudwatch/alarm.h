@@ -87,8 +87,10 @@ boost::json::object alarm_json(const Alarm& a);
 std::string encode_alarm(const Alarm& a);
 std::optional<Alarm> decode_alarm(std::string_view text);
 
-// A Tags member (list of Key/Value), with AWS's checks.
-Result<Tags> read_tags(const boost::json::object& in);
+// A Tags member (list of Key/Value), with AWS's checks; `aws_keys`: aws:
+// keys are taken (from CloudFormation, services::takes_aws_tags, and from
+// the store), else refused.
+Result<Tags> read_tags(const boost::json::object& in, bool aws_keys = false);
 boost::json::array tags_json(const Tags& tags);
 
 }  // namespace nimbus::services::cloudwatch

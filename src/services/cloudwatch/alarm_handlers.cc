@@ -12,6 +12,7 @@
 
 #include "common/encoding.h"
 #include "common/json_fields.h"
+#include "common/tag_keys.h"
 #include "services/cloudwatch/alarm.h"
 #include "services/cloudwatch/alarm_rule.h"
 #include "services/cloudwatch/cloudwatch_service.h"
@@ -123,7 +124,7 @@ void CloudWatchService::put_alarm(Alarm a, Result<Tags> tags, Respond respond) {
 void CloudWatchService::put_metric_alarm(const CallContext& ctx, object in, Respond respond) {
   auto read = read_alarm(in, ctx.region, ctx.account_id);
   if (!read) return respond(read.take_error());
-  put_alarm(std::move(*read), read_tags(in), std::move(respond));
+  put_alarm(std::move(*read), read_tags(in, takes_aws_tags(ctx)), std::move(respond));
 }
 
 void CloudWatchService::put_composite_alarm(const CallContext& ctx, object in, Respond respond) {
@@ -143,7 +144,7 @@ void CloudWatchService::put_composite_alarm(const CallContext& ctx, object in, R
     return respond(errors::validation("Could not save the composite alarm as alarms [" + list +
                                       "] in the alarm rule do not exist"));
   }
-  put_alarm(std::move(*read), read_tags(in), std::move(respond));
+  put_alarm(std::move(*read), read_tags(in, takes_aws_tags(ctx)), std::move(respond));
 }
 
 Output CloudWatchService::describe_alarms(const CallContext&, const object& in) const {
@@ -393,11 +394,11 @@ Output CloudWatchService::describe_alarm_history(const CallContext&, const objec
   return result;
 }
 
-void CloudWatchService::tag_resource(const CallContext&, object in, Respond respond) {
+void CloudWatchService::tag_resource(const CallContext& ctx, object in, Respond respond) {
   std::string arn = str(in, "ResourceARN");
   auto name = alarm_of_arn(arn);
   if (!name) return respond(errors::resource_not_found(arn));
-  auto tags = read_tags(in);
+  auto tags = read_tags(in, takes_aws_tags(ctx));
   if (!tags) return respond(tags.take_error());
   auto refused = std::make_shared<std::optional<Error>>();
   auto edited = alarm_store_->edit(
@@ -432,11 +433,16 @@ void CloudWatchService::tag_resource(const CallContext&, object in, Respond resp
   if (!edited) respond(errors::resource_not_found(arn));
 }
 
-void CloudWatchService::untag_resource(const CallContext&, object in, Respond respond) {
+void CloudWatchService::untag_resource(const CallContext& ctx, object in, Respond respond) {
   std::string arn = str(in, "ResourceARN");
   auto name = alarm_of_arn(arn);
   if (!name) return respond(errors::resource_not_found(arn));
   auto keys = string_list(in, "TagKeys");
+  if (!takes_aws_tags(ctx) && std::any_of(keys.begin(), keys.end(), [](const std::string& k) {
+        return reserved_tag_key(k);
+      })) {
+    return respond(errors::invalid("Invalid tag key: tag keys starting with 'aws:' are reserved."));
+  }
   auto refused = std::make_shared<bool>(false);
   auto edited = alarm_store_->edit(
       *name,

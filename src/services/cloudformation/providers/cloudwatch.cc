@@ -79,9 +79,19 @@ void put_alarm(const ResourceRequest& r, const std::string& name, const char* op
     }
   }
   if (auto b = boolean(r.properties, "ActionsEnabled")) in["ActionsEnabled"] = *b;
-  r.call("cloudwatch", operation, std::move(in), [r, name, done](Output out) {
-    if (!out) return done(out.take_error());
-    done(Provided{name, json::object{{"Arn", r.arn("cloudwatch", "alarm:" + name)}}});
+  std::string arn = r.arn("cloudwatch", "alarm:" + name);
+  std::vector<provide::Step> steps{provide::call_step(r, "cloudwatch", operation, std::move(in))};
+  // The put takes Tags when it creates the alarm only: an update moves
+  // them with TagResource / UntagResource.
+  if (!r.physical_id.empty()) {
+    for (auto& s : provide::retag_steps(
+             r, {"cloudwatch", "TagResource", "UntagResource", "ResourceARN"}, arn)) {
+      steps.push_back(std::move(s));
+    }
+  }
+  provide::in_order(std::move(steps), [name, arn, done](Status st) {
+    if (!st) return done(st.take_error());
+    done(Provided{name, json::object{{"Arn", arn}}});
   });
 }
 

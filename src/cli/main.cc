@@ -111,6 +111,17 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                        return ok ? std::string() : std::string("1 to 60 seconds");
                      },
                      "SECONDS"));
+  service_option("apigateway", "cognito-endpoint",
+                 "REST APIs' COGNITO_USER_POOLS authorizers read a user pool's keys from "
+                 "URL/POOL_ID instead of https://cognito-idp.REGION.amazonaws.com/POOL_ID "
+                 "(a Cognito emulator, an offline issuer)",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       bool ok = (v.starts_with("http://") || v.starts_with("https://")) &&
+                                 !v.ends_with("/") && v.find_first_of(" \r\n\t") == v.npos;
+                       return ok ? std::string() : std::string("an http(s) URL without a final /");
+                     },
+                     "URL"));
   service_option("kinesis", "shard-limits",
                  "on: per-shard write limits of 1 MiB/s and 1000 records/s, as AWS (default); "
                  "off: no limit",

@@ -2,7 +2,9 @@
 (its openid-configuration and JWKS on an ephemeral port, an RSA key made with
 `cryptography`), tokens signed here, and the real server checking them:
 no token, a forged or expired token (401 with www-authenticate), a missing
-scope (403), and a good token whose claims reach the function."""
+scope (403), and a good token whose claims reach the function. REST
+COGNITO_USER_POOLS authorizers against the same kind of issuer standing in
+for a user pool (`--apigateway-cognito-endpoint`)."""
 
 import base64
 import http.server
@@ -24,9 +26,10 @@ def int_bytes(n):
 
 
 class Issuer:
-    """An OpenID issuer on 127.0.0.1: discovery document and key set."""
+    """An OpenID issuer on 127.0.0.1: discovery document and key set, under
+    `prefix` (a Cognito user pool's issuer is the endpoint and its pool id)."""
 
-    def __init__(self):
+    def __init__(self, prefix=""):
         from cryptography.hazmat.primitives.asymmetric import rsa
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         numbers = self.key.public_key().public_numbers()
@@ -36,9 +39,9 @@ class Issuer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                if self.path == "/.well-known/openid-configuration":
+                if self.path == prefix + "/.well-known/openid-configuration":
                     body = {"issuer": issuer.url, "jwks_uri": issuer.url + "/jwks"}
-                elif self.path == "/jwks":
+                elif self.path == prefix + "/jwks":
                     body = jwks
                 else:
                     self.send_response(404)
@@ -55,7 +58,8 @@ class Issuer:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.endpoint = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.url = self.endpoint + prefix
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def token(self, key=None, **claims):
@@ -146,6 +150,74 @@ class JwtAuthorizerTest(ServerTestCase):
         self.assertIn('error="insufficient_scope"', headers["www-authenticate"])
         status, _, _ = self.call("POST", token=self.issuer.token(scope="items/read items/write"))
         self.assertEqual(status, 200)
+
+
+POOL = "us-east-1_E2ePool1"
+
+
+class CognitoAuthorizerTest(ServerTestCase):
+    """A REST API method behind a COGNITO_USER_POOLS authorizer, the server
+    reading user pools' keys from the test's issuer
+    (--apigateway-cognito-endpoint): an ID token of the pool passes and a
+    claim reaches the mapping template; none, a forged one or an access
+    token (the method asks no scope) is the 401."""
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            import cryptography  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("python cryptography is not installed")
+        cls.issuer = Issuer("/" + POOL)
+        cls.server_args = ("--apigateway-cognito-endpoint", cls.issuer.endpoint)
+        super().setUpClass()
+        require_boto3()
+        rest = cls.server.boto3_client("apigateway")
+        api = rest.create_rest_api(name="pool")["id"]
+        root = [r["id"] for r in rest.get_resources(restApiId=api)["items"]
+                if r["path"] == "/"][0]
+        res = rest.create_resource(restApiId=api, parentId=root, pathPart="me")["id"]
+        auth = rest.create_authorizer(
+            restApiId=api, name="pool", type="COGNITO_USER_POOLS",
+            providerARNs=["arn:aws:cognito-idp:us-east-1:000000000000:userpool/" + POOL],
+            identitySource="method.request.header.Authorization")["id"]
+        common = dict(restApiId=api, resourceId=res, httpMethod="GET")
+        rest.put_method(authorizationType="COGNITO_USER_POOLS", authorizerId=auth, **common)
+        rest.put_integration(type="MOCK",
+                             requestTemplates={"application/json": '{"statusCode": 200}'},
+                             **common)
+        rest.put_method_response(statusCode="200", **common)
+        rest.put_integration_response(
+            statusCode="200", responseTemplates={
+                "application/json": '{"user": "$context.authorizer.claims.sub"}'}, **common)
+        rest.create_deployment(restApiId=api, stageName="v1")
+        cls.url = "%s/_aws/execute-api/%s/v1/me" % (cls.server.endpoint, api)
+
+    @classmethod
+    def tearDownClass(cls):
+        if hasattr(cls, "issuer"):
+            cls.issuer.close()
+        super().tearDownClass()
+
+    def get(self, token=None):
+        import urllib.error
+        import urllib.request
+        req = urllib.request.Request(self.url, headers={"Authorization": token} if token else {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def test_an_id_token_of_the_pool_passes(self):
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        id_token = self.issuer.token(token_use="id", aud="client1")
+        self.assertEqual(self.get(id_token), (200, {"user": "user-1"}))
+        unauthorized = (401, {"message": "Unauthorized"})
+        self.assertEqual(self.get(), unauthorized)
+        forged = self.issuer.token(key=rsa.generate_private_key(65537, 2048), token_use="id")
+        self.assertEqual(self.get(forged), unauthorized)
+        self.assertEqual(self.get(self.issuer.token(token_use="access")), unauthorized)
 
 
 if __name__ == "__main__":

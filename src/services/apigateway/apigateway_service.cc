@@ -109,6 +109,10 @@ RestApiService::RestApiService(Environment& env, lambda::Functions* functions)
       store_(env, "v1", compile_rest_api),
       usage_(env) {
   serve(*this, kOperations);
+  if (auto it = env.settings.service_options.find("apigateway.cognito-endpoint");
+      it != env.settings.service_options.end()) {
+    cognito_endpoint_ = it->second;
+  }
 }
 
 RestApiService::~RestApiService() = default;

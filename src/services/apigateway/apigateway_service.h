@@ -50,10 +50,6 @@ class RestApiService final : public Service {
   // Stages' access logs go to CloudWatch Logs through `logs` (set once,
   // before requests arrive; without it nothing is logged).
   void use_logs(logs::LogWriter* logs) { logs_ = logs; }
-  // Where COGNITO_USER_POOLS authorizers read a user pool's keys: its
-  // issuer is `{endpoint}/{poolId}` (set once, before requests arrive;
-  // "" is AWS's https://cognito-idp.{region}.amazonaws.com).
-  void use_cognito_endpoint(std::string endpoint) { cognito_endpoint_ = std::move(endpoint); }
 
   // The REST API whose id is `id`, or null.
   ApiPtr find(const std::string& id) const { return store_.find(id); }
@@ -202,6 +198,10 @@ class RestApiService final : public Service {
   ApiStore store_;
   UsagePlans usage_;
   AuthorizerCache authorizer_cache_;
+  // Where COGNITO_USER_POOLS authorizers read a user pool's keys: its
+  // issuer is `{endpoint}/{poolId}`; "" (the default) is AWS's
+  // https://cognito-idp.{region}.amazonaws.com (`nimbus serve
+  // --apigateway-cognito-endpoint URL`).
   std::string cognito_endpoint_;
   std::once_flag jwks_once_;  // user pools' keys, made at the first Cognito method
   std::unique_ptr<nimbus::auth::JwksCache> jwks_;

@@ -1,6 +1,6 @@
 // REST APIs' COGNITO_USER_POOLS authorizers against a user pool's keys
-// served by the project's own http::Server (the authorizer's Cognito
-// endpoint pointed at it): an ID token of the pool passes and its claims
+// served by the project's own http::Server (the server's Cognito
+// endpoint option pointed at it): an ID token of the pool passes and its claims
 // reach the integration; another pool's, an expired, a mis-signed or an
 // access token without the method's scope is the 401; a scoped method
 // takes an access token with one of its scopes; keys that cannot be read
@@ -47,7 +47,6 @@ class CognitoTest : public RestApiFixture<Echo> {
     EVP_PKEY_free(other_);
   }
   void SetUp() override {
-    RestApiFixture::SetUp();
     ASSERT_NE(key_, nullptr);
     http::ServerOptions o;
     o.port = 0;
@@ -72,7 +71,9 @@ class CognitoTest : public RestApiFixture<Echo> {
     auto port = server_->start();
     ASSERT_TRUE(port.is_ok());
     endpoint_ = "http://127.0.0.1:" + std::to_string(*port);
-    rest->use_cognito_endpoint(endpoint_);
+    // As `nimbus serve --apigateway-cognito-endpoint URL` sets it.
+    settings.service_options["apigateway.cognito-endpoint"] = endpoint_;
+    RestApiFixture::SetUp();
   }
   void TearDown() override {
     server_->stop();

@@ -9,7 +9,7 @@ import time
 import unittest
 import zipfile
 
-from harness import REGION, Server, ServerTestCase, nimbus_binary, require_boto3
+from harness import ACCOUNT, REGION, Server, ServerTestCase, nimbus_binary, require_boto3
 
 
 def now_ms():
@@ -43,6 +43,20 @@ class LogsBoto3Test(ServerTestCase):
             self.logs.describe_log_streams(logGroupName="/e2e/groups")
         self.assertEqual(cm.exception.response["Error"]["Message"],
                          "The specified log group does not exist.")
+
+    def test_group_tags(self):
+        self.logs.create_log_group(logGroupName="/e2e/tagged", tags={"team": "web"})
+        self.logs.tag_log_group(logGroupName="/e2e/tagged", tags={"cost": "7"})
+        self.logs.untag_log_group(logGroupName="/e2e/tagged", tags=["team"])
+        self.assertEqual(self.logs.list_tags_log_group(logGroupName="/e2e/tagged")["tags"],
+                         {"cost": "7"})
+        if hasattr(self.logs, "list_tags_for_resource"):  # botocore since 2023
+            arn = "arn:aws:logs:%s:%s:log-group:/e2e/tagged" % (REGION, ACCOUNT)
+            self.logs.tag_resource(resourceArn=arn, tags={"owner": "ops"})
+            self.assertEqual(self.logs.list_tags_for_resource(resourceArn=arn)["tags"],
+                             {"cost": "7", "owner": "ops"})
+            with self.assertRaises(self.logs.exceptions.InvalidParameterException):
+                self.logs.tag_resource(resourceArn=arn, tags={"aws:x": "1"})
 
     def test_paginators(self):
         for i in range(7):

@@ -131,6 +131,42 @@ TEST_F(CloudFormationTest, CreateStackCreatesEveryResourceThroughItsService) {
   EXPECT_EQ(event_statuses("app", "app").back(), "CREATE_COMPLETE");
 }
 
+// A log group gets its own Tags, the stack's and the aws:cloudformation:*
+// ones; new stack tags move in place on an update.
+TEST_F(CloudFormationTest, LogGroupsTakeStackTags) {
+  const char* body = R"(
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: /app/tagged, Tags: [{Key: team, Value: web}]}
+)";
+  auto tag = [](const char* k, const char* v) { return json::object{{"Key", k}, {"Value", v}}; };
+  auto id = s(
+      call("CreateStack",
+           {{"StackName", "logs"}, {"TemplateBody", body}, {"Tags", json::array{tag("cost", "1")}}})
+          .at("StackId"));
+  ASSERT_EQ(settled("logs"), "CREATE_COMPLETE");
+  const std::string arn = "arn:aws:logs:us-east-1:000000000000:log-group:/app/tagged";
+  auto tags = [&] {
+    auto out = try_call(service("logs"), ctx("ListTagsForResource"), {{"resourceArn", arn}});
+    return out ? out->at("tags").as_object() : json::object{};
+  };
+  EXPECT_EQ(tags(), (json::object{{"aws:cloudformation:logical-id", "Logs"},
+                                  {"aws:cloudformation:stack-id", id},
+                                  {"aws:cloudformation:stack-name", "logs"},
+                                  {"cost", "1"},
+                                  {"team", "web"}}));
+  call("UpdateStack", {{"StackName", "logs"},
+                       {"UsePreviousTemplate", true},
+                       {"Tags", json::array{tag("owner", "ops")}}});
+  ASSERT_EQ(settled("logs"), "UPDATE_COMPLETE");
+  auto now = tags();
+  EXPECT_FALSE(now.contains("cost"));
+  EXPECT_EQ(now.at("owner"), "ops");
+  EXPECT_EQ(now.at("team"), "web");
+  EXPECT_EQ(now.at("aws:cloudformation:logical-id"), "Logs");
+}
+
 TEST_F(CloudFormationTest, DeleteStackDeletesItsResources) {
   call("CreateStack", {{"StackName", "app"}, {"TemplateBody", kQueueAndTable}});
   ASSERT_EQ(settled("app"), "CREATE_COMPLETE");

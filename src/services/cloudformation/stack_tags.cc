@@ -25,6 +25,7 @@ constexpr Tagged kTagged[] = {
     {"AWS::SNS::Topic", true},
     {"AWS::DynamoDB::Table", true},
     {"AWS::Events::EventBus", true},
+    {"AWS::Logs::LogGroup", true},
     {"AWS::S3::Bucket", true},
     {"AWS::Lambda::Function", true},
     {"AWS::IAM::Role", true},

@@ -20,6 +20,9 @@ inline Error group_exists() {
 inline Error stream_exists() {
   return Error::make("ResourceAlreadyExistsException", "The specified log stream already exists");
 }
+inline Error too_many_tags() {
+  return Error::make("TooManyTagsException", "A resource can have no more than 50 tags.");
+}
 inline Error invalid(std::string message) {
   return Error::make("InvalidParameterException", std::move(message));
 }

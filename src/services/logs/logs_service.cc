@@ -62,13 +62,6 @@ class StoreWriter final : public LogWriter {
 const int kRetentionDays[] = {1,   3,   5,   7,   14,   30,   60,   90,   120,  150,  180,
                               365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653};
 
-LogStore::Done answer_empty(Respond respond) {
-  return [respond = std::move(respond)](Status st) {
-    if (!st) return respond(st.take_error());
-    respond(json::object{});
-  };
-}
-
 // The ARNs each operation touches, as the service authorization reference
 // lists them: the log group (arn:aws:logs:REGION:ACCOUNT:log-group:NAME) or
 // the log stream (...:log-group:NAME:log-stream:STREAM).
@@ -83,6 +76,10 @@ Resources by_group(const CallContext& ctx, const json::object& in) {
 Resources by_stream(const CallContext& ctx, const json::object& in) {
   return {group_arn(ctx, in) + ":log-stream:" + input::str(in, "logStreamName")};
 }
+// TagResource & co. name the group by resourceArn.
+Resources by_resource(const CallContext&, const json::object& in) {
+  return {input::str(in, "resourceArn")};
+}
 Resources all_groups(const CallContext& ctx, const json::object&) {
   return {"arn:aws:logs:" + ctx.region + ":" + ctx.account_id + ":log-group:*"};
 }
@@ -96,6 +93,13 @@ const Operation<LogsService> LogsService::kOperations[] = {
     {"PutRetentionPolicy", &LogsService::put_retention_policy, by_group},
     {"DeleteRetentionPolicy", &LogsService::delete_retention_policy, by_group},
     {"DescribeLogGroups", &LogsService::describe_log_groups, all_groups},
+    // tag_handlers.cc
+    {"TagLogGroup", &LogsService::tag_log_group, by_group},
+    {"UntagLogGroup", &LogsService::untag_log_group, by_group},
+    {"ListTagsLogGroup", &LogsService::list_tags_log_group, by_group},
+    {"TagResource", &LogsService::tag_resource, by_resource},
+    {"UntagResource", &LogsService::untag_resource, by_resource},
+    {"ListTagsForResource", &LogsService::list_tags_for_resource, by_resource},
     // stream_handlers.cc
     {"CreateLogStream", &LogsService::create_log_stream, by_group},
     {"DeleteLogStream", &LogsService::delete_log_stream, by_stream},
@@ -120,12 +124,6 @@ LogsService::~LogsService() = default;
 
 LogWriter& LogsService::writer() {
   return *writer_;
-}
-
-void LogsService::create_log_group(const CallContext&, json::object in, Respond respond) {
-  auto name = input::group_name(in);
-  if (!name) return respond(name.take_error());
-  store_->create_group(*name, answer_empty(std::move(respond)));
 }
 
 void LogsService::delete_log_group(const CallContext&, json::object in, Respond respond) {

@@ -12,6 +12,14 @@
 
 namespace nimbus::services::logs {
 
+// A store call's Done answering {} (or its error).
+inline LogStore::Done answer_empty(Respond respond) {
+  return [respond = std::move(respond)](Status st) {
+    if (!st) return respond(st.take_error());
+    respond(boost::json::object{});
+  };
+}
+
 class LogsService final : public Service {
  public:
   explicit LogsService(Environment& env);
@@ -35,6 +43,13 @@ class LogsService final : public Service {
   void put_retention_policy(const CallContext& ctx, object in, Respond respond);
   void delete_retention_policy(const CallContext& ctx, object in, Respond respond);
   Output describe_log_groups(const CallContext& ctx, const object& in) const;
+  // tag_handlers.cc
+  void tag_log_group(const CallContext& ctx, object in, Respond respond);
+  void untag_log_group(const CallContext& ctx, object in, Respond respond);
+  Output list_tags_log_group(const CallContext& ctx, const object& in) const;
+  void tag_resource(const CallContext& ctx, object in, Respond respond);
+  void untag_resource(const CallContext& ctx, object in, Respond respond);
+  Output list_tags_for_resource(const CallContext& ctx, const object& in) const;
   // stream_handlers.cc
   void create_log_stream(const CallContext& ctx, object in, Respond respond);
   void delete_log_stream(const CallContext& ctx, object in, Respond respond);

@@ -30,6 +30,36 @@ TEST_F(LogsTest, GroupsCreateDescribeDelete) {
 
 // The ARNs each operation names for IAM (Service::resources): the group, or
 // the stream for the calls on one stream.
+// Tags: CreateLogGroup's, TagResource & co. by ARN, the older by-name
+// operations, AWS's limits and errors, kept across a restart.
+TEST_F(LogsTest, GroupTags) {
+  const std::string arn = "arn:aws:logs:us-east-1:000000000000:log-group:/app/api";
+  call("CreateLogGroup", {{"logGroupName", "/app/api"}, {"tags", json::object{{"team", "web"}}}});
+  auto tags = [&] { return call("ListTagsForResource", {{"resourceArn", arn}})["tags"]; };
+  EXPECT_EQ(tags(), (json::object{{"team", "web"}}));
+  call("TagResource", {{"resourceArn", arn + ":*"}, {"tags", json::object{{"cost", "7"}}}});
+  call("TagLogGroup", {{"logGroupName", "/app/api"}, {"tags", json::object{{"team", "api"}}}});
+  EXPECT_EQ(tags(), (json::object{{"cost", "7"}, {"team", "api"}}));
+  call("UntagResource", {{"resourceArn", arn}, {"tagKeys", json::array{"cost"}}});
+  call("UntagLogGroup", {{"logGroupName", "/app/api"}, {"tags", json::array{"nothing"}}});
+  EXPECT_EQ(call("ListTagsLogGroup", {{"logGroupName", "/app/api"}})["tags"],
+            (json::object{{"team", "api"}}));
+  reopen();
+  EXPECT_EQ(tags(), (json::object{{"team", "api"}}));
+  EXPECT_EQ(error_code("TagResource", {{"resourceArn", arn},
+                                       {"tags", json::object{{"aws:cloudformation:x", "1"}}}}),
+            "InvalidParameterException");
+  EXPECT_EQ(error_code("ListTagsForResource", {{"resourceArn", arn + "x"}}),
+            "ResourceNotFoundException");
+  EXPECT_EQ(error_code("ListTagsForResource", {{"resourceArn", "nope"}}),
+            "InvalidParameterException");
+  json::object many;
+  for (int i = 0; i < 50; ++i) many["k" + std::to_string(i)] = "v";
+  EXPECT_EQ(error_code("TagResource", {{"resourceArn", arn}, {"tags", many}}),
+            "TooManyTagsException");  // 51 with team
+  EXPECT_EQ(tags(), (json::object{{"team", "api"}}));
+}
+
 TEST_F(LogsTest, OperationsNameTheGroupOrStreamTheyTouch) {
   const std::string group = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f";
   json::object in{{"logGroupName", "/aws/lambda/f"}, {"logStreamName", "s"}};

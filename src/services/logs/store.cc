@@ -14,6 +14,8 @@ namespace nimbus::services::logs {
 
 namespace json = boost::json;
 
+constexpr size_t kMaxTags = 50;
+
 void LogStore::put_next_id_locked() {
   pending_.put(codec::kMeta, "next_id", std::to_string(next_id_));
 }
@@ -21,6 +23,11 @@ void LogStore::put_next_id_locked() {
 void LogStore::put_group_locked(const GroupInfo& g) {
   json::object o{{"id", g.id}, {"created", g.created_ms}};
   if (g.retention_days) o["retention"] = *g.retention_days;
+  if (!g.tags.empty()) {
+    json::object tags;
+    for (const auto& [k, v] : g.tags) tags[k] = v;
+    o["tags"] = std::move(tags);
+  }
   pending_.put(codec::kGroups, g.name, json::serialize(o));
 }
 
@@ -86,12 +93,14 @@ size_t LogStore::pending_bytes() const {
   return pending_.bytes();
 }
 
-void LogStore::create_group(const std::string& name, Done done) {
+void LogStore::create_group(const std::string& name, std::map<std::string, std::string> tags,
+                            Done done) {
   std::lock_guard lock(mu_);
   if (groups_.count(name)) return done(errors::group_exists());
   GroupInfo g;
   g.id = next_id_++;
   g.name = name;
+  g.tags = std::move(tags);
   g.created_ms = env_.clock.now_millis();
   put_next_id_locked();
   put_group_locked(g);
@@ -140,6 +149,20 @@ void LogStore::set_retention(const std::string& group, std::optional<int> days, 
   auto g = groups_.find(group);
   if (g == groups_.end()) return done(errors::group_not_found());
   g->second.retention_days = days;
+  put_group_locked(g->second);
+  queue_locked(std::move(done));
+}
+
+void LogStore::retag(const std::string& group, const std::map<std::string, std::string>& add,
+                     const std::vector<std::string>& remove, Done done) {
+  std::lock_guard lock(mu_);
+  auto g = groups_.find(group);
+  if (g == groups_.end()) return done(errors::group_not_found());
+  auto tags = g->second.tags;
+  for (const auto& [k, v] : add) tags[k] = v;
+  for (const auto& k : remove) tags.erase(k);
+  if (tags.size() > kMaxTags) return done(errors::too_many_tags());
+  g->second.tags = std::move(tags);
   put_group_locked(g->second);
   queue_locked(std::move(done));
 }

@@ -3,7 +3,7 @@
 //
 // Schema (storage namespaces; keys are storage/key_codec.h tuples, see codec.h):
 //   logs.meta     "next_id" -> decimal; ids of groups and streams are never reused
-//   logs.groups   group name -> JSON {id, created, retention}
+//   logs.groups   group name -> JSON {id, created, retention, tags}
 //   logs.streams  (u64 group id, tail stream name) -> JSON {id, created, first,
 //                 last, ingest, bytes, seq}
 //   logs.events   (u64 stream id, u64 timestamp, u64 sequence) ->
@@ -61,6 +61,7 @@ struct GroupInfo {
   std::string name;
   int64_t created_ms = 0;
   std::optional<int> retention_days;
+  std::map<std::string, std::string> tags;
   int64_t stored_bytes = 0;  // sum over streams, filled in snapshots
   std::map<std::string, StreamInfo> streams;
 };
@@ -85,11 +86,15 @@ class LogStore {
   // Loads metadata and resumes purges. Called once by the service.
   Status recover();
 
-  void create_group(const std::string& group, Done done);
+  void create_group(const std::string& group, std::map<std::string, std::string> tags, Done done);
   void delete_group(const std::string& group, Done done);
   void create_stream(const std::string& group, const std::string& stream, Done done);
   void delete_stream(const std::string& group, const std::string& stream, Done done);
   void set_retention(const std::string& group, std::optional<int> days, Done done);
+  // Adds (or changes) `add` and removes `remove` on the group's tags; more
+  // than 50 tags after the change is TooManyTagsException, nothing changed.
+  void retag(const std::string& group, const std::map<std::string, std::string>& add,
+             const std::vector<std::string>& remove, Done done);
 
   // Appends events (already validated and in time order). With
   // `create_missing` the group and stream are created when absent (the

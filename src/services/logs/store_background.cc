@@ -63,6 +63,11 @@ Status LogStore::recover() {
     g.name = e.key;
     g.created_ms = num(*v, "created", 0);
     if (v->contains("retention")) g.retention_days = static_cast<int>(num(*v, "retention", 0));
+    if (const auto* tags = v->if_contains("tags"); tags != nullptr && tags->is_object()) {
+      for (const auto& [k, x] : tags->as_object()) {
+        if (x.is_string()) g.tags[k] = std::string(x.as_string());
+      }
+    }
     auto& slot = groups_[g.name];
     slot = std::move(g);
     by_id[slot.id] = &slot;

@@ -24,13 +24,6 @@ json::object describe(const StreamInfo& s, const std::string& group_arn) {
   return o;
 }
 
-LogStore::Done answer_empty(Respond respond) {
-  return [respond = std::move(respond)](Status st) {
-    if (!st) return respond(st.take_error());
-    respond(json::object{});
-  };
-}
-
 }  // namespace
 
 void LogsService::create_log_stream(const CallContext&, json::object in, Respond respond) {

@@ -155,7 +155,14 @@ void create_log_group(const ResourceRequest& r, ProvideDone done) {
 }
 
 void update_log_group(const ResourceRequest& r, ProvideDone done) {
-  provide::in_order({retention_step(r, r.physical_id)}, [r, done](Status st) {
+  std::vector<provide::Step> steps{retention_step(r, r.physical_id)};
+  for (auto& s : provide::retag_steps(r,
+                                      {"logs", "TagResource", "UntagResource", "resourceArn",
+                                       "tags", "tagKeys", provide::TagApi::kMap},
+                                      r.arn("logs", "log-group:" + r.physical_id))) {
+    steps.push_back(std::move(s));
+  }
+  provide::in_order(std::move(steps), [r, done](Status st) {
     if (!st) return done(st.take_error());
     done(log_group(r, r.physical_id));
   });

@@ -129,6 +129,10 @@ void Runner::state_context(const asl::State& s, const json::object& f) {
 }
 
 void Runner::event(std::string type, std::string key, json::object details) {
+  if (quiet_ > 0) {
+    ++quiet_events_;
+    return;
+  }
   events_.push_back({std::move(type), std::move(key), std::move(details)});
 }
 
@@ -169,7 +173,7 @@ bool Runner::step(json::object& f, const asl::Machine& m, int64_t now_ms) {
     if (f.contains("end")) return true;
     // A long stretch without a wait point (a Pass loop) yields, so that its
     // events are committed in pieces and other executions get the pool.
-    if (events_.size() >= kYieldEvents) {
+    if (event_count() >= kYieldEvents) {
       yielded_ = true;
       return false;
     }
@@ -221,7 +225,7 @@ void Runner::enter(json::object& f, const asl::State& s, int64_t now_ms) {
   bool task = s.type == asl::StateType::kTask && context_.is_object();
   if (s.type == asl::StateType::kTask) {
     // Each attempt is a new task with its own token ($$.Task.Token).
-    f["token"] = new_token_ ? new_token_() : std::to_string(events_.size()) + "." + s.name;
+    f["token"] = new_token_ ? new_token_() : std::to_string(event_count()) + "." + s.name;
   }
   if (task) context_.as_object()["Task"] = json::object{{"Token", f["token"]}};
   asl::Entered e = asl::enter(s, f["input"], context_, now_ms, vars_of(f));
@@ -320,7 +324,7 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
         f["next"] = static_cast<int64_t>(++next);  // succeeded before a redrive
         continue;
       }
-      if (events_.size() >= kYieldEvents) {
+      if (event_count() >= kYieldEvents) {
         yielded_ = true;
         return;
       }
@@ -338,7 +342,10 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
     std::vector<std::string> ended;
     for (auto& kv : active) {
       std::string k(kv.key());
-      if (step(kv.value().as_object(), run_machine(s, std::stoul(k)), now_ms)) ended.push_back(k);
+      if (s.distributed) ++quiet_;
+      bool done = step(kv.value().as_object(), run_machine(s, std::stoul(k)), now_ms);
+      if (s.distributed) --quiet_;
+      if (done) ended.push_back(k);
       if (yielded_) break;
     }
     for (const auto& k : ended) {

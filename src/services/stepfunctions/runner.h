@@ -153,6 +153,12 @@ class Runner {
   boost::json::value position_;  // {"frames":[root frame]}
   boost::json::value context_;
   std::vector<HistoryEvent> events_;
+  // Inside a distributed Map's iterations (quiet_ > 0) events are counted,
+  // not recorded: on AWS they belong to the Map Run's child executions, and
+  // a 10,000-item Map would pass the parent's 25,000-event limit.
+  int quiet_ = 0;
+  size_t quiet_events_ = 0;
+  size_t event_count() const { return events_.size() + quiet_events_; }
   std::vector<NewTask> tasks_;
   int64_t min_wake_ = 0;
   bool yielded_ = false;

@@ -137,7 +137,7 @@ void Runner::fork_succeeded(json::object& f, const asl::State& s, json::value re
 
 void Runner::issue_io(json::object& f, const std::string& resource, json::value params,
                       const std::string& io) {
-  std::string token = new_token_ ? new_token_() : std::to_string(events_.size()) + "." + io;
+  std::string token = new_token_ ? new_token_() : std::to_string(event_count()) + "." + io;
   f["phase"] = "task";
   f["io"] = io;
   f["token"] = token;

@@ -19,6 +19,7 @@ python3 bench/events_bench.py
 python3 bench/scheduler_bench.py --moto
 python3 bench/s3_bench.py
 python3 bench/sfn_bench.py
+python3 bench/sfn_standard_bench.py
 python3 bench/apigw_bench.py
 python3 bench/iam_enforce_bench.py
 "$PWD/$build/src/iam/iam_policy_bench"

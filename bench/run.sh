@@ -18,6 +18,7 @@ python3 bench/sns_bench.py
 python3 bench/events_bench.py
 python3 bench/scheduler_bench.py --moto
 python3 bench/s3_bench.py
+python3 bench/s3_notify_bench.py
 python3 bench/sfn_bench.py
 python3 bench/sfn_standard_bench.py
 python3 bench/apigw_bench.py

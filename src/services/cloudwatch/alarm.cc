@@ -88,10 +88,15 @@ json::array tags_json(const Tags& tags) {
   return out;
 }
 
-Result<Alarm> read_alarm(const json::object& in, const std::string& region,
-                         const std::string& account) {
+namespace {
+
+// What PutMetricAlarm and PutCompositeAlarm share: the name and its ARN,
+// the description, ActionsEnabled and the three action lists.
+Result<Alarm> read_common(const json::object& in, const std::string& region,
+                          const std::string& account) {
   Alarm a;
   a.name = str(in, "AlarmName");
+  if (a.name.empty()) return errors::missing("The parameter AlarmName is required.");
   a.arn = "arn:aws:cloudwatch:" + region + ":" + account + ":alarm:" + a.name;
   a.description = str(in, "AlarmDescription");
   a.actions_enabled = boolean(in, "ActionsEnabled").value_or(true);
@@ -100,6 +105,16 @@ Result<Alarm> read_alarm(const json::object& in, const std::string& region,
   if (auto st = read_actions(in, "InsufficientDataActions", a.insufficient_actions); !st) {
     return st.take_error();
   }
+  return a;
+}
+
+}  // namespace
+
+Result<Alarm> read_alarm(const json::object& in, const std::string& region,
+                         const std::string& account) {
+  auto common = read_common(in, region, account);
+  if (!common) return common.take_error();
+  Alarm a = std::move(*common);
   a.metric.ns = str(in, "Namespace");
   a.metric.name = str(in, "MetricName");
   a.metric.dims = input::dimensions(in, "Dimensions");
@@ -216,17 +231,9 @@ Result<Alarm> read_alarm(const json::object& in, const std::string& region,
 
 Result<Alarm> read_composite(const json::object& in, const std::string& region,
                              const std::string& account) {
-  Alarm a;
-  a.name = str(in, "AlarmName");
-  if (a.name.empty()) return errors::missing("The parameter AlarmName is required.");
-  a.arn = "arn:aws:cloudwatch:" + region + ":" + account + ":alarm:" + a.name;
-  a.description = str(in, "AlarmDescription");
-  a.actions_enabled = boolean(in, "ActionsEnabled").value_or(true);
-  if (auto st = read_actions(in, "OKActions", a.ok_actions); !st) return st.take_error();
-  if (auto st = read_actions(in, "AlarmActions", a.alarm_actions); !st) return st.take_error();
-  if (auto st = read_actions(in, "InsufficientDataActions", a.insufficient_actions); !st) {
-    return st.take_error();
-  }
+  auto common = read_common(in, region, account);
+  if (!common) return common.take_error();
+  Alarm a = std::move(*common);
   a.rule = str(in, "AlarmRule");
   auto rule = AlarmRule::parse(a.rule);
   if (!rule) return rule.take_error();

@@ -186,28 +186,39 @@ void Alarms::evaluate_all() {
     set_state(a.name, *v, false, [](Status) {});
   }
   // Composites follow their children as they change; the tick catches
-  // what a change could not (a child deleted, a restart in between).
-  for (const auto& a : store_.list()) {
-    if (a.composite()) evaluate_composite(a.name);
+  // what a change could not (a child deleted, a restart in between). One
+  // snapshot serves every composite until one of them changes (its
+  // parents change with it), then it is taken again.
+  auto all = store_.list();
+  std::vector<std::string> composites;
+  for (const auto& a : all) {
+    if (a.composite()) composites.push_back(a.name);
+  }
+  for (const auto& name : composites) {
+    if (evaluate_composite(name, all)) all = store_.list();
   }
 }
 
 void Alarms::evaluate_composite(const std::string& name) {
-  auto all = store_.list();
+  evaluate_composite(name, store_.list());
+}
+
+bool Alarms::evaluate_composite(const std::string& name, const std::vector<Alarm>& all) {
   auto it = std::find_if(all.begin(), all.end(), [&](const Alarm& a) { return a.name == name; });
-  if (it == all.end() || !it->composite()) return;
+  if (it == all.end() || !it->composite()) return false;
   auto v = composite_verdict(*it, all, nullptr);
-  if (v && v->state != it->state) set_state(name, *v, false, [](Status) {});
+  if (!v || v->state == it->state) return false;
+  set_state(name, *v, false, [](Status) {});
+  return true;
 }
 
 std::optional<Verdict> Alarms::composite_verdict(const Alarm& c, const std::vector<Alarm>& all,
                                                  const Alarm* trigger) const {
   auto rule = AlarmRule::parse(c.rule);
   if (!rule) return std::nullopt;
-  auto find = [&all](const std::string& ref) { return find_alarm(all, ref); };
   if (in_cycle(c, all)) return std::nullopt;
   bool holds = rule->holds([&](const std::string& ref) {
-    const Alarm* a = find(ref);
+    const Alarm* a = find_alarm(all, ref);
     return a == nullptr ? std::string() : a->state;
   });
   Verdict v;
@@ -227,7 +238,7 @@ std::optional<Verdict> Alarms::composite_verdict(const Alarm& c, const std::vect
                utc_millis(trigger->state_updated_ms, "+0000");
   } else {
     for (const auto& ref : rule->children()) {
-      if (const Alarm* a = find(ref)) add(*a);
+      if (const Alarm* a = find_alarm(all, ref)) add(*a);
     }
     v.reason = std::string("Composite alarm rule evaluated to ") + (holds ? "TRUE" : "FALSE");
   }

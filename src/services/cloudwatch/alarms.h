@@ -73,6 +73,9 @@ class Alarms {
 
  private:
   void arm();
+  // Evaluates composite `name` against `all` (the alarms now); whether its
+  // state changed.
+  bool evaluate_composite(const std::string& name, const std::vector<Alarm>& all);
   // A composite's verdict from `all` (the alarms now); `trigger` is the
   // child whose change prompted it (nullptr: none). nullopt when it is part
   // of a cycle of composites (AWS stops evaluating those).

@@ -155,6 +155,22 @@ TEST_F(CompositeTest, CompositesOfCompositesRelativesAndRefusals) {
   EXPECT_EQ(s(composite("c1")["StateValue"]), "OK");
 }
 
+// The tick re-evaluates composites: a deleted child (which no change
+// announces) matches no state any more.
+TEST_F(CompositeTest, TheTickCatchesADeletedChild) {
+  call("PutMetricAlarm", alarm_input("gone", {{"AlarmActions", json::array{}}}));
+  set("gone", "ALARM");
+  call("PutCompositeAlarm", {{"AlarmName", "watch"}, {"AlarmRule", "ALARM(gone)"}});
+  call("PutCompositeAlarm", {{"AlarmName", "above"}, {"AlarmRule", "OK(watch)"}});
+  EXPECT_EQ(s(composite("watch")["StateValue"]), "ALARM");
+  EXPECT_EQ(s(composite("above")["StateValue"]), "OK");
+  call("DeleteAlarms", {{"AlarmNames", json::array{"gone"}}});
+  EXPECT_EQ(s(composite("watch")["StateValue"]), "ALARM");
+  ASSERT_TRUE(advance_until([&] { return s(composite("watch")["StateValue"]) == "OK"; },
+                            std::chrono::seconds(5), 10));
+  EXPECT_EQ(s(composite("above")["StateValue"]), "ALARM");
+}
+
 TEST_F(CompositeTest, SuppressorHoldsBackActionsAndStateSurvivesRestart) {
   call("PutMetricAlarm", alarm_input("cpu", {{"AlarmActions", json::array{}}}));
   call("PutMetricAlarm", alarm_input("maintenance", {{"AlarmActions", json::array{}}}));

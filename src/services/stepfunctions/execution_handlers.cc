@@ -102,7 +102,7 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
     e.machine_arn = machine_ref(machine_arn)->machine;
     e.name = name;
     e.input = input;
-    e.start = env_.clock.now_seconds();
+    e.start = static_cast<double>(env_.clock.now_millis()) / 1000.0;
     if (!express) executions_.emplace(e.arn, e);
   }
   if (express) {
@@ -255,7 +255,7 @@ void StepFunctionsService::start_sync_execution(const CallContext& ctx, json::ob
   e.machine_arn = machine_ref(machine_arn)->machine;
   e.name = name;
   e.input = input;
-  e.start = env_.clock.now_seconds();
+  e.start = static_cast<double>(env_.clock.now_millis()) / 1000.0;
   auto run = std::make_shared<ExpressRun>(e.machine, context_of(e));
   run->arn = e.arn;
   run->runner.set_token_source([arn = e.arn] { return new_task_token(arn); });

@@ -68,8 +68,13 @@ TEST_F(SfnTest, FailStateFailsTheExecutionWithItsErrorAndCause) {
 TEST_F(SfnTest, ClosedExecutionsAreKeptNinetyDaysThenTheirNameIsFree) {
   std::string m = create("brief", R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})");
   json::object in{{"stateMachineArn", m}, {"name", "nightly"}, {"input", "{}"}};
+  // Half a millisecond in: the start and the stop fall in the same
+  // millisecond, and the stop must not read before the start.
+  clock.advance(std::chrono::microseconds(500));
   std::string x = s(call("StartExecution", in)["executionArn"]);
   ASSERT_TRUE(advance_until([&] { return status(x) == "SUCCEEDED"; }, std::chrono::seconds(1)));
+  auto d = call("DescribeExecution", {{"executionArn", x}});
+  EXPECT_GE(d["stopDate"].to_number<double>(), d["startDate"].to_number<double>());
   in["input"] = R"({"again":true})";
   expect_error("StartExecution", in, "ExecutionAlreadyExists");
   // A restart on day 89 keeps it and its expiry.

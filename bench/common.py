@@ -20,6 +20,26 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 from harness import Server  # noqa: E402
 
 
+def native_function():
+    """bench/esm_bench_function built beside NIMBUS_BIN's nimbus (a native
+    `provided` function logging when it starts), or None when not built."""
+    path = os.path.join(os.path.dirname(os.environ.get("NIMBUS_BIN", "build/nimbus")),
+                        "bench", "esm_bench_function")
+    return path if os.path.exists(path) else None
+
+
+def bootstrap_zip(path):
+    """A `provided` function's code: the executable at `path` as `bootstrap`."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z, open(path, "rb") as f:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = (0o100000 | 0o755) << 16
+        z.writestr(info, f.read())
+    return buf.getvalue()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

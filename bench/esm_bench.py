@@ -26,23 +26,11 @@ Usage: python3 bench/esm_bench.py [--messages 200] [--source sqs|kinesis]
 import argparse
 import base64
 import datetime
-import io
 import json
-import os
 import sys
 import time
-import zipfile
 
-from common import Server, machine, percentile
-
-
-def make_zip(path):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z, open(path, "rb") as f:
-        info = zipfile.ZipInfo("bootstrap")
-        info.external_attr = (0o100000 | 0o755) << 16
-        z.writestr(info, f.read())
-    return buf.getvalue()
+from common import Server, bootstrap_zip, machine, native_function, percentile
 
 
 def now_us():
@@ -76,10 +64,9 @@ def main():
     ap.add_argument("--messages", type=int, default=200)
     ap.add_argument("--source", choices=["sqs", "kinesis"], default="sqs")
     args = ap.parse_args()
-    binary = os.path.join(os.path.dirname(os.environ.get("NIMBUS_BIN", "build/nimbus")),
-                          "bench", "esm_bench_function")
-    if not os.path.exists(binary):
-        print("%s not built (ninja esm_bench_function)" % binary)
+    binary = native_function()
+    if binary is None:
+        print("bench/esm_bench_function not built (ninja esm_bench_function)")
         return 1
     what = ("SQS event source mapping, queue" if args.source == "sqs"
             else "Kinesis event source mapping, idle 1-shard stream")
@@ -92,7 +79,7 @@ def main():
         logs = server.boto3_client("logs")
         lam.create_function(FunctionName="esm-bench", Runtime="provided.al2", Handler="none",
                             Role="arn:aws:iam::000000000000:role/bench", Timeout=10,
-                            Code={"ZipFile": make_zip(binary)})
+                            Code={"ZipFile": bootstrap_zip(binary)})
         if args.source == "sqs":
             url = sqs.create_queue(QueueName="esm-bench")["QueueUrl"]
             lam.create_event_source_mapping(FunctionName="esm-bench", BatchSize=1,

@@ -30,15 +30,13 @@ Usage: python3 bench/sfn_standard_bench.py [--loops 200] [--waiting 10000]
 
 import argparse
 import datetime
-import io
 import json
-import os
 import sys
 import threading
 import time
-import zipfile
 
-from common import Server, client, load_line, percentile
+from common import Server, bootstrap_zip, client, load_line, native_function, percentile
+from harness import execution_history
 
 ROLE = "arn:aws:iam::123456789012:role/bench"
 
@@ -114,14 +112,8 @@ def in_threads(n, threads, call):
 
 
 def entered_times(sfn, arn):
-    events, kwargs = [], {"executionArn": arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events += page["events"]
-        if not page.get("nextToken"):
-            break
-        kwargs["nextToken"] = page["nextToken"]
-    return [e["timestamp"].timestamp() for e in events if e["type"].endswith("StateEntered")]
+    return [e["timestamp"].timestamp() for e in execution_history(sfn, arn)
+            if e["type"].endswith("StateEntered")]
 
 
 def all_done(sfn, machine, want):
@@ -205,28 +197,15 @@ def waiting(server, args):
              max(late) if late else float("nan")), flush=True)
 
 
-def native_zip():
-    binary = os.path.join(os.path.dirname(os.environ.get("NIMBUS_BIN", "build/nimbus")),
-                          "bench", "esm_bench_function")
-    if not os.path.exists(binary):
-        return None
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z, open(binary, "rb") as f:
-        info = zipfile.ZipInfo("bootstrap")
-        info.external_attr = (0o100000 | 0o755) << 16
-        z.writestr(info, f.read())
-    return buf.getvalue()
-
-
 def map_items(server, args):
-    code = native_zip()
-    if code is None:
+    binary = native_function()
+    if binary is None:
         print("standard map: bench/esm_bench_function not built (ninja esm_bench_function)")
         return
     lam = client("lambda", server.endpoint)
     lam.create_function(FunctionName="map-item", Runtime="provided.al2", Handler="none",
                         Role="arn:aws:iam::000000000000:role/bench", Timeout=30,
-                        Code={"ZipFile": code})
+                        Code={"ZipFile": bootstrap_zip(binary)})
     sfn = client("stepfunctions", server.endpoint)
     machine = sfn.create_state_machine(name="map", definition=json.dumps(map_machine("map-item", args.map_mode)),
                                        roleArn=ROLE)["stateMachineArn"]

@@ -220,6 +220,17 @@ def stack_settled(cfn, stack, timeout=60.0):
     return state["s"]
 
 
+def execution_history(sfn, arn):
+    """Every event of a Step Functions execution, following nextToken."""
+    events, kwargs = [], {"executionArn": arn, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        events += page["events"]
+        if not page.get("nextToken"):
+            return events
+        kwargs["nextToken"] = page["nextToken"]
+
+
 def wait_until(pred, timeout=20.0):
     """pred()'s first truthy value within `timeout` seconds, else its last."""
     deadline = time.time() + timeout

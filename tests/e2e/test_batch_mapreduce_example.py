@@ -14,7 +14,7 @@ import sys
 import tempfile
 import unittest
 
-from harness import Server, ServerTestCase, require_boto3, wait_until
+from harness import Server, ServerTestCase, execution_history, require_boto3, wait_until
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
                        "batch-mapreduce")
@@ -107,14 +107,7 @@ class BatchMapReduceExampleTest(ServerTestCase):
         self.assertEqual(row["total"], {"N": str(sum(self.expected.values()))})
         self.assertEqual(row["failed"], {"N": "1"})
 
-        events = []
-        kwargs = {"executionArn": job, "maxResults": 1000}
-        while True:
-            page = sfn.get_execution_history(**kwargs)
-            events += page["events"]
-            if not page.get("nextToken"):
-                break
-            kwargs["nextToken"] = page["nextToken"]
+        events = execution_history(sfn, job)
         failures = [e["lambdaFunctionFailedEventDetails"] for e in events
                     if e["type"] == "LambdaFunctionFailed"]
         # The poison object: its first try and the retry a second later.

@@ -78,15 +78,7 @@ class AuthorizerTest : public RestApiFixture<Functions> {
     call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
   }
   http::Response get(const std::string& target, http::Headers headers = {}) {
-    UserRequest r;
-    r.id = id;
-    r.path = target.substr(0, target.find('?'));
-    r.request.method = "GET";
-    r.request.target = target;
-    r.request.headers = std::move(headers);
-    r.request.headers.emplace_back("host", id + ".execute-api.localhost");
-    r.request.remote = "10.1.2.3:4";
-    return user_call(std::move(r));
+    return user_call(execute_api(id, "GET", target, std::move(headers)));
   }
 
   std::string id, authorizer_id, res;

@@ -131,15 +131,9 @@ class CognitoTest : public RestApiFixture<Echo> {
          {{"restApiId", id}, {"stageName", "prod"}, {"variables", json::object{{"pool", kPool}}}});
   }
   http::Response get(const std::string& path, const std::string& token = "") {
-    UserRequest r;
-    r.id = id;
-    r.path = path;
-    r.request.method = "GET";
-    r.request.target = path;
-    r.request.headers = {{"host", id + ".execute-api.localhost"}};
-    if (!token.empty()) r.request.headers.emplace_back("authorization", token);
-    r.request.remote = "10.1.2.3:4";
-    return user_call(std::move(r));
+    http::Headers headers;
+    if (!token.empty()) headers.emplace_back("authorization", token);
+    return user_call(execute_api(id, "GET", path, std::move(headers)));
   }
 
   static inline EVP_PKEY* key_ = nullptr;

@@ -14,6 +14,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/lambda_role.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/iam/api.h"
 #include "services/testing/service_fixture.h"
 
@@ -133,16 +134,7 @@ class CredentialsTest : public ServiceTest<RestApiService> {
     }
     call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
   }
-  http::Response get(const std::string& path) {
-    UserRequest r;
-    r.id = id;
-    r.path = path;
-    r.request.method = "GET";
-    r.request.target = path;
-    r.request.headers = {{"host", id + ".execute-api.localhost"}};
-    r.request.remote = "10.1.2.3:4";
-    return user_call(std::move(r));
-  }
+  http::Response get(const std::string& path) { return user_call(execute_api(id, "GET", path)); }
 
   RecordingFunctions fn;
   RoleCalls calls;

@@ -2,6 +2,7 @@
 // which the console's routes share) on a fake Lambda `Fn`, the test's own
 // lambda::Functions. `fn` and `rest` are the test's to use once open.
 // NoFunctions: a Lambda without functions, for tests that invoke none.
+// execute_api: a request to an API on its own host, as a client sends it.
 #pragma once
 
 #include <functional>
@@ -24,6 +25,21 @@ struct NoFunctions final : lambda::Functions {
     return std::nullopt;
   }
 };
+
+// `method` `target` (path and query) to API `api` on
+// {api}.execute-api.localhost from 10.1.2.3, with `headers` after Host.
+inline UserRequest execute_api(const std::string& api, std::string method,
+                               const std::string& target, http::Headers headers = {}) {
+  UserRequest r;
+  r.id = api;
+  r.path = target.substr(0, target.find('?'));
+  r.request.method = std::move(method);
+  r.request.target = target;
+  r.request.headers = {{"host", api + ".execute-api.localhost"}};
+  for (auto& h : headers) r.request.headers.push_back(std::move(h));
+  r.request.remote = "10.1.2.3:4";
+  return r;
+}
 
 template <typename Fn>
 class RestApiFixture : public testing::ServiceTest<RestApiService> {

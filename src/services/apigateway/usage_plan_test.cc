@@ -66,15 +66,9 @@ class UsagePlanTest : public RestApiFixture<OkFunctions> {
     EXPECT_EQ(s(pk["value"]), "abcdefghijklmnopqrst0123");
   }
   http::Response get(const std::string& path, const std::string& key = "abcdefghijklmnopqrst0123") {
-    UserRequest r;
-    r.id = id;
-    r.path = path;
-    r.request.method = "GET";
-    r.request.target = path;
-    r.request.headers = {{"host", id + ".execute-api.localhost"}};
-    if (!key.empty()) r.request.headers.emplace_back("x-api-key", key);
-    r.request.remote = "10.1.2.3:4";
-    return user_call(std::move(r));
+    http::Headers headers;
+    if (!key.empty()) headers.emplace_back("x-api-key", key);
+    return user_call(execute_api(id, "GET", path, std::move(headers)));
   }
 
   std::string id, key_id, plan_id;

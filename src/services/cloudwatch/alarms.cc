@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
 
 #include "common/json_fields.h"
 #include "common/request_id.h"
@@ -275,6 +276,29 @@ bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
       }
     }
   }
+  // `done` runs once the change is durable and the composites above it
+  // have been evaluated too, so a SetAlarmState answered means its parents
+  // already show their new state.
+  struct Join {
+    std::mutex mu;
+    int left = 2;
+    Status status = Status::ok();
+    std::function<void(Status)> done;
+  };
+  auto join = std::make_shared<Join>();
+  join->done = std::move(done);
+  auto arrive = [join](Status st) {
+    std::function<void(Status)> last;
+    Status result = Status::ok();
+    {
+      std::lock_guard lock(join->mu);
+      if (!st) join->status = std::move(st);
+      if (--join->left > 0) return;
+      last = std::move(join->done);
+      result = std::move(join->status);
+    }
+    last(std::move(result));
+  };
   auto change = std::make_shared<StateChange>();
   change->account = env_.settings.account_id;
   change->region = env_.settings.region;
@@ -304,7 +328,7 @@ bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
         change->alarm = a;
         return true;
       },
-      [done = std::move(done)](Status st) { done(std::move(st)); });
+      arrive);
   if (!edited) return false;
   if (transition) {
     // The change is applied in memory (alarm_store.h) and its commit is
@@ -312,6 +336,7 @@ bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
     act(*change);
     evaluate_parents(change->alarm);
   }
+  arrive(Status::ok());
   return true;
 }
 

@@ -55,8 +55,9 @@ class Alarms {
 
   // Puts alarm `name` in `v.state` with its reason (SetAlarmState when
   // `forced`, else an evaluation, which changes nothing when the state is
-  // the same). `done` runs once the change is durable; the actions are
-  // queued then. False when there is no such alarm (done not called).
+  // the same). `done` runs once the change is durable and the composite
+  // alarms naming it have been evaluated; the actions are queued then. False when there is no such
+  // alarm (done not called).
   bool set_state(const std::string& name, const Verdict& v, bool forced,
                  std::function<void(Status)> done);
 

@@ -1,5 +1,7 @@
 #include "services/cloudformation/codec.h"
 
+#include <cmath>
+
 #include "common/json_fields.h"
 #include "storage/key_codec.h"
 
@@ -14,6 +16,29 @@ double number(const json::object& o, std::string_view key) {
   if (v->is_int64()) return static_cast<double>(v->as_int64());
   if (v->is_uint64()) return static_cast<double>(v->as_uint64());
   return 0;
+}
+
+// Whether every number in `v` is finite (the parser bounds the depth).
+bool finite(const json::value& v) {
+  if (v.is_double()) return std::isfinite(v.as_double());
+  if (const auto* o = v.if_object()) {
+    for (const auto& [k, x] : *o) {
+      if (!finite(x)) return false;
+    }
+  }
+  if (const auto* a = v.if_array()) {
+    for (const auto& x : *a) {
+      if (!finite(x)) return false;
+    }
+  }
+  return true;
+}
+
+bool finite(const json::object& o) {
+  for (const auto& [k, x] : o) {
+    if (!finite(x)) return false;
+  }
+  return true;
 }
 
 json::object object(const json::object& o, std::string_view key) {
@@ -121,7 +146,9 @@ std::string encode(const StackState& s) {
 
 std::optional<StackState> decode_stack(std::string_view text) {
   auto parsed = parse_object(text);
-  if (!parsed) return std::nullopt;
+  // A number past a double's range parses as infinity, which encode()
+  // could not write back readable: such a record is not one nimbus wrote.
+  if (!parsed || !finite(*parsed)) return std::nullopt;
   const json::object& o = *parsed;
   StackState s;
   s.id = str(o, "id");

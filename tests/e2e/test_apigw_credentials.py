@@ -9,8 +9,10 @@ integration, an HTTP API's quick-created Lambda integration. AWS integrations to
 API SQS-SendMessage subtype) send as the role: a role that may sends, one
 that may not gets SQS's AccessDenied (selected by status), one that does
 not trust API Gateway is a 500 with "API Gateway does not have permission
-to assume the provided role" in the log. boto3 (both generations) and
-urllib, one server for the file."""
+to assume the provided role" in the log. Lambda authorizers' own roles
+(REST authorizerCredentials, HTTP API AuthorizerCredentialsArn) alike: a
+refused one is the authorizer's configuration error. boto3 (both
+generations) and urllib, one server for the file."""
 
 import io
 import json
@@ -33,6 +35,13 @@ def handler(event, context):
     return {"statusCode": 200, "body": "invoked"}
 """
 
+AUTHORIZER = """
+def handler(event, context):
+    return {"principalId": "u", "isAuthorized": True, "policyDocument": {
+        "Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]}}
+"""
+
 
 class IntegrationCredentialsTest(ServerTestCase):
     server_args = ("--iam", "enforce")
@@ -44,16 +53,19 @@ class IntegrationCredentialsTest(ServerTestCase):
         iam = cls.server.boto3_client("iam")
         fn_role = iam.create_role(RoleName="fn-role",
                                   AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as z:
-            z.writestr("app.py", HANDLER)
         lam = cls.server.boto3_client("lambda")
-        cls.fn = lam.create_function(FunctionName="cred-fn", Runtime="python3.11",
-                                     Role=fn_role["Arn"], Handler="app.handler",
-                                     Code={"ZipFile": buf.getvalue()},
-                                     Timeout=10)["FunctionArn"]
+        arns = []
+        for name, code in (("cred-fn", HANDLER), ("cred-auth", AUTHORIZER)):
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w") as z:
+                z.writestr("app.py", code)
+            arns.append(lam.create_function(FunctionName=name, Runtime="python3.11",
+                                            Role=fn_role["Arn"], Handler="app.handler",
+                                            Code={"ZipFile": buf.getvalue()},
+                                            Timeout=10)["FunctionArn"])
+        cls.fn, cls.auth_fn = arns
         invoke = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": cls.fn}]}
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arns}]}
         cls.roles = {}
         for name, trust, policy in (("gw-invoke", GATEWAY_TRUST, invoke),
                                     ("gw-nothing", GATEWAY_TRUST, None),
@@ -140,6 +152,63 @@ class IntegrationCredentialsTest(ServerTestCase):
         log = self.server.read_log()
         self.assertIn("Execution failed due to configuration error: API Gateway does not have "
                       "permission to assume the provided role " + self.roles["gw-untrusted"], log)
+
+    def authorizer_uri(self):
+        return ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/%s/invocations"
+                % self.auth_fn)
+
+    def test_a_rest_authorizer_invokes_as_its_credentials_role(self):
+        rest = self.rest
+        answers = {}
+        for role in ("gw-invoke", "gw-nothing", "gw-untrusted"):
+            api = rest.create_rest_api(name="auth-creds")["id"]
+            root = [r["id"] for r in rest.get_resources(restApiId=api)["items"]
+                    if r["path"] == "/"][0]
+            authorizer = rest.create_authorizer(
+                restApiId=api, name="a", type="TOKEN", authorizerUri=self.authorizer_uri(),
+                identitySource="method.request.header.Authorization",
+                authorizerCredentials=self.roles[role])["id"]
+            common = dict(restApiId=api, resourceId=root, httpMethod="GET")
+            rest.put_method(authorizationType="CUSTOM", authorizerId=authorizer, **common)
+            rest.put_integration(
+                type="AWS_PROXY", integrationHttpMethod="POST", credentials=self.roles["gw-invoke"],
+                uri="arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/%s/invocations"
+                % self.fn, **common)
+            rest.create_deployment(restApiId=api, stageName="dev")
+            url = "%s/_aws/execute-api/%s/dev/" % (self.server.endpoint, api)
+            status, body = self.get(urllib.request.Request(url, headers={"Authorization": "t"}))
+            answers[role] = (status, body if status == 200 else json.loads(body))
+        self.assertEqual(answers, {"gw-invoke": (200, b"invoked"),
+                                   "gw-nothing": (500, {"message": None}),
+                                   "gw-untrusted": (500, {"message": None})})
+        self.assertIn("Execution failed due to configuration error: API Gateway does not have "
+                      "permission to assume the provided role " + self.roles["gw-untrusted"],
+                      self.server.read_log())
+
+    def test_an_http_api_authorizer_invokes_as_its_credentials_arn(self):
+        v2 = self.server.boto3_client("apigatewayv2")
+        api = v2.create_api(Name="auth-creds", ProtocolType="HTTP")["ApiId"]
+        integration = v2.create_integration(
+            ApiId=api, IntegrationType="AWS_PROXY", IntegrationUri=self.fn,
+            PayloadFormatVersion="2.0", CredentialsArn=self.roles["gw-invoke"])["IntegrationId"]
+        for role in ("gw-invoke", "gw-nothing", "gw-untrusted"):
+            authorizer = v2.create_authorizer(
+                ApiId=api, Name=role, AuthorizerType="REQUEST",
+                AuthorizerUri=self.authorizer_uri(), AuthorizerPayloadFormatVersion="2.0",
+                EnableSimpleResponses=True, IdentitySource=["$request.header.Authorization"],
+                AuthorizerCredentialsArn=self.roles[role])["AuthorizerId"]
+            v2.create_route(ApiId=api, RouteKey="GET /" + role, AuthorizationType="CUSTOM",
+                            AuthorizerId=authorizer, Target="integrations/" + integration)
+        v2.create_stage(ApiId=api, StageName="$default", AutoDeploy=True)
+        answers = {}
+        for role in ("gw-invoke", "gw-nothing", "gw-untrusted"):
+            url = "%s/_aws/execute-api/%s/%s" % (self.server.endpoint, api, role)
+            status, body = self.get(urllib.request.Request(url, headers={"Authorization": "t"}))
+            answers[role] = (status, body if status == 200 else json.loads(body))
+        self.assertEqual(answers, {
+            "gw-invoke": (200, b"invoked"),
+            "gw-nothing": (500, {"message": "Internal Server Error"}),
+            "gw-untrusted": (500, {"message": "Internal Server Error"})})
 
     def sqs_api(self, role):
         """POST /send?m=TEXT sends TEXT to the queue as `role`; SQS's 4xx

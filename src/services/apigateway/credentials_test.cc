@@ -4,7 +4,9 @@
 // role is 500 {"message": "Internal server error"} without invoking, with
 // AWS's execution-log reason (a role API Gateway cannot assume, or one
 // that may not invoke, as the IAM directory tells); an allowed one invokes
-// without a resource-policy source ARN. HTTP APIs' CredentialsArn alike.
+// without a resource-policy source ARN. HTTP APIs' CredentialsArn alike,
+// and Lambda authorizers' own roles (authorizerCredentials,
+// AuthorizerCredentialsArn).
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -28,6 +30,14 @@ struct RecordingFunctions final : lambda::Functions {
   void invoke_sync(lambda::SyncInvoke call,
                    std::function<void(Result<lambda::SyncResult>)> done) override {
     sources.push_back(call.source_arn);
+    if (call.function.ends_with(":auth")) {
+      // An authorizer: allowed, as a policy and as a simple response.
+      return done(lambda::SyncResult{
+          false,
+          R"({"principalId":"u","isAuthorized":true,"policyDocument":{"Version":"2012-10-17",)"
+          R"("Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]}})",
+          "$LATEST"});
+    }
     done(lambda::SyncResult{false, R"({"statusCode":200,"body":"ok"})", "$LATEST"});
   }
   std::optional<lambda::UrlTarget> function_url(const std::string&) const override {
@@ -249,6 +259,128 @@ TEST_F(CredentialsTest, AnHttpApiLambdaIntegrationInvokesAsItsCredentialsArn) {
   EXPECT_EQ(refused.status, 500);
   EXPECT_EQ(refused.body, R"({"message":"Internal Server Error"})");
   EXPECT_EQ(fn.sources.size(), 1u);
+  EXPECT_NE(log.text().find("API Gateway does not have permission to assume the provided role "
+                            "arn:aws:iam::000000000000:role/untrusted"),
+            std::string::npos)
+      << log.text();
+}
+
+// A Lambda authorizer's authorizerCredentials role invokes it as an
+// integration's does: a refusal is the configuration error (500
+// {"message":null}), the integration is not called, and the execution log
+// says why.
+TEST_F(CredentialsTest, ARestAuthorizerInvokesAsItsCredentialsRole) {
+  auto api = call("CreateRestApi", {{"name", "authorizers"}});
+  id = s(api["id"]);
+  const std::string uri =
+      "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+      "arn:aws:lambda:us-east-1:000000000000:function:";
+  for (const char* name : {"allowed", "denied", "untrusted", "none"}) {
+    json::object in{{"restApiId", id},
+                    {"name", name},
+                    {"type", "TOKEN"},
+                    {"identitySource", "method.request.header.Authorization"},
+                    {"authorizerResultTtlInSeconds", 0},
+                    {"authorizerUri", uri + "auth/invocations"}};
+    if (std::string(name) != "none") {
+      in["authorizerCredentials"] = "arn:aws:iam::000000000000:role/" + std::string(name);
+    }
+    auto authorizer = s(call("CreateAuthorizer", in)["id"]);
+    auto res = s(call(
+        "CreateResource",
+        {{"restApiId", id}, {"parentId", s(api["rootResourceId"])}, {"pathPart", name}})["id"]);
+    call("PutMethod", {{"restApiId", id},
+                       {"resourceId", res},
+                       {"httpMethod", "GET"},
+                       {"authorizationType", "CUSTOM"},
+                       {"authorizerId", authorizer}});
+    call("PutIntegration", {{"restApiId", id},
+                            {"resourceId", res},
+                            {"httpMethod", "GET"},
+                            {"type", "AWS_PROXY"},
+                            {"integrationHttpMethod", "POST"},
+                            {"uri", uri + "f/invocations"}});
+  }
+  call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+  auto get_with_token = [this](const std::string& path) {
+    return user_call(execute_api(id, "GET", path, {{"authorization", "t"}}));
+  };
+  LogCapture log;
+  EXPECT_EQ(get_with_token("/prod/allowed").status, 200);
+  ASSERT_EQ(fn.sources.size(), 2u);
+  EXPECT_EQ(fn.sources[0], "");  // the authorizer, as its role
+  EXPECT_EQ(calls.asked.at(0),
+            "arn:aws:iam::000000000000:role/allowed apigateway.amazonaws.com lambda:Invoke "
+            R"({"FunctionName":"arn:aws:lambda:us-east-1:000000000000:function:auth"})");
+  for (const char* path : {"/prod/denied", "/prod/untrusted"}) {
+    auto r = get_with_token(path);
+    EXPECT_EQ(r.status, 500) << path;
+    EXPECT_EQ(r.body, R"({"message":null})") << path;
+    EXPECT_EQ(r.header("x-amzn-ErrorType"), "AuthorizerConfigurationException") << path;
+  }
+  EXPECT_EQ(fn.sources.size(), 2u);  // neither the authorizer nor the integration
+  EXPECT_NE(log.text().find("Execution failed due to configuration error: Invalid permissions on "
+                            "Lambda function"),
+            std::string::npos)
+      << log.text();
+  EXPECT_NE(log.text().find("API Gateway does not have permission to assume the provided role "
+                            "arn:aws:iam::000000000000:role/untrusted"),
+            std::string::npos)
+      << log.text();
+  // Without a role the function's resource policy decides: the
+  // authorizer's own execute-api ARN is the source.
+  EXPECT_EQ(get_with_token("/prod/none").status, 200);
+  ASSERT_EQ(fn.sources.size(), 4u);
+  EXPECT_NE(fn.sources[2].find("/authorizers/"), std::string::npos) << fn.sources[2];
+  EXPECT_EQ(calls.asked.size(), 3u);
+}
+
+TEST_F(CredentialsTest, AnHttpApiAuthorizerInvokesAsItsCredentialsArn) {
+  auto v2 = [this](const std::string& op, json::object in) {
+    auto out = try_call(*http_api, ctx(op), std::move(in));
+    EXPECT_TRUE(out) << op;
+    return out ? *out : json::object{};
+  };
+  id = s(v2("CreateApi", {{"Name", "h"}, {"ProtocolType", "HTTP"}})["ApiId"]);
+  auto integration = v2("CreateIntegration",
+                        {{"ApiId", id},
+                         {"IntegrationType", "AWS_PROXY"},
+                         {"PayloadFormatVersion", "2.0"},
+                         {"IntegrationUri", "arn:aws:lambda:us-east-1:000000000000:function:f"}});
+  for (const char* name : {"allowed", "denied", "untrusted"}) {
+    auto authorizer =
+        v2("CreateAuthorizer",
+           {{"ApiId", id},
+            {"Name", name},
+            {"AuthorizerType", "REQUEST"},
+            {"AuthorizerPayloadFormatVersion", "2.0"},
+            {"EnableSimpleResponses", true},
+            {"IdentitySource", json::array{"$request.header.Authorization"}},
+            {"AuthorizerCredentialsArn", "arn:aws:iam::000000000000:role/" + std::string(name)},
+            {"AuthorizerUri",
+             "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+             "arn:aws:lambda:us-east-1:000000000000:function:auth/invocations"}});
+    v2("CreateRoute", {{"ApiId", id},
+                       {"RouteKey", "GET /" + std::string(name)},
+                       {"AuthorizationType", "CUSTOM"},
+                       {"AuthorizerId", s(authorizer["AuthorizerId"])},
+                       {"Target", "integrations/" + s(integration["IntegrationId"])}});
+  }
+  v2("CreateStage", {{"ApiId", id}, {"StageName", "$default"}, {"AutoDeploy", true}});
+  LogCapture log;
+  auto get_with_token = [this](const std::string& path) {
+    return user_call(execute_api(id, "GET", path, {{"authorization", "t"}}));
+  };
+  EXPECT_EQ(get_with_token("/allowed").status, 200);
+  ASSERT_EQ(fn.sources.size(), 2u);
+  EXPECT_EQ(fn.sources[0], "");
+  for (const char* path : {"/denied", "/untrusted"}) {
+    auto r = get_with_token(path);
+    EXPECT_EQ(r.status, 500) << path;
+    EXPECT_EQ(r.body, R"({"message":"Internal Server Error"})") << path;
+  }
+  EXPECT_EQ(fn.sources.size(), 2u);
+  EXPECT_NE(log.text().find("Invalid permissions on Lambda function"), std::string::npos);
   EXPECT_NE(log.text().find("API Gateway does not have permission to assume the provided role "
                             "arn:aws:iam::000000000000:role/untrusted"),
             std::string::npos)

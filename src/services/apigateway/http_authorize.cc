@@ -4,7 +4,8 @@
 // allowing execute-api:Invoke on the route ARN. As AWS answers: 401
 // {"message":"Unauthorized"} when an identity source is missing, 403
 // {"message":"Forbidden"} when refused, 500 {"message":"Internal Server
-// Error"} when the function fails or answers something malformed.
+// Error"} when the function fails or answers something malformed, or when
+// its AuthorizerCredentialsArn role may not invoke it (lambda_role.h).
 //
 // JWT authorizers: the token (IdentitySource, default the Authorization
 // header, "Bearer " allowed) must be signed by a key of the issuer's JWKS
@@ -16,6 +17,7 @@
 #include "common/json_fields.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/invoke.h"
+#include "services/apigateway/lambda_role.h"
 
 namespace nimbus::services::apigateway {
 
@@ -91,10 +93,19 @@ void HttpApiService::authorize(const ApiPtr& api, const json::object& route,
   std::string event = str(auth, "AuthorizerPayloadFormatVersion") == "2.0"
                           ? request_event_v2(*proxy, arn, *values)
                           : request_event_v1(*proxy, arn);
+  std::string function = lambda_function_of(str(auth, "AuthorizerUri"));
+  std::string source =
+      authorizer_source_arn(env_.settings.region, env_.settings.account_id, proxy->api_id, id);
+  // AuthorizerCredentialsArn: a role invokes instead of a resource-policy
+  // permission, as an integration's CredentialsArn.
+  if (auto role =
+          lambda_invoke_role(calls_, iam_auth_.directory(), env_.settings,
+                             str(auth, "AuthorizerCredentialsArn"), function, proxy->request_id)) {
+    if (!*role) return answer(gateway_error(500, "Internal Server Error"));
+    source.clear();
+  }
   call_function(
-      functions_, lambda_function_of(str(auth, "AuthorizerUri")), std::move(event),
-      proxy->request_id,
-      authorizer_source_arn(env_.settings.region, env_.settings.account_id, proxy->api_id, id),
+      functions_, function, std::move(event), proxy->request_id, source,
       [this, key, ttl, simple, answer, decide](Result<lambda::SyncResult> res) {
         std::optional<AuthorizerAnswer> a;
         if (res && !res->function_error) {

@@ -1,6 +1,7 @@
-// Lambda integrations' credentials role (REST `credentials`, HTTP API
-// `CredentialsArn`): the role API Gateway assumes to invoke the function,
-// instead of a resource-policy permission. Under `--iam enforce` the role
+// Lambda integrations' and Lambda authorizers' credentials role (REST
+// `credentials` and `authorizerCredentials`, HTTP API `CredentialsArn` and
+// `AuthorizerCredentialsArn`): the role API Gateway assumes to invoke the
+// function, instead of a resource-policy permission. Under `--iam enforce` the role
 // must exist, trust apigateway.amazonaws.com and allow
 // lambda:InvokeFunction on the function (OperationCalls::authorize_as);
 // a refusal is logged with the reason AWS's execution log gives.

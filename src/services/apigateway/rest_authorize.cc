@@ -4,7 +4,8 @@
 // AWS's: 401 {"message":"Unauthorized"} without the identity (or when the
 // function says "Unauthorized"), 403 with AccessDeniedException's message
 // on a deny, 500 {"message":null} (AuthorizerConfigurationException) when
-// the function fails or answers something malformed.
+// the function fails or answers something malformed, or when its
+// authorizerCredentials role may not invoke it (lambda_role.h).
 //
 // COGNITO_USER_POOLS authorizers: the token (identitySource, default the
 // Authorization header) must be a JWT of one of the authorizer's user
@@ -25,6 +26,7 @@
 #include "services/apigateway/authorizer.h"
 #include "services/apigateway/gateway_responses.h"
 #include "services/apigateway/invoke.h"
+#include "services/apigateway/lambda_role.h"
 
 namespace nimbus::services::apigateway {
 
@@ -206,12 +208,22 @@ void RestApiService::authorize(const ApiPtr& api, const json::object& method,
   if (ttl > 0) {
     if (auto cached = authorizer_cache_.find(key, env_.clock.monotonic())) return decide(*cached);
   }
+  std::string function = lambda_function_of(str(auth, "authorizerUri"));
+  std::string caller =
+      authorizer_source_arn(env_.settings.region, env_.settings.account_id, proxy->api_id, id);
+  // authorizerCredentials: a role invokes instead of a resource-policy
+  // permission, as an integration's credentials; a refusal is the
+  // configuration error.
+  if (auto role =
+          lambda_invoke_role(calls_, iam_auth_.directory(), env_.settings,
+                             str(auth, "authorizerCredentials"), function, proxy->request_id)) {
+    if (!*role) return answer(configuration_error());
+    caller.clear();
+  }
   std::string event =
       type == "TOKEN" ? token_event(values->front(), arn) : request_event_v1(*proxy, arn);
   call_function(
-      functions_, lambda_function_of(str(auth, "authorizerUri")), std::move(event),
-      proxy->request_id,
-      authorizer_source_arn(env_.settings.region, env_.settings.account_id, proxy->api_id, id),
+      functions_, function, std::move(event), proxy->request_id, caller,
       [this, key, ttl, answer, decide](Result<lambda::SyncResult> res) {
         if (!res) return answer(configuration_error());
         if (res->function_error) {

@@ -3,14 +3,17 @@
 HTTP requests with the website Host header (BUCKET.s3-website.localhost and
 the region forms); a CloudFormation bucket with WebsiteConfiguration and a
 BucketPolicy whose WebsiteURL output answers; anonymous access under
-`--iam enforce` decided by the bucket policy."""
+`--iam enforce` decided by the bucket policy; CORS on the website endpoint
+(a browser's preflight with urllib, Access-Control-* headers on GET)."""
 
 import http.client
 import json
 import os
 import tempfile
 import unittest
+import urllib.error
 import urllib.parse
+import urllib.request
 
 from harness import ServerTestCase, require_boto3
 
@@ -131,6 +134,49 @@ class S3WebsiteTest(WebsiteCase):
             "RedirectAllRequestsTo": {"HostName": "www.example.org"}})
         status, headers, _ = self.site(other, "/a/b")
         self.assertEqual((status, headers["location"]), (301, "http://www.example.org/a/b"))
+
+    def test_cors_preflight_and_headers(self):
+        b = "site-fonts"
+        origin = "https://app.example"
+        self.s3.create_bucket(Bucket=b)
+        self.s3.put_bucket_website(Bucket=b, WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"}})
+        self.page(b, "font.woff", "woff", ContentType="font/woff")
+
+        def browser(method, path, headers):
+            # As a browser sends it: to the website host, unsigned.
+            req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.server.port, path),
+                                         method=method, headers=dict(headers, Host=self.host(b)))
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    return r.status, r.headers, r.read()
+            except urllib.error.HTTPError as e:
+                return e.code, e.headers, e.read()
+
+        ask = {"Origin": origin, "Access-Control-Request-Method": "GET",
+               "Access-Control-Request-Headers": "Range"}
+        status, _, body = browser("OPTIONS", "/font.woff", ask)
+        self.assertEqual(status, 403)
+        self.assertIn(b"CORS is not enabled for this bucket.", body)
+        self.s3.put_bucket_cors(Bucket=b, CORSConfiguration={"CORSRules": [{
+            "AllowedOrigins": [origin], "AllowedMethods": ["GET"], "AllowedHeaders": ["range"],
+            "MaxAgeSeconds": 300}]})
+        status, headers, _ = browser("OPTIONS", "/font.woff", ask)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Access-Control-Allow-Origin"], origin)
+        self.assertEqual(headers["Access-Control-Allow-Methods"], "GET")
+        self.assertEqual(headers["Access-Control-Allow-Headers"], "range")
+        self.assertEqual(headers["Access-Control-Max-Age"], "300")
+        status, _, body = browser("OPTIONS", "/font.woff", dict(ask, Origin="https://x.example"))
+        self.assertEqual(status, 403)
+        self.assertIn(b"<li>Code: AccessForbidden</li>", body)
+
+        status, headers, body = browser("GET", "/font.woff", {"Origin": origin})
+        self.assertEqual((status, body), (200, b"woff"))
+        self.assertEqual(headers["Access-Control-Allow-Origin"], origin)
+        status, headers, _ = browser("GET", "/font.woff", {"Origin": "https://x.example"})
+        self.assertEqual(status, 200)
+        self.assertIsNone(headers["Access-Control-Allow-Origin"])
 
     def test_aws_cli_website_command(self):
         b = "site-cli"

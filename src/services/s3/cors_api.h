@@ -20,6 +20,12 @@ class CorsRules {
     int status = 200;
     Headers headers;
     std::string body;  // S3's XML error when refused
+    // The refusal's parts, for endpoints that answer errors in another
+    // form (the website endpoint's HTML pages): Code, Message, and the
+    // extra items (Method, ResourceType).
+    std::string code;
+    std::string message;
+    Headers items;
   };
   virtual ~CorsRules() = default;
   // Whether `bucket` exists: requests for other paths are not S3's.

@@ -32,11 +32,14 @@ CorsRules::Answer refused(int status, std::string_view code, std::string_view me
                           std::string_view method, std::string_view resource) {
   CorsRules::Answer a;
   a.status = status;
+  a.code = std::string(code);
+  a.message = std::string(message);
+  if (!method.empty()) a.items.emplace_back("Method", std::string(method));
+  if (!resource.empty()) a.items.emplace_back("ResourceType", std::string(resource));
   a.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>";
   element(a.body, "Code", code);
   element(a.body, "Message", message);
-  if (!method.empty()) element(a.body, "Method", method);
-  if (!resource.empty()) element(a.body, "ResourceType", resource);
+  for (const auto& [name, value] : a.items) element(a.body, name, value);
   a.body += "</Error>";
   a.headers.emplace_back("Content-Type", "application/xml");
   return a;

@@ -81,7 +81,7 @@ bool WebsiteServer::allowed(const std::string& bucket, const std::string& action
 void WebsiteServer::serve(UserRequest r, UserReply reply) {
   const std::string& bucket = r.id;
   const std::string& method = r.request.method;
-  if (method != "GET" && method != "HEAD") {
+  if (method != "GET" && method != "HEAD" && method != "OPTIONS") {
     return reply(page(405, "MethodNotAllowed",
                       "The specified method is not allowed against this resource.",
                       {{"Method", method}, {"ResourceType", "OBJECT"}}));
@@ -103,6 +103,18 @@ void WebsiteServer::serve(UserRequest r, UserReply reply) {
     return reply(page(404, "NoSuchWebsiteConfiguration",
                       "The specified bucket does not have a website configuration",
                       {{"BucketName", bucket}}));
+  }
+  if (method == "OPTIONS") return preflight(r, std::move(reply));
+  // A cross-origin GET or HEAD: the matching CORS rule's headers on
+  // whatever the answer is (object, redirect or error), as on the REST
+  // endpoint.
+  if (std::string_view origin = r.request.header("origin"); !origin.empty()) {
+    if (auto cors = cors_.actual(bucket, origin, method); !cors.empty()) {
+      reply = [reply = std::move(reply), cors = std::move(cors)](http::Response resp) mutable {
+        for (auto& [name, value] : cors) resp.set_header(std::move(name), std::move(value));
+        reply(std::move(resp));
+      };
+    }
   }
   auto exists = [&](const std::string& key) { return readable(engine_.head(bucket, key)); };
   WebsiteAnswer a =
@@ -132,6 +144,19 @@ void WebsiteServer::serve(UserRequest r, UserReply reply) {
   }
   if (a.status == 403) return reply(page(403, "AccessDenied", "Access Denied"));
   reply(page(404, "NoSuchKey", "The specified key does not exist.", {{"Key", a.key}}));
+}
+
+void WebsiteServer::preflight(const UserRequest& r, UserReply reply) {
+  std::string_view key = r.path;
+  if (key.starts_with('/')) key.remove_prefix(1);
+  auto a = cors_.preflight(r.id, key, r.request.header("origin"),
+                           r.request.header("access-control-request-method"),
+                           r.request.header("access-control-request-headers"));
+  if (a.status != 200) return reply(page(a.status, a.code, a.message, a.items));
+  http::Response resp;
+  for (auto& [name, value] : a.headers) resp.set_header(std::move(name), std::move(value));
+  resp.set_header("x-amz-request-id", new_request_id());
+  reply(std::move(resp));
 }
 
 void WebsiteServer::serve_object(const UserRequest& r, const std::string& bucket,

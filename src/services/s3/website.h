@@ -3,7 +3,10 @@
 // GET and HEAD are answered as S3's website endpoint answers them: the
 // bucket's WebsiteConfiguration decides (config/website.h), objects are
 // streamed from their files, errors are S3's HTML pages (or the bucket's
-// error document with the error's status), other methods are 405.
+// error document with the error's status), other methods are 405. CORS
+// as on the REST endpoint (cors_rules.h): a preflight (OPTIONS) is answered
+// from the bucket's CORS configuration, and a GET or HEAD with Origin gets
+// the matching rule's Access-Control-* headers.
 //
 // Access: with `--iam enforce` the bucket policy must allow anonymous
 // (Principal "*") s3:GetObject on the key; a missing key is 404 only when it
@@ -16,6 +19,7 @@
 
 #include <string>
 
+#include "services/s3/cors_rules.h"
 #include "services/s3/engine.h"
 #include "services/service.h"
 
@@ -36,12 +40,15 @@ class WebsiteServer {
   // policy (always true unless IAM is enforced).
   bool allowed(const std::string& bucket, const std::string& action,
                const std::string& resource) const;
+  // A browser's preflight (OPTIONS) for the bucket or one of its keys.
+  void preflight(const UserRequest& r, UserReply reply);
   // The object `key` with `status` (200, or an error document's status).
   void serve_object(const UserRequest& r, const std::string& bucket, const std::string& key,
                     int status, UserReply reply);
 
   Environment& env_;
   Engine& engine_;
+  BucketCors cors_{engine_};
   bool enforce_ = false;
 };
 

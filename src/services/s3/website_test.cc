@@ -134,6 +134,70 @@ TEST_F(WebsiteTest, ErrorPagesAreS3sAndEscaped) {
   EXPECT_EQ(call("ListObjectsV2", {{"Bucket", "plain"}})["KeyCount"], 0);
 }
 
+TEST_F(WebsiteTest, CorsPreflightsAndHeadersFromTheBucketsRules) {
+  make_bucket("fonts");
+  website("fonts", R"({"IndexDocument":{"Suffix":"index.html"}})");
+  put("fonts", "a.woff", "font", {{"ContentType", "font/woff"}});
+  call("PutBucketCors", {{"Bucket", "fonts"},
+                         {"CORSConfiguration",
+                          json::parse(R"({"CORSRules":[{"AllowedOrigins":["https://app.example"],
+            "AllowedMethods":["GET","HEAD"],"AllowedHeaders":["range"],"ExposeHeaders":["ETag"],
+            "MaxAgeSeconds":600}]})")
+                              .as_object()}});
+  const std::string origin = "https://app.example";
+
+  auto g = site("fonts", "/a.woff", "OPTIONS",
+                {{"origin", origin},
+                 {"access-control-request-method", "GET"},
+                 {"access-control-request-headers", "Range"}});
+  EXPECT_EQ(g.status, 200) << g.body;
+  EXPECT_EQ(g.resp.header("Access-Control-Allow-Origin"), origin);
+  EXPECT_EQ(g.resp.header("Access-Control-Allow-Methods"), "GET, HEAD");
+  EXPECT_EQ(g.resp.header("Access-Control-Allow-Headers"), "range");
+  EXPECT_EQ(g.resp.header("Access-Control-Max-Age"), "600");
+
+  // Refused preflights are S3's errors as the website's HTML pages.
+  g = site("fonts", "/a.woff", "OPTIONS",
+           {{"origin", origin}, {"access-control-request-method", "PUT"}});
+  EXPECT_EQ(g.status, 403);
+  EXPECT_EQ(g.resp.header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(g.body.find("<li>Code: AccessForbidden</li>"), std::string::npos) << g.body;
+  EXPECT_NE(g.body.find("<li>ResourceType: OBJECT</li>"), std::string::npos);
+  EXPECT_TRUE(g.resp.header("Access-Control-Allow-Origin").empty());
+  g = site("fonts", "/", "OPTIONS", {{"access-control-request-method", "GET"}});
+  EXPECT_EQ(g.status, 400);
+  EXPECT_NE(g.body.find("<li>Code: BadRequest</li>"), std::string::npos);
+
+  // Actual requests: the rule's headers on objects and errors alike.
+  g = site("fonts", "/a.woff", "GET", {{"origin", origin}});
+  EXPECT_EQ(g.status, 200);
+  EXPECT_EQ(g.body, "font");
+  EXPECT_EQ(g.resp.header("Access-Control-Allow-Origin"), origin);
+  EXPECT_EQ(g.resp.header("Access-Control-Expose-Headers"), "ETag");
+  EXPECT_EQ(site("fonts", "/a.woff", "HEAD", {{"origin", origin}})
+                .resp.header("Access-Control-Allow-Origin"),
+            origin);
+  g = site("fonts", "/missing.woff", "GET", {{"origin", origin}});
+  EXPECT_EQ(g.status, 404);
+  EXPECT_EQ(g.resp.header("Access-Control-Allow-Origin"), origin);
+  EXPECT_TRUE(site("fonts", "/a.woff", "GET", {{"origin", "https://other.example"}})
+                  .resp.header("Access-Control-Allow-Origin")
+                  .empty());
+  EXPECT_TRUE(site("fonts", "/a.woff").resp.header("Access-Control-Allow-Origin").empty());
+
+  // A website without a CORS configuration refuses every preflight.
+  make_bucket("plain");
+  website("plain", R"({"IndexDocument":{"Suffix":"index.html"}})");
+  g = site("plain", "/", "OPTIONS", {{"origin", origin}, {"access-control-request-method", "GET"}});
+  EXPECT_EQ(g.status, 403);
+  EXPECT_NE(g.body.find("CORS is not enabled for this bucket."), std::string::npos);
+  EXPECT_NE(g.body.find("<li>ResourceType: BUCKET</li>"), std::string::npos);
+  EXPECT_EQ(site("nobucket", "/", "OPTIONS",
+                 {{"origin", origin}, {"access-control-request-method", "GET"}})
+                .status,
+            404);
+}
+
 TEST_F(WebsiteTest, RedirectsAndRoutingRules) {
   make_bucket("site");
   website("site", R"({"IndexDocument":{"Suffix":"index.html"},

@@ -147,6 +147,32 @@ class AlarmsTest(ServerTestCase):
         self.assertEqual(self.error(self.cw.put_composite_alarm, AlarmName="c-bad",
                                     AlarmRule="ALARM(c-cpu) AND"), "ValidationError")
 
+    def test_composite_actions_suppressor_periods(self):
+        for name in ("s-cpu", "s-maint"):
+            self.cw.put_metric_alarm(**alarm_args(name, TreatMissingData="ignore"))
+            self.cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="start")
+        self.cw.put_composite_alarm(AlarmName="s-page", AlarmRule="ALARM(s-cpu)",
+                                    ActionsSuppressor="s-maint", ActionsSuppressorWaitPeriod=60,
+                                    ActionsSuppressorExtensionPeriod=90)
+
+        def page():
+            return self.cw.describe_alarms(AlarmNames=["s-page"],
+                                           AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+
+        self.assertNotIn("ActionsSuppressedBy", page())
+        # Into ALARM: waiting up to 60 s for the suppressor.
+        self.cw.set_alarm_state(AlarmName="s-cpu", StateValue="ALARM", StateReason="hot")
+        p = page()
+        self.assertEqual((p["StateValue"], p["ActionsSuppressedBy"],
+                          p["ActionsSuppressedReason"]),
+                         ("ALARM", "WaitPeriod", "Actions suppressed by WaitPeriod"))
+        self.cw.set_alarm_state(AlarmName="s-maint", StateValue="ALARM", StateReason="work")
+        self.assertEqual(page()["ActionsSuppressedBy"], "Alarm")
+        self.cw.set_alarm_state(AlarmName="s-maint", StateValue="OK", StateReason="done")
+        p = page()
+        self.assertEqual((p["ActionsSuppressedBy"], p["ActionsSuppressorExtensionPeriod"]),
+                         ("ExtensionPeriod", 90))
+
     def test_bad_input(self):
         self.assertEqual(self.error(self.cw.put_metric_alarm, **alarm_args("bad", Period=45)),
                          "InvalidParameterValue")

@@ -300,6 +300,7 @@ std::string encode_alarm(const Alarm& a) {
   o["Tags"] = tags_json(a.tags);
   // Timestamps in milliseconds, exactly.
   o["t"] = json::array{a.configuration_updated_ms, a.state_updated_ms, a.state_transitioned_ms};
+  if (a.suppressed_until_ms > 0) o["su"] = a.suppressed_until_ms;
   return json::serialize(o);
 }
 
@@ -336,6 +337,7 @@ std::optional<Alarm> decode_alarm(std::string_view text) {
   a.suppressor_extension = integer(*o, "ActionsSuppressorExtensionPeriod").value_or(0);
   a.suppressed_by = str(*o, "ActionsSuppressedBy");
   a.suppressed_reason = str(*o, "ActionsSuppressedReason");
+  a.suppressed_until_ms = integer(*o, "su").value_or(0);
   if (auto t = read_tags(*o, true)) a.tags = std::move(*t);
   a.state = str(*o, "StateValue");
   if (a.state != kOk && a.state != kAlarm) a.state = std::string(kInsufficient);

@@ -43,13 +43,16 @@ struct Alarm {
   boost::json::array metrics;    // metric math alarms: stored, not evaluated
   std::string threshold_metric_id;
   // A composite alarm (PutCompositeAlarm): its AlarmRule, and the alarm
-  // whose ALARM state holds back its actions.
+  // whose ALARM state holds back its actions (alarms.h says when).
   std::string rule;
   std::string suppressor;
   int64_t suppressor_wait = 0;       // seconds
   int64_t suppressor_extension = 0;  // seconds
-  std::string suppressed_by;         // "Alarm" while held back, else ""
+  // While its actions are held back: "Alarm", "WaitPeriod" or
+  // "ExtensionPeriod" (ActionsSuppressedBy), else "".
+  std::string suppressed_by;
   std::string suppressed_reason;
+  int64_t suppressed_until_ms = 0;  // the end of a WaitPeriod / ExtensionPeriod
   Tags tags;
 
   std::string state{kInsufficient};

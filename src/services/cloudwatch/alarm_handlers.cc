@@ -98,6 +98,12 @@ void CloudWatchService::put_alarm(Alarm a, Result<Tags> tags, Respond respond) {
     a.state_updated_ms = old->state_updated_ms;
     a.state_transitioned_ms = old->state_transitioned_ms;
     a.tags = old->tags;
+    // Actions held back stay so while the suppressor is the same one.
+    if (!a.suppressor.empty() && a.suppressor == old->suppressor) {
+      a.suppressed_by = old->suppressed_by;
+      a.suppressed_reason = old->suppressed_reason;
+      a.suppressed_until_ms = old->suppressed_until_ms;
+    }
     json::object data{{"type", "Update"},
                       {"updatedAlarm", history_alarm(a)},
                       {"originalAlarm", history_alarm(*old)}};

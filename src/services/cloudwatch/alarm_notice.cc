@@ -50,6 +50,15 @@ json::object alarm_data(const StateChange& c) {
                         {"timestamp", utc_millis(c.old_updated_ms, "+0000")}};
   if (!c.old_reason_data.empty()) previous["reasonData"] = c.old_reason_data;
   if (a.composite()) {
+    // Held-back actions: why, in the state and the previous state.
+    if (!a.suppressed_by.empty()) {
+      state["actionsSuppressedBy"] = a.suppressed_by;
+      state["actionsSuppressedReason"] = a.suppressed_reason;
+    }
+    if (!c.old_suppressed_by.empty()) {
+      previous["actionsSuppressedBy"] = c.old_suppressed_by;
+      previous["actionsSuppressedReason"] = c.old_suppressed_reason;
+    }
     // A composite's configuration is its rule (and suppressor).
     json::object configuration{{"alarmRule", a.rule}};
     if (!a.description.empty()) configuration["description"] = a.description;

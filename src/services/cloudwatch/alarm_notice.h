@@ -17,6 +17,8 @@ struct StateChange {
   std::string old_reason;
   std::string old_reason_data;
   int64_t old_updated_ms = 0;
+  std::string old_suppressed_by;  // a composite's ActionsSuppressedBy before
+  std::string old_suppressed_reason;
   std::string account;
   std::string region;
 };

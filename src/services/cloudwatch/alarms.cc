@@ -83,6 +83,40 @@ bool in_cycle(const Alarm& c, const std::vector<Alarm>& all) {
   return false;
 }
 
+constexpr std::string_view kByAlarm = "Alarm";
+constexpr std::string_view kByWait = "WaitPeriod";
+constexpr std::string_view kByExtension = "ExtensionPeriod";
+
+bool timed(const Alarm& c) {
+  return c.suppressed_by == kByWait || c.suppressed_by == kByExtension;
+}
+
+void suppress(Alarm& c, std::string_view by, int64_t until_ms) {
+  c.suppressed_by = std::string(by);
+  c.suppressed_reason = by == kByAlarm ? "Alarm " + c.suppressor + " is in ALARM state"
+                                       : "Actions suppressed by " + std::string(by);
+  c.suppressed_until_ms = until_ms;
+}
+
+void unsuppress(Alarm& c) {
+  c.suppressed_by.clear();
+  c.suppressed_reason.clear();
+  c.suppressed_until_ms = 0;
+}
+
+// What holds back composite `c`'s actions as it goes into `state` at
+// `now`: its suppressor in ALARM; an ExtensionPeriod still running; for
+// ALARM, a WaitPeriod for the suppressor to follow; else nothing.
+void suppress_at(Alarm& c, const Alarm* suppressor, std::string_view state, int64_t now) {
+  if (c.suppressor.empty()) return unsuppress(c);
+  if (suppressor != nullptr && suppressor->state == kAlarm) return suppress(c, kByAlarm, 0);
+  if (c.suppressed_by == kByExtension && c.suppressed_until_ms > now) return;
+  if (state == kAlarm && c.suppressor_wait > 0) {
+    return suppress(c, kByWait, now + c.suppressor_wait * 1000);
+  }
+  unsuppress(c);
+}
+
 struct Pending {
   std::string target;
   std::string alarm;
@@ -198,6 +232,80 @@ void Alarms::evaluate_all() {
   for (const auto& name : composites) {
     if (evaluate_composite(name, all)) all = store_.list();
   }
+  // Wait and extension periods that have ended (also those a restart
+  // interrupted: their end is stored).
+  for (const auto& a : store_.list()) {
+    if (timed(a) && a.suppressed_until_ms <= now) {
+      release(a.name,
+              [](const Alarm& c, int64_t at) { return timed(c) && c.suppressed_until_ms <= at; });
+    }
+  }
+}
+
+void Alarms::follow_suppressor(const Alarm& changed, const std::string& old_state) {
+  const bool into = changed.state == kAlarm;
+  if (!into && old_state != kAlarm) return;
+  const int64_t now = env_.clock.now_millis();
+  for (const auto& c : store_.list()) {
+    if (!c.composite() || c.suppressor.empty() ||
+        (c.suppressor != changed.name && c.suppressor != changed.arn)) {
+      continue;
+    }
+    if (into) {
+      // The suppressor came: the actions wait for it to leave ALARM.
+      store_.edit(
+          c.name,
+          [&](Alarm& a, std::vector<HistoryItem>&) {
+            if (!timed(a)) return false;
+            suppress(a, kByAlarm, 0);
+            return true;
+          },
+          [](Status) {});
+    } else if (c.suppressed_by == kByAlarm && c.suppressor_extension > 0) {
+      store_.edit(
+          c.name,
+          [&](Alarm& a, std::vector<HistoryItem>&) {
+            if (a.suppressed_by != kByAlarm) return false;
+            suppress(a, kByExtension, now + a.suppressor_extension * 1000);
+            return true;
+          },
+          [](Status) {});
+    } else if (c.suppressed_by == kByAlarm) {
+      release(c.name, [](const Alarm& a, int64_t) { return a.suppressed_by == kByAlarm; });
+    }
+  }
+}
+
+void Alarms::release(const std::string& name,
+                     const std::function<bool(const Alarm&, int64_t)>& due) {
+  const int64_t now = env_.clock.now_millis();
+  auto change = std::make_shared<StateChange>();
+  change->account = env_.settings.account_id;
+  change->region = env_.settings.region;
+  bool released = false;
+  store_.edit(
+      name,
+      [&](Alarm& a, std::vector<HistoryItem>& history) {
+        if (!a.composite() || !due(a, now)) return false;
+        // AWS performs the held-back actions as a state update into the
+        // same state, the previous one saying why they were held back.
+        change->old_state = a.state;
+        change->old_reason = a.state_reason;
+        change->old_reason_data = a.state_reason_data;
+        change->old_updated_ms = a.state_updated_ms;
+        change->old_suppressed_by = a.suppressed_by;
+        change->old_suppressed_reason = a.suppressed_reason;
+        unsuppress(a);
+        a.state_updated_ms = now;
+        history.push_back(
+            {a.name, now, 0, "StateUpdate", "Alarm updated from " + a.state + " to " + a.state,
+             state_history(change->old_state, change->old_reason, change->old_reason_data, a)});
+        change->alarm = a;
+        released = true;
+        return true;
+      },
+      [](Status) {});
+  if (released) act(*change);
 }
 
 void Alarms::evaluate_composite(const std::string& name) {
@@ -264,17 +372,11 @@ void Alarms::evaluate_parents(const Alarm& changed) {
 bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
                        std::function<void(Status)> done) {
   const int64_t now = env_.clock.now_millis();
-  // A composite's actions are held back while its ActionsSuppressor is in
-  // ALARM.
-  std::string suppressed_by;
-  std::string suppressed_reason;
+  // A composite's suppressor, as it is now (read outside the store's lock).
+  std::optional<Alarm> suppressor;
   if (auto a = store_.get(name); a && a->composite() && !a->suppressor.empty()) {
-    for (const auto& s : store_.list()) {
-      if ((s.name == a->suppressor || s.arn == a->suppressor) && s.state == kAlarm) {
-        suppressed_by = "Alarm";
-        suppressed_reason = "Alarm " + a->suppressor + " is in ALARM state";
-      }
-    }
+    auto all = store_.list();
+    if (const Alarm* s = find_alarm(all, a->suppressor)) suppressor = *s;
   }
   // `done` runs once the change is durable and the composites above it
   // have been evaluated too, so a SetAlarmState answered means its parents
@@ -311,15 +413,16 @@ bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
         change->old_reason = a.state_reason;
         change->old_reason_data = a.state_reason_data;
         change->old_updated_ms = a.state_updated_ms;
+        change->old_suppressed_by = a.suppressed_by;
+        change->old_suppressed_reason = a.suppressed_reason;
         transition = a.state != v.state;
         a.state = v.state;
         a.state_reason = v.reason;
         a.state_reason_data = v.reason_data;
         a.state_updated_ms = now;
         if (transition) a.state_transitioned_ms = now;
-        if (a.composite()) {
-          a.suppressed_by = suppressed_by;
-          a.suppressed_reason = suppressed_reason;
+        if (a.composite() && transition) {
+          suppress_at(a, suppressor ? &*suppressor : nullptr, a.state, now);
         }
         history.push_back(
             {a.name, now, 0, "StateUpdate",
@@ -335,6 +438,7 @@ bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
     // queued ahead of the actions' timers, so they never outrun it.
     act(*change);
     evaluate_parents(change->alarm);
+    follow_suppressor(change->alarm, change->old_state);
   }
   arrive(Status::ok());
   return true;

@@ -13,6 +13,17 @@
 // window between the change's commit and its actions' commit is not covered:
 // a crash there loses those actions (README).
 //
+// A composite alarm's actions are held back (ActionsSuppressedBy) while
+// its ActionsSuppressor is in ALARM ("Alarm"); when the composite goes into
+// ALARM with the suppressor not in ALARM, for up to ActionsSuppressorWait-
+// Period seconds ("WaitPeriod") for the suppressor to follow; and for
+// ActionsSuppressorExtensionPeriod seconds after the suppressor leaves ALARM
+// ("ExtensionPeriod"). When a period ends (seen by the tick: the end is
+// stored with the alarm, so a restart keeps it), or the suppressor leaves
+// ALARM with no extension, the composite performs the actions of the state
+// it is in, as a state update into that same state. A transition of the
+// composite starts over (an ExtensionPeriod running carries on).
+//
 // Evaluation is not durable work: every tick recomputes each alarm from the
 // stored points, so a restart only resumes ticking. The tick is
 // `--cloudwatch-alarm-interval` seconds (default 10; AWS evaluates
@@ -84,6 +95,13 @@ class Alarms {
                                            const Alarm* trigger) const;
   // The composites whose rule names `changed`, evaluated again.
   void evaluate_parents(const Alarm& changed);
+  // A composite's actions follow its suppressor `changed` (alarms.h):
+  // into ALARM, a wait or extension becomes "Alarm"; out of ALARM, "Alarm"
+  // becomes an ExtensionPeriod, or the actions run when it has none.
+  void follow_suppressor(const Alarm& changed, const std::string& old_state);
+  // Performs composite `name`'s held-back actions if `due(alarm, now)`:
+  // a state update into the same state, its suppression cleared.
+  void release(const std::string& name, const std::function<bool(const Alarm&, int64_t)>& due);
   void act(const StateChange& c);
   void queue(const std::string& target, const std::string& alarm, int64_t state_ms,
              std::string body, std::string subject);

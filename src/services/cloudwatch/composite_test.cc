@@ -172,9 +172,14 @@ TEST_F(CompositeTest, TheTickCatchesADeletedChild) {
   EXPECT_TRUE(eventually([&] { return s(composite("above")["StateValue"]) == "ALARM"; }));
 }
 
-TEST_F(CompositeTest, SuppressorHoldsBackActionsAndStateSurvivesRestart) {
-  call("PutMetricAlarm", alarm_input("cpu", {{"AlarmActions", json::array{}}}));
-  call("PutMetricAlarm", alarm_input("maintenance", {{"AlarmActions", json::array{}}}));
+// The suppressor in ALARM at the composite's transition holds its actions
+// back; once it leaves ALARM, for the ExtensionPeriod more (across a
+// restart), then they run as a state update into the same state.
+TEST_F(CompositeTest, SuppressorInAlarmThenExtensionPeriod) {
+  // The ticks keep what SetAlarmState sets (no data, ignored).
+  json::object quiet{{"AlarmActions", json::array{}}, {"TreatMissingData", "ignore"}};
+  call("PutMetricAlarm", alarm_input("cpu", quiet));
+  call("PutMetricAlarm", alarm_input("maintenance", quiet));
   set("cpu", "OK");
   set("maintenance", "ALARM");
   call("PutCompositeAlarm", {{"AlarmName", "page"},
@@ -187,18 +192,78 @@ TEST_F(CompositeTest, SuppressorHoldsBackActionsAndStateSurvivesRestart) {
   auto c = composite("page");
   EXPECT_EQ(s(c["StateValue"]), "ALARM");
   EXPECT_EQ(s(c["ActionsSuppressedBy"]), "Alarm");
+  EXPECT_EQ(s(c["ActionsSuppressedReason"]), "Alarm maintenance is in ALARM state");
   EXPECT_EQ(c["ActionsSuppressorWaitPeriod"].as_int64(), 120);
-  set("cpu", "OK");
   set("maintenance", "OK");
-  set("cpu", "ALARM");
-  ASSERT_TRUE(eventually([&] { return topics.all().size() == 1; }));
-  EXPECT_FALSE(composite("page").contains("ActionsSuppressedBy"));
+  c = composite("page");
+  EXPECT_EQ(s(c["ActionsSuppressedBy"]), "ExtensionPeriod");
+  EXPECT_EQ(s(c["ActionsSuppressedReason"]), "Actions suppressed by ExtensionPeriod");
   reopen();
+  EXPECT_EQ(s(composite("page")["ActionsSuppressedBy"]), "ExtensionPeriod");
+  // Not before the 180 s are over (ticks every 10 s).
+  EXPECT_FALSE(advance_until([&] { return !topics.all().empty(); }, std::chrono::seconds(10), 17));
+  ASSERT_TRUE(advance_until([&] { return topics.all().size() == 1; }, std::chrono::seconds(5), 10));
   c = composite("page");
   EXPECT_EQ(s(c["StateValue"]), "ALARM");
-  EXPECT_EQ(s(c["ActionsSuppressor"]), "maintenance");
+  EXPECT_FALSE(c.contains("ActionsSuppressedBy"));
+  auto note = json::parse(topics.all()[0].body).as_object();
+  EXPECT_EQ(s(note["NewStateValue"]), "ALARM");
+  EXPECT_EQ(s(note["OldStateValue"]), "ALARM");
+  auto h = call("DescribeAlarmHistory", {{"AlarmName", "page"},
+                                         {"AlarmTypes", json::array{"CompositeAlarm"}},
+                                         {"HistoryItemType", "StateUpdate"}});
+  EXPECT_EQ(s(h["AlarmHistoryItems"].as_array()[0].at("HistorySummary")),
+            "Alarm updated from ALARM to ALARM");
   call("DeleteAlarms", {{"AlarmNames", json::array{"page"}}});
   EXPECT_EQ(composite("page").size(), 0u);
+}
+
+// Going into ALARM with the suppressor not in ALARM, the composite waits
+// WaitPeriod for it: the suppressor coming in time holds the actions back
+// (until it leaves: no extension, so at once); not coming, they run when
+// the period ends, across a restart.
+TEST_F(CompositeTest, WaitPeriodForTheSuppressor) {
+  // The ticks keep what SetAlarmState sets (no data, ignored).
+  json::object quiet{{"AlarmActions", json::array{}}, {"TreatMissingData", "ignore"}};
+  call("PutMetricAlarm", alarm_input("cpu", quiet));
+  call("PutMetricAlarm", alarm_input("maintenance", quiet));
+  set("cpu", "OK");
+  set("maintenance", "OK");
+  call("PutCompositeAlarm", {{"AlarmName", "page"},
+                             {"AlarmRule", "ALARM(cpu)"},
+                             {"AlarmActions", json::array{kTopic}},
+                             {"ActionsSuppressor", "maintenance"},
+                             {"ActionsSuppressorWaitPeriod", 60},
+                             {"ActionsSuppressorExtensionPeriod", 0}});
+  set("cpu", "ALARM");
+  auto c = composite("page");
+  EXPECT_EQ(s(c["StateValue"]), "ALARM");
+  EXPECT_EQ(s(c["ActionsSuppressedBy"]), "WaitPeriod");
+  EXPECT_EQ(s(c["ActionsSuppressedReason"]), "Actions suppressed by WaitPeriod");
+  clock.advance(std::chrono::seconds(30));
+  set("maintenance", "ALARM");
+  EXPECT_EQ(s(composite("page")["ActionsSuppressedBy"]), "Alarm");
+  EXPECT_FALSE(advance_until([&] { return !topics.all().empty(); }, std::chrono::seconds(10), 6));
+  set("maintenance", "OK");
+  ASSERT_TRUE(eventually([&] { return topics.all().size() == 1; }));
+  EXPECT_FALSE(composite("page").contains("ActionsSuppressedBy"));
+
+  // Back to OK and into ALARM again: a new wait, which ends unanswered.
+  set("cpu", "OK");
+  set("cpu", "ALARM");
+  EXPECT_EQ(s(composite("page")["ActionsSuppressedBy"]), "WaitPeriod");
+  clock.advance(std::chrono::seconds(40));
+  reopen();
+  EXPECT_EQ(s(composite("page")["ActionsSuppressedBy"]), "WaitPeriod");
+  ASSERT_TRUE(advance_until([&] { return topics.all().size() == 2; }, std::chrono::seconds(5), 10));
+  EXPECT_FALSE(composite("page").contains("ActionsSuppressedBy"));
+  // Leaving ALARM before the wait ends: OK's (no) actions, the wait dropped.
+  set("cpu", "OK");
+  set("cpu", "ALARM");
+  set("cpu", "OK");
+  EXPECT_FALSE(composite("page").contains("ActionsSuppressedBy"));
+  EXPECT_FALSE(
+      advance_until([&] { return topics.all().size() > 2; }, std::chrono::seconds(10), 12));
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 // reach the integration; another pool's, an expired, a mis-signed or an
 // access token without the method's scope is the 401; a scoped method
 // takes an access token with one of its scopes; keys that cannot be read
-// are the configuration error, shaped by its gateway response.
+// are the configuration error, shaped by its gateway response. A verified
+// token is cached for the authorizer's TTL on the simulated clock: it passes
+// while the pool's keys cannot be read, but not once expired.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -100,13 +102,14 @@ class CognitoTest : public RestApiFixture<Echo> {
 
   // GET /mine (no scopes) and GET /scoped (scope orders/read), both behind
   // a COGNITO_USER_POOLS authorizer of `arns`, deployed to prod (stage
-  // variable pool = kPool).
-  void make_api(json::array arns) {
+  // variable pool = kPool), results cached for `ttl` seconds.
+  void make_api(json::array arns, int64_t ttl = 300) {
     auto api = call("CreateRestApi", {{"name", "pool"}});
     id = s(api["id"]);
     auto pool = s(call("CreateAuthorizer", {{"restApiId", id},
                                             {"name", "pool"},
                                             {"type", "COGNITO_USER_POOLS"},
+                                            {"authorizerResultTtlInSeconds", ttl},
                                             {"providerARNs", std::move(arns)}})["id"]);
     for (const char* part : {"mine", "scoped"}) {
       auto res = s(call(
@@ -197,6 +200,40 @@ TEST_F(CognitoTest, AnotherPoolsTokenAndUnreadableKeys) {
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.body, R"({"why":"AUTHORIZER_CONFIGURATION_ERROR"})");
   EXPECT_TRUE(fn.events.empty());
+}
+
+// The result cache, by token, for authorizerResultTtlInSeconds: a token
+// verified once passes without its pool's keys until the TTL runs out
+// (the keys themselves are kept an hour, jwks.h, so the pool is down past
+// that hour here), and its claims are still checked every time.
+TEST_F(CognitoTest, AVerifiedTokenIsCachedForTheAuthorizersTtl) {
+  make_api({std::string("arn:aws:cognito-idp:us-east-1:000000000000:userpool/") + kPool}, 3600);
+  int64_t start = clock.now_millis() / 1000;
+  auto first = token("id");
+  first["exp"] = start + 20000;
+  std::string early = sign(first);
+  EXPECT_EQ(get("/prod/mine", early).status, 200);  // the keys read now
+  clock.advance(std::chrono::seconds(3000));
+  auto second = token("id");
+  second["exp"] = start + 20000;
+  std::string late = sign(second);
+  auto brief = token("id");
+  brief["exp"] = start + 3100;
+  std::string short_lived = sign(brief);
+  EXPECT_EQ(get("/prod/mine", late).status, 200);  // cached until start + 6600
+  EXPECT_EQ(get("/prod/mine", short_lived).status, 200);
+  down_ = true;
+  clock.advance(std::chrono::seconds(700));  // past the keys' hour
+  EXPECT_EQ(get("/prod/mine", late).status, 200);
+  // Cached, but expired since.
+  EXPECT_EQ(get("/prod/mine", short_lived).status, 401);
+  // An ID token cached is still not an access token for a scoped method.
+  EXPECT_EQ(get("/prod/scoped", late).status, 401);
+  // Its entry ran out at start + 3600: the keys are asked for, and unreadable.
+  EXPECT_EQ(get("/prod/mine", early).status, 500);
+  clock.advance(std::chrono::seconds(3000));  // past late's TTL
+  EXPECT_EQ(get("/prod/mine", late).status, 500);
+  EXPECT_EQ(fn.events.size(), 4u);
 }
 
 }  // namespace

@@ -15,6 +15,9 @@
 // without authorizationScopes, an access token with one of them for a
 // method with some. Anything else is the 401; keys that cannot be read the
 // configuration error. The integration sees requestContext.authorizer.claims.
+// A verified token is kept for authorizerResultTtlInSeconds (300 by
+// default) in the authorizer cache, by the token; its claims are still
+// checked on every request.
 #include <spdlog/spdlog.h>
 
 #include <regex>
@@ -142,25 +145,40 @@ void RestApiService::authorize_cognito(const json::object& auth, const json::obj
   // AWS's Cognito authorizer checks no audience.
   rules.audience = auth::string_claims(jwt->claims, "aud");
   rules.audience.push_back(str(jwt->claims, "client_id"));
+  // The claims are checked for every request (expiry, the method's
+  // scopes); what the result cache saves is the key lookup and the
+  // signature check of a token already verified.
+  auto accept = [rules, proxy, answer, next](const auth::Jwt& verified) {
+    if (auth::check_claims(verified, rules).kind != auth::JwtDecision::kAllow ||
+        str(verified.claims, "token_use") != (rules.scopes.empty() ? "id" : "access")) {
+      return answer(unauthorized());
+    }
+    proxy->authorizer = json::object{{"claims", claims_as_strings(verified.claims)}};
+    next("");
+  };
+  int64_t ttl = integer(auth, "authorizerResultTtlInSeconds").value_or(300);
+  std::string key = AuthorizerCache::key(str(auth, "id"), {values->front()});
+  if (ttl > 0 && authorizer_cache_.find(key, env_.clock.monotonic())) return accept(*jwt);
   std::call_once(jwks_once_, [this] { jwks_ = std::make_unique<auth::JwksCache>(env_.clock); });
   std::string kid = str(jwt->header, "kid");
   jwks_->key(issuer, kid,
-             [jwt = std::move(*jwt), rules = std::move(rules), proxy, answer = std::move(answer),
-              next = std::move(next)](auth::KeyLookup found) {
+             [this, jwt = std::move(*jwt), issuer, key, ttl, proxy, answer = std::move(answer),
+              accept = std::move(accept)](auth::KeyLookup found) {
                if (found.unavailable) {
                  spdlog::warn(
                      "({}) Execution failed due to configuration error: the keys of user pool {} "
                      "could not be read",
-                     proxy->request_id, rules.issuer);
+                     proxy->request_id, issuer);
                  return answer(configuration_error());
                }
-               if (!found.key || !auth::verify_signature(jwt, *found.key) ||
-                   auth::check_claims(jwt, rules).kind != auth::JwtDecision::kAllow ||
-                   str(jwt.claims, "token_use") != (rules.scopes.empty() ? "id" : "access")) {
+               if (!found.key || !auth::verify_signature(jwt, *found.key)) {
                  return answer(unauthorized());
                }
-               proxy->authorizer = json::object{{"claims", claims_as_strings(jwt.claims)}};
-               next("");
+               if (ttl > 0) {
+                 authorizer_cache_.put(key, AuthorizerAnswer{},
+                                       env_.clock.monotonic() + std::chrono::seconds(ttl));
+               }
+               accept(jwt);
              });
 }
 

@@ -96,7 +96,9 @@ class S3PostTest(ServerTestCase):
         self.assertEqual(doc.findtext("Bucket"), BUCKET)
         self.assertEqual(doc.findtext("Key"), "v4/photo.txt")
         self.assertTrue(doc.findtext("ETag").startswith('"'))
-        self.assertTrue(doc.findtext("Location").endswith("/%s/v4/photo.txt" % BUCKET))
+        # The object's URL in the style posted (path-style here), its key
+        # encoded whole as S3 encodes it.
+        self.assertEqual(doc.findtext("Location"), form["url"] + "/v4%2Fphoto.txt")
         head = self.s3.head_object(Bucket=BUCKET, Key="v4/photo.txt")
         self.assertEqual(head["ContentType"], "text/plain")
         self.assertEqual(head["CacheControl"], "max-age=60")
@@ -106,7 +108,7 @@ class S3PostTest(ServerTestCase):
         self.assertEqual(tags, [{"Key": "team", "Value": "web"}])
 
     def test_virtual_hosted_post(self):
-        form = self.s3v4.generate_presigned_post(BUCKET, "vhost.txt")
+        form = self.s3v4.generate_presigned_post(BUCKET, "in/vhost.txt")
         port = urllib.parse.urlsplit(self.server.endpoint).port
         body, content_type = multipart(form["fields"], content=b"vhost")
         req = urllib.request.Request("http://127.0.0.1:%d/" % port, data=body, method="POST",
@@ -115,8 +117,8 @@ class S3PostTest(ServerTestCase):
         with urllib.request.urlopen(req, timeout=10) as r:
             self.assertEqual(r.status, 204)
             self.assertEqual(r.headers["Location"],
-                             "http://%s.s3.localhost:%d/vhost.txt" % (BUCKET, port))
-        got = self.s3.get_object(Bucket=BUCKET, Key="vhost.txt")
+                             "http://%s.s3.localhost:%d/in%%2Fvhost.txt" % (BUCKET, port))
+        got = self.s3.get_object(Bucket=BUCKET, Key="in/vhost.txt")
         self.assertEqual(got["Body"].read(), b"vhost")
 
     def test_redirect_and_200(self):

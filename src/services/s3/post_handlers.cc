@@ -90,13 +90,15 @@ json::object answer(const std::map<std::string, std::string>& fields, const Call
     out["Location"] = std::move(redirect);
     return out;
   }
-  // The object's URL at the address the form was posted to: virtual-hosted
-  // when the host named the bucket, else path-style.
+  // The object's URL in the style the form was posted in: virtual-hosted
+  // when the host named the bucket (BUCKET.s3.localhost,
+  // BUCKET.s3.REGION.localhost), else path-style. S3 encodes the key whole,
+  // its slashes as %2F.
   std::string_view host = ctx.endpoint_url;
   host.remove_prefix(std::min(host.find("://") + 3, host.size()));
-  bool virtual_hosted = host.starts_with(bucket + ".");
+  bool virtual_hosted = host.starts_with(bucket + ".s3.");
   std::string location =
-      ctx.endpoint_url + (virtual_hosted ? "" : "/" + bucket) + "/" + percent_encode(key, true);
+      ctx.endpoint_url + (virtual_hosted ? "" : "/" + bucket) + "/" + percent_encode(key);
   out["Location"] = location;
   std::string status = field(fields, "success_action_status");
   if (status == "200") {

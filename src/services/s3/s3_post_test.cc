@@ -74,23 +74,35 @@ TEST_F(S3PostTest, StoresTheFileWithTheFieldsHeadersAndMetadata) {
 }
 
 TEST_F(S3PostTest, AnswersAsSuccessActionFieldsSay) {
-  auto out = post(form({{"key", "a"}, {"success_action_status", "201"}}));
+  auto out = post(form({{"key", "up/a"}, {"success_action_status", "201"}}));
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(json::value_to<int64_t>(out->at("Status")), 201);
   const auto& doc = out->at("PostResponse").as_object();
   EXPECT_EQ(doc.at("Bucket").as_string(), "forms");
-  EXPECT_EQ(doc.at("Key").as_string(), "a");
+  EXPECT_EQ(doc.at("Key").as_string(), "up/a");
   EXPECT_EQ(doc.at("ETag"), out->at("ETag"));
-  EXPECT_EQ(doc.at("Location").as_string(), "http://localhost:4566/forms/a");
+  // Path-style as posted; the key's slash encoded, as S3 answers.
+  EXPECT_EQ(doc.at("Location").as_string(), "http://localhost:4566/forms/up%2Fa");
+  EXPECT_EQ(out->at("Location"), doc.at("Location"));
   CallContext vhost = ctx("PostObject");
   vhost.endpoint_url = "http://forms.s3.localhost:4566";
-  std::string body = form({{"key", "a b"}, {"success_action_status", "201"}});
+  std::string body = form({{"key", "a b/c"}, {"success_action_status", "201"}});
   out = try_call(*svc, vhost,
                  {{"Bucket", "forms"},
                   {"ContentType", "multipart/form-data; boundary=" + std::string(kBoundary)},
                   {"Body", body}});
   ASSERT_TRUE(out) << out.error().message;
-  EXPECT_EQ(out->at("Location").as_string(), "http://forms.s3.localhost:4566/a%20b");
+  EXPECT_EQ(out->at("Location").as_string(), "http://forms.s3.localhost:4566/a%20b%2Fc");
+  // A path-style post to a host that merely begins with the bucket's name.
+  CallContext ip = ctx("PostObject");
+  ip.endpoint_url = "http://127.0.0.1:4566";
+  make_bucket("127");
+  out = try_call(*svc, ip,
+                 {{"Bucket", "127"},
+                  {"ContentType", "multipart/form-data; boundary=" + std::string(kBoundary)},
+                  {"Body", form({{"key", "a"}})}});
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->at("Location").as_string(), "http://127.0.0.1:4566/127/a");
   out = post(form({{"key", "b"}, {"success_action_status", "200"}}));
   EXPECT_EQ(json::value_to<int64_t>(out->at("Status")), 200);
   EXPECT_FALSE(out->contains("PostResponse"));

@@ -353,13 +353,19 @@ void Log::append_many(std::vector<PartitionRecords> parts, ManyDone done, WriteB
       p.next_seq += records.size();
       for (const auto& r : records) p.next_offset += r.size();
     }
-    std::string key = p.prefix;
-    const size_t key_size = key.size();
+    // One key and one value buffer for every record: the batch copies
+    // each once (a KeyBuilder per record allocated and copied it twice).
+    const std::string arrival = KeyBuilder().i64(result.arrival_ms).bytes();
+    std::string key;
+    std::string value;
     uint64_t seq = result.first_seq;
     for (const auto& r : records) {
-      key.resize(key_size);
-      std::string k = KeyBuilder().tail(key).u64(seq++).bytes();
-      batch.put(impl.ns, k, KeyBuilder().i64(result.arrival_ms).u64(offset).tail(r).bytes());
+      key.assign(p.prefix);
+      key.append(KeyBuilder().u64(seq++).bytes());
+      value.assign(arrival);
+      value.append(KeyBuilder().u64(offset).bytes());
+      value.append(r);
+      batch.put(impl.ns, key, value);
       offset += r.size();
     }
     results.push_back(result);

@@ -114,16 +114,20 @@ void KinesisService::put_records(const CallContext&, json::object in, Respond re
                [respond = std::move(respond), encryption](Result<std::vector<PutResult>> r) {
                  if (!r) return respond(r.take_error());
                  json::array out;
+                 out.reserve(r->size());
                  int64_t failed = 0;
+                 std::vector<std::string> ids;  // by shard index, formatted once
                  for (auto& one : *r) {
                    if (one.error) {
                      ++failed;
                      out.push_back(json::object{{"ErrorCode", one.error->code},
                                                 {"ErrorMessage", one.error->message}});
-                   } else {
-                     out.push_back(json::object{{"SequenceNumber", one.sequence},
-                                                {"ShardId", shard_id(one.shard)}});
+                     continue;
                    }
+                   if (one.shard >= ids.size()) ids.resize(one.shard + 1);
+                   if (ids[one.shard].empty()) ids[one.shard] = shard_id(one.shard);
+                   out.push_back(json::object{{"SequenceNumber", std::move(one.sequence)},
+                                              {"ShardId", ids[one.shard]}});
                  }
                  respond(json::object{{"FailedRecordCount", failed},
                                       {"Records", std::move(out)},

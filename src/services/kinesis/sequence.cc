@@ -1,7 +1,6 @@
 #include "services/kinesis/sequence.h"
 
 #include <charconv>
-#include <cstdio>
 
 namespace nimbus::services::kinesis {
 
@@ -23,11 +22,18 @@ std::optional<T> digits(std::string_view text) {
 }  // namespace
 
 std::string format_sequence(const SequenceNumber& s) {
-  char buf[kLength + 1];
-  std::snprintf(buf, sizeof buf, "49%010u%020llu%024llu", s.shard,
-                static_cast<unsigned long long>(s.seq),
-                static_cast<unsigned long long>(s.stream_id));
-  return std::string(buf, kLength);
+  // "49", then each field's decimal digits, zero-padded to its width (no
+  // snprintf: PutRecords formats one per record).
+  std::string out(kLength, '0');
+  out[0] = '4';
+  out[1] = '9';
+  auto put = [&out](size_t end, uint64_t v) {
+    for (size_t i = end; v != 0; v /= 10) out[--i] = static_cast<char>('0' + v % 10);
+  };
+  put(2 + kShardDigits, s.shard);
+  put(2 + kShardDigits + kSeqDigits, s.seq);
+  put(kLength, s.stream_id);
+  return out;
 }
 
 std::optional<SequenceNumber> parse_sequence(std::string_view text) {

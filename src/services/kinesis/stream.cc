@@ -32,9 +32,10 @@ std::string Stream::partition(uint32_t shard) const {
 }
 
 std::string shard_id(uint32_t index) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "shardId-%012u", index);
-  return buf;
+  std::string out = "shardId-000000000000";
+  for (size_t i = out.size(); index != 0; index /= 10)
+    out[--i] = static_cast<char>('0' + index % 10);
+  return out;
 }
 
 std::optional<uint32_t> parse_shard_id(const std::string& id) {

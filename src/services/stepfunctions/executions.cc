@@ -54,118 +54,178 @@ json::value StepFunctionsService::context_of(const Execution& e) const {
 
 void StepFunctionsService::advance(const std::string& arn, Act act,
                                    std::function<void(Status)> done, Prepare prepare) {
-  executor_.submit(
-      arn, [this, arn, act = std::move(act), done = std::move(done), prepare = std::move(prepare),
-            gate = gate_](storage::PartitionExecutor::Turn turn) {
+  {
+    MutexLock lock(mu_);
+    auto& queue = advancing_[arn];
+    queue.push_back({std::move(act), std::move(done), std::move(prepare)});
+    if (queue.size() > 1) return;  // the turn already asked for takes it
+  }
+  executor_.submit(arn, [this, arn](storage::PartitionExecutor::Turn turn) {
+    run_advances(arn, std::move(turn));
+  });
+}
+
+void StepFunctionsService::run_advances(const std::string& arn,
+                                        storage::PartitionExecutor::Turn turn) {
+  std::vector<Advance> work;
+  bool more = false;
+  {
+    MutexLock lock(mu_);
+    auto it = advancing_.find(arn);
+    if (it == advancing_.end()) return;
+    auto& queue = it->second;
+    // One with `prepare` alone; else every one up to the next with one.
+    do {
+      work.push_back(std::move(queue.front()));
+      queue.pop_front();
+    } while (!work.front().prepare && !queue.empty() && !queue.front().prepare);
+    more = !queue.empty();
+    if (!more) advancing_.erase(it);
+  }
+  // What is left waits for a turn of its own, after this one.
+  if (more) {
+    executor_.submit(arn, [this, arn](storage::PartitionExecutor::Turn next) {
+      run_advances(arn, std::move(next));
+    });
+  }
+  apply(arn, std::move(work), std::move(turn));
+}
+
+void StepFunctionsService::apply(const std::string& arn, std::vector<Advance> work,
+                                 storage::PartitionExecutor::Turn turn) {
+  auto finish = [&work](const Status& st) {
+    for (auto& w : work) w.done(st);
+  };
+  auto in = gate_->hold();
+  if (!in) return finish(Error::internal("Step Functions is shutting down"));
+  Execution e;
+  {
+    MutexLock lock(mu_);
+    auto it = executions_.find(arn);
+    if (it == executions_.end()) return finish(errors::execution_missing(arn));
+    e = it->second;
+  }
+  int64_t now = env_.clock.now_millis();
+  if (work.front().prepare) {
+    if (auto st = work.front().prepare(e, now); !st) return finish(st);
+  }
+  if (e.status != "RUNNING") return finish(Status::ok());
+  std::vector<std::string> before = task_tokens(e.position);
+  Runner r(*e.machine, std::move(e.position), context_of(e));
+  r.set_token_source([&arn] { return new_task_token(arn); });
+  // Each act sees what the ones before it did; the last stop says where the
+  // execution is, the tasks are every act's.
+  std::optional<Stop> acted;
+  std::vector<NewTask> tasks;
+  for (auto& w : work) {
+    if (acted && acted->kind != Stop::kRunning) break;  // ended: the rest are stale
+    std::optional<Stop> s = w.act(r, now);
+    if (!s) continue;  // a stale answer: nothing to do
+    std::move(s->tasks.begin(), s->tasks.end(), std::back_inserter(tasks));
+    acted = std::move(s);
+  }
+  if (!acted) return finish(Status::ok());
+  Stop stop = std::move(*acted);
+  // A task entered by one act and ended or abandoned by a later one is not
+  // called.
+  std::erase_if(tasks, [&r](const NewTask& t) { return !r.awaits(t.token); });
+  storage::WriteBatch batch(arn);
+  double now_s = static_cast<double>(now) / 1000.0;
+  for (auto& ev : r.events()) {
+    json::object o{{"timestamp", now_s},
+                   {"type", ev.type},
+                   {"id", e.next_event},
+                   {"previousEventId", e.next_event - 1}};
+    if (!ev.details_key.empty()) o[ev.details_key] = std::move(ev.details);
+    batch.put("sfn.history", storage::encode_key(arn, static_cast<uint64_t>(e.next_event)),
+              json::serialize(o));
+    ++e.next_event;
+  }
+  e.position = r.take_position();
+  e.wake_ms = 0;
+  bool yield = false;
+  if (e.next_event > kMaxEvents && stop.kind == Stop::kRunning) {
+    stop = Stop{
+        Stop::kFailed,
+        0,
+        {},
+        {},
+        {"States.Runtime", "The execution reached the maximum number of history events (25000)."}};
+    tasks.clear();
+  }
+  switch (stop.kind) {
+    case Stop::kRunning:
+      if (stop.until_ms > now) {
+        e.wake_ms = stop.until_ms;
+      } else if (stop.until_ms != 0) {
+        yield = true;
+      }
+      break;
+    case Stop::kSucceeded:
+      e.status = "SUCCEEDED";
+      e.output = json::serialize(stop.output);
+      e.stop = now_s;
+      break;
+    case Stop::kFailed:
+      e.status = "FAILED";
+      e.error = stop.failure.error;
+      e.cause = stop.failure.cause;
+      e.stop = now_s;
+      break;
+  }
+  batch.put("sfn.executions", arn, e.serialize());
+  // The timers of tasks no longer waited for (answered, aborted with their
+  // branch, or their execution ended).
+  std::vector<std::string> after = task_tokens(e.position);
+  std::erase_if(before, [&after](const std::string& t) {
+    return std::find(after.begin(), after.end(), t) != after.end();
+  });
+  env_.storage->commit(
+      std::move(batch),
+      [this, turn, e = std::move(e), yield, work = std::move(work), tasks = std::move(tasks),
+       gone = std::move(before), gate = gate_](Status st) mutable {
+        auto finish = [&work](const Status& s) {
+          for (auto& w : work) w.done(s);
+        };
         auto in = gate->hold();
-        if (!in) return done(Error::internal("Step Functions is shutting down"));
-        Execution e;
+        if (!in) return finish(Error::internal("Step Functions is shutting down"));
+        if (!st) return finish(st);
         {
+          // All but the position is copied; the position moves in (what
+          // follows does not read it).
+          json::value position = std::move(e.position);
           MutexLock lock(mu_);
-          auto it = executions_.find(arn);
-          if (it == executions_.end()) return done(errors::execution_missing(arn));
-          e = it->second;
+          auto& stored = executions_[e.arn];
+          stored = e;
+          stored.position = std::move(position);
         }
-        int64_t now = env_.clock.now_millis();
-        if (prepare) {
-          if (auto st = prepare(e, now); !st) return done(st);
+        turn.release();
+        for (const auto& token : gone) {
+          for (const char* kind : {"task", "heartbeat"})
+            timers_->cancel(kind, token, [](Status) {});
         }
-        if (e.status != "RUNNING") return done(Status::ok());
-        Runner r(*e.machine, e.position, context_of(e));
-        r.set_token_source([&arn] { return new_task_token(arn); });
-        std::optional<Stop> acted = act(r, now);
-        if (!acted) return done(Status::ok());  // a stale answer: nothing to do
-        Stop stop = std::move(*acted);
-        storage::WriteBatch batch(arn);
-        double now_s = static_cast<double>(now) / 1000.0;
-        for (auto& ev : r.events()) {
-          json::object o{{"timestamp", now_s},
-                         {"type", ev.type},
-                         {"id", e.next_event},
-                         {"previousEventId", e.next_event - 1}};
-          if (!ev.details_key.empty()) o[ev.details_key] = std::move(ev.details);
-          batch.put("sfn.history", storage::encode_key(arn, static_cast<uint64_t>(e.next_event)),
-                    json::serialize(o));
-          ++e.next_event;
+        if (e.wake_ms != 0) timers_->schedule("wake", e.arn, at_ms(e.wake_ms), "", [](Status) {});
+        if (e.status != "RUNNING") {
+          for (const char* kind : {"timeout", "task", "heartbeat"}) {
+            timers_->cancel(kind, e.arn, [](Status) {});
+          }
+          arm_expiry(e.arn, e.stop);
+          child_ended(e);
         }
-        std::vector<std::string> before = task_tokens(e.position);
-        e.position = r.position();
-        e.wake_ms = 0;
-        bool yield = false;
-        if (e.next_event > kMaxEvents && stop.kind == Stop::kRunning) {
-          stop = Stop{Stop::kFailed,
-                      0,
-                      {},
-                      {},
-                      {"States.Runtime",
-                       "The execution reached the maximum number of history events (25000)."}};
+        if (yield) {
+          advance(
+              e.arn, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
         }
-        switch (stop.kind) {
-          case Stop::kRunning:
-            if (stop.until_ms > now) {
-              e.wake_ms = stop.until_ms;
-            } else if (stop.until_ms != 0) {
-              yield = true;
-            }
-            break;
-          case Stop::kSucceeded:
-            e.status = "SUCCEEDED";
-            e.output = json::serialize(stop.output);
-            e.stop = now_s;
-            break;
-          case Stop::kFailed:
-            e.status = "FAILED";
-            e.error = stop.failure.error;
-            e.cause = stop.failure.cause;
-            e.stop = now_s;
-            break;
+        for (auto& task : tasks) {
+          arm_task_timers(task.call, task.token);
+          if (is_activity(task.call.resource)) {
+            queue_activity(task.call.resource,
+                           {task.token, e.arn, json::serialize(task.call.parameters)});
+          } else {
+            run_task(e.arn, e.role_arn, std::move(task.call), task.token);
+          }
         }
-        batch.put("sfn.executions", arn, json::serialize(e.encode()));
-        // The timers of tasks no longer waited for (answered, aborted with their
-        // branch, or their execution ended).
-        std::vector<std::string> after = task_tokens(e.position);
-        std::erase_if(before, [&after](const std::string& t) {
-          return std::find(after.begin(), after.end(), t) != after.end();
-        });
-        env_.storage->commit(
-            std::move(batch), [this, turn, e, yield, done, gate, tasks = std::move(stop.tasks),
-                               gone = std::move(before)](Status st) mutable {
-              auto in = gate->hold();
-              if (!in) return done(Error::internal("Step Functions is shutting down"));
-              if (!st) return done(st);
-              {
-                MutexLock lock(mu_);
-                executions_[e.arn] = e;
-              }
-              turn.release();
-              for (const auto& token : gone) {
-                for (const char* kind : {"task", "heartbeat"})
-                  timers_->cancel(kind, token, [](Status) {});
-              }
-              if (e.wake_ms != 0)
-                timers_->schedule("wake", e.arn, at_ms(e.wake_ms), "", [](Status) {});
-              if (e.status != "RUNNING") {
-                for (const char* kind : {"timeout", "task", "heartbeat"}) {
-                  timers_->cancel(kind, e.arn, [](Status) {});
-                }
-                arm_expiry(e.arn, e.stop);
-                child_ended(e);
-              }
-              if (yield) {
-                advance(
-                    e.arn, [](Runner& r, int64_t now) { return r.wake(now); }, [](Status) {});
-              }
-              for (auto& task : tasks) {
-                arm_task_timers(task.call, task.token);
-                if (is_activity(task.call.resource)) {
-                  queue_activity(task.call.resource,
-                                 {task.token, e.arn, json::serialize(task.call.parameters)});
-                } else {
-                  run_task(e.arn, e.role_arn, std::move(task.call), task.token);
-                }
-              }
-              done(Status::ok());
-            });
+        finish(Status::ok());
       });
 }
 
@@ -364,7 +424,7 @@ void StepFunctionsService::end_execution(const std::string& arn, std::string sta
     e.wake_ms = 0;
     if (const auto* err = details.if_contains("error")) e.error = err->as_string();
     if (const auto* c = details.if_contains("cause")) e.cause = c->as_string();
-    batch.put("sfn.executions", arn, json::serialize(e.encode()));
+    batch.put("sfn.executions", arn, e.serialize());
     env_.storage->commit(std::move(batch),
                          [this, turn, e, done, gate, tokens = task_tokens(e.position)](Status st) {
                            auto in = gate->hold();

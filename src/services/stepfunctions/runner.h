@@ -108,6 +108,8 @@ class Runner {
 
   std::vector<HistoryEvent>& events() { return events_; }
   const boost::json::value& position() const { return position_; }
+  // The position, moved out (the runner is done with).
+  boost::json::value take_position() { return std::move(position_); }
 
  private:
   using Visit = std::function<bool(boost::json::object& f, const asl::Machine& m)>;

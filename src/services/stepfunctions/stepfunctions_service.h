@@ -156,8 +156,24 @@ class StepFunctionsService final : public services::Service {
   // execution in its turn (a redrive sets it running again); its error is
   // `done`'s.
   using Prepare = std::function<Status(Execution&, int64_t now_ms)>;
+  //
+  // Answers that arrive while an execution's turn is queued or running wait
+  // in advancing_ and are applied together in its next turn, on one runner
+  // and in one commit (a Map with 100 iterations in flight would otherwise
+  // rewrite its position once per answer). An advance with `prepare` runs
+  // in a turn of its own, in its place in the order.
   void advance(const std::string& arn, Act act, std::function<void(Status)> done,
                Prepare prepare = nullptr);
+  struct Advance {
+    Act act;
+    std::function<void(Status)> done;
+    Prepare prepare;
+  };
+  // One turn of execution `arn`: takes the advances queued for it (see
+  // advance) and applies them.
+  void run_advances(const std::string& arn, storage::PartitionExecutor::Turn turn);
+  void apply(const std::string& arn, std::vector<Advance> work,
+             storage::PartitionExecutor::Turn turn);
   // Calls a task execution `arn` entered; its answer advances the
   // execution if it still waits for that task (`token`).
   void run_task(const std::string& arn, const std::string& role_arn, asl::TaskCall task,
@@ -231,6 +247,8 @@ class StepFunctionsService final : public services::Service {
   uint64_t next_poll_ GUARDED_BY(mu_) = 0;
   // Child execution ARN -> the parent whose .sync task waits for it.
   std::map<std::string, std::string> children_ GUARDED_BY(mu_);
+  // The advances waiting for each execution's next turn (see advance).
+  std::map<std::string, std::deque<Advance>> advancing_ GUARDED_BY(mu_);
 
   std::unique_ptr<events::Target> target_;  // state machines as delivery targets
   std::unique_ptr<events::Binding> bound_;  // unbound first (the destructor)

@@ -3,6 +3,7 @@
 // to a real service), and the fixture with both.
 #pragma once
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <functional>
 #include <mutex>
@@ -26,8 +27,27 @@ struct FakeFunctions final : services::lambda::Functions {
       return;
     }
     auto r = answer(call);
+    if (hold) {
+      held.push_back([r = std::move(r), done = std::move(done)]() mutable { done(std::move(r)); });
+      return;
+    }
     lock.unlock();
     done(std::move(r));
+  }
+  // Answers every held invocation at once, in the order they came (or the
+  // reverse).
+  void release(bool reversed = false) {
+    std::vector<std::function<void()>> answers;
+    {
+      std::lock_guard lock(mu);
+      answers.swap(held);
+    }
+    if (reversed) std::reverse(answers.begin(), answers.end());
+    for (auto& a : answers) a();
+  }
+  size_t holding() {
+    std::lock_guard lock(mu);
+    return held.size();
   }
   std::optional<services::lambda::UrlTarget> function_url(const std::string&) const override {
     return std::nullopt;
@@ -40,6 +60,9 @@ struct FakeFunctions final : services::lambda::Functions {
   std::mutex mu;
   std::vector<services::lambda::SyncInvoke> calls;
   int drop = 0;
+  // When set, answers wait in `held` until release().
+  bool hold = false;
+  std::vector<std::function<void()>> held;
   // Doubles the event's "n".
   std::function<Result<services::lambda::SyncResult>(const services::lambda::SyncInvoke&)> answer =
       [](const services::lambda::SyncInvoke& c) {

@@ -66,7 +66,8 @@ struct Execution {
   int64_t wake_ms = 0;          // when waiting (0: not)
   std::shared_ptr<const asl::Machine> machine;
 
-  boost::json::object encode() const;
+  // The stored document (JSON text).
+  std::string serialize() const;
   static std::optional<Execution> decode(std::string_view text);
 };
 

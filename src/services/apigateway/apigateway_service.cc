@@ -27,6 +27,11 @@ Resources by_usage_plan(const CallContext& ctx, const json::object& in) {
   return {"arn:aws:apigateway:" + ctx.region + "::/usageplans" + (id.empty() ? "" : "/" + id)};
 }
 
+// A tagging call's resource: the ARN it names.
+Resources by_resource_arn(const CallContext&, const json::object& in) {
+  return {str(in, "resourceArn")};
+}
+
 }  // namespace
 
 const Operation<RestApiService> RestApiService::kOperations[] = {
@@ -79,6 +84,9 @@ const Operation<RestApiService> RestApiService::kOperations[] = {
     {"UpdateGatewayResponse", &RestApiService::update_gateway_response, by_rest_api},
     {"DeleteGatewayResponse", &RestApiService::delete_gateway_response, by_rest_api},
     {"FlushStageCache", &RestApiService::flush_stage_cache, by_rest_api},
+    {"TagResource", &RestApiService::tag_resource, by_resource_arn},
+    {"UntagResource", &RestApiService::untag_resource, by_resource_arn},
+    {"GetTags", &RestApiService::get_tags, by_resource_arn},
     {"FlushStageAuthorizersCache", &RestApiService::flush_stage_authorizers_cache, by_rest_api},
     {"CreateApiKey", &RestApiService::create_api_key, by_api_key},
     {"GetApiKey", &RestApiService::get_api_key, by_api_key},

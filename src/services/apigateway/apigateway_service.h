@@ -109,6 +109,10 @@ class RestApiService final : public Service {
   Output get_gateway_responses(const CallContext& ctx, const json::object& in) const;
   void update_gateway_response(const CallContext& ctx, json::object in, Respond respond);
   void delete_gateway_response(const CallContext& ctx, json::object in, Respond respond);
+  // tag_handlers.cc: tags of REST APIs and stages by ARN (tags.h)
+  void tag_resource(const CallContext& ctx, json::object in, Respond respond);
+  void untag_resource(const CallContext& ctx, json::object in, Respond respond);
+  Output get_tags(const CallContext& ctx, const json::object& in) const;
   // rest_cache.cc
   Output flush_stage_cache(const CallContext& ctx, const json::object& in);
   Output flush_stage_authorizers_cache(const CallContext& ctx, const json::object& in);
@@ -150,7 +154,7 @@ class RestApiService final : public Service {
                  const std::shared_ptr<ProxyRequest>& proxy,
                  std::function<void(http::Response)> answer,
                  std::function<void(std::string usage_key)> next);
-  // A COGNITO_USER_POOLS authorizer `auth` (rest_cognito.cc): `next` when
+  // A COGNITO_USER_POOLS authorizer `auth` (rest_authorize.cc): `next` when
   // the request's token is one of its user pools' and fits the method.
   void authorize_cognito(const json::object& auth, const json::object& method,
                          const std::shared_ptr<ProxyRequest>& proxy,

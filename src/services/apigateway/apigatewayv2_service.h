@@ -67,6 +67,10 @@ class HttpApiService final : public Service {
  private:
   static const Operation<HttpApiService> kOperations[];  // apigatewayv2_service.cc
 
+  // tag_handlers.cc: tags of HTTP APIs and stages by ARN (tags.h)
+  void tag_resource(const CallContext& ctx, json::object in, Respond respond);
+  void untag_resource(const CallContext& ctx, json::object in, Respond respond);
+  Output get_tags(const CallContext& ctx, const json::object& in) const;
   // http_api_handlers.cc
   void create_api(const CallContext& ctx, json::object in, Respond respond);
   Output get_api(const CallContext& ctx, const json::object& in) const;

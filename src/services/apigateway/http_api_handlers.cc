@@ -9,6 +9,7 @@
 #include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/routes.h"
+#include "services/apigateway/tags.h"
 
 namespace nimbus::services::apigateway {
 
@@ -205,6 +206,8 @@ Output HttpApiService::children(const json::object& in, const char* group_name) 
 // --- APIs -------------------------------------------------------------------
 
 void HttpApiService::create_api(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto st = check_new_tags(in, "Tags", takes_aws_tags(ctx)); !st)
+    return respond(st.take_error());
   if (str(in, "ProtocolType") != "HTTP") {
     return respond(
         errors::bad_request("nimbus serves HTTP APIs only; WebSocket APIs are not implemented"));
@@ -416,7 +419,9 @@ void HttpApiService::delete_integration(const CallContext&, json::object in, Res
 
 // --- stages and deployments -------------------------------------------------
 
-void HttpApiService::create_stage(const CallContext&, json::object in, Respond respond) {
+void HttpApiService::create_stage(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto st = check_new_tags(in, "Tags", takes_aws_tags(ctx)); !st)
+    return respond(st.take_error());
   double now = env_.clock.now_seconds();
   change(
       in,

@@ -9,6 +9,7 @@
 #include "services/apigateway/models.h"
 #include "services/apigateway/rest_util.h"
 #include "services/apigateway/routes.h"
+#include "services/apigateway/tags.h"
 
 namespace nimbus::services::apigateway {
 
@@ -101,7 +102,9 @@ void RestApiService::change(const json::object& in,
       });
 }
 
-void RestApiService::create_rest_api(const CallContext&, json::object in, Respond respond) {
+void RestApiService::create_rest_api(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto st = check_new_tags(in, "tags", takes_aws_tags(ctx)); !st)
+    return respond(st.take_error());
   std::string id = new_id(10), root = new_id(10);
   json::object api = new_rest_api(id, root, env_.clock.now_seconds());
   for (const char* m : kApiMembers) {

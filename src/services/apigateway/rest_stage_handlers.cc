@@ -6,6 +6,7 @@
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
 #include "services/apigateway/stage_cache.h"
+#include "services/apigateway/tags.h"
 #include "services/apigateway/throttling.h"
 
 namespace nimbus::services::apigateway {
@@ -201,7 +202,9 @@ Output RestApiService::get_deployments(const CallContext& ctx, const json::objec
   return rest_page(deps != nullptr ? deps->as_object() : json::object(), in);
 }
 
-void RestApiService::create_stage(const CallContext&, json::object in, Respond respond) {
+void RestApiService::create_stage(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto st = check_new_tags(in, "tags", takes_aws_tags(ctx)); !st)
+    return respond(st.take_error());
   double now = env_.clock.now_seconds();
   change(
       in,

@@ -1,0 +1,147 @@
+// Tags of REST APIs, HTTP APIs and their stages by ARN (tags.h,
+// tag_handlers.cc): TagResource merges, UntagResource removes, GetTags
+// reads, on both gateways; the create calls' tags are the same tags;
+// "aws:" keys only from CloudFormation; unknown APIs and stages, and ARNs
+// of other resources, refused.
+#include <gtest/gtest.h>
+
+#include "services/apigateway/tags.h"
+#include "services/apigateway/test_rest_api.h"
+
+namespace nimbus::services::apigateway {
+namespace {
+
+namespace json = boost::json;
+
+TEST(TagTarget, ApisAndStagesByArn) {
+  auto t = tag_target("arn:aws:apigateway:us-east-1::/restapis/abc", "restapis");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->api, "abc");
+  EXPECT_EQ(t->stage, "");
+  t = tag_target("arn:aws:apigateway:us-east-1::/apis/h1/stages/$default", "apis");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->api, "h1");
+  EXPECT_EQ(t->stage, "$default");
+  for (const char* bad :
+       {"", "arn:aws:apigateway:us-east-1::/apis/h1", "arn:aws:apigateway:us-east-1::/restapis/",
+        "arn:aws:apigateway:us-east-1::/restapis/a/resources/r", "arn:aws:apigateway:::/restapis/a",
+        "arn:aws:apigateway:us-east-1::/restapis/a/stages/", "arn:aws:sqs:us-east-1:1:q",
+        "arn:aws:apigateway:us-east-1::/restapisx/a"}) {
+    EXPECT_FALSE(tag_target(bad, "restapis")) << bad;
+  }
+}
+
+class TagsTest : public RestApiFixture<NoFunctions> {
+ protected:
+  Output v2(const std::string& op, json::object in, bool from_stack = false) {
+    CallContext c = ctx(op);
+    if (from_stack) c.called_via = "cloudformation.amazonaws.com";
+    return try_call(service("apigatewayv2"), c, std::move(in));
+  }
+  Output v1(const std::string& op, json::object in, bool from_stack = false) {
+    CallContext c = ctx(op);
+    if (from_stack) c.called_via = "cloudformation.amazonaws.com";
+    return try_call(*rest, c, std::move(in));
+  }
+};
+
+TEST_F(TagsTest, RestApisAndStages) {
+  auto api = call("CreateRestApi", {{"name", "t"}, {"tags", json::object{{"team", "a"}}}});
+  std::string id = s(api["id"]);
+  call("PutMethod", {{"restApiId", id},
+                     {"resourceId", s(api["rootResourceId"])},
+                     {"httpMethod", "GET"},
+                     {"authorizationType", "NONE"}});
+  call("PutIntegration", {{"restApiId", id},
+                          {"resourceId", s(api["rootResourceId"])},
+                          {"httpMethod", "GET"},
+                          {"type", "MOCK"}});
+  call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
+  std::string arn = "arn:aws:apigateway:us-east-1::/restapis/" + id;
+  ASSERT_TRUE(v1("TagResource", {{"resourceArn", arn}, {"tags", json::object{{"cost", "7"}}}}));
+  EXPECT_EQ(call("GetTags", {{"resourceArn", arn}})["tags"],
+            (json::object{{"team", "a"}, {"cost", "7"}}));
+  EXPECT_EQ(call("GetRestApi", {{"restApiId", id}})["tags"],
+            (json::object{{"team", "a"}, {"cost", "7"}}));
+  ASSERT_TRUE(v1("UntagResource", {{"resourceArn", arn}, {"tagKeys", json::array{"team"}}}));
+  EXPECT_EQ(call("GetTags", {{"resourceArn", arn}})["tags"], (json::object{{"cost", "7"}}));
+  // A stage's own.
+  ASSERT_TRUE(v1("TagResource",
+                 {{"resourceArn", arn + "/stages/prod"}, {"tags", json::object{{"env", "p"}}}}));
+  EXPECT_EQ(call("GetStage", {{"restApiId", id}, {"stageName", "prod"}})["tags"],
+            (json::object{{"env", "p"}}));
+  EXPECT_EQ(call("GetTags", {{"resourceArn", arn}})["tags"], (json::object{{"cost", "7"}}));
+  // Unknown stage and API, another resource's ARN.
+  auto r = v1("TagResource",
+              {{"resourceArn", arn + "/stages/none"}, {"tags", json::object{{"k", "v"}}}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "NotFoundException");
+  r = v1("GetTags", {{"resourceArn", "arn:aws:apigateway:us-east-1::/restapis/none"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "NotFoundException");
+  r = v1("GetTags", {{"resourceArn", "arn:aws:sqs:us-east-1:000000000000:q"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "BadRequestException");
+}
+
+TEST_F(TagsTest, AwsKeysOnlyFromCloudFormation) {
+  auto refused = v1("CreateRestApi", {{"name", "t"}, {"tags", json::object{{"aws:x", "1"}}}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "BadRequestException");
+  auto api =
+      v1("CreateRestApi",
+         {{"name", "t"}, {"tags", json::object{{"aws:cloudformation:stack-name", "s"}}}}, true);
+  ASSERT_TRUE(api);
+  std::string arn = "arn:aws:apigateway:us-east-1::/restapis/" + s((*api)["id"]);
+  for (auto [op, in] :
+       {std::pair{"TagResource",
+                  json::object{{"resourceArn", arn}, {"tags", json::object{{"AWS:k", "v"}}}}},
+        std::pair{"UntagResource",
+                  json::object{{"resourceArn", arn},
+                               {"tagKeys", json::array{"aws:cloudformation:stack-name"}}}}}) {
+    auto r = v1(op, in);
+    ASSERT_FALSE(r) << op;
+    EXPECT_EQ(r.error().code, "BadRequestException") << op;
+    EXPECT_TRUE(v1(op, in, true)) << op;
+  }
+  EXPECT_EQ(call("GetTags", {{"resourceArn", arn}})["tags"], (json::object{{"AWS:k", "v"}}));
+  // Past AWS's 50.
+  json::object many;
+  for (int i = 0; i < 50; ++i) many["k" + std::to_string(i)] = "v";
+  auto r = v1("TagResource", {{"resourceArn", arn}, {"tags", many}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "BadRequestException");
+  EXPECT_EQ(call("GetTags", {{"resourceArn", arn}})["tags"].as_object().size(), 1u);
+}
+
+TEST_F(TagsTest, HttpApisAndStages) {
+  auto api = v2("CreateApi",
+                {{"Name", "h"}, {"ProtocolType", "HTTP"}, {"Tags", json::object{{"team", "a"}}}});
+  ASSERT_TRUE(api);
+  std::string id = s((*api)["ApiId"]);
+  ASSERT_TRUE(v2("CreateStage", {{"ApiId", id}, {"StageName", "dev"}}));
+  std::string arn = "arn:aws:apigateway:us-east-1::/apis/" + id;
+  ASSERT_TRUE(v2("TagResource", {{"ResourceArn", arn}, {"Tags", json::object{{"cost", "7"}}}}));
+  ASSERT_TRUE(v2("UntagResource", {{"ResourceArn", arn}, {"TagKeys", json::array{"team"}}}));
+  auto tags = v2("GetTags", {{"ResourceArn", arn}});
+  ASSERT_TRUE(tags);
+  EXPECT_EQ((*tags)["Tags"], (json::object{{"cost", "7"}}));
+  auto got = v2("GetApi", {{"ApiId", id}});
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->at("Tags"), (json::object{{"cost", "7"}}));
+  ASSERT_TRUE(v2("TagResource",
+                 {{"ResourceArn", arn + "/stages/dev"}, {"Tags", json::object{{"e", "d"}}}}));
+  auto stage = v2("GetStage", {{"ApiId", id}, {"StageName", "dev"}});
+  ASSERT_TRUE(stage);
+  EXPECT_EQ((*stage)["Tags"], (json::object{{"e", "d"}}));
+  auto r = v2("GetTags", {{"ResourceArn", "arn:aws:apigateway:us-east-1::/restapis/" + id}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "BadRequestException");
+  r = v2("CreateStage",
+         {{"ApiId", id}, {"StageName", "x"}, {"Tags", json::object{{"aws:k", "v"}}}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "BadRequestException");
+}
+
+}  // namespace
+}  // namespace nimbus::services::apigateway

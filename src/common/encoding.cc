@@ -46,6 +46,22 @@ int32_t sextet(char c) {
   return kDecode[static_cast<unsigned char>(c)];
 }
 
+// kDecode shifted into place for each of a group's four characters, with
+// 0xff000000 for a character outside the alphabet: a group decodes with four
+// loads and three ORs, and any bit above 23 marks one that does not.
+using Shifted = std::array<uint32_t, 256>;
+constexpr Shifted shifted(int shift) {
+  Shifted t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = kDecode[c] < 0 ? 0xff000000u : static_cast<uint32_t>(kDecode[c]) << shift;
+  }
+  return t;
+}
+constexpr Shifted kAt0 = shifted(18);
+constexpr Shifted kAt1 = shifted(12);
+constexpr Shifted kAt2 = shifted(6);
+constexpr Shifted kAt3 = shifted(0);
+
 }  // namespace
 
 std::optional<size_t> base64_decode_to(std::string_view text, char* out) {
@@ -56,10 +72,10 @@ std::optional<size_t> base64_decode_to(std::string_view text, char* out) {
   // Whole groups of four alphabet characters, three bytes each; the first
   // group holding anything else (padding, a line break, garbage) and all
   // after it go through the general loop below.
+  const auto* u = reinterpret_cast<const unsigned char*>(in);
   for (; i + 4 <= n; i += 4) {
-    int32_t v =
-        sextet(in[i]) << 18 | sextet(in[i + 1]) << 12 | sextet(in[i + 2]) << 6 | sextet(in[i + 3]);
-    if (v < 0) break;  // a -1 anywhere sets the sign bit
+    uint32_t v = kAt0[u[i]] | kAt1[u[i + 1]] | kAt2[u[i + 2]] | kAt3[u[i + 3]];
+    if (v > 0xffffffu) break;  // a character outside the alphabet
     o[0] = static_cast<char>(v >> 16);
     o[1] = static_cast<char>(v >> 8);
     o[2] = static_cast<char>(v);

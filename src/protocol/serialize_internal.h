@@ -74,6 +74,14 @@ std::string xml_struct_attributes(const ServiceModel& model, const Ref& structur
 boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
                                 const boost::json::value& v, bool body_only = false);
 
+// The same wire JSON written as text straight onto `out` (awsJson bodies:
+// no intermediate value, so a PutRecords answer of 500 entries is not built
+// twice). json::serialize(to_wire_json(...)) gives the same document.
+void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref,
+                     const boost::json::value& v);
+void write_wire_json(std::string& out, const ServiceModel& model, const Ref& structure,
+                     const boost::json::object& v);
+
 // The same value in CBOR (blobs as byte strings, timestamps as tag 1 in the
 // writer's unit: milliseconds for awsJson's CBOR form, seconds for RPC v2).
 void write_wire_cbor(cbor::Writer& w, const ServiceModel& model, const Ref& ref,

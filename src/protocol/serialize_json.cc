@@ -98,4 +98,139 @@ boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
   return v;
 }
 
+namespace {
+
+// A JSON string literal, escaped as boost::json::serialize escapes it.
+void write_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
+  out += '"';
+  size_t plain = 0;  // start of the run not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(s.data() + plain, s.size() - plain);
+  out += '"';
+}
+
+void write_plain(std::string& out, const boost::json::value& v) {
+  if (v.is_string()) return write_string(out, sv(v.get_string()));
+  out += boost::json::serialize(v);
+}
+
+}  // namespace
+
+void write_wire_json(std::string& out, const ServiceModel& model, const Ref& structure,
+                     const boost::json::object& in) {
+  // As to_wire_json: the members in the model's order (the one present
+  // when there is at most one), under their wire names.
+  const auto* members = structure.shape->if_contains("members");
+  out += '{';
+  if (members != nullptr && members->is_object()) {
+    bool json_names = uses_json_names(model);
+    bool first = true;
+    auto add = [&](std::string_view name, const boost::json::value& mref,
+                   const boost::json::value& value) {
+      if (!mref.is_object() || value.is_null()) return;
+      Ref m = resolve(model, mref.get_object());
+      if (!first) out += ',';
+      first = false;
+      write_string(out, json_names ? m.name_or(name) : name);
+      out += ':';
+      write_wire_json(out, model, m, value);
+    };
+    const auto& all = members->get_object();
+    if (in.size() <= 1) {
+      for (const auto& [name, value] : in) {
+        if (const auto* mref = all.if_contains(name)) add(name, *mref, value);
+      }
+    } else {
+      for (const auto& [name, mref] : all) {
+        if (const auto* value = in.if_contains(name)) add(name, mref, *value);
+      }
+    }
+  }
+  out += '}';
+}
+
+void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref,
+                     const boost::json::value& v) {
+  if (v.is_null() || !ref.valid()) return write_plain(out, v);
+  std::string_view type = ref.type();
+  if (type == "structure") {
+    if (ref.flag("document") || !v.is_object()) {
+      out += boost::json::serialize(v);
+      return;
+    }
+    return write_wire_json(out, model, ref, v.get_object());
+  }
+  if (type == "list" && v.is_array()) {
+    Ref item = child(model, ref, "member");
+    out += '[';
+    bool first = true;
+    for (const auto& e : v.get_array()) {
+      if (!first) out += ',';
+      first = false;
+      write_wire_json(out, model, item, e);
+    }
+    out += ']';
+    return;
+  }
+  if (type == "map" && v.is_object()) {
+    Ref val = child(model, ref, "value");
+    out += '{';
+    bool first = true;
+    for (const auto& [k, e] : v.get_object()) {
+      if (e.is_null()) continue;
+      if (!first) out += ',';
+      first = false;
+      write_string(out, sv(k));
+      out += ':';
+      write_wire_json(out, model, val, e);
+    }
+    out += '}';
+    return;
+  }
+  if (type == "blob" && v.is_string()) return write_string(out, base64_encode(sv(v.get_string())));
+  if (type == "timestamp") return write_plain(out, timestamp_json(ref, v));
+  if ((type == "float" || type == "double") && v.is_double() && !std::isfinite(v.get_double())) {
+    return write_string(out, format_double(v.get_double()));
+  }
+  if (type == "list" || type == "map") {
+    out += boost::json::serialize(v);
+    return;
+  }
+  write_plain(out, v);
+}
+
 }  // namespace nimbus::protocol::ser

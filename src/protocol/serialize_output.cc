@@ -114,9 +114,11 @@ http::Response serialize_output(const Call& call, const boost::json::object& out
     }
     case Protocol::kJson10:
     case Protocol::kJson11: {
-      boost::json::value body = out.valid() ? ser::to_wire_json(model, out, output)
-                                            : boost::json::value(boost::json::object());
-      r.body = boost::json::serialize(body);
+      if (out.valid()) {
+        ser::write_wire_json(r.body, model, out, output);
+      } else {
+        r.body = "{}";
+      }
       r.set_header("Content-Type", call.protocol == Protocol::kJson11
                                        ? "application/x-amz-json-1.1"
                                        : "application/x-amz-json-1.0");

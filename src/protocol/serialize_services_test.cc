@@ -5,12 +5,14 @@
 
 #include "protocol/engine.h"
 #include "protocol/model.h"
+#include "protocol/serialize_internal.h"
 
 namespace nimbus::protocol {
 namespace {
 
 const ModelRegistry& models() {
-  static const ModelRegistry registry({"sqs", "sts", "lambda", "s3"});
+  static const ModelRegistry registry(
+      {"sqs", "sts", "lambda", "s3", "kinesis", "dynamodb", "cloudwatch"});
   return registry;
 }
 
@@ -158,6 +160,58 @@ TEST(SerializeOutput, LambdaStatusAndEmptyBody) {
   auto i = serialize_output(call_for("lambda", "Invoke", Protocol::kRestJson), inv, "r");
   EXPECT_EQ(i.status, 200);
   EXPECT_EQ(i.body, "{\"ok\":true}");
+}
+
+// awsJson bodies are written straight as text (write_wire_json): the same
+// document as the value form serialized, blobs, timestamps, maps, unions,
+// escapes and non-finite doubles included.
+TEST(SerializeOutput, AwsJsonTextIsTheWireValueSerialized) {
+  namespace json = boost::json;
+  json::object record{{"SequenceNumber", "4900"},
+                      {"ApproximateArrivalTimestamp", 1700000000.125},
+                      {"Data", std::string("a\"b\\\n\x01\xc3\xa9\x7f/", 10)},
+                      // A string with every kind of escape.
+                      {"PartitionKey", std::string("k\t\"\\\n\x01\x1f\xc3\xa9\x7f/\b\f\r", 15)}};
+  json::object records{{"Records", json::array{record, record}},
+                       {"NextShardIterator", "it"},
+                       {"MillisBehindLatest", 5},
+                       {"ChildShards", json::array{}}};
+  json::object item{
+      {"Item",
+       json::object{
+           {"s", json::object{{"S", "x"}}},
+           {"b", json::object{{"B", std::string("\0\xff", 2)}}},
+           {"n", json::object{{"N", "1.5"}}},
+           {"m",
+            json::object{
+                {"M",
+                 json::object{
+                     {"l", json::object{{"L", json::array{json::object{{"NULL", true}},
+                                                          json::object{{"BOOL", false}}}}}}}}}}}},
+      {"ConsumedCapacity", json::object{{"TableName", "t"}, {"CapacityUnits", 0.5}}}};
+  json::object metrics{
+      {"MetricDataResults",
+       json::array{json::object{{"Id", "m1"},
+                                {"Timestamps", json::array{1700000000, 1700000060}},
+                                {"Values", json::array{1.0, std::nan(""), 2.5e300}},
+                                {"StatusCode", "Complete"}}}},
+      {"Messages", json::array{}}};
+  struct Case {
+    const char* service;
+    const char* op;
+    Protocol protocol;
+    json::object out;
+  };
+  for (const auto& c : {Case{"kinesis", "GetRecords", Protocol::kJson11, records},
+                        Case{"dynamodb", "GetItem", Protocol::kJson10, item},
+                        Case{"cloudwatch", "GetMetricData", Protocol::kJson10, metrics},
+                        Case{"kinesis", "PutRecords", Protocol::kJson11, json::object{}}}) {
+    auto call = call_for(c.service, c.op, c.protocol);
+    auto r = serialize_output(call, c.out, "r");
+    ser::Ref shape = ser::resolve_shape(*call.service, call.operation->output_shape);
+    EXPECT_EQ(r.body, json::serialize(ser::to_wire_json(*call.service, shape, json::value(c.out))))
+        << c.service << " " << c.op;
+  }
 }
 
 }  // namespace

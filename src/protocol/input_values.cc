@@ -323,12 +323,14 @@ Result<json::value> json_to_value(const ServiceModel& model, const json::object&
     // JSON-protocol models name members on the wire by locationName; a query
     // model reached over awsJson (SQS, CloudWatch) uses the member names.
     bool use_location = model.protocol() != Protocol::kQuery && model.protocol() != Protocol::kEc2;
+    std::string sub;  // a member's place, in one buffer for all of them
     auto add = [&](std::string_view name, const json::object& ref,
                    const json::value& field) -> Status {
       const auto* member_shape = target(model, ref);
       if (member_shape == nullptr) return Status::ok();
-      std::string sub =
-          where.empty() ? std::string(name) : std::string(where) + "." + std::string(name);
+      sub.assign(where);
+      if (!where.empty()) sub += '.';
+      sub.append(name);
       auto value = json_to_value(model, *member_shape, field, sub, depth + 1);
       if (!value) return value.take_error();
       out.emplace(name, std::move(*value));

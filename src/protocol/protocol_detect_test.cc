@@ -284,6 +284,19 @@ TEST(Validate, AwsMessages) {
             "constraint: Member must not be null; Value '0' at 'limit' failed to satisfy "
             "constraint: Member must have value greater than or equal to 1");
 
+  // Places inside lists and structures, and after them the next member.
+  r = parse_request(json_call("Kinesis_20131202.PutRecords",
+                              R"({"StreamName":"s","Records":[{"Data":"YQ==","PartitionKey":"k"},)"
+                              R"({"Data":"YQ==","PartitionKey":""},{"PartitionKey":"k"}]})",
+                              "application/x-amz-json-1.1"),
+                    models(), "");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->error.message,
+            "2 validation errors detected: Value '' at 'records.2.member.partitionKey' failed "
+            "to satisfy constraint: Member must have length greater than or equal to 1; Value "
+            "null at 'records.3.member.data' failed to satisfy constraint: Member must not be "
+            "null");
+
   // Enum values newer than the embedded model reach the service (which checks
   // what it acts on): Lambda's python3.12 is not in botocore 1.29.27's enum.
   http::Request create;

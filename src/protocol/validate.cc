@@ -51,16 +51,17 @@ class Validator {
  public:
   explicit Validator(const ServiceModel& model) : model_(model) {}
 
-  void check(const json::object& shape, const json::value& v, const std::string& path, int depth) {
+  // Checks `v` against `shape`; path_ names it ("records.3.member.data").
+  void check(const json::object& shape, const json::value& v, int depth) {
     if (errors_.size() >= kMaxErrors || depth > kMaxDepth) return;
     auto type = type_of(shape);
     if (type == "structure") {
-      if (!v.is_object()) return fail(v, path, "Member must be a structure");
-      return check_structure(shape, v.get_object(), path, depth);
+      if (!v.is_object()) return fail(v, "Member must be a structure");
+      return check_structure(shape, v.get_object(), depth);
     }
     if (type == "list") {
-      if (!v.is_array()) return fail(v, path, "Member must be a list");
-      check_size(shape, v, v.get_array().size(), path);
+      if (!v.is_array()) return fail(v, "Member must be a list");
+      check_size(shape, v, v.get_array().size());
       const auto* member_ref = object_at(shape, "member");
       const auto* member = member_ref ? target(model_, *member_ref) : nullptr;
       if (member == nullptr) return;
@@ -68,29 +69,40 @@ class Validator {
       for (const auto& item : v.get_array()) {
         ++i;
         if (item.is_null()) continue;
-        check(*member, item, path + "." + std::to_string(i) + ".member", depth + 1);
+        Step step(path_);
+        path_ += '.';
+        path_ += std::to_string(i);
+        path_ += ".member";
+        check(*member, item, depth + 1);
       }
       return;
     }
     if (type == "map") {
-      if (!v.is_object()) return fail(v, path, "Member must be a map");
-      check_size(shape, v, v.get_object().size(), path);
+      if (!v.is_object()) return fail(v, "Member must be a map");
+      check_size(shape, v, v.get_object().size());
       const auto* key_ref = object_at(shape, "key");
       const auto* value_ref = object_at(shape, "value");
       const auto* key_shape = key_ref ? target(model_, *key_ref) : nullptr;
       const auto* value_shape = value_ref ? target(model_, *value_ref) : nullptr;
       for (const auto& [k, item] : v.get_object()) {
-        if (key_shape != nullptr) check(*key_shape, json::value(k), path + ".key", depth + 1);
+        if (key_shape != nullptr) {
+          Step step(path_);
+          path_ += ".key";
+          check(*key_shape, json::value(k), depth + 1);
+        }
         if (value_shape != nullptr && !item.is_null()) {
-          check(*value_shape, item, path + "." + std::string(k), depth + 1);
+          Step step(path_);
+          path_ += '.';
+          path_.append(k.data(), k.size());
+          check(*value_shape, item, depth + 1);
         }
       }
       return;
     }
     if (type == "string") {
-      if (!v.is_string()) return fail(v, path, "Member must be a string");
+      if (!v.is_string()) return fail(v, "Member must be a string");
       std::string_view s(v.get_string().data(), v.get_string().size());
-      check_size(shape, v, utf8_length(s), path);
+      check_size(shape, v, utf8_length(s));
       // Enums are not enforced: the embedded models (botocore 1.29.27) predate
       // values AWS accepts today (Lambda runtimes python3.12, nodejs20.x,
       // provided.al2023), and query services accept values outside their
@@ -99,34 +111,33 @@ class Validator {
       return;
     }
     if (type == "blob") {
-      if (!v.is_string()) return fail(v, path, "Member must be a blob");
-      return check_size(shape, v, v.get_string().size(), path);
+      if (!v.is_string()) return fail(v, "Member must be a blob");
+      return check_size(shape, v, v.get_string().size());
     }
     if (type == "boolean") {
-      if (!v.is_bool()) fail(v, path, "Member must be a boolean");
+      if (!v.is_bool()) fail(v, "Member must be a boolean");
       return;
     }
     if (type == "timestamp") {
-      if (!v.is_number()) fail(v, path, "Member must be a timestamp");
+      if (!v.is_number()) fail(v, "Member must be a timestamp");
       return;
     }
     if (type == "integer" || type == "long" || type == "short" || type == "byte" ||
         type == "float" || type == "double" || type == "bigInteger" || type == "bigDecimal") {
-      if (!v.is_number()) return fail(v, path, "Member must be a number");
+      if (!v.is_number()) return fail(v, "Member must be a number");
       double d = v.to_number<double>();
       if (const auto* mn = shape.if_contains("min");
           mn && mn->is_number() && d < mn->to_number<double>()) {
-        fail(v, path, "Member must have value greater than or equal to " + json::serialize(*mn));
+        fail(v, "Member must have value greater than or equal to " + json::serialize(*mn));
       }
       if (const auto* mx = shape.if_contains("max");
           mx && mx->is_number() && d > mx->to_number<double>()) {
-        fail(v, path, "Member must have value less than or equal to " + json::serialize(*mx));
+        fail(v, "Member must have value less than or equal to " + json::serialize(*mx));
       }
     }
   }
 
-  void check_structure(const json::object& shape, const json::object& obj, const std::string& path,
-                       int depth) {
+  void check_structure(const json::object& shape, const json::object& obj, int depth) {
     const auto* members = object_at(shape, "members");
     if (members == nullptr) return;
     if (const auto* req = shape.if_contains("required"); req != nullptr && req->is_array()) {
@@ -134,45 +145,65 @@ class Validator {
         if (!r.is_string()) continue;
         const auto* field = obj.if_contains(r.get_string());
         if (field == nullptr || field->is_null()) {
-          fail(json::value(nullptr), join(path, r.get_string()), "Member must not be null");
+          Step step(path_);
+          join(r.get_string());
+          fail(json::value(nullptr), "Member must not be null");
         }
       }
     }
     for (const auto& [name, field] : obj) {
       const auto* ref = object_at(*members, name);
       if (ref == nullptr || field.is_null()) continue;
-      if (const auto* member = target(model_, *ref))
-        check(*member, field, join(path, name), depth + 1);
+      if (const auto* member = target(model_, *ref)) {
+        Step step(path_);
+        join(name);
+        check(*member, field, depth + 1);
+      }
     }
   }
 
   std::vector<std::string> errors_;
 
  private:
-  static std::string join(const std::string& path, std::string_view name) {
-    return path.empty() ? lower_camel(name) : path + "." + lower_camel(name);
+  // path_ for the time of a step down, then back (one buffer for the
+  // whole input: no string is built per member or element checked).
+  struct Step {
+    explicit Step(std::string& p) : path(p), size(p.size()) {}
+    ~Step() { path.resize(size); }
+    std::string& path;
+    std::size_t size;
+  };
+
+  // Appends member `name` to path_ (lower camel case, as AWS names it).
+  void join(std::string_view name) {
+    if (!path_.empty()) path_ += '.';
+    std::size_t at = path_.size();
+    path_.append(name);
+    if (at < path_.size() && path_[at] >= 'A' && path_[at] <= 'Z') {
+      path_[at] = static_cast<char>(path_[at] - 'A' + 'a');
+    }
   }
 
-  void check_size(const json::object& shape, const json::value& v, std::size_t n,
-                  const std::string& path) {
+  void check_size(const json::object& shape, const json::value& v, std::size_t n) {
     const auto* mn = shape.if_contains("min");
     const auto* mx = shape.if_contains("max");
     if (mn != nullptr && mn->is_number() && static_cast<double>(n) < mn->to_number<double>()) {
-      fail(v, path, "Member must have length greater than or equal to " + json::serialize(*mn));
+      fail(v, "Member must have length greater than or equal to " + json::serialize(*mn));
     }
     if (mx != nullptr && mx->is_number() && static_cast<double>(n) > mx->to_number<double>()) {
-      fail(v, path, "Member must have length less than or equal to " + json::serialize(*mx));
+      fail(v, "Member must have length less than or equal to " + json::serialize(*mx));
     }
   }
 
-  void fail(const json::value& v, const std::string& path, const std::string& constraint) {
+  void fail(const json::value& v, const std::string& constraint) {
     if (errors_.size() >= kMaxErrors) return;
     std::string value = v.is_null() ? "null" : "'" + render(v) + "'";
-    errors_.push_back("Value " + value + " at '" + path +
+    errors_.push_back("Value " + value + " at '" + path_ +
                       "' failed to satisfy constraint: " + constraint);
   }
 
   const ServiceModel& model_;
+  std::string path_;
 };
 
 std::string validation_code(const ServiceModel& model) {
@@ -203,7 +234,7 @@ Status validate(const ServiceModel& model, const OperationModel& op, const json:
   const auto* shape = model.input_shape(op);
   if (shape == nullptr) return Status::ok();
   Validator v(model);
-  v.check_structure(*shape, input, "", 0);
+  v.check_structure(*shape, input, 0);
   if (v.errors_.empty()) return Status::ok();
   std::string message = std::to_string(v.errors_.size()) + " validation error" +
                         (v.errors_.size() == 1 ? "" : "s") + " detected: ";

@@ -2,8 +2,9 @@
 deploy` of a SAM template with one Python function behind the implicit REST
 API (an `Api` event) and another behind the implicit HTTP API (an `HttpApi`
 event); both URLs called over HTTP (path-style and with the API's Host
-header); an update adding a route to each, served; a delete removing both
-APIs. An explicit HttpApi with a Lambda authorizer (SAM's Auth) guarding
+header); the stack's tags and the aws:cloudformation:* ones on both APIs
+and their stages, moved by the update; an update adding a route to each,
+served; a delete removing both APIs. An explicit HttpApi with a Lambda authorizer (SAM's Auth) guarding
 its routes. A REST API from a body in S3 with an
 AWS::ApiGateway::GatewayResponse shaping the gateway's own error answer."""
 
@@ -68,9 +69,21 @@ EXTRA_HTTP = """All:
 
 
 class CfnApiGatewayTest(CfnBase):
-    def deploy(self, path):
+    def deploy(self, path, *extra):
         return self.server.aws_cli("cloudformation", "deploy", "--template-file", path,
-                                   "--stack-name", "apis", "--capabilities", "CAPABILITY_IAM")
+                                   "--stack-name", "apis", "--capabilities", "CAPABILITY_IAM",
+                                   *extra)
+
+    def tags(self, rest_id, http_id):
+        """The tags of both APIs and their stages, by ARN."""
+        rest = self.server.boto3_client("apigateway")
+        v2 = self.server.boto3_client("apigatewayv2")
+        arn = "arn:aws:apigateway:us-east-1::/"
+        return {
+            "rest": rest.get_tags(resourceArn=arn + "restapis/" + rest_id)["tags"],
+            "prod": rest.get_tags(resourceArn=arn + "restapis/%s/stages/Prod" % rest_id)["tags"],
+            "http": v2.get_tags(ResourceArn=arn + "apis/" + http_id)["Tags"],
+            "default": v2.get_tags(ResourceArn=arn + "apis/%s/stages/$default" % http_id)["Tags"]}
 
     def call(self, api_id, path, method="GET"):
         """Path-style; returns (status, body)."""
@@ -93,7 +106,7 @@ class CfnApiGatewayTest(CfnBase):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "template.yaml")
             self.write(path, extra=False)
-            self.deploy(path)
+            self.deploy(path, "--tags", "team=ops")
             self.assertEqual(self.settled("apis")["StackStatus"], "CREATE_COMPLETE")
             out = self.outputs("apis")
             rest_id, http_id = out["RestId"], out["HttpId"]
@@ -122,10 +135,17 @@ class CfnApiGatewayTest(CfnBase):
                                                 "id": "42"})
             self.assertEqual(self.call(http_id, "/all/x")[0], 404)
 
+            tags = self.tags(rest_id, http_id)
+            self.assertEqual(tags["rest"]["aws:cloudformation:logical-id"], "ServerlessRestApi")
+            self.assertEqual(tags["http"]["aws:cloudformation:logical-id"], "ServerlessHttpApi")
+            for name, got in tags.items():
+                self.assertEqual(got["team"], "ops", name)
+                self.assertEqual(got["aws:cloudformation:stack-name"], "apis", name)
+
             # An update adds a route to each: the REST API's new deployment
             # and the HTTP API's re-imported routes are served.
             self.write(path, extra=True)
-            self.deploy(path)
+            self.deploy(path, "--tags", "team=sre")
             self.assertEqual(self.settled("apis")["StackStatus"], "UPDATE_COMPLETE")
             self.assertEqual(self.outputs("apis")["RestId"], rest_id)
             status, body = self.call(rest_id, "/Prod/bye", "POST")
@@ -135,6 +155,8 @@ class CfnApiGatewayTest(CfnBase):
             status, body = self.call(http_id, "/all/a/b", "DELETE")
             self.assertEqual(status, 200, body)
             self.assertEqual(json.loads(body)["route"], "ANY /all/{proxy+}")
+            for name, got in self.tags(rest_id, http_id).items():
+                self.assertEqual(got["team"], "sre", name)
 
             # Delete: both APIs are gone.
             self.cfn.delete_stack(StackName="apis")

@@ -1,6 +1,7 @@
 // The API Gateway resource types: stacks create, update and delete REST and
 // HTTP APIs (from OpenAPI bodies and from their parts) through the gateway's
-// own operations, and the gateway serves what they made.
+// own operations, and the gateway serves what they made; stack tags on
+// the APIs and stages.
 #include <gtest/gtest.h>
 
 #include "services/apigateway/apigateway_service.h"
@@ -168,6 +169,55 @@ TEST_F(ApiGatewayStackTest, BodiesAndPartsDeployUpdateAndDelete) {
   EXPECT_FALSE(gw("apigateway", "GetRestApi", {{"restApiId", rest_id}}));
   EXPECT_FALSE(gw("apigatewayv2", "GetApi", {{"ApiId", http_id}}));
   EXPECT_EQ(gw("apigateway", "GetUsagePlans", {})->at("items").as_array().size(), 0u);
+}
+
+// Stack tags and the aws:cloudformation:* ones on REST and HTTP APIs and
+// their stages (from bodies, which the imports take no tags for, and from
+// parts), moved in place by an update.
+TEST_F(ApiGatewayStackTest, StackTagsOnApisAndStages) {
+  auto tag = [](const char* k, const char* v) { return json::object{{"Key", k}, {"Value", v}}; };
+  auto id = s(call("CreateStack", {{"StackName", "tagged"},
+                                   {"TemplateBody", rest_template("DeployA", "")},
+                                   {"Tags", json::array{tag("team", "ops")}}})
+                  .at("StackId"));
+  ASSERT_EQ(settled("tagged"), "CREATE_COMPLETE") << reason("tagged");
+  auto out = outputs("tagged");
+  std::string rest_id = s(out.at("RestId")), http_id = s(out.at("HttpId"));
+  auto tags_of = [&](const std::string& model, const std::string& path) {
+    bool v1 = model == "apigateway";
+    auto got = gw(model, "GetTags",
+                  {{v1 ? "resourceArn" : "ResourceArn", "arn:aws:apigateway:us-east-1::/" + path}});
+    return got ? got->at(v1 ? "tags" : "Tags").as_object() : json::object{{"error", "none"}};
+  };
+  EXPECT_EQ(tags_of("apigateway", "restapis/" + rest_id),
+            (json::object{{"team", "ops"},
+                          {"aws:cloudformation:stack-name", "tagged"},
+                          {"aws:cloudformation:stack-id", id},
+                          {"aws:cloudformation:logical-id", "Api"}}));
+  EXPECT_EQ(tags_of("apigateway", "restapis/" + rest_id + "/stages/Prod")
+                .at("aws:cloudformation:logical-id"),
+            "Prod");
+  EXPECT_EQ(tags_of("apigatewayv2", "apis/" + http_id).at("aws:cloudformation:logical-id"), "Http");
+  EXPECT_EQ(tags_of("apigatewayv2", "apis/" + http_id + "/stages/$default")
+                .at("aws:cloudformation:logical-id"),
+            "HttpStage");
+  EXPECT_EQ(tags_of("apigatewayv2", "apis/" + s(out.at("PartsId"))).at("team"), "ops");
+
+  call("UpdateStack", {{"StackName", "tagged"},
+                       {"UsePreviousTemplate", true},
+                       {"Tags", json::array{tag("team", "sre"), tag("cost", "7")}}});
+  ASSERT_EQ(settled("tagged"), "UPDATE_COMPLETE") << reason("tagged");
+  for (const auto& [model, path] :
+       {std::pair<std::string, std::string>{"apigateway", "restapis/" + rest_id},
+        {"apigateway", "restapis/" + rest_id + "/stages/Prod"},
+        {"apigatewayv2", "apis/" + http_id},
+        {"apigatewayv2", "apis/" + http_id + "/stages/$default"},
+        {"apigatewayv2", "apis/" + s(out.at("PartsId"))}}) {
+    auto now = tags_of(model, path);
+    EXPECT_EQ(now.at("team"), "sre") << path;
+    EXPECT_EQ(now.at("cost"), "7") << path;
+    EXPECT_EQ(now.at("aws:cloudformation:stack-name"), "tagged") << path;
+  }
 }
 
 TEST_F(ApiGatewayStackTest, BadBodiesFailTheStackWithTheGatewaysWords) {

@@ -73,6 +73,8 @@ Provided rest_api(const json::object& out) {
 
 void create_rest_api(const ResourceRequest& r, ProvideDone done) {
   if (r.properties.contains("Body") || r.properties.contains("BodyS3Location")) {
+    // ImportRestApi takes no tags: they go on after it.
+    done = apigw::retagged(r, kModel, "restapis/", std::move(done));
     return rest_body(r, [r, done](Result<std::string> body) {
       if (!body) return done(body.take_error());
       json::object in{{"body", std::move(*body)}, {"parameters", import_parameters(r)}};
@@ -161,6 +163,14 @@ void patch_rest_api(const ResourceRequest& r, ProvideDone done) {
 // The Body (or BodyS3Location) is put over the API again (Mode, overwrite
 // by default); without one, the changed settings are patched.
 void update_rest_api(const ResourceRequest& r, ProvideDone done) {
+  done = apigw::retagged(r, kModel, "restapis/", std::move(done));
+  // Only the tags changed (a stack's): the document is not put again.
+  json::object now = r.properties, before = r.old_properties;
+  now.erase("Tags");
+  before.erase("Tags");
+  if (now == before && !now.contains("BodyS3Location")) {
+    return done(Provided{r.physical_id, r.attributes});
+  }
   if (!r.properties.contains("Body") && !r.properties.contains("BodyS3Location")) {
     return patch_rest_api(r, done);
   }
@@ -321,8 +331,10 @@ void create_stage(const ResourceRequest& r, ProvideDone done) {
   });
 }
 
-// The changed settings as patch operations.
+// The changed settings as patch operations; the tags moved in place.
 void update_stage(const ResourceRequest& r, ProvideDone done) {
+  done = apigw::retagged(r, kModel, "restapis/" + str(r.properties, "RestApiId") + "/stages/",
+                         std::move(done));
   json::array ops;
   auto replace = [&](const char* prop, const char* path) {
     const auto* now = r.properties.if_contains(prop);

@@ -47,4 +47,13 @@ inline json::value camel(const json::value& v) {
 // on another thread.
 void api_body(const ResourceRequest& r, std::function<void(Result<std::string>)> done);
 
+// `done` after the Tags of the resource made or updated are moved from
+// the old properties' to the new ones (both [{Key, Value}] or a map) with
+// `model`'s ("apigateway" or "apigatewayv2") TagResource / UntagResource:
+// for an update, or a create whose call takes no tags (an OpenAPI import).
+// The resource's ARN is arn:aws:apigateway:REGION::/`path` followed by
+// its physical id ("restapis/", "apis/ID/stages/").
+ProvideDone retagged(const ResourceRequest& r, std::string_view model, std::string path,
+                     ProvideDone done);
+
 }  // namespace nimbus::services::cloudformation::providers::apigw

@@ -48,6 +48,8 @@ bool has_body(const ResourceRequest& r) {
 
 void create_api(const ResourceRequest& r, ProvideDone done) {
   if (has_body(r)) {
+    // ImportApi takes no tags: they go on after it.
+    done = apigw::retagged(r, kModel, "apis/", std::move(done));
     return apigw::api_body(r, [r, done](Result<std::string> body) {
       if (!body) return done(body.take_error());
       json::object in{{"Body", std::move(*body)}};
@@ -71,6 +73,7 @@ void create_api(const ResourceRequest& r, ProvideDone done) {
 // same location: it is read again whenever the location is given) is
 // re-imported, then the settings applied.
 void update_api(const ResourceRequest& r, ProvideDone done) {
+  done = apigw::retagged(r, kModel, "apis/", std::move(done));
   const auto* body = r.properties.if_contains("Body");
   const auto* old_body = r.old_properties.if_contains("Body");
   bool changed = r.properties.contains("BodyS3Location") ||
@@ -152,6 +155,10 @@ void create_child(const ResourceRequest& r, ProvideDone done) {
 
 template <const Child& C>
 void update_child(const ResourceRequest& r, ProvideDone done) {
+  if (std::string_view(C.update) == "UpdateStage") {
+    done = apigw::retagged(r, kModel, "apis/" + str(r.properties, "ApiId") + "/stages/",
+                           std::move(done));
+  }
   json::object in{{"ApiId", str(r.properties, "ApiId")}, {C.id_member, r.physical_id}};
   provide::copy(r.properties, in, C.settings);
   in[C.id_member] = r.physical_id;

@@ -40,6 +40,10 @@ std::string text(const json::value& v) {
 
 json::object tag_map(const json::value* tags) {
   json::object out;
+  if (tags != nullptr && tags->is_object()) {  // a map, as AWS::ApiGatewayV2 types take them
+    for (const auto& [k, v] : tags->as_object()) out[k] = text(v);
+    return out;
+  }
   if (tags == nullptr || !tags->is_array()) return out;
   for (const auto& t : tags->as_array()) {
     if (!t.is_object()) continue;

@@ -36,30 +36,6 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
-Result<std::string> new_id() {
-  unsigned char bytes[16];
-  if (getrandom(bytes, sizeof(bytes), 0) != static_cast<ssize_t>(sizeof(bytes))) {
-    return Error::internal(std::string("blob store: getrandom: ") + std::strerror(errno));
-  }
-  static const char* kHex = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 15]);
-  }
-  return id;
-}
-
-Status fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return sys_error("open directory", dir, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return sys_error("fsync directory", dir, err);
-  return Status::ok();
-}
-
 // mkdir that tolerates an existing directory; reports whether it created one.
 Result<bool> ensure_dir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0755) == 0) return true;
@@ -182,9 +158,34 @@ Result<std::vector<std::string>> list_blobs(const std::string& root) {
   return out;
 }
 
+Result<std::string> new_blob_id(std::string_view prefix) {
+  unsigned char bytes[16];
+  if (getrandom(bytes, sizeof(bytes), 0) != static_cast<ssize_t>(sizeof(bytes))) {
+    return Error::internal(std::string("blob store: getrandom: ") + std::strerror(errno));
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string id(prefix.substr(0, 31));
+  for (unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 15]);
+  }
+  id.resize(32);
+  return id;
+}
+
+Status fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return sys_error("open directory", dir, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return sys_error("fsync directory", dir, err);
+  return Status::ok();
+}
+
 Result<BlobWriter> BlobStore::create() {
   assert_may_block("BlobStore::create");  // files and fsync: worker pool only
-  auto id = new_id();
+  auto id = new_blob_id();
   if (!id) return id.take_error();
   std::string tmp = root_ + "/tmp/" + *id;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -77,6 +77,17 @@ TEST(Blobs, ListAndPathNameCommittedBlobsOnly) {
   EXPECT_FALSE(blob_path(dir.path() + "/blobs", "../etc/passwd"));
 }
 
+TEST(Blobs, NewIdsAreFreshAndKeepTheirPrefix) {
+  auto a = new_blob_id();
+  auto b = new_blob_id("7f");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_EQ(b->size(), 32u);
+  EXPECT_EQ(b->substr(0, 2), "7f");
+  EXPECT_NE(*a, *b);
+  EXPECT_TRUE(blob_path("/r", *b));
+}
+
 TEST(Blobs, StreamedWritesAndEmptyBlob) {
   testing::TempDir dir;
   auto st = open_at(dir.path());

@@ -25,12 +25,12 @@ struct Md5 {
 
 class Sink : public std::enable_shared_from_this<Sink> {
  public:
-  Sink(std::shared_ptr<http::BodySource> body, storage::BlobStore& blobs, WorkerPool& workers,
+  Sink(std::shared_ptr<http::BodySource> body, BlobSlots& slots, WorkerPool& workers,
        std::optional<uint64_t> expected, uint64_t limit,
        std::optional<auth::ChecksumAlgorithm> checksum,
        std::function<void(Result<WrittenBlob>)> done)
       : body_(std::move(body)),
-        blobs_(blobs),
+        slots_(slots),
         workers_(workers),
         expected_(expected),
         limit_(limit),
@@ -40,7 +40,7 @@ class Sink : public std::enable_shared_from_this<Sink> {
 
   void start() {
     workers_.post([self = shared_from_this()] {
-      auto w = self->blobs_.create();
+      auto w = self->slots_.create();
       if (!w) return self->finish(w.take_error());
       self->writer_.emplace(std::move(*w));
       self->pull();
@@ -81,23 +81,23 @@ class Sink : public std::enable_shared_from_this<Sink> {
   }
 
   std::shared_ptr<http::BodySource> body_;
-  storage::BlobStore& blobs_;
+  BlobSlots& slots_;
   WorkerPool& workers_;
   std::optional<uint64_t> expected_;
   uint64_t limit_;
   std::function<void(Result<WrittenBlob>)> done_;
-  std::optional<storage::BlobWriter> writer_;
+  std::optional<SlotWriter> writer_;
   Md5 md5_;
   std::optional<auth::Checksum> checksum_;
 };
 
 }  // namespace
 
-void write_blob(std::shared_ptr<http::BodySource> body, storage::BlobStore& blobs,
-                WorkerPool& workers, std::optional<uint64_t> expected, uint64_t limit,
+void write_blob(std::shared_ptr<http::BodySource> body, BlobSlots& slots, WorkerPool& workers,
+                std::optional<uint64_t> expected, uint64_t limit,
                 std::optional<auth::ChecksumAlgorithm> checksum,
                 std::function<void(Result<WrittenBlob>)> done) {
-  std::make_shared<Sink>(std::move(body), blobs, workers, expected, limit, checksum,
+  std::make_shared<Sink>(std::move(body), slots, workers, expected, limit, checksum,
                          std::move(done))
       ->start();
 }

@@ -14,23 +14,24 @@
 #include "common/result.h"
 #include "common/worker_pool.h"
 #include "http/body.h"
+#include "services/s3/blob_slots.h"
 #include "storage/blob_store.h"
 
 namespace nimbus::services::s3 {
 
 struct WrittenBlob {
-  storage::BlobInfo blob;  // committed: fsynced and renamed (sync durability)
+  storage::BlobInfo blob;  // committed: fsynced into its slot (sync durability)
   std::string md5;         // the body's MD5, 16 raw bytes
   std::string checksum;    // base64 of the asked checksum of the body; empty when none asked
 };
 
-// Reads `body` to its end into a new blob of `blobs`. `done` gets the
+// Reads `body` to its end into a new blob in a slot of `slots`. `done` gets the
 // committed blob, or the body's error (a bad chunk signature or checksum),
 // IncompleteBody when fewer than `expected` bytes came, EntityTooLarge past
 // `limit` bytes; no file is left behind on failure. `done` runs on a worker.
 // With `checksum`, the body is also digested with that algorithm.
-void write_blob(std::shared_ptr<http::BodySource> body, storage::BlobStore& blobs,
-                WorkerPool& workers, std::optional<uint64_t> expected, uint64_t limit,
+void write_blob(std::shared_ptr<http::BodySource> body, BlobSlots& slots, WorkerPool& workers,
+                std::optional<uint64_t> expected, uint64_t limit,
                 std::optional<auth::ChecksumAlgorithm> checksum,
                 std::function<void(Result<WrittenBlob>)> done);
 

@@ -82,6 +82,9 @@ Status Engine::start() {
     ++dropped;
   }
   if (dropped > 0) spdlog::info("s3: removed {} unreferenced object bodies", dropped);
+  // After the collection: slots are unreferenced blobs until a record names
+  // them.
+  slots_ = std::make_unique<BlobSlots>(blobs_root_, sync);
   sequence_ = std::max(static_cast<uint64_t>(env_.clock.now_millis()) << 20, highest);
   return Status::ok();
 }
@@ -150,7 +153,7 @@ void Engine::put_object(PutRequest put, std::function<void(Result<ObjectMeta>)> 
   std::optional<auth::ChecksumAlgorithm> algorithm;
   if (put.checksum) algorithm = put.checksum->algorithm;
   write_blob(
-      std::move(body), *blobs_, env_.workers, length, kMaxPutBytes, algorithm,
+      std::move(body), *slots_, env_.workers, length, kMaxPutBytes, algorithm,
       [this, h, put = std::move(put), done = std::move(done)](Result<WrittenBlob> w) mutable {
         if (!w) return done(w.take_error());
         if (!put.content_md5.empty()) {

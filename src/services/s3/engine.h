@@ -2,12 +2,13 @@
 // bodies (blobs under <data_dir>/s3/blobs). Handlers call it; the rest of
 // the S3 service uses it through Objects (objects.h).
 //
-// Durability: a body is written to a temporary file, fsynced, renamed and
-// its directory fsynced (sync durability) before the record naming it is
-// committed; the record commit is the one switch that makes it visible.
-// A replaced or deleted body is removed after that commit. Start-up removes
-// temporaries and every blob no record names (a crash between blob and
-// record, or between record and removal).
+// Durability: a body is written into a slot, a file made ahead under its
+// final name whose directory entry is already durable (blob_slots.h), and
+// fsynced (sync durability) before the record naming it is committed; the
+// record commit is the one switch that makes it visible. A replaced or
+// deleted body is removed after that commit. Start-up removes temporaries
+// and every blob no record names (a crash between blob and record, or
+// between record and removal, and unused slots).
 //
 // Threads: writes of one object (or one bucket) run one at a time on the
 // worker pool (storage::PartitionExecutor), so a conditional check and the
@@ -216,6 +217,7 @@ class Engine final : public Objects {
   storage::Records parts_;
   std::string blobs_root_;  // <data_dir>/s3/blobs
   std::unique_ptr<storage::BlobStore> blobs_;
+  std::unique_ptr<BlobSlots> slots_;  // where new bodies are written (blob_slots.h)
   storage::PartitionExecutor serial_;
   std::vector<Listener> listeners_;
   std::atomic<uint64_t> sequence_{0};  // version seqs and event sequencers

@@ -1,0 +1,89 @@
+// Object bodies written into files whose directory entries are already
+// durable, so a PUT waits for one fsync (its file) before its record
+// commits, instead of fsync + rename + directory fsync.
+//
+// A slot is an empty file created ahead of time under its final name,
+// <root>/<id[0..2]>/<id> (storage::blob_path, the BlobStore's layout), in a
+// batch of kBatch files sharing one fan-out directory (the prefix is random
+// per batch, so directories stay balanced): one directory fsync makes the
+// whole batch's entries durable, shared by the kBatch PUTs that use them
+// (group commit of directory syncs). A writer fills its slot and fsyncs the
+// file; the record naming it commits after. In `async` durability nothing
+// is fsynced.
+//
+// A slot is an unreferenced blob until a record names it: after a crash,
+// unused or half-written slots are removed by the engine's start-up
+// collection like any blob no record names; a clean stop (the destructor)
+// removes the unused ones. Slot files are empty until written.
+//
+// Threads: create() and SlotWriter do file I/O and block (worker pool only);
+// create() is safe to call concurrently. docs/storage.md, "S3 object bodies".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/mutex.h"
+#include "common/result.h"
+#include "storage/blob_store.h"
+
+namespace nimbus::services::s3 {
+
+// One slot being filled. commit() makes it durable (sync mode); destroying
+// a writer that was not committed removes the file.
+class SlotWriter {
+ public:
+  ~SlotWriter();
+  SlotWriter(const SlotWriter&) = delete;
+  SlotWriter& operator=(const SlotWriter&) = delete;
+  SlotWriter(SlotWriter&& other) noexcept;
+  SlotWriter& operator=(SlotWriter&&) = delete;
+
+  const std::string& id() const { return id_; }
+  uint64_t size() const { return size_; }
+  Status append(std::string_view data);
+  // fsync (sync mode). The writer is finished afterwards.
+  Result<storage::BlobInfo> commit();
+  // Removes the file. Also done by the destructor.
+  void abort();
+
+ private:
+  friend class BlobSlots;
+  SlotWriter(int fd, std::string id, std::string path, bool sync);
+
+  int fd_ = -1;
+  std::string id_;
+  std::string path_;
+  bool sync_ = true;
+  uint64_t size_ = 0;
+};
+
+class BlobSlots {
+ public:
+  static constexpr size_t kBatch = 32;
+
+  // `root` is the BlobStore's root (<data_dir>/s3/blobs), already open.
+  BlobSlots(std::string root, bool sync) : root_(std::move(root)), sync_(sync) {}
+  ~BlobSlots();  // removes the slots never handed out
+  BlobSlots(const BlobSlots&) = delete;
+  BlobSlots& operator=(const BlobSlots&) = delete;
+
+  // A fresh slot, making a new batch first when none is left.
+  Result<SlotWriter> create();
+  // Slots made and not yet handed out (tests).
+  size_t spare() const;
+
+ private:
+  // Creates kBatch empty files in one new fan-out directory and fsyncs it
+  // (and the root when the directory is new); their ids.
+  Result<std::vector<std::string>> make_batch() const;
+
+  std::string root_;
+  bool sync_;
+  mutable Mutex mu_;
+  std::vector<std::string> spare_ GUARDED_BY(mu_);
+};
+
+}  // namespace nimbus::services::s3

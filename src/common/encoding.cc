@@ -1,7 +1,9 @@
 #include "common/encoding.h"
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 namespace nimbus {
 
@@ -73,6 +75,17 @@ std::optional<size_t> base64_decode_to(std::string_view text, char* out) {
   // group holding anything else (padding, a line break, garbage) and all
   // after it go through the general loop below.
   const auto* u = reinterpret_cast<const unsigned char*>(in);
+  // Two groups at a time while a third follows: their six bytes go out in
+  // one 8-byte store (the third group's room, which it then overwrites).
+  for (; i + 12 <= n; i += 8) {
+    uint32_t a = kAt0[u[i]] | kAt1[u[i + 1]] | kAt2[u[i + 2]] | kAt3[u[i + 3]];
+    uint32_t b = kAt0[u[i + 4]] | kAt1[u[i + 5]] | kAt2[u[i + 6]] | kAt3[u[i + 7]];
+    if ((a | b) > 0xffffffu) break;  // a character outside the alphabet
+    uint64_t six = static_cast<uint64_t>(a) << 40 | static_cast<uint64_t>(b) << 16;
+    if constexpr (std::endian::native == std::endian::little) six = __builtin_bswap64(six);
+    std::memcpy(o, &six, sizeof six);
+    o += 6;
+  }
   for (; i + 4 <= n; i += 4) {
     uint32_t v = kAt0[u[i]] | kAt1[u[i + 1]] | kAt2[u[i + 2]] | kAt3[u[i + 3]];
     if (v > 0xffffffu) break;  // a character outside the alphabet

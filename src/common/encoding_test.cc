@@ -15,6 +15,22 @@ TEST(Base64, RoundTripsEveryLength) {
   }
 }
 
+// Long texts decode eight characters at a time: a break or a bad character
+// anywhere in such a stretch still decodes (or fails) as it should.
+TEST(Base64, LongTextsWithBreaksAndBadCharacters) {
+  std::string bytes;
+  for (int i = 0; i < 60; ++i) bytes.push_back(static_cast<char>(i * 91 + 7));
+  std::string text = base64_encode(bytes);  // 80 characters
+  for (size_t at = 0; at <= text.size(); ++at) {
+    EXPECT_EQ(base64_decode(text.substr(0, at) + "\r\n" + text.substr(at)), bytes) << at;
+    if (at < text.size()) {
+      std::string bad = text;
+      bad[at] = '!';
+      EXPECT_FALSE(base64_decode(bad)) << at;
+    }
+  }
+}
+
 TEST(Base64, KnownValues) {
   EXPECT_EQ(base64_encode(""), "");
   EXPECT_EQ(base64_encode("f"), "Zg==");

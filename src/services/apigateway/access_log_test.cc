@@ -6,6 +6,7 @@
 #include "services/apigateway/access_log.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -85,14 +86,7 @@ class AccessLogTest : public testing::ServiceTest<RestApiService> {
                      }}) {}
 
   http::Response request(const std::string& id, const std::string& path) {
-    UserRequest r;
-    r.id = id;
-    r.path = path;
-    r.request.method = "GET";
-    r.request.target = path;
-    r.request.headers = {{"host", id + ".execute-api.localhost"}, {"user-agent", "ua/1"}};
-    r.request.remote = "10.1.2.3:4";
-    return user_call(std::move(r));
+    return user_call(execute_api(id, "GET", path, {{"user-agent", "ua/1"}}));
   }
 
   NoFunctions fn;

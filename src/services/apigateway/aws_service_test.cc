@@ -291,16 +291,9 @@ TEST_F(AwsServiceTest, AnHttpApiSubtypeSendsWhatItsParametersMap) {
          {"Target", "integrations/" + s(made["IntegrationId"])}});
   other("apigatewayv2", "CreateStage",
         {{"ApiId", api_id}, {"StageName", "$default"}, {"AutoDeploy", true}});
-  UserRequest r;
-  r.id = api_id;
-  r.path = "/orders";
-  r.request.method = "POST";
-  r.request.target = "/orders?who=ann";
-  r.request.headers = {{"host", api_id + ".execute-api.localhost"},
-                       {"content-type", "application/json"},
-                       {"x-queue", queue_url}};
+  auto r = execute_api(api_id, "POST", "/orders?who=ann",
+                       {{"content-type", "application/json"}, {"x-queue", queue_url}});
   r.request.body = R"({"order": {"item": "tea"}, "delay": 0})";
-  r.request.remote = "10.1.2.3:4";
   auto resp = user_call(std::move(r));
   ASSERT_EQ(resp.status, 200) << resp.body;
   auto answer = json::parse(resp.body).as_object();

@@ -59,15 +59,10 @@ class GatewayResponseTest : public RestApiFixture<FixedFunctions> {
   }
   void deploy() { call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}}); }
   http::Response send(const std::string& target, const std::string& accept = "") {
-    UserRequest r;
-    r.id = id;
-    r.path = target.substr(0, target.find('?'));
-    r.request.method = "POST";
-    r.request.target = target;
-    r.request.headers = {{"host", id + ".execute-api.localhost"}, {"x-tenant", "t1"}};
-    if (!accept.empty()) r.request.headers.emplace_back("accept", accept);
+    http::Headers headers{{"x-tenant", "t1"}};
+    if (!accept.empty()) headers.emplace_back("accept", accept);
+    auto r = execute_api(id, "POST", target, std::move(headers));
     r.request.body = "{}";
-    r.request.remote = "10.1.2.3:4";
     return user_call(std::move(r));
   }
 

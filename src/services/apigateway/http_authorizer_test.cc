@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -62,15 +63,7 @@ class HttpAuthorizerTest : public ServiceTest<HttpApiService> {
                          {"AuthorizerId", authorizer}});
   }
   http::Response get(const std::string& target, http::Headers headers = {}) {
-    UserRequest r;
-    r.id = api;
-    r.path = target.substr(0, target.find('?'));
-    r.request.method = "GET";
-    r.request.target = target;
-    r.request.headers = std::move(headers);
-    r.request.headers.emplace_back("host", api + ".execute-api.localhost");
-    r.request.remote = "10.0.0.1:1";
-    return user_call(std::move(r));
+    return user_call(execute_api(api, "GET", target, std::move(headers)));
   }
 
   Functions fn;

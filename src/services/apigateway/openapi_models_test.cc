@@ -159,15 +159,8 @@ class ImportedValidationTest : public RestApiFixture<NoFunctions> {
  protected:
   http::Response send(const std::string& method, const std::string& target,
                       const std::string& body = "") {
-    UserRequest r;
-    r.id = id;
-    r.path = target.substr(0, target.find('?'));
-    r.request.method = method;
-    r.request.target = target;
-    r.request.headers = {{"host", id + ".execute-api.localhost"},
-                         {"content-type", "application/json"}};
+    auto r = execute_api(id, method, target, {{"content-type", "application/json"}});
     r.request.body = body;
-    r.request.remote = "10.1.2.3:4";
     return user_call(std::move(r));
   }
   std::vector<std::string> model_names() {

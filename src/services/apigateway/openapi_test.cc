@@ -6,6 +6,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/openapi.h"
+#include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -318,14 +319,7 @@ class ImportTest : public ServiceTest<RestApiService> {
 
   http::Response get(const std::string& api, const std::string& path,
                      const std::string& method = "GET") {
-    UserRequest r;
-    r.id = api;
-    r.path = path;
-    r.request.method = method;
-    r.request.target = path;
-    r.request.headers = {{"host", api + ".execute-api.localhost"}, {"x-api-key", key}};
-    r.request.remote = "10.1.2.3:4";
-    return user_call(std::move(r));
+    return user_call(execute_api(api, method, path, {{"x-api-key", key}}));
   }
   Output v2(const std::string& op, json::object in) { return try_call(*http_api, ctx(op), in); }
 

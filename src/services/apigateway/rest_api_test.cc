@@ -78,14 +78,7 @@ class RestApiTest : public RestApiFixture<RecordingFunctions> {
           {"responseParameters", json::object{{"method.response.header.X-Mock", "'yes'"}}}});
   }
   http::Response get(const std::string& path, const std::string& method = "GET") {
-    UserRequest r;
-    r.id = id;
-    r.path = path.substr(0, path.find('?'));
-    r.request.method = method;
-    r.request.target = path;
-    r.request.headers = {{"host", id + ".execute-api.localhost"}};
-    r.request.remote = "10.1.2.3:4";
-    return user_call(std::move(r));
+    return user_call(execute_api(id, method, path));
   }
 
   std::string id, pet_id;

@@ -197,15 +197,9 @@ class StageCacheTest : public RestApiFixture<CountingFunctions> {
                   json::array{json::object{{"op", "replace"}, {"path", path}, {"value", value}}}}});
   }
   http::Response get(const std::string& path, const std::string& cache_control = "") {
-    UserRequest r;
-    r.id = id;
-    r.path = path.substr(0, path.find('?'));
-    r.request.method = "GET";
-    r.request.target = path;
-    r.request.headers = {{"host", id + ".execute-api.localhost"}};
-    if (!cache_control.empty()) r.request.headers.emplace_back("cache-control", cache_control);
-    r.request.remote = "10.1.2.3:4";
-    return user_call(std::move(r));
+    http::Headers headers;
+    if (!cache_control.empty()) headers.emplace_back("cache-control", cache_control);
+    return user_call(execute_api(id, "GET", path, std::move(headers)));
   }
 
   std::string id;

@@ -73,16 +73,10 @@ class ValidationTest : public RestApiFixture<CountingFunctions> {
     call("CreateDeployment", {{"restApiId", id}, {"stageName", "prod"}});
   }
   http::Response post(const std::string& target, const std::string& body, bool tenant = true) {
-    UserRequest r;
-    r.id = id;
-    r.path = target.substr(0, target.find('?'));
-    r.request.method = "POST";
-    r.request.target = target;
-    r.request.headers = {{"host", id + ".execute-api.localhost"},
-                         {"content-type", "application/json"}};
-    if (tenant) r.request.headers.emplace_back("x-tenant", "t1");
+    http::Headers headers{{"content-type", "application/json"}};
+    if (tenant) headers.emplace_back("x-tenant", "t1");
+    auto r = execute_api(id, "POST", target, std::move(headers));
     r.request.body = body;
-    r.request.remote = "10.1.2.3:4";
     return user_call(std::move(r));
   }
 

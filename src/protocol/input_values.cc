@@ -304,6 +304,14 @@ bool has_location_names(const json::object& members) {
   return false;
 }
 
+// A copy of `v` on the default allocator, which the object or array it goes
+// into then takes as it is: a plain copy would land in the storage of the
+// document it was read from (parse_json's per-request arena) and be copied
+// again on insertion.
+json::value own(const json::value& v) {
+  return json::value(v, json::storage_ptr());
+}
+
 }  // namespace
 
 Result<json::value> json_to_value(const ServiceModel& model, const json::object& shape,
@@ -392,17 +400,17 @@ Result<json::value> json_to_value(const ServiceModel& model, const json::object&
     }
     return json::value(std::move(out));
   }
-  if (type == "document") return v;
+  if (type == "document") return own(v);
   if (type == "string") {
     if (!v.is_string()) return mismatch("a string");
-    return v;
+    return own(v);
   }
   if (type == "boolean") {
     if (!v.is_bool()) return mismatch("a boolean");
-    return v;
+    return own(v);
   }
   if (is_integer_type(type)) {
-    if (v.is_int64() && in_range(type, v.get_int64())) return v;
+    if (v.is_int64() && in_range(type, v.get_int64())) return own(v);
     if (v.is_uint64() && type == "long" && v.get_uint64() <= INT64_MAX) {
       return json::value(static_cast<int64_t>(v.get_uint64()));
     }
@@ -436,7 +444,7 @@ Result<json::value> json_to_value(const ServiceModel& model, const json::object&
     }
     return mismatch("a timestamp");
   }
-  return v;
+  return own(v);
 }
 
 }  // namespace nimbus::protocol::input

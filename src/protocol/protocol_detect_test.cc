@@ -297,6 +297,22 @@ TEST(Validate, AwsMessages) {
             "null at 'records.3.member.data' failed to satisfy constraint: Member must not be "
             "null");
 
+  // The document is read into a per-request arena; the input value handed
+  // on shares nothing with it (every part on the default allocator).
+  r = parse_request(
+      json_call("Kinesis_20131202.PutRecords",
+                R"({"StreamName":"a-stream-name-past-the-short-size",)"
+                R"("Records":[{"Data":"YQ==","PartitionKey":"a-partition-key-long"}]})",
+                "application/x-amz-json-1.1"),
+      models(), "");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  const auto* heap = json::storage_ptr().get();
+  const auto& record = r.call->input.at("Records").as_array().at(0).as_object();
+  EXPECT_EQ(r.call->input.at("StreamName").as_string().storage().get(), heap);
+  EXPECT_EQ(record.storage().get(), heap);
+  EXPECT_EQ(record.at("PartitionKey").as_string().storage().get(), heap);
+  EXPECT_EQ(record.at("Data").as_string().storage().get(), heap);
+
   // Enum values newer than the embedded model reach the service (which checks
   // what it acts on): Lambda's python3.12 is not in botocore 1.29.27's enum.
   http::Request create;

@@ -148,7 +148,60 @@ void write_plain(std::string& out, const boost::json::value& v) {
   out += boost::json::serialize(v);
 }
 
+// A structure's members resolved once for every element of a list of
+// them: in the model's order, each with its wire key written out.
+struct Member {
+  std::string_view name;
+  Ref ref;
+  std::string key;  // "WireName":
+};
+
+std::vector<Member> members_of(const ServiceModel& model, const Ref& structure) {
+  std::vector<Member> out;
+  const auto* members = structure.shape->if_contains("members");
+  if (members == nullptr || !members->is_object()) return out;
+  bool json_names = uses_json_names(model);
+  for (const auto& [name, mref] : members->get_object()) {
+    if (!mref.is_object()) continue;
+    Member m{std::string_view(name.data(), name.size()), resolve(model, mref.get_object()), {}};
+    write_string(m.key, json_names ? m.ref.name_or(m.name) : m.name);
+    m.key += ':';
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 }  // namespace
+
+// One element of a list of structures, its members resolved beforehand
+// (the same document as the object overload below writes).
+static void write_members(std::string& out, const ServiceModel& model,
+                          const std::vector<Member>& members, const boost::json::object& in) {
+  out += '{';
+  bool first = true;
+  auto add = [&](const Member& m, const boost::json::value& value) {
+    if (value.is_null()) return;
+    if (!first) out += ',';
+    first = false;
+    out += m.key;
+    write_wire_json(out, model, m.ref, value);
+  };
+  if (in.size() <= 1) {
+    for (const auto& [name, value] : in) {
+      for (const auto& m : members) {
+        if (m.name == std::string_view(name.data(), name.size())) {
+          add(m, value);
+          break;
+        }
+      }
+    }
+  } else {
+    for (const auto& m : members) {
+      if (const auto* value = in.if_contains(m.name)) add(m, *value);
+    }
+  }
+  out += '}';
+}
 
 void write_wire_json(std::string& out, const ServiceModel& model, const Ref& structure,
                      const boost::json::object& in) {
@@ -196,12 +249,20 @@ void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref
   }
   if (type == "list" && v.is_array()) {
     Ref item = child(model, ref, "member");
+    bool structures = item.valid() && item.type() == "structure" && !item.flag("document") &&
+                      v.get_array().size() > 1;
+    std::vector<Member> members;
+    if (structures) members = members_of(model, item);
     out += '[';
     bool first = true;
     for (const auto& e : v.get_array()) {
       if (!first) out += ',';
       first = false;
-      write_wire_json(out, model, item, e);
+      if (structures && e.is_object()) {
+        write_members(out, model, members, e.get_object());
+      } else {
+        write_wire_json(out, model, item, e);
+      }
     }
     out += ']';
     return;
@@ -214,7 +275,7 @@ void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref
       if (e.is_null()) continue;
       if (!first) out += ',';
       first = false;
-      write_string(out, sv(k));
+      write_string(out, std::string_view(k.data(), k.size()));
       out += ':';
       write_wire_json(out, model, val, e);
     }

@@ -444,6 +444,35 @@ class SfnTaskTest(ServerTestCase):
         types = [e["type"] for e in self.sfn.get_execution_history(executionArn=x)["events"]]
         self.assertIn("MapRunStarted", types)
         self.assertIn("MapRunSucceeded", types)
+        # The batches' own events are their (Express) child executions'.
+        self.assertNotIn("TaskSucceeded", types)
+
+    def test_distributed_map_iterations_are_child_executions(self):
+        x, d = self.run_machine("e2e-dmap-children", {
+            "StartAt": "Each",
+            "States": {"Each": {
+                "Type": "Map", "Label": "items", "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Tag",
+                    "States": {"Tag": {"Type": "Pass", "Parameters": {"v.$": "$"}, "End": True}}},
+                "End": True}},
+        }, {"items": [1, 2, 3]})
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"]), [{"v": 1}, {"v": 2}, {"v": 3}])
+        [run] = self.sfn.list_map_runs(executionArn=x)["mapRuns"]
+        children = self.sfn.list_executions(mapRunArn=run["mapRunArn"])["executions"]
+        self.assertEqual(len(children), 3)
+        self.assertEqual({c["status"] for c in children}, {"SUCCEEDED"})
+        self.assertTrue(all(c["stateMachineArn"].endswith(":stateMachine:e2e-dmap-children/items")
+                            for c in children), children)
+        child = self.sfn.describe_execution(executionArn=children[0]["executionArn"])
+        self.assertEqual(child["mapRunArn"], run["mapRunArn"])
+        self.assertEqual(json.loads(child["output"]), {"v": json.loads(child["input"])})
+        types = [e["type"] for e in
+                 self.sfn.get_execution_history(executionArn=child["executionArn"])["events"]]
+        self.assertEqual(types, ["ExecutionStarted", "PassStateEntered", "PassStateExited",
+                                 "ExecutionSucceeded"])
 
     def test_function_errors_are_retried_and_caught(self):
         fn = self.function("e2e-sfn-worker")

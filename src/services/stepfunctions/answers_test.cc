@@ -65,9 +65,9 @@ TEST_F(SfnTaskTest, AnAnswerAfterAFailureInTheSameBurstChangesNothing) {
   };
   std::string x = start(create("fails", kParallel), "{}");
   ASSERT_TRUE(eventually([&] { return functions.holding() == 3; }));
-  // C's and B's answers come first in the burst (B's enters B2), then A's
-  // failure, which ends the execution: B2 is never called.
-  functions.release(/*reversed=*/true);
+  // A's failure comes first and ends the execution; B's and C's answers,
+  // in the same turn or after it, change nothing (B's would enter B2).
+  functions.release();
   ASSERT_TRUE(eventually([&] { return status(x) != "RUNNING"; }));
   EXPECT_EQ(status(x), "FAILED");
   EXPECT_EQ(s(described(x)["error"]), "Boom");

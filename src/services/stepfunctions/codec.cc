@@ -74,6 +74,10 @@ std::string Execution::serialize() const {
                    {"alias_arn", alias_arn},
                    {"redrive_count", redrive_count},
                    {"redrive_date", redrive_date}};
+  if (!map_run_arn.empty()) {
+    doc["map_run"] = map_run_arn;
+    doc["items"] = items;
+  }
   // The position, the largest member, is written in place rather than
   // copied into the document.
   std::string text = json::serialize(doc);
@@ -109,6 +113,9 @@ std::optional<Execution> Execution::decode(std::string_view text) {
   if (const auto* d = o->if_contains("redrive_date"); d && d->is_number()) {
     e.redrive_date = d->to_number<double>();
   }
+  e.map_run_arn = str(*o, "map_run");
+  e.items = integer(*o, "items").value_or(0);
+  if (!e.map_run_arn.empty()) return e;  // its parent runs it
   auto parsed = asl::parse_definition(e.definition);
   if (!parsed.machine) return std::nullopt;
   e.machine = parsed.machine;

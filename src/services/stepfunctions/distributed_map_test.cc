@@ -139,6 +139,45 @@ TEST_F(DistributedMapTest, CsvItemsInBatchesWithResultsWrittenToS3) {
   EXPECT_EQ(described["executionCounts"].at("succeeded"), 3);
 }
 
+TEST_F(DistributedMapTest, EachBatchIsAChildExecutionWithItsOwnHistory) {
+  objects.objects["in/orders.csv"] = "name,qty\r\nann,1\r\nbob,2\r\ncy,3\r\ndee,4\r\neve,5\r\n";
+  auto d = run(kCsvBatches, R"({"key":"orders.csv","tag":"t1"})");
+  ASSERT_EQ(s(d["status"]), "SUCCEEDED") << s(d["cause"]);
+  std::string map_run = s(json::parse(s(d["output"])).at("MapRunArn"));
+  auto listed = call("ListExecutions", {{"mapRunArn", map_run}})["executions"].as_array();
+  ASSERT_EQ(listed.size(), 3u);  // 5 rows in batches of 2
+  int64_t items = 0;
+  for (const auto& x : listed) {
+    EXPECT_EQ(s(x.at("status")), "SUCCEEDED");
+    EXPECT_EQ(s(x.at("mapRunArn")), map_run);
+    EXPECT_EQ(s(x.at("stateMachineArn")),
+              "arn:aws:states:us-east-1:000000000000:stateMachine:dmap/Each");
+    EXPECT_TRUE(s(x.at("executionArn"))
+                    .starts_with("arn:aws:states:us-east-1:000000000000:execution:dmap/Each:"));
+    items += x.at("itemCount").to_number<int64_t>();
+  }
+  EXPECT_EQ(items, 5);
+  std::string child = s(listed[0].at("executionArn"));
+  auto described = call("DescribeExecution", {{"executionArn", child}});
+  EXPECT_EQ(s(described["mapRunArn"]), map_run);
+  EXPECT_EQ(json::parse(s(described["input"])).at("BatchInput"), json::parse(R"({"tag":"t1"})"));
+  EXPECT_EQ(json::parse(s(described["output"])).at("tag"), "t1");
+  EXPECT_EQ(history_types(child),
+            (std::vector<std::string>{"ExecutionStarted", "PassStateEntered", "PassStateExited",
+                                      "ExecutionSucceeded"}));
+  auto machine = call("DescribeStateMachineForExecution", {{"executionArn", child}});
+  EXPECT_EQ(s(machine["label"]), "Each");
+  EXPECT_EQ(s(machine["mapRunArn"]), map_run);
+  expect_error("RedriveExecution", {{"executionArn", child}}, "ExecutionNotRedrivable");
+  // The parent's machine lists the parent only.
+  auto own = call("ListExecutions", {{"stateMachineArn", s(d["stateMachineArn"])}});
+  EXPECT_EQ(own["executions"].as_array().size(), 1u);
+  expect_error("ListExecutions",
+               {{"mapRunArn", map_run}, {"stateMachineArn", s(d["stateMachineArn"])}},
+               "ValidationException");
+  expect_error("ListExecutions", {{"mapRunArn", map_run + "x"}}, "ResourceNotFound");
+}
+
 TEST_F(DistributedMapTest, ToleratedFailuresAreWrittenAndTooManyFailTheMapRun) {
   objects.objects["in/items.jsonl"] =
       "{\"id\":1,\"bad\":false}\n{\"id\":2,\"bad\":true}\n\n{\"id\":3,\"bad\":false}\n";
@@ -153,6 +192,10 @@ TEST_F(DistributedMapTest, ToleratedFailuresAreWrittenAndTooManyFailTheMapRun) {
   EXPECT_EQ(failed[0].at("Error"), "BadItem");
   EXPECT_EQ(json::parse(s(failed[0].at("Input"))), json::parse(R"({"id":2,"bad":true})"));
   EXPECT_EQ(json::parse(objects.at("out/" + dir + "SUCCEEDED_0.json")).as_array().size(), 2u);
+  // Express children: no records, none of their events in the parent's.
+  std::string map_run = s(out.at("MapRunArn"));
+  EXPECT_TRUE(call("ListExecutions", {{"mapRunArn", map_run}})["executions"].as_array().empty());
+  EXPECT_FALSE(has(d["history"], "ChoiceStateEntered"));
 
   objects.objects["in/items.jsonl"] = "{\"bad\":true}\n{\"bad\":true}\n{\"bad\":false}\n";
   auto d2 = run(kTolerant, "{}");
@@ -227,6 +270,45 @@ TEST_F(DistributedMapTest, AMapRunInFlightGoesOnAfterARestart) {
   EXPECT_GE(
       h.back().at("timestamp").to_number<double>() - h.front().at("timestamp").to_number<double>(),
       120.0);
+  // The children that waited across the restart went on with their
+  // histories.
+  std::string map_run = s(json::parse(s(d["output"])).at("MapRunArn"));
+  auto children = call("ListExecutions", {{"mapRunArn", map_run}})["executions"].as_array();
+  ASSERT_EQ(children.size(), 4u);
+  for (const auto& c : children) {
+    std::string arn = s(c.at("executionArn"));
+    EXPECT_EQ(s(c.at("status")), "SUCCEEDED");
+    EXPECT_EQ(history_types(arn),
+              (std::vector<std::string>{"ExecutionStarted", "WaitStateEntered", "WaitStateExited",
+                                        "ExecutionSucceeded"}));
+    int64_t id = 0;
+    for (const auto& e : history(arn)) EXPECT_EQ(e.at("id").to_number<int64_t>(), ++id);
+  }
+}
+
+TEST_F(DistributedMapTest, StoppingTheParentAbortsItsChildExecutions) {
+  objects.objects["in/a.json"] = R"([1,2,3])";
+  const char* waits = R"j({"StartAt":"Each","States":{"Each":{"Type":"Map",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}},
+    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "Parameters":{"Bucket":"in","Key":"a.json"},"ReaderConfig":{"InputType":"JSON"}},
+    "MaxConcurrency":2,"End":true}}})j";
+  std::string x = start(create("stops", waits), "{}");
+  std::string map_run;
+  ASSERT_TRUE(eventually([&] {
+    auto runs = call("ListMapRuns", {{"executionArn", x}})["mapRuns"].as_array();
+    if (runs.empty()) return false;
+    map_run = s(runs[0].at("mapRunArn"));
+    return call("ListExecutions", {{"mapRunArn", map_run}})["executions"].as_array().size() == 2;
+  }));
+  call("StopExecution", {{"executionArn", x}});
+  auto children = call("ListExecutions", {{"mapRunArn", map_run}})["executions"].as_array();
+  ASSERT_EQ(children.size(), 2u);
+  for (const auto& c : children) {
+    EXPECT_EQ(s(c.at("status")), "ABORTED");
+    EXPECT_EQ(history_types(s(c.at("executionArn"))).back(), "ExecutionAborted");
+  }
 }
 
 TEST_F(DistributedMapTest, MapRunsAreListedDescribedAndUpdatedWhileTheyRun) {

@@ -297,6 +297,7 @@ Output StepFunctionsService::describe_execution(const CallContext&, const json::
   if (!why.empty()) out["redriveStatusReason"] = why;
   if (!e.version_arn.empty()) out["stateMachineVersionArn"] = e.version_arn;
   if (!e.alias_arn.empty()) out["stateMachineAliasArn"] = e.alias_arn;
+  if (!e.map_run_arn.empty()) out["mapRunArn"] = e.map_run_arn;
   return out;
 }
 
@@ -313,6 +314,11 @@ Output StepFunctionsService::describe_machine_for_execution(const CallContext&,
                    {"definition", e.definition},
                    {"roleArn", e.role_arn},
                    {"updateDate", e.start}};
+  if (!e.map_run_arn.empty()) {
+    // A child of a Map Run: its machine is MACHINE/LABEL.
+    out["mapRunArn"] = e.map_run_arn;
+    out["label"] = e.machine_arn.substr(e.machine_arn.rfind('/') + 1);
+  }
   if (auto m = machines_.find(e.machine_arn); m != machines_.end()) {
     out["loggingConfiguration"] = m->second.logging;
     out["tracingConfiguration"] = m->second.tracing;
@@ -368,8 +374,18 @@ Output StepFunctionsService::list_executions(const CallContext&, const json::obj
   // A machine's executions, or those started on one of its versions or
   // aliases.
   std::string machine = str(in, "stateMachineArn");
-  auto ref = machine_ref(machine);
-  if (!ref) return errors::invalid_arn(machine);
+  std::string map_run = str(in, "mapRunArn");
+  if (!map_run.empty() && !machine.empty()) {
+    return errors::validation("Only one of stateMachineArn and mapRunArn can be specified");
+  }
+  std::optional<MachineRef> ref;
+  if (map_run.empty()) {
+    ref = machine_ref(machine);
+    if (!ref) return errors::invalid_arn(machine);
+  } else if (!map_run.starts_with("arn:aws:states:") ||
+             map_run.find(":mapRun:") == std::string::npos) {
+    return errors::invalid_arn(map_run);
+  }
   std::string status = str(in, "statusFilter");
   std::string redriven = str(in, "redriveFilter");
   int64_t max = integer(in, "maxResults").value_or(0);
@@ -383,15 +399,28 @@ Output StepFunctionsService::list_executions(const CallContext&, const json::obj
   }
   std::vector<const Execution*> found;
   MutexLock lock(mu_);
-  if (ref->version() ? !versions_.contains(machine)
-      : ref->alias() ? !aliases_.contains(machine)
-                     : !machines_.contains(machine)) {
+  if (!map_run.empty()) {
+    // A Map Run is in its parent's position ("map_runs").
+    bool known = std::any_of(executions_.begin(), executions_.end(), [&map_run](const auto& x) {
+      const auto* p = x.second.position.if_object();
+      const auto* runs = p != nullptr ? p->if_contains("map_runs") : nullptr;
+      return runs != nullptr && runs->is_object() && runs->as_object().contains(map_run);
+    });
+    if (!known) return errors::resource_missing(map_run);
+  } else if (ref->version() ? !versions_.contains(machine)
+             : ref->alias() ? !aliases_.contains(machine)
+                            : !machines_.contains(machine)) {
     return ref->alias() ? errors::resource_missing(machine) : errors::machine_missing(machine);
   }
   for (const auto& [a, e] : executions_) {
-    const std::string& by = ref->version() ? e.version_arn
-                            : ref->alias() ? e.alias_arn
-                                           : e.machine_arn;
+    const std::string& by = !map_run.empty() ? e.map_run_arn
+                            : ref->version() ? e.version_arn
+                            : ref->alias()   ? e.alias_arn
+                                             : e.machine_arn;
+    if (!map_run.empty()) {
+      if (by == map_run && (status.empty() || e.status == status)) found.push_back(&e);
+      continue;
+    }
     bool redrive_ok = redriven.empty() || (redriven == "REDRIVEN") == (e.redrive_count > 0);
     if (by == machine && (status.empty() || e.status == status) && redrive_ok) {
       found.push_back(&e);
@@ -411,6 +440,10 @@ Output StepFunctionsService::list_executions(const CallContext&, const json::obj
     redrive_fields(e, o);
     if (!e.version_arn.empty()) o["stateMachineVersionArn"] = e.version_arn;
     if (!e.alias_arn.empty()) o["stateMachineAliasArn"] = e.alias_arn;
+    if (!map_run.empty()) {
+      o["mapRunArn"] = e.map_run_arn;
+      o["itemCount"] = e.items;
+    }
     list.push_back(std::move(o));
   }
   json::object out{{"executions", std::move(list)}};

@@ -27,6 +27,21 @@ Clock::time_point at_ms(int64_t ms) {
   return Clock::time_point(std::chrono::milliseconds(ms));
 }
 
+// Execution `e`'s new history events into `batch`, numbered from its next.
+void put_events(storage::WriteBatch& batch, Execution& e, std::vector<HistoryEvent>& events,
+                double now_s) {
+  for (auto& ev : events) {
+    json::object o{{"timestamp", now_s},
+                   {"type", ev.type},
+                   {"id", e.next_event},
+                   {"previousEventId", e.next_event - 1}};
+    if (!ev.details_key.empty()) o[ev.details_key] = std::move(ev.details);
+    batch.put("sfn.history", storage::encode_key(e.arn, static_cast<uint64_t>(e.next_event)),
+              json::serialize(o));
+    ++e.next_event;
+  }
+}
+
 }  // namespace
 
 double retry_jitter() {
@@ -131,16 +146,7 @@ void StepFunctionsService::apply(const std::string& arn, std::vector<Advance> wo
   std::erase_if(tasks, [&r](const NewTask& t) { return !r.awaits(t.token); });
   storage::WriteBatch batch(arn);
   double now_s = static_cast<double>(now) / 1000.0;
-  for (auto& ev : r.events()) {
-    json::object o{{"timestamp", now_s},
-                   {"type", ev.type},
-                   {"id", e.next_event},
-                   {"previousEventId", e.next_event - 1}};
-    if (!ev.details_key.empty()) o[ev.details_key] = std::move(ev.details);
-    batch.put("sfn.history", storage::encode_key(arn, static_cast<uint64_t>(e.next_event)),
-              json::serialize(o));
-    ++e.next_event;
-  }
+  put_events(batch, e, r.events(), now_s);
   e.position = r.take_position();
   e.wake_ms = 0;
   bool yield = false;
@@ -174,6 +180,8 @@ void StepFunctionsService::apply(const std::string& arn, std::vector<Advance> wo
       break;
   }
   batch.put("sfn.executions", arn, e.serialize());
+  std::vector<Execution> children;
+  record_child_runs(r.child_runs(), e, now_s, batch, children);
   // The timers of tasks no longer waited for (answered, aborted with their
   // branch, or their execution ended).
   std::vector<std::string> after = task_tokens(e.position);
@@ -182,8 +190,8 @@ void StepFunctionsService::apply(const std::string& arn, std::vector<Advance> wo
   });
   env_.storage->commit(
       std::move(batch),
-      [this, turn, e = std::move(e), yield, work = std::move(work), tasks = std::move(tasks),
-       gone = std::move(before), gate = gate_](Status st) mutable {
+      [this, turn, e = std::move(e), yield, children = std::move(children), work = std::move(work),
+       tasks = std::move(tasks), gone = std::move(before), gate = gate_](Status st) mutable {
         auto finish = [&work](const Status& s) {
           for (auto& w : work) w.done(s);
         };
@@ -198,8 +206,12 @@ void StepFunctionsService::apply(const std::string& arn, std::vector<Advance> wo
           auto& stored = executions_[e.arn];
           stored = e;
           stored.position = std::move(position);
+          for (const auto& c : children) executions_[c.arn] = c;
         }
         turn.release();
+        for (const auto& c : children) {
+          if (c.status != "RUNNING") arm_expiry(c.arn, c.stop);
+        }
         for (const auto& token : gone) {
           for (const char* kind : {"task", "heartbeat"})
             timers_->cancel(kind, token, [](Status) {});
@@ -227,6 +239,48 @@ void StepFunctionsService::apply(const std::string& arn, std::vector<Advance> wo
         }
         finish(Status::ok());
       });
+}
+
+void StepFunctionsService::record_child_runs(std::map<std::string, ChildRun>& runs,
+                                             const Execution& parent, double now_s,
+                                             storage::WriteBatch& batch,
+                                             std::vector<Execution>& out) {
+  for (auto& [arn, run] : runs) {
+    Execution c;
+    if (run.started) {
+      // arn:aws:states:R:A:mapRun:MACHINE/LABEL:ID runs children of
+      // arn:aws:states:R:A:stateMachine:MACHINE/LABEL.
+      std::string machine = run.map_run.substr(0, run.map_run.rfind(':'));
+      if (auto at = machine.find(":mapRun:"); at != std::string::npos) {
+        machine.replace(at, 8, ":stateMachine:");
+      }
+      c.arn = arn;
+      c.machine_arn = machine;
+      c.name = arn.substr(arn.rfind(':') + 1);
+      c.input = run.input;
+      c.start = static_cast<double>(run.start_ms) / 1000.0;
+      c.role_arn = parent.role_arn;
+      c.definition = parent.definition;
+      c.map_run_arn = run.map_run;
+      c.items = run.items;
+    } else {
+      MutexLock lock(mu_);
+      auto it = executions_.find(arn);
+      // Gone (expired), or stopped by StopExecution: the record stays.
+      if (it == executions_.end() || it->second.status != "RUNNING") continue;
+      c = it->second;
+    }
+    put_events(batch, c, run.events, now_s);
+    if (run.status != "RUNNING") {
+      c.status = run.status;
+      c.output = run.output;
+      c.error = run.error;
+      c.cause = run.cause;
+      c.stop = now_s;
+    }
+    batch.put("sfn.executions", arn, c.serialize());
+    out.push_back(std::move(c));
+  }
 }
 
 void StepFunctionsService::run_task(const std::string& arn, const std::string& role_arn,
@@ -425,15 +479,29 @@ void StepFunctionsService::end_execution(const std::string& arn, std::string sta
     if (const auto* err = details.if_contains("error")) e.error = err->as_string();
     if (const auto* c = details.if_contains("cause")) e.cause = c->as_string();
     batch.put("sfn.executions", arn, e.serialize());
+    // The distributed Maps' child executions in flight end with it.
+    std::map<std::string, ChildRun> runs;
+    for (const auto& found : running_child_runs(e.position)) {
+      const std::string& child = found.first;
+      auto& run = runs[child];
+      run.arn = child;
+      run.status = "ABORTED";
+      run.events.push_back({"ExecutionAborted", "", {}});
+    }
+    std::vector<Execution> children;
+    record_child_runs(runs, e, now_s, batch, children);
     env_.storage->commit(std::move(batch),
-                         [this, turn, e, done, gate, tokens = task_tokens(e.position)](Status st) {
+                         [this, turn, e, done, gate, children = std::move(children),
+                          tokens = task_tokens(e.position)](Status st) {
                            auto in = gate->hold();
                            if (!in) return done(Error::internal("Step Functions is shutting down"));
                            if (!st) return done(st);
                            {
                              MutexLock lock(mu_);
                              executions_[e.arn] = e;
+                             for (const auto& c : children) executions_[c.arn] = c;
                            }
+                           for (const auto& c : children) arm_expiry(c.arn, c.stop);
                            for (const char* kind : {"wake", "timeout", "task", "heartbeat"}) {
                              timers_->cancel(kind, e.arn, [](Status) {});
                            }

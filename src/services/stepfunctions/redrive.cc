@@ -20,6 +20,9 @@ constexpr int64_t kMaxEvents = 24999;
 }  // namespace
 
 std::string redrive_block(const Execution& e, int64_t now_ms) {
+  if (!e.map_run_arn.empty()) {
+    return "Execution is a child workflow execution of a Map Run: redrive its parent execution.";
+  }
   if (e.status == "RUNNING" || e.status == "SUCCEEDED") {
     return "Execution is " + e.status + " and cannot be redriven.";
   }
@@ -50,7 +53,7 @@ void StepFunctionsService::redrive_execution(const CallContext&, json::object in
     MutexLock lock(mu_);
     auto it = executions_.find(a);
     if (it == executions_.end()) return respond(errors::execution_missing(a));
-    timeout = it->second.machine->timeout_seconds;
+    if (it->second.machine) timeout = it->second.machine->timeout_seconds;
   }
   auto count = std::make_shared<int64_t>(0);
   auto date = std::make_shared<double>(0);

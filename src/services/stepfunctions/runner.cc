@@ -61,6 +61,15 @@ const asl::Machine& run_machine(const asl::State& s, size_t i) {
   return s.type == asl::StateType::kParallel ? *s.branches[i] : *s.iterator;
 }
 
+// A frame replaced by the next (a transition, an end) keeps the child
+// execution it runs as (runner_map.cc).
+void replace_frame(json::object& f, json::object next) {
+  for (const char* k : {"run_arn", "run_next"}) {
+    if (const auto* v = f.if_contains(k)) next[k] = *v;
+  }
+  f = std::move(next);
+}
+
 const char* kTaskKeys[] = {"phase", "token", "heartbeat", "child", "task_input", "started", "io"};
 
 }  // namespace
@@ -131,6 +140,8 @@ void Runner::state_context(const asl::State& s, const json::object& f) {
 void Runner::event(std::string type, std::string key, json::object details) {
   if (quiet_ > 0) {
     ++quiet_events_;
+    if (child_ != nullptr)
+      child_event(*child_, {std::move(type), std::move(key), std::move(details)});
     return;
   }
   events_.push_back({std::move(type), std::move(key), std::move(details)});
@@ -336,19 +347,23 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
                                                   {"input", f["runs"].as_array()[next]}};
       // A branch or iteration reads the variables its state saw.
       if (const auto* vars = vars_of(f)) active[std::to_string(next)].as_object()["vars"] = *vars;
+      if (s.distributed) start_child(active[std::to_string(next)].as_object(), f, s, now_ms);
       f["next"] = static_cast<int64_t>(++next);
       moved = true;
     }
     std::vector<std::string> ended;
     for (auto& kv : active) {
       std::string k(kv.key());
-      if (s.distributed) ++quiet_;
-      bool done = step(kv.value().as_object(), run_machine(s, std::stoul(k)), now_ms);
-      if (s.distributed) --quiet_;
+      bool done = false;
+      {
+        InChild in(*this, s.distributed ? &kv.value().as_object() : nullptr);
+        done = step(kv.value().as_object(), run_machine(s, std::stoul(k)), now_ms);
+      }
       if (done) ended.push_back(k);
       if (yielded_) break;
     }
     for (const auto& k : ended) {
+      if (s.distributed) end_child(active[k].as_object(), active[k].as_object()["end"].as_object());
       json::object end = std::move(active[k].as_object()["end"].as_object());
       active.erase(k);
       auto index = static_cast<int64_t>(std::stoul(k));
@@ -415,6 +430,9 @@ void Runner::step_fork(json::object& f, const asl::State& s, int64_t now_ms) {
 }
 
 void Runner::end_fork(json::object& f, const asl::State& s, bool aborted) {
+  if (aborted && s.distributed) {
+    for (auto& kv : f["active"].as_object()) abort_child(kv.value().as_object());
+  }
   if (aborted && s.type == asl::StateType::kMap && !s.distributed) {
     for (const auto& kv : f["active"].as_object()) {
       auto index = static_cast<int64_t>(std::stoul(std::string(kv.key())));
@@ -453,8 +471,9 @@ void Runner::transition(json::object& f, const asl::State& s, asl::Transition t,
   }
   event(type_of(s) + "StateExited", "stateExitedEventDetails", std::move(exited));
   if (t.next.empty()) {
-    f = json::object{{"state", s.name},
-                     {"end", json::object{{"ok", true}, {"output", std::move(t.output)}}}};
+    replace_frame(
+        f, json::object{{"state", s.name},
+                        {"end", json::object{{"ok", true}, {"output", std::move(t.output)}}}});
     return;
   }
   json::value vars = f.contains("vars") ? std::move(f["vars"]) : json::value();
@@ -462,8 +481,9 @@ void Runner::transition(json::object& f, const asl::State& s, asl::Transition t,
     if (!vars.is_object()) vars = json::object();
     for (auto& [k, v] : t.assign) vars.as_object()[k] = std::move(v);
   }
-  f = json::object{{"state", t.next}, {"input", std::move(t.output)}};
-  if (vars.is_object()) f["vars"] = std::move(vars);
+  json::object next{{"state", t.next}, {"input", std::move(t.output)}};
+  if (vars.is_object()) next["vars"] = std::move(vars);
+  replace_frame(f, std::move(next));
 }
 
 void Runner::fail(json::object& f, const asl::State& s, asl::Failure failure, bool recoverable,
@@ -471,11 +491,11 @@ void Runner::fail(json::object& f, const asl::State& s, asl::Failure failure, bo
   // The state and its input are kept: a redrive enters it again.
   auto end = [&](asl::Failure x) {
     json::value input = f["input"];
-    f = json::object{
-        {"state", s.name},
-        {"end",
-         json::object{
-             {"ok", false}, {"error", x.error}, {"cause", x.cause}, {"input", std::move(input)}}}};
+    replace_frame(f, json::object{{"state", s.name},
+                                  {"end", json::object{{"ok", false},
+                                                       {"error", x.error},
+                                                       {"cause", x.cause},
+                                                       {"input", std::move(input)}}}});
   };
   if (!recoverable) return end(std::move(failure));
   std::vector<int64_t> attempts;
@@ -561,20 +581,23 @@ Stop Runner::task_succeeded(const std::string& token, json::value result, int64_
   if (f == nullptr) return run(now_ms);
   const asl::State& s = *m->find(f->at("state").as_string());
   if (f->contains("io")) return io_succeeded(*f, s, std::move(result), now_ms);
-  for (const char* k : kTaskKeys) f->erase(k);
-  json::object details{{"output", json::serialize(result)},
-                       {"outputDetails", json::object{{"truncated", false}}}};
-  if (legacy_lambda(s.resource)) {
-    event("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", std::move(details));
-  } else if (is_activity(s.resource)) {
-    event("ActivitySucceeded", "activitySucceededEventDetails", std::move(details));
-  } else {
-    auto [type, name] = resource_parts(s.resource);
-    details["resourceType"] = type;
-    details["resource"] = name;
-    event("TaskSucceeded", "taskSucceededEventDetails", std::move(details));
+  {
+    InChild in(*this, child_of(f));
+    for (const char* k : kTaskKeys) f->erase(k);
+    json::object details{{"output", json::serialize(result)},
+                         {"outputDetails", json::object{{"truncated", false}}}};
+    if (legacy_lambda(s.resource)) {
+      event("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", std::move(details));
+    } else if (is_activity(s.resource)) {
+      event("ActivitySucceeded", "activitySucceededEventDetails", std::move(details));
+    } else {
+      auto [type, name] = resource_parts(s.resource);
+      details["resourceType"] = type;
+      details["resource"] = name;
+      event("TaskSucceeded", "taskSucceededEventDetails", std::move(details));
+    }
+    complete(*f, s, std::move(result), now_ms);
   }
-  complete(*f, s, std::move(result), now_ms);
   return run(now_ms);
 }
 
@@ -584,25 +607,29 @@ Stop Runner::task_failed(const std::string& token, const asl::Failure& failure, 
   if (f == nullptr) return run(now_ms);
   const asl::State& s = *m->find(f->at("state").as_string());
   if (f->contains("io")) return io_failed(*f, s, failure, now_ms);
-  for (const char* k : kTaskKeys) f->erase(k);
-  bool timed_out = failure.error == "States.Timeout" || failure.error == "States.HeartbeatTimeout";
-  json::object details{{"error", failure.error}, {"cause", failure.cause}};
-  if (legacy_lambda(s.resource)) {
-    event(timed_out ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed",
-          timed_out ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails",
-          std::move(details));
-  } else if (is_activity(s.resource)) {
-    event(timed_out ? "ActivityTimedOut" : "ActivityFailed",
-          timed_out ? "activityTimedOutEventDetails" : "activityFailedEventDetails",
-          std::move(details));
-  } else {
-    auto [type, name] = resource_parts(s.resource);
-    details["resourceType"] = type;
-    details["resource"] = name;
-    event(timed_out ? "TaskTimedOut" : "TaskFailed",
-          timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails", std::move(details));
+  {
+    InChild in(*this, child_of(f));
+    for (const char* k : kTaskKeys) f->erase(k);
+    bool timed_out =
+        failure.error == "States.Timeout" || failure.error == "States.HeartbeatTimeout";
+    json::object details{{"error", failure.error}, {"cause", failure.cause}};
+    if (legacy_lambda(s.resource)) {
+      event(timed_out ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed",
+            timed_out ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails",
+            std::move(details));
+    } else if (is_activity(s.resource)) {
+      event(timed_out ? "ActivityTimedOut" : "ActivityFailed",
+            timed_out ? "activityTimedOutEventDetails" : "activityFailedEventDetails",
+            std::move(details));
+    } else {
+      auto [type, name] = resource_parts(s.resource);
+      details["resourceType"] = type;
+      details["resource"] = name;
+      event(timed_out ? "TaskTimedOut" : "TaskFailed",
+            timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails", std::move(details));
+    }
+    fail(*f, s, failure, true, now_ms, jitter);
   }
-  fail(*f, s, failure, true, now_ms, jitter);
   return run(now_ms);
 }
 
@@ -610,25 +637,31 @@ Stop Runner::task_submitted(const std::string& token, const json::value& output,
                             const std::string& child, int64_t now_ms) {
   auto [f, m] = find(token);
   if (f == nullptr) return run(now_ms);
-  const asl::State& s = *m->find(f->at("state").as_string());
-  (*f)["phase"] = "callback";
-  if (!child.empty()) (*f)["child"] = child;
-  auto [type, name] = resource_parts(s.resource);
-  event("TaskSubmitted", "taskSubmittedEventDetails",
-        json::object{{"resourceType", type},
-                     {"resource", name},
-                     {"output", json::serialize(output)},
-                     {"outputDetails", json::object{{"truncated", false}}}});
+  {
+    InChild in(*this, child_of(f));
+    const asl::State& s = *m->find(f->at("state").as_string());
+    (*f)["phase"] = "callback";
+    if (!child.empty()) (*f)["child"] = child;
+    auto [type, name] = resource_parts(s.resource);
+    event("TaskSubmitted", "taskSubmittedEventDetails",
+          json::object{{"resourceType", type},
+                       {"resource", name},
+                       {"output", json::serialize(output)},
+                       {"outputDetails", json::object{{"truncated", false}}}});
+  }
   return run(now_ms);
 }
 
 Stop Runner::activity_started(const std::string& token, const std::string& worker, int64_t now_ms) {
   auto [f, m] = find(token);
   if (f == nullptr) return run(now_ms);
-  (*f)["started"] = true;
-  json::object details;
-  if (!worker.empty()) details["workerName"] = worker;
-  event("ActivityStarted", "activityStartedEventDetails", std::move(details));
+  {
+    InChild in(*this, child_of(f));
+    (*f)["started"] = true;
+    json::object details;
+    if (!worker.empty()) details["workerName"] = worker;
+    event("ActivityStarted", "activityStartedEventDetails", std::move(details));
+  }
   return run(now_ms);
 }
 

@@ -18,6 +18,7 @@
 
 #include <boost/json.hpp>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,22 @@ struct Stop {
   std::vector<NewTask> tasks;  // kRunning: tasks entered by this call
   boost::json::value output;   // kSucceeded
   asl::Failure failure;        // kFailed
+};
+
+// A distributed Map's iteration (or batch) runs as a child execution of its
+// Map Run, with a record and a history of its own: what one call changed in
+// one of them. The runner numbers its events (the next id is kept in the
+// iteration's frame); the service writes them and the record.
+struct ChildRun {
+  std::string arn, map_run;
+  bool started = false;  // by this call: `input`, `start_ms`, `items` are set
+  std::string input;
+  int64_t start_ms = 0;
+  int64_t items = 1;               // the items it processes (a batch's count)
+  std::string status = "RUNNING";  // SUCCEEDED, FAILED or ABORTED once ended
+  std::string output, error, cause;
+  int64_t first_event = 1;  // the id of events[0]
+  std::vector<HistoryEvent> events;
 };
 
 // An activity task no worker has taken yet: its token, input and activity.
@@ -107,6 +124,8 @@ class Runner {
   void set_token_source(std::function<std::string()> f) { new_token_ = std::move(f); }
 
   std::vector<HistoryEvent>& events() { return events_; }
+  // The child executions this runner started, moved or ended, by ARN.
+  std::map<std::string, ChildRun>& child_runs() { return child_runs_; }
   const boost::json::value& position() const { return position_; }
   // The position, moved out (the runner is done with).
   boost::json::value take_position() { return std::move(position_); }
@@ -148,6 +167,25 @@ class Runner {
   void complete(boost::json::object& f, const asl::State& s, boost::json::value result,
                 int64_t now_ms);
   void event(std::string type, std::string key, boost::json::object details);
+  // Child executions (runner_map.cc): an iteration frame `it` of the
+  // distributed Map frame `f` starts as one, records an event, ends.
+  void start_child(boost::json::object& it, const boost::json::object& f, const asl::State& s,
+                   int64_t now_ms);
+  void child_event(boost::json::object& it, HistoryEvent ev);
+  void end_child(boost::json::object& it, const boost::json::object& end);
+  void abort_child(boost::json::object& it);
+  // The iteration frame (with "run_arn") that holds frame `target`, if any.
+  boost::json::object* child_of(const boost::json::object* target);
+  // While it lives, events are the child execution `it`'s (none: as before).
+  struct InChild {
+    InChild(Runner& r, boost::json::object* it);
+    ~InChild();
+    InChild(const InChild&) = delete;
+    InChild& operator=(const InChild&) = delete;
+    Runner& r;
+    boost::json::object* saved;
+    bool on;
+  };
   // $$.State for state `s` in frame `f`: Name, EnteredTime, RetryCount.
   void state_context(const asl::State& s, const boost::json::object& f);
 
@@ -155,11 +193,15 @@ class Runner {
   boost::json::value position_;  // {"frames":[root frame]}
   boost::json::value context_;
   std::vector<HistoryEvent> events_;
-  // Inside a distributed Map's iterations (quiet_ > 0) events are counted,
-  // not recorded: on AWS they belong to the Map Run's child executions, and
-  // a 10,000-item Map would pass the parent's 25,000-event limit.
+  // Inside a distributed Map's iterations (quiet_ > 0) events are not the
+  // parent's: they go to the iteration's child execution (child_), and are
+  // counted towards a yield; a 10,000-item Map would otherwise pass the
+  // parent's 25,000-event limit.
   int quiet_ = 0;
   size_t quiet_events_ = 0;
+  // The iteration frame whose child execution gets the events, when quiet.
+  boost::json::object* child_ = nullptr;
+  std::map<std::string, ChildRun> child_runs_;
   size_t event_count() const { return events_.size() + quiet_events_; }
   std::vector<NewTask> tasks_;
   int64_t min_wake_ = 0;
@@ -179,6 +221,9 @@ std::vector<std::string> task_tokens(const boost::json::value& position);
 std::vector<std::string> task_children(const boost::json::value& position);
 // The HeartbeatSeconds of the task waiting with `token`, if any.
 std::optional<int64_t> task_heartbeat(const boost::json::value& position, const std::string& token);
+// The child executions of distributed Maps in flight at `position`: each
+// ARN with the id its next history event takes.
+std::vector<std::pair<std::string, int64_t>> running_child_runs(const boost::json::value& position);
 // Whether an ended execution at `position` can be redriven (it records the
 // state to enter again and its input).
 bool can_redrive(const boost::json::value& position);

@@ -3,9 +3,11 @@
 // tasks of the Map's frame (phase "task" with "io"), so that they are
 // called, answered, and called again after a restart as any task is. Its
 // iterations run as an inline Map's do (the frames under the fork), without
-// MapIteration* events: on AWS they are child executions of a Map Run, whose
-// events (MapRunStarted/Succeeded/Failed) the parent records. Each Map Run
-// is kept in the position's "map_runs" (by ARN) for the Map Runs API.
+// MapIteration* events: they are the Map Run's child executions (ChildRun),
+// each iteration frame naming its child ("run_arn") and the id of its next
+// event ("run_next"); the parent records the Map Run's own events
+// (MapRunStarted/Succeeded/Failed). Each Map Run is kept in the position's
+// "map_runs" (by ARN) for the Map Runs API.
 #include "common/request_id.h"
 #include "services/stepfunctions/frames.h"
 #include "services/stepfunctions/runner.h"
@@ -143,6 +145,123 @@ void Runner::issue_io(json::object& f, const std::string& resource, json::value 
   f["token"] = token;
   asl::TaskCall call{resource, std::move(params), std::nullopt, std::nullopt, io};
   tasks_.push_back({std::move(call), std::move(token)});
+}
+
+namespace {
+
+// arn:aws:states:R:A:execution:MACHINE/LABEL:NAME, from the Map Run's
+// arn:aws:states:R:A:mapRun:MACHINE/LABEL:ID.
+std::string child_arn(const std::string& map_run, const std::string& name) {
+  std::string arn = map_run;
+  if (auto at = arn.find(":mapRun:"); at != std::string::npos) arn.replace(at, 8, ":execution:");
+  return arn.substr(0, arn.rfind(':') + 1) + name;
+}
+
+}  // namespace
+
+void Runner::start_child(json::object& it, const json::object& f, const asl::State& s,
+                         int64_t now_ms) {
+  std::string map_run = str_of(f, "map_run");
+  // Express children have no record: their events are dropped, the frame
+  // still says it is a child's (child_of).
+  it["run_arn"] = "";
+  if (map_run.empty() || s.express_children) return;
+  std::string arn = child_arn(map_run, new_request_id());
+  it["run_arn"] = arn;
+  it["run_next"] = 1;
+  ChildRun& c = child_runs_[arn];
+  c.arn = arn;
+  c.map_run = map_run;
+  c.started = true;
+  c.start_ms = now_ms;
+  c.input = json::serialize(it["input"]);
+  const auto* batch = s.item_batcher && it["input"].is_object()
+                          ? it["input"].as_object().if_contains("Items")
+                          : nullptr;
+  c.items =
+      batch != nullptr && batch->is_array() ? static_cast<int64_t>(batch->as_array().size()) : 1;
+  child_event(it, {"ExecutionStarted", "executionStartedEventDetails",
+                   json::object{{"input", c.input},
+                                {"inputDetails", json::object{{"truncated", false}}},
+                                {"roleArn", context_string(context_, "Execution", "RoleArn")}}});
+}
+
+void Runner::child_event(json::object& it, HistoryEvent ev) {
+  std::string arn = str_of(it, "run_arn");
+  if (arn.empty()) return;  // an iteration started before child executions
+  int64_t id = int_of(it, "run_next");
+  it["run_next"] = id + 1;
+  ChildRun& c = child_runs_[arn];
+  if (c.arn.empty()) c.arn = arn;
+  if (c.events.empty()) c.first_event = id;
+  c.events.push_back(std::move(ev));
+}
+
+void Runner::end_child(json::object& it, const json::object& end) {
+  if (str_of(it, "run_arn").empty()) return;
+  ChildRun& c = child_runs_[str_of(it, "run_arn")];
+  if (end.at("ok").as_bool()) {
+    c.status = "SUCCEEDED";
+    c.output = json::serialize(end.at("output"));
+    child_event(it, {"ExecutionSucceeded", "executionSucceededEventDetails",
+                     json::object{{"output", c.output},
+                                  {"outputDetails", json::object{{"truncated", false}}}}});
+  } else {
+    c.status = "FAILED";
+    c.error = str_of(end, "error");
+    c.cause = str_of(end, "cause");
+    child_event(it, {"ExecutionFailed", "executionFailedEventDetails",
+                     json::object{{"error", c.error}, {"cause", c.cause}}});
+  }
+}
+
+void Runner::abort_child(json::object& it) {
+  if (str_of(it, "run_arn").empty()) return;
+  child_runs_[str_of(it, "run_arn")].status = "ABORTED";
+  child_event(it, {"ExecutionAborted", "", {}});
+}
+
+json::object* Runner::child_of(const json::object* target) {
+  json::object* found = nullptr;
+  std::function<bool(json::object&, json::object*)> go = [&](json::object& f, json::object* child) {
+    if (f.contains("run_arn")) child = &f;
+    if (&f == target) {
+      found = child;
+      return true;
+    }
+    if (auto* a = f.if_contains("active"); a != nullptr && a->is_object()) {
+      for (auto& kv : a->as_object()) {
+        if (kv.value().is_object() && go(kv.value().as_object(), child)) return true;
+      }
+    }
+    return false;
+  };
+  go(root_frame(), nullptr);
+  return found;
+}
+
+Runner::InChild::InChild(Runner& runner, json::object* it)
+    : r(runner), saved(runner.child_), on(it != nullptr) {
+  if (!on) return;
+  ++r.quiet_;
+  r.child_ = it;
+}
+
+Runner::InChild::~InChild() {
+  if (!on) return;
+  --r.quiet_;
+  r.child_ = saved;
+}
+
+std::vector<std::pair<std::string, int64_t>> running_child_runs(const json::value& position) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  frames::walk_position(position, [&out](const json::object& f) {
+    if (!str_of(f, "run_arn").empty()) {
+      out.emplace_back(str_of(f, "run_arn"), int_of(f, "run_next"));
+    }
+    return false;
+  });
+  return out;
 }
 
 bool Runner::update_map_run(const std::string& arn, std::optional<int64_t> max_concurrency,

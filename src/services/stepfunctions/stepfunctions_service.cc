@@ -131,7 +131,7 @@ Status StepFunctionsService::start() {
     for (auto& a : aliases) aliases_.emplace(a.arn, std::move(a));
     for (const auto& a : activities) activities_[str(a, "arn")] = Activity::decode(a);
     for (auto& x : executions) {
-      if (x.status == "RUNNING") {
+      if (x.status == "RUNNING" && x.machine) {  // (a Map Run's child runs in its parent)
         // Tasks being called go on; a task waiting for its token's answer or
         // a Wait has nothing to resume.
         if (runnable(x.position)) running.push_back(x.arn);

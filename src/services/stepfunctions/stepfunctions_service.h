@@ -174,6 +174,11 @@ class StepFunctionsService final : public services::Service {
   void run_advances(const std::string& arn, storage::PartitionExecutor::Turn turn);
   void apply(const std::string& arn, std::vector<Advance> work,
              storage::PartitionExecutor::Turn turn);
+  // The child executions of distributed Maps the runner started, moved or
+  // ended (runner.h ChildRun): their records and events into `batch`, the
+  // records as they will be into `out`.
+  void record_child_runs(std::map<std::string, ChildRun>& runs, const Execution& parent,
+                         double now_s, storage::WriteBatch& batch, std::vector<Execution>& out);
   // Calls a task execution `arn` entered; its answer advances the
   // execution if it still waits for that task (`token`).
   void run_task(const std::string& arn, const std::string& role_arn, asl::TaskCall task,

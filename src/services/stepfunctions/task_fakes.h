@@ -3,7 +3,6 @@
 // to a real service), and the fixture with both.
 #pragma once
 
-#include <algorithm>
 #include <boost/json.hpp>
 #include <functional>
 #include <mutex>
@@ -34,15 +33,13 @@ struct FakeFunctions final : services::lambda::Functions {
     lock.unlock();
     done(std::move(r));
   }
-  // Answers every held invocation at once, in the order they came (or the
-  // reverse).
-  void release(bool reversed = false) {
+  // Answers every held invocation at once, in the order they came.
+  void release() {
     std::vector<std::function<void()>> answers;
     {
       std::lock_guard lock(mu);
       answers.swap(held);
     }
-    if (reversed) std::reverse(answers.begin(), answers.end());
     for (auto& a : answers) a();
   }
   size_t holding() {

@@ -61,10 +61,14 @@ struct Execution {
   std::string role_arn, definition;  // the definition it started with
   double start = 0;
   double stop = 0;
-  int64_t next_event = 1;       // id of the next history event
-  boost::json::value position;  // runner.h's frames
-  int64_t wake_ms = 0;          // when waiting (0: not)
-  std::shared_ptr<const asl::Machine> machine;
+  int64_t next_event = 1;                       // id of the next history event
+  boost::json::value position;                  // runner.h's frames
+  int64_t wake_ms = 0;                          // when waiting (0: not)
+  std::shared_ptr<const asl::Machine> machine;  // null for a Map Run's child
+  // A distributed Map's iteration or batch, run by its parent execution
+  // (runner.h ChildRun): its Map Run, and the items it processes.
+  std::string map_run_arn;
+  int64_t items = 0;
 
   // The stored document (JSON text).
   std::string serialize() const;

@@ -97,6 +97,9 @@ struct State {
   // Distributed Map (ProcessorConfig Mode DISTRIBUTED): where the items
   // come from, how they are batched, where the results go.
   bool distributed = false;
+  // ExecutionType EXPRESS: its children are Express executions, of which
+  // Step Functions keeps no record or history.
+  bool express_children = false;
   std::string label;  // Label, else the state's name
   struct Reader {
     std::string resource;  // arn:aws:states:::s3:getObject | s3:listObjectsV2

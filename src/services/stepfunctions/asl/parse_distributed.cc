@@ -33,6 +33,7 @@ void DefinitionParser::distributed(State& s, const json::object& o, const std::s
         }
         s.distributed = mode == "DISTRIBUTED";
         auto type = string_field(cfg->as_object(), "ExecutionType", at, s.distributed);
+        s.express_children = type == "EXPRESS";
         if (type && !one_of(*type, {"STANDARD", "EXPRESS"})) {
           schema("The value for the field 'ExecutionType' must be one of STANDARD, EXPRESS",
                  at + "/ExecutionType");

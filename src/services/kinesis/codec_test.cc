@@ -35,6 +35,9 @@ TEST(KinesisHashKey, SplitsTheSpaceAsAwsDoes) {
 TEST(KinesisHashKey, PartitionKeyIsItsMd5) {
   // md5("a") = 0cc175b9c0f1b6a831c399e269772661
   EXPECT_EQ(to_decimal(hash_of_partition_key("a")), "16955237001963240173058271559858726497");
+  // The longest partition key (256 characters): several MD5 blocks.
+  EXPECT_EQ(to_decimal(hash_of_partition_key(std::string(256, 'k'))),
+            "301629968840217465112527951012756180897");
 }
 
 TEST(KinesisSequence, FixedWidthOrderedAndParsedBack) {

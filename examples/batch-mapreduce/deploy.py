@@ -10,8 +10,12 @@
   an object named _READY in the input bucket (ObjectCreated notification)
     -> starter (Lambda) starts wordcount over the marker's folder
 
-Usage: python3 deploy.py [ENDPOINT]   (default http://localhost:4566)"""
+Usage: python3 deploy.py [ENDPOINT] [--native BINARY]
+  ENDPOINT defaults to http://localhost:4566; --native deploys BINARY (the
+  native mapper, build/bench/mapreduce_mapper) as the mapper, a provided.al2
+  function, instead of mapper.py."""
 
+import argparse
 import io
 import json
 import os
@@ -35,14 +39,26 @@ def clients(endpoint):
     return client
 
 
-def function_zip(name):
+def function_zip(name, path=None, mode=0o644):
+    """A zip holding one file `name`: HERE/name, or the file at `path`."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         info = zipfile.ZipInfo(name)
-        info.external_attr = 0o644 << 16
-        with open(os.path.join(HERE, name)) as f:
+        info.external_attr = mode << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with open(path or os.path.join(HERE, name), "rb") as f:
             z.writestr(info, f.read())
     return buf.getvalue()
+
+
+def function_code(name, native=None):
+    """CreateFunction's runtime, handler and code for function `name`; the
+    mapper is the native `bootstrap` at path `native` when given."""
+    if name == "mapper" and native:
+        return {"Runtime": "provided.al2", "Handler": "bootstrap",
+                "Code": {"ZipFile": function_zip("bootstrap", native, 0o755)}}
+    return {"Runtime": "python3.11", "Handler": name + ".handler",
+            "Code": {"ZipFile": function_zip(name + ".py")}}
 
 
 def job_record(table, status, **attributes):
@@ -129,8 +145,9 @@ def definition(arns, table=JOBS, max_concurrency=10):
     }
 
 
-def deploy(endpoint):
-    """Creates everything; returns the names the test and the README use."""
+def deploy(endpoint, native=None):
+    """Creates everything; returns the names the test and the README use.
+    `native`: the path of the native mapper to deploy instead of mapper.py."""
     client = clients(endpoint)
     lam, s3, sfn, sts = client("lambda"), client("s3"), client("stepfunctions"), client("sts")
     ddb = client("dynamodb")
@@ -143,10 +160,8 @@ def deploy(endpoint):
                      KeySchema=[{"AttributeName": "job", "KeyType": "HASH"}])
     arns = {}
     for name in FUNCTIONS:
-        arns[name] = lam.create_function(
-            FunctionName=name, Runtime="python3.11", Role=ROLE, Handler=name + ".handler",
-            Code={"ZipFile": function_zip(name + ".py")}, Timeout=60,
-            MemorySize=256)["FunctionArn"]
+        arns[name] = lam.create_function(FunctionName=name, Role=ROLE, Timeout=60, MemorySize=256,
+                                         **function_code(name, native))["FunctionArn"]
     machine = sfn.create_state_machine(name="wordcount", roleArn=ROLE, type="STANDARD",
                                        definition=json.dumps(definition(arns)))
     starter = lam.create_function(
@@ -165,6 +180,11 @@ def deploy(endpoint):
 
 
 if __name__ == "__main__":
-    names = deploy(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:4566")
+    parser = argparse.ArgumentParser(description="Deploys the batch (MapReduce) example.")
+    parser.add_argument("endpoint", nargs="?", default="http://localhost:4566")
+    parser.add_argument("--native", metavar="BINARY",
+                        help="the native mapper (build/bench/mapreduce_mapper) to deploy")
+    args = parser.parse_args()
+    names = deploy(args.endpoint, native=args.native)
     for k, v in names.items():
         print("%-14s %s" % (k, v))

@@ -17,6 +17,7 @@ using TaskAnswer = std::function<std::variant<json::value, asl::Failure>(const a
 struct Ended {
   Stop stop;
   std::vector<std::string> calls;  // each task's effective input, as JSON
+  std::vector<HistoryEvent> events;
 };
 
 Ended run(const std::string& definition, const std::string& input, TaskAnswer answer = nullptr) {
@@ -44,6 +45,7 @@ Ended run(const std::string& definition, const std::string& input, TaskAnswer an
     now = std::max(now, out.stop.until_ms);
     out.stop = r.wake(now);
   }
+  out.events = r.events();
   return out;
 }
 
@@ -67,6 +69,14 @@ TEST(JsonataStates, AssignedVariablesAreSeenByLaterStates) {
   auto big = run(def, R"({"items":[{"price":5},{"price":7}]})");
   ASSERT_EQ(big.stop.kind, Stop::kSucceeded);
   EXPECT_EQ(big.stop.output, json::parse(R"({"size":"big","total":12,"n":2})"));
+  // Init's StateExited lists what it assigned, each value as JSON text.
+  const HistoryEvent* exited = nullptr;
+  for (const auto& e : big.events) {
+    if (e.type == "PassStateExited" && e.details.at("name") == "Init") exited = &e;
+  }
+  ASSERT_NE(exited, nullptr);
+  EXPECT_EQ(exited->details.at("assignedVariables"), json::parse(R"({"total":"12","n":"2"})"));
+  EXPECT_EQ(exited->details.at("assignedVariablesDetails"), json::parse(R"({"truncated":false})"));
   auto small = run(def, R"({"items":[{"price":1},{"price":2}]})");
   ASSERT_EQ(small.stop.kind, Stop::kFailed);
   EXPECT_EQ(small.stop.failure.error, "TooSmall");

@@ -7,6 +7,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
+#include "services/apigateway/tags.h"
 
 namespace nimbus::services::apigateway {
 
@@ -53,7 +54,9 @@ Status patch_key(json::object& key, const json::object& op) {
 
 }  // namespace
 
-void RestApiService::create_api_key(const CallContext&, json::object in, Respond respond) {
+void RestApiService::create_api_key(const CallContext& ctx, json::object in, Respond respond) {
+  if (auto st = check_new_tags(in, "tags", takes_aws_tags(ctx)); !st)
+    return respond(st.take_error());
   std::string value = str(in, "value");
   if (has(in, "value")) {
     if (value.size() < 20)

@@ -1,6 +1,7 @@
 // TagResource, UntagResource and GetTags of both gateways (tags.h): REST
-// APIs and their stages (apigateway: resourceArn, tags, tagKeys), HTTP APIs
-// and their stages (apigatewayv2: ResourceArn, Tags, TagKeys).
+// APIs and their stages, API keys and usage plans (apigateway: resourceArn,
+// tags, tagKeys), HTTP APIs and their stages (apigatewayv2: ResourceArn,
+// Tags, TagKeys).
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
@@ -43,12 +44,53 @@ Output tags_of(const ApiStore& store, const TagTarget& t, const std::string& mem
   return json::object{{member, std::move(tags)}};
 }
 
+// An API key's or usage plan's id in `arn` (.../apikeys/ID,
+// .../usageplans/ID), with the store that holds it; nullopt for another ARN.
+struct Owned {
+  std::string id;
+  bool key;
+};
+std::optional<Owned> key_or_plan(const std::string& arn) {
+  for (bool key : {true, false}) {
+    if (auto t = tag_target(arn, key ? "apikeys" : "usageplans"); t && t->stage.empty()) {
+      return Owned{t->api, key};
+    }
+  }
+  return std::nullopt;
+}
+
+Error owned_not_found(bool key) {
+  return errors::not_found(key ? "Invalid API Key identifier specified"
+                               : "Invalid Usage Plan ID specified");
+}
+
 }  // namespace
+
+// A key's or plan's record is its own tags' holder.
+void RestApiService::retag_owned(const std::string& arn, const json::object& in, bool untag,
+                                 bool aws_ok, Respond respond) {
+  auto owned = key_or_plan(arn);
+  if (!owned) return respond(invalid_arn(arn));
+  ApiStore& store = owned->key ? usage_.keys() : usage_.plans();
+  store.update(
+      owned->id,
+      [&](json::object& doc) {
+        return untag ? remove_tags(doc, "tags", in.if_contains("tagKeys"), aws_ok)
+                     : add_tags(doc, "tags", in.if_contains("tags"), aws_ok);
+      },
+      [key = owned->key, respond = std::move(respond)](Result<ApiPtr> r) {
+        if (!r) {
+          Error e = r.take_error();
+          return respond(e.code == "NotFoundException" ? owned_not_found(key) : std::move(e));
+        }
+        respond(json::object{});
+      });
+}
 
 void RestApiService::tag_resource(const CallContext& ctx, json::object in, Respond respond) {
   std::string arn = str(in, "resourceArn");
   auto t = tag_target(arn, "restapis");
-  if (!t) return respond(invalid_arn(arn));
+  if (!t) return retag_owned(arn, in, false, takes_aws_tags(ctx), std::move(respond));
   std::string id = t->api;
   change(json::object{{"restApiId", id}},
          retag(std::move(*t), "tags", std::move(in), false, takes_aws_tags(ctx)),
@@ -58,7 +100,7 @@ void RestApiService::tag_resource(const CallContext& ctx, json::object in, Respo
 void RestApiService::untag_resource(const CallContext& ctx, json::object in, Respond respond) {
   std::string arn = str(in, "resourceArn");
   auto t = tag_target(arn, "restapis");
-  if (!t) return respond(invalid_arn(arn));
+  if (!t) return retag_owned(arn, in, true, takes_aws_tags(ctx), std::move(respond));
   std::string id = t->api;
   change(json::object{{"restApiId", id}},
          retag(std::move(*t), "tags", std::move(in), true, takes_aws_tags(ctx)),
@@ -68,8 +110,16 @@ void RestApiService::untag_resource(const CallContext& ctx, json::object in, Res
 Output RestApiService::get_tags(const CallContext&, const json::object& in) const {
   std::string arn = str(in, "resourceArn");
   auto t = tag_target(arn, "restapis");
-  if (!t) return invalid_arn(arn);
-  return tags_of(store_, *t, "tags");
+  if (t) return tags_of(store_, *t, "tags");
+  auto owned = key_or_plan(arn);
+  if (!owned) return invalid_arn(arn);
+  auto found = (owned->key ? usage_.keys() : usage_.plans()).find(owned->id);
+  if (!found) return owned_not_found(owned->key);
+  json::object tags;
+  if (const auto* v = found->doc.if_contains("tags"); v != nullptr && v->is_object()) {
+    tags = v->as_object();
+  }
+  return json::object{{"tags", std::move(tags)}};
 }
 
 void HttpApiService::tag_resource(const CallContext& ctx, json::object in, Respond respond) {

@@ -1,4 +1,5 @@
-// Tags of REST APIs, HTTP APIs and their stages by ARN (tags.h,
+// Tags of REST APIs, HTTP APIs, their stages, API keys and usage plans
+// by ARN (tags.h,
 // tag_handlers.cc): TagResource merges, UntagResource removes, GetTags
 // reads, on both gateways; the create calls' tags are the same tags;
 // "aws:" keys only from CloudFormation; unknown APIs and stages, and ARNs
@@ -112,6 +113,32 @@ TEST_F(TagsTest, AwsKeysOnlyFromCloudFormation) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "BadRequestException");
   EXPECT_EQ(call("GetTags", {{"resourceArn", arn}})["tags"].as_object().size(), 1u);
+}
+
+TEST_F(TagsTest, ApiKeysAndUsagePlans) {
+  auto key = s(call("CreateApiKey", {{"name", "k"}, {"tags", json::object{{"a", "1"}}}})["id"]);
+  auto plan = s(call("CreateUsagePlan", {{"name", "p"}})["id"]);
+  for (const std::string& arn : {"arn:aws:apigateway:us-east-1::/apikeys/" + key,
+                                 "arn:aws:apigateway:us-east-1::/usageplans/" + plan}) {
+    ASSERT_TRUE(v1("TagResource", {{"resourceArn", arn}, {"tags", json::object{{"b", "2"}}}}));
+    ASSERT_TRUE(v1("UntagResource", {{"resourceArn", arn}, {"tagKeys", json::array{"a"}}}));
+    EXPECT_EQ(call("GetTags", {{"resourceArn", arn}})["tags"], (json::object{{"b", "2"}})) << arn;
+    auto r = v1("TagResource", {{"resourceArn", arn}, {"tags", json::object{{"aws:k", "v"}}}});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "BadRequestException");
+  }
+  EXPECT_EQ(call("GetApiKey", {{"apiKey", key}})["tags"], (json::object{{"b", "2"}}));
+  EXPECT_EQ(call("GetUsagePlan", {{"usagePlanId", plan}})["tags"], (json::object{{"b", "2"}}));
+  auto r = v1("GetTags", {{"resourceArn", "arn:aws:apigateway:us-east-1::/apikeys/none"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "NotFoundException");
+  r = v1("TagResource", {{"resourceArn", "arn:aws:apigateway:us-east-1::/usageplans/none"},
+                         {"tags", json::object{{"k", "v"}}}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "NotFoundException");
+  r = v1("CreateUsagePlan", {{"name", "q"}, {"tags", json::object{{"aws:k", "v"}}}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "BadRequestException");
 }
 
 TEST_F(TagsTest, HttpApisAndStages) {

@@ -9,6 +9,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
+#include "services/apigateway/tags.h"
 
 namespace nimbus::services::apigateway {
 
@@ -155,6 +156,8 @@ Status RestApiService::check_api_stages(const CallContext& ctx, const json::valu
 
 void RestApiService::create_usage_plan(const CallContext& ctx, json::object in, Respond respond) {
   if (str(in, "name").empty()) return respond(errors::bad_request("Usage plan name is required"));
+  if (auto st = check_new_tags(in, "tags", takes_aws_tags(ctx)); !st)
+    return respond(st.take_error());
   if (auto st = check_throttle(in.if_contains("throttle")); !st) return respond(st.take_error());
   if (auto st = check_quota(in.if_contains("quota")); !st) return respond(st.take_error());
   if (auto st = check_api_stages(ctx, in.if_contains("apiStages")); !st) {

@@ -173,7 +173,7 @@ TEST_F(ApiGatewayStackTest, BodiesAndPartsDeployUpdateAndDelete) {
 
 // Stack tags and the aws:cloudformation:* ones on REST and HTTP APIs and
 // their stages (from bodies, which the imports take no tags for, and from
-// parts), moved in place by an update.
+// parts), API keys and usage plans, moved in place by an update.
 TEST_F(ApiGatewayStackTest, StackTagsOnApisAndStages) {
   auto tag = [](const char* k, const char* v) { return json::object{{"Key", k}, {"Value", v}}; };
   auto id = s(call("CreateStack", {{"StackName", "tagged"},
@@ -202,6 +202,14 @@ TEST_F(ApiGatewayStackTest, StackTagsOnApisAndStages) {
                 .at("aws:cloudformation:logical-id"),
             "HttpStage");
   EXPECT_EQ(tags_of("apigatewayv2", "apis/" + s(out.at("PartsId"))).at("team"), "ops");
+  auto physical = [&](const char* logical) {
+    auto r =
+        call("DescribeStackResource", {{"StackName", "tagged"}, {"LogicalResourceId", logical}});
+    return s(r.at("StackResourceDetail").at("PhysicalResourceId"));
+  };
+  std::string key = physical("Key"), plan = physical("Plan");
+  EXPECT_EQ(tags_of("apigateway", "apikeys/" + key).at("aws:cloudformation:logical-id"), "Key");
+  EXPECT_EQ(tags_of("apigateway", "usageplans/" + plan).at("team"), "ops");
 
   call("UpdateStack", {{"StackName", "tagged"},
                        {"UsePreviousTemplate", true},
@@ -212,12 +220,17 @@ TEST_F(ApiGatewayStackTest, StackTagsOnApisAndStages) {
         {"apigateway", "restapis/" + rest_id + "/stages/Prod"},
         {"apigatewayv2", "apis/" + http_id},
         {"apigatewayv2", "apis/" + http_id + "/stages/$default"},
-        {"apigatewayv2", "apis/" + s(out.at("PartsId"))}}) {
+        {"apigatewayv2", "apis/" + s(out.at("PartsId"))},
+        {"apigateway", "apikeys/" + key},
+        {"apigateway", "usageplans/" + plan}}) {
     auto now = tags_of(model, path);
     EXPECT_EQ(now.at("team"), "sre") << path;
     EXPECT_EQ(now.at("cost"), "7") << path;
     EXPECT_EQ(now.at("aws:cloudformation:stack-name"), "tagged") << path;
   }
+  // Retagged, not replaced: the same key and plan.
+  EXPECT_EQ(physical("Key"), key);
+  EXPECT_EQ(physical("Plan"), plan);
 }
 
 TEST_F(ApiGatewayStackTest, BadBodiesFailTheStackWithTheGatewaysWords) {

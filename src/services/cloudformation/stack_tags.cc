@@ -39,6 +39,8 @@ constexpr Tagged kTagged[] = {
     {"AWS::CloudWatch::CompositeAlarm", true},
     {"AWS::ApiGateway::RestApi", true},
     {"AWS::ApiGateway::Stage", true},
+    {"AWS::ApiGateway::ApiKey", true},
+    {"AWS::ApiGateway::UsagePlan", true},
     {"AWS::ApiGatewayV2::Api", true, true},
     {"AWS::ApiGatewayV2::Stage", true, true},
     {"AWS::CloudFormation::Stack", false},

@@ -1,6 +1,7 @@
 // AWS::ApiGateway::ApiKey, UsagePlan and UsagePlanKey (what SAM's
-// Auth.UsagePlan makes), through the apigateway operations. Any change
-// replaces them (a new key or plan, then the old one deleted).
+// Auth.UsagePlan makes), through the apigateway operations. Any change but
+// the Tags' replaces them (a new key or plan, then the old one deleted);
+// Tags move in place, so a stack's new tags keep its keys.
 #include "common/json_fields.h"
 #include "services/cloudformation/providers/apigateway_util.h"
 #include "services/cloudformation/providers/provider.h"
@@ -34,6 +35,12 @@ void create_api_key(const ResourceRequest& r, ProvideDone done) {
     std::string id = str(*out, "id");
     done(Provided{id, json::object{{"APIKeyId", id}}});
   });
+}
+
+// Only the Tags change in place (every other property replaces).
+void retag_only(const ResourceRequest& r, ProvideDone done) {
+  std::string path = r.resource_type == "AWS::ApiGateway::ApiKey" ? "apikeys/" : "usageplans/";
+  apigw::retagged(r, kModel, path, std::move(done))(Provided{r.physical_id, r.attributes});
 }
 
 void delete_api_key(const ResourceRequest& r, RemoveDone done) {
@@ -86,9 +93,17 @@ void delete_usage_plan_key(const ResourceRequest& r, RemoveDone done) {
 
 }  // namespace
 
-const Provider kApiKey{"AWS::ApiGateway::ApiKey", create_api_key, nullptr, delete_api_key, {}};
-const Provider kUsagePlan{
-    "AWS::ApiGateway::UsagePlan", create_usage_plan, nullptr, delete_usage_plan, {}};
+const Provider kApiKey{
+    "AWS::ApiGateway::ApiKey",
+    create_api_key,
+    retag_only,
+    delete_api_key,
+    {"CustomerId", "Description", "Enabled", "GenerateDistinctId", "Name", "StageKeys", "Value"}};
+const Provider kUsagePlan{"AWS::ApiGateway::UsagePlan",
+                          create_usage_plan,
+                          retag_only,
+                          delete_usage_plan,
+                          {"ApiStages", "Description", "Quota", "Throttle", "UsagePlanName"}};
 const Provider kUsagePlanKey{
     "AWS::ApiGateway::UsagePlanKey", create_usage_plan_key, nullptr, delete_usage_plan_key, {}};
 

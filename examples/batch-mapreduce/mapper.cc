@@ -22,7 +22,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "auth/sigv4.h"
@@ -187,9 +186,71 @@ class S3 {
   nimbus::auth::Credentials creds_;
 };
 
-struct Hash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+// Word -> count: open addressing over hashes computed once per word, the
+// words themselves in one arena (a few thousand distinct words stay in cache).
+class Table {
+ public:
+  void add(const char* word, size_t len) {
+    uint64_t h = hash(word, len);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.count == 0) {
+        s = {h, arena_.size(), len, 1};
+        arena_.append(word, len);
+        if (++used_ * 2 > slots_.size()) grow();
+        return;
+      }
+      if (s.hash == h && s.len == len && std::memcmp(arena_.data() + s.off, word, len) == 0) {
+        ++s.count;
+        return;
+      }
+    }
+  }
+  // (word, count) in the words' byte order, which is their code point order.
+  std::vector<std::pair<std::string_view, uint64_t>> sorted() const {
+    std::vector<std::pair<std::string_view, uint64_t>> out;
+    out.reserve(used_);
+    for (const Slot& s : slots_)
+      if (s.count) out.emplace_back(std::string_view(arena_).substr(s.off, s.len), s.count);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    size_t off = 0, len = 0;
+    uint64_t count = 0;  // 0: empty
+  };
+  static uint64_t hash(const char* p, size_t len) {
+    constexpr uint64_t k = 0x9E3779B97F4A7C15ull;
+    uint64_t h = len * k;
+    for (; len >= 8; p += 8, len -= 8) {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      h = (h ^ v) * k;
+      h ^= h >> 32;
+    }
+    uint64_t v = 0;
+    std::memcpy(&v, p, len);
+    h = (h ^ v) * k;
+    return h ^ (h >> 29);
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.count == 0) continue;
+      size_t i = s.hash & mask_;
+      while (slots_[i].count) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_ = std::vector<Slot>(4096);
+  size_t mask_ = 4095, used_ = 0;
+  std::string arena_;
 };
 
 enum : unsigned char { kSep, kWord, kQuote };
@@ -204,9 +265,16 @@ constexpr std::array<unsigned char, 256> kClass = [] {
   return t;
 }();
 
-// Word counts of a byte stream fed through buffer(): lower-cases and
-// validates UTF-8 (as Python's strict decoder: no overlongs, surrogates or
-// code points past U+10FFFF, nothing truncated at the end) as it goes.
+constexpr std::array<unsigned char, 256> kLower = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return t;
+}();
+
+// Word counts of a byte stream read into space(): validates UTF-8 (as
+// Python's strict decoder: no overlongs, surrogates or code points past
+// U+10FFFF, nothing truncated at the end) and lower-cases as it goes.
 class Counter {
  public:
   Counter() : buf_(256 * 1024) {}
@@ -219,7 +287,8 @@ class Counter {
   }
   // `n` bytes were read into space(); false when they are not UTF-8.
   bool add(size_t n) {
-    if (!lower_and_validate(carry_, carry_ + n)) return false;
+    if (!validate(carry_, carry_ + n)) return false;
+    offset_ += n;
     carry_ = scan(carry_ + n, false);
     return true;
   }
@@ -229,22 +298,19 @@ class Counter {
     carry_ = 0;
     return true;
   }
+  // Bytes read so far; after add() failed, the offset of the bad byte.
   uint64_t offset() const { return offset_; }
   uint64_t total() const { return total_; }
 
   // json.dumps(counts, sort_keys=True): ", " and ": " separators, non-ASCII
   // as \uXXXX (lower-case hex, surrogate pairs above U+FFFF).
   std::string to_json() const {
-    std::vector<const std::pair<const std::string, uint64_t>*> sorted;
-    sorted.reserve(counts_.size());
-    for (const auto& kv : counts_) sorted.push_back(&kv);
-    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
     std::string out = "{";
-    for (auto* kv : sorted) {
+    for (const auto& [word, count] : table_.sorted()) {
       if (out.size() > 1) out += ", ";
       out += '"';
-      escape(kv->first, out);
-      out += "\": " + std::to_string(kv->second);
+      escape(word, out);
+      out += "\": " + std::to_string(count);
     }
     return out + "}";
   }
@@ -276,15 +342,21 @@ class Counter {
     }
   }
 
-  bool lower_and_validate(size_t from, size_t to) {
-    unsigned char* b = reinterpret_cast<unsigned char*>(buf_.data());
-    for (size_t p = from; p < to; ++p, ++offset_) {
+  bool validate(size_t from, size_t to) {
+    const unsigned char* b = reinterpret_cast<const unsigned char*>(buf_.data());
+    for (size_t p = from; p < to; ++p) {
+      if (need_ == 0) {  // ASCII eight bytes at a time
+        for (uint64_t v; p + 8 <= to; p += 8) {
+          std::memcpy(&v, b + p, 8);
+          if (v & 0x8080808080808080ull) break;
+        }
+        if (p == to) break;
+      }
       unsigned char c = b[p];
       if (need_) {
-        if (c < lo_ || c > hi_) return false;
+        if (c < lo_ || c > hi_) return fail(p - from);
         lo_ = 0x80, hi_ = 0xBF, --need_;
       } else if (c < 0x80) {
-        if (c >= 'A' && c <= 'Z') b[p] = static_cast<unsigned char>(c + 32);
       } else if (c >= 0xC2 && c <= 0xDF) {
         need_ = 1;
       } else if (c >= 0xE0 && c <= 0xEF) {
@@ -296,23 +368,28 @@ class Counter {
         if (c == 0xF0) lo_ = 0x90;
         if (c == 0xF4) hi_ = 0x8F;
       } else {
-        return false;
+        return fail(p - from);
       }
     }
     return true;
   }
+  bool fail(size_t at) {
+    offset_ += at;
+    return false;
+  }
 
-  // Counts the words of buf_[0, n); returns where the word that may go on
-  // in the next read starts (moved to the front), or 0.
+  // Counts the words of buf_[0, n), lower-casing them in place; returns the
+  // length of the word that may go on in the next read (moved to the
+  // front), or 0.
   size_t scan(size_t n, bool final) {
-    const unsigned char* b = reinterpret_cast<const unsigned char*>(buf_.data());
+    unsigned char* b = reinterpret_cast<unsigned char*>(buf_.data());
     size_t i = 0;
     while (i < n) {
       while (i < n && kClass[b[i]] != kWord) ++i;
       if (i == n) break;
       size_t start = i;
       for (;;) {
-        while (i < n && kClass[b[i]] == kWord) ++i;
+        for (; i < n && kClass[b[i]] == kWord; ++i) b[i] = kLower[b[i]];
         if (i + 1 < n && b[i] == '\'' && kClass[b[i + 1]] == kWord) {
           ++i;
           continue;
@@ -323,10 +400,7 @@ class Counter {
         std::memmove(buf_.data(), buf_.data() + start, n - start);
         return n - start;
       }
-      std::string_view word(buf_.data() + start, i - start);
-      auto it = counts_.find(word);
-      if (it == counts_.end()) it = counts_.emplace(std::string(word), 0).first;
-      ++it->second;
+      table_.add(buf_.data() + start, i - start);
       ++total_;
     }
     return 0;
@@ -337,7 +411,7 @@ class Counter {
   int need_ = 0;
   unsigned char lo_ = 0x80, hi_ = 0xBF;
   uint64_t offset_ = 0, total_ = 0;
-  std::unordered_map<std::string, uint64_t, Hash, std::equal_to<>> counts_;
+  Table table_;
 };
 
 std::string field(const json::object& event, const char* name) {

@@ -12,6 +12,7 @@
 #include "services/apigateway/openapi.h"
 #include "services/apigateway/openapi_export.h"
 #include "services/apigateway/rest_util.h"
+#include "services/apigateway/tags.h"
 #include "services/apigateway/yaml_text.h"
 
 namespace nimbus::services::apigateway {
@@ -180,6 +181,9 @@ void HttpApiService::import_api(const CallContext& ctx, json::object in, Respond
   if (!imported) return respond(imported.take_error());
   if (auto st = check_warnings(in, "FailOnWarnings", *imported); !st)
     return respond(st.take_error());
+  // The document's tags are tags like CreateApi's.
+  if (auto st = check_new_tags(imported->api, "Tags", takes_aws_tags(ctx)); !st)
+    return respond(st.take_error());
   std::string id = new_id(10);
   json::object api = new_http_api(ctx.endpoint_url, id, env_.clock.now_seconds());
   for (const auto& [k, v] : imported->api) api[k] = v;
@@ -195,20 +199,28 @@ void HttpApiService::import_api(const CallContext& ctx, json::object in, Respond
 // The API's routes, integrations and authorizers become the document's;
 // its stages and deployments stay (an auto-deploying stage serves the new
 // routes at once).
-void HttpApiService::reimport_api(const CallContext&, json::object in, Respond respond) {
+void HttpApiService::reimport_api(const CallContext& ctx, json::object in, Respond respond) {
   auto doc = document_of(in, "Body");
   if (!doc) return respond(doc.take_error());
   auto imported = openapi::import_http(*doc);
   if (!imported) return respond(imported.take_error());
   if (auto st = check_warnings(in, "FailOnWarnings", *imported); !st)
     return respond(st.take_error());
+  bool aws_ok = takes_aws_tags(ctx);
   auto shared = std::make_shared<openapi::Imported>(std::move(*imported));
   change(
       in,
-      [shared](json::object& api_doc, json::object& out) {
+      [shared, aws_ok](json::object& api_doc, json::object& out) -> Status {
         auto& api = api_doc["api"].as_object();
+        // The document's tags are added to the API's (as TagResource):
+        // those it does not name, a stack's among them, stay.
+        if (const auto* tags = shared->api.if_contains("Tags")) {
+          if (auto st = add_tags(api, "Tags", tags, aws_ok); !st) return st;
+        }
         api.erase("CorsConfiguration");
-        for (const auto& [k, v] : shared->api) api[k] = v;
+        for (const auto& [k, v] : shared->api) {
+          if (k != "Tags") api[k] = v;
+        }
         for (auto& [k, v] : shared->groups) api_doc[k] = std::move(v);
         out = api;
         if (!shared->warnings.empty()) out["Warnings"] = warnings_of(*shared);

@@ -170,5 +170,34 @@ TEST_F(TagsTest, HttpApisAndStages) {
   EXPECT_EQ(r.error().code, "BadRequestException");
 }
 
+// An OpenAPI document's tags (x-amazon-apigateway-tag-value) are tags as
+// CreateApi's: aws: keys refused; a reimport adds them to the API's, so
+// the tags it does not name (a stack's) stay.
+TEST_F(TagsTest, ImportedHttpApiTags) {
+  auto doc = [](const char* key, const char* value) {
+    return json::serialize(json::object{
+        {"openapi", "3.0.1"},
+        {"info", json::object{{"title", "t"}, {"version", "1"}}},
+        {"paths", json::object{}},
+        {"tags",
+         json::array{json::object{{"name", key}, {"x-amazon-apigateway-tag-value", value}}}}});
+  };
+  auto refused = v2("ImportApi", {{"Body", doc("aws:k", "1")}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "BadRequestException");
+  auto api = v2("ImportApi", {{"Body", doc("a", "1")}});
+  ASSERT_TRUE(api) << api.error().message;
+  std::string id = s((*api)["ApiId"]);
+  std::string arn = "arn:aws:apigateway:us-east-1::/apis/" + id;
+  ASSERT_TRUE(
+      v2("TagResource",
+         {{"ResourceArn", arn}, {"Tags", json::object{{"aws:cloudformation:logical-id", "L"}}}},
+         true));
+  ASSERT_TRUE(v2("ReimportApi", {{"ApiId", id}, {"Body", doc("a", "3")}}));
+  EXPECT_EQ(v2("GetTags", {{"ResourceArn", arn}})->at("Tags"),
+            (json::object{{"a", "3"}, {"aws:cloudformation:logical-id", "L"}}));
+  EXPECT_FALSE(v2("ReimportApi", {{"ApiId", id}, {"Body", doc("aws:x", "3")}}));
+}
+
 }  // namespace
 }  // namespace nimbus::services::apigateway

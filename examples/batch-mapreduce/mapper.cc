@@ -279,11 +279,11 @@ class Counter {
  public:
   Counter() : buf_(256 * 1024) {}
 
-  // Where the next read goes, and how much fits.
-  char* space() { return buf_.data() + carry_; }
-  size_t room() {
-    if (buf_.size() - carry_ < 64 * 1024) buf_.resize(buf_.size() * 2);  // a very long word
-    return buf_.size() - carry_;
+  // Where the next read goes and how much fits (one call: growing the
+  // buffer for a very long word moves it).
+  std::pair<char*, size_t> space() {
+    if (buf_.size() - carry_ < 64 * 1024) buf_.resize(buf_.size() * 2);
+    return {buf_.data() + carry_, buf_.size() - carry_};
   }
   // `n` bytes were read into space(); false when they are not UTF-8.
   bool add(size_t n) {
@@ -428,7 +428,10 @@ Response handle(S3& s3, const Invocation& inv) {
   {
     Exchange get = s3.get(input, key);
     get.check();
-    while (size_t n = get.read(counter.space(), counter.room())) {
+    for (;;) {
+      auto [at, room] = counter.space();
+      size_t n = get.read(at, room);
+      if (n == 0) break;
       if (!counter.add(n))
         throw Failure("UnreadableInput",
                       "not UTF-8 text: invalid byte at offset " + std::to_string(counter.offset()));

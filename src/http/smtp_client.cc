@@ -1,20 +1,27 @@
 #include "http/smtp_client.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <cctype>
 #include <istream>
 #include <list>
+#include <sstream>
 
+#include "common/encoding.h"
 #include "http/client.h"
 #include "http/outbound_loop.h"
 
 namespace nimbus::http {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 std::optional<SmtpRelay> SmtpRelay::parse(std::string_view text) {
@@ -52,44 +59,91 @@ std::string stuffed(const std::string& data) {
   return out;
 }
 
-// One command and the reply code class that lets the conversation go on.
-struct Step {
-  std::string command;  // "" for the greeting
-  char expect;          // '2' or '3'
+// What the relay's EHLO reply offers (RFC 3207, RFC 4954): keywords after
+// the first line, "AUTH PLAIN LOGIN" or the older "AUTH=PLAIN LOGIN".
+struct Capabilities {
+  bool starttls = false;
+  bool plain = false;
+  bool login = false;
 };
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Capabilities capabilities(const std::vector<std::string>& reply) {
+  Capabilities caps;
+  for (size_t i = 1; i < reply.size(); ++i) {
+    std::istringstream words(upper(reply[i].size() > 4 ? reply[i].substr(4) : ""));
+    std::string keyword;
+    words >> keyword;
+    if (keyword == "STARTTLS") caps.starttls = true;
+    if (keyword.starts_with("AUTH=")) {
+      // The old form: the first mechanism is glued to the keyword.
+      std::string first = keyword.substr(5);
+      caps.plain |= first == "PLAIN";
+      caps.login |= first == "LOGIN";
+      keyword = "AUTH";
+    }
+    if (keyword != "AUTH") continue;
+    for (std::string m; words >> m;) {
+      caps.plain |= m == "PLAIN";
+      caps.login |= m == "LOGIN";
+    }
+  }
+  return caps;
+}
+
+// Where the conversation is: the reply read next answers this.
+enum class Phase {
+  kGreeting,
+  kEhlo,
+  kStartTls,
+  kAuth,
+  kAuthUser,
+  kAuthPassword,
+  kMail,
+  kRcpt,
+  kData,
+  kBody,
+  kQuit
+};
+
+constexpr size_t kMaxReplyLines = 128;
+constexpr size_t kMaxReplyBytes = 64 * 1024;
 
 }  // namespace
 
 class SmtpSession;
 
 struct SmtpClient::Impl {
-  explicit Impl(SmtpRelay r) : relay(std::move(r)) {}
+  explicit Impl(SmtpRelay r) : relay(std::move(r)) {
+    tls.set_default_verify_paths();
+    tls.set_verify_mode(relay.accept_self_signed ? ssl::verify_none : ssl::verify_peer);
+  }
   SmtpRelay relay;
+  ssl::context tls{ssl::context::tls_client};
   OutboundLoop<SmtpSession> loop;
 };
 
-// One message: resolve, connect, then the steps in order, each a command
-// and its (possibly multi-line) reply.
+// One message: resolve, connect, then one command at a time and its
+// (possibly multi-line) reply, in the clear or, after STARTTLS, over TLS.
 class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
  public:
   SmtpSession(SmtpClient::Impl& impl, Mail mail, SendDone done)
       : impl_(impl),
+        relay_(impl.relay),
+        mail_(std::move(mail)),
         done_(std::move(done)),
         resolver_(impl.loop.ioc),
         socket_(impl.loop.ioc),
-        timer_(impl.loop.ioc) {
-    steps_.push_back({"", '2'});
-    steps_.push_back({"EHLO " + impl.relay.helo + "\r\n", '2'});
-    steps_.push_back({"MAIL FROM:<" + mail.from + ">\r\n", '2'});
-    for (const auto& to : mail.to) steps_.push_back({"RCPT TO:<" + to + ">\r\n", '2'});
-    steps_.push_back({"DATA\r\n", '3'});
-    steps_.push_back({stuffed(mail.data), '2'});
-    steps_.push_back({"QUIT\r\n", '2'});
-  }
+        timer_(impl.loop.ioc),
+        in_(kMaxReplyBytes) {}
 
   void start(std::list<std::weak_ptr<SmtpSession>>::iterator self) {
     self_ = self;
-    timer_.expires_after(impl_.relay.timeout);
+    timer_.expires_after(relay_.timeout);
     timer_.async_wait([w = weak_from_this()](boost::system::error_code ec) {
       auto s = w.lock();
       if (!ec && s) {
@@ -98,7 +152,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
       }
     });
     resolver_.async_resolve(
-        impl_.relay.host, impl_.relay.port,
+        relay_.host, relay_.port,
         [s = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type rs) {
           if (ec) return s->finish(s->error("ResolveFailed", "cannot resolve the relay", ec));
           asio::async_connect(
@@ -106,6 +160,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
                 if (ec) {
                   return s->finish(s->error("ConnectFailed", "cannot connect to the relay", ec));
                 }
+                s->phase_ = Phase::kGreeting;
                 s->read_reply();
               });
         });
@@ -123,45 +178,150 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
     socket_.close(ignored);
   }
 
-  void next() {
-    if (++step_ == steps_.size()) return finish(Status::ok());
-    asio::async_write(socket_, asio::buffer(steps_[step_].command),
-                      [s = shared_from_this()](boost::system::error_code ec, size_t) {
-                        if (ec && s->quitting()) return s->finish(Status::ok());
-                        if (ec) return s->finish(s->error("ConnectFailed", "writing failed", ec));
-                        s->read_reply();
-                      });
+  void send(std::string command, Phase phase) {
+    phase_ = phase;
+    out_ = std::move(command);
+    reply_.clear();
+    auto written = [s = shared_from_this()](boost::system::error_code ec, size_t) {
+      if (ec && s->phase_ == Phase::kQuit) return s->finish(Status::ok());
+      if (ec) return s->finish(s->error("ConnectFailed", "writing failed", ec));
+      s->read_reply();
+    };
+    if (tls_) {
+      asio::async_write(*tls_, asio::buffer(out_), std::move(written));
+    } else {
+      asio::async_write(socket_, asio::buffer(out_), std::move(written));
+    }
   }
 
   // Reads reply lines until the last one ("NNN text"; "NNN-text" goes on).
   void read_reply() {
-    asio::async_read_until(
-        socket_, in_, "\r\n", [s = shared_from_this()](boost::system::error_code ec, size_t) {
-          if (ec && s->quitting()) return s->finish(Status::ok());
-          if (ec) return s->finish(s->error("BadReply", "reading the reply failed", ec));
-          std::istream lines(&s->in_);
-          std::string line;
-          std::getline(lines, line);
-          if (!line.empty() && line.back() == '\r') line.pop_back();
-          bool coded = line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
-                       std::isdigit(static_cast<unsigned char>(line[1])) &&
-                       std::isdigit(static_cast<unsigned char>(line[2]));
-          if (!coded || line.size() > 1000) {
-            return s->finish(fail("BadReply", "the relay's answer is not SMTP"));
+    auto read = [s = shared_from_this()](boost::system::error_code ec, size_t) {
+      if (ec && s->phase_ == Phase::kQuit) return s->finish(Status::ok());
+      if (ec) return s->finish(s->error("BadReply", "reading the reply failed", ec));
+      std::istream lines(&s->in_);
+      std::string line;
+      std::getline(lines, line);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      bool coded = line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
+                   std::isdigit(static_cast<unsigned char>(line[1])) &&
+                   std::isdigit(static_cast<unsigned char>(line[2]));
+      if (!coded || line.size() > 1000 || s->reply_.size() >= kMaxReplyLines) {
+        return s->finish(fail("BadReply", "the relay's answer is not SMTP"));
+      }
+      s->reply_.push_back(line);
+      if (line.size() > 3 && line[3] == '-') return s->read_reply();
+      s->on_reply(line);
+    };
+    if (tls_) {
+      asio::async_read_until(*tls_, in_, "\r\n", std::move(read));
+    } else {
+      asio::async_read_until(socket_, in_, "\r\n", std::move(read));
+    }
+  }
+
+  void on_reply(const std::string& line) {
+    char c = line[0];
+    switch (phase_) {
+      case Phase::kGreeting:
+        if (c != '2') return refused(line);
+        return send("EHLO " + relay_.helo + "\r\n", Phase::kEhlo);
+      case Phase::kEhlo:
+        if (c != '2') return refused(line);
+        return greeted();
+      case Phase::kStartTls:
+        if (!line.starts_with("220")) {
+          return finish(fail("TlsFailed", "the relay refused STARTTLS: " + line));
+        }
+        return handshake();
+      case Phase::kAuth:
+        if (login_) {
+          if (!line.starts_with("334")) return auth_failed(line);
+          return send(base64_encode(relay_.user) + "\r\n", Phase::kAuthUser);
+        }
+        if (c != '2') return auth_failed(line);
+        return send("MAIL FROM:<" + mail_.from + ">\r\n", Phase::kMail);
+      case Phase::kAuthUser:
+        if (!line.starts_with("334")) return auth_failed(line);
+        return send(base64_encode(relay_.password) + "\r\n", Phase::kAuthPassword);
+      case Phase::kAuthPassword:
+        if (c != '2') return auth_failed(line);
+        return send("MAIL FROM:<" + mail_.from + ">\r\n", Phase::kMail);
+      case Phase::kMail:
+      case Phase::kRcpt:
+        if (c != '2') return refused(line);
+        if (rcpt_ < mail_.to.size()) {
+          return send("RCPT TO:<" + mail_.to[rcpt_++] + ">\r\n", Phase::kRcpt);
+        }
+        return send("DATA\r\n", Phase::kData);
+      case Phase::kData:
+        if (c != '3') return refused(line);
+        return send(stuffed(mail_.data), Phase::kBody);
+      case Phase::kBody:
+        if (c != '2') return refused(line);
+        return send("QUIT\r\n", Phase::kQuit);
+      case Phase::kQuit:
+        // Once the message was taken, a failed QUIT changes nothing.
+        return finish(Status::ok());
+    }
+  }
+
+  // After EHLO: STARTTLS if offered (and wanted), then AUTH if configured,
+  // then the message.
+  void greeted() {
+    auto caps = capabilities(reply_);
+    if (!tls_ && relay_.starttls != SmtpRelay::StartTls::kOff && caps.starttls) {
+      return send("STARTTLS\r\n", Phase::kStartTls);
+    }
+    if (!tls_ && relay_.starttls == SmtpRelay::StartTls::kRequired) {
+      return finish(fail("TlsRequired", "the relay does not offer STARTTLS"));
+    }
+    if (relay_.user.empty()) return send("MAIL FROM:<" + mail_.from + ">\r\n", Phase::kMail);
+    if (!tls_ && !relay_.auth_without_tls) {
+      return finish(fail("TlsRequired", "credentials are not sent over an unencrypted connection"));
+    }
+    if (caps.plain) {
+      std::string token;
+      token += '\0';
+      token += relay_.user;
+      token += '\0';
+      token += relay_.password;
+      return send("AUTH PLAIN " + base64_encode(token) + "\r\n", Phase::kAuth);
+    }
+    if (caps.login) {
+      login_ = true;
+      return send("AUTH LOGIN\r\n", Phase::kAuth);
+    }
+    finish(fail("AuthFailed", "the relay offers no AUTH mechanism nimbus speaks (PLAIN, LOGIN)"));
+  }
+
+  void handshake() {
+    // RFC 3207: nothing the relay sent before the handshake counts.
+    in_.consume(in_.size());
+    tls_.emplace(socket_, impl_.tls);
+    boost::system::error_code not_ip;
+    asio::ip::make_address(relay_.host, not_ip);
+    // SNI names a host; an address literal is not sent (RFC 6066).
+    if (not_ip) SSL_set_tlsext_host_name(tls_->native_handle(), relay_.host.c_str());
+    if (!relay_.accept_self_signed) {
+      tls_->set_verify_callback(ssl::host_name_verification(relay_.host));
+    }
+    tls_->async_handshake(
+        ssl::stream_base::client, [s = shared_from_this()](boost::system::error_code ec) {
+          if (ec) {
+            return s->finish(s->error("TlsFailed", "the TLS handshake failed", ec));
           }
-          if (line.size() > 3 && line[3] == '-') return s->read_reply();
-          s->on_reply(line);
+          s->send("EHLO " + s->relay_.helo + "\r\n", Phase::kEhlo);
         });
   }
 
-  // Once the message was taken, a failed QUIT changes nothing.
-  bool quitting() const { return step_ + 1 == steps_.size(); }
-
-  void on_reply(const std::string& line) {
-    if (quitting()) return finish(Status::ok());
-    if (line[0] == steps_[step_].expect) return next();
+  void refused(const std::string& line) {
     if (line[0] == '4') return finish(fail("MailDeferred", "the relay answered " + line));
     finish(fail("MailRejected", "the relay answered " + line, 400));
+  }
+
+  void auth_failed(const std::string& line) {
+    finish(fail("AuthFailed", "the relay refused the credentials: " + line));
   }
 
   Error error(const char* code, const std::string& what, boost::system::error_code ec) const {
@@ -182,13 +342,19 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   }
 
   SmtpClient::Impl& impl_;
+  const SmtpRelay& relay_;
+  Mail mail_;
   SendDone done_;
   tcp::resolver resolver_;
   tcp::socket socket_;
+  std::optional<ssl::stream<tcp::socket&>> tls_;  // after STARTTLS
   asio::steady_timer timer_;
   asio::streambuf in_;
-  std::vector<Step> steps_;
-  size_t step_ = 0;
+  std::string out_;
+  std::vector<std::string> reply_;  // the lines of the reply being read
+  Phase phase_ = Phase::kGreeting;
+  size_t rcpt_ = 0;
+  bool login_ = false;
   std::list<std::weak_ptr<SmtpSession>>::iterator self_;
   bool timed_out_ = false;
   bool cancelled_ = false;

@@ -1,9 +1,15 @@
 // An outbound SMTP client for the server's own mail (SNS email and
-// email-json subscriptions): each message is one plain SMTP conversation
+// email-json subscriptions): each message is one SMTP conversation
 // (RFC 5321: greeting, EHLO, MAIL FROM, RCPT TO, DATA, QUIT) with one relay
 // named at start-up, on the client's own event loop, so no caller's loop
-// waits on the relay. No STARTTLS and no AUTH: the relay is the operator's
-// own (a local MTA or a smarthost that trusts this host).
+// waits on the relay.
+//
+// STARTTLS (RFC 3207) when the relay's EHLO offers it (or fail when it must
+// and does not): the certificate is verified against the system CA store
+// and the relay's host name unless accept_self_signed; EHLO again after the
+// handshake. AUTH (RFC 4954) when a user is set: PLAIN if the relay offers
+// it, else LOGIN; never over an unencrypted connection unless
+// auth_without_tls.
 //
 // Threads: send() from any thread; `done` runs once on the client's thread
 // and must be quick. The destructor cancels what is in flight (each `done`
@@ -26,8 +32,15 @@ struct SmtpRelay {
   std::string host;
   std::string port = "25";
   std::string helo = "nimbus";  // the name EHLO announces
-  // The whole conversation, connecting included.
+  // The whole conversation, connecting and the TLS handshake included.
   std::chrono::milliseconds timeout{30'000};
+
+  enum class StartTls { kOff, kOptional, kRequired };
+  StartTls starttls = StartTls::kOptional;
+  bool accept_self_signed = false;  // skip certificate and host-name checks
+  std::string user;                 // AUTH when not empty
+  std::string password;
+  bool auth_without_tls = false;  // send credentials over a plain connection
 
   // "HOST:PORT" or "HOST" (port 25); "[v6]:PORT" for IPv6 literals.
   static std::optional<SmtpRelay> parse(std::string_view text);
@@ -42,8 +55,13 @@ struct Mail {
 };
 
 // Errors: "ResolveFailed", "ConnectFailed", "Timeout", "BadReply" (not
-// SMTP), "MailRejected" (a 5xx reply: the relay will not take it, status
-// 400), "MailDeferred" (a 4xx reply: try again later), "ClientStopped".
+// SMTP), "MailRejected" (a 5xx reply to the message: the relay will not take
+// it, status 400), "MailDeferred" (a 4xx reply: try again later),
+// "TlsFailed" (STARTTLS refused or the handshake failed), "TlsRequired"
+// (no STARTTLS offered when required, or credentials would go unencrypted),
+// "AuthFailed" (AUTH refused, e.g. 535, or no mechanism we speak offered),
+// "ClientStopped". Only MailRejected is about the message; the others are
+// worth retrying once the relay or the configuration is fixed.
 using SendDone = std::function<void(Status)>;
 
 class SmtpClient {

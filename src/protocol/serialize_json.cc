@@ -4,6 +4,8 @@
 // non-finite floats as the strings "NaN", "Infinity", "-Infinity".
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <memory>
 
 #include "protocol/serialize_internal.h"
 
@@ -148,150 +150,206 @@ void write_plain(std::string& out, const boost::json::value& v) {
   out += boost::json::serialize(v);
 }
 
-// A structure's members resolved once for every element of a list of
-// them: in the model's order, each with its wire key written out.
-struct Member {
-  std::string_view name;
-  Ref ref;
+// How each shape of one answer is written, worked out the first time the
+// shape is met and reused for every other value of it: a Query answer has
+// one AttributeValue union per attribute of every item, so its members are
+// resolved once per answer, not once per attribute. Keyed on the shape and
+// the member referencing it (the member's traits count); lives for one
+// answer (models are not owned here, nothing outlives the call).
+enum class Kind { kPlain, kDocument, kStructure, kList, kMap, kBlob, kTimestamp, kFloat };
+
+struct Node;
+
+struct Field {
+  std::string_view name;  // the member's name in the value
+  const boost::json::object* mref = nullptr;
+  // Resolved when the member is first written (a union's other members
+  // never are).
   std::string key;  // "WireName":
+  Node* node = nullptr;
 };
 
-std::vector<Member> members_of(const ServiceModel& model, const Ref& structure) {
-  std::vector<Member> out;
-  const auto* members = structure.shape->if_contains("members");
-  if (members == nullptr || !members->is_object()) return out;
-  bool json_names = uses_json_names(model);
-  for (const auto& [name, mref] : members->get_object()) {
-    if (!mref.is_object()) continue;
-    Member m{std::string_view(name.data(), name.size()), resolve(model, mref.get_object()), {}};
-    write_string(m.key, json_names ? m.ref.name_or(m.name) : m.name);
-    m.key += ':';
-    out.push_back(std::move(m));
+struct Node {
+  Ref ref;
+  Kind kind = Kind::kPlain;
+  bool built = false;         // fields / child set
+  std::vector<Field> fields;  // structure members, in the model's order
+  Node* child = nullptr;      // list member / map value
+};
+
+class Plan {
+ public:
+  explicit Plan(const ServiceModel& model) : model_(model), json_names_(uses_json_names(model)) {}
+
+  Node* node(const Ref& ref) {
+    auto& slot = nodes_[{ref.shape, ref.member}];
+    if (slot) return slot.get();
+    slot = std::make_unique<Node>();
+    Node* n = slot.get();
+    n->ref = ref;
+    if (!ref.valid()) return n;
+    std::string_view type = ref.type();
+    if (type == "structure") {
+      n->kind = ref.flag("document") ? Kind::kDocument : Kind::kStructure;
+    } else if (type == "list") {
+      n->kind = Kind::kList;
+    } else if (type == "map") {
+      n->kind = Kind::kMap;
+    } else if (type == "blob") {
+      n->kind = Kind::kBlob;
+    } else if (type == "timestamp") {
+      n->kind = Kind::kTimestamp;
+    } else if (type == "float" || type == "double") {
+      n->kind = Kind::kFloat;
+    }
+    return n;
   }
-  return out;
-}
 
-}  // namespace
-
-// One element of a list of structures, its members resolved beforehand
-// (the same document as the object overload below writes).
-static void write_members(std::string& out, const ServiceModel& model,
-                          const std::vector<Member>& members, const boost::json::object& in) {
-  out += '{';
-  bool first = true;
-  auto add = [&](const Member& m, const boost::json::value& value) {
-    if (value.is_null()) return;
-    if (!first) out += ',';
-    first = false;
-    out += m.key;
-    write_wire_json(out, model, m.ref, value);
-  };
-  if (in.size() <= 1) {
-    for (const auto& [name, value] : in) {
-      for (const auto& m : members) {
-        if (m.name == std::string_view(name.data(), name.size())) {
-          add(m, value);
-          break;
+  void write(std::string& out, Node* n, const boost::json::value& v) {
+    if (v.is_null() || !n->ref.valid()) return write_plain(out, v);
+    switch (n->kind) {
+      case Kind::kDocument:
+        out += boost::json::serialize(v);
+        return;
+      case Kind::kStructure:
+        if (!v.is_object()) {
+          out += boost::json::serialize(v);
+          return;
         }
-      }
+        return write_structure(out, n, v.get_object());
+      case Kind::kList:
+        if (!v.is_array()) break;
+        return write_list(out, n, v.get_array());
+      case Kind::kMap:
+        if (!v.is_object()) break;
+        return write_map(out, n, v.get_object());
+      case Kind::kBlob:
+        if (v.is_string()) return write_string(out, base64_encode(sv(v.get_string())));
+        return write_plain(out, v);
+      case Kind::kTimestamp:
+        return write_plain(out, timestamp_json(n->ref, v));
+      case Kind::kFloat:
+        if (v.is_double() && !std::isfinite(v.get_double())) {
+          return write_string(out, format_double(v.get_double()));
+        }
+        return write_plain(out, v);
+      case Kind::kPlain:
+        return write_plain(out, v);
     }
-  } else {
-    for (const auto& m : members) {
-      if (const auto* value = in.if_contains(m.name)) add(m, *value);
-    }
+    // A list or map shape holding some other JSON value.
+    out += boost::json::serialize(v);
   }
-  out += '}';
-}
 
-void write_wire_json(std::string& out, const ServiceModel& model, const Ref& structure,
-                     const boost::json::object& in) {
   // As to_wire_json: the members in the model's order (the one present
   // when there is at most one), under their wire names.
-  const auto* members = structure.shape->if_contains("members");
-  out += '{';
-  if (members != nullptr && members->is_object()) {
-    bool json_names = uses_json_names(model);
-    bool first = true;
-    auto add = [&](std::string_view name, const boost::json::value& mref,
-                   const boost::json::value& value) {
-      if (!mref.is_object() || value.is_null()) return;
-      Ref m = resolve(model, mref.get_object());
-      if (!first) out += ',';
-      first = false;
-      write_string(out, json_names ? m.name_or(name) : name);
-      out += ':';
-      write_wire_json(out, model, m, value);
-    };
-    const auto& all = members->get_object();
-    if (in.size() <= 1) {
-      for (const auto& [name, value] : in) {
-        if (const auto* mref = all.if_contains(name)) add(name, *mref, value);
-      }
-    } else {
-      for (const auto& [name, mref] : all) {
-        if (const auto* value = in.if_contains(name)) add(name, mref, *value);
-      }
-    }
-  }
-  out += '}';
-}
-
-void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref,
-                     const boost::json::value& v) {
-  if (v.is_null() || !ref.valid()) return write_plain(out, v);
-  std::string_view type = ref.type();
-  if (type == "structure") {
-    if (ref.flag("document") || !v.is_object()) {
-      out += boost::json::serialize(v);
-      return;
-    }
-    return write_wire_json(out, model, ref, v.get_object());
-  }
-  if (type == "list" && v.is_array()) {
-    Ref item = child(model, ref, "member");
-    bool structures = item.valid() && item.type() == "structure" && !item.flag("document") &&
-                      v.get_array().size() > 1;
-    std::vector<Member> members;
-    if (structures) members = members_of(model, item);
-    out += '[';
-    bool first = true;
-    for (const auto& e : v.get_array()) {
-      if (!first) out += ',';
-      first = false;
-      if (structures && e.is_object()) {
-        write_members(out, model, members, e.get_object());
-      } else {
-        write_wire_json(out, model, item, e);
-      }
-    }
-    out += ']';
-    return;
-  }
-  if (type == "map" && v.is_object()) {
-    Ref val = child(model, ref, "value");
+  void write_structure(std::string& out, Node* n, const boost::json::object& in) {
+    build(n);
     out += '{';
     bool first = true;
-    for (const auto& [k, e] : v.get_object()) {
+    auto add = [&](Field& f, const boost::json::value& value) {
+      if (value.is_null()) return;
+      if (f.node == nullptr) resolve_field(f);
+      if (!first) out += ',';
+      first = false;
+      out += f.key;
+      write(out, f.node, value);
+    };
+    if (in.size() <= 1) {
+      for (const auto& [name, value] : in) {
+        std::string_view key(name.data(), name.size());
+        for (auto& f : n->fields) {
+          if (f.name == key) {
+            add(f, value);
+            break;
+          }
+        }
+      }
+    } else {
+      for (auto& f : n->fields) {
+        if (const auto* value = in.if_contains(f.name)) add(f, *value);
+      }
+    }
+    out += '}';
+  }
+
+ private:
+  void write_list(std::string& out, Node* n, const boost::json::array& a) {
+    build(n);
+    out += '[';
+    bool first = true;
+    for (const auto& e : a) {
+      if (!first) out += ',';
+      first = false;
+      write(out, n->child, e);
+    }
+    out += ']';
+  }
+
+  void write_map(std::string& out, Node* n, const boost::json::object& o) {
+    build(n);
+    out += '{';
+    bool first = true;
+    for (const auto& [k, e] : o) {
       if (e.is_null()) continue;
       if (!first) out += ',';
       first = false;
       write_string(out, std::string_view(k.data(), k.size()));
       out += ':';
-      write_wire_json(out, model, val, e);
+      write(out, n->child, e);
     }
     out += '}';
-    return;
   }
-  if (type == "blob" && v.is_string()) return write_string(out, base64_encode(sv(v.get_string())));
-  if (type == "timestamp") return write_plain(out, timestamp_json(ref, v));
-  if ((type == "float" || type == "double") && v.is_double() && !std::isfinite(v.get_double())) {
-    return write_string(out, format_double(v.get_double()));
+
+  void build(Node* n) {
+    if (n->built) return;
+    n->built = true;
+    if (n->kind == Kind::kList) {
+      n->child = node(child(model_, n->ref, "member"));
+      return;
+    }
+    if (n->kind == Kind::kMap) {
+      n->child = node(child(model_, n->ref, "value"));
+      return;
+    }
+    const auto* members = n->ref.shape->if_contains("members");
+    if (members == nullptr || !members->is_object()) return;
+    n->fields.reserve(members->get_object().size());
+    for (const auto& [name, mref] : members->get_object()) {
+      if (!mref.is_object()) continue;
+      n->fields.push_back(
+          Field{std::string_view(name.data(), name.size()), &mref.get_object(), {}, nullptr});
+    }
   }
-  if (type == "list" || type == "map") {
-    out += boost::json::serialize(v);
-    return;
+
+  void resolve_field(Field& f) {
+    Ref m = resolve(model_, *f.mref);
+    write_string(f.key, json_names_ ? m.name_or(f.name) : f.name);
+    f.key += ':';
+    f.node = node(m);
   }
-  write_plain(out, v);
+
+  const ServiceModel& model_;
+  bool json_names_;
+  std::map<std::pair<const void*, const void*>, std::unique_ptr<Node>> nodes_;
+};
+
+}  // namespace
+
+void write_wire_json(std::string& out, const ServiceModel& model, const Ref& structure,
+                     const boost::json::object& in) {
+  Plan plan(model);
+  Node* n = plan.node(structure);
+  if (n->kind != Kind::kStructure) {
+    // Written as a structure whatever the shape says, as before.
+    n->kind = Kind::kStructure;
+  }
+  plan.write_structure(out, n, in);
+}
+
+void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref,
+                     const boost::json::value& v) {
+  Plan plan(model);
+  plan.write(out, plan.node(ref), v);
 }
 
 }  // namespace nimbus::protocol::ser

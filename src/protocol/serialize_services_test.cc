@@ -214,5 +214,24 @@ TEST(SerializeOutput, AwsJsonTextIsTheWireValueSerialized) {
   }
 }
 
+// Strings are scanned eight bytes at a time: every escaped byte, at every
+// offset of strings around that width, still comes out as
+// boost::json::serialize writes it.
+TEST(SerializeOutput, AwsJsonStringsEscapedAtEveryOffset) {
+  namespace json = boost::json;
+  auto call = call_for("dynamodb", "GetItem", Protocol::kJson10);
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f', '\0'}) {
+    for (size_t len = 1; len <= 20; ++len) {
+      for (size_t at = 0; at < len; ++at) {
+        std::string text(len, 'a');
+        text[at] = special;
+        if (at + 1 < len) text[at + 1] = '\xc3';  // bytes >= 0x80 pass as they are
+        json::object out{{"Item", json::object{{"k", json::object{{"S", text}}}}}};
+        auto r = serialize_output(call, out, "r");
+        EXPECT_EQ(r.body, json::serialize(out)) << len << " " << at << " " << int(special);
+      }
+    }
+  }
+}
 }  // namespace
 }  // namespace nimbus::protocol

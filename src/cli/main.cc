@@ -6,7 +6,10 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli/commands.h"
 #include "common/thread_role.h"
@@ -85,13 +88,37 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                  CLI::IsMember({"true", "false"}));
   service_option("sns", "smtp",
                  "email and email-json subscriptions: the SMTP relay mail is sent through "
-                 "(plain SMTP, no AUTH); without it their mail waits and is retried",
+                 "(STARTTLS and AUTH below); without it their mail waits and is retried",
                  CLI::Validator(
                      [](const std::string& v) {
                        return nimbus::http::SmtpRelay::parse(v) ? std::string()
                                                                 : std::string("HOST:PORT");
                      },
                      "HOST:PORT"));
+  service_option("sns", "smtp-starttls",
+                 "STARTTLS to the relay: optional (default: when its EHLO offers it), "
+                 "required (fail without), off",
+                 CLI::IsMember({"optional", "required", "off"}));
+  service_option("sns", "smtp-accept-self-signed",
+                 "STARTTLS: accept a relay certificate that does not verify against the "
+                 "system CA store or the relay's name",
+                 CLI::IsMember({"true", "false"}));
+  service_option("sns", "smtp-user",
+                 "AUTH PLAIN or LOGIN to the relay as this user; the password from the "
+                 "environment variable NIMBUS_SNS_SMTP_PASSWORD or --sns-smtp-password-file",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       bool ok = !v.empty() && v.find_first_of("\r\n") == v.npos;
+                       return ok ? std::string() : std::string("a user name");
+                     },
+                     "USER"));
+  service_option("sns", "smtp-password-file",
+                 "the file holding --sns-smtp-user's password (one trailing newline dropped)",
+                 CLI::ExistingFile);
+  service_option("sns", "smtp-auth-without-tls",
+                 "send --sns-smtp-user's credentials over a connection without STARTTLS "
+                 "(default false: such mail fails and is retried)",
+                 CLI::IsMember({"true", "false"}));
   service_option("sns", "smtp-from",
                  "the sender of SNS's mail (default no-reply@sns.amazonaws.com)",
                  CLI::Validator(
@@ -160,7 +187,36 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
       ->capture_default_str();
 }
 
-int serve(const ServeOptions& options) {
+// --sns-smtp-user's password, never on the command line: from
+// --sns-smtp-password-file, else NIMBUS_SNS_SMTP_PASSWORD, into the option
+// the SNS service reads. False (with a message) when there is none.
+bool resolve_smtp_password(ServeOptions& o) {
+  auto& opts = o.service_options;
+  if (!opts.contains("sns.smtp-user")) return true;
+  std::string password;
+  if (auto file = opts.find("sns.smtp-password-file"); file != opts.end()) {
+    std::ifstream in(file->second, std::ios::binary);
+    if (!in) {
+      std::cerr << "nimbus: cannot read --sns-smtp-password-file " << file->second << "\n";
+      return false;
+    }
+    password.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (password.ends_with('\n')) password.pop_back();
+    if (password.ends_with('\r')) password.pop_back();
+    opts.erase(file);
+  } else if (const char* env = std::getenv("NIMBUS_SNS_SMTP_PASSWORD")) {
+    password = env;
+  } else {
+    std::cerr << "nimbus: --sns-smtp-user needs a password: set NIMBUS_SNS_SMTP_PASSWORD or "
+                 "--sns-smtp-password-file\n";
+    return false;
+  }
+  opts["sns.smtp-password"] = std::move(password);
+  return true;
+}
+
+int serve(ServeOptions options) {
+  if (!resolve_smtp_password(options)) return 2;
   spdlog::set_level(spdlog::level::from_str(options.log_level));
 
   // Every thread the server starts inherits this mask, so SIGTERM/SIGINT are
@@ -240,5 +296,5 @@ int main(int argc, char** argv) {
   if (*logs_cmd) return run_logs();
   if (*invoke_cmd) return run_invoke();
   if (*deploy_cmd) return run_deploy();
-  return serve(options);
+  return serve(std::move(options));
 }

@@ -147,6 +147,18 @@ Status Deliveries::start() {
       relay != env_.settings.service_options.end()) {
     auto r = http::SmtpRelay::parse(relay->second);
     if (!r) return Error::internal("--sns-smtp: not HOST:PORT: " + relay->second);
+    auto option = [this](const std::string& name) {
+      auto it = env_.settings.service_options.find("sns." + name);
+      return it == env_.settings.service_options.end() ? std::string() : it->second;
+    };
+    auto starttls = option("smtp-starttls");
+    r->starttls = starttls == "required" ? http::SmtpRelay::StartTls::kRequired
+                  : starttls == "off"    ? http::SmtpRelay::StartTls::kOff
+                                         : http::SmtpRelay::StartTls::kOptional;
+    r->accept_self_signed = option("smtp-accept-self-signed") == "true";
+    r->user = option("smtp-user");
+    r->password = option("smtp-password");
+    r->auth_without_tls = option("smtp-auth-without-tls") == "true";
     smtp_ = std::make_unique<http::SmtpClient>(std::move(*r));
   }
   storage::Timers::Options o;

@@ -9,14 +9,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
-#include <cctype>
 #include <istream>
 #include <list>
-#include <sstream>
 
 #include "common/encoding.h"
 #include "http/client.h"
 #include "http/outbound_loop.h"
+#include "http/smtp_reply.h"
 
 namespace nimbus::http {
 
@@ -57,42 +56,6 @@ std::string stuffed(const std::string& data) {
   if (!out.ends_with("\r\n")) out += "\r\n";
   out += ".\r\n";
   return out;
-}
-
-// What the relay's EHLO reply offers (RFC 3207, RFC 4954): keywords after
-// the first line, "AUTH PLAIN LOGIN" or the older "AUTH=PLAIN LOGIN".
-struct Capabilities {
-  bool starttls = false;
-  bool plain = false;
-  bool login = false;
-};
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-Capabilities capabilities(const std::vector<std::string>& reply) {
-  Capabilities caps;
-  for (size_t i = 1; i < reply.size(); ++i) {
-    std::istringstream words(upper(reply[i].size() > 4 ? reply[i].substr(4) : ""));
-    std::string keyword;
-    words >> keyword;
-    if (keyword == "STARTTLS") caps.starttls = true;
-    if (keyword.starts_with("AUTH=")) {
-      // The old form: the first mechanism is glued to the keyword.
-      std::string first = keyword.substr(5);
-      caps.plain |= first == "PLAIN";
-      caps.login |= first == "LOGIN";
-      keyword = "AUTH";
-    }
-    if (keyword != "AUTH") continue;
-    for (std::string m; words >> m;) {
-      caps.plain |= m == "PLAIN";
-      caps.login |= m == "LOGIN";
-    }
-  }
-  return caps;
 }
 
 // Where the conversation is: the reply read next answers this.
@@ -203,14 +166,12 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
       std::string line;
       std::getline(lines, line);
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      bool coded = line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
-                   std::isdigit(static_cast<unsigned char>(line[1])) &&
-                   std::isdigit(static_cast<unsigned char>(line[2]));
-      if (!coded || line.size() > 1000 || s->reply_.size() >= kMaxReplyLines) {
+      auto kind = smtp::classify(line);
+      if (kind == smtp::Line::kBad || s->reply_.size() >= kMaxReplyLines) {
         return s->finish(fail("BadReply", "the relay's answer is not SMTP"));
       }
       s->reply_.push_back(line);
-      if (line.size() > 3 && line[3] == '-') return s->read_reply();
+      if (kind == smtp::Line::kMore) return s->read_reply();
       s->on_reply(line);
     };
     if (tls_) {
@@ -269,7 +230,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   // After EHLO: STARTTLS if offered (and wanted), then AUTH if configured,
   // then the message.
   void greeted() {
-    auto caps = capabilities(reply_);
+    auto caps = smtp::capabilities(reply_);
     if (!tls_ && relay_.starttls != SmtpRelay::StartTls::kOff && caps.starttls) {
       return send("STARTTLS\r\n", Phase::kStartTls);
     }

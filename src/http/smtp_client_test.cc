@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "http/smtp_client.h"
+#include "http/smtp_reply.h"
 
 namespace nimbus::http {
 namespace {
@@ -397,6 +398,25 @@ TEST(SmtpClientTest, AnUnverifiedCertificateOrARefusedStartTlsFails) {
     ASSERT_FALSE(st.is_ok());
     EXPECT_TRUE(st.error().code == "Timeout" || st.error().code == "TlsFailed") << st.error().code;
   }
+}
+
+TEST(SmtpClientTest, ReadsReplyLinesAndEhloCapabilities) {
+  EXPECT_EQ(smtp::classify("250-STARTTLS"), smtp::Line::kMore);
+  EXPECT_EQ(smtp::classify("250 ok"), smtp::Line::kLast);
+  EXPECT_EQ(smtp::classify("250"), smtp::Line::kLast);
+  EXPECT_EQ(smtp::classify("25"), smtp::Line::kBad);
+  EXPECT_EQ(smtp::classify("HTTP/1.1 400"), smtp::Line::kBad);
+  EXPECT_EQ(smtp::classify("250 " + std::string(1000, 'x')), smtp::Line::kBad);
+  auto caps = smtp::capabilities({"250-relay STARTTLS", "250-starttls", "250 AUTH CRAM-MD5 login"});
+  EXPECT_TRUE(caps.starttls);
+  EXPECT_FALSE(caps.plain);
+  EXPECT_TRUE(caps.login);
+  // The first line is the relay's name, not an extension; the old AUTH= form.
+  caps = smtp::capabilities({"250 STARTTLS"});
+  EXPECT_FALSE(caps.starttls);
+  caps = smtp::capabilities({"250-relay", "250-AUTH=PLAIN", "250 AUTHX LOGIN"});
+  EXPECT_TRUE(caps.plain);
+  EXPECT_FALSE(caps.login);
 }
 
 }  // namespace

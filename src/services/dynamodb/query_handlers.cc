@@ -93,12 +93,6 @@ Status add_capacity(json::object& result, const TableDef& t, const IndexDef* ind
   return Status::ok();
 }
 
-size_t page_bytes(const Page& page) {
-  size_t bytes = 0;
-  for (const auto& item : page.items) bytes += model::item_size(item);
-  return bytes;
-}
-
 size_t limit_of(const json::object& in) {
   auto limit = integer(in, "Limit");
   return limit && *limit > 0 ? static_cast<size_t>(*limit) : SIZE_MAX;
@@ -165,7 +159,7 @@ Output DynamoDbService::query(const json::object& in) const {
   range.exclusive_start = *start;
   auto page = read_range(*items_, range, limit_of(in), *index != nullptr);
   if (!page) return page.take_error();
-  size_t bytes = page_bytes(*page);
+  size_t bytes = page->bytes;  // before an LSI read swaps in the items
   if (auto st = fetch_from_table(*items_, **t, *index, in, expr->projection.has_value(), *page);
       !st) {
     return st.take_error();
@@ -224,7 +218,7 @@ Output DynamoDbService::scan(const json::object& in) const {
   }
   auto page = read_range(*items_, range, limit_of(in), i != nullptr);
   if (!page) return page.take_error();
-  size_t bytes = page_bytes(*page);
+  size_t bytes = page->bytes;  // before an LSI read swaps in the items
   if (auto st = fetch_from_table(*items_, **t, i, in, expr->projection.has_value(), *page); !st) {
     return st.take_error();
   }

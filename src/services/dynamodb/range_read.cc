@@ -33,7 +33,6 @@ Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit,
     }
   }
   Page page;
-  size_t bytes = 0;
   for (;;) {
     size_t want = std::min(kChunk, limit - page.items.size());
     auto chunk = items.scan(range.prefix, want, cursor, range.forward, index);
@@ -49,9 +48,9 @@ Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit,
       }
       auto item = Items::decode(e.value);
       if (!item) return item.take_error();
-      bytes += nimbus::dynamodb::item_size(*item);
+      page.bytes += nimbus::dynamodb::item_size(*item);
       page.items.push_back(std::move(*item));
-      if (page.items.size() == limit || bytes >= kMaxPageBytes) {
+      if (page.items.size() == limit || page.bytes >= kMaxPageBytes) {
         page.last = page.items.back();
         return page;
       }

@@ -30,6 +30,7 @@ struct KeyRange {
 
 struct Page {
   std::vector<boost::json::object> items;  // read, in order (before any filter)
+  size_t bytes = 0;                        // their item sizes, summed (capacity)
   // The last item read when the page stopped early (Limit or 1 MB): its key
   // is LastEvaluatedKey.
   std::optional<boost::json::object> last;

@@ -77,8 +77,10 @@ void Items::write(TablePtr t, std::string key, Decide decide, Respond respond) {
       }
       return respond(std::move(decision->answer));
     }
-    Change change{t, key, std::move(*current), std::nullopt, decision->by_ttl};
-    if (decision->kind == Decision::Kind::kPut) change.after = std::move(decision->item);
+    // Moved into the batch's vector: `{change}` would copy both items.
+    std::vector<Change> changes;
+    changes.push_back(Change{t, key, std::move(*current), std::nullopt, decision->by_ttl});
+    if (decision->kind == Decision::Kind::kPut) changes[0].after = std::move(decision->item);
     std::shared_ptr<CollectionSizes> sizes;
     std::string collection;
     if (decision->metrics_of) {
@@ -86,7 +88,7 @@ void Items::write(TablePtr t, std::string key, Decide decide, Respond respond) {
       collection = collection_key(*t, *decision->metrics_of);
     }
     commit(
-        {change},
+        changes,
         [turn, in, t, sizes, collection, metrics_of = decision->metrics_of,
          answer = std::move(decision->answer), respond = std::move(respond)](Status st) mutable {
           turn.release();

@@ -139,14 +139,15 @@ void DynamoDbService::put_item(const CallContext&, object in, Respond respond) {
   auto metrics = wants_collection_metrics(in, **t);
   if (!metrics) return respond(metrics.take_error());
   std::string key = item_key(**t, *item);
-  auto decide = [in = std::move(in), item = std::move(*item), expr = std::move(*expr), rv,
-                 metrics =
-                     *metrics](const std::optional<json::object>& current) -> Result<Decision> {
+  // Items::write decides once per write: the item moves into the decision.
+  auto decide =
+      [in = std::move(in), item = std::move(*item), expr = std::move(*expr), rv,
+       metrics = *metrics](const std::optional<json::object>& current) mutable -> Result<Decision> {
     if (expr.condition && !expr.condition->matches(current ? *current : json::object{})) {
       return condition_failed(in, current);
     }
-    Decision d{Decision::Kind::kPut, item, {}};
-    if (metrics) d.metrics_of = item;
+    Decision d{Decision::Kind::kPut, std::move(item), {}};
+    if (metrics) d.metrics_of = d.item;
     if (rv == "ALL_OLD" && current) d.answer["Attributes"] = *current;
     return d;
   };

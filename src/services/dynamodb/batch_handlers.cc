@@ -198,13 +198,13 @@ void DynamoDbService::batch_write_item(const CallContext&, object in, Respond re
     auto cost = std::make_shared<Consumed>();
     std::optional<json::object> metrics_of;
     if (want_metrics && !w.table->lsis.empty()) metrics_of = w.put ? *w.put : w.key_attrs;
-    Decide decide = [put = std::move(w.put), table = w.table, cost,
-                     metrics_of](const std::optional<json::object>& current) -> Result<Decision> {
-      Decision d{Decision::Kind::kPut, put ? *put : json::object{}, {}};
+    // Decided once per write (Items::write): the item moves into the decision.
+    Decide decide = [put = std::move(w.put), table = w.table, cost, metrics_of](
+                        const std::optional<json::object>& current) mutable -> Result<Decision> {
+      *cost = write_consumed(*table, current, put);
+      Decision d{Decision::Kind::kPut, put ? std::move(*put) : json::object{}, {}};
       if (!put) d.kind = current ? Decision::Kind::kDelete : Decision::Kind::kNone;
-      d.metrics_of = metrics_of;
-      std::optional<json::object> after = put;
-      *cost = write_consumed(*table, current, after);
+      d.metrics_of = std::move(metrics_of);
       return d;
     };
     items_->write(w.table, w.key, std::move(decide),

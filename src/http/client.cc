@@ -213,6 +213,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& msg = parser_.get();
     ClientResponse r;
     r.status = static_cast<int>(msg.result_int());
+    r.reason = std::string(msg.reason());
     for (const auto& f : msg) {
       r.headers.emplace_back(
           to_lower(std::string_view(f.name_string().data(), f.name_string().size())),

@@ -45,7 +45,8 @@ struct ClientRequest {
 
 struct ClientResponse {
   int status = 0;
-  Headers headers;  // names lower-cased
+  std::string reason;  // the status line's reason phrase, as the endpoint sent it
+  Headers headers;     // names lower-cased
   std::string body;
   std::string_view header(std::string_view lower_name) const;
 };

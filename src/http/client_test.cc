@@ -59,6 +59,7 @@ TEST_F(ClientTest, PostsHeadersAndBodyAndReadsTheResponse) {
   auto out = fetch(c, r);
   ASSERT_TRUE(out.is_ok()) << out.error().message;
   EXPECT_EQ(out->status, 201);
+  EXPECT_EQ(out->reason, "Created");
   EXPECT_EQ(out->body, "got hello");
   EXPECT_EQ(out->header("x-echo"), "Notification");
   std::lock_guard lock(mu);

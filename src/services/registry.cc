@@ -80,9 +80,8 @@ Registry::Registry(Environment& env) {
       .set_role_check(iam::role_check(*iam_, "sns.amazonaws.com"));
   // EventBridge and Scheduler deliver to targets as the RoleArn they are
   // given (under --iam enforce: the role's trust and policies decide).
-  add(std::make_unique<eventbridge::EventsService>(env))
-      .engine()
-      .set_role_check(iam::role_check(*iam_, "events.amazonaws.com"));
+  auto& events = add(std::make_unique<eventbridge::EventsService>(env));
+  events.engine().set_role_check(iam::role_check(*iam_, "events.amazonaws.com"));
   // Scheduler's universal target calls the others' operations in-process.
   auto& schedules = add(std::make_unique<scheduler::SchedulerService>(
       env, [calls = calls_.get()](std::string_view model, std::string_view operation,
@@ -101,6 +100,9 @@ Registry::Registry(Environment& env) {
   // ObjectWriter (api.h). Destroyed before S3.
   auto& sfn = add(std::make_unique<sfn::StepFunctionsService>(env, &lambda, calls_.get()));
   sfn.use_objects(s3.reader(), s3.writer());
+  // Its HTTP Tasks send their requests through EventBridge's connections
+  // (api.h); EventBridge is destroyed after it.
+  sfn.use_connections(events.invoker());
   // Lambda reads code named by S3Bucket/S3Key through S3's ObjectReader
   // (api.h); S3 is destroyed first, after the edge stopped asking.
   lambda.use_code_objects(s3.reader());

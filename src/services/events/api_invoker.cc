@@ -77,15 +77,15 @@ void ApiInvoker::deliver(const std::string& arn, Delivery d, DeliverDone done) {
                                      std::to_string(dest->rate_per_s) + "."));
   }
   if (wait_ms == 0) {
-    return send(std::move(*dest), std::move(*conn), std::move(d), std::move(done), false);
+    return invoke(std::move(*dest), std::move(*conn), std::move(d), std::move(done), false);
   }
   env_.scheduler.after(std::chrono::milliseconds(wait_ms),
                        [this, gate = gate_, dest = std::move(*dest), conn = std::move(*conn),
                         d = std::move(d), done = std::move(done)]() mutable {
                          auto in = gate->hold();
                          if (!in) return done(stopping());
-                         send(std::move(dest), std::move(conn), std::move(d), std::move(done),
-                              false);
+                         invoke(std::move(dest), std::move(conn), std::move(d), std::move(done),
+                                false);
                        });
 }
 
@@ -100,8 +100,8 @@ int64_t ApiInvoker::take_slot(const ApiDestination& d) {
   return (slot - now_us) / 1000;
 }
 
-void ApiInvoker::send(ApiDestination d, Connection c, Delivery del, DeliverDone done,
-                      bool refreshed) {
+void ApiInvoker::invoke(ApiDestination d, Connection c, Delivery del, DeliverDone done,
+                        bool refreshed) {
   bool oauth = c.auth_type == "OAUTH_CLIENT_CREDENTIALS";
   auto go = [this, gate = gate_, d, c, del, done, refreshed,
              oauth](Result<std::string> token) mutable {
@@ -123,10 +123,52 @@ void ApiInvoker::send(ApiDestination d, Connection c, Delivery del, DeliverDone 
             if (!in) return done(stopping());
             if (r && r->status == 401 && oauth && !refreshed) {
               forget(c.name);  // the token was refused: a new one, once
-              return send(std::move(d), std::move(c), std::move(del), std::move(done), true);
+              return invoke(std::move(d), std::move(c), std::move(del), std::move(done), true);
             }
             done(outcome(r));
           });
+  };
+  if (!oauth) return go(std::string());
+  with_token(c, std::move(go));
+}
+
+void ApiInvoker::send(const std::string& arn, http::ClientRequest request, http::FetchDone done) {
+  auto in = gate_->hold();
+  if (!in) return done(Error{"ClientStopped", "EventBridge is stopping."});
+  auto conn = destinations_.connection_by_arn(arn);
+  if (!conn) return done(Error{"ConnectionNotFound", "Connection " + arn + " does not exist."});
+  if (conn->state == "DEAUTHORIZED") {
+    return done(Error{"ConnectionNotAuthorized",
+                      "Connection " + conn->name + " is not authorized: " + conn->state_reason});
+  }
+  send_as(std::move(*conn), std::move(request), std::move(done), false);
+}
+
+void ApiInvoker::send_as(Connection c, http::ClientRequest request, http::FetchDone done,
+                         bool refreshed) {
+  bool oauth = c.auth_type == "OAUTH_CLIENT_CREDENTIALS";
+  auto go = [this, gate = gate_, c, request, done, refreshed,
+             oauth](Result<std::string> token) mutable {
+    auto in = gate->hold();
+    if (!in) return done(Error{"ClientStopped", "EventBridge is stopping."});
+    if (!token) {
+      bool refused = token.error().code == "OAUTH_FAILURE";
+      if (refused) set_state(c.name, false, token.error().message);
+      return done(
+          Error{refused ? "ConnectionNotAuthorized" : "ConnectFailed", token.error().message});
+    }
+    http::ClientRequest r = request;
+    add_connection(c, *token, r);
+    fetch(std::move(r), [this, gate, c, request, done, refreshed,
+                         oauth](Result<http::ClientResponse> answer) mutable {
+      auto in = gate->hold();
+      if (!in) return done(Error{"ClientStopped", "EventBridge is stopping."});
+      if (answer && answer->status == 401 && oauth && !refreshed) {
+        forget(c.name);  // the token was refused: a new one, once
+        return send_as(std::move(c), std::move(request), std::move(done), true);
+      }
+      done(std::move(answer));
+    });
   };
   if (!oauth) return go(std::string());
   with_token(c, std::move(go));

@@ -31,12 +31,13 @@
 #include "common/mutex.h"
 #include "events/delivery.h"
 #include "http/client.h"
+#include "services/events/api.h"
 #include "services/events/destinations.h"
 #include "services/service.h"
 
 namespace nimbus::services::eventbridge {
 
-class ApiInvoker {
+class ApiInvoker final : public Connections {
  public:
   ApiInvoker(Environment& env, Destinations& destinations,
              http::ClientOptions options = http::ClientOptions{});
@@ -50,13 +51,16 @@ class ApiInvoker {
   void authorize(const std::string& name);
   // Drops the cached token of connection `name`.
   void forget(const std::string& name);
+  // Connections (api.h): Step Functions' HTTP Task.
+  void send(const std::string& arn, http::ClientRequest request, http::FetchDone done) override;
 
  private:
   struct TokenSlot;
   using TokenDone = std::function<void(Result<std::string>)>;
 
-  void send(ApiDestination d, Connection c, ::nimbus::events::Delivery del,
-            ::nimbus::events::DeliverDone done, bool refreshed);
+  void invoke(ApiDestination d, Connection c, ::nimbus::events::Delivery del,
+              ::nimbus::events::DeliverDone done, bool refreshed);
+  void send_as(Connection c, http::ClientRequest request, http::FetchDone done, bool refreshed);
   void with_token(const Connection& c, TokenDone done);
   void fetch_token(const Connection& c, std::shared_ptr<TokenSlot> slot);
   void set_state(const std::string& name, bool authorized, const std::string& reason);

@@ -139,16 +139,22 @@ Result<http::ClientRequest> invocation(const ApiDestination& d, const Connection
       r.url += ch;
     }
   }
-  const json::object empty;
-  const auto* invocation_params = object_at(c.auth, "InvocationHttpParameters");
-  if (invocation_params == nullptr) invocation_params = &empty;
   for (const auto& [k, v] : string_map(params, "query")) add_query(r.url, k, v);
-  each_param(*invocation_params, "QueryStringParameters",
-             [&](const std::string& k, const std::string& v) { add_query(r.url, k, v); });
   r.headers = {{"Content-Type", "application/json; charset=utf-8"},
                {"User-Agent", "Amazon/EventBridge/ApiDestinations"},
                {"Range", "bytes=0-1048575"}};
   for (const auto& [k, v] : string_map(params, "headers")) set_header(r.headers, k, v);
+  if (r.method != "GET" && r.method != "HEAD") r.body = delivery.body;
+  add_connection(c, token, r);
+  return r;
+}
+
+void add_connection(const Connection& c, const std::string& token, http::ClientRequest& r) {
+  const json::object empty;
+  const auto* invocation_params = object_at(c.auth, "InvocationHttpParameters");
+  if (invocation_params == nullptr) invocation_params = &empty;
+  each_param(*invocation_params, "QueryStringParameters",
+             [&](const std::string& k, const std::string& v) { add_query(r.url, k, v); });
   each_param(*invocation_params, "HeaderParameters",
              [&](const std::string& k, const std::string& v) { set_header(r.headers, k, v); });
   if (c.auth_type == "BASIC") {
@@ -165,7 +171,6 @@ Result<http::ClientRequest> invocation(const ApiDestination& d, const Connection
     set_header(r.headers, "Authorization", "Bearer " + token);
   }
   if (r.method != "GET" && r.method != "HEAD") {
-    r.body = delivery.body;
     // The connection's BodyParameters join a JSON object body.
     auto body = parse_object(r.body);
     bool added = false;
@@ -175,7 +180,6 @@ Result<http::ClientRequest> invocation(const ApiDestination& d, const Connection
                });
     if (added) r.body = json::serialize(*body);
   }
-  return r;
 }
 
 http::ClientRequest token_request(const Connection& c) {

@@ -44,6 +44,11 @@ Result<http::ClientRequest> invocation(const ApiDestination& d, const Connection
                                        const ::nimbus::events::Delivery& delivery,
                                        const std::string& token);
 
+// Adds connection `c`'s invocation parameters (QueryStringParameters,
+// HeaderParameters, BodyParameters of a JSON object body) and its
+// authorization (`token` for OAuth) to `r`, over what `r` has.
+void add_connection(const Connection& c, const std::string& token, http::ClientRequest& r);
+
 // The OAuth client-credentials request of an OAuth connection.
 http::ClientRequest token_request(const Connection& c);
 struct Token {

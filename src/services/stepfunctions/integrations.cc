@@ -200,6 +200,8 @@ TaskTarget task_target(const std::string& resource) {
   t.action = rest.substr(colon + 1);
   if (sdk) {
     t.kind = TaskTarget::kSdk;
+  } else if (t.service == "http" && t.action == "invoke") {
+    t.kind = TaskTarget::kHttp;
   } else if (t.service == "lambda" && t.action == "invoke") {
     t.kind = TaskTarget::kLambdaInvoke;
   } else if (optimized(t.service, t.action) != nullptr) {
@@ -238,6 +240,9 @@ void Integrations::call(TaskRequest task, Done done) const {
     case TaskTarget::kOptimized:
     case TaskTarget::kSdk:
       if (callable(t)) return call_service(t, std::move(task), std::move(done));
+      break;
+    case TaskTarget::kHttp:
+      if (t.pattern.empty()) return call_http(std::move(task), std::move(done));
       break;
     case TaskTarget::kUnknown:
       break;

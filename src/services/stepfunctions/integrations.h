@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "services/events/api.h"
 #include "services/lambda/api.h"
 #include "services/operation_calls.h"
 #include "services/s3/api.h"
@@ -26,7 +27,7 @@ namespace nimbus::sfn {
 // A Resource taken apart. `pattern` is "", ".sync", ".sync:2" or
 // ".waitForTaskToken".
 struct TaskTarget {
-  enum Kind { kUnknown, kLambdaFunction, kLambdaInvoke, kOptimized, kSdk } kind = kUnknown;
+  enum Kind { kUnknown, kLambdaFunction, kLambdaInvoke, kOptimized, kSdk, kHttp } kind = kUnknown;
   std::string service;  // "sqs", "dynamodb", ... (kOptimized, kSdk)
   std::string action;   // "sendMessage", "putItem", ...
   std::string pattern;
@@ -64,6 +65,12 @@ class Integrations {
     writer_ = writer;
   }
 
+  // An HTTP Task (arn:aws:states:::http:invoke) sends its request through
+  // EventBridge's connections (without them it fails).
+  void use_connections(services::eventbridge::Connections* connections) {
+    connections_ = connections;
+  }
+
   void call(TaskRequest task, std::function<void(TaskOutcome)> done) const;
 
  private:
@@ -79,6 +86,9 @@ class Integrations {
   void call_service(const TaskTarget& t, TaskRequest task,
                     std::function<void(TaskOutcome)> done) const;
 
+  // http_task.cc
+  void call_http(TaskRequest task, std::function<void(TaskOutcome)> done) const;
+
   // item_io.cc
   void read_items(TaskRequest task, std::function<void(TaskOutcome)> done) const;
   void list_items(TaskRequest task, std::function<void(TaskOutcome)> done) const;
@@ -88,6 +98,7 @@ class Integrations {
   services::OperationCalls* calls_;
   services::s3::ObjectReader* reader_ = nullptr;
   services::s3::ObjectWriter* writer_ = nullptr;
+  services::eventbridge::Connections* connections_ = nullptr;
 };
 
 // A Lambda function error document (`payload`) as the task's error: its

@@ -56,6 +56,10 @@ class StepFunctionsService final : public services::Service {
   void use_objects(services::s3::ObjectReader& reader, services::s3::ObjectWriter& writer) {
     integrations_.use_objects(&reader, &writer);
   }
+  // HTTP Tasks send their requests through EventBridge's connections.
+  void use_connections(services::eventbridge::Connections& connections) {
+    integrations_.use_connections(&connections);
+  }
 
  private:
   static const Operation<StepFunctionsService> kOperations[];

@@ -200,8 +200,8 @@ class RestApiService final : public Service {
 
   Environment& env_;
   lambda::Functions* functions_;
-  OperationCalls* calls_ = nullptr;
-  logs::LogWriter* logs_ = nullptr;  // stages' access logs  // AWS integrations to other services
+  OperationCalls* calls_ = nullptr;  // AWS integrations to other services
+  logs::LogWriter* logs_ = nullptr;  // stages' access logs
   ApiStore store_;
   UsagePlans usage_;
   AuthorizerCache authorizer_cache_;

@@ -139,9 +139,8 @@ class HttpApiService final : public Service {
 
   Environment& env_;
   lambda::Functions* functions_;
-  OperationCalls* calls_ = nullptr;
-  logs::LogWriter* logs_ =
-      nullptr;  // stages' access logs  // AWS_PROXY integrations with a subtype
+  OperationCalls* calls_ = nullptr;  // AWS_PROXY integrations with a subtype
+  logs::LogWriter* logs_ = nullptr;  // stages' access logs
   RestApiService* rest_;
   ApiStore store_;
   AuthorizerCache authorizer_cache_;

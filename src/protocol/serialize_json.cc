@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <map>
 #include <memory>
 
+#include "common/json_string.h"
 #include "protocol/serialize_internal.h"
 
 namespace nimbus::protocol::ser {
@@ -104,72 +104,8 @@ boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
 
 namespace {
 
-uint64_t load8(const char* p) {
-  uint64_t x;
-  std::memcpy(&x, p, sizeof x);
-  return x;
-}
-
-// Whether any of the eight bytes in `x` is a control character, '"' or
-// '\\' (the bytes a JSON string escapes): the usual "has a byte less than
-// n" / "has a zero byte" bit tricks.
-bool needs_escape(uint64_t x) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHigh = 0x8080808080808080ULL;
-  auto zero_byte = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  uint64_t control = (x - kOnes * 0x20) & ~x & kHigh;
-  return (control | zero_byte(x ^ (kOnes * '"')) | zero_byte(x ^ (kOnes * '\\'))) != 0;
-}
-
-// A JSON string literal, escaped as boost::json::serialize escapes it.
-void write_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.reserve(out.size() + s.size() + 2);
-  out += '"';
-  size_t plain = 0;  // start of the run not yet copied
-  size_t i = 0;
-  for (; i < s.size(); ++i) {
-    // Eight bytes at a time while none needs escaping (most text).
-    while (i + 8 <= s.size() && !needs_escape(load8(s.data() + i))) i += 8;
-    if (i >= s.size()) break;
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + plain, i - plain);
-    plain = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-  }
-  out.append(s.data() + plain, s.size() - plain);
-  out += '"';
-}
-
 void write_plain(std::string& out, const boost::json::value& v) {
-  if (v.is_string()) return write_string(out, sv(v.get_string()));
+  if (v.is_string()) return append_json_string(out, sv(v.get_string()));
   out += boost::json::serialize(v);
 }
 
@@ -247,13 +183,13 @@ class Plan {
         if (!v.is_object()) break;
         return write_map(out, n, v.get_object());
       case Kind::kBlob:
-        if (v.is_string()) return write_string(out, base64_encode(sv(v.get_string())));
+        if (v.is_string()) return append_json_string(out, base64_encode(sv(v.get_string())));
         return write_plain(out, v);
       case Kind::kTimestamp:
         return write_plain(out, timestamp_json(n->ref, v));
       case Kind::kFloat:
         if (v.is_double() && !std::isfinite(v.get_double())) {
-          return write_string(out, format_double(v.get_double()));
+          return append_json_string(out, format_double(v.get_double()));
         }
         return write_plain(out, v);
       case Kind::kPlain:
@@ -316,7 +252,7 @@ class Plan {
       if (e.is_null()) continue;
       if (!first) out += ',';
       first = false;
-      write_string(out, std::string_view(k.data(), k.size()));
+      append_json_string(out, std::string_view(k.data(), k.size()));
       out += ':';
       write(out, n->child, e);
     }
@@ -346,7 +282,7 @@ class Plan {
 
   void resolve_field(Field& f) {
     Ref m = resolve(model_, *f.mref);
-    write_string(f.key, json_names_ ? m.name_or(f.name) : f.name);
+    append_json_string(f.key, json_names_ ? m.name_or(f.name) : f.name);
     f.key += ':';
     f.node = node(m);
   }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/json_string.h"
 #include "common/jsonata/eval.h"
 
 namespace nimbus::jsonata {
@@ -235,45 +236,6 @@ std::string format_number(double d) {
 }
 
 namespace {
-void write_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
 // JSONata's $string writes numbers at 15 significant digits.
 double precision15(double d) {
   char buf[64];
@@ -296,7 +258,7 @@ void write_json(std::string& out, const json::value& v, bool pretty, int indent,
       out += v.get_bool() ? "true" : "false";
       break;
     case json::kind::string:
-      write_string(out, v.get_string());
+      append_json_string(out, v.get_string());
       break;
     case json::kind::array: {
       const auto& a = v.get_array();
@@ -318,7 +280,7 @@ void write_json(std::string& out, const json::value& v, bool pretty, int indent,
         if (!first) out += ',';
         first = false;
         newline(indent + 1);
-        write_string(out, k);
+        append_json_string(out, k);
         out += pretty ? ": " : ":";
         write_json(out, x, pretty, indent + 1, p15);
       }

@@ -21,6 +21,16 @@ namespace json = boost::json;
 namespace {
 
 constexpr const char* kKind = "a";
+
+// What a change's notice tells of the state it leaves.
+void remember_old(StateChange& change, const Alarm& a) {
+  change.old_state = a.state;
+  change.old_reason = a.state_reason;
+  change.old_reason_data = a.state_reason_data;
+  change.old_updated_ms = a.state_updated_ms;
+  change.old_suppressed_by = a.suppressed_by;
+  change.old_suppressed_reason = a.suppressed_reason;
+}
 constexpr int64_t kMaxAgeMs = 24LL * 3600 * 1000;
 
 std::chrono::milliseconds interval_of(const Settings& settings) {
@@ -289,12 +299,7 @@ void Alarms::release(const std::string& name,
         if (!a.composite() || !due(a, now)) return false;
         // AWS performs the held-back actions as a state update into the
         // same state, the previous one saying why they were held back.
-        change->old_state = a.state;
-        change->old_reason = a.state_reason;
-        change->old_reason_data = a.state_reason_data;
-        change->old_updated_ms = a.state_updated_ms;
-        change->old_suppressed_by = a.suppressed_by;
-        change->old_suppressed_reason = a.suppressed_reason;
+        remember_old(*change, a);
         unsuppress(a);
         a.state_updated_ms = now;
         history.push_back(
@@ -409,12 +414,7 @@ bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
       name,
       [&](Alarm& a, std::vector<HistoryItem>& history) {
         if (!forced && a.state == v.state) return false;
-        change->old_state = a.state;
-        change->old_reason = a.state_reason;
-        change->old_reason_data = a.state_reason_data;
-        change->old_updated_ms = a.state_updated_ms;
-        change->old_suppressed_by = a.suppressed_by;
-        change->old_suppressed_reason = a.suppressed_reason;
+        remember_old(*change, a);
         transition = a.state != v.state;
         a.state = v.state;
         a.state_reason = v.reason;

@@ -113,6 +113,8 @@ class RestApiService final : public Service {
   void tag_resource(const CallContext& ctx, json::object in, Respond respond);
   void untag_resource(const CallContext& ctx, json::object in, Respond respond);
   Output get_tags(const CallContext& ctx, const json::object& in) const;
+  // TagResource (untag false) and UntagResource.
+  void change_tags(const CallContext& ctx, json::object in, bool untag, Respond respond);
   // An API key's or usage plan's tags (`arn` names one) tagged or untagged.
   void retag_owned(const std::string& arn, const json::object& in, bool untag, bool aws_ok,
                    Respond respond);

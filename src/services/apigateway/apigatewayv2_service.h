@@ -71,6 +71,8 @@ class HttpApiService final : public Service {
   void tag_resource(const CallContext& ctx, json::object in, Respond respond);
   void untag_resource(const CallContext& ctx, json::object in, Respond respond);
   Output get_tags(const CallContext& ctx, const json::object& in) const;
+  // TagResource (untag false) and UntagResource.
+  void change_tags(const CallContext& ctx, json::object in, bool untag, Respond respond);
   // http_api_handlers.cc
   void create_api(const CallContext& ctx, json::object in, Respond respond);
   Output get_api(const CallContext& ctx, const json::object& in) const;

@@ -88,22 +88,21 @@ void RestApiService::retag_owned(const std::string& arn, const json::object& in,
 }
 
 void RestApiService::tag_resource(const CallContext& ctx, json::object in, Respond respond) {
-  std::string arn = str(in, "resourceArn");
-  auto t = tag_target(arn, "restapis");
-  if (!t) return retag_owned(arn, in, false, takes_aws_tags(ctx), std::move(respond));
-  std::string id = t->api;
-  change(json::object{{"restApiId", id}},
-         retag(std::move(*t), "tags", std::move(in), false, takes_aws_tags(ctx)),
-         std::move(respond));
+  change_tags(ctx, std::move(in), false, std::move(respond));
 }
 
 void RestApiService::untag_resource(const CallContext& ctx, json::object in, Respond respond) {
+  change_tags(ctx, std::move(in), true, std::move(respond));
+}
+
+void RestApiService::change_tags(const CallContext& ctx, json::object in, bool untag,
+                                 Respond respond) {
   std::string arn = str(in, "resourceArn");
   auto t = tag_target(arn, "restapis");
-  if (!t) return retag_owned(arn, in, true, takes_aws_tags(ctx), std::move(respond));
+  if (!t) return retag_owned(arn, in, untag, takes_aws_tags(ctx), std::move(respond));
   std::string id = t->api;
   change(json::object{{"restApiId", id}},
-         retag(std::move(*t), "tags", std::move(in), true, takes_aws_tags(ctx)),
+         retag(std::move(*t), "tags", std::move(in), untag, takes_aws_tags(ctx)),
          std::move(respond));
 }
 
@@ -123,22 +122,21 @@ Output RestApiService::get_tags(const CallContext&, const json::object& in) cons
 }
 
 void HttpApiService::tag_resource(const CallContext& ctx, json::object in, Respond respond) {
-  std::string arn = str(in, "ResourceArn");
-  auto t = tag_target(arn, "apis");
-  if (!t) return respond(invalid_arn(arn));
-  std::string id = t->api;
-  change(json::object{{"ApiId", id}},
-         retag(std::move(*t), "Tags", std::move(in), false, takes_aws_tags(ctx)),
-         std::move(respond));
+  change_tags(ctx, std::move(in), false, std::move(respond));
 }
 
 void HttpApiService::untag_resource(const CallContext& ctx, json::object in, Respond respond) {
+  change_tags(ctx, std::move(in), true, std::move(respond));
+}
+
+void HttpApiService::change_tags(const CallContext& ctx, json::object in, bool untag,
+                                 Respond respond) {
   std::string arn = str(in, "ResourceArn");
   auto t = tag_target(arn, "apis");
   if (!t) return respond(invalid_arn(arn));
   std::string id = t->api;
   change(json::object{{"ApiId", id}},
-         retag(std::move(*t), "Tags", std::move(in), true, takes_aws_tags(ctx)),
+         retag(std::move(*t), "Tags", std::move(in), untag, takes_aws_tags(ctx)),
          std::move(respond));
 }
 

@@ -76,6 +76,7 @@ std::string Execution::serialize() const {
                    {"redrive_date", redrive_date}};
   if (!map_run_arn.empty()) {
     doc["map_run"] = map_run_arn;
+    doc["parent"] = parent_arn;
     doc["items"] = items;
   }
   // The position, the largest member, is written in place rather than
@@ -114,6 +115,7 @@ std::optional<Execution> Execution::decode(std::string_view text) {
     e.redrive_date = d->to_number<double>();
   }
   e.map_run_arn = str(*o, "map_run");
+  e.parent_arn = str(*o, "parent");
   e.items = integer(*o, "items").value_or(0);
   if (!e.map_run_arn.empty()) return e;  // its parent runs it
   auto parsed = asl::parse_definition(e.definition);

@@ -167,6 +167,7 @@ TEST_F(DistributedMapTest, EachBatchIsAChildExecutionWithItsOwnHistory) {
                                       "ExecutionSucceeded"}));
   auto machine = call("DescribeStateMachineForExecution", {{"executionArn", child}});
   EXPECT_EQ(s(machine["label"]), "Each");
+  EXPECT_EQ(json::parse(s(machine["definition"])), json::parse(kCsvBatches));
   EXPECT_EQ(s(machine["mapRunArn"]), map_run);
   expect_error("RedriveExecution", {{"executionArn", child}}, "ExecutionNotRedrivable");
   // The parent's machine lists the parent only.

@@ -315,7 +315,11 @@ Output StepFunctionsService::describe_machine_for_execution(const CallContext&,
                    {"roleArn", e.role_arn},
                    {"updateDate", e.start}};
   if (!e.map_run_arn.empty()) {
-    // A child of a Map Run: its machine is MACHINE/LABEL.
+    // A child of a Map Run: its machine is MACHINE/LABEL, its definition
+    // its parent's.
+    if (auto p = executions_.find(e.parent_arn); p != executions_.end()) {
+      out["definition"] = p->second.definition;
+    }
     out["mapRunArn"] = e.map_run_arn;
     out["label"] = e.machine_arn.substr(e.machine_arn.rfind('/') + 1);
   }

@@ -260,7 +260,7 @@ void StepFunctionsService::record_child_runs(std::map<std::string, ChildRun>& ru
       c.input = run.input;
       c.start = static_cast<double>(run.start_ms) / 1000.0;
       c.role_arn = parent.role_arn;
-      c.definition = parent.definition;
+      c.parent_arn = parent.arn;
       c.map_run_arn = run.map_run;
       c.items = run.items;
     } else {

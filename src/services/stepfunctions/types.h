@@ -66,8 +66,10 @@ struct Execution {
   int64_t wake_ms = 0;                          // when waiting (0: not)
   std::shared_ptr<const asl::Machine> machine;  // null for a Map Run's child
   // A distributed Map's iteration or batch, run by its parent execution
-  // (runner.h ChildRun): its Map Run, and the items it processes.
-  std::string map_run_arn;
+  // (runner.h ChildRun): its Map Run, its parent execution (whose
+  // definition it runs; not copied into each child), and the items it
+  // processes.
+  std::string map_run_arn, parent_arn;
   int64_t items = 0;
 
   // The stored document (JSON text).

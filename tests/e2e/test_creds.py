@@ -141,10 +141,6 @@ class CredsOffTest(CredsCase):
         self.assertEqual((out["sqs"], out["ddb"]), ("ok", "ok"))
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 NOTIFY_HANDLER = """
 import os
 import boto3
@@ -154,10 +150,21 @@ def handler(event, context):
 """
 
 
+ECHO_HANDLER = """
+import json
+import os
+import boto3
+
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["OUT"], MessageBody=json.dumps(event))
+"""
+
+
 class ResourcePolicyEnforceTest(CredsCase):
-    """Services acting on their own (SNS here) need the target's resource
-    policy under --iam enforce: a queue policy for SNS -> SQS, a Lambda
-    permission (AddPermission) for SNS -> Lambda, with aws:SourceArn."""
+    """Services acting on their own need the target's resource policy under
+    --iam enforce: a queue policy for SNS -> SQS, a Lambda permission
+    (AddPermission) for SNS, EventBridge and S3 -> Lambda, with
+    aws:SourceArn."""
     server_args = ("--iam", "enforce")
 
     def received(self, sqs, url, wait=3):
@@ -210,3 +217,70 @@ class ResourcePolicyEnforceTest(CredsCase):
                                 SourceArn=topic)
         sns.publish(TopicArn=topic, Message="permitted")
         self.assertEqual(self.received(sqs, self.queues["allowed-q"], wait=20), 1)
+
+    def echo_function(self, name):
+        """A function that sends each event it gets to a new queue; its ARN
+        and the queue's URL."""
+        iam = self.server.boto3_client("iam")
+        role = iam.create_role(RoleName=name + "-role",
+                               AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+        iam.put_role_policy(RoleName=name + "-role", PolicyName="data",
+                            PolicyDocument=json.dumps(ROLE_POLICY))
+        url = self.server.boto3_client("sqs").create_queue(QueueName="allowed-" + name)["QueueUrl"]
+        fn = self.lam.create_function(
+            FunctionName=name, Runtime="python3.9", Role=role, Handler="app.handler",
+            Timeout=30, Code={"ZipFile": zip_of({"app.py": ECHO_HANDLER})},
+            Environment={"Variables": {"OUT": url}})["FunctionArn"]
+        return fn, url
+
+    def bodies(self, url, wait):
+        sqs = self.server.boto3_client("sqs")
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=wait,
+                                  MaxNumberOfMessages=10).get("Messages", [])
+        for m in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return [json.loads(m["Body"]) for m in got]
+
+    def test_eventbridge_to_lambda_needs_a_permission(self):
+        fn, url = self.echo_function("ruled")
+        events = self.server.boto3_client("events")
+        rule = events.put_rule(Name="to-ruled",
+                               EventPattern=json.dumps({"source": ["app"]}))["RuleArn"]
+        events.put_targets(Rule="to-ruled", Targets=[{"Id": "f", "Arn": fn}])
+
+        def put(n):
+            events.put_events(Entries=[{"Source": "app", "DetailType": "t",
+                                        "Detail": json.dumps({"n": n})}])
+
+        put(1)
+        self.assertEqual(self.bodies(url, 3), [])
+        self.lam.add_permission(FunctionName="ruled", StatementId="events",
+                                Action="lambda:InvokeFunction", Principal="events.amazonaws.com",
+                                SourceArn=rule)
+        put(2)
+        got = self.bodies(url, 20)
+        self.assertEqual([b["detail"]["n"] for b in got], [2])
+
+    def test_s3_to_lambda_needs_a_permission(self):
+        fn, url = self.echo_function("uploaded")
+        s3 = self.server.boto3_client("s3")
+        s3.create_bucket(Bucket="creds-uploads")
+        # AWS checks the permission when the notification is configured, so
+        # it comes first; removing it stops the deliveries.
+        self.lam.add_permission(FunctionName="uploaded", StatementId="s3",
+                                Action="lambda:InvokeFunction", Principal="s3.amazonaws.com",
+                                SourceArn="arn:aws:s3:::creds-uploads",
+                                SourceAccount=ACCOUNT)
+        s3.put_bucket_notification_configuration(
+            Bucket="creds-uploads", NotificationConfiguration={"LambdaFunctionConfigurations": [
+                {"LambdaFunctionArn": fn, "Events": ["s3:ObjectCreated:*"]}]})
+        s3.put_object(Bucket="creds-uploads", Key="one", Body=b"1")
+        got = self.bodies(url, 20)
+        self.assertEqual([b["Records"][0]["s3"]["object"]["key"] for b in got], ["one"])
+        self.lam.remove_permission(FunctionName="uploaded", StatementId="s3")
+        s3.put_object(Bucket="creds-uploads", Key="two", Body=b"2")
+        self.assertEqual(self.bodies(url, 3), [])
+
+
+if __name__ == "__main__":
+    unittest.main()

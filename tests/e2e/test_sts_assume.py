@@ -2,7 +2,7 @@
 checked against the caller under `--iam enforce` (a user named by the trust
 policy, an account trust that needs the caller's own permission, external
 ids, session tags), DurationSeconds bounds, session policies intersecting
-the role's, GetSessionToken, GetCallerIdentity for assumed roles; and
+the role's, forged or missing session tokens refused, GetSessionToken, GetCallerIdentity for assumed roles; and
 under the default `--iam off` through boto3 and the AWS CLI."""
 
 import datetime
@@ -100,6 +100,29 @@ class AssumeRoleEnforceTest(StsCase):
         code, message, status = self.error(sqs.send_message, QueueUrl=self.other, MessageBody="x")
         self.assertEqual((code, status), ("AccessDenied", 403))
         self.assertIn("User: %s is not authorized to perform: sqs:SendMessage" % session, message)
+
+    def test_forged_or_missing_session_tokens_are_refused(self):
+        creds = self.sts("alice").assume_role(RoleArn=ROLE % "reader",
+                                              RoleSessionName="forger")["Credentials"]
+        token = creds["SessionToken"]
+        forged = dict(creds, SessionToken=token[:-1] + ("A" if token[-1] != "A" else "B"))
+        expected = ("InvalidClientTokenId",
+                    "The security token included in the request is invalid.", 403)
+        self.assertEqual(self.error(self.as_creds("sts", forged).get_caller_identity), expected)
+        missing = self.server.boto3_client("sts", aws_access_key_id=creds["AccessKeyId"],
+                                           aws_secret_access_key=creds["SecretAccessKey"])
+        self.assertEqual(self.error(missing.get_caller_identity), expected)
+        # A JSON protocol names it as its own.
+        code, _, _ = self.error(self.as_creds("dynamodb", forged).list_tables)
+        self.assertEqual(code, "UnrecognizedClientException")
+        # S3 answers with its own code and message.
+        code, message, status = self.error(self.as_creds("s3", forged).list_buckets)
+        self.assertEqual((code, message, status),
+                         ("InvalidToken", "The provided token is malformed or otherwise invalid.",
+                          400))
+        # Nothing was spoiled: the real token still signs.
+        self.assertEqual(self.as_creds("sts", creds).get_caller_identity()["Arn"],
+                         "arn:aws:sts::%s:assumed-role/reader/forger" % ACCOUNT)
 
     def test_the_trust_policy_decides_who_may_assume(self):
         # Trusting the account delegates to the caller's own policies.

@@ -9,7 +9,7 @@ The rules (src/services/README.md, "What a service may include"):
   services/<x>/  includes common/, storage/, iam/, services/service.h and
                  services/operation_calls.h (the core's seams), auth/crypto.h (hashes
                  and HMACs, a leaf on OpenSSL), auth/checksum.h (S3's object
-                 checksums), auth/jwt.h and auth/jwks.h
+                 checksums), auth/jwt.h and auth/jwks.h, auth/sigv4.h (signing)
                  (JSON Web Tokens, OpenID issuers' key sets), its own folder
                  (subfolders such as services/dynamodb/model/ included),
                  the public headers of events/ (EVENTS_PUBLIC), the payload
@@ -49,7 +49,7 @@ HTTP_PAYLOAD = {"http/body.h", "http/file_body.h", "http/event_payload.h"}
 # The outbound clients (each on its own thread and loop) for services that
 # call endpoints their users name: SNS http/https subscriptions, the keys of
 # JWT authorizers' issuers; SNS email subscriptions' SMTP relay.
-HTTP_CLIENT = {"http/client.h", "http/message.h", "http/smtp_client.h"}
+HTTP_CLIENT = {"http/client.h", "http/message.h", "http/smtp_client.h", "http/status.h"}
 # The core's headers every service may use: the service interface and the
 # in-process operation calls (CloudFormation, Step Functions and Scheduler
 # call other services' operations through it).
@@ -68,6 +68,9 @@ SHARED_UTILITIES = {
     # authorizers and STS AssumeRoleWithWebIdentity verify tokens with them.
     "auth/jwt.h",
     "auth/jwks.h",
+    # SigV4 signing: Step Functions' API Gateway task signs its request as a
+    # session of the state machine's role (AuthType IAM_ROLE).
+    "auth/sigv4.h",
     # IAM's events::RoleCheck (header-only, on services/iam/api.h and
     # events/role_action.h): Lambda sends its destinations as the execution
     # role with it.

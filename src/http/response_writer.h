@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "http/message.h"
+#include "http/status.h"
 
 namespace nimbus::http {
 
@@ -34,8 +35,5 @@ bool write_response_head(const Response& response, const ResponseFraming& framin
 // "Sun, 06 Nov 1994 08:49:37 GMT" for now, recomputed at most once a second
 // per thread.
 std::string_view http_date();
-
-// The standard reason phrase, or "Unknown".
-std::string_view reason_phrase(int status);
 
 }  // namespace nimbus::http

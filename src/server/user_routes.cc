@@ -110,18 +110,21 @@ std::optional<UserRequest> UserRoutes::match(const http::Request& request) const
 bool UserRoutes::dispatch(http::Request& request, http::Reply& reply) const {
   auto route = match(request);
   if (!route) return false;
-  const UserHandler& handler = handlers_[static_cast<size_t>(route->api)];
+  route->request = std::move(request);
+  call(std::move(*route), std::move(reply));
+  return true;
+}
+
+void UserRoutes::call(UserRequest request, UserReply reply) const {
+  const UserHandler& handler = handlers_[static_cast<size_t>(request.api)];
   if (!handler) {
     http::Response r;
     r.status = 404;
     r.set_header("Content-Type", "application/json");
     r.body = R"({"message":"No user API of this kind is served by this nimbus"})";
-    reply(std::move(r));
-    return true;
+    return reply(std::move(r));
   }
-  route->request = std::move(request);
-  handler(std::move(*route), std::move(reply));
-  return true;
+  handler(std::move(request), std::move(reply));
 }
 
 }  // namespace nimbus::server

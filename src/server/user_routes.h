@@ -35,6 +35,7 @@ namespace nimbus::server {
 // The types are the services' (services/service.h), which add the handlers.
 using services::UserApi;
 using services::UserHandler;
+using services::UserReply;
 using services::UserRequest;
 
 class UserRoutes final : public services::UserApis {
@@ -43,6 +44,7 @@ class UserRoutes final : public services::UserApis {
 
   // The one handler of a kind of user API; a second add() replaces it.
   void add(UserApi api, UserHandler handler) override;
+  void call(UserRequest request, UserReply reply) const override;
 
   // Which user API `request` addresses, if any (with or without a handler).
   std::optional<UserRequest> match(const http::Request& request) const;

@@ -130,6 +130,11 @@ class UserApis {
   // The one handler of a kind of user API; a second add() replaces it. Only
   // during start-up (a service's start()), before the server listens.
   virtual void add(UserApi api, UserHandler handler) = 0;
+  // Hands `request` to its kind's handler in process, as if it had arrived
+  // at its address (Step Functions' apigateway:invoke calls an API this
+  // way); a kind without a handler is answered 404. Any thread, once the
+  // services have started; never blocks.
+  virtual void call(UserRequest request, UserReply reply) const = 0;
 };
 
 // Everything a service is given at construction. Outlives every service.

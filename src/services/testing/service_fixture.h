@@ -140,6 +140,15 @@ class ServiceFixture : public ::testing::Test {
     void add(UserApi api, UserHandler h) override {
       handlers[static_cast<int>(api)] = std::move(h);
     }
+    void call(UserRequest request, UserReply reply) const override {
+      const UserHandler& h = handlers[static_cast<int>(request.api)];
+      if (!h) {
+        http::Response r;
+        r.status = 404;
+        return reply(std::move(r));
+      }
+      h(std::move(request), std::move(reply));
+    }
     UserHandler handlers[kUserApiKinds];
   };
   RecordedUserApis user_apis;

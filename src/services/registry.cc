@@ -103,6 +103,9 @@ Registry::Registry(Environment& env) {
   // Its HTTP Tasks send their requests through EventBridge's connections
   // (api.h); EventBridge is destroyed after it.
   sfn.use_connections(events.invoker());
+  // Its API Gateway tasks reach the APIs in process (Environment::user_apis),
+  // signed with a role session IAM mints when AuthType is IAM_ROLE.
+  sfn.use_roles(*iam_);
   // Lambda reads code named by S3Bucket/S3Key through S3's ObjectReader
   // (api.h); S3 is destroyed first, after the edge stopped asking.
   lambda.use_code_objects(s3.reader());

@@ -447,6 +447,37 @@ class SfnTaskTest(ServerTestCase):
         # The batches' own events are their (Express) child executions'.
         self.assertNotIn("TaskSucceeded", types)
 
+    def test_s3_sdk_integration_writes_and_reads_an_object(self):
+        s3 = self.server.boto3_client("s3")
+        s3.create_bucket(Bucket="e2e-sfn-sdk")
+        x, d = self.run_machine("e2e-sfn-s3", {
+            "StartAt": "Put",
+            "States": {
+                "Put": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+                        "Parameters": {"Bucket": "e2e-sfn-sdk", "Key": "report.json",
+                                       "Body.$": "$.report", "ContentType": "application/json"},
+                        "ResultPath": "$.put", "Next": "Get"},
+                "Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                        "Parameters": {"Bucket": "e2e-sfn-sdk", "Key": "report.json"},
+                        "ResultSelector": {"body.$": "$.Body", "type.$": "$.ContentType",
+                                           "etag.$": "$.ETag"},
+                        "ResultPath": "$.got", "Next": "Missing"},
+                "Missing": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                            "Parameters": {"Bucket": "e2e-sfn-sdk", "Key": "nope"},
+                            "Catch": [{"ErrorEquals": ["S3.NoSuchKeyException"],
+                                       "ResultPath": "$.missing", "Next": "Done"}],
+                            "End": True},
+                "Done": {"Type": "Succeed"}},
+        }, {"report": {"total": 3}})
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        out = json.loads(d["output"])
+        self.assertEqual(json.loads(out["got"]["body"]), {"total": 3})
+        self.assertEqual(out["got"]["type"], "application/json")
+        self.assertEqual(out["got"]["etag"], out["put"]["ETag"])
+        self.assertEqual(out["missing"]["Error"], "S3.NoSuchKeyException")
+        body = s3.get_object(Bucket="e2e-sfn-sdk", Key="report.json")["Body"].read()
+        self.assertEqual(json.loads(body), {"total": 3})
+
     def test_distributed_map_iterations_are_child_executions(self):
         x, d = self.run_machine("e2e-dmap-children", {
             "StartAt": "Each",

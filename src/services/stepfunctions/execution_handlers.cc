@@ -15,8 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxInput = 256 * 1024;
-
 bool execution_arn_shape(const std::string& a) {
   return a.starts_with("arn:aws:states:") &&
          (a.find(":execution:") != std::string::npos || a.find(":express:") != std::string::npos);
@@ -38,7 +36,7 @@ Result<StartRequest> start_request(const json::object& in) {
   r.name = has(in, "name") ? str(in, "name") : new_request_id();
   if (!valid_name(r.name)) return errors::invalid_name(r.name);
   r.input = has(in, "input") ? str(in, "input") : "{}";
-  if (r.input.size() > kMaxInput) {
+  if (r.input.size() > kMaxPayloadBytes) {
     return errors::invalid_input("Input is larger than the maximum of 262144 bytes");
   }
   json::error_code ec;

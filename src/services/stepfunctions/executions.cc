@@ -490,29 +490,38 @@ void StepFunctionsService::end_execution(const std::string& arn, std::string sta
     }
     std::vector<Execution> children;
     record_child_runs(runs, e, now_s, batch, children);
-    env_.storage->commit(std::move(batch),
-                         [this, turn, e, done, gate, children = std::move(children),
-                          tokens = task_tokens(e.position)](Status st) {
-                           auto in = gate->hold();
-                           if (!in) return done(Error::internal("Step Functions is shutting down"));
-                           if (!st) return done(st);
-                           {
-                             MutexLock lock(mu_);
-                             executions_[e.arn] = e;
-                             for (const auto& c : children) executions_[c.arn] = c;
-                           }
-                           for (const auto& c : children) arm_expiry(c.arn, c.stop);
-                           for (const char* kind : {"wake", "timeout", "task", "heartbeat"}) {
-                             timers_->cancel(kind, e.arn, [](Status) {});
-                           }
-                           for (const auto& token : tokens) {
-                             for (const char* kind : {"task", "heartbeat"})
-                               timers_->cancel(kind, token, [](Status) {});
-                           }
-                           arm_expiry(e.arn, e.stop);
-                           child_ended(e);
-                           done(Status::ok());
-                         });
+    // The executions its `.sync` tasks wait for are stopped after it (the
+    // role a .sync StartExecution needs holds states:StopExecution for
+    // this).
+    std::vector<std::string> sync_children = task_children(e.position);
+    env_.storage->commit(
+        std::move(batch),
+        [this, turn, e, done, gate, children = std::move(children),
+         sync_children = std::move(sync_children), tokens = task_tokens(e.position)](Status st) {
+          auto in = gate->hold();
+          if (!in) return done(Error::internal("Step Functions is shutting down"));
+          if (!st) return done(st);
+          {
+            MutexLock lock(mu_);
+            executions_[e.arn] = e;
+            for (const auto& c : children) executions_[c.arn] = c;
+          }
+          for (const auto& c : children) arm_expiry(c.arn, c.stop);
+          for (const char* kind : {"wake", "timeout", "task", "heartbeat"}) {
+            timers_->cancel(kind, e.arn, [](Status) {});
+          }
+          for (const auto& token : tokens) {
+            for (const char* kind : {"task", "heartbeat"})
+              timers_->cancel(kind, token, [](Status) {});
+          }
+          arm_expiry(e.arn, e.stop);
+          child_ended(e);
+          for (const auto& child : sync_children) {
+            end_execution(child, "ABORTED", "ExecutionAborted", "executionAbortedEventDetails", {},
+                          [](Status) {});
+          }
+          done(Status::ok());
+        });
   });
 }
 

@@ -6,18 +6,17 @@
 // answer is {Headers, ResponseBody, StatusCode, StatusText}; an answer
 // outside 2xx fails the task with States.Http.StatusCode.<code>, a request
 // that gets no answer with States.Http.Socket.
-#include "common/encoding.h"
+#include <algorithm>
+
 #include "common/json_fields.h"
 #include "services/stepfunctions/integrations.h"
+#include "services/stepfunctions/task_http.h"
 
 namespace nimbus::sfn {
 
 namespace json = boost::json;
 
 namespace {
-
-constexpr std::string_view kMethods[] = {"GET",   "POST", "PUT",    "DELETE",
-                                         "PATCH", "HEAD", "OPTIONS"};
 
 TaskOutcome failed(std::string error, std::string cause) {
   return TaskOutcome{false, nullptr, {std::move(error), std::move(cause)}};
@@ -27,54 +26,9 @@ TaskOutcome invalid(const std::string& why) {
   return failed("States.Runtime", "The HTTP Task's Parameters are invalid: " + why);
 }
 
-// A parameter value as the text a header or query string carries.
-std::string text_of(const json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
-}
-
-void add_pair(std::string& out, std::string_view key, std::string_view value) {
-  if (!out.empty()) out += '&';
-  out += percent_encode(key);
-  out += '=';
-  out += percent_encode(value);
-}
-
-// `key`=`value` pairs of an object, arrays as ArrayFormat says (INDICES
-// a[0]=x, REPEAT a=x&a=y, COMMAS a=x,y, BRACKETS a[]=x; NONE and the default
-// as REPEAT), nested objects as key[inner].
-void encode_form(std::string& out, const std::string& key, const json::value& v,
-                 std::string_view format) {
-  if (v.is_object()) {
-    for (const auto& [k, inner] : v.as_object()) {
-      encode_form(out, key.empty() ? std::string(k) : key + "[" + std::string(k) + "]", inner,
-                  format);
-    }
-    return;
-  }
-  if (!v.is_array()) return add_pair(out, key, text_of(v));
-  const auto& a = v.as_array();
-  if (format == "COMMAS") {
-    std::string joined;
-    for (size_t i = 0; i < a.size(); ++i) joined += (i ? "," : "") + text_of(a[i]);
-    return add_pair(out, key, joined);
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    std::string name = format == "INDICES"    ? key + "[" + std::to_string(i) + "]"
-                       : format == "BRACKETS" ? key + "[]"
-                                              : key;
-    encode_form(out, name, a[i], format);
-  }
-}
-
 bool has_header(const http::Headers& headers, std::string_view name) {
-  for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(a) == std::tolower(b);
-        })) {
-      return true;
-    }
-  }
-  return false;
+  return std::any_of(headers.begin(), headers.end(),
+                     [name](const auto& h) { return http::iequals(h.first, name); });
 }
 
 // The request the Parameters ask for, or why they cannot be sent.
@@ -86,7 +40,7 @@ std::variant<http::ClientRequest, TaskOutcome> request_of(const json::object& p,
     return invalid("ApiEndpoint must be an http or https URL");
   }
   r.method = str(p, "Method");
-  if (std::find(std::begin(kMethods), std::end(kMethods), r.method) == std::end(kMethods)) {
+  if (!task_method(r.method)) {
     return invalid("Method must be one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS");
   }
   const auto* auth = p.if_contains("Authentication");
@@ -128,24 +82,6 @@ std::variant<http::ClientRequest, TaskOutcome> request_of(const json::object& p,
   return r;
 }
 
-// The task's result: Headers (each a list of values), ResponseBody (parsed
-// when it is JSON), StatusCode, StatusText.
-json::object result_of(const http::ClientResponse& r) {
-  json::object headers;
-  for (const auto& [k, v] : r.headers) {
-    auto& values = headers[k];
-    if (!values.is_array()) values = json::array();
-    values.as_array().emplace_back(v);
-  }
-  json::error_code ec;
-  json::value body = json::parse(r.body, ec);
-  if (ec) body = json::value(r.body);
-  return json::object{{"Headers", std::move(headers)},
-                      {"ResponseBody", std::move(body)},
-                      {"StatusCode", r.status},
-                      {"StatusText", r.reason}};
-}
-
 }  // namespace
 
 void Integrations::call_http(TaskRequest task, std::function<void(TaskOutcome)> done) const {
@@ -166,7 +102,7 @@ void Integrations::call_http(TaskRequest task, std::function<void(TaskOutcome)> 
           }
           return done(failed("States.Http.Socket", e.message));
         }
-        json::object out = result_of(*r);
+        json::object out = http_result(r->status, r->reason, r->headers, r->body);
         if (r->status < 200 || r->status > 299) {
           return done(
               failed("States.Http.StatusCode." + std::to_string(r->status), json::serialize(out)));

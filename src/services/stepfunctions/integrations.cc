@@ -8,6 +8,8 @@
 
 #include "common/json_fields.h"
 #include "common/request_id.h"
+#include "http/body.h"
+#include "services/stepfunctions/types.h"
 
 namespace nimbus::sfn {
 
@@ -123,19 +125,6 @@ asl::Failure service_failure(std::string_view prefix, std::string_view service, 
                                           ", Request ID: " + request_id + ")"};
 }
 
-// The region and account of an execution ARN (arn:aws:states:R:A:...).
-std::pair<std::string, std::string> region_account(const std::string& arn) {
-  std::array<std::string, 6> parts;
-  size_t at = 0;
-  for (size_t i = 0; i < 5; ++i) {
-    auto colon = arn.find(':', at);
-    if (colon == std::string::npos) return {};
-    parts[i] = arn.substr(at, colon - at);
-    at = colon + 1;
-  }
-  return {parts[3], parts[4]};
-}
-
 json::value parse_or_string(const std::string& text) {
   json::error_code ec;
   json::value v = json::parse(text, ec);
@@ -171,6 +160,18 @@ bool callable(const TaskTarget& t) {
 
 }  // namespace
 
+std::pair<std::string, std::string> region_account(const std::string& arn) {
+  std::array<std::string, 6> parts;
+  size_t at = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    auto colon = arn.find(':', at);
+    if (colon == std::string::npos) return {};
+    parts[i] = arn.substr(at, colon - at);
+    at = colon + 1;
+  }
+  return {parts[3], parts[4]};
+}
+
 bool runs_child(const TaskTarget& t) {
   return t.kind == TaskTarget::kOptimized && t.service == "states" &&
          t.action == "startExecution" && (t.pattern == ".sync" || t.pattern == ".sync:2");
@@ -202,6 +203,8 @@ TaskTarget task_target(const std::string& resource) {
     t.kind = TaskTarget::kSdk;
   } else if (t.service == "http" && t.action == "invoke") {
     t.kind = TaskTarget::kHttp;
+  } else if (t.service == "apigateway" && t.action == "invoke") {
+    t.kind = TaskTarget::kApiGateway;
   } else if (t.service == "lambda" && t.action == "invoke") {
     t.kind = TaskTarget::kLambdaInvoke;
   } else if (optimized(t.service, t.action) != nullptr) {
@@ -243,6 +246,10 @@ void Integrations::call(TaskRequest task, Done done) const {
       break;
     case TaskTarget::kHttp:
       if (t.pattern.empty()) return call_http(std::move(task), std::move(done));
+      break;
+    case TaskTarget::kApiGateway:
+      if (t.pattern.empty() || t.pattern == ".waitForTaskToken")
+        return call_api(std::move(task), std::move(done));
       break;
     case TaskTarget::kUnknown:
       break;
@@ -316,7 +323,7 @@ void Integrations::call_service(const TaskTarget& t, TaskRequest task, Done done
   bool sdk = t.kind == TaskTarget::kSdk;
   if (sdk) {
     const SdkService* s = sdk_service(t.service);
-    if (s == nullptr || s->model == "s3") {
+    if (s == nullptr) {
       return done(failed("States.Runtime", "nimbus cannot call the resource '" + task.resource +
                                                "': no SDK integration for " + t.service));
     }
@@ -338,18 +345,22 @@ void Integrations::call_service(const TaskTarget& t, TaskRequest task, Done done
   json::object input;
   if (const auto* p = task.parameters.if_object()) input = *p;
   if (!sdk) serialize_json_fields(model, input);
+  if (auto* body = input.if_contains("Body"); model == "s3" && body && !body->is_string()) {
+    *body = json::serialize(*body);  // S3 PutObject: JSON is sent as its text
+  }
   if (camel_model(model)) input = recase(input, false).as_object();
   services::CallContext ctx;
   ctx.request_id = new_request_id();
   std::tie(ctx.region, ctx.account_id) = region_account(task.execution_arn);
   std::string request_id = ctx.request_id;
   bool camel = camel_model(model);
+  std::shared_ptr<services::Payload> payload = ctx.payload;  // GetObject's Body arrives here
   if (auto refused = refused_as_role(task, model, operation, input)) {
     return done(
         TaskOutcome{false, nullptr, service_failure(prefix, service, *refused, request_id)});
   }
   calls_->call(model, operation, std::move(ctx), std::move(input),
-               [sdk, camel, prefix, service, request_id, model, operation,
+               [sdk, camel, prefix, service, request_id, model, operation, payload,
                 done = std::move(done)](services::Output out) {
                  if (!out) {
                    if (out.error().code == "InvalidAction") {
@@ -371,7 +382,25 @@ void Integrations::call_service(const TaskTarget& t, TaskRequest task, Done done
                    o["SdkHttpMetadata"] = json::object{{"HttpStatusCode", 200}};
                    o["SdkResponseMetadata"] = json::object{{"RequestId", request_id}};
                  }
-                 done(TaskOutcome{true, std::move(result), {}});
+                 if (payload->response == nullptr || !result.is_object()) {
+                   return done(TaskOutcome{true, std::move(result), {}});
+                 }
+                 // S3 GetObject: the object's bytes are the result's Body, as
+                 // text; past a state's 256 KiB they could not be its output.
+                 http::read_all(
+                     std::move(payload->response), kMaxPayloadBytes + 1,
+                     [result = std::move(result), done](Result<std::string> body) mutable {
+                       if (!body && body.error().http_status == 413) {
+                         return done(failed("States.DataLimitExceeded",
+                                            "The object is larger than the 262144 "
+                                            "bytes a state's output may hold"));
+                       }
+                       if (!body) {
+                         return done(failed("States.Runtime", body.error().message));
+                       }
+                       result.as_object()["Body"] = std::move(*body);
+                       done(TaskOutcome{true, std::move(result), {}});
+                     });
                });
 }
 

@@ -12,14 +12,18 @@
 
 #include <boost/json.hpp>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "services/events/api.h"
+#include "services/iam/api.h"
 #include "services/lambda/api.h"
 #include "services/operation_calls.h"
 #include "services/s3/api.h"
+#include "services/service.h"
 #include "services/stepfunctions/asl/step.h"
 
 namespace nimbus::sfn {
@@ -27,7 +31,15 @@ namespace nimbus::sfn {
 // A Resource taken apart. `pattern` is "", ".sync", ".sync:2" or
 // ".waitForTaskToken".
 struct TaskTarget {
-  enum Kind { kUnknown, kLambdaFunction, kLambdaInvoke, kOptimized, kSdk, kHttp } kind = kUnknown;
+  enum Kind {
+    kUnknown,
+    kLambdaFunction,
+    kLambdaInvoke,
+    kOptimized,
+    kSdk,
+    kHttp,
+    kApiGateway
+  } kind = kUnknown;
   std::string service;  // "sqs", "dynamodb", ... (kOptimized, kSdk)
   std::string action;   // "sendMessage", "putItem", ...
   std::string pattern;
@@ -71,6 +83,17 @@ class Integrations {
     connections_ = connections;
   }
 
+  // An API Gateway task (arn:aws:states:::apigateway:invoke) hands its
+  // request to the API in process, as its invoke URL would receive it
+  // (without `apis` those tasks fail); AuthType IAM_ROLE signs it, at the
+  // clock's time, with a session of the state machine's role that IAM
+  // mints (use_roles; without it IAM_ROLE fails).
+  void use_apis(const services::UserApis* apis, const Clock& clock) {
+    apis_ = apis;
+    clock_ = &clock;
+  }
+  void use_roles(services::iam::Directory* iam) { iam_ = iam; }
+
   void call(TaskRequest task, std::function<void(TaskOutcome)> done) const;
 
  private:
@@ -89,6 +112,14 @@ class Integrations {
   // http_task.cc
   void call_http(TaskRequest task, std::function<void(TaskOutcome)> done) const;
 
+  // apigateway_task.cc
+  void call_api(TaskRequest task, std::function<void(TaskOutcome)> done) const;
+  // Calls `then` with the credentials of a session of `role_arn` for
+  // states.amazonaws.com (one kept per role while it has half an hour
+  // left: minting is a durable write), or IAM's error.
+  void role_session(const std::string& role_arn,
+                    std::function<void(Result<services::iam::TemporaryCredentials>)> then) const;
+
   // item_io.cc
   void read_items(TaskRequest task, std::function<void(TaskOutcome)> done) const;
   void list_items(TaskRequest task, std::function<void(TaskOutcome)> done) const;
@@ -99,7 +130,16 @@ class Integrations {
   services::s3::ObjectReader* reader_ = nullptr;
   services::s3::ObjectWriter* writer_ = nullptr;
   services::eventbridge::Connections* connections_ = nullptr;
+  const services::UserApis* apis_ = nullptr;
+  services::iam::Directory* iam_ = nullptr;
+  const Clock* clock_ = nullptr;
+  mutable std::mutex sessions_mu_;
+  mutable std::map<std::string, services::iam::TemporaryCredentials> sessions_;  // by role ARN
 };
+
+// The region and account of an execution ARN (arn:aws:states:R:A:...);
+// empty strings when it is not one.
+std::pair<std::string, std::string> region_account(const std::string& arn);
 
 // A Lambda function error document (`payload`) as the task's error: its
 // errorType, or Lambda.Unknown when it has none (a crash, out of memory).

@@ -133,18 +133,6 @@ std::variant<json::array, std::string> parse_items(const std::string& body,
   return items;
 }
 
-std::pair<std::string, std::string> region_account_of(const std::string& arn) {
-  std::vector<std::string> parts;
-  size_t at = 0;
-  for (int i = 0; i < 5; ++i) {
-    size_t colon = arn.find(':', at);
-    if (colon == std::string::npos) return {};
-    parts.push_back(arn.substr(at, colon - at));
-    at = colon + 1;
-  }
-  return {parts[3], parts[4]};
-}
-
 }  // namespace
 
 void Integrations::read_items(TaskRequest task, std::function<void(TaskOutcome)> done) const {
@@ -229,7 +217,7 @@ void Integrations::list_items(TaskRequest task, std::function<void(TaskOutcome)>
       l->max = m->to_number<int64_t>();
     }
   }
-  std::tie(l->ctx.region, l->ctx.account_id) = region_account_of(task.execution_arn);
+  std::tie(l->ctx.region, l->ctx.account_id) = region_account(task.execution_arn);
   l->done = std::move(done);
   l->page(l);
 }

@@ -91,6 +91,7 @@ StepFunctionsService::StepFunctionsService(Environment& env, services::lambda::F
       versions_db_(env.storage->records("sfn.versions")),
       aliases_db_(env.storage->records("sfn.aliases")),
       executor_([&env](std::function<void()> task) { env.workers.post(std::move(task)); }) {
+  integrations_.use_apis(env.user_apis, env.clock);
   serve(*this, kOperations);
 }
 

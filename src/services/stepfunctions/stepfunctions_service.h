@@ -60,6 +60,10 @@ class StepFunctionsService final : public services::Service {
   void use_connections(services::eventbridge::Connections& connections) {
     integrations_.use_connections(&connections);
   }
+  // API Gateway tasks with AuthType IAM_ROLE sign as a session of the
+  // state machine's role, minted here (the others need no IAM; they reach
+  // the API through Environment::user_apis).
+  void use_roles(services::iam::Directory& iam) { integrations_.use_roles(&iam); }
 
  private:
   static const Operation<StepFunctionsService> kOperations[];

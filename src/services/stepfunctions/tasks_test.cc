@@ -371,6 +371,93 @@ TEST_F(SfnTaskTest, StartExecutionSyncWaitsForTheChildAcrossARestart) {
   EXPECT_EQ(s(json::parse(s(d["cause"])).at("Error")), "TooBig");
 }
 
+TEST_F(SfnTaskTest, ApiGatewayTasksHandTheirRequestToTheApiInProcess) {
+  std::vector<services::UserRequest> seen;
+  std::mutex mu;
+  user_apis.handlers[static_cast<int>(services::UserApi::kExecuteApi)] =
+      [&](services::UserRequest r, services::UserReply reply) {
+        http::Response out;
+        out.status = r.path.ends_with("/denied") ? 403 : 200;
+        out.set_header("Content-Type", "application/json");
+        out.set_header("X-Seen", "yes");
+        out.body = out.status == 200 ? R"({"ok":true})" : R"({"message":"Forbidden"})";
+        {
+          std::lock_guard lock(mu);
+          seen.push_back(std::move(r));
+        }
+        reply(std::move(out));
+      };
+  // clang-format off
+  std::string m = create("gateway", R"j({"StartAt":"Call","States":{
+    "Call":{"Type":"Task","Resource":"arn:aws:states:::apigateway:invoke",
+            "Parameters":{"ApiEndpoint.$":"$.endpoint","Method":"POST","Stage":"prod",
+                          "Path.$":"$.path","QueryParameters":{"q":["a b","c"]},
+                          "Headers":{"X-Tenant":["north"]},
+                          "RequestBody":{"id":1,"gone":null,"list":[null]}},
+            "Catch":[{"ErrorEquals":["ApiGateway.403"],"Next":"Denied"}],"End":true},
+    "Denied":{"Type":"Pass","End":true}}})j");
+  // clang-format on
+  std::string x =
+      start(m, R"({"endpoint":"abc123.execute-api.eu-west-1.amazonaws.com","path":"/items/7"})");
+  ASSERT_TRUE(eventually([&] { return status(x) != "RUNNING"; }));
+  ASSERT_EQ(status(x), "SUCCEEDED");
+  EXPECT_EQ(output(x), json::parse(R"({"Headers":{"Content-Type":["application/json"],
+      "X-Seen":["yes"]},"ResponseBody":{"ok":true},"StatusCode":200,"StatusText":"OK"})"));
+  auto calls_seen = [&] {
+    std::lock_guard lock(mu);
+    return seen;
+  };
+  ASSERT_EQ(calls_seen().size(), 1u);
+  const auto r = calls_seen()[0];
+  EXPECT_EQ(r.id, "abc123");
+  EXPECT_EQ(r.region, "eu-west-1");
+  EXPECT_EQ(r.path, "/prod/items/7");
+  EXPECT_EQ(r.request.method, "POST");
+  EXPECT_EQ(r.request.target, "/prod/items/7?q=a%20b&q=c");
+  EXPECT_EQ(r.request.header("x-tenant"), "north");
+  EXPECT_EQ(r.request.header("host"), "abc123.execute-api.eu-west-1.amazonaws.com");
+  EXPECT_EQ(r.request.header("content-type"), "application/json");
+  EXPECT_EQ(json::parse(r.request.body), json::parse(R"({"id":1,"list":[null]})"));
+
+  // Outside 2xx: ApiGateway.<status>, the body its cause; the region
+  // defaults to the execution's.
+  std::string y = start(m, R"({"endpoint":"abc123.execute-api.localhost","path":"denied"})");
+  ASSERT_TRUE(eventually([&] { return status(y) != "RUNNING"; }));
+  EXPECT_EQ(status(y), "SUCCEEDED");
+  EXPECT_EQ(output(y).at("Error"), "ApiGateway.403");
+  EXPECT_EQ(output(y).at("Cause"), R"({"message":"Forbidden"})");
+  EXPECT_EQ(calls_seen().back().region, "us-east-1");
+  EXPECT_EQ(calls_seen().back().path, "/prod/denied");
+
+  // Not an API's host: refused before any call.
+  std::string z = start(m, R"({"endpoint":"example.com","path":"x"})");
+  ASSERT_TRUE(eventually([&] { return status(z) != "RUNNING"; }));
+  EXPECT_EQ(s(described(z)["error"]), "States.Runtime");
+  EXPECT_EQ(calls_seen().size(), 2u);
+}
+
+TEST_F(SfnTaskTest, StoppingAParentStopsTheChildItWaitsFor) {
+  // clang-format off
+  std::string child = create("sleeper", R"j({"StartAt":"Nap","States":{
+    "Nap":{"Type":"Wait","Seconds":1000,"End":true}}})j");
+  std::string parent = create("waiter", R"j({"StartAt":"Run","States":{
+    "Run":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
+           "Parameters":{"StateMachineArn":")j" + child + R"j("},"End":true}}})j");
+  // clang-format on
+  calls.forward = svc;
+  std::string x = start(parent, "{}");
+  ASSERT_TRUE(eventually([&] { return history_types(x).back() == "TaskSubmitted"; }));
+  auto runs = call("ListExecutions", {{"stateMachineArn", child}})["executions"].as_array();
+  ASSERT_EQ(runs.size(), 1u);
+  std::string c = s(runs[0].at("executionArn"));
+  EXPECT_EQ(status(c), "RUNNING");
+  call("StopExecution", {{"executionArn", x}});
+  EXPECT_EQ(status(x), "ABORTED");
+  ASSERT_TRUE(eventually([&] { return status(c) == "ABORTED"; }));
+  EXPECT_EQ(history_types(c).back(), "ExecutionAborted");
+  EXPECT_EQ(history_types(x).back(), "ExecutionAborted");  // the child's end changes nothing
+}
+
 TEST_F(SfnTest, ActivityTasksGoToPollingWorkersAndSurviveARestart) {
   std::string a = s(call("CreateActivity", {{"name", "review"}})["activityArn"]);
   EXPECT_EQ(a, "arn:aws:states:us-east-1:000000000000:activity:review");

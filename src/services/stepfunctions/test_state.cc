@@ -15,8 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxInput = 256 * 1024;
-
 // What one run of the state produced, answered as TestStateOutput.
 struct TestRun {
   std::shared_ptr<const asl::Machine> machine;  // owns `state`
@@ -30,7 +28,7 @@ struct TestRun {
 Result<json::value> json_member(const json::object& in, std::string_view key, json::value dflt) {
   if (!has(in, key)) return dflt;
   const std::string text = str(in, key);
-  if (text.size() > kMaxInput) {
+  if (text.size() > kMaxPayloadBytes) {
     return errors::invalid_input("Input is larger than the maximum of 262144 bytes");
   }
   json::error_code ec;

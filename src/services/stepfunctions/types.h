@@ -14,6 +14,10 @@
 
 namespace nimbus::sfn {
 
+// The most an execution's input, a state's input or output and a task's
+// answer may hold (262,144 bytes), as on AWS.
+inline constexpr size_t kMaxPayloadBytes = 256 * 1024;
+
 // A state machine, or one of its published versions (an immutable copy of
 // a revision: `arn` is the machine's ARN and ":N", `version_of` the
 // machine's ARN).

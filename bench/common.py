@@ -23,9 +23,29 @@ from harness import Server  # noqa: E402
 def native_function():
     """bench/esm_bench_function built beside NIMBUS_BIN's nimbus (a native
     `provided` function logging when it starts), or None when not built."""
-    path = os.path.join(os.path.dirname(os.environ.get("NIMBUS_BIN", "build/nimbus")),
-                        "bench", "esm_bench_function")
+    path = bench_binary("esm_bench_function")
     return path if os.path.exists(path) else None
+
+
+def bench_binary(name):
+    """bench/<name> built beside NIMBUS_BIN's nimbus (build/bench/<name>)."""
+    return os.path.join(os.path.dirname(os.environ.get("NIMBUS_BIN",
+                                                       os.path.join(ROOT, "build", "nimbus"))),
+                        "bench", name)
+
+
+def fanout_probe(endpoint, queue_url, samples, topic_arn=None, events_source=None, pad=256):
+    """Publish -> visible latency from bench/fanout_probe (C++, one long poll
+    per sample): {"visible": {p50_ms, p99_ms, min_ms, max_ms}, "publish_call":
+    ..., "empty_receive": ..., "samples", "missed"}. The queue must be empty."""
+    import json
+    cmd = [bench_binary("fanout_probe"), "--endpoint", endpoint, "--queue-url", queue_url,
+           "--samples", str(samples), "--pad", str(pad)]
+    cmd += ["--topic-arn", topic_arn] if topic_arn else ["--events-source", events_source]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60 + samples * 31)
+    if proc.returncode not in (0, 1) or not proc.stdout.strip():
+        raise RuntimeError("fanout_probe failed (%d): %s" % (proc.returncode, proc.stderr))
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def bootstrap_zip(path):

@@ -1,13 +1,16 @@
 """EventBridge PutEvents -> a rule -> an SQS target, nimbus against
 moto_server, side by side in one run, ratios printed.
 
-Per server: one rule on the default bus matching `source: ["bench"]` with one
-SQS queue as its target;
+Per server: a rule on the default bus matching its own source
+(`bench-wrk`, `bench-lat`) with one SQS queue as its target;
   - wrk: `connections` keep-alive connections replay one signed PutEvents of
     one entry for `seconds`; events/s is what the servers accepted, and
     deliveries/s counts from the start until the queue holds every event;
-  - latency: `samples` sequential PutEvents, each timed until a long poll on
-    the queue returns it: put -> visible p50/p99.
+  - latency: bench/fanout_probe (C++), `samples` sequential PutEvents on a
+    second rule and queue, each timed from sending the PutEvents until a
+    long poll already waiting on the queue returns the event: put -> visible
+    p50/p99. The probe's own cost is microseconds; it also prints an empty
+    ReceiveMessage round trip, the floor of the figure.
 nimbus runs with --durability sync (PutEvents answers once its events are on
 disk).
 
@@ -23,8 +26,13 @@ import shutil
 import sys
 import time
 
-from common import (against_moto, client, load_line, percentile, ratio, run_wrk, signed_request,
+from common import (against_moto, client, fanout_probe, load_line, ratio, run_wrk, signed_request,
                     wait_for_count, wrk_script)
+
+
+def source(tag):
+    """Each phase's events match only its own rule."""
+    return "bench-" + tag
 
 
 def setup(endpoint, tag):
@@ -32,7 +40,7 @@ def setup(endpoint, tag):
     url = sqs.create_queue(QueueName="bench-%s" % tag)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
-    events.put_rule(Name="bench-%s" % tag, EventPattern=json.dumps({"source": ["bench"]}))
+    events.put_rule(Name="bench-%s" % tag, EventPattern=json.dumps({"source": [source(tag)]}))
     events.put_targets(Rule="bench-%s" % tag, Targets=[{"Id": "q", "Arn": arn}])
     return url
 
@@ -44,7 +52,7 @@ def queued(sqs, url):
 
 def wrk_phase(endpoint, args):
     url = setup(endpoint, "wrk")
-    body = json.dumps({"Entries": [{"Source": "bench", "DetailType": "tick",
+    body = json.dumps({"Entries": [{"Source": source("wrk"), "DetailType": "tick",
                                     "Detail": json.dumps({"n": 1, "pad": "x" * 200})}]})
     script = wrk_script(*signed_request(
         endpoint, "events", body,
@@ -62,21 +70,9 @@ def wrk_phase(endpoint, args):
 
 def latency(endpoint, args):
     url = setup(endpoint, "lat")
-    events, sqs = client("events", endpoint), client("sqs", endpoint)
-    samples = []
-    for i in range(args.samples):
-        t0 = time.time()
-        events.put_events(Entries=[{"Source": "bench", "DetailType": "tick",
-                                    "Detail": json.dumps({"n": i})}])
-        found = False
-        while not found and time.time() - t0 < 30:
-            got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
-            for m in got:
-                found = found or json.loads(m["Body"]).get("detail", {}).get("n") == i
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        if found:
-            samples.append((time.time() - t0) * 1000)
-    return {"visible_p50_ms": percentile(samples, 50), "visible_p99_ms": percentile(samples, 99)}
+    p = fanout_probe(endpoint, url, args.samples, events_source=source("lat"))
+    return {"visible_p50_ms": p["visible"]["p50_ms"], "visible_p99_ms": p["visible"]["p99_ms"],
+            "probe": p}
 
 
 def measure(name, server, args):
@@ -84,10 +80,12 @@ def measure(name, server, args):
     r = latency(endpoint, args)
     r.update(wrk_phase(endpoint, args))
     print("%-7s events/s %8.1f (p50 %6.2f ms, p99 %6.2f ms)  deliveries/s %8.1f  "
-          "put->visible p50 %7.2f ms  p99 %7.2f ms  (%d of %d delivered, %d errors)"
+          "put->visible p50 %7.2f ms  p99 %7.2f ms  (%d of %d delivered, %d errors; "
+          "probe: %d samples, %d missed, empty receive p50 %.2f ms)"
           % (name, r["events_s"], r["p50_ms"], r["p99_ms"], r["deliveries_s"],
              r["visible_p50_ms"], r["visible_p99_ms"], r["delivered"], r["accepted"],
-             r["errors"]), flush=True)
+             r["errors"], r["probe"]["samples"], r["probe"]["missed"],
+             r["probe"]["empty_receive"]["p50_ms"]), flush=True)
     return r
 
 
@@ -104,7 +102,8 @@ def main():
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk)")
         return 1
-    print("events PutEvents -> rule -> SQS, wrk %d connections x %ds, %d latency samples, %s"
+    print("events PutEvents -> rule -> SQS, wrk %d connections x %ds, %d latency samples "
+          "(fanout_probe), %s"
           % (args.connections, args.seconds, args.samples, load_line()), flush=True)
     results = against_moto(lambda name, server: measure(name, server, args),
                            ("--durability", "sync"), not args.no_moto)

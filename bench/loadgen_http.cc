@@ -199,19 +199,33 @@ std::string Connection::read_to_close() {
   return out;
 }
 
-Signer::Signer(const Endpoint& endpoint, std::string service, std::string target_prefix)
+Signer::Signer(const Endpoint& endpoint, std::string service, std::string target_prefix,
+               std::string content_type)
     : host_header_(endpoint.host + ":" + endpoint.port),
       service_(std::move(service)),
       target_prefix_(std::move(target_prefix)),
+      content_type_(std::move(content_type)),
       creds_{"test", "test", "000000000000", ""} {}
 
 std::string Signer::request(std::string_view operation, std::string body) const {
+  return sign({{"host", host_header_},
+               {"content-type", content_type_},
+               {"x-amz-target", target_prefix_ + "." + std::string(operation)}},
+              std::move(body));
+}
+
+std::string Signer::form(std::string body) const {
+  return sign({{"host", host_header_},
+               {"content-type", "application/x-www-form-urlencoded; charset=utf-8"}},
+              std::move(body));
+}
+
+std::string Signer::sign(std::vector<std::pair<std::string, std::string>> headers,
+                         std::string body) const {
   http::Request req;
   req.method = "POST";
   req.target = "/";
-  req.headers = {{"host", host_header_},
-                 {"content-type", "application/x-amz-json-1.0"},
-                 {"x-amz-target", target_prefix_ + "." + std::string(operation)}};
+  req.headers = std::move(headers);
   req.body = std::move(body);
   auth::sign(req, creds_, "us-east-1", service_, std::chrono::system_clock::now());
   std::string wire;

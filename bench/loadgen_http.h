@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "auth/sigv4.h"
@@ -59,15 +60,21 @@ class Connection {
   size_t pos_ = 0;
 };
 
-// The wire form of a signed awsJson 1.0 POST to `/`: X-Amz-Target is
-// `target_prefix.operation`, signed for `service` in us-east-1 with test/test.
+// The wire form of a signed awsJson POST to `/` (`content_type` says which
+// version): X-Amz-Target is `target_prefix.operation`, signed for `service`
+// in us-east-1 with test/test. form() signs an awsQuery POST instead (a
+// form-encoded body, no X-Amz-Target).
 class Signer {
  public:
-  Signer(const Endpoint& endpoint, std::string service, std::string target_prefix);
+  Signer(const Endpoint& endpoint, std::string service, std::string target_prefix,
+         std::string content_type = "application/x-amz-json-1.0");
   std::string request(std::string_view operation, std::string body) const;
+  std::string form(std::string body) const;
 
  private:
-  std::string host_header_, service_, target_prefix_;
+  std::string sign(std::vector<std::pair<std::string, std::string>> headers,
+                   std::string body) const;
+  std::string host_header_, service_, target_prefix_, content_type_;
   auth::Credentials creds_;
 };
 

@@ -93,6 +93,38 @@ def newest_dump(out_dir, before):
     return max(dumps, key=os.path.getmtime) if dumps else None
 
 
+def counted(server, out_dir, label, run):
+    """Runs run() with the server's instruction counting on (zeroed first);
+    returns (instructions, seconds run() took, the dump's path)."""
+    before = set(os.path.join(out_dir, p) for p in os.listdir(out_dir))
+    server.control("--zero")
+    server.control("--instr=on")
+    t = time.time()
+    run()
+    elapsed = time.time() - t
+    server.control("--instr=off")
+    server.control("--dump=" + label)
+    dump = None
+    for _ in range(100):
+        dump = newest_dump(out_dir, before)
+        if dump:
+            break
+        time.sleep(0.1)
+    return dump_total(dump), elapsed, dump
+
+
+def print_top(dump, top, per):
+    """The `top` functions of `dump` with the most inclusive instructions,
+    each divided by `per` (callgrind_annotate)."""
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", dump],
+                         capture_output=True, text=True).stdout
+    rows = [l for l in ann.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
+    for line in rows[:top]:
+        count = int(line.split()[0].replace(",", ""))
+        name = line.split(")", 1)[1].strip()
+        print("      %11.0f  %s" % (count / per, name[:150]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=2000)
@@ -131,33 +163,13 @@ def main():
                     for i in range(args.warmup)]
             reqs = [request(server.endpoint, op, make_body(i)) for i in range(n)]
             send_all(server.endpoint, warm)
-            before = set(os.path.join(out_dir, p) for p in os.listdir(out_dir))
-            server.control("--zero")
-            server.control("--instr=on")
-            t = time.time()
-            send_all(server.endpoint, reqs)
-            elapsed = time.time() - t
-            server.control("--instr=off")
-            server.control("--dump=" + op)
-            dump = None
-            for _ in range(100):
-                dump = newest_dump(out_dir, before)
-                if dump:
-                    break
-                time.sleep(0.1)
-            total = dump_total(dump)
+            total, elapsed, dump = counted(server, out_dir, op,
+                                           lambda: send_all(server.endpoint, reqs))
             results[op] = total / n
             print("  %-8s %10.0f instructions/request  (%d requests, %.1f s under valgrind) %s"
                   % (op, total / n, n, elapsed, os.path.basename(dump)), flush=True)
             if args.top:
-                ann = subprocess.run(["callgrind_annotate", "--inclusive=yes",
-                                      "--threshold=100", dump],
-                                     capture_output=True, text=True).stdout
-                rows = [l for l in ann.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
-                for line in rows[:args.top]:
-                    count = int(line.split()[0].replace(",", ""))
-                    name = line.split(")", 1)[1].strip()
-                    print("      %9.0f  %s" % (count / n, name[:150]))
+                print_top(dump, args.top, n)
     finally:
         server.stop()
         if not args.keep:

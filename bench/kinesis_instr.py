@@ -15,15 +15,13 @@ import base64
 import json
 import os
 import random
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 from common import client, machine
-from dynamodb_instr import Traced, dump_total, newest_dump, send_all
+from dynamodb_instr import Traced, counted, print_top, send_all
 from kinesis_bench import RECORD_BYTES, RECORDS_PER_CALL, STREAM, create_stream, request
 
 BODIES = 8
@@ -65,33 +63,15 @@ def main():
         bodies = [request(server.endpoint, "PutRecords", fixed_body(rng, n))
                   for n in range(BODIES)]
         send_all(server.endpoint, [bodies[i % BODIES] for i in range(args.warmup)])
-        before = set(os.path.join(out_dir, p) for p in os.listdir(out_dir))
-        server.control("--zero")
-        server.control("--instr=on")
-        t = time.time()
-        send_all(server.endpoint, [bodies[i % BODIES] for i in range(args.calls)])
-        elapsed = time.time() - t
-        server.control("--instr=off")
-        server.control("--dump=PutRecords")
-        dump = None
-        for _ in range(100):
-            dump = newest_dump(out_dir, before)
-            if dump:
-                break
-            time.sleep(0.1)
-        total = dump_total(dump)
+        total, elapsed, dump = counted(
+            server, out_dir, "PutRecords",
+            lambda: send_all(server.endpoint, [bodies[i % BODIES] for i in range(args.calls)]))
         per_call = total / args.calls
         print("  PutRecords %12.0f instructions/call, %8.0f per record  (%d calls, %.1f s "
               "under valgrind) %s" % (per_call, per_call / RECORDS_PER_CALL, args.calls, elapsed,
                                       os.path.basename(dump)), flush=True)
         if args.top:
-            ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100",
-                                  dump], capture_output=True, text=True).stdout
-            rows = [l for l in ann.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
-            for line in rows[:args.top]:
-                count = int(line.split()[0].replace(",", ""))
-                name = line.split(")", 1)[1].strip()
-                print("      %11.0f  %s" % (count / args.calls, name[:150]))
+            print_top(dump, args.top, args.calls)
     finally:
         server.stop()
         if not args.keep:

@@ -179,8 +179,20 @@ void Deliveries::queue(const Subscription& s, const std::string& key, events::De
                        std::function<void(Status)> done, const char* type) {
   Pending p{s.arn, s.endpoint, std::move(d), env_.clock.now_millis(), 0, false, type};
   auto slash = s.arn.rfind(':');
-  timers_->schedule(kKind, key + "/" + s.arn.substr(slash + 1), env_.scheduler.clock().now(),
-                    p.encode(), std::move(done));
+  std::string id = key + "/" + s.arn.substr(slash + 1);
+  // A Notification to a standard queue is sent at once: the queue's own
+  // commit makes it durable, and only a failed attempt is stored (by
+  // finish(), as a retry). FIFO deliveries keep their order through the
+  // timers.
+  if (s.protocol == "sqs" && p.type == kNotification && p.d.group_id.empty() &&
+      p.d.dedup_id.empty()) {
+    if (auto in = gate_->hold()) {
+      if (auto sub = topics_.find_subscription(s.arn)) {
+        return send(std::move(p), std::move(sub), std::move(id), std::move(done));
+      }
+    }
+  }
+  timers_->schedule(kKind, id, env_.scheduler.clock().now(), p.encode(), std::move(done));
 }
 
 void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
@@ -222,12 +234,17 @@ void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
       return finish(std::move(*p), sub, t.id, std::move(ack), o);
     }
   }
-  std::string target = p->target;
-  events::Delivery d = p->d;
-  env_.targets.deliver(
-      target, std::move(d),
-      [this, held = gate_->hold(), p = std::move(*p), sub, id = t.id, ack = std::move(ack)](
-          events::Outcome o) mutable { finish(std::move(p), sub, id, std::move(ack), o); });
+  send(std::move(*p), std::move(sub), std::move(t.id), std::move(ack));
+}
+
+void Deliveries::send(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack) {
+  std::string target = p.target;
+  events::Delivery d = p.d;
+  env_.targets.deliver(target, std::move(d),
+                       [this, held = gate_->hold(), p = std::move(p), sub = std::move(sub),
+                        id = std::move(id), ack = std::move(ack)](events::Outcome o) mutable {
+                         finish(std::move(p), sub, id, std::move(ack), o);
+                       });
 }
 
 bool Deliveries::throttled(const std::string& sub, int64_t max_per_second, int64_t now_ms) {

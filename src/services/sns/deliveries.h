@@ -1,11 +1,12 @@
 // Deliveries: every message accepted by Publish, for every subscription it
-// matches, durably queued before Publish answers and retried until the
-// endpoint takes it, as SNS does for AWS-managed endpoints (SQS, Lambda):
-// 3 immediate retries, 2 after 1 s, 10 backing off from 1 s to 20 s, then
-// every 20 s, 100,015 attempts in all (about 23 days); then, or at once for
-// an endpoint that will never take it (a deleted queue or function, a
-// message it refuses), to the subscription's RedrivePolicy dead-letter queue
-// if it has one, else dropped (counted).
+// matches, durably queued (a standard SQS queue: durably in the queue)
+// before Publish answers, and retried until the endpoint takes it, as SNS
+// does for AWS-managed endpoints (SQS, Lambda): 3 immediate retries, 2
+// after 1 s, 10 backing off from 1 s to 20 s, then every 20 s, 100,015
+// attempts in all (about 23 days); then, or at once for an endpoint that
+// will never take it (a deleted queue or function, a message it refuses),
+// to the subscription's RedrivePolicy dead-letter queue if it has one, else
+// dropped (counted).
 //
 // http/https subscriptions are POSTed by an http::Client (SNS's headers,
 // 2xx is delivered) and retried per their healthyRetryPolicy
@@ -14,6 +15,12 @@
 // HOST:PORT` by an http::SmtpClient (a relay's 5xx is not retried; 4xx,
 // timeouts, refused connections and a server without a relay are). sms
 // subscriptions are written to CloudWatch Logs (sms.h).
+//
+// A Notification to a standard SQS queue is sent by queue() at once: the
+// queue's commit makes it durable, so no timer is stored unless that
+// attempt fails (then it is stored as the retry, before `done`). The rest
+// (FIFO, other protocols, confirmations) is stored first and sent from its
+// timer.
 //
 // Storage: one storage::Timers timer per (message, subscription), namespace
 // `sns.deliveries`, kind `d`, id `<sequence or message id>/<subscription
@@ -52,10 +59,10 @@ class Deliveries {
   ~Deliveries();
 
   Status start();
-  // Stores `d` for subscription `s`; `done` once it is durable. `type` is
-  // the x-amz-sns-message-type of an http/https delivery (http_delivery.h):
-  // a confirmation goes out also while `s` is pending, and an
-  // UnsubscribeConfirmation after `s` is gone.
+  // Stores `d` for subscription `s` (or sends it at once, above); `done`
+  // once it is durable. `type` is the x-amz-sns-message-type of an
+  // http/https delivery (http_delivery.h): a confirmation goes out also
+  // while `s` is pending, and an UnsubscribeConfirmation after `s` is gone.
   void queue(const Subscription& s, const std::string& key, events::Delivery d,
              std::function<void(Status)> done, const char* type = "Notification");
   size_t pending() const { return timers_ ? timers_->size() : 0; }
@@ -75,6 +82,8 @@ class Deliveries {
  private:
   struct Pending;  // a stored delivery (deliveries.cc)
   void on_timer(storage::DueTimer t, storage::Timers::Ack ack);
+  // Hands `p` to its target (events::Targets); finish() decides.
+  void send(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack);
   // After an attempt: acknowledge, retry later, or move to the dead letters.
   void finish(Pending p, const SubscriptionPtr& sub, const std::string& id,
               storage::Timers::Ack ack, const events::Outcome& o);

@@ -244,6 +244,20 @@ TEST_F(SnsPublishTest, RetriesFollowTheAwsScheduleOnTheClock) {
   EXPECT_FALSE(Deliveries::retry_delay_ms(100015).has_value());
 }
 
+// A Notification to a standard queue is in the queue when Publish answers:
+// sent at once, no delivery stored first (deliveries.h).
+TEST_F(SnsPublishTest, AStandardQueueHoldsTheMessageWhenPublishAnswers) {
+  std::string url = queue("now");
+  std::string topic = create_topic("t");
+  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
+  call("Publish", {{"TopicArn", topic}, {"Message", "at once"}});
+  EXPECT_EQ(svc->deliveries().pending(), 0u);
+  auto out = try_call(service("sqs"), ctx("ReceiveMessage"), {{"QueueUrl", url}});
+  ASSERT_TRUE(out.is_ok());
+  ASSERT_TRUE(out->contains("Messages"));
+  EXPECT_EQ(s((*out)["Messages"].as_array()[0].at("Body")), "at once");
+}
+
 TEST_F(SnsPublishTest, UndeliverableMessagesGoToTheDeadLetterQueue) {
   std::string dlq = queue("dlq");
   std::string topic = create_topic("t");

@@ -4,6 +4,7 @@
 // by older builds (the former outbox, `lambda.async.out`) read the same.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,10 @@ struct StoredDelivery {
   std::string encode() const;
   // nullopt when `text` is not a JSON object.
   static std::optional<StoredDelivery> decode(std::string_view text);
+  // The same as a JSON object, for a record that stores more fields beside
+  // these (TargetQueue): one parse and one serialization per record.
+  boost::json::object to_json() const;
+  static StoredDelivery from_json(const boost::json::object& o);
 };
 
 }  // namespace nimbus::events

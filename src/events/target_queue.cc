@@ -24,7 +24,7 @@ struct TargetQueue::Pending {
   bool to_dlq = false;
 
   std::string encode() const {
-    auto o = parse_object(s.encode()).value_or(json::object{});
+    json::object o = s.to_json();
     o["max_retries"] = policy.max_retries;
     o["max_age_ms"] = policy.max_age_ms;
     o["dead_letter"] = policy.dead_letter;
@@ -39,11 +39,10 @@ struct TargetQueue::Pending {
     return json::serialize(o);
   }
   static std::optional<Pending> decode(std::string_view text) {
-    auto s = StoredDelivery::decode(text);
     auto o = parse_object(text);
-    if (!s || !o) return std::nullopt;
+    if (!o) return std::nullopt;
     Pending p;
-    p.s = std::move(*s);
+    p.s = StoredDelivery::from_json(*o);
     p.policy.max_retries = integer(*o, "max_retries").value_or(185);
     p.policy.max_age_ms = integer(*o, "max_age_ms").value_or(86'400'000);
     p.policy.dead_letter = str(*o, "dead_letter");
@@ -98,13 +97,24 @@ Status TargetQueue::start() {
   return timers_->start();
 }
 
-void TargetQueue::queue(const std::string& id, QueuedDelivery d, std::function<void(Status)> done) {
+TargetQueue::Pending TargetQueue::pending(QueuedDelivery d) const {
   Pending p;
   p.s.target = std::move(d.target);
   p.s.delivery = std::move(d.delivery);
   p.s.first_ms = scheduler_.clock().now_millis();
   p.policy = std::move(d);
-  timers_->schedule(kKind, id, scheduler_.clock().now(), p.encode(), std::move(done));
+  return p;
+}
+
+void TargetQueue::queue(const std::string& id, QueuedDelivery d, std::function<void(Status)> done) {
+  timers_->schedule(kKind, id, scheduler_.clock().now(), pending(std::move(d)).encode(),
+                    std::move(done));
+}
+
+void TargetQueue::send(const std::string& id, QueuedDelivery d, std::function<void(Status)> done) {
+  auto in = gate_->hold();
+  if (!in) return queue(id, std::move(d), std::move(done));  // stopping: stored for later
+  attempt(pending(std::move(d)), id, std::move(done));
 }
 
 void TargetQueue::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
@@ -114,24 +124,28 @@ void TargetQueue::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
     dropped_.add();
     return ack(Status::ok());
   }
-  std::string target = p->s.target;
-  Delivery d = p->s.delivery;
-  if (!p->to_dlq && prepare_) prepare_(target, d, p->s.failures + 1);
-  bool as_role = !p->to_dlq || dead_letter_as_role_;
-  if (as_role && !p->policy.role_arn.empty() && role_check_) {
-    if (auto allowed = role_check_(p->policy.role_arn, target, d); !allowed) {
+  attempt(std::move(*p), std::move(t.id), std::move(ack));
+}
+
+void TargetQueue::attempt(Pending p, std::string id, storage::Timers::Ack ack) {
+  std::string target = p.s.target;
+  Delivery d = p.s.delivery;
+  if (!p.to_dlq && prepare_) prepare_(target, d, p.s.failures + 1);
+  bool as_role = !p.to_dlq || dead_letter_as_role_;
+  if (as_role && !p.policy.role_arn.empty() && role_check_) {
+    if (auto allowed = role_check_(p.policy.role_arn, target, d); !allowed) {
       // A refused dead letter keeps the check's own error (AccessDenied);
       // a refused target is EventBridge's and Scheduler's NO_PERMISSIONS.
-      Outcome refused =
-          Outcome::failed(Failure::kRejected,
-                          p->to_dlq ? allowed.error()
-                                    : Error::make("NO_PERMISSIONS", allowed.error().message, 403));
-      return finish(std::move(*p), t.id, std::move(ack), refused);
+      Outcome refused = Outcome::failed(
+          Failure::kRejected,
+          p.to_dlq ? allowed.error() : Error::make("NO_PERMISSIONS", allowed.error().message, 403));
+      return finish(std::move(p), id, std::move(ack), refused);
     }
   }
-  targets_.deliver(target, std::move(d),
-                   [this, held = gate_->hold(), p = std::move(*p), id = t.id, ack = std::move(ack)](
-                       Outcome o) mutable { finish(std::move(p), id, std::move(ack), o); });
+  targets_.deliver(
+      target, std::move(d),
+      [this, held = gate_->hold(), p = std::move(p), id = std::move(id),
+       ack = std::move(ack)](Outcome o) mutable { finish(std::move(p), id, std::move(ack), o); });
 }
 
 void TargetQueue::finish(Pending p, const std::string& id, storage::Timers::Ack ack,

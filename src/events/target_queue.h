@@ -5,6 +5,8 @@
 // A delivery is stored as one storage::Timers timer (namespace of the
 // owner's choosing, kind `d`) before queue() reports done, so an accepted
 // event survives a restart; the timer's handler calls Targets::deliver.
+// send() instead makes the first attempt itself and stores the delivery
+// only when that attempt fails.
 //
 // - Retryable failures (throttled, unavailable, a target kind nothing has
 //   bound yet) are retried with exponential backoff (1 s doubling, at most
@@ -112,6 +114,11 @@ class TargetQueue {
   // Stores `d` under `id` (unique per event and target), first attempted at
   // once; `done` once it is durable.
   void queue(const std::string& id, QueuedDelivery d, std::function<void(Status)> done);
+  // The same for a target whose own commit makes a delivery durable (a
+  // standard SQS queue): the first attempt is made here, before anything
+  // is stored, and `done` runs once the target took `d`, or once it is
+  // stored as the retry (or dead letter) that attempt's failure calls for.
+  void send(const std::string& id, QueuedDelivery d, std::function<void(Status)> done);
   size_t pending() const { return timers_ ? timers_->size() : 0; }
 
   // Delay before retry n (1-based) of a retryable failure.
@@ -119,7 +126,10 @@ class TargetQueue {
 
  private:
   struct Pending;
+  Pending pending(QueuedDelivery d) const;  // first due now
   void on_timer(storage::DueTimer t, storage::Timers::Ack ack);
+  // One attempt on the target (or its dead-letter queue); finish() decides.
+  void attempt(Pending p, std::string id, storage::Timers::Ack ack);
   void finish(Pending p, const std::string& id, storage::Timers::Ack ack, const Outcome& o);
 
   storage::Storage& storage_;

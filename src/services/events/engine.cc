@@ -301,9 +301,15 @@ void Engine::deliver(const Rule& rule, const json::value& event, const std::stri
     }
     // A replay sends an event again: its own key, not the first delivery's.
     std::string replay = event.is_object() ? str(event.as_object(), "replay-name") : "";
-    queue_.queue((replay.empty() ? "" : "replay/" + replay + "/") + event_id + "/" + rule.bus +
-                     "/" + rule.name + "/" + t.id,
-                 std::move(q), each);
+    std::string id = (replay.empty() ? "" : "replay/" + replay + "/") + event_id + "/" + rule.bus +
+                     "/" + rule.name + "/" + t.id;
+    // A standard queue takes the event durably in its own commit: sent at
+    // once, stored only to be retried. The rest is stored first.
+    if (kind == "sqs" && q.delivery.group_id.empty()) {
+      queue_.send(id, std::move(q), each);
+    } else {
+      queue_.queue(id, std::move(q), each);
+    }
   }
 }
 

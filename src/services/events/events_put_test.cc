@@ -116,6 +116,20 @@ TEST_F(EventsPutTest, FifoQueuesGetTheGroupAndOtherBusesRouteAgain) {
   EXPECT_EQ(s(json::parse(s(via_bus[0].at("Body"))).at("source")), "my.app");
 }
 
+// A standard queue target holds the event when PutEvents answers: sent at
+// once, not stored first (TargetQueue::send).
+TEST_F(EventsPutTest, AQueueTargetHoldsTheEventWhenPutEventsAnswers) {
+  auto q = queue("now");
+  put_rule("r", R"({"source":["my.app"]})");
+  put_target("r", {{"Id", "q"}, {"Arn", arn_of(q)}});
+  put_event("my.app", R"({"n":1})");
+  auto out = try_call(service("sqs"), ctx("ReceiveMessage"), {{"QueueUrl", q}});
+  ASSERT_TRUE(out.is_ok());
+  ASSERT_TRUE(out->contains("Messages"));
+  auto event = json::parse(s((*out)["Messages"].as_array()[0].at("Body"))).as_object();
+  EXPECT_EQ(event["detail"].at("n").as_int64(), 1);
+}
+
 TEST_F(EventsPutTest, UndeliverableEventsGoToTheDeadLetterQueueWithTheirAttributes) {
   auto dlq = queue("dlq");
   put_rule("r", R"({"source":["my.app"]})");

@@ -5,9 +5,10 @@ audit log records denials and IAM changes as CloudTrail-shaped JSON lines."""
 
 import json
 import os
+import sys
 import unittest
 
-from harness import ACCOUNT, ServerTestCase, require_boto3, wait_until
+from harness import ACCOUNT, REGION, ServerTestCase, require_boto3, wait_until
 
 POLICY = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["sqs:CreateQueue", "sqs:SendMessage", "sqs:GetQueueUrl"],
@@ -80,6 +81,48 @@ class IamEnforceTest(ServerTestCase):
         iam.attach_user_policy(UserName="grows",
                                PolicyArn="arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess")
         ddb.list_tables()
+
+    def test_step_functions_creates_are_decided_on_the_name_they_make(self):
+        # The service authorization reference lists CreateStateMachine and
+        # CreateActivity on the ARN they make, and CreateStateMachineAlias on
+        # its state machine: a policy can scope who creates which names.
+        prefix = "arn:aws:states:%s:%s:" % (REGION, ACCOUNT)
+        creds = self.server.create_user("sfn-team", {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["states:CreateStateMachine", "states:CreateActivity",
+                                           "states:CreateStateMachineAlias"],
+             "Resource": [prefix + "stateMachine:team-*", prefix + "activity:team-*"]}]})
+        sfn = self.server.boto3_client("stepfunctions", **creds)
+        root = self.server.boto3_client("stepfunctions")
+        definition = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+        role = "arn:aws:iam::%s:role/sfn-team-role" % ACCOUNT
+        made = sfn.create_state_machine(name="team-flow", definition=definition, roleArn=role)
+        self.assertEqual(made["stateMachineArn"], prefix + "stateMachine:team-flow")
+        err = self.denied(sfn.create_state_machine, name="other-flow", definition=definition,
+                          roleArn=role)
+        self.assertEqual(err["Code"], "AccessDeniedException")
+        self.assertEqual(
+            err["Message"],
+            "User: arn:aws:iam::%s:user/sfn-team is not authorized to perform: "
+            "states:CreateStateMachine on resource: %sstateMachine:other-flow because no "
+            "identity-based policy allows the states:CreateStateMachine action" % (ACCOUNT, prefix))
+        sfn.create_activity(name="team-work")
+        err = self.denied(sfn.create_activity, name="other-work")
+        self.assertIn("states:CreateActivity on resource: %sactivity:other-work" % prefix,
+                      err["Message"])
+        if not hasattr(root, "create_state_machine_alias"):
+            sys.stderr.write("\n[sfn] this boto3 has no state machine aliases (Debian's 1.26): "
+                             "CreateStateMachineAlias not tried\n")
+            return
+        ours = root.publish_state_machine_version(
+            stateMachineArn=made["stateMachineArn"])["stateMachineVersionArn"]
+        sfn.create_state_machine_alias(name="live", routingConfiguration=[
+            {"stateMachineVersionArn": ours, "weight": 100}])
+        other = root.create_state_machine(name="other-flow", definition=definition, roleArn=role,
+                                          publish=True)["stateMachineVersionArn"]
+        err = self.denied(sfn.create_state_machine_alias, name="live", routingConfiguration=[
+            {"stateMachineVersionArn": other, "weight": 100}])
+        self.assertIn("states:CreateStateMachineAlias on resource: %sstateMachine:other-flow "
+                      "because" % prefix, err["Message"])
 
     def test_audit_log_records_denials_and_iam_changes(self):
         from botocore.exceptions import ClientError

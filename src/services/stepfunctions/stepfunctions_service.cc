@@ -31,6 +31,31 @@ services::Resources version_arn(const CallContext&, const json::object& in) {
 services::Resources alias_arn(const CallContext&, const json::object& in) {
   return {str(in, "stateMachineAliasArn")};
 }
+// What CreateStateMachine and CreateActivity make: the service authorization
+// reference lists them on the new resource (statemachine*, activity*), so a
+// policy can scope who creates which names.
+services::Resources new_machine(const CallContext& ctx, const json::object& in) {
+  return {"arn:aws:states:" + ctx.region + ":" + ctx.account_id +
+          ":stateMachine:" + str(in, "name")};
+}
+services::Resources new_activity(const CallContext& ctx, const json::object& in) {
+  return {"arn:aws:states:" + ctx.region + ":" + ctx.account_id + ":activity:" + str(in, "name")};
+}
+// CreateStateMachineAlias is authorized on the state machine its first route's
+// version belongs to (the developer guide's "Authorization for versions and
+// aliases": the machine's ARN, not the version's or the alias's).
+services::Resources alias_machine(const CallContext&, const json::object& in) {
+  const auto* rc = in.if_contains("routingConfiguration");
+  if (rc == nullptr || !rc->is_array() || rc->as_array().empty() ||
+      !rc->as_array()[0].is_object()) {
+    return {};
+  }
+  std::string version = str(rc->as_array()[0].as_object(), "stateMachineVersionArn");
+  auto at = version.find(":stateMachine:");
+  auto colon = at == std::string::npos ? at : version.find(':', at + 14);
+  if (colon == std::string::npos) return {};
+  return {version.substr(0, colon)};
+}
 services::Resources resource_arn(const CallContext&, const json::object& in) {
   return {str(in, "resourceArn")};
 }
@@ -38,7 +63,7 @@ services::Resources resource_arn(const CallContext&, const json::object& in) {
 }  // namespace
 
 const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
-    {"CreateStateMachine", &StepFunctionsService::create_state_machine, services::no_resources},
+    {"CreateStateMachine", &StepFunctionsService::create_state_machine, new_machine},
     {"DescribeStateMachine", &StepFunctionsService::describe_state_machine, machine_arn},
     {"UpdateStateMachine", &StepFunctionsService::update_state_machine, machine_arn},
     {"DeleteStateMachine", &StepFunctionsService::delete_state_machine, machine_arn},
@@ -51,7 +76,7 @@ const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
     {"PublishStateMachineVersion", &StepFunctionsService::publish_version, machine_arn},
     {"ListStateMachineVersions", &StepFunctionsService::list_versions, machine_arn},
     {"DeleteStateMachineVersion", &StepFunctionsService::delete_version, version_arn},
-    {"CreateStateMachineAlias", &StepFunctionsService::create_alias, services::no_resources},
+    {"CreateStateMachineAlias", &StepFunctionsService::create_alias, alias_machine},
     {"DescribeStateMachineAlias", &StepFunctionsService::describe_alias, alias_arn},
     {"UpdateStateMachineAlias", &StepFunctionsService::update_alias, alias_arn},
     {"ListStateMachineAliases", &StepFunctionsService::list_aliases, machine_arn},
@@ -69,7 +94,7 @@ const Operation<StepFunctionsService> StepFunctionsService::kOperations[] = {
     {"ListMapRuns", &StepFunctionsService::list_map_runs, execution_arn},
     {"DescribeMapRun", &StepFunctionsService::describe_map_run, map_run_arn},
     {"UpdateMapRun", &StepFunctionsService::update_map_run, map_run_arn},
-    {"CreateActivity", &StepFunctionsService::create_activity, services::no_resources},
+    {"CreateActivity", &StepFunctionsService::create_activity, new_activity},
     {"DescribeActivity", &StepFunctionsService::describe_activity, activity_arn},
     {"DeleteActivity", &StepFunctionsService::delete_activity, activity_arn},
     {"ListActivities", &StepFunctionsService::list_activities, services::no_resources},

@@ -199,5 +199,26 @@ TEST_F(SfnTest, TasksWithoutAnIntegrationFailNamingTheResource) {
   EXPECT_EQ(s(call("DescribeExecution", {{"executionArn", x}})["error"]), "States.Runtime");
 }
 
+// IAM decides a create on the ARN it makes and an alias on its machine, as
+// the service authorization reference and the developer guide list them, so
+// a policy naming stateMachine:team-* lets its user create only those.
+TEST_F(SfnTest, CreatesNameTheResourceTheyMakeForIam) {
+  const std::string prefix = "arn:aws:states:us-east-1:000000000000:";
+  EXPECT_EQ(svc->resources("CreateStateMachine", ctx("CreateStateMachine"), {{"name", "flow"}}),
+            services::Resources{prefix + "stateMachine:flow"});
+  EXPECT_EQ(svc->resources("CreateActivity", ctx("CreateActivity"), {{"name", "work"}}),
+            services::Resources{prefix + "activity:work"});
+  json::object alias{
+      {"name", "live"},
+      {"routingConfiguration",
+       json::array{json::object{{"stateMachineVersionArn", prefix + "stateMachine:flow:3"},
+                                {"weight", 100}}}}};
+  EXPECT_EQ(svc->resources("CreateStateMachineAlias", ctx("CreateStateMachineAlias"), alias),
+            services::Resources{prefix + "stateMachine:flow"});
+  alias["routingConfiguration"] = json::array{json::object{{"stateMachineVersionArn", "nope"}}};
+  EXPECT_EQ(svc->resources("CreateStateMachineAlias", ctx("CreateStateMachineAlias"), alias),
+            services::Resources{});
+}
+
 }  // namespace
 }  // namespace nimbus::sfn

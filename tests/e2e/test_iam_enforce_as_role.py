@@ -5,7 +5,9 @@ and its asynchronous destination is sent as that role (refused: the record
 is not sent); a queue policy naming the role allows on its own; Firehose
 writes its objects as the stream's RoleARN (refused: the records wait and
 are written once the role may) and invokes its Lambda processor as that
-role (refused: the records go to the processing-failed output); SNS
+role (refused: the records go to the processing-failed output; a role that
+does not trust Firehose: Lambda.AssumeRoleAccessDenied in the server log
+and the records kept until it does); SNS
 delivers to Firehose as the subscription's SubscriptionRoleArn (refused:
 the subscription's dead-letter queue gets the message); a Scheduler
 universal target calls its operation as the schedule's role (refused: the
@@ -184,6 +186,47 @@ class ActingAsRoleTest(ServerTestCase):
                          objects(self.s3, "fh-proc-role"), timeout=60)
         delivered = [v for k, v in got.items() if not k.startswith("errors/")]
         self.assertEqual(delivered, [b"B" * MIB])
+
+    def test_firehose_role_that_does_not_trust_firehose_is_assume_role_access_denied(self):
+        fn_role = self.role("fh-fn-role-2", "lambda.amazonaws.com")
+        fn = self.lam.create_function(FunctionName="fh-upper-2", Runtime="python3.11",
+                                      Role=fn_role, Handler="app.handler", Timeout=30,
+                                      Code={"ZipFile": py_zip(TRANSFORM)})["FunctionArn"]
+        # Allowed everything it needs, but trusting Lambda, not Firehose.
+        self.role("fh-untrusting", "lambda.amazonaws.com")
+        self.iam.put_role_policy(RoleName="fh-untrusting", PolicyName="all",
+                                 PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                                     {"Effect": "Allow", "Action": "s3:PutObject",
+                                      "Resource": "arn:aws:s3:::fh-untrusting/*"},
+                                     {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+                                      "Resource": fn}]}))
+        self.s3.create_bucket(Bucket="fh-untrusting")
+        self.fh.create_delivery_stream(
+            DeliveryStreamName="fh-untrusting", ExtendedS3DestinationConfiguration={
+                "RoleARN": "arn:aws:iam::%s:role/fh-untrusting" % ACCOUNT,
+                "BucketARN": "arn:aws:s3:::fh-untrusting",
+                "BufferingHints": BUFFER, "ErrorOutputPrefix": "errors/",
+                "ProcessingConfiguration": {"Enabled": True, "Processors": [
+                    {"Type": "Lambda", "Parameters": [
+                        {"ParameterName": "LambdaArn", "ParameterValue": fn},
+                        {"ParameterName": "NumberOfRetries", "ParameterValue": "0"}]}]}})
+        self.fh.put_record_batch(DeliveryStreamName="fh-untrusting",
+                                 Records=[{"Data": b"c" * (MIB // 2)}] * 2)
+        # AWS logs Firehose's Lambda.AssumeRoleAccessDenied to the stream's
+        # CloudWatch error log; the processing-failed records cannot reach S3
+        # as that role either (S3.AssumeRoleAccessDenied): nimbus's server
+        # log says both, and the records are kept.
+        log = wait_until(lambda: "S3.AssumeRoleAccessDenied" in self.server.read_log() and
+                         self.server.read_log(), timeout=20)
+        self.assertIn("firehose: processing fh-untrusting: Lambda.AssumeRoleAccessDenied: Access "
+                      "was denied. Ensure that the trust policy for the provided IAM role allows "
+                      "Firehose to assume the role.", log)
+        self.assertIn("firehose: delivering fh-untrusting: S3.AssumeRoleAccessDenied", log)
+        self.assertEqual(objects(self.s3, "fh-untrusting"), {})
+        self.iam.update_assume_role_policy(RoleName="fh-untrusting",
+                                           PolicyDocument=trust_policy("firehose.amazonaws.com"))
+        got = wait_until(lambda: objects(self.s3, "fh-untrusting"), timeout=60)
+        self.assertEqual(list(got.values()), [b"C" * MIB])
 
     def test_universal_target_calls_as_the_schedule_role(self):
         scheduler = self.server.boto3_client("scheduler")

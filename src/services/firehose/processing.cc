@@ -3,6 +3,8 @@
 #include <map>
 #include <memory>
 
+#include <spdlog/spdlog.h>
+
 #include "common/encoding.h"
 #include "common/request_id.h"
 
@@ -90,6 +92,13 @@ void answered(std::shared_ptr<Run> run, Result<lambda::SyncResult> r) {
   } else {
     std::string code = r ? "Lambda.FunctionError" : "Lambda." + r.error().code;
     std::string message = r ? error_message(r->payload) : r.error().message;
+    // AWS writes these to the stream's CloudWatch error log; the server log
+    // is nimbus's, beside S3.AccessDenied's (delivery.cc): the failed records'
+    // own lines cannot reach S3 when the role is what refused.
+    if (!r &&
+        (r.error().code == "AssumeRoleAccessDenied" || r.error().code == "InvokeAccessDenied")) {
+      spdlog::warn("firehose: processing {}: {}: {}", run->def.name, code, message);
+    }
     for (const auto& rec : batch) fail(rec, arn, run->attempts, now, code, message, run->out);
   }
   ++run->next;

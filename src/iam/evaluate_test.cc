@@ -125,6 +125,31 @@ TEST(Evaluate, ResourcePolicyAllowsTheNamedPrincipalAndDeniesExplicitly) {
             std::string::npos);
 }
 
+// NotPrincipal with Deny denies everyone but the principals it lists (a
+// bucket only alice may touch); with Allow it allows everyone else.
+TEST(Evaluate, NotPrincipalDeniesOrAllowsEveryoneButTheListed) {
+  auto only_alice = policy(R"({"Statement":[{"Effect":"Deny",
+      "NotPrincipal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"s3:*",
+      "Resource":"arn:aws:s3:::private/*"}]})",
+                           PolicyKind::kResource);
+  auto all = policy(R"({"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})");
+  auto r = request("s3:GetObject", "arn:aws:s3:::private/k");
+  EXPECT_EQ(decide(r, {all}, only_alice.get()), Decision::kAllow);
+  r.principal_arn = "arn:aws:iam::123456789012:user/bob";
+  r.set("aws:PrincipalArn", r.principal_arn);
+  EXPECT_EQ(decide(r, {all}, only_alice.get()), Decision::kExplicitDeny);
+
+  auto all_but_bob = policy(R"({"Statement":[{"Effect":"Allow",
+      "NotPrincipal":{"AWS":"arn:aws:iam::123456789012:user/bob"},"Action":"sqs:SendMessage",
+      "Resource":"*"}]})",
+                            PolicyKind::kResource);
+  auto q = request("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:q");
+  EXPECT_EQ(decide(q, {}, all_but_bob.get()), Decision::kAllow);
+  q.principal_arn = "arn:aws:iam::123456789012:user/bob";
+  q.set("aws:PrincipalArn", q.principal_arn);
+  EXPECT_EQ(decide(q, {}, all_but_bob.get()), Decision::kImplicitDeny);
+}
+
 // Same account: the identity policy OR a resource policy naming the caller
 // allows; another account's resource needs both, the resource policy
 // naming the caller or its account.

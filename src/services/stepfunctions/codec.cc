@@ -74,6 +74,11 @@ std::string Execution::serialize() const {
                    {"alias_arn", alias_arn},
                    {"redrive_count", redrive_count},
                    {"redrive_date", redrive_date}};
+  if (!redrive_tokens.empty()) {
+    json::array tokens;
+    for (const auto& [token, date] : redrive_tokens) tokens.push_back(json::array{token, date});
+    doc["redrive_tokens"] = std::move(tokens);
+  }
   if (!map_run_arn.empty()) {
     doc["map_run"] = map_run_arn;
     doc["parent"] = parent_arn;
@@ -113,6 +118,15 @@ std::optional<Execution> Execution::decode(std::string_view text) {
   e.redrive_count = integer(*o, "redrive_count").value_or(0);
   if (const auto* d = o->if_contains("redrive_date"); d && d->is_number()) {
     e.redrive_date = d->to_number<double>();
+  }
+  if (const auto* t = o->if_contains("redrive_tokens"); t && t->is_array()) {
+    for (const auto& pair : t->as_array()) {
+      const auto* a = pair.if_array();
+      if (a && a->size() == 2 && (*a)[0].is_string() && (*a)[1].is_number()) {
+        e.redrive_tokens.emplace_back(std::string((*a)[0].as_string()),
+                                      (*a)[1].to_number<double>());
+      }
+    }
   }
   e.map_run_arn = str(*o, "map_run");
   e.parent_arn = str(*o, "parent");

@@ -1,7 +1,8 @@
 // RedriveExecution: a Standard execution that failed, timed out or was
 // aborted in the last 14 days runs again from the top-level state it ended
 // in, with that state's input, under the same ARN and definition; its
-// history goes on after an ExecutionRedriven event.
+// history goes on after an ExecutionRedriven event. A clientToken one of
+// its last redrives used answers with that redrive.
 #include <chrono>
 
 #include "common/json_fields.h"
@@ -16,6 +17,10 @@ namespace {
 constexpr int64_t kRedrivableMs = 14LL * 24 * 3600 * 1000;
 constexpr int64_t kMaxRedrives = 1000;
 constexpr int64_t kMaxEvents = 24999;
+// AWS answers the last 10 client tokens of an execution's successful
+// redrives idempotently, each for 15 minutes after its first use.
+constexpr size_t kTokensKept = 10;
+constexpr double kTokenSeconds = 15 * 60;
 
 }  // namespace
 
@@ -48,12 +53,20 @@ void StepFunctionsService::redrive_execution(const CallContext&, json::object in
       (a.find(":execution:") == std::string::npos && a.find(":express:") == std::string::npos)) {
     return respond(errors::invalid_arn(a));
   }
+  std::string token = str(in, "clientToken");
   std::optional<int64_t> timeout;
   {
     MutexLock lock(mu_);
     auto it = executions_.find(a);
     if (it == executions_.end()) return respond(errors::execution_missing(a));
     if (it->second.machine) timeout = it->second.machine->timeout_seconds;
+    // A token one of its last redrives used within 15 minutes: that redrive.
+    double now_s = static_cast<double>(env_.clock.now_millis()) / 1000.0;
+    for (const auto& [used, date] : it->second.redrive_tokens) {
+      if (!token.empty() && used == token && now_s - date < kTokenSeconds) {
+        return respond(json::object{{"redriveDate", date}});
+      }
+    }
   }
   auto count = std::make_shared<int64_t>(0);
   auto date = std::make_shared<double>(0);
@@ -72,7 +85,7 @@ void StepFunctionsService::redrive_execution(const CallContext&, json::object in
         }
         respond(json::object{{"redriveDate", *date}});
       },
-      [a, count, date](Execution& e, int64_t now) -> Status {
+      [a, count, date, token](Execution& e, int64_t now) -> Status {
         std::string why = redrive_block(e, now);
         if (!why.empty()) return errors::not_redrivable(a, why);
         e.status = "RUNNING";
@@ -82,6 +95,11 @@ void StepFunctionsService::redrive_execution(const CallContext&, json::object in
         e.output.clear();
         e.error.clear();
         e.cause.clear();
+        if (!token.empty()) {
+          e.redrive_tokens.emplace_back(token, e.redrive_date);
+          if (e.redrive_tokens.size() > kTokensKept)
+            e.redrive_tokens.erase(e.redrive_tokens.begin());
+        }
         *count = e.redrive_count;
         *date = e.redrive_date;
         return Status::ok();

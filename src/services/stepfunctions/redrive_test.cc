@@ -78,6 +78,24 @@ TEST_F(SfnRedriveTest, AbortedAndFailedExecutionsRunTheirStateAgain) {
   EXPECT_EQ(status(x), "SUCCEEDED");
   EXPECT_EQ(describe(x)["redriveCount"], 2);
 
+  // The same client token within 15 minutes is the same redrive.
+  std::string y = start(m, "{}");
+  ASSERT_TRUE(eventually([&] { return count(y, "WaitStateEntered") == 1; }));
+  call("StopExecution", {{"executionArn", y}});
+  auto first = call("RedriveExecution", {{"executionArn", y}, {"clientToken", "t-1"}});
+  auto again = call("RedriveExecution", {{"executionArn", y}, {"clientToken", "t-1"}});
+  EXPECT_EQ(first["redriveDate"], again["redriveDate"]);
+  EXPECT_EQ(describe(y)["redriveCount"], 1);
+  EXPECT_EQ(count(y, "ExecutionRedriven"), 1u);
+  call("StopExecution", {{"executionArn", y}});
+  clock.advance(std::chrono::minutes(16));  // the token no longer answers
+  auto later = call("RedriveExecution", {{"executionArn", y}, {"clientToken", "t-1"}});
+  EXPECT_NE(later["redriveDate"], first["redriveDate"]);
+  EXPECT_EQ(describe(y)["redriveCount"], 2);
+  reopen();  // the tokens are stored with the execution
+  EXPECT_EQ(call("RedriveExecution", {{"executionArn", y}, {"clientToken", "t-1"}})["redriveDate"],
+            later["redriveDate"]);
+
   std::string f = start(create("fails", kFails), R"({"k":2})");
   ASSERT_TRUE(eventually([&] { return status(f) == "FAILED"; }));
   call("RedriveExecution", {{"executionArn", f}});

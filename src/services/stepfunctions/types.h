@@ -62,6 +62,10 @@ struct Execution {
   std::string version_arn, alias_arn;  // what StartExecution named, if not the machine
   int64_t redrive_count = 0;
   double redrive_date = 0;
+  // The client tokens of its last redrives (at most 10) with each one's
+  // redriveDate: RedriveExecution answers a token seen within 15 minutes
+  // with that redrive instead of redriving again.
+  std::vector<std::pair<std::string, double>> redrive_tokens;
   std::string role_arn, definition;  // the definition it started with
   double start = 0;
   double stop = 0;

@@ -1,9 +1,12 @@
 // apigateway control handlers: API keys. Each key is one document (kind
 // "key", usage_plans.h), answered once it is durable; the data plane's
 // index is rebuilt after every change.
+#include <atomic>
 #include <random>
+#include <set>
 
 #include "common/json_fields.h"
+#include "services/apigateway/api_key_csv.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/rest_util.h"
@@ -167,6 +170,147 @@ void RestApiService::delete_api_key(const CallContext&, json::object in, Respond
     usage_.reindex();
     respond(json::object());
   });
+}
+
+// ImportApiKeys (api_key_csv.h): each row a key, a key whose value exists
+// overwritten (its id kept, as AWS: two keys are the same when their values
+// are), each added to the plans its UsagePlanIds name. A row naming a plan
+// that does not exist, or one the key may not join, is left out with a
+// warning; failonwarnings makes any warning the BadRequestException and
+// nothing changes. Every check is made before the first write.
+void RestApiService::import_api_keys(const CallContext&, json::object in, Respond respond) {
+  if (str(in, "format") != "csv") {
+    return respond(errors::bad_request("Invalid format specified. Must be one of: [csv]"));
+  }
+  auto file = parse_api_key_csv(str(in, "body"));
+  if (!file) return respond(file.take_error());
+  std::map<std::string, std::string> existing;  // value -> id
+  for (const auto& key : usage_.keys().list())
+    existing[str(key->doc, "value")] = str(key->doc, "id");
+  // The last row of a value wins, as a later import would.
+  std::map<std::string, size_t> last;
+  for (size_t i = 0; i < file->keys.size(); ++i) last[file->keys[i].key] = i;
+  struct Row {
+    const CsvApiKey* key;
+    std::string id;
+    bool exists;
+    std::vector<ApiPtr> plans;
+  };
+  std::vector<Row> rows;
+  std::vector<std::string> warnings = std::move(file->warnings);
+  for (size_t i = 0; i < file->keys.size(); ++i) {
+    const CsvApiKey& k = file->keys[i];
+    if (last[k.key] != i) continue;
+    auto found = existing.find(k.key);
+    Row row{&k, found != existing.end() ? found->second : new_id(10), found != existing.end(), {}};
+    std::string refused;
+    for (const auto& plan_id :
+         std::set<std::string>(k.usage_plan_ids.begin(), k.usage_plan_ids.end())) {
+      auto plan = usage_.plans().find(plan_id);
+      if (!plan) {
+        refused = "Invalid Usage Plan ID specified: " + plan_id;
+        break;
+      }
+      const auto* keys = plan->doc.if_contains("keys");
+      bool held = keys != nullptr && keys->is_object() && keys->as_object().contains(row.id);
+      if (!held) {
+        if (auto st = check_plan_key(plan, row.id, row.plans); !st) {
+          refused = st.error().message;
+          break;
+        }
+        row.plans.push_back(plan);
+      }
+    }
+    if (!refused.empty()) {
+      warnings.push_back("Line " + std::to_string(k.line) + ": " + refused);
+      continue;
+    }
+    rows.push_back(std::move(row));
+  }
+  if (boolean(in, "failOnWarnings").value_or(false) && !warnings.empty()) {
+    std::string message = "Warnings found during import:";
+    for (const auto& w : warnings) message += "\n\t" + w;
+    return respond(errors::bad_request(std::move(message)));
+  }
+  // The keys, then the plans that take them, then the answer.
+  json::array ids;
+  std::map<std::string, std::vector<std::string>> joins;  // plan id -> key ids
+  for (const auto& row : rows) {
+    ids.emplace_back(row.id);
+    for (const auto& plan : row.plans) joins[str(plan->doc, "id")].push_back(row.id);
+  }
+  json::array warned;
+  for (auto& w : warnings) warned.emplace_back(std::move(w));
+  json::object out{{"ids", std::move(ids)}, {"warnings", std::move(warned)}};
+  struct Join {
+    std::atomic<size_t> pending;
+    Mutex mu;
+    std::optional<Error> failed GUARDED_BY(mu);
+  };
+  auto join = std::make_shared<Join>();
+  auto plans_then_answer = [this, join, joins = std::move(joins), out = std::move(out),
+                            respond = std::move(respond)]() mutable {
+    {
+      MutexLock lock(join->mu);
+      if (join->failed) return respond(std::move(*join->failed));
+    }
+    auto answered = std::make_shared<std::atomic<size_t>>(joins.size() + 1);
+    auto finish = [this, answered, out = std::move(out), respond = std::move(respond)]() {
+      if (answered->fetch_sub(1) != 1) return;
+      usage_.reindex();
+      respond(out);
+    };
+    for (const auto& join_plan : joins) {
+      const std::vector<std::string>& key_ids = join_plan.second;
+      usage_.plans().update(
+          join_plan.first,
+          [&key_ids](json::object& doc) {
+            auto& keys = doc["keys"];
+            if (!keys.is_object()) keys = json::object();
+            for (const auto& id : key_ids) keys.as_object()[id] = true;
+            return Status::ok();
+          },
+          [finish](Result<ApiPtr>) { finish(); });
+    }
+    finish();
+  };
+  join->pending = rows.size() + 1;
+  auto written = std::make_shared<std::function<void(Status)>>(
+      [join, next = std::move(plans_then_answer)](Status st) mutable {
+        if (!st) {
+          MutexLock lock(join->mu);
+          if (!join->failed) join->failed = st.take_error();
+        }
+        if (join->pending.fetch_sub(1) == 1) next();
+      });
+  double now = env_.clock.now_seconds();
+  for (const auto& row : rows) {
+    const CsvApiKey& k = *row.key;
+    if (row.exists) {
+      usage_.keys().update(
+          row.id,
+          [&k, now](json::object& key) {
+            key["name"] = k.name;
+            key["description"] = k.description;
+            key["enabled"] = k.enabled;
+            key["lastUpdatedDate"] = now;
+            return Status::ok();
+          },
+          [written](Result<ApiPtr> r) { (*written)(r ? Status::ok() : Status(r.take_error())); });
+      continue;
+    }
+    json::object key{{"value", k.key},
+                     {"name", k.name},
+                     {"description", k.description},
+                     {"enabled", k.enabled},
+                     {"createdDate", now},
+                     {"lastUpdatedDate", now},
+                     {"stageKeys", json::array()}};
+    usage_.keys().create(row.id, std::move(key), [written](Result<ApiPtr> r) {
+      (*written)(r ? Status::ok() : Status(r.take_error()));
+    });
+  }
+  (*written)(Status::ok());
 }
 
 }  // namespace nimbus::services::apigateway

@@ -93,6 +93,7 @@ const Operation<RestApiService> RestApiService::kOperations[] = {
     {"GetApiKeys", &RestApiService::get_api_keys, by_api_key},
     {"UpdateApiKey", &RestApiService::update_api_key, by_api_key},
     {"DeleteApiKey", &RestApiService::delete_api_key, by_api_key},
+    {"ImportApiKeys", &RestApiService::import_api_keys, by_api_key},
     {"CreateUsagePlan", &RestApiService::create_usage_plan, by_usage_plan},
     {"GetUsagePlan", &RestApiService::get_usage_plan, by_usage_plan},
     {"GetUsagePlans", &RestApiService::get_usage_plans, by_usage_plan},
@@ -103,11 +104,13 @@ const Operation<RestApiService> RestApiService::kOperations[] = {
     {"GetUsagePlanKeys", &RestApiService::get_usage_plan_keys, by_usage_plan},
     {"DeleteUsagePlanKey", &RestApiService::delete_usage_plan_key, by_usage_plan},
     {"GetUsage", &RestApiService::get_usage, by_usage_plan},
+    {"UpdateUsage", &RestApiService::update_usage, by_usage_plan},
     {"CreateAuthorizer", &RestApiService::create_authorizer, by_rest_api},
     {"GetAuthorizer", &RestApiService::get_authorizer, by_rest_api},
     {"GetAuthorizers", &RestApiService::get_authorizers, by_rest_api},
     {"UpdateAuthorizer", &RestApiService::update_authorizer, by_rest_api},
     {"DeleteAuthorizer", &RestApiService::delete_authorizer, by_rest_api},
+    {"TestInvokeAuthorizer", &RestApiService::test_invoke_authorizer, by_rest_api},
 };
 
 RestApiService::RestApiService(Environment& env, lambda::Functions* functions)

@@ -27,9 +27,25 @@
 
 namespace nimbus::auth {
 class JwksCache;
-}
+struct Jwt;
+}  // namespace nimbus::auth
 
 namespace nimbus::services::apigateway {
+
+// What running a REST API authorizer came to (rest_authorize.cc), for the
+// data plane and TestInvokeAuthorizer alike.
+struct AuthorizerRun {
+  enum class Outcome {
+    kAnswered,            // a Lambda authorizer's well-formed answer (`answer`)
+    kVerified,            // a user pool's token, signature verified (`token`)
+    kUnauthorized,        // the 401: no identity, "Unauthorized", a bad token
+    kConfigurationError,  // the 500: the function failed or answered nonsense
+  };
+  Outcome outcome = Outcome::kConfigurationError;
+  AuthorizerAnswer answer;
+  std::shared_ptr<const nimbus::auth::Jwt> token;
+  std::string log;  // the execution log, when one was asked for
+};
 
 class RestApiService final : public Service {
  public:
@@ -127,6 +143,7 @@ class RestApiService final : public Service {
   Output get_api_keys(const CallContext& ctx, const json::object& in) const;
   void update_api_key(const CallContext& ctx, json::object in, Respond respond);
   void delete_api_key(const CallContext& ctx, json::object in, Respond respond);
+  void import_api_keys(const CallContext& ctx, json::object in, Respond respond);
   // usage_plan_handlers.cc
   void create_usage_plan(const CallContext& ctx, json::object in, Respond respond);
   Output get_usage_plan(const CallContext& ctx, const json::object& in) const;
@@ -138,12 +155,20 @@ class RestApiService final : public Service {
   Output get_usage_plan_keys(const CallContext& ctx, const json::object& in) const;
   void delete_usage_plan_key(const CallContext& ctx, json::object in, Respond respond);
   Output get_usage(const CallContext& ctx, const json::object& in) const;
+  void update_usage(const CallContext& ctx, json::object in, Respond respond);
+  // Whether key `key_id` may join `plan` (ConflictException when the plan
+  // holds it, or when a plan that holds it, or one of the plans in
+  // `joining` it joins with this one, serves an API stage of this plan).
+  Status check_plan_key(const ApiPtr& plan, const std::string& key_id,
+                        const std::vector<ApiPtr>& joining) const;
   // authorizer_handlers.cc
   void create_authorizer(const CallContext& ctx, json::object in, Respond respond);
   Output get_authorizer(const CallContext& ctx, const json::object& in) const;
   Output get_authorizers(const CallContext& ctx, const json::object& in) const;
   void update_authorizer(const CallContext& ctx, json::object in, Respond respond);
   void delete_authorizer(const CallContext& ctx, json::object in, Respond respond);
+  // rest_authorize.cc: the authorizer run on a request made of the input.
+  void test_invoke_authorizer(const CallContext& ctx, json::object in, Respond respond);
   // import_handlers.cc: OpenAPI import (openapi.h)
   void import_rest_api(const CallContext& ctx, json::object in, Respond respond);
   void put_rest_api(const CallContext& ctx, json::object in, Respond respond);
@@ -159,12 +184,17 @@ class RestApiService final : public Service {
                  const std::shared_ptr<ProxyRequest>& proxy,
                  std::function<void(http::Response)> answer,
                  std::function<void(std::string usage_key)> next);
-  // A COGNITO_USER_POOLS authorizer `auth` (rest_authorize.cc): `next` when
-  // the request's token is one of its user pools' and fits the method.
-  void authorize_cognito(const json::object& auth, const json::object& method,
-                         const std::shared_ptr<ProxyRequest>& proxy,
-                         std::function<void(http::Response)> answer,
-                         std::function<void(std::string usage_key)> next);
+  // Runs authorizer `auth` on `proxy`, whose method ARN is `arn`: calls
+  // its Lambda function (TOKEN, REQUEST) or verifies the user pool token
+  // (COGNITO_USER_POOLS, run_cognito) and says what came of it; with
+  // `use_cache` the answer is taken from and kept in the TTL cache. `log`
+  // (may be null) collects the execution log.
+  void run_authorizer(const json::object& auth, const std::shared_ptr<ProxyRequest>& proxy,
+                      const std::string& arn, const std::shared_ptr<std::string>& log,
+                      bool use_cache, std::function<void(AuthorizerRun)> done);
+  void run_cognito(const json::object& auth, const std::shared_ptr<ProxyRequest>& proxy,
+                   const std::shared_ptr<std::string>& log, bool use_cache,
+                   std::function<void(AuthorizerRun)> done);
   // `mappings` are the stage's deployment's (in `api`'s plan).
   void integrate(const ApiPtr& api, const json::object& method, const Mappings& mappings,
                  const std::shared_ptr<UserRequest>& holder,

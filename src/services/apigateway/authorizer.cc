@@ -51,6 +51,8 @@ std::string source_value(std::string_view s, const ProxyRequest& r) {
     if (*ctx == "resourcePath") return r.resource_path;
     if (*ctx == "routeKey") return r.route_key;
     if (*ctx == "domainName") return r.domain_name;
+    auto extra = r.extra_context.find(std::string(*ctx));
+    if (extra != r.extra_context.end()) return extra->second;
   }
   return "";
 }

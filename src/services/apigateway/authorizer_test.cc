@@ -276,6 +276,76 @@ TEST_F(AuthorizerTest, ControlPlaneChecks) {
   EXPECT_TRUE(call("GetAuthorizers", {{"restApiId", id}})["items"].as_array().empty());
 }
 
+// TestInvokeAuthorizer runs the authorizer the data plane runs on a request
+// made of its input, never from or into the cache, and says what came of it.
+TEST_F(AuthorizerTest, TestInvokeRunsTheAuthorizerOnTheGivenRequest) {
+  make_api({{"type", "REQUEST"},
+            {"identitySource",
+             "method.request.header.X-Token, method.request.querystring.user, "
+             "stageVariables.tier, context.who"}});
+  json::object in{{"restApiId", id},
+                  {"authorizerId", authorizer_id},
+                  {"multiValueHeaders", json::object{{"X-Token", json::array{"t1", "t2"}}}},
+                  {"pathWithQueryString", "/pets/7?user=ann"},
+                  {"body", "{}"},
+                  {"stageVariables", json::object{{"tier", "gold"}}},
+                  {"additionalContext", json::object{{"who", "me"}}}};
+  auto out = call("TestInvokeAuthorizer", in);
+  EXPECT_EQ(out["clientStatus"], 0);
+  EXPECT_EQ(out["principalId"], "user1");
+  EXPECT_EQ(json::parse(s(out["policy"])).at("Statement").at(0).at("Effect"), "Allow");
+  EXPECT_TRUE(out["latency"].is_int64());
+  EXPECT_NE(s(out["log"]).find("Using valid authorizer policy for principal: user1"),
+            std::string::npos)
+      << s(out["log"]);
+  ASSERT_EQ(fn.auth_events.size(), 1u);
+  auto& e = fn.auth_events[0];
+  EXPECT_EQ(s(e["methodArn"]),
+            "arn:aws:execute-api:us-east-1:000000000000:" + id + "/ESTestInvoke-stage/GET/pets/7");
+  EXPECT_EQ(e["queryStringParameters"].at("user"), "ann");
+  EXPECT_EQ(e["multiValueHeaders"].at("x-token"), (json::array{"t1", "t2"}));
+  EXPECT_EQ(e["stageVariables"].at("tier"), "gold");
+  // Not cached: a second test calls the function again.
+  call("TestInvokeAuthorizer", in);
+  EXPECT_EQ(fn.auth_events.size(), 2u);
+
+  // A missing identity is the 401 without a call; a failing function the 500.
+  in.erase("additionalContext");
+  EXPECT_EQ(call("TestInvokeAuthorizer", in)["clientStatus"], 401);
+  EXPECT_EQ(fn.auth_events.size(), 2u);
+  in["additionalContext"] = json::object{{"who", "me"}};
+  fn.auth_error = true;
+  fn.auth_answer = R"({"errorMessage":"Unauthorized","errorType":"Error"})";
+  EXPECT_EQ(call("TestInvokeAuthorizer", in)["clientStatus"], 401);
+  fn.auth_answer = R"({"errorMessage":"boom","errorType":"Error"})";
+  out = call("TestInvokeAuthorizer", in);
+  EXPECT_EQ(out["clientStatus"], 500);
+  EXPECT_FALSE(out.contains("principalId"));
+  EXPECT_TRUE(fn.events.empty());  // no integration ran
+
+  expect_error("TestInvokeAuthorizer", {{"restApiId", id}, {"authorizerId", "nope"}},
+               "NotFoundException");
+  expect_error("TestInvokeAuthorizer", {{"restApiId", "nope"}, {"authorizerId", authorizer_id}},
+               "NotFoundException");
+}
+
+TEST_F(AuthorizerTest, TestInvokeOfATokenAuthorizerChecksItsExpression) {
+  make_api({{"identityValidationExpression", "^Bearer [a-z]+$"}});
+  json::object in{{"restApiId", id}, {"authorizerId", authorizer_id}};
+  in["headers"] = json::object{{"Authorization", "Basic x"}};
+  EXPECT_EQ(call("TestInvokeAuthorizer", in)["clientStatus"], 401);
+  in["headers"] = json::object{{"Authorization", "Bearer ok"}};
+  auto out = call("TestInvokeAuthorizer", in);
+  EXPECT_EQ(out["clientStatus"], 0);
+  EXPECT_EQ(
+      json::serialize(fn.auth_events.at(0)),
+      R"({"type":"TOKEN","authorizationToken":"Bearer ok","methodArn":"arn:aws:execute-api:us-east-1:000000000000:)" +
+          id + R"(/ESTestInvoke-stage/GET/"})");
+  // The data plane's cache is not filled by the test.
+  EXPECT_EQ(get("/prod/pets", {{"authorization", "Bearer ok"}}).status, 200);
+  EXPECT_EQ(fn.auth_events.size(), 2u);
+}
+
 TEST(AuthorizerPolicyTest, WildcardsAndExplicitDenies) {
   EXPECT_TRUE(arn_matches("arn:aws:execute-api:*:*:abc/*/GET/*",
                           "arn:aws:execute-api:us-east-1:1:abc/prod/GET/pets/1"));

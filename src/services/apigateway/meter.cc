@@ -92,6 +92,19 @@ int64_t Meter::used_since(const Counts& c, int64_t first, int64_t last) const {
   return used;
 }
 
+int64_t Meter::limit_of(const Counts& c, const Quota& q, int64_t first) {
+  auto g = c.granted.find(first);
+  return q.limit + (g == c.granted.end() ? 0 : g->second);
+}
+
+void Meter::set_remaining(const std::string& plan, const std::string& key, const Quota& quota,
+                          int64_t remaining, int64_t epoch_ms) {
+  int64_t today = day_of(epoch_ms), first = period_start(quota, today);
+  MutexLock lock(mu_);
+  auto& counts = counts_[{plan, key}];
+  counts.granted[first] = remaining - (quota.limit - used_since(counts, first, today));
+}
+
 Meter::Verdict Meter::admit(const std::string& plan, const std::string& key,
                             const std::string& bucket, const std::optional<Throttle>& throttle,
                             const std::optional<Quota>& quota, std::chrono::nanoseconds mono,
@@ -99,8 +112,11 @@ Meter::Verdict Meter::admit(const std::string& plan, const std::string& key,
   int64_t today = day_of(epoch_ms);
   MutexLock lock(mu_);
   auto& counts = counts_[{plan, key}];
-  if (quota && used_since(counts, period_start(*quota, today), today) >= quota->limit) {
-    return Verdict::kLimitExceeded;
+  if (quota) {
+    int64_t first = period_start(*quota, today);
+    if (used_since(counts, first, today) >= limit_of(counts, *quota, first)) {
+      return Verdict::kLimitExceeded;
+    }
   }
   if (throttle && !buckets_[bucket_key(plan, key, bucket)].take(*throttle, mono)) {
     return Verdict::kTooManyRequests;
@@ -121,7 +137,10 @@ std::vector<std::pair<int64_t, int64_t>> Meter::usage(const std::string& plan,
     if (it != counts_.end()) {
       auto day = it->second.by_day.find(d);
       if (day != it->second.by_day.end()) used = day->second;
-      if (quota) remaining = quota->limit - used_since(it->second, period_start(*quota, d), d);
+      if (quota) {
+        int64_t first = period_start(*quota, d);
+        remaining = limit_of(it->second, *quota, first) - used_since(it->second, first, d);
+      }
     } else if (quota) {
       remaining = quota->limit;
     }

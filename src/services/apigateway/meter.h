@@ -70,14 +70,23 @@ class Meter {
                                                  const std::optional<Quota>& quota, int64_t from,
                                                  int64_t to) const;
 
+  // UpdateUsage: what remains of (plan, key)'s quota in the period that
+  // contains `epoch_ms` becomes `remaining` (more or less than the limit
+  // leaves), for that period only: the next one starts from the limit.
+  void set_remaining(const std::string& plan, const std::string& key, const Quota& quota,
+                     int64_t remaining, int64_t epoch_ms);
+
   // Forgets a plan's (or one key's in it) buckets and counts.
   void forget(const std::string& plan, const std::string& key = "");
 
  private:
   struct Counts {
-    std::map<int64_t, int64_t> by_day;  // day -> admitted requests
+    std::map<int64_t, int64_t> by_day;   // day -> admitted requests
+    std::map<int64_t, int64_t> granted;  // a period's first day -> requests added to its limit
   };
   int64_t used_since(const Counts& c, int64_t first, int64_t last) const;
+  // The quota's limit in the period starting on day `first`, with its grant.
+  static int64_t limit_of(const Counts& c, const Quota& q, int64_t first);
 
   mutable Mutex mu_;
   std::map<std::pair<std::string, std::string>, Counts> counts_ GUARDED_BY(mu_);

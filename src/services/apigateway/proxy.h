@@ -28,6 +28,9 @@ struct ProxyRequest {
   std::string resource_id;    // REST: the resource's id
   std::map<std::string, std::string> path_params;
   std::map<std::string, std::string> stage_variables;
+  // $context variables beyond the gateway's own (TestInvokeAuthorizer's
+  // additionalContext), read by identity sources `context.X`.
+  std::map<std::string, std::string> extra_context;
   int64_t time_ms = 0;       // when the gateway received it
   bool binary_body = false;  // send the body base64-encoded
   bool http_api = true;      // 1.0 events of HTTP APIs carry "version":"1.0"

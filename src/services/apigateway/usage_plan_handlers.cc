@@ -16,6 +16,8 @@ namespace nimbus::services::apigateway {
 namespace {
 
 constexpr int64_t kMaxUsageDays = 366;
+// UpdateUsage's largest remaining quota (nimbus's bound: no overflow).
+constexpr int64_t kMaxRemaining = 1'000'000'000'000;
 
 Error plan_not_found(const std::string& id) {
   return errors::not_found("Invalid Usage Plan ID specified: " + id);
@@ -228,6 +230,35 @@ void RestApiService::delete_usage_plan(const CallContext&, json::object in, Resp
   });
 }
 
+Status RestApiService::check_plan_key(const ApiPtr& plan, const std::string& key_id,
+                                      const std::vector<ApiPtr>& joining) const {
+  // A key may be in several plans, but in one plan per API stage.
+  std::string plan_id = str(plan->doc, "id");
+  const auto* mine = plan->doc.if_contains("apiStages");
+  auto others = usage_.plans().list();
+  others.erase(std::remove_if(others.begin(), others.end(),
+                              [&](const ApiPtr& p) { return !holds(p->doc, key_id); }),
+               others.end());
+  for (const auto& j : joining) {
+    if (std::find(others.begin(), others.end(), j) == others.end()) others.push_back(j);
+  }
+  for (const auto& other : others) {
+    if (other == plan) return errors::conflict("Usage Plan Key already exists");
+    const auto* theirs = other->doc.if_contains("apiStages");
+    if (mine == nullptr || theirs == nullptr || !mine->is_array() || !theirs->is_array()) continue;
+    for (const auto& a : mine->as_array()) {
+      for (const auto& b : theirs->as_array()) {
+        if (!same_stage(a, b)) continue;
+        return errors::conflict("Usage Plan " + plan_id + " cannot be added because API Key " +
+                                key_id +
+                                " cannot reference multiple Usage Plans with the same API Stage: " +
+                                str(a.as_object(), "apiId") + ":" + str(a.as_object(), "stage"));
+      }
+    }
+  }
+  return Status::ok();
+}
+
 void RestApiService::create_usage_plan_key(const CallContext&, json::object in, Respond respond) {
   std::string plan_id = str(in, "usagePlanId"), key_id = str(in, "keyId");
   if (str(in, "keyType") != "API_KEY") {
@@ -237,23 +268,7 @@ void RestApiService::create_usage_plan_key(const CallContext&, json::object in, 
   if (!key) return respond(errors::not_found("Invalid API Key identifier specified"));
   auto plan = usage_.plans().find(plan_id);
   if (!plan) return respond(plan_not_found(plan_id));
-  // A key may be in several plans, but in one plan per API stage.
-  const auto* mine = plan->doc.if_contains("apiStages");
-  for (const auto& other : usage_.plans().list()) {
-    if (!holds(other->doc, key_id)) continue;
-    if (other == plan) return respond(errors::conflict("Usage Plan Key already exists"));
-    const auto* theirs = other->doc.if_contains("apiStages");
-    if (mine == nullptr || theirs == nullptr || !mine->is_array() || !theirs->is_array()) continue;
-    for (const auto& a : mine->as_array()) {
-      for (const auto& b : theirs->as_array()) {
-        if (!same_stage(a, b)) continue;
-        return respond(errors::conflict(
-            "Usage Plan " + plan_id + " cannot be added because API Key " + key_id +
-            " cannot reference multiple Usage Plans with the same API Stage: " +
-            str(a.as_object(), "apiId") + ":" + str(a.as_object(), "stage")));
-      }
-    }
-  }
+  if (auto st = check_plan_key(plan, key_id, {}); !st) return respond(st.take_error());
   json::object out = plan_key(key->doc);
   usage_.plans().update(
       plan_id,
@@ -342,6 +357,53 @@ Output RestApiService::get_usage(const CallContext&, const json::object& in) con
                       {"startDate", str(in, "startDate")},
                       {"endDate", str(in, "endDate")},
                       {"items", std::move(items)}};
+}
+
+// UpdateUsage: `replace` of `/remaining` grants the key what remains of its
+// quota in the current period (the meter's, meter.h); the answer is the
+// key's usage today, as GetUsage reports it.
+void RestApiService::update_usage(const CallContext&, json::object in, Respond respond) {
+  std::string plan_id = str(in, "usagePlanId"), key_id = str(in, "keyId");
+  auto plan = usage_.plans().find(plan_id);
+  if (!plan) return respond(plan_not_found(plan_id));
+  if (!usage_.keys().find(key_id) || !holds(plan->doc, key_id)) {
+    return respond(errors::not_found("Invalid API Key identifier specified"));
+  }
+  auto quota = quota_of(plan->doc.if_contains("quota"));
+  std::optional<int64_t> remaining;
+  const auto* ops = in.if_contains("patchOperations");
+  if (ops != nullptr && ops->is_array()) {
+    for (const auto& op_v : ops->as_array()) {
+      if (!op_v.is_object()) continue;
+      const auto& op = op_v.as_object();
+      std::string verb = str(op, "op"), path = str(op, "path"), value = str(op, "value");
+      if (verb != "replace" || path != "/remaining") {
+        return respond(errors::bad_request("Invalid patch path '" + path + "' specified for op '" +
+                                           verb + "'. Must be one of: [/remaining]"));
+      }
+      char* end = nullptr;
+      long long n = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || end != value.c_str() + value.size() || n < 0 || n > kMaxRemaining) {
+        return respond(errors::bad_request("Invalid value for /remaining: " + value +
+                                           " (a whole number from 0 to " +
+                                           std::to_string(kMaxRemaining) + ")"));
+      }
+      remaining = n;
+    }
+  }
+  if (!quota) {
+    return respond(errors::bad_request("Usage plan " + plan_id + " has no quota to update"));
+  }
+  int64_t now = env_.clock.now_millis();
+  if (remaining) usage_.meter().set_remaining(plan_id, key_id, *quota, *remaining, now);
+  int64_t today = day_of(now);
+  auto [used, left] = usage_.meter().usage(plan_id, key_id, *quota, today, today).front();
+  json::array days;
+  days.push_back(json::array{used, left});
+  respond(json::object{{"usagePlanId", plan_id},
+                       {"startDate", date_of(today)},
+                       {"endDate", date_of(today)},
+                       {"items", json::object{{key_id, std::move(days)}}}});
 }
 
 }  // namespace nimbus::services::apigateway

@@ -1,0 +1,194 @@
+"""API Gateway REST operations around authorizers and keys, end to end:
+TestInvokeAuthorizer runs a real Python TOKEN / REQUEST authorizer on the
+request its input describes (boto3, both generations, and `aws apigateway
+test-invoke-authorizer`); ImportApiKeys reads AWS's CSV key file (boto3 and
+`aws apigateway import-api-keys --body fileb://`) into keys that join their
+usage plans, with warnings and failonwarnings; UpdateUsage grants a key more
+of its quota (boto3 and `aws apigateway update-usage`), which urllib's
+requests and GetUsage see. One server and one function for the file."""
+
+import io
+import json
+import os
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+import zipfile
+
+from harness import ACCOUNT, ServerTestCase, require_boto3
+
+ROLE = "arn:aws:iam::%s:role/lambda-role" % ACCOUNT
+
+# TOKEN: the token is the user; REQUEST: the X-Token header and the `user`
+# query string. "deny-me" is AWS's Unauthorized.
+AUTHORIZER = """
+def handler(event, context):
+    if event["type"] == "TOKEN":
+        who = event["authorizationToken"]
+    else:
+        who = event["headers"].get("x-token", "") + "/" + \\
+            (event.get("queryStringParameters") or {}).get("user", "")
+    if who == "deny-me":
+        raise Exception("Unauthorized")
+    return {"principalId": "user-" + who,
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow",
+                 "Resource": event["methodArn"]}]},
+            "context": {"arn": event["methodArn"]}}
+"""
+
+KEY1 = "apikey1234abcdefghij0123456789"
+KEY2 = "apikey1234abcdefghij9876543210"
+KEY3 = "apikey1234abcdefghij5555555555"
+
+
+def get(url, key):
+    r = urllib.request.Request(url, method="GET", headers={"x-api-key": key})
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status
+    except urllib.error.HTTPError as e:
+        e.read()
+        return e.code
+
+
+class ApiGatewayKeysTest(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        require_boto3()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("app.py", AUTHORIZER)
+        lam = cls.server.boto3_client("lambda")
+        arn = lam.create_function(FunctionName="keys-authorizer", Runtime="python3.11",
+                                  Role=ROLE, Handler="app.handler",
+                                  Code={"ZipFile": buf.getvalue()}, Timeout=10)["FunctionArn"]
+        uri = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/%s/invocations"
+               % arn)
+        rest = cls.rest = cls.server.boto3_client("apigateway")
+        api = cls.api = rest.create_rest_api(name="keyed")["id"]
+        cls.token = rest.create_authorizer(
+            restApiId=api, name="token", type="TOKEN", authorizerUri=uri,
+            identitySource="method.request.header.Authorization")["id"]
+        cls.request = rest.create_authorizer(
+            restApiId=api, name="request", type="REQUEST", authorizerUri=uri,
+            identitySource="method.request.header.X-Token, method.request.querystring.user")["id"]
+        # GET /pets needs a key; a MOCK answers.
+        root = [r["id"] for r in rest.get_resources(restApiId=api)["items"]
+                if r["path"] == "/"][0]
+        pets = rest.create_resource(restApiId=api, parentId=root, pathPart="pets")["id"]
+        common = dict(restApiId=api, resourceId=pets, httpMethod="GET")
+        rest.put_method(authorizationType="NONE", apiKeyRequired=True, **common)
+        rest.put_integration(type="MOCK",
+                             requestTemplates={"application/json": '{"statusCode": 200}'},
+                             **common)
+        rest.put_integration_response(statusCode="200", **common)
+        rest.put_method_response(statusCode="200", **common)
+        rest.create_deployment(restApiId=api, stageName="prod")
+        cls.url = "%s/_aws/execute-api/%s/prod/pets" % (cls.server.endpoint, api)
+
+    # --- TestInvokeAuthorizer ---------------------------------------------
+
+    def test_token_authorizer_answers_its_policy(self):
+        out = self.rest.test_invoke_authorizer(restApiId=self.api, authorizerId=self.token,
+                                               headers={"Authorization": "ann"},
+                                               pathWithQueryString="/pets/7?x=1")
+        self.assertEqual(out["clientStatus"], 0, out.get("log"))
+        self.assertEqual(out["principalId"], "user-ann")
+        policy = json.loads(out["policy"])
+        self.assertEqual(policy["Statement"][0]["Effect"], "Allow")
+        self.assertEqual(policy["Statement"][0]["Resource"],
+                         "arn:aws:execute-api:us-east-1:%s:%s/ESTestInvoke-stage/GET/pets/7"
+                         % (ACCOUNT, self.api))
+        self.assertIn("Using valid authorizer policy for principal: user-ann", out["log"])
+        self.assertIsInstance(out["latency"], int)
+
+    def test_unauthorized_and_missing_identities_are_401(self):
+        out = self.rest.test_invoke_authorizer(restApiId=self.api, authorizerId=self.token,
+                                               headers={"Authorization": "deny-me"})
+        self.assertEqual(out["clientStatus"], 401)
+        self.assertNotIn("principalId", out)
+        out = self.rest.test_invoke_authorizer(restApiId=self.api, authorizerId=self.token,
+                                               headers={})
+        self.assertEqual(out["clientStatus"], 401)
+        with self.assertRaises(self.rest.exceptions.NotFoundException):
+            self.rest.test_invoke_authorizer(restApiId=self.api, authorizerId="nope")
+
+    def test_request_authorizer_reads_headers_and_query(self):
+        out = self.rest.test_invoke_authorizer(
+            restApiId=self.api, authorizerId=self.request,
+            multiValueHeaders={"X-Token": ["t1"]}, pathWithQueryString="/pets?user=bob",
+            stageVariables={"v": "1"})
+        self.assertEqual(out["clientStatus"], 0, out.get("log"))
+        self.assertEqual(out["principalId"], "user-t1/bob")
+
+    def test_cli_test_invoke_authorizer(self):
+        _, out, _ = self.server.aws_cli("apigateway", "test-invoke-authorizer",
+                                        "--rest-api-id", self.api,
+                                        "--authorizer-id", self.token,
+                                        "--headers", "Authorization=cli")
+        out = json.loads(out)
+        self.assertEqual(out["clientStatus"], 0)
+        self.assertEqual(out["principalId"], "user-cli")
+
+    # --- ImportApiKeys and UpdateUsage --------------------------------------
+
+    def plan(self, name, limit):
+        return self.rest.create_usage_plan(
+            name=name, quota={"limit": limit, "period": "DAY"},
+            apiStages=[{"apiId": self.api, "stage": "prod"}])["id"]
+
+    def test_imported_keys_join_their_plan_and_update_usage_grants_more(self):
+        plan = self.plan("imported", 2)
+        csv = ("Name,key,Description,Enabled,usageplanIds\n"
+               "first,%s,an imported key,TRUE,%s\n"
+               "short,tooshort,,,\n" % (KEY1, plan)).encode()
+        with self.assertRaises(self.rest.exceptions.BadRequestException):
+            self.rest.import_api_keys(body=csv, format="csv", failOnWarnings=True)
+        out = self.rest.import_api_keys(body=csv, format="csv")
+        self.assertEqual(len(out["ids"]), 1)
+        self.assertEqual(out["warnings"],
+                         ["Line 3: API Key value should be at least 20 characters"])
+        key = self.rest.get_api_key(apiKey=out["ids"][0], includeValue=True)
+        self.assertEqual((key["name"], key["value"], key["enabled"]), ("first", KEY1, True))
+        self.assertEqual([get(self.url, KEY1) for _ in range(3)], [200, 200, 429])
+
+        usage = self.rest.update_usage(usagePlanId=plan, keyId=key["id"], patchOperations=[
+            {"op": "replace", "path": "/remaining", "value": "2"}])
+        self.assertEqual(usage["items"][key["id"]], [[2, 2]])
+        self.assertEqual([get(self.url, KEY1) for _ in range(3)], [200, 200, 429])
+        day = usage["startDate"]
+        usage = self.rest.get_usage(usagePlanId=plan, keyId=key["id"], startDate=day,
+                                    endDate=day)
+        self.assertEqual(usage["items"][key["id"]], [[4, 0]])
+        with self.assertRaises(self.rest.exceptions.BadRequestException):
+            self.rest.update_usage(usagePlanId=plan, keyId=key["id"], patchOperations=[
+                {"op": "replace", "path": "/remaining", "value": "-1"}])
+
+    def test_cli_imports_keys_and_updates_usage(self):
+        plan = self.plan("cli", 1)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "keys.csv")
+            with open(path, "w") as f:
+                f.write("key,name,UsagePlanIds\n%s,second,\"%s\"\n" % (KEY2, plan))
+            _, out, _ = self.server.aws_cli("apigateway", "import-api-keys",
+                                            "--body", "fileb://" + path, "--format", "csv",
+                                            "--fail-on-warnings")
+        ids = json.loads(out)["ids"]
+        self.assertEqual(len(ids), 1)
+        self.assertEqual([get(self.url, KEY2) for _ in range(2)], [200, 429])
+        _, out, _ = self.server.aws_cli("apigateway", "update-usage", "--usage-plan-id", plan,
+                                        "--key-id", ids[0], "--patch-operations",
+                                        "op=replace,path=/remaining,value=1")
+        self.assertEqual(json.loads(out)["items"][ids[0]], [[1, 1]])
+        self.assertEqual([get(self.url, KEY2) for _ in range(2)], [200, 429])
+        code, _, err = self.server.aws_cli("apigateway", "import-api-keys", "--body",
+                                           "fileb:///dev/null", "--format", "csv", check=False)
+        self.assertNotEqual(code, 0)
+        self.assertIn("BadRequestException", err)
+
+
+if __name__ == "__main__":
+    unittest.main()

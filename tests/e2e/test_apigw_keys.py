@@ -176,6 +176,12 @@ class ApiGatewayKeysTest(ServerTestCase):
             _, out, _ = self.server.aws_cli("apigateway", "import-api-keys",
                                             "--body", "fileb://" + path, "--format", "csv",
                                             "--fail-on-warnings")
+            with open(path, "w") as f:
+                f.write("name,description\nx,y\n")
+            code, _, err = self.server.aws_cli("apigateway", "import-api-keys", "--body",
+                                               "fileb://" + path, "--format", "csv", check=False)
+        self.assertNotEqual(code, 0)
+        self.assertIn("Missing required column 'Key'", err)
         ids = json.loads(out)["ids"]
         self.assertEqual(len(ids), 1)
         self.assertEqual([get(self.url, KEY2) for _ in range(2)], [200, 429])
@@ -184,11 +190,6 @@ class ApiGatewayKeysTest(ServerTestCase):
                                         "op=replace,path=/remaining,value=1")
         self.assertEqual(json.loads(out)["items"][ids[0]], [[1, 1]])
         self.assertEqual([get(self.url, KEY2) for _ in range(2)], [200, 429])
-        code, _, err = self.server.aws_cli("apigateway", "import-api-keys", "--body",
-                                           "fileb:///dev/null", "--format", "csv", check=False)
-        self.assertNotEqual(code, 0)
-        self.assertIn("BadRequestException", err)
-
 
 if __name__ == "__main__":
     unittest.main()

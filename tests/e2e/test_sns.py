@@ -2,9 +2,10 @@
 and the AWS CLI against a real server."""
 
 import json
+import threading
 import unittest
 
-from harness import REGION, Server, ServerTestCase, require_boto3, wait_until
+from harness import REGION, Server, ServerTestCase, kill9_under_load, require_boto3, wait_until
 
 
 def receive_all(sqs, url, count, attribute_names=("All",), timeout=60):
@@ -315,37 +316,51 @@ class SnsRestartTest(unittest.TestCase):
             server.cleanup()
 
     def test_accepted_publishes_are_delivered_after_kill9(self):
-        """Every Publish answered before kill -9 reaches the queue afterwards."""
+        """Every Publish answered before kill -9, made by four writers at once
+        while the server is killed, reaches both subscribed queues afterwards."""
         require_boto3()
         server = Server().start()
         try:
             sns, sqs = server.boto3_client("sns"), server.boto3_client("sqs")
-            url = sqs.create_queue(QueueName="crash")["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-                "Attributes"]["QueueArn"]
             topic = sns.create_topic(Name="crash")["TopicArn"]
-            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
-                          Attributes={"RawMessageDelivery": "true"})
-            sent = set()
-            for i in range(200):
-                sns.publish(TopicArn=topic, Message="m%d" % i)
-                sent.add("m%d" % i)
-            server.kill9()
+            urls = []
+            for name, raw in (("crash-raw", "true"), ("crash-envelope", "false")):
+                url = sqs.create_queue(QueueName=name)["QueueUrl"]
+                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                    "Attributes"]["QueueArn"]
+                sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                              Attributes={"RawMessageDelivery": raw})
+                urls.append(url)
+            sent, lock = set(), threading.Lock()
+
+            def writer(n):
+                c = server.boto3_client("sns")
+
+                def publish(i):
+                    body = "w%d-m%d" % (n, i)
+                    c.publish(TopicArn=topic, Message=body)
+                    with lock:
+                        sent.add(body)
+                return publish
+
+            kill9_under_load(server, [writer(n) for n in range(4)], seconds=1.5)
+            self.assertGreater(len(sent), 20)
             server.start()
             sqs = server.boto3_client("sqs")
             # At least once: a delivery made just before the kill may come
-            # again, so wait for every message rather than for a count.
-            got = set()
+            # again, and a publish the kill cut short may have been stored,
+            # so wait until every acknowledged message is there.
+            for url, raw in zip(urls, (True, False)):
+                got = set()
 
-            def all_came():
-                for m in receive_all(sqs, url, 10, attribute_names=(), timeout=1):
-                    got.add(m["Body"])
-                return sent <= got
-            wait_until(all_came, timeout=60)
-            self.assertEqual(got, sent)
+                def all_came():
+                    for m in receive_all(sqs, url, 10, attribute_names=(), timeout=1):
+                        got.add(m["Body"] if raw else json.loads(m["Body"])["Message"])
+                    return sent <= got
+                wait_until(all_came, timeout=60)
+                self.assertEqual(sent - got, set(), url)
         finally:
             server.cleanup()
-
 
 if __name__ == "__main__":
     unittest.main()

@@ -434,6 +434,23 @@ TEST_F(SfnTaskTest, ApiGatewayTasksHandTheirRequestToTheApiInProcess) {
   ASSERT_TRUE(eventually([&] { return status(z) != "RUNNING"; }));
   EXPECT_EQ(s(described(z)["error"]), "States.Runtime");
   EXPECT_EQ(calls_seen().size(), 2u);
+
+  // .waitForTaskToken: the API's answer only submits the task; the token's
+  // success ends it.
+  // clang-format off
+  std::string w = create("gateway-token", R"j({"StartAt":"Call","States":{
+    "Call":{"Type":"Task","Resource":"arn:aws:states:::apigateway:invoke.waitForTaskToken",
+            "Parameters":{"ApiEndpoint":"abc123.execute-api.localhost","Method":"POST",
+                          "Headers":{"TaskToken.$":"States.Array($$.Task.Token)"}},"End":true}}})j");
+  // clang-format on
+  std::string t = start(w, "{}");
+  ASSERT_TRUE(eventually([&] { return history_types(t).back() == "TaskSubmitted"; }));
+  EXPECT_EQ(status(t), "RUNNING");
+  std::string token(calls_seen().back().request.header("tasktoken"));
+  ASSERT_FALSE(token.empty());
+  call("SendTaskSuccess", {{"taskToken", token}, {"output", R"({"approved":true})"}});
+  ASSERT_TRUE(eventually([&] { return status(t) != "RUNNING"; }));
+  EXPECT_EQ(output(t), json::parse(R"({"approved":true})"));
 }
 
 TEST_F(SfnTaskTest, StoppingAParentStopsTheChildItWaitsFor) {
@@ -456,6 +473,23 @@ TEST_F(SfnTaskTest, StoppingAParentStopsTheChildItWaitsFor) {
   ASSERT_TRUE(eventually([&] { return status(c) == "ABORTED"; }));
   EXPECT_EQ(history_types(c).back(), "ExecutionAborted");
   EXPECT_EQ(history_types(x).back(), "ExecutionAborted");  // the child's end changes nothing
+
+  // A parent that times out stops its child too.
+  // clang-format off
+  std::string hasty = create("hasty", R"j({"TimeoutSeconds":5,"StartAt":"Run","States":{
+    "Run":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
+           "Parameters":{"StateMachineArn":")j" + child + R"j("},"End":true}}})j");
+  // clang-format on
+  std::string y = start(hasty, "{}");
+  ASSERT_TRUE(eventually([&] { return history_types(y).back() == "TaskSubmitted"; }));
+  runs = call("ListExecutions",
+              {{"stateMachineArn", child}, {"statusFilter", "RUNNING"}})["executions"]
+             .as_array();
+  ASSERT_EQ(runs.size(), 1u);
+  std::string d = s(runs[0].at("executionArn"));
+  ASSERT_TRUE(advance_until([&] { return status(y) != "RUNNING"; }, std::chrono::seconds(1)));
+  EXPECT_EQ(status(y), "TIMED_OUT");
+  ASSERT_TRUE(eventually([&] { return status(d) == "ABORTED"; }));
 }
 
 TEST_F(SfnTest, ActivityTasksGoToPollingWorkersAndSurviveARestart) {

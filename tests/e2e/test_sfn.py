@@ -477,6 +477,14 @@ class SfnTaskTest(ServerTestCase):
         self.assertEqual(out["missing"]["Error"], "S3.NoSuchKeyException")
         body = s3.get_object(Bucket="e2e-sfn-sdk", Key="report.json")["Body"].read()
         self.assertEqual(json.loads(body), {"total": 3})
+        # An object a state's output cannot hold (256 KiB).
+        s3.put_object(Bucket="e2e-sfn-sdk", Key="big", Body=b"x" * (256 * 1024 + 1))
+        _, d = self.run_machine("e2e-sfn-s3-big", {
+            "StartAt": "Get",
+            "States": {"Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                               "Parameters": {"Bucket": "e2e-sfn-sdk", "Key": "big"},
+                               "End": True}}}, {})
+        self.assertEqual((d["status"], d["error"]), ("FAILED", "States.DataLimitExceeded"), d)
 
     def test_distributed_map_iterations_are_child_executions(self):
         x, d = self.run_machine("e2e-dmap-children", {

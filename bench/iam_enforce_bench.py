@@ -41,19 +41,24 @@ def signed_send(endpoint, key, secret, url):
     return "POST", "/", dict(req.prepare().headers), body
 
 
+def bench_send(endpoint):
+    """A queue, the user "bench" with the ten-statement policy and a key of
+    its own, and SendMessage to that queue signed by that key."""
+    iam = client("iam", endpoint)
+    iam.create_user(UserName="bench")
+    sqs = client("sqs", endpoint)
+    url = sqs.create_queue(QueueName="bench")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    iam.put_user_policy(UserName="bench", PolicyName="ten", PolicyDocument=policy(arn))
+    key = iam.create_access_key(UserName="bench")["AccessKey"]
+    return signed_send(endpoint, key["AccessKeyId"], key["SecretAccessKey"], url)
+
+
 def measure(mode, seconds, connections):
     server = Server("--iam", mode).start()
     try:
-        iam = client("iam", server.endpoint)
-        iam.create_user(UserName="bench")
-        sqs = client("sqs", server.endpoint)
-        url = sqs.create_queue(QueueName="bench")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-        iam.put_user_policy(UserName="bench", PolicyName="ten", PolicyDocument=policy(arn))
-        key = iam.create_access_key(UserName="bench")["AccessKey"]
-        script = wrk_script(*signed_send(server.endpoint, key["AccessKeyId"],
-                                         key["SecretAccessKey"], url))
+        script = wrk_script(*bench_send(server.endpoint))
         run_wrk(server.endpoint, script, seconds=min(2, seconds), connections=connections)
         return run_wrk(server.endpoint, script, seconds=seconds, connections=connections)
     finally:

@@ -20,7 +20,7 @@ import time
 
 from common import client, machine
 from dynamodb_instr import Traced, counted, print_top, send_all
-from iam_enforce_bench import policy, signed_send
+from iam_enforce_bench import bench_send
 
 
 def per_request(mode, requests, top):
@@ -37,14 +37,7 @@ def per_request(mode, requests, top):
                 if time.time() > deadline:
                     raise
                 time.sleep(0.5)
-        iam.create_user(UserName="bench")
-        sqs = client("sqs", server.endpoint)
-        url = sqs.create_queue(QueueName="bench")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-        iam.put_user_policy(UserName="bench", PolicyName="ten", PolicyDocument=policy(arn))
-        key = iam.create_access_key(UserName="bench")["AccessKey"]
-        send = signed_send(server.endpoint, key["AccessKeyId"], key["SecretAccessKey"], url)
+        send = bench_send(server.endpoint)
         send_all(server.endpoint, [send] * 100)  # warm: caches, first-use parses
         total, _, dump = counted(server, out_dir, mode,
                                  lambda: send_all(server.endpoint, [send] * requests))

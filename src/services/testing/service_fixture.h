@@ -111,7 +111,8 @@ class ServiceFixture : public ::testing::Test {
 
   // Sends `r` to the user API handler a service added in start()
   // (Environment::user_apis) and waits up to 30 s of real time for its
-  // answer; a 599 response when there is no handler or no answer.
+  // answer (404 when no service added a handler of its kind, as the
+  // server answers); a 599 response when no answer came.
   http::Response user_call(UserRequest r);
 
   static std::string s(const json::value& v) {

@@ -73,11 +73,14 @@ Registry::Registry(Environment& env) {
   auto& http_apis = add(std::make_unique<apigateway::HttpApiService>(env, &lambda, &rest));
   http_apis.use_calls(calls_.get());
   http_apis.use_logs(&logs.writer());
-  // SNS writes what it would send by SMS to CloudWatch Logs (LogWriter);
-  // it delivers to Firehose as the subscription's SubscriptionRoleArn.
-  add(std::make_unique<sns::SnsService>(env, &logs.writer()))
-      .deliveries()
-      .set_role_check(iam::role_check(*iam_, "sns.amazonaws.com"));
+  // SNS writes what it would send by SMS, and delivery-status records, to
+  // CloudWatch Logs (LogWriter); it delivers to Firehose as the
+  // subscription's SubscriptionRoleArn, and logs delivery status as the
+  // topic's feedback role.
+  auto& sns_deliveries = add(std::make_unique<sns::SnsService>(env, &logs.writer())).deliveries();
+  sns_deliveries.set_role_check(iam::role_check(*iam_, "sns.amazonaws.com"));
+  sns_deliveries.set_feedback_check(
+      iam::role_permission_check(*iam_, "sns.amazonaws.com", "logs:PutLogEvents"));
   // EventBridge and Scheduler deliver to targets as the RoleArn they are
   // given (under --iam enforce: the role's trust and policies decide).
   auto& events = add(std::make_unique<eventbridge::EventsService>(env));

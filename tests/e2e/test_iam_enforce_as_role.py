@@ -9,7 +9,8 @@ role (refused: the records go to the processing-failed output; a role that
 does not trust Firehose: Lambda.AssumeRoleAccessDenied in the server log
 and the records kept until it does); SNS
 delivers to Firehose as the subscription's SubscriptionRoleArn (refused:
-the subscription's dead-letter queue gets the message); a Scheduler
+the subscription's dead-letter queue gets the message) and logs delivery
+status as the topic's feedback role (refused: nothing is logged); a Scheduler
 universal target calls its operation as the schedule's role (refused: the
 schedule's dead-letter queue gets the event), and a schedule's dead-letter
 queue is sent to as its role too (refused: the event is dropped and
@@ -353,6 +354,37 @@ class ActingAsRoleTest(ServerTestCase):
         body = b"".join(got.values())
         self.assertTrue(body.startswith(b"0" * 250_000))
         self.assertNotIn(b"refused", body)
+
+    def test_sns_logs_delivery_status_as_the_feedback_role(self):
+        sns = self.server.boto3_client("sns")
+        logs = self.server.boto3_client("logs")
+        role = self.role("sns-feedback", "sns.amazonaws.com")
+        topic = sns.create_topic(Name="status", Attributes={
+            "SQSSuccessFeedbackRoleArn": role, "SQSSuccessFeedbackSampleRate": "100"})["TopicArn"]
+        url = self.sqs.create_queue(QueueName="sns-status", Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                 "Action": "sqs:SendMessage", "Resource": QARN % "sns-status"}]})})["QueueUrl"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=QARN % "sns-status")
+        group = "sns/%s/%s/status" % (REGION, ACCOUNT)
+
+        def records():
+            try:
+                return logs.filter_log_events(logGroupName=group)["events"]
+            except logs.exceptions.ResourceNotFoundException:
+                return []
+        # The role may not write logs: delivered, nothing logged.
+        sns.publish(TopicArn=topic, Message="unlogged")
+        self.assertEqual(len(receive_all(self.sqs, url, 1, timeout=10)), 1)
+        time.sleep(0.5)
+        self.assertEqual(records(), [])
+        self.iam.put_role_policy(RoleName="sns-feedback", PolicyName="logs",
+                                 PolicyDocument=allow("logs:PutLogEvents", "*"))
+        message_id = sns.publish(TopicArn=topic, Message="logged")["MessageId"]
+        self.assertEqual(len(receive_all(self.sqs, url, 1, timeout=10)), 1)
+        got = wait_until(records, timeout=10)
+        self.assertEqual([json.loads(e["message"])["notification"]["messageId"] for e in got],
+                         [message_id])
 
 
 if __name__ == "__main__":

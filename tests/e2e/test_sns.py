@@ -276,6 +276,42 @@ class SnsPublishTest(ServerTestCase):
         self.assertEqual(cm.exception.response["Error"]["Message"],
                          "Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
 
+    def test_delivery_status_goes_to_cloudwatch_logs(self):
+        url, arn = self.queue("e2e-status")
+        topic = self.sns.create_topic(Name="e2e-status")["TopicArn"]
+        role = "arn:aws:iam::%s:role/sns-feedback" % topic.split(":")[4]
+        for name, value in (("SQSSuccessFeedbackRoleArn", role),
+                            ("SQSSuccessFeedbackSampleRate", "100"),
+                            ("SQSFailureFeedbackRoleArn", role)):
+            self.sns.set_topic_attributes(TopicArn=topic, AttributeName=name, AttributeValue=value)
+        missing = arn.rsplit(":", 1)[0] + ":e2e-status-missing"
+        self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=missing)
+        message_id = self.sns.publish(TopicArn=topic, Message="hello")["MessageId"]
+        self.assertEqual(len(receive_all(self.sqs, url, 1)), 1)
+        logs = self.server.boto3_client("logs")
+        group = "sns/%s/%s/e2e-status" % (REGION, topic.split(":")[4])
+
+        def records(name):
+            try:
+                events = logs.filter_log_events(logGroupName=name)["events"]
+            except logs.exceptions.ResourceNotFoundException:
+                return []
+            return [json.loads(e["message"]) for e in events]
+        wait_until(lambda: records(group) and records(group + "/Failure"), timeout=10)
+        [ok] = records(group)
+        self.assertEqual(ok["status"], "SUCCESS")
+        self.assertEqual(ok["notification"]["messageId"], message_id)
+        self.assertEqual(ok["notification"]["topicArn"], topic)
+        self.assertEqual(ok["notification"]["messageMD5Sum"], "5d41402abc4b2a76b9719d911017c592")
+        self.assertEqual(ok["delivery"]["destination"], arn)
+        self.assertEqual(ok["delivery"]["statusCode"], 200)
+        self.assertEqual(ok["delivery"]["attempts"], 1)
+        [failed] = records(group + "/Failure")
+        self.assertEqual(failed["status"], "FAILURE")
+        self.assertEqual(failed["notification"]["messageId"], message_id)
+        self.assertEqual(failed["delivery"]["destination"], missing)
+
     def test_errors(self):
         topic = self.sns.create_topic(Name="e2e-pub-errors")["TopicArn"]
         with self.assertRaises(self.sns.exceptions.InvalidParameterException) as cm:

@@ -7,6 +7,7 @@
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "events/target.h"
+#include "services/sns/delivery_status.h"
 #include "services/sns/errors.h"
 #include "services/sns/http_delivery.h"
 #include "services/sns/mail.h"
@@ -19,9 +20,13 @@ namespace json = boost::json;
 namespace {
 
 constexpr const char* kKind = "d";
+// The stream delivery-status records go to (delivery_status.h).
+constexpr const char* kStatusStream = "nimbus-delivery-status";
 // A dead-letter queue that keeps failing is given up after this long.
 constexpr int64_t kDeadLetterMaxAgeMs = 14LL * 24 * 3600 * 1000;
 constexpr int64_t kDeadLetterRetryMs = 20'000;
+// How much of an endpoint's answer a delivery-status record keeps.
+constexpr size_t kLoggedResponseBytes = 1024;
 
 }  // namespace
 
@@ -33,6 +38,10 @@ struct Deliveries::Pending {
   int64_t failures = 0;
   bool to_dlq = false;
   std::string type = kNotification;  // http/https: x-amz-sns-message-type
+  // The last attempt's answer (http/https: status and body), for the
+  // delivery-status log; not stored.
+  int status = 0;
+  std::string response;
 
   std::string encode() const {
     json::array attrs;
@@ -177,7 +186,7 @@ Status Deliveries::start() {
 
 void Deliveries::queue(const Subscription& s, const std::string& key, events::Delivery d,
                        std::function<void(Status)> done, const char* type) {
-  Pending p{s.arn, s.endpoint, std::move(d), env_.clock.now_millis(), 0, false, type};
+  Pending p{s.arn, s.endpoint, std::move(d), env_.clock.now_millis(), 0, false, type, 0, {}};
   auto slash = s.arn.rfind(':');
   std::string id = key + "/" + s.arn.substr(slash + 1);
   // A Notification to a standard queue is sent at once: the queue's own
@@ -279,6 +288,10 @@ void Deliveries::post(Pending p, SubscriptionPtr sub, std::string id, storage::T
                   ack = std::move(ack)](Result<http::ClientResponse> res) mutable {
                    auto in = gate->hold();
                    if (!in) return;  // stopping: the delivery stays stored
+                   if (res) {
+                     p.status = res->status;
+                     p.response = res->body.substr(0, kLoggedResponseBytes);
+                   }
                    if (res && res->status >= 200 && res->status < 300) {
                      return finish(std::move(p), sub, id, std::move(ack), events::Outcome::ok());
                    }
@@ -312,6 +325,7 @@ void Deliveries::mail(Pending p, SubscriptionPtr sub, std::string id, storage::T
 void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string& id,
                         storage::Timers::Ack ack, const events::Outcome& o) {
   if (o) {
+    if (!p.to_dlq) log_status(p, sub, o);
     (p.to_dlq ? dead_lettered_ : delivered_).add();
     return ack(Status::ok());
   }
@@ -343,6 +357,7 @@ void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string
     delay = retry_delay_ms(p.failures);
   }
   if (delay) return reschedule(with_jitter(*delay, jitter_()));
+  log_status(p, sub, o);  // given up: before the dead-letter queue
   // Confirmations have no dead-letter queue.
   std::string dlq = sub && p.type == kNotification ? dead_letter_queue(*sub) : std::string();
   if (dlq.empty()) {
@@ -354,6 +369,49 @@ void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string
   p.failures = 0;
   p.first_ms = now;
   reschedule(0);
+}
+
+void Deliveries::log_status(const Pending& p, const SubscriptionPtr& sub,
+                            const events::Outcome& o) {
+  if (logs_ == nullptr || !sub || p.type != kNotification) return;
+  auto topic = topics_.find(sub->topic_arn);
+  if (!topic) return;
+  bool success = o.is_ok();
+  auto f = feedback(*topic, sub->protocol, success);
+  if (!f || (success && f->sample_rate < 100 && jitter_() * 100 >= f->sample_rate)) return;
+  std::string group = delivery_log_group(env_.settings, *topic, success);
+  if (feedback_check_) {
+    Status allowed = feedback_check_(f->role_arn, log_group_arn(env_.settings, *topic, group));
+    if (!allowed) {
+      spdlog::debug("sns: no delivery-status log for {}: {}", topic->arn, allowed.error().message);
+      return;
+    }
+  }
+  DeliveryStatus s;
+  s.message_id = p.d.id;
+  s.topic_arn = topic->arn;
+  s.message = delivered_message(p.d.body, sub->raw());
+  s.published_ms = p.first_ms;
+  s.destination = sub->endpoint;
+  int64_t now = env_.clock.now_millis();
+  s.dwell_ms = std::max<int64_t>(0, now - p.first_ms);
+  s.success = success;
+  // A success is attempt failures + 1; a failure was counted by finish().
+  s.attempts = success ? p.failures + 1 : p.failures;
+  if (success) {
+    s.status_code = p.status != 0 ? p.status : 200;
+    s.provider_response = !p.response.empty() ? p.response
+                          : o.id().empty()    ? std::string("Delivered")
+                                           : json::serialize(json::object{{"messageId", o.id()}});
+  } else {
+    const Error& e = o.error();
+    s.status_code = p.status != 0 ? p.status : (e.http_status != 0 ? e.http_status : 500);
+    s.provider_response =
+        !p.response.empty()
+            ? p.response
+            : json::serialize(json::object{{"ErrorCode", e.code}, {"ErrorMessage", e.message}});
+  }
+  logs_->put(group, kStatusStream, {logs::LogEvent{now, delivery_status_record(s)}});
 }
 
 }  // namespace nimbus::services::sns

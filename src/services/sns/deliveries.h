@@ -14,7 +14,8 @@
 // subscriptions are mailed (mail.h) through the SMTP relay of `--sns-smtp
 // HOST:PORT` by an http::SmtpClient (a relay's 5xx is not retried; 4xx,
 // timeouts, refused connections and a server without a relay are). sms
-// subscriptions are written to CloudWatch Logs (sms.h).
+// subscriptions are written to CloudWatch Logs (sms.h). Each delivery's
+// outcome is logged there too when the topic asks (delivery_status.h).
 //
 // A Notification to a standard SQS queue is sent by queue() at once: the
 // queue's commit makes it durable, so no timer is stored unless that
@@ -54,7 +55,8 @@ namespace nimbus::services::sns {
 
 class Deliveries {
  public:
-  // `logs` (may be null: sms deliveries then wait) takes sms messages.
+  // `logs` (may be null: sms deliveries then wait) takes sms messages and
+  // delivery-status records.
   Deliveries(Environment& env, Topics& topics, logs::LogWriter* logs);
   ~Deliveries();
 
@@ -71,6 +73,13 @@ class Deliveries {
   // retried and goes to the subscription's dead-letter queue, as SNS does
   // with client errors. Set once, before start(); unset: not checked.
   void set_role_check(events::RoleCheck check) { role_check_ = std::move(check); }
+  // Decides whether a topic's delivery-status role (`<Protocol>Success
+  // FeedbackRoleArn`, ...) may write to its log group (delivery_status.h):
+  // a refused one writes nothing. Set once, before start(); unset: not
+  // checked.
+  using FeedbackCheck =
+      std::function<Status(const std::string& role_arn, const std::string& log_group_arn)>;
+  void set_feedback_check(FeedbackCheck check) { feedback_check_ = std::move(check); }
 
   // Delay before attempt n+1 after n failures; nullopt when exhausted.
   static std::optional<int64_t> retry_delay_ms(int64_t failures);
@@ -87,6 +96,9 @@ class Deliveries {
   // After an attempt: acknowledge, retry later, or move to the dead letters.
   void finish(Pending p, const SubscriptionPtr& sub, const std::string& id,
               storage::Timers::Ack ack, const events::Outcome& o);
+  // Writes the delivery-status record of `p`'s outcome `o` when the topic
+  // asks for one (delivery_status.h).
+  void log_status(const Pending& p, const SubscriptionPtr& sub, const events::Outcome& o);
   // POSTs an http/https delivery with SNS's headers; 2xx is delivered.
   void post(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack);
   // Whether a Notification to `sub` now would exceed its throttlePolicy's
@@ -107,6 +119,7 @@ class Deliveries {
   std::unique_ptr<http::SmtpClient> smtp_;  // email; from start(), null without --sns-smtp
   logs::LogWriter* logs_;
   events::RoleCheck role_check_;
+  FeedbackCheck feedback_check_;
   // Deliveries to each throttled subscription in the current second.
   struct Window {
     int64_t second = 0;

@@ -17,7 +17,10 @@ namespace json = boost::json;
 
 class SnsHttpTest : public services::testing::WithTargets<testing::SnsTest> {
  protected:
-  SnsHttpTest() : WithTargets({build<sqs::SqsService>(), build<SnsService>()}) {
+  SnsHttpTest()
+      : WithTargets({build<sqs::SqsService>(), [this](Environment& env) {
+                       return std::make_unique<SnsService>(env, &logs_);
+                     }}) {
     http::ServerOptions o;
     o.port = 0;
     o.threads = 1;
@@ -67,6 +70,7 @@ class SnsHttpTest : public services::testing::WithTargets<testing::SnsTest> {
     return sub;
   }
 
+  testing::RecordedLogs logs_;  // delivery-status records
   Mutex mu_;
   std::vector<Post> posts_ GUARDED_BY(mu_);
   int fail_next_ GUARDED_BY(mu_) = 0;
@@ -139,6 +143,39 @@ TEST_F(SnsHttpTest, SpentRetriesGoToTheDeadLetterQueue) {
   auto env = json::parse(s(got[0].at("Body"))).as_object();
   EXPECT_EQ(s(env["Message"]), "lost");
   EXPECT_EQ(count("Notification"), 3u);
+}
+
+// Delivery status: one record per delivery, written when it succeeds
+// (after its retries, counted in `attempts`) or when its retries are spent.
+TEST_F(SnsHttpTest, DeliveryStatusIsLoggedOncePerDelivery) {
+  const std::string role = "arn:aws:iam::000000000000:role/feedback";
+  std::string topic = create_topic("t", {{"HTTPSuccessFeedbackRoleArn", role},
+                                         {"HTTPSuccessFeedbackSampleRate", "100"},
+                                         {"HTTPFailureFeedbackRoleArn", role}});
+  confirmed(topic, {{"DeliveryPolicy", kPolicy}});
+  const std::string group = "sns/us-east-1/000000000000/t";
+  fail_next(1);
+  call("Publish", {{"TopicArn", topic}, {"Message", "late"}});
+  ASSERT_TRUE(
+      advance_until([&] { return logs_.records(group).size() == 1; }, std::chrono::seconds(1), 20));
+  auto ok = logs_.records(group)[0];
+  EXPECT_EQ(ok.at("status"), "SUCCESS");
+  EXPECT_EQ(ok.at("delivery").at("attempts"), 2);
+  EXPECT_EQ(ok.at("delivery").at("statusCode"), 200);
+  EXPECT_EQ(s(ok.at("delivery").at("destination")), url_);
+  EXPECT_GE(ok.at("delivery").at("dwellTimeMs").as_int64(), 5000);
+  EXPECT_TRUE(logs_.records(group + "/Failure").empty());  // the failed attempt is not one
+
+  fail_next(3);
+  call("Publish", {{"TopicArn", topic}, {"Message", "lost"}});
+  ASSERT_TRUE(advance_until([&] { return !logs_.records(group + "/Failure").empty(); },
+                            std::chrono::seconds(1), 20));
+  auto failures = logs_.records(group + "/Failure");
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].at("status"), "FAILURE");
+  EXPECT_EQ(failures[0].at("delivery").at("attempts"), 3);  // 1 + numRetries 2
+  EXPECT_EQ(failures[0].at("delivery").at("statusCode"), 500);
+  EXPECT_EQ(logs_.records(group).size(), 1u);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "services/sns/deliveries.h"
 #include "services/sns/mail.h"
 #include "services/sns/sms.h"
+#include "services/sns/test_helpers.h"
 
 namespace nimbus::services::sns {
 namespace {
@@ -108,32 +109,20 @@ TEST(SnsMail, CustomerManagedEndpointsRetryAsSnsDocuments) {
   EXPECT_FALSE(Deliveries::customer_managed_delay_ms(51));
 }
 
-class Logs final : public logs::LogWriter {
- public:
-  void put(const std::string& group, const std::string& stream,
-           std::vector<logs::LogEvent> events) override {
-    for (auto& e : events) got.push_back({group, stream, std::move(e)});
-  }
-  struct Put {
-    std::string group, stream;
-    logs::LogEvent event;
-  };
-  std::vector<Put> got;
-};
-
 TEST(SnsSms, RecordsGoToTheGroupAwsLogsSmsTo) {
   Settings settings;
   EXPECT_EQ(sms_log_group(settings, "DirectPublishToPhoneNumber"),
             "sns/us-east-1/000000000000/DirectPublishToPhoneNumber");
-  Logs logs;
+  testing::RecordedLogs logs;
   ASSERT_TRUE(write_sms(&logs, "g", "m-1", "+15555550100", "code 1234",
                         {{"AWS.SNS.SMS.SMSType", "String", "Transactional", false}}, 5'000)
                   .is_ok());
-  ASSERT_EQ(logs.got.size(), 1u);
-  EXPECT_EQ(logs.got[0].group, "g");
-  EXPECT_EQ(logs.got[0].stream, "nimbus-sms");
-  EXPECT_EQ(logs.got[0].event.timestamp_ms, 5'000);
-  auto rec = json::parse(logs.got[0].event.message).as_object();
+  auto got = logs.got();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].group, "g");
+  EXPECT_EQ(got[0].stream, "nimbus-sms");
+  EXPECT_EQ(got[0].event.timestamp_ms, 5'000);
+  auto rec = json::parse(got[0].event.message).as_object();
   EXPECT_EQ(rec.at("notification").at("messageId"), "m-1");
   EXPECT_EQ(rec.at("delivery").at("destination"), "+15555550100");
   EXPECT_EQ(rec.at("delivery").at("smsType"), "Transactional");

@@ -3,13 +3,46 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "common/mutex.h"
+#include "services/logs/api.h"
 #include "services/sns/sns_service.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::sns::testing {
 
 namespace json = boost::json;
+
+// A logs::LogWriter that keeps what it is given (SMS, delivery status).
+class RecordedLogs final : public logs::LogWriter {
+ public:
+  struct Put {
+    std::string group, stream;
+    logs::LogEvent event;
+  };
+  void put(const std::string& group, const std::string& stream,
+           std::vector<logs::LogEvent> events) override {
+    MutexLock lock(mu_);
+    for (auto& e : events) got_.push_back({group, stream, std::move(e)});
+  }
+  std::vector<Put> got() {
+    MutexLock lock(mu_);
+    return got_;
+  }
+  // The records written to `group`, parsed.
+  std::vector<json::object> records(const std::string& group) {
+    std::vector<json::object> out;
+    for (const auto& p : got()) {
+      if (p.group == group) out.push_back(json::parse(p.event.message).as_object());
+    }
+    return out;
+  }
+
+ private:
+  Mutex mu_;
+  std::vector<Put> got_ GUARDED_BY(mu_);
+};
 
 class SnsTest : public services::testing::ServiceTest<SnsService> {
  protected:

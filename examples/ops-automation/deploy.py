@@ -3,17 +3,25 @@
   nightly-report (EventBridge Scheduler, cron 02:00 in TIMEZONE)
     -> reporter (Lambda) scans inventory (DynamoDB), writes
        reports/<date>.json to ops-reports-ACCOUNT (S3), and alerts
-       ops-alerts (SNS) -> ops-alerts-inbox (SQS) when stock is low
+       ops-alerts (SNS) when stock is low
   ops-uploads-ACCOUNT (S3, ObjectCreated notification)
     -> ingest (Lambda) puts each sku,count line into inventory;
-       a poison upload, once retried, -> ops-dead-letters (SQS)
+       a poison upload alerts ops-alerts ("Upload rejected") and,
+       not retried, -> ops-dead-letters (SQS)
+  ingest-errors (CloudWatch alarm on ingest's AWS/Lambda Errors, per
+       minute) -> ops-alerts, for failures ingest cannot report itself
+       (a crash, a timeout)
+  ops-alerts -> ops-alerts-inbox (SQS) and ALERT_URL (an HTTP endpoint,
+       alert_receiver.py, which confirms its subscription)
 
-Usage: python3 deploy.py [ENDPOINT]   (default http://localhost:4566)"""
+Usage: python3 deploy.py [ENDPOINT [ALERT_URL]]
+       (default http://localhost:4566, no HTTP endpoint)"""
 
 import io
 import os
 import sys
 import zipfile
+from urllib.parse import urlparse
 
 import boto3
 
@@ -60,11 +68,14 @@ def schedule_report(scheduler, function_arn, expression=NIGHTLY, timezone="UTC")
         scheduler.update_schedule(**spec)
 
 
-def deploy(endpoint, expression=NIGHTLY, timezone="UTC"):
-    """Creates everything; returns the names the test and the README use."""
+def deploy(endpoint, expression=NIGHTLY, timezone="UTC", alert_url=None):
+    """Creates everything; returns the names the test and the README use.
+    `alert_url`: an http(s) endpoint subscribed to ops-alerts (it must
+    confirm, as alert_receiver.py does)."""
     client = clients(endpoint)
     lam, ddb, s3, sns = client("lambda"), client("dynamodb"), client("s3"), client("sns")
     sqs, scheduler, sts = client("sqs"), client("scheduler"), client("sts")
+    cloudwatch = client("cloudwatch")
     account = sts.get_caller_identity()["Account"]
     uploads, reports = "ops-uploads-%s" % account, "ops-reports-%s" % account
 
@@ -76,12 +87,15 @@ def deploy(endpoint, expression=NIGHTLY, timezone="UTC"):
     topic = sns.create_topic(Name="ops-alerts")["TopicArn"]
     inbox_url, inbox_arn = queue(sqs, "ops-alerts-inbox")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+    if alert_url:
+        # Pending until the endpoint fetches the SubscribeURL SNS POSTs it.
+        sns.subscribe(TopicArn=topic, Protocol=urlparse(alert_url).scheme, Endpoint=alert_url)
     dead_url, dead_arn = queue(sqs, "ops-dead-letters")
 
     ingest = lam.create_function(
         FunctionName="ingest", Runtime="python3.11", Role=ROLE, Handler="ingest.handler",
         Code={"ZipFile": function_zip("ingest.py")}, Timeout=30,
-        Environment={"Variables": {"TABLE": "inventory"}},
+        Environment={"Variables": {"TABLE": "inventory", "TOPIC": topic}},
         DeadLetterConfig={"TargetArn": dead_arn})["FunctionArn"]
     lam.put_function_event_invoke_config(FunctionName="ingest", MaximumRetryAttempts=0)
     lam.add_permission(FunctionName="ingest", StatementId="s3", Action="lambda:InvokeFunction",
@@ -89,6 +103,16 @@ def deploy(endpoint, expression=NIGHTLY, timezone="UTC"):
     s3.put_bucket_notification_configuration(Bucket=uploads, NotificationConfiguration={
         "LambdaFunctionConfigurations": [{"LambdaFunctionArn": ingest,
                                           "Events": ["s3:ObjectCreated:*"]}]})
+
+    # An ingest that fails in any way (a crash, a timeout) alerts ops-alerts
+    # once the minute's Errors are in.
+    cloudwatch.put_metric_alarm(
+        AlarmName="ingest-errors", AlarmDescription="The ingest function failed",
+        Namespace="AWS/Lambda", MetricName="Errors",
+        Dimensions=[{"Name": "FunctionName", "Value": "ingest"}], Statistic="Sum",
+        Period=60, EvaluationPeriods=1, Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching",
+        AlarmActions=[topic])
 
     reporter = lam.create_function(
         FunctionName="reporter", Runtime="python3.11", Role=ROLE, Handler="reporter.handler",
@@ -101,6 +125,7 @@ def deploy(endpoint, expression=NIGHTLY, timezone="UTC"):
 
 
 if __name__ == "__main__":
-    names = deploy(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:4566")
+    names = deploy(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:4566",
+                   alert_url=sys.argv[2] if len(sys.argv) > 2 else None)
     for k, v in names.items():
         print("%-16s %s" % (k, v))

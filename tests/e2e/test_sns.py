@@ -6,6 +6,7 @@ import threading
 import unittest
 
 from harness import REGION, Server, ServerTestCase, kill9_under_load, require_boto3, wait_until
+from test_lambda import py_zip
 
 
 def receive_all(sqs, url, count, attribute_names=("All",), timeout=60):
@@ -275,6 +276,43 @@ class SnsPublishTest(ServerTestCase):
             self.sns.publish(TopicArn=topic, Message="no group")
         self.assertEqual(cm.exception.response["Error"]["Message"],
                          "Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+
+    def test_lambda_gets_the_sns_event(self):
+        url, queue_arn = self.queue("e2e-sns-event")
+        lam = self.server.boto3_client("lambda")
+        account = queue_arn.split(":")[4]
+        fn = lam.create_function(
+            FunctionName="e2e-sns-event", Runtime="python3.11", Handler="app.handler",
+            Role="arn:aws:iam::%s:role/r" % account, Code={"ZipFile": py_zip()})["FunctionArn"]
+        # The OnSuccess record carries the event the function got (requestPayload).
+        lam.put_function_event_invoke_config(FunctionName="e2e-sns-event", DestinationConfig={
+            "OnSuccess": {"Destination": queue_arn}})
+        topic = self.sns.create_topic(Name="e2e-sns-event")["TopicArn"]
+        lam.add_permission(FunctionName="e2e-sns-event", StatementId="sns",
+                           Action="lambda:InvokeFunction", Principal="sns.amazonaws.com",
+                           SourceArn=topic)
+        sub = self.sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn)["SubscriptionArn"]
+        out = self.sns.publish(TopicArn=topic, Message="hello", Subject="hi", MessageAttributes={
+            "color": {"DataType": "String", "StringValue": "red"}})
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual(len(got), 1)
+        event = json.loads(got[0]["Body"])["requestPayload"]
+        [record] = event["Records"]
+        self.assertEqual(record["EventSource"], "aws:sns")
+        self.assertEqual(record["EventVersion"], "1.0")
+        self.assertEqual(record["EventSubscriptionArn"], sub)
+        sns = record["Sns"]
+        self.assertEqual(sns["Type"], "Notification")
+        self.assertEqual(sns["MessageId"], out["MessageId"])
+        self.assertEqual(sns["TopicArn"], topic)
+        self.assertEqual(sns["Subject"], "hi")
+        self.assertEqual(sns["Message"], "hello")
+        self.assertRegex(sns["Timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(sns["SignatureVersion"], "1")
+        self.assertTrue(sns["Signature"])
+        self.assertIn("SigningCertUrl", sns)
+        self.assertTrue(sns["UnsubscribeUrl"].endswith("SubscriptionArn=" + sub))
+        self.assertEqual(sns["MessageAttributes"], {"color": {"Type": "String", "Value": "red"}})
 
     def test_delivery_status_goes_to_cloudwatch_logs(self):
         url, arn = self.queue("e2e-status")

@@ -85,14 +85,17 @@ std::string delivered_message(std::string_view body, bool raw) {
   return std::string(body);
 }
 
+std::string log_timestamp(int64_t epoch_ms) {
+  std::string t = utc_millis(epoch_ms, "");
+  t[10] = ' ';
+  return t;
+}
+
 std::string delivery_status_record(const DeliveryStatus& s) {
-  // SNS writes "2024-01-02 03:04:05.678".
-  std::string timestamp = utc_millis(s.published_ms, "");
-  timestamp[10] = ' ';
   json::object record{{"notification", json::object{{"messageMD5Sum", md5_hex(s.message)},
                                                     {"messageId", s.message_id},
                                                     {"topicArn", s.topic_arn},
-                                                    {"timestamp", timestamp}}},
+                                                    {"timestamp", log_timestamp(s.published_ms)}}},
                       {"delivery", json::object{{"deliveryId", new_request_id()},
                                                 {"destination", s.destination},
                                                 {"providerResponse", s.provider_response},

@@ -56,6 +56,10 @@ struct DeliveryStatus {
   int status_code = 200;
   bool success = true;
 };
+// A time as SNS writes it in its CloudWatch Logs records (delivery status,
+// SMS): "2024-01-02 03:04:05.678", UTC.
+std::string log_timestamp(int64_t epoch_ms);
+
 // The JSON record AWS writes for one delivery.
 std::string delivery_status_record(const DeliveryStatus& s);
 

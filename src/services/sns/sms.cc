@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "common/time_format.h"
+#include "services/sns/delivery_status.h"
 #include "services/sns/errors.h"
 
 namespace nimbus::services::sns {
@@ -36,11 +36,11 @@ Status write_sms(logs::LogWriter* logs, const std::string& group, const std::str
                         {"dwellTimeMs", 0},
                         {"priceInUSD", 0}};
   if (!sender.empty()) delivery["senderId"] = sender;
-  json::object record{
-      {"notification", json::object{{"messageId", message_id}, {"timestamp", utc_millis(now_ms)}}},
-      {"delivery", std::move(delivery)},
-      {"status", "SUCCESS"},
-      {"message", text}};
+  json::object record{{"notification", json::object{{"messageId", message_id},
+                                                    {"timestamp", log_timestamp(now_ms)}}},
+                      {"delivery", std::move(delivery)},
+                      {"status", "SUCCESS"},
+                      {"message", text}};
   logs->put(group, "nimbus-sms", {logs::LogEvent{now_ms, json::serialize(record)}});
   return Status::ok();
 }

@@ -5,7 +5,6 @@
 // up; the feedback role is checked (Deliveries::set_feedback_check).
 #include <gtest/gtest.h>
 
-#include "common/time_format.h"
 #include "services/sns/delivery_status.h"
 #include "services/sns/test_helpers.h"
 #include "services/sqs/sqs_service.h"
@@ -48,9 +47,7 @@ TEST_F(SnsDeliveryStatusTest, SuccessesAreLoggedPerTheSampleRate) {
   EXPECT_EQ(s(n.at("messageId")), id);
   EXPECT_EQ(s(n.at("topicArn")), topic);
   EXPECT_EQ(n.at("messageMD5Sum"), "5d41402abc4b2a76b9719d911017c592");  // md5("hello")
-  std::string ts = utc_millis(published, "");
-  ts[10] = ' ';
-  EXPECT_EQ(s(n.at("timestamp")), ts);
+  EXPECT_EQ(s(n.at("timestamp")), log_timestamp(published));
   const auto& d = rec.at("delivery").as_object();
   EXPECT_EQ(s(d.at("destination")), arn_of(url));
   EXPECT_EQ(d.at("attempts"), 1);
@@ -128,6 +125,7 @@ TEST(SnsDeliveryStatus, TheMessageIsReadFromTheEnvelopeOrTheLambdaEvent) {
   EXPECT_EQ(delivered_message("not json", false), "not json");
   EXPECT_EQ(feedback_protocol("https"), "HTTP");
   EXPECT_EQ(feedback_protocol("email"), "");
+  EXPECT_EQ(log_timestamp(1'700'000'000'123), "2023-11-14 22:13:20.123");
 }
 
 }  // namespace

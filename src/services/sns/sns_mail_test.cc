@@ -124,6 +124,7 @@ TEST(SnsSms, RecordsGoToTheGroupAwsLogsSmsTo) {
   EXPECT_EQ(got[0].event.timestamp_ms, 5'000);
   auto rec = json::parse(got[0].event.message).as_object();
   EXPECT_EQ(rec.at("notification").at("messageId"), "m-1");
+  EXPECT_EQ(rec.at("notification").at("timestamp"), "1970-01-01 00:00:05.000");
   EXPECT_EQ(rec.at("delivery").at("destination"), "+15555550100");
   EXPECT_EQ(rec.at("delivery").at("smsType"), "Transactional");
   EXPECT_EQ(rec.at("status"), "SUCCESS");

@@ -260,6 +260,23 @@ class SnsPublishTest(ServerTestCase):
             self.sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
                 {"Id": "e%d" % i, "Message": "m"} for i in range(11)])
 
+    def test_message_body_filter_scope(self):
+        url, arn = self.queue("e2e-body-filter")
+        topic = self.sns.create_topic(Name="e2e-body-filter")["TopicArn"]
+        self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={
+            "RawMessageDelivery": "true", "FilterPolicyScope": "MessageBody",
+            "FilterPolicy": json.dumps({"order": {"status": ["paid"],
+                                                  "total": [{"numeric": [">", 100]}]}})})
+        for body in ({"order": {"status": "paid", "total": 250}},
+                     {"order": {"status": "paid", "total": 50}},
+                     {"order": {"status": "open", "total": 500}}):
+            self.sns.publish(TopicArn=topic, Message=json.dumps(body))
+        self.sns.publish(TopicArn=topic, Message="not json")
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual([json.loads(m["Body"]) for m in got],
+                         [{"order": {"status": "paid", "total": 250}}])
+        self.assertEqual(receive_all(self.sqs, url, 1, timeout=1), [])
+
     def test_fifo_topic_to_fifo_queue(self):
         url, arn = self.queue("e2e-order.fifo", FifoQueue="true")
         topic = self.sns.create_topic(Name="e2e-order.fifo", Attributes={

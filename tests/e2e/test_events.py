@@ -227,6 +227,35 @@ class EventsTest(ServerTestCase):
         event = json.loads(data if isinstance(data, bytes) else base64.b64decode(data))
         self.assertEqual((got[0]["PartitionKey"], event["detail"]["customer"]), ("c-42", "c-42"))
 
+    def test_a_delivery_stream_target_writes_the_events(self):
+        from test_firehose import BUFFER, ROLE, objects
+        s3 = self.server.boto3_client("s3")
+        s3.create_bucket(Bucket="ev-firehose")
+        stream = self.server.boto3_client("firehose").create_delivery_stream(
+            DeliveryStreamName="ev-firehose", ExtendedS3DestinationConfiguration={
+                "RoleARN": ROLE, "BucketARN": "arn:aws:s3:::ev-firehose",
+                "BufferingHints": BUFFER})["DeliveryStreamARN"]
+        self.events.put_rule(Name="to-firehose",
+                             EventPattern=json.dumps({"source": ["orders-fh"]}))
+        self.events.put_targets(Rule="to-firehose", Targets=[
+            {"Id": "f", "Arn": stream, "RoleArn": ROLE}])
+        # Events of 250 KB fill the stream's 1 MiB buffer: the first ones are
+        # written at once (the rest waits for the buffer's interval).
+        for n in range(5):
+            self.events.put_events(Entries=[{"Source": "orders-fh", "DetailType": "o",
+                                             "Detail": json.dumps({"n": n, "pad": "x" * 250_000})}])
+
+        def written():
+            text, at, got = b"".join(objects(s3, "ev-firehose").values()).decode(), 0, []
+            while at < len(text):
+                event, at = json.JSONDecoder().raw_decode(text, at)
+                got.append(event)
+            return got
+        got = wait_until(written, timeout=20)
+        self.assertGreaterEqual(len(got), 4)
+        self.assertEqual([(e["source"], e["detail"]["n"]) for e in got],
+                         [("orders-fh", n) for n in range(len(got))])
+
     def test_cli(self):
         _, out, _ = self.server.aws_cli("events", "put-rule", "--name", "e2e-cli",
                                         "--schedule-expression", "cron(0 12 ? * MON-FRI *)")

@@ -227,6 +227,24 @@ class EventsTest(ServerTestCase):
         event = json.loads(data if isinstance(data, bytes) else base64.b64decode(data))
         self.assertEqual((got[0]["PartitionKey"], event["detail"]["customer"]), ("c-42", "c-42"))
 
+    def test_a_bus_target_routes_the_event_again(self):
+        url = self.sqs.create_queue(QueueName="ev-bus-to-bus")["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        bus = self.events.create_event_bus(Name="ev-second")["EventBusArn"]
+        self.events.put_rule(Name="to-second", EventPattern=json.dumps({"source": ["relay"]}))
+        self.events.put_targets(Rule="to-second", Targets=[{"Id": "b", "Arn": bus}])
+        self.events.put_rule(Name="on-second", EventBusName="ev-second",
+                             EventPattern=json.dumps({"detail": {"hop": [1]}}))
+        self.events.put_targets(Rule="on-second", EventBusName="ev-second",
+                                Targets=[{"Id": "q", "Arn": arn}])
+        self.events.put_events(Entries=[{"Source": "relay", "DetailType": "d",
+                                         "Detail": json.dumps({"hop": 1})}])
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual(len(got), 1)
+        event = json.loads(got[0]["Body"])
+        self.assertEqual((event["source"], event["detail"]), ("relay", {"hop": 1}))
+
     def test_a_delivery_stream_target_writes_the_events(self):
         from test_firehose import BUFFER, ROLE, objects
         s3 = self.server.boto3_client("s3")

@@ -166,6 +166,25 @@ class SchedulerTest(ServerTestCase):
         got = receive_all(self.sqs, url, 1)
         self.assertEqual([m["Body"] for m in got], ["disk almost full"])
 
+    def test_an_event_bus_target_puts_the_event(self):
+        url, arn = queue(self.sqs, "e2e-sched-bus-q")
+        events = self.server.boto3_client("events")
+        bus = events.create_event_bus(Name="e2e-sched-bus")["EventBusArn"]
+        events.put_rule(Name="from-scheduler", EventBusName="e2e-sched-bus",
+                        EventPattern=json.dumps({"source": ["ops.scheduler"]}))
+        events.put_targets(Rule="from-scheduler", EventBusName="e2e-sched-bus",
+                           Targets=[{"Id": "q", "Arn": arn}])
+        self.scheduler.create_schedule(
+            Name="e2e-bus", ScheduleExpression=at_in(2), FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": bus, "RoleArn": ROLE, "Input": json.dumps({"job": "report"}),
+                    "EventBridgeParameters": {"DetailType": "Nightly",
+                                              "Source": "ops.scheduler"}})
+        got = receive_all(self.sqs, url, 1)
+        self.assertEqual(len(got), 1)
+        event = json.loads(got[0]["Body"])
+        self.assertEqual((event["source"], event["detail-type"], event["detail"]),
+                         ("ops.scheduler", "Nightly", {"job": "report"}))
+
     def test_a_state_machine_target_starts_an_execution(self):
         sfn = self.server.boto3_client("stepfunctions")
         machine = sfn.create_state_machine(

@@ -2,6 +2,7 @@
 // principal, and the condition keys with their values.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,7 +23,11 @@ struct RequestContext {
   // Condition keys, lower-cased ("aws:username", "aws:sourceip",
   // "aws:currenttime", "s3:prefix", "aws:tagkeys"); multi-valued keys keep
   // every value.
-  std::unordered_map<std::string, std::vector<std::string>> keys;
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<std::string>, KeyHash, std::equal_to<>> keys;
   // Keys shared by many requests (a caller's, built once per principal and
   // policy version): consulted for a key this context does not set itself.
   // Not owned; must outlive this context.

@@ -8,9 +8,12 @@ namespace nimbus::iam {
 namespace {
 
 bool matches_action(const Statement& s, const std::string& action) {
+  bool kinds = s.action_kinds.size() == s.actions.size();
   bool hit = false;
-  for (const auto& a : s.actions) {
-    if (wildcard_match(a, action, /*ignore_case=*/true)) {
+  for (size_t i = 0; i < s.actions.size(); ++i) {
+    const std::string& a = s.actions[i];
+    if (kinds ? pattern_match(s.action_kinds[i], a, action, /*ignore_case=*/true)
+              : wildcard_match(a, action, /*ignore_case=*/true)) {
       hit = true;
       break;
     }
@@ -20,15 +23,26 @@ bool matches_action(const Statement& s, const std::string& action) {
 
 bool matches_resource(const Statement& s, const RequestContext& request) {
   if (!s.has_resource) return true;  // resource policies may leave it to the resource
+  bool kinds = s.resource_kinds.size() == s.resources.size();
   bool hit = false;
-  for (const auto& r : s.resources) {
-    auto pattern = substitute(r, request);
-    if (pattern && arn_match(*pattern, request.resource)) {
-      hit = true;
-      break;
+  for (size_t i = 0; i < s.resources.size(); ++i) {
+    const std::string& r = s.resources[i];
+    if (kinds && s.resource_kinds[i] != PatternKind::kVariable) {
+      hit = arn_pattern_match(s.resource_kinds[i], r, request.resource);
+    } else {
+      auto pattern = substitute(r, request);
+      hit = pattern && arn_match(*pattern, request.resource);
     }
+    if (hit) break;
   }
   return hit != s.not_resource;
+}
+
+// Is `id` "arn:aws:iam::ACCOUNT:root"?
+bool is_root_of(std::string_view id, std::string_view account) {
+  constexpr std::string_view kPrefix = "arn:aws:iam::", kSuffix = ":root";
+  return id.size() == kPrefix.size() + account.size() + kSuffix.size() && id.starts_with(kPrefix) &&
+         id.ends_with(kSuffix) && id.substr(kPrefix.size(), account.size()) == account;
 }
 
 // Does the statement's Principal name the caller? `direct` is set when it
@@ -56,8 +70,7 @@ bool matches_principal(const Statement& s, const RequestContext& request, bool* 
         if (id == request.principal_arn || (role && !role->empty() && id == role->front())) {
           hit = names_caller = true;
         } else if (!request.principal_account.empty() &&
-                   (id == request.principal_account ||
-                    id == "arn:aws:iam::" + request.principal_account + ":root")) {
+                   (id == request.principal_account || is_root_of(id, request.principal_account))) {
           hit = true;
           names_caller = request.principal_arn.ends_with(":root");
         }

@@ -29,6 +29,9 @@ struct PrincipalPolicies {
   std::vector<PolicyPtr> session;  // empty: no session policy
   // One of them reads the resource's own keys (Policy::reads_resource_keys).
   bool reads_resource_keys = false;
+  // One of them reads the request's condition keys
+  // (Policy::reads_request_keys).
+  bool reads_request_keys = false;
 };
 
 enum class Decision { kAllow, kExplicitDeny, kImplicitDeny };

@@ -329,5 +329,93 @@ TEST(Match, WildcardsAndArns) {
   EXPECT_FALSE(wildcard_match(many + "b", std::string(5000, 'a')));
 }
 
+// A plain dynamic-programming glob: what the fast paths must agree with.
+bool reference_glob(std::string_view p, std::string_view t, bool ignore_case) {
+  auto fold = [&](char c) { return ignore_case && c >= 'A' && c <= 'Z' ? char(c + 32) : c; };
+  std::vector<std::vector<bool>> m(p.size() + 1, std::vector<bool>(t.size() + 1));
+  m[0][0] = true;
+  for (size_t i = 1; i <= p.size(); ++i) {
+    for (size_t j = 0; j <= t.size(); ++j) {
+      if (p[i - 1] == '*') {
+        m[i][j] = m[i - 1][j] || (j > 0 && m[i][j - 1]);
+      } else {
+        m[i][j] = j > 0 && m[i - 1][j - 1] && (p[i - 1] == '?' || fold(p[i - 1]) == fold(t[j - 1]));
+      }
+    }
+  }
+  return m[p.size()][t.size()];
+}
+
+// ArnLike as written before the fast paths: component by component.
+bool reference_arn(std::string_view pattern, std::string_view arn) {
+  if (pattern == "*") return true;
+  for (int part = 0; part < 5; ++part) {
+    size_t pc = pattern.find(':'), ac = arn.find(':');
+    if (pc == std::string_view::npos || ac == std::string_view::npos) {
+      return reference_glob(pattern, arn, false);
+    }
+    if (!reference_glob(pattern.substr(0, pc), arn.substr(0, ac), false)) return false;
+    pattern.remove_prefix(pc + 1);
+    arn.remove_prefix(ac + 1);
+  }
+  return reference_glob(pattern, arn, false);
+}
+
+// Every string of up to `n` characters over `alphabet`.
+std::vector<std::string> strings(std::string_view alphabet, size_t n) {
+  std::vector<std::string> out{""};
+  for (size_t from = 0, len = 0; len < n; ++len) {
+    size_t to = out.size();
+    for (size_t i = from; i < to; ++i) {
+      for (char c : alphabet) out.push_back(out[i] + c);
+    }
+    from = to;
+  }
+  return out;
+}
+
+TEST(Match, PrecompiledPatternsDecideAsTheGlobDoes) {
+  auto patterns = strings("aA:*?", 4);
+  auto texts = strings("aA:b", 3);
+  for (const auto& p : patterns) {
+    PatternKind kind = classify_pattern(p, true);
+    for (const auto& t : texts) {
+      for (bool ic : {false, true}) {
+        bool want = reference_glob(p, t, ic);
+        ASSERT_EQ(wildcard_match(p, t, ic), want) << p << " " << t << " " << ic;
+        ASSERT_EQ(pattern_match(kind, p, t, ic), want) << p << " " << t << " " << ic;
+      }
+      bool want = reference_arn(p, t);
+      ASSERT_EQ(arn_match(p, t), want) << p << " " << t;
+      ASSERT_EQ(arn_pattern_match(kind, p, t), want) << p << " " << t;
+    }
+  }
+  // ARN-shaped: more than five colons, a trailing '*' in the resource part.
+  for (std::string_view p : {"arn:aws:s3:::b/*", "arn:aws:s3:::b/k", "arn:aws:sqs:r:1:q*",
+                             "arn:aws:sqs:r:1*", "arn:aws:lambda:r:1:function:f:*"}) {
+    for (std::string_view t :
+         {"arn:aws:s3:::b/k", "arn:aws:s3:::b/", "arn:aws:s3:::b", "arn:aws:sqs:r:1:q",
+          "arn:aws:sqs:r:1:q:x", "arn:aws:sqs:r:12:q", "arn:aws:lambda:r:1:function:f:live",
+          "arn:aws:lambda:r:1:function:f"}) {
+      EXPECT_EQ(arn_pattern_match(classify_pattern(p, true), p, t), reference_arn(p, t))
+          << p << " " << t;
+    }
+  }
+  EXPECT_EQ(classify_pattern("*", true), PatternKind::kAny);
+  EXPECT_EQ(classify_pattern("arn:aws:s3:::b/${aws:username}/*", true), PatternKind::kVariable);
+  EXPECT_EQ(classify_pattern("s3:${x}", false), PatternKind::kLiteral);
+  EXPECT_EQ(classify_pattern("s3:Get*", false), PatternKind::kPrefix);
+  EXPECT_EQ(classify_pattern("s3:*Object", false), PatternKind::kGlob);
+}
+
+TEST(PolicyParse, KnowsWhetherItReadsTheRequestsKeys) {
+  auto reads = [](std::string_view text) { return policy(text)->reads_request_keys; };
+  EXPECT_FALSE(reads(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}})"));
+  EXPECT_TRUE(reads(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*",
+      "Condition":{"Bool":{"aws:SecureTransport":"true"}}}})"));
+  EXPECT_TRUE(reads(R"({"Statement":{"Effect":"Allow","Action":"s3:*",
+      "Resource":"arn:aws:s3:::b/${aws:username}/*"}})"));
+}
+
 }  // namespace
 }  // namespace nimbus::iam

@@ -1,20 +1,33 @@
 #include "iam/match.h"
 
-#include <cctype>
-
 namespace nimbus::iam {
 
 namespace {
 
+// ASCII case folding: policy strings compare as IAM does, without the
+// locale (std::tolower) per character.
+inline char fold(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = fold(c);
   return out;
 }
 
 bool same(char a, char b, bool ignore_case) {
   if (!ignore_case) return a == b;
-  return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  return fold(a) == fold(b);
+}
+
+bool equal(std::string_view a, std::string_view b, bool ignore_case) {
+  if (a.size() != b.size()) return false;
+  if (!ignore_case) return a == b;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (fold(a[i]) != fold(b[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -28,16 +41,60 @@ void RequestContext::add(std::string_view key, std::string value) {
 }
 
 const std::vector<std::string>* RequestContext::find(std::string_view key) const {
-  std::string k = lower(key);
+  // Lower-cased on the stack: a lookup allocates nothing.
+  char buffer[128];
+  std::string heap;
+  std::string_view k;
+  if (key.size() <= sizeof(buffer)) {
+    for (size_t i = 0; i < key.size(); ++i) buffer[i] = fold(key[i]);
+    k = std::string_view(buffer, key.size());
+  } else {
+    heap = lower(key);
+    k = heap;
+  }
   for (const RequestContext* c = this; c != nullptr; c = c->base) {
+    if (c->keys.empty()) continue;
     if (auto it = c->keys.find(k); it != c->keys.end()) return &it->second;
   }
   return nullptr;
 }
 
+bool pattern_match(PatternKind kind, std::string_view p, std::string_view t, bool ignore_case) {
+  switch (kind) {
+    case PatternKind::kAny:
+      return true;
+    case PatternKind::kLiteral:
+      return equal(p, t, ignore_case);
+    case PatternKind::kPrefix:
+      return t.size() >= p.size() - 1 &&
+             equal(p.substr(0, p.size() - 1), t.substr(0, p.size() - 1), ignore_case);
+    default:
+      return wildcard_match(p, t, ignore_case);
+  }
+}
+
+bool arn_pattern_match(PatternKind kind, std::string_view pattern, std::string_view arn) {
+  // Without wildcards, matching component by component is equality of the
+  // whole; with one trailing '*', a prefix of the whole (each component
+  // before it equal, the one holding it a prefix).
+  switch (kind) {
+    case PatternKind::kAny:
+    case PatternKind::kLiteral:
+    case PatternKind::kPrefix:
+      return pattern_match(kind, pattern, arn, false);
+    default:
+      return arn_match(pattern, arn);
+  }
+}
+
 // Iterative glob with one backtrack point: linear in practice, never
 // exponential on adversarial patterns.
 bool wildcard_match(std::string_view p, std::string_view t, bool ignore_case) {
+  if (size_t wild = p.find_first_of("*?"); wild == std::string_view::npos) {
+    return equal(p, t, ignore_case);
+  } else if (wild == p.size() - 1 && p[wild] == '*') {
+    return pattern_match(PatternKind::kPrefix, p, t, ignore_case);
+  }
   size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
   while (ti < t.size()) {
     if (pi < p.size() && (p[pi] == '?' || (p[pi] != '*' && same(p[pi], t[ti], ignore_case)))) {
@@ -102,6 +159,7 @@ std::optional<std::string> substitute(std::string_view p, const RequestContext& 
 
 bool arn_match(std::string_view pattern, std::string_view arn) {
   if (pattern == "*") return true;
+  if (pattern.find_first_of("*?") == std::string_view::npos) return pattern == arn;
   // arn:partition:service:region:account:resource
   for (int part = 0; part < 5; ++part) {
     size_t pc = pattern.find(':'), ac = arn.find(':');

@@ -8,11 +8,20 @@
 #include <string_view>
 
 #include "iam/context.h"
+#include "iam/policy.h"
 
 namespace nimbus::iam {
 
 // Glob match of `text` against `pattern` ('*' and '?'), optionally ignoring case.
 bool wildcard_match(std::string_view pattern, std::string_view text, bool ignore_case = false);
+
+// wildcard_match for a pattern of a known kind (classify_pattern; not
+// kVariable): literals and trailing-'*' prefixes without the glob loop.
+bool pattern_match(PatternKind kind, std::string_view pattern, std::string_view text,
+                   bool ignore_case);
+
+// arn_match for a pattern of a known kind (not kVariable).
+bool arn_pattern_match(PatternKind kind, std::string_view pattern, std::string_view arn);
 
 // `pattern` with each ${key} replaced by the request's (single) value, and
 // ${*} ${?} ${$} by the literal character. nullopt when a variable names a

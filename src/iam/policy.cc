@@ -258,6 +258,15 @@ Result<Statement> parse_statement(const json::value& v, PolicyKind kind) {
 
 }  // namespace
 
+PatternKind classify_pattern(std::string_view pattern, bool variables) {
+  if (pattern == "*") return PatternKind::kAny;
+  if (variables && pattern.find("${") != std::string_view::npos) return PatternKind::kVariable;
+  size_t wild = pattern.find_first_of("*?");
+  if (wild == std::string_view::npos) return PatternKind::kLiteral;
+  if (wild == pattern.size() - 1 && pattern[wild] == '*') return PatternKind::kPrefix;
+  return PatternKind::kGlob;
+}
+
 bool known_condition_operator(std::string_view op) {
   for (const char* k : kOperators) {
     if (op == k) return true;
@@ -313,7 +322,14 @@ Result<Policy> parse_policy(std::string_view text, PolicyKind kind) {
     };
     return has("resourcetag/") || has("dynamodb:leadingkeys");
   };
-  for (const auto& s : p.statements) {
+  for (auto& s : p.statements) {
+    for (const auto& a : s.actions) s.action_kinds.push_back(classify_pattern(a, false));
+    for (const auto& r : s.resources) {
+      s.resource_kinds.push_back(classify_pattern(r, true));
+      p.reads_request_keys =
+          p.reads_request_keys || s.resource_kinds.back() == PatternKind::kVariable;
+    }
+    p.reads_request_keys = p.reads_request_keys || !s.conditions.empty();
     for (const auto& c : s.conditions) {
       p.reads_resource_keys = p.reads_resource_keys || names_tags(c.key) ||
                               std::any_of(c.values.begin(), c.values.end(), names_tags);

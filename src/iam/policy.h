@@ -26,6 +26,19 @@ struct Principal {
   std::map<std::string, std::vector<std::string>> ids;  // kind -> identifiers
 };
 
+// How one Action or Resource string matches, decided when the policy is
+// parsed so that evaluating a request does not re-scan it.
+enum class PatternKind : unsigned char {
+  kAny,       // "*": everything
+  kLiteral,   // no '*' or '?': equality
+  kPrefix,    // one trailing '*' and no other wildcard: a prefix
+  kGlob,      // wildcards elsewhere: wildcard_match
+  kVariable,  // a ${...} policy variable (resources only): substituted per request
+};
+
+// `pattern`'s kind; `variables`: whether ${...} is substituted (resources).
+PatternKind classify_pattern(std::string_view pattern, bool variables);
+
 // One condition: operator (without IfExists / set prefix), key, values.
 struct Condition {
   enum class Set { kSingle, kForAllValues, kForAnyValue };
@@ -47,6 +60,9 @@ struct Statement {
   std::optional<Principal> principal;
   bool not_principal = false;
   std::vector<Condition> conditions;
+  // Filled by parse_policy, by index of `actions` and `resources`.
+  std::vector<PatternKind> action_kinds;
+  std::vector<PatternKind> resource_kinds;
 };
 
 struct Policy {
@@ -58,6 +74,9 @@ struct Policy {
   // a value's policy variable: deciding it needs what the resource's
   // service knows (its tags, its key schema), which is read only then.
   bool reads_resource_keys = false;
+  // A condition, or a policy variable in a resource: deciding a request
+  // reads its condition keys. Without, they need not be gathered.
+  bool reads_request_keys = false;
 };
 
 // Parses and validates `text`. Errors carry the code

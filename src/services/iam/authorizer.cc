@@ -179,6 +179,11 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compile(const State& sta
       reads_tags(policies->boundary) ||
       std::any_of(policies->identity.begin(), policies->identity.end(), reads_tags) ||
       std::any_of(policies->session.begin(), policies->session.end(), reads_tags);
+  auto reads_keys = [](const engine::PolicyPtr& p) { return p && p->reads_request_keys; };
+  policies->reads_request_keys =
+      reads_keys(policies->boundary) ||
+      std::any_of(policies->identity.begin(), policies->identity.end(), reads_keys) ||
+      std::any_of(policies->session.begin(), policies->session.end(), reads_keys);
   auto out = std::make_shared<Compiled>();
   out->generation = state.generation;
   if (caller->session) out->expiration = caller->session->expiration;
@@ -211,13 +216,20 @@ AccessDecision Authorizer::authorize(const AccessRequest& request) const {
   ctx.base = &compiled_policies->context;  // kept alive by compiled_policies
   ctx.principal_arn = compiled_policies->context.principal_arn;
   ctx.principal_account = compiled_policies->context.principal_account;
-  describe_request(request, ctx);
+  describe_request(request, *compiled_policies->policies, ctx);
   decide_each(request, *compiled_policies->policies, ctx, decision);
   return decision;
 }
 
-void Authorizer::describe_request(const AccessRequest& request, engine::RequestContext& ctx) const {
+void Authorizer::describe_request(const AccessRequest& request,
+                                  const engine::PrincipalPolicies& policies,
+                                  engine::RequestContext& ctx) const {
   ctx.action = request.action;
+  // Keys no policy of the decision reads are not gathered (most policies
+  // have no condition): the decision is the same without them.
+  bool read = policies.reads_request_keys;
+  for (const auto& p : request.resource_policies) read = read || (p && p->reads_request_keys);
+  if (!read) return;
   if (!request.source_ip.empty()) ctx.set("aws:SourceIp", request.source_ip);
   ctx.set("aws:SecureTransport", request.secure_transport ? "true" : "false");
   auto now = env_.clock.now();
@@ -283,8 +295,9 @@ AccessDecision Authorizer::authorize_anonymous(const AccessRequest& request) con
   AccessDecision decision;
   decision.principal = "anonymous";
   engine::RequestContext ctx;
-  describe_request(request, ctx);
-  decide_each(request, engine::PrincipalPolicies{}, ctx, decision);
+  engine::PrincipalPolicies nobody;
+  describe_request(request, nobody, ctx);
+  decide_each(request, nobody, ctx, decision);
   return decision;
 }
 

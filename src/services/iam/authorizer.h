@@ -84,8 +84,10 @@ class Authorizer final : public Directory {
                                           const std::string& key) const;
   // The principal's ARN, account and global keys into a request context.
   void describe_caller(const Caller& caller, engine::RequestContext& ctx) const;
-  // The request's own keys (source IP, time, region) and action.
-  void describe_request(const AccessRequest& request, engine::RequestContext& ctx) const;
+  // The request's action and its own keys (source IP, time, region, the
+  // call's), the keys only when `policies` or a resource policy reads them.
+  void describe_request(const AccessRequest& request, const engine::PrincipalPolicies& policies,
+                        engine::RequestContext& ctx) const;
   // Evaluates each resource with its resource policy; the first denial wins.
   void decide_each(const AccessRequest& request, const engine::PrincipalPolicies& policies,
                    engine::RequestContext& ctx, AccessDecision& decision) const;

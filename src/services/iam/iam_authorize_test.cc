@@ -128,6 +128,57 @@ TEST_F(IamTest, RequestKeysDecideConditions) {
   EXPECT_FALSE(svc->directory().authorize(r).allowed);
 }
 
+// The request's own keys (aws:SourceIp, aws:SecureTransport, ...) are
+// gathered only when a policy of the decision has a condition or a policy
+// variable: the caller's (recompiled at once when it changes) or the
+// resource's.
+TEST_F(IamTest, RequestKeysAreGatheredWhenAnyPolicyOfTheDecisionReadsThem) {
+  std::string alice = user_with_key("alice");
+  call("PutUserPolicy",
+       {{"UserName", "alice"},
+        {"PolicyName", "plain"},
+        {"PolicyDocument", R"({"Statement":[{"Effect":"Allow","Action":"sqs:GetQueueUrl",
+            "Resource":"*"}]})"}});
+  AccessRequest r;
+  r.access_key_id = alice;
+  r.action = "sqs:SendMessage";
+  r.resources = {kQueue};
+  r.source_ip = "10.1.2.3";
+  // Only the queue's policy has conditions.
+  r.resource_policies = {std::make_shared<const nimbus::iam::Policy>(*nimbus::iam::parse_policy(
+      R"({"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/alice"},
+          "Action":"sqs:SendMessage","Resource":"*",
+          "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}},
+        {"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"*",
+          "Condition":{"Bool":{"aws:SecureTransport":"false"}}}]})",
+      nimbus::iam::PolicyKind::kResource))};
+  r.secure_transport = true;
+  EXPECT_TRUE(svc->directory().authorize(r).allowed);
+  r.source_ip = "192.168.0.1";
+  EXPECT_FALSE(svc->directory().authorize(r).allowed);
+  r.source_ip = "10.1.2.3";
+  r.secure_transport = false;
+  EXPECT_NE(svc->directory().authorize(r).message.find("explicit deny in a resource-based policy"),
+            std::string::npos);
+  // The caller's own policy gains a condition: it holds from the next request.
+  r.resource_policies.clear();
+  r.secure_transport = true;
+  call("PutUserPolicy",
+       {{"UserName", "alice"},
+        {"PolicyName", "plain"},
+        {"PolicyDocument", R"({"Statement":[{"Effect":"Allow","Action":"sqs:SendMessage",
+            "Resource":"*"}]})"}});
+  EXPECT_TRUE(svc->directory().authorize(r).allowed);
+  call("PutUserPolicy",
+       {{"UserName", "alice"},
+        {"PolicyName", "plain"},
+        {"PolicyDocument", R"({"Statement":[{"Effect":"Allow","Action":"sqs:SendMessage",
+            "Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"192.168.0.0/16"}}}]})"}});
+  EXPECT_FALSE(svc->directory().authorize(r).allowed);
+  r.source_ip = "192.168.7.7";
+  EXPECT_TRUE(svc->directory().authorize(r).allowed);
+}
+
 // aws:ResourceTag/KEY: each resource's tags, read through the function the
 // registry sets (use_resource_tags) and only when a policy names such a key.
 TEST_F(IamTest, ResourceTagsAreReadPerResourceWhenAPolicyNamesThem) {

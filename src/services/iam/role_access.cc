@@ -71,7 +71,7 @@ AccessDecision Authorizer::authorize_as_role(const RoleAccessRequest& request) c
     access.resource_policies.resize(access.resources.size());
     access.resource_policies[i] = std::move(policy);
   }
-  describe_request(access, ctx);
+  describe_request(access, *compiled_role->policies, ctx);
   decide_each(access, *compiled_role->policies, ctx, decision);
   return decision;
 }

@@ -73,7 +73,7 @@ void Access::write(const std::string& line) const {
 }
 
 std::optional<Error> Access::check(const protocol::Call& call, const services::CallContext& ctx,
-                                   const Principal& principal, const services::Resources& resources,
+                                   const Principal& principal, services::Resources resources,
                                    const services::Service& service,
                                    std::string_view source_ip) const {
   if (mode_ == IamMode::kOff || always_allowed(call.service_name, call.operation_name)) {
@@ -82,12 +82,12 @@ std::optional<Error> Access::check(const protocol::Call& call, const services::C
   services::iam::AccessRequest request;
   request.access_key_id = principal.arn.empty() ? "" : ctx.access_key_id;
   request.action = services::iam_action(call.service_name, call.operation_name);
-  request.resources = resources;
+  request.resources = std::move(resources);
   request.anonymous = principal.anonymous;
-  for (size_t i = 0; i < resources.size(); ++i) {
-    auto policy = policies_.get(service.resource_policy(resources[i]));
+  for (size_t i = 0; i < request.resources.size(); ++i) {
+    auto policy = policies_.get(service.resource_policy(request.resources[i]));
     if (!policy) continue;
-    request.resource_policies.resize(resources.size());
+    request.resource_policies.resize(request.resources.size());
     request.resource_policies[i] = std::move(policy);
   }
   request.source_ip = std::string(source_ip);

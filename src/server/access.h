@@ -45,7 +45,7 @@ class Access {
   // changes IAM or STS state is logged by record_change.
   // `service` names the resources' policies (Service::resource_policy).
   std::optional<Error> check(const protocol::Call& call, const services::CallContext& ctx,
-                             const Principal& principal, const services::Resources& resources,
+                             const Principal& principal, services::Resources resources,
                              const services::Service& service, std::string_view source_ip) const;
   // An IAM or STS call that was answered (any mode): who did what. `answer`
   // (a successful call's output) names the session an STS call minted, and

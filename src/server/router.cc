@@ -265,9 +265,9 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
   std::string source_ip = ip_of(request.remote);
   if (access_ && access_->mode() != IamMode::kOff && !authorized_by_service(*call)) {
     auto resources = service->resources(call->operation_name, ctx, call->input);
-    if (auto denied =
-            access_->check(*call, ctx, principal, resources.value_or(services::Resources{}),
-                           *service, source_ip)) {
+    if (auto denied = access_->check(*call, ctx, principal,
+                                     std::move(resources).value_or(services::Resources{}), *service,
+                                     source_ip)) {
       errors.add();
       access_->record_call(ctx, principal, source_ip, &*denied);
       reply(protocol::serialize_error(call->protocol, call->service, call->query_mode, *denied,

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/json_fields.h"
 #include "services/service.h"
@@ -40,24 +41,29 @@ struct QueuePath {
 // The queue path of the request: QueueUrl's, or the request path's when
 // QueueUrl is absent. nullopt when there is no name in it.
 inline std::optional<QueuePath> queue_path(const CallContext& ctx, const json::object& in) {
-  std::string url = str(in, "QueueUrl");
-  std::string path = url;
+  // Views into the input until the two parts are copied out: under --iam
+  // this runs twice per call (the ARN IAM decides on, then the handler).
+  std::string_view url;
+  if (const auto* v = in.if_contains("QueueUrl"); v != nullptr && v->is_string()) {
+    url = v->as_string();
+  }
+  std::string_view path = url;
   if (url.empty()) {
     path = ctx.path;
-  } else if (auto scheme = url.find("://"); scheme != std::string::npos) {
+  } else if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
     auto slash = url.find('/', scheme + 3);
-    path = slash == std::string::npos ? std::string() : url.substr(slash);
+    path = slash == std::string_view::npos ? std::string_view() : url.substr(slash);
   }
-  if (auto q = path.find('?'); q != std::string::npos) path.resize(q);
-  while (!path.empty() && path.back() == '/') path.pop_back();
+  if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   if (path.empty()) return std::nullopt;
   auto last = path.rfind('/');
   QueuePath out;
-  out.name = path.substr(last == std::string::npos ? 0 : last + 1);
-  if (last != std::string::npos && last > 0) {
+  out.name = path.substr(last == std::string_view::npos ? 0 : last + 1);
+  if (last != std::string_view::npos && last > 0) {
     auto before = path.rfind('/', last - 1);
-    out.account = path.substr(before == std::string::npos ? 0 : before + 1,
-                              last - (before == std::string::npos ? 0 : before + 1));
+    size_t from = before == std::string_view::npos ? 0 : before + 1;
+    out.account = path.substr(from, last - from);
   }
   if (out.name.empty()) return std::nullopt;
   return out;

@@ -108,7 +108,7 @@ QueuePtr Queues::find(std::string_view account, std::string_view name) const {
 
 QueuePtr Queues::find_by_arn(std::string_view arn) const {
   std::lock_guard lock(mu_);
-  auto it = by_arn_.find(std::string(arn));
+  auto it = by_arn_.find(arn);
   return it == by_arn_.end() ? nullptr : it->second;
 }
 

@@ -166,10 +166,10 @@ class Queues {
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 
   mutable std::mutex mu_;
-  std::map<std::string, QueuePtr> by_name_;       // "account/name"; guarded by mu_
-  std::map<std::string, QueuePtr> by_arn_;        // guarded by mu_
-  std::map<uint64_t, QueuePtr> by_id_;            // guarded by mu_
-  std::vector<std::shared_ptr<MoveTask>> tasks_;  // guarded by mu_
+  std::map<std::string, QueuePtr> by_name_;              // "account/name"; guarded by mu_
+  std::map<std::string, QueuePtr, std::less<>> by_arn_;  // guarded by mu_
+  std::map<uint64_t, QueuePtr> by_id_;                   // guarded by mu_
+  std::vector<std::shared_ptr<MoveTask>> tasks_;         // guarded by mu_
 
   std::mutex commits_mu_;
   std::condition_variable commits_cv_;

@@ -1,5 +1,5 @@
-// Schedules firing on the simulated clock: one-time, rate and a time-zone
-// cron, the flexible window's bounds, disabled schedules,
+// Schedules firing on the simulated clock: one-time, rate (also from a
+// future StartDate) and a time-zone cron, the flexible window's bounds, disabled schedules,
 // ActionAfterCompletion DELETE, retries into the dead-letter queue, firings
 // due while the server was down, and what each target kind receives.
 #include <gtest/gtest.h>
@@ -91,6 +91,28 @@ TEST_F(SchedulerFiringTest, RateSchedulesFireEachPeriodAndDisabledOnesDoNot) {
   call("UpdateSchedule", in);
   clock.advance(5min);
   EXPECT_EQ(receive(q, 1, 10ms, 100).size(), 1u);
+}
+
+// A future StartDate holds a rate schedule back and anchors it: the first
+// firing is at StartDate, the next ones whole periods after it.
+TEST_F(SchedulerFiringTest, AFutureStartDateDelaysAndAnchorsARate) {
+  auto q = queue("q");
+  int64_t start = clock.now_millis() / 1000 + 3600 + 420;  // 1 h 7 min ahead
+  auto in = schedule("later", "rate(10 minutes)", arn_of(q), {{"StartDate", start}});
+  in["Target"].as_object()["Input"] = "<aws.scheduler.scheduled-time>";
+  call("CreateSchedule", in);
+  clock.advance(std::chrono::seconds(start - clock.now_millis() / 1000 - 1));
+  EXPECT_TRUE(receive(q, 1, 1ms, 5).empty());  // no firing before StartDate
+  clock.advance(1s);
+  auto first = receive(q, 1, 10ms, 100);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(s(first[0].at("Body")), "2023-11-14T23:20:20Z");  // StartDate itself
+  clock.advance(9min + 59s);
+  EXPECT_TRUE(receive(q, 1, 1ms, 5).empty());
+  clock.advance(1s);
+  auto second = receive(q, 1, 10ms, 100);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(s(second[0].at("Body")), "2023-11-14T23:30:20Z");
 }
 
 TEST_F(SchedulerFiringTest, ACronScheduleFiresOnTheWallClockOfItsTimeZone) {

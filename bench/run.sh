@@ -14,6 +14,7 @@ python3 bench/coldstart_bench.py
 python3 bench/esm_bench.py
 python3 bench/dynamodb_bench.py
 python3 bench/kinesis_bench.py
+python3 bench/stream_pattern_bench.py
 python3 bench/sns_bench.py
 python3 bench/events_bench.py
 python3 bench/scheduler_bench.py --moto

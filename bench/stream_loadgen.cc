@@ -112,8 +112,8 @@ std::string put_records_body(const Options& o, uint64_t& next, long long sent_us
     pages.push_back(page);
     std::string key = "page-" + std::to_string(page);
     std::string data = "{\"k\":\"" + key + "\",\"t\":" + std::to_string(sent_us) + "}";
-    records.push_back(json::object{{"Data", nimbus::base64_encode(data)},
-                                   {"PartitionKey", std::move(key)}});
+    records.push_back(
+        json::object{{"Data", nimbus::base64_encode(data)}, {"PartitionKey", std::move(key)}});
   }
   return json::serialize(json::object{{"StreamName", o.stream}, {"Records", std::move(records)}});
 }
@@ -137,8 +137,7 @@ void producer(const Options& o, int index, ThreadStats& st, ErrorLog& log) {
     if (due >= end) break;
     std::this_thread::sleep_until(due);
     try {
-      std::string wire =
-          signer.request("PutRecords", put_records_body(o, next, now_us(), pages));
+      std::string wire = signer.request("PutRecords", put_records_body(o, next, now_us(), pages));
       auto t0 = Steady::now();
       HttpResponse r = conn.round_trip(wire);
       st.latency_us.push_back(static_cast<uint32_t>(

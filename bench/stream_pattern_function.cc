@@ -29,9 +29,9 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<long long, 22> kBoundsMs = {
-    1,   2,   3,    5,    10,   20,   30,    50,    100,   200,   300,
-    500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 20000, 30000, 60000};
+constexpr std::array<long long, 22> kBoundsMs = {1,    2,    3,     5,     10,    20,   30,   50,
+                                                 100,  200,  300,   500,   750,   1000, 1500, 2000,
+                                                 3000, 5000, 10000, 20000, 30000, 60000};
 
 size_t bucket_of(long long ms) {
   for (size_t i = 0; i < kBoundsMs.size(); ++i)
@@ -57,12 +57,11 @@ class Table {
 
   // Adds `n` to the page's clicks; false (and `error` set) when refused.
   bool add(const std::string& page, unsigned long long n, std::string& error) {
-    json::object req{
-        {"TableName", table_},
-        {"Key", json::object{{"page", json::object{{"S", page}}}}},
-        {"UpdateExpression", "ADD clicks :n"},
-        {"ExpressionAttributeValues",
-         json::object{{":n", json::object{{"N", std::to_string(n)}}}}}};
+    json::object req{{"TableName", table_},
+                     {"Key", json::object{{"page", json::object{{"S", page}}}}},
+                     {"UpdateExpression", "ADD clicks :n"},
+                     {"ExpressionAttributeValues",
+                      json::object{{":n", json::object{{"N", std::to_string(n)}}}}}};
     try {
       nimbus::bench::HttpResponse r =
           conn_->round_trip(signer_->request("UpdateItem", json::serialize(req)));

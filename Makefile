@@ -29,15 +29,19 @@ run: build
 	$(BUILD)/nimbus serve --data-dir $(DATA_DIR) $(ARGS)
 
 # The test build ($(SAN_BUILD)): clang with AddressSanitizer and
-# UndefinedBehaviorSanitizer at -O1 (assertions kept), libFuzzer's coverage
+# UndefinedBehaviorSanitizer at -O0 (assertions kept), libFuzzer's coverage
 # hooks in every library, and clang's -Wthread-safety over the whole tree.
 # The whole suite runs in it and the fuzzers are built from it, so CI
 # compiles the project once; `make build` (and run, bench) is the optimized
-# build in $(BUILD).
+# build in $(BUILD). -O0 rather than -O1: compiling is most of CI's time
+# (about 1,900 of its 2,900 s at -O1), and -O0 takes a third off each
+# translation unit (five test files: 28.3 -> 19.0 CPU s; six SQS files:
+# 23 -> 16 s, 2026-12-06) while the suite mostly waits on servers, timers
+# and clients rather than computing.
 SAN_BUILD ?= build-san
 san-configure: setup
 	@CXX=clang++ cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DNIMBUS_SANITIZE=ON -DNIMBUS_FUZZ=ON >/dev/null
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1" -DNIMBUS_SANITIZE=ON -DNIMBUS_FUZZ=ON >/dev/null
 
 san-build: san-configure
 	@cmake --build $(SAN_BUILD) -j $(JOBS)

@@ -1,6 +1,7 @@
 """EventBridge Scheduler end to end: schedule groups and schedules with boto3
 (restJson) and the AWS CLI against a real server; one-time schedules a few
-seconds ahead delivering to SQS, also across kill -9."""
+seconds ahead delivering to SQS, also across kill -9 (one due while the
+server is down; 200 due together, killed while they fire)."""
 
 import datetime
 import json
@@ -245,6 +246,53 @@ class SchedulerCrashTest(unittest.TestCase):
             url = sqs.get_queue_url(QueueName="e2e-crash-q")["QueueUrl"]
             got = receive_all(sqs, url, 2, timeout=6)
             self.assertEqual([m["Body"] for m in got], ["due"])
+        finally:
+            server.cleanup()
+
+    def test_schedules_firing_when_killed_each_fire_after_restart(self):
+        n = 200
+        server = Server(data_dir=self.data_dir).start()
+        try:
+            sqs = server.boto3_client("sqs")
+            url, arn = queue(sqs, "e2e-crash-many")
+            scheduler = server.boto3_client("scheduler")
+            due = at_in(6)  # all due in the same second, after the last is created
+            started = time.time()
+            for i in range(n):
+                scheduler.create_schedule(
+                    Name="many-%d" % i, ScheduleExpression=due,
+                    FlexibleTimeWindow={"Mode": "OFF"},
+                    Target={"Arn": arn, "RoleArn": ROLE, "Input": str(i)})
+
+            created_s = time.time() - started
+            self.assertLess(created_s, 5, "creating the schedules took too long")
+
+            def firing():
+                attrs = sqs.get_queue_attributes(
+                    QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+                return int(attrs["ApproximateNumberOfMessages"])
+            # Killed as soon as the first firings are in the queue (polled
+            # without pauses, to land while the others are being sent).
+            deadline, at_kill = time.time() + 15, 0
+            while not at_kill and time.time() < deadline:
+                at_kill = firing()
+            server.kill9()
+            server = Server(data_dir=self.data_dir).start()
+            sqs = server.boto3_client("sqs")
+            url = sqs.get_queue_url(QueueName="e2e-crash-many")["QueueUrl"]
+            # Until every schedule's message came (some come twice: sent
+            # before the kill, and again after it as their firing was not
+            # yet acknowledged).
+            got = []
+
+            def all_fired():
+                got.extend(m["Body"] for m in receive_all(sqs, url, 1, timeout=1))
+                return len(set(got)) == n
+            wait_until(all_fired, timeout=30)
+            missing = sorted({str(i) for i in range(n)} - set(got), key=int)
+            self.assertEqual(missing, [], "created in %.1f s" % created_s)
+            print("\n%d schedules, killed with about %d fired: %d delivered, %d of them again"
+                  % (n, at_kill, len(got), len(got) - len(set(got))))
         finally:
             server.cleanup()
 

@@ -1,10 +1,13 @@
 // Archives and replays: which events an archive keeps, replays sending them
 // again (only to the rules asked for, marked with replay-name, never
-// archived twice), retention on the simulated clock, the state after a
-// restart, and EventBridge's errors for bad input (nothing changes).
+// archived twice), a replay cancelled before it finished, retention on the
+// simulated clock, the state after a restart, and EventBridge's errors for
+// bad input (nothing changes).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <memory>
 
 #include "services/events/archive.h"
 
@@ -86,6 +89,39 @@ TEST_F(EventsArchiveTest, AnArchiveKeepsMatchingEventsAndAReplaySendsThemAgain) 
   EXPECT_TRUE(d.contains("ReplayEndTime"));
   EXPECT_EQ(call("ListReplays", {{"State", "COMPLETED"}})["Replays"].as_array().size(), 1u);
   expect_error("CancelReplay", {{"ReplayName", "again"}}, "IllegalStatusException");
+}
+
+// A replay cancelled before it finished: CANCELLING at once, then
+// CANCELLED, none of its events sent again. The worker pool is kept busy
+// so that the replay cannot send a page before the cancel lands.
+TEST_F(EventsArchiveTest, ACancelledReplayStopsWithoutSendingItsEvents) {
+  call("CreateArchive", {{"ArchiveName", "keep"}, {"EventSourceArn", kBus}});
+  auto q = queue("q");
+  put_rule("orders", R"({"source":["shop"]})");
+  put_target("orders", {{"Id", "q"}, {"Arn", arn_of(q)}});
+  double from = now_s();
+  put_event("shop", R"({"n":1})");
+  ASSERT_EQ(receive(q, 1).size(), 1u);
+  clock.advance(2min);
+
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto busy = std::make_shared<std::atomic<int>>(0);
+  for (int i = 0; i < 2; ++i) {  // the fixture's two workers
+    workers.post([busy, released] {
+      ++*busy;
+      released.wait();
+    });
+  }
+  ASSERT_TRUE(eventually([&] { return busy->load() == 2; }));
+  EXPECT_EQ(s(replay("stopped", from, now_s())["State"]), "STARTING");
+  EXPECT_EQ(s(call("CancelReplay", {{"ReplayName", "stopped"}})["State"]), "CANCELLING");
+  EXPECT_EQ(replay_state("stopped"), "CANCELLING");
+  release.set_value();
+  ASSERT_TRUE(replay_ends("stopped"));
+  EXPECT_EQ(replay_state("stopped"), "CANCELLED");
+  EXPECT_TRUE(receive(q, 1, 10ms, 20).empty());
+  expect_error("CancelReplay", {{"ReplayName", "stopped"}}, "IllegalStatusException");
 }
 
 TEST_F(EventsArchiveTest, ArchivesSurviveARestartAndAgeOutByRetention) {

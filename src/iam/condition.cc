@@ -85,12 +85,15 @@ std::optional<Cidr> cidr(std::string_view s) {
   return std::nullopt;
 }
 
+// The first block.bits bits (most significant first) agree: whole bytes,
+// then the rest of the last one under a mask.
 bool in_block(const Cidr& block, const Cidr& ip) {
-  for (int i = 0; i < block.bits; ++i) {
-    int byte = i / 8, bit = 7 - i % 8;
-    if (((block.bytes[byte] >> bit) & 1) != ((ip.bytes[byte] >> bit) & 1)) return false;
-  }
-  return true;
+  size_t full = static_cast<size_t>(block.bits / 8);
+  int rest = block.bits % 8;
+  if (std::memcmp(block.bytes.data(), ip.bytes.data(), full) != 0) return false;
+  if (rest == 0) return true;
+  auto mask = static_cast<unsigned char>(0xff << (8 - rest));
+  return (block.bytes[full] & mask) == (ip.bytes[full] & mask);
 }
 
 bool negated(std::string_view op) {

@@ -32,6 +32,10 @@ struct PrincipalPolicies {
   // One of them reads the request's condition keys
   // (Policy::reads_request_keys).
   bool reads_request_keys = false;
+  // Which: the keys their conditions name (lower-cased), or any key when
+  // one has a policy variable (Policy::condition_keys, reads_variables).
+  std::vector<std::string> condition_keys;
+  bool reads_variables = false;
 };
 
 enum class Decision { kAllow, kExplicitDeny, kImplicitDeny };

@@ -317,6 +317,29 @@ TEST(Conditions, OperatorsAndMissingKeys) {
   EXPECT_FALSE(condition_matches(cond("StringLike", "aws:Missing", {"a"}, any), r));
 }
 
+// CIDR blocks compared by whole bytes and a masked last byte.
+TEST(Conditions, IpAddressBlocksOfEveryLength) {
+  auto in = [](std::string ip, std::string block) {
+    RequestContext r;
+    r.set("aws:SourceIp", std::move(ip));
+    return condition_matches(cond("IpAddress", "aws:SourceIp", {std::move(block)}), r);
+  };
+  EXPECT_TRUE(in("203.0.113.7", "0.0.0.0/0"));
+  EXPECT_TRUE(in("10.1.2.3", "10.1.2.3"));
+  EXPECT_FALSE(in("10.1.2.4", "10.1.2.3/32"));
+  EXPECT_TRUE(in("10.1.2.4", "10.1.2.5/31"));
+  EXPECT_FALSE(in("10.1.2.6", "10.1.2.5/31"));
+  EXPECT_TRUE(in("11.255.0.1", "10.0.0.0/7"));
+  EXPECT_FALSE(in("12.0.0.1", "10.0.0.0/7"));
+  EXPECT_TRUE(in("10.127.9.9", "10.0.0.0/9"));
+  EXPECT_FALSE(in("10.128.0.0", "10.0.0.0/9"));
+  EXPECT_TRUE(in("2001:db8::1", "2001:db8::/64"));
+  EXPECT_FALSE(in("2001:db9::1", "2001:db8::/32"));
+  EXPECT_FALSE(in("2001:db8:0:0:8000::1", "2001:db8::/65"));
+  EXPECT_TRUE(in("2001:db8:0:0:7fff::1", "2001:db8::/65"));
+  EXPECT_FALSE(in("10.1.2.3", "2001:db8::/32"));
+}
+
 TEST(Match, WildcardsAndArns) {
   EXPECT_TRUE(wildcard_match("a*b?d", "axxxbcd"));
   EXPECT_FALSE(wildcard_match("a*b?d", "axxxbd"));
@@ -415,6 +438,15 @@ TEST(PolicyParse, KnowsWhetherItReadsTheRequestsKeys) {
       "Condition":{"Bool":{"aws:SecureTransport":"true"}}}})"));
   EXPECT_TRUE(reads(R"({"Statement":{"Effect":"Allow","Action":"s3:*",
       "Resource":"arn:aws:s3:::b/${aws:username}/*"}})"));
+  auto p = policy(R"({"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*",
+      "Condition":{"Bool":{"aws:SecureTransport":"true"},"IpAddress":{"AWS:SourceIp":"10.0.0.0/8"}}},
+    {"Effect":"Deny","Action":"s3:*","Resource":"*",
+      "Condition":{"Bool":{"aws:securetransport":"false"}}}]})");
+  EXPECT_EQ(p->condition_keys, (std::vector<std::string>{"aws:securetransport", "aws:sourceip"}));
+  EXPECT_FALSE(p->reads_variables);
+  EXPECT_TRUE(policy(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*",
+      "Condition":{"StringLike":{"s3:prefix":"home/${aws:username}/*"}}}})")
+                  ->reads_variables);
 }
 
 }  // namespace

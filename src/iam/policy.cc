@@ -326,10 +326,21 @@ Result<Policy> parse_policy(std::string_view text, PolicyKind kind) {
     for (const auto& a : s.actions) s.action_kinds.push_back(classify_pattern(a, false));
     for (const auto& r : s.resources) {
       s.resource_kinds.push_back(classify_pattern(r, true));
-      p.reads_request_keys =
-          p.reads_request_keys || s.resource_kinds.back() == PatternKind::kVariable;
+      p.reads_variables = p.reads_variables || s.resource_kinds.back() == PatternKind::kVariable;
+      p.reads_request_keys = p.reads_request_keys || p.reads_variables;
     }
     p.reads_request_keys = p.reads_request_keys || !s.conditions.empty();
+    for (const auto& c : s.conditions) {
+      std::string key = c.key;
+      for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (std::find(p.condition_keys.begin(), p.condition_keys.end(), key) ==
+          p.condition_keys.end()) {
+        p.condition_keys.push_back(std::move(key));
+      }
+      for (const auto& v : c.values) {
+        p.reads_variables = p.reads_variables || v.find("${") != std::string::npos;
+      }
+    }
     for (const auto& c : s.conditions) {
       p.reads_resource_keys = p.reads_resource_keys || names_tags(c.key) ||
                               std::any_of(c.values.begin(), c.values.end(), names_tags);

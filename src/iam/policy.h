@@ -77,6 +77,10 @@ struct Policy {
   // A condition, or a policy variable in a resource: deciding a request
   // reads its condition keys. Without, they need not be gathered.
   bool reads_request_keys = false;
+  // The keys its conditions name, lower-cased, each once; and whether a
+  // policy variable (in a resource or a condition value) may name any key.
+  std::vector<std::string> condition_keys;
+  bool reads_variables = false;
 };
 
 // Parses and validates `text`. Errors carry the code

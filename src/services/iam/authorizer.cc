@@ -179,11 +179,18 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compile(const State& sta
       reads_tags(policies->boundary) ||
       std::any_of(policies->identity.begin(), policies->identity.end(), reads_tags) ||
       std::any_of(policies->session.begin(), policies->session.end(), reads_tags);
-  auto reads_keys = [](const engine::PolicyPtr& p) { return p && p->reads_request_keys; };
-  policies->reads_request_keys =
-      reads_keys(policies->boundary) ||
-      std::any_of(policies->identity.begin(), policies->identity.end(), reads_keys) ||
-      std::any_of(policies->session.begin(), policies->session.end(), reads_keys);
+  auto keys_of = [&](const engine::PolicyPtr& p) {
+    if (!p) return;
+    policies->reads_request_keys = policies->reads_request_keys || p->reads_request_keys;
+    policies->reads_variables = policies->reads_variables || p->reads_variables;
+    for (const auto& k : p->condition_keys) {
+      auto& keys = policies->condition_keys;
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    }
+  };
+  keys_of(policies->boundary);
+  for (const auto& p : policies->identity) keys_of(p);
+  for (const auto& p : policies->session) keys_of(p);
   auto out = std::make_shared<Compiled>();
   out->generation = state.generation;
   if (caller->session) out->expiration = caller->session->expiration;
@@ -226,26 +233,55 @@ void Authorizer::describe_request(const AccessRequest& request,
                                   engine::RequestContext& ctx) const {
   ctx.action = request.action;
   // Keys no policy of the decision reads are not gathered (most policies
-  // have no condition): the decision is the same without them.
-  bool read = policies.reads_request_keys;
-  for (const auto& p : request.resource_policies) read = read || (p && p->reads_request_keys);
-  if (!read) return;
-  if (!request.source_ip.empty()) ctx.set("aws:SourceIp", request.source_ip);
-  ctx.set("aws:SecureTransport", request.secure_transport ? "true" : "false");
-  auto now = env_.clock.now();
-  int64_t epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  // Formatted once per second per thread, not per request.
-  thread_local int64_t formatted_epoch = -1;
-  thread_local std::string epoch_text, time_text;
-  if (epoch != formatted_epoch) {
-    formatted_epoch = epoch;
-    epoch_text = std::to_string(epoch);
-    time_text = utc_millis(epoch * 1000);
+  // have no condition; most conditions name one or two keys): the
+  // decision is the same without them.
+  bool read = policies.reads_request_keys, any = policies.reads_variables;
+  for (const auto& p : request.resource_policies) {
+    read = read || (p && p->reads_request_keys);
+    any = any || (p && p->reads_variables);
   }
-  ctx.set("aws:EpochTime", epoch_text);
-  ctx.set("aws:CurrentTime", time_text);
-  if (!request.region.empty()) ctx.set("aws:RequestedRegion", request.region);
-  for (const auto& [key, value] : request.keys) ctx.add(key, value);
+  if (!read) return;
+  auto wanted = [&](std::string_view key) {
+    auto named = [key](const std::vector<std::string>& keys) {
+      return std::any_of(keys.begin(), keys.end(), [key](const std::string& k) {
+        return k.size() == key.size() &&
+               std::equal(k.begin(), k.end(), key.begin(), [](char a, char b) {
+                 return a == std::tolower(static_cast<unsigned char>(b));
+               });
+      });
+    };
+    if (any || named(policies.condition_keys)) return true;
+    return std::any_of(request.resource_policies.begin(), request.resource_policies.end(),
+                       [&](const auto& p) { return p && named(p->condition_keys); });
+  };
+  if (!request.source_ip.empty() && wanted("aws:SourceIp")) {
+    ctx.set("aws:SourceIp", request.source_ip);
+  }
+  if (wanted("aws:SecureTransport")) {
+    ctx.set("aws:SecureTransport", request.secure_transport ? "true" : "false");
+  }
+  if (bool epoch_wanted = wanted("aws:EpochTime"), time_wanted = wanted("aws:CurrentTime");
+      epoch_wanted || time_wanted) {
+    auto now = env_.clock.now();
+    int64_t epoch =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    // Formatted once per second per thread, not per request.
+    thread_local int64_t formatted_epoch = -1;
+    thread_local std::string epoch_text, time_text;
+    if (epoch != formatted_epoch) {
+      formatted_epoch = epoch;
+      epoch_text = std::to_string(epoch);
+      time_text = utc_millis(epoch * 1000);
+    }
+    if (epoch_wanted) ctx.set("aws:EpochTime", epoch_text);
+    if (time_wanted) ctx.set("aws:CurrentTime", time_text);
+  }
+  if (!request.region.empty() && wanted("aws:RequestedRegion")) {
+    ctx.set("aws:RequestedRegion", request.region);
+  }
+  for (const auto& [key, value] : request.keys) {
+    if (wanted(key)) ctx.add(key, value);
+  }
 }
 
 void Authorizer::decide_each(const AccessRequest& request,

@@ -177,6 +177,23 @@ TEST_F(IamTest, RequestKeysAreGatheredWhenAnyPolicyOfTheDecisionReadsThem) {
   EXPECT_FALSE(svc->directory().authorize(r).allowed);
   r.source_ip = "192.168.7.7";
   EXPECT_TRUE(svc->directory().authorize(r).allowed);
+  // Only the keys its conditions name are gathered, and every key when a
+  // condition value is a policy variable.
+  call("PutUserPolicy",
+       {{"UserName", "alice"},
+        {"PolicyName", "plain"},
+        {"PolicyDocument", R"({"Statement":[{"Effect":"Allow","Action":"sqs:SendMessage",
+            "Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2000-01-01T00:00:00Z"},
+            "StringEquals":{"AWS:REQUESTEDREGION":"us-east-1",
+              "aws:RequestTag/ip":"${aws:SourceIp}"}}}]})"}});
+  r.region = "us-east-1";
+  r.keys = {{"aws:RequestTag/ip", "192.168.7.7"}};
+  EXPECT_TRUE(svc->directory().authorize(r).allowed);
+  r.source_ip = "192.168.7.8";
+  EXPECT_FALSE(svc->directory().authorize(r).allowed);
+  r.source_ip = "192.168.7.7";
+  r.region = "eu-west-1";
+  EXPECT_FALSE(svc->directory().authorize(r).allowed);
 }
 
 // aws:ResourceTag/KEY: each resource's tags, read through the function the

@@ -7,28 +7,31 @@
 
 namespace nimbus {
 
-std::string base64_encode(std::string_view bytes) {
+void base64_encode_to(std::string_view bytes, char* out) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])); };
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
+  for (; i + 2 < bytes.size(); i += 3, out += 4) {
     uint32_t n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
+    out[0] = kAlphabet[(n >> 18) & 63];
+    out[1] = kAlphabet[(n >> 12) & 63];
+    out[2] = kAlphabet[(n >> 6) & 63];
+    out[3] = kAlphabet[n & 63];
   }
   if (size_t rest = bytes.size() - i; rest > 0) {
     uint32_t n = byte(i) << 16;
     if (rest == 2) n |= byte(i + 1) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
+    out[0] = kAlphabet[(n >> 18) & 63];
+    out[1] = kAlphabet[(n >> 12) & 63];
+    out[2] = rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
+    out[3] = '=';
   }
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(base64_encoded_size(bytes.size()), '\0');
+  base64_encode_to(bytes, out.data());
   return out;
 }
 

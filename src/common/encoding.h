@@ -12,6 +12,12 @@ namespace nimbus {
 
 // Standard alphabet with '=' padding.
 std::string base64_encode(std::string_view bytes);
+// The same into a caller's buffer of base64_encoded_size(bytes.size())
+// characters (a blob written straight into an answer being built).
+constexpr size_t base64_encoded_size(size_t byte_count) {
+  return (byte_count + 2) / 3 * 4;
+}
+void base64_encode_to(std::string_view bytes, char* out);
 // Accepts the standard and URL-safe alphabets, optional padding, and line
 // breaks or spaces between groups (as clients send them). nullopt on any
 // other character, data after padding, or a truncated final group.

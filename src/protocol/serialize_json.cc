@@ -104,6 +104,45 @@ boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
 
 namespace {
 
+// A blob's base64 text written in place (it needs no JSON escaping): no
+// intermediate string, no escape scan.
+void write_blob(std::string& out, std::string_view bytes) {
+  size_t at = out.size();
+  out.resize(at + base64_encoded_size(bytes.size()) + 2);
+  out[at] = '"';
+  base64_encode_to(bytes, out.data() + at + 1);
+  out.back() = '"';
+}
+
+// An upper bound of the text a value becomes (every string counted as a
+// blob's base64, the longer form), so that a large answer is written into
+// one allocation instead of a string doubling and copying itself as it grows
+// (a 10,000-record GetRecords answer is 14 MB). Escapes are not counted: a
+// string needing many only grows the buffer once more.
+size_t size_hint(const boost::json::value& v);
+
+size_t size_hint(const boost::json::object& o) {
+  size_t n = 2;
+  for (const auto& [k, e] : o) n += k.size() + 4 + size_hint(e);
+  return n;
+}
+
+size_t size_hint(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::string:
+      return base64_encoded_size(v.get_string().size()) + 2;
+    case boost::json::kind::object:
+      return size_hint(v.get_object());
+    case boost::json::kind::array: {
+      size_t n = 2;
+      for (const auto& e : v.get_array()) n += size_hint(e) + 1;
+      return n;
+    }
+    default:
+      return 24;  // a number, true, false, null, or a timestamp's text
+  }
+}
+
 void write_plain(std::string& out, const boost::json::value& v) {
   if (v.is_string()) return append_json_string(out, sv(v.get_string()));
   out += boost::json::serialize(v);
@@ -183,7 +222,7 @@ class Plan {
         if (!v.is_object()) break;
         return write_map(out, n, v.get_object());
       case Kind::kBlob:
-        if (v.is_string()) return append_json_string(out, base64_encode(sv(v.get_string())));
+        if (v.is_string()) return write_blob(out, sv(v.get_string()));
         return write_plain(out, v);
       case Kind::kTimestamp:
         return write_plain(out, timestamp_json(n->ref, v));
@@ -297,6 +336,7 @@ class Plan {
 void write_wire_json(std::string& out, const ServiceModel& model, const Ref& structure,
                      const boost::json::object& in) {
   Plan plan(model);
+  out.reserve(out.size() + size_hint(in));
   Node* n = plan.node(structure);
   if (n->kind != Kind::kStructure) {
     // Written as a structure whatever the shape says, as before.
@@ -308,6 +348,7 @@ void write_wire_json(std::string& out, const ServiceModel& model, const Ref& str
 void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref,
                      const boost::json::value& v) {
   Plan plan(model);
+  out.reserve(out.size() + size_hint(v));
   plan.write(out, plan.node(ref), v);
 }
 

@@ -99,20 +99,6 @@ struct Verdict {
   bool account_allow = false;  // a resource policy naming the caller or its account
 };
 
-// The account field of an ARN ("arn:aws:sqs:REGION:ACCOUNT:q"); empty when
-// it has none (S3 buckets) or is not an ARN ("*").
-std::string_view account_of(std::string_view arn) {
-  if (!arn.starts_with("arn:")) return {};
-  size_t at = 0;
-  for (int field = 0; field < 4; ++field) {
-    at = arn.find(':', at);
-    if (at == std::string_view::npos) return {};
-    ++at;
-  }
-  size_t end = arn.find(':', at);
-  return end == std::string_view::npos ? std::string_view{} : arn.substr(at, end - at);
-}
-
 // The statements of `policy` that apply to the request.
 void scan(const Policy& policy, const RequestContext& request, bool resource_side, Verdict& v) {
   for (const auto& s : policy.statements) {
@@ -164,7 +150,7 @@ Outcome evaluate(const RequestContext& request, const PrincipalPolicies& princip
     session = scan_all(principal.session, request);
     if (session.deny) return {Decision::kExplicitDeny, DeniedBy::kSession};
   }
-  std::string_view owner = account_of(request.resource);
+  std::string_view owner = arn_account(request.resource);
   if (!owner.empty() && !request.principal_account.empty() && owner != request.principal_account) {
     // Another account's resource: its policy must allow the caller (or the
     // caller's account) and the caller's own policies must allow too.

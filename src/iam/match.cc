@@ -173,4 +173,16 @@ bool arn_match(std::string_view pattern, std::string_view arn) {
   return wildcard_match(pattern, arn);
 }
 
+std::string_view arn_account(std::string_view arn) {
+  if (!arn.starts_with("arn:")) return {};
+  size_t at = 0;
+  for (int field = 0; field < 4; ++field) {
+    at = arn.find(':', at);
+    if (at == std::string_view::npos) return {};
+    ++at;
+  }
+  size_t end = arn.find(':', at);
+  return end == std::string_view::npos ? std::string_view{} : arn.substr(at, end - at);
+}
+
 }  // namespace nimbus::iam

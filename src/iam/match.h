@@ -29,6 +29,10 @@ bool arn_pattern_match(PatternKind kind, std::string_view pattern, std::string_v
 // then the statement does not match, as on AWS.
 std::optional<std::string> substitute(std::string_view pattern, const RequestContext& request);
 
+// The account field of an ARN ("arn:aws:sqs:REGION:ACCOUNT:q"); empty when
+// it has none (S3 buckets) or is not an ARN ("*").
+std::string_view arn_account(std::string_view arn);
+
 // ArnLike / Resource matching: six colon-separated components, each a glob;
 // the resource part may hold colons of its own.
 bool arn_match(std::string_view pattern, std::string_view arn);

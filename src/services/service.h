@@ -116,6 +116,13 @@ struct UserRequest {
   // the API has stages in its paths, is for its handler to read).
   std::string path;
   http::Request request;  // everything else: method, query, headers, body or stream
+  // A service calling on its own behalf in process (Step Functions'
+  // apigateway:invoke with AuthType RESOURCE_POLICY): its principal
+  // ("states.amazonaws.com") and the resource it acts for (the state
+  // machine's ARN), as an API's resource policy sees them. Empty for
+  // requests from the network.
+  std::string service_principal;
+  std::string source_arn;
 };
 
 // Answers a user request once, from any thread (http::Reply).

@@ -2,7 +2,9 @@
 `nimbus serve --iam enforce`: requests signed with botocore's SigV4Auth
 (service execute-api) and sent with urllib; unsigned, badly signed and
 unknown-key requests refused with AWS's bodies; an IAM user's policy
-decides execute-api:Invoke. One server for the file."""
+decides execute-api:Invoke; a REST API's resource policy (set with boto3,
+shorthand resources expanded on save) allows and denies by source address
+and names an IAM user its AWS_IAM method lets in. One server for the file."""
 
 import json
 import unittest
@@ -86,6 +88,64 @@ class IamAuthorizationTest(ServerTestCase):
         status, _, _ = send(self.url, key=invoker["aws_access_key_id"],
                             secret=invoker["aws_secret_access_key"])
         self.assertEqual(status, 200)
+
+    def test_resource_policy(self):
+        rest = self.server.boto3_client("apigateway")
+        friend = self.server.create_user("apigw-friend")
+        stranger = self.server.create_user("apigw-stranger")
+        anywhere = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke"}
+        policy = {"Version": "2012-10-17", "Statement": [
+            dict(anywhere, Resource="execute-api:/*/GET/open",
+                 Condition={"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}),
+            dict(anywhere, Resource="execute-api:/*/GET/blocked"),
+            {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": "execute-api:/*/GET/blocked",
+             "Condition": {"NotIpAddress": {"aws:SourceIp": "192.0.2.0/24"}}},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:user/apigw-friend"},
+             "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/GET/secure"}]}
+        api_id = rest.create_rest_api(name="walled", policy=json.dumps(policy))["id"]
+        saved = json.loads(rest.get_rest_api(restApiId=api_id)["policy"])
+        self.assertEqual(saved["Statement"][3]["Resource"],
+                         "arn:aws:execute-api:us-east-1:000000000000:%s/prod/GET/secure" % api_id)
+        root = [r["id"] for r in rest.get_resources(restApiId=api_id)["items"]
+                if r["path"] == "/"][0]
+        for part, auth in (("open", "NONE"), ("blocked", "NONE"), ("other", "NONE"),
+                           ("secure", "AWS_IAM")):
+            res = rest.create_resource(restApiId=api_id, parentId=root, pathPart=part)["id"]
+            rest.put_method(restApiId=api_id, resourceId=res, httpMethod="GET",
+                            authorizationType=auth)
+            rest.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK",
+                                 requestTemplates={"application/json": '{"statusCode": 200}'})
+            rest.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET",
+                                     statusCode="200")
+            rest.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET",
+                                          statusCode="200",
+                                          responseTemplates={"application/json": '{"ok": true}'})
+        rest.create_deployment(restApiId=api_id, stageName="prod")
+        base = "%s/_aws/execute-api/%s/prod/" % (self.server.endpoint, api_id)
+        arn = "arn:aws:execute-api:us-east-1:000000000000:%s/prod/GET/" % api_id
+
+        status, _, body = send(base + "open", sign=False)
+        self.assertEqual((status, json.loads(body)), (200, {"ok": True}))
+        status, headers, body = send(base + "blocked", sign=False)
+        self.assertEqual((status, json.loads(body)), (403, {"Message": (
+            "User: anonymous is not authorized to perform: execute-api:Invoke on resource: "
+            + arn + "blocked with an explicit deny in a resource-based policy")}))
+        self.assertEqual(headers["x-amzn-ErrorType"], "AccessDeniedException")
+        status, _, body = send(base + "other", sign=False)
+        self.assertEqual((status, json.loads(body)), (403, {"Message": (
+            "User: anonymous is not authorized to perform: execute-api:Invoke on resource: "
+            + arn + "other because no resource-based policy allows the execute-api:Invoke action")}))
+        # AWS_IAM, one account: the policy naming the user lets in a user
+        # whose own policies say nothing; a stranger has neither.
+        status, _, body = send(base + "secure", key=friend["aws_access_key_id"],
+                               secret=friend["aws_secret_access_key"])
+        self.assertEqual((status, json.loads(body)), (200, {"ok": True}))
+        status, _, body = send(base + "secure", key=stranger["aws_access_key_id"],
+                               secret=stranger["aws_secret_access_key"])
+        self.assertEqual((status, json.loads(body)), (403, {"Message": (
+            "User: arn:aws:iam::000000000000:user/apigw-stranger is not authorized to perform: "
+            "execute-api:Invoke on resource: " + arn + "secure")}))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@
 #include "services/apigateway/authorizer.h"
 #include "services/apigateway/http_integration.h"
 #include "services/apigateway/iam_auth.h"
+#include "services/apigateway/resource_policy.h"
 #include "services/apigateway/rest_mapping.h"
 #include "services/apigateway/stage_cache.h"
 #include "services/apigateway/store.h"
@@ -173,15 +174,20 @@ class RestApiService final : public Service {
   void import_rest_api(const CallContext& ctx, json::object in, Respond respond);
   void put_rest_api(const CallContext& ctx, json::object in, Respond respond);
   Output get_export(const CallContext& ctx, const json::object& in) const;
+  // rest_handlers.cc: the API's `policy` as AWS saves it (resource_policy.h),
+  // or BadRequestException.
+  Status save_policy(json::object& api) const;
   // Every apiStages entry names a REST API and one of its stages.
   Status check_api_stages(const CallContext& ctx, const json::value* stages) const;
 
   // The data plane's steps after routing (rest_data_plane.cc,
   // rest_authorize.cc): the method's Lambda authorizer, which calls `next`
   // with the answer's usageIdentifierKey when it allows the request; the
-  // integration.
+  // integration. `resource` is the API's resource policy's verdict (none:
+  // nullopt): a user pool's verified caller needs its allow; a Lambda
+  // authorizer's policy that neither allows nor denies is allowed by it.
   void authorize(const ApiPtr& api, const json::object& method, const std::string& method_name,
-                 const std::shared_ptr<ProxyRequest>& proxy,
+                 const std::shared_ptr<ProxyRequest>& proxy, std::optional<PolicyCheck> resource,
                  std::function<void(http::Response)> answer,
                  std::function<void(std::string usage_key)> next);
   // Runs authorizer `auth` on `proxy`, whose method ARN is `arn`: calls

@@ -44,9 +44,10 @@ http::Response unverified(const Error& e) {
 
 }  // namespace
 
-std::optional<http::Response> IamAuth::check(http::Request& request, Kind kind,
-                                             const std::string& action, const std::string& resource,
-                                             const std::string& region, Caller& caller) const {
+std::optional<http::Response> IamAuth::check(
+    http::Request& request, Kind kind, const std::string& action, const std::string& resource,
+    const std::string& region, Caller& caller,
+    const std::shared_ptr<const nimbus::iam::Policy>& policy, Invoker who) const {
   bool url = kind == Kind::kFunctionUrl;
   auto forbidden = [] { return refuse("Message", "Forbidden", "AccessDeniedException"); };
   if (verifier_ == nullptr) {
@@ -55,11 +56,24 @@ std::optional<http::Response> IamAuth::check(http::Request& request, Kind kind,
   auto verified = verifier_->verify(request, url ? "lambda" : "execute-api");
   if (!verified) return url ? forbidden() : unverified(verified.error());
   caller = std::move(*verified);
-  if (iam_ == nullptr || !iam_->enforcing()) return std::nullopt;
+  bool enforcing = iam_ != nullptr && iam_->enforcing();
+  if (policy) {
+    who.principal_arn = caller.principal_arn;
+    who.account_id = caller.account_id;
+    who.principal_id = caller.principal_id;
+    auto verdict = evaluate_rest_policy(*policy, resource, who);
+    if (verdict == PolicyVerdict::kExplicitDeny) return policy_refusal(who, resource, true);
+    if (!enforcing && verdict != PolicyVerdict::kAllow &&
+        !same_account(resource, caller.account_id)) {
+      return policy_refusal(who, resource, false);
+    }
+  }
+  if (!enforcing) return std::nullopt;
   iam::AccessRequest access;
   access.access_key_id = caller.root ? "" : caller.access_key_id;
   access.action = action;
   access.resources = {resource};
+  if (policy) access.resource_policies = {policy};
   access.source_ip = source_ip(request.remote);
   access.region = region;
   auto decision = iam_->authorize(access);

@@ -9,6 +9,14 @@
 // execute-api:Invoke on resource: ARN"}; function URLs 403
 // {"Message":"Forbidden"} for all of them.
 //
+// A REST API's resource policy (resource_policy.h), when it has one, joins
+// the decision as AWS's tables for IAM authentication have it: an explicit
+// deny in it refuses; under enforcement the caller's policies and it are
+// evaluated together (same account: an allow in either suffices; another
+// account: both must allow); otherwise the caller's own policies are not
+// asked and count as allowing, so only its explicit deny (or, for another
+// account's caller, its silence) refuses.
+//
 // Threads: check() from any thread; never blocks.
 #pragma once
 
@@ -16,6 +24,7 @@
 #include <string>
 
 #include "services/apigateway/api.h"
+#include "services/apigateway/resource_policy.h"
 #include "services/iam/api.h"
 
 namespace nimbus::services::apigateway {
@@ -35,9 +44,12 @@ class IamAuth {
   const iam::Directory* directory() const { return iam_; }
 
   // nullopt and `caller` set when `request` may go on; else the refusal.
-  std::optional<http::Response> check(http::Request& request, Kind kind, const std::string& action,
-                                      const std::string& resource, const std::string& region,
-                                      Caller& caller) const;
+  // `policy` (may be null) is the REST API's resource policy; `who` the
+  // request's invoker (source address, time), its caller filled in here.
+  std::optional<http::Response> check(
+      http::Request& request, Kind kind, const std::string& action, const std::string& resource,
+      const std::string& region, Caller& caller,
+      const std::shared_ptr<const nimbus::iam::Policy>& policy = nullptr, Invoker who = {}) const;
 
  private:
   const RequestVerifier* verifier_ = nullptr;

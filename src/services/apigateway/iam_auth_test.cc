@@ -1,8 +1,11 @@
 // AWS_IAM authorization (iam_auth.h): the verifier's answers as each kind of
-// user API words them, and the caller's policies under enforcement.
+// user API words them, the caller's policies under enforcement, and a REST
+// API's resource policy joining them.
 #include "services/apigateway/iam_auth.h"
 
 #include <gtest/gtest.h>
+
+#include "services/apigateway/resource_policy.h"
 
 namespace nimbus::services::apigateway {
 namespace {
@@ -48,14 +51,21 @@ struct FakeDirectory final : iam::Directory {
   mutable iam::AccessRequest asked;
 };
 
+constexpr const char* kArn = "arn:aws:execute-api:us-east-1:000000000000:api/prod/GET/pets";
+
 struct IamAuthTest : ::testing::Test {
-  std::optional<http::Response> check(const std::string& who, IamAuth::Kind kind) {
+  std::optional<http::Response> check(
+      const std::string& who, IamAuth::Kind kind,
+      const std::shared_ptr<const nimbus::iam::Policy>& policy = nullptr) {
     http::Request r;
     r.method = "GET";
     if (!who.empty()) r.headers.emplace_back("x-test-auth", who);
     r.remote = "10.0.0.9:1";
     caller = Caller{};
-    return auth.check(r, kind, "execute-api:Invoke", "arn:res", "us-east-1", caller);
+    Invoker invoker;
+    invoker.source_ip = "10.0.0.9";
+    return auth.check(r, kind, "execute-api:Invoke", policy ? kArn : "arn:res", "us-east-1", caller,
+                      policy, invoker);
   }
   FakeVerifier verifier;
   FakeDirectory directory;
@@ -103,6 +113,43 @@ TEST_F(IamAuthTest, PoliciesDecideUnderEnforcement) {
   directory.enforce = false;  // --iam off: the signature alone decides
   EXPECT_FALSE(check("user", IamAuth::Kind::kExecuteApi));
   EXPECT_EQ(caller.principal_id, "AIDAUSER");
+}
+
+// AWS's tables for IAM authentication and a resource policy, same account:
+// an explicit deny in the policy refuses whatever the caller's policies
+// say; under enforcement both are evaluated together (the directory gets
+// the policy); with --iam off the caller's policies count as allowing.
+TEST_F(IamAuthTest, ResourcePolicyJoinsTheDecision) {
+  auth.use(&verifier, &directory);
+  auto other = parse_rest_policy(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":)"
+      R"("arn:aws:iam::000000000000:user/other"},"Action":"execute-api:Invoke","Resource":"*"}]})");
+  ASSERT_TRUE(other);
+  auto r = check("user", IamAuth::Kind::kExecuteApi, other);
+  ASSERT_TRUE(r);  // this fake directory allows the root only
+  EXPECT_EQ(r->body,
+            R"({"Message":"User: arn:aws:iam::000000000000:user/u is not authorized to perform: )"
+            R"(execute-api:Invoke on resource: )" +
+                std::string(kArn) + R"("})");
+  ASSERT_EQ(directory.asked.resource_policies.size(), 1u);
+  EXPECT_EQ(directory.asked.resource_policies[0], other);
+  EXPECT_FALSE(check("root", IamAuth::Kind::kExecuteApi, other));
+
+  auto deny = parse_rest_policy(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
+      R"("Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:*:api/*",)"
+      R"("Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]})");
+  r = check("root", IamAuth::Kind::kExecuteApi, deny);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body,
+            R"({"Message":"User: arn:aws:iam::000000000000:root is not authorized to perform: )"
+            R"(execute-api:Invoke on resource: )" +
+                std::string(kArn) + R"( with an explicit deny in a resource-based policy"})");
+  EXPECT_EQ(r->header("x-amzn-ErrorType"), "AccessDeniedException");
+
+  directory.enforce = false;  // --iam off: only the policy's explicit deny refuses
+  EXPECT_FALSE(check("user", IamAuth::Kind::kExecuteApi, other));
+  EXPECT_TRUE(check("user", IamAuth::Kind::kExecuteApi, deny));
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ void RestApiService::import_rest_api(const CallContext&, json::object in, Respon
     return respond(st.take_error());
   json::object api = new_rest_api(id, root, env_.clock.now_seconds());
   for (const auto& [k, v] : imported->api) api[k] = v;
+  if (auto st = save_policy(api); !st) return respond(st.take_error());
   if (std::string types = string_map(in, "parameters")["endpointConfigurationTypes"];
       !types.empty()) {
     api["endpointConfiguration"] = json::object{{"types", json::array{json::string(types)}}};
@@ -96,12 +97,13 @@ void RestApiService::put_rest_api(const CallContext&, json::object in, Respond r
   auto parsed = std::make_shared<json::object>(std::move(*doc));
   change(
       in,
-      [in, parsed, mode](json::object& api_doc, json::object& out) {
+      [this, in, parsed, mode](json::object& api_doc, json::object& out) {
         auto& api = api_doc["api"].as_object();
         auto imported = openapi::import_rest(*parsed, str(api, "rootResourceId"), str(api, "id"));
         if (!imported) return Status(imported.take_error());
         if (auto st = check_warnings(in, "failOnWarnings", *imported); !st) return st;
         for (const auto& [k, v] : imported->api) api[k] = v;
+        if (auto st = save_policy(api); !st) return st;
         take_models(api_doc, imported->groups, mode == "overwrite");
         auto& resources = imported->groups["resources"].as_object();
         auto& authorizers = imported->groups["authorizers"].as_object();

@@ -94,7 +94,7 @@ Status patch_api(json::object& api, const json::object& op) {
 void RestApiService::update_rest_api(const CallContext&, json::object in, Respond respond) {
   change(
       in,
-      [in](json::object& doc, json::object& out) {
+      [this, in](json::object& doc, json::object& out) {
         auto& api = doc["api"].as_object();
         if (const auto* ops = in.if_contains("patchOperations"); ops && ops->is_array()) {
           for (const auto& op : ops->as_array()) {
@@ -102,6 +102,7 @@ void RestApiService::update_rest_api(const CallContext&, json::object in, Respon
             if (auto st = patch_api(api, op.as_object()); !st) return st;
           }
         }
+        if (auto st = save_policy(api); !st) return st;
         out = api;
         return Status::ok();
       },

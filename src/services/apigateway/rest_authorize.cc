@@ -319,6 +319,7 @@ void RestApiService::run_authorizer(const json::object& auth,
 void RestApiService::authorize(const ApiPtr& api, const json::object& method,
                                const std::string& method_name,
                                const std::shared_ptr<ProxyRequest>& proxy,
+                               std::optional<PolicyCheck> resource,
                                std::function<void(http::Response)> answer,
                                std::function<void(std::string usage_key)> next) {
   using Outcome = AuthorizerRun::Outcome;
@@ -335,8 +336,8 @@ void RestApiService::authorize(const ApiPtr& api, const json::object& method,
     rules.scopes = string_list(method, "authorizationScopes");
     return run_cognito(
         auth, proxy, nullptr, true,
-        [rules = std::move(rules), proxy, answer = std::move(answer),
-         next = std::move(next)](AuthorizerRun run) mutable {
+        [rules = std::move(rules), proxy, resource = std::move(resource),
+         answer = std::move(answer), next = std::move(next)](AuthorizerRun run) mutable {
           if (run.outcome == Outcome::kConfigurationError) return answer(configuration_error());
           if (run.outcome != Outcome::kVerified) return answer(unauthorized());
           const auth::Jwt& jwt = *run.token;
@@ -348,27 +349,37 @@ void RestApiService::authorize(const ApiPtr& api, const json::object& method,
               str(jwt.claims, "token_use") != (rules.scopes.empty() ? "id" : "access")) {
             return answer(unauthorized());
           }
+          // Once authenticated, the resource policy alone decides (AWS:
+          // "evaluated independently, and an explicit allow is required").
+          if (resource && resource->verdict != PolicyVerdict::kAllow) {
+            return answer(std::move(resource->refusal));
+          }
           proxy->authorizer = json::object{{"claims", claims_as_strings(jwt.claims)}};
           next("");
         });
   }
-  run_authorizer(
-      auth, proxy, arn, nullptr, true,
-      [proxy, arn, answer = std::move(answer), next = std::move(next)](AuthorizerRun run) {
-        if (run.outcome == Outcome::kUnauthorized) return answer(unauthorized());
-        if (run.outcome != Outcome::kAnswered) return answer(configuration_error());
-        const AuthorizerAnswer& a = run.answer;
-        if (!policy_allows(a.policy, arn)) {
-          return answer(denied(explicit_deny(a.policy, arn)));
-        }
-        json::object context{{"principalId", a.principal_id}};
-        for (const auto& [k, v] : a.context) {
-          // REST APIs hand the context's values over as strings.
-          context[k] = v.is_string() ? v : json::value(json::serialize(v));
-        }
-        proxy->authorizer = std::move(context);
-        next(a.usage_key);
-      });
+  // The resource policy's explicit deny refused before the authorizer ran;
+  // its allow lets through what the authorizer's policy is silent on
+  // (AWS's table A: "Neither Allow nor Deny" and "Allow" is "Allow").
+  bool resource_allows = resource && resource->verdict == PolicyVerdict::kAllow;
+  run_authorizer(auth, proxy, arn, nullptr, true,
+                 [proxy, arn, resource_allows, answer = std::move(answer),
+                  next = std::move(next)](AuthorizerRun run) {
+                   if (run.outcome == Outcome::kUnauthorized) return answer(unauthorized());
+                   if (run.outcome != Outcome::kAnswered) return answer(configuration_error());
+                   const AuthorizerAnswer& a = run.answer;
+                   if (!policy_allows(a.policy, arn)) {
+                     bool explicitly = explicit_deny(a.policy, arn);
+                     if (explicitly || !resource_allows) return answer(denied(explicitly));
+                   }
+                   json::object context{{"principalId", a.principal_id}};
+                   for (const auto& [k, v] : a.context) {
+                     // REST APIs hand the context's values over as strings.
+                     context[k] = v.is_string() ? v : json::value(json::serialize(v));
+                   }
+                   proxy->authorizer = std::move(context);
+                   next(a.usage_key);
+                 });
 }
 
 void RestApiService::test_invoke_authorizer(const CallContext& ctx, json::object in,

@@ -14,6 +14,7 @@
 #include "services/apigateway/lambda_role.h"
 #include "services/apigateway/proxy.h"
 #include "services/apigateway/request_validation.h"
+#include "services/apigateway/resource_policy.h"
 #include "services/apigateway/rest_plan.h"
 #include "services/apigateway/throttling.h"
 
@@ -158,25 +159,48 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
                                  capacity, answer);
               });
   };
-  if (str(*method, "authorizationType") == "AWS_IAM") {
-    std::string arn = method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
-                                 proxy->stage, holder->request.method, proxy->path);
+  // The deployed resource policy (resource_policy.h) joins the decision as
+  // AWS's authorization workflow has it for the method's type: alone for
+  // NONE; an explicit deny before a Lambda authorizer runs, then with its
+  // answer; after a user pool's token verified, alone; with the caller's
+  // own policies for AWS_IAM (iam_auth.h).
+  std::string type = str(*method, "authorizationType");
+  const auto& policy = table->second.policy;
+  std::string arn = method_arn(env_.settings.region, env_.settings.account_id, proxy->api_id,
+                               proxy->stage, holder->request.method, proxy->path);
+  Invoker who;
+  if (policy) {
+    who.source_ip = source_ip(holder->request.remote);
+    who.now_ms = proxy->time_ms;
+    who.user_agent = holder->request.header("user-agent");
+    who.referer = holder->request.header("referer");
+    who.service_principal = holder->service_principal;
+    who.source_arn = holder->source_arn;
+  }
+  if (type == "AWS_IAM") {
     return with_body(holder, kRestPayloadLimit,
-                     [this, holder, proxy, arn, answer, next](std::optional<http::Response> fail) {
+                     [this, holder, proxy, arn, policy, who = std::move(who), answer,
+                      next](std::optional<http::Response> fail) {
                        if (fail) return answer(std::move(*fail));
                        Caller caller;
                        if (auto refused = iam_auth_.check(
                                holder->request, IamAuth::Kind::kExecuteApi, "execute-api:Invoke",
-                               arn, env_.settings.region, caller)) {
+                               arn, env_.settings.region, caller, policy, who)) {
                          return answer(std::move(*refused));
                        }
                        proxy->caller = std::move(caller);
                        next("");
                      });
   }
-  if (std::string type = str(*method, "authorizationType");
-      type == "CUSTOM" || type == "COGNITO_USER_POOLS") {
-    return authorize(api, *method, method_name, proxy, answer, std::move(next));
+  auto verdict = check_rest_policy(policy.get(), arn, who);
+  if (type == "CUSTOM" || type == "COGNITO_USER_POOLS") {
+    if (verdict && type == "CUSTOM" && verdict->verdict == PolicyVerdict::kExplicitDeny) {
+      return answer(std::move(verdict->refusal));
+    }
+    return authorize(api, *method, method_name, proxy, std::move(verdict), answer, std::move(next));
+  }
+  if (verdict && verdict->verdict != PolicyVerdict::kAllow) {
+    return answer(std::move(verdict->refusal));
   }
   next("");
 }

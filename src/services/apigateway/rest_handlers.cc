@@ -7,6 +7,7 @@
 #include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/models.h"
+#include "services/apigateway/resource_policy.h"
 #include "services/apigateway/rest_util.h"
 #include "services/apigateway/routes.h"
 #include "services/apigateway/tags.h"
@@ -102,6 +103,20 @@ void RestApiService::change(const json::object& in,
       });
 }
 
+Status RestApiService::save_policy(json::object& api) const {
+  const auto* policy = api.if_contains("policy");
+  if (policy == nullptr || !policy->is_string()) return Status::ok();
+  auto saved = save_rest_policy(policy->as_string(), env_.settings.region, env_.settings.account_id,
+                                str(api, "id"));
+  if (!saved) return saved.take_error();
+  if (saved->empty()) {
+    api.erase("policy");
+  } else {
+    api["policy"] = *saved;
+  }
+  return Status::ok();
+}
+
 void RestApiService::create_rest_api(const CallContext& ctx, json::object in, Respond respond) {
   if (auto st = check_new_tags(in, "tags", takes_aws_tags(ctx)); !st)
     return respond(st.take_error());
@@ -110,6 +125,7 @@ void RestApiService::create_rest_api(const CallContext& ctx, json::object in, Re
   for (const char* m : kApiMembers) {
     if (has(in, m)) api[m] = in[m];
   }
+  if (auto st = save_policy(api); !st) return respond(st.take_error());
   if (has(in, "tags")) api["tags"] = in["tags"];
   json::object doc{{"api", api},
                    {"resources", json::object{{root, json::object{{"id", root}, {"path", "/"}}}}},

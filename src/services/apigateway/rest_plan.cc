@@ -1,6 +1,8 @@
 #include "services/apigateway/rest_plan.h"
 
 #include "common/json_fields.h"
+#include "iam/policy.h"
+#include "services/apigateway/resource_policy.h"
 
 namespace nimbus::services::apigateway {
 
@@ -18,6 +20,7 @@ std::shared_ptr<const void> compile_rest_api(const json::object& doc) {
     if (const auto* g = dep.as_object().if_contains("GatewayResponses");
         g != nullptr && g->is_object())
       t.gateway_responses = g->as_object();
+    t.policy = parse_rest_policy(str(dep.as_object(), "Policy"));
     for (const auto& [rid, r] : t.resources) {
       if (r.is_object()) t.paths.add("ANY " + str(r.as_object(), "path"), std::string(rid));
     }

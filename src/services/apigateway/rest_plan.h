@@ -2,7 +2,7 @@
 // change (store.h): for each deployment, a table of its resources' paths
 // (most specific wins, as HTTP API routes: routes.h), the resources, and
 // their mapping templates and selection patterns, parsed once, and the
-// gateway responses deployed with them.
+// gateway responses and the resource policy deployed with them.
 #pragma once
 
 #include <boost/json.hpp>
@@ -13,6 +13,10 @@
 #include "services/apigateway/rest_mapping.h"
 #include "services/apigateway/routes.h"
 
+namespace nimbus::iam {
+struct Policy;
+}
+
 namespace nimbus::services::apigateway {
 
 struct RestPlan {
@@ -21,6 +25,8 @@ struct RestPlan {
     boost::json::object resources;          // by id, with their resourceMethods
     boost::json::object gateway_responses;  // the API's own when deployed, by type
     Mappings mappings;  // of `resources`' integrations and of `gateway_responses`
+    // The API's resource policy when deployed (resource_policy.h); null: none.
+    std::shared_ptr<const nimbus::iam::Policy> policy;
   };
   std::map<std::string, Table> deployments;  // by deployment id
 };

@@ -147,6 +147,10 @@ void RestApiService::create_deployment(const CallContext&, json::object in, Resp
         // Gateway responses take effect with a deployment, as AWS's.
         if (const auto* g = doc.if_contains("gatewayResponses"); g != nullptr && g->is_object())
           dep["GatewayResponses"] = *g;
+        // So does the resource policy ("deploy the API for the policy to
+        // take effect").
+        if (std::string policy = str(doc["api"].as_object(), "policy"); !policy.empty())
+          dep["Policy"] = policy;
         auto& deps = doc["deployments"];
         if (!deps.is_object()) deps = json::object();
         deps.as_object()[id] = std::move(dep);

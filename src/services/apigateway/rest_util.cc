@@ -33,6 +33,7 @@ Output rest_page(const json::object& group, const json::object& in) {
     json::object item = v.as_object();
     item.erase("Snapshot");
     item.erase("GatewayResponses");
+    item.erase("Policy");
     items.push_back(std::move(item));
   }
   return json::object{{"items", std::move(items)}};

@@ -3,8 +3,9 @@
 // {apiId}.execute-api.{region}.amazonaws.com or one of nimbus's invoke
 // hosts), Method, Headers and QueryParameters (each name with a list of
 // values), Stage, Path, RequestBody (JSON, sent as its text without its
-// null members unless AllowNullValues; or a string) and AuthType (NO_AUTH,
-// IAM_ROLE, RESOURCE_POLICY) become one request, handed to the API in
+// null members unless AllowNullValues; or a string) and AuthType (NO_AUTH
+// anonymous, IAM_ROLE signed as the state machine's role, RESOURCE_POLICY
+// as states.amazonaws.com for the state machine) become one request, handed to the API in
 // process (services::UserApis::call) as its invoke URL would receive it:
 // authorizers, API keys, throttles and the integration all apply. The
 // answer is {Headers, ResponseBody, StatusCode, StatusText}; outside 2xx
@@ -186,6 +187,20 @@ std::variant<ApiCall, TaskOutcome> request_of(const json::object& p,
   return call;
 }
 
+// The state machine of an execution (arn:aws:states:R:A:execution:M:N,
+// :express:M:N, or a Map Run's child M/LABEL:N): arn:aws:states:R:A:stateMachine:M.
+std::string machine_of(const std::string& execution_arn) {
+  for (std::string_view kind : {":execution:", ":express:"}) {
+    size_t at = execution_arn.find(kind);
+    if (at == std::string::npos) continue;
+    size_t name = at + kind.size();
+    size_t end = execution_arn.find_first_of(":/", name);
+    if (end == std::string::npos) end = execution_arn.size();
+    return execution_arn.substr(0, at) + ":stateMachine:" + execution_arn.substr(name, end - name);
+  }
+  return execution_arn;
+}
+
 TaskOutcome outcome_of(int status, const http::Headers& headers, const std::string& body) {
   if (status < 200 || status > 299) {
     return failed("ApiGateway." + std::to_string(status), body);
@@ -219,9 +234,14 @@ void Integrations::call_api(TaskRequest task, Done done) const {
   }
   ApiCall call = std::get<ApiCall>(std::move(built));
   auto reply = [done](http::Response r) { answer(std::move(r), done); };
-  // RESOURCE_POLICY: Step Functions calls as itself and the API's resource
-  // policy decides; nimbus stores REST API policies without evaluating
-  // them, so the request goes as NO_AUTH's does.
+  // RESOURCE_POLICY: Step Functions calls unsigned as itself, and the
+  // API's resource policy decides with states.amazonaws.com as the
+  // principal and the state machine as aws:SourceArn (AWS's example names
+  // both); NO_AUTH is anonymous.
+  if (call.auth_type == "RESOURCE_POLICY") {
+    call.request.service_principal = "states.amazonaws.com";
+    call.request.source_arn = machine_of(task.execution_arn);
+  }
   if (call.auth_type != "IAM_ROLE") return apis_->call(std::move(call.request), std::move(reply));
   if (iam_ == nullptr || task.role_arn.empty()) {
     return done(failed("ApiGateway.AccessDeniedException",

@@ -418,6 +418,7 @@ TEST_F(SfnTaskTest, ApiGatewayTasksHandTheirRequestToTheApiInProcess) {
   EXPECT_EQ(r.request.header("host"), "abc123.execute-api.eu-west-1.amazonaws.com");
   EXPECT_EQ(r.request.header("content-type"), "application/json");
   EXPECT_EQ(json::parse(r.request.body), json::parse(R"({"id":1,"list":[null]})"));
+  EXPECT_EQ(r.service_principal, "");  // NO_AUTH: anonymous
 
   // Outside 2xx: ApiGateway.<status>, the body its cause; the region
   // defaults to the execution's.
@@ -451,6 +452,21 @@ TEST_F(SfnTaskTest, ApiGatewayTasksHandTheirRequestToTheApiInProcess) {
   call("SendTaskSuccess", {{"taskToken", token}, {"output", R"({"approved":true})"}});
   ASSERT_TRUE(eventually([&] { return status(t) != "RUNNING"; }));
   EXPECT_EQ(output(t), json::parse(R"({"approved":true})"));
+
+  // RESOURCE_POLICY: unsigned, as states.amazonaws.com for the state
+  // machine, for the API's resource policy to decide.
+  // clang-format off
+  std::string p = create("gateway-policy", R"j({"StartAt":"Call","States":{
+    "Call":{"Type":"Task","Resource":"arn:aws:states:::apigateway:invoke",
+            "Parameters":{"ApiEndpoint":"abc123.execute-api.localhost","Method":"GET",
+                          "AuthType":"RESOURCE_POLICY"},"End":true}}})j");
+  // clang-format on
+  std::string u = start(p, "{}");
+  ASSERT_TRUE(eventually([&] { return status(u) != "RUNNING"; }));
+  EXPECT_EQ(status(u), "SUCCEEDED");
+  EXPECT_EQ(calls_seen().back().service_principal, "states.amazonaws.com");
+  EXPECT_EQ(calls_seen().back().source_arn, p);
+  EXPECT_EQ(calls_seen().back().request.header("authorization"), "");
 }
 
 TEST_F(SfnTaskTest, StoppingAParentStopsTheChildItWaitsFor) {

@@ -1,13 +1,16 @@
 // Lambda authorizer answers and the pieces the gateway decides with: what
 // a function answers is parsed (policy or simple response) or refused, the
 // policy is evaluated on a method ARN, IAM-style wildcards match, usage
-// dates parse; never a crash.
+// dates parse; a REST API resource policy is saved (checked, shorthand
+// expanded: saving the saved text changes nothing) and evaluated; never a
+// crash.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "services/apigateway/authorizer.h"
 #include "services/apigateway/meter.h"
+#include "services/apigateway/resource_policy.h"
 
 using namespace nimbus::services::apigateway;
 
@@ -20,6 +23,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t nl = in.find('\n');
   if (nl != std::string_view::npos) arn_matches(in.substr(0, nl), in.substr(nl + 1));
   split_sources(in);
+  if (auto saved = save_rest_policy(in, "us-east-1", "000000000000", "abc"); saved) {
+    auto again = save_rest_policy(*saved, "us-east-1", "000000000000", "abc");
+    if (!again || *again != *saved) __builtin_trap();
+    if (auto policy = parse_rest_policy(*saved)) {
+      Invoker who;
+      who.source_ip = "10.1.2.3";
+      check_rest_policy(policy.get(), arn, who);
+    } else if (!saved->empty()) {
+      __builtin_trap();
+    }
+  }
   if (auto day = day_from_date(in.substr(0, 10)); day && date_of(*day) != in.substr(0, 10)) {
     __builtin_trap();
   }

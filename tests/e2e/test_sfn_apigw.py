@@ -5,7 +5,9 @@ with AWS_IAM authorization (MOCK); state machines call them. The backend
 checks what arrives (method, stage and path, query, headers, the body
 without its nulls); the results and errors are AWS's shapes
 ({Headers, ResponseBody, StatusCode, StatusText}, ApiGateway.<status>);
-IAM_ROLE signs as the state machine's role, whose policy decides."""
+IAM_ROLE signs as the state machine's role, whose policy decides;
+RESOURCE_POLICY calls as states.amazonaws.com for the state machine, which
+a REST API's resource policy names (AWS's example)."""
 
 import json
 import threading
@@ -159,6 +161,43 @@ class SfnApiGatewayTaskTest(ServerTestCase):
         self.assertEqual((d["status"], d["error"]), ("FAILED", "ApiGateway.403"), d)
         self.assertIn("assumed-role/sfn-api-plain/", d["cause"])
         self.assertIn("is not authorized to perform: execute-api:Invoke", d["cause"])
+
+    def test_resource_policy_names_the_state_machine(self):
+        rest = self.server.boto3_client("apigateway")
+        machine = "arn:aws:states:us-east-1:000000000000:stateMachine:apigw-policy"
+        api_id = rest.create_rest_api(name="sfn-walled", policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+                "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/GET/hello",
+                "Condition": {"StringEquals": {"aws:SourceArn": [machine]}}}]}))["id"]
+        root = [r["id"] for r in rest.get_resources(restApiId=api_id)["items"]
+                if r["path"] == "/"][0]
+        res = rest.create_resource(restApiId=api_id, parentId=root, pathPart="hello")["id"]
+        rest.put_method(restApiId=api_id, resourceId=res, httpMethod="GET",
+                        authorizationType="NONE")
+        rest.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK",
+                             requestTemplates={"application/json": '{"statusCode": 200}'})
+        rest.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET",
+                                 statusCode="200")
+        rest.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET",
+                                      statusCode="200",
+                                      responseTemplates={"application/json": '{"ok": true}'})
+        rest.create_deployment(restApiId=api_id, stageName="prod")
+        call = {"ApiEndpoint": self.endpoint(api_id), "Method": "GET", "Stage": "prod",
+                "Path": "hello", "AuthType": "RESOURCE_POLICY"}
+        d = self.run_task("apigw-policy", call)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"])["ResponseBody"], {"ok": True})
+        arn = "arn:aws:execute-api:us-east-1:000000000000:%s/prod/GET/hello" % api_id
+        d = self.run_task("apigw-policy-other", call)
+        self.assertEqual((d["status"], d["error"]), ("FAILED", "ApiGateway.403"), d)
+        self.assertEqual(json.loads(d["cause"]), {"Message": (
+            "User: states.amazonaws.com is not authorized to perform: execute-api:Invoke on "
+            "resource: " + arn + " because no resource-based policy allows the "
+            "execute-api:Invoke action")})
+        d = self.run_task("apigw-policy-noauth", dict(call, AuthType="NO_AUTH"))
+        self.assertEqual((d["status"], d["error"]), ("FAILED", "ApiGateway.403"), d)
+        self.assertIn("User: anonymous is not authorized", d["cause"])
 
 
 if __name__ == "__main__":

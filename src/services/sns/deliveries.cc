@@ -27,6 +27,8 @@ constexpr int64_t kDeadLetterMaxAgeMs = 14LL * 24 * 3600 * 1000;
 constexpr int64_t kDeadLetterRetryMs = 20'000;
 // How much of an endpoint's answer a delivery-status record keeps.
 constexpr size_t kLoggedResponseBytes = 1024;
+// A FIFO delivery held behind its group's retry fires this long after it.
+constexpr std::chrono::milliseconds kBehindRetry{1};
 
 }  // namespace
 
@@ -212,9 +214,12 @@ void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
     return ack(Status::ok());
   }
   auto sub = topics_.find_subscription(p->sub);
+  bool fifo = !p->to_dlq && !p->d.group_id.empty();
+  if (fifo && !admit(*p, t, ack)) return;
   // Unsubscribed (or its topic deleted): SNS drops what is left, but for
   // the UnsubscribeConfirmation.
   if (!sub && p->type != kUnsubscribeConfirmation) {
+    if (fifo) release_group(*p, t.id);
     dropped_.add();
     return ack(Status::ok());
   }
@@ -274,9 +279,9 @@ void Deliveries::post(Pending p, SubscriptionPtr sub, std::string id, storage::T
     // Over the subscription's rate this second: tried again at the next
     // one, not counted as a failure.
     throttled_.add();
-    auto next = std::chrono::milliseconds(1000 - now % 1000);
-    return timers_->schedule(kKind, id, env_.scheduler.clock().now() + next, p.encode(),
-                             std::move(ack));
+    auto due = env_.scheduler.clock().now() + std::chrono::milliseconds(1000 - now % 1000);
+    if (!p.d.group_id.empty()) hold_group(p, id, due);
+    return timers_->schedule(kKind, id, due, p.encode(), std::move(ack));
   }
   http::ClientRequest r;
   r.url = p.target;
@@ -324,7 +329,10 @@ void Deliveries::mail(Pending p, SubscriptionPtr sub, std::string id, storage::T
 
 void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string& id,
                         storage::Timers::Ack ack, const events::Outcome& o) {
+  // A FIFO delivery holds back its group's later ones until it is done.
+  bool fifo = !p.to_dlq && !p.d.group_id.empty();
   if (o) {
+    if (fifo) release_group(p, id);
     if (!p.to_dlq) log_status(p, sub, o);
     (p.to_dlq ? dead_lettered_ : delivered_).add();
     return ack(Status::ok());
@@ -336,8 +344,9 @@ void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string
   auto now = env_.clock.now_millis();
   auto reschedule = [&](int64_t delay_ms) {
     retried_.add();
-    timers_->schedule(kKind, id, env_.scheduler.clock().now() + std::chrono::milliseconds(delay_ms),
-                      p.encode(), std::move(ack));
+    auto due = env_.scheduler.clock().now() + std::chrono::milliseconds(delay_ms);
+    if (fifo && !p.to_dlq) hold_group(p, id, due);  // its followers' first
+    timers_->schedule(kKind, id, due, p.encode(), std::move(ack));
   };
   ++p.failures;
   if (p.to_dlq) {
@@ -358,6 +367,7 @@ void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string
   }
   if (delay) return reschedule(with_jitter(*delay, jitter_()));
   log_status(p, sub, o);  // given up: before the dead-letter queue
+  if (fifo) release_group(p, id);
   // Confirmations have no dead-letter queue.
   std::string dlq = sub && p.type == kNotification ? dead_letter_queue(*sub) : std::string();
   if (dlq.empty()) {
@@ -369,6 +379,69 @@ void Deliveries::finish(Pending p, const SubscriptionPtr& sub, const std::string
   p.failures = 0;
   p.first_ms = now;
   reschedule(0);
+}
+
+bool Deliveries::admit(const Pending& p, storage::DueTimer& t, storage::Timers::Ack& ack) {
+  Clock::time_point retry;
+  {
+    MutexLock lock(groups_mu_);
+    auto [it, fresh] = groups_.try_emplace(p.sub + "\n" + p.d.group_id);
+    Group& g = it->second;
+    if (fresh || g.head == t.id) {
+      g.head = t.id;
+      g.in_flight = true;
+      return true;
+    }
+    if (g.in_flight) {
+      g.waiting.emplace_back(std::move(t), std::move(ack));
+      return false;
+    }
+    retry = g.retry;
+  }
+  defer(std::move(t), std::move(ack), retry);
+  return false;
+}
+
+void Deliveries::hold_group(const Pending& p, const std::string& id, Clock::time_point retry) {
+  std::deque<std::pair<storage::DueTimer, storage::Timers::Ack>> waiting;
+  {
+    MutexLock lock(groups_mu_);
+    auto it = groups_.find(p.sub + "\n" + p.d.group_id);
+    if (it == groups_.end() || it->second.head != id) return;
+    it->second.in_flight = false;
+    it->second.retry = retry;
+    waiting.swap(it->second.waiting);
+  }
+  for (auto& [t, ack] : waiting) defer(std::move(t), std::move(ack), retry);
+}
+
+void Deliveries::release_group(const Pending& p, const std::string& id) {
+  std::optional<std::pair<storage::DueTimer, storage::Timers::Ack>> next;
+  {
+    MutexLock lock(groups_mu_);
+    auto it = groups_.find(p.sub + "\n" + p.d.group_id);
+    if (it == groups_.end() || it->second.head != id) return;
+    Group& g = it->second;
+    if (g.waiting.empty()) {
+      groups_.erase(it);
+      return;
+    }
+    next = std::move(g.waiting.front());
+    g.waiting.pop_front();
+    g.head = next->first.id;
+    g.in_flight = true;
+  }
+  // Handed out again from the scheduler's thread, as timers are (this may
+  // be the target's callback, and a long group must not recurse).
+  env_.scheduler.after(
+      std::chrono::milliseconds(0),
+      [this, gate = gate_, t = std::move(next->first), ack = std::move(next->second)]() mutable {
+        if (auto in = gate->hold()) on_timer(std::move(t), std::move(ack));
+      });
+}
+
+void Deliveries::defer(storage::DueTimer t, storage::Timers::Ack ack, Clock::time_point retry) {
+  timers_->schedule(kKind, t.id, retry + kBehindRetry, std::move(t.payload), std::move(ack));
 }
 
 void Deliveries::log_status(const Pending& p, const SubscriptionPtr& sub,

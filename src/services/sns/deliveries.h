@@ -30,10 +30,20 @@
 // reach a subscription in sequence order; the handler only calls
 // events::Targets::deliver, which never blocks.
 //
+// FIFO order: a subscription gets one message of a MessageGroupId at a
+// time. A FIFO delivery that fires while an earlier one of its (subscription,
+// group) is being tried waits (in memory, its timer not yet acknowledged);
+// while that one waits for a retry due at T, it is rescheduled durably to
+// T + 1 ms (written before the retry itself), so it fires after the retry
+// also after a restart, and checks again. Once the earlier one is delivered,
+// dropped or moved to the dead-letter queue, the next waiting one goes.
+// Other groups and subscriptions are not held back.
+//
 // Threads: queue() from any thread; its `done` runs on the storage
 // committer. The destructor stops hand-outs and waits for running ones.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -106,6 +116,18 @@ class Deliveries {
   bool throttled(const std::string& sub, int64_t max_per_second, int64_t now_ms);
   // Mails an email/email-json delivery (its body is the whole message).
   void mail(Pending p, SubscriptionPtr sub, std::string id, storage::Timers::Ack ack);
+  // FIFO order (above). Whether the FIFO delivery `p` (timer `t`) goes now;
+  // when not, `t` and `ack` were taken: it waits, or is rescheduled after
+  // its group's retry.
+  bool admit(const Pending& p, storage::DueTimer& t, storage::Timers::Ack& ack);
+  // The group's head `id` will be retried at `retry`: what waits behind it
+  // is rescheduled to just after. Call before scheduling the retry.
+  void hold_group(const Pending& p, const std::string& id, Clock::time_point retry);
+  // The group's head `id` is done (delivered, dropped, dead-lettered): the
+  // next waiting delivery goes.
+  void release_group(const Pending& p, const std::string& id);
+  // Reschedules a delivery that fired behind a retry to just after it.
+  void defer(storage::DueTimer t, storage::Timers::Ack ack, Clock::time_point retry);
 
   Environment& env_;
   Topics& topics_;
@@ -132,6 +154,15 @@ class Deliveries {
     thread_local std::mt19937_64 gen{std::random_device{}()};
     return std::uniform_real_distribution<double>(0.0, 1.0)(gen);
   };
+  // FIFO deliveries being tried, per subscription ARN + "\n" + group id.
+  struct Group {
+    std::string head;  // the timer id being tried, or waiting for its retry
+    bool in_flight = true;
+    Clock::time_point retry;  // when !in_flight: the head's retry is due
+    std::deque<std::pair<storage::DueTimer, storage::Timers::Ack>> waiting;
+  };
+  Mutex groups_mu_;
+  std::map<std::string, Group> groups_ GUARDED_BY(groups_mu_);
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 

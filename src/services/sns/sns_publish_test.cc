@@ -7,6 +7,7 @@
 
 #include "services/sns/test_helpers.h"
 #include "services/sqs/sqs_service.h"
+#include "services/sqs/target.h"
 #include "services/testing/target_fixture.h"
 
 namespace nimbus::services::sns {
@@ -194,6 +195,130 @@ TEST_F(SnsPublishTest, FifoTopicsKeepOrderAndDeduplicate) {
                                 {"MessageGroupId", "g"},
                                 {"MessageDeduplicationId", "d0"}});
   EXPECT_NE(s(later["MessageId"]), first);
+}
+
+// SQS as a target that refuses the first `fail` deliveries to `flaky` of
+// group "A" (unavailable, retried), and keeps the order of the attempts.
+class FlakyQueues final : public events::Target {
+ public:
+  explicit FlakyQueues(sqs::Queues& queues) : real_(sqs::make_target(queues)) {}
+  Status check(const std::string& arn) const override { return real_->check(arn); }
+  void deliver(const std::string& arn, events::Delivery d, events::DeliverDone done) override {
+    {
+      MutexLock lock(mu);
+      if (arn == flaky) attempts.push_back(d.body);
+      if (arn == flaky && d.group_id == "A" && fail > 0) {
+        --fail;
+        return done(events::Outcome::failed(events::Failure::kUnavailable,
+                                            Error::make("ServiceUnavailable", "down")));
+      }
+    }
+    real_->deliver(arn, std::move(d), std::move(done));
+  }
+
+  std::string flaky;
+  Mutex mu;
+  int fail GUARDED_BY(mu) = 0;
+  std::vector<std::string> attempts GUARDED_BY(mu);
+
+ private:
+  std::unique_ptr<events::Target> real_;
+};
+
+// A FIFO delivery being retried holds back the later messages of its group
+// to that subscription (SNS keeps order per message group), not other
+// groups nor other subscriptions.
+TEST_F(SnsPublishTest, ARetriedFifoDeliveryHoldsBackItsGroup) {
+  std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
+  std::string other = queue("other.fifo", {{"FifoQueue", "true"}});
+  std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
+  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
+  subscribe(topic, "sqs", arn_of(other), {{"RawMessageDelivery", "true"}});
+  FlakyQueues flaky(dynamic_cast<sqs::SqsService&>(service("sqs")).queues());
+  flaky.flaky = arn_of(url);
+  {
+    MutexLock lock(flaky.mu);
+    flaky.fail = 6;  // 3 at once, 2 after 1 s, 1 after 1 s of backoff
+  }
+  auto bound = targets.bind("sqs", flaky);
+  auto publish = [&](const std::string& body, const std::string& group) {
+    call("Publish", {{"TopicArn", topic},
+                     {"Message", body},
+                     {"MessageGroupId", group},
+                     {"MessageDeduplicationId", body}});
+  };
+  publish("a1", "A");
+  publish("a2", "A");
+  publish("a3", "A");
+  publish("b4", "B");
+  auto bodies = [&](const json::array& got) {
+    std::vector<std::string> out;
+    for (const auto& m : got) out.push_back(s(m.at("Body")));
+    return out;
+  };
+  // Group B and the other subscription are not held back.
+  auto first = receive(url, 1, std::chrono::milliseconds(1), 100);
+  EXPECT_EQ(bodies(first), (std::vector<std::string>{"b4"}));
+  EXPECT_EQ(bodies(receive(other, 4, std::chrono::milliseconds(1), 100)),
+            (std::vector<std::string>{"a1", "a2", "a3", "b4"}));
+  {
+    MutexLock lock(flaky.mu);
+    EXPECT_GT(flaky.fail, 0);
+  }
+  // Group A arrives in order once a1's retry got through.
+  std::vector<std::string> order;
+  for (int round = 0; round < 10 && order.size() < 3; ++round) {
+    for (auto& b : bodies(receive(url, 1, std::chrono::milliseconds(100), 100))) {
+      order.push_back(b);
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"a1", "a2", "a3"}));
+  MutexLock lock(flaky.mu);
+  EXPECT_EQ(flaky.fail, 0);
+  // a2 and a3 were not tried before a1 was delivered.
+  std::vector<std::string> tried = flaky.attempts;
+  tried.erase(std::remove(tried.begin(), tried.end(), "b4"), tried.end());
+  EXPECT_EQ(tried,
+            (std::vector<std::string>{"a1", "a1", "a1", "a1", "a1", "a1", "a1", "a2", "a3"}));
+  EXPECT_TRUE(eventually([&] { return svc->deliveries().pending() == 0; }));
+}
+
+// The later messages held behind a retry are stored to fire after it: the
+// order holds across a restart.
+TEST_F(SnsPublishTest, AHeldFifoGroupKeepsItsOrderAcrossARestart) {
+  std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
+  std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
+  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
+  auto flaky =
+      std::make_unique<FlakyQueues>(dynamic_cast<sqs::SqsService&>(service("sqs")).queues());
+  flaky->flaky = arn_of(url);
+  {
+    MutexLock lock(flaky->mu);
+    flaky->fail = 1000;  // the queue is down until the restart
+  }
+  auto bound = targets.bind("sqs", *flaky);
+  for (std::string body : {"a1", "a2", "a3"}) {
+    call("Publish", {{"TopicArn", topic},
+                     {"Message", body},
+                     {"MessageGroupId", "A"},
+                     {"MessageDeduplicationId", body}});
+  }
+  clock.advance(std::chrono::milliseconds(1));
+  EXPECT_TRUE(eventually([&] { return svc->deliveries().pending() == 3; }));
+  {
+    MutexLock lock(flaky->mu);
+    EXPECT_EQ(std::count(flaky->attempts.begin(), flaky->attempts.end(), "a2"), 0);
+  }
+  bound.reset();
+  flaky.reset();
+  reopen();
+  std::vector<std::string> order;
+  for (int round = 0; round < 10 && order.size() < 3; ++round) {
+    for (auto& m : receive(url, 1, std::chrono::milliseconds(100), 100)) {
+      order.push_back(s(m.at("Body")));
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"a1", "a2", "a3"}));
 }
 
 TEST_F(SnsPublishTest, LambdaGetsTheSnsEvent) {

@@ -29,6 +29,7 @@ constexpr int64_t kDeadLetterRetryMs = 20'000;
 constexpr size_t kLoggedResponseBytes = 1024;
 // A FIFO delivery held behind its group's retry fires this long after it.
 constexpr std::chrono::milliseconds kBehindRetry{1};
+constexpr std::chrono::milliseconds kBehindLateRetry{1000};
 
 }  // namespace
 
@@ -441,7 +442,11 @@ void Deliveries::release_group(const Pending& p, const std::string& id) {
 }
 
 void Deliveries::defer(storage::DueTimer t, storage::Timers::Ack ack, Clock::time_point retry) {
-  timers_->schedule(kKind, t.id, retry + kBehindRetry, std::move(t.payload), std::move(ack));
+  auto due = retry + kBehindRetry;
+  // The retry should have fired by now (its rescheduling failed and the
+  // timers put it off): look again later rather than spin.
+  if (auto now = env_.scheduler.clock().now(); due <= now) due = now + kBehindLateRetry;
+  timers_->schedule(kKind, t.id, due, std::move(t.payload), std::move(ack));
 }
 
 void Deliveries::log_status(const Pending& p, const SubscriptionPtr& sub,

@@ -297,12 +297,20 @@ TEST_F(SnsPublishTest, AHeldFifoGroupKeepsItsOrderAcrossARestart) {
     flaky->fail = 1000;  // the queue is down until the restart
   }
   auto bound = targets.bind("sqs", *flaky);
-  for (std::string body : {"a1", "a2", "a3"}) {
+  auto publish = [&](const std::string& body) {
     call("Publish", {{"TopicArn", topic},
                      {"Message", body},
                      {"MessageGroupId", "A"},
                      {"MessageDeduplicationId", body}});
-  }
+  };
+  // a1 past its immediate retries (README, Differs), waiting 1 s.
+  publish("a1");
+  EXPECT_TRUE(eventually([&] {
+    MutexLock lock(flaky->mu);
+    return flaky->attempts.size() == 4;
+  }));
+  publish("a2");
+  publish("a3");
   clock.advance(std::chrono::milliseconds(1));
   EXPECT_TRUE(eventually([&] { return svc->deliveries().pending() == 3; }));
   {

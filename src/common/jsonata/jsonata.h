@@ -47,14 +47,29 @@ struct Native {
   std::function<Outcome(const std::vector<Maybe>& args)> fn;
 };
 
+// Threads have 8 MiB of stack. AddressSanitizer's redzones around every
+// local make the same evaluation use several times the stack (unoptimized,
+// more still: a 100-deep recursive function needed more than 2 MiB in the
+// -O0 sanitizer build), so a sanitizer build allows more before U1001.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NIMBUS_JSONATA_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(NIMBUS_JSONATA_ASAN)
+inline constexpr size_t kDefaultStackBytes = 6 << 20;
+#else
+inline constexpr size_t kDefaultStackBytes = 2 << 20;
+#endif
+
 struct Options {
   int64_t now_ms = 0;              // $now() and $millis() (one instant per evaluation)
   std::function<double()> random;  // [0, 1) for $random(); a default one when empty
   std::map<std::string, boost::json::value, std::less<>> variables;  // $name -> value
   std::map<std::string, Native, std::less<>> functions;              // $name -> function
   int max_depth = 1500;                                              // nested evaluations (U1001)
-  size_t max_stack_bytes = 2 << 20;  // C++ stack one evaluation may use (U1001); threads have 8 MiB
-  uint64_t max_steps = 2'000'000;    // evaluation steps and produced items (U1002)
+  size_t max_stack_bytes = kDefaultStackBytes;  // C++ stack one evaluation may use (U1001)
+  uint64_t max_steps = 2'000'000;               // evaluation steps and produced items (U1002)
 };
 
 struct Node;

@@ -294,6 +294,20 @@ def zip_of(files):
     return buf.getvalue()
 
 
+def rest_mock_method(rest, api_id, path_part, auth="NONE", body='{"ok": true}'):
+    """A GET method on a new resource /`path_part` of REST API `api_id`
+    whose MOCK integration answers 200 with `body`."""
+    root = [r["id"] for r in rest.get_resources(restApiId=api_id)["items"]
+            if r["path"] == "/"][0]
+    res = rest.create_resource(restApiId=api_id, parentId=root, pathPart=path_part)["id"]
+    rest.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType=auth)
+    rest.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK",
+                         requestTemplates={"application/json": '{"statusCode": 200}'})
+    rest.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200")
+    rest.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET",
+                                  statusCode="200", responseTemplates={"application/json": body})
+
+
 def trust_policy(service):
     """A role's trust policy letting `service` (lambda.amazonaws.com, ...) assume it."""
     return json.dumps({"Version": "2012-10-17", "Statement": [

@@ -11,7 +11,8 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import ACCESS_KEY, SECRET_KEY, ServerTestCase, require_boto3
+from harness import (ACCESS_KEY, SECRET_KEY, ServerTestCase, require_boto3,
+                     rest_mock_method)
 
 
 def send(url, method="GET", body=None, key=ACCESS_KEY, secret=SECRET_KEY, sign=True):
@@ -107,20 +108,9 @@ class IamAuthorizationTest(ServerTestCase):
         saved = json.loads(rest.get_rest_api(restApiId=api_id)["policy"])
         self.assertEqual(saved["Statement"][3]["Resource"],
                          "arn:aws:execute-api:us-east-1:000000000000:%s/prod/GET/secure" % api_id)
-        root = [r["id"] for r in rest.get_resources(restApiId=api_id)["items"]
-                if r["path"] == "/"][0]
         for part, auth in (("open", "NONE"), ("blocked", "NONE"), ("other", "NONE"),
                            ("secure", "AWS_IAM")):
-            res = rest.create_resource(restApiId=api_id, parentId=root, pathPart=part)["id"]
-            rest.put_method(restApiId=api_id, resourceId=res, httpMethod="GET",
-                            authorizationType=auth)
-            rest.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK",
-                                 requestTemplates={"application/json": '{"statusCode": 200}'})
-            rest.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET",
-                                     statusCode="200")
-            rest.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET",
-                                          statusCode="200",
-                                          responseTemplates={"application/json": '{"ok": true}'})
+            rest_mock_method(rest, api_id, part, auth)
         rest.create_deployment(restApiId=api_id, stageName="prod")
         base = "%s/_aws/execute-api/%s/prod/" % (self.server.endpoint, api_id)
         arn = "arn:aws:execute-api:us-east-1:000000000000:%s/prod/GET/" % api_id

@@ -14,7 +14,7 @@ import threading
 import unittest
 from http.server import ThreadingHTTPServer
 
-from harness import ServerTestCase, require_boto3, trust_policy, wait_until
+from harness import ServerTestCase, require_boto3, rest_mock_method, trust_policy, wait_until
 # The backend that records what reaches it: 404 under /missing, else 201
 # with {"path": ...} and X-Backend: yes.
 from test_apigw_http import Backend
@@ -170,18 +170,7 @@ class SfnApiGatewayTaskTest(ServerTestCase):
                 "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
                 "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/GET/hello",
                 "Condition": {"StringEquals": {"aws:SourceArn": [machine]}}}]}))["id"]
-        root = [r["id"] for r in rest.get_resources(restApiId=api_id)["items"]
-                if r["path"] == "/"][0]
-        res = rest.create_resource(restApiId=api_id, parentId=root, pathPart="hello")["id"]
-        rest.put_method(restApiId=api_id, resourceId=res, httpMethod="GET",
-                        authorizationType="NONE")
-        rest.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK",
-                             requestTemplates={"application/json": '{"statusCode": 200}'})
-        rest.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET",
-                                 statusCode="200")
-        rest.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET",
-                                      statusCode="200",
-                                      responseTemplates={"application/json": '{"ok": true}'})
+        rest_mock_method(rest, api_id, "hello")
         rest.create_deployment(restApiId=api_id, stageName="prod")
         call = {"ApiEndpoint": self.endpoint(api_id), "Method": "GET", "Stage": "prod",
                 "Path": "hello", "AuthType": "RESOURCE_POLICY"}

@@ -18,7 +18,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <optional>
 #include <string>
 
 #include "common/encoding.h"
@@ -44,16 +43,19 @@ long long now_us() {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+nimbus::bench::Endpoint endpoint_from_env() {
+  nimbus::bench::Endpoint e;
+  if (const char* url = std::getenv("AWS_ENDPOINT_URL")) nimbus::bench::parse_endpoint(url, e);
+  return e;
+}
+
 class Table {
  public:
-  Table() {
-    const char* url = std::getenv("AWS_ENDPOINT_URL");
-    const char* table = std::getenv("TABLE");
-    if (url) nimbus::bench::parse_endpoint(url, endpoint_);
-    table_ = table ? table : "click-counts";
-    signer_.emplace(endpoint_, "dynamodb", "DynamoDB_20120810");
-    conn_.emplace(endpoint_);
-  }
+  Table()
+      : table_(std::getenv("TABLE") ? std::getenv("TABLE") : "click-counts"),
+        endpoint_(endpoint_from_env()),
+        signer_(endpoint_, "dynamodb", "DynamoDB_20120810"),
+        conn_(endpoint_) {}
 
   // Adds `n` to the page's clicks; false (and `error` set) when refused.
   bool add(const std::string& page, unsigned long long n, std::string& error) {
@@ -64,21 +66,21 @@ class Table {
                       json::object{{":n", json::object{{"N", std::to_string(n)}}}}}};
     try {
       nimbus::bench::HttpResponse r =
-          conn_->round_trip(signer_->request("UpdateItem", json::serialize(req)));
+          conn_.round_trip(signer_.request("UpdateItem", json::serialize(req)));
       if (r.status == 200) return true;
       error = "UpdateItem: HTTP " + std::to_string(r.status) + ": " + r.body;
     } catch (const std::exception& e) {
       error = std::string("UpdateItem: ") + e.what();
-      conn_->close();
+      conn_.close();
     }
     return false;
   }
 
  private:
-  nimbus::bench::Endpoint endpoint_;
   std::string table_;
-  std::optional<nimbus::bench::Signer> signer_;
-  std::optional<nimbus::bench::Connection> conn_;
+  nimbus::bench::Endpoint endpoint_;
+  nimbus::bench::Signer signer_;
+  nimbus::bench::Connection conn_;
 };
 
 }  // namespace

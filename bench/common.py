@@ -319,6 +319,41 @@ def wait_for_count(count, want, timeout, step=0.1):
     return have
 
 
+def sync_write_bound(directory, connections, size=4096, samples=400):
+    """What the disk allows writes acknowledged under `sync` durability.
+
+    Times `samples` appends of `size` bytes to a file in `directory`, each
+    followed by fdatasync (what one group commit waits for), and returns the
+    p50 and p99 in ms and the most writes per second that `connections`
+    clients, each with one request in flight, could be acknowledged at if
+    every write waited for exactly one such sync and all in-flight writes
+    shared it: connections / p50. No server gets past that bound; a peer that
+    never syncs is not bound by it."""
+    path = os.path.join(directory, "sync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    lat = []
+    try:
+        data = b"x" * size
+        for _ in range(samples):
+            os.write(fd, data)
+            t = time.perf_counter()
+            os.fdatasync(fd)
+            lat.append((time.perf_counter() - t) * 1000.0)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    p50 = percentile(lat, 50)
+    return {"p50_ms": p50, "p99_ms": percentile(lat, 99),
+            "bound_per_s": connections * 1000.0 / p50 if p50 > 0 else float("inf")}
+
+
+def print_sync_bound(bound, connections, what):
+    print("  disk: a 4 KiB append + fdatasync p50 %.3f ms p99 %.3f ms -> at most %.0f %s/s at "
+          "%d connections with one sync each" % (bound["p50_ms"], bound["p99_ms"],
+                                                 bound["bound_per_s"], what, connections),
+          flush=True)
+
+
 def load_line():
     """The machine, the date and the load average, for a benchmark's header."""
     import datetime

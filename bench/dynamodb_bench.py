@@ -22,11 +22,12 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
-from common import (Moto, NpmPeer, Server, client, run_servers, machine, run_wrk, signed_request,
-                    wrk_script_many)
+from common import (Moto, NpmPeer, Server, client, run_servers, machine, print_sync_bound,
+                    run_wrk, signed_request, sync_write_bound, wrk_script_many)
 
 TABLE = "bench"
 PAYLOAD = "x" * 100
@@ -234,6 +235,14 @@ def main():
     print("dynamodb, signed keep-alive (wrk 1 thread, %d connections), %ds per run, nimbus "
           "--durability sync, %s, %s" % (args.connections, args.seconds, machine(),
                                         datetime.date.today()), flush=True)
+    # The disk nimbus's data directory is on (the harness puts it under the
+    # temporary directory): what `sync` PutItem can reach at best.
+    probe_dir = tempfile.mkdtemp(prefix="nimbus-bench-sync-")
+    try:
+        bound = sync_write_bound(probe_dir, args.connections)
+    finally:
+        os.rmdir(probe_dir)
+    print_sync_bound(bound, args.connections, "PutItems")
     servers = {"nimbus": lambda: Server("--durability", "sync"), "moto": Moto,
                "dynalite": dynalite}
     results = run_servers(servers, args.servers,
@@ -248,6 +257,8 @@ def main():
         ratios.append("CAS %.1fx" % (results["nimbus"]["contention"]["updates_per_s"] / c
                                      if c else float("inf")))
         print("ratio nimbus/%s throughput: %s" % (name, ", ".join(ratios)))
+        print("  the disk's bound for sync PutItem is %.1fx %s's PutItem" %
+              (bound["bound_per_s"] / results[name]["PutItem"]["rps"], name))
     if args.scale:
         scale_curve(args.scale, args.seconds, args.connections)
     return 0

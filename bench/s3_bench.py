@@ -26,7 +26,8 @@ import sys
 import tempfile
 import time
 
-from common import Moto, NpmPeer, Server, client, machine, run_servers, run_wrk, wrk_script_many
+from common import (Moto, NpmPeer, Server, client, machine, print_sync_bound, run_servers, run_wrk,
+                    sync_write_bound, wrk_script_many)
 
 BUCKET = "bench"
 # The access key (and secret) each server accepts, by endpoint: s3rver
@@ -131,6 +132,14 @@ def main():
     if args.quick:
         args.seconds, args.keys, args.large_mib = 2, 20, 8
     print("s3_bench %s on %s" % (datetime.datetime.now().isoformat(timespec="seconds"), machine()))
+    # What a small `sync` PUT can reach at best on the disk nimbus's data
+    # directory is on (the harness puts it under the temporary directory).
+    probe_dir = tempfile.mkdtemp(prefix="nimbus-bench-sync-")
+    try:
+        bound = sync_write_bound(probe_dir, args.connections)
+    finally:
+        os.rmdir(probe_dir)
+    print_sync_bound(bound, args.connections, "PUTs")
     servers = {
         "nimbus": lambda: Server("--durability", "sync"),
         "moto": Moto,
@@ -177,6 +186,8 @@ def main():
                 n, o = results["nimbus"], results[peer]
                 print("nimbus / %s: PUT %.1fx GET %.1fx" % (peer, n["put"]["rps"] / o["put"]["rps"],
                                                           n["get"]["rps"] / o["get"]["rps"]))
+                print("  the disk's bound for a sync PUT is %.1fx %s's PUT"
+                      % (bound["bound_per_s"] / o["put"]["rps"], peer))
     return 0
 
 

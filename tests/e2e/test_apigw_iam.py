@@ -90,6 +90,21 @@ class IamAuthorizationTest(ServerTestCase):
                             secret=invoker["aws_secret_access_key"])
         self.assertEqual(status, 200)
 
+    def test_resource_policy_shown_escaped_by_the_cli(self):
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": "execute-api:/*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}
+        _, out, _ = self.server.aws_cli("apigateway", "create-rest-api", "--name", "cli-walled",
+                                        "--policy", json.dumps(policy))
+        api_id = json.loads(out)["id"]
+        _, out, _ = self.server.aws_cli("apigateway", "get-rest-api", "--rest-api-id", api_id)
+        shown = json.loads(out)["policy"]
+        self.assertTrue(shown.startswith('{\\"Version\\":'), shown)
+        saved = json.loads(json.loads('"%s"' % shown))
+        self.assertEqual(saved["Statement"][0]["Resource"],
+                         "arn:aws:execute-api:us-east-1:000000000000:%s/*" % api_id)
+        self.assertEqual(saved["Statement"][0]["Condition"], policy["Statement"][0]["Condition"])
+
     def test_resource_policy(self):
         rest = self.server.boto3_client("apigateway")
         friend = self.server.create_user("apigw-friend")
@@ -105,7 +120,12 @@ class IamAuthorizationTest(ServerTestCase):
             {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:user/apigw-friend"},
              "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/GET/secure"}]}
         api_id = rest.create_rest_api(name="walled", policy=json.dumps(policy))["id"]
-        saved = json.loads(rest.get_rest_api(restApiId=api_id)["policy"])
+        # Shown as AWS shows it: escaped as the inside of a JSON string
+        # (quotes and slashes), which clients unescape before parsing.
+        shown = rest.get_rest_api(restApiId=api_id)["policy"]
+        self.assertTrue(shown.startswith('{\\"Version\\":\\"2012-10-17\\"'), shown)
+        self.assertIn('\\"127.0.0.0\\/8\\"', shown)
+        saved = json.loads(json.loads('"%s"' % shown))
         self.assertEqual(saved["Statement"][3]["Resource"],
                          "arn:aws:execute-api:us-east-1:000000000000:%s/prod/GET/secure" % api_id)
         for part, auth in (("open", "NONE"), ("blocked", "NONE"), ("other", "NONE"),

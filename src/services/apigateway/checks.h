@@ -27,6 +27,9 @@ std::string api_endpoint(const std::string& endpoint_url,
 // A new REST API's members with their defaults.
 boost::json::object new_rest_api(const std::string& id, const std::string& root,
                                  double now);  // rest_handlers.cc
+// A REST API's members as an answer shows them: its saved `policy`
+// escaped as AWS answers it (shown_rest_policy, resource_policy.h).
+boost::json::object shown_rest_api(boost::json::object api);  // rest_handlers.cc
 // A REST API integration's type and uri.
 Status check_rest_integration(const std::string& type, const std::string& uri);  // rest_handlers.cc
 

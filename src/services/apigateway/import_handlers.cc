@@ -82,7 +82,7 @@ void RestApiService::import_rest_api(const CallContext&, json::object in, Respon
   if (!imported->warnings.empty()) api["warnings"] = warnings_of(*imported);
   store_.create(id, std::move(doc_out), [api, respond = std::move(respond)](Result<ApiPtr> r) {
     if (!r) return respond(r.take_error());
-    respond(api);
+    respond(shown_rest_api(api));
   });
 }
 
@@ -124,7 +124,7 @@ void RestApiService::put_rest_api(const CallContext&, json::object in, Respond r
           if (!all.is_object()) all = json::object();
           for (auto& [k, v] : authorizers) all.as_object()[k] = std::move(v);
         }
-        out = api;
+        out = shown_rest_api(api);
         if (!imported->warnings.empty()) out["warnings"] = warnings_of(*imported);
         return Status::ok();
       },

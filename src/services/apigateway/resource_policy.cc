@@ -72,6 +72,16 @@ Result<std::string> save_rest_policy(std::string_view text, const std::string& r
   return saved;
 }
 
+std::string shown_rest_policy(std::string_view saved) {
+  std::string out;
+  out.reserve(saved.size() + saved.size() / 4);
+  for (char c : saved) {
+    if (c == '"' || c == '\\' || c == '/') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::shared_ptr<const nimbus::iam::Policy> parse_rest_policy(std::string_view text) {
   if (text.empty()) return nullptr;
   auto parsed = nimbus::iam::parse_policy(text, nimbus::iam::PolicyKind::kResource);

@@ -36,6 +36,12 @@ namespace nimbus::services::apigateway {
 Result<std::string> save_rest_policy(std::string_view text, const std::string& region,
                                      const std::string& account, const std::string& api_id);
 
+// A saved policy as GetRestApi (and every answer carrying a RestApi)
+// shows it: the text escaped as the inside of a JSON string (`"` as `\"`,
+// `\` as `\\`, `/` as `\/`), as AWS answers it: clients read
+// `{\"Version\":...}` and unescape it before parsing.
+std::string shown_rest_policy(std::string_view saved);
+
 // A stored policy parsed for evaluation; null when `text` is empty or does
 // not parse (a policy saved before it was checked: none).
 std::shared_ptr<const nimbus::iam::Policy> parse_rest_policy(std::string_view text);

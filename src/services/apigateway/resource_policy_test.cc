@@ -108,8 +108,13 @@ TEST_F(ResourcePolicyTest, ExplicitDenyBySourceAddressOnceDeployed) {
        {{"restApiId", id},
         {"patchOperations",
          json::array{json::object{{"op", "replace"}, {"path", "/policy"}, {"value", text}}}}});
-  // Saved with the shorthand expanded to the API's ARN.
-  auto saved = json::parse(s(call("GetRestApi", {{"restApiId", id}})["policy"])).as_object();
+  // Saved with the shorthand expanded to the API's ARN, and shown as AWS
+  // shows it: escaped as the inside of a JSON string, which clients
+  // unescape (as JSON text within quotes) before parsing.
+  std::string shown = s(call("GetRestApi", {{"restApiId", id}})["policy"]);
+  EXPECT_TRUE(shown.starts_with(R"({\"Version\":\"2012-10-17\",\"Statement\":[)")) << shown;
+  EXPECT_NE(shown.find(R"(\"10.1.2.0\/24\")"), std::string::npos) << shown;
+  auto saved = json::parse(json::parse("\"" + shown + "\"").as_string()).as_object();
   const auto& statements = saved["Statement"].as_array();
   EXPECT_EQ(s(statements[0].at("Resource")),
             "arn:aws:execute-api:us-east-1:000000000000:" + id + "/*");
@@ -162,6 +167,26 @@ TEST_F(ResourcePolicyTest, VpcEndpointsNeverMatchAndBadPoliciesAreRefused) {
   // The refused update changed nothing.
   EXPECT_NE(s(call("GetRestApi", {{"restApiId", id}})["policy"]).find("vpce-1a2b3c4d"),
             std::string::npos);
+}
+
+// Every answer carrying the API shows its policy escaped (CreateRestApi,
+// UpdateRestApi, GetRestApis) escaped; the round trip of the escaping.
+TEST_F(ResourcePolicyTest, AnswersShowThePolicyEscaped) {
+  json::object in{{"name", "shown"}, {"policy", policy(kAllowAll)}};
+  auto created = call("CreateRestApi", in);
+  std::string expected =
+      shown_rest_policy(policy(R"({"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke",)"
+                               R"("Resource":"arn:aws:execute-api:us-east-1:000000000000:)" +
+                               s(created["id"]) + R"(/*"})"));
+  EXPECT_EQ(s(created["policy"]), expected);
+  EXPECT_EQ(s(call("GetRestApis", {})["items"].as_array().at(0).at("policy")), expected);
+  auto updated = call(
+      "UpdateRestApi",
+      {{"restApiId", s(created["id"])},
+       {"patchOperations",
+        json::array{json::object{{"op", "replace"}, {"path", "/description"}, {"value", "d"}}}}});
+  EXPECT_EQ(s(updated["policy"]), expected);
+  EXPECT_EQ(shown_rest_policy(R"({"a":"b\\c/d"})"), R"({\"a\":\"b\\\\c\/d\"})");
 }
 
 // A Lambda authorizer: the policy's explicit deny refuses before the

@@ -4,6 +4,7 @@
 
 #include "common/json_fields.h"
 #include "services/apigateway/apigateway_service.h"
+#include "services/apigateway/checks.h"
 #include "services/apigateway/errors.h"
 
 namespace nimbus::services::apigateway {
@@ -103,7 +104,7 @@ void RestApiService::update_rest_api(const CallContext&, json::object in, Respon
           }
         }
         if (auto st = save_policy(api); !st) return st;
-        out = api;
+        out = shown_rest_api(api);
         return Status::ok();
       },
       std::move(respond));

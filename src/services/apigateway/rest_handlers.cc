@@ -84,6 +84,13 @@ json::object new_rest_api(const std::string& id, const std::string& root, double
                       {"rootResourceId", root}};
 }
 
+json::object shown_rest_api(json::object api) {
+  if (auto* policy = api.if_contains("policy"); policy != nullptr && policy->is_string()) {
+    *policy = shown_rest_policy(policy->as_string());
+  }
+  return api;
+}
+
 void RestApiService::change(const json::object& in,
                             std::function<Status(json::object& doc, json::object& out)> fn,
                             Respond respond) {
@@ -132,19 +139,20 @@ void RestApiService::create_rest_api(const CallContext& ctx, json::object in, Re
                    {"models", default_models()}};
   store_.create(id, std::move(doc), [api, respond = std::move(respond)](Result<ApiPtr> r) {
     if (!r) return respond(r.take_error());
-    respond(api);
+    respond(shown_rest_api(api));
   });
 }
 
 Output RestApiService::get_rest_api(const CallContext& ctx, const json::object& in) const {
   auto api = store_.find(str(in, "restApiId"));
   if (!api) return rest_api_not_found(ctx, str(in, "restApiId"));
-  return api->doc.at("api").as_object();
+  return shown_rest_api(api->doc.at("api").as_object());
 }
 
 Output RestApiService::get_rest_apis(const CallContext&, const json::object& in) const {
   json::object all;
-  for (const auto& api : store_.list()) all[str(api->doc, "id")] = api->doc.at("api");
+  for (const auto& api : store_.list())
+    all[str(api->doc, "id")] = shown_rest_api(api->doc.at("api").as_object());
   return rest_page(all, in);
 }
 

@@ -5,18 +5,22 @@ test-invoke-authorizer`); ImportApiKeys reads AWS's CSV key file (boto3 and
 `aws apigateway import-api-keys --body fileb://`) into keys that join their
 usage plans, with warnings and failonwarnings; UpdateUsage grants a key more
 of its quota (boto3 and `aws apigateway update-usage`), which urllib's
-requests and GetUsage see. One server and one function for the file."""
+requests and GetUsage see. One server and one function for the class;
+DurableUsageTest restarts a server of its own (clean stop and kill -9) and
+sees the quota used and GetUsage kept."""
 
 import io
 import json
 import os
+import signal
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.request
 import zipfile
 
-from harness import ACCOUNT, ServerTestCase, require_boto3
+from harness import ACCOUNT, Server, ServerTestCase, require_boto3
 
 ROLE = "arn:aws:iam::%s:role/lambda-role" % ACCOUNT
 
@@ -190,6 +194,71 @@ class ApiGatewayKeysTest(ServerTestCase):
                                         "op=replace,path=/remaining,value=1")
         self.assertEqual(json.loads(out)["items"][ids[0]], [[1, 1]])
         self.assertEqual([get(self.url, KEY2) for _ in range(2)], [200, 429])
+
+
+class DurableUsageTest(unittest.TestCase):
+    """Usage counts across restarts of one server on its data directory: a
+    clean stop keeps every count; kill -9 keeps what was counted more than
+    the flush delay (1 s, README) before it. A MOCK answers; no function."""
+
+    KEY = "apikeydurable0123456789abcdef"
+
+    def setUp(self):
+        require_boto3()
+        self.server = Server().start()
+        self.addCleanup(self.server.cleanup)
+        rest = self.rest = self.server.boto3_client("apigateway")
+        api = self.api = rest.create_rest_api(name="durable")["id"]
+        root = [r["id"] for r in rest.get_resources(restApiId=api)["items"]
+                if r["path"] == "/"][0]
+        pets = rest.create_resource(restApiId=api, parentId=root, pathPart="pets")["id"]
+        common = dict(restApiId=api, resourceId=pets, httpMethod="GET")
+        rest.put_method(authorizationType="NONE", apiKeyRequired=True, **common)
+        rest.put_integration(type="MOCK",
+                             requestTemplates={"application/json": '{"statusCode": 200}'},
+                             **common)
+        rest.put_integration_response(statusCode="200", **common)
+        rest.put_method_response(statusCode="200", **common)
+        rest.create_deployment(restApiId=api, stageName="prod")
+        self.key = rest.create_api_key(name="durable", enabled=True, value=self.KEY)["id"]
+        self.plan = rest.create_usage_plan(name="durable", quota={"limit": 12, "period": "DAY"},
+                                           apiStages=[{"apiId": api, "stage": "prod"}])["id"]
+        rest.create_usage_plan_key(usagePlanId=self.plan, keyId=self.key, keyType="API_KEY")
+
+    def restart(self, sig):
+        self.server.stop(sig)
+        self.server.start()
+        self.rest = self.server.boto3_client("apigateway")
+
+    def calls(self, n):
+        url = "%s/_aws/execute-api/%s/prod/pets" % (self.server.endpoint, self.api)
+        return [get(url, self.KEY) for _ in range(n)]
+
+    def used_and_remaining(self):
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        out = self.rest.get_usage(usagePlanId=self.plan, keyId=self.key, startDate=day,
+                                  endDate=day)
+        return out["items"][self.key][0]
+
+    def test_counts_survive_a_clean_stop_and_kill_9(self):
+        self.assertEqual(self.calls(4), [200] * 4)
+        self.restart(signal.SIGTERM)
+        self.assertEqual(self.used_and_remaining(), [4, 8])
+        self.assertEqual(self.calls(3), [200] * 3)
+        time.sleep(1.5)  # past the flush delay: these three are written
+        self.assertEqual(self.calls(2), [200] * 2)
+        self.restart(signal.SIGKILL)
+        used, remaining = self.used_and_remaining()
+        self.assertIn(used, (7, 8, 9))  # the last two may be forgotten
+        self.assertEqual(used + remaining, 12)
+        self.assertEqual(self.calls(remaining + 1), [200] * remaining + [429])
+        # An UpdateUsage grant is durable once answered, even across kill -9.
+        self.rest.update_usage(usagePlanId=self.plan, keyId=self.key, patchOperations=[
+            {"op": "replace", "path": "/remaining", "value": "3"}])
+        self.restart(signal.SIGKILL)
+        self.assertEqual(self.used_and_remaining(), [12, 3])
+        self.assertEqual(self.calls(4), [200, 200, 200, 429])
+
 
 if __name__ == "__main__":
     unittest.main()

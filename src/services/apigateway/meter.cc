@@ -1,6 +1,7 @@
 #include "services/apigateway/meter.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <cstdio>
 
@@ -103,6 +104,13 @@ void Meter::set_remaining(const std::string& plan, const std::string& key, const
   MutexLock lock(mu_);
   auto& counts = counts_[{plan, key}];
   counts.granted[first] = remaining - (quota.limit - used_since(counts, first, today));
+  changed_locked(counts, plan, key);
+}
+
+void Meter::changed_locked(Counts& c, const std::string& plan, const std::string& key) {
+  if (c.changed) return;
+  c.changed = true;
+  changed_.emplace_back(plan, key);
 }
 
 Meter::Verdict Meter::admit(const std::string& plan, const std::string& key,
@@ -121,7 +129,14 @@ Meter::Verdict Meter::admit(const std::string& plan, const std::string& key,
   if (throttle && !buckets_[bucket_key(plan, key, bucket)].take(*throttle, mono)) {
     return Verdict::kTooManyRequests;
   }
-  ++counts.by_day[today];
+  auto [day, first_today] = counts.by_day.try_emplace(today, 0);
+  ++day->second;
+  if (first_today) {
+    // Once a day per (plan, key): what is older than the kept days goes.
+    counts.by_day.erase(counts.by_day.begin(), counts.by_day.lower_bound(today - kKeptDays));
+    counts.granted.erase(counts.granted.begin(), counts.granted.lower_bound(today - kKeptDays));
+  }
+  changed_locked(counts, plan, key);
   return Verdict::kAdmitted;
 }
 
@@ -149,7 +164,9 @@ std::vector<std::pair<int64_t, int64_t>> Meter::usage(const std::string& plan,
   return out;
 }
 
-void Meter::forget(const std::string& plan, const std::string& key) {
+std::vector<std::pair<std::string, std::string>> Meter::forget(const std::string& plan,
+                                                               const std::string& key) {
+  std::vector<std::pair<std::string, std::string>> forgot;
   MutexLock lock(mu_);
   std::string prefix = plan + '\n' + (key.empty() ? "" : key + '\n');
   for (auto it = buckets_.lower_bound(prefix);
@@ -158,8 +175,64 @@ void Meter::forget(const std::string& plan, const std::string& key) {
   }
   for (auto it = counts_.begin(); it != counts_.end();) {
     bool match = it->first.first == plan && (key.empty() || it->first.second == key);
+    if (match) forgot.push_back(it->first);
     it = match ? counts_.erase(it) : std::next(it);
   }
+  return forgot;
+}
+
+// {"days":[[DAY,COUNT],...],"granted":[[FIRST_DAY,GRANT],...]}, days since
+// 1970-01-01.
+std::string Meter::text_of(const Counts& c) {
+  auto pairs = [](const std::map<int64_t, int64_t>& m) {
+    boost::json::array a;
+    a.reserve(m.size());
+    for (auto [k, v] : m) a.push_back(boost::json::array{k, v});
+    return a;
+  };
+  return boost::json::serialize(
+      boost::json::object{{"days", pairs(c.by_day)}, {"granted", pairs(c.granted)}});
+}
+
+std::vector<Meter::Record> Meter::take_changed() {
+  std::vector<Record> out;
+  MutexLock lock(mu_);
+  out.reserve(changed_.size());
+  for (auto& [plan, key] : changed_) {
+    auto it = counts_.find({plan, key});
+    if (it == counts_.end() || !it->second.changed) continue;  // forgotten since
+    it->second.changed = false;
+    out.push_back({std::move(plan), std::move(key), text_of(it->second)});
+  }
+  changed_.clear();
+  return out;
+}
+
+Meter::Record Meter::record(const std::string& plan, const std::string& key) const {
+  MutexLock lock(mu_);
+  auto it = counts_.find({plan, key});
+  return {plan, key, text_of(it == counts_.end() ? Counts{} : it->second)};
+}
+
+bool Meter::restore(const std::string& plan, const std::string& key, std::string_view text) {
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(text, ec);
+  if (ec || !doc.is_object()) return false;
+  Counts c;
+  for (auto [name, into] : {std::pair{"days", &c.by_day}, std::pair{"granted", &c.granted}}) {
+    const auto* list = doc.as_object().if_contains(name);
+    if (list == nullptr || !list->is_array()) return false;
+    for (const auto& pair : list->as_array()) {
+      const auto* p = pair.if_array();
+      if (p == nullptr || p->size() != 2 || !(*p)[0].is_int64() || !(*p)[1].is_int64()) {
+        return false;
+      }
+      (*into)[(*p)[0].as_int64()] = (*p)[1].as_int64();
+    }
+  }
+  MutexLock lock(mu_);
+  counts_[{plan, key}] = std::move(c);
+  return true;
 }
 
 }  // namespace nimbus::services::apigateway

@@ -4,8 +4,10 @@
 // (requests per DAY, WEEK or MONTH, the period starting at its offset, in
 // UTC), and the daily counts GetUsage reports. Pure of I/O.
 //
-// State is in memory: a restart refills the buckets and starts the counts
-// of the current period afresh (README, Differs from AWS).
+// Buckets are in memory (a restart refills them). Counts are in memory
+// too, and the Meter says which (plan, key)'s counts changed since it was
+// last asked, as a record's text, so that UsagePlans keeps them durable in
+// batches (usage_plans.h); restore() reads such a record back.
 //
 // Threads: every method is thread-safe and never blocks beyond its mutex.
 #pragma once
@@ -76,14 +78,35 @@ class Meter {
   void set_remaining(const std::string& plan, const std::string& key, const Quota& quota,
                      int64_t remaining, int64_t epoch_ms);
 
-  // Forgets a plan's (or one key's in it) buckets and counts.
-  void forget(const std::string& plan, const std::string& key = "");
+  // Forgets a plan's (or one key's in it) buckets and counts; returns the
+  // (plan, key) pairs whose counts it forgot.
+  std::vector<std::pair<std::string, std::string>> forget(const std::string& plan,
+                                                          const std::string& key = "");
+
+  // The counts of one (plan, key) as a record's text (JSON), and back.
+  struct Record {
+    std::string plan, key, text;
+  };
+  // Every (plan, key) whose counts changed since the last call, once.
+  std::vector<Record> take_changed();
+  // (plan, key)'s counts now, whether or not they changed.
+  Record record(const std::string& plan, const std::string& key) const;
+  // Replaces (plan, key)'s counts by a record's; false when `text` is not one.
+  bool restore(const std::string& plan, const std::string& key, std::string_view text);
+
+  // Days a count is kept after the last day counted (GetUsage reports 0
+  // before that).
+  static constexpr int64_t kKeptDays = 400;
 
  private:
   struct Counts {
     std::map<int64_t, int64_t> by_day;   // day -> admitted requests
     std::map<int64_t, int64_t> granted;  // a period's first day -> requests added to its limit
+    bool changed = false;                // since the last take_changed()
   };
+  // Marks `c` (of (plan, key)) changed.
+  void changed_locked(Counts& c, const std::string& plan, const std::string& key) REQUIRES(mu_);
+  static std::string text_of(const Counts& c);
   int64_t used_since(const Counts& c, int64_t first, int64_t last) const;
   // The quota's limit in the period starting on day `first`, with its grant.
   static int64_t limit_of(const Counts& c, const Quota& q, int64_t first);
@@ -91,6 +114,7 @@ class Meter {
   mutable Mutex mu_;
   std::map<std::pair<std::string, std::string>, Counts> counts_ GUARDED_BY(mu_);
   std::map<std::string, TokenBucket> buckets_ GUARDED_BY(mu_);  // plan/key/bucket
+  std::vector<std::pair<std::string, std::string>> changed_ GUARDED_BY(mu_);
 };
 
 }  // namespace nimbus::services::apigateway

@@ -224,7 +224,7 @@ void RestApiService::delete_usage_plan(const CallContext&, json::object in, Resp
   std::string id = str(in, "usagePlanId");
   usage_.plans().remove(id, [this, id, respond = std::move(respond)](Status st) {
     if (!st) return respond(plan_not_found(id));
-    usage_.meter().forget(id);
+    usage_.forget_usage(id);
     usage_.reindex();
     respond(json::object());
   });
@@ -325,7 +325,7 @@ void RestApiService::delete_usage_plan_key(const CallContext&, json::object in, 
           if (e.message == "Invalid API identifier specified") e = plan_not_found(plan_id);
           return respond(std::move(e));
         }
-        usage_.meter().forget(plan_id, key_id);
+        usage_.forget_usage(plan_id, key_id);
         usage_.reindex();
         respond(json::object());
       });
@@ -395,15 +395,23 @@ void RestApiService::update_usage(const CallContext&, json::object in, Respond r
     return respond(errors::bad_request("Usage plan " + plan_id + " has no quota to update"));
   }
   int64_t now = env_.clock.now_millis();
-  if (remaining) usage_.meter().set_remaining(plan_id, key_id, *quota, *remaining, now);
   int64_t today = day_of(now);
-  auto [used, left] = usage_.meter().usage(plan_id, key_id, *quota, today, today).front();
-  json::array days;
-  days.push_back(json::array{used, left});
-  respond(json::object{{"usagePlanId", plan_id},
-                       {"startDate", date_of(today)},
-                       {"endDate", date_of(today)},
-                       {"items", json::object{{key_id, std::move(days)}}}});
+  auto answer = [this, plan_id, key_id, quota = *quota, today] {
+    auto [used, left] = usage_.meter().usage(plan_id, key_id, quota, today, today).front();
+    json::array days;
+    days.push_back(json::array{used, left});
+    return json::object{{"usagePlanId", plan_id},
+                        {"startDate", date_of(today)},
+                        {"endDate", date_of(today)},
+                        {"items", json::object{{key_id, std::move(days)}}}};
+  };
+  if (!remaining) return respond(answer());
+  // The grant is durable before the answer says it is made.
+  usage_.meter().set_remaining(plan_id, key_id, *quota, *remaining, now);
+  usage_.save_usage(plan_id, key_id, [answer, respond = std::move(respond)](Status st) {
+    if (!st) return respond(st.take_error());
+    respond(answer());
+  });
 }
 
 }  // namespace nimbus::services::apigateway

@@ -8,6 +8,7 @@
 #include "services/apigateway/meter.h"
 #include "services/apigateway/test_rest_api.h"
 #include "services/testing/service_fixture.h"
+#include "storage/key_codec.h"
 
 namespace nimbus::services::apigateway {
 namespace {
@@ -234,6 +235,52 @@ TEST_F(UsagePlanTest, QuotasLimitEachPeriodAndGetUsageReportsIt) {
                "NotFoundException");
 }
 
+// Counts are written in batches kFlushDelay after the first request
+// counted, and on a clean stop; a restart keeps the quota used, GetUsage and
+// an UpdateUsage grant (written before it answers); a deleted key's counts
+// go with it.
+TEST_F(UsagePlanTest, UsageCountsAreDurable) {
+  make_api();
+  make_plan({{"quota", json::object{{"limit", 5}, {"period", "DAY"}}}});
+  auto stored = [&] {
+    auto v = storage->records("apigw").get(storage::encode_key(
+        std::string_view("use"), std::string_view(plan_id), std::string_view(key_id)));
+    return v && v->has_value() ? **v : std::string();
+  };
+  std::string today = date_of(day_of(clock.now_millis()));
+  auto usage = [&] {
+    return json::serialize(call(
+        "GetUsage", {{"usagePlanId", plan_id}, {"startDate", today}, {"endDate", today}})["items"]);
+  };
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(get("/prod/pets").status, 200) << i;
+  EXPECT_EQ(stored(), "");  // not yet: one write for the batch
+  clock.advance(UsagePlans::kFlushDelay);
+  EXPECT_TRUE(eventually([&] { return !stored().empty(); }));
+  EXPECT_NE(stored().find("[[" + std::to_string(day_of(clock.now_millis())) + ",2]]"),
+            std::string::npos)
+      << stored();
+  EXPECT_EQ(get("/prod/pets").status, 200);  // written by the clean stop
+  reopen();
+  EXPECT_EQ(usage(), R"({")" + key_id + R"(":[[3,2]]})");
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  EXPECT_EQ(get("/prod/pets").body, R"({"message":"Limit Exceeded"})");
+  // A grant survives a restart without waiting for a batch.
+  call("UpdateUsage",
+       {{"usagePlanId", plan_id},
+        {"keyId", key_id},
+        {"patchOperations",
+         json::array{json::object{{"op", "replace"}, {"path", "/remaining"}, {"value", "4"}}}}});
+  reopen();
+  EXPECT_EQ(usage(), R"({")" + key_id + R"(":[[5,4]]})");
+  EXPECT_EQ(get("/prod/pets").status, 200);
+  call("DeleteUsagePlanKey", {{"usagePlanId", plan_id}, {"keyId", key_id}});
+  EXPECT_TRUE(eventually([&] { return stored().empty(); }));
+  clock.advance(UsagePlans::kFlushDelay);  // the batch taken before writes nothing back
+  reopen();
+  EXPECT_EQ(stored(), "");
+}
+
 TEST_F(UsagePlanTest, ControlPlaneChecksAndRestart) {
   make_api();
   expect_error("CreateApiKey", {{"name", "short"}, {"value", "too-short"}}, "BadRequestException");
@@ -312,6 +359,45 @@ TEST(MeterTest, ABucketStartsFullAndNeverHoldsMoreThanItsBurst) {
   EXPECT_TRUE(b.take(t, now));
   EXPECT_TRUE(b.take(t, now));
   EXPECT_FALSE(b.take(t, now));
+}
+
+// What the Meter says changed, once; its records read back; counts older
+// than the kept days dropped; a malformed record refused.
+TEST(MeterTest, ChangedCountsAreTakenOnceAndReadBack) {
+  Meter m;
+  Quota q{10, Quota::Period::kDay, 0};
+  int64_t day = *day_from_date("2026-12-04"), ms = day * 86'400'000;
+  auto admit = [&](const std::string& key, int64_t at) {
+    return m.admit("p", key, "", std::nullopt, q, std::chrono::nanoseconds(0), at);
+  };
+  EXPECT_TRUE(m.take_changed().empty());
+  EXPECT_EQ(admit("a", ms), Meter::Verdict::kAdmitted);
+  EXPECT_EQ(admit("a", ms), Meter::Verdict::kAdmitted);
+  EXPECT_EQ(admit("b", ms), Meter::Verdict::kAdmitted);
+  auto changed = m.take_changed();
+  ASSERT_EQ(changed.size(), 2u);
+  EXPECT_EQ(changed[0].key, "a");
+  EXPECT_EQ(changed[0].text, R"({"days":[[)" + std::to_string(day) + R"(,2]],"granted":[]})");
+  EXPECT_TRUE(m.take_changed().empty());
+  m.set_remaining("p", "b", q, 20, ms);
+  changed = m.take_changed();
+  ASSERT_EQ(changed.size(), 1u);
+  Meter back;
+  ASSERT_TRUE(back.restore("p", "b", changed[0].text));
+  EXPECT_EQ(back.usage("p", "b", q, day, day), m.usage("p", "b", q, day, day));
+  EXPECT_EQ(back.usage("p", "b", q, day, day).front(), (std::pair<int64_t, int64_t>{1, 20}));
+  EXPECT_EQ(back.record("p", "b").text, changed[0].text);
+  for (const char* bad : {"", "[]", R"({"days":[[1]],"granted":[]})", R"({"days":[]})",
+                          R"({"days":[["1",2]],"granted":[]})"}) {
+    EXPECT_FALSE(back.restore("p", "c", bad)) << bad;
+  }
+  // The first count of a day drops what is older than the kept days.
+  int64_t later = (day + Meter::kKeptDays + 1) * 86'400'000;
+  EXPECT_EQ(admit("a", later), Meter::Verdict::kAdmitted);
+  EXPECT_EQ(m.record("p", "a").text,
+            R"({"days":[[)" + std::to_string(day + Meter::kKeptDays + 1) + R"(,1]],"granted":[]})");
+  EXPECT_EQ(m.forget("p").size(), 2u);
+  EXPECT_TRUE(m.take_changed().empty());
 }
 
 }  // namespace

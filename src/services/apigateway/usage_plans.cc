@@ -1,13 +1,25 @@
 #include "services/apigateway/usage_plans.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/json_fields.h"
+#include "common/scheduler.h"
 #include "services/apigateway/invoke.h"
+#include "storage/key_codec.h"
+#include "storage/storage.h"
 
 namespace nimbus::services::apigateway {
 
 namespace json = boost::json;
 
 namespace {
+
+constexpr std::string_view kNs = "apigw";
+constexpr std::string_view kUse = "use";
+
+std::string usage_key(const std::string& plan, const std::string& key) {
+  return storage::encode_key(kUse, std::string_view(plan), std::string_view(key));
+}
 
 http::Response refuse(int status, const std::string& message, const char* type) {
   auto resp = gateway_error(status, message);
@@ -50,11 +62,76 @@ UsagePlans::UsagePlans(Environment& env)
       plans_(env, "plan", [](const json::object&) { return nullptr; }),
       index_(std::make_shared<KeyIndex>()) {}
 
+UsagePlans::~UsagePlans() {
+  uint64_t timer = 0;
+  {
+    MutexLock lock(timer_mu_);
+    closing_ = true;
+    timer = timer_;
+  }
+  if (timer != 0) env_.scheduler.cancel_and_wait(timer);
+  flush();
+}
+
 Status UsagePlans::recover() {
   if (auto st = keys_.recover(); !st) return st;
   if (auto st = plans_.recover(); !st) return st;
+  Status bad = Status::ok();
+  auto st = env_.storage->records(kNs).each(storage::encode_key(kUse), [&](storage::Entry& e) {
+    std::string kind, plan, key;
+    if (!storage::decode_key(e.key, kind, plan, key) || !meter_.restore(plan, key, e.value)) {
+      bad = Error::internal("apigateway: malformed usage record");
+      return;
+    }
+    // A plan deleted before its counts' records were: not its counts.
+    if (!plans_.find(plan)) meter_.forget(plan, key);
+  });
+  if (!st) return st;
+  if (!bad) return bad;
   reindex();
   return Status::ok();
+}
+
+void UsagePlans::flush() {
+  flush_armed_.store(false);
+  MutexLock lock(write_mu_);
+  auto records = meter_.take_changed();
+  if (records.empty()) return;
+  storage::WriteBatch b;
+  for (const auto& r : records) {
+    b.add_partition(r.plan);
+    b.put(kNs, usage_key(r.plan, r.key), r.text);
+  }
+  env_.storage->commit(std::move(b), [](Status st) {
+    if (!st) spdlog::warn("apigateway: usage counts not written: {}", st.error().message);
+  });
+}
+
+void UsagePlans::arm_flush() {
+  if (flush_armed_.load(std::memory_order_relaxed) || flush_armed_.exchange(true)) return;
+  MutexLock lock(timer_mu_);
+  if (closing_) return;  // the destructor writes what is left
+  timer_ = env_.scheduler.after(kFlushDelay, [this] { flush(); });
+}
+
+void UsagePlans::save_usage(const std::string& plan, const std::string& key,
+                            std::function<void(Status)> done) {
+  MutexLock lock(write_mu_);
+  auto r = meter_.record(plan, key);
+  storage::WriteBatch b(plan);
+  b.put(kNs, usage_key(plan, key), r.text);
+  env_.storage->commit(std::move(b), std::move(done));
+}
+
+void UsagePlans::forget_usage(const std::string& plan, const std::string& key) {
+  MutexLock lock(write_mu_);
+  auto forgot = meter_.forget(plan, key);
+  if (forgot.empty()) return;
+  storage::WriteBatch b(plan);
+  for (const auto& [p, k] : forgot) b.del(kNs, usage_key(p, k));
+  env_.storage->commit(std::move(b), [](Status st) {
+    if (!st) spdlog::warn("apigateway: usage counts not deleted: {}", st.error().message);
+  });
 }
 
 void UsagePlans::reindex() {
@@ -123,6 +200,7 @@ std::optional<http::Response> UsagePlans::admit(const std::string& api_id, const
   switch (meter_.admit(metering.plan, key->second.id, bucket, throttle, metering.quota,
                        env_.clock.monotonic(), env_.clock.now_millis())) {
     case Meter::Verdict::kAdmitted:
+      arm_flush();
       return std::nullopt;
     case Meter::Verdict::kTooManyRequests:
       return refuse(429, "Too Many Requests", "TooManyRequestsException");

@@ -10,9 +10,20 @@
 // key's bucket is empty, 429 {"message":"Limit Exceeded"} once its quota
 // for the period is used.
 //
+// Usage counts are durable: the Meter's counts of each (plan, key), one
+// record each (kind "use", planId, keyId), written in batches: the first
+// request counted after a write arms a timer, and kFlushDelay later every
+// (plan, key) counted since is written in one batch. A clean stop writes
+// what is left (the destructor); kill -9 forgets at most the requests
+// counted in the last kFlushDelay (plus the batch being committed, acked
+// within a commit's time). UpdateUsage's grant is written before it answers
+// (save_usage). A request never waits on storage.
+//
 // Threads: thread-safe; reindex() runs where a change is committed.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,7 +59,13 @@ std::optional<Quota> quota_of(const boost::json::value* v);
 
 class UsagePlans {
  public:
+  // How long counts wait before they are written (the bound on what
+  // kill -9 may forget).
+  static constexpr std::chrono::milliseconds kFlushDelay{1000};
+
   explicit UsagePlans(Environment& env);
+  // Writes the counts not yet written (the server's clean stop).
+  ~UsagePlans();
 
   Status recover();
   // Rebuilds the index from the stores; call after every committed change.
@@ -68,13 +85,30 @@ class UsagePlans {
                                       const std::string& resource_path, const std::string& method,
                                       std::string_view api_key);
 
+  // (plan, key)'s counts written now; `done` once durable (UpdateUsage).
+  void save_usage(const std::string& plan, const std::string& key,
+                  std::function<void(Status)> done);
+  // The Meter forgets a plan's (or one key's) counts and their records go.
+  void forget_usage(const std::string& plan, const std::string& key = "");
+  // Writes every changed count now (the flush timer; tests).
+  void flush();
+
  private:
+  void arm_flush();
+
   Environment& env_;
   ApiStore keys_;
   ApiStore plans_;
   Meter meter_;
   mutable Mutex mu_;
   std::shared_ptr<const KeyIndex> index_ GUARDED_BY(mu_);
+  // Orders the counts' writes and deletes as they are queued: a forgotten
+  // (plan, key) is never written again by a batch taken before.
+  Mutex write_mu_;
+  std::atomic<bool> flush_armed_{false};
+  Mutex timer_mu_;
+  uint64_t timer_ GUARDED_BY(timer_mu_) = 0;  // the last flush timer's id, 0 none
+  bool closing_ GUARDED_BY(timer_mu_) = false;
 };
 
 }  // namespace nimbus::services::apigateway

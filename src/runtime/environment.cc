@@ -42,7 +42,9 @@ EnvImpl::EnvImpl(Host& host, std::shared_ptr<const FunctionSpec> spec)
   dir_ = host.env_root() + "/" + id_;
   if (host.isolation().switch_user) {
     uid_ = host.allocate_uid();
-    api_.only_from_uid(uid_);
+    // On the host's loopback any local process can connect; in a network
+    // namespace of its own only the environment can.
+    if (!host.isolation().net_ns) api_.only_from_uid(uid_);
   }
 }
 
@@ -103,7 +105,10 @@ void EnvImpl::begin_start() {
   host_.live_environments().fetch_add(1);
   spawn_started_ = SteadyClock::now();
   arm_timer(spawn_started_ + host_.options().init_timeout);
-  auto port = api_.listen();
+  // In a network namespace of its own the sandbox makes the listener
+  // (spawn.h); here, the host's loopback, on a port of its own.
+  Result<uint16_t> port = host_.isolation().runtime_api_port;
+  if (!host_.isolation().net_ns) port = api_.listen();
   if (!port) return on_spawned(port.take_error());
   spawning_ = true;
   host_.workers().post([self = shared_from_this(), p = *port] {
@@ -204,7 +209,12 @@ SpawnPlan EnvImpl::plan(const Launch& launch, uint16_t port,
     set("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key);
     if (!credentials.session_token.empty()) set("AWS_SESSION_TOKEN", credentials.session_token);
   }
-  if (!f.endpoint_url.empty()) set("AWS_ENDPOINT_URL", f.endpoint_url);
+  // Without a network but nimbus, the endpoint is nimbus's listener in the
+  // function's own namespace.
+  if (host_.isolation().net_ns)
+    set("AWS_ENDPOINT_URL", "http://127.0.0.1:" + std::to_string(host_.isolation().endpoint_port));
+  else if (!f.endpoint_url.empty())
+    set("AWS_ENDPOINT_URL", f.endpoint_url);
   if (!private_root) set("TMPDIR", dir_ + "/tmp");
   // The environment's uid has no passwd entry, so getpwuid finds no home
   // (Node's os.homedir() throws, which the JS SDK v3 calls while looking
@@ -231,6 +241,19 @@ void EnvImpl::on_spawned(Result<Spawned> spawned) {
   }
   pid_ = spawned->pid;
   status_fd_ = spawned->status_fd;
+  if (spawned->runtime_api_fd >= 0) {
+    if (auto st = api_.adopt(spawned->runtime_api_fd, host_.isolation().runtime_api_port); !st)
+      spdlog::warn("lambda: {}", st.error().message);  // the init timeout ends it
+  }
+  if (spawned->endpoint_fd >= 0) {
+    boost::system::error_code ec;
+    endpoint_.emplace(host_.loop());
+    endpoint_->assign(boost::asio::ip::tcp::v4(), spawned->endpoint_fd, ec);
+    if (ec)
+      ::close(spawned->endpoint_fd);
+    else
+      accept_endpoint();
+  }
   logs_ = std::make_unique<LogCapture>(host_.loop(), spawned->output_fd, host_.options().log_sink,
                                        host_.clock(), spec_->log_group(), log_stream_);
   logs_->start();
@@ -240,6 +263,22 @@ void EnvImpl::on_spawned(Result<Spawned> spawned) {
       [self = shared_from_this()](boost::system::error_code) { self->on_exit(); });
   if (kill_requested_) return do_kill();
   next_arrived();
+}
+
+void EnvImpl::accept_endpoint() {
+  endpoint_->async_accept(
+      [self = shared_from_this()](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
+        // Closed at teardown; any other error (out of descriptors) ends the
+        // listener rather than spinning the loop on it.
+        if (ec || self->torn_down_) return;
+        boost::system::error_code ignored;
+        s.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+        if (const auto& serve = self->host_.options().serve_endpoint) {
+          int fd = s.release(ignored);
+          if (fd >= 0) serve(fd);
+        }
+        self->accept_endpoint();
+      });
 }
 
 void EnvImpl::on_exit() {
@@ -311,6 +350,10 @@ void EnvImpl::teardown() {
   timer_.cancel();
   timer_at_ = {};
   api_.close();
+  if (endpoint_) {
+    boost::system::error_code ec;
+    endpoint_->close(ec);
+  }
   if (current_ && !current_->dispatched && !kill_requested_ && init_duration_.count() != 0) {
     // A warm runtime ended between invocations, before taking this one.
     Current c = std::move(*current_);

@@ -4,6 +4,7 @@
 // only, except where a comment says otherwise.
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -69,6 +70,9 @@ class EnvImpl final : public Environment,
     return private_root || spec_->layers_dir.empty() ? "/opt" : spec_->layers_dir;
   }
   void on_spawned(Result<Spawned> spawned);
+  // A private network's endpoint listener: each connection goes to the
+  // server's edge (HostOptions::serve_endpoint).
+  void accept_endpoint();
   void on_exit();
   void do_kill();
   void teardown();
@@ -98,6 +102,7 @@ class EnvImpl final : public Environment,
   std::atomic<State> state_{State::kNew};
   std::atomic<int> pid_{-1};
   RuntimeApi api_;
+  std::optional<boost::asio::ip::tcp::acceptor> endpoint_;  // private network only
   Cgroup cgroup_;  // set up by the spawning worker, then loop-only
   std::unique_ptr<LogCapture> logs_;
   std::optional<boost::asio::posix::stream_descriptor> exit_watch_;  // owns the pidfd

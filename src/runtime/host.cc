@@ -93,6 +93,12 @@ Result<std::unique_ptr<Host>> Host::create(HostOptions options) {
     return Error::internal("runtime: cannot create " + host->env_root() + ": " + ec.message());
   NIMBUS_TRY(host->install_bootstraps());
   host->isolation_ = probe_isolation(host->options_.isolation);
+  if (host->options_.isolation.private_network && !host->isolation_.net_ns) {
+    return Error::internal(
+        "functions without a network need a network namespace per environment, which this "
+        "machine refuses (CLONE_NEWNET needs CAP_SYS_ADMIN: run nimbus as root) or the "
+        "server's port is unknown");
+  }
   host->python_ = find_interpreter(host->options_.python, "python3");
   host->node_ = find_interpreter(host->options_.node, "node");
   host->workers_ = std::make_unique<WorkerPool>(std::max(1u, host->options_.spawn_threads),

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -43,6 +44,12 @@ struct HostOptions {
   // The execution role's temporary credentials for each new environment
   // (types.h). Null: functions get no credentials at all.
   CredentialSource credentials;
+  // With isolation.private_network: serves one connection a function made
+  // to its AWS endpoint inside its namespace (a connected TCP socket, owned
+  // by the callee from then on) as a connection to the server's endpoint.
+  // Called on the runtime loop; must not block. Null: such connections are
+  // closed.
+  std::function<void(int fd)> serve_endpoint;
   // Sandboxes kept started and in their cgroup ahead of need (spawn.h):
   // a cold start skips the cgroup join. 0 turns them off.
   unsigned spare_sandboxes = 2;

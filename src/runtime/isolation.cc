@@ -16,6 +16,7 @@
 #include <sstream>
 #include <vector>
 
+#include "runtime/netns.h"
 #include "runtime/seccomp.h"
 #include "runtime/sys.h"
 
@@ -133,7 +134,7 @@ bool try_v1(Isolation& iso) {
 
 int Isolation::clone_flags() const {
   return (mount_ns ? CLONE_NEWNS : 0) | (pid_ns ? CLONE_NEWPID : 0) | (ipc_ns ? CLONE_NEWIPC : 0) |
-         (uts_ns ? CLONE_NEWUTS : 0);
+         (uts_ns ? CLONE_NEWUTS : 0) | (net_ns ? CLONE_NEWNET : 0);
 }
 
 std::string Isolation::describe() const {
@@ -165,6 +166,10 @@ std::string Isolation::describe() const {
                    : "; functions run as the server's uid " + std::to_string(::geteuid()) +
                          " (no CAP_SETUID to switch)";
   if (pid_ns) s += "; PID 1 is nimbus-init";
+  s += net_ns ? "; network: none but nimbus (a network namespace per environment: loopback "
+                "only, the Runtime API and nimbus's endpoint on port " +
+                    std::to_string(endpoint_port) + ")"
+              : "; network: the host's (functions reach what the server reaches)";
   return s;
 }
 
@@ -179,6 +184,15 @@ Isolation probe_isolation(const IsolationWant& want) {
     iso.pid_ns = try_in_child(CLONE_NEWPID, [] { return ::getpid() == 1; });
     iso.ipc_ns = try_in_child(CLONE_NEWIPC, [] { return true; });
     iso.uts_ns = try_in_child(CLONE_NEWUTS, [] { return true; });
+    if (want.private_network && want.endpoint_port != 0) {
+      // The child must be able to bring loopback up and listen on it.
+      iso.net_ns = try_in_child(CLONE_NEWNET, [] {
+        return loopback_up() == 0 && listen_on_loopback(kRuntimeApiPort) >= 0;
+      });
+      iso.endpoint_port = want.endpoint_port;
+      iso.runtime_api_port =
+          want.endpoint_port == kRuntimeApiPort ? kRuntimeApiPort + 1 : kRuntimeApiPort;
+    }
   }
   if (want.seccomp) {
     auto filter = seccomp_deny_filter();

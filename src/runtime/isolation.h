@@ -27,6 +27,9 @@ inline constexpr int kMaxProcesses = 1024;
 // runaway function from taking every core.
 uint64_t cpu_quota_us(uint64_t memory_bytes);
 inline constexpr uint64_t kCpuPeriodUs = 100'000;
+// The Runtime API's port inside a private network namespace, as AWS's
+// (127.0.0.1:9001); 9002 when the endpoint takes 9001.
+inline constexpr uint16_t kRuntimeApiPort = 9001;
 
 // The cgroup.procs descriptors a child writes "0" to before exec (memory,
 // v1 pids, v1 cpu); -1 where none.
@@ -39,6 +42,14 @@ struct Isolation {
   bool pid_ns = false;    // the runtime is PID 1; its death kills every descendant
   bool ipc_ns = false;
   bool uts_ns = false;
+  // A network namespace of each environment's own, with only loopback
+  // (IsolationWant::private_network): nimbus listens inside it on
+  // `runtime_api_port` for the Runtime API and on `endpoint_port` for its
+  // AWS endpoint (spawn.h hands both listeners out); nothing else is
+  // reachable. False: the host's network, as the server's.
+  bool net_ns = false;
+  uint16_t runtime_api_port = 0;
+  uint16_t endpoint_port = 0;
   bool seccomp = false;  // no-new-privs + deny-list filter
   // Functions run as an unprivileged user of their own (we are root): one
   // uid/gid per environment from kSandboxUidBase, so that environments
@@ -62,6 +73,12 @@ struct Isolation {
 // turn features off (a disabled feature is reported as such).
 struct IsolationWant {
   bool namespaces = true;
+  // Functions get no network but nimbus (`nimbus serve --lambda-network
+  // none`): a network namespace each. Off by default, as AWS functions
+  // outside a VPC reach the internet. `endpoint_port` is the port the
+  // function's AWS_ENDPOINT_URL names inside it (the server's own).
+  bool private_network = false;
+  uint16_t endpoint_port = 0;
   bool switch_user = true;
   bool cgroups = true;
   bool seccomp = true;

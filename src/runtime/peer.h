@@ -5,6 +5,9 @@
 // connect to another environment's port and take its invocations. Each
 // environment runs as a uid of its own (Isolation::switch_user), so the
 // Runtime API accepts only connections whose client socket that uid owns.
+// (With a private network, Isolation::net_ns, the listener is in the
+// environment's own namespace, which no one else shares: no check, and
+// sock_diag from the server's namespace would not see the socket anyway.)
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "runtime/runtime_api.h"
 
+#include <unistd.h>
+
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -164,6 +166,19 @@ Result<uint16_t> RuntimeApi::listen() {
   port_ = state_->acceptor->local_endpoint().port();
   accept(state_);
   return port_;
+}
+
+Status RuntimeApi::adopt(int fd, uint16_t port) {
+  boost::system::error_code ec;
+  state_->acceptor->assign(tcp::v4(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return Error::internal("runtime api: " + ec.message());
+  }
+  state_->peer_uid.reset();
+  port_ = port;
+  accept(state_);
+  return Status::ok();
 }
 
 void RuntimeApi::close() {

@@ -51,6 +51,10 @@ class RuntimeApi {
   RuntimeApi& operator=(const RuntimeApi&) = delete;
 
   [[nodiscard]] Result<uint16_t> listen();  // binds 127.0.0.1:0, returns the port
+  // Serves on `fd`, a listening socket made elsewhere (in the function's
+  // own network namespace, netns.h), owned from now on. Only that
+  // environment can reach it: no peer check.
+  [[nodiscard]] Status adopt(int fd, uint16_t port);
   // Serves only connections whose client socket `uid` owns (peer.h): the
   // environment's own user. Call before listen().
   void only_from_uid(uint32_t uid);

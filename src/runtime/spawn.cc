@@ -23,6 +23,7 @@
 
 #include "common/thread_role.h"
 #include "runtime/init/init_protocol.h"
+#include "runtime/netns.h"
 #include "runtime/seccomp.h"
 #include "runtime/sys.h"
 
@@ -54,16 +55,18 @@ enum Stage : int {
   kCaps,
   kSeccomp,
   kInit,
-  kExec
+  kExec,
+  kNetwork
 };
 static_assert(kExec == NIMBUS_INIT_EXEC_STAGE, "init_protocol.h names the exec stage");
 const char* stage_name(int s) {
-  static const char* names[] = {"redirecting output",   "joining the cgroup",
-                                "building the root",    "setting the hostname",
-                                "setting rlimits",      "entering the directory",
-                                "dropping privileges",  "installing seccomp",
-                                "starting nimbus-init", "execve"};
-  return s >= 0 && s <= kExec ? names[s] : "?";
+  static const char* names[] = {"redirecting output",    "joining the cgroup",
+                                "building the root",     "setting the hostname",
+                                "setting rlimits",       "entering the directory",
+                                "dropping privileges",   "installing seccomp",
+                                "starting nimbus-init",  "execve",
+                                "setting up the network"};
+  return s >= 0 && s <= kNetwork ? names[s] : "?";
 }
 
 [[noreturn]] void fail(int fd, int stage, int err) {
@@ -233,6 +236,9 @@ struct ChildFds {
   int out_w, err_w, status_w;
   int go_r;  // a spare waits here for its plan; -1 when the plan is known
   CgroupJoin join;
+  // With a private network: where the listeners go (netns.h); a spare's
+  // is go_r.
+  int net_w = -1;
 };
 
 // Runs the plan: the private root, limits, the user, seccomp, then execve
@@ -298,6 +304,11 @@ struct ChildFds {
     int keep[] = {f.err_w, f.status_w, f.go_r, f.join.fds[0], f.join.fds[1], f.join.fds[2]};
     close_all_except(keep, 6);
   }
+  // Still privileged in the new namespace: loopback up, the two listeners
+  // to the server (a spare's before it waits: off the cold start's path).
+  if (iso.net_ns)
+    if (int e = send_listeners(f.net_w, iso.runtime_api_port, iso.endpoint_port))
+      fail(f.err_w, kNetwork, e);
   for (int fd : f.join.fds)
     if (fd >= 0 && ::write(fd, "0", 1) != 1) fail(f.err_w, kCgroup, errno);
   if (f.go_r >= 0) {
@@ -348,6 +359,25 @@ Result<Spawned> await_exec(pid_t pid, int pidfd, int out_r, int err_r, int st_r)
   }
   ::fcntl(out_r, F_SETFL, ::fcntl(out_r, F_GETFL) | O_NONBLOCK);
   return Spawned{pid, pidfd, out_r, st_r};
+}
+
+// Gives a started sandbox its private network's listeners (`got` of them
+// received); without them it is killed: nothing could reach it.
+Result<Spawned> with_listeners(Result<Spawned> spawned, const Isolation& iso, bool got,
+                               const int (&fds)[kListenerCount]) {
+  if (spawned && (!iso.net_ns || got)) {
+    spawned->runtime_api_fd = got ? fds[0] : -1;
+    spawned->endpoint_fd = got ? fds[1] : -1;
+    return spawned;
+  }
+  if (got)
+    for (int fd : fds) ::close(fd);
+  if (!spawned) return spawned;
+  ::syscall(SYS_pidfd_send_signal, spawned->pidfd, SIGKILL, nullptr, 0);
+  siginfo_t info{};
+  waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(spawned->pidfd), &info, WEXITED);
+  for (int fd : {spawned->pidfd, spawned->output_fd, spawned->status_fd}) ::close(fd);
+  return Error::internal("sandbox setup failed: its network's listeners did not arrive");
 }
 
 }  // namespace
@@ -417,25 +447,34 @@ Result<Spawned> spawn(const SpawnPlan& plan, const Isolation& iso, CgroupJoin jo
   std::vector<sock_filter> filter =
       iso.seccomp ? seccomp_deny_filter() : std::vector<sock_filter>{};
   Pipes p;
-  if (!p.open()) {
+  int net[2] = {-1, -1};
+  if (!p.open() ||
+      (iso.net_ns && ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, net) != 0)) {
     int e = errno;
     p.close_all();
     return Error::internal("pipe: " + sys::errno_text(e));
   }
   int pidfd = -1;
   pid_t pid = sys::clone_with_pidfd(static_cast<uint64_t>(iso.clone_flags()), &pidfd);
-  if (pid == 0) child(fp, nullptr, iso, filter, ChildFds{p.out[1], p.err[1], p.st[1], -1, join});
+  if (pid == 0)
+    child(fp, nullptr, iso, filter, ChildFds{p.out[1], p.err[1], p.st[1], -1, join, net[1]});
   int clone_errno = errno;
   ::close(p.out[1]);
   ::close(p.err[1]);
   ::close(p.st[1]);
+  if (net[1] >= 0) ::close(net[1]);
   if (pid < 0) {
     ::close(p.out[0]);
     ::close(p.err[0]);
     ::close(p.st[0]);
+    if (net[0] >= 0) ::close(net[0]);
     return Error::internal("clone3: " + sys::errno_text(clone_errno));
   }
-  return await_exec(pid, pidfd, p.out[0], p.err[0], p.st[0]);
+  // The child sends them before it execs, or fails (its end then closes).
+  int listeners[kListenerCount] = {-1, -1};
+  bool got = net[0] >= 0 && receive_listeners(net[0], listeners);
+  if (net[0] >= 0) ::close(net[0]);
+  return with_listeners(await_exec(pid, pidfd, p.out[0], p.err[0], p.st[0]), iso, got, listeners);
 }
 
 // ---- SpareSandboxes -----------------------------------------------------------
@@ -508,7 +547,7 @@ std::unique_ptr<SpareSandboxes::Spare> SpareSandboxes::start() {
   pid_t pid = sys::clone_with_pidfd(static_cast<uint64_t>(iso_.clone_flags()), &s->pidfd);
   if (pid == 0)
     child(nullptr, s->block, iso_, filter_,
-          ChildFds{p.out[1], p.err[1], p.st[1], go[1], s->cgroup.join_fds()});
+          ChildFds{p.out[1], p.err[1], p.st[1], go[1], s->cgroup.join_fds(), go[1]});
   ::close(p.out[1]);
   ::close(p.err[1]);
   ::close(p.st[1]);
@@ -532,15 +571,28 @@ std::optional<Result<Spawned>> SpareSandboxes::take(const SpawnPlan& plan, uint6
     s = std::move(ready_.back());
     ready_.pop_back();
   }
-  if (!flatten(plan, s->block) || !s->cgroup.set_limit(limit_bytes)) return std::nullopt;
+  // Its network's listeners, sent as soon as it started (a spare that
+  // failed to make them is dropped).
+  int listeners[kListenerCount] = {-1, -1};
+  bool got = iso_.net_ns && receive_listeners(s->go_w, listeners);
+  if (iso_.net_ns && !got) return std::nullopt;
+  if (!flatten(plan, s->block) || !s->cgroup.set_limit(limit_bytes)) {
+    if (got)
+      for (int fd : listeners) ::close(fd);
+    return std::nullopt;
+  }
   s->cgroup.reset_peak();
   char go = 1;
   // The spare died (it is then dropped) or is told to go.
-  if (::send(s->go_w, &go, 1, MSG_NOSIGNAL) != 1) return std::nullopt;
+  if (::send(s->go_w, &go, 1, MSG_NOSIGNAL) != 1) {
+    if (got)
+      for (int fd : listeners) ::close(fd);
+    return std::nullopt;
+  }
   cgroup = std::move(s->cgroup);
   auto spawned = await_exec(s->pid, s->pidfd, s->out_r, s->err_r, s->st_r);
   s->pidfd = s->out_r = s->err_r = s->st_r = -1;  // owned by the result now
-  return spawned;
+  return with_listeners(std::move(spawned), iso_, got, listeners);
 }
 
 }  // namespace nimbus::runtime

@@ -66,6 +66,11 @@ struct Spawned {
   // With a PID namespace the child is a minimal init and the runtime its
   // child; the runtime's wait status arrives here (an int) before init exits.
   int status_fd = -1;
+  // With a private network (Isolation::net_ns): listening sockets inside
+  // it, on 127.0.0.1 at Isolation::runtime_api_port and endpoint_port
+  // (netns.h); owned by the caller. -1 otherwise.
+  int runtime_api_fd = -1;
+  int endpoint_fd = -1;
 };
 
 // Clones and execs. On failure nothing is left behind (the child, if any,

@@ -17,6 +17,9 @@ Host& plain_host() {
     o.init_timeout = std::chrono::milliseconds(3000);
     o.isolation.namespaces = false;
     o.clock = &test_clock();
+    // No spares: they would stay children of this process, which the leak
+    // checks of later tests (wait_quiet) count against the shared host().
+    o.spare_sandboxes = 0;
     auto r = Host::create(o);
     if (!r) {
       fprintf(stderr, "Host::create: %s\n", r.error().message.c_str());

@@ -2,12 +2,14 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <cassert>
 #include <future>
 #include <thread>
+#include <utility>
 
 #include "common/thread_role.h"
 #include "http/loop.h"
@@ -26,7 +28,9 @@ struct Server::Impl {
   std::optional<Acceptor> acceptor;           // runs on loops[0]
   std::optional<asio::steady_timer> backoff;  // after accept errors (EMFILE ...)
   size_t next_loop = 0;
-  bool accepting = false;  // loops[0] only
+  bool accepting = false;             // loops[0] only
+  std::atomic<bool> adopting{false};  // adopt() serves; set by start(), cleared by stop_accepting()
+  std::atomic<size_t> next_adopted{0};
   bool started = false;
   bool stopped = false;
 
@@ -126,6 +130,7 @@ Result<uint16_t> Server::start() {
   unsigned n = static_cast<unsigned>(s.loops.size());
   s.started = true;
   s.accepting = true;
+  s.adopting = true;
   s.do_accept();
   for (unsigned i = 0; i < n; ++i) {
     s.threads.emplace_back([loop = s.loops[i], i] {
@@ -141,6 +146,7 @@ Result<uint16_t> Server::start() {
 void Server::stop_accepting() {
   Impl& s = *impl_;
   if (!s.started || s.stopped) return;
+  s.adopting = false;
   Impl::run_on(*s.loops[0], [&s] {
     s.accepting = false;
     error_code ignored;
@@ -177,6 +183,37 @@ void Server::stop() {
   s.threads.clear();
   s.backoff.reset();
   s.acceptor.reset();
+}
+
+namespace {
+// A descriptor owned until released: closed if the handler holding it is
+// destroyed unrun (its loop stopped first).
+struct OwnedFd {
+  int fd;
+  explicit OwnedFd(int f) : fd(f) {}
+  OwnedFd(OwnedFd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  OwnedFd(const OwnedFd&) = delete;
+  ~OwnedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+}  // namespace
+
+void Server::adopt(int fd) {
+  Impl& s = *impl_;
+  OwnedFd owned(fd);
+  if (!s.adopting.load() || s.loops.empty()) return;
+  Loop& target = *s.loops[s.next_adopted.fetch_add(1) % s.loops.size()];
+  asio::post(target.context(), [&target, owned = std::move(owned)]() mutable {
+    Socket socket(target.context());
+    error_code ec;
+    socket.assign(asio::ip::tcp::v4(), owned.fd, ec);
+    if (ec) return;
+    owned.release();
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    target.adopt(std::move(socket));
+  });
 }
 
 size_t Server::in_flight() const {

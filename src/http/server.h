@@ -82,6 +82,13 @@ class Server {
   bool drain(std::chrono::milliseconds timeout);
   void stop();
 
+  // Serves `fd`, a connected TCP socket accepted elsewhere (a function's
+  // connection to nimbus inside its own network namespace), as a connection
+  // accepted here; owns it from now on. The one method callable from any
+  // thread, but not concurrently with the Server's destruction; before
+  // start() and from stop_accepting() on, the socket is closed at once.
+  void adopt(int fd);
+
   size_t in_flight() const;
   ServerStats stats() const;  // summed over loops; each field is a relaxed read
 

@@ -26,7 +26,7 @@ struct Md5 {
 class Sink : public std::enable_shared_from_this<Sink> {
  public:
   Sink(std::shared_ptr<http::BodySource> body, BlobSlots& slots, WorkerPool& workers,
-       std::optional<uint64_t> expected, uint64_t limit,
+       std::optional<uint64_t> expected, uint64_t limit, uint64_t inline_limit,
        std::optional<auth::ChecksumAlgorithm> checksum,
        std::function<void(Result<WrittenBlob>)> done)
       : body_(std::move(body)),
@@ -36,10 +36,15 @@ class Sink : public std::enable_shared_from_this<Sink> {
         limit_(limit),
         done_(std::move(done)) {
     if (checksum) checksum_.emplace(*checksum);
+    if (expected && *expected <= inline_limit) {
+      data_.emplace();
+      data_->reserve(*expected);
+    }
   }
 
   void start() {
     workers_.post([self = shared_from_this()] {
+      if (self->data_) return self->pull();
       auto w = self->slots_.create();
       if (!w) return self->finish(w.take_error());
       self->writer_.emplace(std::move(*w));
@@ -58,16 +63,31 @@ class Sink : public std::enable_shared_from_this<Sink> {
   void on_piece(http::BodyChunk piece) {
     if (!piece) return finish(piece.take_error());
     if (piece->empty()) {
-      if (expected_ && writer_->size() < *expected_) return finish(errors::incomplete_body());
-      auto info = writer_->commit();
-      if (!info) return finish(info.take_error());
-      return finish(WrittenBlob{std::move(*info), md5_.final(),
-                                checksum_ ? checksum_->base64() : std::string()});
+      if (expected_ && size() < *expected_) return finish(errors::incomplete_body());
+      WrittenBlob out;
+      if (data_) {
+        out.blob.size = data_->size();
+        out.data = std::move(data_);
+      } else {
+        auto info = writer_->commit();
+        if (!info) return finish(info.take_error());
+        out.blob = std::move(*info);
+      }
+      out.md5 = md5_.final();
+      if (checksum_) out.checksum = checksum_->base64();
+      return finish(std::move(out));
     }
-    if (writer_->size() + piece->size() > limit_) {
-      return finish(errors::entity_too_large(writer_->size() + piece->size(), limit_));
+    if (size() + piece->size() > limit_) {
+      return finish(errors::entity_too_large(size() + piece->size(), limit_));
     }
-    if (auto st = writer_->append(*piece); !st) return finish(st.take_error());
+    if (data_) {
+      // Only a body of a declared length is kept in memory, and it never
+      // grows past it: more bytes than declared is a length mismatch.
+      if (data_->size() + piece->size() > *expected_) return finish(errors::incomplete_body());
+      data_->append(*piece);
+    } else if (auto st = writer_->append(*piece); !st) {
+      return finish(st.take_error());
+    }
     md5_.update(*piece);
     if (checksum_) checksum_->update(*piece);
     pull();
@@ -86,7 +106,10 @@ class Sink : public std::enable_shared_from_this<Sink> {
   std::optional<uint64_t> expected_;
   uint64_t limit_;
   std::function<void(Result<WrittenBlob>)> done_;
+  uint64_t size() const { return data_ ? data_->size() : writer_->size(); }
+
   std::optional<SlotWriter> writer_;
+  std::optional<std::string> data_;  // the body, when it is kept in memory
   Md5 md5_;
   std::optional<auth::Checksum> checksum_;
 };
@@ -94,10 +117,10 @@ class Sink : public std::enable_shared_from_this<Sink> {
 }  // namespace
 
 void write_blob(std::shared_ptr<http::BodySource> body, BlobSlots& slots, WorkerPool& workers,
-                std::optional<uint64_t> expected, uint64_t limit,
+                std::optional<uint64_t> expected, uint64_t limit, uint64_t inline_limit,
                 std::optional<auth::ChecksumAlgorithm> checksum,
                 std::function<void(Result<WrittenBlob>)> done) {
-  std::make_shared<Sink>(std::move(body), slots, workers, expected, limit, checksum,
+  std::make_shared<Sink>(std::move(body), slots, workers, expected, limit, inline_limit, checksum,
                          std::move(done))
       ->start();
 }

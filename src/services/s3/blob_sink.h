@@ -21,8 +21,10 @@ namespace nimbus::services::s3 {
 
 struct WrittenBlob {
   storage::BlobInfo blob;  // committed: fsynced into its slot (sync durability)
-  std::string md5;         // the body's MD5, 16 raw bytes
-  std::string checksum;    // base64 of the asked checksum of the body; empty when none asked
+  // Instead of `blob`: the body, when it was kept in memory (`inline_limit`).
+  std::optional<std::string> data;
+  std::string md5;       // the body's MD5, 16 raw bytes
+  std::string checksum;  // base64 of the asked checksum of the body; empty when none asked
 };
 
 // Reads `body` to its end into a new blob in a slot of `slots`. `done` gets the
@@ -30,8 +32,10 @@ struct WrittenBlob {
 // IncompleteBody when fewer than `expected` bytes came, EntityTooLarge past
 // `limit` bytes; no file is left behind on failure. `done` runs on a worker.
 // With `checksum`, the body is also digested with that algorithm.
+// A body whose `expected` length is at most `inline_limit` is read into
+// memory (WrittenBlob::data) instead of a slot, for its record to carry.
 void write_blob(std::shared_ptr<http::BodySource> body, BlobSlots& slots, WorkerPool& workers,
-                std::optional<uint64_t> expected, uint64_t limit,
+                std::optional<uint64_t> expected, uint64_t limit, uint64_t inline_limit,
                 std::optional<auth::ChecksumAlgorithm> checksum,
                 std::function<void(Result<WrittenBlob>)> done);
 

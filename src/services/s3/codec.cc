@@ -71,6 +71,8 @@ std::string encode(const ObjectMeta& m) {
         pieces.push_back(std::move(piece));
       }
       o["pieces"] = std::move(pieces);
+    } else if (m.inline_body) {
+      o["inline"] = true;
     } else {
       o["blob"] = m.blob;
     }
@@ -84,11 +86,26 @@ std::string encode(const ObjectMeta& m) {
   if (!m.headers.empty()) o["headers"] = m.headers;
   if (!m.metadata.empty()) o["meta"] = m.metadata;
   if (!m.tags.empty()) o["tags"] = m.tags;
-  return json::serialize(o);
+  std::string out = json::serialize(o);
+  if (m.inline_body && !m.delete_marker) {
+    // Raw after the JSON, which never holds a NUL byte (serialize escapes
+    // control characters): no base64, and no parsing of the bytes.
+    out.reserve(out.size() + 1 + m.inline_body->size());
+    out.push_back('\0');
+    out += *m.inline_body;
+  }
+  return out;
 }
 
 std::optional<ObjectMeta> decode_object(std::string_view bucket, std::string_view key,
                                         std::string_view text) {
+  std::string_view body;
+  bool has_body = false;
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    body = text.substr(nul + 1);
+    text = text.substr(0, nul);
+    has_body = true;
+  }
   auto o = parse_object(text);
   if (!o) return std::nullopt;
   ObjectMeta m;
@@ -122,6 +139,11 @@ std::optional<ObjectMeta> decode_object(std::string_view bucket, std::string_vie
                                                   c->as_array()[1].is_string()) {
     m.checksum_algorithm = std::string(c->as_array()[0].as_string());
     m.checksum = std::string(c->as_array()[1].as_string());
+  }
+  if (!m.delete_marker && boolean(*o, "inline").value_or(false)) {
+    // A body that is not the size the record says is a damaged record.
+    if (body.size() != m.size || (!has_body && m.size != 0)) return std::nullopt;
+    m.inline_body = std::string(body);
   }
   m.modified_ms = integer(*o, "modified").value_or(0);
   if (const auto* h = o->if_contains("headers"); h && h->is_object()) m.headers = h->as_object();

@@ -14,6 +14,9 @@
 // Keys of one bucket share the prefix str(bucket), so a listing is one
 // ordered scan in UTF-8 binary order of the key, and a bucket's records
 // go with one range delete.
+//
+// An ObjectMeta record whose body is inline ({"inline":true,...}) carries
+// the body's bytes raw after the JSON and a NUL byte.
 #pragma once
 
 #include <optional>

@@ -101,6 +101,12 @@ Result<std::optional<ObjectMeta>> Engine::head(std::string_view bucket, std::str
 
 Result<std::shared_ptr<http::BodySource>> Engine::open(const ObjectMeta& meta, uint64_t offset,
                                                        std::optional<uint64_t> length) const {
+  if (meta.inline_body) {
+    std::string_view data = *meta.inline_body;
+    data = data.substr(std::min<uint64_t>(offset, data.size()));
+    if (length) data = data.substr(0, *length);
+    return http::memory_body(std::string(data));
+  }
   if (meta.pieces.empty()) {
     auto path = storage::blob_path(blobs_root_, meta.blob);
     if (!path) return path.take_error();
@@ -153,17 +159,20 @@ void Engine::put_object(PutRequest put, std::function<void(Result<ObjectMeta>)> 
   std::optional<auth::ChecksumAlgorithm> algorithm;
   if (put.checksum) algorithm = put.checksum->algorithm;
   write_blob(
-      std::move(body), *slots_, env_.workers, length, kMaxPutBytes, algorithm,
+      std::move(body), *slots_, env_.workers, length, kMaxPutBytes, kInlineBytes, algorithm,
       [this, h, put = std::move(put), done = std::move(done)](Result<WrittenBlob> w) mutable {
         if (!w) return done(w.take_error());
+        auto discard = [&] {
+          if (!w->data) drop_blob(w->blob.id);
+        };
         if (!put.content_md5.empty()) {
           auto want = base64_decode(put.content_md5);
           if (!want || want->size() != 16) {
-            drop_blob(w->blob.id);
+            discard();
             return done(errors::invalid_digest(put.content_md5));
           }
           if (*want != w->md5) {
-            drop_blob(w->blob.id);
+            discard();
             return done(errors::bad_digest(put.content_md5, base64_encode(w->md5)));
           }
         }
@@ -171,13 +180,17 @@ void Engine::put_object(PutRequest put, std::function<void(Result<ObjectMeta>)> 
         if (put.checksum) {
           std::string_view name = auth::checksum_name(put.checksum->algorithm);
           if (!put.checksum->claimed.empty() && put.checksum->claimed != w->checksum) {
-            drop_blob(w->blob.id);
+            discard();
             return done(checksum_mismatch(name));
           }
           body.checksum_algorithm = std::string(name);
           body.checksum = std::move(w->checksum);
         }
-        body.blob = w->blob.id;
+        if (w->data) {
+          body.inline_body = std::move(w->data);
+        } else {
+          body.blob = w->blob.id;
+        }
         body.size = w->blob.size;
         body.etag = "\"" + hex(w->md5) + "\"";
         commit_object(std::move(put), std::move(body), nullptr, std::move(done));

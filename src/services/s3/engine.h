@@ -173,6 +173,13 @@ class Engine final : public Objects {
 
   // Largest single PUT body S3 takes (5 GiB).
   static constexpr uint64_t kMaxPutBytes = 5ull << 30;
+  // A PUT body of a declared length up to this is kept in the object's
+  // record (ObjectMeta::inline_body) instead of a blob file: its write then
+  // waits for the record's commit alone, which concurrent writes share,
+  // instead of its own file fsync before it. Larger bodies are files, which
+  // the record would otherwise carry through the log, every compaction and
+  // every listing.
+  static constexpr uint64_t kInlineBytes = 8 * 1024;
 
  private:
   // Inside the key's turn, before the commit: more writes for the batch

@@ -114,7 +114,7 @@ void Engine::upload_part(Upload upload, int number, std::shared_ptr<http::BodySo
   std::optional<auth::ChecksumAlgorithm> algorithm;
   if (checksum) algorithm = checksum->algorithm;
   write_blob(
-      std::move(body), *slots_, env_.workers, length, kMaxPutBytes, algorithm,
+      std::move(body), *slots_, env_.workers, length, kMaxPutBytes, /*inline_limit=*/0, algorithm,
       [this, h, upload = std::move(upload), number, content_md5 = std::move(content_md5),
        checksum = std::move(checksum), done = std::move(done)](Result<WrittenBlob> w) mutable {
         if (!w) return done(w.take_error());

@@ -51,6 +51,10 @@ struct ObjectMeta {
   uint64_t seq = 0;
   std::string blob;           // blob id of the body; empty for a delete marker
   std::vector<Piece> pieces;  // instead of `blob`: the parts of a multipart upload
+  // Instead of `blob`: the body itself, kept in the record (a small object,
+  // engine.h kInlineBytes), so that its write waits for the record's commit
+  // alone.
+  std::optional<std::string> inline_body;
   uint64_t size = 0;
   std::string etag;  // as S3 quotes it: "\"d41d8cd9...\""
   // The checksum a write asked for: "CRC32", "CRC32C", "SHA1", "SHA256" or

@@ -13,6 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using testing::file_sized;
 using testing::S3Test;
 
 std::string base64_of_md5(const std::string& data) {
@@ -141,13 +142,21 @@ TEST_F(S3ObjectTest, BadInputChangesNothing) {
   expect_error("PutObject",
                {{"Bucket", "bkt"}, {"Key", "k"}, {"Body", "x"}, {"ContentMD5", "not base64!"}},
                "InvalidDigest");
+  // A body kept in a file, and one kept in its record: neither stays.
+  std::string large = file_sized("x");
   auto bad = try_call(
+      "PutObject",
+      {{"Bucket", "bkt"}, {"Key", "k"}, {"Body", large}, {"ContentMD5", base64_of_md5("y")}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "BadDigest");
+  bad = try_call(
       "PutObject",
       {{"Bucket", "bkt"}, {"Key", "k"}, {"Body", "x"}, {"ContentMD5", base64_of_md5("y")}});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, "BadDigest");
   expect_error("HeadObject", {{"Bucket", "bkt"}, {"Key", "k"}}, "NoSuchKey");
-  put("bkt", "k", "x", {{"ContentMD5", base64_of_md5("x")}});
+  EXPECT_TRUE(eventually([&] { return body_files() == 0; }));
+  put("bkt", "k", large, {{"ContentMD5", base64_of_md5(large)}});
   EXPECT_TRUE(eventually([&] { return body_files() == 1; }));
 }
 
@@ -165,7 +174,7 @@ TEST_F(S3ObjectTest, OverwritesKeepOneBodyAndAnOpenReadKeepsItsVersion) {
   put("bkt", "k", std::string(600 * 1024, 'a'));
   CallContext c = ctx("GetObject");
   ASSERT_TRUE(try_call(*svc, c, {{"Bucket", "bkt"}, {"Key", "k"}}));  // opened, not read yet
-  put("bkt", "k", "second");
+  put("bkt", "k", file_sized("second"));
   EXPECT_TRUE(eventually([&] { return body_files() == 1; }));
   std::promise<Result<std::string>> p;
   http::read_all(c.payload->response, 1 << 30,
@@ -173,19 +182,50 @@ TEST_F(S3ObjectTest, OverwritesKeepOneBodyAndAnOpenReadKeepsItsVersion) {
   auto first = p.get_future().get();
   ASSERT_TRUE(first);
   EXPECT_EQ(*first, std::string(600 * 1024, 'a'));
-  EXPECT_EQ(get("bkt", "k").body, "second");
+  EXPECT_EQ(get("bkt", "k").body, file_sized("second"));
 }
 
 TEST_F(S3ObjectTest, ObjectsSurviveARestartAndStrayBodiesAreCollected) {
-  put("bkt", "kept", "durable");
+  put("bkt", "kept", file_sized("durable"));
   // A body whose record never committed (a crash between the two).
   fs::create_directories(settings.data_dir + "/s3/blobs/ab");
   std::ofstream(settings.data_dir + "/s3/blobs/ab/ab" + std::string(30, '0')) << "orphan";
   std::ofstream(settings.data_dir + "/s3/blobs/tmp/cd" + std::string(30, '0')) << "partial";
   reopen();
-  EXPECT_EQ(get("bkt", "kept").body, "durable");
+  EXPECT_EQ(get("bkt", "kept").body, file_sized("durable"));
   EXPECT_EQ(body_files(), 1u);
   EXPECT_FALSE(fs::exists(settings.data_dir + "/s3/blobs/tmp/cd" + std::string(30, '0')));
+}
+
+TEST_F(S3ObjectTest, SmallBodiesLiveInTheirRecords) {
+  std::string at_limit(Engine::kInlineBytes, 'i');
+  put("bkt", "small", "tiny body");
+  put("bkt", "limit", at_limit);
+  put("bkt", "empty", "");
+  EXPECT_EQ(body_files(), 0u);
+  EXPECT_EQ(get("bkt", "small").body, "tiny body");
+  EXPECT_EQ(get("bkt", "limit").body, at_limit);
+  EXPECT_EQ(get("bkt", "empty").body, "");
+  EXPECT_EQ(get("bkt", "small", {{"Range", "bytes=5-"}}).body, "body");
+  EXPECT_EQ(get("bkt", "small", {{"Range", "bytes=-4"}}).body, "body");
+  EXPECT_EQ(get("bkt", "small", {{"Range", "bytes=0-3"}}).body, "tiny");
+  // One byte more is a file; replacing it with a small body drops the file,
+  // and the other way round.
+  put("bkt", "grows", file_sized("f"));
+  EXPECT_EQ(body_files(), 1u);
+  put("bkt", "grows", "small again");
+  EXPECT_TRUE(eventually([&] { return body_files() == 0; }));
+  // Copies of small objects are small objects.
+  call("CopyObject", {{"Bucket", "bkt"}, {"Key", "copy"}, {"CopySource", "bkt/small"}});
+  EXPECT_EQ(get("bkt", "copy").body, "tiny body");
+  EXPECT_EQ(body_files(), 0u);
+  reopen();
+  EXPECT_EQ(get("bkt", "small").body, "tiny body");
+  EXPECT_EQ(get("bkt", "limit").body, at_limit);
+  EXPECT_EQ(get("bkt", "grows").body, "small again");
+  auto head = call("HeadObject", {{"Bucket", "bkt"}, {"Key", "limit"}});
+  EXPECT_EQ(head["ContentLength"].to_number<int64_t>(), static_cast<int64_t>(Engine::kInlineBytes));
+  EXPECT_EQ(s(head["ETag"]), "\"" + hex(md5_of(at_limit)) + "\"");
 }
 
 TEST_F(S3ObjectTest, BodiesGoIntoSlotsMadeAheadAndUnusedSlotsAreCollected) {
@@ -197,18 +237,18 @@ TEST_F(S3ObjectTest, BodiesGoIntoSlotsMadeAheadAndUnusedSlotsAreCollected) {
     }
     return n;
   };
-  put("bkt", "a", "first");
+  put("bkt", "a", file_sized("first"));
   // One batch: the body's slot and the spare ones, in one fan-out directory.
   EXPECT_EQ(files(), BlobSlots::kBatch);
   EXPECT_EQ(body_files(), 1u);
-  put("bkt", "b", "second");
+  put("bkt", "b", file_sized("second"));
   EXPECT_EQ(files(), BlobSlots::kBatch);
   // Spare slots go with a clean stop (and, left by a crash, with start-up's
   // collection of unreferenced blobs, as in the test above).
   reopen();
   EXPECT_EQ(files(), 2u);
-  EXPECT_EQ(get("bkt", "a").body, "first");
-  EXPECT_EQ(get("bkt", "b").body, "second");
+  EXPECT_EQ(get("bkt", "a").body, file_sized("first"));
+  EXPECT_EQ(get("bkt", "b").body, file_sized("second"));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using testing::file_sized;
 using testing::S3Test;
 
 class S3VersionTest : public S3Test {
@@ -81,14 +82,14 @@ TEST_F(S3VersionTest, VersioningStatusIsStoredAndChecked) {
 }
 
 TEST_F(S3VersionTest, EveryWriteIsAVersionAndDeletesMakeMarkers) {
-  std::string v1 = s(put("ver", "k", "one")["VersionId"]);
-  std::string v2 = s(put("ver", "k", "two")["VersionId"]);
+  std::string v1 = s(put("ver", "k", file_sized("one"))["VersionId"]);
+  std::string v2 = s(put("ver", "k", file_sized("two"))["VersionId"]);
   ASSERT_FALSE(v1.empty());
   ASSERT_NE(v1, v2);
-  EXPECT_EQ(get("ver", "k").body, "two");
+  EXPECT_EQ(get("ver", "k").body, file_sized("two"));
   auto old = get("ver", "k", {{"VersionId", v1}});
   ASSERT_TRUE(old.out);
-  EXPECT_EQ(old.body, "one");
+  EXPECT_EQ(old.body, file_sized("one"));
   EXPECT_EQ(s(old.out->at("VersionId")), v1);
 
   auto del = call("DeleteObject", {{"Bucket", "ver"}, {"Key", "k"}});
@@ -118,9 +119,9 @@ TEST_F(S3VersionTest, EveryWriteIsAVersionAndDeletesMakeMarkers) {
   auto undel = call("DeleteObject", {{"Bucket", "ver"}, {"Key", "k"}, {"VersionId", marker}});
   EXPECT_TRUE(undel["DeleteMarker"].as_bool());
   EXPECT_EQ(s(undel["VersionId"]), marker);
-  EXPECT_EQ(get("ver", "k").body, "two");
+  EXPECT_EQ(get("ver", "k").body, file_sized("two"));
   call("DeleteObject", {{"Bucket", "ver"}, {"Key", "k"}, {"VersionId", v2}});
-  EXPECT_EQ(get("ver", "k").body, "one");
+  EXPECT_EQ(get("ver", "k").body, file_sized("one"));
   EXPECT_TRUE(eventually([&] { return body_files() == 1; }));
   auto missing = try_get("k", {{"VersionId", v2}});
   ASSERT_FALSE(missing);
@@ -130,7 +131,7 @@ TEST_F(S3VersionTest, EveryWriteIsAVersionAndDeletesMakeMarkers) {
             "InvalidArgument");
   EXPECT_EQ(error_code("DeleteObject", {{"Bucket", "ver"}, {"Key", "k"}, {"VersionId", "x"}}),
             "InvalidArgument");
-  EXPECT_EQ(get("ver", "k").body, "one");
+  EXPECT_EQ(get("ver", "k").body, file_sized("one"));
   // A bucket with versions is not empty.
   call("DeleteObject", {{"Bucket", "ver"}, {"Key", "k"}, {"VersionId", v1}});
   call("DeleteObject", {{"Bucket", "ver"}, {"Key", "k"}});
@@ -139,17 +140,17 @@ TEST_F(S3VersionTest, EveryWriteIsAVersionAndDeletesMakeMarkers) {
 
 TEST_F(S3VersionTest, SuspendedWritesReplaceTheNullVersion) {
   make_bucket("plain");
-  put("plain", "k", "before");  // written unversioned: the null version
+  put("plain", "k", file_sized("before"));  // written unversioned: the null version
   versioning("plain", "Enabled");
-  std::string v1 = s(put("plain", "k", "enabled")["VersionId"]);
+  std::string v1 = s(put("plain", "k", file_sized("enabled"))["VersionId"]);
   versioning("plain", "Suspended");
-  auto p = put("plain", "k", "suspended");
+  auto p = put("plain", "k", file_sized("suspended"));
   EXPECT_FALSE(p.contains("VersionId"));  // "null"
   auto listing = call("ListObjectVersions", {{"Bucket", "plain"}});
   EXPECT_EQ(listed(listing), (std::vector<std::string>{"k@null", "k@" + v1}));
-  EXPECT_EQ(get("plain", "k", {{"VersionId", "null"}}).body, "suspended");
+  EXPECT_EQ(get("plain", "k", {{"VersionId", "null"}}).body, file_sized("suspended"));
   // Another null write replaces it; the Enabled version stays.
-  put("plain", "k", "again");
+  put("plain", "k", file_sized("again"));
   EXPECT_EQ(listed(call("ListObjectVersions", {{"Bucket", "plain"}})),
             (std::vector<std::string>{"k@null", "k@" + v1}));
   // A delete makes a null marker, replacing the null version.
@@ -157,7 +158,7 @@ TEST_F(S3VersionTest, SuspendedWritesReplaceTheNullVersion) {
   EXPECT_EQ(s(del["VersionId"]), "null");
   EXPECT_EQ(listed(call("ListObjectVersions", {{"Bucket", "plain"}})),
             (std::vector<std::string>{"k@" + v1, "!k@null"}));
-  EXPECT_EQ(get("plain", "k", {{"VersionId", v1}}).body, "enabled");
+  EXPECT_EQ(get("plain", "k", {{"VersionId", v1}}).body, file_sized("enabled"));
   EXPECT_TRUE(eventually([&] { return body_files() == 1; }));
 }
 
@@ -196,15 +197,27 @@ TEST_F(S3VersionTest, ListObjectVersionsPages) {
 }
 
 TEST_F(S3VersionTest, VersionsSurviveARestartAndIdsStayUnique) {
-  std::string v1 = s(put("ver", "k", "one")["VersionId"]);
+  std::string v1 = s(put("ver", "k", file_sized("one"))["VersionId"]);
   std::string m = s(call("DeleteObject", {{"Bucket", "ver"}, {"Key", "k"}})["VersionId"]);
   reopen();  // the simulated clock has not moved
-  std::string v2 = s(put("ver", "k", "two")["VersionId"]);
+  std::string v2 = s(put("ver", "k", file_sized("two"))["VersionId"]);
   EXPECT_NE(v2, v1);
   EXPECT_NE(v2, m);
   EXPECT_EQ(listed(versions({})), (std::vector<std::string>{"k@" + v2, "k@" + v1, "!k@" + m}));
-  EXPECT_EQ(get("ver", "k", {{"VersionId", v1}}).body, "one");
+  EXPECT_EQ(get("ver", "k", {{"VersionId", v1}}).body, file_sized("one"));
   EXPECT_EQ(body_files(), 2u);
+}
+
+TEST_F(S3VersionTest, SmallVersionsKeepTheirBodiesInTheirRecords) {
+  std::string v1 = s(put("ver", "k", "one")["VersionId"]);
+  std::string v2 = s(put("ver", "k", "two")["VersionId"]);
+  call("DeleteObject", {{"Bucket", "ver"}, {"Key", "k"}});
+  reopen();
+  EXPECT_EQ(get("ver", "k", {{"VersionId", v1}}).body, "one");
+  EXPECT_EQ(get("ver", "k", {{"VersionId", v2}}).body, "two");
+  call("DeleteObject", {{"Bucket", "ver"}, {"Key", "k"}, {"VersionId", v2}});
+  EXPECT_EQ(get("ver", "k", {{"VersionId", v1}}).body, "one");
+  EXPECT_EQ(body_files(), 0u);
 }
 
 TEST_F(S3VersionTest, EventsNameMarkersAndVersions) {

@@ -7,12 +7,20 @@
 #include <string>
 
 #include "http/body.h"
+#include "services/s3/engine.h"
 #include "services/s3/s3_service.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::s3::testing {
 
 namespace json = boost::json;
+
+// `text` made one byte longer than a body kept in its record
+// (Engine::kInlineBytes): it goes to a file, for tests of what is on disk.
+inline std::string file_sized(std::string text) {
+  text.resize(Engine::kInlineBytes + 1, '.');
+  return text;
+}
 
 class S3Test : public services::testing::ServiceTest<S3Service> {
  protected:

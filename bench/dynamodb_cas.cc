@@ -47,41 +47,15 @@ struct Options {
   double warmup = 1;
 };
 
-[[noreturn]] void usage(const char* error) {
-  if (error) std::fprintf(stderr, "dynamodb_cas: %s\n", error);
-  std::fprintf(stderr,
-               "usage: dynamodb_cas --endpoint http://HOST:PORT [--table NAME] [--clients N]\n"
-               "       [--seconds S] [--warmup S]\n");
-  std::exit(2);
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(("missing value for " + std::string(a)).c_str());
-      return argv[++i];
-    };
-    if (a == "--endpoint") {
-      if (!nimbus::bench::parse_endpoint(value(), o.endpoint))
-        usage("--endpoint must start with http://");
-    } else if (a == "--table") {
-      o.table = value();
-    } else if (a == "--clients") {
-      o.clients = std::atoi(value().c_str());
-    } else if (a == "--seconds") {
-      o.seconds = std::atof(value().c_str());
-    } else if (a == "--warmup") {
-      o.warmup = std::atof(value().c_str());
-    } else if (a == "--help" || a == "-h") {
-      usage(nullptr);
-    } else {
-      usage(("unknown argument " + std::string(a)).c_str());
-    }
-  }
-  if (o.clients < 1) usage("--clients must be >= 1");
-  if (o.seconds <= 0) usage("--seconds must be > 0");
+  CLI::App app("DynamoDB compare-and-set counter: N clients increment one item with a condition");
+  nimbus::bench::add_endpoint(app, o.endpoint);
+  app.add_option("--table", o.table);
+  app.add_option("--clients", o.clients)->check(CLI::PositiveNumber);
+  app.add_option("--seconds", o.seconds)->check(CLI::PositiveNumber);
+  app.add_option("--warmup", o.warmup)->check(CLI::NonNegativeNumber);
+  nimbus::bench::parse_or_exit(app, argc, argv);
   return o;
 }
 

@@ -58,48 +58,21 @@ struct Options {
   size_t pad = 256;
 };
 
-[[noreturn]] void usage(const char* error) {
-  if (error) std::fprintf(stderr, "fanout_probe: %s\n", error);
-  std::fprintf(stderr,
-               "usage: fanout_probe --endpoint http://HOST:PORT --queue-url URL\n"
-               "       (--topic-arn ARN | --events-source SOURCE) [--samples N] [--warmup N]\n"
-               "       [--park-ms MS] [--pad BYTES]\n");
-  std::exit(2);
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(("missing value for " + std::string(a)).c_str());
-      return argv[++i];
-    };
-    if (a == "--endpoint") {
-      if (!nimbus::bench::parse_endpoint(value(), o.endpoint))
-        usage("--endpoint must start with http://");
-    } else if (a == "--queue-url") {
-      o.queue_url = value();
-    } else if (a == "--topic-arn") {
-      o.topic_arn = value();
-    } else if (a == "--events-source") {
-      o.events_source = value();
-    } else if (a == "--samples") {
-      o.samples = std::atoi(value().c_str());
-    } else if (a == "--warmup") {
-      o.warmup = std::atoi(value().c_str());
-    } else if (a == "--park-ms") {
-      o.park_ms = std::atoi(value().c_str());
-    } else if (a == "--pad") {
-      o.pad = static_cast<size_t>(std::atol(value().c_str()));
-    } else {
-      usage(("unknown argument " + std::string(a)).c_str());
-    }
-  }
-  if (o.queue_url.empty()) usage("--queue-url is required");
-  if (o.topic_arn.empty() == o.events_source.empty())
-    usage("give one of --topic-arn and --events-source");
-  if (o.samples < 1 || o.warmup < 0 || o.park_ms < 0) usage("bad --samples/--warmup/--park-ms");
+  CLI::App app("Publish -> visible latency of SNS or EventBridge deliveries to an SQS queue");
+  nimbus::bench::add_endpoint(app, o.endpoint);
+  app.add_option("--queue-url", o.queue_url)->required();
+  auto* mode = app.add_option_group("mode", "what publishes: one of");
+  mode->add_option("--topic-arn", o.topic_arn, "SNS: publish to this topic");
+  mode->add_option("--events-source", o.events_source,
+                   "EventBridge: put events with this source (a rule routes them)");
+  mode->require_option(1);
+  app.add_option("--samples", o.samples)->check(CLI::PositiveNumber);
+  app.add_option("--warmup", o.warmup)->check(CLI::NonNegativeNumber);
+  app.add_option("--park-ms", o.park_ms)->check(CLI::NonNegativeNumber);
+  app.add_option("--pad", o.pad, "bytes of padding in each message");
+  nimbus::bench::parse_or_exit(app, argc, argv);
   return o;
 }
 

@@ -34,26 +34,12 @@ struct Options {
   std::string stream = "bench";
 };
 
-[[noreturn]] void usage(const char* error) {
-  if (error) std::fprintf(stderr, "kinesis_reader: %s\n", error);
-  std::fprintf(stderr, "usage: kinesis_reader --endpoint http://HOST:PORT [--stream NAME]\n");
-  std::exit(2);
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (i + 1 >= argc) usage(("missing value for " + std::string(a)).c_str());
-    if (a == "--endpoint") {
-      if (!nimbus::bench::parse_endpoint(argv[++i], o.endpoint))
-        usage("--endpoint must start with http://");
-    } else if (a == "--stream") {
-      o.stream = argv[++i];
-    } else {
-      usage(("unknown argument " + std::string(a)).c_str());
-    }
-  }
+  CLI::App app("Kinesis reader: a thread per shard reads the stream from TRIM_HORIZON to its end");
+  nimbus::bench::add_endpoint(app, o.endpoint);
+  app.add_option("--stream", o.stream);
+  nimbus::bench::parse_or_exit(app, argc, argv);
   return o;
 }
 

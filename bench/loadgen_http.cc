@@ -34,6 +34,25 @@ bool parse_endpoint(std::string_view url, Endpoint& out) {
   return true;
 }
 
+void add_endpoint(CLI::App& app, Endpoint& endpoint) {
+  app.add_option_function<std::string>(
+      "--endpoint",
+      [&endpoint](const std::string& url) {
+        if (!parse_endpoint(url, endpoint)) {
+          throw CLI::ValidationError("--endpoint", "must start with http://");
+        }
+      },
+      "the server, http://HOST:PORT");
+}
+
+void parse_or_exit(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e) == 0 ? 0 : 2);
+  }
+}
+
 HttpResponse Connection::round_trip(std::string_view wire) {
   bool fresh = fd_ < 0;
   if (fresh) connect();

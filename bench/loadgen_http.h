@@ -8,6 +8,7 @@
 // `Connection: close` closes the socket and the next request reconnects.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -25,6 +26,13 @@ struct Endpoint {
   std::string port = "4566";
 };
 bool parse_endpoint(std::string_view url, Endpoint& out);
+
+// The load generators' command lines (CLI11): each adds --endpoint
+// (http://HOST:PORT into `endpoint`) and its own options to its app, then
+// calls parse_or_exit: --help prints the options and exits 0; a bad command
+// line prints what is wrong and exits 2.
+void add_endpoint(CLI::App& app, Endpoint& endpoint);
+void parse_or_exit(CLI::App& app, int argc, char** argv);
 
 struct HttpResponse {
   int status = 0;

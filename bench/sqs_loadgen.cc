@@ -59,63 +59,25 @@ struct Options {
   bool delete_queue = false;
 };
 
-[[noreturn]] void usage(const char* error) {
-  if (error) std::fprintf(stderr, "sqs_loadgen: %s\n", error);
-  std::fprintf(stderr,
-               "usage: sqs_loadgen --endpoint http://HOST:PORT [--queue-url URL | --queue-name "
-               "NAME]\n"
-               "       [--mode e2e|send] [--threads N] [--seconds S] [--warmup S] [--batch 1-10]\n"
-               "       [--wait-seconds 0-20] [--body-size BYTES] [--settle-seconds S] "
-               "[--delete-queue]\n");
-  std::exit(2);
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
   o.queue_name = "loadgen-" + std::to_string(::getpid());
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(("missing value for " + std::string(a)).c_str());
-      return argv[++i];
-    };
-    if (a == "--endpoint") {
-      if (!nimbus::bench::parse_endpoint(value(), o.endpoint))
-        usage("--endpoint must start with http://");
-    } else if (a == "--queue-url") {
-      o.queue_url = value();
-    } else if (a == "--queue-name") {
-      o.queue_name = value();
-    } else if (a == "--mode") {
-      o.mode = value();
-      if (o.mode != "e2e" && o.mode != "send") usage("--mode is e2e or send");
-    } else if (a == "--threads") {
-      o.threads = std::atoi(value().c_str());
-    } else if (a == "--seconds") {
-      o.seconds = std::atof(value().c_str());
-    } else if (a == "--warmup") {
-      o.warmup = std::atof(value().c_str());
-    } else if (a == "--batch") {
-      o.batch = std::atoi(value().c_str());
-    } else if (a == "--wait-seconds") {
-      o.wait_seconds = std::atoi(value().c_str());
-    } else if (a == "--body-size") {
-      o.body_size = static_cast<size_t>(std::atol(value().c_str()));
-    } else if (a == "--settle-seconds") {
-      o.settle_seconds = std::atof(value().c_str());
-    } else if (a == "--delete-queue") {
-      o.delete_queue = true;
-    } else if (a == "--help" || a == "-h") {
-      usage(nullptr);
-    } else {
-      usage(("unknown argument " + std::string(a)).c_str());
-    }
-  }
-  if (o.threads < 1) usage("--threads must be >= 1");
-  if (o.batch < 1 || o.batch > 10) usage("--batch must be 1-10");
-  if (o.wait_seconds < 0 || o.wait_seconds > 20) usage("--wait-seconds must be 0-20");
-  if (o.seconds <= 0) usage("--seconds must be > 0");
-  if (o.body_size < 1) usage("--body-size must be >= 1");
+  CLI::App app(
+      "SQS load: signed awsJson SendMessageBatch (and receive + delete in e2e mode) from N "
+      "threads over keep-alive connections");
+  nimbus::bench::add_endpoint(app, o.endpoint);
+  app.add_option("--queue-url", o.queue_url, "an existing queue (else one is made)");
+  app.add_option("--queue-name", o.queue_name, "the queue made when no --queue-url");
+  app.add_option("--mode", o.mode)->check(CLI::IsMember({"e2e", "send"}));
+  app.add_option("--threads", o.threads)->check(CLI::PositiveNumber);
+  app.add_option("--seconds", o.seconds)->check(CLI::PositiveNumber);
+  app.add_option("--warmup", o.warmup)->check(CLI::NonNegativeNumber);
+  app.add_option("--batch", o.batch)->check(CLI::Range(1, 10));
+  app.add_option("--wait-seconds", o.wait_seconds)->check(CLI::Range(0, 20));
+  app.add_option("--body-size", o.body_size)->check(CLI::PositiveNumber);
+  app.add_option("--settle-seconds", o.settle_seconds)->check(CLI::NonNegativeNumber);
+  app.add_flag("--delete-queue", o.delete_queue);
+  nimbus::bench::parse_or_exit(app, argc, argv);
   return o;
 }
 

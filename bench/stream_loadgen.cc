@@ -47,46 +47,18 @@ struct Options {
   int pages = 50;
 };
 
-[[noreturn]] void usage(const char* error) {
-  if (error) std::fprintf(stderr, "stream_loadgen: %s\n", error);
-  std::fprintf(stderr,
-               "usage: stream_loadgen --endpoint http://HOST:PORT [--stream NAME] [--rate R]\n"
-               "       [--seconds S] [--threads N] [--batch 1-500] [--pages P]\n");
-  std::exit(2);
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(("missing value for " + std::string(a)).c_str());
-      return argv[++i];
-    };
-    if (a == "--endpoint") {
-      if (!nimbus::bench::parse_endpoint(value(), o.endpoint))
-        usage("--endpoint must start with http://");
-    } else if (a == "--stream") {
-      o.stream = value();
-    } else if (a == "--rate") {
-      o.rate = std::atof(value().c_str());
-    } else if (a == "--seconds") {
-      o.seconds = std::atof(value().c_str());
-    } else if (a == "--threads") {
-      o.threads = std::atoi(value().c_str());
-    } else if (a == "--batch") {
-      o.batch = std::atoi(value().c_str());
-    } else if (a == "--pages") {
-      o.pages = std::atoi(value().c_str());
-    } else {
-      usage(("unknown argument " + std::string(a)).c_str());
-    }
-  }
-  if (o.rate <= 0) usage("--rate must be > 0");
-  if (o.seconds <= 0) usage("--seconds must be > 0");
-  if (o.threads < 1) usage("--threads must be >= 1");
-  if (o.batch < 1 || o.batch > 500) usage("--batch must be 1-500");
-  if (o.pages < 1) usage("--pages must be >= 1");
+  CLI::App app(
+      "Paced Kinesis producer: signed PutRecords of click events, each carrying its send time");
+  nimbus::bench::add_endpoint(app, o.endpoint);
+  app.add_option("--stream", o.stream);
+  app.add_option("--rate", o.rate, "records/s over all threads")->check(CLI::PositiveNumber);
+  app.add_option("--seconds", o.seconds)->check(CLI::PositiveNumber);
+  app.add_option("--threads", o.threads)->check(CLI::PositiveNumber);
+  app.add_option("--batch", o.batch, "records per PutRecords")->check(CLI::Range(1, 500));
+  app.add_option("--pages", o.pages, "distinct page keys")->check(CLI::PositiveNumber);
+  nimbus::bench::parse_or_exit(app, argc, argv);
   return o;
 }
 

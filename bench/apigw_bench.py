@@ -18,7 +18,7 @@ import sys
 import tempfile
 import zipfile
 
-from common import CACHE, NpmPeer, Server, machine, run_wrk, wrk_script
+from common import GATEWAY_UNTHROTTLED, CACHE, NpmPeer, Server, machine, run_wrk, wrk_script
 
 HELLO_PY = ("def handler(event, context):\n"
             "    return {'statusCode': 200, 'body': 'hello'}\n")
@@ -124,7 +124,7 @@ def main():
     print("API -> Python hello world, keep-alive, wrk 1 thread, %ds per run, %s, %s"
           % (args.seconds, machine(), datetime.date.today()))
     results = {}
-    server = Server().start()
+    server = Server(*GATEWAY_UNTHROTTLED).start()
     try:
         lam = server.boto3_client("lambda")
         arn = lam.create_function(FunctionName="bench-hello", Runtime="python3.11",

@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 
-from common import Server, free_port, load_line, run_wrk, wrk_script
+from common import GATEWAY_UNTHROTTLED, Server, free_port, load_line, run_wrk, wrk_script
 
 NGINX_CONF = """worker_processes %(workers)d;
 pid %(dir)s/nginx.pid;
@@ -145,7 +145,7 @@ def mock_against_nginx(args):
           "%ds per run" % args.seconds)
     binary = nginx_binary()
     results = {}
-    server = Server().start()
+    server = Server(*GATEWAY_UNTHROTTLED).start()
     try:
         _, path = mock_api(server)
         for c in args.connections:
@@ -195,7 +195,7 @@ def paced_sender(port, path, key, rate, seconds, start, out):
 def usage_plan_accuracy(args):
     print("(b) usage plan rate %g/s burst %d, requests at %gx the rate for %ds"
           % (args.rate, args.burst, args.factor, args.duration))
-    server = Server().start()
+    server = Server(*GATEWAY_UNTHROTTLED).start()
     try:
         api, path = mock_api(server, api_key_required=True)
         rest = server.boto3_client("apigateway")

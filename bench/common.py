@@ -19,6 +19,12 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 
 from harness import Server  # noqa: E402
 
+# `nimbus serve` arguments lifting API Gateway's account-level throttle
+# (10,000 requests/s, burst 5,000, as AWS's) for benches measuring the
+# machine's limit rather than AWS's.
+GATEWAY_UNTHROTTLED = ("--apigateway-account-rate-limit", "1000000000",
+                       "--apigateway-account-burst-limit", "1000000000")
+
 
 def native_function():
     """bench/esm_bench_function built beside NIMBUS_BIN's nimbus (a native

@@ -149,6 +149,28 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                        return ok ? std::string() : std::string("an http(s) URL without a final /");
                      },
                      "URL"));
+  service_option("apigateway", "account-rate-limit",
+                 "requests per second of the account-level throttle every REST and HTTP API "
+                 "request takes a token of, before stage and usage-plan throttles (default "
+                 "10000, AWS's; GetAccount shows it)",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       char* end = nullptr;
+                       double d = std::strtod(v.c_str(), &end);
+                       bool ok = !v.empty() && end == v.c_str() + v.size() && d > 0 && d <= 1e9;
+                       return ok ? std::string() : std::string("a number above 0, at most 1e9");
+                     },
+                     "RATE"));
+  service_option("apigateway", "account-burst-limit",
+                 "the account-level throttle's burst (default 5000, AWS's)",
+                 CLI::Validator(
+                     [](const std::string& v) {
+                       bool ok = !v.empty() && v.size() < 11 &&
+                                 v.find_first_not_of("0123456789") == v.npos &&
+                                 std::stoll(v) >= 1 && std::stoll(v) <= 1'000'000'000;
+                       return ok ? std::string() : std::string("1 to 1000000000");
+                     },
+                     "BURST"));
   service_option("kinesis", "shard-limits",
                  "on: per-shard write limits of 1 MiB/s and 1000 records/s, as AWS (default); "
                  "off: no limit",

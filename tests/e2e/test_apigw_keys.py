@@ -7,7 +7,8 @@ usage plans, with warnings and failonwarnings; UpdateUsage grants a key more
 of its quota (boto3 and `aws apigateway update-usage`), which urllib's
 requests and GetUsage see. One server and one function for the class;
 DurableUsageTest restarts a server of its own (clean stop and kill -9) and
-sees the quota used and GetUsage kept."""
+sees the quota used and GetUsage kept; AccountThrottleTest's server has a
+small account-level throttle."""
 
 import io
 import json
@@ -20,7 +21,7 @@ import urllib.error
 import urllib.request
 import zipfile
 
-from harness import ACCOUNT, Server, ServerTestCase, require_boto3
+from harness import ACCOUNT, Server, ServerTestCase, require_boto3, rest_mock_method
 
 ROLE = "arn:aws:iam::%s:role/lambda-role" % ACCOUNT
 
@@ -258,6 +259,43 @@ class DurableUsageTest(unittest.TestCase):
         self.restart(signal.SIGKILL)
         self.assertEqual(self.used_and_remaining(), [12, 3])
         self.assertEqual(self.calls(4), [200, 200, 200, 429])
+
+
+class AccountThrottleTest(unittest.TestCase):
+    """The account-level throttle of a server started with a small one
+    (`--apigateway-account-rate-limit 2 --apigateway-account-burst-limit 5`):
+    GetAccount (boto3 and the CLI) shows it; a burst of requests to a MOCK
+    gets AWS's 429 once the bucket is empty."""
+
+    def setUp(self):
+        require_boto3()
+        self.server = Server("--apigateway-account-rate-limit", "2",
+                             "--apigateway-account-burst-limit", "5").start()
+        self.addCleanup(self.server.cleanup)
+
+    def test_account_limits_shown_and_enforced(self):
+        rest = self.server.boto3_client("apigateway")
+        self.assertEqual(rest.get_account()["throttleSettings"],
+                         {"burstLimit": 5, "rateLimit": 2.0})
+        api = rest.create_rest_api(name="throttled")["id"]
+        rest_mock_method(rest, api, "pets")
+        rest.create_deployment(restApiId=api, stageName="prod")
+        url = "%s/_aws/execute-api/%s/prod/pets" % (self.server.endpoint, api)
+        statuses = [get(url, "") for _ in range(8)]
+        # Five from the burst, perhaps one more refilled meanwhile.
+        self.assertIn(statuses.count(200), (5, 6), statuses)
+        self.assertEqual(statuses[:5], [200] * 5)
+        self.assertEqual(statuses[-1], 429)
+        r = urllib.request.Request(url)
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(r, timeout=30)
+        self.assertEqual(json.loads(e.exception.read()), {"message": "Too Many Requests"})
+        self.assertEqual(e.exception.headers["x-amzn-ErrorType"], "TooManyRequestsException")
+        try:
+            _, out, _ = self.server.aws_cli("apigateway", "get-account")
+        except unittest.SkipTest:
+            return
+        self.assertEqual(json.loads(out)["throttleSettings"], {"burstLimit": 5, "rateLimit": 2.0})
 
 
 if __name__ == "__main__":

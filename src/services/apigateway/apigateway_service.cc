@@ -3,6 +3,8 @@
 // touches.
 #include "services/apigateway/apigateway_service.h"
 
+#include <cstdlib>
+
 #include "auth/jwks.h"
 #include "common/json_fields.h"
 #include "services/apigateway/rest_plan.h"
@@ -25,6 +27,26 @@ Resources by_api_key(const CallContext& ctx, const json::object& in) {
 Resources by_usage_plan(const CallContext& ctx, const json::object& in) {
   std::string id = str(in, "usagePlanId");
   return {"arn:aws:apigateway:" + ctx.region + "::/usageplans" + (id.empty() ? "" : "/" + id)};
+}
+
+// arn:aws:apigateway:REGION::/account.
+Resources by_account(const CallContext& ctx, const json::object&) {
+  return {"arn:aws:apigateway:" + ctx.region + "::/account"};
+}
+
+// The account throttle's limits from `nimbus serve
+// --apigateway-account-rate-limit / --apigateway-account-burst-limit`
+// (checked by the CLI), else AWS's defaults.
+Throttle account_limits(const Settings& settings) {
+  Throttle t = AccountThrottle::kDefault;
+  const auto& options = settings.service_options;
+  if (auto it = options.find("apigateway.account-rate-limit"); it != options.end()) {
+    t.rate = std::strtod(it->second.c_str(), nullptr);
+  }
+  if (auto it = options.find("apigateway.account-burst-limit"); it != options.end()) {
+    t.burst = std::strtoll(it->second.c_str(), nullptr, 10);
+  }
+  return t;
 }
 
 // A tagging call's resource: the ARN it names.
@@ -111,6 +133,8 @@ const Operation<RestApiService> RestApiService::kOperations[] = {
     {"UpdateAuthorizer", &RestApiService::update_authorizer, by_rest_api},
     {"DeleteAuthorizer", &RestApiService::delete_authorizer, by_rest_api},
     {"TestInvokeAuthorizer", &RestApiService::test_invoke_authorizer, by_rest_api},
+    {"GetAccount", &RestApiService::get_account, by_account},
+    {"UpdateAccount", &RestApiService::update_account, by_account},
 };
 
 RestApiService::RestApiService(Environment& env, lambda::Functions* functions)
@@ -118,7 +142,9 @@ RestApiService::RestApiService(Environment& env, lambda::Functions* functions)
       env_(env),
       functions_(functions),
       store_(env, "v1", compile_rest_api),
-      usage_(env) {
+      usage_(env),
+      account_(env, "account", [](const json::object&) { return nullptr; }),
+      account_throttle_(account_limits(env.settings)) {
   serve(*this, kOperations);
   if (auto it = env.settings.service_options.find("apigateway.cognito-endpoint");
       it != env.settings.service_options.end()) {
@@ -130,6 +156,7 @@ RestApiService::~RestApiService() = default;
 
 Status RestApiService::start() {
   if (auto st = store_.recover(); !st) return st;
+  if (auto st = account_.recover(); !st) return st;
   return usage_.recover();
 }
 

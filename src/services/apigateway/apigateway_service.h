@@ -70,6 +70,9 @@ class RestApiService final : public Service {
 
   // The REST API whose id is `id`, or null.
   ApiPtr find(const std::string& id) const { return store_.find(id); }
+  // The account-level throttle every REST and HTTP API request takes a
+  // token of first (throttling.h).
+  AccountThrottle& account_throttle() { return account_throttle_; }
   // The data plane (rest_data_plane.cc): one request to REST API `api`.
   void handle(const ApiPtr& api, UserRequest r, UserReply reply);
 
@@ -145,6 +148,9 @@ class RestApiService final : public Service {
   void update_api_key(const CallContext& ctx, json::object in, Respond respond);
   void delete_api_key(const CallContext& ctx, json::object in, Respond respond);
   void import_api_keys(const CallContext& ctx, json::object in, Respond respond);
+  // account_handlers.cc: GetAccount, UpdateAccount
+  Output get_account(const CallContext& ctx, const json::object& in) const;
+  void update_account(const CallContext& ctx, json::object in, Respond respond);
   // usage_plan_handlers.cc
   void create_usage_plan(const CallContext& ctx, json::object in, Respond respond);
   Output get_usage_plan(const CallContext& ctx, const json::object& in) const;
@@ -242,6 +248,8 @@ class RestApiService final : public Service {
   logs::LogWriter* logs_ = nullptr;  // stages' access logs
   ApiStore store_;
   UsagePlans usage_;
+  ApiStore account_;  // one document, "account": the account's cloudwatchRoleArn
+  AccountThrottle account_throttle_;
   AuthorizerCache authorizer_cache_;
   // Where COGNITO_USER_POOLS authorizers read a user pool's keys: its
   // issuer is `{endpoint}/{poolId}`; "" (the default) is AWS's

@@ -6,6 +6,7 @@
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "services/apigateway/access_log.h"
+#include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/aws_service.h"
 #include "services/apigateway/cors.h"
@@ -81,6 +82,13 @@ void HttpApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   if (!match) return answer(gateway_error(404, "Not Found"));
   const auto& route = table->route_docs.at(match->id).as_object();
   if (record) record->route_key = match->key;
+  // The account's throttle (the REST service's, shared by every API),
+  // then the route's.
+  if (rest_ != nullptr && !rest_->account_throttle().take(env_.clock.monotonic())) {
+    auto refused = too_many_requests();
+    add_cors_headers(*cors, r.request, refused);
+    return answer(std::move(refused));
+  }
   if (auto refused =
           throttles_.admit(r.id + '\n' + stage_name + '\n' + match->key,
                            http_route_throttle(stage, match->key), env_.clock.monotonic())) {

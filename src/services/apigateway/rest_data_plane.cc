@@ -115,7 +115,9 @@ void RestApiService::handle(const ApiPtr& api, UserRequest r, UserReply reply) {
   proxy->resource_path = str(resource, "path");
   proxy->resource_id = str(resource, "id");
   proxy->path_params = std::move(match->params);
-  // Stage throttling comes first: a refused request calls no authorizer.
+  // The account's throttle, then the stage's, come first: a refused
+  // request calls no authorizer.
+  if (!account_throttle_.take(env_.clock.monotonic())) return answer(too_many_requests());
   if (auto refused =
           throttles_.admit(proxy->api_id + '\n' + stage_name + '\n' +
                                method_setting_key(str(resource, "path"), method_name),

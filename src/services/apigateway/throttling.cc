@@ -168,6 +168,32 @@ std::optional<Status> patch_method_setting(json::object& stage, const std::strin
   return std::nullopt;
 }
 
+http::Response too_many_requests() {
+  auto resp = gateway_error(429, "Too Many Requests");
+  resp.set_header("x-amzn-ErrorType", "TooManyRequestsException");
+  return resp;
+}
+
+AccountThrottle::AccountThrottle(Throttle limits) : limits_(limits) {
+  // Bounded so that times stay far from overflowing: a rate under one
+  // request in ~30 years is none.
+  constexpr double kMost = 1e18;
+  double interval = limits.rate > 0 ? 1e9 / limits.rate : kMost;
+  interval_ns_ = static_cast<int64_t>(std::min(std::max(interval, 1.0), kMost));
+  double tolerance = static_cast<double>(std::max<int64_t>(limits.burst, 0)) * interval;
+  tolerance_ns_ = static_cast<int64_t>(std::min(tolerance, kMost));
+}
+
+bool AccountThrottle::take(std::chrono::nanoseconds now) {
+  int64_t t = now.count();
+  int64_t full_at = full_at_.load(std::memory_order_relaxed);
+  for (;;) {
+    int64_t next = std::max(full_at, t) + interval_ns_;
+    if (next - t > tolerance_ns_) return false;
+    if (full_at_.compare_exchange_weak(full_at, next, std::memory_order_relaxed)) return true;
+  }
+}
+
 std::optional<http::Response> StageThrottles::admit(const std::string& bucket,
                                                     const std::optional<Throttle>& throttle,
                                                     std::chrono::nanoseconds now) {
@@ -176,9 +202,7 @@ std::optional<http::Response> StageThrottles::admit(const std::string& bucket,
     MutexLock lock(mu_);
     if (buckets_[bucket].take(*throttle, now)) return std::nullopt;
   }
-  auto resp = gateway_error(429, "Too Many Requests");
-  resp.set_header("x-amzn-ErrorType", "TooManyRequestsException");
-  return resp;
+  return too_many_requests();
 }
 
 }  // namespace nimbus::services::apigateway

@@ -6,11 +6,19 @@
 // injectable clock; an empty one answers 429 {"message":"Too Many
 // Requests"}. Buckets live in memory (a restart refills them).
 //
-// Threads: StageThrottles is thread-safe and never blocks beyond its mutex.
+// The account-level throttle comes before them: one bucket for every REST
+// and HTTP API of the server (AWS: 10,000 requests/s, burst 5,000 per
+// account and region), set by `nimbus serve --apigateway-account-rate-limit
+// / --apigateway-account-burst-limit`, shown by GetAccount.
+//
+// Threads: StageThrottles is thread-safe and never blocks beyond its mutex;
+// AccountThrottle is lock-free (one atomic).
 #pragma once
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +53,31 @@ std::optional<Throttle> http_route_throttle(const boost::json::object& stage,
 // nullopt when `path` names no method setting (the caller's other paths).
 std::optional<Status> patch_method_setting(boost::json::object& stage, const std::string& verb,
                                            const std::string& path, const std::string& value);
+
+// 429 {"message":"Too Many Requests"} (TooManyRequestsException).
+http::Response too_many_requests();
+
+// A token bucket of `limits` (full at first, rate tokens a second up to
+// burst) kept as one atomic: the time at which the bucket would be full
+// again (GCRA's theoretical arrival time), moved on by one request's
+// interval (1 / rate) per request taken; a request that would move it more
+// than the burst's worth of intervals past now finds the bucket empty.
+class AccountThrottle {
+ public:
+  // AWS's default account limits.
+  static constexpr Throttle kDefault{10'000, 5'000};
+
+  explicit AccountThrottle(Throttle limits = kDefault);
+  const Throttle& limits() const { return limits_; }
+  // Takes one token at `now` (monotonic); false when there is none.
+  bool take(std::chrono::nanoseconds now);
+
+ private:
+  Throttle limits_;
+  int64_t interval_ns_;   // one token's time
+  int64_t tolerance_ns_;  // the burst's time
+  std::atomic<int64_t> full_at_{INT64_MIN};
+};
 
 class StageThrottles {
  public:

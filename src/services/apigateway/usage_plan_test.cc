@@ -7,6 +7,7 @@
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/apigateway/meter.h"
 #include "services/apigateway/test_rest_api.h"
+#include "services/apigateway/throttling.h"
 #include "services/testing/service_fixture.h"
 #include "storage/key_codec.h"
 
@@ -235,6 +236,64 @@ TEST_F(UsagePlanTest, QuotasLimitEachPeriodAndGetUsageReportsIt) {
                "NotFoundException");
 }
 
+// The account-level throttle (here rate 2/s, burst 3, as `nimbus serve
+// --apigateway-account-rate-limit 2 --apigateway-account-burst-limit 3`)
+// comes before every other, across REST and HTTP APIs, and GetAccount
+// shows it; UpdateAccount changes only cloudwatchRoleArn, kept across a
+// restart.
+TEST_F(UsagePlanTest, TheAccountThrottleSpansEveryApi) {
+  auto limits = [&] {
+    auto t = call("GetAccount", {})["throttleSettings"].as_object();
+    return std::pair{t.at("rateLimit").to_number<double>(), t.at("burstLimit").as_int64()};
+  };
+  EXPECT_EQ(limits(), (std::pair<double, int64_t>{10000, 5000}));
+  auto account = call("GetAccount", {});
+  EXPECT_EQ(json::serialize(account["features"]), R"(["UsagePlans"])");
+  settings.service_options["apigateway.account-rate-limit"] = "2";
+  settings.service_options["apigateway.account-burst-limit"] = "3";
+  reopen();
+  EXPECT_EQ(limits(), (std::pair<double, int64_t>{2, 3}));
+  make_api();
+  auto v2 = try_call(service("apigatewayv2"), ctx("CreateApi"),
+                     {{"Name", "h"},
+                      {"ProtocolType", "HTTP"},
+                      {"Target", "arn:aws:lambda:us-east-1:000000000000:function:f"}});
+  ASSERT_TRUE(v2);
+  std::string http_api = s(v2->at("ApiId"));
+  auto http_get = [&] { return user_call(execute_api(http_api, "GET", "/x")); };
+  EXPECT_EQ(get("/prod/free", "").status, 200);
+  EXPECT_EQ(http_get().status, 200);
+  EXPECT_EQ(get("/prod/free", "").status, 200);
+  auto r = http_get();
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.body, R"({"message":"Too Many Requests"})");
+  r = get("/prod/free", "");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.header("x-amzn-errortype"), "TooManyRequestsException");
+  clock.advance(milliseconds(500));  // one token at 2/s
+  EXPECT_EQ(get("/prod/free", "").status, 200);
+  EXPECT_EQ(http_get().status, 429);
+
+  auto patch = [](const std::string& op, const std::string& path, const std::string& value) {
+    return json::object{{"patchOperations",
+                         json::array{json::object{{"op", op}, {"path", path}, {"value", value}}}}};
+  };
+  std::string role = "arn:aws:iam::000000000000:role/apigw-logs";
+  EXPECT_EQ(
+      s(call("UpdateAccount", patch("replace", "/cloudwatchRoleArn", role))["cloudwatchRoleArn"]),
+      role);
+  expect_error("UpdateAccount", patch("replace", "/cloudwatchRoleArn", "role/x"),
+               "BadRequestException");
+  expect_error("UpdateAccount", patch("replace", "/throttle/rateLimit", "5"),
+               "BadRequestException");
+  reopen();
+  account = call("GetAccount", {});
+  EXPECT_EQ(s(account["cloudwatchRoleArn"]), role);
+  EXPECT_EQ(limits(), (std::pair<double, int64_t>{2, 3}));
+  EXPECT_FALSE(call("UpdateAccount", patch("replace", "/cloudwatchRoleArn", ""))
+                   .contains("cloudwatchRoleArn"));
+}
+
 // Counts are written in batches kFlushDelay after the first request
 // counted, and on a clean stop; a restart keeps the quota used, GetUsage and
 // an UpdateUsage grant (written before it answers); a deleted key's counts
@@ -398,6 +457,29 @@ TEST(MeterTest, ChangedCountsAreTakenOnceAndReadBack) {
             R"({"days":[[)" + std::to_string(day + Meter::kKeptDays + 1) + R"(,1]],"granted":[]})");
   EXPECT_EQ(m.forget("p").size(), 2u);
   EXPECT_TRUE(m.take_changed().empty());
+}
+
+// The account bucket: full at first, `rate` tokens a second up to
+// `burst`, as a token bucket; none at a burst of 0.
+TEST(MeterTest, TheAccountBucketIsATokenBucket) {
+  AccountThrottle a(Throttle{2, 3});
+  std::chrono::nanoseconds now = hours(1000);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(a.take(now)) << i;
+  EXPECT_FALSE(a.take(now));
+  now += milliseconds(499);
+  EXPECT_FALSE(a.take(now));
+  now += milliseconds(1);
+  EXPECT_TRUE(a.take(now));
+  EXPECT_FALSE(a.take(now));
+  now += hours(1);  // refilled to the burst, not beyond
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(a.take(now)) << i;
+  EXPECT_FALSE(a.take(now));
+  AccountThrottle none(Throttle{100, 0});
+  EXPECT_FALSE(none.take(now));
+  AccountThrottle fractional(Throttle{0.5, 1});
+  EXPECT_TRUE(fractional.take(now));
+  EXPECT_FALSE(fractional.take(now + milliseconds(1999)));
+  EXPECT_TRUE(fractional.take(now + milliseconds(2000)));
 }
 
 }  // namespace

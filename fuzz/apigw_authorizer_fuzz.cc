@@ -2,8 +2,11 @@
 // a function answers is parsed (policy or simple response) or refused, the
 // policy is evaluated on a method ARN, IAM-style wildcards match, usage
 // dates parse; a REST API resource policy is saved (checked, shorthand
-// expanded: saving the saved text changes nothing) and evaluated; never a
-// crash.
+// expanded: saving the saved text changes nothing), shown escaped (the
+// escaped text read back as a JSON string is the saved text) and
+// evaluated; a usage-count record read back is written the same again;
+// never a crash.
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -26,6 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto saved = save_rest_policy(in, "us-east-1", "000000000000", "abc"); saved) {
     auto again = save_rest_policy(*saved, "us-east-1", "000000000000", "abc");
     if (!again || *again != *saved) __builtin_trap();
+    boost::system::error_code ec;
+    auto shown = boost::json::parse("\"" + shown_rest_policy(*saved) + "\"", ec);
+    if (ec || !shown.is_string() || shown.as_string() != *saved) __builtin_trap();
     if (auto policy = parse_rest_policy(*saved)) {
       Invoker who;
       who.source_ip = "10.1.2.3";
@@ -36,6 +42,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (auto day = day_from_date(in.substr(0, 10)); day && date_of(*day) != in.substr(0, 10)) {
     __builtin_trap();
+  }
+  Meter meter, back;
+  if (meter.restore("p", "k", in)) {
+    std::string text = meter.record("p", "k").text;
+    if (!back.restore("p", "k", text) || back.record("p", "k").text != text) __builtin_trap();
   }
   return 0;
 }

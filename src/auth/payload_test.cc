@@ -80,7 +80,7 @@ constexpr std::string_view kTrailer =
     "x-amz-trailer-signature:d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n"
     "\r\n";
 
-std::string doc_body(const std::string_view (&sigs)[3], std::string_view trailer = "\r\n") {
+std::string payload_doc_body(const std::string_view (&sigs)[3], std::string_view trailer = "\r\n") {
   std::string body =
       "10000;chunk-signature=" + std::string(sigs[0]) + "\r\n" + std::string(65536, 'a') + "\r\n";
   body += "400;chunk-signature=" + std::string(sigs[1]) + "\r\n" + std::string(1024, 'a') + "\r\n";
@@ -89,7 +89,7 @@ std::string doc_body(const std::string_view (&sigs)[3], std::string_view trailer
   return body;
 }
 
-detail::ChunkSigning doc_signing(std::string_view seed) {
+detail::ChunkSigning payload_doc_signing(std::string_view seed) {
   return {detail::signing_key(kSecret, "20130524", "us-east-1", "s3"), "20130524T000000Z",
           "20130524/us-east-1/s3/aws4_request", std::string(seed)};
 }
@@ -107,25 +107,25 @@ Result<std::string> decode_in_pieces(std::string_view body, size_t piece,
 }
 
 TEST(ChunkedDecoder, DocumentedUploadInAnySplit) {
-  std::string body = doc_body(kSigs);
+  std::string body = payload_doc_body(kSigs);
   for (size_t piece : {1, 2, 3, 7, 64, 85, 1000, 65536, 65600, 70000}) {
-    auto r = decode_in_pieces(body, piece, doc_signing(kSeed));
+    auto r = decode_in_pieces(body, piece, payload_doc_signing(kSeed));
     ASSERT_TRUE(r) << piece << ": " << r.error().message;
     EXPECT_EQ(*r, std::string(66560, 'a'));
   }
   std::string tampered = body;
   tampered[66000] = 'b';  // in the second chunk's data
   for (size_t piece : {1, 4096, 70000}) {
-    auto r = decode_in_pieces(tampered, piece, doc_signing(kSeed));
+    auto r = decode_in_pieces(tampered, piece, payload_doc_signing(kSeed));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, "SignatureDoesNotMatch");
   }
 }
 
 TEST(ChunkedDecoder, DocumentedTrailerInAnySplit) {
-  std::string body = doc_body(kTrailerSigs, kTrailer);
+  std::string body = payload_doc_body(kTrailerSigs, kTrailer);
   for (size_t piece : {size_t{1}, size_t{5}, size_t{100}, size_t{66000}, body.size()}) {
-    detail::ChunkedDecoder d(doc_signing(kTrailerSeed));
+    detail::ChunkedDecoder d(payload_doc_signing(kTrailerSeed));
     std::string out;
     for (size_t pos = 0; pos < body.size(); pos += piece) {
       ASSERT_TRUE(d.feed(std::string_view(body).substr(pos, piece), out)) << piece;
@@ -137,9 +137,9 @@ TEST(ChunkedDecoder, DocumentedTrailerInAnySplit) {
 }
 
 TEST(ChunkedDecoder, ABadChunkFailsAsSoonAsItEnds) {
-  std::string body = doc_body(kSigs);
+  std::string body = payload_doc_body(kSigs);
   body[30] = body[30] == '0' ? '1' : '0';  // in the first chunk's signature
-  detail::ChunkedDecoder d(doc_signing(kSeed));
+  detail::ChunkedDecoder d(payload_doc_signing(kSeed));
   std::string out;
   // The first chunk is complete after its header, data and CRLF: the
   // error comes then, long before the body's end.
@@ -159,10 +159,10 @@ Result<std::string> drain(std::shared_ptr<http::BodySource> s) {
 TEST(PayloadStream, DocumentedTrailerChecksumIsChecked) {
   detail::PayloadExpectation e;
   e.chunked = true;
-  e.signing = doc_signing(kTrailerSeed);
+  e.signing = payload_doc_signing(kTrailerSeed);
   e.decoded_length = 66560;
   e.checksum = ChecksumAlgorithm::kCrc32c;
-  std::string body = doc_body(kTrailerSigs, kTrailer);
+  std::string body = payload_doc_body(kTrailerSigs, kTrailer);
   auto ok = std::make_shared<detail::PayloadStream>(http::memory_body(body, 3000), e);
   EXPECT_EQ(ok->size(), 66560u);
   auto r = drain(ok);

@@ -24,6 +24,20 @@ inline std::optional<boost::json::object> parse_object(std::string_view text) {
   return std::move(v.as_object());
 }
 
+// A list of strings as a JSON array.
+inline boost::json::array string_array(const std::vector<std::string>& items) {
+  boost::json::array a;
+  a.reserve(items.size());
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
+// The object at `key`, or nullptr when absent or not an object.
+inline const boost::json::object* object_at(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
+}
+
 // The string at `key`, or "" when absent or not a string.
 inline std::string str(const boost::json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);

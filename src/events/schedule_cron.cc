@@ -10,7 +10,7 @@ namespace {
 
 using namespace std::chrono;
 
-Error invalid(std::string reason) {
+Error invalid_cron(std::string reason) {
   return Error{"ValidationException", std::move(reason)};
 }
 
@@ -56,7 +56,7 @@ bool value_of(std::string_view s, const FieldSpec& spec, int& out) {
 template <size_t N>
 Status add_item(std::string_view item, const FieldSpec& spec, std::bitset<N>& bits) {
   auto bad = [&] {
-    return invalid("Invalid value '" + std::string(item) + "' in the " + spec.name + " field");
+    return invalid_cron("Invalid value '" + std::string(item) + "' in the " + spec.name + " field");
   };
   int step = 1;
   if (auto slash = item.find('/'); slash != std::string_view::npos) {
@@ -118,7 +118,7 @@ Status parse_day_of_month(std::string_view f, CronFields& c) {
     c.last_weekday = true;
   } else if (f.size() >= 2 && f.back() == 'W') {
     if (!small_int(f.substr(0, f.size() - 1), 1, 31, c.nearest_weekday)) {
-      return invalid("Invalid value '" + std::string(f) + "' in the Day-of-month field");
+      return invalid_cron("Invalid value '" + std::string(f) + "' in the Day-of-month field");
     }
   } else {
     return parse_list(f, kSpecs[2], c.days);
@@ -129,7 +129,7 @@ Status parse_day_of_month(std::string_view f, CronFields& c) {
 Status parse_day_of_week(std::string_view f, CronFields& c) {
   if (f == "?") return Status::ok();
   auto bad = [&] {
-    return invalid("Invalid value '" + std::string(f) + "' in the Day-of-week field");
+    return invalid_cron("Invalid value '" + std::string(f) + "' in the Day-of-week field");
   };
   if (f == "L") {
     c.weekdays.set(7);
@@ -186,11 +186,11 @@ Result<CronFields> parse_cron_fields(std::string_view body) {
     while (!body.empty() && body.front() == ' ') body.remove_prefix(1);
     if (body.empty()) break;
     auto end = body.find(' ');
-    if (n == 6) return invalid("cron() takes six fields");
+    if (n == 6) return invalid_cron("cron() takes six fields");
     fields[n++] = body.substr(0, end);
     body.remove_prefix(end == std::string_view::npos ? body.size() : end);
   }
-  if (n != 6) return invalid("cron() takes six fields");
+  if (n != 6) return invalid_cron("cron() takes six fields");
   CronFields c;
   for (size_t i : {0u, 1u, 3u, 5u}) {
     Status st = i == 0   ? parse_list(fields[i], kSpecs[i], c.minutes)
@@ -202,7 +202,7 @@ Result<CronFields> parse_cron_fields(std::string_view body) {
   bool dom_any = fields[2] == "?";
   bool dow_any = fields[4] == "?";
   if (dom_any == dow_any) {
-    return invalid("One of the Day-of-month and Day-of-week fields must be '?'");
+    return invalid_cron("One of the Day-of-month and Day-of-week fields must be '?'");
   }
   if (Status st = parse_day_of_month(fields[2], c); !st) return st;
   if (Status st = parse_day_of_week(fields[4], c); !st) return st;

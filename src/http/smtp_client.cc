@@ -35,7 +35,7 @@ std::optional<SmtpRelay> SmtpRelay::parse(std::string_view text) {
 
 namespace {
 
-Error fail(const char* code, std::string message, int status = 502) {
+Error smtp_fail(const char* code, std::string message, int status = 502) {
   return Error::make(code, std::move(message), status);
 }
 
@@ -168,7 +168,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       auto kind = smtp::classify(line);
       if (kind == smtp::Line::kBad || s->reply_.size() >= kMaxReplyLines) {
-        return s->finish(fail("BadReply", "the relay's answer is not SMTP"));
+        return s->finish(smtp_fail("BadReply", "the relay's answer is not SMTP"));
       }
       s->reply_.push_back(line);
       if (kind == smtp::Line::kMore) return s->read_reply();
@@ -192,7 +192,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
         return greeted();
       case Phase::kStartTls:
         if (!line.starts_with("220")) {
-          return finish(fail("TlsFailed", "the relay refused STARTTLS: " + line));
+          return finish(smtp_fail("TlsFailed", "the relay refused STARTTLS: " + line));
         }
         return handshake();
       case Phase::kAuth:
@@ -235,11 +235,12 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
       return send("STARTTLS\r\n", Phase::kStartTls);
     }
     if (!tls_ && relay_.starttls == SmtpRelay::StartTls::kRequired) {
-      return finish(fail("TlsRequired", "the relay does not offer STARTTLS"));
+      return finish(smtp_fail("TlsRequired", "the relay does not offer STARTTLS"));
     }
     if (relay_.user.empty()) return send("MAIL FROM:<" + mail_.from + ">\r\n", Phase::kMail);
     if (!tls_ && !relay_.auth_without_tls) {
-      return finish(fail("TlsRequired", "credentials are not sent over an unencrypted connection"));
+      return finish(
+          smtp_fail("TlsRequired", "credentials are not sent over an unencrypted connection"));
     }
     if (caps.plain) {
       std::string token;
@@ -253,7 +254,8 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
       login_ = true;
       return send("AUTH LOGIN\r\n", Phase::kAuth);
     }
-    finish(fail("AuthFailed", "the relay offers no AUTH mechanism nimbus speaks (PLAIN, LOGIN)"));
+    finish(
+        smtp_fail("AuthFailed", "the relay offers no AUTH mechanism nimbus speaks (PLAIN, LOGIN)"));
   }
 
   void handshake() {
@@ -277,18 +279,18 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   }
 
   void refused(const std::string& line) {
-    if (line[0] == '4') return finish(fail("MailDeferred", "the relay answered " + line));
-    finish(fail("MailRejected", "the relay answered " + line, 400));
+    if (line[0] == '4') return finish(smtp_fail("MailDeferred", "the relay answered " + line));
+    finish(smtp_fail("MailRejected", "the relay answered " + line, 400));
   }
 
   void auth_failed(const std::string& line) {
-    finish(fail("AuthFailed", "the relay refused the credentials: " + line));
+    finish(smtp_fail("AuthFailed", "the relay refused the credentials: " + line));
   }
 
   Error error(const char* code, const std::string& what, boost::system::error_code ec) const {
-    if (cancelled_) return fail("ClientStopped", "the client is stopping");
-    if (timed_out_) return fail("Timeout", "the relay did not finish in time");
-    return fail(code, what + ": " + ec.message());
+    if (cancelled_) return smtp_fail("ClientStopped", "the client is stopping");
+    if (timed_out_) return smtp_fail("Timeout", "the relay did not finish in time");
+    return smtp_fail(code, what + ": " + ec.message());
   }
 
   void finish(Status st) {
@@ -332,7 +334,7 @@ void SmtpClient::send(Mail mail, SendDone done) {
       [impl = impl_.get(), mail = std::move(mail), done = std::move(done)](bool stopping) mutable {
         std::shared_ptr<SmtpSession> s;
         if (stopping) {
-          done(fail("ClientStopped", "the client is stopping"));
+          done(smtp_fail("ClientStopped", "the client is stopping"));
           return s;
         }
         return std::make_shared<SmtpSession>(*impl, std::move(mail), std::move(done));

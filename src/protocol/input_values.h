@@ -17,6 +17,9 @@
 
 namespace nimbus::protocol::input {
 
+// How deeply a request's values may nest (parsers and validation alike).
+inline constexpr int kMaxDepth = 64;
+
 // The string at o[key], or empty.
 std::string_view str_of(const boost::json::object& o, std::string_view key);
 bool bool_of(const boost::json::object& o, std::string_view key);

@@ -12,8 +12,6 @@ namespace nimbus::protocol::input {
 namespace json = boost::json;
 namespace {
 
-constexpr int kMaxDepth = 64;
-
 class QueryReader {
  public:
   QueryReader(const ServiceModel& model, const FormParams& params) : model_(model) {

@@ -9,8 +9,6 @@ namespace nimbus::protocol::input {
 namespace json = boost::json;
 namespace {
 
-constexpr int kMaxDepth = 64;
-
 std::string_view local_name(const char* name) {
   std::string_view n(name);
   auto colon = n.find(':');

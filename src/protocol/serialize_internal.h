@@ -42,6 +42,17 @@ Ref resolve_shape(const ServiceModel& model, std::string_view shape_name);
 // The list member / map key / map value reference of a collection shape.
 Ref child(const ServiceModel& model, const Ref& collection, std::string_view key);
 
+// A JSON string as a view.
+inline std::string_view sv(const boost::json::string& s) {
+  return {s.data(), s.size()};
+}
+
+// A structure's members object, or nullptr.
+inline const boost::json::object* members_of(const Ref& structure) {
+  const auto* m = structure.shape->if_contains("members");
+  return m != nullptr && m->is_object() ? &m->get_object() : nullptr;
+}
+
 // Formatting helpers.
 using ::nimbus::base64_encode;
 // `seconds` since the epoch; format is "iso8601", "rfc822" or "unixTimestamp".

@@ -14,10 +14,6 @@
 namespace nimbus::protocol::ser {
 namespace {
 
-std::string_view sv(const boost::json::string& s) {
-  return {s.data(), s.size()};
-}
-
 boost::json::value epoch_number(double seconds) {
   double whole = std::floor(seconds);
   if (whole == seconds && std::fabs(seconds) < 9e15) return static_cast<int64_t>(whole);

@@ -9,10 +9,7 @@ namespace nimbus::protocol {
 namespace {
 
 using ser::Ref;
-
-std::string_view sv(const boost::json::string& s) {
-  return {s.data(), s.size()};
-}
+using ser::sv;
 
 std::string_view result_wrapper(const OperationModel& op) {
   if (op.raw == nullptr) return {};

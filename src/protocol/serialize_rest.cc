@@ -15,11 +15,6 @@ const ServiceQuirks& quirks(const ServiceModel& model) {
   return q.s3_xml ? q : quirks_of(model.endpoint_prefix());
 }
 
-const boost::json::object* members_of(const Ref& structure) {
-  const auto* m = structure.shape->if_contains("members");
-  return m != nullptr && m->is_object() ? &m->get_object() : nullptr;
-}
-
 // One header value. Lists are comma-joined, strings holding a comma or a
 // quote are quoted (RFC 9110 list syntax); timestamps default to HTTP dates.
 bool header_value(const ServiceModel& model, const Ref& m, const boost::json::value& v,

@@ -25,9 +25,7 @@ struct Parsed {
   std::string code, message;
 };
 
-inline std::string_view sv(const boost::json::string& s) {
-  return {s.data(), s.size()};
-}
+using ser::sv;
 
 // Wire-text decoding is shared with the input side (input_values.h).
 inline std::string base64_decode(std::string_view in) {

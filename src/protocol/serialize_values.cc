@@ -10,10 +10,6 @@
 namespace nimbus::protocol::ser {
 namespace {
 
-std::string_view sv(const boost::json::string& s) {
-  return {s.data(), s.size()};
-}
-
 const boost::json::object& empty_object() {
   static const boost::json::object kEmpty;
   return kEmpty;

@@ -8,10 +8,6 @@
 namespace nimbus::protocol::ser {
 namespace {
 
-std::string_view sv(const boost::json::string& s) {
-  return {s.data(), s.size()};
-}
-
 // ` xmlns="uri"` or ` xmlns:prefix="uri"` from an xmlNamespace trait.
 void append_namespace(std::string& out, const boost::json::value* ns) {
   if (ns == nullptr) return;
@@ -32,11 +28,6 @@ void append_namespace(std::string& out, const boost::json::value* ns) {
   out += "=\"";
   xml_escape(out, uri, true);
   out += '"';
-}
-
-const boost::json::object* members_of(const Ref& structure) {
-  const auto* m = structure.shape->if_contains("members");
-  return m != nullptr && m->is_object() ? &m->get_object() : nullptr;
 }
 
 void open(std::string& out, std::string_view tag, const Ref& ref) {

@@ -11,7 +11,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxErrors = 100;
-constexpr int kMaxDepth = 64;
 
 std::string render(const json::value& v) {
   std::string out;

@@ -13,7 +13,7 @@
 namespace nimbus::storage {
 namespace {
 
-std::unique_ptr<Storage> open_at(const std::string& dir) {
+std::unique_ptr<Storage> open_blobs_at(const std::string& dir) {
   auto s = Storage::open(Options{dir, Durability::kSync});
   EXPECT_TRUE(s.is_ok()) << (s ? "" : s.error().message);
   return s ? std::move(*s) : nullptr;
@@ -21,7 +21,7 @@ std::unique_ptr<Storage> open_at(const std::string& dir) {
 
 TEST(Blobs, WriteReadRangeDelete) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_blobs_at(dir.path());
   BlobStore& blobs = st->blobs();
   auto info = blobs.write("hello, blob world");
   ASSERT_TRUE(info) << info.error().message;
@@ -46,7 +46,7 @@ TEST(Blobs, WriteReadRangeDelete) {
 
 TEST(Blobs, EveryWriteGetsItsOwnId) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_blobs_at(dir.path());
   auto a = st->blobs().write("same");
   auto b = st->blobs().write("same");
   ASSERT_TRUE(a && b);
@@ -56,7 +56,7 @@ TEST(Blobs, EveryWriteGetsItsOwnId) {
 
 TEST(Blobs, ListAndPathNameCommittedBlobsOnly) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_blobs_at(dir.path());
   auto a = st->blobs().write("a");
   auto b = st->blobs().write("b");
   auto pending = st->blobs().create();  // not committed: not listed
@@ -90,7 +90,7 @@ TEST(Blobs, NewIdsAreFreshAndKeepTheirPrefix) {
 
 TEST(Blobs, StreamedWritesAndEmptyBlob) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_blobs_at(dir.path());
   std::string big;
   for (int i = 0; i < 300000; ++i) big.push_back(static_cast<char>(i * 7));
   std::istringstream in(big);
@@ -118,7 +118,7 @@ TEST(Blobs, StreamedWritesAndEmptyBlob) {
 
 TEST(Blobs, AbandonedWriterLeavesNothing) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_blobs_at(dir.path());
   std::string id;
   {
     auto writer = st->blobs().create();
@@ -132,7 +132,7 @@ TEST(Blobs, AbandonedWriterLeavesNothing) {
 
 TEST(Blobs, InvalidIdsAreMissingNotPaths) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_blobs_at(dir.path());
   for (const char* id : {"", "../../etc/passwd", "ABCDEF0123456789ABCDEF0123456789"}) {
     auto r = st->blobs().read(id);
     ASSERT_FALSE(r);
@@ -144,11 +144,11 @@ TEST(Blobs, SurviveReopenAndCrashTemporariesAreSwept) {
   testing::TempDir dir;
   std::string id;
   {
-    auto st = open_at(dir.path());
+    auto st = open_blobs_at(dir.path());
     id = st->blobs().write("kept")->id;
   }
   std::ofstream(dir.path() + "/blobs/tmp/0123456789abcdef0123456789abcdef") << "half";
-  auto st = open_at(dir.path());
+  auto st = open_blobs_at(dir.path());
   EXPECT_EQ(*st->blobs().read(id), "kept");
   EXPECT_EQ(st->blobs().temp_files(), 0u);
 }
@@ -156,7 +156,7 @@ TEST(Blobs, SurviveReopenAndCrashTemporariesAreSwept) {
 #ifndef NDEBUG
 TEST(BlobsDeathTest, WritingOnAnEventLoopAborts) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_blobs_at(dir.path());
   EXPECT_DEATH(
       {
         set_thread_role(ThreadRole::kEventLoop);

@@ -7,7 +7,7 @@
 namespace nimbus::storage {
 namespace {
 
-std::unique_ptr<Storage> open_at(const std::string& dir) {
+std::unique_ptr<Storage> open_records_at(const std::string& dir) {
   auto s = Storage::open(Options{dir, Durability::kSync});
   EXPECT_TRUE(s.is_ok()) << (s ? "" : s.error().message);
   return s ? std::move(*s) : nullptr;
@@ -21,7 +21,7 @@ std::vector<std::string> keys_of(const std::vector<Entry>& entries) {
 
 TEST(Records, PutGetDelete) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   Records r = st->records("things");
   ASSERT_TRUE(r.put("a", "1"));
   auto got = r.get("a");
@@ -40,7 +40,7 @@ TEST(Records, PutGetDelete) {
 
 TEST(Records, BinaryKeysAndValues) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   Records r = st->records("bin");
   std::string key("k\0\xff", 3), value("v\0\x01\x02", 4);
   ASSERT_TRUE(r.put(key, value));
@@ -49,7 +49,7 @@ TEST(Records, BinaryKeysAndValues) {
 
 TEST(Records, NamespacesAreIsolated) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   // "a" must not see "ab"'s keys even though "ab" starts with "a".
   ASSERT_TRUE(st->records("a").put("x", "from a"));
   ASSERT_TRUE(st->records("ab").put("x", "from ab"));
@@ -64,7 +64,7 @@ TEST(Records, NamespacesAreIsolated) {
 
 TEST(Records, ScanPrefixOrderLimitAndPaging) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   Records r = st->records("q");
   WriteBatch b;
   for (const char* k : {"m/3", "m/1", "n/1", "m/2", "l/9", "m/10"}) b.put("q", k, k);
@@ -91,7 +91,7 @@ TEST(Records, ScanPrefixOrderLimitAndPaging) {
 
 TEST(Records, ScanReverse) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   Records r = st->records("q");
   WriteBatch b;
   for (const char* k : {"m/3", "m/1", "n/1", "m/2", "l/9", "m/10"}) b.put("q", k, k);
@@ -111,7 +111,7 @@ TEST(Records, ScanReverse) {
 
 TEST(Records, EachVisitsEveryEntryAcrossPages) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   Records r = st->records("e");
   WriteBatch b;
   for (int i = 0; i < 10; ++i) b.put("e", "k" + std::to_string(i), std::to_string(i));
@@ -132,7 +132,7 @@ TEST(Records, EachVisitsEveryEntryAcrossPages) {
 
 TEST(Records, BatchIsAtomicAcrossNamespacesAndOrdered) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   ASSERT_TRUE(st->records("queue").put("old", "x"));
   WriteBatch b;
   b.put("queue", "msg1", "hello");
@@ -151,14 +151,14 @@ TEST(Records, BatchIsAtomicAcrossNamespacesAndOrdered) {
 TEST(Records, SurviveReopen) {
   testing::TempDir dir;
   {
-    auto st = open_at(dir.path());
+    auto st = open_records_at(dir.path());
     for (int i = 0; i < 100; ++i) {
       ASSERT_TRUE(st->records("p").put("k" + std::to_string(i), std::to_string(i)));
     }
     ASSERT_TRUE(st->records("p").del("k5"));
     ASSERT_TRUE(st->close());
   }
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   EXPECT_EQ(**st->records("p").get("k42"), "42");
   EXPECT_FALSE(st->records("p").get("k5")->has_value());
   EXPECT_EQ(st->records("p").scan("k", 1000)->size(), 99u);
@@ -166,7 +166,7 @@ TEST(Records, SurviveReopen) {
 
 TEST(Records, LastAndDeleteRange) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   WriteBatch b;
   for (std::string k : {"a1", "a2", "a3", "b1"}) b.put("r", k, k);
   b.put("s", "a9", "other namespace");
@@ -186,7 +186,7 @@ TEST(Records, LastAndDeleteRange) {
 
 TEST(WriteBatchPartitions, CrossPartitionAndUnnamedBatchesAreCounted) {
   testing::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = open_records_at(dir.path());
   WriteBatch one("queue/a");
   one.put("q", "a", "1");
   one.add_partition("queue/a");  // a repeat is one partition

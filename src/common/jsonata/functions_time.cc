@@ -52,7 +52,7 @@ Civil civil(int64_t ms) {
   return c;
 }
 
-std::string cased(std::string s, std::string_view mode) {  // N, n or Nn
+std::string cased_as(std::string s, std::string_view mode) {  // N, n or Nn
   for (size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     bool upper = mode == "N" || (mode == "Nn" && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '-'));
@@ -285,16 +285,16 @@ std::variant<std::string, Error> format_date_time(int64_t ms, std::string_view p
     std::string text;
     if (p == "N" || p == "n" || p == "Nn") {
       if (name.empty()) name = std::to_string(value);
-      text = cased(name, p);
+      text = cased_as(name, p);
       if (k->max_width > 0 && static_cast<int>(text.size()) > k->max_width) {
         text.resize(static_cast<size_t>(k->max_width));
       }
     } else if (p == "I" || p == "i") {
       text = roman_numeral(value);
-      if (p == "i") text = cased(text, "n");
+      if (p == "i") text = cased_as(text, "n");
     } else if (p == "w" || p == "W" || p == "Ww") {
       text = integer_words(value, k->ordinal);
-      text = cased(text, p == "w" ? "n" : p == "W" ? "N" : "Nn");
+      text = cased_as(text, p == "w" ? "n" : p == "W" ? "N" : "Nn");
     } else if (numeric(p)) {
       int digits = digit_count(p);
       if (k->min_width > digits) digits = k->min_width;

@@ -11,7 +11,7 @@ namespace json = boost::json;
 
 namespace {
 
-Error bad(std::string message) {
+Error util_error(std::string message) {
   return Error{std::move(message), 0, 0};
 }
 
@@ -21,7 +21,7 @@ void hex_unit(std::string& out, unsigned unit) {
   for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(unit >> shift) & 0xF];
 }
 
-// Decodes one UTF-8 sequence at s[i] (advancing i); U+FFFD for a bad one.
+// Decodes one UTF-8 sequence at s[i] (advancing i); U+FFFD for a util_error one.
 uint32_t next_code_point(std::string_view s, size_t& i) {
   auto c = static_cast<unsigned char>(s[i++]);
   if (c < 0x80) return c;
@@ -125,7 +125,7 @@ class Util final : public HostObject {
     if (name == "base64Encode") return json::value(json::string(base64_encode(s)));
     if (name == "base64Decode") {
       auto d = base64_decode(s);
-      if (!d) return bad("$util.base64Decode: the text is not base64");
+      if (!d) return util_error("$util.base64Decode: the text is not base64");
       return json::value(json::string(*d));
     }
     if (name == "parseJson") {
@@ -133,7 +133,7 @@ class Util final : public HostObject {
       json::parse_options opts;
       opts.max_depth = kMaxValueDepth - 2;
       json::value v = json::parse(s, ec, {}, opts);
-      if (ec) return bad("$util.parseJson: the text is not JSON");
+      if (ec) return util_error("$util.parseJson: the text is not JSON");
       return std::optional<json::value>(std::move(v));
     }
     return std::optional<json::value>();

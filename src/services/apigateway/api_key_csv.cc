@@ -10,7 +10,7 @@ namespace nimbus::services::apigateway {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_blanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
@@ -62,7 +62,7 @@ class Reader {
         at_ = start;
         size_t end = text_.find_first_of(",\r\n", at_);
         if (end == std::string_view::npos) end = text_.size();
-        field = std::string(trim(text_.substr(at_, end - at_)));
+        field = std::string(trim_blanks(text_.substr(at_, end - at_)));
         at_ = end;
       }
       fields.push_back(std::move(field));

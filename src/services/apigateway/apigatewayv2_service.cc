@@ -19,7 +19,7 @@ Resources by_api(const CallContext& ctx, const json::object& in) {
 }
 
 // A tagging call's resource: the ARN it names.
-Resources by_resource_arn(const CallContext&, const json::object& in) {
+Resources by_v2_resource_arn(const CallContext&, const json::object& in) {
   return {str(in, "ResourceArn")};
 }
 
@@ -34,9 +34,9 @@ const Operation<HttpApiService> HttpApiService::kOperations[] = {
     {"ImportApi", &HttpApiService::import_api, by_api},
     {"ReimportApi", &HttpApiService::reimport_api, by_api},
     {"ExportApi", &HttpApiService::export_api, by_api},
-    {"TagResource", &HttpApiService::tag_resource, by_resource_arn},
-    {"UntagResource", &HttpApiService::untag_resource, by_resource_arn},
-    {"GetTags", &HttpApiService::get_tags, by_resource_arn},
+    {"TagResource", &HttpApiService::tag_resource, by_v2_resource_arn},
+    {"UntagResource", &HttpApiService::untag_resource, by_v2_resource_arn},
+    {"GetTags", &HttpApiService::get_tags, by_v2_resource_arn},
     {"CreateRoute", &HttpApiService::create_route, by_api},
     {"GetRoute", &HttpApiService::get_route, by_api},
     {"GetRoutes", &HttpApiService::get_routes, by_api},

@@ -8,7 +8,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_spaces(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   return s;
@@ -104,7 +104,7 @@ std::vector<std::string> split_sources(std::string_view identity_source) {
   std::vector<std::string> out;
   while (!identity_source.empty()) {
     size_t comma = identity_source.find(',');
-    auto part = trim(identity_source.substr(0, comma));
+    auto part = trim_spaces(identity_source.substr(0, comma));
     if (!part.empty()) out.emplace_back(part);
     if (comma == std::string_view::npos) break;
     identity_source.remove_prefix(comma + 1);
@@ -116,7 +116,7 @@ std::optional<std::vector<std::string>> identity_values(const std::vector<std::s
                                                         const ProxyRequest& r) {
   std::vector<std::string> values;
   for (const auto& s : sources) {
-    std::string v = source_value(trim(s), r);
+    std::string v = source_value(trim_spaces(s), r);
     if (v.empty()) return std::nullopt;
     values.push_back(std::move(v));
   }

@@ -21,7 +21,7 @@ constexpr const char* kAllow =
     R"("context":{"tier":"gold","level":3},"usageIdentifierKey":"abcdefghijklmnopqrst0123"})";
 
 // "auth" answers as told; every other function echoes its event.
-struct Functions final : lambda::Functions {
+struct AuthorizerFunctions final : lambda::Functions {
   void invoke_sync(lambda::SyncInvoke call,
                    std::function<void(Result<lambda::SyncResult>)> done) override {
     if (call.function.ends_with(":auth")) {
@@ -43,7 +43,7 @@ constexpr const char* kAuthUri =
     "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
     "arn:aws:lambda:us-east-1:000000000000:function:auth/invocations";
 
-class AuthorizerTest : public RestApiFixture<Functions> {
+class AuthorizerTest : public RestApiFixture<AuthorizerFunctions> {
  protected:
   // GET /pets behind the authorizer `auth` (merged into a TOKEN one),
   // deployed to prod.

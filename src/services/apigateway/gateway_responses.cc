@@ -18,7 +18,7 @@ constexpr std::string_view kMark = ":gateway-error";
 
 constexpr std::string_view kDefaultTemplate = R"({"message":$context.error.messageString})";
 
-const json::object* object_at(const json::object* o, std::string_view key) {
+const json::object* object_in(const json::object* o, std::string_view key) {
   if (o == nullptr) return nullptr;
   const auto* v = o->if_contains(key);
   return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
@@ -53,7 +53,7 @@ Status check(const json::object& r) {
       return errors::bad_request("Invalid StatusCode specified");
     }
   }
-  if (const auto* p = object_at(&r, "responseParameters")) {
+  if (const auto* p = object_in(&r, "responseParameters")) {
     for (const auto& [n, v] : *p) NIMBUS_TRY(check_parameter(std::string(n), v));
   }
   return Status::ok();
@@ -250,9 +250,9 @@ std::optional<std::string> take_gateway_error(http::Response& resp) {
 http::Response apply_gateway_response(const json::object* responses, const Mappings& mappings,
                                       const std::string& type, http::Response error,
                                       const ProxyRequest& p) {
-  const json::object* own = type.starts_with("DEFAULT_") ? nullptr : object_at(responses, type);
+  const json::object* own = type.starts_with("DEFAULT_") ? nullptr : object_in(responses, type);
   const json::object* fallback =
-      object_at(responses, error.status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX");
+      object_in(responses, error.status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX");
   const json::object* chosen = own != nullptr ? own : fallback;
   if (chosen == nullptr) return error;
   // Its status; else DEFAULT_4XX/5XX's (which changes every type of its
@@ -274,7 +274,7 @@ http::Response apply_gateway_response(const json::object* responses, const Mappi
                    {"validationErrorString", p.validation_error}};
   json::object context = mapping_context(p);
   context["error"] = err;
-  if (const auto* params = object_at(chosen, "responseParameters")) {
+  if (const auto* params = object_in(chosen, "responseParameters")) {
     constexpr std::string_view kHeader = "gatewayresponse.header.";
     for (const auto& [name, v] : *params) {
       if (!std::string_view(name).starts_with(kHeader) || !v.is_string()) continue;
@@ -284,7 +284,7 @@ http::Response apply_gateway_response(const json::object* responses, const Mappi
     }
   }
   std::string content_type;
-  const json::value* text = pick_template(object_at(chosen, "responseTemplates"), p, content_type);
+  const json::value* text = pick_template(object_in(chosen, "responseTemplates"), p, content_type);
   if (text != nullptr && text->is_string()) {
     auto rendered = render_gateway_template(mappings, *text, p, err);
     if (rendered) {

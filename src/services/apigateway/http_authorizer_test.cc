@@ -14,7 +14,7 @@ namespace json = boost::json;
 using testing::ServiceTest;
 
 // "auth" answers as told; every other function echoes its event as body.
-struct Functions final : lambda::Functions {
+struct HttpAuthorizerFunctions final : lambda::Functions {
   void invoke_sync(lambda::SyncInvoke call,
                    std::function<void(Result<lambda::SyncResult>)> done) override {
     auto event = json::parse(call.payload).as_object();
@@ -66,7 +66,7 @@ class HttpAuthorizerTest : public ServiceTest<HttpApiService> {
     return user_call(execute_api(api, "GET", target, std::move(headers)));
   }
 
-  Functions fn;
+  HttpAuthorizerFunctions fn;
   std::string api, authorizer, route;
 };
 

@@ -2,6 +2,7 @@
 // importers read from it.
 #include "services/apigateway/openapi.h"
 
+#include "common/json_fields.h"
 #include "services/apigateway/errors.h"
 #include "services/apigateway/openapi_util.h"
 #include "services/apigateway/store.h"
@@ -33,11 +34,6 @@ Result<json::object> parse(std::string_view text) {
   }
   if (!v->is_object()) return invalid_input();
   return std::move(v->as_object());
-}
-
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
 }
 
 const json::object* resolve(const json::object& doc, const json::value* v) {

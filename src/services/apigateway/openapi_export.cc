@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/json_fields.h"
+#include "common/text.h"
 #include "services/apigateway/models.h"
 
 namespace nimbus::services::apigateway {
@@ -12,16 +13,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kModelUrl = "https://apigateway.amazonaws.com/restapis/";
-
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 struct Exporter {
   const json::object& doc;
@@ -70,7 +61,7 @@ struct Exporter {
   }
 
   json::object integration(const json::object& i) const {
-    json::object out{{"type", lower(str(i, "type"))}};
+    json::object out{{"type", ascii_lower(str(i, "type"))}};
     for (const char* k :
          {"httpMethod", "uri", "passthroughBehavior", "contentHandling", "credentials",
           "requestTemplates", "requestParameters", "timeoutInMillis", "cacheNamespace",
@@ -78,7 +69,7 @@ struct Exporter {
       if (const auto* v = i.if_contains(k); v != nullptr && !v->is_null()) out[k] = *v;
     }
     if (const auto* p = out.if_contains("passthroughBehavior"); p != nullptr && p->is_string())
-      out["passthroughBehavior"] = lower(std::string(p->as_string()));
+      out["passthroughBehavior"] = ascii_lower(std::string(p->as_string()));
     if (const auto* responses = object_at(i, "integrationResponses")) {
       json::object all;
       for (const auto& [code, resp] : *responses) {
@@ -196,7 +187,7 @@ json::object export_rest(const json::object& doc, const json::object& deployment
       const auto& a = v.as_object();
       std::string name = str(a, "name");
       authorizer_names[std::string(id)] = name;
-      json::object ext{{"type", lower(str(a, "type"))}};
+      json::object ext{{"type", ascii_lower(str(a, "type"))}};
       for (const char* k :
            {"authorizerUri", "authorizerCredentials", "identitySource",
             "identityValidationExpression", "authorizerResultTtlInSeconds", "providerARNs"}) {
@@ -228,7 +219,7 @@ json::object export_rest(const json::object& doc, const json::object& deployment
         std::string auth = str(method, "authorizationType");
         api_key = api_key || boolean(method, "apiKeyRequired").value_or(false);
         sigv4 = sigv4 || auth == "AWS_IAM";
-        std::string key = verb == "ANY" ? "x-amazon-apigateway-any-method" : lower(verb);
+        std::string key = verb == "ANY" ? "x-amazon-apigateway-any-method" : ascii_lower(verb);
         item[key] = e.operation(method, validator_names, authorizer_names);
       }
       paths[path] = std::move(item);

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/json_fields.h"
+#include "common/text.h"
 #include "services/apigateway/openapi_export.h"
 #include "services/apigateway/routes.h"
 
@@ -16,17 +17,6 @@ namespace nimbus::services::apigateway {
 namespace json = boost::json;
 
 namespace {
-
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Copies the members of `from` named in `names` (first) into `to` under
 // their second names, skipping absent and null ones.
@@ -37,8 +27,8 @@ void copy(const json::object& from, json::object& to,
   }
 }
 
-json::object integration_of(const json::object& i) {
-  json::object out{{"type", lower(str(i, "IntegrationType"))}};
+json::object exported_integration(const json::object& i) {
+  json::object out{{"type", ascii_lower(str(i, "IntegrationType"))}};
   copy(i, out,
        {{"IntegrationSubtype", "integrationSubtype"},
         {"IntegrationMethod", "httpMethod"},
@@ -88,7 +78,7 @@ json::object scheme_of(const json::object& a, bool extensions) {
     if (!joined.empty()) joined += ", ";
     joined += s.as_string();
   }
-  json::object ext{{"type", lower(str(a, "AuthorizerType"))}};
+  json::object ext{{"type", ascii_lower(str(a, "AuthorizerType"))}};
   if (!joined.empty()) ext["identitySource"] = joined;
   copy(a, ext,
        {{"AuthorizerUri", "authorizerUri"},
@@ -106,7 +96,7 @@ json::object scheme_of(const json::object& a, bool extensions) {
   return scheme;
 }
 
-json::object cors_of(const json::object& c) {
+json::object exported_cors(const json::object& c) {
   json::object out;
   copy(c, out,
        {{"AllowOrigins", "allowOrigins"},
@@ -191,10 +181,10 @@ json::object export_http(const json::object& doc, const json::object& routes,
     std::string target = str(route, "Target");
     if (r.extensions && target.starts_with("integrations/")) {
       if (const auto* i = object_at(integrations, target.substr(13)))
-        op["x-amazon-apigateway-integration"] = integration_of(*i);
+        op["x-amazon-apigateway-integration"] = exported_integration(*i);
     }
     json::object& item = paths[path];
-    item[method == "ANY" ? "x-amazon-apigateway-any-method" : lower(method)] = std::move(op);
+    item[method == "ANY" ? "x-amazon-apigateway-any-method" : ascii_lower(method)] = std::move(op);
     // Path parameters, as AWS generates them, once per path.
     if (item.contains("parameters")) continue;
     json::array params;
@@ -220,7 +210,7 @@ json::object export_http(const json::object& doc, const json::object& routes,
   if (!schemes.empty()) out["components"] = json::object{{"securitySchemes", std::move(schemes)}};
   if (r.extensions) {
     if (const auto* cors = object_at(api, "CorsConfiguration"))
-      out["x-amazon-apigateway-cors"] = cors_of(*cors);
+      out["x-amazon-apigateway-cors"] = exported_cors(*cors);
     if (auto d = boolean(api, "DisableExecuteApiEndpoint"); d && *d) {
       out["x-amazon-apigateway-endpoint-configuration"] =
           json::object{{"disableExecuteApiEndpoint", true}};

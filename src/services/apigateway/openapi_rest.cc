@@ -16,8 +16,8 @@ namespace nimbus::services::apigateway::openapi {
 namespace {
 
 // One x-amazon-apigateway-authorizer as an apigateway authorizer.
-json::object authorizer_of(const std::string& name, const json::object& scheme,
-                           const json::object& a) {
+json::object rest_authorizer_of(const std::string& name, const json::object& scheme,
+                                const json::object& a) {
   std::string type = upper(str(a, "type"));
   json::object out{{"name", name}, {"type", type.empty() ? "TOKEN" : type}};
   for (auto key : {"authorizerUri", "authorizerCredentials", "identitySource",
@@ -75,7 +75,7 @@ json::object method_responses(const json::object& doc, const json::object& op) {
 }
 
 // x-amazon-apigateway-integration as the method's integration.
-Result<json::object> integration_of(const json::object& i, const std::string& resource_id) {
+Result<json::object> rest_integration_of(const json::object& i, const std::string& resource_id) {
   std::string type = upper(str(i, "type"));
   std::string uri = has(i, "uri") ? text_of(i.at("uri")) : "";
   NIMBUS_TRY(check_rest_integration(type, uri));
@@ -236,7 +236,7 @@ Result<Imported> import_rest(const json::object& doc, const std::string& root_id
   auto [authorizers, authorizer_ids] = authorizers_of(
       doc, "id",
       [](const std::string& name, const json::object& scheme, const json::object& ext) {
-        return authorizer_of(name, scheme, ext);
+        return rest_authorizer_of(name, scheme, ext);
       },
       check_rest_authorizer, b.problems);
 
@@ -288,7 +288,7 @@ Result<Imported> import_rest(const json::object& doc, const std::string& root_id
           method["methodResponses"] = std::move(responses);
         const auto* ext = resolve(doc, op->if_contains("x-amazon-apigateway-integration"));
         if (ext != nullptr) {
-          auto integration = integration_of(*ext, resource_id);
+          auto integration = rest_integration_of(*ext, resource_id);
           if (!integration) {
             b.problems.errors.push_back("Unable to put integration on '" + http_method +
                                         "' for resource at path '" + path +

@@ -15,7 +15,7 @@ namespace {
 namespace json = boost::json;
 using testing::ServiceTest;
 
-constexpr const char* kUri =
+constexpr const char* kOpenApiUri =
     "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
     "arn:aws:lambda:us-east-1:000000000000:function:f/invocations";
 
@@ -31,7 +31,7 @@ json::object swagger() {
       "Tok": {"type": "apiKey", "name": "Authorization", "in": "header",
               "x-amazon-apigateway-authtype": "custom",
               "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": ")" +
-                     std::string(kUri) + R"(", "authorizerResultTtlInSeconds": 0}}
+                     std::string(kOpenApiUri) + R"(", "authorizerResultTtlInSeconds": 0}}
     },
     "paths": {
       "/pets/{id}": {
@@ -41,7 +41,7 @@ json::object swagger() {
           "responses": {},
           "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST",
                                               "uri": ")" +
-                     std::string(kUri) + R"("}
+                     std::string(kOpenApiUri) + R"("}
         },
         "options": {
           "responses": {"200": {"description": "ok", "headers": {"Access-Control-Allow-Origin": {"type": "string"}}}},
@@ -59,7 +59,7 @@ json::object swagger() {
           "security": [{"Tok": []}],
           "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST",
                                               "uri": ")" +
-                     std::string(kUri) + R"("}
+                     std::string(kOpenApiUri) + R"("}
         }
       }
     }
@@ -129,7 +129,7 @@ TEST(OpenApiImport, SwaggerBecomesResourcesMethodsIntegrationsAndAuthorizers) {
   EXPECT_EQ(get.at("apiKeyRequired"), true);
   EXPECT_EQ(get.at("requestParameters").at("method.request.path.id"), true);
   EXPECT_EQ(get.at("methodIntegration").at("type"), "AWS_PROXY");
-  EXPECT_EQ(get.at("methodIntegration").at("uri"), kUri);
+  EXPECT_EQ(get.at("methodIntegration").at("uri"), kOpenApiUri);
   const auto& options = pet->at("resourceMethods").at("OPTIONS").as_object();
   EXPECT_EQ(options.at("methodIntegration").at("type"), "MOCK");
   EXPECT_EQ(options.at("methodIntegration")
@@ -291,7 +291,7 @@ TEST(OpenApiImport, MergeAddsResourcesAndReplacesNamedMethods) {
   EXPECT_TRUE(pet->at("resourceMethods").as_object().contains("OPTIONS"));
 }
 
-struct RecordingFunctions final : lambda::Functions {
+struct OpenApiFunctions final : lambda::Functions {
   void invoke_sync(lambda::SyncInvoke call,
                    std::function<void(Result<lambda::SyncResult>)> done) override {
     calls.push_back(call);
@@ -323,7 +323,7 @@ class ImportTest : public ServiceTest<RestApiService> {
   }
   Output v2(const std::string& op, json::object in) { return try_call(*http_api, ctx(op), in); }
 
-  RecordingFunctions fn;
+  OpenApiFunctions fn;
   RestApiService* rest = nullptr;
   HttpApiService* http_api = nullptr;
   std::string key;
@@ -345,7 +345,7 @@ TEST_F(ImportTest, ImportedRestApiDeploysAndAnswers) {
   auto doc = json::parse(R"({"swagger": "2.0", "info": {"title": "v2"}, "paths": {
       "/open": {"get": {"x-amazon-apigateway-integration": {"type": "aws_proxy",
         "httpMethod": "POST", "uri": ")" +
-                         std::string(kUri) + R"("}}}}})");
+                         std::string(kOpenApiUri) + R"("}}}}})");
   auto put = call("PutRestApi",
                   {{"restApiId", id}, {"mode", "overwrite"}, {"body", json::serialize(doc)}});
   EXPECT_EQ(s(put["name"]), "v2");

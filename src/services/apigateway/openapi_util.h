@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_fields.h"
 #include "common/result.h"
 
 namespace nimbus::services::apigateway::openapi {
@@ -16,7 +17,7 @@ namespace nimbus::services::apigateway::openapi {
 namespace json = boost::json;
 
 // The object at `key` of `o`, or null.
-const json::object* object_at(const json::object& o, std::string_view key);
+using ::nimbus::object_at;
 // `v` as an object, following a local `$ref` ("#/components/...") of `doc`;
 // null when it is not one.
 const json::object* resolve(const json::object& doc, const json::value* v);

@@ -11,7 +11,7 @@ namespace json = boost::json;
 
 namespace {
 
-json::object string_map(const std::map<std::string, std::string>& m) {
+json::object map_object(const std::map<std::string, std::string>& m) {
   json::object o;
   for (const auto& [k, v] : m) o[k] = v;
   return o;
@@ -204,8 +204,8 @@ std::string event_v2(const ProxyRequest& r) {
                                                           {"userId", r.caller->principal_id}}}};
     if (r.account_id == "anonymous") ctx["accountId"] = r.caller->account_id;  // function URLs
   }
-  if (!r.path_params.empty()) e["pathParameters"] = string_map(r.path_params);
-  if (!r.stage_variables.empty()) e["stageVariables"] = string_map(r.stage_variables);
+  if (!r.path_params.empty()) e["pathParameters"] = map_object(r.path_params);
+  if (!r.stage_variables.empty()) e["stageVariables"] = map_object(r.stage_variables);
   put_body(e, r, false);
   return json::serialize(e);
 }
@@ -281,9 +281,9 @@ std::string event_v1(const ProxyRequest& r) {
                    {"stage", r.stage}};
   if (r.authorizer) e["requestContext"].as_object()["authorizer"] = *r.authorizer;
   e["pathParameters"] =
-      r.path_params.empty() ? json::value(nullptr) : json::value(string_map(r.path_params));
+      r.path_params.empty() ? json::value(nullptr) : json::value(map_object(r.path_params));
   e["stageVariables"] =
-      r.stage_variables.empty() ? json::value(nullptr) : json::value(string_map(r.stage_variables));
+      r.stage_variables.empty() ? json::value(nullptr) : json::value(map_object(r.stage_variables));
   put_body(e, r, true);
   return json::serialize(e);
 }

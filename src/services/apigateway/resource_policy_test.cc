@@ -2,7 +2,7 @@
 // (checked, the execute-api:/ shorthand expanded), in effect once
 // deployed, and evaluated on NONE methods (an explicit deny by source
 // address; an allow-list of addresses), Lambda authorizer methods (AWS's
-// two phases) and in-process service callers (Step Functions'
+// two phases) and in-process service callers (Step PolicyFunctions'
 // RESOURCE_POLICY). AWS_IAM methods: iam_auth_test.cc.
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@ namespace {
 namespace json = boost::json;
 
 // "auth" allows POST only; other functions are never called (MOCK).
-struct Functions final : lambda::Functions {
+struct PolicyFunctions final : lambda::Functions {
   void invoke_sync(lambda::SyncInvoke call,
                    std::function<void(Result<lambda::SyncResult>)> done) override {
     ++auth_calls;
@@ -38,7 +38,7 @@ std::string policy(const std::string& statements) {
 constexpr const char* kAllowAll =
     R"({"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"})";
 
-class ResourcePolicyTest : public RestApiFixture<Functions> {
+class ResourcePolicyTest : public RestApiFixture<PolicyFunctions> {
  protected:
   // GET /pets (MOCK answering {"ok":true}) with `authorization`; the API's
   // policy `text` ("" none); not deployed.
@@ -212,7 +212,7 @@ TEST_F(ResourcePolicyTest, LambdaAuthorizerInTwoPhases) {
       R"({"Message":"User is not authorized to access this resource with an explicit deny"})");
 }
 
-// Step Functions' RESOURCE_POLICY calls as states.amazonaws.com for its
+// Step PolicyFunctions' RESOURCE_POLICY calls as states.amazonaws.com for its
 // state machine (aws:SourceArn); other callers are anonymous.
 TEST_F(ResourcePolicyTest, ServicePrincipalsWithTheirSourceArn) {
   make_api(policy(

@@ -16,7 +16,7 @@ namespace {
 namespace json = boost::json;
 using testing::ServiceTest;
 
-struct CountingFunctions final : lambda::Functions {
+struct ValidationFunctions final : lambda::Functions {
   void invoke_sync(lambda::SyncInvoke,
                    std::function<void(Result<lambda::SyncResult>)> done) override {
     ++calls;
@@ -33,7 +33,7 @@ constexpr const char* kPetSchema = R"({
   "required": ["name"],
   "properties": {"name": {"type": "string"}, "price": {"type": "number", "minimum": 0}}})";
 
-class ValidationTest : public RestApiFixture<CountingFunctions> {
+class ValidationTest : public RestApiFixture<ValidationFunctions> {
  protected:
   // POST /pets validated by `validator` (body and parameters), with the
   // model Pet for application/json and a required query string `owner`

@@ -16,7 +16,7 @@ namespace {
 
 using testing::StackTest;
 
-constexpr const char* kTemplate = R"(
+constexpr const char* kAlarmTemplate = R"(
 Parameters:
   Threshold: {Type: Number, Default: 5}
   Period: {Type: Number, Default: 60}
@@ -58,7 +58,7 @@ class AlarmProviderTest : public StackTest {
 };
 
 TEST_F(AlarmProviderTest, CreateUpdateDelete) {
-  call("CreateStack", {{"StackName", "ops"}, {"TemplateBody", kTemplate}});
+  call("CreateStack", {{"StackName", "ops"}, {"TemplateBody", kAlarmTemplate}});
   ASSERT_EQ(settled("ops"), "CREATE_COMPLETE") << reasons("ops");
   auto out = outputs("ops");
   std::string name = s(out["Name"]);
@@ -73,7 +73,7 @@ TEST_F(AlarmProviderTest, CreateUpdateDelete) {
   EXPECT_EQ(s(a["Dimensions"]), R"([{"Name":"Fn","Value":"f"}])");
 
   call("UpdateStack",
-       {{"StackName", "ops"}, {"TemplateBody", kTemplate}, {"Parameters", params("7")}});
+       {{"StackName", "ops"}, {"TemplateBody", kAlarmTemplate}, {"Parameters", params("7")}});
   ASSERT_EQ(settled("ops"), "UPDATE_COMPLETE") << reasons("ops");
   list = alarms();
   ASSERT_EQ(list.size(), 1u);
@@ -82,7 +82,7 @@ TEST_F(AlarmProviderTest, CreateUpdateDelete) {
 
   // CloudWatch's own check fails the update, which rolls back.
   call("UpdateStack",
-       {{"StackName", "ops"}, {"TemplateBody", kTemplate}, {"Parameters", params("7", "45")}});
+       {{"StackName", "ops"}, {"TemplateBody", kAlarmTemplate}, {"Parameters", params("7", "45")}});
   EXPECT_EQ(settled("ops"), "UPDATE_ROLLBACK_COMPLETE");
   EXPECT_NE(reasons("ops").find("Period"), std::string::npos) << reasons("ops");
   EXPECT_EQ(alarms()[0].as_object().at("Period").as_int64(), 60);

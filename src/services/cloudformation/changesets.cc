@@ -14,12 +14,6 @@ namespace nimbus::services::cloudformation {
 
 namespace {
 
-json::array strings(const std::vector<std::string>& items) {
-  json::array a;
-  for (const auto& s : items) a.emplace_back(s);
-  return a;
-}
-
 std::string encode(const ChangeSet& cs) {
   json::object given;
   for (const auto& [k, v] : cs.request.given) given[k] = v;
@@ -35,8 +29,8 @@ std::string encode(const ChangeSet& cs) {
                  {"created", cs.created},
                  {"body", cs.request.body},
                  {"given", std::move(given)},
-                 {"capabilities", strings(cs.request.capabilities)},
-                 {"notification_arns", strings(cs.request.notification_arns)},
+                 {"capabilities", string_array(cs.request.capabilities)},
+                 {"notification_arns", string_array(cs.request.notification_arns)},
                  {"tags", cs.request.tags},
                  {"changes", cs.changes}};
   if (cs.include_nested) o["include_nested"] = true;

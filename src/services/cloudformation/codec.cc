@@ -51,12 +51,6 @@ json::array array(const json::object& o, std::string_view key) {
   return v != nullptr && v->is_array() ? v->as_array() : json::array();
 }
 
-json::array strings(const std::vector<std::string>& items) {
-  json::array a;
-  for (const auto& s : items) a.emplace_back(s);
-  return a;
-}
-
 json::object encode_resource(const ResourceState& r) {
   return json::object{{"type", r.type},
                       {"physical", r.physical_id},
@@ -115,15 +109,15 @@ std::string encode(const StackState& s) {
   json::array params;
   for (const auto& p : s.parameters) params.push_back(json::object{{"k", p.key}, {"v", p.value}});
   o["parameters"] = std::move(params);
-  o["capabilities"] = strings(s.capabilities);
-  o["notification_arns"] = strings(s.notification_arns);
+  o["capabilities"] = string_array(s.capabilities);
+  o["notification_arns"] = string_array(s.notification_arns);
   o["tags"] = s.tags;
   o["outputs"] = s.outputs;
   o["disable_rollback"] = s.disable_rollback;
   o["termination_protection"] = s.termination_protection;
   if (s.delete_on_failure) o["delete_on_failure"] = true;
   if (!s.policy.empty()) o["policy"] = s.policy;
-  if (!s.imports.empty()) o["imports"] = strings(s.imports);
+  if (!s.imports.empty()) o["imports"] = string_array(s.imports);
   o["change_set"] = s.change_set_id;
   if (!s.parent_id.empty()) o["parent"] = s.parent_id;
   if (!s.root_id.empty()) o["root"] = s.root_id;

@@ -17,7 +17,7 @@ namespace {
 
 using testing::StackTest;
 
-constexpr const char* kTemplate = R"(
+constexpr const char* kCustomTemplate = R"(
 Parameters:
   Token: {Type: String}
   Size: {Type: Number, Default: 5}
@@ -105,9 +105,9 @@ class CustomResourceTest : public StackTest {
 };
 
 TEST_F(CustomResourceTest, CreateUpdateDeleteThroughTheHandler) {
-  auto f135 =
-      call_async("CreateStack",
-                 {{"StackName", "c"}, {"TemplateBody", kTemplate}, {"Parameters", params("5")}});
+  auto f135 = call_async(
+      "CreateStack",
+      {{"StackName", "c"}, {"TemplateBody", kCustomTemplate}, {"Parameters", params("5")}});
   auto create = next_request();
   EXPECT_EQ(s(create.at("RequestType")), "Create");
   EXPECT_EQ(s(create.at("ResourceType")), "Custom::Thing");
@@ -135,9 +135,9 @@ TEST_F(CustomResourceTest, CreateUpdateDeleteThroughTheHandler) {
   // The URL is spent.
   EXPECT_FALSE(respond(create, {{"Status", "SUCCESS"}}));
 
-  auto f164 =
-      call_async("UpdateStack",
-                 {{"StackName", "c"}, {"TemplateBody", kTemplate}, {"Parameters", params("6")}});
+  auto f164 = call_async(
+      "UpdateStack",
+      {{"StackName", "c"}, {"TemplateBody", kCustomTemplate}, {"Parameters", params("6")}});
   auto update = next_request();
   EXPECT_EQ(s(update.at("RequestType")), "Update");
   EXPECT_EQ(s(update.at("PhysicalResourceId")), "thing-1");
@@ -160,9 +160,9 @@ TEST_F(CustomResourceTest, CreateUpdateDeleteThroughTheHandler) {
 }
 
 TEST_F(CustomResourceTest, FailedAnswersRollBackWithTheReason) {
-  auto f186 =
-      call_async("CreateStack",
-                 {{"StackName", "f"}, {"TemplateBody", kTemplate}, {"Parameters", params("5")}});
+  auto f186 = call_async(
+      "CreateStack",
+      {{"StackName", "f"}, {"TemplateBody", kCustomTemplate}, {"Parameters", params("5")}});
   auto create = next_request();
   respond(create, {{"Status", "FAILED"}, {"Reason", "no thing today"}});
   // The handler got the Create, so the rollback sends it a Delete, with a
@@ -180,9 +180,9 @@ TEST_F(CustomResourceTest, FailedAnswersRollBackWithTheReason) {
       << reasons("f");
 
   // An answer that is not one: the resource fails with why.
-  auto f198 =
-      call_async("CreateStack",
-                 {{"StackName", "g"}, {"TemplateBody", kTemplate}, {"Parameters", params("5")}});
+  auto f198 = call_async(
+      "CreateStack",
+      {{"StackName", "g"}, {"TemplateBody", kCustomTemplate}, {"Parameters", params("5")}});
   auto second = next_request();
   EXPECT_TRUE(respond(second, {{"Status", "MAYBE"}}));
   auto second_delete = next_request();
@@ -195,7 +195,7 @@ TEST_F(CustomResourceTest, FailedAnswersRollBackWithTheReason) {
 TEST_F(CustomResourceTest, NoAnswerTimesOutOnTheClock) {
   auto f207 = call_async(
       "CreateStack",
-      {{"StackName", "t"}, {"TemplateBody", kTemplate}, {"Parameters", params("5", "30")}});
+      {{"StackName", "t"}, {"TemplateBody", kCustomTemplate}, {"Parameters", params("5", "30")}});
   auto create = next_request();
   clock.advance(std::chrono::seconds(29));
   EXPECT_EQ(status("t"), "CREATE_IN_PROGRESS");
@@ -312,7 +312,7 @@ Resources:
 TEST_F(CustomResourceTest, BadServiceTokensFailTheResource) {
   call("CreateStack",
        {{"StackName", "b"},
-        {"TemplateBody", kTemplate},
+        {"TemplateBody", kCustomTemplate},
         {"Parameters",
          json::array{json::object{{"ParameterKey", "Token"}, {"ParameterValue", "not-an-arn"}}}}});
   EXPECT_EQ(settled("b"), "ROLLBACK_COMPLETE");
@@ -320,7 +320,7 @@ TEST_F(CustomResourceTest, BadServiceTokensFailTheResource) {
   // A topic that does not exist: SNS's own error.
   call("CreateStack",
        {{"StackName", "n"},
-        {"TemplateBody", kTemplate},
+        {"TemplateBody", kCustomTemplate},
         {"Parameters", json::array{json::object{{"ParameterKey", "Token"},
                                                 {"ParameterValue", topic + "-gone"}}}}});
   EXPECT_EQ(settled("n"), "ROLLBACK_COMPLETE");

@@ -23,20 +23,14 @@ bool no_echo(const StackState& s, const std::string& key) {
          ((n->is_bool() && n->as_bool()) || (n->is_string() && n->as_string() == "true"));
 }
 
-json::array strings(const std::vector<std::string>& items) {
-  json::array a;
-  for (const auto& s : items) a.emplace_back(s);
-  return a;
-}
-
 json::object describe(const StackState& s) {
   json::object o{{"StackId", s.id},
                  {"StackName", s.name},
                  {"CreationTime", s.created},
                  {"StackStatus", s.status},
                  {"DisableRollback", s.disable_rollback},
-                 {"NotificationARNs", strings(s.notification_arns)},
-                 {"Capabilities", strings(s.capabilities)},
+                 {"NotificationARNs", string_array(s.notification_arns)},
+                 {"Capabilities", string_array(s.capabilities)},
                  {"Outputs", s.outputs},
                  {"Tags", s.tags},
                  {"EnableTerminationProtection", s.termination_protection},

@@ -18,7 +18,7 @@ namespace {
 
 using testing::StackTest;
 
-constexpr const char* kTemplate = R"(
+constexpr const char* kTypesTemplate = R"(
 Parameters:
   Retention: {Type: Number, Default: 24}
   Prefix: {Type: String, Default: raw/}
@@ -139,7 +139,7 @@ class ResourceTypesTest : public StackTest {
 
 TEST_F(ResourceTypesTest, CreateUpdateDelete) {
   call("CreateStack", {{"StackName", "types"},
-                       {"TemplateBody", kTemplate},
+                       {"TemplateBody", kTypesTemplate},
                        {"Capabilities", json::array{"CAPABILITY_IAM"}}});
   ASSERT_EQ(settled("types"), "CREATE_COMPLETE") << reasons("types");
   auto out = outputs("types");
@@ -185,7 +185,7 @@ TEST_F(ResourceTypesTest, CreateUpdateDelete) {
 
   // In place: retention, the destination's prefix, the documents, the tags.
   call("UpdateStack", {{"StackName", "types"},
-                       {"TemplateBody", kTemplate},
+                       {"TemplateBody", kTypesTemplate},
                        {"Capabilities", json::array{"CAPABILITY_IAM"}},
                        {"Parameters", params("48", "cooked/", "sqs:SendMessage")}});
   ASSERT_EQ(settled("types"), "UPDATE_COMPLETE") << reasons("types");

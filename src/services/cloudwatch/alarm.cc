@@ -26,12 +26,6 @@ const std::set<std::string, std::less<>> kBandOperators = {
     "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold",
     "GreaterThanUpperThreshold"};
 
-json::array strings(const std::vector<std::string>& v) {
-  json::array out;
-  for (const auto& s : v) out.push_back(json::string(s));
-  return out;
-}
-
 // An action: an ARN of a service alarms act on. nimbus carries out SNS and
 // Lambda actions; the others (Auto Scaling, EC2, Systems Manager) are kept
 // and reported as failed actions in the history.
@@ -255,9 +249,9 @@ json::object alarm_json(const Alarm& a) {
                  {"AlarmArn", a.arn},
                  {"AlarmConfigurationUpdatedTimestamp", input::seconds(a.configuration_updated_ms)},
                  {"ActionsEnabled", a.actions_enabled},
-                 {"OKActions", strings(a.ok_actions)},
-                 {"AlarmActions", strings(a.alarm_actions)},
-                 {"InsufficientDataActions", strings(a.insufficient_actions)},
+                 {"OKActions", string_array(a.ok_actions)},
+                 {"AlarmActions", string_array(a.alarm_actions)},
+                 {"InsufficientDataActions", string_array(a.insufficient_actions)},
                  {"StateValue", a.state},
                  {"StateReason", a.state_reason},
                  {"StateUpdatedTimestamp", input::seconds(a.state_updated_ms)},

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <map>
 
+#include "common/json_fields.h"
 #include "common/time_format.h"
 #include "services/cloudwatch/evaluate.h"
 
@@ -17,12 +18,6 @@ namespace {
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
-}
-
-json::array strings(const std::vector<std::string>& v) {
-  json::array out;
-  for (const auto& s : v) out.push_back(json::string(s));
-  return out;
 }
 
 // Serializes `o` with the double `v` written as AWS writes it (5.0, not
@@ -144,9 +139,9 @@ std::string sns_message(const StateChange& c) {
       {"Region", region_name(c.region)},
       {"AlarmArn", a.arn},
       {"OldStateValue", c.old_state},
-      {"OKActions", strings(a.ok_actions)},
-      {"AlarmActions", strings(a.alarm_actions)},
-      {"InsufficientDataActions", strings(a.insufficient_actions)}};
+      {"OKActions", string_array(a.ok_actions)},
+      {"AlarmActions", string_array(a.alarm_actions)},
+      {"InsufficientDataActions", string_array(a.insufficient_actions)}};
   if (a.composite()) {
     // No Trigger: the rule says what a composite watches.
     m["AlarmRule"] = a.rule;

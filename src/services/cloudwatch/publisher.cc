@@ -10,7 +10,7 @@ namespace nimbus::services::cloudwatch {
 
 namespace {
 
-constexpr size_t kMaxValues = 150;  // PutMetricData's Values limit
+constexpr size_t kPublishMaxValues = 150;  // PutMetricData's Values limit
 constexpr std::chrono::milliseconds kFlushAfter{1000};
 
 }  // namespace
@@ -74,7 +74,7 @@ void BufferedPublisher::flush() {
     proto.ingest_ms = p.ingest_ms;
     Datum d = proto;
     for (const auto& [value, count] : p.counts) {
-      if (d.values.size() == kMaxValues) {
+      if (d.values.size() == kPublishMaxValues) {
         by_ns[p.ns].emplace_back(p.key, std::move(d));
         d = proto;
       }

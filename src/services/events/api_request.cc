@@ -43,11 +43,6 @@ void each_param(const json::object& params, std::string_view list, F&& f) {
   }
 }
 
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
-}
-
 std::string resolve(const json::value& v, const json::value& event) {
   std::string text = v.is_string() ? std::string(v.as_string()) : json::serialize(v);
   if (text.rfind("$.", 0) != 0) return text;

@@ -17,7 +17,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kNs = "events";
+constexpr std::string_view kArchiveStoreNs = "events";
 constexpr std::string_view kEventsNs = "events.archive";
 
 std::string archive_key(std::string_view name) {
@@ -129,7 +129,7 @@ int64_t event_time_ms(const json::value& event) {
 }
 
 Status Archives::start() {
-  auto records = env_.storage->records(std::string(kNs));
+  auto records = env_.storage->records(std::string(kArchiveStoreNs));
   Status bad = Status::ok();
   auto st = records.each(storage::encode_key(std::string_view("a")), [&](storage::Entry& e) {
     auto a = decode_archive(e.value);
@@ -172,7 +172,7 @@ std::vector<Archive> Archives::archives() const {
 
 void Archives::store_locked(const Archive& a, Done done) {
   storage::WriteBatch batch(a.bus);
-  batch.put(kNs, archive_key(a.name), encode(a));
+  batch.put(kArchiveStoreNs, archive_key(a.name), encode(a));
   env_.storage->commit(std::move(batch), std::move(done));
 }
 
@@ -191,7 +191,7 @@ void Archives::remove(const std::string& name, Done done) {
   auto it = archives_.find(name);
   if (it == archives_.end()) return done(Status::ok());
   storage::WriteBatch batch(it->second.bus);
-  batch.del(kNs, archive_key(name));
+  batch.del(kArchiveStoreNs, archive_key(name));
   batch.del_range(kEventsNs, storage::encode_key(std::string_view(name)),
                   storage::encode_key(std::string_view(name), ~uint64_t{0}));
   archives_.erase(it);
@@ -209,7 +209,7 @@ void Archives::record(std::string_view bus, const json::value& event, Done done)
     batch.put(kEventsNs, event_key(name, event_time_ms(event), str(event.as_object(), "id")), text);
     a.event_count += 1;
     a.size_bytes += static_cast<int64_t>(text.size());
-    batch.put(kNs, archive_key(name), encode(a));
+    batch.put(kArchiveStoreNs, archive_key(name), encode(a));
   }
   if (batch.empty()) return done(Status::ok());
   env_.storage->commit(std::move(batch), std::move(done));
@@ -271,7 +271,7 @@ Status Archives::sweep(int64_t now_ms) {
         if (it == archives_.end()) break;
         it->second.event_count = std::max<int64_t>(0, it->second.event_count - count);
         it->second.size_bytes = std::max<int64_t>(0, it->second.size_bytes - bytes);
-        batch.put(kNs, archive_key(a.name), encode(it->second));
+        batch.put(kArchiveStoreNs, archive_key(a.name), encode(it->second));
         env_.storage->commit(std::move(batch),
                              [&committed](Status st) { committed.set_value(std::move(st)); });
       }
@@ -303,7 +303,7 @@ void Archives::put_replay(Replay r, Done done) {
     r.state = "CANCELLING";
   }
   storage::WriteBatch batch(r.name);
-  batch.put(kNs, replay_key(r.name), encode(r));
+  batch.put(kArchiveStoreNs, replay_key(r.name), encode(r));
   replays_[r.name] = std::move(r);
   env_.storage->commit(std::move(batch), std::move(done));
 }

@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kNs = "events";
+constexpr std::string_view kDestinationStoreNs = "events";
 
 std::string connection_key(std::string_view name) {
   return storage::encode_key(std::string_view("c"), name);
@@ -144,7 +144,7 @@ std::string name_in_arn(std::string_view arn, std::string_view kind) {
 }
 
 Status Destinations::start() {
-  auto records = env_.storage->records(kNs);
+  auto records = env_.storage->records(kDestinationStoreNs);
   Status bad = Status::ok();
   auto st = records.each(storage::encode_key(std::string_view("c")), [&](storage::Entry& e) {
     auto c = decode_connection(e.value);
@@ -193,7 +193,7 @@ std::vector<Connection> Destinations::connections() const {
 
 void Destinations::put_connection(Connection c, Done done) {
   storage::WriteBatch batch("connection/" + c.name);
-  batch.put(kNs, connection_key(c.name), encode(c));
+  batch.put(kDestinationStoreNs, connection_key(c.name), encode(c));
   MutexLock lock(mu_);  // committed in the order of the changes
   connections_[c.name] = std::move(c);
   env_.storage->commit(std::move(batch), std::move(done));
@@ -205,13 +205,13 @@ void Destinations::change_connection(const std::string& name,
   auto it = connections_.find(name);
   if (it == connections_.end() || !change(it->second)) return done(Status::ok());
   storage::WriteBatch batch("connection/" + name);
-  batch.put(kNs, connection_key(name), encode(it->second));
+  batch.put(kDestinationStoreNs, connection_key(name), encode(it->second));
   env_.storage->commit(std::move(batch), std::move(done));
 }
 
 void Destinations::delete_connection(const std::string& name, Done done) {
   storage::WriteBatch batch("connection/" + name);
-  batch.del(kNs, connection_key(name));
+  batch.del(kDestinationStoreNs, connection_key(name));
   MutexLock lock(mu_);
   connections_.erase(name);
   env_.storage->commit(std::move(batch), std::move(done));
@@ -239,7 +239,7 @@ std::vector<ApiDestination> Destinations::destinations() const {
 
 void Destinations::put_destination(ApiDestination d, Done done) {
   storage::WriteBatch batch("api-destination/" + d.name);
-  batch.put(kNs, destination_key(d.name), encode(d));
+  batch.put(kDestinationStoreNs, destination_key(d.name), encode(d));
   MutexLock lock(mu_);
   destinations_[d.name] = std::move(d);
   env_.storage->commit(std::move(batch), std::move(done));
@@ -247,7 +247,7 @@ void Destinations::put_destination(ApiDestination d, Done done) {
 
 void Destinations::delete_destination(const std::string& name, Done done) {
   storage::WriteBatch batch("api-destination/" + name);
-  batch.del(kNs, destination_key(name));
+  batch.del(kDestinationStoreNs, destination_key(name));
   MutexLock lock(mu_);
   destinations_.erase(name);
   env_.storage->commit(std::move(batch), std::move(done));

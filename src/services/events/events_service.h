@@ -10,6 +10,7 @@
 #include "events/binding.h"
 #include "services/events/api_invoker.h"
 #include "services/events/engine.h"
+#include "services/events/errors.h"
 #include "services/service.h"
 
 namespace nimbus::services::eventbridge {
@@ -94,5 +95,14 @@ class EventsService final : public Service {
   std::unique_ptr<ApiInvoker> invoker_;                 // API destinations' requests
   std::unique_ptr<::nimbus::events::Binding> binding_;  // unbound before invoker_, engine_ go
 };
+
+// A store write's continuation: `out` (by default {}) once written, else
+// InternalException (the store failed).
+inline std::function<void(Status)> answer(Respond respond, boost::json::object out = {}) {
+  return [respond = std::move(respond), out = std::move(out)](Status st) mutable {
+    if (!st) return respond(errors::unavailable(st.error().message));
+    respond(std::move(out));
+  };
+}
 
 }  // namespace nimbus::services::eventbridge

@@ -96,13 +96,6 @@ Result<json::object> statement_of(const json::object& in, const Bus& bus) {
   return s;
 }
 
-std::function<void(Status)> answer(Respond respond) {
-  return [respond = std::move(respond)](Status st) {
-    if (!st) return respond(errors::unavailable(st.error().message));
-    respond(json::object{});
-  };
-}
-
 }  // namespace
 
 void EventsService::put_permission(const CallContext&, object in, Respond respond) {

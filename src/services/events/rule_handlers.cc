@@ -31,13 +31,6 @@ json::object describe(const Rule& r, const std::string& account) {
   return o;
 }
 
-std::function<void(Status)> answer(Respond respond, json::object out = {}) {
-  return [respond = std::move(respond), out = std::move(out)](Status st) mutable {
-    if (!st) return respond(errors::unavailable(st.error().message));
-    respond(std::move(out));
-  };
-}
-
 }  // namespace
 
 void EventsService::put_rule(const CallContext& ctx, object in, Respond respond) {

@@ -45,13 +45,6 @@ Result<Tagged> tagged(const Engine& engine, const std::string& arn) {
   return errors::validation("Parameter ResourceARN is not valid.");
 }
 
-std::function<void(Status)> answer(Respond respond) {
-  return [respond = std::move(respond)](Status st) {
-    if (!st) return respond(errors::unavailable(st.error().message));
-    respond(json::object{});
-  };
-}
-
 }  // namespace
 
 Status merge_tags(const json::object& in, std::map<std::string, std::string>& tags, bool aws_ok) {

@@ -10,6 +10,10 @@
 
 namespace nimbus::services::iam::errors {
 
+// STS's refusal (AssumeRole*, GetSessionToken, ...), HTTP 403.
+inline Error access_denied(std::string message) {
+  return Error::make("AccessDenied", std::move(message), 403);
+}
 inline Error no_such_entity(std::string message) {
   return Error::make("NoSuchEntityException", std::move(message), 404);
 }

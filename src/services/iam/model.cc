@@ -8,13 +8,13 @@ namespace json = boost::json;
 
 namespace {
 
-json::array tags_json(const Tags& tags) {
+json::array stored_tags_json(const Tags& tags) {
   json::array a;
   for (const auto& [k, v] : tags) a.push_back(json::array{json::string(k), json::string(v)});
   return a;
 }
 
-Tags tags_of(const json::object& o) {
+Tags stored_tags_of(const json::object& o) {
   Tags out;
   if (const auto* a = o.if_contains("tags"); a && a->is_array()) {
     for (const auto& t : a->as_array()) {
@@ -72,7 +72,7 @@ json::object entity_json(const Entity& e) {
           {"inline", map_json(e.inline_policies)},
           {"attached", set_json(e.attached)},
           {"boundary", e.boundary},
-          {"tags", tags_json(e.tags)}};
+          {"tags", stored_tags_json(e.tags)}};
 }
 
 bool entity_of(const json::object& o, Entity& e) {
@@ -84,7 +84,7 @@ bool entity_of(const json::object& o, Entity& e) {
   e.inline_policies = map_of(o, "inline");
   e.attached = set_of(o, "attached");
   e.boundary = str(o, "boundary");
-  e.tags = tags_of(o);
+  e.tags = stored_tags_of(o);
   return !e.name.empty() && !e.arn.empty();
 }
 
@@ -138,7 +138,7 @@ json::object encode(const ManagedPolicy& p) {
           {"default", p.default_version},
           {"next", p.next_version},
           {"versions", versions},
-          {"tags", tags_json(p.tags)}};
+          {"tags", stored_tags_json(p.tags)}};
 }
 bool decode(const json::object& o, ManagedPolicy& p) {
   p.name = str(o, "name");
@@ -157,7 +157,7 @@ bool decode(const json::object& o, ManagedPolicy& p) {
           str(version.as_object(), "document"), number(version.as_object(), "created")};
     }
   }
-  p.tags = tags_of(o);
+  p.tags = stored_tags_of(o);
   return !p.arn.empty() && p.versions.contains(p.default_version);
 }
 
@@ -180,8 +180,13 @@ bool decode(const json::object& o, AccessKey& k) {
 json::object encode(const InstanceProfile& p) {
   json::array roles;
   for (const auto& r : p.roles) roles.emplace_back(r);
-  return {{"name", p.name},       {"id", p.id},     {"path", p.path},           {"arn", p.arn},
-          {"created", p.created}, {"roles", roles}, {"tags", tags_json(p.tags)}};
+  return {{"name", p.name},
+          {"id", p.id},
+          {"path", p.path},
+          {"arn", p.arn},
+          {"created", p.created},
+          {"roles", roles},
+          {"tags", stored_tags_json(p.tags)}};
 }
 bool decode(const json::object& o, InstanceProfile& p) {
   p.name = str(o, "name");
@@ -190,7 +195,7 @@ bool decode(const json::object& o, InstanceProfile& p) {
   p.arn = str(o, "arn");
   p.created = number(o, "created");
   p.roles = string_list(o, "roles");
-  p.tags = tags_of(o);
+  p.tags = stored_tags_of(o);
   return !p.name.empty();
 }
 
@@ -232,7 +237,7 @@ json::object encode(const OidcProvider& p) {
           {"client_ids", json::array(p.client_ids.begin(), p.client_ids.end())},
           {"thumbprints", json::array(p.thumbprints.begin(), p.thumbprints.end())},
           {"created", p.created},
-          {"tags", tags_json(p.tags)}};
+          {"tags", stored_tags_json(p.tags)}};
 }
 bool decode(const json::object& o, OidcProvider& p) {
   p.url = str(o, "url");
@@ -240,7 +245,7 @@ bool decode(const json::object& o, OidcProvider& p) {
   p.client_ids = string_list(o, "client_ids");
   p.thumbprints = string_list(o, "thumbprints");
   p.created = number(o, "created");
-  p.tags = tags_of(o);
+  p.tags = stored_tags_of(o);
   return !p.url.empty() && !p.arn.empty();
 }
 

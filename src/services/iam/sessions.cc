@@ -9,13 +9,7 @@
 
 namespace nimbus::services::iam {
 
-namespace {
-
-Error access_denied(std::string message) {
-  return Error::make("AccessDenied", std::move(message), 403);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TemporaryCredentials Authorizer::store_session(Draft& draft, Session s,
                                                std::chrono::seconds duration) const {
@@ -95,13 +89,14 @@ void Authorizer::get_session_token(const SessionTokenRequest& request, Minted do
       auto duration = request.duration;
       const std::string& akid = request.caller_access_key;
       if (d.state.sessions.count(akid)) {
-        return access_denied("Cannot call GetSessionToken with session credentials");
+        return errors::access_denied("Cannot call GetSessionToken with session credentials");
       }
       const Entity* user = nullptr;
       if (!akid.empty()) {
         auto key = d.state.keys.find(akid);
         if (key != d.state.keys.end()) user = find_entity(d.state, Kind::kUser, key->second->user);
-        if (!user) return access_denied("The security token included in the request is invalid.");
+        if (!user)
+          return errors::access_denied("The security token included in the request is invalid.");
       }
       if (user) {
         s.user = user->name;

@@ -4,16 +4,11 @@
 // with its own identity policies, as AWS evaluates AssumeRole.
 #include "services/iam/authorizer.h"
 #include "services/iam/entities.h"
+#include "services/iam/errors.h"
 
 namespace nimbus::services::iam {
 
-namespace {
-
-Error access_denied(std::string message) {
-  return Error::make("AccessDenied", std::move(message), 403);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void Authorizer::describe_caller(const Caller& caller, engine::RequestContext& ctx) const {
   const std::string& account = env_.settings.account_id;
@@ -43,11 +38,13 @@ Status Authorizer::check_trust(const State& state, const Role& role,
   } else if (!request.service_principal.empty()) {
     ctx.service_principal = request.service_principal;
   } else if (request.caller_access_key.empty()) {
-    return access_denied("Roles may not be assumed by root accounts.");
+    return errors::access_denied("Roles may not be assumed by root accounts.");
   } else {
     caller = compiled(state, request.caller_access_key);
-    if (!caller) return access_denied("The security token included in the request is invalid.");
-    if (caller->policies->root) return access_denied("Roles may not be assumed by root accounts.");
+    if (!caller)
+      return errors::access_denied("The security token included in the request is invalid.");
+    if (caller->policies->root)
+      return errors::access_denied("Roles may not be assumed by root accounts.");
     describe_caller(caller->caller, ctx);
   }
   if (!request.external_id.empty()) ctx.set("sts:ExternalId", request.external_id);
@@ -63,7 +60,7 @@ Status Authorizer::check_trust(const State& state, const Role& role,
     bool allowed =
         trust && engine::evaluate(ctx, policies, &*trust).decision == engine::Decision::kAllow;
     if (allowed) return Status::ok();
-    return access_denied("Not authorized to perform sts:AssumeRoleWithWebIdentity");
+    return errors::access_denied("Not authorized to perform sts:AssumeRoleWithWebIdentity");
   }
   for (const char* action : {"sts:AssumeRole", "sts:TagSession"}) {
     if (action[4] == 'T' && request.tags.empty()) break;
@@ -73,7 +70,7 @@ Status Authorizer::check_trust(const State& state, const Role& role,
         trust ? engine::evaluate(ctx, policies, &*trust)
               : engine::Outcome{engine::Decision::kImplicitDeny, engine::DeniedBy::kResource};
     if (outcome.decision != engine::Decision::kAllow) {
-      return access_denied(
+      return errors::access_denied(
           "User: " + (ctx.principal_arn.empty() ? ctx.service_principal : ctx.principal_arn) +
           " is not authorized to perform: " + action + " on resource: " + role.arn);
     }

@@ -11,7 +11,7 @@ namespace nimbus::services::kinesis::testing {
 namespace {
 
 constexpr char kStreamArn[] = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
-constexpr char kShard0[] = "shardId-000000000000";
+constexpr char kFanoutShard0[] = "shardId-000000000000";
 
 class FanOutTest : public KinesisTest {
  protected:
@@ -27,7 +27,7 @@ class FanOutTest : public KinesisTest {
     CallContext c = ctx("SubscribeToShard");
     auto out = try_call(*svc, c,
                         {{"ConsumerARN", consumer},
-                         {"ShardId", kShard0},
+                         {"ShardId", kFanoutShard0},
                          {"StartingPosition", std::move(position)}});
     if (!out) {
       if (code != nullptr) *code = out.error().code;
@@ -200,7 +200,7 @@ TEST_F(FanOutTest, SubscriptionsEnd) {
   ASSERT_TRUE(closing);
   put("s", "a", "1");
   call("SplitShard", {{"StreamName", "s"},
-                      {"ShardToSplit", kShard0},
+                      {"ShardToSplit", kFanoutShard0},
                       {"NewStartingHashKey", "170141183460469231731687303715884105728"}});
   auto last = next(*closing);
   ASSERT_TRUE(last && *last && **last);
@@ -223,16 +223,16 @@ TEST_F(FanOutTest, TheReaderReadsThroughAConsumerArn) {
   put("s", "k", "x");
   events::StreamSource& reader = svc->reader();
   ASSERT_TRUE(reader.shards(consumer));
-  auto start = reader.start(consumer, kShard0, events::StartingPosition::kTrimHorizon);
+  auto start = reader.start(consumer, kFanoutShard0, events::StartingPosition::kTrimHorizon);
   ASSERT_TRUE(start);
-  auto got = reader.read(consumer, kShard0, *start, 10, 1 << 20);
+  auto got = reader.read(consumer, kFanoutShard0, *start, 10, 1 << 20);
   ASSERT_TRUE(got);
   ASSERT_EQ(got->records.size(), 1u);
   EXPECT_EQ(got->records[0].data, "x");
   EXPECT_FALSE(reader.shards(consumer + "0"));  // another creation second
   call("DeregisterStreamConsumer", {{"ConsumerARN", consumer}});
   EXPECT_FALSE(reader.shards(consumer));
-  EXPECT_FALSE(reader.read(consumer, kShard0, *start, 10, 1 << 20));
+  EXPECT_FALSE(reader.read(consumer, kFanoutShard0, *start, 10, 1 << 20));
 }
 
 }  // namespace

@@ -82,6 +82,18 @@ class KinesisService final : public Service {
   std::unique_ptr<events::Binding> target_bound_;  // the "kinesis" target (target.h)
 };
 
+// How many shards the streams of one account may hold together (AWS's
+// default quota; CreateStream, UpdateShardCount and the reshards check it).
+inline constexpr size_t kAccountShardLimit = 500;
+
+// An engine callback that answers {} or the engine's error.
+inline Engine::Done answer_empty(Respond respond) {
+  return [respond = std::move(respond)](Status st) {
+    if (!st) return respond(st.take_error());
+    respond(boost::json::object{});
+  };
+}
+
 std::unique_ptr<events::StreamSource> make_reader(Engine& engine);  // reader.cc
 
 }  // namespace nimbus::services::kinesis

@@ -11,15 +11,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kAccountShardLimit = 500;
-
-Engine::Done answer_empty(Respond respond) {
-  return [respond = std::move(respond)](Status st) {
-    if (!st) return respond(st.take_error());
-    respond(json::object{});
-  };
-}
-
 // The open shard `id` of `s`, or AWS's error.
 Result<uint32_t> open_shard(const Stream& s, const std::string& id, const std::string& account) {
   auto idx = parse_shard_id(id);

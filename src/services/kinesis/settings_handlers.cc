@@ -12,13 +12,6 @@ namespace {
 constexpr int64_t kMinRetentionHours = 24;
 constexpr int64_t kMaxRetentionHours = 8760;
 
-Engine::Done answer_empty(Respond respond) {
-  return [respond = std::move(respond)](Status st) {
-    if (!st) return respond(st.take_error());
-    respond(json::object{});
-  };
-}
-
 Status retention_in_range(int64_t hours) {
   if (hours < kMinRetentionHours) {
     return errors::invalid(

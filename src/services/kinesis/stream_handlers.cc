@@ -12,15 +12,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr uint32_t kOnDemandShards = 4;
-constexpr size_t kAccountShardLimit = 500;
 constexpr size_t kMaxTags = 50;
-
-Engine::Done answer_empty(Respond respond) {
-  return [respond = std::move(respond)](Status st) {
-    if (!st) return respond(st.take_error());
-    respond(json::object{});
-  };
-}
 
 json::object summary(const Environment& env, const Stream& s) {
   return json::object{{"StreamName", s.name},

@@ -6,10 +6,10 @@
 namespace nimbus::services::lambda::testing {
 namespace {
 
-const char* kEcho = "def handler(event, context):\n    return event\n";
+const char* kUrlEcho = "def handler(event, context):\n    return event\n";
 
 TEST_F(LambdaTest, FunctionUrlConfigsPerQualifierSurviveARestart) {
-  create("fn", python_zip(kEcho));
+  create("fn", python_zip(kUrlEcho));
   call("PublishVersion", {{"FunctionName", "fn"}});
   call("CreateAlias", {{"FunctionName", "fn"}, {"Name", "live"}, {"FunctionVersion", "1"}});
   auto plain = call("CreateFunctionUrlConfig", {{"FunctionName", "fn"}, {"AuthType", "NONE"}});

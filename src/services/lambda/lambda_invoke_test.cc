@@ -12,7 +12,7 @@
 namespace nimbus::services::lambda::testing {
 namespace {
 
-const char* kEcho =
+const char* kInvokeEcho =
     "def handler(event, context):\n"
     "    print('hello from', context.function_name)\n"
     "    if isinstance(event, dict) and event.get('fail'):\n"
@@ -20,7 +20,7 @@ const char* kEcho =
     "    return event\n";
 
 TEST_F(LambdaTest, InvokeSyncErrorTailDryRun) {
-  create("f", python_zip(kEcho));
+  create("f", python_zip(kInvokeEcho));
   auto ok = call("Invoke", {{"FunctionName", "f"}, {"Payload", "{\"a\": 1}"}, {"LogType", "Tail"}});
   EXPECT_EQ(ok["StatusCode"].as_int64(), 200);
   EXPECT_EQ(s(ok["Payload"]), "{\"a\": 1}");
@@ -66,7 +66,7 @@ TEST_F(LambdaTest, InvokeSyncErrorTailDryRun) {
 TEST_F(LambdaTest, GatewayInvocationsNeedAPermissionUnderEnforce) {
   settings.service_options["iam.mode"] = "enforce";
   reopen();
-  create("f", python_zip(kEcho));
+  create("f", python_zip(kInvokeEcho));
   auto invoke = [&](const std::string& fn, const std::string& source_arn) {
     std::promise<Result<SyncResult>> p;
     svc->invoke_sync({fn, "{\"a\": 1}", "req-1", source_arn},
@@ -148,7 +148,7 @@ TEST_F(LambdaTest, AliasWeightsSplitTraffic) {
 }
 
 TEST_F(LambdaTest, ReservedZeroThrottles) {
-  create("f", python_zip(kEcho));
+  create("f", python_zip(kInvokeEcho));
   call("PutFunctionConcurrency", {{"FunctionName", "f"}, {"ReservedConcurrentExecutions", 0}});
   auto r = try_call("Invoke", {{"FunctionName", "f"}});
   ASSERT_FALSE(r.is_ok());
@@ -181,7 +181,7 @@ TEST_F(LambdaTest, AsyncRetriesThenOnFailureToSqs) {
   auto q = made.get_future().get();
   ASSERT_TRUE(q.is_ok());
   std::string qarn = "arn:aws:sqs:us-east-1:000000000000:failures";
-  create("f", python_zip(kEcho));
+  create("f", python_zip(kInvokeEcho));
   call("PutFunctionEventInvokeConfig",
        {{"FunctionName", "f"},
         {"MaximumRetryAttempts", 1},
@@ -216,7 +216,7 @@ TEST_F(LambdaTest, AsyncFailureGoesToDeadLetterQueue) {
                         [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
   auto q = made.get_future().get();
   ASSERT_TRUE(q.is_ok());
-  create("f", python_zip(kEcho), "python3.11", "app.handler",
+  create("f", python_zip(kInvokeEcho), "python3.11", "app.handler",
          {{"DeadLetterConfig",
            json::object{{"TargetArn", "arn:aws:sqs:us-east-1:000000000000:dlq"}}}});
   call("PutFunctionEventInvokeConfig", {{"FunctionName", "f"}, {"MaximumRetryAttempts", 0}});
@@ -245,7 +245,7 @@ TEST_F(LambdaTest, ThrottledEventExpiresToOnFailure) {
                         [&made](Result<sqs::QueuePtr> q) { made.set_value(std::move(q)); });
   auto q = made.get_future().get();
   ASSERT_TRUE(q.is_ok());
-  create("f", python_zip(kEcho));
+  create("f", python_zip(kInvokeEcho));
   call("PutFunctionConcurrency", {{"FunctionName", "f"}, {"ReservedConcurrentExecutions", 0}});
   call("PutFunctionEventInvokeConfig",
        {{"FunctionName", "f"},
@@ -272,7 +272,7 @@ TEST_F(LambdaTest, ThrottledEventExpiresToOnFailure) {
 }
 
 TEST_F(LambdaTest, AsyncDroppedWithoutTarget) {
-  create("f", python_zip(kEcho));
+  create("f", python_zip(kInvokeEcho));
   call("PutFunctionEventInvokeConfig", {{"FunctionName", "f"}, {"MaximumRetryAttempts", 0}});
   call("Invoke",
        {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{\"fail\": 1}"}});
@@ -281,7 +281,7 @@ TEST_F(LambdaTest, AsyncDroppedWithoutTarget) {
 }
 
 TEST_F(LambdaTest, QueuedEventsSurviveRestart) {
-  create("f", python_zip(kEcho));
+  create("f", python_zip(kInvokeEcho));
   call("PutFunctionConcurrency", {{"FunctionName", "f"}, {"ReservedConcurrentExecutions", 0}});
   for (int i = 0; i < 3; ++i) {
     call("Invoke", {{"FunctionName", "f"}, {"InvocationType", "Event"}, {"Payload", "{}"}});

@@ -21,7 +21,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxResponseBytes = 1'048'576;
+constexpr size_t kMaxFilterResponseBytes = 1'048'576;
 constexpr size_t kScanBudget = 200'000;  // events examined per call
 constexpr size_t kReadAhead = 64;
 constexpr uint64_t kMaxSeq = std::numeric_limits<uint64_t>::max();
@@ -41,7 +41,7 @@ struct Resume {
   uint64_t seq = 0;
 };
 
-std::optional<Resume> parse_token(const std::string& t) {
+std::optional<Resume> parse_filter_token(const std::string& t) {
   Resume r;
   if (t.rfind("n/", 0) != 0) return std::nullopt;
   const char* p = t.data() + 2;
@@ -87,7 +87,7 @@ Output LogsService::filter_log_events(const CallContext&, const json::object& in
   size_t limit = static_cast<size_t>(input::integer(in, "limit").value_or(10000));
   std::optional<Resume> resume;
   if (std::string t = input::str(in, "nextToken"); !t.empty()) {
-    resume = parse_token(t);
+    resume = parse_filter_token(t);
     if (!resume) return errors::invalid("The specified nextToken is invalid.");
   }
 
@@ -142,7 +142,7 @@ Output LogsService::filter_log_events(const CallContext&, const json::object& in
   size_t bytes = 0, scanned = 0;
   std::optional<Resume> last;
   while (!heap.empty()) {
-    if (events.size() >= limit || bytes >= kMaxResponseBytes || scanned >= kScanBudget) break;
+    if (events.size() >= limit || bytes >= kMaxFilterResponseBytes || scanned >= kScanBudget) break;
     auto [ts, sid, seq, i] = heap.top();
     heap.pop();
     Cursor& c = cursors[i];

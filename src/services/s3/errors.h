@@ -13,6 +13,15 @@ namespace nimbus::services::s3::errors {
 inline Error make(std::string code, std::string message, int status) {
   return Error::make(std::move(code), std::move(message), status);
 }
+// An upload id that names no upload in progress (aborted, completed or
+// never created).
+inline Error no_such_upload(std::string_view id) {
+  return make("NoSuchUpload",
+              "The specified upload does not exist. The upload ID may be invalid, or the "
+              "upload may have been aborted or completed.",
+              404)
+      .with("UploadId", std::string(id));
+}
 
 inline Error no_such_bucket(std::string_view bucket) {
   return make("NoSuchBucket", "The specified bucket does not exist", 404)

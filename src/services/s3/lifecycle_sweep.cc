@@ -11,7 +11,7 @@ namespace nimbus::services::s3 {
 
 namespace {
 
-constexpr const char* kKind = "sweep";
+constexpr const char* kSweepKind = "sweep";
 constexpr int64_t kDayMs = 86'400'000;
 constexpr size_t kPage = 1000;
 
@@ -41,14 +41,14 @@ Status LifecycleSweep::start() {
   timers_ = std::make_unique<storage::Timers>(
       *env_.storage, env_.scheduler.clock(), env_.scheduler,
       [this](std::function<void()> f) { env_.workers.post(std::move(f)); }, o);
-  timers_->on(kKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+  timers_->on(kSweepKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
     if (auto in = gate->hold()) sweep(t.id, std::move(ack));
   });
   return timers_->start();
 }
 
 void LifecycleSweep::schedule(const std::string& bucket, std::function<void(Status)> done) {
-  timers_->schedule(kKind, bucket, env_.scheduler.clock().now(), "", std::move(done));
+  timers_->schedule(kSweepKind, bucket, env_.scheduler.clock().now(), "", std::move(done));
 }
 
 void LifecycleSweep::sweep(const std::string& bucket, storage::Timers::Ack ack) {
@@ -123,7 +123,7 @@ void LifecycleSweep::sweep(const std::string& bucket, storage::Timers::Ack ack) 
   // The next sweep is stored before this one is acknowledged (an ack after
   // a schedule of the same timer keeps the new one).
   auto next = env_.scheduler.clock().now() + std::chrono::milliseconds(next_midnight(now) - now);
-  timers_->schedule(kKind, bucket, next, "",
+  timers_->schedule(kSweepKind, bucket, next, "",
                     [this, bucket, due = std::move(due), aborts = std::move(aborts),
                      ack = std::move(ack), held = gate_->hold()](Status st) mutable {
                       if (!st) return ack(st);

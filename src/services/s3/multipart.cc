@@ -34,14 +34,6 @@ std::string new_upload_id() {
   return id;
 }
 
-Error no_such_upload(std::string_view id) {
-  return errors::make("NoSuchUpload",
-                      "The specified upload does not exist. The upload ID may be invalid, or the "
-                      "upload may have been aborted or completed.",
-                      404)
-      .with("UploadId", std::string(id));
-}
-
 }  // namespace
 
 Status Engine::collect_upload_blobs(std::unordered_set<std::string>& referenced) const {
@@ -147,7 +139,7 @@ void Engine::upload_part(Upload upload, int number, std::shared_ptr<http::BodySo
           };
           auto still = this->upload(upload.bucket, upload.key, upload.id);
           if (!still) return fail(still.take_error());
-          if (!*still) return fail(no_such_upload(upload.id));
+          if (!*still) return fail(errors::no_such_upload(upload.id));
           auto old = parts_.get(codec::part_key(upload.id, part.number));
           if (!old) return fail(old.take_error());
           std::string replaced;
@@ -188,7 +180,7 @@ void Engine::complete_upload(Upload upload, std::vector<CompletedPart> asked, Pu
                   ObjectMeta& meta) -> Result<std::vector<std::string>> {
     auto still = this->upload(upload.bucket, upload.key, upload.id);
     if (!still) return still.take_error();
-    if (!*still) return no_such_upload(upload.id);
+    if (!*still) return errors::no_such_upload(upload.id);
     auto stored = parts(upload.id, 0, static_cast<size_t>(kMaxPartNumber));
     if (!stored) return stored.take_error();
     auto chosen = select_parts(upload.id, asked, *stored);
@@ -233,7 +225,7 @@ void Engine::abort_upload(Upload upload, Done done) {
                             done = std::move(done)](storage::PartitionExecutor::Turn turn) mutable {
     auto still = this->upload(upload.bucket, upload.key, upload.id);
     if (!still) return done(still.take_error());
-    if (!*still) return done(no_such_upload(upload.id));
+    if (!*still) return done(errors::no_such_upload(upload.id));
     auto stored = parts(upload.id, 0, static_cast<size_t>(kMaxPartNumber));
     if (!stored) return done(stored.take_error());
     storage::WriteBatch batch(codec::partition(upload.bucket));

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "common/json_fields.h"
+#include "common/text.h"
 #include "services/s3/checksums.h"
 #include "services/s3/conditions.h"
 #include "services/s3/errors.h"
@@ -18,14 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-Error no_such_upload(std::string_view id) {
-  return errors::make("NoSuchUpload",
-                      "The specified upload does not exist. The upload ID may be invalid, or the "
-                      "upload may have been aborted or completed.",
-                      404)
-      .with("UploadId", std::string(id));
-}
-
 Result<int> part_number(const json::object& in) {
   auto n = integer(in, "PartNumber");
   if (!n || *n < 1 || *n > kMaxPartNumber) {
@@ -33,11 +26,6 @@ Result<int> part_number(const json::object& in) {
                                     "partNumber", n ? std::to_string(*n) : "");
   }
   return static_cast<int>(*n);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 json::object owner_of(const std::string& id) {
@@ -52,7 +40,7 @@ Result<Upload> S3Service::existing_upload(const json::object& in) const {
   std::string id = str(in, "UploadId");
   auto u = engine_.upload(b->name, str(in, "Key"), id);
   if (!u) return u.take_error();
-  if (!*u) return no_such_upload(id);
+  if (!*u) return errors::no_such_upload(id);
   return std::move(**u);
 }
 
@@ -102,9 +90,9 @@ void S3Service::upload_part(const CallContext& ctx, json::object in, Respond res
   if (*checksum && !u->checksum_algorithm.empty() &&
       auth::checksum_name((*checksum)->algorithm) != u->checksum_algorithm) {
     return respond(errors::invalid_request(
-        "Checksum Type mismatch occurred, expected checksum Type: " + lower(u->checksum_algorithm) +
-        ", actual checksum Type: " +
-        lower(std::string(auth::checksum_name((*checksum)->algorithm)))));
+        "Checksum Type mismatch occurred, expected checksum Type: " +
+        ascii_lower(u->checksum_algorithm) + ", actual checksum Type: " +
+        ascii_lower(std::string(auth::checksum_name((*checksum)->algorithm)))));
   }
   auto body =
       ctx.payload->request ? ctx.payload->request : http::memory_body(str(in, "Body"), 1 << 20);

@@ -17,7 +17,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kKind = "n";
+constexpr const char* kNotifyKind = "n";
 constexpr int64_t kMaxAgeMs = 24LL * 3600 * 1000;
 
 struct Pending {
@@ -73,7 +73,7 @@ Status Notifier::start() {
   timers_ = std::make_unique<storage::Timers>(
       *env_.storage, env_.scheduler.clock(), env_.scheduler, [](std::function<void()> f) { f(); },
       o);
-  timers_->on(kKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
+  timers_->on(kNotifyKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
     if (auto in = gate->hold()) on_timer(std::move(t), std::move(ack));
   });
   objects_.on_event([this, gate = gate_](const ObjectEvent& e) {
@@ -89,7 +89,7 @@ void Notifier::queue(const std::string& target, const std::string& bucket,
   std::snprintf(id, sizeof id, "%013lld-%08llx/", static_cast<long long>(env_.clock.now_millis()),
                 static_cast<unsigned long long>(++next_));
   Pending p{target, bucket, std::move(body), env_.clock.now_millis(), 0};
-  timers_->schedule(kKind, id + configuration_id, env_.scheduler.clock().now(), p.encode(),
+  timers_->schedule(kNotifyKind, id + configuration_id, env_.scheduler.clock().now(), p.encode(),
                     std::move(done));
 }
 
@@ -166,7 +166,7 @@ void Notifier::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
           retried_.add();
           auto due =
               env_.scheduler.clock().now() + std::chrono::milliseconds(retry_delay_ms(p.failures));
-          return timers_->schedule(kKind, id, due, p.encode(), std::move(ack));
+          return timers_->schedule(kNotifyKind, id, due, p.encode(), std::move(ack));
         }
         spdlog::warn("s3: dropping an event notification for {}: {}", p.target, o.error().message);
         dropped_.add();

@@ -2,15 +2,11 @@
 
 #include <cctype>
 
+#include "common/text.h"
+
 namespace nimbus::services::s3 {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Error no_file() {
   return Error::make("IncorrectNumberOfFilesInPostRequest",
@@ -33,7 +29,7 @@ PostBody::PostBody(std::shared_ptr<http::BodySource> body, std::string boundary)
                                            [this](std::string name, std::string value) {
                                              // Fields after the file are ignored.
                                              if (!file_seen_)
-                                               fields_.fields.try_emplace(lower(name),
+                                               fields_.fields.try_emplace(ascii_lower(name),
                                                                           std::move(value));
                                              return Status::ok();
                                            },

@@ -13,7 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string quote(std::string_view s) {
+std::string json_quote(std::string_view s) {
   return json::serialize(json::value(json::string(s)));
 }
 
@@ -81,7 +81,7 @@ std::string confirmation_envelope(const char* type, const Subscription& s,
   std::string url = subscribe_url(s.topic_arn, token, r);
   std::string out = "{\n";
   auto field = [&out](std::string_view k, const std::string& v, bool last = false) {
-    out += "  " + quote(k) + " : " + quote(v) + (last ? "\n" : ",\n");
+    out += "  " + json_quote(k) + " : " + json_quote(v) + (last ? "\n" : ",\n");
   };
   field("Type", type);
   field("MessageId", message_id);

@@ -17,7 +17,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 const std::string kStream = "arn:aws:firehose:us-east-1:000000000000:deliverystream/s";
-const std::string kRole = "arn:aws:iam::000000000000:role/sns-firehose";
+const std::string kFirehoseRole = "arn:aws:iam::000000000000:role/sns-firehose";
 
 class SnsRoleTest : public services::testing::WithTargets<testing::SnsTest> {
  protected:
@@ -54,7 +54,7 @@ TEST_F(SnsRoleTest, AFirehoseSubscriptionDeliversAsItsRole) {
   std::string dlq = queue("dlq");
   std::string topic = create_topic("t");
   subscribe(topic, "firehose", kStream,
-            {{"SubscriptionRoleArn", kRole},
+            {{"SubscriptionRoleArn", kFirehoseRole},
              {"RawMessageDelivery", "true"},
              {"RedrivePolicy", R"({"deadLetterTargetArn":")" + arn_of(dlq) + R"("})"}});
   call("Publish", {{"TopicArn", topic}, {"Message", "refused"}});
@@ -63,7 +63,7 @@ TEST_F(SnsRoleTest, AFirehoseSubscriptionDeliversAsItsRole) {
   EXPECT_NE(s(dead[0].at("Body")).find("refused"), std::string::npos);
   EXPECT_EQ(streams.received(), 0u);
   // Refused once, not retried.
-  EXPECT_EQ(asked_so_far(), std::vector<std::string>{kRole + " " + kStream});
+  EXPECT_EQ(asked_so_far(), std::vector<std::string>{kFirehoseRole + " " + kStream});
   {
     MutexLock lock(streams.mu);
     EXPECT_EQ(streams.attempts, 0);

@@ -83,7 +83,7 @@ Status check_endpoint(const std::string& protocol, const std::string& endpoint,
 
 // Subscribe's attribute errors read "Invalid parameter: Attributes Reason:
 // <what SetSubscriptionAttributes would say>" (FilterPolicy keeps its own).
-Error in_attributes(Error e) {
+Error in_subscription_attributes(Error e) {
   constexpr std::string_view kPrefix = "Invalid parameter: ";
   if (e.code == "InvalidParameterException" && e.message.rfind(kPrefix, 0) == 0 &&
       e.message.rfind("Invalid parameter: FilterPolicy", 0) != 0) {
@@ -178,12 +178,13 @@ void SnsService::subscribe(const CallContext& ctx, object in, Respond respond) {
   // The scope first: the policy is checked against it.
   if (auto it = requested.find("FilterPolicyScope"); it != requested.end()) {
     if (auto st = set_attribute(sub, it->first, it->second); !st) {
-      return respond(in_attributes(st.take_error()));
+      return respond(in_subscription_attributes(st.take_error()));
     }
   }
   for (const auto& [k, v] : requested) {
     if (k == "FilterPolicyScope") continue;
-    if (auto st = set_attribute(sub, k, v); !st) return respond(in_attributes(st.take_error()));
+    if (auto st = set_attribute(sub, k, v); !st)
+      return respond(in_subscription_attributes(st.take_error()));
   }
   bool return_arn = boolean(in, "ReturnSubscriptionArn").value_or(false);
   auto same = [wanted = sub.attributes](const Subscription& existing) -> Status {

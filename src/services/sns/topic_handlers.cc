@@ -32,7 +32,7 @@ std::string arn_prefix(const CallContext& ctx) {
 
 // CreateTopic's attribute errors read "Invalid parameter: Attributes
 // Reason: <what SetTopicAttributes would say>".
-Error in_attributes(Error e) {
+Error in_topic_attributes(Error e) {
   constexpr std::string_view kPrefix = "Invalid parameter: ";
   if (e.code == "InvalidParameterException" && e.message.rfind(kPrefix, 0) == 0) {
     e.message = "Invalid parameter: Attributes Reason: " + e.message.substr(kPrefix.size());
@@ -88,7 +88,7 @@ void SnsService::create_topic(const CallContext& ctx, object in, Respond respond
   bool fifo = false;
   if (auto it = requested.find("FifoTopic"); it != requested.end()) {
     auto v = check_topic_attribute("FifoTopic", it->second, false, true);
-    if (!v) return respond(in_attributes(v.take_error()));
+    if (!v) return respond(in_topic_attributes(v.take_error()));
     fifo = *v == "true";
   }
   if (auto st = check_topic_name(name, fifo); !st) return respond(st.take_error());
@@ -99,7 +99,7 @@ void SnsService::create_topic(const CallContext& ctx, object in, Respond respond
   t.fifo = fifo;
   for (const auto& [k, v] : requested) {
     auto checked = check_topic_attribute(k, v, fifo, true);
-    if (!checked) return respond(in_attributes(checked.take_error()));
+    if (!checked) return respond(in_topic_attributes(checked.take_error()));
     if (k != "FifoTopic") t.attributes[k] = *checked;
   }
   auto tags = read_tags(ctx, in);

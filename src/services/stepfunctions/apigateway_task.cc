@@ -53,12 +53,9 @@ bool refused_header(std::string_view lower) {
          std::end(kRefusedHeaders);
 }
 
-TaskOutcome failed(std::string error, std::string cause) {
-  return TaskOutcome{false, nullptr, {std::move(error), std::move(cause)}};
-}
-
-TaskOutcome invalid(const std::string& why) {
-  return failed("States.Runtime", "The API Gateway task's Parameters are invalid: " + why);
+TaskOutcome invalid_parameters(const std::string& why) {
+  return task_failed("States.Runtime",
+                     "The API Gateway task's Parameters are invalid_parameters: " + why);
 }
 
 // `v` without its null members, at any depth (arrays keep their nulls:
@@ -133,18 +130,18 @@ std::variant<ApiCall, TaskOutcome> request_of(const json::object& p,
   u.region = default_region;
   std::string host;
   if (!api_of(str(p, "ApiEndpoint"), host, u.id, u.region)) {
-    return invalid(
+    return invalid_parameters(
         "ApiEndpoint must be an API's host, <API ID>.execute-api.<region>.amazonaws.com");
   }
   http::Request& r = u.request;
   r.method = str(p, "Method");
   if (!task_method(r.method)) {
-    return invalid("Method must be one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS");
+    return invalid_parameters("Method must be one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS");
   }
   call.auth_type = has(p, "AuthType") ? str(p, "AuthType") : "NO_AUTH";
   if (call.auth_type != "NO_AUTH" && call.auth_type != "IAM_ROLE" &&
       call.auth_type != "RESOURCE_POLICY") {
-    return invalid("AuthType must be one of NO_AUTH, IAM_ROLE, RESOURCE_POLICY");
+    return invalid_parameters("AuthType must be one of NO_AUTH, IAM_ROLE, RESOURCE_POLICY");
   }
   std::string refused;
   if (const auto* h = p.if_contains("Headers")) {
@@ -153,8 +150,8 @@ std::variant<ApiCall, TaskOutcome> request_of(const json::object& p,
       if (refused_header(lower) && refused.empty()) refused = std::string(name);
       r.headers.emplace_back(std::move(lower), std::move(value));
     });
-    if (!object) return invalid("Headers must be an object");
-    if (!refused.empty()) return invalid("the header '" + refused + "' may not be sent");
+    if (!object) return invalid_parameters("Headers must be an object");
+    if (!refused.empty()) return invalid_parameters("the header '" + refused + "' may not be sent");
   }
   std::string path = "/";
   // An HTTP API's $default stage has no segment of its own.
@@ -167,7 +164,7 @@ std::variant<ApiCall, TaskOutcome> request_of(const json::object& p,
   u.path = path;
   std::string query;
   if (const auto* q = p.if_contains("QueryParameters")) {
-    if (!q->is_object()) return invalid("QueryParameters must be an object");
+    if (!q->is_object()) return invalid_parameters("QueryParameters must be an object");
     encode_form(query, "", *q, "REPEAT");
   }
   r.target = query.empty() ? path : path + "?" + query;
@@ -203,7 +200,7 @@ std::string machine_of(const std::string& execution_arn) {
 
 TaskOutcome outcome_of(int status, const http::Headers& headers, const std::string& body) {
   if (status < 200 || status > 299) {
-    return failed("ApiGateway." + std::to_string(status), body);
+    return task_failed("ApiGateway." + std::to_string(status), body);
   }
   return TaskOutcome{true, http_result(status, http::reason_phrase(status), headers, body), {}};
 }
@@ -213,24 +210,25 @@ void answer(http::Response response, const Done& done) {
   if (response.stream == nullptr)
     return done(outcome_of(response.status, response.headers, response.body));
   auto source = std::move(response.stream);
-  http::read_all(std::move(source), kMaxPayloadBytes + 1,  // past it the output fails anyway
+  http::read_all(
+      std::move(source), kMaxPayloadBytes + 1,  // past it the output fails anyway
 
-                 [status = response.status, headers = std::move(response.headers),
-                  done](Result<std::string> body) {
-                   if (!body)
-                     return done(failed("ApiGateway." + body.error().code, body.error().message));
-                   done(outcome_of(status, headers, *body));
-                 });
+      [status = response.status, headers = std::move(response.headers),
+       done](Result<std::string> body) {
+        if (!body)
+          return done(task_failed("ApiGateway." + body.error().code, body.error().message));
+        done(outcome_of(status, headers, *body));
+      });
 }
 
 }  // namespace
 
 void Integrations::call_api(TaskRequest task, Done done) const {
-  if (!task.parameters.is_object()) return done(invalid("Parameters must be an object"));
+  if (!task.parameters.is_object()) return done(invalid_parameters("Parameters must be an object"));
   auto built = request_of(task.parameters.as_object(), region_account(task.execution_arn).first);
   if (auto* o = std::get_if<TaskOutcome>(&built)) return done(std::move(*o));
   if (apis_ == nullptr) {
-    return done(failed("States.Runtime", "API Gateway is not served here"));
+    return done(task_failed("States.Runtime", "API Gateway is not served here"));
   }
   ApiCall call = std::get<ApiCall>(std::move(built));
   auto reply = [done](http::Response r) { answer(std::move(r), done); };
@@ -244,15 +242,15 @@ void Integrations::call_api(TaskRequest task, Done done) const {
   }
   if (call.auth_type != "IAM_ROLE") return apis_->call(std::move(call.request), std::move(reply));
   if (iam_ == nullptr || task.role_arn.empty()) {
-    return done(failed("ApiGateway.AccessDeniedException",
-                       "The state machine has no role to sign the request with"));
+    return done(task_failed("ApiGateway.AccessDeniedException",
+                            "The state machine has no role to sign the request with"));
   }
   std::string region = call.request.region;
   role_session(task.role_arn, [this, region, call = std::move(call), reply = std::move(reply),
                                done](Result<services::iam::TemporaryCredentials> session) mutable {
     if (!session) {
       const Error& e = session.error();
-      return done(failed("ApiGateway." + e.code, e.message));
+      return done(task_failed("ApiGateway." + e.code, e.message));
     }
     auth::Credentials keys;
     keys.access_key_id = session->access_key_id;

@@ -18,12 +18,9 @@ namespace json = boost::json;
 
 namespace {
 
-TaskOutcome failed(std::string error, std::string cause) {
-  return TaskOutcome{false, nullptr, {std::move(error), std::move(cause)}};
-}
-
-TaskOutcome invalid(const std::string& why) {
-  return failed("States.Runtime", "The HTTP Task's Parameters are invalid: " + why);
+TaskOutcome invalid_http_parameters(const std::string& why) {
+  return task_failed("States.Runtime",
+                     "The HTTP Task's Parameters are invalid_http_parameters: " + why);
 }
 
 bool has_header(const http::Headers& headers, std::string_view name) {
@@ -32,22 +29,24 @@ bool has_header(const http::Headers& headers, std::string_view name) {
 }
 
 // The request the Parameters ask for, or why they cannot be sent.
-std::variant<http::ClientRequest, TaskOutcome> request_of(const json::object& p,
-                                                          std::string& connection) {
+std::variant<http::ClientRequest, TaskOutcome> http_request_of(const json::object& p,
+                                                               std::string& connection) {
   http::ClientRequest r;
   r.url = str(p, "ApiEndpoint");
   if (!r.url.starts_with("https://") && !r.url.starts_with("http://")) {
-    return invalid("ApiEndpoint must be an http or https URL");
+    return invalid_http_parameters("ApiEndpoint must be an http or https URL");
   }
   r.method = str(p, "Method");
   if (!task_method(r.method)) {
-    return invalid("Method must be one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS");
+    return invalid_http_parameters(
+        "Method must be one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS");
   }
   const auto* auth = p.if_contains("Authentication");
   if (auth != nullptr && auth->is_object()) connection = str(auth->as_object(), "ConnectionArn");
-  if (connection.empty()) return invalid("Authentication.ConnectionArn is required");
+  if (connection.empty())
+    return invalid_http_parameters("Authentication.ConnectionArn is required");
   if (const auto* h = p.if_contains("Headers")) {
-    if (!h->is_object()) return invalid("Headers must be an object");
+    if (!h->is_object()) return invalid_http_parameters("Headers must be an object");
     for (const auto& [k, v] : h->as_object()) r.headers.emplace_back(std::string(k), text_of(v));
   }
   std::string format = "REPEAT";
@@ -60,14 +59,15 @@ std::variant<http::ClientRequest, TaskOutcome> request_of(const json::object& p,
     }
   }
   if (const auto* q = p.if_contains("QueryParameters")) {
-    if (!q->is_object()) return invalid("QueryParameters must be an object");
+    if (!q->is_object()) return invalid_http_parameters("QueryParameters must be an object");
     std::string query;
     encode_form(query, "", *q, "REPEAT");
     if (!query.empty()) r.url += (r.url.find('?') == std::string::npos ? "?" : "&") + query;
   }
   if (const auto* body = p.if_contains("RequestBody")) {
     if (encoding == "URL_ENCODED") {
-      if (!body->is_object()) return invalid("a URL_ENCODED RequestBody must be an object");
+      if (!body->is_object())
+        return invalid_http_parameters("a URL_ENCODED RequestBody must be an object");
       encode_form(r.body, "", *body, format);
       if (!has_header(r.headers, "Content-Type")) {
         r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
@@ -85,12 +85,13 @@ std::variant<http::ClientRequest, TaskOutcome> request_of(const json::object& p,
 }  // namespace
 
 void Integrations::call_http(TaskRequest task, std::function<void(TaskOutcome)> done) const {
-  if (!task.parameters.is_object()) return done(invalid("Parameters must be an object"));
+  if (!task.parameters.is_object())
+    return done(invalid_http_parameters("Parameters must be an object"));
   std::string connection;
-  auto built = request_of(task.parameters.as_object(), connection);
+  auto built = http_request_of(task.parameters.as_object(), connection);
   if (auto* o = std::get_if<TaskOutcome>(&built)) return done(std::move(*o));
   if (connections_ == nullptr) {
-    return done(failed("States.Runtime", "EventBridge connections are not available"));
+    return done(task_failed("States.Runtime", "EventBridge connections are not available"));
   }
   connections_->send(
       connection, std::get<http::ClientRequest>(std::move(built)),
@@ -98,14 +99,14 @@ void Integrations::call_http(TaskRequest task, std::function<void(TaskOutcome)> 
         if (!r) {
           const Error& e = r.error();
           if (e.code == "ConnectionNotFound" || e.code == "ConnectionNotAuthorized") {
-            return done(failed("Events.ConnectionResource.InvalidConnectionState", e.message));
+            return done(task_failed("Events.ConnectionResource.InvalidConnectionState", e.message));
           }
-          return done(failed("States.Http.Socket", e.message));
+          return done(task_failed("States.Http.Socket", e.message));
         }
         json::object out = http_result(r->status, r->reason, r->headers, r->body);
         if (r->status < 200 || r->status > 299) {
-          return done(
-              failed("States.Http.StatusCode." + std::to_string(r->status), json::serialize(out)));
+          return done(task_failed("States.Http.StatusCode." + std::to_string(r->status),
+                                  json::serialize(out)));
         }
         done(TaskOutcome{true, std::move(out), {}});
       });

@@ -19,10 +19,6 @@ namespace {
 
 using Done = std::function<void(TaskOutcome)>;
 
-TaskOutcome failed(std::string error, std::string cause) {
-  return TaskOutcome{false, nullptr, {std::move(error), std::move(cause)}};
-}
-
 // The optimized integrations: resource "service:action" and the model and
 // operation it calls, and the prefix of its error names.
 struct Optimized {
@@ -254,7 +250,7 @@ void Integrations::call(TaskRequest task, Done done) const {
     case TaskTarget::kUnknown:
       break;
   }
-  done(failed("States.Runtime", "nimbus cannot call the resource '" + task.resource + "'"));
+  done(task_failed("States.Runtime", "nimbus cannot call the resource '" + task.resource + "'"));
 }
 
 void Integrations::call_function(const TaskTarget& t, TaskRequest task, Done done) const {
@@ -267,8 +263,8 @@ void Integrations::call_function(const TaskTarget& t, TaskRequest task, Done don
   } else {
     const json::object* p = task.parameters.if_object();
     if (p == nullptr || !p->contains("FunctionName") || !p->at("FunctionName").is_string()) {
-      return done(failed("States.Runtime",
-                         "The Parameters of a lambda:invoke task need a string FunctionName"));
+      return done(task_failed("States.Runtime",
+                              "The Parameters of a lambda:invoke task need a string FunctionName"));
     }
     std::string type = str(*p, "InvocationType");
     if (!type.empty() && type != "RequestResponse") {
@@ -280,7 +276,7 @@ void Integrations::call_function(const TaskTarget& t, TaskRequest task, Done don
     invoke.payload = p->contains("Payload") ? json::serialize(p->at("Payload")) : "{}";
   }
   if (functions_ == nullptr) {
-    return done(failed("States.Runtime", "nimbus serves no Lambda functions here"));
+    return done(task_failed("States.Runtime", "nimbus serves no Lambda functions here"));
   }
   std::string request_id = invoke.request_id;
   if (auto refused = refused_as_role(task, "lambda", "Invoke",
@@ -324,8 +320,9 @@ void Integrations::call_service(const TaskTarget& t, TaskRequest task, Done done
   if (sdk) {
     const SdkService* s = sdk_service(t.service);
     if (s == nullptr) {
-      return done(failed("States.Runtime", "nimbus cannot call the resource '" + task.resource +
-                                               "': no SDK integration for " + t.service));
+      return done(task_failed("States.Runtime", "nimbus cannot call the resource '" +
+                                                    task.resource + "': no SDK integration for " +
+                                                    t.service));
     }
     model = std::string(s->model);
     prefix = std::string(s->prefix);
@@ -340,7 +337,7 @@ void Integrations::call_service(const TaskTarget& t, TaskRequest task, Done done
     service = prefix;
   }
   if (calls_ == nullptr) {
-    return done(failed("States.Runtime", "nimbus cannot call " + model + " here"));
+    return done(task_failed("States.Runtime", "nimbus cannot call " + model + " here"));
   }
   json::object input;
   if (const auto* p = task.parameters.if_object()) input = *p;
@@ -364,7 +361,7 @@ void Integrations::call_service(const TaskTarget& t, TaskRequest task, Done done
                 done = std::move(done)](services::Output out) {
                  if (!out) {
                    if (out.error().code == "InvalidAction") {
-                     return done(failed("States.Runtime", out.error().message));
+                     return done(task_failed("States.Runtime", out.error().message));
                    }
                    return done(TaskOutcome{
                        false, nullptr, service_failure(prefix, service, out.error(), request_id)});
@@ -391,12 +388,12 @@ void Integrations::call_service(const TaskTarget& t, TaskRequest task, Done done
                      std::move(payload->response), kMaxPayloadBytes + 1,
                      [result = std::move(result), done](Result<std::string> body) mutable {
                        if (!body && body.error().http_status == 413) {
-                         return done(failed("States.DataLimitExceeded",
-                                            "The object is larger than the 262144 "
-                                            "bytes a state's output may hold"));
+                         return done(task_failed("States.DataLimitExceeded",
+                                                 "The object is larger than the 262144 "
+                                                 "bytes a state's output may hold"));
                        }
                        if (!body) {
-                         return done(failed("States.Runtime", body.error().message));
+                         return done(task_failed("States.Runtime", body.error().message));
                        }
                        result.as_object()["Body"] = std::move(*body);
                        done(TaskOutcome{true, std::move(result), {}});

@@ -64,6 +64,11 @@ struct TaskOutcome {
   asl::Failure failure;       // !ok
 };
 
+// A task's failure: States error name and cause.
+inline TaskOutcome task_failed(std::string error, std::string cause) {
+  return TaskOutcome{false, nullptr, {std::move(error), std::move(cause)}};
+}
+
 class Integrations {
  public:
   // Either may be null (a test without Lambda or other services): the

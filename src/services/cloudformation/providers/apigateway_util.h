@@ -11,9 +11,7 @@ namespace nimbus::services::cloudformation::providers::apigw {
 
 inline constexpr std::string_view kModel = "apigateway";
 
-inline Status status_of(Output& out) {
-  return out ? Status::ok() : Status(out.take_error());
-}
+using provide::status_of;
 
 // Deleting what is already gone succeeds.
 inline RemoveDone gone_ok(RemoveDone done) {

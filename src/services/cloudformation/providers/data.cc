@@ -7,9 +7,7 @@ namespace nimbus::services::cloudformation::providers {
 
 namespace {
 
-Status status_of(Output& out) {
-  return out ? Status::ok() : Status(out.take_error());
-}
+using provide::status_of;
 
 // ---- AWS::DynamoDB::Table
 

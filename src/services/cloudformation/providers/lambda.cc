@@ -9,9 +9,7 @@ namespace nimbus::services::cloudformation::providers {
 
 namespace {
 
-Status status_of(Output& out) {
-  return out ? Status::ok() : Status(out.take_error());
-}
+using provide::status_of;
 
 const std::vector<std::string_view> kConfiguration = {
     "Runtime",       "Role",         "Handler",           "Description", "Timeout",

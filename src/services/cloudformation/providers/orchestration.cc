@@ -12,15 +12,8 @@ namespace {
 using provide::Step;
 using provide::text;
 
-Status status_of(Output& out) {
-  return out ? Status::ok() : Status(out.take_error());
-}
-
-Step call_step(const ResourceRequest& r, std::string model, std::string op, json::object in) {
-  return [r, model, op, in](std::function<void(Status)> next) {
-    r.call(model, op, in, [next](Output o) { next(status_of(o)); });
-  };
-}
+using provide::call_step;
+using provide::status_of;
 
 // ---- AWS::Events::Rule (physical id: the name, "BUS|NAME" on a custom bus)
 

@@ -102,6 +102,10 @@ std::string text(const json::value& v);
 json::object tag_map(const json::value* tags);
 // Copies the members `names` present in `from` into `to`.
 void copy(const json::object& from, json::object& to, const std::vector<std::string_view>& names);
+// An answer as a step's status.
+inline Status status_of(Output& out) {
+  return out ? Status::ok() : Status(out.take_error());
+}
 // An error code answer that means "already gone" counts as done.
 RemoveDone ignoring(std::initializer_list<std::string_view> codes, RemoveDone done);
 // Runs `steps` one after another (each a call with its continuation);

@@ -14,11 +14,6 @@ namespace nimbus::services::cloudformation::providers {
 
 namespace {
 
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
-}
-
 const json::array* array_at(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_array() ? &v->as_array() : nullptr;

@@ -8,6 +8,7 @@
 
 #include "auth/crypto.h"
 #include "common/json_fields.h"
+#include "common/text.h"
 #include "services/cloudformation/sam/expansion.h"
 
 namespace nimbus::cfn::sam {
@@ -25,10 +26,6 @@ std::string api_of(const ApiEvent& e, std::string_view key) {
   return ref_target(*v);
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -84,7 +81,7 @@ json::object start_execution(const ApiEvent& e) {
 
 Status required_path(const ApiEvent& e, std::string& path, std::string& method) {
   path = str(e.properties, "Path");
-  method = lower(str(e.properties, "Method"));
+  method = ascii_lower(str(e.properties, "Method"));
   if (path.empty() || method.empty()) {
     return invalid_event(
         e.function_id, e.event_id,
@@ -689,7 +686,7 @@ Status http_events(std::string_view api_id, const json::object& p, json::object*
   for (const auto& e : x.http_events) {
     if (api_of(e, "ApiId") != wanted) continue;
     std::string path = str(e.properties, "Path");
-    std::string method = lower(str(e.properties, "Method"));
+    std::string method = ascii_lower(str(e.properties, "Method"));
     bool default_route = path.empty() && method.empty();
     if (default_route) {
       path = "$default";

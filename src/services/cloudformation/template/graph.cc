@@ -8,7 +8,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kMaxDepth = 200;
+constexpr int kMaxGraphDepth = 200;
 
 // The names one value refers to: Ref and Fn::Sub variables (refs), and
 // Fn::GetAtt resources (atts).
@@ -38,7 +38,7 @@ void collect_sub(const json::value& arg, Names& names) {
 }
 
 void collect(const json::value& v, Names& names, int depth) {
-  if (depth > kMaxDepth) {
+  if (depth > kMaxGraphDepth) {
     names.too_deep = true;
     return;
   }
@@ -81,15 +81,15 @@ bool is_known(const Template& t, std::string_view name) {
          t.parameter(name) != nullptr || t.resources().contains(name);
 }
 
-std::string join(const std::set<std::string, std::less<>>& items) {
+std::string join_names(const std::set<std::string, std::less<>>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
   return out;
 }
 
 Error unresolved(const std::set<std::string, std::less<>>& names, const char* block) {
-  return format_error("Unresolved resource dependencies [" + join(names) + "] in the " + block +
-                      " block of the template");
+  return format_error("Unresolved resource dependencies [" + join_names(names) + "] in the " +
+                      block + " block of the template");
 }
 
 Error too_deep() {
@@ -180,7 +180,7 @@ Result<Graph> dependency_graph(const Template& t) {
     for (const auto& [id, r] : t.resources()) {
       if (!placed.contains(id)) cycle.emplace(id);
     }
-    return Error::validation("Circular dependency between resources: [" + join(cycle) + "]");
+    return Error::validation("Circular dependency between resources: [" + join_names(cycle) + "]");
   }
   return g;
 }

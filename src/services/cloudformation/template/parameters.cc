@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
+std::string join_list(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
   return out;
@@ -112,14 +112,15 @@ Result<ParameterValues> resolve_parameters(const Template& t,
     if (t.parameter(name) == nullptr) unknown.push_back(name);
   }
   if (!unknown.empty()) {
-    return Error::validation("Parameters: [" + join(unknown) + "] do not exist in the template");
+    return Error::validation("Parameters: [" + join_list(unknown) +
+                             "] do not exist in the template");
   }
   std::vector<std::string> missing;
   for (const auto& p : t.parameters) {
     if (!given.contains(p.name) && !p.default_value) missing.push_back(p.name);
   }
   if (!missing.empty()) {
-    return Error::validation("Parameters: [" + join(missing) + "] must have values");
+    return Error::validation("Parameters: [" + join_list(missing) + "] must have values");
   }
   ParameterValues out;
   for (const auto& p : t.parameters) {

@@ -36,7 +36,7 @@ const std::set<std::string, std::less<>> kParameterProperties = {
 const std::set<std::string, std::less<>> kOutputProperties = {"Value", "Description", "Export",
                                                               "Condition"};
 
-std::string join(const std::vector<std::string>& items) {
+std::string join_all(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
   return out;
@@ -273,7 +273,7 @@ Result<Template> check_template(json::object doc) {
     if (!kSections.contains(key) && !(transformed && key == "Globals")) unknown.emplace_back(key);
   }
   if (!unknown.empty()) {
-    return format_error("Invalid template property or properties [" + join(unknown) + "]");
+    return format_error("Invalid template property or properties [" + join_all(unknown) + "]");
   }
   Template t;
   if (const auto* v = doc.if_contains("AWSTemplateFormatVersion")) {

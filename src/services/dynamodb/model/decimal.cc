@@ -9,7 +9,7 @@ namespace {
 
 constexpr int kExponentCap = 1'000'000;  // far beyond the range; keeps int arithmetic safe
 
-bool is_digit(char c) {
+bool decimal_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
@@ -82,7 +82,7 @@ Result<Decimal> Decimal::parse(std::string_view text) {
   bool point = false;
   for (; i < text.size(); ++i) {
     char c = text[i];
-    if (is_digit(c)) {
+    if (decimal_digit(c)) {
       any_digit = true;
       if (digits.empty() && c == '0') {
         if (point) --exponent;  // a leading zero after the point
@@ -105,7 +105,7 @@ Result<Decimal> Decimal::parse(std::string_view text) {
     if (i >= text.size()) return bad;
     int e = 0;
     for (; i < text.size(); ++i) {
-      if (!is_digit(text[i])) return bad;
+      if (!decimal_digit(text[i])) return bad;
       e = std::min(kExponentCap, e * 10 + (text[i] - '0'));
     }
     exponent += exp_negative ? -e : e;

@@ -7,10 +7,6 @@
 namespace nimbus::dynamodb {
 namespace {
 
-std::string_view sv(const json::string& s) {
-  return {s.data(), s.size()};
-}
-
 const json::value& payload(const json::value& v) {
   return v.as_object().begin()->value();
 }

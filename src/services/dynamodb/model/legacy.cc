@@ -8,10 +8,6 @@
 namespace nimbus::dynamodb {
 namespace {
 
-std::string_view sv(const json::string& s) {
-  return {s.data(), s.size()};
-}
-
 Operand path_operand(std::string_view name) {
   return dynamodb::path_operand(Path{PathStep{std::string(name)}});
 }

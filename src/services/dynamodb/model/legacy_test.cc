@@ -10,7 +10,7 @@ using testing::object;
 using testing::request;
 using testing::request_error;
 
-const json::object& item() {
+const json::object& legacy_item() {
   static const json::object kItem = object(R"({"id": {"S": "k"}, "n": {"N": "5"},
       "s": {"S": "hello"}, "ss": {"SS": ["a", "b"]}, "l": {"L": [{"S": "x"}]}})");
   return kItem;
@@ -21,7 +21,7 @@ bool expected_holds(std::string_view expected, std::string_view op = "") {
   if (!op.empty()) input += R"(, "ConditionalOperator": ")" + std::string(op) + "\"";
   auto r = request(input + "}");
   EXPECT_TRUE(r.condition);
-  return r.condition && r.condition->matches(item());
+  return r.condition && r.condition->matches(legacy_item());
 }
 
 TEST(Legacy, ExpectedValueAndExists) {
@@ -90,7 +90,7 @@ TEST(Legacy, ExpectedErrors) {
 TEST(Legacy, AttributesToGetAndFilters) {
   auto r = request(R"({"AttributesToGet": ["n", "l", "nope"]})");
   ASSERT_TRUE(r.projection);
-  EXPECT_EQ(json::value(r.projection->apply(item())),
+  EXPECT_EQ(json::value(r.projection->apply(legacy_item())),
             json::parse(R"({"n": {"N": "5"}, "l": {"L": [{"S": "x"}]}})"));
   EXPECT_EQ(request_error(R"({"AttributesToGet": ["n", "n"]})"),
             "One or more parameter values were invalid: Duplicate value in attribute name: n");
@@ -98,7 +98,7 @@ TEST(Legacy, AttributesToGetAndFilters) {
       R"({"ScanFilter": {"n": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "1"}]},
       "s": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "nope"}]}}, "ConditionalOperator": "OR"})");
   ASSERT_TRUE(scan.filter);
-  EXPECT_TRUE(scan.filter->matches(item()));
+  EXPECT_TRUE(scan.filter->matches(legacy_item()));
 }
 
 TEST(Legacy, KeyConditions) {
@@ -110,8 +110,8 @@ TEST(Legacy, KeyConditions) {
       &schema);
   ASSERT_TRUE(r.key_condition && r.key_condition->sort && r.filter);
   EXPECT_EQ(r.key_condition->sort->op, SortKeyCondition::Op::kBetween);
-  EXPECT_TRUE(r.key_condition->matches(item()));
-  EXPECT_TRUE(r.filter->matches(item()));
+  EXPECT_TRUE(r.key_condition->matches(legacy_item()));
+  EXPECT_TRUE(r.filter->matches(legacy_item()));
   EXPECT_EQ(
       request_error(
           R"({"KeyConditions": {"id": {"ComparisonOperator": "NE", "AttributeValueList": [{"S": "k"}]}}})",
@@ -133,7 +133,7 @@ TEST(Legacy, AttributeUpdates) {
       "id2": {"Value": {"N": "1e1"}},
       "gone": {"Action": "DELETE"}}})");
   ASSERT_TRUE(r.update);
-  auto after = r.update->apply(item());
+  auto after = r.update->apply(legacy_item());
   ASSERT_TRUE(after) << after.error().message;
   EXPECT_EQ(json::value(*after), json::parse(R"({"id": {"S": "k"}, "n": {"N": "5.5"},
       "s": {"S": "bye"}, "ss": {"SS": ["b"]}, "l": {"L": [{"S": "x"}, {"S": "y"}]},

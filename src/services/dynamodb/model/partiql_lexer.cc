@@ -3,16 +3,16 @@
 namespace nimbus::dynamodb {
 namespace {
 
-bool is_digit(char c) {
+bool partiql_digit(char c) {
   return c >= '0' && c <= '9';
 }
-bool is_word_start(char c) {
+bool partiql_word_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
 }
-bool is_word_char(char c) {
-  return is_word_start(c) || is_digit(c);
+bool partiql_word_char(char c) {
+  return partiql_word_start(c) || partiql_digit(c);
 }
-bool is_space(char c) {
+bool partiql_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
@@ -36,16 +36,16 @@ size_t quoted(std::string_view text, size_t i, std::string& out) {
 
 // A number: digits[.digits][e[+-]digits] or .digits[...].
 size_t number_end(std::string_view text, size_t i) {
-  while (i < text.size() && is_digit(text[i])) ++i;
+  while (i < text.size() && partiql_digit(text[i])) ++i;
   if (i < text.size() && text[i] == '.') {
     ++i;
-    while (i < text.size() && is_digit(text[i])) ++i;
+    while (i < text.size() && partiql_digit(text[i])) ++i;
   }
   if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
     size_t j = i + 1;
     if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
-    if (j < text.size() && is_digit(text[j])) {
-      while (j < text.size() && is_digit(text[j])) ++j;
+    if (j < text.size() && partiql_digit(text[j])) {
+      while (j < text.size() && partiql_digit(text[j])) ++j;
       i = j;
     }
   }
@@ -66,7 +66,7 @@ std::optional<std::vector<PqToken>> pq_tokenize(std::string_view text) {
   };
   while (i < text.size()) {
     char c = text[i];
-    if (is_space(c)) {
+    if (partiql_space(c)) {
       ++i;
       continue;
     }
@@ -89,14 +89,14 @@ std::optional<std::vector<PqToken>> pq_tokenize(std::string_view text) {
            end);
       continue;
     }
-    if (is_digit(c) || (c == '.' && i + 1 < text.size() && is_digit(text[i + 1]))) {
+    if (partiql_digit(c) || (c == '.' && i + 1 < text.size() && partiql_digit(text[i + 1]))) {
       size_t end = number_end(text, i);
       emit(PqToken::Kind::kNumber, std::string(text.substr(start, end - start)), start, end);
       continue;
     }
-    if (is_word_start(c)) {
+    if (partiql_word_start(c)) {
       size_t end = i;
-      while (end < text.size() && is_word_char(text[end])) ++end;
+      while (end < text.size() && partiql_word_char(text[end])) ++end;
       emit(PqToken::Kind::kWord, std::string(text.substr(start, end - start)), start, end);
       continue;
     }

@@ -13,7 +13,7 @@ json::array params(std::string_view text) {
   return json::parse(text).as_array();
 }
 
-PartiqlStatement parse(std::string_view statement, std::string_view parameters = "[]") {
+PartiqlStatement statement_of(std::string_view statement, std::string_view parameters = "[]") {
   auto r = parse_partiql(statement, params(parameters));
   EXPECT_TRUE(r) << statement << ": " << (r ? "" : r.error().message);
   return r ? std::move(*r) : PartiqlStatement{};
@@ -27,13 +27,13 @@ std::string error(std::string_view statement, std::string_view parameters = "[]"
 // Whether `item` passes the statement's WHERE, through the model's evaluator.
 bool where_matches(std::string_view statement, std::string_view item,
                    std::string_view parameters = "[]") {
-  auto s = parse(statement, parameters);
+  auto s = statement_of(statement, parameters);
   if (!s.where) return true;
   return Condition(*s.where).matches(object(item));
 }
 
-json::object updated(std::string_view statement, std::string_view item) {
-  auto s = parse(statement);
+json::object partiql_updated(std::string_view statement, std::string_view item) {
+  auto s = statement_of(statement);
   auto r = Update(s.actions).apply(object(item));
   EXPECT_TRUE(r) << (r ? "" : r.error().message);
   return r ? *r : json::object{};
@@ -48,7 +48,8 @@ std::string at(const std::string& statement, const std::string& token, size_t fr
 const std::string kNotWellFormed = "Statement wasn't well formed, can't be processed: ";
 
 TEST(Partiql, SelectStarWithTableIndexAndOrder) {
-  auto s = parse(R"(SELECT * FROM "Music"."ByYear" WHERE Artist = 'Acme' ORDER BY year DESC;)");
+  auto s =
+      statement_of(R"(SELECT * FROM "Music"."ByYear" WHERE Artist = 'Acme' ORDER BY year DESC;)");
   EXPECT_EQ(s.kind, PartiqlStatement::Kind::kSelect);
   EXPECT_EQ(s.table, "Music");
   EXPECT_EQ(s.index, "ByYear");
@@ -58,7 +59,8 @@ TEST(Partiql, SelectStarWithTableIndexAndOrder) {
 }
 
 TEST(Partiql, ExistsWrapsASelect) {
-  auto s = parse(R"(EXISTS (SELECT * FROM "Music" WHERE (Artist = 'Acme' AND year > 1999));)");
+  auto s =
+      statement_of(R"(EXISTS (SELECT * FROM "Music" WHERE (Artist = 'Acme' AND year > 1999));)");
   EXPECT_EQ(s.kind, PartiqlStatement::Kind::kExists);
   EXPECT_EQ(s.table, "Music");
   EXPECT_TRUE(where_matches(R"(EXISTS(SELECT * FROM "Music" WHERE year > 1999))",
@@ -72,7 +74,7 @@ TEST(Partiql, ExistsWrapsASelect) {
 }
 
 TEST(Partiql, SelectProjectionPaths) {
-  auto s = parse(R"(select a, "b c", m.n[2]."x" from Music)");
+  auto s = statement_of(R"(select a, "b c", m.n[2]."x" from Music)");
   ASSERT_EQ(s.projection.size(), 3u);
   EXPECT_EQ(path_to_string(s.projection[2]), "m.n[2].x");
   auto p = Projection(s.projection).apply(object(R"({"a": {"S": "1"}, "z": {"S": "2"}})"));
@@ -119,10 +121,10 @@ TEST(Partiql, ParametersBindInOrder) {
 }
 
 TEST(Partiql, InsertValueLiterals) {
-  auto s = parse(R"(INSERT INTO "Tab" VALUE {'pk': 'k1', 'n': -1.50e1, 'b': TRUE, 'z': null,
+  auto s = statement_of(R"(INSERT INTO "Tab" VALUE {'pk': 'k1', 'n': -1.50e1, 'b': TRUE, 'z': null,
       'l': [1, 'two', [3]], 'm': {'x': {'y': 'deep'}}, 'ss': <<'a', 'b'>>, 'ns': <<3, 1>>,
       'p': ?, 'q': 'it''s'})",
-                 R"([{"B": "\u0001"}])");
+                        R"([{"B": "\u0001"}])");
   EXPECT_EQ(s.kind, PartiqlStatement::Kind::kInsert);
   EXPECT_EQ(s.table, "Tab");
   EXPECT_EQ(json::serialize(s.item.at("n")), R"({"N":"-15"})");
@@ -165,23 +167,25 @@ TEST(Partiql, InsertErrors) {
 }
 
 TEST(Partiql, UpdateSetAndRemoveApplyWithTheModel) {
-  auto s = parse(R"(UPDATE "Tab" SET a = a + 1, b = 'x' SET l = list_append(l, [2])
+  auto s = statement_of(R"(UPDATE "Tab" SET a = a + 1, b = 'x' SET l = list_append(l, [2])
       REMOVE old, m.gone WHERE pk = 'k' RETURNING MODIFIED NEW *)");
   EXPECT_EQ(s.kind, PartiqlStatement::Kind::kUpdate);
   EXPECT_EQ(s.returning, PartiqlStatement::Returning::kModifiedNew);
-  auto item = updated(R"(UPDATE "Tab" SET a = a + 1, b = 'x' SET l = list_append(l, [2])
+  auto item = partiql_updated(R"(UPDATE "Tab" SET a = a + 1, b = 'x' SET l = list_append(l, [2])
       REMOVE old, m.gone WHERE pk = 'k')",
-                      R"({"pk": {"S": "k"}, "a": {"N": "0.1"}, "l": {"L": [{"N": "1"}]},
+                              R"({"pk": {"S": "k"}, "a": {"N": "0.1"}, "l": {"L": [{"N": "1"}]},
       "old": {"S": "o"}, "m": {"M": {"gone": {"S": "g"}, "kept": {"S": "k"}}}})");
   EXPECT_EQ(item, object(R"({"pk": {"S": "k"}, "a": {"N": "1.1"}, "b": {"S": "x"},
       "l": {"L": [{"N": "1"}, {"N": "2"}]}, "m": {"M": {"kept": {"S": "k"}}}})"));
-  auto counter = updated(R"(UPDATE "Tab" SET c = if_not_exists(c, 0) + 5 - 2 WHERE pk = 'k')",
-                         R"({"pk": {"S": "k"}})");
+  auto counter =
+      partiql_updated(R"(UPDATE "Tab" SET c = if_not_exists(c, 0) + 5 - 2 WHERE pk = 'k')",
+                      R"({"pk": {"S": "k"}})");
   EXPECT_EQ(json::serialize(counter.at("c")), R"({"N":"3"})");
 }
 
 TEST(Partiql, UpdateSetAddAndSetDelete) {
-  auto item = updated(R"(UPDATE "Tab" SET ss = set_add(ss, <<'c'>>) SET ns = set_delete(ns, <<1>>)
+  auto item =
+      partiql_updated(R"(UPDATE "Tab" SET ss = set_add(ss, <<'c'>>) SET ns = set_delete(ns, <<1>>)
       WHERE pk = 'k')",
                       R"({"pk": {"S": "k"}, "ss": {"SS": ["a"]}, "ns": {"NS": ["1", "2"]}})");
   EXPECT_EQ(json::serialize(item.at("ss")), R"({"SS":["a","c"]})");
@@ -209,7 +213,7 @@ TEST(Partiql, UpdateErrors) {
 }
 
 TEST(Partiql, DeleteAndReturning) {
-  auto s = parse(R"(DELETE FROM "Tab" WHERE pk = 'k' RETURNING ALL OLD *)");
+  auto s = statement_of(R"(DELETE FROM "Tab" WHERE pk = 'k' RETURNING ALL OLD *)");
   EXPECT_EQ(s.kind, PartiqlStatement::Kind::kDelete);
   EXPECT_EQ(s.returning, PartiqlStatement::Returning::kAllOld);
   EXPECT_EQ(error(R"(DELETE FROM "Tab" WHERE pk = 'k' RETURNING MODIFIED OLD *)"),
@@ -277,7 +281,7 @@ TEST(Partiql, FunctionErrors) {
 
 TEST(Partiql, KeyLookupNeedsTheWholeKey) {
   KeySchema schema{{"pk", Type::kS}, KeyAttribute{"sk", Type::kN}};
-  auto s = parse(R"(UPDATE "Tab" SET a = 1 WHERE sk = 3 AND pk = 'k' AND a < 5)");
+  auto s = statement_of(R"(UPDATE "Tab" SET a = 1 WHERE sk = 3 AND pk = 'k' AND a < 5)");
   auto lookup = partiql_key_lookup(s.where, schema);
   ASSERT_TRUE(lookup) << lookup.error().message;
   EXPECT_EQ(json::serialize(lookup->key), R"({"pk":{"S":"k"},"sk":{"N":"3"}})");
@@ -285,21 +289,21 @@ TEST(Partiql, KeyLookupNeedsTheWholeKey) {
   EXPECT_TRUE(lookup->rest->matches(object(R"({"a": {"N": "4"}})")));
   EXPECT_FALSE(lookup->rest->matches(object(R"({"a": {"N": "6"}})")));
 
-  auto only_key =
-      partiql_key_lookup(parse(R"(DELETE FROM "Tab" WHERE pk = 'k' AND 3 = sk)").where, schema);
+  auto only_key = partiql_key_lookup(
+      statement_of(R"(DELETE FROM "Tab" WHERE pk = 'k' AND 3 = sk)").where, schema);
   ASSERT_TRUE(only_key);
   EXPECT_FALSE(only_key->rest);
 
   const std::string incomplete =
       "Where clause does not contain a mandatory equality on all key attributes";
   for (const char* where : {"pk = 'k'", "pk = 'k' OR sk = 1", "pk = 'k' AND sk > 1", "a = 1"}) {
-    auto r =
-        partiql_key_lookup(parse(std::string(R"(DELETE FROM "Tab" WHERE )") + where).where, schema);
+    auto r = partiql_key_lookup(
+        statement_of(std::string(R"(DELETE FROM "Tab" WHERE )") + where).where, schema);
     EXPECT_EQ(r ? "ok" : r.error().message, incomplete) << where;
   }
   EXPECT_FALSE(partiql_key_lookup(std::nullopt, schema));
-  auto wrong_type =
-      partiql_key_lookup(parse(R"(DELETE FROM "Tab" WHERE pk = 1 AND sk = 1)").where, schema);
+  auto wrong_type = partiql_key_lookup(
+      statement_of(R"(DELETE FROM "Tab" WHERE pk = 1 AND sk = 1)").where, schema);
   ASSERT_FALSE(wrong_type);
   EXPECT_EQ(wrong_type.error().message,
             "One or more parameter values were invalid: Type mismatch for key pk expected: S "
@@ -310,7 +314,8 @@ TEST(Partiql, QueryPlanFromThePartitionKey) {
   KeySchema schema{{"pk", Type::kS}, KeyAttribute{"sk", Type::kN}};
   auto plan = [&](std::string_view where) {
     return partiql_query_plan(
-        parse(std::string(R"(SELECT * FROM "Tab" WHERE )") + std::string(where)).where, schema);
+        statement_of(std::string(R"(SELECT * FROM "Tab" WHERE )") + std::string(where)).where,
+        schema);
   };
   auto q = plan("a = 1 AND pk = 'k' AND sk BETWEEN 1 AND 5");
   ASSERT_TRUE(q);

@@ -8,10 +8,6 @@
 namespace nimbus::dynamodb {
 namespace {
 
-std::string_view sv(const json::string& s) {
-  return {s.data(), s.size()};
-}
-
 Error invalid_path() {
   return validation_error(
       "The document path provided in the update expression is invalid for update");

@@ -14,10 +14,6 @@ namespace {
 constexpr std::array<std::string_view, 10> kTypeNames = {"S",  "N", "B", "SS",   "NS",
                                                          "BS", "M", "L", "NULL", "BOOL"};
 
-std::string_view sv(const json::string& s) {
-  return {s.data(), s.size()};
-}
-
 // The one member's value of a well-formed attribute value.
 const json::value& payload(const json::value& v) {
   return v.as_object().begin()->value();

@@ -26,6 +26,11 @@ namespace nimbus::dynamodb {
 
 namespace json = boost::json;
 
+// A JSON string as a view.
+inline std::string_view sv(const json::string& s) {
+  return {s.data(), s.size()};
+}
+
 enum class Type { kS, kN, kB, kSS, kNS, kBS, kM, kL, kNull, kBool };
 
 // "S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL".

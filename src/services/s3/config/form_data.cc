@@ -2,15 +2,11 @@
 
 #include <cctype>
 
+#include "common/text.h"
+
 namespace nimbus::s3config {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t");
@@ -27,7 +23,7 @@ std::optional<std::string> parameter(std::string_view value, std::string_view na
     while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
     size_t eq = value.find('=', i);
     if (eq == std::string_view::npos) return std::nullopt;
-    std::string key = lower(trim(value.substr(i, eq - i)));
+    std::string key = ascii_lower(trim(value.substr(i, eq - i)));
     std::string out;
     size_t j = eq + 1;
     if (j < value.size() && value[j] == '"') {
@@ -56,7 +52,7 @@ Error malformed_post() {
 }
 
 std::optional<std::string> form_boundary(std::string_view content_type) {
-  std::string type = lower(trim(content_type.substr(0, content_type.find(';'))));
+  std::string type = ascii_lower(trim(content_type.substr(0, content_type.find(';'))));
   if (type != "multipart/form-data") return std::nullopt;
   auto b = parameter(content_type, "boundary");
   if (!b || b->empty() || b->size() > 70) return std::nullopt;
@@ -165,7 +161,7 @@ Status FormDataParser::begin_part(std::string_view headers) {
     if (!line.empty()) {
       size_t colon = line.find(':');
       if (colon == std::string_view::npos) return malformed_post();
-      std::string name = lower(trim(line.substr(0, colon)));
+      std::string name = ascii_lower(trim(line.substr(0, colon)));
       std::string_view value = trim(line.substr(colon + 1));
       if (name == "content-disposition") disposition = std::string(value);
       if (name == "content-type") content_type = std::string(value);
@@ -173,7 +169,8 @@ Status FormDataParser::begin_part(std::string_view headers) {
     if (eol == std::string_view::npos) break;
     pos = eol + 2;
   }
-  if (!disposition || lower(trim(disposition->substr(0, disposition->find(';')))) != "form-data") {
+  if (!disposition ||
+      ascii_lower(trim(disposition->substr(0, disposition->find(';')))) != "form-data") {
     return malformed_post();
   }
   auto name = parameter(*disposition, "name");

@@ -14,11 +14,6 @@ namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
 
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
-}
-
 // A timestamp member (epoch seconds, as the engine hands them over) in ms.
 // Saturated at the ends of int64 milliseconds: such a date is never due and
 // is not at midnight, so the rule is refused rather than overflowing.

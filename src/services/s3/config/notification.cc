@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/json_fields.h"
+#include "common/text.h"
 #include "common/time_format.h"
 #include "services/s3/config/errors.h"
 
@@ -56,12 +57,6 @@ constexpr std::array<Kind, 3> kKinds{{
     {"TopicConfigurations", "TopicArn", DestinationKind::kTopic},
 }};
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The Filter.Key.FilterRules of one configuration into `d`.
 Status read_filter(const json::object& config, Destination& d) {
   const auto* filter = config.if_contains("Filter");
@@ -76,7 +71,7 @@ Status read_filter(const json::object& config, Destination& d) {
   bool prefix = false, suffix = false;
   for (const auto& r : rules->get_array()) {
     if (!r.is_object()) return malformed_xml();
-    std::string name = lower(str(r.get_object(), "Name"));
+    std::string name = ascii_lower(str(r.get_object(), "Name"));
     std::string value = str(r.get_object(), "Value");
     bool& seen = name == "prefix" ? prefix : suffix;
     if (name != "prefix" && name != "suffix") {

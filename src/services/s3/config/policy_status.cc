@@ -4,17 +4,13 @@
 #include <cctype>
 #include <string>
 
+#include "common/text.h"
+
 namespace nimbus::s3config {
 
 namespace json = boost::json;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool wild(std::string_view s) {
   return s.find('*') != std::string_view::npos || s.find('?') != std::string_view::npos;
@@ -49,12 +45,12 @@ bool any_principal(const json::value& principal) {
 bool fixes_caller(const json::value& condition) {
   if (!condition.is_object()) return false;
   for (const auto& [op_name, keys] : condition.get_object()) {
-    std::string op = lower(op_name);
+    std::string op = ascii_lower(op_name);
     if (op.find("not") != std::string::npos || op.ends_with("ifexists") || !keys.is_object()) {
       continue;
     }
     for (const auto& [key_name, values] : keys.get_object()) {
-      std::string key = lower(key_name);
+      std::string key = ascii_lower(key_name);
       if (key == "aws:sourceip") {
         if (op == "ipaddress" &&
             all_of(values, [](std::string_view cidr) { return !cidr.ends_with("/0"); })) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/encoding.h"
+#include "common/text.h"
 
 namespace nimbus::s3config {
 
@@ -17,12 +18,6 @@ Error invalid_policy(std::string what) {
 
 Error denied(std::string what) {
   return Error::make("AccessDenied", "Invalid according to Policy: " + what, 403);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string show(std::string_view op, std::string_view field, std::string_view value) {
@@ -165,7 +160,7 @@ Result<PostPolicy> parse_post_policy(std::string_view base64_policy) {
       return invalid_policy("Invalid Condition: " + json::serialize(c));
     }
     const auto& a = c.get_array();
-    std::string op = lower(a[0].get_string());
+    std::string op = ascii_lower(a[0].get_string());
     if (op == "content-length-range") {
       auto lo = number(a[1]), hi = number(a[2]);
       if (!lo || !hi) return invalid_policy("Invalid content-length-range: " + json::serialize(c));
@@ -191,13 +186,13 @@ Status check_post_policy(const PostPolicy& policy, const FormFields& fields,
     std::string op, name, expected;
     if (c.is_object()) {
       op = "eq";
-      name = lower(c.get_object().begin()->key());
+      name = ascii_lower(c.get_object().begin()->key());
       expected = std::string(c.get_object().begin()->value().get_string());
     } else {
       const auto& a = c.get_array();
-      op = lower(a[0].get_string());
+      op = ascii_lower(a[0].get_string());
       if (op == "content-length-range") continue;
-      name = lower(std::string_view(a[1].get_string()).substr(1));
+      name = ascii_lower(std::string_view(a[1].get_string()).substr(1));
       expected = std::string(a[2].get_string());
     }
     named.insert(name);

@@ -13,7 +13,7 @@ using testing::message;
 
 constexpr int64_t kNow = 1796342400000;  // 2026-12-04T00:00:00Z
 
-PostPolicy policy(std::string json) {
+PostPolicy post_policy(std::string json) {
   auto p = parse_post_policy(base64_encode(json));
   EXPECT_TRUE(p) << p.error().message;
   return p ? *p : PostPolicy{};
@@ -45,7 +45,7 @@ TEST(PostPolicy, ParsesAndRefusesBadDocuments) {
 }
 
 TEST(PostPolicy, ConditionsAgainstTheForm) {
-  auto p = policy(R"({"expiration":"2026-12-05T00:00:00.000Z","conditions":[
+  auto p = post_policy(R"({"expiration":"2026-12-05T00:00:00.000Z","conditions":[
     {"bucket":"uploads"},["starts-with","$key","user/"],{"acl":"public-read"},
     ["starts-with","$Content-Type","image/"],["content-length-range",1,100],
     ["eq","$x-amz-meta-uuid","14365123651274"],{"x-amz-algorithm":"AWS4-HMAC-SHA256"}]})");

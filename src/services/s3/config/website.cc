@@ -8,11 +8,6 @@ namespace nimbus::s3config {
 
 namespace {
 
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
-}
-
 const json::array* rules_of(const json::object& config) {
   const auto* v = config.if_contains("RoutingRules");
   return v != nullptr && v->is_array() ? &v->get_array() : nullptr;

@@ -11,14 +11,14 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxDepth = 16;
+constexpr size_t kMaxIntrinsicDepth = 16;
 
 class CallParser {
  public:
   explicit CallParser(std::string_view s) : s_(s) {}
 
   Result<std::shared_ptr<const IntrinsicCall>> call(size_t depth) {
-    if (depth > kMaxDepth) return fail("calls nested too deeply");
+    if (depth > kMaxIntrinsicDepth) return fail("calls nested too deeply");
     spaces();
     size_t start = i_;
     while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.')) {

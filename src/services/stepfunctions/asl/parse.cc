@@ -13,7 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kMaxDepth = 24;
+constexpr int kMaxDefinitionDepth = 24;
 
 std::string type_word(const json::value& v) {
   switch (v.kind()) {
@@ -197,7 +197,7 @@ std::shared_ptr<Machine> DefinitionParser::machine(const json::value& raw, const
                                                    int depth,
                                                    std::initializer_list<std::string_view> extra) {
   std::string where = loc.empty() ? "/" : loc;
-  if (depth > kMaxDepth) {
+  if (depth > kMaxDefinitionDepth) {
     error("TOO_DEEPLY_NESTED", "The states are too deeply nested", where);
     return nullptr;
   }

@@ -18,10 +18,10 @@ struct TemplateNode {
 
 namespace {
 
-constexpr int kMaxDepth = 64;
+constexpr int kMaxPayloadDepth = 64;
 
 Result<TemplateNode> compile_node(const json::value& raw, int depth) {
-  if (depth > kMaxDepth) return Error::validation("the template is nested too deeply");
+  if (depth > kMaxPayloadDepth) return Error::validation("the template is nested too deeply");
   TemplateNode node;
   if (const auto* o = raw.if_object()) {
     node.is_object = true;

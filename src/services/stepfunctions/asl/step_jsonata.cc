@@ -10,7 +10,7 @@ namespace json = boost::json;
 
 namespace {
 
-Failure from_error(const Error& e) {
+Failure jsonata_failure(const Error& e) {
   return Failure{e.code, e.message};
 }
 
@@ -27,30 +27,31 @@ json::value states(const json::value& input, const json::value& context,
 }
 
 // Output (or `fallback`) and Assign, to `next`.
-std::variant<Transition, Failure> finish(const std::optional<Query>& output,
-                                         const std::optional<Query>& assign, std::string next,
-                                         const json::value& st, json::value fallback,
-                                         const json::object* vars, int64_t now_ms) {
+std::variant<Transition, Failure> jsonata_finish(const std::optional<Query>& output,
+                                                 const std::optional<Query>& assign,
+                                                 std::string next, const json::value& st,
+                                                 json::value fallback, const json::object* vars,
+                                                 int64_t now_ms) {
   Transition t{std::move(next), std::move(fallback), {}};
   if (output) {
     auto v = output->evaluate(st, vars, now_ms, "Output");
-    if (!v) return from_error(v.error());
+    if (!v) return jsonata_failure(v.error());
     t.output = std::move(*v);
   }
   if (assign) {
     auto v = assign->evaluate(st, vars, now_ms, "Assign");
-    if (!v) return from_error(v.error());
+    if (!v) return jsonata_failure(v.error());
     if (!v->is_object()) return query_failure("The field 'Assign' must be a JSON object");
     t.assign = std::move(v->as_object());
   }
   return t;
 }
 
-std::variant<Transition, Failure> finish(const State& s, const json::value& st,
-                                         json::value fallback, const json::object* vars,
-                                         int64_t now_ms) {
-  return finish(s.output, s.assign, s.end ? std::string() : s.next, st, std::move(fallback), vars,
-                now_ms);
+std::variant<Transition, Failure> jsonata_finish(const State& s, const json::value& st,
+                                                 json::value fallback, const json::object* vars,
+                                                 int64_t now_ms) {
+  return jsonata_finish(s.output, s.assign, s.end ? std::string() : s.next, st, std::move(fallback),
+                        vars, now_ms);
 }
 
 Entered entered(std::variant<Transition, Failure> r) {
@@ -67,16 +68,17 @@ Entered choose(const State& s, const json::value& st, const json::value& input,
   for (size_t i = 0; i < s.conditions.size(); ++i) {
     const Condition& c = s.conditions[i];
     auto hit = c.condition.evaluate(st, vars, now_ms, "Condition");
-    if (!hit) return from_error(hit.error());
+    if (!hit) return jsonata_failure(hit.error());
     if (!hit->is_bool()) {
       return query_failure("The Condition of Choices[" + std::to_string(i) +
                            "] did not evaluate to a boolean: " + json::serialize(*hit));
     }
     if (!hit->as_bool()) continue;
-    auto r = finish(c.output ? c.output : s.output, s.assign, c.next, st, input, vars, now_ms);
+    auto r =
+        jsonata_finish(c.output ? c.output : s.output, s.assign, c.next, st, input, vars, now_ms);
     if (auto* t = std::get_if<Transition>(&r); t != nullptr && c.assign) {
       auto v = c.assign->evaluate(st, vars, now_ms, "Assign");
-      if (!v) return from_error(v.error());
+      if (!v) return jsonata_failure(v.error());
       if (!v->is_object()) return query_failure("The field 'Assign' must be a JSON object");
       for (auto& [k, x] : v->as_object()) t->assign[k] = std::move(x);
     }
@@ -85,16 +87,16 @@ Entered choose(const State& s, const json::value& st, const json::value& input,
   if (s.default_next.empty()) {
     return Failure{"States.NoChoiceMatched", "No Choice Rules matched and no Default is specified"};
   }
-  return entered(finish(s.output, s.assign, s.default_next, st, input, vars, now_ms));
+  return entered(jsonata_finish(s.output, s.assign, s.default_next, st, input, vars, now_ms));
 }
 
-Entered wait(const State& s, const json::value& st, const json::value& input,
-             const json::object* vars, int64_t now_ms) {
+Entered jsonata_wait(const State& s, const json::value& st, const json::value& input,
+                     const json::object* vars, int64_t now_ms) {
   int64_t until = now_ms;
   double seconds = s.seconds.value_or(0);
   if (s.seconds_query) {
     auto v = s.seconds_query->evaluate(st, vars, now_ms, "Seconds");
-    if (!v) return from_error(v.error());
+    if (!v) return jsonata_failure(v.error());
     if (!v->is_number() || v->to_number<double>() < 0) {
       return query_failure("The field 'Seconds' must evaluate to a non-negative number: " +
                            json::serialize(*v));
@@ -105,7 +107,7 @@ Entered wait(const State& s, const json::value& st, const json::value& input,
     std::string text = s.timestamp.value_or("");
     if (s.timestamp_query) {
       auto v = s.timestamp_query->evaluate(st, vars, now_ms, "Timestamp");
-      if (!v) return from_error(v.error());
+      if (!v) return jsonata_failure(v.error());
       text = text_of(*v);
     }
     auto ms = parse_timestamp_ms(text);
@@ -114,13 +116,13 @@ Entered wait(const State& s, const json::value& st, const json::value& input,
   } else {
     until = now_ms + static_cast<int64_t>(std::min(seconds, 1e15) * 1000);
   }
-  auto r = finish(s, st, input, vars, now_ms);
+  auto r = jsonata_finish(s, st, input, vars, now_ms);
   if (auto* f = std::get_if<Failure>(&r)) return std::move(*f);
   return WaitUntil{until, std::get<Transition>(std::move(r))};
 }
 
-Entered fork_items(const State& s, const json::value& input, json::value items,
-                   const json::value& context, const json::object* vars, int64_t now_ms) {
+Entered jsonata_fork_items(const State& s, const json::value& input, json::value items,
+                           const json::value& context, const json::object* vars, int64_t now_ms) {
   if (!items.is_array()) {
     return query_failure("The field 'Items' must evaluate to a JSON array: " +
                          json::serialize(items));
@@ -136,7 +138,7 @@ Entered fork_items(const State& s, const json::value& input, json::value items,
       ctx.as_object()["Map"] = json::object{
           {"Item", json::object{{"Index", static_cast<int64_t>(i)}, {"Value", arr[i]}}}};
       auto v = s.item_query->evaluate(states(input, ctx), vars, now_ms, "ItemSelector");
-      if (!v) return from_error(v.error());
+      if (!v) return jsonata_failure(v.error());
       item = std::move(*v);
     }
     selected.push_back(std::move(item));
@@ -146,7 +148,7 @@ Entered fork_items(const State& s, const json::value& input, json::value items,
     if (s.item_batcher->batch_query) {
       auto v =
           s.item_batcher->batch_query->evaluate(states(input, context), vars, now_ms, "BatchInput");
-      if (!v) return from_error(v.error());
+      if (!v) return jsonata_failure(v.error());
       batch_input = std::move(*v);
     }
     selected = batch_items(s, std::move(batch_input), std::move(selected));
@@ -155,14 +157,14 @@ Entered fork_items(const State& s, const json::value& input, json::value items,
   return fork;
 }
 
-Entered map_fork(const State& s, const json::value& input, const json::value& context,
-                 const json::object* vars, int64_t now_ms) {
+Entered jsonata_map_fork(const State& s, const json::value& input, const json::value& context,
+                         const json::object* vars, int64_t now_ms) {
   json::value st = states(input, context);
   if (s.item_reader) {  // a distributed Map asks for its items first
     json::value args = json::object();
     if (s.item_reader->arguments) {
       auto v = s.item_reader->arguments->evaluate(st, vars, now_ms, "Arguments");
-      if (!v) return from_error(v.error());
+      if (!v) return jsonata_failure(v.error());
       args = std::move(*v);
     }
     if (!args.is_object()) return query_failure("The ItemReader's Arguments must be an object");
@@ -173,17 +175,17 @@ Entered map_fork(const State& s, const json::value& input, const json::value& co
   json::value items = input;
   if (s.items) {
     auto v = s.items->evaluate(st, vars, now_ms, "Items");
-    if (!v) return from_error(v.error());
+    if (!v) return jsonata_failure(v.error());
     items = std::move(*v);
   }
-  return fork_items(s, input, std::move(items), context, vars, now_ms);
+  return jsonata_fork_items(s, input, std::move(items), context, vars, now_ms);
 }
 
 }  // namespace
 
 Entered map_items_jsonata(const State& s, const json::value& input, json::value items,
                           const json::value& context, const json::object* vars, int64_t now_ms) {
-  return fork_items(s, input, std::move(items), context, vars, now_ms);
+  return jsonata_fork_items(s, input, std::move(items), context, vars, now_ms);
 }
 
 std::variant<json::value, Failure> writer_arguments_jsonata(const State& s,
@@ -193,7 +195,7 @@ std::variant<json::value, Failure> writer_arguments_jsonata(const State& s,
                                                             int64_t now_ms) {
   if (!s.result_writer || !s.result_writer->arguments) return json::value(json::object());
   auto v = s.result_writer->arguments->evaluate(states(input, context), vars, now_ms, "Arguments");
-  if (!v) return from_error(v.error());
+  if (!v) return jsonata_failure(v.error());
   if (!v->is_object()) return query_failure("The ResultWriter's Arguments must be an object");
   return std::move(*v);
 }
@@ -206,35 +208,35 @@ Entered enter_jsonata(const State& s, const json::value& input, const json::valu
       Failure f{s.error.value_or(""), s.cause.value_or("")};
       if (s.error_query) {
         auto v = s.error_query->evaluate(st, vars, now_ms, "Error");
-        if (!v) return from_error(v.error());
+        if (!v) return jsonata_failure(v.error());
         f.error = text_of(*v);
       }
       if (s.cause_query) {
         auto v = s.cause_query->evaluate(st, vars, now_ms, "Cause");
-        if (!v) return from_error(v.error());
+        if (!v) return jsonata_failure(v.error());
         f.cause = text_of(*v);
       }
       return f;
     }
     case StateType::kPass:
-      return entered(finish(s, st, input, vars, now_ms));
+      return entered(jsonata_finish(s, st, input, vars, now_ms));
     case StateType::kSucceed: {
-      auto r = finish(s, st, input, vars, now_ms);
+      auto r = jsonata_finish(s, st, input, vars, now_ms);
       if (auto* t = std::get_if<Transition>(&r)) t->next.clear();
       return entered(std::move(r));
     }
     case StateType::kChoice:
       return choose(s, st, input, vars, now_ms);
     case StateType::kWait:
-      return wait(s, st, input, vars, now_ms);
+      return jsonata_wait(s, st, input, vars, now_ms);
     case StateType::kMap:
-      return map_fork(s, input, context, vars, now_ms);
+      return jsonata_map_fork(s, input, context, vars, now_ms);
     case StateType::kTask:
     case StateType::kParallel: {
       json::value args = input;
       if (s.arguments) {
         auto v = s.arguments->evaluate(st, vars, now_ms, "Arguments");
-        if (!v) return from_error(v.error());
+        if (!v) return jsonata_failure(v.error());
         args = std::move(*v);
       }
       if (s.type == StateType::kParallel) {
@@ -254,7 +256,7 @@ std::variant<Transition, Failure> complete_jsonata(const State& s, const json::v
                                                    json::value result, const json::value& context,
                                                    const json::object* vars, int64_t now_ms) {
   json::value st = states(input, context, &result);
-  return finish(s, st, std::move(result), vars, now_ms);
+  return jsonata_finish(s, st, std::move(result), vars, now_ms);
 }
 
 std::variant<Transition, Failure> catch_jsonata(const Catcher& c, const json::value& input,
@@ -262,7 +264,7 @@ std::variant<Transition, Failure> catch_jsonata(const Catcher& c, const json::va
                                                 const json::object* vars, int64_t now_ms) {
   json::value error_output = json::object{{"Error", failure.error}, {"Cause", failure.cause}};
   json::value st = states(input, context, nullptr, &error_output);
-  return finish(c.output, c.assign, c.next, st, std::move(error_output), vars, now_ms);
+  return jsonata_finish(c.output, c.assign, c.next, st, std::move(error_output), vars, now_ms);
 }
 
 }  // namespace nimbus::sfn::asl

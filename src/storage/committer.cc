@@ -11,6 +11,7 @@
 namespace nimbus::storage {
 
 Committer::Committer(rocksdb::DB* db, bool sync) : db_(db), sync_(sync) {
+  callbacks_thread_ = std::thread([this] { run_callbacks(); });
   thread_ = std::thread([this] { run(); });
 }
 
@@ -37,6 +38,12 @@ void Committer::stop() {
     cv_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
+  {
+    MutexLock lock(done_mu_);
+    applied_end_ = true;
+    done_cv_.notify_one();
+  }
+  if (callbacks_thread_.joinable()) callbacks_thread_.join();
 }
 
 void Committer::run() {
@@ -56,10 +63,31 @@ void Committer::run() {
       if (n == 0) unpartitioned_.fetch_add(1, std::memory_order_relaxed);
       if (n > 1) cross_partition_.fetch_add(1, std::memory_order_relaxed);
     }
-    for (Pending& p : group) {
-      if (p.done) p.done(status);
+    // The callbacks (answers built and serialized, batches freed) run on
+    // the other thread: the next round's write and fsync need not wait.
+    MutexLock lock(done_mu_);
+    applied_.push_back(Applied{std::move(group), std::move(status)});
+    done_cv_.notify_one();
+    group = {};
+  }
+}
+
+void Committer::run_callbacks() {
+  set_thread_role(ThreadRole::kCommitter);
+  std::vector<Applied> rounds;
+  for (;;) {
+    {
+      MutexLock lock(done_mu_);
+      while (!applied_end_ && applied_.empty()) lock.wait(done_cv_);
+      if (applied_.empty()) return;  // run() has returned and all ran
+      rounds.swap(applied_);
     }
-    group.clear();
+    for (Applied& round : rounds) {
+      for (Pending& p : round.group) {
+        if (p.done) p.done(round.status);
+      }
+    }
+    rounds.clear();
   }
 }
 

@@ -20,8 +20,12 @@ the runtime process's RSS / PSS, from /proc (smaps_rollup, status).
 (DATA_DIR/.../runtime/{python,node}/) before measuring: an A/B of bootstrap
 versions on one binary in one run.
 
+--server-arg ARG (repeatable) starts nimbus with ARG: `--server-arg=--lambda-network
+--server-arg=none` measures functions without a network but nimbus.
+
 Usage: python3 bench/coldstart_bench.py [--functions 10] [--environments 20]
                                         [--bootstraps DIR] [--skip-memory]
+                                        [--server-arg ARG ...]
 """
 
 import argparse
@@ -183,6 +187,8 @@ def main():
     ap.add_argument("--environments", type=int, default=20)
     ap.add_argument("--bootstraps", help="directory of bootstraps to install over nimbus's")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--server-arg", action="append", default=[],
+                    help="an argument for `nimbus serve` (repeat for more)")
     args = ap.parse_args()
     with open("/proc/loadavg") as f:
         load = " ".join(f.read().split()[:3])
@@ -201,7 +207,9 @@ def main():
          ["node", empty_js]),
         ("provided (C++)", "provided.al2023", "none", echo_zip, [echo_path, "--version"]),
     ]
-    server = Server().start()
+    server = Server(*args.server_arg).start()
+    if args.server_arg:
+        print("nimbus serve %s" % " ".join(args.server_arg))
     try:
         lam = server.boto3_client("lambda")
         # One environment first: the runtime host and its bootstraps exist.

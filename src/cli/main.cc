@@ -61,6 +61,13 @@ void add_serve_options(CLI::App& cmd, ServeOptions& o) {
                        return ok ? std::string() : std::string("comma-separated milliseconds");
                      },
                      "MS,MS,..."));
+  service_option("lambda", "network",
+                 "host (default): functions share the server's network and reach what it "
+                 "reaches, as AWS functions outside a VPC reach the internet; none: each "
+                 "execution environment gets a network namespace of its own with only "
+                 "loopback, where nimbus's endpoint and its Runtime API are all it can reach "
+                 "(needs root; refused at start-up otherwise)",
+                 CLI::IsMember({"host", "none"}));
   service_option("dynamodb", "item-collection-limit",
                  "bytes an item collection of a table with LSIs may hold (default and most "
                  "10 GiB, as AWS; lower it to test ItemCollectionSizeLimitExceededException)",

@@ -1,6 +1,7 @@
 #include "server/app.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <future>
@@ -9,6 +10,7 @@
 
 #include "auth/sigv4.h"
 #include "common/metrics.h"
+#include "common/mutex.h"
 #include "common/scheduler.h"
 #include "common/worker_pool.h"
 #include "http/server.h"
@@ -22,6 +24,7 @@
 #include "server/user_routes.h"
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
+#include "services/lambda/lambda_service.h"
 #include "services/registry.h"
 #include "services/s3/cors_rules.h"
 #include "services/s3/s3_service.h"
@@ -107,6 +110,28 @@ unsigned cores() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// Hands the edge the connections functions make to nimbus inside their own
+// network namespaces (--lambda-network none), while the edge exists: they
+// arrive on the runtime's loop, which outlives the edge at shutdown.
+class EdgeAdopter {
+ public:
+  void set(http::Server* edge) {
+    MutexLock l(mu_);
+    edge_ = edge;
+  }
+  void adopt(int fd) {
+    MutexLock l(mu_);
+    if (edge_ != nullptr)
+      edge_->adopt(fd);
+    else
+      ::close(fd);
+  }
+
+ private:
+  Mutex mu_;
+  http::Server* edge_ GUARDED_BY(mu_) = nullptr;
+};
+
 }  // namespace
 
 struct App::Impl {
@@ -135,6 +160,7 @@ struct App::Impl {
   std::unique_ptr<UserRoutes> user_routes;
   AdminInfo admin;
   std::unique_ptr<http::Server> edge;
+  std::shared_ptr<EdgeAdopter> edge_adopter = std::make_shared<EdgeAdopter>();
 };
 
 App::App(ServeOptions options) : impl_(std::make_unique<Impl>()) {
@@ -229,6 +255,10 @@ Result<uint16_t> App::start() {
       services::Environment{s.settings, s.clock, s.storage.get(), *s.workers, *s.scheduler,
                             s.metrics, s.targets, s.user_routes.get()});
   s.services = std::make_unique<services::Registry>(*s.env);
+  if (auto* lambda = dynamic_cast<services::lambda::LambdaService*>(s.services->find("lambda"))) {
+    s.edge_adopter->set(s.edge.get());
+    lambda->serve_endpoint_with([adopter = s.edge_adopter](int fd) { adopter->adopt(fd); });
+  }
   // Calls made as a role are decided on their input's condition keys too.
   s.services->use_condition_keys(request_condition_keys);
   if (auto st = s.services->start(); !st) return st.take_error();
@@ -305,6 +335,7 @@ void App::shutdown() {
       spdlog::warn("shutdown: requests still in flight after {} ms; closing them",
                    s.options.drain_timeout.count());
     }
+    s.edge_adopter->set(nullptr);
     s.edge->stop();
     s.edge.reset();
   }

@@ -74,6 +74,23 @@ def connect(url):
     return "connected"
 
 
+def reach(host, port):
+    s = socket.create_connection((host, port), timeout=3)
+    s.close()
+    return "connected"
+
+
+def net_devices():
+    return sorted(line.split(":")[0].strip() for line in read("/proc/net/dev").splitlines()[2:])
+
+
+def sdk_call():
+    # Signed with the execution role's session, through AWS_ENDPOINT_URL
+    # (the bootstrap's hook points Debian's older botocore at it).
+    import boto3
+    return boto3.client("sts").get_caller_identity()["Arn"]
+
+
 def other_runtime_apis():
     # Every loopback listener but our own Runtime API and nimbus's endpoint;
     # a Runtime API answers an unknown path at once with its error document.
@@ -123,6 +140,10 @@ def handler(event, context):
     out["endpoint"] = attempt(lambda: connect(os.environ["AWS_ENDPOINT_URL"]))
     out["other_runtime_apis"] = attempt(other_runtime_apis)
     out["own_runtime_api"] = attempt(lambda: connect("http://" + os.environ["AWS_LAMBDA_RUNTIME_API"]))
+    out["net_devices"] = attempt(net_devices)
+    out["sdk_call"] = attempt(sdk_call)
+    out["outside"] = {"%s:%d" % (h, p): attempt(lambda h=h, p=p: reach(h, p))
+                      for h, p in event.get("outside", [])}
     return out
 '''
 
@@ -167,6 +188,46 @@ def handler(event, context):
 OK = "def handler(event, context):\n    return 'still serving'\n"
 
 
+def outside_address():
+    """This machine's first IPv4 address not on loopback, or None."""
+    import fcntl
+    import socket
+    import struct
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for _, name in socket.if_nameindex():
+            if name == "lo":
+                continue
+            try:
+                packed = fcntl.ioctl(s.fileno(), 0x8915,  # SIOCGIFADDR
+                                     struct.pack("256s", name.encode()[:15]))
+                return socket.inet_ntoa(packed[20:24])
+            except OSError:
+                pass
+    finally:
+        s.close()
+    return None
+
+
+class OutsideListener:
+    """A TCP listener on every host address: what a function outside
+    nimbus could reach. Connections complete in the kernel's backlog."""
+
+    def __init__(self):
+        import socket
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("0.0.0.0", 0))
+        self.sock.listen(16)
+        port = self.sock.getsockname()[1]
+        self.targets = [("127.0.0.1", port)]
+        address = outside_address()
+        if address:
+            self.targets.append((address, port))
+
+    def close(self):
+        self.sock.close()
+
+
 def make_zip(source):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -201,6 +262,7 @@ class SandboxTest(unittest.TestCase):
             time.sleep(0.1)
         cls.isolation = line
         sys.stderr.write("\n[sandbox] isolation on this machine: %s\n" % line)
+        cls.outside = OutsideListener()
         cls.probe_zip = make_zip(PROBE)
         cls.create("probe-a", cls.probe_zip)
         cls.create("probe-b", make_zip(PROBE + "\n# another function\n"))
@@ -212,6 +274,7 @@ class SandboxTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
+        cls.outside.close()
 
     @classmethod
     def create(cls, name, code, **kw):
@@ -232,7 +295,8 @@ class SandboxTest(unittest.TestCase):
     def probe_event(cls, tag):
         other = hashlib.sha256(cls.probe_zip).hexdigest()
         return {"tag": tag, "data_dir": cls.server.data_dir,
-                "other_code": os.path.join(cls.server.data_dir, "lambda", "code", other)}
+                "other_code": os.path.join(cls.server.data_dir, "lambda", "code", other),
+                "outside": cls.outside.targets}
 
     def has(self, word):
         return re.search(r"(^|[\s:;])%s\b" % re.escape(word), self.isolation) is not None
@@ -320,6 +384,17 @@ class SandboxTest(unittest.TestCase):
 
     def test_function_reaches_nimbus(self):
         self.assertTrue(self.seen("endpoint")["ok"], self.seen("endpoint"))
+        sdk = self.seen("sdk_call")
+        self.assertTrue(sdk["ok"], sdk)
+        self.assertEqual(sdk["value"], "arn:aws:sts::%s:assumed-role/probe-role/probe-a" % ACCOUNT)
+
+    def test_function_shares_the_host_network_by_default(self):
+        # As AWS functions outside a VPC reach the internet.
+        self.assertIn("network: the host's", self.isolation)
+        outside = self.seen("outside")
+        self.assertEqual(len(outside), len(self.outside.targets))
+        for target, result in outside.items():
+            self.assertTrue(result["ok"], "%s: %r" % (target, result))
 
     # --- limits -----------------------------------------------------------
 
@@ -364,6 +439,69 @@ class SandboxTest(unittest.TestCase):
         self.assertLess(time.time() - started, 20)
         self.assertEqual(self.invoke("healthy")["body"], "still serving")
         self.assertIn("Functions", self.lam.list_functions())
+
+
+class NoNetworkSandboxTest(unittest.TestCase):
+    """`--lambda-network none`: a network namespace per environment with
+    only loopback, where nimbus's endpoint and the Runtime API answer."""
+
+    @classmethod
+    def setUpClass(cls):
+        saved = dict(os.environ)
+        os.environ["NIMBUS_LOG_LEVEL"] = "info"
+        try:
+            cls.server = Server("--lambda-network", "none").start()
+        except RuntimeError as e:
+            cls.server = None
+            cls.refused = str(e)
+            return
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        m = re.search(r"lambda isolation: (.*)", cls.server.read_log())
+        cls.isolation = m.group(1) if m else ""
+        cls.outside = OutsideListener()
+        lam = cls.server.boto3_client("lambda")
+        lam.create_function(FunctionName="probe-a", Runtime="python3.11", Role=ROLE,
+                            Handler="app.handler", Code={"ZipFile": make_zip(PROBE)}, Timeout=10)
+        r = lam.invoke(FunctionName="probe-a", Payload=json.dumps(
+            {"tag": "a", "data_dir": cls.server.data_dir, "other_code": "/nonexistent",
+             "outside": cls.outside.targets}).encode())
+        cls.error = r.get("FunctionError")
+        cls.body = json.loads(r["Payload"].read())
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.server:
+            cls.server.cleanup()
+            cls.outside.close()
+
+    def setUp(self):
+        if self.server is None:
+            if os.geteuid() != 0:
+                self.skipTest("network namespaces need root: " + self.refused)
+            self.fail("nimbus refused --lambda-network none as root: " + self.refused)
+        self.assertIsNone(self.error, self.body)
+
+    def test_start_up_names_the_network_mode(self):
+        self.assertIn("network: none but nimbus", self.isolation)
+
+    def test_only_loopback(self):
+        self.assertEqual(self.body["net_devices"], {"ok": True, "value": ["lo"]})
+
+    def test_nimbus_and_the_runtime_api_answer(self):
+        self.assertEqual(self.body["env"]["AWS_LAMBDA_RUNTIME_API"], "127.0.0.1:9001")
+        self.assertEqual(self.body["env"]["AWS_ENDPOINT_URL"],
+                         "http://127.0.0.1:%d" % self.server.port)
+        self.assertTrue(self.body["endpoint"]["ok"], self.body["endpoint"])
+        self.assertTrue(self.body["own_runtime_api"]["ok"], self.body["own_runtime_api"])
+        self.assertEqual(self.body["sdk_call"], {
+            "ok": True, "value": "arn:aws:sts::%s:assumed-role/probe-role/probe-a" % ACCOUNT})
+
+    def test_the_outside_is_unreachable(self):
+        self.assertEqual(len(self.body["outside"]), len(self.outside.targets))
+        for target, result in self.body["outside"].items():
+            self.assertFalse(result["ok"], "%s was reachable: %r" % (target, result))
 
 
 if __name__ == "__main__":

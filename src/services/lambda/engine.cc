@@ -1,6 +1,7 @@
 #include "services/lambda/engine.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <filesystem>
@@ -61,6 +62,7 @@ LambdaOptions LambdaOptions::from(const Settings& settings) {
     }
     if (!delays.empty()) o.retry_delays_ms = std::move(delays);
   }
+  if (auto it = opts.find("lambda.network"); it != opts.end()) o.no_network = it->second == "none";
   return o;
 }
 
@@ -83,6 +85,24 @@ Engine::Engine(Environment& env, logs::LogWriter* logs, LambdaOptions options)
     ho.state_dir = data_root(env) + "/runtime";
     ho.log_sink = &bridge_;
     ho.clock = &env.clock;
+    if (options_.no_network) {
+      // Functions reach the server's own port on their loopback.
+      ho.isolation.private_network = true;
+      auto colon = endpoint_url_.rfind(':');
+      int port = 0;
+      if (colon != std::string::npos) {
+        std::string_view digits = std::string_view(endpoint_url_).substr(colon + 1);
+        std::from_chars(digits.data(), digits.data() + digits.size(), port);
+      }
+      ho.isolation.endpoint_port = port > 0 && port < 65536 ? static_cast<uint16_t>(port) : 0;
+      ho.serve_endpoint = [this](int fd) {
+        MutexLock l(endpoint_mu_);
+        if (serve_endpoint_)
+          serve_endpoint_(fd);
+        else
+          ::close(fd);
+      };
+    }
     ho.credentials = [this](const runtime::FunctionSpec& f) -> Result<runtime::RoleCredentials> {
       runtime::CredentialSource source;
       {
@@ -94,7 +114,8 @@ Engine::Engine(Environment& env, logs::LogWriter* logs, LambdaOptions options)
     };
     auto created = runtime::Host::create(ho);
     if (!created) {
-      spdlog::error("lambda: no execution environments: {}", created.error().message);
+      host_error_ = created.error().message;
+      spdlog::error("lambda: no execution environments: {}", host_error_);
     } else {
       own_host_ = std::move(created).value();
       host_ = own_host_.get();
@@ -111,6 +132,8 @@ Engine::~Engine() {
 }
 
 Status Engine::start() {
+  if (options_.no_network && host_ == nullptr)
+    return Error::internal("--lambda-network none: " + host_error_);
   NIMBUS_TRY(code_->recover());
   if (env_.storage != nullptr) {
     NIMBUS_TRY(layers_->recover());
@@ -146,6 +169,11 @@ Status Engine::start() {
 void Engine::shutdown() {
   gate_->close();  // waits for a running collect_code_later timer and worker tasks
   if (pool_) pool_->shutdown();
+}
+
+void Engine::serve_endpoint_with(std::function<void(int)> serve) {
+  MutexLock l(endpoint_mu_);
+  serve_endpoint_ = std::move(serve);
 }
 
 void Engine::note_endpoint(const std::string& url) {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "common/gate.h"
+#include "common/mutex.h"
 #include "runtime/host.h"
 #include "runtime/pool.h"
 #include "services/cloudwatch/api.h"
@@ -58,6 +59,10 @@ struct LambdaOptions {
   int64_t code_gc_delay_ms = 16 * 60'000;
   runtime::Host* host = nullptr;  // tests share one Host; null = create our own
   runtime::PoolOptions pool;
+  // `--lambda-network none` ("lambda.network"): functions get a network
+  // namespace each with nothing but nimbus's endpoint and their Runtime
+  // API; start() fails when this machine cannot give one.
+  bool no_network = false;
 
   static LambdaOptions from(const Settings& settings);
 };
@@ -127,6 +132,11 @@ class Engine {
   // any role is accepted.
   using RoleCheck = std::function<Status(const std::string& role)>;
   void set_role_check(RoleCheck check);
+  // Where connections functions make to nimbus's endpoint inside their own
+  // network namespace (no_network) are served: the server's edge, which
+  // owns each socket from then on. Set before start(); until then they are
+  // closed.
+  void serve_endpoint_with(std::function<void(int fd)> serve);
   Status check_role(const std::string& role) const;
 
   // --- Functions (the lock is held while `fn` runs) ---
@@ -238,6 +248,10 @@ class Engine {
   LogBridge bridge_;
   std::unique_ptr<runtime::Host> own_host_;
   runtime::Host* host_ = nullptr;
+  std::string host_error_;  // why own_host_ could not be created
+
+  Mutex endpoint_mu_;
+  std::function<void(int)> serve_endpoint_ GUARDED_BY(endpoint_mu_);
   std::unique_ptr<runtime::Pool> pool_;
 
   mutable std::mutex credentials_mu_;

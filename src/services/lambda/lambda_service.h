@@ -73,6 +73,12 @@ class LambdaService final : public Service, public Functions {
   // Code named by S3Bucket / S3Key is read through `objects` (S3's
   // ObjectReader); without it such code is refused. Set before serving.
   void use_code_objects(s3::ObjectReader& objects) { engine_.use_code_objects(objects); }
+  // Under --lambda-network none, the server's edge serves the connections
+  // functions make to nimbus inside their own network namespace
+  // (Engine::serve_endpoint_with). Set before start().
+  void serve_endpoint_with(std::function<void(int fd)> serve) {
+    engine_.serve_endpoint_with(std::move(serve));
+  }
   // Under --iam enforce, whether the service delivering for `source_arn`
   // (SNS, EventBridge, S3, API Gateway) may invoke `arn` by the function's
   // resource policy; AccessDenied when not (permissions.cc).

@@ -185,6 +185,27 @@ def handler(event, context):
             chunks[-1][i] = 1
 '''
 
+# Processes spinning for a while; reports the CPU time they got against the
+# wall time they took.
+CPU = r'''
+import os, time
+def handler(event, context):
+    start = time.time()
+    pids = []
+    for _ in range(event["processes"]):
+        pid = os.fork()
+        if pid == 0:
+            end = time.time() + event["seconds"]
+            while time.time() < end:
+                pass
+            os._exit(0)
+        pids.append(pid)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    t = os.times()
+    return {"wall": time.time() - start, "cpu": t.children_user + t.children_system}
+'''
+
 OK = "def handler(event, context):\n    return 'still serving'\n"
 
 
@@ -279,7 +300,7 @@ class SandboxTest(unittest.TestCase):
     @classmethod
     def create(cls, name, code, **kw):
         args = dict(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
-                    Code={"ZipFile": code}, Timeout=10)
+                    Code={"ZipFile": code}, Timeout=30)
         args.update(kw)
         cls.lam.create_function(**args)
 
@@ -412,6 +433,21 @@ class SandboxTest(unittest.TestCase):
         self.assertRegex(r["log"], r"REPORT RequestId: \S+\s+Duration: [\d.]+ ms\s+Billed Duration: "
                                    r"\d+ ms\s+Memory Size: 128 MB\s+Max Memory Used: \d+ MB")
         self.assertEqual(self.invoke("healthy")["body"], "still serving")
+
+    def test_cpu_is_limited_to_one_core_below_1769_mb(self):
+        # max(1, MemorySize/1769 MB) cores per 100 ms period: three spinning
+        # processes of a 128 MB function get one core at most, however many
+        # the machine has idle.
+        if not self.has("CPU: cgroup bandwidth"):
+            self.skipTest("this machine cannot limit a function's CPU (isolation: %s)"
+                          % self.isolation)
+        self.create("cpu", make_zip(CPU), MemorySize=128, Timeout=20)
+        r = self.invoke("cpu", {"processes": 3, "seconds": 1.0})
+        self.assertIsNone(r["error"], r)
+        sys.stderr.write("[sandbox] 3 spinning processes at 128 MB: %.2f s CPU in %.2f s\n"
+                         % (r["body"]["cpu"], r["body"]["wall"]))
+        # One period of slack: the quota is checked per 100 ms.
+        self.assertLessEqual(r["body"]["cpu"], r["body"]["wall"] + 0.1, r["body"])
 
     def need_process_limit(self):
         if "processes: not limited" in self.isolation:

@@ -53,7 +53,11 @@ class Server:
     def endpoint(self):
         return "http://127.0.0.1:%d" % self.port
 
-    def start(self, timeout=10.0):
+    # A server that starts answers within a second or two; the sanitizer
+    # build on a loaded machine has taken over 10 s to print its address.
+    # The wait costs nothing when the server is quick, and one that fails
+    # to start is seen at once (its first line).
+    def start(self, timeout=30.0):
         self.log = open(self.log_path, "ab")
         cmd = [nimbus_binary(), "serve", "--port", str(self.fixed_port), "--data-dir", self.data_dir,
                "--log-level", os.environ.get("NIMBUS_LOG_LEVEL", "warn")] + self.extra_args

@@ -116,6 +116,13 @@ void S3Service::read_object(std::shared_ptr<Payload> payload, json::object in, R
   }
   out["ContentLength"] = length;
   if (!body) return respond(std::move(out));
+  if (meta.inline_body) {
+    // A body kept in its record is in memory already: no file to open.
+    auto stream = engine_.open(meta, offset, length);
+    if (!stream) return respond(stream.take_error());
+    payload->response = std::move(*stream);
+    return respond(std::move(out));
+  }
   // Opening the file blocks: on a worker. Once open, the file is read
   // whole even if the object is replaced; a body replaced between the
   // record read and the open is gone, and the read starts over.

@@ -208,6 +208,10 @@ void WebsiteServer::serve_object(const UserRequest& r, const std::string& bucket
     resp.set_header("Content-Length", std::to_string(length));
     return reply(std::move(resp));
   }
+  if (meta.inline_body) {  // in memory already: no file to open on a worker
+    resp.body = meta.inline_body->substr(offset, length);
+    return reply(std::move(resp));
+  }
   auto h = engine_.hold();
   if (!h) return reply(page(503, "ServiceUnavailable", "The server is stopping."));
   env_.workers.post([this, h, meta = std::move(meta), resp = std::move(resp), offset, length,

@@ -13,7 +13,7 @@ ARGS       ?=
 # first configured with).
 COMPILER   ?= clang++
 
-.PHONY: setup setup-test build run test test-unit test-release san-configure san-build fuzz-build fuzz bench format clean
+.PHONY: setup setup-test build run test test-unit test-release san-configure san-build unity-check fuzz-build fuzz bench format clean
 
 setup:
 	@scripts/setup.sh
@@ -38,10 +38,23 @@ run: build
 # translation unit (five test files: 28.3 -> 19.0 CPU s; six SQS files:
 # 23 -> 16 s, 2026-12-06) while the suite mostly waits on servers, timers
 # and clients rather than computing.
+#
+# It is also a unity build (CMake UNITY_BUILD): each target's sources are
+# compiled UNITY_BATCH at a time as one translation unit, so the inline and
+# template code they share is generated once per batch rather than once per
+# file: SQS's 22 files (library and tests) took 85.9 CPU-s one a unit and
+# 46.7 CPU-s as 4 batches, 46% less (clang -O0, ASan+UBSan, PCH,
+# 2026-12-06); the tree is 393 build steps instead of about 1,000. The
+# files of a batch share their file-local names: a helper used by several
+# files belongs in a header (common/text.h, common/json_fields.h, a
+# service's own), one kept in a .cc gets a name of its own. `make unity-check` compiles the batches' front end only.
+# `make build` stays one file a unit (rebuilding one file after an edit).
 SAN_BUILD ?= build-san
+UNITY_BATCH ?= 8
 san-configure: setup
 	@CXX=clang++ cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1" -DNIMBUS_SANITIZE=ON -DNIMBUS_FUZZ=ON >/dev/null
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1" -DNIMBUS_SANITIZE=ON -DNIMBUS_FUZZ=ON \
+	  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=$(UNITY_BATCH) >/dev/null
 
 san-build: san-configure
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
@@ -63,6 +76,15 @@ test-unit: san-build
 # behaviour could depend on the optimizer or on timing.
 test-release: build setup-test
 	ctest --test-dir $(BUILD) --output-on-failure -j $(TEST_JOBS)
+
+# Whether every unity batch of the test build compiles, without building it:
+# clang's front end (-fsyntax-only) over each batch (the precompiled header
+# first). For a new or renamed .cc file, whose names now share a batch with
+# its neighbours' (and shift the batches after it): about 400 CPU-s for the
+# 224 batches, a fifth of building them.
+unity-check: san-configure
+	@cmake --build $(SAN_BUILD) --target nimbus_pch >/dev/null
+	@scripts/unity_check.py $(SAN_BUILD) $(JOBS)
 
 # The fuzzers (after `make test`, already built).
 fuzz-build: san-configure

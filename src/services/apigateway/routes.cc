@@ -8,8 +8,8 @@ namespace nimbus::services::apigateway {
 
 namespace {
 
-constexpr std::string_view kMethods[] = {"GET",  "POST",    "PUT",   "DELETE",
-                                         "HEAD", "OPTIONS", "PATCH", "ANY"};
+constexpr std::string_view kRouteMethods[] = {"GET",  "POST",    "PUT",   "DELETE",
+                                              "HEAD", "OPTIONS", "PATCH", "ANY"};
 
 // Specificity of a template: one number per segment (literal 2, variable
 // 1, greedy 0), compared left to right.
@@ -116,7 +116,7 @@ std::optional<RouteKey> parse_route_key(std::string_view key) {
   if (space == std::string_view::npos) return std::nullopt;
   std::string_view method = key.substr(0, space);
   bool known = false;
-  for (auto m : kMethods) known = known || m == method;
+  for (auto m : kRouteMethods) known = known || m == method;
   if (!known) return std::nullopt;
   auto path = parse_path_template(key.substr(space + 1));
   if (!path) return std::nullopt;

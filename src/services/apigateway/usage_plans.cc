@@ -14,7 +14,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kNs = "apigw";
+constexpr std::string_view kUsageStoreNs = "apigw";
 constexpr std::string_view kUse = "use";
 
 std::string usage_key(const std::string& plan, const std::string& key) {
@@ -77,15 +77,16 @@ Status UsagePlans::recover() {
   if (auto st = keys_.recover(); !st) return st;
   if (auto st = plans_.recover(); !st) return st;
   Status bad = Status::ok();
-  auto st = env_.storage->records(kNs).each(storage::encode_key(kUse), [&](storage::Entry& e) {
-    std::string kind, plan, key;
-    if (!storage::decode_key(e.key, kind, plan, key) || !meter_.restore(plan, key, e.value)) {
-      bad = Error::internal("apigateway: malformed usage record");
-      return;
-    }
-    // A plan deleted before its counts' records were: not its counts.
-    if (!plans_.find(plan)) meter_.forget(plan, key);
-  });
+  auto st =
+      env_.storage->records(kUsageStoreNs).each(storage::encode_key(kUse), [&](storage::Entry& e) {
+        std::string kind, plan, key;
+        if (!storage::decode_key(e.key, kind, plan, key) || !meter_.restore(plan, key, e.value)) {
+          bad = Error::internal("apigateway: malformed usage record");
+          return;
+        }
+        // A plan deleted before its counts' records were: not its counts.
+        if (!plans_.find(plan)) meter_.forget(plan, key);
+      });
   if (!st) return st;
   if (!bad) return bad;
   reindex();
@@ -100,7 +101,7 @@ void UsagePlans::flush() {
   storage::WriteBatch b;
   for (const auto& r : records) {
     b.add_partition(r.plan);
-    b.put(kNs, usage_key(r.plan, r.key), r.text);
+    b.put(kUsageStoreNs, usage_key(r.plan, r.key), r.text);
   }
   env_.storage->commit(std::move(b), [](Status st) {
     if (!st) spdlog::warn("apigateway: usage counts not written: {}", st.error().message);
@@ -119,7 +120,7 @@ void UsagePlans::save_usage(const std::string& plan, const std::string& key,
   MutexLock lock(write_mu_);
   auto r = meter_.record(plan, key);
   storage::WriteBatch b(plan);
-  b.put(kNs, usage_key(plan, key), r.text);
+  b.put(kUsageStoreNs, usage_key(plan, key), r.text);
   env_.storage->commit(std::move(b), std::move(done));
 }
 
@@ -128,7 +129,7 @@ void UsagePlans::forget_usage(const std::string& plan, const std::string& key) {
   auto forgot = meter_.forget(plan, key);
   if (forgot.empty()) return;
   storage::WriteBatch b(plan);
-  for (const auto& [p, k] : forgot) b.del(kNs, usage_key(p, k));
+  for (const auto& [p, k] : forgot) b.del(kUsageStoreNs, usage_key(p, k));
   env_.storage->commit(std::move(b), [](Status st) {
     if (!st) spdlog::warn("apigateway: usage counts not deleted: {}", st.error().message);
   });

@@ -10,10 +10,10 @@ namespace nimbus::services::apigateway {
 
 namespace {
 
-constexpr const char* kAccount = "account";
+constexpr const char* kAccountDoc = "account";
 
 // An IAM role's ARN: arn:aws:iam::ACCOUNT:role/NAME.
-bool role_arn(std::string_view arn) {
+bool is_role_arn(std::string_view arn) {
   constexpr std::string_view kPrefix = "arn:aws:iam::";
   if (!arn.starts_with(kPrefix)) return false;
   arn.remove_prefix(kPrefix.size());
@@ -32,7 +32,7 @@ Output RestApiService::get_account(const CallContext&, const json::object&) cons
       {"throttleSettings", json::object{{"burstLimit", limits.burst}, {"rateLimit", limits.rate}}},
       {"features", json::array{"UsagePlans"}},
       {"apiKeyVersion", "4"}};
-  if (auto account = account_.find(kAccount)) {
+  if (auto account = account_.find(kAccountDoc)) {
     if (std::string role = str(account->doc, "cloudwatchRoleArn"); !role.empty()) {
       out["cloudwatchRoleArn"] = role;
     }
@@ -54,7 +54,7 @@ void RestApiService::update_account(const CallContext& ctx, json::object in, Res
         return respond(errors::bad_request("Invalid patch path '" + path + "' specified for op '" +
                                            verb + "'. Must be one of: [/cloudwatchRoleArn]"));
       }
-      if (!value.empty() && !role_arn(value)) {
+      if (!value.empty() && !is_role_arn(value)) {
         return respond(errors::bad_request("Invalid ARN specified in the request"));
       }
       role = value;
@@ -73,12 +73,13 @@ void RestApiService::update_account(const CallContext& ctx, json::object in, Res
     }
     return Status::ok();
   };
-  if (account_.find(kAccount)) return account_.update(kAccount, set, std::move(answer));
+  if (account_.find(kAccountDoc)) return account_.update(kAccountDoc, set, std::move(answer));
   json::object doc;
   (void)set(doc);
-  account_.create(kAccount, std::move(doc), [this, set, answer](Result<ApiPtr> r) {
+  account_.create(kAccountDoc, std::move(doc), [this, set, answer](Result<ApiPtr> r) {
     // Two first updates at once: the second applies its change to the first's.
-    if (!r && r.error().code == "ConflictException") return account_.update(kAccount, set, answer);
+    if (!r && r.error().code == "ConflictException")
+      return account_.update(kAccountDoc, set, answer);
     answer(std::move(r));
   });
 }

@@ -42,10 +42,11 @@ constexpr const char* kIntegrationMembers[] = {"type",
                                                "timeoutInMillis",
                                                "tlsConfig"};
 
-const char* const kMethods[] = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "ANY"};
+const char* const kRestMethods[] = {"GET",  "POST",    "PUT",   "DELETE",
+                                    "HEAD", "OPTIONS", "PATCH", "ANY"};
 
 Status check_method_name(const std::string& m) {
-  for (const char* k : kMethods) {
+  for (const char* k : kRestMethods) {
     if (m == k) return Status::ok();
   }
   return errors::bad_request(

@@ -195,6 +195,7 @@ TEST(Network, APrivateNetworkReachesOnlyNimbus) {
     for (int i = 0; i < 300 && h->live_environments().load() > 0; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(h->live_environments().load(), 0);
+    env.reset();  // its timers are the host's loop's: before the host
     h.reset();
   }
   std::lock_guard l(mu);

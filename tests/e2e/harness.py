@@ -298,13 +298,15 @@ def zip_of(files):
     return buf.getvalue()
 
 
-def rest_mock_method(rest, api_id, path_part, auth="NONE", body='{"ok": true}'):
+def rest_mock_method(rest, api_id, path_part, auth="NONE", body='{"ok": true}',
+                     api_key_required=False):
     """A GET method on a new resource /`path_part` of REST API `api_id`
     whose MOCK integration answers 200 with `body`."""
     root = [r["id"] for r in rest.get_resources(restApiId=api_id)["items"]
             if r["path"] == "/"][0]
     res = rest.create_resource(restApiId=api_id, parentId=root, pathPart=path_part)["id"]
-    rest.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType=auth)
+    rest.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType=auth,
+                    apiKeyRequired=api_key_required)
     rest.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK",
                          requestTemplates={"application/json": '{"statusCode": 200}'})
     rest.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200")

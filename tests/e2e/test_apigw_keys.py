@@ -81,16 +81,7 @@ class ApiGatewayKeysTest(ServerTestCase):
             restApiId=api, name="request", type="REQUEST", authorizerUri=uri,
             identitySource="method.request.header.X-Token, method.request.querystring.user")["id"]
         # GET /pets needs a key; a MOCK answers.
-        root = [r["id"] for r in rest.get_resources(restApiId=api)["items"]
-                if r["path"] == "/"][0]
-        pets = rest.create_resource(restApiId=api, parentId=root, pathPart="pets")["id"]
-        common = dict(restApiId=api, resourceId=pets, httpMethod="GET")
-        rest.put_method(authorizationType="NONE", apiKeyRequired=True, **common)
-        rest.put_integration(type="MOCK",
-                             requestTemplates={"application/json": '{"statusCode": 200}'},
-                             **common)
-        rest.put_integration_response(statusCode="200", **common)
-        rest.put_method_response(statusCode="200", **common)
+        rest_mock_method(rest, api, "pets", api_key_required=True)
         rest.create_deployment(restApiId=api, stageName="prod")
         cls.url = "%s/_aws/execute-api/%s/prod/pets" % (cls.server.endpoint, api)
 
@@ -210,16 +201,7 @@ class DurableUsageTest(unittest.TestCase):
         self.addCleanup(self.server.cleanup)
         rest = self.rest = self.server.boto3_client("apigateway")
         api = self.api = rest.create_rest_api(name="durable")["id"]
-        root = [r["id"] for r in rest.get_resources(restApiId=api)["items"]
-                if r["path"] == "/"][0]
-        pets = rest.create_resource(restApiId=api, parentId=root, pathPart="pets")["id"]
-        common = dict(restApiId=api, resourceId=pets, httpMethod="GET")
-        rest.put_method(authorizationType="NONE", apiKeyRequired=True, **common)
-        rest.put_integration(type="MOCK",
-                             requestTemplates={"application/json": '{"statusCode": 200}'},
-                             **common)
-        rest.put_integration_response(statusCode="200", **common)
-        rest.put_method_response(statusCode="200", **common)
+        rest_mock_method(rest, api, "pets", api_key_required=True)
         rest.create_deployment(restApiId=api, stageName="prod")
         self.key = rest.create_api_key(name="durable", enabled=True, value=self.KEY)["id"]
         self.plan = rest.create_usage_plan(name="durable", quota={"limit": 12, "period": "DAY"},

@@ -325,18 +325,18 @@ def wait_for_count(count, want, timeout, step=0.1):
     return have
 
 
-def sync_write_bound(directory, connections, size=4096, samples=400):
+def sync_write_bound(connections, size=4096, samples=400):
     """What the disk allows writes acknowledged under `sync` durability.
 
-    Times `samples` appends of `size` bytes to a file in `directory`, each
-    followed by fdatasync (what one group commit waits for), and returns the
-    p50 and p99 in ms and the most writes per second that `connections`
+    Times `samples` appends of `size` bytes to a file on the disk nimbus's
+    data directory is on (the harness puts it under the temporary
+    directory), each followed by fdatasync (what one group commit waits
+    for), and returns the p50 and p99 in ms and the most writes per second that `connections`
     clients, each with one request in flight, could be acknowledged at if
     every write waited for exactly one such sync and all in-flight writes
     shared it: connections / p50. No server gets past that bound; a peer that
     never syncs is not bound by it."""
-    path = os.path.join(directory, "sync-probe")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd, path = tempfile.mkstemp(prefix="nimbus-bench-sync-")
     lat = []
     try:
         data = b"x" * size
@@ -353,11 +353,14 @@ def sync_write_bound(directory, connections, size=4096, samples=400):
             "bound_per_s": connections * 1000.0 / p50 if p50 > 0 else float("inf")}
 
 
-def print_sync_bound(bound, connections, what):
+def print_sync_bound(connections, what):
+    """Measures sync_write_bound, prints it and returns it."""
+    bound = sync_write_bound(connections)
     print("  disk: a 4 KiB append + fdatasync p50 %.3f ms p99 %.3f ms -> at most %.0f %s/s at "
           "%d connections with one sync each" % (bound["p50_ms"], bound["p99_ms"],
                                                  bound["bound_per_s"], what, connections),
           flush=True)
+    return bound
 
 
 def load_line():

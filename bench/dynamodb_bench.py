@@ -22,12 +22,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 from common import (Moto, NpmPeer, Server, client, run_servers, machine, print_sync_bound,
-                    run_wrk, signed_request, sync_write_bound, wrk_script_many)
+                    run_wrk, signed_request, wrk_script_many)
 
 TABLE = "bench"
 PAYLOAD = "x" * 100
@@ -235,14 +234,8 @@ def main():
     print("dynamodb, signed keep-alive (wrk 1 thread, %d connections), %ds per run, nimbus "
           "--durability sync, %s, %s" % (args.connections, args.seconds, machine(),
                                         datetime.date.today()), flush=True)
-    # The disk nimbus's data directory is on (the harness puts it under the
-    # temporary directory): what `sync` PutItem can reach at best.
-    probe_dir = tempfile.mkdtemp(prefix="nimbus-bench-sync-")
-    try:
-        bound = sync_write_bound(probe_dir, args.connections)
-    finally:
-        os.rmdir(probe_dir)
-    print_sync_bound(bound, args.connections, "PutItems")
+    # What a `sync` write can reach at best on this disk.
+    bound = print_sync_bound(args.connections, "PutItems")
     servers = {"nimbus": lambda: Server("--durability", "sync"), "moto": Moto,
                "dynalite": dynalite}
     results = run_servers(servers, args.servers,

@@ -27,7 +27,7 @@ import tempfile
 import time
 
 from common import (Moto, NpmPeer, Server, client, machine, print_sync_bound, run_servers, run_wrk,
-                    sync_write_bound, wrk_script_many)
+                    wrk_script_many)
 
 BUCKET = "bench"
 # The access key (and secret) each server accepts, by endpoint: s3rver
@@ -132,14 +132,8 @@ def main():
     if args.quick:
         args.seconds, args.keys, args.large_mib = 2, 20, 8
     print("s3_bench %s on %s" % (datetime.datetime.now().isoformat(timespec="seconds"), machine()))
-    # What a small `sync` PUT can reach at best on the disk nimbus's data
-    # directory is on (the harness puts it under the temporary directory).
-    probe_dir = tempfile.mkdtemp(prefix="nimbus-bench-sync-")
-    try:
-        bound = sync_write_bound(probe_dir, args.connections)
-    finally:
-        os.rmdir(probe_dir)
-    print_sync_bound(bound, args.connections, "PUTs")
+    # What a `sync` write can reach at best on this disk.
+    bound = print_sync_bound(args.connections, "PUTs")
     servers = {
         "nimbus": lambda: Server("--durability", "sync"),
         "moto": Moto,

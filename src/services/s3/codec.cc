@@ -99,12 +99,10 @@ std::string encode(const ObjectMeta& m) {
 
 std::optional<ObjectMeta> decode_object(std::string_view bucket, std::string_view key,
                                         std::string_view text) {
-  std::string_view body;
-  bool has_body = false;
+  std::string_view body;  // what follows the JSON and its NUL, if anything
   if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
     body = text.substr(nul + 1);
     text = text.substr(0, nul);
-    has_body = true;
   }
   auto o = parse_object(text);
   if (!o) return std::nullopt;
@@ -142,7 +140,7 @@ std::optional<ObjectMeta> decode_object(std::string_view bucket, std::string_vie
   }
   if (!m.delete_marker && boolean(*o, "inline").value_or(false)) {
     // A body that is not the size the record says is a damaged record.
-    if (body.size() != m.size || (!has_body && m.size != 0)) return std::nullopt;
+    if (body.size() != m.size) return std::nullopt;
     m.inline_body = std::string(body);
   }
   m.modified_ms = integer(*o, "modified").value_or(0);

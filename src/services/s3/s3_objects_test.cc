@@ -6,6 +6,7 @@
 
 #include "common/encoding.h"
 #include "services/s3/blob_sink.h"
+#include "services/s3/codec.h"
 #include "services/s3/test_helpers.h"
 
 namespace nimbus::services::s3 {
@@ -226,6 +227,23 @@ TEST_F(S3ObjectTest, SmallBodiesLiveInTheirRecords) {
   auto head = call("HeadObject", {{"Bucket", "bkt"}, {"Key", "limit"}});
   EXPECT_EQ(head["ContentLength"].to_number<int64_t>(), static_cast<int64_t>(Engine::kInlineBytes));
   EXPECT_EQ(s(head["ETag"]), "\"" + hex(md5_of(at_limit)) + "\"");
+}
+
+TEST(S3Codec, AnInlineBodyRoundTripsRawAndADamagedOneIsRefused) {
+  ObjectMeta m;
+  m.version_id = "null";
+  m.etag = "\"e\"";
+  m.inline_body = std::string("a\0b\0", 4);  // NULs in the body are bytes like any other
+  m.size = 4;
+  std::string text = codec::encode(m);
+  auto back = codec::decode_object("b", "k", text);
+  ASSERT_TRUE(back);
+  ASSERT_TRUE(back->inline_body);
+  EXPECT_EQ(*back->inline_body, std::string("a\0b\0", 4));
+  EXPECT_TRUE(back->blob.empty());
+  // Cut short, or without its bytes at all: not the size the record says.
+  EXPECT_FALSE(codec::decode_object("b", "k", text.substr(0, text.size() - 1)));
+  EXPECT_FALSE(codec::decode_object("b", "k", text.substr(0, text.find('\0'))));
 }
 
 TEST_F(S3ObjectTest, BodiesGoIntoSlotsMadeAheadAndUnusedSlotsAreCollected) {

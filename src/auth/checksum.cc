@@ -1,7 +1,9 @@
 #include "auth/checksum.h"
 
+#include <isa-l/crc.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 
 #include "common/encoding.h"
@@ -11,14 +13,16 @@ namespace nimbus::auth {
 
 namespace {
 
-// A reflected CRC (init and final xor all ones) by slicing-by-8: eight
-// 256-entry tables let the loop take eight bytes per step.
-template <typename T, T kPoly>
-class ReflectedCrc {
+// CRC-64/NVME by slicing-by-8: eight 256-entry tables let the loop take
+// eight bytes per step. (CRC32 and CRC32C come from ISA-L, which folds with
+// carry-less multiplication at 10-25 GB/s; its 2.30 in Debian 12 has no
+// NVMe polynomial.) Init and final xor are all ones.
+class Crc64Nvme {
  public:
-  ReflectedCrc() {
+  static constexpr uint64_t kPoly = 0x9A6C9329AC4BC9B5ull;  // reflected
+  Crc64Nvme() {
     for (unsigned i = 0; i < 256; ++i) {
-      T c = i;
+      uint64_t c = i;
       for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ kPoly : c >> 1;
       t_[0][i] = c;
     }
@@ -27,20 +31,15 @@ class ReflectedCrc {
     }
   }
 
-  T update(T crc, std::string_view data) const {
+  uint64_t update(uint64_t crc, std::string_view data) const {
     crc = ~crc;
     const auto* p = reinterpret_cast<const unsigned char*>(data.data());
     size_t n = data.size();
     while (n >= 8) {
       uint64_t word = 0;
       for (int i = 7; i >= 0; --i) word = (word << 8) | p[i];  // little-endian load
-      if constexpr (sizeof(T) == 8) {
-        word ^= crc;
-        crc = 0;
-      } else {
-        word ^= static_cast<uint32_t>(crc);
-        crc = 0;
-      }
+      word ^= crc;
+      crc = 0;
       for (int i = 0; i < 8; ++i) crc ^= t_[7 - i][(word >> (8 * i)) & 0xff];
       p += 8;
       n -= 8;
@@ -50,20 +49,29 @@ class ReflectedCrc {
   }
 
  private:
-  std::array<std::array<T, 256>, 8> t_{};
+  std::array<std::array<uint64_t, 256>, 8> t_{};
 };
 
-const ReflectedCrc<uint32_t, 0xEDB88320u>& crc32() {
-  static const ReflectedCrc<uint32_t, 0xEDB88320u> t;
+const Crc64Nvme& crc64nvme() {
+  static const Crc64Nvme t;
   return t;
 }
-const ReflectedCrc<uint32_t, 0x82F63B78u>& crc32c() {
-  static const ReflectedCrc<uint32_t, 0x82F63B78u> t;
-  return t;
+
+const unsigned char* bytes_of(std::string_view data) {
+  return reinterpret_cast<const unsigned char*>(data.data());
 }
-const ReflectedCrc<uint64_t, 0x9A6C9329AC4BC9B5ull>& crc64nvme() {
-  static const ReflectedCrc<uint64_t, 0x9A6C9329AC4BC9B5ull> t;
-  return t;
+
+// ISA-L's CRC32C takes and answers the raw register (and an int length):
+// invert around it, a gigabyte at a time.
+uint32_t crc32c_update(uint32_t crc, std::string_view data) {
+  uint32_t reg = ~crc;
+  for (size_t at = 0; at < data.size();) {
+    size_t n = std::min<size_t>(data.size() - at, size_t{1} << 30);
+    reg = crc32_iscsi(const_cast<unsigned char*>(bytes_of(data.substr(at))), static_cast<int>(n),
+                      reg);
+    at += n;
+  }
+  return ~reg;
 }
 
 std::string big_endian(uint64_t v, size_t bytes) {
@@ -120,10 +128,11 @@ Checksum& Checksum::operator=(Checksum&&) noexcept = default;
 void Checksum::update(std::string_view data) {
   switch (algorithm_) {
     case ChecksumAlgorithm::kCrc32:
-      crc_ = crc32().update(static_cast<uint32_t>(crc_), data);
+      // Pre- and post-inverts itself: chains on the previous value.
+      crc_ = crc32_gzip_refl(static_cast<uint32_t>(crc_), bytes_of(data), data.size());
       break;
     case ChecksumAlgorithm::kCrc32c:
-      crc_ = crc32c().update(static_cast<uint32_t>(crc_), data);
+      crc_ = crc32c_update(static_cast<uint32_t>(crc_), data);
       break;
     case ChecksumAlgorithm::kCrc64Nvme:
       crc_ = crc64nvme().update(crc_, data);

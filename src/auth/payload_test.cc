@@ -326,6 +326,16 @@ TEST_F(StreamedVerify, WhatCanBeVerifiedBeforeTheBody) {
   http::Request presigned = request("");
   presign(presigned, creds_, "us-east-1", "s3", now_, std::chrono::seconds(60));
   EXPECT_TRUE(verifies_streaming(presigned));
+  // boto3's default presigned URL is SigV2's: it signs no body either.
+  http::Request v2 = request("a body the signature does not cover");
+  presign_v2(v2, creds_, now_ + std::chrono::seconds(60));
+  EXPECT_TRUE(verifies_streaming(v2));
+  stream(v2);
+  ASSERT_TRUE(verify(v2, provider_, now_));
+  EXPECT_EQ(*drain(v2.stream), "a body the signature does not cover");
+  http::Request v2_header = request("x");
+  v2_header.headers.push_back({"authorization", "AWS AKIDTEST:c2lnbmF0dXJl"});
+  EXPECT_TRUE(verifies_streaming(v2_header));
 }
 
 }  // namespace

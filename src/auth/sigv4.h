@@ -86,8 +86,9 @@ Result<Verified> verify(http::Request& request, const CredentialProvider& creden
                         Clock::time_point now);
 
 // True when verify() can check `request` before its body is read: SigV4
-// with an x-amz-content-sha256 header, or an S3 presigned SigV4 URL
-// (UNSIGNED-PAYLOAD). Other requests need their whole body first.
+// with an x-amz-content-sha256 header, an S3 presigned URL (SigV4's
+// UNSIGNED-PAYLOAD or SigV2's query, which boto3 presigns by default) or an
+// S3 SigV2 Authorization header. Other requests need their whole body first.
 bool verifies_streaming(const http::Request& request);
 
 // Signs `request` in place with an Authorization header (and x-amz-date,

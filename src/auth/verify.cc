@@ -411,9 +411,14 @@ bool verifies_streaming(const http::Request& request) {
   if (starts_with_ci(request.header("authorization"), kAlgorithm)) {
     return request.has_header("x-amz-content-sha256");
   }
+  // SigV2 (S3 only) signs the head alone: Content-MD5 is a header's value,
+  // checked against the body by the service as the body is read.
+  if (request.header("authorization").starts_with("AWS ")) return true;
   if (!request.header("authorization").empty()) return false;
   auto scope = peek_scope(request);
-  return scope && scope->service == "s3" && query_param(request.query(), "X-Amz-Signature");
+  if (!scope || scope->service != "s3") return false;
+  std::string_view query = request.query();
+  return query_param(query, "X-Amz-Signature") || query_param(query, "Signature");
 }
 
 Result<Verified> verify(http::Request& request, const CredentialProvider& credentials,

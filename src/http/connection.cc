@@ -17,8 +17,9 @@ using boost::system::error_code;
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
-// A streamed request body is read in larger pieces: fewer hops to its reader.
-constexpr size_t kBodyReadChunk = 64 * 1024;
+// A streamed request body is read in larger pieces: fewer hops to its reader
+// (the buffer is given back once the request is done).
+constexpr size_t kBodyReadChunk = 256 * 1024;
 // How long a closing connection keeps reading (and discarding) so the peer
 // sees our error response instead of a reset.
 constexpr std::chrono::milliseconds kLinger{1000};
@@ -93,6 +94,7 @@ void Connection::new_request() {
   held_response_.reset();
   out_stream_.reset();
   request_started_ = in_.size() > 0;
+  if (!request_started_ && in_.capacity() > kReadChunk) in_.shrink_to_fit();  // after a streamed body
   deadline_ = Clock::now() +
               (request_started_ ? loop_.options().request_timeout : loop_.options().idle_timeout);
 }

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/mutex.h"
 #include "services/s3/errors.h"
 
 namespace nimbus::services::s3 {
@@ -44,23 +45,58 @@ class Sink : public std::enable_shared_from_this<Sink> {
 
   void start() {
     workers_.post([self = shared_from_this()] {
-      if (self->data_) return self->pull();
-      auto w = self->slots_.create();
-      if (!w) return self->finish(w.take_error());
-      self->writer_.emplace(std::move(*w));
-      self->pull();
+      if (!self->data_) {
+        auto w = self->slots_.create();
+        if (!w) {
+          self->finish(w.take_error());
+          return;
+        }
+        self->writer_.emplace(std::move(*w));
+      }
+      self->read_next();
     });
   }
 
  private:
-  void pull() {
-    body_->read([self = shared_from_this()](http::BodyChunk piece) {
-      self->workers_.post(
-          [self, piece = std::move(piece)]() mutable { self->on_piece(std::move(piece)); });
+  // One read is kept ahead of the worker: the next piece comes off the
+  // socket (and through the signature's hash) on the event loop while this
+  // one is hashed and written here. Pieces are taken in order, one at a
+  // time; a piece that arrives while the last is still being taken waits in
+  // `arrived_` for it.
+  void read_next() {
+    body_->read(
+        [self = shared_from_this()](http::BodyChunk piece) { self->arrive(std::move(piece)); });
+  }
+
+  void arrive(http::BodyChunk piece) {
+    {
+      MutexLock lock(mu_);
+      if (taking_) {
+        arrived_.emplace(std::move(piece));
+        return;
+      }
+      taking_ = true;
+    }
+    workers_.post([self = shared_from_this(), piece = std::move(piece)]() mutable {
+      self->take_in_order(std::move(piece));
     });
   }
 
-  void on_piece(http::BodyChunk piece) {
+  void take_in_order(http::BodyChunk piece) {
+    while (true) {
+      if (!take(std::move(piece))) return;  // finished: taking_ stays set, later pieces are dropped
+      MutexLock lock(mu_);
+      if (!arrived_) {
+        taking_ = false;
+        return;
+      }
+      piece = std::move(*arrived_);
+      arrived_.reset();
+    }
+  }
+
+  // Takes one piece; false once the body is finished (its end or an error).
+  bool take(http::BodyChunk piece) {
     if (!piece) return finish(piece.take_error());
     if (piece->empty()) {
       if (expected_ && size() < *expected_) return finish(errors::incomplete_body());
@@ -84,20 +120,25 @@ class Sink : public std::enable_shared_from_this<Sink> {
       // Only a body of a declared length is kept in memory, and it never
       // grows past it: more bytes than declared is a length mismatch.
       if (data_->size() + piece->size() > *expected_) return finish(errors::incomplete_body());
+    }
+    read_next();  // the next piece is read while this one is taken
+    if (data_) {
       data_->append(*piece);
     } else if (auto st = writer_->append(*piece); !st) {
       return finish(st.take_error());
     }
     md5_.update(*piece);
     if (checksum_) checksum_->update(*piece);
-    pull();
+    return true;
   }
 
-  void finish(Result<WrittenBlob> r) {
+  // Always false: the body is finished (take()'s answer).
+  bool finish(Result<WrittenBlob> r) {
     if (!r && writer_) writer_->abort();
     body_.reset();  // an abandoned body closes the connection after the answer
     auto done = std::move(done_);
     done(std::move(r));
+    return false;
   }
 
   std::shared_ptr<http::BodySource> body_;
@@ -107,6 +148,10 @@ class Sink : public std::enable_shared_from_this<Sink> {
   uint64_t limit_;
   std::function<void(Result<WrittenBlob>)> done_;
   uint64_t size() const { return data_ ? data_->size() : writer_->size(); }
+
+  Mutex mu_;
+  bool taking_ GUARDED_BY(mu_) = false;  // a worker is taking pieces
+  std::optional<http::BodyChunk> arrived_ GUARDED_BY(mu_);
 
   std::optional<SlotWriter> writer_;
   std::optional<std::string> data_;  // the body, when it is kept in memory

@@ -1,6 +1,7 @@
 // Streams a request body into a new blob, never holding it whole: each
-// piece is written (and hashed for the ETag) on a worker, then the next is
-// asked for, so a slow disk holds the client back instead of growing memory.
+// piece is written (and hashed for the ETag) on a worker while the next one
+// is read, and no further piece is asked for until it is taken, so a slow
+// disk holds the client back instead of growing memory.
 #pragma once
 
 #include <cstdint>

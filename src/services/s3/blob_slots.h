@@ -58,6 +58,10 @@ class SlotWriter {
   std::string path_;
   bool sync_ = true;
   uint64_t size_ = 0;
+  // Bytes whose write-out append() has started (sync mode), every
+  // kWriteBehind bytes.
+  static constexpr uint64_t kWriteBehind = 8u << 20;
+  uint64_t written_back_ = 0;
 };
 
 class BlobSlots {

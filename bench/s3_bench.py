@@ -5,7 +5,9 @@ Per server:
   - small objects (4 KiB): PUT and GET requests/s and p50/p99 with wrk at
     `connections` connections over `keys` keys (each request signed once);
   - large object (`large_mib`, 1 GiB by default): one PUT and one GET with
-    boto3 (MB/s), and beside them the machine's limits on the same bytes:
+    boto3 (MB/s), then with curl through SigV4 presigned URLs (the client
+    hashes nothing, so the server's rate shows), and beside them the
+    machine's limits on the same bytes:
     writing + fsyncing them into nimbus's data directory (dd conv=fsync)
     for PUT, reading them from the page cache (cat > /dev/null) for GET;
   - the server's RSS before and after the large transfers (nimbus only).
@@ -21,6 +23,7 @@ import argparse
 import datetime
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,15 +38,26 @@ BUCKET = "bench"
 KEYS = {}
 
 
-def s3_client(endpoint, pool=10):
-    if endpoint not in KEYS:
+def s3_client(endpoint, pool=10, signature_version=None):
+    if endpoint not in KEYS and signature_version is None:
         return client("s3", endpoint, pool)
     import boto3
     from botocore.config import Config
-    key = KEYS[endpoint]
+    key = KEYS.get(endpoint, "test")
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                         aws_access_key_id=key, aws_secret_access_key=key,
-                        config=Config(max_pool_connections=pool, retries={"max_attempts": 0}))
+                        config=Config(max_pool_connections=pool, retries={"max_attempts": 0},
+                                      signature_version=signature_version))
+
+
+def curl_mbs(args, size):
+    """MB/s of one curl transfer (`args` after curl's own), or None when the
+    server did not answer 200."""
+    t = time.time()
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + args,
+                         capture_output=True, text=True)
+    took = time.time() - t
+    return size / 1e6 / took if out.stdout.strip() == "200" else None
 
 
 def signed(endpoint, method, key, body=b""):
@@ -91,6 +105,16 @@ def large(endpoint, args, data_dir, pid):
         get_s = time.time() - t
         after = rss_kb(pid) if pid else None
         assert got == size, (got, size)
+        # The same bytes through curl and a SigV4 presigned URL: the client
+        # hashes nothing (UNSIGNED-PAYLOAD) and is no bottleneck, so the
+        # server's own rate shows.
+        curl_put = curl_get = None
+        if shutil.which("curl"):
+            v4 = s3_client(endpoint, 1, signature_version="s3v4")
+            put_url = v4.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "large-curl"})
+            curl_put = curl_mbs(["-T", src, put_url], size)
+            get_url = v4.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "large-curl"})
+            curl_get = curl_mbs([get_url], size) if curl_put else None
         # The limits, on the same bytes and the same disk.
         t = time.time()
         subprocess.run(["dd", "if=" + src, "of=" + os.path.join(d, "dd.bin"), "bs=1M",
@@ -101,6 +125,7 @@ def large(endpoint, args, data_dir, pid):
         cat_s = time.time() - t
     mb = size / 1e6
     return {"put_mbs": mb / put_s, "get_mbs": mb / get_s, "fsync_mbs": mb / dd_s,
+            "curl_put_mbs": curl_put, "curl_get_mbs": curl_get,
             "cache_mbs": mb / cat_s,
             "rss_growth_mb": (after - before) / 1024 if before and after else None}
 
@@ -174,6 +199,13 @@ def main():
               % (args.large_mib, lg["put_mbs"], lg["fsync_mbs"], 100 * lg["put_mbs"] / lg["fsync_mbs"],
                  lg["get_mbs"], lg["cache_mbs"], 100 * lg["get_mbs"] / lg["cache_mbs"],
                  "%.1f" % lg["rss_growth_mb"] if lg["rss_growth_mb"] is not None else "n/a"))
+        if lg["curl_put_mbs"]:
+            print("        %d MiB with curl: PUT %7.1f MB/s (%3.0f%% of fsync) GET %7.1f MB/s (%3.0f%% of page cache)"
+                  % (args.large_mib, lg["curl_put_mbs"], 100 * lg["curl_put_mbs"] / lg["fsync_mbs"],
+                     lg["curl_get_mbs"] or 0, 100 * (lg["curl_get_mbs"] or 0) / lg["cache_mbs"]))
+        else:
+            print("        %d MiB with curl: no answer (curl missing, or the server refused the presigned PUT)"
+                  % args.large_mib)
     if "nimbus" in results:
         for peer in ("moto", "s3rver"):
             if peer in results:

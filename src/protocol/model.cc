@@ -1,5 +1,7 @@
 #include "protocol/model.h"
 
+#include "protocol/rest_routes.h"
+
 namespace nimbus::protocol {
 namespace {
 
@@ -86,7 +88,10 @@ ServiceModel::ServiceModel(boost::json::object model, std::string name)
   if (const auto* shapes = model_.if_contains("shapes"); shapes != nullptr && shapes->is_object()) {
     shapes_ = &shapes->get_object();
   }
+  rest_routes_ = std::make_unique<const RestRoutes>(*this);
 }
+
+ServiceModel::~ServiceModel() = default;
 
 std::string_view ServiceModel::target_prefix() const {
   return str_of(metadata_, "targetPrefix");

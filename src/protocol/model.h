@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,6 +15,8 @@
 #include "protocol/engine.h"
 
 namespace nimbus::protocol {
+
+class RestRoutes;
 
 class OperationModel {
  public:
@@ -35,6 +38,7 @@ class ServiceModel {
   // Operations and shapes point into the held model: neither copied nor moved.
   ServiceModel(const ServiceModel&) = delete;
   ServiceModel& operator=(const ServiceModel&) = delete;
+  ~ServiceModel();
 
   const std::string& name() const { return name_; }
   const boost::json::object& metadata() const { return metadata_; }
@@ -56,6 +60,8 @@ class ServiceModel {
   const boost::json::object* output_shape(const OperationModel& op) const;
   // The whole model object ({metadata, operations, shapes}).
   const boost::json::object& model() const { return model_; }
+  // The operations' routes by method and requestUri (rest_routes.h).
+  const RestRoutes& rest_routes() const { return *rest_routes_; }
 
  private:
   std::string name_;
@@ -65,6 +71,7 @@ class ServiceModel {
   std::vector<OperationModel> operations_;
   std::unordered_map<std::string, size_t> op_index_;
   const boost::json::object* shapes_ = nullptr;
+  std::unique_ptr<const RestRoutes> rest_routes_;
 };
 
 }  // namespace nimbus::protocol

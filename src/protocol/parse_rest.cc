@@ -6,6 +6,7 @@
 
 #include "protocol/input.h"
 #include "protocol/input_values.h"
+#include "protocol/rest_routes.h"
 
 namespace nimbus::protocol::input {
 namespace json = boost::json;
@@ -63,24 +64,6 @@ const std::string* first_query(const QueryParams& q, std::string_view key) {
     if (k == key) return &v;
   }
   return nullptr;
-}
-
-// -1 when the template's literal query (?uploads, ?list-type=2) is not in
-// the request, else how many literals matched.
-int match_query_literals(std::string_view tmpl_query, const QueryParams& q) {
-  if (tmpl_query.empty()) return 0;
-  int n = 0;
-  for (auto part : split(tmpl_query, '&')) {
-    if (part.empty()) continue;
-    auto eq = part.find('=');
-    auto key = part.substr(0, eq);
-    const auto* v = first_query(q, key);
-    if (key == "x-id") continue;  // SDK hint naming the operation; optional
-    if (v == nullptr) return -1;
-    if (eq != std::string_view::npos && *v != part.substr(eq + 1)) return -1;
-    ++n;
-  }
-  return n;
 }
 
 std::string_view header_of(const http::Request& r, std::string_view name) {
@@ -189,51 +172,7 @@ const OperationModel* match_rest(const ServiceModel& model, const http::Request&
 
 const OperationModel* match_rest(const ServiceModel& model, const http::Request& request,
                                  std::string_view path) {
-  auto query = parse_form(request.query());
-  const OperationModel* best = nullptr;
-  long best_score = -1;
-  for (const auto& op : model.operations()) {
-    if (op.http_method != request.method) continue;
-    std::string_view uri = op.request_uri;
-    auto qpos = uri.find('?');
-    Labels labels;
-    if (!match_path(uri.substr(0, qpos), path, labels)) continue;
-    int literals =
-        match_query_literals(qpos == std::string_view::npos ? "" : uri.substr(qpos + 1), query);
-    if (literals < 0) continue;
-    long score = 0;
-    for (auto seg : split(uri.substr(0, qpos), '/')) {
-      if (!seg.empty() && seg.front() != '{') score += 1000;
-    }
-    score += literals * 100;
-    // Operations sharing a route: prefer the one whose required header and
-    // query members are present, and penalise one missing them.
-    if (const auto* in = model.input_shape(op)) {
-      const auto* members = object_at(*in, "members");
-      const auto* required = in->if_contains("required");
-      if (members != nullptr && required != nullptr && required->is_array()) {
-        for (const auto& r : required->get_array()) {
-          if (!r.is_string()) continue;
-          const auto* ref = object_at(*members, r.get_string());
-          if (ref == nullptr) continue;
-          auto loc = str_of(*ref, "location");
-          auto name = str_of(*ref, "locationName");
-          if (name.empty()) name = r.get_string();
-          bool present = loc == "header"        ? has_header_of(request, name)
-                         : loc == "querystring" ? first_query(query, name) != nullptr
-                                                : true;
-          if (loc == "header" || loc == "querystring") score += present ? 10 : -10000;
-        }
-      }
-    }
-    if (bool_of(*op.raw, "deprecated")) score -= 1;
-    score += 20000;  // keep every matching route above "no match"
-    if (score > best_score) {
-      best_score = score;
-      best = &op;
-    }
-  }
-  return best;
+  return model.rest_routes().match(request, path, parse_form(request.query()));
 }
 
 Result<json::object> parse_rest(const ServiceModel& model, const OperationModel& op,

@@ -36,6 +36,12 @@ EVP_MAC* fetched_hmac() {
 struct ThreadContexts {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   EVP_MAC_CTX* mac[kAlgorithms] = {};
+  // The key each mac context was last keyed with: a request's signature is
+  // an HMAC under the day's signing key, the same key as the last request's,
+  // and a context re-initialised without a key keeps its padded key state
+  // (two compression rounds saved per HMAC).
+  std::string mac_key[kAlgorithms];
+  bool mac_keyed[kAlgorithms] = {};
   ThreadContexts() {
     for (int a = 0; a < kAlgorithms; ++a) {
       mac[a] = EVP_MAC_CTX_new(fetched_hmac());
@@ -74,8 +80,16 @@ std::string hmac(Algorithm a, std::string_view key, std::string_view data) {
   size_t len = 0;
   // A key of length 0 still needs a non-null pointer for OpenSSL.
   static const unsigned char kEmpty = 0;
-  EVP_MAC_CTX* ctx = contexts().mac[a];
-  EVP_MAC_init(ctx, key.empty() ? &kEmpty : bytes(key), key.size(), nullptr);
+  ThreadContexts& t = contexts();
+  EVP_MAC_CTX* ctx = t.mac[a];
+  // Compared in constant time: both are secrets.
+  if (t.mac_keyed[a] && equal(t.mac_key[a], key)) {
+    EVP_MAC_init(ctx, nullptr, 0, nullptr);
+  } else {
+    t.mac_keyed[a] =
+        EVP_MAC_init(ctx, key.empty() ? &kEmpty : bytes(key), key.size(), nullptr) == 1;
+    t.mac_key[a].assign(key);
+  }
   EVP_MAC_update(ctx, bytes(data), data.size());
   EVP_MAC_final(ctx, out, &len, sizeof out);
   return std::string(reinterpret_cast<const char*>(out), len);
@@ -105,11 +119,12 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
 
 std::string hex(std::string_view in) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(in.size() * 2);
+  // Sized once and written by index: push_back checks the capacity per digit.
+  std::string out(in.size() * 2, '\0');
+  char* o = out.data();
   for (unsigned char c : in) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
+    *o++ = kDigits[c >> 4];
+    *o++ = kDigits[c & 15];
   }
   return out;
 }

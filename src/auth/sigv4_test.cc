@@ -323,6 +323,40 @@ TEST(Canonical, SigningKeyPerSecretAndScope) {
   EXPECT_EQ(crypto::hex(crypto::sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
 }
 
+// The per-thread HMAC context is re-keyed only when the key changes: a run
+// of HMACs under one key, another key between them, an empty key and one
+// longer than a block (hashed first) must each give what a fresh HMAC gives
+// (RFC 4231 cases 1, 2 and 6).
+TEST(Canonical, HmacKeyKeptAcrossCalls) {
+  const std::string case1 =
+      "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";  // 0x0b * 20, "Hi There"
+  const std::string case2 =
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";  // "Jefe", ...
+  const std::string case6 =
+      "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";  // 0xaa * 131
+  const std::string jefe_data = "what do ya want for nothing?";
+  const std::string case6_data = "Test Using Larger Than Block-Size Key - Hash Key First";
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(crypto::hex(crypto::hmac_sha256(std::string(20, '\x0b'), "Hi There")), case1);
+    EXPECT_EQ(crypto::hex(crypto::hmac_sha256(std::string(20, '\x0b'), "Hi There")), case1);
+    EXPECT_EQ(crypto::hex(crypto::hmac_sha256("Jefe", jefe_data)), case2);
+    // Same key, other data, then the first data again.
+    std::string other = crypto::hmac_sha256("Jefe", "other");
+    EXPECT_NE(crypto::hex(other), case2);
+    EXPECT_EQ(crypto::hmac_sha256("Jefe", "other"), other);
+    EXPECT_EQ(crypto::hex(crypto::hmac_sha256("Jefe", jefe_data)), case2);
+    EXPECT_EQ(crypto::hex(crypto::hmac_sha256(std::string(131, '\xaa'), case6_data)), case6);
+    EXPECT_EQ(crypto::hex(crypto::hmac_sha256(std::string(131, '\xaa'), case6_data)), case6);
+    // An empty key, then a key that is a prefix of the last one.
+    EXPECT_EQ(crypto::hex(crypto::hmac_sha256("", "")),
+              "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+    EXPECT_EQ(crypto::hex(crypto::hmac_sha256("Jef", jefe_data)),
+              "89630a7f7bb95aced9efa60255f18a10e7d378665751be11dd40bb9594158c29");
+  }
+  EXPECT_EQ(crypto::hex(""), "");
+  EXPECT_EQ(crypto::hex(std::string("\x00\x7f\xff", 3)), "007fff");
+}
+
 TEST(Canonical, PathRules) {
   EXPECT_EQ(detail::canonical_uri("/a//b/./c/../d/", false), "/a/b/d/");
   EXPECT_EQ(detail::canonical_uri("/a%20b", false), "/a%2520b");

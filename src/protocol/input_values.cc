@@ -295,15 +295,6 @@ Result<json::value> scalar_from_text(const json::object& shape, std::string_view
 
 namespace {
 
-// Whether any member of `members` has a locationName (its wire name differs
-// from its member name).
-bool has_location_names(const json::object& members) {
-  for (const auto& [name, ref] : members) {
-    if (ref.is_object() && ref.get_object().contains("locationName")) return true;
-  }
-  return false;
-}
-
 // A copy of `v` on the default allocator, which the object or array it goes
 // into then takes as it is: a plain copy would land in the storage of the
 // document it was read from (parse_json's per-request arena) and be copied
@@ -312,73 +303,63 @@ json::value own(const json::value& v) {
   return json::value(v, json::storage_ptr());
 }
 
-}  // namespace
-
-Result<json::value> json_to_value(const ServiceModel& model, const json::object& shape,
-                                  const json::value& v, std::string_view where, int depth) {
+Result<json::value> shape_value(const ServiceModel& model, const ShapeInfo& shape,
+                                const json::value& v, std::string_view where, int depth) {
   if (depth > 64)
     return serialization_error("Input nested too deeply at '" + std::string(where) + "'");
-  auto type = bool_of(shape, "document") ? std::string_view("document") : type_of(shape);
+  auto type = shape.document ? std::string_view("document") : shape.type;
   auto mismatch = [&](std::string_view expected) -> Error {
     return serialization_error("Unexpected value type at '" + std::string(where) + "': expected " +
                                std::string(expected));
   };
   if (type == "structure") {
     if (!v.is_object()) return mismatch("an object");
-    const auto* members = object_at(shape, "members");
     json::object out;
-    if (members == nullptr) return json::value(std::move(out));
+    if (!shape.has_members) return json::value(std::move(out));
     // JSON-protocol models name members on the wire by locationName; a query
     // model reached over awsJson (SQS, CloudWatch) uses the member names.
     bool use_location = model.protocol() != Protocol::kQuery && model.protocol() != Protocol::kEc2;
     std::string sub;  // a member's place, in one buffer for all of them
-    auto add = [&](std::string_view name, const json::object& ref,
-                   const json::value& field) -> Status {
-      const auto* member_shape = target(model, ref);
-      if (member_shape == nullptr) return Status::ok();
+    auto add = [&](const ShapeInfo::Member& m, const json::value& field) -> Status {
+      if (m.target == nullptr) return Status::ok();
       sub.assign(where);
       if (!where.empty()) sub += '.';
-      sub.append(name);
-      auto value = json_to_value(model, *member_shape, field, sub, depth + 1);
+      sub.append(m.name);
+      auto value = shape_value(model, *m.target, field, sub, depth + 1);
       if (!value) return value.take_error();
-      out.emplace(name, std::move(*value));
+      out.emplace(m.name, std::move(*value));
       return Status::ok();
     };
     // A union such as DynamoDB's AttributeValue has ten members and one set,
     // once per attribute of every item: when the wire names are the member
     // names, look the one up instead of the ten.
     const auto& fields = v.get_object();
-    if (fields.size() <= 1 && (!use_location || !has_location_names(*members))) {
+    if (fields.size() <= 1 && (!use_location || !shape.location_names)) {
       for (const auto& [name, field] : fields) {
-        const auto* ref = members->if_contains(name);
-        if (ref == nullptr || !ref->is_object() || field.is_null()) continue;
-        if (auto st = add(name, ref->get_object(), field); !st) return st.take_error();
+        const auto* m = shape.find({name.data(), name.size()});
+        if (m == nullptr || field.is_null()) continue;
+        if (auto st = add(*m, field); !st) return st.take_error();
       }
       return json::value(std::move(out));
     }
-    for (const auto& [name, ref_v] : *members) {
-      if (!ref_v.is_object()) continue;
-      const auto& ref = ref_v.get_object();
-      auto wire = use_location && !str_of(ref, "locationName").empty() ? str_of(ref, "locationName")
-                                                                       : std::string_view(name);
+    for (const auto& m : shape.members) {
+      auto wire = use_location && !m.location.empty() ? m.location : m.name;
       const auto* field = fields.if_contains(wire);
-      if (field == nullptr && wire != std::string_view(name)) field = fields.if_contains(name);
+      if (field == nullptr && wire != m.name) field = fields.if_contains(m.name);
       if (field == nullptr || field->is_null()) continue;
-      if (auto st = add(name, ref, *field); !st) return st.take_error();
+      if (auto st = add(m, *field); !st) return st.take_error();
     }
     return json::value(std::move(out));
   }
   if (type == "list") {
     if (!v.is_array()) return mismatch("an array");
-    const auto* member_ref = object_at(shape, "member");
-    const auto* member_shape = member_ref ? target(model, *member_ref) : nullptr;
     json::array out;
     for (const auto& item : v.get_array()) {
-      if (item.is_null() || member_shape == nullptr) {
+      if (item.is_null() || shape.member == nullptr) {
         out.emplace_back(nullptr);
         continue;
       }
-      auto value = json_to_value(model, *member_shape, item, where, depth + 1);
+      auto value = shape_value(model, *shape.member, item, where, depth + 1);
       if (!value) return value.take_error();
       out.push_back(std::move(*value));
     }
@@ -386,15 +367,13 @@ Result<json::value> json_to_value(const ServiceModel& model, const json::object&
   }
   if (type == "map") {
     if (!v.is_object()) return mismatch("an object");
-    const auto* value_ref = object_at(shape, "value");
-    const auto* value_shape = value_ref ? target(model, *value_ref) : nullptr;
     json::object out;
     for (const auto& [key, item] : v.get_object()) {
-      if (item.is_null() || value_shape == nullptr) {
+      if (item.is_null() || shape.value == nullptr) {
         out.emplace(key, nullptr);
         continue;
       }
-      auto value = json_to_value(model, *value_shape, item, where, depth + 1);
+      auto value = shape_value(model, *shape.value, item, where, depth + 1);
       if (!value) return value.take_error();
       out.emplace(key, std::move(*value));
     }
@@ -445,6 +424,14 @@ Result<json::value> json_to_value(const ServiceModel& model, const json::object&
     return mismatch("a timestamp");
   }
   return own(v);
+}
+
+}  // namespace
+
+Result<json::value> json_to_value(const ServiceModel& model, const json::object& shape,
+                                  const json::value& v, std::string_view where, int depth) {
+  ShapeInfo scratch;
+  return shape_value(model, model.info(shape, scratch), v, where, depth);
 }
 
 }  // namespace nimbus::protocol::input

@@ -133,6 +133,54 @@ const boost::json::object* ServiceModel::shape(std::string_view name) const {
   return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
 }
 
+void ServiceModel::resolve(const boost::json::object& shape, ShapeInfo& out) const {
+  auto info_of = [this](const boost::json::value* ref) -> const ShapeInfo* {
+    if (ref == nullptr || !ref->is_object()) return nullptr;
+    const auto* s = this->shape(str_of(ref->get_object(), "shape"));
+    if (s == nullptr) return nullptr;
+    auto it = infos_.find(s);
+    return it == infos_.end() ? nullptr : &it->second;
+  };
+  out = ShapeInfo{};
+  out.json = &shape;
+  out.type = str_of(shape, "type");
+  if (const auto* d = shape.if_contains("document")) out.document = d->is_bool() && d->get_bool();
+  if (const auto* members = shape.if_contains("members"); members && members->is_object()) {
+    out.has_members = true;
+    for (const auto& [name, ref] : members->get_object()) {
+      if (!ref.is_object()) continue;
+      const auto& r = ref.get_object();
+      if (r.contains("locationName")) out.location_names = true;
+      out.members.push_back(
+          {{name.data(), name.size()}, str_of(r, "locationName"), &r, info_of(&ref)});
+    }
+  }
+  if (const auto* req = shape.if_contains("required"); req && req->is_array()) {
+    out.required = &req->get_array();
+  }
+  out.min = shape.if_contains("min");
+  out.max = shape.if_contains("max");
+  out.member = info_of(shape.if_contains("member"));
+  out.key = info_of(shape.if_contains("key"));
+  out.value = info_of(shape.if_contains("value"));
+}
+
+const ShapeInfo& ServiceModel::info(const boost::json::object& shape, ShapeInfo& scratch) const {
+  std::call_once(infos_once_, [this] {
+    if (shapes_ == nullptr) return;
+    // Every shape gets its (stable) place first, so references can point
+    // at shapes not resolved yet.
+    for (const auto& [name, v] : *shapes_) {
+      if (v.is_object()) infos_.emplace(&v.get_object(), ShapeInfo{});
+    }
+    for (auto& [json, info] : infos_) resolve(*json, info);
+  });
+  auto it = infos_.find(&shape);
+  if (it != infos_.end()) return it->second;
+  resolve(shape, scratch);
+  return scratch;
+}
+
 const boost::json::object* ServiceModel::input_shape(const OperationModel& op) const {
   return op.input_shape.empty() ? nullptr : shape(op.input_shape);
 }

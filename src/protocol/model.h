@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,6 +29,40 @@ class OperationModel {
   std::string output_shape;          // may be empty
   std::vector<std::string> errors;   // error shape names
   const boost::json::object* raw = nullptr;
+};
+
+// A shape with what reading a request against it asks of it, found once
+// per model: its type, and the shapes its members, list member or map key
+// and value name. The input walk and validation follow these pointers
+// instead of looking "type", "members" and each reference's shape up by
+// name for every value (per attribute of a DynamoDB item, ten members of a
+// union scanned each time). Points into the model.
+struct ShapeInfo {
+  struct Member {
+    std::string_view name;
+    std::string_view location;  // its locationName, or empty
+    const boost::json::object* ref = nullptr;
+    const ShapeInfo* target = nullptr;  // nullptr: it names no shape of the model
+  };
+  const boost::json::object* json = nullptr;
+  std::string_view type;        // its "type"
+  bool document = false;        // "document": true
+  bool has_members = false;     // a "members" object (structures)
+  bool location_names = false;  // some member has a "locationName"
+  std::vector<Member> members;  // the members whose reference is an object, in model order
+  const boost::json::array* required = nullptr;
+  const boost::json::value* min = nullptr;
+  const boost::json::value* max = nullptr;
+  const ShapeInfo* member = nullptr;  // list: the member's shape
+  const ShapeInfo* key = nullptr;     // map
+  const ShapeInfo* value = nullptr;   // map
+
+  const Member* find(std::string_view name) const {
+    for (const auto& m : members) {
+      if (m.name == name) return &m;
+    }
+    return nullptr;
+  }
 };
 
 class ServiceModel {
@@ -58,6 +93,10 @@ class ServiceModel {
   // The operation's input / output shape definition, or nullptr when none.
   const boost::json::object* input_shape(const OperationModel& op) const;
   const boost::json::object* output_shape(const OperationModel& op) const;
+  // `shape` (a definition of this model) resolved: see ShapeInfo. The
+  // model's shapes are resolved together on the first call. A definition
+  // not among them is resolved into `scratch`.
+  const ShapeInfo& info(const boost::json::object& shape, ShapeInfo& scratch) const;
   // The whole model object ({metadata, operations, shapes}).
   const boost::json::object& model() const { return model_; }
   // The operations' routes by method and requestUri (rest_routes.h).
@@ -72,6 +111,10 @@ class ServiceModel {
   std::unordered_map<std::string, size_t> op_index_;
   const boost::json::object* shapes_ = nullptr;
   std::unique_ptr<const RestRoutes> rest_routes_;
+  void resolve(const boost::json::object& shape, ShapeInfo& out) const;
+  mutable std::once_flag infos_once_;
+  // Filled once under infos_once_, then only read.
+  mutable std::unordered_map<const boost::json::object*, ShapeInfo> infos_;
 };
 
 }  // namespace nimbus::protocol

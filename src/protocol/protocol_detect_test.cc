@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "protocol/engine.h"
+#include "protocol/input_values.h"
 #include "protocol/model.h"
 
 namespace nimbus::protocol {
@@ -255,6 +256,35 @@ TEST(Detect, RestRoutes) {
   ASSERT_TRUE(r.call) << r.failure->error.message;
   EXPECT_EQ(json::serialize(r.call->input["Delete"]),
             R"({"Objects":[{"Key":"a"},{"Key":"b"}],"Quiet":true})");
+}
+
+// Shapes are resolved once per model (ShapeInfo); a definition that is not
+// one of the model's shapes (a payload member's own) is resolved on the spot
+// and its references still reach the model's shapes.
+TEST(Validate, ShapesResolvedOnceAndOutsideTheModel) {
+  ServiceModel model(json::parse(R"({
+    "metadata": {"protocol": "json", "jsonVersion": "1.0"},
+    "shapes": {
+      "In": {"type": "structure", "members": {
+        "Name": {"shape": "Str", "locationName": "name"},
+        "Tags": {"shape": "Tags"}, "Lost": {"shape": "Missing"}}},
+      "Tags": {"type": "map", "key": {"shape": "Str"}, "value": {"shape": "Str"}},
+      "Str": {"type": "string"}}})")
+                         .as_object());
+  auto in = input::json_to_value(model, *model.shape("In"),
+                                 json::parse(R"({"name":"n","Tags":{"k":"v"},"Lost":1})"), "");
+  ASSERT_TRUE(in) << in.error().message;
+  EXPECT_EQ(json::serialize(*in), R"({"Name":"n","Tags":{"k":"v"}})");
+  auto bad = input::json_to_value(model, *model.shape("In"), json::parse(R"({"name":1})"), "");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "Unexpected value type at 'Name': expected a string");
+
+  json::object outside = json::parse(R"({"type": "structure", "members": {
+    "Tags": {"shape": "Tags"}}})")
+                             .as_object();
+  auto own = input::json_to_value(model, outside, json::parse(R"({"Tags":{"a":"b"}})"), "p");
+  ASSERT_TRUE(own) << own.error().message;
+  EXPECT_EQ(json::serialize(*own), R"({"Tags":{"a":"b"}})");
 }
 
 TEST(Validate, AwsMessages) {

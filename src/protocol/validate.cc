@@ -48,12 +48,10 @@ std::size_t utf8_length(std::string_view s) {
 
 class Validator {
  public:
-  explicit Validator(const ServiceModel& model) : model_(model) {}
-
   // Checks `v` against `shape`; path_ names it ("records.3.member.data").
-  void check(const json::object& shape, const json::value& v, int depth) {
+  void check(const ShapeInfo& shape, const json::value& v, int depth) {
     if (errors_.size() >= kMaxErrors || depth > kMaxDepth) return;
-    auto type = type_of(shape);
+    auto type = shape.type;
     if (type == "structure") {
       if (!v.is_object()) return fail(v, "Member must be a structure");
       return check_structure(shape, v.get_object(), depth);
@@ -61,8 +59,7 @@ class Validator {
     if (type == "list") {
       if (!v.is_array()) return fail(v, "Member must be a list");
       check_size(shape, v, v.get_array().size());
-      const auto* member_ref = object_at(shape, "member");
-      const auto* member = member_ref ? target(model_, *member_ref) : nullptr;
+      const auto* member = shape.member;
       if (member == nullptr) return;
       std::size_t i = 0;
       for (const auto& item : v.get_array()) {
@@ -79,10 +76,8 @@ class Validator {
     if (type == "map") {
       if (!v.is_object()) return fail(v, "Member must be a map");
       check_size(shape, v, v.get_object().size());
-      const auto* key_ref = object_at(shape, "key");
-      const auto* value_ref = object_at(shape, "value");
-      const auto* key_shape = key_ref ? target(model_, *key_ref) : nullptr;
-      const auto* value_shape = value_ref ? target(model_, *value_ref) : nullptr;
+      const auto* key_shape = shape.key;
+      const auto* value_shape = shape.value;
       for (const auto& [k, item] : v.get_object()) {
         if (key_shape != nullptr) {
           Step step(path_);
@@ -125,22 +120,19 @@ class Validator {
         type == "float" || type == "double" || type == "bigInteger" || type == "bigDecimal") {
       if (!v.is_number()) return fail(v, "Member must be a number");
       double d = v.to_number<double>();
-      if (const auto* mn = shape.if_contains("min");
-          mn && mn->is_number() && d < mn->to_number<double>()) {
+      if (const auto* mn = shape.min; mn && mn->is_number() && d < mn->to_number<double>()) {
         fail(v, "Member must have value greater than or equal to " + json::serialize(*mn));
       }
-      if (const auto* mx = shape.if_contains("max");
-          mx && mx->is_number() && d > mx->to_number<double>()) {
+      if (const auto* mx = shape.max; mx && mx->is_number() && d > mx->to_number<double>()) {
         fail(v, "Member must have value less than or equal to " + json::serialize(*mx));
       }
     }
   }
 
-  void check_structure(const json::object& shape, const json::object& obj, int depth) {
-    const auto* members = object_at(shape, "members");
-    if (members == nullptr) return;
-    if (const auto* req = shape.if_contains("required"); req != nullptr && req->is_array()) {
-      for (const auto& r : req->get_array()) {
+  void check_structure(const ShapeInfo& shape, const json::object& obj, int depth) {
+    if (!shape.has_members) return;
+    if (const auto* req = shape.required) {
+      for (const auto& r : *req) {
         if (!r.is_string()) continue;
         const auto* field = obj.if_contains(r.get_string());
         if (field == nullptr || field->is_null()) {
@@ -151,9 +143,9 @@ class Validator {
       }
     }
     for (const auto& [name, field] : obj) {
-      const auto* ref = object_at(*members, name);
-      if (ref == nullptr || field.is_null()) continue;
-      if (const auto* member = target(model_, *ref)) {
+      const auto* m = shape.find({name.data(), name.size()});
+      if (m == nullptr || field.is_null()) continue;
+      if (const auto* member = m->target) {
         Step step(path_);
         join(name);
         check(*member, field, depth + 1);
@@ -183,9 +175,9 @@ class Validator {
     }
   }
 
-  void check_size(const json::object& shape, const json::value& v, std::size_t n) {
-    const auto* mn = shape.if_contains("min");
-    const auto* mx = shape.if_contains("max");
+  void check_size(const ShapeInfo& shape, const json::value& v, std::size_t n) {
+    const auto* mn = shape.min;
+    const auto* mx = shape.max;
     if (mn != nullptr && mn->is_number() && static_cast<double>(n) < mn->to_number<double>()) {
       fail(v, "Member must have length greater than or equal to " + json::serialize(*mn));
     }
@@ -201,7 +193,6 @@ class Validator {
                       "' failed to satisfy constraint: " + constraint);
   }
 
-  const ServiceModel& model_;
   std::string path_;
 };
 
@@ -232,8 +223,9 @@ Status validate(const ServiceModel& model, const OperationModel& op, const json:
                 Protocol /*wire*/) {
   const auto* shape = model.input_shape(op);
   if (shape == nullptr) return Status::ok();
-  Validator v(model);
-  v.check_structure(*shape, input, 0);
+  Validator v;
+  ShapeInfo scratch;
+  v.check_structure(model.info(*shape, scratch), input, 0);
   if (v.errors_.empty()) return Status::ok();
   std::string message = std::to_string(v.errors_.size()) + " validation error" +
                         (v.errors_.size() == 1 ? "" : "s") + " detected: ";

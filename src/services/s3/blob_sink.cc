@@ -44,15 +44,17 @@ class Sink : public std::enable_shared_from_this<Sink> {
   }
 
   void start() {
+    // A body kept in memory needs no file: its pieces are taken where they
+    // arrive (for a body that came whole, all at once, on the caller's
+    // thread), with no hop to a worker.
+    if (data_) return read_next();
     workers_.post([self = shared_from_this()] {
-      if (!self->data_) {
-        auto w = self->slots_.create();
-        if (!w) {
-          self->finish(w.take_error());
-          return;
-        }
-        self->writer_.emplace(std::move(*w));
+      auto w = self->slots_.create();
+      if (!w) {
+        self->finish(w.take_error());
+        return;
       }
+      self->writer_.emplace(std::move(*w));
       self->read_next();
     });
   }
@@ -77,6 +79,7 @@ class Sink : public std::enable_shared_from_this<Sink> {
       }
       taking_ = true;
     }
+    if (data_) return take_in_order(std::move(piece));
     workers_.post([self = shared_from_this(), piece = std::move(piece)]() mutable {
       self->take_in_order(std::move(piece));
     });

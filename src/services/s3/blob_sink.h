@@ -31,7 +31,9 @@ struct WrittenBlob {
 // Reads `body` to its end into a new blob in a slot of `slots`. `done` gets the
 // committed blob, or the body's error (a bad chunk signature or checksum),
 // IncompleteBody when fewer than `expected` bytes came, EntityTooLarge past
-// `limit` bytes; no file is left behind on failure. `done` runs on a worker.
+// `limit` bytes; no file is left behind on failure. `done` runs on a worker,
+// or, for a body kept in memory, where its last piece arrived (the caller's
+// thread, for a body that arrived whole).
 // With `checksum`, the body is also digested with that algorithm.
 // A body whose `expected` length is at most `inline_limit` is read into
 // memory (WrittenBlob::data) instead of a slot, for its record to carry.

@@ -126,16 +126,25 @@ std::vector<std::string_view> split_signed_headers(std::string_view signed_heade
 std::string canonical_headers(const http::Headers& headers,
                               const std::vector<std::string_view>& signed_names) {
   std::string out;
+  out.reserve(256);
   for (std::string_view name : signed_names) {
     out.append(name);
     out.push_back(':');
     bool first = true;
     for (const auto& [k, v] : headers) {
-      if (!http::iequals(k, name)) continue;
+      // Most names differ in length: no call for those.
+      if (k.size() != name.size() || !http::iequals(k, name)) continue;
       if (!first) out.push_back(',');
       first = false;
+      std::string_view value = trim(v);
+      // A value without whitespace inside (most) is copied whole;
+      // otherwise each run of whitespace becomes one space.
+      if (std::none_of(value.begin(), value.end(), is_space)) {
+        out.append(value);
+        continue;
+      }
       bool in_space = false;
-      for (char c : trim(v)) {
+      for (char c : value) {
         if (is_space(c)) {
           in_space = true;
           continue;

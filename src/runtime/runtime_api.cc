@@ -90,22 +90,42 @@ class Session : public std::enable_shared_from_this<Session> {
   // The edge's head writer (status line, our headers with CR/LF made
   // harmless, Content-Length, Connection) into one string; head and body go
   // out in one gathered send.
+  //
+  // A runtime that pipelines (nimbus's bootstraps send an invocation's
+  // result and the next /next in one write) has the next request's head
+  // in the buffer already: it reads nothing until that request is answered
+  // too, so this answer is held and goes out with the next one. The
+  // runtime then wakes once per invocation, and we write once.
   void write(ApiResponse r) {
     nimbus::http::Response resp{r.status, std::move(r.headers), std::move(r.body), nullptr};
     if (resp.header("Content-Type").empty())
       resp.headers.emplace_back("Content-Type", "application/json");
     nimbus::http::ResponseFraming framing;
     framing.keep_alive = keep_alive_;
+    if (keep_alive_ && pipelined()) {
+      nimbus::http::write_response_head(resp, framing, held_);
+      held_ += resp.body;
+      return read();
+    }
     out_head_.clear();
     nimbus::http::write_response_head(resp, framing, out_head_);
     out_body_ = std::move(resp.body);
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(out_head_), asio::buffer(out_body_)};
+    std::array<asio::const_buffer, 3> bufs{asio::buffer(held_), asio::buffer(out_head_),
+                                           asio::buffer(out_body_)};
     asio::async_write(*socket_, bufs,
                       [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                        self->held_.clear();
                         if (ec || !self->keep_alive_ || !self->state_->handler)
                           return self->close();
                         self->read();
                       });
+  }
+
+  // Whether a whole request head is waiting behind the one being answered.
+  bool pipelined() const {
+    auto data = buffer_.cdata();
+    std::string_view unread(static_cast<const char*>(data.data()), data.size());
+    return unread.find("\r\n\r\n") != std::string_view::npos;
   }
 
   std::shared_ptr<RuntimeApi::State> state_;
@@ -113,6 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string out_head_, out_body_;
+  std::string held_;  // answers held for a pipelined request's (write())
   bool keep_alive_ = true;
 };
 

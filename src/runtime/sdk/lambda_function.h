@@ -72,16 +72,41 @@ class Connection {
                 const std::string& extra_headers, std::string& head, std::string& out) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (fd_ < 0 && !connect()) return false;
-      std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host_ +
-                        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
-                        extra_headers + "\r\n" + body;
+      std::string req = request(method, path, body, extra_headers);
       if (send_all(req) && read_response(head, out)) return true;
       close();
     }
     return false;
   }
 
+  // POSTs a result and asks for the next invocation (`next_path`) in one
+  // send (HTTP/1.1 pipelining): the Runtime API answers both together, so
+  // the loop sends once and wakes once per invocation. Reconnects once on
+  // failure; the next invocation's head and body land in head/out.
+  bool post_then_next(const std::string& path, const std::string& body,
+                      const std::string& extra_headers, const std::string& next_path,
+                      std::string& head, std::string& out) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (fd_ < 0 && !connect()) return false;
+      std::string req = request("POST", path, body, extra_headers) + request("GET", next_path);
+      if (send_all(req) && read_response(head, out)) {
+        if (read_response(head, out)) return true;
+        close();  // the long poll's connection was closed: ask again
+        return exchange("GET", next_path, "", "", head, out);
+      }
+      close();
+    }
+    return false;
+  }
+
  private:
+  std::string request(const std::string& method, const std::string& path,
+                      const std::string& body = {}, const std::string& extra_headers = {}) {
+    return method + " " + path + " HTTP/1.1\r\nHost: " + host_ +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" +
+           body;
+  }
+
   bool connect() {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return false;
@@ -164,13 +189,13 @@ class Connection {
 // cannot be reached.
 inline int run(const std::function<Response(const Invocation&)>& handler) {
   detail::Connection conn;
-  std::string head, body, ignored_head, ignored;
+  std::string head, body;
   const std::string base = "/2018-06-01/runtime/invocation/";
+  if (!conn.exchange("GET", base + "next", "", "", head, body)) {
+    std::fprintf(stderr, "nimbus lambda: cannot reach the Runtime API\n");
+    return 1;
+  }
   for (;;) {
-    if (!conn.exchange("GET", base + "next", "", "", head, body)) {
-      std::fprintf(stderr, "nimbus lambda: cannot reach the Runtime API\n");
-      return 1;
-    }
     Invocation inv;
     using C = detail::Connection;
     inv.request_id = C::header(head, "lambda-runtime-aws-request-id");
@@ -184,9 +209,11 @@ inline int run(const std::function<Response(const Invocation&)>& handler) {
     bool failed = !r.error_type.empty();
     std::string extra =
         failed ? "Lambda-Runtime-Function-Error-Type: " + r.error_type + "\r\n" : "";
-    if (!conn.exchange("POST", base + inv.request_id + (failed ? "/error" : "/response"), r.body,
-                       extra, ignored_head, ignored))
+    if (!conn.post_then_next(base + inv.request_id + (failed ? "/error" : "/response"), r.body,
+                             extra, base + "next", head, body)) {
+      std::fprintf(stderr, "nimbus lambda: cannot reach the Runtime API\n");
       return 1;
+    }
   }
 }
 

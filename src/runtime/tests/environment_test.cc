@@ -120,5 +120,65 @@ done
   EXPECT_TRUE(wait_quiet());
 }
 
+// nimbus's bootstraps send an invocation's result and their next /next in
+// one write. The Runtime API holds the result's 202 and sends it with the
+// next invocation, so such a runtime reads once per invocation; a runtime
+// that waits for the 202 before asking again gets it at once (every other
+// test here).
+TEST(Environment, APipelinedResultIsAnsweredWithTheNextInvocation) {
+  auto code = make_code({{"bootstrap+x", R"(#!/usr/bin/python3
+import json, os, socket
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+def req(method, path, body=b""):
+    return (b"%s /2018-06-01/runtime/invocation/%s HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: %d\r\n\r\n" % (method, path, len(body)) + body)
+buf = b""
+def answers(n):  # reads n answers: [(status, headers, body)], recv calls
+    global buf
+    out, reads = [], 0
+    while len(out) < n:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            lines = buf[:end].decode().split("\r\n")
+            h = {k.lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+            size = int(h.get("content-length", "0"))
+            if len(buf) >= end + 4 + size:
+                out.append((int(lines[0].split()[1]), h, buf[end + 4:end + 4 + size]))
+                buf = buf[end + 4 + size:]
+                continue
+        chunk = s.recv(65536)
+        assert chunk
+        buf += chunk
+        reads += 1
+    return out, reads
+s.sendall(req(b"GET", b"next"))
+[(_, h, body)], _ = answers(1)
+seen = {"first": body.decode()}
+while True:
+    rid = h["lambda-runtime-aws-request-id"].encode()
+    s.sendall(req(b"POST", rid + b"/response", json.dumps(seen).encode()) + req(b"GET", b"next"))
+    got, reads = answers(2)
+    (_, h, body) = got[1]
+    seen = {"statuses": [a[0] for a in got], "posted": got[0][2].decode(), "reads": reads,
+            "event": body.decode()}
+)"}});
+  auto env = Environment::create(host(), spec("provided.al2023", "x", code));
+  InvokeResult first = invoke(*env, R"("one")");
+  ASSERT_EQ(first.status, InvokeStatus::kOk) << first.payload << first.log_tail;
+  EXPECT_EQ(first.payload, R"({"first": "\"one\""})");
+  // Each later invocation: the previous result's 202, then the event, in
+  // one read.
+  for (std::string word : {"two", "three"}) {
+    InvokeResult r = invoke(*env, "\"" + word + "\"");
+    ASSERT_EQ(r.status, InvokeStatus::kOk) << r.payload << r.log_tail;
+    EXPECT_EQ(r.payload, R"({"statuses": [202, 200], "posted": "{\"status\":\"OK\"}", )"
+                         R"("reads": 1, "event": "\")" +
+                             word + R"(\""})");
+  }
+  env->kill();
+  EXPECT_TRUE(wait_quiet());
+}
+
 }  // namespace
 }  // namespace nimbus::runtime::testing

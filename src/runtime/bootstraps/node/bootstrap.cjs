@@ -7,7 +7,10 @@
 // Start-up is most of a cold start: this file is CommonJS, so a CommonJS
 // handler never starts the ES module loader (import() is used only for
 // .mjs files and packages of "type": "module"), and the Runtime API client
-// is a small HTTP/1.1 client on one net.Socket rather than node:http.
+// is a small HTTP/1.1 client on one net.Socket rather than node:http. Each
+// result goes out with the next GET /invocation/next in one write, and
+// nimbus answers both with the next event (src/runtime/README.md, "Warm
+// invoke").
 "use strict";
 const net = require("node:net");
 const fs = require("node:fs");
@@ -27,26 +30,50 @@ class Api {
     this.chunks = [];
     this.buffered = 0;
     this.head = null; // the parsed status line and headers of the response in progress
-    this.waiter = null; // {resolve, reject} of the request in flight
+    this.waiter = null; // {resolve, reject, answers, posted} of the write in flight
   }
 
-  request(method, urlPath, body = "", headers = "") {
+  encode(method, urlPath, body = "", headers = "") {
     const payload = typeof body === "string" ? Buffer.from(body) : body;
     const head =
       `${method} ${BASE}${urlPath} HTTP/1.1\r\nHost: ${this.hostHeader}\r\n` +
       `Content-Length: ${payload.length}\r\n${headers}\r\n`;
-    const data = Buffer.concat([Buffer.from(head, "latin1"), payload]);
+    return Buffer.concat([Buffer.from(head, "latin1"), payload]);
+  }
+
+  request(method, urlPath, body = "", headers = "") {
+    const data = this.encode(method, urlPath, body, headers);
     const reused = this.socket !== null;
-    return this.exchange(data).catch((err) => {
+    return this.exchange(data, 1).catch((err) => {
       // A kept-alive connection the server has since closed is retried once.
       if (!reused) throw err;
-      return this.exchange(data);
+      return this.exchange(data, 1);
     });
   }
 
-  exchange(data) {
+  // POSTs an invocation's result and asks for the next invocation in one
+  // write (HTTP/1.1 pipelining): nimbus answers both together, so the loop
+  // writes once and wakes once per invocation. Resolves with the /next answer.
+  postThenNext(urlPath, body, headers) {
+    this.next ??= this.encode("GET", "/invocation/next");
+    const data = Buffer.concat([this.encode("POST", urlPath, body, headers), this.next]);
+    const reused = this.socket !== null;
+    // Once the POST is answered, a closed connection costs only the /next.
+    const again = (err) => {
+      if (err.posted) return this.request("GET", "/invocation/next");
+      throw err;
+    };
+    return this.exchange(data, 2)
+      .catch((err) => {
+        if (err.posted || !reused) return again(err);
+        return this.exchange(data, 2).catch(again);
+      });
+  }
+
+  // Writes `data` and resolves with the last of its `answers` responses.
+  exchange(data, answers) {
     return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
+      this.waiter = { resolve, reject, answers, posted: false };
       if (!this.socket) this.connect();
       this.socket.write(data);
     });
@@ -63,9 +90,7 @@ class Api {
     const fail = (err) => {
       if (this.socket !== socket) return; // a connection we already let go
       this.reset();
-      const w = this.waiter;
-      this.waiter = null;
-      if (w) w.reject(err || new Error("runtime API closed the connection"));
+      this.failWaiter(err);
     };
     socket.on("error", fail);
     socket.on("close", () => fail(null));
@@ -80,30 +105,47 @@ class Api {
     this.head = null;
   }
 
-  // Completes the request in flight once its whole response has arrived.
-  parse() {
-    if (!this.waiter) return;
-    if (!this.head && !this.parseHead()) return;
-    const { status, headers, bodyStart, length } = this.head;
-    if (length >= 0 && this.buffered < bodyStart + length) return;
-    const buf = this.take();
-    let body;
-    let consumed;
-    if (length >= 0) {
-      body = buf.subarray(bodyStart, bodyStart + length);
-      consumed = bodyStart + length;
-    } else {
-      [body, consumed] = unchunk(buf, bodyStart);
-      if (!body) return;
-    }
-    const rest = buf.subarray(consumed);
-    this.chunks = rest.length ? [rest] : [];
-    this.buffered = rest.length;
-    this.head = null;
-    if ((headers.connection || "").toLowerCase() === "close") this.reset();
+  failWaiter(err) {
     const w = this.waiter;
     this.waiter = null;
-    w.resolve({ status, headers, body });
+    if (!w) return;
+    const e = err || new Error("runtime API closed the connection");
+    e.posted = w.posted; // a pipelined POST was answered before the failure
+    w.reject(e);
+  }
+
+  // Completes the request in flight once its whole response (or, pipelined,
+  // responses) has arrived.
+  parse() {
+    while (this.waiter) {
+      if (!this.head && !this.parseHead()) return;
+      const { status, headers, bodyStart, length } = this.head;
+      if (length >= 0 && this.buffered < bodyStart + length) return;
+      const buf = this.take();
+      let body;
+      let consumed;
+      if (length >= 0) {
+        body = buf.subarray(bodyStart, bodyStart + length);
+        consumed = bodyStart + length;
+      } else {
+        [body, consumed] = unchunk(buf, bodyStart);
+        if (!body) return;
+      }
+      const rest = buf.subarray(consumed);
+      this.chunks = rest.length ? [rest] : [];
+      this.buffered = rest.length;
+      this.head = null;
+      const closing = (headers.connection || "").toLowerCase() === "close";
+      if (closing) this.reset();
+      const w = this.waiter;
+      if (--w.answers > 0) {
+        w.posted = true;
+        if (closing) return this.failWaiter(null);
+        continue;
+      }
+      this.waiter = null;
+      w.resolve({ status, headers, body });
+    }
   }
 
   parseHead() {
@@ -298,35 +340,44 @@ async function main() {
     await postJson("/init/error", doc, doc.errorType);
     process.exit(1);
   }
+  let next = await api.request("GET", "/invocation/next");
   for (;;) {
-    const { headers, body } = await api.request("GET", "/invocation/next");
-    const requestId = headers["lambda-runtime-aws-request-id"];
-    const trace = headers["lambda-runtime-trace-id"];
-    if (trace) env._X_AMZN_TRACE_ID = trace;
-    else delete env._X_AMZN_TRACE_ID;
-    let result;
-    try {
-      const context = makeContext(headers, requestId);
-      const event = body.length ? JSON.parse(body.toString("utf8")) : undefined;
-      result = await run(handler, event, context);
-    } catch (e) {
-      const doc = errorDoc(e);
-      console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`);
-      await postJson(`/invocation/${requestId}/error`, doc, doc.errorType);
-      continue;
-    }
-    let out;
-    try {
-      out = result === undefined ? "null" : JSON.stringify(result);
-    } catch (e) {
-      // As Lambda's Node runtime: the environment lives on.
-      const doc = { errorType: "Runtime.MarshalError", errorMessage: `Unable to stringify response body: ${e.message}`, trace: [] };
-      await postJson(`/invocation/${requestId}/error`, doc, doc.errorType);
-      continue;
-    }
-    await api.request("POST", `/invocation/${requestId}/response`, out,
-      "Content-Type: application/json\r\n");
+    next = await api.postThenNext(...(await invoke(handler, next)));
   }
+}
+
+// Runs one invocation: the path, body and headers of the POST that reports
+// its result or error.
+async function invoke(handler, { headers, body }) {
+  const requestId = headers["lambda-runtime-aws-request-id"];
+  const trace = headers["lambda-runtime-trace-id"];
+  if (trace) env._X_AMZN_TRACE_ID = trace;
+  else delete env._X_AMZN_TRACE_ID;
+  let result;
+  try {
+    const context = makeContext(headers, requestId);
+    const event = body.length ? JSON.parse(body.toString("utf8")) : undefined;
+    result = await run(handler, event, context);
+  } catch (e) {
+    const doc = errorDoc(e);
+    console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`);
+    return errorPost(requestId, doc);
+  }
+  try {
+    const out = result === undefined ? "null" : JSON.stringify(result);
+    return [`/invocation/${requestId}/response`, out, JSON_HEADERS];
+  } catch (e) {
+    // As Lambda's Node runtime: the environment lives on.
+    const doc = { errorType: "Runtime.MarshalError", errorMessage: `Unable to stringify response body: ${e.message}`, trace: [] };
+    return errorPost(requestId, doc);
+  }
+}
+
+const JSON_HEADERS = "Content-Type: application/json\r\n";
+
+function errorPost(requestId, doc) {
+  return [`/invocation/${requestId}/error`, JSON.stringify(doc),
+    `${JSON_HEADERS}Lambda-Runtime-Function-Error-Type: ${doc.errorType}\r\n`];
 }
 
 main();

@@ -9,6 +9,11 @@
 # C accelerator _json directly (the json package imports re and compiles
 # regular expressions), and traceback is imported only to report an error.
 # `python3 -X importtime` shows what a change costs.
+#
+# A warm invoke is mostly system calls and wake-ups: the loop sends each
+# result and its next GET /invocation/next in one write, and nimbus answers
+# the POST together with the next event (src/runtime/README.md, "Warm
+# invoke"); bench/runtime_loop_bench.py measures it.
 import _socket
 import os
 import sys
@@ -43,13 +48,17 @@ def _not_serializable(o):
     raise TypeError("Object of type %s is not JSON serializable" % type(o).__name__)
 
 
-_scan = None
+_scan = _encode = None
+# The encoder's record of the containers it is inside (for json's "Circular
+# reference detected"): empty again after every encoding that succeeds.
+_markers = {}
 if _c_make_scanner is not None:
     try:
         _scan = _c_make_scanner(_ScanOptions())
-        _c_make_encoder(None, _not_serializable, _c_ascii, None, ": ", ", ", False, False, True)
+        _encode = _c_make_encoder(_markers, _not_serializable, _c_ascii, None, ": ", ", ",
+                                  False, False, True)
     except TypeError:  # another signature: use the json package
-        _scan = None
+        _scan = _encode = None
 
 
 def _loads(data):
@@ -66,13 +75,11 @@ def _loads(data):
 
 
 def _dumps(value):
-    if _scan is not None:
+    if _encode is not None:
         try:
-            encode = _c_make_encoder({}, _not_serializable, _c_ascii, None, ": ", ", ",
-                                     False, False, True)
-            return "".join(encode(value, 0))
+            return "".join(_encode(value, 0))
         except (TypeError, ValueError, RecursionError):
-            pass
+            _markers.clear()
     import json
     return json.dumps(value)
 
@@ -89,6 +96,7 @@ class _Api:
         self.addr = (host.strip("[]"), int(port))
         self.sock = None
         self.buf = bytearray()
+        self._next = self._head("GET", "/invocation/next", 0)
 
     def close(self):
         if self.sock is not None:
@@ -96,9 +104,29 @@ class _Api:
         self.sock = None
         self.buf = bytearray()
 
+    def _head(self, method, path, length, headers=""):
+        return ("%s %s%s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n%s\r\n"
+                % (method, BASE, path, self.host, length, headers)).encode("latin-1")
+
     def request(self, method, path, body=b"", headers=""):
-        data = ("%s %s%s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n%s\r\n"
-                % (method, BASE, path, self.host, len(body), headers)).encode("latin-1") + body
+        return self._send(self._head(method, path, len(body), headers) + body)
+
+    def post_then_next(self, path, body, headers):
+        """POSTs an invocation's result and asks for the next invocation in
+        one write (HTTP/1.1 pipelining): one send and, when the server holds
+        the POST's answer back until the next invocation (nimbus does), one
+        wake-up per invocation. Returns the /next answer."""
+        # A POST resent after a failure that the server had taken is
+        # answered 400, which changes nothing.
+        self._send(self._head("POST", path, len(body), headers) + body + self._next)
+        try:
+            return self._response()
+        except OSError:  # the long poll's connection was closed: ask again
+            self.close()
+            return self.request("GET", "/invocation/next")
+
+    def _send(self, data):
+        """Sends data and reads one answer."""
         # A kept-alive connection the server has since closed is retried once.
         reused = self.sock is not None
         try:
@@ -350,39 +378,46 @@ def main():
         _post_json("/init/error", doc, "Runtime.Unknown")
         sys.exit(1)
 
-    environ = os.environ
+    _, h, body = _api.request("GET", "/invocation/next")
     while True:
-        _, h, body = _api.request("GET", "/invocation/next")
-        request_id = h.get("lambda-runtime-aws-request-id")
-        trace = h.get("lambda-runtime-trace-id")
-        if trace:
-            environ["_X_AMZN_TRACE_ID"] = trace
-        elif "_X_AMZN_TRACE_ID" in environ:
-            del environ["_X_AMZN_TRACE_ID"]
-        try:
-            ctx = Context(request_id, int(h.get("lambda-runtime-deadline-ms", "0")),
-                          h.get("lambda-runtime-invoked-function-arn"),
-                          h.get("lambda-runtime-client-context"),
-                          h.get("lambda-runtime-cognito-identity"))
-            event = _loads(body) if body else None
-            result = handler(event, ctx)
-        except Exception as e:
-            doc = _error_doc(e)
-            doc["requestId"] = request_id
-            print("[ERROR] %s: %s" % (doc["errorType"], e), flush=True)
-            _post_json("/invocation/%s/error" % request_id, doc, doc["errorType"])
-            continue
-        try:
-            payload = _dumps(result).encode()
-        except (TypeError, ValueError) as e:
-            _post_json("/invocation/%s/error" % request_id,
-                       {"errorMessage": "Unable to marshal response: %s" % e,
-                        "errorType": "Runtime.MarshalError", "requestId": request_id,
-                        "stackTrace": []}, "Runtime.MarshalError")
-            continue
-        _api.request("POST", "/invocation/%s/response" % request_id, payload,
-                     "Content-Type: application/json\r\n")
+        _, h, body = _api.post_then_next(*_invoke(handler, h, body))
 
+
+_JSON_HEADERS = "Content-Type: application/json\r\n"
+
+
+def _invoke(handler, h, body, environ=os.environ):
+    """Runs one invocation: the path, body and headers of the POST that
+    reports its result or error."""
+    request_id = h.get("lambda-runtime-aws-request-id")
+    trace = h.get("lambda-runtime-trace-id")
+    if trace:
+        environ["_X_AMZN_TRACE_ID"] = trace
+    elif "_X_AMZN_TRACE_ID" in environ:
+        del environ["_X_AMZN_TRACE_ID"]
+    try:
+        ctx = Context(request_id, int(h.get("lambda-runtime-deadline-ms", "0")),
+                      h.get("lambda-runtime-invoked-function-arn"),
+                      h.get("lambda-runtime-client-context"),
+                      h.get("lambda-runtime-cognito-identity"))
+        event = _loads(body) if body else None
+        result = handler(event, ctx)
+    except Exception as e:
+        doc = _error_doc(e)
+        doc["requestId"] = request_id
+        print("[ERROR] %s: %s" % (doc["errorType"], e), flush=True)
+        return _error_post(request_id, doc)
+    try:
+        return "/invocation/%s/response" % request_id, _dumps(result).encode(), _JSON_HEADERS
+    except (TypeError, ValueError) as e:
+        return _error_post(request_id, {"errorMessage": "Unable to marshal response: %s" % e,
+                                        "errorType": "Runtime.MarshalError",
+                                        "requestId": request_id, "stackTrace": []})
+
+
+def _error_post(request_id, doc):
+    return ("/invocation/%s/error" % request_id, _dumps(doc).encode(),
+            _JSON_HEADERS + "Lambda-Runtime-Function-Error-Type: %s\r\n" % doc["errorType"])
 
 if __name__ == "__main__":
     main()

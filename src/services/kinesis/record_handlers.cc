@@ -13,6 +13,9 @@ namespace {
 
 constexpr size_t kMaxRecordBytes = 1 << 20;
 constexpr size_t kMaxPutRecordsBytes = 5 << 20;
+// A PutRecords answer entry in its arena: the object's table of two members,
+// a 56-digit sequence number and a shard id (its first block's size).
+constexpr size_t kAnswerBytesPerRecord = 256;
 
 std::string_view view_of(const json::object& in, std::string_view member) {
   const auto* v = in.if_contains(member);
@@ -113,25 +116,35 @@ void KinesisService::put_records(const CallContext&, json::object in, Respond re
   engine_->put(*name, std::move(entries),
                [respond = std::move(respond), encryption](Result<std::vector<PutResult>> r) {
                  if (!r) return respond(r.take_error());
-                 json::array out;
+                 // The answer (up to 500 entries of two members) in one arena,
+                 // freed with it once written, instead of five allocations
+                 // and frees per entry (its table, two keys, two strings).
+                 json::storage_ptr arena = json::make_shared_resource<json::monotonic_resource>(
+                     r->size() * kAnswerBytesPerRecord);
+                 json::array out(arena);
                  out.reserve(r->size());
                  int64_t failed = 0;
                  std::vector<std::string> ids;  // by shard index, formatted once
                  for (auto& one : *r) {
+                   json::object& e = out.emplace_back(json::object(arena)).get_object();
+                   e.reserve(2);
                    if (one.error) {
                      ++failed;
-                     out.push_back(json::object{{"ErrorCode", one.error->code},
-                                                {"ErrorMessage", one.error->message}});
+                     e.emplace("ErrorCode", one.error->code);
+                     e.emplace("ErrorMessage", one.error->message);
                      continue;
                    }
                    if (one.shard >= ids.size()) ids.resize(one.shard + 1);
                    if (ids[one.shard].empty()) ids[one.shard] = shard_id(one.shard);
-                   out.push_back(json::object{{"SequenceNumber", std::move(one.sequence)},
-                                              {"ShardId", ids[one.shard]}});
+                   e.emplace("SequenceNumber", one.sequence);
+                   e.emplace("ShardId", ids[one.shard]);
                  }
-                 respond(json::object{{"FailedRecordCount", failed},
-                                      {"Records", std::move(out)},
-                                      {"EncryptionType", encryption}});
+                 json::object answer(arena);
+                 answer.reserve(3);
+                 answer.emplace("FailedRecordCount", failed);
+                 answer.emplace("Records", std::move(out));
+                 answer.emplace("EncryptionType", encryption);
+                 respond(std::move(answer));
                });
 }
 

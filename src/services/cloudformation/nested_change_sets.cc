@@ -1,11 +1,12 @@
 // CreateChangeSet with IncludeNestedStacks: a change set of its own for
 // each nested stack the root change set modifies, computed the way the
 // root's is (its template read from its TemplateURL, its parameters as
-// the root passes them), named in the root's change of that resource
+// the parent passes them), named in the parent's change of that resource
 // (ResourceChange.ChangeSetId) and pointing back (ParentChangeSetId,
-// RootChangeSetId). Executing the root executes them (the root's update
-// updates its nested stacks); they are executed and deleted only through
-// their root, as on AWS.
+// RootChangeSetId); and so on down, for the nested stacks each nested
+// change set modifies, at any depth. Executing the root executes them all
+// (the root's update updates its nested stacks, which update theirs); they
+// are executed and deleted only through their root, as on AWS.
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "services/cloudformation/cloudformation_service.h"
@@ -83,8 +84,14 @@ void CloudFormationService::nested_change_sets(const CallContext& ctx, const Pre
 }
 
 void CloudFormationService::next_nested(std::shared_ptr<NestedWork> work, size_t i) {
+  // A failure anywhere in the tree leaves none of it: every change set
+  // made so far under this root goes.
   auto fail = [this, work](Error e) {
     for (const auto& id : work->made) change_sets_.erase(id);
+    const ChangeSet& parent = *work->root;
+    for (const auto& cs :
+         change_sets_.nested_in(parent.root_id.empty() ? parent.id : parent.root_id))
+      change_sets_.erase(cs.id);
     work->done(std::move(e));
   };
   if (i == work->jobs.size()) return work->done(Status::ok());
@@ -105,34 +112,40 @@ void CloudFormationService::next_nested(std::shared_ptr<NestedWork> work, size_t
         in.account_id = nested->account_id;
         auto prepared = prepare(in);
         if (!prepared) return fail(prepared.take_error());
-        const ChangeSet& root = *work->root;
-        ChangeSet child;
+        const ChangeSet& parent = *work->root;
+        auto child = std::make_shared<ChangeSet>();
         std::string suffix = new_request_id().substr(0, 8);
-        child.name = root.name + "-" + job.logical_id + "-" + suffix;
-        child.id = "arn:aws:cloudformation:" + nested->region + ":" + nested->account_id +
-                   ":changeSet/" + child.name + "/" + new_request_id();
-        child.stack_id = nested->id;
-        child.stack_name = nested->name;
-        child.type = "UPDATE";
-        child.description = root.description;
-        child.created = root.created;
-        child.include_nested = true;
-        child.parent_id = root.id;
-        child.root_id = root.root_id.empty() ? root.id : root.root_id;
-        child.changes = compute_changes(&*nested, *prepared);
-        child.request.name = nested->id;
-        child.request.body = *body;
-        child.request.given = job.given;
-        child.request.capabilities = in.capabilities;
-        child.request.tags = nested->tags;
-        child.request.change_set_id = child.id;
+        child->name = parent.name + "-" + job.logical_id + "-" + suffix;
+        child->id = "arn:aws:cloudformation:" + nested->region + ":" + nested->account_id +
+                    ":changeSet/" + child->name + "/" + new_request_id();
+        child->stack_id = nested->id;
+        child->stack_name = nested->name;
+        child->type = "UPDATE";
+        child->description = parent.description;
+        child->created = parent.created;
+        child->include_nested = true;
+        child->parent_id = parent.id;
+        child->root_id = parent.root_id.empty() ? parent.id : parent.root_id;
+        child->changes = compute_changes(&*nested, *prepared);
+        child->request.name = nested->id;
+        child->request.body = *body;
+        child->request.given = job.given;
+        child->request.capabilities = in.capabilities;
+        child->request.tags = nested->tags;
+        child->request.change_set_id = child->id;
         work->root->changes[job.change].as_object()["ResourceChange"].as_object()["ChangeSetId"] =
-            child.id;
-        work->made.push_back(child.id);
-        change_sets_.put(std::move(child), [this, work, i, fail](Status st) {
-          if (!st) return fail(st.take_error());
-          next_nested(work, i + 1);
-        });
+            child->id;
+        // Its own nested stacks first (they name themselves in its
+        // changes), then it is stored.
+        nested_change_sets(work->ctx, *prepared, in, child,
+                           [this, work, i, child, fail](Status st) {
+                             if (!st) return fail(st.take_error());
+                             work->made.push_back(child->id);
+                             change_sets_.put(*child, [this, work, i, fail](Status st) {
+                               if (!st) return fail(st.take_error());
+                               next_nested(work, i + 1);
+                             });
+                           });
       });
 }
 

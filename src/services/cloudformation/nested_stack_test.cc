@@ -3,7 +3,7 @@
 // parent, updated and deleted with the parent, and a nested failure
 // rolling the parent back; and the TemplateURL of the stack operations
 // themselves, read the same way; the root's termination protection; change
-// sets with IncludeNestedStacks.
+// sets with IncludeNestedStacks, at every depth.
 #include <gtest/gtest.h>
 
 #include "services/cloudformation/test_stack.h"
@@ -182,6 +182,86 @@ TEST_F(NestedStackTest, ChangeSetsIncludeNestedStacks) {
   std::string child2 = s(again.at("Changes").as_array()[0].at("ResourceChange").at("ChangeSetId"));
   call("DeleteChangeSet", {{"StackName", "cs"}, {"ChangeSetName", "again"}});
   EXPECT_FALSE(try_call("DescribeChangeSet", {{"ChangeSetName", child2}}));
+}
+
+TEST_F(NestedStackTest, ChangeSetsReachEveryDepth) {
+  constexpr const char* kMid = R"(
+Parameters:
+  Vis: {Type: Number}
+Resources:
+  Inner:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://templates/child.yaml
+      Parameters: {Visibility: !Ref Vis}
+Outputs:
+  QueueUrl: {Value: !GetAtt Inner.Outputs.QueueUrl}
+)";
+  constexpr const char* kRoot = R"(
+Parameters:
+  Vis: {Type: Number, Default: 30}
+Resources:
+  Mid:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://templates/mid.yaml
+      Parameters: {Vis: !Ref Vis}
+Outputs:
+  Url: {Value: !GetAtt Mid.Outputs.QueueUrl}
+)";
+  ASSERT_TRUE(
+      other("s3", "PutObject", {{"Bucket", "templates"}, {"Key", "mid.yaml"}, {"Body", kMid}}));
+  call("CreateStack", {{"StackName", "deep"}, {"TemplateBody", kRoot}});
+  ASSERT_EQ(settled("deep"), "CREATE_COMPLETE") << reasons("deep");
+  std::string url = s(outputs("deep").at("Url"));
+  auto change_set = [&](const std::string& name, const std::string& vis) {
+    return s(call("CreateChangeSet",
+                  {{"StackName", "deep"},
+                   {"ChangeSetName", name},
+                   {"UsePreviousTemplate", true},
+                   {"IncludeNestedStacks", true},
+                   {"Parameters",
+                    json::array{json::object{{"ParameterKey", "Vis"}, {"ParameterValue", vis}}}}})
+                 .at("Id"));
+  };
+  // The one change of `described` (a change set), which must be `id`'s.
+  auto only_change = [&](const json::value& described, const std::string& id) {
+    const auto& changes = described.at("Changes").as_array();
+    EXPECT_EQ(changes.size(), 1u) << json::serialize(changes);
+    const auto& rc = changes.at(0).at("ResourceChange");
+    EXPECT_EQ(s(rc.at("LogicalResourceId")), id);
+    EXPECT_EQ(s(rc.at("Action")), "Modify");
+    return rc.as_object();
+  };
+  std::string root = change_set("down", "45");
+  auto mid_change = only_change(call("DescribeChangeSet", {{"ChangeSetName", root}}), "Mid");
+  std::string mid = s(mid_change.at("ChangeSetId"));
+  auto mid_set = call("DescribeChangeSet", {{"ChangeSetName", mid}});
+  EXPECT_EQ(s(mid_set.at("ParentChangeSetId")), root);
+  EXPECT_EQ(s(mid_set.at("RootChangeSetId")), root);
+  std::string inner = s(only_change(mid_set, "Inner").at("ChangeSetId"));
+  auto inner_set = call("DescribeChangeSet", {{"ChangeSetName", inner}});
+  EXPECT_EQ(s(inner_set.at("ParentChangeSetId")), mid);
+  EXPECT_EQ(s(inner_set.at("RootChangeSetId")), root);
+  EXPECT_FALSE(only_change(inner_set, "Queue").contains("ChangeSetId"));
+  EXPECT_FALSE(try_call("ExecuteChangeSet", {{"ChangeSetName", inner}}));
+
+  // Executing the root runs the tree.
+  call("ExecuteChangeSet", {{"ChangeSetName", root}});
+  ASSERT_EQ(settled("deep"), "UPDATE_COMPLETE") << reasons("deep");
+  EXPECT_EQ(visibility(url), "45");
+  EXPECT_EQ(s(call("DescribeChangeSet", {{"ChangeSetName", inner}}).at("ExecutionStatus")),
+            "EXECUTE_COMPLETE");
+
+  // Deleting the root deletes the tree.
+  std::string again = change_set("again", "50");
+  auto mid2 = s(
+      only_change(call("DescribeChangeSet", {{"ChangeSetName", again}}), "Mid").at("ChangeSetId"));
+  auto inner2 = s(
+      only_change(call("DescribeChangeSet", {{"ChangeSetName", mid2}}), "Inner").at("ChangeSetId"));
+  call("DeleteChangeSet", {{"ChangeSetName", again}});
+  EXPECT_FALSE(try_call("DescribeChangeSet", {{"ChangeSetName", mid2}}));
+  EXPECT_FALSE(try_call("DescribeChangeSet", {{"ChangeSetName", inner2}}));
 }
 
 TEST_F(NestedStackTest, CreateUpdateDeleteWithTheParent) {

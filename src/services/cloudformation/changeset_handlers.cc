@@ -35,9 +35,7 @@ void CloudFormationService::create_change_set(const CallContext& ctx, json::obje
                                               Respond respond) {
   std::string type = has(in, "ChangeSetType") ? str(in, "ChangeSetType") : "UPDATE";
   std::string stack_name = str(in, "StackName");
-  if (type == "IMPORT") {
-    return respond(Error::validation("ChangeSetType IMPORT is not supported by nimbus"));
-  }
+  if (type == "IMPORT") return create_import_change_set(ctx, std::move(in), std::move(respond));
   auto current = engine_.find(stack_name);
   bool in_review = current && current->status == "REVIEW_IN_PROGRESS";
   if (type == "UPDATE" && (!current || in_review)) {

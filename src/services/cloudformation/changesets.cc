@@ -34,6 +34,11 @@ std::string encode(const ChangeSet& cs) {
                  {"tags", cs.request.tags},
                  {"changes", cs.changes}};
   if (cs.include_nested) o["include_nested"] = true;
+  if (!cs.request.imports.empty()) {
+    json::object imports;
+    for (const auto& [k, v] : cs.request.imports) imports[k] = v;
+    o["imports"] = std::move(imports);
+  }
   if (!cs.parent_id.empty()) o["parent"] = cs.parent_id;
   if (!cs.root_id.empty()) o["root"] = cs.root_id;
   return json::serialize(o);
@@ -66,6 +71,7 @@ std::optional<ChangeSet> decode(std::string_view text) {
   if (const auto* c = o->if_contains("changes"); c && c->is_array()) cs.changes = c->as_array();
   cs.request.change_set_id = cs.id;
   cs.include_nested = boolean(*o, "include_nested").value_or(false);
+  cs.request.imports = string_map(*o, "imports");
   cs.parent_id = str(*o, "parent");
   cs.root_id = str(*o, "root");
   return cs;

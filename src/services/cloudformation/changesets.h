@@ -20,7 +20,7 @@ struct ChangeSet {
   std::string name;
   std::string stack_id;
   std::string stack_name;
-  std::string type;  // CREATE or UPDATE
+  std::string type;  // CREATE, UPDATE or IMPORT
   std::string status = "CREATE_COMPLETE";
   std::string execution_status = "AVAILABLE";
   std::string reason;

@@ -54,6 +54,8 @@ class CloudFormationService final : public Service {
   void execute_change_set(const CallContext& ctx, json::object in, Respond respond);
   Output delete_change_set(const CallContext& ctx, const json::object& in);
   Output list_change_sets(const CallContext& ctx, const json::object& in);
+  // import_change_sets.cc: CreateChangeSet with ChangeSetType IMPORT.
+  void create_import_change_set(const CallContext& ctx, json::object in, Respond respond);
 
   // Runs the handler `Next` with the input's TemplateURL, when it has one,
   // replaced by the TemplateBody read from nimbus's S3 (template_url.h);

@@ -48,6 +48,8 @@ Status Engine::start() {
         kind = "DELETE";
       } else if (s.status == "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS") {
         kind = "CLEANUP";
+      } else if (s.status.starts_with("IMPORT_")) {
+        kind = "IMPORT_ROLLBACK";  // an import only forgets what it read
       } else {
         kind = "UPDATE_ROLLBACK";
       }
@@ -57,10 +59,11 @@ Status Engine::start() {
         continue;
       }
       runs_[id] = std::move(*run);
-      std::string status = kind == "ROLLBACK"  ? "ROLLBACK_IN_PROGRESS"
-                           : kind == "DELETE"  ? "DELETE_IN_PROGRESS"
-                           : kind == "CLEANUP" ? "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
-                                               : "UPDATE_ROLLBACK_IN_PROGRESS";
+      std::string status = kind == "ROLLBACK"          ? "ROLLBACK_IN_PROGRESS"
+                           : kind == "DELETE"          ? "DELETE_IN_PROGRESS"
+                           : kind == "CLEANUP"         ? "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+                           : kind == "IMPORT_ROLLBACK" ? "IMPORT_ROLLBACK_IN_PROGRESS"
+                                                       : "UPDATE_ROLLBACK_IN_PROGRESS";
       std::string reason = status == s.status
                                ? "Resumed after a restart of nimbus"
                                : "The operation was interrupted by a restart of nimbus";

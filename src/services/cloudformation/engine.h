@@ -56,6 +56,10 @@ struct StackRequest {
   // StackPolicyDuringUpdateBody: the policy this update is checked against.
   std::optional<std::string> policy_during_update;
   std::string change_set_id;
+  // An IMPORT change set's resources to import: logical id -> the value of
+  // its type's identifier (Importer::identifier), which is its physical id.
+  // Non-empty makes update() an import (IMPORT_IN_PROGRESS).
+  std::map<std::string, std::string> imports;
 };
 
 class Engine {
@@ -70,7 +74,11 @@ class Engine {
   // once the stack is durable in CREATE_IN_PROGRESS.
   void create(const CallContext& ctx, StackRequest req,
               std::function<void(Result<std::string>)> done);
-  // Starts updating the stack named (by name or id) `req.name`.
+  // Starts updating the stack named (by name or id) `req.name`; with
+  // `req.imports`, imports those resources into it instead (an IMPORT change
+  // set, also into a stack in REVIEW_IN_PROGRESS): nothing else may change,
+  // the resources are read, not created, and a failure forgets them again
+  // (IMPORT_ROLLBACK_COMPLETE) without deleting anything.
   void update(const CallContext& ctx, StackRequest req,
               std::function<void(Result<std::string>)> done);
   // A stack in REVIEW_IN_PROGRESS for a CREATE change set: no template
@@ -90,6 +98,9 @@ class Engine {
   // back without a call.
   void continue_rollback(const std::string& name, std::vector<std::string> skip,
                          std::function<void(Result<std::string>)> done);
+  // The name of the live stack holding a resource of `type` whose physical
+  // id is `physical_id` ("" when none does).
+  std::string owner_of(std::string_view type, std::string_view physical_id) const;
   // The names of the live stacks that import `export_name`.
   std::vector<std::string> importers(const std::string& export_name) const;
   // Starts deleting it (nothing to do when it does not exist).

@@ -163,10 +163,14 @@ void Engine::update(const CallContext& ctx, StackRequest req,
     if ((id == req.name || other.name == req.name) && !other.deleted_stack()) s = &other;
   }
   if (s == nullptr) return done(errors::stack_not_found(req.name));
+  // An import brings resources into a stack, or makes a new one of them
+  // (an IMPORT change set's stack waits in REVIEW_IN_PROGRESS).
+  bool importing = !req.imports.empty();
+  bool fresh = importing && s->status == "REVIEW_IN_PROGRESS";
   // CREATE_FAILED takes an update when the create kept what it made
   // (DisableRollback, OnFailure DO_NOTHING), as AWS's does.
-  bool from_create = s->status == "CREATE_FAILED" && s->disable_rollback;
-  if (s->in_progress() || s->status == "ROLLBACK_COMPLETE" ||
+  bool from_create = !importing && s->status == "CREATE_FAILED" && s->disable_rollback;
+  if ((s->in_progress() && !fresh) || s->status == "ROLLBACK_COMPLETE" ||
       (s->status == "CREATE_FAILED" && !from_create) || s->status == "ROLLBACK_FAILED" ||
       s->status == "DELETE_FAILED") {
     return done(errors::in_progress(s->name, s->status));
@@ -176,24 +180,24 @@ void Engine::update(const CallContext& ctx, StackRequest req,
   // as AWS's "preserve successfully provisioned resources": the same
   // template retries the failed resources, and the last stable state
   // (`previous`; none after a failed create) stays what a rollback returns to.
-  bool retry = (s->status == "UPDATE_FAILED" && s->previous.has_value()) || from_create;
+  bool retry =
+      !importing && ((s->status == "UPDATE_FAILED" && s->previous.has_value()) || from_create);
   auto in = input_for(*s, req.given, req.capabilities, req.body);
   in.change_set = !req.change_set_id.empty();
   auto prepared = prepare(in);
   if (!prepared) return done(prepared.take_error());
   // Nothing to do when neither the template nor a parameter changed.
-  if (!retry && prepared->tmpl.doc == s->processed &&
+  if (!retry && !importing && prepared->tmpl.doc == s->processed &&
       prepared->parameters.size() == s->parameters.size() &&
       given_of(prepared->parameters) == given_of(s->parameters) && req.tags == s->tags) {
     return done(errors::no_updates());
   }
   if (from_create) s->previous = no_state();
-  if (!retry) s->previous = previous_state(*s);
+  if (!retry) s->previous = fresh ? no_state() : previous_state(*s);
   // What the failed operation made is kept or deleted by its own template.
   json::object failed_template = retry ? s->processed : json::object{};
   address_locked(*s, ctx.endpoint_url);
-  s->status = "UPDATE_IN_PROGRESS";
-
+  s->status = importing ? "IMPORT_IN_PROGRESS" : "UPDATE_IN_PROGRESS";
   s->reason = "User Initiated";
   s->updated = env_.clock.now_seconds();
   s->template_body = req.body;
@@ -202,23 +206,24 @@ void Engine::update(const CallContext& ctx, StackRequest req,
   s->description = prepared->tmpl.description;
   s->capabilities = req.capabilities;
   if (!req.tags.empty()) s->tags = req.tags;
+  if (fresh) s->notification_arns = req.notification_arns;
   s->disable_rollback = req.disable_rollback;
   if (req.policy) s->policy = *req.policy;
   if (!req.change_set_id.empty()) s->change_set_id = req.change_set_id;
   auto run = std::make_unique<Run>();
-  run->kind = "UPDATE";
+  run->kind = importing ? "IMPORT" : "UPDATE";
+  run->imports = std::move(req.imports);
   run->policy_during_update = std::move(req.policy_during_update);
   run->failed_template = std::move(failed_template);
   run->prepared = std::move(*prepared);
   run->input = std::move(in);
   std::string id = s->id;
   runs_[id] = std::move(run);
-  commit_locked(*s, {stack_event(*s, "UPDATE_IN_PROGRESS", "User Initiated")},
-                [this, id, done](Status st) {
-                  if (!st) return done(st.take_error());
-                  done(id);
-                  continue_later(id);
-                });
+  commit_locked(*s, {stack_event(*s, s->status, "User Initiated")}, [this, id, done](Status st) {
+    if (!st) return done(st.take_error());
+    done(id);
+    continue_later(id);
+  });
 }
 
 Result<std::string> Engine::review(const CallContext& ctx, const std::string& name) {
@@ -271,6 +276,20 @@ Result<std::string> Engine::set_policy(const std::string& name, std::string poli
     }
   }
   return errors::stack_not_found(name);
+}
+
+std::string Engine::owner_of(std::string_view type, std::string_view physical_id) const {
+  MutexLock lock(mu_);
+  for (const auto& [id, s] : stacks_) {
+    if (s.deleted_stack()) continue;
+    for (const auto& [logical, r] : s.resources) {
+      if (r.type == type && r.physical_id == physical_id && r.status != "DELETE_COMPLETE" &&
+          r.status != "DELETE_SKIPPED") {
+        return s.name;
+      }
+    }
+  }
+  return "";
 }
 
 std::vector<std::string> Engine::importers(const std::string& export_name) const {

@@ -188,7 +188,9 @@ void Engine::step_locked(const std::string& stack_id) {
   auto rit = runs_.find(stack_id);
   if (sit == stacks_.end() || rit == runs_.end()) return;
   Run& run = *rit->second;
-  if (run.kind == "CREATE" || run.kind == "UPDATE") return step_forward_locked(sit->second, run);
+  if (run.kind == "CREATE" || run.kind == "UPDATE" || run.kind == "IMPORT") {
+    return step_forward_locked(sit->second, run);
+  }
   step_teardown_locked(sit->second, run);
 }
 
@@ -285,6 +287,14 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
   // the same template retries it).
   json::object base = r.properties;
   bool failed_before = r.status == "UPDATE_FAILED";
+  // An import reads the resources it names instead of creating them; the
+  // change set's checks made sure nothing else changes.
+  const Importer* importer = nullptr;
+  auto imported = run.imports.find(id);
+  if (run.kind == "IMPORT" && !exists && imported != run.imports.end()) {
+    importer = find_importer(type);
+    if (importer != nullptr) kind = "IMPORT";
+  }
   if (exists && failed_before) {
     auto previous = previous_resources(s);
     if (auto p = previous.find(id); p != previous.end() && p->second.physical_id == r.physical_id) {
@@ -320,16 +330,16 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
   req.resource_type = type;
   req.properties = props;
   req.old_properties = base;
-  req.physical_id = r.physical_id;
+  req.physical_id = importer != nullptr ? imported->second : r.physical_id;
   req.attributes = r.attributes;
   std::string reason;
   if (kind == "REPLACE") {
     run.replaced[id] = r;
     run.replaced[id].properties = base;
   }
-  if (kind == "CREATE") {
+  if (kind == "CREATE" || kind == "IMPORT") {
     r = ResourceState{};
-    r.status = "CREATE_IN_PROGRESS";
+    r.status = kind + "_IN_PROGRESS";
   } else {
     r.status = "UPDATE_IN_PROGRESS";
     if (kind == "REPLACE") {
@@ -340,18 +350,30 @@ void Engine::launch_resource_locked(StackState& s, Run& run, const std::string& 
   r.type = type;
   r.reason = reason;
   r.properties = props;
-  r.planned_id = kind == "UPDATE" || provider->planned_id == nullptr ? std::string()
-                                                                     : provider->planned_id(req);
+  // (Nothing is planned for an import: its rollback deletes nothing.)
+  r.planned_id = kind == "UPDATE" || kind == "IMPORT" || provider->planned_id == nullptr
+                     ? std::string()
+                     : provider->planned_id(req);
   r.updated = env_.clock.now_seconds();
   run.in_flight.insert(id);
   std::string stack_id = s.id;
-  commit_then_locked(s,
-                     {{id, kind == "CREATE" ? "" : r.physical_id, type, r.status, reason, shown}},
-                     [this, stack_id, id, kind, provider, req] {
+  std::string shown_id = kind == "CREATE" ? "" : kind == "IMPORT" ? req.physical_id : r.physical_id;
+  commit_then_locked(s, {{id, shown_id, type, r.status, reason, shown}},
+                     [this, stack_id, id, kind, provider, importer, req] {
                        auto done = [this, stack_id, id, kind](Result<Provided> result) {
                          resource_done(stack_id, id, kind, std::move(result));
                        };
-                       if (kind == "UPDATE") {
+                       if (importer != nullptr) {
+                         importer->read(req, [req, done](Result<Provided> result) {
+                           // AWS's words for a resource that is not there.
+                           if (!result) {
+                             result = Error::validation("Resource of type '" + req.resource_type +
+                                                        "' with identifier '" + req.physical_id +
+                                                        "' was not found.");
+                           }
+                           done(std::move(result));
+                         });
+                       } else if (kind == "UPDATE") {
                          provider->update(req, done);
                        } else {
                          provider->create(req, done);
@@ -371,7 +393,7 @@ void Engine::resource_done(const std::string& stack_id, const std::string& id,
   ResourceState& r = s.resources[id];
   r.updated = env_.clock.now_seconds();
   if (!result) {
-    r.status = kind == "CREATE" ? "CREATE_FAILED" : "UPDATE_FAILED";
+    r.status = kind == "CREATE" || kind == "IMPORT" ? kind + "_FAILED" : "UPDATE_FAILED";
     r.reason = result.error().message;
     // A custom resource's handler that got the Create gets a Delete on
     // rollback, with this id (AWS's generated name shape).
@@ -394,7 +416,7 @@ void Engine::resource_done(const std::string& stack_id, const std::string& id,
     r.physical_id = result->physical_id;
     r.attributes = std::move(result->attributes);
     r.no_echo = result->no_echo;
-    r.status = kind == "CREATE" ? "CREATE_COMPLETE" : "UPDATE_COMPLETE";
+    r.status = kind == "CREATE" || kind == "IMPORT" ? kind + "_COMPLETE" : "UPDATE_COMPLETE";
     r.reason.clear();
     r.planned_id.clear();
     run.done.insert(id);
@@ -496,11 +518,13 @@ void Engine::finish_forward_locked(StackState& s, Run& run) {
     }
   }
   std::string stack_id = s.id;
-  if (run.kind == "CREATE") {
-    s.status = "CREATE_COMPLETE";
+  if (run.kind == "CREATE" || run.kind == "IMPORT") {
+    // An import changes nothing else, so it has nothing to clean up.
+    s.status = run.kind + "_COMPLETE";
     s.reason.clear();
+    if (run.kind == "IMPORT") s.previous.reset();
     runs_.erase(stack_id);
-    commit_locked(s, {stack_event(s, "CREATE_COMPLETE")}, [this, gate = gate_, stack_id](Status) {
+    commit_locked(s, {stack_event(s, s.status)}, [this, gate = gate_, stack_id](Status) {
       auto in = gate->hold();
       if (in) notify_settled(stack_id);
     });
@@ -539,14 +563,25 @@ void Engine::begin_rollback_locked(StackState& s, Run& run) {
   for (const auto& id : run.failed) {
     if (id != "Outputs") resources.push_back(id);
   }
-  std::string reason = !resources.empty()
-                           ? "The following resource(s) failed to " +
-                                 std::string(run.kind == "CREATE" ? "create" : "update") + ": [" +
-                                 join(resources) + "]. "
-                           : s.reason + ". ";
+  std::string verb = run.kind == "CREATE" ? "create" : run.kind == "IMPORT" ? "import" : "update";
+  std::string reason = !resources.empty() ? "The following resource(s) failed to " + verb + ": [" +
+                                                join(resources) + "]. "
+                                          : s.reason + ". ";
   std::string stack_id = s.id;
   std::string kind = run.kind;  // `run` is replaced below
-  if (s.disable_rollback) {     // DisableRollback, OnFailure: DO_NOTHING
+  if (kind == "IMPORT") {
+    // An import always goes back: it forgets what it read, deletes nothing.
+    s.status = "IMPORT_ROLLBACK_IN_PROGRESS";
+    s.reason = reason;
+    auto next = run_for_locked(s, "IMPORT_ROLLBACK");
+    runs_[stack_id] = next ? std::move(*next) : std::make_unique<Run>();
+    runs_[stack_id]->kind = "IMPORT_ROLLBACK";
+    commit_locked(s, {stack_event(s, s.status, s.reason)}, [this, stack_id](Status st) {
+      if (st) continue_later(stack_id);
+    });
+    return;
+  }
+  if (s.disable_rollback) {  // DisableRollback, OnFailure: DO_NOTHING
     s.status = kind == "CREATE" ? "CREATE_FAILED" : "UPDATE_FAILED";
     s.reason = reason;
     runs_.erase(stack_id);
@@ -604,6 +639,25 @@ bool Engine::launch_teardown_locked(StackState& s, Run& run, const std::string& 
   // it to its previous properties.
   ResourceState target;
   bool revert = false;
+  if (run.kind == "IMPORT_ROLLBACK") {
+    // Nothing is called: what the import read is forgotten (left as it is
+    // in its service), the rest goes back to its record before the import.
+    if (cur != nullptr && (prev == nullptr || prev->physical_id != cur->physical_id)) {
+      std::vector<StackEvent> events;
+      if (cur->status.starts_with("IMPORT_")) {
+        events.push_back({id, cur->physical_id, cur->type, "IMPORT_ROLLBACK_COMPLETE", "", {}});
+      }
+      s.resources.erase(id);
+      commit_locked(s, std::move(events), continue_after);
+      return true;
+    }
+    if (prev != nullptr && (cur == nullptr || cur->status != prev->status)) {
+      s.resources[id] = *prev;
+      commit_locked(s, {}, continue_after);
+      return true;
+    }
+    return false;
+  }
   if (run.kind == "DELETE" || run.kind == "ROLLBACK") {
     if (cur == nullptr || cur->status == "DELETE_COMPLETE" || cur->status == "DELETE_SKIPPED") {
       return false;
@@ -848,7 +902,7 @@ void Engine::finish_teardown_locked(StackState& s, Run& run) {
     if (!failed) s.deleted = env_.clock.now_seconds();
   } else if (run.kind == "ROLLBACK") {
     s.status = failed ? "ROLLBACK_FAILED" : "ROLLBACK_COMPLETE";
-  } else if (run.kind == "UPDATE_ROLLBACK") {
+  } else if (run.kind == "UPDATE_ROLLBACK" || run.kind == "IMPORT_ROLLBACK") {
     if (s.previous) {
       const json::object& p = *s.previous;
       s.template_body = str(p, "template");
@@ -866,7 +920,8 @@ void Engine::finish_teardown_locked(StackState& s, Run& run) {
       s.description = str(p, "description");
       if (!failed) s.previous.reset();
     }
-    s.status = failed ? "UPDATE_ROLLBACK_FAILED" : "UPDATE_ROLLBACK_COMPLETE";
+    std::string prefix = run.kind == "IMPORT_ROLLBACK" ? "IMPORT" : "UPDATE";
+    s.status = prefix + (failed ? "_ROLLBACK_FAILED" : "_ROLLBACK_COMPLETE");
   } else {
     if (!failed) s.previous.reset();
     s.status = failed ? "UPDATE_COMPLETE" : "UPDATE_COMPLETE";

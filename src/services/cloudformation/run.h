@@ -15,9 +15,9 @@
 namespace nimbus::services::cloudformation {
 
 struct Engine::Run {
-  // CREATE, UPDATE: forward, towards `prepared`. ROLLBACK (of a create),
-  // DELETE, UPDATE_ROLLBACK, CLEANUP (after an update): teardown, one
-  // resource at a time in `order`.
+  // CREATE, UPDATE, IMPORT: forward, towards `prepared`. ROLLBACK (of a
+  // create), DELETE, UPDATE_ROLLBACK, IMPORT_ROLLBACK, CLEANUP (after an
+  // update): teardown, one resource at a time in `order`.
   std::string kind;
   Prepared prepared;
   PrepareInput input;
@@ -37,6 +37,8 @@ struct Engine::Run {
   // that operation made when this update replaces or drops it.
   json::object failed_template;
   bool orphan_in_flight = false;  // teardown: the first orphan is being deleted
+  // IMPORT: the resources read into the stack (StackRequest::imports).
+  std::map<std::string, std::string> imports;
 };
 
 // The resources of the stack's previous state (an update's starting point).

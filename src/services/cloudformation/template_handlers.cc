@@ -111,11 +111,25 @@ Output CloudFormationService::get_template_summary(const CallContext&, const jso
     params.push_back(std::move(o));
   }
   std::set<std::string> types;
-  for (const auto& [id, r] : t->resources()) types.insert(t->resource_type(id));
+  // What resource import needs to name each importable resource.
+  std::map<std::string, json::array> importable;
+  for (const auto& [id, r] : t->resources()) {
+    std::string type = t->resource_type(id);
+    types.insert(type);
+    if (find_importer(type) != nullptr) importable[type].emplace_back(id);
+  }
   json::array type_list;
   for (const auto& type : types) type_list.emplace_back(type);
+  json::array identifiers;
+  for (auto& [type, ids] : importable) {
+    identifiers.push_back(
+        json::object{{"ResourceType", type},
+                     {"LogicalResourceIds", std::move(ids)},
+                     {"ResourceIdentifiers", json::array{find_importer(type)->identifier}}});
+  }
   json::object out{{"Parameters", std::move(params)},
                    {"ResourceTypes", std::move(type_list)},
+                   {"ResourceIdentifierSummaries", std::move(identifiers)},
                    {"Version", "2010-09-09"}};
   if (const auto* m = t->doc.if_contains("Metadata")) out["Metadata"] = json::serialize(*m);
   capabilities(*t, out);

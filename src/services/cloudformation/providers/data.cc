@@ -40,6 +40,17 @@ Provided table(const ResourceRequest& r, const std::string& name, const json::ob
   return {name, std::move(a)};
 }
 
+// Resource import: the table TableName names, if DynamoDB has it.
+void read_table(const ResourceRequest& r, ProvideDone done) {
+  r.call("dynamodb", "DescribeTable", json::object{{"TableName", r.physical_id}},
+         [r, done](Output out) {
+           if (!out) return done(out.take_error());
+           const auto* d = out->if_contains("Table");
+           done(table(r, r.physical_id,
+                      d != nullptr && d->is_object() ? d->as_object() : json::object()));
+         });
+}
+
 std::string table_name(const ResourceRequest& r) {
   return r.name_or_generated("TableName", 255);
 }
@@ -134,6 +145,24 @@ Provided log_group(const ResourceRequest& r, const std::string& name) {
   return {name, json::object{{"Arn", r.arn("logs", "log-group:" + name + ":*")}}};
 }
 
+// Resource import: the group LogGroupName names, if Logs has it.
+void read_log_group(const ResourceRequest& r, ProvideDone done) {
+  r.call(
+      "logs", "DescribeLogGroups", json::object{{"logGroupNamePrefix", r.physical_id}},
+      [r, done](Output out) {
+        if (!out) return done(out.take_error());
+        if (const auto* groups = out->if_contains("logGroups");
+            groups != nullptr && groups->is_array()) {
+          for (const auto& g : groups->as_array()) {
+            if (g.is_object() && str(g.as_object(), "logGroupName") == r.physical_id) {
+              return done(log_group(r, r.physical_id));
+            }
+          }
+        }
+        done(Error::make("ResourceNotFoundException", "The specified log group does not exist."));
+      });
+}
+
 std::string log_group_name(const ResourceRequest& r) {
   return r.name_or_generated("LogGroupName", 512);
 }
@@ -175,6 +204,8 @@ void delete_log_group(const ResourceRequest& r, RemoveDone done) {
 
 }  // namespace
 
+const Importer kTableImport{"AWS::DynamoDB::Table", "TableName", read_table};
+const Importer kLogGroupImport{"AWS::Logs::LogGroup", "LogGroupName", read_log_group};
 const Provider kTable{"AWS::DynamoDB::Table",
                       create_table,
                       update_table,

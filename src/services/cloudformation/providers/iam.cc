@@ -87,6 +87,11 @@ void finish(const ResourceRequest& r, const std::string& role, ProvideDone done)
   });
 }
 
+// Resource import: the role RoleName names, if IAM has it.
+void read_role(const ResourceRequest& r, ProvideDone done) {
+  finish(r, r.physical_id, std::move(done));
+}
+
 std::string role_name(const ResourceRequest& r) {
   return r.name_or_generated("RoleName", 64);
 }
@@ -146,6 +151,7 @@ void delete_role(const ResourceRequest& r, RemoveDone done) {
 
 }  // namespace
 
+const Importer kRoleImport{"AWS::IAM::Role", "RoleName", read_role};
 const Provider kRole{"AWS::IAM::Role", create_role,          update_role,
                      delete_role,      {"RoleName", "Path"}, role_name};
 

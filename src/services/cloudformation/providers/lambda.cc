@@ -65,6 +65,17 @@ Provided function(const std::string& name, const json::object& out) {
   return {name, json::object{{"Arn", str(out, "FunctionArn")}}};
 }
 
+// Resource import: the function FunctionName names, if Lambda has it.
+void read_function(const ResourceRequest& r, ProvideDone done) {
+  r.call("lambda", "GetFunction", json::object{{"FunctionName", r.physical_id}},
+         [done](Output out) {
+           if (!out) return done(out.take_error());
+           const auto* c = out->if_contains("Configuration");
+           json::object conf = c != nullptr && c->is_object() ? c->as_object() : json::object();
+           done(function(str(conf, "FunctionName"), conf));
+         });
+}
+
 std::string function_name(const ResourceRequest& r) {
   return r.name_or_generated("FunctionName", 64);
 }
@@ -220,6 +231,7 @@ void delete_mapping(const ResourceRequest& r, RemoveDone done) {
 
 }  // namespace
 
+const Importer kFunctionImport{"AWS::Lambda::Function", "FunctionName", read_function};
 const Provider kFunction{
     "AWS::Lambda::Function",         create_function, update_function, delete_function,
     {"FunctionName", "PackageType"}, function_name};

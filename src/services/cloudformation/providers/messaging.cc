@@ -62,6 +62,21 @@ void create_queue(const ResourceRequest& r, ProvideDone done) {
   });
 }
 
+// Resource import: the queue at QueueUrl, if SQS has it.
+void read_queue(const ResourceRequest& r, ProvideDone done) {
+  json::object in{{"QueueUrl", r.physical_id}, {"AttributeNames", json::array{"QueueArn"}}};
+  r.call("sqs", "GetQueueAttributes", std::move(in), [r, done](Output out) {
+    if (!out) return done(out.take_error());
+    std::string url = r.physical_id;
+    std::string name = url.substr(url.rfind('/') + 1);
+    Provided p = queue(r, url, name);
+    if (const auto* a = out->if_contains("Attributes"); a != nullptr && a->is_object()) {
+      if (has(a->as_object(), "QueueArn")) p.attributes["Arn"] = str(a->as_object(), "QueueArn");
+    }
+    done(std::move(p));
+  });
+}
+
 void update_queue(const ResourceRequest& r, ProvideDone done) {
   json::object attributes = queue_attributes(r.properties);
   // Attributes the template no longer sets go back to SQS's defaults.
@@ -143,6 +158,16 @@ void create_topic(const ResourceRequest& r, ProvideDone done) {
       done(Provided{arn, json::object{{"TopicArn", arn}, {"TopicName", name}}});
     });
   });
+}
+
+// Resource import: the topic TopicArn names, if SNS has it.
+void read_topic(const ResourceRequest& r, ProvideDone done) {
+  r.call("sns", "GetTopicAttributes", json::object{{"TopicArn", r.physical_id}},
+         [arn = r.physical_id, done](Output out) {
+           if (!out) return done(out.take_error());
+           done(Provided{arn, json::object{{"TopicArn", arn},
+                                           {"TopicName", arn.substr(arn.rfind(':') + 1)}}});
+         });
 }
 
 void update_topic(const ResourceRequest& r, ProvideDone done) {
@@ -262,6 +287,8 @@ void delete_queue_policy(const ResourceRequest& r, RemoveDone done) {
 
 }  // namespace
 
+const Importer kQueueImport{"AWS::SQS::Queue", "QueueUrl", read_queue};
+const Importer kTopicImport{"AWS::SNS::Topic", "TopicArn", read_topic};
 const Provider kQueue{"AWS::SQS::Queue",          create_queue, update_queue, delete_queue,
                       {"QueueName", "FifoQueue"}, queue_url};
 const Provider kTopic{"AWS::SNS::Topic",

@@ -82,6 +82,18 @@ struct Provider {
   std::string (*planned_id)(const ResourceRequest&) = nullptr;
 };
 
+// Resource import (CreateChangeSet with ChangeSetType IMPORT): a type that
+// can be imported, the property whose value identifies one (its
+// ResourceIdentifier, which is also its physical id), and how it is read
+// from its service: `read` gets the identifier's value as
+// `ResourceRequest::physical_id` and answers the physical id and the
+// Fn::GetAtt attributes, or the service's error when it does not exist.
+struct Importer {
+  std::string_view type;
+  std::string_view identifier;
+  void (*read)(const ResourceRequest&, ProvideDone);
+};
+
 // The error code of a custom resource's failure once its request reached the
 // handler (a FAILED answer, an invalid one, no answer): a failed create of it
 // still gets a Delete request on rollback, as AWS sends one.
@@ -92,6 +104,8 @@ inline constexpr std::string_view kCustomRequestSent = "CustomResourceRequestSen
 const Provider* find_provider(std::string_view type);
 // Every supported type, for the README and error messages.
 std::vector<std::string_view> supported_types();
+// How `type` is imported, or nullptr when nimbus cannot import it.
+const Importer* find_importer(std::string_view type);
 
 // Helpers the providers share.
 namespace provide {

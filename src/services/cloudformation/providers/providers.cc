@@ -60,7 +60,21 @@ const Provider* const kProviders[] = {
     &providers::kCdkMetadata,
 };
 
+// The types that can be imported (resource import).
+const Importer* const kImporters[] = {
+    &providers::kBucketImport, &providers::kFunctionImport, &providers::kLogGroupImport,
+    &providers::kQueueImport,  &providers::kRoleImport,     &providers::kTableImport,
+    &providers::kTopicImport,
+};
+
 }  // namespace
+
+const Importer* find_importer(std::string_view type) {
+  for (const Importer* i : kImporters) {
+    if (i->type == type) return i;
+  }
+  return nullptr;
+}
 
 const Provider* find_provider(std::string_view type) {
   if (type.starts_with("Custom::") && type.size() > 8) return &providers::kCustomResource;

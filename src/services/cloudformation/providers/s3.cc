@@ -76,6 +76,14 @@ void delete_bucket(const ResourceRequest& r, RemoveDone done) {
          [done = provide::ignoring({"NoSuchBucket"}, done)](Output out) { done(status_of(out)); });
 }
 
+// Resource import: the bucket named by BucketName, if S3 has it.
+void read_bucket(const ResourceRequest& r, ProvideDone done) {
+  r.call("s3", "HeadBucket", json::object{{"Bucket", r.physical_id}}, [r, done](Output out) {
+    if (!out) return done(out.take_error());
+    done(bucket(r, r.physical_id));
+  });
+}
+
 // ---- AWS::S3::BucketPolicy (physical id: the bucket's name)
 
 void put_policy(const ResourceRequest& r, ProvideDone done) {
@@ -101,6 +109,7 @@ std::string policy_bucket(const ResourceRequest& r) {
 
 }  // namespace
 
+const Importer kBucketImport{"AWS::S3::Bucket", "BucketName", read_bucket};
 const Provider kBucket{"AWS::S3::Bucket", create_bucket,  update_bucket,
                        delete_bucket,     {"BucketName"}, bucket_name};
 const Provider kBucketPolicy{"AWS::S3::BucketPolicy", put_policy, put_policy,

@@ -5,6 +5,13 @@
 
 namespace nimbus::services::cloudformation::providers {
 
+extern const Importer kQueueImport;         // messaging.cc
+extern const Importer kTopicImport;         // messaging.cc
+extern const Importer kTableImport;         // data.cc
+extern const Importer kLogGroupImport;      // data.cc
+extern const Importer kBucketImport;        // s3.cc
+extern const Importer kFunctionImport;      // lambda.cc
+extern const Importer kRoleImport;          // iam.cc
 extern const Provider kQueue;               // messaging.cc
 extern const Provider kQueuePolicy;         // messaging.cc
 extern const Provider kTopic;               // messaging.cc

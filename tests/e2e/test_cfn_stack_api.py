@@ -2,8 +2,9 @@
 stack tags reaching the resources with the aws:cloudformation:* tags and
 changed by an update, OnFailure DELETE, DisableRollback with RollbackStack,
 UpdateStack and DeleteStack from UPDATE_FAILED (what the failed update made
-kept by its own DeletionPolicy), UpdateStack from CREATE_FAILED, a change
-set with IncludeNestedStacks and a nested stack's termination protection,
+kept by its own DeletionPolicy), UpdateStack from CREATE_FAILED, change
+sets with IncludeNestedStacks (nested stacks two deep) and a nested stack's
+termination protection, resource import (IMPORT change sets),
 stack policies stored and denying an update, ListImports with the
 exporter's delete refused, termination protection and NoEcho parameters,
 through boto3 (both generations) and the AWS CLI."""
@@ -137,6 +138,43 @@ Resources:
       Parameters: {Timeout: !Ref Timeout}
 Outputs:
   Url: {Value: !GetAtt Child.Outputs.Url}
+"""
+
+MID = """
+Parameters:
+  Timeout: {Type: Number}
+Resources:
+  Inner:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://e2e-nested-templates/child.yaml
+      Parameters: {Timeout: !Ref Timeout}
+Outputs:
+  Url: {Value: !GetAtt Inner.Outputs.Url}
+"""
+
+GRANDPARENT = PARENT.replace("child.yaml", "mid.yaml")
+
+IMPORTED = """
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    DeletionPolicy: Retain
+    Properties: {BucketName: e2e-import-bucket}
+  Queue:
+    Type: AWS::SQS::Queue
+    DeletionPolicy: Retain
+    Properties: {QueueName: e2e-import-queue}
+"""
+
+IMPORTED_TABLE = IMPORTED + """  Table:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Retain
+    Properties:
+      TableName: e2e-import-missing
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
 """
 
 DENY_GOOD = json.dumps({"Statement": [
@@ -372,6 +410,97 @@ class StackApiTest(ServerTestCase):
         self.cfn.delete_stack(StackName="deep")
         self.assertEqual(stack_settled(self.cfn, s["StackId"], 60)["StackStatus"], "DELETE_COMPLETE")
 
+    def test_change_sets_two_deep(self):
+        s3 = self.server.boto3_client("s3")
+        try:
+            s3.create_bucket(Bucket="e2e-nested-templates")
+        except s3.exceptions.ClientError:
+            pass  # made by another test
+        s3.put_object(Bucket="e2e-nested-templates", Key="child.yaml", Body=CHILD.encode())
+        s3.put_object(Bucket="e2e-nested-templates", Key="mid.yaml", Body=MID.encode())
+        self.cfn.create_stack(StackName="grand", TemplateBody=GRANDPARENT)
+        s = self.settled("grand")
+        self.assertEqual(s["StackStatus"], "CREATE_COMPLETE", self.reasons("grand"))
+        url = s["Outputs"][0]["OutputValue"]
+        root = self.cfn.create_change_set(
+            StackName="grand", ChangeSetName="down", UsePreviousTemplate=True,
+            IncludeNestedStacks=True,
+            Parameters=[{"ParameterKey": "Timeout", "ParameterValue": "45"}])["Id"]
+        [mid] = self.cfn.describe_change_set(ChangeSetName=root)["Changes"]
+        mid = self.cfn.describe_change_set(ChangeSetName=mid["ResourceChange"]["ChangeSetId"])
+        self.assertEqual(mid["ParentChangeSetId"], root)
+        [inner] = mid["Changes"]
+        self.assertEqual(inner["ResourceChange"]["LogicalResourceId"], "Inner")
+        inner = self.cfn.describe_change_set(ChangeSetName=inner["ResourceChange"]["ChangeSetId"])
+        self.assertEqual(inner["ParentChangeSetId"], mid["ChangeSetId"])
+        self.assertEqual(inner["RootChangeSetId"], root)
+        [queue] = inner["Changes"]
+        self.assertEqual(queue["ResourceChange"]["LogicalResourceId"], "Queue")
+        self.cfn.execute_change_set(ChangeSetName=root)
+        self.assertEqual(self.settled("grand")["StackStatus"], "UPDATE_COMPLETE")
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
+        self.assertEqual(attrs["Attributes"]["VisibilityTimeout"], "45")
+        self.cfn.delete_stack(StackName="grand")
+
+    def test_import_existing_resources(self):
+        s3 = self.server.boto3_client("s3")
+        s3.create_bucket(Bucket="e2e-import-bucket")
+        queue_url = self.sqs.create_queue(QueueName="e2e-import-queue")["QueueUrl"]
+        summary = self.cfn.get_template_summary(TemplateBody=IMPORTED)
+        self.assertEqual(
+            {i["ResourceType"]: i["ResourceIdentifiers"]
+             for i in summary["ResourceIdentifierSummaries"]},
+            {"AWS::S3::Bucket": ["BucketName"], "AWS::SQS::Queue": ["QueueUrl"]})
+        to_import = [
+            {"ResourceType": "AWS::S3::Bucket", "LogicalResourceId": "Bucket",
+             "ResourceIdentifier": {"BucketName": "e2e-import-bucket"}},
+            {"ResourceType": "AWS::SQS::Queue", "LogicalResourceId": "Queue",
+             "ResourceIdentifier": {"QueueUrl": queue_url}}]
+        # Without a DeletionPolicy: refused, nothing made.
+        with self.assertRaises(self.cfn.exceptions.ClientError) as e:
+            self.cfn.create_change_set(
+                StackName="adopted", ChangeSetName="imp", ChangeSetType="IMPORT",
+                TemplateBody=IMPORTED.replace("    DeletionPolicy: Retain\n", ""),
+                ResourcesToImport=to_import)
+        self.assertIn("The following resources to import [Bucket, Queue] must have "
+                      "DeletionPolicy attribute specified in the template.", str(e.exception))
+
+        made = self.cfn.create_change_set(
+            StackName="adopted", ChangeSetName="imp", ChangeSetType="IMPORT",
+            TemplateBody=IMPORTED, ResourcesToImport=to_import)
+        self.assertEqual(self.cfn.describe_stacks(StackName="adopted")["Stacks"][0]["StackStatus"],
+                         "REVIEW_IN_PROGRESS")
+        described = self.cfn.describe_change_set(ChangeSetName=made["Id"])
+        self.assertEqual({c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]["Action"]
+                          for c in described["Changes"]}, {"Bucket": "Import", "Queue": "Import"})
+        self.cfn.execute_change_set(ChangeSetName=made["Id"])
+        self.assertEqual(self.settled("adopted")["StackStatus"], "IMPORT_COMPLETE",
+                         self.reasons("adopted"))
+        self.assertEqual(self.physical("adopted", "Queue"), queue_url)
+        events = self.cfn.describe_stack_events(StackName="adopted")["StackEvents"]
+        self.assertIn(("Bucket", "IMPORT_COMPLETE"),
+                      [(e["LogicalResourceId"], e["ResourceStatus"]) for e in events])
+
+        # A table that is not there: the import rolls back, nothing deleted.
+        self.cfn.create_change_set(
+            StackName="adopted", ChangeSetName="more", ChangeSetType="IMPORT",
+            TemplateBody=IMPORTED_TABLE,
+            ResourcesToImport=[{"ResourceType": "AWS::DynamoDB::Table",
+                                "LogicalResourceId": "Table",
+                                "ResourceIdentifier": {"TableName": "e2e-import-missing"}}])
+        self.cfn.execute_change_set(StackName="adopted", ChangeSetName="more")
+        self.assertEqual(self.settled("adopted")["StackStatus"], "IMPORT_ROLLBACK_COMPLETE")
+        self.assertIn("with identifier 'e2e-import-missing' was not found", self.reasons("adopted"))
+        resources = self.cfn.list_stack_resources(StackName="adopted")["StackResourceSummaries"]
+        self.assertEqual(sorted(r["LogicalResourceId"] for r in resources), ["Bucket", "Queue"])
+
+        # The stack's delete keeps them (Retain).
+        self.cfn.delete_stack(StackName="adopted")
+        self.assertEqual(stack_settled(self.cfn, made["StackId"], 60)["StackStatus"],
+                         "DELETE_COMPLETE")
+        s3.head_bucket(Bucket="e2e-import-bucket")
+        self.sqs.get_queue_attributes(QueueUrl=queue_url)
+
     def test_policy_imports_protection_and_no_echo(self):
         self.cfn.create_stack(StackName="base", TemplateBody=QUEUE, StackPolicyBody=DENY_GOOD,
                               EnableTerminationProtection=True)
@@ -439,6 +568,31 @@ class StackApiTest(ServerTestCase):
         self.assertNotEqual(code, 0)
         self.assertIn("Export 'nothing' is not imported by any stack.", err)
         self.server.aws_cli("cloudformation", "delete-stack", "--stack-name", "cli")
+
+    def test_import_with_the_cli(self):
+        url = self.sqs.create_queue(QueueName="e2e-import-cli")["QueueUrl"]
+        body = ("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n"
+                "    Properties: {QueueName: e2e-import-cli}\n")
+        resources = json.dumps([{"ResourceType": "AWS::SQS::Queue", "LogicalResourceId": "Queue",
+                                 "ResourceIdentifier": {"QueueUrl": url}}])
+        self.server.aws_cli("cloudformation", "create-change-set", "--stack-name", "cli-import",
+                            "--change-set-name", "imp", "--change-set-type", "IMPORT",
+                            "--template-body", body, "--resources-to-import", resources)
+        self.server.aws_cli("cloudformation", "wait", "change-set-create-complete",
+                            "--stack-name", "cli-import", "--change-set-name", "imp")
+        self.server.aws_cli("cloudformation", "execute-change-set", "--stack-name", "cli-import",
+                            "--change-set-name", "imp")
+        self.server.aws_cli("cloudformation", "wait", "stack-import-complete",
+                            "--stack-name", "cli-import")
+        self.assertEqual(self.physical("cli-import", "Queue"), url)
+        # Importing it again, into another stack, is refused.
+        code, _, err = self.server.aws_cli(
+            "cloudformation", "create-change-set", "--stack-name", "cli-import-2",
+            "--change-set-name", "imp", "--change-set-type", "IMPORT", "--template-body", body,
+            "--resources-to-import", resources, check=False)
+        self.assertNotEqual(code, 0)
+        self.assertIn("Resources [Queue] passed in ResourceToImport are already in a stack", err)
+        self.server.aws_cli("cloudformation", "delete-stack", "--stack-name", "cli-import")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 // Storage::open and the committer: async and blocking commits, group commit,
 // async durability, open errors, close.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -150,6 +153,39 @@ TEST(Open, SecondOpenOfTheSameDirectoryIsRefused) {
   // Released on close: the directory can be opened again.
   ASSERT_TRUE(first->close());
   EXPECT_TRUE(Storage::open(Options{dir.path(), Durability::kSync}).is_ok());
+}
+
+TEST(Open, ALockKeptByTheDescendantsOfADeadOwnerIsWaitedFor) {
+  // After a kill -9 the lock can outlive its owner for a moment in children
+  // that inherited it: a restart waits for them instead of failing.
+  testing::TempDir dir;
+  pid_t dead = fork();  // a pid that names no process once reaped
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  waitpid(dead, nullptr, 0);
+  std::string lock = dir.path() + "/nimbus.lock";
+  std::string owner = std::to_string(dead) + "\n";
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t heir = fork();
+  if (heir == 0) {
+    int fd = ::open(lock.c_str(), O_RDWR | O_CREAT, 0644);
+    if (fd < 0 || flock(fd, LOCK_EX) != 0 || ftruncate(fd, 0) != 0 ||
+        pwrite(fd, owner.data(), owner.size(), 0) < 0 || write(ready[1], "x", 1) != 1)
+      _exit(1);
+    usleep(200 * 1000);
+    _exit(0);  // the lock goes with it
+  }
+  ASSERT_GT(heir, 0);
+  char c = 0;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  auto st = Storage::open(Options{dir.path(), Durability::kSync});
+  EXPECT_TRUE(st.is_ok()) << st.error().message;
+  int status = 0;
+  waitpid(heir, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  close(ready[0]);
+  close(ready[1]);
 }
 
 TEST(Open, DirectoryThatCannotBeCreated) {

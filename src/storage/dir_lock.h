@@ -1,7 +1,9 @@
 // DirLock: an exclusive flock(2) on <data_dir>/nimbus.lock holding the owner's
 // pid, so that two nimbus processes (or two Storage objects in one process)
 // never open the same data directory. The kernel drops the lock when the
-// process dies, so a kill -9 never leaves a stale lock behind.
+// process dies, so a kill -9 never leaves a stale lock behind; descendants
+// still holding it for a moment (sandboxes between clone and execve) are
+// waited for, up to 5 s, when the pid in the file is gone.
 #pragma once
 
 #include <memory>

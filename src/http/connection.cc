@@ -94,7 +94,8 @@ void Connection::new_request() {
   held_response_.reset();
   out_stream_.reset();
   request_started_ = in_.size() > 0;
-  if (!request_started_ && in_.capacity() > kReadChunk) in_.shrink_to_fit();  // after a streamed body
+  if (!request_started_ && in_.capacity() > kReadChunk)
+    in_.shrink_to_fit();  // after a streamed body
   deadline_ = Clock::now() +
               (request_started_ ? loop_.options().request_timeout : loop_.options().idle_timeout);
 }

@@ -105,7 +105,8 @@ void CloudFormationService::create_import_change_set(const CallContext& ctx, jso
     if (in_this_stack || !engine_.owner_of(type, physical).empty()) taken.push_back(id);
   }
   if (!no_policy.empty()) {
-    return respond(Error::validation("The following resources to import " + import_id_list(no_policy) +
+    return respond(Error::validation("The following resources to import " +
+                                     import_id_list(no_policy) +
                                      " must have DeletionPolicy attribute specified in the "
                                      "template."));
   }

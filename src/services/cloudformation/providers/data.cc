@@ -147,20 +147,20 @@ Provided log_group(const ResourceRequest& r, const std::string& name) {
 
 // Resource import: the group LogGroupName names, if Logs has it.
 void read_log_group(const ResourceRequest& r, ProvideDone done) {
-  r.call(
-      "logs", "DescribeLogGroups", json::object{{"logGroupNamePrefix", r.physical_id}},
-      [r, done](Output out) {
-        if (!out) return done(out.take_error());
-        if (const auto* groups = out->if_contains("logGroups");
-            groups != nullptr && groups->is_array()) {
-          for (const auto& g : groups->as_array()) {
-            if (g.is_object() && str(g.as_object(), "logGroupName") == r.physical_id) {
-              return done(log_group(r, r.physical_id));
-            }
-          }
-        }
-        done(Error::make("ResourceNotFoundException", "The specified log group does not exist."));
-      });
+  r.call("logs", "DescribeLogGroups", json::object{{"logGroupNamePrefix", r.physical_id}},
+         [r, done](Output out) {
+           if (!out) return done(out.take_error());
+           if (const auto* groups = out->if_contains("logGroups");
+               groups != nullptr && groups->is_array()) {
+             for (const auto& g : groups->as_array()) {
+               if (g.is_object() && str(g.as_object(), "logGroupName") == r.physical_id) {
+                 return done(log_group(r, r.physical_id));
+               }
+             }
+           }
+           // The engine answers AWS's "was not found" for any failed read.
+           done(Error::validation("The specified log group does not exist."));
+         });
 }
 
 std::string log_group_name(const ResourceRequest& r) {

@@ -31,6 +31,54 @@ json::object summary(const ChangeSet& cs) {
 
 }  // namespace
 
+PrepareInput CloudFormationService::change_set_input(const CallContext& ctx,
+                                                     const StackRequest& req,
+                                                     const std::string& stack_name) const {
+  PrepareInput pin;
+  pin.body = req.body;
+  pin.given = req.given;
+  pin.capabilities = req.capabilities;
+  pin.change_set = true;
+  pin.stack_name = stack_name;
+  pin.region = ctx.region.empty() ? env_.settings.region : ctx.region;
+  pin.account_id = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
+  return pin;
+}
+
+Result<ChangeSet> CloudFormationService::open_change_set(const CallContext& ctx,
+                                                         const json::object& in,
+                                                         const PrepareInput& pin,
+                                                         const StackState* current, bool review,
+                                                         std::string type) {
+  std::string stack_id;
+  if (review) {
+    auto id = engine_.review(ctx, pin.stack_name);
+    if (!id) return id.take_error();
+    stack_id = *id;
+  } else {
+    stack_id = current->id;
+  }
+  ChangeSet cs;
+  cs.name = str(in, "ChangeSetName");
+  if (auto old = change_sets_.find(cs.name, stack_id)) {
+    // An executed change set's name is free again: `aws cloudformation
+    // deploy` names its change sets by the second, and two deploys within
+    // one second are ordinary against a local server.
+    if (old->execution_status != "EXECUTE_COMPLETE") {
+      return Error::make("AlreadyExistsException", "ChangeSet " + cs.name + " already exists");
+    }
+    change_sets_.erase(old->id);
+  }
+  cs.id = "arn:aws:cloudformation:" + pin.region + ":" + pin.account_id + ":changeSet/" + cs.name +
+          "/" + new_request_id();
+  cs.stack_id = std::move(stack_id);
+  cs.stack_name = pin.stack_name;
+  cs.type = std::move(type);
+  cs.description = str(in, "Description");
+  cs.created = env_.clock.now_seconds();
+  return cs;
+}
+
 void CloudFormationService::create_change_set(const CallContext& ctx, json::object in,
                                               Respond respond) {
   std::string type = has(in, "ChangeSetType") ? str(in, "ChangeSetType") : "UPDATE";
@@ -46,44 +94,14 @@ void CloudFormationService::create_change_set(const CallContext& ctx, json::obje
   }
   auto req = stack_request(in, type == "UPDATE" ? &*current : nullptr);
   if (!req) return respond(req.take_error());
-  PrepareInput pin;
-  pin.body = req->body;
-  pin.given = req->given;
-  pin.capabilities = req->capabilities;
-  pin.change_set = true;
-  pin.stack_name = stack_name;
-  pin.region = ctx.region.empty() ? env_.settings.region : ctx.region;
-  pin.account_id = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
+  PrepareInput pin = change_set_input(ctx, *req, stack_name);
   auto prepared = prepare(pin);
   if (!prepared) return respond(prepared.take_error());
 
-  std::string stack_id;
-  if (type == "CREATE") {
-    auto id = engine_.review(ctx, stack_name);
-    if (!id) return respond(id.take_error());
-    stack_id = *id;
-  } else {
-    stack_id = current->id;
-  }
-  ChangeSet cs;
-  cs.name = str(in, "ChangeSetName");
-  if (auto old = change_sets_.find(cs.name, stack_id)) {
-    // An executed change set's name is free again: `aws cloudformation
-    // deploy` names its change sets by the second, and two deploys within
-    // one second are ordinary against a local server.
-    if (old->execution_status != "EXECUTE_COMPLETE") {
-      return respond(
-          Error::make("AlreadyExistsException", "ChangeSet " + cs.name + " already exists"));
-    }
-    change_sets_.erase(old->id);
-  }
-  cs.id = "arn:aws:cloudformation:" + pin.region + ":" + pin.account_id + ":changeSet/" + cs.name +
-          "/" + new_request_id();
-  cs.stack_id = stack_id;
-  cs.stack_name = stack_name;
-  cs.type = type;
-  cs.description = str(in, "Description");
-  cs.created = env_.clock.now_seconds();
+  auto opened =
+      open_change_set(ctx, in, pin, type == "CREATE" ? nullptr : &*current, type == "CREATE", type);
+  if (!opened) return respond(opened.take_error());
+  ChangeSet cs = std::move(*opened);
   cs.changes = compute_changes(type == "UPDATE" ? &*current : nullptr, *prepared);
   if (type == "UPDATE" && cs.changes.empty() && prepared->tmpl.doc == current->processed &&
       (req->tags.empty() || req->tags == current->tags)) {
@@ -95,7 +113,7 @@ void CloudFormationService::create_change_set(const CallContext& ctx, json::obje
   cs.request.name = stack_name;
   cs.request.change_set_id = cs.id;
   cs.include_nested = boolean(in, "IncludeNestedStacks").value_or(false);
-  json::object out{{"Id", cs.id}, {"StackId", stack_id}};
+  json::object out{{"Id", cs.id}, {"StackId", cs.stack_id}};
   auto root = std::make_shared<ChangeSet>(std::move(cs));
   auto store = [this, root, respond, out](Status st) {
     if (!st) return respond(st.take_error());
@@ -109,7 +127,7 @@ void CloudFormationService::create_change_set(const CallContext& ctx, json::obje
   if (!root->include_nested || root->type != "UPDATE" || root->status == "FAILED") {
     return store(Status::ok());
   }
-  pin.stack_id = stack_id;
+  pin.stack_id = root->stack_id;
   nested_change_sets(ctx, *prepared, pin, root, store);
 }
 

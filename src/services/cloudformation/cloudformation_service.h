@@ -71,6 +71,16 @@ class CloudFormationService final : public Service {
   // `current` resolves UsePreviousTemplate and UsePreviousValue.
   Result<StackRequest> stack_request(const json::object& in, const StackState* current) const;
   Result<StackState> stack_named(const json::object& in) const;
+  // What a CreateChangeSet input (any type) prepares its template with.
+  PrepareInput change_set_input(const CallContext& ctx, const StackRequest& req,
+                                const std::string& stack_name) const;
+  // A new change set named by the input's ChangeSetName on `current`, or on
+  // a stack made REVIEW_IN_PROGRESS when `review` (CREATE, or an IMPORT into
+  // a new stack): id, stack, type, description and time set; an executed
+  // change set of that name is replaced, another is AlreadyExistsException.
+  Result<ChangeSet> open_change_set(const CallContext& ctx, const json::object& in,
+                                    const PrepareInput& pin, const StackState* current, bool review,
+                                    std::string type);
 
   // nested_change_sets.cc: IncludeNestedStacks. Stores a change set for
   // each nested stack `root` modifies and names it in root->changes; `done`

@@ -48,14 +48,7 @@ void CloudFormationService::create_import_change_set(const CallContext& ctx, jso
   }
   auto req = stack_request(in, fresh ? nullptr : &*current);
   if (!req) return respond(req.take_error());
-  PrepareInput pin;
-  pin.body = req->body;
-  pin.given = req->given;
-  pin.capabilities = req->capabilities;
-  pin.change_set = true;
-  pin.stack_name = stack_name;
-  pin.region = ctx.region.empty() ? env_.settings.region : ctx.region;
-  pin.account_id = ctx.account_id.empty() ? env_.settings.account_id : ctx.account_id;
+  PrepareInput pin = change_set_input(ctx, *req, stack_name);
   auto prepared = prepare(pin);
   if (!prepared) return respond(prepared.take_error());
 
@@ -143,35 +136,14 @@ void CloudFormationService::create_import_change_set(const CallContext& ctx, jso
         Error::validation("As part of the import operation, you cannot modify or add [Outputs]"));
   }
 
-  std::string stack_id;
-  if (fresh) {
-    auto id = engine_.review(ctx, stack_name);
-    if (!id) return respond(id.take_error());
-    stack_id = *id;
-  } else {
-    stack_id = current->id;
-  }
-  ChangeSet cs;
-  cs.name = str(in, "ChangeSetName");
-  if (auto old = change_sets_.find(cs.name, stack_id)) {
-    if (old->execution_status != "EXECUTE_COMPLETE") {
-      return respond(
-          Error::make("AlreadyExistsException", "ChangeSet " + cs.name + " already exists"));
-    }
-    change_sets_.erase(old->id);
-  }
-  cs.id = "arn:aws:cloudformation:" + pin.region + ":" + pin.account_id + ":changeSet/" + cs.name +
-          "/" + new_request_id();
-  cs.stack_id = stack_id;
-  cs.stack_name = stack_name;
-  cs.type = "IMPORT";
-  cs.description = str(in, "Description");
-  cs.created = env_.clock.now_seconds();
+  auto opened = open_change_set(ctx, in, pin, fresh ? nullptr : &*current, fresh, "IMPORT");
+  if (!opened) return respond(opened.take_error());
+  ChangeSet cs = std::move(*opened);
   cs.changes = std::move(changes);
   cs.request = std::move(*req);
   cs.request.name = stack_name;
   cs.request.change_set_id = cs.id;
-  json::object out{{"Id", cs.id}, {"StackId", stack_id}};
+  json::object out{{"Id", cs.id}, {"StackId", cs.stack_id}};
   change_sets_.put(std::move(cs), [respond, out](Status st) {
     if (!st) return respond(st.take_error());
     respond(out);

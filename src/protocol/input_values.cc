@@ -43,6 +43,28 @@ Error serialization_error(std::string message) {
 
 // ---- base64 / percent-decoding ----------------------------------------------
 
+const std::string* first_query(const std::vector<std::pair<std::string, std::string>>& q,
+                               std::string_view key) {
+  for (const auto& [k, v] : q) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+std::string_view header_of(const http::Request& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers) {
+    if (http::iequals(k, name)) return v;
+  }
+  return {};
+}
+
+bool has_header_of(const http::Request& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers) {
+    if (http::iequals(k, name)) return true;
+  }
+  return false;
+}
+
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view in) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!in.empty()) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "http/message.h"
 #include "protocol/model.h"
 
 namespace nimbus::protocol::input {
@@ -33,6 +34,12 @@ using ::nimbus::base64_decode;
 using ::nimbus::percent_decode;
 // "a=1&b=x%20y" -> {{"a","1"},{"b","x y"}} (form rules: '+' is a space).
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view in);
+// The first value of `key` in parsed query parameters, or nullptr.
+const std::string* first_query(const std::vector<std::pair<std::string, std::string>>& q,
+                               std::string_view key);
+// A header of `r` by a model's wire name, compared case-insensitively.
+std::string_view header_of(const http::Request& r, std::string_view name);
+bool has_header_of(const http::Request& r, std::string_view name);
 
 // Seconds since the epoch from any of the wire formats AWS uses: a number
 // (epoch seconds), ISO 8601 ("2015-01-25T08:00:00Z", fraction and offset

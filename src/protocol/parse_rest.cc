@@ -59,26 +59,6 @@ bool match_path(std::string_view tmpl, std::string_view path, Labels& labels) {
   return pos >= path.size();
 }
 
-const std::string* first_query(const QueryParams& q, std::string_view key) {
-  for (const auto& [k, v] : q) {
-    if (k == key) return &v;
-  }
-  return nullptr;
-}
-
-std::string_view header_of(const http::Request& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers) {
-    if (http::iequals(k, name)) return v;
-  }
-  return {};
-}
-bool has_header_of(const http::Request& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers) {
-    if (http::iequals(k, name)) return true;
-  }
-  return false;
-}
-
 // Splits a header list value ("a, b", "\"b,c\", d"); timestamps in HTTP-date
 // form contain a comma themselves and are rejoined.
 std::vector<std::string> split_header_list(std::string_view v, bool http_dates) {

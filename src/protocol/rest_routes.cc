@@ -20,20 +20,6 @@ std::vector<std::string_view> pieces_between(std::string_view s, char sep) {
   }
 }
 
-const std::string* first_value(const QueryParams& q, std::string_view key) {
-  for (const auto& [k, v] : q) {
-    if (k == key) return &v;
-  }
-  return nullptr;
-}
-
-bool has_header_named(const http::Request& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers) {
-    if (http::iequals(k, name)) return true;
-  }
-  return false;
-}
-
 bool decodes_to(std::string_view piece, std::string_view literal) {
   if (piece.find('%') == std::string_view::npos) return piece == literal;
   return percent_decode(piece, false) == literal;
@@ -122,13 +108,14 @@ const OperationModel* RestRoutes::match(const http::Request& request, std::strin
       ok = seg.label ? !pieces[i].empty() : decodes_to(pieces[i], seg.literal);
     }
     for (size_t i = 0; i < r.query.size() && ok; ++i) {
-      const auto* v = first_value(query, r.query[i].key);
+      const auto* v = input::first_query(query, r.query[i].key);
       ok = v != nullptr && (!r.query[i].has_value || *v == r.query[i].value);
     }
     if (!ok) continue;
     long score = r.score;
-    for (const auto& h : r.required_headers) score += has_header_named(request, h) ? 10 : -10000;
-    for (const auto& q : r.required_query) score += first_value(query, q) ? 10 : -10000;
+    for (const auto& h : r.required_headers)
+      score += input::has_header_of(request, h) ? 10 : -10000;
+    for (const auto& q : r.required_query) score += input::first_query(query, q) ? 10 : -10000;
     if (score > best_score) {
       best_score = score;
       best = r.op;

@@ -43,6 +43,16 @@ Error serialization_error(std::string message) {
 
 // ---- base64 / percent-decoding ----------------------------------------------
 
+std::vector<std::string_view> split_views(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  while (true) {
+    auto pos = s.find(sep);
+    out.push_back(s.substr(0, pos));
+    if (pos == std::string_view::npos) return out;
+    s = s.substr(pos + 1);
+  }
+}
+
 const std::string* first_query(const std::vector<std::pair<std::string, std::string>>& q,
                                std::string_view key) {
   for (const auto& [k, v] : q) {

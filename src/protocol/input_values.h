@@ -34,6 +34,8 @@ using ::nimbus::base64_decode;
 using ::nimbus::percent_decode;
 // "a=1&b=x%20y" -> {{"a","1"},{"b","x y"}} (form rules: '+' is a space).
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view in);
+// `s` cut at every `sep`: "a/b/" -> {"a", "b", ""}; "" -> {""}.
+std::vector<std::string_view> split_views(std::string_view s, char sep);
 // The first value of `key` in parsed query parameters, or nullptr.
 const std::string* first_query(const std::vector<std::pair<std::string, std::string>>& q,
                                std::string_view key);

@@ -15,23 +15,12 @@ namespace {
 using Labels = std::map<std::string, std::string, std::less<>>;
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    auto pos = s.find(sep);
-    out.push_back(s.substr(0, pos));
-    if (pos == std::string_view::npos) break;
-    s = s.substr(pos + 1);
-  }
-  return out;
-}
-
 // Matches the path part of a requestUri template against the raw path,
 // filling `labels` with the percent-decoded label values.
 bool match_path(std::string_view tmpl, std::string_view path, Labels& labels) {
   if (!tmpl.empty() && tmpl.front() == '/') tmpl.remove_prefix(1);
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
-  auto t = tmpl.empty() ? std::vector<std::string_view>{} : split(tmpl, '/');
+  auto t = tmpl.empty() ? std::vector<std::string_view>{} : split_views(tmpl, '/');
   if (!t.empty() && t.back().empty()) t.pop_back();
   std::size_t pos = 0;  // offset into path
   for (std::size_t i = 0; i < t.size(); ++i) {

@@ -9,17 +9,6 @@ namespace {
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
-// "a/b/" -> {"a", "b", ""}; "" -> {""}.
-std::vector<std::string_view> pieces_between(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    auto pos = s.find(sep);
-    out.push_back(s.substr(0, pos));
-    if (pos == std::string_view::npos) return out;
-    s = s.substr(pos + 1);
-  }
-}
-
 bool decodes_to(std::string_view piece, std::string_view literal) {
   if (piece.find('%') == std::string_view::npos) return piece == literal;
   return percent_decode(piece, false) == literal;
@@ -36,7 +25,7 @@ RestRoutes::RestRoutes(const ServiceModel& model) {
     auto qpos = uri.find('?');
     std::string_view tmpl = uri.substr(0, qpos);
     if (tmpl.starts_with('/')) tmpl.remove_prefix(1);
-    auto segs = tmpl.empty() ? std::vector<std::string_view>{} : pieces_between(tmpl, '/');
+    auto segs = tmpl.empty() ? std::vector<std::string_view>{} : input::split_views(tmpl, '/');
     if (!segs.empty() && segs.back().empty()) segs.pop_back();
     bool routable = true;
     for (size_t i = 0; i < segs.size(); ++i) {
@@ -52,7 +41,7 @@ RestRoutes::RestRoutes(const ServiceModel& model) {
     }
     if (!routable) continue;
     if (qpos != std::string_view::npos) {
-      for (auto part : pieces_between(uri.substr(qpos + 1), '&')) {
+      for (auto part : input::split_views(uri.substr(qpos + 1), '&')) {
         if (part.empty()) continue;
         auto eq = part.find('=');
         QueryLiteral q;
@@ -89,7 +78,7 @@ RestRoutes::RestRoutes(const ServiceModel& model) {
 const OperationModel* RestRoutes::match(const http::Request& request, std::string_view path,
                                         const QueryParams& query) const {
   if (path.starts_with('/')) path.remove_prefix(1);
-  const auto pieces = pieces_between(path, '/');
+  const auto pieces = input::split_views(path, '/');
   const OperationModel* best = nullptr;
   long best_score = -1;
   for (const auto& r : routes_) {

@@ -241,6 +241,21 @@ TEST(Detect, RestRoutes) {
   ASSERT_TRUE(r.call) << r.failure->error.message;
   EXPECT_EQ(r.call->operation_name, "CopyObject");
 
+  // The route's edges (rest_routes.h): the required header on a route two
+  // operations share, a trailing slash, a key that ends in one.
+  r = parse_request(
+      make("PUT", "/bucket/k?partNumber=1&uploadId=u", {{"x-amz-copy-source", "/b/o"}}), models(),
+      "s3");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->operation_name, "UploadPartCopy");
+  r = parse_request(make("GET", "/bucket/"), models(), "s3");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->operation_name, "ListObjects");
+  r = parse_request(make("GET", "/bucket/dir/"), models(), "s3");
+  ASSERT_TRUE(r.call) << r.failure->error.message;
+  EXPECT_EQ(r.call->operation_name, "GetObject");
+  EXPECT_EQ(r.call->input["Key"], "dir/");
+
   r = parse_request(make("GET", "/bucket?list-type=2&prefix=a"), models(), "s3");
   ASSERT_TRUE(r.call) << r.failure->error.message;
   EXPECT_EQ(r.call->operation_name, "ListObjectsV2");

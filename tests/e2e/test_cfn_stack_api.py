@@ -6,8 +6,10 @@ kept by its own DeletionPolicy), UpdateStack from CREATE_FAILED, change
 sets with IncludeNestedStacks (nested stacks two deep) and a nested stack's
 termination protection, resource import (IMPORT change sets),
 stack policies stored and denying an update, ListImports with the
-exporter's delete refused, termination protection and NoEcho parameters,
-through boto3 (both generations) and the AWS CLI."""
+exporter's delete refused, termination protection and NoEcho parameters, a delete that fails on a
+bucket with objects (DELETE_FAILED) finished by DeleteStack with
+RetainResources, the CLI's describe-stack-events, through boto3 (both
+generations) and the AWS CLI."""
 
 import json
 import unittest
@@ -568,6 +570,45 @@ class StackApiTest(ServerTestCase):
         self.assertNotEqual(code, 0)
         self.assertIn("Export 'nothing' is not imported by any stack.", err)
         self.server.aws_cli("cloudformation", "delete-stack", "--stack-name", "cli")
+
+    def test_retain_resources_after_a_failed_delete(self):
+        # AWS's own example: a bucket that still holds objects cannot be
+        # deleted, so the stack stops at DELETE_FAILED; RetainResources lets
+        # the stack go and leaves the bucket.
+        body = ("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+                "    Properties: {BucketName: e2e-retained-bucket}\n"
+                "  Queue: {Type: AWS::SQS::Queue, DependsOn: Bucket}\n")
+        stack_id = self.cfn.create_stack(StackName="retain", TemplateBody=body)["StackId"]
+        self.assertEqual(self.settled("retain")["StackStatus"], "CREATE_COMPLETE")
+        s3 = self.server.boto3_client("s3")
+        s3.put_object(Bucket="e2e-retained-bucket", Key="keep.txt", Body=b"data")
+        with self.assertRaises(self.cfn.exceptions.ClientError) as early:
+            self.cfn.delete_stack(StackName="retain", RetainResources=["Bucket"])
+        self.assertIn("RetainResources can only be specified for a stack in DELETE_FAILED state",
+                      str(early.exception))
+        self.cfn.delete_stack(StackName="retain")
+        s = self.settled("retain")
+        self.assertEqual(s["StackStatus"], "DELETE_FAILED")
+        self.assertIn("The following resource(s) failed to delete: [Bucket].",
+                      s["StackStatusReason"])
+        failed = self.cfn.describe_stack_resource(StackName="retain", LogicalResourceId="Bucket")
+        self.assertEqual(failed["StackResourceDetail"]["ResourceStatus"], "DELETE_FAILED")
+
+        self.cfn.delete_stack(StackName="retain", RetainResources=["Bucket"])
+        self.assertEqual(self.settled(stack_id)["StackStatus"], "DELETE_COMPLETE")
+        self.assertEqual(s3.get_object(Bucket="e2e-retained-bucket", Key="keep.txt")["Body"].read(),
+                         b"data")
+        s3.delete_object(Bucket="e2e-retained-bucket", Key="keep.txt")
+        s3.delete_bucket(Bucket="e2e-retained-bucket")
+        # The CLI reads the events of the deleted stack by its id (every
+        # page of them).
+        code, out, _ = self.server.aws_cli("cloudformation", "describe-stack-events",
+                                           "--stack-name", stack_id)
+        events = json.loads(out)["StackEvents"]
+        self.assertEqual(events[0]["ResourceStatus"], "DELETE_COMPLETE")
+        self.assertIn(("Bucket", "DELETE_SKIPPED"),
+                      [(e["LogicalResourceId"], e["ResourceStatus"]) for e in events])
+        self.assertEqual(events[-1]["ResourceStatus"], "CREATE_IN_PROGRESS")
 
     def test_import_with_the_cli(self):
         url = self.sqs.create_queue(QueueName="e2e-import-cli")["QueueUrl"]

@@ -103,8 +103,11 @@ class Engine {
   std::string owner_of(std::string_view type, std::string_view physical_id) const;
   // The names of the live stacks that import `export_name`.
   std::vector<std::string> importers(const std::string& export_name) const;
-  // Starts deleting it (nothing to do when it does not exist).
-  void remove(const CallContext& ctx, const std::string& name, std::function<void(Status)> done);
+  // Starts deleting it (nothing to do when it does not exist). `retain`
+  // (DeleteStack's RetainResources, only from DELETE_FAILED): logical ids
+  // left as they are in their services (DELETE_SKIPPED).
+  void remove(const CallContext& ctx, const std::string& name, std::function<void(Status)> done,
+              std::vector<std::string> retain = {});
 
   // Calls `done` once the stack's operation in progress ends (at once when
   // none runs), or after `limit`, whichever comes first. The stack
@@ -168,7 +171,8 @@ class Engine {
       REQUIRES(mu_);
   // DeleteStack's start: the answer when it is known at once.
   std::optional<Status> start_delete_locked(const CallContext& ctx, const std::string& name,
-                                            const std::function<void(Status)>& done) REQUIRES(mu_);
+                                            const std::function<void(Status)>& done,
+                                            const std::vector<std::string>& retain) REQUIRES(mu_);
   std::string new_stack_id(const CallContext& ctx, const std::string& name) const;
   // Where this server answers ("http://host:port"; "" when not known).
   std::string server_endpoint() const;

@@ -326,19 +326,20 @@ void Engine::roll_back(const std::string& name, std::function<void(Result<std::s
 }
 
 void Engine::remove(const CallContext& ctx, const std::string& name,
-                    std::function<void(Status)> done) {
+                    std::function<void(Status)> done, std::vector<std::string> retain) {
   // An answer known at once is given after mu_ is released (the caller may
   // come back into the engine).
   std::optional<Status> now;
   {
     MutexLock lock(mu_);
-    now = start_delete_locked(ctx, name, done);
+    now = start_delete_locked(ctx, name, done, retain);
   }
   if (now) done(std::move(*now));
 }
 
 std::optional<Status> Engine::start_delete_locked(const CallContext& ctx, const std::string& name,
-                                                  const std::function<void(Status)>& done) {
+                                                  const std::function<void(Status)>& done,
+                                                  const std::vector<std::string>& retain) {
   StackState* s = nullptr;
   for (auto& [id, other] : stacks_) {
     if ((id == name || other.name == name) && !other.deleted_stack()) s = &other;
@@ -358,6 +359,25 @@ std::optional<Status> Engine::start_delete_locked(const CallContext& ctx, const 
   }
   if (s->in_progress() && s->status != "REVIEW_IN_PROGRESS") {
     return Status(errors::in_progress(s->name, s->status));
+  }
+  // RetainResources: what a failed delete could not delete, left where it
+  // is so the stack can go (AWS's way out of DELETE_FAILED).
+  if (!retain.empty() && s->status != "DELETE_FAILED") {
+    return Status(Error::validation("Invalid operation on stack [" + s->name +
+                                    "]: RetainResources can only be specified for a stack in "
+                                    "DELETE_FAILED state"));
+  }
+  for (const auto& id : retain) {
+    auto r = s->resources.find(id);
+    if (r == s->resources.end()) {
+      return Status(
+          Error::validation("Resource [" + id + "] to retain is not in stack [" + s->name + "]"));
+    }
+    if (r->second.status == "DELETE_COMPLETE") {
+      return Status(Error::validation(
+          "The specified resources to retain must be in a valid state. Do not specify resources "
+          "that are in the DELETE_COMPLETE state."));
+    }
   }
   // An export another stack imports keeps its stack: the call succeeds and
   // the stack stays as it was, with the reason, as on AWS.
@@ -381,11 +401,20 @@ std::optional<Status> Engine::start_delete_locked(const CallContext& ctx, const 
   runs_[id] = std::move(*run);
   s->status = "DELETE_IN_PROGRESS";
   s->reason = "User Initiated";
-  commit_locked(*s, {stack_event(*s, "DELETE_IN_PROGRESS", "User Initiated")},
-                [this, id, done](Status st) {
-                  done(st);
-                  if (st) continue_later(id);
-                });
+  // The retained ones are skipped in the same batch that starts the delete,
+  // so a restart goes on without them.
+  std::vector<StackEvent> events{stack_event(*s, "DELETE_IN_PROGRESS", "User Initiated")};
+  for (const auto& rid : retain) {
+    ResourceState& r = s->resources[rid];
+    if (r.status == "DELETE_SKIPPED") continue;
+    r.status = "DELETE_SKIPPED";
+    r.reason.clear();
+    events.push_back({rid, r.physical_id, r.type, "DELETE_SKIPPED", "", {}});
+  }
+  commit_locked(*s, std::move(events), [this, id, done](Status st) {
+    done(st);
+    if (st) continue_later(id);
+  });
   return std::nullopt;
 }
 

@@ -3,6 +3,8 @@
 // termination protection and NoEcho.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "services/cloudformation/cloudformation_service.h"
 #include "services/cloudformation/test_stack.h"
 #include "services/dynamodb/dynamodb_service.h"
@@ -613,6 +615,96 @@ Resources:
   for (const auto& p : summary.at("Parameters").as_array()) {
     EXPECT_EQ(p.at("NoEcho"), json::value(s(p.at("ParameterKey")) == "Secret"));
   }
+}
+
+// A delete that fails (a table protected against deletion) leaves the stack
+// DELETE_FAILED; DeleteStack with RetainResources then deletes the stack and
+// leaves the table, as AWS's way out of DELETE_FAILED.
+TEST_F(StackApiTest, RetainResourcesDeletesADeleteFailedStack) {
+  constexpr const char* kProtected = R"(
+Resources:
+  Queue: {Type: AWS::SQS::Queue, DependsOn: Table}
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: kept-table
+      BillingMode: PAY_PER_REQUEST
+      DeletionProtectionEnabled: true
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+)";
+  std::string id =
+      s(call("CreateStack", {{"StackName", "keep"}, {"TemplateBody", kProtected}}).at("StackId"));
+  ASSERT_EQ(settled("keep"), "CREATE_COMPLETE");
+  std::string queue = physical("keep", "Queue");
+  // Only from DELETE_FAILED.
+  auto early =
+      try_call("DeleteStack", {{"StackName", "keep"}, {"RetainResources", json::array{"Table"}}});
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().message,
+            "Invalid operation on stack [keep]: RetainResources can only be specified for a "
+            "stack in DELETE_FAILED state");
+  EXPECT_EQ(status("keep"), "CREATE_COMPLETE");
+
+  call("DeleteStack", {{"StackName", "keep"}});
+  ASSERT_EQ(settled("keep"), "DELETE_FAILED");
+  EXPECT_NE(reasons("keep").find("The following resource(s) failed to delete: [Table]."),
+            std::string::npos)
+      << reasons("keep");
+  // The queue (deleted before the table it depends on) is gone.
+  EXPECT_FALSE(other("sqs", "GetQueueUrl", {{"QueueName", queue.substr(queue.rfind('/') + 1)}}));
+  // A resource already deleted, or not in the stack, is refused.
+  auto gone = try_call("DeleteStack",
+                       {{"StackName", "keep"}, {"RetainResources", json::array{"Table", "Queue"}}});
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().message,
+            "The specified resources to retain must be in a valid state. Do not specify "
+            "resources that are in the DELETE_COMPLETE state.");
+  auto unknown =
+      try_call("DeleteStack", {{"StackName", "keep"}, {"RetainResources", json::array{"Nope"}}});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message, "Resource [Nope] to retain is not in stack [keep]");
+  EXPECT_EQ(status("keep"), "DELETE_FAILED");
+
+  call("DeleteStack", {{"StackName", "keep"}, {"RetainResources", json::array{"Table"}}});
+  eventually([&] { return status(id) == "DELETE_COMPLETE"; });
+  EXPECT_EQ(status(id), "DELETE_COMPLETE");
+  auto skipped = call("DescribeStackEvents", {{"StackName", id}});
+  EXPECT_EQ(s(skipped["StackEvents"].as_array()[0].at("ResourceStatus")), "DELETE_COMPLETE");
+  bool table_skipped = false;
+  for (const auto& e : skipped["StackEvents"].as_array()) {
+    table_skipped = table_skipped || (s(e.at("LogicalResourceId")) == "Table" &&
+                                      s(e.at("ResourceStatus")) == "DELETE_SKIPPED");
+  }
+  EXPECT_TRUE(table_skipped);
+  EXPECT_TRUE(other("dynamodb", "DescribeTable", {{"TableName", "kept-table"}}));
+}
+
+// DescribeStackEvents answers 100 events a page, newest first, with a
+// NextToken for the rest.
+TEST_F(StackApiTest, StackEventsComeInPagesOf100) {
+  std::string body = "Resources:\n";
+  for (int i = 0; i < 55; ++i) body += "  Q" + std::to_string(i) + ": {Type: AWS::SQS::Queue}\n";
+  call("CreateStack", {{"StackName", "paged"}, {"TemplateBody", body}});
+  ASSERT_EQ(settled("paged"), "CREATE_COMPLETE");
+  auto first = call("DescribeStackEvents", {{"StackName", "paged"}});
+  ASSERT_EQ(first["StackEvents"].as_array().size(), 100u);
+  EXPECT_EQ(s(first["StackEvents"].as_array()[0].at("ResourceStatus")), "CREATE_COMPLETE");
+  EXPECT_EQ(s(first["StackEvents"].as_array()[0].at("LogicalResourceId")), "paged");
+  ASSERT_TRUE(first.contains("NextToken"));
+  auto second =
+      call("DescribeStackEvents", {{"StackName", "paged"}, {"NextToken", first["NextToken"]}});
+  // 55 resources x (IN_PROGRESS, COMPLETE) + the stack's two.
+  ASSERT_EQ(second["StackEvents"].as_array().size(), 12u);
+  EXPECT_FALSE(second.contains("NextToken"));
+  const auto& oldest = second["StackEvents"].as_array().back();
+  EXPECT_EQ(s(oldest.at("ResourceStatus")), "CREATE_IN_PROGRESS");
+  EXPECT_EQ(s(oldest.at("LogicalResourceId")), "paged");
+  std::set<std::string> ids;
+  for (auto* page : {&first, &second}) {
+    for (const auto& e : (*page)["StackEvents"].as_array()) ids.insert(s(e.at("EventId")));
+  }
+  EXPECT_EQ(ids.size(), 112u);
 }
 
 }  // namespace

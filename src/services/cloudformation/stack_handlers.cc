@@ -38,10 +38,13 @@ void CloudFormationService::update_stack(const CallContext& ctx, json::object in
 void CloudFormationService::delete_stack(const CallContext& ctx, json::object in, Respond respond) {
   auto stack = engine_.find(str(in, "StackName"));
   std::string id = stack ? stack->id : "";
-  engine_.remove(ctx, str(in, "StackName"), [this, respond, id](Status st) {
-    if (!st) return respond(st.take_error());
-    engine_.when_settled(id, kHold, [respond] { respond(json::object()); });
-  });
+  engine_.remove(
+      ctx, str(in, "StackName"),
+      [this, respond, id](Status st) {
+        if (!st) return respond(st.take_error());
+        engine_.when_settled(id, kHold, [respond] { respond(json::object()); });
+      },
+      string_list(in, "RetainResources"));
 }
 
 void CloudFormationService::rollback_stack(const CallContext&, json::object in, Respond respond) {

@@ -6,13 +6,17 @@
 // --watch then redeploys on saves: code-only changes go straight to
 // UpdateFunctionCode (no stack update), anything else through a new change
 // set (watch.h).
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "auth/crypto.h"
 #include "cli/client.h"
@@ -45,6 +49,7 @@ struct DeployOptions {
 struct Prepared {
   std::string body;  // the template to deploy (JSON)
   std::set<std::string> declared;
+  std::set<std::string> resources;  // the template's logical ids
   std::vector<CodeAsset> assets;
   std::map<std::string, std::string> digests;  // asset path -> digest of its package
 };
@@ -96,6 +101,9 @@ Result<Prepared> prepare(Client& c, const fs::path& tmpl_path, const std::string
   if (const auto* ps = tmpl.if_contains("Parameters"); ps && ps->is_object()) {
     for (const auto& [k, v] : ps->as_object()) out.declared.insert(std::string(k));
   }
+  if (const auto* rs = tmpl.if_contains("Resources"); rs && rs->is_object()) {
+    for (const auto& [k, v] : rs->as_object()) out.resources.insert(std::string(k));
+  }
   out.body = json::serialize(tmpl);
   return out;
 }
@@ -112,28 +120,74 @@ Status update_code(Client& c, const std::string& function, const std::string& zi
   return Status::ok();
 }
 
-// "template.yaml line N" for the line that opens resource `id` in the
-// template's text (a YAML key or a JSON member at any indentation), or "".
-std::string locate(const std::string& path, const std::string& id) {
+// The template's lines, to say where a name is.
+std::vector<std::string> template_lines(const std::string& path) {
   std::ifstream in(path);
-  int n = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++n;
-    auto start = line.find_first_not_of(" \t");
-    if (start == std::string::npos) continue;
-    std::string_view rest = std::string_view(line).substr(start);
-    bool quoted = rest.starts_with("\"" + id + "\"");
-    if (quoted)
-      rest.remove_prefix(id.size() + 2);
-    else if (rest.starts_with(id))
-      rest.remove_prefix(id.size());
-    else
-      continue;
-    auto colon = rest.find_first_not_of(" \t");
-    if (colon != std::string_view::npos && rest[colon] == ':') {
-      return fs::path(path).filename().string() + " line " + std::to_string(n);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(std::move(line));
+  return out;
+}
+
+// Whether `line` opens the key `id` (a YAML key or a JSON member at any
+// indentation).
+bool opens_key(std::string_view line, std::string_view id) {
+  auto start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return false;
+  std::string_view rest = line.substr(start);
+  if (rest.size() > id.size() + 1 && rest[0] == '"' && rest.substr(1, id.size()) == id &&
+      rest[id.size() + 1] == '"') {
+    rest.remove_prefix(id.size() + 2);
+  } else if (rest.starts_with(id)) {
+    rest.remove_prefix(id.size());
+  } else {
+    return false;
+  }
+  auto colon = rest.find_first_not_of(" \t");
+  return colon != std::string_view::npos && rest[colon] == ':';
+}
+
+// Whether `line` names `word` whole (`!Ref Gone`, `${Gone.Arn}`, `Type:
+// AWS::X::Y`) outside a comment.
+bool names_word(std::string_view line, std::string_view word) {
+  auto is_name_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+  };
+  auto comment = line.find_first_not_of(" \t");
+  if (comment != std::string_view::npos && line[comment] == '#') return false;
+  for (size_t at = line.find(word); at != std::string_view::npos; at = line.find(word, at + 1)) {
+    bool starts = at == 0 || !is_name_char(line[at - 1]);
+    size_t end = at + word.size();
+    bool ends = end == line.size() || !is_name_char(line[end]);
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+// "template.yaml line N" for the line that declares `id` in the template;
+// for a resource the SAM transform made from one (PyFnRole from PyFn),
+// "from PyFn, template.yaml line N"; else the first line that names it;
+// else "".
+std::string locate(const std::string& path, const std::set<std::string>& resources,
+                   const std::string& id) {
+  if (id.empty()) return "";
+  auto lines = template_lines(path);
+  std::string file = fs::path(path).filename().string();
+  auto first = [&](auto&& match) -> size_t {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (match(lines[i])) return i + 1;
+    }
+    return 0;
+  };
+  auto at = [&](size_t n) { return file + " line " + std::to_string(n); };
+  if (size_t n = first([&](std::string_view l) { return opens_key(l, id); })) return at(n);
+  for (size_t len = id.size() - 1; len > 0; --len) {
+    std::string prefix = id.substr(0, len);
+    if (!resources.contains(prefix)) continue;
+    if (size_t n = first([&](std::string_view l) { return opens_key(l, prefix); })) {
+      return "from " + prefix + ", " + at(n);
     }
   }
+  if (size_t n = first([&](std::string_view l) { return names_word(l, id); })) return at(n);
   return "";
 }
 
@@ -180,7 +234,9 @@ class Deployer {
     if (!p) return fail(p.error().message);
     prepared_ = std::move(*p);
     resources_.clear();
-    auto where = [path = tmpl_](const std::string& id) { return locate(path, id); };
+    auto where = [path = tmpl_, ids = prepared_.resources](const std::string& id) {
+      return locate(path, ids, id);
+    };
     int rc = deploy_stack(client_, {stack_, prepared_.body, overrides_, prepared_.declared, where},
                           std::cout, std::cerr);
     std::cout << std::flush;

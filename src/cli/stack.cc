@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string_view>
 #include <thread>
 
 namespace nimbus::cli {
@@ -151,6 +152,46 @@ bool no_changes(const std::string& reason) {
          reason.find("No updates are to be performed") != std::string::npos;
 }
 
+// `message` with where the template declares (or first names) each name it
+// lists in brackets, or the undefined resource it names: "Unresolved
+// resource dependencies [Gone] in the Resources block of the template
+// (Gone: template.yaml line 7)".
+std::string with_lines(const std::string& message, const StackDeploy& d) {
+  if (!d.locate) return message;
+  std::string notes;
+  size_t close = 0;
+  for (size_t open = message.find('['); open != std::string::npos;
+       open = message.find('[', close)) {
+    close = message.find(']', open);
+    if (close == std::string::npos) break;
+    std::string_view list = std::string_view(message).substr(open + 1, close - open - 1);
+    while (!list.empty()) {
+      size_t comma = list.find(',');
+      std::string_view item = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (auto slash = item.rfind('/'); slash != std::string_view::npos) {
+        item.remove_prefix(slash + 1);  // "[/Resources/Q]"
+      }
+      if (item.empty()) continue;
+      std::string where = d.locate(std::string(item));
+      if (where.empty()) continue;
+      notes += (notes.empty() ? "" : "; ") + std::string(item) + ": " + where;
+    }
+  }
+  // "Template error: instance of Fn::GetAtt references undefined resource X"
+  constexpr std::string_view kUndefined = "references undefined resource ";
+  if (auto at = message.find(kUndefined); at != std::string::npos) {
+    std::string name = message.substr(at + kUndefined.size());
+    name = name.substr(0, name.find_first_of(" .,"));
+    if (std::string where = name.empty() ? "" : d.locate(name); !where.empty()) {
+      notes += (notes.empty() ? "" : "; ") + name + ": " + where;
+    }
+  }
+  return notes.empty() ? message : message + " (" + notes + ")";
+}
+
 void print_outputs(std::ostream& out, const Stack& s) {
   if (s.outputs.empty()) return;
   out << "\nOutputs\n";
@@ -200,7 +241,7 @@ int deploy_stack(Client& c, const StackDeploy& d, std::ostream& out, std::ostrea
     }
   }
   if (auto r = call(c, "CreateChangeSet", p); !r) {
-    return fail(r.error().code + ": " + r.error().message);
+    return fail(r.error().code + ": " + with_lines(r.error().message, d));
   }
   out << "Waiting for change set " << change_set << " to be created\n" << std::flush;
   Client::QueryParams which{{"StackName", d.stack_name}, {"ChangeSetName", change_set}};
@@ -229,7 +270,7 @@ int deploy_stack(Client& c, const StackDeploy& d, std::ostream& out, std::ostrea
         if (auto s = describe(c, d.stack_name); s && *s) print_outputs(out, **s);
         return 0;
       }
-      return fail("the change set failed: " + reason);
+      return fail("the change set failed: " + with_lines(reason, d));
     }
     std::this_thread::sleep_for(kPoll);
   }

@@ -5,7 +5,8 @@ Node function (a local tarball dependency installed by npm); the outputs
 printed; both functions answer; a redeploy without changes says so;
 `--watch` puts a saved handler live with no stack update, and a saved
 template through a change set; a template with a failing resource prints
-the reason (and its template line) and exits 1; an
+the reason (and its template line, or its SAM resource's) and exits 1, and
+a refused template the lines of the names its error lists; an
 AWS::Serverless::LayerVersion from a local folder used by a function through
 `Layers: [!Ref ...]`, redeployed as a new layer version when its folder
 changes."""
@@ -278,6 +279,62 @@ Resources:
 
         rc, out, err = self.nimbus(os.path.join(self.dir, "missing.yaml"))
         self.assertNotEqual(rc, 0)
+
+    def test_refused_templates_name_their_lines(self):
+        # A name the template refers to but does not declare: the line that
+        # refers to it.
+        tmpl = self.write("refs/template.yaml", """
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Gone.Arn, maxReceiveCount: 3}
+""")
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "refs")
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("Template error: instance of Fn::GetAtt references undefined resource "
+                      "Gone (Gone: template.yaml line 6)", err)
+        tmpl = self.write("refs/template.yaml", """
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+  P:
+    Type: AWS::SQS::QueuePolicy
+    Properties: {Queues: [!Ref Gone], PolicyDocument: {Statement: []}}
+""")
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "refs")
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("Unresolved resource dependencies [Gone] in the Resources block of the "
+                      "template (Gone: template.yaml line 7)", err)
+        # A type nimbus does not serve: the line that names it.
+        tmpl = self.write("types/template.yaml", """
+Resources:
+  Param:
+    Type: AWS::SSM::Parameter
+    Properties: {Type: String, Value: x}
+""")
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "types")
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("Unrecognized resource types: [AWS::SSM::Parameter] "
+                      "(AWS::SSM::Parameter: template.yaml line 4)", err)
+        # A resource the SAM transform made fails: the SAM resource's line.
+        tmpl = self.write("sam/template.yaml", """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "def handler(e, c): return e"
+      Handler: index.handler
+      Runtime: python3.11
+      Events:
+        Work:
+          Type: SQS
+          Properties: {Queue: arn:aws:sqs:us-east-1:000000000000:no-such-queue}
+""")
+        rc, out, err = self.nimbus(tmpl, "--stack-name", "samfail")
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("FnWork (from Fn, template.yaml line 4): ", err)
 
 
 if __name__ == "__main__":

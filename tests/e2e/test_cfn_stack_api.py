@@ -3,7 +3,8 @@ stack tags reaching the resources with the aws:cloudformation:* tags and
 changed by an update, OnFailure DELETE, DisableRollback with RollbackStack,
 UpdateStack and DeleteStack from UPDATE_FAILED (what the failed update made
 kept by its own DeletionPolicy), UpdateStack from CREATE_FAILED, change
-sets with IncludeNestedStacks (nested stacks two deep) and a nested stack's
+sets with IncludeNestedStacks (nested stacks two deep, and nested stacks a
+new stack's change set adds) and a nested stack's
 termination protection, resource import (IMPORT change sets),
 stack policies stored and denying an update, ListImports with the
 exporter's delete refused, termination protection and NoEcho parameters, a delete that fails on a
@@ -373,13 +374,18 @@ class StackApiTest(ServerTestCase):
         self.cfn.delete_stack(StackName="nest")
         self.assertEqual(stack_settled(self.cfn, s["StackId"], 60)["StackStatus"], "DELETE_COMPLETE")
 
-    def nested_stack(self, name, **kwargs):
+    def nested_templates(self):
+        """child.yaml and mid.yaml in the bucket the nested stacks read."""
         s3 = self.server.boto3_client("s3")
         try:
             s3.create_bucket(Bucket="e2e-nested-templates")
         except s3.exceptions.ClientError:
-            pass  # made by the other test
+            pass  # made by another test
         s3.put_object(Bucket="e2e-nested-templates", Key="child.yaml", Body=CHILD.encode())
+        s3.put_object(Bucket="e2e-nested-templates", Key="mid.yaml", Body=MID.encode())
+
+    def nested_stack(self, name, **kwargs):
+        self.nested_templates()
         self.cfn.create_stack(StackName=name, TemplateBody=PARENT, **kwargs)
         s = self.settled(name)
         self.assertEqual(s["StackStatus"], "CREATE_COMPLETE", self.reasons(name))
@@ -413,13 +419,7 @@ class StackApiTest(ServerTestCase):
         self.assertEqual(stack_settled(self.cfn, s["StackId"], 60)["StackStatus"], "DELETE_COMPLETE")
 
     def test_change_sets_two_deep(self):
-        s3 = self.server.boto3_client("s3")
-        try:
-            s3.create_bucket(Bucket="e2e-nested-templates")
-        except s3.exceptions.ClientError:
-            pass  # made by another test
-        s3.put_object(Bucket="e2e-nested-templates", Key="child.yaml", Body=CHILD.encode())
-        s3.put_object(Bucket="e2e-nested-templates", Key="mid.yaml", Body=MID.encode())
+        self.nested_templates()
         self.cfn.create_stack(StackName="grand", TemplateBody=GRANDPARENT)
         s = self.settled("grand")
         self.assertEqual(s["StackStatus"], "CREATE_COMPLETE", self.reasons("grand"))
@@ -443,6 +443,41 @@ class StackApiTest(ServerTestCase):
         attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
         self.assertEqual(attrs["Attributes"]["VisibilityTimeout"], "45")
         self.cfn.delete_stack(StackName="grand")
+
+    def test_change_set_adding_nested_stacks(self):
+        # A new stack's change set: the nested stack it adds, and the one
+        # that adds in turn, get CREATE change sets on placeholder stacks
+        # (REVIEW_IN_PROGRESS) that go when the root is executed.
+        self.nested_templates()
+        root = self.cfn.create_change_set(
+            StackName="adding", ChangeSetName="first", ChangeSetType="CREATE",
+            TemplateBody=GRANDPARENT, IncludeNestedStacks=True)["Id"]
+        self.cfn.get_waiter("change_set_create_complete").wait(ChangeSetName=root)
+        [child] = self.cfn.describe_change_set(ChangeSetName=root)["Changes"]
+        self.assertEqual(child["ResourceChange"]["Action"], "Add")
+        mid = self.cfn.describe_change_set(ChangeSetName=child["ResourceChange"]["ChangeSetId"])
+        self.assertEqual(mid["ParentChangeSetId"], root)
+        placeholder = self.cfn.describe_stacks(StackName=mid["StackId"])["Stacks"][0]
+        self.assertEqual(placeholder["StackStatus"], "REVIEW_IN_PROGRESS")
+        [inner] = mid["Changes"]
+        self.assertEqual((inner["ResourceChange"]["LogicalResourceId"],
+                          inner["ResourceChange"]["Action"]), ("Inner", "Add"))
+        inner = self.cfn.describe_change_set(ChangeSetName=inner["ResourceChange"]["ChangeSetId"])
+        self.assertEqual(inner["RootChangeSetId"], root)
+        [queue] = inner["Changes"]
+        self.assertEqual((queue["ResourceChange"]["LogicalResourceId"],
+                          queue["ResourceChange"]["Action"]), ("Queue", "Add"))
+
+        self.cfn.execute_change_set(ChangeSetName=root)
+        s = self.settled("adding")
+        self.assertEqual(s["StackStatus"], "CREATE_COMPLETE", self.reasons("adding"))
+        attrs = self.sqs.get_queue_attributes(QueueUrl=s["Outputs"][0]["OutputValue"],
+                                              AttributeNames=["VisibilityTimeout"])
+        self.assertEqual(attrs["Attributes"]["VisibilityTimeout"], "30")
+        for placeholder in (mid["StackId"], inner["StackId"]):
+            self.assertEqual(stack_settled(self.cfn, placeholder, 60)["StackStatus"],
+                             "DELETE_COMPLETE")
+        self.cfn.delete_stack(StackName="adding")
 
     def test_import_existing_resources(self):
         s3 = self.server.boto3_client("s3")

@@ -122,9 +122,7 @@ void CloudFormationService::create_change_set(const CallContext& ctx, json::obje
       respond(out);
     });
   };
-  // A new stack's nested stacks do not exist yet: they are made by its
-  // execution, with no change sets of their own.
-  if (!root->include_nested || root->type != "UPDATE" || root->status == "FAILED") {
+  if (!root->include_nested || root->status == "FAILED") {
     return store(Status::ok());
   }
   pin.stack_id = root->stack_id;
@@ -172,7 +170,7 @@ void CloudFormationService::execute_change_set(const CallContext& ctx, json::obj
   StackRequest req = cs->request;
   if (has(in, "DisableRollback"))
     req.disable_rollback = boolean(in, "DisableRollback").value_or(false);
-  auto started = [this, respond, cs = *cs](Result<std::string> id) mutable {
+  auto started = [this, ctx, respond, cs = *cs](Result<std::string> id) mutable {
     if (!id) return respond(id.take_error());
     // The executed change set is done; the stack's others no longer apply
     // to the updated stack and are deleted, as CloudFormation does.
@@ -185,8 +183,9 @@ void CloudFormationService::execute_change_set(const CallContext& ctx, json::obj
       change_sets_.put(std::move(other), [](Status) {});
     }
     // Its nested change sets run with it: the root's update updates the
-    // nested stacks.
+    // nested stacks, and creates the added ones (their placeholders go).
     for (auto nested : change_sets_.nested_in(cs.id)) {
+      if (nested.type == "CREATE") engine_.remove(ctx, nested.stack_id, [](Status) {});
       nested.execution_status = "EXECUTE_COMPLETE";
       change_sets_.put(std::move(nested), [](Status) {});
     }
@@ -199,7 +198,7 @@ void CloudFormationService::execute_change_set(const CallContext& ctx, json::obj
   }
 }
 
-Output CloudFormationService::delete_change_set(const CallContext&, const json::object& in) {
+Output CloudFormationService::delete_change_set(const CallContext& ctx, const json::object& in) {
   auto s = engine_.find(str(in, "StackName"));
   auto cs = change_sets_.find(str(in, "ChangeSetName"), s ? s->id : "");
   if (!cs) return errors::change_set_not_found(str(in, "ChangeSetName"));
@@ -208,7 +207,7 @@ Output CloudFormationService::delete_change_set(const CallContext&, const json::
                              "] is a nested change set: delete its root change set [" +
                              cs->root_id + "]");
   }
-  for (const auto& nested : change_sets_.nested_in(cs->id)) change_sets_.erase(nested.id);
+  drop_nested_change_sets(ctx, cs->id);
   change_sets_.erase(cs->id);
   return json::object();
 }

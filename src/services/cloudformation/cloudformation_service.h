@@ -83,12 +83,16 @@ class CloudFormationService final : public Service {
                                     std::string type);
 
   // nested_change_sets.cc: IncludeNestedStacks. Stores a change set for
-  // each nested stack `root` modifies and names it in root->changes; `done`
+  // each nested stack `root` modifies or adds and names it in
+  // root->changes; `done`
   // once they are durable, or with why one cannot be made (none is left).
   struct NestedWork;
   void nested_change_sets(const CallContext& ctx, const Prepared& prepared, const PrepareInput& pin,
                           std::shared_ptr<ChangeSet> root, std::function<void(Status)> done);
   void next_nested(std::shared_ptr<NestedWork> work, size_t i);
+  // Deletes the nested change sets under the root change set `root_id`
+  // and the placeholder stacks of the added nested stacks among them.
+  void drop_nested_change_sets(const CallContext& ctx, const std::string& root_id);
 
   Environment& env_;
   OperationCalls* calls_;

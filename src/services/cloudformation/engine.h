@@ -85,6 +85,9 @@ class Engine {
   // applied, no resources; create() of that name takes it over. Answers
   // its id (the existing one when it is already in review).
   Result<std::string> review(const CallContext& ctx, const std::string& name);
+  // STACK-LOGICALID-SUFFIX: the name AWS gives a resource of `s` whose
+  // template names none (a nested stack's, too).
+  std::string generated_name(const StackState& s, const std::string& id) const;
   // Turns termination protection on or off.
   Result<std::string> protect(const std::string& name, bool enabled);
   // Stores the stack policy (SetStackPolicy).
@@ -180,7 +183,6 @@ class Engine {
   // resources' ResponseURLs): its caller's, or this server's when the
   // operation has no caller (a restart, RollbackStack).
   void address_locked(StackState& s, const std::string& caller) const REQUIRES(mu_);
-  std::string generated_name(const StackState& s, const std::string& id) const;
   Result<std::unique_ptr<Run>> run_for_locked(const StackState& s, std::string kind) const
       REQUIRES(mu_);
 

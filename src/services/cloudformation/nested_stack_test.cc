@@ -184,6 +184,98 @@ TEST_F(NestedStackTest, ChangeSetsIncludeNestedStacks) {
   EXPECT_FALSE(try_call("DescribeChangeSet", {{"ChangeSetName", child2}}));
 }
 
+// A nested stack a change set adds gets a CREATE change set of its own, on
+// a placeholder stack in REVIEW_IN_PROGRESS (as AWS makes one), for a new
+// stack's change set and for an update's; the root's execution creates the
+// nested stack and deletes the placeholder, as does deleting the root.
+TEST_F(NestedStackTest, ChangeSetsForAddedNestedStacks) {
+  constexpr const char* kOne = R"(
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://templates/child.yaml
+      Parameters: {Visibility: 25}
+Outputs:
+  Url: {Value: !GetAtt Child.Outputs.QueueUrl}
+)";
+  auto made = call("CreateChangeSet", {{"StackName", "adds"},
+                                       {"ChangeSetName", "first"},
+                                       {"ChangeSetType", "CREATE"},
+                                       {"TemplateBody", kOne},
+                                       {"IncludeNestedStacks", true}});
+  std::string root = s(made.at("Id"));
+  auto described = call("DescribeChangeSet", {{"ChangeSetName", root}});
+  ASSERT_EQ(described.at("Changes").as_array().size(), 1u);
+  const auto& add = described.at("Changes").as_array()[0].at("ResourceChange");
+  EXPECT_EQ(s(add.at("Action")), "Add");
+  std::string child = s(add.at("ChangeSetId"));
+  auto inner = call("DescribeChangeSet", {{"ChangeSetName", child}});
+  EXPECT_EQ(s(inner.at("ParentChangeSetId")), root);
+  EXPECT_EQ(s(inner.at("RootChangeSetId")), root);
+  ASSERT_EQ(inner.at("Changes").as_array().size(), 1u) << json::serialize(inner.at("Changes"));
+  const auto& queue = inner.at("Changes").as_array()[0].at("ResourceChange");
+  EXPECT_EQ(s(queue.at("LogicalResourceId")), "Queue");
+  EXPECT_EQ(s(queue.at("Action")), "Add");
+  std::string placeholder = s(inner.at("StackId"));
+  EXPECT_EQ(status(placeholder), "REVIEW_IN_PROGRESS");
+  EXPECT_NE(placeholder.find(":stack/adds-Child-"), std::string::npos) << placeholder;
+  EXPECT_FALSE(try_call("ExecuteChangeSet", {{"ChangeSetName", child}}));
+
+  call("ExecuteChangeSet", {{"ChangeSetName", root}});
+  ASSERT_EQ(settled("adds"), "CREATE_COMPLETE") << reasons("adds");
+  EXPECT_EQ(visibility(s(outputs("adds").at("Url"))), "25");
+  eventually([&] { return status(placeholder) == "DELETE_COMPLETE"; });
+  EXPECT_EQ(status(placeholder), "DELETE_COMPLETE");
+  EXPECT_EQ(s(call("DescribeChangeSet", {{"ChangeSetName", child}}).at("ExecutionStatus")),
+            "EXECUTE_COMPLETE");
+
+  // An update adding two more: one whose parameters are known now gets its
+  // change set, one fed by another resource's output does not; deleting
+  // the root deletes the change sets and the placeholder.
+  constexpr const char* kTwoMore = R"(
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://templates/child.yaml
+      Parameters: {Visibility: 25}
+  More:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://templates/child.yaml
+      Parameters: {Visibility: 35}
+  Later:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: s3://templates/child.yaml
+      Parameters: {Visibility: !GetAtt Child.Outputs.QueueUrl}
+Outputs:
+  Url: {Value: !GetAtt Child.Outputs.QueueUrl}
+)";
+  std::string update = s(call("CreateChangeSet", {{"StackName", "adds"},
+                                                  {"ChangeSetName", "more"},
+                                                  {"TemplateBody", kTwoMore},
+                                                  {"IncludeNestedStacks", true}})
+                             .at("Id"));
+  std::map<std::string, json::object> changes;
+  auto update_set = call("DescribeChangeSet", {{"ChangeSetName", update}});
+  for (const auto& c : update_set.at("Changes").as_array()) {
+    changes[s(c.at("ResourceChange").at("LogicalResourceId"))] = c.at("ResourceChange").as_object();
+  }
+  ASSERT_TRUE(changes.contains("More") && changes.contains("Later"));
+  EXPECT_FALSE(changes["Later"].contains("ChangeSetId"));
+  std::string more_set = s(changes["More"].at("ChangeSetId"));
+  std::string more_stack =
+      s(call("DescribeChangeSet", {{"ChangeSetName", more_set}}).at("StackId"));
+  EXPECT_EQ(status(more_stack), "REVIEW_IN_PROGRESS");
+  call("DeleteChangeSet", {{"ChangeSetName", update}});
+  EXPECT_FALSE(try_call("DescribeChangeSet", {{"ChangeSetName", more_set}}));
+  eventually([&] { return status(more_stack) == "DELETE_COMPLETE"; });
+  EXPECT_EQ(status(more_stack), "DELETE_COMPLETE");
+  EXPECT_EQ(status("adds"), "CREATE_COMPLETE");
+}
+
 TEST_F(NestedStackTest, ChangeSetsReachEveryDepth) {
   constexpr const char* kMid = R"(
 Parameters:

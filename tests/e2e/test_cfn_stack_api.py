@@ -9,7 +9,8 @@ termination protection, resource import (IMPORT change sets),
 stack policies stored and denying an update, ListImports with the
 exporter's delete refused, termination protection and NoEcho parameters, a delete that fails on a
 bucket with objects (DELETE_FAILED) finished by DeleteStack with
-RetainResources, the CLI's describe-stack-events, through boto3 (both
+RetainResources (and another by the CLI's --deletion-mode
+FORCE_DELETE_STACK), the CLI's describe-stack-events, through boto3 (both
 generations) and the AWS CLI."""
 
 import json
@@ -644,6 +645,18 @@ class StackApiTest(ServerTestCase):
         self.assertIn(("Bucket", "DELETE_SKIPPED"),
                       [(e["LogicalResourceId"], e["ResourceStatus"]) for e in events])
         self.assertEqual(events[-1]["ResourceStatus"], "CREATE_IN_PROGRESS")
+        # The CLI's --deletion-mode FORCE_DELETE_STACK skips what failed.
+        forced = self.cfn.create_stack(
+            StackName="forced", TemplateBody=body.replace("e2e-retained", "e2e-forced"))["StackId"]
+        self.assertEqual(self.settled("forced")["StackStatus"], "CREATE_COMPLETE")
+        s3.put_object(Bucket="e2e-forced-bucket", Key="keep.txt", Body=b"data")
+        self.cfn.delete_stack(StackName="forced")
+        self.assertEqual(self.settled("forced")["StackStatus"], "DELETE_FAILED")
+        self.server.aws_cli("cloudformation", "delete-stack", "--stack-name", "forced",
+                            "--deletion-mode", "FORCE_DELETE_STACK")
+        self.assertEqual(stack_settled(self.cfn, forced, 60)["StackStatus"], "DELETE_COMPLETE")
+        s3.delete_object(Bucket="e2e-forced-bucket", Key="keep.txt")
+        s3.delete_bucket(Bucket="e2e-forced-bucket")
 
     def test_import_with_the_cli(self):
         url = self.sqs.create_queue(QueueName="e2e-import-cli")["QueueUrl"]

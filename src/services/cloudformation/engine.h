@@ -108,9 +108,11 @@ class Engine {
   std::vector<std::string> importers(const std::string& export_name) const;
   // Starts deleting it (nothing to do when it does not exist). `retain`
   // (DeleteStack's RetainResources, only from DELETE_FAILED): logical ids
-  // left as they are in their services (DELETE_SKIPPED).
+  // left as they are in their services (DELETE_SKIPPED); `force`
+  // (DeletionMode FORCE_DELETE_STACK, only from DELETE_FAILED) retains
+  // every resource that failed to delete.
   void remove(const CallContext& ctx, const std::string& name, std::function<void(Status)> done,
-              std::vector<std::string> retain = {});
+              std::vector<std::string> retain = {}, bool force = false);
 
   // Calls `done` once the stack's operation in progress ends (at once when
   // none runs), or after `limit`, whichever comes first. The stack
@@ -175,7 +177,8 @@ class Engine {
   // DeleteStack's start: the answer when it is known at once.
   std::optional<Status> start_delete_locked(const CallContext& ctx, const std::string& name,
                                             const std::function<void(Status)>& done,
-                                            const std::vector<std::string>& retain) REQUIRES(mu_);
+                                            std::vector<std::string> retain, bool force)
+      REQUIRES(mu_);
   std::string new_stack_id(const CallContext& ctx, const std::string& name) const;
   // Where this server answers ("http://host:port"; "" when not known).
   std::string server_endpoint() const;

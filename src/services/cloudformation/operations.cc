@@ -1,6 +1,8 @@
 // The starts of stack operations: CreateStack, UpdateStack (and the change
 // sets that execute as one), DeleteStack; and the run an interrupted
 // operation resumes with.
+#include <algorithm>
+
 #include "common/json_fields.h"
 #include "services/cloudformation/codec.h"
 #include "services/cloudformation/engine.h"
@@ -326,20 +328,20 @@ void Engine::roll_back(const std::string& name, std::function<void(Result<std::s
 }
 
 void Engine::remove(const CallContext& ctx, const std::string& name,
-                    std::function<void(Status)> done, std::vector<std::string> retain) {
+                    std::function<void(Status)> done, std::vector<std::string> retain, bool force) {
   // An answer known at once is given after mu_ is released (the caller may
   // come back into the engine).
   std::optional<Status> now;
   {
     MutexLock lock(mu_);
-    now = start_delete_locked(ctx, name, done, retain);
+    now = start_delete_locked(ctx, name, done, std::move(retain), force);
   }
   if (now) done(std::move(*now));
 }
 
 std::optional<Status> Engine::start_delete_locked(const CallContext& ctx, const std::string& name,
                                                   const std::function<void(Status)>& done,
-                                                  const std::vector<std::string>& retain) {
+                                                  std::vector<std::string> retain, bool force) {
   StackState* s = nullptr;
   for (auto& [id, other] : stacks_) {
     if ((id == name || other.name == name) && !other.deleted_stack()) s = &other;
@@ -366,6 +368,20 @@ std::optional<Status> Engine::start_delete_locked(const CallContext& ctx, const 
     return Status(Error::validation("Invalid operation on stack [" + s->name +
                                     "]: RetainResources can only be specified for a stack in "
                                     "DELETE_FAILED state"));
+  }
+  // FORCE_DELETE_STACK: "Delete the stack if it's stuck in a DELETE_FAILED
+  // state", skipping what failed to delete.
+  if (force && s->status != "DELETE_FAILED") {
+    return Status(Error::validation("Invalid operation on stack [" + s->name +
+                                    "]: DeletionMode FORCE_DELETE_STACK can only be used for a "
+                                    "stack in DELETE_FAILED state"));
+  }
+  if (force) {
+    for (const auto& [rid, r] : s->resources) {
+      if (r.status == "DELETE_FAILED" &&
+          std::find(retain.begin(), retain.end(), rid) == retain.end())
+        retain.push_back(rid);
+    }
   }
   for (const auto& id : retain) {
     auto r = s->resources.find(id);

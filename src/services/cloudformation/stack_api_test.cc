@@ -617,11 +617,8 @@ Resources:
   }
 }
 
-// A delete that fails (a table protected against deletion) leaves the stack
-// DELETE_FAILED; DeleteStack with RetainResources then deletes the stack and
-// leaves the table, as AWS's way out of DELETE_FAILED.
-TEST_F(StackApiTest, RetainResourcesDeletesADeleteFailedStack) {
-  constexpr const char* kProtected = R"(
+// A table protected against deletion: its stack's delete fails.
+constexpr const char* kProtected = R"(
 Resources:
   Queue: {Type: AWS::SQS::Queue, DependsOn: Table}
   Table:
@@ -633,6 +630,11 @@ Resources:
       AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
       KeySchema: [{AttributeName: id, KeyType: HASH}]
 )";
+
+// A delete that fails leaves the stack DELETE_FAILED; DeleteStack with
+// RetainResources then deletes the stack and leaves the table, as AWS's way
+// out of DELETE_FAILED.
+TEST_F(StackApiTest, RetainResourcesDeletesADeleteFailedStack) {
   std::string id =
       s(call("CreateStack", {{"StackName", "keep"}, {"TemplateBody", kProtected}}).at("StackId"));
   ASSERT_EQ(settled("keep"), "CREATE_COMPLETE");
@@ -677,6 +679,32 @@ Resources:
                                       s(e.at("ResourceStatus")) == "DELETE_SKIPPED");
   }
   EXPECT_TRUE(table_skipped);
+  EXPECT_TRUE(other("dynamodb", "DescribeTable", {{"TableName", "kept-table"}}));
+}
+
+// DeletionMode FORCE_DELETE_STACK deletes a DELETE_FAILED stack and skips
+// what failed to delete.
+TEST_F(StackApiTest, ForceDeleteStackSkipsWhatFailedToDelete) {
+  std::string id =
+      s(call("CreateStack", {{"StackName", "force"}, {"TemplateBody", kProtected}}).at("StackId"));
+  ASSERT_EQ(settled("force"), "CREATE_COMPLETE");
+  auto early =
+      try_call("DeleteStack", {{"StackName", "force"}, {"DeletionMode", "FORCE_DELETE_STACK"}});
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().message,
+            "Invalid operation on stack [force]: DeletionMode FORCE_DELETE_STACK can only be used "
+            "for a stack in DELETE_FAILED state");
+  call("DeleteStack", {{"StackName", "force"}});
+  ASSERT_EQ(settled("force"), "DELETE_FAILED");
+  call("DeleteStack", {{"StackName", "force"}, {"DeletionMode", "FORCE_DELETE_STACK"}});
+  eventually([&] { return status(id) == "DELETE_COMPLETE"; });
+  auto table = call("DescribeStackResources", {{"StackName", id}});
+  bool skipped = false;
+  for (const auto& r : table["StackResources"].as_array()) {
+    skipped = skipped || (s(r.at("LogicalResourceId")) == "Table" &&
+                          s(r.at("ResourceStatus")) == "DELETE_SKIPPED");
+  }
+  EXPECT_TRUE(skipped) << json::serialize(table);
   EXPECT_TRUE(other("dynamodb", "DescribeTable", {{"TableName", "kept-table"}}));
 }
 

@@ -44,7 +44,7 @@ void CloudFormationService::delete_stack(const CallContext& ctx, json::object in
         if (!st) return respond(st.take_error());
         engine_.when_settled(id, kHold, [respond] { respond(json::object()); });
       },
-      string_list(in, "RetainResources"));
+      string_list(in, "RetainResources"), str(in, "DeletionMode") == "FORCE_DELETE_STACK");
 }
 
 void CloudFormationService::rollback_stack(const CallContext&, json::object in, Respond respond) {

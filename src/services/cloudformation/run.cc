@@ -1,6 +1,7 @@
 // The steps of stack operations (engine.h): forward (create, update) and
 // teardown (delete, rollbacks, the cleanup after an update).
 #include <algorithm>
+#include <set>
 
 #include "common/json_fields.h"
 #include "common/request_id.h"
@@ -609,6 +610,32 @@ void Engine::begin_rollback_locked(StackState& s, Run& run) {
 
 // ---- teardown
 
+namespace {
+
+// The resources a stack delete leaves once `failed` failed to delete: those
+// and everything they depend on (directly or not) in the stack's template.
+std::set<std::string> kept_by_failures(const StackState& s,
+                                       const std::vector<std::string>& failed) {
+  std::set<std::string> kept(failed.begin(), failed.end());
+  std::optional<cfn::Graph> g;
+  if (auto t = cfn::check_template(s.processed)) {
+    if (auto graph = cfn::dependency_graph(*t)) g = std::move(*graph);
+  }
+  std::vector<std::string> todo(failed.begin(), failed.end());
+  while (g && !todo.empty()) {
+    std::string id = std::move(todo.back());
+    todo.pop_back();
+    auto deps = g->depends_on.find(id);
+    if (deps == g->depends_on.end()) continue;
+    for (const auto& d : deps->second) {
+      if (kept.insert(d).second) todo.push_back(d);
+    }
+  }
+  return kept;
+}
+
+}  // namespace
+
 void Engine::step_teardown_locked(StackState& s, Run& run) {
   if (!run.in_flight.empty() || run.orphan_in_flight) return;
   // What a failed update left with no logical id holding it goes first.
@@ -619,6 +646,13 @@ void Engine::step_teardown_locked(StackState& s, Run& run) {
   if (run.failed.empty()) {
     for (const auto& id : run.order) {
       if (launch_teardown_locked(s, run, id)) return;
+    }
+  } else if (run.kind == "DELETE") {
+    // A stack delete goes on past a resource that failed to delete, with
+    // what that resource does not depend on, as AWS's does.
+    auto kept = kept_by_failures(s, run.failed);
+    for (const auto& id : run.order) {
+      if (!kept.contains(id) && launch_teardown_locked(s, run, id)) return;
     }
   }
   finish_teardown_locked(s, run);

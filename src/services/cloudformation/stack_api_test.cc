@@ -617,12 +617,15 @@ Resources:
   }
 }
 
-// A table protected against deletion: its stack's delete fails.
+// A table protected against deletion: its stack's delete fails. Deleted in
+// the reverse order: Table (fails), Queue, Dep (which the table depends on).
 constexpr const char* kProtected = R"(
 Resources:
-  Queue: {Type: AWS::SQS::Queue, DependsOn: Table}
+  Dep: {Type: AWS::SQS::Queue}
+  Queue: {Type: AWS::SQS::Queue}
   Table:
     Type: AWS::DynamoDB::Table
+    DependsOn: Dep
     Properties:
       TableName: kept-table
       BillingMode: PAY_PER_REQUEST
@@ -639,6 +642,7 @@ TEST_F(StackApiTest, RetainResourcesDeletesADeleteFailedStack) {
       s(call("CreateStack", {{"StackName", "keep"}, {"TemplateBody", kProtected}}).at("StackId"));
   ASSERT_EQ(settled("keep"), "CREATE_COMPLETE");
   std::string queue = physical("keep", "Queue");
+  std::string dep = physical("keep", "Dep");
   // Only from DELETE_FAILED.
   auto early =
       try_call("DeleteStack", {{"StackName", "keep"}, {"RetainResources", json::array{"Table"}}});
@@ -653,8 +657,10 @@ TEST_F(StackApiTest, RetainResourcesDeletesADeleteFailedStack) {
   EXPECT_NE(reasons("keep").find("The following resource(s) failed to delete: [Table]."),
             std::string::npos)
       << reasons("keep");
-  // The queue (deleted before the table it depends on) is gone.
+  // The delete went on past the table with what it does not depend on (the
+  // queue is gone) and left what it does (Dep), as AWS's does.
   EXPECT_FALSE(other("sqs", "GetQueueUrl", {{"QueueName", queue.substr(queue.rfind('/') + 1)}}));
+  EXPECT_TRUE(other("sqs", "GetQueueUrl", {{"QueueName", dep.substr(dep.rfind('/') + 1)}}));
   // A resource already deleted, or not in the stack, is refused.
   auto gone = try_call("DeleteStack",
                        {{"StackName", "keep"}, {"RetainResources", json::array{"Table", "Queue"}}});
@@ -680,6 +686,7 @@ TEST_F(StackApiTest, RetainResourcesDeletesADeleteFailedStack) {
   }
   EXPECT_TRUE(table_skipped);
   EXPECT_TRUE(other("dynamodb", "DescribeTable", {{"TableName", "kept-table"}}));
+  EXPECT_FALSE(other("sqs", "GetQueueUrl", {{"QueueName", dep.substr(dep.rfind('/') + 1)}}));
 }
 
 // DeletionMode FORCE_DELETE_STACK deletes a DELETE_FAILED stack and skips

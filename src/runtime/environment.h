@@ -53,4 +53,9 @@ class Environment {
   virtual std::chrono::system_clock::time_point credentials_expiration() const = 0;
 };
 
+// The answer to an invocation whose environment's init phase outlasted
+// `init_timeout`, as Lambda words it.
+std::string init_timeout_document(const std::string& request_id,
+                                  std::chrono::milliseconds init_timeout);
+
 }  // namespace nimbus::runtime

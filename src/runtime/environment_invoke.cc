@@ -59,6 +59,14 @@ std::string error_document(std::string& body, const std::string& header_type) {
 
 }  // namespace
 
+std::string init_timeout_document(const std::string& request_id,
+                                  std::chrono::milliseconds init_timeout) {
+  std::string msg = fmt::format("RequestId: {} Error: Task timed out after {:.2f} seconds",
+                                request_id, std::chrono::duration<double>(init_timeout).count());
+  return boost::json::serialize(
+      boost::json::object{{"errorMessage", msg}, {"errorType", "Sandbox.Timedout"}});
+}
+
 std::string EnvImpl::exit_message() const {
   if (WIFSIGNALED(exit_status_))
     return "Runtime exited with error: signal: " + signal_name(WTERMSIG(exit_status_));
@@ -168,14 +176,10 @@ void EnvImpl::on_timer() {
   if (s == State::kStarting) {
     auto secs = std::chrono::duration<double>(host_.options().init_timeout).count();
     std::string id = current_ ? current_->request.request_id : std::string();
-    std::string msg =
-        fmt::format("RequestId: {} Error: Task timed out after {:.2f} seconds", id, secs);
     if (logs_)
       logs_->platform(fmt::format(
           "INIT_REPORT Init Duration: {:.2f} ms\tPhase: init\tStatus: timeout", secs * 1000));
-    fail_init(InvokeStatus::kTimeout,
-              boost::json::serialize(
-                  boost::json::object{{"errorMessage", msg}, {"errorType", "Sandbox.Timedout"}}),
+    fail_init(InvokeStatus::kTimeout, init_timeout_document(id, host_.options().init_timeout),
               "Sandbox.Timedout");
     return do_kill();
   }

@@ -47,6 +47,19 @@ void Pool::schedule_reclaim() {
   });
 }
 
+std::shared_ptr<Environment> Pool::make_environment(std::shared_ptr<const FunctionSpec> spec) {
+  if (options_.make_environment) return options_.make_environment(host_, std::move(spec));
+  return Environment::create(host_, std::move(spec));
+}
+
+bool Pool::reusable_for(const Environment& env, const FunctionSpec& spec) const {
+  if (env.dead()) return false;  // died while idle (crashed, killed)
+  // Its credentials could expire during the invocation.
+  auto exp = env.credentials_expiration();
+  return exp.time_since_epoch().count() == 0 ||
+         exp >= host_.clock().now() + spec.timeout + kCredentialMargin;
+}
+
 void Pool::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest request,
                   std::function<void(InvokeResult)> done) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
@@ -62,50 +75,103 @@ void Pool::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest reques
     while (!f.idle.empty() && !env) {
       env = std::move(f.idle.back().env);
       f.idle.pop_back();
-      if (env->dead()) {
-        env.reset();  // died while idle (crashed, killed)
-      } else if (auto exp = env->credentials_expiration();
-                 exp.time_since_epoch().count() != 0 &&
-                 exp < host_.clock().now() + spec->timeout + kCredentialMargin) {
-        env->kill();  // its credentials could expire during this invocation
+      if (!reusable_for(*env, *spec)) {
+        env->kill();
         env.reset();
       }
     }
-    bool cold = !env;
-    if (cold) {
-      env = Environment::create(host_, spec);
-      ++f.cold;
-      if (observer_) observer_->on_environment_created(*spec);
-    } else {
+    if (env) {
       ++f.warm;
+      return run(key, std::move(env), Waiting{std::move(spec), std::move(request), std::move(done)},
+                 false);
     }
-    ++f.busy;
-    shared->busy.insert(env);
-    if (observer_) observer_->on_invoke_start(*spec, cold);
-    env->invoke(
-        std::move(request), [this, shared, key, env, spec, done = std::move(done)](InvokeResult r) {
-          shared->busy.erase(env);
-          Function& fn = shared->functions[key];
-          --fn.busy;
-          in_flight_.fetch_sub(1, std::memory_order_relaxed);
-          if (observer_) observer_->on_invoke_end(*spec, r);
-          if (r.undelivered && !shared->closed) {
-            // A warm environment died before its runtime took the request:
-            // not the function's failure, so it runs on another one.
-            env->kill();
-            if (observer_) observer_->on_environment_ended(*spec);
-            return invoke(spec, std::move(*r.undelivered), std::move(done));
-          }
-          bool reusable = !env->dead() && (r.status == InvokeStatus::kOk ||
-                                           r.status == InvokeStatus::kFunctionError);
-          if (reusable && !shared->closed && fn.idle.size() < options_.max_idle_per_function) {
-            fn.idle.push_back({env, host_.clock().monotonic()});
-          } else {
-            env->kill();
-            if (observer_) observer_->on_environment_ended(*spec);
-          }
-          done(std::move(r));
-        });
+    f.queue.push_back(Waiting{spec, std::move(request), std::move(done)});
+    if (f.starting < f.queue.size()) start_for_queue(key, std::move(spec));
+  });
+}
+
+void Pool::start_for_queue(const std::string& key, std::shared_ptr<const FunctionSpec> spec) {
+  Function& f = shared_->functions[key];
+  auto env = make_environment(spec);
+  ++f.starting;
+  ++f.cold;
+  shared_->busy.insert(env);  // killed at shutdown while it starts
+  if (observer_) observer_->on_environment_created(*spec);
+  env->start([this, shared = shared_, key, env, spec](InvokeResult r) {
+    shared->busy.erase(env);
+    if (shared->closed) return env->kill();  // shutdown() answered the queue
+    Function& fn = shared->functions[key];
+    --fn.starting;
+    if (r.status == InvokeStatus::kOk) {
+      if (!fn.queue.empty()) {
+        Waiting w = std::move(fn.queue.front());
+        fn.queue.pop_front();
+        return run(key, env, std::move(w), true);
+      }
+      if (hand_on(key, env)) return;  // a warm spare
+    }
+    env->kill();
+    if (observer_) observer_->on_environment_ended(*spec);
+    if (r.status == InvokeStatus::kOk || fn.queue.empty()) return;
+    // The init failure is the oldest waiting request's answer, as if the
+    // environment had been started for it alone.
+    Waiting w = std::move(fn.queue.front());
+    fn.queue.pop_front();
+    in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    if (r.status == InvokeStatus::kTimeout)
+      r.payload = init_timeout_document(w.request.request_id, host_.options().init_timeout);
+    if (observer_) {
+      observer_->on_invoke_start(*w.spec, true);
+      observer_->on_invoke_end(*w.spec, r);
+    }
+    w.done(std::move(r));
+  });
+}
+
+bool Pool::hand_on(const std::string& key, std::shared_ptr<Environment> env) {
+  Function& f = shared_->functions[key];
+  if (!f.queue.empty() && reusable_for(*env, *f.queue.front().spec)) {
+    Waiting w = std::move(f.queue.front());
+    f.queue.pop_front();
+    ++f.warm;
+    run(key, std::move(env), std::move(w), false);
+    return true;
+  }
+  if (env->dead() || f.idle.size() >= options_.max_idle_per_function) return false;
+  f.idle.push_back({std::move(env), host_.clock().monotonic()});
+  return true;
+}
+
+void Pool::run(const std::string& key, std::shared_ptr<Environment> env, Waiting w, bool first) {
+  Function& f = shared_->functions[key];
+  ++f.busy;
+  shared_->busy.insert(env);
+  if (observer_) observer_->on_invoke_start(*w.spec, first);
+  env->invoke(std::move(w.request), [this, shared = shared_, key, env, spec = std::move(w.spec),
+                                     done = std::move(w.done)](InvokeResult r) mutable {
+    shared->busy.erase(env);
+    in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    if (observer_) observer_->on_invoke_end(*spec, r);
+    if (shared->closed) {
+      env->kill();
+      return done(std::move(r));
+    }
+    --shared->functions[key].busy;
+    if (r.undelivered) {
+      // A warm environment died before its runtime took the request:
+      // not the function's failure, so it runs on another one.
+      env->kill();
+      if (observer_) observer_->on_environment_ended(*spec);
+      return invoke(spec, std::move(*r.undelivered), std::move(done));
+    }
+    bool reusable = r.status == InvokeStatus::kOk || r.status == InvokeStatus::kFunctionError;
+    // A request waiting for an environment runs on this one before this
+    // one's caller hears back: its runtime works while the answer goes out.
+    if (!reusable || !hand_on(key, env)) {
+      env->kill();
+      if (observer_) observer_->on_environment_ended(*spec);
+    }
+    done(std::move(r));
   });
 }
 
@@ -116,11 +182,10 @@ void Pool::prewarm(std::shared_ptr<const FunctionSpec> spec, size_t count,
     auto ready = std::make_shared<size_t>(0);
     if (count == 0) return done(0);
     for (size_t i = 0; i < count; ++i) {
-      auto env = Environment::create(host_, spec);
+      auto env = make_environment(spec);
       if (observer_) observer_->on_environment_created(*spec);
       env->start([this, shared, spec, env, remaining, ready, done](InvokeResult r) {
-        if (r.status == InvokeStatus::kOk && !shared->closed) {
-          shared->functions[spec->pool_key()].idle.push_back({env, host_.clock().monotonic()});
+        if (r.status == InvokeStatus::kOk && !shared->closed && hand_on(spec->pool_key(), env)) {
           ++*ready;
         } else {
           env->kill();
@@ -171,8 +236,10 @@ void Pool::reclaim_idle_now() {
         return true;
       });
     }
-    std::erase_if(shared->functions,
-                  [](auto& kv) { return kv.second.idle.empty() && kv.second.busy == 0; });
+    std::erase_if(shared->functions, [](auto& kv) {
+      const Function& f = kv.second;
+      return f.idle.empty() && f.busy == 0 && f.starting == 0 && f.queue.empty();
+    });
   });
 }
 
@@ -185,6 +252,8 @@ PoolStats Pool::stats(const std::string& pool_key) const {
     if (it != shared->functions.end()) {
       s.idle = it->second.idle.size();
       s.busy = it->second.busy;
+      s.starting = it->second.starting;
+      s.waiting = it->second.queue.size();
       s.cold_starts = it->second.cold;
       s.warm_starts = it->second.warm;
     }
@@ -196,14 +265,21 @@ PoolStats Pool::stats(const std::string& pool_key) const {
 void Pool::shutdown() {
   assert_may_block("runtime::Pool::shutdown");
   std::promise<void> p;
-  asio::post(host_.loop(), [&p, shared = shared_] {
+  asio::post(host_.loop(), [this, &p, shared = shared_] {
     if (!shared->closed) {
       shared->closed = true;
       shared->timer.cancel();
       for (auto& [key, f] : shared->functions)
         for (auto& e : f.idle) e.env->kill();
       for (auto& env : shared->busy) env->kill();
+      std::vector<Waiting> waiting;
+      for (auto& [key, f] : shared->functions)
+        for (auto& w : f.queue) waiting.push_back(std::move(w));
       shared->functions.clear();
+      for (auto& w : waiting) {
+        in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        w.done(InvokeResult::make(InvokeStatus::kInternal, "runtime pool is shut down"));
+      }
     }
     p.set_value();
   });

@@ -3,12 +3,23 @@
 // provisioned concurrency, and counters the Lambda service uses for its
 // concurrency limits (it decides; the pool only counts and reports).
 //
+// Scale-up: a request that finds no idle environment waits in its
+// function's queue (FIFO) and one more environment starts for it, all in
+// parallel; the first environment to be free — one finishing its
+// invocation or a new one finishing its init — takes the oldest waiting
+// request. So a burst starts as many environments as requests wait (as
+// Lambda scales), but no request waits for a cold start while a warm
+// environment frees up sooner; environments that start after their queue
+// emptied stay idle as warm spares. An init failure goes to the oldest
+// waiting request.
+//
 // Threading: every method may be called from any thread and never blocks
 // (except shutdown()); callbacks run on the Host's loop and must not block.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,6 +37,9 @@ struct PoolOptions {
   std::chrono::milliseconds idle_timeout{5 * 60'000};  // reclaim after this long unused
   std::chrono::milliseconds reclaim_interval{10'000};
   size_t max_idle_per_function = 64;
+  // Makes each new environment; null: Environment::create (tests put fakes here).
+  std::function<std::shared_ptr<Environment>(Host&, std::shared_ptr<const FunctionSpec>)>
+      make_environment;
 };
 
 // Hooks for metrics and concurrency accounting. Called on the Host's loop.
@@ -41,6 +55,8 @@ class PoolObserver {
 struct PoolStats {
   size_t idle = 0;
   size_t busy = 0;
+  size_t starting = 0;  // environments in their init phase
+  size_t waiting = 0;   // requests queued for an environment
   uint64_t cold_starts = 0;
   uint64_t warm_starts = 0;
 };
@@ -75,14 +91,32 @@ class Pool {
     std::shared_ptr<Environment> env;
     std::chrono::nanoseconds idle_since;  // host clock's monotonic()
   };
+  struct Waiting {
+    std::shared_ptr<const FunctionSpec> spec;
+    InvokeRequest request;
+    std::function<void(InvokeResult)> done;
+  };
   struct Function {
     std::vector<Entry> idle;  // back() is the most recently used
+    std::deque<Waiting> queue;  // front() waited longest
     size_t busy = 0;
+    size_t starting = 0;  // never fewer than queue.size()
     uint64_t cold = 0, warm = 0;
   };
   struct Shared;  // loop-owned state, shared with pending callbacks
 
   void schedule_reclaim();
+  std::shared_ptr<Environment> make_environment(std::shared_ptr<const FunctionSpec> spec);
+  // Not dead, and its credentials outlast an invocation of `spec`.
+  bool reusable_for(const Environment& env, const FunctionSpec& spec) const;
+  // On the loop: runs `w` on `env` (`first`: the environment's first
+  // invocation since it was started for the queue).
+  void run(const std::string& key, std::shared_ptr<Environment> env, Waiting w, bool first);
+  // On the loop: starts one environment for `key`'s queue.
+  void start_for_queue(const std::string& key, std::shared_ptr<const FunctionSpec> spec);
+  // On the loop: `env` is free (reusable): the oldest waiting request runs
+  // on it, or it goes idle. Returns false when it was not kept.
+  bool hand_on(const std::string& key, std::shared_ptr<Environment> env);
 
   Host& host_;
   PoolOptions options_;

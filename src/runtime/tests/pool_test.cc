@@ -1,8 +1,10 @@
-// Warm reuse, LIFO order, idle reclaim, pre-warming, and fresh environments
-// after a failure.
+// Warm reuse, LIFO order, idle reclaim, pre-warming, fresh environments
+// after a failure, and the scale-up queue (on fake environments).
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "runtime/tests/test_env.h"
@@ -144,6 +146,179 @@ exit 129
   EXPECT_EQ(s.warm_starts, 2u);  // the two handed to a dying one first
   pool.shutdown();
   EXPECT_TRUE(wait_quiet());
+}
+
+
+// An environment the test drives: start() and invoke() finish when the test
+// says so. Touched on the host's loop only (the pool's and on_loop()'s).
+class ScriptedEnv final : public Environment {
+ public:
+  explicit ScriptedEnv(std::shared_ptr<const FunctionSpec> spec) : spec_(std::move(spec)) {}
+  void start(ReadyDone done) override { starting = std::move(done); }
+  void invoke(InvokeRequest request, InvokeDone done) override {
+    running_id = request.request_id;
+    running = std::move(done);
+    ++invocations;
+  }
+  void kill() override { killed = true; }
+  bool dead() const override { return killed; }
+  bool busy() const override { return static_cast<bool>(running); }
+  const FunctionSpec& spec() const override { return *spec_; }
+  const std::string& log_stream() const override { return running_id; }
+  int pid() const override { return -1; }
+  std::chrono::system_clock::time_point credentials_expiration() const override { return {}; }
+
+  void finish_start(InvokeResult r) { std::exchange(starting, nullptr)(std::move(r)); }
+  void finish_invoke() {  // answers the request id as the payload
+    InvokeResult r = InvokeResult::make(InvokeStatus::kOk, running_id);
+    std::exchange(running, nullptr)(std::move(r));
+  }
+
+  ReadyDone starting;
+  InvokeDone running;
+  std::string running_id;
+  int invocations = 0;
+  bool killed = false;
+
+ private:
+  std::shared_ptr<const FunctionSpec> spec_;
+};
+
+// Runs `fn` on the host's loop and waits for it.
+template <typename Fn>
+void on_loop(Fn fn) {
+  std::promise<void> done;
+  boost::asio::post(host().loop(), [&] {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+struct ScriptedPool {
+  ScriptedPool() {
+    PoolOptions o;
+    o.reclaim_interval = std::chrono::hours(1);
+    o.make_environment = [this](Host&, std::shared_ptr<const FunctionSpec> spec) {
+      envs.push_back(std::make_shared<ScriptedEnv>(std::move(spec)));
+      return envs.back();
+    };
+    pool = std::make_unique<Pool>(host(), o);
+  }
+  // Sends one request; its answer lands in answers[request id].
+  std::string send(const std::shared_ptr<const FunctionSpec>& f) {
+    InvokeRequest r = request("{}");
+    std::string id = r.request_id;
+    pool->invoke(f, std::move(r), [this, id](InvokeResult result) {
+      std::lock_guard l(mu);
+      answers[id] = std::move(result);
+    });
+    return id;
+  }
+  size_t answered() {
+    std::lock_guard l(mu);
+    return answers.size();
+  }
+  std::vector<std::shared_ptr<ScriptedEnv>> envs;  // loop only
+  std::mutex mu;
+  std::map<std::string, InvokeResult> answers;
+  std::unique_ptr<Pool> pool;
+};
+
+TEST(Pool, ABurstStartsEnvironmentsInParallelAndNeverWaitsForOneWhileAWarmOneFrees) {
+  ScriptedPool p;
+  auto f = echo_spec();
+  std::promise<size_t> warmed;
+  p.pool->prewarm(f, 1, [&](size_t n) { warmed.set_value(n); });
+  on_loop([&] { p.envs.at(0)->finish_start(InvokeResult::make(InvokeStatus::kOk)); });
+  ASSERT_EQ(warmed.get_future().get(), 1u);
+
+  // 16 connections at once against one warm environment.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 16; ++i) ids.push_back(p.send(f));
+  PoolStats s = p.pool->stats(f->pool_key());
+  EXPECT_EQ(s.busy, 1u);
+  EXPECT_EQ(s.waiting, 15u);
+  // One environment per waiting request, all started at once, none ready yet.
+  EXPECT_EQ(s.starting, 15u);
+  EXPECT_EQ(s.cold_starts, 15u);
+  on_loop([&] {
+    ASSERT_EQ(p.envs.size(), 16u);
+    for (size_t i = 1; i < p.envs.size(); ++i) EXPECT_TRUE(p.envs[i]->starting) << i;
+  });
+
+  // The warm environment answers them all, oldest first, before any start
+  // finishes: no request waited for a cold start.
+  for (int i = 0; i < 16; ++i) {
+    on_loop([&] {
+      EXPECT_EQ(p.envs[0]->running_id, ids[i]);
+      p.envs[0]->finish_invoke();
+    });
+  }
+  ASSERT_EQ(p.answered(), 16u);
+  for (auto& id : ids) EXPECT_EQ(p.answers[id].payload, id);
+  s = p.pool->stats(f->pool_key());
+  EXPECT_EQ(s.waiting, 0u);
+  EXPECT_EQ(s.warm_starts, 16u);
+
+  // The started environments stay as warm spares; one whose init fails
+  // with nobody waiting just ends.
+  on_loop([&] {
+    p.envs[1]->finish_start(InvokeResult::make(InvokeStatus::kInitError, "{}"));
+    for (size_t i = 2; i < p.envs.size(); ++i)
+      p.envs[i]->finish_start(InvokeResult::make(InvokeStatus::kOk));
+  });
+  s = p.pool->stats(f->pool_key());
+  EXPECT_EQ(s.starting, 0u);
+  EXPECT_EQ(s.idle, 15u);
+  on_loop([&] {
+    EXPECT_TRUE(p.envs[1]->killed);
+    for (auto& e : p.envs) EXPECT_EQ(e->invocations, e == p.envs[0] ? 16 : 0);
+  });
+  EXPECT_EQ(p.answered(), 16u);
+  EXPECT_EQ(p.pool->in_flight(), 0u);
+  p.pool->shutdown();
+}
+
+TEST(Pool, AColdFunctionsRequestsTakeTheFirstReadyEnvironmentAndItsInitFailure) {
+  ScriptedPool p;
+  auto f = echo_spec();
+  std::string a = p.send(f), b = p.send(f), c = p.send(f);
+  EXPECT_EQ(p.pool->stats(f->pool_key()).starting, 3u);
+  // The third started is ready first: the oldest request runs on it, as a
+  // cold start.
+  on_loop([&] { p.envs.at(2)->finish_start(InvokeResult::make(InvokeStatus::kOk)); });
+  on_loop([&] {
+    EXPECT_EQ(p.envs[2]->running_id, a);
+    p.envs[2]->finish_invoke();
+  });
+  // It then takes the next waiting one too.
+  on_loop([&] {
+    EXPECT_EQ(p.envs[2]->running_id, b);
+    // An init that times out answers the oldest waiting request, in its name.
+    InvokeResult timeout = InvokeResult::make(InvokeStatus::kTimeout, "x");
+    timeout.error_type = "Sandbox.Timedout";
+    p.envs[0]->finish_start(std::move(timeout));
+  });
+  ASSERT_EQ(p.answered(), 2u);
+  EXPECT_EQ(p.answers[a].status, InvokeStatus::kOk);
+  InvokeResult& failed = p.answers[c];
+  EXPECT_EQ(failed.status, InvokeStatus::kTimeout);
+  EXPECT_EQ(failed.payload, init_timeout_document(c, host().options().init_timeout));
+  EXPECT_NE(failed.payload.find("RequestId: " + c + " Error: Task timed out after 3.00 seconds"),
+            std::string::npos)
+      << failed.payload;
+  // A request still waiting at shutdown is answered.
+  std::string d = p.send(f);
+  on_loop([&] { p.envs[2]->finish_invoke(); });  // b; d now runs on envs[2]
+  std::string e = p.send(f);
+  EXPECT_EQ(p.pool->stats(f->pool_key()).waiting, 1u);
+  p.pool->shutdown();
+  std::lock_guard l(p.mu);
+  EXPECT_EQ(p.answers.size(), 4u);  // a, b, c and e
+  EXPECT_EQ(p.answers[e].status, InvokeStatus::kInternal);
+  EXPECT_EQ(p.answers[e].payload, "runtime pool is shut down");
+  EXPECT_EQ(p.pool->in_flight(), 1u);  // d, on a scripted environment that never answers
 }
 
 }  // namespace

@@ -17,11 +17,18 @@ namespace asio = boost::asio;
 // function's timeout plus this: a fresh one gets fresh credentials.
 constexpr std::chrono::minutes kCredentialMargin{5};
 
+// A moving average with 1/8 weight on the new sample (the first is taken as is).
+static void add_pool_sample(std::chrono::nanoseconds& avg, uint64_t& n,
+                            std::chrono::nanoseconds sample) {
+  avg = n++ == 0 ? sample : avg + (sample - avg) / 8;
+}
+
 struct Pool::Shared {
   explicit Shared(asio::io_context& loop) : timer(loop) {}
   std::map<std::string, Function> functions;
   std::set<std::shared_ptr<Environment>> busy;  // to kill on shutdown
   asio::steady_timer timer;
+  std::map<std::string, std::unique_ptr<asio::steady_timer>> watchdogs;  // scale-up, per key
   bool closed = false;
 };
 
@@ -85,8 +92,49 @@ void Pool::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest reques
       return run(key, std::move(env), Waiting{std::move(spec), std::move(request), std::move(done)},
                  false);
     }
-    f.queue.push_back(Waiting{spec, std::move(request), std::move(done)});
-    if (f.starting < f.queue.size()) start_for_queue(key, std::move(spec));
+    f.queue.push_back(
+        Waiting{std::move(spec), std::move(request), std::move(done), host_.clock().monotonic()});
+    scale_up(key);
+  });
+}
+
+void Pool::scale_up(const std::string& key) {
+  Function& f = shared_->functions[key];
+  size_t waiting = f.queue.size();
+  if (f.starting >= waiting) return;
+  auto init = f.inits ? f.init_avg : std::chrono::nanoseconds(options_.assumed_init);
+  size_t needed = waiting;
+  size_t overdue = 0;  // waited longer than an init: a prefix of the queue
+  auto now = host_.clock().monotonic();
+  if (f.busy > 0 && f.runs > 0) {
+    // Waiting request i is reached by the busy environments' (i / busy + 1)-th
+    // round of runs: before a new environment's init ends for i < rounds * busy.
+    uint64_t rounds = f.run_avg.count() > 0 ? static_cast<uint64_t>(init / f.run_avg) : waiting;
+    uint64_t reached = std::min<uint64_t>(waiting, rounds * f.busy);
+    needed = waiting - reached;
+    while (overdue < waiting && now - f.queue[overdue].since >= init) ++overdue;
+    needed = std::max(needed, overdue);
+  }
+  while (f.starting < needed) start_for_queue(key, f.queue.front().spec);
+  // The first waiting request not yet overdue gets an environment of its own
+  // when it becomes so (a busy one may be stuck, or waiting for it).
+  if (f.starting < waiting && overdue < waiting) arm_watchdog(key, f.queue[overdue].since + init);
+}
+
+void Pool::arm_watchdog(const std::string& key, std::chrono::nanoseconds at) {
+  Function& f = shared_->functions[key];
+  if (f.watchdog_at.count() != 0 && f.watchdog_at <= at) return;  // fires sooner: it re-checks
+  f.watchdog_at = at;
+  auto& timer = shared_->watchdogs[key];
+  if (!timer) timer = std::make_unique<asio::steady_timer>(host_.loop());
+  // In real time; the check itself reads the host's clock (simulated in tests).
+  timer->expires_after(std::max(at - host_.clock().monotonic(), std::chrono::nanoseconds(0)));
+  timer->async_wait([this, shared = shared_, key](boost::system::error_code ec) {
+    if (ec || shared->closed) return;
+    auto it = shared->functions.find(key);
+    if (it == shared->functions.end()) return;
+    it->second.watchdog_at = {};
+    scale_up(key);
   });
 }
 
@@ -97,35 +145,37 @@ void Pool::start_for_queue(const std::string& key, std::shared_ptr<const Functio
   ++f.cold;
   shared_->busy.insert(env);  // killed at shutdown while it starts
   if (observer_) observer_->on_environment_created(*spec);
-  env->start([this, shared = shared_, key, env, spec](InvokeResult r) {
-    shared->busy.erase(env);
-    if (shared->closed) return env->kill();  // shutdown() answered the queue
-    Function& fn = shared->functions[key];
-    --fn.starting;
-    if (r.status == InvokeStatus::kOk) {
-      if (!fn.queue.empty()) {
+  env->start(
+      [this, shared = shared_, key, env, spec, began = host_.clock().monotonic()](InvokeResult r) {
+        shared->busy.erase(env);
+        if (shared->closed) return env->kill();  // shutdown() answered the queue
+        Function& fn = shared->functions[key];
+        --fn.starting;
+        if (r.status == InvokeStatus::kOk) {
+          add_pool_sample(fn.init_avg, fn.inits, host_.clock().monotonic() - began);
+          if (!fn.queue.empty()) {
+            Waiting w = std::move(fn.queue.front());
+            fn.queue.pop_front();
+            return run(key, env, std::move(w), true);
+          }
+          if (hand_on(key, env)) return;  // a warm spare
+        }
+        env->kill();
+        if (observer_) observer_->on_environment_ended(*spec);
+        if (r.status == InvokeStatus::kOk || fn.queue.empty()) return;
+        // The init failure is the oldest waiting request's answer, as if the
+        // environment had been started for it alone.
         Waiting w = std::move(fn.queue.front());
         fn.queue.pop_front();
-        return run(key, env, std::move(w), true);
-      }
-      if (hand_on(key, env)) return;  // a warm spare
-    }
-    env->kill();
-    if (observer_) observer_->on_environment_ended(*spec);
-    if (r.status == InvokeStatus::kOk || fn.queue.empty()) return;
-    // The init failure is the oldest waiting request's answer, as if the
-    // environment had been started for it alone.
-    Waiting w = std::move(fn.queue.front());
-    fn.queue.pop_front();
-    in_flight_.fetch_sub(1, std::memory_order_relaxed);
-    if (r.status == InvokeStatus::kTimeout)
-      r.payload = init_timeout_document(w.request.request_id, host_.options().init_timeout);
-    if (observer_) {
-      observer_->on_invoke_start(*w.spec, true);
-      observer_->on_invoke_end(*w.spec, r);
-    }
-    w.done(std::move(r));
-  });
+        in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        if (r.status == InvokeStatus::kTimeout)
+          r.payload = init_timeout_document(w.request.request_id, host_.options().init_timeout);
+        if (observer_) {
+          observer_->on_invoke_start(*w.spec, true);
+          observer_->on_invoke_end(*w.spec, r);
+        }
+        w.done(std::move(r));
+      });
 }
 
 bool Pool::hand_on(const std::string& key, std::shared_ptr<Environment> env) {
@@ -148,7 +198,8 @@ void Pool::run(const std::string& key, std::shared_ptr<Environment> env, Waiting
   shared_->busy.insert(env);
   if (observer_) observer_->on_invoke_start(*w.spec, first);
   env->invoke(std::move(w.request), [this, shared = shared_, key, env, spec = std::move(w.spec),
-                                     done = std::move(w.done)](InvokeResult r) mutable {
+                                     done = std::move(w.done),
+                                     began = host_.clock().monotonic()](InvokeResult r) mutable {
     shared->busy.erase(env);
     in_flight_.fetch_sub(1, std::memory_order_relaxed);
     if (observer_) observer_->on_invoke_end(*spec, r);
@@ -165,6 +216,10 @@ void Pool::run(const std::string& key, std::shared_ptr<Environment> env, Waiting
       return invoke(spec, std::move(*r.undelivered), std::move(done));
     }
     bool reusable = r.status == InvokeStatus::kOk || r.status == InvokeStatus::kFunctionError;
+    if (reusable) {
+      Function& fn = shared->functions[key];
+      add_pool_sample(fn.run_avg, fn.runs, host_.clock().monotonic() - began);
+    }
     // A request waiting for an environment runs on this one before this
     // one's caller hears back: its runtime works while the answer goes out.
     if (!reusable || !hand_on(key, env)) {
@@ -184,7 +239,12 @@ void Pool::prewarm(std::shared_ptr<const FunctionSpec> spec, size_t count,
     for (size_t i = 0; i < count; ++i) {
       auto env = make_environment(spec);
       if (observer_) observer_->on_environment_created(*spec);
-      env->start([this, shared, spec, env, remaining, ready, done](InvokeResult r) {
+      env->start([this, shared, spec, env, remaining, ready, done,
+                  began = host_.clock().monotonic()](InvokeResult r) {
+        if (r.status == InvokeStatus::kOk && !shared->closed) {
+          Function& fn = shared->functions[spec->pool_key()];
+          add_pool_sample(fn.init_avg, fn.inits, host_.clock().monotonic() - began);
+        }
         if (r.status == InvokeStatus::kOk && !shared->closed && hand_on(spec->pool_key(), env)) {
           ++*ready;
         } else {
@@ -236,10 +296,15 @@ void Pool::reclaim_idle_now() {
         return true;
       });
     }
-    std::erase_if(shared->functions, [](auto& kv) {
-      const Function& f = kv.second;
-      return f.idle.empty() && f.busy == 0 && f.starting == 0 && f.queue.empty();
-    });
+    for (auto it = shared->functions.begin(); it != shared->functions.end();) {
+      const Function& f = it->second;
+      if (!f.idle.empty() || f.busy != 0 || f.starting != 0 || !f.queue.empty()) {
+        ++it;
+        continue;
+      }
+      shared->watchdogs.erase(it->first);
+      it = shared->functions.erase(it);
+    }
   });
 }
 
@@ -269,6 +334,7 @@ void Pool::shutdown() {
     if (!shared->closed) {
       shared->closed = true;
       shared->timer.cancel();
+      shared->watchdogs.clear();  // cancels them
       for (auto& [key, f] : shared->functions)
         for (auto& e : f.idle) e.env->kill();
       for (auto& env : shared->busy) env->kill();

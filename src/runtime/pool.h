@@ -4,14 +4,18 @@
 // concurrency limits (it decides; the pool only counts and reports).
 //
 // Scale-up: a request that finds no idle environment waits in its
-// function's queue (FIFO) and one more environment starts for it, all in
-// parallel; the first environment to be free — one finishing its
-// invocation or a new one finishing its init — takes the oldest waiting
-// request. So a burst starts as many environments as requests wait (as
-// Lambda scales), but no request waits for a cold start while a warm
-// environment frees up sooner; environments that start after their queue
-// emptied stay idle as warm spares. An init failure goes to the oldest
-// waiting request.
+// function's queue (FIFO); the first environment to be free — one finishing
+// its invocation or a new one finishing its init — takes the oldest waiting
+// request. New environments start in parallel, one for each waiting request
+// that a busy environment would not reach before a new one could be ready
+// (from the function's average run and init times), for every waiting
+// request when none is busy or no run has been timed yet, and for any
+// request that has waited longer than an init: a burst against a slow
+// function starts an environment per request, as Lambda scales, while a
+// fast one is served by the environments it has instead of paying for cold
+// starts (and for that many cold caches and JITs) on shared cores.
+// Environments that become ready after their queue emptied stay idle as
+// warm spares. An init failure answers the oldest waiting request.
 //
 // Threading: every method may be called from any thread and never blocks
 // (except shutdown()); callbacks run on the Host's loop and must not block.
@@ -37,6 +41,8 @@ struct PoolOptions {
   std::chrono::milliseconds idle_timeout{5 * 60'000};  // reclaim after this long unused
   std::chrono::milliseconds reclaim_interval{10'000};
   size_t max_idle_per_function = 64;
+  // A function's init time until one has been measured (scale-up above).
+  std::chrono::milliseconds assumed_init{100};
   // Makes each new environment; null: Environment::create (tests put fakes here).
   std::function<std::shared_ptr<Environment>(Host&, std::shared_ptr<const FunctionSpec>)>
       make_environment;
@@ -95,13 +101,19 @@ class Pool {
     std::shared_ptr<const FunctionSpec> spec;
     InvokeRequest request;
     std::function<void(InvokeResult)> done;
+    std::chrono::nanoseconds since{};  // host clock's monotonic()
   };
   struct Function {
-    std::vector<Entry> idle;  // back() is the most recently used
+    std::vector<Entry> idle;    // back() is the most recently used
     std::deque<Waiting> queue;  // front() waited longest
     size_t busy = 0;
-    size_t starting = 0;  // never fewer than queue.size()
+    size_t starting = 0;
     uint64_t cold = 0, warm = 0;
+    // Moving averages (1/8 weight to each new sample) of how long an
+    // environment is taken by one invocation and by its init.
+    std::chrono::nanoseconds run_avg{0}, init_avg{0};
+    uint64_t runs = 0, inits = 0;
+    std::chrono::nanoseconds watchdog_at{0};  // when the scale-up timer fires; 0: not armed
   };
   struct Shared;  // loop-owned state, shared with pending callbacks
 
@@ -112,6 +124,10 @@ class Pool {
   // On the loop: runs `w` on `env` (`first`: the environment's first
   // invocation since it was started for the queue).
   void run(const std::string& key, std::shared_ptr<Environment> env, Waiting w, bool first);
+  // On the loop: starts the environments `key`'s queue needs now, and arms
+  // the timer for the next waiting request's init-time limit.
+  void scale_up(const std::string& key);
+  void arm_watchdog(const std::string& key, std::chrono::nanoseconds at);
   // On the loop: starts one environment for `key`'s queue.
   void start_for_queue(const std::string& key, std::shared_ptr<const FunctionSpec> spec);
   // On the loop: `env` is free (reusable): the oldest waiting request runs

@@ -148,7 +148,6 @@ exit 129
   EXPECT_TRUE(wait_quiet());
 }
 
-
 // An environment the test drives: start() and invoke() finish when the test
 // says so. Touched on the host's loop only (the pool's and on_loop()'s).
 class ScriptedEnv final : public Environment {
@@ -319,6 +318,66 @@ TEST(Pool, AColdFunctionsRequestsTakeTheFirstReadyEnvironmentAndItsInitFailure) 
   EXPECT_EQ(p.answers[e].status, InvokeStatus::kInternal);
   EXPECT_EQ(p.answers[e].payload, "runtime pool is shut down");
   EXPECT_EQ(p.pool->in_flight(), 1u);  // d, on a scripted environment that never answers
+}
+
+TEST(Pool, AFastFunctionWaitsForItsBusyEnvironmentAndASlowOneScalesOut) {
+  ScriptedPool p;
+  auto fast = echo_spec();
+  // Its init takes 100 ms, a run 1 ms (on the host's simulated clock).
+  std::promise<size_t> warmed;
+  p.pool->prewarm(fast, 1, [&](size_t n) { warmed.set_value(n); });
+  on_loop([&] {
+    test_clock().advance(std::chrono::milliseconds(100));
+    p.envs.at(0)->finish_start(InvokeResult::make(InvokeStatus::kOk));
+  });
+  ASSERT_EQ(warmed.get_future().get(), 1u);
+  p.send(fast);
+  on_loop([&] {
+    test_clock().advance(std::chrono::milliseconds(1));
+    p.envs[0]->finish_invoke();
+  });
+  // A burst of 16: the busy one reaches all 15 waiting long before a new
+  // environment could be ready, so none starts.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 16; ++i) ids.push_back(p.send(fast));
+  PoolStats s = p.pool->stats(fast->pool_key());
+  EXPECT_EQ(s.waiting, 15u);
+  EXPECT_EQ(s.starting, 0u);
+  // Its run is stuck (or waits for one of them): whoever waited longer than
+  // an init gets an environment of its own, all at once.
+  test_clock().advance(std::chrono::milliseconds(100));
+  ids.push_back(p.send(fast));
+  s = p.pool->stats(fast->pool_key());
+  EXPECT_EQ(s.waiting, 16u);
+  EXPECT_EQ(s.starting, 15u);
+  on_loop([&] {
+    EXPECT_EQ(p.envs.size(), 16u);
+    p.envs[0]->finish_invoke();  // the oldest waiting request runs on it now
+    EXPECT_EQ(p.envs[0]->running_id, ids[1]);
+  });
+  p.pool->shutdown();
+
+  // A slow function (a run outlasts an init): one environment per waiting request.
+  ScriptedPool q;
+  auto slow = spec("provided.al2023", "slow", "/nonexistent");
+  std::promise<size_t> slow_warmed;
+  q.pool->prewarm(slow, 1, [&](size_t n) { slow_warmed.set_value(n); });
+  on_loop([&] {
+    test_clock().advance(std::chrono::milliseconds(100));
+    q.envs.at(0)->finish_start(InvokeResult::make(InvokeStatus::kOk));
+  });
+  ASSERT_EQ(slow_warmed.get_future().get(), 1u);
+  q.send(slow);
+  on_loop([&] {
+    test_clock().advance(std::chrono::seconds(1));
+    q.envs[0]->finish_invoke();
+  });
+  for (int i = 0; i < 4; ++i) q.send(slow);
+  s = q.pool->stats(slow->pool_key());
+  EXPECT_EQ(s.busy, 1u);
+  EXPECT_EQ(s.waiting, 3u);
+  EXPECT_EQ(s.starting, 3u);
+  q.pool->shutdown();
 }
 
 }  // namespace

@@ -354,6 +354,39 @@ class LambdaInvokeTest(LambdaTestBase):
         self.assertTrue(re.search(r'nimbus_lambda_invocations(_total)?\{function="off"\} 1\n', m))
         self.assertIn('nimbus_lambda_duration_seconds_count{function="off"} 1', m)
 
+    def test_bursts_scale_out_in_parallel_and_queue_on_warm_environments(self):
+        """16 concurrent invokes of a cold function that sleeps 1 s get one
+        environment each, started in parallel: all answered well within the
+        16 s they would take one after another. A burst against a warm fast
+        function is answered too (it queues for the warm environment)."""
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+        from botocore.config import Config
+        self.create("burst", Timeout=30)
+        self.create("burst-fast")
+        lam = self.server.boto3_client("lambda", config=Config(
+            retries={"max_attempts": 1}, max_pool_connections=16, read_timeout=60))
+
+        def call(args):
+            name, payload = args
+            r = lam.invoke(FunctionName=name, Payload=json.dumps(payload).encode())
+            return r.get("FunctionError"), json.loads(r["Payload"].read())
+
+        started = time.time()
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(call, [("burst", {"sleep": 1, "n": i}) for i in range(16)]))
+        took = time.time() - started
+        for i, (error, body) in enumerate(answers):
+            self.assertIsNone(error, body)
+            self.assertEqual(body["echo"]["n"], i)
+        self.assertLess(took, 12, "the burst's environments did not start in parallel")
+        self.invoke("burst-fast", {})
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(call, [("burst-fast", {"n": i}) for i in range(64)]))
+        for i, (error, body) in enumerate(answers):
+            self.assertIsNone(error, body)
+            self.assertEqual(body["echo"]["n"], i)
+
     def test_cli_invoke(self):
         self.create("cli")
         out = os.path.join(self.server.data_dir, "..", "cli-out-%d.json" % os.getpid())

@@ -1,5 +1,6 @@
 #include "common/scheduler.h"
 
+#include "common/thread_name.h"
 #include "common/thread_role.h"
 
 namespace nimbus {
@@ -89,6 +90,7 @@ bool Scheduler::due_locked() const {
 
 void Scheduler::run() {
   set_thread_role(ThreadRole::kScheduler);
+  set_thread_name("nimbus-timers");
   MutexLock lock(mu_);
   runner_ = std::this_thread::get_id();
   while (!stopping_) {

@@ -1,5 +1,7 @@
 #include "common/worker_pool.h"
 
+#include "common/thread_name.h"
+
 namespace nimbus {
 
 WorkerPool::WorkerPool(unsigned threads, ThreadRole role) {
@@ -33,6 +35,7 @@ size_t WorkerPool::queued() const {
 
 void WorkerPool::run(ThreadRole role) {
   set_thread_role(role);
+  set_thread_name(role == ThreadRole::kRuntimeSpawn ? "nimbus-spawn" : "nimbus-worker");
   for (;;) {
     std::function<void()> task;
     {

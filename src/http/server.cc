@@ -1,6 +1,5 @@
 #include "http/server.h"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/thread_name.h"
 #include "common/thread_role.h"
 #include "http/loop.h"
 
@@ -134,8 +134,7 @@ Result<uint16_t> Server::start() {
   s.do_accept();
   for (unsigned i = 0; i < n; ++i) {
     s.threads.emplace_back([loop = s.loops[i], i] {
-      std::string name = "nimbus-http-" + std::to_string(i);
-      pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+      set_thread_name(("nimbus-http-" + std::to_string(i)).c_str());
       set_thread_role(ThreadRole::kEventLoop);
       loop->run();
     });

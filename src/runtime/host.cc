@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "common/thread_name.h"
 #include "common/thread_role.h"
 #include "runtime/bootstraps.h"
 
@@ -111,6 +112,7 @@ Result<std::unique_ptr<Host>> Host::create(HostOptions options) {
   }
   host->loop_thread_ = std::thread([h = host.get()] {
     set_thread_role(ThreadRole::kRuntimeLoop);
+    set_thread_name("nimbus-runtime");
     h->loop_.run();
   });
   return host;

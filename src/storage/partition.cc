@@ -17,6 +17,10 @@ struct PartitionExecutor::State : std::enable_shared_from_this<State> {
   std::map<std::string, std::deque<Op>, std::less<>> keys GUARDED_BY(mu);
   bool closed GUARDED_BY(mu) = false;
 
+  // Marks `key` busy; false when it already was (`op` then waits behind
+  // it) or the executor is closed (`op` is dropped).
+  bool claim(std::string_view key, Op& op) EXCLUDES(mu);
+  Turn make_turn(std::string key);
   void start(const std::string& key, Op op) EXCLUDES(mu);
   void finished(const std::string& key) EXCLUDES(mu);
 };
@@ -40,11 +44,27 @@ void PartitionExecutor::Turn::release() {
   if (token_) token_->release();
 }
 
-void PartitionExecutor::State::start(const std::string& key, Op op) {
+bool PartitionExecutor::State::claim(std::string_view key, Op& op) {
+  MutexLock lock(mu);
+  if (closed) return false;
+  auto it = keys.find(key);
+  if (it != keys.end()) {
+    it->second.push_back(std::move(op));
+    return false;
+  }
+  keys.emplace(std::string(key), std::deque<Op>());
+  return true;
+}
+
+PartitionExecutor::Turn PartitionExecutor::State::make_turn(std::string key) {
   auto token = std::make_shared<Turn::Token>();
   token->state = shared_from_this();
-  token->key = key;
-  post([op = std::move(op), turn = Turn(std::move(token))]() mutable {
+  token->key = std::move(key);
+  return Turn(std::move(token));
+}
+
+void PartitionExecutor::State::start(const std::string& key, Op op) {
+  post([op = std::move(op), turn = make_turn(key)]() mutable {
     // Moved out so the Turn is not held by this task after `op` returns.
     Op run = std::move(op);
     run(std::move(turn));
@@ -77,17 +97,11 @@ PartitionExecutor::~PartitionExecutor() {
 }
 
 void PartitionExecutor::submit(std::string_view key, Op op) {
-  {
-    MutexLock lock(state_->mu);
-    if (state_->closed) return;
-    auto it = state_->keys.find(key);
-    if (it != state_->keys.end()) {
-      it->second.push_back(std::move(op));
-      return;
-    }
-    state_->keys.emplace(std::string(key), std::deque<Op>());
-  }
-  state_->start(std::string(key), std::move(op));
+  if (state_->claim(key, op)) state_->start(std::string(key), std::move(op));
+}
+
+void PartitionExecutor::run_or_submit(std::string_view key, Op op) {
+  if (state_->claim(key, op)) op(state_->make_turn(std::string(key)));
 }
 
 size_t PartitionExecutor::busy_keys() const {

@@ -19,7 +19,9 @@
 //
 // Threads: submit() is thread-safe and never blocks: the operation runs on
 // the pool, never on the caller's thread (an event loop stays free), so it may
-// read the store and call commit_sync if it must. Release may happen on any
+// read the store and call commit_sync if it must. run_or_submit() runs an
+// operation on an idle key on the caller's thread instead, for operations
+// that never block. Release may happen on any
 // thread (typically the storage committer, from the commit callback).
 //
 // Failure: none of its own. An operation that fails still finishes (its Turn
@@ -64,6 +66,13 @@ class PartitionExecutor {
   // Runs `op` on the pool once every operation submitted before it for `key`
   // has finished.
   void submit(std::string_view key, Op op);
+  // The same, except that when nothing runs or waits on `key`, `op` runs at
+  // once on the caller's thread (one hand-off to the pool fewer). Only for
+  // operations that are safe on every thread their callers use, event loops
+  // included: point reads, deciding, an asynchronous commit; no
+  // commit_sync, file I/O or waiting. The caller must not hold a lock that
+  // `op` takes. Operations that waited behind another run on the pool.
+  void run_or_submit(std::string_view key, Op op);
 
   // Keys with an operation running or queued.
   size_t busy_keys() const;

@@ -7,7 +7,9 @@
 #include <atomic>
 #include <charconv>
 #include <future>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "common/worker_pool.h"
 #include "storage/storage.h"
@@ -16,7 +18,10 @@
 namespace nimbus::storage {
 namespace {
 
-TEST(PartitionExecutor, ReadCheckWriteOnOneKeyNeverInterleaves) {
+// Submits kOpsPerKey read-check-write increments on each of kKeys keys from
+// `threads` threads, through submit(), or run_or_submit() when
+// `inline_when_idle`.
+void count_without_lost_updates(bool inline_when_idle, int threads) {
   testing::TempDir dir;
   auto st = Storage::open(Options{dir.path(), Durability::kAsync});
   ASSERT_TRUE(st);
@@ -31,30 +36,73 @@ TEST(PartitionExecutor, ReadCheckWriteOnOneKeyNeverInterleaves) {
   std::atomic<int> overlaps{0};
   std::atomic<int> done{0};
   std::promise<void> all_done;
-  for (int i = 0; i < kOpsPerKey; ++i) {
-    for (int k = 0; k < kKeys; ++k) {
-      std::string key = "item-" + std::to_string(k);
-      exec.submit(key, [&, k, key](PartitionExecutor::Turn turn) {
-        if (running[k].fetch_add(1) != 0) ++overlaps;
-        auto cur = storage.records("counters").get(key);
-        int n = 0;
-        if (cur && *cur) std::from_chars((*cur)->data(), (*cur)->data() + (*cur)->size(), n);
-        WriteBatch b(key);
-        b.put("counters", key, std::to_string(n + 1));
-        running[k].fetch_sub(1);  // the turn, not this thread, still holds the key
-        storage.commit(std::move(b), [&, turn](Status s) {
-          EXPECT_TRUE(s);
-          if (++done == kKeys * kOpsPerKey) all_done.set_value();
-        });
-      });
+  auto submit_some = [&](int first_op, int ops) {
+    for (int i = first_op; i < first_op + ops; ++i) {
+      for (int k = 0; k < kKeys; ++k) {
+        std::string key = "item-" + std::to_string(k);
+        auto op = [&, k, key](PartitionExecutor::Turn turn) {
+          if (running[k].fetch_add(1) != 0) ++overlaps;
+          auto cur = storage.records("counters").get(key);
+          int n = 0;
+          if (cur && *cur) std::from_chars((*cur)->data(), (*cur)->data() + (*cur)->size(), n);
+          WriteBatch b(key);
+          b.put("counters", key, std::to_string(n + 1));
+          running[k].fetch_sub(1);  // the turn, not this thread, still holds the key
+          storage.commit(std::move(b), [&, turn](Status s) {
+            EXPECT_TRUE(s);
+            if (++done == kKeys * kOpsPerKey) all_done.set_value();
+          });
+        };
+        if (inline_when_idle) {
+          exec.run_or_submit(key, std::move(op));
+        } else {
+          exec.submit(key, std::move(op));
+        }
+      }
     }
+  };
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < threads; ++t) {
+    submitters.emplace_back(submit_some, t * kOpsPerKey / threads, kOpsPerKey / threads);
   }
+  for (auto& t : submitters) t.join();
   all_done.get_future().wait();
   EXPECT_EQ(overlaps.load(), 0);
   for (int k = 0; k < kKeys; ++k) {
     EXPECT_EQ(**storage.records("counters").get("item-" + std::to_string(k)),
               std::to_string(kOpsPerKey));
   }
+}
+
+TEST(PartitionExecutor, ReadCheckWriteOnOneKeyNeverInterleaves) {
+  count_without_lost_updates(false, 1);
+}
+
+// Operations that find their key idle run on their submitters' threads, the
+// others on the pool behind them: still one at a time per key.
+TEST(PartitionExecutor, RunOrSubmitNeverInterleavesEither) {
+  count_without_lost_updates(true, 4);
+}
+
+TEST(PartitionExecutor, RunOrSubmitRunsAnIdleKeyHereAndABusyOneOnThePool) {
+  WorkerPool pool(1);
+  PartitionExecutor exec([&pool](std::function<void()> f) { pool.post(std::move(f)); });
+  std::optional<PartitionExecutor::Turn> held;
+  std::thread::id first_ran_on;
+  exec.run_or_submit("k", [&](PartitionExecutor::Turn t) {
+    first_ran_on = std::this_thread::get_id();
+    held = t;
+  });
+  EXPECT_EQ(first_ran_on, std::this_thread::get_id());  // ran before the call returned
+  ASSERT_TRUE(held);
+
+  std::promise<std::thread::id> second_ran_on;
+  exec.run_or_submit(
+      "k", [&](PartitionExecutor::Turn) { second_ran_on.set_value(std::this_thread::get_id()); });
+  auto second = second_ran_on.get_future();
+  EXPECT_EQ(second.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  held->release();
+  EXPECT_NE(second.get(), std::this_thread::get_id());  // it waited, then ran on the pool
 }
 
 TEST(PartitionExecutor, OtherKeysRunWhileOneIsHeld) {

@@ -60,9 +60,12 @@ void Items::write(TablePtr t, std::string key, Decide decide, Respond respond) {
   auto in = gate_.hold();
   if (!in) return respond(Error::make("InternalServerError", "the server is stopping", 500));
   std::string partition = key;
-  executor_.submit(partition, [this, in, t = std::move(t), key = std::move(key),
-                               decide = std::move(decide), respond = std::move(respond)](
-                                  storage::PartitionExecutor::Turn turn) {
+  // Reading the item, deciding and submitting the commit never block: on an
+  // idle item this runs on the caller's thread (the event loop), without a
+  // hand-off to the pool and back.
+  executor_.run_or_submit(partition, [this, in, t = std::move(t), key = std::move(key),
+                                      decide = std::move(decide), respond = std::move(respond)](
+                                         storage::PartitionExecutor::Turn turn) {
     auto current = get(key);
     if (!current) return respond(current.take_error());
     auto decision = decide(*current);

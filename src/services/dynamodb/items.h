@@ -1,18 +1,19 @@
 // Items: the items of every table, in storage (item_keys.h has the layout),
 // and the one way to change one: a linearizable read-decide-write per item.
 //
-// A write runs on the worker pool under the item's turn of a
-// PartitionExecutor (storage/partition.h): it reads the item as stored,
-// hands it to the caller's decision (conditions, updates, return values),
-// commits what the decision says (with the table's stats, Tables::
+// A write runs under the item's turn of a PartitionExecutor
+// (storage/partition.h): on the caller's thread when the item is idle, on
+// the worker pool behind the write before it otherwise. It reads the item as
+// stored, hands it to the caller's decision (conditions, updates, return
+// values), commits what the decision says (with the table's stats, Tables::
 // commit_items) and releases the turn once the commit is durable. Two
 // writes to one item therefore never interleave between read and commit;
 // writes to different items run concurrently.
 //
 // Threads: get()/scan() may be called from any thread (event loops
 // included: a read is a memtable or block-cache lookup); write() never
-// blocks its caller. Respond is called from the committer thread or the
-// pool.
+// blocks its caller. Respond is called from the committer thread, the pool,
+// or (a write refused before its commit) the caller's thread.
 #pragma once
 
 #include <boost/json.hpp>

@@ -202,9 +202,12 @@ void Engine::commit_object(PutRequest put, ObjectMeta body, Also also,
   auto h = gate_.hold();
   if (!h) return done(errors::stopping());
   std::string turn_key = object_turn(put.bucket, put.key);
-  serial_.submit(turn_key, [this, h, put = std::move(put), body = std::move(body),
-                            also = std::move(also),
-                            done = std::move(done)](storage::PartitionExecutor::Turn turn) mutable {
+  // A plain PUT reads two records and commits, which any thread may do: on
+  // an idle key it runs where it is (an event loop for a small body). A
+  // completion (`also`) reads every part of its upload: on the pool.
+  bool reads_parts = static_cast<bool>(also);
+  auto op = [this, h, put = std::move(put), body = std::move(body), also = std::move(also),
+             done = std::move(done)](storage::PartitionExecutor::Turn turn) mutable {
     // A new body is dropped when it does not become the object; the parts
     // of an upload (`also`) stay with the upload.
     auto fail = [&](Error e) {
@@ -254,7 +257,12 @@ void Engine::commit_object(PutRequest put, ObjectMeta body, Also also,
                            caller.principal});
           done(std::move(meta));
         });
-  });
+  };
+  if (reads_parts) {
+    serial_.submit(turn_key, std::move(op));
+  } else {
+    serial_.run_or_submit(turn_key, std::move(op));
+  }
 }
 
 void Engine::remove_object(std::string bucket, std::string key, std::string version_id,

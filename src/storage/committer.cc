@@ -6,6 +6,7 @@
 #include <iterator>
 #include <utility>
 
+#include "common/thread_name.h"
 #include "common/thread_role.h"
 
 namespace nimbus::storage {
@@ -48,6 +49,7 @@ void Committer::stop() {
 
 void Committer::run() {
   set_thread_role(ThreadRole::kCommitter);
+  set_thread_name("nimbus-commit");
   std::vector<Pending> group;
   for (;;) {
     {
@@ -64,29 +66,48 @@ void Committer::run() {
       if (n > 1) cross_partition_.fetch_add(1, std::memory_order_relaxed);
     }
     // The callbacks (answers built and serialized, batches freed) run on
-    // the other thread: the next round's write and fsync need not wait.
-    MutexLock lock(done_mu_);
-    applied_.push_back(Applied{std::move(group), std::move(status)});
-    done_cv_.notify_one();
-    group = {};
+    // the other thread, so that the next round's write and fsync need not
+    // wait for them. With no next round queued and that thread idle, they
+    // run here instead: waking it would only add a hand-off.
+    bool next_queued;
+    {
+      MutexLock lock(mu_);
+      next_queued = !queue_.empty();
+    }
+    {
+      MutexLock lock(done_mu_);
+      if (next_queued || callbacks_busy_ || !applied_.empty()) {
+        applied_.push_back(Applied{std::move(group), std::move(status)});
+        done_cv_.notify_one();
+        group = {};
+        continue;
+      }
+    }
+    call_back(group, status);
+    group.clear();
+  }
+}
+
+void Committer::call_back(std::vector<Pending>& group, const Status& status) {
+  for (Pending& p : group) {
+    if (p.done) p.done(status);
   }
 }
 
 void Committer::run_callbacks() {
   set_thread_role(ThreadRole::kCommitter);
+  set_thread_name("nimbus-commit-cb");
   std::vector<Applied> rounds;
   for (;;) {
     {
       MutexLock lock(done_mu_);
+      callbacks_busy_ = false;
       while (!applied_end_ && applied_.empty()) lock.wait(done_cv_);
       if (applied_.empty()) return;  // run() has returned and all ran
       rounds.swap(applied_);
+      callbacks_busy_ = true;
     }
-    for (Applied& round : rounds) {
-      for (Pending& p : round.group) {
-        if (p.done) p.done(round.status);
-      }
-    }
+    for (Applied& round : rounds) call_back(round.group, round.status);
     rounds.clear();
   }
 }

@@ -54,6 +54,9 @@ struct Expansion {
 Status apply_globals(const json::value* globals, json::object& resources);
 
 Status expand_function(std::string_view id, const json::object& res, Expansion& x);
+// The first 10 hex digits of sha1(text): SAM's LogicalIdGenerator hash, in
+// the ids and condition names it generates.
+std::string sha1_prefix(const std::string& text);
 // AWS::Serverless::LayerVersion (layers.cc): the layer under SAM's hashed
 // logical id, recorded in `refs` so Ref / GetAtt / Sub / DependsOn follow it.
 Status expand_layer_version(std::string_view id, const json::object& res, Expansion& x);

@@ -153,6 +153,24 @@ void add_url(std::string_view id, const json::object& cfg, const json::value& ta
         condition);
 }
 
+// Role: !If [C, X, !Ref AWS::NoValue] (then_branch: X is given when C
+// holds) or !If [C, !Ref AWS::NoValue, X]; nullopt for any other value.
+struct ConditionalRole {
+  std::string condition;
+  bool then_branch;
+};
+std::optional<ConditionalRole> conditional_role(const json::value& role) {
+  if (!role.is_object()) return std::nullopt;
+  const auto* f = role.as_object().if_contains("Fn::If");
+  if (f == nullptr || !f->is_array() || f->as_array().size() != 3) return std::nullopt;
+  const auto& a = f->as_array();
+  if (!a[0].is_string()) return std::nullopt;
+  bool else_novalue = ref_target(a[2]) == "AWS::NoValue";
+  bool then_novalue = ref_target(a[1]) == "AWS::NoValue";
+  if (else_novalue == then_novalue) return std::nullopt;
+  return ConditionalRole{std::string(a[0].as_string()), else_novalue};
+}
+
 // EventInvokeConfig: destinations of Type SQS / SNS / Lambda / EventBridge /
 // S3 (a queue or topic is created when no Destination is given) and the
 // role statements that let the function reach them.
@@ -174,11 +192,39 @@ Status add_invoke_config(std::string_view id, const json::object& cfg, std::stri
       const auto* dest = d->as_object().if_contains("Destination");
       json::value arn = dest != nullptr ? *dest : json::value();
       std::string base = cfg_id + which;
-      if (dest == nullptr && (type == "SQS" || type == "SNS")) {
+      // A Destination of !If [C, !Ref AWS::NoValue, ARN] has the queue or
+      // topic made only when C holds; !If [C, ARN, !Ref AWS::NoValue] only
+      // when it does not (a NOT condition SAM names after the config).
+      std::string made_when;
+      json::value given;
+      if (auto c = dest != nullptr ? conditional_role(*dest) : std::nullopt) {
+        const auto& branches = dest->as_object().at("Fn::If").as_array();
+        made_when = c->condition;
+        given = c->then_branch ? branches[1] : branches[2];
+        if (c->then_branch) {
+          made_when = "NOT" + c->condition + sha1_prefix(cfg_id);
+          x.conditions[made_when] =
+              json::object{{"Fn::Not", json::array{json::object{{"Condition", c->condition}}}}};
+        }
+      }
+      if ((dest == nullptr || !made_when.empty()) && (type == "SQS" || type == "SNS")) {
         std::string made = base + (type == "SQS" ? "Queue" : "Topic");
-        x.add(made, resource(type == "SQS" ? "AWS::SQS::Queue" : "AWS::SNS::Topic", {}), condition);
+        std::string when = made_when.empty() ? std::string(condition) : made_when;
+        if (!condition.empty() && !made_when.empty()) {
+          when = std::string(condition) + "AND" + made_when + sha1_prefix(std::string(id));
+          x.conditions[when] =
+              json::object{{"Fn::And", json::array{json::object{{"Condition", condition}},
+                                                   json::object{{"Condition", made_when}}}}};
+        }
+        x.add(made, resource(type == "SQS" ? "AWS::SQS::Queue" : "AWS::SNS::Topic", {}), when);
+        // SAM's references to it: !Ref Fn.DestinationQueue / Fn.DestinationTopic.
+        x.refs[std::string(id) + (type == "SQS" ? ".DestinationQueue" : ".DestinationTopic")] =
+            made;
         arn = type == "SQS" ? get_att(made, "Arn") : ref_to(made);
-      } else if (dest == nullptr) {
+        if (!made_when.empty()) {
+          arn = json::object{{"Fn::If", json::array{json::string(made_when), arn, given}}};
+        }
+      } else if (dest == nullptr || !made_when.empty()) {
         return invalid_resource(id, "Destination is required if Type is not SQS or SNS");
       }
       std::string_view action = type == "SQS"      ? "sqs:SendMessage"
@@ -206,24 +252,6 @@ Status add_invoke_config(std::string_view id, const json::object& cfg, std::stri
   if (!alias_id.empty()) res["DependsOn"] = json::array{json::string(alias_id)};
   x.add(cfg_id, std::move(res), condition);
   return Status::ok();
-}
-
-// Role: !If [C, X, !Ref AWS::NoValue] (then_branch: X is given when C
-// holds) or !If [C, !Ref AWS::NoValue, X]; nullopt for any other value.
-struct ConditionalRole {
-  std::string condition;
-  bool then_branch;
-};
-std::optional<ConditionalRole> conditional_role(const json::value& role) {
-  if (!role.is_object()) return std::nullopt;
-  const auto* f = role.as_object().if_contains("Fn::If");
-  if (f == nullptr || !f->is_array() || f->as_array().size() != 3) return std::nullopt;
-  const auto& a = f->as_array();
-  if (!a[0].is_string()) return std::nullopt;
-  bool else_novalue = ref_target(a[2]) == "AWS::NoValue";
-  bool then_novalue = ref_target(a[1]) == "AWS::NoValue";
-  if (else_novalue == then_novalue) return std::nullopt;
-  return ConditionalRole{std::string(a[0].as_string()), else_novalue};
 }
 
 // SAM's checks of a function's properties before anything is generated;

@@ -314,6 +314,44 @@ Resources:
   EXPECT_EQ(policies[1].at("PolicyName"), "FnEventInvokeConfigOnFailureSQSPolicy");
 }
 
+// A destination given as !If [C, ARN, !Ref AWS::NoValue] makes the queue
+// only when C does not hold (SAM's NOT condition, named after the config),
+// and !Ref Fn.DestinationTopic names the topic made for the other.
+TEST(SamFunction, ConditionalInvokeConfigDestinations) {
+  auto out = expand(R"(
+Transform: AWS::Serverless-2016-10-31
+Conditions:
+  HaveQueue: !Equals [a, b]
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://b/k
+      Handler: h
+      Runtime: python3.12
+      EventInvokeConfig:
+        DestinationConfig:
+          OnSuccess: {Type: SQS, Destination: !If [HaveQueue, some-arn, !Ref AWS::NoValue]}
+          OnFailure: {Type: SNS}
+  Sub:
+    Type: AWS::SNS::Subscription
+    Properties: {Protocol: email, Endpoint: a@example.com, TopicArn: !Ref Fn.DestinationTopic}
+)");
+  ASSERT_TRUE(out);
+  // sha1("FnEventInvokeConfig"), as SAM's LogicalIdGenerator hashes it.
+  std::string made_when = "NOTHaveQueueef6eca6cf7";
+  EXPECT_EQ(out->at("Conditions").at(made_when),
+            parse(R"({"Fn::Not": [{"Condition": "HaveQueue"}]})"));
+  const auto& r = out->at("Resources").as_object();
+  EXPECT_EQ(r.at("FnEventInvokeConfigOnSuccessQueue").at("Condition"), json::value(made_when));
+  EXPECT_EQ(
+      props(r, "FnEventInvokeConfig").at("DestinationConfig").at("OnSuccess"),
+      parse(R"({"Destination": {"Fn::If": [")" + made_when +
+            R"(", {"Fn::GetAtt": ["FnEventInvokeConfigOnSuccessQueue", "Arn"]}, "some-arn"]}})"));
+  EXPECT_EQ(props(r, "Sub").at("TopicArn"),
+            parse(R"({"Ref": "FnEventInvokeConfigOnFailureTopic"})"));
+}
+
 TEST(SamFunction, GivenRoleIsUsedAndNoRoleGenerated) {
   auto r = resources(R"(
 Resources:

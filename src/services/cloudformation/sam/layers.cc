@@ -103,10 +103,6 @@ void python_json(const json::value& v, std::string& out) {
   }
 }
 
-std::string sha1_prefix(const std::string& text) {
-  return auth::crypto::hex(auth::crypto::sha1(text)).substr(0, 10);
-}
-
 // Parameter references read at their defaults, in the properties SAM
 // resolves before it names and expands a layer.
 json::value resolved(const json::value& v, const Expansion& x) {
@@ -138,6 +134,10 @@ Status check_list(std::string_view id, const json::object& p, const char* key) {
 }
 
 }  // namespace
+
+std::string sha1_prefix(const std::string& text) {
+  return auth::crypto::hex(auth::crypto::sha1(text)).substr(0, 10);
+}
 
 Status expand_layer_version(std::string_view id, const json::object& res, Expansion& x) {
   json::object written = res;

@@ -2,8 +2,12 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <string_view>
+
 #include "common/mutex.h"
 #include "services/s3/errors.h"
+#include "storage/partition.h"
 
 namespace nimbus::services::s3 {
 
@@ -24,18 +28,26 @@ struct Md5 {
   EVP_MD_CTX* ctx;
 };
 
+// A body kept in memory is taken where its pieces arrive, in order
+// (take_in_memory). A body going to a file is split over two lanes of the
+// worker pool, each in order: one appends the pieces to the slot, the other
+// hashes them (MD5 for the ETag, the asked checksum), so the copy into the
+// page cache and the hash, each about as costly as the other, run on two
+// cores at once. Up to kAhead pieces are in flight between the socket and
+// the slower lane; the next read is asked for as soon as fewer are.
 class Sink : public std::enable_shared_from_this<Sink> {
  public:
   Sink(std::shared_ptr<http::BodySource> body, BlobSlots& slots, WorkerPool& workers,
        std::optional<uint64_t> expected, uint64_t limit, uint64_t inline_limit,
        std::optional<auth::ChecksumAlgorithm> checksum,
        std::function<void(Result<WrittenBlob>)> done)
-      : body_(std::move(body)),
-        slots_(slots),
+      : slots_(slots),
         workers_(workers),
+        lanes_([&workers](std::function<void()> f) { workers.post(std::move(f)); }),
         expected_(expected),
         limit_(limit),
-        done_(std::move(done)) {
+        done_(std::move(done)),
+        body_(std::move(body)) {
     if (checksum) checksum_.emplace(*checksum);
     if (expected && *expected <= inline_limit) {
       data_.emplace();
@@ -55,22 +67,39 @@ class Sink : public std::enable_shared_from_this<Sink> {
         return;
       }
       self->writer_.emplace(std::move(*w));
+      {
+        MutexLock lock(self->mu_);
+        self->reading_ = true;
+      }
       self->read_next();
     });
   }
 
  private:
-  // One read is kept ahead of the worker: the next piece comes off the
-  // socket (and through the signature's hash) on the event loop while this
-  // one is hashed and written here. Pieces are taken in order, one at a
-  // time; a piece that arrives while the last is still being taken waits in
-  // `arrived_` for it.
+  static constexpr uint64_t kAhead = 4;
+  static constexpr std::string_view kWriteLane = "write";
+  static constexpr std::string_view kHashLane = "hash";
+  using Turn = storage::PartitionExecutor::Turn;
+
   void read_next() {
-    body_->read(
-        [self = shared_from_this()](http::BodyChunk piece) { self->arrive(std::move(piece)); });
+    std::shared_ptr<http::BodySource> body;
+    {
+      MutexLock lock(mu_);
+      body = body_;
+    }
+    if (!body) return;
+    body->read([self = shared_from_this()](http::BodyChunk piece) {
+      if (self->data_) return self->arrive_in_memory(std::move(piece));
+      self->arrive_for_file(std::move(piece));
+    });
   }
 
-  void arrive(http::BodyChunk piece) {
+  // --- a body kept in memory ------------------------------------------------
+
+  // One read is kept ahead: a piece that arrives while the last is still
+  // being taken (a body that came whole calls back inside read()) waits in
+  // `arrived_` for it.
+  void arrive_in_memory(http::BodyChunk piece) {
     {
       MutexLock lock(mu_);
       if (taking_) {
@@ -79,15 +108,8 @@ class Sink : public std::enable_shared_from_this<Sink> {
       }
       taking_ = true;
     }
-    if (data_) return take_in_order(std::move(piece));
-    workers_.post([self = shared_from_this(), piece = std::move(piece)]() mutable {
-      self->take_in_order(std::move(piece));
-    });
-  }
-
-  void take_in_order(http::BodyChunk piece) {
     while (true) {
-      if (!take(std::move(piece))) return;  // finished: taking_ stays set, later pieces are dropped
+      if (!take_in_memory(std::move(piece))) return;  // finished: taking_ stays set
       MutexLock lock(mu_);
       if (!arrived_) {
         taking_ = false;
@@ -99,66 +121,182 @@ class Sink : public std::enable_shared_from_this<Sink> {
   }
 
   // Takes one piece; false once the body is finished (its end or an error).
-  bool take(http::BodyChunk piece) {
+  bool take_in_memory(http::BodyChunk piece) {
     if (!piece) return finish(piece.take_error());
     if (piece->empty()) {
-      if (expected_ && size() < *expected_) return finish(errors::incomplete_body());
+      if (expected_ && data_->size() < *expected_) return finish(errors::incomplete_body());
       WrittenBlob out;
-      if (data_) {
-        out.blob.size = data_->size();
-        out.data = std::move(data_);
-      } else {
-        auto info = writer_->commit();
-        if (!info) return finish(info.take_error());
-        out.blob = std::move(*info);
-      }
+      out.blob.size = data_->size();
+      out.data = std::move(data_);
       out.md5 = md5_.final();
       if (checksum_) out.checksum = checksum_->base64();
       return finish(std::move(out));
     }
-    if (size() + piece->size() > limit_) {
-      return finish(errors::entity_too_large(size() + piece->size(), limit_));
+    if (data_->size() + piece->size() > limit_) {
+      return finish(errors::entity_too_large(data_->size() + piece->size(), limit_));
     }
-    if (data_) {
-      // Only a body of a declared length is kept in memory, and it never
-      // grows past it: more bytes than declared is a length mismatch.
-      if (data_->size() + piece->size() > *expected_) return finish(errors::incomplete_body());
-    }
-    read_next();  // the next piece is read while this one is taken
-    if (data_) {
-      data_->append(*piece);
-    } else if (auto st = writer_->append(*piece); !st) {
-      return finish(st.take_error());
-    }
+    // Only a body of a declared length is kept in memory, and it never
+    // grows past it: more bytes than declared is a length mismatch.
+    if (data_->size() + piece->size() > *expected_) return finish(errors::incomplete_body());
+    read_next();
+    data_->append(*piece);
     md5_.update(*piece);
     if (checksum_) checksum_->update(*piece);
     return true;
   }
 
-  // Always false: the body is finished (take()'s answer).
+  // --- a body going to a file -----------------------------------------------
+
+  // The pieces go to the lanes in the order they arrive: they are queued
+  // under mu_, before another thread's read can deliver the next piece.
+  void arrive_for_file(http::BodyChunk piece) {
+    auto self = shared_from_this();
+    bool more = false;
+    {
+      MutexLock lock(mu_);
+      reading_ = false;
+      if (failed_) return;  // the body failed: later pieces are dropped
+      std::optional<Error> failure;
+      if (!piece) {
+        failure = piece.take_error();
+      } else if (piece->empty()) {
+        if (expected_ && received_ < *expected_) failure = errors::incomplete_body();
+      } else if (received_ + piece->size() > limit_) {
+        failure = errors::entity_too_large(received_ + piece->size(), limit_);
+      }
+      if (failure) {
+        failed_ = true;
+        // After the writes already queued: the writer is the write lane's.
+        lanes_.submit(kWriteLane, [self, e = std::move(*failure)](Turn) mutable {
+          self->finish(std::move(e));
+        });
+        return;
+      }
+      if (piece->empty()) {
+        ended_ = true;
+        lanes_.submit(kWriteLane, [self](Turn) { self->lane_drained(); });
+        lanes_.submit(kHashLane, [self](Turn) { self->lane_drained(); });
+        return;
+      }
+      received_ += piece->size();
+      ++arrived_pieces_;
+      auto data = std::make_shared<const std::string>(std::move(*piece));
+      lanes_.submit(kWriteLane, [self, data](Turn) { self->write_piece(*data); });
+      lanes_.submit(kHashLane, [self, data](Turn) { self->hash_piece(*data); });
+      more = wants_more();
+    }
+    if (more) read_next();
+  }
+
+  // Whether to ask for the next piece now; marks the read asked for.
+  bool wants_more() REQUIRES(mu_) {
+    if (reading_ || failed_ || ended_ || arrived_pieces_ - std::min(written_, hashed_) >= kAhead) {
+      return false;
+    }
+    reading_ = true;
+    return true;
+  }
+
+  void write_piece(const std::string& data) {
+    {
+      MutexLock lock(mu_);
+      if (failed_) return;
+    }
+    if (auto st = writer_->append(data); !st) {
+      {
+        MutexLock lock(mu_);
+        failed_ = true;
+      }
+      finish(st.take_error());
+      return;
+    }
+    bool more;
+    {
+      MutexLock lock(mu_);
+      ++written_;
+      more = wants_more();
+    }
+    if (more) read_next();
+  }
+
+  void hash_piece(const std::string& data) {
+    {
+      MutexLock lock(mu_);
+      if (failed_) return;
+    }
+    md5_.update(data);
+    if (checksum_) checksum_->update(data);
+    bool more;
+    {
+      MutexLock lock(mu_);
+      ++hashed_;
+      more = wants_more();
+    }
+    if (more) read_next();
+  }
+
+  // Each lane calls this after its last piece; the second commits the file
+  // (fsync, on this worker) and answers.
+  void lane_drained() {
+    {
+      MutexLock lock(mu_);
+      if (++drained_ < 2 || failed_) return;
+    }
+    auto info = writer_->commit();
+    if (!info) {
+      finish(info.take_error());
+      return;
+    }
+    WrittenBlob out;
+    out.blob = std::move(*info);
+    out.md5 = md5_.final();
+    if (checksum_) out.checksum = checksum_->base64();
+    finish(std::move(out));
+  }
+
+  // Always false: the body is finished (take_in_memory()'s answer). Only
+  // the first call answers: a failed append and a failure that arrived
+  // meanwhile from the socket may both get here.
   bool finish(Result<WrittenBlob> r) {
+    {
+      MutexLock lock(mu_);
+      if (finished_) return false;
+      finished_ = true;
+      body_.reset();  // an abandoned body closes the connection after the answer
+    }
     if (!r && writer_) writer_->abort();
-    body_.reset();  // an abandoned body closes the connection after the answer
     auto done = std::move(done_);
     done(std::move(r));
     return false;
   }
 
-  std::shared_ptr<http::BodySource> body_;
   BlobSlots& slots_;
   WorkerPool& workers_;
+  storage::PartitionExecutor lanes_;
   std::optional<uint64_t> expected_;
   uint64_t limit_;
   std::function<void(Result<WrittenBlob>)> done_;
-  uint64_t size() const { return data_ ? data_->size() : writer_->size(); }
 
   Mutex mu_;
-  bool taking_ GUARDED_BY(mu_) = false;  // a worker is taking pieces
+  std::shared_ptr<http::BodySource> body_ GUARDED_BY(mu_);
+  // In memory: a piece is being taken; the piece that arrived meanwhile.
+  bool taking_ GUARDED_BY(mu_) = false;
   std::optional<http::BodyChunk> arrived_ GUARDED_BY(mu_);
+  // To a file: a read is asked for; the body failed; its end came; bytes and pieces
+  // received, pieces written and hashed; lanes that reached the end.
+  bool reading_ GUARDED_BY(mu_) = false;
+  bool failed_ GUARDED_BY(mu_) = false;
+  bool ended_ GUARDED_BY(mu_) = false;
+  uint64_t received_ GUARDED_BY(mu_) = 0;
+  uint64_t arrived_pieces_ GUARDED_BY(mu_) = 0;
+  uint64_t written_ GUARDED_BY(mu_) = 0;
+  uint64_t hashed_ GUARDED_BY(mu_) = 0;
+  int drained_ GUARDED_BY(mu_) = 0;
+  bool finished_ GUARDED_BY(mu_) = false;
 
-  std::optional<SlotWriter> writer_;
-  std::optional<std::string> data_;  // the body, when it is kept in memory
-  Md5 md5_;
+  std::optional<SlotWriter> writer_;  // the write lane's
+  std::optional<std::string> data_;   // the body, when it is kept in memory
+  Md5 md5_;                           // the hash lane's (or, in memory, the taker's)
   std::optional<auth::Checksum> checksum_;
 };
 

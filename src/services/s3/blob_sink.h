@@ -1,7 +1,8 @@
 // Streams a request body into a new blob, never holding it whole: each
-// piece is written (and hashed for the ETag) on a worker while the next one
-// is read, and no further piece is asked for until it is taken, so a slow
-// disk holds the client back instead of growing memory.
+// piece is written on one worker and hashed (the ETag's MD5, the checksum)
+// on another while the next ones are read, and no further piece is asked
+// for while four are in flight, so a slow disk holds the client back
+// instead of growing memory.
 #pragma once
 
 #include <cstdint>

@@ -255,7 +255,8 @@ void EnvImpl::on_spawned(Result<Spawned> spawned) {
       accept_endpoint();
   }
   logs_ = std::make_unique<LogCapture>(host_.loop(), spawned->output_fd, host_.options().log_sink,
-                                       host_.clock(), spec_->log_group(), log_stream_);
+                                       host_.clock(), spec_->log_group(), log_stream_,
+                                       host_.options().log_batch_interval);
   logs_->start();
   exit_watch_.emplace(host_.loop(), spawned->pidfd);
   exit_watch_->async_wait(

@@ -35,6 +35,9 @@ struct HostOptions {
   // Longest init phase (bootstrap start → first /next); Lambda's is 10 s.
   std::chrono::milliseconds init_timeout{10'000};
   LogSink* log_sink = nullptr;  // may be null; must outlive the Host
+  // An environment hands its log lines to log_sink at most once per this
+  // (LogCapture); 0: at the end of every invocation.
+  std::chrono::milliseconds log_batch_interval{0};
   // Time for log-line timestamps, Lambda-Runtime-Deadline-Ms and idle ages:
   // the server's clock, so the Logs service's retention and the lines agree.
   // Null: the machine's. Must outlive the Host.

@@ -11,13 +11,16 @@ constexpr size_t kBuf = 64 * 1024;
 }
 
 LogCapture::LogCapture(boost::asio::io_context& loop, int fd, LogSink* sink, const Clock& clock,
-                       std::string group, std::string stream)
+                       std::string group, std::string stream,
+                       std::chrono::milliseconds batch_interval)
     : fd_(loop, fd),
       sink_(sink),
       clock_(clock),
       group_(std::move(group)),
       stream_(std::move(stream)),
-      buf_(new char[kBuf]) {}
+      buf_(new char[kBuf]),
+      batch_timer_(loop),
+      batch_interval_(batch_interval) {}
 
 LogCapture::~LogCapture() {
   gate_->close();
@@ -36,11 +39,29 @@ void LogCapture::close() {
     partial_.clear();
     emit(rest);
   }
-  flush();
+  if (batch_armed_) batch_timer_.cancel();
+  write_pending();
 }
 
 void LogCapture::flush() {
+  if (pending_.empty() || batch_armed_) return;  // an armed timer writes them
+  if (batch_interval_.count() == 0) return write_pending();
+  auto due = last_write_ + batch_interval_;
+  if (std::chrono::steady_clock::now() >= due) return write_pending();
+  batch_armed_ = true;
+  batch_timer_.expires_at(due);
+  batch_timer_.async_wait([this, gate = gate_](boost::system::error_code ec) {
+    auto in = gate->hold();
+    if (!in || ec) return;
+    batch_armed_ = false;
+    write_pending();
+  });
+}
+
+void LogCapture::write_pending() {
+  batch_armed_ = false;
   if (pending_.empty()) return;
+  if (batch_interval_.count() != 0) last_write_ = std::chrono::steady_clock::now();
   if (sink_) sink_->write(group_, stream_, std::move(pending_));
   pending_.clear();
 }

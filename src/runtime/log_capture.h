@@ -9,12 +9,19 @@
 //
 // Each line is stamped with the Clock's now() when it is read.
 //
+// With a batch interval, a flush right after the previous write waits until
+// the interval has passed since it (one timer), so a busy environment hands
+// the sink one write per interval instead of one per invocation — the Logs
+// store commits each write, with an fsync in sync durability. The first
+// flush after a quiet interval, close() and the destructor write at once.
+//
 // Threading: loop thread only. A read still queued on the loop when the
 // capture is destroyed finds its gate closed and does nothing.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -50,7 +57,8 @@ class LogCapture {
   // Takes ownership of `fd` (non-blocking). `sink` may be null; it must
   // outlive this object.
   LogCapture(boost::asio::io_context& loop, int fd, LogSink* sink, const Clock& clock,
-             std::string group, std::string stream);
+             std::string group, std::string stream,
+             std::chrono::milliseconds batch_interval = std::chrono::milliseconds(0));
   ~LogCapture();
 
   void start();
@@ -59,7 +67,8 @@ class LogCapture {
   void drain_now(size_t budget = 1u << 20);
   // A line written by nimbus itself (START, END, REPORT, timeouts).
   void platform(std::string_view line);
-  // Hands the collected lines to the sink.
+  // Hands the collected lines to the sink (at once, or when the batch
+  // interval since the previous write has passed).
   void flush();
   std::string tail() const;
   void reset_tail() { tail_.clear(); }
@@ -70,6 +79,7 @@ class LogCapture {
   void read_more();
   void consume(const char* data, size_t n);
   void emit(std::string_view line);
+  void write_pending();
 
   boost::asio::posix::stream_descriptor fd_;
   LogSink* sink_;
@@ -79,6 +89,10 @@ class LogCapture {
   std::string tail_;
   std::vector<LogLine> pending_;
   std::shared_ptr<char[]> buf_;
+  boost::asio::steady_timer batch_timer_;
+  std::chrono::milliseconds batch_interval_;
+  std::chrono::steady_clock::time_point last_write_{};
+  bool batch_armed_ = false;
   uint64_t bytes_ = 0;
   // Read handlers enter it; the destructor closes it.
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();

@@ -1,7 +1,10 @@
 // Limits and failures: timeout, memory, crashes, runaway output, escaping
 // children, and what the sandbox forbids.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <regex>
 #include <thread>
@@ -203,6 +206,37 @@ def handler(e, c):
   }
   env->kill();
   EXPECT_TRUE(wait_quiet());
+}
+
+TEST(LogCapture, ABusyStreamIsHandedOverOncePerBatchInterval) {
+  struct Writes final : LogSink {
+    void write(const std::string&, const std::string&, std::vector<LogLine> lines) override {
+      std::vector<std::string> texts;
+      for (auto& l : lines) texts.push_back(l.text);
+      calls.push_back(std::move(texts));
+    }
+    std::vector<std::vector<std::string>> calls;
+  } writes;
+  boost::asio::io_context loop;
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+  {
+    LogCapture logs(loop, fds[0], &writes, test_clock(), "g", "s", std::chrono::hours(1));
+    logs.platform("START 1");
+    logs.flush();  // the first write after a quiet interval goes at once
+    ASSERT_EQ(writes.calls.size(), 1u);
+    logs.platform("END 1");
+    logs.flush();
+    logs.platform("START 2");
+    logs.flush();
+    EXPECT_EQ(writes.calls.size(), 1u);  // within the interval: held for one write
+    logs.close();                        // at once, in order
+    ASSERT_EQ(writes.calls.size(), 2u);
+    EXPECT_EQ(writes.calls[1], (std::vector<std::string>{"END 1", "START 2"}));
+  }
+  ::close(fds[1]);
+  loop.poll();  // the cancelled timer finds the capture gone
+  EXPECT_EQ(writes.calls.size(), 2u);
 }
 
 }  // namespace

@@ -84,6 +84,9 @@ Engine::Engine(Environment& env, logs::LogWriter* logs, LambdaOptions options)
     runtime::HostOptions ho;
     ho.state_dir = data_root(env) + "/runtime";
     ho.log_sink = &bridge_;
+    // A busy environment's lines reach CloudWatch Logs at most 20 ms late,
+    // in one store commit per 20 ms instead of one (an fsync) per invocation.
+    ho.log_batch_interval = std::chrono::milliseconds(20);
     ho.clock = &env.clock;
     if (options_.no_network) {
       // Functions reach the server's own port on their loopback.

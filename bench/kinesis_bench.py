@@ -2,12 +2,16 @@
 call from several keep-alive producers (wrk, SigV4-signed, records spread
 over the shards by random partition keys), then GetRecords reading every
 shard from TRIM_HORIZON to its end (bench/kinesis_reader, C++, a thread per
-shard; one boto3 reader per shard when it is not built). nimbus
+shard; found beside NIMBUS_BIN's nimbus or in build/bench, or named by
+--reader). Without it the bench stops: boto3 readers (--boto3-readers) bound
+the figure at ~35,000 records/s whatever the server, which is how the
+2026-12-06 15:00 run measured 36k for nimbus against 172k at 08:54. nimbus
 (--durability sync) against kinesalite and kinesis-local (kinesis-mock),
 both from npm, in one run; ratios printed.
 
 Usage: python3 bench/kinesis_bench.py [--seconds 10] [--connections 4]
            [--shards 5] [--servers nimbus kinesalite kinesis-local] [--quick]
+           [--reader build/bench/kinesis_reader | --boto3-readers]
 """
 
 import argparse
@@ -20,7 +24,7 @@ import sys
 import threading
 import time
 
-from common import (NpmPeer, Server, bench_binary, client, free_port, machine, run_servers,
+from common import (ROOT, NpmPeer, Server, bench_binary, client, free_port, machine, run_servers,
                     run_wrk, signed_request, wrk_script_many)
 
 STREAM = "bench"
@@ -67,42 +71,57 @@ def create_stream(kinesis, shards):
         time.sleep(0.05)
 
 
-def read_all(endpoint, shards):
+def find_reader(args):
+    """bench/kinesis_reader: --reader, else beside NIMBUS_BIN's nimbus, else
+    build/bench; None with --boto3-readers. Exits when it is not built."""
+    if args.boto3_readers:
+        return None
+    for path in ([args.reader] if args.reader else
+                 [bench_binary("kinesis_reader"),
+                  os.path.join(ROOT, "build", "bench", "kinesis_reader")]):
+        if os.path.exists(path):
+            return os.path.abspath(path)
+    sys.exit("kinesis_bench: bench/kinesis_reader is not built (ninja -C build kinesis_reader), "
+             "or name it with --reader; --boto3-readers measures boto3 instead of the server")
+
+
+def read_all(endpoint, shards, reader):
     """Reads every shard from TRIM_HORIZON until a GetRecords returns nothing
-    with MillisBehindLatest 0; returns (records, seconds). With
-    bench/kinesis_reader built (C++, a thread per shard) the figure is the
+    with MillisBehindLatest 0; returns (records, seconds, calls). With
+    bench/kinesis_reader (C++, a thread per shard) the figure is the
     server's; the boto3 readers otherwise bound it (base64 and JSON decoding
     of 10,000 records a call)."""
-    reader = bench_binary("kinesis_reader")
-    if os.path.exists(reader):
+    if reader:
         out = subprocess.run([reader, "--endpoint", endpoint, "--stream", STREAM],
                              capture_output=True, text=True)
         if out.returncode != 0:
             raise RuntimeError("kinesis_reader: " + out.stderr.strip())
         got = json.loads(out.stdout)
-        return got["records"], got["seconds"]
+        return got["records"], got["seconds"], got["calls"]
     kinesis = client("kinesis", endpoint)
     shard_ids = [s["ShardId"] for s in kinesis.list_shards(StreamName=STREAM)["Shards"]]
     counts = [0] * len(shard_ids)
+    calls = [0] * len(shard_ids)
 
-    def reader(n):
+    def boto3_reader(n):
         k = client("kinesis", endpoint)
         it = k.get_shard_iterator(StreamName=STREAM, ShardId=shard_ids[n],
                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
         while it:
             out = k.get_records(ShardIterator=it, Limit=10000)
             counts[n] += len(out["Records"])
+            calls[n] += 1
             it = out.get("NextShardIterator")
             if not out["Records"] and out.get("MillisBehindLatest", 0) == 0:
                 break
 
     start = time.time()
-    ts = [threading.Thread(target=reader, args=(n,)) for n in range(len(shard_ids))]
+    ts = [threading.Thread(target=boto3_reader, args=(n,)) for n in range(len(shard_ids))]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
-    return sum(counts), time.time() - start
+    return sum(counts), time.time() - start, sum(calls)
 
 
 def run_server(name, endpoint, args):
@@ -119,9 +138,9 @@ def run_server(name, endpoint, args):
           "errors %d%s" % (name, records, records * RECORD_BYTES / 1e6, put["p50_ms"],
                            put["p99_ms"], put["errors"],
                            "  " + put["unexpected"] if put["unexpected"] else ""), flush=True)
-    got, seconds = read_all(endpoint, args.shards)
-    print("  %-13s GetRecords %9.0f records/s (%d records in %.1f s)"
-          % (name, got / seconds, got, seconds), flush=True)
+    got, seconds, calls = read_all(endpoint, args.shards, args.reader_path)
+    print("  %-13s GetRecords %9.0f records/s (%d records in %.1f s, %d calls, %.0f records "
+          "a call)" % (name, got / seconds, got, seconds, calls, got / max(calls, 1)), flush=True)
     return {"put": records, "get": got / seconds, "read": got}
 
 
@@ -132,14 +151,20 @@ def main():
     ap.add_argument("--shards", type=int, default=5)
     ap.add_argument("--servers", nargs="*", default=["nimbus", "kinesalite", "kinesis-local"])
     ap.add_argument("--quick", action="store_true", help="2 s runs: check the bench works")
+    ap.add_argument("--reader", help="bench/kinesis_reader's path (default: beside NIMBUS_BIN's "
+                    "nimbus, else build/bench)")
+    ap.add_argument("--boto3-readers", action="store_true",
+                    help="read with boto3 (bounds the figure at the client) instead")
     args = ap.parse_args()
     if args.quick:
         args.seconds = 2
+    args.reader_path = find_reader(args)
 
     print("kinesis, PutRecords %d x %d B signed keep-alive (wrk, %d connections), %d shards, "
-          "%ds, nimbus --durability sync, %s, %s"
+          "%ds, nimbus --durability sync, GetRecords read by %s, %s, %s"
           % (RECORDS_PER_CALL, RECORD_BYTES, args.connections, args.shards, args.seconds,
-             machine(), datetime.date.today()), flush=True)
+             args.reader_path or "boto3 (one thread per shard)", machine(),
+             datetime.date.today()), flush=True)
     # The peers have no per-shard write limits; nimbus's (AWS's 1 MiB/s and
     # 1,000 records/s per shard) would fail most records of this load.
     servers = {"nimbus": lambda: Server("--durability", "sync", "--kinesis-shard-limits", "off"),

@@ -1,4 +1,4 @@
-"""Instructions per Kinesis PutRecords call: nimbus under valgrind's
+"""Instructions per Kinesis PutRecords or GetRecords call: nimbus under valgrind's
 callgrind (--durability sync, shard limits off), a fixed number of signed
 keep-alive PutRecords calls of 500 x 1 KiB records (kinesis_bench.py's
 bodies, fixed: seeded), the server's instruction count (every thread)
@@ -7,11 +7,18 @@ records/s does not, so it is what a change to the ingest path claims.
 --top N prints the N functions with the most inclusive instructions per
 call (callgrind_annotate).
 
-Usage: python3 bench/kinesis_instr.py [--calls 200] [--top 25] [--keep DIR]
+--op GetRecords: a one-shard stream holds --get-records records (put as
+above, 500 a call, not counted), and the count is of --calls GetRecords
+calls with Limit 10,000 from the same TRIM_HORIZON iterator (each answer
+checked to hold min(10,000, --get-records) records), per call and per record.
+
+Usage: python3 bench/kinesis_instr.py [--op PutRecords|GetRecords] [--calls 200] [--top 25]
+           [--keep DIR] [--get-records 10000]
 """
 
 import argparse
 import base64
+import http.client
 import json
 import os
 import random
@@ -34,20 +41,63 @@ def fixed_body(rng, n):
                         for i in range(RECORDS_PER_CALL)]}
 
 
+def get_records_calls(endpoint, iterator, calls, expect):
+    """`calls` GetRecords of `iterator` (Limit 10,000) over one keep-alive
+    connection; each answer must be 200 and hold `expect` records."""
+    req = request(endpoint, "GetRecords", {"ShardIterator": iterator, "Limit": 10000})
+    conn = http.client.HTTPConnection(endpoint.split("://", 1)[1], timeout=600)
+    for _ in range(calls):
+        conn.request(req[0], req[1], body=req[3], headers=req[2])
+        r = conn.getresponse()
+        data = r.read()
+        if r.status != 200:
+            raise RuntimeError("%d %s" % (r.status, data[:300]))
+        got = len(json.loads(data)["Records"])
+        if got != expect:
+            raise RuntimeError("GetRecords answered %d records, not %d" % (got, expect))
+    conn.close()
+
+
+def measure_get(server, args, bodies, out_dir):
+    """Instructions per GetRecords call of min(10,000, --get-records)
+    records; returns (per call, records a call, dump)."""
+    puts = (args.get_records + RECORDS_PER_CALL - 1) // RECORDS_PER_CALL
+    send_all(server.endpoint, [bodies[i % BODIES] for i in range(puts)])
+    kinesis = client("kinesis", server.endpoint)
+    it = kinesis.get_shard_iterator(StreamName=STREAM, ShardId="shardId-000000000000",
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    expect = min(10000, puts * RECORDS_PER_CALL)
+    get_records_calls(server.endpoint, it, args.warmup, expect)
+    total, elapsed, dump = counted(
+        server, out_dir, "GetRecords",
+        lambda: get_records_calls(server.endpoint, it, args.calls, expect))
+    per_call = total / args.calls
+    print("  GetRecords %12.0f instructions/call, %8.0f per record  (%d calls of %d records, "
+          "%.1f s under valgrind) %s" % (per_call, per_call / expect, args.calls, expect, elapsed,
+                                         os.path.basename(dump)), flush=True)
+    return per_call, dump
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--op", choices=["PutRecords", "GetRecords"], default="PutRecords")
+    ap.add_argument("--get-records", type=int, default=10000,
+                    help="GetRecords: records in the stream's one shard")
     ap.add_argument("--calls", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--shards", type=int, default=5)
     ap.add_argument("--top", type=int, default=0)
     ap.add_argument("--keep", help="keep the callgrind dumps in this directory")
     args = ap.parse_args()
+    if args.op == "GetRecords":
+        args.shards = 1
 
     out_dir = args.keep or tempfile.mkdtemp(prefix="nimbus-instr-")
     os.makedirs(out_dir, exist_ok=True)
-    print("kinesis PutRecords instructions per call (callgrind, %d calls of %d x %d B, one "
-          "keep-alive connection, --durability sync), %s"
-          % (args.calls, RECORDS_PER_CALL, RECORD_BYTES, machine()), flush=True)
+    print("kinesis %s instructions per call (callgrind, %d calls, PutRecords of %d x %d B, one "
+          "keep-alive connection, --durability sync, %d shards), %s"
+          % (args.op, args.calls, RECORDS_PER_CALL, RECORD_BYTES, args.shards, machine()),
+          flush=True)
     server = Traced(out_dir, ["--durability", "sync", "--kinesis-shard-limits", "off"])
     try:
         deadline = time.time() + 120
@@ -62,6 +112,12 @@ def main():
         rng = random.Random(13)
         bodies = [request(server.endpoint, "PutRecords", fixed_body(rng, n))
                   for n in range(BODIES)]
+        if args.op == "GetRecords":
+            per_call, dump = measure_get(server, args, bodies, out_dir)
+            if args.top:
+                print_top(dump, args.top, args.calls)
+            print(json.dumps({"GetRecords": per_call}))
+            return 0
         send_all(server.endpoint, [bodies[i % BODIES] for i in range(args.warmup)])
         total, elapsed, dump = counted(
             server, out_dir, "PutRecords",

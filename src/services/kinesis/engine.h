@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/mutex.h"
@@ -62,14 +63,28 @@ struct PutResult {
   std::string sequence;
 };
 
+// A record read, its data left where the Log's read put it (in `stored`,
+// after the partition key): a 10,000-record GetRecords copies each record's
+// data once, into its answer, not once more into a string of its own.
 struct ReadRecord {
-  std::string sequence;
+  uint64_t seq = 0;  // the Log's (its sequence number: format_sequence)
   int64_t arrival_ms = 0;
   std::string partition_key;
-  std::string data;
+  std::string stored;  // the Log's record: (str partition key, tail data)
+  size_t data_at = 0;  // where the data starts in `stored`
+
+  std::string_view data() const { return std::string_view(stored).substr(data_at); }
+  // The data as a string of its own (`stored` goes with it).
+  std::string take_data() {
+    stored.erase(0, data_at);
+    data_at = 0;
+    return std::move(stored);
+  }
 };
 
 struct ReadResult {
+  uint64_t stream_id = 0;  // with `shard` and a record's seq, its sequence number
+  uint32_t shard = 0;
   std::vector<ReadRecord> records;
   uint64_t next_seq = 0;                     // the Log sequence to read next
   bool ended = false;                        // the end of a closed shard

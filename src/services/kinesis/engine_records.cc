@@ -254,14 +254,18 @@ Result<ReadResult> Engine::read_from(uint64_t stream_id, uint32_t shard_index, u
   uint64_t tip = info ? info->next_seq : 1;
   if (info) from = std::max(from, info->first_seq);
   ReadResult out;
+  out.stream_id = p->stream_id;
+  out.shard = p->shard;
+  out.records.reserve(got->size());
   uint64_t next = from;
   int64_t last_arrival = now;
   for (auto& r : *got) {
     storage::KeyReader reader(r.data);
     auto key = reader.str();
     if (!key) continue;
-    out.records.push_back(ReadRecord{format_sequence({p->stream_id, p->shard, r.seq}), r.arrival_ms,
-                                     std::move(*key), std::string(reader.tail())});
+    size_t data_at = r.data.size() - reader.tail().size();
+    out.records.push_back(
+        ReadRecord{r.seq, r.arrival_ms, std::move(*key), std::move(r.data), data_at});
     next = r.seq + 1;
     last_arrival = r.arrival_ms;
   }

@@ -94,21 +94,15 @@ class FanOut::Subscription final : public EventSource,
     auto got = hub_.engine_.read_from(stream_id_, key_.second, from, kEventRecords, kEventBytes);
     if (!got) return next(got.take_error());
     if (got->records.empty() && !got->ended && !woken) return wait(std::move(next), from, now);
-    json::array records;
-    records.reserve(got->records.size());
-    for (auto& rec : got->records) {
-      records.push_back(
-          json::object{{"SequenceNumber", std::move(rec.sequence)},
-                       {"ApproximateArrivalTimestamp", input::seconds(rec.arrival_ms)},
-                       {"Data", std::move(rec.data)},
-                       {"PartitionKey", std::move(rec.partition_key)}});
-    }
+    json::storage_ptr arena =
+        json::make_shared_resource<json::monotonic_resource>(input::records_arena_bytes(*got));
     uint64_t next_seq = std::max<uint64_t>(got->next_seq, from);
-    json::object event{
-        {"Records", std::move(records)},
-        {"ContinuationSequenceNumber",
-         format_sequence({stream_id_, key_.second, next_seq > 0 ? next_seq - 1 : 0})},
-        {"MillisBehindLatest", got->millis_behind}};
+    json::object event(arena);
+    event.reserve(4);
+    event.emplace("Records", input::records_json(*got, arena));
+    event.emplace("ContinuationSequenceNumber",
+                  format_sequence({stream_id_, key_.second, next_seq > 0 ? next_seq - 1 : 0}));
+    event.emplace("MillisBehindLatest", got->millis_behind);
     if (got->ended) event["ChildShards"] = child_shards(got->children);
     {
       MutexLock lock(mu_);

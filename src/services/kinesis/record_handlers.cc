@@ -190,14 +190,12 @@ Output KinesisService::get_records(const CallContext&, const json::object& in) {
              "GetRecords.IteratorAgeMilliseconds: age of the last record of the last GetRecords "
              "call (ms)")
       .set(r->iterator_age_ms);
-  json::array records;
-  for (auto& rec : r->records) {
-    records.push_back(json::object{{"SequenceNumber", std::move(rec.sequence)},
-                                   {"ApproximateArrivalTimestamp", input::seconds(rec.arrival_ms)},
-                                   {"Data", std::move(rec.data)},
-                                   {"PartitionKey", std::move(rec.partition_key)}});
-  }
-  json::object out{{"Records", std::move(records)}, {"MillisBehindLatest", r->millis_behind}};
+  json::storage_ptr arena =
+      json::make_shared_resource<json::monotonic_resource>(input::records_arena_bytes(*r));
+  json::object out(arena);
+  out.reserve(4);
+  out.emplace("Records", input::records_json(*r, arena));
+  out.emplace("MillisBehindLatest", r->millis_behind);
   if (r->next_iterator) {
     out["NextShardIterator"] = std::move(*r->next_iterator);
   } else {

@@ -1,6 +1,7 @@
 #include "services/kinesis/sequence.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace nimbus::services::kinesis {
 
@@ -10,6 +11,7 @@ constexpr size_t kShardDigits = 10;
 constexpr size_t kSeqDigits = 20;
 constexpr size_t kStreamDigits = 24;
 constexpr size_t kLength = 2 + kShardDigits + kSeqDigits + kStreamDigits;
+static_assert(kLength == kSequenceLength);
 
 template <typename T>
 std::optional<T> digits(std::string_view text) {
@@ -21,18 +23,23 @@ std::optional<T> digits(std::string_view text) {
 
 }  // namespace
 
-std::string format_sequence(const SequenceNumber& s) {
+void format_sequence_to(const SequenceNumber& s, char* out) {
   // "49", then each field's decimal digits, zero-padded to its width (no
-  // snprintf: PutRecords formats one per record).
-  std::string out(kLength, '0');
+  // snprintf: PutRecords formats one per record, GetRecords up to 10,000).
+  std::memset(out, '0', kLength);
   out[0] = '4';
   out[1] = '9';
-  auto put = [&out](size_t end, uint64_t v) {
+  auto put = [out](size_t end, uint64_t v) {
     for (size_t i = end; v != 0; v /= 10) out[--i] = static_cast<char>('0' + v % 10);
   };
   put(2 + kShardDigits, s.shard);
   put(2 + kShardDigits + kSeqDigits, s.seq);
   put(kLength, s.stream_id);
+}
+
+std::string format_sequence(const SequenceNumber& s) {
+  std::string out(kLength, '0');
+  format_sequence_to(s, out.data());
   return out;
 }
 

@@ -25,7 +25,11 @@ struct SequenceNumber {
   uint64_t seq = 0;  // the Log's sequence (0: before the shard's first record)
 };
 
+inline constexpr size_t kSequenceLength = 56;
+
 std::string format_sequence(const SequenceNumber& s);
+// The same into `out`, kSequenceLength characters.
+void format_sequence_to(const SequenceNumber& s, char* out);
 // nullopt unless `text` is exactly a number this server formats.
 std::optional<SequenceNumber> parse_sequence(std::string_view text);
 

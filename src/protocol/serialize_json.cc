@@ -3,6 +3,7 @@
 // timestamps as epoch-second numbers unless timestampFormat says otherwise,
 // non-finite floats as the strings "NaN", "Infinity", "-Infinity".
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -139,9 +140,35 @@ size_t size_hint(const boost::json::value& v) {
   }
 }
 
+// A number, true, false or null is written in place (Boost.JSON's text for
+// a double), not through a string of its own: GetRecords writes a timestamp
+// per record, 10,000 an answer.
 void write_plain(std::string& out, const boost::json::value& v) {
-  if (v.is_string()) return append_json_string(out, sv(v.get_string()));
-  out += boost::json::serialize(v);
+  char text[64];
+  switch (v.kind()) {
+    case boost::json::kind::string:
+      return append_json_string(out, sv(v.get_string()));
+    case boost::json::kind::int64:
+      out.append(text, std::to_chars(text, text + sizeof text, v.get_int64()).ptr);
+      return;
+    case boost::json::kind::uint64:
+      out.append(text, std::to_chars(text, text + sizeof text, v.get_uint64()).ptr);
+      return;
+    case boost::json::kind::double_: {
+      boost::json::serializer sr;
+      sr.reset(&v);
+      while (!sr.done()) out += sr.read(text, sizeof text);
+      return;
+    }
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case boost::json::kind::null:
+      out += "null";
+      return;
+    default:
+      out += boost::json::serialize(v);
+  }
 }
 
 // How each shape of one answer is written, worked out the first time the

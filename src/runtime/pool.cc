@@ -114,6 +114,9 @@ void Pool::scale_up(const std::string& key) {
     needed = waiting - reached;
     while (overdue < waiting && now - f.queue[overdue].since >= init) ++overdue;
     needed = std::max(needed, overdue);
+    // Up to one environment per core runs in parallel whatever the estimate.
+    size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    if (f.busy < cores) needed = std::max(needed, std::min(waiting, cores - f.busy));
   }
   while (f.starting < needed) start_for_queue(key, f.queue.front().spec);
   // The first waiting request not yet overdue gets an environment of its own

@@ -256,7 +256,10 @@ class Deployer {
     std::cout << "Watching " << tmpl_ << " and its code for changes (Ctrl-C to stop)\n"
               << std::flush;
     for (;;) {
-      auto changed = w.wait(std::chrono::milliseconds(100));
+      // An editor's save (write, or write and rename) is over in a few
+      // milliseconds; 50 ms of quiet still makes a burst of saves one
+      // change, and the wait is part of every code update's latency.
+      auto changed = w.wait(std::chrono::milliseconds(50));
       if (!changed) return 0;
       auto start = std::chrono::steady_clock::now();
       if (changed->contains(tmpl_)) {

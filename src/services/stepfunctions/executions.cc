@@ -75,7 +75,12 @@ void StepFunctionsService::advance(const std::string& arn, Act act,
     queue.push_back({std::move(act), std::move(done), std::move(prepare)});
     if (queue.size() > 1) return;  // the turn already asked for takes it
   }
-  executor_.submit(arn, [this, arn](storage::PartitionExecutor::Turn turn) {
+  // A turn may come after the service began to stop (the commit that
+  // releases the last one answers on the committer): enter the gate before
+  // touching anything of the service.
+  executor_.submit(arn, [this, gate = gate_, arn](storage::PartitionExecutor::Turn turn) {
+    auto in = gate->hold();
+    if (!in) return;
     run_advances(arn, std::move(turn));
   });
 }
@@ -99,7 +104,9 @@ void StepFunctionsService::run_advances(const std::string& arn,
   }
   // What is left waits for a turn of its own, after this one.
   if (more) {
-    executor_.submit(arn, [this, arn](storage::PartitionExecutor::Turn next) {
+    executor_.submit(arn, [this, gate = gate_, arn](storage::PartitionExecutor::Turn next) {
+      auto in = gate->hold();
+      if (!in) return;
       run_advances(arn, std::move(next));
     });
   }

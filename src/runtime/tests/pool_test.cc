@@ -204,6 +204,20 @@ struct ScriptedPool {
     };
     pool = std::make_unique<Pool>(host(), o);
   }
+  // A scripted environment keeps the callbacks the pool gave it until the
+  // test finishes them, and those hold the environment: once the pool is
+  // gone, the ones never finished are dropped (a real environment answers
+  // them when it is killed).
+  ~ScriptedPool() {
+    pool.reset();
+    on_loop([this] {
+      for (auto& e : envs) {
+        e->starting = nullptr;
+        e->running = nullptr;
+      }
+      envs.clear();
+    });
+  }
   // Sends one request; its answer lands in answers[request id].
   std::string send(const std::shared_ptr<const FunctionSpec>& f) {
     InvokeRequest r = request("{}");

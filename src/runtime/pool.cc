@@ -115,7 +115,9 @@ void Pool::scale_up(const std::string& key) {
     while (overdue < waiting && now - f.queue[overdue].since >= init) ++overdue;
     needed = std::max(needed, overdue);
     // Up to one environment per core runs in parallel whatever the estimate.
-    size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    // Read once: hardware_concurrency() reads /sys on every call, and this
+    // runs on the runtime loop for every queued request.
+    static const size_t cores = std::max(1u, std::thread::hardware_concurrency());
     if (f.busy < cores) needed = std::max(needed, std::min(waiting, cores - f.busy));
   }
   while (f.starting < needed) start_for_queue(key, f.queue.front().spec);

@@ -1,11 +1,14 @@
 #include "common/thread_role.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <future>
+#include <string>
 
 #include "common/mutex.h"
 #include "common/scheduler.h"
+#include "common/thread_name.h"
 #include "common/worker_pool.h"
 
 namespace nimbus {
@@ -43,6 +46,31 @@ TEST(ThreadRole, PoolsAndTheSchedulerSetTheirs) {
   s.after(std::chrono::milliseconds(1), [&] { timer = thread_role(); });
   clock.advance(std::chrono::milliseconds(1));
   EXPECT_EQ(timer, ThreadRole::kScheduler);
+}
+
+std::string this_thread_name() {
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof name);
+  return name;
+}
+
+// top -H and /proc/PID/task/*/comm tell the kinds apart; Linux keeps 15 bytes.
+TEST(ThreadName, PoolsNameTheirThreadsAndLongNamesAreCut) {
+  WorkerPool workers(1);
+  std::promise<std::string> worker;
+  workers.post([&] { worker.set_value(this_thread_name()); });
+  EXPECT_EQ(worker.get_future().get(), "nimbus-worker");
+
+  WorkerPool spawn(1, ThreadRole::kRuntimeSpawn);
+  std::promise<std::string> spawner;
+  spawn.post([&] { spawner.set_value(this_thread_name()); });
+  EXPECT_EQ(spawner.get_future().get(), "nimbus-spawn");
+
+  auto cut = std::async(std::launch::async, [] {
+               set_thread_name("nimbus-a-very-long-name");
+               return this_thread_name();
+             }).get();
+  EXPECT_EQ(cut, "nimbus-a-very-l");
 }
 
 TEST(ThreadRole, OnlyLoopsMayNotBlock) {

@@ -214,6 +214,41 @@ TEST(SerializeOutput, AwsJsonTextIsTheWireValueSerialized) {
   }
 }
 
+// The writer walks a structure's members in one pass when the value holds
+// them in the model's order, and reuses a timestamp's text while the value
+// repeats: members in any order, unknown members, and timestamps repeated,
+// changed, or of another kind come out as to_wire_json
+// writes them.
+TEST(SerializeOutput, AwsJsonMemberOrderAndRepeatedTimestamps) {
+  namespace json = boost::json;
+  auto record = [](json::value ts) {
+    return json::object{{"SequenceNumber", "49"},
+                        {"ApproximateArrivalTimestamp", ts},
+                        {"Data", "d"},
+                        {"PartitionKey", "k"}};
+  };
+  json::array records{record(1700000000.125), record(1700000000.125),
+                      record(1700000000.126), record(1700000000),
+                      record(1700000000.0),   record(0.0),
+                      record(-0.0),           record("2023-11-14T22:13:20.5Z")};
+  records.push_back(json::object{{"PartitionKey", "k"},  // out of order
+                                 {"SequenceNumber", "50"},
+                                 {"ApproximateArrivalTimestamp", 1700000000.126}});
+  records.push_back(json::object{{"SequenceNumber", "51"},  // a member the model lacks
+                                 {"Unknown", 1},
+                                 {"Data", "d"}});
+  records.push_back(json::object{{"Data", "d"}, {"EncryptionType", "KMS"}});
+  json::object out{{"Records", records}, {"MillisBehindLatest", 0}};
+  auto call = call_for("kinesis", "GetRecords", Protocol::kJson11);
+  auto r = serialize_output(call, out, "r");
+  ser::Ref shape = ser::resolve_shape(*call.service, call.operation->output_shape);
+  EXPECT_EQ(r.body, json::serialize(ser::to_wire_json(*call.service, shape, json::value(out))));
+  EXPECT_NE(r.body.find(R"({"SequenceNumber":"50","ApproximateArrivalTimestamp":1.700000000126E9,)"
+                        R"("PartitionKey":"k"})"),
+            std::string::npos)
+      << r.body;
+}
+
 // Strings are scanned eight bytes at a time: every escaped byte, at every
 // offset of strings around that width, still comes out as
 // boost::json::serialize writes it.

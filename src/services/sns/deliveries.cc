@@ -30,6 +30,8 @@ constexpr size_t kLoggedResponseBytes = 1024;
 // A FIFO delivery held behind its group's retry fires this long after it.
 constexpr std::chrono::milliseconds kBehindRetry{1};
 constexpr std::chrono::milliseconds kBehindLateRetry{1000};
+// Groups waiting for a retry (deliveries.h, FIFO order).
+constexpr const char* kHeadsNs = "sns.fifo-heads";
 
 }  // namespace
 
@@ -184,6 +186,7 @@ Status Deliveries::start() {
   timers_->on(kKind, [this, gate = gate_](storage::DueTimer t, storage::Timers::Ack ack) {
     if (auto in = gate->hold()) on_timer(std::move(t), std::move(ack));
   });
+  if (Status st = load_heads(); !st) return st;
   return timers_->start();
 }
 
@@ -204,7 +207,15 @@ void Deliveries::queue(const Subscription& s, const std::string& key, events::De
       }
     }
   }
-  timers_->schedule(kKind, id, env_.scheduler.clock().now(), p.encode(), std::move(done));
+  auto due = env_.scheduler.clock().now();
+  if (!p.d.group_id.empty()) {
+    // Behind its group's retry already: stored where it would be deferred to.
+    MutexLock lock(groups_mu_);
+    auto it = groups_.find(p.sub + "\n" + p.d.group_id);
+    if (it != groups_.end() && !it->second.in_flight)
+      due = std::max(due, it->second.retry + kBehindRetry);
+  }
+  timers_->schedule(kKind, id, due, p.encode(), std::move(done));
 }
 
 void Deliveries::on_timer(storage::DueTimer t, storage::Timers::Ack ack) {
@@ -388,7 +399,12 @@ bool Deliveries::admit(const Pending& p, storage::DueTimer& t, storage::Timers::
     MutexLock lock(groups_mu_);
     auto [it, fresh] = groups_.try_emplace(p.sub + "\n" + p.d.group_id);
     Group& g = it->second;
-    if (fresh || g.head == t.id) {
+    // A head reloaded from its group record that is no longer stored was
+    // done before the record could be dropped.
+    bool gone = !fresh && !g.in_flight && g.head != t.id && !timers_->contains(kKind, g.head);
+    if (fresh || g.head == t.id || gone) {
+      if (gone && g.saved) forget_head(it->first);
+      if (gone) g.saved = false;
       g.head = t.id;
       g.in_flight = true;
       return true;
@@ -411,7 +427,9 @@ void Deliveries::hold_group(const Pending& p, const std::string& id, Clock::time
     if (it == groups_.end() || it->second.head != id) return;
     it->second.in_flight = false;
     it->second.retry = retry;
+    it->second.saved = true;
     waiting.swap(it->second.waiting);
+    save_head(it->first, id, retry);  // queued before the deferrals and the retry
   }
   for (auto& [t, ack] : waiting) defer(std::move(t), std::move(ack), retry);
 }
@@ -423,6 +441,8 @@ void Deliveries::release_group(const Pending& p, const std::string& id) {
     auto it = groups_.find(p.sub + "\n" + p.d.group_id);
     if (it == groups_.end() || it->second.head != id) return;
     Group& g = it->second;
+    if (g.saved) forget_head(it->first);
+    g.saved = false;
     if (g.waiting.empty()) {
       groups_.erase(it);
       return;
@@ -447,6 +467,43 @@ void Deliveries::defer(storage::DueTimer t, storage::Timers::Ack ack, Clock::tim
   // timers put it off): look again later rather than spin.
   if (auto now = env_.scheduler.clock().now(); due <= now) due = now + kBehindLateRetry;
   timers_->schedule(kKind, t.id, due, std::move(t.payload), std::move(ack));
+}
+
+void Deliveries::save_head(const std::string& group, const std::string& id,
+                           Clock::time_point retry) {
+  int64_t retry_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(retry.time_since_epoch()).count();
+  storage::WriteBatch batch("sns.deliveries/d");  // the deliveries' partition: one order
+  batch.put(kHeadsNs, group, json::serialize(json::object{{"head", id}, {"retry", retry_ms}}));
+  env_.storage->commit(std::move(batch), [](Status st) {
+    if (!st) spdlog::warn("sns: could not record a FIFO group's retry: {}", st.error().message);
+  });
+}
+
+void Deliveries::forget_head(const std::string& group) {
+  storage::WriteBatch batch("sns.deliveries/d");
+  batch.del(kHeadsNs, group);
+  env_.storage->commit(std::move(batch), [](Status st) {
+    if (!st) spdlog::warn("sns: could not drop a FIFO group's record: {}", st.error().message);
+  });
+}
+
+Status Deliveries::load_heads() {
+  std::vector<storage::Entry> records;
+  Status st = env_.storage->records(kHeadsNs).each(
+      "", [&records](storage::Entry& e) { records.push_back(std::move(e)); });
+  if (!st) return st;
+  MutexLock lock(groups_mu_);
+  for (auto& e : records) {
+    auto o = parse_object(e.value);
+    if (!o) continue;
+    Group& g = groups_[e.key];
+    g.head = str(*o, "head");
+    g.in_flight = false;
+    g.retry = Clock::time_point(std::chrono::milliseconds(integer(*o, "retry").value_or(0)));
+    g.saved = true;
+  }
+  return Status::ok();
 }
 
 void Deliveries::log_status(const Pending& p, const SubscriptionPtr& sub,

@@ -35,9 +35,18 @@
 // group) is being tried waits (in memory, its timer not yet acknowledged);
 // while that one waits for a retry due at T, it is rescheduled durably to
 // T + 1 ms (written before the retry itself), so it fires after the retry
-// also after a restart, and checks again. Once the earlier one is delivered,
-// dropped or moved to the dead-letter queue, the next waiting one goes.
-// Other groups and subscriptions are not held back.
+// also after a restart, and checks again. A delivery queued while its group
+// waits for a retry is stored at T + 1 ms at once. Once the earlier one is
+// delivered, dropped or moved to the dead-letter queue, the next waiting
+// one goes. Other groups and subscriptions are not held back.
+//
+// A group waiting for a retry is also recorded (namespace
+// `sns.fifo-heads`, key `<subscription ARN>\n<group>`, value the waiting
+// delivery's timer id and T), before anything is deferred behind it, and
+// start() reloads these records: after a restart a later delivery whose
+// timer was not yet moved behind the retry (it had not fired) still waits
+// for it. A record whose delivery is no longer stored is dropped when its
+// group is next used.
 //
 // Threads: queue() from any thread; its `done` runs on the storage
 // committer. The destructor stops hand-outs and waits for running ones.
@@ -128,6 +137,10 @@ class Deliveries {
   void release_group(const Pending& p, const std::string& id);
   // Reschedules a delivery that fired behind a retry to just after it.
   void defer(storage::DueTimer t, storage::Timers::Ack ack, Clock::time_point retry);
+  // The group record of a group waiting for its head's retry (above).
+  void save_head(const std::string& group, const std::string& id, Clock::time_point retry);
+  void forget_head(const std::string& group);
+  Status load_heads();
 
   Environment& env_;
   Topics& topics_;
@@ -159,6 +172,7 @@ class Deliveries {
     std::string head;  // the timer id being tried, or waiting for its retry
     bool in_flight = true;
     Clock::time_point retry;  // when !in_flight: the head's retry is due
+    bool saved = false;       // a group record names `head` (above)
     std::deque<std::pair<storage::DueTimer, storage::Timers::Ack>> waiting;
   };
   Mutex groups_mu_;

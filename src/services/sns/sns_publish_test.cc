@@ -338,6 +338,50 @@ TEST_F(SnsPublishTest, AHeldFifoGroupKeepsItsOrderAcrossARestart) {
   EXPECT_EQ(order, (std::vector<std::string>{"a1", "a2", "a3"}));
 }
 
+// The group's wait for its retry is stored: a message published after a
+// restart, while the group's first message still waits, goes after it.
+TEST_F(SnsPublishTest, AMessagePublishedAfterARestartWaitsForItsGroupsRetry) {
+  std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
+  std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
+  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
+  auto flaky =
+      std::make_unique<FlakyQueues>(dynamic_cast<sqs::SqsService&>(service("sqs")).queues());
+  flaky->flaky = arn_of(url);
+  {
+    MutexLock lock(flaky->mu);
+    flaky->fail = 1000;  // the queue is down until the restart
+  }
+  auto bound = targets.bind("sqs", *flaky);
+  auto publish = [&](const std::string& body) {
+    call("Publish", {{"TopicArn", topic},
+                     {"Message", body},
+                     {"MessageGroupId", "A"},
+                     {"MessageDeduplicationId", body}});
+  };
+  publish("a1");  // past its immediate retries: waits about 1 s
+  auto heads = [&] {
+    size_t n = 0;
+    EXPECT_TRUE(storage->records("sns.fifo-heads").each("", [&n](storage::Entry&) { ++n; }));
+    return n;
+  };
+  EXPECT_TRUE(eventually([&] { return heads() == 1; }));
+  bound.reset();
+  flaky.reset();
+  reopen();
+  // A restart takes time (sequence numbers start from the clock).
+  clock.advance(std::chrono::milliseconds(1));
+  publish("a2");
+  std::vector<std::string> order;
+  for (int round = 0; round < 30 && order.size() < 2; ++round) {
+    for (auto& m : receive(url, 1, std::chrono::milliseconds(100), 100)) {
+      order.push_back(s(m.at("Body")));
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"a1", "a2"}));
+  // Once a1 is delivered its group's record is gone.
+  EXPECT_TRUE(eventually([&] { return heads() == 0; }));
+}
+
 TEST_F(SnsPublishTest, LambdaGetsTheSnsEvent) {
   std::string topic = create_topic("t");
   std::string fn = "arn:aws:lambda:us-east-1:000000000000:function:f";

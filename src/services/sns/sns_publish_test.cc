@@ -292,26 +292,47 @@ TEST_F(SnsPublishTest, ARetriedFifoDeliveryHoldsBackItsGroup) {
   EXPECT_TRUE(eventually([&] { return svc->deliveries().pending() == 0; }));
 }
 
-// The later messages held behind a retry are stored to fire after it: the
-// order holds across a restart.
-TEST_F(SnsPublishTest, AHeldFifoGroupKeepsItsOrderAcrossARestart) {
-  std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
-  std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
-  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
-  auto flaky =
-      std::make_unique<FlakyQueues>(dynamic_cast<sqs::SqsService&>(service("sqs")).queues());
-  flaky->flaky = arn_of(url);
-  {
-    MutexLock lock(flaky->mu);
-    flaky->fail = 1000;  // the queue is down until the restart
+// A FIFO topic whose FIFO queue subscription refuses every delivery of
+// group A until `bound` is reset (the queue is down until a restart).
+struct DownFifoQueue {
+  std::string url;
+  std::string topic;
+  std::unique_ptr<FlakyQueues> flaky;
+  std::unique_ptr<events::Binding> bound;
+};
+
+class SnsFifoRestartTest : public SnsPublishTest {
+ protected:
+  DownFifoQueue down_fifo_queue() {
+    DownFifoQueue d;
+    d.url = queue("q.fifo", {{"FifoQueue", "true"}});
+    d.topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
+    subscribe(d.topic, "sqs", arn_of(d.url), {{"RawMessageDelivery", "true"}});
+    d.flaky =
+        std::make_unique<FlakyQueues>(dynamic_cast<sqs::SqsService&>(service("sqs")).queues());
+    d.flaky->flaky = arn_of(d.url);
+    {
+      MutexLock lock(d.flaky->mu);
+      d.flaky->fail = 1000;
+    }
+    d.bound = targets.bind("sqs", *d.flaky);
+    return d;
   }
-  auto bound = targets.bind("sqs", *flaky);
-  auto publish = [&](const std::string& body) {
+  void publish_in_group(const std::string& topic, const std::string& body) {
     call("Publish", {{"TopicArn", topic},
                      {"Message", body},
                      {"MessageGroupId", "A"},
                      {"MessageDeduplicationId", body}});
-  };
+  }
+};
+
+// The later messages held behind a retry are stored to fire after it: the
+// order holds across a restart.
+TEST_F(SnsFifoRestartTest, AHeldFifoGroupKeepsItsOrderAcrossARestart) {
+  DownFifoQueue down = down_fifo_queue();
+  auto& flaky = down.flaky;
+  auto& bound = down.bound;
+  auto publish = [&](const std::string& body) { publish_in_group(down.topic, body); };
   // a1 past its immediate retries (README, Differs), waiting 1 s.
   publish("a1");
   EXPECT_TRUE(eventually([&] {
@@ -331,7 +352,7 @@ TEST_F(SnsPublishTest, AHeldFifoGroupKeepsItsOrderAcrossARestart) {
   reopen();
   std::vector<std::string> order;
   for (int round = 0; round < 10 && order.size() < 3; ++round) {
-    for (auto& m : receive(url, 1, std::chrono::milliseconds(100), 100)) {
+    for (auto& m : receive(down.url, 1, std::chrono::milliseconds(100), 100)) {
       order.push_back(s(m.at("Body")));
     }
   }
@@ -340,24 +361,11 @@ TEST_F(SnsPublishTest, AHeldFifoGroupKeepsItsOrderAcrossARestart) {
 
 // The group's wait for its retry is stored: a message published after a
 // restart, while the group's first message still waits, goes after it.
-TEST_F(SnsPublishTest, AMessagePublishedAfterARestartWaitsForItsGroupsRetry) {
-  std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
-  std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
-  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
-  auto flaky =
-      std::make_unique<FlakyQueues>(dynamic_cast<sqs::SqsService&>(service("sqs")).queues());
-  flaky->flaky = arn_of(url);
-  {
-    MutexLock lock(flaky->mu);
-    flaky->fail = 1000;  // the queue is down until the restart
-  }
-  auto bound = targets.bind("sqs", *flaky);
-  auto publish = [&](const std::string& body) {
-    call("Publish", {{"TopicArn", topic},
-                     {"Message", body},
-                     {"MessageGroupId", "A"},
-                     {"MessageDeduplicationId", body}});
-  };
+TEST_F(SnsFifoRestartTest, AMessagePublishedAfterARestartWaitsForItsGroupsRetry) {
+  DownFifoQueue down = down_fifo_queue();
+  auto& flaky = down.flaky;
+  auto& bound = down.bound;
+  auto publish = [&](const std::string& body) { publish_in_group(down.topic, body); };
   publish("a1");  // past its immediate retries: waits about 1 s
   auto heads = [&] {
     size_t n = 0;
@@ -373,7 +381,7 @@ TEST_F(SnsPublishTest, AMessagePublishedAfterARestartWaitsForItsGroupsRetry) {
   publish("a2");
   std::vector<std::string> order;
   for (int round = 0; round < 30 && order.size() < 2; ++round) {
-    for (auto& m : receive(url, 1, std::chrono::milliseconds(100), 100)) {
+    for (auto& m : receive(down.url, 1, std::chrono::milliseconds(100), 100)) {
       order.push_back(s(m.at("Body")));
     }
   }

@@ -4,15 +4,25 @@ p50/p99 at 1 and 16 connections (wrk, keep-alive) through an HTTP API
 through Lambda's Invoke API on the same server (the gateway's own cost), and
 against serverless-offline (npm, the same handler file) as the peer.
 
+With --rounds N the API and Invoke runs alternate N times at each
+connection count (and serverless-offline runs N times): each row is the
+median of its runs, so one run's variance on a shared VM (9% between two
+5 s runs is common at 16 connections) does not decide the gateway's cost.
+The nimbus rows also give the server's CPU per request (every thread, from
+/proc schedstat): the gateway's cost in CPU, which the wall-clock p50 at 16
+connections only reflects through requests/s.
+
 Usage: python3 bench/apigw_bench.py [--seconds 5] [--connections 1 16]
-       [--quick] (1 s per run, 1 connection: a smoke run)
+       [--rounds 1] [--quick] (1 s per run, 1 connection: a smoke run)
 """
 
 import argparse
 import datetime
 import io
 import os
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,16 +117,37 @@ def signed_invoke(endpoint, name):
     return "POST", path, dict(req.prepare().headers), b"{}"
 
 
-def measure(endpoint, request, seconds, connections):
+def measure(endpoint, request, seconds, connections, pid=None):
+    """One wrk run after a 1 s warm-up; with `pid`, also that process's CPU
+    (all threads) per request in microseconds."""
+    from runtime_loop_bench import thread_cpu_ns
     script = wrk_script(*request)
     run_wrk(endpoint, script, seconds=1, connections=connections)  # warm environments
-    return run_wrk(endpoint, script, seconds=seconds, connections=connections)
+    cpu0 = thread_cpu_ns(pid)[0] if pid else 0
+    r = run_wrk(endpoint, script, seconds=seconds, connections=connections)
+    requests = re.search(r"(\d+) requests in", r["raw"])
+    if pid and requests and int(requests.group(1)):
+        r["cpu_us"] = (thread_cpu_ns(pid)[0] - cpu0) / int(requests.group(1)) / 1e3
+    return r
+
+
+def median_of(runs):
+    """One row from several runs of a target: the median of each figure."""
+    row = dict(runs[-1])
+    for k in ("rps", "p50_ms", "p99_ms", "cpu_us"):
+        values = [r[k] for r in runs if r.get(k) is not None]
+        row[k] = statistics.median(values) if values else None
+    row["errors"] = sum(r["errors"] for r in runs)
+    row["runs"] = [r["rps"] for r in runs]
+    return row
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--connections", type=int, nargs="+", default=[1, 16])
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate the API and Invoke runs this many times; rows are medians")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     if args.quick:
@@ -134,11 +165,15 @@ def main():
         api = server.boto3_client("apigatewayv2").create_api(Name="bench", ProtocolType="HTTP",
                                                             Target=arn)
         via_api = ("GET", "/_aws/execute-api/%s/hello" % api["ApiId"], {}, b"")
+        via_invoke = signed_invoke(server.endpoint, "bench-hello")
         for c in args.connections:
-            results[("nimbus API", c)] = measure(server.endpoint, via_api, args.seconds, c)
-            results[("nimbus Invoke", c)] = measure(server.endpoint,
-                                                    signed_invoke(server.endpoint, "bench-hello"),
-                                                    args.seconds, c)
+            runs = {"nimbus API": [], "nimbus Invoke": []}
+            for _ in range(args.rounds):
+                for label, request in (("nimbus API", via_api), ("nimbus Invoke", via_invoke)):
+                    runs[label].append(measure(server.endpoint, request, args.seconds, c,
+                                               server.proc.pid))
+            for label, r in runs.items():
+                results[(label, c)] = median_of(r)
     finally:
         server.cleanup()
     peer = None
@@ -148,20 +183,23 @@ def main():
             print("  serverless-offline: not available (node/npm missing)")
         else:
             for c in args.connections:
-                results[("serverless-offline", c)] = measure(peer.endpoint,
-                                                             ("GET", "/hello", {}, b""),
-                                                             args.seconds, c)
+                results[("serverless-offline", c)] = median_of(
+                    [measure(peer.endpoint, ("GET", "/hello", {}, b""), args.seconds, c)
+                     for _ in range(args.rounds)])
     except (RuntimeError, subprocess.SubprocessError) as e:
         print("  serverless-offline: could not run (%s)" % e)
     finally:
         if peer:
             peer.stop()
 
-    print("%-20s %6s %12s %10s %10s %8s" % ("target", "conns", "requests/s", "p50 ms", "p99 ms",
-                                            "errors"))
+    print("%-20s %6s %12s %10s %10s %8s %14s" % ("target", "conns", "requests/s", "p50 ms",
+                                                 "p99 ms", "errors", "server CPU us"))
     for (label, c), r in results.items():
-        print("%-20s %6d %12.0f %10.3f %10.3f %8d" % (label, c, r["rps"], r["p50_ms"] or 0,
-                                                      r["p99_ms"] or 0, r["errors"]))
+        cpu = "%14.1f" % r["cpu_us"] if r.get("cpu_us") is not None else "%14s" % "-"
+        print("%-20s %6d %12.0f %10.3f %10.3f %8d %s" % (label, c, r["rps"], r["p50_ms"] or 0,
+                                                         r["p99_ms"] or 0, r["errors"], cpu))
+        if len(r.get("runs", [])) > 1:
+            print("  runs (requests/s): %s" % ", ".join("%.0f" % x for x in r["runs"]))
         if r["unexpected"]:
             print("  %s answered: %s" % (label, r["unexpected"]))
     for c in args.connections:

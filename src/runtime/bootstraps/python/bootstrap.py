@@ -394,6 +394,16 @@ def main():
 _JSON_HEADERS = "Content-Type: application/json\r\n"
 
 
+# Whether the environment holds _X_AMZN_TRACE_ID, asked without raising:
+# `name in os.environ` (Mapping.__contains__) raises and catches a KeyError
+# inside, on every invoke without a trace id (6% of a warm invoke's
+# instructions). CPython's os.environ keeps its encoded names in `_data`.
+try:
+    _ENV_NAMES, _TRACE_NAME = os.environ._data, os.environ.encodekey("_X_AMZN_TRACE_ID")
+except AttributeError:
+    _ENV_NAMES, _TRACE_NAME = os.environ, "_X_AMZN_TRACE_ID"
+
+
 def _invoke(handler, h, body, environ=os.environ):
     """Runs one invocation: the path, body and headers of the POST that
     reports its result or error."""
@@ -401,7 +411,7 @@ def _invoke(handler, h, body, environ=os.environ):
     trace = h.get("lambda-runtime-trace-id")
     if trace:
         environ["_X_AMZN_TRACE_ID"] = trace
-    elif "_X_AMZN_TRACE_ID" in environ:
+    elif _TRACE_NAME in _ENV_NAMES:
         del environ["_X_AMZN_TRACE_ID"]
     try:
         ctx = Context(request_id, int(h.get("lambda-runtime-deadline-ms", "0")),

@@ -54,17 +54,21 @@ EVENT = json.dumps({
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:bench-hello"
 
 
+# The edge's head writer (http/response_writer.cc) adds these to every answer.
+SERVER_DATE = "Server: nimbus\r\nDate: Sun, 06 Dec 2026 13:30:00 GMT\r\n"
+
+
 def next_answer(i):
     """What nimbus answers a GET /invocation/next with (runtime_api.cc)."""
     head = ("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: 8f5c2a1e-0000-4000-8000-%012d\r\n"
             "Lambda-Runtime-Deadline-Ms: %d\r\nLambda-Runtime-Invoked-Function-Arn: %s\r\n"
-            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-            % (i, int(time.time() * 1000) + 10000, ARN, len(EVENT)))
+            "Content-Type: application/json\r\n%sContent-Length: %d\r\n\r\n"
+            % (i, int(time.time() * 1000) + 10000, ARN, SERVER_DATE, len(EVENT)))
     return head.encode() + EVENT
 
 
-ACCEPTED = (b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 15\r\n\r\n{\"status\":\"OK\"}")
+ACCEPTED = (b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n" + SERVER_DATE.encode()
+            + b"Content-Length: 15\r\n\r\n{\"status\":\"OK\"}")
 
 
 class FakeApi:

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -137,6 +139,9 @@ void Connection::read_more() {
 void Connection::start_read() {
   if (reading_) return;
   reading_ = true;
+  if (body_waiter_ && in_.size() == 0) {
+    if (uint64_t left = parser_->body_left(); left > 0) return read_body_in_place(left);
+  }
   size_t n = body_waiter_ ? kBodyReadChunk : kReadChunk;
   socket_.async_read_some(
       in_.prepare(n),
@@ -152,6 +157,10 @@ void Connection::on_read(const error_code& ec, size_t n) {
     return;
   }
   in_.commit(n);
+  after_read();
+}
+
+void Connection::after_read() {
   if (state_ == State::kLinger) {
     in_.consume(in_.size());
     start_read();
@@ -164,6 +173,40 @@ void Connection::on_read(const error_code& ec, size_t n) {
     deadline_ = Clock::now() + loop_.options().request_timeout;
   }
   read_more();
+}
+
+void Connection::read_body_in_place(uint64_t left) {
+  direct_.resize(static_cast<size_t>(std::min<uint64_t>(left, kBodyReadChunk)));
+  socket_.async_read_some(asio::buffer(direct_.data(), direct_.size()),
+                          [self = shared_from_this()](const error_code& ec, size_t m) {
+                            self->on_read_in_place(ec, m);
+                          });
+}
+
+void Connection::on_read_in_place(const error_code& ec, size_t n) {
+  reading_ = false;
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    close();
+    return;
+  }
+  std::string piece = std::exchange(direct_, std::string());
+  piece.resize(n);
+  if (!body_waiter_ || state_ != State::kHandling || n > parser_->body_left()) {
+    // The reader went away meanwhile (the response was sent first): the
+    // bytes go where a plain read's would.
+    auto space = in_.prepare(n);
+    std::memcpy(space.data(), piece.data(), n);
+    in_.commit(n);
+    return after_read();
+  }
+  size_t used = 0;
+  ParseEvent ev = parser_->feed_body_in_place(piece, used);
+  if (ev == ParseEvent::kError || used != n) {
+    return end_body(Error::make("IncompleteBody", "The request body is malformed.", 400));
+  }
+  if (ev == ParseEvent::kDone) body_done_ = true;
+  end_body(std::move(piece));
 }
 
 void Connection::write_continue() {

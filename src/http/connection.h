@@ -48,6 +48,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_more();   // parse what is buffered, then read if needed
   void start_read();  // one socket read at a time; its bytes go where state says
   void on_read(const boost::system::error_code& ec, size_t n);
+  void after_read();  // new bytes are in in_: parse, pump or keep them per state
+  // Streaming a body of known length with nothing buffered: the socket is
+  // read straight into the next piece (no copy through in_).
+  void read_body_in_place(uint64_t left);
+  void on_read_in_place(const boost::system::error_code& ec, size_t n);
   void write_continue();
   void dispatch();
   void pump_body();               // streaming: parse buffered bytes into a piece, else read more
@@ -67,6 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::kReading;
   Clock::time_point deadline_;
   boost::beast::flat_buffer in_;
+  std::string direct_;  // read_body_in_place: the piece being read into
   std::optional<RequestParser> parser_;
   bool request_started_ = false;  // bytes of the current request have arrived
   bool in_flight_ = false;        // counted in LoopCounters::in_flight

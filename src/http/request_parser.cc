@@ -31,6 +31,18 @@ RequestParser::RequestParser(const ParseLimits& limits) : limits_(limits) {
   req_.headers.reserve(16);
 }
 
+uint64_t RequestParser::body_left() const {
+  if (!streaming_ || !header_reported_ || is_done() || chunked()) return 0;
+  return content_length_remaining().value_or(0);
+}
+
+ParseEvent RequestParser::feed_body_in_place(std::string_view body, size_t& consumed) {
+  in_place_ = true;
+  ParseEvent ev = feed(body, consumed);
+  in_place_ = false;
+  return ev;
+}
+
 ParseEvent RequestParser::feed(std::string_view data, size_t& consumed) {
   consumed = 0;
   // RFC 9112 2.2: ignore empty lines before a request-line (some clients
@@ -124,7 +136,7 @@ void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& cont
 
 size_t RequestParser::append_body(beast::string_view body, beast::error_code& ec) {
   if (streaming_) {
-    chunk_.append(body.data(), body.size());
+    if (!in_place_) chunk_.append(body.data(), body.size());
     return body.size();
   }
   if (body.size() > limits_.max_body_bytes - req_.body.size()) {

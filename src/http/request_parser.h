@@ -58,6 +58,13 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   bool streaming() const { return streaming_; }
   // Streaming: the body bytes parsed since the last call (de-chunked).
   std::string take_chunk() { return std::exchange(chunk_, std::string()); }
+  // Streaming a body of known length (Content-Length, not chunked): the
+  // body bytes still to come; 0 otherwise and once the body is complete.
+  uint64_t body_left() const;
+  // feed() for `body`, which holds body bytes only (at most body_left()),
+  // without keeping them: the caller hands them out as the piece itself
+  // (the connection reads a body straight into its piece, no copy).
+  ParseEvent feed_body_in_place(std::string_view body, size_t& consumed);
 
   Request take_request() { return std::move(req_); }
   const Request& request() const { return req_; }
@@ -90,6 +97,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   bool expect_continue_ = false;
   bool is_head_ = false;
   bool header_reported_ = false;
+  bool in_place_ = false;  // feed_body_in_place: count body bytes, keep none
 };
 
 }  // namespace nimbus::http

@@ -122,6 +122,44 @@ TEST(RequestParser, ExpectContinueIsReportedAtTheHeader) {
   EXPECT_EQ(p.take_request().body, "abc");
 }
 
+// A streamed body of known length can be read straight into its pieces:
+// the parser counts those bytes and keeps none of them.
+TEST(RequestParser, ABodyOfKnownLengthIsCountedInPlace) {
+  ParseLimits limits;
+  limits.stream_bodies_over = 4;
+  RequestParser p(limits);
+  std::string head = "PUT /x HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123";
+  size_t used = 0;
+  EXPECT_EQ(p.body_left(), 0u);  // the header is not done
+  EXPECT_EQ(p.feed(head, used), ParseEvent::kHeaderDone);
+  ASSERT_TRUE(p.streaming());
+  EXPECT_EQ(p.body_left(), 10u);
+  EXPECT_EQ(p.feed(std::string_view(head).substr(used), used), ParseEvent::kNeedMore);
+  EXPECT_EQ(p.take_chunk(), "0123");  // bytes that came with the header: copied
+  EXPECT_EQ(p.body_left(), 6u);
+  EXPECT_EQ(p.feed_body_in_place("456", used), ParseEvent::kNeedMore);
+  EXPECT_EQ(used, 3u);
+  EXPECT_EQ(p.take_chunk(), "");  // kept by the caller
+  EXPECT_EQ(p.body_left(), 3u);
+  EXPECT_EQ(p.feed_body_in_place("789", used), ParseEvent::kDone);
+  EXPECT_EQ(used, 3u);
+  EXPECT_EQ(p.take_chunk(), "");
+  EXPECT_EQ(p.body_left(), 0u);
+}
+
+TEST(RequestParser, AChunkedBodyHasNoKnownLengthLeft) {
+  ParseLimits limits;
+  limits.stream_bodies_over = 4;
+  RequestParser p(limits);
+  std::string head = "PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  size_t used = 0;
+  EXPECT_EQ(p.feed(head, used), ParseEvent::kHeaderDone);
+  ASSERT_TRUE(p.streaming());
+  EXPECT_EQ(p.body_left(), 0u);
+  EXPECT_EQ(p.feed("3\r\nabc\r\n0\r\n\r\n", used), ParseEvent::kDone);
+  EXPECT_EQ(p.take_chunk(), "abc");
+}
+
 TEST(ResponseWriter, EdgeHeadersAndFraming) {
   Response r;
   r.body = "hi";

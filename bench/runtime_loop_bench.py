@@ -12,6 +12,7 @@ compare before and after.
 
 Usage: python3 bench/runtime_loop_bench.py [--invokes 20000] [--runtime python node]
        [--bootstrap-dir DIR] [--profile] [--rounds 3]
+       [--server [--provided EXE] [--connections 16 --seconds 5]]
 """
 
 import argparse
@@ -301,6 +302,65 @@ def serve_once(runtime, n, warmup, provided):
             (server1[2] - server0[2]) / n, (runtime1[2] - runtime0[2]) / n)
 
 
+def machine_jiffies():
+    """(busy, steal, total) clock ticks of all CPUs since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    steal = v[7] if len(v) > 7 else 0
+    return sum(v[:8]) - idle - steal, steal, sum(v[:8])
+
+
+def serve_wrk(runtime, connections, seconds, provided):
+    """The same HTTP API under wrk (1 thread, `connections` keep-alive
+    connections, `seconds`), after 1 s at one connection and 1 s at
+    `connections` (the benches' order: the pool scales up from one warm
+    environment). CPU per request of the server, the runtime processes and
+    wrk itself, and how busy the machine's CPUs were: near 100% the request
+    rate is bound by that CPU; well below, by the hand-offs' latency."""
+    import re
+    from common import GATEWAY_UNTHROTTLED, Server, wrk_script
+    server = Server(*GATEWAY_UNTHROTTLED).start()
+    try:
+        arn = server.boto3_client("lambda").create_function(
+            FunctionName="loop-hello", Runtime=RUNTIMES[runtime], Handler="handler.handler",
+            Role="arn:aws:iam::000000000000:role/bench", Timeout=30,
+            Code={"ZipFile": function_zip(runtime, provided)})["FunctionArn"]
+        api = server.boto3_client("apigatewayv2").create_api(Name="loop", ProtocolType="HTTP",
+                                                            Target=arn)
+        script = wrk_script("GET", "/_aws/execute-api/%s/hello" % api["ApiId"], {}, b"")
+
+        def wrk(c, secs):
+            proc = subprocess.Popen(["wrk", "-t1", "-c%d" % c, "-d%ds" % secs, "--latency",
+                                     "-s", script, server.endpoint + "/"],
+                                    stdout=subprocess.PIPE, text=True)
+            out = proc.stdout.read()
+            _, _, usage = os.wait4(proc.pid, 0)
+            return out, usage.ru_utime + usage.ru_stime
+
+        wrk(1, 1)
+        wrk(connections, 1)
+        before = {p: thread_cpu_ns(p)[0] for p in runtime_pids(server.proc.pid)}
+        server0 = thread_cpu_ns(server.proc.pid)[0]
+        busy0, steal0, total0 = machine_jiffies()
+        out, wrk_cpu = wrk(connections, seconds)
+        busy1, steal1, total1 = machine_jiffies()
+        server1 = thread_cpu_ns(server.proc.pid)[0]
+        envs = runtime_pids(server.proc.pid)
+        # An environment started during the run counts from zero.
+        runtime_ns = sum(thread_cpu_ns(p)[0] - before.get(p, 0) for p in envs)
+    finally:
+        server.cleanup()
+    n = int(re.search(r"(\d+) requests in", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": lat.get("50"), "p99": lat.get("99"), "envs": len(envs),
+            "server_us": (server1 - server0) / n / 1e3,
+            "runtime_us": runtime_ns / n / 1e3, "wrk_us": wrk_cpu / n * 1e6,
+            "busy": (busy1 - busy0) / max(1, total1 - total0),
+            "steal": (steal1 - steal0) / max(1, total1 - total0)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--invokes", type=int, default=20000)
@@ -313,7 +373,28 @@ def main():
                          "front of the function, requests on one keep-alive connection")
     ap.add_argument("--provided", help="with --server: a `provided` bootstrap executable to "
                                        "measure as runtime 'provided'")
+    ap.add_argument("--connections", type=int, default=1,
+                    help="with --server: more than 1 drives the API with wrk on that many "
+                         "connections for --seconds, and adds wrk's CPU and how busy the "
+                         "machine was")
+    ap.add_argument("--seconds", type=int, default=5)
     args = ap.parse_args()
+    if args.server and args.connections > 1:
+        print("HTTP API -> hello-world function on %s, wrk %d connections, %d s (after 1 s at "
+              "1 and 1 s at %d), %s, %s"
+              % (os.environ.get("NIMBUS_BIN", "build/nimbus"), args.connections, args.seconds,
+                 args.connections, machine(),
+                 datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")))
+        for runtime in args.runtime:
+            for _ in range(args.rounds):
+                r = serve_wrk(runtime, args.connections, args.seconds, args.provided)
+                print("  %-8s %7.0f req/s, p50 %s, p99 %s; CPU us per request: server %5.1f, "
+                      "runtime %5.1f (%d environments), wrk %5.1f, all %5.1f; CPUs busy %3.0f%%, "
+                      "stolen %3.0f%%"
+                      % (runtime, r["rps"], r["p50"], r["p99"], r["server_us"], r["runtime_us"],
+                         r["envs"], r["wrk_us"], r["server_us"] + r["runtime_us"] + r["wrk_us"],
+                         r["busy"] * 100, r["steal"] * 100), flush=True)
+        return 0
     if args.server:
         print("HTTP API -> hello-world function on %s, %d requests on one keep-alive "
               "connection after 500 warm-up, %s, %s"

@@ -404,31 +404,43 @@ Result<Appended> Log::append_sync(std::string_view partition, std::vector<std::s
 Result<std::vector<LogRecord>> Log::read(std::string_view partition, uint64_t from_seq,
                                          ReadLimits limits) const {
   std::vector<LogRecord> out;
+  auto n = read_each(partition, from_seq, limits,
+                     [&out](uint64_t seq, int64_t arrival_ms, std::string_view data) {
+                       out.push_back(LogRecord{seq, arrival_ms, std::string(data)});
+                     });
+  if (!n) return n.take_error();
+  return out;
+}
+
+Result<size_t> Log::read_each(std::string_view partition, uint64_t from_seq, ReadLimits limits,
+                              const RecordVisitor& visit) const {
+  size_t count = 0;
   auto b = impl_->bounds(partition);
-  if (!b) return out;
+  if (!b) return count;
   const std::string& prefix = b->p->prefix;  // fixed at creation
   from_seq = std::max(from_seq, b->first_seq);
   size_t bytes = 0;
+  bool malformed = false;
   std::string after =
       from_seq == 0 ? std::string() : KeyBuilder().tail(prefix).u64(from_seq - 1).bytes();
-  while (out.size() < limits.max_records) {
-    size_t page = std::min<size_t>(limits.max_records - out.size(), 1024);
-    auto rows = impl_->records.scan(prefix, page, after);
-    if (!rows) return rows.take_error();
-    for (auto& row : *rows) {
-      auto seq = seq_of(row.key, prefix.size());
-      auto v = decode_value(row.value);
-      if (!seq || !v) return Error::internal("log " + impl_->ns + ": malformed record");
-      if (!out.empty() && bytes + v->data.size() > limits.max_bytes) return out;
-      bytes += v->data.size();
-      int64_t arrival = v->arrival_ms;
-      row.value.erase(0, row.value.size() - v->data.size());  // in place: no second copy
-      out.push_back(LogRecord{*seq, arrival, std::move(row.value)});
-    }
-    if (rows->size() < page) break;
-    after = rows->back().key;
-  }
-  return out;
+  auto visited = impl_->records.visit(prefix, limits.max_records, after,
+                                      [&](std::string_view key, std::string_view value) {
+                                        auto seq = seq_of(key, prefix.size());
+                                        auto v = decode_value(value);
+                                        if (!seq || !v) {
+                                          malformed = true;
+                                          return false;
+                                        }
+                                        if (count > 0 && bytes + v->data.size() > limits.max_bytes)
+                                          return false;
+                                        bytes += v->data.size();
+                                        ++count;
+                                        visit(*seq, v->arrival_ms, v->data);
+                                        return true;
+                                      });
+  if (!visited) return visited.take_error();
+  if (malformed) return Error::internal("log " + impl_->ns + ": malformed record");
+  return count;
 }
 
 Result<std::optional<uint64_t>> Log::seq_at_time(std::string_view partition, int64_t ms) const {

@@ -119,6 +119,16 @@ class Log {
   // Records with seq >= from_seq, oldest first, up to the limits.
   Result<std::vector<LogRecord>> read(std::string_view partition, uint64_t from_seq,
                                       ReadLimits limits = {}) const;
+  // read() without a copy of each record: `visit(seq, arrival_ms, data)` for
+  // each, oldest first, up to the limits, through one storage iterator.
+  // Lifetime: `data` points into the iterator's buffers and is valid only
+  // during that call; copy what you keep. `visit` runs on the calling thread
+  // with the iterator open: it must be quick and must not block or append.
+  // Returns how many records were visited.
+  using RecordVisitor =
+      std::function<void(uint64_t seq, int64_t arrival_ms, std::string_view data)>;
+  Result<size_t> read_each(std::string_view partition, uint64_t from_seq, ReadLimits limits,
+                           const RecordVisitor& visit) const;
   // The sequence of the first record that arrived at or after `ms`
   // (next_seq when none did; nullopt for a missing partition).
   Result<std::optional<uint64_t>> seq_at_time(std::string_view partition, int64_t ms) const;

@@ -98,6 +98,34 @@ TEST_F(LogTest, ReadStopsAtRecordAndByteLimits) {
   EXPECT_EQ(seqs("p", 599).size(), 2u);
 }
 
+TEST_F(LogTest, ReadEachVisitsRecordsInPlaceWithTheSameLimits) {
+  std::vector<std::string> recs;
+  for (int i = 0; i < 20; ++i) recs.push_back(std::string(10, static_cast<char>('a' + i)));
+  append("p", recs);
+  append("p2", {"other partition"});  // the next partition's records are not read
+  auto visit = [&](uint64_t from, ReadLimits limits) {
+    std::vector<std::pair<uint64_t, std::string>> got;
+    auto n = log_->read_each("p", from, limits, [&](uint64_t seq, int64_t ms, std::string_view d) {
+      EXPECT_EQ(ms, 1'700'000'000'000);
+      got.emplace_back(seq, std::string(d));  // a copy: the view ends with the call
+    });
+    EXPECT_TRUE(n);
+    EXPECT_EQ(n ? *n : 0, got.size());
+    return got;
+  };
+  auto all = visit(0, {});
+  ASSERT_EQ(all.size(), 20u);
+  EXPECT_EQ(all.front(), std::make_pair(uint64_t{1}, std::string(10, 'a')));
+  EXPECT_EQ(all.back(), std::make_pair(uint64_t{20}, std::string(10, 't')));
+  EXPECT_EQ(visit(18, {}).size(), 3u);
+  EXPECT_EQ(visit(0, ReadLimits{4, 1 << 20}).size(), 4u);
+  EXPECT_EQ(visit(5, ReadLimits{100, 35}).front().first, 5u);
+  EXPECT_EQ(visit(5, ReadLimits{100, 35}).size(), 3u);
+  EXPECT_EQ(visit(0, ReadLimits{100, 1}).size(), 1u);  // always at least one
+  EXPECT_TRUE(visit(21, {}).empty());
+  EXPECT_EQ(*log_->read_each("missing", 0, {}, [](uint64_t, int64_t, std::string_view) {}), 0u);
+}
+
 TEST_F(LogTest, ArrivalTimeNeverGoesBackAndSeqAtTime) {
   append("p", {"1"});  // t0
   clock_.advance(100ms);

@@ -24,6 +24,11 @@ Result<std::vector<Entry>> Records::scan(std::string_view prefix, size_t limit,
   return storage_->scan_raw(prefix_, prefix, limit, start_after);
 }
 
+Result<size_t> Records::visit(std::string_view prefix, size_t limit, std::string_view start_after,
+                              const Visitor& visit) const {
+  return storage_->visit_raw(prefix_, prefix, limit, start_after, visit);
+}
+
 Result<std::vector<Entry>> Records::scan_reverse(std::string_view prefix, size_t limit,
                                                  std::string_view start_before) const {
   return storage_->scan_reverse_raw(prefix_, prefix, limit, start_before);

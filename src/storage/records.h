@@ -61,6 +61,17 @@ class Records {
   // entries at a time (start-up recovery). Stops at the first read error.
   Status each(std::string_view prefix, const std::function<void(Entry&)>& visit,
               size_t page = 4096) const;
+  // scan() without a copy of each entry: `visit(key, value)` for up to
+  // `limit` entries whose key starts with `prefix` and is > `start_after`
+  // (when not empty), in ascending key order, through one RocksDB iterator.
+  // Lifetime: `key` (without the namespace) and `value` point into the
+  // iterator's buffers and are valid only during that call; copy what you
+  // keep. `visit` returns false to stop early. It runs on the calling thread
+  // with the iterator open: it must be quick and must not block or commit.
+  // Returns how many entries were visited (including the one that stopped).
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+  Result<size_t> visit(std::string_view prefix, size_t limit, std::string_view start_after,
+                       const Visitor& visit) const;
 
   // Blocking (worker pool only): one-op batch, durable per the server setting.
   Status put(std::string_view key, std::string_view value);

@@ -1,6 +1,8 @@
 // Records and WriteBatch: the key-value contract services rely on.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "storage/storage.h"
 #include "storage/test_dir.h"
 
@@ -87,6 +89,53 @@ TEST(Records, ScanPrefixOrderLimitAndPaging) {
   EXPECT_TRUE(r.scan("m/", 10, "z")->empty());
   EXPECT_TRUE(r.scan("m/", 0)->empty());
   EXPECT_EQ(r.scan("", 100)->size(), 6u);
+}
+
+TEST(Records, VisitSeesEntriesInPlaceWithLimitsPagingAndPrefixBoundary) {
+  testing::TempDir dir;
+  auto st = open_records_at(dir.path());
+  Records r = st->records("q");
+  WriteBatch b;
+  // "m" and "m0" sort next to "m/..." but are outside the prefix "m/";
+  // "m/" itself is inside it. Another namespace holds "m/9".
+  for (const char* k : {"m/3", "m/1", "n/1", "m/2", "l/9", "m/10", "m", "m0", "m/"}) {
+    b.put("q", k, std::string("v:") + k);
+  }
+  b.put("qq", "m/9", "other namespace");
+  b.put("r", "m/9", "other namespace");
+  ASSERT_TRUE(st->commit_sync(std::move(b)));
+
+  // Collects copies: the views are valid only during each call.
+  auto visit = [&](std::string_view prefix, size_t limit, std::string_view after,
+                   size_t stop_after = SIZE_MAX) {
+    std::vector<std::string> keys;
+    auto n = r.visit(prefix, limit, after, [&](std::string_view k, std::string_view v) {
+      EXPECT_EQ(v, "v:" + std::string(k));
+      keys.emplace_back(k);
+      return keys.size() < stop_after;
+    });
+    EXPECT_TRUE(n);
+    EXPECT_EQ(n ? *n : 0, keys.size());
+    return keys;
+  };
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(visit("m/", 100, ""), (Keys{"m/", "m/1", "m/10", "m/2", "m/3"}));
+  // Pages of two, each starting after the last key of the one before.
+  EXPECT_EQ(visit("m/", 2, ""), (Keys{"m/", "m/1"}));
+  EXPECT_EQ(visit("m/", 2, "m/1"), (Keys{"m/10", "m/2"}));
+  EXPECT_EQ(visit("m/", 2, "m/2"), (Keys{"m/3"}));
+  EXPECT_TRUE(visit("m/", 2, "m/3").empty());
+  // The visitor stops the scan early; a zero limit visits nothing.
+  EXPECT_EQ(visit("m/", 100, "", 3), (Keys{"m/", "m/1", "m/10"}));
+  EXPECT_TRUE(visit("m/", 0, "").empty());
+  // start_after before the prefix starts at it; past it, nothing.
+  EXPECT_EQ(visit("m/", 1, "a"), (Keys{"m/"}));
+  EXPECT_TRUE(visit("m/", 10, "z").empty());
+  // The namespace bounds an empty prefix: "qq" and "r" are not seen.
+  EXPECT_EQ(visit("", 100, "").size(), 9u);
+  EXPECT_EQ(visit("", 100, "m0"), (Keys{"n/1"}));
+  // scan() gives the same entries, copied.
+  EXPECT_EQ(keys_of(*r.scan("m", 100)), (Keys{"m", "m/", "m/1", "m/10", "m/2", "m/3", "m0"}));
 }
 
 TEST(Records, ScanReverse) {

@@ -182,9 +182,22 @@ Result<std::optional<Entry>> Storage::last_raw(const std::string& ns_prefix,
 
 Result<std::vector<Entry>> Storage::scan_raw(const std::string& ns_prefix, std::string_view prefix,
                                              size_t limit, std::string_view start_after) const {
-  if (impl_->closed) return Error::internal("storage is closed");
   std::vector<Entry> out;
-  if (limit == 0) return out;
+  auto visited = visit_raw(ns_prefix, prefix, limit, start_after,
+                           [&out](std::string_view k, std::string_view v) {
+                             out.push_back(Entry{std::string(k), std::string(v)});
+                             return true;
+                           });
+  if (!visited) return visited.take_error();
+  return out;
+}
+
+Result<size_t> Storage::visit_raw(const std::string& ns_prefix, std::string_view prefix,
+                                  size_t limit, std::string_view start_after,
+                                  const Records::Visitor& visit) const {
+  if (impl_->closed) return Error::internal("storage is closed");
+  size_t visited = 0;
+  if (limit == 0) return visited;
   std::string full_prefix = ns_prefix + std::string(prefix);
   std::string start = full_prefix;
   bool skip_equal = false;
@@ -198,11 +211,13 @@ Result<std::vector<Entry>> Storage::scan_raw(const std::string& ns_prefix, std::
     if (!k.starts_with(full_prefix)) break;
     if (skip_equal && k == rocksdb::Slice(start)) continue;
     k.remove_prefix(ns_prefix.size());
-    out.push_back(Entry{k.ToString(), it->value().ToString()});
-    if (out.size() >= limit) break;
+    rocksdb::Slice v = it->value();
+    ++visited;
+    if (!visit(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
+    if (visited >= limit) break;
   }
   if (!it->status().ok()) return rocks_error("scan", it->status());
-  return out;
+  return visited;
 }
 
 Result<std::vector<Entry>> Storage::scan_reverse_raw(const std::string& ns_prefix,

@@ -93,6 +93,8 @@ class Storage {
                                         std::string_view prefix) const;
   Result<std::vector<Entry>> scan_raw(const std::string& ns_prefix, std::string_view prefix,
                                       size_t limit, std::string_view start_after) const;
+  Result<size_t> visit_raw(const std::string& ns_prefix, std::string_view prefix, size_t limit,
+                           std::string_view start_after, const Records::Visitor& visit) const;
   Result<std::vector<Entry>> scan_reverse_raw(const std::string& ns_prefix, std::string_view prefix,
                                               size_t limit, std::string_view start_before) const;
 

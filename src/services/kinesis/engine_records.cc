@@ -248,27 +248,31 @@ Result<ReadResult> Engine::read_from(uint64_t stream_id, uint32_t shard_index, u
   if (!horizon) return horizon.take_error();
   if (*horizon) from = std::max(from, **horizon);
   storage::ReadLimits limits{limit, std::min(max_bytes, kMaxReadBytes)};
-  auto got = log_->read(partition, from, limits);
+  ReadResult out;
+  out.stream_id = p->stream_id;
+  out.shard = p->shard;
+  if (auto before = log_->info(partition); before && before->next_seq > from) {
+    out.records.reserve(std::min<uint64_t>(limit, before->next_seq - from));
+  }
+  uint64_t read_next = 0;  // after the last record read
+  int64_t last_arrival = now;
+  // Each record's bytes are copied once, from storage's iterator.
+  auto got = log_->read_each(
+      partition, from, limits, [&](uint64_t seq, int64_t arrival_ms, std::string_view stored) {
+        storage::KeyReader reader(stored);
+        auto key = reader.str();
+        if (!key) return;
+        size_t data_at = stored.size() - reader.tail().size();
+        out.records.push_back(
+            ReadRecord{seq, arrival_ms, std::move(*key), std::string(stored), data_at});
+        read_next = seq + 1;
+        last_arrival = arrival_ms;
+      });
   if (!got) return got.take_error();
   auto info = log_->info(partition);
   uint64_t tip = info ? info->next_seq : 1;
   if (info) from = std::max(from, info->first_seq);
-  ReadResult out;
-  out.stream_id = p->stream_id;
-  out.shard = p->shard;
-  out.records.reserve(got->size());
-  uint64_t next = from;
-  int64_t last_arrival = now;
-  for (auto& r : *got) {
-    storage::KeyReader reader(r.data);
-    auto key = reader.str();
-    if (!key) continue;
-    size_t data_at = r.data.size() - reader.tail().size();
-    out.records.push_back(
-        ReadRecord{r.seq, r.arrival_ms, std::move(*key), std::move(r.data), data_at});
-    next = r.seq + 1;
-    last_arrival = r.arrival_ms;
-  }
+  uint64_t next = read_next != 0 ? read_next : from;
   out.millis_behind = next < tip ? std::max<int64_t>(0, now - last_arrival) : 0;
   out.iterator_age_ms = out.records.empty() ? 0 : std::max<int64_t>(0, now - last_arrival);
   out.stream = std::move(stream_name);

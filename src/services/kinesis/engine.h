@@ -63,26 +63,25 @@ struct PutResult {
   std::string sequence;
 };
 
-// A record read, its data left where the Log's read put it (in `stored`,
-// after the partition key): a 10,000-record GetRecords copies each record's
-// data once, into its answer, not once more into a string of its own.
+// A record read, its partition key and data copied once out of the Log's
+// read into the ReadResult's arena: a 10,000-record GetRecords moves them
+// into its answer, made in the same arena, without another copy.
 struct ReadRecord {
   uint64_t seq = 0;  // the Log's (its sequence number: format_sequence)
   int64_t arrival_ms = 0;
-  std::string partition_key;
-  std::string stored;  // the Log's record: (str partition key, tail data)
-  size_t data_at = 0;  // where the data starts in `stored`
+  boost::json::string partition_key;  // in ReadResult::arena
+  boost::json::string data;           // in ReadResult::arena
 
-  std::string_view data() const { return std::string_view(stored).substr(data_at); }
-  // The data as a string of its own (`stored` goes with it).
-  std::string take_data() {
-    stored.erase(0, data_at);
-    data_at = 0;
-    return std::move(stored);
+  std::string partition_key_string() const {
+    return std::string(partition_key.data(), partition_key.size());
   }
+  std::string data_string() const { return std::string(data.data(), data.size()); }
 };
 
 struct ReadResult {
+  // Holds the records' strings; an answer built from them is made in it too
+  // (input::records_json) and keeps it alive.
+  boost::json::storage_ptr arena;
   uint64_t stream_id = 0;  // with `shard` and a record's seq, its sequence number
   uint32_t shard = 0;
   std::vector<ReadRecord> records;

@@ -17,6 +17,10 @@ constexpr int64_t kIteratorLifetimeMs = 300'000;
 constexpr uint64_t kShardBytesPerSecond = 1 << 20;
 constexpr uint64_t kShardRecordsPerSecond = 1000;
 constexpr size_t kMaxReadBytes = 10 << 20;
+// Besides its partition key and data, what a record read takes in its
+// answer's arena (input::records_json): its place in the array, its object's
+// table of four members, their keys and its sequence number.
+constexpr size_t kArenaBytesPerRecord = 400;
 
 // "Thu Jan 22 01:22:02 UTC 2015", as the expiry message shows times.
 std::string amz_utc(int64_t ms) {
@@ -251,20 +255,28 @@ Result<ReadResult> Engine::read_from(uint64_t stream_id, uint32_t shard_index, u
   ReadResult out;
   out.stream_id = p->stream_id;
   out.shard = p->shard;
+  // The arena the records' strings go to, sized from the partition's average
+  // record and how many can be read (it grows if records arrive meanwhile).
+  size_t arena_bytes = 1024;
   if (auto before = log_->info(partition); before && before->next_seq > from) {
-    out.records.reserve(std::min<uint64_t>(limit, before->next_seq - from));
+    uint64_t readable = before->next_seq - std::max(from, before->first_seq);
+    uint64_t stored = before->next_seq - before->first_seq;
+    size_t n = std::min<uint64_t>(limit, readable);
+    out.records.reserve(n);
+    size_t average = stored > 0 ? before->bytes / stored : 0;
+    arena_bytes += std::min(n * average, limits.max_bytes) + n * kArenaBytesPerRecord;
   }
+  out.arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(arena_bytes);
   uint64_t read_next = 0;  // after the last record read
   int64_t last_arrival = now;
-  // Each record's bytes are copied once, from storage's iterator.
+  // Each record's bytes are copied once, from storage's iterator to the arena.
   auto got = log_->read_each(
       partition, from, limits, [&](uint64_t seq, int64_t arrival_ms, std::string_view stored) {
         storage::KeyReader reader(stored);
         auto key = reader.str();
         if (!key) return;
-        size_t data_at = stored.size() - reader.tail().size();
-        out.records.push_back(
-            ReadRecord{seq, arrival_ms, std::move(*key), std::string(stored), data_at});
+        out.records.push_back(ReadRecord{seq, arrival_ms, boost::json::string(*key, out.arena),
+                                         boost::json::string(reader.tail(), out.arena)});
         read_next = seq + 1;
         last_arrival = arrival_ms;
       });

@@ -94,12 +94,11 @@ class FanOut::Subscription final : public EventSource,
     auto got = hub_.engine_.read_from(stream_id_, key_.second, from, kEventRecords, kEventBytes);
     if (!got) return next(got.take_error());
     if (got->records.empty() && !got->ended && !woken) return wait(std::move(next), from, now);
-    json::storage_ptr arena =
-        json::make_shared_resource<json::monotonic_resource>(input::records_arena_bytes(*got));
+    json::storage_ptr arena = got->arena;
     uint64_t next_seq = std::max<uint64_t>(got->next_seq, from);
     json::object event(arena);
     event.reserve(4);
-    event.emplace("Records", input::records_json(*got, arena));
+    event.emplace("Records", input::records_json(*got));
     event.emplace("ContinuationSequenceNumber",
                   format_sequence({stream_id_, key_.second, next_seq > 0 ? next_seq - 1 : 0}));
     event.emplace("MillisBehindLatest", got->millis_behind);

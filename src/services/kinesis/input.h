@@ -123,24 +123,15 @@ inline double seconds(int64_t ms) {
   return static_cast<double>(ms) / 1000.0;
 }
 
-// The arena records_json needs for `r`'s records: per record, its object's
-// table of four members, their keys, a sequence number, and the data and
-// partition key (the data is most of it: 1 KiB records, 10,000 a call).
-inline size_t records_arena_bytes(const ReadResult& r) {
-  constexpr size_t kPerRecord = 384;
-  size_t n = 64 + r.records.size() * (sizeof(json::value) + kPerRecord);
-  for (const auto& rec : r.records) n += rec.stored.size();
-  return n;
-}
-
-// GetRecords' and SubscribeToShard's Records, made in `arena` (sized by
-// records_arena_bytes; the answer holds it and frees it once written):
-// no allocation and free per record for its table, four keys and three
-// strings, and each record's data copied once, from the Log's read.
-inline json::array records_json(const ReadResult& r, const json::storage_ptr& arena) {
+// GetRecords' and SubscribeToShard's Records, made in `r.arena` (the
+// answer holds it and frees it once written): no allocation and free per
+// record for its table, four keys and three strings, and each record's data
+// and partition key moved in from the Log's read, not copied again.
+inline json::array records_json(ReadResult& r) {
+  const json::storage_ptr& arena = r.arena;
   json::array out(arena);
   out.reserve(r.records.size());
-  for (const auto& rec : r.records) {
+  for (auto& rec : r.records) {
     json::object& o = out.emplace_back(json::object(arena)).get_object();
     o.reserve(4);
     json::string sequence(arena);
@@ -148,8 +139,8 @@ inline json::array records_json(const ReadResult& r, const json::storage_ptr& ar
     format_sequence_to({r.stream_id, r.shard, rec.seq}, sequence.data());
     o.emplace("SequenceNumber", std::move(sequence));
     o.emplace("ApproximateArrivalTimestamp", seconds(rec.arrival_ms));
-    o.emplace("Data", rec.data());
-    o.emplace("PartitionKey", rec.partition_key);
+    o.emplace("Data", std::move(rec.data));
+    o.emplace("PartitionKey", std::move(rec.partition_key));
   }
   return out;
 }

@@ -68,7 +68,7 @@ class Reader final : public events::StreamSource {
     out.records.reserve(got->records.size());
     for (auto& rec : got->records) {
       out.records.push_back({format_sequence({got->stream_id, got->shard, rec.seq}), rec.arrival_ms,
-                             std::move(rec.partition_key), rec.take_data()});
+                             rec.partition_key_string(), rec.data_string()});
     }
     out.last_sequence = format_sequence({r->stream_id, r->shard, got->next_seq - 1});
     out.millis_behind = got->millis_behind;

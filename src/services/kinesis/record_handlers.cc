@@ -190,11 +190,9 @@ Output KinesisService::get_records(const CallContext&, const json::object& in) {
              "GetRecords.IteratorAgeMilliseconds: age of the last record of the last GetRecords "
              "call (ms)")
       .set(r->iterator_age_ms);
-  json::storage_ptr arena =
-      json::make_shared_resource<json::monotonic_resource>(input::records_arena_bytes(*r));
-  json::object out(arena);
+  json::object out(r->arena);
   out.reserve(4);
-  out.emplace("Records", input::records_json(*r, arena));
+  out.emplace("Records", input::records_json(*r));
   out.emplace("MillisBehindLatest", r->millis_behind);
   if (r->next_iterator) {
     out["NextShardIterator"] = std::move(*r->next_iterator);

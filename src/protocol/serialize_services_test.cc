@@ -249,6 +249,27 @@ TEST(SerializeOutput, AwsJsonMemberOrderAndRepeatedTimestamps) {
       << r.body;
 }
 
+// The buffer is reserved from the first 64 records of a long list: records
+// growing past the estimate (small first, large after) and fewer than the
+// sample come out as to_wire_json writes them.
+TEST(SerializeOutput, AwsJsonLongListsEstimatedFromTheirFirstElements) {
+  namespace json = boost::json;
+  auto call = call_for("kinesis", "GetRecords", Protocol::kJson11);
+  ser::Ref shape = ser::resolve_shape(*call.service, call.operation->output_shape);
+  for (size_t count : {0u, 1u, 63u, 64u, 65u, 300u}) {
+    json::array records;
+    for (size_t i = 0; i < count; ++i) {
+      records.push_back(json::object{{"SequenceNumber", std::to_string(i)},
+                                     {"Data", std::string(i < 64 ? 1 : 3000, 'x')},
+                                     {"PartitionKey", "k"}});
+    }
+    json::object out{{"Records", records}, {"MillisBehindLatest", 0}};
+    auto r = serialize_output(call, out, "r");
+    EXPECT_EQ(r.body, json::serialize(ser::to_wire_json(*call.service, shape, json::value(out))))
+        << count;
+  }
+}
+
 // Strings are scanned eight bytes at a time: every escaped byte, at every
 // offset of strings around that width, still comes out as
 // boost::json::serialize writes it.

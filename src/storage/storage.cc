@@ -1,7 +1,9 @@
 #include "storage/storage.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 
 #include <atomic>
 #include <cassert>
@@ -76,6 +78,16 @@ rocksdb::Options db_options() {
   o.compression_per_level.assign(static_cast<size_t>(o.num_levels), o.compression);
   o.compression_per_level[0] = rocksdb::kNoCompression;
   o.compression_per_level[1] = rocksdb::kNoCompression;
+  // Bloom filters on whole keys, in the memtable and in each SST file: a
+  // conditional write reads its item before deciding, and that item usually
+  // does not exist yet (every new PutItem), so the lookup that finds nothing
+  // is the common one; without a filter it searches the memtable's skip list
+  // and every L0 file's index and data block.
+  o.memtable_whole_key_filtering = true;
+  o.memtable_prefix_bloom_size_ratio = 0.02;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return o;
 }
 

@@ -62,10 +62,12 @@ TEST(Commit, QueueOrderIsCommitOrder) {
   EXPECT_EQ(**st->records("t").get("k"), "49");
 }
 
-// A round's callbacks run on the committer when nothing else waits and on
-// the callbacks thread otherwise; either way in commit order. Bursts (the
-// hand-off), pauses (run in place) and a slow callback now and then (the
-// callbacks thread still busy when the next round is applied) mix both.
+// A round's callbacks run on the callbacks thread when the round is large
+// and another waits, or when that thread has earlier rounds left; on the
+// committer otherwise; either way in commit order. Bursts with a large
+// batch now and then (the hand-off), small batches (run in place) and a
+// slow callback now and then (the callbacks thread still busy when the
+// next round is applied) mix both.
 TEST(Commit, CallbacksRunInCommitOrderOnEitherThread) {
   testing::TempDir dir;
   auto st = open_at(dir.path(), Durability::kAsync);
@@ -73,8 +75,9 @@ TEST(Commit, CallbacksRunInCommitOrderOnEitherThread) {
   std::mutex mu;
   std::vector<int> order;
   std::promise<void> all;
+  const std::string large(70 << 10, 'x');  // over the hand-off size
   for (int i = 0; i < kCommits; ++i) {
-    st->commit(one("k" + std::to_string(i), "v"), [&, i](Status s) {
+    st->commit(one("k" + std::to_string(i), i % 10 == 3 ? large : "v"), [&, i](Status s) {
       EXPECT_TRUE(s);
       if (i % 50 == 7) std::this_thread::sleep_for(std::chrono::milliseconds(2));
       std::lock_guard<std::mutex> lock(mu);
@@ -85,6 +88,38 @@ TEST(Commit, CallbacksRunInCommitOrderOnEitherThread) {
   }
   all.get_future().wait();
   for (int i = 0; i < kCommits; ++i) ASSERT_EQ(order[i], i);
+}
+
+// Batches that share a round write some keys more than once (as every
+// PutItem rewrites its table's statistics record); the last write of a key
+// wins, as if each batch had been applied alone, and a range delete
+// between two writes of a key still falls between them.
+TEST(Commit, TheLastWriteOfAKeyInARoundWins) {
+  testing::TempDir dir;
+  auto st = open_at(dir.path(), Durability::kAsync);
+  for (int i = 0; i < 300; ++i) {
+    WriteBatch b;
+    b.put("t", "shared", std::to_string(i));
+    b.put("t", "own" + std::to_string(i), "v");
+    if (i % 3 == 2) {
+      b.del("t", "flip");
+    } else {
+      b.put("t", "flip", std::to_string(i));
+    }
+    if (i % 7 == 0) b.put("t", "twice", "first");
+    if (i % 7 == 0) b.put("t", "twice", std::to_string(i));
+    if (i % 50 == 10) b.del_range("t", "r0", "r5");
+    if (i % 50 == 9 || i % 50 == 11) b.put("t", "r" + std::to_string(i % 50 - 8), "kept");
+    st->commit(std::move(b), nullptr);
+  }
+  ASSERT_TRUE(st->commit_sync(WriteBatch()));
+  auto t = st->records("t");
+  EXPECT_EQ(**t.get("shared"), "299");
+  EXPECT_FALSE(t.get("flip")->has_value());  // deleted by 299, put by 298
+  EXPECT_EQ(**t.get("twice"), "294");
+  EXPECT_FALSE(t.get("r1")->has_value());  // put by 259, deleted by 260's range
+  EXPECT_EQ(**t.get("r3"), "kept");        // put by 261, after the range
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(t.get("own" + std::to_string(i))->has_value()) << i;
 }
 
 TEST(Commit, ConcurrentWritersShareFsyncs) {

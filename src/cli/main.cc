@@ -4,8 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
-#include <malloc.h>
-
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -246,17 +244,6 @@ bool resolve_smtp_password(ServeOptions& o) {
   return true;
 }
 
-// Streamed bodies pass through the server in pieces of 256 KiB to 1 MiB, each
-// freed on another thread than the one that allocated it. With glibc's
-// defaults (a piece over 128 KiB is mapped, and freed memory past 2 pieces
-// at an arena's top is given back), every piece cost fresh pages: about
-// 5,000 page faults per 256 MiB PUT. Kept up to 32 MiB per arena, pieces
-// reuse warm memory (about 500 faults).
-void keep_freed_memory() {
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
-  mallopt(M_TRIM_THRESHOLD, 32 << 20);
-}
-
 int serve(ServeOptions options) {
   if (!resolve_smtp_password(options)) return 2;
   spdlog::set_level(spdlog::level::from_str(options.log_level));
@@ -269,7 +256,6 @@ int serve(ServeOptions options) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  keep_freed_memory();
 
   nimbus::server::App app(options);
   auto port = app.start();

@@ -140,6 +140,12 @@ void Committer::take_group(std::vector<Pending>& group) {
 std::vector<bool> Committer::overwritten(const std::vector<Pending>& group) {
   std::vector<bool> out;
   if (group.size() < 2) return out;
+  // Large rounds (Kinesis PutRecords: thousands of distinct record keys)
+  // would pay a hash per op for a few repeated metadata keys: 1% of a
+  // PutRecords call's instructions. Small rounds are where keys repeat.
+  size_t bytes = 0;
+  for (const Pending& p : group) bytes += p.batch.bytes();
+  if (bytes >= kHandOffBytes) return out;
   std::unordered_map<std::string_view, size_t> last;
   size_t n = 0;
   for (const Pending& p : group) {

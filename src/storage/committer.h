@@ -65,7 +65,8 @@ class Committer {
   };
   static constexpr size_t kMaxGroupBytes = 16 << 20;
   // Rounds of at least this many payload bytes hand their callbacks to the
-  // callbacks thread when another round is queued.
+  // callbacks thread when another round is queued, and are written without
+  // looking for keys written twice.
   static constexpr size_t kHandOffBytes = 64 << 10;
   // A round applied, waiting for its callbacks.
   struct Applied {
@@ -78,7 +79,8 @@ class Committer {
   void take_group(std::vector<Pending>& group) REQUIRES(mu_);
   Status apply(const std::vector<Pending>& group);
   // Per op of the round (in order), whether a later op of the round writes
-  // the same key; empty when none does or the round has a range delete.
+  // the same key; empty when none does, the round has a range delete, or
+  // it is kHandOffBytes or larger (not looked for).
   static std::vector<bool> overwritten(const std::vector<Pending>& group);
 
   rocksdb::DB* db_;

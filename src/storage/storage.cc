@@ -68,10 +68,11 @@ rocksdb::Options db_options() {
   // a handful of files.
   o.skip_stats_update_on_db_open = true;
   o.max_file_opening_threads = 1;
-  // Every level keeps the default compression (snappy). Writing L0 and L1
+  // Compression stays RocksDB's default (snappy) at every level: L0 and L1
   // uncompressed saved 8% of a Kinesis ingest's instructions but cost 15%
-  // of its PutRecords rate on this machine's disk (twice the bytes to
-  // flush and compact).
+  // of its PutRecords rate (twice the bytes to flush and compact;
+  // docs/storage.md).
+  //
   // Bloom filters on whole keys, in the memtable and in each SST file: a
   // conditional write reads its item before deciding, and that item usually
   // does not exist yet (every new PutItem), so the lookup that finds nothing

@@ -26,6 +26,11 @@ constexpr size_t kBodyReadChunk = 256 * 1024;
 // sees our error response instead of a reset.
 constexpr std::chrono::milliseconds kLinger{1000};
 
+// A streamed body the parser refused, for its reader.
+Error malformed_body() {
+  return Error::make("IncompleteBody", "The request body is malformed.", 400);
+}
+
 ParseLimits limits_of(const ServerOptions& o) {
   return {o.max_header_bytes, o.max_body_bytes, o.stream_bodies_over};
 }
@@ -148,14 +153,19 @@ void Connection::start_read() {
       [self = shared_from_this()](const error_code& ec, size_t m) { self->on_read(ec, m); });
 }
 
-void Connection::on_read(const error_code& ec, size_t n) {
+bool Connection::read_ended(const error_code& ec) {
   reading_ = false;
-  if (state_ == State::kClosed) return;
+  if (state_ == State::kClosed) return false;
   if (ec) {
     // EOF or reset: nobody is left to answer, even mid-request.
     close();
-    return;
+    return false;
   }
+  return true;
+}
+
+void Connection::on_read(const error_code& ec, size_t n) {
+  if (!read_ended(ec)) return;
   in_.commit(n);
   after_read();
 }
@@ -184,12 +194,7 @@ void Connection::read_body_in_place(uint64_t left) {
 }
 
 void Connection::on_read_in_place(const error_code& ec, size_t n) {
-  reading_ = false;
-  if (state_ == State::kClosed) return;
-  if (ec) {
-    close();
-    return;
-  }
+  if (!read_ended(ec)) return;
   std::string piece = std::exchange(direct_, std::string());
   piece.resize(n);
   if (!body_waiter_ || state_ != State::kHandling || n > parser_->body_left()) {
@@ -202,9 +207,7 @@ void Connection::on_read_in_place(const error_code& ec, size_t n) {
   }
   size_t used = 0;
   ParseEvent ev = parser_->feed_body_in_place(piece, used);
-  if (ev == ParseEvent::kError || used != n) {
-    return end_body(Error::make("IncompleteBody", "The request body is malformed.", 400));
-  }
+  if (ev == ParseEvent::kError || used != n) return end_body(malformed_body());
   if (ev == ParseEvent::kDone) body_done_ = true;
   end_body(std::move(piece));
 }
@@ -252,9 +255,7 @@ void Connection::pump_body() {
       parser_->feed(std::string_view(static_cast<const char*>(data.data()), data.size()), used);
   in_.consume(used);
   std::string piece = parser_->take_chunk();
-  if (ev == ParseEvent::kError) {
-    return end_body(Error::make("IncompleteBody", "The request body is malformed.", 400));
-  }
+  if (ev == ParseEvent::kError) return end_body(malformed_body());
   if (ev == ParseEvent::kDone) body_done_ = true;
   if (!piece.empty() || body_done_) return end_body(std::move(piece));
   start_read();

@@ -47,6 +47,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void read_more();   // parse what is buffered, then read if needed
   void start_read();  // one socket read at a time; its bytes go where state says
+  // A read finished: false when its bytes are not wanted (the connection
+  // was closed, or EOF or a reset closes it now).
+  bool read_ended(const boost::system::error_code& ec);
   void on_read(const boost::system::error_code& ec, size_t n);
   void after_read();  // new bytes are in in_: parse, pump or keep them per state
   // Streaming a body of known length with nothing buffered: the socket is

@@ -4,6 +4,7 @@ Benchmarks measure; they do not assert. Each prints nimbus and its peer side
 by side from one run, and the ratio.
 """
 
+import atexit
 import os
 import re
 import shutil
@@ -199,7 +200,17 @@ def _write_wrk_script(lines):
     f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     f.write("\n".join(lines) + "\n")
     f.close()
+    # A script of many signed requests is megabytes; it goes when the
+    # benchmark ends, as its server's data directory does.
+    atexit.register(_remove_quietly, f.name)
     return f.name
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def run_servers(servers, names, run):

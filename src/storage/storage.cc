@@ -1,6 +1,8 @@
 #include "storage/storage.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -19,11 +21,13 @@
 #include "storage/dir_lock.h"
 #include "storage/key_codec.h"
 #include "storage/keys.h"
+#include "storage/wal_files.h"
 
 namespace nimbus::storage {
 
 struct Storage::Impl {
   std::unique_ptr<DirLock> lock;
+  std::unique_ptr<rocksdb::Env> env;  // outlives db (sync: zero-filled WAL files)
   std::unique_ptr<rocksdb::DB> db;
   std::unique_ptr<Committer> committer;
   std::atomic<bool> closed{false};
@@ -98,12 +102,18 @@ Result<std::unique_ptr<Storage>> Storage::open(Options options) {
   auto blobs = BlobStore::open(options.data_dir + "/blobs", sync);
   if (!blobs) return blobs.take_error();
 
+  auto impl = std::make_unique<Impl>();
+  rocksdb::Options db_opts = db_options();
+  if (sync) {
+    // Each round's fdatasync then skips the WAL's inode (wal_files.h).
+    impl->env = rocksdb::NewCompositeEnv(zeroed_wal_file_system(rocksdb::FileSystem::Default()));
+    db_opts.env = impl->env.get();
+  }
   rocksdb::DB* raw = nullptr;
   std::string db_path = options.data_dir + "/db";
-  rocksdb::Status s = rocksdb::DB::Open(db_options(), db_path, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(db_opts, db_path, &raw);
   if (!s.ok()) return rocks_error("cannot open " + db_path, s);
 
-  auto impl = std::make_unique<Impl>();
   impl->lock = std::move(*lock);
   impl->db.reset(raw);
   impl->committer = std::make_unique<Committer>(raw, sync);

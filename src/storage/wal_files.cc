@@ -1,0 +1,253 @@
+#include "storage/wal_files.h"
+
+#include <fcntl.h>
+#include <rocksdb/file_system.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include "common/mutex.h"
+#include "common/thread_name.h"
+
+namespace nimbus::storage {
+namespace {
+
+// Zeros written per step; the next step starts when the writer is within
+// one step of the zeroed end. At 14k PutItem/s the WAL grows ~3 MB/s: a
+// step every ~80 ms, ~1% of the device requests the skipped inode writes
+// were.
+constexpr uint64_t kWalZeroStep = 256 << 10;
+constexpr uint64_t kWalZeroAlign = 4096;  // O_DIRECT offsets and buffer
+
+// RocksDB names its WAL files NNNNNN.log.
+bool is_wal_file(std::string_view path) {
+  size_t slash = path.rfind('/');
+  std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  if (base.size() <= 4 || !base.ends_with(".log")) return false;
+  return std::all_of(base.begin(), base.end() - 4, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// One WAL file, shared by its writer and the zeroing thread.
+struct WalZeroState {
+  ~WalZeroState() {
+    if (direct_fd >= 0) ::close(direct_fd);
+    if (read_fd >= 0) ::close(read_fd);
+  }
+  int direct_fd = -1;  // the zeroing thread writes and syncs through this (O_DIRECT)
+  int read_fd = -1;    // and reads the zeros into the page cache through this
+  Mutex mu;
+  std::condition_variable cv;
+  uint64_t reserved GUARDED_BY(mu) = 0;    // bytes the writer appended (or is appending)
+  uint64_t zeroed_end GUARDED_BY(mu) = 0;  // [0, zeroed_end) exists, written, durable
+  bool zeroing GUARDED_BY(mu) = false;     // a step [zeroed_end, +kWalZeroStep) runs
+  bool plain GUARDED_BY(mu) = false;       // no more steps: the writer overtook, or one failed
+};
+
+class WalZeroer {
+ public:
+  WalZeroer() {
+    void* zeros = std::aligned_alloc(kWalZeroAlign, kWalZeroStep);
+    if (zeros != nullptr) std::memset(zeros, 0, kWalZeroStep);
+    zeros_ = static_cast<char*>(zeros);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~WalZeroer() {
+    {
+      MutexLock lock(mu_);
+      stopping_ = true;
+      cv_.notify_one();
+    }
+    thread_.join();
+    std::free(zeros_);
+  }
+  WalZeroer(const WalZeroer&) = delete;
+  WalZeroer& operator=(const WalZeroer&) = delete;
+
+  // `file` has `zeroing` set; the step is [zeroed_end, +kWalZeroStep).
+  void request(std::shared_ptr<WalZeroState> file) {
+    MutexLock lock(mu_);
+    queue_.push_back(std::move(file));
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    set_thread_name("nimbus-walzero");
+    for (;;) {
+      std::shared_ptr<WalZeroState> file;
+      {
+        MutexLock lock(mu_);
+        while (!stopping_ && queue_.empty()) lock.wait(cv_);
+        if (queue_.empty()) return;
+        file = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      step(*file);
+    }
+  }
+
+  void step(WalZeroState& file) {
+    uint64_t from;
+    {
+      MutexLock lock(file.mu);
+      from = file.zeroed_end;
+    }
+    bool ok = zeros_ != nullptr;
+    size_t done = 0;
+    while (ok && done < kWalZeroStep) {
+      ssize_t n = ::pwrite(file.direct_fd, zeros_ + done, kWalZeroStep - done,
+                           static_cast<off_t>(from + done));
+      if (n < 0 && errno == EINTR) continue;
+      ok = n > 0;
+      if (ok) done += static_cast<size_t>(n);
+    }
+    ok = ok && ::fdatasync(file.direct_fd) == 0;
+    if (ok) (void)::readahead(file.read_fd, static_cast<off_t>(from), kWalZeroStep);
+    MutexLock lock(file.mu);
+    if (ok) {
+      file.zeroed_end = from + kWalZeroStep;
+    } else {
+      file.plain = true;  // ENOSPC, no O_DIRECT: the writer appends as before
+    }
+    file.zeroing = false;
+    file.cv.notify_all();
+  }
+
+  char* zeros_ = nullptr;
+  Mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<WalZeroState>> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+class ZeroedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  ZeroedWalFile(std::unique_ptr<rocksdb::FSWritableFile> file, std::shared_ptr<WalZeroState> state,
+                std::shared_ptr<WalZeroer> zeroer)
+      : FSWritableFileOwnerWrapper(std::move(file)),
+        state_(std::move(state)),
+        zeroer_(std::move(zeroer)) {}
+
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+    before_append(data.size());
+    return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo& info,
+                           rocksdb::IODebugContext* dbg) override {
+    before_append(data.size());
+    return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+  }
+  rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
+                                     const rocksdb::IOOptions& options,
+                                     rocksdb::IODebugContext* dbg) override {
+    stop_zeroing();  // RocksDB appends WALs in order; never expected here
+    return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, dbg);
+  }
+  rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
+                                     const rocksdb::IOOptions& options,
+                                     const rocksdb::DataVerificationInfo& info,
+                                     rocksdb::IODebugContext* dbg) override {
+    stop_zeroing();
+    return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, info, dbg);
+  }
+  rocksdb::IOStatus Truncate(uint64_t size, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+    stop_zeroing();
+    return FSWritableFileOwnerWrapper::Truncate(size, options, dbg);
+  }
+  // A closed WAL ends at its last record: RocksDB's own writer trims what it
+  // preallocated, and so does this for the zeros.
+  rocksdb::IOStatus Close(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
+    uint64_t size = stop_zeroing();
+    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Truncate(size, options, dbg);
+    rocksdb::IOStatus c = FSWritableFileOwnerWrapper::Close(options, dbg);
+    return s.ok() ? c : s;
+  }
+
+ private:
+  void before_append(uint64_t n) {
+    bool start = false;
+    {
+      MutexLock lock(state_->mu);
+      // Never where zeros are being written: the first append of a new
+      // file waits for its first step; a writer faster than the zeroing
+      // waits for the step, then goes on plainly.
+      while (state_->zeroing && state_->reserved + n > state_->zeroed_end) {
+        if (state_->zeroed_end > 0) state_->plain = true;
+        lock.wait(state_->cv);
+      }
+      state_->reserved += n;
+      if (state_->reserved > state_->zeroed_end) state_->plain = true;
+      if (!state_->plain && !state_->zeroing &&
+          state_->reserved + kWalZeroStep > state_->zeroed_end) {
+        state_->zeroing = true;
+        start = true;
+      }
+    }
+    if (start) zeroer_->request(state_);
+  }
+
+  // Waits for a running step; returns the bytes appended.
+  uint64_t stop_zeroing() {
+    MutexLock lock(state_->mu);
+    state_->plain = true;
+    while (state_->zeroing) lock.wait(state_->cv);
+    return state_->reserved;
+  }
+
+  std::shared_ptr<WalZeroState> state_;
+  std::shared_ptr<WalZeroer> zeroer_;
+};
+
+class ZeroedWalFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  explicit ZeroedWalFileSystem(const std::shared_ptr<rocksdb::FileSystem>& base)
+      : FileSystemWrapper(base), zeroer_(std::make_shared<WalZeroer>()) {}
+
+  const char* Name() const override { return "NimbusZeroedWal"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = FileSystemWrapper::NewWritableFile(name, options, result, dbg);
+    if (!s.ok() || !is_wal_file(name) || options.use_direct_writes) return s;
+    auto state = std::make_shared<WalZeroState>();
+    state->direct_fd = ::open(name.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+    state->read_fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+    if (state->direct_fd < 0 || state->read_fd < 0) return s;  // e.g. tmpfs: no O_DIRECT
+    {
+      // The first step runs before the first record: the writer's first
+      // append waits for it only if it comes within a few milliseconds.
+      MutexLock lock(state->mu);
+      state->zeroing = true;
+    }
+    zeroer_->request(state);
+    *result = std::make_unique<ZeroedWalFile>(std::move(*result), std::move(state), zeroer_);
+    return s;
+  }
+
+ private:
+  std::shared_ptr<WalZeroer> zeroer_;
+};
+
+}  // namespace
+
+std::shared_ptr<rocksdb::FileSystem> zeroed_wal_file_system(
+    std::shared_ptr<rocksdb::FileSystem> base) {
+  return std::make_shared<ZeroedWalFileSystem>(base);
+}
+
+}  // namespace nimbus::storage

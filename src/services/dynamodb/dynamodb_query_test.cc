@@ -1,4 +1,6 @@
 // Query, Scan and the batch calls.
+#include <chrono>
+#include <future>
 #include <set>
 
 #include "services/dynamodb/test_helpers.h"
@@ -55,6 +57,28 @@ TEST_F(DynamoDbQueryTest, SortKeyConditionsInNumericOrder) {
                       {{"ScanIndexForward", false}})),
             (std::vector<std::string>{"25", "20"}));
   EXPECT_EQ(query("pk = :p", {{":p", S("nope")}})["Count"].as_int64(), 0);
+}
+
+// A Query limited to a few items reads on the calling thread (the event
+// loop), as GetItem does: answered before the call returns, also with a
+// filter (Limit counts the items read) and when it fails.
+TEST_F(DynamoDbQueryTest, ASmallLimitAnswersOnTheCallingThread) {
+  json::object in{{"TableName", "events"},
+                  {"KeyConditionExpression", "pk = :p"},
+                  {"FilterExpression", "odd = :t"},
+                  {"ExpressionAttributeValues",
+                   json::object{{":p", S("p1")}, {":t", json::object{{"BOOL", true}}}}},
+                  {"Limit", 4}};
+  auto answered = call_async("Query", in);
+  ASSERT_EQ(answered.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  auto out = answered.get();
+  ASSERT_TRUE(out.is_ok());
+  EXPECT_EQ(out->at("Count").as_int64(), 2);
+  EXPECT_EQ(out->at("ScannedCount").as_int64(), 4);
+  in["TableName"] = "missing";
+  auto missing = call_async("Query", in);
+  ASSERT_EQ(missing.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_FALSE(missing.get().is_ok());
 }
 
 TEST_F(DynamoDbQueryTest, LimitBeforeFilterAndPaging) {

@@ -406,6 +406,29 @@ class SnsRestartTest(unittest.TestCase):
         finally:
             server.cleanup()
 
+    def test_fifo_deduplication_and_sequence_survive_kill9(self):
+        """A FIFO publish repeated after kill -9 within the 5-minute window is
+        answered as the first one; a new one gets a higher sequence number."""
+        require_boto3()
+        server = Server().start()
+        try:
+            sns = server.boto3_client("sns")
+            topic = sns.create_topic(Name="kept.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+            first = sns.publish(TopicArn=topic, Message="m", MessageGroupId="g",
+                                MessageDeduplicationId="once")
+            server.kill9()
+            server.start()
+            sns = server.boto3_client("sns")
+            again = sns.publish(TopicArn=topic, Message="m", MessageGroupId="g",
+                                MessageDeduplicationId="once")
+            self.assertEqual((again["MessageId"], again["SequenceNumber"]),
+                             (first["MessageId"], first["SequenceNumber"]))
+            other = sns.publish(TopicArn=topic, Message="n", MessageGroupId="g",
+                                MessageDeduplicationId="other")
+            self.assertGreater(int(other["SequenceNumber"]), int(first["SequenceNumber"]))
+        finally:
+            server.cleanup()
+
     def test_accepted_publishes_are_delivered_after_kill9(self):
         """Every Publish answered before kill -9, made by four writers at once
         while the server is killed, reaches both subscribed queues afterwards."""

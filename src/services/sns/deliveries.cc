@@ -19,7 +19,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kKind = "d";
+constexpr const char* kKind = "d";  // kPartition is "sns.deliveries/" kKind
 // The stream delivery-status records go to (delivery_status.h).
 constexpr const char* kStatusStream = "nimbus-delivery-status";
 // A dead-letter queue that keeps failing is given up after this long.
@@ -473,7 +473,7 @@ void Deliveries::save_head(const std::string& group, const std::string& id,
                            Clock::time_point retry) {
   int64_t retry_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(retry.time_since_epoch()).count();
-  storage::WriteBatch batch("sns.deliveries/d");  // the deliveries' partition: one order
+  storage::WriteBatch batch(kPartition);
   batch.put(kHeadsNs, group, json::serialize(json::object{{"head", id}, {"retry", retry_ms}}));
   env_.storage->commit(std::move(batch), [](Status st) {
     if (!st) spdlog::warn("sns: could not record a FIFO group's retry: {}", st.error().message);
@@ -481,7 +481,7 @@ void Deliveries::save_head(const std::string& group, const std::string& id,
 }
 
 void Deliveries::forget_head(const std::string& group) {
-  storage::WriteBatch batch("sns.deliveries/d");
+  storage::WriteBatch batch(kPartition);
   batch.del(kHeadsNs, group);
   env_.storage->commit(std::move(batch), [](Status st) {
     if (!st) spdlog::warn("sns: could not drop a FIFO group's record: {}", st.error().message);

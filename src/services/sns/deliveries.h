@@ -79,6 +79,11 @@ class Deliveries {
   Deliveries(Environment& env, Topics& topics, logs::LogWriter* logs);
   ~Deliveries();
 
+  // The storage partition every delivery's batch names (the timers'
+  // namespace and kind): a batch committed after queue() returned, naming
+  // it too, is durable only once that delivery is.
+  static constexpr const char* kPartition = "sns.deliveries/d";
+
   Status start();
   // Stores `d` for subscription `s` (or sends it at once, above); `done`
   // once it is durable. `type` is the x-amz-sns-message-type of an

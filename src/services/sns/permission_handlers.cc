@@ -72,13 +72,6 @@ void keep(Topic& t, json::array list) {
   t.attributes["Policy"] = json::serialize(out);
 }
 
-std::function<void(Status)> empty_on_ok(Respond respond) {
-  return [respond = std::move(respond)](Status s) {
-    if (!s) return respond(s.take_error());
-    respond(json::object{});
-  };
-}
-
 }  // namespace
 
 void SnsService::add_permission(const CallContext&, object in, Respond respond) {

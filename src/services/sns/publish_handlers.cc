@@ -73,30 +73,66 @@ Result<TopicPtr> SnsService::publish_topic(const object& in) const {
   return t;
 }
 
-void SnsService::accept(const Rendering& r, const Topic& topic, Message m,
-                        std::function<void(Result<Message>)> done) {
-  m.id = new_request_id();
-  m.timestamp_ms = env_.clock.now_millis();
-  if (topic.fifo) {
-    std::string scope_key = m.dedup_id;
-    if (const auto* scope = topic.attribute("FifoThroughputScope");
-        scope != nullptr && *scope == "MessageGroup") {
-      scope_key = m.group_id + "\n" + m.dedup_id;
-    }
-    auto a = fifo_.accept(topic.arn, scope_key, m.timestamp_ms, m.id);
-    m.id = a.message_id;
-    m.sequence = a.sequence;
-    if (a.duplicate) return done(std::move(m));  // accepted, not delivered again
-  }
+std::vector<SubscriptionPtr> SnsService::matching(const Topic& topic, const Message& m) const {
   std::vector<SubscriptionPtr> matched;
   for (auto& s : topics_->subscriptions(topic.arn)) {
     if (!s->confirmed || !delivers_to(s->protocol)) continue;
     if (s->filter && !s->filter->matches(m.attributes, m.body)) continue;
     matched.push_back(std::move(s));
   }
+  return matched;
+}
+
+void SnsService::accept(const Rendering& r, const Topic& topic, Message m,
+                        std::function<void(Result<Message>)> done) {
+  m.id = new_request_id();
+  m.timestamp_ms = env_.clock.now_millis();
+  if (topic.fifo) return accept_fifo(r, topic, std::move(m), std::move(done));
+  std::vector<SubscriptionPtr> matched = matching(topic, m);
   if (matched.empty()) return done(std::move(m));
+  queue_deliveries(r, topic, std::move(m), std::move(matched), std::nullopt, std::move(done));
+}
+
+void SnsService::accept_fifo(const Rendering& r, const Topic& topic, Message m,
+                             std::function<void(Result<Message>)> done) {
+  std::string scope_key = m.dedup_id;
+  if (const auto* scope = topic.attribute("FifoThroughputScope");
+      scope != nullptr && *scope == "MessageGroup") {
+    scope_key = m.group_id + "\n" + m.dedup_id;
+  }
+  // Held while the deliveries are queued: sequence order is the order they
+  // are stored (and fired) in, and a repeat's commit follows the first's.
+  MutexLock lock(fifo_mu_);
+  auto a = fifo_.accept(topic.arn, scope_key, m.timestamp_ms, m.id);
+  m.id = a.message_id;
+  m.sequence = a.sequence;
+  storage::WriteBatch window(Deliveries::kPartition);
+  for (const auto& key : a.expired)
+    window.del(kFifoWindowNs, FifoWindow::record_key(topic.arn, key));
+  if (a.duplicate) {
+    // Accepted, not delivered again. Answered once this commit is durable:
+    // it follows the first message's, which may still be on its way.
+    env_.storage->commit(std::move(window), [m = std::move(m), done](Status st) mutable {
+      if (!st)
+        return done(errors::unavailable("Deliveries could not be stored: " + st.error().message));
+      done(std::move(m));
+    });
+    return;
+  }
+  window.put(kFifoWindowNs, FifoWindow::record_key(topic.arn, scope_key),
+             FifoWindow::encode({m.id, m.sequence, m.timestamp_ms + FifoWindow::kWindowMs}));
+  window.put(kFifoSequenceNs, topic.arn, std::to_string(a.last));
+  std::vector<SubscriptionPtr> matched = matching(topic, m);
+  queue_deliveries(r, topic, std::move(m), std::move(matched), std::move(window), std::move(done));
+}
+
+void SnsService::queue_deliveries(const Rendering& r, const Topic& topic, Message m,
+                                  std::vector<SubscriptionPtr> matched,
+                                  std::optional<storage::WriteBatch> after,
+                                  std::function<void(Result<Message>)> done) {
   auto shared = std::make_shared<Message>(std::move(m));
-  auto countdown = std::make_shared<Countdown>(matched.size(), [shared, done](Status st) {
+  size_t parts = matched.size() + (after ? 1 : 0);
+  auto countdown = std::make_shared<Countdown>(parts, [shared, done](Status st) {
     if (!st)
       return done(errors::unavailable("Deliveries could not be stored: " + st.error().message));
     done(*shared);
@@ -106,6 +142,11 @@ void SnsService::accept(const Rendering& r, const Topic& topic, Message m,
   for (const auto& s : matched) {
     deliveries_->queue(*s, key, delivery_for(*shared, *s, signed_r),
                        [countdown](Status st) { countdown->one(std::move(st)); });
+  }
+  // Queued after the deliveries, so durable only once they are.
+  if (after) {
+    env_.storage->commit(std::move(*after),
+                         [countdown](Status st) { countdown->one(std::move(st)); });
   }
 }
 

@@ -390,6 +390,60 @@ TEST_F(SnsFifoRestartTest, AMessagePublishedAfterARestartWaitsForItsGroupsRetry)
   EXPECT_TRUE(eventually([&] { return heads() == 0; }));
 }
 
+// The deduplication window is stored: a repeat after a restart is answered
+// as the first message and not delivered again, until the window has passed.
+TEST_F(SnsFifoRestartTest, ARepeatAfterARestartIsNotDeliveredAgain) {
+  std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
+  std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
+  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
+  auto publish = [&](const std::string& body, const std::string& dedup) {
+    return call("Publish", {{"TopicArn", topic},
+                            {"Message", body},
+                            {"MessageGroupId", "g"},
+                            {"MessageDeduplicationId", dedup}});
+  };
+  auto first = publish("m0", "d0");
+  ASSERT_EQ(receive(url, 1).size(), 1u);
+  reopen();
+  clock.advance(std::chrono::minutes(4));
+  auto repeat = publish("again", "d0");
+  EXPECT_EQ(s(repeat["MessageId"]), s(first["MessageId"]));
+  EXPECT_EQ(s(repeat["SequenceNumber"]), s(first["SequenceNumber"]));
+  EXPECT_EQ(svc->deliveries().pending(), 0u);
+  auto none = try_call(service("sqs"), ctx("ReceiveMessage"), {{"QueueUrl", url}});
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_FALSE(none->contains("Messages"));
+  // Five minutes after the first: a new message.
+  clock.advance(std::chrono::minutes(2));
+  auto later = publish("later", "d0");
+  EXPECT_NE(s(later["MessageId"]), s(first["MessageId"]));
+  auto got = receive(url, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(got[0].at("Body")), "later");
+  // The expired entry's record went with that publish; the new one is kept.
+  size_t records = 0;
+  EXPECT_TRUE(storage->records(kFifoWindowNs).each("", [&records](storage::Entry&) { ++records; }));
+  EXPECT_EQ(records, 1u);
+}
+
+// Sequence numbers keep growing across a restart, also when the wall clock
+// went back meanwhile.
+TEST_F(SnsFifoRestartTest, SequenceNumbersGrowAcrossARestartWhenTheClockWentBack) {
+  std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
+  auto publish = [&](const std::string& dedup) {
+    return s(call("Publish", {{"TopicArn", topic},
+                              {"Message", "m"},
+                              {"MessageGroupId", "g"},
+                              {"MessageDeduplicationId", dedup}})["SequenceNumber"]);
+  };
+  std::string before = publish("d0");
+  reopen();
+  clock.set(clock.now() - std::chrono::hours(1));
+  std::string after = publish("d1");
+  EXPECT_EQ(after.size(), 20u);
+  EXPECT_GT(after, before);
+}
+
 TEST_F(SnsPublishTest, LambdaGetsTheSnsEvent) {
   std::string topic = create_topic("t");
   std::string fn = "arn:aws:lambda:us-east-1:000000000000:function:f";

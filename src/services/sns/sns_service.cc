@@ -2,6 +2,8 @@
 // the named handler (topic_handlers.cc, ...) and the ARNs it touches.
 #include "services/sns/sns_service.h"
 
+#include <charconv>
+
 #include "common/json_fields.h"
 #include "services/sns/mail.h"
 
@@ -95,7 +97,36 @@ Status SnsService::start() {
   if (!signer) return signer.take_error();
   signer_ = std::move(*signer);
   if (auto st = topics_->recover(); !st) return st;
+  if (auto st = load_fifo_window(); !st) return st;
   return deliveries_->start();
+}
+
+Status SnsService::load_fifo_window() {
+  int64_t now_ms = env_.clock.now_millis();
+  std::vector<FifoWindow::Record> window;
+  std::vector<std::pair<std::string, uint64_t>> last;
+  storage::WriteBatch expired(Deliveries::kPartition);
+  Status st = env_.storage->records(kFifoWindowNs).each("", [&](storage::Entry& e) {
+    auto r = FifoWindow::decode(e.key, e.value);
+    if (!r || r->entry.expires_ms <= now_ms) return expired.del(kFifoWindowNs, e.key);
+    window.push_back(std::move(*r));
+  });
+  if (!st) return st;
+  st = env_.storage->records(kFifoSequenceNs).each("", [&last](storage::Entry& e) {
+    uint64_t n = 0;
+    const char* end = e.value.data() + e.value.size();
+    if (auto r = std::from_chars(e.value.data(), end, n); r.ec == std::errc() && r.ptr == end) {
+      last.emplace_back(std::move(e.key), n);
+    }
+  });
+  if (!st) return st;
+  {
+    MutexLock lock(fifo_mu_);
+    for (auto& r : window) fifo_.restore(r.topic, r.key, std::move(r.entry), now_ms);
+    for (const auto& [topic, n] : last) fifo_.restore_last(topic, n);
+  }
+  if (expired.empty()) return Status::ok();
+  return env_.storage->commit_sync(std::move(expired));
 }
 
 Rendering SnsService::rendering(const std::string& endpoint_url,

@@ -18,6 +18,14 @@
 
 namespace nimbus::services::sns {
 
+// A commit's callback that answers an empty result, or the commit's error.
+inline std::function<void(Status)> empty_on_ok(Respond respond) {
+  return [respond = std::move(respond)](Status s) {
+    if (!s) return respond(s.take_error());
+    respond(boost::json::object{});
+  };
+}
+
 class SnsService final : public Service {
  public:
   // `logs` (may be null) takes what SNS would send by SMS (sms.h).
@@ -83,6 +91,21 @@ class SnsService final : public Service {
               std::function<void(Result<Message>)> done);
 
  private:
+  // The confirmed subscriptions of `topic` whose filter takes `m`.
+  std::vector<SubscriptionPtr> matching(const Topic& topic, const Message& m) const;
+  // accept() for a FIFO topic: sequence number and deduplication window
+  // (fifo_window.h), stored after the deliveries.
+  void accept_fifo(const Rendering& r, const Topic& topic, Message m,
+                   std::function<void(Result<Message>)> done);
+  // Queues a delivery of `m` to each of `matched`, then commits `after`
+  // (if any); `done` once all are durable.
+  void queue_deliveries(const Rendering& r, const Topic& topic, Message m,
+                        std::vector<SubscriptionPtr> matched,
+                        std::optional<storage::WriteBatch> after,
+                        std::function<void(Result<Message>)> done);
+  // Reads the stored FIFO window back (start()); drops expired records.
+  Status load_fifo_window();
+
   // Publish with PhoneNumber (publish_handlers.cc): written to `logs_`.
   void publish_sms(const std::string& phone, object in, Respond respond);
 
@@ -90,7 +113,8 @@ class SnsService final : public Service {
   logs::LogWriter* logs_;
   std::unique_ptr<Topics> topics_;
   std::unique_ptr<Signer> signer_;  // from start(); envelopes go unsigned before
-  FifoWindow fifo_;
+  Mutex fifo_mu_;
+  FifoWindow fifo_ GUARDED_BY(fifo_mu_);
   std::unique_ptr<Deliveries> deliveries_;  // destroyed first: it reads topics_
   std::unique_ptr<events::Target> target_;  // topics as delivery targets (target.cc)
   std::unique_ptr<events::Binding> bound_;  // unbound before anything it uses goes

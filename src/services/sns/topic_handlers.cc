@@ -18,13 +18,6 @@ namespace {
 constexpr size_t kTopicsPerPage = 100;
 constexpr size_t kMaxTags = 50;
 
-std::function<void(Status)> empty_on_ok(Respond respond) {
-  return [respond = std::move(respond)](Status s) {
-    if (!s) return respond(s.take_error());
-    respond(json::object{});
-  };
-}
-
 // "arn:aws:sns:REGION:ACCOUNT:", the prefix of a caller's topics.
 std::string arn_prefix(const CallContext& ctx) {
   return "arn:aws:sns:" + ctx.region + ":" + ctx.account_id + ":";

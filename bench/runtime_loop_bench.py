@@ -20,6 +20,7 @@ import datetime
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -157,9 +158,12 @@ def run_once(runtime, bootstrap_dir, n, profile):
         argv = ["node", os.path.join(bootstrap_dir, "node", "bootstrap.cjs")]
     child = subprocess.Popen(argv, env=env, cwd=code, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
-    invokes, elapsed = api.serve(n)
-    out = child.stdout.read()
-    _, _, usage = os.wait4(child.pid, 0)
+    try:
+        invokes, elapsed = api.serve(n)
+        out = child.stdout.read()
+        _, _, usage = os.wait4(child.pid, 0)
+    finally:
+        shutil.rmtree(code, ignore_errors=True)
     if invokes != n or api.responses != n:
         raise RuntimeError("%d invokes, %d responses: %s" % (invokes, api.responses,
                                                            out.decode(errors="replace")[-2000:]))

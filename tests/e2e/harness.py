@@ -115,14 +115,16 @@ class Server:
         return self.stop(signal.SIGKILL)
 
     def cleanup(self):
+        """Stops the server and removes its log, and its data directory when
+        the server made it (a test that passed its own removes that)."""
         if self.proc is not None:
             self.stop()
         if self.owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-            try:
-                os.unlink(self.log_path)
-            except OSError:
-                pass
+        try:
+            os.unlink(self.log_path)
+        except OSError:
+            pass
 
     def client_env(self):
         """Environment for a CLI or SDK subprocess that should reach this server."""

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -76,9 +77,12 @@ class EdgeTest(ServerTestCase):
 class LifecycleTest(unittest.TestCase):
     def test_sigterm_exits_cleanly_and_restart_reuses_data_dir(self):
         data_dir = tempfile.mkdtemp(prefix="nimbus-life-")
+        self.addCleanup(shutil.rmtree, data_dir, True)
         s = Server(data_dir=data_dir).start()
+        self.addCleanup(s.cleanup)
         self.assertEqual(s.stop(signal.SIGTERM), 0)
         s2 = Server(data_dir=data_dir).start()
+        self.addCleanup(s2.cleanup)
         self.assertEqual(s2.health()["status"], "ok")
         self.assertEqual(s2.stop(signal.SIGTERM), 0)
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -64,13 +65,18 @@ MemorySink& sink() {
 }
 
 std::string scratch_dir() {
-  static std::string dir = [] {
-    std::string d =
-        fs::temp_directory_path() / ("nimbus-runtime-test-" + std::to_string(::getpid()));
-    fs::create_directories(d);
+  // Removed at exit, after the host (made later, so destroyed earlier).
+  static const std::string* dir = [] {
+    auto* d = new std::string(fs::temp_directory_path() /
+                              ("nimbus-runtime-test-" + std::to_string(::getpid())));
+    fs::create_directories(*d);
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(*dir, ec);
+    });
     return d;
   }();
-  return dir;
+  return *dir;
 }
 
 SimulatedClock& test_clock() {

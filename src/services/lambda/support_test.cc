@@ -37,11 +37,21 @@ std::string python_zip(const std::string& source) {
 }
 
 runtime::Host& shared_host() {
+  // The host's state folder goes at exit, after the host (destroyed first:
+  // it is made after this is registered).
+  static const std::string* state_dir = [] {
+    auto* d = new std::string((std::filesystem::temp_directory_path() /
+                               ("nimbus-lambda-test-" + std::to_string(::getpid())))
+                                  .string());
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(*state_dir, ec);
+    });
+    return d;
+  }();
   static std::unique_ptr<runtime::Host> host = [] {
     runtime::HostOptions o;
-    o.state_dir = (std::filesystem::temp_directory_path() /
-                   ("nimbus-lambda-test-" + std::to_string(::getpid())))
-                      .string();
+    o.state_dir = *state_dir;
     o.init_timeout = std::chrono::milliseconds(5000);
     auto r = runtime::Host::create(o);
     if (!r) {

@@ -222,11 +222,15 @@ TEST(Commit, ACrashImageWithAZeroFilledWalHasEveryAcknowledgedCommit) {
   };
   {
     auto st = open_at(dir.path());
-    for (int i = 0; i < 20; ++i) ASSERT_TRUE(st->commit_sync(one("a" + std::to_string(i), "v")));
+    // 80 KiB of plain appends, then small records written over zeros.
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(st->commit_sync(one("a" + std::to_string(i), std::string(4096, 'a'))));
+    }
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(st->commit_sync(one("c" + std::to_string(i), "v")));
     int probe = ::open((dir.path() + "/db").c_str(), O_RDONLY | O_DIRECT);
     if (probe >= 0) {  // a file system without O_DIRECT (tmpfs) appends plainly
       ::close(probe);
-      EXPECT_GE(wal_size(), uint64_t{256} << 10);  // 20 records of a few bytes, then zeros
+      EXPECT_GE(wal_size(), uint64_t{80 + 256} << 10);  // the records, then zeros
     }
     fs::copy(dir.path() + "/db", zeros_after_records.path() + "/db", fs::copy_options::recursive);
     ASSERT_TRUE(st->commit_sync(one("big", std::string(600 << 10, 'x'))));
@@ -240,6 +244,8 @@ TEST(Commit, ACrashImageWithAZeroFilledWalHasEveryAcknowledgedCommit) {
     for (int i = 0; i < 20; ++i) {
       auto a = t.get("a" + std::to_string(i));
       ASSERT_TRUE(a && a->has_value()) << image << " a" << i;
+      auto c = t.get("c" + std::to_string(i));
+      ASSERT_TRUE(c && c->has_value()) << image << " c" << i;
       auto b = t.get("b" + std::to_string(i));
       ASSERT_TRUE(b && b->has_value() == later) << image << " b" << i;
     }

@@ -27,6 +27,13 @@ namespace {
 // were.
 constexpr uint64_t kWalZeroStep = 256 << 10;
 constexpr uint64_t kWalZeroAlign = 4096;  // O_DIRECT offsets and buffer
+// A file starts with plain appends; zeros begin once it holds this much and
+// its appends are small (committer rounds under kWalZeroSmallAppend: the
+// PutItem kind). Rounds of large batches (Kinesis PutRecords, 500 KB)
+// append as before: their fdatasync costs the same inode write per round
+// as a small one's, and the zeros would double their bytes on the disk.
+constexpr uint64_t kWalZeroFrom = 64 << 10;
+constexpr uint64_t kWalZeroSmallAppend = 64 << 10;
 
 // RocksDB names its WAL files NNNNNN.log.
 bool is_wal_file(std::string_view path) {
@@ -46,10 +53,11 @@ struct WalZeroState {
   int read_fd = -1;    // and reads the zeros into the page cache through this
   Mutex mu;
   std::condition_variable cv;
-  uint64_t reserved GUARDED_BY(mu) = 0;    // bytes the writer appended (or is appending)
-  uint64_t zeroed_end GUARDED_BY(mu) = 0;  // [0, zeroed_end) exists, written, durable
-  bool zeroing GUARDED_BY(mu) = false;     // a step [zeroed_end, +kWalZeroStep) runs
-  bool plain GUARDED_BY(mu) = false;       // no more steps: the writer overtook, or one failed
+  uint64_t reserved GUARDED_BY(mu) = 0;      // bytes the writer appended (or is appending)
+  uint64_t zeroed_end GUARDED_BY(mu) = 0;    // [0, zeroed_end) exists, written, durable
+  uint64_t zeroing_from GUARDED_BY(mu) = 0;  // the running step: [zeroing_from, +kWalZeroStep)
+  bool zeroing GUARDED_BY(mu) = false;
+  bool plain GUARDED_BY(mu) = false;  // no more steps: the writer overtook, or one failed
 };
 
 class WalZeroer {
@@ -72,7 +80,7 @@ class WalZeroer {
   WalZeroer(const WalZeroer&) = delete;
   WalZeroer& operator=(const WalZeroer&) = delete;
 
-  // `file` has `zeroing` set; the step is [zeroed_end, +kWalZeroStep).
+  // `file` has `zeroing` set; the step is [zeroing_from, +kWalZeroStep).
   void request(std::shared_ptr<WalZeroState> file) {
     MutexLock lock(mu_);
     queue_.push_back(std::move(file));
@@ -99,7 +107,7 @@ class WalZeroer {
     uint64_t from;
     {
       MutexLock lock(file.mu);
-      from = file.zeroed_end;
+      from = file.zeroing_from;
     }
     bool ok = zeros_ != nullptr;
     size_t done = 0;
@@ -180,24 +188,34 @@ class ZeroedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
  private:
   void before_append(uint64_t n) {
     bool start = false;
+    WalZeroState& f = *state_;
     {
-      MutexLock lock(state_->mu);
-      // Never where zeros are being written: the first append of a new
-      // file waits for its first step; a writer faster than the zeroing
-      // waits for the step, then goes on plainly.
-      while (state_->zeroing && state_->reserved + n > state_->zeroed_end) {
-        if (state_->zeroed_end > 0) state_->plain = true;
-        lock.wait(state_->cv);
-      }
-      state_->reserved += n;
-      if (state_->reserved > state_->zeroed_end) state_->plain = true;
-      if (!state_->plain && !state_->zeroing &&
-          state_->reserved + kWalZeroStep > state_->zeroed_end) {
-        state_->zeroing = true;
+      MutexLock lock(f.mu);
+      if (!f.plain && !f.zeroing && f.zeroed_end == 0 && f.reserved >= kWalZeroFrom &&
+          n < kWalZeroSmallAppend) {
+        // The first step starts at the block after the records. Everything
+        // appended so far has been written (write() returned), so the step's
+        // fdatasync makes its blocks durable if the writer's did not yet;
+        // this append waits for the step unless it fits in the last block.
+        f.zeroing_from = (f.reserved + kWalZeroAlign - 1) / kWalZeroAlign * kWalZeroAlign;
+        f.zeroing = true;
+        start = true;
+      } else if (!f.plain && !f.zeroing && f.zeroed_end > 0 &&
+                 f.reserved + kWalZeroStep > f.zeroed_end) {
+        f.zeroing_from = f.zeroed_end;
+        f.zeroing = true;
         start = true;
       }
+      if (start) zeroer_->request(state_);
+      // Never where zeros are being written: a writer faster than the
+      // zeroing waits for the step, then goes on plainly.
+      while (f.zeroing && f.reserved + n > f.zeroing_from) {
+        if (f.zeroed_end > 0) f.plain = true;
+        lock.wait(f.cv);
+      }
+      f.reserved += n;
+      if (f.zeroed_end > 0 && f.reserved > f.zeroed_end) f.plain = true;
     }
-    if (start) zeroer_->request(state_);
   }
 
   // Waits for a running step; returns the bytes appended.
@@ -228,13 +246,6 @@ class ZeroedWalFileSystem : public rocksdb::FileSystemWrapper {
     state->direct_fd = ::open(name.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
     state->read_fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
     if (state->direct_fd < 0 || state->read_fd < 0) return s;  // e.g. tmpfs: no O_DIRECT
-    {
-      // The first step runs before the first record: the writer's first
-      // append waits for it only if it comes within a few milliseconds.
-      MutexLock lock(state->mu);
-      state->zeroing = true;
-    }
-    zeroer_->request(state);
     *result = std::make_unique<ZeroedWalFile>(std::move(*result), std::move(state), zeroer_);
     return s;
   }

@@ -9,14 +9,17 @@
 // map alone: the fdatasync writes the records and flushes (the inode only
 // when its coarse mtime ticked, once per 4 ms at most).
 //
-// How: a background thread writes the next 256 KiB of zeros past the
-// zeroed end (O_DIRECT, so the writer's fdatasync never waits for them),
-// makes them durable with its own fdatasync, and reads them into the page
-// cache (a write into an uncached page of a file would first read it). It
-// starts when the writer comes within one step of the zeroed end; the
-// writer waits only if it would write where zeros are being written, and
-// a file whose writer overtook the zeros is appended to plainly from then
-// on (a heavy Kinesis load), so nothing ever writes zeros over a record.
+// How: a WAL starts with plain appends. Once it holds 64 KiB and its
+// appends are small (rounds under 64 KiB: the PutItem kind, not Kinesis
+// PutRecords), a background thread writes 256 KiB of zeros from the block
+// after the records (O_DIRECT, so the writer's fdatasync never waits for
+// them), makes them durable with its own fdatasync, and reads them into the
+// page cache (a write into an uncached page of a file would first read it);
+// the next step starts when the writer comes within one step of the zeroed
+// end. The writer waits only if it would write where zeros are being
+// written (the append that starts the first step, unless it fits in the
+// last block), and a file whose writer overtook the zeros is appended to
+// plainly from then on, so nothing ever writes zeros over a record.
 //
 // Recovery reads the zeros after the last record as RocksDB's own
 // preallocated space (a zero-length record of type zero: skipped, not a

@@ -11,7 +11,7 @@
 //
 // How: a WAL starts with plain appends. Once it holds 64 KiB and its
 // appends are small (rounds under 64 KiB: the PutItem kind, not Kinesis
-// PutRecords), a background thread writes 256 KiB of zeros from the block
+// PutRecords), a background thread writes 1 MiB of zeros from the block
 // after the records (O_DIRECT, so the writer's fdatasync never waits for
 // them), makes them durable with its own fdatasync, and reads them into the
 // page cache (a write into an uncached page of a file would first read it);

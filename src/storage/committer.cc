@@ -10,10 +10,12 @@
 
 #include "common/thread_name.h"
 #include "common/thread_role.h"
+#include "storage/families.h"
 
 namespace nimbus::storage {
 
-Committer::Committer(rocksdb::DB* db, bool sync) : db_(db), sync_(sync) {
+Committer::Committer(rocksdb::DB* db, const Families* families, bool sync)
+    : db_(db), families_(families), sync_(sync) {
   callbacks_thread_ = std::thread([this] { run_callbacks(); });
   thread_ = std::thread([this] { run(); });
 }
@@ -174,19 +176,30 @@ Status Committer::apply(const std::vector<Pending>& group) {
   // rewrites its table's statistics record: once per round, not per item).
   std::vector<bool> skip = overwritten(group);
   size_t i = 0;
+  // Consecutive ops mostly share a namespace: its family is looked up once.
+  std::string_view ns;
+  rocksdb::ColumnFamilyHandle* family = nullptr;
   for (const Pending& p : group) {
     for (const WriteBatch::Op& op : p.batch.ops()) {
       if (!skip.empty() && skip[i++]) continue;
+      std::string_view op_ns = namespace_of(op.key);
+      if (family == nullptr || op_ns != ns) {
+        ns = op_ns;
+        family = families_->of(ns);
+        if (family == nullptr) {
+          return Error::internal(families_->failure(ns));
+        }
+      }
       rocksdb::Status s;
       switch (op.kind) {
         case WriteBatch::Kind::kPut:
-          s = wb.Put(op.key, op.value);
+          s = wb.Put(family, op.key, op.value);
           break;
         case WriteBatch::Kind::kDelete:
-          s = wb.Delete(op.key);
+          s = wb.Delete(family, op.key);
           break;
         case WriteBatch::Kind::kDeleteRange:
-          s = wb.DeleteRange(op.key, op.value);
+          s = wb.DeleteRange(family, op.key, op.value);
           break;
       }
       if (!s.ok()) return Error::internal("storage: " + s.ToString());

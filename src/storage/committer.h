@@ -32,11 +32,15 @@ class DB;
 
 namespace nimbus::storage {
 
+class Families;
+
 class Committer {
  public:
   using Done = std::function<void(Status)>;
 
-  Committer(rocksdb::DB* db, bool sync);
+  // `families` routes each key to its column family (families.h); it must
+  // outlive the committer.
+  Committer(rocksdb::DB* db, const Families* families, bool sync);
   ~Committer();  // stop()
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
@@ -84,6 +88,7 @@ class Committer {
   static std::vector<bool> overwritten(const std::vector<Pending>& group);
 
   rocksdb::DB* db_;
+  const Families* families_;
   const bool sync_;
 
   Mutex mu_;

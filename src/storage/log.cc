@@ -7,6 +7,7 @@
 
 #include "common/mutex.h"
 #include "common/thread_role.h"
+#include "storage/families.h"
 #include "storage/key_codec.h"
 
 namespace nimbus::storage {
@@ -267,6 +268,9 @@ Log::Log(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<Log>> Log::open(Storage& storage, std::string ns, const Clock& clock,
                                        Scheduler& scheduler) {
+  // Before Impl takes its Records view, which moves the namespace's records
+  // into the log family.
+  mark_log_namespace(ns);
   auto impl = std::make_unique<Impl>(storage, std::move(ns), clock, scheduler);
   NIMBUS_TRY(impl->load());
   return std::unique_ptr<Log>(new Log(std::move(impl)));

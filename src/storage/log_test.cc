@@ -3,8 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <rocksdb/db.h>
+
+#include <cstdio>
 #include <future>
 
+#include "storage/key_codec.h"
+#include "storage/keys.h"
 #include "storage/test_dir.h"
 
 namespace nimbus::storage {
@@ -274,6 +279,76 @@ TEST_F(LogTest, ConcurrentAppendersGetDenseDistinctSequences) {
   auto all = seqs("p", 0, ReadLimits{1000, 1 << 20});
   ASSERT_EQ(all.size(), 400u);
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 1);
+}
+
+// A data directory from before log records had a column family of their
+// own: RocksDB's default family only, holding a Log's records and partition
+// documents in Log's layout next to a plain namespace. It opens with every
+// record readable (moved into the log family by Log::open, in more than one
+// batch), appends continue after them, and it reopens the same way.
+TEST(LogFamily, OpensADataDirectoryWrittenBeforeTheLogFamily) {
+  testing::TempDir dir;
+  const std::string ns = "test.before-log-family";  // never a Log before this test
+  const std::string partition_key = encode_key(std::string_view("p"));
+  auto data = [](uint64_t seq) {
+    std::string d(20000, 'x');  // 300 of them: more than one 4 MB move batch
+    char head[16];
+    std::snprintf(head, sizeof head, "%08llu", static_cast<unsigned long long>(seq));
+    d.replace(0, 8, head);
+    return d;
+  };
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir.path() + "/db", &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::WriteOptions wo;
+    std::string meta = KeyBuilder().u64(1).i64(1000).u64(0).bytes();
+    ASSERT_TRUE(db->Put(wo, keys::encode(ns + ".partitions", partition_key), meta).ok());
+    for (uint64_t seq = 1; seq <= 300; ++seq) {
+      std::string key = KeyBuilder().tail(partition_key).u64(seq).bytes();
+      std::string value = KeyBuilder()
+                              .i64(1000 + static_cast<int64_t>(seq))
+                              .u64((seq - 1) * data(seq).size())
+                              .bytes() +
+                          data(seq);
+      ASSERT_TRUE(db->Put(wo, keys::encode(ns, key), value).ok());
+    }
+    ASSERT_TRUE(db->Put(wo, keys::encode("test.plain", "k"), "v").ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  ManualClock clock{Clock::time_point(1'700'000'000'000ms)};
+  SystemClock timer_clock;
+  Scheduler scheduler{timer_clock};
+  for (int round = 0; round < 2; ++round) {
+    auto storage = Storage::open(Options{dir.path(), Durability::kSync});
+    ASSERT_TRUE(storage) << storage.error().message;
+    auto log = Log::open(**storage, ns, clock, scheduler);
+    ASSERT_TRUE(log) << log.error().message;
+    auto info = (*log)->info("p");
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->first_seq, 1u);
+    EXPECT_EQ(info->next_seq, round == 0 ? 301u : 302u);
+    auto all = (*log)->read("p", 0, ReadLimits{1000, 64 << 20});
+    ASSERT_TRUE(all) << all.error().message;
+    ASSERT_EQ(all->size(), round == 0 ? 300u : 301u);
+    for (uint64_t seq = 1; seq <= 300; ++seq) {
+      EXPECT_EQ((*all)[seq - 1].seq, seq);
+      EXPECT_EQ((*all)[seq - 1].arrival_ms, 1000 + static_cast<int64_t>(seq));
+      EXPECT_EQ((*all)[seq - 1].data, data(seq));
+    }
+    if (round == 0) {
+      auto appended = (*log)->append_sync("p", {"after"});
+      ASSERT_TRUE(appended) << appended.error().message;
+      EXPECT_EQ(appended->first_seq, 301u);
+    } else {
+      EXPECT_EQ(all->back().data, "after");
+    }
+    auto plain = (*storage)->records("test.plain").get("k");
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->value_or(""), "v");
+  }
 }
 
 }  // namespace

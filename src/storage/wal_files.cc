@@ -121,7 +121,12 @@ class WalZeroer {
       if (ok) done += static_cast<size_t>(n);
     }
     ok = ok && ::fdatasync(file.direct_fd) == 0;
-    if (ok) (void)::readahead(file.read_fd, static_cast<off_t>(from), kWalZeroStep);
+    // readahead() reads at most the device's read-ahead window per call
+    // (128 KiB by default): ask for the step piece by piece.
+    constexpr uint64_t kPiece = 128 << 10;
+    for (uint64_t at = from; ok && at < from + kWalZeroStep; at += kPiece) {
+      (void)::readahead(file.read_fd, static_cast<off_t>(at), kPiece);
+    }
     MutexLock lock(file.mu);
     if (ok) {
       file.zeroed_end = from + kWalZeroStep;

@@ -45,7 +45,7 @@ EVENTS_PUBLIC = {
 }
 # The streamed payloads service.h carries (docs/edge.md): a request body to
 # read, a file to answer with, events to answer with (event streams).
-HTTP_PAYLOAD = {"http/body.h", "http/file_body.h", "http/event_payload.h"}
+HTTP_PAYLOAD = {"http/body.h", "http/file_body.h", "http/event_payload.h", "http/piece_pool.h"}
 # The outbound clients (each on its own thread and loop) for services that
 # call endpoints their users name: SNS http/https subscriptions, the keys of
 # JWT authorizers' issuers; SNS email subscriptions' SMTP relay.

@@ -2,6 +2,7 @@
 
 #include "auth/crypto.h"
 #include "auth/errors.h"
+#include "http/piece_pool.h"
 
 namespace nimbus::auth::detail {
 
@@ -56,6 +57,7 @@ void PayloadStream::on_raw(http::BodyChunk chunk, http::BodyCallback next) {
       failed_ = true;
       return next(s.take_error());
     }
+    http::recycle_piece(std::move(chunk).value());    // decoded out of it: its buffer is free
     if (piece.empty()) return read(std::move(next));  // framing only: read on
   } else {
     piece = std::move(chunk).value();

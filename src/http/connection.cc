@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +11,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "http/file_body.h"
+#include "http/piece_pool.h"
 #include "http/response_writer.h"
 
 namespace nimbus::http {
@@ -21,7 +25,7 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 // A streamed request body is read in larger pieces: fewer hops to its reader
 // (the buffer is given back once the request is done).
-constexpr size_t kBodyReadChunk = 256 * 1024;
+constexpr size_t kBodyReadChunk = kPieceBytes;
 // How long a closing connection keeps reading (and discarding) so the peer
 // sees our error response instead of a reset.
 constexpr std::chrono::milliseconds kLinger{1000};
@@ -186,28 +190,41 @@ void Connection::after_read() {
 }
 
 void Connection::read_body_in_place(uint64_t left) {
-  direct_.resize(static_cast<size_t>(std::min<uint64_t>(left, kBodyReadChunk)));
-  socket_.async_read_some(asio::buffer(direct_.data(), direct_.size()),
-                          [self = shared_from_this()](const error_code& ec, size_t m) {
-                            self->on_read_in_place(ec, m);
-                          });
+  if (direct_filled_ == 0) {
+    direct_ = piece_buffer(static_cast<size_t>(std::min<uint64_t>(left, kBodyReadChunk)));
+  }
+  socket_.async_read_some(
+      asio::buffer(direct_.data() + direct_filled_, direct_.size() - direct_filled_),
+      [self = shared_from_this()](const error_code& ec, size_t m) {
+        self->on_read_in_place(ec, m);
+      });
 }
 
 void Connection::on_read_in_place(const error_code& ec, size_t n) {
   if (!read_ended(ec)) return;
-  std::string piece = std::exchange(direct_, std::string());
-  piece.resize(n);
-  if (!body_waiter_ || state_ != State::kHandling || n > parser_->body_left()) {
+  direct_filled_ += n;
+  if (!body_waiter_ || state_ != State::kHandling || direct_filled_ > parser_->body_left()) {
     // The reader went away meanwhile (the response was sent first): the
     // bytes go where a plain read's would.
-    auto space = in_.prepare(n);
-    std::memcpy(space.data(), piece.data(), n);
-    in_.commit(n);
+    auto space = in_.prepare(direct_filled_);
+    std::memcpy(space.data(), direct_.data(), direct_filled_);
+    in_.commit(direct_filled_);
+    direct_filled_ = 0;
+    recycle_piece(std::exchange(direct_, std::string()));
     return after_read();
   }
+  if (direct_filled_ < direct_.size()) {
+    // A piece is handed on whole (fewer, fuller pieces for the reader);
+    // the client is sending, so its time starts again.
+    deadline_ = Clock::now() + loop_.options().request_timeout;
+    reading_ = true;
+    return read_body_in_place(parser_->body_left());
+  }
+  std::string piece = std::exchange(direct_, std::string());
+  direct_filled_ = 0;
   size_t used = 0;
   ParseEvent ev = parser_->feed_body_in_place(piece, used);
-  if (ev == ParseEvent::kError || used != n) return end_body(malformed_body());
+  if (ev == ParseEvent::kError || used != piece.size()) return end_body(malformed_body());
   if (ev == ParseEvent::kDone) body_done_ = true;
   end_body(std::move(piece));
 }
@@ -348,10 +365,15 @@ void Connection::write_response(Response response, bool keep_alive) {
   state_ = State::kWriting;
   deadline_ = Clock::now() + loop_.options().request_timeout;
   if (out_stream_) {
+    // A file's bytes as stored go from the page cache to the socket
+    // (sendfile); a chunked stream needs its framing written by us.
+    out_sender_ = out_chunked_ ? nullptr : dynamic_cast<FileSender*>(out_stream_.get());
+    bool from_file = out_sender_ != nullptr;
     asio::async_write(socket_, asio::buffer(out_head_),
-                      [self = shared_from_this()](const error_code& ec, size_t) {
+                      [self = shared_from_this(), from_file](const error_code& ec, size_t) {
                         if (self->state_ == State::kClosed) return;
                         if (ec) return self->on_written(ec);
+                        if (from_file) return self->send_file_piece();
                         self->write_piece();
                       });
     return;
@@ -394,6 +416,50 @@ void Connection::on_response_piece(uint64_t seq, BodyChunk piece) {
                       if (ec) return self->on_written(ec);
                       self->write_piece();
                     });
+}
+
+void Connection::send_file_piece() {
+  if (out_left_ == 0) {
+    out_stream_.reset();
+    out_socket_.reset();
+    return on_written({});
+  }
+  if (!out_socket_) {
+    // The sender works on a worker with its own descriptor of the socket:
+    // a close here meanwhile cannot hand the number to another connection.
+    int fd = ::fcntl(socket_.native_handle(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return write_piece();  // out of descriptors: the pieces way
+    out_socket_ = std::make_shared<const SocketFd>(fd);
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK)) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  }
+  deadline_ = Clock::now() + loop_.options().request_timeout;
+  out_sender_->send_to_socket(out_socket_, out_left_,
+                              [loop = loop_.shared_from_this(), conn = weak_from_this(),
+                               seq = seq_](Result<SocketSend> sent) mutable {
+                                on_loop(loop, std::move(conn),
+                                        [seq, s = std::move(sent)](Connection& c) mutable {
+                                          c.on_file_sent(seq, std::move(s));
+                                        });
+                              });
+}
+
+void Connection::on_file_sent(uint64_t seq, Result<SocketSend> sent) {
+  if (state_ != State::kWriting || seq != seq_ || !out_stream_) return;
+  if (!sent || sent->bytes > out_left_) {
+    // The Content-Length is already promised: all we can do is close.
+    spdlog::warn("http: file response ended early: {}", sent ? "wrong size" : sent.error().message);
+    return close();
+  }
+  out_left_ -= sent->bytes;
+  if (out_left_ == 0 || !sent->would_block) return send_file_piece();
+  // The socket's buffer is full: on when the client has read some.
+  socket_.async_wait(asio::socket_base::wait_write,
+                     [self = shared_from_this()](const error_code& ec) {
+                       if (self->state_ == State::kClosed) return;
+                       if (ec) return self->on_written(ec);
+                       self->send_file_piece();
+                     });
 }
 
 void Connection::write_chunk(BodyChunk piece) {
@@ -439,6 +505,7 @@ void Connection::on_written(const error_code& ec) {
   if (ec) return close();
   out_body_ = std::string();  // do not hold a large body between requests
   out_stream_.reset();
+  out_socket_.reset();
   if (close_after_write_) return linger();
   new_request();
   read_more();
@@ -492,6 +559,7 @@ void Connection::close() {
   socket_.close(ec);
   loop_.remove(*this);
   out_stream_.reset();
+  out_socket_.reset();
   if (body_waiter_) end_body(body_gone("the connection closed"));
 }
 

@@ -17,6 +17,10 @@
 
 namespace nimbus::http {
 
+class FileSender;  // http/file_body.h
+class SocketFd;
+struct SocketSend;
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Loop& loop, Socket socket, size_t slot);
@@ -53,7 +57,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read(const boost::system::error_code& ec, size_t n);
   void after_read();  // new bytes are in in_: parse, pump or keep them per state
   // Streaming a body of known length with nothing buffered: the socket is
-  // read straight into the next piece (no copy through in_).
+  // read straight into the next piece (no copy through in_), a reused
+  // buffer (piece_buffer), until the piece is full or the body ends.
   void read_body_in_place(uint64_t left);
   void on_read_in_place(const boost::system::error_code& ec, size_t n);
   void write_continue();
@@ -62,6 +67,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void end_body(BodyChunk last);  // hands the waiting reader its piece
   void abandon_body();            // the response goes out before the body was read
   void write_piece();             // streaming response: ask the source for more
+  // Streaming a response from a file (a FileSender, http/file_body.h): the
+  // source sends the next bytes itself, on a worker.
+  void send_file_piece();
+  void on_file_sent(uint64_t seq, Result<SocketSend> sent);
   Reply make_reply();
   void write_response(Response response, bool keep_alive);
   void on_written(const boost::system::error_code& ec);
@@ -75,7 +84,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::kReading;
   Clock::time_point deadline_;
   boost::beast::flat_buffer in_;
-  std::string direct_;  // read_body_in_place: the piece being read into
+  std::string direct_;        // read_body_in_place: the piece being read into
+  size_t direct_filled_ = 0;  // its bytes read so far
   std::optional<RequestParser> parser_;
   bool request_started_ = false;  // bytes of the current request have arrived
   bool in_flight_ = false;        // counted in LoopCounters::in_flight
@@ -96,8 +106,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<Response> held_response_;  // delivered while the 100 was being written
   // Streamed response body.
   std::shared_ptr<BodySource> out_stream_;
-  uint64_t out_left_ = 0;     // bytes the Content-Length still promises
-  bool out_chunked_ = false;  // a stream without a size: chunks until its empty piece
+  uint64_t out_left_ = 0;             // bytes the Content-Length still promises
+  bool out_chunked_ = false;          // a stream without a size: chunks until its empty piece
+  FileSender* out_sender_ = nullptr;  // out_stream_ as a file sender, when it is one
+  std::shared_ptr<const SocketFd> out_socket_;  // send_file_piece: the sender's descriptor
 };
 
 }  // namespace nimbus::http

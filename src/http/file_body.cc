@@ -1,6 +1,8 @@
 #include "http/file_body.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,7 +14,35 @@ namespace nimbus::http {
 
 namespace {
 
-class FileBody final : public BodySource, public std::enable_shared_from_this<FileBody> {
+// At most this much per send_to_socket(), so one fast reader does not keep
+// a worker from other tasks for long.
+constexpr uint64_t kFileSendBatch = 4u << 20;
+
+// sendfile(2) has no MSG_NOSIGNAL: writing to a peer that is gone raises
+// SIGPIPE, which nimbus ignores but a host process (a test) may not. It is
+// blocked on the threads that send files (once each), and one that became
+// pending is taken back after the EPIPE.
+void block_sigpipe_on_this_thread() {
+  thread_local bool blocked = false;
+  if (blocked) return;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  blocked = true;
+}
+
+void take_pending_sigpipe() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  timespec zero{};
+  sigtimedwait(&set, nullptr, &zero);
+}
+
+class FileBody final : public BodySource,
+                       public FileSender,
+                       public std::enable_shared_from_this<FileBody> {
  public:
   FileBody(int fd, uint64_t offset, uint64_t length, WorkerPool& workers, size_t piece)
       : fd_(fd), pos_(offset), left_(length), length_(length), workers_(workers), piece_(piece) {}
@@ -26,7 +56,39 @@ class FileBody final : public BodySource, public std::enable_shared_from_this<Fi
     });
   }
 
+  void send_to_socket(std::shared_ptr<const SocketFd> socket, uint64_t max,
+                      SocketSendCallback done) override {
+    workers_.post([self = shared_from_this(), socket = std::move(socket), max,
+                   done = std::move(done)] { done(self->send_piece(socket->get(), max)); });
+  }
+
  private:
+  Result<SocketSend> send_piece(int socket, uint64_t max) {
+    block_sigpipe_on_this_thread();
+    SocketSend out;
+    uint64_t want = std::min({left_, max, kFileSendBatch});
+    while (out.bytes < want) {
+      off_t at = static_cast<off_t>(pos_);
+      ssize_t n = ::sendfile(socket, fd_, &at, static_cast<size_t>(want - out.bytes));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        out.would_block = true;
+        break;
+      }
+      if (n < 0) {
+        int e = errno;
+        if (e == EPIPE) take_pending_sigpipe();
+        return Error::make("InternalError", std::string("sendfile: ") + std::strerror(e), 500);
+      }
+      if (n == 0)
+        return Error::make("InternalError", "the file ended before its expected size", 500);
+      pos_ += static_cast<uint64_t>(n);
+      left_ -= static_cast<uint64_t>(n);
+      out.bytes += static_cast<uint64_t>(n);
+    }
+    return out;
+  }
+
   BodyChunk read_piece() {
     std::string out(static_cast<size_t>(std::min<uint64_t>(piece_, left_)), '\0');
     size_t got = 0;
@@ -53,6 +115,10 @@ class FileBody final : public BodySource, public std::enable_shared_from_this<Fi
 };
 
 }  // namespace
+
+SocketFd::~SocketFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 Result<std::shared_ptr<BodySource>> file_body(const std::string& path, uint64_t offset,
                                               std::optional<uint64_t> length, WorkerPool& workers,

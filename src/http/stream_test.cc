@@ -1,6 +1,9 @@
 // Streamed request and response bodies over real sockets: pieces, 100
 // Continue on the first read, answers that refuse a body, file responses.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +16,7 @@
 
 #include "common/worker_pool.h"
 #include "http/file_body.h"
+#include "http/piece_pool.h"
 #include "http/server.h"
 #include "http/test_client.h"
 
@@ -214,6 +218,68 @@ TEST_F(StreamTest, ClientGoneMidBodyFailsTheRead) {
   EXPECT_EQ(f.get(), "RequestBodyUnavailable");
 }
 
+// A body of known length is read into reused buffers, each handed on
+// full (kPieceBytes) even when the client writes it a little at a time.
+TEST_F(StreamTest, AKnownLengthBodyComesInWholeReusedPieces) {
+  std::promise<std::vector<size_t>> sizes;
+  start([&](Request req, Reply reply) {
+    struct Reader {
+      std::shared_ptr<BodySource> body;
+      Reply reply;
+      std::promise<std::vector<size_t>>& out;
+      std::vector<size_t> sizes;
+      void next(const std::shared_ptr<Reader>& self) {
+        body->read([self](BodyChunk c) {
+          if (!c || c->empty()) {
+            self->out.set_value(self->sizes);
+            Response r;
+            r.status = c ? 200 : 400;
+            return self->reply(std::move(r));
+          }
+          self->sizes.push_back(c->size());
+          recycle_piece(std::move(*c));
+          self->next(self);
+        });
+      }
+    };
+    auto r = std::make_shared<Reader>(Reader{req.stream, std::move(reply), sizes, {}});
+    r->next(r);
+  });
+  TestClient c(port_);
+  const size_t total = 3 * kPieceBytes + 1000;
+  ASSERT_TRUE(c.send(put("/k", total)));
+  std::string body = pattern(total);
+  for (size_t at = 0; at < total; at += 4096) {
+    ASSERT_TRUE(c.send(std::string_view(body).substr(at, 4096)));
+  }
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  auto got = sizes.get_future().get();
+  size_t sum = 0;
+  for (size_t n : got) sum += n;
+  EXPECT_EQ(sum, total);
+  // Whatever came with the header is handed on first; after it, every
+  // piece read from the socket is a whole one but the body's last.
+  ASSERT_GE(got.size(), 4u);
+  EXPECT_EQ(got[got.size() - 2], kPieceBytes);
+  EXPECT_EQ(got[got.size() - 3], kPieceBytes);
+  EXPECT_GT(pooled_pieces(), 0u);
+}
+
+TEST(PieceBuffers, AGivenBackBufferIsHandedOutAgain) {
+  std::string a = piece_buffer(kPieceBytes);
+  const char* at = a.data();
+  recycle_piece(std::move(a));
+  std::string b = piece_buffer(1000);
+  EXPECT_EQ(b.size(), 1000u);
+  EXPECT_EQ(b.data(), at);
+  recycle_piece(std::string(10, 'x'));  // not a piece's buffer: freed, not kept
+  std::string c = piece_buffer(kPieceBytes);
+  EXPECT_NE(c.data(), at);
+  EXPECT_EQ(c.size(), kPieceBytes);
+}
+
 class FileResponseTest : public StreamTest {
  protected:
   void SetUp() override {
@@ -257,6 +323,54 @@ TEST_F(FileResponseTest, WholeFileRangeAndHead) {
   ASSERT_TRUE(head);
   EXPECT_EQ(head->header("content-length"), std::to_string(content_.size()));
   EXPECT_EQ(head->body, "");
+}
+
+// A client that reads slowly (a tiny receive window) makes the file's
+// sender wait for the socket again and again; one that goes away mid-file
+// closes only its own connection (no SIGPIPE in this process).
+TEST_F(FileResponseTest, SlowAndVanishingReadersOfAFile) {
+  start([this](Request, Reply reply) {
+    Response r;
+    r.stream = file_body(path_, 0, std::nullopt, workers_).value();
+    reply(std::move(r));
+  });
+  auto connect_small = [this] {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port_);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    std::string req = testing::get("/f");
+    EXPECT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+    return fd;
+  };
+  int slow = connect_small();
+  std::string got;
+  char buf[1024];
+  size_t want = SIZE_MAX;  // once the header is in: header + body
+  while (got.size() < want) {
+    ssize_t n = ::recv(slow, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+    if (size_t end = got.find("\r\n\r\n"); want == SIZE_MAX && end != std::string::npos) {
+      want = end + 4 + content_.size();
+    }
+  }
+  ::close(slow);
+  ASSERT_EQ(got.size(), want);
+  EXPECT_EQ(got.substr(got.size() - content_.size()), content_);
+
+  int gone = connect_small();
+  ASSERT_GT(::recv(gone, buf, sizeof(buf), 0), 0);
+  ::close(gone);  // unread bytes: the server's next send meets a reset
+  TestClient c(port_);
+  ASSERT_TRUE(c.send(testing::get("/f")));
+  auto again = c.read_response();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, content_);
 }
 
 TEST_F(FileResponseTest, MissingFileAndBadRange) {

@@ -3,11 +3,12 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <deque>
 #include <string_view>
 
 #include "common/mutex.h"
+#include "http/piece_pool.h"
 #include "services/s3/errors.h"
-#include "storage/partition.h"
 
 namespace nimbus::services::s3 {
 
@@ -29,12 +30,15 @@ struct Md5 {
 };
 
 // A body kept in memory is taken where its pieces arrive, in order
-// (take_in_memory). A body going to a file is split over two lanes of the
+// (take_in_memory). A body going to a file is split over two lanes on the
 // worker pool, each in order: one appends the pieces to the slot, the other
 // hashes them (MD5 for the ETag, the asked checksum), so the copy into the
-// page cache and the hash, each about as costly as the other, run on two
-// cores at once. Up to kAhead pieces are in flight between the socket and
-// the slower lane; the next read is asked for as soon as fewer are.
+// page cache and the hash run on two cores at once. A lane is one task
+// that works through its queue and ends when the queue is empty (a hand-off
+// to the pool only when a lane was idle: the hash lane, the slower one,
+// usually runs from the first piece to the last). Up to kAhead pieces are
+// in flight between the socket and the slower lane; the next read is asked
+// for as soon as fewer are.
 class Sink : public std::enable_shared_from_this<Sink> {
  public:
   Sink(std::shared_ptr<http::BodySource> body, BlobSlots& slots, WorkerPool& workers,
@@ -43,7 +47,6 @@ class Sink : public std::enable_shared_from_this<Sink> {
        std::function<void(Result<WrittenBlob>)> done)
       : slots_(slots),
         workers_(workers),
-        lanes_([&workers](std::function<void()> f) { workers.post(std::move(f)); }),
         expected_(expected),
         limit_(limit),
         done_(std::move(done)),
@@ -77,9 +80,18 @@ class Sink : public std::enable_shared_from_this<Sink> {
 
  private:
   static constexpr uint64_t kAhead = 4;
-  static constexpr std::string_view kWriteLane = "write";
-  static constexpr std::string_view kHashLane = "hash";
-  using Turn = storage::PartitionExecutor::Turn;
+
+  // What a lane works on, in order: a piece (shared by both lanes), the
+  // body's end, or (write lane) the failure to finish with.
+  struct LaneItem {
+    std::shared_ptr<std::string> piece;  // read only: both lanes share it
+    std::optional<Error> failure;
+  };
+  struct Lane {
+    std::deque<LaneItem> queue;
+    bool running = false;  // its task is on the pool
+  };
+  enum class LaneId { kWrite, kHash };
 
   void read_next() {
     std::shared_ptr<http::BodySource> body;
@@ -150,7 +162,6 @@ class Sink : public std::enable_shared_from_this<Sink> {
   // The pieces go to the lanes in the order they arrive: they are queued
   // under mu_, before another thread's read can deliver the next piece.
   void arrive_for_file(http::BodyChunk piece) {
-    auto self = shared_from_this();
     bool more = false;
     {
       MutexLock lock(mu_);
@@ -167,25 +178,63 @@ class Sink : public std::enable_shared_from_this<Sink> {
       if (failure) {
         failed_ = true;
         // After the writes already queued: the writer is the write lane's.
-        lanes_.submit(kWriteLane, [self, e = std::move(*failure)](Turn) mutable {
-          self->finish(std::move(e));
-        });
+        queue(LaneId::kWrite, LaneItem{nullptr, std::move(*failure)});
         return;
       }
       if (piece->empty()) {
         ended_ = true;
-        lanes_.submit(kWriteLane, [self](Turn) { self->lane_drained(); });
-        lanes_.submit(kHashLane, [self](Turn) { self->lane_drained(); });
+        queue(LaneId::kWrite, LaneItem{});
+        queue(LaneId::kHash, LaneItem{});
         return;
       }
       received_ += piece->size();
       ++arrived_pieces_;
-      auto data = std::make_shared<const std::string>(std::move(*piece));
-      lanes_.submit(kWriteLane, [self, data](Turn) { self->write_piece(*data); });
-      lanes_.submit(kHashLane, [self, data](Turn) { self->hash_piece(*data); });
+      // Shared by the two lanes; its buffer goes back to the edge's pool
+      // once both are done with it.
+      std::shared_ptr<std::string> data(new std::string(std::move(*piece)), [](std::string* p) {
+        http::recycle_piece(std::move(*p));
+        delete p;
+      });
+      queue(LaneId::kWrite, LaneItem{data, std::nullopt});
+      queue(LaneId::kHash, LaneItem{std::move(data), std::nullopt});
       more = wants_more();
     }
     if (more) read_next();
+  }
+
+  // Appends to a lane's queue; starts its task when it was idle.
+  void queue(LaneId id, LaneItem item) REQUIRES(mu_) {
+    Lane& lane = id == LaneId::kWrite ? write_lane_ : hash_lane_;
+    lane.queue.push_back(std::move(item));
+    if (lane.running) return;
+    lane.running = true;
+    workers_.post([self = shared_from_this(), id] { self->run_lane(id); });
+  }
+
+  // A lane's task: its items in order until none is left.
+  void run_lane(LaneId id) {
+    Lane& lane = id == LaneId::kWrite ? write_lane_ : hash_lane_;
+    for (;;) {
+      LaneItem item;
+      {
+        MutexLock lock(mu_);
+        if (lane.queue.empty()) {
+          lane.running = false;
+          return;
+        }
+        item = std::move(lane.queue.front());
+        lane.queue.pop_front();
+      }
+      if (item.failure) {
+        finish(std::move(*item.failure));
+      } else if (!item.piece) {
+        lane_drained();
+      } else if (id == LaneId::kWrite) {
+        write_piece(*item.piece);
+      } else {
+        hash_piece(*item.piece);
+      }
+    }
   }
 
   // Whether to ask for the next piece now; marks the read asked for.
@@ -272,7 +321,6 @@ class Sink : public std::enable_shared_from_this<Sink> {
 
   BlobSlots& slots_;
   WorkerPool& workers_;
-  storage::PartitionExecutor lanes_;
   std::optional<uint64_t> expected_;
   uint64_t limit_;
   std::function<void(Result<WrittenBlob>)> done_;
@@ -292,6 +340,8 @@ class Sink : public std::enable_shared_from_this<Sink> {
   uint64_t written_ GUARDED_BY(mu_) = 0;
   uint64_t hashed_ GUARDED_BY(mu_) = 0;
   int drained_ GUARDED_BY(mu_) = 0;
+  Lane write_lane_ GUARDED_BY(mu_);
+  Lane hash_lane_ GUARDED_BY(mu_);
   bool finished_ GUARDED_BY(mu_) = false;
 
   std::optional<SlotWriter> writer_;  // the write lane's

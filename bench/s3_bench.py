@@ -6,8 +6,11 @@ Per server:
     `connections` connections over `keys` keys (each request signed once);
   - large object (`large_mib`, 1 GiB by default): one PUT and one GET with
     boto3 (MB/s), then with curl through SigV4 presigned URLs (the client
-    hashes nothing, so the server's rate shows), and beside them the
-    machine's limits on the same bytes:
+    hashes nothing, so the server's rate shows), the GET also with
+    bench/http_get (a plain HTTP/1.1 client that reads the body into one
+    reused 1 MiB buffer: one copy into user space per byte, as cat does;
+    curl's user-space work per byte is a bound of its own on 2 cores), and
+    beside them the machine's limits on the same bytes:
     writing + fsyncing them into nimbus's data directory (dd conv=fsync)
     for PUT, reading them from the page cache (cat > /dev/null) for GET;
   - the server's RSS before and after the large transfers (nimbus only).
@@ -29,8 +32,8 @@ import sys
 import tempfile
 import time
 
-from common import (Moto, NpmPeer, Server, client, machine, print_sync_bound, run_servers, run_wrk,
-                    wrk_script_many)
+from common import (Moto, NpmPeer, Server, bench_binary, client, machine, print_sync_bound,
+                    run_servers, run_wrk, wrk_script_many)
 
 BUCKET = "bench"
 # The access key (and secret) each server accepts, by endpoint: s3rver
@@ -108,13 +111,21 @@ def large(endpoint, args, data_dir, pid):
         # The same bytes through curl and a SigV4 presigned URL: the client
         # hashes nothing (UNSIGNED-PAYLOAD) and is no bottleneck, so the
         # server's own rate shows.
-        curl_put = curl_get = None
+        curl_put = curl_get = one_copy_get = None
         if shutil.which("curl"):
             v4 = s3_client(endpoint, 1, signature_version="s3v4")
             put_url = v4.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "large-curl"})
             curl_put = curl_mbs(["-T", src, put_url], size)
             get_url = v4.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "large-curl"})
             curl_get = curl_mbs([get_url], size) if curl_put else None
+            # The same GET through bench/http_get: one copy into user space
+            # per byte, as cat does (curl costs about as much again in user
+            # space, so on 2 cores it is a bound of its own).
+            if curl_put and os.path.exists(bench_binary("http_get")):
+                out = subprocess.run([bench_binary("http_get"), get_url], capture_output=True,
+                                     text=True)
+                if out.returncode == 0:
+                    one_copy_get = float(out.stdout.split()[2])
         # The limits, on the same bytes and the same disk.
         t = time.time()
         subprocess.run(["dd", "if=" + src, "of=" + os.path.join(d, "dd.bin"), "bs=1M",
@@ -125,7 +136,7 @@ def large(endpoint, args, data_dir, pid):
         cat_s = time.time() - t
     mb = size / 1e6
     return {"put_mbs": mb / put_s, "get_mbs": mb / get_s, "fsync_mbs": mb / dd_s,
-            "curl_put_mbs": curl_put, "curl_get_mbs": curl_get,
+            "curl_put_mbs": curl_put, "curl_get_mbs": curl_get, "one_copy_get_mbs": one_copy_get,
             "cache_mbs": mb / cat_s,
             "rss_growth_mb": (after - before) / 1024 if before and after else None}
 
@@ -203,6 +214,10 @@ def main():
             print("        %d MiB with curl: PUT %7.1f MB/s (%3.0f%% of fsync) GET %7.1f MB/s (%3.0f%% of page cache)"
                   % (args.large_mib, lg["curl_put_mbs"], 100 * lg["curl_put_mbs"] / lg["fsync_mbs"],
                      lg["curl_get_mbs"] or 0, 100 * (lg["curl_get_mbs"] or 0) / lg["cache_mbs"]))
+            if lg["one_copy_get_mbs"]:
+                print("        %d MiB GET, one-copy client (bench/http_get): %7.1f MB/s (%3.0f%% of page cache)"
+                      % (args.large_mib, lg["one_copy_get_mbs"],
+                         100 * lg["one_copy_get_mbs"] / lg["cache_mbs"]))
         else:
             print("        %d MiB with curl: no answer (curl missing, or the server refused the presigned PUT)"
                   % args.large_mib)

@@ -79,7 +79,10 @@ class Sink : public std::enable_shared_from_this<Sink> {
   }
 
  private:
-  static constexpr uint64_t kAhead = 4;
+  // Twelve rather than four: with four, a write that waited on the disk
+  // (writeback throttling) stopped the reads and left the MD5 lane idle
+  // a third of a 256 MiB PUT (curl PUT 399 -> 427 MB/s, medians of 5).
+  static constexpr uint64_t kAhead = 12;
 
   // What a lane works on, in order: a piece (shared by both lanes), the
   // body's end, or (write lane) the failure to finish with.

@@ -1,7 +1,7 @@
 // Streams a request body into a new blob, never holding it whole: each
 // piece is written on one worker and hashed (the ETag's MD5, the checksum)
 // on another while the next ones are read, and no further piece is asked
-// for while four are in flight, so a slow disk holds the client back
+// for while twelve are in flight, so a slow disk holds the client back
 // instead of growing memory.
 #pragma once
 

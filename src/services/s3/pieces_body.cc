@@ -23,7 +23,7 @@ class PiecesBody : public http::BodySource,
   void send_to_socket(std::shared_ptr<const http::SocketFd> socket, uint64_t max,
                       http::SocketSendCallback done) override {
     if (index_ >= ranges_.size()) {
-      return done(Error::make("InternalError", "the object ended before its size", 500));
+      return done(Error::internal("the object ended before its size"));
     }
     if (index_ < opened_.size() && opened_[index_]) {
       return send_current(std::move(socket), max, std::move(done));
@@ -60,7 +60,7 @@ class PiecesBody : public http::BodySource,
                     http::SocketSendCallback done) {
     uint64_t piece_left = ranges_[index_].length - sent_in_piece_;
     auto* sender = dynamic_cast<http::FileSender*>(opened_[index_].get());  // a file_body
-    if (!sender) return done(Error::make("InternalError", "a piece is not a file", 500));
+    if (!sender) return done(Error::internal("a piece is not a file"));
     sender->send_to_socket(
         std::move(socket), std::min(max, piece_left),
         [self = shared_from_this(), done = std::move(done)](Result<http::SocketSend> sent) mutable {

@@ -46,7 +46,9 @@ class Server:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="nimbus-test-")
         self.proc = None
         self.port = None
-        self.log_path = os.path.join(self.data_dir, "..", os.path.basename(self.data_dir) + ".log")
+        # Beside the data directory (not through it: it may be gone first).
+        data_dir = os.path.abspath(self.data_dir)
+        self.log_path = os.path.join(os.path.dirname(data_dir), os.path.basename(data_dir) + ".log")
         self.log = None
 
     @property

@@ -27,18 +27,6 @@ class S3ObjectTest : public S3Test {
     S3Test::SetUp();
     make_bucket("bkt");
   }
-  // Committed object bodies on disk.
-  size_t body_files() {
-    size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::recursive_directory_iterator(settings.data_dir + "/s3/blobs", ec)) {
-      // Slots not yet written (blob_slots.h) are empty files, not bodies.
-      if (e.is_regular_file() && e.path().parent_path().filename() != "tmp" && e.file_size() > 0) {
-        ++n;
-      }
-    }
-    return n;
-  }
 };
 
 TEST_F(S3ObjectTest, PutThenGetHeadAndDelete) {

@@ -45,17 +45,6 @@ class S3VersionTest : public S3Test {
     for (auto& [k, m] : all) out_list.push_back(m + k);
     return out_list;
   }
-  size_t body_files() {
-    size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::recursive_directory_iterator(settings.data_dir + "/s3/blobs", ec)) {
-      // Slots not yet written (blob_slots.h) are empty files, not bodies.
-      if (e.is_regular_file() && e.path().parent_path().filename() != "tmp" && e.file_size() > 0) {
-        ++n;
-      }
-    }
-    return n;
-  }
   Output try_get(const std::string& key, json::object extra = {}) {
     extra["Bucket"] = "ver";
     extra["Key"] = key;

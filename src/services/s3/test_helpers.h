@@ -2,6 +2,7 @@
 // buckets, put objects and read their bodies back from the response stream.
 #pragma once
 
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <string>
@@ -25,6 +26,23 @@ inline std::string file_sized(std::string text) {
 class S3Test : public services::testing::ServiceTest<S3Service> {
  protected:
   void make_bucket(const std::string& name) { call("CreateBucket", {{"Bucket", name}}); }
+
+  // Committed object bodies on disk. Slots not yet written (blob_slots.h)
+  // are empty files, not bodies; a body removed while this looks (a
+  // refused upload's, an overwritten one's) is not counted.
+  size_t body_files() {
+    size_t n = 0;
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::recursive_directory_iterator(settings.data_dir + "/s3/blobs", ec)) {
+      std::error_code gone;
+      if (e.is_regular_file(gone) && e.path().parent_path().filename() != "tmp" &&
+          e.file_size(gone) > 0 && !gone) {
+        ++n;
+      }
+    }
+    return n;
+  }
 
   json::object put(const std::string& bucket, const std::string& key, const std::string& body,
                    json::object extra = {}) {

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "http/message.h"
 
@@ -95,51 +96,59 @@ void Connection::connect() {
   fd_ = fd;
 }
 
-HttpResponse Connection::exchange(std::string_view wire) {
+void Connection::send_all(std::string_view wire) {
   for (size_t off = 0; off < wire.size();) {
     ssize_t n = ::send(fd_, wire.data() + off, wire.size() - off, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw std::runtime_error("send: " + std::string(std::strerror(errno)));
     off += static_cast<size_t>(n);
   }
+}
+
+Connection::Head Connection::read_response_head() {
   buf_.erase(0, pos_);
   pos_ = 0;
-  HttpResponse r;
   std::string head = read_head();
   // Status line: HTTP/1.1 200 OK
   auto sp = head.find(' ');
   if (sp == std::string::npos || head.compare(0, 5, "HTTP/") != 0)
     throw std::logic_error("bad status line: " + head.substr(0, 80));
-  r.status = std::atoi(head.c_str() + sp + 1);
-  bool http10 = head.compare(0, 8, "HTTP/1.0") == 0;
-  std::optional<size_t> length;
-  bool chunked = false;
-  bool close_after = http10;
+  Head h;
+  h.status = std::atoi(head.c_str() + sp + 1);
+  h.close_after = head.compare(0, 8, "HTTP/1.0") == 0;
   size_t line = head.find("\r\n");
   while (line != std::string::npos && line + 2 < head.size()) {
     size_t start = line + 2;
     size_t end = head.find("\r\n", start);
     if (end == std::string::npos) end = head.size();
-    std::string_view h(head.data() + start, end - start);
-    auto colon = h.find(':');
+    std::string_view field(head.data() + start, end - start);
+    auto colon = field.find(':');
     if (colon != std::string_view::npos) {
-      std::string_view name = h.substr(0, colon);
-      std::string_view v = h.substr(colon + 1);
+      std::string_view name = field.substr(0, colon);
+      std::string_view v = field.substr(colon + 1);
       while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
       while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
       if (http::iequals(name, "content-length")) {
-        length = std::strtoull(std::string(v).c_str(), nullptr, 10);
+        h.length = std::strtoull(std::string(v).c_str(), nullptr, 10);
       } else if (http::iequals(name, "transfer-encoding")) {
-        chunked = http::to_lower(v).find("chunked") != std::string::npos;
+        h.chunked = http::to_lower(v).find("chunked") != std::string::npos;
       } else if (http::iequals(name, "connection")) {
         std::string lv = http::to_lower(v);
-        if (lv.find("close") != std::string::npos) close_after = true;
-        if (lv.find("keep-alive") != std::string::npos) close_after = false;
+        if (lv.find("close") != std::string::npos) h.close_after = true;
+        if (lv.find("keep-alive") != std::string::npos) h.close_after = false;
       }
     }
     line = end;
   }
-  if (chunked) {
+  return h;
+}
+
+HttpResponse Connection::exchange(std::string_view wire) {
+  send_all(wire);
+  Head h = read_response_head();
+  HttpResponse r;
+  r.status = h.status;
+  if (h.chunked) {
     for (;;) {
       std::string size_line = read_line();
       size_t n = std::strtoull(size_line.c_str(), nullptr, 16);
@@ -151,15 +160,36 @@ HttpResponse Connection::exchange(std::string_view wire) {
       r.body += read_exact(n);
       read_line();
     }
-  } else if (length) {
-    r.body = read_exact(*length);
+  } else if (h.length) {
+    r.body = read_exact(*h.length);
   } else {
     // No length: the body runs to the close (HTTP/1.0 servers).
     r.body = read_to_close();
-    close_after = true;
+    h.close_after = true;
   }
-  if (close_after) close();
+  if (h.close_after) close();
   return r;
+}
+
+Connection::Drained Connection::round_trip_drained(std::string_view wire, size_t buffer) {
+  if (fd_ < 0) connect();
+  send_all(wire);
+  Head h = read_response_head();
+  if (h.chunked || !h.length) throw std::logic_error("a drained response needs a Content-Length");
+  // What came with the head, then straight from the socket.
+  Drained d{h.status, std::min<uint64_t>(*h.length, buf_.size() - pos_)};
+  pos_ += static_cast<size_t>(d.bytes);
+  std::vector<char> into(buffer);
+  while (d.bytes < *h.length) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(into.size(), *h.length - d.bytes));
+    ssize_t n = ::recv(fd_, into.data(), want, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error("recv: " + std::string(std::strerror(errno)));
+    if (n == 0) throw std::runtime_error("connection closed in a body");
+    d.bytes += static_cast<uint64_t>(n);
+  }
+  if (h.close_after) close();
+  return d;
 }
 
 // Appends what the socket has; false at end of stream. Never moves data

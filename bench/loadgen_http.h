@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,10 +52,28 @@ class Connection {
   // Sends `wire` (a whole request) and reads one response. A request on a
   // connection the peer closed while idle is retried once on a new one.
   HttpResponse round_trip(std::string_view wire);
+  // The same for a response with a Content-Length, whose body is read into
+  // one reused buffer of `buffer` bytes and dropped, as `cat FILE >
+  // /dev/null` reads a file: one copy into user space per byte. Returns the
+  // status and the body's length; no retry.
+  struct Drained {
+    int status = 0;
+    uint64_t bytes = 0;
+  };
+  Drained round_trip_drained(std::string_view wire, size_t buffer = 1 << 20);
   void close();
 
  private:
+  // What a response head says about the body after it.
+  struct Head {
+    int status = 0;
+    std::optional<uint64_t> length;
+    bool chunked = false;
+    bool close_after = false;
+  };
   void connect();
+  void send_all(std::string_view wire);
+  Head read_response_head();
   HttpResponse exchange(std::string_view wire);
   bool fill();
   std::string read_head();

@@ -218,6 +218,9 @@ def main():
                 print("        %d MiB GET, one-copy client (bench/http_get): %7.1f MB/s (%3.0f%% of page cache)"
                       % (args.large_mib, lg["one_copy_get_mbs"],
                          100 * lg["one_copy_get_mbs"] / lg["cache_mbs"]))
+            else:
+                print("        %d MiB GET, one-copy client: no figure (bench/http_get not built "
+                      "beside NIMBUS_BIN, or its GET failed)" % args.large_mib)
         else:
             print("        %d MiB with curl: no answer (curl missing, or the server refused the presigned PUT)"
                   % args.large_mib)

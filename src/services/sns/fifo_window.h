@@ -61,6 +61,9 @@ class FifoWindow {
   // topic's stored high-water mark.
   void restore(const std::string& topic, const std::string& key, Entry entry, int64_t now_ms);
   void restore_last(const std::string& topic, uint64_t last);
+  // Drops `topic`'s window and sequence (DeleteTopic): a topic made again
+  // under its name starts afresh.
+  void forget(const std::string& topic) { topics_.erase(topic); }
 
   // The stored form: key `topic` "\n" `key`; the value carries the entry.
   static std::string record_key(std::string_view topic, std::string_view key);

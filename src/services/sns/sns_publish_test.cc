@@ -426,6 +426,31 @@ TEST_F(SnsFifoRestartTest, ARepeatAfterARestartIsNotDeliveredAgain) {
   EXPECT_EQ(records, 1u);
 }
 
+// A FIFO topic deleted and made again under its name starts a window of its
+// own: the first topic's deduplication ids are not the new one's.
+TEST_F(SnsPublishTest, AFifoTopicMadeAgainHasAWindowOfItsOwn) {
+  std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
+  auto publish = [&](const std::string& topic, const std::string& body) {
+    return call("Publish", {{"TopicArn", topic},
+                            {"Message", body},
+                            {"MessageGroupId", "g"},
+                            {"MessageDeduplicationId", "d0"}});
+  };
+  std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
+  auto first = publish(topic, "first");
+  call("DeleteTopic", {{"TopicArn", topic}});
+  ASSERT_EQ(create_topic("t.fifo", {{"FifoTopic", "true"}}), topic);
+  subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
+  auto again = publish(topic, "again");
+  EXPECT_NE(s(again["MessageId"]), s(first["MessageId"]));
+  auto got = receive(url, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(s(got[0].at("Body")), "again");
+  size_t records = 0;
+  EXPECT_TRUE(storage->records(kFifoWindowNs).each("", [&records](storage::Entry&) { ++records; }));
+  EXPECT_EQ(records, 1u);
+}
+
 // Sequence numbers keep growing across a restart, also when the wall clock
 // went back meanwhile.
 TEST_F(SnsFifoRestartTest, SequenceNumbersGrowAcrossARestartWhenTheClockWentBack) {

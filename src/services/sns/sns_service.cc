@@ -2,6 +2,8 @@
 // the named handler (topic_handlers.cc, ...) and the ARNs it touches.
 #include "services/sns/sns_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 #include "common/json_fields.h"
@@ -127,6 +129,19 @@ Status SnsService::load_fifo_window() {
   }
   if (expired.empty()) return Status::ok();
   return env_.storage->commit_sync(std::move(expired));
+}
+
+void SnsService::forget_fifo_window(const std::string& topic_arn) {
+  storage::WriteBatch batch(Deliveries::kPartition);
+  // Every key "<arn>\n<deduplication key>": from the newline up to the
+  // next byte.
+  batch.del_range(kFifoWindowNs, topic_arn + "\n", topic_arn + "\x0b");
+  batch.del(kFifoSequenceNs, topic_arn);
+  MutexLock lock(fifo_mu_);
+  fifo_.forget(topic_arn);
+  env_.storage->commit(std::move(batch), [](Status st) {
+    if (!st) spdlog::warn("sns: could not drop a FIFO topic's window: {}", st.error().message);
+  });
 }
 
 Rendering SnsService::rendering(const std::string& endpoint_url,

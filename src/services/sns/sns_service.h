@@ -105,6 +105,9 @@ class SnsService final : public Service {
                         std::function<void(Result<Message>)> done);
   // Reads the stored FIFO window back (start()); drops expired records.
   Status load_fifo_window();
+  // Drops a FIFO topic's window and sequence, in memory and stored, ahead
+  // of the topic's own removal (the commit order).
+  void forget_fifo_window(const std::string& topic_arn);
 
   // Publish with PhoneNumber (publish_handlers.cc): written to `logs_`.
   void publish_sms(const std::string& phone, object in, Respond respond);

@@ -126,7 +126,9 @@ void SnsService::create_topic(const CallContext& ctx, object in, Respond respond
 }
 
 void SnsService::delete_topic(const CallContext&, object in, Respond respond) {
-  topics_->remove(str(in, "TopicArn"), empty_on_ok(std::move(respond)));
+  std::string arn = str(in, "TopicArn");
+  if (arn.ends_with(".fifo")) forget_fifo_window(arn);
+  topics_->remove(arn, empty_on_ok(std::move(respond)));
 }
 
 Output SnsService::list_topics(const CallContext& ctx, const object& in) const {

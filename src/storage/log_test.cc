@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <future>
 
 #include "storage/key_codec.h"
@@ -279,6 +280,36 @@ TEST_F(LogTest, ConcurrentAppendersGetDenseDistinctSequences) {
   auto all = seqs("p", 0, ReadLimits{1000, 1 << 20});
   ASSERT_EQ(all.size(), 400u);
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 1);
+}
+
+// A log's records of 256 bytes and more are kept in blob files, out of the
+// LSM tree's compactions (storage.cc, log_family_options); documents of
+// other namespaces are not. Close flushes the memtables.
+TEST_F(LogTest, LargeRecordsGoToBlobFilesAndOtherRecordsDoNot) {
+  auto blob_files = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/db")) {
+      if (e.path().extension() == ".blob") ++n;
+    }
+    return n;
+  };
+  std::promise<Status> put;
+  WriteBatch doc;
+  doc.put("test.documents", "k", std::string(4096, 'd'));
+  storage_->commit(std::move(doc), [&put](Status st) { put.set_value(std::move(st)); });
+  ASSERT_TRUE(put.get_future().get());
+  reopen();
+  EXPECT_EQ(blob_files(), 0u);
+  append("p", {std::string(1024, 'r'), std::string(1024, 's')});
+  reopen();
+  EXPECT_EQ(blob_files(), 1u);
+  auto r = log_->read("p", 0);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[1].data, std::string(1024, 's'));
+  auto d = storage_->records("test.documents").get("k");
+  ASSERT_TRUE(d && d->has_value());
+  EXPECT_EQ((*d)->size(), 4096u);
 }
 
 // A data directory from before log records had a column family of their

@@ -46,7 +46,8 @@ void LogCapture::close() {
 void LogCapture::flush() {
   if (pending_.empty() || batch_armed_) return;  // an armed timer writes them
   if (batch_interval_.count() == 0) return write_pending();
-  auto due = last_write_ + batch_interval_;
+  if (!last_write_) return write_pending();
+  auto due = *last_write_ + batch_interval_;
   if (std::chrono::steady_clock::now() >= due) return write_pending();
   batch_armed_ = true;
   batch_timer_.expires_at(due);

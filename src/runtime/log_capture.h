@@ -24,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,7 +92,10 @@ class LogCapture {
   std::shared_ptr<char[]> buf_;
   boost::asio::steady_timer batch_timer_;
   std::chrono::milliseconds batch_interval_;
-  std::chrono::steady_clock::time_point last_write_{};
+  // Unset until the first write: a steady clock's epoch is the boot, so a
+  // zero time would hold the first write of a machine up for less than an
+  // interval.
+  std::optional<std::chrono::steady_clock::time_point> last_write_;
   bool batch_armed_ = false;
   uint64_t bytes_ = 0;
   // Read handlers enter it; the destructor closes it.

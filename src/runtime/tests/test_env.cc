@@ -12,6 +12,8 @@
 #include <mutex>
 #include <thread>
 
+#include "storage/test_dir.h"
+
 namespace nimbus::runtime::testing {
 namespace fs = std::filesystem;
 
@@ -65,18 +67,17 @@ MemorySink& sink() {
 }
 
 std::string scratch_dir() {
-  // Removed at exit, after the host (made later, so destroyed earlier).
-  static const std::string* dir = [] {
-    auto* d = new std::string(fs::temp_directory_path() /
-                              ("nimbus-runtime-test-" + std::to_string(::getpid())));
-    fs::create_directories(*d);
-    std::atexit([] {
-      std::error_code ec;
-      fs::remove_all(*dir, ec);
-    });
-    return d;
+  // Made before the host, so removed after it is destroyed. Open to all: the
+  // environments run under uids of their own and read the host's state.
+  static nimbus::storage::testing::TempDir dir("nimbus-runtime-test");
+  static const bool opened = [] {
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
+    return true;
   }();
-  return *dir;
+  (void)opened;
+  return dir.path();
 }
 
 SimulatedClock& test_clock() {

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "storage/test_dir.h"
+
 namespace nimbus::services::lambda::testing {
 
 std::string make_zip(const std::map<std::string, ZipEntry>& files) {
@@ -37,21 +39,17 @@ std::string python_zip(const std::string& source) {
 }
 
 runtime::Host& shared_host() {
-  // The host's state folder goes at exit, after the host (destroyed first:
-  // it is made after this is registered).
-  static const std::string* state_dir = [] {
-    auto* d = new std::string((std::filesystem::temp_directory_path() /
-                               ("nimbus-lambda-test-" + std::to_string(::getpid())))
-                                  .string());
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(*state_dir, ec);
-    });
-    return d;
-  }();
+  // Made before the host, so its state folder is removed after the host goes.
+  // Open to all: the environments run under uids of their own.
+  static nimbus::storage::testing::TempDir state_dir("nimbus-lambda-test");
   static std::unique_ptr<runtime::Host> host = [] {
     runtime::HostOptions o;
-    o.state_dir = *state_dir;
+    std::filesystem::permissions(state_dir.path(), std::filesystem::perms::owner_all |
+                                                       std::filesystem::perms::group_read |
+                                                       std::filesystem::perms::group_exec |
+                                                       std::filesystem::perms::others_read |
+                                                       std::filesystem::perms::others_exec);
+    o.state_dir = state_dir.path();
     o.init_timeout = std::chrono::milliseconds(5000);
     auto r = runtime::Host::create(o);
     if (!r) {

@@ -7,60 +7,32 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigateway/apigatewayv2_service.h"
 #include "services/cloudformation/cloudformation_service.h"
+#include "services/cloudformation/test_stack.h"
 #include "services/in_process.h"
 #include "services/s3/s3_service.h"
-#include "services/testing/service_fixture.h"
 
 namespace nimbus::services::cloudformation {
 namespace {
 
-using testing::ServiceTest;
+using testing::StackTest;
 
-class ApiGatewayStackTest : public ServiceTest<CloudFormationService> {
+class ApiGatewayStackTest : public StackTest {
  protected:
   ApiGatewayStackTest()
-      : ServiceTest({[this](Environment& env) {
-                       auto s = std::make_unique<apigateway::RestApiService>(env, nullptr);
-                       rest = s.get();
-                       return s;
-                     },
-                     [this](Environment& env) {
-                       return std::make_unique<apigateway::HttpApiService>(env, nullptr, rest);
-                     },
-                     [this](Environment& env) {
-                       return std::make_unique<CloudFormationService>(env, calls.get());
-                     },
-                     build<s3::S3Service>()}) {}
+      : StackTest({[this](Environment& env) {
+                     auto s = std::make_unique<apigateway::RestApiService>(env, nullptr);
+                     rest = s.get();
+                     return s;
+                   },
+                   [this](Environment& env) {
+                     return std::make_unique<apigateway::HttpApiService>(env, nullptr, rest);
+                   },
+                   [this](Environment& env) {
+                     return std::make_unique<CloudFormationService>(env, calls.get());
+                   },
+                   build<s3::S3Service>()}) {}
   Service* main_service() override { return services.size() > 2 ? services[2].get() : nullptr; }
 
-  std::string settled(const std::string& stack) {
-    std::string last;
-    eventually([&] {
-      auto out = try_call("DescribeStacks", {{"StackName", stack}});
-      last = out ? s(out->at("Stacks").as_array()[0].at("StackStatus")) : out.error().code;
-      return !last.ends_with("_IN_PROGRESS");
-    });
-    return last;
-  }
-  std::string reason(const std::string& stack) {
-    std::string all;
-    auto r = call("DescribeStackEvents", {{"StackName", stack}});
-    for (const auto& e : r["StackEvents"].as_array()) {
-      if (e.as_object().contains("ResourceStatusReason"))
-        all += s(e.at("ResourceStatusReason")) + "\n";
-    }
-    return all;
-  }
-  json::object outputs(const std::string& stack) {
-    json::object out;
-    auto st = call("DescribeStacks", {{"StackName", stack}}).at("Stacks").as_array()[0];
-    for (const auto& o : st.at("Outputs").as_array())
-      out[s(o.at("OutputKey"))] = o.at("OutputValue");
-    return out;
-  }
-  Output gw(const std::string& model, const std::string& op, json::object in) {
-    return try_call(service(model), ctx(op), std::move(in));
-  }
   http::Response get(const std::string& api, const std::string& path) {
     UserRequest r;
     r.id = api;
@@ -73,7 +45,6 @@ class ApiGatewayStackTest : public ServiceTest<CloudFormationService> {
   }
 
   apigateway::RestApiService* rest = nullptr;
-  std::unique_ptr<InProcessCalls> calls = std::make_unique<InProcessCalls>(services);
 };
 
 // A REST API from a body with a MOCK method (the SAM shape: RestApi,
@@ -130,10 +101,10 @@ constexpr const char* kRestExtra = R"(,
 
 TEST_F(ApiGatewayStackTest, BodiesAndPartsDeployUpdateAndDelete) {
   call("CreateStack", {{"StackName", "gw"}, {"TemplateBody", rest_template("DeployA", "")}});
-  ASSERT_EQ(settled("gw"), "CREATE_COMPLETE") << reason("gw");
+  ASSERT_EQ(settled("gw"), "CREATE_COMPLETE") << reasons("gw");
   auto out = outputs("gw");
   std::string rest_id = s(out.at("RestId")), http_id = s(out.at("HttpId"));
-  auto api = gw("apigateway", "GetRestApi", {{"restApiId", rest_id}});
+  auto api = other("apigateway", "GetRestApi", {{"restApiId", rest_id}});
   ASSERT_TRUE(api);
   EXPECT_EQ(s(api->at("name")), "shop");  // the Name property wins over the body's title
   EXPECT_EQ(s(api->at("rootResourceId")), s(out.at("Root")));
@@ -145,10 +116,10 @@ TEST_F(ApiGatewayStackTest, BodiesAndPartsDeployUpdateAndDelete) {
   // The route exists (Lambda is absent here: 500, not 404).
   EXPECT_EQ(get(http_id, "/items").status, 500);
   EXPECT_EQ(get(http_id, "/new").status, 404);
-  auto plans = gw("apigateway", "GetUsagePlans", {});
+  auto plans = other("apigateway", "GetUsagePlans", {});
   ASSERT_TRUE(plans);
   ASSERT_EQ(plans->at("items").as_array().size(), 1u);
-  auto routes = gw("apigatewayv2", "GetRoutes", {{"ApiId", s(out.at("PartsId"))}});
+  auto routes = other("apigatewayv2", "GetRoutes", {{"ApiId", s(out.at("PartsId"))}});
   ASSERT_TRUE(routes);
   EXPECT_EQ(routes->at("Items").as_array().size(), 1u);
 
@@ -156,19 +127,19 @@ TEST_F(ApiGatewayStackTest, BodiesAndPartsDeployUpdateAndDelete) {
   // the new path; the old deployment is gone.
   call("UpdateStack",
        {{"StackName", "gw"}, {"TemplateBody", rest_template("DeployB", kRestExtra)}});
-  ASSERT_EQ(settled("gw"), "UPDATE_COMPLETE") << reason("gw");
+  ASSERT_EQ(settled("gw"), "UPDATE_COMPLETE") << reasons("gw");
   EXPECT_EQ(get(rest_id, "/Prod/new").status, 200);
   EXPECT_EQ(get(rest_id, "/Stage/new").status, 200);
   EXPECT_EQ(get(http_id, "/new").status, 500);
-  auto deployments = gw("apigateway", "GetDeployments", {{"restApiId", rest_id}});
+  auto deployments = other("apigateway", "GetDeployments", {{"restApiId", rest_id}});
   ASSERT_TRUE(deployments);
   EXPECT_EQ(deployments->at("items").as_array().size(), 1u);
 
   call("DeleteStack", {{"StackName", "gw"}});
   EXPECT_EQ(settled("gw"), "ValidationError");  // a deleted stack is not found by name
-  EXPECT_FALSE(gw("apigateway", "GetRestApi", {{"restApiId", rest_id}}));
-  EXPECT_FALSE(gw("apigatewayv2", "GetApi", {{"ApiId", http_id}}));
-  EXPECT_EQ(gw("apigateway", "GetUsagePlans", {})->at("items").as_array().size(), 0u);
+  EXPECT_FALSE(other("apigateway", "GetRestApi", {{"restApiId", rest_id}}));
+  EXPECT_FALSE(other("apigatewayv2", "GetApi", {{"ApiId", http_id}}));
+  EXPECT_EQ(other("apigateway", "GetUsagePlans", {})->at("items").as_array().size(), 0u);
 }
 
 // Stack tags and the aws:cloudformation:* ones on REST and HTTP APIs and
@@ -180,13 +151,14 @@ TEST_F(ApiGatewayStackTest, StackTagsOnApisAndStages) {
                                    {"TemplateBody", rest_template("DeployA", "")},
                                    {"Tags", json::array{tag("team", "ops")}}})
                   .at("StackId"));
-  ASSERT_EQ(settled("tagged"), "CREATE_COMPLETE") << reason("tagged");
+  ASSERT_EQ(settled("tagged"), "CREATE_COMPLETE") << reasons("tagged");
   auto out = outputs("tagged");
   std::string rest_id = s(out.at("RestId")), http_id = s(out.at("HttpId"));
   auto tags_of = [&](const std::string& model, const std::string& path) {
     bool v1 = model == "apigateway";
-    auto got = gw(model, "GetTags",
-                  {{v1 ? "resourceArn" : "ResourceArn", "arn:aws:apigateway:us-east-1::/" + path}});
+    auto got =
+        other(model, "GetTags",
+              {{v1 ? "resourceArn" : "ResourceArn", "arn:aws:apigateway:us-east-1::/" + path}});
     return got ? got->at(v1 ? "tags" : "Tags").as_object() : json::object{{"error", "none"}};
   };
   EXPECT_EQ(tags_of("apigateway", "restapis/" + rest_id),
@@ -214,7 +186,7 @@ TEST_F(ApiGatewayStackTest, StackTagsOnApisAndStages) {
   call("UpdateStack", {{"StackName", "tagged"},
                        {"UsePreviousTemplate", true},
                        {"Tags", json::array{tag("team", "sre"), tag("cost", "7")}}});
-  ASSERT_EQ(settled("tagged"), "UPDATE_COMPLETE") << reason("tagged");
+  ASSERT_EQ(settled("tagged"), "UPDATE_COMPLETE") << reasons("tagged");
   for (const auto& [model, path] :
        {std::pair<std::string, std::string>{"apigateway", "restapis/" + rest_id},
         {"apigateway", "restapis/" + rest_id + "/stages/Prod"},
@@ -238,16 +210,16 @@ TEST_F(ApiGatewayStackTest, BadBodiesFailTheStackWithTheGatewaysWords) {
                        {"TemplateBody", R"({"Resources": {"Api": {"Type": "AWS::ApiGatewayV2::Api",
           "Properties": {"Body": {"openapi": "3.0.1", "paths": {}}}}}})"}});
   EXPECT_EQ(settled("bad"), "ROLLBACK_COMPLETE");
-  EXPECT_NE(reason("bad").find("info.title"), std::string::npos) << reason("bad");
+  EXPECT_NE(reasons("bad").find("info.title"), std::string::npos) << reasons("bad");
   call("CreateStack",
        {{"StackName", "s3"},
         {"TemplateBody", R"({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi",
           "Properties": {"BodyS3Location": {"Bucket": "b", "Key": "k"}}}}})"}});
   EXPECT_EQ(settled("s3"), "ROLLBACK_COMPLETE");
-  EXPECT_NE(reason("s3").find("Unable to read the API definition at s3://b/k: NoSuchBucket"),
+  EXPECT_NE(reasons("s3").find("Unable to read the API definition at s3://b/k: NoSuchBucket"),
             std::string::npos)
-      << reason("s3");
-  EXPECT_EQ(gw("apigateway", "GetRestApis", {})->at("items").as_array().size(), 0u);
+      << reasons("s3");
+  EXPECT_EQ(other("apigateway", "GetRestApis", {})->at("items").as_array().size(), 0u);
 }
 
 // BodyS3Location: the document (YAML here) read from nimbus's S3, for both
@@ -273,12 +245,12 @@ TEST_F(ApiGatewayStackTest, BodiesFromS3) {
     "Http": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {
       "BodyS3Location": {"Bucket": "defs", "Key": "http.json"}}}
   }, "Outputs": {"Rest": {"Value": {"Ref": "Rest"}}, "Http": {"Value": {"Ref": "Http"}}}})"}});
-  ASSERT_EQ(settled("froms3"), "CREATE_COMPLETE") << reason("froms3");
+  ASSERT_EQ(settled("froms3"), "CREATE_COMPLETE") << reasons("froms3");
   auto out = outputs("froms3");
-  auto api = gw("apigateway", "GetRestApi", {{"restApiId", s(out.at("Rest"))}});
+  auto api = other("apigateway", "GetRestApi", {{"restApiId", s(out.at("Rest"))}});
   ASSERT_TRUE(api);
   EXPECT_EQ(s(api->at("name")), "froms3");
-  auto routes = gw("apigatewayv2", "GetRoutes", {{"ApiId", s(out.at("Http"))}});
+  auto routes = other("apigatewayv2", "GetRoutes", {{"ApiId", s(out.at("Http"))}});
   ASSERT_TRUE(routes);
   ASSERT_EQ(routes->at("Items").as_array().size(), 1u);
   EXPECT_EQ(s(routes->at("Items").at(0).at("RouteKey")), "GET /z");
@@ -301,14 +273,14 @@ TEST_F(ApiGatewayStackTest, ResourcesAndMethodsFromParts) {
     "Dep": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": ["Get"],
       "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "v1"}}
   }, "Outputs": {"Id": {"Value": {"Ref": "Api"}}, "AuthId": {"Value": {"Ref": "Auth"}}}})"}});
-  ASSERT_EQ(settled("parts"), "CREATE_COMPLETE") << reason("parts");
+  ASSERT_EQ(settled("parts"), "CREATE_COMPLETE") << reasons("parts");
   auto out = outputs("parts");
   std::string id = s(out.at("Id"));
   auto r = get(id, "/v1/ping");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "pong");
-  EXPECT_TRUE(gw("apigateway", "GetAuthorizer",
-                 {{"restApiId", id}, {"authorizerId", s(out.at("AuthId"))}}));
+  EXPECT_TRUE(other("apigateway", "GetAuthorizer",
+                    {{"restApiId", id}, {"authorizerId", s(out.at("AuthId"))}}));
   // Settings of an API without a body are patched in place.
   std::string tmpl = s(call("GetTemplate", {{"StackName", "parts"}})["TemplateBody"]);
   auto replace_all = [](std::string t, const std::string& from, const std::string& to) {
@@ -319,8 +291,8 @@ TEST_F(ApiGatewayStackTest, ResourcesAndMethodsFromParts) {
        {{"StackName", "parts"},
         {"TemplateBody", replace_all(tmpl, R"("Name": "p"})",
                                      R"("Name": "p2", "BinaryMediaTypes": ["image/png"]})")}});
-  ASSERT_EQ(settled("parts"), "UPDATE_COMPLETE") << reason("parts");
-  auto api = gw("apigateway", "GetRestApi", {{"restApiId", id}});
+  ASSERT_EQ(settled("parts"), "UPDATE_COMPLETE") << reasons("parts");
+  auto api = other("apigateway", "GetRestApi", {{"restApiId", id}});
   ASSERT_TRUE(api);
   EXPECT_EQ(s(api->at("name")), "p2");
   EXPECT_EQ(api->at("binaryMediaTypes"), json::parse(R"(["image/png"])"));
@@ -328,7 +300,7 @@ TEST_F(ApiGatewayStackTest, ResourcesAndMethodsFromParts) {
 
   call("DeleteStack", {{"StackName", "parts"}});
   EXPECT_EQ(settled("parts"), "ValidationError");
-  EXPECT_FALSE(gw("apigateway", "GetRestApi", {{"restApiId", id}}));
+  EXPECT_FALSE(other("apigateway", "GetRestApi", {{"restApiId", id}}));
 }
 
 TEST_F(ApiGatewayStackTest, StageMethodSettingsThrottle) {
@@ -348,9 +320,9 @@ TEST_F(ApiGatewayStackTest, StageMethodSettingsThrottle) {
       "MethodSettings": [{"ResourcePath": "/~1ping", "HttpMethod": "GET",
                           "ThrottlingBurstLimit": 2, "ThrottlingRateLimit": 0}]}}
   }, "Outputs": {"Id": {"Value": {"Ref": "Api"}}}})"}});
-  ASSERT_EQ(settled("th"), "CREATE_COMPLETE") << reason("th");
+  ASSERT_EQ(settled("th"), "CREATE_COMPLETE") << reasons("th");
   std::string id = s(outputs("th").at("Id"));
-  auto stage = gw("apigateway", "GetStage", {{"restApiId", id}, {"stageName", "Prod"}});
+  auto stage = other("apigateway", "GetStage", {{"restApiId", id}, {"stageName", "Prod"}});
   ASSERT_TRUE(stage);
   EXPECT_EQ(stage->at("methodSettings").at("~1ping/GET").at("throttlingBurstLimit"), 2);
   EXPECT_EQ(get(id, "/v1/ping").status, 200);
@@ -377,7 +349,7 @@ TEST_F(ApiGatewayStackTest, GatewayResponsesShapeTheDeployedErrors) {
   },
   "Outputs": {"RestId": {"Value": {"Ref": "Api"}}, "Missing": {"Value": {"Ref": "Missing"}}}})";
   call("CreateStack", {{"StackName", "errors"}, {"TemplateBody", kTemplate}});
-  ASSERT_EQ(settled("errors"), "CREATE_COMPLETE") << reason("errors");
+  ASSERT_EQ(settled("errors"), "CREATE_COMPLETE") << reasons("errors");
   auto out = outputs("errors");
   std::string rest_id = s(out.at("RestId"));
   EXPECT_EQ(s(out.at("Missing")), rest_id + "|MISSING_AUTHENTICATION_TOKEN");
@@ -387,7 +359,7 @@ TEST_F(ApiGatewayStackTest, GatewayResponsesShapeTheDeployedErrors) {
   EXPECT_EQ(r.body, R"({"missing": "/Prod/nope"})");
   call("DeleteStack", {{"StackName", "errors"}});
   settled("errors");
-  EXPECT_FALSE(gw("apigateway", "GetRestApi", {{"restApiId", rest_id}}));
+  EXPECT_FALSE(other("apigateway", "GetRestApi", {{"restApiId", rest_id}}));
 }
 
 }  // namespace

@@ -12,7 +12,10 @@ Per server:
     curl's user-space work per byte is a bound of its own on 2 cores), and
     beside them the machine's limits on the same bytes:
     writing + fsyncing them into nimbus's data directory (dd conv=fsync)
-    for PUT, reading them from the page cache (cat > /dev/null) for GET;
+    for PUT, reading them from the page cache (cat > /dev/null) for GET,
+    and what loopback TCP allows the one-copy client (`http_get
+    --loopback`: the file sent by blocking sendfile from a one-shot server,
+    nothing else), the GET's ceiling whatever the server does;
   - the server's RSS before and after the large transfers (nimbus only).
 nimbus runs with --durability sync (a PUT answers once its body and record
 are on disk).
@@ -111,7 +114,7 @@ def large(endpoint, args, data_dir, pid):
         # The same bytes through curl and a SigV4 presigned URL: the client
         # hashes nothing (UNSIGNED-PAYLOAD) and is no bottleneck, so the
         # server's own rate shows.
-        curl_put = curl_get = one_copy_get = None
+        curl_put = curl_get = one_copy_get = loopback_get = None
         if shutil.which("curl"):
             v4 = s3_client(endpoint, 1, signature_version="s3v4")
             put_url = v4.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "large-curl"})
@@ -126,6 +129,13 @@ def large(endpoint, args, data_dir, pid):
                                      text=True)
                 if out.returncode == 0:
                     one_copy_get = float(out.stdout.split()[2])
+                # The same client against a one-shot server answering with
+                # the file by blocking sendfile and nothing else: what
+                # loopback TCP allows this client, whatever the server.
+                out = subprocess.run([bench_binary("http_get"), "--loopback", src],
+                                     capture_output=True, text=True)
+                if out.returncode == 0:
+                    loopback_get = float(out.stdout.split()[2])
         # The limits, on the same bytes and the same disk.
         t = time.time()
         subprocess.run(["dd", "if=" + src, "of=" + os.path.join(d, "dd.bin"), "bs=1M",
@@ -137,6 +147,7 @@ def large(endpoint, args, data_dir, pid):
     mb = size / 1e6
     return {"put_mbs": mb / put_s, "get_mbs": mb / get_s, "fsync_mbs": mb / dd_s,
             "curl_put_mbs": curl_put, "curl_get_mbs": curl_get, "one_copy_get_mbs": one_copy_get,
+            "loopback_get_mbs": loopback_get,
             "cache_mbs": mb / cat_s,
             "rss_growth_mb": (after - before) / 1024 if before and after else None}
 
@@ -218,6 +229,12 @@ def main():
                 print("        %d MiB GET, one-copy client (bench/http_get): %7.1f MB/s (%3.0f%% of page cache)"
                       % (args.large_mib, lg["one_copy_get_mbs"],
                          100 * lg["one_copy_get_mbs"] / lg["cache_mbs"]))
+                if lg["loopback_get_mbs"]:
+                    print("        %d MiB loopback limit (the same client, a one-shot sendfile server): "
+                          "%7.1f MB/s (%3.0f%% of page cache); the GET is %3.0f%% of it"
+                          % (args.large_mib, lg["loopback_get_mbs"],
+                             100 * lg["loopback_get_mbs"] / lg["cache_mbs"],
+                             100 * lg["one_copy_get_mbs"] / lg["loopback_get_mbs"]))
             else:
                 print("        %d MiB GET, one-copy client: no figure (bench/http_get not built "
                       "beside NIMBUS_BIN, or its GET failed)" % args.large_mib)

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -89,6 +90,8 @@ void serve_once(int listener, int fd, uint64_t size) {
 }
 
 int loopback(const char* path) {
+  // sendfile(2) has no MSG_NOSIGNAL: a client that gave up must not kill us.
+  ::signal(SIGPIPE, SIG_IGN);
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(path);
   struct stat st {};

@@ -180,6 +180,26 @@ TEST(Commit, AsyncModeDoesNotFsyncAndPersists) {
   EXPECT_EQ(st->records("t").scan("", 1000)->size(), 200u);
 }
 
+TEST(Commit, DeferredSyncBatchesWaitForTheNextSyncedRound) {
+  testing::TempDir dir;
+  {
+    auto st = open_at(dir.path());
+    for (int i = 0; i < 20; ++i) {
+      WriteBatch b = one("lines" + std::to_string(i), "v");
+      b.defer_sync();
+      ASSERT_TRUE(st->commit_sync(std::move(b)));
+    }
+    Stats s = st->stats();
+    EXPECT_EQ(s.commits, 20u);
+    EXPECT_EQ(s.syncs, 0u);  // acknowledged, written, not yet fsynced
+    EXPECT_EQ(st->records("t").scan("", 100)->size(), 20u);
+    ASSERT_TRUE(st->commit_sync(one("answer", "v")));  // a caller waits on this one
+    EXPECT_EQ(st->stats().syncs, 1u);
+  }
+  auto st = open_at(dir.path());
+  EXPECT_EQ(st->records("t").scan("", 100)->size(), 21u);
+}
+
 TEST(Commit, CommitAfterCloseFails) {
   testing::TempDir dir;
   auto st = open_at(dir.path());

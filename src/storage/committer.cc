@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <iterator>
 #include <string_view>
 #include <unordered_map>
@@ -206,10 +207,11 @@ Status Committer::apply(const std::vector<Pending>& group) {
     }
   }
   rocksdb::WriteOptions wo;
-  wo.sync = sync_;
+  wo.sync = sync_ && std::any_of(group.begin(), group.end(),
+                                 [](const Pending& p) { return !p.batch.sync_deferred(); });
   rocksdb::Status s = db_->Write(wo, &wb);
   groups_.fetch_add(1, std::memory_order_relaxed);
-  if (sync_) syncs_.fetch_add(1, std::memory_order_relaxed);
+  if (wo.sync) syncs_.fetch_add(1, std::memory_order_relaxed);
   if (!s.ok()) return Error::internal("storage: write failed: " + s.ToString());
   return Status::ok();
 }

@@ -3,7 +3,8 @@
 //
 // Loop: wait for work; take *every* queued batch (all those that arrived
 // while the previous write and fsync ran); write them as one RocksDB
-// WriteBatch (sync=true in sync mode); then run each caller's callback
+// WriteBatch (sync=true in sync mode, unless every batch of the round
+// deferred its sync: WriteBatch::defer_sync); then run each caller's callback
 // with the shared outcome, in commit order (a round is capped at
 // kMaxGroupBytes). A round of at least kHandOffBytes with another round
 // queued behind it is handed to a second thread, which runs its callbacks

@@ -15,7 +15,9 @@
 // previous fsync ran, writes them as one RocksDB write with a WAL fsync
 // (group commit), then completes each caller. With `async` it writes the
 // WAL without fsync: acknowledged writes survive kill -9 of the process but
-// not a power loss.
+// not a power loss. A batch marked WriteBatch::defer_sync is, in `sync`
+// mode, acknowledged without an fsync of its own; the next synced round
+// makes it durable.
 //
 // Threads: all methods are thread-safe. commit() never blocks (event loops);
 // commit_sync() blocks until durable (worker pool only). close() is called

@@ -47,6 +47,15 @@ class WriteBatch {
   void add_partition(std::string_view partition);
   const std::vector<std::string>& partitions() const { return partitions_; }
 
+  // The batch may be acknowledged before it is fsynced: with durability
+  // `sync`, a round holding only such batches is written to the WAL without
+  // an fsync and becomes durable with the next synced round (which syncs
+  // the WAL as a whole). kill -9 cannot lose it (the WAL is in the page
+  // cache); a power cut can, together with every commit after it. For data
+  // no caller is promised durable: a function's log lines.
+  void defer_sync() { defer_sync_ = true; }
+  bool sync_deferred() const { return defer_sync_; }
+
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
   // Payload bytes (keys + values), for metrics and group sizing.
@@ -57,6 +66,7 @@ class WriteBatch {
   std::vector<Op> ops_;
   std::vector<std::string> partitions_;
   size_t bytes_ = 0;
+  bool defer_sync_ = false;
 };
 
 }  // namespace nimbus::storage

@@ -137,7 +137,7 @@ void LogsService::put_log_events(const CallContext&, json::object in, Respond re
                              std::make_move_iterator(events.begin() + hi));
   auto next = std::make_shared<std::string>();
   store_->append(
-      *group, *stream, std::move(kept), false,
+      *group, *stream, std::move(kept), LogStore::Appender::kApi,
       [respond, next, rejected = std::move(rejected)](Status st) mutable {
         if (!st) return respond(st.take_error());
         json::object out{{"nextSequenceToken", *next}};

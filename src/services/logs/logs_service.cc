@@ -48,7 +48,7 @@ class StoreWriter final : public LogWriter {
     for (size_t i = 1; i < events.size(); ++i) {
       events[i].timestamp_ms = std::max(events[i].timestamp_ms, events[i - 1].timestamp_ms);
     }
-    store_.append(group, stream, std::move(events), true, [](Status st) {
+    store_.append(group, stream, std::move(events), LogStore::Appender::kWriter, [](Status st) {
       if (!st) spdlog::error("logs: writer: {}", st.error().message);
     });
   }

@@ -220,6 +220,28 @@ TEST_F(LogsTest, WriterCreatesAndKeepsOrderAcrossThreads) {
   EXPECT_LT(storage->stats().commits, static_cast<uint64_t>(kThreads * kLines));
 }
 
+// With `sync` durability, as the server runs.
+class LogsSyncTest : public LogsTest {
+ protected:
+  LogsSyncTest() : LogsTest({storage::Durability::kSync}) {}
+};
+
+TEST_F(LogsSyncTest, WriterLinesRideOnTheNextFsync) {
+  make_stream("g", "api");
+  uint64_t before = storage->stats().syncs;
+  svc->writer().put("/aws/lambda/f", "env", {{kNow, "one"}});
+  settle("/aws/lambda/f", "env", 1);
+  EXPECT_EQ(storage->stats().syncs, before);  // a function's lines wait for no fsync
+  put("g", "api", {{kNow, "two"}});
+  EXPECT_EQ(storage->stats().syncs, before + 1);  // PutLogEvents answers once durable
+  reopen();
+  EXPECT_EQ(
+      messages(call("GetLogEvents", {{"logGroupName", "/aws/lambda/f"}, {"logStreamName", "env"}})),
+      (std::vector<std::string>{"one"}));
+  EXPECT_EQ(messages(call("GetLogEvents", {{"logGroupName", "g"}, {"logStreamName", "api"}})),
+            (std::vector<std::string>{"two"}));
+}
+
 TEST_F(LogsTest, WriterNeverReordersOnClockSteps) {
   svc->writer().put("g", "s", {{kNow, "a"}, {kNow - 1000, "b"}, {kNow, ""}});
   settle("g", "s", 3);

@@ -49,8 +49,9 @@ void LogStore::forget_stream_locked(const GroupInfo& g, const StreamInfo& s) {
   dirty_.erase({g.name, s.name});
 }
 
-void LogStore::queue_locked(Done done) {
+void LogStore::queue_locked(Done done, bool sync) {
   pending_done_.push_back(std::move(done));
+  pending_sync_ = pending_sync_ || sync;
   if (!in_flight_) flush_locked();
 }
 
@@ -63,6 +64,7 @@ void LogStore::flush_locked() {
   }
   dirty_.clear();
   if (pending_.empty()) {
+    pending_sync_ = false;
     auto done = std::move(pending_done_);
     pending_done_.clear();
     for (auto& d : done) d(Status::ok());
@@ -71,6 +73,8 @@ void LogStore::flush_locked() {
   in_flight_ = true;
   auto batch = std::move(pending_);
   pending_ = storage::WriteBatch();
+  if (!pending_sync_) batch.defer_sync();
+  pending_sync_ = false;
   auto done = std::make_shared<std::vector<Done>>(std::move(pending_done_));
   pending_done_.clear();
   auto purges = std::make_shared<std::vector<uint64_t>>(std::move(pending_purges_));
@@ -168,9 +172,10 @@ void LogStore::retag(const std::string& group, const std::map<std::string, std::
 }
 
 void LogStore::append(const std::string& group, const std::string& stream,
-                      std::vector<LogEvent> events, bool create_missing, Done done,
+                      std::vector<LogEvent> events, Appender appender, Done done,
                       std::string* token) {
   std::lock_guard lock(mu_);
+  const bool create_missing = appender == Appender::kWriter;
   int64_t now = env_.clock.now_millis();
   auto g = groups_.find(group);
   if (g == groups_.end()) {
@@ -206,7 +211,7 @@ void LogStore::append(const std::string& group, const std::string& stream,
   if (!events.empty()) si.last_ingestion_ms = now;
   if (token) *token = std::to_string(si.next_seq);
   dirty_.insert({group, stream});
-  queue_locked(std::move(done));
+  queue_locked(std::move(done), appender == Appender::kApi);
 }
 
 std::vector<GroupInfo> LogStore::list_groups() const {

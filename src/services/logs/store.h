@@ -96,12 +96,16 @@ class LogStore {
   void retag(const std::string& group, const std::map<std::string, std::string>& add,
              const std::vector<std::string>& remove, Done done);
 
-  // Appends events (already validated and in time order). With
-  // `create_missing` the group and stream are created when absent (the
-  // LogWriter); otherwise their absence is ResourceNotFoundException. The
-  // next sequence token (decimal) is passed to `token` before `done` runs.
+  // Who appends: a PutLogEvents call (the group and stream must exist, or
+  // ResourceNotFoundException) or the LogWriter (they are created when
+  // missing, and as no caller waits on the lines they are committed without
+  // an fsync of their own: WriteBatch::defer_sync; the next synced commit
+  // makes them durable).
+  enum class Appender { kApi, kWriter };
+  // Appends events (already validated and in time order). The next
+  // sequence token (decimal) is passed to `token` before `done` runs.
   void append(const std::string& group, const std::string& stream, std::vector<LogEvent> events,
-              bool create_missing, Done done, std::string* token = nullptr);
+              Appender appender, Done done, std::string* token = nullptr);
 
   // Copies of the metadata, without streams (list) or with them (group).
   std::vector<GroupInfo> list_groups() const;
@@ -126,7 +130,9 @@ class LogStore {
   size_t pending_bytes() const;
 
  private:
-  void queue_locked(Done done);  // flush when no commit is in flight
+  // Flushes when no commit is in flight; `sync` false lets the pending
+  // batch defer its fsync if nothing else in it needs one.
+  void queue_locked(Done done, bool sync = true);
   void flush_locked();
   void put_group_locked(const GroupInfo& g);
   void put_stream_locked(const GroupInfo& g, const StreamInfo& s);
@@ -151,6 +157,7 @@ class LogStore {
   uint64_t next_id_ = 1;                                 // guarded by mu_
   storage::WriteBatch pending_;                          // guarded by mu_
   std::vector<Done> pending_done_;                       // guarded by mu_
+  bool pending_sync_ = false;                            // guarded by mu_
   std::set<std::pair<std::string, std::string>> dirty_;  // guarded by mu_
   std::vector<uint64_t> pending_purges_;                 // guarded by mu_
   bool in_flight_ = false;                               // guarded by mu_

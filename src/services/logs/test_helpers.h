@@ -20,6 +20,9 @@ inline constexpr int64_t kNow = 1'700'000'000'000;
 
 class LogsTest : public services::testing::ServiceTest<LogsService> {
  protected:
+  explicit LogsTest(services::testing::FixtureOptions options = {})
+      : ServiceTest({build<LogsService>()}, options) {}
+
   void make_stream(const std::string& g, const std::string& s) {
     (void)try_call("CreateLogGroup", {{"logGroupName", g}});
     call("CreateLogStream", {{"logGroupName", g}, {"logStreamName", s}});

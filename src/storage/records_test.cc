@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "storage/scan_bound.h"
 #include "storage/storage.h"
 #include "storage/test_dir.h"
 
@@ -156,6 +157,53 @@ TEST(Records, ScanReverse) {
   EXPECT_EQ(r.scan_reverse("m/", 1, "z")->front().key, "m/3");
   EXPECT_TRUE(r.scan_reverse("m/", 10, "a")->empty());
   EXPECT_EQ(r.scan_reverse("", 100)->front().key, "n/1");
+}
+
+// Deleted keys are walked until compaction drops them: under a ScanBound a
+// scan stops with skipped_too_many() instead of walking more than its bound
+// before one entry; without one it reads through them. The prefix's end
+// stops a scan however many deleted keys follow it.
+TEST(Records, ScanBoundStopsAfterSoManyDeletedKeys) {
+  testing::TempDir dir;
+  auto st = open_records_at(dir.path());
+  Records r = st->records("t");
+  auto key = [](int i) {
+    std::string n = std::to_string(i);
+    return std::string(4 - n.size(), '0') + n;
+  };
+  WriteBatch puts, dels;
+  for (int i = 0; i < 500; ++i) {
+    puts.put("t", "d/" + key(i), "x");
+    dels.del("t", "d/" + key(i));
+    puts.put("t", "e/" + key(i), "x");
+    dels.del("t", "e/" + key(i));
+  }
+  puts.put("t", "d/9999", "live");
+  puts.put("t", "c/1", "before");
+  ASSERT_TRUE(st->commit_sync(std::move(puts)));
+  ASSERT_TRUE(st->commit_sync(std::move(dels)));
+
+  {
+    ScanBound bound(100);
+    auto forward = r.scan("d/", 10);
+    ASSERT_FALSE(forward);
+    EXPECT_TRUE(skipped_too_many(forward.error()));
+    auto reverse = r.scan_reverse("d/", 10, "d/9999");
+    ASSERT_FALSE(reverse);
+    EXPECT_TRUE(skipped_too_many(reverse.error()));
+    // Past "c/1" come d/'s and e/'s deleted keys; the prefix's end is
+    // reached without walking them (and so within the bound), backward
+    // likewise.
+    EXPECT_EQ(keys_of(*r.scan("c/", 10)), std::vector<std::string>{"c/1"});
+    EXPECT_EQ(keys_of(*r.scan_reverse("d/9", 10)), std::vector<std::string>{"d/9999"});
+    {
+      ScanBound wide(10000);
+      EXPECT_EQ(keys_of(*r.scan("d/", 10)), std::vector<std::string>{"d/9999"});
+    }
+    EXPECT_FALSE(r.scan("d/", 10));  // the outer bound again
+  }
+  EXPECT_EQ(keys_of(*r.scan("d/", 10)), std::vector<std::string>{"d/9999"});
+  EXPECT_TRUE(r.scan_reverse("d/", 10, "d/9999")->empty());
 }
 
 TEST(Records, EachVisitsEveryEntryAcrossPages) {

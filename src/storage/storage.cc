@@ -23,6 +23,7 @@
 #include "storage/families.h"
 #include "storage/key_codec.h"
 #include "storage/keys.h"
+#include "storage/scan_bound.h"
 #include "storage/wal_files.h"
 
 namespace nimbus::storage {
@@ -81,6 +82,18 @@ class StorageBlobMmapFs : public rocksdb::FileSystemWrapper {
 
 Error rocks_error(const std::string& what, const rocksdb::Status& s) {
   return Error::internal("storage: " + what + ": " + s.ToString());
+}
+
+constexpr std::string_view kSkippedTooMany = "StorageScanSkippedTooMany";
+
+// An iterator's failure; Incomplete is its max_skippable_internal_keys
+// (ScanBound).
+Error scan_error(const rocksdb::Status& s) {
+  if (s.IsIncomplete()) {
+    return Error{std::string(kSkippedTooMany),
+                 "storage: a scan skipped more deleted entries than its bound", 500, false};
+  }
+  return rocks_error("scan", s);
 }
 
 Error moved_error(const Families& families, std::string_view key) {
@@ -154,6 +167,10 @@ rocksdb::ColumnFamilyOptions log_family_options(const rocksdb::Options& main) {
 }
 
 }  // namespace
+
+bool skipped_too_many(const Error& e) {
+  return e.code == kSkippedTooMany;
+}
 
 Result<std::unique_ptr<Storage>> Storage::open(Options options) {
   if (options.data_dir.empty()) return Error::internal("storage: no data directory given");
@@ -346,7 +363,14 @@ Result<size_t> Storage::visit_raw(const std::string& ns_prefix, std::string_view
     start = ns_prefix + std::string(start_after);
     skip_equal = true;
   }
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), family));
+  // The iterator stops at the prefix's end itself: past the last entry it
+  // would otherwise walk whatever deleted keys follow, up to the next live one.
+  std::string end = prefix_successor(full_prefix);
+  rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions ro;
+  if (!end.empty()) ro.iterate_upper_bound = &end_slice;
+  ro.max_skippable_internal_keys = ScanBound::current();
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, family));
   for (it->Seek(start); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();
     if (!k.starts_with(full_prefix)) break;
@@ -357,7 +381,7 @@ Result<size_t> Storage::visit_raw(const std::string& ns_prefix, std::string_view
     if (!visit(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
     if (visited >= limit) break;
   }
-  if (!it->status().ok()) return rocks_error("scan", it->status());
+  if (!it->status().ok()) return scan_error(it->status());
   return visited;
 }
 
@@ -377,7 +401,12 @@ Result<std::vector<Entry>> Storage::scan_reverse_raw(const std::string& ns_prefi
     std::string before = ns_prefix + std::string(start_before);
     if (end.empty() || before < end) end = std::move(before);
   }
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), family));
+  // Below the prefix's start the iterator stops itself (see visit_raw).
+  rocksdb::Slice start_slice(full_prefix);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &start_slice;
+  ro.max_skippable_internal_keys = ScanBound::current();
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, family));
   if (end.empty()) {
     it->SeekToLast();
   } else {
@@ -391,7 +420,7 @@ Result<std::vector<Entry>> Storage::scan_reverse_raw(const std::string& ns_prefi
     out.push_back(Entry{k.ToString(), it->value().ToString()});
     if (out.size() >= limit) break;
   }
-  if (!it->status().ok()) return rocks_error("scan", it->status());
+  if (!it->status().ok()) return scan_error(it->status());
   return out;
 }
 

@@ -19,10 +19,13 @@
 // in the middle leaves the rest to the next open.
 #pragma once
 
+#include <atomic>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/mutex.h"
 
@@ -41,32 +44,42 @@ inline std::string_view namespace_of(std::string_view key) {
   return key.substr(0, key.find('\0'));
 }
 
-// One Storage's routing.
+// One Storage's routing. of() and routed() take no lock (every read of
+// every key asks, from every event loop): routes are only ever added, so
+// each change publishes a new snapshot and keeps the old ones (one per
+// routed namespace, a handful per process) for readers still in them.
 class Families {
  public:
   Families(rocksdb::ColumnFamilyHandle* main, rocksdb::ColumnFamilyHandle* log)
-      : main_(main), log_(log) {}
+      : main_(main), log_(log) {
+    all_.push_back(std::make_unique<const Routes>());
+    routes_.store(all_.back().get(), std::memory_order_release);
+  }
 
   // The family holding the keys of `ns`; nullptr when moving its old keys
   // failed (reads and writes of it then fail).
-  rocksdb::ColumnFamilyHandle* of(std::string_view ns) const EXCLUDES(mu_) {
-    MutexLock lock(mu_);
-    if (routed_.empty()) return main_;
-    auto it = routed_.find(ns);
-    if (it == routed_.end()) return main_;
-    return failed_.count(ns) != 0 ? nullptr : log_;
+  rocksdb::ColumnFamilyHandle* of(std::string_view ns) const {
+    const Routes* r = routes_.load(std::memory_order_acquire);
+    if (r->routed.empty() || r->routed.find(ns) == r->routed.end()) return main_;
+    return r->failed.find(ns) != r->failed.end() ? nullptr : log_;
   }
-  bool routed(std::string_view ns) const EXCLUDES(mu_) {
-    MutexLock lock(mu_);
-    return routed_.find(ns) != routed_.end();
+  bool routed(std::string_view ns) const {
+    const Routes* r = routes_.load(std::memory_order_acquire);
+    return r->routed.find(ns) != r->routed.end();
   }
   void route(std::string_view ns) EXCLUDES(mu_) {
     MutexLock lock(mu_);
-    routed_.emplace(ns);
+    if (all_.back()->routed.count(ns) != 0) return;
+    auto next = std::make_unique<Routes>(*all_.back());
+    next->routed.emplace(ns);
+    publish(std::move(next));
   }
   void fail(std::string_view ns, std::string why) EXCLUDES(mu_) {
     MutexLock lock(mu_);
     failed_.emplace(std::string(ns), std::move(why));
+    auto next = std::make_unique<Routes>(*all_.back());
+    next->failed.emplace(ns);
+    publish(std::move(next));
   }
   // Why moving `ns` failed ("" if it did not).
   std::string failure(std::string_view ns) const EXCLUDES(mu_) {
@@ -78,10 +91,20 @@ class Families {
   rocksdb::ColumnFamilyHandle* log() const { return log_; }
 
  private:
+  struct Routes {
+    std::set<std::string, std::less<>> routed;
+    std::set<std::string, std::less<>> failed;
+  };
+  void publish(std::unique_ptr<Routes> next) REQUIRES(mu_) {
+    routes_.store(next.get(), std::memory_order_release);
+    all_.push_back(std::move(next));
+  }
+
   rocksdb::ColumnFamilyHandle* const main_;
   rocksdb::ColumnFamilyHandle* const log_;
+  std::atomic<const Routes*> routes_{nullptr};
   mutable Mutex mu_;
-  std::set<std::string, std::less<>> routed_ GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<const Routes>> all_ GUARDED_BY(mu_);
   std::map<std::string, std::string, std::less<>> failed_ GUARDED_BY(mu_);
 };
 

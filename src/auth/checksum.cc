@@ -88,12 +88,17 @@ struct Checksum::Digest {
 };
 
 std::optional<ChecksumAlgorithm> checksum_from_header(std::string_view name) {
-  std::string n = http::to_lower(name);
-  if (n == "x-amz-checksum-crc32") return ChecksumAlgorithm::kCrc32;
-  if (n == "x-amz-checksum-crc32c") return ChecksumAlgorithm::kCrc32c;
-  if (n == "x-amz-checksum-crc64nvme") return ChecksumAlgorithm::kCrc64Nvme;
-  if (n == "x-amz-checksum-sha1") return ChecksumAlgorithm::kSha1;
-  if (n == "x-amz-checksum-sha256") return ChecksumAlgorithm::kSha256;
+  // Asked of every header of every signed request: no copy of the name.
+  constexpr std::string_view kPrefix = "x-amz-checksum-";
+  if (name.size() <= kPrefix.size() || !http::iequals(name.substr(0, kPrefix.size()), kPrefix)) {
+    return std::nullopt;
+  }
+  std::string_view n = name.substr(kPrefix.size());
+  if (http::iequals(n, "crc32")) return ChecksumAlgorithm::kCrc32;
+  if (http::iequals(n, "crc32c")) return ChecksumAlgorithm::kCrc32c;
+  if (http::iequals(n, "crc64nvme")) return ChecksumAlgorithm::kCrc64Nvme;
+  if (http::iequals(n, "sha1")) return ChecksumAlgorithm::kSha1;
+  if (http::iequals(n, "sha256")) return ChecksumAlgorithm::kSha256;
   return std::nullopt;
 }
 

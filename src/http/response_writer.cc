@@ -42,8 +42,17 @@ bool valid_name(std::string_view name) {
   return true;
 }
 
+// A value with CR, LF or NUL in it would end the header early: those
+// become spaces. Runs without them are appended whole.
 void append_value(std::string& out, std::string_view v) {
-  for (char c : v) out.push_back(c == '\r' || c == '\n' || c == '\0' ? ' ' : c);
+  constexpr std::string_view kBreaks("\r\n\0", 3);
+  for (;;) {
+    size_t at = v.find_first_of(kBreaks);
+    out.append(v.substr(0, at));
+    if (at == std::string_view::npos) return;
+    out.push_back(' ');
+    v.remove_prefix(at + 1);
+  }
 }
 
 void append_number(std::string& out, uint64_t n) {

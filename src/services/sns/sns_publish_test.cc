@@ -19,6 +19,21 @@ namespace json = boost::json;
 class SnsPublishTest : public services::testing::WithTargets<testing::SnsTest> {
  protected:
   SnsPublishTest() : WithTargets({build<sqs::SqsService>(), build<SnsService>()}) {}
+
+  // Publishes `body` to a FIFO topic in group "g" with deduplication id `dedup`.
+  json::object publish_fifo(const std::string& topic, const std::string& body,
+                            const std::string& dedup) {
+    return call("Publish", {{"TopicArn", topic},
+                            {"Message", body},
+                            {"MessageGroupId", "g"},
+                            {"MessageDeduplicationId", dedup}});
+  }
+  // The FIFO window's stored entries, of every topic.
+  size_t stored_window_entries() {
+    size_t n = 0;
+    EXPECT_TRUE(storage->records(kFifoWindowNs).each("", [&n](storage::Entry&) { ++n; }));
+    return n;
+  }
 };
 
 TEST_F(SnsPublishTest, SqsGetsTheNotificationEnvelope) {
@@ -396,17 +411,11 @@ TEST_F(SnsFifoRestartTest, ARepeatAfterARestartIsNotDeliveredAgain) {
   std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
   std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
   subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
-  auto publish = [&](const std::string& body, const std::string& dedup) {
-    return call("Publish", {{"TopicArn", topic},
-                            {"Message", body},
-                            {"MessageGroupId", "g"},
-                            {"MessageDeduplicationId", dedup}});
-  };
-  auto first = publish("m0", "d0");
+  auto first = publish_fifo(topic, "m0", "d0");
   ASSERT_EQ(receive(url, 1).size(), 1u);
   reopen();
   clock.advance(std::chrono::minutes(4));
-  auto repeat = publish("again", "d0");
+  auto repeat = publish_fifo(topic, "again", "d0");
   EXPECT_EQ(s(repeat["MessageId"]), s(first["MessageId"]));
   EXPECT_EQ(s(repeat["SequenceNumber"]), s(first["SequenceNumber"]));
   EXPECT_EQ(svc->deliveries().pending(), 0u);
@@ -415,40 +424,30 @@ TEST_F(SnsFifoRestartTest, ARepeatAfterARestartIsNotDeliveredAgain) {
   EXPECT_FALSE(none->contains("Messages"));
   // Five minutes after the first: a new message.
   clock.advance(std::chrono::minutes(2));
-  auto later = publish("later", "d0");
+  auto later = publish_fifo(topic, "later", "d0");
   EXPECT_NE(s(later["MessageId"]), s(first["MessageId"]));
   auto got = receive(url, 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(s(got[0].at("Body")), "later");
   // The expired entry's record went with that publish; the new one is kept.
-  size_t records = 0;
-  EXPECT_TRUE(storage->records(kFifoWindowNs).each("", [&records](storage::Entry&) { ++records; }));
-  EXPECT_EQ(records, 1u);
+  EXPECT_EQ(stored_window_entries(), 1u);
 }
 
 // A FIFO topic deleted and made again under its name starts a window of its
 // own: the first topic's deduplication ids are not the new one's.
 TEST_F(SnsPublishTest, AFifoTopicMadeAgainHasAWindowOfItsOwn) {
   std::string url = queue("q.fifo", {{"FifoQueue", "true"}});
-  auto publish = [&](const std::string& topic, const std::string& body) {
-    return call("Publish", {{"TopicArn", topic},
-                            {"Message", body},
-                            {"MessageGroupId", "g"},
-                            {"MessageDeduplicationId", "d0"}});
-  };
   std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
-  auto first = publish(topic, "first");
+  auto first = publish_fifo(topic, "first", "d0");
   call("DeleteTopic", {{"TopicArn", topic}});
   ASSERT_EQ(create_topic("t.fifo", {{"FifoTopic", "true"}}), topic);
   subscribe(topic, "sqs", arn_of(url), {{"RawMessageDelivery", "true"}});
-  auto again = publish(topic, "again");
+  auto again = publish_fifo(topic, "again", "d0");
   EXPECT_NE(s(again["MessageId"]), s(first["MessageId"]));
   auto got = receive(url, 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(s(got[0].at("Body")), "again");
-  size_t records = 0;
-  EXPECT_TRUE(storage->records(kFifoWindowNs).each("", [&records](storage::Entry&) { ++records; }));
-  EXPECT_EQ(records, 1u);
+  EXPECT_EQ(stored_window_entries(), 1u);
 }
 
 // Sequence numbers keep growing across a restart, also when the wall clock
@@ -456,10 +455,7 @@ TEST_F(SnsPublishTest, AFifoTopicMadeAgainHasAWindowOfItsOwn) {
 TEST_F(SnsFifoRestartTest, SequenceNumbersGrowAcrossARestartWhenTheClockWentBack) {
   std::string topic = create_topic("t.fifo", {{"FifoTopic", "true"}});
   auto publish = [&](const std::string& dedup) {
-    return s(call("Publish", {{"TopicArn", topic},
-                              {"Message", "m"},
-                              {"MessageGroupId", "g"},
-                              {"MessageDeduplicationId", dedup}})["SequenceNumber"]);
+    return s(publish_fifo(topic, "m", dedup)["SequenceNumber"]);
   };
   std::string before = publish("d0");
   reopen();

@@ -8,6 +8,7 @@
 
 #include "common/json_fields.h"
 #include "services/sns/mail.h"
+#include "storage/key_codec.h"
 
 namespace nimbus::services::sns {
 
@@ -133,9 +134,9 @@ Status SnsService::load_fifo_window() {
 
 void SnsService::forget_fifo_window(const std::string& topic_arn) {
   storage::WriteBatch batch(Deliveries::kPartition);
-  // Every key "<arn>\n<deduplication key>": from the newline up to the
-  // next byte.
-  batch.del_range(kFifoWindowNs, topic_arn + "\n", topic_arn + "\x0b");
+  // Every key "<arn>\n<deduplication key>".
+  std::string prefix = topic_arn + "\n";
+  batch.del_range(kFifoWindowNs, prefix, storage::prefix_successor(prefix));
   batch.del(kFifoSequenceNs, topic_arn);
   MutexLock lock(fifo_mu_);
   fifo_.forget(topic_arn);

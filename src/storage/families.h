@@ -76,16 +76,15 @@ class Families {
   }
   void fail(std::string_view ns, std::string why) EXCLUDES(mu_) {
     MutexLock lock(mu_);
-    failed_.emplace(std::string(ns), std::move(why));
     auto next = std::make_unique<Routes>(*all_.back());
-    next->failed.emplace(ns);
+    next->failed.emplace(std::string(ns), std::move(why));
     publish(std::move(next));
   }
   // Why moving `ns` failed ("" if it did not).
-  std::string failure(std::string_view ns) const EXCLUDES(mu_) {
-    MutexLock lock(mu_);
-    auto it = failed_.find(ns);
-    return it == failed_.end() ? std::string() : it->second;
+  std::string failure(std::string_view ns) const {
+    const Routes* r = routes_.load(std::memory_order_acquire);
+    auto it = r->failed.find(ns);
+    return it == r->failed.end() ? std::string() : it->second;
   }
   rocksdb::ColumnFamilyHandle* main() const { return main_; }
   rocksdb::ColumnFamilyHandle* log() const { return log_; }
@@ -93,7 +92,7 @@ class Families {
  private:
   struct Routes {
     std::set<std::string, std::less<>> routed;
-    std::set<std::string, std::less<>> failed;
+    std::map<std::string, std::string, std::less<>> failed;  // and why
   };
   void publish(std::unique_ptr<Routes> next) REQUIRES(mu_) {
     routes_.store(next.get(), std::memory_order_release);
@@ -105,7 +104,6 @@ class Families {
   std::atomic<const Routes*> routes_{nullptr};
   mutable Mutex mu_;
   std::vector<std::unique_ptr<const Routes>> all_ GUARDED_BY(mu_);
-  std::map<std::string, std::string, std::less<>> failed_ GUARDED_BY(mu_);
 };
 
 }  // namespace nimbus::storage

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 
+#include "common/crc32c.h"
 #include "common/encoding.h"
 #include "http/message.h"
 
@@ -59,19 +60,6 @@ const Crc64Nvme& crc64nvme() {
 
 const unsigned char* bytes_of(std::string_view data) {
   return reinterpret_cast<const unsigned char*>(data.data());
-}
-
-// ISA-L's CRC32C takes and answers the raw register (and an int length):
-// invert around it, a gigabyte at a time.
-uint32_t crc32c_update(uint32_t crc, std::string_view data) {
-  uint32_t reg = ~crc;
-  for (size_t at = 0; at < data.size();) {
-    size_t n = std::min<size_t>(data.size() - at, size_t{1} << 30);
-    reg = crc32_iscsi(const_cast<unsigned char*>(bytes_of(data.substr(at))), static_cast<int>(n),
-                      reg);
-    at += n;
-  }
-  return ~reg;
 }
 
 std::string big_endian(uint64_t v, size_t bytes) {
@@ -137,7 +125,7 @@ void Checksum::update(std::string_view data) {
       crc_ = crc32_gzip_refl(static_cast<uint32_t>(crc_), bytes_of(data), data.size());
       break;
     case ChecksumAlgorithm::kCrc32c:
-      crc_ = crc32c_update(static_cast<uint32_t>(crc_), data);
+      crc_ = crc32c_extend(static_cast<uint32_t>(crc_), data);
       break;
     case ChecksumAlgorithm::kCrc64Nvme:
       crc_ = crc64nvme().update(crc_, data);

@@ -166,6 +166,7 @@ TEST(ResponseWriter, EdgeHeadersAndFraming) {
   r.set_header("Content-Type", "text/plain");
   r.set_header("Content-Length", "999");  // ignored: the edge frames
   r.set_header("X-Evil", "a\r\nSet-Cookie: x");
+  r.set_header("X-Nul", std::string("a\0b\r", 4));
   r.set_header("Bad Name", "dropped");
   std::string out;
   EXPECT_TRUE(write_response_head(r, {false, 11, true}, out));
@@ -173,6 +174,7 @@ TEST(ResponseWriter, EdgeHeadersAndFraming) {
   EXPECT_NE(out.find("Content-Length: 2\r\n"), std::string::npos);
   EXPECT_EQ(out.find("999"), std::string::npos);
   EXPECT_NE(out.find("X-Evil: a  Set-Cookie: x\r\n"), std::string::npos);
+  EXPECT_NE(out.find("X-Nul: a b \r\n"), std::string::npos);
   EXPECT_EQ(out.find("Bad Name"), std::string::npos);
   EXPECT_NE(out.find("Server: nimbus\r\n"), std::string::npos);
   EXPECT_NE(out.find("Date: "), std::string::npos);

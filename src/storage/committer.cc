@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -170,8 +171,31 @@ std::vector<bool> Committer::overwritten(const std::vector<Pending>& group) {
   return out;
 }
 
+rocksdb::WriteBatch& Committer::round_batch(size_t bytes) {
+  // The buffer stays as large as the largest recent round (a PutRecords
+  // round of four calls: ~2 MiB); one over 1 MiB is given back after 64
+  // rounds in a row that needed under a quarter of it.
+  size_t capacity = round_ == nullptr ? 0 : round_->Data().capacity();
+  bool oversized = capacity > (1 << 20) && bytes < capacity / 4;
+  smaller_rounds_ = oversized ? smaller_rounds_ + 1 : 0;
+  if (capacity < bytes || smaller_rounds_ > 64) {
+    round_ = std::make_unique<rocksdb::WriteBatch>(
+        smaller_rounds_ > 64 ? bytes : std::max(bytes, capacity + capacity / 2));
+    smaller_rounds_ = 0;
+  } else {
+    round_->Clear();
+  }
+  return *round_;
+}
+
 Status Committer::apply(const std::vector<Pending>& group) {
-  rocksdb::WriteBatch wb;
+  // An upper bound of the round's encoding: a 12-byte header, and per op a
+  // tag, a family id and two lengths (varints of at most 5 bytes each).
+  size_t encoded = 12;
+  for (const Pending& p : group) {
+    for (const WriteBatch::Op& op : p.batch.ops()) encoded += op.key.size() + op.value.size() + 16;
+  }
+  rocksdb::WriteBatch& wb = round_batch(encoded);
   // The round is one atomic RocksDB write: no reader sees a value between
   // two of its writes of one key, so only the last is written (each PutItem
   // rewrites its table's statistics record: once per round, not per item).

@@ -15,8 +15,12 @@ Per server:
     for PUT, reading them from the page cache (cat > /dev/null) for GET,
     and what loopback TCP allows the one-copy client (`http_get
     --loopback`: the file sent by blocking sendfile from a one-shot server,
-    nothing else), the GET's ceiling whatever the server does;
-  - the server's RSS before and after the large transfers (nimbus only).
+    nothing else), the GET's ceiling whatever the server does; for the
+    curl PUT, what curl and loopback TCP allow by themselves (the same
+    upload into a one-shot sink that only reads it);
+  - nimbus only: the server's RSS before and after the large transfers, and
+    its CPU time (all threads, /proc schedstat) during the curl PUT, a
+    figure less sensitive to a loaded machine than MB/s.
 nimbus runs with --durability sync (a PUT answers once its body and record
 are on disk).
 
@@ -32,7 +36,9 @@ import os
 import shutil
 import subprocess
 import sys
+import socket
 import tempfile
+import threading
 import time
 
 from common import (Moto, NpmPeer, Server, bench_binary, client, machine, print_sync_bound,
@@ -89,6 +95,53 @@ def rss_kb(pid):
     return None
 
 
+def cpu_s(pid):
+    """CPU seconds of all of `pid`'s threads so far (schedstat: nanoseconds
+    on a CPU), or None."""
+    try:
+        total = 0
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        return total / 1e9
+    except OSError:
+        return None
+
+
+def loopback_put_mbs(src, size):
+    """MB/s of curl uploading `src` to a one-shot server that only reads the
+    body (into one reused 256 KiB buffer) and answers 200: what curl and
+    loopback TCP allow a PUT whatever the server does."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def sink():
+        conn, _ = listener.accept()
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(1)
+            if b"100-continue" in head.lower():
+                conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            buf = memoryview(bytearray(256 << 10))
+            left = size
+            while left:
+                n = conn.recv_into(buf[:min(left, len(buf))])
+                if not n:
+                    return
+                left -= n
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=sink, daemon=True)
+    thread.start()
+    try:
+        return curl_mbs(["-T", src, "http://127.0.0.1:%d/sink" % listener.getsockname()[1]], size)
+    finally:
+        thread.join(30)
+        listener.close()
+
+
 def large(endpoint, args, data_dir, pid):
     s3 = s3_client(endpoint, 4)
     size = args.large_mib << 20
@@ -114,11 +167,16 @@ def large(endpoint, args, data_dir, pid):
         # The same bytes through curl and a SigV4 presigned URL: the client
         # hashes nothing (UNSIGNED-PAYLOAD) and is no bottleneck, so the
         # server's own rate shows.
-        curl_put = curl_get = one_copy_get = loopback_get = None
+        curl_put = curl_get = one_copy_get = loopback_get = loopback_put = put_cpu = None
         if shutil.which("curl"):
             v4 = s3_client(endpoint, 1, signature_version="s3v4")
             put_url = v4.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "large-curl"})
+            cpu_before = cpu_s(pid) if pid else None
             curl_put = curl_mbs(["-T", src, put_url], size)
+            cpu_after = cpu_s(pid) if pid else None
+            if cpu_before is not None and cpu_after is not None:
+                put_cpu = cpu_after - cpu_before
+            loopback_put = loopback_put_mbs(src, size)
             get_url = v4.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "large-curl"})
             curl_get = curl_mbs([get_url], size) if curl_put else None
             # The same GET through bench/http_get: one copy into user space
@@ -147,7 +205,8 @@ def large(endpoint, args, data_dir, pid):
     mb = size / 1e6
     return {"put_mbs": mb / put_s, "get_mbs": mb / get_s, "fsync_mbs": mb / dd_s,
             "curl_put_mbs": curl_put, "curl_get_mbs": curl_get, "one_copy_get_mbs": one_copy_get,
-            "loopback_get_mbs": loopback_get,
+            "loopback_get_mbs": loopback_get, "loopback_put_mbs": loopback_put,
+            "curl_put_server_cpu_s": put_cpu,
             "cache_mbs": mb / cat_s,
             "rss_growth_mb": (after - before) / 1024 if before and after else None}
 
@@ -225,6 +284,14 @@ def main():
             print("        %d MiB with curl: PUT %7.1f MB/s (%3.0f%% of fsync) GET %7.1f MB/s (%3.0f%% of page cache)"
                   % (args.large_mib, lg["curl_put_mbs"], 100 * lg["curl_put_mbs"] / lg["fsync_mbs"],
                      lg["curl_get_mbs"] or 0, 100 * (lg["curl_get_mbs"] or 0) / lg["cache_mbs"]))
+            if lg["loopback_put_mbs"]:
+                print("        %d MiB PUT loopback limit (curl into a sink that only reads): %7.1f MB/s "
+                      "(%3.0f%% of fsync); the PUT is %3.0f%% of it%s"
+                      % (args.large_mib, lg["loopback_put_mbs"],
+                         100 * lg["loopback_put_mbs"] / lg["fsync_mbs"],
+                         100 * lg["curl_put_mbs"] / lg["loopback_put_mbs"],
+                         "; server CPU %.3f s" % lg["curl_put_server_cpu_s"]
+                         if lg["curl_put_server_cpu_s"] is not None else ""))
             if lg["one_copy_get_mbs"]:
                 print("        %d MiB GET, one-copy client (bench/http_get): %7.1f MB/s (%3.0f%% of page cache)"
                       % (args.large_mib, lg["one_copy_get_mbs"],

@@ -115,13 +115,20 @@ def loopback_put_mbs(src, size):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
+    listener.settimeout(60)
 
     def sink():
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except OSError:  # curl never came (the timeout, or the listener closed)
+            return
         with conn:
             head = b""
             while b"\r\n\r\n" not in head:
-                head += conn.recv(1)
+                byte = conn.recv(1)
+                if not byte:
+                    return
+                head += byte
             if b"100-continue" in head.lower():
                 conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             buf = memoryview(bytearray(256 << 10))

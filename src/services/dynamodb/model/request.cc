@@ -1,5 +1,6 @@
 // parse_request(): one request's expression parameters, legacy or not.
 #include <array>
+#include <cstdint>
 
 #include "services/dynamodb/model/errors.h"
 #include "services/dynamodb/model/expression.h"
@@ -32,20 +33,69 @@ const json::object* object_of(const json::object& input, std::string_view member
   return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
 }
 
-template <size_t N>
-std::string listed(const json::object& input, const std::array<std::string_view, N>& members) {
-  std::string out;
-  for (auto m : members) {
-    if (!present(input, m)) continue;
-    if (!out.empty()) out += ", ";
-    out += std::string(m);
-  }
-  return out;
-}
+// The parameters above and the placeholder maps, by index: a request's
+// given ones are a bit set.
+enum Parameter : uint8_t {
+  kProjection = 0,  // kExpressionParameters[0..4]
+  kFilter,
+  kKeyCondition,
+  kCondition,
+  kUpdate,
+  kLegacyFirst,  // kLegacyParameters[0..6]
+  kNames = kLegacyFirst + kLegacyParameters.size(),
+  kValues,
+};
 
-Status check_combination(const json::object& input) {
-  std::string expressions = listed(input, kExpressionParameters);
-  std::string legacy = listed(input, kLegacyParameters);
+// Which of the parameters a request gives, not null: found in one walk over
+// its members rather than one lookup per parameter name (a GetItem has two
+// members and was looked up 27 times).
+class Given {
+ public:
+  explicit Given(const json::object& input) {
+    for (const auto& member : input) {
+      if (member.value().is_null()) continue;
+      std::string_view key(member.key().data(), member.key().size());
+      for (size_t i = 0; i < kAll.size(); ++i) {
+        if (kAll[i] == key) {
+          bits_ |= 1u << i;
+          break;
+        }
+      }
+    }
+  }
+  bool has(Parameter p) const { return (bits_ & (1u << p)) != 0; }
+  bool any_legacy() const {
+    return (bits_ >> kLegacyFirst & ((1u << kLegacyParameters.size()) - 1)) != 0;
+  }
+  // The given ones of [first, first + n), named in that order.
+  std::string listed(size_t first, size_t n) const {
+    std::string out;
+    for (size_t i = first; i < first + n; ++i) {
+      if (!has(static_cast<Parameter>(i))) continue;
+      if (!out.empty()) out += ", ";
+      out += std::string(kAll[i]);
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::array<std::string_view, kValues + 1> kAll = {
+      kExpressionParameters[0],   kExpressionParameters[1],   kExpressionParameters[2],
+      kExpressionParameters[3],   kExpressionParameters[4],   kLegacyParameters[0],
+      kLegacyParameters[1],       kLegacyParameters[2],       kLegacyParameters[3],
+      kLegacyParameters[4],       kLegacyParameters[5],       kLegacyParameters[6],
+      "ExpressionAttributeNames", "ExpressionAttributeValues"};
+  static_assert(kAll[kProjection] == "ProjectionExpression" &&
+                kAll[kFilter] == "FilterExpression" &&
+                kAll[kKeyCondition] == "KeyConditionExpression" &&
+                kAll[kCondition] == "ConditionExpression" && kAll[kUpdate] == "UpdateExpression" &&
+                kAll[kNames] == "ExpressionAttributeNames");
+  uint32_t bits_ = 0;
+};
+
+Status check_combination(const Given& given) {
+  std::string expressions = given.listed(kProjection, kExpressionParameters.size());
+  std::string legacy = given.listed(kLegacyFirst, kLegacyParameters.size());
   if (!expressions.empty() && !legacy.empty()) {
     return validation_error(
         "Can not use both expression and non-expression parameters in the same request: "
@@ -53,11 +103,11 @@ Status check_combination(const json::object& input) {
         legacy + "} Expression parameters: {" + expressions + "}");
   }
   if (expressions.empty()) {
-    if (present(input, "ExpressionAttributeNames")) {
+    if (given.has(kNames)) {
       return validation_error(
           "ExpressionAttributeNames can only be specified when using expressions");
     }
-    if (present(input, "ExpressionAttributeValues")) {
+    if (given.has(kValues)) {
       return validation_error(
           "ExpressionAttributeValues can only be specified when using expressions");
     }
@@ -149,34 +199,39 @@ Result<Update> parse_update(std::string_view text, Placeholders& placeholders) {
 }
 
 Result<RequestExpressions> parse_request(const json::object& input, const KeySchema* query_schema) {
-  NIMBUS_TRY(check_combination(input));
+  Given given(input);
+  NIMBUS_TRY(check_combination(given));
   RequestExpressions out;
-  if (!listed(input, kLegacyParameters).empty()) {
+  if (given.any_legacy()) {
     auto legacy = parse_legacy(input, query_schema);
     if (!legacy) return legacy;
     out = std::move(*legacy);
   } else {
-    auto placeholders = Placeholders::make(object_of(input, "ExpressionAttributeNames"),
-                                           object_of(input, "ExpressionAttributeValues"));
+    const json::object* names =
+        given.has(kNames) ? object_of(input, "ExpressionAttributeNames") : nullptr;
+    const json::object* values =
+        given.has(kValues) ? object_of(input, "ExpressionAttributeValues") : nullptr;
+    auto placeholders = Placeholders::make(names, values);
     if (!placeholders) return placeholders.take_error();
-    if (present(input, "KeyConditionExpression") && query_schema) {
+    if (given.has(kKeyCondition) && query_schema) {
       auto k = parse_key_condition(text_of(input, "KeyConditionExpression"), *query_schema,
                                    *placeholders);
       if (!k) return k.take_error();
       out.key_condition = std::move(*k);
     }
-    for (std::string_view kind : {"ConditionExpression", "FilterExpression"}) {
-      if (!present(input, kind)) continue;
+    for (Parameter p : {kCondition, kFilter}) {
+      if (!given.has(p)) continue;
+      std::string_view kind = kExpressionParameters[p];
       auto c = parse_condition(text_of(input, kind), kind, *placeholders);
       if (!c) return c.take_error();
-      (kind == "FilterExpression" ? out.filter : out.condition) = std::move(*c);
+      (p == kFilter ? out.filter : out.condition) = std::move(*c);
     }
-    if (present(input, "ProjectionExpression")) {
+    if (given.has(kProjection)) {
       auto p = parse_projection(text_of(input, "ProjectionExpression"), *placeholders);
       if (!p) return p.take_error();
       out.projection = std::move(*p);
     }
-    if (present(input, "UpdateExpression")) {
+    if (given.has(kUpdate)) {
       auto u = parse_update(text_of(input, "UpdateExpression"), *placeholders);
       if (!u) return u.take_error();
       out.update = std::move(*u);

@@ -20,10 +20,12 @@ import argparse
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 from common import (Moto, NpmPeer, Server, client, run_servers, machine, print_sync_bound,
                     run_wrk, signed_request, wrk_script_many)
@@ -170,17 +172,33 @@ def contention(endpoint, clients, seconds):
             "lost": sum(done) - final}
 
 
+def storage_counters(endpoint):
+    """nimbus's (writes acknowledged, WAL fsyncs) since start, from /_nimbus/metrics."""
+    with urllib.request.urlopen(endpoint + "/_nimbus/metrics", timeout=5) as r:
+        text = r.read().decode()
+    def value(metric):
+        m = re.search(r"^%s (\S+)$" % metric, text, re.M)
+        return float(m.group(1)) if m else 0.0
+    return value("nimbus_storage_commits"), value("nimbus_storage_fsyncs")
+
+
 def run_server(name, endpoint, args):
     ddb = client("dynamodb", endpoint, max_pool_connections=16)
     create_table(ddb)
     load(ddb, query_items())
     out = {}
     for op, body in OPERATIONS:
+        before = storage_counters(endpoint) if name == "nimbus" else None
         out[op] = measure(endpoint, op, body, args.seconds, args.connections)
         print("  %-8s %-8s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d%s"
               % (name, op, out[op]["rps"], out[op]["p50_ms"], out[op]["p99_ms"],
                  out[op]["errors"], "  " + out[op]["unexpected"] if out[op]["unexpected"] else ""),
               flush=True)
+        if before and op == "PutItem":
+            after = storage_counters(endpoint)
+            commits, fsyncs = (after[i] - before[i] for i in (0, 1))
+            print("           group commit: %.1f writes per WAL fsync (%d fsyncs, warm-up "
+                  "included)" % (commits / fsyncs if fsyncs else 0, fsyncs), flush=True)
     use_cpp = not args.python_cas and os.path.exists(cas_binary())
     out["contention"] = (contention_cpp if use_cpp else contention)(endpoint, args.clients,
                                                                     args.seconds)

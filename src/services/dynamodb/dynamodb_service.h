@@ -75,7 +75,9 @@ class DynamoDbService final : public Service {
   Output describe_endpoints(const CallContext& ctx, const object& in) const;
   // item_handlers.cc
   void put_item(const CallContext& ctx, object in, Respond respond);
-  Output get_item(const CallContext& ctx, const object& in) const;
+  // Takes the request to move its Key out rather than copy it.
+  void get_item(const CallContext& ctx, object in, Respond respond);
+  Output read_item(object& in) const;
   void delete_item(const CallContext& ctx, object in, Respond respond);
   void update_item(const CallContext& ctx, object in, Respond respond);
   // query_handlers.cc

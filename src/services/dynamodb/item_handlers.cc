@@ -165,10 +165,14 @@ void DynamoDbService::put_item(const CallContext&, object in, Respond respond) {
   items_->write(*t, std::move(key), metered(std::move(decide), *t, *mode), std::move(respond));
 }
 
-Output DynamoDbService::get_item(const CallContext&, const object& in) const {
+void DynamoDbService::get_item(const CallContext&, object in, Respond respond) {
+  respond(read_item(in));
+}
+
+Output DynamoDbService::read_item(object& in) const {
   auto t = item_table(in);
   if (!t) return t.take_error();
-  auto key = attribute_map(in, "Key");
+  auto key = take_attribute_map(in, "Key");
   if (!key) return key.take_error();
   if (auto st = check_key((*t)->key, *key, KeyFrom::kKey); !st) return st.take_error();
   auto expr = model::parse_request(in);

@@ -366,6 +366,7 @@ Result<json::value> shape_value(const ServiceModel& model, const ShapeInfo& shap
     // once per attribute of every item: when the wire names are the member
     // names, look the one up instead of the ten.
     const auto& fields = v.get_object();
+    out.reserve(fields.size());  // at most one member per field: no rehash as it grows
     if (fields.size() <= 1 && (!use_location || !shape.location_names)) {
       for (const auto& [name, field] : fields) {
         const auto* m = shape.find({name.data(), name.size()});
@@ -400,6 +401,7 @@ Result<json::value> shape_value(const ServiceModel& model, const ShapeInfo& shap
   if (type == "map") {
     if (!v.is_object()) return mismatch("an object");
     json::object out;
+    out.reserve(v.get_object().size());
     for (const auto& [key, item] : v.get_object()) {
       if (item.is_null() || shape.value == nullptr) {
         out.emplace(key, nullptr);

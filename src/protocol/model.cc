@@ -1,6 +1,7 @@
 #include "protocol/model.h"
 
 #include "protocol/rest_routes.h"
+#include "protocol/serialize_internal.h"
 
 namespace nimbus::protocol {
 namespace {
@@ -91,7 +92,9 @@ ServiceModel::ServiceModel(boost::json::object model, std::string name)
   rest_routes_ = std::make_unique<const RestRoutes>(*this);
 }
 
-ServiceModel::~ServiceModel() = default;
+ServiceModel::~ServiceModel() {
+  ser::forget_plans();
+}
 
 std::string_view ServiceModel::target_prefix() const {
   return str_of(metadata_, "targetPrefix");

@@ -92,6 +92,10 @@ void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref
                      const boost::json::value& v);
 void write_wire_json(std::string& out, const ServiceModel& model, const Ref& structure,
                      const boost::json::object& v);
+// write_wire_json keeps, per thread, how each model's shapes are written
+// (it points into the models); a model being destroyed calls this so that
+// none of those is used again.
+void forget_plans();
 
 // The same value in CBOR (blobs as byte strings, timestamps as tag 1 in the
 // writer's unit: milliseconds for awsJson's CBOR form, seconds for RPC v2).

@@ -290,4 +290,36 @@ TEST(SerializeOutput, AwsJsonStringsEscapedAtEveryOffset) {
   }
 }
 }  // namespace
+// The writer keeps how a model's shapes are written across answers, per
+// thread. Each answer still comes out as to_wire_json writes it, and a model
+// built where a destroyed one lived is written by its own shapes, not the
+// old one's (the kept plans point into the model they were made from).
+TEST(SerializeOutput, AwsJsonPlansFollowTheirModel) {
+  namespace json = boost::json;
+  auto model_json = [](const char* wire_name) {
+    return json::parse(std::string(R"({"metadata": {"protocol": "json", "jsonVersion": "1.0"},
+        "shapes": {"Out": {"type": "structure", "members": {
+                     "A": {"shape": "Str", "locationName": ")") +
+                       wire_name + R"("},
+                     "When": {"shape": "Time"}}},
+                   "Str": {"type": "string"}, "Time": {"type": "timestamp"}}})")
+        .as_object();
+  };
+  alignas(ServiceModel) unsigned char storage[sizeof(ServiceModel)];
+  auto* model = new (storage) ServiceModel(model_json("first"), "t");
+  auto write = [&](const json::object& v) {
+    std::string out;
+    ser::write_wire_json(out, *model, ser::resolve_shape(*model, "Out"), v);
+    EXPECT_EQ(out, json::serialize(ser::to_wire_json(*model, ser::resolve_shape(*model, "Out"),
+                                                     json::value(v))));
+    return out;
+  };
+  EXPECT_EQ(write({{"A", "x"}, {"When", 1700000000.5}}), R"({"first":"x","When":1.7000000005E9})");
+  EXPECT_EQ(write({{"A", "y"}, {"When", 1700000001}}), R"({"first":"y","When":1700000001})");
+  model->~ServiceModel();
+  model = new (storage) ServiceModel(model_json("second"), "t");
+  EXPECT_EQ(write({{"A", "z"}}), R"({"second":"z"})");
+  model->~ServiceModel();
+}
+
 }  // namespace nimbus::protocol

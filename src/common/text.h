@@ -16,4 +16,10 @@ inline std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+// Appends `s` to `out` escaped as XML character data (also safe as HTML
+// text): & < > always; " as &quot; and newline and tab as character
+// references when `attribute` (an attribute value's own whitespace would be
+// normalised away); a CR always as &#xD;, which a parser would drop.
+void xml_escape(std::string& out, std::string_view s, bool attribute);
+
 }  // namespace nimbus

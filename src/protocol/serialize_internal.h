@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "http/message.h"
 #include "protocol/cbor.h"
 #include "protocol/model.h"
@@ -65,7 +66,7 @@ std::string format_double(double d);
 bool scalar_text(const Ref& ref, const boost::json::value& v, std::string_view default_ts_format,
                  std::string& out);
 
-void xml_escape(std::string& out, std::string_view s, bool attribute);
+using nimbus::xml_escape;
 
 // Writes `<tag ...>value</tag>` (lists, maps, structures recursively).
 void write_xml_value(std::string& out, const ServiceModel& model, const Ref& ref,

@@ -155,36 +155,6 @@ bool scalar_text(const Ref& ref, const boost::json::value& v, std::string_view d
   }
 }
 
-void xml_escape(std::string& out, std::string_view s, bool attribute) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += attribute ? "&quot;" : "\"";
-        break;
-      case '\r':  // parsers would normalise a raw CR away
-        out += "&#xD;";
-        break;
-      case '\n':
-        out += attribute ? "&#xA;" : "\n";
-        break;
-      case '\t':
-        out += attribute ? "&#x9;" : "\t";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 std::string_view location_of(const Ref& member) {
   // Only the member itself binds a location, never the target shape. In a
   // response only these three mean anything; a "uri" or "querystring" member

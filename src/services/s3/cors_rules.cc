@@ -1,6 +1,7 @@
 #include "services/s3/cors_rules.h"
 
 #include "common/json_fields.h"
+#include "common/text.h"
 #include "services/s3/config/cors.h"
 
 namespace nimbus::services::s3 {
@@ -9,21 +10,7 @@ namespace {
 
 void element(std::string& out, std::string_view tag, std::string_view text) {
   out += "<" + std::string(tag) + ">";
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
+  xml_escape(out, text, false);
   out += "</" + std::string(tag) + ">";
 }
 

@@ -2,6 +2,7 @@
 
 #include "common/encoding.h"
 #include "common/json_fields.h"
+#include "common/text.h"
 #include "services/s3/config/errors.h"
 
 namespace nimbus::s3config {
@@ -95,27 +96,7 @@ std::optional<WebsiteAnswer> routing(const json::object& config, const std::stri
 std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  xml_escape(out, s, true);
   return out;
 }
 

@@ -62,6 +62,8 @@ class DefinitionParser {
   void choice(State& s, const boost::json::object& o, const std::string& loc);
   void wait(State& s, const boost::json::object& o, const std::string& loc);
   void fail(State& s, const boost::json::object& o, const std::string& loc);
+  // A Parallel state's Branches, either query language.
+  void branches(State& s, const boost::json::object& o, const std::string& loc, int depth);
   void map(State& s, const boost::json::object& o, const std::string& loc, int depth);
   // ProcessorConfig, Label, ItemReader, ItemBatcher, ResultWriter
   // (parse_distributed.cc).

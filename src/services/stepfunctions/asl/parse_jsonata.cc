@@ -130,18 +130,7 @@ void DefinitionParser::jsonata_state(State& s, const json::object& o, const std:
       break;
     case StateType::kParallel: {
       allow({"Next", "End", "Branches", "Arguments", "Output", "Assign", "Retry", "Catch"});
-      const auto* b = o.if_contains("Branches");
-      if (b == nullptr) {
-        schema("These fields are required: [Branches]", loc);
-      } else if (!b->is_array() || b->as_array().empty()) {
-        schema("The field 'Branches' must be a non-empty array", loc + "/Branches");
-      } else {
-        for (size_t i = 0; i < b->as_array().size(); ++i) {
-          auto m =
-              machine(b->as_array()[i], loc + "/Branches[" + std::to_string(i) + "]", depth + 1);
-          if (m) s.branches.push_back(std::move(m));
-        }
-      }
+      branches(s, o, loc, depth);
       break;
     }
     case StateType::kMap: {

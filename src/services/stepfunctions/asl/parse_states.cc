@@ -86,18 +86,7 @@ void DefinitionParser::state(State& s, const json::object& o, const std::string&
           {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
            "ResultPath", "Parameters", "ResultSelector", "Branches", "Retry", "Catch", "Assign"},
           loc);
-      const auto* b = o.if_contains("Branches");
-      if (b == nullptr) {
-        schema("These fields are required: [Branches]", loc);
-      } else if (!b->is_array() || b->as_array().empty()) {
-        schema("The field 'Branches' must be a non-empty array", loc + "/Branches");
-      } else {
-        for (size_t i = 0; i < b->as_array().size(); ++i) {
-          auto m =
-              machine(b->as_array()[i], loc + "/Branches[" + std::to_string(i) + "]", depth + 1);
-          if (m) s.branches.push_back(std::move(m));
-        }
-      }
+      branches(s, o, loc, depth);
       break;
     }
     case StateType::kMap:
@@ -327,6 +316,21 @@ void DefinitionParser::fail(State& s, const json::object& o, const std::string& 
     schema("Only one of these fields is allowed: [Error, ErrorPath]", loc);
   if (s.cause && s.cause_path)
     schema("Only one of these fields is allowed: [Cause, CausePath]", loc);
+}
+
+void DefinitionParser::branches(State& s, const json::object& o, const std::string& loc,
+                                int depth) {
+  const auto* b = o.if_contains("Branches");
+  if (b == nullptr) {
+    schema("These fields are required: [Branches]", loc);
+  } else if (!b->is_array() || b->as_array().empty()) {
+    schema("The field 'Branches' must be a non-empty array", loc + "/Branches");
+  } else {
+    for (size_t i = 0; i < b->as_array().size(); ++i) {
+      auto m = machine(b->as_array()[i], loc + "/Branches[" + std::to_string(i) + "]", depth + 1);
+      if (m) s.branches.push_back(std::move(m));
+    }
+  }
 }
 
 void DefinitionParser::map(State& s, const json::object& o, const std::string& loc, int depth) {

@@ -21,6 +21,8 @@
 
 namespace nimbus::http {
 
+class FileSender;  // http/file_body.h
+
 // One piece of a body: a non-empty chunk, an empty chunk at the end of the
 // body, or an Error (the body is then unusable).
 using BodyChunk = Result<std::string>;
@@ -40,6 +42,10 @@ class BodySource {
   // Dropping the last reference abandons the body (the edge then closes the
   // connection instead of reading the rest).
   virtual void read(BodyCallback next) = 0;
+  // The same bytes as a FileSender (http/file_body.h) when they are files
+  // as stored, which the edge then sends with sendfile(2) in place of
+  // read(); null otherwise.
+  virtual FileSender* file_sender() { return nullptr; }
 };
 
 // Reads `source` to its end into one string; `done` gets it, or the

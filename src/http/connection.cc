@@ -367,7 +367,7 @@ void Connection::write_response(Response response, bool keep_alive) {
   if (out_stream_) {
     // A file's bytes as stored go from the page cache to the socket
     // (sendfile); a chunked stream needs its framing written by us.
-    out_sender_ = out_chunked_ ? nullptr : dynamic_cast<FileSender*>(out_stream_.get());
+    out_sender_ = out_chunked_ ? nullptr : out_stream_->file_sender();
     bool from_file = out_sender_ != nullptr;
     asio::async_write(socket_, asio::buffer(out_head_),
                       [self = shared_from_this(), from_file](const error_code& ec, size_t) {

@@ -49,6 +49,7 @@ class FileBody final : public BodySource,
   ~FileBody() override { ::close(fd_); }
 
   std::optional<uint64_t> size() const override { return length_; }
+  FileSender* file_sender() override { return this; }
 
   void read(BodyCallback next) override {
     workers_.post([self = shared_from_this(), next = std::move(next)]() mutable {

@@ -3,7 +3,7 @@
 // object, a range of one) without ever holding it whole. The edge instead
 // has it send itself (send_to_socket: sendfile(2) on a worker, from the
 // page cache to the socket, no copy through user space): the body returned
-// is also a FileSender.
+// is also a FileSender (BodySource::file_sender).
 #pragma once
 
 #include <cstdint>
@@ -43,9 +43,9 @@ class SocketFd {
 
 // What a response BodySource that is bytes of files as stored can do
 // besides read(): be sent by the kernel from the page cache (sendfile(2):
-// no copy through user space, no piece handed to the edge). The edge
-// looks for it on a response stream (dynamic_cast) and then uses it in
-// place of read() for the whole body.
+// no copy through user space, no piece handed to the edge). Such a source
+// returns itself from BodySource::file_sender(); the edge asks every
+// response stream and then uses it in place of read() for the whole body.
 class FileSender {
  public:
   virtual ~FileSender() = default;

@@ -17,6 +17,7 @@ class PiecesBody : public http::BodySource,
   }
 
   std::optional<uint64_t> size() const override { return size_; }
+  http::FileSender* file_sender() override { return this; }
 
   // Every piece is a file's bytes as stored: the edge may send them with
   // sendfile, one piece after the other.
@@ -59,7 +60,7 @@ class PiecesBody : public http::BodySource,
   void send_current(std::shared_ptr<const http::SocketFd> socket, uint64_t max,
                     http::SocketSendCallback done) {
     uint64_t piece_left = ranges_[index_].length - sent_in_piece_;
-    auto* sender = dynamic_cast<http::FileSender*>(opened_[index_].get());  // a file_body
+    auto* sender = opened_[index_]->file_sender();  // a file_body
     if (!sender) return done(Error::internal("a piece is not a file"));
     sender->send_to_socket(
         std::move(socket), std::min(max, piece_left),

@@ -303,12 +303,26 @@ void Log::append(std::string_view partition, std::vector<std::string> records, A
       std::move(with));
 }
 
+void Log::append(std::string_view partition, std::vector<std::string> records,
+                 std::vector<std::string_view> tails, AppendDone done) {
+  std::vector<PartitionRecords> parts;
+  parts.push_back({std::string(partition), std::move(records), std::move(tails)});
+  append_many(std::move(parts), [done = std::move(done)](Result<std::vector<Appended>> r) {
+    if (!r) return done(r.take_error());
+    done(r->front());
+  });
+}
+
 // The partitions' `order` locks are taken in a loop (NO_THREAD_SAFETY_ANALYSIS
 // on the declaration).
 void Log::append_many(std::vector<PartitionRecords> parts, ManyDone done, WriteBatch with) {
   for (const auto& part : parts) {
     if (part.records.empty()) {
       done(Error::internal("log " + impl_->ns + ": append of no records"));
+      return;
+    }
+    if (!part.tails.empty() && part.tails.size() != part.records.size()) {
+      done(Error::internal("log " + impl_->ns + ": tails that are not one per record"));
       return;
     }
   }
@@ -337,6 +351,10 @@ void Log::append_many(std::vector<PartitionRecords> parts, ManyDone done, WriteB
   for (size_t i = 0; i < parts.size(); ++i) {
     Impl::Partition& p = *ps[i];
     const auto& records = parts[i].records;
+    const auto& tails = parts[i].tails;
+    auto size_of = [&](size_t k) {
+      return records[k].size() + (tails.empty() ? 0 : tails[k].size());
+    };
     batch.add_partition(impl.ns + "/" + parts[i].partition);
     Appended result;
     uint64_t offset = 0;
@@ -355,7 +373,7 @@ void Log::append_many(std::vector<PartitionRecords> parts, ManyDone done, WriteB
       result = Appended{p.next_seq, records.size(), p.last_arrival_ms};
       offset = p.next_offset;
       p.next_seq += records.size();
-      for (const auto& r : records) p.next_offset += r.size();
+      for (size_t k = 0; k < records.size(); ++k) p.next_offset += size_of(k);
     }
     // One key and one value buffer for every record: the batch copies
     // each once (a KeyBuilder per record allocated and copied it twice).
@@ -363,14 +381,15 @@ void Log::append_many(std::vector<PartitionRecords> parts, ManyDone done, WriteB
     std::string key;
     std::string value;
     uint64_t seq = result.first_seq;
-    for (const auto& r : records) {
+    for (size_t k = 0; k < records.size(); ++k) {
       key.assign(p.prefix);
       key.append(KeyBuilder().u64(seq++).bytes());
       value.assign(arrival);
       value.append(KeyBuilder().u64(offset).bytes());
-      value.append(r);
+      value.append(records[k]);
+      if (!tails.empty()) value.append(tails[k]);
       batch.put(impl.ns, key, value);
-      offset += r.size();
+      offset += size_of(k);
     }
     results.push_back(result);
     ends.push_back(offset);

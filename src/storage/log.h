@@ -102,12 +102,22 @@ class Log {
   // together with `with` in one atomic commit. The batch names the partition.
   void append(std::string_view partition, std::vector<std::string> records, AppendDone done,
               WriteBatch with = {});
+  // The same with each record in two pieces: record i is records[i]
+  // followed by tails[i] (one per record). The tails are copied into the
+  // batch before append returns, so they need to live only for the call: a
+  // caller's payload (a Kinesis record's data) is copied once, not first
+  // joined to its header.
+  void append(std::string_view partition, std::vector<std::string> records,
+              std::vector<std::string_view> tails, AppendDone done);
   // Appends to several partitions in one atomic commit, with `with` (a
   // transaction's stream records on several tables). A partition appears
   // once; `done` gets each partition's Appended, in partition name order.
   struct PartitionRecords {
     std::string partition;
     std::vector<std::string> records;
+    // Empty, or one per record: record i is records[i] + tails[i] (copied
+    // before append_many returns).
+    std::vector<std::string_view> tails = {};
   };
   using ManyDone = std::function<void(Result<std::vector<Appended>>)>;
   void append_many(std::vector<PartitionRecords> parts, ManyDone done,

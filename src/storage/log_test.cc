@@ -93,6 +93,35 @@ TEST_F(LogTest, AppendAssignsIncreasingSequencesAndArrivalTimes) {
   EXPECT_EQ(info->bytes, 6u);
 }
 
+TEST_F(LogTest, AppendInTwoPiecesStoresEachRecordJoined) {
+  append("p", {"first"});
+  std::promise<Result<Appended>> done;
+  {
+    // The tails are read during the call only: they are gone before the
+    // commit is durable.
+    std::vector<std::string> tails{"-tail", std::string(3000, 't'), ""};
+    log_->append("p", {"a", "b", "c"}, {tails[0], tails[1], tails[2]},
+                 [&](Result<Appended> r) { done.set_value(std::move(r)); });
+  }
+  auto r = done.get_future().get();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->first_seq, 2u);
+  EXPECT_EQ(r->count, 3u);
+  auto read = log_->read("p", 2);
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->size(), 3u);
+  EXPECT_EQ((*read)[0].data, "a-tail");
+  EXPECT_EQ((*read)[1].data, "b" + std::string(3000, 't'));
+  EXPECT_EQ((*read)[2].data, "c");
+  EXPECT_EQ(log_->info("p")->bytes, 5u + 6u + 3001u + 1u);  // offsets count both pieces
+
+  std::promise<Result<Appended>> bad;
+  log_->append("p", {"x", "y"}, {"only one"},
+               [&](Result<Appended> r) { bad.set_value(std::move(r)); });
+  EXPECT_FALSE(bad.get_future().get());
+  EXPECT_EQ(log_->info("p")->next_seq, 5u);  // nothing appended
+}
+
 TEST_F(LogTest, ReadStopsAtRecordAndByteLimits) {
   std::vector<std::string> recs;
   for (int i = 0; i < 600; ++i) recs.push_back(std::string(10, 'x'));

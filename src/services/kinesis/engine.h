@@ -46,15 +46,19 @@ struct KinesisOptions {
   static KinesisOptions from(const Settings& settings);
 };
 
-// One record to put, already in its stored form (so PutRecords copies each
-// record's data once, from the request into the Log's record).
+// One record to put: the Log keeps it as (str partition key, tail data),
+// appended as `head` and `data` in two pieces, so its data is copied once
+// from the decoded request into the Log's batch.
 struct PutEntry {
   std::string partition_key;
-  std::string record;  // (str partition key, tail data), as the Log keeps it
-  size_t data_bytes = 0;
+  std::string head;          // str partition key (key_codec)
+  boost::json::string data;  // the request's decoded Data, moved, not copied
   std::optional<HashKey> explicit_hash;
 
-  static PutEntry of(std::string partition_key, std::string_view data);
+  static PutEntry of(std::string partition_key, boost::json::string data);
+  static PutEntry of(std::string partition_key, std::string_view data) {
+    return of(std::move(partition_key), boost::json::string(data));
+  }
 };
 
 struct PutResult {

@@ -24,8 +24,9 @@ std::string_view view_of(const json::object& in, std::string_view member) {
 }
 
 // One record of PutRecord or PutRecords, checked. `n` numbers it in messages
-// (0 for PutRecord, N for PutRecords' "records.N.member.").
-Result<PutEntry> entry(const json::object& in, size_t n) {
+// (0 for PutRecord, N for PutRecords' "records.N.member."). Its decoded Data
+// is moved out of `in` into the entry.
+Result<PutEntry> entry(json::object& in, size_t n) {
   std::string_view key = view_of(in, "PartitionKey");
   std::string_view data = view_of(in, "Data");
   if (key.size() + data.size() > kMaxRecordBytes) {
@@ -34,7 +35,11 @@ Result<PutEntry> entry(const json::object& in, size_t n) {
                               "data' failed to satisfy constraint: Member must have length "
                               "less than or equal to 1048576");
   }
-  PutEntry e = PutEntry::of(std::string(key), data);
+  json::string moved;
+  if (auto* d = in.if_contains("Data"); d != nullptr && d->is_string()) {
+    moved = std::move(d->get_string());
+  }
+  PutEntry e = PutEntry::of(std::string(key), std::move(moved));
   if (std::string h = str(in, "ExplicitHashKey"); !h.empty()) {
     e.explicit_hash = parse_hash_key(h);
     if (!e.explicit_hash) {
@@ -90,7 +95,7 @@ void KinesisService::put_record(const CallContext&, json::object in, Respond res
 void KinesisService::put_records(const CallContext&, json::object in, Respond respond) {
   auto name = input::stream_name(in);
   if (!name) return respond(name.take_error());
-  const auto* records = in.if_contains("Records");
+  auto* records = in.if_contains("Records");
   if (records == nullptr || !records->is_array()) {
     return respond(errors::validation(
         "1 validation error detected: Value null at 'records' failed to satisfy constraint: "
@@ -100,12 +105,12 @@ void KinesisService::put_records(const CallContext&, json::object in, Respond re
   entries.reserve(records->as_array().size());
   size_t total = 0;
   size_t i = 0;
-  for (const auto& r : records->as_array()) {
+  for (auto& r : records->as_array()) {
     ++i;
     if (!r.is_object()) continue;
     auto e = entry(r.as_object(), i);
     if (!e) return respond(e.take_error());
-    total += e->data_bytes + e->partition_key.size();
+    total += e->data.size() + e->partition_key.size();
     entries.push_back(std::move(*e));
   }
   if (total > kMaxPutRecordsBytes) {

@@ -1,8 +1,11 @@
 #include "services/s3/blob_sink.h"
 
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <string_view>
 
@@ -262,6 +265,7 @@ class Sink : public std::enable_shared_from_this<Sink> {
       finish(st.take_error());
       return;
     }
+    flush_behind();
     bool more;
     {
       MutexLock lock(mu_);
@@ -269,6 +273,37 @@ class Sink : public std::enable_shared_from_this<Sink> {
       more = wants_more();
     }
     if (more) read_next();
+  }
+
+  // The write lane's, after an append: when enough bytes are written since
+  // the last flush and none is running, fdatasyncs them on another worker
+  // while the body still arrives (one flush at a time). commit() waits for
+  // it: the flush's error is reported there, not to commit()'s fsync (both
+  // use the same open file).
+  void flush_behind() {
+    {
+      MutexLock lock(mu_);
+      if (flushing_) return;
+    }
+    int fd = writer_->take_flush_fd();
+    if (fd < 0) return;
+    {
+      MutexLock lock(mu_);
+      flushing_ = true;
+    }
+    workers_.post([self = shared_from_this(), fd] {
+      int rc = ::fdatasync(fd);
+      int err = errno;
+      ::close(fd);
+      bool commit;
+      {
+        MutexLock lock(self->mu_);
+        self->flushing_ = false;
+        if (rc != 0) self->flush_error_ = err;
+        commit = self->commit_waits_;
+      }
+      if (commit) self->commit_and_answer();
+    });
   }
 
   void hash_piece(const std::string& data) {
@@ -293,6 +328,23 @@ class Sink : public std::enable_shared_from_this<Sink> {
     {
       MutexLock lock(mu_);
       if (++drained_ < 2 || failed_) return;
+      if (flushing_) {
+        commit_waits_ = true;  // the flush commits when it is done
+        return;
+      }
+    }
+    commit_and_answer();
+  }
+
+  void commit_and_answer() {
+    int flush_error;
+    {
+      MutexLock lock(mu_);
+      flush_error = flush_error_;
+    }
+    if (flush_error != 0) {
+      finish(Error::internal(std::string("s3 blob: fdatasync: ") + std::strerror(flush_error)));
+      return;
     }
     auto info = writer_->commit();
     if (!info) {
@@ -343,6 +395,10 @@ class Sink : public std::enable_shared_from_this<Sink> {
   uint64_t written_ GUARDED_BY(mu_) = 0;
   uint64_t hashed_ GUARDED_BY(mu_) = 0;
   int drained_ GUARDED_BY(mu_) = 0;
+  // A flush behind the writes runs; the commit waits for it; its errno.
+  bool flushing_ GUARDED_BY(mu_) = false;
+  bool commit_waits_ GUARDED_BY(mu_) = false;
+  int flush_error_ GUARDED_BY(mu_) = 0;
   Lane write_lane_ GUARDED_BY(mu_);
   Lane hash_lane_ GUARDED_BY(mu_);
   bool finished_ GUARDED_BY(mu_) = false;

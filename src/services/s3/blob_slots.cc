@@ -67,6 +67,12 @@ Status SlotWriter::append(std::string_view data) {
   return Status::ok();
 }
 
+int SlotWriter::take_flush_fd() {
+  if (fd_ < 0 || !sync_ || size_ - flushed_ < kFlushBehind) return -1;
+  flushed_ = size_;
+  return ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+}
+
 Result<storage::BlobInfo> SlotWriter::commit() {
   if (fd_ < 0) return Error::internal("s3 blob slots: commit of a finished writer");
   // The directory entry is durable since the slot's batch was made; the

@@ -49,6 +49,14 @@ class SlotWriter {
   // Removes the file. Also done by the destructor.
   void abort();
 
+  // Sync mode, once kFlushBehind more bytes were appended since the last
+  // time: a duplicate of the file's descriptor for the caller to fdatasync
+  // (and close) off the appending thread, so the disk makes those bytes
+  // durable while the body still arrives and commit()'s fsync waits only for
+  // the rest (on a disk that writes at flush time, like a VM's, the final
+  // fsync was a quarter of a 256 MiB PUT). -1 otherwise.
+  int take_flush_fd();
+
  private:
   friend class BlobSlots;
   SlotWriter(int fd, std::string id, std::string path, bool sync);
@@ -62,6 +70,9 @@ class SlotWriter {
   // kWriteBehind bytes.
   static constexpr uint64_t kWriteBehind = 8u << 20;
   uint64_t written_back_ = 0;
+  // Bytes handed to a flush by take_flush_fd(), every kFlushBehind bytes.
+  static constexpr uint64_t kFlushBehind = 32u << 20;
+  uint64_t flushed_ = 0;
 };
 
 class BlobSlots {

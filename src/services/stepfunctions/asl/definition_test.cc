@@ -116,6 +116,29 @@ TEST(Definition, ChoiceRuleProblems) {
             std::string::npos);
 }
 
+// Choices and Branches, in both query languages: required, and a non-empty array.
+TEST(Definition, ChoicesAndBranchesAreRequiredNonEmptyArrays) {
+  const std::string jsonata = R"("QueryLanguage":"JSONata",)";
+  for (const std::string& ql : {std::string(), jsonata}) {
+    SCOPED_TRACE(ql);
+    auto with = [&](const std::string& state) {
+      return diagnose(R"({)" + ql + R"("StartAt":"S","States":{"S":)" + state + "}}");
+    };
+    std::string d = with(R"({"Type":"Choice","Default":"S"})");
+    EXPECT_NE(d.find("These fields are required: [Choices] at /States/S"), std::string::npos) << d;
+    d = with(R"({"Type":"Choice","Choices":[],"Default":"S"})");
+    EXPECT_NE(d.find("The field 'Choices' must be a non-empty array at /States/S/Choices"),
+              std::string::npos)
+        << d;
+    d = with(R"({"Type":"Parallel","End":true})");
+    EXPECT_NE(d.find("These fields are required: [Branches] at /States/S"), std::string::npos) << d;
+    d = with(R"({"Type":"Parallel","End":true,"Branches":{}})");
+    EXPECT_NE(d.find("The field 'Branches' must be a non-empty array at /States/S/Branches"),
+              std::string::npos)
+        << d;
+  }
+}
+
 TEST(Definition, DeepNestingIsRefusedNotRecursedForever) {
   std::string d = R"({"StartAt":"A","States":{"A":{"Type":"Succeed"}}})";
   for (int i = 0; i < 40; ++i) {

@@ -69,6 +69,21 @@ void DefinitionParser::only_fields(const json::object& o,
   }
 }
 
+const json::array* DefinitionParser::nonempty_array(const json::object& o, std::string_view key,
+                                                    const std::string& loc) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) {
+    schema("These fields are required: [" + std::string(key) + "]", loc);
+    return nullptr;
+  }
+  if (!v->is_array() || v->as_array().empty()) {
+    schema("The field '" + std::string(key) + "' must be a non-empty array",
+           loc + "/" + std::string(key));
+    return nullptr;
+  }
+  return &v->as_array();
+}
+
 std::optional<std::string> DefinitionParser::string_field(const json::object& o,
                                                           std::string_view key,
                                                           const std::string& loc, bool required) {

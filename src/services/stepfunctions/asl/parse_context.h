@@ -35,6 +35,9 @@ class DefinitionParser {
                    const std::string& loc);
   std::optional<std::string> string_field(const boost::json::object& o, std::string_view key,
                                           const std::string& loc, bool required);
+  // A required, non-empty array (Choices, Branches).
+  const boost::json::array* nonempty_array(const boost::json::object& o, std::string_view key,
+                                           const std::string& loc);
   std::optional<int64_t> integer_field(const boost::json::object& o, std::string_view key,
                                        const std::string& loc, int64_t min);
   std::optional<double> number_field(const boost::json::object& o, std::string_view key,

@@ -59,15 +59,10 @@ void DefinitionParser::jsonata_state(State& s, const json::object& o, const std:
       break;
     case StateType::kChoice: {
       allow({"Choices", "Default", "Output", "Assign"});
-      const auto* v = o.if_contains("Choices");
-      if (v == nullptr) {
-        schema("These fields are required: [Choices]", loc);
-      } else if (!v->is_array() || v->as_array().empty()) {
-        schema("The field 'Choices' must be a non-empty array", loc + "/Choices");
-      } else {
-        for (size_t i = 0; i < v->as_array().size(); ++i) {
+      if (const auto* v = nonempty_array(o, "Choices", loc)) {
+        for (size_t i = 0; i < v->size(); ++i) {
           std::string at = loc + "/Choices[" + std::to_string(i) + "]";
-          const auto* r = v->as_array()[i].if_object();
+          const auto* r = (*v)[i].if_object();
           if (r == nullptr) {
             schema("Expected value of type Object", at);
             continue;

@@ -258,13 +258,10 @@ void DefinitionParser::errors_handling(State& s, const json::object& o, const st
 }
 
 void DefinitionParser::choice(State& s, const json::object& o, const std::string& loc) {
-  const auto* v = o.if_contains("Choices");
-  if (v == nullptr) return schema("These fields are required: [Choices]", loc);
-  if (!v->is_array() || v->as_array().empty()) {
-    return schema("The field 'Choices' must be a non-empty array", loc + "/Choices");
-  }
-  for (size_t i = 0; i < v->as_array().size(); ++i) {
-    auto r = ChoiceRule::parse(v->as_array()[i], true);
+  const auto* v = nonempty_array(o, "Choices", loc);
+  if (v == nullptr) return;
+  for (size_t i = 0; i < v->size(); ++i) {
+    auto r = ChoiceRule::parse((*v)[i], true);
     if (!r) {
       schema(r.error().message, loc + "/Choices[" + std::to_string(i) + "]");
       continue;
@@ -320,16 +317,11 @@ void DefinitionParser::fail(State& s, const json::object& o, const std::string& 
 
 void DefinitionParser::branches(State& s, const json::object& o, const std::string& loc,
                                 int depth) {
-  const auto* b = o.if_contains("Branches");
-  if (b == nullptr) {
-    schema("These fields are required: [Branches]", loc);
-  } else if (!b->is_array() || b->as_array().empty()) {
-    schema("The field 'Branches' must be a non-empty array", loc + "/Branches");
-  } else {
-    for (size_t i = 0; i < b->as_array().size(); ++i) {
-      auto m = machine(b->as_array()[i], loc + "/Branches[" + std::to_string(i) + "]", depth + 1);
-      if (m) s.branches.push_back(std::move(m));
-    }
+  const auto* b = nonempty_array(o, "Branches", loc);
+  if (b == nullptr) return;
+  for (size_t i = 0; i < b->size(); ++i) {
+    auto m = machine((*b)[i], loc + "/Branches[" + std::to_string(i) + "]", depth + 1);
+    if (m) s.branches.push_back(std::move(m));
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/countdown.h"
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "common/scheduler.h"
@@ -33,31 +34,6 @@ std::string rule_key(std::string_view bus, std::string_view name) {
 }
 
 }  // namespace
-
-std::function<void(Status)> countdown(size_t n, std::function<void(Status)> done) {
-  struct State {
-    Mutex mu;
-    size_t left;
-    Status first = Status::ok();
-    std::function<void(Status)> done;
-  };
-  auto s = std::make_shared<State>();
-  s->left = n;
-  s->done = std::move(done);
-  return [s](Status st) {
-    std::function<void(Status)> fire;
-    Status result = Status::ok();
-    {
-      MutexLock lock(s->mu);
-      if (!st && s->first) s->first = st;
-      if (--s->left == 0) {
-        fire = std::move(s->done);
-        result = s->first;
-      }
-    }
-    if (fire) fire(result);
-  };
-}
 
 Engine::Engine(Environment& env)
     : env_(env),

@@ -77,10 +77,6 @@ struct Bus {
   std::map<std::string, std::string> tags;
 };
 
-// Calls `done` once after `n` calls of the returned function (from any
-// thread), with the first error.
-std::function<void(Status)> countdown(size_t n, std::function<void(Status)> done);
-
 class Engine {
  public:
   using Done = std::function<void(Status)>;

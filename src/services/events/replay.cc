@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <future>
 
+#include "common/countdown.h"
 #include "common/json_fields.h"
 #include "services/events/engine.h"
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 
+#include "common/countdown.h"
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "common/tag_keys.h"
@@ -120,11 +121,17 @@ void CloudWatchService::put_alarm(Alarm a, Result<Tags> tags, Respond respond) {
   }
   std::string name = a.name;
   bool composite = a.composite();
-  alarm_store_->put(std::move(a), std::move(history), then_empty(std::move(respond)));
+  if (!composite) {
+    alarm_store_->put(std::move(a), std::move(history), then_empty(std::move(respond)));
+    return;
+  }
   // The put is applied in memory already; a composite (INSUFFICIENT_DATA
   // when new) is evaluated at once, its state change committed after the
-  // put and its actions run on it.
-  if (composite) alarms_->evaluate_composite(name);
+  // put and its actions run on it. The answer waits for both commits, so a
+  // DescribeAlarms after it shows the evaluated state.
+  auto both = countdown(2, then_empty(std::move(respond)));
+  alarm_store_->put(std::move(a), std::move(history), both);
+  alarms_->evaluate_composite(name, std::move(both));
 }
 
 void CloudWatchService::put_metric_alarm(const CallContext& ctx, object in, Respond respond) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "common/countdown.h"
 #include "common/json_fields.h"
 #include "common/request_id.h"
 #include "common/time_format.h"
@@ -240,7 +241,7 @@ void Alarms::evaluate_all() {
     if (a.composite()) composites.push_back(a.name);
   }
   for (const auto& name : composites) {
-    if (evaluate_composite(name, all)) all = store_.list();
+    if (evaluate_composite(name, all, [](Status) {})) all = store_.list();
   }
   // Wait and extension periods that have ended (also those a restart
   // interrupted: their end is stored).
@@ -313,16 +314,21 @@ void Alarms::release(const std::string& name,
   if (released) act(*change);
 }
 
-void Alarms::evaluate_composite(const std::string& name) {
-  evaluate_composite(name, store_.list());
+void Alarms::evaluate_composite(const std::string& name, std::function<void(Status)> done) {
+  evaluate_composite(name, store_.list(), std::move(done));
 }
 
-bool Alarms::evaluate_composite(const std::string& name, const std::vector<Alarm>& all) {
+bool Alarms::evaluate_composite(const std::string& name, const std::vector<Alarm>& all,
+                                std::function<void(Status)> done) {
   auto it = std::find_if(all.begin(), all.end(), [&](const Alarm& a) { return a.name == name; });
-  if (it == all.end() || !it->composite()) return false;
+  auto unchanged = [&] {
+    done(Status::ok());
+    return false;
+  };
+  if (it == all.end() || !it->composite()) return unchanged();
   auto v = composite_verdict(*it, all, nullptr);
-  if (!v || v->state == it->state) return false;
-  set_state(name, *v, false, [](Status) {});
+  if (!v || v->state == it->state) return unchanged();
+  if (!set_state(name, *v, false, done)) return unchanged();
   return true;
 }
 
@@ -386,26 +392,7 @@ bool Alarms::set_state(const std::string& name, const Verdict& v, bool forced,
   // `done` runs once the change is durable and the composites above it
   // have been evaluated too, so a SetAlarmState answered means its parents
   // already show their new state.
-  struct Join {
-    std::mutex mu;
-    int left = 2;
-    Status status = Status::ok();
-    std::function<void(Status)> done;
-  };
-  auto join = std::make_shared<Join>();
-  join->done = std::move(done);
-  auto arrive = [join](Status st) {
-    std::function<void(Status)> last;
-    Status result = Status::ok();
-    {
-      std::lock_guard lock(join->mu);
-      if (!st) join->status = std::move(st);
-      if (--join->left > 0) return;
-      last = std::move(join->done);
-      result = std::move(join->status);
-    }
-    last(std::move(result));
-  };
+  auto arrive = countdown(2, std::move(done));
   auto change = std::make_shared<StateChange>();
   change->account = env_.settings.account_id;
   change->region = env_.settings.region;

@@ -75,8 +75,10 @@ class Alarms {
   // Evaluates every alarm at the clock's now (what a tick does).
   void evaluate_all();
   // Evaluates composite alarm `name` from its children's states now (after
-  // PutCompositeAlarm; a child's change does it by itself).
-  void evaluate_composite(const std::string& name);
+  // PutCompositeAlarm; a child's change does it by itself). `done` runs once
+  // a state change is durable (and its parents evaluated), or at once when
+  // the state stays.
+  void evaluate_composite(const std::string& name, std::function<void(Status)> done);
   // The periods an alarm's evaluation looks at, at `now_ms` (oldest first).
   std::vector<PeriodValue> periods(const Alarm& a, int64_t now_ms) const;
 
@@ -86,8 +88,9 @@ class Alarms {
  private:
   void arm();
   // Evaluates composite `name` against `all` (the alarms now); whether its
-  // state changed.
-  bool evaluate_composite(const std::string& name, const std::vector<Alarm>& all);
+  // state changed. `done` as in the public overload.
+  bool evaluate_composite(const std::string& name, const std::vector<Alarm>& all,
+                          std::function<void(Status)> done);
   // A composite's verdict from `all` (the alarms now); `trigger` is the
   // child whose change prompted it (nullptr: none). nullopt when it is part
   // of a cycle of composites (AWS stops evaluating those).

@@ -1,11 +1,8 @@
 #include "services/s3/blob_sink.h"
 
 #include <openssl/evp.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <deque>
 #include <string_view>
 
@@ -276,34 +273,42 @@ class Sink : public std::enable_shared_from_this<Sink> {
   }
 
   // The write lane's, after an append: when enough bytes are written since
-  // the last flush and none is running, fdatasyncs them on another worker
-  // while the body still arrives (one flush at a time). commit() waits for
-  // it: the flush's error is reported there, not to commit()'s fsync (both
-  // use the same open file).
+  // the last flush and none of this body's runs, fdatasyncs them on another
+  // worker while the body still arrives. A flush that fails fails the body
+  // at once, through the write lane (the writer is the lane's), as a failed
+  // append does: the commit's fsync would not see that error again (both
+  // use the same open file). The commit waits for a running flush.
   void flush_behind() {
     {
       MutexLock lock(mu_);
       if (flushing_) return;
     }
-    int fd = writer_->take_flush_fd();
-    if (fd < 0) return;
+    auto flush = writer_->take_flush();
+    if (!flush) return;
     {
       MutexLock lock(mu_);
       flushing_ = true;
     }
-    workers_.post([self = shared_from_this(), fd] {
-      int rc = ::fdatasync(fd);
-      int err = errno;
-      ::close(fd);
-      bool commit;
-      {
-        MutexLock lock(self->mu_);
-        self->flushing_ = false;
-        if (rc != 0) self->flush_error_ = err;
-        commit = self->commit_waits_;
+    // Shared: a worker's task must be copyable. The descriptor is closed
+    // when the flush has run, before it is reported.
+    auto shared = std::make_shared<SlotFlush>(std::move(*flush));
+    workers_.post([self = shared_from_this(), shared] { self->flushed(shared->run()); });
+  }
+
+  void flushed(Status st) {
+    bool commit;
+    {
+      MutexLock lock(mu_);
+      flushing_ = false;
+      if (!st) {
+        if (failed_) return;  // the body failed meanwhile: reported already
+        failed_ = true;
+        queue(LaneId::kWrite, LaneItem{nullptr, st.take_error()});
+        return;
       }
-      if (commit) self->commit_and_answer();
-    });
+      commit = commit_waits_;
+    }
+    if (commit) commit_and_answer();
   }
 
   void hash_piece(const std::string& data) {
@@ -337,15 +342,6 @@ class Sink : public std::enable_shared_from_this<Sink> {
   }
 
   void commit_and_answer() {
-    int flush_error;
-    {
-      MutexLock lock(mu_);
-      flush_error = flush_error_;
-    }
-    if (flush_error != 0) {
-      finish(Error::internal(std::string("s3 blob: fdatasync: ") + std::strerror(flush_error)));
-      return;
-    }
     auto info = writer_->commit();
     if (!info) {
       finish(info.take_error());
@@ -395,10 +391,9 @@ class Sink : public std::enable_shared_from_this<Sink> {
   uint64_t written_ GUARDED_BY(mu_) = 0;
   uint64_t hashed_ GUARDED_BY(mu_) = 0;
   int drained_ GUARDED_BY(mu_) = 0;
-  // A flush behind the writes runs; the commit waits for it; its errno.
+  // A flush behind the writes runs; the commit waits for it.
   bool flushing_ GUARDED_BY(mu_) = false;
   bool commit_waits_ GUARDED_BY(mu_) = false;
-  int flush_error_ GUARDED_BY(mu_) = 0;
   Lane write_lane_ GUARDED_BY(mu_);
   Lane hash_lane_ GUARDED_BY(mu_);
   bool finished_ GUARDED_BY(mu_) = false;

@@ -21,18 +21,63 @@ Error sys_error(const std::string& what, const std::string& path, int err) {
 
 }  // namespace
 
+// --- FileSync -----------------------------------------------------------------
+
+int FileSync::system_fdatasync(int fd) {
+  return ::fdatasync(fd) == 0 ? 0 : errno;
+}
+
+int FileSync::system_fsync(int fd) {
+  return ::fsync(fd) == 0 ? 0 : errno;
+}
+
+// --- SlotFlush ----------------------------------------------------------------
+
+SlotFlush::SlotFlush(int fd, std::string path, std::shared_ptr<const FileSync> file_sync)
+    : fd_(fd), path_(std::move(path)), file_sync_(std::move(file_sync)) {}
+
+SlotFlush::SlotFlush(SlotFlush&& o) noexcept
+    : fd_(std::exchange(o.fd_, -1)),
+      path_(std::move(o.path_)),
+      file_sync_(std::move(o.file_sync_)) {}
+
+SlotFlush::~SlotFlush() {
+  release();
+}
+
+void SlotFlush::release() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  fd_ = -1;
+}
+
+Status SlotFlush::run() {
+  if (fd_ < 0) return Error::internal("s3 blob slots: run of a finished flush");
+  int err = file_sync_->flush(fd_);
+  release();
+  if (err != 0) return sys_error("fdatasync", path_, err);
+  return Status::ok();
+}
+
 // --- SlotWriter ---------------------------------------------------------------
 
-SlotWriter::SlotWriter(int fd, std::string id, std::string path, bool sync)
-    : fd_(fd), id_(std::move(id)), path_(std::move(path)), sync_(sync) {}
+SlotWriter::SlotWriter(int fd, std::string id, std::string path, bool sync,
+                       std::shared_ptr<const FileSync> file_sync)
+    : fd_(fd),
+      id_(std::move(id)),
+      path_(std::move(path)),
+      sync_(sync),
+      file_sync_(std::move(file_sync)) {}
 
 SlotWriter::SlotWriter(SlotWriter&& o) noexcept
     : fd_(std::exchange(o.fd_, -1)),
       id_(std::move(o.id_)),
       path_(std::move(o.path_)),
       sync_(o.sync_),
+      file_sync_(std::move(o.file_sync_)),
       size_(o.size_),
-      written_back_(o.written_back_) {}
+      written_back_(o.written_back_),
+      flushed_(o.flushed_) {}
 
 SlotWriter::~SlotWriter() {
   abort();
@@ -67,18 +112,21 @@ Status SlotWriter::append(std::string_view data) {
   return Status::ok();
 }
 
-int SlotWriter::take_flush_fd() {
-  if (fd_ < 0 || !sync_ || size_ - flushed_ < kFlushBehind) return -1;
+std::optional<SlotFlush> SlotWriter::take_flush() {
+  if (fd_ < 0 || !sync_ || size_ - flushed_ < kFlushBehind) return std::nullopt;
   flushed_ = size_;
-  return ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  // Only an early start: commit()'s fsync covers these bytes as well.
+  if (fd < 0) return std::nullopt;
+  return SlotFlush(fd, path_, file_sync_);
 }
 
 Result<storage::BlobInfo> SlotWriter::commit() {
   if (fd_ < 0) return Error::internal("s3 blob slots: commit of a finished writer");
   // The directory entry is durable since the slot's batch was made; the
   // data and the inode's size are once this returns.
-  if (sync_ && ::fsync(fd_) != 0) {
-    Error e = sys_error("fsync", path_, errno);
+  if (int err = sync_ ? file_sync_->sync(fd_) : 0; err != 0) {
+    Error e = sys_error("fsync", path_, err);
     abort();
     return e;
   }
@@ -99,6 +147,12 @@ BlobSlots::~BlobSlots() {
 size_t BlobSlots::spare() const {
   MutexLock lock(mu_);
   return spare_.size();
+}
+
+void BlobSlots::set_file_sync(FileSync file_sync) {
+  auto made = std::make_shared<const FileSync>(std::move(file_sync));
+  MutexLock lock(mu_);
+  file_sync_ = std::move(made);
 }
 
 Result<std::vector<std::string>> BlobSlots::make_batch() const {
@@ -139,8 +193,10 @@ Result<std::vector<std::string>> BlobSlots::make_batch() const {
 Result<SlotWriter> BlobSlots::create() {
   assert_may_block("BlobSlots::create");  // files and fsync: worker pool only
   std::string id;
+  std::shared_ptr<const FileSync> file_sync;
   {
     MutexLock lock(mu_);
+    file_sync = file_sync_;
     if (!spare_.empty()) {
       id = std::move(spare_.back());
       spare_.pop_back();
@@ -160,7 +216,7 @@ Result<SlotWriter> BlobSlots::create() {
   if (!path) return path.take_error();
   int fd = ::open(path->c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return sys_error("open", *path, errno);
-  return SlotWriter(fd, std::move(id), std::move(*path), sync_);
+  return SlotWriter(fd, std::move(id), std::move(*path), sync_, std::move(file_sync));
 }
 
 }  // namespace nimbus::services::s3

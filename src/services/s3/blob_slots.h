@@ -16,11 +16,15 @@
 // collection like any blob no record names; a clean stop (the destructor)
 // removes the unused ones. Slot files are empty until written.
 //
-// Threads: create() and SlotWriter do file I/O and block (worker pool only);
-// create() is safe to call concurrently. docs/storage.md, "S3 object bodies".
+// Threads: create(), SlotWriter and SlotFlush do file I/O and block (worker
+// pool only); create() is safe to call concurrently. docs/storage.md, "S3
+// object bodies".
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +34,43 @@
 #include "storage/blob_store.h"
 
 namespace nimbus::services::s3 {
+
+// How a slot's bytes reach the disk: `flush` for a flush behind the writes
+// (fdatasync), `sync` for the commit (fsync). Each takes a descriptor and
+// returns 0 or an errno value. The system's calls unless replaced: tests
+// make them fail (Engine::set_file_sync).
+struct FileSync {
+  std::function<int(int fd)> flush = system_fdatasync;
+  std::function<int(int fd)> sync = system_fsync;
+
+  static int system_fdatasync(int fd);
+  static int system_fsync(int fd);
+};
+
+// A flush of a slot's bytes appended so far, for another thread than the
+// appending one: a duplicate of the writer's descriptor, held until run()
+// returns or the flush is destroyed.
+class SlotFlush {
+ public:
+  ~SlotFlush();
+  SlotFlush(const SlotFlush&) = delete;
+  SlotFlush& operator=(const SlotFlush&) = delete;
+  SlotFlush(SlotFlush&& other) noexcept;
+  SlotFlush& operator=(SlotFlush&&) = delete;
+
+  // fdatasync; the descriptor is closed before it returns. Its error is the writer's too: the fsync
+  // of commit() shares the open file and would not see it again.
+  Status run();
+
+ private:
+  friend class SlotWriter;
+  SlotFlush(int fd, std::string path, std::shared_ptr<const FileSync> file_sync);
+  void release();
+
+  int fd_ = -1;
+  std::string path_;
+  std::shared_ptr<const FileSync> file_sync_;
+};
 
 // One slot being filled. commit() makes it durable (sync mode); destroying
 // a writer that was not committed removes the file.
@@ -50,21 +91,22 @@ class SlotWriter {
   void abort();
 
   // Sync mode, once kFlushBehind more bytes were appended since the last
-  // time: a duplicate of the file's descriptor for the caller to fdatasync
-  // (and close) off the appending thread, so the disk makes those bytes
-  // durable while the body still arrives and commit()'s fsync waits only for
-  // the rest (on a disk that writes at flush time, like a VM's, the final
-  // fsync was a quarter of a 256 MiB PUT). -1 otherwise.
-  int take_flush_fd();
+  // time: a flush of them to run off the appending thread, so the disk makes
+  // those bytes durable while the body still arrives and commit()'s fsync
+  // waits only for the rest (on a disk that writes at flush time, like a
+  // VM's, the final fsync was a quarter of a 256 MiB PUT). None otherwise.
+  std::optional<SlotFlush> take_flush();
 
  private:
   friend class BlobSlots;
-  SlotWriter(int fd, std::string id, std::string path, bool sync);
+  SlotWriter(int fd, std::string id, std::string path, bool sync,
+             std::shared_ptr<const FileSync> file_sync);
 
   int fd_ = -1;
   std::string id_;
   std::string path_;
   bool sync_ = true;
+  std::shared_ptr<const FileSync> file_sync_;
   uint64_t size_ = 0;
   // Bytes whose write-out append() has started (sync mode), every
   // kWriteBehind bytes.
@@ -80,7 +122,8 @@ class BlobSlots {
   static constexpr size_t kBatch = 32;
 
   // `root` is the BlobStore's root (<data_dir>/s3/blobs), already open.
-  BlobSlots(std::string root, bool sync) : root_(std::move(root)), sync_(sync) {}
+  BlobSlots(std::string root, bool sync)
+      : root_(std::move(root)), sync_(sync), file_sync_(std::make_shared<const FileSync>()) {}
   ~BlobSlots();  // removes the slots never handed out
   BlobSlots(const BlobSlots&) = delete;
   BlobSlots& operator=(const BlobSlots&) = delete;
@@ -89,6 +132,8 @@ class BlobSlots {
   Result<SlotWriter> create();
   // Slots made and not yet handed out (tests).
   size_t spare() const;
+  // Replaces how the writers created from now on sync (tests).
+  void set_file_sync(FileSync file_sync);
 
  private:
   // Creates kBatch empty files in one new fan-out directory and fsyncs it
@@ -99,6 +144,7 @@ class BlobSlots {
   bool sync_;
   mutable Mutex mu_;
   std::vector<std::string> spare_ GUARDED_BY(mu_);
+  std::shared_ptr<const FileSync> file_sync_ GUARDED_BY(mu_);
 };
 
 }  // namespace nimbus::services::s3

@@ -88,6 +88,9 @@ class Engine final : public Objects {
 
   // Opens the blob store and collects garbage (blocks; start-up only).
   Status start();
+  // Replaces how the bodies written from now on are synced (tests make the
+  // flush behind the writes or the commit's fsync fail). After start().
+  void set_file_sync(FileSync file_sync) { slots_->set_file_sync(std::move(file_sync)); }
 
   // --- buckets ---
   Result<std::vector<Bucket>> buckets() const;

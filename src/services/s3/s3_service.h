@@ -24,6 +24,8 @@ class S3Service final : public Service {
   // Buckets and objects for configurations, notifications, website hosting
   // and lifecycle (objects.h).
   Objects& objects() { return engine_; }
+  // The engine itself (tests: how it syncs bodies).
+  Engine& engine() { return engine_; }
   // Objects other services write in-process (Firehose; api.h).
   ObjectWriter& writer() { return writer_; }
   // Objects other services read in-process (Lambda code; api.h).

@@ -25,6 +25,9 @@ inline std::string file_sized(std::string text) {
 
 class S3Test : public services::testing::ServiceTest<S3Service> {
  protected:
+  explicit S3Test(services::testing::FixtureOptions options = {})
+      : ServiceTest({build<S3Service>()}, options) {}
+
   void make_bucket(const std::string& name) { call("CreateBucket", {{"Bucket", name}}); }
 
   // Committed object bodies on disk. Slots not yet written (blob_slots.h)

@@ -26,6 +26,8 @@ class WorkerPool {
 
   void post(std::function<void()> task);
   size_t queued() const;
+  // The pool's threads (fixed at construction).
+  size_t threads() const { return threads_.size(); }
 
  private:
   void run(ThreadRole role);

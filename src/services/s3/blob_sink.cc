@@ -273,11 +273,12 @@ class Sink : public std::enable_shared_from_this<Sink> {
   }
 
   // The write lane's, after an append: when enough bytes are written since
-  // the last flush and none of this body's runs, fdatasyncs them on another
-  // worker while the body still arrives. A flush that fails fails the body
-  // at once, through the write lane (the writer is the lane's), as a failed
-  // append does: the commit's fsync would not see that error again (both
-  // use the same open file). The commit waits for a running flush.
+  // the last flush, none of this body's runs and the process has a place
+  // for one (FlushBudget), fdatasyncs them on another worker while the body
+  // still arrives. A flush that fails fails the body at once, through the
+  // write lane (the writer is the lane's), as a failed append does: the
+  // commit's fsync would not see that error again (both use the same open
+  // file). The commit waits for a running flush.
   void flush_behind() {
     {
       MutexLock lock(mu_);
@@ -289,8 +290,8 @@ class Sink : public std::enable_shared_from_this<Sink> {
       MutexLock lock(mu_);
       flushing_ = true;
     }
-    // Shared: a worker's task must be copyable. The descriptor is closed
-    // when the flush has run, before it is reported.
+    // Shared: a worker's task must be copyable. The descriptor and the
+    // budget's place go when the flush has run, before it is reported.
     auto shared = std::make_shared<SlotFlush>(std::move(*flush));
     workers_.post([self = shared_from_this(), shared] { self->flushed(shared->run()); });
   }

@@ -21,7 +21,7 @@ Error sys_error(const std::string& what, const std::string& path, int err) {
 
 }  // namespace
 
-// --- FileSync -----------------------------------------------------------------
+// --- FileSync, FlushBudget ----------------------------------------------------
 
 int FileSync::system_fdatasync(int fd) {
   return ::fdatasync(fd) == 0 ? 0 : errno;
@@ -31,15 +31,32 @@ int FileSync::system_fsync(int fd) {
   return ::fsync(fd) == 0 ? 0 : errno;
 }
 
+bool FlushBudget::take() {
+  size_t n = running_.load();
+  while (n < limit_) {
+    if (running_.compare_exchange_weak(n, n + 1)) return true;
+  }
+  return false;
+}
+
+void FlushBudget::give_back() {
+  running_.fetch_sub(1);
+}
+
 // --- SlotFlush ----------------------------------------------------------------
 
-SlotFlush::SlotFlush(int fd, std::string path, std::shared_ptr<const FileSync> file_sync)
-    : fd_(fd), path_(std::move(path)), file_sync_(std::move(file_sync)) {}
+SlotFlush::SlotFlush(int fd, std::string path, std::shared_ptr<const FileSync> file_sync,
+                     std::shared_ptr<FlushBudget> budget)
+    : fd_(fd),
+      path_(std::move(path)),
+      file_sync_(std::move(file_sync)),
+      budget_(std::move(budget)) {}
 
 SlotFlush::SlotFlush(SlotFlush&& o) noexcept
     : fd_(std::exchange(o.fd_, -1)),
       path_(std::move(o.path_)),
-      file_sync_(std::move(o.file_sync_)) {}
+      file_sync_(std::move(o.file_sync_)),
+      budget_(std::move(o.budget_)) {}
 
 SlotFlush::~SlotFlush() {
   release();
@@ -49,6 +66,7 @@ void SlotFlush::release() {
   if (fd_ < 0) return;
   ::close(fd_);
   fd_ = -1;
+  budget_->give_back();
 }
 
 Status SlotFlush::run() {
@@ -62,12 +80,14 @@ Status SlotFlush::run() {
 // --- SlotWriter ---------------------------------------------------------------
 
 SlotWriter::SlotWriter(int fd, std::string id, std::string path, bool sync,
-                       std::shared_ptr<const FileSync> file_sync)
+                       std::shared_ptr<const FileSync> file_sync,
+                       std::shared_ptr<FlushBudget> budget)
     : fd_(fd),
       id_(std::move(id)),
       path_(std::move(path)),
       sync_(sync),
-      file_sync_(std::move(file_sync)) {}
+      file_sync_(std::move(file_sync)),
+      budget_(std::move(budget)) {}
 
 SlotWriter::SlotWriter(SlotWriter&& o) noexcept
     : fd_(std::exchange(o.fd_, -1)),
@@ -75,6 +95,7 @@ SlotWriter::SlotWriter(SlotWriter&& o) noexcept
       path_(std::move(o.path_)),
       sync_(o.sync_),
       file_sync_(std::move(o.file_sync_)),
+      budget_(std::move(o.budget_)),
       size_(o.size_),
       written_back_(o.written_back_),
       flushed_(o.flushed_) {}
@@ -114,11 +135,15 @@ Status SlotWriter::append(std::string_view data) {
 
 std::optional<SlotFlush> SlotWriter::take_flush() {
   if (fd_ < 0 || !sync_ || size_ - flushed_ < kFlushBehind) return std::nullopt;
-  flushed_ = size_;
+  flushed_ = size_;  // also when skipped: the next try is kFlushBehind later
+  if (!budget_->take()) return std::nullopt;
   int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-  // Only an early start: commit()'s fsync covers these bytes as well.
-  if (fd < 0) return std::nullopt;
-  return SlotFlush(fd, path_, file_sync_);
+  if (fd < 0) {
+    // Only an early start: commit()'s fsync covers these bytes as well.
+    budget_->give_back();
+    return std::nullopt;
+  }
+  return SlotFlush(fd, path_, file_sync_, budget_);
 }
 
 Result<storage::BlobInfo> SlotWriter::commit() {
@@ -216,7 +241,7 @@ Result<SlotWriter> BlobSlots::create() {
   if (!path) return path.take_error();
   int fd = ::open(path->c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return sys_error("open", *path, errno);
-  return SlotWriter(fd, std::move(id), std::move(*path), sync_, std::move(file_sync));
+  return SlotWriter(fd, std::move(id), std::move(*path), sync_, std::move(file_sync), budget_);
 }
 
 }  // namespace nimbus::services::s3

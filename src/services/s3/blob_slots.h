@@ -21,6 +21,8 @@
 // object bodies".
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -47,9 +49,28 @@ struct FileSync {
   static int system_fsync(int fd);
 };
 
+// The flushes behind the writes running at once in the process, at most
+// `limit`. Each holds a worker of the pool for the disk's flush (tens of
+// milliseconds per 32 MiB) that other blocking work (fsyncs, file reads)
+// needs as well; a flush is only an early start of the commit's fsync, so
+// one that finds no place is skipped. Thread-safe.
+class FlushBudget {
+ public:
+  explicit FlushBudget(size_t limit) : limit_(limit) {}
+  // A place, or false when `limit` flushes run.
+  bool take();
+  void give_back();
+  size_t limit() const { return limit_; }
+  size_t running() const { return running_.load(); }
+
+ private:
+  const size_t limit_;
+  std::atomic<size_t> running_{0};
+};
+
 // A flush of a slot's bytes appended so far, for another thread than the
-// appending one: a duplicate of the writer's descriptor, held until run()
-// returns or the flush is destroyed.
+// appending one: a duplicate of the writer's descriptor and a place of the
+// budget, both held until run() returns or the flush is destroyed.
 class SlotFlush {
  public:
   ~SlotFlush();
@@ -58,18 +79,21 @@ class SlotFlush {
   SlotFlush(SlotFlush&& other) noexcept;
   SlotFlush& operator=(SlotFlush&&) = delete;
 
-  // fdatasync; the descriptor is closed before it returns. Its error is the writer's too: the fsync
-  // of commit() shares the open file and would not see it again.
+  // fdatasync; the descriptor is closed and the place given back before it
+  // returns. Its error is the writer's too: the fsync of commit() shares
+  // the open file and would not see it again.
   Status run();
 
  private:
   friend class SlotWriter;
-  SlotFlush(int fd, std::string path, std::shared_ptr<const FileSync> file_sync);
+  SlotFlush(int fd, std::string path, std::shared_ptr<const FileSync> file_sync,
+            std::shared_ptr<FlushBudget> budget);
   void release();
 
   int fd_ = -1;
   std::string path_;
   std::shared_ptr<const FileSync> file_sync_;
+  std::shared_ptr<FlushBudget> budget_;
 };
 
 // One slot being filled. commit() makes it durable (sync mode); destroying
@@ -94,19 +118,22 @@ class SlotWriter {
   // time: a flush of them to run off the appending thread, so the disk makes
   // those bytes durable while the body still arrives and commit()'s fsync
   // waits only for the rest (on a disk that writes at flush time, like a
-  // VM's, the final fsync was a quarter of a 256 MiB PUT). None otherwise.
+  // VM's, the final fsync was a quarter of a 256 MiB PUT). None otherwise,
+  // nor when the budget has no place left: the next try is kFlushBehind
+  // bytes later.
   std::optional<SlotFlush> take_flush();
 
  private:
   friend class BlobSlots;
   SlotWriter(int fd, std::string id, std::string path, bool sync,
-             std::shared_ptr<const FileSync> file_sync);
+             std::shared_ptr<const FileSync> file_sync, std::shared_ptr<FlushBudget> budget);
 
   int fd_ = -1;
   std::string id_;
   std::string path_;
   bool sync_ = true;
   std::shared_ptr<const FileSync> file_sync_;
+  std::shared_ptr<FlushBudget> budget_;
   uint64_t size_ = 0;
   // Bytes whose write-out append() has started (sync mode), every
   // kWriteBehind bytes.
@@ -121,9 +148,13 @@ class BlobSlots {
  public:
   static constexpr size_t kBatch = 32;
 
-  // `root` is the BlobStore's root (<data_dir>/s3/blobs), already open.
-  BlobSlots(std::string root, bool sync)
-      : root_(std::move(root)), sync_(sync), file_sync_(std::make_shared<const FileSync>()) {}
+  // `root` is the BlobStore's root (<data_dir>/s3/blobs), already open; at
+  // most `flushes` flushes behind the writes run at once (FlushBudget).
+  BlobSlots(std::string root, bool sync, size_t flushes)
+      : root_(std::move(root)),
+        sync_(sync),
+        budget_(std::make_shared<FlushBudget>(flushes)),
+        file_sync_(std::make_shared<const FileSync>()) {}
   ~BlobSlots();  // removes the slots never handed out
   BlobSlots(const BlobSlots&) = delete;
   BlobSlots& operator=(const BlobSlots&) = delete;
@@ -134,6 +165,7 @@ class BlobSlots {
   size_t spare() const;
   // Replaces how the writers created from now on sync (tests).
   void set_file_sync(FileSync file_sync);
+  const FlushBudget& flush_budget() const { return *budget_; }
 
  private:
   // Creates kBatch empty files in one new fan-out directory and fsyncs it
@@ -142,6 +174,7 @@ class BlobSlots {
 
   std::string root_;
   bool sync_;
+  std::shared_ptr<FlushBudget> budget_;
   mutable Mutex mu_;
   std::vector<std::string> spare_ GUARDED_BY(mu_);
   std::shared_ptr<const FileSync> file_sync_ GUARDED_BY(mu_);

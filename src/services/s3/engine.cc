@@ -83,8 +83,10 @@ Status Engine::start() {
   }
   if (dropped > 0) spdlog::info("s3: removed {} unreferenced object bodies", dropped);
   // After the collection: slots are unreferenced blobs until a record names
-  // them.
-  slots_ = std::make_unique<BlobSlots>(blobs_root_, sync);
+  // them. Flushes behind the writes take at most half the workers, which
+  // other blocking work (fsyncs, file reads) needs as well.
+  size_t flushes = std::max<size_t>(1, env_.workers.threads() / 2);
+  slots_ = std::make_unique<BlobSlots>(blobs_root_, sync, flushes);
   sequence_ = std::max(static_cast<uint64_t>(env_.clock.now_millis()) << 20, highest);
   return Status::ok();
 }

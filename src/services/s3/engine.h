@@ -91,6 +91,9 @@ class Engine final : public Objects {
   // Replaces how the bodies written from now on are synced (tests make the
   // flush behind the writes or the commit's fsync fail). After start().
   void set_file_sync(FileSync file_sync) { slots_->set_file_sync(std::move(file_sync)); }
+  // The flushes behind the writes running now, at most half the worker
+  // pool's threads (at least one) in the process (tests). After start().
+  const FlushBudget& flush_budget() const { return slots_->flush_budget(); }
 
   // --- buckets ---
   Result<std::vector<Bucket>> buckets() const;

@@ -2,7 +2,8 @@
 // the writes (every 32 MiB, on another worker) and the commit's fsync, made
 // to fail or to wait through the engine's FileSync. A failed flush or fsync
 // fails the PUT with a 500 and leaves no object, no file and no descriptor;
-// and a client that goes away while a flush runs leaves nothing either.
+// a client that goes away while a flush runs leaves nothing either; and the
+// flushes running at once are bounded by half the worker pool.
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -152,7 +153,8 @@ size_t open_descriptors() {
 }
 
 // Sync durability (flushes behind the writes only happen there), and four
-// workers: a held flush leaves others for the lanes.
+// workers: at most two flushes behind at once, and a held flush leaves
+// others for the lanes.
 class S3SyncTest : public S3Test {
  protected:
   S3SyncTest() : S3Test(options_of()) {}
@@ -187,12 +189,13 @@ class S3SyncTest : public S3Test {
   }
 
   // What a client sees of a PUT that failed, and what is left of it: no
-  // object, no body file but the warm-up's, no descriptor.
+  // object, no body file but the warm-up's, no descriptor, no flush.
   void expect_nothing_left(const std::string& key) {
     expect_error("HeadObject", {{"Bucket", "bkt"}, {"Key", key}}, "NoSuchKey");
     auto list = call("ListObjectsV2", {{"Bucket", "bkt"}, {"Prefix", key}});
     EXPECT_EQ(list["KeyCount"].to_number<int64_t>(), 0);
     EXPECT_TRUE(eventually([&] { return body_files() == 1; })) << body_files();
+    EXPECT_TRUE(eventually([&] { return svc->engine().flush_budget().running() == 0; }));
     EXPECT_TRUE(eventually([&] { return open_descriptors() == descriptors; }))
         << open_descriptors() << " descriptors open, " << descriptors << " before";
   }
@@ -272,6 +275,41 @@ TEST_F(S3SyncTest, AClientThatLeavesDuringAFailingFlushLeavesNothing) {
   disk->release();
   expect_nothing_left("k");
   expect_a_put_works("k");
+}
+
+// Four 40 MiB PUTs at once on four workers: two flush behind their writes
+// (held here, as a slow disk would), the other two find no place, skip
+// their flush and finish without waiting for them. Every PUT still ends
+// with its fsync.
+TEST_F(S3SyncTest, FlushesBehindTheWritesTakeAtMostHalfTheWorkers) {
+  EXPECT_EQ(svc->engine().flush_budget().limit(), 2u);
+  disk->hold();
+  int syncs = disk->syncs;
+  std::vector<std::future<Output>> puts;
+  for (int i = 0; i < 4; ++i) {
+    puts.push_back(
+        put_streamed_async("k" + std::to_string(i), std::make_shared<ArrivingBody>(40 * kMiB)));
+  }
+  auto answered = [&] {
+    int n = 0;
+    for (auto& p : puts) n += p.wait_for(0s) == std::future_status::ready;
+    return n;
+  };
+  EXPECT_TRUE(eventually([&] { return answered() == 2; }, 30s)) << answered();
+  EXPECT_EQ(disk->flushes, 2);
+  EXPECT_EQ(disk->most_flushing, 2);
+  disk->release();
+  std::string want = "\"" + hex(md5_of(body_of(40 * kMiB))) + "\"";
+  for (auto& p : puts) {
+    ASSERT_EQ(p.wait_for(30s), std::future_status::ready);
+    auto out = p.get();
+    ASSERT_TRUE(out) << out.error().code << ": " << out.error().message;
+    EXPECT_EQ(s((*out)["ETag"]), want);
+  }
+  EXPECT_EQ(disk->syncs - syncs, 4);
+  EXPECT_EQ(disk->most_flushing, 2);
+  EXPECT_EQ(svc->engine().flush_budget().running(), 0u);
+  EXPECT_TRUE(eventually([&] { return open_descriptors() == descriptors; }));
 }
 
 }  // namespace

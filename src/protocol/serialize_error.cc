@@ -198,7 +198,10 @@ http::Response serialize_error(Protocol protocol, const ServiceModel* service, b
     case Protocol::kRestXml:
       if (is_s3(service)) {
         resp.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>";
-        xml_element(resp.body, "Code", r.wire_code);
+        // S3 names a server-side failure InternalError, not the common
+        // InternalFailure (Error::internal) the other services use.
+        xml_element(resp.body, "Code",
+                    r.wire_code == "InternalFailure" ? "InternalError" : r.wire_code);
         xml_element(resp.body, "Message", error.message);
         write_fields_xml(resp.body, resp, fields, true);
         xml_element(resp.body, "RequestId", request_id);

@@ -66,6 +66,16 @@ TEST(ErrorFields, S3ElementsInsideError) {
       << r.body;
 }
 
+TEST(ErrorFields, S3NamesAnInternalFailureInternalError) {
+  auto r = serialize_error(Protocol::kRestXml, models().by_name("s3"), false,
+                           Error::internal("fsync: Input/output error"), "rid");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_NE(r.body.find("<Code>InternalError</Code>"), std::string::npos) << r.body;
+  auto q = serialize_error(Protocol::kQuery, models().by_name("sqs"), false,
+                           Error::internal("disk"), "rid");
+  EXPECT_NE(q.body.find("<Code>InternalFailure</Code>"), std::string::npos) << q.body;
+}
+
 // A member's type decides its JSON form; the name its wire name.
 TEST(ErrorFields, TypedByTheMemberShape) {
   ServiceModel model(json::parse(R"({

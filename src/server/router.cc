@@ -155,17 +155,30 @@ void Router::handle(http::Request request, Reply reply) const {
   caller.request_id = new_request_id();
   caller.region = options_.region;
   caller.account = options_.account_id;
-  if (auto scope = auth::peek_scope(request)) {
-    caller.scope_service = scope->service;
-    if (!scope->region.empty()) caller.region = scope->region;
-  }
+  auto take_scope = [&caller](auth::Scope& scope) {
+    caller.scope_service = std::move(scope.service);
+    if (!scope.region.empty()) caller.region = std::move(scope.region);
+  };
+  // The scope names the service and region; a verified request's is the one
+  // verify() read (the same header or query parameter), so it is read once.
+  auto peek = [&] {
+    if (auto scope = auth::peek_scope(request)) take_scope(*scope);
+  };
   if (sns_link(request)) {
+    peek();
     caller.scope_service = "sns";
-  } else if (options_.auth == AuthMode::kStrict) {
+  } else if (options_.auth != AuthMode::kStrict) {
+    peek();
+  } else {
     // A streamed body is checked as it is read (auth wraps the stream), so
     // a bad signature is answered here, before anything of the body (or a
     // 100 Continue) was asked for.
     auto verified = auth::verify(request, credentials_, clock_.now());
+    if (verified) {
+      take_scope(verified->scope);
+    } else {
+      peek();
+    }
     bool enforcing = access_ && access_->mode() == IamMode::kEnforce;
     if (!verified && verified.error().code == "MissingAuthenticationToken" &&
         (enforcing || !request.stream || browser_post(request))) {

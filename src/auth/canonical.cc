@@ -77,7 +77,8 @@ std::string normalize_path(std::string_view path) {
 }
 
 std::string canonical_uri(std::string_view raw_path, bool s3) {
-  if (raw_path.empty()) return "/";
+  // The JSON and query protocols post to "/": nothing to normalize or encode.
+  if (raw_path.empty() || raw_path == "/") return "/";
   if (s3) return percent_encode(percent_decode(raw_path), true);
   return percent_encode(normalize_path(raw_path), true);
 }
@@ -113,6 +114,7 @@ std::string canonical_query(std::string_view raw_query, bool drop_signature, boo
 
 std::vector<std::string_view> split_signed_headers(std::string_view signed_headers) {
   std::vector<std::string_view> names;
+  names.reserve(std::count(signed_headers.begin(), signed_headers.end(), ';') + 1);
   size_t start = 0;
   while (start <= signed_headers.size()) {
     size_t end = signed_headers.find(';', start);
@@ -175,16 +177,20 @@ std::string canonical_request(std::string_view method, std::string_view canonica
 }
 
 std::string scope_string(std::string_view date, std::string_view region, std::string_view service) {
+  constexpr std::string_view kTerminator = "/aws4_request";
   std::string out;
-  out.append(date).append("/").append(region).append("/").append(service).append("/aws4_request");
+  out.reserve(date.size() + region.size() + service.size() + 2 + kTerminator.size());
+  out.append(date).append("/").append(region).append("/").append(service).append(kTerminator);
   return out;
 }
 
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request) {
-  std::string out(kAlgorithm);
-  out.append("\n").append(amz_date).append("\n").append(scope).append("\n");
-  out.append(crypto::sha256_hex(canonical_request));
+  std::string hash = crypto::sha256_hex(canonical_request);
+  std::string out;
+  out.reserve(kAlgorithm.size() + amz_date.size() + scope.size() + hash.size() + 3);
+  out.append(kAlgorithm).append("\n").append(amz_date).append("\n").append(scope).append("\n");
+  out.append(hash);
   return out;
 }
 
@@ -217,7 +223,7 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
 }
 
 std::string signature(std::string_view key, std::string_view string_to_sign) {
-  return crypto::hex(crypto::hmac_sha256(key, string_to_sign));
+  return crypto::hmac_sha256_hex(key, string_to_sign);
 }
 
 std::optional<Clock::time_point> parse_amz_date(std::string_view s) {

@@ -65,18 +65,17 @@ ThreadContexts& contexts() {
   return t;
 }
 
-std::string digest(Algorithm a, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
+// The digest of `data` into `out` (EVP_MAX_MD_SIZE bytes); its length.
+size_t digest_to(Algorithm a, std::string_view data, unsigned char* out) {
   unsigned int len = 0;
   EVP_MD_CTX* ctx = contexts().md;
   EVP_DigestInit_ex(ctx, fetched_md(a), nullptr);
   EVP_DigestUpdate(ctx, data.data(), data.size());
   EVP_DigestFinal_ex(ctx, out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
+  return len;
 }
 
-std::string hmac(Algorithm a, std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
+size_t hmac_to(Algorithm a, std::string_view key, std::string_view data, unsigned char* out) {
   size_t len = 0;
   // A key of length 0 still needs a non-null pointer for OpenSSL.
   static const unsigned char kEmpty = 0;
@@ -91,30 +90,49 @@ std::string hmac(Algorithm a, std::string_view key, std::string_view data) {
     t.mac_key[a].assign(key);
   }
   EVP_MAC_update(ctx, bytes(data), data.size());
-  EVP_MAC_final(ctx, out, &len, sizeof out);
-  return std::string(reinterpret_cast<const char*>(out), len);
+  EVP_MAC_final(ctx, out, &len, EVP_MAX_MD_SIZE);
+  return len;
+}
+
+std::string as_string(const unsigned char* bytes, size_t n) {
+  return std::string(reinterpret_cast<const char*>(bytes), n);
+}
+
+// The digests are hexed from the stack: one string per answer, not two.
+std::string hex_of(const unsigned char* bytes, size_t n) {
+  return hex(std::string_view(reinterpret_cast<const char*>(bytes), n));
 }
 
 }  // namespace
 
 std::string sha256(std::string_view data) {
-  return digest(kSha256, data);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  return as_string(out, digest_to(kSha256, data, out));
 }
 
 std::string sha1(std::string_view data) {
-  return digest(kSha1, data);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  return as_string(out, digest_to(kSha1, data, out));
 }
 
 std::string sha256_hex(std::string_view data) {
-  return hex(sha256(data));
+  unsigned char out[EVP_MAX_MD_SIZE];
+  return hex_of(out, digest_to(kSha256, data, out));
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  return hmac(kSha256, key, data);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  return as_string(out, hmac_to(kSha256, key, data, out));
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  return hex_of(out, hmac_to(kSha256, key, data, out));
 }
 
 std::string hmac_sha1(std::string_view key, std::string_view data) {
-  return hmac(kSha1, key, data);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  return as_string(out, hmac_to(kSha1, key, data, out));
 }
 
 std::string hex(std::string_view in) {

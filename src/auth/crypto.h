@@ -13,6 +13,7 @@ std::string sha256_hex(std::string_view data);
 // SHA-1: only where a format names it (SAM's logical ids), never for security.
 std::string sha1(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 std::string hmac_sha1(std::string_view key, std::string_view data);
 
 std::string hex(std::string_view bytes);

@@ -1,8 +1,10 @@
 // SigV4 verification: Authorization header and presigned query, the clock
 // window, and the payload (hash, unsigned, aws-chunked). SigV2 is in sigv2.cc.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
+#include <span>
 #include <vector>
 
 #include "auth/canonical.h"
@@ -77,39 +79,47 @@ AuthFields parse_auth_header(std::string_view value) {
 }
 
 bool signs_host(std::string_view signed_headers) {
-  for (std::string_view name : split_signed_headers(signed_headers)) {
+  while (true) {
+    size_t semi = signed_headers.find(';');
+    std::string_view name = signed_headers.substr(0, semi);
     if (name == "host" || name == ":authority") return true;
+    if (semi == std::string_view::npos) return false;
+    signed_headers.remove_prefix(semi + 1);
   }
-  return false;
 }
 
 // Tries the canonical forms a well-behaved client may have signed: the
-// documented one first; the rest only cost time when that one fails.
+// documented one first; the rest are built, and only cost time, when that
+// one fails.
 bool signature_matches(const http::Request& request, const Claim& claim, std::string_view key,
-                       const std::vector<std::string>& payload_hashes) {
-  std::vector<std::string> uris{canonical_uri(request.path(), claim.s3())};
-  if (claim.s3() && request.path() != uris[0] && !request.path().empty()) {
-    uris.emplace_back(request.path());
-  }
-  std::string_view query = request.query();
-  std::vector<std::string> queries{canonical_query(query, claim.presigned)};
-  if (query.find('+') != std::string_view::npos) {
-    queries.push_back(canonical_query(query, claim.presigned, true));
-  }
+                       std::span<const std::string> payload_hashes) {
   std::string headers =
       canonical_headers(request.headers, split_signed_headers(claim.signed_headers));
   std::string scope = scope_string(claim.scope.date, claim.scope.region, claim.scope.service);
-  for (const auto& uri : uris) {
-    for (const auto& q : queries) {
-      for (const auto& hash : payload_hashes) {
-        std::string creq =
-            canonical_request(request.method, uri, q, headers, claim.signed_headers, hash);
-        if (crypto::equal(signature(key, string_to_sign(claim.amz_date, scope, creq)),
-                          claim.signature)) {
-          return true;
-        }
+  auto matches = [&](std::string_view uri, std::string_view query) {
+    for (const auto& hash : payload_hashes) {
+      std::string creq =
+          canonical_request(request.method, uri, query, headers, claim.signed_headers, hash);
+      if (crypto::equal(signature(key, string_to_sign(claim.amz_date, scope, creq)),
+                        claim.signature)) {
+        return true;
       }
     }
+    return false;
+  };
+  std::string uri = canonical_uri(request.path(), claim.s3());
+  std::string_view raw_query = request.query();
+  std::string query = canonical_query(raw_query, claim.presigned);
+  if (matches(uri, query)) return true;
+  // A raw '+' read as a space; S3's path as sent (not re-encoded).
+  std::optional<std::string> plus_query;
+  if (raw_query.find('+') != std::string_view::npos) {
+    plus_query = canonical_query(raw_query, claim.presigned, true);
+    if (matches(uri, *plus_query)) return true;
+  }
+  if (claim.s3() && request.path() != uri && !request.path().empty()) {
+    if (matches(request.path(), query)) return true;
+    if (plus_query && matches(request.path(), *plus_query)) return true;
   }
   return false;
 }
@@ -218,8 +228,8 @@ Status check_payload(http::Request& request, std::string_view declared, const Cl
 }
 
 Result<Verified> verify_claim(http::Request& request, const CredentialProvider& provider,
-                              Clock::time_point now, const Claim& claim,
-                              std::string_view declared_payload, int64_t expires) {
+                              Clock::time_point now, Claim claim, std::string_view declared_payload,
+                              int64_t expires) {
   bool s3 = claim.s3();
   if (!signs_host(claim.signed_headers)) {
     return errors::incomplete(
@@ -253,23 +263,28 @@ Result<Verified> verify_claim(http::Request& request, const CredentialProvider& 
 
   std::string key = signing_key(credentials->secret_access_key, claim.scope.date,
                                 claim.scope.region, claim.scope.service);
-  std::vector<std::string> hashes;
   if (request.stream && declared_payload.empty() && !(claim.presigned && s3)) {
     return errors::invalid_content_sha256();  // the body is not here to hash
   }
+  // The payload hashes the signature may cover, the likelier first.
+  std::array<std::string, 2> hashes;
+  size_t tries = 1;
   if (!declared_payload.empty()) {
-    hashes.emplace_back(declared_payload);
+    hashes[0] = declared_payload;
   } else if (claim.presigned) {
     // S3 presigned URLs sign UNSIGNED-PAYLOAD; other services the body.
-    hashes.emplace_back(s3 ? kUnsigned : crypto::sha256_hex(request.body));
-    hashes.emplace_back(s3 ? crypto::sha256_hex(request.body) : std::string(kUnsigned));
+    hashes[0] = s3 ? std::string(kUnsigned) : crypto::sha256_hex(request.body);
+    hashes[1] = s3 ? crypto::sha256_hex(request.body) : std::string(kUnsigned);
+    tries = 2;
   } else {
-    hashes.push_back(crypto::sha256_hex(request.body));
+    hashes[0] = crypto::sha256_hex(request.body);
   }
-  if (!signature_matches(request, claim, key, hashes)) return errors::mismatch(s3);
+  if (!signature_matches(request, claim, key, std::span(hashes.data(), tries))) {
+    return errors::mismatch(s3);
+  }
   NIMBUS_TRY(check_payload(request, declared_payload, claim, key));
 
-  return Verified{std::move(credentials), claim.scope, std::move(token)};
+  return Verified{std::move(credentials), std::move(claim.scope), std::move(token)};
 }
 
 Result<Verified> verify_header(http::Request& request, const CredentialProvider& provider,
@@ -292,7 +307,8 @@ Result<Verified> verify_header(http::Request& request, const CredentialProvider&
                               "terminator 'aws4_request'. Credential=" +
                                   std::string(fields.credential));
   }
-  Claim claim{*scope, {}, {}, std::string(fields.signed_headers), std::string(fields.signature)};
+  Claim claim{
+      std::move(*scope), {}, {}, std::string(fields.signed_headers), std::string(fields.signature)};
   if (auto amz = request.header("x-amz-date"); !amz.empty()) {
     auto t = parse_amz_date(amz);
     if (!t) return errors::incomplete(s3, "X-Amz-Date must be in the ISO8601 Long Format.");
@@ -305,7 +321,8 @@ Result<Verified> verify_header(http::Request& request, const CredentialProvider&
     return errors::incomplete(
         s3, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   }
-  return verify_claim(request, provider, now, claim, request.header("x-amz-content-sha256"), 0);
+  return verify_claim(request, provider, now, std::move(claim),
+                      request.header("x-amz-content-sha256"), 0);
 }
 
 Result<Verified> verify_presigned(http::Request& request, const CredentialProvider& provider,
@@ -353,10 +370,11 @@ Result<Verified> verify_presigned(http::Request& request, const CredentialProvid
           s3, "X-Amz-Expires must be less than a week (in seconds) that is 604800 seconds");
     }
   }
-  Claim claim{*scope, *amz_date, *time, *signed_headers, *sig, true};
+  Claim claim{std::move(*scope),          std::move(*amz_date), *time,
+              std::move(*signed_headers), std::move(*sig),      true};
   std::string declared(request.header("x-amz-content-sha256"));
   if (declared.empty()) declared = query_param(query, "X-Amz-Content-Sha256").value_or("");
-  return verify_claim(request, provider, now, claim, declared, seconds);
+  return verify_claim(request, provider, now, std::move(claim), declared, seconds);
 }
 
 }  // namespace

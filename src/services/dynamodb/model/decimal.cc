@@ -72,7 +72,9 @@ Decimal Decimal::from_parts(bool negative, std::string digits, int exponent) {
 
 Result<Decimal> Decimal::parse(std::string_view text) {
   if (text.empty()) return validation_error("The parameter cannot be converted to a numeric value");
-  const Error bad = validation_error("A value provided cannot be converted into a number");
+  // Made only when needed: an Error is two strings on the heap, and numbers
+  // are parsed several times per request (key checks, sizes, encodings).
+  auto bad = [] { return validation_error("A value provided cannot be converted into a number"); };
   size_t i = 0;
   bool negative = false;
   if (text[i] == '+' || text[i] == '-') negative = text[i++] == '-';
@@ -96,16 +98,16 @@ Result<Decimal> Decimal::parse(std::string_view text) {
       break;
     }
   }
-  if (!any_digit) return bad;
+  if (!any_digit) return bad();
   if (i < text.size()) {
-    if (text[i] != 'e' && text[i] != 'E') return bad;
+    if (text[i] != 'e' && text[i] != 'E') return bad();
     ++i;
     bool exp_negative = false;
     if (i < text.size() && (text[i] == '+' || text[i] == '-')) exp_negative = text[i++] == '-';
-    if (i >= text.size()) return bad;
+    if (i >= text.size()) return bad();
     int e = 0;
     for (; i < text.size(); ++i) {
-      if (!decimal_digit(text[i])) return bad;
+      if (!decimal_digit(text[i])) return bad();
       e = std::min(kExponentCap, e * 10 + (text[i] - '0'));
     }
     exponent += exp_negative ? -e : e;

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "services/dynamodb/expiry.h"
+#include "services/dynamodb/item_keys.h"
 #include "services/dynamodb/test_helpers.h"
 
 namespace nimbus::services::dynamodb::testing {
@@ -261,6 +262,23 @@ TEST_F(DynamoDbTest, TimeToLiveSweepReadsOnlyWhatIsDue) {
   reopen();
   ASSERT_TRUE(eventually([&] { return entries() == 298u; }));
   ASSERT_TRUE(eventually([&] { return svc->sweep_ttl() == 0u; }));
+}
+
+// An item's storage key lies in its collection's range (Query reads that
+// range), for string and number keys, with and without a sort key.
+TEST(DynamoDbItemKeys, ItemKeyIsTheSortKeyInItsCollection) {
+  TableDef t;
+  t.num = 7;
+  t.key.hash = {"pk", "S"};
+  json::object hash_only{{"pk", json::object{{"S", "user#1"}}}};
+  EXPECT_EQ(item_key(t, hash_only), collection_prefix(t, hash_only.at("pk")));
+  t.key.range = KeyAttr{"sk", "N"};
+  for (const char* n : {"0", "12.5", "-3", "1E+10"}) {
+    json::object attrs{{"pk", json::object{{"S", "user#1"}}}, {"sk", json::object{{"N", n}}}};
+    std::string collection = collection_prefix(t, attrs.at("pk"));
+    EXPECT_EQ(item_key(t, attrs), sort_key_in(collection, attrs.at("sk"))) << n;
+    EXPECT_TRUE(item_key(t, attrs).starts_with(collection)) << n;
+  }
 }
 
 }  // namespace

@@ -87,9 +87,13 @@ std::string sort_key_in(const std::string& collection, const json::value& sort_v
 }
 
 std::string item_key(const TableDef& t, const json::object& attrs) {
-  std::string key = collection_prefix(t, attrs.at(t.key.hash.name));
-  if (t.key.range) key = sort_key_in(key, attrs.at(t.key.range->name));
-  return key;
+  // collection_prefix then sort_key_in, in one buffer (each part is
+  // appended by itself, so the bytes are the same).
+  std::string pk = model::encode_key_value(attrs.at(t.key.hash.name));
+  storage::KeyBuilder b;
+  b.u64(t.num).u64(bucket_of(pk)).str(pk);
+  if (t.key.range) b.str(model::encode_key_value(attrs.at(t.key.range->name)));
+  return std::move(b).bytes();
 }
 
 json::object key_attributes(const KeySchema& key, const json::object& item) {

@@ -295,11 +295,13 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
   }
 
   boost::json::object input = std::move(call->input);
+  // The handler is the last use of `caller`: its request id moves into the
+  // answer (`request_id` refers to it until then).
   (*handler)(
       ctx, std::move(input),
-      [call, request_id, reply = std::move(reply), started = caller.started, &latency, &errors,
-       payload = std::move(payload), access = access_, audited = std::move(audited),
-       source_ip](services::Output output) {
+      [call, request_id = std::move(caller.request_id), reply = std::move(reply),
+       started = caller.started, &latency, &errors, payload = std::move(payload), access = access_,
+       audited = std::move(audited), source_ip](services::Output output) {
         if (audited) {
           access->record_call(audited->first, audited->second, source_ip,
                               output ? nullptr : &output.error(), output ? &*output : nullptr);

@@ -64,6 +64,9 @@ std::string ec2_body(const ServiceModel& model, const OperationModel& op, const 
 http::Response serialize_output(const Call& call, const boost::json::object& output,
                                 std::string_view request_id) {
   http::Response r;
+  // Content-Type and the request id (three for S3), and room for one more:
+  // the vector is sized once.
+  r.headers.reserve(4);
   if (call.service == nullptr || call.operation == nullptr) {
     r.status = 500;
     r.body = "missing service model";

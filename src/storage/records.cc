@@ -14,8 +14,9 @@ Records::Records(Storage* storage, std::string ns)
 }
 
 Result<std::optional<std::string>> Records::get(std::string_view key) const {
-  std::string k = prefix_;
-  k.append(key);
+  std::string k;
+  k.reserve(prefix_.size() + key.size());
+  k.append(prefix_).append(key);
   return storage_->get_raw(k);
 }
 

@@ -28,7 +28,8 @@ import sys
 import tempfile
 import zipfile
 
-from common import GATEWAY_UNTHROTTLED, CACHE, NpmPeer, Server, machine, run_wrk, wrk_script
+from common import (GATEWAY_UNTHROTTLED, CACHE, NpmPeer, Server, machine, run_wrk, thread_cpu_ns,
+                    wrk_script)
 
 HELLO_PY = ("def handler(event, context):\n"
             "    return {'statusCode': 200, 'body': 'hello'}\n")
@@ -120,7 +121,6 @@ def signed_invoke(endpoint, name):
 def measure(endpoint, request, seconds, connections, pid=None):
     """One wrk run after a 1 s warm-up; with `pid`, also that process's CPU
     (all threads) per request in microseconds."""
-    from runtime_loop_bench import thread_cpu_ns
     script = wrk_script(*request)
     run_wrk(endpoint, script, seconds=1, connections=connections)  # warm environments
     cpu0 = thread_cpu_ns(pid)[0] if pid else 0

@@ -7,6 +7,7 @@ by side from one run, and the ratio.
 import atexit
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -213,10 +214,11 @@ def _remove_quietly(path):
         pass
 
 
-def run_servers(servers, names, run):
+def run_servers(servers, names, run, pass_server=False):
     """Starts each server of `names` in turn (`servers[name]()` is a
-    nimbus Server, a Moto or an NpmPeer), calls run(name, endpoint) and stops
-    it; returns {name: result} for the servers that could start."""
+    nimbus Server, a Moto or an NpmPeer), calls run(name, endpoint) (with
+    `pass_server`, run(name, server): its endpoint and proc) and stops it;
+    returns {name: result} for the servers that could start."""
     results = {}
     for name in names:
         server = servers[name]().start()
@@ -224,7 +226,7 @@ def run_servers(servers, names, run):
             print("  %s: not available (moto_server or node/npm missing)" % name)
             continue
         try:
-            results[name] = run(name, server.endpoint)
+            results[name] = run(name, server if pass_server else server.endpoint)
         finally:
             server.cleanup() if isinstance(server, Server) else server.stop()
     return results
@@ -268,21 +270,56 @@ def _to_ms(v, unit):
     return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def thread_cpu_ns(pid):
+    """CPU time (ns) of every thread of `pid` (/proc schedstat) and their
+    voluntary context switches (the times they blocked: wake-ups)."""
+    cpu = waits = 0
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                cpu += int(f.read().split()[0])
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        waits += int(line.split()[1])
+    except OSError:
+        pass
+    return cpu, waits
+
+
+def cpu_jiffies():
+    """(busy, total) clock ticks of every CPU of the machine since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
 def run_wrk(endpoint, script, seconds=10, connections=32, threads=1, timeout=2):
-    """Returns {rps, p50_ms, p99_ms, requests, errors} from one wrk run;
-    requests slower than `timeout` seconds count as wrk socket timeouts."""
+    """Returns {rps, p50_ms, p99_ms, requests, errors, wrk_cpu_s, busy} from
+    one wrk run: wrk's own CPU seconds, and the share of the machine's cores
+    busy over the run (server, wrk and anything else). Requests slower than
+    `timeout` seconds count as wrk socket timeouts."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    jiffies = cpu_jiffies()
     out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds,
                           "--timeout", "%ds" % timeout,
                           "--latency", "-s", script, endpoint + "/"],
                          capture_output=True, text=True, timeout=seconds + 60).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy, total = (b - a for a, b in zip(jiffies, cpu_jiffies()))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict((p, _to_ms(v, u)) for p, v, u in
                re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     unexpected = re.search(r"unexpected status (\d+)", out)
+    requests = re.search(r"(\d+) requests in", out)
     return {"rps": rps, "p50_ms": lat.get("50"), "p99_ms": lat.get("99"),
             "errors": int(errors.group(1)) if errors else 0,
-            "unexpected": unexpected.group(0) if unexpected else None, "raw": out}
+            "unexpected": unexpected.group(0) if unexpected else None, "raw": out,
+            "requests": int(requests.group(1)) if requests else 0,
+            "wrk_cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+            "busy": busy / total if total else 0.0}
 
 
 def against_moto(measure, nimbus_args=(), with_moto=True):

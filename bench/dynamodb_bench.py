@@ -28,7 +28,7 @@ import time
 import urllib.request
 
 from common import (Moto, NpmPeer, Server, client, run_servers, machine, print_sync_bound,
-                    run_wrk, signed_request, wrk_script_many)
+                    run_wrk, signed_request, thread_cpu_ns, wrk_script_many)
 
 TABLE = "bench"
 PAYLOAD = "x" * 100
@@ -103,10 +103,26 @@ def query_items():
             for p in range(QUERY_PKS) for s in range(10)]
 
 
-def measure(endpoint, op, make_body, seconds, connections):
+def measure(endpoint, op, make_body, seconds, connections, pid=None):
+    """One wrk run after a 1 s warm-up; with `pid`, also the server's CPU
+    (every thread) per request in microseconds."""
     script = wrk_script_many(endpoint, [request(endpoint, op, make_body(i)) for i in range(KEYS)])
     run_wrk(endpoint, script, seconds=1, connections=connections)  # warm-up
-    return run_wrk(endpoint, script, seconds=seconds, connections=connections)
+    cpu0 = thread_cpu_ns(pid)[0] if pid else 0
+    r = run_wrk(endpoint, script, seconds=seconds, connections=connections)
+    if pid and r["requests"]:
+        r["server_cpu_us"] = (thread_cpu_ns(pid)[0] - cpu0) / r["requests"] / 1e3
+    return r
+
+
+def cpu_line(r):
+    """Where a run's CPU went: the server's and wrk's per request, and how
+    busy the machine's cores were (near 100%: the run was bound by the cores)."""
+    if not r["requests"]:
+        return ""
+    server = ("server %.1f us, " % r["server_cpu_us"]) if r.get("server_cpu_us") else ""
+    return ("           CPU per request: %swrk %.1f us; the %d cores %.0f%% busy"
+            % (server, r["wrk_cpu_s"] / r["requests"] * 1e6, os.cpu_count(), 100 * r["busy"]))
 
 
 def cas_binary():
@@ -182,18 +198,20 @@ def storage_counters(endpoint):
     return value("nimbus_storage_commits"), value("nimbus_storage_fsyncs")
 
 
-def run_server(name, endpoint, args):
+def run_server(name, server, args):
+    endpoint = server.endpoint
     ddb = client("dynamodb", endpoint, max_pool_connections=16)
     create_table(ddb)
     load(ddb, query_items())
     out = {}
     for op, body in OPERATIONS:
         before = storage_counters(endpoint) if name == "nimbus" else None
-        out[op] = measure(endpoint, op, body, args.seconds, args.connections)
+        out[op] = measure(endpoint, op, body, args.seconds, args.connections, server.proc.pid)
         print("  %-8s %-8s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d%s"
               % (name, op, out[op]["rps"], out[op]["p50_ms"], out[op]["p99_ms"],
                  out[op]["errors"], "  " + out[op]["unexpected"] if out[op]["unexpected"] else ""),
               flush=True)
+        print(cpu_line(out[op]), flush=True)
         if before and op == "PutItem":
             after = storage_counters(endpoint)
             commits, fsyncs = (after[i] - before[i] for i in (0, 1))
@@ -257,7 +275,7 @@ def main():
     servers = {"nimbus": lambda: Server("--durability", "sync"), "moto": Moto,
                "dynalite": dynalite}
     results = run_servers(servers, args.servers,
-                          lambda name, endpoint: run_server(name, endpoint, args))
+                          lambda name, server: run_server(name, server, args), pass_server=True)
 
     for name in results:
         if name == "nimbus" or "nimbus" not in results:

@@ -28,7 +28,7 @@ import tempfile
 import time
 import zipfile
 
-from common import machine
+from common import machine, thread_cpu_ns
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BOOTSTRAPS = os.path.join(HERE, "..", "src", "runtime", "bootstraps")
@@ -172,23 +172,6 @@ def run_once(runtime, bootstrap_dir, n, profile):
 
 
 # ---- --server: a real nimbus --------------------------------------------------------
-
-
-def thread_cpu_ns(pid):
-    """CPU time (ns) of every thread of `pid` (/proc schedstat) and their
-    voluntary context switches (the times they blocked: wake-ups)."""
-    cpu = waits = 0
-    try:
-        for tid in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                cpu += int(f.read().split()[0])
-            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
-                for line in f:
-                    if line.startswith("voluntary_ctxt_switches:"):
-                        waits += int(line.split()[1])
-    except OSError:
-        pass
-    return cpu, waits
 
 
 def io_calls(pid):

@@ -14,6 +14,7 @@ figures include the key lookup, not one hot key.
 
 Usage: python3 bench/dynamodb_bench.py [--seconds 10] [--connections 16]
            [--servers nimbus moto dynalite] [--scale 10000 100000 1000000] [--quick]
+           [--server-args "--threads 1"]
 """
 
 import argparse
@@ -263,16 +264,19 @@ def main():
     ap.add_argument("--quick", action="store_true", help="2 s runs: check the bench works")
     ap.add_argument("--python-cas", action="store_true",
                     help="the contention test with boto3 threads, not dynamodb_cas")
+    ap.add_argument("--server-args", default="",
+                    help="more `nimbus serve` arguments, one string (e.g. \"--threads 1\")")
     args = ap.parse_args()
     if args.quick:
         args.seconds = 2
 
+    server_args = ["--durability", "sync"] + args.server_args.split()
     print("dynamodb, signed keep-alive (wrk 1 thread, %d connections), %ds per run, nimbus "
-          "--durability sync, %s, %s" % (args.connections, args.seconds, machine(),
-                                        datetime.date.today()), flush=True)
+          "%s, %s, %s" % (args.connections, args.seconds, " ".join(server_args), machine(),
+                          datetime.date.today()), flush=True)
     # What a `sync` write can reach at best on this disk.
     bound = print_sync_bound(args.connections, "PutItems")
-    servers = {"nimbus": lambda: Server("--durability", "sync"), "moto": Moto,
+    servers = {"nimbus": lambda: Server(*server_args), "moto": Moto,
                "dynalite": dynalite}
     results = run_servers(servers, args.servers,
                           lambda name, server: run_server(name, server, args), pass_server=True)

@@ -28,6 +28,14 @@ uint64_t bucket_of(std::string_view encoded) {
   return h;
 }
 
+// A collection's components after the table's (or index's) own: the
+// partition key's bucket, then the key. collection_prefix_under and
+// item_key both build keys with it.
+storage::KeyBuilder& add_collection(storage::KeyBuilder& b, const json::value& partition_value) {
+  std::string pk = model::encode_key_value(partition_value);
+  return b.u64(bucket_of(pk)).str(pk);
+}
+
 Status check_one(const KeyAttr& attr, const json::object& attrs, KeyFrom from, size_t limit) {
   const auto* v = attrs.if_contains(attr.name);
   if (v == nullptr) {
@@ -71,8 +79,8 @@ std::string collection_prefix(const TableDef& t, const json::value& partition_va
 }
 
 std::string collection_prefix_under(std::string base, const json::value& partition_value) {
-  std::string pk = model::encode_key_value(partition_value);
-  return base + storage::KeyBuilder().u64(bucket_of(pk)).str(pk).bytes();
+  storage::KeyBuilder b;
+  return base + add_collection(b, partition_value).bytes();
 }
 
 std::string sort_key_in(const std::string& collection, const json::value& sort_value, bool open) {
@@ -87,11 +95,10 @@ std::string sort_key_in(const std::string& collection, const json::value& sort_v
 }
 
 std::string item_key(const TableDef& t, const json::object& attrs) {
-  // collection_prefix then sort_key_in, in one buffer (each part is
-  // appended by itself, so the bytes are the same).
-  std::string pk = model::encode_key_value(attrs.at(t.key.hash.name));
+  // table_prefix, the collection, then the sort key (as sort_key_in
+  // appends it), in one buffer.
   storage::KeyBuilder b;
-  b.u64(t.num).u64(bucket_of(pk)).str(pk);
+  add_collection(b.u64(t.num), attrs.at(t.key.hash.name));
   if (t.key.range) b.str(model::encode_key_value(attrs.at(t.key.range->name)));
   return std::move(b).bytes();
 }

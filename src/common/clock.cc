@@ -19,11 +19,7 @@ void SimulatedClock::detach(TimerQueue* q) const {
 }
 
 void SimulatedClock::step_to(int64_t mono_ns) {
-  const int64_t delta = mono_ns - mono_.load();
-  if (delta <= 0) return;
-  wall_ +=
-      std::chrono::duration_cast<time_point::duration>(std::chrono::nanoseconds(delta)).count();
-  mono_ = mono_ns;
+  if (mono_ns > mono_.load()) mono_ = mono_ns;
 }
 
 void SimulatedClock::advance(std::chrono::nanoseconds d) {
@@ -45,11 +41,17 @@ void SimulatedClock::advance(std::chrono::nanoseconds d) {
         next = deadline->count();
       }
     }
-    if (!next) break;
+    if (!next) {
+      if (mono_.load() == target) break;
+      // Look once more after the last step: a timer another thread added
+      // while this loop looked (its deadline read from the time before the
+      // step) is due now, and would otherwise wait for the next advance.
+      step_to(target);
+      continue;
+    }
     step_to(*next);
     for (auto* q : queues_) q->run_due();
   }
-  step_to(target);
 }
 
 }  // namespace nimbus

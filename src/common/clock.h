@@ -45,6 +45,13 @@ class Clock {
   virtual std::chrono::nanoseconds monotonic() const {
     return std::chrono::steady_clock::now().time_since_epoch();
   }
+  // The monotonic() time at which now() will read `wall`, were the wall
+  // clock not set meanwhile: how a deadline given in wall time becomes a
+  // timer's. One reading of the clock, so a clock moving between two
+  // readings (now() then monotonic()) cannot push the deadline later.
+  virtual std::chrono::nanoseconds monotonic_at(time_point wall) const {
+    return monotonic() + std::chrono::duration_cast<std::chrono::nanoseconds>(wall - now());
+  }
 
   // A Scheduler registers its timers. True when this clock drives them
   // (SimulatedClock); false when the Scheduler waits on real time itself.
@@ -78,27 +85,39 @@ class SystemClock final : public Clock {
 class SimulatedClock final : public Clock {
  public:
   explicit SimulatedClock(time_point start = time_point(std::chrono::seconds(1700000000)))
-      : wall_(start.time_since_epoch().count()) {}
+      : offset_(to_ns(start)) {}
 
-  time_point now() const override { return time_point(time_point::duration(wall_.load())); }
+  time_point now() const override {
+    return time_point(std::chrono::duration_cast<time_point::duration>(
+        std::chrono::nanoseconds(mono_.load() + offset_.load())));
+  }
   std::chrono::nanoseconds monotonic() const override {
     return std::chrono::nanoseconds(mono_.load());
+  }
+  std::chrono::nanoseconds monotonic_at(time_point wall) const override {
+    return std::chrono::nanoseconds(to_ns(wall) - offset_.load());
   }
 
   // Moves time forward by `d` (>= 0) and runs the timers that fall due.
   void advance(std::chrono::nanoseconds d);
   // Sets the wall clock only, as an operator or NTP would: monotonic time and
   // therefore timers do not move.
-  void set(time_point t) { wall_ = t.time_since_epoch().count(); }
+  void set(time_point t) { offset_ = to_ns(t) - mono_.load(); }
 
   bool attach(TimerQueue* q) const override;
   void detach(TimerQueue* q) const override;
 
  private:
+  static int64_t to_ns(time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  }
+  // Raises monotonic time to `mono_ns` (never lowers it).
   void step_to(int64_t mono_ns);
-
-  std::atomic<time_point::duration::rep> wall_;
+  // Time is monotonic time plus an offset that only set() changes: an
+  // advance moves one number, so now() and monotonic_at() never see the two
+  // faces half moved.
   std::atomic<int64_t> mono_{0};
+  std::atomic<int64_t> offset_;  // now() - monotonic(), in ns
   // Held for a whole advance(): queues cannot come or go while it steps.
   mutable Mutex mu_;
   mutable std::vector<TimerQueue*> queues_ GUARDED_BY(mu_);

@@ -24,6 +24,24 @@ TEST(SimulatedClock, SetMovesOnlyWallTime) {
   EXPECT_EQ(clock.monotonic(), mono);
 }
 
+TEST(SimulatedClock, MonotonicAtIsWhenTheWallClockReadsATime) {
+  SimulatedClock clock(Clock::time_point(1000s));
+  auto mono = clock.monotonic();
+  EXPECT_EQ(clock.monotonic_at(Clock::time_point(1002s)), mono + 2s);
+  clock.advance(500ms);
+  EXPECT_EQ(clock.monotonic_at(Clock::time_point(1002s)), mono + 2s);
+  EXPECT_EQ(clock.monotonic_at(clock.now()), clock.monotonic());
+  clock.set(Clock::time_point(2000s));  // a jump: the same wall time is later
+  EXPECT_EQ(clock.monotonic_at(Clock::time_point(2001s)), clock.monotonic() + 1s);
+}
+
+TEST(SystemClock, MonotonicAtIsWhenTheWallClockReadsATime) {
+  SystemClock clock;
+  auto in_a_minute = clock.monotonic_at(clock.now() + 60s) - clock.monotonic();
+  EXPECT_GT(in_a_minute, 59s);
+  EXPECT_LE(in_a_minute, 60s);
+}
+
 TEST(SystemClock, MonotonicNeverGoesBack) {
   SystemClock clock;
   auto a = clock.monotonic();

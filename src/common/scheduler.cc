@@ -26,7 +26,14 @@ Scheduler::~Scheduler() {
 }
 
 Scheduler::TimerId Scheduler::after(std::chrono::milliseconds delay, std::function<void()> fn) {
-  const Deadline deadline = clock_.monotonic() + delay;
+  return add(clock_.monotonic() + delay, std::move(fn));
+}
+
+Scheduler::TimerId Scheduler::at(Clock::time_point due, std::function<void()> fn) {
+  return add(clock_.monotonic_at(due), std::move(fn));
+}
+
+Scheduler::TimerId Scheduler::add(Deadline deadline, std::function<void()> fn) {
   TimerId id;
   bool earliest;
   {

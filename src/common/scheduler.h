@@ -49,6 +49,11 @@ class Scheduler final : private TimerQueue {
 
   // Runs `fn` once, `delay` from now. The id can cancel it.
   TimerId after(std::chrono::milliseconds delay, std::function<void()> fn);
+  // Runs `fn` once when the clock's now() reaches `due` (at once when it
+  // has). The deadline is fixed when called: setting the wall clock later
+  // does not move it. Prefer it to after(due - now()), which reads the clock
+  // twice and is late by whatever time passed between the readings.
+  TimerId at(Clock::time_point due, std::function<void()> fn);
   // The same, owned by the returned handle.
   [[nodiscard]] TimerHandle timer(std::chrono::milliseconds delay, std::function<void()> fn);
   // True when the timer was pending and will not run; false when it already
@@ -64,6 +69,7 @@ class Scheduler final : private TimerQueue {
  private:
   using Deadline = std::chrono::nanoseconds;  // on clock_.monotonic()
 
+  TimerId add(Deadline deadline, std::function<void()> fn);
   std::optional<std::chrono::nanoseconds> next_deadline() const override;
   void run_due() override;
   bool due_locked() const REQUIRES(mu_);

@@ -73,6 +73,67 @@ TEST(Scheduler, WallClockJumpMovesNoTimer) {
   EXPECT_EQ(ran.load(), 1);
 }
 
+TEST(Scheduler, AtRunsWhenTheWallClockReachesTheTime) {
+  SimulatedClock clock;
+  Scheduler s(clock);
+  std::atomic<int> ran{0};
+  auto start = clock.now();
+  s.at(start + 2s, [&] { ran++; });
+  clock.advance(1999ms);
+  EXPECT_EQ(ran.load(), 0);
+  clock.advance(1ms);
+  EXPECT_EQ(ran.load(), 1);
+  // A time already passed is due at once, without an advance.
+  std::promise<void> late;
+  s.at(start, [&] { late.set_value(); });
+  EXPECT_EQ(late.get_future().wait_for(10s), std::future_status::ready);
+}
+
+TEST(Scheduler, AtFixesItsDeadlineWhenCalled) {
+  SimulatedClock clock;
+  Scheduler s(clock);
+  std::atomic<int> ran{0};
+  s.at(clock.now() + 10s, [&] { ran++; });
+  clock.set(clock.now() + 24h);  // the wall clock jumps after the call
+  clock.advance(9s);
+  EXPECT_EQ(ran.load(), 0);
+  clock.advance(1s);
+  EXPECT_EQ(ran.load(), 1);
+}
+
+// Another thread sets timers 1 ms ahead while the test advances 1 ms at a
+// time. However the two interleave (a deadline read from the time before a
+// step, added after advance() last looked), a timer whose time has come runs
+// without waiting for another advance.
+TEST(Scheduler, NoTimerSetDuringAnAdvanceWaitsForTheNextOne) {
+  SimulatedClock clock;
+  Scheduler s(clock);
+  constexpr int kTimers = 20000;
+  std::vector<int64_t> due(kTimers);  // ms; written before `set` counts it
+  std::vector<std::atomic<bool>> ran(kTimers);
+  std::atomic<int> set{0};
+  std::thread setter([&] {
+    for (int i = 0; i < kTimers; ++i) {
+      due[i] = clock.now_millis() + 1;
+      s.at(Clock::time_point(std::chrono::milliseconds(due[i])), [&, i] { ran[i] = true; });
+      set = i + 1;
+      if (i % 8 == 0) std::this_thread::yield();
+    }
+  });
+  int checked = 0;  // every timer before it ran
+  for (int step = 0; step < 4000 && checked < kTimers; ++step) {
+    clock.advance(1ms);
+    int64_t now = clock.now_millis();
+    int known = set.load();
+    for (; checked < known && due[checked] <= now; ++checked) {
+      for (int w = 0; w < 5000 && !ran[checked]; ++w) std::this_thread::sleep_for(1ms);
+      ASSERT_TRUE(ran[checked]) << "timer " << checked << " due at " << due[checked]
+                                << " has not run at " << now;
+    }
+  }
+  setter.join();
+}
+
 TEST(Scheduler, TwoSchedulersOnOneClockRunInTimeOrder) {
   SimulatedClock clock;
   Scheduler a(clock);

@@ -80,10 +80,9 @@ void Timers::Impl::arm() {
   int64_t next = std::get<0>(*queue.begin());
   if (armed != 0 && armed_ms <= next) return;
   if (armed != 0) scheduler.cancel(armed);
-  int64_t delay = std::max<int64_t>(0, next - clock.now_millis());
   armed_ms = next;
   std::weak_ptr<Impl> weak = weak_from_this();
-  armed = scheduler.after(std::chrono::milliseconds(delay), [weak] {
+  armed = scheduler.at(from_ms(next), [weak] {
     if (auto self = weak.lock()) self->fire();
   });
 }

@@ -291,7 +291,7 @@ void Deliveries::post(Pending p, SubscriptionPtr sub, std::string id, storage::T
     // Over the subscription's rate this second: tried again at the next
     // one, not counted as a failure.
     throttled_.add();
-    auto due = env_.scheduler.clock().now() + std::chrono::milliseconds(1000 - now % 1000);
+    auto due = Clock::time_point(std::chrono::milliseconds(now - now % 1000 + 1000));
     if (!p.d.group_id.empty()) hold_group(p, id, due);
     return timers_->schedule(kKind, id, due, p.encode(), std::move(ack));
   }

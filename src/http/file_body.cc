@@ -44,9 +44,13 @@ class FileBody final : public BodySource,
                        public FileSender,
                        public std::enable_shared_from_this<FileBody> {
  public:
-  FileBody(int fd, uint64_t offset, uint64_t length, WorkerPool& workers, size_t piece)
-      : fd_(fd), pos_(offset), left_(length), length_(length), workers_(workers), piece_(piece) {}
-  ~FileBody() override { ::close(fd_); }
+  FileBody(UniqueFd fd, uint64_t offset, uint64_t length, WorkerPool& workers, size_t piece)
+      : fd_(std::move(fd)),
+        pos_(offset),
+        left_(length),
+        length_(length),
+        workers_(workers),
+        piece_(piece) {}
 
   std::optional<uint64_t> size() const override { return length_; }
   FileSender* file_sender() override { return this; }
@@ -70,7 +74,7 @@ class FileBody final : public BodySource,
     uint64_t want = std::min({left_, max, kFileSendBatch});
     while (out.bytes < want) {
       off_t at = static_cast<off_t>(pos_);
-      ssize_t n = ::sendfile(socket, fd_, &at, static_cast<size_t>(want - out.bytes));
+      ssize_t n = ::sendfile(socket, fd_.get(), &at, static_cast<size_t>(want - out.bytes));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         out.would_block = true;
@@ -94,7 +98,8 @@ class FileBody final : public BodySource,
     std::string out(static_cast<size_t>(std::min<uint64_t>(piece_, left_)), '\0');
     size_t got = 0;
     while (got < out.size()) {
-      ssize_t n = ::pread(fd_, out.data() + got, out.size() - got, static_cast<off_t>(pos_ + got));
+      ssize_t n =
+          ::pread(fd_.get(), out.data() + got, out.size() - got, static_cast<off_t>(pos_ + got));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0)
         return Error::make("InternalError", std::string("read: ") + std::strerror(errno), 500);
@@ -107,7 +112,7 @@ class FileBody final : public BodySource,
     return out;
   }
 
-  int fd_;
+  UniqueFd fd_;
   uint64_t pos_;
   uint64_t left_;
   uint64_t length_;
@@ -117,32 +122,26 @@ class FileBody final : public BodySource,
 
 }  // namespace
 
-SocketFd::~SocketFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 Result<std::shared_ptr<BodySource>> file_body(const std::string& path, uint64_t offset,
                                               std::optional<uint64_t> length, WorkerPool& workers,
                                               size_t piece) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     return Error::make("NoSuchFile", path + ": " + std::strerror(errno),
                        errno == ENOENT ? 404 : 500);
   }
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
+  if (::fstat(fd.get(), &st) != 0) {
     int e = errno;
-    ::close(fd);
     return Error::make("InternalError", path + ": " + std::strerror(e), 500);
   }
   uint64_t file_size = static_cast<uint64_t>(st.st_size);
   uint64_t n = length.value_or(file_size > offset ? file_size - offset : 0);
   if (offset > file_size || n > file_size - offset) {
-    ::close(fd);
     return Error::make("InvalidRange", "The requested range is not satisfiable", 416);
   }
   return std::shared_ptr<BodySource>(
-      std::make_shared<FileBody>(fd, offset, n, workers, std::max<size_t>(piece, 4096)));
+      std::make_shared<FileBody>(std::move(fd), offset, n, workers, std::max<size_t>(piece, 4096)));
 }
 
 }  // namespace nimbus::http

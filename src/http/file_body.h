@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 #include "common/worker_pool.h"
 #include "http/body.h"
 
@@ -32,13 +33,10 @@ using SocketSendCallback = std::function<void(Result<SocketSend>)>;
 class SocketFd {
  public:
   explicit SocketFd(int fd) : fd_(fd) {}
-  ~SocketFd();
-  SocketFd(const SocketFd&) = delete;
-  SocketFd& operator=(const SocketFd&) = delete;
-  int get() const { return fd_; }
+  int get() const { return fd_.get(); }
 
  private:
-  int fd_;
+  UniqueFd fd_;
 };
 
 // What a response BodySource that is bytes of files as stored can do

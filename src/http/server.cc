@@ -12,6 +12,7 @@
 
 #include "common/thread_name.h"
 #include "common/thread_role.h"
+#include "common/unique_fd.h"
 #include "http/loop.h"
 
 namespace nimbus::http {
@@ -184,30 +185,15 @@ void Server::stop() {
   s.acceptor.reset();
 }
 
-namespace {
-// A descriptor owned until released: closed if the handler holding it is
-// destroyed unrun (its loop stopped first).
-struct OwnedFd {
-  int fd;
-  explicit OwnedFd(int f) : fd(f) {}
-  OwnedFd(OwnedFd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-  OwnedFd(const OwnedFd&) = delete;
-  ~OwnedFd() {
-    if (fd >= 0) ::close(fd);
-  }
-  int release() { return std::exchange(fd, -1); }
-};
-}  // namespace
-
 void Server::adopt(int fd) {
   Impl& s = *impl_;
-  OwnedFd owned(fd);
+  UniqueFd owned(fd);  // closed if the handler is destroyed unrun (its loop stopped first)
   if (!s.adopting.load() || s.loops.empty()) return;
   Loop& target = *s.loops[s.next_adopted.fetch_add(1) % s.loops.size()];
   asio::post(target.context(), [&target, owned = std::move(owned)]() mutable {
     Socket socket(target.context());
     error_code ec;
-    socket.assign(asio::ip::tcp::v4(), owned.fd, ec);
+    socket.assign(asio::ip::tcp::v4(), owned.get(), ec);
     if (ec) return;
     owned.release();
     socket.set_option(asio::ip::tcp::no_delay(true), ec);

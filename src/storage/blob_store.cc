@@ -47,37 +47,28 @@ Result<bool> ensure_dir(const std::string& dir) {
 
 // --- BlobWriter -------------------------------------------------------------
 
-BlobWriter::BlobWriter(int fd, std::string id, std::string tmp_path, std::string final_path,
+BlobWriter::BlobWriter(UniqueFd fd, std::string id, std::string tmp_path, std::string final_path,
                        bool sync)
-    : fd_(fd),
+    : fd_(std::move(fd)),
       id_(std::move(id)),
       tmp_path_(std::move(tmp_path)),
       final_path_(std::move(final_path)),
       sync_(sync) {}
-
-BlobWriter::BlobWriter(BlobWriter&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)),
-      id_(std::move(o.id_)),
-      tmp_path_(std::move(o.tmp_path_)),
-      final_path_(std::move(o.final_path_)),
-      sync_(o.sync_),
-      size_(o.size_) {}
 
 BlobWriter::~BlobWriter() {
   abort();
 }
 
 void BlobWriter::abort() {
-  if (fd_ < 0) return;
-  ::close(fd_);
-  fd_ = -1;
+  if (!fd_) return;
+  fd_.reset();
   ::unlink(tmp_path_.c_str());
 }
 
 Status BlobWriter::append(std::string_view data) {
-  if (fd_ < 0) return Error::internal("blob store: append to a finished writer");
+  if (!fd_) return Error::internal("blob store: append to a finished writer");
   while (!data.empty()) {
-    ssize_t n = ::write(fd_, data.data(), data.size());
+    ssize_t n = ::write(fd_.get(), data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return sys_error("write", tmp_path_, errno);
@@ -89,8 +80,8 @@ Status BlobWriter::append(std::string_view data) {
 }
 
 Result<BlobInfo> BlobWriter::commit() {
-  if (fd_ < 0) return Error::internal("blob store: commit of a finished writer");
-  if (sync_ && ::fsync(fd_) != 0) {
+  if (!fd_) return Error::internal("blob store: commit of a finished writer");
+  if (sync_ && ::fsync(fd_.get()) != 0) {
     Error e = sys_error("fsync", tmp_path_, errno);
     abort();
     return e;
@@ -106,8 +97,7 @@ Result<BlobInfo> BlobWriter::commit() {
     abort();
     return e;
   }
-  ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
   if (sync_) {
     // The rename is durable once the target directory is; a freshly created
     // fan-out directory must itself be recorded in its parent.
@@ -174,12 +164,9 @@ Result<std::string> new_blob_id(std::string_view prefix) {
 }
 
 Status fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return sys_error("open directory", dir, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return sys_error("fsync directory", dir, err);
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return sys_error("open directory", dir, errno);
+  if (::fsync(fd.get()) != 0) return sys_error("fsync directory", dir, errno);
   return Status::ok();
 }
 
@@ -188,10 +175,10 @@ Result<BlobWriter> BlobStore::create() {
   auto id = new_blob_id();
   if (!id) return id.take_error();
   std::string tmp = root_ + "/tmp/" + *id;
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return sys_error("create", tmp, errno);
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd) return sys_error("create", tmp, errno);
   auto final_path = path_of(*id);
-  return BlobWriter(fd, *id, std::move(tmp), std::move(*final_path), sync_);
+  return BlobWriter(std::move(fd), *id, std::move(tmp), std::move(*final_path), sync_);
 }
 
 Result<BlobInfo> BlobStore::write(std::string_view data) {
@@ -233,34 +220,25 @@ Result<std::string> BlobStore::read_range(std::string_view id, uint64_t offset,
                                           uint64_t length) const {
   auto path = path_of(id);
   if (!path) return path.take_error();
-  int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(::open(path->c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     if (errno == ENOENT) return no_such_blob(id);
     return sys_error("open", *path, errno);
   }
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    Error e = sys_error("stat", *path, errno);
-    ::close(fd);
-    return e;
-  }
+  if (::fstat(fd.get(), &st) != 0) return sys_error("stat", *path, errno);
   uint64_t size = static_cast<uint64_t>(st.st_size);
   uint64_t begin = offset < size ? offset : size;
   uint64_t n = (size - begin) < length ? (size - begin) : length;
   std::string out(static_cast<size_t>(n), '\0');
   uint64_t done = 0;
   while (done < n) {
-    ssize_t r = ::pread(fd, out.data() + done, static_cast<size_t>(n - done),
+    ssize_t r = ::pread(fd.get(), out.data() + done, static_cast<size_t>(n - done),
                         static_cast<off_t>(begin + done));
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      Error e = sys_error("read", *path, r < 0 ? errno : EIO);
-      ::close(fd);
-      return e;
-    }
+    if (r <= 0) return sys_error("read", *path, r < 0 ? errno : EIO);
     done += static_cast<uint64_t>(r);
   }
-  ::close(fd);
   return out;
 }
 

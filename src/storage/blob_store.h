@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace nimbus::storage {
 
@@ -45,7 +46,8 @@ class BlobWriter {
   ~BlobWriter();
   BlobWriter(const BlobWriter&) = delete;
   BlobWriter& operator=(const BlobWriter&) = delete;
-  BlobWriter(BlobWriter&& other) noexcept;
+  // The moved-from writer holds nothing and removes nothing.
+  BlobWriter(BlobWriter&& other) noexcept = default;
   BlobWriter& operator=(BlobWriter&&) = delete;
 
   const std::string& id() const { return id_; }
@@ -59,9 +61,9 @@ class BlobWriter {
 
  private:
   friend class BlobStore;
-  BlobWriter(int fd, std::string id, std::string tmp_path, std::string final_path, bool sync);
+  BlobWriter(UniqueFd fd, std::string id, std::string tmp_path, std::string final_path, bool sync);
 
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string id_;
   std::string tmp_path_;
   std::string final_path_;

@@ -39,8 +39,9 @@ constexpr useconds_t kOrphanWaitStepMicros = 10000;
 
 Result<std::unique_ptr<DirLock>> DirLock::acquire(const std::string& dir) {
   std::string path = dir + "/nimbus.lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  UniqueFd owned(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  int fd = owned.get();
+  if (!owned) {
     return Error::internal("cannot open lock file " + path + ": " + std::strerror(errno));
   }
   int locked = flock(fd, LOCK_EX | LOCK_NB);
@@ -57,7 +58,6 @@ Result<std::unique_ptr<DirLock>> DirLock::acquire(const std::string& dir) {
   }
   if (locked != 0) {
     std::string pid = read_pid(fd);
-    ::close(fd);
     if (err == EWOULDBLOCK) {
       return Error::internal("data directory " + dir + " is in use by another nimbus (pid " + pid +
                              "); stop it or choose another --data-dir");
@@ -67,16 +67,9 @@ Result<std::unique_ptr<DirLock>> DirLock::acquire(const std::string& dir) {
   std::string pid = std::to_string(getpid()) + "\n";
   if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
     err = errno;
-    ::close(fd);
     return Error::internal("cannot write " + path + ": " + std::strerror(err));
   }
-  return std::unique_ptr<DirLock>(new DirLock(fd));
-}
-
-DirLock::~DirLock() {
-  // Closing the descriptor releases the flock; the file stays (removing it
-  // would race with a process that has just opened it).
-  ::close(fd_);
+  return std::unique_ptr<DirLock>(new DirLock(std::move(owned)));
 }
 
 }  // namespace nimbus::storage

@@ -8,8 +8,10 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace nimbus::storage {
 
@@ -18,13 +20,12 @@ class DirLock {
   // Fails with a message naming the directory and, when it can be read, the
   // pid of the process that holds it.
   static Result<std::unique_ptr<DirLock>> acquire(const std::string& dir);
-  ~DirLock();
-  DirLock(const DirLock&) = delete;
-  DirLock& operator=(const DirLock&) = delete;
 
  private:
-  explicit DirLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit DirLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  // Closing it releases the flock; the file stays (removing it would race
+  // with a process that has just opened it).
+  UniqueFd fd_;
 };
 
 }  // namespace nimbus::storage

@@ -45,33 +45,26 @@ void FlushBudget::give_back() {
 
 // --- SlotFlush ----------------------------------------------------------------
 
-SlotFlush::SlotFlush(int fd, std::string path, std::shared_ptr<const FileSync> file_sync,
+SlotFlush::SlotFlush(UniqueFd fd, std::string path, std::shared_ptr<const FileSync> file_sync,
                      std::shared_ptr<FlushBudget> budget)
-    : fd_(fd),
+    : fd_(std::move(fd)),
       path_(std::move(path)),
       file_sync_(std::move(file_sync)),
       budget_(std::move(budget)) {}
-
-SlotFlush::SlotFlush(SlotFlush&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)),
-      path_(std::move(o.path_)),
-      file_sync_(std::move(o.file_sync_)),
-      budget_(std::move(o.budget_)) {}
 
 SlotFlush::~SlotFlush() {
   release();
 }
 
 void SlotFlush::release() {
-  if (fd_ < 0) return;
-  ::close(fd_);
-  fd_ = -1;
+  if (!fd_) return;
+  fd_.reset();
   budget_->give_back();
 }
 
 Status SlotFlush::run() {
-  if (fd_ < 0) return Error::internal("s3 blob slots: run of a finished flush");
-  int err = file_sync_->flush(fd_);
+  if (!fd_) return Error::internal("s3 blob slots: run of a finished flush");
+  int err = file_sync_->flush(fd_.get());
   release();
   if (err != 0) return sys_error("fdatasync", path_, err);
   return Status::ok();
@@ -79,42 +72,30 @@ Status SlotFlush::run() {
 
 // --- SlotWriter ---------------------------------------------------------------
 
-SlotWriter::SlotWriter(int fd, std::string id, std::string path, bool sync,
+SlotWriter::SlotWriter(UniqueFd fd, std::string id, std::string path, bool sync,
                        std::shared_ptr<const FileSync> file_sync,
                        std::shared_ptr<FlushBudget> budget)
-    : fd_(fd),
+    : fd_(std::move(fd)),
       id_(std::move(id)),
       path_(std::move(path)),
       sync_(sync),
       file_sync_(std::move(file_sync)),
       budget_(std::move(budget)) {}
 
-SlotWriter::SlotWriter(SlotWriter&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)),
-      id_(std::move(o.id_)),
-      path_(std::move(o.path_)),
-      sync_(o.sync_),
-      file_sync_(std::move(o.file_sync_)),
-      budget_(std::move(o.budget_)),
-      size_(o.size_),
-      written_back_(o.written_back_),
-      flushed_(o.flushed_) {}
-
 SlotWriter::~SlotWriter() {
   abort();
 }
 
 void SlotWriter::abort() {
-  if (fd_ < 0) return;
-  ::close(fd_);
-  fd_ = -1;
+  if (!fd_) return;
+  fd_.reset();
   ::unlink(path_.c_str());
 }
 
 Status SlotWriter::append(std::string_view data) {
-  if (fd_ < 0) return Error::internal("s3 blob slots: append to a finished writer");
+  if (!fd_) return Error::internal("s3 blob slots: append to a finished writer");
   while (!data.empty()) {
-    ssize_t n = ::write(fd_, data.data(), data.size());
+    ssize_t n = ::write(fd_.get(), data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return sys_error("write", path_, errno);
@@ -126,7 +107,7 @@ Status SlotWriter::append(std::string_view data) {
     // Start writing what is there now, without waiting for it: commit()'s
     // fsync then waits for the last few megabytes, not the whole body.
     // Only a hint: commit() still fsyncs everything.
-    ::sync_file_range(fd_, static_cast<off_t>(written_back_),
+    ::sync_file_range(fd_.get(), static_cast<off_t>(written_back_),
                       static_cast<off_t>(size_ - written_back_), SYNC_FILE_RANGE_WRITE);
     written_back_ = size_;
   }
@@ -134,29 +115,28 @@ Status SlotWriter::append(std::string_view data) {
 }
 
 std::optional<SlotFlush> SlotWriter::take_flush() {
-  if (fd_ < 0 || !sync_ || size_ - flushed_ < kFlushBehind) return std::nullopt;
+  if (!fd_ || !sync_ || size_ - flushed_ < kFlushBehind) return std::nullopt;
   flushed_ = size_;  // also when skipped: the next try is kFlushBehind later
   if (!budget_->take()) return std::nullopt;
-  int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) {
+  UniqueFd fd(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+  if (!fd) {
     // Only an early start: commit()'s fsync covers these bytes as well.
     budget_->give_back();
     return std::nullopt;
   }
-  return SlotFlush(fd, path_, file_sync_, budget_);
+  return SlotFlush(std::move(fd), path_, file_sync_, budget_);
 }
 
 Result<storage::BlobInfo> SlotWriter::commit() {
-  if (fd_ < 0) return Error::internal("s3 blob slots: commit of a finished writer");
+  if (!fd_) return Error::internal("s3 blob slots: commit of a finished writer");
   // The directory entry is durable since the slot's batch was made; the
   // data and the inode's size are once this returns.
-  if (int err = sync_ ? file_sync_->sync(fd_) : 0; err != 0) {
+  if (int err = sync_ ? file_sync_->sync(fd_.get()) : 0; err != 0) {
     Error e = sys_error("fsync", path_, err);
     abort();
     return e;
   }
-  ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
   return storage::BlobInfo{id_, size_};
 }
 
@@ -239,9 +219,10 @@ Result<SlotWriter> BlobSlots::create() {
   }
   auto path = storage::blob_path(root_, id);
   if (!path) return path.take_error();
-  int fd = ::open(path->c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return sys_error("open", *path, errno);
-  return SlotWriter(fd, std::move(id), std::move(*path), sync_, std::move(file_sync), budget_);
+  UniqueFd fd(::open(path->c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return sys_error("open", *path, errno);
+  return SlotWriter(std::move(fd), std::move(id), std::move(*path), sync_, std::move(file_sync),
+                    budget_);
 }
 
 }  // namespace nimbus::services::s3

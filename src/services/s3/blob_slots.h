@@ -33,6 +33,7 @@
 
 #include "common/mutex.h"
 #include "common/result.h"
+#include "common/unique_fd.h"
 #include "storage/blob_store.h"
 
 namespace nimbus::services::s3 {
@@ -76,7 +77,8 @@ class SlotFlush {
   ~SlotFlush();
   SlotFlush(const SlotFlush&) = delete;
   SlotFlush& operator=(const SlotFlush&) = delete;
-  SlotFlush(SlotFlush&& other) noexcept;
+  // The moved-from flush holds nothing and gives nothing back.
+  SlotFlush(SlotFlush&& other) noexcept = default;
   SlotFlush& operator=(SlotFlush&&) = delete;
 
   // fdatasync; the descriptor is closed and the place given back before it
@@ -86,11 +88,11 @@ class SlotFlush {
 
  private:
   friend class SlotWriter;
-  SlotFlush(int fd, std::string path, std::shared_ptr<const FileSync> file_sync,
+  SlotFlush(UniqueFd fd, std::string path, std::shared_ptr<const FileSync> file_sync,
             std::shared_ptr<FlushBudget> budget);
   void release();
 
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string path_;
   std::shared_ptr<const FileSync> file_sync_;
   std::shared_ptr<FlushBudget> budget_;
@@ -103,7 +105,8 @@ class SlotWriter {
   ~SlotWriter();
   SlotWriter(const SlotWriter&) = delete;
   SlotWriter& operator=(const SlotWriter&) = delete;
-  SlotWriter(SlotWriter&& other) noexcept;
+  // The moved-from writer holds nothing and removes nothing.
+  SlotWriter(SlotWriter&& other) noexcept = default;
   SlotWriter& operator=(SlotWriter&&) = delete;
 
   const std::string& id() const { return id_; }
@@ -125,10 +128,10 @@ class SlotWriter {
 
  private:
   friend class BlobSlots;
-  SlotWriter(int fd, std::string id, std::string path, bool sync,
+  SlotWriter(UniqueFd fd, std::string id, std::string path, bool sync,
              std::shared_ptr<const FileSync> file_sync, std::shared_ptr<FlushBudget> budget);
 
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string id_;
   std::string path_;
   bool sync_ = true;
@@ -139,7 +142,7 @@ class SlotWriter {
   // kWriteBehind bytes.
   static constexpr uint64_t kWriteBehind = 8u << 20;
   uint64_t written_back_ = 0;
-  // Bytes handed to a flush by take_flush_fd(), every kFlushBehind bytes.
+  // Bytes handed to a flush by take_flush(), every kFlushBehind bytes.
   static constexpr uint64_t kFlushBehind = 32u << 20;
   uint64_t flushed_ = 0;
 };

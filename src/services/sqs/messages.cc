@@ -324,20 +324,20 @@ void Queues::arm_wake_timer(const QueuePtr& q) {
   if (next == 0 || q->waiters.empty()) return;
   if (q->wake_timer != 0 && q->wake_at_ms <= next) return;
   if (q->wake_timer != 0) env_.scheduler.cancel(q->wake_timer);
-  int64_t delay = std::max<int64_t>(next - now_ms(), 1);
+  // At least 1 ms ahead; at(), not after(next - now): one reading of the clock.
+  auto due = Clock::time_point(std::chrono::milliseconds(std::max(next, now_ms() + 1)));
   q->wake_at_ms = next;
   std::weak_ptr<Queue> weak = q;
-  q->wake_timer =
-      env_.scheduler.after(std::chrono::milliseconds(delay), [this, weak, gate = gate_] {
-        auto in = gate->hold();
-        auto q = weak.lock();
-        if (!in || !q || closing_) return;
-        {
-          std::lock_guard lock(q->mu);
-          q->wake_timer = 0;
-        }
-        serve_waiters(q);
-      });
+  q->wake_timer = env_.scheduler.at(due, [this, weak, gate = gate_] {
+    auto in = gate->hold();
+    auto q = weak.lock();
+    if (!in || !q || closing_) return;
+    {
+      std::lock_guard lock(q->mu);
+      q->wake_timer = 0;
+    }
+    serve_waiters(q);
+  });
 }
 
 }  // namespace nimbus::services::sqs

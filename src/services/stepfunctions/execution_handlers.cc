@@ -202,8 +202,7 @@ void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop s
           drive_express(run, run->runner.wake(env_.clock.now_millis()));
         });
       };
-      env_.scheduler.after(std::chrono::milliseconds(std::max<int64_t>(0, until - now)),
-                           std::move(resume));
+      env_.scheduler.at(Clock::time_point(std::chrono::milliseconds(until)), std::move(resume));
       return;
     }
     stop =

@@ -98,9 +98,11 @@ bool streams_input(const ServiceModel& service, const OperationModel& op);
 // Serializes a handler's output in the call's protocol (query -> XML with
 // ResponseMetadata/RequestId, json -> body, rest -> status/headers/body by
 // the output shape's locations). Sets x-amzn-RequestId (and x-amz-request-id
-// for S3) headers.
+// for S3) headers. `fragments`: the handler answered JSON fragments
+// (services::Payload::json_fragments), which an awsJson body copies as
+// they are (common/json_fragment.h).
 http::Response serialize_output(const Call& call, const boost::json::object& output,
-                                std::string_view request_id);
+                                std::string_view request_id, bool fragments = false);
 
 // An awsQuery call's output in the JSON form query services answer a request
 // whose Accept is application/json (what API Gateway's AWS integrations

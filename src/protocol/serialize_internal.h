@@ -91,8 +91,10 @@ boost::json::value to_wire_json(const ServiceModel& model, const Ref& ref,
 // twice). json::serialize(to_wire_json(...)) gives the same document.
 void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref,
                      const boost::json::value& v);
+// With `fragments`, a JSON fragment in the value (common/json_fragment.h) is
+// copied as it is; without, it is an object like any other.
 void write_wire_json(std::string& out, const ServiceModel& model, const Ref& structure,
-                     const boost::json::object& v);
+                     const boost::json::object& v, bool fragments = false);
 // write_wire_json keeps, per thread, how each model's shapes are written
 // (it points into the models); a model being destroyed calls this so that
 // none of those is used again.

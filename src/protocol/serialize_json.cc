@@ -12,6 +12,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "common/json_fragment.h"
 #include "common/json_string.h"
 #include "protocol/serialize_internal.h"
 
@@ -223,6 +224,10 @@ class Plan {
  public:
   explicit Plan(const ServiceModel& model) : model_(model), json_names_(uses_json_names(model)) {}
 
+  // Whether the value being written holds JSON fragments
+  // (common/json_fragment.h), copied as they are; set per answer.
+  bool splice_fragments = false;
+
   Node* node(const Ref& ref) {
     auto& slot = nodes_[{ref.shape, ref.member}];
     if (slot) return slot.get();
@@ -248,6 +253,12 @@ class Plan {
   }
 
   void write(std::string& out, Node* n, const boost::json::value& v) {
+    if (splice_fragments && v.is_object()) {
+      if (const auto* text = json_fragment_text(v)) {
+        out.append(text->data(), text->size());
+        return;
+      }
+    }
     if (v.is_null() || !n->ref.valid()) return write_plain(out, v);
     switch (n->kind) {
       case Kind::kDocument:
@@ -449,8 +460,9 @@ void forget_plans() {
 }
 
 void write_wire_json(std::string& out, const ServiceModel& model, const Ref& structure,
-                     const boost::json::object& in) {
+                     const boost::json::object& in, bool fragments) {
   Plan& plan = plan_of(model);
+  plan.splice_fragments = fragments;
   out.reserve(out.size() + size_hint(in));
   Node* n = plan.node(structure);
   if (n->kind != Kind::kStructure) {
@@ -463,6 +475,7 @@ void write_wire_json(std::string& out, const ServiceModel& model, const Ref& str
 void write_wire_json(std::string& out, const ServiceModel& model, const Ref& ref,
                      const boost::json::value& v) {
   Plan& plan = plan_of(model);
+  plan.splice_fragments = false;
   out.reserve(out.size() + size_hint(v));
   plan.write(out, plan.node(ref), v);
 }

@@ -62,7 +62,7 @@ std::string ec2_body(const ServiceModel& model, const OperationModel& op, const 
 }  // namespace
 
 http::Response serialize_output(const Call& call, const boost::json::object& output,
-                                std::string_view request_id) {
+                                std::string_view request_id, bool fragments) {
   http::Response r;
   // Content-Type and the request id (three for S3), and room for one more:
   // the vector is sized once.
@@ -115,7 +115,7 @@ http::Response serialize_output(const Call& call, const boost::json::object& out
     case Protocol::kJson10:
     case Protocol::kJson11: {
       if (out.valid()) {
-        ser::write_wire_json(r.body, model, out, output);
+        ser::write_wire_json(r.body, model, out, output, fragments);
       } else {
         r.body = "{}";
       }

@@ -3,6 +3,7 @@
 // codes, query-compatible JSON, Lambda and S3 error shapes, S3 roots, HEAD).
 #include <gtest/gtest.h>
 
+#include "common/json_fragment.h"
 #include "protocol/engine.h"
 #include "protocol/model.h"
 #include "protocol/serialize_internal.h"
@@ -212,6 +213,29 @@ TEST(SerializeOutput, AwsJsonTextIsTheWireValueSerialized) {
     EXPECT_EQ(r.body, json::serialize(ser::to_wire_json(*call.service, shape, json::value(c.out))))
         << c.service << " " << c.op;
   }
+}
+
+// A JSON fragment (common/json_fragment.h) is copied as it is, wherever it
+// stands, when the handler said it answered fragments; otherwise it is an
+// object like any other and its text stays a string: no value becomes raw
+// JSON unasked.
+TEST(SerializeOutput, AwsJsonCopiesFragmentsOnlyWhenTold) {
+  namespace json = boost::json;
+  std::string item = R"({"a":{"S":"x\"y"},"n":{"N":"1"}})";
+  json::object get{{"Item", json_fragment(json::string(item))},
+                   {"ConsumedCapacity", json::object{{"TableName", "t"}}}};
+  auto call = call_for("dynamodb", "GetItem", Protocol::kJson10);
+  EXPECT_EQ(serialize_output(call, get, "r", true).body,
+            "{\"Item\":" + item + R"(,"ConsumedCapacity":{"TableName":"t"}})");
+  auto untold = json::parse(serialize_output(call, get, "r").body);
+  EXPECT_EQ(untold.at("Item").as_object().size(), 1u);
+  EXPECT_EQ(untold.at("Item").as_object().begin()->value(), json::value(item));
+
+  json::object query{{"Items", json::array{json_fragment(json::string(item)), json_fragment("{}")}},
+                     {"Count", 2}};
+  EXPECT_EQ(
+      serialize_output(call_for("dynamodb", "Query", Protocol::kJson10), query, "r", true).body,
+      "{\"Items\":[" + item + R"(,{}],"Count":2})");
 }
 
 // The writer walks a structure's members in one pass when the value holds

@@ -267,6 +267,8 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
   ctx.endpoint_url = "http://" + std::string(host.empty() ? options_.bind : host);
   ctx.path = std::string(request.path());
   ctx.payload->request = std::move(request.stream);
+  ctx.payload->json_text = call->protocol == protocol::Protocol::kJson10 ||
+                           call->protocol == protocol::Protocol::kJson11;
   auto payload = ctx.payload;
 
   OperationMetrics& op_metrics = metrics_for(*call);
@@ -308,7 +310,8 @@ void Router::route(http::Request request, Reply reply, Caller caller) const {
         }
         http::Response response;
         if (output) {
-          response = protocol::serialize_output(*call, *output, request_id);
+          response =
+              protocol::serialize_output(*call, *output, request_id, payload->json_fragments);
           if (auto events = std::dynamic_pointer_cast<http::EventPayload>(payload->response)) {
             // An event stream: the serialized output travels as its
             // initial-response, then the service's events, framed here.

@@ -55,6 +55,12 @@ struct Payload {
   // file, a range of one: http/file_body.h) as the response payload; the
   // output still gives the status and the header members.
   std::shared_ptr<http::BodySource> response;
+  // Set by the router when the output is written as awsJson text: a handler
+  // may then answer JSON fragments (common/json_fragment.h) where values
+  // would be, and sets `json_fragments` when it does. Never set for calls
+  // whose output is read as a value (in-process calls, tests).
+  bool json_text = false;
+  bool json_fragments = false;
 };
 
 struct CallContext {

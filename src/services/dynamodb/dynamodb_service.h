@@ -77,7 +77,10 @@ class DynamoDbService final : public Service {
   void put_item(const CallContext& ctx, object in, Respond respond);
   // Takes the request to move its Key out rather than copy it.
   void get_item(const CallContext& ctx, object in, Respond respond);
-  Output read_item(object& in) const;
+  // GetItem. With `answer` saying the output is written as awsJson text
+  // (Payload::json_text), the item is answered as its stored text when that
+  // is its wire JSON and no projection applies.
+  Output read_item(object& in, Payload* answer = nullptr) const;
   void delete_item(const CallContext& ctx, object in, Respond respond);
   void update_item(const CallContext& ctx, object in, Respond respond);
   // query_handlers.cc

@@ -2,6 +2,7 @@
 // under its turn (items.h), with conditions, projections, updates and
 // ReturnValues.
 #include "common/json_fields.h"
+#include "common/json_fragment.h"
 #include "services/dynamodb/collections.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/errors.h"
@@ -165,11 +166,11 @@ void DynamoDbService::put_item(const CallContext&, object in, Respond respond) {
   items_->write(*t, std::move(key), metered(std::move(decide), *t, *mode), std::move(respond));
 }
 
-void DynamoDbService::get_item(const CallContext&, object in, Respond respond) {
-  respond(read_item(in));
+void DynamoDbService::get_item(const CallContext& ctx, object in, Respond respond) {
+  respond(read_item(in, ctx.payload.get()));
 }
 
-Output DynamoDbService::read_item(object& in) const {
+Output DynamoDbService::read_item(object& in, Payload* answer) const {
   auto t = item_table(in);
   if (!t) return t.take_error();
   auto key = take_attribute_map(in, "Key");
@@ -179,16 +180,31 @@ Output DynamoDbService::read_item(object& in) const {
   if (!expr) return expr.take_error();
   auto mode = capacity_mode(in);
   if (!mode) return mode.take_error();
-  auto item = items_->get(item_key(**t, *key));
-  if (!item) return item.take_error();
+  auto stored = items_->get_stored(item_key(**t, *key));
+  if (!stored) return stored.take_error();
+  // The stored text answered as it is: no value built only to be written
+  // back as the same text.
+  bool as_text = *stored && answer != nullptr && answer->json_text && !expr->projection &&
+                 Items::is_wire_json(**stored);
+  std::optional<json::object> item;
+  if (*stored && (!as_text || *mode != CapacityMode::kNone)) {
+    auto decoded = Items::decode(**stored);
+    if (!decoded) return decoded.take_error();
+    item = std::move(*decoded);
+  }
   json::object out;
   if (*mode != CapacityMode::kNone) {
-    size_t bytes = *item ? model::item_size(**item) : 0;
+    size_t bytes = item ? model::item_size(*item) : 0;
     bool consistent = boolean(in, "ConsistentRead").value_or(false);
     out["ConsumedCapacity"] =
         consumed_capacity((*t)->name, read_consumed(**t, "", bytes, consistent), *mode);
   }
-  if (*item) out["Item"] = expr->projection ? expr->projection->apply(**item) : std::move(**item);
+  if (as_text) {
+    out["Item"] = json_fragment(json::string(std::string_view(**stored)));
+    answer->json_fragments = true;
+  } else if (item) {
+    out["Item"] = expr->projection ? expr->projection->apply(*item) : std::move(*item);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "services/dynamodb/items.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "services/dynamodb/expiry.h"
 #include "services/dynamodb/indexes.h"
@@ -37,6 +38,28 @@ Result<json::object> Items::decode(std::string_view stored) {
   auto v = json::parse(stored, ec, json::storage_ptr(), opts);
   if (ec || !v.is_object()) return Error::internal("a stored item is not a JSON object");
   return std::move(v.as_object());
+}
+
+bool Items::is_wire_json(std::string_view stored) {
+  // encode() writes no spaces, and a quote inside a string as \": `"B":`
+  // and `"BS":` occur only where a member name ends in B or BS - every B
+  // and BS member of an AttributeValue among them. Found from each B
+  // (memchr), which is rarer than the quotes.
+  const char* p = stored.data();
+  const char* end = p + stored.size();
+  while ((p = static_cast<const char*>(std::memchr(p, 'B', static_cast<size_t>(end - p))))) {
+    std::string_view after(p + 1, static_cast<size_t>(end - p - 1));
+    if (p != stored.data() && p[-1] == '"' &&
+        (after.starts_with("\":") || after.starts_with("S\":"))) {
+      return false;
+    }
+    ++p;
+  }
+  return true;
+}
+
+Result<std::optional<std::string>> Items::get_stored(const std::string& key) const {
+  return records_.get(key);
 }
 
 Result<std::optional<json::object>> Items::get(const std::string& key) const {

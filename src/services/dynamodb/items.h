@@ -51,6 +51,8 @@ class Items {
 
   // The item stored at `key` (item_keys.h), nullopt when there is none.
   Result<std::optional<boost::json::object>> get(const std::string& key) const;
+  // The same as stored (encode()'s text), without decoding it.
+  Result<std::optional<std::string>> get_stored(const std::string& key) const;
   // Up to `limit` stored items under `prefix` after `start_after` (before
   // it, backward), in key order.
   // `index`: the same over index entries (indexes.h).
@@ -109,6 +111,11 @@ class Items {
   // An item's stored form and back (binary values are raw bytes).
   static std::string encode(const boost::json::object& item);
   static Result<boost::json::object> decode(std::string_view stored);
+  // Whether a stored item is also its wire JSON (the text an awsJson answer
+  // writes for it): every item without binary values, which are stored as
+  // raw bytes and sent as base64. False may also mean an attribute whose
+  // name ends in B or BS (the text is not parsed to tell).
+  static bool is_wire_json(std::string_view stored);
 
  private:
   // One step of a rebuild from the items (backfill, expiry_backfill): up to

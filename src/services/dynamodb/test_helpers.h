@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "protocol/engine.h"
+#include "protocol/model.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/testing/service_fixture.h"
 
@@ -38,6 +40,30 @@ class DynamoDbTest : public services::testing::ServiceTest<DynamoDbService> {
   json::object create_table(const std::string& name, const std::string& hash = "pk",
                             const std::string& range = "") {
     return call("CreateTable", table_input(name, hash, range));
+  }
+  // A call answered as the router answers a client over awsJson 1.0: the
+  // body, and whether the handler answered JSON fragments. `json_text`:
+  // the handler is told the output is written as text (as the router
+  // does); without, it answers values only (as in-process calls see).
+  struct WireAnswer {
+    std::string body;
+    bool fragments = false;
+  };
+  WireAnswer wire_answer(const std::string& op, json::object in, bool json_text = true) {
+    static const protocol::ModelRegistry models({"dynamodb"});
+    protocol::Call wire;
+    wire.protocol = protocol::Protocol::kJson10;
+    wire.service = models.by_name("dynamodb");
+    wire.operation = wire.service->operation(op);
+    wire.service_name = "dynamodb";
+    wire.operation_name = op;
+    CallContext c = ctx(op);
+    c.payload->json_text = json_text;
+    auto out = try_call(*main_service(), c, std::move(in));
+    EXPECT_TRUE(out.is_ok()) << op << ": " << (out.is_ok() ? "" : out.error().message);
+    if (!out.is_ok()) return {};
+    return {protocol::serialize_output(wire, *out, "r", c.payload->json_fragments).body,
+            c.payload->json_fragments};
   }
   // The message of a call that must fail with `code`.
   std::string error_message(const std::string& op, json::object in, const std::string& code) {

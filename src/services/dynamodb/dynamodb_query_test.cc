@@ -59,6 +59,68 @@ TEST_F(DynamoDbQueryTest, SortKeyConditionsInNumericOrder) {
   EXPECT_EQ(query("pk = :p", {{":p", S("nope")}})["Count"].as_int64(), 0);
 }
 
+// Query and Scan written as awsJson text answer a page without binary
+// values as its items' stored texts: byte for byte the body the decoded
+// items give, with filters, Limit, either direction and capacity;
+// projections, COUNT and pages with a binary value take the decoded items.
+TEST_F(DynamoDbQueryTest, ItemsAsStoredTextAreTheDecodedItemsBody) {
+  call("PutItem", {{"TableName", "events"},
+                   {"Item", json::object{{"pk", S("p1")},
+                                         {"sk", N("7")},
+                                         {"b", json::object{{"B", std::string("\x00\xff\"", 3)}}},
+                                         {"m", json::object{{"M", json::object{{"e", S("")}}}}}}}});
+  auto q = [](const std::string& p, json::object extra = {}) {
+    json::object in{{"TableName", "events"},
+                    {"KeyConditionExpression", "pk = :p"},
+                    {"ExpressionAttributeValues", json::object{{":p", S(p)}}}};
+    for (auto& [k, v] : extra) in[k] = v;
+    return in;
+  };
+  struct Case {
+    std::string op;
+    json::object in;
+    bool as_text;
+  };
+  std::vector<Case> cases{
+      {"Query", q("p0"), true},
+      {"Query", q("p0", {{"Limit", 3}}), true},
+      {"Query", q("p0", {{"Limit", 30}, {"ScanIndexForward", false}}), true},
+      {"Query",
+       q("p0", {{"FilterExpression", "odd = :t"},
+                {"ExpressionAttributeValues",
+                 json::object{{":p", S("p0")}, {":t", json::object{{"BOOL", true}}}}}}),
+       true},
+      {"Query",
+       q("p0", {{"FilterExpression", "odd = :t"},
+                {"ExpressionAttributeValues",
+                 json::object{{":p", S("p0")}, {":t", json::object{{"NULL", true}}}}}}),
+       true},
+      {"Query", q("p0", {{"ReturnConsumedCapacity", "TOTAL"}}), true},
+      {"Query", q("p0", {{"ProjectionExpression", "sk"}}), false},
+      {"Query", q("p0", {{"Select", "COUNT"}}), false},
+      {"Query", q("p1"), false},
+      {"Query", q("p1", {{"Limit", 3}}), true},
+      {"Query", q("p1", {{"ScanIndexForward", false}}), false},
+      {"Query", q("nobody"), false},
+      {"Scan", {{"TableName", "events"}}, false}};
+  for (const auto& c : cases) {
+    auto as_value = wire_answer(c.op, c.in, false);
+    auto as_text = wire_answer(c.op, c.in, true);
+    EXPECT_FALSE(as_value.fragments);
+    EXPECT_EQ(as_text.fragments, c.as_text) << c.op << " " << json::serialize(c.in);
+    EXPECT_EQ(as_text.body, as_value.body) << c.op << " " << json::serialize(c.in);
+  }
+  // What a client reads: the items as written (blobs in base64).
+  auto page = json::parse(wire_answer("Query", q("p1")).body);
+  EXPECT_EQ(page.at("Count").as_int64(), 11);
+  EXPECT_EQ(page.at("Items").at(6).at("b").at("B"), json::value("AP8i"));
+  EXPECT_EQ(page.at("Items").at(7).at("sk").at("N"), json::value("10"));
+  auto texts = json::parse(wire_answer("Query", q("p0", {{"Limit", 2}})).body);
+  EXPECT_EQ(json::serialize(texts.at("Items")),
+            R"([{"pk":{"S":"p0"},"sk":{"N":"-20"},"odd":{"BOOL":false}},)"
+            R"({"pk":{"S":"p0"},"sk":{"N":"-15"},"odd":{"BOOL":true}}])");
+}
+
 // A Query limited to a few items reads on the calling thread (the event
 // loop), as GetItem does: answered before the call returns, also with a
 // filter (Limit counts the items read) and when it fails.

@@ -86,8 +86,10 @@ class DynamoDbService final : public Service {
   // query_handlers.cc
   void query_handler(const CallContext& ctx, object in, Respond respond);
   void scan_handler(const CallContext& ctx, object in, Respond respond);
-  Output query(const object& in) const;  // blocking: worker pool
-  Output scan(const object& in) const;
+  // Blocking (worker pool). With `answer` saying the output is written as
+  // awsJson text, items are answered as their stored text as GetItem does.
+  Output query(const object& in, Payload* answer = nullptr) const;
+  Output scan(const object& in, Payload* answer = nullptr) const;
   // batch_handlers.cc
   void batch_get_handler(const CallContext& ctx, object in, Respond respond);
   Output batch_get_item(const object& in) const;  // blocking: worker pool

@@ -2,6 +2,7 @@
 // filter, the projection and Select; run on the worker pool (a page is up
 // to 1 MB of items), but for a Query with a small Limit (below).
 #include "common/json_fields.h"
+#include "common/json_fragment.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/errors.h"
 #include "services/dynamodb/indexes.h"
@@ -61,20 +62,48 @@ Result<std::string> start_key(const json::object& in, const TableDef& t, const I
   return *start;
 }
 
+// Whether the items read are answered as their stored texts (Page::texts):
+// when the output is written as awsJson text and whole items are answered.
+bool answers_texts(const Payload* wire, const model::RequestExpressions& expr,
+                   const std::string& select) {
+  return wire != nullptr && wire->json_text && !expr.projection && select != "COUNT";
+}
+
 // The answer for the items read: filter, projection, Select, counts and
-// LastEvaluatedKey.
+// LastEvaluatedKey. With the items' texts in the page (only when
+// answers_texts), Items is one JSON fragment: those of the answered items.
 json::object answer(const TableDef& t, const IndexDef* index, Page page,
-                    const model::RequestExpressions& expr, const std::string& select) {
+                    const model::RequestExpressions& expr, const std::string& select,
+                    Payload* wire) {
   json::array out;
+  json::string texts;
+  bool as_texts = !page.texts.empty();
+  if (as_texts) {
+    size_t size = 2;
+    for (const auto& text : page.texts) size += text.size() + 1;
+    texts.reserve(size);
+  }
   int64_t count = 0;
-  for (auto& item : page.items) {
+  for (size_t i = 0; i < page.items.size(); ++i) {
+    auto& item = page.items[i];
     if (expr.filter && !expr.filter->matches(item)) continue;
     ++count;
     if (select == "COUNT") continue;
+    if (as_texts) {
+      texts.append(texts.empty() ? "[" : ",");
+      texts.append(page.texts[i]);
+      continue;
+    }
     out.push_back(expr.projection ? expr.projection->apply(item) : std::move(item));
   }
   json::object result{{"Count", count}, {"ScannedCount", static_cast<int64_t>(page.items.size())}};
-  if (select != "COUNT") result["Items"] = std::move(out);
+  if (as_texts) {
+    texts.append(texts.empty() ? "[]" : "]");
+    result["Items"] = json_fragment(std::move(texts));
+    wire->json_fragments = true;
+  } else if (select != "COUNT") {
+    result["Items"] = std::move(out);
+  }
   if (page.last) {
     result["LastEvaluatedKey"] = last_evaluated(t, index, *page.last);
   }
@@ -140,7 +169,7 @@ Status fetch_from_table(const Items& items, const TableDef& t, const IndexDef* i
 
 }  // namespace
 
-Output DynamoDbService::query(const json::object& in) const {
+Output DynamoDbService::query(const json::object& in, Payload* wire) const {
   auto t = item_table(in);
   if (!t) return t.take_error();
   auto index = index_of(**t, in);
@@ -158,19 +187,20 @@ Output DynamoDbService::query(const json::object& in) const {
   KeyRange range = *index ? index_condition_range(**t, **index, kc, forward)
                           : key_condition_range(**t, kc, forward);
   range.exclusive_start = *start;
-  auto page = read_range(*items_, range, limit_of(in), *index != nullptr);
+  auto page = read_range(*items_, range, limit_of(in), *index != nullptr,
+                         answers_texts(wire, *expr, *select));
   if (!page) return page.take_error();
   size_t bytes = page->bytes;  // before an LSI read swaps in the items
   if (auto st = fetch_from_table(*items_, **t, *index, in, expr->projection.has_value(), *page);
       !st) {
     return st.take_error();
   }
-  auto result = answer(**t, *index, std::move(*page), *expr, *select);
+  auto result = answer(**t, *index, std::move(*page), *expr, *select, wire);
   if (auto st = add_capacity(result, **t, *index, bytes, in); !st) return st.take_error();
   return result;
 }
 
-Output DynamoDbService::scan(const json::object& in) const {
+Output DynamoDbService::scan(const json::object& in, Payload* wire) const {
   auto t = item_table(in);
   if (!t) return t.take_error();
   auto index = index_of(**t, in);
@@ -217,13 +247,14 @@ Output DynamoDbService::scan(const json::object& in) const {
       range.high_inclusive = false;
     }
   }
-  auto page = read_range(*items_, range, limit_of(in), i != nullptr);
+  auto page =
+      read_range(*items_, range, limit_of(in), i != nullptr, answers_texts(wire, *expr, *select));
   if (!page) return page.take_error();
   size_t bytes = page->bytes;  // before an LSI read swaps in the items
   if (auto st = fetch_from_table(*items_, **t, i, in, expr->projection.has_value(), *page); !st) {
     return st.take_error();
   }
-  auto result = answer(**t, i, std::move(*page), *expr, *select);
+  auto result = answer(**t, i, std::move(*page), *expr, *select, wire);
   if (auto st = add_capacity(result, **t, i, bytes, in); !st) return st.take_error();
   return result;
 }
@@ -240,22 +271,26 @@ constexpr int64_t kInlineQueryLimit = 25;
 // hundred microseconds) the Query is read again on the worker pool.
 constexpr uint64_t kInlineMaxSkipped = 1000;
 
-void DynamoDbService::query_handler(const CallContext&, object in, Respond respond) {
+void DynamoDbService::query_handler(const CallContext& ctx, object in, Respond respond) {
   auto limit = integer(in, "Limit");
   if (limit && *limit >= 1 && *limit <= kInlineQueryLimit) {
     Output out = [&] {
       storage::ScanBound bound(kInlineMaxSkipped);
-      return query(in);
+      return query(in, ctx.payload.get());
     }();
     if (out || !storage::skipped_too_many(out.error())) return respond(std::move(out));
   }
   run_blocking(env_.workers, std::move(respond),
-               [this, in = std::move(in)]() -> Output { return query(in); });
+               [this, in = std::move(in), payload = ctx.payload]() -> Output {
+                 return query(in, payload.get());
+               });
 }
 
-void DynamoDbService::scan_handler(const CallContext&, object in, Respond respond) {
+void DynamoDbService::scan_handler(const CallContext& ctx, object in, Respond respond) {
   run_blocking(env_.workers, std::move(respond),
-               [this, in = std::move(in)]() -> Output { return scan(in); });
+               [this, in = std::move(in), payload = ctx.payload]() -> Output {
+                 return scan(in, payload.get());
+               });
 }
 
 }  // namespace nimbus::services::dynamodb

@@ -23,7 +23,8 @@ std::string just_below(std::string key) {
 
 }  // namespace
 
-Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit, bool index) {
+Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit, bool index,
+                        bool texts) {
   std::string cursor = range.exclusive_start;
   if (cursor.empty()) {
     if (range.forward && !range.low.empty()) {
@@ -50,6 +51,12 @@ Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit,
       if (!item) return item.take_error();
       page.bytes += nimbus::dynamodb::item_size(*item);
       page.items.push_back(std::move(*item));
+      if (texts && Items::is_wire_json(e.value)) {
+        page.texts.push_back(std::move(e.value));
+      } else if (texts) {
+        texts = false;
+        page.texts.clear();
+      }
       if (page.items.size() == limit || page.bytes >= kMaxPageBytes) {
         page.last = page.items.back();
         return page;
@@ -139,6 +146,7 @@ boost::json::object last_evaluated(const TableDef& t, const IndexDef* index,
 }
 
 Status fetch_table_items(const Items& items, const TableDef& t, Page& page) {
+  page.texts.clear();
   for (auto& item : page.items) {
     auto full = items.get(item_key(t, item));
     if (!full) return full.take_error();

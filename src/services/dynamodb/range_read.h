@@ -34,6 +34,9 @@ struct Page {
   // The last item read when the page stopped early (Limit or 1 MB): its key
   // is LastEvaluatedKey.
   std::optional<boost::json::object> last;
+  // With read_range's `texts`: each item's stored text, beside `items`,
+  // when every item's is its wire JSON (Items::is_wire_json); else empty.
+  std::vector<std::string> texts;
 };
 
 // The range a key condition reads in table `t`: its item collection,
@@ -61,11 +64,12 @@ boost::json::object last_evaluated(const TableDef& t, const IndexDef* index,
 
 // An LSI read asking for more than the index projects reads the items from
 // the table, as DynamoDB fetches them: replaces each entry of `page` by its
-// item.
+// item (and drops the entries' texts).
 Status fetch_table_items(const Items& items, const TableDef& t, Page& page);
 
-// `index`: read index entries (indexes.h) instead of items.
-Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit,
-                        bool index = false);
+// `index`: read index entries (indexes.h) instead of items. `texts`: keep
+// the items' stored texts too (Page::texts).
+Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit, bool index = false,
+                        bool texts = false);
 
 }  // namespace nimbus::services::dynamodb

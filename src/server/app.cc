@@ -187,9 +187,14 @@ Result<uint16_t> App::start() {
     spdlog::warn("--auth off: requests are not authenticated");
   }
 
-  auto opened = storage::Storage::open({o.data_dir, o.durability == Durability::kSync
-                                                        ? storage::Durability::kSync
-                                                        : storage::Durability::kAsync});
+  storage::Options storage_options;
+  storage_options.data_dir = o.data_dir;
+  storage_options.durability =
+      o.durability == Durability::kSync ? storage::Durability::kSync : storage::Durability::kAsync;
+  storage_options.sync_write_seconds =
+      &s.metrics.histogram("nimbus_storage_sync_write_seconds", {},
+                           "a commit round's write with its WAL fsync (sync durability)");
+  auto opened = storage::Storage::open(std::move(storage_options));
   if (!opened) return opened.take_error();
   s.storage = std::move(opened).value();
 

@@ -208,6 +208,27 @@ TEST(Commit, AsyncModeDoesNotFsyncAndPersists) {
   EXPECT_EQ(st->records("t").scan("", 1000)->size(), 200u);
 }
 
+TEST(Commit, EverySyncedRoundIsTimedWhenAHistogramIsGiven) {
+  for (Durability d : {Durability::kSync, Durability::kAsync}) {
+    testing::TempDir dir;
+    Histogram timed;
+    auto st = Storage::open(Options{dir.path(), d, &timed});
+    ASSERT_TRUE(st.is_ok());
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE((*st)->commit_sync(one(std::to_string(i), "v")));
+    WriteBatch deferred = one("later", "v");
+    deferred.defer_sync();
+    ASSERT_TRUE((*st)->commit_sync(std::move(deferred)));  // written, not fsynced: not timed
+    Stats s = (*st)->stats();
+    EXPECT_EQ(timed.count(), s.syncs);
+    if (d == Durability::kSync) {
+      EXPECT_GE(s.syncs, 50u);
+      EXPECT_GT(timed.sum(), 0.0);
+    } else {
+      EXPECT_EQ(timed.count(), 0u);
+    }
+  }
+}
+
 TEST(Commit, DeferredSyncBatchesWaitForTheNextSyncedRound) {
   testing::TempDir dir;
   {

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "storage/write_batch.h"
@@ -43,7 +44,10 @@ class Committer {
 
   // `families` routes each key to its column family (families.h); it must
   // outlive the committer.
-  Committer(rocksdb::DB* db, const Families* families, bool sync);
+  // `sync_write_seconds` (may be null) observes each round written with a
+  // WAL fsync.
+  Committer(rocksdb::DB* db, const Families* families, bool sync,
+            Histogram* sync_write_seconds = nullptr);
   ~Committer();  // stop()
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
@@ -99,6 +103,7 @@ class Committer {
   rocksdb::DB* db_;
   const Families* families_;
   const bool sync_;
+  Histogram* const sync_write_seconds_;
   // Committer thread only (apply).
   std::unique_ptr<rocksdb::WriteBatch> round_;
   size_t smaller_rounds_ = 0;  // rounds in a row needing under a quarter of it

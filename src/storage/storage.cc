@@ -208,7 +208,8 @@ Result<std::unique_ptr<Storage>> Storage::open(Options options) {
   impl->db.reset(raw);
   impl->handles = std::move(handles);
   impl->families = std::make_unique<Families>(impl->handles[0], impl->handles[1]);
-  impl->committer = std::make_unique<Committer>(raw, impl->families.get(), sync);
+  impl->committer =
+      std::make_unique<Committer>(raw, impl->families.get(), sync, options.sync_write_seconds);
   return std::unique_ptr<Storage>(
       new Storage(std::move(options), std::move(impl), std::move(*blobs)));
 }

@@ -35,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/result.h"
 #include "storage/blob_store.h"
 #include "storage/records.h"
@@ -47,6 +48,10 @@ enum class Durability { kSync, kAsync };
 struct Options {
   std::string data_dir;
   Durability durability = Durability::kSync;
+  // When set, observes every commit round written with a WAL fsync: the
+  // RocksDB write and its fsync, in seconds (what a sync write waits for
+  // beyond its own turn). Must outlive the Storage.
+  Histogram* sync_write_seconds = nullptr;
 };
 
 // Counters since open, for tests and /_nimbus/metrics.

@@ -190,13 +190,29 @@ def contention(endpoint, clients, seconds):
 
 
 def storage_counters(endpoint):
-    """nimbus's (writes acknowledged, WAL fsyncs) since start, from /_nimbus/metrics."""
+    """nimbus's (writes acknowledged, WAL fsyncs, {bucket bound: synced rounds
+    at most that long}) since start, from /_nimbus/metrics."""
     with urllib.request.urlopen(endpoint + "/_nimbus/metrics", timeout=5) as r:
         text = r.read().decode()
     def value(metric):
         m = re.search(r"^%s (\S+)$" % metric, text, re.M)
         return float(m.group(1)) if m else 0.0
-    return value("nimbus_storage_commits"), value("nimbus_storage_fsyncs")
+    buckets = {float(le): float(n) for le, n in re.findall(
+        r'^nimbus_storage_sync_write_seconds_bucket\{le="([^"+]+)"\} (\S+)$', text, re.M)}
+    return value("nimbus_storage_commits"), value("nimbus_storage_fsyncs"), buckets
+
+
+def bucket_quantile(before, after, q):
+    """The upper bound (s) of the histogram bucket holding quantile q of the
+    observations between two scrapes; None when there were none."""
+    bounds = sorted(after)
+    total = after[bounds[-1]] - before.get(bounds[-1], 0) if bounds else 0
+    if total <= 0:
+        return None
+    for b in bounds:
+        if after[b] - before.get(b, 0) >= q * total:
+            return b
+    return None
 
 
 def run_server(name, server, args):
@@ -218,6 +234,10 @@ def run_server(name, server, args):
             commits, fsyncs = (after[i] - before[i] for i in (0, 1))
             print("           group commit: %.1f writes per WAL fsync (%d fsyncs, warm-up "
                   "included)" % (commits / fsyncs if fsyncs else 0, fsyncs), flush=True)
+            p50, p99 = (bucket_quantile(before[2], after[2], q) for q in (0.5, 0.99))
+            if p50 is not None:
+                print("           a synced round's write + WAL fsync: p50 <= %g ms, p99 <= %g ms "
+                      "(histogram buckets)" % (p50 * 1000, p99 * 1000), flush=True)
     use_cpp = not args.python_cas and os.path.exists(cas_binary())
     out["contention"] = (contention_cpp if use_cpp else contention)(endpoint, args.clients,
                                                                     args.seconds)

@@ -42,8 +42,9 @@ Result<json::object> Items::decode(std::string_view stored) {
 
 bool Items::is_wire_json(std::string_view stored) {
   // encode() writes no spaces, and a quote inside a string as \": `"B":`
-  // and `"BS":` occur only where a member name ends in B or BS - every B
-  // and BS member of an AttributeValue among them. Found from each B
+  // and `"BS":` occur only where a member is named exactly B or BS: every
+  // B and BS member of an AttributeValue, and an attribute or map member of
+  // that name (answered through the decode path, correct if slower). Found from each B
   // (memchr), which is rarer than the quotes.
   const char* p = stored.data();
   const char* end = p + stored.size();

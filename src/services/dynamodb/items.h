@@ -113,8 +113,9 @@ class Items {
   static Result<boost::json::object> decode(std::string_view stored);
   // Whether a stored item is also its wire JSON (the text an awsJson answer
   // writes for it): every item without binary values, which are stored as
-  // raw bytes and sent as base64. False may also mean an attribute whose
-  // name ends in B or BS (the text is not parsed to tell).
+  // raw bytes and sent as base64. False also for an attribute or map member
+  // named exactly B or BS (the text is not parsed to tell them apart), which
+  // then takes the decode path.
   static bool is_wire_json(std::string_view stored);
 
  private:

@@ -189,17 +189,28 @@ def contention(endpoint, clients, seconds):
             "lost": sum(done) - final}
 
 
-def storage_counters(endpoint):
-    """nimbus's (writes acknowledged, WAL fsyncs, {bucket bound: synced rounds
-    at most that long}) since start, from /_nimbus/metrics."""
+def histogram(text, name, selector=""):
+    """{bucket bound (s): observations at most that long} of one histogram in
+    a /_nimbus/metrics text, for the series whose labels contain `selector`."""
+    out = {}
+    for labels, n in re.findall(r"^%s_bucket\{([^}]*)\} (\S+)$" % name, text, re.M):
+        le = re.search(r'le="([^"]+)"', labels).group(1)
+        if selector in labels and le != "+Inf":
+            out[float(le)] = float(n)
+    return out
+
+
+def server_counters(endpoint, op):
+    """nimbus's (writes acknowledged, WAL fsyncs, synced rounds' histogram,
+    `op`'s parse-to-reply histogram) since start, from /_nimbus/metrics."""
     with urllib.request.urlopen(endpoint + "/_nimbus/metrics", timeout=5) as r:
         text = r.read().decode()
     def value(metric):
         m = re.search(r"^%s (\S+)$" % metric, text, re.M)
         return float(m.group(1)) if m else 0.0
-    buckets = {float(le): float(n) for le, n in re.findall(
-        r'^nimbus_storage_sync_write_seconds_bucket\{le="([^"+]+)"\} (\S+)$', text, re.M)}
-    return value("nimbus_storage_commits"), value("nimbus_storage_fsyncs"), buckets
+    return (value("nimbus_storage_commits"), value("nimbus_storage_fsyncs"),
+            histogram(text, "nimbus_storage_sync_write_seconds"),
+            histogram(text, "nimbus_request_duration_seconds", 'operation="%s"' % op))
 
 
 def bucket_quantile(before, after, q):
@@ -222,19 +233,28 @@ def run_server(name, server, args):
     load(ddb, query_items())
     out = {}
     for op, body in OPERATIONS:
-        before = storage_counters(endpoint) if name == "nimbus" else None
+        before = server_counters(endpoint, op) if name == "nimbus" else None
         out[op] = measure(endpoint, op, body, args.seconds, args.connections, server.proc.pid)
         print("  %-8s %-8s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d%s"
               % (name, op, out[op]["rps"], out[op]["p50_ms"], out[op]["p99_ms"],
                  out[op]["errors"], "  " + out[op]["unexpected"] if out[op]["unexpected"] else ""),
               flush=True)
         print(cpu_line(out[op]), flush=True)
-        if before and op == "PutItem":
-            after = storage_counters(endpoint)
+        if not before:
+            continue
+        after = server_counters(endpoint, op)
+        def quantiles(i):
+            return tuple(bucket_quantile(before[i], after[i], q) for q in (0.5, 0.99))
+        p50, p99 = quantiles(3)
+        if p50 is not None:
+            print("           the server's parse -> reply: p50 <= %g ms, p99 <= %g ms (histogram "
+                  "buckets; the rest of wrk's figure is outside the server)"
+                  % (p50 * 1000, p99 * 1000), flush=True)
+        if op == "PutItem":
             commits, fsyncs = (after[i] - before[i] for i in (0, 1))
             print("           group commit: %.1f writes per WAL fsync (%d fsyncs, warm-up "
                   "included)" % (commits / fsyncs if fsyncs else 0, fsyncs), flush=True)
-            p50, p99 = (bucket_quantile(before[2], after[2], q) for q in (0.5, 0.99))
+            p50, p99 = quantiles(2)
             if p50 is not None:
                 print("           a synced round's write + WAL fsync: p50 <= %g ms, p99 <= %g ms "
                       "(histogram buckets)" % (p50 * 1000, p99 * 1000), flush=True)

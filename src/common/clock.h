@@ -58,9 +58,13 @@ class Clock {
   virtual bool attach(TimerQueue*) const { return false; }
   virtual void detach(TimerQueue*) const {}
 
-  int64_t now_millis() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
+  int64_t now_millis() const { return to_millis(now()); }
+  // Milliseconds since the epoch, the form stored records and the wire keep
+  // times in, to and from a time_point.
+  static int64_t to_millis(time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   }
+  static time_point from_millis(int64_t ms) { return time_point(std::chrono::milliseconds(ms)); }
   double now_seconds() const {
     return std::chrono::duration<double>(now().time_since_epoch()).count();
   }

@@ -115,7 +115,7 @@ TEST(Scheduler, NoTimerSetDuringAnAdvanceWaitsForTheNextOne) {
   std::thread setter([&] {
     for (int i = 0; i < kTimers; ++i) {
       due[i] = clock.now_millis() + 1;
-      s.at(Clock::time_point(std::chrono::milliseconds(due[i])), [&, i] { ran[i] = true; });
+      s.at(Clock::from_millis(due[i]), [&, i] { ran[i] = true; });
       set = i + 1;
       if (i % 8 == 0) std::this_thread::yield();
     }

@@ -15,10 +15,6 @@
 namespace nimbus::runtime {
 namespace {
 
-int64_t epoch_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 // Go's os.ProcessState wording, which Lambda's messages use.
 std::string signal_name(int sig) {
   switch (sig) {
@@ -132,7 +128,7 @@ void EnvImpl::dispatch() {
       fmt::format("START RequestId: {} Version: {}", c.request.request_id, spec_->version));
   ApiResponse r{200, {}, c.request.payload};
   r.headers = {{"Lambda-Runtime-Aws-Request-Id", c.request.request_id},
-               {"Lambda-Runtime-Deadline-Ms", std::to_string(epoch_ms(deadline))},
+               {"Lambda-Runtime-Deadline-Ms", std::to_string(Clock::to_millis(deadline))},
                {"Lambda-Runtime-Invoked-Function-Arn",
                 c.request.invoked_arn.empty() ? spec_->arn : c.request.invoked_arn}};
   if (!c.request.trace_id.empty())

@@ -14,14 +14,6 @@ namespace nimbus::storage {
 
 namespace {
 
-int64_t to_ms(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-Clock::time_point from_ms(int64_t ms) {
-  return Clock::time_point(std::chrono::milliseconds(ms));
-}
-
 std::string timer_key(std::string_view kind, std::string_view id) {
   return encode_key(kind, id);
 }
@@ -82,7 +74,7 @@ void Timers::Impl::arm() {
   if (armed != 0) scheduler.cancel(armed);
   armed_ms = next;
   std::weak_ptr<Impl> weak = weak_from_this();
-  armed = scheduler.at(from_ms(next), [weak] {
+  armed = scheduler.at(Clock::from_millis(next), [weak] {
     if (auto self = weak.lock()) self->fire();
   });
 }
@@ -135,7 +127,7 @@ void Timers::Impl::hand_out(const Key& key, uint64_t version, int64_t due_ms) {
   }
   KeyReader r(**value);
   r.i64();
-  DueTimer timer{key.first, key.second, from_ms(due_ms), std::string(r.tail())};
+  DueTimer timer{key.first, key.second, Clock::from_millis(due_ms), std::string(r.tail())};
   std::weak_ptr<Impl> weak = weak_from_this();
   handler(std::move(timer), [weak, key, version](Status s) {
     if (auto self = weak.lock()) self->acked(key, version, std::move(s));
@@ -224,7 +216,7 @@ Status Timers::start() {
 void Timers::schedule(std::string_view kind, std::string_view id, Clock::time_point due,
                       std::string payload, Done done) {
   Impl::Key key{std::string(kind), std::string(id)};
-  int64_t due_ms = to_ms(due);
+  int64_t due_ms = Clock::to_millis(due);
   WriteBatch batch(impl_->options.ns + "/" + key.first);
   batch.put(impl_->options.ns, timer_key(kind, id), KeyBuilder().i64(due_ms).tail(payload).bytes());
   {

@@ -229,7 +229,7 @@ uint64_t StreamReader::wait(const std::string& stream_arn, const std::string& sh
   }
   // An open shard closes at its end time without a record to wake on.
   if (shard.end_ms && !shard.last) {
-    auto closes = Clock::time_point(std::chrono::milliseconds(*shard.end_ms));
+    auto closes = Clock::from_millis(*shard.end_ms);
     if (closes > clock_.now()) deadline = std::min(deadline, closes);
   }
   return log_->wait(stream_partition(at->table->name, at->table->stream_label), *after, deadline,

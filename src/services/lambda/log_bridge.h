@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "runtime/log_capture.h"
 #include "services/logs/api.h"
 
@@ -22,8 +23,7 @@ class LogBridge final : public runtime::LogSink {
     std::vector<logs::LogEvent> events;
     events.reserve(lines.size());
     for (auto& l : lines) {
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(l.time.time_since_epoch());
-      events.push_back(logs::LogEvent{ms.count(), std::move(l.text)});
+      events.push_back(logs::LogEvent{Clock::to_millis(l.time), std::move(l.text)});
     }
     writer_->put(group, stream, std::move(events));
   }

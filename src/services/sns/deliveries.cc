@@ -291,7 +291,7 @@ void Deliveries::post(Pending p, SubscriptionPtr sub, std::string id, storage::T
     // Over the subscription's rate this second: tried again at the next
     // one, not counted as a failure.
     throttled_.add();
-    auto due = Clock::time_point(std::chrono::milliseconds(now - now % 1000 + 1000));
+    auto due = Clock::from_millis(now - now % 1000 + 1000);
     if (!p.d.group_id.empty()) hold_group(p, id, due);
     return timers_->schedule(kKind, id, due, p.encode(), std::move(ack));
   }
@@ -471,8 +471,7 @@ void Deliveries::defer(storage::DueTimer t, storage::Timers::Ack ack, Clock::tim
 
 void Deliveries::save_head(const std::string& group, const std::string& id,
                            Clock::time_point retry) {
-  int64_t retry_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(retry.time_since_epoch()).count();
+  int64_t retry_ms = Clock::to_millis(retry);
   storage::WriteBatch batch(kPartition);
   batch.put(kHeadsNs, group, json::serialize(json::object{{"head", id}, {"retry", retry_ms}}));
   env_.storage->commit(std::move(batch), [](Status st) {
@@ -500,7 +499,7 @@ Status Deliveries::load_heads() {
     Group& g = groups_[e.key];
     g.head = str(*o, "head");
     g.in_flight = false;
-    g.retry = Clock::time_point(std::chrono::milliseconds(integer(*o, "retry").value_or(0)));
+    g.retry = Clock::from_millis(integer(*o, "retry").value_or(0));
     g.saved = true;
   }
   return Status::ok();

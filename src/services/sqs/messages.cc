@@ -325,7 +325,7 @@ void Queues::arm_wake_timer(const QueuePtr& q) {
   if (q->wake_timer != 0 && q->wake_at_ms <= next) return;
   if (q->wake_timer != 0) env_.scheduler.cancel(q->wake_timer);
   // At least 1 ms ahead; at(), not after(next - now): one reading of the clock.
-  auto due = Clock::time_point(std::chrono::milliseconds(std::max(next, now_ms() + 1)));
+  auto due = Clock::from_millis(std::max(next, now_ms() + 1));
   q->wake_at_ms = next;
   std::weak_ptr<Queue> weak = q;
   q->wake_timer = env_.scheduler.at(due, [this, weak, gate = gate_] {

@@ -133,10 +133,10 @@ void StepFunctionsService::start_execution(const CallContext& ctx, json::object 
           return respond(st.error());
         }
         if (timeout) {
-          timers_->schedule("timeout", e.arn,
-                            Clock::time_point(std::chrono::milliseconds(
-                                static_cast<int64_t>(e.start * 1000) + *timeout * 1000)),
-                            "", [](Status) {});
+          timers_->schedule(
+              "timeout", e.arn,
+              Clock::from_millis(static_cast<int64_t>(e.start * 1000) + *timeout * 1000), "",
+              [](Status) {});
         }
         respond(json::object{{"executionArn", e.arn}, {"startDate", e.start}});
       });
@@ -202,7 +202,7 @@ void StepFunctionsService::drive_express(std::shared_ptr<ExpressRun> run, Stop s
           drive_express(run, run->runner.wake(env_.clock.now_millis()));
         });
       };
-      env_.scheduler.at(Clock::time_point(std::chrono::milliseconds(until)), std::move(resume));
+      env_.scheduler.at(Clock::from_millis(until), std::move(resume));
       return;
     }
     stop =

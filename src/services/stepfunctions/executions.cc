@@ -23,10 +23,6 @@ namespace {
 
 constexpr int64_t kMaxEvents = 25000;
 
-Clock::time_point at_ms(int64_t ms) {
-  return Clock::time_point(std::chrono::milliseconds(ms));
-}
-
 // Execution `e`'s new history events into `batch`, numbered from its next.
 void put_events(storage::WriteBatch& batch, Execution& e, std::vector<HistoryEvent>& events,
                 double now_s) {
@@ -223,7 +219,8 @@ void StepFunctionsService::apply(const std::string& arn, std::vector<Advance> wo
           for (const char* kind : {"task", "heartbeat"})
             timers_->cancel(kind, token, [](Status) {});
         }
-        if (e.wake_ms != 0) timers_->schedule("wake", e.arn, at_ms(e.wake_ms), "", [](Status) {});
+        if (e.wake_ms != 0)
+          timers_->schedule("wake", e.arn, Clock::from_millis(e.wake_ms), "", [](Status) {});
         if (e.status != "RUNNING") {
           for (const char* kind : {"timeout", "task", "heartbeat"}) {
             timers_->cancel(kind, e.arn, [](Status) {});
@@ -420,7 +417,7 @@ int64_t expires_ms(double stop_s) {
 }  // namespace
 
 void StepFunctionsService::arm_expiry(const std::string& arn, double stop_s) {
-  timers_->schedule("expire", arn, at_ms(expires_ms(stop_s)), "", [](Status) {});
+  timers_->schedule("expire", arn, Clock::from_millis(expires_ms(stop_s)), "", [](Status) {});
 }
 
 void StepFunctionsService::on_expire(storage::DueTimer t, storage::Timers::Ack ack) {

@@ -200,8 +200,7 @@ Status StepFunctionsService::start() {
   // between) gets its timer now.
   for (const auto& [a, ms] : waiting) {
     if (!timers_->contains("wake", a)) {
-      timers_->schedule("wake", a, Clock::time_point(std::chrono::milliseconds(ms)), "",
-                        [](Status) {});
+      timers_->schedule("wake", a, Clock::from_millis(ms), "", [](Status) {});
     }
   }
   // A closed execution whose expiry was not armed (a crash between its

@@ -23,10 +23,6 @@ std::optional<std::string> token_execution(const std::string& token) {
   return arn;
 }
 
-Clock::time_point at_ms(int64_t ms) {
-  return Clock::time_point(std::chrono::milliseconds(ms));
-}
-
 }  // namespace
 
 void StepFunctionsService::send_task_success(const CallContext&, json::object in, Respond respond) {
@@ -70,7 +66,8 @@ void StepFunctionsService::send_task_heartbeat(const CallContext&, json::object 
     heartbeat = task_heartbeat(it->second.position, token);
   }
   if (!heartbeat) return respond(json::object{});
-  timers_->schedule("heartbeat", token, at_ms(env_.clock.now_millis() + *heartbeat * 1000), token,
+  timers_->schedule("heartbeat", token,
+                    Clock::from_millis(env_.clock.now_millis() + *heartbeat * 1000), token,
                     [respond = std::move(respond)](Status st) {
                       if (!st) return respond(st.error());
                       respond(json::object{});
@@ -122,12 +119,12 @@ void StepFunctionsService::on_task_timer(storage::DueTimer t, storage::Timers::A
 void StepFunctionsService::arm_task_timers(const asl::TaskCall& task, const std::string& token) {
   int64_t now = env_.clock.now_millis();
   if (task.timeout_seconds) {
-    timers_->schedule("task", token, at_ms(now + *task.timeout_seconds * 1000), token,
+    timers_->schedule("task", token, Clock::from_millis(now + *task.timeout_seconds * 1000), token,
                       [](Status) {});
   }
   if (task.heartbeat_seconds) {
-    timers_->schedule("heartbeat", token, at_ms(now + *task.heartbeat_seconds * 1000), token,
-                      [](Status) {});
+    timers_->schedule("heartbeat", token, Clock::from_millis(now + *task.heartbeat_seconds * 1000),
+                      token, [](Status) {});
   }
 }
 

@@ -226,6 +226,16 @@ def bucket_quantile(before, after, q):
     return None
 
 
+def share_above(before, after, bound):
+    """The fraction of the observations between two scrapes longer than
+    `bound` (s, a bucket bound); None when there were none."""
+    bounds = sorted(after)
+    total = after[bounds[-1]] - before.get(bounds[-1], 0) if bounds else 0
+    if total <= 0 or bound not in after:
+        return None
+    return 1 - (after[bound] - before.get(bound, 0)) / total
+
+
 def run_server(name, server, args):
     endpoint = server.endpoint
     ddb = client("dynamodb", endpoint, max_pool_connections=16)
@@ -258,6 +268,12 @@ def run_server(name, server, args):
             if p50 is not None:
                 print("           a synced round's write + WAL fsync: p50 <= %g ms, p99 <= %g ms "
                       "(histogram buckets)" % (p50 * 1000, p99 * 1000), flush=True)
+            # A slow round holds up every write queued behind it: the share of
+            # PutItems past a bound is several times the share of rounds.
+            rounds, puts = (share_above(before[i], after[i], 0.0025) for i in (2, 3))
+            if rounds is not None and puts is not None:
+                print("           over 2.5 ms: %.2f%% of synced rounds, %.2f%% of PutItems "
+                      "(parse -> reply)" % (100 * rounds, 100 * puts), flush=True)
     use_cpp = not args.python_cas and os.path.exists(cas_binary())
     out["contention"] = (contention_cpp if use_cpp else contention)(endpoint, args.clients,
                                                                     args.seconds)

@@ -12,8 +12,13 @@ The nimbus rows also give the server's CPU per request (every thread, from
 /proc schedstat): the gateway's cost in CPU, which the wall-clock p50 at 16
 connections only reflects through requests/s.
 
+Last, nginx answering a constant at each connection count (bench/nginx.py):
+the machine's limit for answering HTTP, beside the nimbus rows and 10x the
+peer's.
+
 Usage: python3 bench/apigw_bench.py [--seconds 5] [--connections 1 16]
        [--rounds 1] [--quick] (1 s per run, 1 connection: a smoke run)
+       [--no-http-limit]
 """
 
 import argparse
@@ -30,6 +35,7 @@ import zipfile
 
 from common import (GATEWAY_UNTHROTTLED, CACHE, NpmPeer, Server, machine, run_wrk, thread_cpu_ns,
                     wrk_script)
+from nginx import http_limit
 
 HELLO_PY = ("def handler(event, context):\n"
             "    return {'statusCode': 200, 'body': 'hello'}\n")
@@ -149,6 +155,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=1,
                     help="alternate the API and Invoke runs this many times; rows are medians")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-http-limit", dest="http_limit", action="store_false",
+                    help="skip nginx's requests/s answering a constant (the machine's limit)")
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.connections = 1, [1]
@@ -211,7 +219,28 @@ def main():
         if api_r and sls and sls["rps"]:
             print("nimbus API / serverless-offline at %d connections: %.1fx requests/s "
                   "(target >= 10x)" % (c, api_r["rps"] / sls["rps"]))
+    if args.http_limit:
+        print_http_limit(results, args)
     return 0
+
+
+def print_http_limit(results, args):
+    """nginx answering a constant at each connection count: what any server
+    could answer on this machine, beside the nimbus rows and 10x the peer."""
+    limit = http_limit(args.connections, args.seconds)
+    if limit is None:
+        print("the machine's HTTP limit: nginx not available")
+        return
+    for c in args.connections:
+        rps = limit[c]["rps"]
+        line = ("the machine's HTTP limit at %d connections (nginx returning a constant): "
+                "%.0f req/s (p50 %.3f ms)" % (c, rps, limit[c]["p50_ms"] or 0))
+        api_r, sls = results.get(("nimbus API", c)), results.get(("serverless-offline", c))
+        if api_r and rps:
+            line += "; nimbus API at %.0f%% of it" % (100.0 * api_r["rps"] / rps)
+        if sls and rps:
+            line += "; 10x serverless-offline would be %.0f%%" % (1000.0 * sls["rps"] / rps)
+        print(line)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,10 @@ figures include the key lookup, not one hot key.
 
 Usage: python3 bench/dynamodb_bench.py [--seconds 10] [--connections 16]
            [--servers nimbus moto dynalite] [--scale 10000 100000 1000000] [--quick]
-           [--server-args "--threads 1"]
+           [--server-args "--threads 1"] [--no-http-limit]
+
+Last, nginx answering a constant at the same connection count (bench/nginx.py):
+the machine's limit for answering HTTP, and each figure as a share of it.
 """
 
 import argparse
@@ -30,6 +33,7 @@ import urllib.request
 
 from common import (Moto, NpmPeer, Server, client, run_servers, machine, print_sync_bound,
                     run_wrk, signed_request, thread_cpu_ns, wrk_script_many)
+from nginx import http_limit
 
 TABLE = "bench"
 PAYLOAD = "x" * 100
@@ -322,6 +326,8 @@ def main():
                     help="the contention test with boto3 threads, not dynamodb_cas")
     ap.add_argument("--server-args", default="",
                     help="more `nimbus serve` arguments, one string (e.g. \"--threads 1\")")
+    ap.add_argument("--no-http-limit", dest="http_limit", action="store_false",
+                    help="skip nginx's requests/s answering a constant (the machine's limit)")
     args = ap.parse_args()
     if args.quick:
         args.seconds = 2
@@ -348,9 +354,28 @@ def main():
         print("ratio nimbus/%s throughput: %s" % (name, ", ".join(ratios)))
         print("  the disk's bound for sync PutItem is %.1fx %s's PutItem" %
               (bound["bound_per_s"] / results[name]["PutItem"]["rps"], name))
+    if args.http_limit and "nimbus" in results:
+        print_http_limit(results, args)
     if args.scale:
         scale_curve(args.scale, args.seconds, args.connections)
     return 0
+
+
+def print_http_limit(results, args):
+    """nginx answering a constant at the same connection count: what any
+    server could answer on this machine, and each figure as a share of it."""
+    limit = http_limit([args.connections], args.seconds)
+    if limit is None:
+        print("the machine's HTTP limit: nginx not available")
+        return
+    rps = limit[args.connections]["rps"]
+    print("the machine's HTTP limit (nginx returning a constant, %d connections): %.0f req/s"
+          % (args.connections, rps))
+    for op, _ in OPERATIONS:
+        line = "  %-8s nimbus at %.0f%% of it" % (op, 100.0 * results["nimbus"][op]["rps"] / rps)
+        if "dynalite" in results:
+            line += "; 5x dynalite would be %.0f%%" % (500.0 * results["dynalite"][op]["rps"] / rps)
+        print(line)
 
 
 if __name__ == "__main__":

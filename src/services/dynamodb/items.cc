@@ -30,12 +30,12 @@ std::string Items::encode(const json::object& item) {
   return json::serialize(item);
 }
 
-Result<json::object> Items::decode(std::string_view stored) {
+Result<json::object> Items::decode(std::string_view stored, json::storage_ptr sp) {
   // Binary values are raw bytes, not always UTF-8.
   json::parse_options opts;
   opts.allow_invalid_utf8 = true;
   boost::system::error_code ec;
-  auto v = json::parse(stored, ec, json::storage_ptr(), opts);
+  auto v = json::parse(stored, ec, std::move(sp), opts);
   if (ec || !v.is_object()) return Error::internal("a stored item is not a JSON object");
   return std::move(v.as_object());
 }

@@ -110,7 +110,10 @@ class Items {
 
   // An item's stored form and back (binary values are raw bytes).
   static std::string encode(const boost::json::object& item);
-  static Result<boost::json::object> decode(std::string_view stored);
+  // `sp`: the storage the item's values live in (the default heap when
+  // omitted; read_range gives a page's items one monotonic resource).
+  static Result<boost::json::object> decode(std::string_view stored,
+                                            boost::json::storage_ptr sp = {});
   // Whether a stored item is also its wire JSON (the text an awsJson answer
   // writes for it): every item without binary values, which are stored as
   // raw bytes and sent as base64. False also for an attribute or map member

@@ -11,7 +11,8 @@ namespace nimbus::services::dynamodb {
 
 namespace {
 
-constexpr size_t kChunk = 128;  // entries read from storage at a time
+constexpr size_t kChunk = 128;        // entries read from storage at a time
+constexpr size_t kFirstBlock = 8192;  // the page's first block of item memory
 
 // A key encoded with key_codec's str() ends with its terminator 0x00 0x01;
 // with 0x00 0x00 instead it sorts just below every key that starts with the
@@ -34,6 +35,11 @@ Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit,
     }
   }
   Page page;
+  // A page's items are built and dropped together: one bump allocator for
+  // all of their values instead of a malloc and a free for each member,
+  // string and map (a fifth of a Query's CPU). Shared, so a value copied
+  // out of the page (its last item) keeps the memory alive.
+  auto sp = boost::json::make_shared_resource<boost::json::monotonic_resource>(kFirstBlock);
   for (;;) {
     size_t want = std::min(kChunk, limit - page.items.size());
     auto chunk = items.scan(range.prefix, want, cursor, range.forward, index);
@@ -47,7 +53,7 @@ Result<Page> read_range(const Items& items, const KeyRange& range, size_t limit,
           (e.key < range.low || (!range.low_inclusive && e.key == range.low))) {
         return page;
       }
-      auto item = Items::decode(e.value);
+      auto item = Items::decode(e.value, sp);
       if (!item) return item.take_error();
       page.bytes += nimbus::dynamodb::item_size(*item);
       page.items.push_back(std::move(*item));

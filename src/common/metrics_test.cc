@@ -23,6 +23,19 @@ TEST(Metrics, CounterAndHistogramRenderAsPrometheus) {
   EXPECT_NE(text.find("nimbus_latency_seconds_count{op=\"x\"} 2\n"), std::string::npos);
 }
 
+TEST(Metrics, HistogramBucketsAreCumulativeAroundTwoMilliseconds) {
+  Metrics m;
+  auto& h = m.histogram("nimbus_latency_seconds");
+  h.observe(0.0012);
+  h.observe(0.0018);
+  h.observe(0.0021);
+  std::string text = m.prometheus();
+  EXPECT_NE(text.find("nimbus_latency_seconds_bucket{le=\"0.001\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("nimbus_latency_seconds_bucket{le=\"0.0015\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("nimbus_latency_seconds_bucket{le=\"0.002\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("nimbus_latency_seconds_bucket{le=\"0.0025\"} 3\n"), std::string::npos);
+}
+
 TEST(Metrics, SameNameAndLabelsIsSameCounter) {
   Metrics m;
   m.counter("c", {{"a", "1"}}).add();

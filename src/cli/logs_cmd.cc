@@ -11,6 +11,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "common/time_format.h"
 
 namespace nimbus::cli {
@@ -58,11 +59,7 @@ int run_logs(const LogsOptions& o) {
   }
   Client client(o.endpoint);
   std::string group = "/aws/lambda/" + o.name;
-  auto now_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
+  auto now_ms = [] { return SystemClock().now_millis(); };
   int64_t start = now_ms() - since;
   std::set<std::string> seen_at_start;  // event ids already printed at timestamp `start`
   bool warned = false;

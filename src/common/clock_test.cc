@@ -16,6 +16,14 @@ TEST(SimulatedClock, AdvanceMovesWallAndMonotonicTime) {
   EXPECT_EQ(clock.monotonic() - mono, 1500ms);
 }
 
+TEST(Clock, MillisecondsSinceTheEpochConvertBothWays) {
+  EXPECT_EQ(Clock::from_millis(1001500), Clock::time_point(1001500ms));
+  EXPECT_EQ(Clock::to_millis(Clock::time_point(1001500ms)), 1001500);
+  // A time between two milliseconds reads as the one before it.
+  EXPECT_EQ(Clock::to_millis(Clock::time_point(1001500ms) + 999us), 1001500);
+  EXPECT_EQ(Clock::to_millis(Clock::from_millis(-5)), -5);
+}
+
 TEST(SimulatedClock, SetMovesOnlyWallTime) {
   SimulatedClock clock(Clock::time_point(1000s));
   auto mono = clock.monotonic();

@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <chrono>
 
+#include "common/clock.h"
 #include "common/time_format.h"
 #include "protocol/access_denied.h"
 #include "server/condition_keys.h"
@@ -19,10 +19,7 @@ namespace json = boost::json;
 namespace {
 
 std::string now_iso() {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  return utc_millis(ms);
+  return utc_millis(SystemClock().now_millis());
 }
 
 json::object identity(const services::CallContext& ctx, const Principal& p) {

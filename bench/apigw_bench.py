@@ -33,8 +33,8 @@ import sys
 import tempfile
 import zipfile
 
-from common import (GATEWAY_UNTHROTTLED, CACHE, NpmPeer, Server, machine, run_wrk, thread_cpu_ns,
-                    wrk_script)
+from common import (GATEWAY_UNTHROTTLED, CACHE, NpmPeer, Server, machine, port_open, run_wrk,
+                    thread_cpu_ns, wait_until_up, wrk_script)
 from nginx import http_limit
 
 HELLO_PY = ("def handler(event, context):\n"
@@ -87,18 +87,9 @@ class ServerlessOffline(NpmPeer):
         return self._wait()
 
     def _wait(self):
-        import socket
-        import time
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("serverless offline exited at start")
-                time.sleep(0.2)
-        raise RuntimeError("serverless offline did not start")
+        wait_until_up("serverless offline", self.proc, lambda: port_open(self.port),
+                      timeout=120, step=0.2)
+        return self
 
     def stop(self):
         super().stop()

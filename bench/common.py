@@ -74,6 +74,29 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until_up(name, proc, ready, timeout, step=0.1):
+    """Polls ready() (true once the server answers as it should; it may
+    raise OSError while the server cannot be reached) for at most `timeout`
+    seconds. RuntimeError when `proc` exits first or the time runs out."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if ready():
+                return
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("%s exited at start" % name)
+        time.sleep(step)
+    raise RuntimeError("%s did not start" % name)
+
+
+def port_open(port):
+    """True when 127.0.0.1:`port` accepts a connection (OSError otherwise)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+
+
 class Moto:
     """moto_server on an ephemeral port, or None when it is not installed."""
 
@@ -91,14 +114,10 @@ class Moto:
             return None
         self.proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(self.port)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1)
-                return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("moto_server did not start")
+        wait_until_up("moto_server", self.proc,
+                      lambda: urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1),
+                      timeout=30)
+        return self
 
     def stop(self):
         if self.proc:
@@ -148,16 +167,8 @@ class NpmPeer:
         package_dir = os.path.join(CACHE, self.package, "node_modules", self.package)
         self.proc = subprocess.Popen(["node", script] + args, env=env, cwd=package_dir,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("%s exited at start" % self.package)
-                time.sleep(0.1)
-        raise RuntimeError("%s did not start" % self.package)
+        wait_until_up(self.package, self.proc, lambda: port_open(self.port), timeout=60)
+        return self
 
     def stop(self):
         if self.proc:
@@ -373,6 +384,36 @@ def wait_for_count(count, want, timeout, step=0.1):
     return have
 
 
+def fdatasync_latencies(samples, size, directory=None, overwrite=False):
+    """`samples` writes of `size` bytes to a new file in `directory` (the
+    temporary directory by default), each followed by fdatasync: the
+    latencies in ms. Appends by default (the file grows: its size is
+    flushed too); with `overwrite`, over a file written with zeros and
+    fsynced first, as nimbus's committer writes its WAL (storage/
+    wal_files.h), where only the data is flushed. `overwrite` times the
+    write and the fdatasync, appends the fdatasync alone."""
+    fd, path = tempfile.mkstemp(prefix="nimbus-bench-sync-", dir=directory)
+    lat = []
+    try:
+        data = b"x" * size
+        if overwrite:
+            os.write(fd, b"\0" * (samples * size + 4096))
+            os.fsync(fd)
+        for i in range(samples):
+            if overwrite:
+                t = time.perf_counter()
+                os.pwrite(fd, data, i * size)
+            else:
+                os.write(fd, data)
+                t = time.perf_counter()
+            os.fdatasync(fd)
+            lat.append((time.perf_counter() - t) * 1000.0)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return lat
+
+
 def sync_write_bound(connections, size=4096, samples=400):
     """What the disk allows writes acknowledged under `sync` durability.
 
@@ -384,18 +425,7 @@ def sync_write_bound(connections, size=4096, samples=400):
     every write waited for exactly one such sync and all in-flight writes
     shared it: connections / p50. No server gets past that bound; a peer that
     never syncs is not bound by it."""
-    fd, path = tempfile.mkstemp(prefix="nimbus-bench-sync-")
-    lat = []
-    try:
-        data = b"x" * size
-        for _ in range(samples):
-            os.write(fd, data)
-            t = time.perf_counter()
-            os.fdatasync(fd)
-            lat.append((time.perf_counter() - t) * 1000.0)
-    finally:
-        os.close(fd)
-        os.unlink(path)
+    lat = fdatasync_latencies(samples, size)
     p50 = percentile(lat, 50)
     return {"p50_ms": p50, "p99_ms": percentile(lat, 99),
             "bound_per_s": connections * 1000.0 / p50 if p50 > 0 else float("inf")}

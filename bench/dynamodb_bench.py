@@ -217,14 +217,22 @@ def server_counters(endpoint, op):
             histogram(text, "nimbus_request_duration_seconds", 'operation="%s"' % op))
 
 
+def observed(before, after):
+    """The observations between two scrapes of a histogram (its last bound
+    counts all of them: nothing here takes a minute)."""
+    if not after:
+        return 0
+    last = max(after)
+    return after[last] - before.get(last, 0)
+
+
 def bucket_quantile(before, after, q):
     """The upper bound (s) of the histogram bucket holding quantile q of the
     observations between two scrapes; None when there were none."""
-    bounds = sorted(after)
-    total = after[bounds[-1]] - before.get(bounds[-1], 0) if bounds else 0
+    total = observed(before, after)
     if total <= 0:
         return None
-    for b in bounds:
+    for b in sorted(after):
         if after[b] - before.get(b, 0) >= q * total:
             return b
     return None
@@ -233,8 +241,7 @@ def bucket_quantile(before, after, q):
 def share_above(before, after, bound):
     """The fraction of the observations between two scrapes longer than
     `bound` (s, a bucket bound); None when there were none."""
-    bounds = sorted(after)
-    total = after[bounds[-1]] - before.get(bounds[-1], 0) if bounds else 0
+    total = observed(before, after)
     if total <= 0 or bound not in after:
         return None
     return 1 - (after[bound] - before.get(bound, 0)) / total

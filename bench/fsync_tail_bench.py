@@ -22,9 +22,8 @@ import argparse
 import multiprocessing
 import os
 import tempfile
-import time
 
-from common import load_line, percentile
+from common import fdatasync_latencies, load_line, percentile
 
 CHUNK = 1000
 
@@ -35,21 +34,7 @@ def spin(stop):
 
 
 def probe(directory, samples):
-    fd, path = tempfile.mkstemp(prefix="nimbus-fsync-tail-", dir=directory)
-    try:
-        os.write(fd, b"\0" * (samples * CHUNK + 4096))
-        os.fsync(fd)
-        data = b"x" * CHUNK
-        lat = []
-        for i in range(samples):
-            t = time.perf_counter()
-            os.pwrite(fd, data, i * CHUNK)
-            os.fdatasync(fd)
-            lat.append((time.perf_counter() - t) * 1000.0)
-        return lat
-    finally:
-        os.close(fd)
-        os.unlink(path)
+    return fdatasync_latencies(samples, CHUNK, directory, overwrite=True)
 
 
 def report(label, lat):

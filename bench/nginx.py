@@ -12,9 +12,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 
-from common import free_port, run_wrk, wrk_script
+from common import free_port, run_wrk, wait_until_up, wrk_script
 
 NGINX_CONF = """worker_processes %(workers)d;
 pid %(dir)s/nginx.pid;
@@ -81,18 +80,12 @@ class Nginx:
         self.proc = subprocess.Popen([self.binary, "-p", self.dir, "-c", conf,
                                       "-g", "daemon off;"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                c.request("GET", "/")
-                if c.getresponse().read() == CONSTANT_BODY.encode():
-                    return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("nginx exited at start")
-                time.sleep(0.05)
-        raise RuntimeError("nginx did not start")
+        def answers():
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+            c.request("GET", "/")
+            return c.getresponse().read() == CONSTANT_BODY.encode()
+        wait_until_up("nginx", self.proc, answers, timeout=10, step=0.05)
+        return self
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

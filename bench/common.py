@@ -97,8 +97,9 @@ def port_open(port):
         return True
 
 
-class Moto:
-    """moto_server on an ephemeral port, or None when it is not installed."""
+class LocalServer:
+    """A peer's process on 127.0.0.1 at an ephemeral port (`proc` once
+    started)."""
 
     def __init__(self):
         self.port = free_port()
@@ -107,6 +108,10 @@ class Moto:
     @property
     def endpoint(self):
         return "http://127.0.0.1:%d" % self.port
+
+
+class Moto(LocalServer):
+    """moto_server on an ephemeral port, or None when it is not installed."""
 
     def start(self):
         exe = shutil.which("moto_server")
@@ -128,22 +133,17 @@ class Moto:
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "nimbus-bench")
 
 
-class NpmPeer:
+class NpmPeer(LocalServer):
     """A peer server from npm (dynalite, kinesalite, kinesis-local), installed
     at a pinned version into ~/.cache/nimbus-bench/<package> on first use and
     started on an ephemeral port. `args(port, data_dir)` gives its command
     line after the script, `env(port)` its environment."""
 
     def __init__(self, package, version, args=None, env=None, ready_path="/"):
+        super().__init__()
         self.package, self.version = package, version
-        self.port = free_port()
         self._args, self._env, self.ready_path = args, env, ready_path
-        self.proc = None
         self.data_dir = None
-
-    @property
-    def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
 
     def install(self):
         home = os.path.join(CACHE, self.package)

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 
-from common import free_port, run_wrk, wait_until_up, wrk_script
+from common import LocalServer, run_wrk, wait_until_up, wrk_script
 
 NGINX_CONF = """worker_processes %(workers)d;
 pid %(dir)s/nginx.pid;
@@ -59,19 +59,14 @@ def nginx_binary():
     return None
 
 
-class Nginx:
+class Nginx(LocalServer):
     """nginx answering a constant on an ephemeral port, its configuration,
     pid file and logs in a temporary folder."""
 
     def __init__(self, binary, workers):
+        super().__init__()
         self.binary, self.workers = binary, workers
         self.dir = tempfile.mkdtemp(prefix="nimbus-bench-nginx-")
-        self.port = free_port()
-        self.proc = None
-
-    @property
-    def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
 
     def start(self):
         conf = os.path.join(self.dir, "nginx.conf")

@@ -18,10 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string now_iso() {
-  return utc_millis(SystemClock().now_millis());
-}
-
 json::object identity(const services::CallContext& ctx, const Principal& p) {
   if (p.anonymous) {
     return {{"type", "AWSAccount"}, {"principalId", ""}, {"accountId", "ANONYMOUS_PRINCIPAL"}};
@@ -50,8 +46,8 @@ bool always_allowed(std::string_view service, std::string_view operation) {
 }
 
 Access::Access(IamMode mode, const services::iam::Directory& directory,
-               const std::string& audit_path)
-    : mode_(mode), directory_(directory) {
+               const std::string& audit_path, const Clock& clock)
+    : mode_(mode), directory_(directory), clock_(clock) {
   if (audit_path.empty()) return;
   try {
     audit_ = std::make_shared<spdlog::logger>(
@@ -67,6 +63,10 @@ Access::~Access() = default;
 
 void Access::write(const std::string& line) const {
   if (audit_) audit_->info(line);
+}
+
+std::string Access::now_iso() const {
+  return utc_millis(clock_.now_millis());
 }
 
 std::optional<Error> Access::check(const protocol::Call& call, const services::CallContext& ctx,

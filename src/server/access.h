@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "iam/policy_cache.h"
 #include "protocol/engine.h"
@@ -34,8 +35,10 @@ struct Principal {
 class Access {
  public:
   // `audit_path`: where CloudTrail-shaped JSON lines go (one per denied or
-  // would-be-denied request and per IAM/STS change); empty: none.
-  Access(IamMode mode, const services::iam::Directory& directory, const std::string& audit_path);
+  // would-be-denied request and per IAM/STS change); empty: none. Their
+  // eventTime is `clock`'s.
+  Access(IamMode mode, const services::iam::Directory& directory, const std::string& audit_path,
+         const Clock& clock);
   ~Access();
 
   IamMode mode() const { return mode_; }
@@ -56,9 +59,11 @@ class Access {
 
  private:
   void write(const std::string& line) const;
+  std::string now_iso() const;
 
   IamMode mode_;
   const services::iam::Directory& directory_;
+  const Clock& clock_;
   std::shared_ptr<spdlog::logger> audit_;
   nimbus::iam::PolicyCache policies_;  // resource policies by document
 };

@@ -273,7 +273,8 @@ Result<uint16_t> App::start() {
   credentials.secret_access_key = o.secret_key;
   credentials.account_id = o.account_id;
   s.credentials = std::make_unique<ServerCredentials>(std::move(credentials), s.services->iam());
-  s.access = std::make_unique<Access>(o.iam, s.services->iam(), o.data_dir + "/audit.jsonl");
+  s.access =
+      std::make_unique<Access>(o.iam, s.services->iam(), o.data_dir + "/audit.jsonl", s.clock);
   s.user_verifier = std::make_unique<UserRequestVerifier>(*s.credentials, s.clock, o.access_key);
   if (auto* rest =
           dynamic_cast<services::apigateway::RestApiService*>(s.services->find("apigateway"))) {

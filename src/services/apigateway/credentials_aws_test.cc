@@ -14,6 +14,7 @@
 #include "services/apigateway/test_rest_api.h"
 #include "services/in_process.h"
 #include "services/sqs/sqs_service.h"
+#include "services/testing/null_directory.h"
 #include "services/testing/service_fixture.h"
 
 namespace nimbus::services::apigateway {
@@ -24,18 +25,8 @@ using testing::ServiceTest;
 
 // Roles named ".../untrusted" cannot be assumed, ".../nothing" may do
 // nothing; every other role may. Records what it was asked.
-struct RoleDirectory final : iam::Directory {
-  std::shared_ptr<const iam::KeyRecord> find_key(std::string_view) const override {
-    return nullptr;
-  }
-  void assume_role(const iam::AssumeRoleRequest&, iam::Minted) override {}
-  void get_session_token(const iam::SessionTokenRequest&, iam::Minted) override {}
-  bool trusted_by(std::string_view, std::string_view) const override { return false; }
-  std::optional<iam::OidcProviderInfo> find_oidc_provider(std::string_view) const override {
-    return std::nullopt;
-  }
-  bool enforcing() const override { return enforce; }
-  iam::AccessDecision authorize(const iam::AccessRequest&) const override { return {}; }
+struct RoleDirectory final : services::testing::NullDirectory {
+  RoleDirectory() { enforce = true; }
   iam::AccessDecision authorize_as_role(const iam::RoleAccessRequest& r) const override {
     asked.push_back(r);
     iam::AccessDecision d;
@@ -50,7 +41,6 @@ struct RoleDirectory final : iam::Directory {
     }
     return d;
   }
-  bool enforce = true;
   mutable std::vector<iam::RoleAccessRequest> asked;
 };
 

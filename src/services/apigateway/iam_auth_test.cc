@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "services/apigateway/resource_policy.h"
+#include "services/testing/null_directory.h"
 
 namespace nimbus::services::apigateway {
 namespace {
@@ -31,23 +32,12 @@ struct FakeVerifier final : RequestVerifier {
 };
 
 // Allows the root and nothing else; records what it was asked.
-struct FakeDirectory final : iam::Directory {
-  std::shared_ptr<const iam::KeyRecord> find_key(std::string_view) const override {
-    return nullptr;
-  }
-  void assume_role(const iam::AssumeRoleRequest&, iam::Minted) override {}
-  void get_session_token(const iam::SessionTokenRequest&, iam::Minted) override {}
-  bool trusted_by(std::string_view, std::string_view) const override { return false; }
-  std::optional<iam::OidcProviderInfo> find_oidc_provider(std::string_view) const override {
-    return std::nullopt;
-  }
-  bool enforcing() const override { return enforce; }
+struct FakeDirectory final : services::testing::NullDirectory {
+  FakeDirectory() { enforce = true; }
   iam::AccessDecision authorize(const iam::AccessRequest& r) const override {
     asked = r;
     return {r.access_key_id.empty(), "denied", "", true};
   }
-  iam::AccessDecision authorize_as_role(const iam::RoleAccessRequest&) const override { return {}; }
-  bool enforce = true;
   mutable iam::AccessRequest asked;
 };
 

@@ -331,6 +331,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="2 s runs: check the bench works")
     ap.add_argument("--python-cas", action="store_true",
                     help="the contention test with boto3 threads, not dynamodb_cas")
+    ap.add_argument("--durability", choices=["sync", "async"], default="sync",
+                    help="nimbus's write durability (async: acknowledged before the WAL's "
+                         "fsync, which dynalite never does)")
     ap.add_argument("--server-args", default="",
                     help="more `nimbus serve` arguments, one string (e.g. \"--threads 1\")")
     ap.add_argument("--no-http-limit", dest="http_limit", action="store_false",
@@ -339,7 +342,7 @@ def main():
     if args.quick:
         args.seconds = 2
 
-    server_args = ["--durability", "sync"] + args.server_args.split()
+    server_args = ["--durability", args.durability] + args.server_args.split()
     print("dynamodb, signed keep-alive (wrk 1 thread, %d connections), %ds per run, nimbus "
           "%s, %s, %s" % (args.connections, args.seconds, " ".join(server_args), machine(),
                           datetime.date.today()), flush=True)

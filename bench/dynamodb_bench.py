@@ -271,7 +271,7 @@ def run_server(name, server, args):
             print("           the server's parse -> reply: p50 <= %g ms, p99 <= %g ms (histogram "
                   "buckets; the rest of wrk's figure is outside the server)"
                   % (p50 * 1000, p99 * 1000), flush=True)
-        if op == "PutItem":
+        if op == "PutItem" and args.durability == "sync":
             commits, fsyncs = (after[i] - before[i] for i in (0, 1))
             print("           group commit: %.1f writes per WAL fsync (%d fsyncs, warm-up "
                   "included)" % (commits / fsyncs if fsyncs else 0, fsyncs), flush=True)
@@ -346,8 +346,8 @@ def main():
     print("dynamodb, signed keep-alive (wrk 1 thread, %d connections), %ds per run, nimbus "
           "%s, %s, %s" % (args.connections, args.seconds, " ".join(server_args), machine(),
                           datetime.date.today()), flush=True)
-    # What a `sync` write can reach at best on this disk.
-    bound = print_sync_bound(args.connections, "PutItems")
+    # What a `sync` write can reach at best on this disk (no bound without it).
+    bound = print_sync_bound(args.connections, "PutItems") if args.durability == "sync" else None
     servers = {"nimbus": lambda: Server(*server_args), "moto": Moto,
                "dynalite": dynalite}
     results = run_servers(servers, args.servers,
@@ -362,8 +362,9 @@ def main():
         ratios.append("CAS %.1fx" % (results["nimbus"]["contention"]["updates_per_s"] / c
                                      if c else float("inf")))
         print("ratio nimbus/%s throughput: %s" % (name, ", ".join(ratios)))
-        print("  the disk's bound for sync PutItem is %.1fx %s's PutItem" %
-              (bound["bound_per_s"] / results[name]["PutItem"]["rps"], name))
+        if bound:
+            print("  the disk's bound for sync PutItem is %.1fx %s's PutItem" %
+                  (bound["bound_per_s"] / results[name]["PutItem"]["rps"], name))
     if args.http_limit and "nimbus" in results:
         print_http_limit(results, args)
     if args.scale:

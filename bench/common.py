@@ -109,6 +109,16 @@ class LocalServer:
     def endpoint(self):
         return "http://127.0.0.1:%d" % self.port
 
+    def stop(self):
+        """Terminates the process if it runs (killed after 10 s)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
 
 class Moto(LocalServer):
     """moto_server on an ephemeral port, or None when it is not installed."""
@@ -123,11 +133,6 @@ class Moto(LocalServer):
                       lambda: urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1),
                       timeout=30)
         return self
-
-    def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "nimbus-bench")
@@ -171,12 +176,7 @@ class NpmPeer(LocalServer):
         return self
 
     def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        super().stop()
         if self.data_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <filesystem>
 #include <fstream>
 
 #include "services/testing/null_directory.h"
+#include "storage/test_dir.h"
 
 namespace nimbus::server {
 namespace {
@@ -23,10 +23,8 @@ std::vector<json::object> lines(const std::string& path) {
 }
 
 TEST(AuditLog, AnIamChangeIsLoggedAtTheServersClockTime) {
-  auto dir =
-      std::filesystem::temp_directory_path() / ("nimbus_access_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::string path = (dir / "audit.jsonl").string();
+  storage::testing::TempDir dir("nimbus-access-test");
+  std::string path = dir.path() + "/audit.jsonl";
   // 2021-03-04T05:06:07.089Z: far from any machine's clock.
   SimulatedClock clock(Clock::from_millis(1614834367089));
   services::testing::NullDirectory directory;  // record_call asks it nothing
@@ -43,7 +41,6 @@ TEST(AuditLog, AnIamChangeIsLoggedAtTheServersClockTime) {
     access.record_call(ctx, Principal{}, "10.0.0.1", nullptr);
   }
   auto got = lines(path);
-  std::filesystem::remove_all(dir);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].at("eventTime"), "2021-03-04T05:06:07.089Z");
   EXPECT_EQ(got[0].at("eventName"), "CreateUser");

@@ -10,7 +10,7 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev lld pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librocksdb-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev
-  libyaml-cpp-dev libpugixml-dev libzip-dev libpcre2-dev libisal-dev
+  libyaml-cpp-dev libpugixml-dev libzip-dev libpcre2-dev libisal-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-botocore python3-boto3 wrk zip ccache
   make autoconf automake libtool

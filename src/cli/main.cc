@@ -4,8 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
-#include <malloc.h>
-
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -246,20 +244,6 @@ bool resolve_smtp_password(ServeOptions& o) {
   return true;
 }
 
-// Freed memory stays with the process, up to 256 MiB at an arena's top, and
-// blocks up to 32 MiB (glibc's largest mmap threshold) come from the arenas.
-// A page fault costs ~10-20 us on this kind of virtualized host. With
-// glibc's defaults the threshold rises only to the largest block freed so
-// far (a memtable's 1 MiB arena blocks) and freed memory past twice that is
-// given back: each 32 MiB memtable was faulted in afresh, ~50-90 faults per
-// 1,000 Kinesis records on the committer thread (~1 us a record). A GetRecords
-// answer (~14 MB) is under the threshold too, so it reuses warm memory: the
-// 4 MiB threshold tried before mapped every answer afresh.
-void keep_freed_memory() {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-}
-
 int serve(ServeOptions options) {
   if (!resolve_smtp_password(options)) return 2;
   spdlog::set_level(spdlog::level::from_str(options.log_level));
@@ -272,7 +256,6 @@ int serve(ServeOptions options) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  keep_freed_memory();
 
   nimbus::server::App app(options);
   auto port = app.start();

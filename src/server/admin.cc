@@ -46,11 +46,13 @@ http::Response handle_admin(const http::Request& request, const AdminInfo& info,
     r.body = metrics.prometheus();
     return r;
   }
-  if (path == services::sns::kSigningCertPath && !info.sns_signing_cert.empty()) {
-    http::Response r;
-    r.set_header("Content-Type", "application/x-pem-file");
-    r.body = info.sns_signing_cert;
-    return r;
+  if (path == services::sns::kSigningCertPath && info.sns_signing_cert) {
+    if (std::string pem = info.sns_signing_cert(); !pem.empty()) {
+      http::Response r;
+      r.set_header("Content-Type", "application/x-pem-file");
+      r.body = std::move(pem);
+      return r;
+    }
   }
   return json_response(404, {{"error", "no such nimbus endpoint"}, {"path", std::string(path)}});
 }

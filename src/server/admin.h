@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "common/metrics.h"
 #include "http/message.h"
@@ -16,9 +18,9 @@ struct AdminInfo {
   std::vector<std::string> services;
   std::string data_dir;
   std::string durability;
-  // SNS's signing certificate (PEM), served at kSigningCertPath; read once
-  // at start-up from the data directory, where SNS made it.
-  std::string sns_signing_cert;
+  // SNS's signing certificate (PEM), served at kSigningCertPath; empty
+  // while a fresh data directory's key is still being made. Never waits.
+  std::function<std::string()> sns_signing_cert;
 };
 
 bool is_admin_path(std::string_view path);

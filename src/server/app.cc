@@ -3,9 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <future>
-#include <sstream>
 #include <thread>
 
 #include "auth/sigv4.h"
@@ -29,6 +27,7 @@
 #include "services/s3/cors_rules.h"
 #include "services/s3/s3_service.h"
 #include "services/sns/signing.h"
+#include "services/sns/sns_service.h"
 #include "storage/storage.h"
 
 namespace nimbus::server {
@@ -299,10 +298,12 @@ Result<uint16_t> App::start() {
   s.admin.services = s.services->model_names();
   s.admin.data_dir = o.data_dir;
   s.admin.durability = o.durability == Durability::kSync ? "sync" : "async";
-  if (std::ifstream cert(o.data_dir + "/" + services::sns::kSigningCertFile); cert) {
-    std::ostringstream pem;
-    pem << cert.rdbuf();
-    s.admin.sns_signing_cert = pem.str();
+  if (auto* sns = dynamic_cast<services::sns::SnsService*>(s.services->find("sns"))) {
+    if (const services::sns::Signer* signer = sns->signer()) {
+      s.admin.sns_signing_cert = [signer] {
+        return signer->ready() ? signer->certificate_pem() : std::string();
+      };
+    }
   }
 
   return s.edge->start();

@@ -8,9 +8,15 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "services/sns/signing.h"
+#include "storage/test_dir.h"
 
 namespace nimbus::services::sns {
 namespace {
@@ -178,6 +184,57 @@ TEST(Signing, SignedConfirmationVerifiesWithTheCertificate) {
     EXPECT_FALSE(
         verifies((*signer)->certificate_pem(), canonical + "x", str(*o, "Signature"), version));
   }
+}
+
+TEST(Signing, AFreshDirectorysKeyIsStoredAndLoadedReadyOnTheNextStart) {
+  storage::testing::TempDir dir("nimbus-sns");
+  std::string cert;
+  {
+    auto made = Signer::open(dir.path());
+    ASSERT_TRUE(made.is_ok());
+    cert = (*made)->certificate_pem();  // waits for the key
+    ASSERT_FALSE(cert.empty());
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/sns/signing-key.pem"));
+  auto loaded = Signer::open(dir.path());
+  ASSERT_TRUE(loaded.is_ok());
+  EXPECT_TRUE((*loaded)->ready());
+  EXPECT_EQ((*loaded)->certificate_pem(), cert);
+  EXPECT_TRUE(verifies(cert, "Message\nhello\n", (*loaded)->sign("Message\nhello\n", 2), 2));
+}
+
+TEST(Signing, WorkDeferredUntilTheKeyIsMadeRunsInOrderAndCanSign) {
+  storage::testing::TempDir dir("nimbus-sns");
+  auto signer = Signer::open(dir.path());
+  ASSERT_TRUE(signer.is_ok());
+  Signer& s = **signer;
+  std::vector<int> order;
+  std::string signature;
+  std::promise<void> done;
+  for (int i = 0; i < 4; ++i) {
+    s.when_ready([&, i] {
+      order.push_back(i);
+      if (i == 3) {
+        signature = s.sign("Message\nx\n", 1);  // on the key's thread: must not wait on itself
+        done.set_value();
+      }
+    });
+  }
+  ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_TRUE(verifies(s.certificate_pem(), "Message\nx\n", signature, 1));
+  EXPECT_TRUE(s.ready());
+  bool inline_run = false;
+  s.when_ready([&] { inline_run = true; });  // ready: runs before returning
+  EXPECT_TRUE(inline_run);
+}
+
+TEST(Signing, AStoredKeyThatCannotBeReadFailsTheOpen) {
+  storage::testing::TempDir dir("nimbus-sns");
+  std::filesystem::create_directories(dir.path() + "/sns");
+  std::ofstream(dir.path() + "/sns/signing-key.pem") << "not a key";
+  std::ofstream(dir.path() + "/" + kSigningCertFile) << "not a certificate";
+  EXPECT_FALSE(Signer::open(dir.path()).is_ok());
 }
 
 }  // namespace

@@ -130,6 +130,30 @@ void SnsService::queue_deliveries(const Rendering& r, const Topic& topic, Messag
                                   std::vector<SubscriptionPtr> matched,
                                   std::optional<storage::WriteBatch> after,
                                   std::function<void(Result<Message>)> done) {
+  if (signer_ != nullptr && !signer_->ready()) {
+    // A fresh data directory's key is still being made (signing.h).
+    struct Held {
+      std::string endpoint_url, topic_arn;
+      Message m;
+      std::vector<SubscriptionPtr> matched;
+      std::optional<storage::WriteBatch> after;
+      std::function<void(Result<Message>)> done;
+    };
+    auto held = std::make_shared<Held>(Held{r.endpoint_url, topic.arn, std::move(m),
+                                            std::move(matched), std::move(after), std::move(done)});
+    return signer_->when_ready([this, held] {
+      queue_signed(held->endpoint_url, held->topic_arn, std::move(held->m),
+                   std::move(held->matched), std::move(held->after), std::move(held->done));
+    });
+  }
+  queue_signed(r.endpoint_url, topic.arn, std::move(m), std::move(matched), std::move(after),
+               std::move(done));
+}
+
+void SnsService::queue_signed(const std::string& endpoint_url, const std::string& topic_arn,
+                              Message m, std::vector<SubscriptionPtr> matched,
+                              std::optional<storage::WriteBatch> after,
+                              std::function<void(Result<Message>)> done) {
   auto shared = std::make_shared<Message>(std::move(m));
   size_t parts = matched.size() + (after ? 1 : 0);
   auto countdown = std::make_shared<Countdown>(parts, [shared, done](Status st) {
@@ -138,7 +162,7 @@ void SnsService::queue_deliveries(const Rendering& r, const Topic& topic, Messag
     done(*shared);
   });
   std::string key = shared->sequence.empty() ? shared->id : shared->sequence;
-  Rendering signed_r = rendering(r.endpoint_url, topic.arn);
+  Rendering signed_r = rendering(endpoint_url, topic_arn);
   for (const auto& s : matched) {
     deliveries_->queue(*s, key, delivery_for(*shared, *s, signed_r),
                        [countdown](Status st) { countdown->one(std::move(st)); });

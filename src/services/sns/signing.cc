@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "common/encoding.h"
+#include "common/thread_name.h"
 
 namespace nimbus::services::sns {
 
@@ -92,43 +94,111 @@ bool write_file(const fs::path& p, const std::string& text, bool secret) {
 
 }  // namespace
 
-Signer::Signer(std::unique_ptr<Key> key, std::string cert_pem)
-    : key_(std::move(key)), cert_pem_(std::move(cert_pem)) {}
-Signer::~Signer() = default;
+Signer::Signer() = default;
+
+Signer::~Signer() {
+  if (maker_.joinable()) maker_.join();
+}
 
 Result<std::unique_ptr<Signer>> Signer::open(const std::string& data_dir) {
-  auto key = std::make_unique<Key>();
-  fs::path dir = data_dir.empty() ? fs::path() : fs::path(data_dir) / "sns";
-  fs::path key_path = dir / "signing-key.pem";
-  fs::path cert_path = fs::path(data_dir) / kSigningCertFile;
+  std::unique_ptr<Signer> signer(new Signer());
   if (!data_dir.empty()) {
+    fs::path key_path = fs::path(data_dir) / "sns" / "signing-key.pem";
+    fs::path cert_path = fs::path(data_dir) / kSigningCertFile;
     auto k = read_file(key_path);
     auto c = read_file(cert_path);
     if (k && c) {
+      auto key = std::make_unique<Key>();
       BIO* bio = BIO_new_mem_buf(k->data(), static_cast<int>(k->size()));
       key->pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
       BIO_free(bio);
       if (key->pkey == nullptr) return failed("cannot read " + key_path.string());
-      return std::unique_ptr<Signer>(new Signer(std::move(key), std::move(*c)));
+      signer->key_ = std::move(key);
+      signer->cert_pem_ = std::move(*c);
+      signer->made_.store(true, std::memory_order_release);
+      MutexLock lock(signer->mu_);
+      signer->ready_ = true;
+      return signer;
     }
   }
+  Signer* raw = signer.get();
+  signer->maker_ = std::thread([raw, data_dir] { raw->make(data_dir); });
+  return signer;
+}
+
+void Signer::make(std::string data_dir) {
+  set_thread_name("nimbus-sns-key");
+  auto key = std::make_unique<Key>();
   key->pkey = EVP_RSA_gen(2048);
-  if (key->pkey == nullptr) return failed("cannot generate an RSA key");
-  std::string cert = certificate(key->pkey);
-  if (cert.empty()) return failed("cannot make a certificate");
-  if (!data_dir.empty()) {
+  std::string cert = key->pkey == nullptr ? std::string() : certificate(key->pkey);
+  if (cert.empty()) {
+    spdlog::error("sns: cannot make a signing key and certificate; envelopes go unsigned");
+  } else if (!data_dir.empty()) {
+    fs::path dir = fs::path(data_dir) / "sns";
     std::error_code ec;
     fs::create_directories(dir, ec);
     // The key first: a certificate on disk always has its key.
-    if (ec || !write_file(key_path, key_pem(key->pkey), true) ||
-        !write_file(cert_path, cert, false)) {
-      return failed("cannot write under " + dir.string());
+    if (ec || !write_file(dir / "signing-key.pem", key_pem(key->pkey), true) ||
+        !write_file(fs::path(data_dir) / kSigningCertFile, cert, false)) {
+      spdlog::error("sns: cannot store the signing key under {}; it lasts until the server stops",
+                    dir.string());
     }
   }
-  return std::unique_ptr<Signer>(new Signer(std::move(key), std::move(cert)));
+  if (!cert.empty()) {
+    key_ = std::move(key);
+    cert_pem_ = std::move(cert);
+  }
+  {
+    MutexLock lock(mu_);
+    made_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+  // Deferred work runs here in the order it came; ready() only once none is
+  // left, so nothing run inline overtakes it.
+  for (;;) {
+    std::vector<std::function<void()>> batch;
+    {
+      MutexLock lock(mu_);
+      if (deferred_.empty()) {
+        ready_ = true;
+        return;
+      }
+      batch.swap(deferred_);
+    }
+    for (auto& f : batch) f();
+  }
+}
+
+bool Signer::ready() const {
+  MutexLock lock(mu_);
+  return ready_;
+}
+
+void Signer::when_ready(std::function<void()> f) {
+  {
+    MutexLock lock(mu_);
+    if (!ready_) {
+      deferred_.push_back(std::move(f));
+      return;
+    }
+  }
+  f();
+}
+
+void Signer::wait_made() const {
+  if (made_.load(std::memory_order_acquire)) return;
+  MutexLock lock(mu_);
+  while (!made_.load(std::memory_order_acquire)) lock.wait(cv_);
+}
+
+const std::string& Signer::certificate_pem() const {
+  wait_made();
+  return cert_pem_;
 }
 
 std::string Signer::sign(std::string_view canonical, int version) const {
+  wait_made();
+  if (key_ == nullptr) return {};
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   std::string sig;
   size_t len = 0;

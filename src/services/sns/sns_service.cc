@@ -82,6 +82,7 @@ SnsService::SnsService(Environment& env, logs::LogWriter* logs)
 
 SnsService::~SnsService() {
   bound_.reset();       // no delivery arrives from producers
+  signer_.reset();      // the work deferred on a key being made runs first
   deliveries_.reset();  // no delivery runs once the topics go
 }
 

@@ -41,6 +41,8 @@ class SnsService final : public Service {
   std::string resource_policy(const std::string& arn) const override;
 
   Topics& topics() { return *topics_; }
+  // The message signer (signing.h); null before start().
+  const Signer* signer() const { return signer_.get(); }
   Deliveries& deliveries() { return *deliveries_; }
 
  private:
@@ -71,8 +73,12 @@ class SnsService final : public Service {
   Output list_subscriptions_by_topic(const CallContext& ctx, const object& in) const;
   // Queues a SubscriptionConfirmation / UnsubscribeConfirmation POST to
   // the http/https endpoint of `s`; `done` once it is durable.
-  void send_confirmation(const char* type, const Subscription& s, const std::string& token,
-                         const std::string& endpoint_url, std::function<void(Status)> done);
+  // Waits without blocking for a fresh data directory's signing key
+  // (Signer::when_ready).
+  void send_confirmation(const char* type, SubscriptionPtr s, std::string token,
+                         std::string endpoint_url, std::function<void(Status)> done);
+  void queue_confirmation(const char* type, const Subscription& s, const std::string& token,
+                          const std::string& endpoint_url, std::function<void(Status)> done);
   // How messages of the topic `topic_arn` are rendered: signed with the
   // topic's SignatureVersion, URLs on `endpoint_url`.
   Rendering rendering(const std::string& endpoint_url, const std::string& topic_arn) const;
@@ -98,11 +104,15 @@ class SnsService final : public Service {
   void accept_fifo(const Rendering& r, const Topic& topic, Message m,
                    std::function<void(Result<Message>)> done);
   // Queues a delivery of `m` to each of `matched`, then commits `after`
-  // (if any); `done` once all are durable.
+  // (if any); `done` once all are durable. Until a fresh data directory's
+  // signing key is made, deferred in order (Signer::when_ready).
   void queue_deliveries(const Rendering& r, const Topic& topic, Message m,
                         std::vector<SubscriptionPtr> matched,
                         std::optional<storage::WriteBatch> after,
                         std::function<void(Result<Message>)> done);
+  void queue_signed(const std::string& endpoint_url, const std::string& topic_arn, Message m,
+                    std::vector<SubscriptionPtr> matched, std::optional<storage::WriteBatch> after,
+                    std::function<void(Result<Message>)> done);
   // Reads the stored FIFO window back (start()); drops expired records.
   Status load_fifo_window();
   // Drops a FIFO topic's window and sequence, in memory and stored, ahead

@@ -211,7 +211,7 @@ void SnsService::subscribe(const CallContext& ctx, object in, Respond respond) {
         }
         // The SubscriptionConfirmation POST (again for a repeated Subscribe),
         // durable before Subscribe answers.
-        send_confirmation(kSubscriptionConfirmation, *s, s->token, url,
+        send_confirmation(kSubscriptionConfirmation, s, s->token, url,
                           [out = std::move(out), respond = std::move(respond)](Status st) mutable {
                             if (!st) return respond(st.take_error());
                             respond(std::move(out));
@@ -240,9 +240,22 @@ void SnsService::confirm_subscription(const CallContext&, object in, Respond res
       });
 }
 
-void SnsService::send_confirmation(const char* type, const Subscription& s,
-                                   const std::string& token, const std::string& endpoint_url,
-                                   std::function<void(Status)> done) {
+void SnsService::send_confirmation(const char* type, SubscriptionPtr sub, std::string token,
+                                   std::string endpoint_url, std::function<void(Status)> done) {
+  if (signer_ != nullptr && !signer_->ready()) {
+    // A fresh data directory's key is still being made (signing.h).
+    return signer_->when_ready([this, type, sub = std::move(sub), token = std::move(token),
+                                endpoint_url = std::move(endpoint_url),
+                                done = std::move(done)]() mutable {
+      queue_confirmation(type, *sub, token, endpoint_url, std::move(done));
+    });
+  }
+  queue_confirmation(type, *sub, token, endpoint_url, std::move(done));
+}
+
+void SnsService::queue_confirmation(const char* type, const Subscription& s,
+                                    const std::string& token, const std::string& endpoint_url,
+                                    std::function<void(Status)> done) {
   events::Delivery d;
   d.id = new_request_id();
   d.source_arn = s.topic_arn;
@@ -267,7 +280,7 @@ void SnsService::unsubscribe(const CallContext& ctx, object in, Respond respond)
         if (!gone || !gone->confirmed || !is_http(gone->protocol)) return respond(json::object{});
         // The endpoint hears of it (UnsubscribeConfirmation); its SubscribeURL
         // carries a fresh token that no subscription holds any more.
-        send_confirmation(kUnsubscribeConfirmation, *gone, new_token(), url,
+        send_confirmation(kUnsubscribeConfirmation, gone, new_token(), url,
                           [respond = std::move(respond)](Status) { respond(json::object{}); });
       });
 }

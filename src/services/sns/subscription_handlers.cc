@@ -242,15 +242,13 @@ void SnsService::confirm_subscription(const CallContext&, object in, Respond res
 
 void SnsService::send_confirmation(const char* type, SubscriptionPtr sub, std::string token,
                                    std::string endpoint_url, std::function<void(Status)> done) {
-  if (signer_ != nullptr && !signer_->ready()) {
-    // A fresh data directory's key is still being made (signing.h).
-    return signer_->when_ready([this, type, sub = std::move(sub), token = std::move(token),
-                                endpoint_url = std::move(endpoint_url),
-                                done = std::move(done)]() mutable {
-      queue_confirmation(type, *sub, token, endpoint_url, std::move(done));
-    });
-  }
-  queue_confirmation(type, *sub, token, endpoint_url, std::move(done));
+  auto queue = [this, type, sub = std::move(sub), token = std::move(token),
+                endpoint_url = std::move(endpoint_url), done = std::move(done)]() mutable {
+    queue_confirmation(type, *sub, token, endpoint_url, std::move(done));
+  };
+  if (signer_ == nullptr) return queue();
+  // Now, or once a fresh data directory's key is made (signing.h).
+  signer_->when_ready(std::move(queue));
 }
 
 void SnsService::queue_confirmation(const char* type, const Subscription& s,
